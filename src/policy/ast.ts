@@ -1,0 +1,169 @@
+// The AST of checkpolicy's policy.conf language (Xen target) plus our SVP extension.
+// Produced by parse.ts (grammar/policy.peggy), consumed by resolve.ts. Every node carries a span.
+import type { Span } from "./diagnostics.js";
+
+export interface Ident {
+  name: string;
+  span: Span;
+}
+
+/** A set of names as checkpolicy writes it: `a`, `{ a b -c }`, `*`, `~a`, `~{ a b }`, `a -b`.
+ *  Nested braces are flattened by the parser. `self` appears as an ordinary Ident in `include`. */
+export interface NameSet {
+  span: Span;
+  star: boolean; // `*`
+  complement: boolean; // `~`
+  include: Ident[];
+  exclude: Ident[]; // `-name`
+}
+
+export interface Context {
+  span: Span;
+  user: Ident;
+  role: Ident;
+  type: Ident;
+  /** MLS range text if present (reported as unsupported). */
+  mls?: string;
+}
+
+// ---- declarations ------------------------------------------------------------------------------
+
+export interface ClassDecl { kind: "class"; span: Span; name: Ident }
+export interface InitialSidDecl { kind: "sid_decl"; span: Span; name: Ident }
+export interface CommonDecl { kind: "common"; span: Span; name: Ident; perms: Ident[] }
+/** `class NAME [inherits COMMON] [{ perms }]` in the access-vector section. */
+export interface AccessVectorDecl { kind: "av"; span: Span; className: Ident; inherits?: Ident; perms: Ident[] }
+export interface AttributeDecl { kind: "attribute"; span: Span; name: Ident }
+export interface TypeDecl { kind: "type"; span: Span; name: Ident; aliases: Ident[]; attributes: Ident[] }
+export interface TypeAliasDecl { kind: "typealias"; span: Span; type: Ident; aliases: Ident[] }
+export interface TypeAttributeDecl { kind: "typeattribute"; span: Span; type: Ident; attributes: Ident[] }
+export interface BoolDecl { kind: "bool"; span: Span; name: Ident; value: boolean }
+export interface RoleDecl { kind: "role"; span: Span; name: Ident; types?: NameSet }
+/** `allow ROLES ROLES;` (role allow) */
+export interface RoleAllow { kind: "role_allow"; span: Span; sources: NameSet; targets: NameSet }
+export interface UserDecl { kind: "user"; span: Span; name: Ident; roles: NameSet; mls?: string }
+
+// ---- rules -------------------------------------------------------------------------------------
+
+export type AvRuleKind = "allow" | "auditallow" | "dontaudit" | "neverallow" | "auditdeny";
+export interface AvRule {
+  kind: "avrule";
+  span: Span;
+  rule: AvRuleKind;
+  sources: NameSet;
+  targets: NameSet;
+  classes: NameSet;
+  perms: NameSet;
+}
+
+export type TypeRuleKind = "type_transition" | "type_change" | "type_member";
+export interface TypeRule {
+  kind: "typerule";
+  span: Span;
+  rule: TypeRuleKind;
+  sources: NameSet;
+  targets: NameSet;
+  classes: NameSet;
+  defaultType: Ident;
+}
+
+export type CondExpr =
+  | { op: "bool"; name: Ident; span: Span }
+  | { op: "not"; arg: CondExpr; span: Span }
+  | { op: "and" | "or" | "xor" | "eq" | "neq"; left: CondExpr; right: CondExpr; span: Span };
+
+export interface Conditional {
+  kind: "if";
+  span: Span;
+  expr: CondExpr;
+  then: (AvRule | TypeRule)[];
+  else: (AvRule | TypeRule)[];
+}
+
+// ---- constraints -------------------------------------------------------------------------------
+
+/** u1 r1 t1 = source, u2 r2 t2 = target, u3 r3 t3 = new (validatetrans only). */
+export type ConstraintOperand = "u1" | "u2" | "u3" | "r1" | "r2" | "r3" | "t1" | "t2" | "t3";
+export type ConstraintOp = "==" | "!=" | "dom" | "domby" | "incomp";
+export type ConstraintExpr =
+  | { op: "not"; arg: ConstraintExpr; span: Span }
+  | { op: "and" | "or"; left: ConstraintExpr; right: ConstraintExpr; span: Span }
+  /** `u1 == u2`, `t1 != t2`, `r1 dom r2` */
+  | { op: "cmp"; cmp: ConstraintOp; left: ConstraintOperand; right: ConstraintOperand; span: Span }
+  /** `t1 == { a b }`, `u2 != system_u` */
+  | { op: "names"; cmp: ConstraintOp; left: ConstraintOperand; names: NameSet; span: Span };
+
+export interface Constrain { kind: "constrain"; span: Span; classes: NameSet; perms: NameSet; expr: ConstraintExpr }
+export interface ValidateTrans { kind: "validatetrans"; span: Span; classes: NameSet; expr: ConstraintExpr }
+
+// ---- contexts ----------------------------------------------------------------------------------
+
+export interface SidContext { kind: "sid_context"; span: Span; name: Ident; context: Context }
+export interface PirqCon { kind: "pirqcon"; span: Span; irq: number; context: Context }
+export interface IomemCon { kind: "iomemcon"; span: Span; low: bigint; high: bigint; context: Context }
+export interface IoportCon { kind: "ioportcon"; span: Span; low: number; high: number; context: Context }
+/** device = seg<<16 | bus<<8 | devfn */
+export interface PciDeviceCon { kind: "pcidevicecon"; span: Span; device: number; context: Context }
+export interface DeviceTreeCon { kind: "devicetreecon"; span: Span; path: string; context: Context }
+
+/** An MLS statement (sensitivity, dominance, category, level, mlsconstrain, range_transition...):
+ *  parsed so the file is understood, then reported as unsupported at its span. */
+export interface MlsStatement { kind: "mls"; span: Span; keyword: string }
+
+// ---- SVP extension (ours) ----------------------------------------------------------------------
+
+/**
+ * platform svp supervisor {            platform gvp1 guest of svp {
+ *   hwdom svp_hwdom_t;                   hwdom gvp1_hwdom_t;
+ *   device svp_pci_t { 0000:03:00.0 };   guest gvp1_guest_t;
+ * }                                      device gvp1_pci_t { 0000:03:10.0 0000:03:10.1 };
+ *                                      }
+ * Desugared by svp.ts into attributes, types, allow/neverallow rules and pcidevicecon entries.
+ */
+export interface PlatformMember {
+  kind: "hwdom" | "guest" | "device";
+  span: Span;
+  type: Ident;
+  /** SBDFs (as written, e.g. "0000:03:10.0") labeled with this device type. */
+  devices: { text: string; span: Span }[];
+}
+export interface PlatformDecl {
+  kind: "platform";
+  span: Span;
+  name: Ident;
+  level: "supervisor" | "guest";
+  parent?: Ident; // `guest of PARENT`
+  members: PlatformMember[];
+}
+
+export type Statement =
+  | ClassDecl
+  | InitialSidDecl
+  | CommonDecl
+  | AccessVectorDecl
+  | AttributeDecl
+  | TypeDecl
+  | TypeAliasDecl
+  | TypeAttributeDecl
+  | BoolDecl
+  | RoleDecl
+  | RoleAllow
+  | UserDecl
+  | AvRule
+  | TypeRule
+  | Conditional
+  | Constrain
+  | ValidateTrans
+  | SidContext
+  | PirqCon
+  | IomemCon
+  | IoportCon
+  | PciDeviceCon
+  | DeviceTreeCon
+  | MlsStatement
+  | PlatformDecl;
+
+export interface PolicyAst {
+  file: string;
+  statements: Statement[];
+}

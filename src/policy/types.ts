@@ -1,0 +1,109 @@
+// The contract of a compiled policy: what decisions, the XSM layer, the CLI and the library API
+// are written against. compile.ts produces it; nothing downstream looks at the AST.
+import type { Diagnostic, Span } from "./diagnostics.js";
+
+/** A security context with interned ids (user, role, type); `type` is the primary type, never an alias. */
+export interface SecurityContext {
+  readonly user: number;
+  readonly role: number;
+  readonly type: number;
+}
+
+export type ContextResult = { ok: true; context: SecurityContext } | { ok: false; message: string };
+
+/** Xen's struct av_decision: one bit per permission of the class, bit i = the class's i-th permission
+ *  (common perms first, as libsepol numbers them). */
+export interface AvDecision {
+  allowed: number; // TE allow (booleans at current values) AND every constraint
+  auditallow: number;
+  auditdeny: number; // all ones minus dontaudit
+}
+
+/** Where a reason comes from: the rule's text as written and its (#line-mapped) location. */
+export interface RuleRef {
+  text: string;
+  span: Span;
+}
+
+export type Reason =
+  | { kind: "granted-by"; rule: RuleRef } // an allow rule that grants the permission
+  | { kind: "no-rule" } // no enabled allow rule grants it
+  | { kind: "disabled-by-bool"; rule: RuleRef; condition: string } // would grant, but its branch is off
+  | { kind: "constraint-failed"; rule: RuleRef } // TE allows, this constraint does not hold
+  | { kind: "auditallow"; rule: RuleRef }
+  | { kind: "dontaudit"; rule: RuleRef }
+  | { kind: "invalid"; message: string }; // unknown class/perm or invalid context
+
+/** `check` / `explain` answer; the JSON form of allowed/audited (and `error`) equals oracle-decide's. */
+export interface Decision {
+  allowed: boolean;
+  audited: boolean;
+  error?: string;
+  reasons: Reason[];
+}
+
+export interface PolicyStats {
+  types: number;
+  attributes: number;
+  classes: number;
+  perms: number;
+  allow: number;
+  rules: number;
+  booleans: number;
+  constraints: number;
+  ocontexts: number;
+}
+
+export interface CompileOptions {
+  /** Name used in diagnostics (before #line mapping). */
+  file?: string;
+  /** Extra warnings, e.g. unused declarations. */
+  warnings?: boolean;
+}
+
+export interface CompiledPolicy {
+  readonly stats: PolicyStats;
+  /** Warnings the compile produced (errors throw). */
+  readonly warnings: readonly Diagnostic[];
+
+  // ---- names <-> ids (edges only) ----
+  typeId(name: string): number; // primary type or alias -> id; -1 if unknown (attributes are not types)
+  typeName(id: number): string;
+  classId(name: string): number; // -1 if unknown
+  className(id: number): string;
+  /** Mask of one permission of a class; 0 if unknown. */
+  permMask(classId: number, perm: string): number;
+  /** Permission names of a mask, in bit order (what Xen's avc_dump_av prints). */
+  permNames(classId: number, mask: number): string[];
+
+  // ---- decisions ----
+  /** TE decision on names or aliases, booleans at current values. The hot path. */
+  allows(stype: string, ttype: string, tclass: string, perm: string): boolean;
+  /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
+  allowsIds(stype: number, ttype: number, tclass: number, mask: number): boolean;
+  /** Full decision on context strings: TE + constraints + audit, as oracle-decide answers. */
+  check(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
+  /** `check` plus every reason: granting rules (file:line), rules disabled by booleans, failed constraint. */
+  explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
+  /** Xen's security_compute_av on interned contexts. */
+  computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
+
+  // ---- contexts ----
+  /** Validates as Xen's security_context_to_sid: known user/role/type, role authorized for the user,
+   *  type authorized for the role; `object_r` is valid for every user and type. */
+  parseContext(text: string): ContextResult;
+  contextToString(context: SecurityContext): string;
+  /** `sid NAME context` -> context text, e.g. initialSidContext("device"). */
+  initialSidContext(name: string): string | undefined;
+  /** pcidevicecon lookup; key = seg<<16 | bus<<8 | devfn. */
+  pcideviceContext(device: number): string | undefined;
+
+  // ---- booleans ----
+  booleanNames(): string[];
+  getBoolean(name: string): boolean | undefined;
+  /** Sets several booleans at once; throws PolicyError (unknown name) before changing any. */
+  setBooleans(values: Readonly<Record<string, boolean>>): void;
+
+  /** The canonical JSON document `oracle-matrix` prints (booleans at their defaults), as a string. */
+  matrixJson(): string;
+}

@@ -1,0 +1,83 @@
+// The contract between the XSM layer and its callers (the PCI registry, the simulator, the CLI).
+// Mirrors xen/include/xsm/xsm.h: hooks take the calling domain ("current") and return 0 or -errno.
+
+/** Negative errno names as Xen returns them. */
+export type ErrnoName =
+  | "-EPERM"
+  | "-ENOENT"
+  | "-ESRCH"
+  | "-EIO"
+  | "-ENOMEM"
+  | "-EACCES"
+  | "-EFAULT"
+  | "-EBUSY"
+  | "-EEXIST"
+  | "-EXDEV"
+  | "-ENODEV"
+  | "-EINVAL"
+  | "-ENOSPC"
+  | "-ENOSYS"
+  | "-EOPNOTSUPP";
+
+export type Rc = 0 | ErrnoName;
+
+export interface Domain {
+  readonly domid: number;
+  readonly name: string;
+  /** Security context text, e.g. "system_u:system_r:svp_hwdom_t" (flask only). */
+  readonly context?: string;
+  /** Privileged (is_control_domain): what the dummy module trusts. */
+  readonly control: boolean;
+  /** A hardware domain: devices it adds are owned by it. */
+  readonly hardware: boolean;
+}
+
+export type XsmHook =
+  | "resource_plug_pci"
+  | "resource_unplug_pci"
+  | "resource_setup_pci"
+  | "assign_device"
+  | "deassign_device"
+  | "test_assign_device";
+
+/** xen/include/xsm/dummy.h default actions. */
+export type XsmDefaultAction = "XSM_HOOK" | "XSM_DM_PRIV" | "XSM_TARGET" | "XSM_PRIV" | "XSM_XS_PRIV" | "XSM_OTHER";
+
+/** IOMMU mode: picks the perm of the target-domain -> device check on assignment. */
+export type IommuMode = "intremap" | "nointremap" | "none";
+
+/** One permission check a module made, in the order made. The registry and simulator report these. */
+export interface XsmCheck {
+  hook: XsmHook;
+  /** Calling domain. */
+  domid: number;
+  /** flask: the AVC question. */
+  scontext?: string;
+  tcontext?: string;
+  tclass?: string;
+  perm?: string;
+  /** dummy: the default action applied. */
+  action?: XsmDefaultAction;
+  /** What the policy (or default action) decided. */
+  allowed: boolean;
+  /** What this check returned (0 when permissive lets a denial through). */
+  rc: Rc;
+  /** The avc line, when the decision is audited (flask only). */
+  audit?: string;
+}
+
+export interface XsmModule {
+  readonly name: "dummy" | "flask";
+  resourcePlugPci(cur: Domain, machineBdf: number): Rc;
+  resourceUnplugPci(cur: Domain, machineBdf: number): Rc;
+  resourceSetupPci(cur: Domain, machineBdf: number): Rc;
+  /** xsm_assign_device: cur -> target resource:add, cur -> device resource:add_device,
+   *  target -> device use_iommu | use_iommu_nointremap | use_noiommu. */
+  assignDevice(cur: Domain, target: Domain, machineBdf: number): Rc;
+  /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device. */
+  deassignDevice(cur: Domain, target: Domain, machineBdf: number): Rc;
+  /** xsm_test_assign_device (stat_device). */
+  testAssignDevice(cur: Domain, machineBdf: number): Rc;
+  /** Called with every check as it is made; undefined = nobody listens (the fast path). */
+  onCheck: ((check: XsmCheck) => void) | undefined;
+}
