@@ -30,6 +30,10 @@ export interface Domain {
   readonly control: boolean;
   /** A hardware domain: devices it adds are owned by it. */
   readonly hardware: boolean;
+  /** Xen's d->target: the domid this domain is the device model for (dummy.h XSM_DM_PRIV). */
+  readonly target?: number;
+  /** Xen's d->is_xenstore (dummy.h XSM_XS_PRIV). */
+  readonly xenstore?: boolean;
 }
 
 export type XsmHook =
@@ -64,6 +68,8 @@ export interface XsmCheck {
   rc: Rc;
   /** The avc line, when the decision is audited (flask only). */
   audit?: string;
+  /** The Xen function that made the check, e.g. "xsm_domctl", "flask_assign_device". */
+  xen?: string;
 }
 
 export interface XsmModule {
