@@ -1,0 +1,105 @@
+// The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
+import type { Domain, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./types.js";
+
+/**
+ * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
+ * XSM_XS_PRIV for xenstore (XSM_TARGET skips that test: its case label sits inside the self
+ * block); both then fall to XSM_DM_PRIV (the target's device model) and XSM_PRIV (the
+ * privileged domain). XSM_OTHER has no default (a link error in Xen) and is refused.
+ */
+export function xsmDefaultAction(action: XsmDefaultAction, src: Domain, target: Domain | null): Rc {
+  switch (action) {
+    case "XSM_HOOK":
+      return 0;
+    case "XSM_TARGET":
+      if (target !== null && src.domid === target.domid) return 0;
+      return dmPriv(src, target);
+    case "XSM_XS_PRIV":
+      if (src.xenstore === true) return 0;
+      return dmPriv(src, target);
+    case "XSM_DM_PRIV":
+      return dmPriv(src, target);
+    case "XSM_PRIV":
+      return src.control ? 0 : "-EPERM";
+    default:
+      return "-EPERM";
+  }
+}
+
+function dmPriv(src: Domain, target: Domain | null): Rc {
+  if (target !== null && src.target !== undefined && src.target === target.domid) return 0;
+  return src.control ? 0 : "-EPERM";
+}
+
+export interface DummyOptions {
+  /**
+   * Xen's do_domctl() asks xsm_domctl() before XEN_DOMCTL_{assign,deassign,test_assign}_device
+   * reach their own hooks; dummy.h's xsm_domctl gives those commands XSM_PRIV (flask_domctl
+   * returns 0 for them). With the gate (the default) assignment by an unprivileged domain gets
+   * -EPERM as it does in Xen; without it only the XSM_HOOK of xsm_assign_device is applied.
+   */
+  domctlGate?: boolean;
+}
+
+/** The dummy module: every PCI hook with the default action dummy.h gives it. */
+export class DummyXsm implements XsmModule {
+  readonly name = "dummy" as const;
+  onCheck: ((check: XsmCheck) => void) | undefined = undefined;
+  private readonly domctlGate: boolean;
+
+  constructor(options: DummyOptions = {}) {
+    this.domctlGate = options.domctlGate ?? true;
+  }
+
+  // dummy.h xsm_resource_plug_pci: XSM_PRIV, target NULL
+  resourcePlugPci(cur: Domain, _machineBdf: number): Rc {
+    return this.apply("resource_plug_pci", "xsm_resource_plug_pci", "XSM_PRIV", cur, null);
+  }
+
+  // dummy.h xsm_resource_unplug_pci: XSM_PRIV, target NULL
+  resourceUnplugPci(cur: Domain, _machineBdf: number): Rc {
+    return this.apply("resource_unplug_pci", "xsm_resource_unplug_pci", "XSM_PRIV", cur, null);
+  }
+
+  // dummy.h xsm_resource_setup_pci: XSM_PRIV, target NULL
+  resourceSetupPci(cur: Domain, _machineBdf: number): Rc {
+    return this.apply("resource_setup_pci", "xsm_resource_setup_pci", "XSM_PRIV", cur, null);
+  }
+
+  // do_domctl's xsm_domctl (XSM_PRIV), then dummy.h xsm_assign_device: XSM_HOOK
+  assignDevice(cur: Domain, target: Domain, _machineBdf: number): Rc {
+    const rc = this.gate("assign_device", cur, target);
+    if (rc !== 0) return rc;
+    return this.apply("assign_device", "xsm_assign_device", "XSM_HOOK", cur, target);
+  }
+
+  // do_domctl's xsm_domctl (XSM_PRIV), then dummy.h xsm_deassign_device: XSM_HOOK
+  deassignDevice(cur: Domain, target: Domain, _machineBdf: number): Rc {
+    const rc = this.gate("deassign_device", cur, target);
+    if (rc !== 0) return rc;
+    return this.apply("deassign_device", "xsm_deassign_device", "XSM_HOOK", cur, target);
+  }
+
+  // do_domctl's xsm_domctl (XSM_PRIV), then xsm_test_assign_device: XSM_HOOK
+  // (pci.c's XEN_DOMCTL_test_assign_device passes XSM_HOOK)
+  testAssignDevice(cur: Domain, _machineBdf: number): Rc {
+    const rc = this.gate("test_assign_device", cur, null);
+    if (rc !== 0) return rc;
+    return this.apply("test_assign_device", "xsm_test_assign_device", "XSM_HOOK", cur, null);
+  }
+
+  private gate(hook: XsmHook, cur: Domain, target: Domain | null): Rc {
+    if (!this.domctlGate) return 0;
+    return this.apply(hook, "xsm_domctl", "XSM_PRIV", cur, target);
+  }
+
+  private apply(hook: XsmHook, xen: string, action: XsmDefaultAction, cur: Domain, target: Domain | null): Rc {
+    const rc = xsmDefaultAction(action, cur, target);
+    if (this.onCheck !== undefined) this.onCheck({ hook, xen, domid: cur.domid, action, allowed: rc === 0, rc });
+    return rc;
+  }
+}
+
+export function createDummyXsm(options: DummyOptions = {}): DummyXsm {
+  return new DummyXsm(options);
+}
