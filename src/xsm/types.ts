@@ -7,6 +7,7 @@ export type ErrnoName =
   | "-ENOENT"
   | "-ESRCH"
   | "-EIO"
+  | "-EBADF"
   | "-ENOMEM"
   | "-EACCES"
   | "-EFAULT"
