@@ -19,6 +19,8 @@ export interface DeviceState {
   physfn: string | null; // a VF's current PF link; null when unlinked or not a VF
   broken: boolean;
   owner: string | null; // domain name
+  /** Only present (as false) after hot_unplug: the hardware vanished but Xen still holds the record. */
+  present?: false;
 }
 
 /** Extra information for pci_add_device (struct pci_dev_info). */
@@ -32,6 +34,9 @@ export interface AddDeviceInfo {
 /** The registry's view of domains: it needs to find a device owner's domain and the hardware domains. */
 export interface DomainTable {
   byDomid(domid: number): Domain | undefined;
+  /** Xen's global `hardware_domain`: pci_add_device() gives a new pdev to it whoever the caller is,
+   *  so a device added by a non-hardware caller is owned by this one (by no one when undefined). */
+  hardwareDomain?(): Domain | undefined;
 }
 
 export interface RegistryOptions {
