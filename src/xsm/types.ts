@@ -71,6 +71,8 @@ export interface XsmCheck {
   audit?: string;
   /** The Xen function that made the check, e.g. "xsm_domctl", "flask_assign_device". */
   xen?: string;
+  /** Why the check could not be asked (e.g. a domain context the policy rejects); rc says what it returned. */
+  error?: string;
 }
 
 export interface XsmModule {
