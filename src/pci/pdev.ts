@@ -1,0 +1,70 @@
+// struct pci_dev as the registry keeps it (xen/include/xen/pci.h), reduced to what the PF<->VF
+// discussion is about: identity, the PF<->VF links, broken, and which domain holds the device.
+import type { ErrnoName } from "../xsm/types.js";
+
+export interface Pdev {
+  /** machine_bdf: (seg << 16) | (bus << 8) | devfn. */
+  readonly key: number;
+  /** info.is_virtfn. */
+  readonly virtfn: boolean;
+  /** info.is_extfn; a VF inherits its PF's (pci_add_device: "VF inherits its 'is_extfn' from PF"). */
+  extfn: boolean;
+  /** info.physfn: the PF a VF names, kept after unlinking so `reassociate` can find it again; -1 for a non-VF. */
+  readonly physfnKey: number;
+  /** pf_pdev: a VF's link to its PF; null when unlinked (stale). */
+  pf: Pdev | null;
+  /** vf_list: a PF's linked VFs, in the order they were linked. */
+  readonly vfs: Set<Pdev>;
+  /** Has had VFs linked: Xen has no PF flag (Roger: "we have no field to mark a device as a PF"); reports call it "pf". */
+  sriov: boolean;
+  broken: boolean;
+  /** pdev->domain as a domid; null = no owner. */
+  owner: number | null;
+  /** The hardware domain it was given to at add: where deassign_device() returns it. */
+  hwdom: number | null;
+  /** False after hot_unplug: the hardware is gone, Xen does not know. */
+  present: boolean;
+  /** `refcount` only: removed from the visible registry, kept alive by its VFs' references. */
+  hidden: boolean;
+}
+
+export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey: number): Pdev {
+  return {
+    key,
+    virtfn,
+    extfn,
+    physfnKey,
+    pf: null,
+    vfs: new Set(),
+    sriov: false,
+    broken: false,
+    owner: null,
+    hwdom: null,
+    present: true,
+    hidden: false,
+  };
+}
+
+/** Errno values for Xen's "%d" in messages such as "%pd: assign (%pp) failed (%d)". */
+const ERRNO: Record<ErrnoName, number> = {
+  "-EPERM": 1,
+  "-ENOENT": 2,
+  "-ESRCH": 3,
+  "-EIO": 5,
+  "-EBADF": 9,
+  "-ENOMEM": 12,
+  "-EACCES": 13,
+  "-EFAULT": 14,
+  "-EBUSY": 16,
+  "-EEXIST": 17,
+  "-EXDEV": 18,
+  "-ENODEV": 19,
+  "-EINVAL": 22,
+  "-ENOSPC": 28,
+  "-ENOSYS": 38,
+  "-EOPNOTSUPP": 95,
+};
+
+export function errnoValue(rc: ErrnoName): number {
+  return -ERRNO[rc];
+}

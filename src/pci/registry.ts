@@ -1,0 +1,446 @@
+// The PCI device registry: a model of xen/drivers/passthrough/pci.c (pci_add_device,
+// pci_remove_device, iommu_do_pci_domctl's assign/deassign, pci_release_devices) plus the
+// physdev setup path, with the PF<->VF links of Stewart Hildebrand's series and every PF-removal
+// strategy of its review thread (strategies.ts). Every operation is called as a domain and first
+// passes the XSM hook Xen calls at that point; a failed operation changes nothing unless its
+// strategy marks devices broken.
+import type { Domain, Rc, XsmModule } from "../xsm/types.js";
+import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptions, Strategy } from "./types.js";
+import { STRATEGIES } from "./types.js";
+import { type Parsed, formatSbdf, toSbdfKey } from "./sbdf.js";
+import { type Pdev, errnoValue, newPdev } from "./pdev.js";
+import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
+
+export type SbdfInput = string | number;
+
+/** A pci_seg: its devices by 16-bit bdf (Xen: alldevs_list; a map keeps lookups O(1)). */
+interface PciSeg {
+  readonly nr: number;
+  readonly pdevs: Map<number, Pdev>;
+}
+
+const pp = formatSbdf;
+const pd = (d: Domain | number) => `d${typeof d === "number" ? d : d.domid}`;
+
+export class PciRegistry {
+  private strategy: Strategy;
+  private readonly vfWithoutPf: RegistryOptions["vfWithoutPf"];
+  private readonly log: ((line: string) => void) | undefined;
+  /** pci_segments (a radix tree in Xen). */
+  private readonly segments = new Map<number, PciSeg>();
+  /** d->pdev_list for every domain holding devices. */
+  private readonly byOwner = new Map<number, Set<Pdev>>();
+  /** Unlinked VFs by the PF key they name: what `reassociate` re-links, kept for every strategy. */
+  private readonly stale = new Map<number, Set<Pdev>>();
+  private readonly removalOps: PfRemovalOps;
+
+  constructor(
+    private readonly xsm: XsmModule,
+    private readonly domains: DomainTable,
+    opts: RegistryOptions,
+  ) {
+    this.strategy = opts.strategy;
+    this.vfWithoutPf = opts.vfWithoutPf;
+    this.log = opts.log;
+    this.removalOps = {
+      unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
+      free: (pdev) => this.free(pdev),
+      unlinkStale: (vf) => this.unlinkStale(vf),
+      hide: (pf) => this.hide(pf),
+      printk: (line) => this.printk(line),
+    };
+  }
+
+  /** The caller of the operation in progress (strategies check its authority). */
+  private current: Domain | undefined;
+
+  getStrategy(): Strategy {
+    return this.strategy;
+  }
+
+  /** Switch strategy; refused when the registry holds state the new strategy cannot (stale VFs, hidden PFs). */
+  setStrategy(strategy: Strategy): Parsed<Strategy> {
+    if (!STRATEGIES.includes(strategy)) return { ok: false, message: `unknown strategy '${strategy}'` };
+    const traits = STRATEGY_TRAITS[strategy];
+    for (const pdev of this.allPdevs()) {
+      if (!traits.staleVfs && pdev.virtfn && !pdev.pf)
+        return { ok: false, message: `${strategy} does not allow the stale VF ${pp(pdev.key)}` };
+      if (!traits.hiddenPfs && pdev.hidden)
+        return { ok: false, message: `${strategy} does not allow the removed PF ${pp(pdev.key)} still referenced by its VFs` };
+    }
+    this.strategy = strategy;
+    return { ok: true, value: strategy };
+  }
+
+  // ---- operations --------------------------------------------------------------------------
+
+  /** Mirrors pci_add_device() (PHYSDEVOP_pci_device_add / _manage_pci_add_ext). */
+  addDevice(cur: Domain, sbdf: SbdfInput, info?: AddDeviceInfo): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    let physfnKey = -1;
+    if (info?.physfn !== undefined) {
+      physfnKey = this.key(info.physfn);
+      if (physfnKey < 0) return "-EINVAL";
+      // struct physdev_pci_device_add carries only physfn.bus/devfn: the PF is in the VF's segment.
+      if (Math.floor(physfnKey / 0x10000) !== Math.floor(key / 0x10000) || physfnKey === key) {
+        this.printk(() => `PCI add virtual function ${pp(key)}: invalid physfn ${pp(physfnKey)}`);
+        return "-EINVAL";
+      }
+    }
+    const type = !info ? "device" : physfnKey >= 0 ? "virtual function" : info.extfn ? "extended function" : "device";
+
+    const rc = this.xsm.resourcePlugPci(cur, key);
+    if (rc !== 0) return rc;
+
+    let pf: Pdev | undefined;
+    if (physfnKey >= 0) {
+      pf = this.visible(physfnKey);
+      if (pf?.virtfn) {
+        // Xen would list_add one VF onto another's vf_list; we refuse the corruption.
+        this.printk(() => `PCI add virtual function ${pp(key)}: physfn ${pp(physfnKey)} is itself a VF`);
+        return "-EINVAL";
+      }
+      if (!pf) {
+        if (this.vfWithoutPf === "reject") {
+          // Stewart's v8 3/3 "remove logic catering to adding VF without PF".
+          this.printk(() => `Attempted to add SR-IOV VF ${pp(key)} without PF ${pp(physfnKey)}`);
+          return "-ENODEV";
+        }
+        // Before the series (and v8 1/3): add the PF first, through its own plug check.
+        const pfRc = this.addDevice(cur, physfnKey);
+        if (pfRc !== 0) {
+          this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
+          return pfRc;
+        }
+        pf = this.visible(physfnKey)!;
+      }
+    }
+
+    // alloc_pdev(): an existing record is returned as it is (a hidden `refcount` PF included).
+    let pdev = this.record(key);
+    if (!pdev) {
+      pdev = newPdev(key, physfnKey >= 0, !!info?.extfn, physfnKey);
+      this.segment(key).pdevs.set(key & 0xffff, pdev);
+    }
+    pdev.present = true;
+    if (pdev.virtfn && pf && !pdev.pf && pdev.physfnKey === pf.key) this.link(pdev, pf); // v8: "if ( !pdev->pf_pdev )"
+    if (pdev.hidden) pdev.hidden = false;
+    if (pdev.owner === null) this.setOwner(pdev, this.hwdomFor(cur));
+    if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
+
+    this.printk(() => `PCI add ${type} ${pp(key)}`);
+    return 0;
+  }
+
+  /** Mirrors pci_remove_device() (PHYSDEVOP_pci_device_remove); a PF with VFs goes to the strategy. */
+  removeDevice(cur: Domain, sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    const rc = this.xsm.resourceUnplugPci(cur, key);
+    if (rc !== 0) return rc;
+    const pdev = this.visible(key);
+    if (!pdev) return "-ENODEV";
+    if (!pdev.virtfn && pdev.vfs.size > 0) {
+      this.current = cur;
+      try {
+        return PF_REMOVAL[this.strategy](this.removalOps, pdev);
+      } finally {
+        this.current = undefined;
+      }
+    }
+    this.free(pdev);
+    return 0;
+  }
+
+  /** Mirrors XEN_DOMCTL_assign_device in iommu_do_pci_domctl(), device_assigned() and assign_device(). */
+  assignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    if (!this.domains.byDomid(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
+    if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-assignment of devices."
+    const rc = this.xsm.assignDevice(cur, target, key);
+    if (rc !== 0) return rc;
+    const pdev = this.visible(key);
+    if (!pdev) return "-ENODEV";
+    // device_assigned(): not owned by a hardware domain (or dom_io, i.e. no one) -> assigned elsewhere.
+    if (pdev.owner !== null && !this.domains.byDomid(pdev.owner)?.hardware) return "-EBUSY";
+    if (pdev.broken && !target.hardware) {
+      // assign_device(): "Do not allow broken devices to be assigned to guests."
+      this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue("-EBADF")})`);
+      return "-EBADF";
+    }
+    this.setOwner(pdev, target.domid);
+    return 0;
+  }
+
+  /** Mirrors XEN_DOMCTL_deassign_device and deassign_device(): back to the hardware domain that added it. */
+  deassignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    if (!this.domains.byDomid(target.domid)) return "-ESRCH";
+    if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-deassignment of devices."
+    const rc = this.xsm.deassignDevice(cur, target, key);
+    if (rc !== 0) return rc;
+    const pdev = this.visible(key);
+    if (!pdev || pdev.owner !== target.domid) return "-ENODEV"; // pci_get_pdev(d, sbdf)
+    this.setOwner(pdev, this.returnTo(pdev, -1));
+    return 0;
+  }
+
+  /** Mirrors PHYSDEVOP_prepare_msix/pci_device_reset: xsm_resource_setup_pci, then the device must be there. */
+  setupDevice(cur: Domain, sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    const rc = this.xsm.resourceSetupPci(cur, key);
+    if (rc !== 0) return rc;
+    const pdev = this.visible(key);
+    // Vanished hardware reads as all-ones: pci_find_cap_offset() finds no MSI-X capability.
+    return pdev && pdev.present ? 0 : "-ENODEV";
+  }
+
+  /**
+   * The hardware vanishes (surprise removal): no hypercall, no XSM check, Xen learns nothing. The
+   * records stay until someone removes them; a PF takes its VFs with it. Re-adding the SBDF (new
+   * hardware) finds the old record, as alloc_pdev() does.
+   */
+  hotUnplug(sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    const pdev = this.visible(key);
+    if (!pdev) return "-ENODEV";
+    pdev.present = false;
+    for (const vf of pdev.vfs) vf.present = false;
+    return 0;
+  }
+
+  /**
+   * Domain teardown, as pci_release_devices() does: every device the domain holds is deassigned
+   * back to the hardware domain that added it (no XSM check: Xen itself does it). Devices the
+   * domain added, if it was a hardware domain, fall to Xen's hardware_domain or to no one.
+   * Call before the domain leaves the DomainTable.
+   */
+  removeDomain(domid: number): void {
+    for (const pdev of this.allPdevs()) {
+      if (pdev.hwdom === domid) pdev.hwdom = this.fallbackHwdom(domid);
+    }
+    for (const pdev of [...(this.byOwner.get(domid) ?? [])]) this.setOwner(pdev, this.returnTo(pdev, domid));
+  }
+
+  // ---- state -------------------------------------------------------------------------------
+
+  /** The visible registry, sorted by SBDF (DESIGN §6 state.devices). */
+  devices(): DeviceState[] {
+    const out: Array<[number, DeviceState]> = [];
+    for (const pdev of this.allPdevs()) if (!pdev.hidden) out.push([pdev.key, this.state(pdev)]);
+    out.sort((a, b) => a[0] - b[0]);
+    return out.map(([, s]) => s);
+  }
+
+  /** One device's state, or undefined when not in the visible registry. */
+  device(sbdf: SbdfInput): DeviceState | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev && this.state(pdev);
+  }
+
+  /** A PF's linked VFs in the order strategies visit them (authority's check order). */
+  linkedVfs(sbdf: SbdfInput): string[] {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.record(key);
+    return pdev ? [...pdev.vfs].map((v) => pp(v.key)) : [];
+  }
+
+  /** Number of device records, hidden `refcount` PFs included. */
+  recordCount(): number {
+    let n = 0;
+    for (const seg of this.segments.values()) n += seg.pdevs.size;
+    return n;
+  }
+
+  /** DESIGN §5 / issue #4 item 5: every violation, as text; empty when the registry is sound. */
+  checkInvariants(): string[] {
+    const errors: string[] = [];
+    const traits = STRATEGY_TRAITS[this.strategy];
+    for (const pdev of this.allPdevs()) {
+      const at = pp(pdev.key);
+      if (this.record(pdev.key) !== pdev) errors.push(`${at}: filed under the wrong key`);
+      if (pdev.virtfn) {
+        if (pdev.vfs.size > 0) errors.push(`VF ${at} lists VFs of its own`);
+        if (pdev.pf) {
+          if (this.record(pdev.pf.key) !== pdev.pf) errors.push(`VF ${at} links to PF ${pp(pdev.pf.key)}, which is not in the registry`);
+          else if (pdev.pf.hidden && !traits.hiddenPfs) errors.push(`VF ${at} links to removed PF ${pp(pdev.pf.key)}`);
+          if (!pdev.pf.vfs.has(pdev)) errors.push(`PF ${pp(pdev.pf.key)} does not list its VF ${at}`);
+          if (pdev.pf.key !== pdev.physfnKey) errors.push(`VF ${at} names PF ${pp(pdev.physfnKey)} but links to ${pp(pdev.pf.key)}`);
+        } else {
+          if (!traits.staleVfs) errors.push(`unlinked VF ${at} under strategy ${this.strategy}`);
+          else if (!pdev.broken) errors.push(`unlinked VF ${at} is not broken`);
+          if (!this.stale.get(pdev.physfnKey)?.has(pdev)) errors.push(`unlinked VF ${at} missing from the stale index`);
+        }
+      } else {
+        if (pdev.pf) errors.push(`non-VF ${at} links to a PF`);
+        for (const vf of pdev.vfs) if (vf.pf !== pdev) errors.push(`PF ${at} lists ${pp(vf.key)}, which does not link back`);
+        if (pdev.hidden && (!traits.hiddenPfs || pdev.vfs.size === 0)) errors.push(`removed PF ${at} still has a record`);
+      }
+      if (pdev.hidden && pdev.owner !== null) errors.push(`removed PF ${at} still owned by ${pd(pdev.owner)}`);
+      if (pdev.owner !== null) {
+        if (!this.domains.byDomid(pdev.owner)) errors.push(`${at} owned by ${pd(pdev.owner)}, which does not exist`);
+        if (!this.byOwner.get(pdev.owner)?.has(pdev)) errors.push(`${at} missing from ${pd(pdev.owner)}'s device list`);
+      }
+    }
+    for (const [domid, set] of this.byOwner)
+      for (const pdev of set)
+        if (pdev.owner !== domid || this.record(pdev.key) !== pdev) errors.push(`${pd(domid)}'s device list holds ${pp(pdev.key)}, not its own`);
+    for (const [pfKey, set] of this.stale)
+      for (const vf of set)
+        if (vf.pf || vf.physfnKey !== pfKey || this.record(vf.key) !== vf) errors.push(`stale index holds ${pp(vf.key)} wrongly`);
+    return errors;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private printk(line: () => string): void {
+    if (this.log) this.log(line());
+  }
+
+  /** Parse an SBDF argument; a malformed one is logged and the caller returns -EINVAL. */
+  private key(sbdf: SbdfInput, logErrors = true): number {
+    const k = toSbdfKey(sbdf);
+    if (k.ok) return k.value;
+    if (logErrors) this.printk(() => k.message);
+    return -1;
+  }
+
+  private segment(key: number): PciSeg {
+    const nr = Math.floor(key / 0x10000);
+    let seg = this.segments.get(nr); // alloc_pseg()
+    if (!seg) {
+      seg = { nr, pdevs: new Map() };
+      this.segments.set(nr, seg);
+    }
+    return seg;
+  }
+
+  /** The record at key, hidden or not. */
+  private record(key: number): Pdev | undefined {
+    return this.segments.get(Math.floor(key / 0x10000))?.pdevs.get(key & 0xffff);
+  }
+
+  /** What pci_get_pdev() finds: hidden `refcount` PFs are gone for every caller. */
+  private visible(key: number): Pdev | undefined {
+    const pdev = this.record(key);
+    return pdev && !pdev.hidden ? pdev : undefined;
+  }
+
+  private *allPdevs(): Iterable<Pdev> {
+    for (const seg of this.segments.values()) yield* seg.pdevs.values();
+  }
+
+  private state(pdev: Pdev): DeviceState {
+    const kind: DeviceKind = pdev.virtfn ? "vf" : pdev.sriov ? "pf" : pdev.extfn ? "extfn" : "device";
+    const s: DeviceState = {
+      sbdf: pp(pdev.key),
+      kind,
+      physfn: pdev.pf ? pp(pdev.pf.key) : null,
+      broken: pdev.broken,
+      owner: pdev.owner === null ? null : (this.domains.byDomid(pdev.owner)?.name ?? null),
+    };
+    if (!pdev.present) s.present = false;
+    return s;
+  }
+
+  /** pci_add_device(): `pdev->domain = hardware_domain`. In an SVP several hardware domains exist;
+   *  the adding one keeps what it adds, any other caller's device goes to Xen's hardware_domain. */
+  private hwdomFor(cur: Domain): number | null {
+    if (cur.hardware) return cur.domid;
+    return this.domains.hardwareDomain?.()?.domid ?? null;
+  }
+
+  private fallbackHwdom(gone: number): number | null {
+    const hw = this.domains.hardwareDomain?.();
+    return hw && hw.domid !== gone ? hw.domid : null;
+  }
+
+  /** Where deassign_device() sends a device: its adding hardware domain, if that still exists. */
+  private returnTo(pdev: Pdev, gone: number): number | null {
+    if (pdev.hwdom !== null && pdev.hwdom !== gone && this.domains.byDomid(pdev.hwdom)) return pdev.hwdom;
+    return this.fallbackHwdom(gone);
+  }
+
+  private setOwner(pdev: Pdev, domid: number | null): void {
+    if (pdev.owner !== null) this.byOwner.get(pdev.owner)?.delete(pdev);
+    pdev.owner = domid;
+    if (domid === null) return;
+    if (pdev.hwdom === null && this.domains.byDomid(domid)?.hardware) pdev.hwdom = domid;
+    let set = this.byOwner.get(domid);
+    if (!set) {
+      set = new Set();
+      this.byOwner.set(domid, set);
+    }
+    set.add(pdev);
+  }
+
+  private link(vf: Pdev, pf: Pdev): void {
+    this.stale.get(vf.physfnKey)?.delete(vf);
+    vf.pf = pf;
+    vf.extfn = pf.extfn;
+    pf.vfs.add(vf);
+    pf.sriov = true;
+  }
+
+  private unlinkStale(vf: Pdev): void {
+    vf.pf?.vfs.delete(vf);
+    vf.pf = null;
+    vf.broken = true;
+    let set = this.stale.get(vf.physfnKey);
+    if (!set) {
+      set = new Set();
+      this.stale.set(vf.physfnKey, set);
+    }
+    set.add(vf);
+  }
+
+  /** `reassociate`: a PF reported again takes back the stale VFs naming it, no longer broken. */
+  private reassociate(pf: Pdev): void {
+    const set = this.stale.get(pf.key);
+    if (!set || set.size === 0) return;
+    const n = set.size;
+    for (const vf of [...set]) {
+      this.link(vf, pf);
+      vf.broken = false;
+    }
+    this.stale.delete(pf.key);
+    this.printk(() => `PCI SR-IOV PF ${pp(pf.key)} re-associated with ${n} stale VFs`);
+  }
+
+  /** `refcount`: the PF leaves its owner and the visible registry; the last VF frees it. */
+  private hide(pf: Pdev): void {
+    this.setOwner(pf, null);
+    pf.hidden = true;
+    this.printk(() => `PCI remove device ${pp(pf.key)}`);
+  }
+
+  /** pci_remove_device()'s removal and free_pdev(): "PCI remove device %pp". */
+  private free(pdev: Pdev): void {
+    if (pdev.virtfn) {
+      const pf = pdev.pf;
+      if (pf) {
+        pf.vfs.delete(pdev);
+        if (pf.hidden && pf.vfs.size === 0) this.drop(pf); // the last reference to a removed PF
+      } else {
+        const set = this.stale.get(pdev.physfnKey);
+        set?.delete(pdev);
+        if (set?.size === 0) this.stale.delete(pdev.physfnKey);
+      }
+      pdev.pf = null;
+    }
+    this.setOwner(pdev, null);
+    this.printk(() => `PCI remove device ${pp(pdev.key)}`);
+    this.drop(pdev);
+  }
+
+  private drop(pdev: Pdev): void {
+    const seg = this.segments.get(Math.floor(pdev.key / 0x10000));
+    seg?.pdevs.delete(pdev.key & 0xffff);
+  }
+}
