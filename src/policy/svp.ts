@@ -58,6 +58,7 @@ import type {
   TypeRule,
 } from "./ast.js";
 import { error, warning, type Diagnostic, type Span } from "./diagnostics.js";
+import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
 
 export const MANAGE_DEVICE_PERMS = ["plug", "unplug", "setup", "add_device", "remove_device", "stat_device"];
 export const MANAGE_DOMAIN_PERMS = ["add", "remove"];
@@ -216,11 +217,12 @@ function deviceLabels(ast: PolicyAst, platforms: Platform[], diagnostics: Diagno
   for (const p of platforms) {
     for (const m of p.devices) {
       for (const d of m.devices) {
-        const device = sbdfKey(d.text);
-        if (typeof device === "string") {
-          diagnostics.push(error("bad-sbdf", `${d.text} is not a PCI address: ${device}`, d.span));
+        const parsed = parseSbdf(d.text);
+        if (!parsed.ok) {
+          diagnostics.push(error("bad-sbdf", parsed.message, d.span));
           continue;
         }
+        const device = sbdfKey(parsed.value);
         const prev = labels.get(device) ?? (existing.has(device) ? { span: existing.get(device)! } : undefined);
         if (prev) {
           diagnostics.push(error("duplicate", `${d.text} is already labeled`, d.span, [{ message: "labeled here", span: prev.span }]));
@@ -231,16 +233,6 @@ function deviceLabels(ast: PolicyAst, platforms: Platform[], diagnostics: Diagno
     }
   }
   return [...labels.values()];
-}
-
-/** "SSSS:BB:DD.F" -> seg<<16 | bus<<8 | devfn (pcidevicecon's key), or why not. */
-export function sbdfKey(text: string): number | string {
-  const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-9])$/.exec(text);
-  if (!m) return "expected SSSS:BB:DD.F, e.g. 0000:03:10.1";
-  const [seg, bus, dev, fn] = [m[1]!, m[2]!, m[3]!, m[4]!].map((x) => parseInt(x, 16)) as [number, number, number, number];
-  if (dev > 0x1f) return `device ${m[3]} is out of range (00-1f)`;
-  if (fn > 7) return `function ${m[4]} is out of range (0-7)`;
-  return seg * 0x10000 + ((bus << 8) | (dev << 3) | fn);
 }
 
 // ---- generation --------------------------------------------------------------------------------

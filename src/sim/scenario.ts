@@ -1,0 +1,79 @@
+// The scenario a user writes (DESIGN §6), as load.ts hands it to the runner: validated against
+// scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
+import type { DeviceKind, Strategy, VfWithoutPf } from "../pci/types.js";
+import type { IommuMode, Rc } from "../xsm/types.js";
+
+export interface DomainSpec {
+  name: string;
+  domid: number;
+  context?: string;
+  control?: boolean;
+  hardware?: boolean;
+  /** Name of the domain this one is the device model for. */
+  target?: string;
+  xenstore?: boolean;
+  /** The SVP platform the domain belongs to (for --dot); guessed from its context type otherwise. */
+  platform?: string;
+}
+
+export interface DeviceCheck {
+  sbdf: string;
+  present?: boolean;
+  kind?: DeviceKind;
+  physfn?: string | null;
+  broken?: boolean;
+  owner?: string | null;
+  unplugged?: boolean;
+}
+
+export interface Expect {
+  rc?: Rc;
+  log?: string | string[];
+  noLog?: string | string[];
+  audit?: string | string[];
+  denied?: string[];
+  devices?: DeviceCheck[];
+}
+
+interface StepBase {
+  as?: string;
+  note?: string;
+  expect?: Expect;
+}
+
+export type Step = StepBase &
+  (
+    | { op: "pci_add_device"; as: string; sbdf: string; physfn?: string; extfn?: boolean }
+    | { op: "pci_remove_device"; as: string; sbdf: string }
+    | { op: "assign_device"; as: string; sbdf: string; domain: string }
+    | { op: "deassign_device"; as: string; sbdf: string; domain: string }
+    | { op: "test_assign_device"; as: string; sbdf: string }
+    | { op: "setup_device"; as: string; sbdf: string }
+    | { op: "hot_unplug"; sbdf: string; withVfs?: boolean }
+    | { op: "destroy_domain"; domain: string }
+    | { op: "set_bool"; name?: string; value?: boolean; bools?: Record<string, boolean> }
+    | { op: "load_policy"; policy: string }
+    | { op: "set_enforcing"; enforcing: boolean }
+  );
+
+export type Op = Step["op"];
+
+export interface Scenario {
+  name: string;
+  description?: string;
+  policy?: string;
+  xsm: "flask" | "dummy";
+  enforcing?: boolean;
+  strategy?: Strategy;
+  vfWithoutPf?: VfWithoutPf;
+  iommu?: IommuMode;
+  booleans?: Record<string, boolean>;
+  domains: DomainSpec[];
+  steps: Step[];
+}
+
+/** A user's mistake in a scenario: the JSON path (`/steps/3/sbdf`) and what was expected there. */
+export interface ScenarioError {
+  path: string;
+  message: string;
+}
