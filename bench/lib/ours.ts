@@ -1,0 +1,26 @@
+// Our pieces, loaded when the benchmark runs. Each loader returns the piece or the reason it is
+// missing, so a section can print "skipped: ..." instead of failing while the piece is being written.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { CompileOptions, CompiledPolicy } from "../../src/policy/types.js";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export type Missing = { missing: string };
+export const isMissing = (x: unknown): x is Missing => typeof x === "object" && x !== null && "missing" in x;
+
+async function load<T>(rel: string, pick: (m: Record<string, unknown>) => T | undefined, what: string): Promise<T | Missing> {
+  if (!existsSync(`${ROOT}${rel}`)) return { missing: `${rel} is not there yet` };
+  try {
+    const m = (await import(`${ROOT}${rel}`)) as Record<string, unknown>;
+    return pick(m) ?? { missing: `${rel} does not export ${what}` };
+  } catch (e) {
+    return { missing: `${rel} failed to load: ${(e as Error).message.split("\n")[0]}` };
+  }
+}
+
+export type CompilePolicy = (text: string, options?: CompileOptions) => CompiledPolicy;
+
+export function loadCompiler(): Promise<CompilePolicy | Missing> {
+  return load("src/policy/index.ts", (m) => m.compilePolicy as CompilePolicy | undefined, "compilePolicy");
+}

@@ -1,0 +1,41 @@
+// npm run bench [-- --quick] [-- --json] [-- --only compile,decisions,avc,registry,sim]
+// A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
+// the engines compared disagree on an answer (the comparison would be meaningless) or it breaks.
+import { cpus } from "node:os";
+import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
+import { renderSection, type SectionResult } from "./lib/report.js";
+import { compileSection } from "./sections/compile.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const json = args.includes("--json");
+const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? "").split(",")) : undefined;
+const budget = quick ? QUICK : FULL;
+
+const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
+  { id: "compile", run: () => compileSection(budget, quick) },
+];
+
+const started = Date.now();
+const results: SectionResult[] = [];
+for (const s of SECTIONS) {
+  if (only && !only.has(s.id)) continue;
+  if (!json) process.stderr.write(`running ${s.id}...\n`);
+  const r = await s.run();
+  results.push(r);
+  if (!json) console.log(renderSection(r) + "\n");
+}
+const seconds = (Date.now() - started) / 1000;
+if (json) {
+  const doc = {
+    machine: { node: process.version, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length },
+    mode: quick ? "quick" : "full",
+    seconds,
+    sections: Object.fromEntries(results.map((r) => [r.id, { title: r.title, notes: r.notes, ...r.data }])),
+    sink: sinkDigest(),
+  };
+  console.log(JSON.stringify(doc, null, 2));
+} else {
+  console.log(`${quick ? "quick" : "full"} run, ${seconds.toFixed(1)} s, node ${process.version}, ${cpus()[0]?.model ?? ""} (sink ${sinkDigest()})`);
+}

@@ -1,0 +1,140 @@
+// Section 1: compile time of gen-policy small/medium/large and of an m4-expanded Xen FLASK example,
+// ours (in process, warm, median) beside `checkpolicy -t Xen -c 30 FILE -o /dev/null` (a fresh
+// process per run, as a user runs it, median), plus the memory of one compile in a fresh child.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Budget, commandMs, have, measureMs } from "../lib/measure.js";
+import { isMissing, loadCompiler, ROOT } from "../lib/ours.js";
+import { fmtBytes, fmtMs, fmtRatio, type SectionResult, target } from "../lib/report.js";
+import { svpPolicyWithTypes } from "../gen/svp-policy.js";
+
+interface Input {
+  name: string;
+  file: string | undefined;
+  why?: string;
+}
+
+const GEN = `${ROOT}test/oracle/tools/gen-policy`;
+const PYTHON = "/usr/bin/python3";
+
+/** gen-policy --seed 1 --size S into `dir`; the committed copy of small/medium when python is missing. */
+function genPolicy(size: string, dir: string): Input {
+  const file = join(dir, `gen-seed1-${size}.conf`);
+  if (existsSync(PYTHON)) {
+    const r = spawnSync(PYTHON, [GEN, "--seed", "1", "--size", size], { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (r.status === 0) {
+      writeFileSync(file, r.stdout);
+      return { name: `gen-policy ${size}`, file };
+    }
+  }
+  const committed = `${ROOT}bench/data/gen-seed1-${size}.conf`;
+  if (existsSync(committed)) return { name: `gen-policy ${size}`, file: committed };
+  return { name: `gen-policy ${size}`, file: undefined, why: `${PYTHON} is missing and no committed copy` };
+}
+
+function inputs(quick: boolean, dir: string): Input[] {
+  const list = [genPolicy("small", dir), genPolicy("medium", dir)];
+  if (!quick) list.push(genPolicy("large", dir));
+  const svp = join(dir, "svp-3005-types.conf");
+  writeFileSync(svp, svpPolicyWithTypes(3000).text);
+  list.push({ name: "svp 3005 types", file: svp });
+  const xen = `${ROOT}examples/xen-flask/policy.conf`;
+  list.push(existsSync(xen) ? { name: "xen-flask example", file: xen } : { name: "xen-flask example", file: undefined, why: "examples/xen-flask/policy.conf is not there yet" });
+  return list;
+}
+
+/** Peak RSS of checkpolicy via GNU time, when it is installed. */
+function checkpolicyRssKb(file: string): number | undefined {
+  if (!existsSync("/usr/bin/time")) return undefined;
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", "checkpolicy", "-t", "Xen", "-c", "30", file, "-o", "/dev/null"], { encoding: "utf8" });
+  const kb = Number((r.stderr ?? "").trim().split("\n").pop());
+  return r.status === 0 && Number.isFinite(kb) ? kb : undefined;
+}
+
+interface ChildFigures { ms?: number; maxRssKb?: number; baseRssKb?: number; heapDelta?: number; error?: string }
+
+function compileInChild(file: string): ChildFigures {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", `${ROOT}bench/compile-child.ts`, file], { encoding: "utf8", cwd: ROOT });
+  try {
+    return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as ChildFigures;
+  } catch {
+    return { error: `child exited ${r.status}: ${(r.stderr ?? "").trim().split("\n")[0]}` };
+  }
+}
+
+export async function compileSection(budget: Budget, quick: boolean): Promise<SectionResult> {
+  const compilePolicy = await loadCompiler();
+  const checkpolicy = have("checkpolicy");
+  const dir = mkdtempSync(join(tmpdir(), "xsm-bench-"));
+  const rows: string[][] = [];
+  const data: Record<string, unknown> = {};
+  const notes: string[] = [];
+  for (const input of inputs(quick, dir)) {
+    if (!input.file) {
+      rows.push([input.name, "n/a", "n/a", "n/a", "", "", "", "", ""]);
+      notes.push(`${input.name}: ${input.why}`);
+      continue;
+    }
+    const text = readFileSync(input.file, "utf8");
+    const big = text.length > 1 << 20;
+    const reps = big ? Math.min(budget.reps, 3) : budget.reps;
+    let ours: number | undefined;
+    let error: string | undefined;
+    if (!isMissing(compilePolicy)) {
+      try {
+        ours = measureMs(() => compilePolicy(text, { file: input.file }), reps, 1).ms;
+      } catch (e) {
+        error = (e as Error).message.split("\n")[0];
+      }
+    }
+    const peer = checkpolicy ? commandMs("checkpolicy", ["-t", "Xen", "-c", "30", input.file, "-o", "/dev/null"], reps) : undefined;
+    const peerMs = peer && "ms" in peer ? peer.ms : undefined;
+    const child = !isMissing(compilePolicy) && !error ? compileInChild(input.file) : undefined;
+    const cpRss = checkpolicy ? checkpolicyRssKb(input.file) : undefined;
+    const ratio = ours !== undefined && peerMs !== undefined ? ours / peerMs : undefined;
+    const isLarge = input.name === "gen-policy large";
+    rows.push([
+      input.name,
+      `${(text.length / 1024).toFixed(0)} KB`,
+      error ? "error" : fmtMs(ours),
+      peer && "error" in peer ? "error" : fmtMs(peerMs),
+      fmtRatio(ratio),
+      child?.maxRssKb !== undefined ? fmtBytes(child.maxRssKb * 1024) : "n/a",
+      child?.heapDelta !== undefined ? fmtBytes(child.heapDelta) : "n/a",
+      cpRss !== undefined ? fmtBytes(cpRss * 1024) : "n/a",
+      isLarge ? target("≤ 0.5x", ratio === undefined ? undefined : ratio <= 0.5) : "",
+    ]);
+    if (error) notes.push(`${input.name}: our compile failed: ${error}`);
+    if (peer && "error" in peer) notes.push(`${input.name}: checkpolicy failed: ${peer.error}`);
+    if (child?.error) notes.push(`${input.name}: memory child: ${child.error}`);
+    data[input.name] = {
+      bytes: text.length,
+      oursMs: ours,
+      checkpolicyMs: peerMs,
+      ratio,
+      oursMaxRssBytes: child?.maxRssKb !== undefined ? child.maxRssKb * 1024 : undefined,
+      oursBaseRssBytes: child?.baseRssKb !== undefined ? child.baseRssKb * 1024 : undefined,
+      oursHeapKeptBytes: child?.heapDelta,
+      checkpolicyMaxRssBytes: cpRss !== undefined ? cpRss * 1024 : undefined,
+      error,
+    };
+  }
+  if (isMissing(compilePolicy)) notes.push(`ours: ${compilePolicy.missing}`);
+  if (!checkpolicy) notes.push("checkpolicy is not installed: its column is n/a (apt-get install checkpolicy)");
+  notes.push(
+    `ours: compilePolicy(text) in this process after one warm-up, median of ${budget.reps} (3 for files over 1 MB); ` +
+      "checkpolicy: a fresh process per run, median, after one warm-up run.",
+    "peak RSS: maxRSS of a fresh node process that only loads the compiler and compiles the file once (node itself " +
+      "takes ~50 MB of it); heap kept: heap still used by the compiled policy after GC.",
+  );
+  return {
+    id: "compile",
+    title: "1. Compile (policy.conf -> decision tables)",
+    columns: ["policy", "size", "ours", "checkpolicy", "ours/cp", "ours peak RSS", "heap kept", "cp peak RSS", "target"],
+    rows,
+    notes,
+    data,
+  };
+}
