@@ -1,0 +1,167 @@
+// `xsm check`: one access decision, or a file of them, as Xen's security server makes it.
+//
+//   xsm check POLICY --scontext C --tcontext C --class K --perm P [--bool NAME=true|false]... [--json]
+//   xsm check POLICY --queries FILE [--bool ...] --json
+//
+// --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
+// compared byte for byte.
+import { InvalidArgumentError, type Command } from "commander";
+import { PolicyError } from "../policy/diagnostics.js";
+import type { CompiledPolicy, Decision, Reason, RuleRef } from "../policy/types.js";
+import { loadPolicy } from "./compile.js";
+import { CliError, readJsonFile } from "./io.js";
+import type { CliContext } from "./main.js";
+import { renderDiagnostics } from "./render.js";
+
+export interface Query {
+  scontext: string;
+  tcontext: string;
+  tclass: string;
+  perm: string;
+}
+
+interface CheckOptions {
+  scontext?: string;
+  tcontext?: string;
+  class?: string;
+  perm?: string;
+  bool?: Record<string, boolean>;
+  queries?: string;
+  json?: boolean;
+}
+
+function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
+  const m = /^([^=\s]+)=(true|false)$/.exec(value);
+  if (!m) throw new InvalidArgumentError("expected NAME=true or NAME=false.");
+  return { ...previous, [m[1]]: m[2] === "true" };
+}
+
+/** Python's json.dumps(ensure_ascii=True) escapes every non-ASCII character; so do we. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/** oracle-decide's answer object: keys sorted (allowed, audited, error), reasons left out. */
+export function decisionJson(d: Decision): string {
+  const doc: Record<string, unknown> = { allowed: d.allowed, audited: d.audited };
+  if (d.error !== undefined) doc.error = d.error;
+  return asciiJson(doc);
+}
+
+const QUERY_FIELDS = ["scontext", "tcontext", "tclass", "perm"] as const;
+
+/** Validates a queries document as oracle-decide reads it: a list of objects with four strings. */
+export function parseQueries(doc: unknown, path: string): Query[] {
+  if (!Array.isArray(doc)) throw new CliError(`${path}: expected a JSON list of queries`);
+  return doc.map((q: unknown, i) => {
+    if (typeof q !== "object" || q === null || Array.isArray(q)) {
+      throw new CliError(`${path}: query ${i}: expected an object {"scontext","tcontext","tclass","perm"}`);
+    }
+    const rec = q as Record<string, unknown>;
+    for (const field of QUERY_FIELDS) {
+      if (typeof rec[field] !== "string") throw new CliError(`${path}: query ${i}: "${field}" must be a string`);
+    }
+    return { scontext: rec.scontext, tcontext: rec.tcontext, tclass: rec.tclass, perm: rec.perm } as Query;
+  });
+}
+
+function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): void {
+  for (const name of Object.keys(bools)) {
+    if (policy.getBoolean(name) === undefined) {
+      const known = policy.booleanNames();
+      throw new CliError(`unknown boolean '${name}' (the policy declares ${known.length ? known.join(", ") : "none"})`);
+    }
+  }
+  try {
+    policy.setBooleans(bools);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    throw err;
+  }
+}
+
+function where(rule: RuleRef): string {
+  return `${rule.span.file}:${rule.span.line}`;
+}
+
+function reasonLine(r: Reason): string {
+  switch (r.kind) {
+    case "granted-by":
+      return `granted by ${where(r.rule)}: ${r.rule.text}`;
+    case "no-rule":
+      return "no allow rule grants it";
+    case "disabled-by-bool":
+      return `${where(r.rule)}: ${r.rule.text} would grant it, but its branch is off (${r.condition})`;
+    case "constraint-failed":
+      return `constraint ${where(r.rule)} fails: ${r.rule.text}`;
+    case "auditallow":
+      return `audited by ${where(r.rule)}: ${r.rule.text}`;
+    case "dontaudit":
+      return `not audited by ${where(r.rule)}: ${r.rule.text}`;
+    case "invalid":
+      return r.message;
+  }
+}
+
+/** Human form: the verdict, the access asked about, then one line per reason. */
+export function describeDecision(q: Query, d: Decision): string {
+  const verdict = `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
+  const lines = [verdict, `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`];
+  for (const r of d.reasons) lines.push(`  ${reasonLine(r)}`);
+  return `${lines.join("\n")}\n`;
+}
+
+function singleQuery(cmd: Command, opts: CheckOptions): Query {
+  const missing = (["scontext", "tcontext", "class", "perm"] as const).filter((k) => opts[k] === undefined);
+  if (missing.length > 0) {
+    cmd.error(`error: missing ${missing.map((k) => `--${k}`).join(", ")} (or give --queries FILE)`, { exitCode: 2 });
+  }
+  return { scontext: opts.scontext!, tcontext: opts.tcontext!, tclass: opts.class!, perm: opts.perm! };
+}
+
+async function runCheck(cli: CliContext, cmd: Command, path: string, opts: CheckOptions): Promise<void> {
+  const single = opts.queries === undefined;
+  if (!single && (["scontext", "tcontext", "class", "perm"] as const).some((k) => opts[k] !== undefined)) {
+    cmd.error("error: --queries cannot be combined with --scontext/--tcontext/--class/--perm", { exitCode: 2 });
+  }
+  const query = single ? singleQuery(cmd, opts) : undefined;
+  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const { policy, text } = await loadPolicy(cli, path);
+  applyBooleans(policy, opts.bool ?? {}, text, path);
+
+  if (query) {
+    const d = opts.json
+      ? policy.check(query.scontext, query.tcontext, query.tclass, query.perm)
+      : policy.explain(query.scontext, query.tcontext, query.tclass, query.perm);
+    if (opts.json) cli.io.stdout.write(`${decisionJson(d)}\n`);
+    if (d.error !== undefined) throw new CliError(d.error);
+    if (!opts.json) cli.io.stdout.write(describeDecision(query, d));
+    return;
+  }
+  const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
+  if (opts.json) {
+    // oracle-decide: one list, no spaces, a newline; invalid queries are answers, not failures
+    cli.io.stdout.write(`[${answers.map(decisionJson).join(",")}]\n`);
+    return;
+  }
+  answers.forEach((d, i) => {
+    const q = queries[i];
+    const verdict = d.error !== undefined ? `error: ${d.error}` : `${d.allowed ? "allowed" : "denied"}${d.audited ? " audited" : ""}`;
+    cli.io.stdout.write(`${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }: ${verdict}\n`);
+  });
+}
+
+export function registerCheck(program: Command, cli: CliContext): void {
+  program
+    .command("check")
+    .description("decide an access as Xen's security server would: TE rules, booleans, constraints, audit")
+    .argument("<policy>", "policy.conf file")
+    .option("--scontext <context>", "source context, user:role:type")
+    .option("--tcontext <context>", "target context, user:role:type")
+    .option("--class <class>", "object class, e.g. resource")
+    .option("--perm <perm>", "permission, e.g. plug")
+    .option("--bool <name=value>", "set a boolean for this decision (repeatable)", parseBool)
+    .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
+    .option("--json", "print oracle-decide's JSON instead of an explanation")
+    .action((path: string, opts: CheckOptions, cmd: Command) => runCheck(cli, cmd, path, opts));
+}

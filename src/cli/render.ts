@@ -1,0 +1,67 @@
+// Diagnostics are rendered once, here, in the form compilers use:
+//
+//   policy.conf:12:7: error: unknown type 'foo_t'
+//   allow foo_t bar_t:resource plug;
+//         ^~~~~
+//
+// `file:line:col` is the #line-mapped location; the source line and caret come from the physical
+// text that was parsed (span.offset/length), so they show what the parser actually saw.
+import type { Diagnostic, Span } from "../policy/diagnostics.js";
+
+/** Longest source excerpt shown; a 50 MB one-line file must not be echoed back. */
+const MAX_EXCERPT = 160;
+
+function location(span: Span | undefined, fallbackFile: string): string {
+  return span ? `${span.file}:${span.line}:${span.col}` : fallbackFile;
+}
+
+/** The physical line holding span.offset, and a caret line under the span (clipped to that line). */
+function excerpt(span: Span, text: string): string[] {
+  if (span.offset < 0 || span.offset > text.length) return [];
+  const start = text.lastIndexOf("\n", span.offset - 1) + 1;
+  let end = text.indexOf("\n", span.offset);
+  if (end < 0) end = text.length;
+  if (end > start && text[end - 1] === "\r") end--;
+  let from = start;
+  let to = end;
+  // keep long lines readable: a window around the span
+  if (to - from > MAX_EXCERPT) {
+    from = Math.max(start, span.offset - MAX_EXCERPT / 2);
+    to = Math.min(end, from + MAX_EXCERPT);
+  }
+  const line = text.slice(from, to);
+  if (line.trim() === "") return [];
+  const col = Math.min(span.offset, to) - from;
+  const width = Math.max(1, Math.min(span.length, to - span.offset));
+  // tabs stay tabs so the caret lines up whatever the terminal's tab width
+  const pad = line.slice(0, col).replace(/[^\t]/g, " ");
+  const prefix = from > start ? "..." : "";
+  const suffix = to < end ? "..." : "";
+  return [`${prefix}${line}${suffix}`, `${" ".repeat(prefix.length)}${pad}^${"~".repeat(width - 1)}`];
+}
+
+/** One diagnostic and its notes, each with its source line and caret when the text is at hand. */
+export function renderDiagnostic(d: Diagnostic, text: string | undefined, fallbackFile: string): string {
+  const lines = [`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`];
+  if (d.span && text !== undefined) lines.push(...excerpt(d.span, text));
+  for (const note of d.notes ?? []) {
+    lines.push(`${location(note.span, fallbackFile)}: note: ${note.message}`);
+    if (note.span && text !== undefined) lines.push(...excerpt(note.span, text));
+  }
+  return lines.join("\n") + "\n";
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Every diagnostic, then a count line ("2 errors, 1 warning") when there is any error. */
+export function renderDiagnostics(diags: readonly Diagnostic[], text: string | undefined, fallbackFile: string): string {
+  const out = diags.map((d) => renderDiagnostic(d, text, fallbackFile));
+  const errors = diags.filter((d) => d.severity === "error").length;
+  const warnings = diags.length - errors;
+  if (errors > 0) {
+    out.push(warnings > 0 ? `${plural(errors, "error")}, ${plural(warnings, "warning")}\n` : `${plural(errors, "error")}\n`);
+  }
+  return out.join("");
+}
