@@ -1,0 +1,160 @@
+// The security server as flask's hooks see it (xen/xsm/flask/ss/services.c): a compiled policy,
+// its SID table, and the resource class the PCI hooks ask about. Built whole before it is
+// installed, so a policy load either replaces all of it or none of it.
+import type { Diagnostic } from "../policy/diagnostics.js";
+import { error, warning } from "../policy/diagnostics.js";
+import type { AvDecision, CompiledPolicy } from "../policy/types.js";
+import type { Domain } from "./types.js";
+import {
+  SECINITSID_DEVICE,
+  SECINITSID_DOM0,
+  SECINITSID_DOMIO,
+  SECINITSID_DOMXEN,
+  SECINITSID_UNLABELED,
+  SECINITSID_XEN,
+  SidTable,
+} from "./sidtab.js";
+
+/** Xen's reserved domids (public/xen.h). */
+export const DOMID_IO = 0x7ff1;
+export const DOMID_XEN = 0x7ff2;
+export const DOMID_IDLE = 0x7fff;
+
+/** The permissions of class `resource` the PCI hooks use (av_permissions.h RESOURCE__*). */
+export const RESOURCE_PERMS = [
+  "add",
+  "remove",
+  "plug",
+  "unplug",
+  "setup",
+  "stat_device",
+  "add_device",
+  "remove_device",
+  "use_iommu",
+  "use_iommu_nointremap",
+  "use_noiommu",
+] as const;
+export type ResourcePerm = (typeof RESOURCE_PERMS)[number];
+
+/** A missing permission gets a bit the class does not name: never allowed, printed as %#x. */
+export interface ResourceClass {
+  id: number;
+  mask: Record<ResourcePerm, number>;
+}
+
+const DENY_ALL: AvDecision = { allowed: 0, auditallow: 0, auditdeny: -1 };
+
+export class SecurityServer {
+  /** ocontext c->sid: pcidevicecon SIDs, resolved on first use. */
+  private readonly deviceSids = new Map<number, number>();
+
+  private constructor(
+    readonly policy: CompiledPolicy,
+    readonly sidtab: SidTable,
+    readonly resource: ResourceClass,
+  ) {}
+
+  /**
+   * Checks a compiled policy the way security_load_policy() does before installing it
+   * (validate_classes for what the hooks need, policydb_load_isids) and builds the server.
+   * `previous` converts the running SID table (SIDs keep their numbers).
+   */
+  static build(
+    policy: CompiledPolicy,
+    previous?: SecurityServer,
+  ): { ok: true; server: SecurityServer; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
+    const diagnostics: Diagnostic[] = [];
+    const id = policy.classId("resource");
+    if (id < 0) {
+      return { ok: false, diagnostics: [error("xsm-class", "the policy has no class resource, which every PCI hook checks (Xen's validate_classes refuses it)")] };
+    }
+    const mask = resourceMasks(policy, id, diagnostics);
+    const sids = previous ? previous.sidtab.convert(policy) : { ...SidTable.load(policy), invalidated: [] };
+    for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
+    if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
+    for (const text of sids.invalidated) diagnostics.push(warning("xsm-invalidated", `Flask: invalidating context ${text}`));
+    return { ok: true, server: new SecurityServer(policy, sids.table, { id, mask }), diagnostics };
+  }
+
+  /** security_compute_av() on SIDs. */
+  readonly computeAv = (ssid: number, tsid: number, tclass: number): AvDecision => {
+    const s = this.sidtab.sidToContext(ssid);
+    const t = this.sidtab.sidToContext(tsid);
+    if (s === undefined || t === undefined) return DENY_ALL;
+    return this.policy.computeAv(s, t, tclass);
+  };
+
+  /** security_device_sid(): the pcidevicecon label, else the `device` initial SID. -1 if its context is invalid. */
+  deviceSid(machineBdf: number): number {
+    const cached = this.deviceSids.get(machineBdf);
+    if (cached !== undefined) return cached;
+    const text = this.policy.pcideviceContext(machineBdf);
+    let sid = SECINITSID_DEVICE;
+    if (text !== undefined) {
+      const r = this.sidtab.contextToSid(text);
+      sid = r.ok ? r.sid : -1;
+    }
+    if (sid > 0) this.deviceSids.set(machineBdf, sid);
+    return sid;
+  }
+
+  /**
+   * domain_sid(): a domain's SID from its context text; a domain without one gets the SID
+   * flask_domain_alloc_security / flask_domain_create give it. -1 if the context is invalid.
+   */
+  domainSid(d: Domain): number {
+    const text = d.context;
+    if (text === undefined) return defaultDomainSid(d.domid);
+    const known = this.sidtab.lookup(text);
+    if (known !== undefined) return known;
+    const r = this.sidtab.contextToSid(text);
+    return r.ok ? r.sid : -1;
+  }
+
+  /** Why domainSid / deviceSid gave -1. */
+  contextProblem(text: string): string {
+    const r = this.policy.parseContext(text);
+    return r.ok ? "" : r.message;
+  }
+}
+
+function defaultDomainSid(domid: number): number {
+  switch (domid) {
+    case 0:
+      return SECINITSID_DOM0;
+    case DOMID_IDLE:
+      return SECINITSID_XEN;
+    case DOMID_XEN:
+      return SECINITSID_DOMXEN;
+    case DOMID_IO:
+      return SECINITSID_DOMIO;
+    default:
+      return SECINITSID_UNLABELED;
+  }
+}
+
+function resourceMasks(policy: CompiledPolicy, id: number, diagnostics: Diagnostic[]): Record<ResourcePerm, number> {
+  let used = 0;
+  for (const perm of RESOURCE_PERMS) used |= policy.permMask(id, perm);
+  const mask = {} as Record<ResourcePerm, number>;
+  for (const perm of RESOURCE_PERMS) {
+    let bit = policy.permMask(id, perm);
+    if (bit === 0) {
+      bit = freeBit(policy, id, used);
+      used |= bit;
+      diagnostics.push(warning("xsm-perm", `class resource has no permission ${perm}; flask denies every check for it`));
+    }
+    mask[perm] = bit;
+  }
+  return mask;
+}
+
+/** The highest bit the class names no permission for. */
+function freeBit(policy: CompiledPolicy, id: number, used: number): number {
+  const named = policy.permNames(id, -1).reduce((m, name) => m | policy.permMask(id, name), 0) | used;
+  for (let i = 31; i >= 0; i--) {
+    const bit = (1 << i) | 0;
+    if ((named & bit) === 0) return bit;
+  }
+  return 1 << 31;
+}

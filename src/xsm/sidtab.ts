@@ -1,0 +1,147 @@
+// The SID table (xen/xsm/flask/ss/sidtab.c with services.c's security_context_to_sid,
+// security_sid_to_context and the conversion done by security_load_policy).
+import type { CompiledPolicy, SecurityContext } from "../policy/types.js";
+
+/** Xen's initial SIDs, numbered as xen/xsm/flask/policy/initial_sids declares them (SECINITSID_*). */
+export const INITIAL_SIDS = [
+  "xen",
+  "dom0",
+  "domio",
+  "domxen",
+  "unlabeled",
+  "security",
+  "ioport",
+  "iomem",
+  "irq",
+  "device",
+] as const;
+export type InitialSidName = (typeof INITIAL_SIDS)[number];
+
+export const SECINITSID_XEN = 1;
+export const SECINITSID_DOM0 = 2;
+export const SECINITSID_DOMIO = 3;
+export const SECINITSID_DOMXEN = 4;
+export const SECINITSID_UNLABELED = 5;
+export const SECINITSID_DEVICE = 10;
+const SECINITSID_NUM = INITIAL_SIDS.length;
+
+export type SidResult = { ok: true; sid: number } | { ok: false; message: string };
+
+interface SidEntry {
+  /** The canonical text (primary type names), what security_sid_to_context gives. */
+  text: string;
+  context: SecurityContext;
+}
+
+export class SidTable {
+  /** sid -> entry; a hole is a SID the policy never declared or a reload invalidated. */
+  private readonly entries: (SidEntry | undefined)[] = [];
+  /** Any text a caller used (aliases included) and each canonical text -> sid. */
+  private readonly byText = new Map<string, number>();
+  /** Canonical texts of SIDs a reload invalidated (sidtab_map_remove_on_error): they read as unlabeled. */
+  private readonly invalidated = new Map<number, string>();
+  private nextSid = SECINITSID_NUM + 1;
+
+  private constructor(readonly policy: CompiledPolicy) {}
+
+  /**
+   * policydb_load_isids(): the initial SIDs the policy gives a context (`sid NAME context`).
+   * Returns the table and a message for each declared context the policy itself rejects.
+   */
+  static load(policy: CompiledPolicy): { table: SidTable; problems: string[] } {
+    const table = new SidTable(policy);
+    const problems: string[] = [];
+    INITIAL_SIDS.forEach((name, i) => {
+      const text = policy.initialSidContext(name);
+      if (text === undefined) return;
+      const parsed = policy.parseContext(text);
+      if (!parsed.ok) {
+        problems.push(`initial SID ${name}: ${parsed.message}`);
+        return;
+      }
+      table.install(i + 1, parsed.context, policy.contextToString(parsed.context));
+      table.byText.set(text, i + 1);
+    });
+    return { table, problems };
+  }
+
+  /** The SID a text already has, without parsing (the hooks' fast path); undefined if not yet interned. */
+  lookup(text: string): number | undefined {
+    return this.byText.get(text);
+  }
+
+  /** security_context_to_sid(): the SID of a context, interned on first use. */
+  contextToSid(text: string): SidResult {
+    const known = this.byText.get(text);
+    if (known !== undefined) return { ok: true, sid: known };
+    const parsed = this.policy.parseContext(text);
+    if (!parsed.ok) return { ok: false, message: parsed.message };
+    const canonical = this.policy.contextToString(parsed.context);
+    let sid = this.byText.get(canonical);
+    if (sid === undefined) {
+      sid = this.nextSid++;
+      this.install(sid, parsed.context, canonical);
+    }
+    this.byText.set(text, sid);
+    return { ok: true, sid };
+  }
+
+  /** The SID of an initial SID name, if the policy gives it a context. */
+  initialSid(name: InitialSidName): number | undefined {
+    const sid = INITIAL_SIDS.indexOf(name) + 1;
+    return this.entries[sid] !== undefined ? sid : undefined;
+  }
+
+  /** sidtab_search(): a SID's context; unknown or invalidated SIDs read as unlabeled, as in Xen. */
+  sidToContext(sid: number): SecurityContext | undefined {
+    return (this.entries[sid] ?? this.entries[SECINITSID_UNLABELED])?.context;
+  }
+
+  /** security_sid_to_context(): undefined when neither the SID nor unlabeled has a context. */
+  sidToString(sid: number): string | undefined {
+    return (this.entries[sid] ?? this.entries[SECINITSID_UNLABELED])?.text;
+  }
+
+  /** Whether a reload invalidated this SID, and the context it had. */
+  invalidatedContext(sid: number): string | undefined {
+    return this.invalidated.get(sid);
+  }
+
+  get size(): number {
+    return this.entries.reduce((n, e) => (e === undefined ? n : n + 1), 0);
+  }
+
+  /**
+   * security_load_policy()'s clone_sid + convert_context: the same SID numbers under the new policy,
+   * each context re-resolved by name. A context the new policy rejects loses its entry (its SID
+   * then reads as unlabeled); the texts that named it keep pointing at the SID, as a running
+   * domain keeps its SID in Xen. Initial SIDs take the new policy's contexts. Xen keeps an invalid
+   * context while permissive when its names still exist; parseContext cannot tell the two apart,
+   * so here it is always invalidated.
+   */
+  convert(newPolicy: CompiledPolicy): { table: SidTable; invalidated: string[]; problems: string[] } {
+    const { table, problems } = SidTable.load(newPolicy);
+    const invalidated: string[] = [];
+    table.nextSid = this.nextSid;
+    this.entries.forEach((entry, sid) => {
+      if (entry === undefined || sid <= SECINITSID_NUM) return;
+      const parsed = newPolicy.parseContext(entry.text);
+      if (parsed.ok) {
+        table.install(sid, parsed.context, newPolicy.contextToString(parsed.context));
+      } else {
+        table.invalidated.set(sid, entry.text);
+        invalidated.push(`${entry.text}: ${parsed.message}`);
+      }
+    });
+    for (const [sid, text] of this.invalidated) table.invalidated.set(sid, text);
+    for (const [text, sid] of this.byText) {
+      if (table.invalidated.has(sid) && !table.byText.has(text)) table.byText.set(text, sid);
+    }
+    return { table, invalidated, problems };
+  }
+
+  private install(sid: number, context: SecurityContext, text: string): void {
+    this.entries[sid] = { text, context };
+    this.byText.set(text, sid);
+  }
+}
