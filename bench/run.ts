@@ -4,7 +4,10 @@
 import { cpus } from "node:os";
 import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderSection, type SectionResult } from "./lib/report.js";
+import { Disagreement } from "./lib/agree.js";
+import { avcSection } from "./sections/avc.js";
 import { compileSection } from "./sections/compile.js";
+import { decisionsSection } from "./sections/decisions.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -15,6 +18,8 @@ const budget = quick ? QUICK : FULL;
 
 const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "compile", run: () => compileSection(budget, quick) },
+  { id: "decisions", run: () => decisionsSection(budget) },
+  { id: "avc", run: () => avcSection(budget, quick) },
 ];
 
 const started = Date.now();
@@ -22,7 +27,14 @@ const results: SectionResult[] = [];
 for (const s of SECTIONS) {
   if (only && !only.has(s.id)) continue;
   if (!json) process.stderr.write(`running ${s.id}...\n`);
-  const r = await s.run();
+  let r: SectionResult;
+  try {
+    r = await s.run();
+  } catch (e) {
+    if (!(e instanceof Disagreement)) throw e;
+    console.error(`bench aborted: the engines compared disagree, so timing them would compare different work.\n${e.message}`);
+    process.exit(2);
+  }
   results.push(r);
   if (!json) console.log(renderSection(r) + "\n");
 }

@@ -24,3 +24,13 @@ export type CompilePolicy = (text: string, options?: CompileOptions) => Compiled
 export function loadCompiler(): Promise<CompilePolicy | Missing> {
   return load("src/policy/index.ts", (m) => m.compilePolicy as CompilePolicy | undefined, "compilePolicy");
 }
+
+export interface XsmFront {
+  module: import("../../src/xsm/types.js").XsmModule;
+  avcStats(): { lookups: number; hits: number; misses: number; entries: number };
+}
+export type CreateXsm = (options: { module: "flask" | "dummy"; policyText?: string; file?: string; enforcing?: boolean }) => XsmFront;
+
+export function loadXsm(): Promise<CreateXsm | Missing> {
+  return load("src/xsm/index.ts", (m) => m.createXsm as CreateXsm | undefined, "createXsm");
+}
