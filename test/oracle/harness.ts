@@ -238,3 +238,45 @@ export function deriveQueries(seed: number, matrix: MatrixDoc, conf: string): Qu
   );
   return queries;
 }
+
+// ---- comparing with the oracle -----------------------------------------------------------------
+
+/** Where two JSON documents first differ, as a short path and both values; undefined if equal.
+ *  A 100 KB string diff helps nobody; this names the entry that is wrong. */
+export function firstDifference(ours: unknown, theirs: unknown, path = "$"): string | undefined {
+  if (typeof ours !== typeof theirs || Array.isArray(ours) !== Array.isArray(theirs) || ours === null || theirs === null || typeof ours !== "object") {
+    return JSON.stringify(ours) === JSON.stringify(theirs)
+      ? undefined
+      : `${path}: ours ${JSON.stringify(ours)?.slice(0, 300)}, oracle ${JSON.stringify(theirs)?.slice(0, 300)}`;
+  }
+  const a = ours as Record<string, unknown>;
+  const b = theirs as Record<string, unknown>;
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  for (const k of keys) {
+    if (!(k in a)) return `${path}.${k}: missing from ours (oracle ${JSON.stringify(b[k]).slice(0, 300)})`;
+    if (!(k in b)) return `${path}.${k}: extra in ours (${JSON.stringify(a[k]).slice(0, 300)})`;
+    const d = firstDifference(a[k], b[k], `${path}.${k}`);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** Explains a byte mismatch of two JSON texts: the first structural difference, else the offset. */
+export function explainMismatch(ours: string, theirs: string): string {
+  let structural: string | undefined;
+  try {
+    structural = firstDifference(JSON.parse(ours), JSON.parse(theirs));
+  } catch (err) {
+    structural = `ours is not JSON: ${(err as Error).message}`;
+  }
+  if (structural) return structural;
+  let i = 0;
+  while (i < ours.length && ours[i] === theirs[i]) i++;
+  return `same document, different bytes at offset ${i}: ours ${JSON.stringify(ours.slice(i, i + 60))}, oracle ${JSON.stringify(theirs.slice(i, i + 60))}`;
+}
+
+/** checkpolicy's "neverallow on line N of FILE ... violated by allow S T:C { P };" pieces. */
+export function oracleNeverallow(error: string): { line: number; source: string; target: string } | undefined {
+  const m = /neverallow on line (\d+) of .*? violated by allow (\S+) (\S+):/.exec(error);
+  return m ? { line: Number(m[1]), source: m[2], target: m[3] } : undefined;
+}

@@ -1,0 +1,137 @@
+// Behaviour of `xsm compile` and `xsm check` beyond their exact wording (golden.test.ts has that):
+// exit statuses, the matrix and decisions agreeing with checkpolicy's, booleans.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { STACK_LINE, xsm } from "./run.js";
+
+const dir = "test/fixtures/cli";
+const policy = `${dir}/small.conf`;
+const oracle = (name: string) => readFileSync(join(dir, name), "utf8");
+
+describe("xsm", () => {
+  it("prints help and exits 0", async () => {
+    const r = await xsm("--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("compile");
+    expect(r.stdout).toContain("check");
+  });
+
+  it("with no arguments prints usage to stderr and exits 2", async () => {
+    const r = await xsm();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Usage: xsm");
+  });
+
+  it.each([
+    [["frob"], "unknown command 'frob'"],
+    [["compile"], "missing required argument 'policy'"],
+    [["compile", policy, "--bogus"], "unknown option '--bogus'"],
+    [["check", policy, "--bool", "x"], "expected NAME=true or NAME=false"],
+    [["check", policy, "--scontext", "a:b:c"], "missing --tcontext, --class, --perm"],
+    [["check", policy, "--queries", "q.json", "--perm", "plug"], "cannot be combined"],
+  ])("rejects usage errors %j with one line and a hint, exit 2", async (argv, message) => {
+    const r = await xsm(...argv);
+    expect(r.code).toBe(2);
+    const [first, hint] = r.stderr.split("\n");
+    expect(first).toContain(message);
+    expect(first.startsWith("xsm: error:")).toBe(true);
+    expect(hint).toMatch(/^\(run 'xsm( \w+)? --help' for usage\)$/);
+  });
+});
+
+describe("xsm compile", () => {
+  it("summarises a policy and exits 0", async () => {
+    const r = await xsm("compile", policy);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/types\s+8\b/);
+    expect(r.stdout).toMatch(/classes\s+3\b/);
+    expect(r.stdout).toMatch(/booleans\s+1\b/);
+  });
+
+  it("--emit-matrix - writes checkpolicy's matrix to stdout byte for byte", async () => {
+    const r = await xsm("compile", policy, "--emit-matrix", "-");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(oracle("small.matrix.oracle.json"));
+  });
+
+  it("--emit-matrix FILE writes the same bytes to the file", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "xsm-")), "m.json");
+    const r = await xsm("compile", policy, "--emit-matrix", out);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(oracle("small.matrix.oracle.json"));
+  });
+
+  it("reports an unwritable matrix file without a stack trace", async () => {
+    const r = await xsm("compile", policy, "--emit-matrix", "/nonexistent/dir/m.json");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("cannot write matrix to /nonexistent/dir/m.json");
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it("rejects a neverallow violation, naming the neverallow's line and the granting rule", async () => {
+    const r = await xsm("compile", `${dir}/neverallow.conf`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${dir}/neverallow.conf:33:`);
+    expect(r.stderr).toContain(`${dir}/neverallow.conf:34:`);
+    expect(r.stderr).toContain("guest_b_t");
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
+
+describe("xsm check", () => {
+  const q = ["--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource"];
+
+  it("explains an allowed access with the granting rule's file:line", async () => {
+    const r = await xsm("check", policy, ...q, "--perm", "plug");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n")[0]).toBe("allowed, not audited");
+    expect(r.stdout).toContain(`granted by ${policy}:26:`);
+  });
+
+  it("--json prints oracle-decide's answer object", async () => {
+    const r = await xsm("check", policy, ...q, "--perm", "unplug", "--json");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"allowed":true,"audited":true}\n');
+  });
+
+  it("--queries --json prints exactly what oracle-decide prints", async () => {
+    const r = await xsm("check", policy, "--queries", `${dir}/queries.json`, "--json");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(oracle("queries.oracle.json"));
+  });
+
+  it("--bool overrides a boolean as oracle-decide --bool does", async () => {
+    const r = await xsm("check", policy, "--queries", `${dir}/queries.json`, "--json", "--bool", "guests_may_plug=true");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(oracle("queries.bool.oracle.json"));
+  });
+
+  it("an invalid context is an error, exit 1", async () => {
+    const r = await xsm("check", policy, ...q.slice(2), "--scontext", "nobody_u:system_r:dom0_t", "--perm", "plug");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown user 'nobody_u'");
+    expect(r.stdout).toBe("");
+  });
+
+  it("an unknown boolean is an error naming the declared ones, exit 1", async () => {
+    const r = await xsm("check", policy, ...q, "--perm", "plug", "--bool", "nope=true");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown boolean 'nope'");
+    expect(r.stderr).toContain("guests_may_plug");
+  });
+
+  it.each([
+    ["not JSON", "{", "invalid JSON"],
+    ["not a list", '{"a":1}', "expected a JSON list of queries"],
+    ["a query without perm", '[{"scontext":"a","tcontext":"b","tclass":"c"}]', 'query 0: "perm" must be a string'],
+  ])("a queries file that is %s is an error, exit 1", async (_what, content, message) => {
+    const file = join(mkdtempSync(join(tmpdir(), "xsm-")), "q.json");
+    writeFileSync(file, content);
+    const r = await xsm("check", policy, "--queries", file, "--json");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+  });
+});
