@@ -8,6 +8,7 @@ import { Disagreement } from "./lib/agree.js";
 import { avcSection } from "./sections/avc.js";
 import { compileSection } from "./sections/compile.js";
 import { decisionsSection } from "./sections/decisions.js";
+import { registrySection } from "./sections/registry.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -20,6 +21,7 @@ const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "compile", run: () => compileSection(budget, quick) },
   { id: "decisions", run: () => decisionsSection(budget) },
   { id: "avc", run: () => avcSection(budget, quick) },
+  { id: "registry", run: () => registrySection(budget, quick) },
 ];
 
 const started = Date.now();

@@ -34,3 +34,25 @@ export type CreateXsm = (options: { module: "flask" | "dummy"; policyText?: stri
 export function loadXsm(): Promise<CreateXsm | Missing> {
   return load("src/xsm/index.ts", (m) => m.createXsm as CreateXsm | undefined, "createXsm");
 }
+
+export type RegistryCtor = new (
+  xsm: import("../../src/xsm/types.js").XsmModule,
+  domains: import("../../src/pci/types.js").DomainTable,
+  opts: import("../../src/pci/types.js").RegistryOptions,
+) => RegistryLike;
+
+/** The part of PciRegistry the benchmark drives. */
+export interface RegistryLike {
+  addDevice(cur: import("../../src/xsm/types.js").Domain, sbdf: number, info?: { physfn?: string }): import("../../src/xsm/types.js").Rc;
+  removeDevice(cur: import("../../src/xsm/types.js").Domain, sbdf: number): import("../../src/xsm/types.js").Rc;
+  recordCount(): number;
+  checkInvariants(): string[];
+}
+
+export function loadRegistry(): Promise<RegistryCtor | Missing> {
+  return load("src/pci/index.ts", (m) => m.PciRegistry as RegistryCtor | undefined, "PciRegistry");
+}
+
+export function loadDummyXsm(): Promise<(() => import("../../src/xsm/types.js").XsmModule) | Missing> {
+  return load("src/xsm/dummy.ts", (m) => m.createDummyXsm as (() => import("../../src/xsm/types.js").XsmModule) | undefined, "createDummyXsm");
+}
