@@ -1,0 +1,133 @@
+// Physical offsets -> source positions, through `#line` directives.
+//
+// Xen's build runs the policy through `m4 -s`, which emits `#line 1 "file"` when it enters a file and
+// `#line N` when a macro expansion shifts lines. checkpolicy's scanner (policy_scan.l) honours both
+// forms; we accept `#line N "file"` for any N as well, and follow the C preprocessor's meaning: the
+// line after `#line N` is line N. (checkpolicy numbers the line after `#line 1 "file"` as 2, an
+// off-by-one we do not copy.)
+import type { Span } from "./diagnostics.js";
+
+const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?[ \t]*\r?$/;
+
+export class LineMap {
+  /** Offset of the first character of each physical line. */
+  private readonly starts: Int32Array;
+  /** Mapped line number of each physical line. */
+  private readonly mapped: Int32Array;
+  /** Index into `files` of each physical line. */
+  private readonly fileOf: Int32Array;
+  private readonly files: string[];
+  /** Last physical line looked up: spans are mostly asked for in increasing order. */
+  private cursor = 0;
+
+  constructor(text: string, file: string) {
+    let count = 1;
+    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count++;
+    this.starts = new Int32Array(count);
+    this.mapped = new Int32Array(count);
+    this.fileOf = new Int32Array(count);
+    this.files = [file];
+    const fileIndex = new Map<string, number>([[file, 0]]);
+
+    let line = 0;
+    let pos = 0;
+    let nextMapped = 1;
+    let currentFile = 0;
+    while (true) {
+      this.starts[line] = pos;
+      this.mapped[line] = nextMapped;
+      this.fileOf[line] = currentFile;
+      nextMapped++;
+      const nl = text.indexOf("\n", pos);
+      const end = nl === -1 ? text.length : nl;
+      // Cheap test first: only lines that begin (after blanks) with '#' can be directives.
+      const first = firstNonBlank(text, pos, end);
+      if (first !== -1 && text.charCodeAt(first) === 35 /* # */ && text.startsWith("#line", first)) {
+        const m = LINE_DIRECTIVE.exec(text.slice(pos, end));
+        if (m) {
+          nextMapped = Number(m[1]);
+          if (m[2] !== undefined) {
+            let idx = fileIndex.get(m[2]);
+            if (idx === undefined) {
+              idx = this.files.length;
+              this.files.push(m[2]);
+              fileIndex.set(m[2], idx);
+            }
+            currentFile = idx;
+          }
+        }
+      }
+      if (nl === -1) break;
+      pos = nl + 1;
+      line++;
+    }
+  }
+
+  /** Physical line index (0-based) holding `offset`. */
+  private lineIndex(offset: number): number {
+    const starts = this.starts;
+    const last = starts.length - 1;
+    let i = this.cursor;
+    if (offset >= starts[i]) {
+      // Walk forward a few lines before falling back to a binary search.
+      for (let step = 0; step < 8; step++) {
+        if (i === last || offset < starts[i + 1]) return (this.cursor = i);
+        i++;
+      }
+    }
+    let lo = 0;
+    let hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.cursor = lo);
+  }
+
+  /** The mapped position of a physical offset. */
+  position(offset: number): { file: string; line: number; col: number } {
+    const i = this.lineIndex(offset);
+    return { file: this.files[this.fileOf[i]], line: this.mapped[i], col: offset - this.starts[i] + 1 };
+  }
+
+  /** A span over [start, end) of the physical text. `endCol` is exclusive: one past the last column. */
+  span(start: number, end: number): Span {
+    const i = this.lineIndex(start);
+    const col = start - this.starts[i] + 1;
+    let endLine = this.mapped[i];
+    let endCol = end - this.starts[i] + 1;
+    if (end > start && (i + 1 < this.starts.length && end > this.starts[i + 1])) {
+      // A span ending right after a newline still ends on its first line; otherwise look up the end.
+      const j = this.lineIndex(end - 1);
+      endLine = this.mapped[j];
+      endCol = end - this.starts[j] + 1;
+      this.cursor = i;
+    }
+    return {
+      file: this.files[this.fileOf[i]],
+      line: this.mapped[i],
+      col,
+      endLine,
+      endCol,
+      offset: start,
+      length: end - start,
+    };
+  }
+
+  /** The physical text of the line holding `offset` (without its newline), for rendering. */
+  lineText(text: string, offset: number): string {
+    const i = this.lineIndex(offset);
+    const start = this.starts[i];
+    const nl = text.indexOf("\n", start);
+    return text.slice(start, nl === -1 ? text.length : nl).replace(/\r$/, "");
+  }
+}
+
+function firstNonBlank(text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return i;
+  }
+  return -1;
+}

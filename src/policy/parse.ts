@@ -1,0 +1,198 @@
+// Stage 1 of the pipeline: policy.conf text -> AST (src/policy/ast.ts) + diagnostics.
+// The grammar lives in grammar/policy.peggy; this module maps spans through `#line`, words peggy's
+// failures as checkpolicy-like messages, and checks checkpolicy's section order (policy_parse.y
+// base_policy), which the grammar leaves out so each statement stays a single flat rule.
+import type { PolicyAst, Statement } from "./ast.js";
+import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import {
+  DESCRIBE,
+  parse,
+  StopParse,
+  SyntaxError as PeggySyntaxError,
+  tokenAt,
+  type ParseContext,
+  type PeggyExpectation,
+} from "./grammar.generated.js";
+import { LineMap } from "./lines.js";
+
+export interface ParseOptions {
+  /** Check checkpolicy's section order and required sections (default true). Turn off to parse
+   *  a fragment, e.g. a single rule in a test. */
+  sections?: boolean;
+}
+
+export interface ParseResult {
+  ast: PolicyAst;
+  diagnostics: Diagnostic[];
+}
+
+export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
+  const ast: PolicyAst = { file, statements: [] };
+  const nul = text.indexOf("\0");
+  if (nul !== -1) {
+    const lines = new LineMap(text.slice(0, nul + 1), file);
+    return {
+      ast,
+      diagnostics: [
+        error("binary", "this is a binary file (it contains a NUL byte), not a policy.conf text", lines.span(nul, nul + 1)),
+      ],
+    };
+  }
+
+  const lines = new LineMap(text, file);
+  const diagnostics: Diagnostic[] = [];
+  const ctx: ParseContext = { kw: "", start: -1, done: true, ifStart: 0 };
+  try {
+    ast.statements = parse(text, {
+      span: (start, end) => lines.span(start, end),
+      report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
+      ctx,
+    });
+  } catch (e) {
+    diagnostics.push(syntaxDiagnostic(e, text, lines, ctx));
+    return { ast, diagnostics };
+  }
+
+  if (ast.statements.length === 0 && diagnostics.length === 0) {
+    diagnostics.push(
+      error(
+        "syntax",
+        "the policy is empty: checkpolicy needs at least classes, initial SIDs, access vectors, a type, a user and SID contexts",
+        lines.span(text.length, text.length),
+      ),
+    );
+  } else if (options.sections !== false) {
+    diagnostics.push(...checkSections(ast.statements, lines.span(text.length, text.length)));
+  }
+  return { ast, diagnostics };
+}
+
+// ---- syntax errors -----------------------------------------------------------------------------
+
+function syntaxDiagnostic(e: unknown, text: string, lines: LineMap, ctx: ParseContext): Diagnostic {
+  if (e instanceof StopParse) {
+    return error("syntax", e.message, lines.span(e.start, Math.max(e.end, e.start)));
+  }
+  if (e instanceof PeggySyntaxError) {
+    const pos = e.location.start.offset;
+    const where = !ctx.done && pos > ctx.start ? ` in ${DESCRIBE[ctx.kw] ?? ctx.kw}` : "";
+    const message = `expected ${describeExpected(e.expected ?? [], where === "")}${where}, found ${tokenAt(text, pos)}`;
+    return error("syntax", message, lines.span(pos, pos + tokenLength(text, pos)));
+  }
+  if (e instanceof RangeError) {
+    // A stack overflow: only absurd nesting gets here, the grammar limits ordinary nesting itself.
+    return error("syntax", "the policy is nested too deeply to parse");
+  }
+  throw e; // a bug in the parser, not in the input
+}
+
+function describeExpected(expected: PeggyExpectation[], topLevel: boolean): string {
+  const words = new Set<string>();
+  for (const x of expected) {
+    if (x.type === "literal" && x.text !== "#" && x.text !== "") words.add(`'${x.text}'`);
+    else if (x.type === "end") words.add(topLevel ? "a statement" : "end of file");
+    else if (x.type === "other" && x.description) words.add(x.description === "identifier" ? "a name" : `a ${x.description}`);
+  }
+  // At the top level a stray token can only be the start of a statement that is not one.
+  if (topLevel && words.has("a statement")) return "a statement";
+  const list = [...words];
+  if (list.length === 0) return "something else";
+  if (list.length === 1) return list[0];
+  return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
+}
+
+function tokenLength(text: string, pos: number): number {
+  const m = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||[^\s]/y;
+  m.lastIndex = pos;
+  return m.exec(text)?.[0].length ?? 0;
+}
+
+// ---- section order (policy_parse.y base_policy) -------------------------------------------------
+
+const SECTIONS = [
+  "classes",
+  "initial SIDs",
+  "common permissions",
+  "access vectors",
+  "MLS declarations",
+  "TE and RBAC statements",
+  "users",
+  "constraints",
+  "initial SID contexts",
+  "device contexts",
+] as const;
+
+const SECTION_OF: Partial<Record<Statement["kind"], number>> = {
+  class: 0,
+  sid_decl: 1,
+  common: 2,
+  av: 3,
+  attribute: 5,
+  type: 5,
+  typealias: 5,
+  typeattribute: 5,
+  bool: 5,
+  role: 5,
+  role_allow: 5,
+  avrule: 5,
+  typerule: 5,
+  if: 5,
+  user: 6,
+  constrain: 7,
+  validatetrans: 7,
+  sid_context: 8,
+  pirqcon: 9,
+  iomemcon: 9,
+  ioportcon: 9,
+  pcidevicecon: 9,
+  devicetreecon: 9,
+};
+
+/** Sections checkpolicy requires to be non-empty. */
+const REQUIRED: { section: number; what: string }[] = [
+  { section: 0, what: "a class declaration (class NAME)" },
+  { section: 1, what: "an initial SID declaration (sid NAME)" },
+  { section: 3, what: "an access vector definition (class NAME { perms })" },
+  { section: 5, what: "a TE or RBAC statement" },
+  { section: 6, what: "a user declaration" },
+  { section: 8, what: "an initial SID context (sid NAME user:role:type)" },
+];
+
+function sectionOf(s: Statement): number | undefined {
+  if (s.kind === "mls") return s.keyword === "range_transition" ? 5 : 4;
+  return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
+}
+
+function describeStatement(s: Statement): string {
+  return s.kind === "mls" ? `'${s.keyword}'` : s.kind.replace("_", " ");
+}
+
+export function checkSections(statements: readonly Statement[], endOfFile: Span): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const first: (Statement | undefined)[] = new Array(SECTIONS.length);
+  let latest = -1;
+  for (const s of statements) {
+    const section = sectionOf(s);
+    if (section === undefined) continue;
+    first[section] ??= s;
+    if (section >= latest) {
+      latest = section;
+      continue;
+    }
+    const later = first[latest]!;
+    diagnostics.push(
+      error(
+        "syntax",
+        `${describeStatement(s)} statements belong to the ${SECTIONS[section]}, which must come before the ${SECTIONS[latest]}`,
+        s.span,
+        [{ message: `the ${SECTIONS[latest]} start here`, span: later.span }],
+      ),
+    );
+  }
+  for (const r of REQUIRED) {
+    if (first[r.section] === undefined) {
+      diagnostics.push(error("syntax", `the policy has no ${SECTIONS[r.section]}: checkpolicy requires ${r.what}`, endOfFile));
+    }
+  }
+  return diagnostics;
+}
