@@ -58,6 +58,9 @@ export class Domains implements DomainTable {
   hardwareDomain(): Domain | undefined {
     return this.hwdomid === undefined ? undefined : this.map.get(this.hwdomid);
   }
+  add(d: Domain): void {
+    this.map.set(d.domid, d);
+  }
   remove(domid: number): void {
     this.map.delete(domid);
   }
