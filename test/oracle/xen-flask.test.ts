@@ -169,4 +169,27 @@ describe("variants only m4 can make", () => {
     const where = hit!.notes?.map((n) => `${n.span?.file}:${n.span?.line}`) ?? [];
     expect(where).toContain(`modules/domU.te:${badLine}`);
   });
+
+  it("the MLS build (CONFIG_MLS=y) is accepted by checkpolicy -M and reported as unsupported by us, in policy/mls", async () => {
+    const out = join(work, "mls.conf");
+    const r = await new Promise<ToolResult>((done) =>
+      execFile(expandScript, ["-o", out], { env: { ...process.env, CONFIG_MLS: "y" }, encoding: "utf8" }, (err, stdout, stderr) =>
+        done({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const cp = await run("checkpolicy", ["-M", "-t", "Xen", "-c", "30", out, "-o", join(work, "mls.bin")]);
+    expect(cp.code, cp.stderr + cp.stdout).toBe(0);
+
+    let diagnostics: PolicyError["diagnostics"] = [];
+    try {
+      compilePolicy(readFileSync(out, "utf8"), { file: "mls.conf" });
+    } catch (err) {
+      if (!(err instanceof PolicyError)) throw err;
+      diagnostics = err.diagnostics;
+    }
+    const mls = diagnostics.find((d) => d.code === "mls-unsupported");
+    expect(mls, JSON.stringify(diagnostics)).toBeDefined();
+    expect(mls!.span?.file).toBe("policy/mls");
+  });
 });
