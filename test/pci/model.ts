@@ -198,8 +198,14 @@ export function apply(w: World, op: Op): Rc {
   }
 }
 
+/** What devices() does not show: record count (hidden PFs) and every PF's VF list, in order. */
+function hiddenState(reg: PciRegistry): string {
+  return JSON.stringify([reg.recordCount(), ADDRESSES.map((a) => reg.linkedVfs(a))]);
+}
+
 /** One step with every check of issue #4 item 6. */
 export function step(w: World, op: Op): void {
+  const hidden = hiddenState(w.reg);
   const beforeList = w.reg.devices();
   const before = new Map(beforeList.map((s) => [s.sbdf, s]));
   const vfsBefore = op.op === "remove" ? w.reg.linkedVfs(op.sbdf) : [];
@@ -225,6 +231,7 @@ export function step(w: World, op: Op): void {
       expect(after).toEqual(beforeList.filter((s) => !gone.has(s.sbdf)));
     } else {
       expect(after, `failed ${JSON.stringify(op)} -> ${rc} changed the registry`).toEqual(beforeList);
+      expect(hiddenState(w.reg), `failed ${JSON.stringify(op)} -> ${rc} changed hidden state`).toBe(hidden);
     }
   } else if (op.op === "remove") {
     expect(after.some((s) => s.sbdf === op.sbdf)).toBe(false);
