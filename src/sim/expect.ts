@@ -1,0 +1,50 @@
+// A step's `expect` against what the step did: each check is a result with what was expected and
+// what happened, so a report can say exactly which part failed.
+import type { DeviceState } from "../pci/types.js";
+import type { Rc, XsmCheck } from "../xsm/types.js";
+import type { Expect } from "./scenario.js";
+
+export interface ExpectResult {
+  ok: boolean;
+  /** e.g. "rc", "log", "device 0000:03:10.0 owner" */
+  what: string;
+  expected: string;
+  actual: string;
+}
+
+interface Outcome {
+  rc: Rc;
+  log: string[];
+  audit: string[];
+  decisions: XsmCheck[];
+}
+
+const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const show = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+
+export function checkExpect(e: Expect, out: Outcome, device: (sbdf: string) => DeviceState | undefined): ExpectResult[] {
+  const results: ExpectResult[] = [];
+  const check = (what: string, ok: boolean, expected: string, actual: string) => results.push({ ok, what, expected, actual });
+  if (e.rc !== undefined) check("rc", out.rc === e.rc, show(e.rc), show(out.rc));
+  const lines = (xs: string[]) => (xs.length ? xs.join(" | ") : "(none)");
+  for (const text of list(e.log)) check("log", out.log.some((l) => l.includes(text)), `a line containing "${text}"`, lines(out.log));
+  for (const text of list(e.noLog)) check("log", !out.log.some((l) => l.includes(text)), `no line containing "${text}"`, lines(out.log));
+  for (const text of list(e.audit)) check("audit", out.audit.some((l) => l.includes(text)), `a line containing "${text}"`, lines(out.audit));
+  const denied = out.decisions.filter((d) => !d.allowed).map((d) => d.perm ?? d.action ?? d.hook);
+  for (const perm of e.denied ?? []) check("denied", denied.includes(perm), `a denied ${perm} check`, denied.length ? `denied: ${denied.join(", ")}` : "nothing denied");
+  for (const want of e.devices ?? []) {
+    const got = device(want.sbdf);
+    const at = `device ${want.sbdf}`;
+    if (want.present !== undefined) check(`${at} present`, (got !== undefined) === want.present, show(want.present), show(got !== undefined));
+    if (!got) {
+      const needs = (["kind", "physfn", "broken", "owner", "unplugged"] as const).filter((k) => want[k] !== undefined);
+      if (needs.length) check(at, false, `listed (to check ${needs.join(", ")})`, "not in the registry");
+      continue;
+    }
+    for (const k of ["kind", "physfn", "broken", "owner"] as const) {
+      if (want[k] !== undefined) check(`${at} ${k}`, got[k] === want[k], show(want[k]), show(got[k]));
+    }
+    if (want.unplugged !== undefined) check(`${at} unplugged`, (got.present === false) === want.unplugged, show(want.unplugged), show(got.present === false));
+  }
+  return results;
+}

@@ -1,0 +1,163 @@
+// What `xsm simulate` prints: the readable trace, the --json document (DESIGN §6), the --compare
+// table of the seven strategies and the --dot picture.
+import type { DeviceState, Strategy } from "../pci/types.js";
+import type { XsmCheck } from "../xsm/types.js";
+import type { RunResult, RunSummary, StepResult } from "./run.js";
+import type { Scenario } from "./scenario.js";
+
+// ---- trace -------------------------------------------------------------------------------------
+
+const typeOf = (context: string | undefined) => (context ? context.split(":")[2] ?? context : "?");
+
+function decision(c: XsmCheck): string {
+  const verdict = c.allowed ? "allowed" : c.rc === 0 ? "denied (permissive)" : `denied ${c.rc}`;
+  if (c.error) return `${c.hook}: ${c.error} -> ${c.rc}`;
+  if (c.perm !== undefined) return `${c.hook}: ${typeOf(c.scontext)} -> ${typeOf(c.tcontext)} ${c.tclass}:${c.perm} ${verdict}`;
+  return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""} ${verdict}`.replace(/ +/g, " ");
+}
+
+export function stepTitle(r: StepResult): string {
+  const who = r.as ?? "(hardware)";
+  const what = [r.op, r.sbdf, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
+  return `${who} ${what}`;
+}
+
+export function renderTrace(result: RunResult, scenario: Scenario): string {
+  const out: string[] = [];
+  const mode = scenario.xsm === "flask" ? `flask (${scenario.enforcing === false ? "permissive" : "enforcing"})` : "dummy";
+  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${scenario.vfWithoutPf ?? "reject"}, iommu ${scenario.iommu ?? "intremap"}`);
+  const width = String(result.steps.length).length;
+  for (const r of result.steps) {
+    out.push("");
+    out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${r.partial ? "  (failed, yet changed state)" : ""}`);
+    const pad = " ".repeat(width + 4);
+    if (r.note) out.push(`${pad}# ${r.note}`);
+    for (const c of r.decisions) out.push(`${pad}xsm   ${decision(c)}`);
+    for (const l of r.log) out.push(`${pad}(XEN) ${l}`);
+    for (const a of r.audit) out.push(`${pad}(XEN) ${a}`);
+    for (const e of r.expect) {
+      out.push(e.ok ? `${pad}ok    expect ${e.what} ${e.expected}` : `${pad}FAIL  expect ${e.what}: expected ${e.expected}, got ${e.actual}`);
+    }
+  }
+  out.push("", "final state:");
+  out.push(...renderDevices(result.state.devices).map((l) => `  ${l}`));
+  out.push("", summaryLine(result.summary));
+  return out.join("\n") + "\n";
+}
+
+export function renderDevices(devices: DeviceState[]): string[] {
+  if (devices.length === 0) return ["(no devices)"];
+  return devices.map((d) => {
+    const bits = [d.sbdf, d.kind.padEnd(6), `owner ${d.owner ?? "-"}`];
+    if (d.kind === "vf") bits.push(`physfn ${d.physfn ?? "(unlinked)"}`);
+    if (d.broken) bits.push("BROKEN");
+    if (d.present === false) bits.push("(hardware gone)");
+    return bits.join("  ");
+  });
+}
+
+function summaryLine(s: RunSummary): string {
+  const failed = s.expectFailures ? `${s.expectFailures} expectation(s) FAILED` : "all expectations met";
+  return `${failed}; ${s.errors} error(s) returned, ${s.stalePfs} stale PF(s), ${s.staleVfs} stale VF(s), ${s.broken} broken, ${s.removed} removed, ${s.partial} partial state(s)`;
+}
+
+// ---- --json ------------------------------------------------------------------------------------
+
+/** DESIGN §6: {"scenario","strategy","steps":[{"step","as","op","sbdf","rc","decisions","log"}],"state":{"devices"}},
+ *  plus `expectations` (what was checked, what failed). */
+export function toJson(result: RunResult): object {
+  return {
+    scenario: result.scenario,
+    strategy: result.strategy,
+    steps: result.steps.map((r) => ({ step: r.step, as: r.as, op: r.op, sbdf: r.sbdf, rc: r.rc, decisions: r.decisions, log: r.log })),
+    state: { devices: result.state.devices },
+    expectations: {
+      checked: result.steps.reduce((n, r) => n + r.expect.length, 0),
+      failed: result.steps.flatMap((r) => r.expect.filter((e) => !e.ok).map((e) => ({ step: r.step, what: e.what, expected: e.expected, actual: e.actual }))),
+    },
+  };
+}
+
+// ---- --compare ---------------------------------------------------------------------------------
+
+const SUMMARY_ROWS: [keyof RunSummary, string][] = [
+  ["errors", "errors returned"],
+  ["stalePfs", "stale PFs"],
+  ["staleVfs", "stale VFs"],
+  ["broken", "broken devices"],
+  ["removed", "devices removed"],
+  ["partial", "partial states"],
+  ["expectFailures", "expectation failures"],
+];
+
+/** One column per strategy; a row per step (when they differ or the scenario is short) and per outcome. */
+export function renderCompare(results: RunResult[], scenario: Scenario, maxStepRows = 30): string {
+  const strategies = results.map((r) => r.strategy);
+  const steps = results[0]?.steps ?? [];
+  const differs = (i: number) => new Set(results.map((r) => r.steps[i]!.rc)).size > 1;
+  const shown = steps.length <= maxStepRows ? steps.map((_, i) => i) : steps.map((_, i) => i).filter(differs);
+  const rows: string[][] = [];
+  for (const i of shown) {
+    const r = steps[i]!;
+    const mark = differs(i) ? "*" : " ";
+    rows.push([`${mark}${String(r.step).padStart(2)} ${stepTitle(r)}`, ...results.map((x) => cell(x.steps[i]!))]);
+  }
+  const width = Math.max(30, ...rows.map((r) => r[0]!.length), ...SUMMARY_ROWS.map(([, l]) => l.length));
+  const cols = strategies.map((s, j) => Math.max(s.length, ...rows.map((r) => r[j + 1]!.length), 3));
+  const line = (label: string, cells: string[]) => `${label.padEnd(width)}  ${cells.map((c, j) => c.padStart(cols[j]!)).join("  ")}`.trimEnd();
+  const out: string[] = [];
+  out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${scenario.strategy ?? "upstream"} is the file's)`);
+  out.push("");
+  out.push(line("step", strategies));
+  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 2, 0)));
+  for (const r of rows) out.push(line(r[0]!, r.slice(1)));
+  if (shown.length < steps.length) out.push(`   (${steps.length - shown.length} steps with the same rc under every strategy not shown)`);
+  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 2, 0)));
+  for (const [k, label] of SUMMARY_ROWS) out.push(line(label, results.map((r) => String(r.summary[k]))));
+  return out.join("\n") + "\n";
+}
+
+function cell(r: StepResult): string {
+  const failed = r.expect.some((e) => !e.ok);
+  return `${r.rc === 0 ? "0" : r.rc}${r.partial ? "~" : ""}${failed ? "!" : ""}`;
+}
+
+export const COMPARE_LEGEND = "~ failed yet changed state   ! an expectation failed";
+
+// ---- --dot -------------------------------------------------------------------------------------
+
+/** Graphviz: a cluster per platform with its domains, devices inside their owner's platform,
+ *  PF -> VF links, labels from the policy's pcidevicecon. */
+export function renderDot(result: RunResult, scenario: Scenario, label: (sbdf: string) => string | undefined): string {
+  const platformOf = new Map(scenario.domains.map((d) => [d.name, d.platform ?? guessPlatform(d.context) ?? "xen"]));
+  const clusters = new Map<string, string[]>();
+  const add = (platform: string, node: string) => clusters.set(platform, [...(clusters.get(platform) ?? []), node]);
+  const q = (s: string) => JSON.stringify(s);
+  for (const d of scenario.domains) {
+    const roles = [d.control ? "control" : null, d.hardware ? "hardware" : null].filter(Boolean).join(", ");
+    add(platformOf.get(d.name)!, `${q(d.name)} [shape=box, style=rounded, label=${q(`${d.name} (d${d.domid})${roles ? `\n${roles}` : ""}\n${typeOf(d.context)}`)}];`);
+  }
+  const edges: string[] = [];
+  for (const dev of result.state.devices) {
+    const text = `${dev.sbdf}\n${dev.kind}${dev.broken ? " BROKEN" : ""}${dev.present === false ? " (gone)" : ""}\n${label(dev.sbdf) ?? "device"}`;
+    const style = dev.broken ? `, color=red, fontcolor=red` : "";
+    add(dev.owner ? platformOf.get(dev.owner) ?? "xen" : "xen", `${q(dev.sbdf)} [shape=ellipse, label=${q(text)}${style}];`);
+    if (dev.owner) edges.push(`${q(dev.owner)} -> ${q(dev.sbdf)} [label="owns", arrowhead=none];`);
+    if (dev.physfn) edges.push(`${q(dev.physfn)} -> ${q(dev.sbdf)} [style=dashed, label="VF"];`);
+  }
+  const out = [`digraph ${q(result.scenario)} {`, `  label=${q(`${result.scenario} (${result.strategy}), final state`)};`, "  node [fontname=monospace];"];
+  for (const [platform, nodes] of clusters) {
+    out.push(`  subgraph ${q(`cluster_${platform}`)} {`, `    label=${q(platform)};`, ...nodes.map((n) => `    ${n}`), "  }");
+  }
+  out.push(...edges.map((e) => `  ${e}`), "}");
+  return out.join("\n") + "\n";
+}
+
+/** svp_hwdom_t -> svp, gvp1_guest_t -> gvp1: the SVP naming convention of the examples. */
+function guessPlatform(context: string | undefined): string | undefined {
+  const t = context?.split(":")[2];
+  const m = t ? /^([a-z0-9]+)_/.exec(t) : null;
+  return m?.[1];
+}
+
+export type { Strategy };

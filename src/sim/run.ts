@@ -1,0 +1,320 @@
+// Runs a scenario end to end: policy -> XSM module -> PCI registry -> steps, recording for every
+// step what the calling domain asked, each XSM check made, the rc, Xen's log and audit lines and
+// whether the step's expectations held. prepare() does everything that can fail before a step runs
+// (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
+// runs the seven strategies on one preparation.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
+import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
+import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
+import { compilePolicy } from "../policy/index.js";
+import type { CompiledPolicy } from "../policy/types.js";
+import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
+import { checkExpect, type ExpectResult } from "./expect.js";
+import type { LoadResult } from "./load.js";
+import { createXsm, type Xsm } from "../xsm/index.js";
+import type { Scenario, ScenarioError, Step } from "./scenario.js";
+
+export interface StepResult {
+  step: number; // from 1
+  as: string | null;
+  op: Step["op"];
+  sbdf: string | null;
+  domain: string | null;
+  note?: string;
+  rc: Rc;
+  decisions: XsmCheck[];
+  log: string[];
+  audit: string[];
+  expect: ExpectResult[];
+  /** The step failed (rc != 0) yet changed the devices it touched. */
+  partial: boolean;
+}
+
+export interface RunSummary {
+  errors: number; // steps that returned an error
+  stalePfs: number; // PFs a step asked to remove (or that vanished) that Xen still holds
+  staleVfs: number; // VFs Xen holds unlinked from their PF, or asked to remove and still held
+  broken: number;
+  removed: number; // devices present at some point and gone at the end
+  partial: number;
+  expectFailures: number;
+}
+
+export interface RunResult {
+  scenario: string;
+  strategy: Strategy;
+  steps: StepResult[];
+  state: { devices: DeviceState[] };
+  summary: RunSummary;
+}
+
+export interface Prepared {
+  scenario: Scenario;
+  file: string;
+  dir: string;
+  /** The scenario's policy (flask). */
+  policy?: CompiledPolicy;
+  /** load_policy steps by index: the compiled policy, or why it does not compile. */
+  loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
+  /** Every compiled policy's booleans as compiled: each run starts from them (runs share the policies). */
+  defaults: Map<CompiledPolicy, Record<string, boolean>>;
+}
+
+export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
+
+/** Compiles the policies a scenario names and checks every domain context against its policy. */
+export function prepare(loaded: Extract<LoadResult, { ok: true }>): PrepareResult {
+  const { scenario, dir, file } = loaded;
+  const prepared: Prepared = { scenario, file, dir, loads: new Map(), defaults: new Map() };
+  if (scenario.xsm !== "flask") return { ok: true, prepared };
+  const errors: ScenarioError[] = [];
+  const compiled = compileFile(dir, scenario.policy!);
+  if (!compiled.policy) {
+    for (const d of compiled.diagnostics) errors.push({ path: "/policy", message: `does not compile: ${renderDiagnostic(d)}` });
+    return { ok: false, errors };
+  }
+  prepared.policy = compiled.policy;
+  scenario.domains.forEach((d, i) => {
+    const c = compiled.policy!.parseContext(d.context!);
+    if (!c.ok) errors.push({ path: `/domains/${i}/context`, message: `invalid context ${JSON.stringify(d.context)} for this policy: ${c.message}` });
+  });
+  for (const [name, value] of Object.entries(scenario.booleans ?? {})) {
+    const now = compiled.policy.getBoolean(name);
+    if (now === undefined) errors.push({ path: `/booleans/${name}`, message: `unknown boolean; the policy declares ${compiled.policy.booleanNames().join(", ") || "none"}` });
+    else if (typeof value !== "boolean") errors.push({ path: `/booleans/${name}`, message: "expected a boolean" });
+  }
+  scenario.steps.forEach((s, i) => {
+    if (s.op === "load_policy") prepared.loads.set(i, compileFile(dir, s.policy));
+  });
+  for (const p of [compiled.policy, ...[...prepared.loads.values()].map((l) => l.policy)]) {
+    if (p) prepared.defaults.set(p, Object.fromEntries(p.booleanNames().map((b) => [b, p.getBoolean(b)!])));
+  }
+  return errors.length ? { ok: false, errors } : { ok: true, prepared };
+}
+
+function compileFile(dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
+  const path = resolve(dir, rel);
+  try {
+    return { policy: compilePolicy(readFileSync(path, "utf8"), { file: rel }), diagnostics: [] };
+  } catch (err) {
+    if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
+    throw err;
+  }
+}
+
+export function renderDiagnostic(d: Diagnostic): string {
+  const at = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
+  return `${at}${d.message}`;
+}
+
+export interface RunOptions {
+  strategy?: Strategy;
+  /** Record partial states (steps that fail yet change devices): costs a look at the devices a step touches. */
+  trackPartial?: boolean;
+}
+
+/** Runs every step once, in order; never throws on what the scenario does. */
+export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResult {
+  const s = prepared.scenario;
+  const strategy = opts.strategy ?? s.strategy ?? "upstream";
+  const world = new World(prepared);
+  for (const [policy, values] of prepared.defaults) policy.setBooleans(values);
+  if (prepared.policy && s.booleans) prepared.policy.setBooleans(s.booleans);
+  const xsm = createXsm({
+    module: s.xsm,
+    ...(prepared.policy ? { policy: prepared.policy } : {}),
+    enforcing: s.enforcing ?? true,
+    iommu: s.iommu ?? "intremap",
+  });
+  let current: StepResult | undefined;
+  const registry = new PciRegistry(xsm.module, world.table, {
+    strategy,
+    vfWithoutPf: s.vfWithoutPf ?? "reject",
+    log: (line) => current?.log.push(line),
+  });
+  const trackPartial = opts.trackPartial ?? true;
+  const asked = new Set<number>(); // removal asked for, or hardware gone
+  const seen = new Set<number>();
+  const steps: StepResult[] = [];
+  let expectFailures = 0;
+
+  s.steps.forEach((step, i) => {
+    const sbdf = "sbdf" in step ? canonical(step.sbdf) : null;
+    const result: StepResult = {
+      step: i + 1,
+      as: step.as ?? null,
+      op: step.op,
+      sbdf,
+      domain: "domain" in step ? step.domain : null,
+      ...(step.note ? { note: step.note } : {}),
+      rc: 0,
+      decisions: [],
+      log: [],
+      audit: [],
+      expect: [],
+      partial: false,
+    };
+    current = result;
+    const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
+    const before = touched.map((t) => JSON.stringify(registry.device(t) ?? null));
+    const rec = xsm.record(() => perform(step, i, sbdf, registry, world, xsm, prepared, result.log));
+    result.rc = rec.result;
+    result.decisions = rec.checks;
+    result.audit = rec.audit;
+    if (sbdf && (step.op === "pci_remove_device" || step.op === "hot_unplug")) asked.add(key(sbdf));
+    if (sbdf && step.op === "pci_add_device" && result.rc === 0) {
+      seen.add(key(sbdf));
+      if (step.physfn) seen.add(key(step.physfn));
+    }
+    if (result.rc !== 0 && touched.some((t, j) => JSON.stringify(registry.device(t) ?? null) !== before[j])) result.partial = true;
+    current = undefined;
+    if (step.expect) {
+      result.expect = checkExpect(step.expect, result, (q) => registry.device(q));
+      expectFailures += result.expect.filter((e) => !e.ok).length;
+    }
+    steps.push(result);
+  });
+
+  const devices = registry.devices();
+  const hidden = registry.recordCount() - devices.length; // `refcount` PFs out of sight, records alive
+  const visible = new Set(devices.map((d) => key(d.sbdf)));
+  const summary: RunSummary = {
+    errors: steps.filter((r) => r.rc !== 0).length,
+    stalePfs: hidden + devices.filter((d) => d.kind === "pf" && asked.has(key(d.sbdf))).length,
+    staleVfs: devices.filter((d) => d.kind === "vf" && (d.physfn === null || asked.has(key(d.sbdf)))).length,
+    broken: devices.filter((d) => d.broken).length,
+    removed: [...seen].filter((k) => !visible.has(k)).length,
+    partial: steps.filter((r) => r.partial).length,
+    expectFailures,
+  };
+  return { scenario: s.name, strategy, steps, state: { devices }, summary };
+}
+
+/** Loads, prepares and runs; the library entry point for one scenario file. */
+export function simulate(
+  loaded: Extract<LoadResult, { ok: true }>,
+  opts: RunOptions = {},
+): { ok: true; result: RunResult } | { ok: false; errors: ScenarioError[] } {
+  const p = prepare(loaded);
+  return p.ok ? { ok: true, result: runPrepared(p.prepared, opts) } : p;
+}
+
+// ---- one step ----------------------------------------------------------------------------------
+
+function perform(step: Step, index: number, sbdf: string | null, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: string[]): Rc {
+  const as = step.as !== undefined ? world.live(step.as) : undefined;
+  if (step.as !== undefined && !as) return world.gone(step.as);
+  const target = "domain" in step ? world.live(step.domain) : undefined;
+  if ("domain" in step && !target) return world.gone(step.domain);
+  switch (step.op) {
+    case "pci_add_device":
+      return registry.addDevice(as!, sbdf!, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
+    case "pci_remove_device":
+      return registry.removeDevice(as!, sbdf!);
+    case "assign_device":
+      return registry.assignDevice(as!, target!, sbdf!);
+    case "deassign_device":
+      return registry.deassignDevice(as!, target!, sbdf!);
+    case "setup_device":
+      return registry.setupDevice(as!, sbdf!);
+    case "test_assign_device": {
+      // XEN_DOMCTL_test_assign_device: the XSM check, then device_assigned()
+      const rc = xsm.module.testAssignDevice(as!, key(sbdf!));
+      if (rc !== 0) return rc;
+      const dev = registry.device(sbdf!);
+      if (!dev) return "-ENODEV";
+      return dev.owner === null || world.byName(dev.owner)?.hardware ? 0 : "-EBUSY";
+    }
+    case "hot_unplug":
+      return registry.hotUnplug(sbdf!);
+    case "destroy_domain":
+      registry.removeDomain(target!.domid);
+      world.destroy(target!);
+      return 0;
+    case "set_bool": {
+      // flask_op setbool + commitbools: all or nothing
+      const values = { ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value! } : {}) };
+      const unknown = Object.keys(values).filter((b) => xsm.getBool(b) === undefined);
+      if (unknown.length) {
+        log.push(`flask: unknown boolean ${unknown.join(", ")}`);
+        return "-ENOENT";
+      }
+      for (const [b, v] of Object.entries(values)) xsm.setBool(b, v);
+      return xsm.commitBools();
+    }
+    case "load_policy": {
+      const load = prepared.loads.get(index)!;
+      const res = load.policy ? xsm.loadCompiledPolicy(load.policy) : { rc: "-EINVAL" as const, diagnostics: load.diagnostics };
+      for (const d of res.diagnostics) log.push(`flask: ${step.policy}: ${renderDiagnostic(d)}`);
+      if (res.rc === 0) log.push(`flask: policy ${step.policy} loaded`);
+      return res.rc;
+    }
+    case "set_enforcing":
+      return xsm.setEnforcing(step.enforcing);
+  }
+}
+
+/** The devices a step may change: its own, a VF's PF, a PF's linked VFs. */
+function touchedBy(registry: PciRegistry, step: Step, sbdf: string): string[] {
+  const out = [sbdf, ...registry.linkedVfs(sbdf)];
+  if (step.op === "pci_add_device" && step.physfn) out.push(step.physfn);
+  return out;
+}
+
+const key = (text: string): number => {
+  const p = parseSbdf(text);
+  return p.ok ? sbdfKey(p.value) : -1;
+};
+const canonical = (text: string): string => {
+  const p = parseSbdf(text);
+  return p.ok ? formatSbdf(p.value) : text;
+};
+
+/** The domains of a scenario as Xen sees them: live until destroyed. */
+class World {
+  private readonly domains = new Map<string, Domain>();
+  private readonly byId = new Map<number, Domain>();
+  private readonly destroyed = new Set<string>();
+  readonly table: DomainTable;
+
+  constructor(prepared: Prepared) {
+    const specs = prepared.scenario.domains;
+    const domid = new Map(specs.map((d) => [d.name, d.domid]));
+    for (const d of specs) {
+      const dom: Domain = {
+        domid: d.domid,
+        name: d.name,
+        ...(d.context !== undefined ? { context: d.context } : {}),
+        control: d.control ?? false,
+        hardware: d.hardware ?? false,
+        ...(d.target !== undefined ? { target: domid.get(d.target)! } : {}),
+        ...(d.xenstore !== undefined ? { xenstore: d.xenstore } : {}),
+      };
+      this.domains.set(d.name, dom);
+      this.byId.set(d.domid, dom);
+    }
+    // Xen's hardware_domain: the control domain that is also a hardware domain, else the first hardware domain.
+    const all = [...this.domains.values()];
+    const hwdom = all.find((d) => d.hardware && d.control) ?? all.find((d) => d.hardware);
+    this.table = {
+      byDomid: (id) => this.byId.get(id),
+      hardwareDomain: () => (hwdom && this.byId.get(hwdom.domid) ? hwdom : undefined),
+    };
+  }
+
+  byName(name: string): Domain | undefined {
+    return this.domains.get(name);
+  }
+  live(name: string): Domain | undefined {
+    return this.destroyed.has(name) ? undefined : this.domains.get(name);
+  }
+  gone(_name: string): Rc {
+    return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
+  }
+  destroy(d: Domain): void {
+    this.destroyed.add(d.name);
+    this.byId.delete(d.domid);
+  }
+}
