@@ -1,0 +1,167 @@
+// The access vector table, as libsepol's avtab.c: a hash table on integer keys
+// (source type, target type, class) holding the allow / auditallow / dontaudit masks.
+// Open addressing (linear probing) over typed arrays, so a decision is a hash, a compare and a
+// mask, and memory grows with the rules, not with ntypes^2.
+
+/** Which mask of an entry a rule feeds. */
+export const enum AvKind {
+  Allow = 0,
+  AuditAllow = 1,
+  DontAudit = 2,
+}
+
+const EMPTY = -1;
+const MIN_CAPACITY = 16;
+
+export class AvTab {
+  /** (stype * ntypes + ttype) * nclasses + tclass, or EMPTY. A double: exact up to 2^53. */
+  keys: Float64Array;
+  allow: Uint32Array;
+  auditallow: Uint32Array;
+  /** Union of the dontaudit rules' permissions (Xen's auditdeny is its complement). */
+  dontaudit: Uint32Array;
+  size = 0;
+  private shift: number;
+
+  constructor(
+    readonly ntypes: number,
+    readonly nclasses: number,
+    expected = 0,
+  ) {
+    let cap = MIN_CAPACITY;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Float64Array(cap).fill(EMPTY);
+    this.allow = new Uint32Array(cap);
+    this.auditallow = new Uint32Array(cap);
+    this.dontaudit = new Uint32Array(cap);
+    this.shift = 32 - Math.log2(cap);
+  }
+
+  key(stype: number, ttype: number, tclass: number): number {
+    return (stype * this.ntypes + ttype) * this.nclasses + tclass;
+  }
+
+  /** Fibonacci hashing on the key's low 32 bits (avtab_hash mixes the three ids the same way). */
+  private home(key: number): number {
+    return Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
+  }
+
+  /** Slot of `key`, or -1. */
+  find(key: number): number {
+    const keys = this.keys;
+    const m = keys.length - 1;
+    let h = this.home(key);
+    for (;;) {
+      const k = keys[h]!;
+      if (k === key) return h;
+      if (k === EMPTY) return -1;
+      h = (h + 1) & m;
+    }
+  }
+
+  /** Is every bit of `mask` allowed? The hot path of every decision. */
+  allows(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    const key = (stype * this.ntypes + ttype) * this.nclasses + tclass;
+    const keys = this.keys;
+    const m = keys.length - 1;
+    let h = Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = keys[h]!;
+      if (k === key) return (this.allow[h]! & mask) === mask;
+      if (k === EMPTY) return false;
+      h = (h + 1) & m;
+    }
+  }
+
+  add(key: number, kind: AvKind, mask: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    const m = keys.length - 1;
+    let h = this.home(key);
+    for (;;) {
+      const k = keys[h]!;
+      if (k === key) break;
+      if (k === EMPTY) {
+        keys[h] = key;
+        this.size++;
+        break;
+      }
+      h = (h + 1) & m;
+    }
+    const masks = kind === AvKind.Allow ? this.allow : kind === AvKind.AuditAllow ? this.auditallow : this.dontaudit;
+    masks[h] = (masks[h]! | mask) >>> 0;
+  }
+
+  private grow(): void {
+    const old = { keys: this.keys, allow: this.allow, auditallow: this.auditallow, dontaudit: this.dontaudit };
+    const cap = old.keys.length * 2;
+    this.keys = new Float64Array(cap).fill(EMPTY);
+    this.allow = new Uint32Array(cap);
+    this.auditallow = new Uint32Array(cap);
+    this.dontaudit = new Uint32Array(cap);
+    this.shift = 32 - Math.log2(cap);
+    this.size = 0;
+    for (let i = 0; i < old.keys.length; i++) {
+      const k = old.keys[i]!;
+      if (k === EMPTY) continue;
+      this.add(k, AvKind.Allow, old.allow[i]!);
+      this.add(k, AvKind.AuditAllow, old.auditallow[i]!);
+      this.add(k, AvKind.DontAudit, old.dontaudit[i]!);
+    }
+  }
+
+  /** A copy sized for `extra` more entries (conditional rules are added on top of the base table). */
+  cloneWithRoom(extra: number): AvTab {
+    if ((this.size + extra) * 2 <= this.keys.length) {
+      const t = new AvTab(this.ntypes, this.nclasses);
+      t.keys = this.keys.slice();
+      t.allow = this.allow.slice();
+      t.auditallow = this.auditallow.slice();
+      t.dontaudit = this.dontaudit.slice();
+      t.size = this.size;
+      t.shift = this.shift;
+      return t;
+    }
+    const t = new AvTab(this.ntypes, this.nclasses, this.size + extra);
+    this.forEach((key, allow, auditallow, dontaudit) => {
+      t.add(key, AvKind.Allow, allow);
+      t.add(key, AvKind.AuditAllow, auditallow);
+      t.add(key, AvKind.DontAudit, dontaudit);
+    });
+    return t;
+  }
+
+  forEach(fn: (key: number, allow: number, auditallow: number, dontaudit: number) => void): void {
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== EMPTY) fn(k, this.allow[i]!, this.auditallow[i]!, this.dontaudit[i]!);
+    }
+  }
+
+  /** Split a key back into its ids. */
+  decode(key: number): [stype: number, ttype: number, tclass: number] {
+    const tclass = key % this.nclasses;
+    const pair = (key - tclass) / this.nclasses;
+    const ttype = pair % this.ntypes;
+    return [(pair - ttype) / this.ntypes, ttype, tclass];
+  }
+}
+
+/** The entries one branch of a conditional contributes (libsepol's cond_av_list_t). */
+export class AvList {
+  keys: number[] = [];
+  kinds: AvKind[] = [];
+  masks: number[] = [];
+  push(key: number, kind: AvKind, mask: number): void {
+    this.keys.push(key);
+    this.kinds.push(kind);
+    this.masks.push(mask);
+  }
+  get length(): number {
+    return this.keys.length;
+  }
+  addTo(tab: AvTab): void {
+    for (let i = 0; i < this.keys.length; i++) tab.add(this.keys[i]!, this.kinds[i]!, this.masks[i]!);
+  }
+}

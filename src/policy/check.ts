@@ -1,0 +1,101 @@
+// Stage `check`: neverallow assertions, as libsepol's assertion.c check_assertions(): every
+// neverallow is tested against every allow entry, unconditional or in either branch of any
+// conditional, whatever the booleans' values. A violation names the neverallow, each violating
+// (source, target, class, perms), and the allow rule(s) that grant it.
+import { AvKind, AvTab } from "./avtab.js";
+import { error, type Diagnostic } from "./diagnostics.js";
+import type { Expanded, ExpandedAvRule } from "./expand.js";
+import type { Symbols } from "./symbols.js";
+
+/** Enough to act on; a rule that breaks a neverallow for thousands of pairs would drown the rest. */
+const MAX_REPORTS_PER_NEVERALLOW = 20;
+
+export function permList(sym: Symbols, tclass: number, mask: number): string[] {
+  const perms = sym.classes[tclass]!.perms;
+  const out: string[] = [];
+  for (let bit = 0; bit < perms.length; bit++) if (mask & (1 << bit)) out.push(perms[bit]!);
+  return out;
+}
+
+function sortedHas(a: Int32Array, v: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const x = a[mid]!;
+    if (x === v) return true;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** Does an expanded rule cover (stype, ttype, tclass)? Returns its mask for the class, or 0. */
+export function ruleMask(r: ExpandedAvRule, stype: number, ttype: number, tclass: number): number {
+  const ci = r.classes.indexOf(tclass);
+  if (ci < 0 || !sortedHas(r.sources, stype)) return 0;
+  if ((r.self && stype === ttype) || sortedHas(r.targets, ttype)) return r.masks[ci]!;
+  return 0;
+}
+
+/** Every allow entry, conditional or not, in one table. */
+function allAllowed(ex: Expanded): AvTab {
+  let extra = 0;
+  for (const l of ex.condLists) extra += l.length;
+  if (extra === 0) return ex.base;
+  const tab = ex.base.cloneWithRoom(extra);
+  for (const l of ex.condLists) {
+    for (let i = 0; i < l.length; i++) if (l.kinds[i] === AvKind.Allow) tab.add(l.keys[i]!, AvKind.Allow, l.masks[i]!);
+  }
+  return tab;
+}
+
+export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
+  if (ex.neverallows.length === 0) return [];
+  const diags: Diagnostic[] = [];
+  const tab = allAllowed(ex);
+  const allows = ex.rules.filter((r) => r.kind === "allow");
+  for (const na of ex.neverallows) {
+    let reported = 0;
+    let total = 0;
+    for (const s of na.sources) {
+      const targets = na.self ? [s, ...na.targets] : na.targets;
+      for (const t of targets) {
+        for (let ci = 0; ci < na.classes.length; ci++) {
+          const c = na.classes[ci]!;
+          const slot = tab.find(tab.key(s, t, c));
+          if (slot < 0) continue;
+          const bad = tab.allow[slot]! & na.masks[ci]!;
+          if (bad === 0) continue;
+          total++;
+          if (reported >= MAX_REPORTS_PER_NEVERALLOW) continue;
+          reported++;
+          diags.push(violation(sym, na, allows, s, t, c, bad));
+        }
+      }
+    }
+    if (total > reported) {
+      diags.push(error("neverallow", `neverallow violated ${total - reported} more time(s) (first ${reported} shown)`, na.span));
+    }
+  }
+  return diags;
+}
+
+function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s: number, t: number, c: number, bad: number): ReturnType<typeof error> {
+  const perms = permList(sym, c, bad);
+  const sn = sym.types[s]!.name;
+  const tn = sym.types[t]!.name;
+  const cn = sym.classes[c]!.name;
+  const notes: { message: string; span?: (typeof na)["span"] }[] = [];
+  for (const r of allows) {
+    const m = ruleMask(r, s, t, c) & bad;
+    if (m === 0) continue;
+    const where = r.cond ? ` (in the ${r.cond.branch ? "true" : "false"} branch of a conditional)` : "";
+    notes.push({ message: `allow ${sn} ${tn}:${cn} { ${permList(sym, c, m).join(" ")} } granted by this rule${where}`, span: r.span });
+  }
+  return error("neverallow", `neverallow violated by allow ${sn} ${tn}:${cn} { ${perms.join(" ")} }`, na.span, notes);
+}
+
+export function check(sym: Symbols, ex: Expanded): Diagnostic[] {
+  return checkNeverallows(sym, ex);
+}

@@ -1,0 +1,188 @@
+// Stage `compile`: symbols + expanded rules -> a CompiledPolicy. Names are interned once into
+// Maps (the edges), decisions run on ids against the avtab; the conditional lists are folded into
+// the effective table whenever the booleans change (libsepol evaluate_conds + cond_av_list
+// ENABLED flags), so a decision never looks at a boolean.
+import { AvTab } from "./avtab.js";
+import { PolicyError, error, type Diagnostic, type Span } from "./diagnostics.js";
+import { computeAv, decide, parseContext } from "./decide.js";
+import { condListIndex, type Expanded } from "./expand.js";
+import { matrixJson } from "./matrix.js";
+import { evalCond } from "./resolve.js";
+import type { ResolvedConstraint, Symbols } from "./symbols.js";
+import type { AvDecision, CompiledPolicy, ContextResult, Decision, PolicyStats, RuleRef, SecurityContext } from "./types.js";
+
+export interface ClassEntry {
+  id: number;
+  perms: Map<string, number>;
+}
+
+/** Everything decisions read. decide.ts and matrix.ts work on this, never on the AST. */
+export class PolicyCore {
+  readonly typeIds: Map<string, number>;
+  readonly classEntries: Map<string, ClassEntry>;
+  readonly constraintsByClass: ResolvedConstraint[][];
+  /** Boolean values, by boolean id (0/1). */
+  readonly boolState: Uint8Array;
+  /** Conditional node values under boolState. */
+  readonly condState: Uint8Array;
+  /** Base table plus the enabled conditional branches. */
+  effective: AvTab;
+
+  constructor(
+    readonly sym: Symbols,
+    readonly ex: Expanded,
+    private readonly source: string,
+  ) {
+    this.typeIds = sym.typeIds;
+    this.classEntries = new Map(sym.classes.map((c) => [c.name, { id: c.id, perms: c.permMask }]));
+    this.constraintsByClass = sym.classes.map(() => []);
+    for (const c of sym.constraints) this.constraintsByClass[c.classId]!.push(c);
+    this.boolState = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
+    this.condState = new Uint8Array(sym.conds.length);
+    this.effective = ex.base;
+    this.refresh();
+  }
+
+  /** The avtab under the given boolean values. */
+  tableFor(boolState: Uint8Array): { table: AvTab; condState: Uint8Array } {
+    const condState = Uint8Array.from(this.sym.conds, (c) => (evalCond(c.program, boolState) ? 1 : 0));
+    const lists = this.sym.conds.map((c, i) => this.ex.condLists[condListIndex({ node: i, branch: condState[i] === 1 })]!);
+    const extra = lists.reduce((n, l) => n + l.length, 0);
+    if (extra === 0) return { table: this.ex.base, condState };
+    const table = this.ex.base.cloneWithRoom(extra);
+    for (const l of lists) l.addTo(table);
+    return { table, condState };
+  }
+
+  refresh(): void {
+    const { table, condState } = this.tableFor(this.boolState);
+    this.effective = table;
+    this.condState.set(condState);
+  }
+
+  ruleRef(span: Span): RuleRef {
+    const raw = this.source.slice(span.offset, span.offset + span.length);
+    return { text: raw.replace(/\s+/g, " ").trim(), span };
+  }
+}
+
+function stats(sym: Symbols, ex: Expanded): PolicyStats {
+  const o = sym.ocontexts;
+  return {
+    types: sym.types.length,
+    attributes: sym.attrs.length,
+    classes: sym.classes.length,
+    perms: sym.classes.reduce((n, c) => n + c.perms.length, 0),
+    allow: ex.counts.allow,
+    rules: ex.counts.allow + ex.counts.auditallow + ex.counts.dontaudit + ex.typeRules.length,
+    booleans: sym.bools.length,
+    constraints: sym.constraints.length,
+    ocontexts: o.pirqcon.length + o.iomemcon.length + o.ioportcon.length + o.pcidevicecon.length + o.devicetreecon.length,
+  };
+}
+
+class Policy implements CompiledPolicy {
+  readonly stats: PolicyStats;
+  private readonly pcidevices: Map<number, string>;
+
+  constructor(
+    private readonly core: PolicyCore,
+    readonly warnings: readonly Diagnostic[],
+  ) {
+    this.stats = stats(core.sym, core.ex);
+    this.pcidevices = new Map(core.sym.ocontexts.pcidevicecon.map((o) => [o.device, o.context.text]));
+  }
+
+  typeId(name: string): number {
+    return this.core.typeIds.get(name) ?? -1;
+  }
+  typeName(id: number): string {
+    const t = this.core.sym.types[id];
+    if (!t) throw new RangeError(`no type with id ${id}`);
+    return t.name;
+  }
+  classId(name: string): number {
+    return this.core.classEntries.get(name)?.id ?? -1;
+  }
+  className(id: number): string {
+    const c = this.core.sym.classes[id];
+    if (!c) throw new RangeError(`no class with id ${id}`);
+    return c.name;
+  }
+  permMask(classId: number, perm: string): number {
+    return this.core.sym.classes[classId]?.permMask.get(perm) ?? 0;
+  }
+  permNames(classId: number, mask: number): string[] {
+    const perms = this.core.sym.classes[classId]?.perms ?? [];
+    return perms.filter((_, bit) => (mask >>> bit) & 1);
+  }
+
+  allows(stype: string, ttype: string, tclass: string, perm: string): boolean {
+    const core = this.core;
+    const s = core.typeIds.get(stype);
+    const t = core.typeIds.get(ttype);
+    const c = core.classEntries.get(tclass);
+    if (s === undefined || t === undefined || c === undefined) return false;
+    const mask = c.perms.get(perm);
+    if (mask === undefined) return false;
+    return core.effective.allows(s, t, c.id, mask);
+  }
+
+  allowsIds(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    return this.core.effective.allows(stype, ttype, tclass, mask);
+  }
+
+  check(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
+    return decide(this.core, scontext, tcontext, tclass, perm, false);
+  }
+  explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
+    return decide(this.core, scontext, tcontext, tclass, perm, true);
+  }
+  computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision {
+    return computeAv(this.core, scontext, tcontext, tclass);
+  }
+
+  parseContext(text: string): ContextResult {
+    return parseContext(this.core, text);
+  }
+  contextToString(c: SecurityContext): string {
+    const sym = this.core.sym;
+    return `${sym.users[c.user]?.name}:${sym.roles[c.role]?.name}:${sym.types[c.type]?.name}`;
+  }
+  initialSidContext(name: string): string | undefined {
+    return this.core.sym.initialSids.get(name)?.text;
+  }
+  pcideviceContext(device: number): string | undefined {
+    return this.pcidevices.get(device);
+  }
+
+  booleanNames(): string[] {
+    return this.core.sym.bools.map((b) => b.name);
+  }
+  getBoolean(name: string): boolean | undefined {
+    const id = this.core.sym.boolIds.get(name);
+    return id === undefined ? undefined : this.core.boolState[id] === 1;
+  }
+  setBooleans(values: Readonly<Record<string, boolean>>): void {
+    const ids = this.core.sym.boolIds;
+    const unknown = Object.keys(values).filter((n) => !ids.has(n));
+    if (unknown.length > 0) throw new PolicyError(unknown.map((n) => error("unknown-boolean", `unknown boolean ${n}`)));
+    const bad = Object.entries(values).filter(([, v]) => typeof v !== "boolean");
+    if (bad.length > 0) throw new PolicyError(bad.map(([n]) => error("bad-boolean", `boolean ${n} must be true or false`)));
+    const next = this.core.boolState.slice();
+    for (const [name, v] of Object.entries(values)) next[ids.get(name)!] = v ? 1 : 0;
+    const { table, condState } = this.core.tableFor(next);
+    // commit only once the new table exists: a failure above leaves the old state intact
+    this.core.boolState.set(next);
+    this.core.condState.set(condState);
+    this.core.effective = table;
+  }
+
+  matrixJson(): string {
+    return matrixJson(this.core);
+  }
+}
+
+export function compile(sym: Symbols, ex: Expanded, source: string, warnings: Diagnostic[]): CompiledPolicy {
+  return new Policy(new PolicyCore(sym, ex, source), warnings);
+}

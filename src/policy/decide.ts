@@ -1,0 +1,129 @@
+// Decisions, as Xen's security server makes them (xen/xsm/flask/ss/services.c
+// context_struct_compute_av): the TE avtab entry for (stype, ttype, class), then every
+// constraint on the class removes the permissions whose expression fails
+// (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
+import { ruleMask } from "./check.js";
+import type { PolicyCore } from "./compile.js";
+import type { ExpandedAvRule } from "./expand.js";
+import { OBJECT_R, type ResolvedConstraintExpr } from "./symbols.js";
+import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
+
+/** Python's repr() of a string: oracle-decide's error messages quote names with it. */
+export function pyRepr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  let out = quote;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    if (ch === quote || ch === "\\") out += `\\${ch}`;
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0xa0) || cp === 0xad) out += `\\x${cp.toString(16).padStart(2, "0")}`;
+    else out += ch;
+  }
+  return out + quote;
+}
+
+/** security_context_to_sid's checks, in oracle-decide's order and words. */
+export function parseContext(core: PolicyCore, text: string): ContextResult {
+  const parts = text.split(":");
+  if (parts.length !== 3) return { ok: false, message: `malformed context ${pyRepr(text)}` };
+  const [user, role, type] = parts as [string, string, string];
+  const sym = core.sym;
+  const t = core.typeIds.get(type);
+  if (t === undefined) return { ok: false, message: `unknown type ${pyRepr(type)}` };
+  const u = sym.userIds.get(user);
+  if (u === undefined) return { ok: false, message: `unknown user ${pyRepr(user)}` };
+  const r = sym.roleIds.get(role);
+  if (r === undefined) return { ok: false, message: `unknown role ${pyRepr(role)}` };
+  if (r !== OBJECT_R) {
+    if (!sym.users[u]!.roles.has(r)) return { ok: false, message: `role ${role} not authorized for user ${user}` };
+    if (!sym.roles[r]!.types.has(t)) return { ok: false, message: `type ${sym.types[t]!.name} not authorized for role ${role}` };
+  }
+  return { ok: true, context: { user: u, role: r, type: t } };
+}
+
+function operand(name: string, s: SecurityContext, t: SecurityContext): number {
+  const ctx = name.endsWith("1") ? s : t;
+  return name[0] === "u" ? ctx.user : name[0] === "r" ? ctx.role : ctx.type;
+}
+
+/** constraint_expr_eval; role dominance is not modelled: dom/domby are ==, incomp is != (as oracle-decide). */
+export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
+  switch (e.op) {
+    case "not":
+      return !holds(e.arg, s, t);
+    case "and":
+      return holds(e.left, s, t) && holds(e.right, s, t);
+    case "or":
+      return holds(e.left, s, t) || holds(e.right, s, t);
+    case "cmp": {
+      const eq = operand(e.left, s, t) === operand(e.right, s, t);
+      return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? eq : !eq;
+    }
+    case "names": {
+      const hit = e.ids.has(operand(e.left, s, t));
+      return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? hit : !hit;
+    }
+  }
+}
+
+export function computeAv(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
+  const tab = core.effective;
+  const slot = tab.find(tab.key(s.type, t.type, tclass));
+  let allowed = slot < 0 ? 0 : tab.allow[slot]!;
+  const auditallow = slot < 0 ? 0 : tab.auditallow[slot]!;
+  const dontaudit = slot < 0 ? 0 : tab.dontaudit[slot]!;
+  if (allowed !== 0) {
+    for (const c of core.constraintsByClass[tclass] ?? []) {
+      if ((c.mask & allowed) !== 0 && !holds(c.expr, s, t)) allowed &= ~c.mask;
+    }
+  }
+  return { allowed: allowed >>> 0, auditallow, auditdeny: ~dontaudit >>> 0 };
+}
+
+function invalid(message: string): Decision {
+  return { allowed: false, audited: true, error: message, reasons: [{ kind: "invalid", message }] };
+}
+
+export function decide(core: PolicyCore, scontext: string, tcontext: string, tclass: string, perm: string, explain: boolean): Decision {
+  const s = parseContext(core, scontext);
+  if (!s.ok) return invalid(s.message);
+  const t = parseContext(core, tcontext);
+  if (!t.ok) return invalid(t.message);
+  const cls = core.classEntries.get(tclass);
+  if (!cls) return invalid(`unknown class ${pyRepr(tclass)}`);
+  const bit = cls.perms.get(perm);
+  if (bit === undefined) return invalid(`unknown permission ${pyRepr(perm)} in class ${tclass}`);
+  const av = computeAv(core, s.context, t.context, cls.id);
+  const allowed = (av.allowed & bit) !== 0;
+  const audited = allowed ? (av.auditallow & bit) !== 0 : (av.auditdeny & bit) !== 0;
+  return { allowed, audited, reasons: explain ? reasons(core, s.context, t.context, cls.id, bit) : [] };
+}
+
+/** Why: the rules that grant (or would, were their branch on), the failing constraint, audit rules. */
+function reasons(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number, bit: number): Reason[] {
+  const out: Reason[] = [];
+  const enabled = (r: ExpandedAvRule) => !r.cond || (core.condState[r.cond.node] === 1) === r.cond.branch;
+  const matching = (kind: string) => core.ex.rules.filter((r) => r.kind === kind && (ruleMask(r, s.type, t.type, tclass) & bit) !== 0);
+  let granted = false;
+  const disabled: Reason[] = [];
+  for (const r of matching("allow")) {
+    if (enabled(r)) {
+      granted = true;
+      out.push({ kind: "granted-by", rule: core.ruleRef(r.span) });
+    } else {
+      const node = core.sym.conds[r.cond!.node]!;
+      disabled.push({ kind: "disabled-by-bool", rule: core.ruleRef(r.span), condition: r.cond!.branch ? node.text : `!(${node.text})` });
+    }
+  }
+  if (!granted) out.push({ kind: "no-rule" });
+  out.push(...disabled);
+  if (granted) {
+    const failed = (core.constraintsByClass[tclass] ?? []).find((c) => (c.mask & bit) !== 0 && !holds(c.expr, s, t));
+    if (failed) out.push({ kind: "constraint-failed", rule: core.ruleRef(failed.span) });
+  }
+  for (const r of matching("auditallow")) if (enabled(r)) out.push({ kind: "auditallow", rule: core.ruleRef(r.span) });
+  for (const r of matching("dontaudit")) if (enabled(r)) out.push({ kind: "dontaudit", rule: core.ruleRef(r.span) });
+  return out;
+}

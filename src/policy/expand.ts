@@ -1,0 +1,205 @@
+// Stage `expand`: resolved rules -> per (stype, ttype, class) masks, as libsepol's expand.c.
+// Attributes expand to their member types, `self` pairs each source with itself, `*`/`~`/`-`
+// were applied by the type set; unconditional rules go to the base avtab and each branch of a
+// conditional keeps its own list (te_cond_avtab), whatever the booleans say.
+import { AvKind, AvList, AvTab } from "./avtab.js";
+import type { AvRuleKind, TypeRuleKind } from "./ast.js";
+import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { expandTypeSet } from "./resolve.js";
+import type { CondPlace, ResolvedAvRule, Symbols, TypeSet } from "./symbols.js";
+
+export interface ExpandedAvRule {
+  kind: AvRuleKind;
+  span: Span;
+  cond?: CondPlace;
+  /** Sorted type ids. */
+  sources: Int32Array;
+  /** Sorted type ids, not counting `self`. */
+  targets: Int32Array;
+  self: boolean;
+  classes: number[];
+  masks: number[];
+}
+
+export interface TypeRuleEntry {
+  kind: TypeRuleKind;
+  stype: number;
+  ttype: number;
+  tclass: number;
+  defaultType: number;
+  cond?: CondPlace;
+  span: Span;
+}
+
+export interface AvCounts {
+  allow: number;
+  auditallow: number;
+  dontaudit: number;
+}
+
+export interface Expanded {
+  /** allow, auditallow, dontaudit and auditdeny rules, in source order. */
+  rules: ExpandedAvRule[];
+  neverallows: ExpandedAvRule[];
+  /** Unconditional entries. */
+  base: AvTab;
+  /** Index node * 2 + (branch ? 0 : 1). */
+  condLists: AvList[];
+  typeRules: TypeRuleEntry[];
+  /** avtab entries as libsepol stores them (attributes kept unless a rule forces expansion),
+   *  the numbers setools reports as allow_count etc. */
+  counts: AvCounts;
+}
+
+export function condListIndex(place: CondPlace): number {
+  return place.node * 2 + (place.branch ? 0 : 1);
+}
+
+function kindOf(rule: AvRuleKind): AvKind {
+  return rule === "allow" ? AvKind.Allow : rule === "auditallow" ? AvKind.AuditAllow : AvKind.DontAudit;
+}
+
+/** Does libsepol keep this set's attributes as attributes in the avtab (type_set_expand with
+ *  alwaysexpand = 0)? Only when nothing forces expansion: no `self` in the rule, no `-`, `*`, `~`. */
+function keepsAttributes(ts: TypeSet, self: boolean): boolean {
+  return !self && !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
+}
+
+class Expander {
+  readonly diags: Diagnostic[] = [];
+  readonly nt: number;
+  readonly nc: number;
+  readonly base: AvTab;
+  readonly condLists: AvList[];
+  private readonly countKeys: [Set<number>, Set<number>, Set<number>] = [new Set(), new Set(), new Set()];
+  private readonly scopes: number;
+
+  constructor(private readonly sym: Symbols) {
+    this.nt = sym.types.length;
+    this.nc = Math.max(1, sym.classes.length);
+    this.base = new AvTab(this.nt, this.nc, sym.avRules.length);
+    this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList());
+    this.scopes = 1 + sym.conds.length * 2;
+  }
+
+  avRule(r: ResolvedAvRule): ExpandedAvRule {
+    const sources = Int32Array.from(expandTypeSet(r.sources, this.sym));
+    const targets = Int32Array.from(expandTypeSet(r.targets, this.sym));
+    const self = r.targets.self;
+    const out: ExpandedAvRule = { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self, classes: r.classes, masks: r.masks };
+    if (r.kind === "neverallow") return out;
+    const kind = kindOf(r.kind);
+    const list = r.cond ? this.condLists[condListIndex(r.cond)]! : undefined;
+    const nt = this.nt;
+    const nc = this.nc;
+    for (let ci = 0; ci < r.classes.length; ci++) {
+      const c = r.classes[ci]!;
+      // auditdeny lists the permissions to audit: the others are dontaudit
+      let mask = r.masks[ci]!;
+      if (r.kind === "auditdeny") mask = ~mask & this.sym.classes[c]!.allMask;
+      if (mask === 0) continue;
+      for (const s of sources) {
+        if (self) {
+          const key = (s * nt + s) * nc + c;
+          list ? list.push(key, kind, mask) : this.base.add(key, kind, mask);
+        }
+        for (const t of targets) {
+          const key = (s * nt + t) * nc + c;
+          list ? list.push(key, kind, mask) : this.base.add(key, kind, mask);
+        }
+      }
+    }
+    this.count(r, kind, sources, targets);
+    return out;
+  }
+
+  /** Records the rule's avtab keys in libsepol's form, for the statistics. */
+  private count(r: ResolvedAvRule, kind: AvKind, sources: Int32Array, targets: Int32Array): void {
+    const nta = this.nt + this.sym.attrs.length;
+    const keyIds = (ts: TypeSet, expanded: Int32Array): number[] => {
+      if (!keepsAttributes(ts, r.targets.self)) return Array.from(expanded);
+      const ids = new Set(ts.types);
+      for (const a of ts.attrs) ids.add(this.nt + a);
+      return [...ids];
+    };
+    const ss = keyIds(r.sources, sources);
+    const tt = keyIds(r.targets, targets);
+    const scope = r.cond ? 1 + condListIndex(r.cond) : 0;
+    const set = this.countKeys[kind];
+    for (const c of r.classes) {
+      for (const s of ss) {
+        if (r.targets.self) set.add(((s * nta + s) * this.nc + c) * this.scopes + scope);
+        for (const t of tt) set.add(((s * nta + t) * this.nc + c) * this.scopes + scope);
+      }
+    }
+  }
+
+  counts(): AvCounts {
+    return { allow: this.countKeys[0].size, auditallow: this.countKeys[1].size, dontaudit: this.countKeys[2].size };
+  }
+
+  /** expand_terule_helper: one default per (source, target, class) and kind; a repeat with the same
+   *  default is ignored in the same scope, anything else is a conflict. */
+  typeRules(): TypeRuleEntry[] {
+    const out: TypeRuleEntry[] = [];
+    const seen = new Map<string, TypeRuleEntry[]>();
+    for (const r of this.sym.typeRules) {
+      const sources = expandTypeSet(r.sources, this.sym);
+      const targets = expandTypeSet(r.targets, this.sym);
+      for (const c of r.classes) {
+        for (const s of sources) {
+          const ts = r.targets.self ? [s, ...targets] : targets;
+          for (const t of ts) {
+            const key = `${r.kind} ${s} ${t} ${c}`;
+            const entry: TypeRuleEntry = { kind: r.kind, stype: s, ttype: t, tclass: c, defaultType: r.defaultType, cond: r.cond, span: r.span };
+            const prior = seen.get(key);
+            if (!prior) {
+              seen.set(key, [entry]);
+              out.push(entry);
+              continue;
+            }
+            const clash = prior.find((p) => !oppositeBranches(p.cond, r.cond));
+            if (!clash) {
+              prior.push(entry);
+              out.push(entry);
+              continue;
+            }
+            if (clash.defaultType === r.defaultType && sameScope(clash.cond, r.cond)) continue;
+            const names = `${this.sym.types[s]!.name} ${this.sym.types[t]!.name}:${this.sym.classes[c]!.name}`;
+            const message =
+              clash.defaultType === r.defaultType
+                ? `duplicate TE rule for ${names} ${this.sym.types[r.defaultType]!.name} (one is conditional)`
+                : `conflicting TE rule for (${names}): old was ${this.sym.types[clash.defaultType]!.name}, new is ${this.sym.types[r.defaultType]!.name}`;
+            this.diags.push(error("type-rule-conflict", message, r.span, [{ message: "the earlier rule", span: clash.span }]));
+          }
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function sameScope(a?: CondPlace, b?: CondPlace): boolean {
+  return a === undefined ? b === undefined : b !== undefined && a.node === b.node && a.branch === b.branch;
+}
+
+function oppositeBranches(a?: CondPlace, b?: CondPlace): boolean {
+  return a !== undefined && b !== undefined && a.node === b.node && a.branch !== b.branch;
+}
+
+export interface ExpandResult {
+  expanded: Expanded;
+  diagnostics: Diagnostic[];
+}
+
+export function expand(sym: Symbols): ExpandResult {
+  const ex = new Expander(sym);
+  const rules: ExpandedAvRule[] = [];
+  const neverallows: ExpandedAvRule[] = [];
+  for (const r of sym.avRules) (r.kind === "neverallow" ? neverallows : rules).push(ex.avRule(r));
+  const typeRules = ex.typeRules();
+  return {
+    expanded: { rules, neverallows, base: ex.base, condLists: ex.condLists, typeRules, counts: ex.counts() },
+    diagnostics: ex.diags,
+  };
+}

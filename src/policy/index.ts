@@ -1,0 +1,94 @@
+// The compiler: one ordered list of stages (parse -> platforms -> resolve -> expand -> check, then
+// compile builds the CompiledPolicy), each a small function that reads what earlier stages
+// left in the context and returns diagnostics (OPA's ast/compile.go shape). The first stage that
+// reports an error ends the run; compilePolicy throws one PolicyError carrying every diagnostic.
+import type { PolicyAst } from "./ast.js";
+import { check } from "./check.js";
+import { compile } from "./compile.js";
+import { PolicyError, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { expand, type Expanded } from "./expand.js";
+import { parsePolicy } from "./parse.js";
+import { resolve } from "./resolve.js";
+import { desugarPlatforms } from "./svp.js";
+import type { Symbols } from "./symbols.js";
+import type { CompileOptions, CompiledPolicy } from "./types.js";
+
+export interface CompileContext {
+  text: string;
+  file: string;
+  ast?: PolicyAst;
+  symbols?: Symbols;
+  expanded?: Expanded;
+}
+
+export interface Stage {
+  name: string;
+  /** Later stages need this one's output: its errors end the run. */
+  gate: boolean;
+  run(ctx: CompileContext): Diagnostic[];
+}
+
+export const stages: readonly Stage[] = [
+  {
+    name: "parse",
+    gate: true,
+    run(ctx) {
+      const { ast, diagnostics } = parsePolicy(ctx.text, ctx.file);
+      ctx.ast = ast;
+      return diagnostics;
+    },
+  },
+  {
+    // the SVP extension's `platform` blocks become ordinary attributes, types, rules, pcidevicecons
+    name: "platforms",
+    gate: true,
+    run(ctx) {
+      const { ast, diagnostics } = desugarPlatforms(ctx.ast!);
+      ctx.ast = ast;
+      return diagnostics;
+    },
+  },
+  {
+    name: "resolve",
+    gate: true,
+    run(ctx) {
+      const { symbols, diagnostics } = resolve(ctx.ast!);
+      ctx.symbols = symbols;
+      return diagnostics;
+    },
+  },
+  {
+    name: "expand",
+    gate: true,
+    run(ctx) {
+      const { expanded, diagnostics } = expand(ctx.symbols!);
+      ctx.expanded = expanded;
+      return diagnostics;
+    },
+  },
+  {
+    name: "check",
+    gate: true,
+    run: (ctx) => check(ctx.symbols!, ctx.expanded!),
+  },
+];
+
+/** Runs the stages; returns the symbols and expanded rules, or every diagnostic on failure. */
+export function runStages(text: string, file: string): { ctx: CompileContext; diagnostics: Diagnostic[]; ok: boolean } {
+  const ctx: CompileContext = { text, file };
+  const diagnostics: Diagnostic[] = [];
+  for (const stage of stages) {
+    diagnostics.push(...stage.run(ctx));
+    if (stage.gate && hasErrors(diagnostics)) return { ctx, diagnostics, ok: false };
+  }
+  return { ctx, diagnostics, ok: true };
+}
+
+/** policy.conf text -> CompiledPolicy, or throws one PolicyError with every diagnostic. */
+export function compilePolicy(text: string, options: CompileOptions = {}): CompiledPolicy {
+  const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>");
+  if (!ok) throw new PolicyError(diagnostics);
+  return compile(ctx.symbols!, ctx.expanded!, text, diagnostics);
+}
+
+export { PolicyError } from "./diagnostics.js";

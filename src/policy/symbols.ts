@@ -1,0 +1,171 @@
+// The symbol tables resolve.ts builds, as libsepol's policydb holds them (p_classes, p_commons,
+// p_types, p_roles, p_users, p_bools), plus the statements later stages consume with every name
+// already turned into an id. Nothing after resolve looks a name up in the AST.
+import type { AvRuleKind, ConstraintOp, ConstraintOperand, TypeRuleKind } from "./ast.js";
+import type { Span } from "./diagnostics.js";
+
+export interface ClassSym {
+  id: number;
+  name: string;
+  span: Span;
+  /** Permission names by bit: the common's first, then the class's own (libsepol's numbering). */
+  perms: string[];
+  /** perm name -> single-bit mask */
+  permMask: Map<string, number>;
+  /** All defined bits. */
+  allMask: number;
+  common?: string;
+}
+
+export interface TypeSym {
+  id: number;
+  name: string;
+  span: Span;
+  aliases: string[];
+}
+
+export interface AttrSym {
+  id: number;
+  name: string;
+  span: Span;
+  /** Member type ids, sorted. */
+  members: number[];
+}
+
+export interface RoleSym {
+  id: number;
+  name: string;
+  /** Authorized type ids (attributes expanded). object_r has none: it is valid for every type. */
+  types: Set<number>;
+}
+
+export interface UserSym {
+  id: number;
+  name: string;
+  roles: Set<number>;
+}
+
+export interface BoolSym {
+  id: number;
+  name: string;
+  value: boolean;
+  span: Span;
+}
+
+/** A type set after name lookup, before expansion (libsepol's type_set_t). */
+export interface TypeSet {
+  types: number[];
+  attrs: number[];
+  negTypes: number[];
+  negAttrs: number[];
+  star: boolean;
+  complement: boolean;
+  /** `self` in a target set (RULE_SELF). */
+  self: boolean;
+}
+
+/** A conditional node: `if` blocks whose expressions are equivalent share one node, as
+ *  libsepol's cond_node_search merges them (same booleans, same truth table). */
+export interface CondNode {
+  id: number;
+  /** Postfix program over boolean ids: >=0 push bool, negative = operator (see CondOp). */
+  program: Int32Array;
+  /** Sorted boolean ids the expression reads. */
+  bools: number[];
+  /** Source text of the first `if` expression that made this node. */
+  text: string;
+  span: Span;
+}
+
+export const enum CondOp {
+  Not = -1,
+  And = -2,
+  Or = -3,
+  Xor = -4,
+  Eq = -5,
+  Neq = -6,
+}
+
+/** Where a rule sits: unconditional, or in one branch of a conditional node. */
+export interface CondPlace {
+  node: number;
+  branch: boolean;
+}
+
+export interface ResolvedAvRule {
+  kind: AvRuleKind;
+  span: Span;
+  sources: TypeSet;
+  targets: TypeSet;
+  classes: number[];
+  /** Permission mask per class, parallel to `classes`. */
+  masks: number[];
+  cond?: CondPlace;
+}
+
+export interface ResolvedTypeRule {
+  kind: TypeRuleKind;
+  span: Span;
+  sources: TypeSet;
+  targets: TypeSet;
+  classes: number[];
+  defaultType: number;
+  cond?: CondPlace;
+}
+
+export type OperandKind = "u" | "r" | "t";
+
+export type ResolvedConstraintExpr =
+  | { op: "not"; arg: ResolvedConstraintExpr }
+  | { op: "and" | "or"; left: ResolvedConstraintExpr; right: ResolvedConstraintExpr }
+  | { op: "cmp"; cmp: ConstraintOp; left: ConstraintOperand; right: ConstraintOperand }
+  /** names: user/role ids, or type ids with attributes expanded and exclusions applied */
+  | { op: "names"; cmp: ConstraintOp; left: ConstraintOperand; ids: Set<number> };
+
+export interface ResolvedConstraint {
+  span: Span;
+  classId: number;
+  mask: number;
+  expr: ResolvedConstraintExpr;
+}
+
+export interface ResolvedContext {
+  user: number;
+  role: number;
+  type: number;
+  text: string;
+}
+
+export interface Ocontexts {
+  pirqcon: { irq: number; context: ResolvedContext }[];
+  iomemcon: { low: bigint; high: bigint; context: ResolvedContext }[];
+  ioportcon: { low: number; high: number; context: ResolvedContext }[];
+  pcidevicecon: { device: number; context: ResolvedContext }[];
+  devicetreecon: { path: string; context: ResolvedContext }[];
+}
+
+export interface Symbols {
+  classes: ClassSym[];
+  classIds: Map<string, number>;
+  types: TypeSym[];
+  attrs: AttrSym[];
+  /** Type names and aliases -> type id. */
+  typeIds: Map<string, number>;
+  attrIds: Map<string, number>;
+  aliases: Map<string, number>;
+  bools: BoolSym[];
+  boolIds: Map<string, number>;
+  /** roles[0] is object_r, as libsepol's OBJECT_R_VAL. */
+  roles: RoleSym[];
+  roleIds: Map<string, number>;
+  users: UserSym[];
+  userIds: Map<string, number>;
+  initialSids: Map<string, ResolvedContext | undefined>;
+  conds: CondNode[];
+  avRules: ResolvedAvRule[];
+  typeRules: ResolvedTypeRule[];
+  constraints: ResolvedConstraint[];
+  ocontexts: Ocontexts;
+}
+
+export const OBJECT_R = 0;
