@@ -3,7 +3,7 @@
 // thread argues about, so every strategy's PF-removal path runs once per PF.
 import type { Domain, Rc } from "../xsm/types.js";
 import type { PciRegistry } from "./registry.js";
-import { sbdfKey } from "./sbdf.js";
+import { formatSbdf, sbdfKey } from "./sbdf.js";
 
 export interface FabricShape {
   pfs: number; // at most 128
@@ -32,7 +32,8 @@ export function build(reg: PciRegistry, hwdom: Domain, shape: FabricShape): Work
   const res: WorkloadResult = { ops: 0, rcs: new Map() };
   for (const { pf, vfs } of fabric(shape)) {
     note(res, reg.addDevice(hwdom, pf));
-    for (const vf of vfs) note(res, reg.addDevice(hwdom, vf, { physfn: pf }));
+    const info = { physfn: formatSbdf(pf) };
+    for (const vf of vfs) note(res, reg.addDevice(hwdom, vf, info));
   }
   return res;
 }

@@ -152,7 +152,8 @@ function expectedCalls(op: Op, before: Map<string, DeviceState>, reg: PciRegistr
     }
     case "assign":
     case "deassign":
-      if (op.as !== op.target) ask(op.op === "assign" ? "assign_device" : "deassign_device", op.as, op.sbdf);
+      // One hook call whatever it answers: nothing follows it that could call XSM again.
+      if (op.as !== op.target) out.push([op.op === "assign" ? "assign_device" : "deassign_device", keyOf(op.sbdf)]);
       break;
     case "setup":
       ask("resource_setup_pci", op.as, op.sbdf);
