@@ -4,6 +4,20 @@
 // strategy of its review thread (strategies.ts). Every operation is called as a domain and first
 // passes the XSM hook Xen calls at that point; a failed operation changes nothing unless its
 // strategy marks devices broken.
+//
+// Where the model knowingly departs from pci.c (each time because Xen would corrupt its lists or
+// because the piece is hardware the model does not have):
+// - Re-adding an existing device keeps its record as it is (kind included); Xen overwrites
+//   pdev->info, which can turn a PF with VFs into a "VF" and break its vf_list.
+// - A VF add that fails never frees an existing record: v8 3/3's free_pdev() on a re-added stale VF
+//   would leave it on its domain's pdev_list.
+// - A VF naming a VF as its PF, or itself, or a PF in another segment is -EINVAL (Xen would
+//   list_add one VF onto another's list; physdev_pci_device_add has no PF segment).
+// - With no hardware domain at all, a device added by a non-hardware caller is owned by no one
+//   (Xen would dereference a NULL hardware_domain).
+// - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
+//   iommu_remove_device's -EINVAL for an unowned device do not occur; dom_io quarantine is not
+//   modelled (deassign returns the device to the hardware domain that added it).
 import type { Domain, Rc, XsmModule } from "../xsm/types.js";
 import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptions, Strategy } from "./types.js";
 import { STRATEGIES } from "./types.js";
