@@ -47,6 +47,8 @@ export class PciRegistry {
   /** Unlinked VFs by the PF key they name: what `reassociate` re-links, kept for every strategy. */
   private readonly stale = new Map<number, Set<Pdev>>();
   private readonly removalOps: PfRemovalOps;
+  /** The caller of the removal in progress (`authority` checks its permissions). */
+  private current: Domain | undefined;
 
   constructor(
     private readonly xsm: XsmModule,
@@ -64,9 +66,6 @@ export class PciRegistry {
       printk: (line) => this.printk(line),
     };
   }
-
-  /** The caller of the operation in progress (strategies check its authority). */
-  private current: Domain | undefined;
 
   getStrategy(): Strategy {
     return this.strategy;
