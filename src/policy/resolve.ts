@@ -369,7 +369,8 @@ class Resolver {
       if (m === undefined) this.err("undeclared", `permission ${id.name} is not defined for class ${cls.name}`, id.span);
       else mask &= ~m;
     }
-    if (set.complement) mask = ~mask & cls.allMask;
+    // libsepol complements all 32 bits: `~{ every perm }` still makes an (empty-looking) entry
+    if (set.complement) mask = ~mask;
     return mask >>> 0;
   }
 
@@ -466,29 +467,36 @@ class Resolver {
     };
     emit(c.expr);
     if (!ok) return;
-    const node = this.condNode(Int32Array.from(program), [...bools].sort((a, b) => a - b), c);
-    for (const r of c.then) r.kind === "avrule" ? this.avRule(r, { node, branch: true }) : this.typeRule(r, { node, branch: true });
-    for (const r of c.else) r.kind === "avrule" ? this.avRule(r, { node, branch: false }) : this.typeRule(r, { node, branch: false });
+    // cond_normalize_expr: `if (!e) {A} else {B}` is stored as `if (e) {B} else {A}`
+    const negated = program[program.length - 1] === CondOp.Not;
+    if (negated) program.pop();
+    const node = this.condNode(Int32Array.from(program), [...bools], c);
+    const place = (branch: boolean): CondPlace => ({ node, branch: branch !== negated });
+    for (const r of c.then) r.kind === "avrule" ? this.avRule(r, place(true)) : this.typeRule(r, place(true));
+    for (const r of c.else) r.kind === "avrule" ? this.avRule(r, place(false)) : this.typeRule(r, place(false));
   }
 
-  /** cond_node_search: an existing node with the same booleans and truth table, else a new one. */
+  /** cond_node_search / cond_expr_equal: an existing node over the same set of booleans whose
+   *  precomputed truth table is the same, else a new node. libsepol tabulates each expression over
+   *  its booleans in order of first appearance, and we do the same, quirks included: `b0 || !b1`
+   *  and `b1 || !b0` share a node. */
   private condNode(program: Int32Array, bools: number[], c: Conditional): number {
     let key: string;
+    const set = [...bools].sort((a, b) => a - b).join(",");
     if (bools.length <= 5) {
-      // libsepol precomputes the truth table for expressions over at most COND_MAX_BOOLS booleans
       const state = new Uint8Array(this.sym.bools.length);
       let table = 0;
       for (let i = 0; i < 1 << bools.length; i++) {
         bools.forEach((b, j) => (state[b] = (i >> j) & 1));
         if (evalCond(program, state)) table |= 1 << i;
       }
-      key = `${bools.join(",")}|${table >>> 0}`;
+      key = `${set}|${table >>> 0}`;
     } else {
-      key = `${bools.join(",")}|${Array.from(program).join(" ")}`;
+      key = `${set}|${Array.from(program).join(" ")}`;
     }
     const existing = this.condKeys.get(key);
     if (existing !== undefined) return existing;
-    const node: CondNode = { id: this.sym.conds.length, program, bools, text: condText(c.expr), span: c.expr.span };
+    const node: CondNode = { id: this.sym.conds.length, program, bools: [...bools].sort((a, b) => a - b), text: programText(program, this.sym), span: c.expr.span };
     this.sym.conds.push(node);
     this.condKeys.set(key, node.id);
     return node.id;
@@ -691,19 +699,24 @@ export function evalCond(program: Int32Array, state: Uint8Array): boolean {
   return stack.pop() === true;
 }
 
-const OP_TEXT = { and: "&&", or: "||", xor: "^", eq: "==", neq: "!=" } as const;
+const OP_TEXT: Record<number, string> = { [CondOp.And]: "&&", [CondOp.Or]: "||", [CondOp.Xor]: "^", [CondOp.Eq]: "==", [CondOp.Neq]: "!=" };
 
-export function condText(e: CondExpr): string {
-  switch (e.op) {
-    case "bool":
-      return e.name.name;
-    case "not":
-      return e.arg.op === "bool" ? `!${condText(e.arg)}` : `!(${condText(e.arg)})`;
-    default: {
-      const side = (x: CondExpr) => (x.op === "bool" || x.op === "not" ? condText(x) : `(${condText(x)})`);
-      return `${side(e.left)} ${OP_TEXT[e.op]} ${side(e.right)}`;
+/** A conditional's (normalized) postfix program as infix text, parenthesized where it nests. */
+export function programText(program: Int32Array, sym: Symbols): string {
+  const stack: { text: string; atom: boolean }[] = [];
+  for (const op of program) {
+    if (op >= 0) stack.push({ text: sym.bools[op]!.name, atom: true });
+    else if (op === CondOp.Not) {
+      const a = stack.pop()!;
+      stack.push({ text: a.atom ? `!${a.text}` : `!(${a.text})`, atom: true });
+    } else {
+      const b = stack.pop()!;
+      const a = stack.pop()!;
+      const side = (x: { text: string; atom: boolean }) => (x.atom ? x.text : `(${x.text})`);
+      stack.push({ text: `${side(a)} ${OP_TEXT[op]} ${side(b)}`, atom: false });
     }
   }
+  return stack.pop()?.text ?? "";
 }
 
 /** Scratch marks for set expansion, reused across calls (generation-stamped, so no clearing). */
