@@ -16,10 +16,27 @@ function decision(c: XsmCheck): string {
   return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""} ${verdict}`.replace(/ +/g, " ");
 }
 
-export function stepTitle(r: StepResult): string {
-  const who = r.as ?? "(hardware)";
-  const what = [r.op, r.sbdf, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
-  return `${who} ${what}`;
+const SHORT_OP: Record<StepResult["op"], string> = {
+  pci_add_device: "add",
+  pci_remove_device: "remove",
+  assign_device: "assign",
+  deassign_device: "deassign",
+  test_assign_device: "test_assign",
+  setup_device: "setup",
+  hot_unplug: "hot-unplug",
+  destroy_domain: "destroy",
+  set_bool: "set_bool",
+  load_policy: "load_policy",
+  set_enforcing: "setenforce",
+};
+
+/** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
+export function stepTitle(r: StepResult, short = false): string {
+  const op = short ? SHORT_OP[r.op] : r.op;
+  const sbdf = r.sbdf && short ? r.sbdf.replace(/^0000:/, "") : r.sbdf;
+  if (r.op === "destroy_domain") return `${op} ${r.domain}`;
+  if (r.as === null) return [op, sbdf].filter(Boolean).join(" ");
+  return [r.as, op, sbdf, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
 }
 
 export function renderTrace(result: RunResult, scenario: Scenario): string {
@@ -32,9 +49,13 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
     out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
-    for (const c of r.decisions) out.push(`${pad}xsm   ${decision(c)}`);
-    for (const l of r.log) out.push(`${pad}(XEN) ${l}`);
-    for (const a of r.audit) out.push(`${pad}(XEN) ${a}`);
+    for (const e of r.events) {
+      if ("log" in e) out.push(`${pad}(XEN) ${e.log}`);
+      else {
+        out.push(`${pad}xsm   ${decision(e.check)}`);
+        if (e.check.audit !== undefined) out.push(`${pad}(XEN) ${e.check.audit}`);
+      }
+    }
     for (const e of r.expect) {
       out.push(e.ok ? `${pad}ok    expect ${e.what} ${e.expected}` : `${pad}FAIL  expect ${e.what}: expected ${e.expected}, got ${e.actual}`);
     }
@@ -100,19 +121,19 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   for (const i of shown) {
     const r = steps[i]!;
     const mark = differs(i) ? "*" : " ";
-    rows.push([`${mark}${String(r.step).padStart(2)} ${stepTitle(r)}`, ...results.map((x) => cell(x.steps[i]!))]);
+    rows.push([`${mark}${String(r.step).padStart(2)} ${stepTitle(r, true)}`, ...results.map((x) => cell(x.steps[i]!))]);
   }
-  const width = Math.max(30, ...rows.map((r) => r[0]!.length), ...SUMMARY_ROWS.map(([, l]) => l.length));
+  const width = Math.max(20, ...rows.map((r) => r[0]!.length), ...SUMMARY_ROWS.map(([, l]) => l.length));
   const cols = strategies.map((s, j) => Math.max(s.length, ...rows.map((r) => r[j + 1]!.length), 3));
-  const line = (label: string, cells: string[]) => `${label.padEnd(width)}  ${cells.map((c, j) => c.padStart(cols[j]!)).join("  ")}`.trimEnd();
+  const line = (label: string, cells: string[]) => `${label.padEnd(width)} ${cells.map((c, j) => c.padStart(cols[j]!)).join(" ")}`.trimEnd();
   const out: string[] = [];
   out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${scenario.strategy ?? "upstream"} is the file's)`);
   out.push("");
   out.push(line("step", strategies));
-  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 2, 0)));
+  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
   for (const r of rows) out.push(line(r[0]!, r.slice(1)));
   if (shown.length < steps.length) out.push(`   (${steps.length - shown.length} steps with the same rc under every strategy not shown)`);
-  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 2, 0)));
+  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
   for (const [k, label] of SUMMARY_ROWS) out.push(line(label, results.map((r) => String(r.summary[k]))));
   return out.join("\n") + "\n";
 }

@@ -30,7 +30,11 @@ export interface StepResult {
   expect: ExpectResult[];
   /** The step failed (rc != 0) yet changed the devices it touched. */
   partial: boolean;
+  /** Checks and log lines in the order they happened (the trace prints them so). */
+  events: StepEvent[];
 }
+
+export type StepEvent = { check: XsmCheck } | { log: string };
 
 export interface RunSummary {
   errors: number; // steps that returned an error
@@ -113,6 +117,8 @@ export interface RunOptions {
   strategy?: Strategy;
   /** Record partial states (steps that fail yet change devices): costs a look at the devices a step touches. */
   trackPartial?: boolean;
+  /** Called every 1000 steps (long runs show progress on a terminal). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** Runs every step once, in order; never throws on what the scenario does. */
@@ -129,10 +135,19 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     iommu: s.iommu ?? "intremap",
   });
   let current: StepResult | undefined;
+  xsm.onCheck = (check) => {
+    if (!current) return;
+    current.decisions.push(check);
+    current.events.push({ check });
+    if (check.audit !== undefined) current.audit.push(check.audit);
+  };
   const registry = new PciRegistry(xsm.module, world.table, {
     strategy,
     vfWithoutPf: s.vfWithoutPf ?? "reject",
-    log: (line) => current?.log.push(line),
+    log: (line) => {
+      current?.log.push(line);
+      current?.events.push({ log: line });
+    },
   });
   const trackPartial = opts.trackPartial ?? true;
   const asked = new Set<number>(); // removal asked for, or hardware gone
@@ -155,17 +170,21 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       audit: [],
       expect: [],
       partial: false,
+      events: [],
     };
     current = result;
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
     const before = touched.map((t) => JSON.stringify(registry.device(t) ?? null));
-    const rec = xsm.record(() => perform(step, i, sbdf, registry, world, xsm, prepared, result.log));
-    result.rc = rec.result;
-    result.decisions = rec.checks;
-    result.audit = rec.audit;
-    if (sbdf && (step.op === "pci_remove_device" || step.op === "hot_unplug")) asked.add(key(sbdf));
+    result.rc = perform(step, i, sbdf, registry, world, xsm, prepared, (line) => {
+      result.log.push(line);
+      result.events.push({ log: line });
+    });
+    // stale = Xen keeps a device its hardware domain (allowed to) reported gone, or that vanished
+    const refused = result.rc === "-EACCES" || result.rc === "-EPERM";
+    if (sbdf && step.op === "hot_unplug") asked.add(key(sbdf));
+    if (sbdf && step.op === "pci_remove_device" && !refused) asked.add(key(sbdf));
     if (sbdf && step.op === "pci_add_device" && result.rc === 0) {
-      seen.add(key(sbdf));
+      seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
     if (result.rc !== 0 && touched.some((t, j) => JSON.stringify(registry.device(t) ?? null) !== before[j])) result.partial = true;
@@ -175,6 +194,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       expectFailures += result.expect.filter((e) => !e.ok).length;
     }
     steps.push(result);
+    if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, s.steps.length);
   });
 
   const devices = registry.devices();
@@ -203,7 +223,7 @@ export function simulate(
 
 // ---- one step ----------------------------------------------------------------------------------
 
-function perform(step: Step, index: number, sbdf: string | null, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: string[]): Rc {
+function perform(step: Step, index: number, sbdf: string | null, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: (line: string) => void): Rc {
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return world.gone(step.as);
   const target = "domain" in step ? world.live(step.domain) : undefined;
@@ -238,7 +258,7 @@ function perform(step: Step, index: number, sbdf: string | null, registry: PciRe
       const values = { ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value! } : {}) };
       const unknown = Object.keys(values).filter((b) => xsm.getBool(b) === undefined);
       if (unknown.length) {
-        log.push(`flask: unknown boolean ${unknown.join(", ")}`);
+        log(`flask: unknown boolean ${unknown.join(", ")}`);
         return "-ENOENT";
       }
       for (const [b, v] of Object.entries(values)) xsm.setBool(b, v);
@@ -247,8 +267,8 @@ function perform(step: Step, index: number, sbdf: string | null, registry: PciRe
     case "load_policy": {
       const load = prepared.loads.get(index)!;
       const res = load.policy ? xsm.loadCompiledPolicy(load.policy) : { rc: "-EINVAL" as const, diagnostics: load.diagnostics };
-      for (const d of res.diagnostics) log.push(`flask: ${step.policy}: ${renderDiagnostic(d)}`);
-      if (res.rc === 0) log.push(`flask: policy ${step.policy} loaded`);
+      for (const d of res.diagnostics) log(`flask: ${step.policy}: ${renderDiagnostic(d)}`);
+      if (res.rc === 0) log(`flask: policy ${step.policy} loaded`);
       return res.rc;
     }
     case "set_enforcing":

@@ -1,0 +1,125 @@
+// `xsm simulate SCENARIO [--strategy S] [--compare] [--json] [--dot [FILE]]`: run an SVP scenario
+// (DESIGN §6) and print its trace, its JSON document, the seven strategies side by side, or a
+// Graphviz picture of the final state. A failed expectation exits 1.
+import { readdirSync, writeFileSync } from "node:fs";
+import { basename, dirname, relative } from "node:path";
+import type { Command } from "commander";
+import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import { STRATEGIES, type Strategy } from "../pci/types.js";
+import { formatScenarioErrors, loadScenario } from "../sim/load.js";
+import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
+import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
+import { CliError } from "./io.js";
+import type { CliContext } from "./main.js";
+
+interface SimulateOptions {
+  strategy?: string;
+  compare?: boolean;
+  json?: boolean;
+  dot?: string | boolean;
+}
+
+function load(path: string): Prepared {
+  const loaded = loadScenario(path);
+  if (!loaded.ok) throw new CliError(formatScenarioErrors(path, loaded.errors), 1, true);
+  const prepared = prepare(loaded);
+  if (!prepared.ok) throw new CliError(formatScenarioErrors(path, prepared.errors), 1, true);
+  return prepared.prepared;
+}
+
+function strategyOption(text: string | undefined): Strategy | undefined {
+  if (text === undefined) return undefined;
+  if (!(STRATEGIES as readonly string[]).includes(text)) {
+    throw new CliError(`unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`, 2);
+  }
+  return text as Strategy;
+}
+
+async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions): Promise<void> {
+  const strategy = strategyOption(opts.strategy);
+  const prepared = load(path);
+  const scenario = prepared.scenario;
+  const chosen = strategy ?? scenario.strategy ?? "upstream";
+  const tty = (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
+  const progress = (text: string) => {
+    if (tty) cli.io.stderr.write(`\r\x1b[K${text}`);
+  };
+  const big = scenario.steps.length >= 2000;
+
+  let primary: RunResult;
+  if (opts.compare) {
+    const results: RunResult[] = [];
+    STRATEGIES.forEach((s, i) => {
+      progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length})`);
+      results.push(runPrepared(prepared, { strategy: s, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length}) step ${d}/${n}`) } : {}) }));
+    });
+    progress("");
+    primary = results.find((r) => r.strategy === chosen)!;
+    if (opts.json) {
+      cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, strategies: results.map((r) => ({ ...toJson(r), summary: r.summary })) }, null, 2)}\n`);
+    } else {
+      cli.io.stdout.write(renderCompare(results, scenario));
+      cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
+      cli.io.stdout.write(pointers(path, chosen));
+    }
+  } else {
+    primary = runPrepared(prepared, { strategy: chosen, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
+    progress("");
+    if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
+    else if (opts.dot === undefined || opts.dot === false) cli.io.stdout.write(renderTrace(primary, scenario));
+  }
+  if (opts.dot !== undefined && opts.dot !== false) {
+    const policy = prepared.policy;
+    const label = (sbdf: string) => {
+      const key = sbdfKeyOf(sbdf);
+      const ctx = key === undefined ? undefined : policy?.pcideviceContext(key);
+      return ctx?.split(":")[2];
+    };
+    const dot = renderDot(primary, scenario, label);
+    if (opts.dot === true) cli.io.stdout.write(dot);
+    else {
+      try {
+        writeFileSync(opts.dot, dot);
+      } catch (err) {
+        throw new CliError(`cannot write ${opts.dot}: ${(err as Error).message}`);
+      }
+      cli.io.stderr.write(`picture written to ${opts.dot} (render: dot -Tsvg ${opts.dot} -o ${basename(opts.dot, ".dot")}.svg)\n`);
+    }
+  }
+  const failures = primary.summary.expectFailures;
+  if (failures > 0) {
+    throw new CliError(`xsm: ${failures} expectation(s) failed under strategy ${primary.strategy}\n`, 1, true);
+  }
+}
+
+function sbdfKeyOf(text: string): number | undefined {
+  const p = parseSbdf(text);
+  return p.ok ? sbdfKey(p.value) : undefined;
+}
+
+/** Where to look next: the trace of one strategy and the scenario's siblings. */
+function pointers(path: string, strategy: Strategy): string {
+  const dir = dirname(path);
+  let others: string[] = [];
+  try {
+    others = readdirSync(dir).filter((f) => f.endsWith(".json") && f !== basename(path)).sort();
+  } catch {
+    // no listing, no pointer
+  }
+  const rel = relative(process.cwd(), path) || path;
+  const lines = [`\nthe full trace (decisions, Xen log, audit): xsm simulate ${rel} --strategy ${strategy}`];
+  if (others.length) lines.push(`more scenarios in ${dir}/: ${others.join(", ")}`);
+  return lines.join("\n") + "\n";
+}
+
+export function registerSimulate(program: Command, cli: CliContext): void {
+  program
+    .command("simulate")
+    .description("run an SVP scenario (JSON) against the PCI registry and an XSM module")
+    .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json)")
+    .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
+    .option("--compare", "run every strategy and tabulate the outcomes")
+    .option("--json", "print the run as one JSON document")
+    .option("--dot [file]", "a Graphviz picture of the final state (to FILE, or stdout)")
+    .action((path: string, opts: SimulateOptions) => runSimulate(cli, path, opts));
+}
