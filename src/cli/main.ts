@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
+import { registerSimulate } from "./simulate.js";
 import { CliError } from "./io.js";
 import { renderDiagnostics } from "./render.js";
 
@@ -30,6 +31,7 @@ export type RegisterCommand = (program: Command, cli: CliContext) => void;
 const COMMANDS: RegisterCommand[] = [
   registerCompile,
   registerCheck,
+  registerSimulate,
 ];
 
 export const EXIT_OK = 0;
