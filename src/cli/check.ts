@@ -91,7 +91,7 @@ function reasonLine(r: Reason): string {
     case "no-rule":
       return "no allow rule grants it";
     case "disabled-by-bool":
-      return `${where(r.rule)}: ${r.rule.text} would grant it, but its branch is off (${r.condition})`;
+      return `${where(r.rule)}: ${r.rule.text} would grant it, but its condition (${r.condition}) is false`;
     case "constraint-failed":
       return `constraint ${where(r.rule)} fails: ${r.rule.text}`;
     case "auditallow":

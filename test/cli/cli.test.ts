@@ -45,7 +45,7 @@ describe("xsm compile", () => {
   it("summarises a policy and exits 0", async () => {
     const r = await xsm("compile", policy);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/types\s+8\b/);
+    expect(r.stdout).toMatch(/types\s+7\b/);
     expect(r.stdout).toMatch(/classes\s+3\b/);
     expect(r.stdout).toMatch(/booleans\s+1\b/);
   });
