@@ -2,7 +2,7 @@
 // through avcHasPerm() (avc.c's avc_has_perm + avc_audit).
 import { Avc } from "./avc.js";
 import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
-import type { ResourcePerm, SecurityServer } from "./security.js";
+import { PERM, RESOURCE_PERMS, type SecurityServer } from "./security.js";
 import type { Domain, IommuMode, Rc, XsmCheck, XsmHook, XsmModule } from "./types.js";
 
 // struct avc_audit_data, flattened so a call allocates nothing: which kind, and its one argument.
@@ -37,17 +37,17 @@ export class FlaskXsm implements XsmModule {
 
   // mirrors flask_resource_plug_pci()
   resourcePlugPci(cur: Domain, machineBdf: number): Rc {
-    return this.deviceHasPerm("resource_plug_pci", "flask_resource_plug_pci", cur, machineBdf, "plug", AD_DEV);
+    return this.deviceHasPerm("resource_plug_pci", "flask_resource_plug_pci", cur, machineBdf, PERM.plug, AD_DEV);
   }
 
   // mirrors flask_resource_unplug_pci()
   resourceUnplugPci(cur: Domain, machineBdf: number): Rc {
-    return this.deviceHasPerm("resource_unplug_pci", "flask_resource_unplug_pci", cur, machineBdf, "unplug", AD_DEV);
+    return this.deviceHasPerm("resource_unplug_pci", "flask_resource_unplug_pci", cur, machineBdf, PERM.unplug, AD_DEV);
   }
 
   // mirrors flask_resource_setup_pci()
   resourceSetupPci(cur: Domain, machineBdf: number): Rc {
-    return this.deviceHasPerm("resource_setup_pci", "flask_resource_setup_pci", cur, machineBdf, "setup", AD_DEV);
+    return this.deviceHasPerm("resource_setup_pci", "flask_resource_setup_pci", cur, machineBdf, PERM.setup, AD_DEV);
   }
 
   // mirrors flask_assign_device(): current -> domain add, current -> device add_device,
@@ -55,9 +55,9 @@ export class FlaskXsm implements XsmModule {
   assignDevice(cur: Domain, target: Domain, machineBdf: number): Rc {
     const hook = "assign_device";
     const xen = "flask_assign_device";
-    const rc = this.currentHasPerm(hook, xen, cur, target, "add");
+    const rc = this.currentHasPerm(hook, xen, cur, target, PERM.add);
     if (rc !== 0) return rc;
-    const rc2 = this.deviceHasPerm(hook, xen, cur, machineBdf, "add_device", AD_DEV);
+    const rc2 = this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.add_device, AD_DEV);
     if (rc2 !== 0) return rc2;
     return this.domainDeviceHasPerm(hook, xen, cur, target, machineBdf, this.usePerm());
   }
@@ -67,24 +67,24 @@ export class FlaskXsm implements XsmModule {
   deassignDevice(cur: Domain, target: Domain, machineBdf: number): Rc {
     const hook = "deassign_device";
     const xen = "flask_deassign_device";
-    const rc = this.currentHasPerm(hook, xen, cur, target, "remove");
+    const rc = this.currentHasPerm(hook, xen, cur, target, PERM.remove);
     if (rc !== 0) return rc;
-    return this.deviceHasPerm(hook, xen, cur, machineBdf, "remove_device", AD_NULL);
+    return this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.remove_device, AD_NULL);
   }
 
   // mirrors flask_test_assign_device(): current -> device stat_device
   testAssignDevice(cur: Domain, machineBdf: number): Rc {
-    return this.deviceHasPerm("test_assign_device", "flask_test_assign_device", cur, machineBdf, "stat_device", AD_NULL);
+    return this.deviceHasPerm("test_assign_device", "flask_test_assign_device", cur, machineBdf, PERM.stat_device, AD_NULL);
   }
 
   /** flask_iommu_resource_use_perm() */
-  usePerm(): ResourcePerm {
-    if (this.iommu === "none") return "use_noiommu";
-    return this.iommu === "intremap" ? "use_iommu" : "use_iommu_nointremap";
+  usePerm(): number {
+    if (this.iommu === "none") return PERM.use_noiommu;
+    return this.iommu === "intremap" ? PERM.use_iommu : PERM.use_iommu_nointremap;
   }
 
   // current_has_perm() -> domain_has_perm(current, d): audit data names both domains
-  private currentHasPerm(hook: XsmHook, xen: string, cur: Domain, d: Domain, perm: ResourcePerm): Rc {
+  private currentHasPerm(hook: XsmHook, xen: string, cur: Domain, d: Domain, perm: number): Rc {
     const ssid = this.ss.domainSid(cur);
     if (ssid < 0) return this.invalid(hook, xen, cur, cur.context!, perm);
     const tsid = this.domainTargetSid(cur, d);
@@ -93,7 +93,7 @@ export class FlaskXsm implements XsmModule {
   }
 
   // security_device_sid() + avc_current_has_perm()
-  private deviceHasPerm(hook: XsmHook, xen: string, cur: Domain, machineBdf: number, perm: ResourcePerm, ad: AuditKind): Rc {
+  private deviceHasPerm(hook: XsmHook, xen: string, cur: Domain, machineBdf: number, perm: number, ad: AuditKind): Rc {
     const ssid = this.ss.domainSid(cur);
     if (ssid < 0) return this.invalid(hook, xen, cur, cur.context!, perm);
     const rsid = this.ss.deviceSid(machineBdf);
@@ -102,7 +102,7 @@ export class FlaskXsm implements XsmModule {
   }
 
   // avc_has_perm(domain_sid(d), rsid, ...) with AVC_AUDIT_DATA_DEV: the line still names current
-  private domainDeviceHasPerm(hook: XsmHook, xen: string, cur: Domain, d: Domain, machineBdf: number, perm: ResourcePerm): Rc {
+  private domainDeviceHasPerm(hook: XsmHook, xen: string, cur: Domain, d: Domain, machineBdf: number, perm: number): Rc {
     const dsid = this.ss.domainSid(d);
     if (dsid < 0) return this.invalid(hook, xen, cur, d.context!, perm);
     const rsid = this.ss.deviceSid(machineBdf);
@@ -122,9 +122,9 @@ export class FlaskXsm implements XsmModule {
    * granted into the cache entry (avc_update_node AVC_CALLBACK_GRANT), so it is logged once
    * until the next reset. Builds no string unless the decision is audited or someone listens.
    */
-  private avcHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, perm: ResourcePerm, ad: AuditKind, arg: number): Rc {
+  private avcHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, perm: number, ad: AuditKind, arg: number): Rc {
     const tclass = this.ss.resource.id;
-    const requested = this.ss.resource.mask[perm];
+    const requested = this.ss.resource.masks[perm]!;
     const avc = this.avc;
     const slot = avc.lookup(ssid, tsid, tclass);
     const policyAllowed = avc.allowed[slot]!;
@@ -145,7 +145,7 @@ export class FlaskXsm implements XsmModule {
       scontext: this.ss.sidtab.sidToString(ssid),
       tcontext: this.ss.sidtab.sidToString(tsid),
       tclass: "resource",
-      perm,
+      perm: RESOURCE_PERMS[perm],
       allowed: (requested & ~policyAllowed) === 0,
       rc,
       ...(line !== undefined ? { audit: line } : {}),
@@ -175,14 +175,14 @@ export class FlaskXsm implements XsmModule {
   }
 
   // security_context_to_sid() failed: Xen returns its -EINVAL before asking the AVC
-  private invalid(hook: XsmHook, xen: string, cur: Domain, context: string, perm: ResourcePerm): Rc {
+  private invalid(hook: XsmHook, xen: string, cur: Domain, context: string, perm: number): Rc {
     const rc: Rc = "-EINVAL";
     this.onCheck?.({
       hook,
       xen,
       domid: cur.domid,
       tclass: "resource",
-      perm,
+      perm: RESOURCE_PERMS[perm],
       allowed: false,
       rc,
       error: `invalid context ${context}: ${this.ss.contextProblem(context)}`,

@@ -36,10 +36,14 @@ export const RESOURCE_PERMS = [
 ] as const;
 export type ResourcePerm = (typeof RESOURCE_PERMS)[number];
 
+/** Index of each permission in RESOURCE_PERMS: what the hooks pass, so a call reads a typed array. */
+export const PERM = Object.fromEntries(RESOURCE_PERMS.map((p, i) => [p, i])) as { readonly [P in ResourcePerm]: number };
+
 /** A missing permission gets a bit the class does not name: never allowed, printed as %#x. */
 export interface ResourceClass {
   id: number;
-  mask: Record<ResourcePerm, number>;
+  /** Mask of RESOURCE_PERMS[i] at index i. */
+  masks: Int32Array;
 }
 
 const DENY_ALL: AvDecision = { allowed: 0, auditallow: 0, auditdeny: -1 };
@@ -68,12 +72,12 @@ export class SecurityServer {
     if (id < 0) {
       return { ok: false, diagnostics: [error("xsm-class", "the policy has no class resource, which every PCI hook checks (Xen's validate_classes refuses it)")] };
     }
-    const mask = resourceMasks(policy, id, diagnostics);
+    const masks = resourceMasks(policy, id, diagnostics);
     const sids = previous ? previous.sidtab.convert(policy) : { ...SidTable.load(policy), invalidated: [] };
     for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
     if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
     for (const text of sids.invalidated) diagnostics.push(warning("xsm-invalidated", `Flask: invalidating context ${text}`));
-    return { ok: true, server: new SecurityServer(policy, sids.table, { id, mask }), diagnostics };
+    return { ok: true, server: new SecurityServer(policy, sids.table, { id, masks }), diagnostics };
   }
 
   /** security_compute_av() on SIDs. */
@@ -133,20 +137,20 @@ function defaultDomainSid(domid: number): number {
   }
 }
 
-function resourceMasks(policy: CompiledPolicy, id: number, diagnostics: Diagnostic[]): Record<ResourcePerm, number> {
+function resourceMasks(policy: CompiledPolicy, id: number, diagnostics: Diagnostic[]): Int32Array {
   let used = 0;
   for (const perm of RESOURCE_PERMS) used |= policy.permMask(id, perm);
-  const mask = {} as Record<ResourcePerm, number>;
-  for (const perm of RESOURCE_PERMS) {
+  const masks = new Int32Array(RESOURCE_PERMS.length);
+  for (const [i, perm] of RESOURCE_PERMS.entries()) {
     let bit = policy.permMask(id, perm);
     if (bit === 0) {
       bit = freeBit(policy, id, used);
       used |= bit;
       diagnostics.push(warning("xsm-perm", `class resource has no permission ${perm}; flask denies every check for it`));
     }
-    mask[perm] = bit;
+    masks[i] = bit;
   }
-  return mask;
+  return masks;
 }
 
 /** The highest bit the class names no permission for. */
