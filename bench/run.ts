@@ -9,6 +9,7 @@ import { avcSection } from "./sections/avc.js";
 import { compileSection } from "./sections/compile.js";
 import { decisionsSection } from "./sections/decisions.js";
 import { registrySection } from "./sections/registry.js";
+import { simSection } from "./sections/sim.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -22,6 +23,7 @@ const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "decisions", run: () => decisionsSection(budget) },
   { id: "avc", run: () => avcSection(budget, quick) },
   { id: "registry", run: () => registrySection(budget, quick) },
+  { id: "sim", run: () => simSection(budget) },
 ];
 
 const started = Date.now();

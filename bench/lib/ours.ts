@@ -56,3 +56,23 @@ export function loadRegistry(): Promise<RegistryCtor | Missing> {
 export function loadDummyXsm(): Promise<(() => import("../../src/xsm/types.js").XsmModule) | Missing> {
   return load("src/xsm/dummy.ts", (m) => m.createDummyXsm as (() => import("../../src/xsm/types.js").XsmModule) | undefined, "createDummyXsm");
 }
+
+export interface SimPieces {
+  generateScenario: (opts?: { platforms?: number; pfs?: number; vfsPerPf?: number; steps?: number }) => {
+    scenario: { name: string; steps: unknown[]; strategy?: string };
+    policyText: string;
+  };
+  prepareGenerated: (gen: ReturnType<SimPieces["generateScenario"]>) => unknown;
+  runPrepared: (prepared: unknown, opts?: { strategy?: import("../../src/pci/types.js").Strategy; trackPartial?: boolean }) => {
+    steps: unknown[];
+    summary: Record<string, number>;
+  };
+}
+
+export async function loadSim(): Promise<SimPieces | Missing> {
+  const gen = await load("src/sim/generate.ts", (m) => (m.generateScenario && m.prepareGenerated ? m : undefined), "generateScenario/prepareGenerated");
+  if (isMissing(gen)) return gen;
+  const run = await load("src/sim/run.ts", (m) => m.runPrepared, "runPrepared");
+  if (isMissing(run)) return run;
+  return { generateScenario: gen.generateScenario, prepareGenerated: gen.prepareGenerated, runPrepared: run } as SimPieces;
+}
