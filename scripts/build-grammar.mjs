@@ -53,6 +53,7 @@ export declare class StopParse {
 
 export declare const DESCRIBE: Record<string, string>;
 export declare function tokenAt(input: string, pos: number): string;
+export declare function tokenLength(input: string, pos: number): number;
 export declare function parse(input: string, options: ParseOptions): Statement[];
 `;
 

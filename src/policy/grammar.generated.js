@@ -66,14 +66,20 @@ export const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration",
 };
 
+const TOKEN = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||\S/y;
+
+/** The length of the token at `pos` (0 at the end of the input). */
+export function tokenLength(input, pos) {
+  TOKEN.lastIndex = pos;
+  const hit = TOKEN.exec(input);
+  return hit === null ? 0 : hit[0].length;
+}
+
 /** The token at `pos`, quoted for a message ("end of file" at the end). */
 export function tokenAt(input, pos) {
   if (pos >= input.length) return "end of file";
-  const m = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||\S/y;
-  m.lastIndex = pos;
-  const hit = m.exec(input);
-  if (!hit) return input.charCodeAt(pos) === 10 ? "end of line" : `'${input[pos]}'`;
-  return `'${hit[0]}'`;
+  const n = tokenLength(input, pos);
+  return n === 0 ? "end of line" : `'${input.slice(pos, pos + n)}'`;
 }
 
 /** checkpolicy reads numbers with strtoul(s, NULL, 0): 0x.. is hex, a leading 0 is octal. */
@@ -6104,7 +6110,7 @@ function peg$parse(input, options) {
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }
   function describe() { return DESCRIBE[kw] ?? `'${kw}' statement`; }
   function expected(what, pos) {
-    stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos);
+    stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
   function deeper(pos) {
     if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels`, pos);

@@ -10,6 +10,7 @@ import {
   StopParse,
   SyntaxError as PeggySyntaxError,
   tokenAt,
+  tokenLength,
   type ParseContext,
   type PeggyExpectation,
 } from "./grammar.generated.js";
@@ -87,24 +88,19 @@ function syntaxDiagnostic(e: unknown, text: string, lines: LineMap, ctx: ParseCo
 }
 
 function describeExpected(expected: PeggyExpectation[], topLevel: boolean): string {
-  const words = new Set<string>();
+  const kinds = new Set<string>(); // "a name", "a number": listed first
+  const tokens = new Set<string>();
   for (const x of expected) {
-    if (x.type === "literal" && x.text !== "#" && x.text !== "") words.add(`'${x.text}'`);
-    else if (x.type === "end") words.add(topLevel ? "a statement" : "end of file");
-    else if (x.type === "other" && x.description) words.add(x.description === "identifier" ? "a name" : `a ${x.description}`);
+    if (x.type === "literal" && x.text !== "#" && x.text !== "") tokens.add(`'${x.text}'`);
+    else if (x.type === "end") kinds.add(topLevel ? "a statement" : "end of file");
+    else if (x.type === "other" && x.description) kinds.add(x.description === "identifier" ? "a name" : `a ${x.description}`);
   }
   // At the top level a stray token can only be the start of a statement that is not one.
-  if (topLevel && words.has("a statement")) return "a statement";
-  const list = [...words];
+  if (topLevel && kinds.has("a statement")) return "a statement";
+  const list = [...kinds, ...[...tokens].sort()];
   if (list.length === 0) return "something else";
   if (list.length === 1) return list[0];
   return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
-}
-
-function tokenLength(text: string, pos: number): number {
-  const m = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||[^\s]/y;
-  m.lastIndex = pos;
-  return m.exec(text)?.[0].length ?? 0;
 }
 
 // ---- section order (policy_parse.y base_policy) -------------------------------------------------
