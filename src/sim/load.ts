@@ -38,12 +38,12 @@ export function loadScenario(file: string): LoadResult {
 }
 
 /** Validates an already-parsed document; `file` anchors relative policy paths. */
-export function parseScenario(data: unknown, file: string): LoadResult {
+export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
   const schemaErrors = schemaMessages(validate(data));
   if (schemaErrors.length > 0) return { ok: false, file, errors: schemaErrors };
   const scenario = data as Scenario;
   const dir = dirname(resolve(file));
-  const errors = semanticErrors(scenario, dir);
+  const errors = semanticErrors(scenario, dir, fileExists);
   return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario, file, dir };
 }
 
@@ -101,7 +101,7 @@ function message(e: ErrorObject): ScenarioError {
 
 const FLASK_ONLY = new Set<Step["op"]>(["set_bool", "load_policy", "set_enforcing"]);
 
-function semanticErrors(s: Scenario, dir: string): ScenarioError[] {
+function semanticErrors(s: Scenario, dir: string, fileExists: (path: string) => boolean): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
   const names = new Map<string, number>();
@@ -120,7 +120,7 @@ function semanticErrors(s: Scenario, dir: string): ScenarioError[] {
 
   if (s.xsm === "flask") {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
-    else policyFile("/policy", s.policy, dir, err);
+    else policyFile("/policy", s.policy, dir, fileExists, err);
   }
 
   s.steps.forEach((step, i) => {
@@ -134,7 +134,7 @@ function semanticErrors(s: Scenario, dir: string): ScenarioError[] {
       if (step.extfn) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
     }
     if (FLASK_ONLY.has(step.op) && s.xsm !== "flask") err(`${at}/op`, `${step.op} needs "xsm": "flask" (the dummy module has no policy)`);
-    if (step.op === "load_policy") policyFile(`${at}/policy`, step.policy, dir, err);
+    if (step.op === "load_policy") policyFile(`${at}/policy`, step.policy, dir, fileExists, err);
     for (const [j, d] of (step.expect?.devices ?? []).entries()) {
       sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
       if (typeof d.owner === "string") known(`${at}/expect/devices/${j}/owner`, d.owner);
@@ -148,7 +148,7 @@ function sbdf(path: string, text: string, err: (path: string, message: string) =
   if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.message}`);
 }
 
-function policyFile(path: string, rel: string, dir: string, err: (path: string, message: string) => void): void {
+function policyFile(path: string, rel: string, dir: string, fileExists: (path: string) => boolean, err: (path: string, message: string) => void): void {
   const full = resolve(dir, rel);
-  if (!existsSync(full)) err(path, `policy file ${JSON.stringify(rel)} not found (looked for ${full}; paths are relative to the scenario file)`);
+  if (!fileExists(full)) err(path, `policy file ${JSON.stringify(rel)} not found (looked for ${full}; paths are relative to the scenario file)`);
 }

@@ -69,12 +69,16 @@ export interface Prepared {
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
 
 /** Compiles the policies a scenario names and checks every domain context against its policy. */
-export function prepare(loaded: Extract<LoadResult, { ok: true }>): PrepareResult {
+/** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
+export type ReadPolicy = (dir: string, rel: string) => string;
+const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel), "utf8");
+
+export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
   const prepared: Prepared = { scenario, file, dir, loads: new Map(), defaults: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
-  const compiled = compileFile(dir, scenario.policy!);
+  const compiled = compileFile(read, dir, scenario.policy!);
   if (!compiled.policy) {
     for (const d of compiled.diagnostics) errors.push({ path: "/policy", message: `does not compile: ${renderDiagnostic(d)}` });
     return { ok: false, errors };
@@ -90,7 +94,7 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>): PrepareResul
     else if (typeof value !== "boolean") errors.push({ path: `/booleans/${name}`, message: "expected a boolean" });
   }
   scenario.steps.forEach((s, i) => {
-    if (s.op === "load_policy") prepared.loads.set(i, compileFile(dir, s.policy));
+    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy));
   });
   for (const p of [compiled.policy, ...[...prepared.loads.values()].map((l) => l.policy)]) {
     if (p) prepared.defaults.set(p, Object.fromEntries(p.booleanNames().map((b) => [b, p.getBoolean(b)!])));
@@ -98,10 +102,9 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>): PrepareResul
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
-function compileFile(dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
-  const path = resolve(dir, rel);
+function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
   try {
-    return { policy: compilePolicy(readFileSync(path, "utf8"), { file: rel }), diagnostics: [] };
+    return { policy: compilePolicy(read(dir, rel), { file: rel }), diagnostics: [] };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     throw err;
@@ -174,7 +177,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     };
     current = result;
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
-    const before = touched.map((t) => JSON.stringify(registry.device(t) ?? null));
+    const before = touched.map((t) => fingerprint(registry.device(t)));
     result.rc = perform(step, i, sbdf, registry, world, xsm, prepared, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
@@ -187,7 +190,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
-    if (result.rc !== 0 && touched.some((t, j) => JSON.stringify(registry.device(t) ?? null) !== before[j])) result.partial = true;
+    if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     current = undefined;
     if (step.expect) {
       result.expect = checkExpect(step.expect, result, (q) => registry.device(q));
@@ -276,12 +279,16 @@ function perform(step: Step, index: number, sbdf: string | null, registry: PciRe
   }
 }
 
-/** The devices a step may change: its own, a VF's PF, a PF's linked VFs. */
+/** The devices a failing step may still have changed: a removed PF and its VFs (strategies that
+ *  mark broken or remove anyway), an added VF's implicit PF. Other ops fail before changing anything. */
 function touchedBy(registry: PciRegistry, step: Step, sbdf: string): string[] {
-  const out = [sbdf, ...registry.linkedVfs(sbdf)];
-  if (step.op === "pci_add_device" && step.physfn) out.push(step.physfn);
-  return out;
+  if (step.op === "pci_remove_device") return [sbdf, ...registry.linkedVfs(sbdf)];
+  if (step.op === "pci_add_device") return step.physfn ? [sbdf, step.physfn] : [sbdf];
+  return [];
 }
+
+const fingerprint = (d: DeviceState | undefined): string =>
+  d ? `${d.kind} ${d.physfn} ${d.broken} ${d.owner} ${d.present}` : "-";
 
 const key = (text: string): number => {
   const p = parseSbdf(text);
