@@ -49,12 +49,15 @@ export class Xsm {
   readonly module: XsmModule;
   /** Every avc line so far, in order. */
   readonly auditLog: string[] = [];
+  /** What building the module noticed, e.g. a resource permission the policy lacks. */
+  readonly warnings: Diagnostic[];
   private pending: Map<string, boolean> | null = null; // flask_op.c bool_pending_values
   private recording: XsmRecord | null = null;
   private listener: ((check: XsmCheck) => void) | undefined;
 
-  constructor(module: DummyXsm | FlaskXsm) {
+  constructor(module: DummyXsm | FlaskXsm, warnings: Diagnostic[] = []) {
     this.module = module;
+    this.warnings = warnings;
     if (module instanceof FlaskXsm) {
       module.onAudit = (line) => {
         this.auditLog.push(line);
@@ -225,5 +228,5 @@ export function createXsm(options: XsmOptions): Xsm {
   const flaskOptions: { enforcing?: boolean; iommu?: IommuMode } = {};
   if (options.enforcing !== undefined) flaskOptions.enforcing = options.enforcing;
   if (options.iommu !== undefined) flaskOptions.iommu = options.iommu;
-  return new Xsm(new FlaskXsm(built.server, flaskOptions));
+  return new Xsm(new FlaskXsm(built.server, flaskOptions), [...policy.warnings, ...built.diagnostics]);
 }

@@ -406,3 +406,22 @@ describe("the AVC never changes an answer", () => {
     );
   });
 });
+
+describe("a policy missing a resource permission", () => {
+  it("loads with a warning, and every check of that permission is denied with the bit printed as %#x", () => {
+    const without = POLICY.replace(" use_iommu use_iommu_nointremap use_noiommu }", " use_iommu use_iommu_nointremap }").replace(
+      "allow dom0_t svp_pci_t:resource { use_iommu use_iommu_nointremap use_noiommu };",
+      "allow dom0_t svp_pci_t:resource { use_iommu use_iommu_nointremap };",
+    );
+    const xsm = createXsm({ module: "flask", policyText: without, file: "without.conf", iommu: "none" });
+    expect(xsm.warnings.map((w) => w.code)).toContain("xsm-perm");
+    const r = xsm.record(() => xsm.module.assignDevice(dom0, dom0, SVP_VF));
+    expect(r.result).toBe("-EACCES");
+    expect(r.checks.map((c) => [c.perm, c.allowed])).toEqual([
+      ["add", true],
+      ["add_device", true],
+      ["use_noiommu", false],
+    ]);
+    expect(r.audit[0]).toMatch(/^avc: {2}denied {2}\{ 0x80000000 \} for domid=0 device=0x380 scontext=system_u:system_r:dom0_t /);
+  });
+});
