@@ -165,3 +165,35 @@ export class AvList {
     for (let i = 0; i < this.keys.length; i++) tab.add(this.keys[i]!, this.kinds[i]!, this.masks[i]!);
   }
 }
+
+/** A set of avtab keys (open addressing, like AvTab without the masks): counts distinct entries. */
+export class KeySet {
+  private keys = new Float64Array(MIN_CAPACITY).fill(EMPTY);
+  private shift = 32 - Math.log2(MIN_CAPACITY);
+  size = 0;
+
+  add(key: number): void {
+    if ((this.size + 1) * 2 > this.keys.length) this.grow();
+    const keys = this.keys;
+    const m = keys.length - 1;
+    let h = Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
+    for (;;) {
+      const k = keys[h]!;
+      if (k === key) return;
+      if (k === EMPTY) {
+        keys[h] = key;
+        this.size++;
+        return;
+      }
+      h = (h + 1) & m;
+    }
+  }
+
+  private grow(): void {
+    const old = this.keys;
+    this.keys = new Float64Array(old.length * 2).fill(EMPTY);
+    this.shift--;
+    this.size = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.add(old[i]!);
+  }
+}

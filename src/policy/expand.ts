@@ -2,7 +2,7 @@
 // Attributes expand to their member types, `self` pairs each source with itself, `*`/`~`/`-`
 // were applied by the type set; unconditional rules go to the base avtab and each branch of a
 // conditional keeps its own list (te_cond_avtab), whatever the booleans say.
-import { AvKind, AvList, AvTab } from "./avtab.js";
+import { AvKind, AvList, AvTab, KeySet } from "./avtab.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
 import { error, type Diagnostic, type Span } from "./diagnostics.js";
 import { expandTypeSet } from "./resolve.js";
@@ -62,6 +62,7 @@ function kindOf(rule: AvRuleKind): AvKind {
 /** Does libsepol keep this set's attributes as attributes in the avtab (type_set_expand with
  *  alwaysexpand = 0)? Only when nothing forces expansion: no `self` in the rule, no `-`, `*`, `~`. */
 function keepsAttributes(ts: TypeSet, self: boolean): boolean {
+  // (libsepol's convert_and_expand_rule: alwaysexpand for RULE_SELF; type_set_expand for the rest)
   return !self && !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
 }
 
@@ -71,20 +72,20 @@ class Expander {
   readonly nc: number;
   readonly base: AvTab;
   readonly condLists: AvList[];
-  private readonly countKeys: [Set<number>, Set<number>, Set<number>] = [new Set(), new Set(), new Set()];
+  private readonly countKeys: [KeySet, KeySet, KeySet] = [new KeySet(), new KeySet(), new KeySet()];
   private readonly scopes: number;
 
   constructor(private readonly sym: Symbols) {
     this.nt = sym.types.length;
     this.nc = Math.max(1, sym.classes.length);
-    this.base = new AvTab(this.nt, this.nc, sym.avRules.length);
+    this.base = new AvTab(this.nt, this.nc, sym.avRules.length * 2);
     this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList());
     this.scopes = 1 + sym.conds.length * 2;
   }
 
   avRule(r: ResolvedAvRule): ExpandedAvRule {
-    const sources = Int32Array.from(expandTypeSet(r.sources, this.sym));
-    const targets = Int32Array.from(expandTypeSet(r.targets, this.sym));
+    const sources = expandTypeSet(r.sources, this.sym);
+    const targets = expandTypeSet(r.targets, this.sym);
     const self = r.targets.self;
     const out: ExpandedAvRule = { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self, classes: r.classes, masks: r.masks };
     if (r.kind === "neverallow") return out;
@@ -116,22 +117,27 @@ class Expander {
   /** Records the rule's avtab keys in libsepol's form, for the statistics. */
   private count(r: ResolvedAvRule, kind: AvKind, sources: Int32Array, targets: Int32Array): void {
     const nta = this.nt + this.sym.attrs.length;
-    const keyIds = (ts: TypeSet, expanded: Int32Array): number[] => {
-      if (!keepsAttributes(ts, r.targets.self)) return Array.from(expanded);
-      const ids = new Set(ts.types);
-      for (const a of ts.attrs) ids.add(this.nt + a);
-      return [...ids];
-    };
-    const ss = keyIds(r.sources, sources);
-    const tt = keyIds(r.targets, targets);
+    const self = r.targets.self;
+    const ss = keepsAttributes(r.sources, self) ? this.keyIds(r.sources) : sources;
+    const tt = keepsAttributes(r.targets, self) ? this.keyIds(r.targets) : targets;
     const scope = r.cond ? 1 + condListIndex(r.cond) : 0;
     const set = this.countKeys[kind];
+    const nc = this.nc;
+    const scopes = this.scopes;
     for (const c of r.classes) {
       for (const s of ss) {
-        if (r.targets.self) set.add(((s * nta + s) * this.nc + c) * this.scopes + scope);
-        for (const t of tt) set.add(((s * nta + t) * this.nc + c) * this.scopes + scope);
+        if (self) set.add(((s * nta + s) * nc + c) * scopes + scope);
+        for (const t of tt) set.add(((s * nta + t) * nc + c) * scopes + scope);
       }
     }
+  }
+
+  /** A set's ids in the avtab's own space, where attribute a is ntypes + a. */
+  private keyIds(ts: TypeSet): number[] {
+    if (ts.attrs.length === 0 && ts.types.length <= 1) return ts.types;
+    const ids = new Set(ts.types);
+    for (const a of ts.attrs) ids.add(this.nt + a);
+    return [...ids];
   }
 
   counts(): AvCounts {

@@ -142,7 +142,7 @@ class Resolver {
       if (s.kind === "type") for (const a of s.attributes) this.addToAttribute(s.name, a);
       else if (s.kind === "typeattribute") for (const a of s.attributes) this.addToAttribute(s.type, a);
     }
-    this.sym.attrs.forEach((a, i) => (a.members = [...this.attrMembers[i]!].sort((x, y) => x - y)));
+    this.sym.attrs.forEach((a, i) => (a.members = Int32Array.from(this.attrMembers[i]!).sort()));
     for (const s of st) {
       switch (s.kind) {
         case "role":
@@ -256,7 +256,7 @@ class Resolver {
     }
     const id = this.sym.attrs.length;
     this.sym.attrIds.set(name.name, id);
-    this.sym.attrs.push({ id, name: name.name, span: name.span, members: [] });
+    this.sym.attrs.push({ id, name: name.name, span: name.span, members: new Int32Array(0) });
     this.attrMembers.push(new Set());
   }
 
@@ -313,30 +313,35 @@ class Resolver {
   /** A type set (libsepol set_types): types, attributes, aliases, `*`, `~`, `-x`, and `self` when allowed. */
   typeSet(set: NameSet, allowSelf: boolean): TypeSet {
     const ts: TypeSet = { types: [], attrs: [], negTypes: [], negAttrs: [], star: set.star, complement: set.complement, self: false };
-    const add = (id: Ident, neg: boolean) => {
-      if (id.name === "self") {
-        if (allowSelf && !neg) ts.self = true;
-        else this.err("self", neg ? "self cannot be excluded" : "self is only allowed in the target of a rule", id.span);
-        return;
-      }
-      const t = this.sym.typeIds.get(id.name);
-      if (t !== undefined) {
-        (neg ? ts.negTypes : ts.types).push(t);
-        return;
-      }
-      const a = this.sym.attrIds.get(id.name);
-      if (a !== undefined) {
-        (neg ? ts.negAttrs : ts.attrs).push(a);
-        return;
-      }
-      this.err("undeclared", `unknown type ${id.name}`, id.span);
-    };
-    for (const id of set.include) add(id, false);
-    for (const id of set.exclude) add(id, true);
+    for (const id of set.include) this.addToTypeSet(ts, id, false, allowSelf);
+    for (const id of set.exclude) this.addToTypeSet(ts, id, true, allowSelf);
     return ts;
   }
 
+  private addToTypeSet(ts: TypeSet, id: Ident, neg: boolean, allowSelf: boolean): void {
+    const t = this.sym.typeIds.get(id.name);
+    if (t !== undefined) {
+      (neg ? ts.negTypes : ts.types).push(t);
+      return;
+    }
+    const a = this.sym.attrIds.get(id.name);
+    if (a !== undefined) {
+      (neg ? ts.negAttrs : ts.attrs).push(a);
+      return;
+    }
+    if (id.name === "self") {
+      if (allowSelf && !neg) ts.self = true;
+      else this.err("self", neg ? "self cannot be excluded" : "self is only allowed in the target of a rule", id.span);
+      return;
+    }
+    this.err("undeclared", `unknown type ${id.name}`, id.span);
+  }
+
   classSet(set: NameSet): number[] {
+    if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
+      const c = this.sym.classIds.get(set.include[0]!.name);
+      if (c !== undefined) return [c];
+    }
     const ids = new Set<number>();
     if (set.star) this.sym.classes.forEach((c) => ids.add(c.id));
     for (const id of set.include) {
@@ -725,7 +730,11 @@ let negStamps = new Uint32Array(0);
 let generation = 0;
 
 /** libsepol type_set_expand with alwaysexpand: the sorted type ids a set covers. */
-export function expandTypeSet(ts: TypeSet, sym: Symbols): number[] {
+export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
+  const simple = !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
+  if (simple && ts.attrs.length === 0 && ts.types.length <= 1) return Int32Array.from(ts.types);
+  // shared, never written: an attribute's member list is already sorted
+  if (simple && ts.types.length === 0 && ts.attrs.length === 1) return sym.attrs[ts.attrs[0]!]!.members;
   const n = sym.types.length;
   if (stamps.length < n) {
     stamps = new Uint32Array(n);
@@ -738,22 +747,23 @@ export function expandTypeSet(ts: TypeSet, sym: Symbols): number[] {
   const out: number[] = [];
   if (ts.star) {
     for (let t = 0; t < n; t++) if (negStamps[t] !== gen) out.push(t);
-    return out;
+    return Int32Array.from(out);
   }
-  const add = (t: number) => {
-    if (stamps[t] !== gen) {
-      stamps[t] = gen;
-      if (negStamps[t] !== gen) out.push(t);
-    }
-  };
-  for (const t of ts.types) add(t);
-  for (const a of ts.attrs) for (const t of sym.attrs[a]!.members) add(t);
+  for (const t of ts.types) markType(t, gen, out);
+  for (const a of ts.attrs) for (const t of sym.attrs[a]!.members) markType(t, gen, out);
   if (ts.complement) {
     const comp: number[] = [];
     for (let t = 0; t < n; t++) if (stamps[t] !== gen || negStamps[t] === gen) comp.push(t);
-    return comp;
+    return Int32Array.from(comp);
   }
-  return out.sort((a, b) => a - b);
+  return Int32Array.from(out).sort();
+}
+
+function markType(t: number, gen: number, out: number[]): void {
+  if (stamps[t] !== gen) {
+    stamps[t] = gen;
+    if (negStamps[t] !== gen) out.push(t);
+  }
 }
 
 export interface ResolveResult {

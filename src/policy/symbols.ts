@@ -29,7 +29,7 @@ export interface AttrSym {
   name: string;
   span: Span;
   /** Member type ids, sorted. */
-  members: number[];
+  members: Int32Array;
 }
 
 export interface RoleSym {
