@@ -1,7 +1,7 @@
 // npm run bench [-- --quick] [-- --json] [-- --only compile,decisions,avc,registry,sim]
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
 // the engines compared disagree on an answer (the comparison would be meaningless) or it breaks.
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
@@ -45,7 +45,7 @@ for (const s of SECTIONS) {
 const seconds = (Date.now() - started) / 1000;
 if (json) {
   const doc = {
-    machine: { node: process.version, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length },
+    machine: { node: process.version, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, loadavg1: loadavg()[0] },
     mode: quick ? "quick" : "full",
     seconds,
     sections: Object.fromEntries(results.map((r) => [r.id, { title: r.title, notes: r.notes, ...r.data }])),
@@ -53,5 +53,8 @@ if (json) {
   };
   console.log(JSON.stringify(doc, null, 2));
 } else {
-  console.log(`${quick ? "quick" : "full"} run, ${seconds.toFixed(1)} s, node ${process.version}, ${cpus()[0]?.model ?? ""} (sink ${sinkDigest()})`);
+  console.log(
+    `${quick ? "quick" : "full"} run, ${seconds.toFixed(1)} s, node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? "?"}, ` +
+      `load average ${loadavg()[0]!.toFixed(1)} (other work on the machine slows every figure; sink ${sinkDigest()})`,
+  );
 }
