@@ -98,7 +98,7 @@ function parseNumber(text) {
 function flattenSet(span, complement, items) {
   let plain = true;
   for (const it of items) if (it.name === undefined) { plain = false; break; }
-  if (plain) return { span, star: false, complement, include: exact(items), exclude: [] };
+  if (plain) return { span, star: false, complement, include: exact(items), exclude: NONE };
   const include = [], exclude = [];
   (function walk(list) {
     for (const it of list) {
@@ -111,8 +111,12 @@ function flattenSet(span, complement, items) {
 }
 
 function exact(list) {
-  return list.length === 0 ? [] : list.slice();
+  return list.length === 0 ? NONE : list.slice();
 }
+
+// Every empty list in the AST is this one frozen array (most sets exclude nothing): the AST is
+// read-only input to the later stages, and freezing makes a stray push fail loudly.
+const NONE = Object.freeze([]);
 
 const MAX_DEPTH = 200;
 
@@ -515,7 +519,7 @@ function peg$parse(input, options) {
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
   }
   function peg$f35(name, aliases, attrs) {
-    return { kind: "type", span: null, name, aliases: aliases ?? [], attributes: attrs ?? [] };
+    return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
   function peg$f36(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
@@ -536,7 +540,7 @@ function peg$parse(input, options) {
   function peg$f45(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f46(className, base, perms) {    return [base, perms ?? []];  }
+  function peg$f46(className, base, perms) {    return [base, perms ?? NONE];  }
   function peg$f47(className, perms) {    return [undefined, perms];  }
   function peg$f48(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
@@ -576,7 +580,7 @@ function peg$parse(input, options) {
   }
   function peg$f60() {    ctx.ifStart = kwStart; return true;  }
   function peg$f61(expr, open, then, other) {
-    return { kind: "if", span: null, expr, then, else: other ?? [] };
+    return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
   function peg$f62() {    if (inCond) stop("conditionals cannot be nested", kwStart, kwStart + 2); inCond = true; return true;  }
   function peg$f63(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
@@ -657,17 +661,17 @@ function peg$parse(input, options) {
   }
   function peg$f109(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
-    return { kind, span: here(), type, devices: devices ?? [] };
+    return { kind, span: here(), type, devices: devices ?? NONE };
   }
   function peg$f110(text) {    return { text, span: here() };  }
   function peg$f111(p) {    expected("'of'", p);  }
-  function peg$f112() {    return { span: here(), star: true, complement: false, include: [], exclude: [] };  }
+  function peg$f112() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
   function peg$f113(i) {    return [i];  }
   function peg$f114(inner) {    return flattenSet(here(), true, inner);  }
   function peg$f115(items) {    return flattenSet(here(), false, items);  }
   function peg$f116(a, b) {
     return b === null
-      ? { span: a.span, star: false, complement: false, include: [a], exclude: [] }
+      ? { span: a.span, star: false, complement: false, include: [a], exclude: NONE }
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
   function peg$f117(p) {    return deeper(p);  }
