@@ -1,0 +1,107 @@
+// `xsm simulate`: the trace, --json (DESIGN §6 shape), --compare and --dot against golden files,
+// --strategy overriding the file's, exit 1 on failed expectations, located errors without stack traces.
+// UPDATE_GOLDEN=1 npx vitest run test/sim/cli.test.ts rewrites the goldens.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { STACK_LINE, xsm } from "../cli/run.js";
+
+const root = join(import.meta.dirname, "../..");
+const goldenDir = join(root, "test/fixtures/sim/golden");
+const example = (name: string) => relative(process.cwd(), join(root, "examples/svp", `${name}.json`));
+
+function golden(name: string, actual: string): void {
+  const path = join(goldenDir, name);
+  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, actual);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+const work = mkdtempSync(join(tmpdir(), "xsm-sim-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("xsm simulate", () => {
+  it("prints the trace: decisions, Xen log and audit lines, expectations, final state", async () => {
+    const r = await xsm("simulate", example("alejandro-authority"));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    golden("alejandro-authority.trace.txt", r.stdout);
+  });
+
+  it("--json prints exactly DESIGN §6's document", async () => {
+    const r = await xsm("simulate", example("nested-trust"), "--json");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(["scenario", "strategy", "steps", "state", "expectations"]);
+    expect(doc).toMatchObject({ scenario: "nested-trust", strategy: "authority", expectations: { failed: [] } });
+    for (const [i, step] of doc.steps.entries()) {
+      expect(Object.keys(step)).toEqual(["step", "as", "op", "sbdf", "rc", "decisions", "log"]);
+      expect(step.step).toBe(i + 1);
+    }
+    expect(doc.steps[8]).toMatchObject({ as: "gvp1-hwdom", op: "assign_device", sbdf: "0000:03:10.1", rc: "-EACCES" });
+    expect(doc.steps[8].decisions[1]).toMatchObject({ hook: "assign_device", tclass: "resource", perm: "add_device", allowed: false, rc: "-EACCES" });
+    golden("nested-trust.json", r.stdout);
+  });
+
+  it("--json state.devices lists kind, physfn, broken and owner", async () => {
+    const r = await xsm("simulate", example("jan-reassociate"), "--json");
+    const doc = JSON.parse(r.stdout);
+    expect(doc.state.devices).toEqual([
+      { sbdf: "0000:03:00.0", kind: "pf", physfn: null, broken: false, owner: "svp-hwdom" },
+      { sbdf: "0000:03:10.0", kind: "vf", physfn: "0000:03:00.0", broken: false, owner: "gvp1-guest" },
+      { sbdf: "0000:03:10.1", kind: "vf", physfn: "0000:03:00.0", broken: false, owner: "gvp2-hwdom" },
+    ]);
+  });
+
+  it("--compare tabulates the seven strategies and points to the other examples", async () => {
+    const r = await xsm("simulate", example("nested-trust"), "--compare");
+    expect(r.code).toBe(0);
+    expect(r.stdout.split("\n").length).toBeLessThanOrEqual(45); // one screen
+    golden("nested-trust.compare.txt", r.stdout);
+  });
+
+  it("--strategy overrides the file's, and failed expectations exit 1", async () => {
+    const r = await xsm("simulate", example("alejandro-authority"), "--strategy", "upstream");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^scenario alejandro-authority: strategy upstream/);
+    expect(r.stdout).toMatch(/FAIL {2}expect rc: expected -EACCES, got -EBUSY/);
+    expect(r.stderr).toMatch(/expectation\(s\) failed under strategy upstream/);
+  });
+
+  it("--dot draws platforms, domains, devices, PF->VF links, labels and owners", async () => {
+    const r = await xsm("simulate", example("jan-reassociate"), "--dot");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^digraph "jan-reassociate" \{/);
+    expect(r.stdout).toContain('subgraph "cluster_gvp1"');
+    expect(r.stdout).toContain('"0000:03:00.0" -> "0000:03:10.0" [style=dashed, label="VF"];');
+    expect(r.stdout).toContain('"gvp1-guest" -> "0000:03:10.0" [label="owns", arrowhead=none];');
+    expect(r.stdout).toContain("gvp1_pci_t");
+    golden("jan-reassociate.dot", r.stdout);
+    const file = join(work, "out.dot");
+    const w = await xsm("simulate", example("jan-reassociate"), "--dot", file);
+    expect(w.code).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(r.stdout);
+  });
+
+  it("reports scenario mistakes at their JSON paths, without a stack trace", async () => {
+    const bad = join(work, "bad.json");
+    writeFileSync(bad, JSON.stringify({ name: "b", xsm: "dummy", strategy: "nope", domains: [{ name: "d", domid: 0 }], steps: [{ as: "x", op: "pci_add_device", sbdf: "0000:03:00.0" }] }));
+    const r = await xsm("simulate", bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}: /strategy: expected one of "upstream"`);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    const semantic = join(work, "semantic.json");
+    writeFileSync(semantic, JSON.stringify({ name: "b", xsm: "dummy", domains: [{ name: "d", domid: 0 }], steps: [{ as: "x", op: "pci_add_device", sbdf: "0000:03:00.0" }] }));
+    const s = await xsm("simulate", semantic);
+    expect(s.stderr).toContain(`${semantic}: /steps/0/as: unknown domain "x"; expected one of d`);
+    const missing = await xsm("simulate", join(work, "nope.json"));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read scenario: no such file/);
+  });
+
+  it("refuses an unknown --strategy as a usage error", async () => {
+    const r = await xsm("simulate", example("nested-trust"), "--strategy", "yolo");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown strategy 'yolo'; expected one of upstream, unlink-broken/);
+  });
+});
