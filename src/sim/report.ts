@@ -128,6 +128,7 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   const line = (label: string, cells: string[]) => `${label.padEnd(width)} ${cells.map((c, j) => c.padStart(cols[j]!)).join(" ")}`.trimEnd();
   const out: string[] = [];
   out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${scenario.strategy ?? "upstream"} is the file's)`);
+  if (scenario.description) out.push(...wrap(scenario.description, 100).map((l) => `  ${l}`));
   out.push("");
   out.push(line("step", strategies));
   out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
@@ -136,6 +137,17 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
   for (const [k, label] of SUMMARY_ROWS) out.push(line(label, results.map((r) => String(r.summary[k]))));
   return out.join("\n") + "\n";
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) lines.push(line), (line = word);
+    else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }
 
 function cell(r: StepResult): string {
