@@ -25,6 +25,7 @@ const CASES: Record<string, string[]> = {
   "check-disabled-by-bool": check(guestA, nic, "resource", "plug"),
   "check-constraint-fails": check(guestA, nic, "resource", "plug", "--bool", "guests_may_plug=true"),
   "check-json": check(dom0, nic, "resource", "unplug", "--json"),
+  "check-line-directives": ["check", `${dir}/lined.conf`, "--scontext", dom0, "--tcontext", nic, "--class", "resource", "--perm", "unplug"],
   "check-invalid-context": check("vm_u:system_r:dom0_t", nic, "resource", "plug"),
   "check-unknown-bool": check(dom0, nic, "resource", "plug", "--bool", "nope=true"),
   "check-queries-json": ["check", policy, "--queries", `${dir}/queries.json`, "--json"],
