@@ -2,7 +2,7 @@
 // (DESIGN §6) and print its trace, its JSON document, the seven strategies side by side, or a
 // Graphviz picture of the final state. A failed expectation exits 1.
 import { readdirSync, writeFileSync } from "node:fs";
-import { basename, dirname, relative } from "node:path";
+import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
 import { STRATEGIES, type Strategy } from "../pci/types.js";
@@ -106,8 +106,7 @@ function pointers(path: string, strategy: Strategy): string {
   } catch {
     // no listing, no pointer
   }
-  const rel = relative(process.cwd(), path) || path;
-  const lines = [`\nthe full trace (decisions, Xen log, audit): xsm simulate ${rel} --strategy ${strategy}`];
+  const lines = [`\nthe full trace (decisions, Xen log, audit): xsm simulate ${path} --strategy ${strategy}`];
   if (others.length) lines.push(`more scenarios in ${dir}/: ${others.join(", ")}`);
   return lines.join("\n") + "\n";
 }

@@ -3,6 +3,8 @@
 // platform), guests that receive a quarter of them, cross-platform attempts that FLASK refuses, an
 // orderly teardown of most PFs and, for the rest, PF removal with VFs present (where the strategies
 // differ), padded with setup_device calls to `steps` steps.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { formatSbdf } from "../pci/sbdf.js";
 import { parseScenario } from "./load.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "./run.js";
@@ -156,4 +158,14 @@ export function runScaleScenario(opts: GenerateOptions & { trackPartial?: boolea
   const t2 = performance.now();
   const devices = (opts.pfs ?? 64) * (1 + (opts.vfsPerPf ?? 64));
   return { steps: gen.scenario.steps.length, devices, prepareMs: t1 - t0, runMs: t2 - t1, result };
+}
+
+/** Writes the generated scenario and its policy into `dir` (for `xsm simulate DIR/NAME.json --compare`). */
+export function writeGeneratedScenario(dir: string, opts: GenerateOptions = {}): string {
+  const gen = generateScenario(opts);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, POLICY_FILE), gen.policyText);
+  const file = join(dir, `${gen.scenario.name}.json`);
+  writeFileSync(file, `${JSON.stringify(gen.scenario, null, 1)}\n`);
+  return file;
 }
