@@ -675,28 +675,42 @@ function peg$parse(input, options) {
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
   function peg$f117(p) {    return deeper(p);  }
-  function peg$f118(p, items) {    depth--; return items;  }
+  function peg$f118(p, items) {
+    if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
+    depth--;
+    return items;
+  }
   function peg$f119(exclude) {    return { exclude };  }
   function peg$f120(nested) {    return { nested };  }
-  function peg$f121(list) {    return exact(list);  }
+  function peg$f121(p, list) {
+    if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
+    return exact(list);
+  }
   function peg$f122(i) {    return [i];  }
   function peg$f123(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f124(perms) {    return exact(perms);  }
+  function peg$f124(p, perms) {
+    if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
+    return exact(perms);
+  }
   function peg$f125(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f126(p) {    expected("'alias'", p);  }
-  function peg$f127(p) {    expected("'roles'", p);  }
-  function peg$f128(p) {    expected("';'", p);  }
-  function peg$f129(p) {    expected("':'", p);  }
-  function peg$f130(p) {    expected(`'${LB}'`, p);  }
-  function peg$f131(p) {    expected(`'${RB}'`, p);  }
-  function peg$f132(p) {    expected("')'", p);  }
-  function peg$f133(name) {    return RESERVED.has(name);  }
-  function peg$f134(name) {    return { name, span: here() };  }
-  function peg$f135() {    return scanWord();  }
-  function peg$f136() {    return offset();  }
-  function peg$f137() {    skipBlanks();  }
+  function peg$f126(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f127(p) {    expected("'alias'", p);  }
+  function peg$f128(p) {    expected("'roles'", p);  }
+  function peg$f129(p) {    expected("';'", p);  }
+  function peg$f130(p) {    expected("':'", p);  }
+  function peg$f131(p) {    expected(`'${LB}'`, p);  }
+  function peg$f132(p) {    expected(`'${RB}'`, p);  }
+  function peg$f133(p) {    expected("')'", p);  }
+  function peg$f134(p) {    expected("a name", p);  }
+  function peg$f135(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f136(name) {    return RESERVED.has(name);  }
+  function peg$f137(name) {    return { name, span: here() };  }
+  function peg$f138() {    return scanWord();  }
+  function peg$f139(p) {    expected("a number", p);  }
+  function peg$f140() {    return offset();  }
+  function peg$f141() {    skipBlanks();  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1488,10 +1502,10 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12;
 
     s0 = peg$currPos;
-    s1 = peg$parseNames();
+    s1 = peg$parseNamesReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
-      s3 = peg$parseNames();
+      s3 = peg$parseNamesReq();
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
         s5 = peg$currPos;
@@ -1504,10 +1518,10 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
-          s8 = peg$parseNames();
+          s8 = peg$parseNamesReq();
           if (s8 !== peg$FAILED) {
             s9 = peg$parse_();
-            s10 = peg$parseNames();
+            s10 = peg$parseNamesReq();
             if (s10 !== peg$FAILED) {
               s11 = peg$parse_();
               s12 = peg$parseSemi();
@@ -1583,19 +1597,19 @@ function peg$parse(input, options) {
       s1 = peg$FAILED;
     }
     if (s1 !== peg$FAILED) {
-      s2 = peg$parseNames();
+      s2 = peg$parseNamesReq();
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
-        s4 = peg$parseNames();
+        s4 = peg$parseNamesReq();
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
           s6 = peg$parseColon();
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
-            s8 = peg$parseNames();
+            s8 = peg$parseNamesReq();
             if (s8 !== peg$FAILED) {
               s9 = peg$parse_();
-              s10 = peg$parseNames();
+              s10 = peg$parseNamesReq();
               if (s10 !== peg$FAILED) {
                 s11 = peg$parse_();
                 s12 = peg$parseSemi();
@@ -1638,19 +1652,19 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
 
     s0 = peg$currPos;
-    s1 = peg$parseNames();
+    s1 = peg$parseNamesReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
-      s3 = peg$parseNames();
+      s3 = peg$parseNamesReq();
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
         s5 = peg$parseColon();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
-          s7 = peg$parseNames();
+          s7 = peg$parseNamesReq();
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
-            s9 = peg$parseIdent();
+            s9 = peg$parseIdentReq();
             if (s9 !== peg$FAILED) {
               s10 = peg$parse_();
               s11 = peg$currPos;
@@ -1702,7 +1716,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$currPos;
@@ -1769,7 +1783,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseAliasKwRequired();
@@ -1806,7 +1820,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentCommaList();
@@ -1836,7 +1850,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseSemi();
@@ -1859,7 +1873,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseBoolValue();
@@ -1983,14 +1997,14 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$parseTypesKw();
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
-        s6 = peg$parseNames();
+        s6 = peg$parseNamesReq();
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
           s3 = s6;
@@ -2050,13 +2064,13 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseRolesKw();
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
-        s5 = peg$parseNames();
+        s5 = peg$parseNamesReq();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
           s7 = peg$currPos;
@@ -2202,14 +2216,14 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       s4 = peg$parseInheritsKw();
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
-        s6 = peg$parseIdent();
+        s6 = peg$parseIdentReq();
         if (s6 !== peg$FAILED) {
           s7 = peg$currPos;
           s8 = peg$parse_();
@@ -2262,7 +2276,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       s3 = peg$parse_();
@@ -2290,7 +2304,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parsePermList();
@@ -2320,10 +2334,10 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
-    s1 = peg$parseNames();
+    s1 = peg$parseNamesReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
-      s3 = peg$parseNames();
+      s3 = peg$parseNamesReq();
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
         s5 = peg$parseConstraintExpr();
@@ -2357,7 +2371,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
-    s1 = peg$parseNames();
+    s1 = peg$parseNamesReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseConstraintExpr();
@@ -2388,10 +2402,10 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    s2 = peg$parseNumber();
+    s2 = peg$parseNumberReq();
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
-      s4 = peg$parseContext();
+      s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
         s0 = peg$f54(s1, s2, s4);
@@ -2412,7 +2426,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    s2 = peg$parseNumber();
+    s2 = peg$parseNumberReq();
     if (s2 !== peg$FAILED) {
       s3 = peg$currPos;
       s4 = peg$parse_();
@@ -2425,7 +2439,7 @@ function peg$parse(input, options) {
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
-        s7 = peg$parseNumber();
+        s7 = peg$parseNumberReq();
         if (s7 !== peg$FAILED) {
           s3 = s7;
         } else {
@@ -2440,7 +2454,7 @@ function peg$parse(input, options) {
         s3 = null;
       }
       s4 = peg$parse_();
-      s5 = peg$parseContext();
+      s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
         s0 = peg$f55(s1, s2, s3, s5);
@@ -2461,7 +2475,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    s2 = peg$parseNumber();
+    s2 = peg$parseNumberReq();
     if (s2 !== peg$FAILED) {
       s3 = peg$currPos;
       s4 = peg$parse_();
@@ -2474,7 +2488,7 @@ function peg$parse(input, options) {
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
-        s7 = peg$parseNumber();
+        s7 = peg$parseNumberReq();
         if (s7 !== peg$FAILED) {
           s3 = s7;
         } else {
@@ -2489,7 +2503,7 @@ function peg$parse(input, options) {
         s3 = null;
       }
       s4 = peg$parse_();
-      s5 = peg$parseContext();
+      s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
         s0 = peg$f56(s1, s2, s3, s5);
@@ -2510,10 +2524,10 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    s2 = peg$parseNumber();
+    s2 = peg$parseNumberReq();
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
-      s4 = peg$parseContext();
+      s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
         s0 = peg$f57(s1, s2, s4);
@@ -2583,7 +2597,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
-      s3 = peg$parseContext();
+      s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
         s0 = peg$f59(s1, s3);
@@ -3645,7 +3659,7 @@ function peg$parse(input, options) {
         s5 = peg$parse_();
         s6 = peg$parseOperand();
         if (s6 === peg$FAILED) {
-          s6 = peg$parseNames();
+          s6 = peg$parseNamesReq();
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
@@ -3868,7 +3882,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             s4 = peg$parse_();
-            s5 = peg$parseNames();
+            s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
               s0 = peg$f92(s1, s3, s5);
@@ -4431,7 +4445,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$currPos;
@@ -4507,7 +4521,7 @@ function peg$parse(input, options) {
           s6 = peg$parseOfKw();
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
-            s8 = peg$parseIdent();
+            s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
               s3 = peg$f105(s1, s8);
@@ -4662,7 +4676,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
-        s4 = peg$parseIdent();
+        s4 = peg$parseIdentReq();
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
           s6 = peg$currPos;
@@ -4962,31 +4976,22 @@ function peg$parse(input, options) {
           peg$currPos = s6;
           s6 = peg$FAILED;
         }
-        if (s6 !== peg$FAILED) {
-          while (s6 !== peg$FAILED) {
-            s5.push(s6);
-            s6 = peg$currPos;
-            s7 = peg$parseBraceItem();
-            if (s7 !== peg$FAILED) {
-              s8 = peg$parse_();
-              s6 = s7;
-            } else {
-              peg$currPos = s6;
-              s6 = peg$FAILED;
-            }
-          }
-        } else {
-          s5 = peg$FAILED;
-        }
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parseCloseBrace();
-          if (s6 !== peg$FAILED) {
-            peg$savedPos = s0;
-            s0 = peg$f118(s1, s5);
+        while (s6 !== peg$FAILED) {
+          s5.push(s6);
+          s6 = peg$currPos;
+          s7 = peg$parseBraceItem();
+          if (s7 !== peg$FAILED) {
+            s8 = peg$parse_();
+            s6 = s7;
           } else {
-            peg$currPos = s0;
-            s0 = peg$FAILED;
+            peg$currPos = s6;
+            s6 = peg$FAILED;
           }
+        }
+        s6 = peg$parseCloseBrace();
+        if (s6 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f118(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5016,7 +5021,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
-      s3 = peg$parseIdent();
+      s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
         s0 = peg$f119(s3);
@@ -5045,53 +5050,45 @@ function peg$parse(input, options) {
   }
 
   function peg$parseAliasList() {
-    let s0, s1, s2, s3, s4, s5, s6;
+    let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
+    s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s1 = peg$c49;
+      s2 = peg$c49;
       peg$currPos++;
     } else {
-      s1 = peg$FAILED;
+      s2 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = [];
-      s4 = peg$currPos;
-      s5 = peg$parseIdent();
-      if (s5 !== peg$FAILED) {
-        s6 = peg$parse_();
-        s4 = s5;
+    if (s2 !== peg$FAILED) {
+      s3 = peg$parse_();
+      s4 = [];
+      s5 = peg$currPos;
+      s6 = peg$parseIdent();
+      if (s6 !== peg$FAILED) {
+        s7 = peg$parse_();
+        s5 = s6;
       } else {
-        peg$currPos = s4;
-        s4 = peg$FAILED;
+        peg$currPos = s5;
+        s5 = peg$FAILED;
       }
-      if (s4 !== peg$FAILED) {
-        while (s4 !== peg$FAILED) {
-          s3.push(s4);
-          s4 = peg$currPos;
-          s5 = peg$parseIdent();
-          if (s5 !== peg$FAILED) {
-            s6 = peg$parse_();
-            s4 = s5;
-          } else {
-            peg$currPos = s4;
-            s4 = peg$FAILED;
-          }
-        }
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parseCloseBrace();
-        if (s4 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f121(s3);
+      while (s5 !== peg$FAILED) {
+        s4.push(s5);
+        s5 = peg$currPos;
+        s6 = peg$parseIdent();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s5 = s6;
         } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
+          peg$currPos = s5;
+          s5 = peg$FAILED;
         }
+      }
+      s5 = peg$parseCloseBrace();
+      if (s5 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f121(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5102,7 +5099,7 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      s1 = peg$parseIdent();
+      s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
         s1 = peg$f122(s1);
@@ -5117,7 +5114,7 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
-    s1 = peg$parseIdent();
+    s1 = peg$parseIdentReq();
     if (s1 !== peg$FAILED) {
       s2 = [];
       s3 = peg$currPos;
@@ -5131,7 +5128,7 @@ function peg$parse(input, options) {
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
-        s7 = peg$parseIdent();
+        s7 = peg$parseIdentReq();
         if (s7 !== peg$FAILED) {
           s3 = s7;
         } else {
@@ -5155,7 +5152,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
-          s7 = peg$parseIdent();
+          s7 = peg$parseIdentReq();
           if (s7 !== peg$FAILED) {
             s3 = s7;
           } else {
@@ -5178,53 +5175,45 @@ function peg$parse(input, options) {
   }
 
   function peg$parsePermList() {
-    let s0, s1, s2, s3, s4, s5, s6;
+    let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
+    s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s1 = peg$c49;
+      s2 = peg$c49;
       peg$currPos++;
     } else {
-      s1 = peg$FAILED;
+      s2 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = [];
-      s4 = peg$currPos;
-      s5 = peg$parseIdent();
-      if (s5 !== peg$FAILED) {
-        s6 = peg$parse_();
-        s4 = s5;
+    if (s2 !== peg$FAILED) {
+      s3 = peg$parse_();
+      s4 = [];
+      s5 = peg$currPos;
+      s6 = peg$parseIdent();
+      if (s6 !== peg$FAILED) {
+        s7 = peg$parse_();
+        s5 = s6;
       } else {
-        peg$currPos = s4;
-        s4 = peg$FAILED;
+        peg$currPos = s5;
+        s5 = peg$FAILED;
       }
-      if (s4 !== peg$FAILED) {
-        while (s4 !== peg$FAILED) {
-          s3.push(s4);
-          s4 = peg$currPos;
-          s5 = peg$parseIdent();
-          if (s5 !== peg$FAILED) {
-            s6 = peg$parse_();
-            s4 = s5;
-          } else {
-            peg$currPos = s4;
-            s4 = peg$FAILED;
-          }
-        }
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parseCloseBrace();
-        if (s4 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f124(s3);
+      while (s5 !== peg$FAILED) {
+        s4.push(s5);
+        s5 = peg$currPos;
+        s6 = peg$parseIdent();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s5 = s6;
         } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
+          peg$currPos = s5;
+          s5 = peg$FAILED;
         }
+      }
+      s5 = peg$parseCloseBrace();
+      if (s5 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f124(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5253,13 +5242,13 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
-        s5 = peg$parseIdent();
+        s5 = peg$parseIdentReq();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
           s7 = peg$parseColon();
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
-            s9 = peg$parseIdent();
+            s9 = peg$parseIdentReq();
             if (s9 !== peg$FAILED) {
               s10 = peg$currPos;
               s11 = peg$parse_();
@@ -5313,6 +5302,21 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseContextReq() {
+    let s0, s1;
+
+    s0 = peg$parseContext();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f126(s1);
+      s0 = s1;
     }
 
     return s0;
@@ -5506,7 +5510,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f126(s1);
+      s1 = peg$f127(s1);
       s0 = s1;
     }
 
@@ -5605,7 +5609,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f127(s1);
+      s1 = peg$f128(s1);
       s0 = s1;
     }
 
@@ -5672,7 +5676,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f128(s1);
+      s1 = peg$f129(s1);
       s0 = s1;
     }
 
@@ -5693,7 +5697,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f129(s1);
+      s1 = peg$f130(s1);
       s0 = s1;
     }
 
@@ -5714,7 +5718,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f130(s1);
+      s1 = peg$f131(s1);
       s0 = s1;
     }
 
@@ -5735,7 +5739,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f131(s1);
+      s1 = peg$f132(s1);
       s0 = s1;
     }
 
@@ -5756,7 +5760,37 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f132(s1);
+      s1 = peg$f133(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseIdentReq() {
+    let s0, s1;
+
+    s0 = peg$parseIdent();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f134(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseNamesReq() {
+    let s0, s1;
+
+    s0 = peg$parseNames();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f135(s1);
       s0 = s1;
     }
 
@@ -5771,7 +5805,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f133(s1);
+      s2 = peg$f136(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5779,7 +5813,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f134(s1);
+        s0 = peg$f137(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5810,7 +5844,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f135();
+      s1 = peg$f138();
     }
     s0 = s1;
 
@@ -5944,6 +5978,21 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseNumberReq() {
+    let s0, s1;
+
+    s0 = peg$parseNumber();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f139(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
   function peg$parseQuoted() {
     let s0, s1, s2, s3, s4;
 
@@ -6008,7 +6057,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f136();
+    s1 = peg$f140();
     s0 = s1;
 
     return s0;
@@ -6060,7 +6109,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f137();
+    s1 = peg$f141();
     s0 = s1;
 
     return s0;

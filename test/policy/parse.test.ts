@@ -470,7 +470,21 @@ describe("syntax errors", () => {
   });
 
   it("rejects an empty set", () => {
-    expect(firstProblem("allow {} b:c d;").message).toBe("expected a name, '-' or '{' in allow rule, found '}'");
+    const d = firstProblem("allow a_t b_t:xen { };");
+    expect(d.message).toBe("an empty set '{}' in allow rule: checkpolicy needs at least one name");
+    expect(d.span).toMatchObject({ col: 19, length: 3 });
+    expect(firstProblem("class xen { }").message).toBe("an empty permission list '{}' in class declaration");
+  });
+
+  it("points at the token that is missing, not at the start of the construct", () => {
+    expect(firstProblem("constrain xen p (u1 == );").message).toBe(
+      "expected a name or a set ('{...}', '~', '*') in constrain statement, found ')'",
+    );
+    expect(firstProblem("type a_t, ;").message).toBe("expected a name in type declaration, found ';'");
+    expect(firstProblem("platform p guest of { }").message).toBe("expected a name in platform declaration, found '{'");
+    expect(firstProblem("allow a_t b_t:xen ;").message).toBe("expected a name or a set ('{...}', '~', '*') in allow rule, found ';'");
+    expect(firstProblem("ioportcon 0x60 ;").message).toBe("expected a context (user:role:type) in ioportcon, found ';'");
+    expect(firstProblem("ioportcon 0x60- u:r:t").message).toBe("expected a number in ioportcon, found 'u'");
   });
 
   it("rejects an incomplete context", () => {
