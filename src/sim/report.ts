@@ -35,7 +35,7 @@ export function stepTitle(r: StepResult, short = false): string {
   const op = short ? SHORT_OP[r.op] : r.op;
   const sbdf = r.sbdf && short ? r.sbdf.replace(/^0000:/, "") : r.sbdf;
   if (r.op === "destroy_domain") return `${op} ${r.domain}`;
-  if (r.as === null) return [op, sbdf].filter(Boolean).join(" ");
+  if (r.as === null) return [op, sbdf, r.detail].filter(Boolean).join(" ");
   return [r.as, op, sbdf, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
 }
 

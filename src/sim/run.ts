@@ -22,6 +22,8 @@ export interface StepResult {
   op: Step["op"];
   sbdf: string | null;
   domain: string | null;
+  /** What a step without a device did: "gvp1_noiommu=true", "svp.conf", "enforcing=0". */
+  detail?: string;
   note?: string;
   rc: Rc;
   decisions: XsmCheck[];
@@ -166,6 +168,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       op: step.op,
       sbdf,
       domain: "domain" in step ? step.domain : null,
+      ...(detailOf(step) !== undefined ? { detail: detailOf(step)! } : {}),
       ...(step.note ? { note: step.note } : {}),
       rc: 0,
       decisions: [],
@@ -276,6 +279,19 @@ function perform(step: Step, index: number, sbdf: string | null, registry: PciRe
     }
     case "set_enforcing":
       return xsm.setEnforcing(step.enforcing);
+  }
+}
+
+function detailOf(step: Step): string | undefined {
+  switch (step.op) {
+    case "set_bool":
+      return Object.entries({ ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value } : {}) }).map(([k, v]) => `${k}=${v}`).join(" ");
+    case "load_policy":
+      return step.policy;
+    case "set_enforcing":
+      return `enforcing=${step.enforcing ? 1 : 0}`;
+    default:
+      return undefined;
   }
 }
 

@@ -1,0 +1,43 @@
+// The flask operations a scenario can make between hypercalls (set_bool, load_policy,
+// set_enforcing), a constraint denial, and the remaining PCI ops, from test/fixtures/sim/flask-ops.json.
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import { loadScenario } from "../../src/sim/load.js";
+import { prepare, runPrepared, type RunResult } from "../../src/sim/run.js";
+
+function run(): RunResult {
+  const loaded = loadScenario(join(import.meta.dirname, "../fixtures/sim/flask-ops.json"));
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const p = prepare(loaded);
+  if (!p.ok) throw new Error(JSON.stringify(p.errors));
+  return runPrepared(p.prepared);
+}
+
+it("meets every expectation of flask-ops.json", () => {
+  const r = run();
+  expect(r.steps.flatMap((s) => s.expect.filter((e) => !e.ok))).toEqual([]);
+});
+
+it("a refused policy load logs why and keeps the running policy", () => {
+  const r = run();
+  expect(r.steps[9]!.rc).toBe("-EINVAL");
+  expect(r.steps[9]!.log.join("\n")).toMatch(/flask: broken-policy.conf: broken-policy.conf:\d+:\d+: /);
+  expect(r.steps[10]!.rc).toBe(0); // gvp1_noiommu still true under the old policy
+});
+
+it("permissive mode logs the denial and lets the operation through", () => {
+  const step = run().steps[12]!;
+  expect(step.decisions[0]).toMatchObject({ perm: "unplug", allowed: false, rc: 0 });
+  expect(step.audit[0]).toMatch(/^avc: {2}denied {2}\{ unplug \} for domid=1 device=0x300 .*tclass=resource/);
+});
+
+it("a context the policy's constraint refuses is denied like any rule", () => {
+  const step = run().steps[7]!;
+  expect(step.decisions.map((d) => [d.perm, d.allowed])).toEqual([["add", false]]);
+});
+
+it("runs share compiled policies without sharing boolean values", () => {
+  const a = run();
+  const b = run();
+  expect(b.steps.map((s) => s.rc)).toEqual(a.steps.map((s) => s.rc));
+});
