@@ -149,11 +149,12 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
     cli.io.stdout.write(`[${answers.map(decisionJson).join(",")}]\n`);
     return;
   }
-  answers.forEach((d, i) => {
+  const lines = answers.map((d, i) => {
     const q = queries[i];
     const verdict = d.error !== undefined ? `error: ${d.error}` : `${d.allowed ? "allowed" : "denied"}${d.audited ? " audited" : ""}`;
-    cli.io.stdout.write(`${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }: ${verdict}\n`);
+    return `${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }: ${verdict}\n`;
   });
+  cli.io.stdout.write(lines.join(""));
 }
 
 export function registerCheck(program: Command, cli: CliContext): void {
