@@ -1,6 +1,6 @@
 // What `xsm simulate` prints: the readable trace, the --json document (DESIGN §6), the --compare
 // table of the seven strategies and the --dot picture.
-import type { DeviceState, Strategy } from "../pci/types.js";
+import type { DeviceState } from "../pci/types.js";
 import type { XsmCheck } from "../xsm/types.js";
 import type { RunResult, RunSummary, StepResult } from "./run.js";
 import type { Scenario } from "./scenario.js";
@@ -192,5 +192,3 @@ function guessPlatform(context: string | undefined): string | undefined {
   const m = t ? /^([a-z0-9]+)_/.exec(t) : null;
   return m?.[1];
 }
-
-export type { Strategy };

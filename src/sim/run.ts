@@ -231,9 +231,9 @@ export function simulate(
 
 function perform(step: Step, index: number, sbdf: string | null, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: (line: string) => void): Rc {
   const as = step.as !== undefined ? world.live(step.as) : undefined;
-  if (step.as !== undefined && !as) return world.gone(step.as);
+  if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   const target = "domain" in step ? world.live(step.domain) : undefined;
-  if ("domain" in step && !target) return world.gone(step.domain);
+  if ("domain" in step && !target) return "-ESRCH";
   switch (step.op) {
     case "pci_add_device":
       return registry.addDevice(as!, sbdf!, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
@@ -352,9 +352,6 @@ class World {
   }
   live(name: string): Domain | undefined {
     return this.destroyed.has(name) ? undefined : this.domains.get(name);
-  }
-  gone(_name: string): Rc {
-    return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   }
   destroy(d: Domain): void {
     this.destroyed.add(d.name);

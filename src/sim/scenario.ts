@@ -49,7 +49,7 @@ export type Step = StepBase &
     | { op: "deassign_device"; as: string; sbdf: string; domain: string }
     | { op: "test_assign_device"; as: string; sbdf: string }
     | { op: "setup_device"; as: string; sbdf: string }
-    | { op: "hot_unplug"; sbdf: string; withVfs?: boolean }
+    | { op: "hot_unplug"; sbdf: string }
     | { op: "destroy_domain"; domain: string }
     | { op: "set_bool"; name?: string; value?: boolean; bools?: Record<string, boolean> }
     | { op: "load_policy"; policy: string }

@@ -184,3 +184,19 @@ devicetreecon "/a/b" u:r:t
     expect(printed).toContain("iomemcon 0x10-0x20 u:r:t");
   });
 });
+
+describe("nesting", () => {
+  it("lets each hwdom manage its own platform and every platform below it, never one beside or above", () => {
+    const three = `platform svp supervisor { hwdom svp_hwdom_t; device svp_pci_t { 0000:01:00.0 }; }
+platform gvp1 guest of svp { hwdom gvp1_hwdom_t; guest gvp1_guest_t; device gvp1_pci_t { 0000:02:00.0 }; }
+platform inner guest of gvp1 { hwdom inner_hwdom_t; device inner_pci_t { 0000:03:00.0 }; }
+platform gvp2 guest of svp { hwdom gvp2_hwdom_t; device gvp2_pci_t { 0000:04:00.0 }; }`;
+    const p = compilePolicy(policy(three, "role system_r types { gvp1_hwdoms inner_hwdoms gvp2_hwdoms };"), { file: "t.conf" });
+    const can = (s: string, t: string) => p.allows(s, t, "resource", "unplug");
+    expect(["svp_pci_t", "gvp1_pci_t", "inner_pci_t", "gvp2_pci_t"].map((t) => can("svp_hwdom_t", t))).toEqual([true, true, true, true]);
+    expect(["svp_pci_t", "gvp1_pci_t", "inner_pci_t", "gvp2_pci_t"].map((t) => can("gvp1_hwdom_t", t))).toEqual([false, true, true, false]);
+    expect(["svp_pci_t", "gvp1_pci_t", "inner_pci_t", "gvp2_pci_t"].map((t) => can("inner_hwdom_t", t))).toEqual([false, false, true, false]);
+    expect(p.allows("gvp1_hwdom_t", "inner_hwdom_t", "resource", "add")).toBe(true);
+    expect(p.allows("inner_hwdom_t", "gvp1_guest_t", "resource", "add")).toBe(false);
+  });
+});
