@@ -21,7 +21,7 @@ export class AvTab {
   /** Union of the dontaudit rules' permissions (Xen's auditdeny is its complement). */
   dontaudit: Uint32Array;
   size = 0;
-  private shift: number;
+  shift: number;
 
   constructor(
     readonly ntypes: number,
@@ -146,6 +146,20 @@ export class AvTab {
     const ttype = pair % this.ntypes;
     return [(pair - ttype) / this.ntypes, ttype, tclass];
   }
+}
+
+/** Up to this many (stype, ttype, class) cells a flat Uint32Array of allowed masks is cheaper
+ *  than hashing (16 MB); past it (a few thousand types) only the hashed avtab scales. */
+export const DENSE_LIMIT = 1 << 22;
+
+/** The allowed masks as a flat array indexed by the avtab key, or null when too large. */
+export function denseAllowed(tab: AvTab): Uint32Array | null {
+  const cells = tab.ntypes * tab.ntypes * tab.nclasses;
+  if (cells > DENSE_LIMIT) return null;
+  const dense = new Uint32Array(cells);
+  const keys = tab.keys;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) dense[keys[i]!] = tab.allow[i]!;
+  return dense;
 }
 
 /** The entries one branch of a conditional contributes (libsepol's cond_av_list_t). */
