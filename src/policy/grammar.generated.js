@@ -6152,7 +6152,7 @@ function peg$parse(input, options) {
     let i = peg$currPos;
     for (;;) {
       const c = input.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12) i++;
+      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 0xfeff /* BOM */) i++;
       else if (c === 35 /* # */) { const nl = input.indexOf("\n", i); i = nl === -1 ? input.length : nl; }
       else break;
     }

@@ -144,14 +144,14 @@ const SECTION_OF: Partial<Record<Statement["kind"], number>> = {
   devicetreecon: 9,
 };
 
-/** Sections checkpolicy requires to be non-empty. */
-const REQUIRED: { section: number; what: string }[] = [
-  { section: 0, what: "a class declaration (class NAME)" },
-  { section: 1, what: "an initial SID declaration (sid NAME)" },
-  { section: 3, what: "an access vector definition (class NAME { perms })" },
-  { section: 5, what: "a TE or RBAC statement" },
-  { section: 6, what: "a user declaration" },
-  { section: 8, what: "an initial SID context (sid NAME user:role:type)" },
+/** Sections checkpolicy requires to be non-empty, with an example of each. */
+const REQUIRED: { section: number; example: string }[] = [
+  { section: 0, example: "class NAME" },
+  { section: 1, example: "sid NAME" },
+  { section: 3, example: "class NAME { perms }" },
+  { section: 5, example: "type NAME;" },
+  { section: 6, example: "user NAME roles R;" },
+  { section: 8, example: "sid NAME user:role:type" },
 ];
 
 function sectionOf(s: Statement): number | undefined {
@@ -185,10 +185,10 @@ export function checkSections(statements: readonly Statement[], endOfFile: Span)
       ),
     );
   }
-  for (const r of REQUIRED) {
-    if (first[r.section] === undefined) {
-      diagnostics.push(error("syntax", `the policy has no ${SECTIONS[r.section]}: checkpolicy requires ${r.what}`, endOfFile));
-    }
+  const missing = REQUIRED.filter((r) => first[r.section] === undefined).map((r) => `${SECTIONS[r.section]} (${r.example})`);
+  if (missing.length > 0) {
+    const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
+    diagnostics.push(error("syntax", `the policy has no ${list}: checkpolicy requires every one of these sections`, endOfFile));
   }
   return diagnostics;
 }

@@ -502,6 +502,10 @@ describe("syntax errors", () => {
     expect(firstProblem(sets).message).toMatch(/nesting deeper than/);
   });
 
+  it("skips a byte order mark", () => {
+    expect(parse("\ufefftype a_t;")).toHaveLength(1);
+  });
+
   it("never throws, whatever the input", () => {
     const samples = ["", "{", "}", "allow", "if (", "class", "sid x a:b", "#line", '"', "platform", "constrain x y (", "\u00e9t\u00e9", "0x"];
     for (const s of samples) expect(() => parsePolicy(s, "t.conf")).not.toThrow();
@@ -535,9 +539,9 @@ describe("whole-file checks", () => {
   it("names every required section that is missing", () => {
     const d = problems("class xen\nsid xen\nclass xen { p }\ntype a_t;\n", true);
     expect(d.map((x) => x.message)).toEqual([
-      "the policy has no users: checkpolicy requires a user declaration",
-      "the policy has no initial SID contexts: checkpolicy requires an initial SID context (sid NAME user:role:type)",
+      "the policy has no users (user NAME roles R;) and initial SID contexts (sid NAME user:role:type): checkpolicy requires every one of these sections",
     ]);
+    expect(d[0].span).toMatchObject({ line: 5, col: 1, length: 0 });
   });
 
   it("lets platform blocks stand anywhere", () => {
