@@ -57,7 +57,8 @@ import type {
   TypeDecl,
   TypeRule,
 } from "./ast.js";
-import { error, warning, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, hasErrors, warning, type Diagnostic, type Span } from "./diagnostics.js";
+import { parsePolicy } from "./parse.js";
 import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
 
 export const MANAGE_DEVICE_PERMS = ["plug", "unplug", "setup", "add_device", "remove_device", "stat_device"];
@@ -331,6 +332,16 @@ function pcidevicePosition(statements: Statement[]): number {
 }
 
 // ---- printing: the plain policy.conf (`xsm compile --expand`) ----------------------------------
+
+/** `xsm compile --expand`: parse, desugar the platforms, print. `text` is undefined when either
+ *  stage reported an error (every diagnostic is returned, warnings included). */
+export function expandPolicyText(source: string, file: string): { text?: string; diagnostics: Diagnostic[] } {
+  const parsed = parsePolicy(source, file);
+  if (hasErrors(parsed.diagnostics)) return { diagnostics: parsed.diagnostics };
+  const out = desugarPlatforms(parsed.ast);
+  const diagnostics = [...parsed.diagnostics, ...out.diagnostics];
+  return hasErrors(diagnostics) ? { diagnostics } : { text: printPolicyConf(out.ast), diagnostics };
+}
 
 /** Prints a policy AST (after desugarPlatforms) as policy.conf that `checkpolicy -t Xen -c 30`
  *  accepts. Statements print in AST order; generated groups get a `#` header naming their platform. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { parsePolicy } from "../../src/policy/parse.js";
-import { desugarPlatforms, printPolicyConf } from "../../src/policy/svp.js";
+import { desugarPlatforms, expandPolicyText, printPolicyConf } from "../../src/policy/svp.js";
 
 const root = join(import.meta.dirname, "../..");
 const svpConf = readFileSync(join(root, "examples/svp/svp.conf"), "utf8");
@@ -135,6 +135,13 @@ describe("the expanded policy.conf (xsm compile --expand)", () => {
 
   it("is what test/fixtures/sim/svp-expanded.conf records (regenerate.sh)", () => {
     expect(expanded()).toBe(fixture("svp-expanded.conf"));
+  });
+
+  it("is what expandPolicyText (xsm compile --expand) returns; a mistake returns no text and its diagnostics", () => {
+    expect(expandPolicyText(svpConf, "examples/svp/svp.conf")).toEqual({ text: fixture("svp-expanded.conf"), diagnostics: [] });
+    const bad = expandPolicyText(svpConf.replace("0000:03:10.2", "0000:03:10.9"), "svp.conf");
+    expect(bad.text).toBeUndefined();
+    expect(bad.diagnostics.map((d) => [d.code, d.span?.line])).toEqual([["bad-sbdf", 55]]);
   });
 
   it("compiles to the same matrix as the platform syntax", () => {
