@@ -1,9 +1,9 @@
-// npm run bench [-- --quick] [-- --json] [-- --only compile,decisions,avc,registry,sim]
+// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim]
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
 // the engines compared disagree on an answer (the comparison would be meaningless) or it breaks.
 import { cpus, loadavg } from "node:os";
 import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
-import { renderSection, type SectionResult } from "./lib/report.js";
+import { renderMarkdown, renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
 import { avcSection } from "./sections/avc.js";
 import { compileSection } from "./sections/compile.js";
@@ -14,6 +14,7 @@ import { simSection } from "./sections/sim.js";
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const json = args.includes("--json");
+const markdown = args.includes("--markdown");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? "").split(",")) : undefined;
 const budget = quick ? QUICK : FULL;
@@ -40,7 +41,7 @@ for (const s of SECTIONS) {
     process.exit(2);
   }
   results.push(r);
-  if (!json) console.log(renderSection(r) + "\n");
+  if (!json) console.log((markdown ? renderMarkdown(r) : renderSection(r)) + "\n");
 }
 const seconds = (Date.now() - started) / 1000;
 if (json) {

@@ -7,6 +7,8 @@ export interface SectionResult {
   rows: string[][];
   /** Printed under the table: how the figures were made, what was skipped and why. */
   notes: string[];
+  /** Further tables of the section (other columns), printed after the notes. */
+  tables?: { caption: string; columns: string[]; rows: string[][] }[];
   /** Raw numbers (ns, ms, ops/s, bytes) keyed by case, for --json. */
   data: Record<string, unknown>;
 }
@@ -51,15 +53,36 @@ export function target(text: string, met: boolean | undefined): string {
   return met === undefined ? text : `${text} ${met ? "ok" : "MISSED"}`;
 }
 
+function textTable(columns: readonly string[], rows: readonly string[][]): string[] {
+  if (rows.length === 0) return [];
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
+  return [line(columns), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
+}
+
 export function renderSection(s: SectionResult): string {
-  const out: string[] = [`## ${s.title}`];
-  if (s.rows.length > 0) {
-    const widths = s.columns.map((c, i) => Math.max(c.length, ...s.rows.map((r) => (r[i] ?? "").length)));
-    const line = (cells: readonly string[]) =>
-      cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
-    out.push(line(s.columns), widths.map((w) => "-".repeat(w)).join("  "));
-    for (const r of s.rows) out.push(line(r));
-  }
+  const out: string[] = [`## ${s.title}`, ...textTable(s.columns, s.rows)];
   for (const n of s.notes) out.push(`  ${n}`);
+  for (const t of s.tables ?? []) out.push("", t.caption, ...textTable(t.columns, t.rows));
+  return out.join("\n");
+}
+
+/** The same table as GitHub markdown (`--markdown`), for pasting into README. */
+function markdownTable(columns: readonly string[], rows: readonly string[][]): string[] {
+  if (rows.length === 0) return [];
+  const esc = (c: string) => c.replace(/\|/g, "\\|");
+  return [
+    `| ${columns.map(esc).join(" | ")} |`,
+    `|${columns.map((_, i) => (i === 0 ? " --- " : " ---: ")).join("|")}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
+    "",
+  ];
+}
+
+export function renderMarkdown(s: SectionResult): string {
+  const out: string[] = [`#### ${s.title}`, "", ...markdownTable(s.columns, s.rows)];
+  for (const n of s.notes) out.push(`- ${n}`);
+  for (const t of s.tables ?? []) out.push("", t.caption, "", ...markdownTable(t.columns, t.rows));
   return out.join("\n");
 }
