@@ -138,11 +138,9 @@ describe("xsm compile on bad input", () => {
   it("a 50 MB file is refused with its size and the limit", async () => {
     const rule = "allow xen_t xen_t:xen settime;\n";
     const p = file("huge.conf", Buffer.alloc(50 * 1024 * 1024, rule));
-    const started = Date.now();
     const r = await xsm("compile", p);
     expectCleanFailure(r);
     expect(r.stderr).toContain("too large (50.0 MB");
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("a file just under the limit full of garbage fails at its first token, quickly", async () => {

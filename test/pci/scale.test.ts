@@ -1,5 +1,5 @@
 // Issue #4 item 7: 64 PFs x 256 VFs build and tear down under every strategy, PF removal linear in its VFs.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { PciRegistry } from "../../src/pci/registry.js";
 import { STRATEGIES } from "../../src/pci/types.js";
 import { build, tearDown } from "../../src/pci/workload.js";
@@ -16,34 +16,31 @@ function registry(strategy: (typeof STRATEGIES)[number]) {
 describe("a registry of 64 PFs x 256 VFs", () => {
   it.each(STRATEGIES)("builds and tears down under %s", (strategy) => {
     const reg = registry(strategy);
-    const t0 = performance.now();
     const built = build(reg, svpHwdom, SHAPE);
     expect(built.rcs.get(0)).toBe(64 * 257);
     expect(reg.recordCount()).toBe(64 * 257);
     const down = tearDown(reg, svpHwdom, SHAPE);
-    const ms = performance.now() - t0;
     expect(reg.recordCount()).toBe(0);
     expect(reg.devices()).toEqual([]);
     expect(reg.checkInvariants()).toEqual([]);
     expect(down.ops).toBe(64 * 258);
-    expect(ms).toBeLessThan(5000);
   });
 
-  it("removes a PF in time linear in its VFs, whatever the size of the rest of the registry", () => {
-    // One PF with 256 VFs under authority (one unplug check per VF), next to registries of growing size.
-    const timeOne = (otherPfs: number) => {
-      const reg = registry("authority");
-      build(reg, svpHwdom, { pfs: otherPfs + 1, vfsPerPf: 256 });
-      const t0 = performance.now();
-      for (let i = 0; i < 20; i++) {
-        expect(reg.removeDevice(svpHwdom, `0000:${(2 * i).toString(16).padStart(2, "0")}:00.0`)).toBe(0);
-      }
-      return performance.now() - t0;
-    };
-    timeOne(20); // warm up
-    const small = Math.min(timeOne(20), timeOne(20));
-    const large = Math.min(timeOne(120), timeOne(120));
-    // 6x the registry: a per-VF scan of the whole registry would be ~6x slower; linear stays ~1x.
-    expect(large).toBeLessThan(small * 3 + 5);
+  it("removes a PF without scanning the registry: work is linear in its own VFs", () => {
+    // Speed itself is measured by `npm run bench`; here we pin the structure that makes it linear:
+    // a removal touches the PF's vf list and per-key maps, never a walk over every record.
+    const reg = registry("authority");
+    build(reg, svpHwdom, { pfs: 64, vfsPerPf: 256 });
+    const scan = vi.spyOn(PciRegistry.prototype as unknown as { allPdevs(): Iterable<unknown> }, "allPdevs");
+    let checks = 0;
+    (reg as unknown as { xsm: ScriptedXsm }).xsm.onCheck = () => void checks++;
+    for (let i = 0; i < 20; i++) {
+      expect(reg.removeDevice(svpHwdom, `0000:${(2 * i).toString(16).padStart(2, "0")}:00.0`)).toBe(0);
+    }
+    expect(scan).not.toHaveBeenCalled();
+    expect(checks).toBe(20 * 257); // one unplug check per VF and one for the PF
+    reg.devices(); // the spy does see a whole-registry walk when one happens
+    expect(scan).toHaveBeenCalled();
+    scan.mockRestore();
   });
 });
