@@ -6,7 +6,7 @@ import { AvKind, AvList, AvTab, KeySet } from "./avtab.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
 import { error, type Diagnostic, type Span } from "./diagnostics.js";
 import { expandTypeSet } from "./resolve.js";
-import type { CondPlace, ResolvedAvRule, Symbols, TypeSet } from "./symbols.js";
+import type { CondPlace, ResolvedAvRule, ResolvedRules, Symbols, TypeSet } from "./symbols.js";
 
 export interface ExpandedAvRule {
   kind: AvRuleKind;
@@ -75,10 +75,13 @@ class Expander {
   private readonly countKeys: [KeySet, KeySet, KeySet] = [new KeySet(), new KeySet(), new KeySet()];
   private readonly scopes: number;
 
-  constructor(private readonly sym: Symbols) {
+  constructor(
+    private readonly sym: Symbols,
+    private readonly resolved: ResolvedRules,
+  ) {
     this.nt = sym.types.length;
     this.nc = Math.max(1, sym.classes.length);
-    this.base = new AvTab(this.nt, this.nc, sym.avRules.length * 2);
+    this.base = new AvTab(this.nt, this.nc, resolved.avRules.length * 2);
     this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList());
     this.scopes = 1 + sym.conds.length * 2;
   }
@@ -149,7 +152,7 @@ class Expander {
   typeRules(): TypeRuleEntry[] {
     const out: TypeRuleEntry[] = [];
     const seen = new Map<string, TypeRuleEntry[]>();
-    for (const r of this.sym.typeRules) {
+    for (const r of this.resolved.typeRules) {
       const sources = expandTypeSet(r.sources, this.sym);
       const targets = expandTypeSet(r.targets, this.sym);
       for (const c of r.classes) {
@@ -198,11 +201,11 @@ export interface ExpandResult {
   diagnostics: Diagnostic[];
 }
 
-export function expand(sym: Symbols): ExpandResult {
-  const ex = new Expander(sym);
+export function expand(sym: Symbols, resolved: ResolvedRules): ExpandResult {
+  const ex = new Expander(sym, resolved);
   const rules: ExpandedAvRule[] = [];
   const neverallows: ExpandedAvRule[] = [];
-  for (const r of sym.avRules) (r.kind === "neverallow" ? neverallows : rules).push(ex.avRule(r));
+  for (const r of resolved.avRules) (r.kind === "neverallow" ? neverallows : rules).push(ex.avRule(r));
   const typeRules = ex.typeRules();
   return {
     expanded: { rules, neverallows, base: ex.base, condLists: ex.condLists, typeRules, counts: ex.counts() },

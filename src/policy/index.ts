@@ -10,7 +10,7 @@ import { expand, type Expanded } from "./expand.js";
 import { parsePolicy } from "./parse.js";
 import { resolve } from "./resolve.js";
 import { desugarPlatforms } from "./svp.js";
-import type { Symbols } from "./symbols.js";
+import type { ResolvedRules, Symbols } from "./symbols.js";
 import type { CompileOptions, CompiledPolicy } from "./types.js";
 
 export interface CompileContext {
@@ -18,6 +18,7 @@ export interface CompileContext {
   file: string;
   ast?: PolicyAst;
   symbols?: Symbols;
+  rules?: ResolvedRules;
   expanded?: Expanded;
 }
 
@@ -52,8 +53,9 @@ export const stages: readonly Stage[] = [
     name: "resolve",
     gate: true,
     run(ctx) {
-      const { symbols, diagnostics } = resolve(ctx.ast!);
+      const { symbols, rules, diagnostics } = resolve(ctx.ast!);
       ctx.symbols = symbols;
+      ctx.rules = rules;
       return diagnostics;
     },
   },
@@ -61,8 +63,9 @@ export const stages: readonly Stage[] = [
     name: "expand",
     gate: true,
     run(ctx) {
-      const { expanded, diagnostics } = expand(ctx.symbols!);
+      const { expanded, diagnostics } = expand(ctx.symbols!, ctx.rules!);
       ctx.expanded = expanded;
+      ctx.rules = undefined; // expanded now; let the resolved sets go
       return diagnostics;
     },
   },

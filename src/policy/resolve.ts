@@ -26,6 +26,7 @@ import {
   type OperandKind,
   type ResolvedConstraintExpr,
   type ResolvedContext,
+  type ResolvedRules,
   type Symbols,
   type TypeSet,
 } from "./symbols.js";
@@ -76,11 +77,10 @@ class Resolver {
     userIds: new Map(),
     initialSids: new Map(),
     conds: [],
-    avRules: [],
-    typeRules: [],
     constraints: [],
     ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
   };
+  readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
   private commons = new Map<string, { perms: string[]; span: Span }>();
   private avDefined = new Set<string>();
   private condKeys = new Map<string, number>();
@@ -428,7 +428,7 @@ class Resolver {
     const targets = this.typeSet(r.targets, true);
     const classes = this.classSet(r.classes);
     const masks = classes.map((c) => this.permMask(r.perms, this.sym.classes[c]!));
-    this.sym.avRules.push({ kind: r.rule, span: r.span, sources, targets, classes, masks, cond });
+    this.rules.avRules.push({ kind: r.rule, span: r.span, sources, targets, classes, masks, cond });
   }
 
   private typeRule(r: TypeRule, cond?: CondPlace): void {
@@ -440,7 +440,7 @@ class Resolver {
       this.err("undeclared", `unknown type ${r.defaultType.name}`, r.defaultType.span);
       return;
     }
-    this.sym.typeRules.push({ kind: r.rule, span: r.span, sources, targets, classes, defaultType: def, cond });
+    this.rules.typeRules.push({ kind: r.rule, span: r.span, sources, targets, classes, defaultType: def, cond });
   }
 
   private conditional(c: Conditional): void {
@@ -768,11 +768,12 @@ function markType(t: number, gen: number, out: number[]): void {
 
 export interface ResolveResult {
   symbols: Symbols;
+  rules: ResolvedRules;
   diagnostics: Diagnostic[];
 }
 
 export function resolve(ast: PolicyAst): ResolveResult {
   const r = new Resolver(ast);
   r.run();
-  return { symbols: r.sym, diagnostics: [...mlsDiagnostics(ast), ...r.diags] };
+  return { symbols: r.sym, rules: r.rules, diagnostics: [...mlsDiagnostics(ast), ...r.diags] };
 }

@@ -162,10 +162,14 @@ export interface Symbols {
   userIds: Map<string, number>;
   initialSids: Map<string, ResolvedContext | undefined>;
   conds: CondNode[];
-  avRules: ResolvedAvRule[];
-  typeRules: ResolvedTypeRule[];
   constraints: ResolvedConstraint[];
   ocontexts: Ocontexts;
+}
+
+/** The rules with their names resolved: consumed by expand, not kept in the compiled policy. */
+export interface ResolvedRules {
+  avRules: ResolvedAvRule[];
+  typeRules: ResolvedTypeRule[];
 }
 
 export const OBJECT_R = 0;
