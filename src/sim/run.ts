@@ -155,13 +155,15 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     },
   });
   const trackPartial = opts.trackPartial ?? true;
+  const sbdfs = new SbdfCache();
+  const key = (text: string) => sbdfs.key(text);
   const asked = new Set<number>(); // removal asked for, or hardware gone
   const seen = new Set<number>();
   const steps: StepResult[] = [];
   let expectFailures = 0;
 
   s.steps.forEach((step, i) => {
-    const sbdf = "sbdf" in step ? canonical(step.sbdf) : null;
+    const sbdf = "sbdf" in step ? sbdfs.text(step.sbdf) : null;
     const result: StepResult = {
       step: i + 1,
       as: step.as ?? null,
@@ -181,7 +183,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     current = result;
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
     const before = touched.map((t) => fingerprint(registry.device(t)));
-    result.rc = perform(step, i, sbdf, registry, world, xsm, prepared, (line) => {
+    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), registry, world, xsm, prepared, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
     });
@@ -229,32 +231,32 @@ export function simulate(
 
 // ---- one step ----------------------------------------------------------------------------------
 
-function perform(step: Step, index: number, sbdf: string | null, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: (line: string) => void): Rc {
+function perform(step: Step, index: number, sbdf: number, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: (line: string) => void): Rc {
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   const target = "domain" in step ? world.live(step.domain) : undefined;
   if ("domain" in step && !target) return "-ESRCH";
   switch (step.op) {
     case "pci_add_device":
-      return registry.addDevice(as!, sbdf!, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
+      return registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
     case "pci_remove_device":
-      return registry.removeDevice(as!, sbdf!);
+      return registry.removeDevice(as!, sbdf);
     case "assign_device":
-      return registry.assignDevice(as!, target!, sbdf!);
+      return registry.assignDevice(as!, target!, sbdf);
     case "deassign_device":
-      return registry.deassignDevice(as!, target!, sbdf!);
+      return registry.deassignDevice(as!, target!, sbdf);
     case "setup_device":
-      return registry.setupDevice(as!, sbdf!);
+      return registry.setupDevice(as!, sbdf);
     case "test_assign_device": {
       // XEN_DOMCTL_test_assign_device: the XSM check, then device_assigned()
-      const rc = xsm.module.testAssignDevice(as!, key(sbdf!));
+      const rc = xsm.module.testAssignDevice(as!, sbdf);
       if (rc !== 0) return rc;
-      const dev = registry.device(sbdf!);
+      const dev = registry.device(sbdf);
       if (!dev) return "-ENODEV";
       return dev.owner === null || world.byName(dev.owner)?.hardware ? 0 : "-EBUSY";
     }
     case "hot_unplug":
-      return registry.hotUnplug(sbdf!);
+      return registry.hotUnplug(sbdf);
     case "destroy_domain":
       registry.removeDomain(target!.domid);
       world.destroy(target!);
@@ -306,14 +308,29 @@ function touchedBy(registry: PciRegistry, step: Step, sbdf: string): string[] {
 const fingerprint = (d: DeviceState | undefined): string =>
   d ? `${d.kind} ${d.physfn} ${d.broken} ${d.owner} ${d.present}` : "-";
 
-const key = (text: string): number => {
-  const p = parseSbdf(text);
-  return p.ok ? sbdfKey(p.value) : -1;
-};
-const canonical = (text: string): string => {
-  const p = parseSbdf(text);
-  return p.ok ? formatSbdf(p.value) : text;
-};
+/** SBDF text -> machine_bdf key and canonical text, parsed once per run (parsing is the hot spot). */
+class SbdfCache {
+  private readonly keys = new Map<string, number>();
+  key(text: string): number {
+    let k = this.keys.get(text);
+    if (k === undefined) {
+      const p = parseSbdf(text);
+      k = p.ok ? sbdfKey(p.value) : -1;
+      this.keys.set(text, k);
+    }
+    return k;
+  }
+  private readonly texts = new Map<string, string>();
+  text(text: string): string {
+    let t = this.texts.get(text);
+    if (t === undefined) {
+      const k = this.key(text);
+      t = k < 0 ? text : formatSbdf(k);
+      this.texts.set(text, t);
+    }
+    return t;
+  }
+}
 
 /** The domains of a scenario as Xen sees them: live until destroyed. */
 class World {
