@@ -160,64 +160,70 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const asked = new Set<number>(); // removal asked for, or hardware gone
   const seen = new Set<number>();
   const steps: StepResult[] = [];
-  let expectFailures = 0;
 
   s.steps.forEach((step, i) => {
     const sbdf = "sbdf" in step ? sbdfs.text(step.sbdf) : null;
-    const result: StepResult = {
-      step: i + 1,
-      as: step.as ?? null,
-      op: step.op,
-      sbdf,
-      domain: "domain" in step ? step.domain : null,
-      ...(detailOf(step) !== undefined ? { detail: detailOf(step)! } : {}),
-      ...(step.note ? { note: step.note } : {}),
-      rc: 0,
-      decisions: [],
-      log: [],
-      audit: [],
-      expect: [],
-      partial: false,
-      events: [],
-    };
+    const result = newStepResult(step, i, sbdf);
     current = result;
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
     const before = touched.map((t) => fingerprint(registry.device(t)));
+    const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
     result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), registry, world, xsm, prepared, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
     });
-    // stale = Xen keeps a device its hardware domain (allowed to) reported gone, or that vanished
+    current = undefined;
+    if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
+    // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
     const refused = result.rc === "-EACCES" || result.rc === "-EPERM";
-    if (sbdf && step.op === "hot_unplug") asked.add(key(sbdf));
+    for (const v of vanishing) asked.add(key(v));
     if (sbdf && step.op === "pci_remove_device" && !refused) asked.add(key(sbdf));
     if (sbdf && step.op === "pci_add_device" && result.rc === 0) {
       seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
-    if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
-    current = undefined;
-    if (step.expect) {
-      result.expect = checkExpect(step.expect, result, (q) => registry.device(q));
-      expectFailures += result.expect.filter((e) => !e.ok).length;
-    }
+    if (step.expect) result.expect = checkExpect(step.expect, result, (q) => registry.device(q));
     steps.push(result);
     if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, s.steps.length);
   });
 
   const devices = registry.devices();
-  const hidden = registry.recordCount() - devices.length; // `refcount` PFs out of sight, records alive
+  const summary = summarize(steps, devices, registry.recordCount() - devices.length, asked, seen, key);
+  return { scenario: s.name, strategy, steps, state: { devices }, summary };
+}
+
+function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
+  const detail = detailOf(step);
+  return {
+    step: i + 1,
+    as: step.as ?? null,
+    op: step.op,
+    sbdf,
+    domain: "domain" in step ? step.domain : null,
+    ...(detail !== undefined ? { detail } : {}),
+    ...(step.note ? { note: step.note } : {}),
+    rc: 0,
+    decisions: [],
+    log: [],
+    audit: [],
+    expect: [],
+    partial: false,
+    events: [],
+  };
+}
+
+/** The --compare row of one run. `hidden`: records out of the visible registry (`refcount` PFs). */
+function summarize(steps: StepResult[], devices: DeviceState[], hidden: number, asked: Set<number>, seen: Set<number>, key: (t: string) => number): RunSummary {
   const visible = new Set(devices.map((d) => key(d.sbdf)));
-  const summary: RunSummary = {
+  return {
     errors: steps.filter((r) => r.rc !== 0).length,
     stalePfs: hidden + devices.filter((d) => d.kind === "pf" && asked.has(key(d.sbdf))).length,
     staleVfs: devices.filter((d) => d.kind === "vf" && (d.physfn === null || asked.has(key(d.sbdf)))).length,
     broken: devices.filter((d) => d.broken).length,
     removed: [...seen].filter((k) => !visible.has(k)).length,
     partial: steps.filter((r) => r.partial).length,
-    expectFailures,
+    expectFailures: steps.reduce((n, r) => n + r.expect.filter((e) => !e.ok).length, 0),
   };
-  return { scenario: s.name, strategy, steps, state: { devices }, summary };
 }
 
 /** Loads, prepares and runs; the library entry point for one scenario file. */
