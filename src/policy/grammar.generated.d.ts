@@ -5,6 +5,8 @@ import type { Statement } from "./ast.js";
 export interface ParseContext {
   /** The statement keyword being parsed (canonical lower case) and where it starts. */
   kw: string;
+  /** That keyword as written. */
+  word: string;
   start: number;
   /** True once that statement was read to its end. */
   done: boolean;
@@ -37,7 +39,7 @@ export declare class StopParse {
   end: number;
 }
 
-export declare const DESCRIBE: Record<string, string>;
+export declare function describeStatement(kw: string, word: string): string;
 export declare function tokenAt(input: string, pos: number): string;
 export declare function tokenLength(input: string, pos: number): number;
 export declare function parse(input: string, options: ParseOptions): Statement[];

@@ -75,6 +75,11 @@ export function tokenLength(input, pos) {
   return hit === null ? 0 : hit[0].length;
 }
 
+/** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
+export function describeStatement(kw, word) {
+  return DESCRIBE[kw] ?? `'${word}' statement`;
+}
+
 /** The token at `pos`, quoted for a message ("end of file" at the end). */
 export function tokenAt(input, pos) {
   if (pos >= input.length) return "end of file";
@@ -6161,7 +6166,7 @@ function peg$parse(input, options) {
   /** The span of what the current rule matched. */
   function here() { return span(peg$savedPos, peg$currPos); }
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }
-  function describe() { return DESCRIBE[kw] ?? `'${kw}' statement`; }
+  function describe() { return describeStatement(kw, word); }
   function expected(what, pos) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
@@ -6176,7 +6181,7 @@ function peg$parse(input, options) {
   }
   function enter(k, w, p) {
     kw = k; word = w; kwStart = p;
-    ctx.kw = k; ctx.start = p; ctx.done = false;
+    ctx.kw = k; ctx.word = w; ctx.start = p; ctx.done = false;
     return true;
   }
   function bin(op, left, right) {

@@ -5,7 +5,7 @@
 import type { PolicyAst, Statement } from "./ast.js";
 import { error, type Diagnostic, type Span } from "./diagnostics.js";
 import {
-  DESCRIBE,
+  describeStatement,
   parse,
   StopParse,
   SyntaxError as PeggySyntaxError,
@@ -42,7 +42,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
 
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
-  const ctx: ParseContext = { kw: "", start: -1, done: true, ifStart: 0 };
+  const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0 };
   try {
     ast.statements = parse(text, {
       span: (start, end) => lines.span(start, end),
@@ -76,7 +76,7 @@ function syntaxDiagnostic(e: unknown, text: string, lines: LineMap, ctx: ParseCo
   }
   if (e instanceof PeggySyntaxError) {
     const pos = e.location.start.offset;
-    const where = !ctx.done && pos > ctx.start ? ` in ${DESCRIBE[ctx.kw] ?? ctx.kw}` : "";
+    const where = !ctx.done && pos > ctx.start ? ` in ${describeStatement(ctx.kw, ctx.word)}` : "";
     const message = `expected ${describeExpected(e.expected ?? [], where === "")}${where}, found ${tokenAt(text, pos)}`;
     return error("syntax", message, lines.span(pos, pos + tokenLength(text, pos)));
   }
@@ -159,7 +159,7 @@ function sectionOf(s: Statement): number | undefined {
   return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
 }
 
-function describeStatement(s: Statement): string {
+function describeKind(s: Statement): string {
   return s.kind === "mls" ? `'${s.keyword}'` : s.kind.replace("_", " ");
 }
 
@@ -179,7 +179,7 @@ export function checkSections(statements: readonly Statement[], endOfFile: Span)
     diagnostics.push(
       error(
         "syntax",
-        `${describeStatement(s)} statements belong to the ${SECTIONS[section]}, which must come before the ${SECTIONS[latest]}`,
+        `${describeKind(s)} statements belong to the ${SECTIONS[section]}, which must come before the ${SECTIONS[latest]}`,
         s.span,
         [{ message: `the ${SECTIONS[latest]} start here`, span: later.span }],
       ),

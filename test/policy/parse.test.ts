@@ -329,6 +329,10 @@ describe("MLS statements", () => {
     expect(statements.map((s) => s.span.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(statements[1].span.length).toBe("dominance { s0 s1 }".length);
   });
+
+  it("names an unterminated one by its keyword", () => {
+    expect(firstProblem("sensitivity s0 alias x").message).toBe("expected ';' in 'sensitivity' statement, found end of file");
+  });
 });
 
 describe("statements checkpolicy accepts that xsm-policy does not model", () => {
