@@ -14,3 +14,14 @@ export type {
   RuleRef,
   SecurityContext,
 } from "./policy/types.js";
+
+// The SVP extension and the simulator (src/policy/svp.ts, src/sim): expand platform policies,
+// load and run scenarios, render traces/tables/pictures, generate large scenarios.
+export { desugarPlatforms, expandPolicyText, printPolicyConf } from "./policy/svp.js";
+export { SCENARIO_SCHEMA, formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";
+export type { LoadResult } from "./sim/load.js";
+export { prepare, runPrepared, simulate } from "./sim/run.js";
+export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";
+export { renderCompare, renderDot, renderTrace, toJson } from "./sim/report.js";
+export { generateScenario, prepareGenerated, runScaleScenario, writeGeneratedScenario } from "./sim/generate.js";
+export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
