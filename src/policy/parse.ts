@@ -159,8 +159,29 @@ function sectionOf(s: Statement): number | undefined {
   return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
 }
 
+const KIND_NAMES: Partial<Record<Statement["kind"], string>> = {
+  class: "a class declaration",
+  sid_decl: "an initial SID declaration",
+  common: "a common declaration",
+  av: "an access vector definition",
+  attribute: "an attribute declaration",
+  type: "a type declaration",
+  typealias: "a typealias statement",
+  typeattribute: "a typeattribute statement",
+  bool: "a bool declaration",
+  role: "a role statement",
+  role_allow: "a role allow",
+  user: "a user declaration",
+  if: "a conditional",
+  constrain: "a constrain statement",
+  validatetrans: "a validatetrans statement",
+  sid_context: "an initial SID context",
+};
+
 function describeKind(s: Statement): string {
-  return s.kind === "mls" ? `'${s.keyword}'` : s.kind.replace("_", " ");
+  if (s.kind === "mls") return `an MLS '${s.keyword}' statement`;
+  if (s.kind === "avrule" || s.kind === "typerule") return `${s.rule === "auditallow" || s.rule === "auditdeny" ? "an" : "a"} ${s.rule} rule`;
+  return KIND_NAMES[s.kind] ?? `a ${s.kind}`;
 }
 
 export function checkSections(statements: readonly Statement[], endOfFile: Span): Diagnostic[] {
@@ -179,7 +200,7 @@ export function checkSections(statements: readonly Statement[], endOfFile: Span)
     diagnostics.push(
       error(
         "syntax",
-        `${describeKind(s)} statements belong to the ${SECTIONS[section]}, which must come before the ${SECTIONS[latest]}`,
+        `${describeKind(s)} belongs to the ${SECTIONS[section]}, which must come before the ${SECTIONS[latest]}`,
         s.span,
         [{ message: `the ${SECTIONS[latest]} start here`, span: later.span }],
       ),

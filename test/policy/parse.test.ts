@@ -535,7 +535,7 @@ describe("whole-file checks", () => {
     const text = readFileSync(join(fixtures, "out-of-order.conf"), "utf8");
     const d = problems(text, true);
     expect(d).toHaveLength(1);
-    expect(d[0].message).toBe("type statements belong to the TE and RBAC statements, which must come before the users");
+    expect(d[0].message).toBe("a type declaration belongs to the TE and RBAC statements, which must come before the users");
     expect(d[0].span).toMatchObject({ line: 10 });
     expect(d[0].notes?.[0].span).toMatchObject({ line: 9 });
   });
