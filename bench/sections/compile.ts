@@ -1,11 +1,11 @@
 // Section 1: compile time of gen-policy small/medium/large and of an m4-expanded Xen FLASK example,
-// ours (in process, warm, median) beside `checkpolicy -t Xen -c 30 FILE -o /dev/null` (a fresh
+// ours (a fresh child process per file, warm, median) beside `checkpolicy -t Xen -c 30 FILE -o /dev/null` (a fresh
 // process per run, as a user runs it, median), plus the memory of one compile in a fresh child.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Budget, commandMs, have, measureMs } from "../lib/measure.js";
+import { type Budget, commandMs, have, median } from "../lib/measure.js";
 import { isMissing, loadCompiler, ROOT } from "../lib/ours.js";
 import { fmtBytes, fmtMs, fmtRatio, type SectionResult, target } from "../lib/report.js";
 import { svpPolicyWithTypes } from "../gen/svp-policy.js";
@@ -53,10 +53,14 @@ function checkpolicyRssKb(file: string): number | undefined {
   return r.status === 0 && Number.isFinite(kb) ? kb : undefined;
 }
 
-interface ChildFigures { ms?: number; maxRssKb?: number; baseRssKb?: number; heapDelta?: number; error?: string }
+interface ChildFigures { ms?: number; maxRssKb?: number; baseRssKb?: number; heapDelta?: number; runs?: number[]; error?: string }
 
-function compileInChild(file: string): ChildFigures {
-  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", `${ROOT}bench/compile-child.ts`, file], { encoding: "utf8", cwd: ROOT });
+function compileInChild(file: string, ...mode: string[]): ChildFigures {
+  const r = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", `${ROOT}bench/compile-child.ts`, file, ...mode], {
+    encoding: "utf8",
+    cwd: ROOT,
+    maxBuffer: 16 << 20,
+  });
   try {
     return JSON.parse(r.stdout.trim().split("\n").pop() ?? "") as ChildFigures;
   } catch {
@@ -83,15 +87,13 @@ export async function compileSection(budget: Budget, quick: boolean): Promise<Se
     let ours: number | undefined;
     let error: string | undefined;
     if (!isMissing(compilePolicy)) {
-      try {
-        ours = measureMs(() => compilePolicy(text, { file: input.file }), reps, 1).ms;
-      } catch (e) {
-        error = (e as Error).message.split("\n")[0];
-      }
+      const timed = compileInChild(input.file, "time", String(reps));
+      if (timed.runs) ours = median(timed.runs);
+      else error = timed.error;
     }
     const peer = checkpolicy ? commandMs("checkpolicy", ["-t", "Xen", "-c", "30", input.file, "-o", "/dev/null"], reps) : undefined;
     const peerMs = peer && "ms" in peer ? peer.ms : undefined;
-    const child = !isMissing(compilePolicy) && !error ? compileInChild(input.file) : undefined;
+    const child = !isMissing(compilePolicy) && !error ? compileInChild(input.file, "memory") : undefined;
     const cpRss = checkpolicy ? checkpolicyRssKb(input.file) : undefined;
     const ratio = ours !== undefined && peerMs !== undefined ? ours / peerMs : undefined;
     const isLarge = input.name === "gen-policy large";
@@ -126,7 +128,7 @@ export async function compileSection(budget: Budget, quick: boolean): Promise<Se
   if (isMissing(compilePolicy)) notes.push(`ours: ${compilePolicy.missing}`);
   if (!checkpolicy) notes.push("checkpolicy is not installed: its column is n/a (apt-get install checkpolicy)");
   notes.push(
-    `ours: compilePolicy(text) in this process after one warm-up, median of ${budget.reps} (3 for files over 1 MB); ` +
+    `ours: compilePolicy(text) in a fresh node process, one warm-up compile then the median of ${budget.reps} (3 for files over 1 MB); ` +
       "checkpolicy: a fresh process per run, median, after one warm-up run.",
     "ours cold: the one compile in a fresh process (no JIT warm-up; node and module loading not included).",
     "peak RSS: maxRSS of a fresh node process that only loads the compiler and compiles the file once (node itself " +
