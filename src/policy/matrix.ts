@@ -3,7 +3,7 @@
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
 import { AvKind } from "./avtab.js";
 import type { PolicyCore } from "./compile.js";
-import type { Symbols } from "./symbols.js";
+import { OBJECT_R, type Symbols } from "./symbols.js";
 
 /** A JSON string as Python's json.dumps writes it (ensure_ascii: every non-ASCII unit escaped). */
 export function pyJsonString(s: string): string {
@@ -150,7 +150,8 @@ export function matrixJson(core: PolicyCore): string {
     ["type_change", tupleList(typeRows.get("type_change")!)],
     ["type_member", tupleList(typeRows.get("type_member")!)],
     ["roles", obj(sym.roles.map((r) => [r.name, names(r.types)]))],
-    ["users", obj(sym.users.map((u) => [u.name, strList([...u.roles].map((r) => sym.roles[r]!.name).sort(byCodePoint))]))],
+    // setools leaves object_r out of a user's roles (every user has it implicitly)
+    ["users", obj(sym.users.map((u) => [u.name, strList([...u.roles].filter((r) => r !== OBJECT_R).map((r) => sym.roles[r]!.name).sort(byCodePoint))]))],
     ["ocontexts", ocontexts],
   ]);
 }

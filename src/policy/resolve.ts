@@ -337,7 +337,16 @@ class Resolver {
     this.err("undeclared", `unknown type ${id.name}`, id.span);
   }
 
+  /** checkpolicy accepts `*`, `~` and `-x` only in some sets: `*`/`~` on types only in neverallow
+   *  (define_te_avtab_helper), never on classes, users' roles or constraint names. */
+  private shape(set: NameSet, ok: { star?: boolean; complement?: boolean; exclude?: boolean }): void {
+    if (set.star && !ok.star) this.err("set", "* not allowed in this type of rule", set.span);
+    if (set.complement && !ok.complement) this.err("set", "~ not allowed in this type of rule", set.span);
+    if (set.exclude.length > 0 && !ok.exclude) this.err("set", "- not allowed in this type of rule", set.exclude[0]!.span);
+  }
+
   classSet(set: NameSet): number[] {
+    this.shape(set, {});
     if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
       const c = this.sym.classIds.get(set.include[0]!.name);
       if (c !== undefined) return [c];
@@ -362,6 +371,7 @@ class Resolver {
   /** Permission mask of a perm set for one class (define_te_avtab_helper: `*` is every
    *  permission, `~` complements; a name the class lacks is an error). */
   permMask(set: NameSet, cls: ClassSym): number {
+    // (a `-perm` in the set was reported once by shape(); it still removes the permission here)
     let mask = 0;
     if (set.star) mask = cls.allMask;
     for (const id of set.include) {
@@ -402,15 +412,17 @@ class Resolver {
       return;
     }
     const role = this.sym.roles[this.sym.roleIds.get(name.name)!]!;
+    this.shape(types, { exclude: true });
     const ts = this.typeSet(types, false);
     for (const t of expandTypeSet(ts, this.sym)) role.types.add(t);
   }
 
   private defineUser(name: Ident, roles: NameSet): void {
-    if (roles.star || roles.complement) {
-      this.err("user-roles", `${roles.star ? "*" : "~"} is not allowed in user declarations`, roles.span);
+    if (roles.star) {
+      this.err("set", "* is not allowed in user declarations", roles.span);
       return;
     }
+    this.shape(roles, {});
     let id = this.sym.userIds.get(name.name);
     if (id === undefined) {
       id = this.sym.users.length;
@@ -424,6 +436,10 @@ class Resolver {
   // ---- rules
 
   private avRule(r: AvRule, cond?: CondPlace): void {
+    const never = r.rule === "neverallow";
+    this.shape(r.sources, { star: never, complement: never, exclude: true });
+    this.shape(r.targets, { star: never, complement: never, exclude: true });
+    this.shape(r.perms, { star: true, complement: true });
     const sources = this.typeSet(r.sources, false);
     const targets = this.typeSet(r.targets, true);
     const classes = this.classSet(r.classes);
@@ -432,6 +448,8 @@ class Resolver {
   }
 
   private typeRule(r: TypeRule, cond?: CondPlace): void {
+    this.shape(r.sources, { exclude: true });
+    this.shape(r.targets, { exclude: true });
     const sources = this.typeSet(r.sources, false);
     const targets = this.typeSet(r.targets, true);
     const classes = this.classSet(r.classes);
@@ -551,6 +569,7 @@ class Resolver {
   }
 
   private constraintNames(operand: ConstraintOperand, set: NameSet): Set<number> {
+    this.shape(set, {});
     const kind = operand[0] as OperandKind;
     if (kind === "t") return new Set(expandTypeSet(this.typeSet(set, false), this.sym));
     const table = kind === "u" ? this.sym.userIds : this.sym.roleIds;

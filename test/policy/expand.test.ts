@@ -40,16 +40,17 @@ describe("type sets", () => {
     expect(p.allows("dom0_t", "dev_t", "resource", "add")).toBe(false);
   });
 
-  it("`~` complements a type set over all types", () => {
-    const p = compile("allow dom0_t ~devices:resource add;");
-    expect(p.allows("dom0_t", "domU_t", "resource", "add")).toBe(true);
-    expect(p.allows("dom0_t", "dom0_t", "resource", "add")).toBe(true);
-    expect(p.allows("dom0_t", "dev_t", "resource", "add")).toBe(false);
+  it("`~` and `*` on types are for neverallow only, as checkpolicy rules", () => {
+    expect(() => compile("allow dom0_t ~devices:resource add;")).toThrow(/~ not allowed in this type of rule/);
+    expect(() => compile("allow * dev_t:resource add;")).toThrow(/\* not allowed in this type of rule/);
+    expect(() => compile("type_transition dom0_t *:resource dev_t;")).toThrow(/\* not allowed in this type of rule/);
+    expect(() => compile("allow dom0_t dev_t:{ xen -resource } getattr;")).toThrow(/- not allowed in this type of rule/);
   });
 
-  it("`*` as a type set is every type", () => {
-    const p = compile("allow dom0_t *:resource add;");
-    for (const t of ["dom0_t", "domU_t", "dev_t", "dev2_t"]) expect(p.allows("dom0_t", t, "resource", "add")).toBe(true);
+  it("in a neverallow, `~` complements over all types and `*` is every type", () => {
+    expect(() => compile("neverallow dom0_t ~devices:resource add;\nallow dom0_t dev_t:resource add;")).not.toThrow();
+    expect(() => compile("neverallow dom0_t ~devices:resource add;\nallow dom0_t domU_t:resource add;")).toThrow(/neverallow violated/);
+    expect(() => compile("neverallow * dev2_t:resource add;\nallow domU_t dev2_t:resource add;")).toThrow(/neverallow violated by allow domU_t dev2_t/);
   });
 
   it("an alias is the same type, in rules and in queries", () => {
@@ -139,11 +140,12 @@ describe("conditionals and booleans", () => {
 });
 
 describe("statistics as setools counts them", () => {
-  it("a rule on attributes is one avtab entry; `-`, `~`, `*` expand their own set, self both", () => {
+  it("a rule on attributes is one avtab entry; `-` expands its own set, self both", () => {
     expect(compile("allow domains devices:resource plug;").stats.allow).toBe(1);
     expect(compile("allow { dom0_t domU_t } devices:resource plug;").stats.allow).toBe(2);
-    expect(compile("allow ~{ dev_t dev2_t } devices:resource plug;").stats.allow).toBe(2);
     expect(compile("allow { domains -domU_t } devices:resource plug;").stats.allow).toBe(1);
+    expect(compile("allow { domains -domU_t } { devices -dev_t }:resource plug;").stats.allow).toBe(1);
+    expect(compile("allow { domains -dev_t } { devices -dev_t }:resource plug;").stats.allow).toBe(2);
     expect(compile("allow domains self:resource plug;").stats.allow).toBe(2);
   });
 
