@@ -177,7 +177,7 @@ class Expander {
             const names = `${this.sym.types[s]!.name} ${this.sym.types[t]!.name}:${this.sym.classes[c]!.name}`;
             const message =
               clash.defaultType === r.defaultType
-                ? `duplicate TE rule for ${names} ${this.sym.types[r.defaultType]!.name} (one is conditional)`
+                ? `duplicate TE rule for ${names} ${this.sym.types[r.defaultType]!.name} (in another conditional scope)`
                 : `conflicting TE rule for (${names}): old was ${this.sym.types[clash.defaultType]!.name}, new is ${this.sym.types[r.defaultType]!.name}`;
             this.diags.push(error("type-rule-conflict", message, r.span, [{ message: "the earlier rule", span: clash.span }]));
           }
