@@ -37,6 +37,9 @@ function strategyOption(text: string | undefined): Strategy | undefined {
 
 async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions): Promise<void> {
   const strategy = strategyOption(opts.strategy);
+  if (opts.dot === true && (opts.json || opts.compare)) {
+    throw new CliError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE", 2);
+  }
   const prepared = load(path);
   const scenario = prepared.scenario;
   const chosen = strategy ?? scenario.strategy ?? "upstream";

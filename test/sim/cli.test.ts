@@ -99,6 +99,22 @@ describe("xsm simulate", () => {
     expect(missing.stderr).toMatch(/cannot read scenario: no such file/);
   });
 
+  it("--compare --json gives every strategy's document with its summary; stderr stays quiet off a terminal", async () => {
+    const r = await xsm("simulate", example("alejandro-authority"), "--compare", "--json");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const doc = JSON.parse(r.stdout);
+    expect(doc.strategies.map((s: { strategy: string }) => s.strategy)).toEqual(["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"]);
+    expect(doc.strategies[6].summary).toMatchObject({ errors: 1, expectFailures: 0 });
+    expect(doc.strategies[0].steps[5].rc).toBe("-EBUSY");
+  });
+
+  it("refuses --dot to stdout next to --json or --compare", async () => {
+    const r = await xsm("simulate", example("nested-trust"), "--json", "--dot");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/give --dot FILE/);
+  });
+
   it("refuses an unknown --strategy as a usage error", async () => {
     const r = await xsm("simulate", example("nested-trust"), "--strategy", "yolo");
     expect(r.code).toBe(2);
