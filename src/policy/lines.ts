@@ -12,32 +12,28 @@ const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?[ \t]*\r?$/
 export class LineMap {
   /** Offset of the first character of each physical line. */
   private readonly starts: Int32Array;
-  /** Mapped line number of each physical line. */
-  private readonly mapped: Int32Array;
-  /** Index into `files` of each physical line. */
-  private readonly fileOf: Int32Array;
+  /** Where `#line` directives change the mapping, in physical line order: from physical line
+   *  `from` on, physical line L is line `L + delta` of `files[file]`. Segment 0 is the identity. */
+  private readonly segFrom: number[] = [0];
+  private readonly segDelta: number[] = [1];
+  private readonly segFile: number[] = [0];
   private readonly files: string[];
-  /** Last physical line looked up: spans are mostly asked for in increasing order. */
+  /** Last physical line and segment looked up: spans are mostly asked for in increasing order. */
   private cursor = 0;
+  private segCursor = 0;
 
   constructor(text: string, file: string) {
     let count = 1;
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count++;
     this.starts = new Int32Array(count);
-    this.mapped = new Int32Array(count);
-    this.fileOf = new Int32Array(count);
     this.files = [file];
     const fileIndex = new Map<string, number>([[file, 0]]);
 
     let line = 0;
     let pos = 0;
-    let nextMapped = 1;
     let currentFile = 0;
     while (true) {
       this.starts[line] = pos;
-      this.mapped[line] = nextMapped;
-      this.fileOf[line] = currentFile;
-      nextMapped++;
       const nl = text.indexOf("\n", pos);
       const end = nl === -1 ? text.length : nl;
       // Cheap test first: only lines that begin (after blanks) with '#' can be directives.
@@ -45,7 +41,6 @@ export class LineMap {
       if (first !== -1 && text.charCodeAt(first) === 35 /* # */ && text.startsWith("#line", first)) {
         const m = LINE_DIRECTIVE.exec(text.slice(pos, end));
         if (m) {
-          nextMapped = Number(m[1]);
           if (m[2] !== undefined) {
             let idx = fileIndex.get(m[2]);
             if (idx === undefined) {
@@ -55,12 +50,36 @@ export class LineMap {
             }
             currentFile = idx;
           }
+          // The next physical line (line + 1) is line N.
+          this.segFrom.push(line + 1);
+          this.segDelta.push(Number(m[1]) - (line + 1));
+          this.segFile.push(currentFile);
         }
       }
       if (nl === -1) break;
       pos = nl + 1;
       line++;
     }
+  }
+
+  /** The segment (index into seg*) that maps physical line `line`. */
+  private segment(line: number): number {
+    const from = this.segFrom;
+    let k = this.segCursor;
+    if (line >= from[k] && (k + 1 === from.length || line < from[k + 1])) return k;
+    if (k + 1 < from.length && line >= from[k + 1] && (k + 2 === from.length || line < from[k + 2])) return (this.segCursor = k + 1);
+    let lo = 0;
+    let hi = from.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (from[mid] <= line) lo = mid;
+      else hi = mid - 1;
+    }
+    return (this.segCursor = lo);
+  }
+
+  private mappedLine(line: number): number {
+    return line + this.segDelta[this.segment(line)];
   }
 
   /** Physical line index (0-based) holding `offset`. */
@@ -88,31 +107,27 @@ export class LineMap {
   /** The mapped position of a physical offset. */
   position(offset: number): { file: string; line: number; col: number } {
     const i = this.lineIndex(offset);
-    return { file: this.files[this.fileOf[i]], line: this.mapped[i], col: offset - this.starts[i] + 1 };
+    const k = this.segment(i);
+    return { file: this.files[this.segFile[k]], line: i + this.segDelta[k], col: offset - this.starts[i] + 1 };
   }
 
   /** A span over [start, end) of the physical text. `endCol` is exclusive: one past the last column. */
   span(start: number, end: number): Span {
     const i = this.lineIndex(start);
+    const k = this.segment(i);
+    const line = i + this.segDelta[k];
     const col = start - this.starts[i] + 1;
-    let endLine = this.mapped[i];
+    let endLine = line;
     let endCol = end - this.starts[i] + 1;
-    if (end > start && (i + 1 < this.starts.length && end > this.starts[i + 1])) {
-      // A span ending right after a newline still ends on its first line; otherwise look up the end.
+    if (i + 1 < this.starts.length && end > this.starts[i + 1]) {
+      // The span runs past its first line (one ending right after a newline still ends on it).
       const j = this.lineIndex(end - 1);
-      endLine = this.mapped[j];
+      endLine = this.mappedLine(j);
       endCol = end - this.starts[j] + 1;
       this.cursor = i;
+      this.segCursor = k;
     }
-    return {
-      file: this.files[this.fileOf[i]],
-      line: this.mapped[i],
-      col,
-      endLine,
-      endCol,
-      offset: start,
-      length: end - start,
-    };
+    return { file: this.files[this.segFile[k]], line, col, endLine, endCol, offset: start, length: end - start };
   }
 
   /** The physical text of the line holding `offset` (without its newline), for rendering. */

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AvRule, CondExpr, ConstraintExpr, NameSet, Statement } from "../../src/policy/ast.js";
 import type { Diagnostic } from "../../src/policy/diagnostics.js";
+import { LineMap } from "../../src/policy/lines.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -432,6 +433,36 @@ describe("spans", () => {
       const physical = text.slice(s.span.offset, s.span.offset + s.span.length);
       expect(physical.length).toBe(s.span.length);
     }
+  });
+});
+
+describe("LineMap", () => {
+  const text = ["aaa", '#line 10 "x.te"', "bbb", "ccc", "#line 3", "ddd\r", '  #line 1 "y.te"  ', "eee"].join("\n");
+  const at = (s: string) => text.indexOf(s);
+
+  it("maps offsets in any order, through every directive", () => {
+    const map = new LineMap(text, "main.conf");
+    const expected: [string, string, number][] = [
+      ["eee", "y.te", 1],
+      ["aaa", "main.conf", 1],
+      ["ddd", "x.te", 3],
+      ["bbb", "x.te", 10],
+      ["ccc", "x.te", 11],
+    ];
+    for (const [token, file, line] of expected) {
+      expect(map.position(at(token)), token).toEqual({ file, line, col: 1 });
+    }
+  });
+
+  it("ends a span on the line of its last character", () => {
+    const map = new LineMap(text, "main.conf");
+    expect(map.span(at("bbb"), at("ccc") + 3)).toMatchObject({ file: "x.te", line: 10, endLine: 11, endCol: 4 });
+    expect(map.span(at("bbb"), at("bbb") + 4)).toMatchObject({ line: 10, endLine: 10, endCol: 5 });
+  });
+
+  it("treats a #line that is not alone on its line as a comment", () => {
+    const text = 'x #line 5 "z"\ny';
+    expect(new LineMap(text, "f").position(text.indexOf("y"))).toEqual({ file: "f", line: 2, col: 1 });
   });
 });
 
