@@ -13,7 +13,8 @@ const example = (name: string) => relative(process.cwd(), join(root, "examples/s
 
 function golden(name: string, actual: string): void {
   const path = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN || !existsSync(path)) writeFileSync(path, actual);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
+  expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1`).toBe(true);
   expect(actual).toBe(readFileSync(path, "utf8"));
 }
 
