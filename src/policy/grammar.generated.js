@@ -641,81 +641,82 @@ function peg$parse(input, options) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
   function peg$f95(op) {    return op.toLowerCase();  }
-  function peg$f96() {    return "!=";  }
-  function peg$f97() {    return "==";  }
-  function peg$f98() {    return "domby";  }
-  function peg$f99() {    return "dom";  }
-  function peg$f100() {    return "incomp";  }
-  function peg$f101() {    return word.toLowerCase() === "dominance";  }
-  function peg$f102() {
+  function peg$f96(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f97() {    return "!=";  }
+  function peg$f98() {    return "==";  }
+  function peg$f99() {    return "domby";  }
+  function peg$f100() {    return "dom";  }
+  function peg$f101() {    return "incomp";  }
+  function peg$f102() {    return word.toLowerCase() === "dominance";  }
+  function peg$f103() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f103() {
+  function peg$f104() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f104(name) {    return { level: "supervisor" };  }
-  function peg$f105(name, parent) {    return { level: "guest", parent };  }
-  function peg$f106(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f107(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f108(name, level, members) {
+  function peg$f105(name) {    return { level: "supervisor" };  }
+  function peg$f106(name, parent) {    return { level: "guest", parent };  }
+  function peg$f107(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f108(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f109(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f109(kind, type, devices) {
+  function peg$f110(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f110(text) {    return { text, span: here() };  }
-  function peg$f111(p) {    expected("'of'", p);  }
-  function peg$f112() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f113(i) {    return [i];  }
-  function peg$f114(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f115(items) {    return flattenSet(here(), false, items);  }
-  function peg$f116(a, b) {
+  function peg$f111(text) {    return { text, span: here() };  }
+  function peg$f112(p) {    expected("'of'", p);  }
+  function peg$f113() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f114(i) {    return [i];  }
+  function peg$f115(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f116(items) {    return flattenSet(here(), false, items);  }
+  function peg$f117(a, b) {
     return b === null
       ? { span: a.span, star: false, complement: false, include: [a], exclude: NONE }
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f117(p) {    return deeper(p);  }
-  function peg$f118(p, items) {
+  function peg$f118(p) {    return deeper(p);  }
+  function peg$f119(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f119(exclude) {    return { exclude };  }
-  function peg$f120(nested) {    return { nested };  }
-  function peg$f121(p, list) {
+  function peg$f120(exclude) {    return { exclude };  }
+  function peg$f121(nested) {    return { nested };  }
+  function peg$f122(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f122(i) {    return [i];  }
-  function peg$f123(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f124(p, perms) {
+  function peg$f123(i) {    return [i];  }
+  function peg$f124(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f125(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f125(user, role, type, mls) {
+  function peg$f126(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f126(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f127(p) {    expected("'alias'", p);  }
-  function peg$f128(p) {    expected("'roles'", p);  }
-  function peg$f129(p) {    expected("';'", p);  }
-  function peg$f130(p) {    expected("':'", p);  }
-  function peg$f131(p) {    expected(`'${LB}'`, p);  }
-  function peg$f132(p) {    expected(`'${RB}'`, p);  }
-  function peg$f133(p) {    expected("')'", p);  }
-  function peg$f134(p) {    expected("a name", p);  }
-  function peg$f135(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f136(name) {    return RESERVED.has(name);  }
-  function peg$f137(name) {    return { name, span: here() };  }
-  function peg$f138() {    return scanWord();  }
-  function peg$f139(p) {    expected("a number", p);  }
-  function peg$f140() {    return offset();  }
-  function peg$f141() {    skipBlanks();  }
+  function peg$f127(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f128(p) {    expected("'alias'", p);  }
+  function peg$f129(p) {    expected("'roles'", p);  }
+  function peg$f130(p) {    expected("';'", p);  }
+  function peg$f131(p) {    expected("':'", p);  }
+  function peg$f132(p) {    expected(`'${LB}'`, p);  }
+  function peg$f133(p) {    expected(`'${RB}'`, p);  }
+  function peg$f134(p) {    expected("')'", p);  }
+  function peg$f135(p) {    expected("a name", p);  }
+  function peg$f136(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f137(name) {    return RESERVED.has(name);  }
+  function peg$f138(name) {    return { name, span: here() };  }
+  function peg$f139() {    return scanWord();  }
+  function peg$f140(p) {    expected("a number", p);  }
+  function peg$f141() {    return offset();  }
+  function peg$f142() {    skipBlanks();  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -3659,7 +3660,7 @@ function peg$parse(input, options) {
     s2 = peg$parseOperand();
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
-      s4 = peg$parseConstraintOp();
+      s4 = peg$parseConstraintOpReq();
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
         s6 = peg$parseOperand();
@@ -4095,6 +4096,21 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseConstraintOpReq() {
+    let s0, s1;
+
+    s0 = peg$parseConstraintOp();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f96(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
@@ -4116,7 +4132,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f96();
+        s1 = peg$f97();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4150,7 +4166,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f97();
+            s0 = peg$f98();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4190,7 +4206,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f98();
+              s0 = peg$f99();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4230,7 +4246,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f99();
+                s0 = peg$f100();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4270,7 +4286,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f100();
+                  s0 = peg$f101();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4294,7 +4310,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f101();
+    s2 = peg$f102();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4321,7 +4337,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f102();
+      s1 = peg$f103();
     }
     s0 = s1;
 
@@ -4335,7 +4351,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f103();
+      s1 = peg$f104();
     }
     s0 = s1;
 
@@ -4486,7 +4502,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f104(s1);
+        s4 = peg$f105(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -4529,7 +4545,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f105(s1, s8);
+              s3 = peg$f106(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4546,7 +4562,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f106(s1, s4);
+          s4 = peg$f107(s1, s4);
           s3 = s4;
         }
       }
@@ -4588,7 +4604,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f107(s1, s3, s7, s9);
+            s9 = peg$f108(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4612,7 +4628,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f108(s1, s3, s7);
+            s0 = peg$f109(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4734,7 +4750,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f109(s1, s4, s6);
+            s0 = peg$f110(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4800,7 +4816,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f110(s1);
+      s1 = peg$f111(s1);
     }
     s0 = s1;
 
@@ -4844,7 +4860,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f111(s1);
+      s1 = peg$f112(s1);
       s0 = s1;
     }
 
@@ -4864,7 +4880,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f112();
+      s1 = peg$f113();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4882,7 +4898,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f113(s4);
+          s4 = peg$f114(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4890,7 +4906,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f114(s3);
+          s0 = peg$f115(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4904,7 +4920,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f115(s1);
+          s1 = peg$f116(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -4937,7 +4953,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f116(s1, s2);
+            s0 = peg$f117(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4963,7 +4979,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f117(s1);
+      s3 = peg$f118(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4996,7 +5012,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f118(s1, s5);
+          s0 = peg$f119(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5029,7 +5045,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f119(s3);
+        s0 = peg$f120(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5045,7 +5061,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f120(s1);
+          s1 = peg$f121(s1);
         }
         s0 = s1;
       }
@@ -5093,7 +5109,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f121(s1, s4);
+        s0 = peg$f122(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5107,7 +5123,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f122(s1);
+        s1 = peg$f123(s1);
       }
       s0 = s1;
     }
@@ -5170,7 +5186,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f123(s1, s2);
+      s0 = peg$f124(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5218,7 +5234,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f124(s1, s4);
+        s0 = peg$f125(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5287,7 +5303,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f125(s1, s5, s9, s10);
+              s0 = peg$f126(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5320,7 +5336,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f126(s1);
+      s1 = peg$f127(s1);
       s0 = s1;
     }
 
@@ -5515,7 +5531,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f127(s1);
+      s1 = peg$f128(s1);
       s0 = s1;
     }
 
@@ -5614,7 +5630,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f128(s1);
+      s1 = peg$f129(s1);
       s0 = s1;
     }
 
@@ -5681,7 +5697,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f129(s1);
+      s1 = peg$f130(s1);
       s0 = s1;
     }
 
@@ -5702,7 +5718,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f130(s1);
+      s1 = peg$f131(s1);
       s0 = s1;
     }
 
@@ -5723,7 +5739,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f131(s1);
+      s1 = peg$f132(s1);
       s0 = s1;
     }
 
@@ -5744,7 +5760,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f132(s1);
+      s1 = peg$f133(s1);
       s0 = s1;
     }
 
@@ -5765,7 +5781,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f133(s1);
+      s1 = peg$f134(s1);
       s0 = s1;
     }
 
@@ -5780,7 +5796,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f134(s1);
+      s1 = peg$f135(s1);
       s0 = s1;
     }
 
@@ -5795,7 +5811,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f135(s1);
+      s1 = peg$f136(s1);
       s0 = s1;
     }
 
@@ -5810,7 +5826,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f136(s1);
+      s2 = peg$f137(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5818,7 +5834,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f137(s1);
+        s0 = peg$f138(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5849,7 +5865,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f138();
+      s1 = peg$f139();
     }
     s0 = s1;
 
@@ -5991,7 +6007,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f139(s1);
+      s1 = peg$f140(s1);
       s0 = s1;
     }
 
@@ -6062,7 +6078,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f140();
+    s1 = peg$f141();
     s0 = s1;
 
     return s0;
@@ -6114,7 +6130,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f141();
+    s1 = peg$f142();
     s0 = s1;
 
     return s0;

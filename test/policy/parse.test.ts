@@ -257,6 +257,9 @@ describe("constraints", () => {
   it("rejects comparisons checkpolicy's grammar does not have", () => {
     expect(firstProblem("constrain xen p (u1 == t2);").message).toMatch(/u1 can only be compared with u2/);
     expect(firstProblem("constrain xen p (t1 dom t2);").message).toMatch(/'dom' only compares roles/);
+    expect(firstProblem("constrain xen p (t1 foo t2);").message).toBe(
+      "expected '==', '!=', 'dom', 'domby' or 'incomp' in constrain statement, found 'foo'",
+    );
   });
 });
 
