@@ -63,7 +63,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       ),
     );
   } else if (options.sections !== false) {
-    diagnostics.push(...checkSections(ast.statements, lines.span(text.length, text.length)));
+    for (const d of checkSections(ast.statements, lines.span(text.length, text.length))) diagnostics.push(d);
   }
   return { ast, diagnostics };
 }
@@ -187,6 +187,7 @@ function describeKind(s: Statement): string {
 export function checkSections(statements: readonly Statement[], endOfFile: Span): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const first: (Statement | undefined)[] = new Array(SECTIONS.length);
+  const reported = new Set<number>(); // one diagnostic per misplaced section, not per statement
   let latest = -1;
   for (const s of statements) {
     const section = sectionOf(s);
@@ -196,6 +197,8 @@ export function checkSections(statements: readonly Statement[], endOfFile: Span)
       latest = section;
       continue;
     }
+    if (reported.has(section)) continue;
+    reported.add(section);
     const later = first[latest]!;
     diagnostics.push(
       error(

@@ -574,6 +574,11 @@ describe("whole-file checks", () => {
     expect(d[0].notes?.[0].span).toMatchObject({ line: 9 });
   });
 
+  it("reports a misplaced section once, however many statements it has", () => {
+    const text = readFileSync(join(fixtures, "out-of-order.conf"), "utf8").replace("type b_t;", "type b_t;\n".repeat(200_000));
+    expect(problems(text, true)).toHaveLength(1);
+  });
+
   it("names every required section that is missing", () => {
     const d = problems("class xen\nsid xen\nclass xen { p }\ntype a_t;\n", true);
     expect(d.map((x) => x.message)).toEqual([
