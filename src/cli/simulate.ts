@@ -14,6 +14,7 @@ import type { CliContext } from "./main.js";
 
 interface SimulateOptions {
   strategy?: string;
+  until?: string;
   compare?: boolean;
   json?: boolean;
   dot?: string | boolean;
@@ -43,6 +44,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   const prepared = load(path);
   const scenario = prepared.scenario;
   const chosen = strategy ?? scenario.strategy ?? "upstream";
+  const until = untilOption(opts.until, scenario.steps.length);
   const tty = (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
   const progress = (text: string) => {
     if (tty) cli.io.stderr.write(`\r\x1b[K${text}`);
@@ -54,7 +56,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const results: RunResult[] = [];
     STRATEGIES.forEach((s, i) => {
       progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length})`);
-      results.push(runPrepared(prepared, { strategy: s, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length}) step ${d}/${n}`) } : {}) }));
+      results.push(runPrepared(prepared, { strategy: s, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length}) step ${d}/${n}`) } : {}) }));
     });
     progress("");
     primary = results.find((r) => r.strategy === chosen)!;
@@ -66,7 +68,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
       cli.io.stdout.write(pointers(path, chosen));
     }
   } else {
-    primary = runPrepared(prepared, { strategy: chosen, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
+    primary = runPrepared(prepared, { strategy: chosen, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
     progress("");
     if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
     else if (opts.dot === undefined || opts.dot === false) cli.io.stdout.write(renderTrace(primary, scenario));
@@ -93,6 +95,13 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   if (failures > 0) {
     throw new CliError(`xsm: ${failures} expectation(s) failed under strategy ${primary.strategy}\n`, 1, true);
   }
+}
+
+function untilOption(text: string | undefined, steps: number): { until?: number } {
+  if (text === undefined) return {};
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > steps) throw new CliError(`--until takes a step number from 1 to ${steps}, not '${text}'`, 2);
+  return { until: n };
 }
 
 function sbdfKeyOf(text: string): number | undefined {
@@ -122,6 +131,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--compare", "run every strategy and tabulate the outcomes")
     .option("--json", "print the run as one JSON document")
+    .option("--until <step>", "stop after this step (the state --dot and the trace end with)")
     .option("--dot [file]", "a Graphviz picture of the final state (to FILE, or stdout)")
     .action((path: string, opts: SimulateOptions) => runSimulate(cli, path, opts));
 }

@@ -60,7 +60,8 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
       out.push(e.ok ? `${pad}ok    expect ${e.what} ${e.expected}` : `${pad}FAIL  expect ${e.what}: expected ${e.expected}, got ${e.actual}`);
     }
   }
-  out.push("", "final state:");
+  const stopped = result.steps.length < scenario.steps.length;
+  out.push("", stopped ? `state after step ${result.steps.length} of ${scenario.steps.length}:` : "final state:");
   out.push(...renderDevices(result.state.devices).map((l) => `  ${l}`));
   out.push("", summaryLine(result.summary));
   return out.join("\n") + "\n";
@@ -178,7 +179,8 @@ export function renderDot(result: RunResult, scenario: Scenario, label: (sbdf: s
     if (dev.owner) edges.push(`${q(dev.owner)} -> ${q(dev.sbdf)} [label="owns", arrowhead=none];`);
     if (dev.physfn) edges.push(`${q(dev.physfn)} -> ${q(dev.sbdf)} [style=dashed, label="VF"];`);
   }
-  const out = [`digraph ${q(result.scenario)} {`, `  label=${q(`${result.scenario} (${result.strategy}), final state`)};`, "  node [fontname=monospace];"];
+  const when = result.steps.length < scenario.steps.length ? `after step ${result.steps.length}` : "final state";
+  const out = [`digraph ${q(result.scenario)} {`, `  label=${q(`${result.scenario} (${result.strategy}), ${when}`)};`, "  node [fontname=monospace];"];
   for (const [platform, nodes] of clusters) {
     out.push(`  subgraph ${q(`cluster_${platform}`)} {`, `    label=${q(platform)};`, ...nodes.map((n) => `    ${n}`), "  }");
   }

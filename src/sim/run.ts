@@ -124,6 +124,8 @@ export interface RunOptions {
   trackPartial?: boolean;
   /** Called every 1000 steps (long runs show progress on a terminal). */
   onProgress?: (done: number, total: number) => void;
+  /** Stop after this step (numbered from 1): the state mid-scenario, e.g. for --dot. */
+  until?: number;
 }
 
 /** Runs every step once, in order; never throws on what the scenario does. */
@@ -161,7 +163,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const seen = new Set<number>();
   const steps: StepResult[] = [];
 
-  s.steps.forEach((step, i) => {
+  const last = Math.min(opts.until ?? s.steps.length, s.steps.length);
+  s.steps.slice(0, last).forEach((step, i) => {
     const sbdf = "sbdf" in step ? sbdfs.text(step.sbdf) : null;
     const result = newStepResult(step, i, sbdf);
     current = result;
@@ -184,7 +187,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     }
     if (step.expect) result.expect = checkExpect(step.expect, result, (q) => registry.device(q));
     steps.push(result);
-    if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, s.steps.length);
+    if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, last);
   });
 
   const devices = registry.devices();

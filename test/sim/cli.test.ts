@@ -110,6 +110,18 @@ describe("xsm simulate", () => {
     expect(doc.strategies[0].steps[5].rc).toBe("-EBUSY");
   });
 
+  it("--until stops mid-scenario: Stewart's stale, broken records after the reported removal", async () => {
+    const r = await xsm("simulate", example("stewart-hot-unplug"), "--until", "7", "--dot");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('label="stewart-hot-unplug (upstream), after step 7";');
+    expect(r.stdout).toContain('"0000:03:00.0" [shape=ellipse, label="0000:03:00.0\\npf BROKEN (gone)\\nsvp_pci_t", color=red, fontcolor=red];');
+    const t = await xsm("simulate", example("stewart-hot-unplug"), "--until", "7");
+    expect(t.stdout).toMatch(/state after step 7 of 11:\n {2}0000:03:00.0 {2}pf {6}owner svp-hwdom {2}BROKEN {2}\(hardware gone\)/);
+    const bad = await xsm("simulate", example("stewart-hot-unplug"), "--until", "99");
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--until takes a step number from 1 to 11/);
+  });
+
   it("refuses --dot to stdout next to --json or --compare", async () => {
     const r = await xsm("simulate", example("nested-trust"), "--json", "--dot");
     expect(r.code).toBe(2);
