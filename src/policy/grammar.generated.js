@@ -54,7 +54,7 @@ STATEMENTS.set("platform", "platform");
 
 const COND_RULES = new Set(["allow", "auditallow", "dontaudit", "auditdeny", "type_transition", "type_change", "type_member"]);
 
-export const DESCRIBE = {
+const DESCRIBE = {
   class: "class declaration", sid: "sid statement", common: "common declaration",
   attribute: "attribute declaration", type: "type declaration", typealias: "typealias statement",
   typeattribute: "typeattribute statement", bool: "bool declaration", allow: "allow rule",
@@ -123,6 +123,7 @@ function exact(list) {
 // read-only input to the later stages, and freezing makes a stray push fail loudly.
 const NONE = Object.freeze([]);
 
+// Far deeper than any real policy nests, and well within the stack of the recursive rules.
 const MAX_DEPTH = 200;
 
 // policy_scan.l IDENTIFIER: {letter}({alnum}|[_\-])*([\.]?({alnum}|[_\-]))*; IS_WORD is the class after the letter.
@@ -584,10 +585,10 @@ function peg$parse(input, options) {
     return { kind: "devicetreecon", span: null, path, context };
   }
   function peg$f60() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f61(expr, open, then, other) {
+  function peg$f61(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f62() {    if (inCond) stop("conditionals cannot be nested", kwStart, kwStart + 2); inCond = true; return true;  }
+  function peg$f62() {    inCond = true; return true;  }
   function peg$f63(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
   function peg$f64(p, w) {
     const k = STATEMENTS.get(w);
@@ -2620,7 +2621,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseIfBody() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17, s18;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16;
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
@@ -2634,79 +2635,77 @@ function peg$parse(input, options) {
       s2 = peg$parseCondExpr();
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
-        s4 = peg$parsePos();
-        s5 = peg$parseOpenBrace();
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          s7 = peg$parseCondBlock();
-          if (s7 !== peg$FAILED) {
-            s8 = peg$parseCloseBrace();
-            if (s8 !== peg$FAILED) {
-              s9 = peg$currPos;
-              s10 = peg$parse_();
+        s4 = peg$parseOpenBrace();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$parseCondBlock();
+          if (s6 !== peg$FAILED) {
+            s7 = peg$parseCloseBrace();
+            if (s7 !== peg$FAILED) {
+              s8 = peg$currPos;
+              s9 = peg$parse_();
               if (input.substr(peg$currPos, 4) === peg$c13) {
-                s11 = peg$c13;
+                s10 = peg$c13;
                 peg$currPos += 4;
               } else {
-                s11 = peg$FAILED;
+                s10 = peg$FAILED;
                 if (peg$silentFails === 0) { peg$fail(peg$e14); }
               }
-              if (s11 === peg$FAILED) {
+              if (s10 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c14) {
-                  s11 = peg$c14;
+                  s10 = peg$c14;
                   peg$currPos += 4;
                 } else {
-                  s11 = peg$FAILED;
+                  s10 = peg$FAILED;
                   if (peg$silentFails === 0) { peg$fail(peg$e15); }
                 }
               }
-              if (s11 !== peg$FAILED) {
-                s12 = peg$currPos;
+              if (s10 !== peg$FAILED) {
+                s11 = peg$currPos;
                 peg$silentFails++;
-                s13 = peg$parseIdChar();
+                s12 = peg$parseIdChar();
                 peg$silentFails--;
-                if (s13 === peg$FAILED) {
-                  s12 = undefined;
+                if (s12 === peg$FAILED) {
+                  s11 = undefined;
                 } else {
-                  peg$currPos = s12;
-                  s12 = peg$FAILED;
+                  peg$currPos = s11;
+                  s11 = peg$FAILED;
                 }
-                if (s12 !== peg$FAILED) {
-                  s13 = peg$parse_();
-                  s14 = peg$parsePos();
-                  s15 = peg$parseOpenBrace();
-                  if (s15 !== peg$FAILED) {
-                    s16 = peg$parse_();
-                    s17 = peg$parseCondBlock();
-                    if (s17 !== peg$FAILED) {
-                      s18 = peg$parseCloseBrace();
-                      if (s18 !== peg$FAILED) {
-                        s9 = s17;
+                if (s11 !== peg$FAILED) {
+                  s12 = peg$parse_();
+                  s13 = peg$parseOpenBrace();
+                  if (s13 !== peg$FAILED) {
+                    s14 = peg$parse_();
+                    s15 = peg$parseCondBlock();
+                    if (s15 !== peg$FAILED) {
+                      s16 = peg$parseCloseBrace();
+                      if (s16 !== peg$FAILED) {
+                        s8 = s15;
                       } else {
-                        peg$currPos = s9;
-                        s9 = peg$FAILED;
+                        peg$currPos = s8;
+                        s8 = peg$FAILED;
                       }
                     } else {
-                      peg$currPos = s9;
-                      s9 = peg$FAILED;
+                      peg$currPos = s8;
+                      s8 = peg$FAILED;
                     }
                   } else {
-                    peg$currPos = s9;
-                    s9 = peg$FAILED;
+                    peg$currPos = s8;
+                    s8 = peg$FAILED;
                   }
                 } else {
-                  peg$currPos = s9;
-                  s9 = peg$FAILED;
+                  peg$currPos = s8;
+                  s8 = peg$FAILED;
                 }
               } else {
-                peg$currPos = s9;
-                s9 = peg$FAILED;
+                peg$currPos = s8;
+                s8 = peg$FAILED;
               }
-              if (s9 === peg$FAILED) {
-                s9 = null;
+              if (s8 === peg$FAILED) {
+                s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f61(s2, s4, s7, s9);
+              s0 = peg$f61(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
