@@ -182,9 +182,16 @@ export class AvList {
 
 /** A set of avtab keys (open addressing, like AvTab without the masks): counts distinct entries. */
 export class KeySet {
-  private keys = new Float64Array(MIN_CAPACITY).fill(EMPTY);
-  private shift = 32 - Math.log2(MIN_CAPACITY);
+  private keys: Float64Array;
+  private shift: number;
   size = 0;
+
+  constructor(expected = 0) {
+    let cap = MIN_CAPACITY;
+    while (cap < expected * 2) cap *= 2;
+    this.keys = new Float64Array(cap).fill(EMPTY);
+    this.shift = 32 - Math.log2(cap);
+  }
 
   add(key: number): void {
     if ((this.size + 1) * 2 > this.keys.length) this.grow();

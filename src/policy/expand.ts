@@ -72,7 +72,7 @@ class Expander {
   readonly nc: number;
   readonly base: AvTab;
   readonly condLists: AvList[];
-  private readonly countKeys: [KeySet, KeySet, KeySet] = [new KeySet(), new KeySet(), new KeySet()];
+  private readonly countKeys: [KeySet, KeySet, KeySet];
   private readonly scopes: number;
 
   constructor(
@@ -82,6 +82,8 @@ class Expander {
     this.nt = sym.types.length;
     this.nc = Math.max(1, sym.classes.length);
     this.base = new AvTab(this.nt, this.nc, resolved.avRules.length * 2);
+    const n = resolved.avRules.length;
+    this.countKeys = [new KeySet(n * 2), new KeySet(n / 8), new KeySet(n / 8)];
     this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList());
     this.scopes = 1 + sym.conds.length * 2;
   }

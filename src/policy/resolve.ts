@@ -312,6 +312,14 @@ class Resolver {
 
   /** A type set (libsepol set_types): types, attributes, aliases, `*`, `~`, `-x`, and `self` when allowed. */
   typeSet(set: NameSet, allowSelf: boolean): TypeSet {
+    // Most sets are one plain name: share the empty lists (a large policy has 100k rules)
+    if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
+      const name = set.include[0]!.name;
+      const t = this.sym.typeIds.get(name);
+      if (t !== undefined) return { types: [t], attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false };
+      const a = this.sym.attrIds.get(name);
+      if (a !== undefined) return { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false };
+    }
     const ts: TypeSet = { types: [], attrs: [], negTypes: [], negAttrs: [], star: set.star, complement: set.complement, self: false };
     for (const id of set.include) this.addToTypeSet(ts, id, false, allowSelf);
     for (const id of set.exclude) this.addToTypeSet(ts, id, true, allowSelf);
@@ -494,9 +502,10 @@ class Resolver {
     const negated = program[program.length - 1] === CondOp.Not;
     if (negated) program.pop();
     const node = this.condNode(Int32Array.from(program), [...bools], c);
-    const place = (branch: boolean): CondPlace => ({ node, branch: branch !== negated });
-    for (const r of c.then) r.kind === "avrule" ? this.avRule(r, place(true)) : this.typeRule(r, place(true));
-    for (const r of c.else) r.kind === "avrule" ? this.avRule(r, place(false)) : this.typeRule(r, place(false));
+    const then: CondPlace = { node, branch: !negated };
+    const otherwise: CondPlace = { node, branch: negated };
+    for (const r of c.then) r.kind === "avrule" ? this.avRule(r, then) : this.typeRule(r, then);
+    for (const r of c.else) r.kind === "avrule" ? this.avRule(r, otherwise) : this.typeRule(r, otherwise);
   }
 
   /** cond_node_search / cond_expr_equal: an existing node over the same set of booleans whose
@@ -687,6 +696,9 @@ class Resolver {
   }
 }
 
+/** The shared empty list of the one-name type sets; never written. */
+const NONE: number[] = Object.freeze([]) as unknown as number[];
+
 const BINARY_OPS = { and: CondOp.And, or: CondOp.Or, xor: CondOp.Xor, eq: CondOp.Eq, neq: CondOp.Neq } as const;
 
 /** Evaluates a conditional's postfix program (libsepol cond_evaluate_expr). */
@@ -751,7 +763,8 @@ let generation = 0;
 /** libsepol type_set_expand with alwaysexpand: the sorted type ids a set covers. */
 export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
   const simple = !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
-  if (simple && ts.attrs.length === 0 && ts.types.length <= 1) return Int32Array.from(ts.types);
+  if (simple && ts.attrs.length === 0 && ts.types.length === 1) return singleton(sym, ts.types[0]!);
+  if (simple && ts.attrs.length === 0 && ts.types.length === 0) return EMPTY_TYPES;
   // shared, never written: an attribute's member list is already sorted
   if (simple && ts.types.length === 0 && ts.attrs.length === 1) return sym.attrs[ts.attrs[0]!]!.members;
   const n = sym.types.length;
@@ -776,6 +789,16 @@ export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
     return Int32Array.from(comp);
   }
   return Int32Array.from(out).sort();
+}
+
+const EMPTY_TYPES = new Int32Array(0);
+const singletons = new WeakMap<Symbols, Int32Array[]>();
+
+/** The one-type set {t}, one shared array per type (read-only, like attribute member lists). */
+function singleton(sym: Symbols, t: number): Int32Array {
+  let cache = singletons.get(sym);
+  if (!cache) singletons.set(sym, (cache = []));
+  return (cache[t] ??= Int32Array.of(t));
 }
 
 function markType(t: number, gen: number, out: number[]): void {
