@@ -14,11 +14,12 @@ import { assertAgree } from "../lib/agree.js";
 import { isMissing, loadCompiler, loadXsm } from "../lib/ours.js";
 import { fmtNs, fmtRatio, type SectionResult, target } from "../lib/report.js";
 import { modelAllows, type SvpPolicy, svpPolicy } from "../gen/svp-policy.js";
-import { prng } from "../gen/questions.js";
+import { prng, sampleQuestions } from "../gen/questions.js";
 import { cedarPeer } from "../peers/cedar.js";
 import { casbinPeer } from "../peers/casbin.js";
 import type { Peer, Question } from "../peers/question.js";
 import type { Domain, Rc, XsmModule } from "../../src/xsm/types.js";
+import type { CompiledPolicy } from "../../src/policy/types.js";
 
 const HOOK_PERMS = ["plug", "unplug", "setup"] as const;
 const SAMPLE = 1024;
@@ -55,6 +56,10 @@ function hookCalls(p: SvpPolicy, seed: number): HookCall[] {
   const out: HookCall[] = [];
   for (let i = 0; out.length < SAMPLE; i++) out.push(granted[i % granted.length]!, denied[i % denied.length]!);
   return out;
+}
+
+function teAllows(policy: CompiledPolicy) {
+  return (q: Question) => policy.allows(q.stype, q.ttype, q.tclass, q.perm);
 }
 
 function callHook(x: XsmModule, c: HookCall): Rc {
@@ -101,7 +106,13 @@ export async function avcSection(budget: Budget, quick: boolean): Promise<Sectio
       engines.push({ name: "flask hook", decide: (q) => callHook(xsm!, byQuestion.get(`${q.stype} ${q.ttype} ${q.perm}`)!) === 0 });
     }
     const checked = quick ? questions.slice(0, 128) : questions;
-    assertAgree(`hook questions at ${p.types.size} types`, checked, (q) => modelAllows(p, q.stype, q.ttype, q.tclass, q.perm), engines);
+    const rules = (q: Question) => modelAllows(p, q.stype, q.ttype, q.tclass, q.perm);
+    assertAgree(`hook questions at ${p.types.size} types`, checked, rules, engines);
+    // The hooks ask class resource only; the translations also cover the other classes and `self`
+    // rules, so the peers (and our TE decision) answer a general sample too.
+    const general = sampleQuestions(p, quick ? 64 : 256, 7);
+    const te = isMissing(compilePolicy) ? [] : [{ name: "policy.allows", decide: teAllows(compilePolicy(p.text)) }];
+    assertAgree(`general questions at ${p.types.size} types`, general, rules, [peers[0]!, peers[2]!, ...te]);
 
     const tag = `${p.types.size} types`;
     const figures: Record<string, number | undefined> = {};
@@ -131,9 +142,12 @@ export async function avcSection(budget: Budget, quick: boolean): Promise<Sectio
       hookMixedNs: figures.hookMixed,
       peersNs: Object.fromEntries(peers.map((peer) => [peer.name, figures[peer.name]])),
       translations: Object.fromEntries(peers.map((peer) => [peer.name, peer.translation])),
-      questionsChecked: checked.length,
+      questionsChecked: checked.length + general.length,
     };
-    notes.push(`${tag}: ${peers.map((peer) => `${peer.name}: ${peer.translation}`).filter((_, i) => i !== 1).join("; ")}; ${checked.length} questions agreed.`);
+    notes.push(
+      `${tag}: ${peers.map((peer) => `${peer.name}: ${peer.translation}`).filter((_, i) => i !== 1).join("; ")}; ` +
+        `${checked.length} hook questions and ${general.length} questions on every class agreed.`,
+    );
   }
   if (oursMissing) notes.push(`ours: ${oursMissing}`);
   notes.push(

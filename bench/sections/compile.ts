@@ -2,7 +2,7 @@
 // ours (a fresh child process per file, warm, median) beside `checkpolicy -t Xen -c 30 FILE -o /dev/null` (a fresh
 // process per run, as a user runs it, median), plus the memory of one compile in a fresh child.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Budget, commandMs, have, median } from "../lib/measure.js";
@@ -125,6 +125,7 @@ export async function compileSection(budget: Budget, quick: boolean): Promise<Se
       error,
     };
   }
+  rmSync(dir, { recursive: true, force: true });
   if (isMissing(compilePolicy)) notes.push(`ours: ${compilePolicy.missing}`);
   if (!checkpolicy) notes.push("checkpolicy is not installed: its column is n/a (apt-get install checkpolicy)");
   notes.push(
