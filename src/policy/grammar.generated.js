@@ -600,26 +600,29 @@ function peg$parse(input, options) {
   function peg$f66(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
   function peg$f67(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
   function peg$f68(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f69(arg) {    return { op: "not", arg, span: here() };  }
-  function peg$f70(head, op, arg) {    return [op, arg];  }
-  function peg$f71(head, tail) {
+  function peg$f69(p) {    return deeper(p);  }
+  function peg$f70(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f71(head, op, arg) {    return [op, arg];  }
+  function peg$f72(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f72(arg) {    return { op: "not", arg, span: here() };  }
   function peg$f73(p) {    return deeper(p);  }
-  function peg$f74(p, e) {    depth--; return e;  }
-  function peg$f75(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f76(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f77() {    return "eq";  }
-  function peg$f78() {    return "neq";  }
+  function peg$f74(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f75(p) {    return deeper(p);  }
+  function peg$f76(p, e) {    depth--; return e;  }
+  function peg$f77(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f78(p) {    expected("a boolean name, '!' or '('", p);  }
   function peg$f79() {    return "eq";  }
-  function peg$f80(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f81(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f82(arg) {    return { op: "not", arg, span: here() };  }
-  function peg$f83(p) {    return deeper(p);  }
-  function peg$f84(p, e) {    depth--; return e;  }
-  function peg$f85(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f86(p, left, cmp, right) {
+  function peg$f80() {    return "neq";  }
+  function peg$f81() {    return "eq";  }
+  function peg$f82(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f83(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f84(p) {    return deeper(p);  }
+  function peg$f85(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f86(p) {    return deeper(p);  }
+  function peg$f87(p, e) {    depth--; return e;  }
+  function peg$f88(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f89(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -629,95 +632,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f87() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f88() {    return "1";  }
-  function peg$f89() {    return "2";  }
-  function peg$f90(side) {    return "r";  }
-  function peg$f91(side) {    return "t";  }
-  function peg$f92(side, what, names) {
+  function peg$f90() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f91() {    return "1";  }
+  function peg$f92() {    return "2";  }
+  function peg$f93(side) {    return "r";  }
+  function peg$f94(side) {    return "t";  }
+  function peg$f95(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f93(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f94(p) {
+  function peg$f96(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f97(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f95(op) {    return op.toLowerCase();  }
-  function peg$f96(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f97() {    return "!=";  }
-  function peg$f98() {    return "==";  }
-  function peg$f99() {    return "domby";  }
-  function peg$f100() {    return "dom";  }
-  function peg$f101() {    return "incomp";  }
-  function peg$f102() {    return word.toLowerCase() === "dominance";  }
-  function peg$f103() {
+  function peg$f98(op) {    return op.toLowerCase();  }
+  function peg$f99(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f100() {    return "!=";  }
+  function peg$f101() {    return "==";  }
+  function peg$f102() {    return "domby";  }
+  function peg$f103() {    return "dom";  }
+  function peg$f104() {    return "incomp";  }
+  function peg$f105() {    return word.toLowerCase() === "dominance";  }
+  function peg$f106() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f104() {
+  function peg$f107() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f105(name) {    return { level: "supervisor" };  }
-  function peg$f106(name, parent) {    return { level: "guest", parent };  }
-  function peg$f107(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f108(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f109(name, level, members) {
+  function peg$f108(p) {    return deeper(p);  }
+  function peg$f109(p) {    depth--;  }
+  function peg$f110(name) {    return { level: "supervisor" };  }
+  function peg$f111(name, parent) {    return { level: "guest", parent };  }
+  function peg$f112(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f113(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f114(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f110(kind, type, devices) {
+  function peg$f115(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f111(text) {    return { text, span: here() };  }
-  function peg$f112(p) {    expected("'of'", p);  }
-  function peg$f113() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f114(i) {    return [i];  }
-  function peg$f115(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f116(items) {    return flattenSet(here(), false, items);  }
-  function peg$f117(a, b) {
+  function peg$f116(text) {    return { text, span: here() };  }
+  function peg$f117(p) {    expected("'of'", p);  }
+  function peg$f118() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f119(i) {    return [i];  }
+  function peg$f120(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f121(items) {    return flattenSet(here(), false, items);  }
+  function peg$f122(a, b) {
     return b === null
       ? { span: a.span, star: false, complement: false, include: [a], exclude: NONE }
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f118(p) {    return deeper(p);  }
-  function peg$f119(p, items) {
+  function peg$f123(p) {    return deeper(p);  }
+  function peg$f124(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f120(exclude) {    return { exclude };  }
-  function peg$f121(nested) {    return { nested };  }
-  function peg$f122(p, list) {
+  function peg$f125(exclude) {    return { exclude };  }
+  function peg$f126(nested) {    return { nested };  }
+  function peg$f127(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f123(i) {    return [i];  }
-  function peg$f124(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f125(p, perms) {
+  function peg$f128(i) {    return [i];  }
+  function peg$f129(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f130(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f126(user, role, type, mls) {
+  function peg$f131(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f127(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f128(p) {    expected("'alias'", p);  }
-  function peg$f129(p) {    expected("'roles'", p);  }
-  function peg$f130(p) {    expected("';'", p);  }
-  function peg$f131(p) {    expected("':'", p);  }
-  function peg$f132(p) {    expected(`'${LB}'`, p);  }
-  function peg$f133(p) {    expected(`'${RB}'`, p);  }
-  function peg$f134(p) {    expected("')'", p);  }
-  function peg$f135(p) {    expected("a name", p);  }
-  function peg$f136(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f137(name) {    return RESERVED.has(name);  }
-  function peg$f138(name) {    return { name, span: here() };  }
-  function peg$f139() {    return scanWord();  }
-  function peg$f140(p) {    expected("a number", p);  }
-  function peg$f141() {    return offset();  }
-  function peg$f142() {    skipBlanks();  }
+  function peg$f132(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f133(p) {    expected("'alias'", p);  }
+  function peg$f134(p) {    expected("'roles'", p);  }
+  function peg$f135(p) {    expected("';'", p);  }
+  function peg$f136(p) {    expected("':'", p);  }
+  function peg$f137(p) {    expected(`'${LB}'`, p);  }
+  function peg$f138(p) {    expected(`'${RB}'`, p);  }
+  function peg$f139(p) {    expected("')'", p);  }
+  function peg$f140(p) {    expected("a name", p);  }
+  function peg$f141(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f142(name) {    return RESERVED.has(name);  }
+  function peg$f143(name) {    return { name, span: here() };  }
+  function peg$f144() {    return scanWord();  }
+  function peg$f145(p) {    expected("a number", p);  }
+  function peg$f146() {    return offset();  }
+  function peg$f147() {    skipBlanks();  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -2967,16 +2972,29 @@ function peg$parse(input, options) {
   }
 
   function peg$parseCondNot() {
-    let s0, s1, s2, s3;
+    let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
-    s1 = peg$parseNotOp();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$parseCondNot();
+    s1 = peg$parsePos();
+    s2 = peg$parseNotOp();
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s3 = peg$f69(s1);
+      if (s3) {
+        s3 = undefined;
+      } else {
+        s3 = peg$FAILED;
+      }
       if (s3 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f69(s3);
+        s4 = peg$parse_();
+        s5 = peg$parseCondNot();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f70(s1, s5);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3007,7 +3025,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f70(s1, s5, s7);
+          s3 = peg$f71(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3026,7 +3044,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f70(s1, s5, s7);
+            s3 = peg$f71(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3037,7 +3055,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f71(s1, s2);
+      s0 = peg$f72(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3047,16 +3065,29 @@ function peg$parse(input, options) {
   }
 
   function peg$parseCondEqOperand() {
-    let s0, s1, s2, s3;
+    let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
-    s1 = peg$parseNotOp();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$parseCondNot();
+    s1 = peg$parsePos();
+    s2 = peg$parseNotOp();
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s3 = peg$f73(s1);
+      if (s3) {
+        s3 = undefined;
+      } else {
+        s3 = peg$FAILED;
+      }
       if (s3 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f72(s3);
+        s4 = peg$parse_();
+        s5 = peg$parseCondNot();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f74(s1, s5);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3086,7 +3117,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f73(s1);
+      s3 = peg$f75(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3100,7 +3131,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f74(s1, s5);
+            s0 = peg$f76(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3122,14 +3153,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f75(s1);
+        s1 = peg$f77(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f76(s1);
+        s1 = peg$f78(s1);
         s0 = s1;
       }
     }
@@ -3399,7 +3430,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f77();
+      s1 = peg$f79();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -3413,7 +3444,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f78();
+        s1 = peg$f80();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -3447,7 +3478,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f79();
+            s0 = peg$f81();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3505,7 +3536,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f80(s1, s2);
+      s0 = peg$f82(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3557,7 +3588,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f81(s1, s2);
+      s0 = peg$f83(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3567,16 +3598,29 @@ function peg$parse(input, options) {
   }
 
   function peg$parseConstraintNot() {
-    let s0, s1, s2, s3;
+    let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
-    s1 = peg$parseNotOp();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$parseConstraintNot();
+    s1 = peg$parsePos();
+    s2 = peg$parseNotOp();
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s3 = peg$f84(s1);
+      if (s3) {
+        s3 = undefined;
+      } else {
+        s3 = peg$FAILED;
+      }
       if (s3 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f82(s3);
+        s4 = peg$parse_();
+        s5 = peg$parseConstraintNot();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f85(s1, s5);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3606,7 +3650,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f83(s1);
+      s3 = peg$f86(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3620,7 +3664,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f84(s1, s5);
+            s0 = peg$f87(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3643,7 +3687,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f85(s1);
+        s1 = peg$f88(s1);
         s0 = s1;
       }
     }
@@ -3668,7 +3712,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f86(s1, s2, s4, s6);
+          s0 = peg$f89(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3712,7 +3756,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f87();
+          s0 = peg$f90();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3753,7 +3797,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f88();
+            s1 = peg$f91();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3793,7 +3837,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f89();
+              s1 = peg$f92();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3835,7 +3879,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f90(s1);
+              s3 = peg$f93(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3875,7 +3919,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f91(s1);
+                s3 = peg$f94(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -3890,7 +3934,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f92(s1, s3, s5);
+              s0 = peg$f95(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3937,7 +3981,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f93(s4);
+                s0 = peg$f96(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -3962,7 +4006,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f94(s1);
+                  s0 = peg$f97(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4033,7 +4077,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f95(s1);
+        s0 = peg$f98(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4103,7 +4147,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f96(s1);
+      s1 = peg$f99(s1);
       s0 = s1;
     }
 
@@ -4131,7 +4175,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f97();
+        s1 = peg$f100();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4165,7 +4209,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f98();
+            s0 = peg$f101();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4205,7 +4249,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f99();
+              s0 = peg$f102();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4245,7 +4289,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f100();
+                s0 = peg$f103();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4285,7 +4329,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f101();
+                  s0 = peg$f104();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4309,7 +4353,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f102();
+    s2 = peg$f105();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4336,7 +4380,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f103();
+      s1 = peg$f106();
     }
     s0 = s1;
 
@@ -4350,7 +4394,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f104();
+      s1 = peg$f107();
     }
     s0 = s1;
 
@@ -4404,51 +4448,64 @@ function peg$parse(input, options) {
   }
 
   function peg$parseSkipBraces() {
-    let s0, s1, s2, s3;
+    let s0, s1, s2, s3, s4, s5;
 
     s0 = peg$currPos;
+    s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s1 = peg$c49;
+      s2 = peg$c49;
       peg$currPos++;
     } else {
-      s1 = peg$FAILED;
+      s2 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
-    if (s1 !== peg$FAILED) {
-      s2 = [];
-      s3 = input.charAt(peg$currPos);
-      if (peg$r6.test(s3)) {
-        peg$currPos++;
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s3 = peg$f108(s1);
+      if (s3) {
+        s3 = undefined;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e56); }
       }
-      if (s3 === peg$FAILED) {
-        s3 = peg$parseComment();
-        if (s3 === peg$FAILED) {
-          s3 = peg$parseSkipBraces();
-        }
-      }
-      while (s3 !== peg$FAILED) {
-        s2.push(s3);
-        s3 = input.charAt(peg$currPos);
-        if (peg$r6.test(s3)) {
+      if (s3 !== peg$FAILED) {
+        s4 = [];
+        s5 = input.charAt(peg$currPos);
+        if (peg$r6.test(s5)) {
           peg$currPos++;
         } else {
-          s3 = peg$FAILED;
+          s5 = peg$FAILED;
           if (peg$silentFails === 0) { peg$fail(peg$e56); }
         }
-        if (s3 === peg$FAILED) {
-          s3 = peg$parseComment();
-          if (s3 === peg$FAILED) {
-            s3 = peg$parseSkipBraces();
+        if (s5 === peg$FAILED) {
+          s5 = peg$parseComment();
+          if (s5 === peg$FAILED) {
+            s5 = peg$parseSkipBraces();
           }
         }
-      }
-      s3 = peg$parseCloseBrace();
-      if (s3 !== peg$FAILED) {
-        s1 = [s1, s2, s3];
-        s0 = s1;
+        while (s5 !== peg$FAILED) {
+          s4.push(s5);
+          s5 = input.charAt(peg$currPos);
+          if (peg$r6.test(s5)) {
+            peg$currPos++;
+          } else {
+            s5 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+          }
+          if (s5 === peg$FAILED) {
+            s5 = peg$parseComment();
+            if (s5 === peg$FAILED) {
+              s5 = peg$parseSkipBraces();
+            }
+          }
+        }
+        s5 = peg$parseCloseBrace();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f109(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4501,7 +4558,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f105(s1);
+        s4 = peg$f110(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -4544,7 +4601,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f106(s1, s8);
+              s3 = peg$f111(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4561,7 +4618,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f107(s1, s4);
+          s4 = peg$f112(s1, s4);
           s3 = s4;
         }
       }
@@ -4603,7 +4660,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f108(s1, s3, s7, s9);
+            s9 = peg$f113(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4627,7 +4684,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f109(s1, s3, s7);
+            s0 = peg$f114(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4749,7 +4806,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f110(s1, s4, s6);
+            s0 = peg$f115(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4815,7 +4872,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f111(s1);
+      s1 = peg$f116(s1);
     }
     s0 = s1;
 
@@ -4859,7 +4916,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f112(s1);
+      s1 = peg$f117(s1);
       s0 = s1;
     }
 
@@ -4879,7 +4936,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f113();
+      s1 = peg$f118();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4897,7 +4954,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f114(s4);
+          s4 = peg$f119(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4905,7 +4962,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f115(s3);
+          s0 = peg$f120(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4919,7 +4976,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f116(s1);
+          s1 = peg$f121(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -4952,7 +5009,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f117(s1, s2);
+            s0 = peg$f122(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4978,7 +5035,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f118(s1);
+      s3 = peg$f123(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5011,7 +5068,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f119(s1, s5);
+          s0 = peg$f124(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5044,7 +5101,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f120(s3);
+        s0 = peg$f125(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5060,7 +5117,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f121(s1);
+          s1 = peg$f126(s1);
         }
         s0 = s1;
       }
@@ -5108,7 +5165,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f122(s1, s4);
+        s0 = peg$f127(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5122,7 +5179,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f123(s1);
+        s1 = peg$f128(s1);
       }
       s0 = s1;
     }
@@ -5185,7 +5242,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f124(s1, s2);
+      s0 = peg$f129(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5233,7 +5290,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f125(s1, s4);
+        s0 = peg$f130(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5302,7 +5359,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f126(s1, s5, s9, s10);
+              s0 = peg$f131(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5335,7 +5392,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f127(s1);
+      s1 = peg$f132(s1);
       s0 = s1;
     }
 
@@ -5530,7 +5587,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f128(s1);
+      s1 = peg$f133(s1);
       s0 = s1;
     }
 
@@ -5629,7 +5686,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f129(s1);
+      s1 = peg$f134(s1);
       s0 = s1;
     }
 
@@ -5696,7 +5753,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f130(s1);
+      s1 = peg$f135(s1);
       s0 = s1;
     }
 
@@ -5717,7 +5774,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f131(s1);
+      s1 = peg$f136(s1);
       s0 = s1;
     }
 
@@ -5738,7 +5795,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f132(s1);
+      s1 = peg$f137(s1);
       s0 = s1;
     }
 
@@ -5759,7 +5816,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f133(s1);
+      s1 = peg$f138(s1);
       s0 = s1;
     }
 
@@ -5780,7 +5837,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f134(s1);
+      s1 = peg$f139(s1);
       s0 = s1;
     }
 
@@ -5795,7 +5852,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f135(s1);
+      s1 = peg$f140(s1);
       s0 = s1;
     }
 
@@ -5810,7 +5867,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f136(s1);
+      s1 = peg$f141(s1);
       s0 = s1;
     }
 
@@ -5825,7 +5882,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f137(s1);
+      s2 = peg$f142(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5833,7 +5890,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f138(s1);
+        s0 = peg$f143(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5864,7 +5921,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f139();
+      s1 = peg$f144();
     }
     s0 = s1;
 
@@ -6006,7 +6063,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f145(s1);
       s0 = s1;
     }
 
@@ -6077,7 +6134,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f141();
+    s1 = peg$f146();
     s0 = s1;
 
     return s0;
@@ -6129,7 +6186,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f142();
+    s1 = peg$f147();
     s0 = s1;
 
     return s0;

@@ -538,6 +538,9 @@ describe("syntax errors", () => {
     expect(firstProblem(deep).message).toMatch(/nesting deeper than \d+ levels/);
     const sets = `allow ${"{ ".repeat(5000)}a${" }".repeat(5000)} b:c d;`;
     expect(firstProblem(sets).message).toMatch(/nesting deeper than/);
+    expect(firstProblem(`if (${"!".repeat(1_000_000)}b) { }`).message).toMatch(/nesting deeper than/);
+    expect(firstProblem(`constrain c p (${"not ".repeat(100_000)}u1 == u2);`).message).toMatch(/nesting deeper than/);
+    expect(firstProblem(`dominance ${"{".repeat(100_000)}`).message).toMatch(/nesting deeper than/);
   });
 
   it("skips a byte order mark", () => {
