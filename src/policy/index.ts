@@ -1,7 +1,7 @@
-// The compiler: one ordered list of stages (parse -> platforms -> resolve -> expand -> check, then
-// compile builds the CompiledPolicy), each a small function that reads what earlier stages
-// left in the context and returns diagnostics (OPA's ast/compile.go shape). The first stage that
-// reports an error ends the run; compilePolicy throws one PolicyError carrying every diagnostic.
+// The compiler: one ordered list of stages, parse -> platforms -> resolve -> expand -> check ->
+// compile, each a small function that reads what earlier stages left in the context and returns
+// diagnostics (OPA's ast/compile.go shape). A gate stage that reports an error ends the run;
+// compilePolicy throws one PolicyError carrying every diagnostic.
 import type { PolicyAst } from "./ast.js";
 import { check } from "./check.js";
 import { compile } from "./compile.js";
@@ -20,6 +20,9 @@ export interface CompileContext {
   symbols?: Symbols;
   rules?: ResolvedRules;
   expanded?: Expanded;
+  /** Warnings of the stages so far, handed to the compiled policy. */
+  warnings: Diagnostic[];
+  policy?: CompiledPolicy;
 }
 
 export interface Stage {
@@ -74,12 +77,21 @@ export const stages: readonly Stage[] = [
     gate: true,
     run: (ctx) => check(ctx.symbols!, ctx.expanded!),
   },
+  {
+    name: "compile",
+    gate: true,
+    run(ctx) {
+      ctx.policy = compile(ctx.symbols!, ctx.expanded!, ctx.text, ctx.warnings);
+      return [];
+    },
+  },
 ];
 
 /** Runs the stages; returns the symbols and expanded rules, or every diagnostic on failure. */
+/** Runs the stages in order; stops after a gate stage that reported an error. */
 export function runStages(text: string, file: string): { ctx: CompileContext; diagnostics: Diagnostic[]; ok: boolean } {
-  const ctx: CompileContext = { text, file };
-  const diagnostics: Diagnostic[] = [];
+  const ctx: CompileContext = { text, file, warnings: [] };
+  const diagnostics: Diagnostic[] = ctx.warnings;
   for (const stage of stages) {
     diagnostics.push(...stage.run(ctx));
     if (stage.gate && hasErrors(diagnostics)) return { ctx, diagnostics, ok: false };
@@ -91,7 +103,7 @@ export function runStages(text: string, file: string): { ctx: CompileContext; di
 export function compilePolicy(text: string, options: CompileOptions = {}): CompiledPolicy {
   const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>");
   if (!ok) throw new PolicyError(diagnostics);
-  return compile(ctx.symbols!, ctx.expanded!, text, diagnostics);
+  return ctx.policy!;
 }
 
 export { PolicyError } from "./diagnostics.js";
