@@ -125,6 +125,7 @@ const NONE = Object.freeze([]);
 
 // Far deeper than any real policy nests, and well within the stack of the recursive rules.
 const MAX_DEPTH = 200;
+const MAX_OPERATORS = 1000;
 
 // policy_scan.l IDENTIFIER: {letter}({alnum}|[_\-])*([\.]?({alnum}|[_\-]))*; IS_WORD is the class after the letter.
 const IS_WORD = new Uint8Array(128);
@@ -6201,6 +6202,7 @@ function peg$parse(input, options) {
   let kwStart = 0;      // where that keyword starts
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
+  let operators = 0;    // binary operators in the current statement
   const names = new Map();
 
   // The two hottest tokens, identifiers and blanks, are scanned by hand: written as peggy
@@ -6252,11 +6254,13 @@ function peg$parse(input, options) {
     return Number(v);
   }
   function enter(k, w, p) {
-    kw = k; word = w; kwStart = p;
+    kw = k; word = w; kwStart = p; operators = 0;
     ctx.kw = k; ctx.word = w; ctx.start = p; ctx.done = false;
     return true;
   }
   function bin(op, left, right) {
+    // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
+    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression`, left.span.offset, right.span.offset + right.span.length);
     return { op, left, right, span: span(left.span.offset, right.span.offset + right.span.length) };
   }
 

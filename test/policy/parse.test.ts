@@ -541,6 +541,7 @@ describe("syntax errors", () => {
     expect(firstProblem(`if (${"!".repeat(1_000_000)}b) { }`).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`constrain c p (${"not ".repeat(100_000)}u1 == u2);`).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`dominance ${"{".repeat(100_000)}`).message).toMatch(/nesting deeper than/);
+    expect(firstProblem(`if (b${" || b".repeat(100_000)}) { }`).message).toBe("more than 1000 operators in one expression");
   });
 
   it("skips a byte order mark", () => {
