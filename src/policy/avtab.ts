@@ -149,8 +149,8 @@ export class AvTab {
 }
 
 /** Up to this many (stype, ttype, class) cells a flat Uint32Array of allowed masks is cheaper
- *  than hashing (16 MB); past it (a few thousand types) only the hashed avtab scales. */
-export const DENSE_LIMIT = 1 << 22;
+ *  than hashing (4 MB); past it (a few thousand types) only the hashed avtab scales. */
+export const DENSE_LIMIT = 1 << 20;
 
 /** The allowed masks as a flat array indexed by the avtab key, or null when too large. */
 export function denseAllowed(tab: AvTab): Uint32Array | null {
