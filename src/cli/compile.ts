@@ -1,4 +1,4 @@
-// `xsm compile POLICY [--emit-matrix FILE|-]`: compile a policy.conf, print a one-screen summary,
+// `xsm compile POLICY [--emit-matrix FILE|-] [--expand]`: compile a policy.conf, print a one-screen summary,
 // optionally write the access matrix as oracle-matrix prints it. loadPolicy is shared by every
 // command that starts from a policy file.
 import { writeFileSync } from "node:fs";
@@ -6,7 +6,7 @@ import type { Command } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, readPolicyFile } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext, CliOutput } from "./main.js";
 import { renderDiagnostics } from "./render.js";
 
 export interface LoadedPolicy {
@@ -56,6 +56,7 @@ export function summary(path: string, policy: CompiledPolicy): string {
 
 interface CompileOptions {
   emitMatrix?: string;
+  expand?: boolean;
 }
 
 /** oracle-matrix's stdout for the same policy: the canonical document and a newline. */
@@ -65,8 +66,19 @@ function matrixBytes(policy: CompiledPolicy): string {
 }
 
 async function runCompile(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
-  const { policy } = await loadPolicy(cli, path, true);
-  // --expand (SVP desugaring, printed as plain policy.conf) goes here, before the summary
+  if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
+  // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
+  const { policy, text } = await loadPolicy(cli, path, true);
+  if (opts.expand) {
+    const { expandPolicyText } = await import("../policy/svp.js");
+    const expanded = expandPolicyText(text, path);
+    if (expanded.text === undefined) throw new CliError(renderDiagnostics(expanded.diagnostics, text, path), 1, true);
+    // stdout carries only the plain policy.conf, so it can go straight to checkpolicy
+    cli.io.stdout.write(expanded.text);
+    cli.io.stderr.write(summary(path, policy));
+    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    return;
+  }
   if (opts.emitMatrix === "-") {
     // stdout carries only the matrix, so it can be piped; the summary goes to stderr
     cli.io.stdout.write(matrixBytes(policy));
@@ -74,14 +86,16 @@ async function runCompile(cli: CliContext, path: string, opts: CompileOptions): 
     return;
   }
   cli.io.stdout.write(summary(path, policy));
-  if (opts.emitMatrix !== undefined) {
-    try {
-      writeFileSync(opts.emitMatrix, matrixBytes(policy));
-    } catch (err) {
-      throw new CliError(`cannot write matrix to ${opts.emitMatrix}: ${(err as Error).message}`);
-    }
-    cli.io.stdout.write(`matrix written to ${opts.emitMatrix}\n`);
+  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stdout);
+}
+
+function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput): void {
+  try {
+    writeFileSync(file, matrixBytes(policy));
+  } catch (err) {
+    throw new CliError(`cannot write matrix to ${file}: ${(err as Error).message}`);
   }
+  report.write(`matrix written to ${file}\n`);
 }
 
 export function registerCompile(program: Command, cli: CliContext): void {
@@ -90,5 +104,6 @@ export function registerCompile(program: Command, cli: CliContext): void {
     .description("compile a policy.conf (checkpolicy's language, Xen target) and print a summary")
     .argument("<policy>", "policy.conf file")
     .option("--emit-matrix <file>", "write the access matrix (oracle-matrix's JSON) to FILE, or - for stdout")
+    .option("--expand", "print the plain policy.conf the SVP platform declarations desugar to (checkpolicy accepts it)")
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));
 }
