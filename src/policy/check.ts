@@ -56,29 +56,61 @@ export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
   const tab = allAllowed(ex);
   const allows = ex.rules.filter((r) => r.kind === "allow");
   for (const na of ex.neverallows) {
-    let reported = 0;
-    let total = 0;
+    const found = violations(tab, na, sym.types.length);
+    found.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    for (const [s, t, c, bad] of found.slice(0, MAX_REPORTS_PER_NEVERALLOW)) diags.push(violation(sym, na, allows, s, t, c, bad));
+    if (found.length > MAX_REPORTS_PER_NEVERALLOW) {
+      diags.push(error("neverallow", `neverallow violated ${found.length - MAX_REPORTS_PER_NEVERALLOW} more time(s) (first ${MAX_REPORTS_PER_NEVERALLOW} shown)`, na.span));
+    }
+  }
+  return diags;
+}
+
+type Violation = [stype: number, ttype: number, tclass: number, perms: number];
+
+/** The allowed (source, target, class) cells a neverallow forbids. Looks each pair up when the
+ *  neverallow is narrow; scans the table once (as assertion.c walks the avtab) when it is wide. */
+function violations(tab: AvTab, na: ExpandedAvRule, ntypes: number): Violation[] {
+  const out: Violation[] = [];
+  const pairs = na.sources.length * (na.targets.length + (na.self ? 1 : 0)) * na.classes.length;
+  if (pairs <= tab.size * 4) {
     for (const s of na.sources) {
       const targets = na.self ? [s, ...na.targets] : na.targets;
       for (const t of targets) {
         for (let ci = 0; ci < na.classes.length; ci++) {
           const c = na.classes[ci]!;
           const slot = tab.find(tab.key(s, t, c));
-          if (slot < 0) continue;
-          const bad = tab.allow[slot]! & na.masks[ci]!;
-          if (bad === 0) continue;
-          total++;
-          if (reported >= MAX_REPORTS_PER_NEVERALLOW) continue;
-          reported++;
-          diags.push(violation(sym, na, allows, s, t, c, bad));
+          const bad = slot < 0 ? 0 : tab.allow[slot]! & na.masks[ci]!;
+          if (bad !== 0) out.push([s, t, c, bad]);
         }
       }
     }
-    if (total > reported) {
-      diags.push(error("neverallow", `neverallow violated ${total - reported} more time(s) (first ${reported} shown)`, na.span));
-    }
+    return dedupe(out);
   }
-  return diags;
+  const src = new Uint8Array(ntypes);
+  const tgt = new Uint8Array(ntypes);
+  for (const s of na.sources) src[s] = 1;
+  for (const t of na.targets) tgt[t] = 1;
+  const classMask = new Map(na.classes.map((c, i) => [c, na.masks[i]!]));
+  tab.forEach((key, allow) => {
+    if (allow === 0) return;
+    const [s, t, c] = tab.decode(key);
+    const mask = classMask.get(c);
+    if (mask === undefined || !src[s] || !(tgt[t] || (na.self && s === t))) return;
+    if ((allow & mask) !== 0) out.push([s, t, c, allow & mask]);
+  });
+  return out;
+}
+
+/** `self` plus a target list naming the source again yields the same cell twice. */
+function dedupe(v: Violation[]): Violation[] {
+  const seen = new Set<string>();
+  return v.filter(([s, t, c]) => {
+    const k = `${s} ${t} ${c}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
 }
 
 function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s: number, t: number, c: number, bad: number): ReturnType<typeof error> {
