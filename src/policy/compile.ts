@@ -7,7 +7,7 @@ import { PolicyError, error, type Diagnostic, type Span } from "./diagnostics.js
 import { computeAv, decide, parseContext } from "./decide.js";
 import { condListIndex, type Expanded } from "./expand.js";
 import { matrixJson } from "./matrix.js";
-import { evalCond } from "./resolve.js";
+import { evalCond } from "./cond.js";
 import type { ResolvedConstraint, Symbols } from "./symbols.js";
 import type { AvDecision, CompiledPolicy, ContextResult, Decision, PolicyStats, RuleRef, SecurityContext } from "./types.js";
 

@@ -5,7 +5,7 @@
 import { AvKind, AvList, AvTab, KeySet } from "./avtab.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
 import { error, type Diagnostic, type Span } from "./diagnostics.js";
-import { expandTypeSet } from "./resolve.js";
+import { expandTypeSet } from "./typeset.js";
 import type { CondPlace, ResolvedAvRule, ResolvedRules, Symbols, TypeSet } from "./symbols.js";
 
 export interface ExpandedAvRule {

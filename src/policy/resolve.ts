@@ -6,7 +6,6 @@
 import type {
   AccessVectorDecl,
   AvRule,
-  CondExpr,
   Conditional,
   ConstraintExpr,
   ConstraintOperand,
@@ -16,7 +15,10 @@ import type {
   PolicyAst,
   TypeRule,
 } from "./ast.js";
+import { condNodeKey, condProgram, programText } from "./cond.js";
+import { resolveContexts } from "./contexts.js";
 import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { expandTypeSet } from "./typeset.js";
 import {
   CondOp,
   OBJECT_R,
@@ -25,7 +27,6 @@ import {
   type CondPlace,
   type OperandKind,
   type ResolvedConstraintExpr,
-  type ResolvedContext,
   type ResolvedRules,
   type Symbols,
   type TypeSet,
@@ -177,7 +178,7 @@ class Resolver {
           break;
       }
     }
-    this.contexts();
+    resolveContexts(this.ast, this.sym, (code, message, span, notes) => this.err(code, message, span, notes));
   }
 
   // ---- classes and permissions (policy_define.c define_class / define_common_perms / define_av_perms)
@@ -470,62 +471,28 @@ class Resolver {
   }
 
   private conditional(c: Conditional): void {
-    const program: number[] = [];
-    const bools = new Set<number>();
-    let ok = true;
-    const emit = (e: CondExpr): void => {
-      switch (e.op) {
-        case "bool": {
-          const b = this.sym.boolIds.get(e.name.name);
-          if (b === undefined) {
-            this.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
-            ok = false;
-          } else {
-            bools.add(b);
-            program.push(b);
-          }
-          return;
-        }
-        case "not":
-          emit(e.arg);
-          program.push(CondOp.Not);
-          return;
-        default:
-          emit(e.left);
-          emit(e.right);
-          program.push(BINARY_OPS[e.op]);
-      }
-    };
-    emit(c.expr);
-    if (!ok) return;
+    const compiled = condProgram(c.expr, (e) => {
+      const b = this.sym.boolIds.get(e.name.name);
+      if (b === undefined) this.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
+      return b;
+    });
+    if (!compiled) return;
+    const { program, bools } = compiled;
     // cond_normalize_expr: `if (!e) {A} else {B}` is stored as `if (e) {B} else {A}`
     const negated = program[program.length - 1] === CondOp.Not;
     if (negated) program.pop();
-    const node = this.condNode(Int32Array.from(program), [...bools], c);
+    const node = this.condNode(Int32Array.from(program), bools, c);
     const then: CondPlace = { node, branch: !negated };
     const otherwise: CondPlace = { node, branch: negated };
     for (const r of c.then) r.kind === "avrule" ? this.avRule(r, then) : this.typeRule(r, then);
     for (const r of c.else) r.kind === "avrule" ? this.avRule(r, otherwise) : this.typeRule(r, otherwise);
   }
 
-  /** cond_node_search / cond_expr_equal: an existing node over the same set of booleans whose
-   *  precomputed truth table is the same, else a new node. libsepol tabulates each expression over
-   *  its booleans in order of first appearance, and we do the same, quirks included: `b0 || !b1`
-   *  and `b1 || !b0` share a node. */
+  /** cond_node_search: an existing node with the same booleans and truth table, else a new one.
+   *  libsepol tabulates each expression over its booleans in order of first appearance and so do
+   *  we, quirks included: `b0 || !b1` and `b1 || !b0` share a node, the first one's expression. */
   private condNode(program: Int32Array, bools: number[], c: Conditional): number {
-    let key: string;
-    const set = [...bools].sort((a, b) => a - b).join(",");
-    if (bools.length <= 5) {
-      const state = new Uint8Array(this.sym.bools.length);
-      let table = 0;
-      for (let i = 0; i < 1 << bools.length; i++) {
-        bools.forEach((b, j) => (state[b] = (i >> j) & 1));
-        if (evalCond(program, state)) table |= 1 << i;
-      }
-      key = `${set}|${table >>> 0}`;
-    } else {
-      key = `${set}|${Array.from(program).join(" ")}`;
-    }
+    const key = condNodeKey(program, bools, this.sym.bools.length);
     const existing = this.condKeys.get(key);
     if (existing !== undefined) return existing;
     const node: CondNode = { id: this.sym.conds.length, program, bools: [...bools].sort((a, b) => a - b), text: programText(program, this.sym), span: c.expr.span };
@@ -596,217 +563,10 @@ class Resolver {
     }
     return ids;
   }
-
-  // ---- contexts (define_initial_sid_context, define_*_context in policy_define.c)
-
-  context(c: Context): ResolvedContext | undefined {
-    const user = this.sym.userIds.get(c.user.name);
-    const role = this.sym.roleIds.get(c.role.name);
-    const type = this.sym.typeIds.get(c.type.name);
-    const text = `${c.user.name}:${c.role.name}:${c.type.name}`;
-    if (user === undefined) this.err("undeclared", `user ${c.user.name} is not defined`, c.user.span);
-    if (role === undefined) this.err("undeclared", `role ${c.role.name} is not defined`, c.role.span);
-    if (type === undefined) this.err("undeclared", `type ${c.type.name} is not defined or is an attribute`, c.type.span);
-    if (user === undefined || role === undefined || type === undefined) return undefined;
-    // policydb_context_isvalid: the user holds the role and the role holds the type (object_r is exempt)
-    if (role !== OBJECT_R && !this.sym.users[user]!.roles.has(role)) {
-      this.err("invalid-context", `invalid security context ${text}: role ${c.role.name} not authorized for user ${c.user.name}`, c.span);
-      return undefined;
-    }
-    if (role !== OBJECT_R && !this.sym.roles[role]!.types.has(type)) {
-      this.err("invalid-context", `invalid security context ${text}: type ${c.type.name} not authorized for role ${c.role.name}`, c.span);
-      return undefined;
-    }
-    const primary = this.sym.types[type]!.name;
-    return { user, role, type, text: `${c.user.name}:${c.role.name}:${primary}` };
-  }
-
-  private contexts(): void {
-    const oc = this.sym.ocontexts;
-    const firstSpan = new Map<string, Span>();
-    const dup = (key: string, span: Span, message: string): boolean => {
-      const first = firstSpan.get(key);
-      if (first) {
-        this.err("duplicate", message, span, [{ message: "first defined here", span: first }]);
-        return true;
-      }
-      firstSpan.set(key, span);
-      return false;
-    };
-    for (const s of this.ast.statements) {
-      switch (s.kind) {
-        case "sid_context": {
-          if (!this.sym.initialSids.has(s.name.name)) {
-            this.err("undeclared", `SID ${s.name.name} is not defined`, s.name.span);
-            break;
-          }
-          if (dup(`sid ${s.name.name}`, s.span, `the context for SID ${s.name.name} is multiply defined`)) break;
-          const ctx = this.context(s.context);
-          if (ctx) this.sym.initialSids.set(s.name.name, ctx);
-          break;
-        }
-        case "pirqcon": {
-          if (dup(`pirq ${s.irq}`, s.span, `duplicate pirqcon entry for ${s.irq}`)) break;
-          const ctx = this.context(s.context);
-          if (ctx) oc.pirqcon.push({ irq: s.irq, context: ctx });
-          break;
-        }
-        case "pcidevicecon": {
-          if (dup(`pci ${s.device}`, s.span, `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`)) break;
-          const ctx = this.context(s.context);
-          if (ctx) oc.pcidevicecon.push({ device: s.device, context: ctx });
-          break;
-        }
-        case "devicetreecon": {
-          if (dup(`dt ${s.path}`, s.span, `duplicate devicetree entry for '${s.path}'`)) break;
-          const ctx = this.context(s.context);
-          if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
-          break;
-        }
-        case "iomemcon": {
-          if (s.low > s.high) {
-            this.err("range", `low memory 0x${s.low.toString(16)} exceeds high memory 0x${s.high.toString(16)}`, s.span);
-            break;
-          }
-          const clash = oc.iomemcon.find((o) => s.low <= o.high && o.low <= s.high);
-          if (clash) {
-            this.err("overlap", `iomemcon entry for 0x${s.low.toString(16)}-0x${s.high.toString(16)} overlaps with earlier entry 0x${clash.low.toString(16)}-0x${clash.high.toString(16)}`, s.span);
-            break;
-          }
-          const ctx = this.context(s.context);
-          if (ctx) oc.iomemcon.push({ low: s.low, high: s.high, context: ctx });
-          break;
-        }
-        case "ioportcon": {
-          if (s.low > s.high) {
-            this.err("range", `low ioport 0x${s.low.toString(16)} exceeds high ioport 0x${s.high.toString(16)}`, s.span);
-            break;
-          }
-          const clash = oc.ioportcon.find((o) => s.low <= o.high && o.low <= s.high);
-          if (clash) {
-            this.err("overlap", `ioportcon entry for 0x${s.low.toString(16)}-0x${s.high.toString(16)} overlaps with earlier entry 0x${clash.low.toString(16)}-0x${clash.high.toString(16)}`, s.span);
-            break;
-          }
-          const ctx = this.context(s.context);
-          if (ctx) oc.ioportcon.push({ low: s.low, high: s.high, context: ctx });
-          break;
-        }
-      }
-    }
-  }
 }
 
 /** The shared empty list of the one-name type sets; never written. */
 const NONE: number[] = Object.freeze([]) as unknown as number[];
-
-const BINARY_OPS = { and: CondOp.And, or: CondOp.Or, xor: CondOp.Xor, eq: CondOp.Eq, neq: CondOp.Neq } as const;
-
-/** Evaluates a conditional's postfix program (libsepol cond_evaluate_expr). */
-export function evalCond(program: Int32Array, state: Uint8Array): boolean {
-  const stack: boolean[] = [];
-  for (const op of program) {
-    if (op >= 0) {
-      stack.push(state[op] === 1);
-      continue;
-    }
-    if (op === CondOp.Not) {
-      stack.push(!stack.pop());
-      continue;
-    }
-    const b = stack.pop()!;
-    const a = stack.pop()!;
-    switch (op) {
-      case CondOp.And:
-        stack.push(a && b);
-        break;
-      case CondOp.Or:
-        stack.push(a || b);
-        break;
-      case CondOp.Xor:
-        stack.push(a !== b);
-        break;
-      case CondOp.Eq:
-        stack.push(a === b);
-        break;
-      default:
-        stack.push(a !== b);
-    }
-  }
-  return stack.pop() === true;
-}
-
-const OP_TEXT: Record<number, string> = { [CondOp.And]: "&&", [CondOp.Or]: "||", [CondOp.Xor]: "^", [CondOp.Eq]: "==", [CondOp.Neq]: "!=" };
-
-/** A conditional's (normalized) postfix program as infix text, parenthesized where it nests. */
-export function programText(program: Int32Array, sym: Symbols): string {
-  const stack: { text: string; atom: boolean }[] = [];
-  for (const op of program) {
-    if (op >= 0) stack.push({ text: sym.bools[op]!.name, atom: true });
-    else if (op === CondOp.Not) {
-      const a = stack.pop()!;
-      stack.push({ text: a.atom ? `!${a.text}` : `!(${a.text})`, atom: true });
-    } else {
-      const b = stack.pop()!;
-      const a = stack.pop()!;
-      const side = (x: { text: string; atom: boolean }) => (x.atom ? x.text : `(${x.text})`);
-      stack.push({ text: `${side(a)} ${OP_TEXT[op]} ${side(b)}`, atom: false });
-    }
-  }
-  return stack.pop()?.text ?? "";
-}
-
-/** Scratch marks for set expansion, reused across calls (generation-stamped, so no clearing). */
-let stamps = new Uint32Array(0);
-let negStamps = new Uint32Array(0);
-let generation = 0;
-
-/** libsepol type_set_expand with alwaysexpand: the sorted type ids a set covers. */
-export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
-  const simple = !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
-  if (simple && ts.attrs.length === 0 && ts.types.length === 1) return singleton(sym, ts.types[0]!);
-  if (simple && ts.attrs.length === 0 && ts.types.length === 0) return EMPTY_TYPES;
-  // shared, never written: an attribute's member list is already sorted
-  if (simple && ts.types.length === 0 && ts.attrs.length === 1) return sym.attrs[ts.attrs[0]!]!.members;
-  const n = sym.types.length;
-  if (stamps.length < n) {
-    stamps = new Uint32Array(n);
-    negStamps = new Uint32Array(n);
-    generation = 0;
-  }
-  const gen = ++generation;
-  for (const t of ts.negTypes) negStamps[t] = gen;
-  for (const a of ts.negAttrs) for (const t of sym.attrs[a]!.members) negStamps[t] = gen;
-  const out: number[] = [];
-  if (ts.star) {
-    for (let t = 0; t < n; t++) if (negStamps[t] !== gen) out.push(t);
-    return Int32Array.from(out);
-  }
-  for (const t of ts.types) markType(t, gen, out);
-  for (const a of ts.attrs) for (const t of sym.attrs[a]!.members) markType(t, gen, out);
-  if (ts.complement) {
-    const comp: number[] = [];
-    for (let t = 0; t < n; t++) if (stamps[t] !== gen || negStamps[t] === gen) comp.push(t);
-    return Int32Array.from(comp);
-  }
-  return Int32Array.from(out).sort();
-}
-
-const EMPTY_TYPES = new Int32Array(0);
-const singletons = new WeakMap<Symbols, Int32Array[]>();
-
-/** The one-type set {t}, one shared array per type (read-only, like attribute member lists). */
-function singleton(sym: Symbols, t: number): Int32Array {
-  let cache = singletons.get(sym);
-  if (!cache) singletons.set(sym, (cache = []));
-  return (cache[t] ??= Int32Array.of(t));
-}
-
-function markType(t: number, gen: number, out: number[]): void {
-  if (stamps[t] !== gen) {
-    stamps[t] = gen;
-    if (negStamps[t] !== gen) out.push(t);
-  }
-}
 
 export interface ResolveResult {
   symbols: Symbols;

@@ -1,0 +1,105 @@
+// Conditional expressions as libsepol keeps them: postfix programs over boolean ids
+// (cond_expr_t lists), evaluated by cond_evaluate_expr, printed back for explanations.
+import type { CondExpr } from "./ast.js";
+import { CondOp, type Symbols } from "./symbols.js";
+
+const BINARY_OPS = { and: CondOp.And, or: CondOp.Or, xor: CondOp.Xor, eq: CondOp.Eq, neq: CondOp.Neq } as const;
+
+/** Evaluates a conditional's postfix program (libsepol cond_evaluate_expr). */
+export function evalCond(program: Int32Array, state: Uint8Array): boolean {
+  const stack: boolean[] = [];
+  for (const op of program) {
+    if (op >= 0) {
+      stack.push(state[op] === 1);
+      continue;
+    }
+    if (op === CondOp.Not) {
+      stack.push(!stack.pop());
+      continue;
+    }
+    const b = stack.pop()!;
+    const a = stack.pop()!;
+    switch (op) {
+      case CondOp.And:
+        stack.push(a && b);
+        break;
+      case CondOp.Or:
+        stack.push(a || b);
+        break;
+      case CondOp.Xor:
+        stack.push(a !== b);
+        break;
+      case CondOp.Eq:
+        stack.push(a === b);
+        break;
+      default:
+        stack.push(a !== b);
+    }
+  }
+  return stack.pop() === true;
+}
+
+const OP_TEXT: Record<number, string> = { [CondOp.And]: "&&", [CondOp.Or]: "||", [CondOp.Xor]: "^", [CondOp.Eq]: "==", [CondOp.Neq]: "!=" };
+
+/** A conditional's (normalized) postfix program as infix text, parenthesized where it nests. */
+export function programText(program: Int32Array, sym: Symbols): string {
+  const stack: { text: string; atom: boolean }[] = [];
+  for (const op of program) {
+    if (op >= 0) stack.push({ text: sym.bools[op]!.name, atom: true });
+    else if (op === CondOp.Not) {
+      const a = stack.pop()!;
+      stack.push({ text: a.atom ? `!${a.text}` : `!(${a.text})`, atom: true });
+    } else {
+      const b = stack.pop()!;
+      const a = stack.pop()!;
+      const side = (x: { text: string; atom: boolean }) => (x.atom ? x.text : `(${x.text})`);
+      stack.push({ text: `${side(a)} ${OP_TEXT[op]} ${side(b)}`, atom: false });
+    }
+  }
+  return stack.pop()?.text ?? "";
+}
+
+/** cond_normalize_expr's precomputed truth table over `bools` in order of first appearance, as a
+ *  key: nodes with the same set of booleans and the same table are one node (cond_expr_equal).
+ *  Past COND_MAX_BOOLS booleans libsepol compares the expressions themselves. */
+export function condNodeKey(program: Int32Array, bools: number[], nbools: number): string {
+  const set = [...bools].sort((a, b) => a - b).join(",");
+  if (bools.length > 5) return `${set}|${Array.from(program).join(" ")}`;
+  const state = new Uint8Array(nbools);
+  let table = 0;
+  for (let i = 0; i < 1 << bools.length; i++) {
+    bools.forEach((b, j) => (state[b] = (i >> j) & 1));
+    if (evalCond(program, state)) table |= 1 << i;
+  }
+  return `${set}|${table >>> 0}`;
+}
+
+/** Postfix program of an `if` expression; booleans the lookup does not know are reported by it. */
+export function condProgram(e: CondExpr, lookup: (name: CondExpr & { op: "bool" }) => number | undefined): { program: number[]; bools: number[] } | undefined {
+  const program: number[] = [];
+  const bools: number[] = [];
+  let ok = true;
+  const emit = (x: CondExpr): void => {
+    switch (x.op) {
+      case "bool": {
+        const b = lookup(x);
+        if (b === undefined) ok = false;
+        else {
+          if (!bools.includes(b)) bools.push(b);
+          program.push(b);
+        }
+        return;
+      }
+      case "not":
+        emit(x.arg);
+        program.push(CondOp.Not);
+        return;
+      default:
+        emit(x.left);
+        emit(x.right);
+        program.push(BINARY_OPS[x.op]);
+    }
+  };
+  emit(e);
+  return ok ? { program, bools } : undefined;
+}

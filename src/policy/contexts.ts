@@ -1,0 +1,104 @@
+// Contexts in `sid NAME context` and the Xen ocontexts (pirqcon, iomemcon, ioportcon,
+// pcidevicecon, devicetreecon), as policy_define.c's define_*_context: every name declared, the
+// context valid (policydb_context_isvalid), no duplicate or overlapping entry.
+import type { Context, PolicyAst } from "./ast.js";
+import type { Diagnostic, Span } from "./diagnostics.js";
+import { OBJECT_R, type ResolvedContext, type Symbols } from "./symbols.js";
+
+export type Report = (code: string, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;
+
+function resolveContext(c: Context, sym: Symbols, err: Report): ResolvedContext | undefined {
+  const user = sym.userIds.get(c.user.name);
+  const role = sym.roleIds.get(c.role.name);
+  const type = sym.typeIds.get(c.type.name);
+  const text = `${c.user.name}:${c.role.name}:${c.type.name}`;
+  if (user === undefined) err("undeclared", `user ${c.user.name} is not defined`, c.user.span);
+  if (role === undefined) err("undeclared", `role ${c.role.name} is not defined`, c.role.span);
+  if (type === undefined) err("undeclared", `type ${c.type.name} is not defined or is an attribute`, c.type.span);
+  if (user === undefined || role === undefined || type === undefined) return undefined;
+  // policydb_context_isvalid: the user holds the role and the role holds the type (object_r is exempt)
+  if (role !== OBJECT_R && !sym.users[user]!.roles.has(role)) {
+    err("invalid-context", `invalid security context ${text}: role ${c.role.name} not authorized for user ${c.user.name}`, c.span);
+    return undefined;
+  }
+  if (role !== OBJECT_R && !sym.roles[role]!.types.has(type)) {
+    err("invalid-context", `invalid security context ${text}: type ${c.type.name} not authorized for role ${c.role.name}`, c.span);
+    return undefined;
+  }
+  const primary = sym.types[type]!.name;
+  return { user, role, type, text: `${c.user.name}:${c.role.name}:${primary}` };
+}
+
+export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report): void {
+  const oc = sym.ocontexts;
+  const firstSpan = new Map<string, Span>();
+  const dup = (key: string, span: Span, message: string): boolean => {
+    const first = firstSpan.get(key);
+    if (first) {
+      err("duplicate", message, span, [{ message: "first defined here", span: first }]);
+      return true;
+    }
+    firstSpan.set(key, span);
+    return false;
+  };
+  for (const s of ast.statements) {
+    switch (s.kind) {
+      case "sid_context": {
+        if (!sym.initialSids.has(s.name.name)) {
+          err("undeclared", `SID ${s.name.name} is not defined`, s.name.span);
+          break;
+        }
+        if (dup(`sid ${s.name.name}`, s.span, `the context for SID ${s.name.name} is multiply defined`)) break;
+        const ctx = resolveContext(s.context, sym, err);
+        if (ctx) sym.initialSids.set(s.name.name, ctx);
+        break;
+      }
+      case "pirqcon": {
+        if (dup(`pirq ${s.irq}`, s.span, `duplicate pirqcon entry for ${s.irq}`)) break;
+        const ctx = resolveContext(s.context, sym, err);
+        if (ctx) oc.pirqcon.push({ irq: s.irq, context: ctx });
+        break;
+      }
+      case "pcidevicecon": {
+        if (dup(`pci ${s.device}`, s.span, `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`)) break;
+        const ctx = resolveContext(s.context, sym, err);
+        if (ctx) oc.pcidevicecon.push({ device: s.device, context: ctx });
+        break;
+      }
+      case "devicetreecon": {
+        if (dup(`dt ${s.path}`, s.span, `duplicate devicetree entry for '${s.path}'`)) break;
+        const ctx = resolveContext(s.context, sym, err);
+        if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
+        break;
+      }
+      case "iomemcon": {
+        if (s.low > s.high) {
+          err("range", `low memory 0x${s.low.toString(16)} exceeds high memory 0x${s.high.toString(16)}`, s.span);
+          break;
+        }
+        const clash = oc.iomemcon.find((o) => s.low <= o.high && o.low <= s.high);
+        if (clash) {
+          err("overlap", `iomemcon entry for 0x${s.low.toString(16)}-0x${s.high.toString(16)} overlaps with earlier entry 0x${clash.low.toString(16)}-0x${clash.high.toString(16)}`, s.span);
+          break;
+        }
+        const ctx = resolveContext(s.context, sym, err);
+        if (ctx) oc.iomemcon.push({ low: s.low, high: s.high, context: ctx });
+        break;
+      }
+      case "ioportcon": {
+        if (s.low > s.high) {
+          err("range", `low ioport 0x${s.low.toString(16)} exceeds high ioport 0x${s.high.toString(16)}`, s.span);
+          break;
+        }
+        const clash = oc.ioportcon.find((o) => s.low <= o.high && o.low <= s.high);
+        if (clash) {
+          err("overlap", `ioportcon entry for 0x${s.low.toString(16)}-0x${s.high.toString(16)} overlaps with earlier entry 0x${clash.low.toString(16)}-0x${clash.high.toString(16)}`, s.span);
+          break;
+        }
+        const ctx = resolveContext(s.context, sym, err);
+        if (ctx) oc.ioportcon.push({ low: s.low, high: s.high, context: ctx });
+        break;
+      }
+    }
+  }
+}

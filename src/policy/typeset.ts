@@ -1,0 +1,56 @@
+// Type sets expanded to type ids, as libsepol's type_set_expand (alwaysexpand = 1): attributes to
+// their members, `-x` removed, `*` every type, `~` the complement over all types.
+import type { Symbols, TypeSet } from "./symbols.js";
+
+/** Scratch marks for set expansion, reused across calls (generation-stamped, so no clearing). */
+let stamps = new Uint32Array(0);
+let negStamps = new Uint32Array(0);
+let generation = 0;
+
+/** libsepol type_set_expand with alwaysexpand: the sorted type ids a set covers. */
+export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
+  const simple = !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
+  if (simple && ts.attrs.length === 0 && ts.types.length === 1) return singleton(sym, ts.types[0]!);
+  if (simple && ts.attrs.length === 0 && ts.types.length === 0) return EMPTY_TYPES;
+  // shared, never written: an attribute's member list is already sorted
+  if (simple && ts.types.length === 0 && ts.attrs.length === 1) return sym.attrs[ts.attrs[0]!]!.members;
+  const n = sym.types.length;
+  if (stamps.length < n) {
+    stamps = new Uint32Array(n);
+    negStamps = new Uint32Array(n);
+    generation = 0;
+  }
+  const gen = ++generation;
+  for (const t of ts.negTypes) negStamps[t] = gen;
+  for (const a of ts.negAttrs) for (const t of sym.attrs[a]!.members) negStamps[t] = gen;
+  const out: number[] = [];
+  if (ts.star) {
+    for (let t = 0; t < n; t++) if (negStamps[t] !== gen) out.push(t);
+    return Int32Array.from(out);
+  }
+  for (const t of ts.types) markType(t, gen, out);
+  for (const a of ts.attrs) for (const t of sym.attrs[a]!.members) markType(t, gen, out);
+  if (ts.complement) {
+    const comp: number[] = [];
+    for (let t = 0; t < n; t++) if (stamps[t] !== gen || negStamps[t] === gen) comp.push(t);
+    return Int32Array.from(comp);
+  }
+  return Int32Array.from(out).sort();
+}
+
+const EMPTY_TYPES = new Int32Array(0);
+const singletons = new WeakMap<Symbols, Int32Array[]>();
+
+/** The one-type set {t}, one shared array per type (read-only, like attribute member lists). */
+function singleton(sym: Symbols, t: number): Int32Array {
+  let cache = singletons.get(sym);
+  if (!cache) singletons.set(sym, (cache = []));
+  return (cache[t] ??= Int32Array.of(t));
+}
+
+function markType(t: number, gen: number, out: number[]): void {
+  if (stamps[t] !== gen) {
+    stamps[t] = gen;
+    if (negStamps[t] !== gen) out.push(t);
+  }
+}
