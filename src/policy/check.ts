@@ -30,6 +30,11 @@ function sortedHas(a: Int32Array, v: number): boolean {
   return false;
 }
 
+/** Does an expanded rule name this (source, target) pair? */
+export function ruleCovers(r: ExpandedAvRule, stype: number, ttype: number): boolean {
+  return sortedHas(r.sources, stype) && ((r.self && stype === ttype) || sortedHas(r.targets, ttype));
+}
+
 /** Does an expanded rule cover (stype, ttype, tclass)? Returns its mask for the class, or 0. */
 export function ruleMask(r: ExpandedAvRule, stype: number, ttype: number, tclass: number): number {
   const ci = r.classes.indexOf(tclass);

@@ -2,7 +2,7 @@
 // context_struct_compute_av): the TE avtab entry for (stype, ttype, class), then every
 // constraint on the class removes the permissions whose expression fails
 // (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
-import { ruleMask } from "./check.js";
+import { ruleCovers, ruleMask } from "./check.js";
 import type { PolicyCore } from "./compile.js";
 import type { ExpandedAvRule } from "./expand.js";
 import { OBJECT_R, type ResolvedConstraintExpr } from "./symbols.js";
@@ -106,6 +106,8 @@ function reasons(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclas
   const out: Reason[] = [];
   const enabled = (r: ExpandedAvRule) => !r.cond || (core.condState[r.cond.node] === 1) === r.cond.branch;
   const matching = (kind: string) => core.ex.rules.filter((r) => r.kind === kind && (ruleMask(r, s.type, t.type, tclass) & bit) !== 0);
+  // auditdeny lists what to audit: a rule that leaves the permission out silences it, like dontaudit
+  const silencing = core.ex.rules.filter((r) => r.kind === "auditdeny" && r.classes.includes(tclass) && (ruleMask(r, s.type, t.type, tclass) & bit) === 0 && ruleCovers(r, s.type, t.type));
   let granted = false;
   const disabled: Reason[] = [];
   for (const r of matching("allow")) {
@@ -124,6 +126,6 @@ function reasons(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclas
     if (failed) out.push({ kind: "constraint-failed", rule: core.ruleRef(failed.span) });
   }
   for (const r of matching("auditallow")) if (enabled(r)) out.push({ kind: "auditallow", rule: core.ruleRef(r.span) });
-  for (const r of matching("dontaudit")) if (enabled(r)) out.push({ kind: "dontaudit", rule: core.ruleRef(r.span) });
+  for (const r of [...matching("dontaudit"), ...silencing]) if (enabled(r)) out.push({ kind: "dontaudit", rule: core.ruleRef(r.span) });
   return out;
 }
