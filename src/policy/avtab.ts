@@ -21,6 +21,7 @@ export class AvTab {
   /** Union of the dontaudit rules' permissions (Xen's auditdeny is its complement). */
   dontaudit: Uint32Array;
   size = 0;
+  /** 32 - log2(capacity): the Fibonacci hash keeps the top bits. */
   shift: number;
 
   constructor(
@@ -160,6 +161,29 @@ export function denseAllowed(tab: AvTab): Uint32Array | null {
   const keys = tab.keys;
   for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) dense[keys[i]!] = tab.allow[i]!;
   return dense;
+}
+
+/** A decision function over one table, its arrays and sizes captured as constants of the closure
+ *  (V8 keeps them in registers where it would reload an object's fields on every call). */
+export function allowedLookup(tab: AvTab): (stype: number, ttype: number, tclass: number, mask: number) => boolean {
+  const nt = tab.ntypes;
+  const nc = tab.nclasses;
+  const dense = denseAllowed(tab);
+  if (dense !== null) return (stype, ttype, tclass, mask) => (dense[(stype * nt + ttype) * nc + tclass]! & mask) === mask;
+  const keys = tab.keys;
+  const allow = tab.allow;
+  const shift = tab.shift;
+  const m = keys.length - 1;
+  return (stype, ttype, tclass, mask) => {
+    const key = (stype * nt + ttype) * nc + tclass;
+    let h = Math.imul(key | 0, 0x9e3779b1) >>> shift;
+    for (;;) {
+      const k = keys[h]!;
+      if (k === key) return (allow[h]! & mask) === mask;
+      if (k === EMPTY) return mask === 0;
+      h = (h + 1) & m;
+    }
+  };
 }
 
 /** The entries one branch of a conditional contributes (libsepol's cond_av_list_t). */

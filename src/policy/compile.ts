@@ -2,7 +2,7 @@
 // Maps (the edges), decisions run on ids against the avtab; the conditional lists are folded into
 // the effective table whenever the booleans change (libsepol evaluate_conds + cond_av_list
 // ENABLED flags), so a decision never looks at a boolean.
-import { AvTab, denseAllowed } from "./avtab.js";
+import { AvTab, allowedLookup } from "./avtab.js";
 import { PolicyError, error, type Diagnostic, type Span } from "./diagnostics.js";
 import { computeAv, decide, parseContext } from "./decide.js";
 import { condListIndex, type Expanded } from "./expand.js";
@@ -84,16 +84,21 @@ function stats(sym: Symbols, ex: Expanded): PolicyStats {
 class Policy implements CompiledPolicy {
   readonly stats: PolicyStats;
   private readonly pcidevices: Map<number, string>;
-  // The hot path reads these fields directly (no walk through core.effective): the name maps,
-  // and the effective table as a flat array when it is small, else its hash arrays.
+  // The hot path: the name maps, and a lookup closure over the effective table (rebuilt when the
+  // booleans change) that is a flat array index when the policy is small, a hash probe otherwise.
   private readonly typeIds: Map<string, number>;
   private readonly classEntries: Map<string, ClassEntry>;
-  private readonly nt: number;
-  private readonly nc: number;
-  private dense: Uint32Array<ArrayBufferLike> | null = null;
-  private keys: Float64Array<ArrayBufferLike> = new Float64Array(0);
-  private allowMasks: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
-  private shift = 32;
+  // (undefined until the first answer: no argument string equals it)
+  private lastSource: string | undefined;
+  private lastSourceId = -1;
+  private lastTarget: string | undefined;
+  private lastTargetId = -1;
+  private lastClassName: string | undefined;
+  private lastPerm: string | undefined;
+  private lastClassId = -1;
+  private lastMask = 0;
+  /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
+  allowsIds: (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
   constructor(
     private readonly core: PolicyCore,
@@ -103,17 +108,7 @@ class Policy implements CompiledPolicy {
     this.pcidevices = new Map(core.sym.ocontexts.pcidevicecon.map((o) => [o.device, o.context.text]));
     this.typeIds = core.typeIds;
     this.classEntries = core.classEntries;
-    this.nt = core.effective.ntypes;
-    this.nc = core.effective.nclasses;
-    this.adopt(core.effective);
-  }
-
-  /** Points the hot path at a new effective table (after a boolean change). */
-  private adopt(tab: AvTab): void {
-    this.dense = denseAllowed(tab);
-    this.keys = tab.keys;
-    this.allowMasks = tab.allow;
-    this.shift = tab.shift;
+    this.allowsIds = allowedLookup(core.effective);
   }
 
   typeId(name: string): number {
@@ -141,32 +136,32 @@ class Policy implements CompiledPolicy {
   }
 
   allows(stype: string, ttype: string, tclass: string, perm: string): boolean {
-    const s = this.typeIds.get(stype);
-    const t = this.typeIds.get(ttype);
-    const c = this.classEntries.get(tclass);
-    if (s === undefined || t === undefined || c === undefined) return false;
-    const mask = c.perms.get(perm);
-    if (mask === undefined) return false;
-    return this.allowsIds(s, t, c.id, mask);
-  }
-
-  allowsIds(stype: number, ttype: number, tclass: number, mask: number): boolean {
-    const dense = this.dense;
-    if (dense !== null) return (dense[(stype * this.nt + ttype) * this.nc + tclass]! & mask) === mask;
-    return this.allowsHashed((stype * this.nt + ttype) * this.nc + tclass, mask);
-  }
-
-  /** AvTab.allows, inlined: linear probing from the key's Fibonacci hash. */
-  private allowsHashed(key: number, mask: number): boolean {
-    const keys = this.keys;
-    const m = keys.length - 1;
-    let h = Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
-    for (;;) {
-      const k = keys[h]!;
-      if (k === key) return (this.allowMasks[h]! & mask) === mask;
-      if (k === -1) return mask === 0;
-      h = (h + 1) & m;
+    // Each name is compared with the previous call's first (hooks ask about the same few labels
+    // over and over; an equal string is one pointer compare, a Map lookup is a hash and a probe).
+    let s = this.lastSourceId;
+    if (stype !== this.lastSource) {
+      const id = this.typeIds.get(stype);
+      if (id === undefined) return false;
+      this.lastSource = stype;
+      s = this.lastSourceId = id;
     }
+    let t = this.lastTargetId;
+    if (ttype !== this.lastTarget) {
+      const id = this.typeIds.get(ttype);
+      if (id === undefined) return false;
+      this.lastTarget = ttype;
+      t = this.lastTargetId = id;
+    }
+    if (tclass !== this.lastClassName || perm !== this.lastPerm) {
+      const entry = this.classEntries.get(tclass);
+      const mask = entry?.perms.get(perm);
+      if (entry === undefined || mask === undefined) return false;
+      this.lastClassName = tclass;
+      this.lastPerm = perm;
+      this.lastClassId = entry.id;
+      this.lastMask = mask;
+    }
+    return this.allowsIds(s, t, this.lastClassId, this.lastMask);
   }
 
   check(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
@@ -213,7 +208,7 @@ class Policy implements CompiledPolicy {
     this.core.boolState.set(next);
     this.core.condState.set(condState);
     this.core.effective = table;
-    this.adopt(table);
+    this.allowsIds = allowedLookup(table);
   }
 
   matrixJson(): string {

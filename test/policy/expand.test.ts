@@ -85,6 +85,12 @@ describe("permission and class sets", () => {
 
   it("unknown names in a query are simply not allowed", () => {
     const p = compile("allow dom0_t dev_t:resource plug;");
+    expect(p.allows("", "", "", "")).toBe(false);
+    expect(p.allows("dom0_t", "dev_t", "", "")).toBe(false);
+    expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
+    expect(p.allows("dom0_t", "dev_t", "resource", "")).toBe(false);
+    expect(p.allows("dom0_t", "dev2_t", "resource", "plug")).toBe(false);
+    expect(p.allows("dom0_t", "dev_alias_t", "resource", "plug")).toBe(true);
     expect(p.allows("nope_t", "dev_t", "resource", "plug")).toBe(false);
     expect(p.allows("dom0_t", "dev_t", "nocls", "plug")).toBe(false);
     expect(p.allows("dom0_t", "dev_t", "resource", "nope")).toBe(false);
