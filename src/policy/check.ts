@@ -3,7 +3,7 @@
 // conditional, whatever the booleans' values. A violation names the neverallow, each violating
 // (source, target, class, perms), and the allow rule(s) that grant it.
 import { AvKind, AvTab } from "./avtab.js";
-import { error, type Diagnostic } from "./diagnostics.js";
+import { error, warning, type Diagnostic } from "./diagnostics.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
 import type { Symbols } from "./symbols.js";
 
@@ -135,4 +135,17 @@ function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s
 
 export function check(sym: Symbols, ex: Expanded): Diagnostic[] {
   return checkNeverallows(sym, ex);
+}
+
+/** CompileOptions.warnings: declarations that cannot matter (checkpolicy accepts them silently). */
+export function unusedDeclarations(sym: Symbols): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const a of sym.attrs) {
+    if (a.members.length === 0) out.push(warning("unused", `attribute ${a.name} has no types: rules naming it grant nothing`, a.span));
+  }
+  const read = new Set(sym.conds.flatMap((c) => c.bools));
+  for (const b of sym.bools) {
+    if (!read.has(b.id)) out.push(warning("unused", `boolean ${b.name} is not used by any conditional`, b.span));
+  }
+  return out;
 }

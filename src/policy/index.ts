@@ -3,7 +3,7 @@
 // diagnostics (OPA's ast/compile.go shape). A gate stage that reports an error ends the run;
 // compilePolicy throws one PolicyError carrying every diagnostic.
 import type { PolicyAst } from "./ast.js";
-import { check } from "./check.js";
+import { check, unusedDeclarations } from "./check.js";
 import { compile } from "./compile.js";
 import { PolicyError, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { expand, type Expanded } from "./expand.js";
@@ -16,6 +16,7 @@ import type { CompileOptions, CompiledPolicy } from "./types.js";
 export interface CompileContext {
   text: string;
   file: string;
+  options: CompileOptions;
   ast?: PolicyAst;
   symbols?: Symbols;
   rules?: ResolvedRules;
@@ -75,7 +76,7 @@ export const stages: readonly Stage[] = [
   {
     name: "check",
     gate: true,
-    run: (ctx) => check(ctx.symbols!, ctx.expanded!),
+    run: (ctx) => [...check(ctx.symbols!, ctx.expanded!), ...(ctx.options.warnings ? unusedDeclarations(ctx.symbols!) : [])],
   },
   {
     name: "compile",
@@ -89,8 +90,8 @@ export const stages: readonly Stage[] = [
 
 /** Runs the stages; returns the symbols and expanded rules, or every diagnostic on failure. */
 /** Runs the stages in order; stops after a gate stage that reported an error. */
-export function runStages(text: string, file: string): { ctx: CompileContext; diagnostics: Diagnostic[]; ok: boolean } {
-  const ctx: CompileContext = { text, file, warnings: [] };
+export function runStages(text: string, file: string, options: CompileOptions = {}): { ctx: CompileContext; diagnostics: Diagnostic[]; ok: boolean } {
+  const ctx: CompileContext = { text, file, options, warnings: [] };
   const diagnostics: Diagnostic[] = ctx.warnings;
   for (const stage of stages) {
     diagnostics.push(...stage.run(ctx));
@@ -101,7 +102,7 @@ export function runStages(text: string, file: string): { ctx: CompileContext; di
 
 /** policy.conf text -> CompiledPolicy, or throws one PolicyError with every diagnostic. */
 export function compilePolicy(text: string, options: CompileOptions = {}): CompiledPolicy {
-  const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>");
+  const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>", options);
   if (!ok) throw new PolicyError(diagnostics);
   return ctx.policy!;
 }

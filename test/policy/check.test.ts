@@ -67,3 +67,15 @@ describe("neverallow", () => {
     expect(violations("neverallow domU_t dev_t:resource plug;\nauditallow domU_t dev_t:resource plug;\ndontaudit domU_t dev_t:resource plug;")).toEqual([]);
   });
 });
+
+describe("warnings (CompileOptions.warnings)", () => {
+  it("names attributes without types and booleans no conditional reads, only when asked", () => {
+    const text = policyText({ te: "attribute lonely;\nbool unused true;\nbool used false;\nif (used) { allow dom0_t dev_t:resource plug; }" });
+    expect(compilePolicy(text).warnings).toEqual([]);
+    const warnings = compilePolicy(text, { file: "w.conf", warnings: true }).warnings;
+    expect(warnings.map((w) => [w.severity, w.message, w.span?.line])).toEqual([
+      ["warning", "attribute lonely has no types: rules naming it grant nothing", TE_LINE],
+      ["warning", "boolean unused is not used by any conditional", TE_LINE + 1],
+    ]);
+  });
+});
