@@ -423,6 +423,8 @@ class Resolver {
     const role = this.sym.roles[this.sym.roleIds.get(name.name)!]!;
     this.shape(types, { exclude: true });
     const ts = this.typeSet(types, false);
+    // object_r holds every type implicitly; libsepol keeps no type list for it
+    if (role.id === OBJECT_R) return;
     for (const t of expandTypeSet(ts, this.sym)) role.types.add(t);
   }
 
