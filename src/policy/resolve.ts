@@ -82,6 +82,10 @@ class Resolver {
     ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
   };
   readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
+  /** One shared (never written) set per type and per attribute for the one-name sets. */
+  private typeSets: TypeSet[] = [];
+  private attrSets: TypeSet[] = [];
+  private classLists: number[][] = [];
   private commons = new Map<string, { perms: string[]; span: Span }>();
   private avDefined = new Set<string>();
   private condKeys = new Map<string, number>();
@@ -317,9 +321,9 @@ class Resolver {
     if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
       const name = set.include[0]!.name;
       const t = this.sym.typeIds.get(name);
-      if (t !== undefined) return { types: [t], attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false };
+      if (t !== undefined) return (this.typeSets[t] ??= { types: [t], attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
       const a = this.sym.attrIds.get(name);
-      if (a !== undefined) return { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false };
+      if (a !== undefined) return (this.attrSets[a] ??= { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
     }
     const ts: TypeSet = { types: [], attrs: [], negTypes: [], negAttrs: [], star: set.star, complement: set.complement, self: false };
     for (const id of set.include) this.addToTypeSet(ts, id, false, allowSelf);
@@ -358,7 +362,7 @@ class Resolver {
     this.shape(set, {});
     if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
       const c = this.sym.classIds.get(set.include[0]!.name);
-      if (c !== undefined) return [c];
+      if (c !== undefined) return (this.classLists[c] ??= [c]);
     }
     const ids = new Set<number>();
     if (set.star) this.sym.classes.forEach((c) => ids.add(c.id));
