@@ -25,3 +25,12 @@ export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEv
 export { renderCompare, renderDot, renderTrace, toJson } from "./sim/report.js";
 export { generateScenario, prepareGenerated, runScaleScenario, writeGeneratedScenario } from "./sim/generate.js";
 export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
+
+// XSM layer: the dummy and flask modules, the AVC, Xen-format audit, enforcing/permissive, reload.
+export { Avc, DummyXsm, FlaskXsm, SecurityServer, SidTable, Xsm, createDummyXsm, createXsm, formatAvcAudit, xsmDefaultAction } from "./xsm/index.js";
+export type { AvcAuditData, AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
+export type { Domain, ErrnoName, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./xsm/types.js";
+
+// PCI registry: a model of xen/drivers/passthrough/pci.c with every PF-removal strategy.
+export { PF_REMOVAL, PciRegistry, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "./pci/index.js";
+export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./pci/index.js";
