@@ -93,22 +93,79 @@ export class AvTab {
     masks[h] = (masks[h]! | mask) >>> 0;
   }
 
+  /** ORs `mask` into every (s, t, tclass) for s in sources and t in targets (and (s, s) with
+   *  `self`): the inner loop of expand_rule_helper, kept tight because attribute rules make
+   *  hundreds of thousands of cells. */
+  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, tclass: number, kind: AvKind, mask: number): void {
+    const nt = this.ntypes;
+    const nc = this.nclasses;
+    let keys = this.keys;
+    let masks = this.masksOf(kind);
+    let m = keys.length - 1;
+    let shift = this.shift;
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i]!;
+      const row = s * nt;
+      for (let j = self ? -1 : 0; j < targets.length; j++) {
+        const key = (row + (j < 0 ? s : targets[j]!)) * nc + tclass;
+        let h = Math.imul(key | 0, 0x9e3779b1) >>> shift;
+        for (;;) {
+          const k = keys[h]!;
+          if (k === key) break;
+          if (k === EMPTY) {
+            if ((this.size + 1) * 2 > keys.length) {
+              this.grow();
+              keys = this.keys;
+              masks = this.masksOf(kind);
+              m = keys.length - 1;
+              shift = this.shift;
+              h = Math.imul(key | 0, 0x9e3779b1) >>> shift;
+              continue;
+            }
+            keys[h] = key;
+            this.size++;
+            break;
+          }
+          h = (h + 1) & m;
+        }
+        masks[h] = (masks[h]! | mask) >>> 0;
+      }
+    }
+  }
+
+  private masksOf(kind: AvKind): Uint32Array {
+    return kind === AvKind.Allow ? this.allow : kind === AvKind.AuditAllow ? this.auditallow : this.dontaudit;
+  }
+
   private grow(): void {
     const old = { keys: this.keys, allow: this.allow, auditallow: this.auditallow, dontaudit: this.dontaudit };
-    const cap = old.keys.length * 2;
+    this.allocate(old.keys.length * 2);
+    this.size = 0;
+    for (let i = 0; i < old.keys.length; i++) {
+      const k = old.keys[i]!;
+      if (k !== EMPTY) this.put(k, old.allow[i]!, old.auditallow[i]!, old.dontaudit[i]!);
+    }
+  }
+
+  private allocate(cap: number): void {
     this.keys = new Float64Array(cap).fill(EMPTY);
     this.allow = new Uint32Array(cap);
     this.auditallow = new Uint32Array(cap);
     this.dontaudit = new Uint32Array(cap);
     this.shift = 32 - Math.log2(cap);
-    this.size = 0;
-    for (let i = 0; i < old.keys.length; i++) {
-      const k = old.keys[i]!;
-      if (k === EMPTY) continue;
-      this.add(k, AvKind.Allow, old.allow[i]!);
-      this.add(k, AvKind.AuditAllow, old.auditallow[i]!);
-      this.add(k, AvKind.DontAudit, old.dontaudit[i]!);
-    }
+  }
+
+  /** Inserts a key known to be absent, with all three masks (rehashing: one probe, not three). */
+  private put(key: number, allow: number, auditallow: number, dontaudit: number): void {
+    const keys = this.keys;
+    const m = keys.length - 1;
+    let h = Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
+    while (keys[h] !== EMPTY) h = (h + 1) & m;
+    keys[h] = key;
+    this.allow[h] = allow;
+    this.auditallow[h] = auditallow;
+    this.dontaudit[h] = dontaudit;
+    this.size++;
   }
 
   /** A copy sized for `extra` more entries (conditional rules are added on top of the base table). */
@@ -124,11 +181,7 @@ export class AvTab {
       return t;
     }
     const t = new AvTab(this.ntypes, this.nclasses, this.size + extra);
-    this.forEach((key, allow, auditallow, dontaudit) => {
-      t.add(key, AvKind.Allow, allow);
-      t.add(key, AvKind.AuditAllow, auditallow);
-      t.add(key, AvKind.DontAudit, dontaudit);
-    });
+    this.forEach((key, allow, auditallow, dontaudit) => t.put(key, allow, auditallow, dontaudit));
     return t;
   }
 
@@ -198,6 +251,12 @@ export class AvList {
   }
   get length(): number {
     return this.keys.length;
+  }
+  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, nt: number, nc: number, tclass: number, kind: AvKind, mask: number): void {
+    for (const s of sources) {
+      if (self) this.push((s * nt + s) * nc + tclass, kind, mask);
+      for (const t of targets) this.push((s * nt + t) * nc + tclass, kind, mask);
+    }
   }
   addTo(tab: AvTab): void {
     for (let i = 0; i < this.keys.length; i++) tab.add(this.keys[i]!, this.kinds[i]!, this.masks[i]!);

@@ -104,16 +104,8 @@ class Expander {
       let mask = r.masks[ci]!;
       if (r.kind === "auditdeny") mask = ~mask & this.sym.classes[c]!.allMask;
       if (mask === 0) continue;
-      for (const s of sources) {
-        if (self) {
-          const key = (s * nt + s) * nc + c;
-          list ? list.push(key, kind, mask) : this.base.add(key, kind, mask);
-        }
-        for (const t of targets) {
-          const key = (s * nt + t) * nc + c;
-          list ? list.push(key, kind, mask) : this.base.add(key, kind, mask);
-        }
-      }
+      if (list) list.addPairs(sources, targets, self, nt, nc, c, kind, mask);
+      else this.base.addPairs(sources, targets, self, c, kind, mask);
     }
     this.count(r, kind, sources, targets);
     return out;
