@@ -156,7 +156,7 @@ export class AvTab {
   }
 
   /** Inserts a key known to be absent, with all three masks (rehashing: one probe, not three). */
-  private put(key: number, allow: number, auditallow: number, dontaudit: number): void {
+  put(key: number, allow: number, auditallow: number, dontaudit: number): void {
     const keys = this.keys;
     const m = keys.length - 1;
     let h = Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
@@ -181,7 +181,11 @@ export class AvTab {
       return t;
     }
     const t = new AvTab(this.ntypes, this.nclasses, this.size + extra);
-    this.forEach((key, allow, auditallow, dontaudit) => t.put(key, allow, auditallow, dontaudit));
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (k !== EMPTY) t.put(k, this.allow[i]!, this.auditallow[i]!, this.dontaudit[i]!);
+    }
     return t;
   }
 
@@ -199,6 +203,53 @@ export class AvTab {
     const pair = (key - tclass) / this.nclasses;
     const ttype = pair % this.ntypes;
     return [(pair - ttype) / this.ntypes, ttype, tclass];
+  }
+}
+
+/** Expansion into flat arrays indexed by the avtab key, for policies whose ntypes^2 * nclasses
+ *  cells fit (DENSE_LIMIT): an attribute-heavy policy ORs the same few cells hundreds of thousands
+ *  of times, and an index beats a hash probe for each. `finish` packs the cells into an AvTab. */
+export class DenseAvBuilder {
+  private readonly masks: (Uint32Array | undefined)[] = [undefined, undefined, undefined];
+
+  constructor(
+    readonly ntypes: number,
+    readonly nclasses: number,
+  ) {}
+
+  static fits(ntypes: number, nclasses: number): boolean {
+    return ntypes * ntypes * nclasses <= DENSE_LIMIT;
+  }
+
+  /** As AvTab.addPairs. */
+  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, tclass: number, kind: AvKind, mask: number): void {
+    const nt = this.ntypes;
+    const nc = this.nclasses;
+    const masks = (this.masks[kind] ??= new Uint32Array(nt * nt * nc));
+    for (let i = 0; i < sources.length; i++) {
+      const s = sources[i]!;
+      const row = s * nt;
+      if (self) {
+        const key = (row + s) * nc + tclass;
+        masks[key] = (masks[key]! | mask) >>> 0;
+      }
+      for (let j = 0; j < targets.length; j++) {
+        const key = (row + targets[j]!) * nc + tclass;
+        masks[key] = (masks[key]! | mask) >>> 0;
+      }
+    }
+  }
+
+  finish(): AvTab {
+    const cells = this.ntypes * this.ntypes * this.nclasses;
+    const [allow, auditallow, dontaudit] = [0, 1, 2].map((k) => this.masks[k] ?? new Uint32Array(cells)) as [Uint32Array, Uint32Array, Uint32Array];
+    let count = 0;
+    for (let key = 0; key < cells; key++) if ((allow[key]! | auditallow[key]! | dontaudit[key]!) !== 0) count++;
+    const tab = new AvTab(this.ntypes, this.nclasses, count);
+    for (let key = 0; key < cells; key++) {
+      if ((allow[key]! | auditallow[key]! | dontaudit[key]!) !== 0) tab.put(key, allow[key]!, auditallow[key]!, dontaudit[key]!);
+    }
+    return tab;
   }
 }
 

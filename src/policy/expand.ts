@@ -2,7 +2,7 @@
 // Attributes expand to their member types, `self` pairs each source with itself, `*`/`~`/`-`
 // were applied by the type set; unconditional rules go to the base avtab and each branch of a
 // conditional keeps its own list (te_cond_avtab), whatever the booleans say.
-import { AvKind, AvList, AvTab, KeySet } from "./avtab.js";
+import { AvKind, AvList, AvTab, DenseAvBuilder, KeySet } from "./avtab.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
 import { error, type Diagnostic, type Span } from "./diagnostics.js";
 import { expandTypeSet } from "./typeset.js";
@@ -70,7 +70,8 @@ class Expander {
   readonly diags: Diagnostic[] = [];
   readonly nt: number;
   readonly nc: number;
-  readonly base: AvTab;
+  /** The unconditional entries while rules are added; `base()` hands over the finished table. */
+  private readonly table: AvTab | DenseAvBuilder;
   readonly condLists: AvList[];
   private readonly countKeys: [KeySet, KeySet, KeySet];
   private readonly scopes: number;
@@ -81,7 +82,7 @@ class Expander {
   ) {
     this.nt = sym.types.length;
     this.nc = Math.max(1, sym.classes.length);
-    this.base = new AvTab(this.nt, this.nc, resolved.avRules.length * 2);
+    this.table = DenseAvBuilder.fits(this.nt, this.nc) ? new DenseAvBuilder(this.nt, this.nc) : new AvTab(this.nt, this.nc, resolved.avRules.length * 2);
     const n = resolved.avRules.length;
     this.countKeys = [new KeySet(n * 2), new KeySet(n / 8), new KeySet(n / 8)];
     this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList());
@@ -105,7 +106,7 @@ class Expander {
       if (r.kind === "auditdeny") mask = ~mask & this.sym.classes[c]!.allMask;
       if (mask === 0) continue;
       if (list) list.addPairs(sources, targets, self, nt, nc, c, kind, mask);
-      else this.base.addPairs(sources, targets, self, c, kind, mask);
+      else this.table.addPairs(sources, targets, self, c, kind, mask);
     }
     this.count(r, kind, sources, targets);
     return out;
@@ -135,6 +136,10 @@ class Expander {
     const ids = new Set(ts.types);
     for (const a of ts.attrs) ids.add(this.nt + a);
     return [...ids];
+  }
+
+  base(): AvTab {
+    return this.table instanceof DenseAvBuilder ? this.table.finish() : this.table;
   }
 
   counts(): AvCounts {
@@ -202,7 +207,7 @@ export function expand(sym: Symbols, resolved: ResolvedRules): ExpandResult {
   for (const r of resolved.avRules) (r.kind === "neverallow" ? neverallows : rules).push(ex.avRule(r));
   const typeRules = ex.typeRules();
   return {
-    expanded: { rules, neverallows, base: ex.base, condLists: ex.condLists, typeRules, counts: ex.counts() },
+    expanded: { rules, neverallows, base: ex.base(), condLists: ex.condLists, typeRules, counts: ex.counts() },
     diagnostics: ex.diags,
   };
 }
