@@ -84,25 +84,21 @@ function where(rule: RuleRef): string {
   return `${rule.span.file}:${rule.span.line}`;
 }
 
-/** A rule as one line: a rule m4 spread over lines carries `#line` directives inside its text. */
-function ruleText(rule: RuleRef): string {
-  return rule.text.replace(/#\s*line\s+\d+(\s+"[^"]*")?/g, " ").replace(/\s+/g, " ").trim();
-}
 
 function reasonLine(r: Reason): string {
   switch (r.kind) {
     case "granted-by":
-      return `granted by ${where(r.rule)}: ${ruleText(r.rule)}`;
+      return `granted by ${where(r.rule)}: ${r.rule.text}`;
     case "no-rule":
       return "no allow rule grants it";
     case "disabled-by-bool":
-      return `${where(r.rule)}: ${ruleText(r.rule)} would grant it, but its condition (${r.condition}) is false`;
+      return `${where(r.rule)}: ${r.rule.text} would grant it, but its condition (${r.condition}) is false`;
     case "constraint-failed":
-      return `constraint ${where(r.rule)} fails: ${ruleText(r.rule)}`;
+      return `constraint ${where(r.rule)} fails: ${r.rule.text}`;
     case "auditallow":
-      return `audited by ${where(r.rule)}: ${ruleText(r.rule)}`;
+      return `audited by ${where(r.rule)}: ${r.rule.text}`;
     case "dontaudit":
-      return `not audited by ${where(r.rule)}: ${ruleText(r.rule)}`;
+      return `not audited by ${where(r.rule)}: ${r.rule.text}`;
     case "invalid":
       return r.message;
   }

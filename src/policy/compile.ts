@@ -62,7 +62,8 @@ export class PolicyCore {
 
   ruleRef(span: Span): RuleRef {
     const raw = this.source.slice(span.offset, span.offset + span.length);
-    return { text: raw.replace(/\s+/g, " ").trim(), span };
+    // a rule m4 spread over lines carries `#line` directives (and may carry comments) inside it
+    return { text: raw.replace(/#[^\n]*/g, " ").replace(/\s+/g, " ").trim(), span };
   }
 }
 

@@ -154,6 +154,16 @@ describe("locations through m4's #line directives", () => {
     expect(off, JSON.stringify(d.reasons)).toBeDefined();
     expect(spanOf(off!)?.file).toBe("modules/prot_domU.te");
   });
+
+  it("quotes a rule m4 spread over several lines as one line, without its #line directives", () => {
+    const policy = compilePolicy(conf, { file: confPath });
+    const d = policy.explain("system_u:system_r:dom0_t", "system_u:object_r:nic_dev_t", "resource", "remove_ioport");
+    const grant = d.reasons.find((r) => r.kind === "granted-by");
+    expect(grant && "rule" in grant ? grant.rule.text : "").toBe(
+      "allow dom0_t nic_dev_t:resource { setup stat_device add_device add_irq add_iomem add_ioport remove_device remove_irq remove_iomem remove_ioport plug unplug };",
+    );
+    expect(spanOf(grant!)).toMatchObject({ file: "modules/nic_dev.te", line: 11 });
+  });
 });
 
 function spanOf(r: Reason) {
