@@ -274,6 +274,22 @@ export function allowedLookup(tab: AvTab): (stype: number, ttype: number, tclass
   const nc = tab.nclasses;
   const dense = denseAllowed(tab);
   if (dense !== null) return (stype, ttype, tclass, mask) => (dense[(stype * nt + ttype) * nc + tclass]! & mask) === mask;
+  const packed = packedAllowed(tab);
+  if (packed !== null) {
+    // key and mask side by side: a probe reads one cache line, not one in each of two arrays
+    const { cells, shift } = packed;
+    const m = (cells.length >> 1) - 1;
+    return (stype, ttype, tclass, mask) => {
+      const key = (stype * nt + ttype) * nc + tclass;
+      let h = Math.imul(key, 0x9e3779b1) >>> shift;
+      for (;;) {
+        const k = cells[h << 1]!;
+        if (k === key) return (cells[(h << 1) + 1]! & mask) === mask;
+        if (k === EMPTY) return mask === 0;
+        h = (h + 1) & m;
+      }
+    };
+  }
   const keys = tab.keys;
   const allow = tab.allow;
   const shift = tab.shift;
@@ -288,6 +304,31 @@ export function allowedLookup(tab: AvTab): (stype: number, ttype: number, tclass
       h = (h + 1) & m;
     }
   };
+}
+
+/** The entries with allowed permissions, as (key, mask) pairs in one Int32Array hashed on the key
+ *  (the decision side of the avtab: auditallow and dontaudit are not asked there), or null when
+ *  a key does not fit 31 bits (over ~23,000 types). */
+function packedAllowed(tab: AvTab): { cells: Int32Array; shift: number } | null {
+  if (tab.ntypes * tab.ntypes * tab.nclasses > 0x7fffffff) return null;
+  const keys = tab.keys;
+  const allow = tab.allow;
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY && allow[i] !== 0) n++;
+  let cap = MIN_CAPACITY;
+  while (cap < n * 2) cap *= 2;
+  const shift = 32 - Math.log2(cap);
+  const m = cap - 1;
+  const cells = new Int32Array(cap * 2).fill(EMPTY);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    if (key === EMPTY || allow[i] === 0) continue;
+    let h = Math.imul(key, 0x9e3779b1) >>> shift;
+    while (cells[h << 1] !== EMPTY) h = (h + 1) & m;
+    cells[h << 1] = key;
+    cells[(h << 1) + 1] = allow[i]!;
+  }
+  return { cells, shift };
 }
 
 /** The entries one branch of a conditional contributes (libsepol's cond_av_list_t). */

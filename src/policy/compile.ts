@@ -85,17 +85,21 @@ function stats(sym: Symbols, ex: Expanded): PolicyStats {
 class Policy implements CompiledPolicy {
   readonly stats: PolicyStats;
   private readonly pcidevices: Map<number, string>;
-  // The hot path: the name maps, and a lookup closure over the effective table (rebuilt when the
-  // booleans change) that is a flat array index when the policy is small, a hash probe otherwise.
-  private readonly typeIds: Map<string, number>;
-  private readonly classEntries: Map<string, ClassEntry>;
-  // (undefined until the first answer: no argument string equals it)
+  // The hot path: names -> ids in null-prototype dictionaries, and a lookup closure over the
+  // effective table (rebuilt when the booleans change) that is a flat array index when the policy
+  // is small, a hash probe otherwise. A dictionary beats a Map here: V8 looks a string key up in it
+  // by the key's internalized form (cached hash, pointer compare), where Map.get compares the
+  // parser's substrings of the policy text character by character (12 vs 30-60 ns at 3000 types).
+  private readonly typeDict: Record<string, number>;
+  private readonly classDict: Record<string, { id: number; perms: Record<string, number> }>;
+  // The previous question's names and ids: hooks ask about the same few labels over and over, and
+  // four pointer compares are cheaper than four lookups. Set only after a complete answer.
   private lastSource: string | undefined;
-  private lastSourceId = -1;
   private lastTarget: string | undefined;
-  private lastTargetId = -1;
   private lastClassName: string | undefined;
   private lastPerm: string | undefined;
+  private lastSourceId = -1;
+  private lastTargetId = -1;
   private lastClassId = -1;
   private lastMask = 0;
   /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
@@ -107,8 +111,9 @@ class Policy implements CompiledPolicy {
   ) {
     this.stats = stats(core.sym, core.ex);
     this.pcidevices = new Map(core.sym.ocontexts.pcidevicecon.map((o) => [o.device, o.context.text]));
-    this.typeIds = core.typeIds;
-    this.classEntries = core.classEntries;
+    this.typeDict = dictionary(core.typeIds);
+    this.classDict = Object.create(null) as Policy["classDict"];
+    for (const [name, c] of core.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
     this.allowsIds = allowedLookup(core.effective);
   }
 
@@ -137,32 +142,24 @@ class Policy implements CompiledPolicy {
   }
 
   allows(stype: string, ttype: string, tclass: string, perm: string): boolean {
-    // Each name is compared with the previous call's first (hooks ask about the same few labels
-    // over and over; an equal string is one pointer compare, a Map lookup is a hash and a probe).
-    let s = this.lastSourceId;
-    if (stype !== this.lastSource) {
-      const id = this.typeIds.get(stype);
-      if (id === undefined) return false;
-      this.lastSource = stype;
-      s = this.lastSourceId = id;
+    if (stype === this.lastSource && ttype === this.lastTarget && tclass === this.lastClassName && perm === this.lastPerm) {
+      return this.allowsIds(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
     }
-    let t = this.lastTargetId;
-    if (ttype !== this.lastTarget) {
-      const id = this.typeIds.get(ttype);
-      if (id === undefined) return false;
-      this.lastTarget = ttype;
-      t = this.lastTargetId = id;
-    }
-    if (tclass !== this.lastClassName || perm !== this.lastPerm) {
-      const entry = this.classEntries.get(tclass);
-      const mask = entry?.perms.get(perm);
-      if (entry === undefined || mask === undefined) return false;
-      this.lastClassName = tclass;
-      this.lastPerm = perm;
-      this.lastClassId = entry.id;
-      this.lastMask = mask;
-    }
-    return this.allowsIds(s, t, this.lastClassId, this.lastMask);
+    const s = this.typeDict[stype];
+    const t = this.typeDict[ttype];
+    const c = this.classDict[tclass];
+    if (s === undefined || t === undefined || c === undefined) return false;
+    const mask = c.perms[perm];
+    if (mask === undefined) return false;
+    this.lastSource = stype;
+    this.lastTarget = ttype;
+    this.lastClassName = tclass;
+    this.lastPerm = perm;
+    this.lastSourceId = s;
+    this.lastTargetId = t;
+    this.lastClassId = c.id;
+    this.lastMask = mask;
+    return this.allowsIds(s, t, c.id, mask);
   }
 
   check(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
@@ -215,6 +212,13 @@ class Policy implements CompiledPolicy {
   matrixJson(): string {
     return matrixJson(this.core);
   }
+}
+
+/** A null-prototype dictionary of a name map (no inherited keys: `constructor` is no type). */
+function dictionary(map: ReadonlyMap<string, number>): Record<string, number> {
+  const dict = Object.create(null) as Record<string, number>;
+  for (const [name, id] of map) dict[name] = id;
+  return dict;
 }
 
 export function compile(sym: Symbols, ex: Expanded, source: string, warnings: Diagnostic[]): CompiledPolicy {

@@ -35,6 +35,21 @@ describe("check", () => {
     expect(p.check(DOMU, DEV, "resource", "plug")).toMatchObject({ allowed: false, audited: true });
   });
 
+  it("allows() by names: unknown names and names of Object.prototype members are denied, not looked up there", () => {
+    const p = policy();
+    expect(p.allows("domU_t", "dev_t", "resource", "plug")).toBe(true);
+    for (const odd of ["constructor", "__proto__", "toString", "hasOwnProperty", "0", ""]) {
+      expect(p.allows(odd, "dev_t", "resource", "plug")).toBe(false);
+      expect(p.allows("domU_t", odd, "resource", "plug")).toBe(false);
+      expect(p.allows("domU_t", "dev_t", odd, "plug")).toBe(false);
+      expect(p.allows("domU_t", "dev_t", "resource", odd)).toBe(false);
+    }
+    // the previous question's memo never answers a different question
+    expect(p.allows("domU_t", "dev_t", "resource", "plug")).toBe(true);
+    expect(p.allows("domU_t", "dev_t", "resource", "nosuchperm")).toBe(false);
+    expect(p.allows("domU_t", "dev_t", "resource", "plug")).toBe(true);
+  });
+
   it("constraints name roles; object_r is a role like any other there", () => {
     const p = policy();
     expect(p.check(DOM0, DEV, "resource", "use").allowed).toBe(true);
