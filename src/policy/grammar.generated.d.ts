@@ -16,6 +16,8 @@ export interface ParseContext {
 export interface ParseOptions {
   grammarSource?: unknown;
   span(start: number, end: number): Span;
+  /** Like span, for the spans inside statements; may defer line/col until read (default: span). */
+  at?(start: number, end: number): Span;
   report(code: string, message: string, start: number, end: number): void;
   ctx: ParseContext;
 }

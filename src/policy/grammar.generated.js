@@ -6195,6 +6195,7 @@ function peg$parse(input, options) {
 
 
   const span = options.span;
+  const at = options.at ?? options.span;
   const report = options.report;
   const ctx = options.ctx;  // shared with parse.ts, which words peggy's own errors with it
   let kw = "";          // the statement keyword being parsed (canonical lower case)
@@ -6238,7 +6239,7 @@ function peg$parse(input, options) {
     peg$currPos = i;
   }
   /** The span of what the current rule matched. */
-  function here() { return span(peg$savedPos, peg$currPos); }
+  function here() { return at(peg$savedPos, peg$currPos); }
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }
   function describe() { return describeStatement(kw, word); }
   function expected(what, pos) {
@@ -6261,7 +6262,7 @@ function peg$parse(input, options) {
   function bin(op, left, right) {
     // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
     if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression`, left.span.offset, right.span.offset + right.span.length);
-    return { op, left, right, span: span(left.span.offset, right.span.offset + right.span.length) };
+    return { op, left, right, span: at(left.span.offset, right.span.offset + right.span.length) };
   }
 
   peg$result = peg$startRuleFunction();

@@ -46,6 +46,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   try {
     ast.statements = parse(text, {
       span: (start, end) => lines.span(start, end),
+      at: (start, end) => lines.lazySpan(start, end),
       report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
       ctx,
     });
