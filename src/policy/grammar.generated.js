@@ -507,123 +507,126 @@ function peg$parse(input, options) {
   function peg$f25() {    return kw === "platform"  }
   function peg$f26() {    return kw === MLS  }
   function peg$f27() {    return kw === UNSUPPORTED  }
-  function peg$f28(s, t, c, p) {    return [c, p];  }
-  function peg$f29(s, t) {    return null;  }
-  function peg$f30(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f31(s, t, rest) {
+  function peg$f28() {    return fastAvRule();  }
+  function peg$f29(r) {    return r !== null;  }
+  function peg$f30(r) {    return r;  }
+  function peg$f31(s, t, c, p) {    return [c, p];  }
+  function peg$f32(s, t) {    return null;  }
+  function peg$f33(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f34(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f32() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f33(s, t, c, p) {
+  function peg$f35() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f36(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f34(s, t, c, d, f) {
+  function peg$f37(s, t, c, d, f) {
     if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
   }
-  function peg$f35(name, aliases, attrs) {
+  function peg$f38(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f36(type, aliases) {
+  function peg$f39(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f37(type, attributes) {
+  function peg$f40(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f38(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f39(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f40() {    return true;  }
-  function peg$f41() {    return false;  }
-  function peg$f42(p) {    expected("'true' or 'false'", p);  }
-  function peg$f43(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f44(name, rest) {
+  function peg$f41(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f42(name, value) {    return { kind: "bool", span: null, name, value };  }
+  function peg$f43() {    return true;  }
+  function peg$f44() {    return false;  }
+  function peg$f45(p) {    expected("'true' or 'false'", p);  }
+  function peg$f46(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f47(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f45(name, roles, mls) {
+  function peg$f48(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f46(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f47(className, perms) {    return [undefined, perms];  }
-  function peg$f48(className, rest) {
+  function peg$f49(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f50(className, perms) {    return [undefined, perms];  }
+  function peg$f51(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f49(name, context) {
+  function peg$f52(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f50(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f51(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f52(classes, perms, expr) {
+  function peg$f53(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f54(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f55(classes, perms, expr) {
     return { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f53(classes, expr) {
+  function peg$f56(classes, expr) {
     return { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f54(p, n, context) {
+  function peg$f57(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f55(p, lo, hi, context) {
+  function peg$f58(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f56(p, lo, hi, context) {
+  function peg$f59(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f57(p, n, context) {
+  function peg$f60(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f58(q) {    return q.slice(1, -1);  }
-  function peg$f59(path, context) {
+  function peg$f61(q) {    return q.slice(1, -1);  }
+  function peg$f62(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f60() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f61(expr, then, other) {
+  function peg$f63() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f64(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f62() {    inCond = true; return true;  }
-  function peg$f63(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f64(p, w) {
+  function peg$f65() {    inCond = true; return true;  }
+  function peg$f66(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f67(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f65(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f66(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f67(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f68(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f69(p) {    return deeper(p);  }
-  function peg$f70(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f71(head, op, arg) {    return [op, arg];  }
-  function peg$f72(head, tail) {
+  function peg$f68(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f69(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f70(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f71(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f72(p) {    return deeper(p);  }
+  function peg$f73(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f74(head, op, arg) {    return [op, arg];  }
+  function peg$f75(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f73(p) {    return deeper(p);  }
-  function peg$f74(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f75(p) {    return deeper(p);  }
-  function peg$f76(p, e) {    depth--; return e;  }
-  function peg$f77(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f78(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f79() {    return "eq";  }
-  function peg$f80() {    return "neq";  }
-  function peg$f81() {    return "eq";  }
-  function peg$f82(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f83(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f84(p) {    return deeper(p);  }
-  function peg$f85(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f86(p) {    return deeper(p);  }
-  function peg$f87(p, e) {    depth--; return e;  }
-  function peg$f88(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f89(p, left, cmp, right) {
+  function peg$f76(p) {    return deeper(p);  }
+  function peg$f77(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f78(p) {    return deeper(p);  }
+  function peg$f79(p, e) {    depth--; return e;  }
+  function peg$f80(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f81(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f82() {    return "eq";  }
+  function peg$f83() {    return "neq";  }
+  function peg$f84() {    return "eq";  }
+  function peg$f85(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f86(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f87(p) {    return deeper(p);  }
+  function peg$f88(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f89(p) {    return deeper(p);  }
+  function peg$f90(p, e) {    depth--; return e;  }
+  function peg$f91(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f92(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -633,97 +636,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f90() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f91() {    return "1";  }
-  function peg$f92() {    return "2";  }
-  function peg$f93(side) {    return "r";  }
-  function peg$f94(side) {    return "t";  }
-  function peg$f95(side, what, names) {
+  function peg$f93() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f94() {    return "1";  }
+  function peg$f95() {    return "2";  }
+  function peg$f96(side) {    return "r";  }
+  function peg$f97(side) {    return "t";  }
+  function peg$f98(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f96(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f97(p) {
+  function peg$f99(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f100(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f98(op) {    return op.toLowerCase();  }
-  function peg$f99(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f100() {    return "!=";  }
-  function peg$f101() {    return "==";  }
-  function peg$f102() {    return "domby";  }
-  function peg$f103() {    return "dom";  }
-  function peg$f104() {    return "incomp";  }
-  function peg$f105() {    return word.toLowerCase() === "dominance";  }
-  function peg$f106() {
+  function peg$f101(op) {    return op.toLowerCase();  }
+  function peg$f102(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f103() {    return "!=";  }
+  function peg$f104() {    return "==";  }
+  function peg$f105() {    return "domby";  }
+  function peg$f106() {    return "dom";  }
+  function peg$f107() {    return "incomp";  }
+  function peg$f108() {    return word.toLowerCase() === "dominance";  }
+  function peg$f109() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f107() {
+  function peg$f110() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f108(p) {    return deeper(p);  }
-  function peg$f109(p) {    depth--;  }
-  function peg$f110(name) {    return { level: "supervisor" };  }
-  function peg$f111(name, parent) {    return { level: "guest", parent };  }
-  function peg$f112(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f113(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f114(name, level, members) {
+  function peg$f111(p) {    return deeper(p);  }
+  function peg$f112(p) {    depth--;  }
+  function peg$f113(name) {    return { level: "supervisor" };  }
+  function peg$f114(name, parent) {    return { level: "guest", parent };  }
+  function peg$f115(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f116(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f117(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f115(kind, type, devices) {
+  function peg$f118(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f116(text) {    return { text, span: here() };  }
-  function peg$f117(p) {    expected("'of'", p);  }
-  function peg$f118() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f119(i) {    return [i];  }
-  function peg$f120(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f121(items) {    return flattenSet(here(), false, items);  }
-  function peg$f122(a, b) {
+  function peg$f119(text) {    return { text, span: here() };  }
+  function peg$f120(p) {    expected("'of'", p);  }
+  function peg$f121() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f122(i) {    return [i];  }
+  function peg$f123(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f124(items) {    return flattenSet(here(), false, items);  }
+  function peg$f125(a, b) {
     return b === null
       ? { span: a.span, star: false, complement: false, include: [a], exclude: NONE }
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f123(p) {    return deeper(p);  }
-  function peg$f124(p, items) {
+  function peg$f126(p) {    return deeper(p);  }
+  function peg$f127(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f125(exclude) {    return { exclude };  }
-  function peg$f126(nested) {    return { nested };  }
-  function peg$f127(p, list) {
+  function peg$f128(exclude) {    return { exclude };  }
+  function peg$f129(nested) {    return { nested };  }
+  function peg$f130(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f128(i) {    return [i];  }
-  function peg$f129(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f130(p, perms) {
+  function peg$f131(i) {    return [i];  }
+  function peg$f132(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f133(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f131(user, role, type, mls) {
+  function peg$f134(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f132(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f133(p) {    expected("'alias'", p);  }
-  function peg$f134(p) {    expected("'roles'", p);  }
-  function peg$f135(p) {    expected("';'", p);  }
-  function peg$f136(p) {    expected("':'", p);  }
-  function peg$f137(p) {    expected(`'${LB}'`, p);  }
-  function peg$f138(p) {    expected(`'${RB}'`, p);  }
-  function peg$f139(p) {    expected("')'", p);  }
-  function peg$f140(p) {    expected("a name", p);  }
-  function peg$f141(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f142(name) {    return RESERVED.has(name);  }
-  function peg$f143(name) {    return { name, span: here() };  }
-  function peg$f144() {    return scanWord();  }
-  function peg$f145(p) {    expected("a number", p);  }
-  function peg$f146() {    return offset();  }
-  function peg$f147() {    skipBlanks();  }
+  function peg$f135(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f136(p) {    expected("'alias'", p);  }
+  function peg$f137(p) {    expected("'roles'", p);  }
+  function peg$f138(p) {    expected("';'", p);  }
+  function peg$f139(p) {    expected("':'", p);  }
+  function peg$f140(p) {    expected(`'${LB}'`, p);  }
+  function peg$f141(p) {    expected(`'${RB}'`, p);  }
+  function peg$f142(p) {    expected("')'", p);  }
+  function peg$f143(p) {    expected("a name", p);  }
+  function peg$f144(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f145(name) {    return RESERVED.has(name);  }
+  function peg$f146(name) {    return { name, span: here() };  }
+  function peg$f147() {    return scanWord();  }
+  function peg$f148(p) {    expected("a number", p);  }
+  function peg$f149() {    return offset();  }
+  function peg$f150() {    skipBlanks();  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1511,36 +1514,69 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFastAvRule() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = '';
+    peg$savedPos = s1;
+    s2 = peg$f28();
+    s1 = s2;
+    peg$savedPos = peg$currPos;
+    s2 = peg$f29(s1);
+    if (s2) {
+      s2 = undefined;
+    } else {
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s0 = peg$f30(s1);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseAllowBody() {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12;
 
-    s0 = peg$currPos;
-    s1 = peg$parseNamesReq();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$parseNamesReq();
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$currPos;
-        if (input.charCodeAt(peg$currPos) === 58) {
-          s6 = peg$c1;
-          peg$currPos++;
-        } else {
-          s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
-        }
-        if (s6 !== peg$FAILED) {
-          s7 = peg$parse_();
-          s8 = peg$parseNamesReq();
-          if (s8 !== peg$FAILED) {
-            s9 = peg$parse_();
-            s10 = peg$parseNamesReq();
-            if (s10 !== peg$FAILED) {
-              s11 = peg$parse_();
-              s12 = peg$parseSemi();
-              if (s12 !== peg$FAILED) {
-                peg$savedPos = s5;
-                s5 = peg$f28(s1, s3, s8, s10);
+    s0 = peg$parseFastAvRule();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseNamesReq();
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parse_();
+        s3 = peg$parseNamesReq();
+        if (s3 !== peg$FAILED) {
+          s4 = peg$parse_();
+          s5 = peg$currPos;
+          if (input.charCodeAt(peg$currPos) === 58) {
+            s6 = peg$c1;
+            peg$currPos++;
+          } else {
+            s6 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          }
+          if (s6 !== peg$FAILED) {
+            s7 = peg$parse_();
+            s8 = peg$parseNamesReq();
+            if (s8 !== peg$FAILED) {
+              s9 = peg$parse_();
+              s10 = peg$parseNamesReq();
+              if (s10 !== peg$FAILED) {
+                s11 = peg$parse_();
+                s12 = peg$parseSemi();
+                if (s12 !== peg$FAILED) {
+                  peg$savedPos = s5;
+                  s5 = peg$f31(s1, s3, s8, s10);
+                } else {
+                  peg$currPos = s5;
+                  s5 = peg$FAILED;
+                }
               } else {
                 peg$currPos = s5;
                 s5 = peg$FAILED;
@@ -1553,35 +1589,35 @@ function peg$parse(input, options) {
             peg$currPos = s5;
             s5 = peg$FAILED;
           }
-        } else {
-          peg$currPos = s5;
-          s5 = peg$FAILED;
-        }
-        if (s5 === peg$FAILED) {
-          s5 = peg$currPos;
-          if (input.charCodeAt(peg$currPos) === 59) {
-            s6 = peg$c0;
-            peg$currPos++;
-          } else {
-            s6 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e0); }
-          }
-          if (s6 !== peg$FAILED) {
-            peg$savedPos = s5;
-            s6 = peg$f29(s1, s3);
-          }
-          s5 = s6;
           if (s5 === peg$FAILED) {
             s5 = peg$currPos;
-            s6 = peg$parsePos();
-            peg$savedPos = s5;
-            s6 = peg$f30(s1, s3, s6);
+            if (input.charCodeAt(peg$currPos) === 59) {
+              s6 = peg$c0;
+              peg$currPos++;
+            } else {
+              s6 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e0); }
+            }
+            if (s6 !== peg$FAILED) {
+              peg$savedPos = s5;
+              s6 = peg$f32(s1, s3);
+            }
             s5 = s6;
+            if (s5 === peg$FAILED) {
+              s5 = peg$currPos;
+              s6 = peg$parsePos();
+              peg$savedPos = s5;
+              s6 = peg$f33(s1, s3, s6);
+              s5 = s6;
+            }
           }
-        }
-        if (s5 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f31(s1, s3, s5);
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f34(s1, s3, s5);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1590,9 +1626,6 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1601,34 +1634,40 @@ function peg$parse(input, options) {
   function peg$parseAvRuleBody() {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12;
 
-    s0 = peg$currPos;
-    peg$savedPos = peg$currPos;
-    s1 = peg$f32();
-    if (s1) {
-      s1 = undefined;
-    } else {
-      s1 = peg$FAILED;
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parseNamesReq();
-      if (s2 !== peg$FAILED) {
-        s3 = peg$parse_();
-        s4 = peg$parseNamesReq();
-        if (s4 !== peg$FAILED) {
-          s5 = peg$parse_();
-          s6 = peg$parseColon();
-          if (s6 !== peg$FAILED) {
-            s7 = peg$parse_();
-            s8 = peg$parseNamesReq();
-            if (s8 !== peg$FAILED) {
-              s9 = peg$parse_();
-              s10 = peg$parseNamesReq();
-              if (s10 !== peg$FAILED) {
-                s11 = peg$parse_();
-                s12 = peg$parseSemi();
-                if (s12 !== peg$FAILED) {
-                  peg$savedPos = s0;
-                  s0 = peg$f33(s2, s4, s8, s10);
+    s0 = peg$parseFastAvRule();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      peg$savedPos = peg$currPos;
+      s1 = peg$f35();
+      if (s1) {
+        s1 = undefined;
+      } else {
+        s1 = peg$FAILED;
+      }
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parseNamesReq();
+        if (s2 !== peg$FAILED) {
+          s3 = peg$parse_();
+          s4 = peg$parseNamesReq();
+          if (s4 !== peg$FAILED) {
+            s5 = peg$parse_();
+            s6 = peg$parseColon();
+            if (s6 !== peg$FAILED) {
+              s7 = peg$parse_();
+              s8 = peg$parseNamesReq();
+              if (s8 !== peg$FAILED) {
+                s9 = peg$parse_();
+                s10 = peg$parseNamesReq();
+                if (s10 !== peg$FAILED) {
+                  s11 = peg$parse_();
+                  s12 = peg$parseSemi();
+                  if (s12 !== peg$FAILED) {
+                    peg$savedPos = s0;
+                    s0 = peg$f36(s2, s4, s8, s10);
+                  } else {
+                    peg$currPos = s0;
+                    s0 = peg$FAILED;
+                  }
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -1653,9 +1692,6 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1696,7 +1732,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f34(s1, s3, s7, s9, s11);
+                s0 = peg$f37(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1779,7 +1815,7 @@ function peg$parse(input, options) {
       s5 = peg$parseSemi();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f35(s1, s3, s4);
+        s0 = peg$f38(s1, s3, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1808,7 +1844,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f36(s1, s5);
+            s0 = peg$f39(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1842,7 +1878,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f37(s1, s3);
+          s0 = peg$f40(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1869,7 +1905,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f38(s1);
+        s0 = peg$f41(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1895,7 +1931,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f39(s1, s3);
+          s0 = peg$f42(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1945,7 +1981,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f40();
+        s0 = peg$f43();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1985,7 +2021,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f41();
+          s0 = peg$f44();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1998,7 +2034,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f42(s1);
+        s1 = peg$f45(s1);
         s0 = s1;
       }
     }
@@ -2044,7 +2080,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f43(s1);
+            s3 = peg$f46(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2060,7 +2096,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f44(s1, s3);
+        s0 = peg$f47(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2101,7 +2137,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f45(s1, s5, s7);
+            s0 = peg$f48(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2251,7 +2287,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f46(s1, s6, s7);
+          s2 = peg$f49(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2266,7 +2302,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f47(s1, s4);
+          s2 = peg$f50(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2276,7 +2312,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f48(s1, s2);
+      s0 = peg$f51(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2304,7 +2340,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f49(s1, s2);
+      s0 = peg$f52(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2325,12 +2361,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f50(s1, s4);
+        s4 = peg$f53(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f51(s1, s3);
+        s0 = peg$f54(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2359,7 +2395,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f52(s1, s3, s5);
+            s0 = peg$f55(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2393,7 +2429,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f53(s1, s3);
+          s0 = peg$f56(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2421,7 +2457,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f54(s1, s2, s4);
+        s0 = peg$f57(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2470,7 +2506,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f55(s1, s2, s3, s5);
+        s0 = peg$f58(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2519,7 +2555,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f56(s1, s2, s3, s5);
+        s0 = peg$f59(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2543,7 +2579,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f57(s1, s2, s4);
+        s0 = peg$f60(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2564,7 +2600,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f58(s2);
+      s2 = peg$f61(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -2613,7 +2649,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59(s1, s3);
+        s0 = peg$f62(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2631,7 +2667,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f60();
+    s1 = peg$f63();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2711,7 +2747,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f61(s2, s6, s8);
+              s0 = peg$f64(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2741,7 +2777,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f62();
+    s1 = peg$f65();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2771,7 +2807,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f63(s2);
+      s0 = peg$f66(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2788,7 +2824,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f64(s1, s2);
+      s3 = peg$f67(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2799,7 +2835,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f65(s1, s2, s5);
+          s0 = peg$f68(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2859,7 +2895,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f66(s1, s2);
+      s0 = peg$f69(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2911,7 +2947,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f67(s1, s2);
+      s0 = peg$f70(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2963,7 +2999,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f68(s1, s2);
+      s0 = peg$f71(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2980,7 +3016,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f69(s1);
+      s3 = peg$f72(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2991,7 +3027,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f70(s1, s5);
+          s0 = peg$f73(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3026,7 +3062,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f71(s1, s5, s7);
+          s3 = peg$f74(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3045,7 +3081,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f71(s1, s5, s7);
+            s3 = peg$f74(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3056,7 +3092,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f72(s1, s2);
+      s0 = peg$f75(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3073,7 +3109,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f73(s1);
+      s3 = peg$f76(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3084,7 +3120,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f74(s1, s5);
+          s0 = peg$f77(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3118,7 +3154,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f75(s1);
+      s3 = peg$f78(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3132,7 +3168,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f76(s1, s5);
+            s0 = peg$f79(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3154,14 +3190,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f77(s1);
+        s1 = peg$f80(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f78(s1);
+        s1 = peg$f81(s1);
         s0 = s1;
       }
     }
@@ -3431,7 +3467,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f79();
+      s1 = peg$f82();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -3445,7 +3481,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f80();
+        s1 = peg$f83();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -3479,7 +3515,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f81();
+            s0 = peg$f84();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3537,7 +3573,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f82(s1, s2);
+      s0 = peg$f85(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3589,7 +3625,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f83(s1, s2);
+      s0 = peg$f86(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3606,7 +3642,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f84(s1);
+      s3 = peg$f87(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3617,7 +3653,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f85(s1, s5);
+          s0 = peg$f88(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3651,7 +3687,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f86(s1);
+      s3 = peg$f89(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3665,7 +3701,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f87(s1, s5);
+            s0 = peg$f90(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3688,7 +3724,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f88(s1);
+        s1 = peg$f91(s1);
         s0 = s1;
       }
     }
@@ -3713,7 +3749,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f89(s1, s2, s4, s6);
+          s0 = peg$f92(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3757,7 +3793,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90();
+          s0 = peg$f93();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3798,7 +3834,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f91();
+            s1 = peg$f94();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3838,7 +3874,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f92();
+              s1 = peg$f95();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3880,7 +3916,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f93(s1);
+              s3 = peg$f96(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3920,7 +3956,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f94(s1);
+                s3 = peg$f97(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -3935,7 +3971,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f95(s1, s3, s5);
+              s0 = peg$f98(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3982,7 +4018,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f96(s4);
+                s0 = peg$f99(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4007,7 +4043,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f97(s1);
+                  s0 = peg$f100(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4078,7 +4114,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f98(s1);
+        s0 = peg$f101(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4148,7 +4184,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f99(s1);
+      s1 = peg$f102(s1);
       s0 = s1;
     }
 
@@ -4176,7 +4212,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f100();
+        s1 = peg$f103();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4210,7 +4246,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f101();
+            s0 = peg$f104();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4250,7 +4286,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f102();
+              s0 = peg$f105();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4290,7 +4326,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f103();
+                s0 = peg$f106();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4330,7 +4366,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f104();
+                  s0 = peg$f107();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4354,7 +4390,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f105();
+    s2 = peg$f108();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4381,7 +4417,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f106();
+      s1 = peg$f109();
     }
     s0 = s1;
 
@@ -4395,7 +4431,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f107();
+      s1 = peg$f110();
     }
     s0 = s1;
 
@@ -4462,7 +4498,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f108(s1);
+      s3 = peg$f111(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4502,7 +4538,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f109(s1);
+          s0 = peg$f112(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4559,7 +4595,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f110(s1);
+        s4 = peg$f113(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -4602,7 +4638,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f111(s1, s8);
+              s3 = peg$f114(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4619,7 +4655,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f112(s1, s4);
+          s4 = peg$f115(s1, s4);
           s3 = s4;
         }
       }
@@ -4661,7 +4697,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f113(s1, s3, s7, s9);
+            s9 = peg$f116(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4685,7 +4721,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f114(s1, s3, s7);
+            s0 = peg$f117(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4807,7 +4843,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f115(s1, s4, s6);
+            s0 = peg$f118(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4873,7 +4909,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f116(s1);
+      s1 = peg$f119(s1);
     }
     s0 = s1;
 
@@ -4917,7 +4953,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f117(s1);
+      s1 = peg$f120(s1);
       s0 = s1;
     }
 
@@ -4937,7 +4973,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f118();
+      s1 = peg$f121();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4955,7 +4991,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f119(s4);
+          s4 = peg$f122(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4963,7 +4999,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f120(s3);
+          s0 = peg$f123(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4977,7 +5013,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f121(s1);
+          s1 = peg$f124(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5010,7 +5046,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f122(s1, s2);
+            s0 = peg$f125(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5036,7 +5072,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f123(s1);
+      s3 = peg$f126(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5069,7 +5105,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f124(s1, s5);
+          s0 = peg$f127(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5102,7 +5138,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f125(s3);
+        s0 = peg$f128(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5118,7 +5154,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f126(s1);
+          s1 = peg$f129(s1);
         }
         s0 = s1;
       }
@@ -5166,7 +5202,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f127(s1, s4);
+        s0 = peg$f130(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5180,7 +5216,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f128(s1);
+        s1 = peg$f131(s1);
       }
       s0 = s1;
     }
@@ -5243,7 +5279,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f129(s1, s2);
+      s0 = peg$f132(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5291,7 +5327,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f130(s1, s4);
+        s0 = peg$f133(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5360,7 +5396,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f131(s1, s5, s9, s10);
+              s0 = peg$f134(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5393,7 +5429,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f132(s1);
+      s1 = peg$f135(s1);
       s0 = s1;
     }
 
@@ -5588,7 +5624,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f133(s1);
+      s1 = peg$f136(s1);
       s0 = s1;
     }
 
@@ -5687,7 +5723,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f134(s1);
+      s1 = peg$f137(s1);
       s0 = s1;
     }
 
@@ -5754,7 +5790,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f135(s1);
+      s1 = peg$f138(s1);
       s0 = s1;
     }
 
@@ -5775,7 +5811,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f136(s1);
+      s1 = peg$f139(s1);
       s0 = s1;
     }
 
@@ -5796,7 +5832,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f137(s1);
+      s1 = peg$f140(s1);
       s0 = s1;
     }
 
@@ -5817,7 +5853,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f138(s1);
+      s1 = peg$f141(s1);
       s0 = s1;
     }
 
@@ -5838,7 +5874,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f139(s1);
+      s1 = peg$f142(s1);
       s0 = s1;
     }
 
@@ -5853,7 +5889,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f143(s1);
       s0 = s1;
     }
 
@@ -5868,7 +5904,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f144(s1);
       s0 = s1;
     }
 
@@ -5883,7 +5919,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f142(s1);
+      s2 = peg$f145(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5891,7 +5927,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f143(s1);
+        s0 = peg$f146(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5922,7 +5958,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f144();
+      s1 = peg$f147();
     }
     s0 = s1;
 
@@ -6064,7 +6100,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f145(s1);
+      s1 = peg$f148(s1);
       s0 = s1;
     }
 
@@ -6135,7 +6171,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f146();
+    s1 = peg$f149();
     s0 = s1;
 
     return s0;
@@ -6187,7 +6223,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f147();
+    s1 = peg$f150();
     s0 = s1;
 
     return s0;
@@ -6237,6 +6273,80 @@ function peg$parse(input, options) {
       else break;
     }
     peg$currPos = i;
+  }
+  // A fast path for the statement that makes up nearly all of a large policy: an AV rule whose four
+  // sets are each one name or a flat `{ ... }` of names. fastAvRule reads it by hand and builds the
+  // very nodes the grammar's rules would (AllowBody/AvRuleBody, Names, BraceItems, Ident); on
+  // anything else (`*`, `~`, `-`, nesting, a reserved word, an error) it returns null with
+  // peg$currPos where it was, and the grammar reads the statement, so every message stays the
+  // grammar's. Peggy's failure bookkeeping only matters at the furthest failure, which always lies
+  // after a statement this reads. Like scanWord, it runs as an action and advances peg$currPos.
+  function fastAvRule() {
+    if (inCond && kw === "neverallow") return null;
+    const start = peg$currPos;
+    const sources = fastNames();
+    if (sources !== null) {
+      skipBlanks();
+      const targets = fastNames();
+      if (targets !== null) {
+        skipBlanks();
+        if (input.charCodeAt(peg$currPos) === 58 /* : */) {
+          peg$currPos++;
+          skipBlanks();
+          const classes = fastNames();
+          if (classes !== null) {
+            skipBlanks();
+            const perms = fastNames();
+            if (perms !== null) {
+              skipBlanks();
+              if (input.charCodeAt(peg$currPos) === 59 /* ; */) {
+                peg$currPos++;
+                return { kind: "avrule", span: null, rule: kw, sources, targets, classes, perms };
+              }
+            }
+          }
+        }
+      }
+    }
+    peg$currPos = start;
+    return null;
+  }
+  /** Names, when it is one name (not followed by `-`) or a flat brace list of names; else null. */
+  function fastNames() {
+    const start = peg$currPos;
+    if (input.charCodeAt(start) === 123 /* { */) {
+      peg$currPos++;
+      skipBlanks();
+      const items = [];
+      for (let id = fastIdent(); id !== null; id = fastIdent()) {
+        items.push(id);
+        skipBlanks();
+      }
+      if (items.length === 0 || input.charCodeAt(peg$currPos) !== 125 /* } */) return null;
+      peg$currPos++;
+      return { span: at(start, peg$currPos), star: false, complement: false, include: exact(items), exclude: NONE };
+    }
+    const a = fastIdent();
+    if (a === null) return null;
+    const end = peg$currPos;
+    skipBlanks();
+    const dash = input.charCodeAt(peg$currPos) === 45 /* - */;
+    peg$currPos = end;
+    return dash ? null : { span: a.span, star: false, complement: false, include: [a], exclude: NONE };
+  }
+  /** Ident: a Word that is not reserved; else null. */
+  function fastIdent() {
+    const start = peg$currPos;
+    const c = input.charCodeAt(start);
+    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return null;
+    peg$savedPos = start;
+    peg$currPos = start + 1;
+    const name = scanWord();
+    if (RESERVED.has(name)) {
+      peg$currPos = start;
+      return null;
+    }
+    return { name, span: at(start, peg$currPos) };
   }
   /** The span of what the current rule matched. */
   function here() { return at(peg$savedPos, peg$currPos); }
