@@ -687,7 +687,7 @@ function peg$parse(input, options) {
   function peg$f124(items) {    return flattenSet(here(), false, items);  }
   function peg$f125(a, b) {
     return b === null
-      ? { span: a.span, star: false, complement: false, include: [a], exclude: NONE }
+      ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
   function peg$f126(p) {    return deeper(p);  }
@@ -722,7 +722,7 @@ function peg$parse(input, options) {
   function peg$f143(p) {    expected("a name", p);  }
   function peg$f144(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
   function peg$f145(name) {    return RESERVED.has(name);  }
-  function peg$f146(name) {    return { name, span: here() };  }
+  function peg$f146(name) {    return ident(name, peg$savedPos);  }
   function peg$f147() {    return scanWord();  }
   function peg$f148(p) {    expected("a number", p);  }
   function peg$f149() {    return offset();  }
@@ -6232,6 +6232,8 @@ function peg$parse(input, options) {
 
   const span = options.span;
   const at = options.at ?? options.span;
+  const ident = options.ident ?? ((name, start) => ({ name, span: at(start, start + name.length) }));
+  const oneName = options.oneName ?? ((a) => ({ span: a.span, star: false, complement: false, include: [a], exclude: NONE }));
   const report = options.report;
   const ctx = options.ctx;  // shared with parse.ts, which words peggy's own errors with it
   let kw = "";          // the statement keyword being parsed (canonical lower case)
@@ -6332,7 +6334,7 @@ function peg$parse(input, options) {
     skipBlanks();
     const dash = input.charCodeAt(peg$currPos) === 45 /* - */;
     peg$currPos = end;
-    return dash ? null : { span: a.span, star: false, complement: false, include: [a], exclude: NONE };
+    return dash ? null : oneName(a);
   }
   /** Ident: a Word that is not reserved; else null. */
   function fastIdent() {
@@ -6346,7 +6348,7 @@ function peg$parse(input, options) {
       peg$currPos = start;
       return null;
     }
-    return { name, span: at(start, peg$currPos) };
+    return ident(name, start);
   }
   /** The span of what the current rule matched. */
   function here() { return at(peg$savedPos, peg$currPos); }

@@ -159,7 +159,6 @@ function firstNonBlank(text: string, from: number, to: number): number {
  *  serialises as the plain object. */
 export class SourceSpan implements Span {
   readonly #lines: LineMap;
-  #full: Span | undefined;
 
   constructor(
     lines: LineMap,
@@ -170,7 +169,7 @@ export class SourceSpan implements Span {
   }
 
   private get full(): Span {
-    return (this.#full ??= this.#lines.span(this.offset, this.offset + this.length));
+    return this.#lines.span(this.offset, this.offset + this.length);
   }
   get file(): string {
     return this.full.file;

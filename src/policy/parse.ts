@@ -15,6 +15,7 @@ import {
   type PeggyExpectation,
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
+import { OneName, SourceIdent } from "./nodes.js";
 
 export interface ParseOptions {
   /** Check checkpolicy's section order and required sections (default true). Turn off to parse
@@ -47,6 +48,8 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     ast.statements = parse(text, {
       span: (start, end) => lines.span(start, end),
       at: (start, end) => lines.lazySpan(start, end),
+      ident: (name, start) => new SourceIdent(name, lines, start),
+      oneName: (ident) => new OneName(ident),
       report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
       ctx,
     });
