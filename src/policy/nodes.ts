@@ -28,16 +28,17 @@ export class SourceIdent implements Ident {
 
 const NONE: Ident[] = Object.freeze([]) as unknown as Ident[];
 
-/** The set `name`: no `*`, `~` or `-`, its span the name's. */
+/** The set `name`: no `*`, `~` or `-`, its span the name's. Keeps the Ident alone and hands out
+ *  `include` as a fresh one-element array (a retained array per set would be a quarter of a large
+ *  AST; one read now and then is young garbage). */
 export class OneName implements NameSet {
-  readonly include: Ident[];
+  constructor(readonly ident: Ident) {}
 
-  constructor(ident: Ident) {
-    this.include = [ident];
+  get include(): Ident[] {
+    return [this.ident];
   }
-
   get span(): Span {
-    return this.include[0]!.span;
+    return this.ident.span;
   }
   get star(): boolean {
     return false;
@@ -49,6 +50,6 @@ export class OneName implements NameSet {
     return NONE;
   }
   toJSON(): NameSet {
-    return { span: this.span, star: false, complement: false, include: this.include, exclude: NONE };
+    return { span: this.span, star: false, complement: false, include: [this.ident], exclude: NONE };
   }
 }
