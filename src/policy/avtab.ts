@@ -240,12 +240,14 @@ export class DenseAvBuilder {
     }
   }
 
-  finish(): AvTab {
+  /** The entries as an AvTab with room for `extra` more (the conditional lists, added on top by
+   *  cloneWithRoom without a rehash). */
+  finish(extra = 0): AvTab {
     const cells = this.ntypes * this.ntypes * this.nclasses;
     const [allow, auditallow, dontaudit] = [0, 1, 2].map((k) => this.masks[k] ?? new Uint32Array(cells)) as [Uint32Array, Uint32Array, Uint32Array];
     let count = 0;
     for (let key = 0; key < cells; key++) if ((allow[key]! | auditallow[key]! | dontaudit[key]!) !== 0) count++;
-    const tab = new AvTab(this.ntypes, this.nclasses, count);
+    const tab = new AvTab(this.ntypes, this.nclasses, count + extra);
     for (let key = 0; key < cells; key++) {
       if ((allow[key]! | auditallow[key]! | dontaudit[key]!) !== 0) tab.put(key, allow[key]!, auditallow[key]!, dontaudit[key]!);
     }

@@ -139,7 +139,8 @@ class Expander {
   }
 
   base(): AvTab {
-    return this.table instanceof DenseAvBuilder ? this.table.finish() : this.table;
+    const extra = this.condLists.reduce((n, l) => n + l.length, 0);
+    return this.table instanceof DenseAvBuilder ? this.table.finish(extra) : this.table;
   }
 
   counts(): AvCounts {
