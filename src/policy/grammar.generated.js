@@ -528,105 +528,108 @@ function peg$parse(input, options) {
     if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
   }
-  function peg$f38(name, aliases, attrs) {
+  function peg$f38() {    return fastDecl();  }
+  function peg$f39(r) {    return r !== null;  }
+  function peg$f40(r) {    return r;  }
+  function peg$f41(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f39(type, aliases) {
+  function peg$f42(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f40(type, attributes) {
+  function peg$f43(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f41(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f42(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f43() {    return true;  }
-  function peg$f44() {    return false;  }
-  function peg$f45(p) {    expected("'true' or 'false'", p);  }
-  function peg$f46(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f47(name, rest) {
+  function peg$f44(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f45(name, value) {    return { kind: "bool", span: null, name, value };  }
+  function peg$f46() {    return true;  }
+  function peg$f47() {    return false;  }
+  function peg$f48(p) {    expected("'true' or 'false'", p);  }
+  function peg$f49(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f50(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f48(name, roles, mls) {
+  function peg$f51(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f49(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f50(className, perms) {    return [undefined, perms];  }
-  function peg$f51(className, rest) {
+  function peg$f52(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f53(className, perms) {    return [undefined, perms];  }
+  function peg$f54(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f52(name, context) {
+  function peg$f55(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f53(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f54(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f55(classes, perms, expr) {
+  function peg$f56(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f57(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f58(classes, perms, expr) {
     return { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f56(classes, expr) {
+  function peg$f59(classes, expr) {
     return { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f57(p, n, context) {
+  function peg$f60(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f58(p, lo, hi, context) {
+  function peg$f61(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f59(p, lo, hi, context) {
+  function peg$f62(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f60(p, n, context) {
+  function peg$f63(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f61(q) {    return q.slice(1, -1);  }
-  function peg$f62(path, context) {
+  function peg$f64(q) {    return q.slice(1, -1);  }
+  function peg$f65(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f63() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f64(expr, then, other) {
+  function peg$f66() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f67(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f65() {    inCond = true; return true;  }
-  function peg$f66(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f67(p, w) {
+  function peg$f68() {    inCond = true; return true;  }
+  function peg$f69(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f70(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f68(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f69(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f70(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f71(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f72(p) {    return deeper(p);  }
-  function peg$f73(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f74(head, op, arg) {    return [op, arg];  }
-  function peg$f75(head, tail) {
+  function peg$f71(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f72(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f73(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f74(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f75(p) {    return deeper(p);  }
+  function peg$f76(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f77(head, op, arg) {    return [op, arg];  }
+  function peg$f78(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f76(p) {    return deeper(p);  }
-  function peg$f77(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f78(p) {    return deeper(p);  }
-  function peg$f79(p, e) {    depth--; return e;  }
-  function peg$f80(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f81(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f82() {    return "eq";  }
-  function peg$f83() {    return "neq";  }
-  function peg$f84() {    return "eq";  }
-  function peg$f85(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f86(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f87(p) {    return deeper(p);  }
-  function peg$f88(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f89(p) {    return deeper(p);  }
-  function peg$f90(p, e) {    depth--; return e;  }
-  function peg$f91(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f92(p, left, cmp, right) {
+  function peg$f79(p) {    return deeper(p);  }
+  function peg$f80(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f81(p) {    return deeper(p);  }
+  function peg$f82(p, e) {    depth--; return e;  }
+  function peg$f83(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f84(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f85() {    return "eq";  }
+  function peg$f86() {    return "neq";  }
+  function peg$f87() {    return "eq";  }
+  function peg$f88(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f89(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f90(p) {    return deeper(p);  }
+  function peg$f91(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f92(p) {    return deeper(p);  }
+  function peg$f93(p, e) {    depth--; return e;  }
+  function peg$f94(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f95(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -636,97 +639,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f93() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f94() {    return "1";  }
-  function peg$f95() {    return "2";  }
-  function peg$f96(side) {    return "r";  }
-  function peg$f97(side) {    return "t";  }
-  function peg$f98(side, what, names) {
+  function peg$f96() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f97() {    return "1";  }
+  function peg$f98() {    return "2";  }
+  function peg$f99(side) {    return "r";  }
+  function peg$f100(side) {    return "t";  }
+  function peg$f101(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f99(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f100(p) {
+  function peg$f102(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f103(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f101(op) {    return op.toLowerCase();  }
-  function peg$f102(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f103() {    return "!=";  }
-  function peg$f104() {    return "==";  }
-  function peg$f105() {    return "domby";  }
-  function peg$f106() {    return "dom";  }
-  function peg$f107() {    return "incomp";  }
-  function peg$f108() {    return word.toLowerCase() === "dominance";  }
-  function peg$f109() {
+  function peg$f104(op) {    return op.toLowerCase();  }
+  function peg$f105(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f106() {    return "!=";  }
+  function peg$f107() {    return "==";  }
+  function peg$f108() {    return "domby";  }
+  function peg$f109() {    return "dom";  }
+  function peg$f110() {    return "incomp";  }
+  function peg$f111() {    return word.toLowerCase() === "dominance";  }
+  function peg$f112() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f110() {
+  function peg$f113() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f111(p) {    return deeper(p);  }
-  function peg$f112(p) {    depth--;  }
-  function peg$f113(name) {    return { level: "supervisor" };  }
-  function peg$f114(name, parent) {    return { level: "guest", parent };  }
-  function peg$f115(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f116(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f117(name, level, members) {
+  function peg$f114(p) {    return deeper(p);  }
+  function peg$f115(p) {    depth--;  }
+  function peg$f116(name) {    return { level: "supervisor" };  }
+  function peg$f117(name, parent) {    return { level: "guest", parent };  }
+  function peg$f118(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f119(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f120(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f118(kind, type, devices) {
+  function peg$f121(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f119(text) {    return { text, span: here() };  }
-  function peg$f120(p) {    expected("'of'", p);  }
-  function peg$f121() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f122(i) {    return [i];  }
-  function peg$f123(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f124(items) {    return flattenSet(here(), false, items);  }
-  function peg$f125(a, b) {
+  function peg$f122(text) {    return { text, span: here() };  }
+  function peg$f123(p) {    expected("'of'", p);  }
+  function peg$f124() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f125(i) {    return [i];  }
+  function peg$f126(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f127(items) {    return flattenSet(here(), false, items);  }
+  function peg$f128(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f126(p) {    return deeper(p);  }
-  function peg$f127(p, items) {
+  function peg$f129(p) {    return deeper(p);  }
+  function peg$f130(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f128(exclude) {    return { exclude };  }
-  function peg$f129(nested) {    return { nested };  }
-  function peg$f130(p, list) {
+  function peg$f131(exclude) {    return { exclude };  }
+  function peg$f132(nested) {    return { nested };  }
+  function peg$f133(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f131(i) {    return [i];  }
-  function peg$f132(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f133(p, perms) {
+  function peg$f134(i) {    return [i];  }
+  function peg$f135(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f136(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f134(user, role, type, mls) {
+  function peg$f137(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f135(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f136(p) {    expected("'alias'", p);  }
-  function peg$f137(p) {    expected("'roles'", p);  }
-  function peg$f138(p) {    expected("';'", p);  }
-  function peg$f139(p) {    expected("':'", p);  }
-  function peg$f140(p) {    expected(`'${LB}'`, p);  }
-  function peg$f141(p) {    expected(`'${RB}'`, p);  }
-  function peg$f142(p) {    expected("')'", p);  }
-  function peg$f143(p) {    expected("a name", p);  }
-  function peg$f144(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f145(name) {    return RESERVED.has(name);  }
-  function peg$f146(name) {    return ident(name, peg$savedPos);  }
-  function peg$f147() {    return scanWord();  }
-  function peg$f148(p) {    expected("a number", p);  }
-  function peg$f149() {    return offset();  }
-  function peg$f150() {    skipBlanks();  }
+  function peg$f138(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f139(p) {    expected("'alias'", p);  }
+  function peg$f140(p) {    expected("'roles'", p);  }
+  function peg$f141(p) {    expected("';'", p);  }
+  function peg$f142(p) {    expected("':'", p);  }
+  function peg$f143(p) {    expected(`'${LB}'`, p);  }
+  function peg$f144(p) {    expected(`'${RB}'`, p);  }
+  function peg$f145(p) {    expected("')'", p);  }
+  function peg$f146(p) {    expected("a name", p);  }
+  function peg$f147(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f148(name) {    return RESERVED.has(name);  }
+  function peg$f149(name) {    return ident(name, peg$savedPos);  }
+  function peg$f150() {    return scanWord();  }
+  function peg$f151(p) {    expected("a number", p);  }
+  function peg$f152() {    return offset();  }
+  function peg$f153() {    skipBlanks();  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1761,68 +1764,98 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFastDecl() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = '';
+    peg$savedPos = s1;
+    s2 = peg$f38();
+    s1 = s2;
+    peg$savedPos = peg$currPos;
+    s2 = peg$f39(s1);
+    if (s2) {
+      s2 = undefined;
+    } else {
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s0 = peg$f40(s1);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseTypeBody() {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
-    s0 = peg$currPos;
-    s1 = peg$parseIdentReq();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$currPos;
-      s4 = peg$parseAliasKw();
-      if (s4 !== peg$FAILED) {
-        s5 = peg$parse_();
-        s6 = peg$parseAliasList();
-        if (s6 !== peg$FAILED) {
-          s7 = peg$parse_();
-          s3 = s6;
+    s0 = peg$parseFastDecl();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseIdentReq();
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parse_();
+        s3 = peg$currPos;
+        s4 = peg$parseAliasKw();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$parseAliasList();
+          if (s6 !== peg$FAILED) {
+            s7 = peg$parse_();
+            s3 = s6;
+          } else {
+            peg$currPos = s3;
+            s3 = peg$FAILED;
+          }
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
         }
-      } else {
-        peg$currPos = s3;
-        s3 = peg$FAILED;
-      }
-      if (s3 === peg$FAILED) {
-        s3 = null;
-      }
-      s4 = peg$currPos;
-      if (input.charCodeAt(peg$currPos) === 44) {
-        s5 = peg$c2;
-        peg$currPos++;
-      } else {
-        s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
-      }
-      if (s5 !== peg$FAILED) {
-        s6 = peg$parse_();
-        s7 = peg$parseIdentCommaList();
-        if (s7 !== peg$FAILED) {
-          s8 = peg$parse_();
-          s4 = s7;
+        if (s3 === peg$FAILED) {
+          s3 = null;
+        }
+        s4 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 44) {
+          s5 = peg$c2;
+          peg$currPos++;
+        } else {
+          s5 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        }
+        if (s5 !== peg$FAILED) {
+          s6 = peg$parse_();
+          s7 = peg$parseIdentCommaList();
+          if (s7 !== peg$FAILED) {
+            s8 = peg$parse_();
+            s4 = s7;
+          } else {
+            peg$currPos = s4;
+            s4 = peg$FAILED;
+          }
         } else {
           peg$currPos = s4;
           s4 = peg$FAILED;
         }
-      } else {
-        peg$currPos = s4;
-        s4 = peg$FAILED;
-      }
-      if (s4 === peg$FAILED) {
-        s4 = null;
-      }
-      s5 = peg$parseSemi();
-      if (s5 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f38(s1, s3, s4);
+        if (s4 === peg$FAILED) {
+          s4 = null;
+        }
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f41(s1, s3, s4);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1844,7 +1877,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f39(s1, s5);
+            s0 = peg$f42(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1868,17 +1901,23 @@ function peg$parse(input, options) {
   function peg$parseTypeAttributeBody() {
     let s0, s1, s2, s3, s4, s5;
 
-    s0 = peg$currPos;
-    s1 = peg$parseIdentReq();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$parseIdentCommaList();
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseSemi();
-        if (s5 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f40(s1, s3);
+    s0 = peg$parseFastDecl();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseIdentReq();
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parse_();
+        s3 = peg$parseIdentCommaList();
+        if (s3 !== peg$FAILED) {
+          s4 = peg$parse_();
+          s5 = peg$parseSemi();
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f43(s1, s3);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1887,9 +1926,6 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1898,21 +1934,24 @@ function peg$parse(input, options) {
   function peg$parseAttributeBody() {
     let s0, s1, s2, s3;
 
-    s0 = peg$currPos;
-    s1 = peg$parseIdentReq();
-    if (s1 !== peg$FAILED) {
-      s2 = peg$parse_();
-      s3 = peg$parseSemi();
-      if (s3 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f41(s1);
+    s0 = peg$parseFastDecl();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseIdentReq();
+      if (s1 !== peg$FAILED) {
+        s2 = peg$parse_();
+        s3 = peg$parseSemi();
+        if (s3 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f44(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1931,7 +1970,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f42(s1, s3);
+          s0 = peg$f45(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1981,7 +2020,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f43();
+        s0 = peg$f46();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2021,7 +2060,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f44();
+          s0 = peg$f47();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2034,7 +2073,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f45(s1);
+        s1 = peg$f48(s1);
         s0 = s1;
       }
     }
@@ -2080,7 +2119,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f46(s1);
+            s3 = peg$f49(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2096,7 +2135,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f47(s1, s3);
+        s0 = peg$f50(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2137,7 +2176,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f48(s1, s5, s7);
+            s0 = peg$f51(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2287,7 +2326,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f49(s1, s6, s7);
+          s2 = peg$f52(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2302,7 +2341,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f50(s1, s4);
+          s2 = peg$f53(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2312,7 +2351,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f51(s1, s2);
+      s0 = peg$f54(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2340,7 +2379,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f52(s1, s2);
+      s0 = peg$f55(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2361,12 +2400,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f53(s1, s4);
+        s4 = peg$f56(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f54(s1, s3);
+        s0 = peg$f57(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2395,7 +2434,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f55(s1, s3, s5);
+            s0 = peg$f58(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2429,7 +2468,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f56(s1, s3);
+          s0 = peg$f59(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2457,7 +2496,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f57(s1, s2, s4);
+        s0 = peg$f60(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2506,7 +2545,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f58(s1, s2, s3, s5);
+        s0 = peg$f61(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2555,7 +2594,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59(s1, s2, s3, s5);
+        s0 = peg$f62(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2579,7 +2618,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1, s2, s4);
+        s0 = peg$f63(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2600,7 +2639,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f61(s2);
+      s2 = peg$f64(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -2649,7 +2688,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1, s3);
+        s0 = peg$f65(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2667,7 +2706,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f63();
+    s1 = peg$f66();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2747,7 +2786,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f64(s2, s6, s8);
+              s0 = peg$f67(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2777,7 +2816,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f65();
+    s1 = peg$f68();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2807,7 +2846,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f66(s2);
+      s0 = peg$f69(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2824,7 +2863,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f67(s1, s2);
+      s3 = peg$f70(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2835,7 +2874,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f68(s1, s2, s5);
+          s0 = peg$f71(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2895,7 +2934,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f69(s1, s2);
+      s0 = peg$f72(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2947,7 +2986,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f70(s1, s2);
+      s0 = peg$f73(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2999,7 +3038,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f71(s1, s2);
+      s0 = peg$f74(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3016,7 +3055,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f72(s1);
+      s3 = peg$f75(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3027,7 +3066,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f73(s1, s5);
+          s0 = peg$f76(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3062,7 +3101,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f74(s1, s5, s7);
+          s3 = peg$f77(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3081,7 +3120,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f74(s1, s5, s7);
+            s3 = peg$f77(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3092,7 +3131,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f75(s1, s2);
+      s0 = peg$f78(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3109,7 +3148,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f76(s1);
+      s3 = peg$f79(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3120,7 +3159,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f77(s1, s5);
+          s0 = peg$f80(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3154,7 +3193,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f78(s1);
+      s3 = peg$f81(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3168,7 +3207,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f79(s1, s5);
+            s0 = peg$f82(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3190,14 +3229,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f80(s1);
+        s1 = peg$f83(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f81(s1);
+        s1 = peg$f84(s1);
         s0 = s1;
       }
     }
@@ -3467,7 +3506,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f82();
+      s1 = peg$f85();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -3481,7 +3520,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f83();
+        s1 = peg$f86();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -3515,7 +3554,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f84();
+            s0 = peg$f87();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3573,7 +3612,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f85(s1, s2);
+      s0 = peg$f88(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3625,7 +3664,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3642,7 +3681,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f87(s1);
+      s3 = peg$f90(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3653,7 +3692,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f88(s1, s5);
+          s0 = peg$f91(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3687,7 +3726,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f89(s1);
+      s3 = peg$f92(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3701,7 +3740,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f90(s1, s5);
+            s0 = peg$f93(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3724,7 +3763,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f91(s1);
+        s1 = peg$f94(s1);
         s0 = s1;
       }
     }
@@ -3749,7 +3788,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f92(s1, s2, s4, s6);
+          s0 = peg$f95(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3793,7 +3832,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f93();
+          s0 = peg$f96();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3834,7 +3873,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f94();
+            s1 = peg$f97();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3874,7 +3913,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f95();
+              s1 = peg$f98();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3916,7 +3955,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f96(s1);
+              s3 = peg$f99(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3956,7 +3995,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f97(s1);
+                s3 = peg$f100(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -3971,7 +4010,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f98(s1, s3, s5);
+              s0 = peg$f101(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4018,7 +4057,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f99(s4);
+                s0 = peg$f102(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4043,7 +4082,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f100(s1);
+                  s0 = peg$f103(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4114,7 +4153,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f101(s1);
+        s0 = peg$f104(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4184,7 +4223,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f102(s1);
+      s1 = peg$f105(s1);
       s0 = s1;
     }
 
@@ -4212,7 +4251,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f103();
+        s1 = peg$f106();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4246,7 +4285,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f104();
+            s0 = peg$f107();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4286,7 +4325,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f105();
+              s0 = peg$f108();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4326,7 +4365,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f106();
+                s0 = peg$f109();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4366,7 +4405,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f107();
+                  s0 = peg$f110();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4390,7 +4429,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f108();
+    s2 = peg$f111();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4417,7 +4456,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f109();
+      s1 = peg$f112();
     }
     s0 = s1;
 
@@ -4431,7 +4470,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f110();
+      s1 = peg$f113();
     }
     s0 = s1;
 
@@ -4498,7 +4537,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f111(s1);
+      s3 = peg$f114(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4538,7 +4577,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f112(s1);
+          s0 = peg$f115(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4595,7 +4634,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f113(s1);
+        s4 = peg$f116(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -4638,7 +4677,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f114(s1, s8);
+              s3 = peg$f117(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4655,7 +4694,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f115(s1, s4);
+          s4 = peg$f118(s1, s4);
           s3 = s4;
         }
       }
@@ -4697,7 +4736,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f116(s1, s3, s7, s9);
+            s9 = peg$f119(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4721,7 +4760,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f117(s1, s3, s7);
+            s0 = peg$f120(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4843,7 +4882,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f118(s1, s4, s6);
+            s0 = peg$f121(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4909,7 +4948,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f119(s1);
+      s1 = peg$f122(s1);
     }
     s0 = s1;
 
@@ -4953,7 +4992,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f120(s1);
+      s1 = peg$f123(s1);
       s0 = s1;
     }
 
@@ -4973,7 +5012,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f121();
+      s1 = peg$f124();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4991,7 +5030,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f122(s4);
+          s4 = peg$f125(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4999,7 +5038,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f123(s3);
+          s0 = peg$f126(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5013,7 +5052,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f124(s1);
+          s1 = peg$f127(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5046,7 +5085,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f125(s1, s2);
+            s0 = peg$f128(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5072,7 +5111,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f126(s1);
+      s3 = peg$f129(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5105,7 +5144,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f127(s1, s5);
+          s0 = peg$f130(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5138,7 +5177,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f128(s3);
+        s0 = peg$f131(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5154,7 +5193,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f129(s1);
+          s1 = peg$f132(s1);
         }
         s0 = s1;
       }
@@ -5202,7 +5241,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f130(s1, s4);
+        s0 = peg$f133(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5216,7 +5255,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f131(s1);
+        s1 = peg$f134(s1);
       }
       s0 = s1;
     }
@@ -5279,7 +5318,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f132(s1, s2);
+      s0 = peg$f135(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5327,7 +5366,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f133(s1, s4);
+        s0 = peg$f136(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5396,7 +5435,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f134(s1, s5, s9, s10);
+              s0 = peg$f137(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5429,7 +5468,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f135(s1);
+      s1 = peg$f138(s1);
       s0 = s1;
     }
 
@@ -5624,7 +5663,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f136(s1);
+      s1 = peg$f139(s1);
       s0 = s1;
     }
 
@@ -5723,7 +5762,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f137(s1);
+      s1 = peg$f140(s1);
       s0 = s1;
     }
 
@@ -5790,7 +5829,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f138(s1);
+      s1 = peg$f141(s1);
       s0 = s1;
     }
 
@@ -5811,7 +5850,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f139(s1);
+      s1 = peg$f142(s1);
       s0 = s1;
     }
 
@@ -5832,7 +5871,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f143(s1);
       s0 = s1;
     }
 
@@ -5853,7 +5892,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f144(s1);
       s0 = s1;
     }
 
@@ -5874,7 +5913,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f142(s1);
+      s1 = peg$f145(s1);
       s0 = s1;
     }
 
@@ -5889,7 +5928,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f143(s1);
+      s1 = peg$f146(s1);
       s0 = s1;
     }
 
@@ -5904,7 +5943,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f144(s1);
+      s1 = peg$f147(s1);
       s0 = s1;
     }
 
@@ -5919,7 +5958,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f145(s1);
+      s2 = peg$f148(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5927,7 +5966,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f146(s1);
+        s0 = peg$f149(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5958,7 +5997,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f147();
+      s1 = peg$f150();
     }
     s0 = s1;
 
@@ -6100,7 +6139,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f148(s1);
+      s1 = peg$f151(s1);
       s0 = s1;
     }
 
@@ -6171,7 +6210,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f149();
+    s1 = peg$f152();
     s0 = s1;
 
     return s0;
@@ -6223,7 +6262,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f150();
+    s1 = peg$f153();
     s0 = s1;
 
     return s0;
@@ -6312,6 +6351,58 @@ function peg$parse(input, options) {
     }
     peg$currPos = start;
     return null;
+  }
+  // The same for the declarations that fill the rest of a large policy: `type T[, A]*;`,
+  // `typeattribute T A[, A]*;` and `attribute A;` (no alias: that is left to the grammar).
+  function fastDecl() {
+    const start = peg$currPos;
+    const name = fastIdent();
+    if (name !== null) {
+      skipBlanks();
+      if (kw === "attribute") {
+        if (input.charCodeAt(peg$currPos) === 59 /* ; */) {
+          peg$currPos++;
+          return { kind: "attribute", span: null, name };
+        }
+      } else {
+        let list = NONE;
+        if (kw === "typeattribute" || input.charCodeAt(peg$currPos) === 44 /* , */) {
+          if (kw === "type") {
+            peg$currPos++;
+            skipBlanks();
+          }
+          list = fastIdentCommaList();
+          skipBlanks();
+        }
+        if (list !== null && input.charCodeAt(peg$currPos) === 59 /* ; */) {
+          peg$currPos++;
+          return kw === "type"
+            ? { kind: "type", span: null, name, aliases: NONE, attributes: list }
+            : { kind: "typeattribute", span: null, type: name, attributes: list };
+        }
+      }
+    }
+    peg$currPos = start;
+    return null;
+  }
+  /** IdentCommaList, or null. */
+  function fastIdentCommaList() {
+    const head = fastIdent();
+    if (head === null) return null;
+    const list = [head];
+    for (;;) {
+      const end = peg$currPos;
+      skipBlanks();
+      if (input.charCodeAt(peg$currPos) !== 44 /* , */) {
+        peg$currPos = end;
+        return list.length === 1 ? list : list.slice(); // exact size, as the grammar's
+      }
+      peg$currPos++;
+      skipBlanks();
+      const next = fastIdent();
+      if (next === null) return null;
+      list.push(next);
+    }
   }
   /** Names, when it is one name (not followed by `-`) or a flat brace list of names; else null. */
   function fastNames() {
