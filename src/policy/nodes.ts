@@ -28,17 +28,24 @@ export class SourceIdent implements Ident {
 
 const NONE: Ident[] = Object.freeze([]) as unknown as Ident[];
 
-/** The set `name`: no `*`, `~` or `-`, its span the name's. Keeps the Ident alone and hands out
- *  `include` as a fresh one-element array (a retained array per set would be a quarter of a large
- *  AST; one read now and then is young garbage). */
-export class OneName implements NameSet {
-  constructor(readonly ident: Ident) {}
+/** The set of one name (no `*`, `~` or `-`), which is also that name's Ident: `include` is
+ *  `[this]`, so a one-name set costs one small object instead of a set, an array and an Ident. */
+export class OneName implements NameSet, Ident {
+  readonly #lines: LineMap;
 
-  get include(): Ident[] {
-    return [this.ident];
+  constructor(
+    readonly name: string,
+    lines: LineMap,
+    readonly offset: number,
+  ) {
+    this.#lines = lines;
   }
+
   get span(): Span {
-    return this.ident.span;
+    return new SourceSpan(this.#lines, this.offset, this.name.length);
+  }
+  get include(): Ident[] {
+    return [this];
   }
   get star(): boolean {
     return false;
@@ -49,7 +56,9 @@ export class OneName implements NameSet {
   get exclude(): Ident[] {
     return NONE;
   }
-  toJSON(): NameSet {
-    return { span: this.span, star: false, complement: false, include: [this.ident], exclude: NONE };
+  /** As the set where the AST holds a set; as the Ident inside `include` (an array index). */
+  toJSON(key: string): NameSet | Ident {
+    const ident = { name: this.name, span: this.span };
+    return /^\d+$/.test(key) ? ident : { span: this.span, star: false, complement: false, include: [ident], exclude: NONE };
   }
 }

@@ -49,7 +49,8 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       span: (start, end) => lines.span(start, end),
       at: (start, end) => lines.lazySpan(start, end),
       ident: (name, start) => new SourceIdent(name, lines, start),
-      oneName: (ident) => new OneName(ident),
+      // (the parser's Idents are SourceIdents; the set takes the name's place)
+      oneName: (ident) => new OneName(ident.name, lines, (ident as SourceIdent).offset),
       report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
       ctx,
     });
