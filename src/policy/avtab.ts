@@ -23,6 +23,13 @@ export class AvTab {
   size = 0;
   /** 32 - log2(capacity): the Fibonacci hash keeps the top bits. */
   shift: number;
+  /** While expand counts entries (startCounting): per slot, a bit per AvKind whose statistics
+   *  key (the same (s, t, c), unconditional) was seen; see Expander.count. */
+  private counted: Uint8Array | undefined;
+  /** Counted keys that have no slot (an auditdeny rule that audits every permission adds none). */
+  private orphans: Set<number> | undefined;
+  /** Keys counted per AvKind while counting. */
+  readonly countedKeys = [0, 0, 0];
 
   constructor(
     readonly ntypes: number,
@@ -96,7 +103,7 @@ export class AvTab {
   /** ORs `mask` into every (s, t, tclass) for s in sources and t in targets (and (s, s) with
    *  `self`): the inner loop of expand_rule_helper, kept tight because attribute rules make
    *  hundreds of thousands of cells. */
-  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, tclass: number, kind: AvKind, mask: number): void {
+  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, tclass: number, kind: AvKind, mask: number, count = false): void {
     const nt = this.ntypes;
     const nc = this.nclasses;
     let keys = this.keys;
@@ -129,8 +136,46 @@ export class AvTab {
           h = (h + 1) & m;
         }
         masks[h] = (masks[h]! | mask) >>> 0;
+        // the slot is in cache now: counting here costs no probe of another table
+        if (count) this.markSlot(h, key, kind);
       }
     }
+  }
+
+  startCounting(): void {
+    this.counted = new Uint8Array(this.keys.length);
+  }
+
+  /** Ends counting; the keys counted per AvKind. */
+  stopCounting(): number[] {
+    this.counted = undefined;
+    this.orphans = undefined;
+    return this.countedKeys;
+  }
+
+  /** Counts the statistics key of (key, kind) unless already counted. */
+  markCounted(key: number, kind: AvKind): void {
+    const h = this.find(key);
+    if (h >= 0) {
+      this.markSlot(h, key, kind);
+      return;
+    }
+    this.orphans ??= new Set();
+    const orphan = key * 3 + kind;
+    if (!this.orphans.has(orphan)) {
+      this.orphans.add(orphan);
+      this.countedKeys[kind]!++;
+    }
+  }
+
+  private markSlot(h: number, key: number, kind: AvKind): void {
+    const counted = this.counted!;
+    const bit = 1 << kind;
+    if ((counted[h]! & bit) !== 0) return;
+    counted[h] = counted[h]! | bit;
+    // counted already while it had no slot
+    if (this.orphans !== undefined && this.orphans.has(key * 3 + kind)) return;
+    this.countedKeys[kind]!++;
   }
 
   private masksOf(kind: AvKind): Uint32Array {
@@ -138,12 +183,15 @@ export class AvTab {
   }
 
   private grow(): void {
-    const old = { keys: this.keys, allow: this.allow, auditallow: this.auditallow, dontaudit: this.dontaudit };
+    const old = { keys: this.keys, allow: this.allow, auditallow: this.auditallow, dontaudit: this.dontaudit, counted: this.counted };
     this.allocate(old.keys.length * 2);
+    if (old.counted !== undefined) this.counted = new Uint8Array(this.keys.length);
     this.size = 0;
     for (let i = 0; i < old.keys.length; i++) {
       const k = old.keys[i]!;
-      if (k !== EMPTY) this.put(k, old.allow[i]!, old.auditallow[i]!, old.dontaudit[i]!);
+      if (k === EMPTY) continue;
+      const h = this.put(k, old.allow[i]!, old.auditallow[i]!, old.dontaudit[i]!);
+      if (old.counted !== undefined) this.counted![h] = old.counted[i]!;
     }
   }
 
@@ -156,7 +204,7 @@ export class AvTab {
   }
 
   /** Inserts a key known to be absent, with all three masks (rehashing: one probe, not three). */
-  put(key: number, allow: number, auditallow: number, dontaudit: number): void {
+  put(key: number, allow: number, auditallow: number, dontaudit: number): number {
     const keys = this.keys;
     const m = keys.length - 1;
     let h = Math.imul(key | 0, 0x9e3779b1) >>> this.shift;
@@ -166,6 +214,7 @@ export class AvTab {
     this.auditallow[h] = auditallow;
     this.dontaudit[h] = dontaudit;
     this.size++;
+    return h;
   }
 
   /** A copy sized for `extra` more entries (conditional rules are added on top of the base table). */
@@ -211,6 +260,9 @@ export class AvTab {
  *  of times, and an index beats a hash probe for each. `finish` packs the cells into an AvTab. */
 export class DenseAvBuilder {
   private readonly masks: (Uint32Array | undefined)[] = [undefined, undefined, undefined];
+  /** Per cell, a bit per AvKind whose statistics key was counted (as AvTab's). */
+  private counted: Uint8Array | undefined;
+  readonly countedKeys = [0, 0, 0];
 
   constructor(
     readonly ntypes: number,
@@ -222,7 +274,7 @@ export class DenseAvBuilder {
   }
 
   /** As AvTab.addPairs. */
-  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, tclass: number, kind: AvKind, mask: number): void {
+  addPairs(sources: Int32Array, targets: Int32Array, self: boolean, tclass: number, kind: AvKind, mask: number, count = false): void {
     const nt = this.ntypes;
     const nc = this.nclasses;
     const masks = (this.masks[kind] ??= new Uint32Array(nt * nt * nc));
@@ -232,12 +284,32 @@ export class DenseAvBuilder {
       if (self) {
         const key = (row + s) * nc + tclass;
         masks[key] = (masks[key]! | mask) >>> 0;
+        if (count) this.markCounted(key, kind);
       }
       for (let j = 0; j < targets.length; j++) {
         const key = (row + targets[j]!) * nc + tclass;
         masks[key] = (masks[key]! | mask) >>> 0;
+        if (count) this.markCounted(key, kind);
       }
     }
+  }
+
+  startCounting(): void {
+    this.counted = new Uint8Array(this.ntypes * this.ntypes * this.nclasses);
+  }
+
+  stopCounting(): number[] {
+    this.counted = undefined;
+    return this.countedKeys;
+  }
+
+  /** Counts the statistics key of (key, kind) unless already counted (every cell exists here). */
+  markCounted(key: number, kind: AvKind): void {
+    const counted = this.counted!;
+    const bit = 1 << kind;
+    if ((counted[key]! & bit) !== 0) return;
+    counted[key] = counted[key]! | bit;
+    this.countedKeys[kind]!++;
   }
 
   /** The entries as an AvTab with room for `extra` more (the conditional lists, added on top by

@@ -66,6 +66,11 @@ function keepsAttributes(ts: TypeSet, self: boolean): boolean {
   return !self && !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
 }
 
+/** Are a set's statistics keys type ids (its expansion), not attribute ids? */
+function typeSpace(ts: TypeSet, self: boolean): boolean {
+  return !keepsAttributes(ts, self) || ts.attrs.length === 0;
+}
+
 class Expander {
   readonly diags: Diagnostic[] = [];
   readonly nt: number;
@@ -83,6 +88,7 @@ class Expander {
     this.nt = sym.types.length;
     this.nc = Math.max(1, sym.classes.length);
     this.table = DenseAvBuilder.fits(this.nt, this.nc) ? new DenseAvBuilder(this.nt, this.nc) : new AvTab(this.nt, this.nc, resolved.avRules.length * 2);
+    this.table.startCounting();
     const n = resolved.avRules.length;
     this.countKeys = [new KeySet(n * 2), new KeySet(n / 8), new KeySet(n / 8)];
     this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList());
@@ -99,22 +105,38 @@ class Expander {
     const list = r.cond ? this.condLists[condListIndex(r.cond)]! : undefined;
     const nt = this.nt;
     const nc = this.nc;
+    // An unconditional rule whose statistics keys are its avtab entries counts them as it adds them
+    const inTable = !list && typeSpace(r.sources, self) && typeSpace(r.targets, self);
     for (let ci = 0; ci < r.classes.length; ci++) {
       const c = r.classes[ci]!;
       // auditdeny lists the permissions to audit: the others are dontaudit
       let mask = r.masks[ci]!;
       if (r.kind === "auditdeny") mask = ~mask & this.sym.classes[c]!.allMask;
-      if (mask === 0) continue;
+      if (mask === 0) {
+        if (inTable) this.countPairs(sources, targets, self, c, kind);
+        continue;
+      }
       if (list) list.addPairs(sources, targets, self, nt, nc, c, kind, mask);
-      else this.table.addPairs(sources, targets, self, c, kind, mask);
+      else this.table.addPairs(sources, targets, self, c, kind, mask, inTable);
     }
-    this.count(r, kind, sources, targets);
+    if (!inTable) this.count(r, kind, sources, targets);
     return out;
   }
 
-  /** Records the rule's avtab keys in libsepol's form, for the statistics. */
+  /** count() for the avtab keys (s, t, c) of a rule that adds none for class c. */
+  private countPairs(sources: Int32Array, targets: Int32Array, self: boolean, c: number, kind: AvKind): void {
+    for (const s of sources) {
+      if (self) this.table.markCounted((s * this.nt + s) * this.nc + c, kind);
+      for (const t of targets) this.table.markCounted((s * this.nt + t) * this.nc + c, kind);
+    }
+  }
+
+  /** Records the rule's avtab keys in libsepol's form, for the statistics. An unconditional key
+   *  of two types is the avtab's own (s, t, c): it is counted by a mark in the table's slot (most
+   *  are marked by addPairs as it adds them); attribute keys and conditional ones go to a KeySet. */
   private count(r: ResolvedAvRule, kind: AvKind, sources: Int32Array, targets: Int32Array): void {
-    const nta = this.nt + this.sym.attrs.length;
+    const nt = this.nt;
+    const nta = nt + this.sym.attrs.length;
     const self = r.targets.self;
     const ss = keepsAttributes(r.sources, self) ? this.keyIds(r.sources) : sources;
     const tt = keepsAttributes(r.targets, self) ? this.keyIds(r.targets) : targets;
@@ -122,10 +144,14 @@ class Expander {
     const set = this.countKeys[kind];
     const nc = this.nc;
     const scopes = this.scopes;
+    const key = (s: number, t: number, c: number): void => {
+      if (scope === 0 && s < nt && t < nt) this.table.markCounted((s * nt + t) * nc + c, kind);
+      else set.add(((s * nta + t) * nc + c) * scopes + scope);
+    };
     for (const c of r.classes) {
       for (const s of ss) {
-        if (self) set.add(((s * nta + s) * nc + c) * scopes + scope);
-        for (const t of tt) set.add(((s * nta + t) * nc + c) * scopes + scope);
+        if (self) key(s, s, c);
+        for (const t of tt) key(s, t, c);
       }
     }
   }
@@ -144,7 +170,12 @@ class Expander {
   }
 
   counts(): AvCounts {
-    return { allow: this.countKeys[0].size, auditallow: this.countKeys[1].size, dontaudit: this.countKeys[2].size };
+    const inTable = this.table.stopCounting();
+    return {
+      allow: this.countKeys[0].size + inTable[AvKind.Allow]!,
+      auditallow: this.countKeys[1].size + inTable[AvKind.AuditAllow]!,
+      dontaudit: this.countKeys[2].size + inTable[AvKind.DontAudit]!,
+    };
   }
 
   /** expand_terule_helper: one default per (source, target, class) and kind; a repeat with the same
