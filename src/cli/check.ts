@@ -104,11 +104,20 @@ function reasonLine(r: Reason): string {
   }
 }
 
-/** Human form: the verdict, the access asked about, then one line per reason. */
+/**
+ * Human form: the verdict, the access asked about, then one line per reason. An m4-expanded policy
+ * often has several identical rules behind one #line (a macro such as domain_comms(x, x) writes the
+ * same allow twice); their reasons read the same, so they are printed once with a count.
+ */
 export function describeDecision(q: Query, d: Decision): string {
   const verdict = `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
+  const counts = new Map<string, number>();
+  for (const r of d.reasons) {
+    const line = reasonLine(r);
+    counts.set(line, (counts.get(line) ?? 0) + 1);
+  }
   const lines = [verdict, `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`];
-  for (const r of d.reasons) lines.push(`  ${reasonLine(r)}`);
+  for (const [line, n] of counts) lines.push(n === 1 ? `  ${line}` : `  ${line} (${n} identical rules)`);
   return `${lines.join("\n")}\n`;
 }
 
