@@ -380,15 +380,21 @@ export function allowedLookup(tab: AvTab): (stype: number, ttype: number, tclass
   };
 }
 
+/** Up to this many entries with allowed permissions the packed table (8 bytes a slot, half full)
+ *  stays within about 1 MB, where keeping key and mask on one line pays; a bigger one misses the
+ *  cache either way and would only cost its build (~100 ns an entry) at every compile. */
+const PACKED_LIMIT = 1 << 16;
+
 /** The entries with allowed permissions, as (key, mask) pairs in one Int32Array hashed on the key
  *  (the decision side of the avtab: auditallow and dontaudit are not asked there), or null when
- *  a key does not fit 31 bits (over ~23,000 types). */
+ *  there are more than PACKED_LIMIT or a key does not fit 31 bits (over ~23,000 types). */
 function packedAllowed(tab: AvTab): { cells: Int32Array; shift: number } | null {
-  if (tab.ntypes * tab.ntypes * tab.nclasses > 0x7fffffff) return null;
+  if (tab.ntypes * tab.ntypes * tab.nclasses > 0x7fffffff || tab.size > 4 * PACKED_LIMIT) return null;
   const keys = tab.keys;
   const allow = tab.allow;
   let n = 0;
   for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY && allow[i] !== 0) n++;
+  if (n > PACKED_LIMIT) return null;
   let cap = MIN_CAPACITY;
   while (cap < n * 2) cap *= 2;
   const shift = 32 - Math.log2(cap);
