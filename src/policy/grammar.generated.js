@@ -123,6 +123,9 @@ function exact(list) {
 // read-only input to the later stages, and freezing makes a stray push fail loudly.
 const NONE = Object.freeze([]);
 
+// Slots of scanWord's cache of recently read names (a power of two).
+const RECENT_SIZE = 4096;
+
 // Far deeper than any real policy nests, and well within the stack of the recursive rules.
 const MAX_DEPTH = 200;
 const MAX_OPERATORS = 1000;
@@ -6282,6 +6285,7 @@ function peg$parse(input, options) {
   let depth = 0;        // nesting of braces and parentheses
   let operators = 0;    // binary operators in the current statement
   const names = new Map();
+  const recent = new Array(RECENT_SIZE).fill("");
 
   // The two hottest tokens, identifiers and blanks, are scanned by hand: written as peggy
   // expressions they build an array per character, and the garbage dominated parse time on large
@@ -6291,19 +6295,26 @@ function peg$parse(input, options) {
   function scanWord() {
     const start = peg$savedPos;
     let i = peg$currPos;
+    let h = input.charCodeAt(start);
     for (;;) {
       const c = input.charCodeAt(i);
       if (IS_WORD[c]) i++;
       else if (c === 46 /* . */ && IS_WORD[input.charCodeAt(i + 1)]) i += 2;
       else break;
+      h = (Math.imul(h, 31) + c) | 0;
     }
     peg$currPos = i;
     // One string per distinct name: a large policy repeats a few thousand names a million times.
+    // A name read lately is found by a hash of its characters (taken while scanning) and compared
+    // in place, without cutting a substring out of the input and hashing it again for the Map.
+    const slot = h & (RECENT_SIZE - 1);
+    const cand = recent[slot];
+    if (cand.length === i - start && input.startsWith(cand, start)) return cand;
     const text = input.substring(start, i);
-    const seen = names.get(text);
-    if (seen !== undefined) return seen;
-    names.set(text, text);
-    return text;
+    let seen = names.get(text);
+    if (seen === undefined) names.set(text, (seen = text));
+    recent[slot] = seen;
+    return seen;
   }
   function skipBlanks() {
     let i = peg$currPos;
