@@ -24,6 +24,8 @@ export interface ParseOptions {
   oneName?(ident: Ident): NameSet;
   report(code: string, message: string, start: number, end: number): void;
   ctx: ParseContext;
+  /** Bypass the hand-read fast paths (tests check both ways give the same AST). */
+  grammarOnly?: boolean;
 }
 
 export interface PeggyExpectation {

@@ -6334,7 +6334,7 @@ function peg$parse(input, options) {
   // grammar's. Peggy's failure bookkeeping only matters at the furthest failure, which always lies
   // after a statement this reads. Like scanWord, it runs as an action and advances peg$currPos.
   function fastAvRule() {
-    if (inCond && kw === "neverallow") return null;
+    if (options.grammarOnly || (inCond && kw === "neverallow")) return null;
     const start = peg$currPos;
     const sources = fastNames();
     if (sources !== null) {
@@ -6366,6 +6366,7 @@ function peg$parse(input, options) {
   // The same for the declarations that fill the rest of a large policy: `type T[, A]*;`,
   // `typeattribute T A[, A]*;` and `attribute A;` (no alias: that is left to the grammar).
   function fastDecl() {
+    if (options.grammarOnly) return null;
     const start = peg$currPos;
     const name = fastIdent();
     if (name !== null) {

@@ -21,6 +21,9 @@ export interface ParseOptions {
   /** Check checkpolicy's section order and required sections (default true). Turn off to parse
    *  a fragment, e.g. a single rule in a test. */
   sections?: boolean;
+  /** Read every statement through the grammar's rules, bypassing the hand-read fast paths for
+   *  simple AV rules and declarations (tests compare the two; the result must be identical). */
+  grammarOnly?: boolean;
 }
 
 export interface ParseResult {
@@ -53,6 +56,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       oneName: (ident) => new OneName(ident.name, lines, (ident as SourceIdent).offset),
       report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
       ctx,
+      grammarOnly: options.grammarOnly === true,
     });
   } catch (e) {
     diagnostics.push(syntaxDiagnostic(e, text, lines, ctx));
