@@ -13,7 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decisionJson, describeDecision, type Query } from "../../src/cli/check.js";
 import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
 import { compilePolicy } from "../../src/policy/index.js";
-import { assertOracleAvailable, boolArgs, explainMismatch, runTool } from "../oracle/harness.js";
+import { assertOracleAvailable, boolArgs, explainMismatch, runTool } from "./harness.js";
 
 /** The tree, file by file, in the order Xen's Makefile.common hands sections to m4. */
 const SECTIONS: Array<[string, string]> = [
