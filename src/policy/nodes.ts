@@ -21,7 +21,8 @@ export class SourceIdent implements Ident {
   get span(): Span {
     return new SourceSpan(this.#lines, this.offset, this.name.length);
   }
-  toJSON(): Ident {
+  // (OneName, a subclass, serialises as a set where the AST holds one)
+  toJSON(_key?: string): Ident | NameSet {
     return { name: this.name, span: this.span };
   }
 }
@@ -30,20 +31,7 @@ const NONE: Ident[] = Object.freeze([]) as unknown as Ident[];
 
 /** The set of one name (no `*`, `~` or `-`), which is also that name's Ident: `include` is
  *  `[this]`, so a one-name set costs one small object instead of a set, an array and an Ident. */
-export class OneName implements NameSet, Ident {
-  readonly #lines: LineMap;
-
-  constructor(
-    readonly name: string,
-    lines: LineMap,
-    readonly offset: number,
-  ) {
-    this.#lines = lines;
-  }
-
-  get span(): Span {
-    return new SourceSpan(this.#lines, this.offset, this.name.length);
-  }
+export class OneName extends SourceIdent implements NameSet {
   get include(): Ident[] {
     return [this];
   }
@@ -57,8 +45,8 @@ export class OneName implements NameSet, Ident {
     return NONE;
   }
   /** As the set where the AST holds a set; as the Ident inside `include` (an array index). */
-  toJSON(key: string): NameSet | Ident {
+  override toJSON(key?: string): NameSet | Ident {
     const ident = { name: this.name, span: this.span };
-    return /^\d+$/.test(key) ? ident : { span: this.span, star: false, complement: false, include: [ident], exclude: NONE };
+    return key !== undefined && /^\d+$/.test(key) ? ident : { span: this.span, star: false, complement: false, include: [ident], exclude: NONE };
   }
 }
