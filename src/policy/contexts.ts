@@ -41,6 +41,26 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report): void
     firstSpan.set(key, span);
     return false;
   };
+  // define_iomem_context / define_ioport_context: a proper range that overlaps no earlier entry
+  const addRange = <N extends bigint | number>(
+    list: { low: N; high: N; context: ResolvedContext }[],
+    s: { low: N; high: N; context: Context; span: Span },
+    kind: string,
+    noun: string,
+  ): void => {
+    const hex = (n: N) => `0x${n.toString(16)}`;
+    if (s.low > s.high) {
+      err("range", `low ${noun} ${hex(s.low)} exceeds high ${noun} ${hex(s.high)}`, s.span);
+      return;
+    }
+    const clash = list.find((o) => s.low <= o.high && o.low <= s.high);
+    if (clash) {
+      err("overlap", `${kind} entry for ${hex(s.low)}-${hex(s.high)} overlaps with earlier entry ${hex(clash.low)}-${hex(clash.high)}`, s.span);
+      return;
+    }
+    const ctx = resolveContext(s.context, sym, err);
+    if (ctx) list.push({ low: s.low, high: s.high, context: ctx });
+  };
   for (const s of ast.statements) {
     switch (s.kind) {
       case "sid_context": {
@@ -71,34 +91,12 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report): void
         if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
         break;
       }
-      case "iomemcon": {
-        if (s.low > s.high) {
-          err("range", `low memory 0x${s.low.toString(16)} exceeds high memory 0x${s.high.toString(16)}`, s.span);
-          break;
-        }
-        const clash = oc.iomemcon.find((o) => s.low <= o.high && o.low <= s.high);
-        if (clash) {
-          err("overlap", `iomemcon entry for 0x${s.low.toString(16)}-0x${s.high.toString(16)} overlaps with earlier entry 0x${clash.low.toString(16)}-0x${clash.high.toString(16)}`, s.span);
-          break;
-        }
-        const ctx = resolveContext(s.context, sym, err);
-        if (ctx) oc.iomemcon.push({ low: s.low, high: s.high, context: ctx });
+      case "iomemcon":
+        addRange(oc.iomemcon, s, "iomemcon", "memory");
         break;
-      }
-      case "ioportcon": {
-        if (s.low > s.high) {
-          err("range", `low ioport 0x${s.low.toString(16)} exceeds high ioport 0x${s.high.toString(16)}`, s.span);
-          break;
-        }
-        const clash = oc.ioportcon.find((o) => s.low <= o.high && o.low <= s.high);
-        if (clash) {
-          err("overlap", `ioportcon entry for 0x${s.low.toString(16)}-0x${s.high.toString(16)} overlaps with earlier entry 0x${clash.low.toString(16)}-0x${clash.high.toString(16)}`, s.span);
-          break;
-        }
-        const ctx = resolveContext(s.context, sym, err);
-        if (ctx) oc.ioportcon.push({ low: s.low, high: s.high, context: ctx });
+      case "ioportcon":
+        addRange(oc.ioportcon, s, "ioportcon", "ioport");
         break;
-      }
     }
   }
 }
