@@ -5,27 +5,11 @@ import fc from "fast-check";
 import { DummyXsm } from "../../src/xsm/dummy.js";
 import { PciRegistry } from "../../src/pci/registry.js";
 import { STRATEGIES } from "../../src/pci/types.js";
-import type { Rc, XsmHook } from "../../src/xsm/types.js";
 import { Domains, gvpHwdom, svpHwdom } from "./helpers.js";
-import { CountingXsm, DOMAINS, opsArb, step, type World } from "./model.js";
+import { CountingXsm, DOMAINS, moduleAnswer, opsArb, step, type World } from "./model.js";
 
-function answerer(domains: Domains) {
-  const oracle = new DummyXsm();
-  return (hook: XsmHook, domid: number, bdf: number): Rc => {
-    const d = domains.byDomid(domid)!;
-    switch (hook) {
-      case "resource_plug_pci":
-        return oracle.resourcePlugPci(d, bdf);
-      case "resource_unplug_pci":
-        return oracle.resourceUnplugPci(d, bdf);
-      case "resource_setup_pci":
-        return oracle.resourceSetupPci(d, bdf);
-      default:
-        // assign/deassign behave alike in dummy.h: do_domctl's XSM_PRIV gate
-        return d.control ? 0 : "-EPERM";
-    }
-  };
-}
+// assign/deassign behave alike in dummy.h: do_domctl's XSM_PRIV gate
+const answerer = (domains: Domains) => moduleAnswer(new DummyXsm(), domains, (_hook, d) => (d.control ? 0 : "-EPERM"));
 
 describe.each(STRATEGIES)("dummy module, strategy %s", (strategy) => {
   it("keeps the invariants and makes Xen's checks", () => {

@@ -7,9 +7,9 @@ import fc from "fast-check";
 import { createXsm } from "../../src/xsm/index.js";
 import { PciRegistry } from "../../src/pci/registry.js";
 import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
-import type { Domain, Rc, XsmHook } from "../../src/xsm/types.js";
+import type { Domain } from "../../src/xsm/types.js";
 import { Domains } from "./helpers.js";
-import { CountingXsm, opsArb, step, type World } from "./model.js";
+import { CountingXsm, moduleAnswer, opsArb, step, type World } from "./model.js";
 
 const POLICY = readFileSync(new URL("./data/svp-pci.conf", import.meta.url), "utf8");
 
@@ -77,19 +77,9 @@ describe.each(STRATEGIES)("flask, random sequences, strategy %s", (strategy) => 
         const xsm = new CountingXsm(createXsm({ module: "flask", policyText: POLICY, file: "svp-pci.conf" }).module);
         const domains = new Domains(DOMS, 0);
         const reg = new PciRegistry(xsm, domains, { strategy, vfWithoutPf });
-        const answer = (hook: XsmHook, domid: number, bdf: number): Rc => {
-          const d = domains.byDomid(domid)!;
-          switch (hook) {
-            case "resource_plug_pci":
-              return oracle.resourcePlugPci(d, bdf);
-            case "resource_unplug_pci":
-              return oracle.resourceUnplugPci(d, bdf);
-            case "resource_setup_pci":
-              return oracle.resourceSetupPci(d, bdf);
-            default:
-              throw new Error(`${hook}: its answer depends on the target; the model never needs it`);
-          }
-        };
+        const answer = moduleAnswer(oracle, domains, (hook) => {
+          throw new Error(`${hook}: its answer depends on the target; the model never needs it`);
+        });
         const w: World = { reg, xsm, domains, strategy, vfWithoutPf, answer };
         for (const op of ops) step(w, op);
       }),

@@ -182,6 +182,28 @@ export interface World {
   answer: (hook: XsmHook, domid: number, bdf: number) => Rc;
 }
 
+/** World.answer from a second instance of a real module (so asking it records nothing): the
+ *  device hooks as that module answers them; `other` answers the hooks that take a target domain. */
+export function moduleAnswer(
+  oracle: XsmModule,
+  domains: Domains,
+  other: (hook: XsmHook, cur: Domain) => Rc,
+): World["answer"] {
+  return (hook, domid, bdf) => {
+    const d = domains.byDomid(domid)!;
+    switch (hook) {
+      case "resource_plug_pci":
+        return oracle.resourcePlugPci(d, bdf);
+      case "resource_unplug_pci":
+        return oracle.resourceUnplugPci(d, bdf);
+      case "resource_setup_pci":
+        return oracle.resourceSetupPci(d, bdf);
+      default:
+        return other(hook, d);
+    }
+  };
+}
+
 export function apply(w: World, op: Op): Rc {
   const d = (id: number) => w.domains.byDomid(id)!;
   switch (op.op) {
