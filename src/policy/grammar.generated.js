@@ -6237,7 +6237,7 @@ function peg$parse(input, options) {
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
   let operators = 0;    // binary operators in the current statement
-  const sc = new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)

@@ -2,8 +2,8 @@
 // The grammar lives in grammar/policy.peggy; this module maps spans through `#line`, words peggy's
 // failures as checkpolicy-like messages, and checks checkpolicy's section order (policy_parse.y
 // base_policy), which the grammar leaves out so each statement stays a single flat rule.
-import type { PolicyAst, Statement } from "./ast.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import type { Ident, PolicyAst, Statement } from "./ast.js";
+import { error, hasErrors, warning, type Diagnostic, type Span } from "./diagnostics.js";
 import {
   describeStatement,
   parse,
@@ -14,7 +14,7 @@ import {
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
 import { OneName, SourceIdent } from "./nodes.js";
-import { tokenAt, tokenLength } from "./scan.js";
+import { Scanner, tokenAt, tokenLength, type StrayKind } from "./scan.js";
 
 export interface ParseOptions {
   /** Check checkpolicy's section order and required sections (default true). Turn off to parse
@@ -32,37 +32,44 @@ export interface ParseResult {
 
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const ast: PolicyAst = { file, statements: [] };
-  const nul = text.indexOf("\0");
+  const nul = firstNulOutsideComment(text);
   if (nul !== -1) {
+    // a binary file: one error at its first NUL rather than a syntax error about its first bytes
     const lines = new LineMap(text.slice(0, nul + 1), file);
-    return {
-      ast,
-      diagnostics: [
-        error("binary", "this is a binary file (it contains a NUL byte), not a policy.conf text", lines.span(nul, nul + 1)),
-      ],
-    };
+    return { ast, diagnostics: [error("bad-character", strayMessage("nul", text, nul), lines.span(nul, nul + 1))] };
   }
-
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
   const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0 };
+  const at = (start: number, end: number) => lines.lazySpan(start, end);
+  const ident = (name: string, start: number) => new SourceIdent(name, lines, start);
+  // (the parser's Idents are SourceIdents; the set takes the name's place)
+  const oneName = (id: Ident) => new OneName(id.name, lines, (id as SourceIdent).offset);
+  const scanner = new Scanner(text, { at, ident, oneName }, options.grammarOnly === true);
+  let failed = false;
   try {
     ast.statements = parse(text, {
       span: (start, end) => lines.span(start, end),
-      at: (start, end) => lines.lazySpan(start, end),
-      ident: (name, start) => new SourceIdent(name, lines, start),
-      // (the parser's Idents are SourceIdents; the set takes the name's place)
-      oneName: (ident) => new OneName(ident.name, lines, (ident as SourceIdent).offset),
+      at,
+      ident,
+      oneName,
       report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
       ctx,
       grammarOnly: options.grammarOnly === true,
+      scanner,
     });
   } catch (e) {
     diagnostics.push(syntaxDiagnostic(e, text, lines, ctx));
-    return { ast, diagnostics };
+    failed = true;
   }
+  for (const d of strayDiagnostics(scanner, text, lines)) diagnostics.push(d);
+  const long = lineLimitWarning(text, lines);
+  if (long !== undefined) diagnostics.push(long);
+  // in the order of the text (a stray character is found while reading, reported after)
+  diagnostics.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+  if (failed) return { ast, diagnostics };
 
-  if (ast.statements.length === 0 && diagnostics.length === 0) {
+  if (ast.statements.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push(
       error(
         "syntax",
@@ -74,6 +81,112 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     for (const d of checkSections(ast.statements, lines.span(text.length, text.length))) diagnostics.push(d);
   }
   return { ast, diagnostics };
+}
+
+// ---- bytes as policy_scan.l reads them ------------------------------------------------------------
+
+const STRAY_ORDER: readonly StrayKind[] = ["bom", "cr", "nul", "control", "non-ascii"];
+
+/** One error per kind of character checkpolicy's scanner does not recognize outside a comment
+ *  (policy_scan.l's last rule: "unrecognized character", counted as an error, then skipped), at
+ *  its first occurrence, with what to do about it. */
+function strayDiagnostics(scanner: Scanner, text: string, lines: LineMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const kind of STRAY_ORDER) {
+    const offset = scanner.stray.get(kind);
+    if (offset === undefined) continue;
+    const span = lines.span(offset, offset + 1);
+    out.push(error("bad-character", strayMessage(kind, text, offset), span));
+  }
+  return out;
+}
+
+function strayMessage(kind: StrayKind, text: string, offset: number): string {
+  const rejects = "checkpolicy rejects it ('unrecognized character')";
+  switch (kind) {
+    case "bom":
+      return `a byte-order mark (U+FEFF, bytes EF BB BF): ${rejects}; save the file as UTF-8 without a BOM`;
+    case "cr": {
+      let crlf = 0;
+      for (let i = text.indexOf("\r\n"); i !== -1; i = text.indexOf("\r\n", i + 2)) crlf++;
+      const dos = crlf > 1 ? `; ${crlf} lines end in CR LF (Windows line endings): convert the file with dos2unix` : "; remove it";
+      return `a carriage return (CR) outside a comment: ${rejects}${dos}`;
+    }
+    case "nul":
+      return `a NUL byte outside a comment (is this a binary file?): ${rejects}; only a comment may hold one`;
+    case "control":
+      return `control character 0x${text.charCodeAt(offset).toString(16).padStart(2, "0")} outside a comment: ${rejects}`;
+    case "non-ascii": {
+      const c = text.codePointAt(offset)!;
+      const what = c === 0xfffd ? "a byte that is not valid UTF-8" : `'${String.fromCodePoint(c)}' (U+${c.toString(16).toUpperCase().padStart(4, "0")}), not ASCII,`;
+      return `${what} outside a comment: ${rejects}; outside comments, paths and quoted file names a policy is ASCII`;
+    }
+  }
+}
+
+/** The first NUL that no `#` before it on its line puts in a comment, or -1. */
+function firstNulOutsideComment(text: string): number {
+  for (let i = text.indexOf("\0"); i !== -1; ) {
+    const lineStart = text.lastIndexOf("\n", i) + 1;
+    const hash = text.indexOf("#", lineStart);
+    if (hash === -1 || hash > i) return i;
+    const nl = text.indexOf("\n", i);
+    if (nl === -1) return -1;
+    i = text.indexOf("\0", nl);
+  }
+  return -1;
+}
+
+/** flex's YYLMAX in policy_scan.l (%array): a token of YYLMAX bytes or more stops checkpolicy with
+ *  "token too large, exceeds YYLMAX". Its `\n.*` rule reads each line after the first as one token
+ *  with its newline, so any later line of 8191 bytes or more fails; on the first line only a single
+ *  long token (a comment, a name, blanks) does. A limit of a C buffer, not of the language: xsm
+ *  reads such a file, and warns (once) that checkpolicy will not. */
+export const YYLMAX = 8192;
+
+function lineLimitWarning(text: string, lines: LineMap): Diagnostic | undefined {
+  const tooLong = (from: number, to: number, limit: number) => to - from >= limit || (to - from) * 3 >= limit && utf8Length(text, from, to) >= limit;
+  let start = 0;
+  let nl = text.indexOf("\n");
+  const firstEnd = nl === -1 ? text.length : nl;
+  if (tooLong(0, firstEnd, YYLMAX)) {
+    const token = /#[^\n]*|[ \t\f]+|"[^"\n]*"|\/[^ \n\r\t\f]*|[A-Za-z0-9_.\-]+/g;
+    const line = text.slice(0, firstEnd);
+    for (let m = token.exec(line); m !== null; m = token.exec(line)) {
+      if (tooLong(m.index, m.index + m[0].length, YYLMAX)) {
+        const bytes = utf8Length(text, m.index, m.index + m[0].length);
+        return warning(
+          "checkpolicy-limit",
+          `a token of ${bytes} bytes: checkpolicy rejects this file ('token too large, exceeds YYLMAX': its scanner holds tokens of at most ${YYLMAX - 1} bytes)`,
+          lines.span(m.index, m.index + 1),
+        );
+      }
+    }
+  }
+  while (nl !== -1) {
+    start = nl + 1;
+    nl = text.indexOf("\n", start);
+    const end = nl === -1 ? text.length : nl;
+    // the token is the newline before the line and the line itself
+    if (tooLong(start, end, YYLMAX - 1)) {
+      return warning(
+        "checkpolicy-limit",
+        `a line of ${utf8Length(text, start, end)} bytes: checkpolicy rejects this file ('token too large, exceeds YYLMAX': its scanner reads each line as one token, so lines after the first must stay under ${YYLMAX - 1} bytes)`,
+        lines.span(start, start + 1),
+      );
+    }
+  }
+  return undefined;
+}
+
+/** The UTF-8 length of text[from, to). */
+function utf8Length(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
+  }
+  return n;
 }
 
 // ---- syntax errors -----------------------------------------------------------------------------

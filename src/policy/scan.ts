@@ -76,6 +76,8 @@ function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
+export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
+
 // Slots of the cache of recently read names (a power of two).
 const RECENT_SIZE = 4096;
 
@@ -190,13 +192,30 @@ export class Scanner {
     let i = this.pos;
     for (;;) {
       const c = input.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 0xfeff /* BOM */) i++;
+      if (c === 32 || c === 10 || c === 9 || c === 12) i++;
       else if (c === 35 /* # */) {
         const nl = input.indexOf("\n", i);
         i = nl === -1 ? input.length : nl;
+      } else if (c < 32 || c >= 127) {
+        // (NaN, past the end, is neither)
+        this.strayAt(i, c);
+        i++;
       } else break;
     }
     this.pos = i;
+  }
+
+  /** Characters that policy_scan.l matches with no rule but its last (`.`, "unrecognized
+   *  character"), which it reports as an error and then skips: CR, a byte-order mark, NUL, other
+   *  control characters and anything not ASCII, outside comments. Where the first of each kind
+   *  is, for parse.ts to report once. */
+  readonly stray = new Map<StrayKind, number>();
+
+  private strayAt(offset: number, c: number): void {
+    const kind: StrayKind =
+      c === 13 ? "cr" : c === 0xfeff ? "bom" : c === 0 ? "nul" : c < 32 || c === 127 ? "control" : "non-ascii";
+    const seen = this.stray.get(kind);
+    if (seen === undefined || offset < seen) this.stray.set(kind, offset);
   }
 
   /** The grammar's IdentCommaList, or null. */

@@ -544,8 +544,10 @@ describe("syntax errors", () => {
     expect(firstProblem(`if (b${" || b".repeat(100_000)}) { }`).message).toBe("more than 1000 operators in one expression");
   });
 
-  it("skips a byte order mark", () => {
-    expect(parse("\ufefftype a_t;")).toHaveLength(1);
+  it("reports a byte order mark, as checkpolicy rejects it, and reads on", () => {
+    const { ast, diagnostics } = parsePolicy("\ufefftype a_t;", "t.conf", { sections: false });
+    expect(ast.statements).toHaveLength(1);
+    expect(diagnostics).toEqual([expect.objectContaining({ code: "bad-character", message: expect.stringMatching(/byte-order mark/) })]);
   });
 
   it("never throws, whatever the input", () => {
@@ -563,10 +565,21 @@ describe("whole-file checks", () => {
     }
   });
 
-  it("rejects a binary file without parsing it", () => {
-    const d = problems("class xen\n\u0000\u0001\u0002garbage");
-    expect(d).toEqual([expect.objectContaining({ code: "binary", message: expect.stringMatching(/binary file/) })]);
+  it("reports a NUL byte outside a comment as a likely binary file, at its place, and nothing else", () => {
+    const d = problems("class xen\n\u0000\u0001\u0002\u0000garbage");
+    expect(d).toEqual([expect.objectContaining({ code: "bad-character", message: expect.stringMatching(/NUL byte outside a comment \(is this a binary file\?\)/) })]);
     expect(d[0].span).toMatchObject({ line: 2, col: 1 });
+  });
+
+  it("reports other control characters once each, and skips them as checkpolicy does", () => {
+    const d = problems("class xen\n\u0001\u0002\u0001class domain\n");
+    expect(d).toEqual([expect.objectContaining({ code: "bad-character", message: expect.stringMatching(/control character 0x01/) })]);
+    expect(d[0].span).toMatchObject({ line: 2, col: 1 });
+  });
+
+  it("accepts NUL, CR and bytes that are not UTF-8 inside a comment (policy_scan.l #[^\\n]*)", () => {
+    const { diagnostics } = parsePolicy("# \u0000 \r \ufffd \ufeff\nclass xen\n", "t.conf", { sections: false });
+    expect(diagnostics).toEqual([]);
   });
 
   it("enforces checkpolicy's section order", () => {
