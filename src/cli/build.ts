@@ -8,6 +8,7 @@ import { hasErrors } from "../policy/diagnostics.js";
 import { summary } from "./compile.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./main.js";
+import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { renderDiagnostics } from "./render.js";
 
 interface BuildOptions {
@@ -15,9 +16,15 @@ interface BuildOptions {
   conf?: string;
   mls?: boolean;
   define: string[];
+  format: OutputFormat;
 }
 
 async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
+  if (opts.format !== "text" && opts.conf === "-") throw new CliError(`--format ${opts.format} writes its document to stdout; --conf - wants it too`, 2);
+  return withFormat(cli, opts.format, () => build(cli, dir, opts));
+}
+
+async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
   const { buildTree, TreeError } = await import("../build/index.js");
   let result;
   try {
@@ -27,7 +34,13 @@ async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promi
     throw err;
   }
   const { diagnostics, policy, conf, sources } = result;
-  if (hasErrors(diagnostics) || !policy) throw new CliError(renderDiagnostics(diagnostics, sources, dir), 1, true);
+  const report: Report = { format: opts.format, text: sources, fallbackFile: dir, opts: { base: dir } };
+  if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
+  if (opts.format !== "text") {
+    if (opts.conf !== undefined) writeConf(opts.conf, conf);
+    writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
+    return;
+  }
   if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, sources, dir));
   if (opts.conf === "-") {
     // stdout carries only policy.conf, so it can be piped to checkpolicy
@@ -35,15 +48,17 @@ async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promi
     cli.io.stderr.write(summary(dir, policy));
     return;
   }
-  if (opts.conf !== undefined) {
-    try {
-      writeFileSync(opts.conf, conf);
-    } catch (err) {
-      throw new CliError(`cannot write ${opts.conf}: ${(err as Error).message}`);
-    }
-  }
+  if (opts.conf !== undefined) writeConf(opts.conf, conf);
   cli.io.stdout.write(summary(dir, policy));
   if (opts.conf !== undefined) cli.io.stdout.write(`policy.conf written to ${opts.conf}\n`);
+}
+
+function writeConf(file: string, conf: string): void {
+  try {
+    writeFileSync(file, conf);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
 }
 
 export function registerBuild(program: Command, cli: CliContext): void {
@@ -55,5 +70,6 @@ export function registerBuild(program: Command, cli: CliContext): void {
     .option("--conf <file>", "write the m4-expanded policy.conf to FILE, or - for stdout")
     .option("--mls", "build the MLS policy (Makefile.common's CONFIG_MLS=y: -D enable_mls)")
     .option("-D, --define <name[=value]>", "an extra m4 definition, e.g. -D prot_doms_locked_conf=true (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((dir: string, opts: BuildOptions) => runBuild(cli, dir, opts));
 }
