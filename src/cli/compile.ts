@@ -59,6 +59,10 @@ interface CompileOptions {
   emitMatrix?: string;
   expand?: boolean;
   format: OutputFormat;
+  output?: string;
+  policyvers?: string;
+  handleUnknown?: string;
+  strict?: boolean;
 }
 
 /** oracle-matrix's stdout for the same policy: the canonical document and a newline. */
@@ -73,6 +77,17 @@ async function runCompile(cli: CliContext, path: string, opts: CompileOptions): 
     throw new CliError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`, 2);
   }
   if (opts.format !== "text") return withFormat(cli, opts.format, () => compileReport(cli, path, opts));
+  if (opts.output !== undefined) {
+    if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
+    const { compileToBinary } = await import("./compile-binary.js");
+    const { policy } = await compileToBinary(cli, path, { ...opts, output: opts.output });
+    const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
+    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy));
+    report.write(summary(path, policy));
+    report.write(`binary policy written to ${opts.output}\n`);
+    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy, opts.emitMatrix, report);
+    return;
+  }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
   const { policy, text } = await loadPolicy(cli, path, true);
   if (opts.expand) {
@@ -98,6 +113,13 @@ async function runCompile(cli: CliContext, path: string, opts: CompileOptions): 
 /** --format json|sarif: the warnings (or every error) as one document on stdout; json adds the
  *  summary's figures. */
 async function compileReport(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
+  if (opts.output !== undefined) {
+    const { compileToBinary } = await import("./compile-binary.js");
+    const { policy, warnings, text } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
+    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats, output: opts.output });
+    return;
+  }
   const { policy, text } = await loadPolicy(cli, path, true, opts.format);
   if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
   writeDiagnostics(cli, policy.warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats });
@@ -119,6 +141,10 @@ export function registerCompile(program: Command, cli: CliContext): void {
     .argument("<policy>", "policy.conf file")
     .option("--emit-matrix <file>", "write the access matrix (oracle-matrix's JSON) to FILE, or - for stdout")
     .option("--expand", "print the plain policy.conf the SVP platform declarations desugar to (checkpolicy accepts it)")
+    .option("-o, --output <file>", "write the binary policy (as checkpolicy -t Xen -c 30 writes it) to FILE")
+    .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
+    .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
+    .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
     .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));
 }
