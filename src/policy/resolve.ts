@@ -6,6 +6,7 @@
 import type {
   AccessVectorDecl,
   AvRule,
+  CondExpr,
   Conditional,
   ConstraintExpr,
   ConstraintOperand,
@@ -15,9 +16,9 @@ import type {
   PolicyAst,
   TypeRule,
 } from "./ast.js";
-import { condNodeKey, condProgram, programText } from "./cond.js";
+import { condNodeKey, condProgram, evalCond, programText } from "./cond.js";
 import { resolveContexts } from "./contexts.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, warning, type Diagnostic, type Span } from "./diagnostics.js";
 import { expandTypeSet } from "./typeset.js";
 import {
   CondOp,
@@ -58,6 +59,18 @@ export function mlsDiagnostics(ast: PolicyAst): Diagnostic[] {
   return diags;
 }
 
+/** libsepol polcaps.c polcap_names (3.4), in index order. */
+const POLICY_CAPABILITIES = [
+  "network_peer_controls",
+  "open_perms",
+  "extended_socket_class",
+  "always_check_network",
+  "cgroup_seclabel",
+  "nnp_nosuid_transition",
+  "genfs_seclabel_symlinks",
+  "ioctl_skip_cloexec",
+];
+
 const MAX_PERMS = 32; // an access vector is a u32 (libsepol: "too many permissions to fit in an access vector")
 
 class Resolver {
@@ -77,6 +90,11 @@ class Resolver {
     users: [],
     userIds: new Map(),
     initialSids: new Map(),
+    tunables: [],
+    tunableIds: new Map(),
+    policycaps: [],
+    roleAttrs: [],
+    filenameTransitions: [],
     conds: [],
     constraints: [],
     ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
@@ -122,16 +140,44 @@ class Resolver {
           this.declareAttribute(s.name);
           break;
         case "type":
+          // define_type (pass 1): the type, its aliases, then each attribute, which must be
+          // declared by now
           this.declareType(s.name, s.aliases);
+          for (const a of s.attributes) this.addToAttribute(s.name, a);
+          break;
+        case "typealias":
+          // define_typealias (pass 1): the type must be declared by now
+          this.addAliases(s.type, s.aliases);
+          break;
+        case "typeattribute":
+          // define_typeattribute (pass 1): the type and the attributes must be declared by now
+          for (const a of s.attributes) if (!this.addToAttribute(s.type, a)) break;
           break;
         case "bool":
-          if (this.sym.boolIds.has(s.name.name)) this.err("duplicate", `duplicate declaration of boolean ${s.name.name}`, s.name.span);
-          else {
+          if (s.name.name.includes(".")) this.err("name", `boolean identifiers may not contain periods (${s.name.name})`, s.name.span);
+          else if (this.sym.boolIds.has(s.name.name) || this.sym.tunableIds.has(s.name.name)) this.err("duplicate", `duplicate declaration of boolean ${s.name.name}`, s.name.span);
+          else if (s.tunable) {
+            this.sym.tunableIds.set(s.name.name, this.sym.tunables.length);
+            this.sym.tunables.push({ id: this.sym.tunables.length, name: s.name.name, value: s.value, span: s.name.span });
+          } else {
             this.sym.boolIds.set(s.name.name, this.sym.bools.length);
             this.sym.bools.push({ id: this.sym.bools.length, name: s.name.name, value: s.value, span: s.name.span });
           }
           break;
+        case "policycap":
+          this.policycap(s.name);
+          break;
+        case "attribute_role":
+          // define_attrib_role (pass 1): roles and role attributes share one namespace
+          if (this.sym.roleIds.has(s.name.name) || this.sym.roleAttrs.some((r) => r.name === s.name.name)) {
+            this.err("duplicate", `duplicate declaration of role attribute ${s.name.name}`, s.name.span);
+          } else this.sym.roleAttrs.push({ name: s.name.name, span: s.name.span });
+          break;
         case "role":
+          if (this.sym.roleAttrs.some((r) => r.name === s.name.name)) {
+            this.err("duplicate", `${s.name.name} is a role attribute, not a role`, s.name.span);
+            break;
+          }
           if (!s.types) this.declaredRoles.add(s.name.name);
           if (!this.sym.roleIds.has(s.name.name)) {
             this.sym.roleIds.set(s.name.name, this.sym.roles.length);
@@ -140,13 +186,7 @@ class Resolver {
           break;
       }
     }
-    // typealias statements may name types declared anywhere in the TE section.
-    for (const s of st) if (s.kind === "typealias") this.addAliases(s.type, s.aliases);
-    // Pass 2: attribute membership, then every reference.
-    for (const s of st) {
-      if (s.kind === "type") for (const a of s.attributes) this.addToAttribute(s.name, a);
-      else if (s.kind === "typeattribute") for (const a of s.attributes) this.addToAttribute(s.type, a);
-    }
+    // Pass 2: every reference.
     this.sym.attrs.forEach((a, i) => (a.members = Int32Array.from(this.attrMembers[i]!).sort()));
     for (const s of st) {
       switch (s.kind) {
@@ -164,7 +204,14 @@ class Resolver {
           this.avRule(s);
           break;
         case "typerule":
-          this.typeRule(s);
+          if (s.filename !== undefined) this.filenameTransition(s, s.filename);
+          else this.typeRule(s);
+          break;
+        case "permissive":
+          this.permissive(s.type);
+          break;
+        case "expandattribute":
+          this.expandAttribute(s.names, s.value, s.span);
           break;
         case "if":
           this.conditional(s);
@@ -182,7 +229,43 @@ class Resolver {
           break;
       }
     }
-    resolveContexts(this.ast, this.sym, (code, message, span, notes) => this.err(code, message, span, notes));
+    this.implicitBounds();
+    resolveContexts(
+      this.ast,
+      this.sym,
+      (code, message, span, notes) => this.err(code, message, span, notes),
+      (code, message, span) => this.diags.push(warning(code, message, span)),
+    );
+  }
+
+  /** A dot in a type, role or user name makes the part before the last dot its parent (an
+   *  implicit typebounds: policy_define.c define_type, libsepol hierarchy.c for roles and users),
+   *  which must exist. (The bounds themselves, that a child never gets more than its parent, are
+   *  checked by libsepol's bounds_check_*; xsm does not check them yet.) */
+  private implicitBounds(): void {
+    const parentOf = (name: string) => {
+      const dot = name.lastIndexOf(".");
+      return dot === -1 ? undefined : name.slice(0, dot);
+    };
+    for (const s of this.ast.statements) {
+      if (s.kind !== "type") continue;
+      const parent = parentOf(s.name.name);
+      if (parent !== undefined && !this.sym.typeIds.has(parent)) {
+        this.err("undeclared", `unknown type ${parent}: a dot in type ${s.name.name} makes ${parent} its parent (an implicit typebounds), which must be a declared type`, s.name.span);
+      }
+    }
+    const orphans = (what: string, names: Iterable<{ name: string }>, has: (n: string) => boolean, span: (n: string) => Span | undefined) => {
+      for (const { name } of names) {
+        const parent = parentOf(name);
+        if (parent !== undefined && !has(parent)) {
+          this.err("undeclared", `${what} ${parent} does not exist: a dot in ${what} ${name} makes ${parent} its parent (libsepol: '${name} is an orphan')`, span(name));
+        }
+      }
+    };
+    const roleSpan = (n: string) => this.ast.statements.find((s) => s.kind === "role" && s.name.name === n)?.span;
+    const userSpan = (n: string) => this.ast.statements.find((s) => s.kind === "user" && s.name.name === n)?.span;
+    orphans("role", this.sym.roles, (n) => this.sym.roleIds.has(n), roleSpan);
+    orphans("user", this.sym.users, (n) => this.sym.userIds.has(n), userSpan);
   }
 
   // ---- classes and permissions (policy_define.c define_class / define_common_perms / define_av_perms)
@@ -284,11 +367,15 @@ class Resolver {
     if (aliases.length === 0) return;
     const id = this.sym.typeIds.get(type.name);
     if (id === undefined || this.sym.aliases.has(type.name)) {
-      if (!this.sym.typeIds.has(type.name)) this.err("undeclared", `unknown type ${type.name}`, type.span);
+      if (!this.sym.typeIds.has(type.name)) this.err("undeclared", this.notYet(`unknown type ${type.name}`, type, "typealias"), type.span, this.laterNote(type));
       else this.err("alias-of-alias", `${type.name} is an alias; give the alias to its type`, type.span);
       return;
     }
     for (const a of aliases) {
+      if (a.name.includes(".")) {
+        this.err("name", `type alias identifiers may not contain periods (${a.name})`, a.span);
+        continue;
+      }
       if (this.nameTaken(a.name)) {
         this.err("duplicate", `duplicate declaration of alias ${a.name}`, a.span);
         continue;
@@ -299,18 +386,49 @@ class Resolver {
     }
   }
 
-  private addToAttribute(type: Ident, attr: Ident): void {
+  /** Adds a type to an attribute while declarations are read, so both must be declared by now;
+   *  false when the type is not (checkpolicy stops at the statement). */
+  private addToAttribute(type: Ident, attr: Ident): boolean {
     const tid = this.sym.typeIds.get(type.name);
     const aid = this.sym.attrIds.get(attr.name);
     if (tid === undefined) {
-      this.err("undeclared", this.sym.attrIds.has(type.name) ? `${type.name} is an attribute, not a type` : `unknown type ${type.name}`, type.span);
-      return;
+      if (this.sym.attrIds.has(type.name)) this.err("undeclared", `${type.name} is an attribute, not a type`, type.span);
+      else this.err("undeclared", this.notYet(`unknown type ${type.name}`, type, "typeattribute"), type.span, this.laterNote(type));
+      return false;
     }
     if (aid === undefined) {
-      this.err("undeclared", this.sym.typeIds.has(attr.name) ? `${attr.name} is a type, not an attribute` : `unknown attribute ${attr.name}`, attr.span);
-      return;
+      if (this.sym.typeIds.has(attr.name)) this.err("undeclared", `${attr.name} is a type, not an attribute`, attr.span);
+      else this.err("undeclared", this.notYet(`attribute ${attr.name} is not declared`, attr, "statement"), attr.span, this.laterNote(attr));
+      return true;
     }
     this.attrMembers[aid]!.add(tid);
+    return true;
+  }
+
+  /** Where each type and attribute is declared, for "declared later" messages. */
+  private declaredAt: Map<string, Span> | undefined;
+
+  private laterDeclaration(name: Ident): Span | undefined {
+    if (this.declaredAt === undefined) {
+      this.declaredAt = new Map();
+      for (const s of this.ast.statements) {
+        if (s.kind === "type" || s.kind === "attribute") if (!this.declaredAt.has(s.name.name)) this.declaredAt.set(s.name.name, s.name.span);
+      }
+    }
+    const at = this.declaredAt.get(name.name);
+    return at !== undefined && at.offset > name.span.offset ? at : undefined;
+  }
+
+  /** The message, told that the name is declared later: checkpolicy reads types, attributes,
+   *  aliases and typeattribute statements in one pass, in order (policy_define.c define_type,
+   *  define_typealias, define_typeattribute), so a declaration must come first. */
+  private notYet(message: string, name: Ident, what: string): string {
+    return this.laterDeclaration(name) === undefined ? message : `${message} (it is declared later; checkpolicy needs the declaration before this ${what})`;
+  }
+
+  private laterNote(name: Ident): Diagnostic["notes"] {
+    const at = this.laterDeclaration(name);
+    return at === undefined ? undefined : [{ message: `${name.name} is declared here`, span: at }];
   }
 
   // ---- sets of names
@@ -477,6 +595,7 @@ class Resolver {
   }
 
   private conditional(c: Conditional): void {
+    if (this.sym.tunables.length > 0 && this.tunableConditional(c)) return;
     const compiled = condProgram(c.expr, (e) => {
       const b = this.sym.boolIds.get(e.name.name);
       if (b === undefined) this.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
@@ -506,6 +625,120 @@ class Resolver {
     this.condKeys.set(key, node.id);
     return node.id;
   }
+
+  /** An `if` over tunables (libsepol expand.c discard_tunables): checkpolicy evaluates it with
+   *  the tunables' declared values and keeps the rules of the branch taken as unconditional
+   *  rules, the other branch dropped. True when `c` reads a tunable (and was handled here). */
+  private tunableConditional(c: Conditional): boolean {
+    let tunable: Ident | undefined;
+    let boolean: Ident | undefined;
+    const stack: CondExpr[] = [c.expr];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      if (e.op === "bool") {
+        if (this.sym.tunableIds.has(e.name.name)) tunable ??= e.name;
+        else boolean ??= e.name;
+      } else if (e.op === "not") stack.push(e.arg);
+      else stack.push(e.left, e.right);
+    }
+    if (tunable === undefined) return false;
+    if (boolean !== undefined) {
+      // checkpolicy 3.4 aborts here (assertion `!(booleans && tunables)` in discard_tunables)
+      this.err("tunable", `this conditional mixes the tunable ${tunable.name} with the boolean ${boolean.name}: checkpolicy cannot compile it`, c.expr.span, [
+        { message: `${tunable.name} is a tunable`, span: tunable.span },
+      ]);
+      return true;
+    }
+    const compiled = condProgram(c.expr, (e) => {
+      const t = this.sym.tunableIds.get(e.name.name);
+      if (t === undefined) this.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
+      return t;
+    });
+    if (!compiled) return true;
+    const state = Uint8Array.from(this.sym.tunables, (t) => (t.value ? 1 : 0));
+    const taken = evalCond(Int32Array.from(compiled.program), state) ? c.then : c.else;
+    for (const r of taken) r.kind === "avrule" ? this.avRule(r) : this.typeRule(r);
+    return true;
+  }
+
+  // ---- permissive, policycap, expandattribute, filename transitions
+
+  /** define_permissive (pass 2): a declared type, not an attribute. */
+  private permissive(name: Ident): void {
+    const id = this.sym.typeIds.get(name.name);
+    if (id === undefined) {
+      this.err("undeclared", this.sym.attrIds.has(name.name) ? `attributes may not be permissive: ${name.name}` : `type is not defined: ${name.name}`, name.span);
+      return;
+    }
+    this.sym.types[id]!.permissive = true;
+  }
+
+  /** define_polcap: a capability libsepol knows (polcaps.c, 3.4), kept by its index. */
+  private policycap(name: Ident): void {
+    const index = POLICY_CAPABILITIES.indexOf(name.name);
+    if (index === -1) {
+      this.err("undeclared", `invalid policy capability name ${name.name} (libsepol knows ${POLICY_CAPABILITIES.join(", ")})`, name.span);
+      return;
+    }
+    if (!this.sym.policycaps.includes(index)) this.sym.policycaps.push(index);
+  }
+
+  /** expand_attrib (pass 2): declared attributes; set both ways, an attribute ends up false. */
+  private expandAttribute(names: NameSet, value: boolean, span: Span): void {
+    if (names.star || names.complement || names.exclude.length > 0) {
+      this.err("set", "expandattribute takes attribute names, not '*', '~' or '-'", names.span);
+      return;
+    }
+    const ids: number[] = [];
+    for (const n of names.include) {
+      const a = this.sym.attrIds.get(n.name);
+      if (a === undefined) {
+        this.err("undeclared", this.sym.typeIds.has(n.name) ? `${n.name} is a type, not an attribute` : `attribute ${n.name} is not declared`, n.span);
+        return;
+      }
+      ids.push(a);
+    }
+    for (const a of ids) {
+      const attr = this.sym.attrs[a]!;
+      if (attr.expand !== undefined && attr.expand !== value) {
+        this.diags.push(warning("expandattribute", `expandattribute was set to both true and false for ${attr.name}; checkpolicy resolves it to false`, span));
+        attr.expand = false;
+      } else attr.expand = value;
+    }
+  }
+
+  /** define_filename_trans (pass 2): like a type_transition (no `*` or `~`), its sets expanded,
+   *  and no (source, target, class, name) twice. */
+  private filenameTransition(r: TypeRule, filename: string): void {
+    this.shape(r.sources, { exclude: true });
+    this.shape(r.targets, { exclude: true });
+    const sources = this.typeSet(r.sources, false);
+    const targets = this.typeSet(r.targets, true);
+    const classes = this.classSet(r.classes);
+    const def = this.sym.typeIds.get(r.defaultType.name);
+    if (def === undefined) {
+      this.err("undeclared", `unknown type ${r.defaultType.name} used in transition definition`, r.defaultType.span);
+      return;
+    }
+    const ss = expandTypeSet(sources, this.sym);
+    const ts = expandTypeSet({ ...targets, self: false }, this.sym);
+    for (const c of classes) {
+      for (const s of ss) {
+        for (const t of targets.self ? [...ts, s] : ts) {
+          const key = `${s},${t},${c},${filename}`;
+          if (this.filenameKeys.has(key)) {
+            const name = (id: number) => this.sym.types[id]!.name;
+            this.err("duplicate", `duplicate filename transition for: filename_trans ${filename} ${name(s)} ${name(t)}:${this.sym.classes[c]!.name}`, r.span);
+            return;
+          }
+          this.filenameKeys.add(key);
+        }
+      }
+    }
+    this.sym.filenameTransitions.push({ span: r.span, sources, targets, classes, defaultType: def, filename });
+  }
+
+  private filenameKeys = new Set<string>();
 
   // ---- constraints (define_constraint)
 

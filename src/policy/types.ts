@@ -17,6 +17,9 @@ export interface AvDecision {
   allowed: number; // TE allow (booleans at current values) AND every constraint
   auditallow: number;
   auditdeny: number; // all ones minus dontaudit
+  /** AVD_FLAGS_PERMISSIVE: the source type is declared `permissive` (Xen's services.c sets it
+   *  from permissive_map; the AVC then logs a denial and lets it through). */
+  permissive?: boolean;
 }
 
 /** Where a reason comes from: the rule's text as written and its (#line-mapped) location. */

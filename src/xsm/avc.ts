@@ -31,6 +31,8 @@ export class Avc {
   allowed = new Int32Array(INITIAL_CAPACITY);
   auditallow = new Int32Array(INITIAL_CAPACITY);
   auditdeny = new Int32Array(INITIAL_CAPACITY);
+  /** AVD_FLAGS_PERMISSIVE: the source type is `permissive` (security_compute_av). */
+  permissive = new Uint8Array(INITIAL_CAPACITY);
   /** Bits added by avc_update_node(AVC_CALLBACK_GRANT) when permissive mode let a denial through. */
   granted = new Int32Array(INITIAL_CAPACITY);
 
@@ -93,6 +95,7 @@ export class Avc {
     this.allowed[slot] = avd.allowed | 0;
     this.auditallow[slot] = avd.auditallow | 0;
     this.auditdeny[slot] = avd.auditdeny | 0;
+    this.permissive[slot] = avd.permissive === true ? 1 : 0;
     this.granted[slot] = 0;
     this.count++;
     this.allocations++;
@@ -113,6 +116,7 @@ export class Avc {
       allowed: this.allowed,
       auditallow: this.auditallow,
       auditdeny: this.auditdeny,
+      permissive: this.permissive,
       granted: this.granted,
     };
     const capacity = this.capacity * 2;
@@ -124,6 +128,7 @@ export class Avc {
     this.allowed = new Int32Array(capacity);
     this.auditallow = new Int32Array(capacity);
     this.auditdeny = new Int32Array(capacity);
+    this.permissive = new Uint8Array(capacity);
     this.granted = new Int32Array(capacity);
     for (let i = 0; i < old.ssids.length; i++) {
       const ssid = old.ssids[i]!;
@@ -135,6 +140,7 @@ export class Avc {
       this.allowed[slot] = old.allowed[i]!;
       this.auditallow[slot] = old.auditallow[i]!;
       this.auditdeny[slot] = old.auditdeny[i]!;
+      this.permissive[slot] = old.permissive[i]!;
       this.granted[slot] = old.granted[i]!;
     }
   }

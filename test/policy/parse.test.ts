@@ -341,7 +341,7 @@ describe("MLS statements", () => {
 
 describe("statements checkpolicy accepts that xsm-policy does not model", () => {
   it("reports each as unsupported at its span and keeps parsing", () => {
-    const { ast, diagnostics } = parsePolicy("typebounds a_t b_t;\npolicycap network_peer_controls;\ntype c_t;", "t.conf", { sections: false });
+    const { ast, diagnostics } = parsePolicy("typebounds a_t b_t;\nrole_transition r t r2;\ntype c_t;", "t.conf", { sections: false });
     expect(ast.statements.map((s) => s.kind)).toEqual(["type"]);
     expect(diagnostics.map((d) => [d.code, d.span?.line])).toEqual([
       ["unsupported", 1],
@@ -350,9 +350,21 @@ describe("statements checkpolicy accepts that xsm-policy does not model", () => 
     expect(diagnostics[0].message).toMatch(/'typebounds' statements are accepted by checkpolicy but not supported/);
   });
 
-  it("reports filename type transitions as unsupported", () => {
-    const { diagnostics } = parsePolicy('type_transition a b:c d "name";', "t.conf", { sections: false });
-    expect(diagnostics).toMatchObject([{ code: "unsupported", message: expect.stringMatching(/filename type_transition/) }]);
+  it("reads the statements checkpolicy accepts for Xen: permissive, policycap, tunable, expandattribute, attribute_role", () => {
+    const statements = parse("permissive a_t;\npolicycap open_perms;\ntunable t true;\nexpandattribute { a b } false;\nattribute_role ra;\n");
+    expect(statements.map((s) => s.kind)).toEqual(["permissive", "policycap", "bool", "expandattribute", "attribute_role"]);
+    expect(statements[2]).toMatchObject({ name: { name: "t" }, value: true, tunable: true });
+    expect(statements[3]).toMatchObject({ value: false, names: { include: [{ name: "a" }, { name: "b" }] } });
+  });
+
+  it("reads filename type transitions, which only type_transition takes, and not in a conditional", () => {
+    expect(parse('type_transition a b:c d "name";')[0]).toMatchObject({ kind: "typerule", rule: "type_transition", filename: "name" });
+    // policy_scan.l FILENAME: not empty, no '/'
+    for (const bad of ['type_transition a b:c d "";', 'type_transition a b:c d "a/b";', 'type_change a b:c d "name";']) {
+      expect(parsePolicy(bad, "t.conf", { sections: false }).diagnostics[0]?.code, bad).toBe("syntax");
+    }
+    const inCond = parsePolicy('if (b) { type_transition a b:c d "name"; }', "t.conf", { sections: false });
+    expect(inCond.diagnostics[0]?.message).toMatch(/filename are not allowed inside conditionals/);
   });
 });
 
