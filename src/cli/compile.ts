@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { CliError, readPolicyFile } from "./io.js";
+import { CliError, STDIN, readPolicyFile } from "./io.js";
 import type { CliContext, CliOutput } from "./main.js";
 import { renderDiagnostics } from "./render.js";
 
@@ -17,8 +17,9 @@ export interface LoadedPolicy {
 
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
  *  CliError (exit 1). Warnings are printed to stderr when `showWarnings`. */
-export async function loadPolicy(cli: CliContext, path: string, showWarnings = false): Promise<LoadedPolicy> {
-  const text = readPolicyFile(path);
+export async function loadPolicy(cli: CliContext, file: string, showWarnings = false): Promise<LoadedPolicy> {
+  const text = readPolicyFile(file);
+  const path = displayName(file);
   // loaded on first use: `xsm --help` and usage errors need not load the compiler
   const { compilePolicy } = await import("../policy/index.js");
   let policy: CompiledPolicy;
@@ -31,6 +32,9 @@ export async function loadPolicy(cli: CliContext, path: string, showWarnings = f
   if (showWarnings && policy.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(policy.warnings, text, path));
   return { policy, text, path };
 }
+
+/** How diagnostics name a file: `-` is standard input. */
+export const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
 
 /** The one-screen summary: what the policy declares and how many rules it compiled to. */
 export function summary(path: string, policy: CompiledPolicy): string {
@@ -65,10 +69,11 @@ function matrixBytes(policy: CompiledPolicy): string {
   return json.endsWith("\n") ? json : `${json}\n`;
 }
 
-async function runCompile(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
+async function runCompile(cli: CliContext, file: string, opts: CompileOptions): Promise<void> {
   if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
-  const { policy, text } = await loadPolicy(cli, path, true);
+  const loaded = await loadPolicy(cli, file, true);
+  const { policy, text, path } = loaded;
   if (opts.expand) {
     const { expandPolicyText } = await import("../policy/svp.js");
     const expanded = expandPolicyText(text, path);
@@ -102,7 +107,7 @@ export function registerCompile(program: Command, cli: CliContext): void {
   program
     .command("compile")
     .description("compile a policy.conf (checkpolicy's language, Xen target) and print a summary")
-    .argument("<policy>", "policy.conf file")
+    .argument("<policy>", "policy.conf file, or - for standard input")
     .option("--emit-matrix <file>", "write the access matrix (oracle-matrix's JSON) to FILE, or - for stdout")
     .option("--expand", "print the plain policy.conf the SVP platform declarations desugar to (checkpolicy accepts it)")
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));

@@ -59,9 +59,9 @@ function buildProgram(cli: CliContext): Command {
       outputError: (s, write) => write(`xsm: ${s}`),
     })
     .showSuggestionAfterError(true)
-    .showHelpAfterError("(run 'xsm --help' for usage)");
+    .showHelpAfterError("(run 'npx xsm --help' for usage)");
   for (const register of COMMANDS) register(program, cli);
-  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'xsm ${cmd.name()} --help' for usage)`);
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
   return program;
 }
 
