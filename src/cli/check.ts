@@ -6,10 +6,11 @@
 // --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
 import type { CompiledPolicy, Decision } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
+import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { CliError, readJsonFile } from "./io.js";
 import type { CliContext } from "./main.js";
 import { renderDiagnostics } from "./render.js";
@@ -29,6 +30,7 @@ interface CheckOptions {
   bool?: Record<string, boolean>;
   queries?: string;
   json?: boolean;
+  format: OutputFormat;
 }
 
 /** NAME=VALUE with Xen's spellings too: flask-set-bool takes 1/0 as well as true/false. */
@@ -153,7 +155,9 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (!single && (["scontext", "tcontext", "class", "perm"] as const).some((k) => opts[k] !== undefined)) {
     cmd.error("error: --queries cannot be combined with --scontext/--tcontext/--class/--perm", { exitCode: 2 });
   }
+  if (opts.json && opts.format !== "text") cmd.error("error: --json and --format both choose the output; give one", { exitCode: 2 });
   const query = single ? singleQuery(cmd, opts) : undefined;
+  if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
   const loaded = await loadPolicy(cli, path);
   const policy = loaded.policy;
@@ -185,6 +189,20 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   cli.io.stdout.write(lines.join(""));
 }
 
+/** --format json|sarif: the policy's diagnostics as one document; json adds each answer
+ *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
+async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
+  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const { policy, text } = await loadPolicy(cli, path, false, opts.format);
+  applyBooleans(policy, opts.bool ?? {}, text, path);
+  const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
+  // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
+  const invalid: Diagnostic[] = single && answers[0].error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0].error }] : [];
+  const decisions = answers.map((d) => JSON.parse(decisionJson(d)) as unknown);
+  writeDiagnostics(cli, invalid, { format: opts.format, text, fallbackFile: path }, { decisions });
+  if (single && invalid.length > 0) throw new CliError("", 1, true);
+}
+
 export function registerCheck(program: Command, cli: CliContext): void {
   program
     .command("check")
@@ -197,5 +215,6 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)
     .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
     .option("--json", "print the decision as JSON: oracle-decide's fields, plus reasons for a single question")
+    .option("--format <format>", "diagnostics as text (stderr), json (with the answers) or sarif, one document on stdout", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CheckOptions, cmd: Command) => runCheck(cli, cmd, path, opts));
 }
