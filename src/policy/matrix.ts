@@ -2,7 +2,7 @@
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
 import { expandTypeSet } from "./typeset.js";
-import { AvKind } from "./avtab.js";
+import { AvKind, type AvTab } from "./avtab.js";
 import type { PolicyCore } from "./compile.js";
 import { OBJECT_R, type Symbols } from "./symbols.js";
 
@@ -41,7 +41,8 @@ function permsSorted(sym: Symbols, tclass: number, mask: number): string[] {
   return out.sort(byCodePoint);
 }
 
-function avSection(core: PolicyCore, table: ReturnType<PolicyCore["tableFor"]>["table"], kind: AvKind): string {
+/** One kind's entries of a table over type pairs (TypeAttrMap.expandToTypes). */
+function avSection(core: PolicyCore, table: AvTab, kind: AvKind): string {
   const sym = core.sym;
   const nt = sym.types.length;
   const nc = Math.max(1, sym.classes.length);
@@ -95,7 +96,9 @@ function tupleList(rows: (string | number | bigint)[][]): string {
 export function matrixJson(core: PolicyCore): string {
   const sym = core.sym;
   const defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
-  const { table, condState } = core.tableFor(defaults);
+  const { table: keyed, condState } = core.tableFor(defaults);
+  // setools lists type pairs: each attribute key's masks go to every pair of its members
+  const table = core.tam.expandToTypes(keyed);
   const typeName = (id: number) => sym.types[id]!.name;
 
   const typeRules = new Map<string, Set<string>>([
