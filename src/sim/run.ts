@@ -3,11 +3,11 @@
 // whether the step's expectations held. prepare() does everything that can fail before a step runs
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
-import { readFileSync } from "node:fs";
+import { decodePolicyText, InputError, MAX_POLICY_BYTES, readBoundedFile } from "../io/read.js";
 import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
-import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
+import { PolicyError, error, type Diagnostic } from "../policy/diagnostics.js";
 import { compilePolicy } from "../policy/index.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
@@ -100,7 +100,9 @@ export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; erro
 /** Compiles the policies a scenario names and checks every domain context against its policy. */
 /** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
 export type ReadPolicy = (dir: string, rel: string) => string;
-const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel), "utf8");
+// bounded as `xsm compile` reads a policy (no directory, FIFO, device, empty or oversized file);
+// a failure is an InputError, which compileFile reports at the step's path
+const readPolicyFile: ReadPolicy = (dir, rel) => decodePolicyText(readBoundedFile(resolve(dir, rel), "policy", MAX_POLICY_BYTES));
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
@@ -136,6 +138,7 @@ function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: Com
     return { policy: compilePolicy(read(dir, rel), { file: rel }), diagnostics: [] };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
+    if (err instanceof InputError) return { diagnostics: [error("input", `cannot read policy ${rel}: ${err.message.slice(resolve(dir, rel).length + 2)}`)] };
     throw err;
   }
 }
