@@ -66,7 +66,7 @@ function readStdin(what: string, limit: number): Buffer {
     if (total > limit) throw new CliError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
-  if (total === 0) throw new CliError(`standard input: empty, expected a ${what}`);
+  if (total === 0) throw new CliError(`standard input: file is empty, expected a ${what}`);
   return Buffer.concat(chunks);
 }
 

@@ -87,9 +87,12 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// Far deeper than any real policy nests, and well within the stack of the recursive rules.
-const MAX_DEPTH = 200;
-const MAX_OPERATORS = 1000;
+// xsm's own limits, far past any real policy, so the recursive rules here and the recursive walks
+// of later stages (conditional programs, constraints, the binary writer) stay within the stack.
+// checkpolicy goes further (bison's YYMAXDEPTH 10000 stack entries, about 9,998 levels; operator
+// chains unbounded): the messages say so.
+const MAX_DEPTH = 1000;
+const MAX_OPERATORS = 2000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
@@ -6542,7 +6545,7 @@ function peg$parse(input, options) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
   function deeper(pos) {
-    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels`, pos);
+    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,998)`, pos);
     return true;
   }
   function number32(text, pos, what) {
@@ -6557,7 +6560,7 @@ function peg$parse(input, options) {
   }
   function bin(op, left, right) {
     // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
-    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression`, left.span.offset, right.span.offset + right.span.length);
+    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression: xsm's limit (checkpolicy has none)`, left.span.offset, right.span.offset + right.span.length);
     return { op, left, right, span: at(left.span.offset, right.span.offset + right.span.length) };
   }
 

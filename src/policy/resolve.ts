@@ -398,7 +398,7 @@ class Resolver {
     }
     if (aid === undefined) {
       if (this.sym.typeIds.has(attr.name)) this.err("undeclared", `${attr.name} is a type, not an attribute`, attr.span);
-      else this.err("undeclared", this.notYet(`attribute ${attr.name} is not declared`, attr, "statement"), attr.span, this.laterNote(attr));
+      else this.err("undeclared", this.notYet(`unknown attribute ${attr.name}`, attr, "statement"), attr.span, this.laterNote(attr));
       return true;
     }
     this.attrMembers[aid]!.add(tid);

@@ -38,7 +38,7 @@ describe("undeclared identifiers", () => {
   });
 
   it("an unknown attribute in typeattribute, and a type where an attribute belongs", () => {
-    expect(only({ te: "typeattribute dev_t nope;" }).message).toBe("attribute nope is not declared");
+    expect(only({ te: "typeattribute dev_t nope;" }).message).toBe("unknown attribute nope");
     expect(only({ te: "typeattribute dev_t dom0_t;" }).message).toBe("dom0_t is a type, not an attribute");
   });
 
