@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { CliError, readPolicyFile } from "./io.js";
+import { CliError, readPolicyInput } from "./io.js";
 import type { CliContext, CliOutput } from "./main.js";
 import { renderDiagnostics } from "./render.js";
 
@@ -18,7 +18,19 @@ export interface LoadedPolicy {
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
  *  CliError (exit 1). Warnings are printed to stderr when `showWarnings`. */
 export async function loadPolicy(cli: CliContext, path: string, showWarnings = false): Promise<LoadedPolicy> {
-  const text = readPolicyFile(path);
+  const input = readPolicyInput(path);
+  if ("binary" in input) {
+    const { loadBinary } = await import("../binary/load.js");
+    try {
+      const loaded = loadBinary(input.binary, path);
+      if (showWarnings && loaded.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(loaded.warnings, loaded.text, path));
+      return { policy: loaded.policy, text: loaded.text, path };
+    } catch (err) {
+      if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, undefined, path), 1, true);
+      throw err;
+    }
+  }
+  const text = input.text;
   // loaded on first use: `xsm --help` and usage errors need not load the compiler
   const { compilePolicy } = await import("../policy/index.js");
   let policy: CompiledPolicy;
@@ -76,10 +88,11 @@ async function runCompile(cli: CliContext, path: string, opts: CompileOptions): 
     const { compileToBinary } = await import("./compile-binary.js");
     const policy = await compileToBinary(cli, path, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
-    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy));
-    report.write(summary(path, policy));
+    if (opts.emitMatrix !== undefined && !policy) throw new CliError(`${path}: an MLS binary policy has no matrix (MLS decisions are not supported yet)`);
+    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
+    if (policy) report.write(summary(path, policy));
     report.write(`binary policy written to ${opts.output}\n`);
-    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy, opts.emitMatrix, report);
+    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy!, opts.emitMatrix, report);
     return;
   }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject

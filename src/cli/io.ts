@@ -51,6 +51,18 @@ function megabytes(n: number): string {
 /** Reads a text file the user named (`what` says which: "policy", "queries"), refusing directories,
  *  binary files, invalid UTF-8 and anything larger than `limit`. */
 export function readTextFile(path: string, what = "policy", limit = MAX_POLICY_BYTES): string {
+  return decodeText(path, readFileBytes(path, what, limit), what);
+}
+
+/** A policy file as it is: a binary policy (its magic) or policy.conf text. */
+export function readPolicyInput(path: string): { binary: Uint8Array } | { text: string } {
+  const bytes = readFileBytes(path, "policy", MAX_POLICY_BYTES);
+  if (POLICYDB_MAGIC.every((b, i) => bytes[i] === b)) return { binary: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
+  return { text: decodeText(path, bytes, "policy") };
+}
+
+/** The bytes of a file the user named, with readTextFile's refusals (directories, size). */
+function readFileBytes(path: string, what: string, limit: number): Buffer {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -71,7 +83,7 @@ export function readTextFile(path: string, what = "policy", limit = MAX_POLICY_B
       if (n === 0) break;
       got += n;
     }
-    return decodeText(path, bytes.subarray(0, got), what);
+    return bytes.subarray(0, got);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`${path}: ${describeErrno(err)}`);
