@@ -2,8 +2,9 @@
 // checkpolicy -t Xen -c 30 writes, byte for byte, with a warning for each construct Xen's loader
 // would refuse (an error with --strict).
 import { writeFileSync } from "node:fs";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
+import { failWith, type OutputFormat } from "./format.js";
 import { CliError, readPolicyInput } from "./io.js";
 import type { CliContext } from "./main.js";
 import { renderDiagnostics } from "./render.js";
@@ -39,10 +40,18 @@ export function writeOutput(path: string, bytes: Uint8Array): void {
   }
 }
 
-/** Rewrites a binary policy: the same bytes (libsepol's read-then-write, with the compile's avtab
- *  order kept), at another version with -c, another handle_unknown with -U. Returns the compiled
- *  policy for the summary, when it has one (an MLS binary is rewritten but not decided on). */
-async function rewriteBinary(cli: CliContext, path: string, data: Uint8Array, opts: BinaryOutputOptions): Promise<CompiledPolicy | undefined> {
+export interface BinaryOutput {
+  /** The compiled policy for the summary; none for an MLS binary (rewritten, not decided on). */
+  policy?: CompiledPolicy;
+  warnings: Diagnostic[];
+  /** What the warnings point into: the source, or a binary's rule listing. */
+  text: string;
+}
+
+/** Rewrites a binary policy: the same bytes (libsepol's read-then-write, the avtab order kept),
+ *  at another version with -c, another handle_unknown with -U. */
+async function rewriteBinary(cli: CliContext, path: string, data: Uint8Array, opts: BinaryOutputOptions & { format?: OutputFormat }): Promise<BinaryOutput> {
+  const format = opts.format ?? "text";
   const { readPolicy } = await import("../binary/read.js");
   const { writePolicy } = await import("../binary/write.js");
   const { binaryError, refusalDiagnostic } = await import("../binary/load.js");
@@ -52,11 +61,11 @@ async function rewriteBinary(cli: CliContext, path: string, data: Uint8Array, op
   try {
     read = readPolicy(data);
   } catch (err) {
-    if (err instanceof BinaryFormatError) throw new CliError(renderDiagnostics([binaryError(err, path)], undefined, path), 1, true);
+    if (err instanceof BinaryFormatError) failWith(cli, [binaryError(err, path)], { format, text: "", fallbackFile: path });
     throw err;
   }
   const kernel = read.policy;
-  const diags = read.refusals.map((r) => refusalDiagnostic(r, opts.strict === true, path));
+  const warnings = read.refusals.map((r) => refusalDiagnostic(r, opts.strict === true, path));
   if (opts.policyvers !== undefined) {
     const version = parseVersion(opts.policyvers);
     if (version < 30 && kernel.ocontexts.devicetree.length > 0) throw new CliError(`${path}: devicetreecon entries need policy version 30`);
@@ -64,20 +73,22 @@ async function rewriteBinary(cli: CliContext, path: string, data: Uint8Array, op
     kernel.version = version;
   }
   if (opts.handleUnknown !== undefined) kernel.config = (kernel.config & ~6) | parseHandleUnknown(opts.handleUnknown);
-  if (diags.length > 0) cli.io.stderr.write(renderDiagnostics(diags, undefined, path));
-  if (diags.some((d) => d.severity === "error")) throw new CliError("", 1, true);
+  if (warnings.some((d) => d.severity === "error")) failWith(cli, warnings, { format, text: "", fallbackFile: path });
+  if (format === "text" && warnings.length > 0) cli.io.stderr.write(renderDiagnostics(warnings, undefined, path));
   writeOutput(opts.output, writePolicy(kernel));
   try {
-    return kernelToPolicy(kernel, path).policy;
+    const { policy, listing } = kernelToPolicy(kernel, path, warnings);
+    return { policy, warnings, text: listing };
   } catch (err) {
-    if (err instanceof BinaryFormatError) return undefined;
+    if (err instanceof BinaryFormatError) return { warnings, text: "" };
     throw err;
   }
 }
 
 /** Compiles a policy.conf (or rewrites a binary policy) to a binary; returns the compiled policy
- *  for the summary. */
-export async function compileToBinary(cli: CliContext, path: string, opts: BinaryOutputOptions): Promise<CompiledPolicy | undefined> {
+ *  for the summary, and the warnings (printed here in text format, returned for a machine format). */
+export async function compileToBinary(cli: CliContext, path: string, opts: BinaryOutputOptions & { format?: OutputFormat }): Promise<BinaryOutput> {
+  const format = opts.format ?? "text";
   const version = parseVersion(opts.policyvers);
   const handleUnknown = parseHandleUnknown(opts.handleUnknown);
   const input = readPolicyInput(path);
@@ -88,10 +99,10 @@ export async function compileToBinary(cli: CliContext, path: string, opts: Binar
   try {
     result = compileBinary(text, { file: path, version, handleUnknown, strict: opts.strict });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text, fallbackFile: path });
     throw err;
   }
-  if (result.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(result.warnings, text, path));
+  if (format === "text" && result.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(result.warnings, text, path));
   writeOutput(opts.output, result.bytes);
-  return result.policy;
+  return { policy: result.policy, warnings: result.warnings, text };
 }
