@@ -1,11 +1,12 @@
 // KernelPolicy -> the compiled policy every command decides on (the same Symbols and Expanded
-// shapes compile.ts consumes), so a binary answers exactly as its source does. What the binary
-// does not hold is rebuilt the way Xen's security server sees it: attribute membership from
-// type_attr_map, attribute-keyed avtab entries expanded to their member types (Xen's
-// context_struct_compute_av walks type_attr_map for the same effect), initial SID names from
+// shapes compile.ts consumes), so a binary answers exactly as its source does. The avtab goes in
+// as it is, attribute keys and all (avtab.ts keys types and attributes as libsepol does); what
+// the binary does not hold is rebuilt the way Xen's security server sees it: attribute
+// membership from type_attr_map, initial SID names from
 // xen/xsm/flask/policy/initial_sids. A "rule" of a binary is one avtab entry: explanations cite it
 // as a line of the binary's rule listing (`rules` below), since there is no source to cite.
-import { AvKind, AvList, AvTab, DenseAvBuilder } from "../policy/avtab.js";
+import { AvKind, AvList, AvTab } from "../policy/avtab.js";
+import { avCounts } from "../policy/avstats.js";
 import type { AvRuleKind, ConstraintOperand, ConstraintOp, TypeRuleKind } from "../policy/ast.js";
 import { compile } from "../policy/compile.js";
 import { programText } from "../policy/cond.js";
@@ -56,6 +57,8 @@ class Builder {
   readonly typeOf: Int32Array;
   /** kernel type value -> its member type ids (a type: itself). */
   readonly members: Int32Array[];
+  /** kernel type value -> avtab key id (a type's id, or ntypes + an attribute's id). */
+  readonly keyId: Int32Array;
   readonly lines: string[] = [];
   private offset = 0;
   /** kernel type value -> name (types and attributes). */
@@ -120,6 +123,8 @@ class Builder {
     });
     this.sym.attrs.forEach((a, i) => (a.members = Int32Array.from(attrMembers[i]!).sort()));
     this.members = [];
+    this.keyId = new Int32Array(nt + 1).fill(-1);
+    for (let v = 1; v <= nt; v++) this.keyId[v] = this.typeOf[v]! >= 0 ? this.typeOf[v]! : attrOf[v]! >= 0 ? this.sym.types.length + attrOf[v]! : -1;
     for (let v = 0; v <= nt; v++) {
       const id = this.typeOf[v]!;
       this.members.push(id >= 0 ? Int32Array.of(id) : attrOf[v]! >= 0 ? this.sym.attrs[attrOf[v]!]!.members : new Int32Array(0));
@@ -209,7 +214,7 @@ const AV_KINDS: Record<number, { kind: AvKind; rule: AvRuleKind }> = {
 const TYPE_KINDS: Record<number, TypeRuleKind> = { [AVTAB_TRANSITION]: "type_transition", [AVTAB_MEMBER]: "type_member", [AVTAB_CHANGE]: "type_change" };
 
 /** One avtab entry as a rule: into the base table or a conditional list, plus its listing line. */
-function entry(b: Builder, e: AvEntry, nt: number, nc: number, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEntry[] }, target: AvTab | DenseAvBuilder | AvList, cond?: CondPlace): void {
+function entry(b: Builder, e: AvEntry, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEntry[] }, target: AvTab | AvList, cond?: CondPlace): void {
   const kind = e.specified & 0x7fff;
   const sources = b.members[e.source] ?? new Int32Array(0);
   const targets = b.members[e.target] ?? new Int32Array(0);
@@ -222,9 +227,9 @@ function entry(b: Builder, e: AvEntry, nt: number, nc: number, out: { rules: Exp
     const perms = cls.perms.filter((p, bit) => p && (mask >>> bit) & 1);
     const text = `${av.rule} ${b.typeName(e.source)} ${b.typeName(e.target)}:${cls.name} { ${perms.join(" ")} };`;
     out.rules.push({ kind: av.rule, span: b.span(text), cond, sources, targets, self: false, classes: [tclass], masks: [mask] });
-    if (mask === 0) return;
-    if (target instanceof AvList) target.addPairs(sources, targets, false, nt, nc, tclass, av.kind, mask);
-    else target.addPairs(sources, targets, false, tclass, av.kind, mask);
+    const s = b.keyId[e.source]!;
+    const t = b.keyId[e.target]!;
+    if (s >= 0 && t >= 0) target.addPairs([s], [t], false, tclass, av.kind, mask);
     return;
   }
   const rule = TYPE_KINDS[kind & 0x70];
@@ -234,7 +239,7 @@ function entry(b: Builder, e: AvEntry, nt: number, nc: number, out: { rules: Exp
   for (const s of sources) for (const t of targets) if (def >= 0) out.typeRules.push({ kind: rule, stype: s, ttype: t, tclass, defaultType: def, cond, span });
 }
 
-function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEntry[] }, condLists: AvList[], nt: number, nc: number): void {
+function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEntry[] }, condLists: AvList[], nids: number, nc: number): void {
   b.k.conds.forEach((c, i) => {
     const program: number[] = [];
     const bools = new Set<number>();
@@ -248,10 +253,10 @@ function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEn
     const text = programText(prog, b.sym);
     const node: CondNode = { id: i, program: prog, bools: [...bools].sort((x, y) => x - y), text, span: b.span(`if (${text})`) };
     b.sym.conds.push(node);
-    const t = new AvList();
-    const f = new AvList();
-    for (const e of c.trueList) entry(b, e, nt, nc, out, t, { node: i, branch: true });
-    for (const e of c.falseList) entry(b, e, nt, nc, out, f, { node: i, branch: false });
+    const t = new AvList(nids, nc);
+    const f = new AvList(nids, nc);
+    for (const e of c.trueList) entry(b, e, out, t, { node: i, branch: true });
+    for (const e of c.falseList) entry(b, e, out, f, { node: i, branch: false });
     condLists.push(t, f);
   });
 }
@@ -319,16 +324,13 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
   const b = new Builder(k, file);
   classes(b);
   rolesUsersBools(b);
-  const nt = b.sym.types.length;
+  const nids = b.sym.types.length + b.sym.attrs.length;
   const nc = Math.max(1, b.sym.classes.length);
   const out = { rules: [] as ExpandedAvRule[], typeRules: [] as TypeRuleEntry[] };
-  // as expand.ts: flat arrays while the cells fit, the hashed table past that
-  const builder = DenseAvBuilder.fits(nt, nc) ? new DenseAvBuilder(nt, nc) : new AvTab(nt, nc, k.avtab.length * 4);
-  for (const e of k.avtab) entry(b, e, nt, nc, out, builder);
+  const base = new AvTab(nids, nc, k.avtab.length);
+  for (const e of k.avtab) entry(b, e, out, base);
   const condLists: AvList[] = [];
-  conds(b, out, condLists, nt, nc);
-  const extra = condLists.reduce((n, l) => n + l.length, 0);
-  const base = builder instanceof DenseAvBuilder ? builder.finish(extra) : builder;
+  conds(b, out, condLists, nids, nc);
   for (const cls of sorted(k.classes.entries, (c) => c.value)) {
     for (const c of cls.constraints) {
       const span = b.span(`constrain ${cls.name} (constraint ${b.sym.constraints.length + 1})`);
@@ -344,17 +346,7 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
   b.sym.ocontexts.pcidevicecon = o.pcidevice.map((x) => ({ device: x.device, context: context(b, x.context) }));
   b.sym.ocontexts.devicetreecon = o.devicetree.map((x) => ({ path: x.path, context: context(b, x.context) }));
 
-  // setools counts avtab entries: the unconditional table and every conditional list
-  const allAv = [...k.avtab, ...k.conds.flatMap((c) => [...c.trueList, ...c.falseList])];
-  const count = (bit: number) => allAv.filter((e) => (e.specified & 0x7) === bit).length;
-  const ex: Expanded = {
-    rules: out.rules,
-    neverallows: [],
-    base,
-    condLists,
-    typeRules: out.typeRules,
-    counts: { allow: count(AVTAB_ALLOWED), auditallow: count(AVTAB_AUDITALLOW), dontaudit: count(AVTAB_AUDITDENY) },
-  };
+  const ex: Expanded = { rules: out.rules, neverallows: [], base, condLists, typeRules: out.typeRules, counts: avCounts(base, condLists) };
   const listing = b.lines.join("\n") + "\n";
   return { policy: compile(b.sym, ex, listing, warnings), listing };
 }
