@@ -92,6 +92,14 @@ export function readPolicyFile(path: string): string {
   return decodePolicyText(bytes);
 }
 
+/** A policy file as it is: a binary policy (its magic) or policy.conf text, read as
+ *  readPolicyFile reads it. */
+export function readPolicyInput(path: string): { binary: Uint8Array } | { text: string } {
+  const bytes = readBytes(path, "policy", MAX_POLICY_BYTES);
+  if (POLICYDB_MAGIC.every((b, i) => bytes[i] === b)) return { binary: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
+  return { text: decodePolicyText(bytes) };
+}
+
 /** Parses a JSON file the user named; a syntax error names the file. */
 export function readJsonFile(path: string, what: string): unknown {
   const text = readTextFile(path, what).replace(/^\uFEFF/, "");

@@ -3,12 +3,12 @@
 // whether the step's expectations held. prepare() does everything that can fail before a step runs
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
-import { decodePolicyText, InputError, MAX_POLICY_BYTES, readBoundedFile } from "../io/read.js";
+import { InputError, MAX_POLICY_BYTES, readBoundedFile } from "../io/read.js";
 import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, error, type Diagnostic } from "../policy/diagnostics.js";
-import { compilePolicy } from "../policy/index.js";
+import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
@@ -99,10 +99,10 @@ export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; erro
 
 /** Compiles the policies a scenario names and checks every domain context against its policy. */
 /** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
-export type ReadPolicy = (dir: string, rel: string) => string;
+export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
 // bounded as `xsm compile` reads a policy (no directory, FIFO, device, empty or oversized file);
 // a failure is an InputError, which compileFile reports at the step's path
-const readPolicyFile: ReadPolicy = (dir, rel) => decodePolicyText(readBoundedFile(resolve(dir, rel), "policy", MAX_POLICY_BYTES));
+const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readBoundedFile(resolve(dir, rel), "policy", MAX_POLICY_BYTES));
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
@@ -133,9 +133,13 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
+/** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
+ *  refuses (policydb.c) is refused here too, with Xen's log line. */
 function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
   try {
-    return { policy: compilePolicy(read(dir, rel), { file: rel }), diagnostics: [] };
+    const data = read(dir, rel);
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
+    return { policy: loaded.policy, diagnostics: [] };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     if (err instanceof InputError) return { diagnostics: [error("input", `cannot read policy ${rel}: ${err.message.slice(resolve(dir, rel).length + 2)}`)] };
