@@ -73,7 +73,6 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
   return { policy: ctx.policy!, text, warnings };
 }
 
-
 /** A policy file's bytes, source or binary. */
 export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
   if (isBinaryPolicy(data)) return loadBinary(data, file, options);
