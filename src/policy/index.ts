@@ -38,7 +38,7 @@ export const stages: readonly Stage[] = [
     name: "parse",
     gate: true,
     run(ctx) {
-      const { ast, diagnostics } = parsePolicy(ctx.text, ctx.file);
+      const { ast, diagnostics } = parsePolicy(ctx.text, ctx.file, { limits: ctx.options.limits });
       ctx.ast = ast;
       return diagnostics;
     },

@@ -13,6 +13,7 @@ import {
   type PeggyExpectation,
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
+import { DEFAULT_LIMITS, type InputLimits } from "./types.js";
 import { OneName, SourceIdent } from "./nodes.js";
 import { Scanner, tokenAt, tokenLength, type StrayKind } from "./scan.js";
 
@@ -23,6 +24,8 @@ export interface ParseOptions {
   /** Read every statement through the grammar's rules, bypassing the hand-read fast paths for
    *  simple AV rules and declarations (tests compare the two; the result must be identical). */
   grammarOnly?: boolean;
+  /** Bounds on the input (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<InputLimits>;
 }
 
 export interface ParseResult {
@@ -32,6 +35,11 @@ export interface ParseResult {
 
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const ast: PolicyAst = { file, statements: [] };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (text.length > limits.bytes) {
+    const at = new LineMap(text.slice(0, limits.bytes + 1), file);
+    return { ast, diagnostics: [error("limit", `the policy is longer than the limit of ${limits.bytes} characters`, at.span(limits.bytes, limits.bytes + 1))] };
+  }
   const nul = firstNulOutsideComment(text);
   if (nul !== -1) {
     // a binary file: one error at its first NUL rather than a syntax error about its first bytes
@@ -63,6 +71,14 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     failed = true;
   }
   for (const d of strayDiagnostics(scanner, text, lines)) diagnostics.push(d);
+  if (scanner.longestName > limits.nameLength) {
+    const at = scanner.longestNameAt;
+    diagnostics.push(error("limit", `a name of ${scanner.longestName} characters: the limit is ${limits.nameLength}`, lines.span(at, at + 1)));
+  }
+  if (ast.statements.length > limits.statements) {
+    const s = ast.statements[limits.statements]!;
+    diagnostics.push(error("limit", `more than ${limits.statements} statements: the limit is ${limits.statements}`, s.span));
+  }
   const long = lineLimitWarning(text, lines);
   if (long !== undefined) diagnostics.push(long);
   // in the order of the text (a stray character is found while reading, reported after)

@@ -84,6 +84,9 @@ const RECENT_SIZE = 4096;
 export class Scanner {
   /** Where the last successful read stopped. */
   end = 0;
+  /** The longest name read, and where (parse.ts holds names to a limit). */
+  longestName = 0;
+  longestNameAt = 0;
   private pos = 0;
   private readonly names = new Map<string, string>();
   private readonly recent: string[] = new Array<string>(RECENT_SIZE).fill("");
@@ -108,6 +111,10 @@ export class Scanner {
       h = (Math.imul(h, 31) + c) | 0;
     }
     this.end = i;
+    if (i - start > this.longestName) {
+      this.longestName = i - start;
+      this.longestNameAt = start;
+    }
     // One string per distinct name: a large policy repeats a few thousand names a million times.
     // A name read lately is found by a hash of its characters (taken while scanning) and compared
     // in place, without cutting a substring out of the input and hashing it again for the Map.

@@ -69,7 +69,27 @@ describe("flex's YYLMAX (8192): checkpolicy rejects, xsm warns where", () => {
   }
 
   it("the parser itself has no line limit", () => {
-    const { diagnostics } = parsePolicy(`type ${"a".repeat(100_000)};`, "t.conf", { sections: false });
+    const { diagnostics } = parsePolicy(`type a; # ${"a".repeat(100_000)}\ntype b;`, "t.conf", { sections: false });
     expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  });
+});
+
+describe("the library's input limits", () => {
+  const base = readFileSync("test/fixtures/cli/small.conf", "utf8");
+  it("refuses text, names and statements past its limits, at a located error", () => {
+    const tooLong = runStages(base, "t.conf", { limits: { bytes: 100 } });
+    expect(tooLong.ok).toBe(false);
+    expect(tooLong.diagnostics[0]).toMatchObject({ code: "limit", span: { offset: 100 } });
+    const name = runStages(base.replace("type nic_t,", `type n${"x".repeat(10_000)},`), "t.conf");
+    expect(name.diagnostics.find((d) => d.code === "limit")?.message).toBe("a name of 10001 characters: the limit is 8191");
+    const many = runStages(base, "t.conf", { limits: { statements: 10 } });
+    expect(many.diagnostics.find((d) => d.code === "limit")?.span?.line).toBe(12);
+  });
+
+  it("a million-character name is refused quickly", () => {
+    const t = performance.now();
+    const r = runStages(base.replace("type nic_t,", `type n${"x".repeat(1_000_000)},`), "t.conf");
+    expect(r.ok).toBe(false);
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 });
