@@ -6,6 +6,8 @@ import { Command, CommanderError } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
+import { registerInfo } from "./info.js";
+import { registerSearch } from "./search.js";
 import { registerSimulate } from "./simulate.js";
 import { CliError } from "./io.js";
 import { renderDiagnostics } from "./render.js";
@@ -32,6 +34,8 @@ const COMMANDS: RegisterCommand[] = [
   registerCompile,
   registerCheck,
   registerSimulate,
+  registerSearch,
+  registerInfo,
 ];
 
 export const EXIT_OK = 0;
