@@ -2,6 +2,7 @@
 // attributes are expanded, conditionals evaluated at the booleans' values and, when both contexts
 // are given, constraints applied (Xen's context_struct_compute_av). Without both contexts a
 // permission that a constraint could remove is listed with that constraint.
+import { EMPTY } from "../policy/avtab.js";
 import { PolicyCore } from "../policy/compile.js";
 import { holds } from "../policy/decide.js";
 import type { SecurityContext } from "../policy/types.js";
@@ -57,13 +58,30 @@ export function effectiveAccess(ap: AnalysisPolicy, q: EffectiveQuery): Effectiv
     const known = new Set(scope.flatMap((c) => c.perms));
     for (const p of wanted) if (!known.has(p)) throw unknownName("permission", p, known, "-p");
   }
+  // the table keys attributes as checkpolicy does: OR each entry into the type pairs it covers
+  const granted = new Map<number, number>();
+  const nt = sym.types.length;
+  const nc = Math.max(1, sym.classes.length);
+  for (let i = 0; i < table.keys.length; i++) {
+    const key = table.keys[i]!;
+    const allow = table.allow[i]!;
+    if (key === EMPTY || allow === 0) continue;
+    const [sk, tk, c] = table.decode(key);
+    if (classes && !classes.has(c)) continue;
+    for (const s of Array.from(core.tam.members(sk))) {
+      if (sources && !sources.has(s)) continue;
+      for (const t of Array.from(core.tam.members(tk))) {
+        if (targets && !targets.has(t)) continue;
+        const cell = (s * nt + t) * nc + c;
+        granted.set(cell, (granted.get(cell) ?? 0) | allow);
+      }
+    }
+  }
   const rows: EffectiveRow[] = [];
-  table.forEach((key, allow) => {
-    if (allow === 0) return;
-    const [s, t, c] = table.decode(key);
-    if (sources && !sources.has(s)) return;
-    if (targets && !targets.has(t)) return;
-    if (classes && !classes.has(c)) return;
+  for (const [cell, allow] of granted) {
+    const c = cell % nc;
+    const t = ((cell - c) / nc) % nt;
+    const s = ((cell - c) / nc - t) / nt;
     const cls = sym.classes[c]!;
     let mask = allow & cls.allMask;
     if (wanted.size > 0) mask &= cls.perms.reduce((m, p, bit) => (wanted.has(p) ? m | (1 << bit) : m), 0);
@@ -73,15 +91,15 @@ export function effectiveAccess(ap: AnalysisPolicy, q: EffectiveQuery): Effectiv
       if (scon && tcon) {
         if (!holds(con.expr, { ...scon, type: s }, { ...tcon, type: t })) mask &= ~con.mask;
       } else {
-        for (let bit = 0; bit < cls.perms.length; bit++) if ((con.mask & mask) >>> bit & 1) constrained.push({ perm: cls.perms[bit]!, constraint: spanLocation(con.span) });
+        for (let bit = 0; bit < cls.perms.length; bit++) if (((con.mask & mask) >>> bit) & 1) constrained.push({ perm: cls.perms[bit]!, constraint: spanLocation(con.span) });
       }
     }
-    if (mask === 0) return;
+    if (mask === 0) continue;
     const perms = pySorted(cls.perms.filter((_, bit) => (mask >>> bit) & 1));
     const row: EffectiveRow = { source: sym.types[s]!.name, target: sym.types[t]!.name, class: cls.name, perms };
     if (constrained.length) row.constrained = constrained;
     rows.push(row);
-  });
+  }
   const key = (r: EffectiveRow) => `${r.source} ${r.target}:${r.class}`;
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
