@@ -106,7 +106,7 @@ function contradictions(o: SearchOptions): void {
 export function registerSearch(program: Command, cli: CliContext): void {
   const cmd = program
     .command("search")
-    .description("search TE rules as sesearch does (-A, -T, ...), with --origins; or --effective access")
+    .description("search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access")
     .argument("<policy>", "policy.conf")
     .option("-A", "allow rules")
     .option("--allow", "allow rules")
