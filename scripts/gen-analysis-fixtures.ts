@@ -1,7 +1,7 @@
 // Records what the reference tools answer for the analysis commands, so `npm test` compares
 // xsm search/info/... against them with only Node.
 //
-//   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info]
+//   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info|why]
 //
 // For each policy (the example policies and the committed gen-policy seeds under
 // test/fixtures/oracle) it builds the binary with `checkpolicy -t Xen -c 30` and writes
@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { expandPolicyText } from "../src/policy/svp.js";
-import { XEN_OCONTEXTS, batch, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
+import { XEN_OCONTEXTS, avcLog, batch, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
 
 export interface SearchFixture {
   policy: string;
@@ -47,11 +47,12 @@ export function plainText(path: string): string {
 
 const out: SearchFixture[] = [];
 const info: SearchFixture[] = [];
+const why: { policy: string; log: string; audit2why: string; audit2allow: string }[] = [];
 for (const [k, path] of policies.entries()) {
   const text = readFileSync(path, "utf8");
   const ap = analyzePolicy(text, path);
   const bin = await buildBinary(plainText(path));
-  const cases = only === "info" ? [] : searchCases(ap, k + 1);
+  const cases = only === undefined ? searchCases(ap, k + 1) : [];
   const answers = await batch(cases.map((args) => ({ tool: "sesearch", args: [...sesearchArgs(args), bin] })));
   cases.forEach((args, j) => {
     const r = answers[j]!;
@@ -59,16 +60,25 @@ for (const [k, path] of policies.entries()) {
     // (an auditdeny of every permission); the fixture keeps its exit status and message
     out.push({ policy: path, args, code: r.code, stdout: r.stdout });
   });
-  const icases = infoCases(ap, k + 1);
-  const ianswers = await batch([
+  const icases = only === undefined || only === "info" ? infoCases(ap, k + 1) : [];
+  const ianswers = icases.length === 0 ? [] : await batch([
     // the policy first: seinfo's -t, -a ... take an optional name and would swallow it
     ...icases.map((args) => ({ tool: "seinfo" as const, args: [bin, ...args] })),
     ...Object.values(XEN_OCONTEXTS).map((q) => ({ tool: "xen-ocontexts" as const, args: [q, bin] })),
   ]);
   icases.forEach((args, j) => info.push({ policy: path, args, code: ianswers[j]!.code, stdout: ianswers[j]!.stdout }));
-  Object.keys(XEN_OCONTEXTS).forEach((option, j) => info.push({ policy: path, args: [option], code: 0, stdout: ianswers[icases.length + j]!.stdout }));
+  if (icases.length > 0) Object.keys(XEN_OCONTEXTS).forEach((option, j) => info.push({ policy: path, args: [option], code: 0, stdout: ianswers[icases.length + j]!.stdout }));
+  if (only === undefined || only === "why") {
+    const log = avcLog(ap, k + 1);
+    const [w, a] = await batch([
+      { tool: "audit2why", args: ["-p", bin], stdin: log },
+      { tool: "audit2allow", args: ["-p", bin], stdin: log },
+    ]);
+    why.push({ policy: path, log, audit2why: w!.stdout, audit2allow: a!.stdout });
+  }
   process.stderr.write(`${path}\n`);
 }
 mkdirSync("test/fixtures/analysis", { recursive: true });
-if (only !== "info") writeFileSync(join("test/fixtures/analysis", "search.json"), `${JSON.stringify(out, null, 1)}\n`);
-writeFileSync(join("test/fixtures/analysis", "info.json"), `${JSON.stringify(info, null, 1)}\n`);
+if (only === undefined) writeFileSync(join("test/fixtures/analysis", "search.json"), `${JSON.stringify(out, null, 1)}\n`);
+if (only === undefined || only === "info") writeFileSync(join("test/fixtures/analysis", "info.json"), `${JSON.stringify(info, null, 1)}\n`);
+if (only === undefined || only === "why") writeFileSync(join("test/fixtures/analysis", "why.json"), `${JSON.stringify(why, null, 1)}\n`);

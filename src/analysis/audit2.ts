@@ -94,7 +94,19 @@ export class AllowSet {
     }
     const flat = [...bySource.values()].flatMap((t) => [...t.values()].flat());
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    return flat.sort((a, b) => cmp(a.source, b.source) || cmp(a.target, b.target) || cmp(a.tclass, b.tclass));
+    return flat.sort((a, b) => cmp(a.source, b.source) || cmp(shown(a), shown(b)) || cmp(a.tclass, b.tclass));
+  }
+
+  /** The rules as data, in audit2allow's order. */
+  rules(): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean> }[] {
+    return this.sorted().map((av) => ({
+      source: av.source,
+      target: shown(av),
+      class: av.tclass,
+      perms: pySorted(av.perms),
+      cause: av.cause,
+      ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
+    }));
   }
 
   render(module?: string): string {
@@ -117,10 +129,15 @@ export class AllowSet {
         out += `#============= ${cur} ==============\n`;
       }
       out += comment(av.explanation);
-      out += `allow ${av.source} ${av.target}:${av.tclass} ${braced(pySorted(av.perms))};\n`;
+      out += `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};\n`;
     }
     return out;
   }
+}
+
+/** refpolicy.AVRule writes `self` for a target equal to the source (and sorts by what it writes). */
+function shown(av: AccessVector): string {
+  return av.target === av.source ? "self" : av.target;
 }
 
 function braced(perms: string[]): string {

@@ -110,3 +110,56 @@ export const XEN_OCONTEXTS: Record<string, string> = {
   "--pirqcon": "PirqconQuery",
   "--devicetreecon": "DevicetreeconQuery",
 };
+
+/** A Xen log for one policy, picked by `seed`: avc lines over valid contexts (denied and granted,
+ *  with and without the "(XEN)" prefix and a timestamp), lines from conditional rules' branches
+ *  (boolean causes), other lines, and a few lines that name what the policy lacks. */
+export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
+  const sym = ap.sym;
+  let state = seed * 2654435761 >>> 0;
+  const rnd = (n: number): number => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return n > 0 ? state % n : 0;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+  const subjects: string[] = [];
+  for (const u of sym.users) for (const r of u.roles) for (const t of sym.roles[r]!.types) subjects.push(`${u.name}:${sym.roles[r]!.name}:${sym.types[t]!.name}`);
+  const objects = [...subjects, ...sym.users.flatMap((u) => sym.types.map((t) => `${u.name}:object_r:${t.name}`))];
+  const classes = sym.classes.filter((c) => c.perms.length > 0);
+  const lines: string[] = [];
+  const line = (verb: string, perms: string[], s: string, t: string, c: string): string => {
+    const prefix = pick(["(XEN) ", "", `(XEN) [  ${rnd(900)}.${String(rnd(1000)).padStart(3, "0")}] `]);
+    return `${prefix}avc:  ${verb}  { ${perms.join(" ")} } for domid=${rnd(8)} scontext=${s} tcontext=${t} tclass=${c}`;
+  };
+  const condRules = ap.terules.filter((r) => r.cond && r.kind === "allow" && r.perms !== 0);
+  for (let i = 0; i < count && subjects.length > 0; i++) {
+    const roll = rnd(10);
+    if (roll === 0) {
+      lines.push(pick(["(XEN) Xen version 4.19", "(XEN) d1: PCI device 0000:03:00.0 assigned", "some other line"]));
+      continue;
+    }
+    if (roll <= 3 && condRules.length > 0) {
+      // a permission a conditional branch grants: the cause may be a boolean
+      const r = pick(condRules);
+      const cls = sym.classes[r.tclass]!;
+      const perms = cls.perms.filter((_, b) => (r.perms >>> b) & 1);
+      const st = Array.from(r.source < sym.types.length ? [r.source] : sym.attrs[r.source - sym.types.length]!.members);
+      const tt = Array.from(r.target < sym.types.length ? [r.target] : sym.attrs[r.target - sym.types.length]!.members);
+      const ss = subjects.filter((s) => st.some((t) => s.endsWith(`:${sym.types[t]!.name}`)));
+      const ts = objects.filter((s) => tt.some((t) => s.endsWith(`:${sym.types[t]!.name}`)));
+      if (ss.length && ts.length && perms.length) {
+        lines.push(line("denied", [pick(perms)], pick(ss), pick(ts), cls.name));
+        continue;
+      }
+    }
+    const cls = pick(classes);
+    const perms = [...new Set([pick(cls.perms), ...(rnd(3) === 0 ? [pick(cls.perms)] : [])])];
+    lines.push(line(rnd(12) === 0 ? "granted" : "denied", perms, pick(subjects), pick(objects), cls.name));
+  }
+  // a repeated line (merged by audit2allow) and lines naming what the policy lacks
+  if (lines.length > 2) lines.push(lines[1]!);
+  const s0 = subjects[0] ?? "u:r:t";
+  lines.push(line("denied", ["nosuchperm"], s0, s0, classes[0]?.name ?? "x"));
+  lines.push(line("denied", [classes[0]?.perms[0] ?? "x"], s0.replace(/[^:]*$/, "nosuch_t"), s0, classes[0]?.name ?? "x"));
+  return `${lines.join("\n")}\n`;
+}
