@@ -9,6 +9,8 @@ import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import { compilePolicy } from "../policy/index.js";
+import { parsePolicy } from "../policy/parse.js";
+import { platformsOf, type PlatformInfo } from "./topology.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
@@ -89,6 +91,8 @@ export interface Prepared {
   dir: string;
   /** The scenario's policy (flask). */
   policy?: CompiledPolicy;
+  /** Its `platform` blocks (what --dot draws); empty for dummy or a policy without any. */
+  platforms: PlatformInfo[];
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
   /** Every compiled policy's booleans as compiled: each run starts from them (runs share the policies). */
@@ -104,7 +108,7 @@ const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel),
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
-  const prepared: Prepared = { scenario, file, dir, loads: new Map(), defaults: new Map() };
+  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map(), defaults: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
   const compiled = compileFile(read, dir, scenario.policy!);
@@ -113,6 +117,7 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
     return { ok: false, errors };
   }
   prepared.policy = compiled.policy;
+  prepared.platforms = compiled.platforms ?? [];
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
     if (!c.ok) errors.push({ path: `/domains/${i}/context`, message: `invalid context ${JSON.stringify(d.context)} for this policy: ${c.message}` });
@@ -131,9 +136,12 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
-function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
+function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
   try {
-    return { policy: compilePolicy(read(dir, rel), { file: rel }), diagnostics: [] };
+    const text = read(dir, rel);
+    const policy = compilePolicy(text, { file: rel });
+    // the platform blocks as written (the compiled policy keeps only what they desugar to)
+    return { policy, diagnostics: [], platforms: platformsOf(parsePolicy(text, rel).ast.statements) };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     throw err;
