@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
-import { compilePolicy } from "../policy/index.js";
+import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import { parsePolicy } from "../policy/parse.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
 import type { CompiledPolicy } from "../policy/types.js";
@@ -103,8 +103,8 @@ export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; erro
 
 /** Compiles the policies a scenario names and checks every domain context against its policy. */
 /** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
-export type ReadPolicy = (dir: string, rel: string) => string;
-const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel), "utf8");
+export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
+const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(resolve(dir, rel)));
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
@@ -136,12 +136,15 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
+/** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
+ *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
+ *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none. */
 function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
   try {
-    const text = read(dir, rel);
-    const policy = compilePolicy(text, { file: rel });
-    // the platform blocks as written (the compiled policy keeps only what they desugar to)
-    return { policy, diagnostics: [], platforms: platformsOf(parsePolicy(text, rel).ast.statements) };
+    const data = read(dir, rel);
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
+    const platforms = typeof data === "string" ? platformsOf(parsePolicy(data, rel).ast.statements) : [];
+    return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     throw err;
