@@ -143,7 +143,7 @@ function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: Com
   try {
     const data = read(dir, rel);
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
-    const platforms = typeof data === "string" ? platformsOf(parsePolicy(data, rel).ast.statements) : [];
+    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, rel).ast.statements) : [];
     return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
