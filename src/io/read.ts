@@ -14,8 +14,6 @@ export class InputError extends Error {
 /** Larger than any real policy: gen-policy --size large is ~6 MB, Xen's m4-expanded policy < 1 MB.
  *  Past this we refuse up front rather than let the parser run out of memory. */
 export const MAX_POLICY_BYTES = 32 * 1024 * 1024;
-/** Scenario files: the largest the simulator's own tests write is a few MB (100k steps). */
-export const MAX_SCENARIO_BYTES = 32 * 1024 * 1024;
 /** Queries and other JSON side files. */
 export const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
