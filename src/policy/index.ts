@@ -94,10 +94,24 @@ export function runStages(text: string, file: string, options: CompileOptions = 
   const ctx: CompileContext = { text, file, options, warnings: [] };
   const diagnostics: Diagnostic[] = ctx.warnings;
   for (const stage of stages) {
-    diagnostics.push(...stage.run(ctx));
-    if (stage.gate && hasErrors(diagnostics)) return { ctx, diagnostics, ok: false };
+    // (a loop, not push(...): a flood of diagnostics would overflow the call's arguments)
+    for (const d of stage.run(ctx)) diagnostics.push(d);
+    if (stage.gate && hasErrors(diagnostics)) return { ctx, diagnostics: capDiagnostics(diagnostics), ok: false };
   }
-  return { ctx, diagnostics, ok: true };
+  return { ctx, diagnostics: capDiagnostics(diagnostics), ok: true };
+}
+
+/** At most this many diagnostics are kept (the first ones, in stage order), then one that counts
+ *  the rest: a policy of a million bad rules gives a readable report in bounded memory. */
+export const MAX_DIAGNOSTICS = 1000;
+
+function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const rest = diagnostics.slice(MAX_DIAGNOSTICS);
+  const errors = rest.filter((d) => d.severity === "error").length;
+  const kept = diagnostics.slice(0, MAX_DIAGNOSTICS);
+  kept.push({ code: "too-many", severity: errors > 0 ? "error" : "warning", message: `... and ${rest.length} more (${errors} errors); fix the first ones and compile again` });
+  return kept;
 }
 
 /** policy.conf text -> CompiledPolicy, or throws one PolicyError with every diagnostic. */

@@ -92,4 +92,12 @@ describe("the library's input limits", () => {
     expect(r.ok).toBe(false);
     expect(performance.now() - t).toBeLessThan(5000);
   });
+
+  it("a flood of errors is cut at 1000 and counted, never a crash", () => {
+    const rules = Array.from({ length: 150_000 }, (_, i) => `allow nosuch${i} xen_t:xen settime;`).join("\n");
+    const r = runStages(base.replace("bool guests_may_plug false;", `bool guests_may_plug false;\n${rules}`), "t.conf");
+    expect(r.ok).toBe(false);
+    expect(r.diagnostics).toHaveLength(1001);
+    expect(r.diagnostics[1000]!.message).toBe("... and 149000 more (149000 errors); fix the first ones and compile again");
+  });
 });
