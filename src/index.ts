@@ -1,8 +1,8 @@
 // xsm-policy's library entry point (package.json "exports"). Others append their exports below.
 export { compilePolicy, runStages, stages } from "./policy/index.js";
 export type { CompileContext, Stage } from "./policy/index.js";
-export { PolicyError } from "./policy/diagnostics.js";
-export type { Diagnostic, Severity, Span } from "./policy/diagnostics.js";
+export { PolicyError } from "./diagnostics/diagnostic.js";
+export type { Diagnostic, Severity, Span } from "./diagnostics/diagnostic.js";
 export type {
   AvDecision,
   CompileOptions,
@@ -27,10 +27,18 @@ export { generateScenario, prepareGenerated, runScaleScenario, writeGeneratedSce
 export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
 
 // XSM layer: the dummy and flask modules, the AVC, Xen-format audit, enforcing/permissive, reload.
-export { Avc, DummyXsm, FlaskXsm, SecurityServer, SidTable, Xsm, createDummyXsm, createXsm, formatAvcAudit, xsmDefaultAction } from "./xsm/index.js";
+export { Avc, DummyXsm, FlaskXsm, SecurityServer, SidTable, Xsm, createDummyXsm, formatAvcAudit, xsmDefaultAction } from "./xsm/index.js";
 export type { AvcAuditData, AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
 export type { Domain, ErrnoName, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./xsm/types.js";
 
 // PCI registry: a model of xen/drivers/passthrough/pci.c with every PF-removal strategy.
 export { PF_REMOVAL, PciRegistry, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "./pci/index.js";
 export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./pci/index.js";
+
+import { compilePolicy } from "./policy/index.js";
+import { createXsm as createXsmWith, type Xsm, type XsmOptions } from "./xsm/index.js";
+
+/** The XSM layer's createXsm with this package's compiler for `policyText` and `loadPolicy`. */
+export function createXsm(options: XsmOptions): Xsm {
+  return createXsmWith({ compile: compilePolicy, ...options });
+}

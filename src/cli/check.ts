@@ -6,11 +6,11 @@
 // --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy, Decision, Reason, RuleRef } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
 import { CliError, readJsonFile } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "./render.js";
 
 export interface Query {

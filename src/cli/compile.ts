@@ -3,10 +3,10 @@
 // command that starts from a policy file.
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, readPolicyFile } from "./io.js";
-import type { CliContext, CliOutput } from "./main.js";
+import type { CliContext, CliOutput } from "./context.js";
 import { renderDiagnostics } from "./render.js";
 
 export interface LoadedPolicy {

@@ -6,7 +6,7 @@
 //
 // `file:line:col` is the #line-mapped location; the source line and caret come from the physical
 // text that was parsed (span.offset/length), so they show what the parser actually saw.
-import type { Diagnostic, Span } from "../policy/diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 
 /** Longest source excerpt shown; a 50 MB one-line file must not be echoed back. */
 const MAX_EXCERPT = 160;

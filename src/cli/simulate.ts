@@ -4,13 +4,13 @@
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
-import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { STRATEGIES, type Strategy } from "../pci/types.js";
 import { formatScenarioErrors, loadScenario } from "../sim/load.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface SimulateOptions {
   strategy?: string;

@@ -21,8 +21,9 @@
 import type { Domain, Rc, XsmModule } from "../xsm/types.js";
 import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptions, Strategy } from "./types.js";
 import { STRATEGIES } from "./types.js";
-import { type Parsed, formatSbdf, toSbdfKey } from "./sbdf.js";
-import { type Pdev, errnoValue, newPdev } from "./pdev.js";
+import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
+import { errnoValue } from "../xen/errno.js";
+import { type Pdev, newPdev } from "./pdev.js";
 import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
 
 export type SbdfInput = string | number;

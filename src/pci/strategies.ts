@@ -2,10 +2,10 @@
 // given in the xen-devel thread "[PATCH v6 2/3] xen/pci: introduce PF<->VF links" (Oct-Nov 2024).
 // The registry has already passed xsm_resource_unplug_pci on the PF and found it has linked VFs;
 // a strategy decides the rest. Names are DESIGN §5's (src/pci/types.ts STRATEGIES).
-import type { Rc } from "../xsm/types.js";
+import type { Rc } from "../xen/errno.js";
 import type { Strategy } from "./types.js";
 import type { Pdev } from "./pdev.js";
-import { formatSbdf } from "./sbdf.js";
+import { formatSbdf } from "../xen/sbdf.js";
 
 /** What a strategy may do to the registry; the registry implements it. */
 export interface PfRemovalOps {

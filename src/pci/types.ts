@@ -1,6 +1,7 @@
 // The contract of the PCI registry (a model of xen/drivers/passthrough/pci.c) for its callers:
 // the simulator, the CLI and the library API.
-import type { Domain, Rc } from "../xsm/types.js";
+import type { Rc } from "../xen/errno.js";
+import type { Domain } from "../xsm/types.js";
 
 /** PF-removal strategies from the xen-devel thread "xen/pci: introduce PF<->VF links" (see strategies.ts). */
 export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;

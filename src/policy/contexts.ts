@@ -2,7 +2,7 @@
 // pcidevicecon, devicetreecon), as policy_define.c's define_*_context: every name declared, the
 // context valid (policydb_context_isvalid), no duplicate or overlapping entry.
 import type { Context, PolicyAst } from "./ast.js";
-import type { Diagnostic, Span } from "./diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { OBJECT_R, type ResolvedContext, type Symbols } from "./symbols.js";
 
 export type Report = (code: string, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;

@@ -2,8 +2,8 @@
 // context_struct_compute_av): the TE avtab entry for (stype, ttype, class), then every
 // constraint on the class removes the permissions whose expression fails
 // (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
-import { ruleCovers, ruleMask } from "./check.js";
-import type { PolicyCore } from "./compile.js";
+import { ruleCovers, ruleMask } from "./rulematch.js";
+import type { PolicyCore } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
 import { OBJECT_R, type ResolvedConstraintExpr } from "./symbols.js";
 import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";

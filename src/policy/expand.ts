@@ -4,7 +4,7 @@
 // conditional keeps its own list (te_cond_avtab), whatever the booleans say.
 import { AvKind, AvList, AvTab, DenseAvBuilder, KeySet } from "./avtab.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "./typeset.js";
 import type { CondPlace, ResolvedAvRule, ResolvedRules, Symbols, TypeSet } from "./symbols.js";
 

@@ -5,7 +5,7 @@
 import type { PolicyAst } from "./ast.js";
 import { check, unusedDeclarations } from "./check.js";
 import { compile } from "./compile.js";
-import { PolicyError, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { expand, type Expanded } from "./expand.js";
 import { parsePolicy } from "./parse.js";
 import { resolve } from "./resolve.js";
@@ -107,4 +107,4 @@ export function compilePolicy(text: string, options: CompileOptions = {}): Compi
   return ctx.policy!;
 }
 
-export { PolicyError } from "./diagnostics.js";
+export { PolicyError } from "../diagnostics/diagnostic.js";

@@ -5,7 +5,7 @@
 // forms; we accept `#line N "file"` for any N as well, and follow the C preprocessor's meaning: the
 // line after `#line N` is line N. (checkpolicy numbers the line after `#line 1 "file"` as 2, an
 // off-by-one we do not copy.)
-import type { Span } from "./diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?[ \t]*\r?$/;
 

@@ -2,7 +2,7 @@
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
 import { AvKind } from "./avtab.js";
-import type { PolicyCore } from "./compile.js";
+import type { PolicyCore } from "./image.js";
 import { OBJECT_R, type Symbols } from "./symbols.js";
 
 /** A JSON string as Python's json.dumps writes it (ensure_ascii: every non-ASCII unit escaped). */

@@ -3,7 +3,7 @@
 // failures as checkpolicy-like messages, and checks checkpolicy's section order (policy_parse.y
 // base_policy), which the grammar leaves out so each statement stays a single flat rule.
 import type { PolicyAst, Statement } from "./ast.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import {
   describeStatement,
   parse,

@@ -17,7 +17,7 @@ import type {
 } from "./ast.js";
 import { condNodeKey, condProgram, programText } from "./cond.js";
 import { resolveContexts } from "./contexts.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "./typeset.js";
 import {
   CondOp,

@@ -57,9 +57,9 @@ import type {
   TypeDecl,
   TypeRule,
 } from "./ast.js";
-import { error, hasErrors, warning, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, hasErrors, warning, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { parsePolicy } from "./parse.js";
-import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 
 export const MANAGE_DEVICE_PERMS = ["plug", "unplug", "setup", "add_device", "remove_device", "stat_device"];
 export const MANAGE_DOMAIN_PERMS = ["add", "remove"];

@@ -1,6 +1,6 @@
 // The contract of a compiled policy: what decisions, the XSM layer, the CLI and the library API
 // are written against. compile.ts produces it; nothing downstream looks at the AST.
-import type { Diagnostic, Span } from "./diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 
 /** A security context with interned ids (user, role, type); `type` is the primary type, never an alias. */
 export interface SecurityContext {
@@ -107,3 +107,11 @@ export interface CompiledPolicy {
   /** The canonical JSON document `oracle-matrix` prints (booleans at their defaults), as a string. */
   matrixJson(): string;
 }
+
+/**
+ * policy.conf text -> CompiledPolicy, throwing PolicyError with every diagnostic. The XSM layer
+ * is handed one (it depends on this contract, not on the compiler), as Xen's flask reads a
+ * policy through the policydb loader it is linked with.
+ */
+export type PolicyCompiler = (text: string, options: CompileOptions) => CompiledPolicy;
+

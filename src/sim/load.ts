@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
-import { parseSbdf } from "../pci/sbdf.js";
+import { parseSbdf } from "../xen/sbdf.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 
 export type LoadResult =

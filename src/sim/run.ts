@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
-import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compilePolicy } from "../policy/index.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";

@@ -1,9 +1,8 @@
 // The XSM front: which module runs, and the flask_op operations that change its state
 // (xen/xsm/flask/flask_op.c: load, setenforce, setbool/commitbools, avc stats).
 // Callers hand `xsm.module` to the PCI registry and read each step's checks and audit lines.
-import { PolicyError, error, type Diagnostic } from "../policy/diagnostics.js";
-import { compilePolicy } from "../policy/index.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import { PolicyError, error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { CompiledPolicy, PolicyCompiler } from "../policy/types.js";
 import type { AvcStats } from "./avc.js";
 import { DummyXsm } from "./dummy.js";
 import { FlaskXsm } from "./flask.js";
@@ -19,9 +18,11 @@ export { formatAvcAudit, type AvcAuditData } from "./audit.js";
 
 export interface XsmOptions {
   module: "dummy" | "flask";
-  /** flask: the policy, as text (compiled here) or already compiled. */
+  /** flask: the policy, already compiled or as text (then `compile` compiles it). */
   policyText?: string;
   policy?: CompiledPolicy;
+  /** How loadPolicy (and `policyText`) turn text into a policy, e.g. the package's compilePolicy. */
+  compile?: PolicyCompiler;
   /** Name of the policy file in diagnostics. */
   file?: string;
   /** flask_enforcing; default true. */
@@ -55,9 +56,12 @@ export class Xsm {
   private recording: XsmRecord | null = null;
   private listener: ((check: XsmCheck) => void) | undefined;
 
-  constructor(module: DummyXsm | FlaskXsm, warnings: Diagnostic[] = []) {
+  private readonly compile: PolicyCompiler | undefined;
+
+  constructor(module: DummyXsm | FlaskXsm, warnings: Diagnostic[] = [], compile?: PolicyCompiler) {
     this.module = module;
     this.warnings = warnings;
+    this.compile = compile;
     if (module instanceof FlaskXsm) {
       module.onAudit = (line) => {
         this.auditLog.push(line);
@@ -88,9 +92,10 @@ export class Xsm {
   loadPolicy(text: string, file?: string): LoadResult {
     const flask = this.flask;
     if (!flask) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-flask", "the dummy XSM module has no policy to load")] };
+    if (!this.compile) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-compiler", "this XSM was built without a policy compiler (XsmOptions.compile)")] };
     let policy: CompiledPolicy;
     try {
-      policy = compilePolicy(text, file !== undefined ? { file } : {});
+      policy = this.compile(text, file !== undefined ? { file } : {});
     } catch (e) {
       if (e instanceof PolicyError) return { rc: "-EINVAL", diagnostics: e.diagnostics };
       throw e;
@@ -217,16 +222,20 @@ export class Xsm {
  */
 export function createXsm(options: XsmOptions): Xsm {
   if (options.module === "dummy") {
-    return new Xsm(new DummyXsm(options.domctlGate !== undefined ? { domctlGate: options.domctlGate } : {}));
+    return new Xsm(new DummyXsm(options.domctlGate !== undefined ? { domctlGate: options.domctlGate } : {}), [], options.compile);
+  }
+  const compile = options.compile;
+  if (options.policy === undefined && options.policyText !== undefined && compile === undefined) {
+    throw new PolicyError([error("xsm-no-compiler", "policyText needs XsmOptions.compile to compile it")]);
   }
   const policy =
     options.policy ??
-    (options.policyText !== undefined ? compilePolicy(options.policyText, options.file !== undefined ? { file: options.file } : {}) : undefined);
+    (options.policyText !== undefined && compile ? compile(options.policyText, options.file !== undefined ? { file: options.file } : {}) : undefined);
   if (policy === undefined) throw new PolicyError([error("xsm-no-policy", "the flask module needs a policy")]);
   const built = SecurityServer.build(policy);
   if (!built.ok) throw new PolicyError(built.diagnostics);
   const flaskOptions: { enforcing?: boolean; iommu?: IommuMode } = {};
   if (options.enforcing !== undefined) flaskOptions.enforcing = options.enforcing;
   if (options.iommu !== undefined) flaskOptions.iommu = options.iommu;
-  return new Xsm(new FlaskXsm(built.server, flaskOptions), [...policy.warnings, ...built.diagnostics]);
+  return new Xsm(new FlaskXsm(built.server, flaskOptions), [...policy.warnings, ...built.diagnostics], compile);
 }

@@ -1,8 +1,8 @@
 // The security server as flask's hooks see it (xen/xsm/flask/ss/services.c): a compiled policy,
 // its SID table, and the resource class the PCI hooks ask about. Built whole before it is
 // installed, so a policy load either replaces all of it or none of it.
-import type { Diagnostic } from "../policy/diagnostics.js";
-import { error, warning } from "../policy/diagnostics.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, warning } from "../diagnostics/diagnostic.js";
 import type { AvDecision, CompiledPolicy } from "../policy/types.js";
 import type { Domain } from "./types.js";
 import {

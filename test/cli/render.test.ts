@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Diagnostic, Span } from "../../src/policy/diagnostics.js";
+import type { Diagnostic, Span } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostic, renderDiagnostics } from "../../src/cli/render.js";
 
 function spanOf(text: string, needle: string, file = "p.conf", line = 0): Span {

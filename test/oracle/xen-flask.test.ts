@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, repoRoot, runTool, type ToolResult } from "./harness.js";

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decisionJson, describeDecision, type Query } from "../../src/cli/check.js";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, runTool } from "./harness.js";
 

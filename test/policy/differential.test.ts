@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { explainMismatch, fixtureDir, oracleNeverallow, seedName } from "../oracle/harness.js";

@@ -1,7 +1,7 @@
 // Stage `expand`: libsepol's semantics of attributes, self, ~, -, *, aliases and class sets,
 // conditionals kept per branch, and booleans changed atomically.
 import { describe, expect, it } from "vitest";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { policyText } from "./policy-text.js";
 

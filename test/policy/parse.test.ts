@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AvRule, CondExpr, ConstraintExpr, NameSet, Statement } from "../../src/policy/ast.js";
-import type { Diagnostic } from "../../src/policy/diagnostics.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { LineMap } from "../../src/policy/lines.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 

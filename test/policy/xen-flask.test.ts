@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy, Reason } from "../../src/policy/types.js";
 import { explainMismatch, repoRoot } from "../oracle/harness.js";

@@ -30,7 +30,7 @@ const T_GVP1 = "system_u:object_r:gvp1_pci_t";
 const T_DEVICE = "system_u:object_r:device_t";
 
 function flask(options: { enforcing?: boolean; iommu?: "intremap" | "nointremap" | "none" } = {}): Xsm {
-  return createXsm({ module: "flask", policyText: POLICY, file: "pci.conf", ...options });
+  return createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "pci.conf", ...options });
 }
 
 /** The (source, target, class, perm) questions a call asked, with what each returned. */
@@ -413,7 +413,7 @@ describe("a policy missing a resource permission", () => {
       "allow dom0_t svp_pci_t:resource { use_iommu use_iommu_nointremap use_noiommu };",
       "allow dom0_t svp_pci_t:resource { use_iommu use_iommu_nointremap };",
     );
-    const xsm = createXsm({ module: "flask", policyText: without, file: "without.conf", iommu: "none" });
+    const xsm = createXsm({ module: "flask", compile: compilePolicy, policyText: without, file: "without.conf", iommu: "none" });
     expect(xsm.warnings.map((w) => w.code)).toContain("xsm-perm");
     const r = xsm.record(() => xsm.module.assignDevice(dom0, dom0, SVP_VF));
     expect(r.result).toBe("-EACCES");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "../../src/pci/sbdf.js";
+import { devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "../../src/xen/sbdf.js";
 
 describe("SBDF as Xen's %pp prints it", () => {
   it("parses and prints 0000:03:10.1", () => {
