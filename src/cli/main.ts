@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
+import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerSimulate } from "./simulate.js";
@@ -14,6 +15,7 @@ import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type
 /** Subcommands, in the order `xsm --help` lists them. Adding one: import it, add it here. */
 const COMMANDS: RegisterCommand[] = [
   registerCompile,
+  registerBuild,
   registerCheck,
   registerSimulate,
 ];

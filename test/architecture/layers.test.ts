@@ -44,13 +44,14 @@ const LAYERS: Layer[] = [
     modules: ["src/policy/index", "src/policy/stages"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-decisions", "policy-check"],
   },
+  { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
   { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-pipeline", "xsm", "pci"] },
   {
     name: "cli",
     modules: ["src/cli/"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "build", "xsm", "pci", "sim"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];
