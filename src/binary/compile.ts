@@ -1,6 +1,6 @@
 // policy.conf text -> the binary policy checkpolicy -t Xen writes, plus the compiled policy and
 // the warnings for what Xen's loader would refuse. One run of the compiler's stages serves both.
-import { PolicyError, hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { runStages } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { lowerPolicy } from "./lower.js";

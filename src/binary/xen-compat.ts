@@ -2,7 +2,7 @@
 // avtab.c avtab_read), said at compile time: a located warning naming the construct and the line
 // Xen would log. `--strict` turns them into errors.
 import type { PolicyAst } from "../policy/ast.js";
-import { error, warning, type Diagnostic, type Span } from "../policy/diagnostics.js";
+import { error, warning, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { KernelPolicy } from "./model.js";
 
 /** Xen's log lines for the refusals a compile can foresee. */

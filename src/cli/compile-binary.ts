@@ -2,10 +2,10 @@
 // checkpolicy -t Xen -c 30 writes, byte for byte, with a warning for each construct Xen's loader
 // would refuse (an error with --strict).
 import { writeFileSync } from "node:fs";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, readPolicyFile } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "./render.js";
 
 export interface BinaryOutputOptions {

@@ -44,6 +44,11 @@ const LAYERS: Layer[] = [
     modules: ["src/policy/index", "src/policy/stages"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-decisions", "policy-check"],
   },
+  {
+    name: "binary",
+    modules: ["src/binary/"],
+    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-pipeline"],
+  },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
@@ -51,7 +56,7 @@ const LAYERS: Layer[] = [
   {
     name: "cli",
     modules: ["src/cli/"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "build", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "build", "xsm", "pci", "sim"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];
