@@ -1,21 +1,19 @@
-// Reads a scenario file: JSON syntax, then scenario.schema.json (ajv), then meaning (known domains,
+// Reads a scenario file: JSON syntax, then scenario.schema.json (ajv's standalone validator,
+// compiled from the schema at build time by scripts/build-validator.mjs), then meaning (known domains,
 // SBDFs in range, policy files that exist, what flask needs). Every error names its JSON path and
 // what was expected there; nothing runs until the whole file is clean.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { Ajv, type ErrorObject } from "ajv";
+import type { ErrorObject } from "ajv";
 import { parseSbdf } from "../xen/sbdf.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
+import { validate as validator } from "./scenario.validate.generated.js";
 
 export type LoadResult =
   | { ok: true; scenario: Scenario; file: string; dir: string }
   | { ok: false; file: string; errors: ScenarioError[] };
 
-export const SCENARIO_SCHEMA: object = JSON.parse(readFileSync(new URL("./scenario.schema.json", import.meta.url), "utf8"));
-
-let validator: ReturnType<Ajv["compile"]> | undefined;
-function validate(data: unknown) {
-  validator ??= new Ajv({ allErrors: true, verbose: true, strict: false }).compile(SCENARIO_SCHEMA);
+function validate(data: unknown): ErrorObject[] {
   const ok = validator(data);
   return ok ? [] : (validator.errors ?? []);
 }
