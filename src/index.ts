@@ -1,6 +1,6 @@
 // xsm-policy's library entry point (package.json "exports"). Others append their exports below.
-export { compilePolicy, runStages, stages } from "./policy/index.js";
-export type { CompileContext, Stage } from "./policy/index.js";
+export { Compiler, compile, compilePolicy, compiler, platformsStage } from "./policy/index.js";
+export type { AstStage, Compiled } from "./policy/index.js";
 export { PolicyError } from "./diagnostics/diagnostic.js";
 export type { Diagnostic, Severity, Span } from "./diagnostics/diagnostic.js";
 export type {

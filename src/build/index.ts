@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { runStages } from "../policy/index.js";
+import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { Locator, type SourceLookup } from "./locate.js";
 import { runM4 } from "./m4.js";
@@ -55,9 +55,10 @@ export function treeMacros(tree: PolicyTree, sources: SourceLookup): Map<string,
 
 /** Compiles m4's output for the tree and points every diagnostic into the tree's files. */
 export function compileExpanded(tree: PolicyTree, conf: string, sources: SourceLookup, options: CompileOptions = {}): { diagnostics: Diagnostic[]; policy?: CompiledPolicy } {
-  const { ctx, diagnostics, ok } = runStages(conf, "policy.conf", options);
+  const run = compile(conf, { ...options, file: "policy.conf" });
   const locator = new Locator(conf, sources, treeMacros(tree, sources));
-  return { diagnostics: diagnostics.map((d) => locator.diagnostic(d)), policy: ok ? ctx.policy : undefined };
+  const diagnostics = run.ok ? run.value.diagnostics : run.error;
+  return { diagnostics: diagnostics.map((d) => locator.diagnostic(d)), policy: run.ok ? run.value.policy : undefined };
 }
 
 /** Expands and compiles the tree. Throws TreeError for a tree that cannot be read or m4 that

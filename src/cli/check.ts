@@ -65,7 +65,7 @@ export function parseQueries(doc: unknown, path: string): Query[] {
   });
 }
 
-function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): void {
+function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): CompiledPolicy {
   for (const name of Object.keys(bools)) {
     if (policy.getBoolean(name) === undefined) {
       const known = policy.booleanNames();
@@ -73,7 +73,7 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
     }
   }
   try {
-    policy.setBooleans(bools);
+    return policy.withBooleans(bools);
   } catch (err) {
     if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
     throw err;
@@ -136,8 +136,8 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   }
   const query = single ? singleQuery(cmd, opts) : undefined;
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const { policy, text } = await loadPolicy(cli, path);
-  applyBooleans(policy, opts.bool ?? {}, text, path);
+  const loaded = await loadPolicy(cli, path);
+  const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
 
   if (query) {
     const d = opts.json

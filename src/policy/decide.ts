@@ -3,7 +3,7 @@
 // constraint on the class removes the permissions whose expression fails
 // (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
 import { ruleCovers, ruleMask } from "./rulematch.js";
-import type { PolicyCore } from "./image.js";
+import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
 import { OBJECT_R, type ResolvedConstraintExpr } from "./symbols.js";
 import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
@@ -25,7 +25,7 @@ export function pyRepr(s: string): string {
 }
 
 /** security_context_to_sid's checks, in oracle-decide's order and words. */
-export function parseContext(core: PolicyCore, text: string): ContextResult {
+export function parseContext(core: PolicyTables, text: string): ContextResult {
   const parts = text.split(":");
   if (parts.length !== 3) return { ok: false, message: `malformed context ${pyRepr(text)}` };
   const [user, role, type] = parts as [string, string, string];
@@ -68,8 +68,9 @@ export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: Security
   }
 }
 
-export function computeAv(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
-  const tab = core.effective;
+export function computeAv(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
+  const core = state.tables;
+  const tab = state.table;
   const slot = tab.find(tab.key(s.type, t.type, tclass));
   let allowed = slot < 0 ? 0 : tab.allow[slot]!;
   const auditallow = slot < 0 ? 0 : tab.auditallow[slot]!;
@@ -86,7 +87,8 @@ function invalid(message: string): Decision {
   return { allowed: false, audited: true, error: message, reasons: [{ kind: "invalid", message }] };
 }
 
-export function decide(core: PolicyCore, scontext: string, tcontext: string, tclass: string, perm: string, explain: boolean): Decision {
+export function decide(state: BoolState, scontext: string, tcontext: string, tclass: string, perm: string, explain: boolean): Decision {
+  const core = state.tables;
   const s = parseContext(core, scontext);
   if (!s.ok) return invalid(s.message);
   const t = parseContext(core, tcontext);
@@ -95,16 +97,17 @@ export function decide(core: PolicyCore, scontext: string, tcontext: string, tcl
   if (!cls) return invalid(`unknown class ${pyRepr(tclass)}`);
   const bit = cls.perms.get(perm);
   if (bit === undefined) return invalid(`unknown permission ${pyRepr(perm)} in class ${tclass}`);
-  const av = computeAv(core, s.context, t.context, cls.id);
+  const av = computeAv(state, s.context, t.context, cls.id);
   const allowed = (av.allowed & bit) !== 0;
   const audited = allowed ? (av.auditallow & bit) !== 0 : (av.auditdeny & bit) !== 0;
-  return { allowed, audited, reasons: explain ? reasons(core, s.context, t.context, cls.id, bit) : [] };
+  return { allowed, audited, reasons: explain ? reasons(state, s.context, t.context, cls.id, bit) : [] };
 }
 
 /** Why: the rules that grant (or would, were their branch on), the failing constraint, audit rules. */
-function reasons(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number, bit: number): Reason[] {
+function reasons(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number, bit: number): Reason[] {
+  const core = state.tables;
   const out: Reason[] = [];
-  const enabled = (r: ExpandedAvRule) => !r.cond || (core.condState[r.cond.node] === 1) === r.cond.branch;
+  const enabled = (r: ExpandedAvRule) => !r.cond || (state.conds[r.cond.node] === 1) === r.cond.branch;
   const matching = (kind: string) => core.ex.rules.filter((r) => r.kind === kind && (ruleMask(r, s.type, t.type, tclass) & bit) !== 0);
   // auditdeny lists what to audit: a rule that leaves the permission out silences it, like dontaudit
   const silencing = core.ex.rules.filter((r) => r.kind === "auditdeny" && r.classes.includes(tclass) && (ruleMask(r, s.type, t.type, tclass) & bit) === 0 && ruleCovers(r, s.type, t.type));

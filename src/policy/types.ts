@@ -61,7 +61,8 @@ export interface CompileOptions {
   warnings?: boolean;
 }
 
-export interface CompiledPolicy {
+/** What a policy answers whatever its booleans: names and ids, contexts, counts. */
+export interface PolicyNames {
   readonly stats: PolicyStats;
   /** Warnings the compile produced (errors throw). */
   readonly warnings: readonly Diagnostic[];
@@ -76,18 +77,6 @@ export interface CompiledPolicy {
   /** Permission names of a mask, in bit order (what Xen's avc_dump_av prints). */
   permNames(classId: number, mask: number): string[];
 
-  // ---- decisions ----
-  /** TE decision on names or aliases, booleans at current values. The hot path. */
-  allows(stype: string, ttype: string, tclass: string, perm: string): boolean;
-  /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
-  allowsIds(stype: number, ttype: number, tclass: number, mask: number): boolean;
-  /** Full decision on context strings: TE + constraints + audit, as oracle-decide answers. */
-  check(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
-  /** `check` plus every reason: granting rules (file:line), rules disabled by booleans, failed constraint. */
-  explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
-  /** Xen's security_compute_av on interned contexts. */
-  computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
-
   // ---- contexts ----
   /** Validates as Xen's security_context_to_sid: known user/role/type, role authorized for the user,
    *  type authorized for the role; `object_r` is valid for every user and type. */
@@ -98,15 +87,53 @@ export interface CompiledPolicy {
   /** pcidevicecon lookup; key = seg<<16 | bus<<8 | devfn. */
   pcideviceContext(device: number): string | undefined;
 
-  // ---- booleans ----
+  /** Boolean names, in declaration order. */
   booleanNames(): string[];
-  getBoolean(name: string): boolean | undefined;
-  /** Sets several booleans at once; throws PolicyError (unknown name) before changing any. */
-  setBooleans(values: Readonly<Record<string, boolean>>): void;
-
   /** The canonical JSON document `oracle-matrix` prints (booleans at their defaults), as a string. */
   matrixJson(): string;
 }
+
+/**
+ * The immutable compiled policy (Xen's policydb): symbols, the base access-vector table, the
+ * conditional lists, constraints and contexts. It never changes; boolean values live in views.
+ */
+export interface PolicyImage extends PolicyNames {
+  /** The view under the policy's own `bool NAME default;` values. */
+  readonly defaults: CompiledPolicy;
+  /** A view with these booleans and the rest at their defaults; throws PolicyError (unknown name,
+   *  not a boolean) before building anything. Shares every table of the image. */
+  withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy;
+}
+
+/**
+ * A view of a policy image under one assignment of booleans: what decisions run on. Immutable:
+ * withBooleans() returns a new view (cheap: it shares the image) and leaves this one as it was.
+ */
+export interface CompiledPolicy extends PolicyNames {
+  readonly image: PolicyImage;
+
+  // ---- decisions ----
+  /** TE decision on names or aliases, booleans at this view's values. The hot path. */
+  allows(stype: string, ttype: string, tclass: string, perm: string): boolean;
+  /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
+  allowsIds(stype: number, ttype: number, tclass: number, mask: number): boolean;
+  /** Full decision on context strings: TE + constraints + audit, as oracle-decide answers. */
+  check(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
+  /** `check` plus every reason: granting rules (file:line), rules disabled by booleans, failed constraint. */
+  explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
+  /** Xen's security_compute_av on interned contexts. */
+  computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
+
+  // ---- booleans ----
+  getBoolean(name: string): boolean | undefined;
+  /** Every boolean's value in this view. */
+  booleans(): Record<string, boolean>;
+  /** This view with some booleans changed; throws PolicyError (unknown name) before building anything. */
+  withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy;
+}
+
+/** A compiled policy is a view; the name says which half of the split a caller means. */
+export type PolicyView = CompiledPolicy;
 
 /**
  * policy.conf text -> CompiledPolicy, throwing PolicyError with every diagnostic. The XSM layer

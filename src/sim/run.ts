@@ -64,8 +64,6 @@ export interface Prepared {
   policy?: CompiledPolicy;
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
-  /** Every compiled policy's booleans as compiled: each run starts from them (runs share the policies). */
-  defaults: Map<CompiledPolicy, Record<string, boolean>>;
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
@@ -77,7 +75,7 @@ const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel),
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
-  const prepared: Prepared = { scenario, file, dir, loads: new Map(), defaults: new Map() };
+  const prepared: Prepared = { scenario, file, dir, loads: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
   const compiled = compileFile(read, dir, scenario.policy!);
@@ -98,9 +96,6 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   scenario.steps.forEach((s, i) => {
     if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy));
   });
-  for (const p of [compiled.policy, ...[...prepared.loads.values()].map((l) => l.policy)]) {
-    if (p) prepared.defaults.set(p, Object.fromEntries(p.booleanNames().map((b) => [b, p.getBoolean(b)!])));
-  }
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
@@ -133,11 +128,11 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const s = prepared.scenario;
   const strategy = opts.strategy ?? s.strategy ?? "upstream";
   const world = new World(prepared);
-  for (const [policy, values] of prepared.defaults) policy.setBooleans(values);
-  if (prepared.policy && s.booleans) prepared.policy.setBooleans(s.booleans);
+  // each run starts from its own view: the prepared policies are images nobody changes
+  const policy = prepared.policy && s.booleans ? prepared.policy.withBooleans(s.booleans) : prepared.policy;
   const xsm = createXsm({
     module: s.xsm,
-    ...(prepared.policy ? { policy: prepared.policy } : {}),
+    ...(policy ? { policy } : {}),
     enforcing: s.enforcing ?? true,
     iommu: s.iommu ?? "intremap",
   });

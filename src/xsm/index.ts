@@ -74,7 +74,7 @@ export class Xsm {
     return this.module instanceof FlaskXsm ? this.module : undefined;
   }
 
-  /** The running policy (flask), or undefined. */
+  /** The running policy (flask): the view the XSM owns, swapped whole by loadPolicy and commitBools. */
   get policy(): CompiledPolicy | undefined {
     return this.flask?.ss.policy;
   }
@@ -109,17 +109,18 @@ export class Xsm {
     return this.install(policy);
   }
 
-  private install(policy: CompiledPolicy): LoadResult {
+  private install(loaded: CompiledPolicy): LoadResult {
     const flask = this.flask!;
     const old = flask.ss.policy;
     const preserved: Record<string, boolean> = {};
-    for (const name of policy.booleanNames()) {
+    for (const name of loaded.booleanNames()) {
       const value = old.getBoolean(name);
       if (value !== undefined) preserved[name] = value;
     }
+    // the caller's view stays as it was: the XSM runs its own view with the preserved values
+    const policy = loaded.withBooleans(preserved);
     const built = SecurityServer.build(policy, flask.ss);
     if (!built.ok) return { rc: "-EINVAL", diagnostics: built.diagnostics };
-    policy.setBooleans(preserved);
     flask.ss = built.server;
     flask.avc.reset();
     this.pending = null;
@@ -152,11 +153,11 @@ export class Xsm {
     if (policy.getBoolean(name) === undefined) return "-ENOENT";
     if (commit) {
       this.pending?.set(name, value);
-      policy.setBooleans({ [name]: value });
+      flask.ss = flask.ss.withView(policy.withBooleans({ [name]: value }));
       flask.avc.reset();
       return 0;
     }
-    this.pending ??= new Map(policy.booleanNames().map((b) => [b, policy.getBoolean(b)!]));
+    this.pending ??= new Map(Object.entries(policy.booleans()));
     this.pending.set(name, value);
     return 0;
   }
@@ -166,7 +167,7 @@ export class Xsm {
     const flask = this.flask;
     if (!flask) return "-ENOSYS";
     if (this.pending === null) return 0;
-    flask.ss.policy.setBooleans(Object.fromEntries(this.pending));
+    flask.ss = flask.ss.withView(flask.ss.policy.withBooleans(Object.fromEntries(this.pending)));
     flask.avc.reset();
     return 0;
   }

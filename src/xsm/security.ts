@@ -49,14 +49,22 @@ export interface ResourceClass {
 const DENY_ALL: AvDecision = { allowed: 0, auditallow: 0, auditdeny: -1 };
 
 export class SecurityServer {
-  /** ocontext c->sid: pcidevicecon SIDs, resolved on first use. */
-  private readonly deviceSids = new Map<number, number>();
-
   private constructor(
     readonly policy: CompiledPolicy,
     readonly sidtab: SidTable,
     readonly resource: ResourceClass,
+    /** ocontext c->sid: pcidevicecon SIDs, resolved on first use; one per image, shared by its views. */
+    private readonly deviceSids = new Map<number, number>(),
   ) {}
+
+  /**
+   * The same server over another view of the same image (security_set_bools: new boolean values,
+   * same SIDs). The caller installs the result; this server stays as it was.
+   */
+  withView(policy: CompiledPolicy): SecurityServer {
+    if (policy.image !== this.policy.image) throw new RangeError("withView needs a view of the server's own policy image");
+    return new SecurityServer(policy, this.sidtab, this.resource, this.deviceSids);
+  }
 
   /**
    * Checks a compiled policy the way security_load_policy() does before installing it

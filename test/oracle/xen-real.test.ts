@@ -201,8 +201,7 @@ describe("a Xen-style tree expanded by m4 with diverted users", () => {
     it(`gives checkpolicy's decisions with booleans ${JSON.stringify(bools)}`, async () => {
       const oracle = await runTool("oracle-decide", ["policy.conf", "queries.json", ...boolArgs(bools)], dir);
       expect(oracle.code, oracle.stderr).toBe(0);
-      const policy = compilePolicy(conf, { file: "policy.conf" });
-      policy.setBooleans(bools);
+      const policy = compilePolicy(conf, { file: "policy.conf" }).withBooleans(bools);
       const ours = QUERIES.map((x) => decisionJson(policy.check(x.scontext, x.tcontext, x.tclass, x.perm)));
       const theirs = (JSON.parse(oracle.stdout) as unknown[]).map((a) => JSON.stringify(a));
       expect(ours).toEqual(theirs);

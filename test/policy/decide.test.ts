@@ -64,8 +64,7 @@ describe("check", () => {
   });
 
   it("follows the booleans' current values", () => {
-    const p = policy();
-    p.setBooleans({ strict: true });
+    const p = policy().withBooleans({ strict: true });
     expect(p.check(DOMU, DEV, "resource", "add").allowed).toBe(true);
   });
 
