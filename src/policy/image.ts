@@ -7,6 +7,7 @@ import type { AvTab } from "./avtab.js";
 import { evalCond } from "./cond.js";
 import { condListIndex, type Expanded } from "./expand.js";
 import type { ResolvedConstraint, Symbols } from "./symbols.js";
+import { TypeAttrMap } from "./typeattr.js";
 import type { RuleRef } from "./types.js";
 
 export interface ClassEntry {
@@ -21,6 +22,8 @@ export class PolicyTables {
   readonly constraintsByClass: readonly (readonly ResolvedConstraint[])[];
   /** The policy's `bool NAME default;` values, by boolean id (0/1). */
   readonly defaults: Readonly<Uint8Array>;
+  /** Each type's key ids, for decisions on the attribute-keyed tables (typeattr.ts). */
+  readonly tam: TypeAttrMap;
 
   constructor(
     readonly sym: Symbols,
@@ -33,6 +36,7 @@ export class PolicyTables {
     for (const c of sym.constraints) byClass[c.classId]!.push(c);
     this.constraintsByClass = byClass;
     this.defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
+    this.tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists]);
   }
 
   /** The avtab under the given boolean values: the base table plus each node's enabled branch. */
@@ -61,7 +65,7 @@ export interface BoolState {
   readonly bools: Readonly<Uint8Array>;
   /** Conditional node values under `bools`. */
   readonly conds: Readonly<Uint8Array>;
-  /** Base table plus the enabled conditional branches. */
+  /** Base table plus the enabled conditional branches (keyed by type or attribute, avtab.ts). */
   readonly table: AvTab;
 }
 

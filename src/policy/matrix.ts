@@ -1,7 +1,7 @@
 // The canonical matrix document, byte for byte what test/oracle/tools/oracle-matrix prints:
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
-import { AvKind } from "./avtab.js";
+import { AvKind, type AvTab } from "./avtab.js";
 import type { PolicyTables } from "./image.js";
 import { OBJECT_R, type Symbols } from "./symbols.js";
 
@@ -40,7 +40,8 @@ function permsSorted(sym: Symbols, tclass: number, mask: number): string[] {
   return out.sort(byCodePoint);
 }
 
-function avSection(core: PolicyTables, table: ReturnType<PolicyTables["tableFor"]>["table"], kind: AvKind): string {
+/** One kind's entries of a table over type pairs (TypeAttrMap.expandToTypes). */
+function avSection(core: PolicyTables, table: AvTab, kind: AvKind): string {
   const sym = core.sym;
   const nt = sym.types.length;
   const nc = Math.max(1, sym.classes.length);
@@ -93,7 +94,9 @@ function tupleList(rows: (string | number | bigint)[][]): string {
 
 export function matrixJson(core: PolicyTables): string {
   const sym = core.sym;
-  const { table, conds: condState } = core.tableFor(core.defaults);
+  const { table: keyed, conds: condState } = core.tableFor(core.defaults);
+  // setools lists type pairs: each attribute key's masks go to every pair of its members
+  const table = core.tam.expandToTypes(keyed);
   const typeName = (id: number) => sym.types[id]!.name;
 
   const typeRules = new Map<string, Set<string>>([

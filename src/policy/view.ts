@@ -3,12 +3,12 @@
 // image and owns only its BoolState; withBooleans() builds a new view and leaves the old one as it
 // was, as Xen's security_set_bools builds the new conditional state before it installs it.
 import { PolicyError, error, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { allowedLookup } from "./avtab.js";
 import { computeAv, decide, parseContext } from "./decide.js";
 import type { Expanded } from "./expand.js";
 import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
 import type { Symbols } from "./symbols.js";
+import { allowedLookup } from "./typeattr.js";
 import type { AvDecision, CompiledPolicy, ContextResult, Decision, PolicyImage, PolicyStats, SecurityContext } from "./types.js";
 
 function stats(sym: Symbols, ex: Expanded): PolicyStats {
@@ -137,7 +137,7 @@ class View implements CompiledPolicy {
     readonly image: Image,
     private readonly state: BoolState,
   ) {
-    this.allowsIds = allowedLookup(state.table);
+    this.allowsIds = allowedLookup(state.table, image.tables.tam);
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {

@@ -30,7 +30,7 @@ const LAYERS: Layer[] = [
   },
   {
     name: "policy-tables",
-    modules: ["src/policy/avtab", "src/policy/expand", "src/policy/rulematch", "src/policy/stats"],
+    modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
     mayImport: ["diagnostics", "policy-syntax", "policy-symbols"],
   },
   {
@@ -49,7 +49,7 @@ const LAYERS: Layer[] = [
     modules: ["src/binary/"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-pipeline"],
   },
-  { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline"] },
+  { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
   { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-pipeline", "xsm", "pci"] },
