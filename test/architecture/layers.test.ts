@@ -16,7 +16,7 @@ interface Layer {
 const LAYERS: Layer[] = [
   { name: "diagnostics", modules: ["src/diagnostics/"], mayImport: [] },
   { name: "xen", modules: ["src/xen/"], mayImport: ["diagnostics"] },
-  { name: "policy-contract", modules: ["src/policy/types"], mayImport: ["diagnostics"] },
+  { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons"], mayImport: ["diagnostics"] },
   {
     name: "policy-syntax",
     modules: ["src/policy/ast", "src/policy/lines", "src/policy/nodes", "src/policy/scan", "src/policy/parse", "src/policy/grammar.generated"],
@@ -49,6 +49,12 @@ const LAYERS: Layer[] = [
     modules: ["src/binary/"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-pipeline"],
   },
+  {
+    name: "lint",
+    modules: ["src/lint/"],
+    mayImport: ["diagnostics", "policy-syntax", "policy-symbols", "policy-tables", "policy-pipeline", "binary"],
+  },
+  { name: "fmt", modules: ["src/fmt/"], mayImport: ["diagnostics", "policy-syntax"] },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
@@ -56,7 +62,7 @@ const LAYERS: Layer[] = [
   {
     name: "cli",
     modules: ["src/cli/"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "build", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "build", "xsm", "pci", "sim"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];
