@@ -38,7 +38,7 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;
   const kernel = lowerPolicy(ast, symbols, { version, handleUnknown: options.handleUnknown });
-  const refusals = xenRefusals(ast, kernel, options.strict === true);
+  const refusals = xenRefusals(ast, kernel.avtab.length > 0, options.strict === true);
   if (version < 30) {
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);

@@ -47,7 +47,7 @@ const LAYERS: Layer[] = [
   {
     name: "binary",
     modules: ["src/binary/"],
-    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-pipeline"],
+    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
   },
   {
     name: "lint",
@@ -58,7 +58,7 @@ const LAYERS: Layer[] = [
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
-  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-pipeline", "xsm", "pci"] },
+  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-pipeline", "binary", "xsm", "pci"] },
   {
     name: "cli",
     modules: ["src/cli/"],
