@@ -10,7 +10,7 @@ import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { parseHandleUnknown, parseVersion, writeOutput } from "./compile-binary.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 interface BuildOptions {
   flaskDir?: string;

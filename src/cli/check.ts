@@ -13,7 +13,7 @@ import { loadPolicy } from "./compile.js";
 import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { CliError, readJsonFile } from "./io.js";
 import type { CliContext } from "./context.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface Query {
   scontext: string;

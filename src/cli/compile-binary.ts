@@ -7,7 +7,7 @@ import type { CompiledPolicy } from "../policy/types.js";
 import { failWith, type OutputFormat } from "./format.js";
 import { CliError, readPolicyInput } from "./io.js";
 import type { CliContext } from "./context.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface BinaryOutputOptions {
   output: string;

@@ -8,7 +8,7 @@ import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, STDIN, readPolicyInput } from "./io.js";
 import type { CliContext, CliOutput } from "./context.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface LoadedPolicy {
   policy: CompiledPolicy;

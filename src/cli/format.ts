@@ -9,7 +9,7 @@ import type * as Sarif from "sarif";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
-import { renderDiagnostics, type SpanText } from "./render.js";
+import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 
 export type OutputFormat = "text" | "json" | "sarif";
 export const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif"];

@@ -8,7 +8,7 @@ import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { CliError, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 interface LintOptions {
   config?: string;

@@ -1,5 +1,5 @@
 // `xsm simulate SCENARIO [--strategy S] [--compare] [--json] [--dot [FILE]]`: run an SVP scenario
-// (DESIGN §6) and print its trace, its JSON document, the seven strategies side by side, or a
+// (src/sim/scenario.schema.json) and print its trace, its JSON document, the seven strategies side by side, or a
 // Graphviz picture of the final state. A failed expectation exits 1.
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";

@@ -1,4 +1,8 @@
-// Diagnostics are data: every stage returns them, the CLI renders them once (render.ts).
+// Diagnostics are data: every stage returns them, one renderer prints them (render.ts). Every code
+// is declared in catalog.ts with its severity, message builder and help.
+import { CATALOG, type DiagnosticCode, type MessageArgs, type Severity } from "./catalog.js";
+
+export type { DiagnosticCode, Severity } from "./catalog.js";
 
 /** A source location. `file`/`line`/`col` are already mapped through `#line` directives;
  *  `offset`/`length` index the physical text that was parsed, so a renderer can show it. */
@@ -12,14 +16,18 @@ export interface Span {
   length: number;
 }
 
-export type Severity = "error" | "warning";
-
+/**
+ * One finding, located either in source text (`span`: policy.conf, .te/.if files) or in a JSON
+ * document (`path`: a JSON pointer into a scenario file, "" for the whole document).
+ */
 export interface Diagnostic {
-  /** Stable machine-readable code, e.g. "syntax", "undeclared", "duplicate", "neverallow", "mls-unsupported". */
-  code: string;
+  /** Stable machine-readable code from the catalog (docs/diagnostics.md), e.g. "syntax", "neverallow". */
+  code: DiagnosticCode;
   severity: Severity;
   message: string;
   span?: Span;
+  /** JSON pointer of the offending value, for diagnostics about a JSON document. */
+  path?: string;
   /** Secondary locations, e.g. the rule that violates a neverallow. */
   notes?: { message: string; span?: Span }[];
 }
@@ -41,10 +49,24 @@ export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
 }
 
-export function error(code: string, message: string, span?: Span, notes?: Diagnostic["notes"]): Diagnostic {
+/** A diagnostic of `code` with the catalog's severity and the message its builder makes. */
+export function diagnostic<C extends DiagnosticCode>(code: C, span: Span | undefined, ...args: MessageArgs<C>): Diagnostic {
+  const entry = CATALOG[code];
+  const message = (entry.message as (...a: MessageArgs<C>) => string)(...args);
+  return { code, severity: entry.severity, message, span };
+}
+
+/** An error worded at its site (codes whose sites word it several ways); `--strict` style
+ *  promotions also come here. */
+export function error(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): Diagnostic {
   return notes ? { code, severity: "error", message, span, notes } : { code, severity: "error", message, span };
 }
 
-export function warning(code: string, message: string, span?: Span): Diagnostic {
+export function warning(code: DiagnosticCode, message: string, span?: Span): Diagnostic {
   return { code, severity: "warning", message, span };
+}
+
+/** A diagnostic about a JSON document (a scenario file) at a JSON pointer. */
+export function atPath(code: DiagnosticCode, path: string, message: string): Diagnostic & { path: string } {
+  return { code, severity: CATALOG[code].severity, message, path };
 }

@@ -13,7 +13,7 @@ export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
 
 export type DeviceKind = "device" | "extfn" | "pf" | "vf";
 
-/** A device as reports show it (DESIGN §6 `state.devices[]`). */
+/** A device as reports show it (the --json document's `state.devices[]`). */
 export interface DeviceState {
   sbdf: string; // "0000:03:10.1"
   kind: DeviceKind;

@@ -1,6 +1,7 @@
 // The contract of a compiled policy: what decisions, the XSM layer, the CLI and the library API
 // are written against. compile.ts produces it; nothing downstream looks at the AST.
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
 
 /** A security context with interned ids (user, role, type); `type` is the primary type, never an alias. */
 export interface SecurityContext {
@@ -9,7 +10,8 @@ export interface SecurityContext {
   readonly type: number;
 }
 
-export type ContextResult = { ok: true; context: SecurityContext } | { ok: false; message: string };
+/** A context interned, or oracle-decide's words for why it is invalid. */
+export type ContextResult = Result<SecurityContext, string>;
 
 /** Xen's struct av_decision: one bit per permission of the class, bit i = the class's i-th permission
  *  (common perms first, as libsepol numbers them). */

@@ -2,7 +2,7 @@
 // under boolean values (CompiledPolicy). A view shares every table and name dictionary of its
 // image and owns only its BoolState; withBooleans() builds a new view and leaves the old one as it
 // was, as Xen's security_set_bools builds the new conditional state before it installs it.
-import { PolicyError, error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { computeAv, decide, parseContext } from "./decide.js";
 import type { Expanded } from "./expand.js";
 import { boolState, type BoolState, type PolicyTables } from "./image.js";
@@ -38,9 +38,9 @@ function dictionary(map: ReadonlyMap<string, number>): Record<string, number> {
 function boolValues(tables: PolicyTables, base: Readonly<Uint8Array>, values: Readonly<Record<string, boolean>>): Uint8Array {
   const ids = tables.sym.boolIds;
   const unknown = Object.keys(values).filter((n) => !ids.has(n));
-  if (unknown.length > 0) throw new PolicyError(unknown.map((n) => error("unknown-boolean", `unknown boolean ${n}`)));
+  if (unknown.length > 0) throw new PolicyError(unknown.map((n) => diagnostic("unknown-boolean", undefined, n)));
   const bad = Object.entries(values).filter(([, v]) => typeof v !== "boolean");
-  if (bad.length > 0) throw new PolicyError(bad.map(([n]) => error("bad-boolean", `boolean ${n} must be true or false`)));
+  if (bad.length > 0) throw new PolicyError(bad.map(([n]) => diagnostic("bad-boolean", undefined, n)));
   const next = Uint8Array.from(base);
   for (const [name, v] of Object.entries(values)) next[ids.get(name)!] = v ? 1 : 0;
   return next;

@@ -6,6 +6,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ErrorObject } from "ajv";
 import { parseSbdf } from "../xen/sbdf.js";
+import { atPath } from "../diagnostics/diagnostic.js";
+import { renderDiagnostic } from "../diagnostics/render.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 
@@ -24,13 +26,13 @@ export function loadScenario(file: string): LoadResult {
     text = readFileSync(file, "utf8");
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    return { ok: false, file, errors: [{ path: "", message: `cannot read scenario: ${why}` }] };
+    return { ok: false, file, errors: [atPath("scenario-file", "", `cannot read scenario: ${why}`)] };
   }
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (err) {
-    return { ok: false, file, errors: [{ path: "", message: `not JSON: ${(err as Error).message}` }] };
+    return { ok: false, file, errors: [atPath("scenario-file", "", `not JSON: ${(err as Error).message}`)] };
   }
   return parseScenario(data, file);
 }
@@ -46,7 +48,7 @@ export function parseScenario(data: unknown, file: string, fileExists: (path: st
 }
 
 export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {
-  return errors.map((e) => `${file}: ${e.path || "/"}: ${e.message}\n`).join("");
+  return errors.map((e) => renderDiagnostic(e, undefined, file)).join("");
 }
 
 // ---- schema errors -> one message per JSON path ----------------------------------------------------
@@ -73,25 +75,25 @@ function message(e: ErrorObject): ScenarioError {
   const desc = (e.parentSchema as { description?: string } | undefined)?.description;
   switch (e.keyword) {
     case "required":
-      return { path: `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, message: "missing; it is required here" };
+      return atPath("scenario-schema", `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, "missing; it is required here");
     case "additionalProperties": {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      return { path: `${e.instancePath}/${name}`, message: `unknown property; expected one of ${allowed.join(", ")}` };
+      return atPath("scenario-schema", `${e.instancePath}/${name}`, `unknown property; expected one of ${allowed.join(", ")}`);
     }
     case "enum":
-      return { path: e.instancePath, message: `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
     case "pattern":
-      return { path: e.instancePath, message: `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}`);
     case "type":
-      return { path: e.instancePath, message: `expected ${(e.params as { type: string }).type}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${(e.params as { type: string }).type}${got}`);
     case "oneOf":
     case "anyOf":
-      return { path: e.instancePath, message: `expected ${desc ?? "one of the allowed forms"}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? "one of the allowed forms"}${got}`);
     case "const":
-      return { path: e.instancePath, message: `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}`);
     default:
-      return { path: e.instancePath, message: `${e.message ?? "invalid"}${got}` };
+      return atPath("scenario-schema", e.instancePath, `${e.message ?? "invalid"}${got}`);
   }
 }
 
@@ -101,7 +103,7 @@ const FLASK_ONLY = new Set<Step["op"]>(["set_bool", "load_policy", "set_enforcin
 
 function semanticErrors(s: Scenario, dir: string, fileExists: (path: string) => boolean): ScenarioError[] {
   const errors: ScenarioError[] = [];
-  const err = (path: string, message: string) => errors.push({ path, message });
+  const err = (path: string, message: string) => errors.push(atPath("scenario", path, message));
   const names = new Map<string, number>();
   const domids = new Map<number, number>();
   s.domains.forEach((d, i) => {
@@ -143,7 +145,7 @@ function semanticErrors(s: Scenario, dir: string, fileExists: (path: string) => 
 
 function sbdf(path: string, text: string, err: (path: string, message: string) => void): void {
   const p = parseSbdf(text);
-  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.message}`);
+  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.error}`);
 }
 
 function policyFile(path: string, rel: string, dir: string, fileExists: (path: string) => boolean, err: (path: string, message: string) => void): void {

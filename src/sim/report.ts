@@ -1,4 +1,4 @@
-// What `xsm simulate` prints: the readable trace, the --json document (DESIGN §6), the --compare
+// What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
 // table of the seven strategies and the --dot picture.
 import type { DeviceState } from "../pci/types.js";
 import type { XsmCheck } from "../xsm/types.js";

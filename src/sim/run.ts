@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
-import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
@@ -107,18 +108,18 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   const errors: ScenarioError[] = [];
   const compiled = compileFile(read, dir, scenario.policy!);
   if (!compiled.policy) {
-    for (const d of compiled.diagnostics) errors.push({ path: "/policy", message: `does not compile: ${renderDiagnostic(d)}` });
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}`));
     return { ok: false, errors };
   }
   prepared.policy = compiled.policy;
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
-    if (!c.ok) errors.push({ path: `/domains/${i}/context`, message: `invalid context ${JSON.stringify(d.context)} for this policy: ${c.message}` });
+    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${c.error}`));
   });
   for (const [name, value] of Object.entries(scenario.booleans ?? {})) {
     const now = compiled.policy.getBoolean(name);
-    if (now === undefined) errors.push({ path: `/booleans/${name}`, message: `unknown boolean; the policy declares ${compiled.policy.booleanNames().join(", ") || "none"}` });
-    else if (typeof value !== "boolean") errors.push({ path: `/booleans/${name}`, message: "expected a boolean" });
+    if (now === undefined) errors.push(atPath("scenario", `/booleans/${name}`, `unknown boolean; the policy declares ${compiled.policy.booleanNames().join(", ") || "none"}`));
+    else if (typeof value !== "boolean") errors.push(atPath("scenario", `/booleans/${name}`, "expected a boolean"));
   }
   scenario.steps.forEach((s, i) => {
     if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy));
@@ -139,10 +140,6 @@ function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: Com
   }
 }
 
-export function renderDiagnostic(d: Diagnostic): string {
-  const at = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
-  return `${at}${d.message}`;
-}
 
 export interface RunOptions {
   strategy?: Strategy;
@@ -337,7 +334,7 @@ function perform(step: Step, index: number, sbdf: number, registry: PciRegistry,
     case "load_policy": {
       const load = prepared.loads.get(index)!;
       const res = load.policy ? xsm.loadCompiledPolicy(load.policy) : { rc: "-EINVAL" as const, diagnostics: load.diagnostics };
-      for (const d of res.diagnostics) log(`flask: ${step.policy}: ${renderDiagnostic(d)}`);
+      for (const d of res.diagnostics) log(`flask: ${step.policy}: ${renderInline(d)}`);
       if (res.rc === 0) log(`flask: policy ${step.policy} loaded`);
       return res.rc;
     }

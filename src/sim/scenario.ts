@@ -1,5 +1,6 @@
-// The scenario a user writes (DESIGN §6), as load.ts hands it to the runner: validated against
+// The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { DeviceKind, Strategy, VfWithoutPf } from "../pci/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 
@@ -73,7 +74,4 @@ export interface Scenario {
 }
 
 /** A user's mistake in a scenario: the JSON path (`/steps/3/sbdf`) and what was expected there. */
-export interface ScenarioError {
-  path: string;
-  message: string;
-}
+export type ScenarioError = Diagnostic & { path: string };

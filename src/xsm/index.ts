@@ -1,7 +1,7 @@
 // The XSM front: which module runs, and the flask_op operations that change its state
 // (xen/xsm/flask/flask_op.c: load, setenforce, setbool/commitbools, avc stats).
 // Callers hand `xsm.module` to the PCI registry and read each step's checks and audit lines.
-import { PolicyError, error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy, PolicyCompiler } from "../policy/types.js";
 import type { AvcStats } from "./avc.js";
 import { DummyXsm } from "./dummy.js";
@@ -91,8 +91,8 @@ export class Xsm {
    */
   loadPolicy(text: string, file?: string): LoadResult {
     const flask = this.flask;
-    if (!flask) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-flask", "the dummy XSM module has no policy to load")] };
-    if (!this.compile) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-compiler", "this XSM was built without a policy compiler (XsmOptions.compile)")] };
+    if (!flask) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-flask", undefined)] };
+    if (!this.compile) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-compiler", undefined, "load")] };
     let policy: CompiledPolicy;
     try {
       policy = this.compile(text, file !== undefined ? { file } : {});
@@ -105,7 +105,7 @@ export class Xsm {
 
   /** loadPolicy() for a policy compiled elsewhere. */
   loadCompiledPolicy(policy: CompiledPolicy): LoadResult {
-    if (!this.flask) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-flask", "the dummy XSM module has no policy to load")] };
+    if (!this.flask) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-flask", undefined)] };
     return this.install(policy);
   }
 
@@ -227,12 +227,12 @@ export function createXsm(options: XsmOptions): Xsm {
   }
   const compile = options.compile;
   if (options.policy === undefined && options.policyText !== undefined && compile === undefined) {
-    throw new PolicyError([error("xsm-no-compiler", "policyText needs XsmOptions.compile to compile it")]);
+    throw new PolicyError([diagnostic("xsm-no-compiler", undefined, "create")]);
   }
   const policy =
     options.policy ??
     (options.policyText !== undefined && compile ? compile(options.policyText, options.file !== undefined ? { file: options.file } : {}) : undefined);
-  if (policy === undefined) throw new PolicyError([error("xsm-no-policy", "the flask module needs a policy")]);
+  if (policy === undefined) throw new PolicyError([diagnostic("xsm-no-policy", undefined)]);
   const built = SecurityServer.build(policy);
   if (!built.ok) throw new PolicyError(built.diagnostics);
   const flaskOptions: { enforcing?: boolean; iommu?: IommuMode } = {};

@@ -2,7 +2,7 @@
 // its SID table, and the resource class the PCI hooks ask about. Built whole before it is
 // installed, so a policy load either replaces all of it or none of it.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { error, warning } from "../diagnostics/diagnostic.js";
+import { diagnostic, error } from "../diagnostics/diagnostic.js";
 import type { AvDecision, CompiledPolicy } from "../policy/types.js";
 import type { Domain } from "./types.js";
 import {
@@ -78,13 +78,13 @@ export class SecurityServer {
     const diagnostics: Diagnostic[] = [];
     const id = policy.classId("resource");
     if (id < 0) {
-      return { ok: false, diagnostics: [error("xsm-class", "the policy has no class resource, which every PCI hook checks (Xen's validate_classes refuses it)")] };
+      return { ok: false, diagnostics: [diagnostic("xsm-class", undefined)] };
     }
     const masks = resourceMasks(policy, id, diagnostics);
     const sids = previous ? previous.sidtab.convert(policy) : { ...SidTable.load(policy), invalidated: [] };
     for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
     if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
-    for (const text of sids.invalidated) diagnostics.push(warning("xsm-invalidated", `Flask: invalidating context ${text}`));
+    for (const text of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, text));
     return { ok: true, server: new SecurityServer(policy, sids.table, { id, masks }), diagnostics };
   }
 
@@ -104,7 +104,7 @@ export class SecurityServer {
     let sid = SECINITSID_DEVICE;
     if (text !== undefined) {
       const r = this.sidtab.contextToSid(text);
-      sid = r.ok ? r.sid : -1;
+      sid = r.ok ? r.value : -1;
     }
     if (sid > 0) this.deviceSids.set(machineBdf, sid);
     return sid;
@@ -120,13 +120,13 @@ export class SecurityServer {
     const known = this.sidtab.lookup(text);
     if (known !== undefined) return known;
     const r = this.sidtab.contextToSid(text);
-    return r.ok ? r.sid : -1;
+    return r.ok ? r.value : -1;
   }
 
   /** Why domainSid / deviceSid gave -1. */
   contextProblem(text: string): string {
     const r = this.policy.parseContext(text);
-    return r.ok ? "" : r.message;
+    return r.ok ? "" : r.error;
   }
 }
 
@@ -154,7 +154,7 @@ function resourceMasks(policy: CompiledPolicy, id: number, diagnostics: Diagnost
     if (bit === 0) {
       bit = freeBit(policy, id, used);
       used |= bit;
-      diagnostics.push(warning("xsm-perm", `class resource has no permission ${perm}; flask denies every check for it`));
+      diagnostics.push(diagnostic("xsm-perm", undefined, perm));
     }
     masks[i] = bit;
   }

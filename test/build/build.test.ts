@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileExpanded, enabledModules, readTree, treeMacros, treeSources, TreeError } from "../../src/build/index.js";
-import { renderDiagnostics } from "../../src/cli/render.js";
+import { renderDiagnostics } from "../../src/diagnostics/render.js";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));

@@ -35,8 +35,8 @@ describe("SBDF as Xen's %pp prints it", () => {
     const p = parseSbdf(text);
     expect(p.ok).toBe(false);
     if (!p.ok) {
-      expect(p.message).toContain(why);
-      expect(p.message).toContain(`'${text}'`);
+      expect(p.error).toContain(why);
+      expect(p.error).toContain(`'${text}'`);
     }
   });
 
