@@ -37,7 +37,7 @@ interface CheckOptions {
 export function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
   const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
   if (!m) throw new InvalidArgumentError("expected NAME=1, NAME=0, NAME=true or NAME=false.");
-  return { ...previous, [m[1]]: m[2] === "true" || m[2] === "1" };
+  return { ...previous, [m[1]!]: m[2] === "true" || m[2] === "1" };
 }
 
 /** --perm is repeatable, and one value may name several: `--perm plug --perm "unplug setup"`. */
@@ -183,7 +183,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   const lines = answers.map((d, i) => {
     const q = queries[i];
     const verdict = d.error !== undefined ? `error: ${d.error}` : `${d.allowed ? "allowed" : "denied"}${d.audited ? " audited" : ""}`;
-    return `${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }: ${verdict}\n`;
+    return `${q!.scontext} -> ${q!.tcontext} ${q!.tclass} { ${q!.perm} }: ${verdict}\n`;
   });
   cli.io.stdout.write(lines.join(""));
 }
@@ -196,7 +196,7 @@ async function checkReport(cli: CliContext, path: string, single: Query[] | unde
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
   // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
-  const invalid: Diagnostic[] = single && answers[0].error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0].error }] : [];
+  const invalid: Diagnostic[] = single && answers[0]!.error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0]!.error }] : [];
   const decisions = answers.map((d) => JSON.parse(decisionJson(d)) as unknown);
   writeDiagnostics(cli, invalid, { format: opts.format, text: loaded.text, fallbackFile: path }, { decisions });
   if (single && invalid.length > 0) throw new CliError("", 1, true);

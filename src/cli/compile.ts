@@ -64,10 +64,10 @@ export function summary(path: string, policy: CompiledPolicy): string {
     ["ocontexts", `${s.ocontexts}`],
     ["warnings", `${policy.warnings.length}`],
   ];
-  const width = Math.max(...rows.map(([, v]) => v.split(" ")[0].length));
+  const width = Math.max(...rows.map(([, v]) => v.split(" ")[0]!.length));
   const lines = rows.map(([k, v]) => {
     const [n, ...rest] = v.split(" ");
-    return `  ${k.padEnd(12)}${n.padStart(width)}${rest.length ? ` ${rest.join(" ")}` : ""}`;
+    return `  ${k.padEnd(12)}${n!.padStart(width)}${rest.length ? ` ${rest.join(" ")}` : ""}`;
   });
   return `${path}: compiled\n${lines.join("\n")}\n`;
 }

@@ -107,7 +107,7 @@ function describeExpected(expected: PeggyExpectation[], topLevel: boolean): stri
   if (topLevel && kinds.has("a statement")) return "a statement";
   const list = [...kinds, ...[...tokens].sort()];
   if (list.length === 0) return "something else";
-  if (list.length === 1) return list[0];
+  if (list.length === 1) return list[0]!;
   return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
 }
 

@@ -111,7 +111,7 @@ export class Scanner {
     // in place, without cutting a substring out of the input and hashing it again for the Map.
     const slot = h & (RECENT_SIZE - 1);
     const cand = this.recent[slot];
-    if (cand.length === i - start && input.startsWith(cand, start)) return cand;
+    if (cand!.length === i - start && input.startsWith(cand!, start)) return cand!;
     const text = input.substring(start, i);
     let seen = this.names.get(text);
     if (seen === undefined) this.names.set(text, (seen = text));

@@ -56,9 +56,9 @@ describe("renderDiagnostic", () => {
     const t = `${"x ".repeat(50_000)}BAD${" y".repeat(50_000)}`;
     const d: Diagnostic = { code: "syntax", severity: "error", message: "bad", span: spanOf(t, "BAD") };
     const [, line, caret] = renderDiagnostic(d, t, "p.conf").split("\n");
-    expect(line.length).toBeLessThan(200);
-    expect(line.startsWith("...") && line.endsWith("...")).toBe(true);
-    expect(line.slice(caret.indexOf("^"), caret.indexOf("^") + 3)).toBe("BAD");
+    expect(line!.length).toBeLessThan(200);
+    expect(line!.startsWith("...") && line!.endsWith("...")).toBe(true);
+    expect(line!.slice(caret!.indexOf("^"), caret!.indexOf("^") + 3)).toBe("BAD");
   });
 
   it("prints a diagnostic without a span on one line, and a count of errors", () => {

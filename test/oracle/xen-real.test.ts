@@ -168,7 +168,7 @@ for (const [s, t] of [
     ["mem", ["peek", "poke", "share"]],
     ["hyp", ["log", "reboot"]],
   ] as const) {
-    for (const p of perms) q(s, t, c, p);
+    for (const p of perms) q(s!, t!, c, p);
   }
 }
 q("sys_u:sys_r:ctl_t", "sys_u:sys_r:g_t", "nosuch", "make");

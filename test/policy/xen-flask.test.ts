@@ -31,7 +31,7 @@ function editLine(line: string, edit: (l: string) => string): string {
   const lines = conf.split("\n");
   const hits = lines.flatMap((l, i) => (l.trim() === line ? [i] : []));
   if (hits.length !== 1) throw new Error(`expected one line ${JSON.stringify(line)} in ${confPath}, found ${hits.length}`);
-  lines[hits[0]] = edit(lines[hits[0]]);
+  lines[hits[0]!] = edit(lines[hits[0]!]!);
   return lines.join("\n");
 }
 
