@@ -120,11 +120,11 @@ export class Xsm {
     // the caller's view stays as it was: the XSM runs its own view with the preserved values
     const policy = loaded.withBooleans(preserved);
     const built = SecurityServer.build(policy, flask.ss);
-    if (!built.ok) return { rc: "-EINVAL", diagnostics: built.diagnostics };
-    flask.ss = built.server;
+    if (!built.ok) return { rc: "-EINVAL", diagnostics: built.error };
+    flask.ss = built.value.server;
     flask.avc.reset();
     this.pending = null;
-    return { rc: 0, diagnostics: built.diagnostics };
+    return { rc: 0, diagnostics: built.value.warnings };
   }
 
   /** flask_security_setenforce(): switching to enforcing flushes the AVC (permissive grants go). */
@@ -234,9 +234,9 @@ export function createXsm(options: XsmOptions): Xsm {
     (options.policyText !== undefined && compile ? compile(options.policyText, options.file !== undefined ? { file: options.file } : {}) : undefined);
   if (policy === undefined) throw new PolicyError([diagnostic("xsm-no-policy", undefined)]);
   const built = SecurityServer.build(policy);
-  if (!built.ok) throw new PolicyError(built.diagnostics);
+  if (!built.ok) throw new PolicyError(built.error);
   const flaskOptions: { enforcing?: boolean; iommu?: IommuMode } = {};
   if (options.enforcing !== undefined) flaskOptions.enforcing = options.enforcing;
   if (options.iommu !== undefined) flaskOptions.iommu = options.iommu;
-  return new Xsm(new FlaskXsm(built.server, flaskOptions), [...policy.warnings, ...built.diagnostics], compile);
+  return new Xsm(new FlaskXsm(built.value.server, flaskOptions), [...policy.warnings, ...built.value.warnings], compile);
 }

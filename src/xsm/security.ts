@@ -2,6 +2,7 @@
 // its SID table, and the resource class the PCI hooks ask about. Built whole before it is
 // installed, so a policy load either replaces all of it or none of it.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
 import { diagnostic, error } from "../diagnostics/diagnostic.js";
 import type { AvDecision, CompiledPolicy } from "../policy/types.js";
 import type { Domain } from "./types.js";
@@ -74,18 +75,18 @@ export class SecurityServer {
   static build(
     policy: CompiledPolicy,
     previous?: SecurityServer,
-  ): { ok: true; server: SecurityServer; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
+  ): Result<{ server: SecurityServer; warnings: Diagnostic[] }, Diagnostic[]> {
     const diagnostics: Diagnostic[] = [];
     const id = policy.classId("resource");
     if (id < 0) {
-      return { ok: false, diagnostics: [diagnostic("xsm-class", undefined)] };
+      return { ok: false, error: [diagnostic("xsm-class", undefined)] };
     }
     const masks = resourceMasks(policy, id, diagnostics);
     const sids = previous ? previous.sidtab.convert(policy) : { ...SidTable.load(policy), invalidated: [] };
     for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
-    if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
+    if (diagnostics.some((d) => d.severity === "error")) return { ok: false, error: diagnostics };
     for (const text of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, text));
-    return { ok: true, server: new SecurityServer(policy, sids.table, { id, masks }), diagnostics };
+    return { ok: true, value: { server: new SecurityServer(policy, sids.table, { id, masks }), warnings: diagnostics } };
   }
 
   /** security_compute_av() on SIDs. */
