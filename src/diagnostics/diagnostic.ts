@@ -28,6 +28,9 @@ export interface Diagnostic {
   span?: Span;
   /** JSON pointer of the offending value, for diagnostics about a JSON document. */
   path?: string;
+  /** With `path`: the place in the JSON text (1-based), when known (a syntax error). */
+  line?: number;
+  col?: number;
   /** Secondary locations, e.g. the rule that violates a neverallow. */
   notes?: { message: string; span?: Span }[];
 }

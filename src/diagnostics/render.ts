@@ -51,7 +51,10 @@ function excerpt(span: Span, text: string): string[] {
 /** One diagnostic and its notes, each with its source line and caret when the text is at hand.
  *  A diagnostic about a JSON document reads `file: /json/pointer: message`. */
 export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: string): string {
-  if (d.path !== undefined) return `${fallbackFile}: ${d.path || "/"}: ${d.message}\n`;
+  if (d.path !== undefined) {
+    // a JSON document: where the syntax broke when known, else the JSON path of the value
+    return d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}: ${d.message}\n` : `${fallbackFile}: ${d.path || "/"}: ${d.message}\n`;
+  }
   const lines = [`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`];
   const show = (span: Span | undefined): void => {
     const source = span && textOf(span, text);

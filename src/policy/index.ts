@@ -11,7 +11,7 @@ import { PolicyTables } from "./image.js";
 import { parsePolicy } from "./parse.js";
 import { resolve } from "./resolve.js";
 import { desugarPlatforms } from "./svp.js";
-import type { Symbols } from "./symbols.js";
+import type { ResolvedRules, Symbols } from "./symbols.js";
 import type { CompileOptions, CompiledPolicy, PolicyImage } from "./types.js";
 import { policyImage } from "./view.js";
 
@@ -26,6 +26,8 @@ export interface Compiled {
   /** The AST after every AST stage (platforms desugared). */
   readonly ast: PolicyAst;
   readonly symbols: Symbols;
+  /** The resolved rules (type sets still symbolic), as the resolve stage left them. */
+  readonly rules: ResolvedRules;
   readonly expanded: Expanded;
   readonly image: PolicyImage;
   /** The image under its default booleans. */
@@ -74,7 +76,7 @@ export class Compiler {
     if (options.warnings) checked.push(...unusedDeclarations(resolved.symbols));
     if (failed(checked)) return fail(diagnostics);
     const image = policyImage(new PolicyTables(resolved.symbols, expanded.expanded, text), diagnostics);
-    return ok({ ast, symbols: resolved.symbols, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
+    return ok({ ast, symbols: resolved.symbols, rules: resolved.rules, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
   }
 }
 

@@ -130,15 +130,18 @@ class View implements CompiledPolicy {
   private lastTargetId = -1;
   private lastClassId = -1;
   private lastMask = 0;
-  /** TE decision on ids: a flat array index when the policy is small, a hash probe otherwise. */
-  readonly allowsIds: (stype: number, ttype: number, tclass: number, mask: number) => boolean;
+  /** TE decision on ids: a flat array index when the policy is small, a hash probe otherwise. Built
+   *  by the first decision that needs it: a view that is asked nothing does not pay for expanding
+   *  the table to type pairs. */
+  allowsIds: (stype: number, ttype: number, tclass: number, mask: number) => boolean = (stype, ttype, tclass, mask) => {
+    this.allowsIds = allowedLookup(this.state.table, this.image.tables.tam);
+    return this.allowsIds(stype, ttype, tclass, mask);
+  };
 
   constructor(
     readonly image: Image,
     private readonly state: BoolState,
-  ) {
-    this.allowsIds = allowedLookup(state.table, image.tables.tam);
-  }
+  ) {}
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {
     return new View(this.image, boolState(this.image.tables, boolValues(this.image.tables, this.state.bools, values)));

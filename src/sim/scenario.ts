@@ -74,4 +74,6 @@ export interface Scenario {
 }
 
 /** A user's mistake in a scenario: the JSON path (`/steps/3/sbdf`) and what was expected there. */
-export type ScenarioError = Diagnostic & { path: string };
+/** A diagnostic located by a JSON pointer into the scenario file ("" = the whole document), and
+ *  for a JSON syntax error by its line and column (1-based). */
+export type ScenarioError = Diagnostic & { path: string; line?: number; col?: number };

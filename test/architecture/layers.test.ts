@@ -55,14 +55,19 @@ const LAYERS: Layer[] = [
     mayImport: ["diagnostics", "policy-syntax", "policy-symbols", "policy-tables", "policy-pipeline", "binary"],
   },
   { name: "fmt", modules: ["src/fmt/"], mayImport: ["diagnostics", "policy-syntax"] },
+  {
+    name: "analysis",
+    modules: ["src/analysis/"],
+    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
+  },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
-  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-pipeline", "binary", "xsm", "pci"] },
+  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
   {
     name: "cli",
     modules: ["src/cli/"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "build", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "xsm", "pci", "sim"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];
