@@ -3,7 +3,7 @@
 // failures as checkpolicy-like messages, and checks checkpolicy's section order (policy_parse.y
 // base_policy), which the grammar leaves out so each statement stays a single flat rule.
 import type { Ident, PolicyAst, Statement } from "./ast.js";
-import { error, hasErrors, warning, type Diagnostic, type Span } from "./diagnostics.js";
+import { diagnostic, error, hasErrors, warning, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
 import {
   describeStatement,
   parse,
@@ -61,7 +61,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       at,
       ident,
       oneName,
-      report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
+      report: (code, message, start, end) => diagnostics.push(error(code as DiagnosticCode, message, lines.span(start, end))),
       ctx,
       grammarOnly: options.grammarOnly === true,
       scanner,
@@ -236,7 +236,7 @@ function describeExpected(expected: PeggyExpectation[], topLevel: boolean): stri
   if (topLevel && kinds.has("a statement")) return "a statement";
   const list = [...kinds, ...[...tokens].sort()];
   if (list.length === 0) return "something else";
-  if (list.length === 1) return list[0];
+  if (list.length === 1) return list[0]!;
   return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
 }
 

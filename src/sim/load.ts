@@ -6,7 +6,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ErrorObject } from "ajv";
 import { decodeStrictText, InputError, jsonTooDeep, readBoundedFile, shortJson } from "../io/read.js";
-import { parseSbdf } from "../pci/sbdf.js";
+import { parseSbdf } from "../xen/sbdf.js";
+import { atPath } from "../diagnostics/diagnostic.js";
+import { renderDiagnostic } from "../diagnostics/render.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
@@ -47,7 +49,7 @@ const MAX_REPORTED_ERRORS = 200;
 
 function capped(errors: ScenarioError[]): ScenarioError[] {
   if (errors.length <= MAX_REPORTED_ERRORS) return errors;
-  return [...errors.slice(0, MAX_REPORTED_ERRORS), { path: "", message: `... and ${errors.length - MAX_REPORTED_ERRORS} more errors` }];
+  return [...errors.slice(0, MAX_REPORTED_ERRORS), atPath("scenario-limit", "", `... and ${errors.length - MAX_REPORTED_ERRORS} more errors`)];
 }
 
 /** Larger than any scenario a person writes or the generator makes (10,000 steps is ~2 MB); past
@@ -66,13 +68,13 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
   } catch (err) {
     const at = findJsonSyntaxError(read);
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
-    return { ok: false, file, errors: [at ? { path: "", message, line: at.line, col: at.col } : { path: "", message }] };
+    return { ok: false, file, errors: [at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)] };
   }
   return parseScenario(data, file === "-" ? "./<stdin>" : file);
 }
 
 function readScenarioText(file: string, limit: number): string | ScenarioError {
-  const cannot = (why: string): ScenarioError => ({ path: "", message: `cannot read scenario: ${why}` });
+  const cannot = (why: string): ScenarioError => atPath("scenario-file", "", `cannot read scenario: ${why}`);
   try {
     // bounded (src/io/read.ts): no directory, FIFO, device, empty or oversized file
     const bytes = file === "-" ? readFileSync(0) : readBoundedFile(file, "scenario", limit);
@@ -96,7 +98,7 @@ const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
   // the validator recurses: refuse absurd nesting (a scenario is a few levels deep) before it runs
   const deep = jsonTooDeep(data, MAX_SCENARIO_DEPTH);
-  if (deep !== undefined) return { ok: false, file, errors: [{ path: deep, message: `nested deeper than ${MAX_SCENARIO_DEPTH} levels; a scenario is a few levels deep` }] };
+  if (deep !== undefined) return { ok: false, file, errors: [atPath("scenario-limit", deep, `nested deeper than ${MAX_SCENARIO_DEPTH} levels; a scenario is a few levels deep`)] };
   const schemaErrors = schemaMessages(validate(data));
   const dir = dirname(resolve(file));
   const reported = new Set(schemaErrors.map((e) => e.path));
@@ -106,7 +108,7 @@ export function parseScenario(data: unknown, file: string, fileExists: (path: st
 }
 
 export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {
-  return errors.map((e) => (e.line !== undefined ? `${file}:${e.line}:${e.col}: ${e.message}\n` : `${file}: ${e.path || "/"}: ${e.message}\n`)).join("");
+  return errors.map((e) => renderDiagnostic(e, undefined, file)).join("");
 }
 
 // ---- schema errors -> one message per JSON path ----------------------------------------------------
@@ -133,25 +135,25 @@ function message(e: ErrorObject): ScenarioError {
   const desc = (e.parentSchema as { description?: string } | undefined)?.description;
   switch (e.keyword) {
     case "required":
-      return { path: `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, message: "missing; it is required here" };
+      return atPath("scenario-schema", `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, "missing; it is required here");
     case "additionalProperties": {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      return { path: `${e.instancePath}/${name}`, message: `unknown property; expected one of ${allowed.join(", ")}` };
+      return atPath("scenario-schema", `${e.instancePath}/${name}`, `unknown property; expected one of ${allowed.join(", ")}`);
     }
     case "enum":
-      return { path: e.instancePath, message: `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
     case "pattern":
-      return { path: e.instancePath, message: `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}`);
     case "type":
-      return { path: e.instancePath, message: `expected ${(e.params as { type: string }).type}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${(e.params as { type: string }).type}${got}`);
     case "oneOf":
     case "anyOf":
-      return { path: e.instancePath, message: `expected ${desc ?? "one of the allowed forms"}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? "one of the allowed forms"}${got}`);
     case "const":
-      return { path: e.instancePath, message: `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}`);
     default:
-      return { path: e.instancePath, message: `${e.message ?? "invalid"}${got}` };
+      return atPath("scenario-schema", e.instancePath, `${e.message ?? "invalid"}${got}`);
   }
 }
 
@@ -168,7 +170,7 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
  *  so every field is looked at only when it has the shape the check needs. */
 function semanticErrors(s: Json, dir: string, fileExists: (path: string) => boolean): ScenarioError[] {
   const errors: ScenarioError[] = [];
-  const err = (path: string, message: string) => errors.push({ path, message });
+  const err = (path: string, message: string) => errors.push(atPath("scenario", path, message));
   const names = new Map<string, number>();
   const domids = new Map<number, number>();
   const flask = s.xsm === "flask";
@@ -222,7 +224,7 @@ function semanticErrors(s: Json, dir: string, fileExists: (path: string) => bool
 
 function sbdf(path: string, text: string, err: (path: string, message: string) => void): void {
   const p = parseSbdf(text);
-  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.message}`);
+  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.error}`);
 }
 
 function policyFile(path: string, rel: string, dir: string, fileExists: (path: string) => boolean, err: (path: string, message: string) => void): void {

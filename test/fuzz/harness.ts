@@ -4,8 +4,8 @@
 // checked (inside the file, end not before start).
 import { compileBinary } from "../../src/binary/compile.js";
 import { decodePolicyText } from "../../src/io/read.js";
-import { PolicyError, type Diagnostic, type Span } from "../../src/policy/diagnostics.js";
-import { runStages } from "../../src/policy/index.js";
+import { PolicyError, type Diagnostic, type Span } from "../../src/diagnostics/diagnostic.js";
+import { runStages } from "./stages.js";
 
 export type Verdict = "accept" | "reject" | "warned";
 
@@ -17,7 +17,7 @@ export interface CaseResult {
   ms: number;
   crash?: string;
   badSpans: string[];
-  diagnostics: Diagnostic[];
+  diagnostics: readonly Diagnostic[];
 }
 
 /** What is wrong with a span over `text`, or undefined. */
@@ -45,7 +45,7 @@ export function checkSpans(diagnostics: readonly Diagnostic[], text: string): st
 export function runCase(bytes: Uint8Array, file = "fuzz.conf", binary = true): CaseResult {
   const t = performance.now();
   const text = decodePolicyText(bytes);
-  let diagnostics: Diagnostic[] = [];
+  let diagnostics: readonly Diagnostic[] = [];
   try {
     const r = runStages(text, file);
     diagnostics = r.diagnostics;

@@ -6,8 +6,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Diagnostic } from "../../src/policy/diagnostics.js";
-import { runStages } from "../../src/policy/index.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { runStages } from "../fuzz/stages.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 
 const dir = "test/fixtures/accept-set";
@@ -19,7 +19,7 @@ const KNOWN: Record<string, string> = {
 };
 
 /** What xsm makes of a policy: accepted, rejected, or accepted with a warning that checkpolicy rejects it. */
-function xsmVerdict(text: string, file: string): { verdict: "accept" | "reject" | "warned"; diagnostics: Diagnostic[] } {
+function xsmVerdict(text: string, file: string): { verdict: "accept" | "reject" | "warned"; diagnostics: readonly Diagnostic[] } {
   const { diagnostics, ok } = runStages(text, file);
   if (!ok) return { verdict: "reject", diagnostics };
   return { verdict: diagnostics.some((d) => d.code === "checkpolicy-limit") ? "warned" : "accept", diagnostics };

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/policy/index.js";
-import { runStages } from "../../src/policy/index.js";
+import { runStages } from "../fuzz/stages.js";
 
 const fixture = (name: string) => readFileSync(`test/fixtures/accept-set/${name}.conf`, "utf8");
 
@@ -29,8 +29,8 @@ describe("statements checkpolicy accepts for Xen", () => {
     const p = compilePolicy(fixture("permissive"));
     const ctx = (text: string) => {
       const c = p.parseContext(text);
-      if (!c.ok) throw new Error(c.message);
-      return c.context;
+      if (!c.ok) throw new Error(c.error);
+      return c.value;
     };
     const resource = p.classId("resource");
     expect(p.computeAv(ctx("system_u:system_r:dom0_t"), ctx("system_u:object_r:nic_t"), resource).permissive).toBe(true);
@@ -41,7 +41,7 @@ describe("statements checkpolicy accepts for Xen", () => {
     const sym = (name: string) => {
       const r = runStages(fixture(name), `${name}.conf`);
       expect(r.ok).toBe(true);
-      return r.ctx.symbols!;
+      return r.symbols!;
     };
     expect(sym("policycap").policycaps).toEqual([0]);
     expect(sym("expandattr").attrs.find((a) => a.name === "domain_type")?.expand).toBe(true);
@@ -52,7 +52,7 @@ describe("statements checkpolicy accepts for Xen", () => {
   it("pirqcon past 16 bits: kept as libsepol keeps it (16 bits), with a warning", () => {
     const r = runStages(fixture("pirq-65536"), "t.conf");
     expect(r.ok).toBe(true);
-    expect(r.ctx.symbols!.ocontexts.pirqcon.map((o) => o.irq)).toEqual([0]);
+    expect(r.symbols!.ocontexts.pirqcon.map((o) => o.irq)).toEqual([0]);
     expect(r.diagnostics.find((d) => d.code === "pirq-truncated")?.severity).toBe("warning");
   });
 
