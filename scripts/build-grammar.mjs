@@ -26,6 +26,8 @@ export interface ParseContext {
   /** True once that statement was read to its end. */
   done: boolean;
   ifStart: number;
+  /** Where empty statements (\`;\`) were read. */
+  empties?: number[];
 }
 
 export interface ParseOptions {

@@ -445,7 +445,7 @@ function peg$parse(input, options) {
     return enter(k, w, p);
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f3() {    return null;  }
+  function peg$f3(p) {    ctx.empties?.push(p); return null;  }
   function peg$f4() {    return kw === "allow"  }
   function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
   function peg$f6() {    return kw === "type"  }
@@ -943,18 +943,21 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
+      s1 = peg$parsePos();
       if (input.charCodeAt(peg$currPos) === 59) {
-        s1 = peg$c0;
+        s2 = peg$c0;
         peg$currPos++;
       } else {
-        s1 = peg$FAILED;
+        s2 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
-      if (s1 !== peg$FAILED) {
+      if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f3();
+        s0 = peg$f3(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
-      s0 = s1;
     }
 
     return s0;

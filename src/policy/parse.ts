@@ -48,7 +48,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   }
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
-  const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0 };
+  const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0, empties: [] };
   const at = (start: number, end: number) => lines.lazySpan(start, end);
   const ident = (name: string, start: number) => new SourceIdent(name, lines, start);
   // (the parser's Idents are SourceIdents; the set takes the name's place)
@@ -95,6 +95,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     );
   } else if (options.sections !== false) {
     for (const d of checkSections(ast.statements, lines.span(text.length, text.length))) diagnostics.push(d);
+    for (const d of checkEmptyStatements(ast.statements, ctx.empties ?? [], lines)) diagnostics.push(d);
   }
   return { ast, diagnostics };
 }
@@ -327,6 +328,22 @@ function describeKind(s: Statement): string {
   if (s.kind === "mls") return `an MLS '${s.keyword}' statement`;
   if (s.kind === "avrule" || s.kind === "typerule") return `${s.rule === "auditallow" || s.rule === "auditdeny" ? "an" : "a"} ${s.rule} rule`;
   return KIND_NAMES[s.kind] ?? `a ${s.kind}`;
+}
+
+/** policy_parse.y takes an empty statement (`;`) only as a te_rbac_decl: after the access vectors
+ *  (and MLS declarations) and before the users. One error for the first misplaced one. */
+function checkEmptyStatements(statements: readonly Statement[], empties: readonly number[], lines: LineMap): Diagnostic[] {
+  if (empties.length === 0) return [];
+  const placed = statements.filter((s) => sectionOf(s) !== undefined);
+  let next = 0;
+  for (const at of empties) {
+    while (next < placed.length && placed[next]!.span.offset < at) next++;
+    const before = next > 0 ? sectionOf(placed[next - 1]!)! : -1;
+    const after = next < placed.length ? sectionOf(placed[next]!)! : undefined;
+    const inTe = before >= 3 && before <= 5 && (after === undefined || after === 5 || after === 6);
+    if (!inTe) return [error("syntax", "an empty statement (';') is only allowed among the TE and RBAC statements, as checkpolicy's grammar has it", lines.span(at, at + 1))];
+  }
+  return [];
 }
 
 export function checkSections(statements: readonly Statement[], endOfFile: Span): Diagnostic[] {
