@@ -13,9 +13,22 @@ import {
   type PeggyExpectation,
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
-import { DEFAULT_LIMITS, type InputLimits } from "./types.js";
 import { OneName, SourceIdent } from "./nodes.js";
 import { Scanner, tokenAt, tokenLength, type StrayKind } from "./scan.js";
+
+/** What a policy may hold before the compiler refuses it with a located error. The defaults are
+ *  far past real policies (Xen's is < 1 MB with names of < 40 characters; gen-policy's large one
+ *  6 MB) and keep the whole pipeline to seconds and a few hundred MB. */
+export interface InputLimits {
+  /** Characters of policy text (default 32 Mi, as the CLI's file limit). */
+  bytes: number;
+  /** Characters in one name (default 8191: checkpolicy's scanner holds no longer token). */
+  nameLength: number;
+  /** Statements (default 4 Mi). */
+  statements: number;
+}
+
+export const DEFAULT_LIMITS: InputLimits = { bytes: 32 * 1024 * 1024, nameLength: 8191, statements: 4 * 1024 * 1024 };
 
 export interface ParseOptions {
   /** Check checkpolicy's section order and required sections (default true). Turn off to parse

@@ -64,23 +64,11 @@ export interface CompileOptions {
   file?: string;
   /** Extra warnings, e.g. unused declarations. */
   warnings?: boolean;
-  /** Bounds on the input, so any text compiles in bounded time and memory (see InputLimits). */
-  limits?: Partial<InputLimits>;
+  /** Bounds on the input, so any text compiles in bounded time and memory (defaults and meaning:
+   *  parse.ts DEFAULT_LIMITS). */
+  limits?: { bytes?: number; nameLength?: number; statements?: number };
 }
 
-/** What a policy may hold before the compiler refuses it with a located error. The defaults are
- *  far past real policies (Xen's is < 1 MB with names of < 40 characters; gen-policy's large one
- *  6 MB) and keep the whole pipeline to seconds and a few hundred MB. */
-export interface InputLimits {
-  /** Characters of policy text (default 32 Mi, as the CLI's file limit). */
-  bytes: number;
-  /** Characters in one name (default 8191: checkpolicy's scanner holds no longer token). */
-  nameLength: number;
-  /** Statements (default 4 Mi). */
-  statements: number;
-}
-
-export const DEFAULT_LIMITS: InputLimits = { bytes: 32 * 1024 * 1024, nameLength: 8191, statements: 4 * 1024 * 1024 };
 
 /** What a policy answers whatever its booleans: names and ids, contexts, counts. */
 export interface PolicyNames {

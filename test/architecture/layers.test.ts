@@ -15,6 +15,7 @@ interface Layer {
 
 const LAYERS: Layer[] = [
   { name: "diagnostics", modules: ["src/diagnostics/"], mayImport: [] },
+  { name: "io", modules: ["src/io/"], mayImport: [] },
   { name: "xen", modules: ["src/xen/"], mayImport: ["diagnostics"] },
   { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons"], mayImport: ["diagnostics"] },
   {
@@ -47,7 +48,7 @@ const LAYERS: Layer[] = [
   {
     name: "binary",
     modules: ["src/binary/"],
-    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
+    mayImport: ["diagnostics", "io", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
   },
   {
     name: "lint",
@@ -63,11 +64,11 @@ const LAYERS: Layer[] = [
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
-  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
+  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
   {
     name: "cli",
     modules: ["src/cli/"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "xsm", "pci", "sim"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];
