@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import { loadAnalysis } from "./analysis-input.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface DiffOptions {
   access?: boolean;
