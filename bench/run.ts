@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim]
+// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim,binary]
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
 // the engines compared disagree on an answer (the comparison would be meaningless) or it breaks.
 import { cpus, loadavg } from "node:os";
@@ -6,6 +6,7 @@ import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderMarkdown, renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
 import { avcSection } from "./sections/avc.js";
+import { binarySection } from "./sections/binary.js";
 import { compileSection } from "./sections/compile.js";
 import { decisionsSection } from "./sections/decisions.js";
 import { registrySection } from "./sections/registry.js";
@@ -25,6 +26,7 @@ const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "avc", run: () => avcSection(budget, quick) },
   { id: "registry", run: () => registrySection(budget, quick) },
   { id: "sim", run: () => simSection(budget) },
+  { id: "binary", run: () => binarySection(budget, quick) },
 ];
 
 const started = Date.now();
