@@ -34,7 +34,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 export async function binarySection(budget: Budget, quick: boolean): Promise<SectionResult> {
-  const { runStages } = await import("../../src/policy/index.js");
+  const { compile } = await import("../../src/policy/index.js");
   const { lowerPolicy } = await import("../../src/binary/lower.js");
   const { writePolicy } = await import("../../src/binary/write.js");
   const { readPolicy } = await import("../../src/binary/read.js");
@@ -55,10 +55,11 @@ export async function binarySection(budget: Budget, quick: boolean): Promise<Sec
   const file = genPolicy(size, dir);
   if (!file) notes.push(`gen-policy ${size}: ${PYTHON} is missing and no committed copy`);
   else {
-    const { ctx, ok } = runStages(readFileSync(file, "utf8"), file);
-    if (!ok) throw new Error(`gen-policy ${size} does not compile`);
+    const run = compile(readFileSync(file, "utf8"), { file });
+    if (!run.ok) throw new Error(`gen-policy ${size} does not compile`);
+    const ctx = run.value;
     let bytes: Uint8Array = new Uint8Array(0);
-    const ours = measureMs(() => (bytes = writePolicy(lowerPolicy(ctx.ast!, ctx.symbols!))), Math.min(budget.reps, 3));
+    const ours = measureMs(() => (bytes = writePolicy(lowerPolicy(ctx.ast, ctx.symbols))), Math.min(budget.reps, 3));
     const ref = reference(file);
     const identical = ref ? sameBytes(bytes, ref) : undefined;
     const peer = checkpolicy ? commandMs("checkpolicy", ["-t", "Xen", "-c", "30", file, "-o", "/dev/null"], Math.min(budget.reps, 3)) : undefined;
@@ -71,9 +72,10 @@ export async function binarySection(budget: Budget, quick: boolean): Promise<Sec
   const xen = `${ROOT}examples/xen-flask/policy.conf`;
   if (!existsSync(xen)) notes.push("examples/xen-flask/policy.conf is missing: no read row");
   else {
-    const { ctx, ok } = runStages(readFileSync(xen, "utf8"), xen);
-    if (!ok) throw new Error("the xen-flask example does not compile");
-    const bytes = writePolicy(lowerPolicy(ctx.ast!, ctx.symbols!));
+    const run = compile(readFileSync(xen, "utf8"), { file: xen });
+    if (!run.ok) throw new Error("the xen-flask example does not compile");
+    const ctx = run.value;
+    const bytes = writePolicy(lowerPolicy(ctx.ast, ctx.symbols));
     const ref = reference(xen);
     const identical = ref ? sameBytes(bytes, ref) : undefined;
     let allowed = false;
