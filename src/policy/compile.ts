@@ -106,7 +106,9 @@ class Policy implements CompiledPolicy {
   private lastTargetId = -1;
   private lastClassId = -1;
   private lastMask = 0;
-  /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
+  /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? Built with the
+   *  policy and on each boolean change, never lazily: a field written once is one V8 treats as
+   *  constant, so a caller's loop can inline the lookup; a field swapped at the first call cannot. */
   allowsIds: (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
   constructor(
@@ -118,16 +120,7 @@ class Policy implements CompiledPolicy {
     this.typeDict = dictionary(core.typeIds);
     this.classDict = Object.create(null) as Policy["classDict"];
     for (const [name, c] of core.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
-    this.allowsIds = this.lazyLookup();
-  }
-
-  /** The lookup over the current table, built by the first decision that needs it: a compile
-   *  (or a boolean change) that asks nothing does not pay for expanding the table to type pairs. */
-  private lazyLookup(): Policy["allowsIds"] {
-    return (stype, ttype, tclass, mask) => {
-      this.allowsIds = allowedLookup(this.core.effective, this.core.tam);
-      return this.allowsIds(stype, ttype, tclass, mask);
-    };
+    this.allowsIds = allowedLookup(core.effective, core.tam);
   }
 
   typeId(name: string): number {
@@ -220,7 +213,7 @@ class Policy implements CompiledPolicy {
     this.core.boolState.set(next);
     this.core.condState.set(condState);
     this.core.effective = table;
-    this.allowsIds = this.lazyLookup();
+    this.allowsIds = allowedLookup(table, this.core.tam);
   }
 
   matrixJson(): string {
