@@ -4,17 +4,18 @@
 // pairs does, on policies with attributes, self, negations and conditionals.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { PolicyCore } from "../../src/policy/compile.js";
-import { runStages } from "../../src/policy/index.js";
+import { PolicyTables, boolState } from "../../src/policy/image.js";
+import { compile } from "../../src/policy/index.js";
 import { allowedLookup } from "../../src/policy/typeattr.js";
 
 const POLICIES = ["test/fixtures/cli/small.conf", "examples/svp/svp.conf", "examples/xen-flask/policy.conf", "bench/data/gen-seed1-small.conf"];
 
 describe.each(POLICIES)("%s", (file) => {
   const text = readFileSync(file, "utf8");
-  const { ctx, ok } = runStages(text, file);
-  it("compiles", () => expect(ok).toBe(true));
-  const core = new PolicyCore(ctx.symbols!, ctx.expanded!, text);
+  const run = compile(text, { file });
+  if (!run.ok) throw new Error(`${file} does not compile`);
+  const tables = new PolicyTables(run.value.symbols, run.value.expanded, text);
+  const core = { sym: tables.sym, tam: tables.tam, effective: boolState(tables, tables.defaults).table };
   const pairs = core.tam.expandToTypes(core.effective);
   const nt = core.sym.types.length;
   const classes = core.sym.classes;
@@ -56,7 +57,7 @@ describe("N types in one attribute under one rule", () => {
       const t = `d${(i * 104729) % n}_t`;
       expect(p.allows(s, t, "resource", "plug")).toBe(true);
     }
-    const { ctx } = runStages(text, "one-attribute.conf");
-    expect(ctx.expanded!.base.size).toBe(1);
+    const run = compile(text, { file: "one-attribute.conf" });
+    expect(run.ok && run.value.expanded.base.size).toBe(1);
   });
 });
