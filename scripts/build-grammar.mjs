@@ -62,8 +62,6 @@ export declare class StopParse {
 }
 
 export declare function describeStatement(kw: string, word: string): string;
-export declare function tokenAt(input: string, pos: number): string;
-export declare function tokenLength(input: string, pos: number): number;
 export declare function parse(input: string, options: ParseOptions): Statement[];
 `;
 

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
+import { registerBuild } from "./build.js";
 import { registerCheck } from "./check.js";
 import { registerCompile } from "./compile.js";
 import { registerSimulate } from "./simulate.js";
@@ -30,6 +31,7 @@ export type RegisterCommand = (program: Command, cli: CliContext) => void;
 /** Subcommands, in the order `xsm --help` lists them. Adding one: import it, add it here. */
 const COMMANDS: RegisterCommand[] = [
   registerCompile,
+  registerBuild,
   registerCheck,
   registerSimulate,
 ];

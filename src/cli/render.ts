@@ -8,6 +8,14 @@
 // text that was parsed (span.offset/length), so they show what the parser actually saw.
 import type { Diagnostic, Span } from "../policy/diagnostics.js";
 
+/** The text spans index: one parsed text, or (for a built tree, whose spans point into its
+ *  .te/.if files) the text of the file a span names. */
+export type SpanText = string | undefined | ((file: string) => string | undefined);
+
+function textOf(span: Span, text: SpanText): string | undefined {
+  return typeof text === "function" ? text(span.file) : text;
+}
+
 /** Longest source excerpt shown; a 50 MB one-line file must not be echoed back. */
 const MAX_EXCERPT = 160;
 
@@ -41,12 +49,16 @@ function excerpt(span: Span, text: string): string[] {
 }
 
 /** One diagnostic and its notes, each with its source line and caret when the text is at hand. */
-export function renderDiagnostic(d: Diagnostic, text: string | undefined, fallbackFile: string): string {
+export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: string): string {
   const lines = [`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`];
-  if (d.span && text !== undefined) lines.push(...excerpt(d.span, text));
+  const show = (span: Span | undefined): void => {
+    const source = span && textOf(span, text);
+    if (span && source !== undefined) lines.push(...excerpt(span, source));
+  };
+  show(d.span);
   for (const note of d.notes ?? []) {
     lines.push(`${location(note.span, fallbackFile)}: note: ${note.message}`);
-    if (note.span && text !== undefined) lines.push(...excerpt(note.span, text));
+    show(note.span);
   }
   return lines.join("\n") + "\n";
 }
@@ -56,7 +68,7 @@ function plural(n: number, word: string): string {
 }
 
 /** Every diagnostic, then a count line ("2 errors, 1 warning") when there is any error. */
-export function renderDiagnostics(diags: readonly Diagnostic[], text: string | undefined, fallbackFile: string): string {
+export function renderDiagnostics(diags: readonly Diagnostic[], text: SpanText, fallbackFile: string): string {
   const out = diags.map((d) => renderDiagnostic(d, text, fallbackFile));
   const errors = diags.filter((d) => d.severity === "error").length;
   const warnings = diags.length - errors;

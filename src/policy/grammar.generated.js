@@ -5,6 +5,8 @@
 
 
 
+import { exact, NONE, RESERVED, Scanner, tokenAt, tokenLength } from "./scan.js";
+
 export class StopParse {
   constructor(message, start, end) {
     this.message = message;
@@ -12,22 +14,6 @@ export class StopParse {
     this.end = end;
   }
 }
-
-// Every keyword policy_scan.l knows, lower and upper case as it spells them: none can be an identifier.
-const RESERVED = new Set([
-  "clone", "common", "class", "constrain", "validatetrans", "inherits", "sid", "role", "roles",
-  "roleattribute", "attribute_role", "types", "typealias", "typeattribute", "typebounds", "type",
-  "bool", "tunable", "if", "else", "alias", "attribute", "expandattribute", "type_transition",
-  "type_member", "type_change", "role_transition", "range_transition", "sensitivity", "dominance",
-  "category", "level", "range", "mlsconstrain", "mlsvalidatetrans", "user", "neverallow", "allow",
-  "auditallow", "auditdeny", "dontaudit", "allowxperm", "auditallowxperm", "dontauditxperm",
-  "neverallowxperm", "source", "target", "sameuser", "module", "require", "optional", "or", "and",
-  "not", "xor", "eq", "true", "false", "dom", "domby", "incomp", "fscon", "portcon", "netifcon",
-  "nodecon", "pirqcon", "iomemcon", "ioportcon", "pcidevicecon", "devicetreecon", "fs_use_xattr",
-  "fs_use_task", "fs_use_trans", "genfscon", "r1", "r2", "r3", "u1", "u2", "u3", "t1", "t2", "t3",
-  "l1", "l2", "h1", "h2", "policycap", "permissive", "default_user", "default_role", "default_type",
-  "default_range", "low-high", "high", "low", "glblub", "ibpkeycon", "ibendportcon",
-].flatMap((k) => [k, k.toUpperCase()]));
 
 // Statement keywords -> what they start. `platform` is ours and stays usable as an identifier.
 const MLS = "mls";
@@ -66,25 +52,9 @@ const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration",
 };
 
-const TOKEN = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||\S/y;
-
-/** The length of the token at `pos` (0 at the end of the input). */
-export function tokenLength(input, pos) {
-  TOKEN.lastIndex = pos;
-  const hit = TOKEN.exec(input);
-  return hit === null ? 0 : hit[0].length;
-}
-
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
 export function describeStatement(kw, word) {
   return DESCRIBE[kw] ?? `'${word}' statement`;
-}
-
-/** The token at `pos`, quoted for a message ("end of file" at the end). */
-export function tokenAt(input, pos) {
-  if (pos >= input.length) return "end of file";
-  const n = tokenLength(input, pos);
-  return n === 0 ? "end of line" : `'${input.slice(pos, pos + n)}'`;
 }
 
 /** checkpolicy reads numbers with strtoul(s, NULL, 0): 0x.. is hex, a leading 0 is octal. */
@@ -115,27 +85,10 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-function exact(list) {
-  return list.length === 0 ? NONE : list.slice();
-}
-
-// Every empty list in the AST is this one frozen array (most sets exclude nothing): the AST is
-// read-only input to the later stages, and freezing makes a stray push fail loudly.
-const NONE = Object.freeze([]);
-
-// Slots of scanWord's cache of recently read names (a power of two).
-const RECENT_SIZE = 4096;
-
 // Far deeper than any real policy nests, and well within the stack of the recursive rules.
 const MAX_DEPTH = 200;
 const MAX_OPERATORS = 1000;
 
-// policy_scan.l IDENTIFIER: {letter}({alnum}|[_\-])*([\.]?({alnum}|[_\-]))*; IS_WORD is the class after the letter.
-const IS_WORD = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  IS_WORD[c] = /[A-Za-z0-9_\-]/.test(ch) ? 1 : 0;
-}
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
 const RB = "\u007d";
@@ -510,7 +463,7 @@ function peg$parse(input, options) {
   function peg$f25() {    return kw === "platform"  }
   function peg$f26() {    return kw === MLS  }
   function peg$f27() {    return kw === UNSUPPORTED  }
-  function peg$f28() {    return fastAvRule();  }
+  function peg$f28() {    return scan(readAvRule);  }
   function peg$f29(r) {    return r !== null;  }
   function peg$f30(r) {    return r;  }
   function peg$f31(s, t, c, p) {    return [c, p];  }
@@ -531,7 +484,7 @@ function peg$parse(input, options) {
     if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
   }
-  function peg$f38() {    return fastDecl();  }
+  function peg$f38() {    return scan(readDecl);  }
   function peg$f39(r) {    return r !== null;  }
   function peg$f40(r) {    return r;  }
   function peg$f41(name, aliases, attrs) {
@@ -729,10 +682,10 @@ function peg$parse(input, options) {
   function peg$f147(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
   function peg$f148(name) {    return RESERVED.has(name);  }
   function peg$f149(name) {    return ident(name, peg$savedPos);  }
-  function peg$f150() {    return scanWord();  }
+  function peg$f150() {    return scan(readWord);  }
   function peg$f151(p) {    expected("a number", p);  }
   function peg$f152() {    return offset();  }
-  function peg$f153() {    skipBlanks();  }
+  function peg$f153() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -6284,175 +6237,19 @@ function peg$parse(input, options) {
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
   let operators = 0;    // binary operators in the current statement
-  const names = new Map();
-  const recent = new Array(RECENT_SIZE).fill("");
-
-  // The two hottest tokens, identifiers and blanks, are scanned by hand: written as peggy
-  // expressions they build an array per character, and the garbage dominated parse time on large
-  // policies (2x slower). Both functions follow the rules of peggy's generated code: they run as
-  // the action of a match (the first letter; an empty one for blanks) and advance peg$currPos past
-  // the rest of what they read.
-  function scanWord() {
-    const start = peg$savedPos;
-    let i = peg$currPos;
-    let h = input.charCodeAt(start);
-    for (;;) {
-      const c = input.charCodeAt(i);
-      if (IS_WORD[c]) i++;
-      else if (c === 46 /* . */ && IS_WORD[input.charCodeAt(i + 1)]) i += 2;
-      else break;
-      h = (Math.imul(h, 31) + c) | 0;
-    }
-    peg$currPos = i;
-    // One string per distinct name: a large policy repeats a few thousand names a million times.
-    // A name read lately is found by a hash of its characters (taken while scanning) and compared
-    // in place, without cutting a substring out of the input and hashing it again for the Map.
-    const slot = h & (RECENT_SIZE - 1);
-    const cand = recent[slot];
-    if (cand.length === i - start && input.startsWith(cand, start)) return cand;
-    const text = input.substring(start, i);
-    let seen = names.get(text);
-    if (seen === undefined) names.set(text, (seen = text));
-    recent[slot] = seen;
-    return seen;
+  const sc = new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  // The one place that moves peggy's cursor: `read` starts where the current match started (the
+  // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
+  // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
+  function scan(read) {
+    const v = read(peg$savedPos);
+    if (v !== null) peg$currPos = sc.end;
+    return v;
   }
-  function skipBlanks() {
-    let i = peg$currPos;
-    for (;;) {
-      const c = input.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 0xfeff /* BOM */) i++;
-      else if (c === 35 /* # */) { const nl = input.indexOf("\n", i); i = nl === -1 ? input.length : nl; }
-      else break;
-    }
-    peg$currPos = i;
-  }
-  // A fast path for the statement that makes up nearly all of a large policy: an AV rule whose four
-  // sets are each one name or a flat `{ ... }` of names. fastAvRule reads it by hand and builds the
-  // very nodes the grammar's rules would (AllowBody/AvRuleBody, Names, BraceItems, Ident); on
-  // anything else (`*`, `~`, `-`, nesting, a reserved word, an error) it returns null with
-  // peg$currPos where it was, and the grammar reads the statement, so every message stays the
-  // grammar's. Peggy's failure bookkeeping only matters at the furthest failure, which always lies
-  // after a statement this reads. Like scanWord, it runs as an action and advances peg$currPos.
-  function fastAvRule() {
-    if (options.grammarOnly || (inCond && kw === "neverallow")) return null;
-    const start = peg$currPos;
-    const sources = fastNames();
-    if (sources !== null) {
-      skipBlanks();
-      const targets = fastNames();
-      if (targets !== null) {
-        skipBlanks();
-        if (input.charCodeAt(peg$currPos) === 58 /* : */) {
-          peg$currPos++;
-          skipBlanks();
-          const classes = fastNames();
-          if (classes !== null) {
-            skipBlanks();
-            const perms = fastNames();
-            if (perms !== null) {
-              skipBlanks();
-              if (input.charCodeAt(peg$currPos) === 59 /* ; */) {
-                peg$currPos++;
-                return { kind: "avrule", span: null, rule: kw, sources, targets, classes, perms };
-              }
-            }
-          }
-        }
-      }
-    }
-    peg$currPos = start;
-    return null;
-  }
-  // The same for the declarations that fill the rest of a large policy: `type T[, A]*;`,
-  // `typeattribute T A[, A]*;` and `attribute A;` (no alias: that is left to the grammar).
-  function fastDecl() {
-    if (options.grammarOnly) return null;
-    const start = peg$currPos;
-    const name = fastIdent();
-    if (name !== null) {
-      skipBlanks();
-      if (kw === "attribute") {
-        if (input.charCodeAt(peg$currPos) === 59 /* ; */) {
-          peg$currPos++;
-          return { kind: "attribute", span: null, name };
-        }
-      } else {
-        let list = NONE;
-        if (kw === "typeattribute" || input.charCodeAt(peg$currPos) === 44 /* , */) {
-          if (kw === "type") {
-            peg$currPos++;
-            skipBlanks();
-          }
-          list = fastIdentCommaList();
-          skipBlanks();
-        }
-        if (list !== null && input.charCodeAt(peg$currPos) === 59 /* ; */) {
-          peg$currPos++;
-          return kw === "type"
-            ? { kind: "type", span: null, name, aliases: NONE, attributes: list }
-            : { kind: "typeattribute", span: null, type: name, attributes: list };
-        }
-      }
-    }
-    peg$currPos = start;
-    return null;
-  }
-  /** IdentCommaList, or null. */
-  function fastIdentCommaList() {
-    const head = fastIdent();
-    if (head === null) return null;
-    const list = [head];
-    for (;;) {
-      const end = peg$currPos;
-      skipBlanks();
-      if (input.charCodeAt(peg$currPos) !== 44 /* , */) {
-        peg$currPos = end;
-        return list.length === 1 ? list : list.slice(); // exact size, as the grammar's
-      }
-      peg$currPos++;
-      skipBlanks();
-      const next = fastIdent();
-      if (next === null) return null;
-      list.push(next);
-    }
-  }
-  /** Names, when it is one name (not followed by `-`) or a flat brace list of names; else null. */
-  function fastNames() {
-    const start = peg$currPos;
-    if (input.charCodeAt(start) === 123 /* { */) {
-      peg$currPos++;
-      skipBlanks();
-      const items = [];
-      for (let id = fastIdent(); id !== null; id = fastIdent()) {
-        items.push(id);
-        skipBlanks();
-      }
-      if (items.length === 0 || input.charCodeAt(peg$currPos) !== 125 /* } */) return null;
-      peg$currPos++;
-      return { span: at(start, peg$currPos), star: false, complement: false, include: exact(items), exclude: NONE };
-    }
-    const a = fastIdent();
-    if (a === null) return null;
-    const end = peg$currPos;
-    skipBlanks();
-    const dash = input.charCodeAt(peg$currPos) === 45 /* - */;
-    peg$currPos = end;
-    return dash ? null : oneName(a);
-  }
-  /** Ident: a Word that is not reserved; else null. */
-  function fastIdent() {
-    const start = peg$currPos;
-    const c = input.charCodeAt(start);
-    if (!((c >= 97 && c <= 122) || (c >= 65 && c <= 90))) return null;
-    peg$savedPos = start;
-    peg$currPos = start + 1;
-    const name = scanWord();
-    if (RESERVED.has(name)) {
-      peg$currPos = start;
-      return null;
-    }
-    return ident(name, start);
-  }
+  const readWord = (p) => sc.word(p);
+  const readBlanks = (p) => sc.blanks(p);
+  const readAvRule = (p) => sc.avRule(p, kw, inCond);
+  const readDecl = (p) => sc.decl(p, kw);
   /** The span of what the current rule matched. */
   function here() { return at(peg$savedPos, peg$currPos); }
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }

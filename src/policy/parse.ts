@@ -9,13 +9,12 @@ import {
   parse,
   StopParse,
   SyntaxError as PeggySyntaxError,
-  tokenAt,
-  tokenLength,
   type ParseContext,
   type PeggyExpectation,
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
 import { OneName, SourceIdent } from "./nodes.js";
+import { tokenAt, tokenLength } from "./scan.js";
 
 export interface ParseOptions {
   /** Check checkpolicy's section order and required sections (default true). Turn off to parse

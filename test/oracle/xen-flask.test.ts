@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readTree, runM4 } from "../../src/build/index.js";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
 import { PolicyError } from "../../src/policy/diagnostics.js";
 import { compilePolicy } from "../../src/policy/index.js";
@@ -17,7 +18,6 @@ import { assertOracleAvailable, boolArgs, explainMismatch, repoRoot, runTool, ty
 const tree = join(repoRoot, "examples/xen-flask");
 const fixtures = join(repoRoot, "test/fixtures/xen-flask");
 const committedConf = join(tree, "policy.conf");
-const expandScript = join(repoRoot, "scripts/expand-xen-policy.sh");
 const fixture = (name: string) => readFileSync(join(fixtures, name), "utf8");
 
 let work: string;
@@ -31,12 +31,12 @@ function run(cmd: string, args: string[]): Promise<ToolResult> {
   });
 }
 
-/** Runs scripts/expand-xen-policy.sh over `dir` with extra m4 definitions; returns the policy text. */
-async function expand(dir: string, defines: string[] = []): Promise<string> {
-  const out = join(work, `policy-${Math.random().toString(36).slice(2)}.conf`);
-  const r = await run(expandScript, ["--dir", dir, "-o", out, ...defines.flatMap((d) => ["-D", d])]);
-  if (r.code !== 0) throw new Error(`expand-xen-policy.sh failed (${r.code}): ${r.stderr}`);
-  return readFileSync(out, "utf8");
+/** Expands the tree at `dir` with m4 as `xsm build` does (Makefile.common's order and flags),
+ *  with extra m4 definitions; returns the policy text. */
+async function expand(dir: string, defines: string[] = [], mls = false): Promise<string> {
+  const { text, diagnostics } = runM4(readTree(dir, { flaskDir: join(dir, "flask"), defines, mls }));
+  if (diagnostics.length > 0) throw new Error(`m4 complained: ${JSON.stringify(diagnostics)}`);
+  return text;
 }
 
 function writeConf(name: string, text: string): string {
@@ -94,7 +94,7 @@ describe("examples/xen-flask as Xen's build makes it", () => {
     const fresh = await expand(tree);
     expect(fresh.includes('#line 1 "modules/xen.te"'), "m4 -s emitted no #line directives").toBe(true);
     if (fresh !== readFileSync(committedConf, "utf8")) {
-      expect.fail("examples/xen-flask/policy.conf is stale: run scripts/expand-xen-policy.sh and commit it");
+      expect.fail("examples/xen-flask/policy.conf is stale: run `npx xsm build examples/xen-flask --flask-dir examples/xen-flask/flask --conf examples/xen-flask/policy.conf` and commit it");
     }
   });
 
@@ -171,13 +171,7 @@ describe("variants only m4 can make", () => {
   });
 
   it("the MLS build (CONFIG_MLS=y) is accepted by checkpolicy -M and reported as unsupported by us, in policy/mls", async () => {
-    const out = join(work, "mls.conf");
-    const r = await new Promise<ToolResult>((done) =>
-      execFile(expandScript, ["-o", out], { env: { ...process.env, CONFIG_MLS: "y" }, encoding: "utf8" }, (err, stdout, stderr) =>
-        done({ code: err ? Number(err.code ?? -1) : 0, stdout, stderr }),
-      ),
-    );
-    expect(r.code, r.stderr).toBe(0);
+    const out = writeConf("mls.conf", await expand(tree, [], true));
     const cp = await run("checkpolicy", ["-M", "-t", "Xen", "-c", "30", out, "-o", join(work, "mls.bin")]);
     expect(cp.code, cp.stderr + cp.stdout).toBe(0);
 

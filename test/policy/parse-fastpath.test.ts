@@ -1,4 +1,4 @@
-// The parser reads simple AV rules and declarations by hand (a fast path inside the grammar) and
+// The parser reads simple AV rules and declarations by hand (src/policy/scan.ts, called from the grammar) and
 // everything else through the grammar's rules. Both must build the same AST, spans included, and
 // the same diagnostics: compare them on every committed policy and on damaged copies.
 import { readdirSync, readFileSync } from "node:fs";

@@ -1,0 +1,72 @@
+// `xsm build DIR`: a policy tree in xen.git's layout -> m4 (as Makefile.common runs it) ->
+// policy.conf -> the compiler, with every diagnostic pointed back into the tree's files.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { runStages } from "../policy/index.js";
+import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
+import { Locator, type SourceLookup } from "./locate.js";
+import { runM4 } from "./m4.js";
+import { macroDefinitions, type MacroDef } from "./macros.js";
+import { readTree, type PolicyTree, type TreeOptions } from "./tree.js";
+
+export { readTree, enabledModules, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
+export { runM4 } from "./m4.js";
+
+export interface BuildResult {
+  tree: PolicyTree;
+  /** policy.conf as m4 wrote it (byte-identical to Makefile.common's). */
+  conf: string;
+  /** m4's and the compiler's diagnostics, located in the tree's files. */
+  diagnostics: Diagnostic[];
+  /** The compiled policy, when nothing was an error. */
+  policy?: CompiledPolicy;
+  /** The tree's files by the names diagnostics give them, for rendering source lines. */
+  sources: SourceLookup;
+}
+
+/** Reads the tree's files on demand by the name #line gives them (relative to the tree). */
+export function treeSources(tree: PolicyTree): SourceLookup {
+  const cache = new Map<string, string | undefined>();
+  return (file) => {
+    if (!cache.has(file)) {
+      let text: string | undefined;
+      try {
+        text = readFileSync(join(tree.dir, file), "utf8");
+      } catch {
+        text = undefined;
+      }
+      cache.set(file, text);
+    }
+    return cache.get(file);
+  };
+}
+
+/** Every macro the tree's sections define, by name (a later definition wins, as in m4). */
+export function treeMacros(tree: PolicyTree, sources: SourceLookup): Map<string, MacroDef> {
+  const macros = new Map<string, MacroDef>();
+  for (const file of tree.sections) {
+    const text = sources(file);
+    if (text === undefined || !text.includes("define(")) continue;
+    for (const def of macroDefinitions(text, file)) macros.set(def.name, def);
+  }
+  return macros;
+}
+
+/** Compiles m4's output for the tree and points every diagnostic into the tree's files. */
+export function compileExpanded(tree: PolicyTree, conf: string, sources: SourceLookup, options: CompileOptions = {}): { diagnostics: Diagnostic[]; policy?: CompiledPolicy } {
+  const { ctx, diagnostics, ok } = runStages(conf, "policy.conf", options);
+  const locator = new Locator(conf, sources, treeMacros(tree, sources));
+  return { diagnostics: diagnostics.map((d) => locator.diagnostic(d)), policy: ok ? ctx.policy : undefined };
+}
+
+/** Expands and compiles the tree. Throws TreeError for a tree that cannot be read or m4 that
+ *  cannot run; policy errors are diagnostics. */
+export function buildTree(dir: string, options: TreeOptions & { compile?: CompileOptions } = {}): BuildResult {
+  const tree = readTree(dir, options);
+  const sources = treeSources(tree);
+  const m4 = runM4(tree);
+  if (hasErrors(m4.diagnostics)) return { tree, conf: m4.text, diagnostics: m4.diagnostics, sources };
+  const { diagnostics, policy } = compileExpanded(tree, m4.text, sources, options.compile);
+  return { tree, conf: m4.text, diagnostics: [...m4.diagnostics, ...diagnostics], policy, sources };
+}

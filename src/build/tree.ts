@@ -1,0 +1,136 @@
+// A policy source tree in xen.git's layout (tools/flask/policy) and the m4 command line Xen's
+// tools/flask/policy/Makefile.common runs over it. Pure: reads the tree, runs nothing. The
+// sections, their order and m4's flags are Makefile.common's, so the policy.conf m4 writes from
+// them is byte-identical to the one `make -C tools/flask/policy` writes.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve, sep } from "node:path";
+
+export interface TreeOptions {
+  /** Xen's xen/xsm/flask/policy (security_classes, initial_sids, access_vectors). Default: where
+   *  Makefile.common's FLASKDIR points from a xen.git checkout, DIR/../../../xen/xsm/flask/policy. */
+  flaskDir?: string;
+  /** CONFIG_MLS=y: `-D enable_mls` (checkpolicy then needs -M). */
+  mls?: boolean;
+  /** MLS_SENS / MLS_CATS (Makefile.common's defaults 16 and 256). */
+  mlsSens?: number;
+  mlsCats?: number;
+  /** Extra m4 definitions (NAME or NAME=VALUE), after Makefile.common's own. */
+  defines?: string[];
+}
+
+export interface PolicyTree {
+  /** The tree's directory (absolute); m4 runs here so #line names read "modules/xen.te". */
+  dir: string;
+  /** Modules switched on in modules/modules.conf, in its order. */
+  enabled: string[];
+  /** The files handed to m4, relative to `dir`, in Makefile.common's POLICY_SECTIONS order. */
+  sections: string[];
+  /** m4's arguments before the sections: Makefile.common's M4PARAM. */
+  m4Params: string[];
+}
+
+/** A tree that cannot be built; the message names the file and what Makefile.common expects. */
+export class TreeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TreeError";
+  }
+}
+
+/** Makefile.common's FLASKDIR, relative to tools/flask/policy. */
+export const XEN_FLASK_DIR = "../../../xen/xsm/flask/policy";
+
+const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
+
+/** Makefile.common's ENABLED_LIST: awk '/^[ \t]*[a-z]/{ if ($3 == "on") print $1 }' modules.conf.
+ *  awk splits a record on runs of blanks, leading blanks ignored. */
+export function enabledModules(modulesConf: string): string[] {
+  const enabled: string[] = [];
+  for (const line of modulesConf.split("\n")) {
+    if (!/^[ \t]*[a-z]/.test(line)) continue;
+    const fields = line.trim().split(/[ \t]+/);
+    if (fields[2] === "on") enabled.push(fields[0]);
+  }
+  return enabled;
+}
+
+/** Path of `target` as m4 is given it from `dir`: relative, with '/' separators. */
+function fromDir(dir: string, target: string): string {
+  return relative(dir, target).split(sep).join("/");
+}
+
+/** Makefile.common's $(wildcard $(POLDIR)/support/*.spt): sorted byte-wise, as GNU make 4.3 sorts
+ *  wildcard results. */
+function supportFiles(dir: string): string[] {
+  const support = join(dir, "policy", "support");
+  if (!existsSync(support) || !statSync(support).isDirectory()) return [];
+  return readdirSync(support)
+    .filter((name) => name.endsWith(".spt") && isFile(join(support, name)))
+    .sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))))
+    .map((name) => `policy/support/${name}`);
+}
+
+/** Finds Xen's flask policy directory as Makefile.common does, or takes the one given. */
+function flaskDirOf(dir: string, given: string | undefined): string {
+  const flask = given !== undefined ? resolve(given) : resolve(dir, XEN_FLASK_DIR);
+  if (!isFile(join(flask, "security_classes"))) {
+    throw new TreeError(
+      given !== undefined
+        ? `${given}: no security_classes here; --flask-dir names Xen's xen/xsm/flask/policy directory`
+        : `cannot find Xen's flask policy: ${join(dir, XEN_FLASK_DIR)}/security_classes does not exist ` +
+            `(Makefile.common looks there from a xen.git checkout's tools/flask/policy); pass --flask-dir DIR`,
+    );
+  }
+  return flask;
+}
+
+/** Reads the tree at `dir` and lists what Makefile.common would hand m4, in its order:
+ *  classes, initial SID declarations, access vectors (Xen's, then the tree's own), support macros,
+ *  mls, the enabled modules' interfaces, global tunables, the modules, users, the modules'
+ *  constraints, initial SID contexts, device contexts. */
+export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree {
+  const dir = resolve(dirArg);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TreeError(`${dirArg}: not a directory`);
+  const modulesConf = join(dir, "modules", "modules.conf");
+  if (!isFile(modulesConf)) {
+    throw new TreeError(`${dirArg}: no modules/modules.conf; a policy tree is laid out like xen.git's tools/flask/policy`);
+  }
+  const flask = flaskDirOf(dir, options.flaskDir);
+  const flaskFile = (name: string): string => {
+    const path = join(flask, name);
+    if (!isFile(path)) throw new TreeError(`${fromDir(process.cwd(), path)}: missing (Xen's flask policy directory has ${name})`);
+    return fromDir(dir, path);
+  };
+  // Makefile.common lists the tree's own classes and vectors unconditionally; a tree without them
+  // (as older ones are) is built without them rather than refused
+  const local = (path: string): string[] => (isFile(join(dir, path)) ? [path] : []);
+  const required = (path: string, why: string): string => {
+    if (!isFile(join(dir, path))) throw new TreeError(`${fromDir(process.cwd(), join(dir, path))}: missing (${why})`);
+    return path;
+  };
+
+  const enabled = enabledModules(readFileSync(modulesConf, "utf8"));
+  const modules = enabled.map((m) => required(`modules/${m}.te`, `module ${m} is on in modules/modules.conf; a module must have a .te file`));
+  const sections = [
+    flaskFile("security_classes"),
+    ...local("policy/security_classes"),
+    flaskFile("initial_sids"),
+    flaskFile("access_vectors"),
+    ...local("policy/access_vectors"),
+    ...supportFiles(dir),
+    required("policy/mls", "Makefile.common's MLSSUPPORT"),
+    ...enabled.flatMap((m) => local(`modules/${m}.if`)),
+    required("policy/global_tunables", "Makefile.common's GLOBALTUN"),
+    ...modules,
+    required("policy/users", "Makefile.common's USERS"),
+    ...enabled.flatMap((m) => local(`modules/${m}.cons`)),
+    required("policy/initial_sids", "Makefile.common's ISID_DEFS"),
+    required("policy/device_contexts", "Makefile.common's DEV_OCONS"),
+  ];
+
+  const m4Params = ["-D", "self_contained_policy", "-s"];
+  if (options.mls) m4Params.push("-D", "enable_mls");
+  m4Params.push("-D", `mls_num_sens=${options.mlsSens ?? 16}`, "-D", `mls_num_cats=${options.mlsCats ?? 256}`);
+  for (const d of options.defines ?? []) m4Params.push("-D", d);
+  return { dir, enabled, sections, m4Params };
+}

@@ -1,0 +1,256 @@
+// The hand-read part of the policy.conf parser: the two most frequent tokens (names and blanks)
+// and the two statement shapes that make up nearly all of a large policy (simple AV rules and
+// type/attribute declarations). grammar/policy.peggy calls these; everything else is the grammar's.
+//
+// Written as peggy expressions, names and blanks build an array per character, and that garbage
+// dominated parse time on large policies (2x slower). The fast statement paths read a statement
+// the grammar would read anyway and build the very nodes its rules build (AllowBody/AvRuleBody,
+// Names, BraceItems, Ident); on anything else (`*`, `~`, `-`, nesting, a reserved word, an error)
+// they return null and the grammar reads the statement, so every message stays the grammar's.
+// test/policy/parse-fastpath.test.ts checks that both ways give the same AST and diagnostics.
+//
+// Every read starts at an offset the grammar gives and leaves `end` where it stopped; the grammar
+// moves peggy's cursor there (its `scan` helper, the only place that touches the cursor).
+import type { AttributeDecl, AvRule, AvRuleKind, Ident, NameSet, TypeAttributeDecl, TypeDecl } from "./ast.js";
+import type { Span } from "./diagnostics.js";
+
+/** A statement as the grammar's rules return it: the Statement rule sets its span afterwards. */
+export type Unplaced<T extends { span: Span }> = Omit<T, "span"> & { span: Span | null };
+
+/** How the scanner builds nodes: the same callbacks the grammar uses (see parse.ts). */
+export interface ScanNodes {
+  at(start: number, end: number): Span;
+  ident(name: string, start: number): Ident;
+  oneName(ident: Ident): NameSet;
+}
+
+// Every keyword policy_scan.l knows, lower and upper case as it spells them: none can be an identifier.
+export const RESERVED: ReadonlySet<string> = new Set(
+  [
+    "clone", "common", "class", "constrain", "validatetrans", "inherits", "sid", "role", "roles",
+    "roleattribute", "attribute_role", "types", "typealias", "typeattribute", "typebounds", "type",
+    "bool", "tunable", "if", "else", "alias", "attribute", "expandattribute", "type_transition",
+    "type_member", "type_change", "role_transition", "range_transition", "sensitivity", "dominance",
+    "category", "level", "range", "mlsconstrain", "mlsvalidatetrans", "user", "neverallow", "allow",
+    "auditallow", "auditdeny", "dontaudit", "allowxperm", "auditallowxperm", "dontauditxperm",
+    "neverallowxperm", "source", "target", "sameuser", "module", "require", "optional", "or", "and",
+    "not", "xor", "eq", "true", "false", "dom", "domby", "incomp", "fscon", "portcon", "netifcon",
+    "nodecon", "pirqcon", "iomemcon", "ioportcon", "pcidevicecon", "devicetreecon", "fs_use_xattr",
+    "fs_use_task", "fs_use_trans", "genfscon", "r1", "r2", "r3", "u1", "u2", "u3", "t1", "t2", "t3",
+    "l1", "l2", "h1", "h2", "policycap", "permissive", "default_user", "default_role", "default_type",
+    "default_range", "low-high", "high", "low", "glblub", "ibpkeycon", "ibendportcon",
+  ].flatMap((k) => [k, k.toUpperCase()]),
+);
+
+// Every empty list in the AST is this one frozen array (most sets exclude nothing): the AST is
+// read-only input to the later stages, and freezing makes a stray push fail loudly.
+export const NONE: readonly never[] = Object.freeze([]);
+
+/** A copy of exactly the list's size (NONE when empty): a pushed-to array reserves 17 slots, and a
+ *  large policy's AST, mostly names and their sets, stays live until the resolver is done. */
+export function exact<T>(list: readonly T[]): T[] {
+  return list.length === 0 ? (NONE as never as T[]) : list.slice();
+}
+
+const TOKEN = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||\S/y;
+
+/** The length of the token at `pos` (0 at the end of the input). */
+export function tokenLength(input: string, pos: number): number {
+  TOKEN.lastIndex = pos;
+  const hit = TOKEN.exec(input);
+  return hit === null ? 0 : hit[0].length;
+}
+
+/** The token at `pos`, quoted for a message ("end of file" at the end). */
+export function tokenAt(input: string, pos: number): string {
+  if (pos >= input.length) return "end of file";
+  const n = tokenLength(input, pos);
+  return n === 0 ? "end of line" : `'${input.slice(pos, pos + n)}'`;
+}
+
+// policy_scan.l IDENTIFIER: {letter}({alnum}|[_\-])*([\.]?({alnum}|[_\-]))*; IS_WORD is the class after the letter.
+const IS_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) IS_WORD[c] = /[A-Za-z0-9_\-]/.test(String.fromCharCode(c)) ? 1 : 0;
+
+function isLetter(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+}
+
+// Slots of the cache of recently read names (a power of two).
+const RECENT_SIZE = 4096;
+
+export class Scanner {
+  /** Where the last successful read stopped. */
+  end = 0;
+  private pos = 0;
+  private readonly names = new Map<string, string>();
+  private readonly recent: string[] = new Array<string>(RECENT_SIZE).fill("");
+
+  constructor(
+    private readonly input: string,
+    private readonly nodes: ScanNodes,
+    /** Leave every statement to the grammar (tests compare both ways). */
+    private readonly grammarOnly = false,
+  ) {}
+
+  /** The name starting at `start`, whose first character the grammar matched as a letter. */
+  word(start: number): string {
+    const input = this.input;
+    let i = start + 1;
+    let h = input.charCodeAt(start);
+    for (;;) {
+      const c = input.charCodeAt(i);
+      if (IS_WORD[c]) i++;
+      else if (c === 46 /* . */ && IS_WORD[input.charCodeAt(i + 1)]) i += 2;
+      else break;
+      h = (Math.imul(h, 31) + c) | 0;
+    }
+    this.end = i;
+    // One string per distinct name: a large policy repeats a few thousand names a million times.
+    // A name read lately is found by a hash of its characters (taken while scanning) and compared
+    // in place, without cutting a substring out of the input and hashing it again for the Map.
+    const slot = h & (RECENT_SIZE - 1);
+    const cand = this.recent[slot];
+    if (cand.length === i - start && input.startsWith(cand, start)) return cand;
+    const text = input.substring(start, i);
+    let seen = this.names.get(text);
+    if (seen === undefined) this.names.set(text, (seen = text));
+    this.recent[slot] = seen;
+    return seen;
+  }
+
+  /** Blanks and `#` comments (`#line` directives included: lines.ts reads those) from `start`. */
+  blanks(start: number): true {
+    this.pos = start;
+    this.skipBlanks();
+    this.end = this.pos;
+    return true;
+  }
+
+  /** `S T : C P;` after an AV rule's keyword, when each set is one name or a flat brace list of
+   *  names; null (and nothing read) otherwise. */
+  avRule(start: number, rule: AvRuleKind, inCond: boolean): Unplaced<AvRule> | null {
+    if (this.grammarOnly || (inCond && rule === "neverallow")) return null;
+    this.pos = start;
+    const sources = this.names1();
+    if (sources === null) return null;
+    this.skipBlanks();
+    const targets = this.names1();
+    if (targets === null) return null;
+    this.skipBlanks();
+    if (this.input.charCodeAt(this.pos) !== 58 /* : */) return null;
+    this.pos++;
+    this.skipBlanks();
+    const classes = this.names1();
+    if (classes === null) return null;
+    this.skipBlanks();
+    const perms = this.names1();
+    if (perms === null) return null;
+    this.skipBlanks();
+    if (this.input.charCodeAt(this.pos) !== 59 /* ; */) return null;
+    this.end = this.pos + 1;
+    return { kind: "avrule", span: null, rule, sources, targets, classes, perms };
+  }
+
+  /** `T[, A]*;` after `type`, `T A[, A]*;` after `typeattribute`, `A;` after `attribute` (no
+   *  alias: that is left to the grammar); null (and nothing read) otherwise. */
+  decl(
+    start: number,
+    kw: string,
+  ): Unplaced<TypeDecl> | Unplaced<TypeAttributeDecl> | Unplaced<AttributeDecl> | null {
+    if (this.grammarOnly) return null;
+    this.pos = start;
+    const name = this.ident();
+    if (name === null) return null;
+    this.skipBlanks();
+    const input = this.input;
+    if (kw === "attribute") {
+      if (input.charCodeAt(this.pos) !== 59 /* ; */) return null;
+      this.end = this.pos + 1;
+      return { kind: "attribute", span: null, name };
+    }
+    let list: Ident[] | null = NONE as never as Ident[];
+    if (kw === "typeattribute" || input.charCodeAt(this.pos) === 44 /* , */) {
+      if (kw === "type") {
+        this.pos++;
+        this.skipBlanks();
+      }
+      list = this.identCommaList();
+      this.skipBlanks();
+    }
+    if (list === null || input.charCodeAt(this.pos) !== 59 /* ; */) return null;
+    this.end = this.pos + 1;
+    return kw === "type"
+      ? { kind: "type", span: null, name, aliases: NONE as never as Ident[], attributes: list }
+      : { kind: "typeattribute", span: null, type: name, attributes: list };
+  }
+
+  private skipBlanks(): void {
+    const input = this.input;
+    let i = this.pos;
+    for (;;) {
+      const c = input.charCodeAt(i);
+      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 0xfeff /* BOM */) i++;
+      else if (c === 35 /* # */) {
+        const nl = input.indexOf("\n", i);
+        i = nl === -1 ? input.length : nl;
+      } else break;
+    }
+    this.pos = i;
+  }
+
+  /** The grammar's IdentCommaList, or null. */
+  private identCommaList(): Ident[] | null {
+    const head = this.ident();
+    if (head === null) return null;
+    const list = [head];
+    for (;;) {
+      const end = this.pos;
+      this.skipBlanks();
+      if (this.input.charCodeAt(this.pos) !== 44 /* , */) {
+        this.pos = end;
+        return list.length === 1 ? list : list.slice(); // exact size, as the grammar's
+      }
+      this.pos++;
+      this.skipBlanks();
+      const next = this.ident();
+      if (next === null) return null;
+      list.push(next);
+    }
+  }
+
+  /** The grammar's Names when it is one name (not followed by `-`) or a flat brace list of names. */
+  private names1(): NameSet | null {
+    const input = this.input;
+    const start = this.pos;
+    if (input.charCodeAt(start) === 123 /* { */) {
+      this.pos++;
+      this.skipBlanks();
+      const items: Ident[] = [];
+      for (let id = this.ident(); id !== null; id = this.ident()) {
+        items.push(id);
+        this.skipBlanks();
+      }
+      if (items.length === 0 || input.charCodeAt(this.pos) !== 125 /* } */) return null;
+      this.pos++;
+      return { span: this.nodes.at(start, this.pos), star: false, complement: false, include: exact(items), exclude: NONE as never as Ident[] };
+    }
+    const a = this.ident();
+    if (a === null) return null;
+    const end = this.pos;
+    this.skipBlanks();
+    const dash = input.charCodeAt(this.pos) === 45 /* - */;
+    this.pos = end;
+    return dash ? null : this.nodes.oneName(a);
+  }
+
+  /** The grammar's Ident: a name that is not reserved; else null (and nothing read). */
+  private ident(): Ident | null {
+    const start = this.pos;
+    if (!isLetter(this.input.charCodeAt(start))) return null;
+    const name = this.word(start);
+    if (RESERVED.has(name)) return null;
+    this.pos = this.end;
+    return this.nodes.ident(name, start);
+  }
+}

@@ -1,0 +1,167 @@
+// `xsm build` without m4: the sections and flags Makefile.common hands m4 (checked against the
+// #line directives of the committed m4 output), and diagnostics of a committed m4 output of a tree
+// with planted errors, pointed into the .te/.if files with "in expansion of" notes.
+// UPDATE_GOLDEN=1 npx vitest run test/build rewrites the rendered golden.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileExpanded, enabledModules, readTree, treeMacros, treeSources, TreeError } from "../../src/build/index.js";
+import { renderDiagnostics } from "../../src/cli/render.js";
+import { fileURLToPath } from "node:url";
+
+const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+const example = join(repoRoot, "examples/xen-flask");
+const flask = join(example, "flask");
+const fixtures = join(repoRoot, "test/fixtures/build");
+
+/** Files in the order m4 -s entered them: its `#line 1 "file"` directives. */
+function enteredFiles(conf: string): string[] {
+  return [...conf.matchAll(/^#line 1 "([^"]+)"$/gm)].map((m) => m[1]);
+}
+
+describe("the tree as Makefile.common reads it", () => {
+  it("lists the sections in POLICY_SECTIONS order, as m4 entered them for the committed policy.conf", () => {
+    const tree = readTree(example, { flaskDir: flask });
+    expect(tree.sections).toEqual(enteredFiles(readFileSync(join(example, "policy.conf"), "utf8")));
+    expect(tree.m4Params).toEqual(["-D", "self_contained_policy", "-s", "-D", "mls_num_sens=16", "-D", "mls_num_cats=256"]);
+    expect(tree.enabled).not.toContain("debug_guest");
+  });
+
+  it("adds -D enable_mls for --mls and extra definitions after Makefile.common's", () => {
+    const tree = readTree(example, { flaskDir: flask, mls: true, defines: ["prot_doms_locked_conf=true"] });
+    expect(tree.m4Params).toEqual(["-D", "self_contained_policy", "-s", "-D", "enable_mls", "-D", "mls_num_sens=16", "-D", "mls_num_cats=256", "-D", "prot_doms_locked_conf=true"]);
+  });
+
+  it("takes modules as awk does: a line starting with a lower-case letter whose third field is on", () => {
+    const conf = ["# comment = on", "a = on", "  b\t=\ton  trailing", "c = off", "D = on", "e=on", "f = on # note", "", "g = onx"].join("\n");
+    expect(enabledModules(conf)).toEqual(["a", "b", "f"]);
+  });
+
+  it("finds Xen's flask directory where a xen.git checkout has it, and the tree's own classes after Xen's", () => {
+    const root = mkdtempSync(join(tmpdir(), "xsm-build-"));
+    try {
+      const dir = join(root, "tools/flask/policy");
+      cpSync(example, dir, { recursive: true });
+      cpSync(flask, join(root, "xen/xsm/flask/policy"), { recursive: true });
+      writeFileSync(join(dir, "policy/security_classes"), "class local\n");
+      writeFileSync(join(dir, "policy/access_vectors"), "class local { poke }\n");
+      const tree = readTree(dir);
+      expect(tree.sections.slice(0, 6)).toEqual([
+        "../../../xen/xsm/flask/policy/security_classes",
+        "policy/security_classes",
+        "../../../xen/xsm/flask/policy/initial_sids",
+        "../../../xen/xsm/flask/policy/access_vectors",
+        "policy/access_vectors",
+        "policy/support/misc_macros.spt",
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a tree it cannot build, naming the file", () => {
+    expect(() => readTree(example)).toThrow(/cannot find Xen's flask policy: .*xen\/xsm\/flask\/policy\/security_classes does not exist.*--flask-dir/);
+    expect(() => readTree(join(example, "modules"), { flaskDir: flask })).toThrow(TreeError);
+    const dir = mkdtempSync(join(tmpdir(), "xsm-build-"));
+    try {
+      cpSync(example, dir, { recursive: true });
+      unlinkSync(join(dir, "modules/xenstore.te"));
+      expect(() => readTree(dir, { flaskDir: join(dir, "flask") })).toThrow(/modules\/xenstore\.te: missing \(module xenstore is on/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("diagnostics of a built tree point into its files", () => {
+  // the tree of examples/xen-flask with modules/nic_dev.te replaced by nic_dev-broken.te, and
+  // m4's output for it (test/oracle/build.test.ts checks that it is m4's output today)
+  const tree = readTree(example, { flaskDir: flask });
+  const broken = readFileSync(join(fixtures, "nic_dev-broken.te"), "utf8");
+  const base = treeSources(tree);
+  const sources = (file: string) => (file === "modules/nic_dev.te" ? broken : base(file));
+  const conf = readFileSync(join(fixtures, "nic_dev-broken.conf"), "utf8");
+  const { diagnostics, policy } = compileExpanded(tree, conf, sources);
+  const at = (d: { span?: { file: string; line: number; col: number } }) => `${d.span?.file}:${d.span?.line}:${d.span?.col}`;
+
+  it("fails to compile", () => {
+    expect(policy).toBeUndefined();
+  });
+
+  it("a rule written in the module keeps its line and column there", () => {
+    const d = diagnostics.find((x) => x.message === "unknown type nothere_t")!;
+    expect(at(d)).toBe("modules/nic_dev.te:13:14");
+    expect(d.notes ?? []).toEqual([]);
+  });
+
+  it("an error inside a macro points at the body line in xen.if and names the call", () => {
+    const d = diagnostics.find((x) => x.message === "unknown type nosuch_t")!;
+    expect(at(d)).toBe("modules/xen.if:200:11");
+    expect(d.notes?.map((n) => [n.message, at(n)])).toEqual([["in expansion of `use_device_iommu` at modules/nic_dev.te:14", "modules/nic_dev.te:14:1"]]);
+  });
+
+  it("nested macros give one note per level, innermost first", () => {
+    const d = diagnostics.find((x) => x.message === "unknown type nochan_t")!;
+    expect(at(d)).toBe("modules/xen.if:139:11");
+    expect(d.notes?.map((n) => n.message)).toEqual([
+      "in expansion of `create_channel` at modules/xen.if:145",
+      "in expansion of `domain_event_comms` at modules/xen.if:153",
+      "in expansion of `domain_comms` at modules/nic_dev.te:15",
+    ]);
+  });
+
+  it("text written by m4 builtins points at the argument on the calling line", () => {
+    const d = diagnostics.find((x) => x.message === "unknown attribute nosuch_attr")!;
+    expect(at(d)).toBe("modules/nic_dev.te:16:25");
+    expect(d.notes?.map((n) => n.message)).toEqual(["in expansion of `declare_domain` at modules/nic_dev.te:16"]);
+  });
+
+  it("every column fits the line shown (golden rendering)", () => {
+    const rendered = renderDiagnostics(diagnostics, sources, "tree");
+    for (const d of diagnostics) {
+      for (const span of [d.span, ...(d.notes ?? []).map((n) => n.span)]) {
+        const line = sources(span!.file)!.split("\n")[span!.line - 1];
+        expect(span!.col, `${at({ span })}`).toBeLessThanOrEqual(line.length);
+        expect(line.slice(span!.col - 1, span!.col - 1 + span!.length).trim(), at({ span })).not.toBe("");
+      }
+    }
+    const golden = join(fixtures, "nic_dev-broken.txt");
+    if (process.env.UPDATE_GOLDEN) writeFileSync(golden, rendered);
+    expect(existsSync(golden), `${golden} missing: run with UPDATE_GOLDEN=1`).toBe(true);
+    expect(rendered).toBe(readFileSync(golden, "utf8"));
+  });
+
+  it("macros are read from the tree's .if and .spt files", () => {
+    const macros = treeMacros(tree, sources);
+    expect(macros.get("use_device_iommu")?.file).toBe("modules/xen.if");
+    expect(macros.get("gen_context")?.file).toBe("policy/support/misc_macros.spt");
+  });
+});
+
+describe("xsm build on the command line", () => {
+  it("a tree it cannot read is one clear line, exit 1", async () => {
+    const { xsm, STACK_LINE } = await import("../cli/run.js");
+    const r = await xsm("build", example);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^xsm: error: cannot find Xen's flask policy: .*--flask-dir DIR\n$/);
+    expect(r.stderr).not.toMatch(STACK_LINE);
+    const missing = await xsm("build", join(example, "nowhere"));
+    expect(missing.stderr).toBe(`xsm: error: ${join(example, "nowhere")}: not a directory\n`);
+  });
+
+  it("says how to get m4 when it is missing", async () => {
+    const { xsm } = await import("../cli/run.js");
+    const saved = process.env.M4;
+    process.env.M4 = "/nonexistent/m4";
+    try {
+      const r = await xsm("build", example, "--flask-dir", flask);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("xsm: error: /nonexistent/m4 not found: xsm build runs GNU m4 over the tree as Xen's Makefile.common does (Debian: apt-get install m4)\n");
+    } finally {
+      if (saved === undefined) delete process.env.M4;
+      else process.env.M4 = saved;
+    }
+  });
+});
