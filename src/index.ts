@@ -18,7 +18,8 @@ export type {
 // The SVP extension and the simulator (src/policy/svp.ts, src/sim): expand platform policies,
 // load and run scenarios, render traces/tables/pictures, generate large scenarios.
 export { desugarPlatforms, expandPolicyText, printPolicyConf } from "./policy/svp.js";
-export { SCENARIO_SCHEMA, formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";
+export { formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";
+export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export type { LoadResult } from "./sim/load.js";
 export { prepare, runPrepared, simulate } from "./sim/run.js";
 export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";

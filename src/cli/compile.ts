@@ -57,6 +57,10 @@ export function summary(path: string, policy: CompiledPolicy): string {
 interface CompileOptions {
   emitMatrix?: string;
   expand?: boolean;
+  output?: string;
+  policyvers?: string;
+  handleUnknown?: string;
+  strict?: boolean;
 }
 
 /** oracle-matrix's stdout for the same policy: the canonical document and a newline. */
@@ -67,6 +71,17 @@ function matrixBytes(policy: CompiledPolicy): string {
 
 async function runCompile(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
   if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
+  if (opts.output !== undefined) {
+    if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
+    const { compileToBinary } = await import("./compile-binary.js");
+    const policy = await compileToBinary(cli, path, { ...opts, output: opts.output });
+    const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
+    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy));
+    report.write(summary(path, policy));
+    report.write(`binary policy written to ${opts.output}\n`);
+    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy, opts.emitMatrix, report);
+    return;
+  }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
   const { policy, text } = await loadPolicy(cli, path, true);
   if (opts.expand) {
@@ -105,5 +120,9 @@ export function registerCompile(program: Command, cli: CliContext): void {
     .argument("<policy>", "policy.conf file")
     .option("--emit-matrix <file>", "write the access matrix (oracle-matrix's JSON) to FILE, or - for stdout")
     .option("--expand", "print the plain policy.conf the SVP platform declarations desugar to (checkpolicy accepts it)")
+    .option("-o, --output <file>", "write the binary policy (as checkpolicy -t Xen -c 30 writes it) to FILE")
+    .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
+    .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
+    .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));
 }

@@ -4,10 +4,6 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
-import { registerBuild } from "./build.js";
-import { registerCheck } from "./check.js";
-import { registerCompile } from "./compile.js";
-import { registerSimulate } from "./simulate.js";
 import { CliError } from "./io.js";
 import { renderDiagnostics } from "./render.js";
 
@@ -28,13 +24,35 @@ export interface CliContext {
 
 export type RegisterCommand = (program: Command, cli: CliContext) => void;
 
-/** Subcommands, in the order `xsm --help` lists them. Adding one: import it, add it here. */
-const COMMANDS: RegisterCommand[] = [
-  registerCompile,
-  registerBuild,
-  registerCheck,
-  registerSimulate,
+/** One subcommand as `xsm --help` lists it, and how to load its module. */
+interface LazyCommand {
+  name: string;
+  /** What `xsm --help` shows after the name: the usage commander prints for the real command. */
+  usage: string;
+  summary: string;
+  load: () => Promise<RegisterCommand>;
+}
+
+/**
+ * Subcommands, in the order `xsm --help` lists them. Adding one is one line here: its name, its
+ * usage and summary for `xsm --help`, and a dynamic import of its module's register function.
+ * Only the module of the command being run (or whose help is asked for) is imported, so every
+ * command loads only what it uses and `xsm --help` loads none of them; the build bundles each
+ * import as its own chunk. Never import a command module statically from here.
+ */
+const COMMANDS: LazyCommand[] = [
+  { name: "compile", usage: "[options] <policy>", summary: "compile a policy.conf (checkpolicy's language, Xen target) and print a summary", load: async () => (await import("./compile.js")).registerCompile },
+  { name: "build", usage: "[options] <dir>", summary: "build a policy tree in xen.git's layout (tools/flask/policy) with m4, as Xen's Makefile.common does", load: async () => (await import("./build.js")).registerBuild },
+  { name: "check", usage: "[options] <policy>", summary: "decide an access as Xen's security server would: TE rules, booleans, constraints, audit", load: async () => (await import("./check.js")).registerCheck },
+  { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
 ];
+
+/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
+function requestedCommand(argv: readonly string[]): LazyCommand | undefined {
+  const words = argv.filter((a) => !a.startsWith("-"));
+  const name = words[0] === "help" ? words[1] : words[0];
+  return COMMANDS.find((c) => c.name === name);
+}
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -50,7 +68,7 @@ function packageVersion(): string {
   }
 }
 
-function buildProgram(cli: CliContext): Command {
+async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command("xsm")
     .description("Xen XSM/FLASK policy compiler and decision engine")
     .version(packageVersion(), "-V, --version")
@@ -60,9 +78,15 @@ function buildProgram(cli: CliContext): Command {
       writeErr: (s) => cli.io.stderr.write(s),
       outputError: (s, write) => write(`xsm: ${s}`),
     })
+    .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage()}` })
     .showSuggestionAfterError(true)
     .showHelpAfterError("(run 'xsm --help' for usage)");
-  for (const register of COMMANDS) register(program, cli);
+  const wanted = requestedCommand(argv);
+  for (const entry of COMMANDS) {
+    // the others are placeholders: enough for `xsm --help` and for "did you mean ...?"
+    if (entry === wanted) (await entry.load())(program, cli);
+    else program.command(entry.name).usage(entry.usage).description(entry.summary);
+  }
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'xsm ${cmd.name()} --help' for usage)`);
   return program;
 }
@@ -70,7 +94,7 @@ function buildProgram(cli: CliContext): Command {
 /** Runs `xsm ARGV...` in-process; never throws, never exits the process. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const cli: CliContext = { io };
-  const program = buildProgram(cli);
+  const program = await buildProgram(cli, argv);
   if (argv.length === 0) {
     io.stderr.write(program.helpInformation());
     return EXIT_USAGE;
@@ -86,7 +110,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 function report(err: unknown, io: CliIo): number {
   if (err instanceof CommanderError) {
     // commander already wrote the message (and the usage hint) through configureOutput
-    const ok = err.code === "commander.helpDisplayed" || err.code === "commander.version";
+    // (`xsm help NAME` ends with commander.help, `xsm NAME --help` with commander.helpDisplayed)
+    const ok = err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version";
     return ok ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof CliError) {

@@ -1,6 +1,6 @@
 // Reads a scenario file from disk: JSON syntax, then validate.ts (schema, meaning) with the policy
-// files it names looked up beside it. The Node side of scenario loading; the studio page uses
-// validate.ts with its own files.
+// files it names looked up beside it. The Node side of scenario loading; the studio page runs
+// validate.ts over its own files.
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Scenario } from "./scenario.js";
@@ -8,8 +8,6 @@ import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js"
 
 export { formatScenarioErrors } from "./validate.js";
 export type { LoadResult, ReadPolicy } from "./validate.js";
-
-export const SCENARIO_SCHEMA: object = JSON.parse(readFileSync(new URL("./scenario.schema.json", import.meta.url), "utf8"));
 
 const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel), "utf8");
 
@@ -33,6 +31,6 @@ export function loadScenario(file: string): LoadResult {
 /** Validates an already-parsed document; `file` anchors relative policy paths. */
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
   const dir = dirname(resolve(file));
-  const errors = scenarioErrors(data, SCENARIO_SCHEMA, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel) });
+  const errors = scenarioErrors(data, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel) });
   return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario: data as Scenario, file, dir, readPolicy: readPolicyFile };
 }

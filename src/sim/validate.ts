@@ -1,9 +1,11 @@
-// Checks a parsed scenario document: scenario.schema.json (ajv), then meaning (known domains, SBDFs
+// Checks a parsed scenario document: scenario.schema.json (ajv's standalone validator, compiled
+// from the schema at build time by scripts/build-validator.mjs), then meaning (known domains, SBDFs
 // in range, policy files that exist, what flask needs). Pure: where files live is the caller's
 // business (PolicyFiles), so the same checks run in the CLI and in the studio page.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import type { ErrorObject } from "ajv";
 import { parseSbdf } from "../pci/sbdf.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
+import { validate as validator } from "./scenario.validate.generated.js";
 
 /** Reads the policy a scenario names (a path relative to the scenario's directory `dir`). */
 export type ReadPolicy = (dir: string, rel: string) => string;
@@ -19,16 +21,14 @@ export interface PolicyFiles {
   where(rel: string): string;
 }
 
-const validators = new WeakMap<object, ValidateFunction>();
-function validate(schema: object, data: unknown): ErrorObject[] {
-  let v = validators.get(schema);
-  if (!v) validators.set(schema, (v = new Ajv({ allErrors: true, verbose: true, strict: false }).compile(schema)));
-  return v(data) ? [] : (v.errors ?? []);
+function validate(data: unknown): ErrorObject[] {
+  const ok = validator(data);
+  return ok ? [] : (validator.errors ?? []);
 }
 
-/** Every error of a parsed document against `schema` (scenario.schema.json), then of its meaning. */
-export function scenarioErrors(data: unknown, schema: object, files: PolicyFiles): ScenarioError[] {
-  const schemaErrors = schemaMessages(validate(schema, data));
+/** Every error of a parsed document against scenario.schema.json, then of its meaning. */
+export function scenarioErrors(data: unknown, files: PolicyFiles): ScenarioError[] {
+  const schemaErrors = schemaMessages(validate(data));
   if (schemaErrors.length > 0) return schemaErrors;
   return semanticErrors(data as Scenario, files);
 }

@@ -1,29 +1,80 @@
-// The installed entry point: `bin/xsm.js` (what `npx xsm` runs) starts, and its exit status is runCli's.
+// The installed entry point: `bin/xsm.js` (what `npx xsm` runs) starts the bundle `npm run build`
+// made, its exit status is runCli's, and a missing or stale build is one line naming the fix.
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-function run(...argv: string[]) {
-  const r = spawnSync(process.execPath, ["bin/xsm.js", ...argv], { encoding: "utf8" });
+function run(argv: string[], bin = "bin/xsm.js") {
+  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("bin/xsm.js", () => {
   it("prints help, exit 0", () => {
-    const r = run("--help");
+    const r = run(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: xsm");
   });
 
   it("exits 2 on a usage error", () => {
-    const r = run("compile", "--nope");
+    const r = run(["compile", "--nope"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown option '--nope'");
   });
 
   it("compiles a policy, and exits 1 on a missing file without a stack trace", () => {
-    expect(run("compile", "test/fixtures/cli/small.conf").code).toBe(0);
-    const r = run("compile", "test/fixtures/cli/missing.conf");
+    expect(run(["compile", "test/fixtures/cli/small.conf"]).code).toBe(0);
+    const r = run(["compile", "test/fixtures/cli/missing.conf"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: error: test/fixtures/cli/missing.conf: no such file\n");
+  });
+
+  it("runs a scenario (the command that loads the scenario validator)", () => {
+    const r = run(["simulate", "examples/svp/nested-trust.json"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("nested-trust");
+  });
+});
+
+describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
+  /** A checkout with bin/xsm.js, one source file and, when given, a stamp and a fake bundle. */
+  function checkout(stamp?: { builtAt: number; srcFiles: number }): string {
+    const root = mkdtempSync(join(tmpdir(), "xsm-bin-"));
+    mkdirSync(join(root, "bin"));
+    cpSync("bin/xsm.js", join(root, "bin", "xsm.js"));
+    mkdirSync(join(root, "src", "cli"), { recursive: true });
+    writeFileSync(join(root, "src", "cli", "main.ts"), "");
+    utimesSync(join(root, "src", "cli", "main.ts"), 1000, 1000);
+    if (stamp) {
+      mkdirSync(join(root, "dist", "bin"), { recursive: true });
+      writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify(stamp));
+      writeFileSync(join(root, "dist", "bin", "xsm.js"), "export async function runCli(argv, io) { io.stdout.write(`ran ${argv}\\n`); return 0; }\n");
+    }
+    return join(root, "bin", "xsm.js");
+  }
+
+  it("says there is no build, and how to make one", () => {
+    const r = run(["--help"], checkout());
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: xsm is not built (no dist/build-stamp.json); run `npm run build`\n");
+  });
+
+  it("says which source is newer than the build", () => {
+    const r = run(["--help"], checkout({ builtAt: 999_000, srcFiles: 1 }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
+  });
+
+  it("notices a source file added or removed since the build", () => {
+    const r = run(["--help"], checkout({ builtAt: 2_000_000, srcFiles: 2 }));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: the build in dist/ is stale (src/ had 2 files, now 1); run `npm run build`\n");
+  });
+
+  it("runs a current build", () => {
+    const r = run(["compile", "x"], checkout({ builtAt: 2_000_000, srcFiles: 1 }));
+    expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
   });
 });

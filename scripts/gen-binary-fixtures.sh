@@ -1,0 +1,35 @@
+#!/bin/sh
+# Records what checkpolicy 3.4 writes (-t Xen -c 30), so `npm test` checks our binary writer byte
+# for byte without checkpolicy: the hand-written edge cases with their binaries, and the sha256 of
+# the binary of every oracle seed policy, of Xen's example policy and of the expanded SVP example.
+# Needs Debian's checkpolicy. Run from the repository root.
+set -eu
+out=test/fixtures/binary
+edge=/work/shared/reference/binary-edge-cases
+mkdir -p "$out/edge"
+if [ -d "$edge" ]; then
+  # t8/t9/t11/t12/t13 use statements (MLS, default_*, role_transition, attribute_role) xsm does not
+  # compile yet; rev3 is 300 KB, kept as a hash below
+  for t in t1 t1b t2 t3 t4 t5 t6 t7 t10 t14 shuf5 big; do
+    cp "$edge/$t.conf" "$out/edge/$t.conf"
+    cp "$edge/$t.bin" "$out/edge/$t.bin"
+  done
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+node bin/xsm.js compile examples/svp/svp.conf --expand > "$tmp/svp.conf" 2>/dev/null
+{
+  printf '{\n "checkpolicy": "%s",\n "entries": [\n' "$(checkpolicy -V | head -1)"
+  first=1
+  for conf in test/fixtures/oracle/seed-*.conf examples/xen-flask/policy.conf "$tmp/svp.conf"; do
+    case "$conf" in *violate*) continue ;; esac
+    checkpolicy -t Xen -c 30 "$conf" -o "$tmp/out.bin" > /dev/null
+    sha=$(sha256sum "$tmp/out.bin" | cut -d' ' -f1)
+    size=$(stat -c %s "$tmp/out.bin")
+    case "$conf" in "$tmp/svp.conf") name=examples/svp/svp.conf; expand=true ;; *) name=$conf; expand=false ;; esac
+    [ $first = 1 ] || printf ',\n'
+    first=0
+    printf '  {"conf": "%s", "expand": %s, "size": %s, "sha256": "%s"}' "$name" "$expand" "$size" "$sha"
+  done
+  printf '\n ]\n}\n'
+} > "$out/checkpolicy-sha256.json"

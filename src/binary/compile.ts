@@ -1,0 +1,49 @@
+// policy.conf text -> the binary policy checkpolicy -t Xen writes, plus the compiled policy and
+// the warnings for what Xen's loader would refuse. One run of the compiler's stages serves both.
+import { PolicyError, hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { runStages } from "../policy/index.js";
+import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
+import { lowerPolicy } from "./lower.js";
+import type { KernelPolicy } from "./model.js";
+import { writePolicy } from "./write.js";
+import { xenRefusals } from "./xen-compat.js";
+
+export interface BinaryCompileOptions extends CompileOptions {
+  /** Policy version: 30 (default) or 24, the two checkpolicy writes for the Xen target. */
+  version?: number;
+  /** handle_unknown (checkpolicy -U): deny 0, reject 2, allow 4. */
+  handleUnknown?: number;
+  /** What Xen's loader refuses is an error, not a warning. */
+  strict?: boolean;
+}
+
+export interface BinaryCompileResult {
+  policy: CompiledPolicy;
+  kernel: KernelPolicy;
+  bytes: Uint8Array;
+  /** The compile's warnings followed by Xen's refusals. */
+  warnings: Diagnostic[];
+}
+
+export const WRITABLE_VERSIONS = [24, 30] as const;
+
+/** Compiles and lowers; throws one PolicyError with every diagnostic when the policy (or, with
+ *  `strict`, Xen's loader) refuses. */
+export function compileBinary(text: string, options: BinaryCompileOptions = {}): BinaryCompileResult {
+  const version = options.version ?? 30;
+  if (!(WRITABLE_VERSIONS as readonly number[]).includes(version)) {
+    throw new PolicyError([{ code: "policy-version", severity: "error", message: `policy version ${version}: checkpolicy writes the Xen target only at versions 24 and 30` }]);
+  }
+  const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>", options);
+  if (!ok) throw new PolicyError(diagnostics);
+  const kernel = lowerPolicy(ctx.ast!, ctx.symbols!, { version, handleUnknown: options.handleUnknown });
+  const refusals = xenRefusals(ctx.ast!, kernel, options.strict === true);
+  if (version < 30) {
+    // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
+    const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
+    if (wide) refusals.push({ code: "policy-version", severity: "error", message: `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30` });
+  }
+  const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
+  if (hasErrors(refusals)) throw new PolicyError(warnings);
+  return { policy: ctx.policy!, kernel, bytes: writePolicy(kernel), warnings };
+}

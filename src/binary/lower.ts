@@ -1,0 +1,542 @@
+// Resolved policy -> KernelPolicy, as checkpolicy 3.4 builds it: parse into a base policydb,
+// link, expand_module into a kernel policydb, write. Every choice here decides bytes:
+// - values: classes, commons and perms in declaration order; types, attributes, roles, users and
+//   bools in the hashtab_map order of the base symbol tables (expand.c *_copy_callback);
+// - records: in hashtab_map order of the kernel tables (symhash, chains sorted by strcmp);
+// - avtab: attributes kept as keys unless `self`, `-`, `*`, `~` or a type rule forces expansion
+//   (expand.c convert_and_expand_rule / type_set_expand); one node per (s, t, c, kind), created by
+//   the first rule in source order and ORed (ANDed for dontaudit) by later ones (find_avtab_node);
+//   written in avtab_hash bucket order over 2^20 slots, chains by (s, t, c), ties in creation order;
+// - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
+import type { ConstraintExpr, NameSet, PolicyAst, Statement } from "../policy/ast.js";
+import { condNodeKey, condProgram, evalCond } from "../policy/cond.js";
+import { CondOp, OBJECT_R, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, hashOrder } from "./hash.js";
+import {
+  AVTAB_ALLOWED,
+  AVTAB_AUDITALLOW,
+  AVTAB_AUDITDENY,
+  AVTAB_CHANGE,
+  AVTAB_ENABLED,
+  AVTAB_MEMBER,
+  AVTAB_TRANSITION,
+  CEXPR_ROLE,
+  CEXPR_TARGET,
+  CEXPR_TYPE,
+  CEXPR_USER,
+  CEXPR_XTARGET,
+  CondExprType,
+  ConsExprType,
+  ConsOp,
+  EMPTY_LEVEL,
+  EMPTY_RANGE,
+  TYPE_ATTRIBUTE,
+  TYPE_PRIMARY,
+  XEN_TARGET,
+  type AvEntry,
+  type Bits,
+  type ClassDatum,
+  type Common,
+  type ConsExpr,
+  type Constraint,
+  type Context,
+  type KernelPolicy,
+  type RoleDatum,
+  type TypeDatum,
+  type UserDatum,
+} from "./model.js";
+import { rebucket } from "./write.js";
+
+export interface LowerOptions {
+  /** 30 (default) or 24, the two versions checkpolicy writes for Xen. */
+  version?: number;
+  /** handle_unknown bits of the config word (checkpolicy -U): 0 deny, 2 reject, 4 allow. */
+  handleUnknown?: number;
+}
+
+const KIND_BITS = { allow: AVTAB_ALLOWED, auditallow: AVTAB_AUDITALLOW, dontaudit: AVTAB_AUDITDENY, auditdeny: AVTAB_AUDITDENY } as const;
+const TYPE_RULE_BITS = { type_transition: AVTAB_TRANSITION, type_member: AVTAB_MEMBER, type_change: AVTAB_CHANGE } as const;
+const KIND_INDEX: Record<number, number> = { [AVTAB_ALLOWED]: 0, [AVTAB_AUDITALLOW]: 1, [AVTAB_AUDITDENY]: 2, [AVTAB_TRANSITION]: 3, [AVTAB_MEMBER]: 4, [AVTAB_CHANGE]: 5 };
+const COND_TYPES: Record<number, CondExprType> = {
+  [CondOp.Not]: CondExprType.Not,
+  [CondOp.And]: CondExprType.And,
+  [CondOp.Or]: CondExprType.Or,
+  [CondOp.Xor]: CondExprType.Xor,
+  [CondOp.Eq]: CondExprType.Eq,
+  [CondOp.Neq]: CondExprType.Neq,
+};
+const CONS_OPS = { "==": ConsOp.Eq, "!=": ConsOp.Neq, dom: ConsOp.Dom, domby: ConsOp.DomBy, incomp: ConsOp.Incomp } as const;
+
+/** A rule after name lookup, in kernel bit indices (value - 1). */
+interface LoweredRule {
+  specified: number;
+  sources: Bits;
+  targets: Bits;
+  self: boolean;
+  /** class value and data per class, ascending by class. */
+  classes: { tclass: number; data: number }[];
+}
+
+/** One avtab under construction: a node per (s, t, c, kind), in creation order. */
+class AvBuild {
+  readonly nodes: AvEntry[] = [];
+  private readonly index = new Map<number, AvEntry>();
+
+  /** find_avtab_node: the existing node or a new one (appended: creation order). */
+  node(s: number, t: number, c: number, specified: number): { entry: AvEntry; created: boolean } {
+    const key = ((s * 65536 + t) * 65536 + c) * 8 + KIND_INDEX[specified]!;
+    const found = this.index.get(key);
+    if (found) return { entry: found, created: false };
+    const entry: AvEntry = { source: s, target: t, tclass: c, specified, data: specified === AVTAB_AUDITDENY ? 0xffffffff : 0 };
+    this.index.set(key, entry);
+    this.nodes.push(entry);
+    return { entry, created: true };
+  }
+}
+
+/** expand_avrule_helper / expand_terule_helper over a lowered rule: per source, (s, s) for
+ *  `self`, then each target, then each class. `created` sees every new node in order. */
+function expandInto(tab: AvBuild, r: LoweredRule, created?: (e: AvEntry) => void): void {
+  const apply = (s: number, t: number) => {
+    for (const { tclass, data } of r.classes) {
+      const { entry, created: isNew } = tab.node(s + 1, t + 1, tclass, r.specified);
+      if (r.specified === AVTAB_ALLOWED || r.specified === AVTAB_AUDITALLOW) entry.data = (entry.data | data) >>> 0;
+      else if (r.specified === AVTAB_AUDITDENY) entry.data = (entry.data & data) >>> 0;
+      else entry.data = data;
+      if (isNew && created) created(entry);
+    }
+  };
+  for (const s of r.sources) {
+    if (r.self) apply(s, s);
+    for (const t of r.targets) apply(s, t);
+  }
+}
+
+function bitsOf(values: Iterable<number>): Bits {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+class Lowering {
+  readonly typeBit: Int32Array; // our type id -> kernel bit
+  readonly attrBit: Int32Array; // our attribute id -> kernel bit
+  readonly roleVal: Int32Array; // our role id -> kernel value
+  readonly userVal: Int32Array;
+  readonly boolVal: Int32Array;
+  /** kernel bit -> member bits, for attributes. */
+  readonly attrMembers = new Map<number, Bits>();
+  readonly ntypes: number;
+  readonly commons: { name: string; perms: string[] }[] = [];
+
+  constructor(
+    readonly ast: PolicyAst,
+    readonly sym: Symbols,
+  ) {
+    // expand.c type_copy_callback: ++nprim in base p_types hashtab order, aliases skipped
+    const typeNames: { name: string; kind: "type" | "attr" | "alias"; id: number }[] = [];
+    for (const t of sym.types) {
+      typeNames.push({ name: t.name, kind: "type", id: t.id });
+      for (const a of t.aliases) typeNames.push({ name: a, kind: "alias", id: t.id });
+    }
+    for (const a of sym.attrs) typeNames.push({ name: a.name, kind: "attr", id: a.id });
+    this.typeBit = new Int32Array(sym.types.length);
+    this.attrBit = new Int32Array(sym.attrs.length);
+    let n = 0;
+    for (const t of hashOrder(typeNames, (x) => x.name, SYMTAB_SIZES[3])) {
+      if (t.kind === "type") this.typeBit[t.id] = n++;
+      else if (t.kind === "attr") this.attrBit[t.id] = n++;
+    }
+    this.ntypes = n;
+    for (const a of sym.attrs) this.attrMembers.set(this.attrBit[a.id]!, bitsOf(Array.from(a.members, (m) => this.typeBit[m]!)));
+    // role_copy_callback: object_r is 1, the others ++nprim in base p_roles order
+    this.roleVal = new Int32Array(sym.roles.length);
+    this.roleVal[OBJECT_R] = 1;
+    let r = 1;
+    for (const role of hashOrder(sym.roles, (x) => x.name, SYMTAB_SIZES[2])) if (role.id !== OBJECT_R) this.roleVal[role.id] = ++r;
+    this.userVal = new Int32Array(sym.users.length);
+    hashOrder(sym.users, (x) => x.name, SYMTAB_SIZES[4]).forEach((u, i) => (this.userVal[u.id] = i + 1));
+    this.boolVal = new Int32Array(sym.bools.length);
+    hashOrder(sym.bools, (x) => x.name, SYMTAB_SIZES[5]).forEach((b, i) => (this.boolVal[b.id] = i + 1));
+    for (const s of ast.statements) if (s.kind === "common") this.commons.push({ name: s.name.name, perms: s.perms.map((p) => p.name) });
+  }
+
+  // ---- type sets
+
+  /** libsepol type_set_expand on a source set: attributes kept unless `expand`. */
+  typeSet(set: NameSet, expand: boolean): { bits: Bits; self: boolean } {
+    const types: number[] = [];
+    const neg: number[] = [];
+    let self = false;
+    const add = (name: string, out: number[], keep: boolean): void => {
+      const t = this.sym.typeIds.get(name);
+      if (t !== undefined) {
+        out.push(this.typeBit[t]!);
+        return;
+      }
+      const a = this.sym.attrIds.get(name);
+      if (a === undefined) {
+        if (name === "self") self = true;
+        return;
+      }
+      const bit = this.attrBit[a]!;
+      if (keep) out.push(bit);
+      else out.push(...this.attrMembers.get(bit)!);
+    };
+    const flags = set.star || set.complement;
+    const doExpand = expand || flags || set.exclude.length > 0;
+    for (const id of set.include) add(id.name, types, !doExpand);
+    for (const id of set.exclude) add(id.name, neg, false);
+    const negSet = new Set(neg);
+    if (set.star) {
+      const all: number[] = [];
+      for (let i = 0; i < this.ntypes; i++) if (!negSet.has(i) && !this.attrMembers.has(i)) all.push(i);
+      return { bits: all, self };
+    }
+    let bits = bitsOf(types.filter((t) => !negSet.has(t)));
+    if (set.complement) {
+      const have = new Set(bits);
+      bits = [];
+      for (let i = 0; i < this.ntypes; i++) if (!have.has(i) && !this.attrMembers.has(i)) bits.push(i);
+    }
+    return { bits, self };
+  }
+
+  /** The set as written, attributes kept (constraint type_names). */
+  writtenTypes(set: NameSet): Bits {
+    const out: number[] = [];
+    for (const id of set.include) {
+      const t = this.sym.typeIds.get(id.name);
+      if (t !== undefined) out.push(this.typeBit[t]!);
+      const a = this.sym.attrIds.get(id.name);
+      if (a !== undefined) out.push(this.attrBit[a]!);
+    }
+    return bitsOf(out);
+  }
+
+  classValues(set: NameSet): number[] {
+    const ids = set.include.map((id) => this.sym.classIds.get(id.name)).filter((c): c is number => c !== undefined);
+    return bitsOf(ids.map((c) => c + 1));
+  }
+
+  /** define_te_avtab_helper's perm bits: `*` is all 32 bits and `~` a 32-bit complement, unmasked. */
+  avPerms(set: NameSet, tclass: number): number {
+    const cls = this.sym.classes[tclass - 1]!;
+    let mask = set.star ? 0xffffffff : 0;
+    for (const id of set.include) mask |= cls.permMask.get(id.name) ?? 0;
+    if (set.complement) mask = ~mask;
+    return mask >>> 0;
+  }
+
+  // ---- rules
+
+  avRule(s: Statement & { kind: "avrule" }): LoweredRule | undefined {
+    if (s.rule === "neverallow") return undefined;
+    const targets = this.typeSet(s.targets, false);
+    // RULE_SELF forces expansion of both sets (convert_and_expand_rule)
+    const forced = targets.self;
+    const src = this.typeSet(s.sources, forced);
+    const tgt = forced ? this.typeSet(s.targets, true) : targets;
+    const specified = KIND_BITS[s.rule];
+    const classes = this.classValues(s.classes).map((tclass) => {
+      let data = this.avPerms(s.perms, tclass);
+      // the parser stores dontaudit as the complement of its perms; expand ANDs it in
+      if (s.rule === "dontaudit") data = ~data >>> 0;
+      return { tclass, data };
+    });
+    return { specified, sources: src.bits, targets: tgt.bits, self: forced, classes };
+  }
+
+  typeRule(s: Statement & { kind: "typerule" }): LoweredRule {
+    const src = this.typeSet(s.sources, true);
+    const tgt = this.typeSet(s.targets, true);
+    const def = this.typeBit[this.sym.typeIds.get(s.defaultType.name)!]! + 1;
+    return { specified: TYPE_RULE_BITS[s.rule], sources: src.bits, targets: tgt.bits, self: tgt.self, classes: this.classValues(s.classes).map((tclass) => ({ tclass, data: def })) };
+  }
+
+  rule(s: Statement): LoweredRule | undefined {
+    if (s.kind === "avrule") return this.avRule(s);
+    if (s.kind === "typerule") return this.typeRule(s);
+    return undefined;
+  }
+}
+
+// ---- conditionals
+
+interface CondBuild {
+  program: Int32Array;
+  expr: { type: CondExprType; bool: number }[];
+  curState: number;
+  /** Per branch (true, false): the rule sequence in the order expand walks it. */
+  rules: [Statement[], Statement[]];
+}
+
+/** Trailing NOTs cond_normalize_expr removes, and whether the branches end up swapped: it runs at
+ *  parse, in link and twice in expand; each run drops one trailing NOT and swaps the branches,
+ *  except the last, which runs on a temporary node (so `!!!!b` keeps its branches swapped). */
+function normalize(program: number[]): { program: number[]; swapped: boolean } {
+  const out = program.slice();
+  let swaps = 0;
+  for (let run = 0; run < 4 && out[out.length - 1] === CondOp.Not; run++) {
+    out.pop();
+    if (run < 3) swaps++;
+  }
+  return { program: out, swapped: swaps % 2 === 1 };
+}
+
+function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
+  const sym = lw.sym;
+  const nodes: CondBuild[] = [];
+  const byKey = new Map<string, CondBuild>();
+  const defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
+  for (const s of ast.statements) {
+    if (s.kind !== "if") continue;
+    const compiled = condProgram(s.expr, (e) => sym.boolIds.get(e.name.name));
+    if (!compiled) continue;
+    // cond_node_search compares the expression as parsed, one NOT dropped
+    const parsed = compiled.program.slice();
+    if (parsed[parsed.length - 1] === CondOp.Not) parsed.pop();
+    const key = condNodeKey(Int32Array.from(parsed), compiled.bools, sym.bools.length);
+    const { program, swapped } = normalize(compiled.program);
+    // define_cond_pol_list prepends: a block's rules are in reverse source order
+    const thenRules = [...s.then].reverse();
+    const elseRules = [...s.else].reverse();
+    let node = byKey.get(key);
+    if (!node) {
+      const prog = Int32Array.from(program);
+      node = {
+        program: prog,
+        expr: program.map((op) => (op >= 0 ? { type: CondExprType.Bool, bool: lw.boolVal[op]! } : { type: COND_TYPES[op]!, bool: 0 })),
+        curState: evalCond(prog, defaults) ? 1 : 0,
+        rules: [[], []],
+      };
+      byKey.set(key, node);
+      nodes.push(node);
+    }
+    node.rules[swapped ? 1 : 0].push(...thenRules);
+    node.rules[swapped ? 0 : 1].push(...elseRules);
+  }
+  // new nodes are prepended at parse and again by expand: the last new expression comes first
+  return nodes.reverse();
+}
+
+/** expand_cond_av_list + cond_optimize_lists: nodes prepended as created, then every type rule
+ *  moved to the front one by one. */
+function condList(lw: Lowering, rules: Statement[], enabled: boolean): AvEntry[] {
+  // find_avtab_node matches only nodes of the same list (parse_context)
+  const tab = new AvBuild();
+  const list: AvEntry[] = [];
+  for (const s of rules) {
+    const r = lw.rule(s);
+    if (r) expandInto(tab, r, (e) => list.push(e));
+  }
+  list.reverse();
+  const typeRules = list.filter((e) => (e.specified & 0x70) !== 0).reverse();
+  const av = list.filter((e) => (e.specified & 0x70) === 0);
+  const out = [...typeRules, ...av];
+  return out.map((e) => ({ ...e, specified: enabled ? e.specified | AVTAB_ENABLED : e.specified }));
+}
+
+// ---- constraints
+
+function consExpr(lw: Lowering, e: ConstraintExpr, out: ConsExpr[]): void {
+  switch (e.op) {
+    case "not":
+      consExpr(lw, e.arg, out);
+      out.push({ type: ConsExprType.Not, attr: 0, op: 0 });
+      return;
+    case "and":
+    case "or":
+      consExpr(lw, e.left, out);
+      consExpr(lw, e.right, out);
+      out.push({ type: e.op === "and" ? ConsExprType.And : ConsExprType.Or, attr: 0, op: 0 });
+      return;
+    case "cmp": {
+      const kind = e.left[0] === "u" ? CEXPR_USER : e.left[0] === "r" ? CEXPR_ROLE : CEXPR_TYPE;
+      const attr = kind | (e.left.endsWith("2") ? CEXPR_TARGET : 0) | (e.right.endsWith("3") ? CEXPR_XTARGET : 0);
+      out.push({ type: ConsExprType.Attr, attr, op: CONS_OPS[e.cmp] });
+      return;
+    }
+    case "names": {
+      const kind = e.left[0] === "u" ? CEXPR_USER : e.left[0] === "r" ? CEXPR_ROLE : CEXPR_TYPE;
+      const attr = kind | (e.left.endsWith("2") ? CEXPR_TARGET : 0) | (e.left.endsWith("3") ? CEXPR_XTARGET : 0);
+      let names: Bits;
+      let typeNames: ConsExpr["typeNames"];
+      if (kind === CEXPR_TYPE) {
+        names = lw.typeSet(e.names, true).bits;
+        typeNames = { types: lw.writtenTypes(e.names), negset: [], flags: 0 };
+      } else {
+        const table = kind === CEXPR_USER ? lw.sym.userIds : lw.sym.roleIds;
+        const vals = kind === CEXPR_USER ? lw.userVal : lw.roleVal;
+        names = bitsOf(e.names.include.map((id) => table.get(id.name)).filter((v): v is number => v !== undefined).map((v) => vals[v]! - 1));
+      }
+      out.push({ type: ConsExprType.Names, attr, op: CONS_OPS[e.cmp], names, typeNames });
+      return;
+    }
+  }
+}
+
+function lowerConstraints(lw: Lowering, ast: PolicyAst): { constraints: Constraint[][]; validatetrans: Constraint[][] } {
+  const constraints: Constraint[][] = lw.sym.classes.map(() => []);
+  const validatetrans: Constraint[][] = lw.sym.classes.map(() => []);
+  for (const s of ast.statements) {
+    if (s.kind !== "constrain" && s.kind !== "validatetrans") continue;
+    const expr: ConsExpr[] = [];
+    consExpr(lw, s.expr, expr);
+    for (const tclass of lw.classValues(s.classes)) {
+      const cls = lw.sym.classes[tclass - 1]!;
+      // define_constraint masks `*` and `~` to the class's permissions, unlike AV rules;
+      // both lists are built by prepending
+      if (s.kind === "constrain") {
+        const mask = (lw.avPerms(s.perms, tclass) & cls.allMask) >>> 0;
+        constraints[tclass - 1]!.unshift({ permissions: mask, expr: expr.map((e) => ({ ...e })) });
+      } else validatetrans[tclass - 1]!.unshift({ permissions: 0, expr: expr.map((e) => ({ ...e })) });
+    }
+  }
+  return { constraints, validatetrans };
+}
+
+// ---- the whole policy
+
+function context(lw: Lowering, c: ResolvedContext): Context {
+  return { user: lw.userVal[c.user]!, role: lw.roleVal[c.role]!, type: lw.typeBit[c.type]! + 1, range: EMPTY_RANGE };
+}
+
+export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions = {}): KernelPolicy {
+  const lw = new Lowering(ast, sym);
+  const version = options.version ?? 30;
+
+  // commons and classes: declaration-order values, perms numbered after the common's
+  const commonVal = new Map(lw.commons.map((c, i) => [c.name, i + 1]));
+  const commons: Common[] = lw.commons.map((c, i) => ({
+    name: c.name,
+    value: i + 1,
+    nprim: c.perms.length,
+    perms: hashOrder(
+      c.perms.map((name, j) => ({ name, value: j + 1 })),
+      (p) => p.name,
+      PERM_TABLE_SIZE,
+    ),
+  }));
+  const { constraints, validatetrans } = lowerConstraints(lw, ast);
+  const classes: ClassDatum[] = sym.classes.map((c) => {
+    const inherited = c.common !== undefined ? (lw.commons[commonVal.get(c.common)! - 1]?.perms.length ?? 0) : 0;
+    const own = c.perms.slice(inherited).map((name, j) => ({ name, value: inherited + j + 1 }));
+    return {
+      name: c.name,
+      value: c.id + 1,
+      common: c.common ?? "",
+      nprim: c.perms.length,
+      perms: hashOrder(own, (p) => p.name, PERM_TABLE_SIZE),
+      constraints: constraints[c.id]!,
+      validatetrans: validatetrans[c.id]!,
+      defaults: [0, 0, 0, 0],
+    };
+  });
+
+  const roles: RoleDatum[] = sym.roles.map((r) => ({
+    name: r.name,
+    value: lw.roleVal[r.id]!,
+    bounds: 0,
+    // object_r dominates nothing and is written with no types (role_write)
+    dominates: r.id === OBJECT_R ? [] : [lw.roleVal[r.id]! - 1],
+    types: r.id === OBJECT_R ? [] : bitsOf(Array.from(r.types, (t) => lw.typeBit[t]!)),
+  }));
+
+  const typeRecords: TypeDatum[] = [];
+  for (const t of sym.types) {
+    const value = lw.typeBit[t.id]! + 1;
+    typeRecords.push({ name: t.name, value, properties: TYPE_PRIMARY, bounds: 0 });
+    for (const a of t.aliases) typeRecords.push({ name: a, value, properties: 0, bounds: 0 });
+  }
+  for (const a of sym.attrs) typeRecords.push({ name: a.name, value: lw.attrBit[a.id]! + 1, properties: TYPE_PRIMARY | TYPE_ATTRIBUTE, bounds: 0 });
+
+  const users: UserDatum[] = sym.users.map((u) => ({
+    name: u.name,
+    value: lw.userVal[u.id]!,
+    bounds: 0,
+    roles: bitsOf([...u.roles].filter((r) => r !== OBJECT_R).map((r) => lw.roleVal[r]! - 1)),
+    range: EMPTY_RANGE,
+    level: EMPTY_LEVEL,
+  }));
+
+  // te_avtab: every unconditional rule in source order, then the conditional lists
+  const base = new AvBuild();
+  const conds = lowerConds(lw, ast);
+  for (const s of ast.statements) {
+    const r = lw.rule(s);
+    if (r) expandInto(base, r);
+  }
+  const condNodes = conds.map((c) => ({
+    curState: c.curState,
+    expr: c.expr,
+    trueList: condList(lw, c.rules[0], c.curState === 1),
+    falseList: condList(lw, c.rules[1], c.curState === 0),
+  }));
+
+  // role allow: the parser prepends statements; expand appends pairs in ascending order, once each
+  const roleAllow: { role: number; newRole: number }[] = [];
+  const seenAllow = new Set<string>();
+  const roleStatements = ast.statements.filter((s): s is Statement & { kind: "role_allow" } => s.kind === "role_allow").reverse();
+  for (const s of roleStatements) {
+    const vals = (set: NameSet) => bitsOf(set.include.map((id) => sym.roleIds.get(id.name)).filter((r): r is number => r !== undefined).map((r) => lw.roleVal[r]!));
+    for (const role of vals(s.sources)) {
+      for (const newRole of vals(s.targets)) {
+        const key = `${role} ${newRole}`;
+        if (seenAllow.has(key)) continue;
+        seenAllow.add(key);
+        roleAllow.push({ role, newRole });
+      }
+    }
+  }
+
+  // initial SIDs: prepended by the parser, numbered by declaration, unset ones left out
+  const isid: KernelPolicy["ocontexts"]["isid"] = [];
+  let sid = 0;
+  for (const [, ctx] of sym.initialSids) {
+    sid++;
+    if (ctx) isid.unshift({ sid, context: context(lw, ctx) });
+  }
+  const o = sym.ocontexts;
+
+  // type_attr_map: a type holds itself and its attributes, an attribute only itself
+  const typeAttrMap: Bits[] = Array.from({ length: lw.ntypes }, (_, i) => [i]);
+  for (const a of sym.attrs) for (const m of a.members) typeAttrMap[lw.typeBit[m]!]!.push(lw.attrBit[a.id]!);
+  for (const bits of typeAttrMap) bits.sort((a, b) => a - b);
+
+  return {
+    version,
+    target: XEN_TARGET,
+    config: options.handleUnknown ?? 0,
+    policycaps: [],
+    permissive: [],
+    commons: { nprim: commons.length, entries: hashOrder(commons, (c) => c.name, SYMTAB_SIZES[0]) },
+    classes: { nprim: classes.length, entries: hashOrder(classes, (c) => c.name, SYMTAB_SIZES[1]) },
+    roles: { nprim: roles.length, entries: hashOrder(roles, (r) => r.name, SYMTAB_SIZES[2]) },
+    types: { nprim: lw.ntypes, entries: hashOrder(typeRecords, (t) => t.name, SYMTAB_SIZES[3]) },
+    users: { nprim: users.length, entries: hashOrder(users, (u) => u.name, SYMTAB_SIZES[4]) },
+    bools: {
+      nprim: sym.bools.length,
+      entries: hashOrder(
+        sym.bools.map((b) => ({ name: b.name, value: lw.boolVal[b.id]!, state: b.value ? 1 : 0 })),
+        (b) => b.name,
+        SYMTAB_SIZES[5],
+      ),
+    },
+    levels: { nprim: 0, entries: [] },
+    cats: { nprim: 0, entries: [] },
+    avtab: rebucket(base.nodes, AVTAB_COMPILE_MASK),
+    conds: condNodes,
+    roleTrans: [],
+    roleAllow,
+    filenameTrans: [],
+    ocontexts: {
+      isid,
+      pirq: o.pirqcon.map((x) => ({ pirq: x.irq, context: context(lw, x.context) })),
+      ioport: o.ioportcon.map((x) => ({ low: x.low, high: x.high, context: context(lw, x.context) })),
+      iomem: o.iomemcon.map((x) => ({ low: x.low, high: x.high, context: context(lw, x.context) })),
+      pcidevice: o.pcidevicecon.map((x) => ({ device: x.device, context: context(lw, x.context) })),
+      devicetree: o.devicetreecon.map((x) => ({ path: x.path, context: context(lw, x.context) })),
+    },
+    rangeTrans: [],
+    typeAttrMap,
+  };
+}
