@@ -45,6 +45,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "build", usage: "[options] <dir>", summary: "build a policy tree in xen.git's layout (tools/flask/policy) with m4, as Xen's Makefile.common does", load: async () => (await import("./build.js")).registerBuild },
   { name: "check", usage: "[options] <policy>", summary: "decide an access as Xen's security server would: TE rules, booleans, constraints, audit", load: async () => (await import("./check.js")).registerCheck },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
+  { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
 
 /** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
