@@ -2,7 +2,8 @@
 // policy.conf -> the compiler, with every diagnostic pointed back into the tree's files.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { compileBinary, type BinaryCompileOptions } from "../binary/compile.js";
+import { hasErrors, PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import { runStages } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { Locator, type SourceLookup } from "./locate.js";
@@ -21,6 +22,8 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
   /** The compiled policy, when nothing was an error. */
   policy?: CompiledPolicy;
+  /** The binary policy, when one was asked for and nothing was an error. */
+  bytes?: Uint8Array;
   /** The tree's files by the names diagnostics give them, for rendering source lines. */
   sources: SourceLookup;
 }
@@ -53,20 +56,41 @@ export function treeMacros(tree: PolicyTree, sources: SourceLookup): Map<string,
   return macros;
 }
 
-/** Compiles m4's output for the tree and points every diagnostic into the tree's files. */
-export function compileExpanded(tree: PolicyTree, conf: string, sources: SourceLookup, options: CompileOptions = {}): { diagnostics: Diagnostic[]; policy?: CompiledPolicy } {
-  const { ctx, diagnostics, ok } = runStages(conf, "policy.conf", options);
+export interface BuildCompileOptions extends CompileOptions {
+  /** Also write the binary policy (checkpolicy -t Xen -c VERSION's bytes). */
+  binary?: Omit<BinaryCompileOptions, keyof CompileOptions>;
+}
+
+/** Compiles m4's output for the tree (to a binary when asked) and points every diagnostic into the
+ *  tree's files. */
+export function compileExpanded(
+  tree: PolicyTree,
+  conf: string,
+  sources: SourceLookup,
+  options: BuildCompileOptions = {},
+): { diagnostics: Diagnostic[]; policy?: CompiledPolicy; bytes?: Uint8Array } {
   const locator = new Locator(conf, sources, treeMacros(tree, sources));
-  return { diagnostics: diagnostics.map((d) => locator.diagnostic(d)), policy: ok ? ctx.policy : undefined };
+  const located = (diags: readonly Diagnostic[]) => diags.map((d) => locator.diagnostic(d));
+  if (options.binary) {
+    try {
+      const result = compileBinary(conf, { ...options, ...options.binary, file: "policy.conf" });
+      return { diagnostics: located(result.warnings), policy: result.policy, bytes: result.bytes };
+    } catch (err) {
+      if (err instanceof PolicyError) return { diagnostics: located(err.diagnostics) };
+      throw err;
+    }
+  }
+  const { ctx, diagnostics, ok } = runStages(conf, "policy.conf", options);
+  return { diagnostics: located(diagnostics), policy: ok ? ctx.policy : undefined };
 }
 
 /** Expands and compiles the tree. Throws TreeError for a tree that cannot be read or m4 that
  *  cannot run; policy errors are diagnostics. */
-export function buildTree(dir: string, options: TreeOptions & { compile?: CompileOptions } = {}): BuildResult {
+export function buildTree(dir: string, options: TreeOptions & { compile?: BuildCompileOptions } = {}): BuildResult {
   const tree = readTree(dir, options);
   const sources = treeSources(tree);
   const m4 = runM4(tree);
   if (hasErrors(m4.diagnostics)) return { tree, conf: m4.text, diagnostics: m4.diagnostics, sources };
-  const { diagnostics, policy } = compileExpanded(tree, m4.text, sources, options.compile);
-  return { tree, conf: m4.text, diagnostics: [...m4.diagnostics, ...diagnostics], policy, sources };
+  const { diagnostics, policy, bytes } = compileExpanded(tree, m4.text, sources, options.compile);
+  return { tree, conf: m4.text, diagnostics: [...m4.diagnostics, ...diagnostics], policy, bytes, sources };
 }

@@ -8,6 +8,8 @@ import { hasErrors } from "../policy/diagnostics.js";
 import { summary } from "./compile.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./main.js";
+import { parseHandleUnknown, parseVersion, writeOutput } from "./compile-binary.js";
+import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { renderDiagnostics } from "./render.js";
 
 interface BuildOptions {
@@ -15,35 +17,55 @@ interface BuildOptions {
   conf?: string;
   mls?: boolean;
   define: string[];
+  format: OutputFormat;
+  output?: string;
+  policyvers?: string;
+  handleUnknown?: string;
+  strict?: boolean;
 }
 
 async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
+  if (opts.format !== "text" && opts.conf === "-") throw new CliError(`--format ${opts.format} writes its document to stdout; --conf - wants it too`, 2);
+  return withFormat(cli, opts.format, () => build(cli, dir, opts));
+}
+
+async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
   const { buildTree, TreeError } = await import("../build/index.js");
+  const binary =
+    opts.output === undefined
+      ? undefined
+      : { version: parseVersion(opts.policyvers), handleUnknown: parseHandleUnknown(opts.handleUnknown), strict: opts.strict };
   let result;
   try {
-    result = buildTree(dir, { flaskDir: opts.flaskDir, mls: opts.mls, defines: opts.define });
+    result = buildTree(dir, { flaskDir: opts.flaskDir, mls: opts.mls, defines: opts.define, compile: { binary } });
   } catch (err) {
     if (err instanceof TreeError) throw new CliError(err.message);
     throw err;
   }
-  const { diagnostics, policy, conf, sources } = result;
-  if (hasErrors(diagnostics) || !policy) throw new CliError(renderDiagnostics(diagnostics, sources, dir), 1, true);
-  if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, sources, dir));
-  if (opts.conf === "-") {
-    // stdout carries only policy.conf, so it can be piped to checkpolicy
-    cli.io.stdout.write(conf);
-    cli.io.stderr.write(summary(dir, policy));
+  const { diagnostics, policy, conf, sources, bytes } = result;
+  const report: Report = { format: opts.format, text: sources, fallbackFile: dir, opts: { base: dir } };
+  if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
+  if (opts.conf !== undefined && opts.conf !== "-") writeConf(opts.conf, conf);
+  if (opts.output !== undefined && bytes) writeOutput(opts.output, bytes);
+  if (opts.format !== "text") {
+    writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
     return;
   }
-  if (opts.conf !== undefined) {
-    try {
-      writeFileSync(opts.conf, conf);
-    } catch (err) {
-      throw new CliError(`cannot write ${opts.conf}: ${(err as Error).message}`);
-    }
+  if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, sources, dir));
+  // with --conf -, stdout carries only policy.conf, so it can be piped to checkpolicy
+  const out = opts.conf === "-" ? cli.io.stderr : cli.io.stdout;
+  if (opts.conf === "-") cli.io.stdout.write(conf);
+  out.write(summary(dir, policy));
+  if (opts.conf !== undefined && opts.conf !== "-") out.write(`policy.conf written to ${opts.conf}\n`);
+  if (opts.output !== undefined) out.write(`binary policy written to ${opts.output}\n`);
+}
+
+function writeConf(file: string, conf: string): void {
+  try {
+    writeFileSync(file, conf);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
   }
-  cli.io.stdout.write(summary(dir, policy));
-  if (opts.conf !== undefined) cli.io.stdout.write(`policy.conf written to ${opts.conf}\n`);
 }
 
 export function registerBuild(program: Command, cli: CliContext): void {
@@ -53,7 +75,12 @@ export function registerBuild(program: Command, cli: CliContext): void {
     .argument("<dir>", "the tree: modules/modules.conf, modules/*.te and *.if, policy/*")
     .option("--flask-dir <dir>", "Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy, as in xen.git)")
     .option("--conf <file>", "write the m4-expanded policy.conf to FILE, or - for stdout")
+    .option("-o, --output <file>", "write the binary policy (as checkpolicy -t Xen -c 30 writes it) to FILE")
+    .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
+    .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
+    .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
     .option("--mls", "build the MLS policy (Makefile.common's CONFIG_MLS=y: -D enable_mls)")
     .option("-D, --define <name[=value]>", "an extra m4 definition, e.g. -D prot_doms_locked_conf=true (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((dir: string, opts: BuildOptions) => runBuild(cli, dir, opts));
 }

@@ -6,9 +6,10 @@
 // --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import type { CompiledPolicy, Decision, Reason, RuleRef } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
+import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { CliError, readJsonFile } from "./io.js";
 import type { CliContext } from "./main.js";
 import { renderDiagnostics } from "./render.js";
@@ -28,6 +29,7 @@ interface CheckOptions {
   bool?: Record<string, boolean>;
   queries?: string;
   json?: boolean;
+  format: OutputFormat;
 }
 
 function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
@@ -134,7 +136,9 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (!single && (["scontext", "tcontext", "class", "perm"] as const).some((k) => opts[k] !== undefined)) {
     cmd.error("error: --queries cannot be combined with --scontext/--tcontext/--class/--perm", { exitCode: 2 });
   }
+  if (opts.json && opts.format !== "text") cmd.error("error: --json and --format both choose the output; give one", { exitCode: 2 });
   const query = single ? singleQuery(cmd, opts) : undefined;
+  if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? [query] : undefined, opts));
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
   const { policy, text } = await loadPolicy(cli, path);
   applyBooleans(policy, opts.bool ?? {}, text, path);
@@ -162,6 +166,20 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   cli.io.stdout.write(lines.join(""));
 }
 
+/** --format json|sarif: the policy's diagnostics as one document; json adds each answer
+ *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
+async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
+  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const { policy, text } = await loadPolicy(cli, path, false, opts.format);
+  applyBooleans(policy, opts.bool ?? {}, text, path);
+  const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
+  // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
+  const invalid: Diagnostic[] = single && answers[0].error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0].error }] : [];
+  const decisions = answers.map((d) => JSON.parse(decisionJson(d)) as unknown);
+  writeDiagnostics(cli, invalid, { format: opts.format, text, fallbackFile: path }, { decisions });
+  if (single && invalid.length > 0) throw new CliError("", 1, true);
+}
+
 export function registerCheck(program: Command, cli: CliContext): void {
   program
     .command("check")
@@ -174,5 +192,6 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .option("--bool <name=value>", "set a boolean for this decision (repeatable)", parseBool)
     .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
     .option("--json", "print oracle-decide's JSON instead of an explanation")
+    .option("--format <format>", "diagnostics as text (stderr), json (with the answers) or sarif, one document on stdout", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CheckOptions, cmd: Command) => runCheck(cli, cmd, path, opts));
 }

@@ -2,8 +2,9 @@
 // checkpolicy -t Xen -c 30 writes, byte for byte, with a warning for each construct Xen's loader
 // would refuse (an error with --strict).
 import { writeFileSync } from "node:fs";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
+import { failWith, type OutputFormat } from "./format.js";
 import { CliError, readPolicyFile } from "./io.js";
 import type { CliContext } from "./main.js";
 import { renderDiagnostics } from "./render.js";
@@ -39,8 +40,14 @@ export function writeOutput(path: string, bytes: Uint8Array): void {
   }
 }
 
-/** Compiles a policy.conf to a binary; returns the compiled policy for the summary. */
-export async function compileToBinary(cli: CliContext, path: string, opts: BinaryOutputOptions): Promise<CompiledPolicy> {
+/** Compiles a policy.conf to a binary; returns the compiled policy for the summary, and the
+ *  warnings (printed here in text format, returned for a machine format). */
+export async function compileToBinary(
+  cli: CliContext,
+  path: string,
+  opts: BinaryOutputOptions & { format?: OutputFormat },
+): Promise<{ policy: CompiledPolicy; warnings: Diagnostic[]; text: string }> {
+  const format = opts.format ?? "text";
   const version = parseVersion(opts.policyvers);
   const handleUnknown = parseHandleUnknown(opts.handleUnknown);
   const text = readPolicyFile(path);
@@ -49,10 +56,10 @@ export async function compileToBinary(cli: CliContext, path: string, opts: Binar
   try {
     result = compileBinary(text, { file: path, version, handleUnknown, strict: opts.strict });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text, fallbackFile: path });
     throw err;
   }
-  if (result.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(result.warnings, text, path));
+  if (format === "text" && result.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(result.warnings, text, path));
   writeOutput(opts.output, result.bytes);
-  return result.policy;
+  return { policy: result.policy, warnings: result.warnings, text };
 }

@@ -7,6 +7,7 @@ import { PolicyError } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, readPolicyFile } from "./io.js";
 import type { CliContext, CliOutput } from "./main.js";
+import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { renderDiagnostics } from "./render.js";
 
 export interface LoadedPolicy {
@@ -17,7 +18,7 @@ export interface LoadedPolicy {
 
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
  *  CliError (exit 1). Warnings are printed to stderr when `showWarnings`. */
-export async function loadPolicy(cli: CliContext, path: string, showWarnings = false): Promise<LoadedPolicy> {
+export async function loadPolicy(cli: CliContext, path: string, showWarnings = false, format: OutputFormat = "text"): Promise<LoadedPolicy> {
   const text = readPolicyFile(path);
   // loaded on first use: `xsm --help` and usage errors need not load the compiler
   const { compilePolicy } = await import("../policy/index.js");
@@ -25,10 +26,10 @@ export async function loadPolicy(cli: CliContext, path: string, showWarnings = f
   try {
     policy = compilePolicy(text, { file: path });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text, fallbackFile: path });
     throw err;
   }
-  if (showWarnings && policy.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(policy.warnings, text, path));
+  if (showWarnings && format === "text" && policy.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(policy.warnings, text, path));
   return { policy, text, path };
 }
 
@@ -57,6 +58,7 @@ export function summary(path: string, policy: CompiledPolicy): string {
 interface CompileOptions {
   emitMatrix?: string;
   expand?: boolean;
+  format: OutputFormat;
   output?: string;
   policyvers?: string;
   handleUnknown?: string;
@@ -71,10 +73,14 @@ function matrixBytes(policy: CompiledPolicy): string {
 
 async function runCompile(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
   if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
+  if (opts.format !== "text" && (opts.expand || opts.emitMatrix === "-")) {
+    throw new CliError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`, 2);
+  }
+  if (opts.format !== "text") return withFormat(cli, opts.format, () => compileReport(cli, path, opts));
   if (opts.output !== undefined) {
     if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
     const { compileToBinary } = await import("./compile-binary.js");
-    const policy = await compileToBinary(cli, path, { ...opts, output: opts.output });
+    const { policy } = await compileToBinary(cli, path, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy));
     report.write(summary(path, policy));
@@ -104,6 +110,21 @@ async function runCompile(cli: CliContext, path: string, opts: CompileOptions): 
   if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stdout);
 }
 
+/** --format json|sarif: the warnings (or every error) as one document on stdout; json adds the
+ *  summary's figures. */
+async function compileReport(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
+  if (opts.output !== undefined) {
+    const { compileToBinary } = await import("./compile-binary.js");
+    const { policy, warnings, text } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
+    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats, output: opts.output });
+    return;
+  }
+  const { policy, text } = await loadPolicy(cli, path, true, opts.format);
+  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+  writeDiagnostics(cli, policy.warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats });
+}
+
 function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput): void {
   try {
     writeFileSync(file, matrixBytes(policy));
@@ -124,5 +145,6 @@ export function registerCompile(program: Command, cli: CliContext): void {
     .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
     .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
     .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
+    .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));
 }

@@ -44,6 +44,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "compile", usage: "[options] <policy>", summary: "compile a policy.conf (checkpolicy's language, Xen target) and print a summary", load: async () => (await import("./compile.js")).registerCompile },
   { name: "build", usage: "[options] <dir>", summary: "build a policy tree in xen.git's layout (tools/flask/policy) with m4, as Xen's Makefile.common does", load: async () => (await import("./build.js")).registerBuild },
   { name: "check", usage: "[options] <policy>", summary: "decide an access as Xen's security server would: TE rules, booleans, constraints, audit", load: async () => (await import("./check.js")).registerCheck },
+  { name: "fmt", usage: "[options] <files...>", summary: "lay out policy.conf, .te and .if files in the canonical way (only blanks change)", load: async () => (await import("./fmt.js")).registerFmt },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];

@@ -2,10 +2,11 @@
 // neverallow is tested against every allow entry, unconditional or in either branch of any
 // conditional, whatever the booleans' values. A violation names the neverallow, each violating
 // (source, target, class, perms), and the allow rule(s) that grant it.
-import { AvKind, AvTab } from "./avtab.js";
+import { AvKind, EMPTY, type AvTab } from "./avtab.js";
 import { error, warning, type Diagnostic } from "./diagnostics.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
 import type { Symbols } from "./symbols.js";
+import { TypeAttrMap } from "./typeattr.js";
 
 /** Enough to act on; a rule that breaks a neverallow for thousands of pairs would drown the rest. */
 const MAX_REPORTS_PER_NEVERALLOW = 20;
@@ -59,10 +60,10 @@ export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
   if (ex.neverallows.length === 0) return [];
   const diags: Diagnostic[] = [];
   const tab = allAllowed(ex);
+  const tam = new TypeAttrMap(sym, [tab]);
   const allows = ex.rules.filter((r) => r.kind === "allow");
   for (const na of ex.neverallows) {
-    const found = violations(tab, na, sym.types.length);
-    found.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+    const found = violations(tab, tam, na);
     for (const [s, t, c, bad] of found.slice(0, MAX_REPORTS_PER_NEVERALLOW)) diags.push(violation(sym, na, allows, s, t, c, bad));
     if (found.length > MAX_REPORTS_PER_NEVERALLOW) {
       diags.push(error("neverallow", `neverallow violated ${found.length - MAX_REPORTS_PER_NEVERALLOW} more time(s) (first ${MAX_REPORTS_PER_NEVERALLOW} shown)`, na.span));
@@ -73,49 +74,59 @@ export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
 
 type Violation = [stype: number, ttype: number, tclass: number, perms: number];
 
-/** The allowed (source, target, class) cells a neverallow forbids. Looks each pair up when the
- *  neverallow is narrow; scans the table once (as assertion.c walks the avtab) when it is wide. */
-function violations(tab: AvTab, na: ExpandedAvRule, ntypes: number): Violation[] {
-  const out: Violation[] = [];
+/** The allowed (source type, target type, class) cells a neverallow forbids, sorted. Asks each
+ *  cell when the neverallow is narrow; walks the table once (as assertion.c walks the avtab,
+ *  meeting each entry's source and target members with the neverallow's) when it is wide. */
+function violations(tab: AvTab, tam: TypeAttrMap, na: ExpandedAvRule): Violation[] {
+  const nt = tam.ntypes;
+  const nc = tab.nclasses;
+  // type-pair key -> forbidden permissions granted there
+  const cells = new Map<number, number>();
+  const note = (s: number, t: number, c: number, bad: number) => {
+    if (bad === 0) return;
+    const key = (s * nt + t) * nc + c;
+    cells.set(key, (cells.get(key) ?? 0) | bad);
+  };
   const pairs = na.sources.length * (na.targets.length + (na.self ? 1 : 0)) * na.classes.length;
   if (pairs <= tab.size * 4) {
     for (const s of na.sources) {
       const targets = na.self ? [s, ...na.targets] : na.targets;
       for (const t of targets) {
-        for (let ci = 0; ci < na.classes.length; ci++) {
-          const c = na.classes[ci]!;
-          const slot = tab.find(tab.key(s, t, c));
-          const bad = slot < 0 ? 0 : tab.allow[slot]! & na.masks[ci]!;
-          if (bad !== 0) out.push([s, t, c, bad]);
+        for (let ci = 0; ci < na.classes.length; ci++) note(s, t, na.classes[ci]!, tam.allowed(tab, s, t, na.classes[ci]!) & na.masks[ci]!);
+      }
+    }
+  } else {
+    const src = new Uint8Array(nt);
+    const tgt = new Uint8Array(nt);
+    for (const s of na.sources) src[s] = 1;
+    for (const t of na.targets) tgt[t] = 1;
+    const classMask = new Map(na.classes.map((c, i) => [c, na.masks[i]!]));
+    const { keys, allow } = tab;
+    for (let i = 0; i < keys.length; i++) {
+      if (keys[i] === EMPTY || allow[i] === 0) continue;
+      const [ks, kt, c] = tab.decode(keys[i]!);
+      const mask = classMask.get(c);
+      if (mask === undefined || (allow[i]! & mask) === 0) continue;
+      const sources = tam.members(ks);
+      const targets = tam.members(kt);
+      for (let a = 0; a < sources.length; a++) {
+        const s = sources[a]!;
+        if (!src[s]) continue;
+        for (let b = 0; b < targets.length; b++) {
+          const t = targets[b]!;
+          if (tgt[t] || (na.self && s === t)) note(s, t, c, allow[i]! & mask);
         }
       }
     }
-    return dedupe(out);
   }
-  const src = new Uint8Array(ntypes);
-  const tgt = new Uint8Array(ntypes);
-  for (const s of na.sources) src[s] = 1;
-  for (const t of na.targets) tgt[t] = 1;
-  const classMask = new Map(na.classes.map((c, i) => [c, na.masks[i]!]));
-  tab.forEach((key, allow) => {
-    if (allow === 0) return;
-    const [s, t, c] = tab.decode(key);
-    const mask = classMask.get(c);
-    if (mask === undefined || !src[s] || !(tgt[t] || (na.self && s === t))) return;
-    if ((allow & mask) !== 0) out.push([s, t, c, allow & mask]);
-  });
-  return out;
-}
-
-/** `self` plus a target list naming the source again yields the same cell twice. */
-function dedupe(v: Violation[]): Violation[] {
-  const seen = new Set<string>();
-  return v.filter(([s, t, c]) => {
-    const k = `${s} ${t} ${c}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const out: Violation[] = [];
+  for (const [key, bad] of cells) {
+    const c = key % nc;
+    const pair = (key - c) / nc;
+    const t = pair % nt;
+    out.push([(pair - t) / nt, t, c, bad]);
+  }
+  return out.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
 }
 
 function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s: number, t: number, c: number, bad: number): ReturnType<typeof error> {

@@ -2,13 +2,14 @@
 // Maps (the edges), decisions run on ids against the avtab; the conditional lists are folded into
 // the effective table whenever the booleans change (libsepol evaluate_conds + cond_av_list
 // ENABLED flags), so a decision never looks at a boolean.
-import { AvTab, allowedLookup } from "./avtab.js";
+import type { AvTab } from "./avtab.js";
 import { PolicyError, error, type Diagnostic, type Span } from "./diagnostics.js";
 import { computeAv, decide, parseContext } from "./decide.js";
 import { condListIndex, type Expanded } from "./expand.js";
 import { matrixJson } from "./matrix.js";
 import { evalCond } from "./cond.js";
 import type { ResolvedConstraint, Symbols } from "./symbols.js";
+import { TypeAttrMap, allowedLookup } from "./typeattr.js";
 import type { AvDecision, CompiledPolicy, ContextResult, Decision, PolicyStats, RuleRef, SecurityContext } from "./types.js";
 
 export interface ClassEntry {
@@ -25,8 +26,10 @@ export class PolicyCore {
   readonly boolState: Uint8Array;
   /** Conditional node values under boolState. */
   readonly condState: Uint8Array;
-  /** Base table plus the enabled conditional branches. */
+  /** Base table plus the enabled conditional branches (keyed by type or attribute, avtab.ts). */
   effective: AvTab;
+  /** Each type's key ids, for decisions on the attribute-keyed tables. */
+  readonly tam: TypeAttrMap;
 
   constructor(
     readonly sym: Symbols,
@@ -39,6 +42,7 @@ export class PolicyCore {
     for (const c of sym.constraints) this.constraintsByClass[c.classId]!.push(c);
     this.boolState = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
     this.condState = new Uint8Array(sym.conds.length);
+    this.tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists]);
     this.effective = ex.base;
     this.refresh();
   }
@@ -114,7 +118,7 @@ class Policy implements CompiledPolicy {
     this.typeDict = dictionary(core.typeIds);
     this.classDict = Object.create(null) as Policy["classDict"];
     for (const [name, c] of core.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
-    this.allowsIds = allowedLookup(core.effective);
+    this.allowsIds = allowedLookup(core.effective, core.tam);
   }
 
   typeId(name: string): number {
@@ -206,7 +210,7 @@ class Policy implements CompiledPolicy {
     this.core.boolState.set(next);
     this.core.condState.set(condState);
     this.core.effective = table;
-    this.allowsIds = allowedLookup(table);
+    this.allowsIds = allowedLookup(table, this.core.tam);
   }
 
   matrixJson(): string {

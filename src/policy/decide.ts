@@ -1,5 +1,6 @@
 // Decisions, as Xen's security server makes them (xen/xsm/flask/ss/services.c
-// context_struct_compute_av): the TE avtab entry for (stype, ttype, class), then every
+// context_struct_compute_av): the TE avtab entries for (stype, ttype, class) and the types'
+// attributes (typeattr.ts), then every
 // constraint on the class removes the permissions whose expression fails
 // (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
 import { ruleCovers, ruleMask } from "./check.js";
@@ -69,11 +70,8 @@ export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: Security
 }
 
 export function computeAv(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
-  const tab = core.effective;
-  const slot = tab.find(tab.key(s.type, t.type, tclass));
-  let allowed = slot < 0 ? 0 : tab.allow[slot]!;
-  const auditallow = slot < 0 ? 0 : tab.auditallow[slot]!;
-  const dontaudit = slot < 0 ? 0 : tab.dontaudit[slot]!;
+  const [teAllowed, auditallow, dontaudit] = core.tam.masks(core.effective, s.type, t.type, tclass);
+  let allowed = teAllowed;
   if (allowed !== 0) {
     for (const c of core.constraintsByClass[tclass] ?? []) {
       if ((c.mask & allowed) !== 0 && !holds(c.expr, s, t)) allowed &= ~c.mask;

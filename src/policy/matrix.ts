@@ -1,7 +1,7 @@
 // The canonical matrix document, byte for byte what test/oracle/tools/oracle-matrix prints:
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
-import { AvKind } from "./avtab.js";
+import { AvKind, type AvTab } from "./avtab.js";
 import type { PolicyCore } from "./compile.js";
 import { OBJECT_R, type Symbols } from "./symbols.js";
 
@@ -40,7 +40,8 @@ function permsSorted(sym: Symbols, tclass: number, mask: number): string[] {
   return out.sort(byCodePoint);
 }
 
-function avSection(core: PolicyCore, table: ReturnType<PolicyCore["tableFor"]>["table"], kind: AvKind): string {
+/** One kind's entries of a table over type pairs (TypeAttrMap.expandToTypes). */
+function avSection(core: PolicyCore, table: AvTab, kind: AvKind): string {
   const sym = core.sym;
   const nt = sym.types.length;
   const nc = Math.max(1, sym.classes.length);
@@ -94,7 +95,9 @@ function tupleList(rows: (string | number | bigint)[][]): string {
 export function matrixJson(core: PolicyCore): string {
   const sym = core.sym;
   const defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
-  const { table, condState } = core.tableFor(defaults);
+  const { table: keyed, condState } = core.tableFor(defaults);
+  // setools lists type pairs: each attribute key's masks go to every pair of its members
+  const table = core.tam.expandToTypes(keyed);
   const typeName = (id: number) => sym.types[id]!.name;
 
   const typeRules = new Map<string, Set<string>>([

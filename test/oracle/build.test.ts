@@ -66,6 +66,16 @@ describe.skipIf(!xenSrc)("Xen's real policy tree ($XSM_XEN_SRC)", () => {
     same(ours.conf, theirs, "xsm build vs make");
   });
 
+  it("-o writes checkpolicy's binary of Makefile.common's policy.conf, byte for byte", () => {
+    const conf = join(work, "make-policy.conf");
+    writeFileSync(conf, makeConf(policyDir, "Makefile.common"));
+    const theirs = join(work, "xenpolicy-checkpolicy");
+    execFileSync("checkpolicy", ["-t", "Xen", "-c", "30", conf, "-o", theirs], { stdio: "ignore" });
+    const ours = buildTree(policyDir, { compile: { binary: { version: 30 } } });
+    expect(ours.bytes).toBeDefined();
+    expect(Buffer.compare(Buffer.from(ours.bytes!), readFileSync(theirs)), "binary differs (test/oracle/tools/bindump --diff)").toBe(0);
+  });
+
   it("the MLS policy.conf (CONFIG_MLS=y) is byte-identical too", () => {
     const theirs = makeConf(policyDir, "Makefile.common", ["CONFIG_MLS=y"]);
     same(runM4(readTree(policyDir, { mls: true })).text, theirs, "xsm build --mls vs make CONFIG_MLS=y");

@@ -1,0 +1,174 @@
+// xsm fmt never changes meaning: every committed policy and every committed gen-policy seed
+// compiles to the same binary and the same matrix after fmt (or fails with the same messages),
+// and fmt is idempotent. m4 sources (the example tree) are laid out too; test/oracle/fmt.test.ts
+// builds the formatted trees with m4 and compares.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { compileBinary } from "../../src/binary/compile.js";
+import { PolicyError } from "../../src/policy/diagnostics.js";
+import { formatSource, kindOf, FormatError } from "../../src/fmt/format.js";
+import { xsm } from "../cli/run.js";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+function walk(dir: string, keep: (path: string) => boolean): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? walk(path, keep) : keep(path) ? [path] : [];
+  });
+}
+
+const isSeed = (p: string) => p.includes("fixtures/oracle/seed-");
+/** Every committed policy; of the 300 committed gen-policy seeds every tenth here (a compile of
+ *  each takes ~0.1 s on a shared machine), all of them in test/oracle/fmt.test.ts. */
+const committedPolicies = (all: boolean) =>
+  [
+    ...walk(join(root, "examples"), (p) => p.endsWith(".conf") && !p.endsWith("modules.conf")),
+    ...walk(join(root, "test/fixtures"), (p) => p.endsWith(".conf") && (all || !isSeed(p) || /seed-\d\d0\./.test(p))),
+  ].sort();
+const policies = committedPolicies(false);
+
+/** What a compile gives: the binary and the matrix, or the error messages without locations
+ *  (fmt may move lines when it drops a run of blank lines). */
+function outcome(text: string): string {
+  try {
+    const r = compileBinary(text, { file: "p.conf" });
+    return `${Buffer.from(r.bytes).toString("base64")}\n${r.policy.matrixJson()}`;
+  } catch (err) {
+    if (err instanceof PolicyError) return err.diagnostics.map((d) => `${d.severity}: ${d.message}`).join("\n");
+    throw err;
+  }
+}
+
+describe("fmt keeps the meaning of every committed policy", () => {
+  it(`finds the committed policies (${policies.length})`, () => {
+    expect(policies.filter(isSeed).length).toBeGreaterThanOrEqual(30);
+    expect(policies.length).toBeGreaterThan(50);
+  });
+
+  it("each compiles to the same binary and matrix after fmt, and fmt is idempotent", () => {
+    let changed = 0;
+    for (const path of policies) {
+      const name = relative(root, path);
+      const text = readFileSync(path, "utf8");
+      let formatted: string;
+      try {
+        formatted = formatSource(text, "conf");
+      } catch (err) {
+        // only a file checkpolicy itself would reject (a carriage return) may be refused
+        expect(err, name).toBeInstanceOf(FormatError);
+        expect(text, name).toContain("\r");
+        continue;
+      }
+      if (formatted !== text) changed++;
+      expect(formatSource(formatted, "conf"), `${name}: not idempotent`).toBe(formatted);
+      expect(outcome(formatted), `${name}: meaning changed`).toBe(outcome(text));
+    }
+    expect(changed).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe("the canonical layout", () => {
+  it("indents by nesting, one blank between words, none before ; or ,, keeps comments", () => {
+    const messy = [
+      "",
+      "",
+      "class   xen{ a  b }   # the class",
+      "if (b1)   {",
+      "   allow x_t y_t : xen { a } ;",
+      "      } else {",
+      "allow x_t y_t:xen b;",
+      "}",
+      "",
+      "",
+      "",
+      "type t ,  attr1,attr2;   ",
+      "",
+    ].join("\n");
+    expect(formatSource(messy, "conf")).toBe(
+      ["class xen { a b } # the class", "if (b1) {", "\tallow x_t y_t : xen { a };", "} else {", "\tallow x_t y_t:xen b;", "}", "", "type t, attr1, attr2;", ""].join("\n"),
+    );
+  });
+
+  it("m4: call arguments and quotes are kept as written, a define body is laid out", () => {
+    const src = [
+      "define(`pair', `",
+      "      allow $1 $2:event {  bind",
+      "  send };",
+      "   create_channel($1,   $2 ,$1_channel)",
+      "')",
+      "pair( a_t,b_t )",
+      "type x_t, domain_type`'ifelse(`$#', `1', `', `,shift($@)');",
+      "",
+    ].join("\n");
+    expect(formatSource(src, "m4")).toBe(
+      [
+        "define(`pair', `",
+        "\tallow $1 $2:event { bind",
+        "\t\tsend };",
+        "\tcreate_channel($1,   $2 ,$1_channel)",
+        "')",
+        "pair( a_t,b_t )",
+        "type x_t, domain_type`'ifelse(`$#', `1', `', `,shift($@)');",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("the example tree's m4 sources are laid out idempotently", () => {
+    for (const path of walk(join(root, "examples/xen-flask"), (p) => !p.endsWith(".md") && !p.endsWith("policy.conf"))) {
+      const once = formatSource(readFileSync(path, "utf8"), kindOf(path));
+      expect(formatSource(once, kindOf(path)), path).toBe(once);
+    }
+  });
+
+  it("refuses what it cannot lay out safely, naming the line", () => {
+    expect(() => formatSource("allow a b:c d;\n}\n", "conf")).toThrow(expect.objectContaining({ line: 2 }));
+    expect(() => formatSource("define(`x', `\nallow a b:c d;\n", "m4")).toThrow(/never closed/);
+    expect(() => formatSource("allow a b:c d;\r\n", "conf")).toThrow(/carriage return/);
+  });
+});
+
+describe("xsm fmt", () => {
+  it("--check names the files that would change, exit 1; --write rewrites them; then --check passes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const messy = join(dir, "messy.conf");
+      const clean = join(dir, "clean.conf");
+      writeFileSync(messy, "class xen\nsid xen\nclass xen {  a }\n");
+      copyFileSync(join(root, "test/fixtures/cli/errors.conf"), clean);
+      writeFileSync(clean, formatSource(readFileSync(clean, "utf8"), "conf"));
+      const check = await xsm("fmt", "--check", messy, clean);
+      expect(check.code).toBe(1);
+      expect(check.stdout).toBe(`${messy}\n`);
+      expect(check.stderr).toBe("1 file would be reformatted (run xsm fmt --write)\n");
+      expect(readFileSync(messy, "utf8")).toBe("class xen\nsid xen\nclass xen {  a }\n");
+
+      const stdout = await xsm("fmt", messy);
+      expect(stdout).toMatchObject({ code: 0, stdout: "class xen\nsid xen\nclass xen { a }\n" });
+
+      const write = await xsm("fmt", "--write", messy, clean);
+      expect(write).toMatchObject({ code: 0, stdout: `formatted ${messy}\n` });
+      expect((await xsm("fmt", "--check", messy, clean)).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a file it cannot lay out is an error naming file and line, left unchanged", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const bad = join(dir, "bad.conf");
+      writeFileSync(bad, "allow a b:c  d;\n}\n");
+      const r = await xsm("fmt", "--write", bad);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`${bad}:2: error: a '}' without its '{'\n`);
+      expect(readFileSync(bad, "utf8")).toBe("allow a b:c  d;\n}\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
