@@ -139,6 +139,30 @@ describe("xsm studio in chromium", () => {
     await page.close();
   });
 
+  it("hovers a name, jumps to its definition, completes a scenario from the schema", async () => {
+    const page = await openPage(`${server.url}?view=decisions`);
+    const editor = page.getByTestId("editor");
+    await editor.locator(".cm-line", { hasText: "device gvp1_pci_t" }).locator("span", { hasText: /^gvp1_pci_t$/ }).hover();
+    await expectText(page.locator(".cm-tooltip-hover"), "device label of platform gvp1: 0000:03:10.0");
+    await expectText(page.locator(".cm-tooltip-hover"), "gvp1_devices");
+    await editor.locator(".cm-line", { hasText: "allow svp_hwdoms xen_t:xen" }).locator("span", { hasText: /^xen_t$/ }).click();
+    await page.keyboard.press("F12");
+    await expectText(editor.locator(".cm-activeLine"), "type xen_t, xen_type;");
+    await shot(page, "2b-hover");
+
+    await page.locator(".left .tabs [data-tab=scenario-json]").click();
+    const json = page.getByTestId("scenario-editor");
+    await json.locator(".cm-line", { hasText: '"strategy": "authority",' }).click();
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('"io');
+    await expectText(page.locator(".cm-tooltip-autocomplete"), '"iommu"');
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('"');
+    await expectText(page.locator(".cm-tooltip-autocomplete"), '"nointremap"');
+    await page.close();
+  });
+
   it("answers svp_hwdom_t unplug gvp1_pci_t: allowed, with the rule that grants it", async () => {
     const page = await openPage(`${server.url}?view=decisions`);
     const form = page.getByTestId("decision-form");
