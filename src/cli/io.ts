@@ -49,8 +49,9 @@ function megabytes(n: number): string {
 }
 
 /** Reads a text file the user named (`what` says which: "policy", "queries"), refusing directories,
- *  binary files, invalid UTF-8 and anything larger than `limit`. */
+ *  binary files, invalid UTF-8 and anything larger than `limit`. `-` is standard input. */
 export function readTextFile(path: string, what = "policy", limit = MAX_POLICY_BYTES): string {
+  if (path === STDIN) return readStdin(what, limit);
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -78,6 +79,32 @@ export function readTextFile(path: string, what = "policy", limit = MAX_POLICY_B
   } finally {
     closeSync(fd);
   }
+}
+
+/** The name that means standard input wherever a file is read. */
+export const STDIN = "-";
+
+/** Standard input, read in chunks so a runaway pipe stops at the limit instead of filling memory. */
+function readStdin(what: string, limit: number): string {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
+      if (code === "EOF") break;
+      throw new CliError(`standard input: ${describeErrno(err)}`);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new CliError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return decodeText("standard input", Buffer.concat(chunks), what);
 }
 
 function decodeText(path: string, bytes: Buffer, what: string): string {

@@ -45,6 +45,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "build", usage: "[options] <dir>", summary: "build a policy tree in xen.git's layout (tools/flask/policy) with m4, as Xen's Makefile.common does", load: async () => (await import("./build.js")).registerBuild },
   { name: "check", usage: "[options] <policy>", summary: "decide an access as Xen's security server would: TE rules, booleans, constraints, audit", load: async () => (await import("./check.js")).registerCheck },
   { name: "fmt", usage: "[options] <files...>", summary: "lay out policy.conf, .te and .if files in the canonical way (only blanks change)", load: async () => (await import("./fmt.js")).registerFmt },
+  { name: "lint", usage: "[options] [policy]", summary: "check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules", load: async () => (await import("./lint.js")).registerLint },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
@@ -82,14 +83,14 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     })
     .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage()}` })
     .showSuggestionAfterError(true)
-    .showHelpAfterError("(run 'xsm --help' for usage)");
+    .showHelpAfterError("(run 'npx xsm --help' for usage)");
   const wanted = requestedCommand(argv);
   for (const entry of COMMANDS) {
     // the others are placeholders: enough for `xsm --help` and for "did you mean ...?"
     if (entry === wanted) (await entry.load())(program, cli);
     else program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
-  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'xsm ${cmd.name()} --help' for usage)`);
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
   return program;
 }
 

@@ -145,16 +145,17 @@ class Policy implements CompiledPolicy {
     return perms.filter((_, bit) => (mask >>> bit) & 1);
   }
 
-  allows(stype: string, ttype: string, tclass: string, perm: string): boolean {
+  allows(stype: string, ttype: string, tclass: string, perm: string): boolean | undefined {
     if (stype === this.lastSource && ttype === this.lastTarget && tclass === this.lastClassName && perm === this.lastPerm) {
       return this.allowsIds(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
     }
     const s = this.typeDict[stype];
     const t = this.typeDict[ttype];
     const c = this.classDict[tclass];
-    if (s === undefined || t === undefined || c === undefined) return false;
+    // a name the policy does not declare is a different answer from a denial (a typo, not a "no")
+    if (s === undefined || t === undefined || c === undefined) return undefined;
     const mask = c.perms[perm];
-    if (mask === undefined) return false;
+    if (mask === undefined) return undefined;
     this.lastSource = stype;
     this.lastTarget = ttype;
     this.lastClassName = tclass;

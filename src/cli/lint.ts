@@ -1,0 +1,97 @@
+// `xsm lint POLICY|DIR [--config FILE] [--format text|json|sarif] [--list]`: the checks of
+// src/lint over a policy.conf or a policy tree (built as `xsm build` builds it, findings located in
+// its .te/.if files). Exit 1 when an error-level finding is left (or the policy does not compile).
+import { existsSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Command } from "commander";
+import { hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
+import { CliError, readJsonFile, readPolicyFile } from "./io.js";
+import type { CliContext } from "./main.js";
+import { renderDiagnostics } from "./render.js";
+
+interface LintOptions {
+  config?: string;
+  flaskDir?: string;
+  format: OutputFormat;
+  list?: boolean;
+}
+
+/** The config named, else `.xsm-lint.json` beside the policy (or in the tree). */
+function configPath(target: string, isDir: boolean, given?: string): string | undefined {
+  if (given !== undefined) return given;
+  const auto = join(isDir ? target : dirname(target), ".xsm-lint.json");
+  return existsSync(auto) ? auto : undefined;
+}
+
+async function runLint(cli: CliContext, target: string | undefined, opts: LintOptions): Promise<void> {
+  const lint = await import("../lint/index.js");
+  if (opts.list) {
+    for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
+    return;
+  }
+  if (target === undefined) throw new CliError("missing argument: a policy.conf or a policy tree directory", 2);
+  const isDir = existsSync(target) && statSync(target).isDirectory();
+  const cfgFile = configPath(target, isDir, opts.config);
+  let config = {};
+  if (cfgFile !== undefined) {
+    try {
+      config = lint.parseConfig(readJsonFile(cfgFile, "lint config"), cfgFile);
+    } catch (err) {
+      if (err instanceof CliError) throw err;
+      throw new CliError((err as Error).message);
+    }
+  }
+  let diagnostics: Diagnostic[];
+  let report: Report;
+  if (isDir) {
+    const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
+    const { Locator } = await import("../build/locate.js");
+    let tree;
+    let m4;
+    try {
+      tree = readTree(target, { flaskDir: opts.flaskDir });
+      m4 = runM4(tree);
+    } catch (err) {
+      if (err instanceof TreeError) throw new CliError(err.message);
+      throw err;
+    }
+    const sources = treeSources(tree);
+    report = { format: opts.format, text: sources, fallbackFile: target, opts: { base: target } };
+    if (hasErrors(m4.diagnostics)) {
+      diagnostics = m4.diagnostics;
+    } else {
+      const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
+      const found = lint.lintText(m4.text, "policy.conf").diagnostics.map((d) => locator.diagnostic(d));
+      diagnostics = lint.applyUserSay(found, lint.fileLines(sources), sources, config);
+    }
+  } else {
+    const text = readPolicyFile(target);
+    report = { format: opts.format, text, fallbackFile: target };
+    const found = lint.lintText(text, target).diagnostics;
+    diagnostics = lint.applyUserSay(found, lint.physicalLines(text), (file) => (file === target ? text : undefined), config);
+  }
+  if (opts.format === "text") {
+    if (diagnostics.length > 0) {
+      const rendered = renderDiagnostics(diagnostics, report.text, report.fallbackFile);
+      const errors = diagnostics.filter((d) => d.severity === "error").length;
+      // renderDiagnostics counts only when there are errors; lint always says how many it found
+      cli.io.stdout.write(errors > 0 ? rendered : `${rendered}${diagnostics.length} warning${diagnostics.length === 1 ? "" : "s"}\n`);
+    }
+  } else {
+    writeDiagnostics(cli, diagnostics, report);
+  }
+  if (hasErrors(diagnostics)) throw new CliError("", 1, true);
+}
+
+export function registerLint(program: Command, cli: CliContext): void {
+  program
+    .command("lint")
+    .description("check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules")
+    .argument("[policy]", "policy.conf file, or a policy tree directory (built as xsm build builds it)")
+    .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
+    .option("--flask-dir <dir>", "for a tree: Xen's xen/xsm/flask/policy, as for xsm build")
+    .option("--format <format>", "text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
+    .option("--list", "list the checks with their code, severity, rationale and an example")
+    .action((target: string | undefined, opts: LintOptions) => withFormat(cli, opts.format, () => runLint(cli, target, opts)));
+}

@@ -1,0 +1,223 @@
+// The checks of `xsm lint`, each exact: it reads the compiler's own symbols and expanded rules
+// (every attribute, `self`, `~`, `-` and `*` already resolved), so a finding is a fact about the
+// policy, not a guess from its text. One function per check; CHECKS documents them.
+import type { PolicyAst, Statement } from "../policy/ast.js";
+import type { Diagnostic, Severity, Span } from "../policy/diagnostics.js";
+import type { ExpandedAvRule, Expanded } from "../policy/expand.js";
+import type { Symbols } from "../policy/symbols.js";
+
+export interface LintCheck {
+  code: string;
+  severity: Severity;
+  rationale: string;
+  example: string;
+}
+
+/** Every check, as `xsm lint --list` prints it and README documents it. */
+export const CHECKS: readonly LintCheck[] = [
+  {
+    code: "unused-type",
+    severity: "warning",
+    rationale: "a type no TE rule (after attribute expansion), constraint or context covers can label nothing that is allowed anything",
+    example: "type old_dev_t;   # declared, never in a rule, an attribute used in a rule, or a context",
+  },
+  {
+    code: "unused-attribute",
+    severity: "warning",
+    rationale: "an attribute no rule, role, constraint or context names is only bookkeeping",
+    example: "attribute legacy_type;   type a_t, legacy_type;   # legacy_type named nowhere else",
+  },
+  {
+    code: "empty-attribute",
+    severity: "warning",
+    rationale: "an attribute with no member types makes every rule naming it grant nothing",
+    example: "attribute net_type;   allow dom0_t net_type:resource use;   # no type has net_type",
+  },
+  {
+    code: "unused-boolean",
+    severity: "warning",
+    rationale: "a boolean no conditional reads changes nothing when it is set",
+    example: "bool guest_debug false;   # no if (guest_debug) anywhere",
+  },
+  {
+    code: "duplicate-rule",
+    severity: "warning",
+    rationale: "a rule granting exactly what an earlier rule of the same kind in the same branch grants (same source types, target types, classes and permissions after expansion) adds nothing",
+    example: "allow dom0_t xen_t:xen settime;   allow dom0_t xen_t:xen settime;",
+  },
+  {
+    code: "redundant-rule",
+    severity: "warning",
+    rationale: "an allow rule every permission of which another rule grants unconditionally for the same source, target and class can be removed without changing a decision",
+    example: "allow domain_type xen_t:xen settime;   allow dom0_t xen_t:xen settime;   # dom0_t has domain_type",
+  },
+];
+
+export const CHECK_CODES = new Set(CHECKS.map((c) => c.code));
+
+function finding(code: string, message: string, span: Span | undefined, notes?: Diagnostic["notes"]): Diagnostic {
+  const severity = CHECKS.find((c) => c.code === code)!.severity;
+  return notes ? { code, severity, message, span, notes } : { code, severity, message, span };
+}
+
+/** Declaration statements whose names (and member lists) declare rather than use. */
+const DECLARING = new Set(["attribute", "type", "typealias", "typeattribute"]);
+const NAME_DECLARING = new Set(["class", "sid_decl", "common", "bool", "role", "user", "av", "sid_context"]);
+
+/** Names used anywhere in the policy (rules, roles, constraints, contexts, conditionals), apart
+ *  from declarations of types and attributes and the membership lists they carry. */
+function namesUsed(ast: PolicyAst): Set<string> {
+  const used = new Set<string>();
+  const walk = (value: unknown): void => {
+    if (value === null || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v);
+      return;
+    }
+    const o = value as Record<string, unknown>;
+    if (typeof o.name === "string" && typeof o.kind !== "string") used.add(o.name);
+    for (const [k, v] of Object.entries(o)) if (k !== "span") walk(v);
+  };
+  const statement = (s: Statement): void => {
+    if (DECLARING.has(s.kind)) return;
+    if (s.kind === "if") {
+      walk(s.expr);
+      s.then.forEach(statement);
+      s.else.forEach(statement);
+      return;
+    }
+    for (const [k, v] of Object.entries(s)) {
+      if (k === "span" || (k === "name" && NAME_DECLARING.has(s.kind))) continue;
+      walk(v);
+    }
+  };
+  ast.statements.forEach(statement);
+  return used;
+}
+
+export function unusedAttributes(sym: Symbols, ast: PolicyAst): Diagnostic[] {
+  const used = namesUsed(ast);
+  return sym.attrs.filter((a) => !used.has(a.name)).map((a) => finding("unused-attribute", `attribute ${a.name} is named by no rule, role, constraint or context`, a.span));
+}
+
+export function emptyAttributes(sym: Symbols): Diagnostic[] {
+  return sym.attrs.filter((a) => a.members.length === 0).map((a) => finding("empty-attribute", `attribute ${a.name} has no types: rules naming it grant nothing`, a.span));
+}
+
+export function unusedBooleans(sym: Symbols): Diagnostic[] {
+  const read = new Set(sym.conds.flatMap((c) => c.bools));
+  return sym.bools.filter((b) => !read.has(b.id)).map((b) => finding("unused-boolean", `boolean ${b.name} is read by no conditional`, b.span));
+}
+
+export function unusedTypes(sym: Symbols, ex: Expanded): Diagnostic[] {
+  const used = new Uint8Array(sym.types.length);
+  const mark = (ids: ArrayLike<number>) => {
+    for (let i = 0; i < ids.length; i++) used[ids[i]!] = 1;
+  };
+  for (const r of [...ex.rules, ...ex.neverallows]) {
+    mark(r.sources);
+    mark(r.targets);
+  }
+  for (const r of ex.typeRules) mark([r.stype, r.ttype, r.defaultType]);
+  for (const ctx of sym.initialSids.values()) if (ctx) used[ctx.type] = 1;
+  const oc = sym.ocontexts;
+  for (const list of [oc.pirqcon, oc.iomemcon, oc.ioportcon, oc.pcidevicecon, oc.devicetreecon] as { context: { type: number } }[][]) {
+    for (const e of list) used[e.context.type] = 1;
+  }
+  const constraintTypes = (e: Symbols["constraints"][number]["expr"]): void => {
+    if (e.op === "not") constraintTypes(e.arg);
+    else if (e.op === "and" || e.op === "or") {
+      constraintTypes(e.left);
+      constraintTypes(e.right);
+    } else if (e.op === "names" && e.left.startsWith("t")) mark([...e.ids]);
+  };
+  for (const c of sym.constraints) constraintTypes(c.expr);
+  return sym.types
+    .filter((t) => !used[t.id])
+    .map((t) => finding("unused-type", `type ${t.name} is covered by no TE rule, constraint or context`, t.span));
+}
+
+/** The same grant, as a key: kind, branch, source and target types, self, classes and masks. */
+function grantKey(r: ExpandedAvRule): string {
+  const cls = r.classes.map((c, i) => [c, r.masks[i]!] as const).sort((a, b) => a[0] - b[0]);
+  const place = r.cond ? `${r.cond.node}${r.cond.branch ? "t" : "f"}` : "-";
+  return `${r.kind}|${place}|${r.sources.join(",")}|${r.targets.join(",")}|${r.self ? 1 : 0}|${cls.join(";")}`;
+}
+
+/** Index of the first rule with the same grant, per rule (itself when it is the first). */
+function firstOfGrant(rules: readonly ExpandedAvRule[]): number[] {
+  const first = new Map<string, number>();
+  return rules.map((r, i) => {
+    const key = grantKey(r);
+    const f = first.get(key);
+    if (f === undefined) first.set(key, i);
+    return f ?? i;
+  });
+}
+
+export function duplicateRules(ex: Expanded): Diagnostic[] {
+  const first = firstOfGrant(ex.rules);
+  return ex.rules.flatMap((r, i) =>
+    first[i] === i ? [] : [finding("duplicate-rule", `this ${r.kind} rule grants exactly what an earlier one grants`, r.span, [{ message: "the earlier rule", span: ex.rules[first[i]!]!.span }])],
+  );
+}
+
+/** Triples past which redundant-rule is not worked out (it says so instead of guessing). */
+export const REDUNDANCY_BUDGET = 20_000_000;
+
+/** For each (source, target, class) of an allow rule: calls visit(key, mask). */
+function eachTriple(r: ExpandedAvRule, nTypes: number, nClasses: number, visit: (key: number, mask: number) => void): void {
+  for (let si = 0; si < r.sources.length; si++) {
+    const s = r.sources[si]!;
+    // `self` adds (s, s) unless the targets already hold s: one grant, visited once
+    const targets = r.self && !r.targets.includes(s) ? [...r.targets, s] : r.targets;
+    for (let ti = 0; ti < targets.length; ti++) {
+      const base = (s * nTypes + targets[ti]!) * nClasses;
+      for (let ci = 0; ci < r.classes.length; ci++) visit(base + r.classes[ci]!, r.masks[ci]!);
+    }
+  }
+}
+
+export function redundantRules(sym: Symbols, ex: Expanded): Diagnostic[] {
+  const allows = ex.rules.map((r, i) => ({ r, i })).filter(({ r }) => r.kind === "allow");
+  let triples = 0;
+  for (const { r } of allows) triples += r.sources.length * (r.targets.length + (r.self ? 1 : 0)) * r.classes.length;
+  if (triples > REDUNDANCY_BUDGET) {
+    return [{ code: "redundant-rule", severity: "warning", message: `redundant-rule not worked out: the allow rules cover ${triples} (source, target, class) triples, over the ${REDUNDANCY_BUDGET} this check walks` }];
+  }
+  const first = firstOfGrant(ex.rules);
+  const nTypes = sym.types.length;
+  const nClasses = sym.classes.length;
+  // per triple, over the distinct unconditional grants: bits granted once, bits granted twice or more
+  const once = new Map<number, number>();
+  const many = new Map<number, number>();
+  for (const { r, i } of allows) {
+    if (r.cond || first[i] !== i) continue;
+    eachTriple(r, nTypes, nClasses, (key, mask) => {
+      const o = once.get(key) ?? 0;
+      const m = many.get(key) ?? 0;
+      many.set(key, m | (o & mask));
+      once.set(key, (o | mask) & ~(m | (o & mask)));
+    });
+  }
+  const out: Diagnostic[] = [];
+  for (const { r, i } of allows) {
+    if (first[i] !== i) continue; // reported as duplicate-rule
+    let covered = true;
+    eachTriple(r, nTypes, nClasses, (key, mask) => {
+      if (!covered) return;
+      // a conditional rule is covered by any unconditional grant; an unconditional one by another
+      const others = r.cond ? (once.get(key) ?? 0) | (many.get(key) ?? 0) : (many.get(key) ?? 0);
+      if ((mask & ~others) !== 0) covered = false;
+    });
+    if (covered && (r.sources.length > 0 && (r.targets.length > 0 || r.self))) {
+      out.push(finding("redundant-rule", `every permission this allow rule grants is granted unconditionally by other rules`, r.span));
+    }
+  }
+  return out;
+}
+
+/** Every check over a compiled policy's symbols, expanded rules and AST. */
+export function runChecks(sym: Symbols, ex: Expanded, ast: PolicyAst): Diagnostic[] {
+  return [...unusedTypes(sym, ex), ...unusedAttributes(sym, ast), ...emptyAttributes(sym), ...unusedBooleans(sym), ...duplicateRules(ex), ...redundantRules(sym, ex)];
+}

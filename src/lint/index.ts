@@ -1,0 +1,120 @@
+// `xsm lint`: the compiler's stages, then the checks (checks.ts) over what they built, then the
+// user's say: inline `# xsm-lint: disable=CODE` comments and a config file of severities.
+import { compileBinary } from "../binary/compile.js";
+import { PolicyError, type Diagnostic, type Severity, type Span } from "../policy/diagnostics.js";
+import { runStages } from "../policy/index.js";
+import { CHECK_CODES, runChecks } from "./checks.js";
+
+export { CHECKS, CHECK_CODES } from "./checks.js";
+
+/** A config file's severities: a code -> "error", "warning" or "off". */
+export type LintConfig = { severity?: Record<string, Severity | "off"> };
+
+export interface LintResult {
+  /** Compile errors (then nothing else), or findings and Xen-loadability warnings. */
+  diagnostics: Diagnostic[];
+  compiled: boolean;
+}
+
+/** Compiles and runs every check; the findings are located in `text` as the compiler locates. */
+export function lintText(text: string, file: string): LintResult {
+  let xen: Diagnostic[];
+  try {
+    // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
+    xen = compileBinary(text, { file }).warnings.filter((d) => d.code.startsWith("xen-"));
+  } catch (err) {
+    if (err instanceof PolicyError) return { diagnostics: err.diagnostics, compiled: false };
+    throw err;
+  }
+  const { ctx, diagnostics, ok } = runStages(text, file, {});
+  if (!ok) return { diagnostics, compiled: false };
+  return { diagnostics: [...xen, ...runChecks(ctx.symbols!, ctx.expanded!, ctx.ast!)], compiled: true };
+}
+
+/** The text of a finding's line and of the line above it, where a suppression comment may sit. */
+export type LinesAt = (span: Span) => { line: string; above: string } | undefined;
+
+/** Lines of the parsed text itself (a policy.conf; comments m4 copied in are there too). */
+export function physicalLines(text: string): LinesAt {
+  return (span) => {
+    if (span.offset < 0 || span.offset > text.length) return undefined;
+    const start = text.lastIndexOf("\n", span.offset - 1) + 1;
+    let end = text.indexOf("\n", span.offset);
+    if (end < 0) end = text.length;
+    const prevStart = start > 0 ? text.lastIndexOf("\n", start - 2) + 1 : start;
+    return { line: text.slice(start, end), above: start > 0 ? text.slice(prevStart, start - 1) : "" };
+  };
+}
+
+/** Lines of the file a span names (a built tree's .te/.if files). */
+export function fileLines(source: (file: string) => string | undefined): LinesAt {
+  return (span) => {
+    const text = source(span.file);
+    if (text === undefined) return undefined;
+    const lines = text.split("\n");
+    return { line: lines[span.line - 1] ?? "", above: lines[span.line - 2] ?? "" };
+  };
+}
+
+const DISABLE = /#\s*xsm-lint:\s*disable=([A-Za-z0-9_,\s-]+)/;
+const DISABLE_FILE = /#\s*xsm-lint:\s*disable-file=([A-Za-z0-9_,\s-]+)/g;
+
+function codesIn(list: string): string[] {
+  return list.split(",").map((c) => c.trim()).filter(Boolean);
+}
+
+/** Codes a file turns off everywhere with `# xsm-lint: disable-file=CODE`. */
+export function fileDisables(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(DISABLE_FILE)) for (const c of codesIn(m[1]!)) out.add(c);
+  return out;
+}
+
+/** Drops findings suppressed by a comment on their line (`# xsm-lint: disable=CODE`, several codes
+ *  separated by commas) or alone on the line above, or turned off for their whole file; then
+ *  applies the config's severities. Compile diagnostics are never suppressed. */
+export function applyUserSay(diags: readonly Diagnostic[], linesAt: LinesAt, fileText: (file: string) => string | undefined, config: LintConfig = {}): Diagnostic[] {
+  const perFile = new Map<string, Set<string>>();
+  const disabledInFile = (file: string): Set<string> => {
+    let set = perFile.get(file);
+    if (!set) perFile.set(file, (set = fileDisables(fileText(file) ?? "")));
+    return set;
+  };
+  const out: Diagnostic[] = [];
+  for (const d of diags) {
+    if (!CHECK_CODES.has(d.code) && !d.code.startsWith("xen-")) {
+      out.push(d);
+      continue;
+    }
+    if (d.span) {
+      if (disabledInFile(d.span.file).has(d.code)) continue;
+      const at = linesAt(d.span);
+      const onLine = at && DISABLE.exec(at.line);
+      const above = at && /^\s*#/.test(at.above) ? DISABLE.exec(at.above) : null;
+      if ((onLine && codesIn(onLine[1]!).includes(d.code)) || (above && codesIn(above[1]!).includes(d.code))) continue;
+    }
+    const severity = config.severity?.[d.code];
+    if (severity === "off") continue;
+    out.push(severity ? { ...d, severity } : d);
+  }
+  return out;
+}
+
+/** Reads a config document, refusing unknown codes and severities with a JSON path. */
+export function parseConfig(doc: unknown, path: string): LintConfig {
+  const fail = (where: string, what: string) => {
+    throw new Error(`${path}: ${where}: ${what}`);
+  };
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) fail("/", "expected an object {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}}");
+  const o = doc as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== "severity") fail(`/${k}`, "unknown key (only \"severity\")");
+  const sev = o.severity ?? {};
+  if (typeof sev !== "object" || sev === null || Array.isArray(sev)) fail("/severity", "expected an object");
+  const out: Record<string, Severity | "off"> = {};
+  for (const [code, v] of Object.entries(sev as Record<string, unknown>)) {
+    if (!CHECK_CODES.has(code) && !code.startsWith("xen-")) fail(`/severity/${code}`, `unknown check (known: ${[...CHECK_CODES].join(", ")}, xen-*)`);
+    if (v !== "error" && v !== "warning" && v !== "off") fail(`/severity/${code}`, `expected "error", "warning" or "off"`);
+    out[code] = v as Severity | "off";
+  }
+  return { severity: out };
+}
