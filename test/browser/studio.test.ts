@@ -187,7 +187,7 @@ describe("xsm studio in chromium", () => {
   it("runs nested-trust.json: the table's return codes are xsm simulate --compare --json's", async () => {
     const page = await openPage(`${server.url}?scenario=nested-trust.json`);
     const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {
-      strategies: { strategy: string; steps: { step: number; rc: number | string }[]; summary: Record<string, number> }[];
+      strategies: { strategy: string; steps: { step: number; rc: number | string }[]; summary: Record<string, number | Record<string, string[]>> }[];
     };
     const table = page.getByTestId("scenario-table");
     await expectCount(table.locator("td.rc"), cli.strategies.length * cli.strategies[0]!.steps.length);
@@ -195,8 +195,12 @@ describe("xsm studio in chromium", () => {
     const expected = cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)]));
     expect(shown.sort()).toEqual(expected.sort());
     for (const s of cli.strategies) {
-      for (const [key, value] of Object.entries(s.summary)) {
-        await expectExactText(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), String(value));
+      for (const [key, value] of Object.entries(s.summary).filter(([, v]) => typeof v === "number")) {
+        await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "data-value", String(value));
+      }
+      // the devices behind the counts, named as --compare names them
+      for (const [key, sbdfs] of Object.entries(s.summary.devices as Record<string, string[]>)) {
+        await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "title", sbdfs.map((d) => d.replace(/^0000:/, "")).join(" "));
       }
     }
     await page.close();

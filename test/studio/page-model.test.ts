@@ -8,7 +8,7 @@ import { parsePolicy } from "../../src/policy/parse.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { prepare, runPrepared, type Prepared } from "../../src/sim/run.js";
 import { indexPolicy } from "../../src/studio/page/symbols.js";
-import { staleDevices, topologyDot } from "../../src/studio/page/topology.js";
+import { topologyDot } from "../../src/studio/page/topology.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
 const text = readFileSync(join(examples, "svp.conf"), "utf8");
@@ -54,7 +54,8 @@ describe("the platform picture", () => {
   };
   const dotAfter = (strategy: "upstream" | "authority", step: number) => {
     const run = runPrepared(prepared, { strategy, until: step });
-    return { run, dot: topologyDot({ scenario: prepared.scenario, steps: run.steps, devices: run.state.devices, platforms: index.platforms, label, strategy }) };
+    const stale = new Set([...run.left.stalePfs, ...run.left.staleVfs]);
+    return { run, dot: topologyDot({ scenario: prepared.scenario, steps: run.steps, devices: run.state.devices, domains: run.state.domains, stale, platforms: index.platforms, label, strategy }) };
   };
   const node = (dot: string, id: string) => dot.split("\n").find((l) => l.includes(`id="${id}"`)) ?? "";
 
@@ -72,7 +73,7 @@ describe("the platform picture", () => {
     const broken = run.state.devices.filter((d) => d.broken);
     expect(broken.map((d) => d.kind).sort()).toEqual(["pf", "vf"]);
     for (const d of broken) expect(node(dot, `dev-${d.sbdf}`)).toMatch(/class="device (pf|vf) broken.*BROKEN/);
-    expect(staleDevices(run.steps, run.state.devices).has("0000:04:00.0")).toBe(true);
+    expect(node(dot, "dev-0000:04:00.0")).toMatch(/BROKEN · STALE/);
     expect(dot).toMatch(/"dom:gvp1-hwdom" \[shape=box, style="rounded,filled,dashed", fillcolor="#e5e7eb".*destroyed/);
     expect(dot).not.toMatch(/"dom:gvp2-hwdom"[^\n]*destroyed/);
   });

@@ -66,17 +66,17 @@ export function placeAt(state: EditorState, pos: number): CursorPlace | undefine
   let from = pos;
   if (node.name === "String" || node.name === "PropertyName") from = node.from;
   let at: CursorPlace["at"] = "key";
-  let key: string | undefined;
+  let keyName: string | undefined;
   if (node.name === "PropertyName") node = node.parent;
   else if (node.name === "String" || VALUE.has(node.name)) {
     const parent = node.parent;
-    if (parent?.name === "Property") (at = "value"), (key = propertyName(state, parent));
+    if (parent?.name === "Property") (at = "value"), (keyName = propertyName(state, parent));
     else if (parent?.name === "Array") at = "value";
     node = parent;
   } else if (node.name === "Property") {
     // after the colon, before a value
     const colon = node.getChild(":");
-    if (colon && pos >= colon.to) (at = "value"), (key = propertyName(state, node));
+    if (colon && pos >= colon.to) (at = "value"), (keyName = propertyName(state, node));
   }
   const path: string[] = [];
   let obj: SyntaxNode | null = null;
@@ -87,6 +87,13 @@ export function placeAt(state: EditorState, pos: number): CursorPlace | undefine
     if (parent.name === "Property" && VALUE.has(n.name)) path.unshift(propertyName(state, parent) ?? "");
     if (parent.name === "Array" && VALUE.has(n.name)) path.unshift(String(values(parent).findIndex((v) => v.from === n.from)));
   }
+  // an unterminated string is an error node to the parser: the line's text says what is typed
+  const line = state.doc.lineAt(pos);
+  const before = state.sliceDoc(line.from, pos);
+  const value = /"((?:[^"\\]|\\.)*)"\s*:\s*("[^"]*)?$/.exec(before);
+  const key = /^\s*("[^"]*)?$/.exec(before) ?? /[{,]\s*("[^"]*)?$/.exec(before);
+  if (value) (at = "value"), (keyName = value[1]), (from = pos - (value[2]?.length ?? 0));
+  else if (key) (at = "key"), (keyName = undefined), (from = pos - (key[1]?.length ?? 0));
   const siblings: Record<string, unknown> = {};
   if (obj?.name === "Object") {
     for (const p of obj.getChildren("Property")) {
@@ -95,5 +102,5 @@ export function placeAt(state: EditorState, pos: number): CursorPlace | undefine
       if (k && v && v.name === "String") siblings[k] = JSON.parse(state.sliceDoc(v.from, v.to));
     }
   }
-  return { path, at, ...(key !== undefined ? { key } : {}), siblings, from };
+  return { path, at, ...(keyName !== undefined ? { key: keyName } : {}), siblings, from };
 }

@@ -55,7 +55,7 @@ class Studio {
     this.scenarioEditor = new ScenarioEditor({ parent: scenarioHost, schema, onChange: (t) => this.scenarioEdited(t), hints: () => this.hints() });
     const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s) };
     this.explorer = new DecisionExplorer(view);
-    this.runner = new ScenarioRunner({ platforms: () => this.state.index?.platforms ?? this.lastIndex?.platforms ?? [], reveal: (s) => this.reveal(s) });
+    this.runner = new ScenarioRunner({ platforms: () => this.state.index?.platforms ?? this.lastIndex?.platforms ?? [], revealLine: (f, l) => this.revealLine(f, l) });
 
     this.panes["policy"] = h("div", { class: "pane policy-pane" }, h("div", { class: "editor-row" }, this.outlineEl, policyHost), this.diagnosticsEl);
     this.panes["scenario-json"] = h("div", { class: "pane" }, h("div", { class: "editor-row" }, scenarioHost), this.scenarioErrorsEl);
@@ -151,6 +151,17 @@ class Studio {
     // the runner's table and picture want the width; the decisions share it with the editor
     this.mainEl.classList.toggle("wide-right", id === "scenario");
     this.renderTabs();
+  }
+
+  /** A line of a policy the open scenario names (as it names it). */
+  revealLine(file: string, line: number): void {
+    const name = this.scenarioFile ? joinPath(dirOf(this.scenarioFile), file) : file;
+    if (!this.ws.has(name)) return;
+    if (name !== this.policyFile) this.openPolicy(name);
+    this.showLeft("policy");
+    const doc = this.policyEditor.view.state.doc;
+    const l = doc.line(Math.min(Math.max(1, line), doc.lines));
+    this.policyEditor.reveal(l.from, l.length);
   }
 
   reveal(span: Span): void {

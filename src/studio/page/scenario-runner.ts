@@ -4,11 +4,10 @@
 // keeps the step.
 import { STRATEGIES, type Strategy } from "../../pci/types.js";
 import { parseSbdf, sbdfKey } from "../../pci/sbdf.js";
-import type { Span } from "../../policy/diagnostics.js";
 import { stepTitle } from "../../sim/report.js";
 import { runPrepared, type Prepared, type RunResult, type RunSummary, type StepResult } from "../../sim/run.js";
-import type { XsmCheck } from "../../xsm/types.js";
-import { reasonParts } from "./decisions.js";
+import type { ReasonJson } from "../../policy/reasons.js";
+import type { Explained } from "../../sim/explain.js";
 import { fill, h } from "./dom.js";
 import type { PlatformInfo } from "./symbols.js";
 import { topologyDot } from "./topology.js";
@@ -26,7 +25,8 @@ const SUMMARY_ROWS: [keyof RunSummary, string][] = [
 
 export interface RunnerContext {
   platforms(): PlatformInfo[];
-  reveal(span: Span): void;
+  /** Shows a line of a policy the scenario names (`file` as the scenario names it). */
+  revealLine(file: string, line: number): void;
 }
 
 export class ScenarioRunner {
@@ -55,7 +55,8 @@ export class ScenarioRunner {
   load(prepared: Prepared | undefined, fileStrategy?: Strategy): void {
     const first = this.prepared === undefined;
     this.prepared = prepared;
-    this.runs = prepared ? STRATEGIES.map((s) => runPrepared(prepared, { strategy: s })) : [];
+    // the table needs return codes only; the selected step is run again with every reason
+    this.runs = prepared ? STRATEGIES.map((s) => runPrepared(prepared, { strategy: s, explain: "none" })) : [];
     if (first && fileStrategy) this.strategy = fileStrategy;
     const n = this.runs[0]?.steps.length ?? 0;
     if (this.step > n) this.step = n;
@@ -106,7 +107,15 @@ export class ScenarioRunner {
     });
     const foot = h("tbody", { class: "summary" });
     for (const [k, label] of SUMMARY_ROWS) {
-      foot.append(h("tr", { "data-summary": k }, h("th", { class: "step-col" }, label), this.runs.map((r) => h("td", { class: `sum${r.summary[k] ? " nonzero" : ""}`, "data-strategy": r.strategy }, String(r.summary[k])))));
+      const named = (r: RunResult) => (k in r.left ? r.left[k as keyof RunResult["left"]].map((d) => d.replace(/^0000:/, "")) : []);
+      foot.append(
+        h(
+          "tr",
+          { "data-summary": k },
+          h("th", { class: "step-col" }, label),
+          this.runs.map((r) => h("td", { class: `sum${r.summary[k] ? " nonzero" : ""}`, "data-strategy": r.strategy, "data-value": String(r.summary[k]), title: named(r).join(" ") }, String(r.summary[k]), named(r).length ? h("span", { class: "named" }, named(r).join(" ")) : null)),
+        ),
+      );
     }
     fill(this.table, h("table", { class: "compare" }, h("thead", {}, head), body, foot), h("p", { class: "legend muted" }, "highlighted rows: the strategies differ · ~ failed yet changed state · ! an expectation failed · click a cell to see that step"));
   }
@@ -143,14 +152,16 @@ export class ScenarioRunner {
       fill(this.stepLog, h("p", { class: "muted" }, prepared ? "Pick a step to see the platform after it." : ""));
       return;
     }
-    const run = runPrepared(prepared, { strategy: this.strategy, until: this.step });
+    const run = runPrepared(prepared, { strategy: this.strategy, until: this.step, explain: "all" });
     const step = run.steps[run.steps.length - 1]!;
-    this.renderLog(step, prepared);
+    this.renderLog(step);
     const policy = prepared.policy;
     const dot = topologyDot({
       scenario: prepared.scenario,
       steps: run.steps,
       devices: run.state.devices,
+      domains: run.state.domains,
+      stale: new Set([...run.left.stalePfs, ...run.left.staleVfs]),
       platforms: this.ctx.platforms(),
       strategy: this.strategy,
       label: (sbdf) => {
@@ -171,12 +182,12 @@ export class ScenarioRunner {
     }
   }
 
-  private renderLog(s: StepResult, prepared: Prepared): void {
+  private renderLog(s: StepResult): void {
     const items: HTMLElement[] = [];
     for (const e of s.events) {
       if ("log" in e) items.push(h("li", { class: "xen" }, h("span", { class: "tag" }, "(XEN)"), e.log));
       else {
-        items.push(decisionItem(e.check, prepared, this.ctx.reveal));
+        items.push(decisionItem(e.check, this.ctx.revealLine));
         if (e.check.audit !== undefined) items.push(h("li", { class: `avc${e.check.allowed ? "" : " denied"}` }, h("span", { class: "tag" }, "(XEN)"), e.check.audit));
       }
     }
@@ -192,7 +203,7 @@ export class ScenarioRunner {
 
 const typeOf = (c: string | undefined) => c?.split(":")[2] ?? "?";
 
-function decisionItem(c: XsmCheck, prepared: Prepared, reveal: (span: Span) => void): HTMLElement {
+function decisionItem(c: Explained, revealLine: RunnerContext["revealLine"]): HTMLElement {
   const verdict = c.allowed ? "allowed" : c.rc === 0 ? "denied (permissive)" : `denied ${c.rc}`;
   const what = c.error
     ? `${c.hook}: ${c.error} → ${c.rc}`
@@ -200,13 +211,33 @@ function decisionItem(c: XsmCheck, prepared: Prepared, reveal: (span: Span) => v
       ? `${c.hook}: ${typeOf(c.scontext)} → ${typeOf(c.tcontext)} ${c.tclass}:${c.perm}`
       : `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""}`;
   const li = h("li", { class: `xsm ${c.allowed ? "allowed" : "denied"}` }, h("span", { class: "tag" }, "xsm"), what, " ", h("b", { class: "verdict-text" }, verdict));
-  // the reasons, from the policy the scenario runs (denials always; a grant says which rule)
-  if (prepared.policy && c.scontext && c.tcontext && c.tclass && c.perm) {
-    const d = prepared.policy.explain(c.scontext, c.tcontext, c.tclass, c.perm);
-    const reasons = d.reasons.filter((r) => (c.allowed ? r.kind === "granted-by" : r.kind !== "auditallow"));
-    if (reasons.length) li.append(h("ul", { class: "reasons" }, reasons.map((r) => h("li", { class: `reason ${r.kind}` }, ...reasonParts(r, reveal)))));
-  }
+  // the simulator's own reasons: the policy loaded at that step, with its booleans then
+  const reasons = (c.reasons ?? []).filter((r) => r.kind !== "auditallow" || !c.allowed);
+  if (reasons.length) li.append(h("ul", { class: "reasons" }, reasons.map((r) => h("li", { class: `reason ${r.kind}` }, ...reasonJsonParts(r, revealLine)))));
   return li;
+}
+
+function reasonJsonParts(r: ReasonJson, revealLine: RunnerContext["revealLine"]): (Node | string)[] {
+  if (!r.rule) return [r.text];
+  const rule = r.rule;
+  const link = h("a", { href: "#", class: "rule-link", "data-line": String(rule.line), onclick: (e: Event) => (e.preventDefault(), revealLine(rule.file, rule.line)) }, `${rule.file}:${rule.line}`);
+  const text = h("code", { class: "rule-text" }, rule.text.length > 140 ? `${rule.text.slice(0, 137)}...` : rule.text);
+  switch (r.kind) {
+    case "granted-by":
+      return ["granted by ", link, text];
+    case "disabled-by-bool": {
+      const now = Object.entries(r.booleans ?? {}).map(([k, v]) => `${k}=${v}`).join(", ");
+      return ["would be granted by ", link, ` but its condition (${r.condition}) is false${now ? `; now ${now}` : ""}`, text];
+    }
+    case "constraint-failed":
+      return ["constraint fails: ", link, text];
+    case "auditallow":
+      return ["audited by ", link, text];
+    case "dontaudit":
+      return ["not audited by ", link, text];
+    default:
+      return [r.text];
+  }
 }
 
 function emptySvg(text: string): SVGSVGElement {

@@ -3,7 +3,7 @@
 // devices inside the platform their label belongs to, owners, PF -> VF links, broken and stale
 // marks, destroyed domains greyed, and the step's denied accesses in red. Rendered by viz.ts.
 import type { DeviceState } from "../../pci/types.js";
-import type { StepResult } from "../../sim/run.js";
+import type { DomainState, StepResult } from "../../sim/run.js";
 import type { Scenario } from "../../sim/scenario.js";
 import type { PlatformInfo } from "./symbols.js";
 
@@ -12,33 +12,19 @@ export interface TopologyInput {
   /** The steps run so far (the picture is the state after the last). */
   steps: StepResult[];
   devices: DeviceState[];
+  /** The domains after the step, destroyed ones not live (RunResult.state.domains). */
+  domains: DomainState[];
+  /** Devices Xen holds that the hardware or a permitted removal said are gone, and unlinked VFs
+   *  (RunResult.left: what the simulator counts as stale). */
+  stale: ReadonlySet<string>;
   platforms: PlatformInfo[];
   /** A device's label type (its pcidevicecon), if it has one. */
   label(sbdf: string): string | undefined;
   strategy: string;
 }
 
-export interface DeviceMarks {
-  stale: boolean;
-}
-
 const typeOf = (context: string | undefined) => context?.split(":")[2];
 const q = (s: string) => JSON.stringify(s);
-
-/** Devices Xen still holds although the hardware vanished or a permitted removal asked them gone,
- *  and VFs left without their PF: what run.ts counts as stale, per device. */
-export function staleDevices(steps: StepResult[], devices: DeviceState[]): Set<string> {
-  const asked = new Set<string>();
-  for (const r of steps) {
-    if (!r.sbdf) continue;
-    if (r.op === "hot_unplug") asked.add(r.sbdf);
-    if (r.op === "pci_remove_device" && r.rc !== "-EACCES" && r.rc !== "-EPERM") asked.add(r.sbdf);
-    if (r.op === "pci_add_device" && r.rc === 0) asked.delete(r.sbdf);
-  }
-  // a vanished PF takes its VFs' hardware with it
-  for (const d of devices) if (d.physfn && asked.has(d.physfn) && steps.some((r) => r.op === "hot_unplug" && r.sbdf === d.physfn)) asked.add(d.sbdf);
-  return new Set(devices.filter((d) => asked.has(d.sbdf) || (d.kind === "vf" && d.physfn === null)).map((d) => d.sbdf));
-}
 
 export function topologyDot(input: TopologyInput): string {
   const { scenario, steps, devices, platforms } = input;
@@ -48,8 +34,8 @@ export function topologyDot(input: TopologyInput): string {
     for (const t of [...p.hwdoms, ...p.guests]) platformOfType.set(t, p.name);
     for (const d of p.devices) platformOfType.set(d.type, p.name);
   }
-  const destroyed = new Set(steps.filter((r) => r.op === "destroy_domain" && r.rc === 0 && r.domain).map((r) => r.domain!));
-  const stale = staleDevices(steps, devices);
+  const destroyed = new Set(input.domains.filter((d) => !d.live).map((d) => d.name));
+  const stale = input.stale;
   const members = new Map<string, string[]>(); // platform ("" = none) -> node lines
   const put = (platform: string | undefined, line: string) => {
     const k = platform && platforms.some((p) => p.name === platform) ? platform : "";
