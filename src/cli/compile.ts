@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { CliError, STDIN, readPolicyFile } from "./io.js";
+import { CliError, STDIN, readPolicyInput } from "./io.js";
 import type { CliContext, CliOutput } from "./main.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { renderDiagnostics } from "./render.js";
@@ -19,8 +19,21 @@ export interface LoadedPolicy {
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
  *  CliError (exit 1). Warnings are printed to stderr when `showWarnings`. */
 export async function loadPolicy(cli: CliContext, file: string, showWarnings = false, format: OutputFormat = "text"): Promise<LoadedPolicy> {
-  const text = readPolicyFile(file);
+  const input = readPolicyInput(file);
   const path = displayName(file);
+  if ("binary" in input) {
+    // a binary policy (its magic): read as Xen's reader does, into the same compiled form
+    const { loadBinary } = await import("../binary/load.js");
+    try {
+      const loaded = loadBinary(input.binary, path);
+      if (showWarnings && format === "text" && loaded.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(loaded.warnings, loaded.text, path));
+      return { policy: loaded.policy, text: loaded.text, path };
+    } catch (err) {
+      if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text: "", fallbackFile: path });
+      throw err;
+    }
+  }
+  const text = input.text;
   // loaded on first use: `xsm --help` and usage errors need not load the compiler
   const { compilePolicy } = await import("../policy/index.js");
   let policy: CompiledPolicy;
@@ -86,10 +99,11 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
-    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy));
-    report.write(summary(displayName(file), policy));
+    if (opts.emitMatrix !== undefined && !policy) throw new CliError(`${displayName(file)}: an MLS binary policy has no matrix (MLS decisions are not supported yet)`);
+    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
+    if (policy) report.write(summary(displayName(file), policy));
     report.write(`binary policy written to ${opts.output}\n`);
-    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy, opts.emitMatrix, report);
+    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy!, opts.emitMatrix, report);
     return;
   }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
@@ -121,8 +135,8 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
   if (opts.output !== undefined) {
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, text } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
-    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
-    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats, output: opts.output });
+    if (opts.emitMatrix !== undefined && policy) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
   }
   const { policy, text } = await loadPolicy(cli, path, true, opts.format);

@@ -9,7 +9,7 @@ import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js"
 export { formatScenarioErrors } from "./validate.js";
 export type { LoadResult, ReadPolicy } from "./validate.js";
 
-const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel), "utf8");
+const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(resolve(dir, rel)));
 
 export function loadScenario(file: string): LoadResult {
   let text: string;

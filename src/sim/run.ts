@@ -6,7 +6,7 @@
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
-import { compilePolicy } from "../policy/index.js";
+import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
@@ -128,9 +128,13 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
+/** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
+ *  refuses (policydb.c) is refused here too, with Xen's log line. */
 function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
   try {
-    return { policy: compilePolicy(read(dir, rel), { file: rel }), diagnostics: [] };
+    const data = read(dir, rel);
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
+    return { policy: loaded.policy, diagnostics: [] };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     throw err;

@@ -8,7 +8,8 @@ import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 
 /** Reads the policy a scenario names (a path relative to the scenario's directory `dir`). */
-export type ReadPolicy = (dir: string, rel: string) => string;
+/** A policy file as text, or its bytes (a source or a binary policy; run.ts tells them apart). */
+export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
 
 export type LoadResult =
   | { ok: true; scenario: Scenario; file: string; dir: string; /** how prepare() reads the policies it names */ readPolicy?: ReadPolicy }
