@@ -118,7 +118,16 @@ class Policy implements CompiledPolicy {
     this.typeDict = dictionary(core.typeIds);
     this.classDict = Object.create(null) as Policy["classDict"];
     for (const [name, c] of core.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
-    this.allowsIds = allowedLookup(core.effective, core.tam);
+    this.allowsIds = this.lazyLookup();
+  }
+
+  /** The lookup over the current table, built by the first decision that needs it: a compile
+   *  (or a boolean change) that asks nothing does not pay for expanding the table to type pairs. */
+  private lazyLookup(): Policy["allowsIds"] {
+    return (stype, ttype, tclass, mask) => {
+      this.allowsIds = allowedLookup(this.core.effective, this.core.tam);
+      return this.allowsIds(stype, ttype, tclass, mask);
+    };
   }
 
   typeId(name: string): number {
@@ -211,7 +220,7 @@ class Policy implements CompiledPolicy {
     this.core.boolState.set(next);
     this.core.condState.set(condState);
     this.core.effective = table;
-    this.allowsIds = allowedLookup(table, this.core.tam);
+    this.allowsIds = this.lazyLookup();
   }
 
   matrixJson(): string {

@@ -1,9 +1,11 @@
-// Reads a scenario file from disk: JSON syntax, then validate.ts (schema, meaning) with the policy
-// files it names looked up beside it. The Node side of scenario loading; the studio page runs
-// validate.ts over its own files.
-import { existsSync, readFileSync } from "node:fs";
+// Reads a scenario file from disk: its size, UTF-8 and JSON syntax (with line and column), then
+// validate.ts (schema and meaning) with the policy files it names looked up beside it. The Node
+// side of scenario loading; the studio page runs validate.ts over its own files. Every error names
+// its JSON path and what was expected there; nothing runs until the whole file is clean.
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { Scenario } from "./scenario.js";
+import { findJsonSyntaxError } from "./json-syntax.js";
+import type { Scenario, ScenarioError } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
 
 export { formatScenarioErrors } from "./validate.js";
@@ -11,26 +13,52 @@ export type { LoadResult, ReadPolicy } from "./validate.js";
 
 const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(resolve(dir, rel)));
 
-export function loadScenario(file: string): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    return { ok: false, file, errors: [{ path: "", message: `cannot read scenario: ${why}` }] };
-  }
+/** Larger than any scenario a person writes or the generator makes (10,000 steps is ~2 MB); past
+ *  it we refuse up front rather than parse and validate for minutes. */
+export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
+
+/** Reads and checks a scenario file (`-`: standard input, policy paths then relative to the
+ *  working directory). Every mistake is reported at once: a syntax error with its line and column,
+ *  else the schema's and the meaning checks' errors together. */
+export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResult {
+  const read = readScenarioText(file, limit);
+  if (typeof read !== "string") return { ok: false, file, errors: [read] };
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(read);
   } catch (err) {
-    return { ok: false, file, errors: [{ path: "", message: `not JSON: ${(err as Error).message}` }] };
+    const at = findJsonSyntaxError(read);
+    const message = `not JSON: ${at?.message ?? (err as Error).message}`;
+    return { ok: false, file, errors: [at ? { path: "", message, line: at.line, col: at.col } : { path: "", message }] };
   }
-  return parseScenario(data, file);
+  return parseScenario(data, file === "-" ? "./<stdin>" : file);
 }
+
+function readScenarioText(file: string, limit: number): string | ScenarioError {
+  const cannot = (why: string): ScenarioError => ({ path: "", message: `cannot read scenario: ${why}` });
+  try {
+    if (file !== "-") {
+      const st = statSync(file);
+      if (st.isDirectory()) return cannot("is a directory, not a scenario file");
+      if (st.size > limit) return cannot(`file is too large (${mb(st.size)}; the limit for a scenario is ${mb(limit)})`);
+    }
+    const bytes = readFileSync(file === "-" ? 0 : file);
+    if (bytes.length > limit) return cannot(`too large (over ${mb(limit)}, the limit for a scenario)`);
+    if (bytes.length === 0) return cannot("the file is empty; a scenario is a JSON object");
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return cannot("no such file");
+    if (err instanceof TypeError) return cannot("not valid UTF-8 text");
+    return cannot(code ?? (err as Error).message);
+  }
+}
+
+const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 
 /** Validates an already-parsed document; `file` anchors relative policy paths. */
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
   const dir = dirname(resolve(file));
   const errors = scenarioErrors(data, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel) });
-  return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario: data as Scenario, file, dir, readPolicy: readPolicyFile };
+  return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario: data as unknown as Scenario, file, dir, readPolicy: readPolicyFile };
 }

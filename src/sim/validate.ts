@@ -1,13 +1,12 @@
 // Checks a parsed scenario document: scenario.schema.json (ajv's standalone validator, compiled
 // from the schema at build time by scripts/build-validator.mjs), then meaning (known domains, SBDFs
 // in range, policy files that exist, what flask needs). Pure: where files live is the caller's
-// business (PolicyFiles), so the same checks run in the CLI and in the studio page.
+// business (PolicyFiles), so the same checks run in the CLI (load.ts) and in the studio page.
 import type { ErrorObject } from "ajv";
 import { parseSbdf } from "../pci/sbdf.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 
-/** Reads the policy a scenario names (a path relative to the scenario's directory `dir`). */
 /** A policy file as text, or its bytes (a source or a binary policy; run.ts tells them apart). */
 export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
 
@@ -27,15 +26,18 @@ function validate(data: unknown): ErrorObject[] {
   return ok ? [] : (validator.errors ?? []);
 }
 
-/** Every error of a parsed document against scenario.schema.json, then of its meaning. */
+/** Every error of a parsed document: the schema's, and the meaning checks' on the parts that have
+ *  the right shape (so one run reports both; a meaning error at a path the schema already reported
+ *  is left out). */
 export function scenarioErrors(data: unknown, files: PolicyFiles): ScenarioError[] {
   const schemaErrors = schemaMessages(validate(data));
-  if (schemaErrors.length > 0) return schemaErrors;
-  return semanticErrors(data as Scenario, files);
+  const reported = new Set(schemaErrors.map((e) => e.path));
+  const meaning = isObject(data) ? semanticErrors(data, files).filter((e) => !reported.has(e.path)) : [];
+  return [...schemaErrors, ...meaning];
 }
 
 export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {
-  return errors.map((e) => `${file}: ${e.path || "/"}: ${e.message}\n`).join("");
+  return errors.map((e) => (e.line !== undefined ? `${file}:${e.line}:${e.col}: ${e.message}\n` : `${file}: ${e.path || "/"}: ${e.message}\n`)).join("");
 }
 
 // ---- schema errors -> one message per JSON path ----------------------------------------------------
@@ -88,44 +90,63 @@ function message(e: ErrorObject): ScenarioError {
 
 const FLASK_ONLY = new Set<Step["op"]>(["set_bool", "load_policy", "set_enforcing"]);
 
-function semanticErrors(s: Scenario, files: PolicyFiles): ScenarioError[] {
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The meaning of a scenario, read defensively: the schema may have found the document malformed,
+ *  so every field is looked at only when it has the shape the check needs. */
+function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
   const names = new Map<string, number>();
   const domids = new Map<number, number>();
-  s.domains.forEach((d, i) => {
-    if (names.has(d.name)) err(`/domains/${i}/name`, `duplicate domain name ${JSON.stringify(d.name)} (also /domains/${names.get(d.name)})`);
-    else names.set(d.name, i);
-    if (domids.has(d.domid)) err(`/domains/${i}/domid`, `duplicate domid ${d.domid} (also /domains/${domids.get(d.domid)})`);
-    else domids.set(d.domid, i);
-    if (s.xsm === "flask" && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
+  const flask = s.xsm === "flask";
+  const domains = list(s.domains);
+  domains.forEach((d, i) => {
+    if (!isObject(d)) return;
+    const name = str(d.name);
+    if (name !== undefined) {
+      if (names.has(name)) err(`/domains/${i}/name`, `duplicate domain name ${JSON.stringify(name)} (also /domains/${names.get(name)})`);
+      else names.set(name, i);
+    }
+    if (typeof d.domid === "number") {
+      if (domids.has(d.domid)) err(`/domains/${i}/domid`, `duplicate domid ${d.domid} (also /domains/${domids.get(d.domid)})`);
+      else domids.set(d.domid, i);
+    }
+    if (flask && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
   });
-  const known = (path: string, name: string | undefined) => {
-    if (name !== undefined && !names.has(name)) err(path, `unknown domain ${JSON.stringify(name)}; expected one of ${[...names.keys()].join(", ")}`);
+  const known = (path: string, name: unknown) => {
+    if (typeof name === "string" && !names.has(name)) err(path, `unknown domain ${JSON.stringify(name)}; expected one of ${[...names.keys()].join(", ")}`);
   };
-  s.domains.forEach((d, i) => known(`/domains/${i}/target`, d.target));
+  domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
 
-  if (s.xsm === "flask") {
+  if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
-    else policyFile("/policy", s.policy, files, err);
+    else if (typeof s.policy === "string") policyFile("/policy", s.policy, files, err);
   }
 
-  s.steps.forEach((step, i) => {
+  list(s.steps).forEach((step, i) => {
+    if (!isObject(step)) return;
     const at = `/steps/${i}`;
+    const op = str(step.op);
     known(`${at}/as`, step.as);
-    if ("domain" in step) known(`${at}/domain`, step.domain);
-    if ("sbdf" in step) sbdf(`${at}/sbdf`, step.sbdf, err);
-    if (step.op === "pci_add_device" && step.physfn !== undefined) {
+    known(`${at}/domain`, step.domain);
+    if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
+    if (op === "pci_add_device" && typeof step.physfn === "string") {
       sbdf(`${at}/physfn`, step.physfn, err);
       if (step.physfn === step.sbdf) err(`${at}/physfn`, "a VF cannot be its own PF");
-      if (step.extfn) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
+      if (step.extfn === true) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
     }
-    if (FLASK_ONLY.has(step.op) && s.xsm !== "flask") err(`${at}/op`, `${step.op} needs "xsm": "flask" (the dummy module has no policy)`);
-    if (step.op === "load_policy") policyFile(`${at}/policy`, step.policy, files, err);
-    for (const [j, d] of (step.expect?.devices ?? []).entries()) {
-      sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
-      if (typeof d.owner === "string") known(`${at}/expect/devices/${j}/owner`, d.owner);
-    }
+    if (op !== undefined && FLASK_ONLY.has(op as Step["op"]) && !flask) err(`${at}/op`, `${op} needs "xsm": "flask" (the dummy module has no policy)`);
+    if (op === "load_policy" && typeof step.policy === "string") policyFile(`${at}/policy`, step.policy, files, err);
+    const expect = isObject(step.expect) ? step.expect : {};
+    list(expect.devices).forEach((d, j) => {
+      if (!isObject(d)) return;
+      if (typeof d.sbdf === "string") sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
+      known(`${at}/expect/devices/${j}/owner`, d.owner);
+    });
   });
   return errors;
 }
