@@ -47,6 +47,10 @@ const COMMANDS: LazyCommand[] = [
   { name: "fmt", usage: "[options] <files...>", summary: "lay out policy.conf, .te and .if files in the canonical way (only blanks change)", load: async () => (await import("./fmt.js")).registerFmt },
   { name: "lint", usage: "[options] [policy]", summary: "check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules", load: async () => (await import("./lint.js")).registerLint },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
+  { name: "search", usage: "[options] <policy>", summary: "search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access", load: async () => (await import("./search.js")).registerSearch },
+  { name: "info", usage: "[options] <policy>", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },
+  { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
+  { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
 
