@@ -1,14 +1,15 @@
 // What the studio page knows, tested under Node: the names of a policy (hover, definitions, outline,
-// platforms) and the platform picture's DOT after a step.
+// platforms) and the platform picture's DOT after a step, as the studio styles it.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseSbdf, sbdfKey } from "../../src/pci/sbdf.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { prepare, runPrepared, type Prepared } from "../../src/sim/run.js";
 import { indexPolicy } from "../../src/studio/page/symbols.js";
-import { topologyDot } from "../../src/studio/page/topology.js";
+import { runTopology } from "../../src/sim/report.js";
+import { topologyDot } from "../../src/sim/topology.js";
+import { studioStyle } from "../../src/studio/page/topology-style.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
 const text = readFileSync(join(examples, "svp.conf"), "utf8");
@@ -48,14 +49,9 @@ describe("the platform picture", () => {
   const p = prepare(loaded);
   if (!p.ok) throw new Error("nested-trust.json does not prepare");
   const prepared: Prepared = p.prepared;
-  const label = (sbdf: string) => {
-    const s = parseSbdf(sbdf);
-    return s.ok ? prepared.policy!.pcideviceContext(sbdfKey(s.value))?.split(":")[2] : undefined;
-  };
   const dotAfter = (strategy: "upstream" | "authority", step: number) => {
     const run = runPrepared(prepared, { strategy, until: step });
-    const stale = new Set([...run.left.stalePfs, ...run.left.staleVfs]);
-    return { run, dot: topologyDot({ scenario: prepared.scenario, steps: run.steps, devices: run.state.devices, domains: run.state.domains, stale, platforms: index.platforms, label, strategy }) };
+    return { run, dot: topologyDot(runTopology(run, prepared), studioStyle(run.steps[step - 1]!.sbdf)) };
   };
   const node = (dot: string, id: string) => dot.split("\n").find((l) => l.includes(`id="${id}"`)) ?? "";
 
@@ -74,13 +70,13 @@ describe("the platform picture", () => {
     expect(broken.map((d) => d.kind).sort()).toEqual(["pf", "vf"]);
     for (const d of broken) expect(node(dot, `dev-${d.sbdf}`)).toMatch(/class="device (pf|vf) broken.*BROKEN/);
     expect(node(dot, "dev-0000:04:00.0")).toMatch(/BROKEN · STALE/);
-    expect(dot).toMatch(/"dom:gvp1-hwdom" \[shape=box, style="rounded,filled,dashed", fillcolor="#e5e7eb".*destroyed/);
-    expect(dot).not.toMatch(/"dom:gvp2-hwdom"[^\n]*destroyed/);
+    expect(node(dot, "dom-gvp1-hwdom")).toMatch(/class="domain destroyed", shape=box, style="rounded,filled,dashed", fillcolor="#e5e7eb".*destroyed/);
+    expect(node(dot, "dom-gvp2-hwdom")).not.toMatch(/destroyed/);
   });
 
   it("draws the step's denied access in red", () => {
     const { run, dot } = dotAfter("authority", 10);
     expect(run.steps[9]!.rc).toBe("-EACCES");
-    expect(dot).toMatch(/"dom:gvp1-hwdom" -> "dev:0000:03:00.0" \[id="denied-\d+", class="denied", color="#dc2626".*label="unplug denied"/);
+    expect(dot).toMatch(/"gvp1-hwdom" -> "0000:03:00.0" \[id="denied-\d+", class="denied", color="#dc2626".*label="unplug denied"/);
   });
 });

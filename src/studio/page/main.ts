@@ -55,7 +55,7 @@ class Studio {
     this.scenarioEditor = new ScenarioEditor({ parent: scenarioHost, schema, onChange: (t) => this.scenarioEdited(t), hints: () => this.hints() });
     const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s) };
     this.explorer = new DecisionExplorer(view);
-    this.runner = new ScenarioRunner({ platforms: () => this.state.index?.platforms ?? this.lastIndex?.platforms ?? [], revealLine: (f, l) => this.revealLine(f, l) });
+    this.runner = new ScenarioRunner({ revealLine: (f, l) => this.revealLine(f, l) });
 
     this.panes["policy"] = h("div", { class: "pane policy-pane" }, h("div", { class: "editor-row" }, this.outlineEl, policyHost), this.diagnosticsEl);
     this.panes["scenario-json"] = h("div", { class: "pane" }, h("div", { class: "editor-row" }, scenarioHost), this.scenarioErrorsEl);

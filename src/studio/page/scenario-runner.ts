@@ -3,14 +3,14 @@
 // decisions (denials with their reasons), Xen's log lines and the avc lines. Switching strategy
 // keeps the step.
 import { STRATEGIES, type Strategy } from "../../pci/types.js";
-import { parseSbdf, sbdfKey } from "../../pci/sbdf.js";
 import { stepTitle } from "../../sim/report.js";
 import { runPrepared, type Prepared, type RunResult, type RunSummary, type StepResult } from "../../sim/run.js";
 import type { ReasonJson } from "../../policy/reasons.js";
 import type { Explained } from "../../sim/explain.js";
 import { fill, h } from "./dom.js";
-import type { PlatformInfo } from "./symbols.js";
-import { topologyDot } from "./topology.js";
+import { runTopology } from "../../sim/report.js";
+import { topologyDot } from "../../sim/topology.js";
+import { studioStyle } from "./topology-style.js";
 import { renderSvg } from "./viz.js";
 
 const SUMMARY_ROWS: [keyof RunSummary, string][] = [
@@ -24,7 +24,6 @@ const SUMMARY_ROWS: [keyof RunSummary, string][] = [
 ];
 
 export interface RunnerContext {
-  platforms(): PlatformInfo[];
   /** Shows a line of a policy the scenario names (`file` as the scenario names it). */
   revealLine(file: string, line: number): void;
 }
@@ -155,20 +154,9 @@ export class ScenarioRunner {
     const run = runPrepared(prepared, { strategy: this.strategy, until: this.step, explain: "all" });
     const step = run.steps[run.steps.length - 1]!;
     this.renderLog(step);
-    const policy = prepared.policy;
-    const dot = topologyDot({
-      scenario: prepared.scenario,
-      steps: run.steps,
-      devices: run.state.devices,
-      domains: run.state.domains,
-      stale: new Set([...run.left.stalePfs, ...run.left.staleVfs]),
-      platforms: this.ctx.platforms(),
-      strategy: this.strategy,
-      label: (sbdf) => {
-        const p = parseSbdf(sbdf);
-        return p.ok ? policy?.pcideviceContext(sbdfKey(p.value))?.split(":")[2] : undefined;
-      },
-    });
+    // the simulator's picture of the run (src/sim/topology.ts); its notes are shown beside it
+    const topo = { ...runTopology(run, prepared), notes: [] };
+    const dot = topologyDot(topo, studioStyle(step.sbdf));
     try {
       const svg = await renderSvg(dot);
       if (token !== this.drawing) return;
