@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface StudioOptions {
   port?: string;

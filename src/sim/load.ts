@@ -4,6 +4,7 @@
 // its JSON path and what was expected there; nothing runs until the whole file is clean.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { atPath } from "../diagnostics/diagnostic.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import type { Scenario, ScenarioError } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
@@ -29,13 +30,13 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
   } catch (err) {
     const at = findJsonSyntaxError(read);
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
-    return { ok: false, file, errors: [at ? { path: "", message, line: at.line, col: at.col } : { path: "", message }] };
+    return { ok: false, file, errors: [at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)] };
   }
   return parseScenario(data, file === "-" ? "./<stdin>" : file);
 }
 
 function readScenarioText(file: string, limit: number): string | ScenarioError {
-  const cannot = (why: string): ScenarioError => ({ path: "", message: `cannot read scenario: ${why}` });
+  const cannot = (why: string): ScenarioError => atPath("scenario-file", "", `cannot read scenario: ${why}`);
   try {
     if (file !== "-") {
       const st = statSync(file);

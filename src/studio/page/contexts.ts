@@ -3,7 +3,7 @@
 // its pcidevicecon gives it, anything else object_r (valid for every user and type in Xen's
 // security_context_to_sid).
 import type { CompiledPolicy } from "../../policy/types.js";
-import { parseSbdf, sbdfKey } from "../../pci/sbdf.js";
+import { parseSbdf, sbdfKey } from "../../xen/sbdf.js";
 import type { PolicyIndex } from "./symbols.js";
 
 export function domainContext(policy: CompiledPolicy, index: PolicyIndex, typeOrContext: string): string {

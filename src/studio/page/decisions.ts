@@ -1,6 +1,6 @@
 // The decision explorer: source and target (types or contexts), class, permission and booleans in;
 // allowed/denied, audited and the reasons out, each rule a link to its line in the editor.
-import type { Span } from "../../policy/diagnostics.js";
+import type { Span } from "../../diagnostics/diagnostic.js";
 import type { CompiledPolicy, Decision, Reason } from "../../policy/types.js";
 import { domainContext, objectContext } from "./contexts.js";
 import { fill, h } from "./dom.js";
@@ -97,8 +97,8 @@ export class DecisionExplorer {
     const q: Question = { source: this.source.value.trim(), target: this.target.value.trim(), tclass: this.tclass.value, perm: this.perm.value, bools: this.boolValues };
     const scontext = domainContext(policy, index, q.source);
     const tcontext = objectContext(policy, index, q.target);
-    policy.setBooleans(q.bools);
-    const d = policy.explain(scontext, tcontext, q.tclass, q.perm);
+    // a view of the image under the chosen booleans (the compiled policy itself stays as it is)
+    const d = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
     this.result.classList.remove("empty");
     fill(this.result, renderDecision(d, scontext, tcontext, q, this.view.reveal));
   }

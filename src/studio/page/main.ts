@@ -1,9 +1,9 @@
 // The studio page: files from files.json, the policy editor with its diagnostics and outline, the
 // decision explorer and access grid, the scenario editor and runner. Everything runs here: the
 // same compiler, decisions and simulator as the CLI, bundled (scripts/build-studio.mjs).
-import type { Span } from "../../policy/diagnostics.js";
-import { hasErrors, type Diagnostic } from "../../policy/diagnostics.js";
-import { runStages } from "../../policy/index.js";
+import type { Span } from "../../diagnostics/diagnostic.js";
+import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { compile } from "../../policy/index.js";
 import { parsePolicy } from "../../policy/parse.js";
 import type { CompiledPolicy } from "../../policy/types.js";
 import { STRATEGIES, type Strategy } from "../../pci/types.js";
@@ -11,6 +11,7 @@ import { prepare, type Prepared } from "../../sim/run.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };
 import { scenarioErrors, type LoadResult } from "../../sim/validate.js";
+import { atPath } from "../../diagnostics/diagnostic.js";
 import type { StudioFile } from "../manifest.js";
 import { renderAccessGrid } from "./access-grid.js";
 import { DecisionExplorer } from "./decisions.js";
@@ -188,8 +189,9 @@ class Studio {
     const file = this.policyFile!;
     const text = this.policyEditor.text;
     const started = performance.now();
-    const { ctx, diagnostics, ok } = runStages(text, file, {});
-    const state: PolicyState = { file, diagnostics: diagnostics.slice(), ...(ok && ctx.policy ? { policy: ctx.policy } : {}) };
+    const run = compile(text, { file });
+    const ok = run.ok;
+    const state: PolicyState = { file, diagnostics: [...(run.ok ? run.value.diagnostics : run.error)], ...(run.ok ? { policy: run.value.policy } : {}) };
     // the index comes from the parse alone, so hover and the outline keep working while a later
     // stage reports errors; the explorer and the grid answer only for a policy that compiles
     const parsed = parsePolicy(text, file);
@@ -282,7 +284,7 @@ class Studio {
     let prepared: Prepared | undefined;
     let data: unknown;
     const syntax = this.scenarioEditor.syntaxError();
-    if (syntax) errors.push({ path: "", message: `not JSON: ${syntax}` });
+    if (syntax) errors.push(atPath("scenario-file", "", `not JSON: ${syntax}`));
     else {
       data = JSON.parse(text);
       errors.push(...scenarioErrors(data, { exists: (rel) => this.ws.has(joinPath(dir, rel)), where: (rel) => joinPath(dir, rel) }));

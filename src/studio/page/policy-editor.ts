@@ -6,7 +6,7 @@ import { bracketMatching, foldGutter, indentOnInput, syntaxHighlighting } from "
 import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
 import { EditorSelection, EditorState, type Extension } from "@codemirror/state";
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from "@codemirror/view";
-import type { Diagnostic } from "../../policy/diagnostics.js";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
 import { policyHighlight, policyLanguage } from "./language.js";
 import type { PolicyIndex, PolicySymbol } from "./symbols.js";

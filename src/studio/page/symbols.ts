@@ -3,7 +3,7 @@
 // the AST as written and as the platform blocks desugar it, so generated attributes
 // (gvp1_hwdoms, svp_managed_devices ...) point at the platform that makes them.
 import type { NameSet, PlatformDecl, PolicyAst, Statement } from "../../policy/ast.js";
-import type { Span } from "../../policy/diagnostics.js";
+import type { Span } from "../../diagnostics/diagnostic.js";
 import { desugarPlatforms } from "../../policy/svp.js";
 
 export type SymbolKind = "type" | "alias" | "attribute" | "class" | "common" | "bool" | "role" | "user" | "platform" | "sid";
