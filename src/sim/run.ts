@@ -3,11 +3,9 @@
 // whether the step's expectations held. prepare() does everything that can fail before a step runs
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
-import { InputError, MAX_POLICY_BYTES, readBoundedFile } from "../io/read.js";
-import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
-import { PolicyError, atPath, error, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import { parsePolicy } from "../policy/parse.js";
@@ -16,7 +14,7 @@ import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
 import { Explainer, type Explained } from "./explain.js";
-import type { LoadResult } from "./load.js";
+import type { LoadResult, ReadPolicy } from "./validate.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 
@@ -100,18 +98,15 @@ export interface Prepared {
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
 
-/** Compiles the policies a scenario names and checks every domain context against its policy. */
-/** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
-export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
-// bounded as `xsm compile` reads a policy (no directory, FIFO, device, empty or oversized file);
-// a failure is an InputError, which compileFile reports at the step's path
-const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readBoundedFile(resolve(dir, rel), "policy", MAX_POLICY_BYTES));
-
-export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
+/** Compiles the policies a scenario names and checks every domain context against its policy.
+ *  `read` defaults to the loader's (load.ts reads beside the file; the generator and the studio
+ *  page pass their own). */
+export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy | undefined = loaded.readPolicy): PrepareResult {
   const { scenario, dir, file } = loaded;
   const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
+  if (!read) return { ok: false, errors: [atPath("scenario", "/policy", "no way to read the policy files of this scenario")] };
   const compiled = compileFile(read, dir, scenario.policy!);
   if (!compiled.policy) {
     for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}`));
@@ -145,7 +140,6 @@ function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: Com
     return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
-    if (err instanceof InputError) return { diagnostics: [error("input", `cannot read policy ${rel}: ${err.message.slice(resolve(dir, rel).length + 2)}`)] };
     throw err;
   }
 }

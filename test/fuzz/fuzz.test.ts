@@ -8,9 +8,6 @@ import { policyText } from "./arbitrary.js";
 import { readSeeds } from "./corpus.js";
 import { runCase } from "./harness.js";
 import { mutatePolicy, Rng } from "./mutate.js";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { mutateScenario, runScenarioFile, scenarioDir, scenarioSeeds } from "./scenario.js";
 
 const SEED = 20261201;
 
@@ -45,15 +42,4 @@ describe("fuzzing the compiler", () => {
     );
   }, 300_000);
 
-  it("mutant scenario files: refused or run, never a crash", () => {
-    const dir = scenarioDir();
-    const docs = scenarioSeeds();
-    const rng = new Rng(SEED);
-    for (let i = 0; i < 40; i++) {
-      const m = mutateScenario(rng.pick(docs), rng);
-      const file = join(dir, "s.json");
-      writeFileSync(file, m.text);
-      expect(() => runScenarioFile(file), `scenario mutant ${i} (${m.ops.join(", ")})`).not.toThrow();
-    }
-  }, 300_000);
 });
