@@ -82,7 +82,7 @@ describe("xsm info, why, allow, diff = seinfo, audit2why, audit2allow, sediff (l
       expect((await xsm("allow", path, logPath)).stdout).toBe(allow!.stdout);
       // sediff, like sesearch, dies ("list index out of range") on a rule with no permission of its
       // class left (`~{ every perm }`); then there is no report to compare with
-      if (diff!.stdout !== "list index out of range\n") expect(normalizeModified((await xsm("diff", path, mutated)).stdout)).toBe(normalizeModified(diff!.stdout));
+      if (!diff!.stdout.endsWith("list index out of range\n")) expect(normalizeModified((await xsm("diff", path, mutated)).stdout)).toBe(normalizeModified(diff!.stdout));
     });
   }
 });
