@@ -1,4 +1,6 @@
 // npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim]
+//                [-- --policy FILE]...   also time `xsm compile FILE` beside checkpolicy (a Xen policy.conf)
+//                [-- --profile [FILE]]   where start-up and compile time go (bench/profile.ts), no benchmark
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
 // the engines compared disagree on an answer (the comparison would be meaningless) or it breaks.
 import { cpus, loadavg } from "node:os";
@@ -18,9 +20,17 @@ const markdown = args.includes("--markdown");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? "").split(",")) : undefined;
 const budget = quick ? QUICK : FULL;
+const policies = args.flatMap((a, i) => (a === "--policy" && args[i + 1] !== undefined ? [args[i + 1]!] : []));
+if (args.includes("--profile")) {
+  const { profile } = await import("./profile.js");
+  const at = args.indexOf("--profile");
+  const next = args[at + 1];
+  await profile(next !== undefined && !next.startsWith("--") ? next : policies[0]);
+  process.exit(0);
+}
 
 const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
-  { id: "compile", run: () => compileSection(budget, quick) },
+  { id: "compile", run: () => compileSection(budget, quick, policies) },
   { id: "decisions", run: () => decisionsSection(budget) },
   { id: "avc", run: () => avcSection(budget, quick) },
   { id: "registry", run: () => registrySection(budget, quick) },

@@ -14,6 +14,9 @@ if [ -d "$edge" ]; then
     cp "$edge/$t.conf" "$out/edge/$t.conf"
     cp "$edge/$t.bin" "$out/edge/$t.bin"
   done
+  # what the reader alone covers (MLS, default_*, role_transition, filename transition, role attribute)
+  mkdir -p "$out/read-only"
+  for t in t8 t9 t11 t12 t13; do cp "$edge/$t.conf" "$edge/$t.bin" "$out/read-only/"; done
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -33,3 +36,10 @@ node bin/xsm.js compile examples/svp/svp.conf --expand > "$tmp/svp.conf" 2>/dev/
   done
   printf '\n ]\n}\n'
 } > "$out/checkpolicy-sha256.json"
+# checkpolicy -b re-buckets the avtab of a binary it reads (avtab_alloc(nel)): the reader+writer's
+# no-source oracle
+mkdir -p "$out/rebucket"
+if [ -d "$edge" ]; then
+  for t in t1 t2 t4 t8 t11 t13 shuf5 big; do checkpolicy -b -t Xen -c 30 "$edge/$t.bin" -o "$out/rebucket/$t.bin" > /dev/null; done
+  checkpolicy -M -b -t Xen -c 30 "$edge/t12.bin" -o "$out/rebucket/t12.bin" > /dev/null
+fi

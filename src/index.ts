@@ -33,5 +33,5 @@ export type { AvcAuditData, AvcStats, LoadResult as PolicyLoadResult, XsmOptions
 export type { Domain, ErrnoName, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./xsm/types.js";
 
 // PCI registry: a model of xen/drivers/passthrough/pci.c with every PF-removal strategy.
-export { PF_REMOVAL, PciRegistry, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "./pci/index.js";
+export { PF_REMOVAL, PciRegistry, domainTable, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "./pci/index.js";
 export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./pci/index.js";

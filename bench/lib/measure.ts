@@ -3,6 +3,7 @@
 // warm-up that lets V8 optimise the loop, and every loop folds its answers into a sink that is
 // checked at the end, so the optimiser cannot drop the work it is supposed to time.
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 
 export interface Budget {
   /** Time spent warming a loop up before measuring it. */
@@ -104,4 +105,12 @@ export function commandMs(cmd: string, args: readonly string[], reps: number): {
 export function have(cmd: string): boolean {
   const r = spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
   return r.status === 0;
+}
+
+/** Peak RSS in KB of one run of a command (GNU time's %M), or undefined without /usr/bin/time. */
+export function peakRssKb(cmd: string, args: readonly string[]): number | undefined {
+  if (!existsSync("/usr/bin/time")) return undefined;
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const kb = Number((r.stderr ?? "").trim().split("\n").pop());
+  return r.status === 0 && Number.isFinite(kb) ? kb : undefined;
 }

@@ -59,7 +59,7 @@ function hookCalls(p: SvpPolicy, seed: number): HookCall[] {
 }
 
 function teAllows(policy: CompiledPolicy) {
-  return (q: Question) => policy.allows(q.stype, q.ttype, q.tclass, q.perm);
+  return (q: Question) => policy.allows(q.stype, q.ttype, q.tclass, q.perm) === true;
 }
 
 function callHook(x: XsmModule, c: HookCall): Rc {

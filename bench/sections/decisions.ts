@@ -140,7 +140,7 @@ export async function decisionsSection(budget: Budget): Promise<SectionResult> {
       return (dense.table[(policy.typeId(q.stype) * nTypes + policy.typeId(q.ttype)) * nClasses + cid]! & mask) === mask;
     };
     assertAgree(`decisions at ${p.types.size} types`, names, (q) => modelAllows(p, q.stype, q.ttype, q.tclass, q.perm), [
-      { name: "policy.allows", decide: (q) => policy.allows(q.stype, q.ttype, q.tclass, q.perm) },
+      { name: "policy.allows", decide: (q) => policy.allows(q.stype, q.ttype, q.tclass, q.perm) === true },
       { name: "policy.allowsIds", decide: byIds },
       { name: "dense table", decide: byDense },
     ]);

@@ -37,7 +37,7 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>", options);
   if (!ok) throw new PolicyError(diagnostics);
   const kernel = lowerPolicy(ctx.ast!, ctx.symbols!, { version, handleUnknown: options.handleUnknown });
-  const refusals = xenRefusals(ctx.ast!, kernel, options.strict === true);
+  const refusals = xenRefusals(ctx.ast!, kernel.avtab.length > 0, options.strict === true);
   if (version < 30) {
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);

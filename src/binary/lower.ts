@@ -540,3 +540,14 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     typeAttrMap,
   };
 }
+
+/** Does the unconditional avtab get at least one entry (Xen's avtab_read refuses an empty one)?
+ *  A cheap look at the rules: the first that expands to a (source, target, class) answers. */
+export function hasUnconditionalEntry(ast: PolicyAst, sym: Symbols): boolean {
+  const lw = new Lowering(ast, sym);
+  for (const s of ast.statements) {
+    const r = lw.rule(s);
+    if (r && r.classes.length > 0 && r.sources.length > 0 && (r.self || r.targets.length > 0)) return true;
+  }
+  return false;
+}

@@ -249,3 +249,6 @@ export const EMPTY_RANGE: MlsRange = Object.freeze({ low: EMPTY_LEVEL, high: EMP
 export function oconCount(version: number): number {
   return version >= 30 ? 6 : 5;
 }
+
+/** The role every object has (Xen's OBJECT_R, value OBJECT_R_VAL = 1). */
+export const OBJECT_R_NAME = "object_r";

@@ -1,13 +1,14 @@
 // `xsm check`: one access decision, or a file of them, as Xen's security server makes it.
 //
-//   xsm check POLICY --scontext C --tcontext C --class K --perm P [--bool NAME=true|false]... [--json]
+//   xsm check POLICY --scontext C --tcontext C --class K --perm P... [--bool NAME=1|0|true|false]... [--json]
 //   xsm check POLICY --queries FILE [--bool ...] --json
 //
 // --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
 import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
-import type { CompiledPolicy, Decision, Reason, RuleRef } from "../policy/types.js";
+import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
+import type { CompiledPolicy, Decision } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
 import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { CliError, readJsonFile } from "./io.js";
@@ -25,17 +26,25 @@ interface CheckOptions {
   scontext?: string;
   tcontext?: string;
   class?: string;
-  perm?: string;
+  perm?: string[];
   bool?: Record<string, boolean>;
   queries?: string;
   json?: boolean;
   format: OutputFormat;
 }
 
-function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
-  const m = /^([^=\s]+)=(true|false)$/.exec(value);
-  if (!m) throw new InvalidArgumentError("expected NAME=true or NAME=false.");
-  return { ...previous, [m[1]]: m[2] === "true" };
+/** NAME=VALUE with Xen's spellings too: flask-set-bool takes 1/0 as well as true/false. */
+export function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
+  const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
+  if (!m) throw new InvalidArgumentError("expected NAME=1, NAME=0, NAME=true or NAME=false.");
+  return { ...previous, [m[1]]: m[2] === "true" || m[2] === "1" };
+}
+
+/** --perm is repeatable, and one value may name several: `--perm plug --perm "unplug setup"`. */
+function collectPerms(value: string, previous: string[] | undefined): string[] {
+  const perms = value.split(/[\s,{}]+/).filter(Boolean);
+  if (perms.length === 0) throw new InvalidArgumentError("expected a permission name.");
+  return [...(previous ?? []), ...perms.filter((p) => !previous?.includes(p))];
 }
 
 /** Python's json.dumps(ensure_ascii=True) escapes every non-ASCII character; so do we. */
@@ -82,53 +91,63 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
   }
 }
 
-function where(rule: RuleRef): string {
-  return `${rule.span.file}:${rule.span.line}`;
-}
-
-
-function reasonLine(r: Reason): string {
-  switch (r.kind) {
-    case "granted-by":
-      return `granted by ${where(r.rule)}: ${r.rule.text}`;
-    case "no-rule":
-      return "no allow rule grants it";
-    case "disabled-by-bool":
-      return `${where(r.rule)}: ${r.rule.text} would grant it, but its condition (${r.condition}) is false`;
-    case "constraint-failed":
-      return `constraint ${where(r.rule)} fails: ${r.rule.text}`;
-    case "auditallow":
-      return `audited by ${where(r.rule)}: ${r.rule.text}`;
-    case "dontaudit":
-      return `not audited by ${where(r.rule)}: ${r.rule.text}`;
-    case "invalid":
-      return r.message;
-  }
-}
-
 /**
  * Human form: the verdict, the access asked about, then one line per reason. An m4-expanded policy
  * often has several identical rules behind one #line (a macro such as domain_comms(x, x) writes the
  * same allow twice); their reasons read the same, so they are printed once with a count.
  */
-export function describeDecision(q: Query, d: Decision): string {
-  const verdict = `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
-  const counts = new Map<string, number>();
-  for (const r of d.reasons) {
-    const line = reasonLine(r);
-    counts.set(line, (counts.get(line) ?? 0) + 1);
-  }
-  const lines = [verdict, `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`];
-  for (const [line, n] of counts) lines.push(n === 1 ? `  ${line}` : `  ${line} (${n} identical rules)`);
+export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup): string {
+  const lines = [verdictOf(d), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`, ...reasonLines(d, lookup, "  ")];
   return `${lines.join("\n")}\n`;
 }
 
-function singleQuery(cmd: Command, opts: CheckOptions): Query {
+const verdictOf = (d: { allowed: boolean; audited: boolean }) => `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
+
+function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string): string[] {
+  const counts = new Map<string, number>();
+  for (const r of d.reasons) {
+    const line = reasonText(r, lookup);
+    counts.set(line, (counts.get(line) ?? 0) + 1);
+  }
+  return [...counts].map(([line, n]) => (n === 1 ? `${indent}${line}` : `${indent}${line} (${n} identical rules)`));
+}
+
+/**
+ * Several permissions asked together, as one avc_has_perm() with a requested mask asks them: the
+ * access is allowed only if every one is, audited if any is; each permission then gets its own
+ * verdict and reasons.
+ */
+export function describeDecisions(q: Omit<Query, "perm">, perms: string[], ds: Decision[], lookup?: BoolLookup): string {
+  const all = combine(ds);
+  const lines = [verdictOf(all), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${perms.join(" ")} }`];
+  ds.forEach((d, i) => lines.push(`  ${perms[i]}: ${verdictOf(d)}`, ...reasonLines(d, lookup, "    ")));
+  return `${lines.join("\n")}\n`;
+}
+
+function combine(ds: Decision[]): { allowed: boolean; audited: boolean } {
+  return { allowed: ds.every((d) => d.allowed), audited: ds.some((d) => d.audited) };
+}
+
+/** `check --json` for one question: oracle-decide's fields plus the reasons (and, for several
+ *  permissions, each one's answer under `perms`). */
+function explainedJson(perms: string[], ds: Decision[], lookup: BoolLookup): string {
+  const one = (d: Decision) => ({
+    allowed: d.allowed,
+    audited: d.audited,
+    ...(d.error !== undefined ? { error: d.error } : {}),
+    reasons: d.reasons.map((r) => reasonJson(r, lookup)),
+  });
+  if (ds.length === 1) return asciiJson(one(ds[0]!));
+  const error = ds.find((d) => d.error !== undefined)?.error;
+  return asciiJson({ ...combine(ds), ...(error !== undefined ? { error } : {}), perms: Object.fromEntries(perms.map((p, i) => [p, one(ds[i]!)])) });
+}
+
+function singleQuery(cmd: Command, opts: CheckOptions): Omit<Query, "perm"> & { perms: string[] } {
   const missing = (["scontext", "tcontext", "class", "perm"] as const).filter((k) => opts[k] === undefined);
   if (missing.length > 0) {
     cmd.error(`error: missing ${missing.map((k) => `--${k}`).join(", ")} (or give --queries FILE)`, { exitCode: 2 });
   }
-  return { scontext: opts.scontext!, tcontext: opts.tcontext!, tclass: opts.class!, perm: opts.perm! };
+  return { scontext: opts.scontext!, tcontext: opts.tcontext!, tclass: opts.class!, perms: opts.perm! };
 }
 
 async function runCheck(cli: CliContext, cmd: Command, path: string, opts: CheckOptions): Promise<void> {
@@ -138,18 +157,22 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   }
   if (opts.json && opts.format !== "text") cmd.error("error: --json and --format both choose the output; give one", { exitCode: 2 });
   const query = single ? singleQuery(cmd, opts) : undefined;
-  if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? [query] : undefined, opts));
+  if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const { policy, text } = await loadPolicy(cli, path);
-  applyBooleans(policy, opts.bool ?? {}, text, path);
+  const loaded = await loadPolicy(cli, path);
+  const policy = loaded.policy;
+  applyBooleans(policy, opts.bool ?? {}, loaded.text, loaded.path);
 
   if (query) {
-    const d = opts.json
-      ? policy.check(query.scontext, query.tcontext, query.tclass, query.perm)
-      : policy.explain(query.scontext, query.tcontext, query.tclass, query.perm);
-    if (opts.json) cli.io.stdout.write(`${decisionJson(d)}\n`);
-    if (d.error !== undefined) throw new CliError(d.error);
-    if (!opts.json) cli.io.stdout.write(describeDecision(query, d));
+    const lookup: BoolLookup = (name) => policy.getBoolean(name);
+    const ds = query.perms.map((perm) => policy.explain(query.scontext, query.tcontext, query.tclass, perm));
+    if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup)}\n`);
+    const failed = ds.find((d) => d.error !== undefined);
+    if (failed) throw new CliError(failed.error!);
+    if (!opts.json) {
+      const text = ds.length === 1 ? describeDecision({ ...query, perm: query.perms[0]! }, ds[0]!, lookup) : describeDecisions(query, query.perms, ds, lookup);
+      cli.io.stdout.write(text);
+    }
     return;
   }
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
@@ -184,14 +207,14 @@ export function registerCheck(program: Command, cli: CliContext): void {
   program
     .command("check")
     .description("decide an access as Xen's security server would: TE rules, booleans, constraints, audit")
-    .argument("<policy>", "policy.conf file")
+    .argument("<policy>", "policy.conf file, or - for standard input")
     .option("--scontext <context>", "source context, user:role:type")
     .option("--tcontext <context>", "target context, user:role:type")
     .option("--class <class>", "object class, e.g. resource")
-    .option("--perm <perm>", "permission, e.g. plug")
-    .option("--bool <name=value>", "set a boolean for this decision (repeatable)", parseBool)
+    .option("--perm <perm>", "permission, e.g. plug (repeatable: each is decided and printed)", collectPerms)
+    .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)
     .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
-    .option("--json", "print oracle-decide's JSON instead of an explanation")
+    .option("--json", "print the decision as JSON: oracle-decide's fields, plus reasons for a single question")
     .option("--format <format>", "diagnostics as text (stderr), json (with the answers) or sarif, one document on stdout", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CheckOptions, cmd: Command) => runCheck(cli, cmd, path, opts));
 }

@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PolicyError } from "../policy/diagnostics.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { CliError, readPolicyFile } from "./io.js";
+import { CliError, STDIN, readPolicyInput } from "./io.js";
 import type { CliContext, CliOutput } from "./main.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { renderDiagnostics } from "./render.js";
@@ -18,8 +18,22 @@ export interface LoadedPolicy {
 
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
  *  CliError (exit 1). Warnings are printed to stderr when `showWarnings`. */
-export async function loadPolicy(cli: CliContext, path: string, showWarnings = false, format: OutputFormat = "text"): Promise<LoadedPolicy> {
-  const text = readPolicyFile(path);
+export async function loadPolicy(cli: CliContext, file: string, showWarnings = false, format: OutputFormat = "text"): Promise<LoadedPolicy> {
+  const input = readPolicyInput(file);
+  const path = displayName(file);
+  if ("binary" in input) {
+    // a binary policy (its magic): read as Xen's reader does, into the same compiled form
+    const { loadBinary } = await import("../binary/load.js");
+    try {
+      const loaded = loadBinary(input.binary, path);
+      if (showWarnings && format === "text" && loaded.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(loaded.warnings, loaded.text, path));
+      return { policy: loaded.policy, text: loaded.text, path };
+    } catch (err) {
+      if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text: "", fallbackFile: path });
+      throw err;
+    }
+  }
+  const text = input.text;
   // loaded on first use: `xsm --help` and usage errors need not load the compiler
   const { compilePolicy } = await import("../policy/index.js");
   let policy: CompiledPolicy;
@@ -32,6 +46,9 @@ export async function loadPolicy(cli: CliContext, path: string, showWarnings = f
   if (showWarnings && format === "text" && policy.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(policy.warnings, text, path));
   return { policy, text, path };
 }
+
+/** How diagnostics name a file: `-` is standard input. */
+export const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
 
 /** The one-screen summary: what the policy declares and how many rules it compiled to. */
 export function summary(path: string, policy: CompiledPolicy): string {
@@ -71,25 +88,27 @@ function matrixBytes(policy: CompiledPolicy): string {
   return json.endsWith("\n") ? json : `${json}\n`;
 }
 
-async function runCompile(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
+async function runCompile(cli: CliContext, file: string, opts: CompileOptions): Promise<void> {
   if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
   if (opts.format !== "text" && (opts.expand || opts.emitMatrix === "-")) {
     throw new CliError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`, 2);
   }
-  if (opts.format !== "text") return withFormat(cli, opts.format, () => compileReport(cli, path, opts));
+  if (opts.format !== "text") return withFormat(cli, opts.format, () => compileReport(cli, file, opts));
   if (opts.output !== undefined) {
     if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
     const { compileToBinary } = await import("./compile-binary.js");
-    const { policy } = await compileToBinary(cli, path, { ...opts, output: opts.output });
+    const { policy } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
-    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy));
-    report.write(summary(path, policy));
+    if (opts.emitMatrix !== undefined && !policy) throw new CliError(`${displayName(file)}: an MLS binary policy has no matrix (MLS decisions are not supported yet)`);
+    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
+    if (policy) report.write(summary(displayName(file), policy));
     report.write(`binary policy written to ${opts.output}\n`);
-    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy, opts.emitMatrix, report);
+    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy!, opts.emitMatrix, report);
     return;
   }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
-  const { policy, text } = await loadPolicy(cli, path, true);
+  const loaded = await loadPolicy(cli, file, true);
+  const { policy, text, path } = loaded;
   if (opts.expand) {
     const { expandPolicyText } = await import("../policy/svp.js");
     const expanded = expandPolicyText(text, path);
@@ -116,8 +135,8 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
   if (opts.output !== undefined) {
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, text } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
-    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
-    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats, output: opts.output });
+    if (opts.emitMatrix !== undefined && policy) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
   }
   const { policy, text } = await loadPolicy(cli, path, true, opts.format);
@@ -138,7 +157,7 @@ export function registerCompile(program: Command, cli: CliContext): void {
   program
     .command("compile")
     .description("compile a policy.conf (checkpolicy's language, Xen target) and print a summary")
-    .argument("<policy>", "policy.conf file")
+    .argument("<policy>", "policy.conf file, or - for standard input")
     .option("--emit-matrix <file>", "write the access matrix (oracle-matrix's JSON) to FILE, or - for stdout")
     .option("--expand", "print the plain policy.conf the SVP platform declarations desugar to (checkpolicy accepts it)")
     .option("-o, --output <file>", "write the binary policy (as checkpolicy -t Xen -c 30 writes it) to FILE")

@@ -49,8 +49,22 @@ function megabytes(n: number): string {
 }
 
 /** Reads a text file the user named (`what` says which: "policy", "queries"), refusing directories,
- *  binary files, invalid UTF-8 and anything larger than `limit`. */
+ *  binary files, invalid UTF-8 and anything larger than `limit`. `-` is standard input. */
 export function readTextFile(path: string, what = "policy", limit = MAX_POLICY_BYTES): string {
+  return decodeText(path === STDIN ? "standard input" : path, readFileBytes(path, what, limit), what);
+}
+
+/** A policy file as it is: a binary policy (its magic) or policy.conf text. */
+export function readPolicyInput(path: string): { binary: Uint8Array } | { text: string } {
+  const bytes = readFileBytes(path, "policy", MAX_POLICY_BYTES);
+  if (POLICYDB_MAGIC.every((b, i) => bytes[i] === b)) return { binary: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) };
+  return { text: decodeText(path === STDIN ? "standard input" : path, bytes, "policy") };
+}
+
+/** The bytes of a file the user named (or standard input), with readTextFile's refusals
+ *  (directories, size). */
+function readFileBytes(path: string, what: string, limit: number): Buffer {
+  if (path === STDIN) return readStdin(what, limit);
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -71,13 +85,39 @@ export function readTextFile(path: string, what = "policy", limit = MAX_POLICY_B
       if (n === 0) break;
       got += n;
     }
-    return decodeText(path, bytes.subarray(0, got), what);
+    return bytes.subarray(0, got);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`${path}: ${describeErrno(err)}`);
   } finally {
     closeSync(fd);
   }
+}
+
+/** The name that means standard input wherever a file is read. */
+export const STDIN = "-";
+
+/** Standard input, read in chunks so a runaway pipe stops at the limit instead of filling memory. */
+function readStdin(what: string, limit: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
+      if (code === "EOF") break;
+      throw new CliError(`standard input: ${describeErrno(err)}`);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new CliError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  return Buffer.concat(chunks);
 }
 
 function decodeText(path: string, bytes: Buffer, what: string): string {

@@ -83,14 +83,14 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     })
     .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage()}` })
     .showSuggestionAfterError(true)
-    .showHelpAfterError("(run 'xsm --help' for usage)");
+    .showHelpAfterError("(run 'npx xsm --help' for usage)");
   const wanted = requestedCommand(argv);
   for (const entry of COMMANDS) {
     // the others are placeholders: enough for `xsm --help` and for "did you mean ...?"
     if (entry === wanted) (await entry.load())(program, cli);
     else program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
-  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'xsm ${cmd.name()} --help' for usage)`);
+  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
   return program;
 }
 

@@ -18,6 +18,7 @@ interface SimulateOptions {
   compare?: boolean;
   json?: boolean;
   dot?: string | boolean;
+  verbose?: boolean;
 }
 
 function load(path: string): Prepared {
@@ -50,25 +51,27 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     if (tty) cli.io.stderr.write(`\r\x1b[K${text}`);
   };
   const big = scenario.steps.length >= 2000;
+  // denials always say why; --verbose and --json explain the granted checks too
+  const explain = opts.json || opts.verbose ? ("all" as const) : ("denied" as const);
 
   let primary: RunResult;
   if (opts.compare) {
     const results: RunResult[] = [];
     STRATEGIES.forEach((s, i) => {
       progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length})`);
-      results.push(runPrepared(prepared, { strategy: s, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length}) step ${d}/${n}`) } : {}) }));
+      results.push(runPrepared(prepared, { strategy: s, explain, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length}) step ${d}/${n}`) } : {}) }));
     });
     progress("");
     primary = results.find((r) => r.strategy === chosen)!;
     if (opts.json) {
-      cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, strategies: results.map((r) => ({ ...toJson(r), summary: r.summary })) }, null, 2)}\n`);
+      cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, strategies: results.map((r) => toJson(r)) }, null, 2)}\n`);
     } else {
       cli.io.stdout.write(renderCompare(results, scenario));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
       cli.io.stdout.write(pointers(path, chosen));
     }
   } else {
-    primary = runPrepared(prepared, { strategy: chosen, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
+    primary = runPrepared(prepared, { strategy: chosen, explain, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
     progress("");
     if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
     else if (opts.dot === undefined || opts.dot === false) cli.io.stdout.write(renderTrace(primary, scenario));
@@ -118,7 +121,7 @@ function pointers(path: string, strategy: Strategy): string {
   } catch {
     // no listing, no pointer
   }
-  const lines = [`\nthe full trace (decisions, Xen log, audit): xsm simulate ${path} --strategy ${strategy}`];
+  const lines = [`\nthe full trace (decisions, Xen log, audit, why each denial): npx xsm simulate ${path} --strategy ${strategy}`];
   if (others.length) lines.push(`more scenarios in ${dir}/: ${others.join(", ")}`);
   return lines.join("\n") + "\n";
 }
@@ -130,7 +133,8 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json)")
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--compare", "run every strategy and tabulate the outcomes")
-    .option("--json", "print the run as one JSON document")
+    .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")
+    .option("--verbose", "explain granted XSM decisions too (denied ones always say why)")
     .option("--until <step>", "stop after this step (the state --dot and the trace end with)")
     .option("--dot [file]", "a Graphviz picture of the final state (to FILE, or stdout)")
     .action((path: string, opts: SimulateOptions) => runSimulate(cli, path, opts));

@@ -36,6 +36,24 @@ interface PciSeg {
 const pp = formatSbdf;
 const pd = (d: Domain | number) => `d${typeof d === "number" ? d : d.domid}`;
 
+/**
+ * A DomainTable from a list of domains: found by domid; Xen's `hardware_domain` is the domain that
+ * is both control and hardware, else the first hardware domain. A table is returned as it is; anything
+ * else is a caller's mistake, reported here rather than deep inside the first hypercall.
+ */
+export function domainTable(domains: DomainTable | readonly Domain[]): DomainTable {
+  if (Array.isArray(domains)) {
+    const list = domains as readonly Domain[];
+    const byId = new Map(list.map((d) => [d.domid, d]));
+    const hwdom = list.find((d) => d.hardware && d.control) ?? list.find((d) => d.hardware);
+    return { byDomid: (id) => byId.get(id), hardwareDomain: () => hwdom };
+  }
+  if (typeof (domains as Partial<DomainTable> | null)?.byDomid !== "function") {
+    throw new TypeError("PciRegistry: domains must be an array of Domain or a DomainTable { byDomid(domid), hardwareDomain?() }");
+  }
+  return domains as DomainTable;
+}
+
 export class PciRegistry {
   private strategy: Strategy;
   private readonly vfWithoutPf: RegistryOptions["vfWithoutPf"];
@@ -50,11 +68,15 @@ export class PciRegistry {
   /** The caller of the removal in progress (`authority` checks its permissions). */
   private current: Domain | undefined;
 
+  private readonly domains: DomainTable;
+
+  /** `domains`: a DomainTable, or simply the domains (see domainTable() for what that picks). */
   constructor(
     private readonly xsm: XsmModule,
-    private readonly domains: DomainTable,
+    domains: DomainTable | readonly Domain[],
     opts: RegistryOptions,
   ) {
+    this.domains = domainTable(domains);
     this.strategy = opts.strategy;
     this.vfWithoutPf = opts.vfWithoutPf;
     this.log = opts.log;
@@ -262,6 +284,13 @@ export class PciRegistry {
     const key = this.key(sbdf, false);
     const pdev = key < 0 ? undefined : this.record(key);
     return pdev ? [...pdev.vfs].map((v) => pp(v.key)) : [];
+  }
+
+  /** PFs `refcount` took out of the visible registry whose record lives on for their VFs, by SBDF. */
+  hiddenPfs(): string[] {
+    const keys: number[] = [];
+    for (const pdev of this.allPdevs()) if (pdev.hidden) keys.push(pdev.key);
+    return keys.sort((a, b) => a - b).map((k) => pp(k));
   }
 
   /** Number of device records, hidden `refcount` PFs included. */

@@ -31,8 +31,6 @@ export interface StrategyTraits {
   readonly relinkOnPfAdd: boolean;
   /** A removed PF's record may outlive its visibility. */
   readonly hiddenPfs: boolean;
-  /** A failed removal may still mark devices broken. */
-  readonly marksOnFailure: boolean;
 }
 
 const stillPresent = (pf: Pdev) => `Attempted to remove PCI SR-IOV PF ${formatSbdf(pf.key)} with VFs still present`;
@@ -138,10 +136,10 @@ export const PF_REMOVAL: Readonly<Record<Strategy, PfRemoval>> = {
   authority,
 };
 
-const plain: StrategyTraits = { staleVfs: false, relinkOnPfAdd: false, hiddenPfs: false, marksOnFailure: false };
+const plain: StrategyTraits = { staleVfs: false, relinkOnPfAdd: false, hiddenPfs: false };
 
 export const STRATEGY_TRAITS: Readonly<Record<Strategy, StrategyTraits>> = {
-  upstream: { ...plain, marksOnFailure: true },
+  upstream: plain,
   "unlink-broken": { ...plain, staleVfs: true },
   cascade: plain,
   refuse: plain,

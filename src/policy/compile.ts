@@ -118,7 +118,16 @@ class Policy implements CompiledPolicy {
     this.typeDict = dictionary(core.typeIds);
     this.classDict = Object.create(null) as Policy["classDict"];
     for (const [name, c] of core.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
-    this.allowsIds = allowedLookup(core.effective, core.tam);
+    this.allowsIds = this.lazyLookup();
+  }
+
+  /** The lookup over the current table, built by the first decision that needs it: a compile
+   *  (or a boolean change) that asks nothing does not pay for expanding the table to type pairs. */
+  private lazyLookup(): Policy["allowsIds"] {
+    return (stype, ttype, tclass, mask) => {
+      this.allowsIds = allowedLookup(this.core.effective, this.core.tam);
+      return this.allowsIds(stype, ttype, tclass, mask);
+    };
   }
 
   typeId(name: string): number {
@@ -145,16 +154,17 @@ class Policy implements CompiledPolicy {
     return perms.filter((_, bit) => (mask >>> bit) & 1);
   }
 
-  allows(stype: string, ttype: string, tclass: string, perm: string): boolean {
+  allows(stype: string, ttype: string, tclass: string, perm: string): boolean | undefined {
     if (stype === this.lastSource && ttype === this.lastTarget && tclass === this.lastClassName && perm === this.lastPerm) {
       return this.allowsIds(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
     }
     const s = this.typeDict[stype];
     const t = this.typeDict[ttype];
     const c = this.classDict[tclass];
-    if (s === undefined || t === undefined || c === undefined) return false;
+    // a name the policy does not declare is a different answer from a denial (a typo, not a "no")
+    if (s === undefined || t === undefined || c === undefined) return undefined;
     const mask = c.perms[perm];
-    if (mask === undefined) return false;
+    if (mask === undefined) return undefined;
     this.lastSource = stype;
     this.lastTarget = ttype;
     this.lastClassName = tclass;
@@ -210,7 +220,7 @@ class Policy implements CompiledPolicy {
     this.core.boolState.set(next);
     this.core.condState.set(condState);
     this.core.effective = table;
-    this.allowsIds = allowedLookup(table, this.core.tam);
+    this.allowsIds = this.lazyLookup();
   }
 
   matrixJson(): string {

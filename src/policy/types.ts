@@ -77,8 +77,10 @@ export interface CompiledPolicy {
   permNames(classId: number, mask: number): string[];
 
   // ---- decisions ----
-  /** TE decision on names or aliases, booleans at current values. The hot path. */
-  allows(stype: string, ttype: string, tclass: string, perm: string): boolean;
+  /** TE decision on names or aliases, booleans at current values. The hot path. `undefined` (not
+   *  `false`) when a name is unknown: a type, class or permission the policy does not declare
+   *  (an attribute is not a type); `check`/`explain` say which. */
+  allows(stype: string, ttype: string, tclass: string, perm: string): boolean | undefined;
   /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
   allowsIds(stype: number, ttype: number, tclass: number, mask: number): boolean;
   /** Full decision on context strings: TE + constraints + audit, as oracle-decide answers. */

@@ -43,6 +43,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const out: string[] = [];
   const mode = scenario.xsm === "flask" ? `flask (${scenario.enforcing === false ? "permissive" : "enforcing"})` : "dummy";
   out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${scenario.vfWithoutPf ?? "reject"}, iommu ${scenario.iommu ?? "intremap"}`);
+  for (const note of result.notes) out.push(`note: ${note}`);
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
@@ -53,6 +54,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
       if ("log" in e) out.push(`${pad}(XEN) ${e.log}`);
       else {
         out.push(`${pad}xsm   ${decision(e.check)}`);
+        for (const why of e.check.reasons ?? []) out.push(`${pad}why   ${why.text}`);
         if (e.check.audit !== undefined) out.push(`${pad}(XEN) ${e.check.audit}`);
       }
     }
@@ -85,18 +87,39 @@ function summaryLine(s: RunSummary): string {
 
 // ---- --json ------------------------------------------------------------------------------------
 
-/** DESIGN §6: {"scenario","strategy","steps":[{"step","as","op","sbdf","rc","decisions","log"}],"state":{"devices"}},
- *  plus `expectations` (what was checked, what failed). */
+/**
+ * The --json document, described field by field in src/sim/output.schema.json: each step with every
+ * field the scenario wrote for it (its `expect` becomes the results of checking it), what it
+ * returned, every XSM decision with its reasons, Xen's log and avc lines; the state the run ends in;
+ * the summary with the devices behind each count; the expectations that failed.
+ */
 export function toJson(result: RunResult): object {
   return {
     scenario: result.scenario,
     strategy: result.strategy,
-    steps: result.steps.map((r) => ({ step: r.step, as: r.as, op: r.op, sbdf: r.sbdf, rc: r.rc, decisions: r.decisions, log: r.log })),
-    state: { devices: result.state.devices },
+    ...(result.notes.length ? { notes: result.notes } : {}),
+    steps: result.steps.map(stepJson),
+    state: result.state,
+    summary: { ...result.summary, devices: result.left },
+    avc: result.avc,
     expectations: {
       checked: result.steps.reduce((n, r) => n + r.expect.length, 0),
       failed: result.steps.flatMap((r) => r.expect.filter((e) => !e.ok).map((e) => ({ step: r.step, what: e.what, expected: e.expected, actual: e.actual }))),
     },
+  };
+}
+
+function stepJson(r: StepResult): object {
+  const { expect: _checked, ...written } = r.written;
+  return {
+    step: r.step,
+    ...written,
+    rc: r.rc,
+    partial: r.partial,
+    decisions: r.decisions,
+    log: r.log,
+    audit: r.audit,
+    expect: r.expect,
   };
 }
 
@@ -130,6 +153,7 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   const out: string[] = [];
   out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${scenario.strategy ?? "upstream"} is the file's)`);
   if (scenario.description) out.push(...wrap(scenario.description, 100).map((l) => `  ${l}`));
+  for (const note of results[0]?.notes ?? []) out.push(...wrap(`note: ${note}`, 100));
   out.push("");
   out.push(line("step", strategies));
   out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
@@ -137,8 +161,51 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   if (shown.length < steps.length) out.push(`   (${steps.length - shown.length} steps with the same rc under every strategy not shown)`);
   out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
   for (const [k, label] of SUMMARY_ROWS) out.push(line(label, results.map((r) => String(r.summary[k]))));
+  out.push(...leftLines(results), ...failureLines(results));
   return out.join("\n") + "\n";
 }
+
+const LEFT_KINDS: [keyof RunResult["left"], string][] = [
+  ["stalePfs", "stale PF"],
+  ["staleVfs", "stale VF"],
+  ["broken", "broken"],
+  ["removed", "removed"],
+];
+
+/** Per strategy, the devices behind the counts (SBDFs without the 0000: segment). */
+function leftLines(results: RunResult[]): string[] {
+  const width = Math.max(...results.map((r) => r.strategy.length));
+  const short = (sbdf: string) => sbdf.replace(/^0000:/, "");
+  const lines = results.map((r) => {
+    const parts = LEFT_KINDS.filter(([k]) => r.left[k].length).map(([k, label]) => `${label} ${r.left[k].map(short).join(" ")}`);
+    return `  ${r.strategy.padEnd(width)}  ${parts.length ? parts.join("; ") : "nothing stale, broken or removed"}`;
+  });
+  return ["", "devices each strategy leaves stale, broken or removed:", ...lines];
+}
+
+/** What each `!` refers to: one line per expectation that failed somewhere, with what each
+ *  strategy that failed it got instead. */
+function failureLines(results: RunResult[]): string[] {
+  const byExpectation = new Map<string, { step: number; text: string; got: string[] }>();
+  for (const r of results) {
+    for (const step of r.steps) {
+      for (const e of step.expect) {
+        if (e.ok) continue;
+        const key = `${step.step}\0${e.what}\0${e.expected}`;
+        let entry = byExpectation.get(key);
+        if (!entry) byExpectation.set(key, (entry = { step: step.step, text: `expect ${e.what} ${e.expected}`, got: [] }));
+        entry.got.push(`${r.strategy} ${clip(e.actual, 40)}`);
+      }
+    }
+  }
+  if (byExpectation.size === 0) return [];
+  const lines = [...byExpectation.values()].sort((a, b) => a.step - b.step).map((e) => `  step ${e.step} ${e.text}: ${e.got.join(", ")}`);
+  const shown = lines.slice(0, 12);
+  if (lines.length > shown.length) shown.push(`  (${lines.length - shown.length} more; the trace of each strategy has them all)`);
+  return ["", "expectations that failed (the ! marks), with what each strategy got:", ...shown];
+}
+
+const clip = (text: string, n: number) => (text.length <= n ? text : `${text.slice(0, n - 3)}...`);
 
 function wrap(text: string, width: number): string[] {
   const lines: string[] = [];

@@ -8,16 +8,19 @@ import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
-import { compilePolicy } from "../policy/index.js";
+import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
+import { Explainer, type Explained } from "./explain.js";
 import type { LoadResult } from "./load.js";
-import { createXsm, type Xsm } from "../xsm/index.js";
+import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 
 export interface StepResult {
   step: number; // from 1
+  /** The step as the scenario wrote it (the --json document repeats its fields). */
+  written: Step;
   as: string | null;
   op: Step["op"];
   sbdf: string | null;
@@ -26,7 +29,8 @@ export interface StepResult {
   detail?: string;
   note?: string;
   rc: Rc;
-  decisions: XsmCheck[];
+  /** Every XSM check of the step; denied ones (all, with RunOptions.explain "all") carry their reasons. */
+  decisions: Explained[];
   log: string[];
   audit: string[];
   expect: ExpectResult[];
@@ -36,7 +40,7 @@ export interface StepResult {
   events: StepEvent[];
 }
 
-export type StepEvent = { check: XsmCheck } | { log: string };
+export type StepEvent = { check: Explained } | { log: string };
 
 export interface RunSummary {
   errors: number; // steps that returned an error
@@ -48,12 +52,35 @@ export interface RunSummary {
   expectFailures: number;
 }
 
+/** The devices behind RunSummary's counts, by SBDF: what --compare names per strategy. */
+export interface RunLeftovers {
+  stalePfs: string[];
+  staleVfs: string[];
+  broken: string[];
+  removed: string[];
+}
+
+/** A domain at the end of a run: live, or destroyed by a step. */
+export interface DomainState {
+  name: string;
+  domid: number;
+  context?: string;
+  live: boolean;
+  hardware: boolean;
+  control: boolean;
+}
+
 export interface RunResult {
   scenario: string;
   strategy: Strategy;
+  /** What a reader should know about the run as a model of Xen (e.g. several hardware domains). */
+  notes: string[];
   steps: StepResult[];
-  state: { devices: DeviceState[] };
+  state: { devices: DeviceState[]; domains: DomainState[] };
   summary: RunSummary;
+  left: RunLeftovers;
+  /** The AVC's statistics at the end (zeros for the dummy module). */
+  avc: AvcStats;
 }
 
 export interface Prepared {
@@ -72,8 +99,8 @@ export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; erro
 
 /** Compiles the policies a scenario names and checks every domain context against its policy. */
 /** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
-export type ReadPolicy = (dir: string, rel: string) => string;
-const readPolicyFile: ReadPolicy = (dir, rel) => readFileSync(resolve(dir, rel), "utf8");
+export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
+const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(resolve(dir, rel)));
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
@@ -104,9 +131,13 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
+/** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
+ *  refuses (policydb.c) is refused here too, with Xen's log line. */
 function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
   try {
-    return { policy: compilePolicy(read(dir, rel), { file: rel }), diagnostics: [] };
+    const data = read(dir, rel);
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
+    return { policy: loaded.policy, diagnostics: [] };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     throw err;
@@ -126,6 +157,8 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   /** Stop after this step (numbered from 1): the state mid-scenario, e.g. for --dot. */
   until?: number;
+  /** Which decisions carry reasons: the denied ones (default), all of them, or none (the fast path). */
+  explain?: "denied" | "all" | "none";
 }
 
 /** Runs every step once, in order; never throws on what the scenario does. */
@@ -142,8 +175,10 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     iommu: s.iommu ?? "intremap",
   });
   let current: StepResult | undefined;
-  xsm.onCheck = (check) => {
+  const explainer = new Explainer(xsm, world.names(), opts.explain ?? "denied");
+  xsm.onCheck = (raw) => {
     if (!current) return;
+    const check = explainer.explain(raw);
     current.decisions.push(check);
     current.events.push({ check });
     if (check.audit !== undefined) current.audit.push(check.audit);
@@ -176,6 +211,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       result.events.push({ log: line });
     });
     current = undefined;
+    if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
     const refused = result.rc === "-EACCES" || result.rc === "-EPERM";
@@ -191,14 +227,16 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   });
 
   const devices = registry.devices();
-  const summary = summarize(steps, devices, registry.recordCount() - devices.length, asked, seen, key);
-  return { scenario: s.name, strategy, steps, state: { devices }, summary };
+  const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
+  const summary = summarize(steps, left);
+  return { scenario: s.name, strategy, notes: runNotes(s), steps, state: { devices, domains: world.states() }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
   const detail = detailOf(step);
   return {
     step: i + 1,
+    written: step,
     as: step.as ?? null,
     op: step.op,
     sbdf,
@@ -215,15 +253,35 @@ function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
   };
 }
 
-/** The --compare row of one run. `hidden`: records out of the visible registry (`refcount` PFs). */
-function summarize(steps: StepResult[], devices: DeviceState[], hidden: number, asked: Set<number>, seen: Set<number>, key: (t: string) => number): RunSummary {
+/** Xen has one hardware domain (xen/common/domain.c `hardware_domain`); the SVP topology, the
+ *  research this simulator serves, has one per platform. A run with several says so. */
+export function runNotes(s: Scenario): string[] {
+  const hw = s.domains.filter((d) => d.hardware).map((d) => d.name);
+  if (hw.length < 2) return [];
+  return [
+    `${hw.length} hardware domains (${hw.join(", ")}): the SVP research topology; Xen upstream has exactly one hardware domain, so this run models a proposed design, not a shipping Xen`,
+  ];
+}
+
+/** What a run leaves behind, by SBDF. `hidden`: PF records out of the visible registry (`refcount`). */
+function leftovers(devices: DeviceState[], hidden: string[], asked: Set<number>, seen: Set<number>, key: (t: string) => number): RunLeftovers {
   const visible = new Set(devices.map((d) => key(d.sbdf)));
   return {
+    stalePfs: [...hidden, ...devices.filter((d) => d.kind === "pf" && asked.has(key(d.sbdf))).map((d) => d.sbdf)],
+    staleVfs: devices.filter((d) => d.kind === "vf" && (d.physfn === null || asked.has(key(d.sbdf)))).map((d) => d.sbdf),
+    broken: devices.filter((d) => d.broken).map((d) => d.sbdf),
+    removed: [...seen].filter((k) => !visible.has(k)).sort((a, b) => a - b).map((k) => formatSbdf(k)),
+  };
+}
+
+/** The --compare row of one run. */
+function summarize(steps: StepResult[], left: RunLeftovers): RunSummary {
+  return {
     errors: steps.filter((r) => r.rc !== 0).length,
-    stalePfs: hidden + devices.filter((d) => d.kind === "pf" && asked.has(key(d.sbdf))).length,
-    staleVfs: devices.filter((d) => d.kind === "vf" && (d.physfn === null || asked.has(key(d.sbdf)))).length,
-    broken: devices.filter((d) => d.broken).length,
-    removed: [...seen].filter((k) => !visible.has(k)).length,
+    stalePfs: left.stalePfs.length,
+    staleVfs: left.staleVfs.length,
+    broken: left.broken.length,
+    removed: left.removed.length,
     partial: steps.filter((r) => r.partial).length,
     expectFailures: steps.reduce((n, r) => n + r.expect.filter((e) => !e.ok).length, 0),
   };
@@ -376,8 +434,22 @@ class World {
   byName(name: string): Domain | undefined {
     return this.domains.get(name);
   }
+  /** domid -> name, for explanations that name domains. */
+  names(): (domid: number) => string | undefined {
+    return (domid) => this.byId.get(domid)?.name;
+  }
   live(name: string): Domain | undefined {
     return this.destroyed.has(name) ? undefined : this.domains.get(name);
+  }
+  states(): DomainState[] {
+    return [...this.domains.values()].map((d) => ({
+      name: d.name,
+      domid: d.domid,
+      ...(d.context !== undefined ? { context: d.context } : {}),
+      live: !this.destroyed.has(d.name),
+      hardware: d.hardware,
+      control: d.control,
+    }));
   }
   destroy(d: Domain): void {
     this.destroyed.add(d.name);

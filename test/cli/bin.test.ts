@@ -1,13 +1,13 @@
 // The installed entry point: `bin/xsm.js` (what `npx xsm` runs) starts the bundle `npm run build`
 // made, its exit status is runCli's, and a missing or stale build is one line naming the fix.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
-function run(argv: string[], bin = "bin/xsm.js") {
-  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8" });
+function run(argv: string[], bin = "bin/xsm.js", input?: string) {
+  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -29,6 +29,19 @@ describe("bin/xsm.js", () => {
     const r = run(["compile", "test/fixtures/cli/missing.conf"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: error: test/fixtures/cli/missing.conf: no such file\n");
+  });
+
+  it("reads a policy from standard input for `-`, and names it <stdin> in diagnostics", () => {
+    const text = readFileSync("test/fixtures/cli/small.conf", "utf8");
+    const ok = run(["compile", "-"], undefined, text);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("<stdin>: compiled");
+    const check = run(["check", "-", "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", "plug"], undefined, text);
+    expect(check.stdout).toContain("granted by <stdin>:26:");
+    const bad = run(["compile", "-"], undefined, "type a_t;\ntype a_t;\n");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^<stdin>:\d+:\d+: error: /);
+    expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input: file is empty, expected a policy\n");
   });
 
   it("runs a scenario (the command that loads the scenario validator)", () => {

@@ -28,7 +28,7 @@ describe("xsm", () => {
     [["frob"], "unknown command 'frob'"],
     [["compile"], "missing required argument 'policy'"],
     [["compile", policy, "--bogus"], "unknown option '--bogus'"],
-    [["check", policy, "--bool", "x"], "expected NAME=true or NAME=false"],
+    [["check", policy, "--bool", "x"], "expected NAME=1, NAME=0, NAME=true or NAME=false"],
     [["check", policy, "--scontext", "a:b:c"], "missing --tcontext, --class, --perm"],
     [["check", policy, "--queries", "q.json", "--perm", "plug"], "cannot be combined"],
   ])("rejects usage errors %j with one line and a hint, exit 2", async (argv, message) => {
@@ -37,7 +37,7 @@ describe("xsm", () => {
     const [first, hint] = r.stderr.split("\n");
     expect(first).toContain(message);
     expect(first.startsWith("xsm: error:")).toBe(true);
-    expect(hint).toMatch(/^\(run 'xsm( \w+)? --help' for usage\)$/);
+    expect(hint).toMatch(/^\(run 'npx xsm( \w+)? --help' for usage\)$/);
   });
 });
 
@@ -90,10 +90,13 @@ describe("xsm check", () => {
     expect(r.stdout).toContain(`granted by ${policy}:26:`);
   });
 
-  it("--json prints oracle-decide's answer object", async () => {
+  it("--json prints oracle-decide's answer fields and the reasons", async () => {
     const r = await xsm("check", policy, ...q, "--perm", "unplug", "--json");
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('{"allowed":true,"audited":true}\n');
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ allowed: true, audited: true });
+    expect(doc.reasons.map((x: { kind: string }) => x.kind)).toEqual(["granted-by", "auditallow"]);
+    expect(doc.reasons[0].rule).toMatchObject({ file: policy, line: 26 });
   });
 
   it("--queries --json prints exactly what oracle-decide prints", async () => {

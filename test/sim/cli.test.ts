@@ -29,19 +29,35 @@ describe("xsm simulate", () => {
     golden("alejandro-authority.trace.txt", r.stdout);
   });
 
-  it("--json prints exactly DESIGN §6's document", async () => {
+  it("--json prints every field of each step as written, the decisions with their reasons, the summary", async () => {
     const r = await xsm("simulate", example("nested-trust"), "--json");
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(["scenario", "strategy", "steps", "state", "expectations"]);
+    expect(Object.keys(doc)).toEqual(["scenario", "strategy", "notes", "steps", "state", "summary", "avc", "expectations"]);
     expect(doc).toMatchObject({ scenario: "nested-trust", strategy: "authority", expectations: { failed: [] } });
+    const written = JSON.parse(readFileSync(example("nested-trust"), "utf8")).steps;
     for (const [i, step] of doc.steps.entries()) {
-      expect(Object.keys(step)).toEqual(["step", "as", "op", "sbdf", "rc", "decisions", "log"]);
       expect(step.step).toBe(i + 1);
+      const { expect: _e, ...fields } = written[i];
+      expect(step).toMatchObject(fields); // target domain, physfn, note... as the file has them
     }
-    expect(doc.steps[8]).toMatchObject({ as: "gvp1-hwdom", op: "assign_device", sbdf: "0000:03:10.1", rc: "-EACCES" });
-    expect(doc.steps[8].decisions[1]).toMatchObject({ hook: "assign_device", tclass: "resource", perm: "add_device", allowed: false, rc: "-EACCES" });
+    expect(doc.steps[10]).toMatchObject({ op: "destroy_domain", domain: "gvp1-guest", rc: 0 });
+    expect(doc.steps[8]).toMatchObject({ as: "gvp1-hwdom", op: "assign_device", sbdf: "0000:03:10.1", domain: "gvp1-guest", rc: "-EACCES" });
+    expect(doc.steps[8].decisions[1]).toMatchObject({ hook: "assign_device", tclass: "resource", perm: "add_device", allowed: false, rc: "-EACCES", reasons: [{ kind: "no-rule", text: "no allow rule grants it" }] });
+    expect(doc.steps[0].decisions[0].reasons[0]).toMatchObject({ kind: "granted-by", rule: { file: "svp.conf" } });
+    expect(doc.summary).toMatchObject({ errors: 2, expectFailures: 0, devices: { stalePfs: [], broken: [] } });
+    expect(doc.notes[0]).toMatch(/^3 hardware domains .*Xen upstream has exactly one hardware domain/);
     golden("nested-trust.json", r.stdout);
+  });
+
+  it("the trace says why each denied decision was denied; --verbose says why the granted ones were granted", async () => {
+    const r = await xsm("simulate", example("nested-trust"));
+    expect(r.stdout).toContain(
+      "xsm   assign_device: gvp1_hwdom_t -> gvp2_pci_t resource:add_device denied -EACCES\n      why   no allow rule grants it\n",
+    );
+    expect(r.stdout).not.toMatch(/why {3}granted by/);
+    const v = await xsm("simulate", example("nested-trust"), "--verbose");
+    expect(v.stdout).toMatch(/xsm {3}resource_plug_pci: svp_hwdom_t -> svp_pci_t resource:plug allowed\n {6}why {3}granted by svp\.conf:45: platform svp supervisor/);
   });
 
   it("--json state.devices lists kind, physfn, broken and owner", async () => {
@@ -57,7 +73,9 @@ describe("xsm simulate", () => {
   it("--compare tabulates the seven strategies and points to the other examples", async () => {
     const r = await xsm("simulate", example("nested-trust"), "--compare");
     expect(r.code).toBe(0);
-    expect(r.stdout.split("\n").length).toBeLessThanOrEqual(45); // one screen
+    expect(r.stdout.split("\n").length).toBeLessThanOrEqual(60); // one screen
+    expect(r.stdout).toContain("  upstream       stale PF 04:00.0; broken 04:00.0 04:10.1; removed 03:00.0 03:10.0 03:10.1\n");
+    expect(r.stdout).toContain("  step 14 expect rc 0: upstream -EBUSY, cascade -EBUSY, refuse -EBUSY\n");
     golden("nested-trust.compare.txt", r.stdout);
   });
 

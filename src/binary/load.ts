@@ -1,0 +1,87 @@
+// One entry for "a policy, as a file holds it": policy.conf text or a binary policy (recognised by
+// its magic), into the same compiled policy, with what Xen's loader would refuse as diagnostics.
+// The CLI, the simulator's scenario policies and load_policy steps all come through here.
+import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../policy/diagnostics.js";
+import { runStages } from "../policy/index.js";
+import type { CompiledPolicy } from "../policy/types.js";
+import { BinaryFormatError } from "./bytes.js";
+import { hasUnconditionalEntry } from "./lower.js";
+import type { KernelPolicy } from "./model.js";
+import { isBinaryPolicy, readPolicy, type XenRefusal } from "./read.js";
+import { kernelToPolicy } from "./to-policy.js";
+import { commonPrefixMessage, emptyAvtabMessage, filenameTransMessage, xenRefusals } from "./xen-compat.js";
+
+export interface LoadOptions {
+  /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
+  asXen?: boolean;
+}
+
+export interface PolicyInput {
+  policy: CompiledPolicy;
+  /** The text diagnostics point into: the source, or a binary's rule listing. */
+  text: string;
+  /** Set when the input was a binary policy. */
+  kernel?: KernelPolicy;
+  /** The compile's warnings and Xen's refusals (warnings unless asXen). */
+  warnings: Diagnostic[];
+}
+
+/** A binary's refusal as a diagnostic: the construct, Xen's log line, the offset (the renderer
+ *  names the file). */
+export function refusalDiagnostic(r: XenRefusal, asXen: boolean, _file?: string): Diagnostic {
+  const at = `offset ${r.offset}: `;
+  const message = r.code === "xen-common-prefix" ? commonPrefixMessage(r.what) : r.code === "xen-empty-avtab" ? emptyAvtabMessage() : filenameTransMessage(r.what);
+  return asXen ? error(r.code, at + message) : warning(r.code, at + message);
+}
+
+/** A binary that cannot be read, as the one error it is. */
+export function binaryError(err: BinaryFormatError, _file?: string): Diagnostic {
+  const xen = err.xenLog !== undefined ? `; Xen's loader refuses it too ("${err.xenLog}")` : "";
+  return error("binary-format", `offset ${err.offset}: ${err.message}${xen}`);
+}
+
+/** Reads a binary policy into the compiled form; throws PolicyError (one diagnostic) if it cannot. */
+export function loadBinary(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
+  const asXen = options.asXen === true;
+  let kernel: KernelPolicy;
+  let refusals: XenRefusal[];
+  try {
+    ({ policy: kernel, refusals } = readPolicy(data));
+  } catch (err) {
+    if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
+    throw err;
+  }
+  const warnings = refusals.map((r) => refusalDiagnostic(r, asXen, file));
+  if (hasErrors(warnings)) throw new PolicyError(warnings);
+  try {
+    const { policy, listing } = kernelToPolicy(kernel, file, warnings);
+    return { policy, text: listing, kernel, warnings };
+  } catch (err) {
+    if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
+    throw err;
+  }
+}
+
+/** Compiles policy.conf text, adding what Xen's loader would refuse; throws PolicyError. */
+export function loadSource(text: string, file: string, options: LoadOptions = {}): PolicyInput {
+  const { ctx, diagnostics, ok } = runStages(text, file, { file });
+  if (!ok) throw new PolicyError(diagnostics);
+  const refusals = xenRefusals(ctx.ast!, hasUnconditionalEntry(ctx.ast!, ctx.symbols!), options.asXen === true);
+  const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
+  if (hasErrors(refusals)) throw new PolicyError(warnings);
+  return { policy: ctx.policy!, text, warnings };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** A policy file's bytes, source or binary. */
+export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
+  if (isBinaryPolicy(data)) return loadBinary(data, file, options);
+  let text: string;
+  try {
+    text = utf8.decode(data);
+  } catch {
+    throw new PolicyError([error("encoding", `${file}: not valid UTF-8 text and not a binary policy`)]);
+  }
+  return loadSource(text, file, options);
+}

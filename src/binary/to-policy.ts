@@ -1,0 +1,352 @@
+// KernelPolicy -> the compiled policy every command decides on (the same Symbols and Expanded
+// shapes compile.ts consumes), so a binary answers exactly as its source does. The avtab goes in
+// as it is, attribute keys and all (avtab.ts keys types and attributes as libsepol does); what
+// the binary does not hold is rebuilt the way Xen's security server sees it: attribute
+// membership from type_attr_map, initial SID names from
+// xen/xsm/flask/policy/initial_sids. A "rule" of a binary is one avtab entry: explanations cite it
+// as a line of the binary's rule listing (`rules` below), since there is no source to cite.
+import { AvKind, AvList, AvTab } from "../policy/avtab.js";
+import { avCounts } from "../policy/avstats.js";
+import type { AvRuleKind, ConstraintOperand, ConstraintOp, TypeRuleKind } from "../policy/ast.js";
+import { compile } from "../policy/compile.js";
+import { programText } from "../policy/cond.js";
+import type { Diagnostic, Span } from "../policy/diagnostics.js";
+import type { ExpandedAvRule, Expanded, TypeRuleEntry } from "../policy/expand.js";
+import { CondOp, type ClassSym, type CondNode, type CondPlace, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import type { CompiledPolicy } from "../policy/types.js";
+import { BinaryFormatError } from "./bytes.js";
+import {
+  AVTAB_ALLOWED,
+  AVTAB_AUDITALLOW,
+  AVTAB_AUDITDENY,
+  AVTAB_CHANGE,
+  AVTAB_MEMBER,
+  AVTAB_TRANSITION,
+  CEXPR_ROLE,
+  CEXPR_TARGET,
+  CEXPR_TYPE,
+  CEXPR_USER,
+  CEXPR_XTARGET,
+  CONFIG_MLS,
+  CondExprType,
+  ConsExprType,
+  TYPE_ATTRIBUTE,
+  TYPE_PRIMARY,
+  type AvEntry,
+  type Constraint,
+  type Context,
+  type KernelPolicy,
+} from "./model.js";
+
+/** xen/xsm/flask/policy/initial_sids, in order: sid n is the n-th name. */
+export const XEN_INITIAL_SIDS = ["xenboot", "xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device", "domU", "domDM"];
+
+const CMP: Record<number, ConstraintOp> = { 1: "==", 2: "!=", 3: "dom", 4: "domby", 5: "incomp" };
+const COND_OPS: Record<number, number> = {
+  [CondExprType.Not]: CondOp.Not,
+  [CondExprType.Or]: CondOp.Or,
+  [CondExprType.And]: CondOp.And,
+  [CondExprType.Xor]: CondOp.Xor,
+  [CondExprType.Eq]: CondOp.Eq,
+  [CondExprType.Neq]: CondOp.Neq,
+};
+
+class Builder {
+  readonly sym: Symbols;
+  /** kernel type value -> our type id, or -1 for an attribute. */
+  readonly typeOf: Int32Array;
+  /** kernel type value -> its member type ids (a type: itself). */
+  readonly members: Int32Array[];
+  /** kernel type value -> avtab key id (a type's id, or ntypes + an attribute's id). */
+  readonly keyId: Int32Array;
+  readonly lines: string[] = [];
+  private offset = 0;
+  /** kernel type value -> name (types and attributes). */
+  private readonly names: string[] = [];
+
+  constructor(
+    readonly k: KernelPolicy,
+    readonly file: string,
+  ) {
+    this.sym = {
+      classes: [],
+      classIds: new Map(),
+      types: [],
+      attrs: [],
+      typeIds: new Map(),
+      attrIds: new Map(),
+      aliases: new Map(),
+      bools: [],
+      boolIds: new Map(),
+      roles: [],
+      roleIds: new Map(),
+      users: [],
+      userIds: new Map(),
+      initialSids: new Map(),
+      conds: [],
+      constraints: [],
+      ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
+    };
+    const nt = k.types.nprim;
+    this.typeOf = new Int32Array(nt + 1).fill(-1);
+    const primaries = k.types.entries.filter((t) => (t.properties & TYPE_PRIMARY) !== 0).sort((a, b) => a.value - b.value);
+    const attrOf = new Int32Array(nt + 1).fill(-1);
+    for (const t of primaries) {
+      this.names[t.value] = t.name;
+      if ((t.properties & TYPE_ATTRIBUTE) !== 0) {
+        attrOf[t.value] = this.sym.attrs.length;
+        this.sym.attrIds.set(t.name, this.sym.attrs.length);
+        this.sym.attrs.push({ id: this.sym.attrs.length, name: t.name, span: this.span(), members: new Int32Array(0) });
+      } else {
+        this.typeOf[t.value] = this.sym.types.length;
+        this.sym.typeIds.set(t.name, this.sym.types.length);
+        this.sym.types.push({ id: this.sym.types.length, name: t.name, span: this.span(), aliases: [] });
+      }
+    }
+    for (const t of k.types.entries) {
+      if ((t.properties & TYPE_PRIMARY) !== 0) continue;
+      const id = this.typeOf[t.value] ?? -1;
+      if (id < 0) continue; // an alias of an attribute: nothing can name it in a context
+      this.sym.typeIds.set(t.name, id);
+      this.sym.aliases.set(t.name, id);
+      this.sym.types[id]!.aliases.push(t.name);
+    }
+    // attribute membership lives only in type_attr_map
+    const attrMembers: number[][] = this.sym.attrs.map(() => []);
+    k.typeAttrMap.forEach((bits, i) => {
+      const id = this.typeOf[i + 1]!;
+      if (id < 0) return;
+      for (const b of bits) {
+        const a = attrOf[b + 1];
+        if (a !== undefined && a >= 0) attrMembers[a]!.push(id);
+      }
+    });
+    this.sym.attrs.forEach((a, i) => (a.members = Int32Array.from(attrMembers[i]!).sort()));
+    this.members = [];
+    this.keyId = new Int32Array(nt + 1).fill(-1);
+    for (let v = 1; v <= nt; v++) this.keyId[v] = this.typeOf[v]! >= 0 ? this.typeOf[v]! : attrOf[v]! >= 0 ? this.sym.types.length + attrOf[v]! : -1;
+    for (let v = 0; v <= nt; v++) {
+      const id = this.typeOf[v]!;
+      this.members.push(id >= 0 ? Int32Array.of(id) : attrOf[v]! >= 0 ? this.sym.attrs[attrOf[v]!]!.members : new Int32Array(0));
+    }
+  }
+
+  /** A span on the next line of the binary's listing. */
+  span(text = ""): Span {
+    const line = this.lines.length + 1;
+    const span: Span = { file: this.file, line, col: 1, endLine: line, endCol: text.length + 1, offset: this.offset, length: text.length };
+    this.lines.push(text);
+    this.offset += text.length + 1;
+    return span;
+  }
+
+  typeName(v: number): string {
+    return this.names[v] ?? `type${v}`;
+  }
+}
+
+function sorted<T>(xs: T[], key: (x: T) => number): T[] {
+  return [...xs].sort((a, b) => key(a) - key(b));
+}
+
+function classes(b: Builder): void {
+  const k = b.k;
+  const commons = new Map(k.commons.entries.map((c) => [c.name, c]));
+  const byValue = sorted(k.classes.entries, (c) => c.value);
+  for (let v = 1; v <= k.classes.nprim; v++) {
+    const c = byValue.find((x) => x.value === v);
+    const id = v - 1;
+    const perms: string[] = [];
+    const common = c?.common ? commons.get(c.common) : undefined;
+    for (const p of [...(common?.perms ?? []), ...(c?.perms ?? [])]) perms[p.value - 1] = p.name;
+    for (let i = 0; i < perms.length; i++) perms[i] ??= "";
+    const permMask = new Map<string, number>();
+    perms.forEach((p, bit) => p && permMask.set(p, (1 << bit) >>> 0));
+    const cls: ClassSym = {
+      id,
+      name: c?.name ?? `class${v}`,
+      span: b.span(),
+      perms,
+      permMask,
+      allMask: perms.length >= 32 ? 0xffffffff : ((1 << perms.length) - 1) >>> 0,
+      common: c?.common || undefined,
+    };
+    b.sym.classes.push(cls);
+    b.sym.classIds.set(cls.name, id);
+  }
+}
+
+function rolesUsersBools(b: Builder): void {
+  const k = b.k;
+  // role value v is our role id v - 1: object_r (value 1) is roles[0], as symbols.ts wants
+  for (let v = 1; v <= k.roles.nprim; v++) b.sym.roles.push({ id: v - 1, name: `role${v}`, types: new Set() });
+  for (const r of k.roles.entries) {
+    const role = b.sym.roles[r.value - 1]!;
+    role.name = r.name;
+    for (const bit of r.types) {
+      const t = b.typeOf[bit + 1];
+      if (t !== undefined && t >= 0) role.types.add(t);
+    }
+  }
+  // role attributes leave gaps; they cannot appear in a context
+  for (const r of b.sym.roles) if (k.roles.entries.some((e) => e.value === r.id + 1)) b.sym.roleIds.set(r.name, r.id);
+  for (let v = 1; v <= k.users.nprim; v++) b.sym.users.push({ id: v - 1, name: `user${v}`, roles: new Set() });
+  for (const u of k.users.entries) {
+    const user = b.sym.users[u.value - 1]!;
+    user.name = u.name;
+    for (const bit of u.roles) if (bit < k.roles.nprim) user.roles.add(bit);
+    b.sym.userIds.set(u.name, user.id);
+  }
+  for (let v = 1; v <= k.bools.nprim; v++) b.sym.bools.push({ id: v - 1, name: `bool${v}`, value: false, span: b.span() });
+  for (const x of k.bools.entries) {
+    const bool = b.sym.bools[x.value - 1]!;
+    bool.name = x.name;
+    bool.value = x.state === 1;
+    b.sym.boolIds.set(x.name, bool.id);
+  }
+}
+
+const AV_KINDS: Record<number, { kind: AvKind; rule: AvRuleKind }> = {
+  [AVTAB_ALLOWED]: { kind: AvKind.Allow, rule: "allow" },
+  [AVTAB_AUDITALLOW]: { kind: AvKind.AuditAllow, rule: "auditallow" },
+  [AVTAB_AUDITDENY]: { kind: AvKind.DontAudit, rule: "dontaudit" },
+};
+const TYPE_KINDS: Record<number, TypeRuleKind> = { [AVTAB_TRANSITION]: "type_transition", [AVTAB_MEMBER]: "type_member", [AVTAB_CHANGE]: "type_change" };
+
+/** One avtab entry as a rule: into the base table or a conditional list, plus its listing line. */
+function entry(b: Builder, e: AvEntry, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEntry[] }, target: AvTab | AvList, cond?: CondPlace): void {
+  const kind = e.specified & 0x7fff;
+  const sources = b.members[e.source] ?? new Int32Array(0);
+  const targets = b.members[e.target] ?? new Int32Array(0);
+  const tclass = e.tclass - 1;
+  const cls = b.sym.classes[tclass]!;
+  const av = AV_KINDS[kind & 0x7];
+  if (av) {
+    // AUDITDENY holds what stays audited; our table keeps the dontaudit complement
+    const mask = av.kind === AvKind.DontAudit ? ~e.data >>> 0 : e.data;
+    const perms = cls.perms.filter((p, bit) => p && (mask >>> bit) & 1);
+    const text = `${av.rule} ${b.typeName(e.source)} ${b.typeName(e.target)}:${cls.name} { ${perms.join(" ")} };`;
+    out.rules.push({ kind: av.rule, span: b.span(text), cond, sources, targets, self: false, classes: [tclass], masks: [mask] });
+    const s = b.keyId[e.source]!;
+    const t = b.keyId[e.target]!;
+    if (s >= 0 && t >= 0) target.addPairs([s], [t], false, tclass, av.kind, mask);
+    return;
+  }
+  const rule = TYPE_KINDS[kind & 0x70];
+  if (!rule) return;
+  const def = b.typeOf[e.data] ?? -1;
+  const span = b.span(`${rule} ${b.typeName(e.source)} ${b.typeName(e.target)}:${cls.name} ${b.typeName(e.data)};`);
+  for (const s of sources) for (const t of targets) if (def >= 0) out.typeRules.push({ kind: rule, stype: s, ttype: t, tclass, defaultType: def, cond, span });
+}
+
+function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEntry[] }, condLists: AvList[], nids: number, nc: number): void {
+  b.k.conds.forEach((c, i) => {
+    const program: number[] = [];
+    const bools = new Set<number>();
+    for (const x of c.expr) {
+      if (x.type === CondExprType.Bool) {
+        program.push(x.bool - 1);
+        bools.add(x.bool - 1);
+      } else program.push(COND_OPS[x.type]!);
+    }
+    const prog = Int32Array.from(program);
+    const text = programText(prog, b.sym);
+    const node: CondNode = { id: i, program: prog, bools: [...bools].sort((x, y) => x - y), text, span: b.span(`if (${text})`) };
+    b.sym.conds.push(node);
+    const t = new AvList(nids, nc);
+    const f = new AvList(nids, nc);
+    for (const e of c.trueList) entry(b, e, out, t, { node: i, branch: true });
+    for (const e of c.falseList) entry(b, e, out, f, { node: i, branch: false });
+    condLists.push(t, f);
+  });
+}
+
+const OPERAND_KIND = (attr: number) => (attr & CEXPR_USER ? "u" : attr & CEXPR_ROLE ? "r" : "t");
+
+/** read_cons_helper's postfix expression as the tree decide.ts evaluates. */
+function constraintTree(b: Builder, c: Constraint, what: string): ResolvedConstraintExpr {
+  const stack: ResolvedConstraintExpr[] = [];
+  for (const e of c.expr) {
+    switch (e.type) {
+      case ConsExprType.Not:
+        stack.push({ op: "not", arg: stack.pop()! });
+        break;
+      case ConsExprType.And:
+      case ConsExprType.Or: {
+        const right = stack.pop()!;
+        const left = stack.pop()!;
+        stack.push({ op: e.type === ConsExprType.And ? "and" : "or", left, right });
+        break;
+      }
+      case ConsExprType.Attr: {
+        if ((e.attr & (CEXPR_USER | CEXPR_ROLE | CEXPR_TYPE)) === 0) throw new BinaryFormatError(`${what}: MLS constraint expressions are not supported`, 0);
+        const kind = OPERAND_KIND(e.attr);
+        const left = `${kind}${e.attr & CEXPR_TARGET ? 2 : 1}` as ConstraintOperand;
+        const right = `${kind}${e.attr & CEXPR_XTARGET ? 3 : 2}` as ConstraintOperand;
+        stack.push({ op: "cmp", cmp: CMP[e.op] ?? "==", left, right });
+        break;
+      }
+      case ConsExprType.Names: {
+        const kind = OPERAND_KIND(e.attr);
+        const left = `${kind}${e.attr & CEXPR_XTARGET ? 3 : e.attr & CEXPR_TARGET ? 2 : 1}` as ConstraintOperand;
+        const ids = new Set<number>();
+        for (const bit of e.names ?? []) {
+          if (kind === "t") {
+            const t = b.typeOf[bit + 1];
+            if (t !== undefined && t >= 0) ids.add(t);
+          } else ids.add(bit);
+        }
+        stack.push({ op: "names", cmp: CMP[e.op] ?? "==", left, ids });
+        break;
+      }
+    }
+  }
+  return stack.pop()!;
+}
+
+function context(b: Builder, c: Context): ResolvedContext {
+  const type = b.typeOf[c.type] ?? -1;
+  const user = b.sym.users[c.user - 1]!;
+  const role = b.sym.roles[c.role - 1]!;
+  return { user: user.id, role: role.id, type, text: `${user.name}:${role.name}:${b.typeName(c.type)}` };
+}
+
+export interface BinaryPolicyResult {
+  policy: CompiledPolicy;
+  /** The binary's rules, one line per avtab entry: what explanations cite. */
+  listing: string;
+}
+
+/** A kernel policy (read from a binary) as a compiled policy. MLS binaries are refused: their
+ *  MLS constraints would be silently ignored. */
+export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnostic[] = []): BinaryPolicyResult {
+  if ((k.config & CONFIG_MLS) !== 0) throw new BinaryFormatError("MLS binary policies are not supported yet (the policy's MLS flag is set)", 20);
+  const b = new Builder(k, file);
+  classes(b);
+  rolesUsersBools(b);
+  const nids = b.sym.types.length + b.sym.attrs.length;
+  const nc = Math.max(1, b.sym.classes.length);
+  const out = { rules: [] as ExpandedAvRule[], typeRules: [] as TypeRuleEntry[] };
+  const base = new AvTab(nids, nc, k.avtab.length);
+  for (const e of k.avtab) entry(b, e, out, base);
+  const condLists: AvList[] = [];
+  conds(b, out, condLists, nids, nc);
+  for (const cls of sorted(k.classes.entries, (c) => c.value)) {
+    for (const c of cls.constraints) {
+      const span = b.span(`constrain ${cls.name} (constraint ${b.sym.constraints.length + 1})`);
+      const constraint: ResolvedConstraint = { span, classId: cls.value - 1, mask: c.permissions, expr: constraintTree(b, c, `class ${cls.name}`) };
+      b.sym.constraints.push(constraint);
+    }
+  }
+  const o = k.ocontexts;
+  for (const x of sorted(o.isid, (i) => i.sid)) b.sym.initialSids.set(XEN_INITIAL_SIDS[x.sid - 1] ?? `sid${x.sid}`, context(b, x.context));
+  b.sym.ocontexts.pirqcon = o.pirq.map((x) => ({ irq: x.pirq, context: context(b, x.context) }));
+  b.sym.ocontexts.ioportcon = o.ioport.map((x) => ({ low: x.low, high: x.high, context: context(b, x.context) }));
+  b.sym.ocontexts.iomemcon = o.iomem.map((x) => ({ low: x.low, high: x.high, context: context(b, x.context) }));
+  b.sym.ocontexts.pcidevicecon = o.pcidevice.map((x) => ({ device: x.device, context: context(b, x.context) }));
+  b.sym.ocontexts.devicetreecon = o.devicetree.map((x) => ({ path: x.path, context: context(b, x.context) }));
+
+  const ex: Expanded = { rules: out.rules, neverallows: [], base, condLists, typeRules: out.typeRules, counts: avCounts(base, condLists) };
+  const listing = b.lines.join("\n") + "\n";
+  return { policy: compile(b.sym, ex, listing, warnings), listing };
+}

@@ -1,0 +1,67 @@
+// Why each XSM check of a run came out as it did: for flask, the security server's explanation of
+// the AVC question (the rules, the conditional and its booleans, the failed constraint, each with
+// file:line); for the dummy module, the default action of dummy.h and what it tests.
+//
+// A scenario asks the same few questions again and again, so explanations are cached per question
+// until the policy or its booleans change (the simulator says when).
+import { reasonJson, type ReasonJson } from "../policy/reasons.js";
+import type { Xsm } from "../xsm/index.js";
+import type { XsmCheck, XsmDefaultAction } from "../xsm/types.js";
+
+/** An XSM check with the reasons behind it (absent when not asked for). */
+export type Explained = XsmCheck & { reasons?: ReasonJson[] };
+
+/** A reason the dummy module gives: its default action (not a policy rule). */
+const DUMMY_PASSES: Record<XsmDefaultAction, string> = {
+  XSM_HOOK: "every domain",
+  XSM_PRIV: "the control domain (is_control_domain)",
+  XSM_DM_PRIV: "the target's device model (d->target) or the control domain",
+  XSM_TARGET: "the domain itself, its device model or the control domain",
+  XSM_XS_PRIV: "xenstore, the target's device model or the control domain",
+  XSM_OTHER: "nobody (no default action)",
+};
+
+export class Explainer {
+  private cache = new Map<string, ReasonJson[]>();
+
+  constructor(
+    private readonly xsm: Xsm,
+    private readonly domainName: (domid: number) => string | undefined,
+    private readonly which: "denied" | "all" | "none",
+  ) {}
+
+  /** The policy or a boolean changed: earlier explanations may no longer hold. */
+  policyChanged(): void {
+    this.cache.clear();
+  }
+
+  explain(check: XsmCheck): Explained {
+    if (this.which === "none" || (this.which === "denied" && check.allowed)) return check;
+    return { ...check, reasons: this.reasons(check) };
+  }
+
+  private reasons(c: XsmCheck): ReasonJson[] {
+    if (c.error !== undefined) return [{ kind: "invalid", text: c.error, message: c.error }];
+    if (c.action !== undefined) return [this.dummy(c, c.action)];
+    const policy = this.xsm.policy;
+    if (!policy || c.scontext === undefined || c.tcontext === undefined || c.tclass === undefined || c.perm === undefined) return [];
+    const key = `${c.scontext}\0${c.tcontext}\0${c.tclass}\0${c.perm}`;
+    let reasons = this.cache.get(key);
+    if (reasons === undefined) {
+      // security_compute_av's answer, explained (decide.ts): the same TE rules, booleans in force, constraints
+      const d = policy.explain(c.scontext, c.tcontext, c.tclass, c.perm);
+      const lookup = (name: string) => policy.getBoolean(name);
+      reasons = d.reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit").map((r) => reasonJson(r, lookup));
+      this.cache.set(key, reasons);
+    }
+    return reasons;
+  }
+
+  private dummy(c: XsmCheck, action: XsmDefaultAction): ReasonJson {
+    const who = this.domainName(c.domid) ?? `d${c.domid}`;
+    const text = c.allowed
+      ? `dummy.h ${action} in ${c.xen ?? c.hook}: passes ${DUMMY_PASSES[action]}; ${who} is one`
+      : `dummy.h ${action} in ${c.xen ?? c.hook}: passes only ${DUMMY_PASSES[action]}; ${who} is not`;
+    return { kind: "default-action", text };
+  }
+}

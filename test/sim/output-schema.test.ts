@@ -1,0 +1,29 @@
+// The --json document is what src/sim/output.schema.json says it is: every example scenario, alone
+// and under --compare, validates against it (so the schema is kept up to date with the output).
+import { readdirSync, readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { describe, expect, it } from "vitest";
+import { xsm } from "../cli/run.js";
+
+const schema = JSON.parse(readFileSync("src/sim/output.schema.json", "utf8"));
+const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
+const examples = readdirSync("examples/svp").filter((f) => f.endsWith(".json")).sort();
+
+function valid(doc: unknown): string {
+  return validate(doc) ? "" : JSON.stringify(validate.errors?.slice(0, 5), null, 1);
+}
+
+describe("xsm simulate --json follows src/sim/output.schema.json", () => {
+  it.each(examples)("%s", async (file) => {
+    const one = await xsm("simulate", `examples/svp/${file}`, "--json");
+    expect(valid(JSON.parse(one.stdout))).toBe("");
+    const all = await xsm("simulate", `examples/svp/${file}`, "--json", "--compare");
+    expect(valid(JSON.parse(all.stdout))).toBe("");
+  });
+
+  it("a document missing a required field is refused (the schema is not vacuous)", async () => {
+    const doc = JSON.parse((await xsm("simulate", "examples/svp/nested-trust.json", "--json")).stdout);
+    delete doc.steps[0].rc;
+    expect(valid(doc)).not.toBe("");
+  });
+});
