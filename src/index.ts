@@ -23,7 +23,9 @@ export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export type { LoadResult } from "./sim/load.js";
 export { prepare, runPrepared, simulate } from "./sim/run.js";
 export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";
-export { renderCompare, renderDot, renderTrace, toJson } from "./sim/report.js";
+export { renderCompare, renderDot, renderTrace, runTopology, toJson } from "./sim/report.js";
+export { buildTopology, platformsOf, topologyDot } from "./sim/topology.js";
+export type { PlatformInfo, TopoDenial, TopoDevice, TopoDomain, TopoPlatform, Topology, TopologyInput } from "./sim/topology.js";
 export { generateScenario, prepareGenerated, runScaleScenario, writeGeneratedScenario } from "./sim/generate.js";
 export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
 

@@ -18,6 +18,7 @@ interface SimulateOptions {
   compare?: boolean;
   json?: boolean;
   dot?: string | boolean;
+  svg?: string;
   verbose?: boolean;
 }
 
@@ -76,28 +77,41 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
     else if (opts.dot === undefined || opts.dot === false) cli.io.stdout.write(renderTrace(primary, scenario));
   }
-  if (opts.dot !== undefined && opts.dot !== false) {
-    const policy = prepared.policy;
-    const label = (sbdf: string) => {
-      const key = sbdfKeyOf(sbdf);
-      const ctx = key === undefined ? undefined : policy?.pcideviceContext(key);
-      return ctx?.split(":")[2];
-    };
-    const dot = renderDot(primary, scenario, label);
+  if ((opts.dot !== undefined && opts.dot !== false) || opts.svg !== undefined) {
+    const dot = renderDot(primary, prepared);
     if (opts.dot === true) cli.io.stdout.write(dot);
-    else {
-      try {
-        writeFileSync(opts.dot, dot);
-      } catch (err) {
-        throw new CliError(`cannot write ${opts.dot}: ${(err as Error).message}`);
-      }
-      cli.io.stderr.write(`picture written to ${opts.dot} (render: dot -Tsvg ${opts.dot} -o ${basename(opts.dot, ".dot")}.svg)\n`);
+    else if (typeof opts.dot === "string") {
+      writeOut(opts.dot, dot);
+      cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg)` : ""}\n`);
+    }
+    if (opts.svg !== undefined) {
+      writeOut(opts.svg, await renderSvg(dot));
+      cli.io.stderr.write(`picture written to ${opts.svg}\n`);
     }
   }
   const failures = primary.summary.expectFailures;
   if (failures > 0) {
     throw new CliError(`xsm: ${failures} expectation(s) failed under strategy ${primary.strategy}\n`, 1, true);
   }
+}
+
+function writeOut(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** DOT -> SVG in process with Graphviz compiled to WebAssembly (@viz-js/viz), loaded only here. */
+async function renderSvg(dot: string): Promise<string> {
+  const { instance } = await import("@viz-js/viz");
+  const viz = await instance();
+  const result = viz.render(dot, { format: "svg" });
+  if (result.status !== "success") {
+    throw new Error(`Graphviz could not render the picture: ${result.errors.map((e) => e.message).join("; ")}`);
+  }
+  return result.output;
 }
 
 function untilOption(text: string | undefined, steps: number): { until?: number } {
@@ -136,6 +150,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")
     .option("--verbose", "explain granted XSM decisions too (denied ones always say why)")
     .option("--until <step>", "stop after this step (the state --dot and the trace end with)")
-    .option("--dot [file]", "a Graphviz picture of the final state (to FILE, or stdout)")
+    .option("--dot [file]", "a Graphviz picture of the state: platforms as the policy declares them (to FILE, or stdout)")
+    .option("--svg <file>", "the same picture rendered to SVG in process (no Graphviz install needed)")
     .action((path: string, opts: SimulateOptions) => runSimulate(cli, path, opts));
 }

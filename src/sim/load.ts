@@ -2,10 +2,11 @@
 // compiled from the schema at build time by scripts/build-validator.mjs), then meaning (known domains,
 // SBDFs in range, policy files that exist, what flask needs). Every error names its JSON path and
 // what was expected there; nothing runs until the whole file is clean.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ErrorObject } from "ajv";
 import { parseSbdf } from "../pci/sbdf.js";
+import { findJsonSyntaxError } from "./json-syntax.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 
@@ -18,35 +19,63 @@ function validate(data: unknown): ErrorObject[] {
   return ok ? [] : (validator.errors ?? []);
 }
 
-export function loadScenario(file: string): LoadResult {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    return { ok: false, file, errors: [{ path: "", message: `cannot read scenario: ${why}` }] };
-  }
+/** Larger than any scenario a person writes or the generator makes (10,000 steps is ~2 MB); past
+ *  it we refuse up front rather than parse and validate for minutes. */
+export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
+
+/** Reads and checks a scenario file (`-`: standard input, policy paths then relative to the
+ *  working directory). Every mistake is reported at once: a syntax error with its line and column,
+ *  else the schema's and the meaning checks' errors together. */
+export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResult {
+  const read = readScenarioText(file, limit);
+  if (typeof read !== "string") return { ok: false, file, errors: [read] };
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(read);
   } catch (err) {
-    return { ok: false, file, errors: [{ path: "", message: `not JSON: ${(err as Error).message}` }] };
+    const at = findJsonSyntaxError(read);
+    const message = `not JSON: ${at?.message ?? (err as Error).message}`;
+    return { ok: false, file, errors: [at ? { path: "", message, line: at.line, col: at.col } : { path: "", message }] };
   }
-  return parseScenario(data, file);
+  return parseScenario(data, file === "-" ? "./<stdin>" : file);
 }
 
-/** Validates an already-parsed document; `file` anchors relative policy paths. */
+function readScenarioText(file: string, limit: number): string | ScenarioError {
+  const cannot = (why: string): ScenarioError => ({ path: "", message: `cannot read scenario: ${why}` });
+  try {
+    if (file !== "-") {
+      const st = statSync(file);
+      if (st.isDirectory()) return cannot("is a directory, not a scenario file");
+      if (st.size > limit) return cannot(`file is too large (${mb(st.size)}; the limit for a scenario is ${mb(limit)})`);
+    }
+    const bytes = readFileSync(file === "-" ? 0 : file);
+    if (bytes.length > limit) return cannot(`too large (over ${mb(limit)}, the limit for a scenario)`);
+    if (bytes.length === 0) return cannot("the file is empty; a scenario is a JSON object");
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return cannot("no such file");
+    if (err instanceof TypeError) return cannot("not valid UTF-8 text");
+    return cannot(code ?? (err as Error).message);
+  }
+}
+
+const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+
+/** Validates an already-parsed document; `file` anchors relative policy paths. The meaning checks
+ *  run even where the schema found mistakes (on the parts that have the right shape), so one run
+ *  reports both; a meaning error at a path the schema already reported is left out. */
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
   const schemaErrors = schemaMessages(validate(data));
-  if (schemaErrors.length > 0) return { ok: false, file, errors: schemaErrors };
-  const scenario = data as Scenario;
   const dir = dirname(resolve(file));
-  const errors = semanticErrors(scenario, dir, fileExists);
-  return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario, file, dir };
+  const reported = new Set(schemaErrors.map((e) => e.path));
+  const meaning = isObject(data) ? semanticErrors(data, dir, fileExists).filter((e) => !reported.has(e.path)) : [];
+  const errors = [...schemaErrors, ...meaning];
+  return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario: data as unknown as Scenario, file, dir };
 }
 
 export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {
-  return errors.map((e) => `${file}: ${e.path || "/"}: ${e.message}\n`).join("");
+  return errors.map((e) => (e.line !== undefined ? `${file}:${e.line}:${e.col}: ${e.message}\n` : `${file}: ${e.path || "/"}: ${e.message}\n`)).join("");
 }
 
 // ---- schema errors -> one message per JSON path ----------------------------------------------------
@@ -99,44 +128,63 @@ function message(e: ErrorObject): ScenarioError {
 
 const FLASK_ONLY = new Set<Step["op"]>(["set_bool", "load_policy", "set_enforcing"]);
 
-function semanticErrors(s: Scenario, dir: string, fileExists: (path: string) => boolean): ScenarioError[] {
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The meaning of a scenario, read defensively: the schema may have found the document malformed,
+ *  so every field is looked at only when it has the shape the check needs. */
+function semanticErrors(s: Json, dir: string, fileExists: (path: string) => boolean): ScenarioError[] {
   const errors: ScenarioError[] = [];
   const err = (path: string, message: string) => errors.push({ path, message });
   const names = new Map<string, number>();
   const domids = new Map<number, number>();
-  s.domains.forEach((d, i) => {
-    if (names.has(d.name)) err(`/domains/${i}/name`, `duplicate domain name ${JSON.stringify(d.name)} (also /domains/${names.get(d.name)})`);
-    else names.set(d.name, i);
-    if (domids.has(d.domid)) err(`/domains/${i}/domid`, `duplicate domid ${d.domid} (also /domains/${domids.get(d.domid)})`);
-    else domids.set(d.domid, i);
-    if (s.xsm === "flask" && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
+  const flask = s.xsm === "flask";
+  const domains = list(s.domains);
+  domains.forEach((d, i) => {
+    if (!isObject(d)) return;
+    const name = str(d.name);
+    if (name !== undefined) {
+      if (names.has(name)) err(`/domains/${i}/name`, `duplicate domain name ${JSON.stringify(name)} (also /domains/${names.get(name)})`);
+      else names.set(name, i);
+    }
+    if (typeof d.domid === "number") {
+      if (domids.has(d.domid)) err(`/domains/${i}/domid`, `duplicate domid ${d.domid} (also /domains/${domids.get(d.domid)})`);
+      else domids.set(d.domid, i);
+    }
+    if (flask && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
   });
-  const known = (path: string, name: string | undefined) => {
-    if (name !== undefined && !names.has(name)) err(path, `unknown domain ${JSON.stringify(name)}; expected one of ${[...names.keys()].join(", ")}`);
+  const known = (path: string, name: unknown) => {
+    if (typeof name === "string" && !names.has(name)) err(path, `unknown domain ${JSON.stringify(name)}; expected one of ${[...names.keys()].join(", ")}`);
   };
-  s.domains.forEach((d, i) => known(`/domains/${i}/target`, d.target));
+  domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
 
-  if (s.xsm === "flask") {
+  if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
-    else policyFile("/policy", s.policy, dir, fileExists, err);
+    else if (typeof s.policy === "string") policyFile("/policy", s.policy, dir, fileExists, err);
   }
 
-  s.steps.forEach((step, i) => {
+  list(s.steps).forEach((step, i) => {
+    if (!isObject(step)) return;
     const at = `/steps/${i}`;
+    const op = str(step.op);
     known(`${at}/as`, step.as);
-    if ("domain" in step) known(`${at}/domain`, step.domain);
-    if ("sbdf" in step) sbdf(`${at}/sbdf`, step.sbdf, err);
-    if (step.op === "pci_add_device" && step.physfn !== undefined) {
+    known(`${at}/domain`, step.domain);
+    if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
+    if (op === "pci_add_device" && typeof step.physfn === "string") {
       sbdf(`${at}/physfn`, step.physfn, err);
       if (step.physfn === step.sbdf) err(`${at}/physfn`, "a VF cannot be its own PF");
-      if (step.extfn) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
+      if (step.extfn === true) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
     }
-    if (FLASK_ONLY.has(step.op) && s.xsm !== "flask") err(`${at}/op`, `${step.op} needs "xsm": "flask" (the dummy module has no policy)`);
-    if (step.op === "load_policy") policyFile(`${at}/policy`, step.policy, dir, fileExists, err);
-    for (const [j, d] of (step.expect?.devices ?? []).entries()) {
-      sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
-      if (typeof d.owner === "string") known(`${at}/expect/devices/${j}/owner`, d.owner);
-    }
+    if (op !== undefined && FLASK_ONLY.has(op as Step["op"]) && !flask) err(`${at}/op`, `${op} needs "xsm": "flask" (the dummy module has no policy)`);
+    if (op === "load_policy" && typeof step.policy === "string") policyFile(`${at}/policy`, step.policy, dir, fileExists, err);
+    const expect = isObject(step.expect) ? step.expect : {};
+    list(expect.devices).forEach((d, j) => {
+      if (!isObject(d)) return;
+      if (typeof d.sbdf === "string") sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
+      known(`${at}/expect/devices/${j}/owner`, d.owner);
+    });
   });
   return errors;
 }

@@ -2,7 +2,9 @@
 // table of the seven strategies and the --dot picture.
 import type { DeviceState } from "../pci/types.js";
 import type { XsmCheck } from "../xsm/types.js";
-import type { RunResult, RunSummary, StepResult } from "./run.js";
+import { formatSbdf, parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
+import { buildTopology, topologyDot, type TopoDenial, type Topology } from "./topology.js";
 import type { Scenario } from "./scenario.js";
 
 // ---- trace -------------------------------------------------------------------------------------
@@ -225,39 +227,49 @@ function cell(r: StepResult): string {
 
 export const COMPARE_LEGEND = "~ failed yet changed state   ! an expectation failed";
 
-// ---- --dot -------------------------------------------------------------------------------------
+// ---- --dot / --svg ------------------------------------------------------------------------------
 
-/** Graphviz: a cluster per platform with its domains, devices inside their owner's platform,
- *  PF -> VF links, labels from the policy's pcidevicecon. */
-export function renderDot(result: RunResult, scenario: Scenario, label: (sbdf: string) => string | undefined): string {
-  const platformOf = new Map(scenario.domains.map((d) => [d.name, d.platform ?? guessPlatform(d.context) ?? "xen"]));
-  const clusters = new Map<string, string[]>();
-  const add = (platform: string, node: string) => clusters.set(platform, [...(clusters.get(platform) ?? []), node]);
-  const q = (s: string) => JSON.stringify(s);
-  for (const d of scenario.domains) {
-    const roles = [d.control ? "control" : null, d.hardware ? "hardware" : null].filter(Boolean).join(", ");
-    add(platformOf.get(d.name)!, `${q(d.name)} [shape=box, style=rounded, label=${q(`${d.name} (d${d.domid})${roles ? `\n${roles}` : ""}\n${typeOf(d.context)}`)}];`);
-  }
-  const edges: string[] = [];
-  for (const dev of result.state.devices) {
-    const text = `${dev.sbdf}\n${dev.kind}${dev.broken ? " BROKEN" : ""}${dev.present === false ? " (gone)" : ""}\n${label(dev.sbdf) ?? "device"}`;
-    const style = dev.broken ? `, color=red, fontcolor=red` : "";
-    add(dev.owner ? platformOf.get(dev.owner) ?? "xen" : "xen", `${q(dev.sbdf)} [shape=ellipse, label=${q(text)}${style}];`);
-    if (dev.owner) edges.push(`${q(dev.owner)} -> ${q(dev.sbdf)} [label="owns", arrowhead=none];`);
-    if (dev.physfn) edges.push(`${q(dev.physfn)} -> ${q(dev.sbdf)} [style=dashed, label="VF"];`);
-  }
-  const when = result.steps.length < scenario.steps.length ? `after step ${result.steps.length}` : "final state";
-  const out = [`digraph ${q(result.scenario)} {`, `  label=${q(`${result.scenario} (${result.strategy}), ${when}`)};`, "  node [fontname=monospace];"];
-  for (const [platform, nodes] of clusters) {
-    out.push(`  subgraph ${q(`cluster_${platform}`)} {`, `    label=${q(platform)};`, ...nodes.map((n) => `    ${n}`), "  }");
-  }
-  out.push(...edges.map((e) => `  ${e}`), "}");
-  return out.join("\n") + "\n";
+/** The picture of a run at its last step (topology.ts): platforms from the policy's `platform`
+ *  blocks, the run's domains and devices, and the accesses its last step was denied. */
+export function runTopology(result: RunResult, prepared: Prepared): Topology {
+  const scenario = prepared.scenario;
+  const policy = prepared.policy;
+  const last = result.steps[result.steps.length - 1];
+  const shown = result.steps.length;
+  const caption = shown < scenario.steps.length ? `after step ${shown} of ${scenario.steps.length} (${result.strategy})` : `final state (${result.strategy})`;
+  const spec = new Map(scenario.domains.map((d) => [d.name, d]));
+  return buildTopology({
+    title: result.scenario,
+    caption,
+    platforms: prepared.platforms,
+    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}) })),
+    devices: result.state.devices,
+    stale: [...result.left.stalePfs, ...result.left.staleVfs],
+    labelOf: (sbdf) => {
+      const p = parseSbdf(sbdf);
+      return (p.ok && policy?.pcideviceContext(sbdfKey(p.value))?.split(":")[2]) || null;
+    },
+    denied: last ? denials(last, result) : [],
+    notes: result.notes,
+  });
 }
 
-/** svp_hwdom_t -> svp, gvp1_guest_t -> gvp1: the SVP naming convention of the examples. */
-function guessPlatform(context: string | undefined): string | undefined {
-  const t = context?.split(":")[2];
-  const m = t ? /^([a-z0-9]+)_/.exec(t) : null;
-  return m?.[1];
+/** The denied checks of one step, as edges: from the domain whose context asked, to the device
+ *  (or domain) asked about. */
+function denials(step: StepResult, result: RunResult): TopoDenial[] {
+  const byDomid = new Map(result.state.domains.map((d) => [d.domid, d]));
+  const byContext = (ctx: string | undefined) => result.state.domains.find((d) => d.context === ctx);
+  const out: TopoDenial[] = [];
+  for (const c of step.decisions) {
+    if (c.allowed) continue;
+    const caller = byDomid.get(c.domid);
+    const from = caller?.context === c.scontext || c.scontext === undefined ? caller?.name : (byContext(c.scontext)?.name ?? caller?.name);
+    const to = c.device !== undefined ? formatSbdf(c.device) : c.tdomid !== undefined ? byDomid.get(c.tdomid)?.name : (step.sbdf ?? step.domain ?? undefined);
+    if (from !== undefined && to !== undefined) out.push({ step: step.step, from, to, perm: c.perm ?? c.action ?? c.hook });
+  }
+  return out;
+}
+
+export function renderDot(result: RunResult, prepared: Prepared): string {
+  return topologyDot(runTopology(result, prepared));
 }

@@ -9,6 +9,8 @@ import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
+import { parsePolicy } from "../policy/parse.js";
+import { platformsOf, type PlatformInfo } from "./topology.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
@@ -89,6 +91,8 @@ export interface Prepared {
   dir: string;
   /** The scenario's policy (flask). */
   policy?: CompiledPolicy;
+  /** Its `platform` blocks (what --dot draws); empty for dummy or a policy without any. */
+  platforms: PlatformInfo[];
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
   /** Every compiled policy's booleans as compiled: each run starts from them (runs share the policies). */
@@ -104,7 +108,7 @@ const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(res
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
-  const prepared: Prepared = { scenario, file, dir, loads: new Map(), defaults: new Map() };
+  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map(), defaults: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
   const compiled = compileFile(read, dir, scenario.policy!);
@@ -113,6 +117,7 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
     return { ok: false, errors };
   }
   prepared.policy = compiled.policy;
+  prepared.platforms = compiled.platforms ?? [];
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
     if (!c.ok) errors.push({ path: `/domains/${i}/context`, message: `invalid context ${JSON.stringify(d.context)} for this policy: ${c.message}` });
@@ -132,12 +137,14 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
- *  refuses (policydb.c) is refused here too, with Xen's log line. */
-function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[] } {
+ *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
+ *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none. */
+function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
   try {
     const data = read(dir, rel);
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
-    return { policy: loaded.policy, diagnostics: [] };
+    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, rel).ast.statements) : [];
+    return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
     throw err;

@@ -76,4 +76,7 @@ export interface Scenario {
 export interface ScenarioError {
   path: string;
   message: string;
+  /** A JSON syntax error's place in the file (1-based); the path is "" then. */
+  line?: number;
+  col?: number;
 }

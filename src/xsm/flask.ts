@@ -146,6 +146,7 @@ export class FlaskXsm implements XsmModule {
       tcontext: this.ss.sidtab.sidToString(tsid),
       tclass: "resource",
       perm: RESOURCE_PERMS[perm],
+      ...(ad === AD_DOMAINS ? { tdomid: arg } : { device: arg }),
       allowed: (requested & ~policyAllowed) === 0,
       rc,
       ...(line !== undefined ? { audit: line } : {}),

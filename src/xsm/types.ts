@@ -63,6 +63,9 @@ export interface XsmCheck {
   perm?: string;
   /** dummy: the default action applied. */
   action?: XsmDefaultAction;
+  /** flask: the object asked about, when it is a device (machine_bdf, seg<<16|bus<<8|devfn) or a domain. */
+  device?: number;
+  tdomid?: number;
   /** What the policy (or default action) decided. */
   allowed: boolean;
   /** What this check returned (0 when permissive lets a denial through). */

@@ -131,8 +131,8 @@ describe("xsm simulate", () => {
   it("--until stops mid-scenario: Stewart's stale, broken records after the reported removal", async () => {
     const r = await xsm("simulate", example("stewart-hot-unplug"), "--until", "7", "--dot");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('label="stewart-hot-unplug (upstream), after step 7";');
-    expect(r.stdout).toContain('"0000:03:00.0" [shape=ellipse, label="0000:03:00.0\\npf BROKEN (gone)\\nsvp_pci_t", color=red, fontcolor=red];');
+    expect(r.stdout).toContain('label="stewart-hot-unplug: after step 7 of 11 (upstream)";');
+    expect(r.stdout).toContain('"0000:03:00.0" [shape=ellipse, label="0000:03:00.0\\npf BROKEN STALE (gone)\\nsvp_pci_t", color=red, fontcolor=red, style=dashed];');
     const t = await xsm("simulate", example("stewart-hot-unplug"), "--until", "7");
     expect(t.stdout).toMatch(/state after step 7 of 11:\n {2}0000:03:00.0 {2}pf {6}owner svp-hwdom {2}BROKEN {2}\(hardware gone\)/);
     const bad = await xsm("simulate", example("stewart-hot-unplug"), "--until", "99");

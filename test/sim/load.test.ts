@@ -1,8 +1,10 @@
 // Scenario files: every mistake is reported before anything runs, at its JSON path, saying what
 // was expected there.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { loadScenario, parseScenario } from "../../src/sim/load.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { formatScenarioErrors, loadScenario, parseScenario } from "../../src/sim/load.js";
 import { prepare } from "../../src/sim/run.js";
 import type { ScenarioError } from "../../src/sim/scenario.js";
 
@@ -64,7 +66,51 @@ describe("scenario schema", () => {
     expect(errors.map((e) => e.path).sort()).toEqual(["/iommu", "/steps/0/op", "/strategy"]);
     const r = loadScenario(join(fixtures, "not-json.json"));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]!).toMatchObject({ path: "", message: expect.stringMatching(/^not JSON/) });
+    if (!r.ok) expect(r.errors[0]!).toMatchObject({ path: "", line: 2, col: 1, message: "not JSON: expected a value, found the end of the file" });
+  });
+});
+
+describe("scenario errors in one pass", () => {
+  const work = mkdtempSync(join(tmpdir(), "xsm-load-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const file = join(work, name);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  it.each([
+    ["a trailing comma", '{\n  "name": "t",\n  "xsm": "dummy",\n}\n', 4, 1, "expected a property name in double quotes, found '}'"],
+    ["a misspelt literal", '{"name": "t",\n "enforcing": tru }', 2, 15, "expected a value, found 't'"],
+    ["a missing comma", '{"name": "t"\n "xsm": "dummy"}', 2, 2, "expected ',' or '}' after a property, found '\"'"],
+    ["a raw newline in a string", '{"name": "a\nb"}', 1, 12, "a control character (e.g. a newline) inside a string; escape it"],
+    ["text after the document", '{}\n{}', 2, 1, "unexpected '{' after the JSON document"],
+  ])("a JSON syntax error (%s) has its line and column", (_what, text, line, col, message) => {
+    const file = write("syntax.json", text);
+    const r = loadScenario(file);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([{ path: "", line, col, message: `not JSON: ${message}` }]);
+    expect(formatScenarioErrors(file, r.errors)).toBe(`${file}:${line}:${col}: not JSON: ${message}\n`);
+  });
+
+  it("schema errors and meaning errors come together", () => {
+    const errors = errorsOf(scenario({ strategy: "nope", steps: [{ as: "gvp9-hwdom", op: "pci_add_device", sbdf: "0000:03:20.0" }, { op: "frob" }] }));
+    expect(errors.map((e) => e.path)).toEqual(["/strategy", "/steps/1/op", "/steps/0/as", "/steps/0/sbdf"]);
+    expect(errors[2]!.message).toMatch(/unknown domain "gvp9-hwdom"/);
+  });
+
+  it("a malformed document never crashes the meaning checks", () => {
+    for (const doc of [{}, { domains: 3, steps: "x" }, { domains: [null, 1, { name: 5 }], steps: [null, { expect: { devices: [null, { owner: 1 }] } }] }, { xsm: "flask", policy: 7 }]) {
+      expect(errorsOf(doc).length).toBeGreaterThan(0);
+    }
+  });
+
+  it("a file over the size limit is refused with the limit named", () => {
+    const file = write("big.json", `{"name": "${"x".repeat(2048)}"}`);
+    const r = loadScenario(file, 1024);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.errors[0]!.message).toBe("cannot read scenario: file is too large (0.0 MB; the limit for a scenario is 0.0 MB)");
   });
 });
 

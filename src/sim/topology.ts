@@ -1,0 +1,214 @@
+// The platform picture: what `xsm simulate --dot/--svg` draws and what a browser can draw the same
+// way. A Topology is plain data, built from the policy's `platform` blocks (the platforms, their
+// nesting, which domain and device types belong to which) and the state of a run at one step (the
+// domains, live or destroyed; the devices with their owners, PF->VF links, broken and stale marks;
+// the accesses the step was denied). topologyDot() turns it into Graphviz DOT.
+//
+// No Node-only imports here (types only from the policy AST and the run): the studio imports this
+// module in the browser.
+//
+// Shape (see the interfaces below):
+//   Topology { title, caption, platforms: TopoPlatform[] (a forest: parent names the enclosing one),
+//              domains: TopoDomain[], devices: TopoDevice[], denied: TopoDenial[], notes: string[] }
+//   A domain's or device's `platform` is the name of the platform it belongs to, or null (outside
+//   every platform: Xen's own domains, unlabeled devices).
+import type { PlatformDecl, Statement } from "../policy/ast.js";
+
+/** A platform as the policy declares it (`platform NAME supervisor|guest of PARENT { ... }`). */
+export interface PlatformInfo {
+  name: string;
+  level: "supervisor" | "guest";
+  parent: string | null;
+  hwdomTypes: string[];
+  guestTypes: string[];
+  /** Device label types, with the SBDFs the block labels with each. */
+  deviceTypes: { type: string; sbdfs: string[] }[];
+}
+
+export interface TopoPlatform extends PlatformInfo {
+  /** Nesting depth: 0 for a platform under none. */
+  depth: number;
+}
+
+export interface TopoDomain {
+  name: string;
+  domid: number;
+  /** The type of its context (flask), e.g. gvp1_hwdom_t. */
+  type: string | null;
+  platform: string | null;
+  role: "hwdom" | "guest" | "other";
+  hardware: boolean;
+  control: boolean;
+  live: boolean;
+}
+
+export interface TopoDevice {
+  sbdf: string;
+  kind: "device" | "extfn" | "pf" | "vf";
+  /** Its pcidevicecon label type, or null when the policy labels it with no type. */
+  label: string | null;
+  platform: string | null;
+  owner: string | null;
+  /** A VF's current PF (null when unlinked or not a VF). */
+  physfn: string | null;
+  broken: boolean;
+  /** Xen holds it after it was asked to go (or its hardware vanished), or a VF lost its PF. */
+  stale: boolean;
+  /** false: the hardware is gone (hot_unplug) while Xen keeps the record. */
+  present: boolean;
+}
+
+/** An access the shown step was denied: from a domain to a device (or another domain). */
+export interface TopoDenial {
+  step: number;
+  from: string; // domain name
+  to: string; // device SBDF or domain name
+  perm: string;
+}
+
+export interface Topology {
+  title: string;
+  /** e.g. "final state" or "after step 7 of 11". */
+  caption: string;
+  platforms: TopoPlatform[];
+  domains: TopoDomain[];
+  devices: TopoDevice[];
+  denied: TopoDenial[];
+  notes: string[];
+}
+
+/** The platform blocks of a parsed policy (before desugaring). */
+export function platformsOf(statements: readonly Statement[]): PlatformInfo[] {
+  return statements
+    .filter((s): s is PlatformDecl => s.kind === "platform")
+    .map((p) => ({
+      name: p.name.name,
+      level: p.level,
+      parent: p.parent?.name ?? null,
+      hwdomTypes: p.members.filter((m) => m.kind === "hwdom").map((m) => m.type.name),
+      guestTypes: p.members.filter((m) => m.kind === "guest").map((m) => m.type.name),
+      deviceTypes: p.members.filter((m) => m.kind === "device").map((m) => ({ type: m.type.name, sbdfs: m.devices.map((d) => d.text) })),
+    }));
+}
+
+/** What a run says at the step shown (a plain view of RunResult, so the studio can make one too). */
+export interface TopologyInput {
+  title: string;
+  caption: string;
+  platforms: PlatformInfo[];
+  domains: { name: string; domid: number; context?: string; hardware: boolean; control: boolean; live: boolean; platform?: string }[];
+  devices: { sbdf: string; kind: TopoDevice["kind"]; physfn: string | null; broken: boolean; owner: string | null; present?: false }[];
+  /** SBDFs counted stale (RunLeftovers.stalePfs + staleVfs). */
+  stale: readonly string[];
+  /** The pcidevicecon label type of an SBDF. */
+  labelOf: (sbdf: string) => string | null;
+  denied: TopoDenial[];
+  notes?: string[];
+}
+
+export function buildTopology(input: TopologyInput): Topology {
+  const depthOf = new Map<string, number>();
+  const byName = new Map(input.platforms.map((p) => [p.name, p]));
+  const depth = (p: PlatformInfo, seen = new Set<string>()): number => {
+    const known = depthOf.get(p.name);
+    if (known !== undefined) return known;
+    const parent = p.parent !== null ? byName.get(p.parent) : undefined;
+    const d = parent && !seen.has(parent.name) ? depth(parent, seen.add(p.name)) + 1 : 0;
+    depthOf.set(p.name, d);
+    return d;
+  };
+  const platforms = input.platforms.map((p) => ({ ...p, depth: depth(p) }));
+  const typePlatform = new Map<string, { platform: string; role: TopoDomain["role"] }>();
+  const labelPlatform = new Map<string, string>();
+  for (const p of platforms) {
+    for (const t of p.hwdomTypes) typePlatform.set(t, { platform: p.name, role: "hwdom" });
+    for (const t of p.guestTypes) typePlatform.set(t, { platform: p.name, role: "guest" });
+    for (const d of p.deviceTypes) labelPlatform.set(d.type, p.name);
+  }
+  const domains: TopoDomain[] = input.domains.map((d) => {
+    const type = d.context?.split(":")[2] ?? null;
+    const found = type !== null ? typePlatform.get(type) : undefined;
+    const platform = d.platform !== undefined && byName.has(d.platform) ? d.platform : (found?.platform ?? null);
+    return { name: d.name, domid: d.domid, type, platform, role: found?.role ?? "other", hardware: d.hardware, control: d.control, live: d.live };
+  });
+  const domainPlatform = new Map(domains.map((d) => [d.name, d.platform]));
+  const stale = new Set(input.stale);
+  const devices: TopoDevice[] = input.devices.map((d) => {
+    const label = input.labelOf(d.sbdf);
+    // a device belongs where the policy labels it; an unlabeled one where its owner lives
+    const platform = (label !== null ? labelPlatform.get(label) : undefined) ?? (d.owner !== null ? (domainPlatform.get(d.owner) ?? null) : null);
+    return { sbdf: d.sbdf, kind: d.kind, label, platform, owner: d.owner, physfn: d.physfn, broken: d.broken, stale: stale.has(d.sbdf), present: d.present !== false };
+  });
+  return { title: input.title, caption: input.caption, platforms, domains, devices, denied: input.denied, notes: input.notes ?? [] };
+}
+
+// ---- DOT ---------------------------------------------------------------------------------------
+
+const q = (s: string) => JSON.stringify(s);
+
+/** Graphviz DOT: a cluster per platform, nested as `guest of` nests them; each domain and device
+ *  inside its platform; owners, PF->VF links, broken/stale marks, destroyed domains, denials in red. */
+export function topologyDot(t: Topology): string {
+  const out = [`digraph ${q(t.title)} {`, `  label=${q(`${t.title}: ${t.caption}`)};`, "  labelloc=t;", "  compound=true;", "  node [fontname=Courier, fontsize=10];", "  edge [fontname=Courier, fontsize=9];"];
+  const children = new Map<string | null, TopoPlatform[]>();
+  for (const p of t.platforms) {
+    const parent = p.parent !== null && t.platforms.some((x) => x.name === p.parent) ? p.parent : null;
+    children.set(parent, [...(children.get(parent) ?? []), p]);
+  }
+  const nodesIn = (platform: string | null): string[] => [
+    ...t.domains.filter((d) => d.platform === platform).map(domainNode),
+    ...t.devices.filter((d) => d.platform === platform).map(deviceNode),
+  ];
+  const cluster = (p: TopoPlatform, indent: string): string[] => {
+    const kind = p.level === "supervisor" ? "supervisor" : `guest of ${p.parent}`;
+    return [
+      `${indent}subgraph ${q(`cluster_${p.name}`)} {`,
+      `${indent}  label=${q(`platform ${p.name} (${kind})`)};`,
+      `${indent}  style=rounded;`,
+      ...nodesIn(p.name).map((n) => `${indent}  ${n}`),
+      ...(children.get(p.name) ?? []).flatMap((c) => cluster(c, `${indent}  `)),
+      `${indent}}`,
+    ];
+  };
+  for (const p of children.get(null) ?? []) out.push(...cluster(p, "  "));
+  out.push(...nodesIn(null).map((n) => `  ${n}`));
+  for (const d of t.devices) {
+    if (d.owner !== null) out.push(`  ${q(d.owner)} -> ${q(d.sbdf)} [label="owns", arrowhead=none];`);
+    if (d.physfn !== null) out.push(`  ${q(d.physfn)} -> ${q(d.sbdf)} [style=dashed, label="VF"];`);
+  }
+  const nodes = new Set([...t.domains.map((d) => d.name), ...t.devices.map((d) => d.sbdf)]);
+  for (const x of t.denied) {
+    if (!nodes.has(x.from) || !nodes.has(x.to)) continue;
+    out.push(`  ${q(x.from)} -> ${q(x.to)} [color=red, fontcolor=red, penwidth=2, label=${q(`denied ${x.perm} (step ${x.step})`)}];`);
+  }
+  if (t.notes.length) out.push(`  ${q("notes")} [shape=note, label=${q(t.notes.flatMap((n) => wrap(n, 60)).join("\n"))}];`);
+  out.push("}");
+  return out.join("\n") + "\n";
+}
+
+function domainNode(d: TopoDomain): string {
+  const roles = [d.control ? "control" : null, d.hardware ? "hardware" : null].filter(Boolean).join(", ");
+  const lines = [`${d.name} (d${d.domid})`, ...(roles ? [roles] : []), ...(d.type ? [d.type] : []), ...(d.live ? [] : ["DESTROYED"])];
+  const style = d.live ? "rounded" : "rounded,dashed";
+  const color = d.live ? "" : ", color=gray50, fontcolor=gray50";
+  return `${q(d.name)} [shape=box, style=${q(style)}, label=${q(lines.join("\n"))}${color}];`;
+}
+
+function deviceNode(d: TopoDevice): string {
+  const marks = [d.broken ? "BROKEN" : null, d.stale ? "STALE" : null, d.present ? null : "(gone)"].filter(Boolean).join(" ");
+  const lines = [d.sbdf, `${d.kind}${marks ? ` ${marks}` : ""}`, d.label ?? "unlabeled"];
+  const color = d.broken ? ", color=red, fontcolor=red" : d.stale ? ", color=darkorange, fontcolor=darkorange" : "";
+  const style = d.present ? "" : ", style=dashed";
+  return `${q(d.sbdf)} [shape=ellipse, label=${q(lines.join("\n"))}${color}${style}];`;
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) lines.push(line), (line = word);
+    else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}

@@ -1,0 +1,89 @@
+// The picture follows the policy: platforms (with the names the policy gives them, nested as
+// `guest of` nests them), domains inside their platform, destroyed ones marked, devices with owners,
+// PF->VF links, broken/stale marks, and with --until the step's denials in red; --svg renders it in
+// process. The topology model is plain data the studio can build too.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parsePolicy } from "../../src/policy/parse.js";
+import { buildTopology, platformsOf, topologyDot } from "../../src/sim/topology.js";
+import { xsm } from "../cli/run.js";
+
+const four = "test/fixtures/sim/four/four.json";
+const goldenDir = "test/fixtures/sim/golden";
+const work = mkdtempSync(join(tmpdir(), "xsm-topo-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function golden(name: string, actual: string): void {
+  const path = join(goldenDir, name);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
+  expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1`).toBe(true);
+  expect(actual).toBe(readFileSync(path, "utf8"));
+}
+
+describe("platforms as the policy declares them", () => {
+  it("platformsOf reads each block: level, parent, hwdom/guest types, device labels with their SBDFs", () => {
+    const { ast } = parsePolicy(readFileSync("test/fixtures/sim/four/four.conf", "utf8"), "four.conf");
+    const ps = platformsOf(ast.statements);
+    expect(ps.map((p) => [p.name, p.level, p.parent])).toEqual([
+      ["svp", "supervisor", null],
+      ["gvp1", "guest", "svp"],
+      ["gvp3", "guest", "gvp1"],
+      ["gvp2", "guest", "svp"],
+    ]);
+    expect(ps[2]).toMatchObject({ hwdomTypes: ["gvp3_hwdom_t"], guestTypes: ["gvp3_guest_t"], deviceTypes: [{ type: "gvp3_pci_t", sbdfs: ["0000:06:00.0", "0000:06:10.0"] }] });
+  });
+
+  it("--dot nests gvp3 inside gvp1 inside svp, names them as the policy does, marks the destroyed guest and the denial of --until", async () => {
+    const r = await xsm("simulate", four, "--until", "5", "--dot");
+    expect(r.code).toBe(0);
+    const dot = r.stdout;
+    const open = (name: string) => dot.indexOf(`subgraph "cluster_${name}"`);
+    expect(open("svp")).toBeGreaterThan(0);
+    expect(open("svp")).toBeLessThan(open("gvp1"));
+    expect(open("gvp1")).toBeLessThan(open("gvp3"));
+    expect(dot).toContain('label="platform gvp3 (guest of gvp1)";');
+    expect(dot).toMatch(/"gvp3-guest" \[shape=box, style="rounded,dashed", label="gvp3-guest \(d3\)\\ngvp3_guest_t\\nDESTROYED"/);
+    golden("four-platforms.until5.dot", dot);
+    const d4 = await xsm("simulate", four, "--until", "4", "--dot");
+    expect(d4.stdout).toContain('"gvp2-hwdom" -> "0000:06:10.0" [color=red, fontcolor=red, penwidth=2, label="denied unplug (step 4)"];');
+  });
+
+  it("broken and stale devices are marked", async () => {
+    const r = await xsm("simulate", four, "--dot");
+    expect(r.stdout).toContain('"0000:06:00.0" [shape=ellipse, label="0000:06:00.0\\npf BROKEN STALE\\ngvp3_pci_t", color=red, fontcolor=red];');
+  });
+
+  it("--svg renders the picture in process", async () => {
+    const file = join(work, "four.svg");
+    const r = await xsm("simulate", four, "--svg", file);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(`picture written to ${file}\n`);
+    const svg = readFileSync(file, "utf8");
+    expect(svg).toMatch(/<svg[^>]*>/);
+    for (const text of ["platform gvp3 (guest of gvp1)", "gvp3&#45;guest (d3)", "0000:06:10.0"]) expect(svg).toContain(text);
+  });
+
+  it("buildTopology takes plain data (what the studio passes): unknown platforms and unlabeled devices fall outside", () => {
+    const t = buildTopology({
+      title: "t",
+      caption: "final state",
+      platforms: [{ name: "p", level: "supervisor", parent: null, hwdomTypes: ["p_hwdom_t"], guestTypes: [], deviceTypes: [{ type: "p_pci_t", sbdfs: ["0000:01:00.0"] }] }],
+      domains: [
+        { name: "hw", domid: 0, context: "u:r:p_hwdom_t", hardware: true, control: true, live: true },
+        { name: "other", domid: 5, context: "u:r:x_t", hardware: false, control: false, live: false },
+      ],
+      devices: [
+        { sbdf: "0000:01:00.0", kind: "pf", physfn: null, broken: false, owner: "hw" },
+        { sbdf: "0000:02:00.0", kind: "device", physfn: null, broken: false, owner: null },
+      ],
+      stale: [],
+      labelOf: (sbdf) => (sbdf === "0000:01:00.0" ? "p_pci_t" : null),
+      denied: [],
+    });
+    expect(t.domains.map((d) => [d.name, d.platform, d.role, d.live])).toEqual([["hw", "p", "hwdom", true], ["other", null, "other", false]]);
+    expect(t.devices.map((d) => [d.sbdf, d.platform, d.label])).toEqual([["0000:01:00.0", "p", "p_pci_t"], ["0000:02:00.0", null, null]]);
+    expect(topologyDot(t)).toContain('  "0000:02:00.0" [shape=ellipse, label="0000:02:00.0\\ndevice\\nunlabeled"];');
+  });
+});
