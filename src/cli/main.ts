@@ -48,6 +48,10 @@ const COMMANDS: LazyCommand[] = [
   { name: "lint", usage: "[options] [policy]", summary: "check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules", load: async () => (await import("./lint.js")).registerLint },
   { name: "lsp", usage: "[options]", summary: "run the language server (LSP over stdio) for policy.conf files and policy trees", load: async () => (await import("./lsp.js")).registerLsp },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
+  { name: "search", usage: "[options] <policy>", summary: "search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access", load: async () => (await import("./search.js")).registerSearch },
+  { name: "info", usage: "[options] <policy>", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },
+  { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
+  { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
 ];
 
 /** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
