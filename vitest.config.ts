@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/oracle/**", "node_modules/**"],
+    exclude: ["test/oracle/**", "test/editor/**", "node_modules/**"],
     testTimeout: 60_000,
   },
 });

@@ -90,13 +90,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     publish(unit, analysis);
   };
 
+  // an analysis blocks the server while it runs (a 6 MB policy takes seconds), so the quiet time
+  // grows with the last analysis's length: while someone types, requests are answered at once
+  const lastMs = new Map<string, number>();
   const schedule = (uri: string): void => {
     const unit = unitOf(uri);
     clearTimeout(timers.get(unit.key));
+    const quiet = Math.max(debounce, Math.min(lastMs.get(unit.key) ?? 0, 3000));
     timers.set(unit.key, setTimeout(() => {
       timers.delete(unit.key);
+      const t0 = performance.now();
       analyze(unit);
-    }, debounce));
+      lastMs.set(unit.key, performance.now() - t0);
+    }, quiet));
   };
 
   // ---- positions ---------------------------------------------------------------------------
