@@ -1,7 +1,7 @@
 // `xsm lsp [--stdio]`: the language server (src/lsp/server.ts) over stdin/stdout, as editors start
 // it (they pass --stdio).
 import type { Command } from "commander";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface LspOptions {
   stdio?: boolean;

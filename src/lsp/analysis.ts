@@ -8,9 +8,11 @@ import { Locator, type SourceLookup } from "../build/locate.js";
 import type { MacroDef } from "../build/macros.js";
 import { readTree, runM4, treeMacros, treeSources, TreeError, type PolicyTree } from "../build/index.js";
 import type { PlatformDecl, PolicyAst } from "../policy/ast.js";
-import { hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded } from "../policy/expand.js";
-import { stages, type CompileContext } from "../policy/index.js";
+import { compiler } from "../policy/index.js";
+import { resolve as resolveNames } from "../policy/resolve.js";
+import { desugarPlatforms } from "../policy/svp.js";
 import type { Symbols } from "../policy/symbols.js";
 import { indexSymbols, type SymbolIndex } from "./symbols.js";
 
@@ -27,24 +29,27 @@ export interface Analysis {
   platforms: PlatformDecl[];
 }
 
-/** Runs the stages over `text`, keeping what each leaves for hover and navigation. */
+/** Runs the compiler's stages over `text`, keeping what they leave for hover and navigation; the
+ *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. */
 export function analyzeText(text: string, file: string): Analysis {
-  const ctx: CompileContext = { text, file, options: { warnings: true }, warnings: [] };
-  const diagnostics: Diagnostic[] = ctx.warnings;
   let parsed: PolicyAst | undefined;
-  for (const stage of stages) {
-    if (stage.name === "compile") break; // decisions are not needed here
-    diagnostics.push(...stage.run(ctx));
-    if (stage.name === "parse") parsed = ctx.ast;
-    if (stage.gate && hasErrors(diagnostics)) break;
+  const capture = { name: "lsp-index", run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }) };
+  const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true });
+  const diagnostics = run.ok ? [...run.value.diagnostics] : run.error;
+  // a policy with errors still has its declarations: resolve them (it reports and goes on), so
+  // hover and completion work while the text is wrong
+  let symbols = run.ok ? run.value.symbols : undefined;
+  if (!symbols && parsed) {
+    const desugared = desugarPlatforms(parsed);
+    if (!hasErrors(desugared.diagnostics)) symbols = resolveNames(desugared.ast).symbols;
   }
   return {
     text,
     diagnostics,
     index: parsed ? indexSymbols(parsed) : undefined,
     ast: parsed,
-    symbols: ctx.symbols,
-    expanded: ctx.expanded,
+    symbols,
+    expanded: run.ok ? run.value.expanded : undefined,
     platforms: (parsed?.statements ?? []).filter((s): s is PlatformDecl => s.kind === "platform"),
   };
 }

@@ -26,7 +26,7 @@ import { createConnection, StreamMessageReader, StreamMessageWriter } from "vsco
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { macroCalls } from "../build/macros.js";
 import { formatSource, kindOf } from "../fmt/format.js";
-import type { Span } from "../policy/diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../policy/lines.js";
 import { analyzeText, analyzeTree, treeRootOf, type Analysis, type TreeAnalysis } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
@@ -134,8 +134,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     const t = a as TreeAnalysis;
     if (!t.locator) return undefined;
-    const located = t.locator.diagnostic({ code: "", severity: "warning", message: "", span: confSpan(a, o.offset, o.length) });
-    const candidates = [located.span, ...[...(located.notes ?? [])].reverse().map((n) => n.span)];
+    const located = t.locator.locate(confSpan(a, o.offset, o.length));
+    const candidates = [located.span, ...[...located.context].reverse().map((n) => n.span)];
     for (const span of candidates) {
       if (!span) continue;
       const line = t.sources(span.file)?.split("\n")[span.line - 1];
@@ -143,7 +143,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const at = line.slice(span.col - 1).startsWith(o.name) ? span.col - 1 : wordIndex(line, o.name);
       if (at >= 0) return { uri: fileUri(t, span.file), range: { start: { line: span.line - 1, character: at }, end: { line: span.line - 1, character: at + o.name.length } } };
     }
-    return located.span ? { uri: fileUri(t, located.span.file), range: spanRange(located.span) } : undefined;
+    return { uri: fileUri(t, located.span.file), range: spanRange(located.span) };
   };
 
   // ---- diagnostics -------------------------------------------------------------------------
