@@ -65,7 +65,7 @@ async function timeCase(file: string, changes: number): Promise<{ open: number; 
 }
 
 export async function lspSection(quick: boolean): Promise<SectionResult> {
-  const id = "lsp", title = "6. Language server (xsm lsp): one change";
+  const id = "lsp", title = "Language server (xsm lsp): one change";
   const dir = mkdtempSync(join(tmpdir(), "xsm-bench-lsp-"));
   try {
     const cases: Case[] = [{ name: "xen-flask example policy.conf", file: `${ROOT}examples/xen-flask/policy.conf` }];
