@@ -47,6 +47,8 @@ const COMMANDS: LazyCommand[] = [
   { name: "fmt", usage: "[options] <files...>", summary: "lay out policy.conf, .te and .if files in the canonical way (only blanks change)", load: async () => (await import("./fmt.js")).registerFmt },
   { name: "lint", usage: "[options] [policy]", summary: "check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules", load: async () => (await import("./lint.js")).registerLint },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
+  { name: "init", usage: "[options] [file]", summary: "write a starter policy.conf for an SVP topology (Xen's classes, SIDs, users, roles, platforms)", load: async () => (await import("./scaffold.js")).registerInit },
+  { name: "scaffold", usage: "[options] <policy>", summary: "write a scenario skeleton from a policy's platform blocks", load: async () => (await import("./scaffold.js")).registerScaffold },
 ];
 
 /** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
