@@ -49,6 +49,10 @@ const COMMANDS: LazyCommand[] = [
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
   { name: "init", usage: "[options] [file]", summary: "write a starter policy.conf for an SVP topology (Xen's classes, SIDs, users, roles, platforms)", load: async () => (await import("./scaffold.js")).registerInit },
   { name: "scaffold", usage: "[options] <policy>", summary: "write a scenario skeleton from a policy's platform blocks", load: async () => (await import("./scaffold.js")).registerScaffold },
+  { name: "search", usage: "[options] <policy>", summary: "search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access", load: async () => (await import("./search.js")).registerSearch },
+  { name: "info", usage: "[options] <policy>", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },
+  { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
+  { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
 ];
 
 /** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */

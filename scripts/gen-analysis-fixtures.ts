@@ -1,0 +1,84 @@
+// Records what the reference tools answer for the analysis commands, so `npm test` compares
+// xsm search/info/... against them with only Node.
+//
+//   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info|why]
+//
+// For each policy (the example policies and the committed gen-policy seeds under
+// test/fixtures/oracle) it builds the binary with `checkpolicy -t Xen -c 30` and writes
+// test/fixtures/analysis/search.json (per query, xsm search's arguments and sesearch's exit status
+// and stdout on the binary) and info.json (the same for seinfo; Xen ocontext listings from
+// setools' own queries, which seinfo 4.4.1 fails to print). Needs checkpolicy and setools.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { analyzePolicy } from "../src/analysis/load.js";
+import { expandPolicyText } from "../src/policy/svp.js";
+import { XEN_OCONTEXTS, avcLog, batch, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
+
+export interface SearchFixture {
+  policy: string;
+  args: string[];
+  code: number;
+  stdout: string;
+}
+
+function range(text: string): number[] {
+  const [a, b] = text.split("-").map(Number);
+  return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i);
+}
+
+const i = process.argv.indexOf("--seeds");
+const j = process.argv.indexOf("--only");
+const only = j >= 0 ? process.argv[j + 1] : undefined;
+const seeds = range(i >= 0 ? process.argv[i + 1]! : "1-40");
+const policies = [
+  "examples/xen-flask/policy.conf",
+  "examples/svp/svp.conf",
+  "test/fixtures/cli/small.conf",
+  ...seeds.map((n) => `test/fixtures/oracle/seed-${String(n).padStart(3, "0")}.conf`),
+];
+
+/** The policy.conf checkpolicy reads: SVP `platform` blocks expanded as `xsm compile --expand` does. */
+export function plainText(path: string): string {
+  const text = readFileSync(path, "utf8");
+  const expanded = expandPolicyText(text, path);
+  if (expanded.text === undefined) throw new Error(`${path}: cannot expand`);
+  return expanded.text;
+}
+
+const out: SearchFixture[] = [];
+const info: SearchFixture[] = [];
+const why: { policy: string; log: string; audit2why: string; audit2allow: string }[] = [];
+for (const [k, path] of policies.entries()) {
+  const text = readFileSync(path, "utf8");
+  const ap = analyzePolicy(text, path);
+  const bin = await buildBinary(plainText(path));
+  const cases = only === undefined ? searchCases(ap, k + 1) : [];
+  const answers = await batch(cases.map((args) => ({ tool: "sesearch", args: [...sesearchArgs(args), bin] })));
+  cases.forEach((args, j) => {
+    const r = answers[j]!;
+    // sesearch fails ("list index out of range") on a dontaudit entry with no permission left
+    // (an auditdeny of every permission); the fixture keeps its exit status and message
+    out.push({ policy: path, args, code: r.code, stdout: r.stdout });
+  });
+  const icases = only === undefined || only === "info" ? infoCases(ap, k + 1) : [];
+  const ianswers = icases.length === 0 ? [] : await batch([
+    // the policy first: seinfo's -t, -a ... take an optional name and would swallow it
+    ...icases.map((args) => ({ tool: "seinfo" as const, args: [bin, ...args] })),
+    ...Object.values(XEN_OCONTEXTS).map((q) => ({ tool: "xen-ocontexts" as const, args: [q, bin] })),
+  ]);
+  icases.forEach((args, j) => info.push({ policy: path, args, code: ianswers[j]!.code, stdout: ianswers[j]!.stdout }));
+  if (icases.length > 0) Object.keys(XEN_OCONTEXTS).forEach((option, j) => info.push({ policy: path, args: [option], code: 0, stdout: ianswers[icases.length + j]!.stdout }));
+  if (only === undefined || only === "why") {
+    const log = avcLog(ap, k + 1);
+    const [w, a] = await batch([
+      { tool: "audit2why", args: ["-p", bin], stdin: log },
+      { tool: "audit2allow", args: ["-p", bin], stdin: log },
+    ]);
+    why.push({ policy: path, log, audit2why: w!.stdout, audit2allow: a!.stdout });
+  }
+  process.stderr.write(`${path}\n`);
+}
+mkdirSync("test/fixtures/analysis", { recursive: true });
+if (only === undefined) writeFileSync(join("test/fixtures/analysis", "search.json"), `${JSON.stringify(out, null, 1)}\n`);
+if (only === undefined || only === "info") writeFileSync(join("test/fixtures/analysis", "info.json"), `${JSON.stringify(info, null, 1)}\n`);
+if (only === undefined || only === "why") writeFileSync(join("test/fixtures/analysis", "why.json"), `${JSON.stringify(why, null, 1)}\n`);

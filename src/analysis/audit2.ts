@@ -1,0 +1,170 @@
+// The text audit2why and audit2allow print (policycoreutils audit2allow __output_audit2why;
+// sepolgen policygen.py, output.py sort_filter, refpolicy.py), so `xsm why --plain` and
+// `xsm allow` can be compared with them byte for byte.
+import type { AvcLine } from "./avcline.js";
+import { pySorted } from "./search.js";
+import { booleanDescription, type Explanation } from "./why.js";
+
+const MISMATCH =
+  "\t\tPossible mismatch between this policy and the one under which the audit message was generated.\n\n" +
+  "\t\tPossible mismatch between current in-memory boolean settings vs. permanent ones.\n\n";
+
+/** audit2why's block for one avc line; "" for a line audit2why drops (it cannot analyse it). */
+export function audit2whyText(avc: AvcLine, e: Explanation): string {
+  if (e.cause === "invalid") return "";
+  let out = `${avc.text}${avc.newline ? "\n" : ""}\n\tWas caused by:\n`;
+  switch (e.cause) {
+    case "allowed":
+      return `${out}\t\tUnknown - would be allowed by active policy\n${MISMATCH}`;
+    case "dontaudit":
+      return `${out}\t\tUnknown - should be dontaudit'd by active policy\n${MISMATCH}`;
+    case "boolean": {
+      const bools = Object.entries(e.booleans!);
+      if (bools.length > 1) {
+        out += "\tOne of the following booleans was set incorrectly.\n";
+        for (const [name, v] of bools) out += `\tDescription:\n\t${booleanDescription(name)}\n\n\tAllow access by executing:\n\t# setsebool -P ${name} ${v ? 1 : 0}\n`;
+        return out;
+      }
+      const [name, v] = bools[0]!;
+      return `${out}\tThe boolean ${name} was set incorrectly. \n\tDescription:\n\t${booleanDescription(name)}\n\n\tAllow access by executing:\n\t# setsebool -P ${name} ${v ? 1 : 0}\n`;
+    }
+    case "te-rule":
+      return `${out}\t\tMissing type enforcement (TE) allow rule.\n\n\t\tYou can use audit2allow to generate a loadable module to allow this access.\n\n`;
+    case "constraint":
+      out += `\n#Constraint rule:\n\n#\t${e.constraint}\n`;
+      for (const [a, b] of e.differences ?? []) out += `#\tPossible cause is the source ${a} and target ${b} are different.\n\n`;
+      return out;
+    case "role":
+      return `${out}\t\tMissing role allow rule.\n\n\t\tAdd an allow rule for the role pair.\n\n`;
+  }
+}
+
+/** Our explanation under audit2why's: the rules, conditionals and constraints behind the cause. */
+export function explanationText(e: Explanation): string {
+  let out = "";
+  for (const r of e.rules ?? []) {
+    out += r.enabled ? `\txsm: granted by ${r.at}: ${r.text}\n` : `\txsm: would be granted by ${r.at} if ${r.condition}: ${r.text}\n`;
+  }
+  if (e.cause === "te-rule" && (e.rules ?? []).length === 0) out += `\txsm: no allow rule names ${e.perms!.join(", ")} for this pair\n`;
+  if (e.cause === "boolean") out += `\txsm: set ${Object.entries(e.booleans!).map(([n, v]) => `${n}=${v}`).join(" or ")}\n`;
+  for (const c of e.constraints ?? []) out += `\txsm: constraint ${c.at} fails: ${c.text}\n`;
+  if (e.cause === "allowed") out += "\txsm: allowed by this policy: the host runs another policy or other boolean values\n";
+  return out ? `${out}\n` : "";
+}
+
+interface AccessVector {
+  source: string;
+  target: string;
+  tclass: string;
+  cause: Explanation["cause"];
+  perms: Set<string>;
+  explanation: Explanation;
+}
+
+/** audit2allow's access vector set: denials merged per (source, target, class, cause). */
+export class AllowSet {
+  private readonly avs = new Map<string, AccessVector>();
+
+  add(avc: AvcLine, e: Explanation): void {
+    // sepolgen's to_access keeps denials only; lines it cannot analyse never reach it
+    if (!avc.denied || e.cause === "invalid") return;
+    const source = avc.scontext.split(":")[2]!;
+    const target = avc.tcontext.split(":")[2]!;
+    const key = `${source}\u0000${target}\u0000${avc.tclass}\u0000${e.cause}`;
+    let av = this.avs.get(key);
+    if (!av) {
+      av = { source, target, tclass: avc.tclass, cause: e.cause, perms: new Set(), explanation: e };
+      this.avs.set(key, av);
+    }
+    for (const p of avc.perms) av.perms.add(p);
+  }
+
+  get size(): number {
+    return this.avs.size;
+  }
+
+  /** The rules audit2allow prints: grouped by source type, stably sorted by (source, target, class). */
+  private sorted(): AccessVector[] {
+    // AccessVectorSet iterates source, then target, then (class, cause) in first-seen order
+    const bySource = new Map<string, Map<string, AccessVector[]>>();
+    for (const av of this.avs.values()) {
+      const t = bySource.get(av.source) ?? new Map<string, AccessVector[]>();
+      bySource.set(av.source, t);
+      t.set(av.target, [...(t.get(av.target) ?? []), av]);
+    }
+    const flat = [...bySource.values()].flatMap((t) => [...t.values()].flat());
+    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return flat.sort((a, b) => cmp(a.source, b.source) || cmp(shown(a), shown(b)) || cmp(a.tclass, b.tclass));
+  }
+
+  /** The rules as data, in audit2allow's order. */
+  rules(): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean> }[] {
+    return this.sorted().map((av) => ({
+      source: av.source,
+      target: shown(av),
+      class: av.tclass,
+      perms: pySorted(av.perms),
+      cause: av.cause,
+      ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
+    }));
+  }
+
+  render(module?: string): string {
+    const avs = this.sorted();
+    let out = "";
+    if (module !== undefined) {
+      out += `\nmodule ${module} 1.0;\n\nrequire {\n`;
+      const types = pySorted(new Set(avs.flatMap((a) => [a.source, a.target])));
+      for (const t of types) out += `\ttype ${t};\n`;
+      const classes = new Map<string, Set<string>>();
+      for (const a of avs) for (const p of a.perms) classes.set(a.tclass, (classes.get(a.tclass) ?? new Set()).add(p));
+      for (const c of pySorted(classes.keys())) out += `\tclass ${c} ${braced(pySorted(classes.get(c)!))};\n`;
+      out += "}\n\n";
+    } else out += "\n\n";
+    let cur: string | undefined;
+    for (const av of avs) {
+      if (av.source !== cur) {
+        if (cur !== undefined) out += "\n";
+        cur = av.source;
+        out += `#============= ${cur} ==============\n`;
+      }
+      out += comment(av.explanation);
+      out += `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};\n`;
+    }
+    return out;
+  }
+}
+
+/** refpolicy.AVRule writes `self` for a target equal to the source (and sorts by what it writes). */
+function shown(av: AccessVector): string {
+  return av.target === av.source ? "self" : av.target;
+}
+
+function braced(perms: string[]): string {
+  return perms.length === 1 ? perms[0]! : `{ ${perms.join(" ")} }`;
+}
+
+/** policygen.py __add_av_rule's comment lines (each starting a new line). */
+function comment(e: Explanation): string {
+  switch (e.cause) {
+    case "allowed":
+      return "\n#!!!! This avc is allowed in the current policy\n";
+    case "dontaudit":
+      return "\n#!!!! This avc has a dontaudit rule in the current policy\n";
+    case "boolean": {
+      const names = Object.keys(e.booleans!);
+      return names.length > 1
+        ? `\n#!!!! This avc can be allowed using one of the these booleans:\n#     ${names.join(", ")}\n`
+        : `\n#!!!! This avc can be allowed using the boolean '${names[0]}'\n`;
+    }
+    case "constraint": {
+      let s =
+        "\n#!!!! This avc is a constraint violation.  You would need to modify the attributes of either the source or target types to allow this access.\n#Constraint rule: \n#\t" +
+        e.constraint!;
+      for (const [a, b] of e.differences ?? []) s += `\n#\tPossible cause is the source ${a} and target ${b} are different.`;
+      return `${s}\n`;
+    }
+    default:
+      return "";
+  }
+}

@@ -1,0 +1,78 @@
+// What the analysis commands (search, info, diff, why, allow, test) read: the compiled policy for
+// decisions, its symbol tables, and the TE rules as the kernel policy holds them (terules.ts).
+// Built from policy.conf by running the compiler's stages and keeping what the later stages drop.
+import { PolicyError, hasErrors, type Diagnostic, type Span } from "../policy/diagnostics.js";
+import type { ConstraintExpr, NameSet } from "../policy/ast.js";
+import { stages, type CompileContext } from "../policy/index.js";
+import type { Expanded } from "../policy/expand.js";
+import type { ResolvedAvRule, ResolvedRules, Symbols } from "../policy/symbols.js";
+import type { CompiledPolicy } from "../policy/types.js";
+import { kernelRules, type TeRule } from "./terules.js";
+
+export interface AnalysisPolicy {
+  /** The file it came from (diagnostics and reports name it). */
+  readonly file: string;
+  readonly policy: CompiledPolicy;
+  readonly sym: Symbols;
+  readonly ex: Expanded;
+  /** allow/auditallow/dontaudit/type_* entries as checkpolicy writes them into the binary. */
+  readonly terules: readonly TeRule[];
+  /** neverallow rules with their type sets as written (the binary has none). */
+  readonly neverallows: readonly ResolvedAvRule[];
+  /** Commons and their permissions, in declaration order (the compiled classes fold them in). */
+  readonly commons: ReadonlyMap<string, readonly string[]>;
+  /** role allow pairs (source role id, new role id), as the binary's role_allow list. */
+  readonly roleAllows: readonly [number, number][];
+  /** A `constrain` statement's expression as written, by the offset of its span (which the
+   *  compiled constraints of each of its classes share). */
+  readonly constraintSources: ReadonlyMap<number, ConstraintExpr>;
+  /** The source text a span indexes. */
+  readonly text: string;
+}
+
+/** A source rule's text as written (comments and `#line` directives removed) and where. */
+export function ruleText(text: string, span: Span): string {
+  return text.slice(span.offset, span.offset + span.length).replace(/#[^\n]*/g, " ").replace(/\s+/g, " ").trim();
+}
+
+export function spanLocation(span: Span): string {
+  return `${span.file}:${span.line}`;
+}
+
+/** policy.conf text -> AnalysisPolicy, or throws PolicyError with every diagnostic. */
+export function analyzePolicy(text: string, file: string): AnalysisPolicy {
+  const ctx: CompileContext = { text, file, options: {}, warnings: [] };
+  const diagnostics: Diagnostic[] = ctx.warnings;
+  let resolved: ResolvedRules | undefined;
+  for (const stage of stages) {
+    diagnostics.push(...stage.run(ctx));
+    if (stage.gate && hasErrors(diagnostics)) throw new PolicyError(diagnostics);
+    // expand lets the resolved type sets go; the kernel form of the rules needs them
+    resolved ??= ctx.rules;
+  }
+  const sym = ctx.symbols!;
+  const ex = ctx.expanded!;
+  const commons = new Map<string, string[]>();
+  const roleAllows = new Map<string, [number, number]>();
+  const constraintSources = new Map<number, ConstraintExpr>();
+  for (const st of ctx.ast!.statements) {
+    if (st.kind === "constrain") constraintSources.set(st.span.offset, st.expr);
+    if (st.kind === "common") commons.set(st.name.name, st.perms.map((p) => p.name));
+    if (st.kind === "role_allow") {
+      const ids = (ns: NameSet) => ns.include.map((i) => sym.roleIds.get(i.name)).filter((r): r is number => r !== undefined);
+      for (const a of ids(st.sources)) for (const b of ids(st.targets)) roleAllows.set(`${a} ${b}`, [a, b]);
+    }
+  }
+  return {
+    file,
+    policy: ctx.policy!,
+    sym,
+    ex,
+    terules: kernelRules(sym, resolved!, ex),
+    neverallows: resolved!.avRules.filter((r) => r.kind === "neverallow"),
+    commons,
+    roleAllows: [...roleAllows.values()],
+    constraintSources,
+    text,
+  };
+}

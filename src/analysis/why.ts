@@ -1,0 +1,317 @@
+// `xsm why`: per avc line, the cause audit2why gives (libselinux audit2why.c analyze over
+// libsepol's sepol_compute_av_reason): the TE rules grant less than asked -> a boolean that, flipped
+// alone, grants everything asked ("boolean"), else "dontaudit" when a dontaudit rule covers it, else
+// "te-rule"; the TE rules grant it but a constraint removes it -> "constraint" (with libsepol's
+// reason text); nothing removed -> "allowed" (the host runs another policy or other booleans).
+// Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
+import type { ConstraintExpr } from "../policy/ast.js";
+import { PolicyCore } from "../policy/compile.js";
+import { holds } from "../policy/decide.js";
+import type { AvTab } from "../policy/avtab.js";
+import type { ResolvedConstraint } from "../policy/symbols.js";
+import type { SecurityContext } from "../policy/types.js";
+import type { AvcLine } from "./avcline.js";
+import { hashRank } from "./hashorder.js";
+import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
+import { nearestName } from "./names.js";
+
+export type Cause = "allowed" | "dontaudit" | "te-rule" | "boolean" | "constraint" | "role" | "invalid";
+
+export interface Explanation {
+  line: number;
+  cause: Cause;
+  /** "boolean": each boolean that alone would allow it, with the value needed (audit2why's order). */
+  booleans?: Record<string, boolean>;
+  /** "constraint": libsepol's reason text (what audit2why prints) and the constraints, file:line. */
+  constraint?: string;
+  constraints?: { at: string; text: string }[];
+  /** "constraint": sepolgen's possible causes, e.g. ["user (vm_u)", "user (system_u)"]. */
+  differences?: [string, string][];
+  /** "invalid": why the line could not be analysed. */
+  message?: string;
+  scontext?: string;
+  tcontext?: string;
+  tclass?: string;
+  perms?: string[];
+  denied?: boolean;
+  /** The rules that grant (or, in a branch that is off, would grant) the permissions, file:line. */
+  rules?: { at: string; text: string; enabled: boolean; condition?: string }[];
+}
+
+interface Decision {
+  /** Requested bits TE does not allow. */
+  teMissing: number;
+  /** Requested bits TE allows and a constraint removes. */
+  consMissing: number;
+  failed: ResolvedConstraint[];
+}
+
+export class WhyAnalyzer {
+  private readonly core: PolicyCore;
+  private readonly tables = new Map<string, AvTab>();
+  /** Booleans in value order: sepol_bool_iterate walks them by value, values are hash order. */
+  private readonly boolOrder: number[];
+  private readonly cache = new Map<string, Explanation>();
+  private typeRank?: Map<string, number>;
+  private roleRank?: Map<string, number>;
+  private userRank?: Map<string, number>;
+
+  constructor(readonly ap: AnalysisPolicy) {
+    this.core = new PolicyCore(ap.sym, ap.ex, ap.text);
+    const rank = hashRank(ap.sym.bools.map((b) => b.name), 16);
+    this.boolOrder = ap.sym.bools.map((b) => b.id).sort((a, b) => rank.get(ap.sym.bools[a]!.name)! - rank.get(ap.sym.bools[b]!.name)!);
+  }
+
+  private table(state: Uint8Array): AvTab {
+    const key = Array.from(state).join("");
+    let t = this.tables.get(key);
+    if (!t) {
+      // one table per boolean state asked about; a handful in practice (defaults, each flipped)
+      if (this.tables.size > 64) this.tables.clear();
+      t = this.core.tableFor(state).table;
+      this.tables.set(key, t);
+    }
+    return t;
+  }
+
+  private entry(tab: AvTab, s: SecurityContext, t: SecurityContext, c: number): { allow: number; dontaudit: number } {
+    const [allow, , dontaudit] = this.core.tam.masks(tab, s.type, t.type, c);
+    return { allow, dontaudit };
+  }
+
+  /** context_struct_compute_av with its reasons; constraints in the class's list order. */
+  private decide(state: Uint8Array, s: SecurityContext, t: SecurityContext, c: number, requested: number): Decision {
+    let allowed = this.entry(this.table(state), s, t, c).allow;
+    const teMissing = requested & ~allowed;
+    const failed: ResolvedConstraint[] = [];
+    for (const con of this.constraintList(c)) {
+      if ((con.mask & allowed) !== 0 && !holds(con.expr, s, t)) {
+        allowed &= ~con.mask;
+        failed.push(con);
+      }
+    }
+    return { teMissing, consMissing: requested & ~teMissing & ~allowed, failed };
+  }
+
+  /** policy_define.c define_constraint prepends each constraint to its class's list. */
+  private constraintList(c: number): ResolvedConstraint[] {
+    return [...(this.core.constraintsByClass[c] ?? [])].reverse();
+  }
+
+  explain(avc: AvcLine): Explanation {
+    const key = `${avc.scontext} ${avc.tcontext} ${avc.tclass} ${avc.perms.join(" ")}`;
+    const hit = this.cache.get(key);
+    if (hit) return { ...hit, line: avc.line, denied: avc.denied };
+    const e = this.analyze(avc);
+    // the cache bounds its own size: a long log repeats a few distinct denials
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, e);
+    return e;
+  }
+
+  private invalid(avc: AvcLine, message: string): Explanation {
+    return { line: avc.line, cause: "invalid", message };
+  }
+
+  private analyze(avc: AvcLine): Explanation {
+    const sym = this.ap.sym;
+    const policy = this.ap.policy;
+    const s = policy.parseContext(avc.scontext);
+    if (!s.ok) return this.invalid(avc, `scontext ${avc.scontext}: ${this.withSuggestion(s.message)}`);
+    const t = policy.parseContext(avc.tcontext);
+    if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${this.withSuggestion(t.message)}`);
+    const c = sym.classIds.get(avc.tclass);
+    if (c === undefined) {
+      const near = nearestName(avc.tclass, sym.classIds.keys());
+      return this.invalid(avc, `unknown class '${avc.tclass}'${near ? ` (did you mean '${near}'?)` : ""}`);
+    }
+    const cls = sym.classes[c]!;
+    let requested = 0;
+    for (const p of avc.perms) {
+      const bit = cls.permMask.get(p);
+      if (bit === undefined) {
+        const near = nearestName(p, cls.perms);
+        return this.invalid(avc, `class ${cls.name} has no permission '${p}'${near ? ` (did you mean '${near}'?)` : ""}`);
+      }
+      requested |= bit;
+    }
+    const base: Explanation = { line: avc.line, cause: "allowed", scontext: avc.scontext, tcontext: avc.tcontext, tclass: avc.tclass, perms: avc.perms, denied: avc.denied };
+    const state = this.core.boolState;
+    const d = this.decide(state, s.context, t.context, c, requested);
+    base.rules = this.rules(s.context.type, t.context.type, c, requested);
+    if (d.teMissing !== 0) {
+      const booleans: Record<string, boolean> = {};
+      for (const b of this.boolOrder) {
+        const flipped = state.slice();
+        flipped[b] = state[b] ? 0 : 1;
+        const f = this.decide(flipped, s.context, t.context, c, requested);
+        if (f.teMissing === 0 && f.consMissing === 0) booleans[sym.bools[b]!.name] = flipped[b] === 1;
+      }
+      if (Object.keys(booleans).length > 0) return { ...base, cause: "boolean", booleans };
+      const { dontaudit } = this.entry(this.table(state), s.context, t.context, c);
+      return { ...base, cause: (requested & dontaudit) !== 0 ? "dontaudit" : "te-rule" };
+    }
+    if (d.consMissing !== 0) {
+      return {
+        ...base,
+        cause: "constraint",
+        constraint: d.failed.map((con) => this.reasonText(con, s.context, t.context)).join(""),
+        constraints: d.failed.map((con) => ({ at: spanLocation(con.span), text: ruleText(this.ap.text, con.span) })),
+        differences: differences(avc.scontext, avc.tcontext),
+      };
+    }
+    return base;
+  }
+
+  private withSuggestion(message: string): string {
+    const m = /^unknown (type|user|role) '(.*)'$/.exec(message);
+    if (!m) return message;
+    const sym = this.ap.sym;
+    const known = m[1] === "type" ? sym.typeIds.keys() : m[1] === "user" ? sym.userIds.keys() : sym.roleIds.keys();
+    const near = nearestName(m[2]!, known);
+    return near ? `${message} (did you mean '${near}'?)` : message;
+  }
+
+  /** Source rules that grant any requested permission for the pair, enabled or not. */
+  private rules(stype: number, ttype: number, c: number, requested: number): Explanation["rules"] {
+    const sym = this.ap.sym;
+    const out: NonNullable<Explanation["rules"]> = [];
+    for (const r of this.ap.ex.rules) {
+      if (r.kind !== "allow") continue;
+      const ci = r.classes.indexOf(c);
+      if (ci < 0 || (r.masks[ci]! & requested) === 0) continue;
+      if (!contains(r.sources, stype)) continue;
+      if (!(contains(r.targets, ttype) || (r.self && stype === ttype))) continue;
+      const enabled = !r.cond || (this.core.condState[r.cond.node] === 1) === r.cond.branch;
+      const rule: NonNullable<Explanation["rules"]>[number] = { at: spanLocation(r.span), text: ruleText(this.ap.text, r.span), enabled };
+      if (r.cond) {
+        const node = sym.conds[r.cond.node]!;
+        rule.condition = r.cond.branch ? node.text : `!(${node.text})`;
+      }
+      out.push(rule);
+    }
+    return out;
+  }
+
+  // ---- libsepol services.c constraint_expr_eval_reason's text
+
+  private ranks(): { type: Map<string, number>; role: Map<string, number>; user: Map<string, number> } {
+    const sym = this.ap.sym;
+    this.typeRank ??= hashRank([...sym.types.map((t) => t.name), ...sym.attrs.map((a) => a.name), ...sym.types.flatMap((t) => t.aliases)], 512);
+    this.roleRank ??= hashRank(sym.roles.map((r) => r.name), 16);
+    this.userRank ??= hashRank(sym.users.map((u) => u.name), 128);
+    return { type: this.typeRank, role: this.roleRank, user: this.userRank };
+  }
+
+  private reasonText(con: ResolvedConstraint, s: SecurityContext, t: SecurityContext): string {
+    const sym = this.ap.sym;
+    const cls = sym.classes[con.classId]!;
+    const perms = cls.perms.filter((_, bit) => (con.mask >>> bit) & 1).map((p) => ` ${p}`).join("");
+    const expr = this.ap.constraintSources.get(con.span.offset);
+    const body = expr ? this.exprText(expr, con, s, t) : "";
+    return `constrain ${cls.name} {${perms} } (${body}); Constraint DENIED\n`;
+  }
+
+  /** The infix text libsepol builds from the RPN: leaves "(x op y -Fail-) ", "a or b", "not(x)". */
+  private exprText(e: ConstraintExpr, con: ResolvedConstraint, s: SecurityContext, t: SecurityContext): string {
+    const resolved = resolvedAt(con.expr, e, this.pathOf(e, con));
+    switch (e.op) {
+      case "not": {
+        const b = this.exprText(e.arg, con, s, t);
+        return b.startsWith("not") ? `not (${b})` : `not${b}`;
+      }
+      case "and":
+      case "or":
+        return `${this.exprText(e.left, con, s, t)} ${e.op} ${this.exprText(e.right, con, s, t)}`;
+      case "cmp": {
+        const ok = resolved ? holds(resolved, s, t) : true;
+        const op = e.cmp;
+        return `(${e.left} ${op} ${e.right}${ok ? "" : " -Fail-"}) `;
+      }
+      case "names": {
+        const ok = resolved ? holds(resolved, s, t) : true;
+        const kind = e.left[0];
+        const ranks = this.ranks();
+        const rank = kind === "t" ? ranks.type : kind === "r" ? ranks.role : ranks.user;
+        // types print as written (type_names, policy version >= 29), primary names for aliases
+        const names = [...new Set(e.names.include.map((i) => (kind === "t" ? this.primaryName(i.name) : i.name)))].sort((a, b) => (rank.get(a) ?? 0) - (rank.get(b) ?? 0));
+        let out = `(${e.left} ${e.cmp}`;
+        if (names.length === 0) out += "<empty_set> ";
+        if (names.length > 1) out += " {";
+        for (const n of names) out += ` ${n}`;
+        if (names.length > 1) out += " }";
+        return out + (ok ? ") " : " -Fail-) ");
+      }
+    }
+  }
+
+  private primaryName(name: string): string {
+    const id = this.ap.sym.aliases.get(name);
+    return id === undefined ? name : this.ap.sym.types[id]!.name;
+  }
+
+  /** The resolved expression mirrors the written one node for node; paths find a node in both. */
+  private pathOf(target: ConstraintExpr, con: ResolvedConstraint): number[] {
+    const root = this.ap.constraintSources.get(con.span.offset);
+    const path: number[] = [];
+    const walk = (e: ConstraintExpr): boolean => {
+      if (e === target) return true;
+      if (e.op === "not") {
+        path.push(0);
+        if (walk(e.arg)) return true;
+        path.pop();
+      } else if (e.op === "and" || e.op === "or") {
+        path.push(0);
+        if (walk(e.left)) return true;
+        path.pop();
+        path.push(1);
+        if (walk(e.right)) return true;
+        path.pop();
+      }
+      return false;
+    };
+    if (root) walk(root);
+    return path;
+  }
+}
+
+function resolvedAt(root: ResolvedConstraint["expr"], _e: ConstraintExpr, path: number[]): ResolvedConstraint["expr"] | undefined {
+  let cur: ResolvedConstraint["expr"] | undefined = root;
+  for (const step of path) {
+    if (!cur) return undefined;
+    if (cur.op === "not") cur = cur.arg;
+    else if (cur.op === "and" || cur.op === "or") cur = step === 0 ? cur.left : cur.right;
+    else return undefined;
+  }
+  return cur;
+}
+
+function contains(sorted: Int32Array, id: number): boolean {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid]!;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** sepolgen audit.py: the parts of the two contexts that differ (role only when the target's is not object_r). */
+function differences(scontext: string, tcontext: string): [string, string][] {
+  const [su, sr] = scontext.split(":");
+  const [tu, tr] = tcontext.split(":");
+  const out: [string, string][] = [];
+  if (su !== tu) out.push([`user (${su})`, `user (${tu})`]);
+  if (sr !== tr && tr !== "object_r") out.push([`role (${sr})`, `role (${tr})`]);
+  return out;
+}
+
+/** sepolicy.boolean_desc for a boolean no installed policy describes. */
+export function booleanDescription(name: string): string {
+  const [subject, ...rest] = name.split("_");
+  return `Allow ${subject} to ${rest.join(" ")}`;
+}
+

@@ -1,0 +1,45 @@
+// `xsm allow POLICY [LOG|-]`: the allow rules audit2allow prints for the denials of a Xen log,
+// grouped by source type with its `#!!!!` marks; `--module NAME` as a .te module for Xen's tree.
+import type { Command } from "commander";
+import type { AvcLine } from "../analysis/avcline.js";
+import { loadAnalysis } from "./analysis-input.js";
+import { readAvcLog } from "./avclog.js";
+import { CliError } from "./io.js";
+import type { CliContext } from "./main.js";
+import { finish, logName } from "./why.js";
+
+interface AllowOptions {
+  module?: string;
+  json?: boolean;
+}
+
+export function registerAllow(program: Command, cli: CliContext): void {
+  program
+    .command("allow")
+    .description("the allow rules that would permit a Xen log's avc denials, as audit2allow prints them")
+    .argument("<policy>", "policy.conf")
+    .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
+    .option("-m, --module <name>", "print a .te module named NAME (module and require blocks)")
+    .option("--json", "print the rules as JSON")
+    .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
+      if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new CliError(`--module: '${o.module}' is not a module name (letters, digits, _)`, 2);
+      const ap = await loadAnalysis(policyPath);
+      const { WhyAnalyzer } = await import("../analysis/why.js");
+      const { AllowSet } = await import("../analysis/audit2.js");
+      const analyzer = new WhyAnalyzer(ap);
+      const set = new AllowSet();
+      const name = logName(logPath);
+      let invalid = 0;
+      const onAvc = (avc: AvcLine) => {
+        const e = analyzer.explain(avc);
+        if (e.cause === "invalid") {
+          invalid++;
+          cli.io.stderr.write(`${name}:${avc.line}: ${e.message}\n`);
+        }
+        set.add(avc, e);
+      };
+      const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, message) => cli.io.stderr.write(`${name}:${line}: malformed avc line: ${message}\n`));
+      cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(), null, 2)}\n` : set.render(o.module));
+      finish(cli, logPath, summary, invalid);
+    });
+}

@@ -1,0 +1,42 @@
+// The analysis commands' shared edge: read a policy file into an AnalysisPolicy (every compile
+// diagnostic rendered, exit 1), turn query errors into CLI errors, and accept sesearch's
+// two-letter single-dash options (-ds, -ep, -rs...) that commander would read as bundled flags.
+import type { Command } from "commander";
+import type { AnalysisPolicy } from "../analysis/load.js";
+import { QueryError } from "../analysis/names.js";
+import { PolicyError } from "../policy/diagnostics.js";
+import { CliError, readPolicyFile } from "./io.js";
+import { renderDiagnostics } from "./render.js";
+
+export async function loadAnalysis(path: string): Promise<AnalysisPolicy> {
+  const text = readPolicyFile(path);
+  const { analyzePolicy } = await import("../analysis/load.js");
+  try {
+    return analyzePolicy(text, path);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    throw err;
+  }
+}
+
+/** Runs `fn`; a QueryError (unknown name, bad regex) becomes `xsm: error: ...`, exit 1. */
+export function asCliErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof QueryError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+/** Lets `cmd` take `-ds` for `--ds` (the option names setools' tools use). */
+export function singleDashLongOptions(cmd: Command, names: readonly string[]): Command {
+  const long = new Set(names.map((n) => `-${n}`));
+  const parse = cmd.parseOptions.bind(cmd);
+  cmd.parseOptions = (args: string[]) => parse(args.map((a) => (long.has(a) ? `-${a}` : a)));
+  return cmd;
+}
+
+export function commaList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(",").filter((s) => s !== "")];
+}

@@ -1,0 +1,51 @@
+// `xsm info POLICY`: seinfo's statistics block, or its component listings (-t -a -c -b -u -r
+// --initialsid and Xen's ocontexts), each with an optional name and -x for the full statements.
+import type { Command } from "commander";
+import type { Component, ListRequest } from "../analysis/info.js";
+import { asCliErrors, loadAnalysis } from "./analysis-input.js";
+import type { CliContext } from "./main.js";
+
+type InfoOptions = Partial<Record<string, string | boolean>> & { expand?: boolean; json?: boolean };
+
+/** option attribute -> component */
+const OPTIONS: [flags: string, attr: string, component: Component, what: string][] = [
+  ["-t, --type [name]", "type", "types", "types"],
+  ["-a, --attribute [name]", "attribute", "attributes", "type attributes"],
+  ["-c, --class [name]", "class", "classes", "object classes"],
+  ["-b, --bool [name]", "bool", "booleans", "booleans"],
+  ["-u, --user [name]", "user", "users", "users"],
+  ["-r, --role [name]", "role", "roles", "roles"],
+  ["--initialsid [name]", "initialsid", "initialsids", "initial SIDs (contexts)"],
+  ["--pcidevicecon [device]", "pcidevicecon", "pcidevicecon", "pcidevicecon statements"],
+  ["--iomemcon [low]", "iomemcon", "iomemcon", "iomemcon statements"],
+  ["--ioportcon [low]", "ioportcon", "ioportcon", "ioportcon statements"],
+  ["--pirqcon [irq]", "pirqcon", "pirqcon", "pirqcon statements"],
+  ["--devicetreecon [path]", "devicetreecon", "devicetreecon", "devicetreecon statements"],
+];
+
+export function registerInfo(program: Command, cli: CliContext): void {
+  const cmd = program
+    .command("info")
+    .description("policy statistics and component listings, as seinfo prints them")
+    .argument("<policy>", "policy.conf");
+  for (const [flags, , , what] of OPTIONS) cmd.option(flags, `print ${what}`);
+  cmd
+    .option("-x, --expand", "print each component's full statement")
+    .option("--json", "print JSON")
+    .action(async (path: string, o: InfoOptions) => {
+      const ap = await loadAnalysis(path);
+      const { listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
+      const requests: ListRequest[] = OPTIONS.filter(([, attr]) => o[attr] !== undefined).map(([, attr, component]) => ({
+        component,
+        name: typeof o[attr] === "string" ? (o[attr] as string) : undefined,
+      }));
+      if (requests.length === 0) {
+        const stats = statistics(ap);
+        cli.io.stdout.write(o.json ? `${JSON.stringify({ file: path, statistics: stats }, null, 2)}\n` : renderStatistics(stats, path));
+        return;
+      }
+      const list = asCliErrors(() => listings(ap, requests, !!o.expand));
+      if (o.json) cli.io.stdout.write(`${JSON.stringify(Object.fromEntries(list.map((l) => [l.component, l.items])), null, 2)}\n`);
+      else cli.io.stdout.write(renderListings(list));
+    });
+}

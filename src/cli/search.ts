@@ -1,0 +1,156 @@
+// `xsm search POLICY`: sesearch's TE rule queries with its option names; the lines printed are the
+// ones sesearch prints for the binary checkpolicy builds from the same source. --origins adds the
+// source rules behind each line; --effective answers "who may do what to whom" per type pair.
+import type { Command } from "commander";
+import type { SearchHit, SearchKind, SearchQuery } from "../analysis/search.js";
+import { asCliErrors, commaList, loadAnalysis, singleDashLongOptions } from "./analysis-input.js";
+import { CliError } from "./io.js";
+import type { CliContext } from "./main.js";
+
+interface SearchOptions {
+  A?: boolean;
+  allow?: boolean;
+  auditallow?: boolean;
+  dontaudit?: boolean;
+  neverallow?: boolean;
+  type_trans?: boolean;
+  type_change?: boolean;
+  type_member?: boolean;
+  source?: string;
+  target?: string;
+  class?: string[];
+  perms?: string[];
+  default?: string;
+  bool?: string[];
+  ds?: boolean;
+  dt?: boolean;
+  ep?: boolean;
+  Sp?: boolean;
+  eb?: boolean;
+  rs?: boolean;
+  rt?: boolean;
+  rc?: boolean;
+  rd?: boolean;
+  rb?: boolean;
+  origins?: boolean;
+  effective?: boolean;
+  scontext?: string;
+  tcontext?: string;
+  set?: Record<string, boolean>;
+  json?: boolean;
+}
+
+const TWO_LETTER = ["ds", "dt", "ep", "Sp", "eb", "rs", "rt", "rc", "rd", "rb"];
+
+function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
+  const m = /^([^=\s]+)=(true|false)$/.exec(value);
+  if (!m) throw new CliError(`--set expects NAME=true or NAME=false, got '${value}'`, 2);
+  return { ...previous, [m[1]!]: m[2] === "true" };
+}
+
+function kindsOf(o: SearchOptions): SearchKind[] {
+  const kinds: SearchKind[] = [];
+  if (o.A || o.allow) kinds.push("allow");
+  if (o.auditallow) kinds.push("auditallow");
+  if (o.dontaudit) kinds.push("dontaudit");
+  if (o.neverallow) kinds.push("neverallow");
+  if (o.type_trans) kinds.push("type_transition");
+  if (o.type_change) kinds.push("type_change");
+  if (o.type_member) kinds.push("type_member");
+  return kinds;
+}
+
+function queryOf(o: SearchOptions): SearchQuery {
+  return {
+    kinds: kindsOf(o),
+    source: o.source,
+    target: o.target,
+    default: o.default,
+    classes: o.class,
+    perms: o.perms,
+    bools: o.bool,
+    sourceDirect: o.ds,
+    targetDirect: o.dt,
+    sourceRegex: o.rs,
+    targetRegex: o.rt,
+    classRegex: o.rc,
+    defaultRegex: o.rd,
+    boolRegex: o.rb,
+    permsEqual: o.ep,
+    permsSubset: o.Sp,
+    boolsEqual: o.eb,
+  };
+}
+
+function render(hits: SearchHit[], origins: boolean): string {
+  let out = "";
+  for (const h of hits) {
+    out += `${h.rule}\n`;
+    if (origins) for (const o of h.origins) out += `    ${o.file}:${o.line}: ${o.text}\n`;
+  }
+  return out;
+}
+
+function contradictions(o: SearchOptions): void {
+  const effective = !!o.effective;
+  if (!effective && (o.scontext || o.tcontext || o.set)) throw new CliError("--scontext, --tcontext and --set apply to --effective only", 2);
+  if (effective && kindsOf(o).length > 0) throw new CliError("--effective lists granted permissions; it takes no rule type (-A, -T, ...)", 2);
+  if (effective && (o.ds || o.dt || o.rs || o.rt || o.rc || o.default || o.bool || o.origins)) {
+    throw new CliError("--effective takes -s, -t, -c, -p, --scontext, --tcontext and --set; not -ds/-dt/-r*/-D/-b/--origins", 2);
+  }
+  if (o.ep && o.Sp) throw new CliError("-ep (equal) and -Sp (subset) contradict", 2);
+  if (o.source && o.scontext) throw new CliError("-s and --scontext both name the source; give one", 2);
+  if (o.target && o.tcontext) throw new CliError("-t and --tcontext both name the target; give one", 2);
+}
+
+export function registerSearch(program: Command, cli: CliContext): void {
+  const cmd = program
+    .command("search")
+    .description("search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access")
+    .argument("<policy>", "policy.conf")
+    .option("-A", "allow rules")
+    .option("--allow", "allow rules")
+    .option("--auditallow", "auditallow rules")
+    .option("--dontaudit", "dontaudit rules")
+    .option("--neverallow", "neverallow rules (from source)")
+    .option("-T, --type_trans", "type_transition rules")
+    .option("--type_change", "type_change rules")
+    .option("--type_member", "type_member rules")
+    .option("-s, --source <name>", "source type or attribute")
+    .option("-t, --target <name>", "target type or attribute")
+    .option("-c, --class <classes>", "comma-separated classes", commaList)
+    .option("-p, --perms <perms>", "comma-separated permissions", commaList)
+    .option("-D, --default <type>", "default type of a type rule")
+    .option("-b, --bool <bools>", "comma-separated booleans of the conditional", commaList)
+    .option("--ds", "-ds: match the source key directly (no attribute expansion)")
+    .option("--dt", "-dt: match the target key directly")
+    .option("--ep", "-ep: permission set equals -p")
+    .option("--Sp", "-Sp: permission set contains -p")
+    .option("--eb", "-eb: the conditional's booleans equal -b")
+    .option("--rs", "-rs: -s is a regular expression")
+    .option("--rt", "-rt: -t is a regular expression")
+    .option("--rc", "-rc: -c is a regular expression")
+    .option("--rd", "-rd: -D is a regular expression")
+    .option("--rb", "-rb: -b is a regular expression")
+    .option("--origins", "under each rule, the source rules (file:line) it came from")
+    .option("--effective", "per (source type, target type, class): the permissions granted")
+    .option("--scontext <context>", "--effective: source context (constraints are evaluated)")
+    .option("--tcontext <context>", "--effective: target context")
+    .option("--set <name=value>", "--effective: a boolean's value (repeatable)", parseBool)
+    .option("--json", "print JSON")
+    .action(async (path: string, o: SearchOptions) => {
+      contradictions(o);
+      if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member) or --effective", 2);
+      const ap = await loadAnalysis(path);
+      if (o.effective) {
+        const { effectiveAccess, renderEffective } = await import("../analysis/effective.js");
+        const rows = asCliErrors(() => effectiveAccess(ap, { source: o.source, target: o.target, classes: o.class, perms: o.perms, scontext: o.scontext, tcontext: o.tcontext, booleans: o.set ?? {} }));
+        cli.io.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : renderEffective(rows));
+        return;
+      }
+      const { search } = await import("../analysis/search.js");
+      const hits = asCliErrors(() => search(ap, queryOf(o)));
+      cli.io.stdout.write(o.json ? `${JSON.stringify(hits, null, 2)}\n` : render(hits, !!o.origins));
+    });
+  singleDashLongOptions(cmd, TWO_LETTER);
+}

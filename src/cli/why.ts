@@ -1,0 +1,67 @@
+// `xsm why POLICY [LOG|-]`: per avc line of a Xen log, audit2why's cause and ours (the rules,
+// conditionals and constraints, file:line). `--plain` prints exactly what `audit2why -p` prints for
+// the binary; `--json` one object per avc line (JSON Lines, streamed).
+import type { Command } from "commander";
+import type { AvcLine } from "../analysis/avcline.js";
+import type { Explanation } from "../analysis/why.js";
+import { loadAnalysis } from "./analysis-input.js";
+import { readAvcLog, type LogSummary } from "./avclog.js";
+import { CliError } from "./io.js";
+import type { CliContext } from "./main.js";
+
+interface WhyOptions {
+  json?: boolean;
+  plain?: boolean;
+}
+
+export function logName(path: string): string {
+  return path === "-" ? "<stdin>" : path;
+}
+
+/** The end of a run: what was read, and exit 1 when nothing could be analysed or a line was bad. */
+export function finish(cli: CliContext, path: string, s: LogSummary, invalid: number): void {
+  const name = logName(path);
+  if (s.lines === 0) throw new CliError(`${name}: the log is empty`);
+  if (s.avc === 0 && s.malformed === 0) throw new CliError(`${name}: no avc line in ${s.lines} line${s.lines === 1 ? "" : "s"} (expected Xen's "avc:  denied  { ... } for ... scontext=... tcontext=... tclass=..." lines)`);
+  const bad = invalid + s.malformed;
+  cli.io.stderr.write(`xsm: ${s.avc} avc line${s.avc === 1 ? "" : "s"} read, ${s.other} other line${s.other === 1 ? "" : "s"} skipped${bad ? `, ${bad} not understood` : ""}\n`);
+  if (bad > 0) throw new CliError(`${name}: ${bad} line${bad === 1 ? "" : "s"} could not be analysed (listed above)`);
+}
+
+export function registerWhy(program: Command, cli: CliContext): void {
+  program
+    .command("why")
+    .description("explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it")
+    .argument("<policy>", "policy.conf")
+    .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
+    .option("--plain", "print exactly what audit2why -p prints, without our explanation")
+    .option("--json", "one JSON object per avc line")
+    .action(async (policyPath: string, logPath: string, o: WhyOptions) => {
+      if (o.json && o.plain) throw new CliError("--json and --plain contradict: give one", 2);
+      const ap = await loadAnalysis(policyPath);
+      const { WhyAnalyzer } = await import("../analysis/why.js");
+      const { audit2whyText, explanationText } = await import("../analysis/audit2.js");
+      const analyzer = new WhyAnalyzer(ap);
+      const name = logName(logPath);
+      let invalid = 0;
+      const onAvc = (avc: AvcLine) => {
+        const e: Explanation = analyzer.explain(avc);
+        if (e.cause === "invalid") invalid++;
+        if (o.json) {
+          cli.io.stdout.write(`${JSON.stringify(e)}\n`);
+          return;
+        }
+        if (e.cause === "invalid") {
+          cli.io.stderr.write(`${name}:${avc.line}: ${e.message}\n`);
+          return;
+        }
+        cli.io.stdout.write(audit2whyText(avc, e) + (o.plain ? "" : explanationText(e)));
+      };
+      const onMalformed = (line: number, message: string) => {
+        if (o.json) cli.io.stdout.write(`${JSON.stringify({ line, cause: "invalid", message })}\n`);
+        else cli.io.stderr.write(`${name}:${line}: malformed avc line: ${message}\n`);
+      };
+      const summary = await readAvcLog(logPath, process.stdin, onAvc, onMalformed);
+      finish(cli, logPath, summary, invalid);
+    });
+}

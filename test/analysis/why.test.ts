@@ -1,0 +1,98 @@
+// xsm why / xsm allow against audit2why / audit2allow: each case of test/fixtures/analysis/why.json
+// is a generated Xen log for one policy and the tools' stdout on checkpolicy's binary of it
+// (scripts/gen-analysis-fixtures.ts). Lines the tools cannot analyse (unknown type or permission)
+// they drop; we report them on stderr with their line number and exit 1.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { STACK_LINE, xsm } from "../cli/run.js";
+
+interface Fixture {
+  policy: string;
+  log: string;
+  audit2why: string;
+  audit2allow: string;
+}
+
+const fixtures = JSON.parse(readFileSync("test/fixtures/analysis/why.json", "utf8")) as Fixture[];
+const dir = mkdtempSync(join(tmpdir(), "xsm-why-"));
+
+function logFile(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe("xsm why --plain = audit2why -p, xsm allow = audit2allow -p", () => {
+  it("the fixtures cover every cause", () => {
+    const all = fixtures.map((f) => f.audit2why).join("");
+    expect(fixtures.length).toBeGreaterThanOrEqual(40);
+    for (const text of ["Missing type enforcement (TE) allow rule.", "was set incorrectly", "#Constraint rule:", "Unknown - would be allowed by active policy"]) expect(all).toContain(text);
+  });
+  fixtures.forEach((f, i) => {
+    it(`${f.policy}`, async () => {
+      const log = logFile(`log-${i}.txt`, f.log);
+      const why = await xsm("why", f.policy, log, "--plain");
+      expect(why.stdout).toBe(f.audit2why);
+      expect(why.code).toBe(1); // every log ends with two lines naming what the policy lacks
+      expect(why.stderr).not.toMatch(STACK_LINE);
+      const allow = await xsm("allow", f.policy, log);
+      expect(allow.stdout).toBe(f.audit2allow);
+    });
+  });
+});
+
+const small = "test/fixtures/cli/small.conf";
+const denial = (perm: string, s: string, t: string, cls: string) => `(XEN) avc:  denied  { ${perm} } for domid=1 scontext=${s} tcontext=${t} tclass=${cls}\n`;
+
+describe("xsm why: our explanation, JSON, bad logs", () => {
+  it("names the rule in the branch that is off and the boolean that turns it on", async () => {
+    const log = logFile("bool.log", denial("plug", "system_u:system_r:dom0_t", "system_u:object_r:nic_t", "resource") + denial("plug", "vm_u:vm_r:guest_a_t", "system_u:object_r:nic_t", "resource"));
+    const r = await xsm("why", small, log, "--json");
+    const [a, b] = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(a).toMatchObject({ line: 1, cause: "allowed" });
+    // the branch is off, and turning it on still fails the constraint: audit2why says te-rule
+    expect(b).toMatchObject({ line: 2, cause: "te-rule" });
+    expect(b.rules[0]).toMatchObject({ at: "test/fixtures/cli/small.conf:31", enabled: false, condition: "guests_may_plug" });
+    const text = await xsm("why", small, log);
+    expect(text.stdout).toContain("\txsm: would be granted by test/fixtures/cli/small.conf:31 if guests_may_plug: allow guest_type nic_t:resource plug;\n");
+  });
+  it("an empty log and a log without avc lines are errors", async () => {
+    const empty = await xsm("why", small, logFile("empty.log", ""));
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/the log is empty/);
+    const none = await xsm("allow", small, logFile("none.log", "(XEN) hello\n(XEN) world\n"));
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/no avc line in 2 lines/);
+  });
+  it("a malformed line and an unknown name are reported with their line number and a suggestion", async () => {
+    const log = logFile("bad.log", "(XEN) avc:  denied  { plug for scontext=a tcontext=b tclass=c\n" + denial("plug", "system_u:system_r:dom0", "system_u:object_r:nic_t", "resource"));
+    const r = await xsm("why", small, log);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(":1: malformed avc line: no '}' closes the permission list\n");
+    expect(r.stderr).toContain(":2: scontext system_u:system_r:dom0: unknown type 'dom0' (did you mean 'dom0_t'?)\n");
+  });
+  it("--json and --plain contradict (exit 2)", async () => {
+    expect((await xsm("why", small, "-", "--json", "--plain")).code).toBe(2);
+  });
+  it("streams a large log in bounded memory", async () => {
+    const line = denial("plug", "vm_u:vm_r:guest_a_t", "system_u:object_r:device_t", "resource");
+    const path = join(dir, "big.log");
+    const chunk = (line + "(XEN) other\n").repeat(20_000);
+    writeFileSync(path, "");
+    for (let i = 0; i < 40; i++) writeFileSync(path, chunk, { flag: "a" }); // ~100 MB
+    const before = process.memoryUsage().rss;
+    const r = await xsm("allow", small, path);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("allow guest_a_t device_t:resource plug;");
+    expect(r.stderr).toBe("xsm: 800000 avc lines read, 800000 other lines skipped\n");
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  }, 300_000);
+  it("--module prints a .te module", async () => {
+    const r = await xsm("allow", small, logFile("m.log", denial("plug", "vm_u:vm_r:guest_a_t", "system_u:object_r:device_t", "resource")), "--module", "local");
+    expect(r.stdout).toBe(
+      "\nmodule local 1.0;\n\nrequire {\n\ttype device_t;\n\ttype guest_a_t;\n\tclass resource plug;\n}\n\n#============= guest_a_t ==============\nallow guest_a_t device_t:resource plug;\n",
+    );
+  });
+});

@@ -1,0 +1,165 @@
+// Shared by scripts/gen-analysis-fixtures.ts and the live analysis oracle tests: running the
+// reference tools (sesearch, seinfo, sediff, audit2why, audit2allow) on the binary checkpolicy
+// builds, and the deterministic queries asked of each policy.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { AnalysisPolicy } from "../../src/analysis/load.js";
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], input?: string): Promise<Run> {
+  return new Promise((done) => {
+    const child = execFile(cmd, args, { maxBuffer: 1 << 30, encoding: "utf8" }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+      done({ code, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+export interface Job {
+  tool: "sesearch" | "seinfo" | "sediff" | "audit2allow" | "audit2why" | "xen-ocontexts";
+  args: string[];
+  stdin?: string;
+}
+
+/** Runs the reference tools' own scripts, many jobs in one Python process (scripts/oracle-batch.py). */
+export async function batch(jobs: Job[]): Promise<Run[]> {
+  const script = join(repoRoot, "scripts/oracle-batch.py");
+  const r = await run("/usr/bin/python3", [script], JSON.stringify(jobs.map((j) => [j.tool, j.args, j.stdin ?? null])));
+  if (r.code !== 0) throw new Error(`oracle-batch failed: ${r.stderr}`);
+  return (JSON.parse(r.stdout) as { code: number; stdout: string }[]).map((x) => ({ code: x.code, stdout: x.stdout, stderr: "" }));
+}
+
+/** checkpolicy -t Xen -c 30 on a policy.conf text; the binary's path. */
+export async function buildBinary(conf: string, name = "policy"): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "xsm-analysis-"));
+  const src = join(dir, `${name}.conf`);
+  const bin = join(dir, `${name}.bin`);
+  writeFileSync(src, conf);
+  const r = await run("checkpolicy", ["-t", "Xen", "-c", "30", src, "-o", bin]);
+  if (r.code !== 0) throw new Error(`checkpolicy failed on ${name}: ${r.stdout}${r.stderr}`);
+  return bin;
+}
+
+/** Our search options -> sesearch's (-ds for --ds, ...). */
+export function sesearchArgs(args: string[]): string[] {
+  return args.map((a) => (/^--(ds|dt|ep|Sp|eb|rs|rt|rc|rd|rb)$/.test(a) ? a.slice(1) : a));
+}
+
+const ALL_KINDS = ["-A", "--auditallow", "--dontaudit", "-T", "--type_change", "--type_member"];
+
+/** Queries for one policy, picked from its own names by `seed` (the same policy and seed give the
+ *  same queries): every rule kind, each filter alone, direct and regex matching, sets and equality. */
+export function searchCases(ap: AnalysisPolicy, seed: number): string[][] {
+  const sym = ap.sym;
+  const pick = <T>(xs: readonly T[], k: number): T | undefined => (xs.length ? xs[(seed * 7 + k * 13) % xs.length] : undefined);
+  const types = sym.types.map((t) => t.name);
+  const attrs = sym.attrs.map((a) => a.name);
+  const classes = sym.classes.filter((c) => c.perms.length > 0);
+  const cls = pick(classes, 1);
+  const cases: string[][] = [ALL_KINDS, ["--allow"], ["--dontaudit", "--auditallow"], ["-T"]];
+  const type = pick(types, 2);
+  const attr = pick(attrs, 3);
+  if (type) cases.push(["-A", "-s", type], ["-A", "-t", type], ["-A", "-s", type, "--ds"], [...ALL_KINDS, "-t", type, "--dt"], ["-T", "-D", type]);
+  if (attr) cases.push(["-A", "-s", attr], ["-A", "-s", attr, "--ds"], ["-A", "-t", attr, "--dt"], ["--dontaudit", "-t", attr]);
+  if (cls) {
+    const perms = [pick(cls.perms, 4)!, pick(cls.perms, 5)!];
+    cases.push(["-A", "-c", cls.name], ["-A", "-c", cls.name, "-p", perms.join(",")], ["-A", "-p", perms[0]!, "--ep"], ["-A", "-c", cls.name, "-p", perms.join(","), "--ep"]);
+    if (type) cases.push(["-A", "-s", type, "-c", cls.name, "-p", perms[0]!]);
+  }
+  const bools = sym.bools.map((b) => b.name);
+  const b = pick(bools, 6);
+  if (b) cases.push(["-A", "-b", b], [...ALL_KINDS, "-b", b, "--eb"], ["-A", "-b", "^b[0-9]$", "--rb"]);
+  cases.push(["-A", "-s", "^d[0-9]_t$", "--rs"], ["-A", "-t", "_t$", "--rt", "--dt"], ["-A", "-c", "^(domain|resource)$", "--rc"]);
+  return cases;
+}
+
+/** seinfo queries for one policy (without the policy argument): the statistics block, every
+ *  listing plain and expanded, and one named type, attribute, class and role. */
+export function infoCases(ap: AnalysisPolicy, seed: number): string[][] {
+  const sym = ap.sym;
+  const pick = <T>(xs: readonly T[], k: number): T | undefined => (xs.length ? xs[(seed * 5 + k * 11) % xs.length] : undefined);
+  const cases: string[][] = [[]];
+  for (const o of ["-t", "-a", "-c", "-b", "-u", "-r"]) cases.push([o], [o, "-x"]);
+  const t = pick(sym.types, 1);
+  const a = pick(sym.attrs, 2);
+  const c = pick(sym.classes, 3);
+  const r = pick(sym.roles, 4);
+  if (t) cases.push(["-t", t.name, "-x"]);
+  if (a) cases.push(["-a", a.name, "-x"]);
+  if (c) cases.push(["-c", c.name, "-x"]);
+  if (r) cases.push(["-r", r.name, "-x"]);
+  return cases;
+}
+
+/** setools' query class for each Xen ocontext listing of xsm info. */
+export const XEN_OCONTEXTS: Record<string, string> = {
+  "--pcidevicecon": "PcideviceconQuery",
+  "--iomemcon": "IomemconQuery",
+  "--ioportcon": "IoportconQuery",
+  "--pirqcon": "PirqconQuery",
+  "--devicetreecon": "DevicetreeconQuery",
+};
+
+/** A Xen log for one policy, picked by `seed`: avc lines over valid contexts (denied and granted,
+ *  with and without the "(XEN)" prefix and a timestamp), lines from conditional rules' branches
+ *  (boolean causes), other lines, and a few lines that name what the policy lacks. */
+export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
+  const sym = ap.sym;
+  let state = seed * 2654435761 >>> 0;
+  const rnd = (n: number): number => {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    return n > 0 ? state % n : 0;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+  const subjects: string[] = [];
+  for (const u of sym.users) for (const r of u.roles) for (const t of sym.roles[r]!.types) subjects.push(`${u.name}:${sym.roles[r]!.name}:${sym.types[t]!.name}`);
+  const objects = [...subjects, ...sym.users.flatMap((u) => sym.types.map((t) => `${u.name}:object_r:${t.name}`))];
+  const classes = sym.classes.filter((c) => c.perms.length > 0);
+  const lines: string[] = [];
+  const line = (verb: string, perms: string[], s: string, t: string, c: string): string => {
+    const prefix = pick(["(XEN) ", "", `(XEN) [  ${rnd(900)}.${String(rnd(1000)).padStart(3, "0")}] `]);
+    return `${prefix}avc:  ${verb}  { ${perms.join(" ")} } for domid=${rnd(8)} scontext=${s} tcontext=${t} tclass=${c}`;
+  };
+  const condRules = ap.terules.filter((r) => r.cond && r.kind === "allow" && r.perms !== 0);
+  for (let i = 0; i < count && subjects.length > 0; i++) {
+    const roll = rnd(10);
+    if (roll === 0) {
+      lines.push(pick(["(XEN) Xen version 4.19", "(XEN) d1: PCI device 0000:03:00.0 assigned", "some other line"]));
+      continue;
+    }
+    if (roll <= 3 && condRules.length > 0) {
+      // a permission a conditional branch grants: the cause may be a boolean
+      const r = pick(condRules);
+      const cls = sym.classes[r.tclass]!;
+      const perms = cls.perms.filter((_, b) => (r.perms >>> b) & 1);
+      const st = Array.from(r.source < sym.types.length ? [r.source] : sym.attrs[r.source - sym.types.length]!.members);
+      const tt = Array.from(r.target < sym.types.length ? [r.target] : sym.attrs[r.target - sym.types.length]!.members);
+      const ss = subjects.filter((s) => st.some((t) => s.endsWith(`:${sym.types[t]!.name}`)));
+      const ts = objects.filter((s) => tt.some((t) => s.endsWith(`:${sym.types[t]!.name}`)));
+      if (ss.length && ts.length && perms.length) {
+        lines.push(line("denied", [pick(perms)], pick(ss), pick(ts), cls.name));
+        continue;
+      }
+    }
+    const cls = pick(classes);
+    const perms = [...new Set([pick(cls.perms), ...(rnd(3) === 0 ? [pick(cls.perms)] : [])])];
+    lines.push(line(rnd(12) === 0 ? "granted" : "denied", perms, pick(subjects), pick(objects), cls.name));
+  }
+  // a repeated line (merged by audit2allow) and lines naming what the policy lacks
+  if (lines.length > 2) lines.push(lines[1]!);
+  const s0 = subjects[0] ?? "u:r:t";
+  lines.push(line("denied", ["nosuchperm"], s0, s0, classes[0]?.name ?? "x"));
+  lines.push(line("denied", [classes[0]?.perms[0] ?? "x"], s0.replace(/[^:]*$/, "nosuch_t"), s0, classes[0]?.name ?? "x"));
+  return `${lines.join("\n")}\n`;
+}
