@@ -27,12 +27,12 @@ import {
 function range(text: string): number[] {
   const [a, b] = text.split("-").map(Number);
   if (!Number.isInteger(a) || !Number.isInteger(b ?? a)) throw new Error(`bad range ${text}`);
-  return Array.from({ length: (b ?? a) - a + 1 }, (_, i) => a + i);
+  return Array.from({ length: (b ?? a)! - a! + 1 }, (_, i) => a! + i);
 }
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 
 async function seedFixture(seed: number): Promise<{ seed: number; size: "small"; bools: Record<string, boolean> }> {
@@ -75,7 +75,7 @@ async function pool<T, R>(items: T[], jobs: number, work: (item: T) => Promise<R
   const worker = async () => {
     while (next < items.length) {
       const i = next++;
-      out[i] = await work(items[i]);
+      out[i] = await work(items[i]!);
     }
   };
   await Promise.all(Array.from({ length: jobs }, worker));
@@ -93,7 +93,7 @@ async function cliFixtures(): Promise<void> {
     ["queries.bool.oracle.json", ["oracle-decide", "small.conf", "queries.json", "--bool", "guests_may_plug=true"], 0],
   ];
   for (const [file, [tool, ...args], expected] of outputs) {
-    const r = await runTool(tool, args, cliDir);
+    const r = await runTool(tool!, args, cliDir);
     if (r.code !== expected) throw new Error(`${tool} ${args.join(" ")}: exit ${r.code}: ${r.stdout}${r.stderr}`);
     writeFileSync(join(cliDir, file), r.stdout);
   }

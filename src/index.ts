@@ -1,39 +1,53 @@
-// xsm-policy's library entry point (package.json "exports"). Others append their exports below.
-export { compilePolicy, runStages, stages } from "./policy/index.js";
-export type { CompileContext, Stage } from "./policy/index.js";
-export { PolicyError } from "./policy/diagnostics.js";
-export type { Diagnostic, Severity, Span } from "./policy/diagnostics.js";
-export type {
-  AvDecision,
-  CompileOptions,
-  CompiledPolicy,
-  ContextResult,
-  Decision,
-  PolicyStats,
-  Reason,
-  RuleRef,
-  SecurityContext,
-} from "./policy/types.js";
+// xsm-policy's public API (package.json "exports": "."): a small, documented facade. docs/api.md
+// lists every name with its signature (scripts/api-report.ts; test/api/report.test.ts keeps it
+// current). Engine parts and bench helpers are in "xsm-policy/internal" (src/internal/index.ts),
+// which promises nothing.
+import { compilePolicy } from "./policy/index.js";
+import { createXsm as createXsmWith, type Xsm, type XsmOptions } from "./xsm/index.js";
 
-// The SVP extension and the simulator (src/policy/svp.ts, src/sim): expand platform policies,
-// load and run scenarios, render traces/tables/pictures, generate large scenarios.
-export { desugarPlatforms, expandPolicyText, printPolicyConf } from "./policy/svp.js";
+// ---- compile: policy.conf text -> an image and its default view ----
+export { Compiler, compile, compilePolicy, compiler, platformsStage } from "./policy/index.js";
+export type { AstStage, Compiled } from "./policy/index.js";
+export type { CompileOptions, PolicyCompiler } from "./policy/types.js";
+
+// ---- the policy image and its boolean views ----
+export type { CompiledPolicy, ContextResult, PolicyImage, PolicyNames, PolicyStats, PolicyView, SecurityContext } from "./policy/types.js";
+
+// ---- decisions and their reasons ----
+export type { AvDecision, Decision, Reason, RuleRef } from "./policy/types.js";
+export { reasonJson, reasonText } from "./policy/reasons.js";
+export type { BoolLookup, ReasonJson } from "./policy/reasons.js";
+
+// ---- diagnostics: one catalog of codes, one type, one renderer ----
+export { PolicyError } from "./diagnostics/diagnostic.js";
+export type { Diagnostic, DiagnosticCode, Severity, Span } from "./diagnostics/diagnostic.js";
+export { CATALOG } from "./diagnostics/catalog.js";
+export { renderDiagnostic, renderDiagnostics } from "./diagnostics/render.js";
+export type { Result } from "./diagnostics/result.js";
+
+// ---- XSM: the flask and dummy modules behind flask_op's operations ----
+export { Xsm } from "./xsm/index.js";
+export type { AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
+export type { Domain, ErrnoName, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./xsm/types.js";
+
+/** An XSM with the dummy or flask module; `policyText` and `loadPolicy` use this package's compiler. */
+export function createXsm(options: XsmOptions): Xsm {
+  return createXsmWith({ compile: compilePolicy, ...options });
+}
+
+// ---- the PCI registry: xen/drivers/passthrough/pci.c with every PF-removal strategy ----
+export { PciRegistry, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, domainTable, formatSbdf, parseSbdf, sbdfKey, toSbdfKey } from "./pci/index.js";
+export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./pci/index.js";
+
+// ---- scenarios: load, run, report; the SVP policy extension's printer ----
 export { formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";
-export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export type { LoadResult } from "./sim/load.js";
+export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export { prepare, runPrepared, simulate } from "./sim/run.js";
 export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";
 export { renderCompare, renderDot, renderTrace, runTopology, toJson } from "./sim/report.js";
 export { buildTopology, platformsOf, topologyDot } from "./sim/topology.js";
 export type { PlatformInfo, TopoDenial, TopoDevice, TopoDomain, TopoPlatform, Topology, TopologyInput } from "./sim/topology.js";
-export { generateScenario, prepareGenerated, runScaleScenario, writeGeneratedScenario } from "./sim/generate.js";
+export { generateScenario } from "./sim/generate.js";
 export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
-
-// XSM layer: the dummy and flask modules, the AVC, Xen-format audit, enforcing/permissive, reload.
-export { Avc, DummyXsm, FlaskXsm, SecurityServer, SidTable, Xsm, createDummyXsm, createXsm, formatAvcAudit, xsmDefaultAction } from "./xsm/index.js";
-export type { AvcAuditData, AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
-export type { Domain, ErrnoName, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./xsm/types.js";
-
-// PCI registry: a model of xen/drivers/passthrough/pci.c with every PF-removal strategy.
-export { PF_REMOVAL, PciRegistry, domainTable, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "./pci/index.js";
-export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./pci/index.js";
+export { expandPolicyText, printPolicyConf } from "./policy/svp.js";

@@ -29,7 +29,7 @@ export interface XsmFront {
   module: import("../../src/xsm/types.js").XsmModule;
   avcStats(): { lookups: number; hits: number; misses: number; entries: number };
 }
-export type CreateXsm = (options: { module: "flask" | "dummy"; policyText?: string; file?: string; enforcing?: boolean }) => XsmFront;
+export type CreateXsm = (options: { module: "flask" | "dummy"; policyText?: string; compile?: CompilePolicy; file?: string; enforcing?: boolean }) => XsmFront;
 
 export function loadXsm(): Promise<CreateXsm | Missing> {
   return load("src/xsm/index.ts", (m) => m.createXsm as CreateXsm | undefined, "createXsm");

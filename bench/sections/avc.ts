@@ -96,8 +96,8 @@ export async function avcSection(budget: Budget, quick: boolean): Promise<Sectio
     const peers: Peer[] = [cedarPeer(p, "stateful"), cedarPeer(p, "plain"), await casbinPeer(p)];
     const engines: { name: string; decide: (q: Question) => boolean }[] = [...peers];
     let xsm: XsmModule | undefined;
-    if (!oursMissing && !isMissing(createXsm)) {
-      const front = createXsm({ module: "flask", policyText: p.text, file: `svp-${p.types.size}-types.conf`, enforcing: true });
+    if (!oursMissing && !isMissing(createXsm) && !isMissing(compilePolicy)) {
+      const front = createXsm({ module: "flask", compile: compilePolicy, policyText: p.text, file: `svp-${p.types.size}-types.conf`, enforcing: true });
       xsm = front.module;
       // Denials are audited (the policy has no dontaudit), so the hook formats an avc line for each;
       // here the lines go to the sink instead of an ever-growing log.

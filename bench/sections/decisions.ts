@@ -46,7 +46,7 @@ class DenseTable {
       for (const perm of r.perms) mask |= policy.permMask(c, perm);
       for (const s of members(r.source))
         for (const t of r.target === "self" ? [s] : members(r.target))
-          this.table[(policy.typeId(s) * nTypes + policy.typeId(t)) * nClasses + c] |= mask;
+          this.table[(policy.typeId(s) * nTypes + policy.typeId(t)) * nClasses + c]! |= mask;
     }
   }
 }

@@ -58,7 +58,7 @@ export async function registrySection(budget: Budget, quick: boolean): Promise<S
   const createXsm = await loadXsm();
   if (!isMissing(compilePolicy) && !isMissing(createXsm)) {
     const text = svpPolicy(2).text;
-    makeXsm = () => createXsm({ module: "flask", policyText: text, enforcing: true }).module;
+    makeXsm = () => createXsm({ module: "flask", compile: compilePolicy, policyText: text, enforcing: true }).module;
     xsmName = "flask (svp policy, 2 platforms; every op asks the AVC)";
   } else {
     const dummy = await loadDummyXsm();

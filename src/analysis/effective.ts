@@ -3,7 +3,7 @@
 // are given, constraints applied (Xen's context_struct_compute_av). Without both contexts a
 // permission that a constraint could remove is listed with that constraint.
 import { EMPTY } from "../policy/avtab.js";
-import { PolicyCore } from "../policy/compile.js";
+import { PolicyTables } from "../policy/image.js";
 import { holds } from "../policy/decide.js";
 import type { SecurityContext } from "../policy/types.js";
 import { spanLocation, type AnalysisPolicy } from "./load.js";
@@ -31,15 +31,15 @@ export interface EffectiveRow {
 
 function context(ap: AnalysisPolicy, text: string, option: string): SecurityContext {
   const r = ap.policy.parseContext(text);
-  if (!r.ok) throw new QueryError(`invalid context '${text}': ${r.message}`, option);
-  return r.context;
+  if (!r.ok) throw new QueryError(`invalid context '${text}': ${r.error}`, option);
+  return r.value;
 }
 
 export function effectiveAccess(ap: AnalysisPolicy, q: EffectiveQuery): EffectiveRow[] {
   const sym = ap.sym;
-  const core = new PolicyCore(sym, ap.ex, ap.text);
+  const core = new PolicyTables(sym, ap.ex, ap.text);
   for (const name of Object.keys(q.booleans)) if (!sym.boolIds.has(name)) throw unknownName("boolean", name, sym.boolIds.keys(), "--set");
-  const state = core.boolState.slice();
+  const state = Uint8Array.from(core.defaults);
   for (const [name, v] of Object.entries(q.booleans)) state[sym.boolIds.get(name)!] = v ? 1 : 0;
   const { table } = core.tableFor(state);
   const scon = q.scontext ? context(ap, q.scontext, "--scontext") : undefined;

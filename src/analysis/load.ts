@@ -1,9 +1,9 @@
 // What the analysis commands (search, info, diff, why, allow, test) read: the compiled policy for
 // decisions, its symbol tables, and the TE rules as the kernel policy holds them (terules.ts).
 // Built from policy.conf by running the compiler's stages and keeping what the later stages drop.
-import { PolicyError, hasErrors, type Diagnostic, type Span } from "../policy/diagnostics.js";
+import { PolicyError, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { ConstraintExpr, NameSet } from "../policy/ast.js";
-import { stages, type CompileContext } from "../policy/index.js";
+import { compile } from "../policy/index.js";
 import type { Expanded } from "../policy/expand.js";
 import type { ResolvedAvRule, ResolvedRules, Symbols } from "../policy/symbols.js";
 import type { CompiledPolicy } from "../policy/types.js";
@@ -41,21 +41,14 @@ export function spanLocation(span: Span): string {
 
 /** policy.conf text -> AnalysisPolicy, or throws PolicyError with every diagnostic. */
 export function analyzePolicy(text: string, file: string): AnalysisPolicy {
-  const ctx: CompileContext = { text, file, options: {}, warnings: [] };
-  const diagnostics: Diagnostic[] = ctx.warnings;
-  let resolved: ResolvedRules | undefined;
-  for (const stage of stages) {
-    diagnostics.push(...stage.run(ctx));
-    if (stage.gate && hasErrors(diagnostics)) throw new PolicyError(diagnostics);
-    // expand lets the resolved type sets go; the kernel form of the rules needs them
-    resolved ??= ctx.rules;
-  }
-  const sym = ctx.symbols!;
-  const ex = ctx.expanded!;
+  const run = compile(text, { file });
+  if (!run.ok) throw new PolicyError(run.error);
+  // the kernel form of the rules needs the resolved (symbolic) type sets, not only the expansion
+  const { ast, symbols: sym, expanded: ex, rules: resolved, policy } = run.value;
   const commons = new Map<string, string[]>();
   const roleAllows = new Map<string, [number, number]>();
   const constraintSources = new Map<number, ConstraintExpr>();
-  for (const st of ctx.ast!.statements) {
+  for (const st of ast.statements) {
     if (st.kind === "constrain") constraintSources.set(st.span.offset, st.expr);
     if (st.kind === "common") commons.set(st.name.name, st.perms.map((p) => p.name));
     if (st.kind === "role_allow") {
@@ -65,11 +58,11 @@ export function analyzePolicy(text: string, file: string): AnalysisPolicy {
   }
   return {
     file,
-    policy: ctx.policy!,
+    policy,
     sym,
     ex,
-    terules: kernelRules(sym, resolved!, ex),
-    neverallows: resolved!.avRules.filter((r) => r.kind === "neverallow"),
+    terules: kernelRules(sym, resolved, ex),
+    neverallows: resolved.avRules.filter((r) => r.kind === "neverallow"),
     commons,
     roleAllows: [...roleAllows.values()],
     constraintSources,

@@ -2,7 +2,7 @@
 // holds them (terules.ts), printed as sesearch prints them: one line per rule, sorted as strings
 // (sesearch sorts its results, PolicyRule.__lt__ compares str()), permissions sorted, conditional
 // rules suffixed `[ expr ]:True|False`. Plus each rule's source rules, and neverallows from source.
-import type { Span } from "../policy/diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "../policy/typeset.js";
 import type { ResolvedAvRule, Symbols, TypeSet } from "../policy/symbols.js";
 import { setoolsCondText } from "./condtext.js";

@@ -4,7 +4,7 @@
 // the rule forces expansion (type_set_expand with alwaysexpand = 0: `-`, `*`, `~`; RULE_SELF
 // expands both sides); type rules are always expanded to types (expand_terule_helper).
 // dontaudit is stored as AUDITDENY with the complement; `perms` holds what sesearch prints back.
-import type { Span } from "../policy/diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { Expanded } from "../policy/expand.js";
 import { expandTypeSet } from "../policy/typeset.js";
 import type { CondPlace, ResolvedRules, Symbols, TypeSet } from "../policy/symbols.js";

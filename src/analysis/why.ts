@@ -5,7 +5,7 @@
 // reason text); nothing removed -> "allowed" (the host runs another policy or other booleans).
 // Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
 import type { ConstraintExpr } from "../policy/ast.js";
-import { PolicyCore } from "../policy/compile.js";
+import { PolicyTables } from "../policy/image.js";
 import { holds } from "../policy/decide.js";
 import type { AvTab } from "../policy/avtab.js";
 import type { ResolvedConstraint } from "../policy/symbols.js";
@@ -47,7 +47,9 @@ interface Decision {
 }
 
 export class WhyAnalyzer {
-  private readonly core: PolicyCore;
+  private readonly core: PolicyTables;
+  /** Conditional node values under the default booleans. */
+  private readonly defaultConds: Readonly<Uint8Array>;
   private readonly tables = new Map<string, AvTab>();
   /** Booleans in value order: sepol_bool_iterate walks them by value, values are hash order. */
   private readonly boolOrder: number[];
@@ -57,7 +59,8 @@ export class WhyAnalyzer {
   private userRank?: Map<string, number>;
 
   constructor(readonly ap: AnalysisPolicy) {
-    this.core = new PolicyCore(ap.sym, ap.ex, ap.text);
+    this.core = new PolicyTables(ap.sym, ap.ex, ap.text);
+    this.defaultConds = this.core.tableFor(this.core.defaults).conds;
     const rank = hashRank(ap.sym.bools.map((b) => b.name), 16);
     this.boolOrder = ap.sym.bools.map((b) => b.id).sort((a, b) => rank.get(ap.sym.bools[a]!.name)! - rank.get(ap.sym.bools[b]!.name)!);
   }
@@ -117,9 +120,9 @@ export class WhyAnalyzer {
     const sym = this.ap.sym;
     const policy = this.ap.policy;
     const s = policy.parseContext(avc.scontext);
-    if (!s.ok) return this.invalid(avc, `scontext ${avc.scontext}: ${this.withSuggestion(s.message)}`);
+    if (!s.ok) return this.invalid(avc, `scontext ${avc.scontext}: ${this.withSuggestion(s.error)}`);
     const t = policy.parseContext(avc.tcontext);
-    if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${this.withSuggestion(t.message)}`);
+    if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${this.withSuggestion(t.error)}`);
     const c = sym.classIds.get(avc.tclass);
     if (c === undefined) {
       const near = nearestName(avc.tclass, sym.classIds.keys());
@@ -136,26 +139,26 @@ export class WhyAnalyzer {
       requested |= bit;
     }
     const base: Explanation = { line: avc.line, cause: "allowed", scontext: avc.scontext, tcontext: avc.tcontext, tclass: avc.tclass, perms: avc.perms, denied: avc.denied };
-    const state = this.core.boolState;
-    const d = this.decide(state, s.context, t.context, c, requested);
-    base.rules = this.rules(s.context.type, t.context.type, c, requested);
+    const state = Uint8Array.from(this.core.defaults);
+    const d = this.decide(state, s.value, t.value, c, requested);
+    base.rules = this.rules(s.value.type, t.value.type, c, requested);
     if (d.teMissing !== 0) {
       const booleans: Record<string, boolean> = {};
       for (const b of this.boolOrder) {
         const flipped = state.slice();
         flipped[b] = state[b] ? 0 : 1;
-        const f = this.decide(flipped, s.context, t.context, c, requested);
+        const f = this.decide(flipped, s.value, t.value, c, requested);
         if (f.teMissing === 0 && f.consMissing === 0) booleans[sym.bools[b]!.name] = flipped[b] === 1;
       }
       if (Object.keys(booleans).length > 0) return { ...base, cause: "boolean", booleans };
-      const { dontaudit } = this.entry(this.table(state), s.context, t.context, c);
+      const { dontaudit } = this.entry(this.table(state), s.value, t.value, c);
       return { ...base, cause: (requested & dontaudit) !== 0 ? "dontaudit" : "te-rule" };
     }
     if (d.consMissing !== 0) {
       return {
         ...base,
         cause: "constraint",
-        constraint: d.failed.map((con) => this.reasonText(con, s.context, t.context)).join(""),
+        constraint: d.failed.map((con) => this.reasonText(con, s.value, t.value)).join(""),
         constraints: d.failed.map((con) => ({ at: spanLocation(con.span), text: ruleText(this.ap.text, con.span) })),
         differences: differences(avc.scontext, avc.tcontext),
       };
@@ -182,7 +185,7 @@ export class WhyAnalyzer {
       if (ci < 0 || (r.masks[ci]! & requested) === 0) continue;
       if (!contains(r.sources, stype)) continue;
       if (!(contains(r.targets, ttype) || (r.self && stype === ttype))) continue;
-      const enabled = !r.cond || (this.core.condState[r.cond.node] === 1) === r.cond.branch;
+      const enabled = !r.cond || (this.defaultConds[r.cond.node] === 1) === r.cond.branch;
       const rule: NonNullable<Explanation["rules"]>[number] = { at: spanLocation(r.span), text: ruleText(this.ap.text, r.span), enabled };
       if (r.cond) {
         const node = sym.conds[r.cond.node]!;

@@ -1,7 +1,7 @@
 // policy.conf text -> the binary policy checkpolicy -t Xen writes, plus the compiled policy and
 // the warnings for what Xen's loader would refuse. One run of the compiler's stages serves both.
-import { PolicyError, hasErrors, type Diagnostic } from "../policy/diagnostics.js";
-import { runStages } from "../policy/index.js";
+import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { lowerPolicy } from "./lower.js";
 import type { KernelPolicy } from "./model.js";
@@ -34,10 +34,11 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (!(WRITABLE_VERSIONS as readonly number[]).includes(version)) {
     throw new PolicyError([{ code: "policy-version", severity: "error", message: `policy version ${version}: checkpolicy writes the Xen target only at versions 24 and 30` }]);
   }
-  const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>", options);
-  if (!ok) throw new PolicyError(diagnostics);
-  const kernel = lowerPolicy(ctx.ast!, ctx.symbols!, { version, handleUnknown: options.handleUnknown });
-  const refusals = xenRefusals(ctx.ast!, kernel.avtab.length > 0, options.strict === true);
+  const run = compile(text, options);
+  if (!run.ok) throw new PolicyError(run.error);
+  const { ast, symbols, policy, diagnostics } = run.value;
+  const kernel = lowerPolicy(ast, symbols, { version, handleUnknown: options.handleUnknown });
+  const refusals = xenRefusals(ast, kernel.avtab.length > 0, options.strict === true);
   if (version < 30) {
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
@@ -45,5 +46,5 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   }
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
-  return { policy: ctx.policy!, kernel, bytes: writePolicy(kernel), warnings };
+  return { policy, kernel, bytes: writePolicy(kernel), warnings };
 }

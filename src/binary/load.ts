@@ -1,8 +1,8 @@
 // One entry for "a policy, as a file holds it": policy.conf text or a binary policy (recognised by
 // its magic), into the same compiled policy, with what Xen's loader would refuse as diagnostics.
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
-import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../policy/diagnostics.js";
-import { runStages } from "../policy/index.js";
+import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { compile } from "../policy/index.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import { hasUnconditionalEntry } from "./lower.js";
@@ -64,12 +64,13 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
 
 /** Compiles policy.conf text, adding what Xen's loader would refuse; throws PolicyError. */
 export function loadSource(text: string, file: string, options: LoadOptions = {}): PolicyInput {
-  const { ctx, diagnostics, ok } = runStages(text, file, { file });
-  if (!ok) throw new PolicyError(diagnostics);
-  const refusals = xenRefusals(ctx.ast!, hasUnconditionalEntry(ctx.ast!, ctx.symbols!), options.asXen === true);
+  const run = compile(text, { file });
+  if (!run.ok) throw new PolicyError(run.error);
+  const { ast, symbols, policy, diagnostics } = run.value;
+  const refusals = xenRefusals(ast, hasUnconditionalEntry(ast, symbols), options.asXen === true);
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
-  return { policy: ctx.policy!, text, warnings };
+  return { policy, text, warnings };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

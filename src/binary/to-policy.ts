@@ -8,9 +8,10 @@
 import { AvKind, AvList, AvTab } from "../policy/avtab.js";
 import { avCounts } from "../policy/avstats.js";
 import type { AvRuleKind, ConstraintOperand, ConstraintOp, TypeRuleKind } from "../policy/ast.js";
-import { compile } from "../policy/compile.js";
 import { programText } from "../policy/cond.js";
-import type { Diagnostic, Span } from "../policy/diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import { PolicyTables } from "../policy/image.js";
+import { policyImage } from "../policy/view.js";
 import type { ExpandedAvRule, Expanded, TypeRuleEntry } from "../policy/expand.js";
 import { CondOp, type ClassSym, type CondNode, type CondPlace, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import type { CompiledPolicy } from "../policy/types.js";
@@ -348,5 +349,5 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
 
   const ex: Expanded = { rules: out.rules, neverallows: [], base, condLists, typeRules: out.typeRules, counts: avCounts(base, condLists) };
   const listing = b.lines.join("\n") + "\n";
-  return { policy: compile(b.sym, ex, listing, warnings), listing };
+  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing };
 }

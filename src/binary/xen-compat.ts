@@ -2,7 +2,7 @@
 // avtab.c avtab_read), said before Xen says it: a located warning naming the construct and the
 // line Xen would log; `--strict` (or a loader, as the simulator's load_policy) makes it an error.
 import type { PolicyAst } from "../policy/ast.js";
-import { error, warning, type Diagnostic, type Span } from "../policy/diagnostics.js";
+import { error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
 
 /** Xen's log lines for the refusals a compile can foresee. */
 export const XEN_REFUSALS = {
@@ -13,7 +13,7 @@ export const XEN_REFUSALS = {
 
 export const XEN_REFUSAL_CODES = ["xen-common-prefix", "xen-empty-avtab", "xen-filename-trans"] as const;
 
-function refusal(strict: boolean, code: string, message: string, span?: Span): Diagnostic {
+function refusal(strict: boolean, code: DiagnosticCode, message: string, span?: Span): Diagnostic {
   return strict ? error(code, message, span) : warning(code, message, span);
 }
 

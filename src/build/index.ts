@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { compileBinary, type BinaryCompileOptions } from "../binary/compile.js";
-import { hasErrors, PolicyError, type Diagnostic } from "../policy/diagnostics.js";
-import { runStages } from "../policy/index.js";
+import { hasErrors, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { Locator, type SourceLookup } from "./locate.js";
 import { runM4 } from "./m4.js";
@@ -80,8 +80,8 @@ export function compileExpanded(
       throw err;
     }
   }
-  const { ctx, diagnostics, ok } = runStages(conf, "policy.conf", options);
-  return { diagnostics: located(diagnostics), policy: ok ? ctx.policy : undefined };
+  const run = compile(conf, { ...options, file: "policy.conf" });
+  return run.ok ? { diagnostics: located(run.value.diagnostics), policy: run.value.policy } : { diagnostics: located(run.error) };
 }
 
 /** Expands and compiles the tree. Throws TreeError for a tree that cannot be read or m4 that

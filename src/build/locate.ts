@@ -6,7 +6,7 @@
 // keeps its column in the source line; one inside a macro's expansion moves to the body line of
 // the macro (in the .if or .spt file) that produced the text, with a note per macro level:
 // "in expansion of `use_device_iommu` at modules/gpu_drv.te:18" (GCC's "in expansion of macro").
-import type { Diagnostic, Span } from "../policy/diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../policy/lines.js";
 import { macroCalls, substituteLine, type MacroDef } from "./macros.js";
 
@@ -150,22 +150,22 @@ export class Locator {
       else if (i === 0 && confLine.endsWith(sub.text)) matches.push({ i, shift: confLine.length - sub.text.length });
       else if (i === lines.length - 1 && confLine.startsWith(sub.text)) matches.push({ i, shift: 0 });
     });
-    const hit = matches.filter((m) => col - m.shift >= 0 && col - m.shift < subs[m.i].text.length);
+    const hit = matches.filter((m) => col - m.shift >= 0 && col - m.shift < subs[m.i]!.text.length);
     if (hit.length > 0) {
-      const { i, shift } = hit[occurrence % hit.length];
-      const origin = subs[i].origin[col - shift];
-      const fromArg = lines[i][origin] === "$";
-      const start = starts[i] + origin;
-      const len = fromArg ? 2 : Math.min(length, lines[i].length - origin);
+      const { i, shift } = hit[occurrence % hit.length]!;
+      const origin = subs[i]!.origin[col - shift];
+      const fromArg = lines[i]![origin!] === "$";
+      const start = starts[i]! + origin!;
+      const len = fromArg ? 2 : Math.min(length, lines[i]!.length - origin!);
       return { span: this.spanIn(def.file, src, start, start + Math.max(1, len)), context: [] };
     }
     for (let i = 0; i < lines.length; i++) {
       const sub = subs[i];
-      for (const call of macroCalls(sub.text, 0, sub.text.length, this.macros)) {
+      for (const call of macroCalls(sub!.text, 0, sub!.text.length, this.macros)) {
         if (call.name === name) continue;
         const inner = this.inMacro(call.name, call.args, confLine, col, length, occurrence, depth + 1);
         if (!inner) continue;
-        const at = starts[i] + sub.origin[call.offset];
+        const at = starts[i]! + sub!.origin[call.offset]!;
         const line = this.lineMap(def.file, src).position(at).line;
         inner.context.push({ message: `in expansion of \`${call.name}\` at ${def.file}:${line}`, span: this.spanIn(def.file, src, at, at + call.name.length) });
         return inner;

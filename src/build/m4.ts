@@ -2,7 +2,7 @@
 // $(POLICY_SECTIONS) > policy.conf` does. m4 is a program the user installs (Debian: m4); we do not
 // reimplement it, so the text is m4's own.
 import { spawnSync } from "node:child_process";
-import type { Diagnostic } from "../policy/diagnostics.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { TreeError, type PolicyTree } from "./tree.js";
 
 export interface M4Result {
@@ -17,12 +17,12 @@ const M4_MESSAGE = /^m4:([^:\n]+):(\d+): (.*)$/;
 
 function m4Diagnostic(line: string, failed: boolean): Diagnostic {
   const m = M4_MESSAGE.exec(line);
-  const text = (m ? m[3] : line.replace(/^m4: ?/, "")).replace(/^(Warning|ERROR): /i, "");
+  const text = (m ? m[3] : line.replace(/^m4: ?/, ""))!.replace(/^(Warning|ERROR): /i, "");
   const isError = failed || /^ERROR/i.test(m?.[3] ?? "");
   const diag: Diagnostic = { code: "m4", severity: isError ? "error" : "warning", message: `m4: ${text}` };
   if (m) {
     const lineNo = Number(m[2]);
-    diag.span = { file: m[1], line: lineNo, col: 1, endLine: lineNo, endCol: 1, offset: -1, length: 0 };
+    diag.span = { file: m[1]!, line: lineNo, col: 1, endLine: lineNo, endCol: 1, offset: -1, length: 0 };
   }
   return diag;
 }

@@ -43,7 +43,7 @@ export function macroDefinitions(text: string, file: string): MacroDef[] {
     const bodyOffset = m.index + m[0].length;
     const end = quoteEnd(text, bodyOffset);
     if (end < 0) continue;
-    defs.push({ name: m[1], file, bodyOffset, body: text.slice(bodyOffset, end) });
+    defs.push({ name: m[1]!, file, bodyOffset, body: text.slice(bodyOffset, end) });
     DEFINE.lastIndex = end;
   }
   return defs;
@@ -78,7 +78,7 @@ function callArgs(text: string, open: number): { args: string[]; end: number } |
       continue;
     }
     // m4 drops unquoted blanks and newlines before an argument
-    if (current === "" && /\s/.test(c)) continue;
+    if (current === "" && /\s/.test(c!)) continue;
     current += c;
   }
   return undefined;

@@ -49,7 +49,7 @@ export function enabledModules(modulesConf: string): string[] {
   for (const line of modulesConf.split("\n")) {
     if (!/^[ \t]*[a-z]/.test(line)) continue;
     const fields = line.trim().split(/[ \t]+/);
-    if (fields[2] === "on") enabled.push(fields[0]);
+    if (fields[2] === "on") enabled.push(fields[0]!);
   }
   return enabled;
 }

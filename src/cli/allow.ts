@@ -5,7 +5,7 @@ import type { AvcLine } from "../analysis/avcline.js";
 import { loadAnalysis } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 import { finish, logName } from "./why.js";
 
 interface AllowOptions {

@@ -4,9 +4,9 @@
 import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import { QueryError } from "../analysis/names.js";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError, readPolicyFile } from "./io.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export async function loadAnalysis(path: string): Promise<AnalysisPolicy> {
   const text = readPolicyFile(path);

@@ -4,13 +4,13 @@
 // files; --conf writes m4's policy.conf (byte-identical to Makefile.common's).
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { hasErrors } from "../policy/diagnostics.js";
+import { hasErrors } from "../diagnostics/diagnostic.js";
 import { summary } from "./compile.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 import { parseHandleUnknown, parseVersion, writeOutput } from "./compile-binary.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 interface BuildOptions {
   flaskDir?: string;

@@ -6,14 +6,14 @@
 // --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
-import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
 import type { CompiledPolicy, Decision } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
 import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { CliError, readJsonFile } from "./io.js";
-import type { CliContext } from "./main.js";
-import { renderDiagnostics } from "./render.js";
+import type { CliContext } from "./context.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface Query {
   scontext: string;
@@ -37,7 +37,7 @@ interface CheckOptions {
 export function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
   const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
   if (!m) throw new InvalidArgumentError("expected NAME=1, NAME=0, NAME=true or NAME=false.");
-  return { ...previous, [m[1]]: m[2] === "true" || m[2] === "1" };
+  return { ...previous, [m[1]!]: m[2] === "true" || m[2] === "1" };
 }
 
 /** --perm is repeatable, and one value may name several: `--perm plug --perm "unplug setup"`. */
@@ -76,7 +76,7 @@ export function parseQueries(doc: unknown, path: string): Query[] {
   });
 }
 
-function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): void {
+function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): CompiledPolicy {
   for (const name of Object.keys(bools)) {
     if (policy.getBoolean(name) === undefined) {
       const known = policy.booleanNames();
@@ -84,7 +84,7 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
     }
   }
   try {
-    policy.setBooleans(bools);
+    return policy.withBooleans(bools);
   } catch (err) {
     if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
     throw err;
@@ -160,8 +160,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
   const loaded = await loadPolicy(cli, path);
-  const policy = loaded.policy;
-  applyBooleans(policy, opts.bool ?? {}, loaded.text, loaded.path);
+  const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, loaded.path);
 
   if (query) {
     const lookup: BoolLookup = (name) => policy.getBoolean(name);
@@ -184,7 +183,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   const lines = answers.map((d, i) => {
     const q = queries[i];
     const verdict = d.error !== undefined ? `error: ${d.error}` : `${d.allowed ? "allowed" : "denied"}${d.audited ? " audited" : ""}`;
-    return `${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }: ${verdict}\n`;
+    return `${q!.scontext} -> ${q!.tcontext} ${q!.tclass} { ${q!.perm} }: ${verdict}\n`;
   });
   cli.io.stdout.write(lines.join(""));
 }
@@ -193,13 +192,13 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
   const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const { policy, text } = await loadPolicy(cli, path, false, opts.format);
-  applyBooleans(policy, opts.bool ?? {}, text, path);
+  const loaded = await loadPolicy(cli, path, false, opts.format);
+  const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
   // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
-  const invalid: Diagnostic[] = single && answers[0].error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0].error }] : [];
+  const invalid: Diagnostic[] = single && answers[0]!.error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0]!.error }] : [];
   const decisions = answers.map((d) => JSON.parse(decisionJson(d)) as unknown);
-  writeDiagnostics(cli, invalid, { format: opts.format, text, fallbackFile: path }, { decisions });
+  writeDiagnostics(cli, invalid, { format: opts.format, text: loaded.text, fallbackFile: path }, { decisions });
   if (single && invalid.length > 0) throw new CliError("", 1, true);
 }
 

@@ -2,12 +2,12 @@
 // checkpolicy -t Xen -c 30 writes, byte for byte, with a warning for each construct Xen's loader
 // would refuse (an error with --strict).
 import { writeFileSync } from "node:fs";
-import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { failWith, type OutputFormat } from "./format.js";
 import { CliError, readPolicyInput } from "./io.js";
-import type { CliContext } from "./main.js";
-import { renderDiagnostics } from "./render.js";
+import type { CliContext } from "./context.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface BinaryOutputOptions {
   output: string;

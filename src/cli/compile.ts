@@ -3,12 +3,12 @@
 // command that starts from a policy file.
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, STDIN, readPolicyInput } from "./io.js";
-import type { CliContext, CliOutput } from "./main.js";
+import type { CliContext, CliOutput } from "./context.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
-import { renderDiagnostics } from "./render.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 export interface LoadedPolicy {
   policy: CompiledPolicy;
@@ -64,10 +64,10 @@ export function summary(path: string, policy: CompiledPolicy): string {
     ["ocontexts", `${s.ocontexts}`],
     ["warnings", `${policy.warnings.length}`],
   ];
-  const width = Math.max(...rows.map(([, v]) => v.split(" ")[0].length));
+  const width = Math.max(...rows.map(([, v]) => v.split(" ")[0]!.length));
   const lines = rows.map(([k, v]) => {
     const [n, ...rest] = v.split(" ");
-    return `  ${k.padEnd(12)}${n.padStart(width)}${rest.length ? ` ${rest.join(" ")}` : ""}`;
+    return `  ${k.padEnd(12)}${n!.padStart(width)}${rest.length ? ` ${rest.join(" ")}` : ""}`;
   });
   return `${path}: compiled\n${lines.join("\n")}\n`;
 }

@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError, readTextFile } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface FmtOptions {
   check?: boolean;

@@ -6,10 +6,10 @@ import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { InvalidArgumentError } from "commander";
 import type * as Sarif from "sarif";
-import type { Diagnostic, Span } from "../policy/diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
-import { renderDiagnostics, type SpanText } from "./render.js";
+import type { CliContext } from "./context.js";
+import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 
 export type OutputFormat = "text" | "json" | "sarif";
 export const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif"];

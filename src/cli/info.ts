@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
 import { asCliErrors, loadAnalysis } from "./analysis-input.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 type InfoOptions = Partial<Record<string, string | boolean>> & { expand?: boolean; json?: boolean };
 

@@ -4,11 +4,11 @@
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
-import { hasErrors, type Diagnostic } from "../policy/diagnostics.js";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { CliError, readJsonFile, readPolicyFile } from "./io.js";
-import type { CliContext } from "./main.js";
-import { renderDiagnostics } from "./render.js";
+import type { CliContext } from "./context.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
 
 interface LintOptions {
   config?: string;

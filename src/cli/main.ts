@@ -3,26 +3,10 @@
 // status: 0 ok, 1 a policy or input error, 2 a usage error, 70 a bug in xsm itself.
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { PolicyError } from "../policy/diagnostics.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
-import { renderDiagnostics } from "./render.js";
-
-export interface CliOutput {
-  write(chunk: string): unknown;
-}
-
-export interface CliIo {
-  stdout: CliOutput;
-  stderr: CliOutput;
-}
-
-/** What a subcommand's action gets: where to write. Actions report failures by throwing CliError
- *  (or PolicyError); the exit status is runCli's business. */
-export interface CliContext {
-  io: CliIo;
-}
-
-export type RegisterCommand = (program: Command, cli: CliContext) => void;
+import { renderDiagnostics } from "../diagnostics/render.js";
+import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
 
 /** One subcommand as `xsm --help` lists it, and how to load its module. */
 interface LazyCommand {
@@ -62,10 +46,6 @@ function requestedCommand(argv: readonly string[]): LazyCommand | undefined {
   return COMMANDS.find((c) => c.name === name);
 }
 
-export const EXIT_OK = 0;
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
-export const EXIT_INTERNAL = 70; // sysexits.h EX_SOFTWARE: a bug in xsm, not in the user's input
 
 function packageVersion(): string {
   try {

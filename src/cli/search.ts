@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import type { SearchHit, SearchKind, SearchQuery } from "../analysis/search.js";
 import { asCliErrors, commaList, loadAnalysis, singleDashLongOptions } from "./analysis-input.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface SearchOptions {
   A?: boolean;

@@ -1,16 +1,16 @@
 // `xsm simulate SCENARIO [--strategy S] [--compare] [--json] [--dot [FILE]]`: run an SVP scenario
-// (DESIGN §6) and print its trace, its JSON document, the seven strategies side by side, or a
+// (src/sim/scenario.schema.json) and print its trace, its JSON document, the seven strategies side by side, or a
 // Graphviz picture of the final state. A failed expectation exits 1.
 import { readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
-import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { STRATEGIES, type Strategy } from "../pci/types.js";
 import { formatScenarioErrors, loadScenario } from "../sim/load.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface SimulateOptions {
   strategy?: string;

@@ -7,7 +7,7 @@ import type { Explanation } from "../analysis/why.js";
 import { loadAnalysis } from "./analysis-input.js";
 import { readAvcLog, type LogSummary } from "./avclog.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface WhyOptions {
   json?: boolean;

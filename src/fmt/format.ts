@@ -41,7 +41,7 @@ class Formatter {
   constructor(private readonly kind: SourceKind) {}
 
   private top(): Frame {
-    return this.stack[this.stack.length - 1];
+    return this.stack[this.stack.length - 1]!;
   }
 
   /** Indentation of a line starting in code: open braces and parentheses of every code frame,

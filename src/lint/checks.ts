@@ -2,12 +2,12 @@
 // (every attribute, `self`, `~`, `-` and `*` already resolved), so a finding is a fact about the
 // policy, not a guess from its text. One function per check; CHECKS documents them.
 import type { PolicyAst, Statement } from "../policy/ast.js";
-import type { Diagnostic, Severity, Span } from "../policy/diagnostics.js";
+import type { Diagnostic, DiagnosticCode, Severity, Span } from "../diagnostics/diagnostic.js";
 import type { ExpandedAvRule, Expanded } from "../policy/expand.js";
 import type { Symbols } from "../policy/symbols.js";
 
 export interface LintCheck {
-  code: string;
+  code: DiagnosticCode;
   severity: Severity;
   rationale: string;
   example: string;
@@ -53,9 +53,9 @@ export const CHECKS: readonly LintCheck[] = [
   },
 ];
 
-export const CHECK_CODES = new Set(CHECKS.map((c) => c.code));
+export const CHECK_CODES: ReadonlySet<string> = new Set(CHECKS.map((c) => c.code));
 
-function finding(code: string, message: string, span: Span | undefined, notes?: Diagnostic["notes"]): Diagnostic {
+function finding(code: DiagnosticCode, message: string, span: Span | undefined, notes?: Diagnostic["notes"]): Diagnostic {
   const severity = CHECKS.find((c) => c.code === code)!.severity;
   return notes ? { code, severity, message, span, notes } : { code, severity, message, span };
 }

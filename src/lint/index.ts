@@ -1,8 +1,8 @@
 // `xsm lint`: the compiler's stages, then the checks (checks.ts) over what they built, then the
 // user's say: inline `# xsm-lint: disable=CODE` comments and a config file of severities.
 import { compileBinary } from "../binary/compile.js";
-import { PolicyError, type Diagnostic, type Severity, type Span } from "../policy/diagnostics.js";
-import { runStages } from "../policy/index.js";
+import { PolicyError, type Diagnostic, type Severity, type Span } from "../diagnostics/diagnostic.js";
+import { compile } from "../policy/index.js";
 import { CHECK_CODES, runChecks } from "./checks.js";
 
 export { CHECKS, CHECK_CODES } from "./checks.js";
@@ -26,9 +26,10 @@ export function lintText(text: string, file: string): LintResult {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics, compiled: false };
     throw err;
   }
-  const { ctx, diagnostics, ok } = runStages(text, file, {});
-  if (!ok) return { diagnostics, compiled: false };
-  return { diagnostics: [...xen, ...runChecks(ctx.symbols!, ctx.expanded!, ctx.ast!)], compiled: true };
+  const run = compile(text, { file });
+  if (!run.ok) return { diagnostics: run.error, compiled: false };
+  const { symbols, expanded, ast } = run.value;
+  return { diagnostics: [...xen, ...runChecks(symbols, expanded, ast)], compiled: true };
 }
 
 /** The text of a finding's line and of the line above it, where a suppression comment may sit. */

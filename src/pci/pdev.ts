@@ -1,6 +1,5 @@
 // struct pci_dev as the registry keeps it (xen/include/xen/pci.h), reduced to what the PF<->VF
 // discussion is about: identity, the PF<->VF links, broken, and which domain holds the device.
-import type { ErrnoName } from "../xsm/types.js";
 
 export interface Pdev {
   /** machine_bdf: (seg << 16) | (bus << 8) | devfn. */
@@ -43,28 +42,4 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     present: true,
     hidden: false,
   };
-}
-
-/** Errno values for Xen's "%d" in messages such as "%pd: assign (%pp) failed (%d)". */
-const ERRNO: Record<ErrnoName, number> = {
-  "-EPERM": 1,
-  "-ENOENT": 2,
-  "-ESRCH": 3,
-  "-EIO": 5,
-  "-EBADF": 9,
-  "-ENOMEM": 12,
-  "-EACCES": 13,
-  "-EFAULT": 14,
-  "-EBUSY": 16,
-  "-EEXIST": 17,
-  "-EXDEV": 18,
-  "-ENODEV": 19,
-  "-EINVAL": 22,
-  "-ENOSPC": 28,
-  "-ENOSYS": 38,
-  "-EOPNOTSUPP": 95,
-};
-
-export function errnoValue(rc: ErrnoName): number {
-  return -ERRNO[rc];
 }

@@ -21,8 +21,9 @@
 import type { Domain, Rc, XsmModule } from "../xsm/types.js";
 import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptions, Strategy } from "./types.js";
 import { STRATEGIES } from "./types.js";
-import { type Parsed, formatSbdf, toSbdfKey } from "./sbdf.js";
-import { type Pdev, errnoValue, newPdev } from "./pdev.js";
+import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
+import { errnoValue } from "../xen/errno.js";
+import { type Pdev, newPdev } from "./pdev.js";
 import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
 
 export type SbdfInput = string | number;
@@ -95,13 +96,13 @@ export class PciRegistry {
 
   /** Switch strategy; refused when the registry holds state the new strategy cannot (stale VFs, hidden PFs). */
   setStrategy(strategy: Strategy): Parsed<Strategy> {
-    if (!STRATEGIES.includes(strategy)) return { ok: false, message: `unknown strategy '${strategy}'` };
+    if (!STRATEGIES.includes(strategy)) return { ok: false, error: `unknown strategy '${strategy}'` };
     const traits = STRATEGY_TRAITS[strategy];
     for (const pdev of this.allPdevs()) {
       if (!traits.staleVfs && pdev.virtfn && !pdev.pf)
-        return { ok: false, message: `${strategy} does not allow the stale VF ${pp(pdev.key)}` };
+        return { ok: false, error: `${strategy} does not allow the stale VF ${pp(pdev.key)}` };
       if (!traits.hiddenPfs && pdev.hidden)
-        return { ok: false, message: `${strategy} does not allow the removed PF ${pp(pdev.key)} still referenced by its VFs` };
+        return { ok: false, error: `${strategy} does not allow the removed PF ${pp(pdev.key)} still referenced by its VFs` };
     }
     this.strategy = strategy;
     return { ok: true, value: strategy };
@@ -264,7 +265,7 @@ export class PciRegistry {
 
   // ---- state -------------------------------------------------------------------------------
 
-  /** The visible registry, sorted by SBDF (DESIGN §6 state.devices). */
+  /** The visible registry, sorted by SBDF (the --json document's state.devices). */
   devices(): DeviceState[] {
     const out: Array<[number, DeviceState]> = [];
     for (const pdev of this.allPdevs()) if (!pdev.hidden) out.push([pdev.key, this.state(pdev)]);
@@ -300,7 +301,7 @@ export class PciRegistry {
     return n;
   }
 
-  /** DESIGN §5 / issue #4 item 5: every violation, as text; empty when the registry is sound. */
+  /** The registry's invariants (ARCHITECTURE.md, "Invariants"): every violation, as text; empty when the registry is sound. */
   checkInvariants(): string[] {
     const errors: string[] = [];
     const traits = STRATEGY_TRAITS[this.strategy];
@@ -349,7 +350,7 @@ export class PciRegistry {
   private key(sbdf: SbdfInput, logErrors = true): number {
     const k = toSbdfKey(sbdf);
     if (k.ok) return k.value;
-    if (logErrors) this.printk(() => k.message);
+    if (logErrors) this.printk(() => k.error);
     return -1;
   }
 

@@ -1,6 +1,7 @@
 // The contract of the PCI registry (a model of xen/drivers/passthrough/pci.c) for its callers:
 // the simulator, the CLI and the library API.
-import type { Domain, Rc } from "../xsm/types.js";
+import type { Rc } from "../xen/errno.js";
+import type { Domain } from "../xsm/types.js";
 
 /** PF-removal strategies from the xen-devel thread "xen/pci: introduce PF<->VF links" (see strategies.ts). */
 export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;
@@ -12,7 +13,7 @@ export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
 
 export type DeviceKind = "device" | "extfn" | "pf" | "vf";
 
-/** A device as reports show it (DESIGN §6 `state.devices[]`). */
+/** A device as reports show it (the --json document's `state.devices[]`). */
 export interface DeviceState {
   sbdf: string; // "0000:03:10.1"
   kind: DeviceKind;

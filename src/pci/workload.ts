@@ -1,9 +1,10 @@
 // A large SR-IOV fabric for the scale test and `npm run bench`: PF i at bus 2i, its VFs filling
 // bus 2i+1 (256 devfns per bus), built by a hardware domain and torn down PF-first, the order the
 // thread argues about, so every strategy's PF-removal path runs once per PF.
-import type { Domain, Rc } from "../xsm/types.js";
+import type { Rc } from "../xen/errno.js";
+import type { Domain } from "../xsm/types.js";
 import type { PciRegistry } from "./registry.js";
-import { formatSbdf, sbdfKey } from "./sbdf.js";
+import { formatSbdf, sbdfKey } from "../xen/sbdf.js";
 
 export interface FabricShape {
   pfs: number; // at most 128

@@ -1,6 +1,6 @@
 // The AST of checkpolicy's policy.conf language (Xen target) plus our SVP extension.
 // Produced by parse.ts (grammar/policy.peggy), consumed by resolve.ts. Every node carries a span.
-import type { Span } from "./diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 export interface Ident {
   name: string;

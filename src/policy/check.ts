@@ -3,8 +3,9 @@
 // conditional, whatever the booleans' values. A violation names the neverallow, each violating
 // (source, target, class, perms), and the allow rule(s) that grant it.
 import { AvKind, EMPTY, type AvTab } from "./avtab.js";
-import { error, warning, type Diagnostic } from "./diagnostics.js";
+import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
+import { ruleMask } from "./rulematch.js";
 import type { Symbols } from "./symbols.js";
 import { TypeAttrMap } from "./typeattr.js";
 
@@ -16,32 +17,6 @@ export function permList(sym: Symbols, tclass: number, mask: number): string[] {
   const out: string[] = [];
   for (let bit = 0; bit < perms.length; bit++) if (mask & (1 << bit)) out.push(perms[bit]!);
   return out;
-}
-
-function sortedHas(a: Int32Array, v: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const x = a[mid]!;
-    if (x === v) return true;
-    if (x < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
-
-/** Does an expanded rule name this (source, target) pair? */
-export function ruleCovers(r: ExpandedAvRule, stype: number, ttype: number): boolean {
-  return sortedHas(r.sources, stype) && ((r.self && stype === ttype) || sortedHas(r.targets, ttype));
-}
-
-/** Does an expanded rule cover (stype, ttype, tclass)? Returns its mask for the class, or 0. */
-export function ruleMask(r: ExpandedAvRule, stype: number, ttype: number, tclass: number): number {
-  const ci = r.classes.indexOf(tclass);
-  if (ci < 0 || !sortedHas(r.sources, stype)) return 0;
-  if ((r.self && stype === ttype) || sortedHas(r.targets, ttype)) return r.masks[ci]!;
-  return 0;
 }
 
 /** Every allow entry, conditional or not, in one table. */

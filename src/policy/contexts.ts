@@ -2,10 +2,11 @@
 // pcidevicecon, devicetreecon), as policy_define.c's define_*_context: every name declared, the
 // context valid (policydb_context_isvalid), no duplicate or overlapping entry.
 import type { Context, PolicyAst } from "./ast.js";
-import type { Diagnostic, Span } from "./diagnostics.js";
+import { CATALOG } from "../diagnostics/catalog.js";
+import type { Diagnostic, DiagnosticCode, Span } from "../diagnostics/diagnostic.js";
 import { OBJECT_R, type ResolvedContext, type Symbols } from "./symbols.js";
 
-export type Report = (code: string, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;
+export type Report = (code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;
 
 function resolveContext(c: Context, sym: Symbols, err: Report): ResolvedContext | undefined {
   const user = sym.userIds.get(c.user.name);
@@ -50,12 +51,12 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report): void
   ): void => {
     const hex = (n: N) => `0x${n.toString(16)}`;
     if (s.low > s.high) {
-      err("range", `low ${noun} ${hex(s.low)} exceeds high ${noun} ${hex(s.high)}`, s.span);
+      err("range", CATALOG.range.message(noun, hex(s.low), hex(s.high)), s.span);
       return;
     }
     const clash = list.find((o) => s.low <= o.high && o.low <= s.high);
     if (clash) {
-      err("overlap", `${kind} entry for ${hex(s.low)}-${hex(s.high)} overlaps with earlier entry ${hex(clash.low)}-${hex(clash.high)}`, s.span);
+      err("overlap", CATALOG.overlap.message(kind, hex(s.low), hex(s.high), hex(clash.low), hex(clash.high)), s.span);
       return;
     }
     const ctx = resolveContext(s.context, sym, err);

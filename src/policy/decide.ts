@@ -3,8 +3,8 @@
 // attributes (typeattr.ts), then every
 // constraint on the class removes the permissions whose expression fails
 // (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
-import { ruleCovers, ruleMask } from "./check.js";
-import type { PolicyCore } from "./compile.js";
+import { ruleCovers, ruleMask } from "./rulematch.js";
+import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
 import { OBJECT_R, type ResolvedConstraintExpr } from "./symbols.js";
 import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
@@ -26,22 +26,22 @@ export function pyRepr(s: string): string {
 }
 
 /** security_context_to_sid's checks, in oracle-decide's order and words. */
-export function parseContext(core: PolicyCore, text: string): ContextResult {
+export function parseContext(core: PolicyTables, text: string): ContextResult {
   const parts = text.split(":");
-  if (parts.length !== 3) return { ok: false, message: `malformed context ${pyRepr(text)}` };
+  if (parts.length !== 3) return { ok: false, error: `malformed context ${pyRepr(text)}` };
   const [user, role, type] = parts as [string, string, string];
   const sym = core.sym;
   const t = core.typeIds.get(type);
-  if (t === undefined) return { ok: false, message: `unknown type ${pyRepr(type)}` };
+  if (t === undefined) return { ok: false, error: `unknown type ${pyRepr(type)}` };
   const u = sym.userIds.get(user);
-  if (u === undefined) return { ok: false, message: `unknown user ${pyRepr(user)}` };
+  if (u === undefined) return { ok: false, error: `unknown user ${pyRepr(user)}` };
   const r = sym.roleIds.get(role);
-  if (r === undefined) return { ok: false, message: `unknown role ${pyRepr(role)}` };
+  if (r === undefined) return { ok: false, error: `unknown role ${pyRepr(role)}` };
   if (r !== OBJECT_R) {
-    if (!sym.users[u]!.roles.has(r)) return { ok: false, message: `role ${role} not authorized for user ${user}` };
-    if (!sym.roles[r]!.types.has(t)) return { ok: false, message: `type ${sym.types[t]!.name} not authorized for role ${role}` };
+    if (!sym.users[u]!.roles.has(r)) return { ok: false, error: `role ${role} not authorized for user ${user}` };
+    if (!sym.roles[r]!.types.has(t)) return { ok: false, error: `type ${sym.types[t]!.name} not authorized for role ${role}` };
   }
-  return { ok: true, context: { user: u, role: r, type: t } };
+  return { ok: true, value: { user: u, role: r, type: t } };
 }
 
 function operand(name: string, s: SecurityContext, t: SecurityContext): number {
@@ -69,8 +69,9 @@ export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: Security
   }
 }
 
-export function computeAv(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
-  const [teAllowed, auditallow, dontaudit] = core.tam.masks(core.effective, s.type, t.type, tclass);
+export function computeAv(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
+  const core = state.tables;
+  const [teAllowed, auditallow, dontaudit] = core.tam.masks(state.table, s.type, t.type, tclass);
   let allowed = teAllowed;
   if (allowed !== 0) {
     for (const c of core.constraintsByClass[tclass] ?? []) {
@@ -84,25 +85,27 @@ function invalid(message: string): Decision {
   return { allowed: false, audited: true, error: message, reasons: [{ kind: "invalid", message }] };
 }
 
-export function decide(core: PolicyCore, scontext: string, tcontext: string, tclass: string, perm: string, explain: boolean): Decision {
+export function decide(state: BoolState, scontext: string, tcontext: string, tclass: string, perm: string, explain: boolean): Decision {
+  const core = state.tables;
   const s = parseContext(core, scontext);
-  if (!s.ok) return invalid(s.message);
+  if (!s.ok) return invalid(s.error);
   const t = parseContext(core, tcontext);
-  if (!t.ok) return invalid(t.message);
+  if (!t.ok) return invalid(t.error);
   const cls = core.classEntries.get(tclass);
   if (!cls) return invalid(`unknown class ${pyRepr(tclass)}`);
   const bit = cls.perms.get(perm);
   if (bit === undefined) return invalid(`unknown permission ${pyRepr(perm)} in class ${tclass}`);
-  const av = computeAv(core, s.context, t.context, cls.id);
+  const av = computeAv(state, s.value, t.value, cls.id);
   const allowed = (av.allowed & bit) !== 0;
   const audited = allowed ? (av.auditallow & bit) !== 0 : (av.auditdeny & bit) !== 0;
-  return { allowed, audited, reasons: explain ? reasons(core, s.context, t.context, cls.id, bit) : [] };
+  return { allowed, audited, reasons: explain ? reasons(state, s.value, t.value, cls.id, bit) : [] };
 }
 
 /** Why: the rules that grant (or would, were their branch on), the failing constraint, audit rules. */
-function reasons(core: PolicyCore, s: SecurityContext, t: SecurityContext, tclass: number, bit: number): Reason[] {
+function reasons(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number, bit: number): Reason[] {
+  const core = state.tables;
   const out: Reason[] = [];
-  const enabled = (r: ExpandedAvRule) => !r.cond || (core.condState[r.cond.node] === 1) === r.cond.branch;
+  const enabled = (r: ExpandedAvRule) => !r.cond || (state.conds[r.cond.node] === 1) === r.cond.branch;
   const matching = (kind: string) => core.ex.rules.filter((r) => r.kind === kind && (ruleMask(r, s.type, t.type, tclass) & bit) !== 0);
   // auditdeny lists what to audit: a rule that leaves the permission out silences it, like dontaudit
   const silencing = core.ex.rules.filter((r) => r.kind === "auditdeny" && r.classes.includes(tclass) && (ruleMask(r, s.type, t.type, tclass) & bit) === 0 && ruleCovers(r, s.type, t.type));

@@ -7,7 +7,7 @@
 import { AvKind, AvList, AvTab } from "./avtab.js";
 import { avCounts, type AvCounts } from "./avstats.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "./typeset.js";
 import type { CondPlace, ResolvedAvRule, ResolvedRules, Symbols, TypeSet } from "./symbols.js";
 

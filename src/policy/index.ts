@@ -1,110 +1,98 @@
-// The compiler: one ordered list of stages, parse -> platforms -> resolve -> expand -> check ->
-// compile, each a small function that reads what earlier stages left in the context and returns
-// diagnostics (OPA's ast/compile.go shape). A gate stage that reports an error ends the run;
-// compilePolicy throws one PolicyError carrying every diagnostic.
+// The compiler: text -> AST -> rewritten AST (the SVP extension's platforms, and any stage a caller
+// registers) -> symbols and resolved rules -> expanded rules -> checked -> image. Each stage is a
+// function of the previous stage's output (OPA's ast/compile.go stage list, with types); every
+// stage returns diagnostics, and a stage that reports an error ends the run.
 import type { PolicyAst } from "./ast.js";
 import { check, unusedDeclarations } from "./check.js";
-import { compile } from "./compile.js";
-import { PolicyError, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { fail, ok, type Result } from "../diagnostics/result.js";
 import { expand, type Expanded } from "./expand.js";
+import { PolicyTables } from "./image.js";
 import { parsePolicy } from "./parse.js";
 import { resolve } from "./resolve.js";
 import { desugarPlatforms } from "./svp.js";
 import type { ResolvedRules, Symbols } from "./symbols.js";
-import type { CompileOptions, CompiledPolicy } from "./types.js";
+import type { CompileOptions, CompiledPolicy, PolicyImage } from "./types.js";
+import { policyImage } from "./view.js";
 
-export interface CompileContext {
-  text: string;
-  file: string;
-  options: CompileOptions;
-  ast?: PolicyAst;
-  symbols?: Symbols;
-  rules?: ResolvedRules;
-  expanded?: Expanded;
-  /** Warnings of the stages so far, handed to the compiled policy. */
-  warnings: Diagnostic[];
-  policy?: CompiledPolicy;
+/** A stage over the AST: a rewrite that runs between parse and resolve. */
+export interface AstStage {
+  readonly name: string;
+  run(ast: PolicyAst): { ast: PolicyAst; diagnostics: Diagnostic[] };
 }
 
-export interface Stage {
-  name: string;
-  /** Later stages need this one's output: its errors end the run. */
-  gate: boolean;
-  run(ctx: CompileContext): Diagnostic[];
+/** What a successful run leaves: each stage's output, and the warnings of all of them. */
+export interface Compiled {
+  /** The AST after every AST stage (platforms desugared). */
+  readonly ast: PolicyAst;
+  readonly symbols: Symbols;
+  /** The resolved rules (type sets still symbolic), as the resolve stage left them. */
+  readonly rules: ResolvedRules;
+  readonly expanded: Expanded;
+  readonly image: PolicyImage;
+  /** The image under its default booleans. */
+  readonly policy: CompiledPolicy;
+  readonly diagnostics: readonly Diagnostic[];
 }
 
-export const stages: readonly Stage[] = [
-  {
-    name: "parse",
-    gate: true,
-    run(ctx) {
-      const { ast, diagnostics } = parsePolicy(ctx.text, ctx.file);
-      ctx.ast = ast;
-      return diagnostics;
-    },
-  },
-  {
-    // the SVP extension's `platform` blocks become ordinary attributes, types, rules, pcidevicecons
-    name: "platforms",
-    gate: true,
-    run(ctx) {
-      const { ast, diagnostics } = desugarPlatforms(ctx.ast!);
-      ctx.ast = ast;
-      return diagnostics;
-    },
-  },
-  {
-    name: "resolve",
-    gate: true,
-    run(ctx) {
-      const { symbols, rules, diagnostics } = resolve(ctx.ast!);
-      ctx.symbols = symbols;
-      ctx.rules = rules;
-      return diagnostics;
-    },
-  },
-  {
-    name: "expand",
-    gate: true,
-    run(ctx) {
-      const { expanded, diagnostics } = expand(ctx.symbols!, ctx.rules!);
-      ctx.expanded = expanded;
-      ctx.rules = undefined; // expanded now; let the resolved sets go
-      return diagnostics;
-    },
-  },
-  {
-    name: "check",
-    gate: true,
-    run: (ctx) => [...check(ctx.symbols!, ctx.expanded!), ...(ctx.options.warnings ? unusedDeclarations(ctx.symbols!) : [])],
-  },
-  {
-    name: "compile",
-    gate: true,
-    run(ctx) {
-      ctx.policy = compile(ctx.symbols!, ctx.expanded!, ctx.text, ctx.warnings);
-      return [];
-    },
-  },
-];
+/** The SVP extension's `platform` blocks become ordinary attributes, types, rules, pcidevicecons. */
+export const platformsStage: AstStage = { name: "platforms", run: desugarPlatforms };
 
-/** Runs the stages; returns the symbols and expanded rules, or every diagnostic on failure. */
-/** Runs the stages in order; stops after a gate stage that reported an error. */
-export function runStages(text: string, file: string, options: CompileOptions = {}): { ctx: CompileContext; diagnostics: Diagnostic[]; ok: boolean } {
-  const ctx: CompileContext = { text, file, options, warnings: [] };
-  const diagnostics: Diagnostic[] = ctx.warnings;
-  for (const stage of stages) {
-    diagnostics.push(...stage.run(ctx));
-    if (stage.gate && hasErrors(diagnostics)) return { ctx, diagnostics, ok: false };
+export class Compiler {
+  constructor(readonly astStages: readonly AstStage[] = [platformsStage]) {}
+
+  /** Every stage's name, in order. */
+  get stages(): string[] {
+    return ["parse", ...this.astStages.map((s) => s.name), "resolve", "expand", "check", "image"];
   }
-  return { ctx, diagnostics, ok: true };
+
+  /** A compiler with `stage` run right after the stage named `after` ("parse" or an AST stage). */
+  withStageAfter(after: string, stage: AstStage): Compiler {
+    if (after === "parse") return new Compiler([stage, ...this.astStages]);
+    const at = this.astStages.findIndex((s) => s.name === after);
+    if (at < 0) throw new RangeError(`no AST stage named ${after}; AST stages run after parse: ${this.stages.join(", ")}`);
+    return new Compiler([...this.astStages.slice(0, at + 1), stage, ...this.astStages.slice(at + 1)]);
+  }
+
+  run(text: string, options: CompileOptions = {}): Result<Compiled, Diagnostic[]> {
+    const diagnostics: Diagnostic[] = [];
+    const failed = (stageDiagnostics: readonly Diagnostic[]): boolean => {
+      diagnostics.push(...stageDiagnostics);
+      return hasErrors(stageDiagnostics);
+    };
+    const parsed = parsePolicy(text, options.file ?? "<policy>");
+    if (failed(parsed.diagnostics)) return fail(diagnostics);
+    let ast = parsed.ast;
+    for (const stage of this.astStages) {
+      const rewritten = stage.run(ast);
+      if (failed(rewritten.diagnostics)) return fail(diagnostics);
+      ast = rewritten.ast;
+    }
+    const resolved = resolve(ast);
+    if (failed(resolved.diagnostics)) return fail(diagnostics);
+    const expanded = expand(resolved.symbols, resolved.rules);
+    if (failed(expanded.diagnostics)) return fail(diagnostics);
+    const checked = check(resolved.symbols, expanded.expanded);
+    if (options.warnings) checked.push(...unusedDeclarations(resolved.symbols));
+    if (failed(checked)) return fail(diagnostics);
+    const image = policyImage(new PolicyTables(resolved.symbols, expanded.expanded, text), diagnostics);
+    return ok({ ast, symbols: resolved.symbols, rules: resolved.rules, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
+  }
 }
 
-/** policy.conf text -> CompiledPolicy, or throws one PolicyError with every diagnostic. */
+/** The compiler with the stages this package ships. */
+export const compiler = new Compiler();
+
+/** policy.conf text -> every stage's output, or every diagnostic. */
+export function compile(text: string, options: CompileOptions = {}): Result<Compiled, Diagnostic[]> {
+  return compiler.run(text, options);
+}
+
+/** policy.conf text -> the policy under its default booleans, or throws one PolicyError with every diagnostic. */
 export function compilePolicy(text: string, options: CompileOptions = {}): CompiledPolicy {
-  const { ctx, diagnostics, ok } = runStages(text, options.file ?? "<policy>", options);
-  if (!ok) throw new PolicyError(diagnostics);
-  return ctx.policy!;
+  const run = compiler.run(text, options);
+  if (!run.ok) throw new PolicyError(run.error);
+  return run.value.policy;
 }
 
-export { PolicyError } from "./diagnostics.js";
+export { PolicyError } from "../diagnostics/diagnostic.js";

@@ -5,7 +5,7 @@
 // forms; we accept `#line N "file"` for any N as well, and follow the C preprocessor's meaning: the
 // line after `#line N` is line N. (checkpolicy numbers the line after `#line 1 "file"` as 2, an
 // off-by-one we do not copy.)
-import type { Span } from "./diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?[ \t]*\r?$/;
 
@@ -66,20 +66,20 @@ export class LineMap {
   private segment(line: number): number {
     const from = this.segFrom;
     let k = this.segCursor;
-    if (line >= from[k] && (k + 1 === from.length || line < from[k + 1])) return k;
-    if (k + 1 < from.length && line >= from[k + 1] && (k + 2 === from.length || line < from[k + 2])) return (this.segCursor = k + 1);
+    if (line >= from[k]! && (k + 1 === from.length || line < from[k + 1]!)) return k;
+    if (k + 1 < from.length && line >= from[k + 1]! && (k + 2 === from.length || line < from[k + 2]!)) return (this.segCursor = k + 1);
     let lo = 0;
     let hi = from.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (from[mid] <= line) lo = mid;
+      if (from[mid]! <= line) lo = mid;
       else hi = mid - 1;
     }
     return (this.segCursor = lo);
   }
 
   private mappedLine(line: number): number {
-    return line + this.segDelta[this.segment(line)];
+    return line + this.segDelta[this.segment(line)]!;
   }
 
   /** Physical line index (0-based) holding `offset`. */
@@ -87,10 +87,10 @@ export class LineMap {
     const starts = this.starts;
     const last = starts.length - 1;
     let i = this.cursor;
-    if (offset >= starts[i]) {
+    if (offset >= starts[i]!) {
       // Walk forward a few lines before falling back to a binary search.
       for (let step = 0; step < 8; step++) {
-        if (i === last || offset < starts[i + 1]) return (this.cursor = i);
+        if (i === last || offset < starts[i + 1]!) return (this.cursor = i);
         i++;
       }
     }
@@ -98,7 +98,7 @@ export class LineMap {
     let hi = last;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
+      if (starts[mid]! <= offset) lo = mid;
       else hi = mid - 1;
     }
     return (this.cursor = lo);
@@ -108,26 +108,26 @@ export class LineMap {
   position(offset: number): { file: string; line: number; col: number } {
     const i = this.lineIndex(offset);
     const k = this.segment(i);
-    return { file: this.files[this.segFile[k]], line: i + this.segDelta[k], col: offset - this.starts[i] + 1 };
+    return { file: this.files[this.segFile[k]!]!, line: i + this.segDelta[k]!, col: offset - this.starts[i]! + 1 };
   }
 
   /** A span over [start, end) of the physical text. `endCol` is exclusive: one past the last column. */
   span(start: number, end: number): Span {
     const i = this.lineIndex(start);
     const k = this.segment(i);
-    const line = i + this.segDelta[k];
-    const col = start - this.starts[i] + 1;
+    const line = i + this.segDelta[k]!;
+    const col = start - this.starts[i]! + 1;
     let endLine = line;
-    let endCol = end - this.starts[i] + 1;
-    if (i + 1 < this.starts.length && end > this.starts[i + 1]) {
+    let endCol = end - this.starts[i]! + 1;
+    if (i + 1 < this.starts.length && end > this.starts[i + 1]!) {
       // The span runs past its first line (one ending right after a newline still ends on it).
       const j = this.lineIndex(end - 1);
       endLine = this.mappedLine(j);
-      endCol = end - this.starts[j] + 1;
+      endCol = end - this.starts[j]! + 1;
       this.cursor = i;
       this.segCursor = k;
     }
-    return { file: this.files[this.segFile[k]], line, col, endLine, endCol, offset: start, length: end - start };
+    return { file: this.files[this.segFile[k]!]!, line, col, endLine, endCol, offset: start, length: end - start };
   }
 
   /** A span over [start, end) whose line and column are worked out when first read (see SourceSpan). */

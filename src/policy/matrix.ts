@@ -2,7 +2,7 @@
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
 import { AvKind, type AvTab } from "./avtab.js";
-import type { PolicyCore } from "./compile.js";
+import type { PolicyTables } from "./image.js";
 import { OBJECT_R, type Symbols } from "./symbols.js";
 
 /** A JSON string as Python's json.dumps writes it (ensure_ascii: every non-ASCII unit escaped). */
@@ -41,7 +41,7 @@ function permsSorted(sym: Symbols, tclass: number, mask: number): string[] {
 }
 
 /** One kind's entries of a table over type pairs (TypeAttrMap.expandToTypes). */
-function avSection(core: PolicyCore, table: AvTab, kind: AvKind): string {
+function avSection(core: PolicyTables, table: AvTab, kind: AvKind): string {
   const sym = core.sym;
   const nt = sym.types.length;
   const nc = Math.max(1, sym.classes.length);
@@ -92,10 +92,9 @@ function tupleList(rows: (string | number | bigint)[][]): string {
   return `[${rows.map((r) => `[${r.map((v) => (typeof v === "string" ? pyJsonString(v) : v.toString())).join(",")}]`).join(",")}]`;
 }
 
-export function matrixJson(core: PolicyCore): string {
+export function matrixJson(core: PolicyTables): string {
   const sym = core.sym;
-  const defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
-  const { table: keyed, condState } = core.tableFor(defaults);
+  const { table: keyed, conds: condState } = core.tableFor(core.defaults);
   // setools lists type pairs: each attribute key's masks go to every pair of its members
   const table = core.tam.expandToTypes(keyed);
   const typeName = (id: number) => sym.types[id]!.name;

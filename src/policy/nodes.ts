@@ -3,7 +3,7 @@
 // resolver is done, so each byte of them is paid in allocation and again in every GC. Both read
 // exactly like the interfaces (a span is made when read), and serialise as the plain objects.
 import type { Ident, NameSet } from "./ast.js";
-import type { Span } from "./diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 import { SourceSpan, type LineMap } from "./lines.js";
 
 /** A name and where it was read: its span is the name's length from `offset`. */

@@ -3,7 +3,7 @@
 // failures as checkpolicy-like messages, and checks checkpolicy's section order (policy_parse.y
 // base_policy), which the grammar leaves out so each statement stays a single flat rule.
 import type { PolicyAst, Statement } from "./ast.js";
-import { error, type Diagnostic, type Span } from "./diagnostics.js";
+import { diagnostic, error, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
 import {
   describeStatement,
   parse,
@@ -38,7 +38,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     return {
       ast,
       diagnostics: [
-        error("binary", "this is a binary file (it contains a NUL byte), not a policy.conf text", lines.span(nul, nul + 1)),
+        diagnostic("binary", lines.span(nul, nul + 1)),
       ],
     };
   }
@@ -53,7 +53,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       ident: (name, start) => new SourceIdent(name, lines, start),
       // (the parser's Idents are SourceIdents; the set takes the name's place)
       oneName: (ident) => new OneName(ident.name, lines, (ident as SourceIdent).offset),
-      report: (code, message, start, end) => diagnostics.push(error(code, message, lines.span(start, end))),
+      report: (code, message, start, end) => diagnostics.push(error(code as DiagnosticCode, message, lines.span(start, end))),
       ctx,
       grammarOnly: options.grammarOnly === true,
     });
@@ -107,7 +107,7 @@ function describeExpected(expected: PeggyExpectation[], topLevel: boolean): stri
   if (topLevel && kinds.has("a statement")) return "a statement";
   const list = [...kinds, ...[...tokens].sort()];
   if (list.length === 0) return "something else";
-  if (list.length === 1) return list[0];
+  if (list.length === 1) return list[0]!;
   return `${list.slice(0, -1).join(", ")} or ${list[list.length - 1]}`;
 }
 

@@ -12,7 +12,7 @@
 // Every read starts at an offset the grammar gives and leaves `end` where it stopped; the grammar
 // moves peggy's cursor there (its `scan` helper, the only place that touches the cursor).
 import type { AttributeDecl, AvRule, AvRuleKind, Ident, NameSet, TypeAttributeDecl, TypeDecl } from "./ast.js";
-import type { Span } from "./diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 /** A statement as the grammar's rules return it: the Statement rule sets its span afterwards. */
 export type Unplaced<T extends { span: Span }> = Omit<T, "span"> & { span: Span | null };
@@ -111,7 +111,7 @@ export class Scanner {
     // in place, without cutting a substring out of the input and hashing it again for the Map.
     const slot = h & (RECENT_SIZE - 1);
     const cand = this.recent[slot];
-    if (cand.length === i - start && input.startsWith(cand, start)) return cand;
+    if (cand!.length === i - start && input.startsWith(cand!, start)) return cand!;
     const text = input.substring(start, i);
     let seen = this.names.get(text);
     if (seen === undefined) this.names.set(text, (seen = text));

@@ -57,9 +57,9 @@ import type {
   TypeDecl,
   TypeRule,
 } from "./ast.js";
-import { error, hasErrors, warning, type Diagnostic, type Span } from "./diagnostics.js";
+import { diagnostic, error, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { parsePolicy } from "./parse.js";
-import { parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 
 export const MANAGE_DEVICE_PERMS = ["plug", "unplug", "setup", "add_device", "remove_device", "stat_device"];
 export const MANAGE_DOMAIN_PERMS = ["add", "remove"];
@@ -158,14 +158,14 @@ function buildTree(decls: PlatformDecl[], diagnostics: Diagnostic[]): Platform[]
     const seen = new Set<Platform>();
     for (let q: Platform | undefined = p; q; q = q.parent) {
       if (seen.has(q)) {
-        diagnostics.push(error("platform-cycle", `platform ${p.name} is nested under itself`, p.decl.name.span));
+        diagnostics.push(diagnostic("platform-cycle", p.decl.name.span, p.name));
         p.parent = undefined;
         break;
       }
       seen.add(q);
     }
     if (p.hwdoms.length === 0) {
-      diagnostics.push(warning("platform-no-hwdom", `platform ${p.name} has no hwdom: only its ancestors' hwdoms can manage its devices`, p.decl.name.span));
+      diagnostics.push(diagnostic("platform-no-hwdom", p.decl.name.span, p.name));
     }
   }
   return platforms;
@@ -203,7 +203,7 @@ function checkMembers(platforms: Platform[], declared: Declared, diagnostics: Di
       if (prev) {
         diagnostics.push(error("duplicate", `${m.type.name} is already a member of platform ${prev.platform}; a type belongs to one platform, once`, m.type.span, [{ message: "first used here", span: prev.span }]));
       } else owner.set(m.type.name, { platform: p.name, span: m.type.span });
-      if (declared.others.has(m.type.name)) diagnostics.push(error("not-a-type", `${m.type.name} is an attribute or alias; a platform member must be a type`, m.type.span));
+      if (declared.others.has(m.type.name)) diagnostics.push(diagnostic("not-a-type", m.type.span, m.type.name));
       if (m.kind !== "device" && m.devices.length > 0) diagnostics.push(error("syntax", `only device members list SBDFs`, m.devices[0]!.span));
     }
   }
@@ -220,7 +220,7 @@ function deviceLabels(ast: PolicyAst, platforms: Platform[], diagnostics: Diagno
       for (const d of m.devices) {
         const parsed = parseSbdf(d.text);
         if (!parsed.ok) {
-          diagnostics.push(error("bad-sbdf", parsed.message, d.span));
+          diagnostics.push(error("bad-sbdf", parsed.error, d.span));
           continue;
         }
         const device = sbdfKey(parsed.value);

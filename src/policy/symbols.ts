@@ -2,7 +2,7 @@
 // p_types, p_roles, p_users, p_bools), plus the statements later stages consume with every name
 // already turned into an id. Nothing after resolve looks a name up in the AST.
 import type { AvRuleKind, ConstraintOp, ConstraintOperand, TypeRuleKind } from "./ast.js";
-import type { Span } from "./diagnostics.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 export interface ClassSym {
   id: number;

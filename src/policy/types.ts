@@ -1,6 +1,7 @@
 // The contract of a compiled policy: what decisions, the XSM layer, the CLI and the library API
 // are written against. compile.ts produces it; nothing downstream looks at the AST.
-import type { Diagnostic, Span } from "./diagnostics.js";
+import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
 
 /** A security context with interned ids (user, role, type); `type` is the primary type, never an alias. */
 export interface SecurityContext {
@@ -9,7 +10,8 @@ export interface SecurityContext {
   readonly type: number;
 }
 
-export type ContextResult = { ok: true; context: SecurityContext } | { ok: false; message: string };
+/** A context interned, or oracle-decide's words for why it is invalid. */
+export type ContextResult = Result<SecurityContext, string>;
 
 /** Xen's struct av_decision: one bit per permission of the class, bit i = the class's i-th permission
  *  (common perms first, as libsepol numbers them). */
@@ -61,7 +63,8 @@ export interface CompileOptions {
   warnings?: boolean;
 }
 
-export interface CompiledPolicy {
+/** What a policy answers whatever its booleans: names and ids, contexts, counts. */
+export interface PolicyNames {
   readonly stats: PolicyStats;
   /** Warnings the compile produced (errors throw). */
   readonly warnings: readonly Diagnostic[];
@@ -76,9 +79,44 @@ export interface CompiledPolicy {
   /** Permission names of a mask, in bit order (what Xen's avc_dump_av prints). */
   permNames(classId: number, mask: number): string[];
 
+  // ---- contexts ----
+  /** Validates as Xen's security_context_to_sid: known user/role/type, role authorized for the user,
+   *  type authorized for the role; `object_r` is valid for every user and type. */
+  parseContext(text: string): ContextResult;
+  contextToString(context: SecurityContext): string;
+  /** `sid NAME context` -> context text, e.g. initialSidContext("device"). */
+  initialSidContext(name: string): string | undefined;
+  /** pcidevicecon lookup; key = seg<<16 | bus<<8 | devfn. */
+  pcideviceContext(device: number): string | undefined;
+
+  /** Boolean names, in declaration order. */
+  booleanNames(): string[];
+  /** The canonical JSON document `oracle-matrix` prints (booleans at their defaults), as a string. */
+  matrixJson(): string;
+}
+
+/**
+ * The immutable compiled policy (Xen's policydb): symbols, the base access-vector table, the
+ * conditional lists, constraints and contexts. It never changes; boolean values live in views.
+ */
+export interface PolicyImage extends PolicyNames {
+  /** The view under the policy's own `bool NAME default;` values. */
+  readonly defaults: CompiledPolicy;
+  /** A view with these booleans and the rest at their defaults; throws PolicyError (unknown name,
+   *  not a boolean) before building anything. Shares every table of the image. */
+  withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy;
+}
+
+/**
+ * A view of a policy image under one assignment of booleans: what decisions run on. Immutable:
+ * withBooleans() returns a new view (cheap: it shares the image) and leaves this one as it was.
+ */
+export interface CompiledPolicy extends PolicyNames {
+  readonly image: PolicyImage;
+
   // ---- decisions ----
-  /** TE decision on names or aliases, booleans at current values. The hot path. `undefined` (not
-   *  `false`) when a name is unknown: a type, class or permission the policy does not declare
+  /** TE decision on names or aliases, booleans at this view's values. The hot path. `undefined`
+   *  (not `false`) when a name is unknown: a type, class or permission the policy does not declare
    *  (an attribute is not a type); `check`/`explain` say which. */
   allows(stype: string, ttype: string, tclass: string, perm: string): boolean | undefined;
   /** TE decision on ids: is every bit of `mask` allowed for (stype, ttype, tclass)? */
@@ -90,22 +128,21 @@ export interface CompiledPolicy {
   /** Xen's security_compute_av on interned contexts. */
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
 
-  // ---- contexts ----
-  /** Validates as Xen's security_context_to_sid: known user/role/type, role authorized for the user,
-   *  type authorized for the role; `object_r` is valid for every user and type. */
-  parseContext(text: string): ContextResult;
-  contextToString(context: SecurityContext): string;
-  /** `sid NAME context` -> context text, e.g. initialSidContext("device"). */
-  initialSidContext(name: string): string | undefined;
-  /** pcidevicecon lookup; key = seg<<16 | bus<<8 | devfn. */
-  pcideviceContext(device: number): string | undefined;
-
   // ---- booleans ----
-  booleanNames(): string[];
   getBoolean(name: string): boolean | undefined;
-  /** Sets several booleans at once; throws PolicyError (unknown name) before changing any. */
-  setBooleans(values: Readonly<Record<string, boolean>>): void;
-
-  /** The canonical JSON document `oracle-matrix` prints (booleans at their defaults), as a string. */
-  matrixJson(): string;
+  /** Every boolean's value in this view. */
+  booleans(): Record<string, boolean>;
+  /** This view with some booleans changed; throws PolicyError (unknown name) before building anything. */
+  withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy;
 }
+
+/** A compiled policy is a view; the name says which half of the split a caller means. */
+export type PolicyView = CompiledPolicy;
+
+/**
+ * policy.conf text -> CompiledPolicy, throwing PolicyError with every diagnostic. The XSM layer
+ * is handed one (it depends on this contract, not on the compiler), as Xen's flask reads a
+ * policy through the policydb loader it is linked with.
+ */
+export type PolicyCompiler = (text: string, options: CompileOptions) => CompiledPolicy;
+

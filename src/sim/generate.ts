@@ -5,7 +5,7 @@
 // differ), padded with setup_device calls to `steps` steps.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatSbdf } from "../pci/sbdf.js";
+import { formatSbdf } from "../xen/sbdf.js";
 import { parseScenario } from "./load.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "./run.js";
 import type { DomainSpec, Scenario, Step } from "./scenario.js";

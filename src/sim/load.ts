@@ -5,7 +5,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { ErrorObject } from "ajv";
-import { parseSbdf } from "../pci/sbdf.js";
+import { parseSbdf } from "../xen/sbdf.js";
+import { atPath } from "../diagnostics/diagnostic.js";
+import { renderDiagnostic } from "../diagnostics/render.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
@@ -35,13 +37,13 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
   } catch (err) {
     const at = findJsonSyntaxError(read);
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
-    return { ok: false, file, errors: [at ? { path: "", message, line: at.line, col: at.col } : { path: "", message }] };
+    return { ok: false, file, errors: [at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)] };
   }
   return parseScenario(data, file === "-" ? "./<stdin>" : file);
 }
 
 function readScenarioText(file: string, limit: number): string | ScenarioError {
-  const cannot = (why: string): ScenarioError => ({ path: "", message: `cannot read scenario: ${why}` });
+  const cannot = (why: string): ScenarioError => atPath("scenario-file", "", `cannot read scenario: ${why}`);
   try {
     if (file !== "-") {
       const st = statSync(file);
@@ -75,7 +77,7 @@ export function parseScenario(data: unknown, file: string, fileExists: (path: st
 }
 
 export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {
-  return errors.map((e) => (e.line !== undefined ? `${file}:${e.line}:${e.col}: ${e.message}\n` : `${file}: ${e.path || "/"}: ${e.message}\n`)).join("");
+  return errors.map((e) => renderDiagnostic(e, undefined, file)).join("");
 }
 
 // ---- schema errors -> one message per JSON path ----------------------------------------------------
@@ -102,25 +104,25 @@ function message(e: ErrorObject): ScenarioError {
   const desc = (e.parentSchema as { description?: string } | undefined)?.description;
   switch (e.keyword) {
     case "required":
-      return { path: `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, message: "missing; it is required here" };
+      return atPath("scenario-schema", `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, "missing; it is required here");
     case "additionalProperties": {
       const name = (e.params as { additionalProperty: string }).additionalProperty;
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
-      return { path: `${e.instancePath}/${name}`, message: `unknown property; expected one of ${allowed.join(", ")}` };
+      return atPath("scenario-schema", `${e.instancePath}/${name}`, `unknown property; expected one of ${allowed.join(", ")}`);
     }
     case "enum":
-      return { path: e.instancePath, message: `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
     case "pattern":
-      return { path: e.instancePath, message: `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}`);
     case "type":
-      return { path: e.instancePath, message: `expected ${(e.params as { type: string }).type}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${(e.params as { type: string }).type}${got}`);
     case "oneOf":
     case "anyOf":
-      return { path: e.instancePath, message: `expected ${desc ?? "one of the allowed forms"}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? "one of the allowed forms"}${got}`);
     case "const":
-      return { path: e.instancePath, message: `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}` };
+      return atPath("scenario-schema", e.instancePath, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}`);
     default:
-      return { path: e.instancePath, message: `${e.message ?? "invalid"}${got}` };
+      return atPath("scenario-schema", e.instancePath, `${e.message ?? "invalid"}${got}`);
   }
 }
 
@@ -137,7 +139,7 @@ const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
  *  so every field is looked at only when it has the shape the check needs. */
 function semanticErrors(s: Json, dir: string, fileExists: (path: string) => boolean): ScenarioError[] {
   const errors: ScenarioError[] = [];
-  const err = (path: string, message: string) => errors.push({ path, message });
+  const err = (path: string, message: string) => errors.push(atPath("scenario", path, message));
   const names = new Map<string, number>();
   const domids = new Map<number, number>();
   const flask = s.xsm === "flask";
@@ -191,7 +193,7 @@ function semanticErrors(s: Json, dir: string, fileExists: (path: string) => bool
 
 function sbdf(path: string, text: string, err: (path: string, message: string) => void): void {
   const p = parseSbdf(text);
-  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.message}`);
+  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.error}`);
 }
 
 function policyFile(path: string, rel: string, dir: string, fileExists: (path: string) => boolean, err: (path: string, message: string) => void): void {

@@ -1,8 +1,8 @@
-// What `xsm simulate` prints: the readable trace, the --json document (DESIGN §6), the --compare
+// What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
 // table of the seven strategies and the --dot picture.
 import type { DeviceState } from "../pci/types.js";
 import type { XsmCheck } from "../xsm/types.js";
-import { formatSbdf, parseSbdf, sbdfKey } from "../pci/sbdf.js";
+import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, type TopoDenial, type Topology } from "./topology.js";
 import type { Scenario } from "./scenario.js";

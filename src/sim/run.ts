@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
-import { PolicyError, type Diagnostic } from "../policy/diagnostics.js";
+import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import { parsePolicy } from "../policy/parse.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
@@ -95,8 +96,6 @@ export interface Prepared {
   platforms: PlatformInfo[];
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
-  /** Every compiled policy's booleans as compiled: each run starts from them (runs share the policies). */
-  defaults: Map<CompiledPolicy, Record<string, boolean>>;
 }
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
@@ -108,31 +107,28 @@ const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(res
 
 export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
   const { scenario, dir, file } = loaded;
-  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map(), defaults: new Map() };
+  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
   const compiled = compileFile(read, dir, scenario.policy!);
   if (!compiled.policy) {
-    for (const d of compiled.diagnostics) errors.push({ path: "/policy", message: `does not compile: ${renderDiagnostic(d)}` });
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}`));
     return { ok: false, errors };
   }
   prepared.policy = compiled.policy;
   prepared.platforms = compiled.platforms ?? [];
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
-    if (!c.ok) errors.push({ path: `/domains/${i}/context`, message: `invalid context ${JSON.stringify(d.context)} for this policy: ${c.message}` });
+    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${c.error}`));
   });
   for (const [name, value] of Object.entries(scenario.booleans ?? {})) {
     const now = compiled.policy.getBoolean(name);
-    if (now === undefined) errors.push({ path: `/booleans/${name}`, message: `unknown boolean; the policy declares ${compiled.policy.booleanNames().join(", ") || "none"}` });
-    else if (typeof value !== "boolean") errors.push({ path: `/booleans/${name}`, message: "expected a boolean" });
+    if (now === undefined) errors.push(atPath("scenario", `/booleans/${name}`, `unknown boolean; the policy declares ${compiled.policy.booleanNames().join(", ") || "none"}`));
+    else if (typeof value !== "boolean") errors.push(atPath("scenario", `/booleans/${name}`, "expected a boolean"));
   }
   scenario.steps.forEach((s, i) => {
     if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy));
   });
-  for (const p of [compiled.policy, ...[...prepared.loads.values()].map((l) => l.policy)]) {
-    if (p) prepared.defaults.set(p, Object.fromEntries(p.booleanNames().map((b) => [b, p.getBoolean(b)!])));
-  }
   return errors.length ? { ok: false, errors } : { ok: true, prepared };
 }
 
@@ -151,10 +147,6 @@ function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: Com
   }
 }
 
-export function renderDiagnostic(d: Diagnostic): string {
-  const at = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
-  return `${at}${d.message}`;
-}
 
 export interface RunOptions {
   strategy?: Strategy;
@@ -173,11 +165,11 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const s = prepared.scenario;
   const strategy = opts.strategy ?? s.strategy ?? "upstream";
   const world = new World(prepared);
-  for (const [policy, values] of prepared.defaults) policy.setBooleans(values);
-  if (prepared.policy && s.booleans) prepared.policy.setBooleans(s.booleans);
+  // each run starts from its own view: the prepared policies are images nobody changes
+  const policy = prepared.policy && s.booleans ? prepared.policy.withBooleans(s.booleans) : prepared.policy;
   const xsm = createXsm({
     module: s.xsm,
-    ...(prepared.policy ? { policy: prepared.policy } : {}),
+    ...(policy ? { policy } : {}),
     enforcing: s.enforcing ?? true,
     iommu: s.iommu ?? "intremap",
   });
@@ -349,7 +341,7 @@ function perform(step: Step, index: number, sbdf: number, registry: PciRegistry,
     case "load_policy": {
       const load = prepared.loads.get(index)!;
       const res = load.policy ? xsm.loadCompiledPolicy(load.policy) : { rc: "-EINVAL" as const, diagnostics: load.diagnostics };
-      for (const d of res.diagnostics) log(`flask: ${step.policy}: ${renderDiagnostic(d)}`);
+      for (const d of res.diagnostics) log(`flask: ${step.policy}: ${renderInline(d)}`);
       if (res.rc === 0) log(`flask: policy ${step.policy} loaded`);
       return res.rc;
     }

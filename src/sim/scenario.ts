@@ -1,5 +1,6 @@
-// The scenario a user writes (DESIGN §6), as load.ts hands it to the runner: validated against
+// The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { DeviceKind, Strategy, VfWithoutPf } from "../pci/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 
@@ -73,10 +74,6 @@ export interface Scenario {
 }
 
 /** A user's mistake in a scenario: the JSON path (`/steps/3/sbdf`) and what was expected there. */
-export interface ScenarioError {
-  path: string;
-  message: string;
-  /** A JSON syntax error's place in the file (1-based); the path is "" then. */
-  line?: number;
-  col?: number;
-}
+/** A diagnostic located by a JSON pointer into the scenario file ("" = the whole document), and
+ *  for a JSON syntax error by its line and column (1-based). */
+export type ScenarioError = Diagnostic & { path: string; line?: number; col?: number };

@@ -1,9 +1,8 @@
 // The XSM front: which module runs, and the flask_op operations that change its state
 // (xen/xsm/flask/flask_op.c: load, setenforce, setbool/commitbools, avc stats).
 // Callers hand `xsm.module` to the PCI registry and read each step's checks and audit lines.
-import { PolicyError, error, type Diagnostic } from "../policy/diagnostics.js";
-import { compilePolicy } from "../policy/index.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { CompiledPolicy, PolicyCompiler } from "../policy/types.js";
 import type { AvcStats } from "./avc.js";
 import { DummyXsm } from "./dummy.js";
 import { FlaskXsm } from "./flask.js";
@@ -19,9 +18,11 @@ export { formatAvcAudit, type AvcAuditData } from "./audit.js";
 
 export interface XsmOptions {
   module: "dummy" | "flask";
-  /** flask: the policy, as text (compiled here) or already compiled. */
+  /** flask: the policy, already compiled or as text (then `compile` compiles it). */
   policyText?: string;
   policy?: CompiledPolicy;
+  /** How loadPolicy (and `policyText`) turn text into a policy, e.g. the package's compilePolicy. */
+  compile?: PolicyCompiler;
   /** Name of the policy file in diagnostics. */
   file?: string;
   /** flask_enforcing; default true. */
@@ -55,9 +56,12 @@ export class Xsm {
   private recording: XsmRecord | null = null;
   private listener: ((check: XsmCheck) => void) | undefined;
 
-  constructor(module: DummyXsm | FlaskXsm, warnings: Diagnostic[] = []) {
+  private readonly compile: PolicyCompiler | undefined;
+
+  constructor(module: DummyXsm | FlaskXsm, warnings: Diagnostic[] = [], compile?: PolicyCompiler) {
     this.module = module;
     this.warnings = warnings;
+    this.compile = compile;
     if (module instanceof FlaskXsm) {
       module.onAudit = (line) => {
         this.auditLog.push(line);
@@ -70,7 +74,7 @@ export class Xsm {
     return this.module instanceof FlaskXsm ? this.module : undefined;
   }
 
-  /** The running policy (flask), or undefined. */
+  /** The running policy (flask): the view the XSM owns, swapped whole by loadPolicy and commitBools. */
   get policy(): CompiledPolicy | undefined {
     return this.flask?.ss.policy;
   }
@@ -87,10 +91,11 @@ export class Xsm {
    */
   loadPolicy(text: string, file?: string): LoadResult {
     const flask = this.flask;
-    if (!flask) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-flask", "the dummy XSM module has no policy to load")] };
+    if (!flask) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-flask", undefined)] };
+    if (!this.compile) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-compiler", undefined, "load")] };
     let policy: CompiledPolicy;
     try {
-      policy = compilePolicy(text, file !== undefined ? { file } : {});
+      policy = this.compile(text, file !== undefined ? { file } : {});
     } catch (e) {
       if (e instanceof PolicyError) return { rc: "-EINVAL", diagnostics: e.diagnostics };
       throw e;
@@ -100,25 +105,26 @@ export class Xsm {
 
   /** loadPolicy() for a policy compiled elsewhere. */
   loadCompiledPolicy(policy: CompiledPolicy): LoadResult {
-    if (!this.flask) return { rc: "-ENOSYS", diagnostics: [error("xsm-no-flask", "the dummy XSM module has no policy to load")] };
+    if (!this.flask) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-flask", undefined)] };
     return this.install(policy);
   }
 
-  private install(policy: CompiledPolicy): LoadResult {
+  private install(loaded: CompiledPolicy): LoadResult {
     const flask = this.flask!;
     const old = flask.ss.policy;
     const preserved: Record<string, boolean> = {};
-    for (const name of policy.booleanNames()) {
+    for (const name of loaded.booleanNames()) {
       const value = old.getBoolean(name);
       if (value !== undefined) preserved[name] = value;
     }
+    // the caller's view stays as it was: the XSM runs its own view with the preserved values
+    const policy = loaded.withBooleans(preserved);
     const built = SecurityServer.build(policy, flask.ss);
-    if (!built.ok) return { rc: "-EINVAL", diagnostics: built.diagnostics };
-    policy.setBooleans(preserved);
-    flask.ss = built.server;
+    if (!built.ok) return { rc: "-EINVAL", diagnostics: built.error };
+    flask.ss = built.value.server;
     flask.avc.reset();
     this.pending = null;
-    return { rc: 0, diagnostics: built.diagnostics };
+    return { rc: 0, diagnostics: built.value.warnings };
   }
 
   /** flask_security_setenforce(): switching to enforcing flushes the AVC (permissive grants go). */
@@ -147,11 +153,11 @@ export class Xsm {
     if (policy.getBoolean(name) === undefined) return "-ENOENT";
     if (commit) {
       this.pending?.set(name, value);
-      policy.setBooleans({ [name]: value });
+      flask.ss = flask.ss.withView(policy.withBooleans({ [name]: value }));
       flask.avc.reset();
       return 0;
     }
-    this.pending ??= new Map(policy.booleanNames().map((b) => [b, policy.getBoolean(b)!]));
+    this.pending ??= new Map(Object.entries(policy.booleans()));
     this.pending.set(name, value);
     return 0;
   }
@@ -161,7 +167,7 @@ export class Xsm {
     const flask = this.flask;
     if (!flask) return "-ENOSYS";
     if (this.pending === null) return 0;
-    flask.ss.policy.setBooleans(Object.fromEntries(this.pending));
+    flask.ss = flask.ss.withView(flask.ss.policy.withBooleans(Object.fromEntries(this.pending)));
     flask.avc.reset();
     return 0;
   }
@@ -217,16 +223,20 @@ export class Xsm {
  */
 export function createXsm(options: XsmOptions): Xsm {
   if (options.module === "dummy") {
-    return new Xsm(new DummyXsm(options.domctlGate !== undefined ? { domctlGate: options.domctlGate } : {}));
+    return new Xsm(new DummyXsm(options.domctlGate !== undefined ? { domctlGate: options.domctlGate } : {}), [], options.compile);
+  }
+  const compile = options.compile;
+  if (options.policy === undefined && options.policyText !== undefined && compile === undefined) {
+    throw new PolicyError([diagnostic("xsm-no-compiler", undefined, "create")]);
   }
   const policy =
     options.policy ??
-    (options.policyText !== undefined ? compilePolicy(options.policyText, options.file !== undefined ? { file: options.file } : {}) : undefined);
-  if (policy === undefined) throw new PolicyError([error("xsm-no-policy", "the flask module needs a policy")]);
+    (options.policyText !== undefined && compile ? compile(options.policyText, options.file !== undefined ? { file: options.file } : {}) : undefined);
+  if (policy === undefined) throw new PolicyError([diagnostic("xsm-no-policy", undefined)]);
   const built = SecurityServer.build(policy);
-  if (!built.ok) throw new PolicyError(built.diagnostics);
+  if (!built.ok) throw new PolicyError(built.error);
   const flaskOptions: { enforcing?: boolean; iommu?: IommuMode } = {};
   if (options.enforcing !== undefined) flaskOptions.enforcing = options.enforcing;
   if (options.iommu !== undefined) flaskOptions.iommu = options.iommu;
-  return new Xsm(new FlaskXsm(built.server, flaskOptions), [...policy.warnings, ...built.diagnostics]);
+  return new Xsm(new FlaskXsm(built.value.server, flaskOptions), [...policy.warnings, ...built.value.warnings], compile);
 }

@@ -1,8 +1,9 @@
 // The security server as flask's hooks see it (xen/xsm/flask/ss/services.c): a compiled policy,
 // its SID table, and the resource class the PCI hooks ask about. Built whole before it is
 // installed, so a policy load either replaces all of it or none of it.
-import type { Diagnostic } from "../policy/diagnostics.js";
-import { error, warning } from "../policy/diagnostics.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
+import { diagnostic, error } from "../diagnostics/diagnostic.js";
 import type { AvDecision, CompiledPolicy } from "../policy/types.js";
 import type { Domain } from "./types.js";
 import {
@@ -49,14 +50,22 @@ export interface ResourceClass {
 const DENY_ALL: AvDecision = { allowed: 0, auditallow: 0, auditdeny: -1 };
 
 export class SecurityServer {
-  /** ocontext c->sid: pcidevicecon SIDs, resolved on first use. */
-  private readonly deviceSids = new Map<number, number>();
-
   private constructor(
     readonly policy: CompiledPolicy,
     readonly sidtab: SidTable,
     readonly resource: ResourceClass,
+    /** ocontext c->sid: pcidevicecon SIDs, resolved on first use; one per image, shared by its views. */
+    private readonly deviceSids = new Map<number, number>(),
   ) {}
+
+  /**
+   * The same server over another view of the same image (security_set_bools: new boolean values,
+   * same SIDs). The caller installs the result; this server stays as it was.
+   */
+  withView(policy: CompiledPolicy): SecurityServer {
+    if (policy.image !== this.policy.image) throw new RangeError("withView needs a view of the server's own policy image");
+    return new SecurityServer(policy, this.sidtab, this.resource, this.deviceSids);
+  }
 
   /**
    * Checks a compiled policy the way security_load_policy() does before installing it
@@ -66,18 +75,18 @@ export class SecurityServer {
   static build(
     policy: CompiledPolicy,
     previous?: SecurityServer,
-  ): { ok: true; server: SecurityServer; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] } {
+  ): Result<{ server: SecurityServer; warnings: Diagnostic[] }, Diagnostic[]> {
     const diagnostics: Diagnostic[] = [];
     const id = policy.classId("resource");
     if (id < 0) {
-      return { ok: false, diagnostics: [error("xsm-class", "the policy has no class resource, which every PCI hook checks (Xen's validate_classes refuses it)")] };
+      return { ok: false, error: [diagnostic("xsm-class", undefined)] };
     }
     const masks = resourceMasks(policy, id, diagnostics);
     const sids = previous ? previous.sidtab.convert(policy) : { ...SidTable.load(policy), invalidated: [] };
     for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
-    if (diagnostics.some((d) => d.severity === "error")) return { ok: false, diagnostics };
-    for (const text of sids.invalidated) diagnostics.push(warning("xsm-invalidated", `Flask: invalidating context ${text}`));
-    return { ok: true, server: new SecurityServer(policy, sids.table, { id, masks }), diagnostics };
+    if (diagnostics.some((d) => d.severity === "error")) return { ok: false, error: diagnostics };
+    for (const text of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, text));
+    return { ok: true, value: { server: new SecurityServer(policy, sids.table, { id, masks }), warnings: diagnostics } };
   }
 
   /** security_compute_av() on SIDs. */
@@ -96,7 +105,7 @@ export class SecurityServer {
     let sid = SECINITSID_DEVICE;
     if (text !== undefined) {
       const r = this.sidtab.contextToSid(text);
-      sid = r.ok ? r.sid : -1;
+      sid = r.ok ? r.value : -1;
     }
     if (sid > 0) this.deviceSids.set(machineBdf, sid);
     return sid;
@@ -112,13 +121,13 @@ export class SecurityServer {
     const known = this.sidtab.lookup(text);
     if (known !== undefined) return known;
     const r = this.sidtab.contextToSid(text);
-    return r.ok ? r.sid : -1;
+    return r.ok ? r.value : -1;
   }
 
   /** Why domainSid / deviceSid gave -1. */
   contextProblem(text: string): string {
     const r = this.policy.parseContext(text);
-    return r.ok ? "" : r.message;
+    return r.ok ? "" : r.error;
   }
 }
 
@@ -146,7 +155,7 @@ function resourceMasks(policy: CompiledPolicy, id: number, diagnostics: Diagnost
     if (bit === 0) {
       bit = freeBit(policy, id, used);
       used |= bit;
-      diagnostics.push(warning("xsm-perm", `class resource has no permission ${perm}; flask denies every check for it`));
+      diagnostics.push(diagnostic("xsm-perm", undefined, perm));
     }
     masks[i] = bit;
   }

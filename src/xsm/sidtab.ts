@@ -1,5 +1,6 @@
 // The SID table (xen/xsm/flask/ss/sidtab.c with services.c's security_context_to_sid,
 // security_sid_to_context and the conversion done by security_load_policy).
+import type { Result } from "../diagnostics/result.js";
 import type { CompiledPolicy, SecurityContext } from "../policy/types.js";
 
 /** Xen's initial SIDs, numbered as xen/xsm/flask/policy/initial_sids declares them (SECINITSID_*). */
@@ -25,7 +26,7 @@ export const SECINITSID_UNLABELED = 5;
 export const SECINITSID_DEVICE = 10;
 const SECINITSID_NUM = INITIAL_SIDS.length;
 
-export type SidResult = { ok: true; sid: number } | { ok: false; message: string };
+export type SidResult = Result<number, string>;
 
 interface SidEntry {
   /** The canonical text (primary type names), what security_sid_to_context gives. */
@@ -56,10 +57,10 @@ export class SidTable {
       if (text === undefined) return;
       const parsed = policy.parseContext(text);
       if (!parsed.ok) {
-        problems.push(`initial SID ${name}: ${parsed.message}`);
+        problems.push(`initial SID ${name}: ${parsed.error}`);
         return;
       }
-      table.install(i + 1, parsed.context, policy.contextToString(parsed.context));
+      table.install(i + 1, parsed.value, policy.contextToString(parsed.value));
       table.byText.set(text, i + 1);
     });
     return { table, problems };
@@ -73,17 +74,17 @@ export class SidTable {
   /** security_context_to_sid(): the SID of a context, interned on first use. */
   contextToSid(text: string): SidResult {
     const known = this.byText.get(text);
-    if (known !== undefined) return { ok: true, sid: known };
+    if (known !== undefined) return { ok: true, value: known };
     const parsed = this.policy.parseContext(text);
-    if (!parsed.ok) return { ok: false, message: parsed.message };
-    const canonical = this.policy.contextToString(parsed.context);
+    if (!parsed.ok) return parsed;
+    const canonical = this.policy.contextToString(parsed.value);
     let sid = this.byText.get(canonical);
     if (sid === undefined) {
       sid = this.nextSid++;
-      this.install(sid, parsed.context, canonical);
+      this.install(sid, parsed.value, canonical);
     }
     this.byText.set(text, sid);
-    return { ok: true, sid };
+    return { ok: true, value: sid };
   }
 
   /** The SID of an initial SID name, if the policy gives it a context. */
@@ -127,10 +128,10 @@ export class SidTable {
       if (entry === undefined || sid <= SECINITSID_NUM) return;
       const parsed = newPolicy.parseContext(entry.text);
       if (parsed.ok) {
-        table.install(sid, parsed.context, newPolicy.contextToString(parsed.context));
+        table.install(sid, parsed.value, newPolicy.contextToString(parsed.value));
       } else {
         table.invalidated.set(sid, entry.text);
-        invalidated.push(`${entry.text}: ${parsed.message}`);
+        invalidated.push(`${entry.text}: ${parsed.error}`);
       }
     });
     for (const [sid, text] of this.invalidated) table.invalidated.set(sid, text);

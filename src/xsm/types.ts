@@ -1,26 +1,9 @@
 // The contract between the XSM layer and its callers (the PCI registry, the simulator, the CLI).
 // Mirrors xen/include/xsm/xsm.h: hooks take the calling domain ("current") and return 0 or -errno.
 
-/** Negative errno names as Xen returns them. */
-export type ErrnoName =
-  | "-EPERM"
-  | "-ENOENT"
-  | "-ESRCH"
-  | "-EIO"
-  | "-EBADF"
-  | "-ENOMEM"
-  | "-EACCES"
-  | "-EFAULT"
-  | "-EBUSY"
-  | "-EEXIST"
-  | "-EXDEV"
-  | "-ENODEV"
-  | "-EINVAL"
-  | "-ENOSPC"
-  | "-ENOSYS"
-  | "-EOPNOTSUPP";
+import type { Rc } from "../xen/errno.js";
 
-export type Rc = 0 | ErrnoName;
+export type { ErrnoName, Rc } from "../xen/errno.js";
 
 export interface Domain {
   readonly domid: number;

@@ -13,7 +13,7 @@ import { avtabAllocMask } from "../../src/binary/hash.js";
 import { loadBinary } from "../../src/binary/load.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { writePolicy } from "../../src/binary/write.js";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 
 const root = join(import.meta.dirname, "../..");
 const dir = join(root, "test/fixtures/binary");
@@ -118,7 +118,7 @@ describe("hostile binaries: one clear error, never a crash", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 4 }), (i, flips) => {
         const b = seeds[i]!.slice();
-        for (const [at, bit] of flips) b[at % b.length] ^= 1 << bit;
+        for (const [at, bit] of flips) b[at % b.length]! ^= 1 << bit;
         check(b);
       }),
       { numRuns: 2000 },

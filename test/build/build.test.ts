@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileExpanded, enabledModules, readTree, treeMacros, treeSources, TreeError } from "../../src/build/index.js";
-import { renderDiagnostics } from "../../src/cli/render.js";
+import { renderDiagnostics } from "../../src/diagnostics/render.js";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -18,7 +18,7 @@ const fixtures = join(repoRoot, "test/fixtures/build");
 
 /** Files in the order m4 -s entered them: its `#line 1 "file"` directives. */
 function enteredFiles(conf: string): string[] {
-  return [...conf.matchAll(/^#line 1 "([^"]+)"$/gm)].map((m) => m[1]);
+  return [...conf.matchAll(/^#line 1 "([^"]+)"$/gm)].map((m) => m[1]!);
 }
 
 describe("the tree as Makefile.common reads it", () => {
@@ -123,8 +123,8 @@ describe("diagnostics of a built tree point into its files", () => {
     for (const d of diagnostics) {
       for (const span of [d.span, ...(d.notes ?? []).map((n) => n.span)]) {
         const line = sources(span!.file)!.split("\n")[span!.line - 1];
-        expect(span!.col, `${at({ span })}`).toBeLessThanOrEqual(line.length);
-        expect(line.slice(span!.col - 1, span!.col - 1 + span!.length).trim(), at({ span })).not.toBe("");
+        expect(span!.col, `${at({ span })}`).toBeLessThanOrEqual(line!.length);
+        expect(line!.slice(span!.col - 1, span!.col - 1 + span!.length).trim(), at({ span })).not.toBe("");
       }
     }
     const golden = join(fixtures, "nic_dev-broken.txt");

@@ -36,7 +36,7 @@ describe("xsm", () => {
     expect(r.code).toBe(2);
     const [first, hint] = r.stderr.split("\n");
     expect(first).toContain(message);
-    expect(first.startsWith("xsm: error:")).toBe(true);
+    expect(first!.startsWith("xsm: error:")).toBe(true);
     expect(hint).toMatch(/^\(run 'npx xsm( \w+)? --help' for usage\)$/);
   });
 });

@@ -99,21 +99,21 @@ describe("--format sarif", () => {
     expect(log.version).toBe("2.1.0");
     expect(log.$schema).toMatch(/sarif-2\.1\.0/);
     const run = log.runs[0];
-    expect(run.tool.driver.name).toBe("xsm");
-    const rules = run.tool.driver.rules!.map((x) => x.id);
+    expect(run!.tool.driver.name).toBe("xsm");
+    const rules = run!.tool.driver.rules!.map((x) => x.id);
     expect(new Set(rules).size).toBe(rules.length);
-    expect(run.results!.map((x) => [x.ruleId, rules[x.ruleIndex!], x.level, x.locations![0].physicalLocation!.region!.startLine])).toEqual([
+    expect(run!.results!.map((x) => [x.ruleId, rules[x.ruleIndex!], x.level, x.locations![0]!.physicalLocation!.region!.startLine])).toEqual([
       ["duplicate", "duplicate", "error", 9],
       ["undeclared", "undeclared", "error", 10],
       ["undeclared", "undeclared", "error", 11],
     ]);
-    expect(run.results![0].locations![0].physicalLocation).toEqual({
+    expect(run!.results![0]!.locations![0]!.physicalLocation).toEqual({
       artifactLocation: { uri: fx("errors.conf") },
       region: { startLine: 9, startColumn: 6, endLine: 9, endColumn: 12 },
     });
 
     const nv = JSON.parse((await xsm("compile", fx("neverallow.conf"), "--format", "sarif")).stdout) as Sarif.Log;
-    const related = nv.runs[0].results![0].relatedLocations!;
+    const related = nv.runs[0]!.results![0]!.relatedLocations!;
     expect(related).toEqual([
       {
         id: 0,
@@ -126,15 +126,15 @@ describe("--format sarif", () => {
   it("a clean compile is a log with no results, exit 0", async () => {
     const r = await xsm("compile", fx("small.conf"), "--format", "sarif");
     expect(r.code).toBe(0);
-    expect((JSON.parse(r.stdout) as Sarif.Log).runs[0].results).toEqual([]);
+    expect((JSON.parse(r.stdout) as Sarif.Log).runs[0]!.results).toEqual([]);
   });
 
   it("build: a tree that cannot be read is a result without a location", async () => {
     const r = await xsm("build", "examples/xen-flask", "--format", "sarif");
     expect(r.code).toBe(1);
-    const result = (JSON.parse(r.stdout) as Sarif.Log).runs[0].results![0];
-    expect(result.ruleId).toBe("input");
-    expect(result.message.text).toMatch(/cannot find Xen's flask policy/);
-    expect(result.locations).toBeUndefined();
+    const result = (JSON.parse(r.stdout) as Sarif.Log).runs[0]!.results![0];
+    expect(result!.ruleId).toBe("input");
+    expect(result!.message.text).toMatch(/cannot find Xen's flask policy/);
+    expect(result!.locations).toBeUndefined();
   });
 });

@@ -20,10 +20,10 @@ describe("lazy commands", () => {
   });
 
   it.each(commands.map((c) => [c.name, c] as const))("%s: the placeholder says what the real command says", async (name, c) => {
-    const real = await xsm("help", name);
+    const real = await xsm("help", name!);
     expect(real.code).toBe(0);
     const [usageLine, description] = real.stdout.split("\n\n");
     expect(usageLine).toBe(`Usage: xsm ${name} ${c.usage}`);
-    expect(description.replace(/\n/g, " ")).toBe(JSON.parse(`"${c.summary}"`)); // help wraps long lines
+    expect(description!.replace(/\n/g, " ")).toBe(JSON.parse(`"${c.summary}"`)); // help wraps long lines
   });
 });

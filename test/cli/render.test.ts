@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { Diagnostic, Span } from "../../src/policy/diagnostics.js";
-import { renderDiagnostic, renderDiagnostics } from "../../src/cli/render.js";
+import type { Diagnostic, Span } from "../../src/diagnostics/diagnostic.js";
+import { renderDiagnostic, renderDiagnostics } from "../../src/diagnostics/render.js";
 
 function spanOf(text: string, needle: string, file = "p.conf", line = 0): Span {
   const offset = text.indexOf(needle);
@@ -48,7 +48,7 @@ describe("renderDiagnostic", () => {
 
   it("keeps tabs so the caret lines up", () => {
     const t = "\tallow x y:c p;\n";
-    const d: Diagnostic = { code: "x", severity: "warning", message: "w", span: spanOf(t, "y") };
+    const d: Diagnostic = { code: "unused", severity: "warning", message: "w", span: spanOf(t, "y") };
     expect(renderDiagnostic(d, t, "p.conf")).toBe("p.conf:1:10: warning: w\n\tallow x y:c p;\n\t        ^\n");
   });
 
@@ -56,13 +56,21 @@ describe("renderDiagnostic", () => {
     const t = `${"x ".repeat(50_000)}BAD${" y".repeat(50_000)}`;
     const d: Diagnostic = { code: "syntax", severity: "error", message: "bad", span: spanOf(t, "BAD") };
     const [, line, caret] = renderDiagnostic(d, t, "p.conf").split("\n");
-    expect(line.length).toBeLessThan(200);
-    expect(line.startsWith("...") && line.endsWith("...")).toBe(true);
-    expect(line.slice(caret.indexOf("^"), caret.indexOf("^") + 3)).toBe("BAD");
+    expect(line!.length).toBeLessThan(200);
+    expect(line!.startsWith("...") && line!.endsWith("...")).toBe(true);
+    expect(line!.slice(caret!.indexOf("^"), caret!.indexOf("^") + 3)).toBe("BAD");
   });
 
   it("prints a diagnostic without a span on one line, and a count of errors", () => {
-    const d: Diagnostic = { code: "empty", severity: "error", message: "no policy" };
+    const d: Diagnostic = { code: "syntax", severity: "error", message: "no policy" };
     expect(renderDiagnostics([d], text, "p.conf")).toBe("p.conf: error: no policy\n1 error\n");
+  });
+});
+
+describe("diagnostics about a JSON document", () => {
+  it("print as file: /json/pointer: message, as scenario errors always have", () => {
+    const d: Diagnostic = { code: "scenario-schema", severity: "error", message: "expected boolean", path: "/steps/2/value" };
+    expect(renderDiagnostic(d, undefined, "s.json")).toBe("s.json: /steps/2/value: expected boolean\n");
+    expect(renderDiagnostic({ ...d, path: "" }, undefined, "s.json")).toBe("s.json: /: expected boolean\n");
   });
 });

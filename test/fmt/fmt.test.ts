@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { formatSource, kindOf, FormatError } from "../../src/fmt/format.js";
 import { xsm } from "../cli/run.js";
 

@@ -104,7 +104,7 @@ describe.skipIf(!xenSrc)("Xen's real policy tree ($XSM_XEN_SRC)", () => {
       const d = diagnostics.find((x) => x.message === "unknown type nosuch_t");
       expect(d?.span?.file).toBe("modules/xen.if");
       const body = readFileSync(join(policyDir, "modules/xen.if"), "utf8").split("\n")[d!.span!.line - 1];
-      expect(body.slice(d!.span!.col - 1, d!.span!.col + 1)).toBe("$2");
+      expect(body!.slice(d!.span!.col - 1, d!.span!.col + 1)).toBe("$2");
       expect(d?.notes?.at(-1)?.message).toBe(`in expansion of \`use_device_noiommu\` at modules/nic_dev.te:${n + 1}`);
     } finally {
       writeFileSync(te, original);

@@ -54,8 +54,7 @@ async function compareSeed(seed: number, size: Size): Promise<void> {
   for (const override of [{}, bools]) {
     const oracle = await runTool("oracle-decide", [name, `${name}.queries.json`, ...boolArgs(override)], tmp);
     expect(oracle.code, oracle.stderr).toBe(0);
-    policy.setBooleans({ ...doc.booleans, ...override });
-    expectSame(decide(policy, queries), oracle.stdout, `decisions with ${JSON.stringify(override)}`);
+    expectSame(decide(policy.withBooleans({ ...doc.booleans, ...override }), queries), oracle.stdout, `decisions with ${JSON.stringify(override)}`);
   }
 }
 

@@ -118,7 +118,7 @@ export function boolOverride(seed: number, matrix: MatrixDoc): Record<string, bo
   const names = Object.keys(matrix.booleans);
   if (names.length === 0) return {};
   const name = names[Math.floor(prng(seed ^ 0x5bd1e995)() * names.length)];
-  return { [name]: !matrix.booleans[name] };
+  return { [name!]: !matrix.booleans[name!] };
 }
 
 /** `constrain CLASS PERMS (...)` statements as (class, perms): which queries can hit a constraint. */
@@ -126,7 +126,7 @@ function constraintTargets(conf: string): { tclass: string; perms: string[] }[] 
   const out: { tclass: string; perms: string[] }[] = [];
   for (const m of conf.matchAll(/^constrain\s+(\{[^}]*\}|\S+)\s+(\{[^}]*\}|\S+)\s*\(/gm)) {
     const names = (s: string) => s.replace(/[{}]/g, " ").trim().split(/\s+/);
-    for (const tclass of names(m[1])) out.push({ tclass, perms: names(m[2]) });
+    for (const tclass of names(m[1]!)) out.push({ tclass, perms: names(m[2]!) });
   }
   return out;
 }
@@ -137,7 +137,7 @@ function conditionalRules(conf: string): Query[] {
   for (const block of conf.matchAll(/^if \([^)]*\)* \{([^}]*)\}(?: else \{([^}]*)\})?/gm)) {
     const body = `${block[1]}\n${block[2] ?? ""}`;
     for (const m of body.matchAll(/^\s*allow (\w+_t) (\w+_t):(\w+) \{? ?(\w+)/gm)) {
-      out.push({ scontext: m[1], tcontext: m[2], tclass: m[3], perm: m[4] });
+      out.push({ scontext: m[1]!, tcontext: m[2]!, tclass: m[3]!, perm: m[4]! });
     }
   }
   return out;
@@ -150,7 +150,7 @@ function conditionalRules(conf: string): Query[] {
  */
 export function deriveQueries(seed: number, matrix: MatrixDoc, conf: string): Query[] {
   const rnd = prng(seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const users = Object.keys(matrix.users);
   const reverseAlias = new Map<string, string[]>();
   for (const [alias, type] of Object.entries(matrix.aliases)) {
@@ -161,7 +161,7 @@ export function deriveQueries(seed: number, matrix: MatrixDoc, conf: string): Qu
   const context = (type: string, useAlias = false): string => {
     const options: string[] = [];
     for (const user of users) {
-      for (const role of matrix.users[user]) {
+      for (const role of matrix.users[user]!) {
         if (matrix.roles[role]?.includes(type)) options.push(`${user}:${role}`);
       }
     }
@@ -214,7 +214,7 @@ export function deriveQueries(seed: number, matrix: MatrixDoc, conf: string): Qu
       scontext: context(pick(matrix.types)),
       tcontext: context(pick(matrix.types)),
       tclass: c,
-      perm: pick(matrix.classes[c]),
+      perm: pick(matrix.classes[c]!),
     });
   }
 
@@ -223,7 +223,7 @@ export function deriveQueries(seed: number, matrix: MatrixDoc, conf: string): Qu
   const [user, role, type] = valid.scontext.split(":");
   const notInVm = matrix.types.find((t) => !matrix.roles.vm_r?.includes(t)) ?? type;
   const otherClass = classes.find((c) => c !== valid.tclass);
-  const foreignPerm = otherClass && matrix.classes[otherClass].find((p) => !matrix.classes[valid.tclass].includes(p));
+  const foreignPerm = otherClass && matrix.classes[otherClass]!.find((p) => !matrix.classes[valid.tclass]!.includes(p));
   const attribute = Object.keys(matrix.attributes)[0] ?? "no_attr";
   queries.push(
     { ...valid, scontext: `nobody_u:${role}:${type}` },
@@ -278,5 +278,5 @@ export function explainMismatch(ours: string, theirs: string): string {
 /** checkpolicy's "neverallow on line N of FILE ... violated by allow S T:C { P };" pieces. */
 export function oracleNeverallow(error: string): { line: number; source: string; target: string } | undefined {
   const m = /neverallow on line (\d+) of .*? violated by allow (\S+) (\S+):/.exec(error);
-  return m ? { line: Number(m[1]), source: m[2], target: m[3] } : undefined;
+  return m ? { line: Number(m[1]), source: m[2]!, target: m[3]! } : undefined;
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTree, runM4 } from "../../src/build/index.js";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, repoRoot, runTool, type ToolResult } from "./harness.js";
@@ -117,8 +117,7 @@ describe("examples/xen-flask as Xen's build makes it", () => {
     const queries = join(fixtures, "queries.json");
     expectSame(decisions(policy, queries), await oracleDecide(committedConf), "decisions");
     const bools = JSON.parse(fixture("bools.json")) as Record<string, boolean>;
-    policy.setBooleans(bools);
-    expectSame(decisions(policy, queries), await oracleDecide(committedConf, bools), "decisions with overridden booleans");
+    expectSame(decisions(policy.withBooleans(bools), queries), await oracleDecide(committedConf, bools), "decisions with overridden booleans");
   });
 });
 

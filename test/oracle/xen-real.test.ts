@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decisionJson, describeDecision, type Query } from "../../src/cli/check.js";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, runTool } from "./harness.js";
 
@@ -168,7 +168,7 @@ for (const [s, t] of [
     ["mem", ["peek", "poke", "share"]],
     ["hyp", ["log", "reboot"]],
   ] as const) {
-    for (const p of perms) q(s, t, c, p);
+    for (const p of perms) q(s!, t!, c, p);
   }
 }
 q("sys_u:sys_r:ctl_t", "sys_u:sys_r:g_t", "nosuch", "make");
@@ -201,8 +201,7 @@ describe("a Xen-style tree expanded by m4 with diverted users", () => {
     it(`gives checkpolicy's decisions with booleans ${JSON.stringify(bools)}`, async () => {
       const oracle = await runTool("oracle-decide", ["policy.conf", "queries.json", ...boolArgs(bools)], dir);
       expect(oracle.code, oracle.stderr).toBe(0);
-      const policy = compilePolicy(conf, { file: "policy.conf" });
-      policy.setBooleans(bools);
+      const policy = compilePolicy(conf, { file: "policy.conf" }).withBooleans(bools);
       const ours = QUERIES.map((x) => decisionJson(policy.check(x.scontext, x.tcontext, x.tclass, x.perm)));
       const theirs = (JSON.parse(oracle.stdout) as unknown[]).map((a) => JSON.stringify(a));
       expect(ours).toEqual(theirs);

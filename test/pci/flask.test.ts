@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
+import { compilePolicy } from "../../src/policy/index.js";
 import { createXsm } from "../../src/xsm/index.js";
 import { PciRegistry } from "../../src/pci/registry.js";
 import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
@@ -22,7 +23,7 @@ const DOMS: Domain[] = [
 const [svp, gvp1, guest] = DOMS as [Domain, Domain, Domain];
 
 function world(strategy: Strategy) {
-  const xsm = createXsm({ module: "flask", policyText: POLICY, file: "svp-pci.conf" });
+  const xsm = createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "svp-pci.conf" });
   const log: string[] = [];
   const reg = new PciRegistry(xsm.module, new Domains(DOMS, 0), { strategy, vfWithoutPf: "reject", log: (l) => log.push(l) });
   expect(reg.addDevice(svp, "0000:03:00.0")).toBe(0);
@@ -71,10 +72,10 @@ describe("flask with an SVP policy", () => {
 
 describe.each(STRATEGIES)("flask, random sequences, strategy %s", (strategy) => {
   it("keeps the invariants and makes Xen's hook calls", () => {
-    const oracle = createXsm({ module: "flask", policyText: POLICY, file: "svp-pci.conf" }).module;
+    const oracle = createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "svp-pci.conf" }).module;
     fc.assert(
       fc.property(fc.constantFrom("reject" as const, "add-pf" as const), opsArb, (vfWithoutPf, ops) => {
-        const xsm = new CountingXsm(createXsm({ module: "flask", policyText: POLICY, file: "svp-pci.conf" }).module);
+        const xsm = new CountingXsm(createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "svp-pci.conf" }).module);
         const domains = new Domains(DOMS, 0);
         const reg = new PciRegistry(xsm, domains, { strategy, vfWithoutPf });
         const answer = moduleAnswer(oracle, domains, (hook) => {

@@ -69,7 +69,7 @@ export class Domains implements DomainTable {
   }
 }
 
-/** The SVP cast of the thread: Daniel Smith's supervisor VP and a guest VP (DESIGN §6). */
+/** The SVP cast of the thread: Daniel Smith's supervisor VP and a guest VP (README's scenario example). */
 export const svpHwdom: Domain = { domid: 0, name: "svp-hwdom", control: true, hardware: true };
 export const gvpHwdom: Domain = { domid: 1, name: "gvp1-hwdom", control: false, hardware: true };
 export const gvpGuest: Domain = { domid: 2, name: "gvp1-guest", control: false, hardware: false };

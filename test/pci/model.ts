@@ -234,7 +234,7 @@ function hiddenState(reg: PciRegistry): string {
   return JSON.stringify([reg.recordCount(), ADDRESSES.map((a) => reg.linkedVfs(a))]);
 }
 
-/** One step with every check of issue #4 item 6. */
+/** One step, then every registry invariant (ARCHITECTURE.md, "Invariants") and Xen's checks. */
 export function step(w: World, op: Op): void {
   const hidden = hiddenState(w.reg);
   const beforeList = w.reg.devices();

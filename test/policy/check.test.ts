@@ -1,7 +1,7 @@
 // Stage `check`: neverallow is tested against every allow, conditional branches included
 // whatever the booleans say (libsepol assertion.c), and a violation names both rules.
 import { describe, expect, it } from "vitest";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { TE_LINE, policyText } from "./policy-text.js";
 

@@ -65,8 +65,7 @@ describe("check", () => {
   });
 
   it("follows the booleans' current values", () => {
-    const p = policy();
-    p.setBooleans({ strict: true });
+    const p = policy().withBooleans({ strict: true });
     expect(p.check(DOMU, DEV, "resource", "add").allowed).toBe(true);
   });
 
@@ -95,7 +94,7 @@ describe("check", () => {
     const p = policy();
     expect(p.parseContext("vm_u:object_r:dom0_t").ok).toBe(true);
     const c = p.parseContext("system_u:object_r:dev_alias_t");
-    expect(c.ok && p.contextToString(c.context)).toBe("system_u:object_r:dev_t");
+    expect(c.ok && p.contextToString(c.value)).toBe("system_u:object_r:dev_t");
   });
 });
 
@@ -135,8 +134,8 @@ describe("explain", () => {
 describe("computeAv", () => {
   const ctx = (text: string): SecurityContext => {
     const r = policy().parseContext(text);
-    if (!r.ok) throw new Error(r.message);
-    return r.context;
+    if (!r.ok) throw new Error(r.error);
+    return r.value;
   };
 
   it("returns Xen's av_decision masks: allowed after constraints, auditallow, auditdeny", () => {

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { explainMismatch, fixtureDir, oracleNeverallow, seedName } from "../oracle/harness.js";
@@ -46,8 +46,7 @@ describe.each(manifest.seeds)("gen-policy --seed $seed", ({ seed, bools }) => {
   it("decides every query as oracle-decide does, with default and overridden booleans", () => {
     const policy = compilePolicy(conf, { file: `${name}.conf` });
     expectSame(decisions(policy, `${name}.queries.json`), read(`${name}.decisions.json`), "decisions");
-    policy.setBooleans(bools);
-    expectSame(decisions(policy, `${name}.queries.json`), read(`${name}.bool-decisions.json`), `decisions with ${JSON.stringify(bools)}`);
+    expectSame(decisions(policy.withBooleans(bools), `${name}.queries.json`), read(`${name}.bool-decisions.json`), `decisions with ${JSON.stringify(bools)}`);
   });
 });
 

@@ -1,7 +1,7 @@
 // Stage `expand`: libsepol's semantics of attributes, self, ~, -, *, aliases and class sets,
 // conditionals kept per branch, and booleans changed atomically.
 import { describe, expect, it } from "vitest";
-import { PolicyError } from "../../src/policy/diagnostics.js";
+import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { policyText } from "./policy-text.js";
 
@@ -107,19 +107,31 @@ describe("conditionals and booleans", () => {
     expect(p.allows("dom0_t", "dev_t", "resource", "unplug")).toBe(false);
   });
 
-  it("setBooleans switches branches", () => {
+  it("withBooleans switches branches in a new view and leaves the old one as it was", () => {
     const p = compile(te);
-    p.setBooleans({ strict: true });
-    expect(p.getBoolean("strict")).toBe(true);
-    expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(false);
-    expect(p.allows("dom0_t", "dev_t", "resource", "unplug")).toBe(true);
-    p.setBooleans({ strict: false, hotplug: true });
+    const strict = p.withBooleans({ strict: true });
+    expect(strict.getBoolean("strict")).toBe(true);
+    expect(strict.allows("dom0_t", "dev_t", "resource", "plug")).toBe(false);
+    expect(strict.allows("dom0_t", "dev_t", "resource", "unplug")).toBe(true);
+    expect(p.getBoolean("strict")).toBe(false);
     expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
+    const back = strict.withBooleans({ strict: false, hotplug: true });
+    expect(back.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
+    expect(strict.allows("dom0_t", "dev_t", "resource", "plug")).toBe(false);
   });
 
-  it("setBooleans with an unknown name throws and changes nothing", () => {
+  it("views share their image: image.withBooleans starts from the defaults", () => {
     const p = compile(te);
-    expect(() => p.setBooleans({ strict: true, nosuch: true })).toThrow(PolicyError);
+    const strict = p.withBooleans({ strict: true });
+    expect(strict.image).toBe(p.image);
+    expect(p.image.defaults).toBe(p);
+    expect(strict.withBooleans({ hotplug: false }).booleans()).toEqual({ hotplug: false, strict: true });
+    expect(strict.image.withBooleans({ hotplug: false }).booleans()).toEqual({ hotplug: false, strict: false });
+  });
+
+  it("withBooleans with an unknown name throws and changes nothing", () => {
+    const p = compile(te);
+    expect(() => p.withBooleans({ strict: true, nosuch: true })).toThrow(PolicyError);
     expect(p.getBoolean("strict")).toBe(false);
     expect(p.getBoolean("nosuch")).toBeUndefined();
     expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
@@ -129,9 +141,9 @@ describe("conditionals and booleans", () => {
     const p = compile("bool b true;\nif (!b) { allow dom0_t dev_t:resource plug; }\nif (b) { allow dom0_t dev_t:resource use; }");
     expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(false);
     expect(p.allows("dom0_t", "dev_t", "resource", "use")).toBe(true);
-    p.setBooleans({ b: false });
-    expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
-    expect(p.allows("dom0_t", "dev_t", "resource", "use")).toBe(false);
+    const off = p.withBooleans({ b: false });
+    expect(off.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
+    expect(off.allows("dom0_t", "dev_t", "resource", "use")).toBe(false);
   });
 
   it("^, == and != on booleans", () => {
@@ -139,9 +151,9 @@ describe("conditionals and booleans", () => {
     expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(true);
     expect(p.allows("dom0_t", "dev_t", "resource", "use")).toBe(false);
     expect(p.allows("dom0_t", "dev_t", "resource", "add")).toBe(true);
-    p.setBooleans({ y: true });
-    expect(p.allows("dom0_t", "dev_t", "resource", "plug")).toBe(false);
-    expect(p.allows("dom0_t", "dev_t", "resource", "use")).toBe(true);
+    const y = p.withBooleans({ y: true });
+    expect(y.allows("dom0_t", "dev_t", "resource", "plug")).toBe(false);
+    expect(y.allows("dom0_t", "dev_t", "resource", "use")).toBe(true);
   });
 });
 

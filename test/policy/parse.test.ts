@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AvRule, CondExpr, ConstraintExpr, NameSet, Statement } from "../../src/policy/ast.js";
-import type { Diagnostic } from "../../src/policy/diagnostics.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { LineMap } from "../../src/policy/lines.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 
@@ -19,7 +19,7 @@ function parse(text: string): Statement[] {
 function only<K extends Statement["kind"]>(text: string, kind: K): Extract<Statement, { kind: K }> {
   const statements = parse(text);
   expect(statements).toHaveLength(1);
-  expect(statements[0].kind).toBe(kind);
+  expect(statements[0]!.kind).toBe(kind);
   return statements[0] as Extract<Statement, { kind: K }>;
 }
 
@@ -31,7 +31,7 @@ function problems(text: string, sections = false): Diagnostic[] {
 }
 
 function firstProblem(text: string): Diagnostic {
-  return problems(text)[0];
+  return problems(text)[0]!;
 }
 
 const names = (set: NameSet) => ({
@@ -119,7 +119,7 @@ describe("declarations", () => {
     expect(r).toMatchObject({ kind: "role", name: { name: "system_r" } });
     expect(r).not.toHaveProperty("types");
     expect(names((rt as Extract<Statement, { kind: "role" }>).types!)).toEqual({ star: false, complement: false, include: ["a_t", "b_t"], exclude: [] });
-    expect(ra.kind).toBe("role_allow");
+    expect(ra!.kind).toBe("role_allow");
     expect(names((ra as Extract<Statement, { kind: "role_allow" }>).sources).include).toEqual(["system_r"]);
     expect(u).toMatchObject({ kind: "user", name: { name: "system_u" } });
     expect(u).not.toHaveProperty("mls");
@@ -185,7 +185,7 @@ describe("type rules", () => {
     expect(t).toMatchObject({ kind: "typerule", rule: "type_transition", defaultType: { name: "c_t" } });
     expect(c).toMatchObject({ kind: "typerule", rule: "type_change" });
     expect(m).toMatchObject({ kind: "typerule", rule: "type_member" });
-    if (m.kind !== "typerule") throw new Error("unreachable");
+    if (m!.kind !== "typerule") throw new Error("unreachable");
     expect(names(m.classes).include).toEqual(["xen", "domain"]);
   });
 });
@@ -267,7 +267,7 @@ describe("contexts", () => {
   it("reads initial SID contexts, with MLS text kept", () => {
     const [plain, mls] = parse("sid xen system_u:system_r:xen_t\nsid dom0 system_u:system_r:dom0_t:s0 - s15:c0.c255\n");
     expect(plain).toMatchObject({ kind: "sid_context", name: { name: "xen" }, context: { user: { name: "system_u" }, role: { name: "system_r" }, type: { name: "xen_t" } } });
-    if (plain.kind !== "sid_context" || mls.kind !== "sid_context") throw new Error("unreachable");
+    if (plain!.kind !== "sid_context" || mls!.kind !== "sid_context") throw new Error("unreachable");
     expect(plain.context).not.toHaveProperty("mls");
     expect(mls.context.mls).toBe("s0 - s15:c0.c255");
   });
@@ -331,7 +331,7 @@ describe("MLS statements", () => {
       "range_transition",
     ]);
     expect(statements.map((s) => s.span.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(statements[1].span.length).toBe("dominance { s0 s1 }".length);
+    expect(statements[1]!.span.length).toBe("dominance { s0 s1 }".length);
   });
 
   it("names an unterminated one by its keyword", () => {
@@ -347,7 +347,7 @@ describe("statements checkpolicy accepts that xsm-policy does not model", () => 
       ["unsupported", 1],
       ["unsupported", 2],
     ]);
-    expect(diagnostics[0].message).toMatch(/'typebounds' statements are accepted by checkpolicy but not supported/);
+    expect(diagnostics[0]!.message).toMatch(/'typebounds' statements are accepted by checkpolicy but not supported/);
   });
 
   it("reports filename type transitions as unsupported", () => {
@@ -372,14 +372,14 @@ platform gvp1 guest of svp {
 `);
     expect(svp).toMatchObject({ kind: "platform", name: { name: "svp" }, level: "supervisor" });
     expect(svp).not.toHaveProperty("parent");
-    if (svp.kind !== "platform" || gvp.kind !== "platform") throw new Error("unreachable");
+    if (svp!.kind !== "platform" || gvp!.kind !== "platform") throw new Error("unreachable");
     expect(svp.members.map((m) => [m.kind, m.type.name, m.devices.map((d) => d.text)])).toEqual([
       ["hwdom", "svp_hwdom_t", []],
       ["device", "svp_pci_t", ["0000:03:00.0"]],
     ]);
     expect(gvp).toMatchObject({ level: "guest", parent: { name: "svp" } });
     expect(gvp.members.map((m) => m.kind)).toEqual(["hwdom", "guest", "device", "device"]);
-    const sbdf = gvp.members[2].devices[1];
+    const sbdf = gvp.members[2]!.devices[1];
     expect(sbdf).toMatchObject({ text: "03:10.1", span: { line: 9, col: 36, length: 7 } });
   });
 
@@ -398,12 +398,12 @@ describe("spans", () => {
   it("locates statements and names by line and column, with physical offsets", () => {
     const text = "# header\ntype a_t;\n  allow a_t\n    b_t:xen p;\n";
     const [t, r] = parse(text);
-    expect(t.span).toEqual({ file: "t.conf", line: 2, col: 1, endLine: 2, endCol: 10, offset: 9, length: 9 });
-    expect(r.span).toMatchObject({ line: 3, col: 3, endLine: 4, endCol: 15 });
-    if (r.kind !== "avrule") throw new Error("unreachable");
+    expect(t!.span).toEqual({ file: "t.conf", line: 2, col: 1, endLine: 2, endCol: 10, offset: 9, length: 9 });
+    expect(r!.span).toMatchObject({ line: 3, col: 3, endLine: 4, endCol: 15 });
+    if (r!.kind !== "avrule") throw new Error("unreachable");
     const b = r.targets.include[0];
-    expect(b.span).toMatchObject({ line: 4, col: 5, endLine: 4, endCol: 8 });
-    expect(text.slice(b.span.offset, b.span.offset + b.span.length)).toBe("b_t");
+    expect(b!.span).toMatchObject({ line: 4, col: 5, endLine: 4, endCol: 8 });
+    expect(text.slice(b!.span.offset, b!.span.offset + b!.span.length)).toBe("b_t");
   });
 
   it("maps lines after `#line N \"file\"` and `#line N` to the original file, as m4 -s writes them", () => {
@@ -416,7 +416,7 @@ describe("spans", () => {
       ["other.te", 7],
     ]);
     // offsets stay physical
-    expect(ast.statements[3].span.offset).toBe(text.indexOf("type d_t"));
+    expect(ast.statements[3]!.span.offset).toBe(text.indexOf("type d_t"));
   });
 
   it("points a syntax error after a directive at the original file and line", () => {
@@ -566,16 +566,16 @@ describe("whole-file checks", () => {
   it("rejects a binary file without parsing it", () => {
     const d = problems("class xen\n\u0000\u0001\u0002garbage");
     expect(d).toEqual([expect.objectContaining({ code: "binary", message: expect.stringMatching(/binary file/) })]);
-    expect(d[0].span).toMatchObject({ line: 2, col: 1 });
+    expect(d[0]!.span).toMatchObject({ line: 2, col: 1 });
   });
 
   it("enforces checkpolicy's section order", () => {
     const text = readFileSync(join(fixtures, "out-of-order.conf"), "utf8");
     const d = problems(text, true);
     expect(d).toHaveLength(1);
-    expect(d[0].message).toBe("a type declaration belongs to the TE and RBAC statements, which must come before the users");
-    expect(d[0].span).toMatchObject({ line: 10 });
-    expect(d[0].notes?.[0].span).toMatchObject({ line: 9 });
+    expect(d[0]!.message).toBe("a type declaration belongs to the TE and RBAC statements, which must come before the users");
+    expect(d[0]!.span).toMatchObject({ line: 10 });
+    expect(d[0]!.notes?.[0]!.span).toMatchObject({ line: 9 });
   });
 
   it("reports a misplaced section once, however many statements it has", () => {
@@ -588,7 +588,7 @@ describe("whole-file checks", () => {
     expect(d.map((x) => x.message)).toEqual([
       "the policy has no users (user NAME roles R;) and initial SID contexts (sid NAME user:role:type): checkpolicy requires every one of these sections",
     ]);
-    expect(d[0].span).toMatchObject({ line: 5, col: 1, length: 0 });
+    expect(d[0]!.span).toMatchObject({ line: 5, col: 1, length: 0 });
   });
 
   it("lets platform blocks stand anywhere", () => {

@@ -1,7 +1,7 @@
 // Stage `resolve`: every undeclared or duplicate identifier is a located error, as checkpolicy
 // reports it; MLS statements are located "mls-unsupported" errors; section order is enforced.
 import { describe, expect, it } from "vitest";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { TE_LINE, policyText, type PolicyParts } from "./policy-text.js";
 

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy, Reason } from "../../src/policy/types.js";
 import { explainMismatch, repoRoot } from "../oracle/harness.js";
@@ -31,7 +31,7 @@ function editLine(line: string, edit: (l: string) => string): string {
   const lines = conf.split("\n");
   const hits = lines.flatMap((l, i) => (l.trim() === line ? [i] : []));
   if (hits.length !== 1) throw new Error(`expected one line ${JSON.stringify(line)} in ${confPath}, found ${hits.length}`);
-  lines[hits[0]] = edit(lines[hits[0]]);
+  lines[hits[0]!] = edit(lines[hits[0]!]!);
   return lines.join("\n");
 }
 
@@ -64,8 +64,7 @@ describe("examples/xen-flask/policy.conf (m4-expanded Xen policy)", () => {
     const policy = compilePolicy(conf, { file: confPath });
     expectSame(decisions(policy), fixture("decisions.json"), "decisions");
     const bools = JSON.parse(fixture("bools.json")) as Record<string, boolean>;
-    policy.setBooleans(bools);
-    expectSame(decisions(policy), fixture("bool-decisions.json"), `decisions with ${JSON.stringify(bools)}`);
+    expectSame(decisions(policy.withBooleans(bools)), fixture("bool-decisions.json"), `decisions with ${JSON.stringify(bools)}`);
   });
 
   it("has the fixture queries' mix of allowed, denied, constraint-denied and invalid answers", () => {
@@ -146,8 +145,7 @@ describe("locations through m4's #line directives", () => {
   });
 
   it("says a rule is off because of its boolean's branch (prot_doms_locked)", () => {
-    const policy = compilePolicy(conf, { file: confPath });
-    policy.setBooleans({ prot_doms_locked: true });
+    const policy = compilePolicy(conf, { file: confPath }).withBooleans({ prot_doms_locked: true });
     const d = policy.explain("system_u:system_r:dom0_t", "system_u:system_r:prot_domU_t", "domain", "create");
     expect(d.allowed).toBe(false);
     const off = d.reasons.find((r) => r.kind === "disabled-by-bool");

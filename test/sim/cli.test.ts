@@ -1,4 +1,4 @@
-// `xsm simulate`: the trace, --json (DESIGN §6 shape), --compare and --dot against golden files,
+// `xsm simulate`: the trace, --json (src/sim/output.schema.json), --compare and --dot against golden files,
 // --strategy overriding the file's, exit 1 on failed expectations, located errors without stack traces.
 // UPDATE_GOLDEN=1 npx vitest run test/sim/cli.test.ts rewrites the goldens.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";

@@ -90,7 +90,7 @@ describe("scenario errors in one pass", () => {
     const r = loadScenario(file);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors).toEqual([{ path: "", line, col, message: `not JSON: ${message}` }]);
+    expect(r.errors).toEqual([{ code: "scenario-file", severity: "error", path: "", line, col, message: `not JSON: ${message}` }]);
     expect(formatScenarioErrors(file, r.errors)).toBe(`${file}:${line}:${col}: not JSON: ${message}\n`);
   });
 

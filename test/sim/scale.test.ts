@@ -1,4 +1,4 @@
-// DESIGN/issue #5: a generated scenario with 8 guest platforms, 64 PFs x 64 VFs and 10k steps
+// A generated scenario with 8 guest platforms, 64 PFs x 64 VFs and 10k steps
 // simulates (how fast is `npm run bench`'s job: its sim section times this same scenario).
 import { describe, expect, it } from "vitest";
 import { generateScenario, prepareGenerated } from "../../src/sim/generate.js";

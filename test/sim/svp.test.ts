@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PolicyError, type Diagnostic } from "../../src/policy/diagnostics.js";
+import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { desugarPlatforms, expandPolicyText, printPolicyConf } from "../../src/policy/svp.js";

@@ -30,7 +30,7 @@ const T_GVP1 = "system_u:object_r:gvp1_pci_t";
 const T_DEVICE = "system_u:object_r:device_t";
 
 function flask(options: { enforcing?: boolean; iommu?: "intremap" | "nointremap" | "none" } = {}): Xsm {
-  return createXsm({ module: "flask", policyText: POLICY, file: "pci.conf", ...options });
+  return createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "pci.conf", ...options });
 }
 
 /** The (source, target, class, perm) questions a call asked, with what each returned. */
@@ -362,6 +362,7 @@ describe("the front object", () => {
 describe("the AVC never changes an answer", () => {
   it("every hook returns what the uncached decision (policy.check) says, across calls and boolean commits", () => {
     const policy = compilePolicy(POLICY, { file: "pci.conf" });
+    const defaultValue = policy.getBoolean("allow_nointremap");
     const domains = [dom0, hw1, guest, rogue];
     const devices = [SVP_PF, SVP_VF, GVP1_VF, GVP1_SEG1, UNLABELED];
     const label = (bdf: number) => policy.pcideviceContext(bdf) ?? policy.initialSidContext("device")!;
@@ -376,7 +377,6 @@ describe("the AVC never changes an answer", () => {
     );
     fc.assert(
       fc.property(fc.constantFrom("intremap", "nointremap", "none"), fc.array(op, { maxLength: 60 }), (iommu, ops) => {
-        policy.setBooleans({ allow_nointremap: false });
         const xsm = createXsm({ module: "flask", policy, iommu });
         const usePerm = { intremap: "use_iommu", nointremap: "use_iommu_nointremap", none: "use_noiommu" }[iommu];
         for (const o of ops) {
@@ -387,7 +387,8 @@ describe("the AVC never changes an answer", () => {
           }
           const d = domains[o.dom]!;
           const perm = o.perm === "use" ? usePerm : o.perm;
-          const want = policy.check(d.context!, label(o.dev), "resource", perm).allowed ? 0 : "-EACCES";
+          // the XSM's own view (its committed booleans), never the caller's policy
+          const want = xsm.policy!.check(d.context!, label(o.dev), "resource", perm).allowed ? 0 : "-EACCES";
           const got =
             o.perm === "plug"
               ? xsm.module.resourcePlugPci(d, o.dev)
@@ -400,7 +401,7 @@ describe("the AVC never changes an answer", () => {
                     : xsm.module.assignDevice(dom0, d, o.dev); // dom0 passes add and add_device: the use check decides
           if (got !== want) return false;
         }
-        return true;
+        return policy.getBoolean("allow_nointremap") === defaultValue;
       }),
       { numRuns: 150 },
     );
@@ -413,7 +414,7 @@ describe("a policy missing a resource permission", () => {
       "allow dom0_t svp_pci_t:resource { use_iommu use_iommu_nointremap use_noiommu };",
       "allow dom0_t svp_pci_t:resource { use_iommu use_iommu_nointremap };",
     );
-    const xsm = createXsm({ module: "flask", policyText: without, file: "without.conf", iommu: "none" });
+    const xsm = createXsm({ module: "flask", compile: compilePolicy, policyText: without, file: "without.conf", iommu: "none" });
     expect(xsm.warnings.map((w) => w.code)).toContain("xsm-perm");
     const r = xsm.record(() => xsm.module.assignDevice(dom0, dom0, SVP_VF));
     expect(r.result).toBe("-EACCES");

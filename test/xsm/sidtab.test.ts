@@ -24,11 +24,11 @@ describe("SID table", () => {
     const c = table.contextToSid("system_u:object_r:gvp1_pci_t");
     expect(a.ok && b.ok && c.ok).toBe(true);
     if (!a.ok || !b.ok || !c.ok) return;
-    expect(b.sid).toBe(a.sid);
-    expect(c.sid).toBe(a.sid);
-    expect(a.sid).toBeGreaterThan(10);
-    expect(table.sidToString(a.sid)).toBe("system_u:object_r:gvp1_pci_t");
-    expect(table.contextToSid("system_u:system_r:dom0_t")).toEqual({ ok: true, sid: SECINITSID_DOM0 });
+    expect(b.value).toBe(a.value);
+    expect(c.value).toBe(a.value);
+    expect(a.value).toBeGreaterThan(10);
+    expect(table.sidToString(a.value)).toBe("system_u:object_r:gvp1_pci_t");
+    expect(table.contextToSid("system_u:system_r:dom0_t")).toEqual({ ok: true, value: SECINITSID_DOM0 });
   });
 
   it("rejects an invalid context with the reason", () => {
@@ -36,7 +36,7 @@ describe("SID table", () => {
     for (const bad of ["vm_u:system_r:dom0_t", "system_u:system_r:no_such_t", "system_u:vm_r:dom0_t", "not a context"]) {
       const r = table.contextToSid(bad);
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.message.length).toBeGreaterThan(0);
+      if (!r.ok) expect(r.error.length).toBeGreaterThan(0);
     }
   });
 
@@ -53,11 +53,11 @@ describe("SID table", () => {
     const next = compilePolicy(POLICY.replaceAll("gvp1_rogue_t", "gvp1_other_t"), { file: "next.conf" });
     const converted = table.convert(next);
     expect(converted.invalidated).toHaveLength(1);
-    expect(converted.table.contextToSid("vm_u:vm_r:gvp1_guest_t")).toEqual({ ok: true, sid: keep.sid });
-    expect(converted.table.contextToSid("vm_u:vm_r:gvp1_rogue_t")).toEqual({ ok: true, sid: lose.sid });
-    expect(converted.table.sidToString(lose.sid)).toBe("system_u:system_r:unlabeled_t");
-    expect(converted.table.invalidatedContext(lose.sid)).toBe("vm_u:vm_r:gvp1_rogue_t");
+    expect(converted.table.contextToSid("vm_u:vm_r:gvp1_guest_t")).toEqual({ ok: true, value: keep.value });
+    expect(converted.table.contextToSid("vm_u:vm_r:gvp1_rogue_t")).toEqual({ ok: true, value: lose.value });
+    expect(converted.table.sidToString(lose.value)).toBe("system_u:system_r:unlabeled_t");
+    expect(converted.table.invalidatedContext(lose.value)).toBe("vm_u:vm_r:gvp1_rogue_t");
     // the old table is untouched
-    expect(table.sidToString(lose.sid)).toBe("vm_u:vm_r:gvp1_rogue_t");
+    expect(table.sidToString(lose.value)).toBe("vm_u:vm_r:gvp1_rogue_t");
   });
 });

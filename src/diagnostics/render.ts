@@ -1,4 +1,4 @@
-// Diagnostics are rendered once, here, in the form compilers use:
+// Diagnostics are rendered here, and only here, in the form compilers use:
 //
 //   policy.conf:12:7: error: unknown type 'foo_t'
 //   allow foo_t bar_t:resource plug;
@@ -6,7 +6,7 @@
 //
 // `file:line:col` is the #line-mapped location; the source line and caret come from the physical
 // text that was parsed (span.offset/length), so they show what the parser actually saw.
-import type { Diagnostic, Span } from "../policy/diagnostics.js";
+import type { Diagnostic, Span } from "./diagnostic.js";
 
 /** The text spans index: one parsed text, or (for a built tree, whose spans point into its
  *  .te/.if files) the text of the file a span names. */
@@ -48,8 +48,13 @@ function excerpt(span: Span, text: string): string[] {
   return [`${prefix}${line}${suffix}`, `${" ".repeat(prefix.length)}${pad}^${"~".repeat(width - 1)}`];
 }
 
-/** One diagnostic and its notes, each with its source line and caret when the text is at hand. */
+/** One diagnostic and its notes, each with its source line and caret when the text is at hand.
+ *  A diagnostic about a JSON document reads `file: /json/pointer: message`. */
 export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: string): string {
+  if (d.path !== undefined) {
+    // a JSON document: where the syntax broke when known, else the JSON path of the value
+    return d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}: ${d.message}\n` : `${fallbackFile}: ${d.path || "/"}: ${d.message}\n`;
+  }
   const lines = [`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`];
   const show = (span: Span | undefined): void => {
     const source = span && textOf(span, text);
@@ -76,4 +81,11 @@ export function renderDiagnostics(diags: readonly Diagnostic[], text: SpanText, 
     out.push(warnings > 0 ? `${plural(errors, "error")}, ${plural(warnings, "warning")}\n` : `${plural(errors, "error")}\n`);
   }
   return out.join("");
+}
+
+/** One line, no severity and no excerpt: a diagnostic quoted inside another message (a log line,
+ *  a scenario error about the policy it names). */
+export function renderInline(d: Diagnostic): string {
+  const at = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
+  return `${at}${d.message}`;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "../../src/pci/sbdf.js";
+import { devfn, formatSbdf, parseSbdf, sbdfFromKey, sbdfKey, toSbdfKey } from "../../src/xen/sbdf.js";
 
 describe("SBDF as Xen's %pp prints it", () => {
   it("parses and prints 0000:03:10.1", () => {
@@ -35,8 +35,8 @@ describe("SBDF as Xen's %pp prints it", () => {
     const p = parseSbdf(text);
     expect(p.ok).toBe(false);
     if (!p.ok) {
-      expect(p.message).toContain(why);
-      expect(p.message).toContain(`'${text}'`);
+      expect(p.error).toContain(why);
+      expect(p.error).toContain(`'${text}'`);
     }
   });
 

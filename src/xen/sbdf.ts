@@ -3,6 +3,8 @@
 // Inside the registry an address is its machine_bdf key, (seg << 16) | (bus << 8) | devfn, the
 // integer XSM hooks and pcidevicecon labels use.
 
+import type { Result } from "../diagnostics/result.js";
+
 export interface Sbdf {
   readonly seg: number; // 0..0xffff
   readonly bus: number; // 0..0xff
@@ -11,7 +13,7 @@ export interface Sbdf {
 }
 
 /** Errors are values: a parse either yields the address or says which part is wrong. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Parsed<T> = Result<T, string>;
 
 const HEX = /^[0-9a-fA-F]+$/;
 
@@ -28,7 +30,7 @@ const LIMITS = [
  * options such as pci-phantom= and `xl pci-attach` accept, so users may expect it too).
  */
 export function parseSbdf(text: string): Parsed<Sbdf> {
-  const bad = (why: string): Parsed<Sbdf> => ({ ok: false, message: `invalid PCI address '${text}': ${why}` });
+  const bad = (why: string): Parsed<Sbdf> => ({ ok: false, error: `invalid PCI address '${text}': ${why}` });
   const colon = text.split(":");
   if (colon.length < 2 || colon.length > 3) return bad("expected SSSS:BB:DD.F or BB:DD.F");
   const last = colon[colon.length - 1]!.split(".");
@@ -76,7 +78,7 @@ export function toSbdfKey(s: string | number): Parsed<number> {
   if (typeof s === "number") {
     return Number.isInteger(s) && s >= 0 && s <= 0xffffffff
       ? { ok: true, value: s }
-      : { ok: false, message: `invalid machine_bdf ${s}` };
+      : { ok: false, error: `invalid machine_bdf ${s}` };
   }
   const p = parseSbdf(s);
   return p.ok ? { ok: true, value: sbdfKey(p.value) } : p;

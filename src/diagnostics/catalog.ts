@@ -1,0 +1,164 @@
+// Every diagnostic code xsm-policy reports, declared once: its severity, how its message is built,
+// and one line of help (the TypeScript compiler's diagnosticMessages.json, Cedar's validator
+// errors, OPA's error codes). docs/diagnostics.md is generated from this list
+// (scripts/gen-diagnostics-doc.ts; a test checks the committed file is current), and the CLI's
+// renderer, the library's PolicyError and scenario errors all carry these codes.
+//
+// A builder takes the parts of the message; a code whose sites word it in several ways (the
+// `undeclared` and `duplicate` families follow checkpolicy's many phrasings) takes the sentence.
+
+export type Severity = "error" | "warning";
+
+/** Which part of the project reports the code: the section of docs/diagnostics.md it is listed in. */
+export type Area = "policy text" | "SVP extension" | "booleans" | "XSM" | "binary policy" | "policy tree" | "lint" | "scenario" | "command line";
+
+export interface CatalogEntry<Args extends unknown[] = never[]> {
+  readonly severity: Severity;
+  readonly area: Area;
+  readonly help: string;
+  readonly message: (...args: Args) => string;
+}
+
+const sentence = (text: string): string => text;
+
+function entry<Args extends unknown[]>(severity: Severity, area: Area, help: string, message: (...args: Args) => string): CatalogEntry<Args> {
+  return { severity, area, help, message };
+}
+
+export const CATALOG = {
+  // ---- policy text: parse ----
+  syntax: entry("error", "policy text", "The text is not policy.conf as checkpolicy's grammar reads it, or a required section is missing or misplaced.", sentence),
+  binary: entry("error", "policy text", "The input is a binary file (a compiled policy?), not policy.conf text.", () => "this is a binary file (it contains a NUL byte), not a policy.conf text"),
+  unsupported: entry("error", "policy text", "A statement checkpolicy accepts but xsm-policy does not model (filename transitions, role attributes, ...).", sentence),
+  "mls-unsupported": entry(
+    "error",
+    "policy text",
+    "An MLS statement or field: xsm-policy compiles non-MLS policies, as Xen's default flask policy is.",
+    (what: string) => `MLS ${what} is not supported (compile without MLS, as Xen's default flask policy is)`,
+  ),
+
+  // ---- policy text: resolve ----
+  undeclared: entry("error", "policy text", "A name is used that no declaration before it (or anywhere, for types) introduces.", sentence),
+  duplicate: entry("error", "policy text", "A name, permission, label or context entry is declared twice.", sentence),
+  reserved: entry("error", "policy text", "`self` is reserved: it names the source type in a rule's target.", () => "self is a reserved name and cannot be declared as a type"),
+  "alias-of-alias": entry("error", "policy text", "An alias is given to an alias; checkpolicy wants it on the primary type.", (alias: string) => `${alias} is an alias; give the alias to its type`),
+  self: entry(
+    "error",
+    "policy text",
+    "`self` appears where it has no meaning: in a rule's source, or excluded from a set.",
+    (excluded: boolean) => (excluded ? "self cannot be excluded" : "self is only allowed in the target of a rule"),
+  ),
+  set: entry("error", "policy text", "A set operator (*, ~, -) this kind of statement does not allow.", sentence),
+  "perm-limit": entry(
+    "error",
+    "policy text",
+    "A class or common with more than 32 permissions: an access vector is 32 bits.",
+    (kind: "class" | "common", name: string, count: number, max: number) => `${kind} ${name} has ${count} permissions; an access vector holds at most ${max}`,
+  ),
+  constraint: entry("error", "policy text", "A constraint expression compares operands checkpolicy does not allow together (u1 with r2, t3 outside validatetrans, ...).", sentence),
+  "svp-unavailable": entry(
+    "error",
+    "policy text",
+    "A `platform` block reached resolve without the platforms stage (a compiler built without it).",
+    (platform: string) => `platform ${platform}: the SVP extension is not available in this build`,
+  ),
+  "invalid-context": entry("error", "policy text", "A context names a role its user may not take, or a type its role may not have.", sentence),
+  range: entry(
+    "error",
+    "policy text",
+    "An iomemcon/ioportcon range whose low end exceeds its high end.",
+    (noun: string, low: string, high: string) => `low ${noun} ${low} exceeds high ${noun} ${high}`,
+  ),
+  overlap: entry(
+    "error",
+    "policy text",
+    "An iomemcon/ioportcon range overlaps an earlier one (checkpolicy refuses it).",
+    (kind: string, low: string, high: string, earlierLow: string, earlierHigh: string) =>
+      `${kind} entry for ${low}-${high} overlaps with earlier entry ${earlierLow}-${earlierHigh}`,
+  ),
+
+  // ---- policy text: expand and check ----
+  "type-rule-conflict": entry("error", "policy text", "Two type_transition/type_change/type_member rules give one (source, target, class) different types.", sentence),
+  neverallow: entry("error", "policy text", "An allow rule grants what a neverallow forbids; the note names the allow rule.", sentence),
+  unused: entry("warning", "policy text", "A declaration nothing uses (with `--warnings`): an attribute without types, a boolean no conditional reads.", sentence),
+
+  // ---- the SVP extension ----
+  "platform-cycle": entry("error", "SVP extension", "A platform is nested under itself through `guest of`.", (platform: string) => `platform ${platform} is nested under itself`),
+  "platform-no-hwdom": entry(
+    "warning",
+    "SVP extension",
+    "A platform without a hwdom: only its ancestors' hardware domains can manage its devices.",
+    (platform: string) => `platform ${platform} has no hwdom: only its ancestors' hwdoms can manage its devices`,
+  ),
+  "not-a-type": entry(
+    "error",
+    "SVP extension",
+    "A platform member names an attribute or alias; members are types.",
+    (name: string) => `${name} is an attribute or alias; a platform member must be a type`,
+  ),
+  "bad-sbdf": entry("error", "SVP extension", "A device member's address is not SSSS:BB:DD.F as Xen's parse_pci reads it.", sentence),
+
+  // ---- booleans ----
+  "unknown-boolean": entry("error", "booleans", "A boolean name the policy does not declare.", (name: string) => `unknown boolean ${name}`),
+  "bad-boolean": entry("error", "booleans", "A boolean value that is not true or false.", (name: string) => `boolean ${name} must be true or false`),
+
+  // ---- XSM ----
+  "xsm-no-flask": entry("error", "XSM", "A policy operation on the dummy module, which has no policy (Xen returns -ENOSYS).", () => "the dummy XSM module has no policy to load"),
+  "xsm-no-compiler": entry(
+    "error",
+    "XSM",
+    "Policy text given to an XSM built without a compiler (XsmOptions.compile).",
+    (where: "load" | "create") =>
+      where === "load" ? "this XSM was built without a policy compiler (XsmOptions.compile)" : "policyText needs XsmOptions.compile to compile it",
+  ),
+  "xsm-no-policy": entry("error", "XSM", "The flask module was created without a policy.", () => "the flask module needs a policy"),
+  "xsm-class": entry(
+    "error",
+    "XSM",
+    "The policy has no class `resource`, which every PCI hook checks (Xen's validate_classes refuses it).",
+    () => "the policy has no class resource, which every PCI hook checks (Xen's validate_classes refuses it)",
+  ),
+  "xsm-isid": entry("error", "XSM", "An initial SID's context is invalid under the policy (policydb_load_isids refuses it).", sentence),
+  "xsm-invalidated": entry("warning", "XSM", "A reload invalidated a context the old policy had given a SID (Xen logs the same line).", (context: string) => `Flask: invalidating context ${context}`),
+  "xsm-perm": entry(
+    "warning",
+    "XSM",
+    "Class `resource` lacks a permission a PCI hook asks for; flask denies every such check.",
+    (perm: string) => `class resource has no permission ${perm}; flask denies every check for it`,
+  ),
+
+  // ---- binary policy (xsm compile -o) ----
+  "policy-version": entry("error", "binary policy", "A policy version checkpolicy does not write for Xen, or a policy that does not fit the version.", sentence),
+  "xen-common-prefix": entry("warning", "binary policy", "A class inherits a common Xen's loader refuses (an error with --strict).", sentence),
+  "xen-empty-avtab": entry("warning", "binary policy", "No unconditional rule at all: Xen's loader refuses an empty rule table (an error with --strict).", sentence),
+  "xen-filename-trans": entry("warning", "binary policy", "Filename type transitions, which Xen's loader refuses (an error with --strict).", sentence),
+
+  // ---- policy tree (xsm build) ----
+  m4: entry("error", "policy tree", "The m4 run that expands the tree failed or complained (its warnings stay warnings).", sentence),
+
+  // ---- binary policy input (xsm check/simulate on a .bin) ----
+  "binary-format": entry("error", "binary policy", "A binary policy the reader cannot read (bad magic, version, or a truncated or inconsistent table); the offset says where.", sentence),
+  encoding: entry("error", "binary policy", "A policy file that is neither UTF-8 text nor a binary policy.", sentence),
+
+  // ---- xsm lint (severities can be changed by a config file) ----
+  "unused-type": entry("warning", "lint", "A type no TE rule (after attribute expansion), constraint or context covers: it can label nothing that is allowed anything.", sentence),
+  "unused-attribute": entry("warning", "lint", "An attribute no rule, role, constraint or context names: only bookkeeping.", sentence),
+  "empty-attribute": entry("warning", "lint", "An attribute with no member types: every rule naming it grants nothing.", sentence),
+  "unused-boolean": entry("warning", "lint", "A boolean no conditional reads: setting it changes nothing.", sentence),
+  "duplicate-rule": entry("warning", "lint", "A rule granting exactly what an earlier rule of the same kind in the same branch grants.", sentence),
+  "redundant-rule": entry("warning", "lint", "An allow rule whose every permission another rule grants unconditionally for the same source, target and class.", sentence),
+
+  // ---- command line ----
+  input: entry("error", "command line", "A file or argument the command cannot use (missing, unreadable, too large, not text).", sentence),
+  "invalid-query": entry("error", "command line", "A `check` question names a context, class or permission the policy does not have (oracle-decide's words).", sentence),
+
+  // ---- scenario files (JSON-path locations) ----
+  "scenario-file": entry("error", "scenario", "The scenario file cannot be read, or is not JSON.", sentence),
+  "scenario-schema": entry("error", "scenario", "The scenario does not match scenario.schema.json at this path.", sentence),
+  scenario: entry("error", "scenario", "The scenario is well formed but wrong: an unknown domain or boolean, a policy that does not compile, a context the policy rejects.", sentence),
+} as const;
+
+export type DiagnosticCode = keyof typeof CATALOG;
+
+/** The message arguments of a code's builder. */
+export type MessageArgs<C extends DiagnosticCode> = Parameters<(typeof CATALOG)[C]["message"]>;

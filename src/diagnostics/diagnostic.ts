@@ -1,0 +1,75 @@
+// Diagnostics are data: every stage returns them, one renderer prints them (render.ts). Every code
+// is declared in catalog.ts with its severity, message builder and help.
+import { CATALOG, type DiagnosticCode, type MessageArgs, type Severity } from "./catalog.js";
+
+export type { DiagnosticCode, Severity } from "./catalog.js";
+
+/** A source location. `file`/`line`/`col` are already mapped through `#line` directives;
+ *  `offset`/`length` index the physical text that was parsed, so a renderer can show it. */
+export interface Span {
+  file: string;
+  line: number; // 1-based, mapped
+  col: number; // 1-based
+  endLine: number;
+  endCol: number;
+  offset: number; // 0-based into the physical input text
+  length: number;
+}
+
+/**
+ * One finding, located either in source text (`span`: policy.conf, .te/.if files) or in a JSON
+ * document (`path`: a JSON pointer into a scenario file, "" for the whole document).
+ */
+export interface Diagnostic {
+  /** Stable machine-readable code from the catalog (docs/diagnostics.md), e.g. "syntax", "neverallow". */
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  span?: Span;
+  /** JSON pointer of the offending value, for diagnostics about a JSON document. */
+  path?: string;
+  /** With `path`: the place in the JSON text (1-based), when known (a syntax error). */
+  line?: number;
+  col?: number;
+  /** Secondary locations, e.g. the rule that violates a neverallow. */
+  notes?: { message: string; span?: Span }[];
+}
+
+/** Thrown by the library entry points (compilePolicy) that cannot return a Result; carries every diagnostic. */
+export class PolicyError extends Error {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[]) {
+    const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
+    const where = first?.span ? `${first.span.file}:${first.span.line}:${first.span.col}: ` : "";
+    const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
+    super(first ? `${where}${first.message}${more}` : "policy error");
+    this.name = "PolicyError";
+    this.diagnostics = diagnostics;
+  }
+}
+
+export function hasErrors(diags: readonly Diagnostic[]): boolean {
+  return diags.some((d) => d.severity === "error");
+}
+
+/** A diagnostic of `code` with the catalog's severity and the message its builder makes. */
+export function diagnostic<C extends DiagnosticCode>(code: C, span: Span | undefined, ...args: MessageArgs<C>): Diagnostic {
+  const entry = CATALOG[code];
+  const message = (entry.message as (...a: MessageArgs<C>) => string)(...args);
+  return { code, severity: entry.severity, message, span };
+}
+
+/** An error worded at its site (codes whose sites word it several ways); `--strict` style
+ *  promotions also come here. */
+export function error(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): Diagnostic {
+  return notes ? { code, severity: "error", message, span, notes } : { code, severity: "error", message, span };
+}
+
+export function warning(code: DiagnosticCode, message: string, span?: Span): Diagnostic {
+  return { code, severity: "warning", message, span };
+}
+
+/** A diagnostic about a JSON document (a scenario file) at a JSON pointer. */
+export function atPath(code: DiagnosticCode, path: string, message: string): Diagnostic & { path: string } {
+  return { code, severity: CATALOG[code].severity, message, path };
+}

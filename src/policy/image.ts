@@ -1,0 +1,75 @@
+// The compiled policy's tables, as decisions read them: interned names, the base avtab and the
+// conditional lists, constraints by class. Built once by the `image` stage and never changed after:
+// boolean values live in a BoolState beside it (libsepol keeps the cond_list in the policydb and
+// flips each rule's ENABLED flag in evaluate_conds; here a state is a new table, the image stays).
+import type { Span } from "../diagnostics/diagnostic.js";
+import type { AvTab } from "./avtab.js";
+import { evalCond } from "./cond.js";
+import { condListIndex, type Expanded } from "./expand.js";
+import type { ResolvedConstraint, Symbols } from "./symbols.js";
+import { TypeAttrMap } from "./typeattr.js";
+import type { RuleRef } from "./types.js";
+
+export interface ClassEntry {
+  id: number;
+  perms: Map<string, number>;
+}
+
+/** Everything decisions read. decide.ts and matrix.ts work on this, never on the AST. */
+export class PolicyTables {
+  readonly typeIds: ReadonlyMap<string, number>;
+  readonly classEntries: ReadonlyMap<string, ClassEntry>;
+  readonly constraintsByClass: readonly (readonly ResolvedConstraint[])[];
+  /** The policy's `bool NAME default;` values, by boolean id (0/1). */
+  readonly defaults: Readonly<Uint8Array>;
+  /** Each type's key ids, for decisions on the attribute-keyed tables (typeattr.ts). */
+  readonly tam: TypeAttrMap;
+
+  constructor(
+    readonly sym: Symbols,
+    readonly ex: Expanded,
+    private readonly source: string,
+  ) {
+    this.typeIds = sym.typeIds;
+    this.classEntries = new Map(sym.classes.map((c) => [c.name, { id: c.id, perms: c.permMask }]));
+    const byClass: ResolvedConstraint[][] = sym.classes.map(() => []);
+    for (const c of sym.constraints) byClass[c.classId]!.push(c);
+    this.constraintsByClass = byClass;
+    this.defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
+    this.tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists]);
+  }
+
+  /** The avtab under the given boolean values: the base table plus each node's enabled branch. */
+  tableFor(bools: Readonly<Uint8Array>): { table: AvTab; conds: Uint8Array } {
+    const conds = Uint8Array.from(this.sym.conds, (c) => (evalCond(c.program, bools as Uint8Array) ? 1 : 0));
+    const lists = this.sym.conds.map((_, i) => this.ex.condLists[condListIndex({ node: i, branch: conds[i] === 1 })]!);
+    const extra = lists.reduce((n, l) => n + l.length, 0);
+    if (extra === 0) return { table: this.ex.base, conds };
+    const table = this.ex.base.cloneWithRoom(extra);
+    for (const l of lists) l.addTo(table);
+    return { table, conds };
+  }
+
+  ruleRef(span: Span): RuleRef {
+    const raw = this.source.slice(span.offset, span.offset + span.length);
+    // a rule m4 spread over lines carries `#line` directives (and may carry comments) inside it
+    return { text: raw.replace(/#[^\n]*/g, " ").replace(/\s+/g, " ").trim(), span };
+  }
+}
+
+/** One assignment of boolean values over the tables, with the avtab it enables. Never changed:
+ *  new values make a new state (security_set_bools builds the new state, then installs it). */
+export interface BoolState {
+  readonly tables: PolicyTables;
+  /** Boolean values, by boolean id (0/1). */
+  readonly bools: Readonly<Uint8Array>;
+  /** Conditional node values under `bools`. */
+  readonly conds: Readonly<Uint8Array>;
+  /** Base table plus the enabled conditional branches (keyed by type or attribute, avtab.ts). */
+  readonly table: AvTab;
+}
+
+export function boolState(tables: PolicyTables, bools: Readonly<Uint8Array>): BoolState {
+  const { table, conds } = tables.tableFor(bools);
+  return { tables, bools, conds, table };
+}

@@ -1,0 +1,51 @@
+// Conditionals (define_conditional, cond_normalize_expr, cond_node_search): each `if` becomes a
+// node shared by every expression with the same booleans and truth table; its rules are placed
+// on the node's true or false branch.
+import type { Conditional } from "../ast.js";
+import { condNodeKey, condProgram, programText } from "../cond.js";
+import { CondOp, type CondNode, type CondPlace } from "../symbols.js";
+import type { Names } from "./names.js";
+import { avRule, typeRule } from "./rules.js";
+import type { ResolveState } from "./state.js";
+
+export class Conditionals {
+  private readonly nodes = new Map<string, number>();
+
+  constructor(
+    private readonly st: ResolveState,
+    private readonly names: Names,
+  ) {}
+
+  add(c: Conditional): void {
+    const sym = this.st.sym;
+    const compiled = condProgram(c.expr, (e) => {
+      const b = sym.boolIds.get(e.name.name);
+      if (b === undefined) this.st.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
+      return b;
+    });
+    if (!compiled) return;
+    const { program, bools } = compiled;
+    // cond_normalize_expr: `if (!e) {A} else {B}` is stored as `if (e) {B} else {A}`
+    const negated = program[program.length - 1] === CondOp.Not;
+    if (negated) program.pop();
+    const node = this.node(Int32Array.from(program), bools, c);
+    const then: CondPlace = { node, branch: !negated };
+    const otherwise: CondPlace = { node, branch: negated };
+    for (const r of c.then) r.kind === "avrule" ? avRule(this.st, this.names, r, then) : typeRule(this.st, this.names, r, then);
+    for (const r of c.else) r.kind === "avrule" ? avRule(this.st, this.names, r, otherwise) : typeRule(this.st, this.names, r, otherwise);
+  }
+
+  /** cond_node_search: an existing node with the same booleans and truth table, else a new one.
+   *  libsepol tabulates each expression over its booleans in order of first appearance and so do
+   *  we, quirks included: `b0 || !b1` and `b1 || !b0` share a node, the first one's expression. */
+  private node(program: Int32Array, bools: number[], c: Conditional): number {
+    const sym = this.st.sym;
+    const key = condNodeKey(program, bools, sym.bools.length);
+    const existing = this.nodes.get(key);
+    if (existing !== undefined) return existing;
+    const node: CondNode = { id: sym.conds.length, program, bools: [...bools].sort((a, b) => a - b), text: programText(program, sym), span: c.expr.span };
+    sym.conds.push(node);
+    this.nodes.set(key, node.id);
+    return node.id;
+  }
+}

@@ -1,0 +1,62 @@
+// Constraints (define_constraint, define_validatetrans): expressions over the source and target
+// contexts, each name set resolved to ids, one constraint per class as libsepol copies them.
+import type { Span } from "../../diagnostics/diagnostic.js";
+import type { ConstraintExpr, ConstraintOperand, NameSet } from "../ast.js";
+import type { OperandKind, ResolvedConstraintExpr } from "../symbols.js";
+import { expandTypeSet } from "../typeset.js";
+import type { Names } from "./names.js";
+import type { ResolveState } from "./state.js";
+
+export function constrain(st: ResolveState, names: Names, classes: NameSet, perms: NameSet, expr: ConstraintExpr, span: Span): void {
+  const ids = names.classSet(classes);
+  const resolved = constraintExpr(st, names, expr, false);
+  // define_constraint gives each class its own copy, so setools counts one per class
+  for (const c of ids) {
+    const mask = names.permMask(perms, st.sym.classes[c]!);
+    if (resolved) st.sym.constraints.push({ span, classId: c, mask, expr: resolved });
+  }
+}
+
+/** validatetrans only constrains relabeling, which Xen never asks; its names are still checked. */
+export function validatetrans(st: ResolveState, names: Names, classes: NameSet, expr: ConstraintExpr): void {
+  names.classSet(classes);
+  constraintExpr(st, names, expr, true);
+}
+
+function constraintExpr(st: ResolveState, names: Names, e: ConstraintExpr, validatetrans: boolean): ResolvedConstraintExpr | undefined {
+  switch (e.op) {
+    case "not": {
+      const arg = constraintExpr(st, names, e.arg, validatetrans);
+      return arg && { op: "not", arg };
+    }
+    case "and":
+    case "or": {
+      const left = constraintExpr(st, names, e.left, validatetrans);
+      const right = constraintExpr(st, names, e.right, validatetrans);
+      return left && right && { op: e.op, left, right };
+    }
+    case "cmp":
+      if (!validatetrans && (e.left.endsWith("3") || e.right.endsWith("3"))) {
+        st.err("constraint", `${e.left.endsWith("3") ? e.left : e.right} is only valid in validatetrans`, e.span);
+        return undefined;
+      }
+      if (e.left[0] !== e.right[0]) {
+        st.err("constraint", `cannot compare ${e.left} with ${e.right}`, e.span);
+        return undefined;
+      }
+      return { op: "cmp", cmp: e.cmp, left: e.left, right: e.right };
+    case "names":
+      if (!validatetrans && e.left.endsWith("3")) {
+        st.err("constraint", `${e.left} is only valid in validatetrans`, e.span);
+        return undefined;
+      }
+      return { op: "names", cmp: e.cmp, left: e.left, ids: constraintNames(st, names, e.left, e.names) };
+  }
+}
+
+function constraintNames(st: ResolveState, names: Names, operand: ConstraintOperand, set: NameSet): Set<number> {
+  names.shape(set, {});
+  const kind = operand[0] as OperandKind;
+  if (kind === "t") return new Set(expandTypeSet(names.typeSet(set, false), st.sym));
+  return kind === "u" ? names.userSet(set) : names.roleSet(set);
+}

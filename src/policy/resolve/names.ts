@@ -1,0 +1,143 @@
+// Sets of names -> ids, for every kind of name a rule can list (libsepol set_types, and
+// define_te_avtab_helper / define_user / define_constraint for classes, roles and users). One
+// resolution for include/exclude/`*`/`~` over a symbol table (idSet), used by every caller.
+import type { Ident, NameSet } from "../ast.js";
+import type { ClassSym, TypeSet } from "../symbols.js";
+import type { ResolveState } from "./state.js";
+
+/** include minus exclude over one table; `*` starts from `universe`, `~` complements against it.
+ *  `unknown` is told of each name the table lacks, in the order the set lists them. */
+export function idSet(
+  set: NameSet,
+  lookup: (name: string) => number | undefined,
+  unknown: (id: Ident) => void,
+  universe?: () => Iterable<number>,
+): Set<number> {
+  const ids = new Set<number>(set.star && universe ? universe() : []);
+  for (const id of set.include) {
+    const v = lookup(id.name);
+    if (v === undefined) unknown(id);
+    else ids.add(v);
+  }
+  for (const id of set.exclude) {
+    const v = lookup(id.name);
+    if (v === undefined) unknown(id);
+    else ids.delete(v);
+  }
+  if (!set.complement || !universe) return ids;
+  const out = new Set<number>();
+  for (const v of universe()) if (!ids.has(v)) out.add(v);
+  return out;
+}
+
+/** The shared empty list of the one-name type sets; never written. */
+const NONE: number[] = Object.freeze([]) as unknown as number[];
+
+function oneName(set: NameSet): string | undefined {
+  return !set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1 ? set.include[0]!.name : undefined;
+}
+
+export class Names {
+  /** One shared (never written) set per type and per attribute for the one-name sets. */
+  private typeSets: TypeSet[] = [];
+  private attrSets: TypeSet[] = [];
+  private classLists: number[][] = [];
+
+  constructor(private readonly st: ResolveState) {}
+
+  /** checkpolicy accepts `*`, `~` and `-x` only in some sets: `*`/`~` on types only in neverallow
+   *  (define_te_avtab_helper), never on classes, users' roles or constraint names. */
+  shape(set: NameSet, ok: { star?: boolean; complement?: boolean; exclude?: boolean }): void {
+    if (set.star && !ok.star) this.st.err("set", "* not allowed in this type of rule", set.span);
+    if (set.complement && !ok.complement) this.st.err("set", "~ not allowed in this type of rule", set.span);
+    if (set.exclude.length > 0 && !ok.exclude) this.st.err("set", "- not allowed in this type of rule", set.exclude[0]!.span);
+  }
+
+  /** A type set (libsepol set_types): types, attributes, aliases, `*`, `~`, `-x`, and `self` when allowed.
+   *  Kept symbolic: expand.ts (or typeset.ts) turns it into types. */
+  typeSet(set: NameSet, allowSelf: boolean): TypeSet {
+    const sym = this.st.sym;
+    // Most sets are one plain name: share the empty lists (a large policy has 100k rules)
+    const one = oneName(set);
+    if (one !== undefined) {
+      const t = sym.typeIds.get(one);
+      if (t !== undefined) return (this.typeSets[t] ??= { types: [t], attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
+      const a = sym.attrIds.get(one);
+      if (a !== undefined) return (this.attrSets[a] ??= { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
+    }
+    const ts: TypeSet = { types: [], attrs: [], negTypes: [], negAttrs: [], star: set.star, complement: set.complement, self: false };
+    for (const id of set.include) this.addToTypeSet(ts, id, false, allowSelf);
+    for (const id of set.exclude) this.addToTypeSet(ts, id, true, allowSelf);
+    return ts;
+  }
+
+  private addToTypeSet(ts: TypeSet, id: Ident, neg: boolean, allowSelf: boolean): void {
+    const t = this.st.sym.typeIds.get(id.name);
+    if (t !== undefined) {
+      (neg ? ts.negTypes : ts.types).push(t);
+      return;
+    }
+    const a = this.st.sym.attrIds.get(id.name);
+    if (a !== undefined) {
+      (neg ? ts.negAttrs : ts.attrs).push(a);
+      return;
+    }
+    if (id.name === "self") {
+      if (allowSelf && !neg) ts.self = true;
+      else this.st.report("self", id.span, neg);
+      return;
+    }
+    this.st.err("undeclared", `unknown type ${id.name}`, id.span);
+  }
+
+  /** Class ids, sorted. */
+  classSet(set: NameSet): number[] {
+    this.shape(set, {});
+    const sym = this.st.sym;
+    const one = oneName(set);
+    if (one !== undefined) {
+      const c = sym.classIds.get(one);
+      if (c !== undefined) return (this.classLists[c] ??= [c]);
+    }
+    const ids = idSet(
+      set,
+      (name) => sym.classIds.get(name),
+      (id) => this.st.err("undeclared", `unknown class ${id.name}`, id.span),
+      () => sym.classes.map((c) => c.id),
+    );
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /** Permission mask of a perm set for one class (define_te_avtab_helper: `*` is every
+   *  permission, `~` complements; a name the class lacks is an error). */
+  permMask(set: NameSet, cls: ClassSym): number {
+    // (a `-perm` in the set was reported once by shape(); it still removes the permission here)
+    let mask = 0;
+    if (set.star) mask = cls.allMask;
+    for (const id of set.include) {
+      const m = cls.permMask.get(id.name);
+      if (m === undefined) this.st.err("undeclared", `permission ${id.name} is not defined for class ${cls.name}`, id.span);
+      else mask |= m;
+    }
+    for (const id of set.exclude) {
+      const m = cls.permMask.get(id.name);
+      if (m === undefined) this.st.err("undeclared", `permission ${id.name} is not defined for class ${cls.name}`, id.span);
+      else mask &= ~m;
+    }
+    // libsepol complements all 32 bits: `~{ every perm }` still makes an (empty-looking) entry
+    if (set.complement) mask = ~mask;
+    return mask >>> 0;
+  }
+
+  /** Role ids (`*` and `~` were refused by shape() where checkpolicy refuses them). */
+  roleSet(set: NameSet): Set<number> {
+    const sym = this.st.sym;
+    return idSet(set, (name) => sym.roleIds.get(name), (id) => this.st.err("undeclared", `unknown role ${id.name}`, id.span));
+  }
+
+  /** User ids, for constraint names. */
+  userSet(set: NameSet): Set<number> {
+    const sym = this.st.sym;
+    return idSet(set, (name) => sym.userIds.get(name), (id) => this.st.err("undeclared", `unknown user ${id.name}`, id.span));
+  }
+}

@@ -1,0 +1,47 @@
+// What the resolve passes share: the symbol tables they fill, the rules they resolve, and the
+// diagnostics they report, in statement order.
+import type { MessageArgs } from "../../diagnostics/catalog.js";
+import { diagnostic, error, type Diagnostic, type DiagnosticCode, type Span } from "../../diagnostics/diagnostic.js";
+import type { PolicyAst } from "../ast.js";
+import { OBJECT_R, type ResolvedRules, type Symbols } from "../symbols.js";
+
+/** An access vector is a u32 (libsepol: "too many permissions to fit in an access vector"). */
+export const MAX_PERMS = 32;
+
+export class ResolveState {
+  readonly diags: Diagnostic[] = [];
+  readonly sym: Symbols = {
+    classes: [],
+    classIds: new Map(),
+    types: [],
+    attrs: [],
+    typeIds: new Map(),
+    attrIds: new Map(),
+    aliases: new Map(),
+    bools: [],
+    boolIds: new Map(),
+    roles: [{ id: OBJECT_R, name: "object_r", types: new Set() }],
+    roleIds: new Map([["object_r", OBJECT_R]]),
+    users: [],
+    userIds: new Map(),
+    initialSids: new Map(),
+    conds: [],
+    constraints: [],
+    ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
+  };
+  readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
+  /** Roles declared by a plain `role R;` (libsepol 3.x needs one before `role R types ...`). */
+  readonly plainRoles = new Set<string>(["object_r"]);
+
+  constructor(readonly ast: PolicyAst) {}
+
+  /** A diagnostic worded at its site. */
+  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): void {
+    this.diags.push(error(code, message, span, notes));
+  }
+
+  /** A diagnostic the catalog words. */
+  report<C extends DiagnosticCode>(code: C, span: Span | undefined, ...args: MessageArgs<C>): void {
+    this.diags.push(diagnostic(code, span, ...args));
+  }
+}

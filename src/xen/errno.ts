@@ -1,0 +1,47 @@
+// Errno names as Xen's hypercalls return them (xen/include/public/errno.h), shared by every layer:
+// XSM hooks, the PCI registry and the simulator's expectations all speak in these.
+
+/** Negative errno names as Xen returns them. */
+export type ErrnoName =
+  | "-EPERM"
+  | "-ENOENT"
+  | "-ESRCH"
+  | "-EIO"
+  | "-EBADF"
+  | "-ENOMEM"
+  | "-EACCES"
+  | "-EFAULT"
+  | "-EBUSY"
+  | "-EEXIST"
+  | "-EXDEV"
+  | "-ENODEV"
+  | "-EINVAL"
+  | "-ENOSPC"
+  | "-ENOSYS"
+  | "-EOPNOTSUPP";
+
+export type Rc = 0 | ErrnoName;
+
+/** Errno values for Xen's "%d" in messages such as "%pd: assign (%pp) failed (%d)". */
+const ERRNO: Record<ErrnoName, number> = {
+  "-EPERM": 1,
+  "-ENOENT": 2,
+  "-ESRCH": 3,
+  "-EIO": 5,
+  "-EBADF": 9,
+  "-ENOMEM": 12,
+  "-EACCES": 13,
+  "-EFAULT": 14,
+  "-EBUSY": 16,
+  "-EEXIST": 17,
+  "-EXDEV": 18,
+  "-ENODEV": 19,
+  "-EINVAL": 22,
+  "-ENOSPC": 28,
+  "-ENOSYS": 38,
+  "-EOPNOTSUPP": 95,
+};
+
+export function errnoValue(rc: ErrnoName): number {
+  return -ERRNO[rc];
+}
