@@ -6,7 +6,7 @@ import { basename, dirname, relative, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { loadPolicy } from "./compile.js";
 import { CliError } from "./io.js";
-import type { CliContext } from "./main.js";
+import type { CliContext } from "./context.js";
 
 interface InitOptions {
   platforms: string;

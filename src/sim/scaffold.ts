@@ -6,7 +6,7 @@
 // destroyed, VFs removed before their PFs, hardware domains destroyed last. Every step expects rc 0.
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Statement } from "../policy/ast.js";
-import { parseSbdf } from "../pci/sbdf.js";
+import { parseSbdf } from "../xen/sbdf.js";
 import type { DomainSpec, Scenario, Step } from "./scenario.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
 
