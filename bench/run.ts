@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim]
+// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim,binary]
 //                [-- --policy FILE]...   also time `xsm compile FILE` beside checkpolicy (a Xen policy.conf)
 //                [-- --profile [FILE]]   where start-up and compile time go (bench/profile.ts), no benchmark
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
@@ -8,6 +8,7 @@ import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderMarkdown, renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
 import { avcSection } from "./sections/avc.js";
+import { binarySection } from "./sections/binary.js";
 import { compileSection } from "./sections/compile.js";
 import { decisionsSection } from "./sections/decisions.js";
 import { registrySection } from "./sections/registry.js";
@@ -35,6 +36,7 @@ const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "avc", run: () => avcSection(budget, quick) },
   { id: "registry", run: () => registrySection(budget, quick) },
   { id: "sim", run: () => simSection(budget) },
+  { id: "binary", run: () => binarySection(budget, quick) },
 ];
 
 const started = Date.now();

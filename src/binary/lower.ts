@@ -11,7 +11,7 @@
 import type { ConstraintExpr, NameSet, PolicyAst, Statement } from "../policy/ast.js";
 import { condNodeKey, condProgram, evalCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, type ResolvedContext, type Symbols } from "../policy/symbols.js";
-import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, hashOrder } from "./hash.js";
+import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder } from "./hash.js";
 import {
   AVTAB_ALLOWED,
   AVTAB_AUDITALLOW,
@@ -45,7 +45,6 @@ import {
   type TypeDatum,
   type UserDatum,
 } from "./model.js";
-import { rebucket } from "./write.js";
 
 export interface LowerOptions {
   /** 30 (default) or 24, the two versions checkpolicy writes for Xen. */
@@ -77,38 +76,120 @@ interface LoweredRule {
   classes: { tclass: number; data: number }[];
 }
 
-/** One avtab under construction: a node per (s, t, c, kind), in creation order. */
+/** One avtab under construction (libsepol's avtab with find_avtab_node): a node per
+ *  (s, t, c, kind) in creation order, in typed arrays (a large policy makes 10^5 nodes). */
 class AvBuild {
-  readonly nodes: AvEntry[] = [];
-  private readonly index = new Map<number, AvEntry>();
+  n = 0;
+  source = new Uint16Array(64);
+  target = new Uint16Array(64);
+  tclass = new Uint16Array(64);
+  specified = new Uint16Array(64);
+  data = new Uint32Array(64);
+  private keys = new Float64Array(128).fill(-1);
+  private slots = new Int32Array(128);
 
-  /** find_avtab_node: the existing node or a new one (appended: creation order). */
-  node(s: number, t: number, c: number, specified: number): { entry: AvEntry; created: boolean } {
+  /** find_avtab_node: the index of the existing node, or of a new one (then `created` is set). */
+  node(s: number, t: number, c: number, specified: number): number {
     const key = ((s * 65536 + t) * 65536 + c) * 8 + KIND_INDEX[specified]!;
-    const found = this.index.get(key);
-    if (found) return { entry: found, created: false };
-    const entry: AvEntry = { source: s, target: t, tclass: c, specified, data: specified === AVTAB_AUDITDENY ? 0xffffffff : 0 };
-    this.index.set(key, entry);
-    this.nodes.push(entry);
-    return { entry, created: true };
+    const keys = this.keys;
+    const m = keys.length - 1;
+    let h = (Math.imul((s * 0x9e3779b1) ^ Math.imul(t, 0x85ebca6b) ^ Math.imul(c + specified * 4099, 0xc2b2ae35), 0x27d4eb2f) >>> 0) & m;
+    for (;;) {
+      const k = keys[h]!;
+      if (k === key) {
+        this.created = false;
+        return this.slots[h]!;
+      }
+      if (k === -1) break;
+      h = (h + 1) & m;
+    }
+    const i = this.n++;
+    if (i === this.source.length) this.grow();
+    this.source[i] = s;
+    this.target[i] = t;
+    this.tclass[i] = c;
+    this.specified[i] = specified;
+    this.data[i] = specified === AVTAB_AUDITDENY ? 0xffffffff : 0;
+    keys[h] = key;
+    this.slots[h] = i;
+    if (this.n * 2 > keys.length) this.rehash();
+    this.created = true;
+    return i;
+  }
+
+  created = false;
+
+  private grow(): void {
+    const cap = this.source.length * 2;
+    const copy16 = (a: Uint16Array) => {
+      const b = new Uint16Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.source = copy16(this.source);
+    this.target = copy16(this.target);
+    this.tclass = copy16(this.tclass);
+    this.specified = copy16(this.specified);
+    const data = new Uint32Array(cap);
+    data.set(this.data);
+    this.data = data;
+  }
+
+  private rehash(): void {
+    this.keys = new Float64Array(this.keys.length * 2).fill(-1);
+    this.slots = new Int32Array(this.keys.length);
+    const m = this.keys.length - 1;
+    for (let i = 0; i < this.n; i++) {
+      const s = this.source[i]!;
+      const t = this.target[i]!;
+      const c = this.tclass[i]!;
+      const sp = this.specified[i]!;
+      let h = (Math.imul((s * 0x9e3779b1) ^ Math.imul(t, 0x85ebca6b) ^ Math.imul(c + sp * 4099, 0xc2b2ae35), 0x27d4eb2f) >>> 0) & m;
+      while (this.keys[h] !== -1) h = (h + 1) & m;
+      this.keys[h] = ((s * 65536 + t) * 65536 + c) * 8 + KIND_INDEX[sp]!;
+      this.slots[h] = i;
+    }
+  }
+
+  entry(i: number, extra = 0): AvEntry {
+    return { source: this.source[i]!, target: this.target[i]!, tclass: this.tclass[i]!, specified: this.specified[i]! | extra, data: this.data[i]! };
+  }
+
+  /** The nodes in avtab_write's order for `mask`: bucket, (s, t, c), then creation order. */
+  written(mask: number): AvEntry[] {
+    const n = this.n;
+    const primary = new Float64Array(n);
+    for (let i = 0; i < n; i++) primary[i] = avtabHash(this.source[i]!, this.target[i]!, this.tclass[i]!, mask) * 4294967296 + this.source[i]! * 65536 + this.target[i]!;
+    const order = new Int32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const cls = this.tclass;
+    order.sort((a, b) => primary[a]! - primary[b]! || cls[a]! - cls[b]! || a - b);
+    const out: AvEntry[] = new Array(n);
+    for (let i = 0; i < n; i++) out[i] = this.entry(order[i]!);
+    return out;
   }
 }
 
 /** expand_avrule_helper / expand_terule_helper over a lowered rule: per source, (s, s) for
- *  `self`, then each target, then each class. `created` sees every new node in order. */
-function expandInto(tab: AvBuild, r: LoweredRule, created?: (e: AvEntry) => void): void {
-  const apply = (s: number, t: number) => {
-    for (const { tclass, data } of r.classes) {
-      const { entry, created: isNew } = tab.node(s + 1, t + 1, tclass, r.specified);
-      if (r.specified === AVTAB_ALLOWED || r.specified === AVTAB_AUDITALLOW) entry.data = (entry.data | data) >>> 0;
-      else if (r.specified === AVTAB_AUDITDENY) entry.data = (entry.data & data) >>> 0;
-      else entry.data = data;
-      if (isNew && created) created(entry);
+ *  `self`, then each target, then each class. `created` collects new nodes in order. */
+function expandInto(tab: AvBuild, r: LoweredRule, created?: number[]): void {
+  const { sources, targets, classes, specified } = r;
+  const or = specified === AVTAB_ALLOWED || specified === AVTAB_AUDITALLOW;
+  const and = specified === AVTAB_AUDITDENY;
+  for (let i = 0; i < sources.length; i++) {
+    const s = sources[i]!;
+    for (let j = r.self ? -1 : 0; j < targets.length; j++) {
+      const t = j < 0 ? s : targets[j]!;
+      for (let k = 0; k < classes.length; k++) {
+        const c = classes[k]!;
+        const e = tab.node(s + 1, t + 1, c.tclass, specified);
+        const d = tab.data;
+        if (or) d[e] = (d[e]! | c.data) >>> 0;
+        else if (and) d[e] = (d[e]! & c.data) >>> 0;
+        else d[e] = c.data;
+        if (created && tab.created) created.push(e);
+      }
     }
-  };
-  for (const s of r.sources) {
-    if (r.self) apply(s, s);
-    for (const t of r.targets) apply(s, t);
   }
 }
 
@@ -161,30 +242,30 @@ class Lowering {
 
   // ---- type sets
 
-  /** libsepol type_set_expand on a source set: attributes kept unless `expand`. */
+  /** One-name sets, by name and expansion: most rules name one type or attribute. */
+  private readonly single = [new Map<string, Bits>(), new Map<string, Bits>()];
+
+  /** libsepol type_set_expand on a rule's set: attributes kept unless `expand`; `self` noted. */
   typeSet(set: NameSet, expand: boolean): { bits: Bits; self: boolean } {
+    if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
+      const name = set.include[0]!.name;
+      if (name === "self") return { bits: [], self: true };
+      const cache = this.single[expand ? 1 : 0]!;
+      let bits = cache.get(name);
+      if (bits === undefined) {
+        const out: number[] = [];
+        this.addName(name, out, !expand);
+        bits = bitsOf(out);
+        cache.set(name, bits);
+      }
+      return { bits, self: false };
+    }
     const types: number[] = [];
     const neg: number[] = [];
     let self = false;
-    const add = (name: string, out: number[], keep: boolean): void => {
-      const t = this.sym.typeIds.get(name);
-      if (t !== undefined) {
-        out.push(this.typeBit[t]!);
-        return;
-      }
-      const a = this.sym.attrIds.get(name);
-      if (a === undefined) {
-        if (name === "self") self = true;
-        return;
-      }
-      const bit = this.attrBit[a]!;
-      if (keep) out.push(bit);
-      else out.push(...this.attrMembers.get(bit)!);
-    };
-    const flags = set.star || set.complement;
-    const doExpand = expand || flags || set.exclude.length > 0;
-    for (const id of set.include) add(id.name, types, !doExpand);
-    for (const id of set.exclude) add(id.name, neg, false);
+    const doExpand = expand || set.star || set.complement || set.exclude.length > 0;
+    for (const id of set.include) if (!this.addName(id.name, types, !doExpand)) self ||= id.name === "self";
+    for (const id of set.exclude) this.addName(id.name, neg, false);
     const negSet = new Set(neg);
     if (set.star) {
       const all: number[] = [];
@@ -198,6 +279,21 @@ class Lowering {
       for (let i = 0; i < this.ntypes; i++) if (!have.has(i) && !this.attrMembers.has(i)) bits.push(i);
     }
     return { bits, self };
+  }
+
+  /** Adds a type's bit, or an attribute's (kept) or its members' bits; false for an unknown name. */
+  private addName(name: string, out: number[], keep: boolean): boolean {
+    const t = this.sym.typeIds.get(name);
+    if (t !== undefined) {
+      out.push(this.typeBit[t]!);
+      return true;
+    }
+    const a = this.sym.attrIds.get(name);
+    if (a === undefined) return false;
+    const bit = this.attrBit[a]!;
+    if (keep) out.push(bit);
+    else for (const m of this.attrMembers.get(bit)!) out.push(m);
+    return true;
   }
 
   /** The set as written, attributes kept (constraint type_names). */
@@ -323,16 +419,15 @@ function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
 function condList(lw: Lowering, rules: Statement[], enabled: boolean): AvEntry[] {
   // find_avtab_node matches only nodes of the same list (parse_context)
   const tab = new AvBuild();
-  const list: AvEntry[] = [];
+  const created: number[] = [];
   for (const s of rules) {
     const r = lw.rule(s);
-    if (r) expandInto(tab, r, (e) => list.push(e));
+    if (r) expandInto(tab, r, created);
   }
-  list.reverse();
+  const list = created.reverse().map((i) => tab.entry(i, enabled ? AVTAB_ENABLED : 0));
   const typeRules = list.filter((e) => (e.specified & 0x70) !== 0).reverse();
   const av = list.filter((e) => (e.specified & 0x70) === 0);
-  const out = [...typeRules, ...av];
-  return out.map((e) => ({ ...e, specified: enabled ? e.specified | AVTAB_ENABLED : e.specified }));
+  return [...typeRules, ...av];
 }
 
 // ---- constraints
@@ -523,7 +618,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     },
     levels: { nprim: 0, entries: [] },
     cats: { nprim: 0, entries: [] },
-    avtab: rebucket(base.nodes, AVTAB_COMPILE_MASK),
+    avtab: base.written(AVTAB_COMPILE_MASK),
     conds: condNodes,
     roleTrans: [],
     roleAllow,
