@@ -41,13 +41,12 @@ interface ScaffoldOptions {
 
 async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions): Promise<void> {
   const { policy, text, path } = await loadPolicy(cli, file);
-  const { parsePolicy } = await import("../policy/parse.js");
   const { scaffoldScenario } = await import("../sim/scaffold.js");
   // the scenario names its policy relative to where the scenario is written
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
   const name = opts.name ?? (basename(path).replace(/\.conf$/, "") || "scenario");
-  const { scenario, warnings } = scaffoldScenario(name, policyPath, parsePolicy(text, path).ast.statements, policy);
+  const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy);
   for (const w of warnings) cli.io.stderr.write(`xsm: warning: ${w}\n`);
   const json = `${JSON.stringify(scenario, null, 2)}\n`;
   if (opts.output === undefined) cli.io.stdout.write(json);

@@ -6,6 +6,7 @@
 // destroyed, VFs removed before their PFs, hardware domains destroyed last. Every step expects rc 0.
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Statement } from "../policy/ast.js";
+import { parsePolicy } from "../policy/parse.js";
 import { parseSbdf } from "../xen/sbdf.js";
 import type { DomainSpec, Scenario, Step } from "./scenario.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
@@ -22,7 +23,9 @@ interface Device {
   physfn?: string;
 }
 
-export function scaffoldScenario(name: string, policyPath: string, statements: readonly Statement[], policy: CompiledPolicy): ScaffoldResult {
+/** `text`/`file`: the policy's source, whose platform blocks and users/roles are read as written. */
+export function scaffoldScenario(name: string, policyPath: string, text: string, file: string, policy: CompiledPolicy): ScaffoldResult {
+  const statements: readonly Statement[] = parsePolicy(text, file).ast.statements;
   const warnings: string[] = [];
   const platforms = byDepth(platformsOf(statements));
   const users = statements.flatMap((s) => (s.kind === "user" ? [s.name.name] : []));
