@@ -7,6 +7,7 @@ import { cpus, loadavg } from "node:os";
 import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderMarkdown, renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
+import { analysisSection } from "./sections/analysis.js";
 import { avcSection } from "./sections/avc.js";
 import { binarySection } from "./sections/binary.js";
 import { compileSection } from "./sections/compile.js";
@@ -37,6 +38,7 @@ const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "registry", run: () => registrySection(budget, quick) },
   { id: "sim", run: () => simSection(budget) },
   { id: "binary", run: () => binarySection(budget, quick) },
+  { id: "analysis", run: () => analysisSection(budget) },
 ];
 
 const started = Date.now();

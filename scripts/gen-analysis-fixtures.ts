@@ -1,7 +1,7 @@
 // Records what the reference tools answer for the analysis commands, so `npm test` compares
 // xsm search/info/... against them with only Node.
 //
-//   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info|why]
+//   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info|why|diff]
 //
 // For each policy (the example policies and the committed gen-policy seeds under
 // test/fixtures/oracle) it builds the binary with `checkpolicy -t Xen -c 30` and writes
@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { expandPolicyText } from "../src/policy/svp.js";
-import { XEN_OCONTEXTS, avcLog, batch, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
+import { SEDIFF_SECTIONS, XEN_OCONTEXTS, avcLog, batch, mutatePolicy, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
 
 export interface SearchFixture {
   policy: string;
@@ -48,7 +48,7 @@ export function plainText(path: string): string {
 const out: SearchFixture[] = [];
 const info: SearchFixture[] = [];
 const why: { policy: string; log: string; audit2why: string; audit2allow: string }[] = [];
-for (const [k, path] of policies.entries()) {
+for (const [k, path] of only === "diff" ? [] : policies.entries()) {
   const text = readFileSync(path, "utf8");
   const ap = analyzePolicy(text, path);
   const bin = await buildBinary(plainText(path));
@@ -79,6 +79,26 @@ for (const [k, path] of policies.entries()) {
   process.stderr.write(`${path}\n`);
 }
 mkdirSync("test/fixtures/analysis", { recursive: true });
+// diffs: each seed against its mutation, and against the next seed
+const diffs: { old: string; new: string; code: number; stdout: string }[] = [];
+if (only === undefined || only === "diff") {
+  mkdirSync("test/fixtures/analysis/diff", { recursive: true });
+  for (const n of seeds.slice(0, 12)) {
+    const name = `seed-${String(n).padStart(3, "0")}`;
+    const oldPath = `test/fixtures/oracle/${name}.conf`;
+    const mutated = `test/fixtures/analysis/diff/${name}.mutated.conf`;
+    writeFileSync(mutated, mutatePolicy(readFileSync(oldPath, "utf8")));
+    const next = `test/fixtures/oracle/seed-${String(n + 1).padStart(3, "0")}.conf`;
+    for (const newPath of [mutated, next]) {
+      const a = await buildBinary(plainText(oldPath), "old");
+      const b = await buildBinary(plainText(newPath), "new");
+      const [r] = await batch([{ tool: "sediff", args: [...SEDIFF_SECTIONS, a, b] }]);
+      diffs.push({ old: oldPath, new: newPath, code: r!.code, stdout: r!.stdout });
+    }
+    process.stderr.write(`diff ${name}\n`);
+  }
+  writeFileSync(join("test/fixtures/analysis", "diff.json"), `${JSON.stringify(diffs, null, 1)}\n`);
+}
 if (only === undefined) writeFileSync(join("test/fixtures/analysis", "search.json"), `${JSON.stringify(out, null, 1)}\n`);
 if (only === undefined || only === "info") writeFileSync(join("test/fixtures/analysis", "info.json"), `${JSON.stringify(info, null, 1)}\n`);
 if (only === undefined || only === "why") writeFileSync(join("test/fixtures/analysis", "why.json"), `${JSON.stringify(why, null, 1)}\n`);

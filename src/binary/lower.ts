@@ -9,7 +9,7 @@
 //   written in avtab_hash bucket order over 2^20 slots, chains by (s, t, c), ties in creation order;
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import type { ConstraintExpr, NameSet, PolicyAst, Statement } from "../policy/ast.js";
-import { condNodeKey, condProgram, evalCond } from "../policy/cond.js";
+import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder } from "./hash.js";
 import {
@@ -365,19 +365,6 @@ interface CondBuild {
   rules: [Statement[], Statement[]];
 }
 
-/** Trailing NOTs cond_normalize_expr removes, and whether the branches end up swapped: it runs at
- *  parse, in link and twice in expand; each run drops one trailing NOT and swaps the branches,
- *  except the last, which runs on a temporary node (so `!!!!b` keeps its branches swapped). */
-function normalize(program: number[]): { program: number[]; swapped: boolean } {
-  const out = program.slice();
-  let swaps = 0;
-  for (let run = 0; run < 4 && out[out.length - 1] === CondOp.Not; run++) {
-    out.pop();
-    if (run < 3) swaps++;
-  }
-  return { program: out, swapped: swaps % 2 === 1 };
-}
-
 function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
   const sym = lw.sym;
   const nodes: CondBuild[] = [];
@@ -391,7 +378,7 @@ function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
     const parsed = compiled.program.slice();
     if (parsed[parsed.length - 1] === CondOp.Not) parsed.pop();
     const key = condNodeKey(Int32Array.from(parsed), compiled.bools, sym.bools.length);
-    const { program, swapped } = normalize(compiled.program);
+    const { program, swapped } = normalizeCond(compiled.program);
     // define_cond_pol_list prepends: a block's rules are in reverse source order
     const thenRules = [...s.then].reverse();
     const elseRules = [...s.else].reverse();

@@ -103,3 +103,17 @@ export function condProgram(e: CondExpr, lookup: (name: CondExpr & { op: "bool" 
   emit(e);
   return ok ? { program, bools } : undefined;
 }
+
+/** cond_normalize_expr as checkpolicy 3.4 ends up applying it: it runs at parse, in link and twice
+ *  in expand; each run drops one trailing NOT and swaps the branches, except the last, which runs
+ *  on a temporary node. So `!b` and `!!b` come out right, and `!!!!b` keeps its branches swapped
+ *  (a libsepol bug setools and Xen both see in the binary). */
+export function normalizeCond(program: number[]): { program: number[]; swapped: boolean } {
+  const out = program.slice();
+  let swaps = 0;
+  for (let run = 0; run < 4 && out[out.length - 1] === CondOp.Not; run++) {
+    out.pop();
+    if (run < 3) swaps++;
+  }
+  return { program: out, swapped: swaps % 2 === 1 };
+}

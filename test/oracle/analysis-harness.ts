@@ -163,3 +163,36 @@ export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
   lines.push(line("denied", [classes[0]?.perms[0] ?? "x"], s0.replace(/[^:]*$/, "nosuch_t"), s0, classes[0]?.name ?? "x"));
   return `${lines.join("\n")}\n`;
 }
+
+/** A variant of a policy for diffs: every `step`-th allow rule dropped, the first boolean's default
+ *  flipped (the policy still compiles). */
+export function mutatePolicy(text: string, step = 7): string {
+  let n = 0;
+  let flipped = false;
+  return text
+    .split("\n")
+    // unindented rules only: an `if` left empty would change which expression names its node
+    .filter((l) => !(/^allow\s/.test(l) && /:/.test(l) && n++ % step === 0))
+    .map((l) => {
+      const m = /^(\s*bool\s+\S+\s+)(true|false)(\s*;.*)$/.exec(l);
+      if (!m || flipped) return l;
+      flipped = true;
+      return `${m[1]}${m[2] === "true" ? "false" : "true"}${m[3]}`;
+    })
+    .join("\n");
+}
+
+/** sediff's sections that xsm diff reports (all of them at once, since sediff without section
+ *  options fails on Xen's initial SIDs). */
+export const SEDIFF_SECTIONS = ["-c", "-b", "-t", "-a", "--allow", "--auditallow", "--dontaudit", "-T", "--type_change", "--type_member"];
+
+/** sediff's "Modified" rule lines list permissions in set order: compare them as sorted tokens. */
+export function normalizeModified(report: string): string {
+  return report
+    .split("\n")
+    .map((l) => {
+      const m = /^( {6}\* \S+ \S+ \S+ \{ )(.*)( \};.*)$/.exec(l);
+      return m ? `${m[1]}${m[2]!.split(" ").sort().join(" ")}${m[3]}` : l;
+    })
+    .join("\n");
+}

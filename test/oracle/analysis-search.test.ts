@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { analyzePolicy } from "../../src/analysis/load.js";
 import { expandPolicyText } from "../../src/policy/svp.js";
 import { xsm } from "../cli/run.js";
-import { batch, buildBinary, searchCases, sesearchArgs } from "./analysis-harness.js";
+import { SEDIFF_SECTIONS, avcLog, batch, buildBinary, mutatePolicy, normalizeModified, searchCases, sesearchArgs } from "./analysis-harness.js";
 import { genPolicy } from "./harness.js";
 
 async function compare(name: string, text: string, seed: number): Promise<number> {
@@ -51,6 +51,36 @@ describe("xsm search = sesearch (live)", () => {
   for (const path of ["examples/xen-flask/policy.conf", "examples/svp/svp.conf"]) {
     it(path, async () => {
       expect(await compare(path, readFileSync(path, "utf8"), 3)).toBeGreaterThan(50);
+    });
+  }
+});
+
+describe("xsm info, why, allow, diff = seinfo, audit2why, audit2allow, sediff (live, fresh seeds)", () => {
+  for (const seed of [7201, 7202, 7203]) {
+    it(`fresh small seed ${seed}`, async () => {
+      const text = await genPolicy(seed, "small");
+      const dir = mkdtempSync(join(tmpdir(), "xsm-live-"));
+      const path = join(dir, "policy.conf");
+      writeFileSync(path, text);
+      const mutated = join(dir, "mutated.conf");
+      writeFileSync(mutated, mutatePolicy(text));
+      const ap = analyzePolicy(text, path);
+      const bin = await buildBinary(text, `live${seed}`);
+      const bin2 = await buildBinary(readFileSync(mutated, "utf8"), `live${seed}m`);
+      const log = avcLog(ap, seed);
+      const logPath = join(dir, "avc.log");
+      writeFileSync(logPath, log);
+      const [info, why, allow, diff] = await batch([
+        { tool: "seinfo", args: [bin] },
+        { tool: "audit2why", args: ["-p", bin], stdin: log },
+        { tool: "audit2allow", args: ["-p", bin], stdin: log },
+        { tool: "sediff", args: [...SEDIFF_SECTIONS, bin, bin2] },
+      ]);
+      const strip = (s: string) => s.replace(/^Statistics for policy file: .*\n/, "");
+      expect(strip((await xsm("info", path)).stdout)).toBe(strip(info!.stdout));
+      expect((await xsm("why", path, logPath, "--plain")).stdout).toBe(why!.stdout);
+      expect((await xsm("allow", path, logPath)).stdout).toBe(allow!.stdout);
+      expect(normalizeModified((await xsm("diff", path, mutated)).stdout)).toBe(normalizeModified(diff!.stdout));
     });
   }
 });

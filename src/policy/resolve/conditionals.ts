@@ -2,7 +2,7 @@
 // node shared by every expression with the same booleans and truth table; its rules are placed
 // on the node's true or false branch.
 import type { Conditional } from "../ast.js";
-import { condNodeKey, condProgram, programText } from "../cond.js";
+import { condNodeKey, condProgram, normalizeCond, programText } from "../cond.js";
 import { CondOp, type CondNode, type CondPlace } from "../symbols.js";
 import type { Names } from "./names.js";
 import { avRule, typeRule } from "./rules.js";
@@ -25,12 +25,13 @@ export class Conditionals {
     });
     if (!compiled) return;
     const { program, bools } = compiled;
-    // cond_normalize_expr: `if (!e) {A} else {B}` is stored as `if (e) {B} else {A}`
-    const negated = program[program.length - 1] === CondOp.Not;
-    if (negated) program.pop();
-    const node = this.node(Int32Array.from(program), bools, c);
-    const then: CondPlace = { node, branch: !negated };
-    const otherwise: CondPlace = { node, branch: negated };
+    // cond_node_search compares the expression as parsed, one trailing NOT dropped; the node keeps
+    // it normalized as the binary holds it: `if (!e) {A} else {B}` is `if (e) {B} else {A}`
+    const parsed = program[program.length - 1] === CondOp.Not ? program.slice(0, -1) : program;
+    const { program: normalized, swapped } = normalizeCond(program);
+    const node = this.node(Int32Array.from(parsed), Int32Array.from(normalized), bools, c);
+    const then: CondPlace = { node, branch: !swapped };
+    const otherwise: CondPlace = { node, branch: swapped };
     for (const r of c.then) r.kind === "avrule" ? avRule(this.st, this.names, r, then) : typeRule(this.st, this.names, r, then);
     for (const r of c.else) r.kind === "avrule" ? avRule(this.st, this.names, r, otherwise) : typeRule(this.st, this.names, r, otherwise);
   }
@@ -38,9 +39,9 @@ export class Conditionals {
   /** cond_node_search: an existing node with the same booleans and truth table, else a new one.
    *  libsepol tabulates each expression over its booleans in order of first appearance and so do
    *  we, quirks included: `b0 || !b1` and `b1 || !b0` share a node, the first one's expression. */
-  private node(program: Int32Array, bools: number[], c: Conditional): number {
+  private node(parsed: Int32Array, program: Int32Array, bools: number[], c: Conditional): number {
     const sym = this.st.sym;
-    const key = condNodeKey(program, bools, sym.bools.length);
+    const key = condNodeKey(parsed, bools, sym.bools.length);
     const existing = this.nodes.get(key);
     if (existing !== undefined) return existing;
     const node: CondNode = { id: sym.conds.length, program, bools: [...bools].sort((a, b) => a - b), text: programText(program, sym), span: c.expr.span };

@@ -1,0 +1,48 @@
+// `xsm diff OLD NEW [--access] [--json]`: sediff's report, or the effective access that changes.
+// Exit status follows diff(1): 0 equal, 1 different, 2 trouble (an unreadable or invalid policy).
+import type { Command } from "commander";
+import type { AnalysisPolicy } from "../analysis/load.js";
+import { loadAnalysis } from "./analysis-input.js";
+import { CliError } from "./io.js";
+import type { CliContext } from "./context.js";
+
+interface DiffOptions {
+  access?: boolean;
+  json?: boolean;
+}
+
+/** Policies that fail to load are diff's "trouble": exit 2, not 1 (1 means they differ). */
+async function load(path: string): Promise<AnalysisPolicy> {
+  try {
+    return await loadAnalysis(path);
+  } catch (err) {
+    if (err instanceof CliError) throw new CliError(err.message, 2, err.rendered);
+    throw err;
+  }
+}
+
+export function registerDiff(program: Command, cli: CliContext): void {
+  program
+    .command("diff")
+    .description("compare two policies as sediff does (types, attributes, booleans, classes, TE rules); --access: the effective permissions that change")
+    .argument("<old>", "policy.conf")
+    .argument("<new>", "policy.conf")
+    .option("--access", "per (source, target, class): the effective permissions gained and lost")
+    .option("--json", "print JSON")
+    .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
+      const a = await load(oldPath);
+      const b = await load(newPath);
+      const { accessDiff, diffPolicies, renderAccess, renderDiff } = await import("../analysis/diff.js");
+      let differs: boolean;
+      if (o.access) {
+        const changes = accessDiff(a, b);
+        differs = changes.length > 0;
+        cli.io.stdout.write(o.json ? `${JSON.stringify(changes, null, 2)}\n` : renderAccess(changes));
+      } else {
+        const report = diffPolicies(a, b);
+        differs = report.differs;
+        cli.io.stdout.write(o.json ? `${JSON.stringify(report.sections, null, 2)}\n` : renderDiff(report));
+      }
+      if (differs) throw new CliError("", 1, true);
+    });
+}
