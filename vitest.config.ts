@@ -1,10 +1,11 @@
 import { defineConfig } from "vitest/config";
 
-// npm test: everything that needs only Node. The live checkpolicy comparison is test/oracle/**.
+// npm test: everything that needs only Node. The live checkpolicy comparison is test/oracle/**,
+// the studio in a real browser test/browser/**.
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/oracle/**", "node_modules/**"],
+    exclude: ["test/oracle/**", "test/browser/**", "node_modules/**"],
     testTimeout: 60_000,
   },
 });

@@ -46,6 +46,9 @@ await build({
   banner: { js: 'import { createRequire as __xsmRequire } from "node:module"; const require = __xsmRequire(import.meta.url);' },
 });
 
+// the studio page, bundled for the browser (dist/studio-web)
+execFileSync(process.execPath, [join(root, "scripts", "build-studio.mjs")], { stdio: "inherit" });
+
 /** The files under src/, as bin/xsm.js counts them. */
 function countFiles(dir) {
   let n = 0;

@@ -38,6 +38,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
   { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
   { name: "diff", usage: "[options] <old> <new>", summary: "compare two policies as sediff does (types, attributes, booleans, classes, TE rules); --access: the effective permissions that change", load: async () => (await import("./diff.js")).registerDiff },
+  { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
 
 /** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */

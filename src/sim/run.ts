@@ -3,8 +3,6 @@
 // whether the step's expectations held. prepare() does everything that can fail before a step runs
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
 import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
@@ -16,7 +14,7 @@ import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
 import { Explainer, type Explained } from "./explain.js";
-import type { LoadResult } from "./load.js";
+import type { LoadResult, ReadPolicy } from "./validate.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 
@@ -100,16 +98,15 @@ export interface Prepared {
 
 export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
 
-/** Compiles the policies a scenario names and checks every domain context against its policy. */
-/** Reads a policy a scenario names (a path relative to the scenario); tests and the generator pass their own. */
-export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
-const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(resolve(dir, rel)));
-
-export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy = readPolicyFile): PrepareResult {
+/** Compiles the policies a scenario names and checks every domain context against its policy.
+ *  `read` defaults to the loader's (load.ts reads beside the file; the generator and the studio
+ *  page pass their own). */
+export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy | undefined = loaded.readPolicy): PrepareResult {
   const { scenario, dir, file } = loaded;
   const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map() };
   if (scenario.xsm !== "flask") return { ok: true, prepared };
   const errors: ScenarioError[] = [];
+  if (!read) return { ok: false, errors: [atPath("scenario", "/policy", "no way to read the policy files of this scenario")] };
   const compiled = compileFile(read, dir, scenario.policy!);
   if (!compiled.policy) {
     for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}`));

@@ -146,25 +146,40 @@ export function buildTopology(input: TopologyInput): Topology {
 
 const q = (s: string) => JSON.stringify(s);
 
+/** How the picture looks, apart from what it shows: each hook returns the attribute list of a
+ *  node, edge or cluster (without brackets), in place of the plain look `xsm simulate --dot`
+ *  prints. The studio passes its own (colours, and ids and classes its tests find nodes by). */
+export interface TopologyStyle {
+  /** Lines after `digraph NAME {` (graph label, defaults), in place of the plain ones. */
+  graph?(t: Topology): string[];
+  cluster?(p: TopoPlatform): string;
+  domain?(d: TopoDomain): string;
+  device?(d: TopoDevice): string;
+  owns?(d: TopoDevice): string;
+  vf?(d: TopoDevice): string;
+  denial?(x: TopoDenial, i: number): string;
+}
+
 /** Graphviz DOT: a cluster per platform, nested as `guest of` nests them; each domain and device
  *  inside its platform; owners, PF->VF links, broken/stale marks, destroyed domains, denials in red. */
-export function topologyDot(t: Topology): string {
-  const out = [`digraph ${q(t.title)} {`, `  label=${q(`${t.title}: ${t.caption}`)};`, "  labelloc=t;", "  compound=true;", "  node [fontname=Courier, fontsize=10];", "  edge [fontname=Courier, fontsize=9];"];
+export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
+  const head = style.graph?.(t) ?? [`  label=${q(`${t.title}: ${t.caption}`)};`, "  labelloc=t;", "  compound=true;", "  node [fontname=Courier, fontsize=10];", "  edge [fontname=Courier, fontsize=9];"];
+  const out = [`digraph ${q(t.title)} {`, ...head];
   const children = new Map<string | null, TopoPlatform[]>();
   for (const p of t.platforms) {
     const parent = p.parent !== null && t.platforms.some((x) => x.name === p.parent) ? p.parent : null;
     children.set(parent, [...(children.get(parent) ?? []), p]);
   }
   const nodesIn = (platform: string | null): string[] => [
-    ...t.domains.filter((d) => d.platform === platform).map(domainNode),
-    ...t.devices.filter((d) => d.platform === platform).map(deviceNode),
+    ...t.domains.filter((d) => d.platform === platform).map((d) => (style.domain ? `${q(d.name)} [${style.domain(d)}];` : domainNode(d))),
+    ...t.devices.filter((d) => d.platform === platform).map((d) => (style.device ? `${q(d.sbdf)} [${style.device(d)}];` : deviceNode(d))),
   ];
   const cluster = (p: TopoPlatform, indent: string): string[] => {
     const kind = p.level === "supervisor" ? "supervisor" : `guest of ${p.parent}`;
     return [
       `${indent}subgraph ${q(`cluster_${p.name}`)} {`,
       `${indent}  label=${q(`platform ${p.name} (${kind})`)};`,
-      `${indent}  style=rounded;`,
+      ...(style.cluster ? [`${indent}  graph [${style.cluster(p)}];`] : [`${indent}  style=rounded;`]),
       ...nodesIn(p.name).map((n) => `${indent}  ${n}`),
       ...(children.get(p.name) ?? []).flatMap((c) => cluster(c, `${indent}  `)),
       `${indent}}`,
@@ -173,14 +188,14 @@ export function topologyDot(t: Topology): string {
   for (const p of children.get(null) ?? []) out.push(...cluster(p, "  "));
   out.push(...nodesIn(null).map((n) => `  ${n}`));
   for (const d of t.devices) {
-    if (d.owner !== null) out.push(`  ${q(d.owner)} -> ${q(d.sbdf)} [label="owns", arrowhead=none];`);
-    if (d.physfn !== null) out.push(`  ${q(d.physfn)} -> ${q(d.sbdf)} [style=dashed, label="VF"];`);
+    if (d.owner !== null) out.push(`  ${q(d.owner)} -> ${q(d.sbdf)} [${style.owns?.(d) ?? 'label="owns", arrowhead=none'}];`);
+    if (d.physfn !== null) out.push(`  ${q(d.physfn)} -> ${q(d.sbdf)} [${style.vf?.(d) ?? 'style=dashed, label="VF"'}];`);
   }
   const nodes = new Set([...t.domains.map((d) => d.name), ...t.devices.map((d) => d.sbdf)]);
-  for (const x of t.denied) {
-    if (!nodes.has(x.from) || !nodes.has(x.to)) continue;
-    out.push(`  ${q(x.from)} -> ${q(x.to)} [color=red, fontcolor=red, penwidth=2, label=${q(`denied ${x.perm} (step ${x.step})`)}];`);
-  }
+  t.denied.forEach((x, i) => {
+    if (!nodes.has(x.from) || !nodes.has(x.to)) return;
+    out.push(`  ${q(x.from)} -> ${q(x.to)} [${style.denial?.(x, i) ?? `color=red, fontcolor=red, penwidth=2, label=${q(`denied ${x.perm} (step ${x.step})`)}`}];`);
+  });
   if (t.notes.length) out.push(`  ${q("notes")} [shape=note, label=${q(t.notes.flatMap((n) => wrap(n, 60)).join("\n"))}];`);
   out.push("}");
   return out.join("\n") + "\n";

@@ -1,0 +1,81 @@
+// `xsm studio [POLICY|SCENARIO|DIR] [--port N] [--no-open] [--export DIR]`: the policy, its
+// decisions and the SVP platform in a browser. The page (dist/studio-web, built by npm run build)
+// runs the compiler and the simulator itself; the server only hands it its files, on 127.0.0.1.
+// The server's modules load when the command runs, not for the other commands.
+import { spawn } from "node:child_process";
+import type { Command } from "commander";
+import { CliError } from "./io.js";
+import type { CliContext } from "./context.js";
+
+interface StudioOptions {
+  port?: string;
+  open: boolean;
+  export?: string;
+}
+
+function portOption(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`--port takes a TCP port from 1 to 65535, not '${text}'`, 2);
+  return n;
+}
+
+async function runStudio(cli: CliContext, target: string | undefined, opts: StudioOptions): Promise<void> {
+  const port = portOption(opts.port);
+  const { buildSite } = await import("../studio/site.js");
+  const site = buildSite(target);
+  const names = site.manifest.files.map((f) => f.name).join(", ");
+  if (opts.export !== undefined) {
+    const { exportSite } = await import("../studio/export.js");
+    let written: string[];
+    try {
+      written = exportSite(site.entries, opts.export);
+    } catch (err) {
+      throw new CliError(`cannot write ${opts.export}: ${(err as Error).message}`);
+    }
+    cli.io.stdout.write(`xsm studio: wrote ${written.length} files to ${opts.export} (${names})\n  serve it from any static file server, e.g. python3 -m http.server -d ${opts.export}\n`);
+    return;
+  }
+  const { startServer } = await import("../studio/server.js");
+  let server;
+  try {
+    server = await startServer(site.entries, port);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(code === "EADDRINUSE" ? `port ${port} is in use; pick another with --port, or leave it out for a free one` : `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
+  }
+  cli.io.stdout.write(`xsm studio: ${server.url}  (${names}; Ctrl-C stops it)\n`);
+  if (opts.open) openBrowser(server.url);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      void server.close().then(resolve);
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+/** Best effort: the URL is printed either way. */
+function openBrowser(url: string): void {
+  const [cmd, args] = process.platform === "darwin" ? ["open", [url]] : process.platform === "win32" ? ["cmd", ["/c", "start", "", url]] : ["xdg-open", [url]];
+  try {
+    const child = spawn(cmd as string, args as string[], { stdio: "ignore", detached: true });
+    child.on("error", () => {});
+    child.unref();
+  } catch {
+    // no opener on this machine
+  }
+}
+
+export function registerStudio(program: Command, cli: CliContext): void {
+  program
+    .command("studio")
+    .description("the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)")
+    .argument("[target]", "a policy.conf, a scenario (.json) or a directory of them (default: the SVP examples)")
+    .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)")
+    .option("--no-open", "do not try to open a browser")
+    .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving")
+    .action((target: string | undefined, opts: StudioOptions) => runStudio(cli, target, opts));
+}

@@ -1,0 +1,163 @@
+// Checks a parsed scenario document: scenario.schema.json (ajv's standalone validator, compiled
+// from the schema at build time by scripts/build-validator.mjs), then meaning (known domains, SBDFs
+// in range, policy files that exist, what flask needs). Pure: where files live is the caller's
+// business (PolicyFiles), so the same checks run in the CLI (load.ts) and in the studio page.
+import type { ErrorObject } from "ajv";
+import { atPath } from "../diagnostics/diagnostic.js";
+import { renderDiagnostic } from "../diagnostics/render.js";
+import { parseSbdf } from "../xen/sbdf.js";
+import type { Scenario, ScenarioError, Step } from "./scenario.js";
+import { validate as validator } from "./scenario.validate.generated.js";
+
+/** A policy file as text, or its bytes (a source or a binary policy; run.ts tells them apart). */
+export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
+
+export type LoadResult =
+  | { ok: true; scenario: Scenario; file: string; dir: string; /** how prepare() reads the policies it names */ readPolicy?: ReadPolicy }
+  | { ok: false; file: string; errors: ScenarioError[] };
+
+/** The policy files a scenario may name, relative to its directory. */
+export interface PolicyFiles {
+  exists(rel: string): boolean;
+  /** Where `rel` was looked for, for the message when it is missing. */
+  where(rel: string): string;
+}
+
+function validate(data: unknown): ErrorObject[] {
+  const ok = validator(data);
+  return ok ? [] : (validator.errors ?? []);
+}
+
+/** Every error of a parsed document: the schema's, and the meaning checks' on the parts that have
+ *  the right shape (so one run reports both; a meaning error at a path the schema already reported
+ *  is left out). */
+export function scenarioErrors(data: unknown, files: PolicyFiles): ScenarioError[] {
+  const schemaErrors = schemaMessages(validate(data));
+  const reported = new Set(schemaErrors.map((e) => e.path));
+  const meaning = isObject(data) ? semanticErrors(data, files).filter((e) => !reported.has(e.path)) : [];
+  return [...schemaErrors, ...meaning];
+}
+
+export function formatScenarioErrors(file: string, errors: readonly ScenarioError[]): string {
+  return errors.map((e) => renderDiagnostic(e, undefined, file)).join("");
+}
+
+// ---- schema errors -> one message per JSON path ----------------------------------------------------
+
+function schemaMessages(errors: ErrorObject[]): ScenarioError[] {
+  // `if` failures are how the step schema dispatches on `op`, not mistakes; a oneOf's branches say
+  // less than the oneOf itself, so keep only the oneOf at that path.
+  const relevant = errors.filter((e) => e.keyword !== "if");
+  const oneOfPaths = new Set(relevant.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf").map((e) => e.instancePath));
+  const out: ScenarioError[] = [];
+  const seen = new Set<string>();
+  for (const e of relevant) {
+    const underOneOf = e.keyword !== "oneOf" && e.keyword !== "anyOf" && [...oneOfPaths].some((p) => e.instancePath === p && e.schemaPath.includes("/oneOf/"));
+    if (underOneOf) continue;
+    const m = message(e);
+    const key = `${m.path}\0${m.message}`;
+    if (!seen.has(key)) out.push(m), seen.add(key);
+  }
+  return out;
+}
+
+function message(e: ErrorObject): ScenarioError {
+  const got = e.data === undefined ? "" : `; got ${JSON.stringify(e.data)}`;
+  const desc = (e.parentSchema as { description?: string } | undefined)?.description;
+  switch (e.keyword) {
+    case "required":
+      return atPath("scenario-schema", `${e.instancePath}/${(e.params as { missingProperty: string }).missingProperty}`, "missing; it is required here");
+    case "additionalProperties": {
+      const name = (e.params as { additionalProperty: string }).additionalProperty;
+      const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+      return atPath("scenario-schema", `${e.instancePath}/${name}`, `unknown property; expected one of ${allowed.join(", ")}`);
+    }
+    case "enum":
+      return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
+    case "pattern":
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}`);
+    case "type":
+      return atPath("scenario-schema", e.instancePath, `expected ${(e.params as { type: string }).type}${got}`);
+    case "oneOf":
+    case "anyOf":
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? "one of the allowed forms"}${got}`);
+    case "const":
+      return atPath("scenario-schema", e.instancePath, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}`);
+    default:
+      return atPath("scenario-schema", e.instancePath, `${e.message ?? "invalid"}${got}`);
+  }
+}
+
+// ---- meaning -----------------------------------------------------------------------------------
+
+const FLASK_ONLY = new Set<Step["op"]>(["set_bool", "load_policy", "set_enforcing"]);
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** The meaning of a scenario, read defensively: the schema may have found the document malformed,
+ *  so every field is looked at only when it has the shape the check needs. */
+function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
+  const errors: ScenarioError[] = [];
+  const err = (path: string, message: string) => errors.push(atPath("scenario", path, message));
+  const names = new Map<string, number>();
+  const domids = new Map<number, number>();
+  const flask = s.xsm === "flask";
+  const domains = list(s.domains);
+  domains.forEach((d, i) => {
+    if (!isObject(d)) return;
+    const name = str(d.name);
+    if (name !== undefined) {
+      if (names.has(name)) err(`/domains/${i}/name`, `duplicate domain name ${JSON.stringify(name)} (also /domains/${names.get(name)})`);
+      else names.set(name, i);
+    }
+    if (typeof d.domid === "number") {
+      if (domids.has(d.domid)) err(`/domains/${i}/domid`, `duplicate domid ${d.domid} (also /domains/${domids.get(d.domid)})`);
+      else domids.set(d.domid, i);
+    }
+    if (flask && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
+  });
+  const known = (path: string, name: unknown) => {
+    if (typeof name === "string" && !names.has(name)) err(path, `unknown domain ${JSON.stringify(name)}; expected one of ${[...names.keys()].join(", ")}`);
+  };
+  domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
+
+  if (flask) {
+    if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
+    else if (typeof s.policy === "string") policyFile("/policy", s.policy, files, err);
+  }
+
+  list(s.steps).forEach((step, i) => {
+    if (!isObject(step)) return;
+    const at = `/steps/${i}`;
+    const op = str(step.op);
+    known(`${at}/as`, step.as);
+    known(`${at}/domain`, step.domain);
+    if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
+    if (op === "pci_add_device" && typeof step.physfn === "string") {
+      sbdf(`${at}/physfn`, step.physfn, err);
+      if (step.physfn === step.sbdf) err(`${at}/physfn`, "a VF cannot be its own PF");
+      if (step.extfn === true) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
+    }
+    if (op !== undefined && FLASK_ONLY.has(op as Step["op"]) && !flask) err(`${at}/op`, `${op} needs "xsm": "flask" (the dummy module has no policy)`);
+    if (op === "load_policy" && typeof step.policy === "string") policyFile(`${at}/policy`, step.policy, files, err);
+    const expect = isObject(step.expect) ? step.expect : {};
+    list(expect.devices).forEach((d, j) => {
+      if (!isObject(d)) return;
+      if (typeof d.sbdf === "string") sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
+      known(`${at}/expect/devices/${j}/owner`, d.owner);
+    });
+  });
+  return errors;
+}
+
+function sbdf(path: string, text: string, err: (path: string, message: string) => void): void {
+  const p = parseSbdf(text);
+  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.error}`);
+}
+
+function policyFile(path: string, rel: string, files: PolicyFiles, err: (path: string, message: string) => void): void {
+  if (!files.exists(rel)) err(path, `policy file ${JSON.stringify(rel)} not found (looked for ${files.where(rel)}; paths are relative to the scenario file)`);
+}

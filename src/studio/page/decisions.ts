@@ -1,0 +1,142 @@
+// The decision explorer: source and target (types or contexts), class, permission and booleans in;
+// allowed/denied, audited and the reasons out, each rule a link to its line in the editor.
+import type { Span } from "../../diagnostics/diagnostic.js";
+import type { CompiledPolicy, Decision, Reason } from "../../policy/types.js";
+import { domainContext, objectContext } from "./contexts.js";
+import { fill, h } from "./dom.js";
+import type { PolicyIndex } from "./symbols.js";
+
+export interface PolicyView {
+  policy(): CompiledPolicy | undefined;
+  index(): PolicyIndex | undefined;
+  reveal(span: Span): void;
+}
+
+export interface Question {
+  source: string;
+  target: string;
+  tclass: string;
+  perm: string;
+  bools: Record<string, boolean>;
+}
+
+export class DecisionExplorer {
+  readonly form: HTMLFormElement;
+  readonly result: HTMLElement;
+  private readonly source = h("input", { name: "source", list: "xsm-types", placeholder: "svp_hwdom_t or user:role:type", autocomplete: "off", spellcheck: "false" });
+  private readonly target = h("input", { name: "target", list: "xsm-types", placeholder: "gvp1_pci_t or user:role:type", autocomplete: "off", spellcheck: "false" });
+  private readonly tclass = h("select", { name: "class" });
+  private readonly perm = h("select", { name: "perm" });
+  private readonly bools = h("div", { class: "bools" });
+  private readonly types = h("datalist", { id: "xsm-types" });
+  private boolValues: Record<string, boolean> = {};
+
+  constructor(private readonly view: PolicyView) {
+    this.form = h(
+      "form",
+      { class: "decision-form", testid: "decision-form", onsubmit: (e: Event) => (e.preventDefault(), this.decide()) },
+      h("label", {}, "source", this.source),
+      h("label", {}, "target", this.target),
+      h("label", {}, "class", this.tclass),
+      h("label", {}, "permission", this.perm),
+      h("button", { type: "submit", class: "primary" }, "Decide"),
+      this.bools,
+      this.types,
+    );
+    this.tclass.addEventListener("change", () => (this.fillPerms(), this.decide()));
+    this.perm.addEventListener("change", () => this.decide());
+    this.result = h("div", { class: "decision-result empty", testid: "decision-result" }, "Ask a question: who may do what to which label.");
+  }
+
+  /** The policy changed: refresh the pick lists, keep what was typed, answer again. */
+  refresh(): void {
+    const policy = this.view.policy();
+    const index = this.view.index();
+    if (!policy || !index) return;
+    const names = [...index.symbols.values()].filter((s) => s.kind === "type" || s.kind === "alias").map((s) => s.name).sort();
+    fill(this.types, names.map((n) => h("option", { value: n })));
+    const classes = [...index.symbols.values()].filter((s) => s.kind === "class").map((s) => s.name);
+    const chosen = this.tclass.value || (classes.includes("resource") ? "resource" : classes[0] ?? "");
+    fill(this.tclass, classes.map((c) => h("option", { value: c, selected: c === chosen }, c)));
+    this.fillPerms();
+    const names2 = policy.booleanNames();
+    this.boolValues = Object.fromEntries(names2.map((b) => [b, this.boolValues[b] ?? policy.getBoolean(b)!]));
+    fill(
+      this.bools,
+      names2.length ? h("span", { class: "muted" }, "booleans") : null,
+      names2.map((b) => {
+        const box = h("input", { type: "checkbox", name: `bool-${b}`, checked: this.boolValues[b] });
+        box.addEventListener("change", () => ((this.boolValues[b] = box.checked), this.decide()));
+        return h("label", { class: "bool" }, box, b);
+      }),
+    );
+    if (this.source.value && this.target.value) this.decide();
+  }
+
+  private fillPerms(): void {
+    const index = this.view.index();
+    const perms = [...(index?.perms ?? new Map<string, string[]>())].filter(([, cls]) => cls.includes(this.tclass.value)).map(([p]) => p);
+    const keep = this.perm.value;
+    fill(this.perm, perms.map((p) => h("option", { value: p, selected: p === keep }, p)));
+  }
+
+  /** Fills the form (the access grid's cells call this) and answers. */
+  ask(q: Partial<Question>): void {
+    if (q.source !== undefined) this.source.value = q.source;
+    if (q.target !== undefined) this.target.value = q.target;
+    if (q.tclass !== undefined && q.tclass !== this.tclass.value) (this.tclass.value = q.tclass), this.fillPerms();
+    if (q.perm !== undefined) this.perm.value = q.perm;
+    this.decide();
+  }
+
+  decide(): void {
+    const policy = this.view.policy();
+    const index = this.view.index();
+    if (!policy || !index) return fill(this.result, h("div", { class: "muted" }, "The policy does not compile; fix its errors first."));
+    if (!this.source.value.trim() || !this.target.value.trim()) return;
+    const q: Question = { source: this.source.value.trim(), target: this.target.value.trim(), tclass: this.tclass.value, perm: this.perm.value, bools: this.boolValues };
+    const scontext = domainContext(policy, index, q.source);
+    const tcontext = objectContext(policy, index, q.target);
+    // a view of the image under the chosen booleans (the compiled policy itself stays as it is)
+    const d = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
+    this.result.classList.remove("empty");
+    fill(this.result, renderDecision(d, scontext, tcontext, q, this.view.reveal));
+  }
+}
+
+export function renderDecision(d: Decision, scontext: string, tcontext: string, q: Question, reveal: (span: Span) => void): HTMLElement {
+  const verdict = d.error ? "invalid" : d.allowed ? "allowed" : "denied";
+  return h(
+    "div",
+    { class: `decision ${verdict}`, "data-allowed": String(d.allowed), "data-audited": String(d.audited) },
+    h("div", { class: "verdict-line" }, h("span", { class: `verdict ${verdict}` }, verdict), h("span", { class: `audit ${d.audited ? "on" : ""}` }, d.audited ? "audited" : "not audited")),
+    h("div", { class: "question mono" }, `${scontext} → ${tcontext}`, h("br"), `${q.tclass} { ${q.perm} }`),
+    h("ul", { class: "reasons" }, d.reasons.map((r) => h("li", { class: `reason ${r.kind}` }, ...reasonParts(r, reveal)))),
+  );
+}
+
+export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | string)[] {
+  const link = (rule: { text: string; span: Span }) =>
+    h("a", { href: "#", class: "rule-link", "data-line": String(rule.span.line), onclick: (e: Event) => (e.preventDefault(), reveal(rule.span)) }, `${rule.span.file}:${rule.span.line}`);
+  const text = (rule: { text: string }) => h("code", { class: "rule-text" }, abbreviate(rule.text));
+  switch (r.kind) {
+    case "granted-by":
+      return ["granted by ", link(r.rule), " ", text(r.rule)];
+    case "no-rule":
+      return ["no enabled allow rule grants it"];
+    case "disabled-by-bool":
+      return ["would be granted by ", link(r.rule), ` but its branch is off (${r.condition}) `, text(r.rule)];
+    case "constraint-failed":
+      return ["constraint fails: ", link(r.rule), " ", text(r.rule)];
+    case "auditallow":
+      return ["audited by ", link(r.rule), " ", text(r.rule)];
+    case "dontaudit":
+      return ["not audited by ", link(r.rule), " ", text(r.rule)];
+    case "invalid":
+      return [r.message];
+  }
+}
+
+function abbreviate(text: string): string {
+  return text.length > 140 ? `${text.slice(0, 137)}...` : text;
+}

@@ -1,0 +1,329 @@
+// The studio page: files from files.json, the policy editor with its diagnostics and outline, the
+// decision explorer and access grid, the scenario editor and runner. Everything runs here: the
+// same compiler, decisions and simulator as the CLI, bundled (scripts/build-studio.mjs).
+import type { Span } from "../../diagnostics/diagnostic.js";
+import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { compile } from "../../policy/index.js";
+import { parsePolicy } from "../../policy/parse.js";
+import type { CompiledPolicy } from "../../policy/types.js";
+import { STRATEGIES, type Strategy } from "../../pci/types.js";
+import { prepare, type Prepared } from "../../sim/run.js";
+import type { Scenario, ScenarioError } from "../../sim/scenario.js";
+import schema from "../../sim/scenario.schema.json" with { type: "json" };
+import { scenarioErrors, type LoadResult } from "../../sim/validate.js";
+import { atPath } from "../../diagnostics/diagnostic.js";
+import type { StudioFile } from "../manifest.js";
+import { renderAccessGrid } from "./access-grid.js";
+import { DecisionExplorer } from "./decisions.js";
+import { fill, h } from "./dom.js";
+import { PolicyEditor } from "./policy-editor.js";
+import { ScenarioEditor } from "./scenario-editor.js";
+import { ScenarioRunner } from "./scenario-runner.js";
+import { indexPolicy, type PolicyIndex } from "./symbols.js";
+import { dirOf, joinPath, Workspace } from "./workspace.js";
+
+interface PolicyState {
+  file: string;
+  diagnostics: Diagnostic[];
+  policy?: CompiledPolicy;
+  index?: PolicyIndex;
+}
+
+class Studio {
+  private policyFile: string | undefined;
+  private scenarioFile: string | undefined;
+  private state: PolicyState = { file: "", diagnostics: [] };
+  private lastIndex: PolicyIndex | undefined;
+  private readonly status = h("span", { class: "status", testid: "status" });
+  private readonly diagnosticsEl = h("div", { class: "diagnostics", testid: "diagnostics" });
+  private readonly outlineEl = h("nav", { class: "outline", testid: "outline" });
+  private readonly gridEl = h("div", { class: "access-grid", testid: "access-grid" });
+  private readonly scenarioErrorsEl = h("div", { class: "scenario-errors", testid: "scenario-errors" });
+  private readonly leftTabs = h("div", { class: "tabs" });
+  private readonly rightTabs = h("div", { class: "tabs" });
+  private readonly policyEditor: PolicyEditor;
+  private readonly scenarioEditor: ScenarioEditor;
+  private readonly explorer: DecisionExplorer;
+  private readonly runner: ScenarioRunner;
+  private readonly panes: Record<string, HTMLElement> = {};
+  private compileTimer: number | undefined;
+  private scenarioTimer: number | undefined;
+
+  constructor(private readonly ws: Workspace, root: HTMLElement) {
+    const policyHost = h("div", { class: "editor", testid: "editor" });
+    const scenarioHost = h("div", { class: "editor", testid: "scenario-editor" });
+    this.policyEditor = new PolicyEditor({ parent: policyHost, text: "", onChange: (t) => this.policyEdited(t), index: () => this.lastIndex });
+    this.scenarioEditor = new ScenarioEditor({ parent: scenarioHost, schema, onChange: (t) => this.scenarioEdited(t), hints: () => this.hints() });
+    const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s) };
+    this.explorer = new DecisionExplorer(view);
+    this.runner = new ScenarioRunner({ revealLine: (f, l) => this.revealLine(f, l) });
+
+    this.panes["policy"] = h("div", { class: "pane policy-pane" }, h("div", { class: "editor-row" }, this.outlineEl, policyHost), this.diagnosticsEl);
+    this.panes["scenario-json"] = h("div", { class: "pane" }, h("div", { class: "editor-row" }, scenarioHost), this.scenarioErrorsEl);
+    this.panes["decisions"] = h("div", { class: "pane decisions-pane" }, h("h2", {}, "Decision"), this.explorer.form, this.explorer.result, h("h2", {}, "Access grid", h("span", { class: "muted sub" }, " hardware domains and guests of each platform × device labels, resource permissions")), this.gridEl);
+    this.panes["scenario"] = h(
+      "div",
+      { class: "pane scenario-pane" },
+      h("h2", {}, "Every PF-removal strategy", h("span", { class: "muted sub" }, " return code per step (xsm simulate --compare)")),
+      this.runner.table,
+      h("div", { class: "step-view" }, h("div", { class: "steps-col" }, h("h2", {}, "Steps"), this.runner.strategyTabs, this.runner.stepList), h("div", { class: "picture-col" }, h("h2", {}, "Platform after the step"), this.runner.topology, this.runner.stepLog)),
+    );
+
+    const fileSelect = h("select", { class: "file-select", testid: "file-select", "aria-label": "open a file" }, ws.files.map((f) => h("option", { value: f.name }, `${f.kind === "policy" ? "policy" : "scenario"} · ${f.name}`)));
+    fileSelect.addEventListener("change", () => this.open(ws.files.find((f) => f.name === fileSelect.value)!));
+    root.append(
+      h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.status),
+      (this.mainEl = h("main", {}, h("section", { class: "left" }, this.leftTabs, this.panes["policy"], this.panes["scenario-json"]), h("section", { class: "right" }, this.rightTabs, this.panes["decisions"], this.panes["scenario"]))),
+    );
+    this.fileSelect = fileSelect;
+  }
+  private fileSelect: HTMLSelectElement;
+  private mainEl!: HTMLElement;
+  private left: "policy" | "scenario-json" = "policy";
+  private right: "decisions" | "scenario" = "decisions";
+
+  start(params: URLSearchParams): void {
+    const m = this.ws.manifest;
+    const scenario = params.get("scenario") ?? m.open.scenario;
+    const policy = params.get("policy") ?? m.open.policy;
+    if (scenario && this.ws.has(scenario)) this.openScenario(scenario);
+    if (policy && this.ws.has(policy) && !(scenario && this.ws.has(scenario) && params.get("policy") === null)) this.openPolicy(policy);
+    if (!this.policyFile && !this.scenarioFile) fill(this.status, "no policy or scenario to open");
+    const strategy = params.get("strategy");
+    const step = Number(params.get("step") ?? 0);
+    if (this.scenarioFile && (strategy || step)) this.runner.select((STRATEGIES as readonly string[]).includes(strategy ?? "") ? (strategy as Strategy) : this.runner.strategy, step);
+    this.showRight(params.get("view") === "decisions" || !this.scenarioFile ? "decisions" : "scenario");
+    this.showLeft(params.get("edit") === "scenario" ? "scenario-json" : this.policyFile ? "policy" : "scenario-json");
+  }
+
+  // ---- files -----------------------------------------------------------------------------------
+
+  private open(f: StudioFile): void {
+    if (f.kind === "policy") this.openPolicy(f.name), this.showLeft("policy");
+    else this.openScenario(f.name), this.showLeft("scenario-json"), this.showRight("scenario");
+  }
+
+  private openPolicy(name: string): void {
+    this.flushPolicy();
+    this.policyFile = name;
+    this.policyEditor.load(this.ws.text(name) ?? "");
+    this.compile();
+    this.renderTabs();
+  }
+
+  private openScenario(name: string): void {
+    this.scenarioFile = name;
+    const text = this.ws.text(name) ?? "";
+    this.scenarioEditor.load(text);
+    // the scenario's policy comes with it
+    try {
+      const s = JSON.parse(text) as Partial<Scenario>;
+      if (typeof s.policy === "string") {
+        const p = joinPath(dirOf(name), s.policy);
+        if (this.ws.has(p) && p !== this.policyFile) this.openPolicy(p);
+      }
+    } catch {
+      // the editor shows the syntax error
+    }
+    this.runScenario(true);
+    this.renderTabs();
+  }
+
+  private renderTabs(): void {
+    this.fileSelect.value = (this.left === "policy" ? this.policyFile : this.scenarioFile) ?? "";
+    const tab = (id: typeof this.left, label: string | undefined, kind: string) =>
+      label ? h("button", { class: `tab${this.left === id ? " active" : ""}`, "data-tab": id, onclick: () => this.showLeft(id) }, h("span", { class: `file-kind ${kind}` }, kind), label) : null;
+    fill(this.leftTabs, tab("policy", this.policyFile, "policy"), tab("scenario-json", this.scenarioFile, "scenario"));
+    const rtab = (id: typeof this.right, label: string) => h("button", { class: `tab${this.right === id ? " active" : ""}`, "data-tab": id, onclick: () => this.showRight(id) }, label);
+    fill(this.rightTabs, rtab("decisions", "Decisions & access grid"), this.scenarioFile ? rtab("scenario", "Scenario runner") : null);
+  }
+
+  private showLeft(id: typeof this.left): void {
+    this.left = id;
+    this.panes["policy"]!.hidden = id !== "policy";
+    this.panes["scenario-json"]!.hidden = id !== "scenario-json";
+    this.renderTabs();
+  }
+
+  private showRight(id: typeof this.right): void {
+    this.right = id;
+    this.panes["decisions"]!.hidden = id !== "decisions";
+    this.panes["scenario"]!.hidden = id !== "scenario";
+    // the runner's table and picture want the width; the decisions share it with the editor
+    this.mainEl.classList.toggle("wide-right", id === "scenario");
+    this.renderTabs();
+  }
+
+  /** A line of a policy the open scenario names (as it names it). */
+  revealLine(file: string, line: number): void {
+    const name = this.scenarioFile ? joinPath(dirOf(this.scenarioFile), file) : file;
+    if (!this.ws.has(name)) return;
+    if (name !== this.policyFile) this.openPolicy(name);
+    this.showLeft("policy");
+    const doc = this.policyEditor.view.state.doc;
+    const l = doc.line(Math.min(Math.max(1, line), doc.lines));
+    this.policyEditor.reveal(l.from, l.length);
+  }
+
+  reveal(span: Span): void {
+    this.showLeft("policy");
+    this.policyEditor.reveal(span.offset, span.length);
+  }
+
+  // ---- the policy ------------------------------------------------------------------------------
+
+  private policyEdited(text: string): void {
+    if (this.policyFile) this.ws.setText(this.policyFile, text);
+    window.clearTimeout(this.compileTimer);
+    this.compileTimer = window.setTimeout(() => {
+      this.compile();
+      if (this.scenarioFile) this.runScenario(false);
+    }, 250);
+  }
+
+  private flushPolicy(): void {
+    if (this.compileTimer !== undefined) window.clearTimeout(this.compileTimer), (this.compileTimer = undefined);
+  }
+
+  private compile(): void {
+    const file = this.policyFile!;
+    const text = this.policyEditor.text;
+    const started = performance.now();
+    const run = compile(text, { file });
+    const ok = run.ok;
+    const state: PolicyState = { file, diagnostics: [...(run.ok ? run.value.diagnostics : run.error)], ...(run.ok ? { policy: run.value.policy } : {}) };
+    // the index comes from the parse alone, so hover and the outline keep working while a later
+    // stage reports errors; the explorer and the grid answer only for a policy that compiles
+    const parsed = parsePolicy(text, file);
+    const index = hasErrors(parsed.diagnostics) ? undefined : indexPolicy(parsed.ast);
+    if (index) this.lastIndex = index;
+    if (ok && index) state.index = index;
+    this.state = state;
+    const ms = performance.now() - started;
+    this.policyEditor.showDiagnostics(state.diagnostics);
+    this.renderDiagnostics(ms);
+    this.renderOutline();
+    this.explorer.refresh();
+    renderAccessGrid(this.gridEl, state.policy, state.index, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })));
+  }
+
+  private renderDiagnostics(ms: number): void {
+    const { diagnostics, policy, file } = this.state;
+    const errors = diagnostics.filter((d) => d.severity === "error").length;
+    const warnings = diagnostics.length - errors;
+    const s = policy?.stats;
+    fill(this.status, h("span", { class: `pill ${errors ? "bad" : "good"}` }, errors ? `${errors} error${errors > 1 ? "s" : ""}` : "compiles"), s ? ` ${s.types} types · ${s.attributes} attributes · ${s.allow} allow rules · ${ms.toFixed(0)} ms` : "");
+    if (!diagnostics.length) return fill(this.diagnosticsEl, h("div", { class: "clean" }, `${file}: no diagnostics`));
+    fill(
+      this.diagnosticsEl,
+      h(
+        "ul",
+        {},
+        diagnostics.map((d) =>
+          h(
+            "li",
+            { class: `diag ${d.severity}`, "data-line": d.span ? String(this.physicalLine(d.span.offset)) : "", "data-code": d.code, onclick: () => d.span && this.policyEditor.reveal(d.span.offset, d.span.length) },
+            h("span", { class: `sev ${d.severity}` }, d.severity),
+            h("span", { class: "loc mono" }, d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : file),
+            h("span", { class: "msg" }, d.message),
+            h("span", { class: "code mono" }, d.code),
+            (d.notes ?? []).map((n) => h("div", { class: "note" }, "note: ", n.span ? h("span", { class: "loc mono" }, `${n.span.file}:${n.span.line}`) : null, " ", n.message)),
+          ),
+        ),
+      ),
+    );
+  }
+
+  /** The editor's line of an offset (diagnostic lines are #line-mapped; the editor shows the text). */
+  private physicalLine(offset: number): number {
+    const doc = this.policyEditor.view.state.doc;
+    return doc.lineAt(Math.min(offset, doc.length)).number;
+  }
+
+  private renderOutline(): void {
+    const index = this.lastIndex;
+    if (!index) return fill(this.outlineEl, h("p", { class: "muted" }, "(no outline until it parses)"));
+    fill(
+      this.outlineEl,
+      index.outline.map((g) =>
+        h(
+          "details",
+          { open: g.title === "Platforms" || g.title === "Classes" || g.items.length <= 12 },
+          h("summary", {}, g.title, h("span", { class: "count" }, String(g.items.length))),
+          h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, onclick: () => this.policyEditor.reveal(i.span.offset, i.span.length) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
+        ),
+      ),
+    );
+  }
+
+  // ---- the scenario ----------------------------------------------------------------------------
+
+  private hints(): { domains: string[]; sbdfs: string[] } {
+    let domains: string[] = [];
+    try {
+      domains = ((JSON.parse(this.scenarioEditor.text) as Scenario).domains ?? []).map((d) => d.name);
+    } catch {
+      // no names while it does not parse
+    }
+    const sbdfs = (this.lastIndex?.platforms ?? []).flatMap((p) => p.devices.flatMap((d) => d.sbdfs));
+    return { domains, sbdfs };
+  }
+
+  private scenarioEdited(text: string): void {
+    if (this.scenarioFile) this.ws.setText(this.scenarioFile, text);
+    window.clearTimeout(this.scenarioTimer);
+    this.scenarioTimer = window.setTimeout(() => this.runScenario(false), 300);
+  }
+
+  private runScenario(first: boolean): void {
+    const name = this.scenarioFile;
+    if (!name) return;
+    const text = this.ws.text(name) ?? "";
+    const dir = dirOf(name);
+    const errors: ScenarioError[] = [];
+    let prepared: Prepared | undefined;
+    let data: unknown;
+    const syntax = this.scenarioEditor.syntaxError();
+    if (syntax) errors.push(atPath("scenario-file", "", `not JSON: ${syntax}`));
+    else {
+      data = JSON.parse(text);
+      errors.push(...scenarioErrors(data, { exists: (rel) => this.ws.has(joinPath(dir, rel)), where: (rel) => joinPath(dir, rel) }));
+    }
+    if (!errors.length) {
+      const loaded: Extract<LoadResult, { ok: true }> = {
+        ok: true,
+        scenario: data as Scenario,
+        file: name,
+        dir,
+        readPolicy: (d, rel) => this.ws.text(joinPath(d, rel)) ?? "",
+      };
+      const p = prepare(loaded);
+      if (p.ok) prepared = p.prepared;
+      else errors.push(...p.errors);
+    }
+    this.scenarioEditor.showErrors(errors);
+    fill(
+      this.scenarioErrorsEl,
+      errors.length
+        ? h("ul", {}, errors.map((e) => h("li", { class: "diag error" }, h("span", { class: "sev error" }, "error"), h("span", { class: "loc mono" }, `${name}: ${e.path || "/"}`), h("span", { class: "msg" }, e.message))))
+        : h("div", { class: "clean" }, `${name}: valid (${(data as Scenario).steps.length} steps, ${(data as Scenario).domains.length} domains)`),
+    );
+    if (errors.length && !first) return; // keep the last good run on screen while it is edited
+    this.runner.load(prepared, first ? (data as Scenario | undefined)?.strategy : undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const root = document.getElementById("studio")!;
+  try {
+    const ws = await Workspace.load(new URL(".", window.location.href));
+    const studio = new Studio(ws, root);
+    studio.start(new URLSearchParams(window.location.search));
+    document.body.dataset.ready = "true";
+  } catch (err) {
+    fill(root, h("div", { class: "fatal" }, h("h1", {}, "xsm studio could not start"), h("p", {}, (err as Error).message)));
+    document.body.dataset.ready = "error";
+  }
+}
+
+void main();

@@ -1,0 +1,137 @@
+// The policy editor: CodeMirror 6 with the policy.conf highlighter, the compiler's diagnostics
+// (pushed by the page after each compile, so the editor and the panels agree), hover for names and
+// jump to definition (F12, or Ctrl/Cmd-click).
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import { bracketMatching, foldGutter, indentOnInput, syntaxHighlighting } from "@codemirror/language";
+import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
+import { EditorSelection, EditorState, type Extension } from "@codemirror/state";
+import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from "@codemirror/view";
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import { h } from "./dom.js";
+import { policyHighlight, policyLanguage } from "./language.js";
+import type { PolicyIndex, PolicySymbol } from "./symbols.js";
+
+export interface PolicyEditorOptions {
+  parent: HTMLElement;
+  text: string;
+  onChange(text: string): void;
+  /** The latest index of names (may lag the text while it does not parse). */
+  index(): PolicyIndex | undefined;
+}
+
+export function baseExtensions(): Extension[] {
+  return [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    foldGutter(),
+    history(),
+    drawSelection(),
+    indentOnInput(),
+    bracketMatching(),
+    highlightActiveLine(),
+    keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+    EditorView.theme({ "&": { height: "100%" }, ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" } }),
+  ];
+}
+
+export class PolicyEditor {
+  readonly view: EditorView;
+
+  constructor(private readonly opts: PolicyEditorOptions) {
+    this.view = new EditorView({ parent: opts.parent, state: this.stateFor(opts.text) });
+  }
+
+  private stateFor(text: string): EditorState {
+    return EditorState.create({
+      doc: text,
+      extensions: [
+        baseExtensions(),
+        policyLanguage,
+        syntaxHighlighting(policyHighlight),
+        lintGutter(),
+        hoverTooltip((view, pos) => this.hover(view, pos), { hoverTime: 250 }),
+        keymap.of([{ key: "F12", run: (view) => this.gotoDefinition(view.state.selection.main.head) }]),
+        EditorView.domEventHandlers({
+          mousedown: (event, view) => {
+            if (!(event.ctrlKey || event.metaKey)) return false;
+            const pos = view.posAtCoords({ x: event.clientX, y: event.clientY });
+            return pos !== null && this.gotoDefinition(pos);
+          },
+        }),
+        EditorView.updateListener.of((u) => {
+          if (u.docChanged) this.opts.onChange(u.state.doc.toString());
+        }),
+      ],
+    });
+  }
+
+  get text(): string {
+    return this.view.state.doc.toString();
+  }
+
+  /** A new file: a fresh state (no undo across files). */
+  load(text: string): void {
+    this.view.setState(this.stateFor(text));
+  }
+
+  showDiagnostics(diagnostics: readonly Diagnostic[]): void {
+    const len = this.view.state.doc.length;
+    const out: CmDiagnostic[] = [];
+    for (const d of diagnostics) {
+      if (d.span) out.push(cm(d.span.offset, d.span.length, len, d.severity, `${d.message} [${d.code}]`));
+      for (const n of d.notes ?? []) if (n.span) out.push(cm(n.span.offset, n.span.length, len, "info", `note: ${n.message}`));
+    }
+    this.view.dispatch(setDiagnostics(this.view.state, out));
+  }
+
+  /** Selects [offset, offset+length) and scrolls it to the middle. */
+  reveal(offset: number, length: number): void {
+    const len = this.view.state.doc.length;
+    const from = Math.min(Math.max(0, offset), len);
+    const to = Math.min(from + Math.max(0, length), len);
+    this.view.dispatch({ selection: EditorSelection.single(to, from), effects: EditorView.scrollIntoView(from, { y: "center" }) });
+    this.view.focus();
+  }
+
+  private symbolAt(pos: number): { sym: PolicySymbol | undefined; word: string; from: number; to: number } | undefined {
+    const range = this.view.state.wordAt(pos);
+    if (!range) return undefined;
+    const word = this.view.state.sliceDoc(range.from, range.to);
+    return { sym: this.opts.index()?.symbols.get(word), word, from: range.from, to: range.to };
+  }
+
+  private gotoDefinition(pos: number): boolean {
+    const at = this.symbolAt(pos);
+    if (!at?.sym) return false;
+    this.reveal(at.sym.span.offset, at.sym.span.length);
+    return true;
+  }
+
+  private hover(view: EditorView, pos: number) {
+    const at = this.symbolAt(pos);
+    if (!at) return null;
+    const index = this.opts.index();
+    const classes = index?.perms.get(at.word);
+    if (!at.sym && !classes) return null;
+    return {
+      pos: at.from,
+      end: at.to,
+      above: true,
+      create: () => {
+        const dom = h("div", { class: "hover", testid: "hover" });
+        if (at.sym) {
+          dom.append(h("div", { class: "hover-head" }, h("span", { class: `kind kind-${at.sym.kind}` }, at.sym.kind), " ", h("b", {}, at.sym.name)));
+          for (const line of at.sym.detail) dom.append(h("div", {}, line));
+          dom.append(h("div", { class: "hover-foot" }, `declared at line ${view.state.doc.lineAt(Math.min(at.sym.span.offset, view.state.doc.length)).number} · F12 or Ctrl-click to go there`));
+        }
+        if (classes) dom.append(h("div", {}, h("span", { class: "kind kind-perm" }, "permission"), ` of ${classes.join(", ")}`));
+        return { dom };
+      },
+    };
+  }
+}
+
+function cm(offset: number, length: number, docLength: number, severity: CmDiagnostic["severity"], message: string): CmDiagnostic {
+  const from = Math.min(Math.max(0, offset), docLength);
+  return { from, to: Math.min(docLength, from + Math.max(length, 0)), severity, message };
+}

@@ -1,0 +1,133 @@
+// What the studio serves, and what `--export` writes: the bundled page and the files it was started
+// on, each at a fixed path. Fixed when the studio starts: a request for anything else is a 404, so
+// the server never maps a URL onto the file system.
+import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
+import { PAGE_FILES, type StudioFile, type StudioManifest } from "./manifest.js";
+
+export interface SiteEntry {
+  /** URL path, e.g. "/studio.js", "/files/0/svp.conf". */
+  path: string;
+  /** Absolute file to send (read on each request), or fixed content. */
+  file?: string;
+  content?: string;
+  type: string;
+}
+
+/** Where `npm run build` puts the page (scripts/build-studio.mjs). */
+export const PAGE_DIR = fileURLToPath(new URL("../../dist/studio-web/", import.meta.url));
+/** What `xsm studio` opens with no argument: the SVP examples. */
+export const DEFAULT_TARGET = fileURLToPath(new URL("../../examples/svp/", import.meta.url));
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+};
+const typeOf = (name: string) => TYPES[name.slice(name.lastIndexOf("."))] ?? "text/plain; charset=utf-8";
+
+export function buildSite(target: string | undefined, pageDir = PAGE_DIR): { entries: SiteEntry[]; manifest: StudioManifest } {
+  for (const f of PAGE_FILES) {
+    if (!existsSync(join(pageDir, f))) throw new CliError(`the studio page is not built (${join(pageDir, f)} is missing); run npm run build`);
+  }
+  const manifest = collect(target ?? DEFAULT_TARGET, target === undefined ? "examples/svp" : titleOf(target));
+  const entries: SiteEntry[] = PAGE_FILES.map((f) => ({ path: `/${f}`, file: join(pageDir, f), type: typeOf(f) }));
+  entries.push({ path: "/", file: join(pageDir, "index.html"), type: typeOf("index.html") });
+  entries.push({ path: "/files.json", content: `${JSON.stringify(manifest.manifest, null, 2)}\n`, type: typeOf("files.json") });
+  manifest.manifest.files.forEach((f, i) => entries.push({ path: `/${f.url}`, file: manifest.paths[i]!, type: "text/plain; charset=utf-8" }));
+  return { entries, manifest: manifest.manifest };
+}
+
+/** The target as the user would name it from here. */
+function titleOf(target: string): string {
+  const rel = relative(process.cwd(), resolve(target)).split(sep).join("/");
+  return rel === "" ? "." : rel.startsWith("..") ? resolve(target) : rel;
+}
+
+interface Collected {
+  manifest: StudioManifest;
+  /** Absolute path of each manifest file, by index. */
+  paths: string[];
+}
+
+/** POLICY, SCENARIO (and the policies it names) or DIR (its .conf files and scenarios). */
+function collect(target: string, title: string): Collected {
+  const st = statOf(target);
+  const base = st.isDirectory() ? resolve(target) : dirname(resolve(target));
+  const files: { name: string; kind: StudioFile["kind"]; path: string }[] = [];
+  const add = (path: string, kind: StudioFile["kind"]) => {
+    const name = relative(base, path).split(sep).join("/");
+    if (!files.some((f) => f.name === name)) files.push({ name, kind, path });
+  };
+  const addScenario = (path: string, data: ScenarioLike) => {
+    add(path, "scenario");
+    for (const rel of policiesOf(data)) {
+      const p = resolve(dirname(path), rel);
+      if (existsSync(p) && statSync(p).isFile()) add(p, "policy");
+    }
+  };
+  if (st.isDirectory()) {
+    const names = readdirSync(base).sort();
+    for (const n of names.filter((n) => n.endsWith(".conf"))) add(join(base, n), "policy");
+    for (const n of names.filter((n) => n.endsWith(".json"))) {
+      const data = scenarioLike(join(base, n));
+      if (data) addScenario(join(base, n), data);
+    }
+    if (!files.length) throw new CliError(`${target}: no policy (.conf) or scenario (.json with "steps") in this directory`);
+  } else if (target.endsWith(".json")) {
+    const data = scenarioLike(target);
+    if (!data) throw new CliError(`${target}: not a scenario (a JSON object with "domains" and "steps")`);
+    addScenario(resolve(target), data);
+  } else add(resolve(target), "policy");
+  for (const f of files) {
+    const size = statOf(f.path).size;
+    if (size > MAX_POLICY_BYTES) throw new CliError(`${f.path}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB`);
+  }
+  const firstScenario = files.find((f) => f.kind === "scenario");
+  const scenario = st.isDirectory() ? (files.find((f) => f.name === "nested-trust.json") ?? firstScenario) : firstScenario;
+  const policy = files.find((f) => f.kind === "policy");
+  return {
+    manifest: {
+      title,
+      files: files.map((f, i) => ({ name: f.name, kind: f.kind, url: `files/${i}/${encodeURIComponent(basename(f.path))}` })),
+      open: { ...(policy ? { policy: policy.name } : {}), ...(scenario ? { scenario: scenario.name } : {}) },
+    },
+    paths: files.map((f) => f.path),
+  };
+}
+
+function statOf(path: string) {
+  try {
+    return statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`${path}: ${code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+  }
+}
+
+interface ScenarioLike {
+  policy?: unknown;
+  steps: unknown[];
+}
+
+function scenarioLike(path: string): ScenarioLike | undefined {
+  try {
+    if (statSync(path).size > MAX_POLICY_BYTES) return undefined;
+    const data = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return data && typeof data === "object" && Array.isArray((data as ScenarioLike).steps) ? (data as ScenarioLike) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function policiesOf(s: ScenarioLike): string[] {
+  const out = typeof s.policy === "string" ? [s.policy] : [];
+  for (const step of s.steps) {
+    const p = (step as { op?: unknown; policy?: unknown } | null)?.policy;
+    if ((step as { op?: unknown } | null)?.op === "load_policy" && typeof p === "string") out.push(p);
+  }
+  return out;
+}

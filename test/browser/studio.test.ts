@@ -1,0 +1,288 @@
+// The studio in a real browser: Debian's chromium driven by playwright-core, the page served by
+// `xsm studio` (and, exported, by a plain static file server). Screenshots go to artifacts/browser/.
+import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "../..");
+const xsm = join(root, "bin/xsm.js");
+const examples = join(root, "examples/svp");
+const artifacts = join(root, "artifacts/browser");
+const CHROMIUM = process.env.XSM_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Starts a server process and resolves with the URL it prints first. */
+function serve(cmd: string, args: string[], pattern: RegExp): Promise<{ proc: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = pattern.exec(out);
+      if (m) resolve({ proc, url: m[1]! });
+    };
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    proc.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out}`)));
+  });
+}
+
+// playwright-core has no assertion library: these poll until the page agrees or time runs out,
+// then assert with vitest (so a failure shows what the page had).
+async function eventually<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
+  const end = Date.now() + timeout;
+  let v = await get();
+  while (!ok(v) && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 100));
+    v = await get();
+  }
+  return v;
+}
+const textOf = (loc: Locator) => loc.first().textContent({ timeout: 20_000 }).then((t) => t ?? "");
+async function expectText(loc: Locator, text: string): Promise<void> {
+  expect(await eventually(() => textOf(loc), (t) => t.includes(text))).toContain(text);
+}
+async function expectNoText(loc: Locator, text: string): Promise<void> {
+  expect(await textOf(loc)).not.toContain(text);
+}
+async function expectExactText(loc: Locator, text: string): Promise<void> {
+  expect(await eventually(() => textOf(loc).then((t) => t.trim()), (t) => t === text)).toBe(text);
+}
+async function expectAttr(loc: Locator, name: string, value: string | RegExp): Promise<void> {
+  const ok = (v: string | null) => (typeof value === "string" ? v === value : v !== null && value.test(v));
+  const got = await eventually(() => loc.first().getAttribute(name, { timeout: 20_000 }), ok);
+  if (typeof value === "string") expect(got).toBe(value);
+  else expect(got).toMatch(value);
+}
+async function expectCount(loc: Locator, n: number | "some"): Promise<void> {
+  const got = await eventually(() => loc.count(), (c) => (n === "some" ? c > 0 : c === n));
+  if (n === "some") expect(got).toBeGreaterThan(0);
+  else expect(got).toBe(n);
+}
+
+let browser: Browser;
+let server: { proc: ChildProcess; url: string };
+const problems: string[] = [];
+
+async function openPage(url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+  return page;
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`) });
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM} (apt-get install chromium, or set XSM_CHROMIUM)`);
+  mkdirSync(artifacts, { recursive: true });
+  server = await serve(process.execPath, [xsm, "studio", examples, "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.proc.kill("SIGTERM");
+});
+
+describe("xsm studio in chromium", () => {
+  const policyText = readFileSync(join(examples, "svp.conf"), "utf8").split("\n");
+  const lineOf = (needle: string) => policyText.findIndex((l) => l.includes(needle)) + 1;
+
+  it("loads the example policy: it compiles, with its outline and access grid", async () => {
+    const page = await openPage(`${server.url}?view=decisions`);
+    await expectText(page.getByTestId("editor").locator(".cm-content"), "platform svp supervisor");
+    await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+    await expectText(page.getByTestId("status"), "compiles");
+    await expectText(page.getByTestId("outline"), "gvp1");
+    // svp's hwdom manages every platform's devices; gvp1's cannot touch gvp2's
+    const cell = (s: string, t: string, p: string) => page.getByTestId("access-grid").locator(`td[data-source="${s}"][data-target="${t}"][data-perm="${p}"]`);
+    await expectAttr(cell("svp_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "true");
+    await expectAttr(cell("gvp1_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "false");
+    await cell("gvp1_hwdom_t", "gvp2_pci_t", "unplug").click();
+    await expectText(page.getByTestId("decision-result"), "denied");
+    await expectText(page.getByTestId("decision-result"), "no enabled allow rule grants it");
+    await shot(page, "1-policy-and-grid");
+    await page.close();
+  });
+
+  it("shows a diagnostic at the line where an error is typed, with the CLI's message and code", async () => {
+    const page = await openPage(`${server.url}?view=decisions`);
+    const line = lineOf("allow svp_hwdoms device_t:resource");
+    const target = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms device_t:resource" });
+    await target.click();
+    await page.keyboard.press("Home");
+    await page.keyboard.type("allow svp_hwdoms nosuch_t:resource plug;\n");
+    const item = page.getByTestId("diagnostics").locator("li.diag.error");
+    await expectCount(item, 1);
+    await expectAttr(item, "data-line", String(line));
+    await expectText(item, `svp.conf:${line}:18`);
+    // the same message and code as `xsm compile` prints for this text
+    const cli = cliCompile(policyText.slice(0, line - 1).concat("allow svp_hwdoms nosuch_t:resource plug;", policyText.slice(line - 1)).join("\n"));
+    expect(cli).toContain(`:${line}:18: error:`);
+    const message = /error: (.*)/.exec(cli)![1]!;
+    await expectExactText(item.locator(".msg"), message);
+    await expectExactText(page.getByTestId("editor").locator(".cm-lintRange-error"), "nosuch_t");
+    await expectCount(page.getByTestId("editor").locator(".cm-gutter-lint .cm-lint-marker-error"), 1);
+    await expectText(page.getByTestId("status"), "1 error");
+    await shot(page, "2-diagnostic");
+    // undo (the insertion and its newline may be separate history events) compiles clean again
+    for (let i = 0; i < 4 && (await page.getByTestId("editor").locator(".cm-content").textContent())!.includes("nosuch_t"); i++) await page.keyboard.press("Control+z");
+    await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+    await page.close();
+  });
+
+  it("hovers a name, jumps to its definition, completes a scenario from the schema", async () => {
+    const page = await openPage(`${server.url}?view=decisions`);
+    const editor = page.getByTestId("editor");
+    await editor.locator(".cm-line", { hasText: "device gvp1_pci_t" }).locator("span", { hasText: /^gvp1_pci_t$/ }).hover();
+    await expectText(page.locator(".cm-tooltip-hover"), "device label of platform gvp1: 0000:03:10.0");
+    await expectText(page.locator(".cm-tooltip-hover"), "gvp1_devices");
+    await editor.locator(".cm-line", { hasText: "allow svp_hwdoms xen_t:xen" }).locator("span", { hasText: /^xen_t$/ }).click();
+    await page.keyboard.press("F12");
+    await expectText(editor.locator(".cm-activeLine"), "type xen_t, xen_type;");
+    await shot(page, "2b-hover");
+
+    await page.locator(".left .tabs [data-tab=scenario-json]").click();
+    const json = page.getByTestId("scenario-editor");
+    await json.locator(".cm-line", { hasText: '"strategy": "authority",' }).click();
+    await page.keyboard.press("End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('"io');
+    await expectText(page.locator(".cm-tooltip-autocomplete"), '"iommu"');
+    await page.keyboard.press("Enter");
+    await page.keyboard.type('"');
+    await expectText(page.locator(".cm-tooltip-autocomplete"), '"nointremap"');
+    await page.close();
+  });
+
+  it("answers svp_hwdom_t unplug gvp1_pci_t: allowed, with the rule that grants it", async () => {
+    const page = await openPage(`${server.url}?view=decisions`);
+    const form = page.getByTestId("decision-form");
+    await form.locator("input[name=source]").fill("svp_hwdom_t");
+    await form.locator("input[name=target]").fill("gvp1_pci_t");
+    await form.locator("select[name=class]").selectOption("resource");
+    await form.locator("select[name=perm]").selectOption("unplug");
+    await form.getByRole("button", { name: "Decide" }).click();
+    const result = page.getByTestId("decision-result");
+    await expectAttr(result.locator(".decision"), "data-allowed", "true");
+    await expectExactText(result.locator(".verdict"), "allowed");
+    // the platform block that desugars to `allow svp_hwdoms svp_managed_devices:resource ...`
+    const link = result.locator("li.granted-by a.rule-link");
+    await expectExactText(link, `svp.conf:${lineOf("platform svp supervisor")}`);
+    await expectText(result.locator("li.granted-by .rule-text"), "platform svp supervisor");
+    await link.click();
+    await expectText(page.locator(".cm-activeLine"), "platform svp supervisor");
+    await shot(page, "3-decision");
+    await page.close();
+  });
+
+  it("runs nested-trust.json: the table's return codes are xsm simulate --compare --json's", async () => {
+    const page = await openPage(`${server.url}?scenario=nested-trust.json`);
+    const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {
+      strategies: { strategy: string; steps: { step: number; rc: number | string }[]; summary: Record<string, number | Record<string, string[]>> }[];
+    };
+    const table = page.getByTestId("scenario-table");
+    await expectCount(table.locator("td.rc"), cli.strategies.length * cli.strategies[0]!.steps.length);
+    const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
+    const expected = cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)]));
+    expect(shown.sort()).toEqual(expected.sort());
+    for (const s of cli.strategies) {
+      for (const [key, value] of Object.entries(s.summary).filter(([, v]) => typeof v === "number")) {
+        await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "data-value", String(value));
+      }
+      // the devices behind the counts, named as --compare names them
+      for (const [key, sbdfs] of Object.entries(s.summary.devices as Record<string, string[]>)) {
+        await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "title", sbdfs.map((d) => d.replace(/^0000:/, "")).join(" "));
+      }
+    }
+    await page.close();
+  });
+
+  it("step 14 under upstream: the picture marks the PF and its VF broken; another strategy keeps the step", async () => {
+    const page = await openPage(`${server.url}?scenario=nested-trust.json`);
+    await page.getByTestId("step-list").locator("..").locator(".strategy-tabs [data-strategy=upstream]").click();
+    await page.getByTestId("step-list").locator("li[data-step='14']").click();
+    const svg = page.locator("svg[data-testid=topology][data-step='14'][data-strategy=upstream]");
+    await expectCount(svg, 1);
+    // (exit 1: the file's expectations are written for `authority`)
+    const state = JSON.parse(spawnSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--strategy", "upstream", "--until", "14", "--json"], { cwd: root, encoding: "utf8" }).stdout) as {
+      state: { devices: { sbdf: string; kind: string; broken: boolean }[] };
+    };
+    const broken = state.state.devices.filter((d) => d.broken);
+    expect(broken.map((d) => d.kind).sort()).toEqual(["pf", "vf"]);
+    for (const d of broken) {
+      const node = svg.locator(`g[id="dev-${d.sbdf}"]`);
+      await expectAttr(node, "class", new RegExp(`\\bbroken\\b`));
+      await expectText(node, "BROKEN");
+    }
+    for (const d of state.state.devices.filter((x) => !x.broken)) await expectNoText(svg.locator(`g[id="dev-${d.sbdf}"]`), "BROKEN");
+    const log = page.getByTestId("step-log");
+    await expectText(log, "rc -EBUSY");
+    await expectText(log.locator("li.xsm").first(), "resource_unplug_pci");
+    await shot(page, "4-nested-trust-step14-upstream");
+
+    await page.locator(".strategy-tabs [data-strategy=authority]").click();
+    await expectCount(page.locator("svg[data-testid=topology][data-step='14'][data-strategy=authority]"), 1);
+    await expectAttr(page.getByTestId("step-list").locator("li.selected"), "data-step", "14");
+    // a denied access is drawn in red: step 10, gvp1's hwdom asking to remove the supervisor's PF
+    await page.getByTestId("step-list").locator("li[data-step='10']").click();
+    await expectCount(page.locator("svg[data-testid=topology][data-step='10'] g.edge.denied"), "some");
+    await shot(page, "4b-nested-trust-step10-denied");
+    if (process.env.XSM_UPDATE_DOCS) {
+      // README's picture: the scenario's JSON beside the runner
+      await page.goto(`${server.url}?scenario=nested-trust.json&strategy=upstream&step=14&edit=scenario`);
+      await page.waitForSelector("svg[data-testid=topology][data-step='14']");
+      await page.screenshot({ path: join(root, "docs/studio-nested-trust.png") });
+    }
+
+    await page.close();
+  });
+
+  it("works exported, from a plain static file server", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-export-"));
+    try {
+      execFileSync(process.execPath, [xsm, "studio", join(examples, "nested-trust.json"), "--export", join(dir, "site")], { cwd: root, encoding: "utf8" });
+      const stat = await serve("/usr/bin/python3", ["-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], /Serving HTTP on \S+ port (\d+)/);
+      try {
+        const page = await openPage(`http://127.0.0.1:${stat.url}/site/?step=14&strategy=upstream`);
+        await expectCount(page.getByTestId("scenario-table").locator("td.rc"), "some");
+        await expectText(page.locator("svg[data-testid=topology][data-step='14']"), "BROKEN");
+        await shot(page, "5-exported");
+        await page.close();
+      } finally {
+        stat.proc.kill("SIGTERM");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("logged no console errors or warnings, and no failed requests", () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+/** `xsm compile` on a text, its stderr (the diagnostics). */
+function cliCompile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "xsm-studio-cli-"));
+  try {
+    const file = join(dir, "svp.conf");
+    execFileSync("/bin/sh", ["-c", 'cat > "$1"', "sh", file], { input: text });
+    try {
+      execFileSync(process.execPath, [xsm, "compile", file], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      return "";
+    } catch (err) {
+      return String((err as { stderr: string }).stderr);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

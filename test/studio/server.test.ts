@@ -1,0 +1,129 @@
+// The studio's server hands out the page and the files it was started on, and nothing else:
+// loopback only, fixed paths, GET/HEAD, its own Host. Node-only (the browser tests are
+// test/browser/, npm run test:browser).
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CliError } from "../../src/cli/io.js";
+import { exportSite } from "../../src/studio/export.js";
+import { PAGE_FILES, type StudioManifest } from "../../src/studio/manifest.js";
+import { startServer, type StudioServer } from "../../src/studio/server.js";
+import { buildSite } from "../../src/studio/site.js";
+
+const examples = join(import.meta.dirname, "../../examples/svp");
+const tmp = mkdtempSync(join(tmpdir(), "xsm-studio-test-"));
+const pageDir = join(tmp, "page");
+mkdirSync(pageDir);
+for (const f of PAGE_FILES) writeFileSync(join(pageDir, f), `/* ${f} */`);
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function get(server: StudioServer, path: string, opts: { method?: string; host?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port: server.port, path, method: opts.method ?? "GET", headers: { host: opts.host ?? `127.0.0.1:${server.port}` } }, (res) => {
+      let body = "";
+      res.on("data", (c) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("studio site", () => {
+  it("a scenario brings the policy it names; names are relative to the scenario", () => {
+    const { manifest } = buildSite(join(examples, "nested-trust.json"), pageDir);
+    expect(manifest.files.map((f) => [f.name, f.kind])).toEqual([["nested-trust.json", "scenario"], ["svp.conf", "policy"]]);
+    expect(manifest.open).toEqual({ scenario: "nested-trust.json", policy: "svp.conf" });
+  });
+
+  it("a directory brings its policies and scenarios, not other JSON", () => {
+    const dir = join(tmp, "dir");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "a.conf"), "class xen\n");
+    writeFileSync(join(dir, "package.json"), '{"name":"x"}');
+    writeFileSync(join(dir, "s.json"), JSON.stringify({ name: "s", xsm: "dummy", domains: [], steps: [] }));
+    writeFileSync(join(dir, "notes.txt"), "secret");
+    const { manifest } = buildSite(dir, pageDir);
+    expect(manifest.files.map((f) => f.name)).toEqual(["a.conf", "s.json"]);
+  });
+
+  it("refuses what it cannot serve with one clear error", () => {
+    expect(() => buildSite(join(tmp, "nope.conf"), pageDir)).toThrow(CliError);
+    expect(() => buildSite(join(tmp, "nope.conf"), pageDir)).toThrow(/no such file or directory/);
+    writeFileSync(join(tmp, "not-a-scenario.json"), "[1,2]");
+    expect(() => buildSite(join(tmp, "not-a-scenario.json"), pageDir)).toThrow(/not a scenario/);
+    expect(() => buildSite(examples, join(tmp, "no-page"))).toThrow(/not built.*npm run build/);
+  });
+});
+
+describe("studio server", () => {
+  let server: StudioServer;
+  let manifest: StudioManifest;
+  beforeAll(async () => {
+    const site = buildSite(examples, pageDir);
+    manifest = site.manifest;
+    server = await startServer(site.entries);
+  });
+  afterAll(() => server.close());
+
+  it("listens on loopback only", () => {
+    expect(server.server.address()).toMatchObject({ address: "127.0.0.1" });
+    expect(server.url).toBe(`http://127.0.0.1:${server.port}/`);
+  });
+
+  it("serves the page, files.json and each file it was started on", async () => {
+    expect((await get(server, "/")).body).toBe("/* index.html */");
+    expect((await get(server, "/studio.js")).headers["content-type"]).toMatch(/javascript/);
+    const files = JSON.parse((await get(server, "/files.json")).body) as StudioManifest;
+    expect(files).toEqual(manifest);
+    const policy = files.files.find((f) => f.name === "svp.conf")!;
+    const res = await get(server, `/${policy.url}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toBe(readFileSync(join(examples, "svp.conf"), "utf8"));
+    expect(res.headers["content-security-policy"]).toMatch(/default-src 'self'/);
+    expect((await get(server, "/files.json?x=1")).status).toBe(200);
+  });
+
+  it.each([
+    "/package.json",
+    "/../package.json",
+    "/files/0/../../package.json",
+    "/files/0/%2e%2e/%2e%2e/package.json",
+    "/files/99/svp.conf",
+    "/files/0/README.md",
+    "/src/cli/main.ts",
+    "//etc/passwd",
+    "/files/",
+  ])("answers 404 for %s", async (path) => {
+    const res = await get(server, path);
+    expect(res.status).toBe(404);
+    expect(res.body).toBe("not found\n");
+  });
+
+  it("answers only GET and HEAD", async () => {
+    expect((await get(server, "/", { method: "POST" })).status).toBe(405);
+    expect((await get(server, "/files.json", { method: "PUT" })).status).toBe(405);
+    const head = await get(server, "/", { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe("");
+  });
+
+  it("refuses a Host that is not its own (DNS rebinding)", async () => {
+    expect((await get(server, "/", { host: "evil.example:80" })).status).toBe(421);
+    expect((await get(server, "/", { host: `evil.example:${server.port}` })).status).toBe(421);
+    expect((await get(server, "/", { host: `localhost:${server.port}` })).status).toBe(200);
+  });
+});
+
+describe("studio --export", () => {
+  it("writes exactly what the server serves, at the same relative paths", () => {
+    const out = join(tmp, "site");
+    const site = buildSite(join(examples, "nested-trust.json"), pageDir);
+    exportSite(site.entries, out);
+    expect(readdirSync(out).sort()).toEqual(["files", "files.json", "index.html", "studio.css", "studio.js"]);
+    const manifest = JSON.parse(readFileSync(join(out, "files.json"), "utf8")) as StudioManifest;
+    for (const f of manifest.files) expect(readFileSync(join(out, f.url), "utf8")).toBe(readFileSync(join(examples, f.name), "utf8"));
+  });
+});
