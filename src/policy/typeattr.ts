@@ -140,12 +140,13 @@ export type AllowedLookup = (stype: number, ttype: number, tclass: number, mask:
 /** A decision function over one table: is every bit of `mask` allowed for (stype, ttype, tclass)?
  *  Its arrays and sizes are constants of the closure (V8 keeps them in registers where it would
  *  reload an object's fields on every call). */
-export function allowedLookup(tab: AvTab, tam: TypeAttrMap): AllowedLookup {
+export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "packed" | "walk"): AllowedLookup {
   const nt = tam.ntypes;
   const nc = tab.nclasses;
-  const cells = tam.expandedCells(tab);
-  if (cells <= EXPAND_LIMIT) {
-    if (nt * nt * nc <= DENSE_LIMIT) {
+  // `how` forces one form (tests check the three agree); otherwise the size decides
+  const expand = how === undefined ? tam.expandedCells(tab) <= EXPAND_LIMIT : how !== "walk";
+  if (expand) {
+    if (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT)) {
       const dense = denseAllowed(tab, tam);
       return (stype, ttype, tclass, mask) => (dense[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
     }
@@ -166,7 +167,12 @@ export function allowedLookup(tab: AvTab, tam: TypeAttrMap): AllowedLookup {
       };
     }
   }
-  // the walk, with the last answers per cache slot (type-pair key -> allowed mask)
+  // the walk (TypeAttrMap.allowed, written out so its arrays are constants of this closure too),
+  // with the last answer per cache slot (type-pair key -> allowed mask)
+  const { sourceStart, sourceIds, targetStart, targetIds } = tam;
+  const { keys, allow, nids } = tab;
+  const tshift = tab.shift;
+  const tm = keys.length - 1;
   const cacheKeys = new Float64Array(CACHE_SLOTS).fill(EMPTY);
   const cacheMasks = new Uint32Array(CACHE_SLOTS);
   const shift = 32 - Math.log2(CACHE_SLOTS);
@@ -174,8 +180,25 @@ export function allowedLookup(tab: AvTab, tam: TypeAttrMap): AllowedLookup {
     const key = avKey(stype, ttype, tclass, nt, nc);
     const h = avHash(key, shift);
     if (cacheKeys[h] !== key) {
+      let allowed = 0;
+      for (let i = sourceStart[stype]!; i < sourceStart[stype + 1]!; i++) {
+        const si = sourceIds[i]!;
+        for (let j = targetStart[ttype]!; j < targetStart[ttype + 1]!; j++) {
+          const k = avKey(si, targetIds[j]!, tclass, nids, nc);
+          let p = avHash(k, tshift);
+          for (;;) {
+            const x = keys[p]!;
+            if (x === k) {
+              allowed |= allow[p]!;
+              break;
+            }
+            if (x === EMPTY) break;
+            p = (p + 1) & tm;
+          }
+        }
+      }
       cacheKeys[h] = key;
-      cacheMasks[h] = tam.allowed(tab, stype, ttype, tclass);
+      cacheMasks[h] = allowed;
     }
     return (cacheMasks[h]! & mask) === mask;
   };
