@@ -80,7 +80,9 @@ describe("xsm info, why, allow, diff = seinfo, audit2why, audit2allow, sediff (l
       expect(strip((await xsm("info", path)).stdout)).toBe(strip(info!.stdout));
       expect((await xsm("why", path, logPath, "--plain")).stdout).toBe(why!.stdout);
       expect((await xsm("allow", path, logPath)).stdout).toBe(allow!.stdout);
-      expect(normalizeModified((await xsm("diff", path, mutated)).stdout)).toBe(normalizeModified(diff!.stdout));
+      // sediff, like sesearch, dies ("list index out of range") on a rule with no permission of its
+      // class left (`~{ every perm }`); then there is no report to compare with
+      if (!diff!.stdout.endsWith("list index out of range\n")) expect(normalizeModified((await xsm("diff", path, mutated)).stdout)).toBe(normalizeModified(diff!.stdout));
     });
   }
 });
