@@ -30,6 +30,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "check", usage: "[options] <policy>", summary: "decide an access as Xen's security server would: TE rules, booleans, constraints, audit", load: async () => (await import("./check.js")).registerCheck },
   { name: "fmt", usage: "[options] <files...>", summary: "lay out policy.conf, .te and .if files in the canonical way (only blanks change)", load: async () => (await import("./fmt.js")).registerFmt },
   { name: "lint", usage: "[options] [policy]", summary: "check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules", load: async () => (await import("./lint.js")).registerLint },
+  { name: "lsp", usage: "[options]", summary: "run the language server (LSP over stdio) for policy.conf files and policy trees", load: async () => (await import("./lsp.js")).registerLsp },
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
   { name: "search", usage: "[options] <policy>", summary: "search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access", load: async () => (await import("./search.js")).registerSearch },
   { name: "info", usage: "[options] <policy>", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },

@@ -61,13 +61,18 @@ const LAYERS: Layer[] = [
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
   },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
+  {
+    name: "lsp",
+    modules: ["src/lsp/"],
+    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "fmt", "build"],
+  },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
   { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
   {
     name: "cli",
     modules: ["src/cli/"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "lsp", "xsm", "pci", "sim"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];
