@@ -5,7 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
-    exclude: ["test/oracle/**", "test/browser/**", "node_modules/**"],
+    exclude: ["test/oracle/**", "test/editor/**", "test/browser/**", "node_modules/**"],
     testTimeout: 60_000,
   },
 });

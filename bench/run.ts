@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim,binary]
+// npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim,binary,analysis,lsp]
 //                [-- --policy FILE]...   also time `xsm compile FILE` beside checkpolicy (a Xen policy.conf)
 //                [-- --profile [FILE]]   where start-up and compile time go (bench/profile.ts), no benchmark
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
@@ -14,6 +14,7 @@ import { compileSection } from "./sections/compile.js";
 import { decisionsSection } from "./sections/decisions.js";
 import { registrySection } from "./sections/registry.js";
 import { simSection } from "./sections/sim.js";
+import { lspSection } from "./sections/lsp.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
@@ -39,6 +40,7 @@ const SECTIONS: { id: string; run: () => Promise<SectionResult> }[] = [
   { id: "sim", run: () => simSection(budget) },
   { id: "binary", run: () => binarySection(budget, quick) },
   { id: "analysis", run: () => analysisSection(budget) },
+  { id: "lsp", run: () => lspSection(quick) },
 ];
 
 const started = Date.now();

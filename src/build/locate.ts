@@ -18,7 +18,7 @@ export type SourceLookup = (file: string) => string | undefined;
 /** Deepest macro nesting followed (Xen's xen.if nests three levels). */
 const MAX_DEPTH = 8;
 
-interface Found {
+export interface Found {
   span: Span;
   /** "in expansion of" notes, innermost first. */
   context: Note[];
@@ -68,7 +68,8 @@ export class Locator {
     return this.lineMap(file, text).span(start, end);
   }
 
-  private locate(span: Span): Found {
+  /** A span of policy.conf in the tree's files, with its "in expansion of" notes. */
+  locate(span: Span): Found {
     const unchanged: Found = { span, context: [] };
     if (span.offset < 0 || span.offset > this.conf.length) return unchanged;
     const src = this.sources(span.file);

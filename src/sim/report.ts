@@ -4,7 +4,7 @@ import type { DeviceState } from "../pci/types.js";
 import type { XsmCheck } from "../xsm/types.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
-import { buildTopology, topologyDot, type TopoDenial, type Topology } from "./topology.js";
+import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
 import type { Scenario } from "./scenario.js";
 
 // ---- trace -------------------------------------------------------------------------------------
@@ -208,17 +208,6 @@ function failureLines(results: RunResult[]): string[] {
 }
 
 const clip = (text: string, n: number) => (text.length <= n ? text : `${text.slice(0, n - 3)}...`);
-
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) lines.push(line), (line = word);
-    else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
-}
 
 function cell(r: StepResult): string {
   const failed = r.expect.some((e) => !e.ok);

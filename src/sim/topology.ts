@@ -217,7 +217,8 @@ function deviceNode(d: TopoDevice): string {
   return `${q(d.sbdf)} [shape=ellipse, label=${q(lines.join("\n"))}${color}${style}];`;
 }
 
-function wrap(text: string, width: number): string[] {
+/** Words of `text` in lines of at most `width` characters (a longer word stands alone). */
+export function wrap(text: string, width: number): string[] {
   const lines: string[] = [];
   let line = "";
   for (const word of text.split(/\s+/)) {

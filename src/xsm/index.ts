@@ -13,7 +13,7 @@ export { DummyXsm, createDummyXsm, xsmDefaultAction } from "./dummy.js";
 export { FlaskXsm } from "./flask.js";
 export { SecurityServer } from "./security.js";
 export { SidTable, INITIAL_SIDS } from "./sidtab.js";
-export { Avc, type AvcStats } from "./avc.js";
+export { Avc, AVC_CACHE_RECLAIM, AVC_CACHE_SLOTS, AVC_CACHE_THRESHOLD, avcHash, type AvcStats } from "./avc.js";
 export { formatAvcAudit, type AvcAuditData } from "./audit.js";
 
 export interface XsmOptions {
@@ -181,7 +181,7 @@ export class Xsm {
 
   /** FLASK_AVC_CACHESTATS; zeros for the dummy module. */
   avcStats(): AvcStats {
-    return this.flask?.avc.stats() ?? { lookups: 0, hits: 0, misses: 0, allocations: 0, entries: 0, resets: 0 };
+    return this.flask?.avc.stats() ?? { lookups: 0, hits: 0, misses: 0, allocations: 0, reclaims: 0, frees: 0, entries: 0, resets: 0 };
   }
 
   /** Called with every check (slows the hooks a little: checks are built as objects). */

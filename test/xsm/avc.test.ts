@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Avc } from "../../src/xsm/avc.js";
+import { AVC_CACHE_RECLAIM, AVC_CACHE_THRESHOLD, Avc, avcHash } from "../../src/xsm/avc.js";
 import type { AvDecision } from "../../src/policy/types.js";
 
 // A security server whose answer depends on all three keys, so a cache mixing them up shows.
@@ -61,12 +61,44 @@ describe("access vector cache", () => {
     expect(avc.stats()).toMatchObject({ lookups: 4, misses: 3 });
   });
 
-  it("keeps every entry through growth", () => {
+  it("keeps every entry while under Xen's threshold (AVC_CACHE_THRESHOLD nodes)", () => {
+    const ss = server();
+    const avc = new Avc(ss.compute);
+    for (let s = 1; s <= 16; s++) for (let t = 1; t <= 32; t++) avc.lookup(s, t, 1);
+    expect(avc.stats()).toMatchObject({ entries: 512, allocations: 512, reclaims: 0 });
+    for (let s = 1; s <= 16; s++) for (let t = 1; t <= 32; t++) avc.lookup(s, t, 1);
+    expect(avc.stats().hits).toBe(512);
+  });
+
+  it("is bounded as Xen's is: past the threshold, avc_reclaim_node frees AVC_CACHE_RECLAIM nodes at once", () => {
     const ss = server();
     const avc = new Avc(ss.compute);
     for (let s = 1; s <= 100; s++) for (let t = 1; t <= 30; t++) avc.lookup(s, t, 1);
-    expect(avc.stats().entries).toBe(3000);
-    for (let s = 1; s <= 100; s++) for (let t = 1; t <= 30; t++) avc.lookup(s, t, 1);
-    expect(avc.stats().hits).toBe(3000);
+    const st = avc.stats();
+    // every 16 allocations past the 512th reclaim 16: the live count stays within (512 - 16, 512]
+    expect(st.allocations).toBe(3000);
+    expect(st.entries).toBeGreaterThan(AVC_CACHE_THRESHOLD - AVC_CACHE_RECLAIM);
+    expect(st.entries).toBeLessThanOrEqual(AVC_CACHE_THRESHOLD);
+    expect(st.reclaims).toBe(st.allocations - st.entries);
+    expect(st.frees).toBe(st.reclaims);
+    expect(st.reclaims % AVC_CACHE_RECLAIM).toBe(0);
+    // a reset frees the rest
+    avc.reset();
+    expect(avc.stats()).toMatchObject({ entries: 0, frees: 3000 });
+  });
+
+  it("reclaims chain heads from the slot after lru_hint, so the newest node of a chain goes first", () => {
+    const ss = server();
+    const avc = new Avc(ss.compute, 4); // a threshold of 4 shows the walk
+    // four nodes in slot avc_hash(1, t, 1) for t = 0 and t = 128 (t << 2 wraps at 512): chain [t=128, t=0]
+    expect(avcHash(1, 0, 1)).toBe(avcHash(1, 128, 1));
+    avc.lookup(1, 0, 1);
+    avc.lookup(1, 128, 1);
+    avc.lookup(2, 0, 1);
+    avc.lookup(3, 0, 1);
+    avc.lookup(4, 0, 1); // the 5th node: reclaim walks slots 1, 2, ... and frees up to 16 nodes
+    expect(avc.stats()).toMatchObject({ entries: 1, reclaims: 4 });
+    avc.lookup(4, 0, 1);
+    expect(avc.stats().hits).toBe(1); // the new node survived its own reclaim
   });
 });

@@ -1,0 +1,90 @@
+// `xsm init [FILE]`: a starter policy.conf (Xen's classes, SIDs, users and roles, a supervisor and
+// guest platforms). `xsm scaffold POLICY`: a scenario skeleton from a policy's platform blocks that
+// validates and runs. Together they are the newcomer's path: init, edit, scaffold, simulate.
+import { existsSync, writeFileSync } from "node:fs";
+import { basename, dirname, relative, resolve } from "node:path";
+import { InvalidArgumentError, type Command } from "commander";
+import { loadPolicy } from "./compile.js";
+import { CliError } from "./io.js";
+import type { CliContext } from "./context.js";
+
+interface InitOptions {
+  platforms: string;
+  force?: boolean;
+}
+
+async function runInit(cli: CliContext, file: string, opts: InitOptions): Promise<void> {
+  const { parsePlatformList, starterPolicy } = await import("../sim/starter.js");
+  const parsed = parsePlatformList(opts.platforms);
+  if (!parsed.ok) throw new CliError(`--platforms: ${parsed.message}`, 2);
+  if (file !== "-" && existsSync(file) && !opts.force) throw new CliError(`${file} exists; give --force to overwrite it`);
+  const text = starterPolicy(parsed.platforms);
+  if (file === "-") {
+    cli.io.stdout.write(text);
+    return;
+  }
+  write(file, text);
+  const names = parsed.platforms.map((p) => (p.parent === null ? `${p.name} (supervisor)` : `${p.name} (guest of ${p.parent})`));
+  const scenario = `${basename(file).replace(/\.conf$/, "")}-scenario.json`;
+  cli.io.stdout.write(
+    `wrote ${file}: platforms ${names.join(", ")}\n` +
+      `next: npx xsm compile ${file}\n` +
+      `      npx xsm scaffold ${file} -o ${scenario}\n` +
+      `      npx xsm simulate ${scenario} --svg ${scenario.replace(/\.json$/, ".svg")}\n`,
+  );
+}
+
+interface ScaffoldOptions {
+  output?: string;
+  name?: string;
+}
+
+async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions): Promise<void> {
+  const { policy, text, path } = await loadPolicy(cli, file);
+  const { scaffoldScenario } = await import("../sim/scaffold.js");
+  // the scenario names its policy relative to where the scenario is written
+  const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
+  const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
+  const name = opts.name ?? (basename(path).replace(/\.conf$/, "") || "scenario");
+  const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy);
+  for (const w of warnings) cli.io.stderr.write(`xsm: warning: ${w}\n`);
+  const json = `${JSON.stringify(scenario, null, 2)}\n`;
+  if (opts.output === undefined) cli.io.stdout.write(json);
+  else {
+    write(opts.output, json);
+    cli.io.stderr.write(`wrote ${opts.output}: ${scenario.domains.length} domains, ${scenario.steps.length} steps (run: npx xsm simulate ${opts.output})\n`);
+  }
+}
+
+function write(file: string, text: string): void {
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
+  }
+}
+
+function platformsOption(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError("expected a list such as svp,gvp1,gvp2,gvp3:gvp1.");
+  return value;
+}
+
+export function registerInit(program: Command, cli: CliContext): void {
+  program
+    .command("init")
+    .description("write a starter policy.conf: Xen's classes and permissions, initial SIDs, users and roles, a supervisor and guest platforms")
+    .argument("[file]", "where to write it (- for stdout)", "policy.conf")
+    .option("--platforms <list>", "the platforms: the supervisor first, then guests; NAME:PARENT nests a guest under another", platformsOption, "svp,gvp1")
+    .option("--force", "overwrite an existing file")
+    .action((file: string, opts: InitOptions) => runInit(cli, file, opts));
+}
+
+export function registerScaffold(program: Command, cli: CliContext): void {
+  program
+    .command("scaffold")
+    .description("write a scenario skeleton from a policy's platform blocks: domains with their contexts, add/assign steps, a teardown")
+    .argument("<policy>", "policy.conf with platform blocks, or - for standard input")
+    .option("-o, --output <file>", "write the scenario to FILE (its policy path is made relative to it) instead of stdout")
+    .option("--name <name>", "the scenario's name (default: the policy file's)")
+    .action((file: string, opts: ScaffoldOptions) => runScaffold(cli, file, opts));
+}

@@ -1,0 +1,114 @@
+// What the language server knows about a policy: the compiler's stages run over a policy.conf (or
+// over m4's output for a policy tree, built as `xsm build` builds it), their diagnostics, the
+// symbol tables and expanded rules, and an index of every name's occurrences.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { Locator, type SourceLookup } from "../build/locate.js";
+import type { MacroDef } from "../build/macros.js";
+import { readTree, runM4, treeMacros, treeSources, TreeError, type PolicyTree } from "../build/index.js";
+import type { PlatformDecl, PolicyAst } from "../policy/ast.js";
+import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Expanded } from "../policy/expand.js";
+import { compiler } from "../policy/index.js";
+import { resolve as resolveNames } from "../policy/resolve.js";
+import { desugarPlatforms } from "../policy/svp.js";
+import type { Symbols } from "../policy/symbols.js";
+import { indexSymbols, type SymbolIndex } from "./symbols.js";
+
+export interface Analysis {
+  /** The text the compiler read (a document, or m4's output for a tree). */
+  text: string;
+  /** Diagnostics with spans into `text` (conf) or into the tree's files (tree: located). */
+  diagnostics: Diagnostic[];
+  /** From the parsed AST, before SVP desugaring (so platforms are there as written). */
+  index?: SymbolIndex;
+  ast?: PolicyAst;
+  symbols?: Symbols;
+  expanded?: Expanded;
+  platforms: PlatformDecl[];
+}
+
+/** Runs the compiler's stages over `text`, keeping what they leave for hover and navigation; the
+ *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. */
+export function analyzeText(text: string, file: string): Analysis {
+  let parsed: PolicyAst | undefined;
+  const capture = { name: "lsp-index", run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }) };
+  const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true });
+  const diagnostics = run.ok ? [...run.value.diagnostics] : run.error;
+  // a policy with errors still has its declarations: resolve them (it reports and goes on), so
+  // hover and completion work while the text is wrong
+  let symbols = run.ok ? run.value.symbols : undefined;
+  if (!symbols && parsed) {
+    const desugared = desugarPlatforms(parsed);
+    if (!hasErrors(desugared.diagnostics)) symbols = resolveNames(desugared.ast).symbols;
+  }
+  return {
+    text,
+    diagnostics,
+    index: parsed ? indexSymbols(parsed) : undefined,
+    ast: parsed,
+    symbols,
+    expanded: run.ok ? run.value.expanded : undefined,
+    platforms: (parsed?.statements ?? []).filter((s): s is PlatformDecl => s.kind === "platform"),
+  };
+}
+
+export interface TreeAnalysis extends Analysis {
+  tree: PolicyTree;
+  locator?: Locator;
+  macros: Map<string, MacroDef>;
+  sources: SourceLookup;
+}
+
+/** The policy tree a file belongs to: the nearest directory above it with modules/modules.conf. */
+export function treeRootOf(path: string): string | undefined {
+  let dir = dirname(resolve(path));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, "modules", "modules.conf"))) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** Xen's flask directory for a tree: where Makefile.common finds it, else the tree's own flask/. */
+export function flaskDirFor(root: string, given?: string): string | undefined {
+  if (given) return given;
+  if (existsSync(resolve(root, "../../../xen/xsm/flask/policy/security_classes"))) return undefined;
+  if (existsSync(join(root, "flask", "security_classes"))) return join(root, "flask");
+  return undefined;
+}
+
+/** Builds a tree with the editor's unsaved texts (`overlay`: absolute path -> text) in place of
+ *  the files on disk: the sections are copied to a scratch directory with the same relative
+ *  layout, so m4's #line names are the tree's own. */
+export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, flaskDir?: string): TreeAnalysis {
+  const tree = readTree(root, { flaskDir: flaskDirFor(root, flaskDir) });
+  const ups = Math.max(0, ...tree.sections.map((s) => s.split("/").filter((p) => p === "..").length));
+  const scratch = mkdtempSync(join(tmpdir(), "xsm-lsp-"));
+  try {
+    const scratchRoot = join(scratch, ...Array.from({ length: ups }, (_, i) => `d${i}`));
+    for (const section of tree.sections) {
+      const from = resolve(tree.dir, section);
+      const to = resolve(scratchRoot, section);
+      mkdirSync(dirname(to), { recursive: true });
+      const text = overlay.get(from);
+      if (text !== undefined) writeFileSync(to, text);
+      else cpSync(from, to);
+    }
+    const m4 = runM4({ ...tree, dir: scratchRoot });
+    const disk = treeSources(tree);
+    const sources: SourceLookup = (file) => overlay.get(resolve(tree.dir, file)) ?? disk(file);
+    const macros = treeMacros(tree, sources);
+    if (hasErrors(m4.diagnostics)) return { text: m4.text, diagnostics: m4.diagnostics, platforms: [], tree, macros, sources };
+    const analysis = analyzeText(m4.text, "policy.conf");
+    const locator = new Locator(m4.text, sources, macros);
+    return { ...analysis, diagnostics: [...m4.diagnostics, ...analysis.diagnostics.map((d) => locator.diagnostic(d))], tree, locator, macros, sources };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export { TreeError };

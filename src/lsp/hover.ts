@@ -1,0 +1,80 @@
+// Hover text: what the compiled policy says about a name. A type: its attributes, aliases and how
+// many rules cover it; an attribute: its member types; a class: its permissions; a permission: its
+// class; a boolean: its default and the conditionals that read it; a platform: its domains and
+// device labels.
+import type { Analysis } from "./analysis.js";
+import type { Slot } from "./context.js";
+import type { SymbolKind } from "./symbols.js";
+
+const LIST_MAX = 40;
+
+function list(names: readonly string[]): string {
+  if (names.length === 0) return "none";
+  const shown = names.slice(0, LIST_MAX).map((n) => `\`${n}\``).join(", ");
+  return names.length > LIST_MAX ? `${shown} and ${names.length - LIST_MAX} more` : shown;
+}
+
+function sortedHas(a: Int32Array, x: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] === x) return true;
+    if (a[mid]! < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+export function describe(a: Analysis, name: string, kind: SymbolKind | undefined, slot: Slot): string | undefined {
+  const sym = a.symbols;
+  const platform = a.platforms.find((p) => p.name.name === name);
+  if (platform && (kind === "platform" || kind === undefined)) {
+    const of = (k: string) => platform.members.filter((m) => m.kind === k).map((m) => m.type.name);
+    const devices = platform.members.filter((m) => m.kind === "device").map((m) => `\`${m.type.name}\` { ${m.devices.map((d) => d.text).join(" ")} }`);
+    return [
+      `**platform** \`${name}\` (${platform.level}${platform.parent ? ` of \`${platform.parent.name}\`` : ""})`,
+      `- hwdom: ${list(of("hwdom"))}`,
+      `- guests: ${list(of("guest"))}`,
+      `- device labels: ${devices.length ? devices.join(", ") : "none"}`,
+    ].join("\n");
+  }
+  if (!sym) return undefined;
+  if (kind === "perm" || (kind === undefined && slot.kind === "perm")) {
+    const owners = sym.classes.filter((c) => c.perms.includes(name)).map((c) => c.name);
+    if (owners.length === 0) return undefined;
+    const chosen = slot.kind === "perm" && owners.includes(slot.className) ? slot.className : undefined;
+    return chosen ? `**permission** \`${name}\` of class \`${chosen}\`` : `**permission** \`${name}\` of ${owners.length === 1 ? "class" : "classes"} ${list(owners)}`;
+  }
+  const typeId = sym.typeIds.get(name);
+  if (typeId !== undefined && (kind === undefined || kind === "type" || kind === "alias")) {
+    const t = sym.types[typeId]!;
+    const attrs = sym.attrs.filter((x) => sortedHas(x.members, typeId)).map((x) => x.name);
+    const rules = a.expanded ? a.expanded.rules.filter((r) => sortedHas(r.sources, typeId) || sortedHas(r.targets, typeId) || (r.self && sortedHas(r.sources, typeId))).length : undefined;
+    const lines = [t.name === name ? `**type** \`${name}\`` : `**alias** \`${name}\` of type \`${t.name}\``, `- attributes: ${list(attrs)}`, `- aliases: ${list(t.aliases)}`];
+    if (rules !== undefined) lines.push(`- named by ${rules} rule${rules === 1 ? "" : "s"} (allow, auditallow, dontaudit; attributes expanded)`);
+    return lines.join("\n");
+  }
+  const attrId = sym.attrIds.get(name);
+  if (attrId !== undefined) {
+    const members = [...sym.attrs[attrId]!.members].map((t) => sym.types[t]!.name);
+    return `**attribute** \`${name}\`: ${members.length} type${members.length === 1 ? "" : "s"}\n- ${list(members)}`;
+  }
+  const classId = sym.classIds.get(name);
+  if (classId !== undefined) {
+    const c = sym.classes[classId]!;
+    return `**class** \`${name}\`${c.common ? ` (inherits \`${c.common}\`)` : ""}: ${c.perms.length} permissions\n- ${list(c.perms)}`;
+  }
+  const boolId = sym.boolIds.get(name);
+  if (boolId !== undefined) {
+    const b = sym.bools[boolId]!;
+    const conds = sym.conds.filter((c) => c.bools.includes(boolId));
+    const where = conds.map((c) => `- \`if (${c.text})\` at line ${c.span.line}`);
+    return [`**boolean** \`${name}\`, default ${b.value}`, `read by ${conds.length} conditional${conds.length === 1 ? "" : "s"}`, ...where.slice(0, LIST_MAX)].join("\n");
+  }
+  const roleId = sym.roleIds.get(name);
+  if (roleId !== undefined) return `**role** \`${name}\`: ${sym.roles[roleId]!.types.size} types`;
+  const userId = sym.userIds.get(name);
+  if (userId !== undefined) return `**user** \`${name}\`: roles ${list([...sym.users[userId]!.roles].map((r) => sym.roles[r]!.name))}`;
+  return undefined;
+}

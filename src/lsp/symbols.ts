@@ -1,0 +1,201 @@
+// The names of a parsed policy and where each is declared and used, for the language server:
+// one walk over the AST, each name classified by where it stands (a rule's classes are classes, the
+// names after them permissions, a context's parts user:role:type...). Positions are physical
+// offsets into the text that was parsed.
+import type { Context, CondExpr, ConstraintExpr, Ident, NameSet, PolicyAst, Statement } from "../policy/ast.js";
+
+export type SymbolKind = "type" | "attribute" | "alias" | "typeish" | "class" | "common" | "perm" | "bool" | "role" | "user" | "sid" | "platform";
+
+export interface Occurrence {
+  name: string;
+  kind: SymbolKind;
+  offset: number;
+  length: number;
+  decl: boolean;
+  /** For a permission: the class (or common) it was declared in or used with. */
+  owner?: string;
+}
+
+export interface DeclaredStatement {
+  kind: SymbolKind;
+  name: string;
+  offset: number;
+  length: number;
+  /** The whole statement, for document symbols. */
+  start: number;
+  end: number;
+}
+
+export interface SymbolIndex {
+  occurrences: Occurrence[];
+  /** kind:name -> occurrences (typeish uses are filed under type, attribute and alias). */
+  byName: Map<string, Occurrence[]>;
+  declarations: DeclaredStatement[];
+}
+
+function offsetOf(id: Ident): number {
+  return (id as { offset?: number }).offset ?? id.span.offset;
+}
+
+export function indexSymbols(ast: PolicyAst): SymbolIndex {
+  const occurrences: Occurrence[] = [];
+  const declarations: DeclaredStatement[] = [];
+  const add = (id: Ident, kind: SymbolKind, decl = false, owner?: string) => {
+    occurrences.push({ name: id.name, kind, offset: offsetOf(id), length: id.name.length, decl, owner });
+  };
+  const declare = (s: Statement, id: Ident, kind: SymbolKind) => {
+    add(id, kind, true);
+    declarations.push({ kind, name: id.name, offset: offsetOf(id), length: id.name.length, start: s.span.offset, end: s.span.offset + s.span.length });
+  };
+  const set = (ns: NameSet | undefined, kind: SymbolKind, owner?: string) => {
+    if (!ns) return;
+    for (const id of ns.include) if (id.name !== "self") add(id, kind, false, owner);
+    for (const id of ns.exclude) add(id, kind, false, owner);
+  };
+  const context = (c: Context) => {
+    add(c.user, "user");
+    add(c.role, "role");
+    add(c.type, "typeish");
+  };
+  const cond = (e: CondExpr): void => {
+    if (e.op === "bool") add(e.name, "bool");
+    else if (e.op === "not") cond(e.arg);
+    else {
+      cond(e.left);
+      cond(e.right);
+    }
+  };
+  const constraint = (e: ConstraintExpr): void => {
+    if (e.op === "not") constraint(e.arg);
+    else if (e.op === "and" || e.op === "or") {
+      constraint(e.left);
+      constraint(e.right);
+    } else if (e.op === "names") set(e.names, e.left[0] === "u" ? "user" : e.left[0] === "r" ? "role" : "typeish");
+  };
+  const firstClass = (ns: NameSet) => ns.include[0]?.name;
+  const roles = new Set<string>();
+
+  const statement = (s: Statement): void => {
+    switch (s.kind) {
+      case "class":
+        declare(s, s.name, "class");
+        break;
+      case "sid_decl":
+        declare(s, s.name, "sid");
+        break;
+      case "common":
+        declare(s, s.name, "common");
+        for (const p of s.perms) add(p, "perm", true, s.name.name);
+        break;
+      case "av":
+        add(s.className, "class");
+        if (s.inherits) add(s.inherits, "common");
+        for (const p of s.perms) add(p, "perm", true, s.className.name);
+        break;
+      case "attribute":
+        declare(s, s.name, "attribute");
+        break;
+      case "type":
+        declare(s, s.name, "type");
+        for (const a of s.aliases) declare(s, a, "alias");
+        for (const a of s.attributes) add(a, "attribute");
+        break;
+      case "typealias":
+        add(s.type, "typeish");
+        for (const a of s.aliases) declare(s, a, "alias");
+        break;
+      case "typeattribute":
+        add(s.type, "typeish");
+        for (const a of s.attributes) add(a, "attribute");
+        break;
+      case "bool":
+        declare(s, s.name, "bool");
+        break;
+      case "role":
+        if (roles.has(s.name.name)) add(s.name, "role");
+        else {
+          roles.add(s.name.name);
+          declare(s, s.name, "role");
+        }
+        set(s.types, "typeish");
+        break;
+      case "role_allow":
+        set(s.sources, "role");
+        set(s.targets, "role");
+        break;
+      case "user":
+        declare(s, s.name, "user");
+        set(s.roles, "role");
+        break;
+      case "avrule":
+        set(s.sources, "typeish");
+        set(s.targets, "typeish");
+        set(s.classes, "class");
+        set(s.perms, "perm", firstClass(s.classes));
+        break;
+      case "typerule":
+        set(s.sources, "typeish");
+        set(s.targets, "typeish");
+        set(s.classes, "class");
+        add(s.defaultType, "typeish");
+        break;
+      case "if":
+        cond(s.expr);
+        s.then.forEach(statement);
+        s.else.forEach(statement);
+        break;
+      case "constrain":
+        set(s.classes, "class");
+        set(s.perms, "perm", firstClass(s.classes));
+        constraint(s.expr);
+        break;
+      case "validatetrans":
+        set(s.classes, "class");
+        constraint(s.expr);
+        break;
+      case "sid_context":
+        add(s.name, "sid");
+        context(s.context);
+        break;
+      case "pirqcon":
+      case "iomemcon":
+      case "ioportcon":
+      case "pcidevicecon":
+      case "devicetreecon":
+        context(s.context);
+        break;
+      case "platform":
+        declare(s, s.name, "platform");
+        if (s.parent) add(s.parent, "platform");
+        for (const m of s.members) declare(s, m.type, "type");
+        break;
+      case "mls":
+        break;
+    }
+  };
+  ast.statements.forEach(statement);
+
+  const byName = new Map<string, Occurrence[]>();
+  const file = (key: string, o: Occurrence) => {
+    let list = byName.get(key);
+    if (!list) byName.set(key, (list = []));
+    list.push(o);
+  };
+  for (const o of occurrences) {
+    if (o.kind === "typeish") for (const k of ["type", "attribute", "alias"]) file(`${k}:${o.name}`, o);
+    else file(`${o.kind}:${o.name}`, o);
+  }
+  return { occurrences, byName, declarations };
+}
+
+/** The occurrence at a physical offset, if a name is there. */
+export function occurrenceAt(index: SymbolIndex, offset: number): Occurrence | undefined {
+  const occ = index.occurrences;
+  // occurrences are in source order except inside conditionals' nesting; a linear scan is cheap
+  // next to a compile, and exact
+  for (let i = 0; i < occ.length; i++) {
+    const o = occ[i]!;
+    if (offset >= o.offset && offset <= o.offset + o.length) return o;
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+-- Drives neovim's built-in LSP client against `xsm lsp --stdio` (run headless by nvim.test.ts):
+-- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, then writes
+-- what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
+local out = {}
+local function finish()
+  local f = io.open(os.getenv("XSM_NVIM_OUT"), "w")
+  f:write(vim.fn.json_encode(out))
+  f:close()
+  vim.cmd("qa!")
+end
+
+local ok, err = pcall(function()
+  local policy = os.getenv("XSM_NVIM_POLICY")
+  local hover_at = vim.fn.json_decode(os.getenv("XSM_NVIM_HOVER"))
+  local def_at = vim.fn.json_decode(os.getenv("XSM_NVIM_DEFINITION"))
+  vim.cmd("edit " .. vim.fn.fnameescape(policy))
+  local buf = vim.api.nvim_get_current_buf()
+  local client_id = vim.lsp.start_client({
+    name = "xsm",
+    cmd = { "node", os.getenv("XSM_BIN"), "lsp", "--stdio" },
+    root_dir = vim.fn.fnamemodify(policy, ":p:h"),
+  })
+  vim.lsp.buf_attach_client(buf, client_id)
+  local client = vim.lsp.get_client_by_id(client_id)
+
+  out.diagnostics_arrived = vim.wait(20000, function() return #vim.diagnostic.get(buf) > 0 end, 50)
+  out.diagnostics = {}
+  for _, d in ipairs(vim.diagnostic.get(buf)) do
+    table.insert(out.diagnostics, { line = d.lnum, col = d.col, message = d.message, code = d.code })
+  end
+
+  local function params(pos)
+    return { textDocument = { uri = vim.uri_from_bufnr(buf) }, position = { line = pos[1], character = pos[2] } }
+  end
+  local hover = client.request_sync("textDocument/hover", params(hover_at), 10000, buf)
+  out.hover = hover and hover.result and hover.result.contents and hover.result.contents.value or vim.NIL
+
+  local def = client.request_sync("textDocument/definition", params(def_at), 10000, buf)
+  local loc = def and def.result and def.result[1]
+  if loc then
+    vim.lsp.util.jump_to_location(loc, client.offset_encoding or "utf-16")
+    local cursor = vim.api.nvim_win_get_cursor(0)
+    out.jump = { file = vim.api.nvim_buf_get_name(0), line = cursor[1] - 1, col = cursor[2] }
+  end
+end)
+if not ok then out.error = tostring(err) end
+finish()

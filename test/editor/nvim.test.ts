@@ -1,0 +1,84 @@
+// xsm lsp with a client this project does not write: Debian's neovim, headless, its built-in LSP
+// client driven by nvim-lsp.lua. It opens a policy with errors and reads the diagnostics at their
+// lines, hovers a type and jumps to a definition. Needs `nvim` (.ci/run installs neovim) and the
+// build in dist/ (npm ci). Run with `npm run test:editor`.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+let work: string;
+
+beforeAll(() => {
+  if (spawnSync("nvim", ["--version"]).status !== 0) throw new Error("neovim is not installed: apt-get install -y neovim");
+  work = mkdtempSync(join(tmpdir(), "xsm-nvim-"));
+});
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+interface Seen {
+  error?: string;
+  diagnostics_arrived: boolean;
+  diagnostics: { line: number; col: number; message: string; code: string }[];
+  hover: string | null;
+  jump?: { file: string; line: number; col: number };
+}
+
+function runNvim(policy: string, hover: [number, number], definition: [number, number]): Seen {
+  const out = join(work, "seen.json");
+  execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
+    cwd: root,
+    env: {
+      ...process.env,
+      XSM_BIN: join(root, "bin/xsm.js"),
+      XSM_NVIM_POLICY: policy,
+      XSM_NVIM_HOVER: JSON.stringify(hover),
+      XSM_NVIM_DEFINITION: JSON.stringify(definition),
+      XSM_NVIM_OUT: out,
+    },
+    timeout: 60_000,
+    stdio: "ignore",
+  });
+  return JSON.parse(readFileSync(out, "utf8")) as Seen;
+}
+
+describe("neovim's LSP client and xsm lsp", () => {
+  it("diagnostics at the right lines, a hover, a definition jump", () => {
+    // small.conf with one rule naming an undeclared type on line 29 (0-based 28)
+    const text = readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8").replace("allow guest_type nic_t:resource use;", "allow guest_type nix_t:resource use;");
+    const policy = join(work, "policy.conf");
+    writeFileSync(policy, text);
+    const lines = text.split("\n");
+    const bad = lines.findIndex((l) => l.includes("nix_t"));
+    const auditLine = lines.findIndex((l) => l.startsWith("auditallow dom0_t nic_t"));
+    const declLine = lines.findIndex((l) => l.startsWith("type nic_t"));
+
+    const seen = runNvim(policy, [declLine, 6], [auditLine, lines[auditLine]!.indexOf("nic_t")]);
+    expect(seen.error).toBeUndefined();
+    expect(seen.diagnostics_arrived).toBe(true);
+    expect(seen.diagnostics).toEqual([{ line: bad, col: lines[bad]!.indexOf("nix_t"), message: "unknown type nix_t", code: "undeclared" }]);
+    expect(seen.hover).toContain("**type** `nic_t`");
+    expect(seen.hover).toContain("- attributes: `device_type`");
+    expect(seen.jump).toEqual({ file: policy, line: declLine, col: lines[declLine]!.indexOf("nic_t") });
+  }, 90_000);
+
+  it("a policy tree: an error inside a macro at the calling line, the interface's hover and definition", () => {
+    const tree = join(work, "tree");
+    cpSync(join(root, "examples/xen-flask"), tree, { recursive: true });
+    const te = join(tree, "modules/nic_dev.te");
+    const text = `${readFileSync(te, "utf8")}use_device_iommu(domU_t, nosuch_t)\n`;
+    writeFileSync(te, text);
+    const call = text.split("\n").length - 2;
+    const seen = runNvim(te, [call, 4], [call, 4]);
+    expect(seen.error).toBeUndefined();
+    expect(seen.diagnostics).toEqual([{ line: call, col: 0, message: "unknown type nosuch_t (in expansion of `use_device_iommu`)", code: "undeclared" }]);
+    expect(seen.hover).toContain("**m4 interface** `use_device_iommu` — modules/xen.if:");
+    const xenIf = readFileSync(join(tree, "modules/xen.if"), "utf8").split("\n");
+    const defLine = xenIf.findIndex((l) => l.startsWith("define(`use_device_iommu'"));
+    expect(seen.jump).toEqual({ file: join(tree, "modules/xen.if"), line: defLine, col: xenIf[defLine]!.indexOf("use_device_iommu") });
+  }, 90_000);
+});

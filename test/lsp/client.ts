@@ -1,0 +1,79 @@
+// A minimal LSP client for the tests: JSON-RPC over streams (vscode-jsonrpc), to the server in
+// process or to `xsm lsp --stdio` in a child process.
+import { spawn, type ChildProcess } from "node:child_process";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node.js";
+import { createConnection } from "vscode-languageserver/node.js";
+import type { PublishDiagnosticsParams } from "vscode-languageserver";
+import { startServer, type ServerOptions } from "../../src/lsp/server.js";
+
+export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface TestClient {
+  rpc: MessageConnection;
+  /** How many diagnostics notifications arrived so far. */
+  published(): number;
+  log: string[];
+  /** Resolves with the next diagnostics published for `uri` that satisfy `ok`. */
+  diagnostics(uri: string, ok?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
+  open(uri: string, text: string): Promise<void>;
+  change(uri: string, version: number, text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+function wire(rpc: MessageConnection, stop: () => void): TestClient {
+  const waiting: { uri: string; ok: (p: PublishDiagnosticsParams) => boolean; done: (p: PublishDiagnosticsParams) => void }[] = [];
+  let count = 0;
+  const log: string[] = [];
+  rpc.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
+    count++;
+    log.push(p.diagnostics.map((d) => d.message).join("|"));
+    for (let i = 0; i < waiting.length; i++) {
+      const w = waiting[i]!;
+      if (w.uri === p.uri && w.ok(p)) {
+        waiting.splice(i, 1);
+        w.done(p);
+        return;
+      }
+    }
+  });
+  rpc.listen();
+  return {
+    rpc,
+    published: () => count,
+    log,
+    diagnostics: (uri, ok = () => true) => new Promise((done) => waiting.push({ uri, ok, done })),
+    open: (uri, text) => rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text } }),
+    change: (uri, version, text) => rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] }),
+    close: async () => {
+      await rpc.sendRequest("shutdown");
+      await rpc.sendNotification("exit");
+      rpc.dispose();
+      stop();
+    },
+  };
+}
+
+/** The server in this process, over a pair of pipes. */
+export async function inProcess(options: ServerOptions = {}): Promise<TestClient> {
+  const toServer = new PassThrough();
+  const toClient = new PassThrough();
+  const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
+  startServer(server, options);
+  const rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+  const client = wire(rpc, () => undefined);
+  await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: {} });
+  await rpc.sendNotification("initialized", {});
+  return client;
+}
+
+/** `node bin/xsm.js lsp --stdio` as an editor starts it. */
+export async function childProcess(args: string[] = []): Promise<TestClient & { child: ChildProcess }> {
+  const child = spawn(process.execPath, ["bin/xsm.js", "lsp", "--stdio", ...args], { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] });
+  const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const client = wire(rpc, () => child.kill());
+  await rpc.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
+  await rpc.sendNotification("initialized", {});
+  return { ...client, child };
+}
