@@ -1,15 +1,13 @@
 // The CLI's edge with the file system: reading a policy or a queries file a user names, and turning
 // every way that can go wrong into one clear message (CliError) instead of a stack trace.
-import { readSync } from "node:fs";
 import {
   decodePolicyText,
   decodeStrictText,
-  describeErrno,
   InputError,
   MAX_JSON_BYTES,
   MAX_POLICY_BYTES,
-  megabytes,
   readBoundedFile,
+  readBoundedStdin,
 } from "../io/read.js";
 
 /** A user-caused failure the CLI reports as `xsm: error: message` with this exit status; when
@@ -37,37 +35,12 @@ export const STDIN = "-";
 /** Reads a file the user named (`-`: standard input) as bounded bytes (src/io/read.ts), any
  *  failure as a CliError. */
 function readBytes(path: string, what: string, limit: number): Buffer {
-  if (path === STDIN) return readStdin(what, limit);
   try {
-    return readBoundedFile(path, what, limit);
+    return path === STDIN ? readBoundedStdin(what, limit) : readBoundedFile(path, what, limit);
   } catch (err) {
     if (err instanceof InputError) throw new CliError(err.message);
     throw err;
   }
-}
-
-/** Standard input, read in chunks so a runaway pipe stops at the limit instead of filling memory. */
-function readStdin(what: string, limit: number): Buffer {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const chunk = Buffer.alloc(1 << 16);
-  for (;;) {
-    let n: number;
-    try {
-      n = readSync(0, chunk, 0, chunk.length, null);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
-      if (code === "EOF") break;
-      throw new CliError(`standard input: ${describeErrno(err)}`);
-    }
-    if (n === 0) break;
-    total += n;
-    if (total > limit) throw new CliError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
-    chunks.push(Buffer.from(chunk.subarray(0, n)));
-  }
-  if (total === 0) throw new CliError(`standard input: file is empty, expected a ${what}`);
-  return Buffer.concat(chunks);
 }
 
 /** Reads a UTF-8 text file the user named (`what` says which: "queries"), refusing directories,

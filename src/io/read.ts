@@ -100,23 +100,26 @@ export function decodePolicyText(bytes: Uint8Array): string {
   return new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(bytes);
 }
 
-/** The first place where a parsed JSON document nests deeper than `limit` (arrays and objects),
- *  as a JSON path, or undefined. Walked with an explicit stack: the document may be nested far
- *  deeper than the call stack that validates it recursively could bear. */
-export function jsonTooDeep(data: unknown, limit: number): string | undefined {
-  const stack: { value: unknown; path: string; depth: number }[] = [{ value: data, path: "", depth: 0 }];
-  while (stack.length > 0) {
-    const { value, path, depth } = stack.pop()!;
-    if (typeof value !== "object" || value === null) continue;
-    if (depth >= limit) return path || "/";
-    if (Array.isArray(value)) value.forEach((v, i) => stack.push({ value: v, path: `${path}/${i}`, depth: depth + 1 }));
-    else for (const [k, v] of Object.entries(value)) stack.push({ value: v, path: `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, depth: depth + 1 });
+/** Standard input, read in chunks so a runaway pipe stops at the limit instead of filling memory. */
+export function readBoundedStdin(what: string, limit: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
+      if (code === "EOF") break;
+      throw new InputError(`standard input: ${describeErrno(err)}`);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new InputError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
-  return undefined;
-}
-
-/** A value as a message may show it: JSON, cut to `max` characters (a 20 MB string is not echoed). */
-export function shortJson(value: unknown, max = 80): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+  if (total === 0) throw new InputError(`standard input: file is empty, expected a ${what}`);
+  return Buffer.concat(chunks);
 }
