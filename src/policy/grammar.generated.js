@@ -87,12 +87,28 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// xsm's own nesting limit, far past any real policy: the recursive rules here take several stack
-// frames per level, and past about 1,500 levels of parentheses the stack runs out. checkpolicy goes
-// further (bison's YYMAXDEPTH of 10,000 stack entries: 9,986 levels of parentheses in a
-// conditional, 9,981 in a constraint), and the message says so. Operator chains (`a || b || ...`)
-// are not limited, as in checkpolicy: they become left-deep trees that every later stage walks
-// with an explicit stack (ast.ts foldTree).
+/** Where a second opening brace is in text[from, to) outside `#` comments, or -1. */
+function nestedBrace(text, from, to) {
+  let seen = false;
+  for (let i = from; i < to; i++) {
+    const c = text[i];
+    if (c === "#") {
+      while (i < to && text[i] !== "\n") i++;
+    } else if (c === LB) {
+      if (seen) return i;
+      seen = true;
+    }
+  }
+  return -1;
+}
+
+// xsm's own nesting limit for what the recursive rules here read, far past any real policy: they
+// take several stack frames per level, and past about 1,500 levels of parentheses the stack runs
+// out. checkpolicy goes further (bison's YYMAXDEPTH of 10,000 stack entries: 9,986 levels of
+// parentheses in a conditional, 9,981 in a constraint), and the message says so. A well-formed
+// conditional is read by scan.ts with explicit stacks, as deep as checkpolicy reads it. Operator
+// chains (`a || b || ...`) are not limited, as in checkpolicy: they become left-deep trees that
+// every later stage walks with an explicit stack (ast.ts foldTree).
 const MAX_DEPTH = 1000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
@@ -581,32 +597,38 @@ function peg$parse(input, options) {
     return enter(k, w, p);
   }
   function peg$f81(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f82(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f83(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f84(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f85(p) {    return deeper(p);  }
-  function peg$f86(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f87(head, op, arg) {    return [op, arg];  }
-  function peg$f88(head, tail) {
+  function peg$f82() {    return scan(readCond);  }
+  function peg$f83(r) {
+    if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
+    return r !== null;
+  }
+  function peg$f84(r) {    return r;  }
+  function peg$f85(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f86(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f87(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f88(p) {    return deeper(p);  }
+  function peg$f89(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f90(head, op, arg) {    return [op, arg];  }
+  function peg$f91(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f89(p) {    return deeper(p);  }
-  function peg$f90(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f91(p) {    return deeper(p);  }
-  function peg$f92(p, e) {    depth--; return e;  }
-  function peg$f93(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f94(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f95() {    return "eq";  }
-  function peg$f96() {    return "neq";  }
-  function peg$f97() {    return "eq";  }
-  function peg$f98(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f99(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f100(p) {    return deeper(p);  }
-  function peg$f101(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f102(p) {    return deeper(p);  }
-  function peg$f103(p, e) {    depth--; return e;  }
-  function peg$f104(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f105(p, left, cmp, right) {
+  function peg$f92(p) {    return deeper(p);  }
+  function peg$f93(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f94(p) {    return deeper(p);  }
+  function peg$f95(p, e) {    depth--; return e;  }
+  function peg$f96(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f97(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f98() {    return "eq";  }
+  function peg$f99() {    return "neq";  }
+  function peg$f100() {    return "eq";  }
+  function peg$f101(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f102(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f103(p) {    return deeper(p);  }
+  function peg$f104(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f105(p) {    return deeper(p);  }
+  function peg$f106(p, e) {    depth--; return e;  }
+  function peg$f107(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f108(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -614,99 +636,106 @@ function peg$parse(input, options) {
       return { op: "cmp", cmp, left, right, span: here() };
     }
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
+    // policy_parse.y names_push: a name or one flat `{ ... }`, no nested braces in a constraint
+    const inner = nestedBrace(input, right.span.offset, right.span.offset + right.span.length);
+    if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f106() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f107() {    return "1";  }
-  function peg$f108() {    return "2";  }
-  function peg$f109(side) {    return "r";  }
-  function peg$f110(side) {    return "t";  }
-  function peg$f111(side, what, names) {
+  function peg$f109() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f110() {    return "1";  }
+  function peg$f111() {    return "2";  }
+  function peg$f112(side) {    return "r";  }
+  function peg$f113(side) {    return "t";  }
+  function peg$f114(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f112(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f113(p) {
+  function peg$f115(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f116(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f114(op) {    return op.toLowerCase();  }
-  function peg$f115(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f116() {    return "!=";  }
-  function peg$f117() {    return "==";  }
-  function peg$f118() {    return "domby";  }
-  function peg$f119() {    return "dom";  }
-  function peg$f120() {    return "incomp";  }
-  function peg$f121() {    return word.toLowerCase() === "dominance";  }
-  function peg$f122() {
+  function peg$f117(op) {    return op.toLowerCase();  }
+  function peg$f118(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f119() {    return "!=";  }
+  function peg$f120() {    return "==";  }
+  function peg$f121() {    return "domby";  }
+  function peg$f122() {    return "dom";  }
+  function peg$f123() {    return "incomp";  }
+  function peg$f124() {    return word.toLowerCase() === "dominance";  }
+  function peg$f125() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f123() {
+  function peg$f126() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f124(p) {    return deeper(p);  }
-  function peg$f125(p) {    depth--;  }
-  function peg$f126(name) {    return { level: "supervisor" };  }
-  function peg$f127(name, parent) {    return { level: "guest", parent };  }
-  function peg$f128(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f129(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f130(name, level, members) {
+  function peg$f127(p) {    return deeper(p);  }
+  function peg$f128(p) {    depth--;  }
+  function peg$f129(name) {    return { level: "supervisor" };  }
+  function peg$f130(name, parent) {    return { level: "guest", parent };  }
+  function peg$f131(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f132(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f133(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f131(kind, type, devices) {
+  function peg$f134(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f132(text) {    return { text, span: here() };  }
-  function peg$f133(p) {    expected("'of'", p);  }
-  function peg$f134() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f135(i) {    return [i];  }
-  function peg$f136(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f137(items) {    return flattenSet(here(), false, items);  }
-  function peg$f138(a, b) {
+  function peg$f135(text) {    return { text, span: here() };  }
+  function peg$f136(p) {    expected("'of'", p);  }
+  function peg$f137() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f138(i) {    return [i];  }
+  function peg$f139(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f140(items) {    return flattenSet(here(), false, items);  }
+  function peg$f141(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f139(p) {    return deeper(p);  }
-  function peg$f140(p, items) {
+  function peg$f142(p) {    return deeper(p);  }
+  function peg$f143(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f141(exclude) {    return { exclude };  }
-  function peg$f142(nested) {    return { nested };  }
-  function peg$f143(p, list) {
-    if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
-    return exact(list);
+  function peg$f144(exclude) {    return { exclude };  }
+  function peg$f145(nested) {    return { nested };  }
+  function peg$f146(list) {    return exact(list);  }
+  function peg$f147(i) {    return [i];  }
+  function peg$f148(p) {    return deeper(p);  }
+  function peg$f149(p, i) {    return [i];  }
+  function peg$f150(p, items) {
+    if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
+    depth--;
+    return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f144(i) {    return [i];  }
-  function peg$f145(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f146(p, perms) {
+  function peg$f151(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f152(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f147(user, role, type, mls) {
+  function peg$f153(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f148(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f149(p) {    expected("'alias'", p);  }
-  function peg$f150(p) {    expected("'roles'", p);  }
-  function peg$f151(p) {    expected("';'", p);  }
-  function peg$f152(p) {    expected("':'", p);  }
-  function peg$f153(p) {    expected(`'${LB}'`, p);  }
-  function peg$f154(p) {    expected(`'${RB}'`, p);  }
-  function peg$f155(p) {    expected("')'", p);  }
-  function peg$f156(p) {    expected("a name", p);  }
-  function peg$f157(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f158(name) {    return RESERVED.has(name);  }
-  function peg$f159(name) {    return ident(name, peg$savedPos);  }
-  function peg$f160() {    return scan(readWord);  }
-  function peg$f161(p) {    expected("a number", p);  }
-  function peg$f162() {    return offset();  }
-  function peg$f163() {    scan(readBlanks);  }
+  function peg$f154(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f155(p) {    expected("'alias'", p);  }
+  function peg$f156(p) {    expected("'roles'", p);  }
+  function peg$f157(p) {    expected("';'", p);  }
+  function peg$f158(p) {    expected("':'", p);  }
+  function peg$f159(p) {    expected(`'${LB}'`, p);  }
+  function peg$f160(p) {    expected(`'${RB}'`, p);  }
+  function peg$f161(p) {    expected("')'", p);  }
+  function peg$f162(p) {    expected("a name", p);  }
+  function peg$f163(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f164(name) {    return RESERVED.has(name);  }
+  function peg$f165(name) {    return ident(name, peg$savedPos);  }
+  function peg$f166() {    return scan(readWord);  }
+  function peg$f167(p) {    expected("a number", p);  }
+  function peg$f168() {    return offset();  }
+  function peg$f169() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -2960,7 +2989,10 @@ function peg$parse(input, options) {
       s1 = peg$FAILED;
     }
     if (s1 !== peg$FAILED) {
-      s2 = peg$parseCondExpr();
+      s2 = peg$parseFastCondExpr();
+      if (s2 === peg$FAILED) {
+        s2 = peg$parseCondExpr();
+      }
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
         s4 = peg$parseOpenBrace();
@@ -3138,6 +3170,33 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFastCondExpr() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = '';
+    peg$savedPos = s1;
+    s2 = peg$f82();
+    s1 = s2;
+    peg$savedPos = peg$currPos;
+    s2 = peg$f83(s1);
+    if (s2) {
+      s2 = undefined;
+    } else {
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s0 = peg$f84(s1);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseCondExpr() {
     let s0, s1, s2, s3, s4, s5, s6, s7;
 
@@ -3181,7 +3240,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f82(s1, s2);
+      s0 = peg$f85(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3233,7 +3292,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f83(s1, s2);
+      s0 = peg$f86(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3285,7 +3344,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f84(s1, s2);
+      s0 = peg$f87(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3302,7 +3361,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f85(s1);
+      s3 = peg$f88(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3313,7 +3372,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f86(s1, s5);
+          s0 = peg$f89(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3348,7 +3407,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f87(s1, s5, s7);
+          s3 = peg$f90(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3367,7 +3426,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f87(s1, s5, s7);
+            s3 = peg$f90(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3378,7 +3437,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f91(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3395,7 +3454,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f89(s1);
+      s3 = peg$f92(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3406,7 +3465,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s5);
+          s0 = peg$f93(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3440,7 +3499,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f91(s1);
+      s3 = peg$f94(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3454,7 +3513,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f92(s1, s5);
+            s0 = peg$f95(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3476,14 +3535,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f93(s1);
+        s1 = peg$f96(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f94(s1);
+        s1 = peg$f97(s1);
         s0 = s1;
       }
     }
@@ -3753,7 +3812,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f95();
+      s1 = peg$f98();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -3767,7 +3826,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f96();
+        s1 = peg$f99();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -3801,7 +3860,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f97();
+            s0 = peg$f100();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3859,7 +3918,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f98(s1, s2);
+      s0 = peg$f101(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3911,7 +3970,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f99(s1, s2);
+      s0 = peg$f102(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3928,7 +3987,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f100(s1);
+      s3 = peg$f103(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3939,7 +3998,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f101(s1, s5);
+          s0 = peg$f104(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3973,7 +4032,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f102(s1);
+      s3 = peg$f105(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3987,7 +4046,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f103(s1, s5);
+            s0 = peg$f106(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4010,7 +4069,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f104(s1);
+        s1 = peg$f107(s1);
         s0 = s1;
       }
     }
@@ -4035,7 +4094,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f105(s1, s2, s4, s6);
+          s0 = peg$f108(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4079,7 +4138,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f106();
+          s0 = peg$f109();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4120,7 +4179,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f107();
+            s1 = peg$f110();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4160,7 +4219,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f108();
+              s1 = peg$f111();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4202,7 +4261,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f109(s1);
+              s3 = peg$f112(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4242,7 +4301,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f110(s1);
+                s3 = peg$f113(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4257,7 +4316,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f111(s1, s3, s5);
+              s0 = peg$f114(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4304,7 +4363,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f112(s4);
+                s0 = peg$f115(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4329,7 +4388,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f113(s1);
+                  s0 = peg$f116(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4400,7 +4459,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f114(s1);
+        s0 = peg$f117(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4470,7 +4529,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f115(s1);
+      s1 = peg$f118(s1);
       s0 = s1;
     }
 
@@ -4498,7 +4557,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f116();
+        s1 = peg$f119();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4532,7 +4591,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f117();
+            s0 = peg$f120();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4572,7 +4631,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f118();
+              s0 = peg$f121();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4612,7 +4671,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f119();
+                s0 = peg$f122();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4652,7 +4711,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f120();
+                  s0 = peg$f123();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4676,7 +4735,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f121();
+    s2 = peg$f124();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4703,7 +4762,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f122();
+      s1 = peg$f125();
     }
     s0 = s1;
 
@@ -4717,7 +4776,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f123();
+      s1 = peg$f126();
     }
     s0 = s1;
 
@@ -4784,7 +4843,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f124(s1);
+      s3 = peg$f127(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4824,7 +4883,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f125(s1);
+          s0 = peg$f128(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4881,7 +4940,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f126(s1);
+        s4 = peg$f129(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -4924,7 +4983,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f127(s1, s8);
+              s3 = peg$f130(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4941,7 +5000,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f128(s1, s4);
+          s4 = peg$f131(s1, s4);
           s3 = s4;
         }
       }
@@ -4983,7 +5042,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f129(s1, s3, s7, s9);
+            s9 = peg$f132(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5007,7 +5066,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f130(s1, s3, s7);
+            s0 = peg$f133(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5129,7 +5188,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f131(s1, s4, s6);
+            s0 = peg$f134(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5195,7 +5254,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f132(s1);
+      s1 = peg$f135(s1);
     }
     s0 = s1;
 
@@ -5239,7 +5298,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f133(s1);
+      s1 = peg$f136(s1);
       s0 = s1;
     }
 
@@ -5259,7 +5318,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f134();
+      s1 = peg$f137();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -5277,7 +5336,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f135(s4);
+          s4 = peg$f138(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -5285,7 +5344,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f136(s3);
+          s0 = peg$f139(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5299,7 +5358,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f137(s1);
+          s1 = peg$f140(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5332,7 +5391,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f138(s1, s2);
+            s0 = peg$f141(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5358,7 +5417,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f139(s1);
+      s3 = peg$f142(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5391,7 +5450,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f140(s1, s5);
+          s0 = peg$f143(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5424,7 +5483,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f141(s3);
+        s0 = peg$f144(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5440,7 +5499,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f142(s1);
+          s1 = peg$f145(s1);
         }
         s0 = s1;
       }
@@ -5450,7 +5509,30 @@ function peg$parse(input, options) {
   }
 
   function peg$parseAliasList() {
-    let s0, s1, s2, s3, s4, s5, s6, s7;
+    let s0, s1;
+
+    s0 = peg$currPos;
+    s1 = peg$parseAliasBraces();
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s1 = peg$f146(s1);
+    }
+    s0 = s1;
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseIdentReq();
+      if (s1 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s1 = peg$f147(s1);
+      }
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAliasBraces() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
@@ -5462,33 +5544,63 @@ function peg$parse(input, options) {
       if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s2 !== peg$FAILED) {
-      s3 = peg$parse_();
-      s4 = [];
-      s5 = peg$currPos;
-      s6 = peg$parseIdent();
-      if (s6 !== peg$FAILED) {
-        s7 = peg$parse_();
-        s5 = s6;
+      peg$savedPos = peg$currPos;
+      s3 = peg$f148(s1);
+      if (s3) {
+        s3 = undefined;
       } else {
-        peg$currPos = s5;
-        s5 = peg$FAILED;
+        s3 = peg$FAILED;
       }
-      while (s5 !== peg$FAILED) {
-        s4.push(s5);
-        s5 = peg$currPos;
-        s6 = peg$parseIdent();
-        if (s6 !== peg$FAILED) {
-          s7 = peg$parse_();
-          s5 = s6;
-        } else {
-          peg$currPos = s5;
-          s5 = peg$FAILED;
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = [];
+        s6 = peg$currPos;
+        s7 = peg$currPos;
+        s8 = peg$parseIdent();
+        if (s8 !== peg$FAILED) {
+          peg$savedPos = s7;
+          s8 = peg$f149(s1, s8);
         }
-      }
-      s5 = peg$parseCloseBrace();
-      if (s5 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f143(s1, s4);
+        s7 = s8;
+        if (s7 === peg$FAILED) {
+          s7 = peg$parseAliasBraces();
+        }
+        if (s7 !== peg$FAILED) {
+          s8 = peg$parse_();
+          s6 = s7;
+        } else {
+          peg$currPos = s6;
+          s6 = peg$FAILED;
+        }
+        while (s6 !== peg$FAILED) {
+          s5.push(s6);
+          s6 = peg$currPos;
+          s7 = peg$currPos;
+          s8 = peg$parseIdent();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s7;
+            s8 = peg$f149(s1, s8);
+          }
+          s7 = s8;
+          if (s7 === peg$FAILED) {
+            s7 = peg$parseAliasBraces();
+          }
+          if (s7 !== peg$FAILED) {
+            s8 = peg$parse_();
+            s6 = s7;
+          } else {
+            peg$currPos = s6;
+            s6 = peg$FAILED;
+          }
+        }
+        s6 = peg$parseCloseBrace();
+        if (s6 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f150(s1, s5);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5496,15 +5608,6 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
-    }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parseIdentReq();
-      if (s1 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s1 = peg$f144(s1);
-      }
-      s0 = s1;
     }
 
     return s0;
@@ -5565,7 +5668,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f145(s1, s2);
+      s0 = peg$f151(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5613,7 +5716,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f146(s1, s4);
+        s0 = peg$f152(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5682,7 +5785,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f147(s1, s5, s9, s10);
+              s0 = peg$f153(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5715,7 +5818,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f148(s1);
+      s1 = peg$f154(s1);
       s0 = s1;
     }
 
@@ -5910,7 +6013,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f149(s1);
+      s1 = peg$f155(s1);
       s0 = s1;
     }
 
@@ -6009,7 +6112,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f150(s1);
+      s1 = peg$f156(s1);
       s0 = s1;
     }
 
@@ -6076,7 +6179,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f157(s1);
       s0 = s1;
     }
 
@@ -6097,7 +6200,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f152(s1);
+      s1 = peg$f158(s1);
       s0 = s1;
     }
 
@@ -6118,7 +6221,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f153(s1);
+      s1 = peg$f159(s1);
       s0 = s1;
     }
 
@@ -6139,7 +6242,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f154(s1);
+      s1 = peg$f160(s1);
       s0 = s1;
     }
 
@@ -6160,7 +6263,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f155(s1);
+      s1 = peg$f161(s1);
       s0 = s1;
     }
 
@@ -6175,7 +6278,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f156(s1);
+      s1 = peg$f162(s1);
       s0 = s1;
     }
 
@@ -6190,7 +6293,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f157(s1);
+      s1 = peg$f163(s1);
       s0 = s1;
     }
 
@@ -6205,7 +6308,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f158(s1);
+      s2 = peg$f164(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6213,7 +6316,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f159(s1);
+        s0 = peg$f165(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6244,7 +6347,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f160();
+      s1 = peg$f166();
     }
     s0 = s1;
 
@@ -6386,7 +6489,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f161(s1);
+      s1 = peg$f167(s1);
       s0 = s1;
     }
 
@@ -6457,7 +6560,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f162();
+    s1 = peg$f168();
     s0 = s1;
 
     return s0;
@@ -6509,7 +6612,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f163();
+    s1 = peg$f169();
     s0 = s1;
 
     return s0;
@@ -6540,6 +6643,7 @@ function peg$parse(input, options) {
   const readBlanks = (p) => sc.blanks(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
+  const readCond = (p) => sc.condExpr(p);
   /** The span of what the current rule matched. */
   function here() { return at(peg$savedPos, peg$currPos); }
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }
