@@ -147,6 +147,18 @@ export const CATALOG = {
   "unused-boolean": entry("warning", "lint", "A boolean no conditional reads: setting it changes nothing.", sentence),
   "duplicate-rule": entry("warning", "lint", "A rule granting exactly what an earlier rule of the same kind in the same branch grants.", sentence),
   "redundant-rule": entry("warning", "lint", "An allow rule whose every permission another rule grants unconditionally for the same source, target and class.", sentence),
+  "svp-cross-platform": entry(
+    "error",
+    "lint",
+    "A domain of one SVP platform is granted a permission on another platform's device labels beyond what the nesting allows (an ancestor's hwdom managing a nested platform's devices).",
+    sentence,
+  ),
+  "svp-hwdom-not-domain": entry(
+    "error",
+    "lint",
+    "A platform's hwdom type also labels Xen itself, another initial SID's object or a device (a pirqcon, iomemcon, ioportcon, pcidevicecon or devicetreecon).",
+    sentence,
+  ),
 
   // ---- command line ----
   input: entry("error", "command line", "A file or argument the command cannot use (missing, unreadable, too large, not text).", sentence),
