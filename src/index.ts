@@ -14,7 +14,7 @@ export type { CompileOptions, PolicyCompiler } from "./policy/types.js";
 export type { CompiledPolicy, ContextResult, PolicyImage, PolicyNames, PolicyStats, PolicyView, SecurityContext } from "./policy/types.js";
 
 // ---- decisions and their reasons ----
-export type { AvDecision, Decision, Reason, RuleRef } from "./policy/types.js";
+export type { AvDecision, ComputedContext, Decision, Reason, RuleRef, TypeRuleKindName } from "./policy/types.js";
 export { reasonJson, reasonText } from "./policy/reasons.js";
 export type { BoolLookup, ReasonJson } from "./policy/reasons.js";
 
