@@ -160,9 +160,10 @@ export interface CompiledPolicy extends PolicyNames {
 export type PolicyView = CompiledPolicy;
 
 /**
- * policy.conf text -> CompiledPolicy, throwing PolicyError with every diagnostic. The XSM layer
- * is handed one (it depends on this contract, not on the compiler), as Xen's flask reads a
- * policy through the policydb loader it is linked with.
+ * A policy as a file holds it -> CompiledPolicy, throwing PolicyError with every diagnostic:
+ * policy.conf text, or bytes (a binary policy, by its magic, or source). The XSM layer is handed
+ * one (it depends on this contract, not on the compiler), as Xen's flask reads a policy through
+ * the policydb loader it is linked with.
  */
-export type PolicyCompiler = (text: string, options: CompileOptions) => CompiledPolicy;
+export type PolicyCompiler = (input: string | Uint8Array, options: CompileOptions) => CompiledPolicy;
 
