@@ -13,7 +13,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
-import type { SymbolKind } from "./symbols.js";
+import type { Occurrence, SymbolKind } from "./symbols.js";
 
 /** The symbol tables as hover and completion read them. */
 export interface NamesModel {
@@ -133,15 +133,15 @@ function namesModel(a: Analysis): NamesModel {
   };
 }
 
-/** Start of `word` as a whole word in `line`, or -1. */
-function wordIndex(line: string, word: string): number {
-  const m = new RegExp(`(^|[^A-Za-z0-9_])${word}(?![A-Za-z0-9_])`).exec(line);
-  return m ? m.index + m[1]!.length : -1;
+/** Starts of `word` as a whole word in `line`, from `from` on. */
+function wordStarts(line: string, word: string, from: number): number[] {
+  const out: number[] = [];
+  for (const m of line.slice(from).matchAll(new RegExp(`(^|[^A-Za-z0-9_])(${word})(?![A-Za-z0-9_])`, "g"))) out.push(from + m.index! + m[1]!.length);
+  return out;
 }
 
 function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
   const occ = a.index!.occurrences;
-  const n = occ.length;
   const names: string[] = [];
   const nameIds = new Map<string, number>();
   const intern = (s: string): number => {
@@ -156,66 +156,68 @@ function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, 
     if (id === undefined) fileIds.set(uri, (id = files.push(uri) - 1));
     return id;
   };
-  const m: IndexModel = {
-    names,
-    name: new Int32Array(n),
-    kind: new Uint8Array(n),
-    decl: new Uint8Array(n),
-    owner: new Int32Array(n),
-    files,
-    file: new Int32Array(n),
-    line: new Int32Array(n),
-    start: new Int32Array(n),
-    end: new Int32Array(n),
-  };
+  const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[] };
   const kindIds = new Map(KINDS.map((k, i) => [k, i]));
-  // a tree's occurrences: through the locator to the .te/.if line, where the name is written (or,
-  // for a name a macro's argument brought, the call that passed it)
+  const push = (o: Occurrence, file: number, line: number, start: number, end: number) => {
+    cols.name.push(intern(o.name));
+    cols.kind.push(kindIds.get(o.kind)!);
+    cols.decl.push(o.decl ? 1 : 0);
+    cols.owner.push(o.owner === undefined ? -1 : intern(o.owner));
+    cols.file.push(file);
+    cols.line.push(line);
+    cols.start.push(start);
+    cols.end.push(end);
+  };
   const lineCache = new Map<string, string[] | undefined>();
   const linesOf = (file: string) => {
     if (!lineCache.has(file)) lineCache.set(file, tree!.sources(file)?.split("\n"));
     return lineCache.get(file);
   };
   const confLines = tree?.locator ? new LineMap(a.text, "policy.conf") : undefined;
-  for (let i = 0; i < n; i++) {
-    const o = occ[i]!;
-    m.name[i] = intern(o.name);
-    m.kind[i] = kindIds.get(o.kind)!;
-    m.decl[i] = o.decl ? 1 : 0;
-    m.owner[i] = o.owner === undefined ? -1 : intern(o.owner);
-    m.file[i] = -1;
+  for (const o of occ) {
     if (doc) {
       const p = doc.positionAt(o.offset);
-      m.file[i] = fileId(origin.kind === "conf" ? origin.uri : "");
-      m.line[i] = p.line;
-      m.start[i] = p.character;
-      m.end[i] = p.character + o.length;
+      push(o, fileId(origin.kind === "conf" ? origin.uri : ""), p.line, p.character, p.character + o.length);
       continue;
     }
-    if (!tree?.locator || !confLines) continue;
+    if (!tree?.locator || !confLines) {
+      push(o, -1, 0, 0, 0);
+      continue;
+    }
+    // a tree's occurrence: through the locator to the .te/.if line where the name is written
     const located = tree.locator.locate(confLines.span(o.offset, o.offset + o.length));
-    const candidates = [located.span, ...[...located.context].reverse().map((c) => c.span)];
-    for (const span of candidates) {
-      if (!span) continue;
-      const line = linesOf(span.file)?.[span.line - 1];
-      if (line === undefined) continue;
-      const at = line.slice(span.col - 1).startsWith(o.name) ? span.col - 1 : wordIndex(line, o.name);
-      if (at < 0) continue;
-      m.file[i] = fileId(fileUri(span.file));
-      m.line[i] = span.line - 1;
-      m.start[i] = at;
-      m.end[i] = at + o.name.length;
-      break;
+    const at = located.span;
+    const own = linesOf(at.file)?.[at.line - 1];
+    if (own !== undefined && own.slice(at.col - 1).startsWith(o.name) && wordStarts(own, o.name, at.col - 1)[0] === at.col - 1) {
+      push(o, fileId(fileUri(at.file)), at.line - 1, at.col - 1, at.col - 1 + o.name.length);
+      continue;
     }
-    if (m.file[i]! < 0) {
-      const r = spanRange(located.span);
-      m.file[i] = fileId(fileUri(located.span.file));
-      m.line[i] = r.start.line;
-      m.start[i] = r.start.character;
-      m.end[i] = r.start.line === r.end.line ? r.end.character : r.start.character + o.name.length;
+    // a macro's argument brought it: the innermost call whose arguments spell it, each place there
+    // (`domain_comms(dom0_t, dom0_t)` passes the one type twice)
+    let placed = false;
+    for (const ctx of located.context) {
+      if (!ctx.span) continue;
+      const line = linesOf(ctx.span.file)?.[ctx.span.line - 1];
+      const starts = line === undefined ? [] : wordStarts(line, o.name, ctx.span.col - 1);
+      for (const s of starts) push(o, fileId(fileUri(ctx.span.file)), ctx.span.line - 1, s, s + o.name.length);
+      if ((placed = starts.length > 0)) break;
     }
+    if (placed) continue;
+    const r = spanRange(at);
+    push(o, fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + o.name.length);
   }
-  return m;
+  return {
+    names,
+    name: Int32Array.from(cols.name),
+    kind: Uint8Array.from(cols.kind),
+    decl: Uint8Array.from(cols.decl),
+    owner: Int32Array.from(cols.owner),
+    files,
+    file: Int32Array.from(cols.file),
+    line: Int32Array.from(cols.line),
+    start: Int32Array.from(cols.start),
+    end: Int32Array.from(cols.end),
+  };
 }
 
 function diagnosticsByUri(a: Analysis, origin: Origin, doc: TextDocument | undefined, fileUri: (file: string) => string): [string, LspDiagnostic[]][] {
