@@ -79,6 +79,13 @@ export class AnalysisRunner {
     r.settle(undefined);
   }
 
+  /** The unit is gone (its document closed): its job stops and its worker ends. */
+  release(unit: string): void {
+    this.cancel(unit);
+    void this.idle.get(unit)?.terminate();
+    this.idle.delete(unit);
+  }
+
   dispose(): void {
     for (const unit of [...this.running.keys()]) this.cancel(unit);
     for (const w of this.idle.values()) void w.terminate();

@@ -240,7 +240,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (unit.kind === "conf") {
       clearTimeout(timers.get(unit.key));
       timers.delete(unit.key);
-      runner.cancel(unit.key);
+      runner.release(unit.key);
       models.delete(unit.key);
       versions.delete(unit.key);
       connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
