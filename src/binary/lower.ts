@@ -10,7 +10,7 @@
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import type { ConstraintExpr, NameSet, PolicyAst, Statement } from "../policy/ast.js";
 import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
-import { CondOp, OBJECT_R, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, OBJECT_R, type ClassSym, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder } from "./hash.js";
 import {
   AVTAB_ALLOWED,
@@ -42,6 +42,7 @@ import {
   type Context,
   type KernelPolicy,
   type RoleDatum,
+  type RoleTrans,
   type TypeDatum,
   type UserDatum,
 } from "./model.js";
@@ -482,6 +483,45 @@ function context(lw: Lowering, c: ResolvedContext): Context {
   return { user: lw.userVal[c.user]!, role: lw.roleVal[c.role]!, type: lw.typeBit[c.type]! + 1, range: EMPTY_RANGE };
 }
 
+/** class_write's four defaults (user, role, range, type); GLBLUB needs version 32 and is written
+ *  as 0 before it. */
+function classDefaults(d: ClassSym["defaults"], version: number): [number, number, number, number] {
+  if (!d) return [0, 0, 0, 0];
+  return [d.user, d.role, d.range === 7 && version < 32 ? 0 : d.range, d.type];
+}
+
+/** hierarchy_add_bounds: a type, role or user named PARENT.CHILD is bounded by PARENT when no
+ *  typebounds says otherwise (the resolver checked PARENT exists). */
+function dottedParent(name: string, ids: Map<string, number>, values: Int32Array, offset = 0): number {
+  const dot = name.lastIndexOf(".");
+  if (dot < 0) return 0;
+  const parent = ids.get(name.slice(0, dot));
+  return parent === undefined ? 0 : values[parent]! + offset;
+}
+
+/** copy_role_trans: rules in reverse statement order (the parser prepends them), each looping
+ *  role, type and class by ascending kernel value, a (role, type, class) once. */
+function roleTransitions(lw: Lowering): RoleTrans[] {
+  const out: RoleTrans[] = [];
+  const seen = new Set<string>();
+  for (const rule of [...(lw.sym.roleTransitions ?? [])].reverse()) {
+    const roles = rule.roles.map((r) => lw.roleVal[r]!).sort((a, b) => a - b);
+    const types = Array.from(rule.types, (t) => lw.typeBit[t]! + 1).sort((a, b) => a - b);
+    const newRole = lw.roleVal[rule.newRole]!;
+    for (const role of roles) {
+      for (const type of types) {
+        for (const c of rule.classes) {
+          const key = `${role} ${type} ${c}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ role, type, newRole, tclass: c + 1 });
+        }
+      }
+    }
+  }
+  return out;
+}
+
 export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions = {}): KernelPolicy {
   const lw = new Lowering(ast, sym);
   const version = options.version ?? 30;
@@ -510,14 +550,14 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
       perms: hashOrder(own, (p) => p.name, PERM_TABLE_SIZE),
       constraints: constraints[c.id]!,
       validatetrans: validatetrans[c.id]!,
-      defaults: [0, 0, 0, 0],
+      defaults: classDefaults(c.defaults, version),
     };
   });
 
   const roles: RoleDatum[] = sym.roles.map((r) => ({
     name: r.name,
     value: lw.roleVal[r.id]!,
-    bounds: 0,
+    bounds: dottedParent(r.name, sym.roleIds, lw.roleVal),
     // object_r dominates nothing and is written with no types (role_write)
     dominates: r.id === OBJECT_R ? [] : [lw.roleVal[r.id]! - 1],
     types: r.id === OBJECT_R ? [] : bitsOf(Array.from(r.types, (t) => lw.typeBit[t]!)),
@@ -526,7 +566,8 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   const typeRecords: TypeDatum[] = [];
   for (const t of sym.types) {
     const value = lw.typeBit[t.id]! + 1;
-    typeRecords.push({ name: t.name, value, properties: TYPE_PRIMARY, bounds: 0 });
+    const bounds = t.bounds !== undefined ? lw.typeBit[t.bounds]! + 1 : dottedParent(t.name, sym.typeIds, lw.typeBit, 1);
+    typeRecords.push({ name: t.name, value, properties: TYPE_PRIMARY, bounds });
     for (const a of t.aliases) typeRecords.push({ name: a, value, properties: 0, bounds: 0 });
   }
   for (const a of sym.attrs) typeRecords.push({ name: a.name, value: lw.attrBit[a.id]! + 1, properties: TYPE_PRIMARY | TYPE_ATTRIBUTE, bounds: 0 });
@@ -534,7 +575,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   const users: UserDatum[] = sym.users.map((u) => ({
     name: u.name,
     value: lw.userVal[u.id]!,
-    bounds: 0,
+    bounds: dottedParent(u.name, sym.userIds, lw.userVal),
     roles: bitsOf([...u.roles].filter((r) => r !== OBJECT_R).map((r) => lw.roleVal[r]! - 1)),
     range: EMPTY_RANGE,
     level: EMPTY_LEVEL,
@@ -607,7 +648,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     cats: { nprim: 0, entries: [] },
     avtab: base.written(AVTAB_COMPILE_MASK),
     conds: condNodes,
-    roleTrans: [],
+    roleTrans: roleTransitions(lw),
     roleAllow,
     filenameTrans: [],
     ocontexts: {

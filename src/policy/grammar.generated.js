@@ -23,15 +23,15 @@ for (const k of [
   "class", "sid", "common", "attribute", "type", "typealias", "typeattribute", "bool", "allow",
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
-  "ioportcon", "pcidevicecon", "devicetreecon",
+  "ioportcon", "pcidevicecon", "devicetreecon", "typebounds", "role_transition", "default_user",
+  "default_role", "default_type", "default_range",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
   "sensitivity", "dominance", "category", "level", "mlsconstrain", "mlsvalidatetrans",
   "range_transition",
 ]) { STATEMENTS.set(k, MLS); STATEMENTS.set(k.toUpperCase(), MLS); }
 for (const k of [
-  "typebounds", "tunable", "permissive", "policycap", "role_transition", "roleattribute",
-  "attribute_role", "default_user", "default_role", "default_type", "default_range", "allowxperm",
+  "tunable", "permissive", "policycap", "roleattribute", "attribute_role", "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "expandattribute", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
@@ -49,7 +49,9 @@ const DESCRIBE = {
   type_member: "type_member rule", if: "conditional", role: "role statement", user: "user declaration",
   constrain: "constrain statement", validatetrans: "validatetrans statement", pirqcon: "pirqcon",
   iomemcon: "iomemcon", ioportcon: "ioportcon", pcidevicecon: "pcidevicecon",
-  devicetreecon: "devicetreecon", platform: "platform declaration",
+  devicetreecon: "devicetreecon", platform: "platform declaration", typebounds: "typebounds statement",
+  role_transition: "role_transition rule", default_user: "default_user rule", default_role: "default_role rule",
+  default_type: "default_type rule", default_range: "default_range rule",
 };
 
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
@@ -261,69 +263,77 @@ function peg$parse(input, options) {
   const peg$c4 = "TRUE";
   const peg$c5 = "false";
   const peg$c6 = "FALSE";
-  const peg$c7 = "level";
-  const peg$c8 = "LEVEL";
-  const peg$c9 = "range";
-  const peg$c10 = "RANGE";
-  const peg$c11 = "-";
-  const peg$c12 = "/";
-  const peg$c13 = "else";
-  const peg$c14 = "ELSE";
-  const peg$c15 = "(";
-  const peg$c16 = "||";
-  const peg$c17 = "or";
-  const peg$c18 = "OR";
-  const peg$c19 = "^";
-  const peg$c20 = "xor";
-  const peg$c21 = "XOR";
-  const peg$c22 = "&&";
-  const peg$c23 = "and";
-  const peg$c24 = "AND";
-  const peg$c25 = "!";
-  const peg$c26 = "=";
-  const peg$c27 = "not";
-  const peg$c28 = "NOT";
-  const peg$c29 = "==";
-  const peg$c30 = "!=";
-  const peg$c31 = "eq";
-  const peg$c32 = "EQ";
-  const peg$c33 = "sameuser";
-  const peg$c34 = "SAMEUSER";
-  const peg$c35 = "source";
-  const peg$c36 = "SOURCE";
-  const peg$c37 = "target";
-  const peg$c38 = "TARGET";
-  const peg$c39 = "role";
-  const peg$c40 = "ROLE";
-  const peg$c41 = "type";
-  const peg$c42 = "TYPE";
-  const peg$c43 = "domby";
-  const peg$c44 = "DOMBY";
-  const peg$c45 = "dom";
-  const peg$c46 = "DOM";
-  const peg$c47 = "incomp";
-  const peg$c48 = "INCOMP";
-  const peg$c49 = "{";
-  const peg$c50 = "supervisor";
-  const peg$c51 = "guest";
-  const peg$c52 = "}";
-  const peg$c53 = "hwdom";
-  const peg$c54 = "device";
-  const peg$c55 = "of";
-  const peg$c56 = "*";
-  const peg$c57 = "~";
-  const peg$c58 = "alias";
-  const peg$c59 = "ALIAS";
-  const peg$c60 = "types";
-  const peg$c61 = "TYPES";
-  const peg$c62 = "roles";
-  const peg$c63 = "ROLES";
-  const peg$c64 = "inherits";
-  const peg$c65 = "INHERITS";
-  const peg$c66 = ")";
-  const peg$c67 = "0x";
-  const peg$c68 = "\"";
-  const peg$c69 = "#";
+  const peg$c7 = "glblub";
+  const peg$c8 = "GLBLUB";
+  const peg$c9 = "low-high";
+  const peg$c10 = "LOW-HIGH";
+  const peg$c11 = "low";
+  const peg$c12 = "LOW";
+  const peg$c13 = "high";
+  const peg$c14 = "HIGH";
+  const peg$c15 = "source";
+  const peg$c16 = "SOURCE";
+  const peg$c17 = "target";
+  const peg$c18 = "TARGET";
+  const peg$c19 = "level";
+  const peg$c20 = "LEVEL";
+  const peg$c21 = "range";
+  const peg$c22 = "RANGE";
+  const peg$c23 = "-";
+  const peg$c24 = "/";
+  const peg$c25 = "else";
+  const peg$c26 = "ELSE";
+  const peg$c27 = "(";
+  const peg$c28 = "||";
+  const peg$c29 = "or";
+  const peg$c30 = "OR";
+  const peg$c31 = "^";
+  const peg$c32 = "xor";
+  const peg$c33 = "XOR";
+  const peg$c34 = "&&";
+  const peg$c35 = "and";
+  const peg$c36 = "AND";
+  const peg$c37 = "!";
+  const peg$c38 = "=";
+  const peg$c39 = "not";
+  const peg$c40 = "NOT";
+  const peg$c41 = "==";
+  const peg$c42 = "!=";
+  const peg$c43 = "eq";
+  const peg$c44 = "EQ";
+  const peg$c45 = "sameuser";
+  const peg$c46 = "SAMEUSER";
+  const peg$c47 = "role";
+  const peg$c48 = "ROLE";
+  const peg$c49 = "type";
+  const peg$c50 = "TYPE";
+  const peg$c51 = "domby";
+  const peg$c52 = "DOMBY";
+  const peg$c53 = "dom";
+  const peg$c54 = "DOM";
+  const peg$c55 = "incomp";
+  const peg$c56 = "INCOMP";
+  const peg$c57 = "{";
+  const peg$c58 = "supervisor";
+  const peg$c59 = "guest";
+  const peg$c60 = "}";
+  const peg$c61 = "hwdom";
+  const peg$c62 = "device";
+  const peg$c63 = "of";
+  const peg$c64 = "*";
+  const peg$c65 = "~";
+  const peg$c66 = "alias";
+  const peg$c67 = "ALIAS";
+  const peg$c68 = "types";
+  const peg$c69 = "TYPES";
+  const peg$c70 = "roles";
+  const peg$c71 = "ROLES";
+  const peg$c72 = "inherits";
+  const peg$c73 = "INHERITS";
+  const peg$c74 = ")";
+  const peg$c75 = "0x";
+  const peg$c76 = "\"";
+  const peg$c77 = "#";
 
   const peg$r0 = /^[^ \t\r\n\f]/;
   const peg$r1 = /^[urtURT]/;
@@ -349,87 +359,95 @@ function peg$parse(input, options) {
   const peg$e4 = peg$literalExpectation("TRUE", false);
   const peg$e5 = peg$literalExpectation("false", false);
   const peg$e6 = peg$literalExpectation("FALSE", false);
-  const peg$e7 = peg$literalExpectation("level", false);
-  const peg$e8 = peg$literalExpectation("LEVEL", false);
-  const peg$e9 = peg$literalExpectation("range", false);
-  const peg$e10 = peg$literalExpectation("RANGE", false);
-  const peg$e11 = peg$literalExpectation("-", false);
-  const peg$e12 = peg$literalExpectation("/", false);
-  const peg$e13 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e14 = peg$literalExpectation("else", false);
-  const peg$e15 = peg$literalExpectation("ELSE", false);
-  const peg$e16 = peg$literalExpectation("(", false);
-  const peg$e17 = peg$literalExpectation("||", false);
-  const peg$e18 = peg$literalExpectation("or", false);
-  const peg$e19 = peg$literalExpectation("OR", false);
-  const peg$e20 = peg$literalExpectation("^", false);
-  const peg$e21 = peg$literalExpectation("xor", false);
-  const peg$e22 = peg$literalExpectation("XOR", false);
-  const peg$e23 = peg$literalExpectation("&&", false);
-  const peg$e24 = peg$literalExpectation("and", false);
-  const peg$e25 = peg$literalExpectation("AND", false);
-  const peg$e26 = peg$literalExpectation("!", false);
-  const peg$e27 = peg$literalExpectation("=", false);
-  const peg$e28 = peg$literalExpectation("not", false);
-  const peg$e29 = peg$literalExpectation("NOT", false);
-  const peg$e30 = peg$literalExpectation("==", false);
-  const peg$e31 = peg$literalExpectation("!=", false);
-  const peg$e32 = peg$literalExpectation("eq", false);
-  const peg$e33 = peg$literalExpectation("EQ", false);
-  const peg$e34 = peg$literalExpectation("sameuser", false);
-  const peg$e35 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e36 = peg$literalExpectation("source", false);
-  const peg$e37 = peg$literalExpectation("SOURCE", false);
-  const peg$e38 = peg$literalExpectation("target", false);
-  const peg$e39 = peg$literalExpectation("TARGET", false);
-  const peg$e40 = peg$literalExpectation("role", false);
-  const peg$e41 = peg$literalExpectation("ROLE", false);
-  const peg$e42 = peg$literalExpectation("type", false);
-  const peg$e43 = peg$literalExpectation("TYPE", false);
-  const peg$e44 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e45 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e46 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e47 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e48 = peg$literalExpectation("domby", false);
-  const peg$e49 = peg$literalExpectation("DOMBY", false);
-  const peg$e50 = peg$literalExpectation("dom", false);
-  const peg$e51 = peg$literalExpectation("DOM", false);
-  const peg$e52 = peg$literalExpectation("incomp", false);
-  const peg$e53 = peg$literalExpectation("INCOMP", false);
-  const peg$e54 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e55 = peg$literalExpectation("{", false);
-  const peg$e56 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e57 = peg$literalExpectation("supervisor", false);
-  const peg$e58 = peg$literalExpectation("guest", false);
-  const peg$e59 = peg$literalExpectation("}", false);
-  const peg$e60 = peg$literalExpectation("hwdom", false);
-  const peg$e61 = peg$literalExpectation("device", false);
-  const peg$e62 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e63 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e64 = peg$literalExpectation("of", false);
-  const peg$e65 = peg$literalExpectation("*", false);
-  const peg$e66 = peg$literalExpectation("~", false);
-  const peg$e67 = peg$literalExpectation("alias", false);
-  const peg$e68 = peg$literalExpectation("ALIAS", false);
-  const peg$e69 = peg$literalExpectation("types", false);
-  const peg$e70 = peg$literalExpectation("TYPES", false);
-  const peg$e71 = peg$literalExpectation("roles", false);
-  const peg$e72 = peg$literalExpectation("ROLES", false);
-  const peg$e73 = peg$literalExpectation("inherits", false);
-  const peg$e74 = peg$literalExpectation("INHERITS", false);
-  const peg$e75 = peg$literalExpectation(")", false);
-  const peg$e76 = peg$otherExpectation("identifier");
-  const peg$e77 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e78 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e79 = peg$otherExpectation("number");
-  const peg$e80 = peg$literalExpectation("0x", false);
-  const peg$e81 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e82 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e83 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e84 = peg$literalExpectation("\"", false);
-  const peg$e85 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e86 = peg$literalExpectation("#", false);
-  const peg$e87 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e7 = peg$literalExpectation("glblub", false);
+  const peg$e8 = peg$literalExpectation("GLBLUB", false);
+  const peg$e9 = peg$literalExpectation("low-high", false);
+  const peg$e10 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e11 = peg$literalExpectation("low", false);
+  const peg$e12 = peg$literalExpectation("LOW", false);
+  const peg$e13 = peg$literalExpectation("high", false);
+  const peg$e14 = peg$literalExpectation("HIGH", false);
+  const peg$e15 = peg$literalExpectation("source", false);
+  const peg$e16 = peg$literalExpectation("SOURCE", false);
+  const peg$e17 = peg$literalExpectation("target", false);
+  const peg$e18 = peg$literalExpectation("TARGET", false);
+  const peg$e19 = peg$literalExpectation("level", false);
+  const peg$e20 = peg$literalExpectation("LEVEL", false);
+  const peg$e21 = peg$literalExpectation("range", false);
+  const peg$e22 = peg$literalExpectation("RANGE", false);
+  const peg$e23 = peg$literalExpectation("-", false);
+  const peg$e24 = peg$literalExpectation("/", false);
+  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e26 = peg$literalExpectation("else", false);
+  const peg$e27 = peg$literalExpectation("ELSE", false);
+  const peg$e28 = peg$literalExpectation("(", false);
+  const peg$e29 = peg$literalExpectation("||", false);
+  const peg$e30 = peg$literalExpectation("or", false);
+  const peg$e31 = peg$literalExpectation("OR", false);
+  const peg$e32 = peg$literalExpectation("^", false);
+  const peg$e33 = peg$literalExpectation("xor", false);
+  const peg$e34 = peg$literalExpectation("XOR", false);
+  const peg$e35 = peg$literalExpectation("&&", false);
+  const peg$e36 = peg$literalExpectation("and", false);
+  const peg$e37 = peg$literalExpectation("AND", false);
+  const peg$e38 = peg$literalExpectation("!", false);
+  const peg$e39 = peg$literalExpectation("=", false);
+  const peg$e40 = peg$literalExpectation("not", false);
+  const peg$e41 = peg$literalExpectation("NOT", false);
+  const peg$e42 = peg$literalExpectation("==", false);
+  const peg$e43 = peg$literalExpectation("!=", false);
+  const peg$e44 = peg$literalExpectation("eq", false);
+  const peg$e45 = peg$literalExpectation("EQ", false);
+  const peg$e46 = peg$literalExpectation("sameuser", false);
+  const peg$e47 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e48 = peg$literalExpectation("role", false);
+  const peg$e49 = peg$literalExpectation("ROLE", false);
+  const peg$e50 = peg$literalExpectation("type", false);
+  const peg$e51 = peg$literalExpectation("TYPE", false);
+  const peg$e52 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e53 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e54 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e56 = peg$literalExpectation("domby", false);
+  const peg$e57 = peg$literalExpectation("DOMBY", false);
+  const peg$e58 = peg$literalExpectation("dom", false);
+  const peg$e59 = peg$literalExpectation("DOM", false);
+  const peg$e60 = peg$literalExpectation("incomp", false);
+  const peg$e61 = peg$literalExpectation("INCOMP", false);
+  const peg$e62 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e63 = peg$literalExpectation("{", false);
+  const peg$e64 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("supervisor", false);
+  const peg$e66 = peg$literalExpectation("guest", false);
+  const peg$e67 = peg$literalExpectation("}", false);
+  const peg$e68 = peg$literalExpectation("hwdom", false);
+  const peg$e69 = peg$literalExpectation("device", false);
+  const peg$e70 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e72 = peg$literalExpectation("of", false);
+  const peg$e73 = peg$literalExpectation("*", false);
+  const peg$e74 = peg$literalExpectation("~", false);
+  const peg$e75 = peg$literalExpectation("alias", false);
+  const peg$e76 = peg$literalExpectation("ALIAS", false);
+  const peg$e77 = peg$literalExpectation("types", false);
+  const peg$e78 = peg$literalExpectation("TYPES", false);
+  const peg$e79 = peg$literalExpectation("roles", false);
+  const peg$e80 = peg$literalExpectation("ROLES", false);
+  const peg$e81 = peg$literalExpectation("inherits", false);
+  const peg$e82 = peg$literalExpectation("INHERITS", false);
+  const peg$e83 = peg$literalExpectation(")", false);
+  const peg$e84 = peg$otherExpectation("identifier");
+  const peg$e85 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e86 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e87 = peg$otherExpectation("number");
+  const peg$e88 = peg$literalExpectation("0x", false);
+  const peg$e89 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e90 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e91 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e92 = peg$literalExpectation("\"", false);
+  const peg$e93 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e94 = peg$literalExpectation("#", false);
+  const peg$e95 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -460,132 +478,157 @@ function peg$parse(input, options) {
   function peg$f22() {    return kw === "ioportcon"  }
   function peg$f23() {    return kw === "pcidevicecon"  }
   function peg$f24() {    return kw === "devicetreecon"  }
-  function peg$f25() {    return kw === "platform"  }
-  function peg$f26() {    return kw === MLS  }
-  function peg$f27() {    return kw === UNSUPPORTED  }
-  function peg$f28() {    return scan(readAvRule);  }
-  function peg$f29(r) {    return r !== null;  }
-  function peg$f30(r) {    return r;  }
-  function peg$f31(s, t, c, p) {    return [c, p];  }
-  function peg$f32(s, t) {    return null;  }
-  function peg$f33(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f34(s, t, rest) {
+  function peg$f25() {    return kw === "typebounds"  }
+  function peg$f26() {    return kw === "role_transition"  }
+  function peg$f27() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f28() {    return kw === "default_range"  }
+  function peg$f29() {    return kw === "platform"  }
+  function peg$f30() {    return kw === MLS  }
+  function peg$f31() {    return kw === UNSUPPORTED  }
+  function peg$f32() {    return scan(readAvRule);  }
+  function peg$f33(r) {    return r !== null;  }
+  function peg$f34(r) {    return r;  }
+  function peg$f35(s, t, c, p) {    return [c, p];  }
+  function peg$f36(s, t) {    return null;  }
+  function peg$f37(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f38(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f35() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f36(s, t, c, p) {
+  function peg$f39() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f40(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f37(s, t, c, d, f) {
+  function peg$f41(s, t, c, d, f) {
     if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
   }
-  function peg$f38() {    return scan(readDecl);  }
-  function peg$f39(r) {    return r !== null;  }
-  function peg$f40(r) {    return r;  }
-  function peg$f41(name, aliases, attrs) {
+  function peg$f42() {    return scan(readDecl);  }
+  function peg$f43(r) {    return r !== null;  }
+  function peg$f44(r) {    return r;  }
+  function peg$f45(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f42(type, aliases) {
+  function peg$f46(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f43(type, attributes) {
+  function peg$f47(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f44(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f45(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f46() {    return true;  }
-  function peg$f47() {    return false;  }
-  function peg$f48(p) {    expected("'true' or 'false'", p);  }
-  function peg$f49(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f50(name, rest) {
+  function peg$f48(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f49(name, value) {    return { kind: "bool", span: null, name, value };  }
+  function peg$f50() {    return true;  }
+  function peg$f51() {    return false;  }
+  function peg$f52(p) {    expected("'true' or 'false'", p);  }
+  function peg$f53(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f54(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f51(name, roles, mls) {
+  function peg$f55(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f56(roles, types, classes, newRole) {
+    return classes === null
+      ? { kind: "role_transition", span: null, roles, types, newRole }
+      : { kind: "role_transition", span: null, roles, types, classes, newRole };
+  }
+  function peg$f57(classes, value) {
+    return { kind: "default", span: null, field: kw.slice(8), classes, value };
+  }
+  function peg$f58(classes) {    return "glblub";  }
+  function peg$f59(classes, side) {    return "low-high";  }
+  function peg$f60(classes, side) {    return "low";  }
+  function peg$f61(classes, side) {    return "high";  }
+  function peg$f62(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f63(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f64(classes, value) {
+    return { kind: "default", span: null, field: "range", classes, value };
+  }
+  function peg$f65() {    return "source";  }
+  function peg$f66() {    return "target";  }
+  function peg$f67(p) {    expected("'source' or 'target'", p);  }
+  function peg$f68(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f52(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f53(className, perms) {    return [undefined, perms];  }
-  function peg$f54(className, rest) {
+  function peg$f69(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f70(className, perms) {    return [undefined, perms];  }
+  function peg$f71(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f55(name, context) {
+  function peg$f72(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f56(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f57(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f58(classes, perms, expr) {
+  function peg$f73(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f74(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f75(classes, perms, expr) {
     return { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f59(classes, expr) {
+  function peg$f76(classes, expr) {
     return { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f60(p, n, context) {
+  function peg$f77(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f61(p, lo, hi, context) {
+  function peg$f78(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f62(p, lo, hi, context) {
+  function peg$f79(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f63(p, n, context) {
+  function peg$f80(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f64(q) {    return q.slice(1, -1);  }
-  function peg$f65(path, context) {
+  function peg$f81(q) {    return q.slice(1, -1);  }
+  function peg$f82(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f66() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f67(expr, then, other) {
+  function peg$f83() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f84(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f68() {    inCond = true; return true;  }
-  function peg$f69(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f70(p, w) {
+  function peg$f85() {    inCond = true; return true;  }
+  function peg$f86(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f87(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f71(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f72(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f73(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f74(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f75(p) {    return deeper(p);  }
-  function peg$f76(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f77(head, op, arg) {    return [op, arg];  }
-  function peg$f78(head, tail) {
+  function peg$f88(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f89(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f90(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f91(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f92(p) {    return deeper(p);  }
+  function peg$f93(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f94(head, op, arg) {    return [op, arg];  }
+  function peg$f95(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f79(p) {    return deeper(p);  }
-  function peg$f80(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f81(p) {    return deeper(p);  }
-  function peg$f82(p, e) {    depth--; return e;  }
-  function peg$f83(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f84(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f85() {    return "eq";  }
-  function peg$f86() {    return "neq";  }
-  function peg$f87() {    return "eq";  }
-  function peg$f88(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f89(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f90(p) {    return deeper(p);  }
-  function peg$f91(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f92(p) {    return deeper(p);  }
-  function peg$f93(p, e) {    depth--; return e;  }
-  function peg$f94(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f95(p, left, cmp, right) {
+  function peg$f96(p) {    return deeper(p);  }
+  function peg$f97(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f98(p) {    return deeper(p);  }
+  function peg$f99(p, e) {    depth--; return e;  }
+  function peg$f100(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f101(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f102() {    return "eq";  }
+  function peg$f103() {    return "neq";  }
+  function peg$f104() {    return "eq";  }
+  function peg$f105(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f106(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f107(p) {    return deeper(p);  }
+  function peg$f108(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f109(p) {    return deeper(p);  }
+  function peg$f110(p, e) {    depth--; return e;  }
+  function peg$f111(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f112(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -595,97 +638,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f96() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f97() {    return "1";  }
-  function peg$f98() {    return "2";  }
-  function peg$f99(side) {    return "r";  }
-  function peg$f100(side) {    return "t";  }
-  function peg$f101(side, what, names) {
+  function peg$f113() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f114() {    return "1";  }
+  function peg$f115() {    return "2";  }
+  function peg$f116(side) {    return "r";  }
+  function peg$f117(side) {    return "t";  }
+  function peg$f118(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f102(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f103(p) {
+  function peg$f119(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f120(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f104(op) {    return op.toLowerCase();  }
-  function peg$f105(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f106() {    return "!=";  }
-  function peg$f107() {    return "==";  }
-  function peg$f108() {    return "domby";  }
-  function peg$f109() {    return "dom";  }
-  function peg$f110() {    return "incomp";  }
-  function peg$f111() {    return word.toLowerCase() === "dominance";  }
-  function peg$f112() {
+  function peg$f121(op) {    return op.toLowerCase();  }
+  function peg$f122(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f123() {    return "!=";  }
+  function peg$f124() {    return "==";  }
+  function peg$f125() {    return "domby";  }
+  function peg$f126() {    return "dom";  }
+  function peg$f127() {    return "incomp";  }
+  function peg$f128() {    return word.toLowerCase() === "dominance";  }
+  function peg$f129() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f113() {
+  function peg$f130() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f114(p) {    return deeper(p);  }
-  function peg$f115(p) {    depth--;  }
-  function peg$f116(name) {    return { level: "supervisor" };  }
-  function peg$f117(name, parent) {    return { level: "guest", parent };  }
-  function peg$f118(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f119(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f120(name, level, members) {
+  function peg$f131(p) {    return deeper(p);  }
+  function peg$f132(p) {    depth--;  }
+  function peg$f133(name) {    return { level: "supervisor" };  }
+  function peg$f134(name, parent) {    return { level: "guest", parent };  }
+  function peg$f135(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f136(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f137(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f121(kind, type, devices) {
+  function peg$f138(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f122(text) {    return { text, span: here() };  }
-  function peg$f123(p) {    expected("'of'", p);  }
-  function peg$f124() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f125(i) {    return [i];  }
-  function peg$f126(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f127(items) {    return flattenSet(here(), false, items);  }
-  function peg$f128(a, b) {
+  function peg$f139(text) {    return { text, span: here() };  }
+  function peg$f140(p) {    expected("'of'", p);  }
+  function peg$f141() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f142(i) {    return [i];  }
+  function peg$f143(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f144(items) {    return flattenSet(here(), false, items);  }
+  function peg$f145(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f129(p) {    return deeper(p);  }
-  function peg$f130(p, items) {
+  function peg$f146(p) {    return deeper(p);  }
+  function peg$f147(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f131(exclude) {    return { exclude };  }
-  function peg$f132(nested) {    return { nested };  }
-  function peg$f133(p, list) {
+  function peg$f148(exclude) {    return { exclude };  }
+  function peg$f149(nested) {    return { nested };  }
+  function peg$f150(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f134(i) {    return [i];  }
-  function peg$f135(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f136(p, perms) {
+  function peg$f151(i) {    return [i];  }
+  function peg$f152(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f153(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f137(user, role, type, mls) {
+  function peg$f154(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f138(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f139(p) {    expected("'alias'", p);  }
-  function peg$f140(p) {    expected("'roles'", p);  }
-  function peg$f141(p) {    expected("';'", p);  }
-  function peg$f142(p) {    expected("':'", p);  }
-  function peg$f143(p) {    expected(`'${LB}'`, p);  }
-  function peg$f144(p) {    expected(`'${RB}'`, p);  }
-  function peg$f145(p) {    expected("')'", p);  }
-  function peg$f146(p) {    expected("a name", p);  }
-  function peg$f147(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f148(name) {    return RESERVED.has(name);  }
-  function peg$f149(name) {    return ident(name, peg$savedPos);  }
-  function peg$f150() {    return scan(readWord);  }
-  function peg$f151(p) {    expected("a number", p);  }
-  function peg$f152() {    return offset();  }
-  function peg$f153() {    scan(readBlanks);  }
+  function peg$f155(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f156(p) {    expected("'alias'", p);  }
+  function peg$f157(p) {    expected("'roles'", p);  }
+  function peg$f158(p) {    expected("';'", p);  }
+  function peg$f159(p) {    expected("':'", p);  }
+  function peg$f160(p) {    expected(`'${LB}'`, p);  }
+  function peg$f161(p) {    expected(`'${RB}'`, p);  }
+  function peg$f162(p) {    expected("')'", p);  }
+  function peg$f163(p) {    expected("a name", p);  }
+  function peg$f164(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f165(name) {    return RESERVED.has(name);  }
+  function peg$f166(name) {    return ident(name, peg$savedPos);  }
+  function peg$f167() {    return scan(readWord);  }
+  function peg$f168(p) {    expected("a number", p);  }
+  function peg$f169() {    return offset();  }
+  function peg$f170() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1393,7 +1436,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parsePlatformBody();
+                                                s2 = peg$parseTypeBoundsBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1414,7 +1457,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseMlsBody();
+                                                  s2 = peg$parseRoleTransitionBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1435,7 +1478,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parseUnsupportedBody();
+                                                    s2 = peg$parseDefaultBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1445,6 +1488,94 @@ function peg$parse(input, options) {
                                                   } else {
                                                     peg$currPos = s0;
                                                     s0 = peg$FAILED;
+                                                  }
+                                                  if (s0 === peg$FAILED) {
+                                                    s0 = peg$currPos;
+                                                    peg$savedPos = peg$currPos;
+                                                    s1 = peg$f28();
+                                                    if (s1) {
+                                                      s1 = undefined;
+                                                    } else {
+                                                      s1 = peg$FAILED;
+                                                    }
+                                                    if (s1 !== peg$FAILED) {
+                                                      s2 = peg$parseDefaultRangeBody();
+                                                      if (s2 !== peg$FAILED) {
+                                                        s0 = s2;
+                                                      } else {
+                                                        peg$currPos = s0;
+                                                        s0 = peg$FAILED;
+                                                      }
+                                                    } else {
+                                                      peg$currPos = s0;
+                                                      s0 = peg$FAILED;
+                                                    }
+                                                    if (s0 === peg$FAILED) {
+                                                      s0 = peg$currPos;
+                                                      peg$savedPos = peg$currPos;
+                                                      s1 = peg$f29();
+                                                      if (s1) {
+                                                        s1 = undefined;
+                                                      } else {
+                                                        s1 = peg$FAILED;
+                                                      }
+                                                      if (s1 !== peg$FAILED) {
+                                                        s2 = peg$parsePlatformBody();
+                                                        if (s2 !== peg$FAILED) {
+                                                          s0 = s2;
+                                                        } else {
+                                                          peg$currPos = s0;
+                                                          s0 = peg$FAILED;
+                                                        }
+                                                      } else {
+                                                        peg$currPos = s0;
+                                                        s0 = peg$FAILED;
+                                                      }
+                                                      if (s0 === peg$FAILED) {
+                                                        s0 = peg$currPos;
+                                                        peg$savedPos = peg$currPos;
+                                                        s1 = peg$f30();
+                                                        if (s1) {
+                                                          s1 = undefined;
+                                                        } else {
+                                                          s1 = peg$FAILED;
+                                                        }
+                                                        if (s1 !== peg$FAILED) {
+                                                          s2 = peg$parseMlsBody();
+                                                          if (s2 !== peg$FAILED) {
+                                                            s0 = s2;
+                                                          } else {
+                                                            peg$currPos = s0;
+                                                            s0 = peg$FAILED;
+                                                          }
+                                                        } else {
+                                                          peg$currPos = s0;
+                                                          s0 = peg$FAILED;
+                                                        }
+                                                        if (s0 === peg$FAILED) {
+                                                          s0 = peg$currPos;
+                                                          peg$savedPos = peg$currPos;
+                                                          s1 = peg$f31();
+                                                          if (s1) {
+                                                            s1 = undefined;
+                                                          } else {
+                                                            s1 = peg$FAILED;
+                                                          }
+                                                          if (s1 !== peg$FAILED) {
+                                                            s2 = peg$parseUnsupportedBody();
+                                                            if (s2 !== peg$FAILED) {
+                                                              s0 = s2;
+                                                            } else {
+                                                              peg$currPos = s0;
+                                                              s0 = peg$FAILED;
+                                                            }
+                                                          } else {
+                                                            peg$currPos = s0;
+                                                            s0 = peg$FAILED;
+                                                          }
+                                                        }
+                                                      }
+                                                    }
                                                   }
                                                 }
                                               }
@@ -1480,10 +1611,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f28();
+    s2 = peg$f32();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f29(s1);
+    s2 = peg$f33(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1491,7 +1622,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f30(s1);
+      s0 = peg$f34(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1531,7 +1662,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f31(s1, s3, s8, s10);
+                  s5 = peg$f35(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1559,20 +1690,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f32(s1, s3);
+              s6 = peg$f36(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f33(s1, s3, s6);
+              s6 = peg$f37(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f34(s1, s3, s5);
+            s0 = peg$f38(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1597,7 +1728,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f35();
+      s1 = peg$f39();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1622,7 +1753,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f36(s2, s4, s8, s10);
+                    s0 = peg$f40(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1691,7 +1822,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f37(s1, s3, s7, s9, s11);
+                s0 = peg$f41(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1727,10 +1858,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f38();
+    s2 = peg$f42();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f39(s1);
+    s2 = peg$f43(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1738,7 +1869,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f40(s1);
+      s0 = peg$f44(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1803,7 +1934,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f41(s1, s3, s4);
+          s0 = peg$f45(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1833,7 +1964,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f42(s1, s5);
+            s0 = peg$f46(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1869,7 +2000,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f43(s1, s3);
+            s0 = peg$f47(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1899,7 +2030,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f44(s1);
+          s0 = peg$f48(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1926,7 +2057,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f45(s1, s3);
+          s0 = peg$f49(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1976,7 +2107,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f46();
+        s0 = peg$f50();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2016,7 +2147,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f47();
+          s0 = peg$f51();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2029,7 +2160,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f48(s1);
+        s1 = peg$f52(s1);
         s0 = s1;
       }
     }
@@ -2075,7 +2206,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f49(s1);
+            s3 = peg$f53(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2091,7 +2222,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f50(s1, s3);
+        s0 = peg$f54(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2099,6 +2230,435 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseTypeBoundsBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseIdentCommaList();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f55(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleTransitionBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseNamesReq();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 58) {
+          s6 = peg$c1;
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        }
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseNamesReq();
+          if (s8 !== peg$FAILED) {
+            s9 = peg$parse_();
+            s5 = s8;
+          } else {
+            peg$currPos = s5;
+            s5 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 === peg$FAILED) {
+          s5 = null;
+        }
+        s6 = peg$parseIdentReq();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseSemi();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f56(s1, s3, s5, s6);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseDefaultSide();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f57(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultRangeBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$currPos;
+      if (input.substr(peg$currPos, 6) === peg$c7) {
+        s4 = peg$c7;
+        peg$currPos += 6;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
+      }
+      if (s4 === peg$FAILED) {
+        if (input.substr(peg$currPos, 6) === peg$c8) {
+          s4 = peg$c8;
+          peg$currPos += 6;
+        } else {
+          s4 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e8); }
+        }
+      }
+      if (s4 !== peg$FAILED) {
+        s5 = peg$currPos;
+        peg$silentFails++;
+        s6 = peg$parseIdChar();
+        peg$silentFails--;
+        if (s6 === peg$FAILED) {
+          s5 = undefined;
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s3;
+          s3 = peg$f58(s1);
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      if (s3 === peg$FAILED) {
+        s3 = peg$currPos;
+        s4 = peg$parseDefaultSide();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$currPos;
+          if (input.substr(peg$currPos, 8) === peg$c9) {
+            s7 = peg$c9;
+            peg$currPos += 8;
+          } else {
+            s7 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e9); }
+          }
+          if (s7 === peg$FAILED) {
+            if (input.substr(peg$currPos, 8) === peg$c10) {
+              s7 = peg$c10;
+              peg$currPos += 8;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e10); }
+            }
+          }
+          if (s7 !== peg$FAILED) {
+            s8 = peg$currPos;
+            peg$silentFails++;
+            s9 = peg$parseIdChar();
+            peg$silentFails--;
+            if (s9 === peg$FAILED) {
+              s8 = undefined;
+            } else {
+              peg$currPos = s8;
+              s8 = peg$FAILED;
+            }
+            if (s8 !== peg$FAILED) {
+              peg$savedPos = s6;
+              s6 = peg$f59(s1, s4);
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s6;
+            s6 = peg$FAILED;
+          }
+          if (s6 === peg$FAILED) {
+            s6 = peg$currPos;
+            if (input.substr(peg$currPos, 3) === peg$c11) {
+              s7 = peg$c11;
+              peg$currPos += 3;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e11); }
+            }
+            if (s7 === peg$FAILED) {
+              if (input.substr(peg$currPos, 3) === peg$c12) {
+                s7 = peg$c12;
+                peg$currPos += 3;
+              } else {
+                s7 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e12); }
+              }
+            }
+            if (s7 !== peg$FAILED) {
+              s8 = peg$currPos;
+              peg$silentFails++;
+              s9 = peg$parseIdChar();
+              peg$silentFails--;
+              if (s9 === peg$FAILED) {
+                s8 = undefined;
+              } else {
+                peg$currPos = s8;
+                s8 = peg$FAILED;
+              }
+              if (s8 !== peg$FAILED) {
+                peg$savedPos = s6;
+                s6 = peg$f60(s1, s4);
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+            if (s6 === peg$FAILED) {
+              s6 = peg$currPos;
+              if (input.substr(peg$currPos, 4) === peg$c13) {
+                s7 = peg$c13;
+                peg$currPos += 4;
+              } else {
+                s7 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e13); }
+              }
+              if (s7 === peg$FAILED) {
+                if (input.substr(peg$currPos, 4) === peg$c14) {
+                  s7 = peg$c14;
+                  peg$currPos += 4;
+                } else {
+                  s7 = peg$FAILED;
+                  if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                }
+              }
+              if (s7 !== peg$FAILED) {
+                s8 = peg$currPos;
+                peg$silentFails++;
+                s9 = peg$parseIdChar();
+                peg$silentFails--;
+                if (s9 === peg$FAILED) {
+                  s8 = undefined;
+                } else {
+                  peg$currPos = s8;
+                  s8 = peg$FAILED;
+                }
+                if (s8 !== peg$FAILED) {
+                  peg$savedPos = s6;
+                  s6 = peg$f61(s1, s4);
+                } else {
+                  peg$currPos = s6;
+                  s6 = peg$FAILED;
+                }
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+              if (s6 === peg$FAILED) {
+                s6 = peg$currPos;
+                s7 = peg$parsePos();
+                peg$savedPos = s6;
+                s7 = peg$f62(s1, s4, s7);
+                s6 = s7;
+              }
+            }
+          }
+          if (s6 !== peg$FAILED) {
+            peg$savedPos = s3;
+            s3 = peg$f63(s1, s4, s6);
+          } else {
+            peg$currPos = s3;
+            s3 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      }
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f64(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultSide() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 6) === peg$c15) {
+      s1 = peg$c15;
+      peg$currPos += 6;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e15); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 6) === peg$c16) {
+        s1 = peg$c16;
+        peg$currPos += 6;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f65();
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      if (input.substr(peg$currPos, 6) === peg$c17) {
+        s1 = peg$c17;
+        peg$currPos += 6;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      }
+      if (s1 === peg$FAILED) {
+        if (input.substr(peg$currPos, 6) === peg$c18) {
+          s1 = peg$c18;
+          peg$currPos += 6;
+        } else {
+          s1 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        }
+      }
+      if (s1 !== peg$FAILED) {
+        s2 = peg$currPos;
+        peg$silentFails++;
+        s3 = peg$parseIdChar();
+        peg$silentFails--;
+        if (s3 === peg$FAILED) {
+          s2 = undefined;
+        } else {
+          peg$currPos = s2;
+          s2 = peg$FAILED;
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f66();
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        peg$savedPos = s0;
+        s1 = peg$f67(s1);
+        s0 = s1;
+      }
     }
 
     return s0;
@@ -2132,7 +2692,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f51(s1, s5, s7);
+            s0 = peg$f68(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2158,20 +2718,20 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c7) {
-      s2 = peg$c7;
+    if (input.substr(peg$currPos, 5) === peg$c19) {
+      s2 = peg$c19;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e7); }
+      if (peg$silentFails === 0) { peg$fail(peg$e19); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c8) {
-        s2 = peg$c8;
+      if (input.substr(peg$currPos, 5) === peg$c20) {
+        s2 = peg$c20;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e8); }
+        if (peg$silentFails === 0) { peg$fail(peg$e20); }
       }
     }
     if (s2 !== peg$FAILED) {
@@ -2190,20 +2750,20 @@ function peg$parse(input, options) {
         s5 = peg$parseMlsLevel();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
-          if (input.substr(peg$currPos, 5) === peg$c9) {
-            s7 = peg$c9;
+          if (input.substr(peg$currPos, 5) === peg$c21) {
+            s7 = peg$c21;
             peg$currPos += 5;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e9); }
+            if (peg$silentFails === 0) { peg$fail(peg$e21); }
           }
           if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c10) {
-              s7 = peg$c10;
+            if (input.substr(peg$currPos, 5) === peg$c22) {
+              s7 = peg$c22;
               peg$currPos += 5;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e10); }
+              if (peg$silentFails === 0) { peg$fail(peg$e22); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2282,7 +2842,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f52(s1, s6, s7);
+          s2 = peg$f69(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2297,7 +2857,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f53(s1, s4);
+          s2 = peg$f70(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2307,7 +2867,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f54(s1, s2);
+      s0 = peg$f71(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2335,7 +2895,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f55(s1, s2);
+      s0 = peg$f72(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2356,12 +2916,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f56(s1, s4);
+        s4 = peg$f73(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f57(s1, s3);
+        s0 = peg$f74(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2390,7 +2950,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f58(s1, s3, s5);
+            s0 = peg$f75(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2424,7 +2984,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f59(s1, s3);
+          s0 = peg$f76(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2452,7 +3012,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1, s2, s4);
+        s0 = peg$f77(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2475,11 +3035,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c11;
+        s5 = peg$c23;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2501,7 +3061,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f61(s1, s2, s3, s5);
+        s0 = peg$f78(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2524,11 +3084,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c11;
+        s5 = peg$c23;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2550,7 +3110,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1, s2, s3, s5);
+        s0 = peg$f79(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2574,7 +3134,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1, s2, s4);
+        s0 = peg$f80(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2595,18 +3155,18 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f64(s2);
+      s2 = peg$f81(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c12;
+        s3 = peg$c24;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e12); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
@@ -2615,7 +3175,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e13); }
+          if (peg$silentFails === 0) { peg$fail(peg$e25); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
@@ -2624,7 +3184,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e13); }
+            if (peg$silentFails === 0) { peg$fail(peg$e25); }
           }
         }
         s3 = [s3, s4];
@@ -2644,7 +3204,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65(s1, s3);
+        s0 = peg$f82(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2662,7 +3222,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f66();
+    s1 = peg$f83();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2681,20 +3241,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c13) {
-                s10 = peg$c13;
+              if (input.substr(peg$currPos, 4) === peg$c25) {
+                s10 = peg$c25;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e26); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c14) {
-                  s10 = peg$c14;
+                if (input.substr(peg$currPos, 4) === peg$c26) {
+                  s10 = peg$c26;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -2742,7 +3302,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f67(s2, s6, s8);
+              s0 = peg$f84(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2772,7 +3332,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f68();
+    s1 = peg$f85();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2802,7 +3362,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f69(s2);
+      s0 = peg$f86(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2819,7 +3379,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f70(s1, s2);
+      s3 = peg$f87(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2830,7 +3390,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f71(s1, s2, s5);
+          s0 = peg$f88(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2890,7 +3450,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f72(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2942,7 +3502,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f73(s1, s2);
+      s0 = peg$f90(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2994,7 +3554,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f74(s1, s2);
+      s0 = peg$f91(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3011,7 +3571,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f75(s1);
+      s3 = peg$f92(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3022,7 +3582,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f76(s1, s5);
+          s0 = peg$f93(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3057,7 +3617,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f77(s1, s5, s7);
+          s3 = peg$f94(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3076,7 +3636,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f77(s1, s5, s7);
+            s3 = peg$f94(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3087,7 +3647,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f78(s1, s2);
+      s0 = peg$f95(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3104,7 +3664,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f79(s1);
+      s3 = peg$f96(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3115,7 +3675,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80(s1, s5);
+          s0 = peg$f97(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3141,15 +3701,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c15;
+      s2 = peg$c27;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f81(s1);
+      s3 = peg$f98(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3163,7 +3723,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f82(s1, s5);
+            s0 = peg$f99(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3185,14 +3745,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f83(s1);
+        s1 = peg$f100(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f84(s1);
+        s1 = peg$f101(s1);
         s0 = s1;
       }
     }
@@ -3203,29 +3763,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c16) {
-      s0 = peg$c16;
+    if (input.substr(peg$currPos, 2) === peg$c28) {
+      s0 = peg$c28;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c17) {
-        s1 = peg$c17;
+      if (input.substr(peg$currPos, 2) === peg$c29) {
+        s1 = peg$c29;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e30); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c18) {
-          s1 = peg$c18;
+        if (input.substr(peg$currPos, 2) === peg$c30) {
+          s1 = peg$c30;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e19); }
+          if (peg$silentFails === 0) { peg$fail(peg$e31); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3259,28 +3819,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c19;
+      s0 = peg$c31;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e20); }
+      if (peg$silentFails === 0) { peg$fail(peg$e32); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c20) {
-        s1 = peg$c20;
+      if (input.substr(peg$currPos, 3) === peg$c32) {
+        s1 = peg$c32;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e21); }
+        if (peg$silentFails === 0) { peg$fail(peg$e33); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c21) {
-          s1 = peg$c21;
+        if (input.substr(peg$currPos, 3) === peg$c33) {
+          s1 = peg$c33;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e22); }
+          if (peg$silentFails === 0) { peg$fail(peg$e34); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3313,29 +3873,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c22) {
-      s0 = peg$c22;
+    if (input.substr(peg$currPos, 2) === peg$c34) {
+      s0 = peg$c34;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e35); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c23) {
-        s1 = peg$c23;
+      if (input.substr(peg$currPos, 3) === peg$c35) {
+        s1 = peg$c35;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e36); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c24) {
-          s1 = peg$c24;
+        if (input.substr(peg$currPos, 3) === peg$c36) {
+          s1 = peg$c36;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e37); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3370,21 +3930,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c25;
+      s1 = peg$c37;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e26); }
+      if (peg$silentFails === 0) { peg$fail(peg$e38); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c26;
+        s3 = peg$c38;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e27); }
+        if (peg$silentFails === 0) { peg$fail(peg$e39); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3406,20 +3966,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c27) {
-        s1 = peg$c27;
+      if (input.substr(peg$currPos, 3) === peg$c39) {
+        s1 = peg$c39;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e28); }
+        if (peg$silentFails === 0) { peg$fail(peg$e40); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c28) {
-          s1 = peg$c28;
+        if (input.substr(peg$currPos, 3) === peg$c40) {
+          s1 = peg$c40;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e29); }
+          if (peg$silentFails === 0) { peg$fail(peg$e41); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3453,48 +4013,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s1 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c41) {
+      s1 = peg$c41;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f85();
+      s1 = peg$f102();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c42) {
+        s1 = peg$c42;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f86();
+        s1 = peg$f103();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c43) {
+          s1 = peg$c43;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e44); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c32) {
-            s1 = peg$c32;
+          if (input.substr(peg$currPos, 2) === peg$c44) {
+            s1 = peg$c44;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e45); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -3510,7 +4070,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f87();
+            s0 = peg$f104();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3568,7 +4128,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f105(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3620,7 +4180,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f89(s1, s2);
+      s0 = peg$f106(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3637,7 +4197,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f90(s1);
+      s3 = peg$f107(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3648,7 +4208,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f91(s1, s5);
+          s0 = peg$f108(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3674,15 +4234,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c15;
+      s2 = peg$c27;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f92(s1);
+      s3 = peg$f109(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3696,7 +4256,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f93(s1, s5);
+            s0 = peg$f110(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3719,7 +4279,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f94(s1);
+        s1 = peg$f111(s1);
         s0 = s1;
       }
     }
@@ -3744,7 +4304,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f95(s1, s2, s4, s6);
+          s0 = peg$f112(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3759,20 +4319,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c33) {
-        s1 = peg$c33;
+      if (input.substr(peg$currPos, 8) === peg$c45) {
+        s1 = peg$c45;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e34); }
+        if (peg$silentFails === 0) { peg$fail(peg$e46); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c34) {
-          s1 = peg$c34;
+        if (input.substr(peg$currPos, 8) === peg$c46) {
+          s1 = peg$c46;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e35); }
+          if (peg$silentFails === 0) { peg$fail(peg$e47); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3788,7 +4348,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f96();
+          s0 = peg$f113();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3800,20 +4360,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c35) {
-          s2 = peg$c35;
+        if (input.substr(peg$currPos, 6) === peg$c15) {
+          s2 = peg$c15;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e36); }
+          if (peg$silentFails === 0) { peg$fail(peg$e15); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c36) {
-            s2 = peg$c36;
+          if (input.substr(peg$currPos, 6) === peg$c16) {
+            s2 = peg$c16;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e37); }
+            if (peg$silentFails === 0) { peg$fail(peg$e16); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -3829,7 +4389,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f97();
+            s1 = peg$f114();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3840,20 +4400,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c37) {
-            s2 = peg$c37;
+          if (input.substr(peg$currPos, 6) === peg$c17) {
+            s2 = peg$c17;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e38); }
+            if (peg$silentFails === 0) { peg$fail(peg$e17); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c38) {
-              s2 = peg$c38;
+            if (input.substr(peg$currPos, 6) === peg$c18) {
+              s2 = peg$c18;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e39); }
+              if (peg$silentFails === 0) { peg$fail(peg$e18); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -3869,7 +4429,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f98();
+              s1 = peg$f115();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3882,20 +4442,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c39) {
-            s4 = peg$c39;
+          if (input.substr(peg$currPos, 4) === peg$c47) {
+            s4 = peg$c47;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s4 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c48) {
+              s4 = peg$c48;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -3911,7 +4471,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f99(s1);
+              s3 = peg$f116(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3922,20 +4482,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c41) {
-              s4 = peg$c41;
+            if (input.substr(peg$currPos, 4) === peg$c49) {
+              s4 = peg$c49;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e42); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c42) {
-                s4 = peg$c42;
+              if (input.substr(peg$currPos, 4) === peg$c50) {
+                s4 = peg$c50;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e43); }
+                if (peg$silentFails === 0) { peg$fail(peg$e51); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -3951,7 +4511,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f100(s1);
+                s3 = peg$f117(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -3966,7 +4526,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f101(s1, s3, s5);
+              s0 = peg$f118(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3981,20 +4541,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c39) {
-            s1 = peg$c39;
+          if (input.substr(peg$currPos, 4) === peg$c47) {
+            s1 = peg$c47;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s1 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c48) {
+              s1 = peg$c48;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4013,7 +4573,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f102(s4);
+                s0 = peg$f119(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4038,7 +4598,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f103(s1);
+                  s0 = peg$f120(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4070,7 +4630,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+      if (peg$silentFails === 0) { peg$fail(peg$e52); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -4078,7 +4638,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e45); }
+        if (peg$silentFails === 0) { peg$fail(peg$e53); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -4109,7 +4669,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f104(s1);
+        s0 = peg$f121(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4131,7 +4691,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e46); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s1 !== peg$FAILED) {
       s2 = input.charAt(peg$currPos);
@@ -4139,7 +4699,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$currPos;
@@ -4179,7 +4739,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f105(s1);
+      s1 = peg$f122(s1);
       s0 = s1;
     }
 
@@ -4189,43 +4749,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s0 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c41) {
+      s0 = peg$c41;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c42) {
+        s1 = peg$c42;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f106();
+        s1 = peg$f123();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c43) {
+          s1 = peg$c43;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e44); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c32) {
-            s1 = peg$c32;
+          if (input.substr(peg$currPos, 2) === peg$c44) {
+            s1 = peg$c44;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e45); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4241,7 +4801,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f107();
+            s0 = peg$f124();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4252,20 +4812,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c43) {
-            s1 = peg$c43;
+          if (input.substr(peg$currPos, 5) === peg$c51) {
+            s1 = peg$c51;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e56); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c44) {
-              s1 = peg$c44;
+            if (input.substr(peg$currPos, 5) === peg$c52) {
+              s1 = peg$c52;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e57); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4281,7 +4841,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f108();
+              s0 = peg$f125();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4292,20 +4852,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c45) {
-              s1 = peg$c45;
+            if (input.substr(peg$currPos, 3) === peg$c53) {
+              s1 = peg$c53;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e58); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c46) {
-                s1 = peg$c46;
+              if (input.substr(peg$currPos, 3) === peg$c54) {
+                s1 = peg$c54;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e59); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4321,7 +4881,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f109();
+                s0 = peg$f126();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4332,20 +4892,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c47) {
-                s1 = peg$c47;
+              if (input.substr(peg$currPos, 6) === peg$c55) {
+                s1 = peg$c55;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e52); }
+                if (peg$silentFails === 0) { peg$fail(peg$e60); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c48) {
-                  s1 = peg$c48;
+                if (input.substr(peg$currPos, 6) === peg$c56) {
+                  s1 = peg$c56;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e61); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4361,7 +4921,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f110();
+                  s0 = peg$f127();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4385,7 +4945,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f111();
+    s2 = peg$f128();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4412,7 +4972,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f112();
+      s1 = peg$f129();
     }
     s0 = s1;
 
@@ -4426,7 +4986,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f113();
+      s1 = peg$f130();
     }
     s0 = s1;
 
@@ -4443,7 +5003,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e62); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -4458,7 +5018,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+        if (peg$silentFails === 0) { peg$fail(peg$e62); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -4485,15 +5045,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f114(s1);
+      s3 = peg$f131(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4506,7 +5066,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e56); }
+          if (peg$silentFails === 0) { peg$fail(peg$e64); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -4521,7 +5081,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -4533,7 +5093,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f115(s1);
+          s0 = peg$f132(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4559,12 +5119,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c50) {
-        s5 = peg$c50;
+      if (input.substr(peg$currPos, 10) === peg$c58) {
+        s5 = peg$c58;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e57); }
+        if (peg$silentFails === 0) { peg$fail(peg$e65); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -4590,18 +5150,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f116(s1);
+        s4 = peg$f133(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c51) {
-          s5 = peg$c51;
+        if (input.substr(peg$currPos, 5) === peg$c59) {
+          s5 = peg$c59;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e58); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -4633,7 +5193,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f117(s1, s8);
+              s3 = peg$f134(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4650,7 +5210,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f118(s1, s4);
+          s4 = peg$f135(s1, s4);
           s3 = s4;
         }
       }
@@ -4682,17 +5242,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c52;
+            s8 = peg$c60;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e59); }
+            if (peg$silentFails === 0) { peg$fail(peg$e67); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f119(s1, s3, s7, s9);
+            s9 = peg$f136(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4716,7 +5276,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f120(s1, s3, s7);
+            s0 = peg$f137(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4742,28 +5302,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c53) {
-      s2 = peg$c53;
+    if (input.substr(peg$currPos, 5) === peg$c61) {
+      s2 = peg$c61;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e60); }
+      if (peg$silentFails === 0) { peg$fail(peg$e68); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c51) {
-        s2 = peg$c51;
+      if (input.substr(peg$currPos, 5) === peg$c59) {
+        s2 = peg$c59;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e58); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c54) {
-          s2 = peg$c54;
+        if (input.substr(peg$currPos, 6) === peg$c62) {
+          s2 = peg$c62;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e61); }
+          if (peg$silentFails === 0) { peg$fail(peg$e69); }
         }
       }
     }
@@ -4790,11 +5350,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c49;
+            s7 = peg$c57;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e55); }
+            if (peg$silentFails === 0) { peg$fail(peg$e63); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -4838,7 +5398,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f121(s1, s4, s6);
+            s0 = peg$f138(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4870,7 +5430,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -4879,7 +5439,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e63); }
+        if (peg$silentFails === 0) { peg$fail(peg$e71); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -4888,7 +5448,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e63); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
       s3 = [s3, s4];
@@ -4904,7 +5464,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f122(s1);
+      s1 = peg$f139(s1);
     }
     s0 = s1;
 
@@ -4915,12 +5475,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c55) {
-      s1 = peg$c55;
+    if (input.substr(peg$currPos, 2) === peg$c63) {
+      s1 = peg$c63;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4948,7 +5508,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f123(s1);
+      s1 = peg$f140(s1);
       s0 = s1;
     }
 
@@ -4960,25 +5520,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c56;
+      s1 = peg$c64;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f124();
+      s1 = peg$f141();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c57;
+        s1 = peg$c65;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e74); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -4986,7 +5546,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f125(s4);
+          s4 = peg$f142(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4994,7 +5554,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f126(s3);
+          s0 = peg$f143(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5008,7 +5568,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f127(s1);
+          s1 = peg$f144(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5018,11 +5578,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c11;
+              s4 = peg$c23;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e11); }
+              if (peg$silentFails === 0) { peg$fail(peg$e23); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5041,7 +5601,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f128(s1, s2);
+            s0 = peg$f145(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5059,15 +5619,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f129(s1);
+      s3 = peg$f146(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5100,7 +5660,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f130(s1, s5);
+          s0 = peg$f147(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5122,18 +5682,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c11;
+      s1 = peg$c23;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e11); }
+      if (peg$silentFails === 0) { peg$fail(peg$e23); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f131(s3);
+        s0 = peg$f148(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5149,7 +5709,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f132(s1);
+          s1 = peg$f149(s1);
         }
         s0 = s1;
       }
@@ -5164,11 +5724,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5197,7 +5757,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f133(s1, s4);
+        s0 = peg$f150(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5211,7 +5771,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f134(s1);
+        s1 = peg$f151(s1);
       }
       s0 = s1;
     }
@@ -5274,7 +5834,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f135(s1, s2);
+      s0 = peg$f152(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5289,11 +5849,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5322,7 +5882,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f136(s1, s4);
+        s0 = peg$f153(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5391,7 +5951,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f137(s1, s5, s9, s10);
+              s0 = peg$f154(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5424,7 +5984,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f138(s1);
+      s1 = peg$f155(s1);
       s0 = s1;
     }
 
@@ -5440,11 +6000,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c11;
+        s4 = peg$c23;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -5569,20 +6129,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c58) {
-      s1 = peg$c58;
+    if (input.substr(peg$currPos, 5) === peg$c66) {
+      s1 = peg$c66;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c59) {
-        s1 = peg$c59;
+      if (input.substr(peg$currPos, 5) === peg$c67) {
+        s1 = peg$c67;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e76); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5619,7 +6179,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f139(s1);
+      s1 = peg$f156(s1);
       s0 = s1;
     }
 
@@ -5630,20 +6190,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c60) {
-      s1 = peg$c60;
+    if (input.substr(peg$currPos, 5) === peg$c68) {
+      s1 = peg$c68;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c61) {
-        s1 = peg$c61;
+      if (input.substr(peg$currPos, 5) === peg$c69) {
+        s1 = peg$c69;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e70); }
+        if (peg$silentFails === 0) { peg$fail(peg$e78); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5676,20 +6236,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c62) {
-      s1 = peg$c62;
+    if (input.substr(peg$currPos, 5) === peg$c70) {
+      s1 = peg$c70;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c63) {
-        s1 = peg$c63;
+      if (input.substr(peg$currPos, 5) === peg$c71) {
+        s1 = peg$c71;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
+        if (peg$silentFails === 0) { peg$fail(peg$e80); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5718,7 +6278,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f157(s1);
       s0 = s1;
     }
 
@@ -5729,20 +6289,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c64) {
-      s1 = peg$c64;
+    if (input.substr(peg$currPos, 8) === peg$c72) {
+      s1 = peg$c72;
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c65) {
-        s1 = peg$c65;
+      if (input.substr(peg$currPos, 8) === peg$c73) {
+        s1 = peg$c73;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e82); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5785,7 +6345,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f158(s1);
       s0 = s1;
     }
 
@@ -5806,7 +6366,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f142(s1);
+      s1 = peg$f159(s1);
       s0 = s1;
     }
 
@@ -5817,17 +6377,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c49;
+      s0 = peg$c57;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f143(s1);
+      s1 = peg$f160(s1);
       s0 = s1;
     }
 
@@ -5838,17 +6398,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c52;
+      s0 = peg$c60;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e59); }
+      if (peg$silentFails === 0) { peg$fail(peg$e67); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f144(s1);
+      s1 = peg$f161(s1);
       s0 = s1;
     }
 
@@ -5859,17 +6419,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c66;
+      s0 = peg$c74;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e83); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f145(s1);
+      s1 = peg$f162(s1);
       s0 = s1;
     }
 
@@ -5884,7 +6444,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f146(s1);
+      s1 = peg$f163(s1);
       s0 = s1;
     }
 
@@ -5899,7 +6459,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f147(s1);
+      s1 = peg$f164(s1);
       s0 = s1;
     }
 
@@ -5914,7 +6474,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f148(s1);
+      s2 = peg$f165(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5922,7 +6482,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f149(s1);
+        s0 = peg$f166(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5934,7 +6494,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e84); }
     }
 
     return s0;
@@ -5949,11 +6509,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e85); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f150();
+      s1 = peg$f167();
     }
     s0 = s1;
 
@@ -5968,7 +6528,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
 
     return s0;
@@ -5981,12 +6541,12 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     s2 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c67) {
-      s3 = peg$c67;
+    if (input.substr(peg$currPos, 2) === peg$c75) {
+      s3 = peg$c75;
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e88); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -5995,7 +6555,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e81); }
+        if (peg$silentFails === 0) { peg$fail(peg$e89); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
@@ -6005,7 +6565,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e81); }
+            if (peg$silentFails === 0) { peg$fail(peg$e89); }
           }
         }
       } else {
@@ -6029,7 +6589,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e90); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
@@ -6039,7 +6599,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e82); }
+            if (peg$silentFails === 0) { peg$fail(peg$e90); }
           }
         }
       } else {
@@ -6059,7 +6619,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e91); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -6081,7 +6641,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
 
     return s0;
@@ -6095,7 +6655,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f168(s1);
       s0 = s1;
     }
 
@@ -6108,11 +6668,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 34) {
-      s2 = peg$c68;
+      s2 = peg$c76;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      if (peg$silentFails === 0) { peg$fail(peg$e92); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
@@ -6121,7 +6681,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e93); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
@@ -6130,15 +6690,15 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e85); }
+          if (peg$silentFails === 0) { peg$fail(peg$e93); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
-        s4 = peg$c68;
+        s4 = peg$c76;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e92); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -6166,7 +6726,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f152();
+    s1 = peg$f169();
     s0 = s1;
 
     return s0;
@@ -6177,11 +6737,11 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 35) {
-      s1 = peg$c69;
+      s1 = peg$c77;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e94); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
@@ -6190,7 +6750,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e87); }
+        if (peg$silentFails === 0) { peg$fail(peg$e95); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
@@ -6199,7 +6759,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e87); }
+          if (peg$silentFails === 0) { peg$fail(peg$e95); }
         }
       }
       s1 = [s1, s2];
@@ -6218,7 +6778,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f153();
+    s1 = peg$f170();
     s0 = s1;
 
     return s0;
