@@ -23,7 +23,8 @@ for (const k of [
   "class", "sid", "common", "attribute", "type", "typealias", "typeattribute", "bool", "allow",
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
-  "ioportcon", "pcidevicecon", "devicetreecon", "typebounds", "role_transition", "default_user",
+  "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
+  "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
   "default_role", "default_type", "default_range",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
@@ -31,8 +32,8 @@ for (const k of [
   "range_transition",
 ]) { STATEMENTS.set(k, MLS); STATEMENTS.set(k.toUpperCase(), MLS); }
 for (const k of [
-  "tunable", "permissive", "policycap", "roleattribute", "attribute_role", "allowxperm",
-  "auditallowxperm", "dontauditxperm", "neverallowxperm", "expandattribute", "fscon", "portcon",
+  "roleattribute", "allowxperm",
+  "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
 ]) { STATEMENTS.set(k, UNSUPPORTED); STATEMENTS.set(k.toUpperCase(), UNSUPPORTED); }
@@ -49,9 +50,11 @@ const DESCRIBE = {
   type_member: "type_member rule", if: "conditional", role: "role statement", user: "user declaration",
   constrain: "constrain statement", validatetrans: "validatetrans statement", pirqcon: "pirqcon",
   iomemcon: "iomemcon", ioportcon: "ioportcon", pcidevicecon: "pcidevicecon",
-  devicetreecon: "devicetreecon", platform: "platform declaration", typebounds: "typebounds statement",
-  role_transition: "role_transition rule", default_user: "default_user rule", default_role: "default_role rule",
-  default_type: "default_type rule", default_range: "default_range rule",
+  devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
+  policycap: "policycap statement", tunable: "tunable declaration",
+  expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
+  typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
+  default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
 };
 
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
@@ -87,9 +90,12 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// Far deeper than any real policy nests, and well within the stack of the recursive rules.
-const MAX_DEPTH = 200;
-const MAX_OPERATORS = 1000;
+// xsm's own limits, far past any real policy, so the recursive rules here and the recursive walks
+// of later stages (conditional programs, constraints, the binary writer) stay within the stack.
+// checkpolicy goes further (bison's YYMAXDEPTH 10000 stack entries, about 9,998 levels; operator
+// chains unbounded): the messages say so.
+const MAX_DEPTH = 1000;
+const MAX_OPERATORS = 2000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
@@ -258,196 +264,198 @@ function peg$parse(input, options) {
 
   const peg$c0 = ";";
   const peg$c1 = ":";
-  const peg$c2 = ",";
-  const peg$c3 = "true";
-  const peg$c4 = "TRUE";
-  const peg$c5 = "false";
-  const peg$c6 = "FALSE";
-  const peg$c7 = "glblub";
-  const peg$c8 = "GLBLUB";
-  const peg$c9 = "low-high";
-  const peg$c10 = "LOW-HIGH";
-  const peg$c11 = "low";
-  const peg$c12 = "LOW";
-  const peg$c13 = "high";
-  const peg$c14 = "HIGH";
-  const peg$c15 = "source";
-  const peg$c16 = "SOURCE";
-  const peg$c17 = "target";
-  const peg$c18 = "TARGET";
-  const peg$c19 = "level";
-  const peg$c20 = "LEVEL";
-  const peg$c21 = "range";
-  const peg$c22 = "RANGE";
-  const peg$c23 = "-";
-  const peg$c24 = "/";
-  const peg$c25 = "else";
-  const peg$c26 = "ELSE";
-  const peg$c27 = "(";
-  const peg$c28 = "||";
-  const peg$c29 = "or";
-  const peg$c30 = "OR";
-  const peg$c31 = "^";
-  const peg$c32 = "xor";
-  const peg$c33 = "XOR";
-  const peg$c34 = "&&";
-  const peg$c35 = "and";
-  const peg$c36 = "AND";
-  const peg$c37 = "!";
-  const peg$c38 = "=";
-  const peg$c39 = "not";
-  const peg$c40 = "NOT";
-  const peg$c41 = "==";
-  const peg$c42 = "!=";
-  const peg$c43 = "eq";
-  const peg$c44 = "EQ";
-  const peg$c45 = "sameuser";
-  const peg$c46 = "SAMEUSER";
-  const peg$c47 = "role";
-  const peg$c48 = "ROLE";
-  const peg$c49 = "type";
-  const peg$c50 = "TYPE";
-  const peg$c51 = "domby";
-  const peg$c52 = "DOMBY";
-  const peg$c53 = "dom";
-  const peg$c54 = "DOM";
-  const peg$c55 = "incomp";
-  const peg$c56 = "INCOMP";
-  const peg$c57 = "{";
-  const peg$c58 = "supervisor";
-  const peg$c59 = "guest";
-  const peg$c60 = "}";
-  const peg$c61 = "hwdom";
-  const peg$c62 = "device";
-  const peg$c63 = "of";
-  const peg$c64 = "*";
-  const peg$c65 = "~";
-  const peg$c66 = "alias";
-  const peg$c67 = "ALIAS";
-  const peg$c68 = "types";
-  const peg$c69 = "TYPES";
-  const peg$c70 = "roles";
-  const peg$c71 = "ROLES";
-  const peg$c72 = "inherits";
-  const peg$c73 = "INHERITS";
-  const peg$c74 = ")";
-  const peg$c75 = "0x";
-  const peg$c76 = "\"";
+  const peg$c2 = "\"";
+  const peg$c3 = ",";
+  const peg$c4 = "true";
+  const peg$c5 = "TRUE";
+  const peg$c6 = "false";
+  const peg$c7 = "FALSE";
+  const peg$c8 = "glblub";
+  const peg$c9 = "GLBLUB";
+  const peg$c10 = "low-high";
+  const peg$c11 = "LOW-HIGH";
+  const peg$c12 = "low";
+  const peg$c13 = "LOW";
+  const peg$c14 = "high";
+  const peg$c15 = "HIGH";
+  const peg$c16 = "source";
+  const peg$c17 = "SOURCE";
+  const peg$c18 = "target";
+  const peg$c19 = "TARGET";
+  const peg$c20 = "level";
+  const peg$c21 = "LEVEL";
+  const peg$c22 = "range";
+  const peg$c23 = "RANGE";
+  const peg$c24 = "-";
+  const peg$c25 = "/";
+  const peg$c26 = "else";
+  const peg$c27 = "ELSE";
+  const peg$c28 = "(";
+  const peg$c29 = "||";
+  const peg$c30 = "or";
+  const peg$c31 = "OR";
+  const peg$c32 = "^";
+  const peg$c33 = "xor";
+  const peg$c34 = "XOR";
+  const peg$c35 = "&&";
+  const peg$c36 = "and";
+  const peg$c37 = "AND";
+  const peg$c38 = "!";
+  const peg$c39 = "=";
+  const peg$c40 = "not";
+  const peg$c41 = "NOT";
+  const peg$c42 = "==";
+  const peg$c43 = "!=";
+  const peg$c44 = "eq";
+  const peg$c45 = "EQ";
+  const peg$c46 = "sameuser";
+  const peg$c47 = "SAMEUSER";
+  const peg$c48 = "role";
+  const peg$c49 = "ROLE";
+  const peg$c50 = "type";
+  const peg$c51 = "TYPE";
+  const peg$c52 = "domby";
+  const peg$c53 = "DOMBY";
+  const peg$c54 = "dom";
+  const peg$c55 = "DOM";
+  const peg$c56 = "incomp";
+  const peg$c57 = "INCOMP";
+  const peg$c58 = "{";
+  const peg$c59 = "supervisor";
+  const peg$c60 = "guest";
+  const peg$c61 = "}";
+  const peg$c62 = "hwdom";
+  const peg$c63 = "device";
+  const peg$c64 = "of";
+  const peg$c65 = "*";
+  const peg$c66 = "~";
+  const peg$c67 = "alias";
+  const peg$c68 = "ALIAS";
+  const peg$c69 = "types";
+  const peg$c70 = "TYPES";
+  const peg$c71 = "roles";
+  const peg$c72 = "ROLES";
+  const peg$c73 = "inherits";
+  const peg$c74 = "INHERITS";
+  const peg$c75 = ")";
+  const peg$c76 = "0x";
   const peg$c77 = "#";
 
-  const peg$r0 = /^[^ \t\r\n\f]/;
-  const peg$r1 = /^[urtURT]/;
-  const peg$r2 = /^[123]/;
-  const peg$r3 = /^[lhLH]/;
-  const peg$r4 = /^[12]/;
-  const peg$r5 = /^[^;{}#]/;
-  const peg$r6 = /^[^{}#]/;
-  const peg$r7 = /^[0-9A-Za-z]/;
-  const peg$r8 = /^[0-9A-Za-z:.]/;
-  const peg$r9 = /^[A-Za-z]/;
-  const peg$r10 = /^[A-Za-z0-9_\-.]/;
-  const peg$r11 = /^[0-9A-Fa-f]/;
-  const peg$r12 = /^[0-9]/;
-  const peg$r13 = /^[A-Za-z0-9_.]/;
-  const peg$r14 = /^[^"\n]/;
-  const peg$r15 = /^[^\n]/;
+  const peg$r0 = /^[^"\/\n]/;
+  const peg$r1 = /^[^ \t\r\n\f]/;
+  const peg$r2 = /^[urtURT]/;
+  const peg$r3 = /^[123]/;
+  const peg$r4 = /^[lhLH]/;
+  const peg$r5 = /^[12]/;
+  const peg$r6 = /^[^;{}#]/;
+  const peg$r7 = /^[^{}#]/;
+  const peg$r8 = /^[0-9A-Za-z]/;
+  const peg$r9 = /^[0-9A-Za-z:.]/;
+  const peg$r10 = /^[A-Za-z]/;
+  const peg$r11 = /^[A-Za-z0-9_\-.]/;
+  const peg$r12 = /^[0-9A-Fa-f]/;
+  const peg$r13 = /^[0-9]/;
+  const peg$r14 = /^[A-Za-z0-9_.]/;
+  const peg$r15 = /^[^"\n]/;
+  const peg$r16 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
   const peg$e1 = peg$literalExpectation(":", false);
-  const peg$e2 = peg$literalExpectation(",", false);
-  const peg$e3 = peg$literalExpectation("true", false);
-  const peg$e4 = peg$literalExpectation("TRUE", false);
-  const peg$e5 = peg$literalExpectation("false", false);
-  const peg$e6 = peg$literalExpectation("FALSE", false);
-  const peg$e7 = peg$literalExpectation("glblub", false);
-  const peg$e8 = peg$literalExpectation("GLBLUB", false);
-  const peg$e9 = peg$literalExpectation("low-high", false);
-  const peg$e10 = peg$literalExpectation("LOW-HIGH", false);
-  const peg$e11 = peg$literalExpectation("low", false);
-  const peg$e12 = peg$literalExpectation("LOW", false);
-  const peg$e13 = peg$literalExpectation("high", false);
-  const peg$e14 = peg$literalExpectation("HIGH", false);
-  const peg$e15 = peg$literalExpectation("source", false);
-  const peg$e16 = peg$literalExpectation("SOURCE", false);
-  const peg$e17 = peg$literalExpectation("target", false);
-  const peg$e18 = peg$literalExpectation("TARGET", false);
-  const peg$e19 = peg$literalExpectation("level", false);
-  const peg$e20 = peg$literalExpectation("LEVEL", false);
-  const peg$e21 = peg$literalExpectation("range", false);
-  const peg$e22 = peg$literalExpectation("RANGE", false);
-  const peg$e23 = peg$literalExpectation("-", false);
-  const peg$e24 = peg$literalExpectation("/", false);
-  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e26 = peg$literalExpectation("else", false);
-  const peg$e27 = peg$literalExpectation("ELSE", false);
-  const peg$e28 = peg$literalExpectation("(", false);
-  const peg$e29 = peg$literalExpectation("||", false);
-  const peg$e30 = peg$literalExpectation("or", false);
-  const peg$e31 = peg$literalExpectation("OR", false);
-  const peg$e32 = peg$literalExpectation("^", false);
-  const peg$e33 = peg$literalExpectation("xor", false);
-  const peg$e34 = peg$literalExpectation("XOR", false);
-  const peg$e35 = peg$literalExpectation("&&", false);
-  const peg$e36 = peg$literalExpectation("and", false);
-  const peg$e37 = peg$literalExpectation("AND", false);
-  const peg$e38 = peg$literalExpectation("!", false);
-  const peg$e39 = peg$literalExpectation("=", false);
-  const peg$e40 = peg$literalExpectation("not", false);
-  const peg$e41 = peg$literalExpectation("NOT", false);
-  const peg$e42 = peg$literalExpectation("==", false);
-  const peg$e43 = peg$literalExpectation("!=", false);
-  const peg$e44 = peg$literalExpectation("eq", false);
-  const peg$e45 = peg$literalExpectation("EQ", false);
-  const peg$e46 = peg$literalExpectation("sameuser", false);
-  const peg$e47 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e48 = peg$literalExpectation("role", false);
-  const peg$e49 = peg$literalExpectation("ROLE", false);
-  const peg$e50 = peg$literalExpectation("type", false);
-  const peg$e51 = peg$literalExpectation("TYPE", false);
-  const peg$e52 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e53 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e54 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e55 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e56 = peg$literalExpectation("domby", false);
-  const peg$e57 = peg$literalExpectation("DOMBY", false);
-  const peg$e58 = peg$literalExpectation("dom", false);
-  const peg$e59 = peg$literalExpectation("DOM", false);
-  const peg$e60 = peg$literalExpectation("incomp", false);
-  const peg$e61 = peg$literalExpectation("INCOMP", false);
-  const peg$e62 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e63 = peg$literalExpectation("{", false);
-  const peg$e64 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e65 = peg$literalExpectation("supervisor", false);
-  const peg$e66 = peg$literalExpectation("guest", false);
-  const peg$e67 = peg$literalExpectation("}", false);
-  const peg$e68 = peg$literalExpectation("hwdom", false);
-  const peg$e69 = peg$literalExpectation("device", false);
-  const peg$e70 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e72 = peg$literalExpectation("of", false);
-  const peg$e73 = peg$literalExpectation("*", false);
-  const peg$e74 = peg$literalExpectation("~", false);
-  const peg$e75 = peg$literalExpectation("alias", false);
-  const peg$e76 = peg$literalExpectation("ALIAS", false);
-  const peg$e77 = peg$literalExpectation("types", false);
-  const peg$e78 = peg$literalExpectation("TYPES", false);
-  const peg$e79 = peg$literalExpectation("roles", false);
-  const peg$e80 = peg$literalExpectation("ROLES", false);
-  const peg$e81 = peg$literalExpectation("inherits", false);
-  const peg$e82 = peg$literalExpectation("INHERITS", false);
-  const peg$e83 = peg$literalExpectation(")", false);
-  const peg$e84 = peg$otherExpectation("identifier");
-  const peg$e85 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e86 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e87 = peg$otherExpectation("number");
-  const peg$e88 = peg$literalExpectation("0x", false);
-  const peg$e89 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e90 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e91 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e92 = peg$literalExpectation("\"", false);
-  const peg$e93 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e94 = peg$literalExpectation("#", false);
-  const peg$e95 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e2 = peg$literalExpectation("\"", false);
+  const peg$e3 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
+  const peg$e4 = peg$literalExpectation(",", false);
+  const peg$e5 = peg$literalExpectation("true", false);
+  const peg$e6 = peg$literalExpectation("TRUE", false);
+  const peg$e7 = peg$literalExpectation("false", false);
+  const peg$e8 = peg$literalExpectation("FALSE", false);
+  const peg$e9 = peg$literalExpectation("glblub", false);
+  const peg$e10 = peg$literalExpectation("GLBLUB", false);
+  const peg$e11 = peg$literalExpectation("low-high", false);
+  const peg$e12 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e13 = peg$literalExpectation("low", false);
+  const peg$e14 = peg$literalExpectation("LOW", false);
+  const peg$e15 = peg$literalExpectation("high", false);
+  const peg$e16 = peg$literalExpectation("HIGH", false);
+  const peg$e17 = peg$literalExpectation("source", false);
+  const peg$e18 = peg$literalExpectation("SOURCE", false);
+  const peg$e19 = peg$literalExpectation("target", false);
+  const peg$e20 = peg$literalExpectation("TARGET", false);
+  const peg$e21 = peg$literalExpectation("level", false);
+  const peg$e22 = peg$literalExpectation("LEVEL", false);
+  const peg$e23 = peg$literalExpectation("range", false);
+  const peg$e24 = peg$literalExpectation("RANGE", false);
+  const peg$e25 = peg$literalExpectation("-", false);
+  const peg$e26 = peg$literalExpectation("/", false);
+  const peg$e27 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e28 = peg$literalExpectation("else", false);
+  const peg$e29 = peg$literalExpectation("ELSE", false);
+  const peg$e30 = peg$literalExpectation("(", false);
+  const peg$e31 = peg$literalExpectation("||", false);
+  const peg$e32 = peg$literalExpectation("or", false);
+  const peg$e33 = peg$literalExpectation("OR", false);
+  const peg$e34 = peg$literalExpectation("^", false);
+  const peg$e35 = peg$literalExpectation("xor", false);
+  const peg$e36 = peg$literalExpectation("XOR", false);
+  const peg$e37 = peg$literalExpectation("&&", false);
+  const peg$e38 = peg$literalExpectation("and", false);
+  const peg$e39 = peg$literalExpectation("AND", false);
+  const peg$e40 = peg$literalExpectation("!", false);
+  const peg$e41 = peg$literalExpectation("=", false);
+  const peg$e42 = peg$literalExpectation("not", false);
+  const peg$e43 = peg$literalExpectation("NOT", false);
+  const peg$e44 = peg$literalExpectation("==", false);
+  const peg$e45 = peg$literalExpectation("!=", false);
+  const peg$e46 = peg$literalExpectation("eq", false);
+  const peg$e47 = peg$literalExpectation("EQ", false);
+  const peg$e48 = peg$literalExpectation("sameuser", false);
+  const peg$e49 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e50 = peg$literalExpectation("role", false);
+  const peg$e51 = peg$literalExpectation("ROLE", false);
+  const peg$e52 = peg$literalExpectation("type", false);
+  const peg$e53 = peg$literalExpectation("TYPE", false);
+  const peg$e54 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e56 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e57 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e58 = peg$literalExpectation("domby", false);
+  const peg$e59 = peg$literalExpectation("DOMBY", false);
+  const peg$e60 = peg$literalExpectation("dom", false);
+  const peg$e61 = peg$literalExpectation("DOM", false);
+  const peg$e62 = peg$literalExpectation("incomp", false);
+  const peg$e63 = peg$literalExpectation("INCOMP", false);
+  const peg$e64 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("{", false);
+  const peg$e66 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e67 = peg$literalExpectation("supervisor", false);
+  const peg$e68 = peg$literalExpectation("guest", false);
+  const peg$e69 = peg$literalExpectation("}", false);
+  const peg$e70 = peg$literalExpectation("hwdom", false);
+  const peg$e71 = peg$literalExpectation("device", false);
+  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e74 = peg$literalExpectation("of", false);
+  const peg$e75 = peg$literalExpectation("*", false);
+  const peg$e76 = peg$literalExpectation("~", false);
+  const peg$e77 = peg$literalExpectation("alias", false);
+  const peg$e78 = peg$literalExpectation("ALIAS", false);
+  const peg$e79 = peg$literalExpectation("types", false);
+  const peg$e80 = peg$literalExpectation("TYPES", false);
+  const peg$e81 = peg$literalExpectation("roles", false);
+  const peg$e82 = peg$literalExpectation("ROLES", false);
+  const peg$e83 = peg$literalExpectation("inherits", false);
+  const peg$e84 = peg$literalExpectation("INHERITS", false);
+  const peg$e85 = peg$literalExpectation(")", false);
+  const peg$e86 = peg$otherExpectation("identifier");
+  const peg$e87 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e89 = peg$otherExpectation("number");
+  const peg$e90 = peg$literalExpectation("0x", false);
+  const peg$e91 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e92 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e93 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e94 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e95 = peg$literalExpectation("#", false);
+  const peg$e96 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -456,7 +464,7 @@ function peg$parse(input, options) {
     return enter(k, w, p);
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f3() {    return null;  }
+  function peg$f3(p) {    ctx.empties?.push(p); return null;  }
   function peg$f4() {    return kw === "allow"  }
   function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
   function peg$f6() {    return kw === "type"  }
@@ -465,170 +473,183 @@ function peg$parse(input, options) {
   function peg$f9() {    return kw === "if"  }
   function peg$f10() {    return kw === "attribute"  }
   function peg$f11() {    return kw === "typealias"  }
-  function peg$f12() {    return kw === "bool"  }
-  function peg$f13() {    return kw === "role"  }
-  function peg$f14() {    return kw === "user"  }
-  function peg$f15() {    return kw === "class"  }
-  function peg$f16() {    return kw === "sid"  }
-  function peg$f17() {    return kw === "common"  }
-  function peg$f18() {    return kw === "constrain"  }
-  function peg$f19() {    return kw === "validatetrans"  }
-  function peg$f20() {    return kw === "pirqcon"  }
-  function peg$f21() {    return kw === "iomemcon"  }
-  function peg$f22() {    return kw === "ioportcon"  }
-  function peg$f23() {    return kw === "pcidevicecon"  }
-  function peg$f24() {    return kw === "devicetreecon"  }
-  function peg$f25() {    return kw === "typebounds"  }
-  function peg$f26() {    return kw === "role_transition"  }
-  function peg$f27() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f28() {    return kw === "default_range"  }
-  function peg$f29() {    return kw === "platform"  }
-  function peg$f30() {    return kw === MLS  }
-  function peg$f31() {    return kw === UNSUPPORTED  }
-  function peg$f32() {    return scan(readAvRule);  }
-  function peg$f33(r) {    return r !== null;  }
-  function peg$f34(r) {    return r;  }
-  function peg$f35(s, t, c, p) {    return [c, p];  }
-  function peg$f36(s, t) {    return null;  }
-  function peg$f37(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f38(s, t, rest) {
+  function peg$f12() {    return kw === "bool" || kw === "tunable"  }
+  function peg$f13() {    return kw === "permissive"  }
+  function peg$f14() {    return kw === "policycap"  }
+  function peg$f15() {    return kw === "expandattribute"  }
+  function peg$f16() {    return kw === "attribute_role"  }
+  function peg$f17() {    return kw === "role"  }
+  function peg$f18() {    return kw === "user"  }
+  function peg$f19() {    return kw === "class"  }
+  function peg$f20() {    return kw === "sid"  }
+  function peg$f21() {    return kw === "common"  }
+  function peg$f22() {    return kw === "constrain"  }
+  function peg$f23() {    return kw === "validatetrans"  }
+  function peg$f24() {    return kw === "pirqcon"  }
+  function peg$f25() {    return kw === "iomemcon"  }
+  function peg$f26() {    return kw === "ioportcon"  }
+  function peg$f27() {    return kw === "pcidevicecon"  }
+  function peg$f28() {    return kw === "devicetreecon"  }
+  function peg$f29() {    return kw === "typebounds"  }
+  function peg$f30() {    return kw === "role_transition"  }
+  function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f32() {    return kw === "default_range"  }
+  function peg$f33() {    return kw === "platform"  }
+  function peg$f34() {    return kw === MLS  }
+  function peg$f35() {    return kw === UNSUPPORTED  }
+  function peg$f36() {    return scan(readAvRule);  }
+  function peg$f37(r) {    return r !== null;  }
+  function peg$f38(r) {    return r;  }
+  function peg$f39(s, t, c, p) {    return [c, p];  }
+  function peg$f40(s, t) {    return null;  }
+  function peg$f41(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f42(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f39() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f40(s, t, c, p) {
+  function peg$f43() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f44(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f41(s, t, c, d, f) {
-    if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
-    return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
+  function peg$f45(s, t, c, d, f) {
+    if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
+    if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
+    return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f42() {    return scan(readDecl);  }
-  function peg$f43(r) {    return r !== null;  }
-  function peg$f44(r) {    return r;  }
-  function peg$f45(name, aliases, attrs) {
+  function peg$f46() {    return kw === "type_transition";  }
+  function peg$f47(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f48() {    return scan(readDecl);  }
+  function peg$f49(r) {    return r !== null;  }
+  function peg$f50(r) {    return r;  }
+  function peg$f51(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f46(type, aliases) {
+  function peg$f52(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f47(type, attributes) {
+  function peg$f53(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f48(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f49(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f50() {    return true;  }
-  function peg$f51() {    return false;  }
-  function peg$f52(p) {    expected("'true' or 'false'", p);  }
-  function peg$f53(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f54(name, rest) {
+  function peg$f54(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f55(name, value) {
+    return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
+  }
+  function peg$f56(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f57(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f58(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f59(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f60() {    return true;  }
+  function peg$f61() {    return false;  }
+  function peg$f62(p) {    expected("'true' or 'false'", p);  }
+  function peg$f63(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f64(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f55(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f56(roles, types, classes, newRole) {
+  function peg$f65(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f66(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f57(classes, value) {
+  function peg$f67(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f58(classes) {    return "glblub";  }
-  function peg$f59(classes, side) {    return "low-high";  }
-  function peg$f60(classes, side) {    return "low";  }
-  function peg$f61(classes, side) {    return "high";  }
-  function peg$f62(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f63(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f64(classes, value) {
+  function peg$f68(classes) {    return "glblub";  }
+  function peg$f69(classes, side) {    return "low-high";  }
+  function peg$f70(classes, side) {    return "low";  }
+  function peg$f71(classes, side) {    return "high";  }
+  function peg$f72(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f73(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f74(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f65() {    return "source";  }
-  function peg$f66() {    return "target";  }
-  function peg$f67(p) {    expected("'source' or 'target'", p);  }
-  function peg$f68(name, roles, mls) {
+  function peg$f75() {    return "source";  }
+  function peg$f76() {    return "target";  }
+  function peg$f77(p) {    expected("'source' or 'target'", p);  }
+  function peg$f78(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f69(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f70(className, perms) {    return [undefined, perms];  }
-  function peg$f71(className, rest) {
+  function peg$f79(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f80(className, perms) {    return [undefined, perms];  }
+  function peg$f81(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f72(name, context) {
+  function peg$f82(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f73(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f74(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f75(classes, perms, expr) {
+  function peg$f83(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f84(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f85(classes, perms, expr) {
     return { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f76(classes, expr) {
+  function peg$f86(classes, expr) {
     return { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f77(p, n, context) {
+  function peg$f87(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f78(p, lo, hi, context) {
+  function peg$f88(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f79(p, lo, hi, context) {
+  function peg$f89(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f80(p, n, context) {
+  function peg$f90(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f81(q) {    return q.slice(1, -1);  }
-  function peg$f82(path, context) {
+  function peg$f91(q) {    return q.slice(1, -1);  }
+  function peg$f92(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f83() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f84(expr, then, other) {
+  function peg$f93() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f94(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f85() {    inCond = true; return true;  }
-  function peg$f86(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f87(p, w) {
+  function peg$f95() {    inCond = true; return true;  }
+  function peg$f96(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f97(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f88(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f89(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f90(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f91(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f92(p) {    return deeper(p);  }
-  function peg$f93(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f94(head, op, arg) {    return [op, arg];  }
-  function peg$f95(head, tail) {
+  function peg$f98(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f99(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f100(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f101(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f102(p) {    return deeper(p);  }
+  function peg$f103(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f104(head, op, arg) {    return [op, arg];  }
+  function peg$f105(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f96(p) {    return deeper(p);  }
-  function peg$f97(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f98(p) {    return deeper(p);  }
-  function peg$f99(p, e) {    depth--; return e;  }
-  function peg$f100(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f101(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f102() {    return "eq";  }
-  function peg$f103() {    return "neq";  }
-  function peg$f104() {    return "eq";  }
-  function peg$f105(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f106(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f107(p) {    return deeper(p);  }
-  function peg$f108(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f109(p) {    return deeper(p);  }
-  function peg$f110(p, e) {    depth--; return e;  }
-  function peg$f111(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f112(p, left, cmp, right) {
+  function peg$f106(p) {    return deeper(p);  }
+  function peg$f107(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f108(p) {    return deeper(p);  }
+  function peg$f109(p, e) {    depth--; return e;  }
+  function peg$f110(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f111(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f112() {    return "eq";  }
+  function peg$f113() {    return "neq";  }
+  function peg$f114() {    return "eq";  }
+  function peg$f115(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f116(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f117(p) {    return deeper(p);  }
+  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f119(p) {    return deeper(p);  }
+  function peg$f120(p, e) {    depth--; return e;  }
+  function peg$f121(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f122(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -638,97 +659,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f113() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f114() {    return "1";  }
-  function peg$f115() {    return "2";  }
-  function peg$f116(side) {    return "r";  }
-  function peg$f117(side) {    return "t";  }
-  function peg$f118(side, what, names) {
+  function peg$f123() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f124() {    return "1";  }
+  function peg$f125() {    return "2";  }
+  function peg$f126(side) {    return "r";  }
+  function peg$f127(side) {    return "t";  }
+  function peg$f128(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f119(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f120(p) {
+  function peg$f129(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f130(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f121(op) {    return op.toLowerCase();  }
-  function peg$f122(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f123() {    return "!=";  }
-  function peg$f124() {    return "==";  }
-  function peg$f125() {    return "domby";  }
-  function peg$f126() {    return "dom";  }
-  function peg$f127() {    return "incomp";  }
-  function peg$f128() {    return word.toLowerCase() === "dominance";  }
-  function peg$f129() {
+  function peg$f131(op) {    return op.toLowerCase();  }
+  function peg$f132(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f133() {    return "!=";  }
+  function peg$f134() {    return "==";  }
+  function peg$f135() {    return "domby";  }
+  function peg$f136() {    return "dom";  }
+  function peg$f137() {    return "incomp";  }
+  function peg$f138() {    return word.toLowerCase() === "dominance";  }
+  function peg$f139() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f130() {
+  function peg$f140() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f131(p) {    return deeper(p);  }
-  function peg$f132(p) {    depth--;  }
-  function peg$f133(name) {    return { level: "supervisor" };  }
-  function peg$f134(name, parent) {    return { level: "guest", parent };  }
-  function peg$f135(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f136(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f137(name, level, members) {
+  function peg$f141(p) {    return deeper(p);  }
+  function peg$f142(p) {    depth--;  }
+  function peg$f143(name) {    return { level: "supervisor" };  }
+  function peg$f144(name, parent) {    return { level: "guest", parent };  }
+  function peg$f145(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f146(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f147(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f138(kind, type, devices) {
+  function peg$f148(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f139(text) {    return { text, span: here() };  }
-  function peg$f140(p) {    expected("'of'", p);  }
-  function peg$f141() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f142(i) {    return [i];  }
-  function peg$f143(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f144(items) {    return flattenSet(here(), false, items);  }
-  function peg$f145(a, b) {
+  function peg$f149(text) {    return { text, span: here() };  }
+  function peg$f150(p) {    expected("'of'", p);  }
+  function peg$f151() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f152(i) {    return [i];  }
+  function peg$f153(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f154(items) {    return flattenSet(here(), false, items);  }
+  function peg$f155(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f146(p) {    return deeper(p);  }
-  function peg$f147(p, items) {
+  function peg$f156(p) {    return deeper(p);  }
+  function peg$f157(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f148(exclude) {    return { exclude };  }
-  function peg$f149(nested) {    return { nested };  }
-  function peg$f150(p, list) {
+  function peg$f158(exclude) {    return { exclude };  }
+  function peg$f159(nested) {    return { nested };  }
+  function peg$f160(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f151(i) {    return [i];  }
-  function peg$f152(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f153(p, perms) {
+  function peg$f161(i) {    return [i];  }
+  function peg$f162(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f163(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f154(user, role, type, mls) {
+  function peg$f164(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f155(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f156(p) {    expected("'alias'", p);  }
-  function peg$f157(p) {    expected("'roles'", p);  }
-  function peg$f158(p) {    expected("';'", p);  }
-  function peg$f159(p) {    expected("':'", p);  }
-  function peg$f160(p) {    expected(`'${LB}'`, p);  }
-  function peg$f161(p) {    expected(`'${RB}'`, p);  }
-  function peg$f162(p) {    expected("')'", p);  }
-  function peg$f163(p) {    expected("a name", p);  }
-  function peg$f164(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f165(name) {    return RESERVED.has(name);  }
-  function peg$f166(name) {    return ident(name, peg$savedPos);  }
-  function peg$f167() {    return scan(readWord);  }
-  function peg$f168(p) {    expected("a number", p);  }
-  function peg$f169() {    return offset();  }
-  function peg$f170() {    scan(readBlanks);  }
+  function peg$f165(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f166(p) {    expected("'alias'", p);  }
+  function peg$f167(p) {    expected("'roles'", p);  }
+  function peg$f168(p) {    expected("';'", p);  }
+  function peg$f169(p) {    expected("':'", p);  }
+  function peg$f170(p) {    expected(`'${LB}'`, p);  }
+  function peg$f171(p) {    expected(`'${RB}'`, p);  }
+  function peg$f172(p) {    expected("')'", p);  }
+  function peg$f173(p) {    expected("a name", p);  }
+  function peg$f174(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f175(name) {    return RESERVED.has(name);  }
+  function peg$f176(name) {    return ident(name, peg$savedPos);  }
+  function peg$f177() {    return scan(readWord);  }
+  function peg$f178(p) {    expected("a number", p);  }
+  function peg$f179() {    return offset();  }
+  function peg$f180() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -966,18 +987,21 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
+      s1 = peg$parsePos();
       if (input.charCodeAt(peg$currPos) === 59) {
-        s1 = peg$c0;
+        s2 = peg$c0;
         peg$currPos++;
       } else {
-        s1 = peg$FAILED;
+        s2 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
-      if (s1 !== peg$FAILED) {
+      if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f3();
+        s0 = peg$f3(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
-      s0 = s1;
     }
 
     return s0;
@@ -1184,7 +1208,7 @@ function peg$parse(input, options) {
                         s1 = peg$FAILED;
                       }
                       if (s1 !== peg$FAILED) {
-                        s2 = peg$parseRoleBody();
+                        s2 = peg$parsePermissiveBody();
                         if (s2 !== peg$FAILED) {
                           s0 = s2;
                         } else {
@@ -1205,7 +1229,7 @@ function peg$parse(input, options) {
                           s1 = peg$FAILED;
                         }
                         if (s1 !== peg$FAILED) {
-                          s2 = peg$parseUserBody();
+                          s2 = peg$parsePolicyCapBody();
                           if (s2 !== peg$FAILED) {
                             s0 = s2;
                           } else {
@@ -1226,7 +1250,7 @@ function peg$parse(input, options) {
                             s1 = peg$FAILED;
                           }
                           if (s1 !== peg$FAILED) {
-                            s2 = peg$parseClassBody();
+                            s2 = peg$parseExpandAttributeBody();
                             if (s2 !== peg$FAILED) {
                               s0 = s2;
                             } else {
@@ -1247,7 +1271,7 @@ function peg$parse(input, options) {
                               s1 = peg$FAILED;
                             }
                             if (s1 !== peg$FAILED) {
-                              s2 = peg$parseSidBody();
+                              s2 = peg$parseAttributeRoleBody();
                               if (s2 !== peg$FAILED) {
                                 s0 = s2;
                               } else {
@@ -1268,7 +1292,7 @@ function peg$parse(input, options) {
                                 s1 = peg$FAILED;
                               }
                               if (s1 !== peg$FAILED) {
-                                s2 = peg$parseCommonBody();
+                                s2 = peg$parseRoleBody();
                                 if (s2 !== peg$FAILED) {
                                   s0 = s2;
                                 } else {
@@ -1289,7 +1313,7 @@ function peg$parse(input, options) {
                                   s1 = peg$FAILED;
                                 }
                                 if (s1 !== peg$FAILED) {
-                                  s2 = peg$parseConstrainBody();
+                                  s2 = peg$parseUserBody();
                                   if (s2 !== peg$FAILED) {
                                     s0 = s2;
                                   } else {
@@ -1310,7 +1334,7 @@ function peg$parse(input, options) {
                                     s1 = peg$FAILED;
                                   }
                                   if (s1 !== peg$FAILED) {
-                                    s2 = peg$parseValidateTransBody();
+                                    s2 = peg$parseClassBody();
                                     if (s2 !== peg$FAILED) {
                                       s0 = s2;
                                     } else {
@@ -1331,7 +1355,7 @@ function peg$parse(input, options) {
                                       s1 = peg$FAILED;
                                     }
                                     if (s1 !== peg$FAILED) {
-                                      s2 = peg$parsePirqBody();
+                                      s2 = peg$parseSidBody();
                                       if (s2 !== peg$FAILED) {
                                         s0 = s2;
                                       } else {
@@ -1352,7 +1376,7 @@ function peg$parse(input, options) {
                                         s1 = peg$FAILED;
                                       }
                                       if (s1 !== peg$FAILED) {
-                                        s2 = peg$parseIomemBody();
+                                        s2 = peg$parseCommonBody();
                                         if (s2 !== peg$FAILED) {
                                           s0 = s2;
                                         } else {
@@ -1373,7 +1397,7 @@ function peg$parse(input, options) {
                                           s1 = peg$FAILED;
                                         }
                                         if (s1 !== peg$FAILED) {
-                                          s2 = peg$parseIoportBody();
+                                          s2 = peg$parseConstrainBody();
                                           if (s2 !== peg$FAILED) {
                                             s0 = s2;
                                           } else {
@@ -1394,7 +1418,7 @@ function peg$parse(input, options) {
                                             s1 = peg$FAILED;
                                           }
                                           if (s1 !== peg$FAILED) {
-                                            s2 = peg$parsePciDeviceBody();
+                                            s2 = peg$parseValidateTransBody();
                                             if (s2 !== peg$FAILED) {
                                               s0 = s2;
                                             } else {
@@ -1415,7 +1439,7 @@ function peg$parse(input, options) {
                                               s1 = peg$FAILED;
                                             }
                                             if (s1 !== peg$FAILED) {
-                                              s2 = peg$parseDeviceTreeBody();
+                                              s2 = peg$parsePirqBody();
                                               if (s2 !== peg$FAILED) {
                                                 s0 = s2;
                                               } else {
@@ -1436,7 +1460,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parseTypeBoundsBody();
+                                                s2 = peg$parseIomemBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1457,7 +1481,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseRoleTransitionBody();
+                                                  s2 = peg$parseIoportBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1478,7 +1502,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parseDefaultBody();
+                                                    s2 = peg$parsePciDeviceBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1499,7 +1523,7 @@ function peg$parse(input, options) {
                                                       s1 = peg$FAILED;
                                                     }
                                                     if (s1 !== peg$FAILED) {
-                                                      s2 = peg$parseDefaultRangeBody();
+                                                      s2 = peg$parseDeviceTreeBody();
                                                       if (s2 !== peg$FAILED) {
                                                         s0 = s2;
                                                       } else {
@@ -1520,7 +1544,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parsePlatformBody();
+                                                        s2 = peg$parseTypeBoundsBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1541,7 +1565,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseMlsBody();
+                                                          s2 = peg$parseRoleTransitionBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1562,7 +1586,7 @@ function peg$parse(input, options) {
                                                             s1 = peg$FAILED;
                                                           }
                                                           if (s1 !== peg$FAILED) {
-                                                            s2 = peg$parseUnsupportedBody();
+                                                            s2 = peg$parseDefaultBody();
                                                             if (s2 !== peg$FAILED) {
                                                               s0 = s2;
                                                             } else {
@@ -1572,6 +1596,94 @@ function peg$parse(input, options) {
                                                           } else {
                                                             peg$currPos = s0;
                                                             s0 = peg$FAILED;
+                                                          }
+                                                          if (s0 === peg$FAILED) {
+                                                            s0 = peg$currPos;
+                                                            peg$savedPos = peg$currPos;
+                                                            s1 = peg$f32();
+                                                            if (s1) {
+                                                              s1 = undefined;
+                                                            } else {
+                                                              s1 = peg$FAILED;
+                                                            }
+                                                            if (s1 !== peg$FAILED) {
+                                                              s2 = peg$parseDefaultRangeBody();
+                                                              if (s2 !== peg$FAILED) {
+                                                                s0 = s2;
+                                                              } else {
+                                                                peg$currPos = s0;
+                                                                s0 = peg$FAILED;
+                                                              }
+                                                            } else {
+                                                              peg$currPos = s0;
+                                                              s0 = peg$FAILED;
+                                                            }
+                                                            if (s0 === peg$FAILED) {
+                                                              s0 = peg$currPos;
+                                                              peg$savedPos = peg$currPos;
+                                                              s1 = peg$f33();
+                                                              if (s1) {
+                                                                s1 = undefined;
+                                                              } else {
+                                                                s1 = peg$FAILED;
+                                                              }
+                                                              if (s1 !== peg$FAILED) {
+                                                                s2 = peg$parsePlatformBody();
+                                                                if (s2 !== peg$FAILED) {
+                                                                  s0 = s2;
+                                                                } else {
+                                                                  peg$currPos = s0;
+                                                                  s0 = peg$FAILED;
+                                                                }
+                                                              } else {
+                                                                peg$currPos = s0;
+                                                                s0 = peg$FAILED;
+                                                              }
+                                                              if (s0 === peg$FAILED) {
+                                                                s0 = peg$currPos;
+                                                                peg$savedPos = peg$currPos;
+                                                                s1 = peg$f34();
+                                                                if (s1) {
+                                                                  s1 = undefined;
+                                                                } else {
+                                                                  s1 = peg$FAILED;
+                                                                }
+                                                                if (s1 !== peg$FAILED) {
+                                                                  s2 = peg$parseMlsBody();
+                                                                  if (s2 !== peg$FAILED) {
+                                                                    s0 = s2;
+                                                                  } else {
+                                                                    peg$currPos = s0;
+                                                                    s0 = peg$FAILED;
+                                                                  }
+                                                                } else {
+                                                                  peg$currPos = s0;
+                                                                  s0 = peg$FAILED;
+                                                                }
+                                                                if (s0 === peg$FAILED) {
+                                                                  s0 = peg$currPos;
+                                                                  peg$savedPos = peg$currPos;
+                                                                  s1 = peg$f35();
+                                                                  if (s1) {
+                                                                    s1 = undefined;
+                                                                  } else {
+                                                                    s1 = peg$FAILED;
+                                                                  }
+                                                                  if (s1 !== peg$FAILED) {
+                                                                    s2 = peg$parseUnsupportedBody();
+                                                                    if (s2 !== peg$FAILED) {
+                                                                      s0 = s2;
+                                                                    } else {
+                                                                      peg$currPos = s0;
+                                                                      s0 = peg$FAILED;
+                                                                    }
+                                                                  } else {
+                                                                    peg$currPos = s0;
+                                                                    s0 = peg$FAILED;
+                                                                  }
+                                                                }
+                                                              }
+                                                            }
                                                           }
                                                         }
                                                       }
@@ -1611,10 +1723,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f32();
+    s2 = peg$f36();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f33(s1);
+    s2 = peg$f37(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1622,7 +1734,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f34(s1);
+      s0 = peg$f38(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1662,7 +1774,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f35(s1, s3, s8, s10);
+                  s5 = peg$f39(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1690,20 +1802,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f36(s1, s3);
+              s6 = peg$f40(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f37(s1, s3, s6);
+              s6 = peg$f41(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f38(s1, s3, s5);
+            s0 = peg$f42(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1728,7 +1840,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f39();
+      s1 = peg$f43();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1753,7 +1865,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f40(s2, s4, s8, s10);
+                    s0 = peg$f44(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1788,7 +1900,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseTypeRuleBody() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13;
 
     s0 = peg$currPos;
     s1 = peg$parseNamesReq();
@@ -1807,10 +1919,10 @@ function peg$parse(input, options) {
             if (s9 !== peg$FAILED) {
               s10 = peg$parse_();
               s11 = peg$currPos;
-              s12 = peg$parsePos();
-              s13 = peg$parseQuoted();
-              if (s13 !== peg$FAILED) {
-                s14 = peg$parse_();
+              s12 = peg$parseFileName();
+              if (s12 !== peg$FAILED) {
+                s13 = peg$parse_();
+                s12 = [s12, s13];
                 s11 = s12;
               } else {
                 peg$currPos = s11;
@@ -1822,7 +1934,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f41(s1, s3, s7, s9, s11);
+                s0 = peg$f45(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1851,6 +1963,86 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFileName() {
+    let s0, s1, s2, s3, s4, s5, s6;
+
+    s0 = peg$currPos;
+    peg$savedPos = peg$currPos;
+    s1 = peg$f46();
+    if (s1) {
+      s1 = undefined;
+    } else {
+      s1 = peg$FAILED;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parsePos();
+      if (input.charCodeAt(peg$currPos) === 34) {
+        s3 = peg$c2;
+        peg$currPos++;
+      } else {
+        s3 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      }
+      if (s3 !== peg$FAILED) {
+        s4 = peg$currPos;
+        s5 = [];
+        s6 = input.charAt(peg$currPos);
+        if (peg$r0.test(s6)) {
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+        }
+        if (s6 !== peg$FAILED) {
+          while (s6 !== peg$FAILED) {
+            s5.push(s6);
+            s6 = input.charAt(peg$currPos);
+            if (peg$r0.test(s6)) {
+              peg$currPos++;
+            } else {
+              s6 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e3); }
+            }
+          }
+        } else {
+          s5 = peg$FAILED;
+        }
+        if (s5 !== peg$FAILED) {
+          s4 = input.substring(s4, peg$currPos);
+        } else {
+          s4 = s5;
+        }
+        if (s4 !== peg$FAILED) {
+          if (input.charCodeAt(peg$currPos) === 34) {
+            s5 = peg$c2;
+            peg$currPos++;
+          } else {
+            s5 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          }
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f47(s2, s4);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseFastDecl() {
     let s0, s1, s2;
 
@@ -1858,10 +2050,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f42();
+    s2 = peg$f48();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f43(s1);
+    s2 = peg$f49(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1869,7 +2061,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f44(s1);
+      s0 = peg$f50(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1908,11 +2100,11 @@ function peg$parse(input, options) {
         }
         s4 = peg$currPos;
         if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c2;
+          s5 = peg$c3;
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -1934,7 +2126,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f45(s1, s3, s4);
+          s0 = peg$f51(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1964,7 +2156,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f46(s1, s5);
+            s0 = peg$f52(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2000,7 +2192,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f47(s1, s3);
+            s0 = peg$f53(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2030,7 +2222,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f48(s1);
+          s0 = peg$f54(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2057,7 +2249,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f49(s1, s3);
+          s0 = peg$f55(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2074,24 +2266,123 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parsePermissiveBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f56(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parsePolicyCapBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f57(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseExpandAttributeBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseBoolValue();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f58(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAttributeRoleBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f59(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseBoolValue() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 4) === peg$c3) {
-      s1 = peg$c3;
+    if (input.substr(peg$currPos, 4) === peg$c4) {
+      s1 = peg$c4;
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e3); }
+      if (peg$silentFails === 0) { peg$fail(peg$e5); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 4) === peg$c4) {
-        s1 = peg$c4;
+      if (input.substr(peg$currPos, 4) === peg$c5) {
+        s1 = peg$c5;
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+        if (peg$silentFails === 0) { peg$fail(peg$e6); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2107,7 +2398,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f50();
+        s0 = peg$f60();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2118,20 +2409,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 5) === peg$c5) {
-        s1 = peg$c5;
+      if (input.substr(peg$currPos, 5) === peg$c6) {
+        s1 = peg$c6;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e5); }
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 5) === peg$c6) {
-          s1 = peg$c6;
+        if (input.substr(peg$currPos, 5) === peg$c7) {
+          s1 = peg$c7;
           peg$currPos += 5;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e6); }
+          if (peg$silentFails === 0) { peg$fail(peg$e8); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2147,7 +2438,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f51();
+          s0 = peg$f61();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2160,7 +2451,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f52(s1);
+        s1 = peg$f62(s1);
         s0 = s1;
       }
     }
@@ -2194,11 +2485,11 @@ function peg$parse(input, options) {
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         if (input.charCodeAt(peg$currPos) === 44) {
-          s4 = peg$c2;
+          s4 = peg$c3;
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
@@ -2206,7 +2497,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f53(s1);
+            s3 = peg$f63(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2222,7 +2513,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f54(s1, s3);
+        s0 = peg$f64(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2248,7 +2539,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f55(s1, s3);
+          s0 = peg$f65(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2306,7 +2597,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f56(s1, s3, s5, s6);
+            s0 = peg$f66(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2340,7 +2631,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1, s3);
+          s0 = peg$f67(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2365,20 +2656,20 @@ function peg$parse(input, options) {
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$currPos;
-      if (input.substr(peg$currPos, 6) === peg$c7) {
-        s4 = peg$c7;
+      if (input.substr(peg$currPos, 6) === peg$c8) {
+        s4 = peg$c8;
         peg$currPos += 6;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e7); }
+        if (peg$silentFails === 0) { peg$fail(peg$e9); }
       }
       if (s4 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c8) {
-          s4 = peg$c8;
+        if (input.substr(peg$currPos, 6) === peg$c9) {
+          s4 = peg$c9;
           peg$currPos += 6;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e8); }
+          if (peg$silentFails === 0) { peg$fail(peg$e10); }
         }
       }
       if (s4 !== peg$FAILED) {
@@ -2394,7 +2685,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f58(s1);
+          s3 = peg$f68(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2409,20 +2700,20 @@ function peg$parse(input, options) {
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
           s6 = peg$currPos;
-          if (input.substr(peg$currPos, 8) === peg$c9) {
-            s7 = peg$c9;
+          if (input.substr(peg$currPos, 8) === peg$c10) {
+            s7 = peg$c10;
             peg$currPos += 8;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e9); }
+            if (peg$silentFails === 0) { peg$fail(peg$e11); }
           }
           if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 8) === peg$c10) {
-              s7 = peg$c10;
+            if (input.substr(peg$currPos, 8) === peg$c11) {
+              s7 = peg$c11;
               peg$currPos += 8;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e10); }
+              if (peg$silentFails === 0) { peg$fail(peg$e12); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2438,7 +2729,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f59(s1, s4);
+              s6 = peg$f69(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2449,20 +2740,20 @@ function peg$parse(input, options) {
           }
           if (s6 === peg$FAILED) {
             s6 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c11) {
-              s7 = peg$c11;
+            if (input.substr(peg$currPos, 3) === peg$c12) {
+              s7 = peg$c12;
               peg$currPos += 3;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e11); }
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
             }
             if (s7 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c12) {
-                s7 = peg$c12;
+              if (input.substr(peg$currPos, 3) === peg$c13) {
+                s7 = peg$c13;
                 peg$currPos += 3;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e12); }
+                if (peg$silentFails === 0) { peg$fail(peg$e14); }
               }
             }
             if (s7 !== peg$FAILED) {
@@ -2478,7 +2769,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f60(s1, s4);
+                s6 = peg$f70(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -2489,20 +2780,20 @@ function peg$parse(input, options) {
             }
             if (s6 === peg$FAILED) {
               s6 = peg$currPos;
-              if (input.substr(peg$currPos, 4) === peg$c13) {
-                s7 = peg$c13;
+              if (input.substr(peg$currPos, 4) === peg$c14) {
+                s7 = peg$c14;
                 peg$currPos += 4;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e13); }
+                if (peg$silentFails === 0) { peg$fail(peg$e15); }
               }
               if (s7 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c14) {
-                  s7 = peg$c14;
+                if (input.substr(peg$currPos, 4) === peg$c15) {
+                  s7 = peg$c15;
                   peg$currPos += 4;
                 } else {
                   s7 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e16); }
                 }
               }
               if (s7 !== peg$FAILED) {
@@ -2518,7 +2809,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f61(s1, s4);
+                  s6 = peg$f71(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -2531,14 +2822,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f62(s1, s4, s7);
+                s7 = peg$f72(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f63(s1, s4, s6);
+            s3 = peg$f73(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2553,7 +2844,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64(s1, s3);
+          s0 = peg$f74(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2574,20 +2865,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 6) === peg$c15) {
-      s1 = peg$c15;
+    if (input.substr(peg$currPos, 6) === peg$c16) {
+      s1 = peg$c16;
       peg$currPos += 6;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e15); }
+      if (peg$silentFails === 0) { peg$fail(peg$e17); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 6) === peg$c16) {
-        s1 = peg$c16;
+      if (input.substr(peg$currPos, 6) === peg$c17) {
+        s1 = peg$c17;
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e16); }
+        if (peg$silentFails === 0) { peg$fail(peg$e18); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2603,7 +2894,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65();
+        s0 = peg$f75();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2614,20 +2905,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 6) === peg$c17) {
-        s1 = peg$c17;
+      if (input.substr(peg$currPos, 6) === peg$c18) {
+        s1 = peg$c18;
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e17); }
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c18) {
-          s1 = peg$c18;
+        if (input.substr(peg$currPos, 6) === peg$c19) {
+          s1 = peg$c19;
           peg$currPos += 6;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e18); }
+          if (peg$silentFails === 0) { peg$fail(peg$e20); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2643,7 +2934,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f66();
+          s0 = peg$f76();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2656,7 +2947,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f67(s1);
+        s1 = peg$f77(s1);
         s0 = s1;
       }
     }
@@ -2692,7 +2983,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f68(s1, s5, s7);
+            s0 = peg$f78(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2718,20 +3009,20 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c19) {
-      s2 = peg$c19;
+    if (input.substr(peg$currPos, 5) === peg$c20) {
+      s2 = peg$c20;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e19); }
+      if (peg$silentFails === 0) { peg$fail(peg$e21); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c20) {
-        s2 = peg$c20;
+      if (input.substr(peg$currPos, 5) === peg$c21) {
+        s2 = peg$c21;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e20); }
+        if (peg$silentFails === 0) { peg$fail(peg$e22); }
       }
     }
     if (s2 !== peg$FAILED) {
@@ -2750,20 +3041,20 @@ function peg$parse(input, options) {
         s5 = peg$parseMlsLevel();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
-          if (input.substr(peg$currPos, 5) === peg$c21) {
-            s7 = peg$c21;
+          if (input.substr(peg$currPos, 5) === peg$c22) {
+            s7 = peg$c22;
             peg$currPos += 5;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e21); }
+            if (peg$silentFails === 0) { peg$fail(peg$e23); }
           }
           if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c22) {
-              s7 = peg$c22;
+            if (input.substr(peg$currPos, 5) === peg$c23) {
+              s7 = peg$c23;
               peg$currPos += 5;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e22); }
+              if (peg$silentFails === 0) { peg$fail(peg$e24); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2842,7 +3133,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f69(s1, s6, s7);
+          s2 = peg$f79(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2857,7 +3148,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f70(s1, s4);
+          s2 = peg$f80(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2867,7 +3158,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f71(s1, s2);
+      s0 = peg$f81(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2895,7 +3186,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f72(s1, s2);
+      s0 = peg$f82(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2916,12 +3207,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f73(s1, s4);
+        s4 = peg$f83(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f74(s1, s3);
+        s0 = peg$f84(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2950,7 +3241,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f75(s1, s3, s5);
+            s0 = peg$f85(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2984,7 +3275,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f76(s1, s3);
+          s0 = peg$f86(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3012,7 +3303,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f77(s1, s2, s4);
+        s0 = peg$f87(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3035,11 +3326,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c23;
+        s5 = peg$c24;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3061,7 +3352,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f78(s1, s2, s3, s5);
+        s0 = peg$f88(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3084,11 +3375,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c23;
+        s5 = peg$c24;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3110,7 +3401,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f79(s1, s2, s3, s5);
+        s0 = peg$f89(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3134,7 +3425,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f80(s1, s2, s4);
+        s0 = peg$f90(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3155,36 +3446,36 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f81(s2);
+      s2 = peg$f91(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c24;
+        s3 = peg$c25;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e26); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r0.test(s5)) {
+        if (peg$r1.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e27); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r0.test(s5)) {
+          if (peg$r1.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e25); }
+            if (peg$silentFails === 0) { peg$fail(peg$e27); }
           }
         }
         s3 = [s3, s4];
@@ -3204,7 +3495,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f82(s1, s3);
+        s0 = peg$f92(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3222,7 +3513,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f83();
+    s1 = peg$f93();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3241,20 +3532,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c25) {
-                s10 = peg$c25;
+              if (input.substr(peg$currPos, 4) === peg$c26) {
+                s10 = peg$c26;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e26); }
+                if (peg$silentFails === 0) { peg$fail(peg$e28); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c26) {
-                  s10 = peg$c26;
+                if (input.substr(peg$currPos, 4) === peg$c27) {
+                  s10 = peg$c27;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e29); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3302,7 +3593,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f84(s2, s6, s8);
+              s0 = peg$f94(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3332,7 +3623,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f85();
+    s1 = peg$f95();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3362,7 +3653,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s2);
+      s0 = peg$f96(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3379,7 +3670,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f87(s1, s2);
+      s3 = peg$f97(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3390,7 +3681,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f88(s1, s2, s5);
+          s0 = peg$f98(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3450,7 +3741,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f89(s1, s2);
+      s0 = peg$f99(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3502,7 +3793,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f90(s1, s2);
+      s0 = peg$f100(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3554,7 +3845,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f91(s1, s2);
+      s0 = peg$f101(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3571,7 +3862,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f92(s1);
+      s3 = peg$f102(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3582,7 +3873,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f93(s1, s5);
+          s0 = peg$f103(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3617,7 +3908,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f94(s1, s5, s7);
+          s3 = peg$f104(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3636,7 +3927,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f94(s1, s5, s7);
+            s3 = peg$f104(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3647,7 +3938,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f95(s1, s2);
+      s0 = peg$f105(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3664,7 +3955,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f96(s1);
+      s3 = peg$f106(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3675,7 +3966,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f97(s1, s5);
+          s0 = peg$f107(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3701,15 +3992,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c27;
+      s2 = peg$c28;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f98(s1);
+      s3 = peg$f108(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3723,7 +4014,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f99(s1, s5);
+            s0 = peg$f109(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3745,14 +4036,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f100(s1);
+        s1 = peg$f110(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f101(s1);
+        s1 = peg$f111(s1);
         s0 = s1;
       }
     }
@@ -3763,29 +4054,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c28) {
-      s0 = peg$c28;
+    if (input.substr(peg$currPos, 2) === peg$c29) {
+      s0 = peg$c29;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      if (peg$silentFails === 0) { peg$fail(peg$e31); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c29) {
-        s1 = peg$c29;
+      if (input.substr(peg$currPos, 2) === peg$c30) {
+        s1 = peg$c30;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e30); }
+        if (peg$silentFails === 0) { peg$fail(peg$e32); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c30) {
-          s1 = peg$c30;
+        if (input.substr(peg$currPos, 2) === peg$c31) {
+          s1 = peg$c31;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e31); }
+          if (peg$silentFails === 0) { peg$fail(peg$e33); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3819,28 +4110,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c31;
+      s0 = peg$c32;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e32); }
+      if (peg$silentFails === 0) { peg$fail(peg$e34); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c32) {
-        s1 = peg$c32;
+      if (input.substr(peg$currPos, 3) === peg$c33) {
+        s1 = peg$c33;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e33); }
+        if (peg$silentFails === 0) { peg$fail(peg$e35); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c33) {
-          s1 = peg$c33;
+        if (input.substr(peg$currPos, 3) === peg$c34) {
+          s1 = peg$c34;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e36); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3873,29 +4164,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c34) {
-      s0 = peg$c34;
+    if (input.substr(peg$currPos, 2) === peg$c35) {
+      s0 = peg$c35;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e35); }
+      if (peg$silentFails === 0) { peg$fail(peg$e37); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c35) {
-        s1 = peg$c35;
+      if (input.substr(peg$currPos, 3) === peg$c36) {
+        s1 = peg$c36;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e36); }
+        if (peg$silentFails === 0) { peg$fail(peg$e38); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c36) {
-          s1 = peg$c36;
+        if (input.substr(peg$currPos, 3) === peg$c37) {
+          s1 = peg$c37;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e37); }
+          if (peg$silentFails === 0) { peg$fail(peg$e39); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3930,21 +4221,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c37;
+      s1 = peg$c38;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e38); }
+      if (peg$silentFails === 0) { peg$fail(peg$e40); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c38;
+        s3 = peg$c39;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e39); }
+        if (peg$silentFails === 0) { peg$fail(peg$e41); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3966,20 +4257,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c39) {
-        s1 = peg$c39;
+      if (input.substr(peg$currPos, 3) === peg$c40) {
+        s1 = peg$c40;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e40); }
+        if (peg$silentFails === 0) { peg$fail(peg$e42); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c40) {
-          s1 = peg$c40;
+        if (input.substr(peg$currPos, 3) === peg$c41) {
+          s1 = peg$c41;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e41); }
+          if (peg$silentFails === 0) { peg$fail(peg$e43); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4013,48 +4304,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c41) {
-      s1 = peg$c41;
+    if (input.substr(peg$currPos, 2) === peg$c42) {
+      s1 = peg$c42;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f102();
+      s1 = peg$f112();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c42) {
-        s1 = peg$c42;
+      if (input.substr(peg$currPos, 2) === peg$c43) {
+        s1 = peg$c43;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e45); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f103();
+        s1 = peg$f113();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c43) {
-          s1 = peg$c43;
+        if (input.substr(peg$currPos, 2) === peg$c44) {
+          s1 = peg$c44;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e46); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c44) {
-            s1 = peg$c44;
+          if (input.substr(peg$currPos, 2) === peg$c45) {
+            s1 = peg$c45;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e47); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4070,7 +4361,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f104();
+            s0 = peg$f114();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4128,7 +4419,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f105(s1, s2);
+      s0 = peg$f115(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4180,7 +4471,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f106(s1, s2);
+      s0 = peg$f116(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4197,7 +4488,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f107(s1);
+      s3 = peg$f117(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4208,7 +4499,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f108(s1, s5);
+          s0 = peg$f118(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4234,15 +4525,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c27;
+      s2 = peg$c28;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f109(s1);
+      s3 = peg$f119(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4256,7 +4547,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f110(s1, s5);
+            s0 = peg$f120(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4279,7 +4570,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f111(s1);
+        s1 = peg$f121(s1);
         s0 = s1;
       }
     }
@@ -4304,7 +4595,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f112(s1, s2, s4, s6);
+          s0 = peg$f122(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4319,20 +4610,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c45) {
-        s1 = peg$c45;
+      if (input.substr(peg$currPos, 8) === peg$c46) {
+        s1 = peg$c46;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e46); }
+        if (peg$silentFails === 0) { peg$fail(peg$e48); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c46) {
-          s1 = peg$c46;
+        if (input.substr(peg$currPos, 8) === peg$c47) {
+          s1 = peg$c47;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e47); }
+          if (peg$silentFails === 0) { peg$fail(peg$e49); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4348,7 +4639,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f113();
+          s0 = peg$f123();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4360,20 +4651,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c15) {
-          s2 = peg$c15;
+        if (input.substr(peg$currPos, 6) === peg$c16) {
+          s2 = peg$c16;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e15); }
+          if (peg$silentFails === 0) { peg$fail(peg$e17); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c16) {
-            s2 = peg$c16;
+          if (input.substr(peg$currPos, 6) === peg$c17) {
+            s2 = peg$c17;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e16); }
+            if (peg$silentFails === 0) { peg$fail(peg$e18); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -4389,7 +4680,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f114();
+            s1 = peg$f124();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4400,20 +4691,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c17) {
-            s2 = peg$c17;
+          if (input.substr(peg$currPos, 6) === peg$c18) {
+            s2 = peg$c18;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e17); }
+            if (peg$silentFails === 0) { peg$fail(peg$e19); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c18) {
-              s2 = peg$c18;
+            if (input.substr(peg$currPos, 6) === peg$c19) {
+              s2 = peg$c19;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e18); }
+              if (peg$silentFails === 0) { peg$fail(peg$e20); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -4429,7 +4720,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f115();
+              s1 = peg$f125();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4442,20 +4733,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c47) {
-            s4 = peg$c47;
+          if (input.substr(peg$currPos, 4) === peg$c48) {
+            s4 = peg$c48;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c48) {
-              s4 = peg$c48;
+            if (input.substr(peg$currPos, 4) === peg$c49) {
+              s4 = peg$c49;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4471,7 +4762,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f116(s1);
+              s3 = peg$f126(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4482,20 +4773,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c49) {
-              s4 = peg$c49;
+            if (input.substr(peg$currPos, 4) === peg$c50) {
+              s4 = peg$c50;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c50) {
-                s4 = peg$c50;
+              if (input.substr(peg$currPos, 4) === peg$c51) {
+                s4 = peg$c51;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e53); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4511,7 +4802,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f117(s1);
+                s3 = peg$f127(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4526,7 +4817,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f118(s1, s3, s5);
+              s0 = peg$f128(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4541,20 +4832,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c47) {
-            s1 = peg$c47;
+          if (input.substr(peg$currPos, 4) === peg$c48) {
+            s1 = peg$c48;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c48) {
-              s1 = peg$c48;
+            if (input.substr(peg$currPos, 4) === peg$c49) {
+              s1 = peg$c49;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4573,7 +4864,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f119(s4);
+                s0 = peg$f129(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4598,7 +4889,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f120(s1);
+                  s0 = peg$f130(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4626,19 +4917,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r1.test(s3)) {
+    if (peg$r2.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e52); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r2.test(s4)) {
+      if (peg$r3.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e53); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -4669,7 +4960,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f121(s1);
+        s0 = peg$f131(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4687,19 +4978,19 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r3.test(s1)) {
+    if (peg$r4.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e56); }
     }
     if (s1 !== peg$FAILED) {
       s2 = input.charAt(peg$currPos);
-      if (peg$r4.test(s2)) {
+      if (peg$r5.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e55); }
+        if (peg$silentFails === 0) { peg$fail(peg$e57); }
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$currPos;
@@ -4739,7 +5030,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f122(s1);
+      s1 = peg$f132(s1);
       s0 = s1;
     }
 
@@ -4749,43 +5040,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c41) {
-      s0 = peg$c41;
+    if (input.substr(peg$currPos, 2) === peg$c42) {
+      s0 = peg$c42;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c42) {
-        s1 = peg$c42;
+      if (input.substr(peg$currPos, 2) === peg$c43) {
+        s1 = peg$c43;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e45); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f123();
+        s1 = peg$f133();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c43) {
-          s1 = peg$c43;
+        if (input.substr(peg$currPos, 2) === peg$c44) {
+          s1 = peg$c44;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e46); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c44) {
-            s1 = peg$c44;
+          if (input.substr(peg$currPos, 2) === peg$c45) {
+            s1 = peg$c45;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e47); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4801,7 +5092,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f124();
+            s0 = peg$f134();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4812,20 +5103,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c51) {
-            s1 = peg$c51;
+          if (input.substr(peg$currPos, 5) === peg$c52) {
+            s1 = peg$c52;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e58); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c52) {
-              s1 = peg$c52;
+            if (input.substr(peg$currPos, 5) === peg$c53) {
+              s1 = peg$c53;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e57); }
+              if (peg$silentFails === 0) { peg$fail(peg$e59); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4841,7 +5132,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f125();
+              s0 = peg$f135();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4852,20 +5143,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c53) {
-              s1 = peg$c53;
+            if (input.substr(peg$currPos, 3) === peg$c54) {
+              s1 = peg$c54;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e58); }
+              if (peg$silentFails === 0) { peg$fail(peg$e60); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c54) {
-                s1 = peg$c54;
+              if (input.substr(peg$currPos, 3) === peg$c55) {
+                s1 = peg$c55;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e59); }
+                if (peg$silentFails === 0) { peg$fail(peg$e61); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4881,7 +5172,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f126();
+                s0 = peg$f136();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4892,20 +5183,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c55) {
-                s1 = peg$c55;
+              if (input.substr(peg$currPos, 6) === peg$c56) {
+                s1 = peg$c56;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e60); }
+                if (peg$silentFails === 0) { peg$fail(peg$e62); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c56) {
-                  s1 = peg$c56;
+                if (input.substr(peg$currPos, 6) === peg$c57) {
+                  s1 = peg$c57;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e63); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4921,7 +5212,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f127();
+                  s0 = peg$f137();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4945,7 +5236,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f128();
+    s2 = peg$f138();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4972,7 +5263,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f129();
+      s1 = peg$f139();
     }
     s0 = s1;
 
@@ -4986,7 +5277,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f130();
+      s1 = peg$f140();
     }
     s0 = s1;
 
@@ -4999,11 +5290,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = [];
     s2 = input.charAt(peg$currPos);
-    if (peg$r5.test(s2)) {
+    if (peg$r6.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5014,11 +5305,11 @@ function peg$parse(input, options) {
     while (s2 !== peg$FAILED) {
       s1.push(s2);
       s2 = input.charAt(peg$currPos);
-      if (peg$r5.test(s2)) {
+      if (peg$r6.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e62); }
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5045,15 +5336,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c57;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f131(s1);
+      s3 = peg$f141(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5062,11 +5353,11 @@ function peg$parse(input, options) {
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r6.test(s5)) {
+        if (peg$r7.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e64); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5077,11 +5368,11 @@ function peg$parse(input, options) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r6.test(s5)) {
+          if (peg$r7.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e66); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5093,7 +5384,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f132(s1);
+          s0 = peg$f142(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5119,12 +5410,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c58) {
-        s5 = peg$c58;
+      if (input.substr(peg$currPos, 10) === peg$c59) {
+        s5 = peg$c59;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e65); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5150,18 +5441,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f133(s1);
+        s4 = peg$f143(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c59) {
-          s5 = peg$c59;
+        if (input.substr(peg$currPos, 5) === peg$c60) {
+          s5 = peg$c60;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e66); }
+          if (peg$silentFails === 0) { peg$fail(peg$e68); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5193,7 +5484,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f134(s1, s8);
+              s3 = peg$f144(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5210,7 +5501,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f135(s1, s4);
+          s4 = peg$f145(s1, s4);
           s3 = s4;
         }
       }
@@ -5242,17 +5533,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c60;
+            s8 = peg$c61;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e67); }
+            if (peg$silentFails === 0) { peg$fail(peg$e69); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f136(s1, s3, s7, s9);
+            s9 = peg$f146(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5276,7 +5567,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f137(s1, s3, s7);
+            s0 = peg$f147(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5302,28 +5593,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c61) {
-      s2 = peg$c61;
+    if (input.substr(peg$currPos, 5) === peg$c62) {
+      s2 = peg$c62;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e68); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c59) {
-        s2 = peg$c59;
+      if (input.substr(peg$currPos, 5) === peg$c60) {
+        s2 = peg$c60;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c62) {
-          s2 = peg$c62;
+        if (input.substr(peg$currPos, 6) === peg$c63) {
+          s2 = peg$c63;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e69); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
     }
@@ -5350,11 +5641,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c57;
+            s7 = peg$c58;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e63); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5398,7 +5689,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f138(s1, s4, s6);
+            s0 = peg$f148(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5426,29 +5717,29 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r7.test(s3)) {
+    if (peg$r8.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e70); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r8.test(s5)) {
+      if (peg$r9.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e71); }
+        if (peg$silentFails === 0) { peg$fail(peg$e73); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
         s5 = input.charAt(peg$currPos);
-        if (peg$r8.test(s5)) {
+        if (peg$r9.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e71); }
+          if (peg$silentFails === 0) { peg$fail(peg$e73); }
         }
       }
       s3 = [s3, s4];
@@ -5464,7 +5755,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f139(s1);
+      s1 = peg$f149(s1);
     }
     s0 = s1;
 
@@ -5475,12 +5766,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c63) {
-      s1 = peg$c63;
+    if (input.substr(peg$currPos, 2) === peg$c64) {
+      s1 = peg$c64;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e72); }
+      if (peg$silentFails === 0) { peg$fail(peg$e74); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -5508,7 +5799,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f150(s1);
       s0 = s1;
     }
 
@@ -5520,25 +5811,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c64;
+      s1 = peg$c65;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f141();
+      s1 = peg$f151();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c65;
+        s1 = peg$c66;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e76); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -5546,7 +5837,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f142(s4);
+          s4 = peg$f152(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -5554,7 +5845,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f143(s3);
+          s0 = peg$f153(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5568,7 +5859,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f144(s1);
+          s1 = peg$f154(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5578,11 +5869,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c23;
+              s4 = peg$c24;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e23); }
+              if (peg$silentFails === 0) { peg$fail(peg$e25); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5601,7 +5892,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f145(s1, s2);
+            s0 = peg$f155(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5619,15 +5910,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c57;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f146(s1);
+      s3 = peg$f156(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5660,7 +5951,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f147(s1, s5);
+          s0 = peg$f157(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5682,18 +5973,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c23;
+      s1 = peg$c24;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e25); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f148(s3);
+        s0 = peg$f158(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5709,7 +6000,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f149(s1);
+          s1 = peg$f159(s1);
         }
         s0 = s1;
       }
@@ -5724,11 +6015,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c57;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5757,7 +6048,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f150(s1, s4);
+        s0 = peg$f160(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5771,7 +6062,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f151(s1);
+        s1 = peg$f161(s1);
       }
       s0 = s1;
     }
@@ -5789,11 +6080,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 44) {
-        s5 = peg$c2;
+        s5 = peg$c3;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e4); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -5813,11 +6104,11 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parse_();
         if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c2;
+          s5 = peg$c3;
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -5834,7 +6125,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f152(s1, s2);
+      s0 = peg$f162(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5849,11 +6140,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c57;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5882,7 +6173,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f153(s1, s4);
+        s0 = peg$f163(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5951,7 +6242,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f154(s1, s5, s9, s10);
+              s0 = peg$f164(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5984,7 +6275,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f155(s1);
+      s1 = peg$f165(s1);
       s0 = s1;
     }
 
@@ -6000,11 +6291,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c23;
+        s4 = peg$c24;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -6056,11 +6347,11 @@ function peg$parse(input, options) {
           s8 = peg$currPos;
           s9 = peg$parse_();
           if (input.charCodeAt(peg$currPos) === 44) {
-            s10 = peg$c2;
+            s10 = peg$c3;
             peg$currPos++;
           } else {
             s10 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+            if (peg$silentFails === 0) { peg$fail(peg$e4); }
           }
           if (s10 !== peg$FAILED) {
             s11 = peg$parse_();
@@ -6081,11 +6372,11 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 44) {
-              s10 = peg$c2;
+              s10 = peg$c3;
               peg$currPos++;
             } else {
               s10 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e2); }
+              if (peg$silentFails === 0) { peg$fail(peg$e4); }
             }
             if (s10 !== peg$FAILED) {
               s11 = peg$parse_();
@@ -6129,20 +6420,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c66) {
-      s1 = peg$c66;
+    if (input.substr(peg$currPos, 5) === peg$c67) {
+      s1 = peg$c67;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c67) {
-        s1 = peg$c67;
+      if (input.substr(peg$currPos, 5) === peg$c68) {
+        s1 = peg$c68;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e76); }
+        if (peg$silentFails === 0) { peg$fail(peg$e78); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6179,7 +6470,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f156(s1);
+      s1 = peg$f166(s1);
       s0 = s1;
     }
 
@@ -6190,20 +6481,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c68) {
-      s1 = peg$c68;
+    if (input.substr(peg$currPos, 5) === peg$c69) {
+      s1 = peg$c69;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c69) {
-        s1 = peg$c69;
+      if (input.substr(peg$currPos, 5) === peg$c70) {
+        s1 = peg$c70;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e78); }
+        if (peg$silentFails === 0) { peg$fail(peg$e80); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6236,20 +6527,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c70) {
-      s1 = peg$c70;
+    if (input.substr(peg$currPos, 5) === peg$c71) {
+      s1 = peg$c71;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c71) {
-        s1 = peg$c71;
+      if (input.substr(peg$currPos, 5) === peg$c72) {
+        s1 = peg$c72;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e80); }
+        if (peg$silentFails === 0) { peg$fail(peg$e82); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6278,7 +6569,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f157(s1);
+      s1 = peg$f167(s1);
       s0 = s1;
     }
 
@@ -6289,20 +6580,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c72) {
-      s1 = peg$c72;
+    if (input.substr(peg$currPos, 8) === peg$c73) {
+      s1 = peg$c73;
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      if (peg$silentFails === 0) { peg$fail(peg$e83); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c73) {
-        s1 = peg$c73;
+      if (input.substr(peg$currPos, 8) === peg$c74) {
+        s1 = peg$c74;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e84); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6345,7 +6636,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f158(s1);
+      s1 = peg$f168(s1);
       s0 = s1;
     }
 
@@ -6366,7 +6657,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f159(s1);
+      s1 = peg$f169(s1);
       s0 = s1;
     }
 
@@ -6377,17 +6668,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c57;
+      s0 = peg$c58;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f160(s1);
+      s1 = peg$f170(s1);
       s0 = s1;
     }
 
@@ -6398,17 +6689,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c60;
+      s0 = peg$c61;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f161(s1);
+      s1 = peg$f171(s1);
       s0 = s1;
     }
 
@@ -6419,17 +6710,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c74;
+      s0 = peg$c75;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e83); }
+      if (peg$silentFails === 0) { peg$fail(peg$e85); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f162(s1);
+      s1 = peg$f172(s1);
       s0 = s1;
     }
 
@@ -6444,7 +6735,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f163(s1);
+      s1 = peg$f173(s1);
       s0 = s1;
     }
 
@@ -6459,7 +6750,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f164(s1);
+      s1 = peg$f174(s1);
       s0 = s1;
     }
 
@@ -6474,7 +6765,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f165(s1);
+      s2 = peg$f175(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6482,7 +6773,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f166(s1);
+        s0 = peg$f176(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6494,7 +6785,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
 
     return s0;
@@ -6505,15 +6796,15 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r9.test(s1)) {
+    if (peg$r10.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e85); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f167();
+      s1 = peg$f177();
     }
     s0 = s1;
 
@@ -6524,11 +6815,11 @@ function peg$parse(input, options) {
     let s0;
 
     s0 = input.charAt(peg$currPos);
-    if (peg$r10.test(s0)) {
+    if (peg$r11.test(s0)) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e88); }
     }
 
     return s0;
@@ -6541,31 +6832,31 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     s2 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c75) {
-      s3 = peg$c75;
+    if (input.substr(peg$currPos, 2) === peg$c76) {
+      s3 = peg$c76;
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e88); }
+      if (peg$silentFails === 0) { peg$fail(peg$e90); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r11.test(s5)) {
+      if (peg$r12.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e89); }
+        if (peg$silentFails === 0) { peg$fail(peg$e91); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r11.test(s5)) {
+          if (peg$r12.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e89); }
+            if (peg$silentFails === 0) { peg$fail(peg$e91); }
           }
         }
       } else {
@@ -6585,21 +6876,21 @@ function peg$parse(input, options) {
     if (s2 === peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r12.test(s3)) {
+      if (peg$r13.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e90); }
+        if (peg$silentFails === 0) { peg$fail(peg$e92); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
           s2.push(s3);
           s3 = input.charAt(peg$currPos);
-          if (peg$r12.test(s3)) {
+          if (peg$r13.test(s3)) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e90); }
+            if (peg$silentFails === 0) { peg$fail(peg$e92); }
           }
         }
       } else {
@@ -6615,11 +6906,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       peg$silentFails++;
       s3 = input.charAt(peg$currPos);
-      if (peg$r13.test(s3)) {
+      if (peg$r14.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e91); }
+        if (peg$silentFails === 0) { peg$fail(peg$e93); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -6641,7 +6932,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e89); }
     }
 
     return s0;
@@ -6655,7 +6946,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f168(s1);
+      s1 = peg$f178(s1);
       s0 = s1;
     }
 
@@ -6668,37 +6959,37 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 34) {
-      s2 = peg$c76;
+      s2 = peg$c2;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e92); }
+      if (peg$silentFails === 0) { peg$fail(peg$e2); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
       s4 = input.charAt(peg$currPos);
-      if (peg$r14.test(s4)) {
+      if (peg$r15.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e93); }
+        if (peg$silentFails === 0) { peg$fail(peg$e94); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
         s4 = input.charAt(peg$currPos);
-        if (peg$r14.test(s4)) {
+        if (peg$r15.test(s4)) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e93); }
+          if (peg$silentFails === 0) { peg$fail(peg$e94); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
-        s4 = peg$c76;
+        s4 = peg$c2;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e92); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -6726,7 +7017,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f169();
+    s1 = peg$f179();
     s0 = s1;
 
     return s0;
@@ -6741,25 +7032,25 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e94); }
+      if (peg$silentFails === 0) { peg$fail(peg$e95); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r15.test(s3)) {
+      if (peg$r16.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e95); }
+        if (peg$silentFails === 0) { peg$fail(peg$e96); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
         s3 = input.charAt(peg$currPos);
-        if (peg$r15.test(s3)) {
+        if (peg$r16.test(s3)) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e95); }
+          if (peg$silentFails === 0) { peg$fail(peg$e96); }
         }
       }
       s1 = [s1, s2];
@@ -6778,7 +7069,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f170();
+    s1 = peg$f180();
     s0 = s1;
 
     return s0;
@@ -6797,7 +7088,7 @@ function peg$parse(input, options) {
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
   let operators = 0;    // binary operators in the current statement
-  const sc = new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
@@ -6818,7 +7109,7 @@ function peg$parse(input, options) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
   function deeper(pos) {
-    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels`, pos);
+    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,998)`, pos);
     return true;
   }
   function number32(text, pos, what) {
@@ -6833,7 +7124,7 @@ function peg$parse(input, options) {
   }
   function bin(op, left, right) {
     // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
-    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression`, left.span.offset, right.span.offset + right.span.length);
+    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression: xsm's limit (checkpolicy has none)`, left.span.offset, right.span.offset + right.span.length);
     return { op, left, right, span: at(left.span.offset, right.span.offset + right.span.length) };
   }
 

@@ -16,6 +16,7 @@ import { defaultRule, roleTransition, typeBounds } from "./resolve/kernel.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
+import { expandAttribute, filenameTransition, implicitBounds, permissive, tunableConditional } from "./resolve/xen.js";
 import type { ResolvedRules, Symbols } from "./symbols.js";
 
 export interface ResolveResult {
@@ -29,6 +30,7 @@ function references(st: ResolveState): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
   const roleTransitions = new Map<string, number>();
+  const filenames = new Set<string>();
   for (const s of st.ast.statements) {
     switch (s.kind) {
       case "role":
@@ -53,10 +55,17 @@ function references(st: ResolveState): void {
         avRule(st, names, s);
         break;
       case "typerule":
-        typeRule(st, names, s);
+        if (s.filename !== undefined) filenameTransition(st, names, filenames, s, s.filename);
+        else typeRule(st, names, s);
         break;
       case "if":
-        conditionals.add(s);
+        if (!tunableConditional(st, names, s)) conditionals.add(s);
+        break;
+      case "permissive":
+        permissive(st, s.type);
+        break;
+      case "expandattribute":
+        expandAttribute(st, s.names, s.value, s.span);
         break;
       case "constrain":
         constrain(st, names, s.classes, s.perms, s.expr, s.span);
@@ -77,6 +86,12 @@ export function resolve(ast: PolicyAst): ResolveResult {
   declarations(st);
   attributes(st);
   references(st);
-  resolveContexts(ast, st.sym, (code, message, span, notes) => st.err(code, message, span, notes));
+  implicitBounds(st);
+  resolveContexts(
+    ast,
+    st.sym,
+    (code, message, span, notes) => st.err(code, message, span, notes),
+    (code, message, span) => st.warn(code, message, span),
+  );
   return { symbols: st.sym, rules: st.rules, diagnostics: [...mlsDiagnostics(ast), ...st.diags] };
 }

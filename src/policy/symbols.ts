@@ -35,6 +35,8 @@ export interface TypeSym {
   /** `typebounds PARENT this`: the parent type's id, and where that was said. */
   bounds?: number;
   boundsSpan?: Span;
+  /** `permissive T;`: Xen's security server marks its decisions AVD_FLAGS_PERMISSIVE. */
+  permissive?: true;
 }
 
 export interface AttrSym {
@@ -43,6 +45,8 @@ export interface AttrSym {
   span: Span;
   /** Member type ids, sorted. */
   members: Int32Array;
+  /** `expandattribute A true|false;` (TYPE_FLAGS_EXPAND_ATTR_TRUE/FALSE; both: false). */
+  expand?: boolean;
 }
 
 export interface RoleSym {
@@ -174,6 +178,16 @@ export interface Symbols {
   users: UserSym[];
   userIds: Map<string, number>;
   initialSids: Map<string, ResolvedContext | undefined>;
+  /** `tunable` declarations: booleans fixed when compiled (libsepol expand.c discard_tunables),
+   *  in declaration order; they share the booleans' names but are not booleans of the policy. */
+  tunables: BoolSym[];
+  tunableIds: Map<string, number>;
+  /** `policycap` capabilities, by index in libsepol's polcaps.c (Xen reads and ignores them). */
+  policycaps: number[];
+  /** `attribute_role` declarations. */
+  roleAttrs: { name: string; span: Span }[];
+  /** `type_transition S T:C D "name";` (define_filename_trans), in source order, sets expanded. */
+  filenameTransitions: FilenameTransition[];
   conds: CondNode[];
   constraints: ResolvedConstraint[];
   ocontexts: Ocontexts;
@@ -190,6 +204,15 @@ export interface RoleTransitionSym {
   /** Class ids, ascending. */
   classes: number[];
   newRole: number;
+}
+
+export interface FilenameTransition {
+  span: Span;
+  sources: TypeSet;
+  targets: TypeSet;
+  classes: number[];
+  defaultType: number;
+  filename: string;
 }
 
 /** The rules with their names resolved: consumed by expand, not kept in the compiled policy. */
