@@ -360,7 +360,7 @@ function checkEmptyStatements(statements: readonly Statement[], empties: readonl
     while (next < placed.length && placed[next]!.span.offset < at) next++;
     const before = next > 0 ? sectionOf(placed[next - 1]!)! : -1;
     const after = next < placed.length ? sectionOf(placed[next]!)! : undefined;
-    const inTe = before >= 3 && before <= 5 && (after === undefined || after === 5 || after === 6);
+    const inTe = before >= 3 && before <= 6 && (after === undefined || after === 6 || after === 7);
     if (!inTe) return [error("syntax", "an empty statement (';') is only allowed among the TE and RBAC statements, as checkpolicy's grammar has it", lines.span(at, at + 1))];
   }
   return [];
