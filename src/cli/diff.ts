@@ -24,7 +24,7 @@ async function load(path: string): Promise<AnalysisPolicy> {
 export function registerDiff(program: Command, cli: CliContext): void {
   program
     .command("diff")
-    .description("compare two policies as sediff does (types, attributes, booleans, classes, TE rules); --access: the effective permissions that change")
+    .description("compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change")
     .argument("<old>", "policy.conf")
     .argument("<new>", "policy.conf")
     .option("--access", "per (source, target, class): the effective permissions gained and lost")
