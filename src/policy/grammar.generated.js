@@ -23,16 +23,16 @@ for (const k of [
   "class", "sid", "common", "attribute", "type", "typealias", "typeattribute", "bool", "allow",
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
-  "ioportcon", "pcidevicecon", "devicetreecon",
+  "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
+  "expandattribute", "attribute_role",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
   "sensitivity", "dominance", "category", "level", "mlsconstrain", "mlsvalidatetrans",
   "range_transition",
 ]) { STATEMENTS.set(k, MLS); STATEMENTS.set(k.toUpperCase(), MLS); }
 for (const k of [
-  "typebounds", "tunable", "permissive", "policycap", "role_transition", "roleattribute",
-  "attribute_role", "default_user", "default_role", "default_type", "default_range", "allowxperm",
-  "auditallowxperm", "dontauditxperm", "neverallowxperm", "expandattribute", "fscon", "portcon",
+  "typebounds", "role_transition", "roleattribute", "default_user", "default_role", "default_type", "default_range", "allowxperm",
+  "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
 ]) { STATEMENTS.set(k, UNSUPPORTED); STATEMENTS.set(k.toUpperCase(), UNSUPPORTED); }
@@ -49,7 +49,9 @@ const DESCRIBE = {
   type_member: "type_member rule", if: "conditional", role: "role statement", user: "user declaration",
   constrain: "constrain statement", validatetrans: "validatetrans statement", pirqcon: "pirqcon",
   iomemcon: "iomemcon", ioportcon: "ioportcon", pcidevicecon: "pcidevicecon",
-  devicetreecon: "devicetreecon", platform: "platform declaration",
+  devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
+  policycap: "policycap statement", tunable: "tunable declaration",
+  expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
 };
 
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
@@ -85,9 +87,12 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// Far deeper than any real policy nests, and well within the stack of the recursive rules.
-const MAX_DEPTH = 200;
-const MAX_OPERATORS = 1000;
+// xsm's own limits, far past any real policy, so the recursive rules here and the recursive walks
+// of later stages (conditional programs, constraints, the binary writer) stay within the stack.
+// checkpolicy goes further (bison's YYMAXDEPTH 10000 stack entries, about 9,998 levels; operator
+// chains unbounded): the messages say so.
+const MAX_DEPTH = 1000;
+const MAX_OPERATORS = 2000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
@@ -256,180 +261,182 @@ function peg$parse(input, options) {
 
   const peg$c0 = ";";
   const peg$c1 = ":";
-  const peg$c2 = ",";
-  const peg$c3 = "true";
-  const peg$c4 = "TRUE";
-  const peg$c5 = "false";
-  const peg$c6 = "FALSE";
-  const peg$c7 = "level";
-  const peg$c8 = "LEVEL";
-  const peg$c9 = "range";
-  const peg$c10 = "RANGE";
-  const peg$c11 = "-";
-  const peg$c12 = "/";
-  const peg$c13 = "else";
-  const peg$c14 = "ELSE";
-  const peg$c15 = "(";
-  const peg$c16 = "||";
-  const peg$c17 = "or";
-  const peg$c18 = "OR";
-  const peg$c19 = "^";
-  const peg$c20 = "xor";
-  const peg$c21 = "XOR";
-  const peg$c22 = "&&";
-  const peg$c23 = "and";
-  const peg$c24 = "AND";
-  const peg$c25 = "!";
-  const peg$c26 = "=";
-  const peg$c27 = "not";
-  const peg$c28 = "NOT";
-  const peg$c29 = "==";
-  const peg$c30 = "!=";
-  const peg$c31 = "eq";
-  const peg$c32 = "EQ";
-  const peg$c33 = "sameuser";
-  const peg$c34 = "SAMEUSER";
-  const peg$c35 = "source";
-  const peg$c36 = "SOURCE";
-  const peg$c37 = "target";
-  const peg$c38 = "TARGET";
-  const peg$c39 = "role";
-  const peg$c40 = "ROLE";
-  const peg$c41 = "type";
-  const peg$c42 = "TYPE";
-  const peg$c43 = "domby";
-  const peg$c44 = "DOMBY";
-  const peg$c45 = "dom";
-  const peg$c46 = "DOM";
-  const peg$c47 = "incomp";
-  const peg$c48 = "INCOMP";
-  const peg$c49 = "{";
-  const peg$c50 = "supervisor";
-  const peg$c51 = "guest";
-  const peg$c52 = "}";
-  const peg$c53 = "hwdom";
-  const peg$c54 = "device";
-  const peg$c55 = "of";
-  const peg$c56 = "*";
-  const peg$c57 = "~";
-  const peg$c58 = "alias";
-  const peg$c59 = "ALIAS";
-  const peg$c60 = "types";
-  const peg$c61 = "TYPES";
-  const peg$c62 = "roles";
-  const peg$c63 = "ROLES";
-  const peg$c64 = "inherits";
-  const peg$c65 = "INHERITS";
-  const peg$c66 = ")";
-  const peg$c67 = "0x";
-  const peg$c68 = "\"";
+  const peg$c2 = "\"";
+  const peg$c3 = ",";
+  const peg$c4 = "true";
+  const peg$c5 = "TRUE";
+  const peg$c6 = "false";
+  const peg$c7 = "FALSE";
+  const peg$c8 = "level";
+  const peg$c9 = "LEVEL";
+  const peg$c10 = "range";
+  const peg$c11 = "RANGE";
+  const peg$c12 = "-";
+  const peg$c13 = "/";
+  const peg$c14 = "else";
+  const peg$c15 = "ELSE";
+  const peg$c16 = "(";
+  const peg$c17 = "||";
+  const peg$c18 = "or";
+  const peg$c19 = "OR";
+  const peg$c20 = "^";
+  const peg$c21 = "xor";
+  const peg$c22 = "XOR";
+  const peg$c23 = "&&";
+  const peg$c24 = "and";
+  const peg$c25 = "AND";
+  const peg$c26 = "!";
+  const peg$c27 = "=";
+  const peg$c28 = "not";
+  const peg$c29 = "NOT";
+  const peg$c30 = "==";
+  const peg$c31 = "!=";
+  const peg$c32 = "eq";
+  const peg$c33 = "EQ";
+  const peg$c34 = "sameuser";
+  const peg$c35 = "SAMEUSER";
+  const peg$c36 = "source";
+  const peg$c37 = "SOURCE";
+  const peg$c38 = "target";
+  const peg$c39 = "TARGET";
+  const peg$c40 = "role";
+  const peg$c41 = "ROLE";
+  const peg$c42 = "type";
+  const peg$c43 = "TYPE";
+  const peg$c44 = "domby";
+  const peg$c45 = "DOMBY";
+  const peg$c46 = "dom";
+  const peg$c47 = "DOM";
+  const peg$c48 = "incomp";
+  const peg$c49 = "INCOMP";
+  const peg$c50 = "{";
+  const peg$c51 = "supervisor";
+  const peg$c52 = "guest";
+  const peg$c53 = "}";
+  const peg$c54 = "hwdom";
+  const peg$c55 = "device";
+  const peg$c56 = "of";
+  const peg$c57 = "*";
+  const peg$c58 = "~";
+  const peg$c59 = "alias";
+  const peg$c60 = "ALIAS";
+  const peg$c61 = "types";
+  const peg$c62 = "TYPES";
+  const peg$c63 = "roles";
+  const peg$c64 = "ROLES";
+  const peg$c65 = "inherits";
+  const peg$c66 = "INHERITS";
+  const peg$c67 = ")";
+  const peg$c68 = "0x";
   const peg$c69 = "#";
 
-  const peg$r0 = /^[^ \t\r\n\f]/;
-  const peg$r1 = /^[urtURT]/;
-  const peg$r2 = /^[123]/;
-  const peg$r3 = /^[lhLH]/;
-  const peg$r4 = /^[12]/;
-  const peg$r5 = /^[^;{}#]/;
-  const peg$r6 = /^[^{}#]/;
-  const peg$r7 = /^[0-9A-Za-z]/;
-  const peg$r8 = /^[0-9A-Za-z:.]/;
-  const peg$r9 = /^[A-Za-z]/;
-  const peg$r10 = /^[A-Za-z0-9_\-.]/;
-  const peg$r11 = /^[0-9A-Fa-f]/;
-  const peg$r12 = /^[0-9]/;
-  const peg$r13 = /^[A-Za-z0-9_.]/;
-  const peg$r14 = /^[^"\n]/;
-  const peg$r15 = /^[^\n]/;
+  const peg$r0 = /^[^"\/\n]/;
+  const peg$r1 = /^[^ \t\r\n\f]/;
+  const peg$r2 = /^[urtURT]/;
+  const peg$r3 = /^[123]/;
+  const peg$r4 = /^[lhLH]/;
+  const peg$r5 = /^[12]/;
+  const peg$r6 = /^[^;{}#]/;
+  const peg$r7 = /^[^{}#]/;
+  const peg$r8 = /^[0-9A-Za-z]/;
+  const peg$r9 = /^[0-9A-Za-z:.]/;
+  const peg$r10 = /^[A-Za-z]/;
+  const peg$r11 = /^[A-Za-z0-9_\-.]/;
+  const peg$r12 = /^[0-9A-Fa-f]/;
+  const peg$r13 = /^[0-9]/;
+  const peg$r14 = /^[A-Za-z0-9_.]/;
+  const peg$r15 = /^[^"\n]/;
+  const peg$r16 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
   const peg$e1 = peg$literalExpectation(":", false);
-  const peg$e2 = peg$literalExpectation(",", false);
-  const peg$e3 = peg$literalExpectation("true", false);
-  const peg$e4 = peg$literalExpectation("TRUE", false);
-  const peg$e5 = peg$literalExpectation("false", false);
-  const peg$e6 = peg$literalExpectation("FALSE", false);
-  const peg$e7 = peg$literalExpectation("level", false);
-  const peg$e8 = peg$literalExpectation("LEVEL", false);
-  const peg$e9 = peg$literalExpectation("range", false);
-  const peg$e10 = peg$literalExpectation("RANGE", false);
-  const peg$e11 = peg$literalExpectation("-", false);
-  const peg$e12 = peg$literalExpectation("/", false);
-  const peg$e13 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e14 = peg$literalExpectation("else", false);
-  const peg$e15 = peg$literalExpectation("ELSE", false);
-  const peg$e16 = peg$literalExpectation("(", false);
-  const peg$e17 = peg$literalExpectation("||", false);
-  const peg$e18 = peg$literalExpectation("or", false);
-  const peg$e19 = peg$literalExpectation("OR", false);
-  const peg$e20 = peg$literalExpectation("^", false);
-  const peg$e21 = peg$literalExpectation("xor", false);
-  const peg$e22 = peg$literalExpectation("XOR", false);
-  const peg$e23 = peg$literalExpectation("&&", false);
-  const peg$e24 = peg$literalExpectation("and", false);
-  const peg$e25 = peg$literalExpectation("AND", false);
-  const peg$e26 = peg$literalExpectation("!", false);
-  const peg$e27 = peg$literalExpectation("=", false);
-  const peg$e28 = peg$literalExpectation("not", false);
-  const peg$e29 = peg$literalExpectation("NOT", false);
-  const peg$e30 = peg$literalExpectation("==", false);
-  const peg$e31 = peg$literalExpectation("!=", false);
-  const peg$e32 = peg$literalExpectation("eq", false);
-  const peg$e33 = peg$literalExpectation("EQ", false);
-  const peg$e34 = peg$literalExpectation("sameuser", false);
-  const peg$e35 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e36 = peg$literalExpectation("source", false);
-  const peg$e37 = peg$literalExpectation("SOURCE", false);
-  const peg$e38 = peg$literalExpectation("target", false);
-  const peg$e39 = peg$literalExpectation("TARGET", false);
-  const peg$e40 = peg$literalExpectation("role", false);
-  const peg$e41 = peg$literalExpectation("ROLE", false);
-  const peg$e42 = peg$literalExpectation("type", false);
-  const peg$e43 = peg$literalExpectation("TYPE", false);
-  const peg$e44 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e45 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e46 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e47 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e48 = peg$literalExpectation("domby", false);
-  const peg$e49 = peg$literalExpectation("DOMBY", false);
-  const peg$e50 = peg$literalExpectation("dom", false);
-  const peg$e51 = peg$literalExpectation("DOM", false);
-  const peg$e52 = peg$literalExpectation("incomp", false);
-  const peg$e53 = peg$literalExpectation("INCOMP", false);
-  const peg$e54 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e55 = peg$literalExpectation("{", false);
-  const peg$e56 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e57 = peg$literalExpectation("supervisor", false);
-  const peg$e58 = peg$literalExpectation("guest", false);
-  const peg$e59 = peg$literalExpectation("}", false);
-  const peg$e60 = peg$literalExpectation("hwdom", false);
-  const peg$e61 = peg$literalExpectation("device", false);
-  const peg$e62 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e63 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e64 = peg$literalExpectation("of", false);
-  const peg$e65 = peg$literalExpectation("*", false);
-  const peg$e66 = peg$literalExpectation("~", false);
-  const peg$e67 = peg$literalExpectation("alias", false);
-  const peg$e68 = peg$literalExpectation("ALIAS", false);
-  const peg$e69 = peg$literalExpectation("types", false);
-  const peg$e70 = peg$literalExpectation("TYPES", false);
-  const peg$e71 = peg$literalExpectation("roles", false);
-  const peg$e72 = peg$literalExpectation("ROLES", false);
-  const peg$e73 = peg$literalExpectation("inherits", false);
-  const peg$e74 = peg$literalExpectation("INHERITS", false);
-  const peg$e75 = peg$literalExpectation(")", false);
-  const peg$e76 = peg$otherExpectation("identifier");
-  const peg$e77 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e78 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e79 = peg$otherExpectation("number");
-  const peg$e80 = peg$literalExpectation("0x", false);
-  const peg$e81 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e82 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e83 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e84 = peg$literalExpectation("\"", false);
-  const peg$e85 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e86 = peg$literalExpectation("#", false);
-  const peg$e87 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e2 = peg$literalExpectation("\"", false);
+  const peg$e3 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
+  const peg$e4 = peg$literalExpectation(",", false);
+  const peg$e5 = peg$literalExpectation("true", false);
+  const peg$e6 = peg$literalExpectation("TRUE", false);
+  const peg$e7 = peg$literalExpectation("false", false);
+  const peg$e8 = peg$literalExpectation("FALSE", false);
+  const peg$e9 = peg$literalExpectation("level", false);
+  const peg$e10 = peg$literalExpectation("LEVEL", false);
+  const peg$e11 = peg$literalExpectation("range", false);
+  const peg$e12 = peg$literalExpectation("RANGE", false);
+  const peg$e13 = peg$literalExpectation("-", false);
+  const peg$e14 = peg$literalExpectation("/", false);
+  const peg$e15 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e16 = peg$literalExpectation("else", false);
+  const peg$e17 = peg$literalExpectation("ELSE", false);
+  const peg$e18 = peg$literalExpectation("(", false);
+  const peg$e19 = peg$literalExpectation("||", false);
+  const peg$e20 = peg$literalExpectation("or", false);
+  const peg$e21 = peg$literalExpectation("OR", false);
+  const peg$e22 = peg$literalExpectation("^", false);
+  const peg$e23 = peg$literalExpectation("xor", false);
+  const peg$e24 = peg$literalExpectation("XOR", false);
+  const peg$e25 = peg$literalExpectation("&&", false);
+  const peg$e26 = peg$literalExpectation("and", false);
+  const peg$e27 = peg$literalExpectation("AND", false);
+  const peg$e28 = peg$literalExpectation("!", false);
+  const peg$e29 = peg$literalExpectation("=", false);
+  const peg$e30 = peg$literalExpectation("not", false);
+  const peg$e31 = peg$literalExpectation("NOT", false);
+  const peg$e32 = peg$literalExpectation("==", false);
+  const peg$e33 = peg$literalExpectation("!=", false);
+  const peg$e34 = peg$literalExpectation("eq", false);
+  const peg$e35 = peg$literalExpectation("EQ", false);
+  const peg$e36 = peg$literalExpectation("sameuser", false);
+  const peg$e37 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e38 = peg$literalExpectation("source", false);
+  const peg$e39 = peg$literalExpectation("SOURCE", false);
+  const peg$e40 = peg$literalExpectation("target", false);
+  const peg$e41 = peg$literalExpectation("TARGET", false);
+  const peg$e42 = peg$literalExpectation("role", false);
+  const peg$e43 = peg$literalExpectation("ROLE", false);
+  const peg$e44 = peg$literalExpectation("type", false);
+  const peg$e45 = peg$literalExpectation("TYPE", false);
+  const peg$e46 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e47 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e48 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e49 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e50 = peg$literalExpectation("domby", false);
+  const peg$e51 = peg$literalExpectation("DOMBY", false);
+  const peg$e52 = peg$literalExpectation("dom", false);
+  const peg$e53 = peg$literalExpectation("DOM", false);
+  const peg$e54 = peg$literalExpectation("incomp", false);
+  const peg$e55 = peg$literalExpectation("INCOMP", false);
+  const peg$e56 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e57 = peg$literalExpectation("{", false);
+  const peg$e58 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e59 = peg$literalExpectation("supervisor", false);
+  const peg$e60 = peg$literalExpectation("guest", false);
+  const peg$e61 = peg$literalExpectation("}", false);
+  const peg$e62 = peg$literalExpectation("hwdom", false);
+  const peg$e63 = peg$literalExpectation("device", false);
+  const peg$e64 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e65 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e66 = peg$literalExpectation("of", false);
+  const peg$e67 = peg$literalExpectation("*", false);
+  const peg$e68 = peg$literalExpectation("~", false);
+  const peg$e69 = peg$literalExpectation("alias", false);
+  const peg$e70 = peg$literalExpectation("ALIAS", false);
+  const peg$e71 = peg$literalExpectation("types", false);
+  const peg$e72 = peg$literalExpectation("TYPES", false);
+  const peg$e73 = peg$literalExpectation("roles", false);
+  const peg$e74 = peg$literalExpectation("ROLES", false);
+  const peg$e75 = peg$literalExpectation("inherits", false);
+  const peg$e76 = peg$literalExpectation("INHERITS", false);
+  const peg$e77 = peg$literalExpectation(")", false);
+  const peg$e78 = peg$otherExpectation("identifier");
+  const peg$e79 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e80 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e81 = peg$otherExpectation("number");
+  const peg$e82 = peg$literalExpectation("0x", false);
+  const peg$e83 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e84 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e85 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e86 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e87 = peg$literalExpectation("#", false);
+  const peg$e88 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -438,7 +445,7 @@ function peg$parse(input, options) {
     return enter(k, w, p);
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f3() {    return null;  }
+  function peg$f3(p) {    ctx.empties?.push(p); return null;  }
   function peg$f4() {    return kw === "allow"  }
   function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
   function peg$f6() {    return kw === "type"  }
@@ -447,145 +454,158 @@ function peg$parse(input, options) {
   function peg$f9() {    return kw === "if"  }
   function peg$f10() {    return kw === "attribute"  }
   function peg$f11() {    return kw === "typealias"  }
-  function peg$f12() {    return kw === "bool"  }
-  function peg$f13() {    return kw === "role"  }
-  function peg$f14() {    return kw === "user"  }
-  function peg$f15() {    return kw === "class"  }
-  function peg$f16() {    return kw === "sid"  }
-  function peg$f17() {    return kw === "common"  }
-  function peg$f18() {    return kw === "constrain"  }
-  function peg$f19() {    return kw === "validatetrans"  }
-  function peg$f20() {    return kw === "pirqcon"  }
-  function peg$f21() {    return kw === "iomemcon"  }
-  function peg$f22() {    return kw === "ioportcon"  }
-  function peg$f23() {    return kw === "pcidevicecon"  }
-  function peg$f24() {    return kw === "devicetreecon"  }
-  function peg$f25() {    return kw === "platform"  }
-  function peg$f26() {    return kw === MLS  }
-  function peg$f27() {    return kw === UNSUPPORTED  }
-  function peg$f28() {    return scan(readAvRule);  }
-  function peg$f29(r) {    return r !== null;  }
-  function peg$f30(r) {    return r;  }
-  function peg$f31(s, t, c, p) {    return [c, p];  }
-  function peg$f32(s, t) {    return null;  }
-  function peg$f33(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f34(s, t, rest) {
+  function peg$f12() {    return kw === "bool" || kw === "tunable"  }
+  function peg$f13() {    return kw === "permissive"  }
+  function peg$f14() {    return kw === "policycap"  }
+  function peg$f15() {    return kw === "expandattribute"  }
+  function peg$f16() {    return kw === "attribute_role"  }
+  function peg$f17() {    return kw === "role"  }
+  function peg$f18() {    return kw === "user"  }
+  function peg$f19() {    return kw === "class"  }
+  function peg$f20() {    return kw === "sid"  }
+  function peg$f21() {    return kw === "common"  }
+  function peg$f22() {    return kw === "constrain"  }
+  function peg$f23() {    return kw === "validatetrans"  }
+  function peg$f24() {    return kw === "pirqcon"  }
+  function peg$f25() {    return kw === "iomemcon"  }
+  function peg$f26() {    return kw === "ioportcon"  }
+  function peg$f27() {    return kw === "pcidevicecon"  }
+  function peg$f28() {    return kw === "devicetreecon"  }
+  function peg$f29() {    return kw === "platform"  }
+  function peg$f30() {    return kw === MLS  }
+  function peg$f31() {    return kw === UNSUPPORTED  }
+  function peg$f32() {    return scan(readAvRule);  }
+  function peg$f33(r) {    return r !== null;  }
+  function peg$f34(r) {    return r;  }
+  function peg$f35(s, t, c, p) {    return [c, p];  }
+  function peg$f36(s, t) {    return null;  }
+  function peg$f37(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f38(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f35() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f36(s, t, c, p) {
+  function peg$f39() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f40(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f37(s, t, c, d, f) {
-    if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
-    return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
+  function peg$f41(s, t, c, d, f) {
+    if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
+    if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
+    return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f38() {    return scan(readDecl);  }
-  function peg$f39(r) {    return r !== null;  }
-  function peg$f40(r) {    return r;  }
-  function peg$f41(name, aliases, attrs) {
+  function peg$f42() {    return kw === "type_transition";  }
+  function peg$f43(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f44() {    return scan(readDecl);  }
+  function peg$f45(r) {    return r !== null;  }
+  function peg$f46(r) {    return r;  }
+  function peg$f47(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f42(type, aliases) {
+  function peg$f48(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f43(type, attributes) {
+  function peg$f49(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f44(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f45(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f46() {    return true;  }
-  function peg$f47() {    return false;  }
-  function peg$f48(p) {    expected("'true' or 'false'", p);  }
-  function peg$f49(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f50(name, rest) {
+  function peg$f50(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f51(name, value) {
+    return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
+  }
+  function peg$f52(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f53(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f54(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f55(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f56() {    return true;  }
+  function peg$f57() {    return false;  }
+  function peg$f58(p) {    expected("'true' or 'false'", p);  }
+  function peg$f59(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f60(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f51(name, roles, mls) {
+  function peg$f61(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f52(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f53(className, perms) {    return [undefined, perms];  }
-  function peg$f54(className, rest) {
+  function peg$f62(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f63(className, perms) {    return [undefined, perms];  }
+  function peg$f64(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f55(name, context) {
+  function peg$f65(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f56(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f57(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f58(classes, perms, expr) {
+  function peg$f66(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f67(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f68(classes, perms, expr) {
     return { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f59(classes, expr) {
+  function peg$f69(classes, expr) {
     return { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f60(p, n, context) {
+  function peg$f70(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f61(p, lo, hi, context) {
+  function peg$f71(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f62(p, lo, hi, context) {
+  function peg$f72(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f63(p, n, context) {
+  function peg$f73(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f64(q) {    return q.slice(1, -1);  }
-  function peg$f65(path, context) {
+  function peg$f74(q) {    return q.slice(1, -1);  }
+  function peg$f75(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f66() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f67(expr, then, other) {
+  function peg$f76() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f77(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f68() {    inCond = true; return true;  }
-  function peg$f69(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f70(p, w) {
+  function peg$f78() {    inCond = true; return true;  }
+  function peg$f79(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f80(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f71(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f72(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f73(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f74(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f75(p) {    return deeper(p);  }
-  function peg$f76(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f77(head, op, arg) {    return [op, arg];  }
-  function peg$f78(head, tail) {
+  function peg$f81(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f82(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f83(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f84(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f85(p) {    return deeper(p);  }
+  function peg$f86(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f87(head, op, arg) {    return [op, arg];  }
+  function peg$f88(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f79(p) {    return deeper(p);  }
-  function peg$f80(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f81(p) {    return deeper(p);  }
-  function peg$f82(p, e) {    depth--; return e;  }
-  function peg$f83(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f84(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f85() {    return "eq";  }
-  function peg$f86() {    return "neq";  }
-  function peg$f87() {    return "eq";  }
-  function peg$f88(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f89(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f90(p) {    return deeper(p);  }
-  function peg$f91(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f92(p) {    return deeper(p);  }
-  function peg$f93(p, e) {    depth--; return e;  }
-  function peg$f94(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f95(p, left, cmp, right) {
+  function peg$f89(p) {    return deeper(p);  }
+  function peg$f90(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f91(p) {    return deeper(p);  }
+  function peg$f92(p, e) {    depth--; return e;  }
+  function peg$f93(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f94(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f95() {    return "eq";  }
+  function peg$f96() {    return "neq";  }
+  function peg$f97() {    return "eq";  }
+  function peg$f98(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f99(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f100(p) {    return deeper(p);  }
+  function peg$f101(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f102(p) {    return deeper(p);  }
+  function peg$f103(p, e) {    depth--; return e;  }
+  function peg$f104(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f105(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -595,97 +615,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f96() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f97() {    return "1";  }
-  function peg$f98() {    return "2";  }
-  function peg$f99(side) {    return "r";  }
-  function peg$f100(side) {    return "t";  }
-  function peg$f101(side, what, names) {
+  function peg$f106() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f107() {    return "1";  }
+  function peg$f108() {    return "2";  }
+  function peg$f109(side) {    return "r";  }
+  function peg$f110(side) {    return "t";  }
+  function peg$f111(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f102(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f103(p) {
+  function peg$f112(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f113(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f104(op) {    return op.toLowerCase();  }
-  function peg$f105(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f106() {    return "!=";  }
-  function peg$f107() {    return "==";  }
-  function peg$f108() {    return "domby";  }
-  function peg$f109() {    return "dom";  }
-  function peg$f110() {    return "incomp";  }
-  function peg$f111() {    return word.toLowerCase() === "dominance";  }
-  function peg$f112() {
+  function peg$f114(op) {    return op.toLowerCase();  }
+  function peg$f115(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f116() {    return "!=";  }
+  function peg$f117() {    return "==";  }
+  function peg$f118() {    return "domby";  }
+  function peg$f119() {    return "dom";  }
+  function peg$f120() {    return "incomp";  }
+  function peg$f121() {    return word.toLowerCase() === "dominance";  }
+  function peg$f122() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f113() {
+  function peg$f123() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f114(p) {    return deeper(p);  }
-  function peg$f115(p) {    depth--;  }
-  function peg$f116(name) {    return { level: "supervisor" };  }
-  function peg$f117(name, parent) {    return { level: "guest", parent };  }
-  function peg$f118(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f119(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f120(name, level, members) {
+  function peg$f124(p) {    return deeper(p);  }
+  function peg$f125(p) {    depth--;  }
+  function peg$f126(name) {    return { level: "supervisor" };  }
+  function peg$f127(name, parent) {    return { level: "guest", parent };  }
+  function peg$f128(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f129(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f130(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f121(kind, type, devices) {
+  function peg$f131(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f122(text) {    return { text, span: here() };  }
-  function peg$f123(p) {    expected("'of'", p);  }
-  function peg$f124() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f125(i) {    return [i];  }
-  function peg$f126(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f127(items) {    return flattenSet(here(), false, items);  }
-  function peg$f128(a, b) {
+  function peg$f132(text) {    return { text, span: here() };  }
+  function peg$f133(p) {    expected("'of'", p);  }
+  function peg$f134() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f135(i) {    return [i];  }
+  function peg$f136(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f137(items) {    return flattenSet(here(), false, items);  }
+  function peg$f138(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f129(p) {    return deeper(p);  }
-  function peg$f130(p, items) {
+  function peg$f139(p) {    return deeper(p);  }
+  function peg$f140(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f131(exclude) {    return { exclude };  }
-  function peg$f132(nested) {    return { nested };  }
-  function peg$f133(p, list) {
+  function peg$f141(exclude) {    return { exclude };  }
+  function peg$f142(nested) {    return { nested };  }
+  function peg$f143(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f134(i) {    return [i];  }
-  function peg$f135(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f136(p, perms) {
+  function peg$f144(i) {    return [i];  }
+  function peg$f145(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f146(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f137(user, role, type, mls) {
+  function peg$f147(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f138(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f139(p) {    expected("'alias'", p);  }
-  function peg$f140(p) {    expected("'roles'", p);  }
-  function peg$f141(p) {    expected("';'", p);  }
-  function peg$f142(p) {    expected("':'", p);  }
-  function peg$f143(p) {    expected(`'${LB}'`, p);  }
-  function peg$f144(p) {    expected(`'${RB}'`, p);  }
-  function peg$f145(p) {    expected("')'", p);  }
-  function peg$f146(p) {    expected("a name", p);  }
-  function peg$f147(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f148(name) {    return RESERVED.has(name);  }
-  function peg$f149(name) {    return ident(name, peg$savedPos);  }
-  function peg$f150() {    return scan(readWord);  }
-  function peg$f151(p) {    expected("a number", p);  }
-  function peg$f152() {    return offset();  }
-  function peg$f153() {    scan(readBlanks);  }
+  function peg$f148(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f149(p) {    expected("'alias'", p);  }
+  function peg$f150(p) {    expected("'roles'", p);  }
+  function peg$f151(p) {    expected("';'", p);  }
+  function peg$f152(p) {    expected("':'", p);  }
+  function peg$f153(p) {    expected(`'${LB}'`, p);  }
+  function peg$f154(p) {    expected(`'${RB}'`, p);  }
+  function peg$f155(p) {    expected("')'", p);  }
+  function peg$f156(p) {    expected("a name", p);  }
+  function peg$f157(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f158(name) {    return RESERVED.has(name);  }
+  function peg$f159(name) {    return ident(name, peg$savedPos);  }
+  function peg$f160() {    return scan(readWord);  }
+  function peg$f161(p) {    expected("a number", p);  }
+  function peg$f162() {    return offset();  }
+  function peg$f163() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -923,18 +943,21 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
+      s1 = peg$parsePos();
       if (input.charCodeAt(peg$currPos) === 59) {
-        s1 = peg$c0;
+        s2 = peg$c0;
         peg$currPos++;
       } else {
-        s1 = peg$FAILED;
+        s2 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
-      if (s1 !== peg$FAILED) {
+      if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f3();
+        s0 = peg$f3(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
-      s0 = s1;
     }
 
     return s0;
@@ -1141,7 +1164,7 @@ function peg$parse(input, options) {
                         s1 = peg$FAILED;
                       }
                       if (s1 !== peg$FAILED) {
-                        s2 = peg$parseRoleBody();
+                        s2 = peg$parsePermissiveBody();
                         if (s2 !== peg$FAILED) {
                           s0 = s2;
                         } else {
@@ -1162,7 +1185,7 @@ function peg$parse(input, options) {
                           s1 = peg$FAILED;
                         }
                         if (s1 !== peg$FAILED) {
-                          s2 = peg$parseUserBody();
+                          s2 = peg$parsePolicyCapBody();
                           if (s2 !== peg$FAILED) {
                             s0 = s2;
                           } else {
@@ -1183,7 +1206,7 @@ function peg$parse(input, options) {
                             s1 = peg$FAILED;
                           }
                           if (s1 !== peg$FAILED) {
-                            s2 = peg$parseClassBody();
+                            s2 = peg$parseExpandAttributeBody();
                             if (s2 !== peg$FAILED) {
                               s0 = s2;
                             } else {
@@ -1204,7 +1227,7 @@ function peg$parse(input, options) {
                               s1 = peg$FAILED;
                             }
                             if (s1 !== peg$FAILED) {
-                              s2 = peg$parseSidBody();
+                              s2 = peg$parseAttributeRoleBody();
                               if (s2 !== peg$FAILED) {
                                 s0 = s2;
                               } else {
@@ -1225,7 +1248,7 @@ function peg$parse(input, options) {
                                 s1 = peg$FAILED;
                               }
                               if (s1 !== peg$FAILED) {
-                                s2 = peg$parseCommonBody();
+                                s2 = peg$parseRoleBody();
                                 if (s2 !== peg$FAILED) {
                                   s0 = s2;
                                 } else {
@@ -1246,7 +1269,7 @@ function peg$parse(input, options) {
                                   s1 = peg$FAILED;
                                 }
                                 if (s1 !== peg$FAILED) {
-                                  s2 = peg$parseConstrainBody();
+                                  s2 = peg$parseUserBody();
                                   if (s2 !== peg$FAILED) {
                                     s0 = s2;
                                   } else {
@@ -1267,7 +1290,7 @@ function peg$parse(input, options) {
                                     s1 = peg$FAILED;
                                   }
                                   if (s1 !== peg$FAILED) {
-                                    s2 = peg$parseValidateTransBody();
+                                    s2 = peg$parseClassBody();
                                     if (s2 !== peg$FAILED) {
                                       s0 = s2;
                                     } else {
@@ -1288,7 +1311,7 @@ function peg$parse(input, options) {
                                       s1 = peg$FAILED;
                                     }
                                     if (s1 !== peg$FAILED) {
-                                      s2 = peg$parsePirqBody();
+                                      s2 = peg$parseSidBody();
                                       if (s2 !== peg$FAILED) {
                                         s0 = s2;
                                       } else {
@@ -1309,7 +1332,7 @@ function peg$parse(input, options) {
                                         s1 = peg$FAILED;
                                       }
                                       if (s1 !== peg$FAILED) {
-                                        s2 = peg$parseIomemBody();
+                                        s2 = peg$parseCommonBody();
                                         if (s2 !== peg$FAILED) {
                                           s0 = s2;
                                         } else {
@@ -1330,7 +1353,7 @@ function peg$parse(input, options) {
                                           s1 = peg$FAILED;
                                         }
                                         if (s1 !== peg$FAILED) {
-                                          s2 = peg$parseIoportBody();
+                                          s2 = peg$parseConstrainBody();
                                           if (s2 !== peg$FAILED) {
                                             s0 = s2;
                                           } else {
@@ -1351,7 +1374,7 @@ function peg$parse(input, options) {
                                             s1 = peg$FAILED;
                                           }
                                           if (s1 !== peg$FAILED) {
-                                            s2 = peg$parsePciDeviceBody();
+                                            s2 = peg$parseValidateTransBody();
                                             if (s2 !== peg$FAILED) {
                                               s0 = s2;
                                             } else {
@@ -1372,7 +1395,7 @@ function peg$parse(input, options) {
                                               s1 = peg$FAILED;
                                             }
                                             if (s1 !== peg$FAILED) {
-                                              s2 = peg$parseDeviceTreeBody();
+                                              s2 = peg$parsePirqBody();
                                               if (s2 !== peg$FAILED) {
                                                 s0 = s2;
                                               } else {
@@ -1393,7 +1416,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parsePlatformBody();
+                                                s2 = peg$parseIomemBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1414,7 +1437,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseMlsBody();
+                                                  s2 = peg$parseIoportBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1435,7 +1458,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parseUnsupportedBody();
+                                                    s2 = peg$parsePciDeviceBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1445,6 +1468,94 @@ function peg$parse(input, options) {
                                                   } else {
                                                     peg$currPos = s0;
                                                     s0 = peg$FAILED;
+                                                  }
+                                                  if (s0 === peg$FAILED) {
+                                                    s0 = peg$currPos;
+                                                    peg$savedPos = peg$currPos;
+                                                    s1 = peg$f28();
+                                                    if (s1) {
+                                                      s1 = undefined;
+                                                    } else {
+                                                      s1 = peg$FAILED;
+                                                    }
+                                                    if (s1 !== peg$FAILED) {
+                                                      s2 = peg$parseDeviceTreeBody();
+                                                      if (s2 !== peg$FAILED) {
+                                                        s0 = s2;
+                                                      } else {
+                                                        peg$currPos = s0;
+                                                        s0 = peg$FAILED;
+                                                      }
+                                                    } else {
+                                                      peg$currPos = s0;
+                                                      s0 = peg$FAILED;
+                                                    }
+                                                    if (s0 === peg$FAILED) {
+                                                      s0 = peg$currPos;
+                                                      peg$savedPos = peg$currPos;
+                                                      s1 = peg$f29();
+                                                      if (s1) {
+                                                        s1 = undefined;
+                                                      } else {
+                                                        s1 = peg$FAILED;
+                                                      }
+                                                      if (s1 !== peg$FAILED) {
+                                                        s2 = peg$parsePlatformBody();
+                                                        if (s2 !== peg$FAILED) {
+                                                          s0 = s2;
+                                                        } else {
+                                                          peg$currPos = s0;
+                                                          s0 = peg$FAILED;
+                                                        }
+                                                      } else {
+                                                        peg$currPos = s0;
+                                                        s0 = peg$FAILED;
+                                                      }
+                                                      if (s0 === peg$FAILED) {
+                                                        s0 = peg$currPos;
+                                                        peg$savedPos = peg$currPos;
+                                                        s1 = peg$f30();
+                                                        if (s1) {
+                                                          s1 = undefined;
+                                                        } else {
+                                                          s1 = peg$FAILED;
+                                                        }
+                                                        if (s1 !== peg$FAILED) {
+                                                          s2 = peg$parseMlsBody();
+                                                          if (s2 !== peg$FAILED) {
+                                                            s0 = s2;
+                                                          } else {
+                                                            peg$currPos = s0;
+                                                            s0 = peg$FAILED;
+                                                          }
+                                                        } else {
+                                                          peg$currPos = s0;
+                                                          s0 = peg$FAILED;
+                                                        }
+                                                        if (s0 === peg$FAILED) {
+                                                          s0 = peg$currPos;
+                                                          peg$savedPos = peg$currPos;
+                                                          s1 = peg$f31();
+                                                          if (s1) {
+                                                            s1 = undefined;
+                                                          } else {
+                                                            s1 = peg$FAILED;
+                                                          }
+                                                          if (s1 !== peg$FAILED) {
+                                                            s2 = peg$parseUnsupportedBody();
+                                                            if (s2 !== peg$FAILED) {
+                                                              s0 = s2;
+                                                            } else {
+                                                              peg$currPos = s0;
+                                                              s0 = peg$FAILED;
+                                                            }
+                                                          } else {
+                                                            peg$currPos = s0;
+                                                            s0 = peg$FAILED;
+                                                          }
+                                                        }
+                                                      }
+                                                    }
                                                   }
                                                 }
                                               }
@@ -1480,10 +1591,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f28();
+    s2 = peg$f32();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f29(s1);
+    s2 = peg$f33(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1491,7 +1602,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f30(s1);
+      s0 = peg$f34(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1531,7 +1642,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f31(s1, s3, s8, s10);
+                  s5 = peg$f35(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1559,20 +1670,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f32(s1, s3);
+              s6 = peg$f36(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f33(s1, s3, s6);
+              s6 = peg$f37(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f34(s1, s3, s5);
+            s0 = peg$f38(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1597,7 +1708,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f35();
+      s1 = peg$f39();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1622,7 +1733,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f36(s2, s4, s8, s10);
+                    s0 = peg$f40(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1657,7 +1768,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseTypeRuleBody() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13;
 
     s0 = peg$currPos;
     s1 = peg$parseNamesReq();
@@ -1676,10 +1787,10 @@ function peg$parse(input, options) {
             if (s9 !== peg$FAILED) {
               s10 = peg$parse_();
               s11 = peg$currPos;
-              s12 = peg$parsePos();
-              s13 = peg$parseQuoted();
-              if (s13 !== peg$FAILED) {
-                s14 = peg$parse_();
+              s12 = peg$parseFileName();
+              if (s12 !== peg$FAILED) {
+                s13 = peg$parse_();
+                s12 = [s12, s13];
                 s11 = s12;
               } else {
                 peg$currPos = s11;
@@ -1691,7 +1802,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f37(s1, s3, s7, s9, s11);
+                s0 = peg$f41(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1720,6 +1831,86 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFileName() {
+    let s0, s1, s2, s3, s4, s5, s6;
+
+    s0 = peg$currPos;
+    peg$savedPos = peg$currPos;
+    s1 = peg$f42();
+    if (s1) {
+      s1 = undefined;
+    } else {
+      s1 = peg$FAILED;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parsePos();
+      if (input.charCodeAt(peg$currPos) === 34) {
+        s3 = peg$c2;
+        peg$currPos++;
+      } else {
+        s3 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      }
+      if (s3 !== peg$FAILED) {
+        s4 = peg$currPos;
+        s5 = [];
+        s6 = input.charAt(peg$currPos);
+        if (peg$r0.test(s6)) {
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+        }
+        if (s6 !== peg$FAILED) {
+          while (s6 !== peg$FAILED) {
+            s5.push(s6);
+            s6 = input.charAt(peg$currPos);
+            if (peg$r0.test(s6)) {
+              peg$currPos++;
+            } else {
+              s6 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e3); }
+            }
+          }
+        } else {
+          s5 = peg$FAILED;
+        }
+        if (s5 !== peg$FAILED) {
+          s4 = input.substring(s4, peg$currPos);
+        } else {
+          s4 = s5;
+        }
+        if (s4 !== peg$FAILED) {
+          if (input.charCodeAt(peg$currPos) === 34) {
+            s5 = peg$c2;
+            peg$currPos++;
+          } else {
+            s5 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          }
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f43(s2, s4);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseFastDecl() {
     let s0, s1, s2;
 
@@ -1727,10 +1918,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f38();
+    s2 = peg$f44();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f39(s1);
+    s2 = peg$f45(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1738,7 +1929,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f40(s1);
+      s0 = peg$f46(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1777,11 +1968,11 @@ function peg$parse(input, options) {
         }
         s4 = peg$currPos;
         if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c2;
+          s5 = peg$c3;
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -1803,7 +1994,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f41(s1, s3, s4);
+          s0 = peg$f47(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1833,7 +2024,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f42(s1, s5);
+            s0 = peg$f48(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1869,7 +2060,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f43(s1, s3);
+            s0 = peg$f49(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1899,7 +2090,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f44(s1);
+          s0 = peg$f50(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1926,7 +2117,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f45(s1, s3);
+          s0 = peg$f51(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1943,24 +2134,123 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parsePermissiveBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f52(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parsePolicyCapBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f53(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseExpandAttributeBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseBoolValue();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f54(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAttributeRoleBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f55(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseBoolValue() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 4) === peg$c3) {
-      s1 = peg$c3;
+    if (input.substr(peg$currPos, 4) === peg$c4) {
+      s1 = peg$c4;
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e3); }
+      if (peg$silentFails === 0) { peg$fail(peg$e5); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 4) === peg$c4) {
-        s1 = peg$c4;
+      if (input.substr(peg$currPos, 4) === peg$c5) {
+        s1 = peg$c5;
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+        if (peg$silentFails === 0) { peg$fail(peg$e6); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -1976,7 +2266,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f46();
+        s0 = peg$f56();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -1987,20 +2277,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 5) === peg$c5) {
-        s1 = peg$c5;
+      if (input.substr(peg$currPos, 5) === peg$c6) {
+        s1 = peg$c6;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e5); }
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 5) === peg$c6) {
-          s1 = peg$c6;
+        if (input.substr(peg$currPos, 5) === peg$c7) {
+          s1 = peg$c7;
           peg$currPos += 5;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e6); }
+          if (peg$silentFails === 0) { peg$fail(peg$e8); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2016,7 +2306,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f47();
+          s0 = peg$f57();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2029,7 +2319,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f48(s1);
+        s1 = peg$f58(s1);
         s0 = s1;
       }
     }
@@ -2063,11 +2353,11 @@ function peg$parse(input, options) {
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         if (input.charCodeAt(peg$currPos) === 44) {
-          s4 = peg$c2;
+          s4 = peg$c3;
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
@@ -2075,7 +2365,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f49(s1);
+            s3 = peg$f59(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2091,7 +2381,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f50(s1, s3);
+        s0 = peg$f60(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2132,7 +2422,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f51(s1, s5, s7);
+            s0 = peg$f61(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2158,20 +2448,20 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c7) {
-      s2 = peg$c7;
+    if (input.substr(peg$currPos, 5) === peg$c8) {
+      s2 = peg$c8;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e7); }
+      if (peg$silentFails === 0) { peg$fail(peg$e9); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c8) {
-        s2 = peg$c8;
+      if (input.substr(peg$currPos, 5) === peg$c9) {
+        s2 = peg$c9;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e8); }
+        if (peg$silentFails === 0) { peg$fail(peg$e10); }
       }
     }
     if (s2 !== peg$FAILED) {
@@ -2190,20 +2480,20 @@ function peg$parse(input, options) {
         s5 = peg$parseMlsLevel();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
-          if (input.substr(peg$currPos, 5) === peg$c9) {
-            s7 = peg$c9;
+          if (input.substr(peg$currPos, 5) === peg$c10) {
+            s7 = peg$c10;
             peg$currPos += 5;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e9); }
+            if (peg$silentFails === 0) { peg$fail(peg$e11); }
           }
           if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c10) {
-              s7 = peg$c10;
+            if (input.substr(peg$currPos, 5) === peg$c11) {
+              s7 = peg$c11;
               peg$currPos += 5;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e10); }
+              if (peg$silentFails === 0) { peg$fail(peg$e12); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2282,7 +2572,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f52(s1, s6, s7);
+          s2 = peg$f62(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2297,7 +2587,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f53(s1, s4);
+          s2 = peg$f63(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2307,7 +2597,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f54(s1, s2);
+      s0 = peg$f64(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2335,7 +2625,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f55(s1, s2);
+      s0 = peg$f65(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2356,12 +2646,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f56(s1, s4);
+        s4 = peg$f66(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f57(s1, s3);
+        s0 = peg$f67(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2390,7 +2680,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f58(s1, s3, s5);
+            s0 = peg$f68(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2424,7 +2714,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f59(s1, s3);
+          s0 = peg$f69(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2452,7 +2742,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1, s2, s4);
+        s0 = peg$f70(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2475,11 +2765,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c11;
+        s5 = peg$c12;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e13); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2501,7 +2791,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f61(s1, s2, s3, s5);
+        s0 = peg$f71(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2524,11 +2814,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c11;
+        s5 = peg$c12;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e13); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2550,7 +2840,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1, s2, s3, s5);
+        s0 = peg$f72(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2574,7 +2864,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1, s2, s4);
+        s0 = peg$f73(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2595,36 +2885,36 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f64(s2);
+      s2 = peg$f74(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c12;
+        s3 = peg$c13;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e12); }
+        if (peg$silentFails === 0) { peg$fail(peg$e14); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r0.test(s5)) {
+        if (peg$r1.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e13); }
+          if (peg$silentFails === 0) { peg$fail(peg$e15); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r0.test(s5)) {
+          if (peg$r1.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e13); }
+            if (peg$silentFails === 0) { peg$fail(peg$e15); }
           }
         }
         s3 = [s3, s4];
@@ -2644,7 +2934,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65(s1, s3);
+        s0 = peg$f75(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2662,7 +2952,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f66();
+    s1 = peg$f76();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2681,20 +2971,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c13) {
-                s10 = peg$c13;
+              if (input.substr(peg$currPos, 4) === peg$c14) {
+                s10 = peg$c14;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e16); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c14) {
-                  s10 = peg$c14;
+                if (input.substr(peg$currPos, 4) === peg$c15) {
+                  s10 = peg$c15;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e17); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -2742,7 +3032,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f67(s2, s6, s8);
+              s0 = peg$f77(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2772,7 +3062,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f68();
+    s1 = peg$f78();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2802,7 +3092,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f69(s2);
+      s0 = peg$f79(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2819,7 +3109,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f70(s1, s2);
+      s3 = peg$f80(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2830,7 +3120,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f71(s1, s2, s5);
+          s0 = peg$f81(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2890,7 +3180,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f72(s1, s2);
+      s0 = peg$f82(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2942,7 +3232,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f73(s1, s2);
+      s0 = peg$f83(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2994,7 +3284,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f74(s1, s2);
+      s0 = peg$f84(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3011,7 +3301,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f75(s1);
+      s3 = peg$f85(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3022,7 +3312,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f76(s1, s5);
+          s0 = peg$f86(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3057,7 +3347,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f77(s1, s5, s7);
+          s3 = peg$f87(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3076,7 +3366,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f77(s1, s5, s7);
+            s3 = peg$f87(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3087,7 +3377,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f78(s1, s2);
+      s0 = peg$f88(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3104,7 +3394,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f79(s1);
+      s3 = peg$f89(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3115,7 +3405,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80(s1, s5);
+          s0 = peg$f90(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3141,15 +3431,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c15;
+      s2 = peg$c16;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e18); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f81(s1);
+      s3 = peg$f91(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3163,7 +3453,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f82(s1, s5);
+            s0 = peg$f92(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3185,14 +3475,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f83(s1);
+        s1 = peg$f93(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f84(s1);
+        s1 = peg$f94(s1);
         s0 = s1;
       }
     }
@@ -3203,29 +3493,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c16) {
-      s0 = peg$c16;
+    if (input.substr(peg$currPos, 2) === peg$c17) {
+      s0 = peg$c17;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e19); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c17) {
-        s1 = peg$c17;
+      if (input.substr(peg$currPos, 2) === peg$c18) {
+        s1 = peg$c18;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e20); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c18) {
-          s1 = peg$c18;
+        if (input.substr(peg$currPos, 2) === peg$c19) {
+          s1 = peg$c19;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e19); }
+          if (peg$silentFails === 0) { peg$fail(peg$e21); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3259,28 +3549,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c19;
+      s0 = peg$c20;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e20); }
+      if (peg$silentFails === 0) { peg$fail(peg$e22); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c20) {
-        s1 = peg$c20;
+      if (input.substr(peg$currPos, 3) === peg$c21) {
+        s1 = peg$c21;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e21); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c21) {
-          s1 = peg$c21;
+        if (input.substr(peg$currPos, 3) === peg$c22) {
+          s1 = peg$c22;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e22); }
+          if (peg$silentFails === 0) { peg$fail(peg$e24); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3313,29 +3603,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c22) {
-      s0 = peg$c22;
+    if (input.substr(peg$currPos, 2) === peg$c23) {
+      s0 = peg$c23;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e25); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c23) {
-        s1 = peg$c23;
+      if (input.substr(peg$currPos, 3) === peg$c24) {
+        s1 = peg$c24;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e26); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c24) {
-          s1 = peg$c24;
+        if (input.substr(peg$currPos, 3) === peg$c25) {
+          s1 = peg$c25;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e27); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3370,21 +3660,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c25;
+      s1 = peg$c26;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e26); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c26;
+        s3 = peg$c27;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e27); }
+        if (peg$silentFails === 0) { peg$fail(peg$e29); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3406,20 +3696,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c27) {
-        s1 = peg$c27;
+      if (input.substr(peg$currPos, 3) === peg$c28) {
+        s1 = peg$c28;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e28); }
+        if (peg$silentFails === 0) { peg$fail(peg$e30); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c28) {
-          s1 = peg$c28;
+        if (input.substr(peg$currPos, 3) === peg$c29) {
+          s1 = peg$c29;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e29); }
+          if (peg$silentFails === 0) { peg$fail(peg$e31); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3453,48 +3743,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s1 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c30) {
+      s1 = peg$c30;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e32); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f85();
+      s1 = peg$f95();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c31) {
+        s1 = peg$c31;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e33); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f86();
+        s1 = peg$f96();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c32) {
+          s1 = peg$c32;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e34); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c32) {
-            s1 = peg$c32;
+          if (input.substr(peg$currPos, 2) === peg$c33) {
+            s1 = peg$c33;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e35); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -3510,7 +3800,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f87();
+            s0 = peg$f97();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3568,7 +3858,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f98(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3620,7 +3910,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f89(s1, s2);
+      s0 = peg$f99(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3637,7 +3927,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f90(s1);
+      s3 = peg$f100(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3648,7 +3938,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f91(s1, s5);
+          s0 = peg$f101(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3674,15 +3964,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c15;
+      s2 = peg$c16;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e18); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f92(s1);
+      s3 = peg$f102(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3696,7 +3986,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f93(s1, s5);
+            s0 = peg$f103(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3719,7 +4009,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f94(s1);
+        s1 = peg$f104(s1);
         s0 = s1;
       }
     }
@@ -3744,7 +4034,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f95(s1, s2, s4, s6);
+          s0 = peg$f105(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3759,20 +4049,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c33) {
-        s1 = peg$c33;
+      if (input.substr(peg$currPos, 8) === peg$c34) {
+        s1 = peg$c34;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e34); }
+        if (peg$silentFails === 0) { peg$fail(peg$e36); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c34) {
-          s1 = peg$c34;
+        if (input.substr(peg$currPos, 8) === peg$c35) {
+          s1 = peg$c35;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e35); }
+          if (peg$silentFails === 0) { peg$fail(peg$e37); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3788,7 +4078,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f96();
+          s0 = peg$f106();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3800,20 +4090,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c35) {
-          s2 = peg$c35;
+        if (input.substr(peg$currPos, 6) === peg$c36) {
+          s2 = peg$c36;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e36); }
+          if (peg$silentFails === 0) { peg$fail(peg$e38); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c36) {
-            s2 = peg$c36;
+          if (input.substr(peg$currPos, 6) === peg$c37) {
+            s2 = peg$c37;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e37); }
+            if (peg$silentFails === 0) { peg$fail(peg$e39); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -3829,7 +4119,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f97();
+            s1 = peg$f107();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3840,20 +4130,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c37) {
-            s2 = peg$c37;
+          if (input.substr(peg$currPos, 6) === peg$c38) {
+            s2 = peg$c38;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e38); }
+            if (peg$silentFails === 0) { peg$fail(peg$e40); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c38) {
-              s2 = peg$c38;
+            if (input.substr(peg$currPos, 6) === peg$c39) {
+              s2 = peg$c39;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e39); }
+              if (peg$silentFails === 0) { peg$fail(peg$e41); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -3869,7 +4159,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f98();
+              s1 = peg$f108();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3882,20 +4172,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c39) {
-            s4 = peg$c39;
+          if (input.substr(peg$currPos, 4) === peg$c40) {
+            s4 = peg$c40;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e42); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s4 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c41) {
+              s4 = peg$c41;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e43); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -3911,7 +4201,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f99(s1);
+              s3 = peg$f109(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3922,20 +4212,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c41) {
-              s4 = peg$c41;
+            if (input.substr(peg$currPos, 4) === peg$c42) {
+              s4 = peg$c42;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e42); }
+              if (peg$silentFails === 0) { peg$fail(peg$e44); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c42) {
-                s4 = peg$c42;
+              if (input.substr(peg$currPos, 4) === peg$c43) {
+                s4 = peg$c43;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e43); }
+                if (peg$silentFails === 0) { peg$fail(peg$e45); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -3951,7 +4241,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f100(s1);
+                s3 = peg$f110(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -3966,7 +4256,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f101(s1, s3, s5);
+              s0 = peg$f111(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3981,20 +4271,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c39) {
-            s1 = peg$c39;
+          if (input.substr(peg$currPos, 4) === peg$c40) {
+            s1 = peg$c40;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e42); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s1 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c41) {
+              s1 = peg$c41;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e43); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4013,7 +4303,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f102(s4);
+                s0 = peg$f112(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4038,7 +4328,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f103(s1);
+                  s0 = peg$f113(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4066,19 +4356,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r1.test(s3)) {
+    if (peg$r2.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+      if (peg$silentFails === 0) { peg$fail(peg$e46); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r2.test(s4)) {
+      if (peg$r3.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e45); }
+        if (peg$silentFails === 0) { peg$fail(peg$e47); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -4109,7 +4399,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f104(s1);
+        s0 = peg$f114(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4127,19 +4417,19 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r3.test(s1)) {
+    if (peg$r4.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e46); }
+      if (peg$silentFails === 0) { peg$fail(peg$e48); }
     }
     if (s1 !== peg$FAILED) {
       s2 = input.charAt(peg$currPos);
-      if (peg$r4.test(s2)) {
+      if (peg$r5.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e49); }
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$currPos;
@@ -4179,7 +4469,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f105(s1);
+      s1 = peg$f115(s1);
       s0 = s1;
     }
 
@@ -4189,43 +4479,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s0 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c30) {
+      s0 = peg$c30;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e32); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c31) {
+        s1 = peg$c31;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e33); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f106();
+        s1 = peg$f116();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c32) {
+          s1 = peg$c32;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e34); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c32) {
-            s1 = peg$c32;
+          if (input.substr(peg$currPos, 2) === peg$c33) {
+            s1 = peg$c33;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e35); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4241,7 +4531,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f107();
+            s0 = peg$f117();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4252,20 +4542,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c43) {
-            s1 = peg$c43;
+          if (input.substr(peg$currPos, 5) === peg$c44) {
+            s1 = peg$c44;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c44) {
-              s1 = peg$c44;
+            if (input.substr(peg$currPos, 5) === peg$c45) {
+              s1 = peg$c45;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4281,7 +4571,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f108();
+              s0 = peg$f118();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4292,20 +4582,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c45) {
-              s1 = peg$c45;
+            if (input.substr(peg$currPos, 3) === peg$c46) {
+              s1 = peg$c46;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c46) {
-                s1 = peg$c46;
+              if (input.substr(peg$currPos, 3) === peg$c47) {
+                s1 = peg$c47;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e53); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4321,7 +4611,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f109();
+                s0 = peg$f119();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4332,20 +4622,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c47) {
-                s1 = peg$c47;
+              if (input.substr(peg$currPos, 6) === peg$c48) {
+                s1 = peg$c48;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e52); }
+                if (peg$silentFails === 0) { peg$fail(peg$e54); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c48) {
-                  s1 = peg$c48;
+                if (input.substr(peg$currPos, 6) === peg$c49) {
+                  s1 = peg$c49;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e55); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4361,7 +4651,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f110();
+                  s0 = peg$f120();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4385,7 +4675,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f111();
+    s2 = peg$f121();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4412,7 +4702,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f112();
+      s1 = peg$f122();
     }
     s0 = s1;
 
@@ -4426,7 +4716,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f113();
+      s1 = peg$f123();
     }
     s0 = s1;
 
@@ -4439,11 +4729,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = [];
     s2 = input.charAt(peg$currPos);
-    if (peg$r5.test(s2)) {
+    if (peg$r6.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e56); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -4454,11 +4744,11 @@ function peg$parse(input, options) {
     while (s2 !== peg$FAILED) {
       s1.push(s2);
       s2 = input.charAt(peg$currPos);
-      if (peg$r5.test(s2)) {
+      if (peg$r6.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+        if (peg$silentFails === 0) { peg$fail(peg$e56); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -4485,15 +4775,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c50;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f114(s1);
+      s3 = peg$f124(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4502,11 +4792,11 @@ function peg$parse(input, options) {
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r6.test(s5)) {
+        if (peg$r7.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e56); }
+          if (peg$silentFails === 0) { peg$fail(peg$e58); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -4517,11 +4807,11 @@ function peg$parse(input, options) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r6.test(s5)) {
+          if (peg$r7.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e58); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -4533,7 +4823,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f115(s1);
+          s0 = peg$f125(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4559,12 +4849,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c50) {
-        s5 = peg$c50;
+      if (input.substr(peg$currPos, 10) === peg$c51) {
+        s5 = peg$c51;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e57); }
+        if (peg$silentFails === 0) { peg$fail(peg$e59); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -4590,18 +4880,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f116(s1);
+        s4 = peg$f126(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c51) {
-          s5 = peg$c51;
+        if (input.substr(peg$currPos, 5) === peg$c52) {
+          s5 = peg$c52;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e58); }
+          if (peg$silentFails === 0) { peg$fail(peg$e60); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -4633,7 +4923,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f117(s1, s8);
+              s3 = peg$f127(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4650,7 +4940,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f118(s1, s4);
+          s4 = peg$f128(s1, s4);
           s3 = s4;
         }
       }
@@ -4682,17 +4972,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c52;
+            s8 = peg$c53;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e59); }
+            if (peg$silentFails === 0) { peg$fail(peg$e61); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f119(s1, s3, s7, s9);
+            s9 = peg$f129(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4716,7 +5006,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f120(s1, s3, s7);
+            s0 = peg$f130(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4742,28 +5032,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c53) {
-      s2 = peg$c53;
+    if (input.substr(peg$currPos, 5) === peg$c54) {
+      s2 = peg$c54;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e60); }
+      if (peg$silentFails === 0) { peg$fail(peg$e62); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c51) {
-        s2 = peg$c51;
+      if (input.substr(peg$currPos, 5) === peg$c52) {
+        s2 = peg$c52;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e58); }
+        if (peg$silentFails === 0) { peg$fail(peg$e60); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c54) {
-          s2 = peg$c54;
+        if (input.substr(peg$currPos, 6) === peg$c55) {
+          s2 = peg$c55;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e61); }
+          if (peg$silentFails === 0) { peg$fail(peg$e63); }
         }
       }
     }
@@ -4790,11 +5080,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c49;
+            s7 = peg$c50;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e55); }
+            if (peg$silentFails === 0) { peg$fail(peg$e57); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -4838,7 +5128,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f121(s1, s4, s6);
+            s0 = peg$f131(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4866,29 +5156,29 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r7.test(s3)) {
+    if (peg$r8.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r8.test(s5)) {
+      if (peg$r9.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e63); }
+        if (peg$silentFails === 0) { peg$fail(peg$e65); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
         s5 = input.charAt(peg$currPos);
-        if (peg$r8.test(s5)) {
+        if (peg$r9.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e63); }
+          if (peg$silentFails === 0) { peg$fail(peg$e65); }
         }
       }
       s3 = [s3, s4];
@@ -4904,7 +5194,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f122(s1);
+      s1 = peg$f132(s1);
     }
     s0 = s1;
 
@@ -4915,12 +5205,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c55) {
-      s1 = peg$c55;
+    if (input.substr(peg$currPos, 2) === peg$c56) {
+      s1 = peg$c56;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e66); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4948,7 +5238,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f123(s1);
+      s1 = peg$f133(s1);
       s0 = s1;
     }
 
@@ -4960,25 +5250,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c56;
+      s1 = peg$c57;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e67); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f124();
+      s1 = peg$f134();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c57;
+        s1 = peg$c58;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -4986,7 +5276,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f125(s4);
+          s4 = peg$f135(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4994,7 +5284,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f126(s3);
+          s0 = peg$f136(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5008,7 +5298,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f127(s1);
+          s1 = peg$f137(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5018,11 +5308,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c11;
+              s4 = peg$c12;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e11); }
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5041,7 +5331,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f128(s1, s2);
+            s0 = peg$f138(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5059,15 +5349,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c50;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f129(s1);
+      s3 = peg$f139(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5100,7 +5390,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f130(s1, s5);
+          s0 = peg$f140(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5122,18 +5412,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c11;
+      s1 = peg$c12;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e11); }
+      if (peg$silentFails === 0) { peg$fail(peg$e13); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f131(s3);
+        s0 = peg$f141(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5149,7 +5439,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f132(s1);
+          s1 = peg$f142(s1);
         }
         s0 = s1;
       }
@@ -5164,11 +5454,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c50;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5197,7 +5487,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f133(s1, s4);
+        s0 = peg$f143(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5211,7 +5501,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f134(s1);
+        s1 = peg$f144(s1);
       }
       s0 = s1;
     }
@@ -5229,11 +5519,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 44) {
-        s5 = peg$c2;
+        s5 = peg$c3;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e4); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -5253,11 +5543,11 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parse_();
         if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c2;
+          s5 = peg$c3;
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -5274,7 +5564,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f135(s1, s2);
+      s0 = peg$f145(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5289,11 +5579,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c50;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5322,7 +5612,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f136(s1, s4);
+        s0 = peg$f146(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5391,7 +5681,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f137(s1, s5, s9, s10);
+              s0 = peg$f147(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5424,7 +5714,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f138(s1);
+      s1 = peg$f148(s1);
       s0 = s1;
     }
 
@@ -5440,11 +5730,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c11;
+        s4 = peg$c12;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e13); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -5496,11 +5786,11 @@ function peg$parse(input, options) {
           s8 = peg$currPos;
           s9 = peg$parse_();
           if (input.charCodeAt(peg$currPos) === 44) {
-            s10 = peg$c2;
+            s10 = peg$c3;
             peg$currPos++;
           } else {
             s10 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+            if (peg$silentFails === 0) { peg$fail(peg$e4); }
           }
           if (s10 !== peg$FAILED) {
             s11 = peg$parse_();
@@ -5521,11 +5811,11 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 44) {
-              s10 = peg$c2;
+              s10 = peg$c3;
               peg$currPos++;
             } else {
               s10 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e2); }
+              if (peg$silentFails === 0) { peg$fail(peg$e4); }
             }
             if (s10 !== peg$FAILED) {
               s11 = peg$parse_();
@@ -5569,20 +5859,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c58) {
-      s1 = peg$c58;
+    if (input.substr(peg$currPos, 5) === peg$c59) {
+      s1 = peg$c59;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c59) {
-        s1 = peg$c59;
+      if (input.substr(peg$currPos, 5) === peg$c60) {
+        s1 = peg$c60;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e70); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5619,7 +5909,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f139(s1);
+      s1 = peg$f149(s1);
       s0 = s1;
     }
 
@@ -5630,20 +5920,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c60) {
-      s1 = peg$c60;
+    if (input.substr(peg$currPos, 5) === peg$c61) {
+      s1 = peg$c61;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e71); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c61) {
-        s1 = peg$c61;
+      if (input.substr(peg$currPos, 5) === peg$c62) {
+        s1 = peg$c62;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e70); }
+        if (peg$silentFails === 0) { peg$fail(peg$e72); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5676,20 +5966,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c62) {
-      s1 = peg$c62;
+    if (input.substr(peg$currPos, 5) === peg$c63) {
+      s1 = peg$c63;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c63) {
-        s1 = peg$c63;
+      if (input.substr(peg$currPos, 5) === peg$c64) {
+        s1 = peg$c64;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
+        if (peg$silentFails === 0) { peg$fail(peg$e74); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5718,7 +6008,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f150(s1);
       s0 = s1;
     }
 
@@ -5729,20 +6019,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c64) {
-      s1 = peg$c64;
+    if (input.substr(peg$currPos, 8) === peg$c65) {
+      s1 = peg$c65;
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c65) {
-        s1 = peg$c65;
+      if (input.substr(peg$currPos, 8) === peg$c66) {
+        s1 = peg$c66;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e76); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5785,7 +6075,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f151(s1);
       s0 = s1;
     }
 
@@ -5806,7 +6096,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f142(s1);
+      s1 = peg$f152(s1);
       s0 = s1;
     }
 
@@ -5817,17 +6107,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c49;
+      s0 = peg$c50;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f143(s1);
+      s1 = peg$f153(s1);
       s0 = s1;
     }
 
@@ -5838,17 +6128,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c52;
+      s0 = peg$c53;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e59); }
+      if (peg$silentFails === 0) { peg$fail(peg$e61); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f144(s1);
+      s1 = peg$f154(s1);
       s0 = s1;
     }
 
@@ -5859,17 +6149,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c66;
+      s0 = peg$c67;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f145(s1);
+      s1 = peg$f155(s1);
       s0 = s1;
     }
 
@@ -5884,7 +6174,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f146(s1);
+      s1 = peg$f156(s1);
       s0 = s1;
     }
 
@@ -5899,7 +6189,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f147(s1);
+      s1 = peg$f157(s1);
       s0 = s1;
     }
 
@@ -5914,7 +6204,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f148(s1);
+      s2 = peg$f158(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5922,7 +6212,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f149(s1);
+        s0 = peg$f159(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5934,7 +6224,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
 
     return s0;
@@ -5945,15 +6235,15 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r9.test(s1)) {
+    if (peg$r10.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f150();
+      s1 = peg$f160();
     }
     s0 = s1;
 
@@ -5964,11 +6254,11 @@ function peg$parse(input, options) {
     let s0;
 
     s0 = input.charAt(peg$currPos);
-    if (peg$r10.test(s0)) {
+    if (peg$r11.test(s0)) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e80); }
     }
 
     return s0;
@@ -5981,31 +6271,31 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     s2 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c67) {
-      s3 = peg$c67;
+    if (input.substr(peg$currPos, 2) === peg$c68) {
+      s3 = peg$c68;
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e82); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r11.test(s5)) {
+      if (peg$r12.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e81); }
+        if (peg$silentFails === 0) { peg$fail(peg$e83); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r11.test(s5)) {
+          if (peg$r12.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e81); }
+            if (peg$silentFails === 0) { peg$fail(peg$e83); }
           }
         }
       } else {
@@ -6025,21 +6315,21 @@ function peg$parse(input, options) {
     if (s2 === peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r12.test(s3)) {
+      if (peg$r13.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e84); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
           s2.push(s3);
           s3 = input.charAt(peg$currPos);
-          if (peg$r12.test(s3)) {
+          if (peg$r13.test(s3)) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e82); }
+            if (peg$silentFails === 0) { peg$fail(peg$e84); }
           }
         }
       } else {
@@ -6055,11 +6345,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       peg$silentFails++;
       s3 = input.charAt(peg$currPos);
-      if (peg$r13.test(s3)) {
+      if (peg$r14.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e85); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -6081,7 +6371,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
 
     return s0;
@@ -6095,7 +6385,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f161(s1);
       s0 = s1;
     }
 
@@ -6108,37 +6398,37 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 34) {
-      s2 = peg$c68;
+      s2 = peg$c2;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      if (peg$silentFails === 0) { peg$fail(peg$e2); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
       s4 = input.charAt(peg$currPos);
-      if (peg$r14.test(s4)) {
+      if (peg$r15.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e86); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
         s4 = input.charAt(peg$currPos);
-        if (peg$r14.test(s4)) {
+        if (peg$r15.test(s4)) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e85); }
+          if (peg$silentFails === 0) { peg$fail(peg$e86); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
-        s4 = peg$c68;
+        s4 = peg$c2;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -6166,7 +6456,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f152();
+    s1 = peg$f162();
     s0 = s1;
 
     return s0;
@@ -6181,25 +6471,25 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r15.test(s3)) {
+      if (peg$r16.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e87); }
+        if (peg$silentFails === 0) { peg$fail(peg$e88); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
         s3 = input.charAt(peg$currPos);
-        if (peg$r15.test(s3)) {
+        if (peg$r16.test(s3)) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e87); }
+          if (peg$silentFails === 0) { peg$fail(peg$e88); }
         }
       }
       s1 = [s1, s2];
@@ -6218,7 +6508,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f153();
+    s1 = peg$f163();
     s0 = s1;
 
     return s0;
@@ -6237,7 +6527,7 @@ function peg$parse(input, options) {
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
   let operators = 0;    // binary operators in the current statement
-  const sc = new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
@@ -6258,7 +6548,7 @@ function peg$parse(input, options) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
   function deeper(pos) {
-    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels`, pos);
+    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,998)`, pos);
     return true;
   }
   function number32(text, pos, what) {
@@ -6273,7 +6563,7 @@ function peg$parse(input, options) {
   }
   function bin(op, left, right) {
     // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
-    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression`, left.span.offset, right.span.offset + right.span.length);
+    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression: xsm's limit (checkpolicy has none)`, left.span.offset, right.span.offset + right.span.length);
     return { op, left, right, span: at(left.span.offset, right.span.offset + right.span.length) };
   }
 

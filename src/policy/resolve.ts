@@ -15,6 +15,7 @@ import { Names } from "./resolve/names.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
+import { expandAttribute, filenameTransition, implicitBounds, permissive, tunableConditional } from "./resolve/xen.js";
 import type { ResolvedRules, Symbols } from "./symbols.js";
 
 export interface ResolveResult {
@@ -27,6 +28,7 @@ export interface ResolveResult {
 function references(st: ResolveState): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
+  const filenames = new Set<string>();
   for (const s of st.ast.statements) {
     switch (s.kind) {
       case "role":
@@ -42,10 +44,17 @@ function references(st: ResolveState): void {
         avRule(st, names, s);
         break;
       case "typerule":
-        typeRule(st, names, s);
+        if (s.filename !== undefined) filenameTransition(st, names, filenames, s, s.filename);
+        else typeRule(st, names, s);
         break;
       case "if":
-        conditionals.add(s);
+        if (!tunableConditional(st, names, s)) conditionals.add(s);
+        break;
+      case "permissive":
+        permissive(st, s.type);
+        break;
+      case "expandattribute":
+        expandAttribute(st, s.names, s.value, s.span);
         break;
       case "constrain":
         constrain(st, names, s.classes, s.perms, s.expr, s.span);
@@ -66,6 +75,12 @@ export function resolve(ast: PolicyAst): ResolveResult {
   declarations(st);
   attributes(st);
   references(st);
-  resolveContexts(ast, st.sym, (code, message, span, notes) => st.err(code, message, span, notes));
+  implicitBounds(st);
+  resolveContexts(
+    ast,
+    st.sym,
+    (code, message, span, notes) => st.err(code, message, span, notes),
+    (code, message, span) => st.warn(code, message, span),
+  );
   return { symbols: st.sym, rules: st.rules, diagnostics: [...mlsDiagnostics(ast), ...st.diags] };
 }
