@@ -321,6 +321,9 @@ export interface BinaryPolicyResult {
   policy: CompiledPolicy;
   /** The binary's rules, one line per avtab entry: what explanations cite. */
   listing: string;
+  /** The tables the policy was built from (the analysis commands read them, as from a source). */
+  sym: Symbols;
+  ex: Expanded;
 }
 
 /** A kernel policy (read from a binary) as a compiled policy. MLS binaries are refused: their
@@ -364,5 +367,5 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
 
   const ex: Expanded = { rules: out.rules, neverallows: [], base, condLists, typeRules: out.typeRules, counts: avCounts(base, condLists) };
   const listing = b.lines.join("\n") + "\n";
-  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing };
+  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing, sym: b.sym, ex };
 }
