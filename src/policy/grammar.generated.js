@@ -24,14 +24,15 @@ for (const k of [
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
   "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
-  "expandattribute", "attribute_role",
+  "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
+  "default_role", "default_type", "default_range",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
   "sensitivity", "dominance", "category", "level", "mlsconstrain", "mlsvalidatetrans",
   "range_transition",
 ]) { STATEMENTS.set(k, MLS); STATEMENTS.set(k.toUpperCase(), MLS); }
 for (const k of [
-  "typebounds", "role_transition", "roleattribute", "default_user", "default_role", "default_type", "default_range", "allowxperm",
+  "roleattribute", "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
@@ -52,6 +53,8 @@ const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
   policycap: "policycap statement", tunable: "tunable declaration",
   expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
+  typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
+  default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
 };
 
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
@@ -268,68 +271,76 @@ function peg$parse(input, options) {
   const peg$c5 = "TRUE";
   const peg$c6 = "false";
   const peg$c7 = "FALSE";
-  const peg$c8 = "level";
-  const peg$c9 = "LEVEL";
-  const peg$c10 = "range";
-  const peg$c11 = "RANGE";
-  const peg$c12 = "-";
-  const peg$c13 = "/";
-  const peg$c14 = "else";
-  const peg$c15 = "ELSE";
-  const peg$c16 = "(";
-  const peg$c17 = "||";
-  const peg$c18 = "or";
-  const peg$c19 = "OR";
-  const peg$c20 = "^";
-  const peg$c21 = "xor";
-  const peg$c22 = "XOR";
-  const peg$c23 = "&&";
-  const peg$c24 = "and";
-  const peg$c25 = "AND";
-  const peg$c26 = "!";
-  const peg$c27 = "=";
-  const peg$c28 = "not";
-  const peg$c29 = "NOT";
-  const peg$c30 = "==";
-  const peg$c31 = "!=";
-  const peg$c32 = "eq";
-  const peg$c33 = "EQ";
-  const peg$c34 = "sameuser";
-  const peg$c35 = "SAMEUSER";
-  const peg$c36 = "source";
-  const peg$c37 = "SOURCE";
-  const peg$c38 = "target";
-  const peg$c39 = "TARGET";
-  const peg$c40 = "role";
-  const peg$c41 = "ROLE";
-  const peg$c42 = "type";
-  const peg$c43 = "TYPE";
-  const peg$c44 = "domby";
-  const peg$c45 = "DOMBY";
-  const peg$c46 = "dom";
-  const peg$c47 = "DOM";
-  const peg$c48 = "incomp";
-  const peg$c49 = "INCOMP";
-  const peg$c50 = "{";
-  const peg$c51 = "supervisor";
-  const peg$c52 = "guest";
-  const peg$c53 = "}";
-  const peg$c54 = "hwdom";
-  const peg$c55 = "device";
-  const peg$c56 = "of";
-  const peg$c57 = "*";
-  const peg$c58 = "~";
-  const peg$c59 = "alias";
-  const peg$c60 = "ALIAS";
-  const peg$c61 = "types";
-  const peg$c62 = "TYPES";
-  const peg$c63 = "roles";
-  const peg$c64 = "ROLES";
-  const peg$c65 = "inherits";
-  const peg$c66 = "INHERITS";
-  const peg$c67 = ")";
-  const peg$c68 = "0x";
-  const peg$c69 = "#";
+  const peg$c8 = "glblub";
+  const peg$c9 = "GLBLUB";
+  const peg$c10 = "low-high";
+  const peg$c11 = "LOW-HIGH";
+  const peg$c12 = "low";
+  const peg$c13 = "LOW";
+  const peg$c14 = "high";
+  const peg$c15 = "HIGH";
+  const peg$c16 = "source";
+  const peg$c17 = "SOURCE";
+  const peg$c18 = "target";
+  const peg$c19 = "TARGET";
+  const peg$c20 = "level";
+  const peg$c21 = "LEVEL";
+  const peg$c22 = "range";
+  const peg$c23 = "RANGE";
+  const peg$c24 = "-";
+  const peg$c25 = "/";
+  const peg$c26 = "else";
+  const peg$c27 = "ELSE";
+  const peg$c28 = "(";
+  const peg$c29 = "||";
+  const peg$c30 = "or";
+  const peg$c31 = "OR";
+  const peg$c32 = "^";
+  const peg$c33 = "xor";
+  const peg$c34 = "XOR";
+  const peg$c35 = "&&";
+  const peg$c36 = "and";
+  const peg$c37 = "AND";
+  const peg$c38 = "!";
+  const peg$c39 = "=";
+  const peg$c40 = "not";
+  const peg$c41 = "NOT";
+  const peg$c42 = "==";
+  const peg$c43 = "!=";
+  const peg$c44 = "eq";
+  const peg$c45 = "EQ";
+  const peg$c46 = "sameuser";
+  const peg$c47 = "SAMEUSER";
+  const peg$c48 = "role";
+  const peg$c49 = "ROLE";
+  const peg$c50 = "type";
+  const peg$c51 = "TYPE";
+  const peg$c52 = "domby";
+  const peg$c53 = "DOMBY";
+  const peg$c54 = "dom";
+  const peg$c55 = "DOM";
+  const peg$c56 = "incomp";
+  const peg$c57 = "INCOMP";
+  const peg$c58 = "{";
+  const peg$c59 = "supervisor";
+  const peg$c60 = "guest";
+  const peg$c61 = "}";
+  const peg$c62 = "hwdom";
+  const peg$c63 = "device";
+  const peg$c64 = "of";
+  const peg$c65 = "*";
+  const peg$c66 = "~";
+  const peg$c67 = "alias";
+  const peg$c68 = "ALIAS";
+  const peg$c69 = "types";
+  const peg$c70 = "TYPES";
+  const peg$c71 = "roles";
+  const peg$c72 = "ROLES";
+  const peg$c73 = "inherits";
+  const peg$c74 = "INHERITS";
+  const peg$c75 = ")";
+  const peg$c76 = "0x";
+  const peg$c77 = "#";
 
   const peg$r0 = /^[^"\/\n]/;
   const peg$r1 = /^[^ \t\r\n\f]/;
@@ -358,86 +369,94 @@ function peg$parse(input, options) {
   const peg$e6 = peg$literalExpectation("TRUE", false);
   const peg$e7 = peg$literalExpectation("false", false);
   const peg$e8 = peg$literalExpectation("FALSE", false);
-  const peg$e9 = peg$literalExpectation("level", false);
-  const peg$e10 = peg$literalExpectation("LEVEL", false);
-  const peg$e11 = peg$literalExpectation("range", false);
-  const peg$e12 = peg$literalExpectation("RANGE", false);
-  const peg$e13 = peg$literalExpectation("-", false);
-  const peg$e14 = peg$literalExpectation("/", false);
-  const peg$e15 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e16 = peg$literalExpectation("else", false);
-  const peg$e17 = peg$literalExpectation("ELSE", false);
-  const peg$e18 = peg$literalExpectation("(", false);
-  const peg$e19 = peg$literalExpectation("||", false);
-  const peg$e20 = peg$literalExpectation("or", false);
-  const peg$e21 = peg$literalExpectation("OR", false);
-  const peg$e22 = peg$literalExpectation("^", false);
-  const peg$e23 = peg$literalExpectation("xor", false);
-  const peg$e24 = peg$literalExpectation("XOR", false);
-  const peg$e25 = peg$literalExpectation("&&", false);
-  const peg$e26 = peg$literalExpectation("and", false);
-  const peg$e27 = peg$literalExpectation("AND", false);
-  const peg$e28 = peg$literalExpectation("!", false);
-  const peg$e29 = peg$literalExpectation("=", false);
-  const peg$e30 = peg$literalExpectation("not", false);
-  const peg$e31 = peg$literalExpectation("NOT", false);
-  const peg$e32 = peg$literalExpectation("==", false);
-  const peg$e33 = peg$literalExpectation("!=", false);
-  const peg$e34 = peg$literalExpectation("eq", false);
-  const peg$e35 = peg$literalExpectation("EQ", false);
-  const peg$e36 = peg$literalExpectation("sameuser", false);
-  const peg$e37 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e38 = peg$literalExpectation("source", false);
-  const peg$e39 = peg$literalExpectation("SOURCE", false);
-  const peg$e40 = peg$literalExpectation("target", false);
-  const peg$e41 = peg$literalExpectation("TARGET", false);
-  const peg$e42 = peg$literalExpectation("role", false);
-  const peg$e43 = peg$literalExpectation("ROLE", false);
-  const peg$e44 = peg$literalExpectation("type", false);
-  const peg$e45 = peg$literalExpectation("TYPE", false);
-  const peg$e46 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e47 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e48 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e49 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e50 = peg$literalExpectation("domby", false);
-  const peg$e51 = peg$literalExpectation("DOMBY", false);
-  const peg$e52 = peg$literalExpectation("dom", false);
-  const peg$e53 = peg$literalExpectation("DOM", false);
-  const peg$e54 = peg$literalExpectation("incomp", false);
-  const peg$e55 = peg$literalExpectation("INCOMP", false);
-  const peg$e56 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e57 = peg$literalExpectation("{", false);
-  const peg$e58 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e59 = peg$literalExpectation("supervisor", false);
-  const peg$e60 = peg$literalExpectation("guest", false);
-  const peg$e61 = peg$literalExpectation("}", false);
-  const peg$e62 = peg$literalExpectation("hwdom", false);
-  const peg$e63 = peg$literalExpectation("device", false);
-  const peg$e64 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e65 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e66 = peg$literalExpectation("of", false);
-  const peg$e67 = peg$literalExpectation("*", false);
-  const peg$e68 = peg$literalExpectation("~", false);
-  const peg$e69 = peg$literalExpectation("alias", false);
-  const peg$e70 = peg$literalExpectation("ALIAS", false);
-  const peg$e71 = peg$literalExpectation("types", false);
-  const peg$e72 = peg$literalExpectation("TYPES", false);
-  const peg$e73 = peg$literalExpectation("roles", false);
-  const peg$e74 = peg$literalExpectation("ROLES", false);
-  const peg$e75 = peg$literalExpectation("inherits", false);
-  const peg$e76 = peg$literalExpectation("INHERITS", false);
-  const peg$e77 = peg$literalExpectation(")", false);
-  const peg$e78 = peg$otherExpectation("identifier");
-  const peg$e79 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e80 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e81 = peg$otherExpectation("number");
-  const peg$e82 = peg$literalExpectation("0x", false);
-  const peg$e83 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e84 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e85 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e86 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e87 = peg$literalExpectation("#", false);
-  const peg$e88 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e9 = peg$literalExpectation("glblub", false);
+  const peg$e10 = peg$literalExpectation("GLBLUB", false);
+  const peg$e11 = peg$literalExpectation("low-high", false);
+  const peg$e12 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e13 = peg$literalExpectation("low", false);
+  const peg$e14 = peg$literalExpectation("LOW", false);
+  const peg$e15 = peg$literalExpectation("high", false);
+  const peg$e16 = peg$literalExpectation("HIGH", false);
+  const peg$e17 = peg$literalExpectation("source", false);
+  const peg$e18 = peg$literalExpectation("SOURCE", false);
+  const peg$e19 = peg$literalExpectation("target", false);
+  const peg$e20 = peg$literalExpectation("TARGET", false);
+  const peg$e21 = peg$literalExpectation("level", false);
+  const peg$e22 = peg$literalExpectation("LEVEL", false);
+  const peg$e23 = peg$literalExpectation("range", false);
+  const peg$e24 = peg$literalExpectation("RANGE", false);
+  const peg$e25 = peg$literalExpectation("-", false);
+  const peg$e26 = peg$literalExpectation("/", false);
+  const peg$e27 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e28 = peg$literalExpectation("else", false);
+  const peg$e29 = peg$literalExpectation("ELSE", false);
+  const peg$e30 = peg$literalExpectation("(", false);
+  const peg$e31 = peg$literalExpectation("||", false);
+  const peg$e32 = peg$literalExpectation("or", false);
+  const peg$e33 = peg$literalExpectation("OR", false);
+  const peg$e34 = peg$literalExpectation("^", false);
+  const peg$e35 = peg$literalExpectation("xor", false);
+  const peg$e36 = peg$literalExpectation("XOR", false);
+  const peg$e37 = peg$literalExpectation("&&", false);
+  const peg$e38 = peg$literalExpectation("and", false);
+  const peg$e39 = peg$literalExpectation("AND", false);
+  const peg$e40 = peg$literalExpectation("!", false);
+  const peg$e41 = peg$literalExpectation("=", false);
+  const peg$e42 = peg$literalExpectation("not", false);
+  const peg$e43 = peg$literalExpectation("NOT", false);
+  const peg$e44 = peg$literalExpectation("==", false);
+  const peg$e45 = peg$literalExpectation("!=", false);
+  const peg$e46 = peg$literalExpectation("eq", false);
+  const peg$e47 = peg$literalExpectation("EQ", false);
+  const peg$e48 = peg$literalExpectation("sameuser", false);
+  const peg$e49 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e50 = peg$literalExpectation("role", false);
+  const peg$e51 = peg$literalExpectation("ROLE", false);
+  const peg$e52 = peg$literalExpectation("type", false);
+  const peg$e53 = peg$literalExpectation("TYPE", false);
+  const peg$e54 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e56 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e57 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e58 = peg$literalExpectation("domby", false);
+  const peg$e59 = peg$literalExpectation("DOMBY", false);
+  const peg$e60 = peg$literalExpectation("dom", false);
+  const peg$e61 = peg$literalExpectation("DOM", false);
+  const peg$e62 = peg$literalExpectation("incomp", false);
+  const peg$e63 = peg$literalExpectation("INCOMP", false);
+  const peg$e64 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("{", false);
+  const peg$e66 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e67 = peg$literalExpectation("supervisor", false);
+  const peg$e68 = peg$literalExpectation("guest", false);
+  const peg$e69 = peg$literalExpectation("}", false);
+  const peg$e70 = peg$literalExpectation("hwdom", false);
+  const peg$e71 = peg$literalExpectation("device", false);
+  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e74 = peg$literalExpectation("of", false);
+  const peg$e75 = peg$literalExpectation("*", false);
+  const peg$e76 = peg$literalExpectation("~", false);
+  const peg$e77 = peg$literalExpectation("alias", false);
+  const peg$e78 = peg$literalExpectation("ALIAS", false);
+  const peg$e79 = peg$literalExpectation("types", false);
+  const peg$e80 = peg$literalExpectation("TYPES", false);
+  const peg$e81 = peg$literalExpectation("roles", false);
+  const peg$e82 = peg$literalExpectation("ROLES", false);
+  const peg$e83 = peg$literalExpectation("inherits", false);
+  const peg$e84 = peg$literalExpectation("INHERITS", false);
+  const peg$e85 = peg$literalExpectation(")", false);
+  const peg$e86 = peg$otherExpectation("identifier");
+  const peg$e87 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e89 = peg$otherExpectation("number");
+  const peg$e90 = peg$literalExpectation("0x", false);
+  const peg$e91 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e92 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e93 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e94 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e95 = peg$literalExpectation("#", false);
+  const peg$e96 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -472,141 +491,166 @@ function peg$parse(input, options) {
   function peg$f26() {    return kw === "ioportcon"  }
   function peg$f27() {    return kw === "pcidevicecon"  }
   function peg$f28() {    return kw === "devicetreecon"  }
-  function peg$f29() {    return kw === "platform"  }
-  function peg$f30() {    return kw === MLS  }
-  function peg$f31() {    return kw === UNSUPPORTED  }
-  function peg$f32() {    return scan(readAvRule);  }
-  function peg$f33(r) {    return r !== null;  }
-  function peg$f34(r) {    return r;  }
-  function peg$f35(s, t, c, p) {    return [c, p];  }
-  function peg$f36(s, t) {    return null;  }
-  function peg$f37(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f38(s, t, rest) {
+  function peg$f29() {    return kw === "typebounds"  }
+  function peg$f30() {    return kw === "role_transition"  }
+  function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f32() {    return kw === "default_range"  }
+  function peg$f33() {    return kw === "platform"  }
+  function peg$f34() {    return kw === MLS  }
+  function peg$f35() {    return kw === UNSUPPORTED  }
+  function peg$f36() {    return scan(readAvRule);  }
+  function peg$f37(r) {    return r !== null;  }
+  function peg$f38(r) {    return r;  }
+  function peg$f39(s, t, c, p) {    return [c, p];  }
+  function peg$f40(s, t) {    return null;  }
+  function peg$f41(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f42(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f39() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f40(s, t, c, p) {
+  function peg$f43() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f44(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f41(s, t, c, d, f) {
+  function peg$f45(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f42() {    return kw === "type_transition";  }
-  function peg$f43(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f44() {    return scan(readDecl);  }
-  function peg$f45(r) {    return r !== null;  }
-  function peg$f46(r) {    return r;  }
-  function peg$f47(name, aliases, attrs) {
+  function peg$f46() {    return kw === "type_transition";  }
+  function peg$f47(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f48() {    return scan(readDecl);  }
+  function peg$f49(r) {    return r !== null;  }
+  function peg$f50(r) {    return r;  }
+  function peg$f51(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f48(type, aliases) {
+  function peg$f52(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f49(type, attributes) {
+  function peg$f53(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f50(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f51(name, value) {
+  function peg$f54(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f55(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f52(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f53(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f54(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f55(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f56() {    return true;  }
-  function peg$f57() {    return false;  }
-  function peg$f58(p) {    expected("'true' or 'false'", p);  }
-  function peg$f59(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f60(name, rest) {
+  function peg$f56(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f57(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f58(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f59(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f60() {    return true;  }
+  function peg$f61() {    return false;  }
+  function peg$f62(p) {    expected("'true' or 'false'", p);  }
+  function peg$f63(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f64(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f61(name, roles, mls) {
+  function peg$f65(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f66(roles, types, classes, newRole) {
+    return classes === null
+      ? { kind: "role_transition", span: null, roles, types, newRole }
+      : { kind: "role_transition", span: null, roles, types, classes, newRole };
+  }
+  function peg$f67(classes, value) {
+    return { kind: "default", span: null, field: kw.slice(8), classes, value };
+  }
+  function peg$f68(classes) {    return "glblub";  }
+  function peg$f69(classes, side) {    return "low-high";  }
+  function peg$f70(classes, side) {    return "low";  }
+  function peg$f71(classes, side) {    return "high";  }
+  function peg$f72(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f73(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f74(classes, value) {
+    return { kind: "default", span: null, field: "range", classes, value };
+  }
+  function peg$f75() {    return "source";  }
+  function peg$f76() {    return "target";  }
+  function peg$f77(p) {    expected("'source' or 'target'", p);  }
+  function peg$f78(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f62(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f63(className, perms) {    return [undefined, perms];  }
-  function peg$f64(className, rest) {
+  function peg$f79(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f80(className, perms) {    return [undefined, perms];  }
+  function peg$f81(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f65(name, context) {
+  function peg$f82(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f66(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f67(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f68(classes, perms, expr) {
+  function peg$f83(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f84(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f85(classes, perms, expr) {
     return { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f69(classes, expr) {
+  function peg$f86(classes, expr) {
     return { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f70(p, n, context) {
+  function peg$f87(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f71(p, lo, hi, context) {
+  function peg$f88(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f72(p, lo, hi, context) {
+  function peg$f89(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f73(p, n, context) {
+  function peg$f90(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f74(q) {    return q.slice(1, -1);  }
-  function peg$f75(path, context) {
+  function peg$f91(q) {    return q.slice(1, -1);  }
+  function peg$f92(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f76() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f77(expr, then, other) {
+  function peg$f93() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f94(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f78() {    inCond = true; return true;  }
-  function peg$f79(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f80(p, w) {
+  function peg$f95() {    inCond = true; return true;  }
+  function peg$f96(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f97(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f81(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f82(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f83(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f84(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f85(p) {    return deeper(p);  }
-  function peg$f86(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f87(head, op, arg) {    return [op, arg];  }
-  function peg$f88(head, tail) {
+  function peg$f98(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f99(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f100(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f101(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f102(p) {    return deeper(p);  }
+  function peg$f103(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f104(head, op, arg) {    return [op, arg];  }
+  function peg$f105(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f89(p) {    return deeper(p);  }
-  function peg$f90(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f91(p) {    return deeper(p);  }
-  function peg$f92(p, e) {    depth--; return e;  }
-  function peg$f93(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f94(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f95() {    return "eq";  }
-  function peg$f96() {    return "neq";  }
-  function peg$f97() {    return "eq";  }
-  function peg$f98(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f99(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f100(p) {    return deeper(p);  }
-  function peg$f101(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f102(p) {    return deeper(p);  }
-  function peg$f103(p, e) {    depth--; return e;  }
-  function peg$f104(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f105(p, left, cmp, right) {
+  function peg$f106(p) {    return deeper(p);  }
+  function peg$f107(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f108(p) {    return deeper(p);  }
+  function peg$f109(p, e) {    depth--; return e;  }
+  function peg$f110(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f111(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f112() {    return "eq";  }
+  function peg$f113() {    return "neq";  }
+  function peg$f114() {    return "eq";  }
+  function peg$f115(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f116(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f117(p) {    return deeper(p);  }
+  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f119(p) {    return deeper(p);  }
+  function peg$f120(p, e) {    depth--; return e;  }
+  function peg$f121(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f122(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -616,97 +660,97 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f106() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f107() {    return "1";  }
-  function peg$f108() {    return "2";  }
-  function peg$f109(side) {    return "r";  }
-  function peg$f110(side) {    return "t";  }
-  function peg$f111(side, what, names) {
+  function peg$f123() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f124() {    return "1";  }
+  function peg$f125() {    return "2";  }
+  function peg$f126(side) {    return "r";  }
+  function peg$f127(side) {    return "t";  }
+  function peg$f128(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f112(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f113(p) {
+  function peg$f129(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f130(p) {
     stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
   }
-  function peg$f114(op) {    return op.toLowerCase();  }
-  function peg$f115(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f116() {    return "!=";  }
-  function peg$f117() {    return "==";  }
-  function peg$f118() {    return "domby";  }
-  function peg$f119() {    return "dom";  }
-  function peg$f120() {    return "incomp";  }
-  function peg$f121() {    return word.toLowerCase() === "dominance";  }
-  function peg$f122() {
+  function peg$f131(op) {    return op.toLowerCase();  }
+  function peg$f132(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f133() {    return "!=";  }
+  function peg$f134() {    return "==";  }
+  function peg$f135() {    return "domby";  }
+  function peg$f136() {    return "dom";  }
+  function peg$f137() {    return "incomp";  }
+  function peg$f138() {    return word.toLowerCase() === "dominance";  }
+  function peg$f139() {
     return { kind: "mls", span: null, keyword: word.toLowerCase() };
   }
-  function peg$f123() {
+  function peg$f140() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f124(p) {    return deeper(p);  }
-  function peg$f125(p) {    depth--;  }
-  function peg$f126(name) {    return { level: "supervisor" };  }
-  function peg$f127(name, parent) {    return { level: "guest", parent };  }
-  function peg$f128(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f129(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f130(name, level, members) {
+  function peg$f141(p) {    return deeper(p);  }
+  function peg$f142(p) {    depth--;  }
+  function peg$f143(name) {    return { level: "supervisor" };  }
+  function peg$f144(name, parent) {    return { level: "guest", parent };  }
+  function peg$f145(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f146(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f147(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f131(kind, type, devices) {
+  function peg$f148(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f132(text) {    return { text, span: here() };  }
-  function peg$f133(p) {    expected("'of'", p);  }
-  function peg$f134() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f135(i) {    return [i];  }
-  function peg$f136(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f137(items) {    return flattenSet(here(), false, items);  }
-  function peg$f138(a, b) {
+  function peg$f149(text) {    return { text, span: here() };  }
+  function peg$f150(p) {    expected("'of'", p);  }
+  function peg$f151() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f152(i) {    return [i];  }
+  function peg$f153(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f154(items) {    return flattenSet(here(), false, items);  }
+  function peg$f155(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f139(p) {    return deeper(p);  }
-  function peg$f140(p, items) {
+  function peg$f156(p) {    return deeper(p);  }
+  function peg$f157(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f141(exclude) {    return { exclude };  }
-  function peg$f142(nested) {    return { nested };  }
-  function peg$f143(p, list) {
+  function peg$f158(exclude) {    return { exclude };  }
+  function peg$f159(nested) {    return { nested };  }
+  function peg$f160(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f144(i) {    return [i];  }
-  function peg$f145(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f146(p, perms) {
+  function peg$f161(i) {    return [i];  }
+  function peg$f162(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f163(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f147(user, role, type, mls) {
+  function peg$f164(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f148(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f149(p) {    expected("'alias'", p);  }
-  function peg$f150(p) {    expected("'roles'", p);  }
-  function peg$f151(p) {    expected("';'", p);  }
-  function peg$f152(p) {    expected("':'", p);  }
-  function peg$f153(p) {    expected(`'${LB}'`, p);  }
-  function peg$f154(p) {    expected(`'${RB}'`, p);  }
-  function peg$f155(p) {    expected("')'", p);  }
-  function peg$f156(p) {    expected("a name", p);  }
-  function peg$f157(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f158(name) {    return RESERVED.has(name);  }
-  function peg$f159(name) {    return ident(name, peg$savedPos);  }
-  function peg$f160() {    return scan(readWord);  }
-  function peg$f161(p) {    expected("a number", p);  }
-  function peg$f162() {    return offset();  }
-  function peg$f163() {    scan(readBlanks);  }
+  function peg$f165(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f166(p) {    expected("'alias'", p);  }
+  function peg$f167(p) {    expected("'roles'", p);  }
+  function peg$f168(p) {    expected("';'", p);  }
+  function peg$f169(p) {    expected("':'", p);  }
+  function peg$f170(p) {    expected(`'${LB}'`, p);  }
+  function peg$f171(p) {    expected(`'${RB}'`, p);  }
+  function peg$f172(p) {    expected("')'", p);  }
+  function peg$f173(p) {    expected("a name", p);  }
+  function peg$f174(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f175(name) {    return RESERVED.has(name);  }
+  function peg$f176(name) {    return ident(name, peg$savedPos);  }
+  function peg$f177() {    return scan(readWord);  }
+  function peg$f178(p) {    expected("a number", p);  }
+  function peg$f179() {    return offset();  }
+  function peg$f180() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1501,7 +1545,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parsePlatformBody();
+                                                        s2 = peg$parseTypeBoundsBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1522,7 +1566,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseMlsBody();
+                                                          s2 = peg$parseRoleTransitionBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1543,7 +1587,7 @@ function peg$parse(input, options) {
                                                             s1 = peg$FAILED;
                                                           }
                                                           if (s1 !== peg$FAILED) {
-                                                            s2 = peg$parseUnsupportedBody();
+                                                            s2 = peg$parseDefaultBody();
                                                             if (s2 !== peg$FAILED) {
                                                               s0 = s2;
                                                             } else {
@@ -1553,6 +1597,94 @@ function peg$parse(input, options) {
                                                           } else {
                                                             peg$currPos = s0;
                                                             s0 = peg$FAILED;
+                                                          }
+                                                          if (s0 === peg$FAILED) {
+                                                            s0 = peg$currPos;
+                                                            peg$savedPos = peg$currPos;
+                                                            s1 = peg$f32();
+                                                            if (s1) {
+                                                              s1 = undefined;
+                                                            } else {
+                                                              s1 = peg$FAILED;
+                                                            }
+                                                            if (s1 !== peg$FAILED) {
+                                                              s2 = peg$parseDefaultRangeBody();
+                                                              if (s2 !== peg$FAILED) {
+                                                                s0 = s2;
+                                                              } else {
+                                                                peg$currPos = s0;
+                                                                s0 = peg$FAILED;
+                                                              }
+                                                            } else {
+                                                              peg$currPos = s0;
+                                                              s0 = peg$FAILED;
+                                                            }
+                                                            if (s0 === peg$FAILED) {
+                                                              s0 = peg$currPos;
+                                                              peg$savedPos = peg$currPos;
+                                                              s1 = peg$f33();
+                                                              if (s1) {
+                                                                s1 = undefined;
+                                                              } else {
+                                                                s1 = peg$FAILED;
+                                                              }
+                                                              if (s1 !== peg$FAILED) {
+                                                                s2 = peg$parsePlatformBody();
+                                                                if (s2 !== peg$FAILED) {
+                                                                  s0 = s2;
+                                                                } else {
+                                                                  peg$currPos = s0;
+                                                                  s0 = peg$FAILED;
+                                                                }
+                                                              } else {
+                                                                peg$currPos = s0;
+                                                                s0 = peg$FAILED;
+                                                              }
+                                                              if (s0 === peg$FAILED) {
+                                                                s0 = peg$currPos;
+                                                                peg$savedPos = peg$currPos;
+                                                                s1 = peg$f34();
+                                                                if (s1) {
+                                                                  s1 = undefined;
+                                                                } else {
+                                                                  s1 = peg$FAILED;
+                                                                }
+                                                                if (s1 !== peg$FAILED) {
+                                                                  s2 = peg$parseMlsBody();
+                                                                  if (s2 !== peg$FAILED) {
+                                                                    s0 = s2;
+                                                                  } else {
+                                                                    peg$currPos = s0;
+                                                                    s0 = peg$FAILED;
+                                                                  }
+                                                                } else {
+                                                                  peg$currPos = s0;
+                                                                  s0 = peg$FAILED;
+                                                                }
+                                                                if (s0 === peg$FAILED) {
+                                                                  s0 = peg$currPos;
+                                                                  peg$savedPos = peg$currPos;
+                                                                  s1 = peg$f35();
+                                                                  if (s1) {
+                                                                    s1 = undefined;
+                                                                  } else {
+                                                                    s1 = peg$FAILED;
+                                                                  }
+                                                                  if (s1 !== peg$FAILED) {
+                                                                    s2 = peg$parseUnsupportedBody();
+                                                                    if (s2 !== peg$FAILED) {
+                                                                      s0 = s2;
+                                                                    } else {
+                                                                      peg$currPos = s0;
+                                                                      s0 = peg$FAILED;
+                                                                    }
+                                                                  } else {
+                                                                    peg$currPos = s0;
+                                                                    s0 = peg$FAILED;
+                                                                  }
+                                                                }
+                                                              }
+                                                            }
                                                           }
                                                         }
                                                       }
@@ -1592,10 +1724,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f32();
+    s2 = peg$f36();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f33(s1);
+    s2 = peg$f37(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1603,7 +1735,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f34(s1);
+      s0 = peg$f38(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1643,7 +1775,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f35(s1, s3, s8, s10);
+                  s5 = peg$f39(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1671,20 +1803,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f36(s1, s3);
+              s6 = peg$f40(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f37(s1, s3, s6);
+              s6 = peg$f41(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f38(s1, s3, s5);
+            s0 = peg$f42(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1709,7 +1841,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f39();
+      s1 = peg$f43();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1734,7 +1866,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f40(s2, s4, s8, s10);
+                    s0 = peg$f44(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1803,7 +1935,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f41(s1, s3, s7, s9, s11);
+                s0 = peg$f45(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1837,7 +1969,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f42();
+    s1 = peg$f46();
     if (s1) {
       s1 = undefined;
     } else {
@@ -1891,7 +2023,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f43(s2, s4);
+            s0 = peg$f47(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1919,10 +2051,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f44();
+    s2 = peg$f48();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f45(s1);
+    s2 = peg$f49(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1930,7 +2062,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f46(s1);
+      s0 = peg$f50(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1995,7 +2127,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f47(s1, s3, s4);
+          s0 = peg$f51(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2025,7 +2157,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f48(s1, s5);
+            s0 = peg$f52(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2061,7 +2193,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f49(s1, s3);
+            s0 = peg$f53(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2091,7 +2223,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f50(s1);
+          s0 = peg$f54(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2118,7 +2250,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f51(s1, s3);
+          s0 = peg$f55(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2145,7 +2277,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f52(s1);
+        s0 = peg$f56(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2168,7 +2300,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f53(s1);
+        s0 = peg$f57(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2194,7 +2326,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f54(s1, s3);
+          s0 = peg$f58(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2221,7 +2353,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f55(s1);
+        s0 = peg$f59(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2267,7 +2399,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f56();
+        s0 = peg$f60();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2307,7 +2439,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57();
+          s0 = peg$f61();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2320,7 +2452,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f58(s1);
+        s1 = peg$f62(s1);
         s0 = s1;
       }
     }
@@ -2366,7 +2498,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f59(s1);
+            s3 = peg$f63(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2382,7 +2514,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1, s3);
+        s0 = peg$f64(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2390,6 +2522,435 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseTypeBoundsBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseIdentCommaList();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f65(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleTransitionBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseNamesReq();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 58) {
+          s6 = peg$c1;
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        }
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseNamesReq();
+          if (s8 !== peg$FAILED) {
+            s9 = peg$parse_();
+            s5 = s8;
+          } else {
+            peg$currPos = s5;
+            s5 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 === peg$FAILED) {
+          s5 = null;
+        }
+        s6 = peg$parseIdentReq();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseSemi();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f66(s1, s3, s5, s6);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseDefaultSide();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f67(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultRangeBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$currPos;
+      if (input.substr(peg$currPos, 6) === peg$c8) {
+        s4 = peg$c8;
+        peg$currPos += 6;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+      }
+      if (s4 === peg$FAILED) {
+        if (input.substr(peg$currPos, 6) === peg$c9) {
+          s4 = peg$c9;
+          peg$currPos += 6;
+        } else {
+          s4 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e10); }
+        }
+      }
+      if (s4 !== peg$FAILED) {
+        s5 = peg$currPos;
+        peg$silentFails++;
+        s6 = peg$parseIdChar();
+        peg$silentFails--;
+        if (s6 === peg$FAILED) {
+          s5 = undefined;
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s3;
+          s3 = peg$f68(s1);
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      if (s3 === peg$FAILED) {
+        s3 = peg$currPos;
+        s4 = peg$parseDefaultSide();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$currPos;
+          if (input.substr(peg$currPos, 8) === peg$c10) {
+            s7 = peg$c10;
+            peg$currPos += 8;
+          } else {
+            s7 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+          }
+          if (s7 === peg$FAILED) {
+            if (input.substr(peg$currPos, 8) === peg$c11) {
+              s7 = peg$c11;
+              peg$currPos += 8;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e12); }
+            }
+          }
+          if (s7 !== peg$FAILED) {
+            s8 = peg$currPos;
+            peg$silentFails++;
+            s9 = peg$parseIdChar();
+            peg$silentFails--;
+            if (s9 === peg$FAILED) {
+              s8 = undefined;
+            } else {
+              peg$currPos = s8;
+              s8 = peg$FAILED;
+            }
+            if (s8 !== peg$FAILED) {
+              peg$savedPos = s6;
+              s6 = peg$f69(s1, s4);
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s6;
+            s6 = peg$FAILED;
+          }
+          if (s6 === peg$FAILED) {
+            s6 = peg$currPos;
+            if (input.substr(peg$currPos, 3) === peg$c12) {
+              s7 = peg$c12;
+              peg$currPos += 3;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
+            }
+            if (s7 === peg$FAILED) {
+              if (input.substr(peg$currPos, 3) === peg$c13) {
+                s7 = peg$c13;
+                peg$currPos += 3;
+              } else {
+                s7 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+              }
+            }
+            if (s7 !== peg$FAILED) {
+              s8 = peg$currPos;
+              peg$silentFails++;
+              s9 = peg$parseIdChar();
+              peg$silentFails--;
+              if (s9 === peg$FAILED) {
+                s8 = undefined;
+              } else {
+                peg$currPos = s8;
+                s8 = peg$FAILED;
+              }
+              if (s8 !== peg$FAILED) {
+                peg$savedPos = s6;
+                s6 = peg$f70(s1, s4);
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+            if (s6 === peg$FAILED) {
+              s6 = peg$currPos;
+              if (input.substr(peg$currPos, 4) === peg$c14) {
+                s7 = peg$c14;
+                peg$currPos += 4;
+              } else {
+                s7 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e15); }
+              }
+              if (s7 === peg$FAILED) {
+                if (input.substr(peg$currPos, 4) === peg$c15) {
+                  s7 = peg$c15;
+                  peg$currPos += 4;
+                } else {
+                  s7 = peg$FAILED;
+                  if (peg$silentFails === 0) { peg$fail(peg$e16); }
+                }
+              }
+              if (s7 !== peg$FAILED) {
+                s8 = peg$currPos;
+                peg$silentFails++;
+                s9 = peg$parseIdChar();
+                peg$silentFails--;
+                if (s9 === peg$FAILED) {
+                  s8 = undefined;
+                } else {
+                  peg$currPos = s8;
+                  s8 = peg$FAILED;
+                }
+                if (s8 !== peg$FAILED) {
+                  peg$savedPos = s6;
+                  s6 = peg$f71(s1, s4);
+                } else {
+                  peg$currPos = s6;
+                  s6 = peg$FAILED;
+                }
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+              if (s6 === peg$FAILED) {
+                s6 = peg$currPos;
+                s7 = peg$parsePos();
+                peg$savedPos = s6;
+                s7 = peg$f72(s1, s4, s7);
+                s6 = s7;
+              }
+            }
+          }
+          if (s6 !== peg$FAILED) {
+            peg$savedPos = s3;
+            s3 = peg$f73(s1, s4, s6);
+          } else {
+            peg$currPos = s3;
+            s3 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      }
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f74(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultSide() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 6) === peg$c16) {
+      s1 = peg$c16;
+      peg$currPos += 6;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 6) === peg$c17) {
+        s1 = peg$c17;
+        peg$currPos += 6;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f75();
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      if (input.substr(peg$currPos, 6) === peg$c18) {
+        s1 = peg$c18;
+        peg$currPos += 6;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
+      }
+      if (s1 === peg$FAILED) {
+        if (input.substr(peg$currPos, 6) === peg$c19) {
+          s1 = peg$c19;
+          peg$currPos += 6;
+        } else {
+          s1 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e20); }
+        }
+      }
+      if (s1 !== peg$FAILED) {
+        s2 = peg$currPos;
+        peg$silentFails++;
+        s3 = peg$parseIdChar();
+        peg$silentFails--;
+        if (s3 === peg$FAILED) {
+          s2 = undefined;
+        } else {
+          peg$currPos = s2;
+          s2 = peg$FAILED;
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f76();
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        peg$savedPos = s0;
+        s1 = peg$f77(s1);
+        s0 = s1;
+      }
     }
 
     return s0;
@@ -2423,7 +2984,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f61(s1, s5, s7);
+            s0 = peg$f78(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2449,20 +3010,20 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c8) {
-      s2 = peg$c8;
+    if (input.substr(peg$currPos, 5) === peg$c20) {
+      s2 = peg$c20;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e9); }
+      if (peg$silentFails === 0) { peg$fail(peg$e21); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c9) {
-        s2 = peg$c9;
+      if (input.substr(peg$currPos, 5) === peg$c21) {
+        s2 = peg$c21;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e10); }
+        if (peg$silentFails === 0) { peg$fail(peg$e22); }
       }
     }
     if (s2 !== peg$FAILED) {
@@ -2481,20 +3042,20 @@ function peg$parse(input, options) {
         s5 = peg$parseMlsLevel();
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
-          if (input.substr(peg$currPos, 5) === peg$c10) {
-            s7 = peg$c10;
+          if (input.substr(peg$currPos, 5) === peg$c22) {
+            s7 = peg$c22;
             peg$currPos += 5;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+            if (peg$silentFails === 0) { peg$fail(peg$e23); }
           }
           if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c11) {
-              s7 = peg$c11;
+            if (input.substr(peg$currPos, 5) === peg$c23) {
+              s7 = peg$c23;
               peg$currPos += 5;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e12); }
+              if (peg$silentFails === 0) { peg$fail(peg$e24); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2573,7 +3134,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f62(s1, s6, s7);
+          s2 = peg$f79(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2588,7 +3149,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f63(s1, s4);
+          s2 = peg$f80(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2598,7 +3159,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f64(s1, s2);
+      s0 = peg$f81(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2626,7 +3187,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f65(s1, s2);
+      s0 = peg$f82(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2647,12 +3208,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f66(s1, s4);
+        s4 = peg$f83(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f67(s1, s3);
+        s0 = peg$f84(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2681,7 +3242,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f68(s1, s3, s5);
+            s0 = peg$f85(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2715,7 +3276,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f69(s1, s3);
+          s0 = peg$f86(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2743,7 +3304,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f70(s1, s2, s4);
+        s0 = peg$f87(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2766,11 +3327,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c12;
+        s5 = peg$c24;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e13); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2792,7 +3353,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f71(s1, s2, s3, s5);
+        s0 = peg$f88(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2815,11 +3376,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c12;
+        s5 = peg$c24;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e13); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2841,7 +3402,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f72(s1, s2, s3, s5);
+        s0 = peg$f89(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2865,7 +3426,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f73(s1, s2, s4);
+        s0 = peg$f90(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2886,18 +3447,18 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f74(s2);
+      s2 = peg$f91(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c13;
+        s3 = peg$c25;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e14); }
+        if (peg$silentFails === 0) { peg$fail(peg$e26); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
@@ -2906,7 +3467,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e15); }
+          if (peg$silentFails === 0) { peg$fail(peg$e27); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
@@ -2915,7 +3476,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e15); }
+            if (peg$silentFails === 0) { peg$fail(peg$e27); }
           }
         }
         s3 = [s3, s4];
@@ -2935,7 +3496,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f75(s1, s3);
+        s0 = peg$f92(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2953,7 +3514,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f76();
+    s1 = peg$f93();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2972,20 +3533,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c14) {
-                s10 = peg$c14;
+              if (input.substr(peg$currPos, 4) === peg$c26) {
+                s10 = peg$c26;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e16); }
+                if (peg$silentFails === 0) { peg$fail(peg$e28); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c15) {
-                  s10 = peg$c15;
+                if (input.substr(peg$currPos, 4) === peg$c27) {
+                  s10 = peg$c27;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e17); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e29); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3033,7 +3594,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f77(s2, s6, s8);
+              s0 = peg$f94(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3063,7 +3624,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f78();
+    s1 = peg$f95();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3093,7 +3654,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f79(s2);
+      s0 = peg$f96(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3110,7 +3671,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f80(s1, s2);
+      s3 = peg$f97(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3121,7 +3682,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f81(s1, s2, s5);
+          s0 = peg$f98(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3181,7 +3742,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f82(s1, s2);
+      s0 = peg$f99(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3233,7 +3794,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f83(s1, s2);
+      s0 = peg$f100(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3285,7 +3846,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f84(s1, s2);
+      s0 = peg$f101(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3302,7 +3863,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f85(s1);
+      s3 = peg$f102(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3313,7 +3874,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f86(s1, s5);
+          s0 = peg$f103(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3348,7 +3909,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f87(s1, s5, s7);
+          s3 = peg$f104(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3367,7 +3928,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f87(s1, s5, s7);
+            s3 = peg$f104(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3378,7 +3939,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f105(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3395,7 +3956,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f89(s1);
+      s3 = peg$f106(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3406,7 +3967,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s5);
+          s0 = peg$f107(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3432,15 +3993,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c16;
+      s2 = peg$c28;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e18); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f91(s1);
+      s3 = peg$f108(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3454,7 +4015,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f92(s1, s5);
+            s0 = peg$f109(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3476,14 +4037,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f93(s1);
+        s1 = peg$f110(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f94(s1);
+        s1 = peg$f111(s1);
         s0 = s1;
       }
     }
@@ -3494,29 +4055,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c17) {
-      s0 = peg$c17;
+    if (input.substr(peg$currPos, 2) === peg$c29) {
+      s0 = peg$c29;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e19); }
+      if (peg$silentFails === 0) { peg$fail(peg$e31); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c18) {
-        s1 = peg$c18;
+      if (input.substr(peg$currPos, 2) === peg$c30) {
+        s1 = peg$c30;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e20); }
+        if (peg$silentFails === 0) { peg$fail(peg$e32); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c19) {
-          s1 = peg$c19;
+        if (input.substr(peg$currPos, 2) === peg$c31) {
+          s1 = peg$c31;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e21); }
+          if (peg$silentFails === 0) { peg$fail(peg$e33); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3550,28 +4111,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c20;
+      s0 = peg$c32;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e22); }
+      if (peg$silentFails === 0) { peg$fail(peg$e34); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c21) {
-        s1 = peg$c21;
+      if (input.substr(peg$currPos, 3) === peg$c33) {
+        s1 = peg$c33;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e35); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c22) {
-          s1 = peg$c22;
+        if (input.substr(peg$currPos, 3) === peg$c34) {
+          s1 = peg$c34;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e24); }
+          if (peg$silentFails === 0) { peg$fail(peg$e36); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3604,29 +4165,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c23) {
-      s0 = peg$c23;
+    if (input.substr(peg$currPos, 2) === peg$c35) {
+      s0 = peg$c35;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e25); }
+      if (peg$silentFails === 0) { peg$fail(peg$e37); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c24) {
-        s1 = peg$c24;
+      if (input.substr(peg$currPos, 3) === peg$c36) {
+        s1 = peg$c36;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e26); }
+        if (peg$silentFails === 0) { peg$fail(peg$e38); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c25) {
-          s1 = peg$c25;
+        if (input.substr(peg$currPos, 3) === peg$c37) {
+          s1 = peg$c37;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e27); }
+          if (peg$silentFails === 0) { peg$fail(peg$e39); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3661,21 +4222,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c26;
+      s1 = peg$c38;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e40); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c27;
+        s3 = peg$c39;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e29); }
+        if (peg$silentFails === 0) { peg$fail(peg$e41); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3697,20 +4258,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c28) {
-        s1 = peg$c28;
+      if (input.substr(peg$currPos, 3) === peg$c40) {
+        s1 = peg$c40;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e30); }
+        if (peg$silentFails === 0) { peg$fail(peg$e42); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c29) {
-          s1 = peg$c29;
+        if (input.substr(peg$currPos, 3) === peg$c41) {
+          s1 = peg$c41;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e31); }
+          if (peg$silentFails === 0) { peg$fail(peg$e43); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3744,48 +4305,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c30) {
-      s1 = peg$c30;
+    if (input.substr(peg$currPos, 2) === peg$c42) {
+      s1 = peg$c42;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e32); }
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f95();
+      s1 = peg$f112();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c31) {
-        s1 = peg$c31;
+      if (input.substr(peg$currPos, 2) === peg$c43) {
+        s1 = peg$c43;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e33); }
+        if (peg$silentFails === 0) { peg$fail(peg$e45); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f96();
+        s1 = peg$f113();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c32) {
-          s1 = peg$c32;
+        if (input.substr(peg$currPos, 2) === peg$c44) {
+          s1 = peg$c44;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e46); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c33) {
-            s1 = peg$c33;
+          if (input.substr(peg$currPos, 2) === peg$c45) {
+            s1 = peg$c45;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e35); }
+            if (peg$silentFails === 0) { peg$fail(peg$e47); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -3801,7 +4362,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f97();
+            s0 = peg$f114();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3859,7 +4420,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f98(s1, s2);
+      s0 = peg$f115(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3911,7 +4472,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f99(s1, s2);
+      s0 = peg$f116(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3928,7 +4489,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f100(s1);
+      s3 = peg$f117(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3939,7 +4500,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f101(s1, s5);
+          s0 = peg$f118(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3965,15 +4526,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c16;
+      s2 = peg$c28;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e18); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f102(s1);
+      s3 = peg$f119(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3987,7 +4548,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f103(s1, s5);
+            s0 = peg$f120(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4010,7 +4571,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f104(s1);
+        s1 = peg$f121(s1);
         s0 = s1;
       }
     }
@@ -4035,7 +4596,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f105(s1, s2, s4, s6);
+          s0 = peg$f122(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4050,20 +4611,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c34) {
-        s1 = peg$c34;
+      if (input.substr(peg$currPos, 8) === peg$c46) {
+        s1 = peg$c46;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e36); }
+        if (peg$silentFails === 0) { peg$fail(peg$e48); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c35) {
-          s1 = peg$c35;
+        if (input.substr(peg$currPos, 8) === peg$c47) {
+          s1 = peg$c47;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e37); }
+          if (peg$silentFails === 0) { peg$fail(peg$e49); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4079,7 +4640,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f106();
+          s0 = peg$f123();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4091,20 +4652,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c36) {
-          s2 = peg$c36;
+        if (input.substr(peg$currPos, 6) === peg$c16) {
+          s2 = peg$c16;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e38); }
+          if (peg$silentFails === 0) { peg$fail(peg$e17); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c37) {
-            s2 = peg$c37;
+          if (input.substr(peg$currPos, 6) === peg$c17) {
+            s2 = peg$c17;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e39); }
+            if (peg$silentFails === 0) { peg$fail(peg$e18); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -4120,7 +4681,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f107();
+            s1 = peg$f124();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4131,20 +4692,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c38) {
-            s2 = peg$c38;
+          if (input.substr(peg$currPos, 6) === peg$c18) {
+            s2 = peg$c18;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e19); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c39) {
-              s2 = peg$c39;
+            if (input.substr(peg$currPos, 6) === peg$c19) {
+              s2 = peg$c19;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e20); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -4160,7 +4721,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f108();
+              s1 = peg$f125();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4173,20 +4734,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c40) {
-            s4 = peg$c40;
+          if (input.substr(peg$currPos, 4) === peg$c48) {
+            s4 = peg$c48;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e42); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c41) {
-              s4 = peg$c41;
+            if (input.substr(peg$currPos, 4) === peg$c49) {
+              s4 = peg$c49;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e43); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4202,7 +4763,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f109(s1);
+              s3 = peg$f126(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4213,20 +4774,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c42) {
-              s4 = peg$c42;
+            if (input.substr(peg$currPos, 4) === peg$c50) {
+              s4 = peg$c50;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e44); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c43) {
-                s4 = peg$c43;
+              if (input.substr(peg$currPos, 4) === peg$c51) {
+                s4 = peg$c51;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e45); }
+                if (peg$silentFails === 0) { peg$fail(peg$e53); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4242,7 +4803,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f110(s1);
+                s3 = peg$f127(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4257,7 +4818,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f111(s1, s3, s5);
+              s0 = peg$f128(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4272,20 +4833,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c40) {
-            s1 = peg$c40;
+          if (input.substr(peg$currPos, 4) === peg$c48) {
+            s1 = peg$c48;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e42); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c41) {
-              s1 = peg$c41;
+            if (input.substr(peg$currPos, 4) === peg$c49) {
+              s1 = peg$c49;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e43); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4304,7 +4865,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f112(s4);
+                s0 = peg$f129(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4329,7 +4890,7 @@ function peg$parse(input, options) {
                 s6 = peg$parseMlsOperand();
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f113(s1);
+                  s0 = peg$f130(s1);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4361,7 +4922,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e46); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -4369,7 +4930,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -4400,7 +4961,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f114(s1);
+        s0 = peg$f131(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4422,7 +4983,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e48); }
+      if (peg$silentFails === 0) { peg$fail(peg$e56); }
     }
     if (s1 !== peg$FAILED) {
       s2 = input.charAt(peg$currPos);
@@ -4430,7 +4991,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e49); }
+        if (peg$silentFails === 0) { peg$fail(peg$e57); }
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$currPos;
@@ -4470,7 +5031,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f115(s1);
+      s1 = peg$f132(s1);
       s0 = s1;
     }
 
@@ -4480,43 +5041,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c30) {
-      s0 = peg$c30;
+    if (input.substr(peg$currPos, 2) === peg$c42) {
+      s0 = peg$c42;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e32); }
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c31) {
-        s1 = peg$c31;
+      if (input.substr(peg$currPos, 2) === peg$c43) {
+        s1 = peg$c43;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e33); }
+        if (peg$silentFails === 0) { peg$fail(peg$e45); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f116();
+        s1 = peg$f133();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c32) {
-          s1 = peg$c32;
+        if (input.substr(peg$currPos, 2) === peg$c44) {
+          s1 = peg$c44;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e46); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c33) {
-            s1 = peg$c33;
+          if (input.substr(peg$currPos, 2) === peg$c45) {
+            s1 = peg$c45;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e35); }
+            if (peg$silentFails === 0) { peg$fail(peg$e47); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4532,7 +5093,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f117();
+            s0 = peg$f134();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4543,20 +5104,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c44) {
-            s1 = peg$c44;
+          if (input.substr(peg$currPos, 5) === peg$c52) {
+            s1 = peg$c52;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e50); }
+            if (peg$silentFails === 0) { peg$fail(peg$e58); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c45) {
-              s1 = peg$c45;
+            if (input.substr(peg$currPos, 5) === peg$c53) {
+              s1 = peg$c53;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e59); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4572,7 +5133,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f118();
+              s0 = peg$f135();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4583,20 +5144,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c46) {
-              s1 = peg$c46;
+            if (input.substr(peg$currPos, 3) === peg$c54) {
+              s1 = peg$c54;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e52); }
+              if (peg$silentFails === 0) { peg$fail(peg$e60); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c47) {
-                s1 = peg$c47;
+              if (input.substr(peg$currPos, 3) === peg$c55) {
+                s1 = peg$c55;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                if (peg$silentFails === 0) { peg$fail(peg$e61); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4612,7 +5173,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f119();
+                s0 = peg$f136();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4623,20 +5184,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c48) {
-                s1 = peg$c48;
+              if (input.substr(peg$currPos, 6) === peg$c56) {
+                s1 = peg$c56;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e54); }
+                if (peg$silentFails === 0) { peg$fail(peg$e62); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c49) {
-                  s1 = peg$c49;
+                if (input.substr(peg$currPos, 6) === peg$c57) {
+                  s1 = peg$c57;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e55); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e63); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4652,7 +5213,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f120();
+                  s0 = peg$f137();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4676,7 +5237,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s2 = peg$f121();
+    s2 = peg$f138();
     if (s2) {
       s2 = undefined;
     } else {
@@ -4703,7 +5264,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f122();
+      s1 = peg$f139();
     }
     s0 = s1;
 
@@ -4717,7 +5278,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f123();
+      s1 = peg$f140();
     }
     s0 = s1;
 
@@ -4734,7 +5295,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e56); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -4749,7 +5310,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e56); }
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -4776,15 +5337,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c50;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e57); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f124(s1);
+      s3 = peg$f141(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4797,7 +5358,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e58); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -4812,7 +5373,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e58); }
+            if (peg$silentFails === 0) { peg$fail(peg$e66); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -4824,7 +5385,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f125(s1);
+          s0 = peg$f142(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4850,12 +5411,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c51) {
-        s5 = peg$c51;
+      if (input.substr(peg$currPos, 10) === peg$c59) {
+        s5 = peg$c59;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e59); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -4881,18 +5442,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f126(s1);
+        s4 = peg$f143(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c52) {
-          s5 = peg$c52;
+        if (input.substr(peg$currPos, 5) === peg$c60) {
+          s5 = peg$c60;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e60); }
+          if (peg$silentFails === 0) { peg$fail(peg$e68); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -4924,7 +5485,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f127(s1, s8);
+              s3 = peg$f144(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4941,7 +5502,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f128(s1, s4);
+          s4 = peg$f145(s1, s4);
           s3 = s4;
         }
       }
@@ -4973,17 +5534,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c53;
+            s8 = peg$c61;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e61); }
+            if (peg$silentFails === 0) { peg$fail(peg$e69); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f129(s1, s3, s7, s9);
+            s9 = peg$f146(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5007,7 +5568,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f130(s1, s3, s7);
+            s0 = peg$f147(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5033,28 +5594,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c54) {
-      s2 = peg$c54;
+    if (input.substr(peg$currPos, 5) === peg$c62) {
+      s2 = peg$c62;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c52) {
-        s2 = peg$c52;
+      if (input.substr(peg$currPos, 5) === peg$c60) {
+        s2 = peg$c60;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e60); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c55) {
-          s2 = peg$c55;
+        if (input.substr(peg$currPos, 6) === peg$c63) {
+          s2 = peg$c63;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e63); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
     }
@@ -5081,11 +5642,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c50;
+            s7 = peg$c58;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e57); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5129,7 +5690,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f131(s1, s4, s6);
+            s0 = peg$f148(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5161,7 +5722,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -5170,7 +5731,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e65); }
+        if (peg$silentFails === 0) { peg$fail(peg$e73); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -5179,7 +5740,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e65); }
+          if (peg$silentFails === 0) { peg$fail(peg$e73); }
         }
       }
       s3 = [s3, s4];
@@ -5195,7 +5756,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f132(s1);
+      s1 = peg$f149(s1);
     }
     s0 = s1;
 
@@ -5206,12 +5767,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c56) {
-      s1 = peg$c56;
+    if (input.substr(peg$currPos, 2) === peg$c64) {
+      s1 = peg$c64;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e66); }
+      if (peg$silentFails === 0) { peg$fail(peg$e74); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -5239,7 +5800,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f133(s1);
+      s1 = peg$f150(s1);
       s0 = s1;
     }
 
@@ -5251,25 +5812,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c57;
+      s1 = peg$c65;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f134();
+      s1 = peg$f151();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c58;
+        s1 = peg$c66;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e76); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -5277,7 +5838,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f135(s4);
+          s4 = peg$f152(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -5285,7 +5846,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f136(s3);
+          s0 = peg$f153(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5299,7 +5860,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f137(s1);
+          s1 = peg$f154(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5309,11 +5870,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c12;
+              s4 = peg$c24;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e13); }
+              if (peg$silentFails === 0) { peg$fail(peg$e25); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5332,7 +5893,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f138(s1, s2);
+            s0 = peg$f155(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5350,15 +5911,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c50;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e57); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f139(s1);
+      s3 = peg$f156(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5391,7 +5952,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f140(s1, s5);
+          s0 = peg$f157(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5413,18 +5974,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c12;
+      s1 = peg$c24;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e13); }
+      if (peg$silentFails === 0) { peg$fail(peg$e25); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f141(s3);
+        s0 = peg$f158(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5440,7 +6001,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f142(s1);
+          s1 = peg$f159(s1);
         }
         s0 = s1;
       }
@@ -5455,11 +6016,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c50;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e57); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5488,7 +6049,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f143(s1, s4);
+        s0 = peg$f160(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5502,7 +6063,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f144(s1);
+        s1 = peg$f161(s1);
       }
       s0 = s1;
     }
@@ -5565,7 +6126,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f145(s1, s2);
+      s0 = peg$f162(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5580,11 +6141,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c50;
+      s2 = peg$c58;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e57); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5613,7 +6174,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f146(s1, s4);
+        s0 = peg$f163(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5682,7 +6243,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f147(s1, s5, s9, s10);
+              s0 = peg$f164(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5715,7 +6276,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f148(s1);
+      s1 = peg$f165(s1);
       s0 = s1;
     }
 
@@ -5731,11 +6292,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c12;
+        s4 = peg$c24;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e13); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -5860,20 +6421,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c59) {
-      s1 = peg$c59;
+    if (input.substr(peg$currPos, 5) === peg$c67) {
+      s1 = peg$c67;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c60) {
-        s1 = peg$c60;
+      if (input.substr(peg$currPos, 5) === peg$c68) {
+        s1 = peg$c68;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e70); }
+        if (peg$silentFails === 0) { peg$fail(peg$e78); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5910,7 +6471,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f149(s1);
+      s1 = peg$f166(s1);
       s0 = s1;
     }
 
@@ -5921,20 +6482,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c61) {
-      s1 = peg$c61;
+    if (input.substr(peg$currPos, 5) === peg$c69) {
+      s1 = peg$c69;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c62) {
-        s1 = peg$c62;
+      if (input.substr(peg$currPos, 5) === peg$c70) {
+        s1 = peg$c70;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
+        if (peg$silentFails === 0) { peg$fail(peg$e80); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5967,20 +6528,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c63) {
-      s1 = peg$c63;
+    if (input.substr(peg$currPos, 5) === peg$c71) {
+      s1 = peg$c71;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c64) {
-        s1 = peg$c64;
+      if (input.substr(peg$currPos, 5) === peg$c72) {
+        s1 = peg$c72;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e82); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6009,7 +6570,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f150(s1);
+      s1 = peg$f167(s1);
       s0 = s1;
     }
 
@@ -6020,20 +6581,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c65) {
-      s1 = peg$c65;
+    if (input.substr(peg$currPos, 8) === peg$c73) {
+      s1 = peg$c73;
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e83); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c66) {
-        s1 = peg$c66;
+      if (input.substr(peg$currPos, 8) === peg$c74) {
+        s1 = peg$c74;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e76); }
+        if (peg$silentFails === 0) { peg$fail(peg$e84); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6076,7 +6637,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f168(s1);
       s0 = s1;
     }
 
@@ -6097,7 +6658,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f152(s1);
+      s1 = peg$f169(s1);
       s0 = s1;
     }
 
@@ -6108,17 +6669,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c50;
+      s0 = peg$c58;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e57); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f153(s1);
+      s1 = peg$f170(s1);
       s0 = s1;
     }
 
@@ -6129,17 +6690,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c53;
+      s0 = peg$c61;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e61); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f154(s1);
+      s1 = peg$f171(s1);
       s0 = s1;
     }
 
@@ -6150,17 +6711,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c67;
+      s0 = peg$c75;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e85); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f155(s1);
+      s1 = peg$f172(s1);
       s0 = s1;
     }
 
@@ -6175,7 +6736,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f156(s1);
+      s1 = peg$f173(s1);
       s0 = s1;
     }
 
@@ -6190,7 +6751,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f157(s1);
+      s1 = peg$f174(s1);
       s0 = s1;
     }
 
@@ -6205,7 +6766,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f158(s1);
+      s2 = peg$f175(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6213,7 +6774,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f159(s1);
+        s0 = peg$f176(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6225,7 +6786,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
 
     return s0;
@@ -6240,11 +6801,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f160();
+      s1 = peg$f177();
     }
     s0 = s1;
 
@@ -6259,7 +6820,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e88); }
     }
 
     return s0;
@@ -6272,12 +6833,12 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     s2 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c68) {
-      s3 = peg$c68;
+    if (input.substr(peg$currPos, 2) === peg$c76) {
+      s3 = peg$c76;
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e82); }
+      if (peg$silentFails === 0) { peg$fail(peg$e90); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -6286,7 +6847,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e91); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
@@ -6296,7 +6857,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e83); }
+            if (peg$silentFails === 0) { peg$fail(peg$e91); }
           }
         }
       } else {
@@ -6320,7 +6881,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e92); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
@@ -6330,7 +6891,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e84); }
+            if (peg$silentFails === 0) { peg$fail(peg$e92); }
           }
         }
       } else {
@@ -6350,7 +6911,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e93); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -6372,7 +6933,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      if (peg$silentFails === 0) { peg$fail(peg$e89); }
     }
 
     return s0;
@@ -6386,7 +6947,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f161(s1);
+      s1 = peg$f178(s1);
       s0 = s1;
     }
 
@@ -6412,7 +6973,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e86); }
+        if (peg$silentFails === 0) { peg$fail(peg$e94); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
@@ -6421,7 +6982,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e86); }
+          if (peg$silentFails === 0) { peg$fail(peg$e94); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
@@ -6457,7 +7018,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f162();
+    s1 = peg$f179();
     s0 = s1;
 
     return s0;
@@ -6468,11 +7029,11 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 35) {
-      s1 = peg$c69;
+      s1 = peg$c77;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e95); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
@@ -6481,7 +7042,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e88); }
+        if (peg$silentFails === 0) { peg$fail(peg$e96); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
@@ -6490,7 +7051,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e88); }
+          if (peg$silentFails === 0) { peg$fail(peg$e96); }
         }
       }
       s1 = [s1, s2];
@@ -6509,7 +7070,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f163();
+    s1 = peg$f180();
     s0 = s1;
 
     return s0;

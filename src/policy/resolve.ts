@@ -12,6 +12,7 @@ import { constrain, validatetrans } from "./resolve/constraints.js";
 import { declarations } from "./resolve/declarations.js";
 import { mlsDiagnostics } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
+import { defaultRule, roleTransition, typeBounds } from "./resolve/kernel.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
@@ -28,6 +29,7 @@ export interface ResolveResult {
 function references(st: ResolveState): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
+  const roleTransitions = new Map<string, number>();
   const filenames = new Set<string>();
   for (const s of st.ast.statements) {
     switch (s.kind) {
@@ -39,6 +41,15 @@ function references(st: ResolveState): void {
         break;
       case "user":
         defineUser(st, names, s.name, s.roles);
+        break;
+      case "typebounds":
+        typeBounds(st, s.parent, s.children);
+        break;
+      case "default":
+        defaultRule(st, names, s);
+        break;
+      case "role_transition":
+        roleTransition(st, names, s, roleTransitions);
         break;
       case "avrule":
         avRule(st, names, s);
