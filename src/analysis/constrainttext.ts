@@ -4,7 +4,7 @@
 // before it, in postfix order, binds no looser), a name set of more than one name as `{ a b } `.
 // setools prints sets in Python's set order; here they are sorted (sediff's order varies per run).
 // Type names are the ones written in the rule (the binary's type_names, policy version >= 29).
-import type { ConstraintExpr } from "../policy/ast.js";
+import { foldTree, type ConstraintExpr } from "../policy/ast.js";
 import type { ResolvedConstraint, ResolvedConstraintExpr, Symbols } from "../policy/symbols.js";
 import { pySorted } from "./search.js";
 
@@ -13,52 +13,47 @@ const PRECEDENCE: Record<string, number> = { not: 4, and: 2, or: 1, "==": 3, "!=
 /** One postfix item: an operand word, a name set, or an operator. */
 type Item = { operand: string } | { names: string[] } | { op: string };
 
-function postfixOfSource(e: ConstraintExpr, sym: Symbols, out: Item[]): void {
-  switch (e.op) {
-    case "not":
-      postfixOfSource(e.arg, sym, out);
-      out.push({ op: "not" });
-      return;
-    case "and":
-    case "or":
-      postfixOfSource(e.left, sym, out);
-      postfixOfSource(e.right, sym, out);
-      out.push({ op: e.op });
-      return;
-    case "cmp":
-      out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
-      return;
-    case "names": {
-      const primary = (n: string) => {
-        const id = e.left[0] === "t" ? sym.aliases.get(n) : undefined;
-        return id === undefined ? n : sym.types[id]!.name;
-      };
-      out.push({ operand: e.left }, { names: [...new Set(e.names.include.map((i) => primary(i.name)))] }, { op: e.cmp });
+// Postfix is the post-order foldTree walks with its explicit stack (chains may be any length).
+function postfixOfSource(root: ConstraintExpr, sym: Symbols, out: Item[]): void {
+  foldTree<ConstraintExpr, void>(root, (e) => {
+    switch (e.op) {
+      case "not":
+      case "and":
+      case "or":
+        out.push({ op: e.op });
+        return;
+      case "cmp":
+        out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
+        return;
+      case "names": {
+        const primary = (n: string) => {
+          const id = e.left[0] === "t" ? sym.aliases.get(n) : undefined;
+          return id === undefined ? n : sym.types[id]!.name;
+        };
+        out.push({ operand: e.left }, { names: [...new Set(e.names.include.map((i) => primary(i.name)))] }, { op: e.cmp });
+      }
     }
-  }
+  });
 }
 
-function postfixOfResolved(e: ResolvedConstraintExpr, sym: Symbols, out: Item[]): void {
-  switch (e.op) {
-    case "not":
-      postfixOfResolved(e.arg, sym, out);
-      out.push({ op: "not" });
-      return;
-    case "and":
-    case "or":
-      postfixOfResolved(e.left, sym, out);
-      postfixOfResolved(e.right, sym, out);
-      out.push({ op: e.op });
-      return;
-    case "cmp":
-      out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
-      return;
-    case "names": {
-      const kind = e.left[0];
-      const name = (id: number) => (kind === "t" ? sym.types[id]!.name : kind === "r" ? sym.roles[id]!.name : sym.users[id]!.name);
-      out.push({ operand: e.left }, { names: [...e.ids].map(name) }, { op: e.cmp });
+function postfixOfResolved(root: ResolvedConstraintExpr, sym: Symbols, out: Item[]): void {
+  foldTree<ResolvedConstraintExpr, void>(root, (e) => {
+    switch (e.op) {
+      case "not":
+      case "and":
+      case "or":
+        out.push({ op: e.op });
+        return;
+      case "cmp":
+        out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
+        return;
+      case "names": {
+        const kind = e.left[0];
+        const name = (id: number) => (kind === "t" ? sym.types[id]!.name : kind === "r" ? sym.roles[id]!.name : sym.users[id]!.name);
+        out.push({ operand: e.left }, { names: [...e.ids].map(name) }, { op: e.cmp });
+      }
     }
-  }
+  });
 }
 
 type Node = string | Node[];
@@ -83,9 +78,14 @@ function infixText(postfix: Item[]): string {
       prev = p;
     }
   }
+  // flattened with an explicit stack: a long chain nests as deep as it is long
   const flat: string[] = [];
-  const walk = (n: Node) => (typeof n === "string" ? flat.push(n) : n.forEach(walk));
-  stack.forEach(walk);
+  const todo: Node[] = [...stack].reverse();
+  while (todo.length > 0) {
+    const n = todo.pop()!;
+    if (typeof n === "string") flat.push(n);
+    else for (let i = n.length - 1; i >= 0; i--) todo.push(n[i]!);
+  }
   return flat.join(" ");
 }
 

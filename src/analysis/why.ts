@@ -4,7 +4,7 @@
 // "te-rule"; the TE rules grant it but a constraint removes it -> "constraint" (with libsepol's
 // reason text); nothing removed -> "allowed" (the host runs another policy or other booleans).
 // Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
-import type { ConstraintExpr } from "../policy/ast.js";
+import { operandsOf, type ConstraintExpr } from "../policy/ast.js";
 import { PolicyTables } from "../policy/image.js";
 import { holds } from "../policy/decide.js";
 import type { AvTab } from "../policy/avtab.js";
@@ -215,17 +215,40 @@ export class WhyAnalyzer {
     return `constrain ${cls.name} {${perms} } (${body}); Constraint DENIED\n`;
   }
 
-  /** The infix text libsepol builds from the RPN: leaves "(x op y -Fail-) ", "a or b", "not(x)". */
-  private exprText(e: ConstraintExpr, con: ResolvedConstraint, s: SecurityContext, t: SecurityContext): string {
-    const resolved = resolvedAt(con.expr, e, this.pathOf(e, con));
+  /**
+   * The infix text libsepol builds from the RPN: leaves "(x op y -Fail-) ", "a or b", "not(x)".
+   * The written and the resolved expressions mirror each other node for node; both are walked
+   * together with an explicit stack, since checkpolicy accepts operator chains of any length.
+   */
+  private exprText(root: ConstraintExpr, con: ResolvedConstraint, s: SecurityContext, t: SecurityContext): string {
+    type Resolved = ResolvedConstraint["expr"];
+    const frames: { e: ConstraintExpr; r: Resolved | undefined; parts: string[] }[] = [{ e: root, r: con.expr, parts: [] }];
+    for (;;) {
+      const top = frames[frames.length - 1]!;
+      const operands = operandsOf(top.e);
+      if (top.parts.length < operands.length) {
+        const i = top.parts.length;
+        const r = top.r;
+        const next = r === undefined ? undefined : r.op === "not" ? r.arg : r.op === "and" || r.op === "or" ? (i === 0 ? r.left : r.right) : undefined;
+        frames.push({ e: operands[i]!, r: next, parts: [] });
+        continue;
+      }
+      frames.pop();
+      const text = this.nodeText(top.e, top.r, top.parts, s, t);
+      if (frames.length === 0) return text;
+      frames[frames.length - 1]!.parts.push(text);
+    }
+  }
+
+  private nodeText(e: ConstraintExpr, resolved: ResolvedConstraint["expr"] | undefined, parts: string[], s: SecurityContext, t: SecurityContext): string {
     switch (e.op) {
       case "not": {
-        const b = this.exprText(e.arg, con, s, t);
+        const b = parts[0]!;
         return b.startsWith("not") ? `not (${b})` : `not${b}`;
       }
       case "and":
       case "or":
-        return `${this.exprText(e.left, con, s, t)} ${e.op} ${this.exprText(e.right, con, s, t)}`;
+        return `${parts[0]} ${e.op} ${parts[1]}`;
       case "cmp": {
         const ok = resolved ? holds(resolved, s, t) : true;
         const op = e.cmp;
@@ -252,41 +275,6 @@ export class WhyAnalyzer {
     const id = this.ap.sym.aliases.get(name);
     return id === undefined ? name : this.ap.sym.types[id]!.name;
   }
-
-  /** The resolved expression mirrors the written one node for node; paths find a node in both. */
-  private pathOf(target: ConstraintExpr, con: ResolvedConstraint): number[] {
-    const root = this.ap.constraintSources.get(con.span.offset);
-    const path: number[] = [];
-    const walk = (e: ConstraintExpr): boolean => {
-      if (e === target) return true;
-      if (e.op === "not") {
-        path.push(0);
-        if (walk(e.arg)) return true;
-        path.pop();
-      } else if (e.op === "and" || e.op === "or") {
-        path.push(0);
-        if (walk(e.left)) return true;
-        path.pop();
-        path.push(1);
-        if (walk(e.right)) return true;
-        path.pop();
-      }
-      return false;
-    };
-    if (root) walk(root);
-    return path;
-  }
-}
-
-function resolvedAt(root: ResolvedConstraint["expr"], _e: ConstraintExpr, path: number[]): ResolvedConstraint["expr"] | undefined {
-  let cur: ResolvedConstraint["expr"] | undefined = root;
-  for (const step of path) {
-    if (!cur) return undefined;
-    if (cur.op === "not") cur = cur.arg;
-    else if (cur.op === "and" || cur.op === "or") cur = step === 0 ? cur.left : cur.right;
-    else return undefined;
-  }
-  return cur;
 }
 
 /** Is `id` in a sorted id list (a rule's expanded types)? */

@@ -2,7 +2,7 @@
 // one walk over the AST, each name classified by where it stands (a rule's classes are classes, the
 // names after them permissions, a context's parts user:role:type...). Positions are physical
 // offsets into the text that was parsed.
-import type { Context, CondExpr, ConstraintExpr, Ident, NameSet, PolicyAst, Statement } from "../policy/ast.js";
+import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 
 export type SymbolKind = "type" | "attribute" | "alias" | "typeish" | "class" | "common" | "perm" | "bool" | "role" | "user" | "sid" | "platform";
 
@@ -57,21 +57,15 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
     add(c.role, "role");
     add(c.type, "typeish");
   };
-  const cond = (e: CondExpr): void => {
-    if (e.op === "bool") add(e.name, "bool");
-    else if (e.op === "not") cond(e.arg);
-    else {
-      cond(e.left);
-      cond(e.right);
-    }
-  };
-  const constraint = (e: ConstraintExpr): void => {
-    if (e.op === "not") constraint(e.arg);
-    else if (e.op === "and" || e.op === "or") {
-      constraint(e.left);
-      constraint(e.right);
-    } else if (e.op === "names") set(e.names, e.left[0] === "u" ? "user" : e.left[0] === "r" ? "role" : "typeish");
-  };
+  // leaves in written order; foldTree's explicit stack, since chains may be any length
+  const cond = (e: CondExpr): void =>
+    foldTree<CondExpr, void>(e, (n) => {
+      if (n.op === "bool") add(n.name, "bool");
+    });
+  const constraint = (e: ConstraintExpr): void =>
+    foldTree<ConstraintExpr, void>(e, (n) => {
+      if (n.op === "names") set(n.names, n.left[0] === "u" ? "user" : n.left[0] === "r" ? "role" : "typeish");
+    });
   const firstClass = (ns: NameSet) => ns.include[0]?.name;
   const roles = new Set<string>();
 
