@@ -34,6 +34,10 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (!(WRITABLE_VERSIONS as readonly number[]).includes(version)) {
     throw new PolicyError([{ code: "policy-version", severity: "error", message: `policy version ${version}: checkpolicy writes the Xen target only at versions 24 and 30` }]);
   }
+  if (options.mls) {
+    // the MLS sections (levels, categories, ranges, range_transition) are lowered in a later step
+    throw new PolicyError([{ code: "policy-version", severity: "error", message: "an MLS binary policy (-M with -o) is not written yet; compile without -o to check and decide on it" }]);
+  }
   const run = compile(text, options);
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;

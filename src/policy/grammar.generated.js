@@ -16,19 +16,15 @@ export class StopParse {
 }
 
 // Statement keywords -> what they start. `platform` is ours and stays usable as an identifier.
-const MLS = "mls";
 const UNSUPPORTED = "unsupported";
 const STATEMENTS = new Map();
 for (const k of [
   "class", "sid", "common", "attribute", "type", "typealias", "typeattribute", "bool", "allow",
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
-  "ioportcon", "pcidevicecon", "devicetreecon",
+  "ioportcon", "pcidevicecon", "devicetreecon", "sensitivity", "dominance", "category", "level",
+  "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
-for (const k of [
-  "sensitivity", "dominance", "category", "level", "mlsconstrain", "mlsvalidatetrans",
-  "range_transition",
-]) { STATEMENTS.set(k, MLS); STATEMENTS.set(k.toUpperCase(), MLS); }
 for (const k of [
   "typebounds", "tunable", "permissive", "policycap", "role_transition", "roleattribute",
   "attribute_role", "default_user", "default_role", "default_type", "default_range", "allowxperm",
@@ -50,7 +46,13 @@ const DESCRIBE = {
   constrain: "constrain statement", validatetrans: "validatetrans statement", pirqcon: "pirqcon",
   iomemcon: "iomemcon", ioportcon: "ioportcon", pcidevicecon: "pcidevicecon",
   devicetreecon: "devicetreecon", platform: "platform declaration",
+  sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
+  level: "level statement", mlsconstrain: "mlsconstrain statement", mlsvalidatetrans: "mlsvalidatetrans statement",
+  range_transition: "range_transition rule",
 };
+
+// policy_parse.y cexpr_prim: the level pairs an MLS constraint may compare.
+const MLS_PAIRS = new Set(["l1l2", "l1h2", "h1l2", "h1h2", "l1h1", "l2h2"]);
 
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
 export function describeStatement(kw, word) {
@@ -263,63 +265,63 @@ function peg$parse(input, options) {
   const peg$c6 = "FALSE";
   const peg$c7 = "level";
   const peg$c8 = "LEVEL";
-  const peg$c9 = "range";
-  const peg$c10 = "RANGE";
-  const peg$c11 = "-";
-  const peg$c12 = "/";
-  const peg$c13 = "else";
-  const peg$c14 = "ELSE";
-  const peg$c15 = "(";
-  const peg$c16 = "||";
-  const peg$c17 = "or";
-  const peg$c18 = "OR";
-  const peg$c19 = "^";
-  const peg$c20 = "xor";
-  const peg$c21 = "XOR";
-  const peg$c22 = "&&";
-  const peg$c23 = "and";
-  const peg$c24 = "AND";
-  const peg$c25 = "!";
-  const peg$c26 = "=";
-  const peg$c27 = "not";
-  const peg$c28 = "NOT";
-  const peg$c29 = "==";
-  const peg$c30 = "!=";
-  const peg$c31 = "eq";
-  const peg$c32 = "EQ";
-  const peg$c33 = "sameuser";
-  const peg$c34 = "SAMEUSER";
-  const peg$c35 = "source";
-  const peg$c36 = "SOURCE";
-  const peg$c37 = "target";
-  const peg$c38 = "TARGET";
-  const peg$c39 = "role";
-  const peg$c40 = "ROLE";
-  const peg$c41 = "type";
-  const peg$c42 = "TYPE";
-  const peg$c43 = "domby";
-  const peg$c44 = "DOMBY";
-  const peg$c45 = "dom";
-  const peg$c46 = "DOM";
-  const peg$c47 = "incomp";
-  const peg$c48 = "INCOMP";
-  const peg$c49 = "{";
-  const peg$c50 = "supervisor";
-  const peg$c51 = "guest";
-  const peg$c52 = "}";
-  const peg$c53 = "hwdom";
-  const peg$c54 = "device";
-  const peg$c55 = "of";
-  const peg$c56 = "*";
-  const peg$c57 = "~";
-  const peg$c58 = "alias";
-  const peg$c59 = "ALIAS";
-  const peg$c60 = "types";
-  const peg$c61 = "TYPES";
-  const peg$c62 = "roles";
-  const peg$c63 = "ROLES";
-  const peg$c64 = "inherits";
-  const peg$c65 = "INHERITS";
+  const peg$c9 = "-";
+  const peg$c10 = "/";
+  const peg$c11 = "else";
+  const peg$c12 = "ELSE";
+  const peg$c13 = "(";
+  const peg$c14 = "||";
+  const peg$c15 = "or";
+  const peg$c16 = "OR";
+  const peg$c17 = "^";
+  const peg$c18 = "xor";
+  const peg$c19 = "XOR";
+  const peg$c20 = "&&";
+  const peg$c21 = "and";
+  const peg$c22 = "AND";
+  const peg$c23 = "!";
+  const peg$c24 = "=";
+  const peg$c25 = "not";
+  const peg$c26 = "NOT";
+  const peg$c27 = "==";
+  const peg$c28 = "!=";
+  const peg$c29 = "eq";
+  const peg$c30 = "EQ";
+  const peg$c31 = "sameuser";
+  const peg$c32 = "SAMEUSER";
+  const peg$c33 = "source";
+  const peg$c34 = "SOURCE";
+  const peg$c35 = "target";
+  const peg$c36 = "TARGET";
+  const peg$c37 = "role";
+  const peg$c38 = "ROLE";
+  const peg$c39 = "type";
+  const peg$c40 = "TYPE";
+  const peg$c41 = "domby";
+  const peg$c42 = "DOMBY";
+  const peg$c43 = "dom";
+  const peg$c44 = "DOM";
+  const peg$c45 = "incomp";
+  const peg$c46 = "INCOMP";
+  const peg$c47 = "{";
+  const peg$c48 = "supervisor";
+  const peg$c49 = "guest";
+  const peg$c50 = "}";
+  const peg$c51 = "hwdom";
+  const peg$c52 = "device";
+  const peg$c53 = "of";
+  const peg$c54 = "*";
+  const peg$c55 = "~";
+  const peg$c56 = "alias";
+  const peg$c57 = "ALIAS";
+  const peg$c58 = "types";
+  const peg$c59 = "TYPES";
+  const peg$c60 = "roles";
+  const peg$c61 = "ROLES";
+  const peg$c62 = "inherits";
+  const peg$c63 = "INHERITS";
+  const peg$c64 = "range";
+  const peg$c65 = "RANGE";
   const peg$c66 = ")";
   const peg$c67 = "0x";
   const peg$c68 = "\"";
@@ -351,72 +353,72 @@ function peg$parse(input, options) {
   const peg$e6 = peg$literalExpectation("FALSE", false);
   const peg$e7 = peg$literalExpectation("level", false);
   const peg$e8 = peg$literalExpectation("LEVEL", false);
-  const peg$e9 = peg$literalExpectation("range", false);
-  const peg$e10 = peg$literalExpectation("RANGE", false);
-  const peg$e11 = peg$literalExpectation("-", false);
-  const peg$e12 = peg$literalExpectation("/", false);
-  const peg$e13 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e14 = peg$literalExpectation("else", false);
-  const peg$e15 = peg$literalExpectation("ELSE", false);
-  const peg$e16 = peg$literalExpectation("(", false);
-  const peg$e17 = peg$literalExpectation("||", false);
-  const peg$e18 = peg$literalExpectation("or", false);
-  const peg$e19 = peg$literalExpectation("OR", false);
-  const peg$e20 = peg$literalExpectation("^", false);
-  const peg$e21 = peg$literalExpectation("xor", false);
-  const peg$e22 = peg$literalExpectation("XOR", false);
-  const peg$e23 = peg$literalExpectation("&&", false);
-  const peg$e24 = peg$literalExpectation("and", false);
-  const peg$e25 = peg$literalExpectation("AND", false);
-  const peg$e26 = peg$literalExpectation("!", false);
-  const peg$e27 = peg$literalExpectation("=", false);
-  const peg$e28 = peg$literalExpectation("not", false);
-  const peg$e29 = peg$literalExpectation("NOT", false);
-  const peg$e30 = peg$literalExpectation("==", false);
-  const peg$e31 = peg$literalExpectation("!=", false);
-  const peg$e32 = peg$literalExpectation("eq", false);
-  const peg$e33 = peg$literalExpectation("EQ", false);
-  const peg$e34 = peg$literalExpectation("sameuser", false);
-  const peg$e35 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e36 = peg$literalExpectation("source", false);
-  const peg$e37 = peg$literalExpectation("SOURCE", false);
-  const peg$e38 = peg$literalExpectation("target", false);
-  const peg$e39 = peg$literalExpectation("TARGET", false);
-  const peg$e40 = peg$literalExpectation("role", false);
-  const peg$e41 = peg$literalExpectation("ROLE", false);
-  const peg$e42 = peg$literalExpectation("type", false);
-  const peg$e43 = peg$literalExpectation("TYPE", false);
-  const peg$e44 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e45 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e46 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e47 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e48 = peg$literalExpectation("domby", false);
-  const peg$e49 = peg$literalExpectation("DOMBY", false);
-  const peg$e50 = peg$literalExpectation("dom", false);
-  const peg$e51 = peg$literalExpectation("DOM", false);
-  const peg$e52 = peg$literalExpectation("incomp", false);
-  const peg$e53 = peg$literalExpectation("INCOMP", false);
-  const peg$e54 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e55 = peg$literalExpectation("{", false);
-  const peg$e56 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e57 = peg$literalExpectation("supervisor", false);
-  const peg$e58 = peg$literalExpectation("guest", false);
-  const peg$e59 = peg$literalExpectation("}", false);
-  const peg$e60 = peg$literalExpectation("hwdom", false);
-  const peg$e61 = peg$literalExpectation("device", false);
-  const peg$e62 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e63 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e64 = peg$literalExpectation("of", false);
-  const peg$e65 = peg$literalExpectation("*", false);
-  const peg$e66 = peg$literalExpectation("~", false);
-  const peg$e67 = peg$literalExpectation("alias", false);
-  const peg$e68 = peg$literalExpectation("ALIAS", false);
-  const peg$e69 = peg$literalExpectation("types", false);
-  const peg$e70 = peg$literalExpectation("TYPES", false);
-  const peg$e71 = peg$literalExpectation("roles", false);
-  const peg$e72 = peg$literalExpectation("ROLES", false);
-  const peg$e73 = peg$literalExpectation("inherits", false);
-  const peg$e74 = peg$literalExpectation("INHERITS", false);
+  const peg$e9 = peg$literalExpectation("-", false);
+  const peg$e10 = peg$literalExpectation("/", false);
+  const peg$e11 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e12 = peg$literalExpectation("else", false);
+  const peg$e13 = peg$literalExpectation("ELSE", false);
+  const peg$e14 = peg$literalExpectation("(", false);
+  const peg$e15 = peg$literalExpectation("||", false);
+  const peg$e16 = peg$literalExpectation("or", false);
+  const peg$e17 = peg$literalExpectation("OR", false);
+  const peg$e18 = peg$literalExpectation("^", false);
+  const peg$e19 = peg$literalExpectation("xor", false);
+  const peg$e20 = peg$literalExpectation("XOR", false);
+  const peg$e21 = peg$literalExpectation("&&", false);
+  const peg$e22 = peg$literalExpectation("and", false);
+  const peg$e23 = peg$literalExpectation("AND", false);
+  const peg$e24 = peg$literalExpectation("!", false);
+  const peg$e25 = peg$literalExpectation("=", false);
+  const peg$e26 = peg$literalExpectation("not", false);
+  const peg$e27 = peg$literalExpectation("NOT", false);
+  const peg$e28 = peg$literalExpectation("==", false);
+  const peg$e29 = peg$literalExpectation("!=", false);
+  const peg$e30 = peg$literalExpectation("eq", false);
+  const peg$e31 = peg$literalExpectation("EQ", false);
+  const peg$e32 = peg$literalExpectation("sameuser", false);
+  const peg$e33 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e34 = peg$literalExpectation("source", false);
+  const peg$e35 = peg$literalExpectation("SOURCE", false);
+  const peg$e36 = peg$literalExpectation("target", false);
+  const peg$e37 = peg$literalExpectation("TARGET", false);
+  const peg$e38 = peg$literalExpectation("role", false);
+  const peg$e39 = peg$literalExpectation("ROLE", false);
+  const peg$e40 = peg$literalExpectation("type", false);
+  const peg$e41 = peg$literalExpectation("TYPE", false);
+  const peg$e42 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e43 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e44 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e45 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e46 = peg$literalExpectation("domby", false);
+  const peg$e47 = peg$literalExpectation("DOMBY", false);
+  const peg$e48 = peg$literalExpectation("dom", false);
+  const peg$e49 = peg$literalExpectation("DOM", false);
+  const peg$e50 = peg$literalExpectation("incomp", false);
+  const peg$e51 = peg$literalExpectation("INCOMP", false);
+  const peg$e52 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e53 = peg$literalExpectation("{", false);
+  const peg$e54 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e55 = peg$literalExpectation("supervisor", false);
+  const peg$e56 = peg$literalExpectation("guest", false);
+  const peg$e57 = peg$literalExpectation("}", false);
+  const peg$e58 = peg$literalExpectation("hwdom", false);
+  const peg$e59 = peg$literalExpectation("device", false);
+  const peg$e60 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e61 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e62 = peg$literalExpectation("of", false);
+  const peg$e63 = peg$literalExpectation("*", false);
+  const peg$e64 = peg$literalExpectation("~", false);
+  const peg$e65 = peg$literalExpectation("alias", false);
+  const peg$e66 = peg$literalExpectation("ALIAS", false);
+  const peg$e67 = peg$literalExpectation("types", false);
+  const peg$e68 = peg$literalExpectation("TYPES", false);
+  const peg$e69 = peg$literalExpectation("roles", false);
+  const peg$e70 = peg$literalExpectation("ROLES", false);
+  const peg$e71 = peg$literalExpectation("inherits", false);
+  const peg$e72 = peg$literalExpectation("INHERITS", false);
+  const peg$e73 = peg$literalExpectation("range", false);
+  const peg$e74 = peg$literalExpectation("RANGE", false);
   const peg$e75 = peg$literalExpectation(")", false);
   const peg$e76 = peg$otherExpectation("identifier");
   const peg$e77 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
@@ -453,139 +455,147 @@ function peg$parse(input, options) {
   function peg$f15() {    return kw === "class"  }
   function peg$f16() {    return kw === "sid"  }
   function peg$f17() {    return kw === "common"  }
-  function peg$f18() {    return kw === "constrain"  }
-  function peg$f19() {    return kw === "validatetrans"  }
+  function peg$f18() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f19() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
   function peg$f20() {    return kw === "pirqcon"  }
   function peg$f21() {    return kw === "iomemcon"  }
   function peg$f22() {    return kw === "ioportcon"  }
   function peg$f23() {    return kw === "pcidevicecon"  }
   function peg$f24() {    return kw === "devicetreecon"  }
   function peg$f25() {    return kw === "platform"  }
-  function peg$f26() {    return kw === MLS  }
-  function peg$f27() {    return kw === UNSUPPORTED  }
-  function peg$f28() {    return scan(readAvRule);  }
-  function peg$f29(r) {    return r !== null;  }
-  function peg$f30(r) {    return r;  }
-  function peg$f31(s, t, c, p) {    return [c, p];  }
-  function peg$f32(s, t) {    return null;  }
-  function peg$f33(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f34(s, t, rest) {
+  function peg$f26() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f27() {    return kw === "dominance"  }
+  function peg$f28() {    return kw === "level"  }
+  function peg$f29() {    return kw === "range_transition"  }
+  function peg$f30() {    return kw === UNSUPPORTED  }
+  function peg$f31() {    return scan(readAvRule);  }
+  function peg$f32(r) {    return r !== null;  }
+  function peg$f33(r) {    return r;  }
+  function peg$f34(s, t, c, p) {    return [c, p];  }
+  function peg$f35(s, t) {    return null;  }
+  function peg$f36(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f37(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f35() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f36(s, t, c, p) {
+  function peg$f38() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f39(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f37(s, t, c, d, f) {
+  function peg$f40(s, t, c, d, f) {
     if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
   }
-  function peg$f38() {    return scan(readDecl);  }
-  function peg$f39(r) {    return r !== null;  }
-  function peg$f40(r) {    return r;  }
-  function peg$f41(name, aliases, attrs) {
+  function peg$f41() {    return scan(readDecl);  }
+  function peg$f42(r) {    return r !== null;  }
+  function peg$f43(r) {    return r;  }
+  function peg$f44(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f42(type, aliases) {
+  function peg$f45(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f43(type, attributes) {
+  function peg$f46(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f44(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f45(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f46() {    return true;  }
-  function peg$f47() {    return false;  }
-  function peg$f48(p) {    expected("'true' or 'false'", p);  }
-  function peg$f49(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f50(name, rest) {
+  function peg$f47(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f48(name, value) {    return { kind: "bool", span: null, name, value };  }
+  function peg$f49() {    return true;  }
+  function peg$f50() {    return false;  }
+  function peg$f51(p) {    expected("'true' or 'false'", p);  }
+  function peg$f52(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f53(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f51(name, roles, mls) {
+  function peg$f54(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f52(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f53(className, perms) {    return [undefined, perms];  }
-  function peg$f54(className, rest) {
+  function peg$f55(level, range) {    return { level, range };  }
+  function peg$f56(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f57(className, perms) {    return [undefined, perms];  }
+  function peg$f58(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f55(name, context) {
+  function peg$f59(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f56(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f57(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f58(classes, perms, expr) {
-    return { kind: "constrain", span: null, classes, perms, expr };
+  function peg$f60(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f61(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f62(classes, perms, expr) {
+    return kw === "mlsconstrain"
+      ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
+      : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f59(classes, expr) {
-    return { kind: "validatetrans", span: null, classes, expr };
+  function peg$f63(classes, expr) {
+    return kw === "mlsvalidatetrans"
+      ? { kind: "validatetrans", span: null, classes, expr, mls: true }
+      : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f60(p, n, context) {
+  function peg$f64(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f61(p, lo, hi, context) {
+  function peg$f65(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f62(p, lo, hi, context) {
+  function peg$f66(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f63(p, n, context) {
+  function peg$f67(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f64(q) {    return q.slice(1, -1);  }
-  function peg$f65(path, context) {
+  function peg$f68(q) {    return q.slice(1, -1);  }
+  function peg$f69(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f66() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f67(expr, then, other) {
+  function peg$f70() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f71(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f68() {    inCond = true; return true;  }
-  function peg$f69(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f70(p, w) {
+  function peg$f72() {    inCond = true; return true;  }
+  function peg$f73(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f74(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f71(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f72(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f73(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f74(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f75(p) {    return deeper(p);  }
-  function peg$f76(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f77(head, op, arg) {    return [op, arg];  }
-  function peg$f78(head, tail) {
-    return tail.reduce((l, [op, r]) => bin(op, l, r), head);
-  }
+  function peg$f75(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f76(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f77(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f78(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
   function peg$f79(p) {    return deeper(p);  }
   function peg$f80(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f81(p) {    return deeper(p);  }
-  function peg$f82(p, e) {    depth--; return e;  }
-  function peg$f83(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f84(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f85() {    return "eq";  }
-  function peg$f86() {    return "neq";  }
-  function peg$f87() {    return "eq";  }
-  function peg$f88(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f89(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f90(p) {    return deeper(p);  }
-  function peg$f91(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f92(p) {    return deeper(p);  }
-  function peg$f93(p, e) {    depth--; return e;  }
-  function peg$f94(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f95(p, left, cmp, right) {
+  function peg$f81(head, op, arg) {    return [op, arg];  }
+  function peg$f82(head, tail) {
+    return tail.reduce((l, [op, r]) => bin(op, l, r), head);
+  }
+  function peg$f83(p) {    return deeper(p);  }
+  function peg$f84(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f85(p) {    return deeper(p);  }
+  function peg$f86(p, e) {    depth--; return e;  }
+  function peg$f87(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f88(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f89() {    return "eq";  }
+  function peg$f90() {    return "neq";  }
+  function peg$f91() {    return "eq";  }
+  function peg$f92(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f93(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f94(p) {    return deeper(p);  }
+  function peg$f95(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f96(p) {    return deeper(p);  }
+  function peg$f97(p, e) {    depth--; return e;  }
+  function peg$f98(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f99(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -595,97 +605,113 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f96() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f97() {    return "1";  }
-  function peg$f98() {    return "2";  }
-  function peg$f99(side) {    return "r";  }
-  function peg$f100(side) {    return "t";  }
-  function peg$f101(side, what, names) {
+  function peg$f100() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f101() {    return "1";  }
+  function peg$f102() {    return "2";  }
+  function peg$f103(side) {    return "r";  }
+  function peg$f104(side) {    return "t";  }
+  function peg$f105(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f102(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f103(p) {
-    stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
+  function peg$f106(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f107(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f108(p, left, cmp, right) {
+    if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
+    return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f104(op) {    return op.toLowerCase();  }
-  function peg$f105(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f106() {    return "!=";  }
-  function peg$f107() {    return "==";  }
-  function peg$f108() {    return "domby";  }
-  function peg$f109() {    return "dom";  }
-  function peg$f110() {    return "incomp";  }
-  function peg$f111() {    return word.toLowerCase() === "dominance";  }
-  function peg$f112() {
-    return { kind: "mls", span: null, keyword: word.toLowerCase() };
+  function peg$f109(op) {    return op.toLowerCase();  }
+  function peg$f110(op) {    return op.toLowerCase();  }
+  function peg$f111(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f112() {    return "!=";  }
+  function peg$f113() {    return "==";  }
+  function peg$f114() {    return "domby";  }
+  function peg$f115() {    return "dom";  }
+  function peg$f116() {    return "incomp";  }
+  function peg$f117(name, aliases) {
+    return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f113() {
+  function peg$f118(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f119(level) {    return { kind: "level", span: null, level };  }
+  function peg$f120(sources, targets, classes, range) {
+    return classes === null
+      ? { kind: "range_transition", span: null, sources, targets, range }
+      : { kind: "range_transition", span: null, sources, targets, classes, range };
+  }
+  function peg$f121() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f114(p) {    return deeper(p);  }
-  function peg$f115(p) {    depth--;  }
-  function peg$f116(name) {    return { level: "supervisor" };  }
-  function peg$f117(name, parent) {    return { level: "guest", parent };  }
-  function peg$f118(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f119(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f120(name, level, members) {
+  function peg$f122(p) {    return deeper(p);  }
+  function peg$f123(p) {    depth--;  }
+  function peg$f124(name) {    return { level: "supervisor" };  }
+  function peg$f125(name, parent) {    return { level: "guest", parent };  }
+  function peg$f126(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f127(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f128(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f121(kind, type, devices) {
+  function peg$f129(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f122(text) {    return { text, span: here() };  }
-  function peg$f123(p) {    expected("'of'", p);  }
-  function peg$f124() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f125(i) {    return [i];  }
-  function peg$f126(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f127(items) {    return flattenSet(here(), false, items);  }
-  function peg$f128(a, b) {
+  function peg$f130(text) {    return { text, span: here() };  }
+  function peg$f131(p) {    expected("'of'", p);  }
+  function peg$f132() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f133(i) {    return [i];  }
+  function peg$f134(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f135(items) {    return flattenSet(here(), false, items);  }
+  function peg$f136(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f129(p) {    return deeper(p);  }
-  function peg$f130(p, items) {
+  function peg$f137(p) {    return deeper(p);  }
+  function peg$f138(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f131(exclude) {    return { exclude };  }
-  function peg$f132(nested) {    return { nested };  }
-  function peg$f133(p, list) {
+  function peg$f139(exclude) {    return { exclude };  }
+  function peg$f140(nested) {    return { nested };  }
+  function peg$f141(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f134(i) {    return [i];  }
-  function peg$f135(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f136(p, perms) {
+  function peg$f142(i) {    return [i];  }
+  function peg$f143(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f144(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f137(user, role, type, mls) {
+  function peg$f145(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f138(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f139(p) {    expected("'alias'", p);  }
-  function peg$f140(p) {    expected("'roles'", p);  }
-  function peg$f141(p) {    expected("';'", p);  }
-  function peg$f142(p) {    expected("':'", p);  }
-  function peg$f143(p) {    expected(`'${LB}'`, p);  }
-  function peg$f144(p) {    expected(`'${RB}'`, p);  }
-  function peg$f145(p) {    expected("')'", p);  }
-  function peg$f146(p) {    expected("a name", p);  }
-  function peg$f147(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f148(name) {    return RESERVED.has(name);  }
-  function peg$f149(name) {    return ident(name, peg$savedPos);  }
-  function peg$f150() {    return scan(readWord);  }
-  function peg$f151(p) {    expected("a number", p);  }
-  function peg$f152() {    return offset();  }
-  function peg$f153() {    scan(readBlanks);  }
+  function peg$f146(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f147(low, high) {
+    return high === null ? { span: here(), low } : { span: here(), low, high };
+  }
+  function peg$f148(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f149(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f150(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f151(p) {    expected("'alias'", p);  }
+  function peg$f152(p) {    expected("'roles'", p);  }
+  function peg$f153(p) {    expected("'range'", p);  }
+  function peg$f154(p) {    expected("';'", p);  }
+  function peg$f155(p) {    expected("':'", p);  }
+  function peg$f156(p) {    expected(`'${LB}'`, p);  }
+  function peg$f157(p) {    expected(`'${RB}'`, p);  }
+  function peg$f158(p) {    expected("')'", p);  }
+  function peg$f159(p) {    expected("a name", p);  }
+  function peg$f160(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f161(name) {    return RESERVED.has(name);  }
+  function peg$f162(name) {    return ident(name, peg$savedPos);  }
+  function peg$f163() {    return scan(readWord);  }
+  function peg$f164(p) {    expected("a number", p);  }
+  function peg$f165() {    return offset();  }
+  function peg$f166() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1414,7 +1440,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseMlsBody();
+                                                  s2 = peg$parseMlsDeclBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1435,7 +1461,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parseUnsupportedBody();
+                                                    s2 = peg$parseDominanceBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1445,6 +1471,72 @@ function peg$parse(input, options) {
                                                   } else {
                                                     peg$currPos = s0;
                                                     s0 = peg$FAILED;
+                                                  }
+                                                  if (s0 === peg$FAILED) {
+                                                    s0 = peg$currPos;
+                                                    peg$savedPos = peg$currPos;
+                                                    s1 = peg$f28();
+                                                    if (s1) {
+                                                      s1 = undefined;
+                                                    } else {
+                                                      s1 = peg$FAILED;
+                                                    }
+                                                    if (s1 !== peg$FAILED) {
+                                                      s2 = peg$parseLevelBody();
+                                                      if (s2 !== peg$FAILED) {
+                                                        s0 = s2;
+                                                      } else {
+                                                        peg$currPos = s0;
+                                                        s0 = peg$FAILED;
+                                                      }
+                                                    } else {
+                                                      peg$currPos = s0;
+                                                      s0 = peg$FAILED;
+                                                    }
+                                                    if (s0 === peg$FAILED) {
+                                                      s0 = peg$currPos;
+                                                      peg$savedPos = peg$currPos;
+                                                      s1 = peg$f29();
+                                                      if (s1) {
+                                                        s1 = undefined;
+                                                      } else {
+                                                        s1 = peg$FAILED;
+                                                      }
+                                                      if (s1 !== peg$FAILED) {
+                                                        s2 = peg$parseRangeTransitionBody();
+                                                        if (s2 !== peg$FAILED) {
+                                                          s0 = s2;
+                                                        } else {
+                                                          peg$currPos = s0;
+                                                          s0 = peg$FAILED;
+                                                        }
+                                                      } else {
+                                                        peg$currPos = s0;
+                                                        s0 = peg$FAILED;
+                                                      }
+                                                      if (s0 === peg$FAILED) {
+                                                        s0 = peg$currPos;
+                                                        peg$savedPos = peg$currPos;
+                                                        s1 = peg$f30();
+                                                        if (s1) {
+                                                          s1 = undefined;
+                                                        } else {
+                                                          s1 = peg$FAILED;
+                                                        }
+                                                        if (s1 !== peg$FAILED) {
+                                                          s2 = peg$parseUnsupportedBody();
+                                                          if (s2 !== peg$FAILED) {
+                                                            s0 = s2;
+                                                          } else {
+                                                            peg$currPos = s0;
+                                                            s0 = peg$FAILED;
+                                                          }
+                                                        } else {
+                                                          peg$currPos = s0;
+                                                          s0 = peg$FAILED;
+                                                        }
+                                                      }
+                                                    }
                                                   }
                                                 }
                                               }
@@ -1480,10 +1572,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f28();
+    s2 = peg$f31();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f29(s1);
+    s2 = peg$f32(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1491,7 +1583,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f30(s1);
+      s0 = peg$f33(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1531,7 +1623,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f31(s1, s3, s8, s10);
+                  s5 = peg$f34(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1559,20 +1651,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f32(s1, s3);
+              s6 = peg$f35(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f33(s1, s3, s6);
+              s6 = peg$f36(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f34(s1, s3, s5);
+            s0 = peg$f37(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1597,7 +1689,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f35();
+      s1 = peg$f38();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1622,7 +1714,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f36(s2, s4, s8, s10);
+                    s0 = peg$f39(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1691,7 +1783,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f37(s1, s3, s7, s9, s11);
+                s0 = peg$f40(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1727,10 +1819,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f38();
+    s2 = peg$f41();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f39(s1);
+    s2 = peg$f42(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1738,7 +1830,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f40(s1);
+      s0 = peg$f43(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1803,7 +1895,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f41(s1, s3, s4);
+          s0 = peg$f44(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1833,7 +1925,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f42(s1, s5);
+            s0 = peg$f45(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1869,7 +1961,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f43(s1, s3);
+            s0 = peg$f46(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1899,7 +1991,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f44(s1);
+          s0 = peg$f47(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1926,7 +2018,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f45(s1, s3);
+          s0 = peg$f48(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1976,7 +2068,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f46();
+        s0 = peg$f49();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2016,7 +2108,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f47();
+          s0 = peg$f50();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2029,7 +2121,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f48(s1);
+        s1 = peg$f51(s1);
         s0 = s1;
       }
     }
@@ -2075,7 +2167,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f49(s1);
+            s3 = peg$f52(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2091,7 +2183,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f50(s1, s3);
+        s0 = peg$f53(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2132,7 +2224,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f51(s1, s5, s7);
+            s0 = peg$f54(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2154,103 +2246,67 @@ function peg$parse(input, options) {
   }
 
   function peg$parseUserMls() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
-    s1 = peg$currPos;
     if (input.substr(peg$currPos, 5) === peg$c7) {
-      s2 = peg$c7;
+      s1 = peg$c7;
       peg$currPos += 5;
     } else {
-      s2 = peg$FAILED;
+      s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e7); }
     }
-    if (s2 === peg$FAILED) {
+    if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c8) {
-        s2 = peg$c8;
+        s1 = peg$c8;
         peg$currPos += 5;
       } else {
-        s2 = peg$FAILED;
+        s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e8); }
       }
     }
-    if (s2 !== peg$FAILED) {
-      s3 = peg$currPos;
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
       peg$silentFails++;
-      s4 = peg$parseIdChar();
+      s3 = peg$parseIdChar();
       peg$silentFails--;
-      if (s4 === peg$FAILED) {
-        s3 = undefined;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
       } else {
-        peg$currPos = s3;
-        s3 = peg$FAILED;
+        peg$currPos = s2;
+        s2 = peg$FAILED;
       }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseMlsLevel();
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          if (input.substr(peg$currPos, 5) === peg$c9) {
-            s7 = peg$c9;
-            peg$currPos += 5;
-          } else {
-            s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e9); }
-          }
-          if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c10) {
-              s7 = peg$c10;
-              peg$currPos += 5;
-            } else {
-              s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e10); }
-            }
-          }
-          if (s7 !== peg$FAILED) {
-            s8 = peg$currPos;
-            peg$silentFails++;
-            s9 = peg$parseIdChar();
-            peg$silentFails--;
-            if (s9 === peg$FAILED) {
-              s8 = undefined;
-            } else {
-              peg$currPos = s8;
-              s8 = peg$FAILED;
-            }
+      if (s2 !== peg$FAILED) {
+        s3 = peg$parse_();
+        s4 = peg$parseMlsLevelReq();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$parseRangeKw();
+          if (s6 !== peg$FAILED) {
+            s7 = peg$parse_();
+            s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
-              s9 = peg$parse_();
-              s10 = peg$parseMlsRange();
-              if (s10 !== peg$FAILED) {
-                s2 = [s2, s3, s4, s5, s6, s7, s8, s9, s10];
-                s1 = s2;
-              } else {
-                peg$currPos = s1;
-                s1 = peg$FAILED;
-              }
+              peg$savedPos = s0;
+              s0 = peg$f55(s4, s8);
             } else {
-              peg$currPos = s1;
-              s1 = peg$FAILED;
+              peg$currPos = s0;
+              s0 = peg$FAILED;
             }
           } else {
-            peg$currPos = s1;
-            s1 = peg$FAILED;
+            peg$currPos = s0;
+            s0 = peg$FAILED;
           }
         } else {
-          peg$currPos = s1;
-          s1 = peg$FAILED;
+          peg$currPos = s0;
+          s0 = peg$FAILED;
         }
       } else {
-        peg$currPos = s1;
-        s1 = peg$FAILED;
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
     } else {
-      peg$currPos = s1;
-      s1 = peg$FAILED;
-    }
-    if (s1 !== peg$FAILED) {
-      s0 = input.substring(s0, peg$currPos);
-    } else {
-      s0 = s1;
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
@@ -2282,7 +2338,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f52(s1, s6, s7);
+          s2 = peg$f56(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2297,7 +2353,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f53(s1, s4);
+          s2 = peg$f57(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2307,7 +2363,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f54(s1, s2);
+      s0 = peg$f58(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2335,7 +2391,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f55(s1, s2);
+      s0 = peg$f59(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2356,12 +2412,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f56(s1, s4);
+        s4 = peg$f60(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f57(s1, s3);
+        s0 = peg$f61(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2390,7 +2446,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f58(s1, s3, s5);
+            s0 = peg$f62(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2424,7 +2480,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f59(s1, s3);
+          s0 = peg$f63(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2452,7 +2508,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1, s2, s4);
+        s0 = peg$f64(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2475,11 +2531,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c11;
+        s5 = peg$c9;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e9); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2501,7 +2557,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f61(s1, s2, s3, s5);
+        s0 = peg$f65(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2524,11 +2580,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c11;
+        s5 = peg$c9;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e9); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2550,7 +2606,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1, s2, s3, s5);
+        s0 = peg$f66(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2574,7 +2630,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1, s2, s4);
+        s0 = peg$f67(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2595,18 +2651,18 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f64(s2);
+      s2 = peg$f68(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c12;
+        s3 = peg$c10;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e12); }
+        if (peg$silentFails === 0) { peg$fail(peg$e10); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
@@ -2615,7 +2671,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e13); }
+          if (peg$silentFails === 0) { peg$fail(peg$e11); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
@@ -2624,7 +2680,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e13); }
+            if (peg$silentFails === 0) { peg$fail(peg$e11); }
           }
         }
         s3 = [s3, s4];
@@ -2644,7 +2700,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65(s1, s3);
+        s0 = peg$f69(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2662,7 +2718,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f66();
+    s1 = peg$f70();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2681,20 +2737,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c13) {
-                s10 = peg$c13;
+              if (input.substr(peg$currPos, 4) === peg$c11) {
+                s10 = peg$c11;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e12); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c14) {
-                  s10 = peg$c14;
+                if (input.substr(peg$currPos, 4) === peg$c12) {
+                  s10 = peg$c12;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e13); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -2742,7 +2798,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f67(s2, s6, s8);
+              s0 = peg$f71(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2772,7 +2828,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f68();
+    s1 = peg$f72();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2802,7 +2858,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f69(s2);
+      s0 = peg$f73(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2819,7 +2875,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f70(s1, s2);
+      s3 = peg$f74(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2830,7 +2886,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f71(s1, s2, s5);
+          s0 = peg$f75(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2890,7 +2946,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f72(s1, s2);
+      s0 = peg$f76(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2942,7 +2998,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f73(s1, s2);
+      s0 = peg$f77(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2994,7 +3050,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f74(s1, s2);
+      s0 = peg$f78(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3011,7 +3067,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f75(s1);
+      s3 = peg$f79(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3022,7 +3078,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f76(s1, s5);
+          s0 = peg$f80(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3057,7 +3113,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f77(s1, s5, s7);
+          s3 = peg$f81(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3076,7 +3132,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f77(s1, s5, s7);
+            s3 = peg$f81(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3087,7 +3143,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f78(s1, s2);
+      s0 = peg$f82(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3104,7 +3160,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f79(s1);
+      s3 = peg$f83(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3115,7 +3171,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80(s1, s5);
+          s0 = peg$f84(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3141,15 +3197,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c15;
+      s2 = peg$c13;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e14); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f81(s1);
+      s3 = peg$f85(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3163,7 +3219,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f82(s1, s5);
+            s0 = peg$f86(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3185,14 +3241,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f83(s1);
+        s1 = peg$f87(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f84(s1);
+        s1 = peg$f88(s1);
         s0 = s1;
       }
     }
@@ -3203,29 +3259,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c16) {
-      s0 = peg$c16;
+    if (input.substr(peg$currPos, 2) === peg$c14) {
+      s0 = peg$c14;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e15); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c17) {
-        s1 = peg$c17;
+      if (input.substr(peg$currPos, 2) === peg$c15) {
+        s1 = peg$c15;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e16); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c18) {
-          s1 = peg$c18;
+        if (input.substr(peg$currPos, 2) === peg$c16) {
+          s1 = peg$c16;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e19); }
+          if (peg$silentFails === 0) { peg$fail(peg$e17); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3259,28 +3315,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c19;
+      s0 = peg$c17;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e20); }
+      if (peg$silentFails === 0) { peg$fail(peg$e18); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c20) {
-        s1 = peg$c20;
+      if (input.substr(peg$currPos, 3) === peg$c18) {
+        s1 = peg$c18;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e21); }
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c21) {
-          s1 = peg$c21;
+        if (input.substr(peg$currPos, 3) === peg$c19) {
+          s1 = peg$c19;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e22); }
+          if (peg$silentFails === 0) { peg$fail(peg$e20); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3313,29 +3369,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c22) {
-      s0 = peg$c22;
+    if (input.substr(peg$currPos, 2) === peg$c20) {
+      s0 = peg$c20;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e21); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c23) {
-        s1 = peg$c23;
+      if (input.substr(peg$currPos, 3) === peg$c21) {
+        s1 = peg$c21;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e22); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c24) {
-          s1 = peg$c24;
+        if (input.substr(peg$currPos, 3) === peg$c22) {
+          s1 = peg$c22;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e23); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3370,21 +3426,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c25;
+      s1 = peg$c23;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e26); }
+      if (peg$silentFails === 0) { peg$fail(peg$e24); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c26;
+        s3 = peg$c24;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e27); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3406,20 +3462,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c27) {
-        s1 = peg$c27;
+      if (input.substr(peg$currPos, 3) === peg$c25) {
+        s1 = peg$c25;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e28); }
+        if (peg$silentFails === 0) { peg$fail(peg$e26); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c28) {
-          s1 = peg$c28;
+        if (input.substr(peg$currPos, 3) === peg$c26) {
+          s1 = peg$c26;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e29); }
+          if (peg$silentFails === 0) { peg$fail(peg$e27); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3453,48 +3509,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s1 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c27) {
+      s1 = peg$c27;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f85();
+      s1 = peg$f89();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c28) {
+        s1 = peg$c28;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e29); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f86();
+        s1 = peg$f90();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c29) {
+          s1 = peg$c29;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e30); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c32) {
-            s1 = peg$c32;
+          if (input.substr(peg$currPos, 2) === peg$c30) {
+            s1 = peg$c30;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e31); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -3510,7 +3566,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f87();
+            s0 = peg$f91();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3568,7 +3624,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f92(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3620,7 +3676,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f89(s1, s2);
+      s0 = peg$f93(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3637,7 +3693,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f90(s1);
+      s3 = peg$f94(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3648,7 +3704,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f91(s1, s5);
+          s0 = peg$f95(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3674,15 +3730,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c15;
+      s2 = peg$c13;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e14); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f92(s1);
+      s3 = peg$f96(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3696,7 +3752,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f93(s1, s5);
+            s0 = peg$f97(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3719,7 +3775,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f94(s1);
+        s1 = peg$f98(s1);
         s0 = s1;
       }
     }
@@ -3728,7 +3784,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseConstraintCompare() {
-    let s0, s1, s2, s3, s4, s5, s6;
+    let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
@@ -3744,7 +3800,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f95(s1, s2, s4, s6);
+          s0 = peg$f99(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3759,20 +3815,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c33) {
-        s1 = peg$c33;
+      if (input.substr(peg$currPos, 8) === peg$c31) {
+        s1 = peg$c31;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e34); }
+        if (peg$silentFails === 0) { peg$fail(peg$e32); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c34) {
-          s1 = peg$c34;
+        if (input.substr(peg$currPos, 8) === peg$c32) {
+          s1 = peg$c32;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e35); }
+          if (peg$silentFails === 0) { peg$fail(peg$e33); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3788,7 +3844,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f96();
+          s0 = peg$f100();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3800,20 +3856,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c35) {
-          s2 = peg$c35;
+        if (input.substr(peg$currPos, 6) === peg$c33) {
+          s2 = peg$c33;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e36); }
+          if (peg$silentFails === 0) { peg$fail(peg$e34); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c36) {
-            s2 = peg$c36;
+          if (input.substr(peg$currPos, 6) === peg$c34) {
+            s2 = peg$c34;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e37); }
+            if (peg$silentFails === 0) { peg$fail(peg$e35); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -3829,7 +3885,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f97();
+            s1 = peg$f101();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3840,20 +3896,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c37) {
-            s2 = peg$c37;
+          if (input.substr(peg$currPos, 6) === peg$c35) {
+            s2 = peg$c35;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e38); }
+            if (peg$silentFails === 0) { peg$fail(peg$e36); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c38) {
-              s2 = peg$c38;
+            if (input.substr(peg$currPos, 6) === peg$c36) {
+              s2 = peg$c36;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e39); }
+              if (peg$silentFails === 0) { peg$fail(peg$e37); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -3869,7 +3925,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f98();
+              s1 = peg$f102();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3882,20 +3938,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c39) {
-            s4 = peg$c39;
+          if (input.substr(peg$currPos, 4) === peg$c37) {
+            s4 = peg$c37;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e38); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s4 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c38) {
+              s4 = peg$c38;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e39); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -3911,7 +3967,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f99(s1);
+              s3 = peg$f103(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3922,20 +3978,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c41) {
-              s4 = peg$c41;
+            if (input.substr(peg$currPos, 4) === peg$c39) {
+              s4 = peg$c39;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e42); }
+              if (peg$silentFails === 0) { peg$fail(peg$e40); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c42) {
-                s4 = peg$c42;
+              if (input.substr(peg$currPos, 4) === peg$c40) {
+                s4 = peg$c40;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e43); }
+                if (peg$silentFails === 0) { peg$fail(peg$e41); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -3951,7 +4007,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f100(s1);
+                s3 = peg$f104(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -3966,7 +4022,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f101(s1, s3, s5);
+              s0 = peg$f105(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3981,20 +4037,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c39) {
-            s1 = peg$c39;
+          if (input.substr(peg$currPos, 4) === peg$c37) {
+            s1 = peg$c37;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e38); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s1 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c38) {
+              s1 = peg$c38;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e39); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4013,7 +4069,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f102(s4);
+                s0 = peg$f106(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4032,13 +4088,20 @@ function peg$parse(input, options) {
             s2 = peg$parseMlsOperand();
             if (s2 !== peg$FAILED) {
               s3 = peg$parse_();
-              s4 = peg$parseConstraintOp();
+              s4 = peg$parseConstraintOpReq();
               if (s4 !== peg$FAILED) {
                 s5 = peg$parse_();
                 s6 = peg$parseMlsOperand();
+                if (s6 === peg$FAILED) {
+                  s6 = peg$currPos;
+                  s7 = peg$parsePos();
+                  peg$savedPos = s6;
+                  s7 = peg$f107(s1, s2, s4, s7);
+                  s6 = s7;
+                }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f103(s1);
+                  s0 = peg$f108(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4070,11 +4133,74 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
       if (peg$r2.test(s4)) {
+        peg$currPos++;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+      }
+      if (s4 !== peg$FAILED) {
+        s3 = [s3, s4];
+        s2 = s3;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s2;
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      s1 = input.substring(s1, peg$currPos);
+    } else {
+      s1 = s2;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f109(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseMlsOperand() {
+    let s0, s1, s2, s3, s4;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = peg$currPos;
+    s3 = input.charAt(peg$currPos);
+    if (peg$r3.test(s3)) {
+      peg$currPos++;
+    } else {
+      s3 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+    }
+    if (s3 !== peg$FAILED) {
+      s4 = input.charAt(peg$currPos);
+      if (peg$r4.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
@@ -4109,56 +4235,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f104(s1);
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseMlsOperand() {
-    let s0, s1, s2, s3, s4;
-
-    s0 = peg$currPos;
-    s1 = input.charAt(peg$currPos);
-    if (peg$r3.test(s1)) {
-      peg$currPos++;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e46); }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = input.charAt(peg$currPos);
-      if (peg$r4.test(s2)) {
-        peg$currPos++;
-      } else {
-        s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
-      }
-      if (s2 !== peg$FAILED) {
-        s3 = peg$currPos;
-        peg$silentFails++;
-        s4 = peg$parseIdChar();
-        peg$silentFails--;
-        if (s4 === peg$FAILED) {
-          s3 = undefined;
-        } else {
-          peg$currPos = s3;
-          s3 = peg$FAILED;
-        }
-        if (s3 !== peg$FAILED) {
-          s1 = [s1, s2, s3];
-          s0 = s1;
-        } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
-        }
+        s0 = peg$f110(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4179,7 +4256,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f105(s1);
+      s1 = peg$f111(s1);
       s0 = s1;
     }
 
@@ -4189,43 +4266,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s0 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c27) {
+      s0 = peg$c27;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c28) {
+        s1 = peg$c28;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e29); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f106();
+        s1 = peg$f112();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c29) {
+          s1 = peg$c29;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e30); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c32) {
-            s1 = peg$c32;
+          if (input.substr(peg$currPos, 2) === peg$c30) {
+            s1 = peg$c30;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e31); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4241,7 +4318,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f107();
+            s0 = peg$f113();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4252,20 +4329,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c43) {
-            s1 = peg$c43;
+          if (input.substr(peg$currPos, 5) === peg$c41) {
+            s1 = peg$c41;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c44) {
-              s1 = peg$c44;
+            if (input.substr(peg$currPos, 5) === peg$c42) {
+              s1 = peg$c42;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e47); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4281,7 +4358,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f108();
+              s0 = peg$f114();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4292,20 +4369,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c45) {
-              s1 = peg$c45;
+            if (input.substr(peg$currPos, 3) === peg$c43) {
+              s1 = peg$c43;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e48); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c46) {
-                s1 = peg$c46;
+              if (input.substr(peg$currPos, 3) === peg$c44) {
+                s1 = peg$c44;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e49); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4321,7 +4398,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f109();
+                s0 = peg$f115();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4332,20 +4409,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c47) {
-                s1 = peg$c47;
+              if (input.substr(peg$currPos, 6) === peg$c45) {
+                s1 = peg$c45;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e52); }
+                if (peg$silentFails === 0) { peg$fail(peg$e50); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c48) {
-                  s1 = peg$c48;
+                if (input.substr(peg$currPos, 6) === peg$c46) {
+                  s1 = peg$c46;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e51); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4361,7 +4438,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f110();
+                  s0 = peg$f116();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4379,42 +4456,143 @@ function peg$parse(input, options) {
     return s0;
   }
 
-  function peg$parseMlsBody() {
+  function peg$parseMlsDeclBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$currPos;
+      s4 = peg$parseAliasKw();
+      if (s4 !== peg$FAILED) {
+        s5 = peg$parse_();
+        s6 = peg$parseAliasList();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s3 = s6;
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      if (s3 === peg$FAILED) {
+        s3 = null;
+      }
+      s4 = peg$parseSemi();
+      if (s4 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f117(s1, s3);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDominanceBody() {
+    let s0, s1;
+
+    s0 = peg$currPos;
+    s1 = peg$parseAliasList();
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s1 = peg$f118(s1);
+    }
+    s0 = s1;
+
+    return s0;
+  }
+
+  function peg$parseLevelBody() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    s1 = peg$currPos;
-    peg$savedPos = peg$currPos;
-    s2 = peg$f111();
-    if (s2) {
-      s2 = undefined;
-    } else {
-      s2 = peg$FAILED;
-    }
-    if (s2 !== peg$FAILED) {
-      s3 = peg$parseSkipBraces();
-      if (s3 === peg$FAILED) {
-        s3 = peg$parseIdent();
-      }
-      if (s3 !== peg$FAILED) {
-        s2 = [s2, s3];
-        s1 = s2;
-      } else {
-        peg$currPos = s1;
-        s1 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s1;
-      s1 = peg$FAILED;
-    }
-    if (s1 === peg$FAILED) {
-      s1 = peg$parseSkipToSemi();
-    }
+    s1 = peg$parseMlsLevelReq();
     if (s1 !== peg$FAILED) {
-      peg$savedPos = s0;
-      s1 = peg$f112();
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f119(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
-    s0 = s1;
+
+    return s0;
+  }
+
+  function peg$parseRangeTransitionBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseNamesReq();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 58) {
+          s6 = peg$c1;
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        }
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseNamesReq();
+          if (s8 !== peg$FAILED) {
+            s9 = peg$parse_();
+            s5 = s8;
+          } else {
+            peg$currPos = s5;
+            s5 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 === peg$FAILED) {
+          s5 = null;
+        }
+        s6 = peg$parseMlsRangeReq();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseSemi();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f120(s1, s3, s5, s6);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
 
     return s0;
   }
@@ -4426,7 +4604,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f113();
+      s1 = peg$f121();
     }
     s0 = s1;
 
@@ -4443,7 +4621,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e52); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -4458,7 +4636,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+        if (peg$silentFails === 0) { peg$fail(peg$e52); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -4485,15 +4663,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c47;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f114(s1);
+      s3 = peg$f122(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4506,7 +4684,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e56); }
+          if (peg$silentFails === 0) { peg$fail(peg$e54); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -4521,7 +4699,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e54); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -4533,7 +4711,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f115(s1);
+          s0 = peg$f123(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4559,12 +4737,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c50) {
-        s5 = peg$c50;
+      if (input.substr(peg$currPos, 10) === peg$c48) {
+        s5 = peg$c48;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e57); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -4590,18 +4768,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f116(s1);
+        s4 = peg$f124(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c51) {
-          s5 = peg$c51;
+        if (input.substr(peg$currPos, 5) === peg$c49) {
+          s5 = peg$c49;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e58); }
+          if (peg$silentFails === 0) { peg$fail(peg$e56); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -4633,7 +4811,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f117(s1, s8);
+              s3 = peg$f125(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4650,7 +4828,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f118(s1, s4);
+          s4 = peg$f126(s1, s4);
           s3 = s4;
         }
       }
@@ -4682,17 +4860,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c52;
+            s8 = peg$c50;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e59); }
+            if (peg$silentFails === 0) { peg$fail(peg$e57); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f119(s1, s3, s7, s9);
+            s9 = peg$f127(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4716,7 +4894,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f120(s1, s3, s7);
+            s0 = peg$f128(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4742,28 +4920,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c53) {
-      s2 = peg$c53;
+    if (input.substr(peg$currPos, 5) === peg$c51) {
+      s2 = peg$c51;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e60); }
+      if (peg$silentFails === 0) { peg$fail(peg$e58); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c51) {
-        s2 = peg$c51;
+      if (input.substr(peg$currPos, 5) === peg$c49) {
+        s2 = peg$c49;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e58); }
+        if (peg$silentFails === 0) { peg$fail(peg$e56); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c54) {
-          s2 = peg$c54;
+        if (input.substr(peg$currPos, 6) === peg$c52) {
+          s2 = peg$c52;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e61); }
+          if (peg$silentFails === 0) { peg$fail(peg$e59); }
         }
       }
     }
@@ -4790,11 +4968,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c49;
+            s7 = peg$c47;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e55); }
+            if (peg$silentFails === 0) { peg$fail(peg$e53); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -4838,7 +5016,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f121(s1, s4, s6);
+            s0 = peg$f129(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4870,7 +5048,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e60); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -4879,7 +5057,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e63); }
+        if (peg$silentFails === 0) { peg$fail(peg$e61); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -4888,7 +5066,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e63); }
+          if (peg$silentFails === 0) { peg$fail(peg$e61); }
         }
       }
       s3 = [s3, s4];
@@ -4904,7 +5082,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f122(s1);
+      s1 = peg$f130(s1);
     }
     s0 = s1;
 
@@ -4915,12 +5093,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c55) {
-      s1 = peg$c55;
+    if (input.substr(peg$currPos, 2) === peg$c53) {
+      s1 = peg$c53;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e62); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4948,7 +5126,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f123(s1);
+      s1 = peg$f131(s1);
       s0 = s1;
     }
 
@@ -4960,25 +5138,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c56;
+      s1 = peg$c54;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f124();
+      s1 = peg$f132();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c57;
+        s1 = peg$c55;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -4986,7 +5164,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f125(s4);
+          s4 = peg$f133(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -4994,7 +5172,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f126(s3);
+          s0 = peg$f134(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5008,7 +5186,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f127(s1);
+          s1 = peg$f135(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5018,11 +5196,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c11;
+              s4 = peg$c9;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e11); }
+              if (peg$silentFails === 0) { peg$fail(peg$e9); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5041,7 +5219,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f128(s1, s2);
+            s0 = peg$f136(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5059,15 +5237,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c47;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f129(s1);
+      s3 = peg$f137(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5100,7 +5278,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f130(s1, s5);
+          s0 = peg$f138(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5122,18 +5300,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c11;
+      s1 = peg$c9;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e11); }
+      if (peg$silentFails === 0) { peg$fail(peg$e9); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f131(s3);
+        s0 = peg$f139(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5149,7 +5327,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f132(s1);
+          s1 = peg$f140(s1);
         }
         s0 = s1;
       }
@@ -5164,11 +5342,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c47;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5197,7 +5375,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f133(s1, s4);
+        s0 = peg$f141(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5211,7 +5389,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f134(s1);
+        s1 = peg$f142(s1);
       }
       s0 = s1;
     }
@@ -5274,7 +5452,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f135(s1, s2);
+      s0 = peg$f143(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5289,11 +5467,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c49;
+      s2 = peg$c47;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5322,7 +5500,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f136(s1, s4);
+        s0 = peg$f144(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5336,7 +5514,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseContext() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
 
     s0 = peg$currPos;
     s1 = peg$parseIdent();
@@ -5370,13 +5548,7 @@ function peg$parse(input, options) {
               }
               if (s12 !== peg$FAILED) {
                 s13 = peg$parse_();
-                s14 = peg$currPos;
-                s15 = peg$parseMlsRange();
-                if (s15 !== peg$FAILED) {
-                  s14 = input.substring(s14, peg$currPos);
-                } else {
-                  s14 = s15;
-                }
+                s14 = peg$parseMlsRangeReq();
                 if (s14 !== peg$FAILED) {
                   s10 = s14;
                 } else {
@@ -5391,7 +5563,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f137(s1, s5, s9, s10);
+              s0 = peg$f145(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5424,7 +5596,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f138(s1);
+      s1 = peg$f146(s1);
       s0 = s1;
     }
 
@@ -5440,18 +5612,17 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c11;
+        s4 = peg$c9;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e9); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
-        s6 = peg$parseMlsLevel();
+        s6 = peg$parseMlsLevelReq();
         if (s6 !== peg$FAILED) {
-          s3 = [s3, s4, s5, s6];
-          s2 = s3;
+          s2 = s6;
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -5463,8 +5634,8 @@ function peg$parse(input, options) {
       if (s2 === peg$FAILED) {
         s2 = null;
       }
-      s1 = [s1, s2];
-      s0 = s1;
+      peg$savedPos = s0;
+      s0 = peg$f147(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5473,8 +5644,23 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseMlsRangeReq() {
+    let s0, s1;
+
+    s0 = peg$parseMlsRange();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f148(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
   function peg$parseMlsLevel() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12;
+    let s0, s1, s2, s3, s4, s5, s6;
 
     s0 = peg$currPos;
     s1 = peg$parseIdent();
@@ -5490,60 +5676,9 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
-        s6 = peg$parseIdent();
+        s6 = peg$parseIdentCommaList();
         if (s6 !== peg$FAILED) {
-          s7 = [];
-          s8 = peg$currPos;
-          s9 = peg$parse_();
-          if (input.charCodeAt(peg$currPos) === 44) {
-            s10 = peg$c2;
-            peg$currPos++;
-          } else {
-            s10 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e2); }
-          }
-          if (s10 !== peg$FAILED) {
-            s11 = peg$parse_();
-            s12 = peg$parseIdent();
-            if (s12 !== peg$FAILED) {
-              s9 = [s9, s10, s11, s12];
-              s8 = s9;
-            } else {
-              peg$currPos = s8;
-              s8 = peg$FAILED;
-            }
-          } else {
-            peg$currPos = s8;
-            s8 = peg$FAILED;
-          }
-          while (s8 !== peg$FAILED) {
-            s7.push(s8);
-            s8 = peg$currPos;
-            s9 = peg$parse_();
-            if (input.charCodeAt(peg$currPos) === 44) {
-              s10 = peg$c2;
-              peg$currPos++;
-            } else {
-              s10 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e2); }
-            }
-            if (s10 !== peg$FAILED) {
-              s11 = peg$parse_();
-              s12 = peg$parseIdent();
-              if (s12 !== peg$FAILED) {
-                s9 = [s9, s10, s11, s12];
-                s8 = s9;
-              } else {
-                peg$currPos = s8;
-                s8 = peg$FAILED;
-              }
-            } else {
-              peg$currPos = s8;
-              s8 = peg$FAILED;
-            }
-          }
-          s3 = [s3, s4, s5, s6, s7];
-          s2 = s3;
+          s2 = s6;
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -5555,8 +5690,8 @@ function peg$parse(input, options) {
       if (s2 === peg$FAILED) {
         s2 = null;
       }
-      s1 = [s1, s2];
-      s0 = s1;
+      peg$savedPos = s0;
+      s0 = peg$f149(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5565,7 +5700,83 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseMlsLevelReq() {
+    let s0, s1;
+
+    s0 = peg$parseMlsLevel();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f150(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
   function peg$parseAliasKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 5) === peg$c56) {
+      s1 = peg$c56;
+      peg$currPos += 5;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 5) === peg$c57) {
+        s1 = peg$c57;
+        peg$currPos += 5;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAliasKwRequired() {
+    let s0, s1;
+
+    s0 = peg$parseAliasKw();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f151(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseTypesKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
@@ -5611,22 +5822,7 @@ function peg$parse(input, options) {
     return s0;
   }
 
-  function peg$parseAliasKwRequired() {
-    let s0, s1;
-
-    s0 = peg$parseAliasKw();
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      peg$savedPos = s0;
-      s1 = peg$f139(s1);
-      s0 = s1;
-    }
-
-    return s0;
-  }
-
-  function peg$parseTypesKw() {
+  function peg$parseRolesKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
@@ -5668,25 +5864,32 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f152(s1);
+      s0 = s1;
+    }
 
     return s0;
   }
 
-  function peg$parseRolesKw() {
+  function peg$parseInheritsKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c62) {
+    if (input.substr(peg$currPos, 8) === peg$c62) {
       s1 = peg$c62;
-      peg$currPos += 5;
+      peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e71); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c63) {
+      if (input.substr(peg$currPos, 8) === peg$c63) {
         s1 = peg$c63;
-        peg$currPos += 5;
+        peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e72); }
@@ -5714,32 +5917,25 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      peg$savedPos = s0;
-      s1 = peg$f140(s1);
-      s0 = s1;
-    }
 
     return s0;
   }
 
-  function peg$parseInheritsKw() {
+  function peg$parseRangeKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c64) {
+    if (input.substr(peg$currPos, 5) === peg$c64) {
       s1 = peg$c64;
-      peg$currPos += 8;
+      peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c65) {
+      if (input.substr(peg$currPos, 5) === peg$c65) {
         s1 = peg$c65;
-        peg$currPos += 8;
+        peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e74); }
@@ -5767,6 +5963,13 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f153(s1);
+      s0 = s1;
+    }
 
     return s0;
   }
@@ -5785,7 +5988,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f154(s1);
       s0 = s1;
     }
 
@@ -5806,7 +6009,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f142(s1);
+      s1 = peg$f155(s1);
       s0 = s1;
     }
 
@@ -5817,17 +6020,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c49;
+      s0 = peg$c47;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f143(s1);
+      s1 = peg$f156(s1);
       s0 = s1;
     }
 
@@ -5838,17 +6041,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c52;
+      s0 = peg$c50;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e59); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f144(s1);
+      s1 = peg$f157(s1);
       s0 = s1;
     }
 
@@ -5869,7 +6072,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f145(s1);
+      s1 = peg$f158(s1);
       s0 = s1;
     }
 
@@ -5884,7 +6087,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f146(s1);
+      s1 = peg$f159(s1);
       s0 = s1;
     }
 
@@ -5899,7 +6102,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f147(s1);
+      s1 = peg$f160(s1);
       s0 = s1;
     }
 
@@ -5914,7 +6117,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f148(s1);
+      s2 = peg$f161(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -5922,7 +6125,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f149(s1);
+        s0 = peg$f162(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5953,7 +6156,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f150();
+      s1 = peg$f163();
     }
     s0 = s1;
 
@@ -6095,7 +6298,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f164(s1);
       s0 = s1;
     }
 
@@ -6166,7 +6369,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f152();
+    s1 = peg$f165();
     s0 = s1;
 
     return s0;
@@ -6218,7 +6421,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f153();
+    s1 = peg$f166();
     s0 = s1;
 
     return s0;

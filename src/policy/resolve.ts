@@ -10,12 +10,13 @@ import { attributes } from "./resolve/attributes.js";
 import { Conditionals } from "./resolve/conditionals.js";
 import { constrain, validatetrans } from "./resolve/constraints.js";
 import { declarations } from "./resolve/declarations.js";
-import { mlsDiagnostics } from "./resolve/mls.js";
+import { MlsResolver, mlsDisabled } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
-import type { ResolvedRules, Symbols } from "./symbols.js";
+import type { LevelRange, ResolvedRules, Symbols } from "./symbols.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 export interface ResolveResult {
   symbols: Symbols;
@@ -23,10 +24,16 @@ export interface ResolveResult {
   diagnostics: Diagnostic[];
 }
 
+export interface ResolveOptions {
+  /** An MLS policy (checkpolicy -M): MLS statements and fields are read, and required. */
+  mls?: boolean;
+}
+
 /** Roles, users, rules, conditionals and constraints, in statement order. */
-function references(st: ResolveState): void {
+function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
+  const rangeTransitions = new Map<string, { range: LevelRange; span: Span }>();
   for (const s of st.ast.statements) {
     switch (s.kind) {
       case "role":
@@ -35,8 +42,15 @@ function references(st: ResolveState): void {
       case "role_allow":
         roleAllow(names, s.sources, s.targets);
         break;
-      case "user":
+      case "user": {
         defineUser(st, names, s.name, s.roles);
+        const user = st.sym.users[st.sym.userIds.get(s.name.name) ?? -1];
+        const levels = mls?.user(s.name, s.span, s.mls);
+        if (user && levels) Object.assign(user, levels);
+        break;
+      }
+      case "range_transition":
+        mls?.rangeTransition(names, s, rangeTransitions);
         break;
       case "avrule":
         avRule(st, names, s);
@@ -61,11 +75,14 @@ function references(st: ResolveState): void {
   }
 }
 
-export function resolve(ast: PolicyAst): ResolveResult {
+export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveResult {
   const st = new ResolveState(ast);
+  const disabled = options.mls ? [] : mlsDisabled(ast);
+  const mls = options.mls ? new MlsResolver(st) : undefined;
   declarations(st);
+  mls?.declarations();
   attributes(st);
-  references(st);
-  resolveContexts(ast, st.sym, (code, message, span, notes) => st.err(code, message, span, notes));
-  return { symbols: st.sym, rules: st.rules, diagnostics: [...mlsDiagnostics(ast), ...st.diags] };
+  references(st, mls);
+  resolveContexts(ast, st.sym, (code, message, span, notes) => st.err(code, message, span, notes), mls);
+  return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
 }
