@@ -43,3 +43,9 @@ if [ -d "$edge" ]; then
   for t in t1 t2 t4 t8 t11 t13 shuf5 big; do checkpolicy -b -t Xen -c 30 "$edge/$t.bin" -o "$out/rebucket/$t.bin" > /dev/null; done
   checkpolicy -M -b -t Xen -c 30 "$edge/t12.bin" -o "$out/rebucket/t12.bin" > /dev/null
 fi
+# -c 24, the other version checkpolicy writes for Xen (devicetreecon left out)
+mkdir -p "$out/v24"
+for conf in examples/xen-flask/policy.conf test/fixtures/oracle/seed-002.conf "$out/edge/t4.conf" "$out/edge/t6.conf"; do
+  name=$(basename "$(dirname "$conf")")-$(basename "$conf" .conf)
+  checkpolicy -t Xen -c 24 "$conf" -o "$out/v24/$name.bin" > /dev/null
+done

@@ -2,19 +2,42 @@
 // lists every name with its signature (scripts/api-report.ts; test/api/report.test.ts keeps it
 // current). Engine parts and bench helpers are in "xsm-policy/internal" (src/internal/index.ts),
 // which promises nothing.
-import { compilePolicy } from "./policy/index.js";
+import { compileAny, loadAsXen } from "./binary/load.js";
+import { toBinary, type BinaryCompileOptions } from "./binary/compile.js";
+import type { Diagnostic } from "./diagnostics/diagnostic.js";
+import type { CompileOptions, CompiledPolicy } from "./policy/types.js";
 import { createXsm as createXsmWith, type Xsm, type XsmOptions } from "./xsm/index.js";
 
 // ---- compile: policy.conf text -> an image and its default view ----
-export { Compiler, compile, compilePolicy, compiler, platformsStage } from "./policy/index.js";
+export { Compiler, compile, compiler, platformsStage } from "./policy/index.js";
 export type { AstStage, Compiled } from "./policy/index.js";
 export type { CompileOptions, PolicyCompiler } from "./policy/types.js";
+
+/** A policy as a file holds it -> the policy under its default booleans: policy.conf text, or
+ *  bytes (a binary policy, recognised by its magic and read as Xen's policydb_read reads it, with
+ *  what Xen's loader would refuse among its warnings; other bytes are UTF-8 source). Throws one
+ *  PolicyError with every diagnostic. */
+export function compilePolicy(input: string | Uint8Array, options: CompileOptions = {}): CompiledPolicy {
+  return compileAny(input, options);
+}
+
+// ---- binary policies: what `checkpolicy -t Xen` writes ----
+export { isBinaryPolicy } from "./binary/read.js";
+export type { BinaryCompileOptions } from "./binary/compile.js";
+
+/** The binary policy `checkpolicy -t Xen -c 30` writes for policy.conf text, byte for byte (or
+ *  `-c 24`); a binary policy's bytes are read and written again (the same bytes, or another
+ *  version or handle_unknown). `warnings` are the compile's and what Xen's loader would refuse
+ *  (errors with `strict`). Throws one PolicyError with every diagnostic. */
+export function compileBinaryPolicy(input: string | Uint8Array, options: BinaryCompileOptions = {}): { bytes: Uint8Array; policy?: CompiledPolicy; warnings: Diagnostic[] } {
+  return toBinary(input, options);
+}
 
 // ---- the policy image and its boolean views ----
 export type { CompiledPolicy, ContextResult, PolicyImage, PolicyNames, PolicyStats, PolicyView, SecurityContext } from "./policy/types.js";
 
 // ---- decisions and their reasons ----
-export type { AvDecision, Decision, Reason, RuleRef } from "./policy/types.js";
+export type { AvDecision, ComputedContext, Decision, Reason, RuleRef, TypeRuleKindName } from "./policy/types.js";
 export { reasonJson, reasonText } from "./policy/reasons.js";
 export type { BoolLookup, ReasonJson } from "./policy/reasons.js";
 
@@ -30,9 +53,10 @@ export { Xsm } from "./xsm/index.js";
 export type { AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
 export type { Domain, ErrnoName, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./xsm/types.js";
 
-/** An XSM with the dummy or flask module; `policyText` and `loadPolicy` use this package's compiler. */
+/** An XSM with the dummy or flask module; `policyText` and `loadPolicy` take policy.conf text or a
+ *  binary policy's bytes and, as Xen's security_load_policy, refuse what Xen's policydb.c refuses. */
 export function createXsm(options: XsmOptions): Xsm {
-  return createXsmWith({ compile: compilePolicy, ...options });
+  return createXsmWith({ compile: loadAsXen, ...options });
 }
 
 // ---- the PCI registry: xen/drivers/passthrough/pci.c with every PF-removal strategy ----

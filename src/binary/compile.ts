@@ -1,10 +1,14 @@
 // policy.conf text -> the binary policy checkpolicy -t Xen writes, plus the compiled policy and
 // the warnings for what Xen's loader would refuse. One run of the compiler's stages serves both.
-import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
+import { BinaryFormatError } from "./bytes.js";
+import { binaryError, decodeSource, refusalDiagnostic } from "./load.js";
 import { lowerPolicy } from "./lower.js";
 import type { KernelPolicy } from "./model.js";
+import { isBinaryPolicy, readPolicy } from "./read.js";
+import { kernelToPolicy } from "./to-policy.js";
 import { writePolicy } from "./write.js";
 import { xenRefusals } from "./xen-compat.js";
 
@@ -27,13 +31,24 @@ export interface BinaryCompileResult {
 
 export const WRITABLE_VERSIONS = [24, 30] as const;
 
+function checkVersion(version: number): void {
+  if (!(WRITABLE_VERSIONS as readonly number[]).includes(version)) {
+    throw new PolicyError([error("policy-version", `policy version ${version}: checkpolicy writes the Xen target only at versions 24 and 30`)]);
+  }
+}
+
+/** write.c writes ocon_num tables for the version: at 24 the devicetreecon entries are left out. */
+function droppedAt(kernel: KernelPolicy, version: number): Diagnostic | undefined {
+  const n = kernel.ocontexts.devicetree.length;
+  if (version >= 30 || n === 0) return undefined;
+  return warning("version-dropped", `${n} devicetreecon ${n === 1 ? "entry is" : "entries are"} left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (Xen reads devicetreecon from version 30)`);
+}
+
 /** Compiles and lowers; throws one PolicyError with every diagnostic when the policy (or, with
  *  `strict`, Xen's loader) refuses. */
 export function compileBinary(text: string, options: BinaryCompileOptions = {}): BinaryCompileResult {
   const version = options.version ?? 30;
-  if (!(WRITABLE_VERSIONS as readonly number[]).includes(version)) {
-    throw new PolicyError([{ code: "policy-version", severity: "error", message: `policy version ${version}: checkpolicy writes the Xen target only at versions 24 and 30` }]);
-  }
+  checkVersion(version);
   if (options.mls) {
     // the MLS sections (levels, categories, ranges, range_transition) are lowered in a later step
     throw new PolicyError([{ code: "policy-version", severity: "error", message: "an MLS binary policy (-M with -o) is not written yet; compile without -o to check and decide on it" }]);
@@ -47,8 +62,67 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
     if (wide) refusals.push({ code: "policy-version", severity: "error", message: `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30` });
+    const dropped = droppedAt(kernel, version);
+    if (dropped) refusals.push(dropped);
   }
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
   return { policy, kernel, bytes: writePolicy(kernel), warnings };
+}
+
+export interface BinaryRewriteResult {
+  /** The decision-ready policy; none for an MLS binary (rewritten, not decided on). */
+  policy?: CompiledPolicy;
+  kernel: KernelPolicy;
+  bytes: Uint8Array;
+  /** Xen's refusals (errors with `strict`, then thrown). */
+  warnings: Diagnostic[];
+  /** The binary's rule listing the warnings and explanations point into. */
+  listing: string;
+}
+
+/** A binary policy read and written again, as `checkpolicy -b -t Xen` without re-bucketing: the
+ *  same bytes, or the same policy at another version (`version`) or handle_unknown. Throws one
+ *  PolicyError when the file cannot be read, does not fit the version, or (`strict`) Xen refuses it. */
+export function rewriteBinary(data: Uint8Array, file: string, options: Omit<BinaryCompileOptions, "warnings"> = {}): BinaryRewriteResult {
+  let read;
+  try {
+    read = readPolicy(data);
+  } catch (err) {
+    if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
+    throw err;
+  }
+  const kernel = read.policy;
+  const warnings = read.refusals.map((r) => refusalDiagnostic(r, options.strict === true, file));
+  if (options.version !== undefined && options.version !== kernel.version) {
+    checkVersion(options.version);
+    // write.c ocontext_write_xen: no devicetreecon before 30, and 32-bit iomemcon addresses
+    const dropped = droppedAt(kernel, options.version);
+    if (dropped) warnings.push(dropped);
+    const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
+    if (options.version < 30 && wide) warnings.push(error("policy-version", `${file}: iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${options.version} policy (32-bit addresses); use version 30`));
+    kernel.version = options.version;
+  }
+  if (options.handleUnknown !== undefined) kernel.config = (kernel.config & ~6) | options.handleUnknown;
+  if (hasErrors(warnings)) throw new PolicyError(warnings);
+  const bytes = writePolicy(kernel);
+  try {
+    const { policy, listing } = kernelToPolicy(kernel, file, warnings);
+    return { policy, kernel, bytes, warnings, listing };
+  } catch (err) {
+    if (err instanceof BinaryFormatError) return { kernel, bytes, warnings, listing: "" };
+    throw err;
+  }
+}
+
+/** The library's binary writer: policy.conf text, or a file's bytes (a binary policy, by its
+ *  magic, is rewritten; other bytes are UTF-8 source). */
+export function toBinary(input: string | Uint8Array, options: BinaryCompileOptions = {}): { policy?: CompiledPolicy; bytes: Uint8Array; warnings: Diagnostic[] } {
+  if (typeof input !== "string" && isBinaryPolicy(input)) {
+    const { policy, bytes, warnings } = rewriteBinary(input, options.file ?? "<binary>", options);
+    return { policy, bytes, warnings };
+  }
+  const text = typeof input === "string" ? input : decodeSource(input, options.file ?? "<input>");
+  const { policy, bytes, warnings } = compileBinary(text, options);
+  return { policy, bytes, warnings };
 }

@@ -2,8 +2,8 @@
 // its magic), into the same compiled policy, with what Xen's loader would refuse as diagnostics.
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
 import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { compile } from "../policy/index.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import { compile, compilePolicy } from "../policy/index.js";
+import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import { hasUnconditionalEntry } from "./lower.js";
 import type { KernelPolicy } from "./model.js";
@@ -75,14 +75,33 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A policy file's bytes, source or binary. */
-export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
-  if (isBinaryPolicy(data)) return loadBinary(data, file, options);
-  let text: string;
+/** A policy.conf's bytes as text; throws PolicyError when they are not UTF-8. */
+export function decodeSource(data: Uint8Array, file: string): string {
   try {
-    text = utf8.decode(data);
+    return utf8.decode(data);
   } catch {
     throw new PolicyError([error("encoding", `${file}: not valid UTF-8 text and not a binary policy`)]);
   }
-  return loadSource(text, file, options);
+}
+
+/** A policy file's bytes, source or binary. */
+export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
+  if (isBinaryPolicy(data)) return loadBinary(data, file, options);
+  return loadSource(decodeSource(data, file), file, options);
+}
+
+/** The library's compilePolicy: policy.conf text, or a file's bytes (a binary policy by its magic,
+ *  read as Xen's policydb_read reads it, Xen's refusals among its warnings; other bytes are UTF-8
+ *  source). Throws one PolicyError with every diagnostic. */
+export function compileAny(input: string | Uint8Array, options: CompileOptions = {}): CompiledPolicy {
+  const file = options.file ?? "<input>";
+  if (typeof input !== "string" && isBinaryPolicy(input)) return loadBinary(input, file).policy;
+  return compilePolicy(typeof input === "string" ? input : decodeSource(input, file), options);
+}
+
+/** Xen's loader (security_load_policy) as a PolicyCompiler: source or binary, and what
+ *  policydb.c refuses is an error. */
+export function loadAsXen(input: string | Uint8Array, options: CompileOptions = {}): CompiledPolicy {
+  const file = options.file ?? "<input>";
+  return (typeof input === "string" ? loadSource(input, file, { asXen: true }) : loadPolicyBytes(input, file, { asXen: true })).policy;
 }

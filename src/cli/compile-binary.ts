@@ -51,39 +51,24 @@ export interface BinaryOutput {
 
 /** Rewrites a binary policy: the same bytes (libsepol's read-then-write, the avtab order kept),
  *  at another version with -c, another handle_unknown with -U. */
-async function rewriteBinary(cli: CliContext, path: string, data: Uint8Array, opts: BinaryOutputOptions & { format?: OutputFormat }): Promise<BinaryOutput> {
+async function rewrite(cli: CliContext, path: string, data: Uint8Array, opts: BinaryOutputOptions & { format?: OutputFormat }): Promise<BinaryOutput> {
   const format = opts.format ?? "text";
-  const { readPolicy } = await import("../binary/read.js");
-  const { writePolicy } = await import("../binary/write.js");
-  const { binaryError, refusalDiagnostic } = await import("../binary/load.js");
-  const { kernelToPolicy } = await import("../binary/to-policy.js");
-  const { BinaryFormatError } = await import("../binary/bytes.js");
-  let read;
+  const { rewriteBinary } = await import("../binary/compile.js");
+  let result;
   try {
-    read = readPolicy(data);
+    result = rewriteBinary(data, path, {
+      version: opts.policyvers !== undefined ? parseVersion(opts.policyvers) : undefined,
+      handleUnknown: opts.handleUnknown !== undefined ? parseHandleUnknown(opts.handleUnknown) : undefined,
+      strict: opts.strict,
+    });
   } catch (err) {
-    if (err instanceof BinaryFormatError) failWith(cli, [binaryError(err, path)], { format, text: "", fallbackFile: path });
+    if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text: "", fallbackFile: path });
     throw err;
   }
-  const kernel = read.policy;
-  const warnings = read.refusals.map((r) => refusalDiagnostic(r, opts.strict === true, path));
-  if (opts.policyvers !== undefined) {
-    const version = parseVersion(opts.policyvers);
-    if (version < 30 && kernel.ocontexts.devicetree.length > 0) throw new CliError(`${path}: devicetreecon entries need policy version 30`);
-    if (version < 30 && kernel.ocontexts.iomem.some((x) => x.high > 0xffffffffn)) throw new CliError(`${path}: an iomemcon above 4 GiB needs policy version 30`);
-    kernel.version = version;
-  }
-  if (opts.handleUnknown !== undefined) kernel.config = (kernel.config & ~6) | parseHandleUnknown(opts.handleUnknown);
-  if (warnings.some((d) => d.severity === "error")) failWith(cli, warnings, { format, text: "", fallbackFile: path });
-  if (format === "text" && warnings.length > 0) cli.io.stderr.write(renderDiagnostics(warnings, undefined, path));
-  writeOutput(opts.output, writePolicy(kernel));
-  try {
-    const { policy, listing } = kernelToPolicy(kernel, path, warnings);
-    return { policy, warnings, text: listing };
-  } catch (err) {
-    if (err instanceof BinaryFormatError) return { warnings, text: "" };
-    throw err;
-  }
+  const { policy, warnings, listing } = result;
+  if (format === "text" && warnings.length > 0) cli.io.stderr.write(renderDiagnostics(warnings, listing || undefined, path));
+  writeOutput(opts.output, result.bytes);
+  return { policy, warnings, text: listing };
 }
 
 /** Compiles a policy.conf (or rewrites a binary policy) to a binary; returns the compiled policy
@@ -93,7 +78,7 @@ export async function compileToBinary(cli: CliContext, path: string, opts: Binar
   const version = parseVersion(opts.policyvers);
   const handleUnknown = parseHandleUnknown(opts.handleUnknown);
   const input = readPolicyInput(path);
-  if ("binary" in input) return rewriteBinary(cli, path, input.binary, opts);
+  if ("binary" in input) return rewrite(cli, path, input.binary, opts);
   const text = input.text;
   const { compileBinary } = await import("../binary/compile.js");
   let result;

@@ -45,6 +45,18 @@ export type Reason =
   | { kind: "dontaudit"; rule: RuleRef }
   | { kind: "invalid"; message: string }; // unknown class/perm or invalid context
 
+/** The three kinds of type rule, as security_compute_sid's `specified` (AVTAB_TRANSITION, AVTAB_MEMBER, AVTAB_CHANGE). */
+export type TypeRuleKindName = "type_transition" | "type_member" | "type_change";
+
+/** security_compute_sid's answer: the new context, whether the policy accepts it
+ *  (policydb_context_isvalid; Xen refuses an invalid one with -EACCES when enforcing), and the type
+ *  rule that chose its type, if one did. */
+export interface ComputedContext {
+  context: SecurityContext;
+  valid: boolean;
+  rule?: RuleRef;
+}
+
 /** `check` / `explain` answer; the JSON form of allowed/audited (and `error`) equals oracle-decide's. */
 export interface Decision {
   allowed: boolean;
@@ -139,6 +151,14 @@ export interface CompiledPolicy extends PolicyNames {
   explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
   /** Xen's security_compute_av on interned contexts. */
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
+  /** The default type of the `kind` rule enabled in this view for (stype, ttype, tclass), or -1:
+   *  security_compute_sid's avtab_search on te_avtab, then the enabled te_cond_avtab entries. */
+  typeRuleDefault(kind: TypeRuleKindName, stype: number, ttype: number, tclass: number): number;
+  /** Xen's security_transition_sid on interned contexts (compute_create): the context of an object
+   *  of `tclass` that `scontext` creates with `tcontext`, e.g. a domain's `*_self` label
+   *  (flask_domain_create) or an event channel's (flask_evtchn_unbound). For class `domain` the
+   *  default is the source's role and type, for others object_r and the target's type. */
+  computeCreate(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): ComputedContext;
 
   // ---- booleans ----
   getBoolean(name: string): boolean | undefined;
@@ -152,9 +172,10 @@ export interface CompiledPolicy extends PolicyNames {
 export type PolicyView = CompiledPolicy;
 
 /**
- * policy.conf text -> CompiledPolicy, throwing PolicyError with every diagnostic. The XSM layer
- * is handed one (it depends on this contract, not on the compiler), as Xen's flask reads a
- * policy through the policydb loader it is linked with.
+ * A policy as a file holds it -> CompiledPolicy, throwing PolicyError with every diagnostic:
+ * policy.conf text, or bytes (a binary policy, by its magic, or source). The XSM layer is handed
+ * one (it depends on this contract, not on the compiler), as Xen's flask reads a policy through
+ * the policydb loader it is linked with.
  */
-export type PolicyCompiler = (text: string, options: CompileOptions) => CompiledPolicy;
+export type PolicyCompiler = (input: string | Uint8Array, options: CompileOptions) => CompiledPolicy;
 

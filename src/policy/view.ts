@@ -9,8 +9,19 @@ import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
 import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
+import { computeSid, typeRuleDefault } from "./transition.js";
 import { allowedLookup } from "./typeattr.js";
-import type { AvDecision, CompiledPolicy, ContextResult, Decision, PolicyImage, PolicyStats, SecurityContext } from "./types.js";
+import type {
+  AvDecision,
+  CompiledPolicy,
+  ComputedContext,
+  ContextResult,
+  Decision,
+  PolicyImage,
+  PolicyStats,
+  SecurityContext,
+  TypeRuleKindName,
+} from "./types.js";
 
 function stats(sym: Symbols, ex: Expanded): PolicyStats {
   const o = sym.ocontexts;
@@ -185,6 +196,12 @@ class View implements CompiledPolicy {
   }
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision {
     return computeAv(this.state, scontext, tcontext, tclass);
+  }
+  typeRuleDefault(kind: TypeRuleKindName, stype: number, ttype: number, tclass: number): number {
+    return typeRuleDefault(this.state, kind, stype, ttype, tclass);
+  }
+  computeCreate(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): ComputedContext {
+    return computeSid(this.state, "type_transition", scontext, tcontext, tclass);
   }
 
   // ---- the image's names, so a view answers everything a caller asks ----

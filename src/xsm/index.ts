@@ -18,10 +18,11 @@ export { formatAvcAudit, type AvcAuditData } from "./audit.js";
 
 export interface XsmOptions {
   module: "dummy" | "flask";
-  /** flask: the policy, already compiled or as text (then `compile` compiles it). */
-  policyText?: string;
+  /** flask: the policy, already compiled or as a file holds it, text or a binary policy's bytes
+   *  (then `compile` reads it). */
+  policyText?: string | Uint8Array;
   policy?: CompiledPolicy;
-  /** How loadPolicy (and `policyText`) turn text into a policy, e.g. the package's compilePolicy. */
+  /** How loadPolicy (and `policyText`) turn text or bytes into a policy, e.g. the package's compilePolicy. */
   compile?: PolicyCompiler;
   /** Name of the policy file in diagnostics. */
   file?: string;
@@ -89,13 +90,13 @@ export class Xsm {
    * Booleans the new policy shares with the old keep their current values
    * (security_preserve_bools); pending values are dropped.
    */
-  loadPolicy(text: string, file?: string): LoadResult {
+  loadPolicy(input: string | Uint8Array, file?: string): LoadResult {
     const flask = this.flask;
     if (!flask) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-flask", undefined)] };
     if (!this.compile) return { rc: "-ENOSYS", diagnostics: [diagnostic("xsm-no-compiler", undefined, "load")] };
     let policy: CompiledPolicy;
     try {
-      policy = this.compile(text, file !== undefined ? { file } : {});
+      policy = this.compile(input, file !== undefined ? { file } : {});
     } catch (e) {
       if (e instanceof PolicyError) return { rc: "-EINVAL", diagnostics: e.diagnostics };
       throw e;

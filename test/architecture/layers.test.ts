@@ -35,7 +35,7 @@ const LAYERS: Layer[] = [
   },
   {
     name: "policy-decisions",
-    modules: ["src/policy/image", "src/policy/decide", "src/policy/matrix", "src/policy/view"],
+    modules: ["src/policy/image", "src/policy/decide", "src/policy/matrix", "src/policy/transition", "src/policy/view"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables"],
   },
   { name: "policy-check", modules: ["src/policy/check"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },

@@ -18,7 +18,7 @@ import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 const root = join(import.meta.dirname, "../..");
 const dir = join(root, "test/fixtures/binary");
 const bytes = (path: string) => new Uint8Array(readFileSync(path));
-const binaries = ["edge", "read-only"].flatMap((d) => readdirSync(join(dir, d)).filter((f) => f.endsWith(".bin")).map((f) => join(d, f)));
+const binaries = ["edge", "read-only", "v24"].flatMap((d) => readdirSync(join(dir, d)).filter((f) => f.endsWith(".bin")).map((f) => join(d, f)));
 
 function same(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

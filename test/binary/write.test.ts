@@ -41,4 +41,12 @@ describe("binary policy equals checkpolicy's", () => {
     }
     expect(mismatched).toEqual([]);
   });
+
+  const v24 = readdirSync(join(dir, "v24"));
+  const v24Source = (name: string) => (name.startsWith("xen-flask-") ? "examples/xen-flask/policy.conf" : name.startsWith("oracle-") ? `test/fixtures/oracle/${name.slice(7, -4)}.conf` : `test/fixtures/binary/edge/${name.slice(5, -4)}.conf`);
+  it.each(v24)("-c 24: %s", (name) => {
+    const conf = v24Source(name);
+    const { bytes } = compileBinary(readFileSync(join(root, conf), "utf8"), { file: conf, version: 24 });
+    expect(firstDifference(bytes, new Uint8Array(readFileSync(join(dir, "v24", name))))).toBe(-1);
+  });
 });

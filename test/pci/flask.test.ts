@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { compilePolicy } from "../../src/policy/index.js";
+import { compilePolicy } from "../../src/index.js";
 import { createXsm } from "../../src/xsm/index.js";
 import { PciRegistry } from "../../src/pci/registry.js";
 import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
