@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] [-- --json | --markdown] [-- --only compile,decisions,avc,registry,sim,binary,analysis,lsp]
+//                [-- --rows WORD,...]    only the rows (compile, process tables, decisions) whose name contains a word
 //                [-- --policy FILE]...   also time `xsm compile FILE` beside checkpolicy (a Xen policy.conf)
 //                [-- --profile [FILE]]   where start-up and compile time go (bench/profile.ts), no benchmark
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
@@ -7,6 +8,7 @@ import { cpus, loadavg } from "node:os";
 import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderMarkdown, renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
+import { rowFilterNote, setRowFilter } from "./lib/rows.js";
 import { analysisSection } from "./sections/analysis.js";
 import { avcSection } from "./sections/avc.js";
 import { binarySection } from "./sections/binary.js";
@@ -22,6 +24,8 @@ const json = args.includes("--json");
 const markdown = args.includes("--markdown");
 const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? "").split(",")) : undefined;
+const rowsAt = args.indexOf("--rows");
+if (rowsAt >= 0) setRowFilter((args[rowsAt + 1] ?? "").split(",").filter((w) => w !== ""));
 const budget = quick ? QUICK : FULL;
 const policies = args.flatMap((a, i) => (a === "--policy" && args[i + 1] !== undefined ? [args[i + 1]!] : []));
 if (args.includes("--profile")) {
@@ -56,6 +60,8 @@ for (const s of SECTIONS) {
     console.error(`bench aborted: the engines compared disagree, so timing them would compare different work.\n${e.message}`);
     process.exit(2);
   }
+  const filtered = rowFilterNote();
+  if (filtered) r.notes.push(filtered);
   results.push(r);
   if (!json) console.log((markdown ? renderMarkdown(r) : renderSection(r)) + "\n");
 }

@@ -5,7 +5,6 @@
 // (scripts/build.mjs); any file under src/ modified since, added or removed makes the build stale.
 // A package without src/ (an installed tarball) has nothing to compare and runs its build.
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -13,21 +12,23 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 function staleness() {
   let stamp;
   try {
-    stamp = JSON.parse(readFileSync(join(root, "dist", "build-stamp.json"), "utf8"));
+    stamp = JSON.parse(readFileSync(`${root}dist/build-stamp.json`, "utf8"));
   } catch {
     return "xsm is not built (no dist/build-stamp.json)";
   }
   let files = 0;
   let changed;
+  // (plain concatenation: path.join normalises every path it makes, which made this walk cost
+  // more than the rest of `xsm --help`)
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
+      const path = `${dir}/${entry.name}`;
       if (entry.isDirectory()) walk(path);
       else if ((files++, changed === undefined && statSync(path).mtimeMs > stamp.builtAt)) changed = path;
     }
   };
   try {
-    walk(join(root, "src"));
+    walk(`${root}src`);
   } catch (err) {
     if (err.code === "ENOENT") return undefined;
     throw err;

@@ -10,6 +10,7 @@ import { isMissing, loadCompiler, ROOT } from "../lib/ours.js";
 import { fmtBytes, fmtMs, fmtRatio, type SectionResult, target } from "../lib/report.js";
 import { svpPolicyWithTypes } from "../gen/svp-policy.js";
 import { cliProblem, processTables } from "./process.js";
+import { wantRow } from "../lib/rows.js";
 
 interface Input {
   name: string;
@@ -35,14 +36,19 @@ function genPolicy(size: string, dir: string): Input {
   return { name: `gen-policy ${size}`, file: undefined, why: `${PYTHON} is missing and no committed copy` };
 }
 
+/** The policies of the section (with --rows, the wanted ones and those a wanted process row compiles). */
 function inputs(quick: boolean, dir: string): Input[] {
-  const list = [genPolicy("small", dir), genPolicy("medium", dir)];
-  if (!quick) list.push(genPolicy("large", dir));
-  const svp = join(dir, "svp-3005-types.conf");
-  writeFileSync(svp, svpPolicyWithTypes(3000).text);
-  list.push({ name: "svp 3005 types", file: svp });
+  const list: Input[] = [];
+  const want = (name: string) => wantRow(name) || wantRow(`xsm compile ${name}`);
+  for (const size of quick ? ["small", "medium"] : ["small", "medium", "large"]) if (want(`gen-policy ${size}`)) list.push(genPolicy(size, dir));
+  if (want("svp 3005 types")) {
+    const svp = join(dir, "svp-3005-types.conf");
+    writeFileSync(svp, svpPolicyWithTypes(3000).text);
+    list.push({ name: "svp 3005 types", file: svp });
+  }
   const xen = `${ROOT}examples/xen-flask/policy.conf`;
-  list.push(existsSync(xen) ? { name: "xen-flask example", file: xen } : { name: "xen-flask example", file: undefined, why: "examples/xen-flask/policy.conf is not there yet" });
+  if (want("xen-flask example"))
+    list.push(existsSync(xen) ? { name: "xen-flask example", file: xen } : { name: "xen-flask example", file: undefined, why: "examples/xen-flask/policy.conf is not there yet" });
   return list;
 }
 
@@ -79,6 +85,7 @@ export async function compileSection(budget: Budget, quick: boolean, policies: r
   const notes: string[] = [];
   const list = inputs(quick, dir);
   for (const input of list) {
+    if (!wantRow(input.name)) continue;
     if (!input.file) {
       rows.push([input.name, "n/a", "n/a", "n/a", "n/a", "", "", "", "", ""]);
       notes.push(`${input.name}: ${input.why}`);

@@ -11,6 +11,7 @@ import { modelAllows, type SvpPolicy, svpPolicyWithTypes } from "../gen/svp-poli
 import { sampleQuestions } from "../gen/questions.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import type { Question } from "../peers/question.js";
+import { wantRow } from "../lib/rows.js";
 
 const MIXED = 16384; // questions in the rotating sample (a power of two: index = i & (MIXED - 1))
 
@@ -125,6 +126,7 @@ export async function decisionsSection(budget: Budget): Promise<SectionResult> {
   const notes: string[] = [];
   for (const size of [100, 3000]) {
     const p = svpPolicyWithTypes(size);
+    if (!wantRow(`${p.types.size} types`)) continue;
     const t0 = nowNs();
     const policy = compilePolicy(p.text, { file: `svp-${p.types.size}-types.conf` });
     const compileMs = (nowNs() - t0) / 1e6;
@@ -158,7 +160,9 @@ export async function decisionsSection(budget: Budget): Promise<SectionResult> {
   }
   // The issue's question on the example a user would start from, when it is there.
   const example = `${ROOT}examples/svp/svp.conf`;
-  if (existsSync(example)) {
+  if (!wantRow("examples/svp/svp.conf")) {
+    // left out by --rows
+  } else if (existsSync(example)) {
     const policy = compilePolicy(readFileSync(example, "utf8"), { file: "examples/svp/svp.conf" });
     const answer = policy.allows("svp_hwdom_t", "gvp1_pci_t", "resource", "unplug");
     const ns = measureNs(namesConstLoop(policy), budget).nsPerOp;

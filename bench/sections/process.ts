@@ -10,6 +10,7 @@ import { type CompilePolicy, ROOT } from "../lib/ours.js";
 import { fmtBytes, fmtMs, fmtNs, fmtRatio, target } from "../lib/report.js";
 import { oneAttributePolicy } from "../gen/one-attribute.js";
 import { prng } from "../gen/questions.js";
+import { wantRow } from "../lib/rows.js";
 
 const XSM = [`${ROOT}bin/xsm.js`];
 const CHECKPOLICY = (file: string) => ["-t", "Xen", "-c", "30", file, "-o", "/dev/null"];
@@ -59,13 +60,16 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   const fail = (what: string, f: Figures | undefined) => f?.error && notes.push(`${what}: ${f.error}`);
 
   const node = run(process.execPath, ["-e", "0"], reps * 2);
-  const help = xsm(["--help"], reps * 2);
-  fail("xsm --help", help);
-  const r = ratio(help, node);
-  rows.push(["xsm --help", ms(help), ms(node), "node -e 0", fmtRatio(r), rss(help), rss(node), target("≤ 1.5x", r === undefined ? undefined : r <= 1.5)]);
-  data["xsm --help"] = { ms: help.ms, nodeMs: node.ms, ratio: r, rssKb: help.rssKb };
+  if (wantRow("xsm --help")) {
+    const help = xsm(["--help"], reps * 2);
+    fail("xsm --help", help);
+    const r = ratio(help, node);
+    rows.push(["xsm --help", ms(help), ms(node), "node -e 0", fmtRatio(r), rss(help), rss(node), target("≤ 1.5x", r === undefined ? undefined : r <= 1.5)]);
+    data["xsm --help"] = { ms: help.ms, nodeMs: node.ms, ratio: r, rssKb: help.rssKb };
+  }
 
   for (const p of inputs.policies) {
+    if (!wantRow(`xsm compile ${p.name}`)) continue;
     const ours = xsm(["compile", p.file], p.large ? Math.min(reps, 3) : reps);
     const cp = checkpolicy ? run("checkpolicy", CHECKPOLICY(p.file), p.large ? Math.min(reps, 3) : reps) : undefined;
     fail(`xsm compile ${p.name}`, ours);
@@ -84,6 +88,7 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   const sizes = inputs.quick ? [1000, 10000] : [1000, 10000, 20000];
   const attrRows: string[][] = [];
   for (const n of sizes) {
+    if (!wantRow(`one attribute ${n}`)) continue;
     const file = join(inputs.dir, `one-attribute-${n}.conf`);
     const text = oneAttributePolicy(n);
     writeFileSync(file, text);

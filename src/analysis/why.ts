@@ -183,8 +183,8 @@ export class WhyAnalyzer {
       if (r.kind !== "allow") continue;
       const ci = r.classes.indexOf(c);
       if (ci < 0 || (r.masks[ci]! & requested) === 0) continue;
-      if (!contains(r.sources, stype)) continue;
-      if (!(contains(r.targets, ttype) || (r.self && stype === ttype))) continue;
+      if (!sortedContains(r.sources, stype)) continue;
+      if (!(sortedContains(r.targets, ttype) || (r.self && stype === ttype))) continue;
       const enabled = !r.cond || (this.defaultConds[r.cond.node] === 1) === r.cond.branch;
       const rule: NonNullable<Explanation["rules"]>[number] = { at: spanLocation(r.span), text: ruleText(this.ap.text, r.span), enabled };
       if (r.cond) {
@@ -289,7 +289,8 @@ function resolvedAt(root: ResolvedConstraint["expr"], _e: ConstraintExpr, path: 
   return cur;
 }
 
-function contains(sorted: Int32Array, id: number): boolean {
+/** Is `id` in a sorted id list (a rule's expanded types)? */
+export function sortedContains(sorted: Int32Array, id: number): boolean {
   let lo = 0;
   let hi = sorted.length - 1;
   while (lo <= hi) {

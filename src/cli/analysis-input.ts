@@ -8,13 +8,14 @@ import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError, readPolicyFile } from "./io.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
-export async function loadAnalysis(path: string): Promise<AnalysisPolicy> {
+/** `name` is what diagnostics and rule locations call the file (default: the path). */
+export async function loadAnalysis(path: string, name = path): Promise<AnalysisPolicy> {
   const text = readPolicyFile(path);
   const { analyzePolicy } = await import("../analysis/load.js");
   try {
-    return analyzePolicy(text, path);
+    return analyzePolicy(text, name);
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, name), 1, true);
     throw err;
   }
 }

@@ -164,6 +164,17 @@ export const CATALOG = {
   // ---- scenario files (JSON-path locations) ----
   "scenario-file": entry("error", "scenario", "The scenario file cannot be read, or is not JSON.", sentence),
   "scenario-schema": entry("error", "scenario", "The scenario does not match scenario.schema.json at this path.", sentence),
+
+  // ---- reliability: bytes, limits, checkpolicy's accept set ----
+  "bad-character": entry("error", "policy text", "A character checkpolicy's scanner does not recognize outside a comment (CR, a byte-order mark, NUL, a control character, anything not ASCII or not UTF-8); inside a comment it is accepted.", sentence),
+  "checkpolicy-limit": entry("warning", "policy text", "The file is read, but checkpolicy rejects it because of a C buffer (flex's YYLMAX: a line of 8,191 bytes or more).", sentence),
+  limit: entry("error", "policy text", "The policy is past one of the library's input limits (CompileOptions.limits: text length, name length, statements).", sentence),
+  "pirq-truncated": entry("warning", "policy text", "A pirqcon number past 16 bits: libsepol keeps a pirq in 16 bits, and so does xsm.", sentence),
+  name: entry("error", "policy text", "A name checkpolicy does not allow here (periods in booleans and aliases).", sentence),
+  tunable: entry("error", "policy text", "A conditional mixes tunables and booleans, which checkpolicy cannot compile.", sentence),
+  expandattribute: entry("warning", "policy text", "An attribute is given expandattribute true and false; checkpolicy resolves it to false.", sentence),
+  "too-many": entry("error", "policy text", "More diagnostics than are listed: the first ones are shown, the rest counted.", sentence),
+  "scenario-limit": entry("error", "scenario", "A scenario past a limit: nested too deeply, or more errors than are listed.", sentence),
   scenario: entry("error", "scenario", "The scenario is well formed but wrong: an unknown domain or boolean, a policy that does not compile, a context the policy rejects.", sentence),
 } as const;
 

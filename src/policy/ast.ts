@@ -52,7 +52,16 @@ export interface AttributeDecl { kind: "attribute"; span: Span; name: Ident }
 export interface TypeDecl { kind: "type"; span: Span; name: Ident; aliases: Ident[]; attributes: Ident[] }
 export interface TypeAliasDecl { kind: "typealias"; span: Span; type: Ident; aliases: Ident[] }
 export interface TypeAttributeDecl { kind: "typeattribute"; span: Span; type: Ident; attributes: Ident[] }
-export interface BoolDecl { kind: "bool"; span: Span; name: Ident; value: boolean }
+/** `bool NAME true;`, or `tunable NAME true;` (tunable: fixed when compiled, see resolve.ts). */
+export interface BoolDecl { kind: "bool"; span: Span; name: Ident; value: boolean; tunable?: true }
+/** `permissive TYPE;` */
+export interface PermissiveDecl { kind: "permissive"; span: Span; type: Ident }
+/** `policycap NAME;` */
+export interface PolicyCapDecl { kind: "policycap"; span: Span; name: Ident }
+/** `expandattribute ATTRS true|false;` */
+export interface ExpandAttributeDecl { kind: "expandattribute"; span: Span; names: NameSet; value: boolean }
+/** `attribute_role NAME;` */
+export interface RoleAttributeDecl { kind: "attribute_role"; span: Span; name: Ident }
 export interface RoleDecl { kind: "role"; span: Span; name: Ident; types?: NameSet }
 /** `allow ROLES ROLES;` (role allow) */
 export interface RoleAllow { kind: "role_allow"; span: Span; sources: NameSet; targets: NameSet }
@@ -80,6 +89,8 @@ export interface TypeRule {
   targets: NameSet;
   classes: NameSet;
   defaultType: Ident;
+  /** `type_transition S T : C D "name";` (type_transition only). */
+  filename?: string;
 }
 
 export type CondExpr =
@@ -173,6 +184,10 @@ export type Statement =
   | TypeAliasDecl
   | TypeAttributeDecl
   | BoolDecl
+  | PermissiveDecl
+  | PolicyCapDecl
+  | ExpandAttributeDecl
+  | RoleAttributeDecl
   | RoleDecl
   | RoleAllow
   | UserDecl

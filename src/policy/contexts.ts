@@ -46,9 +46,10 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
   return { user, role, type, range, text: full };
 }
 
-export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, mls?: MlsResolver): void {
+export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn: Report = () => {}, mls?: MlsResolver): void {
   const oc = sym.ocontexts;
   const firstSpan = new Map<string, Span>();
+  const pirqSpans: Span[] = [];
   const dup = (key: string, span: Span, message: string): boolean => {
     const first = firstSpan.get(key);
     if (first) {
@@ -91,9 +92,24 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, mls?:
         break;
       }
       case "pirqcon": {
-        if (dup(`pirq ${s.irq}`, s.span, `duplicate pirqcon entry for ${s.irq}`)) break;
+        // define_pirq_context keeps a pirq in libsepol's 16-bit ocontext u.pirq, and compares
+        // the number as written with the 16-bit values kept so far: `pirqcon 65536` is pirq 0,
+        // and is not a duplicate of `pirqcon 0`
+        const clash = oc.pirqcon.findIndex((o) => o.irq === s.irq);
+        if (clash !== -1) {
+          const first = pirqSpans[clash];
+          err("duplicate", `duplicate pirqcon entry for ${s.irq}`, s.span, first ? [{ message: "first defined here", span: first }] : undefined);
+          break;
+        }
+        const irq = s.irq & 0xffff;
+        if (irq !== s.irq) {
+          warn("pirq-truncated", `pirq ${s.irq} does not fit in 16 bits: checkpolicy keeps it as pirq ${irq} (libsepol stores a pirq in 16 bits), and so does xsm`, s.span);
+        }
         const ctx = resolveContext(s.context, sym, err, mls);
-        if (ctx) oc.pirqcon.push({ irq: s.irq, context: ctx });
+        if (ctx) {
+          oc.pirqcon.push({ irq, context: ctx });
+          pirqSpans.push(s.span);
+        }
         break;
       }
       case "pcidevicecon": {

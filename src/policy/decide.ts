@@ -147,7 +147,9 @@ export function computeAv(state: BoolState, s: SecurityContext, t: SecurityConte
       if ((c.mask & allowed) !== 0 && !holds(c.expr, s, t)) allowed &= ~c.mask;
     }
   }
-  return { allowed: allowed >>> 0, auditallow, auditdeny: ~dontaudit >>> 0 };
+  const avd: AvDecision = { allowed: allowed >>> 0, auditallow, auditdeny: ~dontaudit >>> 0 };
+  if (core.sym.types[s.type]?.permissive === true) avd.permissive = true;
+  return avd;
 }
 
 function invalid(message: string): Decision {

@@ -22,13 +22,13 @@ for (const k of [
   "class", "sid", "common", "attribute", "type", "typealias", "typeattribute", "bool", "allow",
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
-  "ioportcon", "pcidevicecon", "devicetreecon", "sensitivity", "dominance", "category", "level",
+  "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
+  "expandattribute", "attribute_role", "sensitivity", "dominance", "category", "level",
   "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
-  "typebounds", "tunable", "permissive", "policycap", "role_transition", "roleattribute",
-  "attribute_role", "default_user", "default_role", "default_type", "default_range", "allowxperm",
-  "auditallowxperm", "dontauditxperm", "neverallowxperm", "expandattribute", "fscon", "portcon",
+  "typebounds", "role_transition", "roleattribute", "default_user", "default_role", "default_type", "default_range", "allowxperm",
+  "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
 ]) { STATEMENTS.set(k, UNSUPPORTED); STATEMENTS.set(k.toUpperCase(), UNSUPPORTED); }
@@ -45,7 +45,9 @@ const DESCRIBE = {
   type_member: "type_member rule", if: "conditional", role: "role statement", user: "user declaration",
   constrain: "constrain statement", validatetrans: "validatetrans statement", pirqcon: "pirqcon",
   iomemcon: "iomemcon", ioportcon: "ioportcon", pcidevicecon: "pcidevicecon",
-  devicetreecon: "devicetreecon", platform: "platform declaration",
+  devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
+  policycap: "policycap statement", tunable: "tunable declaration",
+  expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
   sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
   level: "level statement", mlsconstrain: "mlsconstrain statement", mlsvalidatetrans: "mlsvalidatetrans statement",
   range_transition: "range_transition rule",
@@ -87,9 +89,12 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// Far deeper than any real policy nests, and well within the stack of the recursive rules.
-const MAX_DEPTH = 200;
-const MAX_OPERATORS = 1000;
+// xsm's own limits, far past any real policy, so the recursive rules here and the recursive walks
+// of later stages (conditional programs, constraints, the binary writer) stay within the stack.
+// checkpolicy goes further (bison's YYMAXDEPTH 10000 stack entries, about 9,998 levels; operator
+// chains unbounded): the messages say so.
+const MAX_DEPTH = 1000;
+const MAX_OPERATORS = 2000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
@@ -258,180 +263,182 @@ function peg$parse(input, options) {
 
   const peg$c0 = ";";
   const peg$c1 = ":";
-  const peg$c2 = ",";
-  const peg$c3 = "true";
-  const peg$c4 = "TRUE";
-  const peg$c5 = "false";
-  const peg$c6 = "FALSE";
-  const peg$c7 = "level";
-  const peg$c8 = "LEVEL";
-  const peg$c9 = "-";
-  const peg$c10 = "/";
-  const peg$c11 = "else";
-  const peg$c12 = "ELSE";
-  const peg$c13 = "(";
-  const peg$c14 = "||";
-  const peg$c15 = "or";
-  const peg$c16 = "OR";
-  const peg$c17 = "^";
-  const peg$c18 = "xor";
-  const peg$c19 = "XOR";
-  const peg$c20 = "&&";
-  const peg$c21 = "and";
-  const peg$c22 = "AND";
-  const peg$c23 = "!";
-  const peg$c24 = "=";
-  const peg$c25 = "not";
-  const peg$c26 = "NOT";
-  const peg$c27 = "==";
-  const peg$c28 = "!=";
-  const peg$c29 = "eq";
-  const peg$c30 = "EQ";
-  const peg$c31 = "sameuser";
-  const peg$c32 = "SAMEUSER";
-  const peg$c33 = "source";
-  const peg$c34 = "SOURCE";
-  const peg$c35 = "target";
-  const peg$c36 = "TARGET";
-  const peg$c37 = "role";
-  const peg$c38 = "ROLE";
-  const peg$c39 = "type";
-  const peg$c40 = "TYPE";
-  const peg$c41 = "domby";
-  const peg$c42 = "DOMBY";
-  const peg$c43 = "dom";
-  const peg$c44 = "DOM";
-  const peg$c45 = "incomp";
-  const peg$c46 = "INCOMP";
-  const peg$c47 = "{";
-  const peg$c48 = "supervisor";
-  const peg$c49 = "guest";
-  const peg$c50 = "}";
-  const peg$c51 = "hwdom";
-  const peg$c52 = "device";
-  const peg$c53 = "of";
-  const peg$c54 = "*";
-  const peg$c55 = "~";
-  const peg$c56 = "alias";
-  const peg$c57 = "ALIAS";
-  const peg$c58 = "types";
-  const peg$c59 = "TYPES";
-  const peg$c60 = "roles";
-  const peg$c61 = "ROLES";
-  const peg$c62 = "inherits";
-  const peg$c63 = "INHERITS";
-  const peg$c64 = "range";
-  const peg$c65 = "RANGE";
-  const peg$c66 = ")";
-  const peg$c67 = "0x";
-  const peg$c68 = "\"";
+  const peg$c2 = "\"";
+  const peg$c3 = ",";
+  const peg$c4 = "true";
+  const peg$c5 = "TRUE";
+  const peg$c6 = "false";
+  const peg$c7 = "FALSE";
+  const peg$c8 = "level";
+  const peg$c9 = "LEVEL";
+  const peg$c10 = "-";
+  const peg$c11 = "/";
+  const peg$c12 = "else";
+  const peg$c13 = "ELSE";
+  const peg$c14 = "(";
+  const peg$c15 = "||";
+  const peg$c16 = "or";
+  const peg$c17 = "OR";
+  const peg$c18 = "^";
+  const peg$c19 = "xor";
+  const peg$c20 = "XOR";
+  const peg$c21 = "&&";
+  const peg$c22 = "and";
+  const peg$c23 = "AND";
+  const peg$c24 = "!";
+  const peg$c25 = "=";
+  const peg$c26 = "not";
+  const peg$c27 = "NOT";
+  const peg$c28 = "==";
+  const peg$c29 = "!=";
+  const peg$c30 = "eq";
+  const peg$c31 = "EQ";
+  const peg$c32 = "sameuser";
+  const peg$c33 = "SAMEUSER";
+  const peg$c34 = "source";
+  const peg$c35 = "SOURCE";
+  const peg$c36 = "target";
+  const peg$c37 = "TARGET";
+  const peg$c38 = "role";
+  const peg$c39 = "ROLE";
+  const peg$c40 = "type";
+  const peg$c41 = "TYPE";
+  const peg$c42 = "domby";
+  const peg$c43 = "DOMBY";
+  const peg$c44 = "dom";
+  const peg$c45 = "DOM";
+  const peg$c46 = "incomp";
+  const peg$c47 = "INCOMP";
+  const peg$c48 = "{";
+  const peg$c49 = "supervisor";
+  const peg$c50 = "guest";
+  const peg$c51 = "}";
+  const peg$c52 = "hwdom";
+  const peg$c53 = "device";
+  const peg$c54 = "of";
+  const peg$c55 = "*";
+  const peg$c56 = "~";
+  const peg$c57 = "alias";
+  const peg$c58 = "ALIAS";
+  const peg$c59 = "types";
+  const peg$c60 = "TYPES";
+  const peg$c61 = "roles";
+  const peg$c62 = "ROLES";
+  const peg$c63 = "inherits";
+  const peg$c64 = "INHERITS";
+  const peg$c65 = "range";
+  const peg$c66 = "RANGE";
+  const peg$c67 = ")";
+  const peg$c68 = "0x";
   const peg$c69 = "#";
 
-  const peg$r0 = /^[^ \t\r\n\f]/;
-  const peg$r1 = /^[urtURT]/;
-  const peg$r2 = /^[123]/;
-  const peg$r3 = /^[lhLH]/;
-  const peg$r4 = /^[12]/;
-  const peg$r5 = /^[^;{}#]/;
-  const peg$r6 = /^[^{}#]/;
-  const peg$r7 = /^[0-9A-Za-z]/;
-  const peg$r8 = /^[0-9A-Za-z:.]/;
-  const peg$r9 = /^[A-Za-z]/;
-  const peg$r10 = /^[A-Za-z0-9_\-.]/;
-  const peg$r11 = /^[0-9A-Fa-f]/;
-  const peg$r12 = /^[0-9]/;
-  const peg$r13 = /^[A-Za-z0-9_.]/;
-  const peg$r14 = /^[^"\n]/;
-  const peg$r15 = /^[^\n]/;
+  const peg$r0 = /^[^"\/\n]/;
+  const peg$r1 = /^[^ \t\r\n\f]/;
+  const peg$r2 = /^[urtURT]/;
+  const peg$r3 = /^[123]/;
+  const peg$r4 = /^[lhLH]/;
+  const peg$r5 = /^[12]/;
+  const peg$r6 = /^[^;{}#]/;
+  const peg$r7 = /^[^{}#]/;
+  const peg$r8 = /^[0-9A-Za-z]/;
+  const peg$r9 = /^[0-9A-Za-z:.]/;
+  const peg$r10 = /^[A-Za-z]/;
+  const peg$r11 = /^[A-Za-z0-9_\-.]/;
+  const peg$r12 = /^[0-9A-Fa-f]/;
+  const peg$r13 = /^[0-9]/;
+  const peg$r14 = /^[A-Za-z0-9_.]/;
+  const peg$r15 = /^[^"\n]/;
+  const peg$r16 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
   const peg$e1 = peg$literalExpectation(":", false);
-  const peg$e2 = peg$literalExpectation(",", false);
-  const peg$e3 = peg$literalExpectation("true", false);
-  const peg$e4 = peg$literalExpectation("TRUE", false);
-  const peg$e5 = peg$literalExpectation("false", false);
-  const peg$e6 = peg$literalExpectation("FALSE", false);
-  const peg$e7 = peg$literalExpectation("level", false);
-  const peg$e8 = peg$literalExpectation("LEVEL", false);
-  const peg$e9 = peg$literalExpectation("-", false);
-  const peg$e10 = peg$literalExpectation("/", false);
-  const peg$e11 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e12 = peg$literalExpectation("else", false);
-  const peg$e13 = peg$literalExpectation("ELSE", false);
-  const peg$e14 = peg$literalExpectation("(", false);
-  const peg$e15 = peg$literalExpectation("||", false);
-  const peg$e16 = peg$literalExpectation("or", false);
-  const peg$e17 = peg$literalExpectation("OR", false);
-  const peg$e18 = peg$literalExpectation("^", false);
-  const peg$e19 = peg$literalExpectation("xor", false);
-  const peg$e20 = peg$literalExpectation("XOR", false);
-  const peg$e21 = peg$literalExpectation("&&", false);
-  const peg$e22 = peg$literalExpectation("and", false);
-  const peg$e23 = peg$literalExpectation("AND", false);
-  const peg$e24 = peg$literalExpectation("!", false);
-  const peg$e25 = peg$literalExpectation("=", false);
-  const peg$e26 = peg$literalExpectation("not", false);
-  const peg$e27 = peg$literalExpectation("NOT", false);
-  const peg$e28 = peg$literalExpectation("==", false);
-  const peg$e29 = peg$literalExpectation("!=", false);
-  const peg$e30 = peg$literalExpectation("eq", false);
-  const peg$e31 = peg$literalExpectation("EQ", false);
-  const peg$e32 = peg$literalExpectation("sameuser", false);
-  const peg$e33 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e34 = peg$literalExpectation("source", false);
-  const peg$e35 = peg$literalExpectation("SOURCE", false);
-  const peg$e36 = peg$literalExpectation("target", false);
-  const peg$e37 = peg$literalExpectation("TARGET", false);
-  const peg$e38 = peg$literalExpectation("role", false);
-  const peg$e39 = peg$literalExpectation("ROLE", false);
-  const peg$e40 = peg$literalExpectation("type", false);
-  const peg$e41 = peg$literalExpectation("TYPE", false);
-  const peg$e42 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e43 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e44 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e45 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e46 = peg$literalExpectation("domby", false);
-  const peg$e47 = peg$literalExpectation("DOMBY", false);
-  const peg$e48 = peg$literalExpectation("dom", false);
-  const peg$e49 = peg$literalExpectation("DOM", false);
-  const peg$e50 = peg$literalExpectation("incomp", false);
-  const peg$e51 = peg$literalExpectation("INCOMP", false);
-  const peg$e52 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e53 = peg$literalExpectation("{", false);
-  const peg$e54 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e55 = peg$literalExpectation("supervisor", false);
-  const peg$e56 = peg$literalExpectation("guest", false);
-  const peg$e57 = peg$literalExpectation("}", false);
-  const peg$e58 = peg$literalExpectation("hwdom", false);
-  const peg$e59 = peg$literalExpectation("device", false);
-  const peg$e60 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e61 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e62 = peg$literalExpectation("of", false);
-  const peg$e63 = peg$literalExpectation("*", false);
-  const peg$e64 = peg$literalExpectation("~", false);
-  const peg$e65 = peg$literalExpectation("alias", false);
-  const peg$e66 = peg$literalExpectation("ALIAS", false);
-  const peg$e67 = peg$literalExpectation("types", false);
-  const peg$e68 = peg$literalExpectation("TYPES", false);
-  const peg$e69 = peg$literalExpectation("roles", false);
-  const peg$e70 = peg$literalExpectation("ROLES", false);
-  const peg$e71 = peg$literalExpectation("inherits", false);
-  const peg$e72 = peg$literalExpectation("INHERITS", false);
-  const peg$e73 = peg$literalExpectation("range", false);
-  const peg$e74 = peg$literalExpectation("RANGE", false);
-  const peg$e75 = peg$literalExpectation(")", false);
-  const peg$e76 = peg$otherExpectation("identifier");
-  const peg$e77 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e78 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e79 = peg$otherExpectation("number");
-  const peg$e80 = peg$literalExpectation("0x", false);
-  const peg$e81 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e82 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e83 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e84 = peg$literalExpectation("\"", false);
-  const peg$e85 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e86 = peg$literalExpectation("#", false);
-  const peg$e87 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e2 = peg$literalExpectation("\"", false);
+  const peg$e3 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
+  const peg$e4 = peg$literalExpectation(",", false);
+  const peg$e5 = peg$literalExpectation("true", false);
+  const peg$e6 = peg$literalExpectation("TRUE", false);
+  const peg$e7 = peg$literalExpectation("false", false);
+  const peg$e8 = peg$literalExpectation("FALSE", false);
+  const peg$e9 = peg$literalExpectation("level", false);
+  const peg$e10 = peg$literalExpectation("LEVEL", false);
+  const peg$e11 = peg$literalExpectation("-", false);
+  const peg$e12 = peg$literalExpectation("/", false);
+  const peg$e13 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e14 = peg$literalExpectation("else", false);
+  const peg$e15 = peg$literalExpectation("ELSE", false);
+  const peg$e16 = peg$literalExpectation("(", false);
+  const peg$e17 = peg$literalExpectation("||", false);
+  const peg$e18 = peg$literalExpectation("or", false);
+  const peg$e19 = peg$literalExpectation("OR", false);
+  const peg$e20 = peg$literalExpectation("^", false);
+  const peg$e21 = peg$literalExpectation("xor", false);
+  const peg$e22 = peg$literalExpectation("XOR", false);
+  const peg$e23 = peg$literalExpectation("&&", false);
+  const peg$e24 = peg$literalExpectation("and", false);
+  const peg$e25 = peg$literalExpectation("AND", false);
+  const peg$e26 = peg$literalExpectation("!", false);
+  const peg$e27 = peg$literalExpectation("=", false);
+  const peg$e28 = peg$literalExpectation("not", false);
+  const peg$e29 = peg$literalExpectation("NOT", false);
+  const peg$e30 = peg$literalExpectation("==", false);
+  const peg$e31 = peg$literalExpectation("!=", false);
+  const peg$e32 = peg$literalExpectation("eq", false);
+  const peg$e33 = peg$literalExpectation("EQ", false);
+  const peg$e34 = peg$literalExpectation("sameuser", false);
+  const peg$e35 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e36 = peg$literalExpectation("source", false);
+  const peg$e37 = peg$literalExpectation("SOURCE", false);
+  const peg$e38 = peg$literalExpectation("target", false);
+  const peg$e39 = peg$literalExpectation("TARGET", false);
+  const peg$e40 = peg$literalExpectation("role", false);
+  const peg$e41 = peg$literalExpectation("ROLE", false);
+  const peg$e42 = peg$literalExpectation("type", false);
+  const peg$e43 = peg$literalExpectation("TYPE", false);
+  const peg$e44 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e45 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e46 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e47 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e48 = peg$literalExpectation("domby", false);
+  const peg$e49 = peg$literalExpectation("DOMBY", false);
+  const peg$e50 = peg$literalExpectation("dom", false);
+  const peg$e51 = peg$literalExpectation("DOM", false);
+  const peg$e52 = peg$literalExpectation("incomp", false);
+  const peg$e53 = peg$literalExpectation("INCOMP", false);
+  const peg$e54 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e55 = peg$literalExpectation("{", false);
+  const peg$e56 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e57 = peg$literalExpectation("supervisor", false);
+  const peg$e58 = peg$literalExpectation("guest", false);
+  const peg$e59 = peg$literalExpectation("}", false);
+  const peg$e60 = peg$literalExpectation("hwdom", false);
+  const peg$e61 = peg$literalExpectation("device", false);
+  const peg$e62 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e63 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e64 = peg$literalExpectation("of", false);
+  const peg$e65 = peg$literalExpectation("*", false);
+  const peg$e66 = peg$literalExpectation("~", false);
+  const peg$e67 = peg$literalExpectation("alias", false);
+  const peg$e68 = peg$literalExpectation("ALIAS", false);
+  const peg$e69 = peg$literalExpectation("types", false);
+  const peg$e70 = peg$literalExpectation("TYPES", false);
+  const peg$e71 = peg$literalExpectation("roles", false);
+  const peg$e72 = peg$literalExpectation("ROLES", false);
+  const peg$e73 = peg$literalExpectation("inherits", false);
+  const peg$e74 = peg$literalExpectation("INHERITS", false);
+  const peg$e75 = peg$literalExpectation("range", false);
+  const peg$e76 = peg$literalExpectation("RANGE", false);
+  const peg$e77 = peg$literalExpectation(")", false);
+  const peg$e78 = peg$otherExpectation("identifier");
+  const peg$e79 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e80 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e81 = peg$otherExpectation("number");
+  const peg$e82 = peg$literalExpectation("0x", false);
+  const peg$e83 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e84 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e85 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e86 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e87 = peg$literalExpectation("#", false);
+  const peg$e88 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -440,7 +447,7 @@ function peg$parse(input, options) {
     return enter(k, w, p);
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f3() {    return null;  }
+  function peg$f3(p) {    ctx.empties?.push(p); return null;  }
   function peg$f4() {    return kw === "allow"  }
   function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
   function peg$f6() {    return kw === "type"  }
@@ -449,153 +456,166 @@ function peg$parse(input, options) {
   function peg$f9() {    return kw === "if"  }
   function peg$f10() {    return kw === "attribute"  }
   function peg$f11() {    return kw === "typealias"  }
-  function peg$f12() {    return kw === "bool"  }
-  function peg$f13() {    return kw === "role"  }
-  function peg$f14() {    return kw === "user"  }
-  function peg$f15() {    return kw === "class"  }
-  function peg$f16() {    return kw === "sid"  }
-  function peg$f17() {    return kw === "common"  }
-  function peg$f18() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f19() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f20() {    return kw === "pirqcon"  }
-  function peg$f21() {    return kw === "iomemcon"  }
-  function peg$f22() {    return kw === "ioportcon"  }
-  function peg$f23() {    return kw === "pcidevicecon"  }
-  function peg$f24() {    return kw === "devicetreecon"  }
-  function peg$f25() {    return kw === "platform"  }
-  function peg$f26() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f27() {    return kw === "dominance"  }
-  function peg$f28() {    return kw === "level"  }
-  function peg$f29() {    return kw === "range_transition"  }
-  function peg$f30() {    return kw === UNSUPPORTED  }
-  function peg$f31() {    return scan(readAvRule);  }
-  function peg$f32(r) {    return r !== null;  }
-  function peg$f33(r) {    return r;  }
-  function peg$f34(s, t, c, p) {    return [c, p];  }
-  function peg$f35(s, t) {    return null;  }
-  function peg$f36(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f37(s, t, rest) {
+  function peg$f12() {    return kw === "bool" || kw === "tunable"  }
+  function peg$f13() {    return kw === "permissive"  }
+  function peg$f14() {    return kw === "policycap"  }
+  function peg$f15() {    return kw === "expandattribute"  }
+  function peg$f16() {    return kw === "attribute_role"  }
+  function peg$f17() {    return kw === "role"  }
+  function peg$f18() {    return kw === "user"  }
+  function peg$f19() {    return kw === "class"  }
+  function peg$f20() {    return kw === "sid"  }
+  function peg$f21() {    return kw === "common"  }
+  function peg$f22() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f23() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f24() {    return kw === "pirqcon"  }
+  function peg$f25() {    return kw === "iomemcon"  }
+  function peg$f26() {    return kw === "ioportcon"  }
+  function peg$f27() {    return kw === "pcidevicecon"  }
+  function peg$f28() {    return kw === "devicetreecon"  }
+  function peg$f29() {    return kw === "platform"  }
+  function peg$f30() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f31() {    return kw === "dominance"  }
+  function peg$f32() {    return kw === "level"  }
+  function peg$f33() {    return kw === "range_transition"  }
+  function peg$f34() {    return kw === UNSUPPORTED  }
+  function peg$f35() {    return scan(readAvRule);  }
+  function peg$f36(r) {    return r !== null;  }
+  function peg$f37(r) {    return r;  }
+  function peg$f38(s, t, c, p) {    return [c, p];  }
+  function peg$f39(s, t) {    return null;  }
+  function peg$f40(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f41(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f38() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f39(s, t, c, p) {
+  function peg$f42() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f43(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f40(s, t, c, d, f) {
-    if (f !== null) { report("unsupported", `filename ${kw} rules are not supported`, kwStart, range().end); return null; }
-    return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
+  function peg$f44(s, t, c, d, f) {
+    if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
+    if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
+    return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f41() {    return scan(readDecl);  }
-  function peg$f42(r) {    return r !== null;  }
-  function peg$f43(r) {    return r;  }
-  function peg$f44(name, aliases, attrs) {
+  function peg$f45() {    return kw === "type_transition";  }
+  function peg$f46(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f47() {    return scan(readDecl);  }
+  function peg$f48(r) {    return r !== null;  }
+  function peg$f49(r) {    return r;  }
+  function peg$f50(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f45(type, aliases) {
+  function peg$f51(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f46(type, attributes) {
+  function peg$f52(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f47(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f48(name, value) {    return { kind: "bool", span: null, name, value };  }
-  function peg$f49() {    return true;  }
-  function peg$f50() {    return false;  }
-  function peg$f51(p) {    expected("'true' or 'false'", p);  }
-  function peg$f52(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f53(name, rest) {
+  function peg$f53(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f54(name, value) {
+    return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
+  }
+  function peg$f55(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f56(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f57(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f58(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f59() {    return true;  }
+  function peg$f60() {    return false;  }
+  function peg$f61(p) {    expected("'true' or 'false'", p);  }
+  function peg$f62(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f63(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f54(name, roles, mls) {
+  function peg$f64(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f55(level, range) {    return { level, range };  }
-  function peg$f56(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f57(className, perms) {    return [undefined, perms];  }
-  function peg$f58(className, rest) {
+  function peg$f65(level, range) {    return { level, range };  }
+  function peg$f66(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f67(className, perms) {    return [undefined, perms];  }
+  function peg$f68(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f59(name, context) {
+  function peg$f69(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f60(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f61(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f62(classes, perms, expr) {
+  function peg$f70(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f71(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f72(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f63(classes, expr) {
+  function peg$f73(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f64(p, n, context) {
+  function peg$f74(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f65(p, lo, hi, context) {
+  function peg$f75(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f66(p, lo, hi, context) {
+  function peg$f76(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f67(p, n, context) {
+  function peg$f77(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f68(q) {    return q.slice(1, -1);  }
-  function peg$f69(path, context) {
+  function peg$f78(q) {    return q.slice(1, -1);  }
+  function peg$f79(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f70() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f71(expr, then, other) {
+  function peg$f80() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f81(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f72() {    inCond = true; return true;  }
-  function peg$f73(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f74(p, w) {
+  function peg$f82() {    inCond = true; return true;  }
+  function peg$f83(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f84(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f75(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f76(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f77(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f78(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f79(p) {    return deeper(p);  }
-  function peg$f80(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f81(head, op, arg) {    return [op, arg];  }
-  function peg$f82(head, tail) {
+  function peg$f85(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f86(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f87(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f88(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f89(p) {    return deeper(p);  }
+  function peg$f90(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f91(head, op, arg) {    return [op, arg];  }
+  function peg$f92(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f83(p) {    return deeper(p);  }
-  function peg$f84(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f85(p) {    return deeper(p);  }
-  function peg$f86(p, e) {    depth--; return e;  }
-  function peg$f87(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f88(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f89() {    return "eq";  }
-  function peg$f90() {    return "neq";  }
-  function peg$f91() {    return "eq";  }
-  function peg$f92(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f93(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f94(p) {    return deeper(p);  }
-  function peg$f95(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f96(p) {    return deeper(p);  }
-  function peg$f97(p, e) {    depth--; return e;  }
-  function peg$f98(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f99(p, left, cmp, right) {
+  function peg$f93(p) {    return deeper(p);  }
+  function peg$f94(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f95(p) {    return deeper(p);  }
+  function peg$f96(p, e) {    depth--; return e;  }
+  function peg$f97(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f98(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f99() {    return "eq";  }
+  function peg$f100() {    return "neq";  }
+  function peg$f101() {    return "eq";  }
+  function peg$f102(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f103(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f104(p) {    return deeper(p);  }
+  function peg$f105(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f106(p) {    return deeper(p);  }
+  function peg$f107(p, e) {    depth--; return e;  }
+  function peg$f108(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f109(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -605,113 +625,113 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f100() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f101() {    return "1";  }
-  function peg$f102() {    return "2";  }
-  function peg$f103(side) {    return "r";  }
-  function peg$f104(side) {    return "t";  }
-  function peg$f105(side, what, names) {
+  function peg$f110() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f111() {    return "1";  }
+  function peg$f112() {    return "2";  }
+  function peg$f113(side) {    return "r";  }
+  function peg$f114(side) {    return "t";  }
+  function peg$f115(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f106(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f107(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f108(p, left, cmp, right) {
+  function peg$f116(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f117(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f118(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f109(op) {    return op.toLowerCase();  }
-  function peg$f110(op) {    return op.toLowerCase();  }
-  function peg$f111(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f112() {    return "!=";  }
-  function peg$f113() {    return "==";  }
-  function peg$f114() {    return "domby";  }
-  function peg$f115() {    return "dom";  }
-  function peg$f116() {    return "incomp";  }
-  function peg$f117(name, aliases) {
+  function peg$f119(op) {    return op.toLowerCase();  }
+  function peg$f120(op) {    return op.toLowerCase();  }
+  function peg$f121(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f122() {    return "!=";  }
+  function peg$f123() {    return "==";  }
+  function peg$f124() {    return "domby";  }
+  function peg$f125() {    return "dom";  }
+  function peg$f126() {    return "incomp";  }
+  function peg$f127(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f118(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f119(level) {    return { kind: "level", span: null, level };  }
-  function peg$f120(sources, targets, classes, range) {
+  function peg$f128(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f129(level) {    return { kind: "level", span: null, level };  }
+  function peg$f130(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f121() {
+  function peg$f131() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f122(p) {    return deeper(p);  }
-  function peg$f123(p) {    depth--;  }
-  function peg$f124(name) {    return { level: "supervisor" };  }
-  function peg$f125(name, parent) {    return { level: "guest", parent };  }
-  function peg$f126(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f127(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f128(name, level, members) {
+  function peg$f132(p) {    return deeper(p);  }
+  function peg$f133(p) {    depth--;  }
+  function peg$f134(name) {    return { level: "supervisor" };  }
+  function peg$f135(name, parent) {    return { level: "guest", parent };  }
+  function peg$f136(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f137(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f138(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f129(kind, type, devices) {
+  function peg$f139(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f130(text) {    return { text, span: here() };  }
-  function peg$f131(p) {    expected("'of'", p);  }
-  function peg$f132() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f133(i) {    return [i];  }
-  function peg$f134(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f135(items) {    return flattenSet(here(), false, items);  }
-  function peg$f136(a, b) {
+  function peg$f140(text) {    return { text, span: here() };  }
+  function peg$f141(p) {    expected("'of'", p);  }
+  function peg$f142() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f143(i) {    return [i];  }
+  function peg$f144(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f145(items) {    return flattenSet(here(), false, items);  }
+  function peg$f146(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f137(p) {    return deeper(p);  }
-  function peg$f138(p, items) {
+  function peg$f147(p) {    return deeper(p);  }
+  function peg$f148(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f139(exclude) {    return { exclude };  }
-  function peg$f140(nested) {    return { nested };  }
-  function peg$f141(p, list) {
+  function peg$f149(exclude) {    return { exclude };  }
+  function peg$f150(nested) {    return { nested };  }
+  function peg$f151(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f142(i) {    return [i];  }
-  function peg$f143(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f144(p, perms) {
+  function peg$f152(i) {    return [i];  }
+  function peg$f153(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f154(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f145(user, role, type, mls) {
+  function peg$f155(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f146(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f147(low, high) {
+  function peg$f156(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f157(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f148(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f149(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f150(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f151(p) {    expected("'alias'", p);  }
-  function peg$f152(p) {    expected("'roles'", p);  }
-  function peg$f153(p) {    expected("'range'", p);  }
-  function peg$f154(p) {    expected("';'", p);  }
-  function peg$f155(p) {    expected("':'", p);  }
-  function peg$f156(p) {    expected(`'${LB}'`, p);  }
-  function peg$f157(p) {    expected(`'${RB}'`, p);  }
-  function peg$f158(p) {    expected("')'", p);  }
-  function peg$f159(p) {    expected("a name", p);  }
-  function peg$f160(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f161(name) {    return RESERVED.has(name);  }
-  function peg$f162(name) {    return ident(name, peg$savedPos);  }
-  function peg$f163() {    return scan(readWord);  }
-  function peg$f164(p) {    expected("a number", p);  }
-  function peg$f165() {    return offset();  }
-  function peg$f166() {    scan(readBlanks);  }
+  function peg$f158(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f159(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f160(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f161(p) {    expected("'alias'", p);  }
+  function peg$f162(p) {    expected("'roles'", p);  }
+  function peg$f163(p) {    expected("'range'", p);  }
+  function peg$f164(p) {    expected("';'", p);  }
+  function peg$f165(p) {    expected("':'", p);  }
+  function peg$f166(p) {    expected(`'${LB}'`, p);  }
+  function peg$f167(p) {    expected(`'${RB}'`, p);  }
+  function peg$f168(p) {    expected("')'", p);  }
+  function peg$f169(p) {    expected("a name", p);  }
+  function peg$f170(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f171(name) {    return RESERVED.has(name);  }
+  function peg$f172(name) {    return ident(name, peg$savedPos);  }
+  function peg$f173() {    return scan(readWord);  }
+  function peg$f174(p) {    expected("a number", p);  }
+  function peg$f175() {    return offset();  }
+  function peg$f176() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -949,18 +969,21 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
+      s1 = peg$parsePos();
       if (input.charCodeAt(peg$currPos) === 59) {
-        s1 = peg$c0;
+        s2 = peg$c0;
         peg$currPos++;
       } else {
-        s1 = peg$FAILED;
+        s2 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
-      if (s1 !== peg$FAILED) {
+      if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f3();
+        s0 = peg$f3(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
-      s0 = s1;
     }
 
     return s0;
@@ -1167,7 +1190,7 @@ function peg$parse(input, options) {
                         s1 = peg$FAILED;
                       }
                       if (s1 !== peg$FAILED) {
-                        s2 = peg$parseRoleBody();
+                        s2 = peg$parsePermissiveBody();
                         if (s2 !== peg$FAILED) {
                           s0 = s2;
                         } else {
@@ -1188,7 +1211,7 @@ function peg$parse(input, options) {
                           s1 = peg$FAILED;
                         }
                         if (s1 !== peg$FAILED) {
-                          s2 = peg$parseUserBody();
+                          s2 = peg$parsePolicyCapBody();
                           if (s2 !== peg$FAILED) {
                             s0 = s2;
                           } else {
@@ -1209,7 +1232,7 @@ function peg$parse(input, options) {
                             s1 = peg$FAILED;
                           }
                           if (s1 !== peg$FAILED) {
-                            s2 = peg$parseClassBody();
+                            s2 = peg$parseExpandAttributeBody();
                             if (s2 !== peg$FAILED) {
                               s0 = s2;
                             } else {
@@ -1230,7 +1253,7 @@ function peg$parse(input, options) {
                               s1 = peg$FAILED;
                             }
                             if (s1 !== peg$FAILED) {
-                              s2 = peg$parseSidBody();
+                              s2 = peg$parseAttributeRoleBody();
                               if (s2 !== peg$FAILED) {
                                 s0 = s2;
                               } else {
@@ -1251,7 +1274,7 @@ function peg$parse(input, options) {
                                 s1 = peg$FAILED;
                               }
                               if (s1 !== peg$FAILED) {
-                                s2 = peg$parseCommonBody();
+                                s2 = peg$parseRoleBody();
                                 if (s2 !== peg$FAILED) {
                                   s0 = s2;
                                 } else {
@@ -1272,7 +1295,7 @@ function peg$parse(input, options) {
                                   s1 = peg$FAILED;
                                 }
                                 if (s1 !== peg$FAILED) {
-                                  s2 = peg$parseConstrainBody();
+                                  s2 = peg$parseUserBody();
                                   if (s2 !== peg$FAILED) {
                                     s0 = s2;
                                   } else {
@@ -1293,7 +1316,7 @@ function peg$parse(input, options) {
                                     s1 = peg$FAILED;
                                   }
                                   if (s1 !== peg$FAILED) {
-                                    s2 = peg$parseValidateTransBody();
+                                    s2 = peg$parseClassBody();
                                     if (s2 !== peg$FAILED) {
                                       s0 = s2;
                                     } else {
@@ -1314,7 +1337,7 @@ function peg$parse(input, options) {
                                       s1 = peg$FAILED;
                                     }
                                     if (s1 !== peg$FAILED) {
-                                      s2 = peg$parsePirqBody();
+                                      s2 = peg$parseSidBody();
                                       if (s2 !== peg$FAILED) {
                                         s0 = s2;
                                       } else {
@@ -1335,7 +1358,7 @@ function peg$parse(input, options) {
                                         s1 = peg$FAILED;
                                       }
                                       if (s1 !== peg$FAILED) {
-                                        s2 = peg$parseIomemBody();
+                                        s2 = peg$parseCommonBody();
                                         if (s2 !== peg$FAILED) {
                                           s0 = s2;
                                         } else {
@@ -1356,7 +1379,7 @@ function peg$parse(input, options) {
                                           s1 = peg$FAILED;
                                         }
                                         if (s1 !== peg$FAILED) {
-                                          s2 = peg$parseIoportBody();
+                                          s2 = peg$parseConstrainBody();
                                           if (s2 !== peg$FAILED) {
                                             s0 = s2;
                                           } else {
@@ -1377,7 +1400,7 @@ function peg$parse(input, options) {
                                             s1 = peg$FAILED;
                                           }
                                           if (s1 !== peg$FAILED) {
-                                            s2 = peg$parsePciDeviceBody();
+                                            s2 = peg$parseValidateTransBody();
                                             if (s2 !== peg$FAILED) {
                                               s0 = s2;
                                             } else {
@@ -1398,7 +1421,7 @@ function peg$parse(input, options) {
                                               s1 = peg$FAILED;
                                             }
                                             if (s1 !== peg$FAILED) {
-                                              s2 = peg$parseDeviceTreeBody();
+                                              s2 = peg$parsePirqBody();
                                               if (s2 !== peg$FAILED) {
                                                 s0 = s2;
                                               } else {
@@ -1419,7 +1442,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parsePlatformBody();
+                                                s2 = peg$parseIomemBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1440,7 +1463,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseMlsDeclBody();
+                                                  s2 = peg$parseIoportBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1461,7 +1484,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parseDominanceBody();
+                                                    s2 = peg$parsePciDeviceBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1482,7 +1505,7 @@ function peg$parse(input, options) {
                                                       s1 = peg$FAILED;
                                                     }
                                                     if (s1 !== peg$FAILED) {
-                                                      s2 = peg$parseLevelBody();
+                                                      s2 = peg$parseDeviceTreeBody();
                                                       if (s2 !== peg$FAILED) {
                                                         s0 = s2;
                                                       } else {
@@ -1503,7 +1526,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parseRangeTransitionBody();
+                                                        s2 = peg$parsePlatformBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1524,7 +1547,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseUnsupportedBody();
+                                                          s2 = peg$parseMlsDeclBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1534,6 +1557,94 @@ function peg$parse(input, options) {
                                                         } else {
                                                           peg$currPos = s0;
                                                           s0 = peg$FAILED;
+                                                        }
+                                                        if (s0 === peg$FAILED) {
+                                                          s0 = peg$currPos;
+                                                          peg$savedPos = peg$currPos;
+                                                          s1 = peg$f31();
+                                                          if (s1) {
+                                                            s1 = undefined;
+                                                          } else {
+                                                            s1 = peg$FAILED;
+                                                          }
+                                                          if (s1 !== peg$FAILED) {
+                                                            s2 = peg$parseDominanceBody();
+                                                            if (s2 !== peg$FAILED) {
+                                                              s0 = s2;
+                                                            } else {
+                                                              peg$currPos = s0;
+                                                              s0 = peg$FAILED;
+                                                            }
+                                                          } else {
+                                                            peg$currPos = s0;
+                                                            s0 = peg$FAILED;
+                                                          }
+                                                          if (s0 === peg$FAILED) {
+                                                            s0 = peg$currPos;
+                                                            peg$savedPos = peg$currPos;
+                                                            s1 = peg$f32();
+                                                            if (s1) {
+                                                              s1 = undefined;
+                                                            } else {
+                                                              s1 = peg$FAILED;
+                                                            }
+                                                            if (s1 !== peg$FAILED) {
+                                                              s2 = peg$parseLevelBody();
+                                                              if (s2 !== peg$FAILED) {
+                                                                s0 = s2;
+                                                              } else {
+                                                                peg$currPos = s0;
+                                                                s0 = peg$FAILED;
+                                                              }
+                                                            } else {
+                                                              peg$currPos = s0;
+                                                              s0 = peg$FAILED;
+                                                            }
+                                                            if (s0 === peg$FAILED) {
+                                                              s0 = peg$currPos;
+                                                              peg$savedPos = peg$currPos;
+                                                              s1 = peg$f33();
+                                                              if (s1) {
+                                                                s1 = undefined;
+                                                              } else {
+                                                                s1 = peg$FAILED;
+                                                              }
+                                                              if (s1 !== peg$FAILED) {
+                                                                s2 = peg$parseRangeTransitionBody();
+                                                                if (s2 !== peg$FAILED) {
+                                                                  s0 = s2;
+                                                                } else {
+                                                                  peg$currPos = s0;
+                                                                  s0 = peg$FAILED;
+                                                                }
+                                                              } else {
+                                                                peg$currPos = s0;
+                                                                s0 = peg$FAILED;
+                                                              }
+                                                              if (s0 === peg$FAILED) {
+                                                                s0 = peg$currPos;
+                                                                peg$savedPos = peg$currPos;
+                                                                s1 = peg$f34();
+                                                                if (s1) {
+                                                                  s1 = undefined;
+                                                                } else {
+                                                                  s1 = peg$FAILED;
+                                                                }
+                                                                if (s1 !== peg$FAILED) {
+                                                                  s2 = peg$parseUnsupportedBody();
+                                                                  if (s2 !== peg$FAILED) {
+                                                                    s0 = s2;
+                                                                  } else {
+                                                                    peg$currPos = s0;
+                                                                    s0 = peg$FAILED;
+                                                                  }
+                                                                } else {
+                                                                  peg$currPos = s0;
+                                                                  s0 = peg$FAILED;
+                                                                }
+                                                              }
+                                                            }
+                                                          }
                                                         }
                                                       }
                                                     }
@@ -1572,10 +1683,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f31();
+    s2 = peg$f35();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f32(s1);
+    s2 = peg$f36(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1583,7 +1694,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f33(s1);
+      s0 = peg$f37(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1623,7 +1734,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f34(s1, s3, s8, s10);
+                  s5 = peg$f38(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1651,20 +1762,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f35(s1, s3);
+              s6 = peg$f39(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f36(s1, s3, s6);
+              s6 = peg$f40(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f37(s1, s3, s5);
+            s0 = peg$f41(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1689,7 +1800,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f38();
+      s1 = peg$f42();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1714,7 +1825,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f39(s2, s4, s8, s10);
+                    s0 = peg$f43(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1749,7 +1860,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseTypeRuleBody() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13;
 
     s0 = peg$currPos;
     s1 = peg$parseNamesReq();
@@ -1768,10 +1879,10 @@ function peg$parse(input, options) {
             if (s9 !== peg$FAILED) {
               s10 = peg$parse_();
               s11 = peg$currPos;
-              s12 = peg$parsePos();
-              s13 = peg$parseQuoted();
-              if (s13 !== peg$FAILED) {
-                s14 = peg$parse_();
+              s12 = peg$parseFileName();
+              if (s12 !== peg$FAILED) {
+                s13 = peg$parse_();
+                s12 = [s12, s13];
                 s11 = s12;
               } else {
                 peg$currPos = s11;
@@ -1783,7 +1894,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f40(s1, s3, s7, s9, s11);
+                s0 = peg$f44(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1812,6 +1923,86 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFileName() {
+    let s0, s1, s2, s3, s4, s5, s6;
+
+    s0 = peg$currPos;
+    peg$savedPos = peg$currPos;
+    s1 = peg$f45();
+    if (s1) {
+      s1 = undefined;
+    } else {
+      s1 = peg$FAILED;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parsePos();
+      if (input.charCodeAt(peg$currPos) === 34) {
+        s3 = peg$c2;
+        peg$currPos++;
+      } else {
+        s3 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      }
+      if (s3 !== peg$FAILED) {
+        s4 = peg$currPos;
+        s5 = [];
+        s6 = input.charAt(peg$currPos);
+        if (peg$r0.test(s6)) {
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+        }
+        if (s6 !== peg$FAILED) {
+          while (s6 !== peg$FAILED) {
+            s5.push(s6);
+            s6 = input.charAt(peg$currPos);
+            if (peg$r0.test(s6)) {
+              peg$currPos++;
+            } else {
+              s6 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e3); }
+            }
+          }
+        } else {
+          s5 = peg$FAILED;
+        }
+        if (s5 !== peg$FAILED) {
+          s4 = input.substring(s4, peg$currPos);
+        } else {
+          s4 = s5;
+        }
+        if (s4 !== peg$FAILED) {
+          if (input.charCodeAt(peg$currPos) === 34) {
+            s5 = peg$c2;
+            peg$currPos++;
+          } else {
+            s5 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          }
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f46(s2, s4);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseFastDecl() {
     let s0, s1, s2;
 
@@ -1819,10 +2010,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f41();
+    s2 = peg$f47();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f42(s1);
+    s2 = peg$f48(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1830,7 +2021,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f43(s1);
+      s0 = peg$f49(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1869,11 +2060,11 @@ function peg$parse(input, options) {
         }
         s4 = peg$currPos;
         if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c2;
+          s5 = peg$c3;
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -1895,7 +2086,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f44(s1, s3, s4);
+          s0 = peg$f50(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1925,7 +2116,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f45(s1, s5);
+            s0 = peg$f51(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1961,7 +2152,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f46(s1, s3);
+            s0 = peg$f52(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1991,7 +2182,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f47(s1);
+          s0 = peg$f53(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2018,7 +2209,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f48(s1, s3);
+          s0 = peg$f54(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2035,24 +2226,123 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parsePermissiveBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f55(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parsePolicyCapBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f56(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseExpandAttributeBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseBoolValue();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f57(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAttributeRoleBody() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f58(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseBoolValue() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 4) === peg$c3) {
-      s1 = peg$c3;
+    if (input.substr(peg$currPos, 4) === peg$c4) {
+      s1 = peg$c4;
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e3); }
+      if (peg$silentFails === 0) { peg$fail(peg$e5); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 4) === peg$c4) {
-        s1 = peg$c4;
+      if (input.substr(peg$currPos, 4) === peg$c5) {
+        s1 = peg$c5;
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+        if (peg$silentFails === 0) { peg$fail(peg$e6); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2068,7 +2358,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f49();
+        s0 = peg$f59();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2079,20 +2369,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 5) === peg$c5) {
-        s1 = peg$c5;
+      if (input.substr(peg$currPos, 5) === peg$c6) {
+        s1 = peg$c6;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e5); }
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 5) === peg$c6) {
-          s1 = peg$c6;
+        if (input.substr(peg$currPos, 5) === peg$c7) {
+          s1 = peg$c7;
           peg$currPos += 5;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e6); }
+          if (peg$silentFails === 0) { peg$fail(peg$e8); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2108,7 +2398,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f50();
+          s0 = peg$f60();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2121,7 +2411,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f51(s1);
+        s1 = peg$f61(s1);
         s0 = s1;
       }
     }
@@ -2155,11 +2445,11 @@ function peg$parse(input, options) {
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         if (input.charCodeAt(peg$currPos) === 44) {
-          s4 = peg$c2;
+          s4 = peg$c3;
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
@@ -2167,7 +2457,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f52(s1);
+            s3 = peg$f62(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2183,7 +2473,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f53(s1, s3);
+        s0 = peg$f63(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2224,7 +2514,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f54(s1, s5, s7);
+            s0 = peg$f64(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2249,20 +2539,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c7) {
-      s1 = peg$c7;
+    if (input.substr(peg$currPos, 5) === peg$c8) {
+      s1 = peg$c8;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e7); }
+      if (peg$silentFails === 0) { peg$fail(peg$e9); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c8) {
-        s1 = peg$c8;
+      if (input.substr(peg$currPos, 5) === peg$c9) {
+        s1 = peg$c9;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e8); }
+        if (peg$silentFails === 0) { peg$fail(peg$e10); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2287,7 +2577,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f55(s4, s8);
+              s0 = peg$f65(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2338,7 +2628,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f56(s1, s6, s7);
+          s2 = peg$f66(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2353,7 +2643,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f57(s1, s4);
+          s2 = peg$f67(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2363,7 +2653,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f58(s1, s2);
+      s0 = peg$f68(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2391,7 +2681,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f59(s1, s2);
+      s0 = peg$f69(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2412,12 +2702,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f60(s1, s4);
+        s4 = peg$f70(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f61(s1, s3);
+        s0 = peg$f71(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2446,7 +2736,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f62(s1, s3, s5);
+            s0 = peg$f72(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2480,7 +2770,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f63(s1, s3);
+          s0 = peg$f73(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2508,7 +2798,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f64(s1, s2, s4);
+        s0 = peg$f74(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2531,11 +2821,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c9;
+        s5 = peg$c10;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+        if (peg$silentFails === 0) { peg$fail(peg$e11); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2557,7 +2847,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65(s1, s2, s3, s5);
+        s0 = peg$f75(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2580,11 +2870,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c9;
+        s5 = peg$c10;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+        if (peg$silentFails === 0) { peg$fail(peg$e11); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2606,7 +2896,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f66(s1, s2, s3, s5);
+        s0 = peg$f76(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2630,7 +2920,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f67(s1, s2, s4);
+        s0 = peg$f77(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2651,36 +2941,36 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f68(s2);
+      s2 = peg$f78(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c10;
+        s3 = peg$c11;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e10); }
+        if (peg$silentFails === 0) { peg$fail(peg$e12); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r0.test(s5)) {
+        if (peg$r1.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e11); }
+          if (peg$silentFails === 0) { peg$fail(peg$e13); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r0.test(s5)) {
+          if (peg$r1.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+            if (peg$silentFails === 0) { peg$fail(peg$e13); }
           }
         }
         s3 = [s3, s4];
@@ -2700,7 +2990,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f69(s1, s3);
+        s0 = peg$f79(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2718,7 +3008,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f70();
+    s1 = peg$f80();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2737,20 +3027,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c11) {
-                s10 = peg$c11;
+              if (input.substr(peg$currPos, 4) === peg$c12) {
+                s10 = peg$c12;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e12); }
+                if (peg$silentFails === 0) { peg$fail(peg$e14); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c12) {
-                  s10 = peg$c12;
+                if (input.substr(peg$currPos, 4) === peg$c13) {
+                  s10 = peg$c13;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e13); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e15); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -2798,7 +3088,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f71(s2, s6, s8);
+              s0 = peg$f81(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2828,7 +3118,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f72();
+    s1 = peg$f82();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2858,7 +3148,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f73(s2);
+      s0 = peg$f83(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2875,7 +3165,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f74(s1, s2);
+      s3 = peg$f84(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -2886,7 +3176,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f75(s1, s2, s5);
+          s0 = peg$f85(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2946,7 +3236,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f76(s1, s2);
+      s0 = peg$f86(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2998,7 +3288,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f77(s1, s2);
+      s0 = peg$f87(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3050,7 +3340,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f78(s1, s2);
+      s0 = peg$f88(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3067,7 +3357,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f79(s1);
+      s3 = peg$f89(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3078,7 +3368,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80(s1, s5);
+          s0 = peg$f90(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3113,7 +3403,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f81(s1, s5, s7);
+          s3 = peg$f91(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3132,7 +3422,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f81(s1, s5, s7);
+            s3 = peg$f91(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3143,7 +3433,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f82(s1, s2);
+      s0 = peg$f92(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3160,7 +3450,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f83(s1);
+      s3 = peg$f93(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3171,7 +3461,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f84(s1, s5);
+          s0 = peg$f94(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3197,15 +3487,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c13;
+      s2 = peg$c14;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e14); }
+      if (peg$silentFails === 0) { peg$fail(peg$e16); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f85(s1);
+      s3 = peg$f95(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3219,7 +3509,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f86(s1, s5);
+            s0 = peg$f96(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3241,14 +3531,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f87(s1);
+        s1 = peg$f97(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f88(s1);
+        s1 = peg$f98(s1);
         s0 = s1;
       }
     }
@@ -3259,29 +3549,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c14) {
-      s0 = peg$c14;
+    if (input.substr(peg$currPos, 2) === peg$c15) {
+      s0 = peg$c15;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e15); }
+      if (peg$silentFails === 0) { peg$fail(peg$e17); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c15) {
-        s1 = peg$c15;
+      if (input.substr(peg$currPos, 2) === peg$c16) {
+        s1 = peg$c16;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e16); }
+        if (peg$silentFails === 0) { peg$fail(peg$e18); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c16) {
-          s1 = peg$c16;
+        if (input.substr(peg$currPos, 2) === peg$c17) {
+          s1 = peg$c17;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e17); }
+          if (peg$silentFails === 0) { peg$fail(peg$e19); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3315,28 +3605,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c17;
+      s0 = peg$c18;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e18); }
+      if (peg$silentFails === 0) { peg$fail(peg$e20); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c18) {
-        s1 = peg$c18;
+      if (input.substr(peg$currPos, 3) === peg$c19) {
+        s1 = peg$c19;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e19); }
+        if (peg$silentFails === 0) { peg$fail(peg$e21); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c19) {
-          s1 = peg$c19;
+        if (input.substr(peg$currPos, 3) === peg$c20) {
+          s1 = peg$c20;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e20); }
+          if (peg$silentFails === 0) { peg$fail(peg$e22); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3369,29 +3659,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c20) {
-      s0 = peg$c20;
+    if (input.substr(peg$currPos, 2) === peg$c21) {
+      s0 = peg$c21;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e21); }
+      if (peg$silentFails === 0) { peg$fail(peg$e23); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c21) {
-        s1 = peg$c21;
+      if (input.substr(peg$currPos, 3) === peg$c22) {
+        s1 = peg$c22;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e22); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c22) {
-          s1 = peg$c22;
+        if (input.substr(peg$currPos, 3) === peg$c23) {
+          s1 = peg$c23;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e23); }
+          if (peg$silentFails === 0) { peg$fail(peg$e25); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3426,21 +3716,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c23;
+      s1 = peg$c24;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e24); }
+      if (peg$silentFails === 0) { peg$fail(peg$e26); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c24;
+        s3 = peg$c25;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e25); }
+        if (peg$silentFails === 0) { peg$fail(peg$e27); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3462,20 +3752,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c25) {
-        s1 = peg$c25;
+      if (input.substr(peg$currPos, 3) === peg$c26) {
+        s1 = peg$c26;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e26); }
+        if (peg$silentFails === 0) { peg$fail(peg$e28); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c26) {
-          s1 = peg$c26;
+        if (input.substr(peg$currPos, 3) === peg$c27) {
+          s1 = peg$c27;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e27); }
+          if (peg$silentFails === 0) { peg$fail(peg$e29); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3509,48 +3799,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c27) {
-      s1 = peg$c27;
+    if (input.substr(peg$currPos, 2) === peg$c28) {
+      s1 = peg$c28;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f89();
+      s1 = peg$f99();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c28) {
-        s1 = peg$c28;
+      if (input.substr(peg$currPos, 2) === peg$c29) {
+        s1 = peg$c29;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e29); }
+        if (peg$silentFails === 0) { peg$fail(peg$e31); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f90();
+        s1 = peg$f100();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c29) {
-          s1 = peg$c29;
+        if (input.substr(peg$currPos, 2) === peg$c30) {
+          s1 = peg$c30;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e30); }
+          if (peg$silentFails === 0) { peg$fail(peg$e32); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c30) {
-            s1 = peg$c30;
+          if (input.substr(peg$currPos, 2) === peg$c31) {
+            s1 = peg$c31;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e31); }
+            if (peg$silentFails === 0) { peg$fail(peg$e33); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -3566,7 +3856,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f91();
+            s0 = peg$f101();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3624,7 +3914,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f92(s1, s2);
+      s0 = peg$f102(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3676,7 +3966,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f93(s1, s2);
+      s0 = peg$f103(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3693,7 +3983,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f94(s1);
+      s3 = peg$f104(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3704,7 +3994,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f95(s1, s5);
+          s0 = peg$f105(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3730,15 +4020,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c13;
+      s2 = peg$c14;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e14); }
+      if (peg$silentFails === 0) { peg$fail(peg$e16); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f96(s1);
+      s3 = peg$f106(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3752,7 +4042,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f97(s1, s5);
+            s0 = peg$f107(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3775,7 +4065,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f98(s1);
+        s1 = peg$f108(s1);
         s0 = s1;
       }
     }
@@ -3800,7 +4090,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f99(s1, s2, s4, s6);
+          s0 = peg$f109(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3815,20 +4105,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c31) {
-        s1 = peg$c31;
+      if (input.substr(peg$currPos, 8) === peg$c32) {
+        s1 = peg$c32;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e32); }
+        if (peg$silentFails === 0) { peg$fail(peg$e34); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c32) {
-          s1 = peg$c32;
+        if (input.substr(peg$currPos, 8) === peg$c33) {
+          s1 = peg$c33;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e33); }
+          if (peg$silentFails === 0) { peg$fail(peg$e35); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3844,7 +4134,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f100();
+          s0 = peg$f110();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3856,20 +4146,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c33) {
-          s2 = peg$c33;
+        if (input.substr(peg$currPos, 6) === peg$c34) {
+          s2 = peg$c34;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e36); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c34) {
-            s2 = peg$c34;
+          if (input.substr(peg$currPos, 6) === peg$c35) {
+            s2 = peg$c35;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e35); }
+            if (peg$silentFails === 0) { peg$fail(peg$e37); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -3885,7 +4175,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f101();
+            s1 = peg$f111();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -3896,20 +4186,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c35) {
-            s2 = peg$c35;
+          if (input.substr(peg$currPos, 6) === peg$c36) {
+            s2 = peg$c36;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e36); }
+            if (peg$silentFails === 0) { peg$fail(peg$e38); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c36) {
-              s2 = peg$c36;
+            if (input.substr(peg$currPos, 6) === peg$c37) {
+              s2 = peg$c37;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e37); }
+              if (peg$silentFails === 0) { peg$fail(peg$e39); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -3925,7 +4215,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f102();
+              s1 = peg$f112();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -3938,20 +4228,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c37) {
-            s4 = peg$c37;
+          if (input.substr(peg$currPos, 4) === peg$c38) {
+            s4 = peg$c38;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e38); }
+            if (peg$silentFails === 0) { peg$fail(peg$e40); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c38) {
-              s4 = peg$c38;
+            if (input.substr(peg$currPos, 4) === peg$c39) {
+              s4 = peg$c39;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e39); }
+              if (peg$silentFails === 0) { peg$fail(peg$e41); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -3967,7 +4257,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f103(s1);
+              s3 = peg$f113(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -3978,20 +4268,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c39) {
-              s4 = peg$c39;
+            if (input.substr(peg$currPos, 4) === peg$c40) {
+              s4 = peg$c40;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e40); }
+              if (peg$silentFails === 0) { peg$fail(peg$e42); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c40) {
-                s4 = peg$c40;
+              if (input.substr(peg$currPos, 4) === peg$c41) {
+                s4 = peg$c41;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e41); }
+                if (peg$silentFails === 0) { peg$fail(peg$e43); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4007,7 +4297,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f104(s1);
+                s3 = peg$f114(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4022,7 +4312,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f105(s1, s3, s5);
+              s0 = peg$f115(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4037,20 +4327,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c37) {
-            s1 = peg$c37;
+          if (input.substr(peg$currPos, 4) === peg$c38) {
+            s1 = peg$c38;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e38); }
+            if (peg$silentFails === 0) { peg$fail(peg$e40); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c38) {
-              s1 = peg$c38;
+            if (input.substr(peg$currPos, 4) === peg$c39) {
+              s1 = peg$c39;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e39); }
+              if (peg$silentFails === 0) { peg$fail(peg$e41); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4069,7 +4359,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f106(s4);
+                s0 = peg$f116(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4096,12 +4386,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f107(s1, s2, s4, s7);
+                  s7 = peg$f117(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f108(s1, s2, s4, s6);
+                  s0 = peg$f118(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4129,70 +4419,7 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r1.test(s3)) {
-      peg$currPos++;
-    } else {
-      s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
-    }
-    if (s3 !== peg$FAILED) {
-      s4 = input.charAt(peg$currPos);
-      if (peg$r2.test(s4)) {
-        peg$currPos++;
-      } else {
-        s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
-      }
-      if (s4 !== peg$FAILED) {
-        s3 = [s3, s4];
-        s2 = s3;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s2;
-      s2 = peg$FAILED;
-    }
-    if (s2 !== peg$FAILED) {
-      s1 = input.substring(s1, peg$currPos);
-    } else {
-      s1 = s2;
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$currPos;
-      peg$silentFails++;
-      s3 = peg$parseIdChar();
-      peg$silentFails--;
-      if (s3 === peg$FAILED) {
-        s2 = undefined;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f109(s1);
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseMlsOperand() {
-    let s0, s1, s2, s3, s4;
-
-    s0 = peg$currPos;
-    s1 = peg$currPos;
-    s2 = peg$currPos;
-    s3 = input.charAt(peg$currPos);
-    if (peg$r3.test(s3)) {
+    if (peg$r2.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
@@ -4200,7 +4427,7 @@ function peg$parse(input, options) {
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r4.test(s4)) {
+      if (peg$r3.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
@@ -4235,7 +4462,70 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f110(s1);
+        s0 = peg$f119(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseMlsOperand() {
+    let s0, s1, s2, s3, s4;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = peg$currPos;
+    s3 = input.charAt(peg$currPos);
+    if (peg$r4.test(s3)) {
+      peg$currPos++;
+    } else {
+      s3 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e46); }
+    }
+    if (s3 !== peg$FAILED) {
+      s4 = input.charAt(peg$currPos);
+      if (peg$r5.test(s4)) {
+        peg$currPos++;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+      }
+      if (s4 !== peg$FAILED) {
+        s3 = [s3, s4];
+        s2 = s3;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s2;
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      s1 = input.substring(s1, peg$currPos);
+    } else {
+      s1 = s2;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f120(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4256,7 +4546,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f111(s1);
+      s1 = peg$f121(s1);
       s0 = s1;
     }
 
@@ -4266,43 +4556,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c27) {
-      s0 = peg$c27;
+    if (input.substr(peg$currPos, 2) === peg$c28) {
+      s0 = peg$c28;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c28) {
-        s1 = peg$c28;
+      if (input.substr(peg$currPos, 2) === peg$c29) {
+        s1 = peg$c29;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e29); }
+        if (peg$silentFails === 0) { peg$fail(peg$e31); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f112();
+        s1 = peg$f122();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c29) {
-          s1 = peg$c29;
+        if (input.substr(peg$currPos, 2) === peg$c30) {
+          s1 = peg$c30;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e30); }
+          if (peg$silentFails === 0) { peg$fail(peg$e32); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c30) {
-            s1 = peg$c30;
+          if (input.substr(peg$currPos, 2) === peg$c31) {
+            s1 = peg$c31;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e31); }
+            if (peg$silentFails === 0) { peg$fail(peg$e33); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4318,7 +4608,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f113();
+            s0 = peg$f123();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4329,20 +4619,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c41) {
-            s1 = peg$c41;
+          if (input.substr(peg$currPos, 5) === peg$c42) {
+            s1 = peg$c42;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e46); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c42) {
-              s1 = peg$c42;
+            if (input.substr(peg$currPos, 5) === peg$c43) {
+              s1 = peg$c43;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e47); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4358,7 +4648,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f114();
+              s0 = peg$f124();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4369,20 +4659,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c43) {
-              s1 = peg$c43;
+            if (input.substr(peg$currPos, 3) === peg$c44) {
+              s1 = peg$c44;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e48); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c44) {
-                s1 = peg$c44;
+              if (input.substr(peg$currPos, 3) === peg$c45) {
+                s1 = peg$c45;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e49); }
+                if (peg$silentFails === 0) { peg$fail(peg$e51); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4398,7 +4688,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f115();
+                s0 = peg$f125();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4409,20 +4699,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c45) {
-                s1 = peg$c45;
+              if (input.substr(peg$currPos, 6) === peg$c46) {
+                s1 = peg$c46;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e50); }
+                if (peg$silentFails === 0) { peg$fail(peg$e52); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c46) {
-                  s1 = peg$c46;
+                if (input.substr(peg$currPos, 6) === peg$c47) {
+                  s1 = peg$c47;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e53); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4438,7 +4728,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f116();
+                  s0 = peg$f126();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4485,7 +4775,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f117(s1, s3);
+        s0 = peg$f127(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4505,7 +4795,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f118(s1);
+      s1 = peg$f128(s1);
     }
     s0 = s1;
 
@@ -4522,7 +4812,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f119(s1);
+        s0 = peg$f129(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4576,7 +4866,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f120(s1, s3, s5, s6);
+            s0 = peg$f130(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4604,7 +4894,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f121();
+      s1 = peg$f131();
     }
     s0 = s1;
 
@@ -4617,11 +4907,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = [];
     s2 = input.charAt(peg$currPos);
-    if (peg$r5.test(s2)) {
+    if (peg$r6.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e52); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -4632,11 +4922,11 @@ function peg$parse(input, options) {
     while (s2 !== peg$FAILED) {
       s1.push(s2);
       s2 = input.charAt(peg$currPos);
-      if (peg$r5.test(s2)) {
+      if (peg$r6.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e52); }
+        if (peg$silentFails === 0) { peg$fail(peg$e54); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -4663,15 +4953,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c47;
+      s2 = peg$c48;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f122(s1);
+      s3 = peg$f132(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4680,11 +4970,11 @@ function peg$parse(input, options) {
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r6.test(s5)) {
+        if (peg$r7.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e54); }
+          if (peg$silentFails === 0) { peg$fail(peg$e56); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -4695,11 +4985,11 @@ function peg$parse(input, options) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r6.test(s5)) {
+          if (peg$r7.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e54); }
+            if (peg$silentFails === 0) { peg$fail(peg$e56); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -4711,7 +5001,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f123(s1);
+          s0 = peg$f133(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4737,12 +5027,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c48) {
-        s5 = peg$c48;
+      if (input.substr(peg$currPos, 10) === peg$c49) {
+        s5 = peg$c49;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e55); }
+        if (peg$silentFails === 0) { peg$fail(peg$e57); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -4768,18 +5058,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f124(s1);
+        s4 = peg$f134(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c49) {
-          s5 = peg$c49;
+        if (input.substr(peg$currPos, 5) === peg$c50) {
+          s5 = peg$c50;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e56); }
+          if (peg$silentFails === 0) { peg$fail(peg$e58); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -4811,7 +5101,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f125(s1, s8);
+              s3 = peg$f135(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4828,7 +5118,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f126(s1, s4);
+          s4 = peg$f136(s1, s4);
           s3 = s4;
         }
       }
@@ -4860,17 +5150,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c50;
+            s8 = peg$c51;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e57); }
+            if (peg$silentFails === 0) { peg$fail(peg$e59); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f127(s1, s3, s7, s9);
+            s9 = peg$f137(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -4894,7 +5184,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f128(s1, s3, s7);
+            s0 = peg$f138(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4920,28 +5210,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c51) {
-      s2 = peg$c51;
+    if (input.substr(peg$currPos, 5) === peg$c52) {
+      s2 = peg$c52;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e58); }
+      if (peg$silentFails === 0) { peg$fail(peg$e60); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c49) {
-        s2 = peg$c49;
+      if (input.substr(peg$currPos, 5) === peg$c50) {
+        s2 = peg$c50;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e56); }
+        if (peg$silentFails === 0) { peg$fail(peg$e58); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c52) {
-          s2 = peg$c52;
+        if (input.substr(peg$currPos, 6) === peg$c53) {
+          s2 = peg$c53;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e59); }
+          if (peg$silentFails === 0) { peg$fail(peg$e61); }
         }
       }
     }
@@ -4968,11 +5258,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c47;
+            s7 = peg$c48;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e53); }
+            if (peg$silentFails === 0) { peg$fail(peg$e55); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5016,7 +5306,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f129(s1, s4, s6);
+            s0 = peg$f139(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5044,29 +5334,29 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r7.test(s3)) {
+    if (peg$r8.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e60); }
+      if (peg$silentFails === 0) { peg$fail(peg$e62); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r8.test(s5)) {
+      if (peg$r9.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e61); }
+        if (peg$silentFails === 0) { peg$fail(peg$e63); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
         s5 = input.charAt(peg$currPos);
-        if (peg$r8.test(s5)) {
+        if (peg$r9.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e61); }
+          if (peg$silentFails === 0) { peg$fail(peg$e63); }
         }
       }
       s3 = [s3, s4];
@@ -5082,7 +5372,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f130(s1);
+      s1 = peg$f140(s1);
     }
     s0 = s1;
 
@@ -5093,12 +5383,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c53) {
-      s1 = peg$c53;
+    if (input.substr(peg$currPos, 2) === peg$c54) {
+      s1 = peg$c54;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -5126,7 +5416,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f131(s1);
+      s1 = peg$f141(s1);
       s0 = s1;
     }
 
@@ -5138,25 +5428,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c54;
+      s1 = peg$c55;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f132();
+      s1 = peg$f142();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c55;
+        s1 = peg$c56;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -5164,7 +5454,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f133(s4);
+          s4 = peg$f143(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -5172,7 +5462,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f134(s3);
+          s0 = peg$f144(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5186,7 +5476,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f135(s1);
+          s1 = peg$f145(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5196,11 +5486,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c9;
+              s4 = peg$c10;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e9); }
+              if (peg$silentFails === 0) { peg$fail(peg$e11); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5219,7 +5509,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f136(s1, s2);
+            s0 = peg$f146(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5237,15 +5527,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c47;
+      s2 = peg$c48;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f137(s1);
+      s3 = peg$f147(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5278,7 +5568,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f138(s1, s5);
+          s0 = peg$f148(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5300,18 +5590,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c9;
+      s1 = peg$c10;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e9); }
+      if (peg$silentFails === 0) { peg$fail(peg$e11); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f139(s3);
+        s0 = peg$f149(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5327,7 +5617,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f140(s1);
+          s1 = peg$f150(s1);
         }
         s0 = s1;
       }
@@ -5342,11 +5632,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c47;
+      s2 = peg$c48;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5375,7 +5665,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f141(s1, s4);
+        s0 = peg$f151(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5389,7 +5679,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f142(s1);
+        s1 = peg$f152(s1);
       }
       s0 = s1;
     }
@@ -5407,11 +5697,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 44) {
-        s5 = peg$c2;
+        s5 = peg$c3;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e4); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -5431,11 +5721,11 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parse_();
         if (input.charCodeAt(peg$currPos) === 44) {
-          s5 = peg$c2;
+          s5 = peg$c3;
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e2); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -5452,7 +5742,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f143(s1, s2);
+      s0 = peg$f153(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5467,11 +5757,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c47;
+      s2 = peg$c48;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5500,7 +5790,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f144(s1, s4);
+        s0 = peg$f154(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5563,7 +5853,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f145(s1, s5, s9, s10);
+              s0 = peg$f155(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5596,7 +5886,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f146(s1);
+      s1 = peg$f156(s1);
       s0 = s1;
     }
 
@@ -5612,11 +5902,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c9;
+        s4 = peg$c10;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+        if (peg$silentFails === 0) { peg$fail(peg$e11); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -5635,7 +5925,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f147(s1, s2);
+      s0 = peg$f157(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5652,7 +5942,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f148(s1);
+      s1 = peg$f158(s1);
       s0 = s1;
     }
 
@@ -5691,7 +5981,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f149(s1, s2);
+      s0 = peg$f159(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5708,7 +5998,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f150(s1);
+      s1 = peg$f160(s1);
       s0 = s1;
     }
 
@@ -5719,20 +6009,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c56) {
-      s1 = peg$c56;
+    if (input.substr(peg$currPos, 5) === peg$c57) {
+      s1 = peg$c57;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e67); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c57) {
-        s1 = peg$c57;
+      if (input.substr(peg$currPos, 5) === peg$c58) {
+        s1 = peg$c58;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5769,7 +6059,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f161(s1);
       s0 = s1;
     }
 
@@ -5780,20 +6070,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c58) {
-      s1 = peg$c58;
+    if (input.substr(peg$currPos, 5) === peg$c59) {
+      s1 = peg$c59;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c59) {
-        s1 = peg$c59;
+      if (input.substr(peg$currPos, 5) === peg$c60) {
+        s1 = peg$c60;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e70); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5826,20 +6116,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c60) {
-      s1 = peg$c60;
+    if (input.substr(peg$currPos, 5) === peg$c61) {
+      s1 = peg$c61;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e71); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c61) {
-        s1 = peg$c61;
+      if (input.substr(peg$currPos, 5) === peg$c62) {
+        s1 = peg$c62;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e70); }
+        if (peg$silentFails === 0) { peg$fail(peg$e72); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5868,7 +6158,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f152(s1);
+      s1 = peg$f162(s1);
       s0 = s1;
     }
 
@@ -5879,20 +6169,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c62) {
-      s1 = peg$c62;
+    if (input.substr(peg$currPos, 8) === peg$c63) {
+      s1 = peg$c63;
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c63) {
-        s1 = peg$c63;
+      if (input.substr(peg$currPos, 8) === peg$c64) {
+        s1 = peg$c64;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
+        if (peg$silentFails === 0) { peg$fail(peg$e74); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5925,20 +6215,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c64) {
-      s1 = peg$c64;
+    if (input.substr(peg$currPos, 5) === peg$c65) {
+      s1 = peg$c65;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c65) {
-        s1 = peg$c65;
+      if (input.substr(peg$currPos, 5) === peg$c66) {
+        s1 = peg$c66;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e76); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -5967,7 +6257,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f153(s1);
+      s1 = peg$f163(s1);
       s0 = s1;
     }
 
@@ -5988,7 +6278,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f154(s1);
+      s1 = peg$f164(s1);
       s0 = s1;
     }
 
@@ -6009,7 +6299,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f155(s1);
+      s1 = peg$f165(s1);
       s0 = s1;
     }
 
@@ -6020,17 +6310,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c47;
+      s0 = peg$c48;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f156(s1);
+      s1 = peg$f166(s1);
       s0 = s1;
     }
 
@@ -6041,17 +6331,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c50;
+      s0 = peg$c51;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e57); }
+      if (peg$silentFails === 0) { peg$fail(peg$e59); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f157(s1);
+      s1 = peg$f167(s1);
       s0 = s1;
     }
 
@@ -6062,17 +6352,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c66;
+      s0 = peg$c67;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f158(s1);
+      s1 = peg$f168(s1);
       s0 = s1;
     }
 
@@ -6087,7 +6377,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f159(s1);
+      s1 = peg$f169(s1);
       s0 = s1;
     }
 
@@ -6102,7 +6392,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f160(s1);
+      s1 = peg$f170(s1);
       s0 = s1;
     }
 
@@ -6117,7 +6407,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f161(s1);
+      s2 = peg$f171(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6125,7 +6415,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f162(s1);
+        s0 = peg$f172(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6137,7 +6427,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
 
     return s0;
@@ -6148,15 +6438,15 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r9.test(s1)) {
+    if (peg$r10.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f163();
+      s1 = peg$f173();
     }
     s0 = s1;
 
@@ -6167,11 +6457,11 @@ function peg$parse(input, options) {
     let s0;
 
     s0 = input.charAt(peg$currPos);
-    if (peg$r10.test(s0)) {
+    if (peg$r11.test(s0)) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e80); }
     }
 
     return s0;
@@ -6184,31 +6474,31 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     s2 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c67) {
-      s3 = peg$c67;
+    if (input.substr(peg$currPos, 2) === peg$c68) {
+      s3 = peg$c68;
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e82); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r11.test(s5)) {
+      if (peg$r12.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e81); }
+        if (peg$silentFails === 0) { peg$fail(peg$e83); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r11.test(s5)) {
+          if (peg$r12.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e81); }
+            if (peg$silentFails === 0) { peg$fail(peg$e83); }
           }
         }
       } else {
@@ -6228,21 +6518,21 @@ function peg$parse(input, options) {
     if (s2 === peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r12.test(s3)) {
+      if (peg$r13.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e84); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
           s2.push(s3);
           s3 = input.charAt(peg$currPos);
-          if (peg$r12.test(s3)) {
+          if (peg$r13.test(s3)) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e82); }
+            if (peg$silentFails === 0) { peg$fail(peg$e84); }
           }
         }
       } else {
@@ -6258,11 +6548,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       peg$silentFails++;
       s3 = input.charAt(peg$currPos);
-      if (peg$r13.test(s3)) {
+      if (peg$r14.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e85); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -6284,7 +6574,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
 
     return s0;
@@ -6298,7 +6588,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f164(s1);
+      s1 = peg$f174(s1);
       s0 = s1;
     }
 
@@ -6311,37 +6601,37 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 34) {
-      s2 = peg$c68;
+      s2 = peg$c2;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      if (peg$silentFails === 0) { peg$fail(peg$e2); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
       s4 = input.charAt(peg$currPos);
-      if (peg$r14.test(s4)) {
+      if (peg$r15.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e86); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
         s4 = input.charAt(peg$currPos);
-        if (peg$r14.test(s4)) {
+        if (peg$r15.test(s4)) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e85); }
+          if (peg$silentFails === 0) { peg$fail(peg$e86); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
-        s4 = peg$c68;
+        s4 = peg$c2;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -6369,7 +6659,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f165();
+    s1 = peg$f175();
     s0 = s1;
 
     return s0;
@@ -6384,25 +6674,25 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r15.test(s3)) {
+      if (peg$r16.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e87); }
+        if (peg$silentFails === 0) { peg$fail(peg$e88); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
         s3 = input.charAt(peg$currPos);
-        if (peg$r15.test(s3)) {
+        if (peg$r16.test(s3)) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e87); }
+          if (peg$silentFails === 0) { peg$fail(peg$e88); }
         }
       }
       s1 = [s1, s2];
@@ -6421,7 +6711,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f166();
+    s1 = peg$f176();
     s0 = s1;
 
     return s0;
@@ -6440,7 +6730,7 @@ function peg$parse(input, options) {
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
   let operators = 0;    // binary operators in the current statement
-  const sc = new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
@@ -6461,7 +6751,7 @@ function peg$parse(input, options) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
   function deeper(pos) {
-    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels`, pos);
+    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,998)`, pos);
     return true;
   }
   function number32(text, pos, what) {
@@ -6476,7 +6766,7 @@ function peg$parse(input, options) {
   }
   function bin(op, left, right) {
     // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
-    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression`, left.span.offset, right.span.offset + right.span.length);
+    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression: xsm's limit (checkpolicy has none)`, left.span.offset, right.span.offset + right.span.length);
     return { op, left, right, span: at(left.span.offset, right.span.offset + right.span.length) };
   }
 

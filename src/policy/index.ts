@@ -5,7 +5,7 @@
 import type { PolicyAst } from "./ast.js";
 import { check, unusedDeclarations } from "./check.js";
 import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { fail, ok, type Result } from "../diagnostics/result.js";
+import { fail as failWith, ok, type Result } from "../diagnostics/result.js";
 import { expand, type Expanded } from "./expand.js";
 import { PolicyTables } from "./image.js";
 import { parsePolicy } from "./parse.js";
@@ -57,10 +57,12 @@ export class Compiler {
   run(text: string, options: CompileOptions = {}): Result<Compiled, Diagnostic[]> {
     const diagnostics: Diagnostic[] = [];
     const failed = (stageDiagnostics: readonly Diagnostic[]): boolean => {
-      diagnostics.push(...stageDiagnostics);
+      // (a loop, not push(...): a flood of diagnostics would overflow the call's arguments)
+      for (const d of stageDiagnostics) diagnostics.push(d);
       return hasErrors(stageDiagnostics);
     };
-    const parsed = parsePolicy(text, options.file ?? "<policy>");
+    const fail = (all: Diagnostic[]) => failWith(capDiagnostics(all));
+    const parsed = parsePolicy(text, options.file ?? "<policy>", { limits: options.limits });
     if (failed(parsed.diagnostics)) return fail(diagnostics);
     let ast = parsed.ast;
     for (const stage of this.astStages) {
@@ -78,6 +80,19 @@ export class Compiler {
     const image = policyImage(new PolicyTables(resolved.symbols, expanded.expanded, text), diagnostics);
     return ok({ ast, symbols: resolved.symbols, rules: resolved.rules, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
   }
+}
+
+/** At most this many diagnostics are kept (the first ones, in stage order), then one that counts
+ *  the rest: a policy of a million bad rules gives a readable report in bounded memory. */
+export const MAX_DIAGNOSTICS = 1000;
+
+function capDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const rest = diagnostics.slice(MAX_DIAGNOSTICS);
+  const errors = rest.filter((d) => d.severity === "error").length;
+  const kept = diagnostics.slice(0, MAX_DIAGNOSTICS);
+  kept.push({ code: "too-many", severity: errors > 0 ? "error" : "warning", message: `... and ${rest.length} more (${errors} errors); fix the first ones and compile again` });
+  return kept;
 }
 
 /** The compiler with the stages this package ships. */

@@ -1,6 +1,7 @@
 // The canonical matrix document, byte for byte what test/oracle/tools/oracle-matrix prints:
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
+import { expandTypeSet } from "./typeset.js";
 import { AvKind, type AvTab } from "./avtab.js";
 import type { PolicyTables } from "./image.js";
 import { OBJECT_R, type Symbols } from "./symbols.js";
@@ -117,6 +118,21 @@ export function matrixJson(core: PolicyTables): string {
     typeRules.get(e.kind)!.add(key);
     typeRows.get(e.kind)!.push(row);
   }
+  // setools lists filename transitions among the type_transition rules (without their names)
+  for (const f of sym.filenameTransitions) {
+    const targets = expandTypeSet({ ...f.targets, self: false }, sym);
+    for (const s of expandTypeSet(f.sources, sym)) {
+      for (const t of f.targets.self ? [...targets, s] : targets) {
+        for (const c of f.classes) {
+          const row = [typeName(s), typeName(t), sym.classes[c]!.name, typeName(f.defaultType)];
+          const key = row.join(" ");
+          if (typeRules.get("type_transition")!.has(key)) continue;
+          typeRules.get("type_transition")!.add(key);
+          typeRows.get("type_transition")!.push(row);
+        }
+      }
+    }
+  }
 
   const o = sym.ocontexts;
   const ocontexts = obj([
@@ -142,7 +158,8 @@ export function matrixJson(core: PolicyTables): string {
     ["stats", stats],
     ["classes", obj(sym.classes.map((c) => [c.name, strList([...c.perms].sort(byCodePoint))]))],
     ["types", strList(sym.types.map((t) => t.name).sort(byCodePoint))],
-    ["attributes", obj(sym.attrs.map((a) => [a.name, names(a.members)]))],
+    // an attribute `expandattribute ... true` is expanded away: the binary keeps it with no types
+    ["attributes", obj(sym.attrs.map((a) => [a.name, names(a.expand === true ? [] : a.members)]))],
     ["aliases", obj([...sym.aliases].map(([alias, id]) => [alias, pyJsonString(typeName(id))]))],
     ["booleans", obj(sym.bools.map((b) => [b.name, b.value ? "true" : "false"]))],
     ["allow", avSection(core, table, AvKind.Allow)],

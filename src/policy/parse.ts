@@ -2,8 +2,8 @@
 // The grammar lives in grammar/policy.peggy; this module maps spans through `#line`, words peggy's
 // failures as checkpolicy-like messages, and checks checkpolicy's section order (policy_parse.y
 // base_policy), which the grammar leaves out so each statement stays a single flat rule.
-import type { PolicyAst, Statement } from "./ast.js";
-import { diagnostic, error, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
+import type { Ident, PolicyAst, Statement } from "./ast.js";
+import { diagnostic, error, hasErrors, warning, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
 import {
   describeStatement,
   parse,
@@ -14,7 +14,21 @@ import {
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
 import { OneName, SourceIdent } from "./nodes.js";
-import { tokenAt, tokenLength } from "./scan.js";
+import { Scanner, tokenAt, tokenLength, type StrayKind } from "./scan.js";
+
+/** What a policy may hold before the compiler refuses it with a located error. The defaults are
+ *  far past real policies (Xen's is < 1 MB with names of < 40 characters; gen-policy's large one
+ *  6 MB) and keep the whole pipeline to seconds and a few hundred MB. */
+export interface InputLimits {
+  /** Characters of policy text (default 32 Mi, as the CLI's file limit). */
+  bytes: number;
+  /** Characters in one name (default 8191: checkpolicy's scanner holds no longer token). */
+  nameLength: number;
+  /** Statements (default 4 Mi). */
+  statements: number;
+}
+
+export const DEFAULT_LIMITS: InputLimits = { bytes: 32 * 1024 * 1024, nameLength: 8191, statements: 4 * 1024 * 1024 };
 
 export interface ParseOptions {
   /** Check checkpolicy's section order and required sections (default true). Turn off to parse
@@ -23,6 +37,8 @@ export interface ParseOptions {
   /** Read every statement through the grammar's rules, bypassing the hand-read fast paths for
    *  simple AV rules and declarations (tests compare the two; the result must be identical). */
   grammarOnly?: boolean;
+  /** Bounds on the input (defaults: DEFAULT_LIMITS). */
+  limits?: Partial<InputLimits>;
 }
 
 export interface ParseResult {
@@ -32,37 +48,57 @@ export interface ParseResult {
 
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const ast: PolicyAst = { file, statements: [] };
-  const nul = text.indexOf("\0");
-  if (nul !== -1) {
-    const lines = new LineMap(text.slice(0, nul + 1), file);
-    return {
-      ast,
-      diagnostics: [
-        diagnostic("binary", lines.span(nul, nul + 1)),
-      ],
-    };
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  if (text.length > limits.bytes) {
+    const at = new LineMap(text.slice(0, limits.bytes + 1), file);
+    return { ast, diagnostics: [error("limit", `the policy is longer than the limit of ${limits.bytes} characters`, at.span(limits.bytes, limits.bytes + 1))] };
   }
-
+  const nul = firstNulOutsideComment(text);
+  if (nul !== -1) {
+    // a binary file: one error at its first NUL rather than a syntax error about its first bytes
+    const lines = new LineMap(text.slice(0, nul + 1), file);
+    return { ast, diagnostics: [error("bad-character", strayMessage("nul", text, nul), lines.span(nul, nul + 1))] };
+  }
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
-  const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0 };
+  const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0, empties: [] };
+  const at = (start: number, end: number) => lines.lazySpan(start, end);
+  const ident = (name: string, start: number) => new SourceIdent(name, lines, start);
+  // (the parser's Idents are SourceIdents; the set takes the name's place)
+  const oneName = (id: Ident) => new OneName(id.name, lines, (id as SourceIdent).offset);
+  const scanner = new Scanner(text, { at, ident, oneName }, options.grammarOnly === true);
+  let failed = false;
   try {
     ast.statements = parse(text, {
       span: (start, end) => lines.span(start, end),
-      at: (start, end) => lines.lazySpan(start, end),
-      ident: (name, start) => new SourceIdent(name, lines, start),
-      // (the parser's Idents are SourceIdents; the set takes the name's place)
-      oneName: (ident) => new OneName(ident.name, lines, (ident as SourceIdent).offset),
+      at,
+      ident,
+      oneName,
       report: (code, message, start, end) => diagnostics.push(error(code as DiagnosticCode, message, lines.span(start, end))),
       ctx,
       grammarOnly: options.grammarOnly === true,
+      scanner,
     });
   } catch (e) {
     diagnostics.push(syntaxDiagnostic(e, text, lines, ctx));
-    return { ast, diagnostics };
+    failed = true;
   }
+  for (const d of strayDiagnostics(scanner, text, lines)) diagnostics.push(d);
+  if (scanner.longestName > limits.nameLength) {
+    const at = scanner.longestNameAt;
+    diagnostics.push(error("limit", `a name of ${scanner.longestName} characters: the limit is ${limits.nameLength}`, lines.span(at, at + 1)));
+  }
+  if (ast.statements.length > limits.statements) {
+    const s = ast.statements[limits.statements]!;
+    diagnostics.push(error("limit", `more than ${limits.statements} statements: the limit is ${limits.statements}`, s.span));
+  }
+  const long = lineLimitWarning(text, lines);
+  if (long !== undefined) diagnostics.push(long);
+  // in the order of the text (a stray character is found while reading, reported after)
+  diagnostics.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+  if (failed) return { ast, diagnostics };
 
-  if (ast.statements.length === 0 && diagnostics.length === 0) {
+  if (ast.statements.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push(
       error(
         "syntax",
@@ -72,8 +108,115 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     );
   } else if (options.sections !== false) {
     for (const d of checkSections(ast.statements, lines.span(text.length, text.length))) diagnostics.push(d);
+    for (const d of checkEmptyStatements(ast.statements, ctx.empties ?? [], lines)) diagnostics.push(d);
   }
   return { ast, diagnostics };
+}
+
+// ---- bytes as policy_scan.l reads them ------------------------------------------------------------
+
+const STRAY_ORDER: readonly StrayKind[] = ["bom", "cr", "nul", "control", "non-ascii"];
+
+/** One error per kind of character checkpolicy's scanner does not recognize outside a comment
+ *  (policy_scan.l's last rule: "unrecognized character", counted as an error, then skipped), at
+ *  its first occurrence, with what to do about it. */
+function strayDiagnostics(scanner: Scanner, text: string, lines: LineMap): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const kind of STRAY_ORDER) {
+    const offset = scanner.stray.get(kind);
+    if (offset === undefined) continue;
+    const span = lines.span(offset, offset + 1);
+    out.push(error("bad-character", strayMessage(kind, text, offset), span));
+  }
+  return out;
+}
+
+function strayMessage(kind: StrayKind, text: string, offset: number): string {
+  const rejects = "checkpolicy rejects it ('unrecognized character')";
+  switch (kind) {
+    case "bom":
+      return `a byte-order mark (U+FEFF, bytes EF BB BF): ${rejects}; save the file as UTF-8 without a BOM`;
+    case "cr": {
+      let crlf = 0;
+      for (let i = text.indexOf("\r\n"); i !== -1; i = text.indexOf("\r\n", i + 2)) crlf++;
+      const dos = crlf > 1 ? `; ${crlf} lines end in CR LF (Windows line endings): convert the file with dos2unix` : "; remove it";
+      return `a carriage return (CR) outside a comment: ${rejects}${dos}`;
+    }
+    case "nul":
+      return `a NUL byte outside a comment (is this a binary file?): ${rejects}; only a comment may hold one`;
+    case "control":
+      return `control character 0x${text.charCodeAt(offset).toString(16).padStart(2, "0")} outside a comment: ${rejects}`;
+    case "non-ascii": {
+      const c = text.codePointAt(offset)!;
+      const what = c === 0xfffd ? "a byte that is not valid UTF-8" : `'${String.fromCodePoint(c)}' (U+${c.toString(16).toUpperCase().padStart(4, "0")}), not ASCII,`;
+      return `${what} outside a comment: ${rejects}; outside comments, paths and quoted file names a policy is ASCII`;
+    }
+  }
+}
+
+/** The first NUL that no `#` before it on its line puts in a comment, or -1. */
+function firstNulOutsideComment(text: string): number {
+  for (let i = text.indexOf("\0"); i !== -1; ) {
+    const lineStart = text.lastIndexOf("\n", i) + 1;
+    const hash = text.indexOf("#", lineStart);
+    if (hash === -1 || hash > i) return i;
+    const nl = text.indexOf("\n", i);
+    if (nl === -1) return -1;
+    i = text.indexOf("\0", nl);
+  }
+  return -1;
+}
+
+/** flex's YYLMAX in policy_scan.l (%array): a token of YYLMAX bytes or more stops checkpolicy with
+ *  "token too large, exceeds YYLMAX". Its `\n.*` rule reads each line after the first as one token
+ *  with its newline, so any later line of 8191 bytes or more fails; on the first line only a single
+ *  long token (a comment, a name, blanks) does. A limit of a C buffer, not of the language: xsm
+ *  reads such a file, and warns (once) that checkpolicy will not. */
+export const YYLMAX = 8192;
+
+function lineLimitWarning(text: string, lines: LineMap): Diagnostic | undefined {
+  const tooLong = (from: number, to: number, limit: number) => to - from >= limit || (to - from) * 3 >= limit && utf8Length(text, from, to) >= limit;
+  let start = 0;
+  let nl = text.indexOf("\n");
+  const firstEnd = nl === -1 ? text.length : nl;
+  if (tooLong(0, firstEnd, YYLMAX)) {
+    const token = /#[^\n]*|[ \t\f]+|"[^"\n]*"|\/[^ \n\r\t\f]*|[A-Za-z0-9_.\-]+/g;
+    const line = text.slice(0, firstEnd);
+    for (let m = token.exec(line); m !== null; m = token.exec(line)) {
+      if (tooLong(m.index, m.index + m[0].length, YYLMAX)) {
+        const bytes = utf8Length(text, m.index, m.index + m[0].length);
+        return warning(
+          "checkpolicy-limit",
+          `a token of ${bytes} bytes: checkpolicy rejects this file ('token too large, exceeds YYLMAX': its scanner holds tokens of at most ${YYLMAX - 1} bytes)`,
+          lines.span(m.index, m.index + 1),
+        );
+      }
+    }
+  }
+  while (nl !== -1) {
+    start = nl + 1;
+    nl = text.indexOf("\n", start);
+    const end = nl === -1 ? text.length : nl;
+    // the token is the newline before the line and the line itself
+    if (tooLong(start, end, YYLMAX - 1)) {
+      return warning(
+        "checkpolicy-limit",
+        `a line of ${utf8Length(text, start, end)} bytes: checkpolicy rejects this file ('token too large, exceeds YYLMAX': its scanner reads each line as one token, so lines after the first must stay under ${YYLMAX - 1} bytes)`,
+        lines.span(start, start + 1),
+      );
+    }
+  }
+  return undefined;
+}
+
+/** The UTF-8 length of text[from, to). */
+function utf8Length(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
+  }
+  return n;
 }
 
 // ---- syntax errors -----------------------------------------------------------------------------
@@ -136,6 +279,10 @@ const SECTION_OF: Partial<Record<Statement["kind"], number>> = {
   typealias: 5,
   typeattribute: 5,
   bool: 5,
+  permissive: 5,
+  policycap: 5,
+  expandattribute: 5,
+  attribute_role: 5,
   role: 5,
   role_allow: 5,
   avrule: 5,
@@ -182,6 +329,10 @@ const KIND_NAMES: Partial<Record<Statement["kind"], string>> = {
   typealias: "a typealias statement",
   typeattribute: "a typeattribute statement",
   bool: "a bool declaration",
+  permissive: "a permissive statement",
+  policycap: "a policycap statement",
+  expandattribute: "an expandattribute statement",
+  attribute_role: "an attribute_role declaration",
   role: "a role statement",
   role_allow: "a role allow",
   user: "a user declaration",
@@ -200,6 +351,22 @@ function describeKind(s: Statement): string {
   if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return `an mls${s.kind} statement`;
   if (s.kind === "avrule" || s.kind === "typerule") return `${s.rule === "auditallow" || s.rule === "auditdeny" ? "an" : "a"} ${s.rule} rule`;
   return KIND_NAMES[s.kind] ?? `a ${s.kind}`;
+}
+
+/** policy_parse.y takes an empty statement (`;`) only as a te_rbac_decl: after the access vectors
+ *  (and MLS declarations) and before the users. One error for the first misplaced one. */
+function checkEmptyStatements(statements: readonly Statement[], empties: readonly number[], lines: LineMap): Diagnostic[] {
+  if (empties.length === 0) return [];
+  const placed = statements.filter((s) => sectionOf(s) !== undefined);
+  let next = 0;
+  for (const at of empties) {
+    while (next < placed.length && placed[next]!.span.offset < at) next++;
+    const before = next > 0 ? sectionOf(placed[next - 1]!)! : -1;
+    const after = next < placed.length ? sectionOf(placed[next]!)! : undefined;
+    const inTe = before >= 3 && before <= 5 && (after === undefined || after === 5 || after === 6);
+    if (!inTe) return [error("syntax", "an empty statement (';') is only allowed among the TE and RBAC statements, as checkpolicy's grammar has it", lines.span(at, at + 1))];
+  }
+  return [];
 }
 
 export function checkSections(statements: readonly Statement[], endOfFile: Span): Diagnostic[] {

@@ -15,6 +15,7 @@ import { Names } from "./resolve/names.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
+import { expandAttribute, filenameTransition, implicitBounds, permissive, tunableConditional } from "./resolve/xen.js";
 import type { LevelRange, ResolvedRules, Symbols } from "./symbols.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
@@ -34,6 +35,7 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
   const rangeTransitions = new Map<string, { range: LevelRange; span: Span }>();
+  const filenames = new Set<string>();
   for (const s of st.ast.statements) {
     switch (s.kind) {
       case "role":
@@ -56,10 +58,17 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
         avRule(st, names, s);
         break;
       case "typerule":
-        typeRule(st, names, s);
+        if (s.filename !== undefined) filenameTransition(st, names, filenames, s, s.filename);
+        else typeRule(st, names, s);
         break;
       case "if":
-        conditionals.add(s);
+        if (!tunableConditional(st, names, s)) conditionals.add(s);
+        break;
+      case "permissive":
+        permissive(st, s.type);
+        break;
+      case "expandattribute":
+        expandAttribute(st, s.names, s.value, s.span);
         break;
       case "constrain":
         constrain(st, names, s.classes, s.perms, s.expr, s.span);
@@ -83,6 +92,13 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   mls?.declarations();
   attributes(st);
   references(st, mls);
-  resolveContexts(ast, st.sym, (code, message, span, notes) => st.err(code, message, span, notes), mls);
+  implicitBounds(st);
+  resolveContexts(
+    ast,
+    st.sym,
+    (code, message, span, notes) => st.err(code, message, span, notes),
+    (code, message, span) => st.warn(code, message, span),
+    mls,
+  );
   return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
 }

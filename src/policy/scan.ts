@@ -76,12 +76,17 @@ function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
 
+export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
+
 // Slots of the cache of recently read names (a power of two).
 const RECENT_SIZE = 4096;
 
 export class Scanner {
   /** Where the last successful read stopped. */
   end = 0;
+  /** The longest name read, and where (parse.ts holds names to a limit). */
+  longestName = 0;
+  longestNameAt = 0;
   private pos = 0;
   private readonly names = new Map<string, string>();
   private readonly recent: string[] = new Array<string>(RECENT_SIZE).fill("");
@@ -106,6 +111,10 @@ export class Scanner {
       h = (Math.imul(h, 31) + c) | 0;
     }
     this.end = i;
+    if (i - start > this.longestName) {
+      this.longestName = i - start;
+      this.longestNameAt = start;
+    }
     // One string per distinct name: a large policy repeats a few thousand names a million times.
     // A name read lately is found by a hash of its characters (taken while scanning) and compared
     // in place, without cutting a substring out of the input and hashing it again for the Map.
@@ -190,13 +199,30 @@ export class Scanner {
     let i = this.pos;
     for (;;) {
       const c = input.charCodeAt(i);
-      if (c === 32 || c === 10 || c === 9 || c === 13 || c === 12 || c === 0xfeff /* BOM */) i++;
+      if (c === 32 || c === 10 || c === 9 || c === 12) i++;
       else if (c === 35 /* # */) {
         const nl = input.indexOf("\n", i);
         i = nl === -1 ? input.length : nl;
+      } else if (c < 32 || c >= 127) {
+        // (NaN, past the end, is neither)
+        this.strayAt(i, c);
+        i++;
       } else break;
     }
     this.pos = i;
+  }
+
+  /** Characters that policy_scan.l matches with no rule but its last (`.`, "unrecognized
+   *  character"), which it reports as an error and then skips: CR, a byte-order mark, NUL, other
+   *  control characters and anything not ASCII, outside comments. Where the first of each kind
+   *  is, for parse.ts to report once. */
+  readonly stray = new Map<StrayKind, number>();
+
+  private strayAt(offset: number, c: number): void {
+    const kind: StrayKind =
+      c === 13 ? "cr" : c === 0xfeff ? "bom" : c === 0 ? "nul" : c < 32 || c === 127 ? "control" : "non-ascii";
+    const seen = this.stray.get(kind);
+    if (seen === undefined || offset < seen) this.stray.set(kind, offset);
   }
 
   /** The grammar's IdentCommaList, or null. */

@@ -406,7 +406,8 @@ function printConstraint(e: ConstraintExpr): string {
 
 function printRule(r: AvRule | TypeRule): string {
   const target = `${printNames(r.sources)} ${printNames(r.targets)}:${printNames(r.classes)}`;
-  return r.kind === "avrule" ? `${r.rule} ${target} ${printNames(r.perms)};` : `${r.rule} ${target} ${r.defaultType.name};`;
+  if (r.kind === "avrule") return `${r.rule} ${target} ${printNames(r.perms)};`;
+  return `${r.rule} ${target} ${r.defaultType.name}${r.filename === undefined ? "" : ` "${r.filename}"`};`;
 }
 
 function printStatement(s: Statement): string {
@@ -427,7 +428,11 @@ function printStatement(s: Statement): string {
     }
     case "typealias": return `typealias ${s.type.name} alias ${list(s.aliases)};`;
     case "typeattribute": return `typeattribute ${s.type.name} ${s.attributes.map((a) => a.name).join(", ")};`;
-    case "bool": return `bool ${s.name.name} ${s.value};`;
+    case "bool": return `${s.tunable ? "tunable" : "bool"} ${s.name.name} ${s.value};`;
+    case "permissive": return `permissive ${s.type.name};`;
+    case "policycap": return `policycap ${s.name.name};`;
+    case "expandattribute": return `expandattribute ${printNames(s.names)} ${s.value};`;
+    case "attribute_role": return `attribute_role ${s.name.name};`;
     case "role": return s.types ? `role ${s.name.name} types ${printNames(s.types)};` : `role ${s.name.name};`;
     case "role_allow": return `allow ${printNames(s.sources)} ${printNames(s.targets)};`;
     case "user": return `user ${s.name.name} roles ${printNames(s.roles)}${s.mls ? ` level ${printLevel(s.mls.level)} range ${printRange(s.mls.range)}` : ""};`;

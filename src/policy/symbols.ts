@@ -22,6 +22,8 @@ export interface TypeSym {
   name: string;
   span: Span;
   aliases: string[];
+  /** `permissive T;`: Xen's security server marks its decisions AVD_FLAGS_PERMISSIVE. */
+  permissive?: true;
 }
 
 export interface AttrSym {
@@ -30,6 +32,8 @@ export interface AttrSym {
   span: Span;
   /** Member type ids, sorted. */
   members: Int32Array;
+  /** `expandattribute A true|false;` (TYPE_FLAGS_EXPAND_ATTR_TRUE/FALSE; both: false). */
+  expand?: boolean;
 }
 
 export interface RoleSym {
@@ -248,11 +252,30 @@ export interface Symbols {
   users: UserSym[];
   userIds: Map<string, number>;
   initialSids: Map<string, ResolvedContext | undefined>;
+  /** `tunable` declarations: booleans fixed when compiled (libsepol expand.c discard_tunables),
+   *  in declaration order; they share the booleans' names but are not booleans of the policy. */
+  tunables: BoolSym[];
+  tunableIds: Map<string, number>;
+  /** `policycap` capabilities, by index in libsepol's polcaps.c (Xen reads and ignores them). */
+  policycaps: number[];
+  /** `attribute_role` declarations. */
+  roleAttrs: { name: string; span: Span }[];
+  /** `type_transition S T:C D "name";` (define_filename_trans), in source order, sets expanded. */
+  filenameTransitions: FilenameTransition[];
   conds: CondNode[];
   constraints: ResolvedConstraint[];
   ocontexts: Ocontexts;
   /** Present when the policy is compiled as MLS (checkpolicy -M). */
   mls?: MlsSymbols;
+}
+
+export interface FilenameTransition {
+  span: Span;
+  sources: TypeSet;
+  targets: TypeSet;
+  classes: number[];
+  defaultType: number;
+  filename: string;
 }
 
 /** The rules with their names resolved: consumed by expand, not kept in the compiled policy. */

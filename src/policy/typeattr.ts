@@ -138,9 +138,19 @@ const CACHE_SLOTS = 1 << 12;
 export type AllowedLookup = (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
 /** A decision function over one table: is every bit of `mask` allowed for (stype, ttype, tclass)?
- *  Its arrays and sizes are constants of the closure (V8 keeps them in registers where it would
- *  reload an object's fields on every call). */
+ *  The lookup's tables (up to 16 MB, tens of ms at 3000 types) are built at the first decision, not
+ *  with the policy: `xsm compile` and the tools that only read rules never pay for them. The
+ *  function itself exists from the start, so a caller may hold it (View.allowsIds is a field written
+ *  once); it calls the built lookup through one variable that never changes after the first call,
+ *  which V8 inlines like a direct call. */
 export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "packed" | "walk"): AllowedLookup {
+  let built: AllowedLookup | undefined;
+  return (stype, ttype, tclass, mask) => (built ??= buildLookup(tab, tam, how))(stype, ttype, tclass, mask);
+}
+
+/** The lookup itself. Its arrays and sizes are constants of the closure (V8 keeps them in
+ *  registers where it would reload an object's fields on every call). */
+function buildLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "packed" | "walk"): AllowedLookup {
   const nt = tam.ntypes;
   const nc = tab.nclasses;
   // `how` forces one form (tests check the three agree); otherwise the size decides

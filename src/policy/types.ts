@@ -28,6 +28,9 @@ export interface AvDecision {
   allowed: number; // TE allow (booleans at current values) AND every constraint
   auditallow: number;
   auditdeny: number; // all ones minus dontaudit
+  /** AVD_FLAGS_PERMISSIVE: the source type is declared `permissive` (Xen's services.c sets it
+   *  from permissive_map; the AVC then logs a denial and lets it through). */
+  permissive?: boolean;
 }
 
 /** Where a reason comes from: the rule's text as written and its (#line-mapped) location. */
@@ -85,7 +88,11 @@ export interface CompileOptions {
   /** An MLS policy (checkpolicy -M): sensitivities, categories, levels, ranges and MLS
    *  constraints are read and required; without it they are an error. */
   mls?: boolean;
+  /** Bounds on the input, so any text compiles in bounded time and memory (defaults and meaning:
+   *  parse.ts DEFAULT_LIMITS). */
+  limits?: { bytes?: number; nameLength?: number; statements?: number };
 }
+
 
 /** What a policy answers whatever its booleans: names and ids, contexts, counts. */
 export interface PolicyNames {

@@ -144,9 +144,10 @@ class View implements CompiledPolicy {
   private lastClassId = -1;
   private lastMask = 0;
   /** TE decision on ids (typeattr.ts allowedLookup): a flat array index or a hash probe of the
-   *  expansion to type pairs when that is small, a walk over the types' attributes otherwise. Built
-   *  with the view, never lazily: a field written once is one V8 treats as constant, so a caller's
-   *  loop can inline the lookup; a field swapped at the first call cannot (2-3x on allowsIds). */
+   *  expansion to type pairs when that is small, a walk over the types' attributes otherwise. The
+   *  function is made with the view, never swapped: a field written once is one V8 treats as
+   *  constant, so a caller's loop can inline the lookup; a field swapped at the first call cannot
+   *  (2-3x on allowsIds). Its tables are built inside it at the first decision. */
   readonly allowsIds: (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
   constructor(

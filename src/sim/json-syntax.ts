@@ -10,8 +10,13 @@ export interface JsonSyntaxError {
   message: string;
 }
 
+/** This reader recurses per nesting level; past this depth it stops with a located error rather
+ *  than overflow the stack (a scenario is a few levels deep). */
+const MAX_DEPTH = 512;
+
 export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   let i = 0;
+  let depth = 0;
   const fail = (message: string): never => {
     throw new Located(i, message);
   };
@@ -22,8 +27,12 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   const value = (): void => {
     ws();
     const c = text[i];
-    if (c === "{") return object();
-    if (c === "[") return array();
+    if (c === "{" || c === "[") {
+      if (++depth > MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`);
+      c === "{" ? object() : array();
+      depth--;
+      return;
+    }
     if (c === '"') return string();
     if (c === "-" || (c !== undefined && c >= "0" && c <= "9")) return number();
     for (const word of ["true", "false", "null"]) {

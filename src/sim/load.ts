@@ -2,9 +2,10 @@
 // validate.ts (schema and meaning) with the policy files it names looked up beside it. The Node
 // side of scenario loading; the studio page runs validate.ts over its own files. Every error names
 // its JSON path and what was expected there; nothing runs until the whole file is clean.
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { atPath } from "../diagnostics/diagnostic.js";
+import { atPath, error, PolicyError } from "../diagnostics/diagnostic.js";
+import { decodeStrictText, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin } from "../io/read.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import type { Scenario, ScenarioError } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
@@ -12,7 +13,17 @@ import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js"
 export { formatScenarioErrors } from "./validate.js";
 export type { LoadResult, ReadPolicy } from "./validate.js";
 
-const readPolicyFile: ReadPolicy = (dir, rel) => new Uint8Array(readFileSync(resolve(dir, rel)));
+// bounded as `xsm compile` reads a policy (no directory, FIFO, device, empty or oversized file);
+// a failure is a PolicyError, which prepare() reports at the path that names the file
+const readPolicyFile: ReadPolicy = (dir, rel) => {
+  const full = resolve(dir, rel);
+  try {
+    return new Uint8Array(readBoundedFile(full, "policy", MAX_POLICY_BYTES));
+  } catch (err) {
+    if (err instanceof InputError) throw new PolicyError([error("input", `cannot read policy ${rel}: ${err.message.slice(full.length + 2)}`)]);
+    throw err;
+  }
+};
 
 /** Larger than any scenario a person writes or the generator makes (10,000 steps is ~2 MB); past
  *  it we refuse up front rather than parse and validate for minutes. */
@@ -38,24 +49,16 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
 function readScenarioText(file: string, limit: number): string | ScenarioError {
   const cannot = (why: string): ScenarioError => atPath("scenario-file", "", `cannot read scenario: ${why}`);
   try {
-    if (file !== "-") {
-      const st = statSync(file);
-      if (st.isDirectory()) return cannot("is a directory, not a scenario file");
-      if (st.size > limit) return cannot(`file is too large (${mb(st.size)}; the limit for a scenario is ${mb(limit)})`);
-    }
-    const bytes = readFileSync(file === "-" ? 0 : file);
-    if (bytes.length > limit) return cannot(`too large (over ${mb(limit)}, the limit for a scenario)`);
-    if (bytes.length === 0) return cannot("the file is empty; a scenario is a JSON object");
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    // bounded (src/io/read.ts): no directory, FIFO, device, empty or oversized file
+    const bytes = file === "-" ? readBoundedStdin("scenario", limit) : readBoundedFile(file, "scenario", limit);
+    // a byte-order mark says nothing (editors on Windows write one)
+    return decodeStrictText(file === "-" ? "standard input" : file, bytes, "scenario").replace(/^\uFEFF/, "");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return cannot("no such file");
-    if (err instanceof TypeError) return cannot("not valid UTF-8 text");
-    return cannot(code ?? (err as Error).message);
+    if (!(err instanceof InputError)) throw err;
+    const prefix = file === "-" ? "standard input: " : `${file}: `;
+    return cannot(err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
   }
 }
-
-const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
 
 /** Validates an already-parsed document; `file` anchors relative policy paths. */
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {

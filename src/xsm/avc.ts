@@ -51,6 +51,8 @@ export class Avc {
   allowed = new Int32Array(this.capacity);
   auditallow = new Int32Array(this.capacity);
   auditdeny = new Int32Array(this.capacity);
+  /** AVD_FLAGS_PERMISSIVE: the source type is `permissive` (security_compute_av). */
+  permissive = new Uint8Array(this.capacity);
   /** Bits added by avc_update_node(AVC_CALLBACK_GRANT) when permissive mode let a denial through. */
   granted = new Int32Array(this.capacity);
 
@@ -121,6 +123,7 @@ export class Avc {
     this.allowed[n] = avd.allowed | 0;
     this.auditallow[n] = avd.auditallow | 0;
     this.auditdeny[n] = avd.auditdeny | 0;
+    this.permissive[n] = avd.permissive === true ? 1 : 0;
     this.granted[n] = 0;
     this.next[n] = this.heads[slot]!;
     this.heads[slot] = n;
@@ -179,6 +182,9 @@ export class Avc {
     this.auditallow = widen(this.auditallow);
     this.auditdeny = widen(this.auditdeny);
     this.granted = widen(this.granted);
+    const permissive = new Uint8Array(capacity);
+    permissive.set(this.permissive);
+    this.permissive = permissive;
     this.capacity = capacity;
   }
 }

@@ -131,7 +131,8 @@ export class FlaskXsm implements XsmModule {
     const allowed = policyAllowed | avc.granted[slot]!;
     let rc: Rc = 0;
     if ((requested & ~allowed) !== 0) {
-      if (this.enforcing) rc = "-EACCES";
+      // avc_has_perm_noaudit: a permissive source type, like permissive mode, lets it through
+      if (this.enforcing && avc.permissive[slot] === 0) rc = "-EACCES";
       else avc.granted[slot] = avc.granted[slot]! | requested;
     }
     const audit = avcAuditMask(requested, allowed, avc.auditallow[slot]!, avc.auditdeny[slot]!, false);

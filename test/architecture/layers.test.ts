@@ -15,6 +15,7 @@ interface Layer {
 
 const LAYERS: Layer[] = [
   { name: "diagnostics", modules: ["src/diagnostics/"], mayImport: [] },
+  { name: "io", modules: ["src/io/"], mayImport: [] },
   { name: "xen", modules: ["src/xen/"], mayImport: ["diagnostics"] },
   { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons"], mayImport: ["diagnostics"] },
   {
@@ -47,7 +48,7 @@ const LAYERS: Layer[] = [
   {
     name: "binary",
     modules: ["src/binary/"],
-    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
+    mayImport: ["diagnostics", "io", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
   },
   {
     name: "lint",
@@ -68,7 +69,7 @@ const LAYERS: Layer[] = [
   },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
-  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
+  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
   {
     // the page the studio bundles for the browser: no Node modules, below the CLI that serves it
     name: "studio-page",
@@ -79,7 +80,7 @@ const LAYERS: Layer[] = [
     // the studio's server, static export and site files are the CLI's edge like its commands
     name: "cli",
     modules: ["src/cli/", "src/studio/server", "src/studio/site", "src/studio/export"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "lsp", "xsm", "pci", "sim", "studio-page"],
+    mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "lsp", "xsm", "pci", "sim", "studio-page"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];

@@ -1,6 +1,6 @@
 // Bad input never produces a stack trace: a located error (file:line:col with the source line and a
 // caret) when the text can be parsed that far, otherwise one clear message; always exit 1.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -116,11 +116,38 @@ describe("xsm compile on bad input", () => {
     expect(r.stderr).toContain("truncated policydb string");
   });
 
-  it("text that is not UTF-8 is a clear error", async () => {
-    const p = file("latin1.conf", Buffer.from("class xen\n# caf\xe9\n", "latin1"));
+  it("a byte that is not UTF-8 is accepted in a comment and located outside one, as checkpolicy reads bytes", async () => {
+    const base = readFileSync("test/fixtures/cli/small.conf");
+    const inComment = file("latin1-comment.conf", Buffer.concat([Buffer.from("# caf\xe9\n", "latin1"), base]));
+    const ok = await xsm("compile", inComment);
+    expect(ok.code, ok.stderr).toBe(0);
+    const outside = file("latin1.conf", Buffer.concat([base, Buffer.from("pirqcon 3\xe9 system_u:object_r:nic_t\n", "latin1")]));
+    const r = await xsm("compile", outside);
+    expectCleanFailure(r);
+    expect(r.stderr).toContain("latin1.conf:46:10: error: a byte that is not valid UTF-8 outside a comment");
+  });
+
+  it("a carriage return is reported once, at its first occurrence, with a hint", async () => {
+    const p = file("crlf.conf", readFileSync("test/fixtures/cli/small.conf", "utf8").replace(/\n/g, "\r\n"));
     const r = await xsm("compile", p);
     expectCleanFailure(r);
-    expect(r.stderr).toContain("not valid UTF-8");
+    expect(r.stderr).toContain("crlf.conf:2:10: error: a carriage return (CR) outside a comment");
+    expect(r.stderr).toContain("dos2unix");
+    expect(r.stderr.match(/carriage return/g)).toHaveLength(1);
+  });
+
+  it("a byte-order mark is an error, as in checkpolicy", async () => {
+    const p = file("bom.conf", "\ufeff" + readFileSync("test/fixtures/cli/small.conf", "utf8"));
+    const r = await xsm("compile", p);
+    expectCleanFailure(r);
+    expect(r.stderr).toContain("bom.conf:1:1: error: a byte-order mark");
+  });
+
+  it("a FIFO, a device and a directory are refused without reading them", async () => {
+    for (const p of ["/dev/zero", "/dev/null", "test/fixtures"]) {
+      const r = await xsm("compile", p);
+      expectCleanFailure(r);
+    }
   });
 
   it("a missing file is a clear error", async () => {

@@ -362,7 +362,7 @@ describe("MLS statements", () => {
 
 describe("statements checkpolicy accepts that xsm-policy does not model", () => {
   it("reports each as unsupported at its span and keeps parsing", () => {
-    const { ast, diagnostics } = parsePolicy("typebounds a_t b_t;\npolicycap network_peer_controls;\ntype c_t;", "t.conf", { sections: false });
+    const { ast, diagnostics } = parsePolicy("typebounds a_t b_t;\nrole_transition r t r2;\ntype c_t;", "t.conf", { sections: false });
     expect(ast.statements.map((s) => s.kind)).toEqual(["type"]);
     expect(diagnostics.map((d) => [d.code, d.span?.line])).toEqual([
       ["unsupported", 1],
@@ -371,9 +371,21 @@ describe("statements checkpolicy accepts that xsm-policy does not model", () => 
     expect(diagnostics[0]!.message).toMatch(/'typebounds' statements are accepted by checkpolicy but not supported/);
   });
 
-  it("reports filename type transitions as unsupported", () => {
-    const { diagnostics } = parsePolicy('type_transition a b:c d "name";', "t.conf", { sections: false });
-    expect(diagnostics).toMatchObject([{ code: "unsupported", message: expect.stringMatching(/filename type_transition/) }]);
+  it("reads the statements checkpolicy accepts for Xen: permissive, policycap, tunable, expandattribute, attribute_role", () => {
+    const statements = parse("permissive a_t;\npolicycap open_perms;\ntunable t true;\nexpandattribute { a b } false;\nattribute_role ra;\n");
+    expect(statements.map((s) => s.kind)).toEqual(["permissive", "policycap", "bool", "expandattribute", "attribute_role"]);
+    expect(statements[2]).toMatchObject({ name: { name: "t" }, value: true, tunable: true });
+    expect(statements[3]).toMatchObject({ value: false, names: { include: [{ name: "a" }, { name: "b" }] } });
+  });
+
+  it("reads filename type transitions, which only type_transition takes, and not in a conditional", () => {
+    expect(parse('type_transition a b:c d "name";')[0]).toMatchObject({ kind: "typerule", rule: "type_transition", filename: "name" });
+    // policy_scan.l FILENAME: not empty, no '/'
+    for (const bad of ['type_transition a b:c d "";', 'type_transition a b:c d "a/b";', 'type_change a b:c d "name";']) {
+      expect(parsePolicy(bad, "t.conf", { sections: false }).diagnostics[0]?.code, bad).toBe("syntax");
+    }
+    const inCond = parsePolicy('if (b) { type_transition a b:c d "name"; }', "t.conf", { sections: false });
+    expect(inCond.diagnostics[0]?.message).toMatch(/filename are not allowed inside conditionals/);
   });
 });
 
@@ -562,11 +574,13 @@ describe("syntax errors", () => {
     expect(firstProblem(`if (${"!".repeat(1_000_000)}b) { }`).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`constrain c p (${"not ".repeat(100_000)}u1 == u2);`).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`allow ${"{ ".repeat(100_000)}`).message).toMatch(/nesting deeper than/);
-    expect(firstProblem(`if (b${" || b".repeat(100_000)}) { }`).message).toBe("more than 1000 operators in one expression");
+    expect(firstProblem(`if (b${" || b".repeat(100_000)}) { }`).message).toBe("more than 2000 operators in one expression: xsm's limit (checkpolicy has none)");
   });
 
-  it("skips a byte order mark", () => {
-    expect(parse("\ufefftype a_t;")).toHaveLength(1);
+  it("reports a byte order mark, as checkpolicy rejects it, and reads on", () => {
+    const { ast, diagnostics } = parsePolicy("\ufefftype a_t;", "t.conf", { sections: false });
+    expect(ast.statements).toHaveLength(1);
+    expect(diagnostics).toEqual([expect.objectContaining({ code: "bad-character", message: expect.stringMatching(/byte-order mark/) })]);
   });
 
   it("never throws, whatever the input", () => {
@@ -584,10 +598,21 @@ describe("whole-file checks", () => {
     }
   });
 
-  it("rejects a binary file without parsing it", () => {
-    const d = problems("class xen\n\u0000\u0001\u0002garbage");
-    expect(d).toEqual([expect.objectContaining({ code: "binary", message: expect.stringMatching(/binary file/) })]);
+  it("reports a NUL byte outside a comment as a likely binary file, at its place, and nothing else", () => {
+    const d = problems("class xen\n\u0000\u0001\u0002\u0000garbage");
+    expect(d).toEqual([expect.objectContaining({ code: "bad-character", message: expect.stringMatching(/NUL byte outside a comment \(is this a binary file\?\)/) })]);
     expect(d[0]!.span).toMatchObject({ line: 2, col: 1 });
+  });
+
+  it("reports other control characters once each, and skips them as checkpolicy does", () => {
+    const d = problems("class xen\n\u0001\u0002\u0001class domain\n");
+    expect(d).toEqual([expect.objectContaining({ code: "bad-character", message: expect.stringMatching(/control character 0x01/) })]);
+    expect(d[0]!.span).toMatchObject({ line: 2, col: 1 });
+  });
+
+  it("accepts NUL, CR and bytes that are not UTF-8 inside a comment (policy_scan.l #[^\\n]*)", () => {
+    const { diagnostics } = parsePolicy("# \u0000 \r \ufffd \ufeff\nclass xen\n", "t.conf", { sections: false });
+    expect(diagnostics).toEqual([]);
   });
 
   it("enforces checkpolicy's section order", () => {

@@ -110,7 +110,7 @@ describe("scenario errors in one pass", () => {
     const file = write("big.json", `{"name": "${"x".repeat(2048)}"}`);
     const r = loadScenario(file, 1024);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]!.message).toBe("cannot read scenario: file is too large (0.0 MB; the limit for a scenario is 0.0 MB)");
+    if (!r.ok) expect(r.errors[0]!.message).toBe("cannot read scenario: file is too large (0.0 MB; the limit for a scenario file is 0.0 MB)");
   });
 });
 

@@ -1,6 +1,7 @@
 // Pass 1, declarations, as checkpolicy's first pass (policy_define.c define_class,
 // define_common_perms, define_av_perms, define_type, define_attrib, define_typealias,
 // define_bool, define_role): every name a later statement may use, with duplicates reported.
+import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import type { AccessVectorDecl, Ident } from "../ast.js";
 import { MAX_PERMS, type ResolveState } from "./state.js";
 
@@ -27,16 +28,43 @@ export function declarations(st: ResolveState): void {
         declareAttribute(st, s.name);
         break;
       case "type":
+        // define_type (pass 1): the type, its aliases, then each attribute, declared by now
         declareType(st, s.name, s.aliases);
+        for (const a of s.attributes) addToAttribute(st, s.name, a);
+        break;
+      case "typealias":
+        // define_typealias (pass 1): the type must be declared by now
+        addAliases(st, s.type, s.aliases);
+        break;
+      case "typeattribute":
+        // define_typeattribute (pass 1): the type and the attributes must be declared by now
+        for (const a of s.attributes) if (!addToAttribute(st, s.type, a)) break;
         break;
       case "bool":
-        if (sym.boolIds.has(s.name.name)) st.err("duplicate", `duplicate declaration of boolean ${s.name.name}`, s.name.span);
-        else {
+        if (s.name.name.includes(".")) st.err("name", `boolean identifiers may not contain periods (${s.name.name})`, s.name.span);
+        else if (sym.boolIds.has(s.name.name) || sym.tunableIds.has(s.name.name)) st.err("duplicate", `duplicate declaration of boolean ${s.name.name}`, s.name.span);
+        else if (s.tunable) {
+          sym.tunableIds.set(s.name.name, sym.tunables.length);
+          sym.tunables.push({ id: sym.tunables.length, name: s.name.name, value: s.value, span: s.name.span });
+        } else {
           sym.boolIds.set(s.name.name, sym.bools.length);
           sym.bools.push({ id: sym.bools.length, name: s.name.name, value: s.value, span: s.name.span });
         }
         break;
+      case "policycap":
+        policycap(st, s.name);
+        break;
+      case "attribute_role":
+        // define_attrib_role (pass 1): roles and role attributes share one namespace
+        if (sym.roleIds.has(s.name.name) || sym.roleAttrs.some((r) => r.name === s.name.name)) {
+          st.err("duplicate", `duplicate declaration of role attribute ${s.name.name}`, s.name.span);
+        } else sym.roleAttrs.push({ name: s.name.name, span: s.name.span });
+        break;
       case "role":
+        if (sym.roleAttrs.some((r) => r.name === s.name.name)) {
+          st.err("duplicate", `${s.name.name} is a role attribute, not a role`, s.name.span);
+          break;
+        }
         if (!s.types) st.plainRoles.add(s.name.name);
         if (!sym.roleIds.has(s.name.name)) {
           sym.roleIds.set(s.name.name, sym.roles.length);
@@ -45,8 +73,73 @@ export function declarations(st: ResolveState): void {
         break;
     }
   }
-  // typealias statements may name types declared anywhere in the TE section.
-  for (const s of st.ast.statements) if (s.kind === "typealias") addAliases(st, s.type, s.aliases);
+}
+
+/** libsepol polcaps.c polcap_names (3.4), in index order. */
+const POLICY_CAPABILITIES = [
+  "network_peer_controls",
+  "open_perms",
+  "extended_socket_class",
+  "always_check_network",
+  "cgroup_seclabel",
+  "nnp_nosuid_transition",
+  "genfs_seclabel_symlinks",
+  "ioctl_skip_cloexec",
+];
+
+/** define_polcap: a capability libsepol knows, kept by its index. */
+function policycap(st: ResolveState, name: Ident): void {
+  const index = POLICY_CAPABILITIES.indexOf(name.name);
+  if (index === -1) {
+    st.err("undeclared", `invalid policy capability name ${name.name} (libsepol knows ${POLICY_CAPABILITIES.join(", ")})`, name.span);
+    return;
+  }
+  if (!st.sym.policycaps.includes(index)) st.sym.policycaps.push(index);
+}
+
+/** Adds a type to an attribute while declarations are read, so both must be declared by now;
+ *  false when the type is not (checkpolicy stops at the statement). */
+function addToAttribute(st: ResolveState, type: Ident, attr: Ident): boolean {
+  const sym = st.sym;
+  const tid = sym.typeIds.get(type.name);
+  const aid = sym.attrIds.get(attr.name);
+  if (tid === undefined) {
+    if (sym.attrIds.has(type.name)) st.err("undeclared", `${type.name} is an attribute, not a type`, type.span);
+    else st.err("undeclared", notYet(st, `unknown type ${type.name}`, type, "typeattribute"), type.span, laterNote(st, type));
+    return false;
+  }
+  if (aid === undefined) {
+    if (sym.typeIds.has(attr.name)) st.err("undeclared", `${attr.name} is a type, not an attribute`, attr.span);
+    else st.err("undeclared", notYet(st, `unknown attribute ${attr.name}`, attr, "statement"), attr.span, laterNote(st, attr));
+    return true;
+  }
+  (st.attrMembers[aid] ??= new Set()).add(tid);
+  return true;
+}
+
+const declaredAt = new WeakMap<ResolveState, Map<string, Span>>();
+
+/** Where a type or attribute is declared, when that is after `name`'s use. */
+function laterDeclaration(st: ResolveState, name: Ident): Span | undefined {
+  let at = declaredAt.get(st);
+  if (at === undefined) {
+    at = new Map();
+    for (const s of st.ast.statements) if ((s.kind === "type" || s.kind === "attribute") && !at.has(s.name.name)) at.set(s.name.name, s.name.span);
+    declaredAt.set(st, at);
+  }
+  const span = at.get(name.name);
+  return span !== undefined && span.offset > name.span.offset ? span : undefined;
+}
+
+/** The message, told that the name is declared later: checkpolicy reads types, attributes,
+ *  aliases and typeattribute statements in one pass, in order, so a declaration must come first. */
+function notYet(st: ResolveState, message: string, name: Ident, what: string): string {
+  return laterDeclaration(st, name) === undefined ? message : `${message} (it is declared later; checkpolicy needs the declaration before this ${what})`;
+}
+
+function laterNote(st: ResolveState, name: Ident): Diagnostic["notes"] {
+  const at = laterDeclaration(st, name);
+  return at === undefined ? undefined : [{ message: `${name.name} is declared here`, span: at }];
 }
 
 // ---- classes and permissions
@@ -160,11 +253,15 @@ function addAliases(st: ResolveState, type: Ident, aliases: Ident[]): void {
   if (aliases.length === 0) return;
   const id = sym.typeIds.get(type.name);
   if (id === undefined || sym.aliases.has(type.name)) {
-    if (!sym.typeIds.has(type.name)) st.err("undeclared", `unknown type ${type.name}`, type.span);
+    if (!sym.typeIds.has(type.name)) st.err("undeclared", notYet(st, `unknown type ${type.name}`, type, "typealias"), type.span, laterNote(st, type));
     else st.report("alias-of-alias", type.span, type.name);
     return;
   }
   for (const a of aliases) {
+    if (a.name.includes(".")) {
+      st.err("name", `type alias identifiers may not contain periods (${a.name})`, a.span);
+      continue;
+    }
     if (nameTaken(st, a.name)) {
       st.err("duplicate", `duplicate declaration of alias ${a.name}`, a.span);
       continue;

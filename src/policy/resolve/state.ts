@@ -1,7 +1,7 @@
 // What the resolve passes share: the symbol tables they fill, the rules they resolve, and the
 // diagnostics they report, in statement order.
 import type { MessageArgs } from "../../diagnostics/catalog.js";
-import { diagnostic, error, type Diagnostic, type DiagnosticCode, type Span } from "../../diagnostics/diagnostic.js";
+import { diagnostic, error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../../diagnostics/diagnostic.js";
 import type { PolicyAst } from "../ast.js";
 import { OBJECT_R, type ResolvedRules, type Symbols } from "../symbols.js";
 
@@ -25,6 +25,11 @@ export class ResolveState {
     users: [],
     userIds: new Map(),
     initialSids: new Map(),
+    tunables: [],
+    tunableIds: new Map(),
+    policycaps: [],
+    roleAttrs: [],
+    filenameTransitions: [],
     conds: [],
     constraints: [],
     ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
@@ -32,12 +37,19 @@ export class ResolveState {
   readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
   /** Roles declared by a plain `role R;` (libsepol 3.x needs one before `role R types ...`). */
   readonly plainRoles = new Set<string>(["object_r"]);
+  /** Attribute members by attribute id, filled in statement order (define_type and
+   *  define_typeattribute run in checkpolicy's first pass), frozen by the attributes pass. */
+  readonly attrMembers: Set<number>[] = [];
 
   constructor(readonly ast: PolicyAst) {}
 
   /** A diagnostic worded at its site. */
   err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): void {
     this.diags.push(error(code, message, span, notes));
+  }
+
+  warn(code: DiagnosticCode, message: string, span?: Span): void {
+    this.diags.push(warning(code, message, span));
   }
 
   /** A diagnostic the catalog words. */

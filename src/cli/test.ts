@@ -1,0 +1,193 @@
+// `xsm test FILE... [--coverage] [--json] [--junit FILE] [-v]`: policy tests for CI. A file is a
+// policy test file (src/analysis/policytest.schema.json) or an SVP scenario, whose steps' `expect`s
+// are its tests. Every file is read and checked before anything runs: a malformed file, an unknown
+// name or a policy that does not compile is reported (all of them, located) and nothing runs.
+// Exit 0 when every test passes, 1 when one fails or a file is bad, 2 on a usage error.
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Command } from "commander";
+import type { AnalysisPolicy } from "../analysis/load.js";
+import type { PolicyTestFile } from "../analysis/policytest.js";
+import type { CaseResult, SuiteResult, TestRun } from "../analysis/testreport.js";
+import { CoverageTracker, allowSites } from "../analysis/coverage.js";
+import { findJsonSyntaxError } from "../sim/json-syntax.js";
+import type { Prepared } from "../sim/run.js";
+import { loadAnalysis } from "./analysis-input.js";
+import { CliError, STDIN, readTextFile } from "./io.js";
+import type { CliContext } from "./context.js";
+
+/** A test file holds expectations, not policies: a few MB is thousands of tests. */
+export const MAX_TEST_BYTES = 8 * 1024 * 1024;
+
+interface TestOptions {
+  coverage?: boolean;
+  json?: boolean;
+  junit?: string;
+  verbose?: boolean;
+}
+
+type Loaded =
+  | { kind: "policy-tests"; file: string; doc: PolicyTestFile; policyPath: string; ap: AnalysisPolicy }
+  | { kind: "scenario"; file: string; prepared: Prepared; policyPath?: string };
+
+const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A scenario is told apart by its own required keys; anything else is read as policy tests. */
+const isScenario = (doc: unknown): boolean => isObject(doc) && ("steps" in doc || "xsm" in doc) && !("tests" in doc);
+
+/** One file, read and checked; problems are collected as printed lines. */
+async function loadFile(file: string, problems: string[]): Promise<Loaded | undefined> {
+  const name = displayName(file);
+  let text: string;
+  try {
+    text = readTextFile(file, "test", MAX_TEST_BYTES);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    problems.push(err.message);
+    return undefined;
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const at = findJsonSyntaxError(text);
+    problems.push(at ? `${name}:${at.line}:${at.col}: not JSON: ${at.message}` : `${name}: not JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+  if (isScenario(doc)) return loadScenarioFile(file, problems);
+  const { validateTestFile } = await import("../analysis/policytest-validate.js");
+  const shape = validateTestFile(doc);
+  if (!shape.ok) {
+    for (const p of shape.problems) problems.push(`${name}: ${p.path || "/"}: ${p.message}`);
+    return undefined;
+  }
+  const dir = file === STDIN ? "." : dirname(file);
+  const policyPath = join(dir, shape.file.policy);
+  let ap: AnalysisPolicy;
+  try {
+    ap = await loadAnalysis(policyPath);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    // a policy that does not compile prints its own located diagnostics
+    problems.push(err.rendered ? `${err.message}${name}: /policy: ${shape.file.policy} does not compile (above)` : `${name}: /policy: ${err.message}`);
+    return undefined;
+  }
+  const { testProblems } = await import("../analysis/policytest.js");
+  const bad = testProblems(ap, shape.file);
+  for (const p of bad) problems.push(`${name}: ${p.path}: ${p.message}`);
+  return bad.length ? undefined : { kind: "policy-tests", file, doc: shape.file, policyPath, ap };
+}
+
+async function loadScenarioFile(file: string, problems: string[]): Promise<Loaded | undefined> {
+  const { formatScenarioErrors, loadScenario } = await import("../sim/load.js");
+  const { prepare } = await import("../sim/run.js");
+  const loaded = loadScenario(file);
+  if (!loaded.ok) {
+    problems.push(formatScenarioErrors(displayName(file), loaded.errors).replace(/\n$/, ""));
+    return undefined;
+  }
+  const prepared = prepare(loaded);
+  if (!prepared.ok) {
+    problems.push(formatScenarioErrors(displayName(file), prepared.errors).replace(/\n$/, ""));
+    return undefined;
+  }
+  const s = prepared.prepared.scenario;
+  return { kind: "scenario", file, prepared: prepared.prepared, ...(s.xsm === "flask" && s.policy ? { policyPath: join(file === STDIN ? "." : dirname(file), s.policy) } : {}) };
+}
+
+/** Coverage is per policy file: every test file and scenario naming the same file adds to it. */
+class Coverage {
+  private readonly byPath = new Map<string, CoverageTracker>();
+
+  /** `spanName` is what the decisions' rule locations call the file. */
+  async tracker(path: string, spanName: string, ap?: AnalysisPolicy): Promise<CoverageTracker> {
+    const key = resolve(path);
+    let t = this.byPath.get(key);
+    if (!t) {
+      t = new CoverageTracker(path, allowSites(ap ?? (await loadAnalysis(path, spanName))));
+      this.byPath.set(key, t);
+    }
+    return t;
+  }
+
+  reports() {
+    return [...this.byPath.values()].map((t) => t.report());
+  }
+}
+
+async function runPolicyTests(l: Extract<Loaded, { kind: "policy-tests" }>, coverage?: Coverage): Promise<SuiteResult> {
+  const { TestRunner } = await import("../analysis/policytest.js");
+  const { policyCase } = await import("../analysis/testreport.js");
+  const outcomes = new TestRunner(l.ap).run(l.doc);
+  const tracker = coverage ? await coverage.tracker(l.policyPath, l.policyPath, l.ap) : undefined;
+  if (tracker) for (const o of outcomes) for (const p of o.perms) for (const r of p.reasons) if (r.kind === "granted-by") tracker.hit(r.rule.span);
+  return { file: displayName(l.file), kind: "policy-tests", policy: l.doc.policy, cases: outcomes.map(policyCase) };
+}
+
+/** A scenario's steps that say what they expect are its tests; its decisions exercise rules. */
+async function runScenario(l: Extract<Loaded, { kind: "scenario" }>, coverage?: Coverage): Promise<SuiteResult> {
+  const { runPrepared } = await import("../sim/run.js");
+  const s = l.prepared.scenario;
+  const result = runPrepared(l.prepared, { explain: coverage ? "all" : "denied" });
+  // the simulator names the policy's rules by the path the scenario wrote
+  const tracker = coverage && l.policyPath && s.policy ? await coverage.tracker(l.policyPath, s.policy) : undefined;
+  const cases: CaseResult[] = [];
+  for (const step of result.steps) {
+    if (tracker) for (const d of step.decisions) for (const r of d.reasons ?? []) if (r.kind === "granted-by" && r.rule) tracker.hit(r.rule);
+    if (step.expect.length === 0) continue;
+    const passed = step.expect.every((e) => e.ok);
+    const failure: string[] = [];
+    if (!passed) {
+      for (const e of step.expect.filter((x) => !x.ok)) failure.push(`${e.what}: expected ${e.expected}, got ${e.actual}`);
+      for (const d of step.decisions.filter((x) => !x.allowed)) {
+        const access = d.scontext !== undefined ? `${d.scontext} -> ${d.tcontext} ${d.tclass} { ${d.perm} }` : `${d.hook} (${d.action ?? "dummy"})`;
+        failure.push(`denied: ${access}`, ...(d.reasons ?? []).map((r) => `  ${r.text}`));
+      }
+    }
+    const name = `step ${step.step}: ${step.op}${step.sbdf ? ` ${step.sbdf}` : ""}${step.as ? ` as ${step.as}` : ""}`;
+    cases.push({ path: `/steps/${step.step - 1}`, name, passed, failure, detail: { strategy: result.strategy, rc: step.rc, expect: step.expect } });
+  }
+  return { file: displayName(l.file), kind: "scenario", ...(s.policy ? { policy: s.policy } : {}), cases };
+}
+
+async function runTest(cli: CliContext, files: string[], o: TestOptions): Promise<void> {
+  if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) can be read only once", 2);
+  const problems: string[] = [];
+  const loaded: Loaded[] = [];
+  for (const f of files) {
+    const l = await loadFile(f, problems);
+    if (l) loaded.push(l);
+  }
+  if (problems.length) {
+    throw new CliError(`${problems.join("\n")}\nxsm: ${problems.length} problem${problems.length === 1 ? "" : "s"} in the test files; no test was run\n`, 1, true);
+  }
+  const coverage = o.coverage ? new Coverage() : undefined;
+  const run: TestRun = { suites: [] };
+  for (const l of loaded) run.suites.push(l.kind === "policy-tests" ? await runPolicyTests(l, coverage) : await runScenario(l, coverage));
+  if (coverage) run.coverage = coverage.reports();
+  const { counts, renderJson, renderJunit, renderText } = await import("../analysis/testreport.js");
+  if (o.junit !== undefined) {
+    try {
+      writeFileSync(o.junit, renderJunit(run));
+    } catch (err) {
+      throw new CliError(`cannot write ${o.junit}: ${(err as Error).message}`);
+    }
+  }
+  cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
+  const { passed, failed } = counts(run);
+  if (passed + failed === 0) throw new CliError("no test ran: the files hold no tests (a scenario's tests are the steps with an \"expect\")");
+  if (failed > 0) throw new CliError("", 1, true);
+}
+
+export function registerTest(program: Command, cli: CliContext): void {
+  program
+    .command("test")
+    .description("run policy tests (expected allowed/denied accesses; scenario expectations) with coverage of the allow rules")
+    .argument("<files...>", "policy test files (JSON, policytest.schema.json) or scenarios; - for stdin")
+    .option("--coverage", "report the allow rules (file:line) the tests exercised and those none did")
+    .option("--json", "print the results as one JSON document")
+    .option("--junit <file>", "also write the results as JUnit XML to FILE (for CI systems)")
+    .option("-v, --verbose", "list passing tests too")
+    .action((files: string[], o: TestOptions) => runTest(cli, files, o));
+}

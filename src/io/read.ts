@@ -1,0 +1,125 @@
+// Reading a file a user names, bounded: every input of xsm (policies, scenarios, queries) comes
+// through here, so a directory, a FIFO, /dev/zero, an empty file or a file larger than the limit
+// is one clear message (InputError) instead of a hang, an allocation without end or a stack trace.
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+
+/** A file that cannot be read as the input it should be; the message starts with the path. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InputError";
+  }
+}
+
+/** Larger than any real policy: gen-policy --size large is ~6 MB, Xen's m4-expanded policy < 1 MB.
+ *  Past this we refuse up front rather than let the parser run out of memory. */
+export const MAX_POLICY_BYTES = 32 * 1024 * 1024;
+/** Queries and other JSON side files. */
+export const MAX_JSON_BYTES = 32 * 1024 * 1024;
+
+export function describeErrno(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case "ENOENT":
+      return "no such file";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    case "ELOOP":
+      return "too many levels of symbolic links";
+    case "ENAMETOOLONG":
+      return "file name too long";
+    case "ENOTDIR":
+      return "a component of the path is not a directory";
+    default:
+      return code ? `cannot read (${code})` : String((err as Error)?.message ?? err);
+  }
+}
+
+export function megabytes(n: number): string {
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** The bytes of a regular, non-empty file of at most `limit` bytes; `what` names it in messages
+ *  ("policy", "scenario"). Opened without blocking, so a FIFO is refused rather than waited on. */
+export function readBoundedFile(path: string, what: string, limit: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException)?.code === "EISDIR" ? `is a directory, not a ${what} file` : describeErrno(err);
+    throw new InputError(`${path}: ${why}`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new InputError(`${path}: is a directory, not a ${what} file`);
+    if (!st.isFile()) throw new InputError(`${path}: not a regular file (a ${st.isFIFO() ? "FIFO" : st.isCharacterDevice() || st.isBlockDevice() ? "device" : "special file"}), expected a ${what} file`);
+    if (st.size > limit) {
+      throw new InputError(`${path}: file is too large (${megabytes(st.size)}; the limit for a ${what} file is ${megabytes(limit)})`);
+    }
+    if (st.size === 0) throw new InputError(`${path}: file is empty, expected a ${what}`);
+    // a file that grows while read is cut at its size when opened (plus one byte to notice)
+    const bytes = Buffer.alloc(st.size + 1);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    if (got > st.size) throw new InputError(`${path}: the file changed while it was read`);
+    if (got === 0) throw new InputError(`${path}: file is empty, expected a ${what}`);
+    return bytes.subarray(0, got);
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    throw new InputError(`${path}: ${describeErrno(err)}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Text that must be valid UTF-8 without NUL bytes (JSON, queries). A leading byte-order mark is
+ *  dropped: editors on Windows write one, and it says nothing. */
+export function decodeStrictText(path: string, bytes: Uint8Array, what: string): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) throw new InputError(`${path}: binary file (NUL byte at offset ${nul}), expected ${what} text`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new InputError(`${path}: not valid UTF-8 text (${what} files are UTF-8)`);
+  }
+}
+
+/** A policy.conf's bytes as text, keeping what checkpolicy sees: a byte-order mark stays (the
+ *  parser reports it, as checkpolicy rejects it), and bytes that are not UTF-8 become U+FFFD, which
+ *  the parser accepts inside a comment and reports at its line and column outside one
+ *  (policy_scan.l reads bytes: anything but ASCII outside a comment is an unrecognized character).
+ *  NUL bytes stay too: a comment may hold them. */
+export function decodePolicyText(bytes: Uint8Array): string {
+  return new TextDecoder("utf-8", { fatal: false, ignoreBOM: true }).decode(bytes);
+}
+
+/** Standard input, read in chunks so a runaway pipe stops at the limit instead of filling memory. */
+export function readBoundedStdin(what: string, limit: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const chunk = Buffer.alloc(1 << 16);
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, chunk, 0, chunk.length, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
+      if (code === "EOF") break;
+      throw new InputError(`standard input: ${describeErrno(err)}`);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new InputError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
+    chunks.push(Buffer.from(chunk.subarray(0, n)));
+  }
+  if (total === 0) throw new InputError(`standard input: file is empty, expected a ${what}`);
+  return Buffer.concat(chunks);
+}
