@@ -8,7 +8,7 @@
 //   the first rule in source order and ORed (ANDed for dontaudit) by later ones (find_avtab_node);
 //   written in avtab_hash bucket order over 2^20 slots, chains by (s, t, c), ties in creation order;
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
-import type { ConstraintExpr, NameSet, PolicyAst, Statement } from "../policy/ast.js";
+import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder } from "./hash.js";
@@ -419,16 +419,19 @@ function condList(lw: Lowering, rules: Statement[], enabled: boolean): AvEntry[]
 
 // ---- constraints
 
-function consExpr(lw: Lowering, e: ConstraintExpr, out: ConsExpr[]): void {
+// post-order is the postfix libsepol writes; folded with an explicit stack (ast.ts foldTree), as an
+// `or` chain has no bound in checkpolicy
+function consExpr(lw: Lowering, root: ConstraintExpr, out: ConsExpr[]): void {
+  foldTree<ConstraintExpr, void>(root, (e) => consNode(lw, e, out));
+}
+
+function consNode(lw: Lowering, e: ConstraintExpr, out: ConsExpr[]): void {
   switch (e.op) {
     case "not":
-      consExpr(lw, e.arg, out);
       out.push({ type: ConsExprType.Not, attr: 0, op: 0 });
       return;
     case "and":
     case "or":
-      consExpr(lw, e.left, out);
-      consExpr(lw, e.right, out);
       out.push({ type: e.op === "and" ? ConsExprType.And : ConsExprType.Or, attr: 0, op: 0 });
       return;
     case "cmp": {

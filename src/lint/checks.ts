@@ -1,7 +1,7 @@
 // The checks of `xsm lint`, each exact: it reads the compiler's own symbols and expanded rules
 // (every attribute, `self`, `~`, `-` and `*` already resolved), so a finding is a fact about the
 // policy, not a guess from its text. One function per check; CHECKS documents them.
-import type { PolicyAst, Statement } from "../policy/ast.js";
+import { foldTree, type PolicyAst, type Statement } from "../policy/ast.js";
 import type { Diagnostic, DiagnosticCode, Severity, Span } from "../diagnostics/diagnostic.js";
 import type { ExpandedAvRule, Expanded } from "../policy/expand.js";
 import type { Symbols } from "../policy/symbols.js";
@@ -68,15 +68,20 @@ const NAME_DECLARING = new Set(["class", "sid_decl", "common", "bool", "role", "
  *  from declarations of types and attributes and the membership lists they carry. */
 function namesUsed(ast: PolicyAst): Set<string> {
   const used = new Set<string>();
-  const walk = (value: unknown): void => {
-    if (value === null || typeof value !== "object") return;
-    if (Array.isArray(value)) {
-      for (const v of value) walk(v);
-      return;
+  // an explicit stack: a conditional or constraint may nest as deep as its operator chain is long
+  const walk = (root: unknown): void => {
+    const stack = [root];
+    while (stack.length > 0) {
+      const value = stack.pop();
+      if (value === null || typeof value !== "object") continue;
+      if (Array.isArray(value)) {
+        for (const v of value) stack.push(v);
+        continue;
+      }
+      const o = value as Record<string, unknown>;
+      if (typeof o.name === "string" && typeof o.kind !== "string") used.add(o.name);
+      for (const [k, v] of Object.entries(o)) if (k !== "span") stack.push(v);
     }
-    const o = value as Record<string, unknown>;
-    if (typeof o.name === "string" && typeof o.kind !== "string") used.add(o.name);
-    for (const [k, v] of Object.entries(o)) if (k !== "span") walk(v);
   };
   const statement = (s: Statement): void => {
     if (DECLARING.has(s.kind)) return;
@@ -124,14 +129,12 @@ export function unusedTypes(sym: Symbols, ex: Expanded): Diagnostic[] {
   for (const list of [oc.pirqcon, oc.iomemcon, oc.ioportcon, oc.pcidevicecon, oc.devicetreecon] as { context: { type: number } }[][]) {
     for (const e of list) used[e.context.type] = 1;
   }
-  const constraintTypes = (e: Symbols["constraints"][number]["expr"]): void => {
-    if (e.op === "not") constraintTypes(e.arg);
-    else if (e.op === "and" || e.op === "or") {
-      constraintTypes(e.left);
-      constraintTypes(e.right);
-    } else if (e.op === "names" && e.left.startsWith("t")) mark([...e.ids]);
-  };
-  for (const c of sym.constraints) constraintTypes(c.expr);
+  // an explicit stack: a constraint's `or` chain may be far longer than the call stack is deep
+  for (const c of sym.constraints) {
+    foldTree<Symbols["constraints"][number]["expr"], void>(c.expr, (e) => {
+      if (e.op === "names" && e.left.startsWith("t")) mark([...e.ids]);
+    });
+  }
   return sym.types
     .filter((t) => !used[t.id])
     .map((t) => finding("unused-type", `type ${t.name} is covered by no TE rule, constraint or context`, t.span));

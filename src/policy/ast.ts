@@ -93,6 +93,46 @@ export interface TypeRule {
   filename?: string;
 }
 
+/** The operands of an expression node (conditional or constraint, parsed or resolved): none for a
+ *  leaf. `cmp` and `names` have a `left` too, but it is an operand name, not a node. */
+export function operandsOf<E extends { op: string }>(e: E): readonly E[] {
+  const n = e as unknown as { op: string; arg?: E; left?: E; right?: E };
+  switch (n.op) {
+    case "not":
+      return [n.arg!];
+    case "and":
+    case "or":
+    case "xor":
+    case "eq":
+    case "neq":
+      return [n.left!, n.right!];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Folds an expression tree bottom-up with an explicit stack: `combine` gets each node with the
+ * results of its operands, in the order a recursive left-to-right post-order walk calls it. An
+ * operator chain (`a || b || ...`, unbounded in checkpolicy) is a left-deep tree as deep as it is
+ * long, far deeper than the call stack a recursive walk could use.
+ */
+export function foldTree<E extends { op: string }, R>(root: E, combine: (e: E, operands: R[]) => R): R {
+  const frames: { node: E; operands: readonly E[]; results: R[] }[] = [{ node: root, operands: operandsOf(root), results: [] }];
+  for (;;) {
+    const top = frames[frames.length - 1]!;
+    if (top.results.length < top.operands.length) {
+      const next = top.operands[top.results.length]!;
+      frames.push({ node: next, operands: operandsOf(next), results: [] });
+      continue;
+    }
+    frames.pop();
+    const r = combine(top.node, top.results);
+    if (frames.length === 0) return r;
+    frames[frames.length - 1]!.results.push(r);
+  }
+}
+
 export type CondExpr =
   | { op: "bool"; name: Ident; span: Span }
   | { op: "not"; arg: CondExpr; span: Span }

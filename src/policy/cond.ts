@@ -1,6 +1,6 @@
 // Conditional expressions as libsepol keeps them: postfix programs over boolean ids
 // (cond_expr_t lists), evaluated by cond_evaluate_expr, printed back for explanations.
-import type { CondExpr } from "./ast.js";
+import { foldTree, type CondExpr } from "./ast.js";
 import { CondOp, type Symbols } from "./symbols.js";
 
 const BINARY_OPS = { and: CondOp.And, or: CondOp.Or, xor: CondOp.Xor, eq: CondOp.Eq, neq: CondOp.Neq } as const;
@@ -79,28 +79,26 @@ export function condProgram(e: CondExpr, lookup: (name: CondExpr & { op: "bool" 
   const program: number[] = [];
   const bools: number[] = [];
   let ok = true;
-  const emit = (x: CondExpr): void => {
+  // post-order is postfix; folded with an explicit stack (a chain may be 100,000 operators long)
+  const seen = new Set<number>();
+  foldTree<CondExpr, void>(e, (x) => {
     switch (x.op) {
       case "bool": {
         const b = lookup(x);
         if (b === undefined) ok = false;
         else {
-          if (!bools.includes(b)) bools.push(b);
+          if (!seen.has(b)) bools.push(b), seen.add(b);
           program.push(b);
         }
         return;
       }
       case "not":
-        emit(x.arg);
         program.push(CondOp.Not);
         return;
       default:
-        emit(x.left);
-        emit(x.right);
         program.push(BINARY_OPS[x.op]);
     }
-  };
-  emit(e);
+  });
   return ok ? { program, bools } : undefined;
 }
 

@@ -3,6 +3,7 @@
 // attributes (typeattr.ts), then every
 // constraint on the class removes the permissions whose expression fails
 // (constraint_expr_eval). Context validation and error texts follow oracle-decide exactly.
+import { foldTree } from "./ast.js";
 import { ruleCovers, ruleMask } from "./rulematch.js";
 import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
@@ -104,13 +105,38 @@ function operand(name: string, s: SecurityContext, t: SecurityContext): number {
 /** constraint_expr_eval; role dominance is not modelled: dom/domby are ==, incomp is != (as
  *  oracle-decide). Levels compare as mls_level_eq / mls_level_dom / mls_level_incomp. */
 export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
+  return holdsWithin(e, s, t, 0);
+}
+
+/** Recursion depth past which an expression is evaluated with an explicit stack instead: real
+ *  constraints are a few levels deep, a chain of `or`s may be 100,000 long. */
+const RECURSION_LIMIT = 200;
+
+function holdsWithin(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, depth: number): boolean {
+  if (depth > RECURSION_LIMIT) return holdsDeep(e, s, t);
   switch (e.op) {
     case "not":
-      return !holds(e.arg, s, t);
+      return !holdsWithin(e.arg, s, t, depth + 1);
     case "and":
-      return holds(e.left, s, t) && holds(e.right, s, t);
+      return holdsWithin(e.left, s, t, depth + 1) && holdsWithin(e.right, s, t, depth + 1);
     case "or":
-      return holds(e.left, s, t) || holds(e.right, s, t);
+      return holdsWithin(e.left, s, t, depth + 1) || holdsWithin(e.right, s, t, depth + 1);
+    default:
+      return leafHolds(e, s, t);
+  }
+}
+
+/** The same value without recursion (and without short-circuits, which only save time). */
+function holdsDeep(root: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
+  return foldTree<ResolvedConstraintExpr, boolean>(root, (e, v) => (e.op === "not" ? !v[0] : e.op === "and" ? v[0]! && v[1]! : e.op === "or" ? v[0]! || v[1]! : leafHolds(e, s, t)));
+}
+
+function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
+  switch (e.op) {
+    case "not":
+    case "and":
+    case "or":
+      return holdsDeep(e, s, t);
     case "cmp": {
       const eq = operand(e.left, s, t) === operand(e.right, s, t);
       return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? eq : !eq;

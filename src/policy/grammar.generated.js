@@ -89,12 +89,13 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// xsm's own limits, far past any real policy, so the recursive rules here and the recursive walks
-// of later stages (conditional programs, constraints, the binary writer) stay within the stack.
-// checkpolicy goes further (bison's YYMAXDEPTH 10000 stack entries, about 9,998 levels; operator
-// chains unbounded): the messages say so.
+// xsm's own nesting limit, far past any real policy: the recursive rules here take several stack
+// frames per level, and past about 1,500 levels of parentheses the stack runs out. checkpolicy goes
+// further (bison's YYMAXDEPTH of 10,000 stack entries: 9,986 levels of parentheses in a
+// conditional, 9,981 in a constraint), and the message says so. Operator chains (`a || b || ...`)
+// are not limited, as in checkpolicy: they become left-deep trees that every later stage walks
+// with an explicit stack (ast.ts foldTree).
 const MAX_DEPTH = 1000;
-const MAX_OPERATORS = 2000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
@@ -6729,7 +6730,6 @@ function peg$parse(input, options) {
   let kwStart = 0;      // where that keyword starts
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
-  let operators = 0;    // binary operators in the current statement
   const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
@@ -6751,7 +6751,7 @@ function peg$parse(input, options) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
   }
   function deeper(pos) {
-    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,998)`, pos);
+    if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,980)`, pos);
     return true;
   }
   function number32(text, pos, what) {
@@ -6760,13 +6760,11 @@ function peg$parse(input, options) {
     return Number(v);
   }
   function enter(k, w, p) {
-    kw = k; word = w; kwStart = p; operators = 0;
+    kw = k; word = w; kwStart = p;
     ctx.kw = k; ctx.word = w; ctx.start = p; ctx.done = false;
     return true;
   }
   function bin(op, left, right) {
-    // A chain `a || b || ...` becomes a left-deep tree that later stages walk recursively.
-    if (++operators > MAX_OPERATORS) stop(`more than ${MAX_OPERATORS} operators in one expression: xsm's limit (checkpolicy has none)`, left.span.offset, right.span.offset + right.span.length);
     return { op, left, right, span: at(left.span.offset, right.span.offset + right.span.length) };
   }
 

@@ -59,6 +59,7 @@ import type {
   TypeDecl,
   TypeRule,
 } from "./ast.js";
+import { foldTree } from "./ast.js";
 import { diagnostic, error, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { parsePolicy } from "./parse.js";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
@@ -383,25 +384,30 @@ function printContext(c: Context): string {
 
 const hex = (n: number | bigint) => `0x${n.toString(16)}`;
 
-function printCond(e: CondExpr): string {
-  switch (e.op) {
-    case "bool": return e.name.name;
-    case "not": return `! ${printCond(e.arg)}`;
-    default: {
-      const op = { and: "&&", or: "||", xor: "^", eq: "==", neq: "!=" }[e.op];
-      return `(${printCond(e.left)} ${op} ${printCond(e.right)})`;
+// printed with an explicit stack (ast.ts foldTree): operator chains have no bound
+function printCond(root: CondExpr): string {
+  return foldTree<CondExpr, string>(root, (e, v) => {
+    switch (e.op) {
+      case "bool": return e.name.name;
+      case "not": return `! ${v[0]}`;
+      default: {
+        const op = { and: "&&", or: "||", xor: "^", eq: "==", neq: "!=" }[e.op];
+        return `(${v[0]} ${op} ${v[1]})`;
+      }
     }
-  }
+  });
 }
 
-function printConstraint(e: ConstraintExpr): string {
-  switch (e.op) {
-    case "not": return `not (${printConstraint(e.arg)})`;
-    case "and":
-    case "or": return `(${printConstraint(e.left)} ${e.op} ${printConstraint(e.right)})`;
-    case "cmp": return `${e.left} ${e.cmp} ${e.right}`;
-    case "names": return `${e.left} ${e.cmp} ${printNames(e.names)}`;
-  }
+function printConstraint(root: ConstraintExpr): string {
+  return foldTree<ConstraintExpr, string>(root, (e, v) => {
+    switch (e.op) {
+      case "not": return `not (${v[0]})`;
+      case "and":
+      case "or": return `(${v[0]} ${e.op} ${v[1]})`;
+      case "cmp": return `${e.left} ${e.cmp} ${e.right}`;
+      case "names": return `${e.left} ${e.cmp} ${printNames(e.names)}`;
+    }
+  });
 }
 
 function printRule(r: AvRule | TypeRule): string {

@@ -14,6 +14,10 @@ const typeOf = (context: string | undefined) => (context ? context.split(":")[2]
 function decision(c: XsmCheck): string {
   const verdict = c.allowed ? "allowed" : c.rc === 0 ? "denied (permissive)" : `denied ${c.rc}`;
   if (c.error) return `${c.hook}: ${c.error} -> ${c.rc}`;
+  if (c.label !== undefined) {
+    const how = c.labelRule !== undefined ? `by ${c.labelRule}` : "(no type rule: the default)";
+    return `${c.hook}: ${typeOf(c.scontext)} -> ${typeOf(c.tcontext)} ${c.tclass}: ${c.labels} label ${typeOf(c.label)} ${how}`;
+  }
   if (c.perm !== undefined) return `${c.hook}: ${typeOf(c.scontext)} -> ${typeOf(c.tcontext)} ${c.tclass}:${c.perm} ${verdict}`;
   return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""} ${verdict}`.replace(/ +/g, " ");
 }
@@ -26,6 +30,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   test_assign_device: "test_assign",
   setup_device: "setup",
   hot_unplug: "hot-unplug",
+  create_domain: "create",
   destroy_domain: "destroy",
   set_bool: "set_bool",
   load_policy: "load_policy",
@@ -36,7 +41,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
 export function stepTitle(r: StepResult, short = false): string {
   const op = short ? SHORT_OP[r.op] : r.op;
   const sbdf = r.sbdf && short ? r.sbdf.replace(/^0000:/, "") : r.sbdf;
-  if (r.op === "destroy_domain") return `${op} ${r.domain}`;
+  if (r.op === "destroy_domain" && r.as === null) return `${op} ${r.domain}`;
   if (r.as === null) return [op, sbdf, r.detail].filter(Boolean).join(" ");
   return [r.as, op, sbdf, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
 }

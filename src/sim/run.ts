@@ -67,6 +67,8 @@ export interface DomainState {
   domid: number;
   context?: string;
   live: boolean;
+  /** Made by a create_domain step. */
+  created?: boolean;
   hardware: boolean;
   control: boolean;
 }
@@ -202,7 +204,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
     const before = touched.map((t) => fingerprint(registry.device(t)));
     const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
-    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), registry, world, xsm, prepared, (line) => {
+    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, world, xsm, prepared, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
     });
@@ -294,9 +296,20 @@ export function simulate(
 
 // ---- one step ----------------------------------------------------------------------------------
 
-function perform(step: Step, index: number, sbdf: number, registry: PciRegistry, world: World, xsm: Xsm, prepared: Prepared, log: (line: string) => void): Rc {
+function perform(
+  step: Step,
+  index: number,
+  sbdf: number,
+  key: (sbdf: string) => number,
+  registry: PciRegistry,
+  world: World,
+  xsm: Xsm,
+  prepared: Prepared,
+  log: (line: string) => void,
+): Rc {
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
+  if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, world, xsm);
   const target = "domain" in step ? world.live(step.domain) : undefined;
   if ("domain" in step && !target) return "-ESRCH";
   switch (step.op) {
@@ -321,9 +334,7 @@ function perform(step: Step, index: number, sbdf: number, registry: PciRegistry,
     case "hot_unplug":
       return registry.hotUnplug(sbdf);
     case "destroy_domain":
-      registry.removeDomain(target!.domid);
-      world.destroy(target!);
-      return 0;
+      return destroyDomain(as, target!, registry, world, xsm);
     case "set_bool": {
       // flask_op setbool + commitbools: all or nothing
       const values = { ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value! } : {}) };
@@ -345,6 +356,53 @@ function perform(step: Step, index: number, sbdf: number, registry: PciRegistry,
     case "set_enforcing":
       return xsm.setEnforcing(step.enforcing);
   }
+}
+
+/**
+ * `xl create` of a declared domain, the hypercalls libxl makes for it (libxl_create.c and
+ * libxl_dom.c: libxl__domain_make, libxl__build_pre, the xenstore and console rings, the PCI
+ * devices, unpause), each with its XSM hook. A failure after XEN_DOMCTL_createdomain makes libxl
+ * destroy the half-built domain (libxl__destroy_domid), itself a checked domctl.
+ */
+function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistry, world: World, xsm: Xsm): Rc {
+  if (world.byDomid(d.domid)) return "-EEXIST"; // domain_create(): the domid is in use
+  const hooks = xsm.module;
+  const rc = hooks.domainCreate(as, d);
+  if (rc !== 0) return rc;
+  world.create(d);
+  const target = d.target !== undefined ? world.byDomid(d.target) : undefined;
+  // the xenstore ring's channel is bound by xenstored's domain, the console's by the toolstack's
+  const xenstore = world.xenstore() ?? as;
+  const calls: (() => Rc)[] = [
+    ...(d.target !== undefined ? [() => (target ? hooks.setTarget(as, d, target) : "-ESRCH")] : []),
+    () => hooks.domctl(as, d, "max_mem"),
+    () => hooks.evtchnUnbound(as, d, xenstore),
+    () => hooks.evtchnUnbound(as, d, as),
+    ...pci.map((sbdf) => () => registry.assignDevice(as, d, sbdf)),
+    () => hooks.domctl(as, d, "unpausedomain"),
+  ];
+  for (const call of calls) {
+    const failed = call();
+    if (failed !== 0) {
+      destroyDomain(as, d, registry, world, xsm);
+      return failed;
+    }
+  }
+  return 0;
+}
+
+/** XEN_DOMCTL_destroydomain when a domain asks (`as`), then domain_kill: devices return to their
+ *  hardware domain (pci_release_devices) and the domain's labels go. Without `as` the domain dies
+ *  on its own (shutdown, crash) and nothing is checked. */
+function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry, world: World, xsm: Xsm): Rc {
+  if (as) {
+    const rc = xsm.module.domctl(as, d, "destroydomain");
+    if (rc !== 0) return rc;
+  }
+  registry.removeDomain(d.domid);
+  world.destroy(d);
+  xsm.module.domainDestroyed(d);
+  return 0;
 }
 
 function detailOf(step: Step): string | undefined {
@@ -395,16 +453,20 @@ class SbdfCache {
   }
 }
 
-/** The domains of a scenario as Xen sees them: live until destroyed. */
+/** The domains of a scenario as Xen sees them: live from the start, or from the create_domain
+ *  step that makes them, until destroyed. */
 class World {
   private readonly domains = new Map<string, Domain>();
   private readonly byId = new Map<number, Domain>();
-  private readonly destroyed = new Set<string>();
+  private readonly alive = new Set<string>();
+  /** Domains a create_domain step made (the --json document marks them). */
+  private readonly created = new Set<string>();
   readonly table: DomainTable;
 
   constructor(prepared: Prepared) {
     const specs = prepared.scenario.domains;
     const domid = new Map(specs.map((d) => [d.name, d.domid]));
+    const later = new Set(prepared.scenario.steps.flatMap((s) => (s.op === "create_domain" ? [s.domain] : [])));
     for (const d of specs) {
       const dom: Domain = {
         domid: d.domid,
@@ -416,6 +478,8 @@ class World {
         ...(d.xenstore !== undefined ? { xenstore: d.xenstore } : {}),
       };
       this.domains.set(d.name, dom);
+      if (later.has(d.name)) continue;
+      this.alive.add(d.name);
       this.byId.set(d.domid, dom);
     }
     // Xen's hardware_domain: the control domain that is also a hardware domain, else the first hardware domain.
@@ -423,32 +487,47 @@ class World {
     const hwdom = all.find((d) => d.hardware && d.control) ?? all.find((d) => d.hardware);
     this.table = {
       byDomid: (id) => this.byId.get(id),
-      hardwareDomain: () => (hwdom && this.byId.get(hwdom.domid) ? hwdom : undefined),
+      hardwareDomain: () => (hwdom && this.byId.get(hwdom.domid) === hwdom ? hwdom : undefined),
     };
   }
 
   byName(name: string): Domain | undefined {
     return this.domains.get(name);
   }
+  /** The live domain with this domid. */
+  byDomid(domid: number): Domain | undefined {
+    return this.byId.get(domid);
+  }
+  /** The live xenstore domain (d->is_xenstore), if the scenario has one. */
+  xenstore(): Domain | undefined {
+    for (const d of this.byId.values()) if (d.xenstore) return d;
+    return undefined;
+  }
   /** domid -> name, for explanations that name domains. */
   names(): (domid: number) => string | undefined {
     return (domid) => this.byId.get(domid)?.name;
   }
   live(name: string): Domain | undefined {
-    return this.destroyed.has(name) ? undefined : this.domains.get(name);
+    return this.alive.has(name) ? this.domains.get(name) : undefined;
   }
   states(): DomainState[] {
     return [...this.domains.values()].map((d) => ({
       name: d.name,
       domid: d.domid,
       ...(d.context !== undefined ? { context: d.context } : {}),
-      live: !this.destroyed.has(d.name),
+      live: this.alive.has(d.name),
+      ...(this.created.has(d.name) ? { created: true } : {}),
       hardware: d.hardware,
       control: d.control,
     }));
   }
+  create(d: Domain): void {
+    this.alive.add(d.name);
+    this.created.add(d.name);
+    this.byId.set(d.domid, d);
+  }
   destroy(d: Domain): void {
-    this.destroyed.add(d.name);
+    this.alive.delete(d.name);
     this.byId.delete(d.domid);
   }
 }

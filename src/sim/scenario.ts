@@ -51,6 +51,7 @@ export type Step = StepBase &
     | { op: "test_assign_device"; as: string; sbdf: string }
     | { op: "setup_device"; as: string; sbdf: string }
     | { op: "hot_unplug"; sbdf: string }
+    | { op: "create_domain"; as: string; domain: string; pci?: string[] }
     | { op: "destroy_domain"; domain: string }
     | { op: "set_bool"; name?: string; value?: boolean; bools?: Record<string, boolean> }
     | { op: "load_policy"; policy: string }

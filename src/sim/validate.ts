@@ -167,6 +167,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     known(`${at}/as`, step.as);
     known(`${at}/domain`, step.domain);
     if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
+    list(step.pci).forEach((p, j) => typeof p === "string" && sbdf(`${at}/pci/${j}`, p, err));
     if (op === "pci_add_device" && typeof step.physfn === "string") {
       sbdf(`${at}/physfn`, step.physfn, err);
       if (step.physfn === step.sbdf) err(`${at}/physfn`, "a VF cannot be its own PF");

@@ -1,5 +1,5 @@
 // The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
-import type { Domain, Rc, XsmCheck, XsmDefaultAction, XsmHook, XsmModule } from "./types.js";
+import type { Domain, Domctl, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmHook, XsmModule } from "./types.js";
 
 /**
  * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
@@ -41,8 +41,8 @@ export interface DummyOptions {
   domctlGate?: boolean;
 }
 
-/** The dummy module: every PCI hook with the default action dummy.h gives it. */
-export class DummyXsm implements XsmModule {
+/** The dummy module: every hook with the default action dummy.h gives it. */
+export class DummyXsm implements XsmModule, XsmDomainHooks {
   readonly name = "dummy" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   private readonly domctlGate: boolean;
@@ -87,6 +87,32 @@ export class DummyXsm implements XsmModule {
     if (rc !== 0) return rc;
     return this.apply("test_assign_device", "xsm_test_assign_device", "XSM_HOOK", cur, null);
   }
+
+  // do_domctl's xsm_domctl (XSM_PRIV; d is NULL for createdomain), then xsm_domain_create: XSM_HOOK
+  domainCreate(cur: Domain, d: Domain): Rc {
+    const rc = this.apply("domain_create", "xsm_domctl", "XSM_PRIV", cur, null);
+    if (rc !== 0) return rc;
+    return this.apply("domain_create", "xsm_domain_create", "XSM_HOOK", cur, d);
+  }
+
+  // dummy.h xsm_domctl: XSM_PRIV for every command but a few device-model and xenstore ones
+  domctl(cur: Domain, d: Domain, cmd: Domctl): Rc {
+    return this.apply("domctl", `xsm_domctl ${cmd}`, "XSM_PRIV", cur, d);
+  }
+
+  // do_domctl's xsm_domctl (XSM_PRIV), then xsm_set_target: XSM_HOOK
+  setTarget(cur: Domain, d: Domain, _target: Domain): Rc {
+    const rc = this.apply("set_target", "xsm_domctl", "XSM_PRIV", cur, d);
+    if (rc !== 0) return rc;
+    return this.apply("set_target", "xsm_set_target", "XSM_HOOK", cur, d);
+  }
+
+  // event_channel.c evtchn_alloc_unbound: xsm_evtchn_unbound(XSM_TARGET, d, ...)
+  evtchnUnbound(cur: Domain, d: Domain, _remote: Domain): Rc {
+    return this.apply("evtchn_unbound", "xsm_evtchn_unbound", "XSM_TARGET", cur, d);
+  }
+
+  domainDestroyed(_d: Domain): void {}
 
   private gate(hook: XsmHook, cur: Domain, target: Domain | null): Rc {
     if (!this.domctlGate) return 0;

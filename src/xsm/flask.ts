@@ -2,21 +2,35 @@
 // through avcHasPerm() (avc.c's avc_has_perm + avc_audit).
 import { Avc } from "./avc.js";
 import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
-import { PERM, RESOURCE_PERMS, type SecurityServer } from "./security.js";
-import type { Domain, IommuMode, Rc, XsmCheck, XsmHook, XsmModule } from "./types.js";
+import { PERM, RESOURCE_PERMS, type HookClass, type LifecycleClass, type SecurityServer } from "./security.js";
+import type { Domain, Domctl, IommuMode, Rc, XsmCheck, XsmDomainHooks, XsmHook, XsmModule } from "./types.js";
+
+/** flask_domctl's permission (class domain) for each modelled domctl. */
+const DOMCTL_PERM: Record<Domctl, "setdomainmaxmem" | "unpause" | "destroy"> = {
+  max_mem: "setdomainmaxmem",
+  unpausedomain: "unpause",
+  destroydomain: "destroy",
+};
+
+/** struct domain_security_struct beyond `sid` (which a domain's context gives): self_sid and target_sid. */
+interface DomainSecurity {
+  self?: number;
+  target?: number;
+}
 
 // struct avc_audit_data, flattened so a call allocates nothing: which kind, and its one argument.
 const AD_NULL = 0; // no audit data: the line names the current domain
 const AD_DOMAINS = 1; // domain_has_perm: sdom = current, tdom = the argument
 const AD_DEV = 2; // AVC_AUDIT_DATA_DEV: device = machine_bdf
-type AuditKind = typeof AD_NULL | typeof AD_DOMAINS | typeof AD_DEV;
+const AD_NULL_DOM = 3; // no audit data, as AD_NULL; the check concerns domain `arg` (what the trace names)
+type AuditKind = typeof AD_NULL | typeof AD_DOMAINS | typeof AD_DEV | typeof AD_NULL_DOM;
 
 export interface FlaskOptions {
   enforcing?: boolean;
   iommu?: IommuMode;
 }
 
-export class FlaskXsm implements XsmModule {
+export class FlaskXsm implements XsmModule, XsmDomainHooks {
   readonly name = "flask" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   /** Xen's printk of avc lines: called with every audited decision. */
@@ -25,6 +39,8 @@ export class FlaskXsm implements XsmModule {
   enforcing: boolean;
   iommu: IommuMode;
   readonly avc: Avc;
+  /** d->ssid by domid: the labels flask_domain_create and flask_set_target computed. */
+  private readonly dsec = new Map<number, DomainSecurity>();
 
   constructor(
     public ss: SecurityServer,
@@ -110,11 +126,168 @@ export class FlaskXsm implements XsmModule {
     return this.avcHasPerm(hook, xen, cur, dsid, rsid, perm, AD_DEV, machineBdf);
   }
 
-  /** domain_target_sid(): self_sid for the domain itself, target_sid for its device model's target.
-   *  Both come from security_transition_sid(), which CompiledPolicy does not offer; without a
-   *  type_transition on class domain they equal the target's own SID, which is what this returns. */
-  private domainTargetSid(_src: Domain, dst: Domain): number {
+  // ---- the domain lifecycle ------------------------------------------------------------------
+
+  // mirrors flask_domain_create(): current -> the toolstack's label (ssidref) domain:create, no
+  // audit data; then self_sid = security_transition_sid(sid, sid, domain). The boot path (idle
+  // creating dom0 with SECINITSID_DOM0) is not a hypercall a scenario makes.
+  domainCreate(cur: Domain, d: Domain): Rc {
+    const hook = "domain_create";
+    const xen = "flask_domain_create";
+    const domain = this.ss.hookClass("domain");
+    if (!domain) return this.noClass(hook, xen, cur, "domain", "create");
+    const csid = this.ss.domainSid(cur);
+    if (csid < 0) return this.refuseContext(hook, xen, cur, cur.context!, "domain", "create");
+    const sid = this.ss.domainSid(d);
+    if (sid < 0) return this.refuseContext(hook, xen, cur, d.context!, "domain", "create");
+    this.dsec.delete(d.domid);
+    const rc = this.avcHasPermClass(hook, xen, cur, csid, sid, domain.id, "domain", domain.masks.create!, "create", AD_NULL_DOM, d.domid);
+    if (rc !== 0) return rc;
+    const self = this.transition(hook, xen, cur, sid, sid, domain, "self");
+    if (self < 0) return "-EACCES";
+    this.dsec.set(d.domid, { self });
+    return 0;
+  }
+
+  // mirrors flask_domctl(): current_has_perm(d, class, perm) for the commands without their own hook
+  domctl(cur: Domain, d: Domain, cmd: Domctl): Rc {
+    const perm = DOMCTL_PERM[cmd];
+    return this.currentHasPermClass("domctl", `flask_domctl ${cmd}`, cur, d, "domain", perm);
+  }
+
+  // mirrors flask_set_target(): current -> d domain2:make_priv_for, current -> target
+  // domain2:set_as_target, d -> target domain:set_target (plain SIDs, no audit data); then d's
+  // target_sid = security_transition_sid(target, d, domain): "(tsec, dsec) defaults the label to tsec"
+  setTarget(cur: Domain, d: Domain, target: Domain): Rc {
+    const hook = "set_target";
+    const xen = "flask_set_target";
+    const rc = this.currentHasPermClass(hook, xen, cur, d, "domain2", "make_priv_for");
+    if (rc !== 0) return rc;
+    const rc2 = this.currentHasPermClass(hook, xen, cur, target, "domain2", "set_as_target");
+    if (rc2 !== 0) return rc2;
+    const domain = this.ss.hookClass("domain");
+    if (!domain) return this.noClass(hook, xen, cur, "domain", "set_target");
+    const dsid = this.ss.domainSid(d);
+    const tsid = this.ss.domainSid(target);
+    if (dsid < 0 || tsid < 0) return this.refuseContext(hook, xen, cur, (dsid < 0 ? d : target).context!, "domain", "set_target");
+    const rc3 = this.avcHasPermClass(hook, xen, cur, dsid, tsid, domain.id, "domain", domain.masks.set_target!, "set_target", AD_NULL_DOM, target.domid);
+    if (rc3 !== 0) return rc3;
+    const targetSid = this.transition(hook, xen, cur, tsid, dsid, domain, "target");
+    if (targetSid < 0) return "-EACCES";
+    this.dsec.set(d.domid, { self: this.selfSid(d), target: targetSid });
+    return 0;
+  }
+
+  // mirrors flask_evtchn_unbound(): the channel's label is security_transition_sid(d, remote, event)
+  // (remote as domain_target_sid(d, remote) sees it); current -> channel event:create, channel ->
+  // remote event:bind, both without audit data
+  evtchnUnbound(cur: Domain, d: Domain, remote: Domain): Rc {
+    const hook = "evtchn_unbound";
+    const xen = "flask_evtchn_unbound";
+    const event = this.ss.hookClass("event");
+    if (!event) return this.noClass(hook, xen, cur, "event", "create");
+    const csid = this.ss.domainSid(cur);
+    const sid1 = this.ss.domainSid(d);
+    const sid2 = this.domainTargetSid(d, remote);
+    const bad = csid < 0 ? cur : sid1 < 0 ? d : sid2 < 0 ? remote : undefined;
+    if (bad) return this.refuseContext(hook, xen, cur, bad.context!, "event", "create");
+    const chan = this.transition(hook, xen, cur, sid1, sid2, event, "channel");
+    if (chan < 0) return "-EACCES";
+    const rc = this.avcHasPermClass(hook, xen, cur, csid, chan, event.id, "event", event.masks.create!, "create", AD_NULL_DOM, d.domid);
+    if (rc !== 0) return rc;
+    return this.avcHasPermClass(hook, xen, cur, chan, sid2, event.id, "event", event.masks.bind!, "bind", AD_NULL_DOM, remote.domid);
+  }
+
+  // flask_domain_free_security(): the domain's self and target labels go with it
+  domainDestroyed(d: Domain): void {
+    this.dsec.delete(d.domid);
+  }
+
+  /** domain_target_sid(): self_sid for the domain itself, target_sid for its device model's
+   *  target, the domain's own SID otherwise. -1 if a context is invalid. */
+  private domainTargetSid(src: Domain, dst: Domain): number {
+    if (src.domid === dst.domid) return this.selfSid(src);
+    if (src.target !== undefined && src.target === dst.domid) return this.targetSid(src, dst);
     return this.ss.domainSid(dst);
+  }
+
+  // A domain the scenario starts with was created before it (at boot, or by a toolstack): its
+  // self_sid is computed on first use, as flask_domain_create would have computed it then.
+  private selfSid(d: Domain): number {
+    const known = this.dsec.get(d.domid)?.self;
+    if (known !== undefined) return known;
+    const sid = this.ss.domainSid(d);
+    if (sid < 0) return sid;
+    const domain = this.ss.hookClass("domain");
+    const self = domain ? this.ss.transitionSid(sid, sid, domain.id, true).sid : sid;
+    this.dsec.set(d.domid, { ...this.dsec.get(d.domid), self });
+    return self;
+  }
+
+  // target_sid as flask_set_target computes it, for a device model the scenario starts with
+  private targetSid(dm: Domain, target: Domain): number {
+    const known = this.dsec.get(dm.domid)?.target;
+    if (known !== undefined) return known;
+    const dsid = this.ss.domainSid(dm);
+    const tsid = this.ss.domainSid(target);
+    if (dsid < 0 || tsid < 0) return -1;
+    const domain = this.ss.hookClass("domain");
+    const sid = domain ? this.ss.transitionSid(tsid, dsid, domain.id, true).sid : tsid;
+    this.dsec.set(dm.domid, { self: this.selfSid(dm), target: sid });
+    return sid;
+  }
+
+  /** security_transition_sid() for a hook: the new SID, or -1 when the policy refuses the computed
+   *  context (compute_sid_handle_invalid_context: -EACCES when enforcing, printed either way).
+   *  Listeners see the label as a check of its own. */
+  private transition(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, cls: HookClass, what: "self" | "target" | "channel"): number {
+    const r = this.ss.transitionSid(ssid, tsid, cls.id, !this.enforcing);
+    const scontext = this.ss.sidtab.sidToString(ssid);
+    const tcontext = this.ss.sidtab.sidToString(tsid);
+    const rc: Rc = r.sid < 0 ? "-EACCES" : 0;
+    this.onCheck?.({
+      hook,
+      xen: `${xen} security_transition_sid`,
+      domid: cur.domid,
+      ...(scontext !== undefined ? { scontext } : {}),
+      ...(tcontext !== undefined ? { tcontext } : {}),
+      tclass: cls.name,
+      label: r.context,
+      labels: what,
+      ...(r.rule !== undefined ? { labelRule: r.rule } : {}),
+      allowed: r.invalid === undefined,
+      rc,
+      ...(r.invalid !== undefined
+        ? { error: `security_compute_sid: invalid context ${r.invalid} for scontext=${scontext} tcontext=${tcontext} tclass=${cls.name}` }
+        : {}),
+    });
+    return r.sid;
+  }
+
+  // current_has_perm() -> domain_has_perm(current, d) on a lifecycle class
+  private currentHasPermClass(hook: XsmHook, xen: string, cur: Domain, d: Domain, name: LifecycleClass, perm: string): Rc {
+    const cls = this.ss.hookClass(name);
+    if (!cls) return this.noClass(hook, xen, cur, name, perm);
+    const ssid = this.ss.domainSid(cur);
+    if (ssid < 0) return this.refuseContext(hook, xen, cur, cur.context!, name, perm);
+    const tsid = this.domainTargetSid(cur, d);
+    if (tsid < 0) return this.refuseContext(hook, xen, cur, d.context!, name, perm);
+    return this.avcHasPermClass(hook, xen, cur, ssid, tsid, cls.id, name, cls.masks[perm]!, perm, AD_DOMAINS, d.domid);
+  }
+
+  private refuseContext(hook: XsmHook, xen: string, cur: Domain, context: string, tclass: string, perm: string): Rc {
+    return this.refuse(hook, xen, cur, tclass, perm, "-EINVAL", `invalid context ${context}: ${this.ss.contextProblem(context)}`);
+  }
+
+  // Xen's validate_classes refuses a policy without the class; a model policy may lack it
+  private noClass(hook: XsmHook, xen: string, cur: Domain, tclass: string, perm: string): Rc {
+    return this.refuse(hook, xen, cur, tclass, perm, "-EACCES", `the policy declares no class ${tclass} (Xen's validate_classes refuses such a policy)`);
+  }
+
+  /** avc_has_perm() on class `resource` with RESOURCE_PERMS[perm]: the PCI hooks' question. */
+  private avcHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, perm: number, ad: AuditKind, arg: number): Rc {
+    const resource = this.ss.resource;
+    return this.avcHasPermClass(hook, xen, cur, ssid, tsid, resource.id, "resource", resource.masks[perm]!, RESOURCE_PERMS[perm]!, ad, arg);
   }
 
   /**
@@ -122,9 +295,19 @@ export class FlaskXsm implements XsmModule {
    * granted into the cache entry (avc_update_node AVC_CALLBACK_GRANT), so it is logged once
    * until the next reset. Builds no string unless the decision is audited or someone listens.
    */
-  private avcHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, perm: number, ad: AuditKind, arg: number): Rc {
-    const tclass = this.ss.resource.id;
-    const requested = this.ss.resource.masks[perm]!;
+  private avcHasPermClass(
+    hook: XsmHook,
+    xen: string,
+    cur: Domain,
+    ssid: number,
+    tsid: number,
+    tclass: number,
+    tclassName: string,
+    requested: number,
+    permName: string,
+    ad: AuditKind,
+    arg: number,
+  ): Rc {
     const avc = this.avc;
     const slot = avc.lookup(ssid, tsid, tclass);
     const policyAllowed = avc.allowed[slot]!;
@@ -137,7 +320,7 @@ export class FlaskXsm implements XsmModule {
     }
     const audit = avcAuditMask(requested, allowed, avc.auditallow[slot]!, avc.auditdeny[slot]!, false);
     if (audit === null && this.onCheck === undefined) return rc;
-    const line = audit === null ? undefined : this.auditLine(audit.denied, audit.audited, cur, ssid, tsid, ad, arg);
+    const line = audit === null ? undefined : this.auditLine(audit.denied, audit.audited, cur, ssid, tsid, tclass, tclassName, ad, arg);
     if (line !== undefined) this.onAudit?.(line);
     this.onCheck?.({
       hook,
@@ -145,9 +328,9 @@ export class FlaskXsm implements XsmModule {
       domid: cur.domid,
       scontext: this.ss.sidtab.sidToString(ssid),
       tcontext: this.ss.sidtab.sidToString(tsid),
-      tclass: "resource",
-      perm: RESOURCE_PERMS[perm],
-      ...(ad === AD_DOMAINS ? { tdomid: arg } : { device: arg }),
+      tclass: tclassName,
+      perm: permName,
+      ...(ad === AD_DOMAINS || ad === AD_NULL_DOM ? { tdomid: arg } : { device: arg }),
       allowed: (requested & ~policyAllowed) === 0,
       rc,
       ...(line !== undefined ? { audit: line } : {}),
@@ -156,10 +339,10 @@ export class FlaskXsm implements XsmModule {
   }
 
   // avc_audit()'s line, with avc_dump_av's names for the audited bits
-  private auditLine(denied: boolean, audited: number, cur: Domain, ssid: number, tsid: number, ad: AuditKind, arg: number): string {
-    const { policy, sidtab, resource } = this.ss;
-    const perms = policy.permNames(resource.id, audited);
-    const named = perms.reduce((m, p) => m | policy.permMask(resource.id, p), 0);
+  private auditLine(denied: boolean, audited: number, cur: Domain, ssid: number, tsid: number, tclass: number, tclassName: string, ad: AuditKind, arg: number): string {
+    const { policy, sidtab } = this.ss;
+    const perms = policy.permNames(tclass, audited);
+    const named = perms.reduce((m, p) => m | policy.permMask(tclass, p), 0);
     const data: AvcAuditData | null =
       ad === AD_DEV ? { type: "dev", device: arg } : ad === AD_DOMAINS ? { type: "none", sdom: cur.domid, tdom: arg } : null;
     return formatAvcAudit({
@@ -172,23 +355,18 @@ export class FlaskXsm implements XsmModule {
       scontext: sidtab.sidToString(ssid),
       tsid,
       tcontext: sidtab.sidToString(tsid),
-      tclass: "resource",
+      tclass: tclassName,
     });
   }
 
   // security_context_to_sid() failed: Xen returns its -EINVAL before asking the AVC
   private invalid(hook: XsmHook, xen: string, cur: Domain, context: string, perm: number): Rc {
-    const rc: Rc = "-EINVAL";
-    this.onCheck?.({
-      hook,
-      xen,
-      domid: cur.domid,
-      tclass: "resource",
-      perm: RESOURCE_PERMS[perm],
-      allowed: false,
-      rc,
-      error: `invalid context ${context}: ${this.ss.contextProblem(context)}`,
-    });
+    return this.refuse(hook, xen, cur, "resource", RESOURCE_PERMS[perm]!, "-EINVAL", `invalid context ${context}: ${this.ss.contextProblem(context)}`);
+  }
+
+  /** A check that could not be asked of the AVC, reported with why and what it returned. */
+  private refuse(hook: XsmHook, xen: string, cur: Domain, tclass: string, perm: string, rc: Rc, error: string): Rc {
+    this.onCheck?.({ hook, xen, domid: cur.domid, tclass, perm, allowed: rc === 0, rc, error });
     return rc;
   }
 }

@@ -47,6 +47,34 @@ export interface ResourceClass {
   masks: Int32Array;
 }
 
+/** The classes and permissions of the domain lifecycle hooks (flask_domain_create, flask_domctl,
+ *  flask_set_target, flask_evtchn_unbound), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*. */
+export const LIFECYCLE_PERMS = {
+  domain: ["create", "destroy", "unpause", "setdomainmaxmem", "set_target"],
+  domain2: ["make_priv_for", "set_as_target"],
+  event: ["create", "bind"],
+} as const;
+export type LifecycleClass = keyof typeof LIFECYCLE_PERMS;
+
+/** A lifecycle class as the policy has it: its id and the mask of each permission the hooks use
+ *  (a permission the policy lacks gets a bit the class never allows, as for `resource`). */
+export interface HookClass {
+  name: LifecycleClass;
+  id: number;
+  masks: Record<string, number>;
+}
+
+/** security_compute_sid's answer as the hooks take it: the new SID (-1 when refused) and, when the
+ *  policy rejects the computed context, its text (Xen prints it; permissive mode keeps the SID). */
+export interface TransitionResult {
+  sid: number;
+  /** The computed context's text. */
+  context: string;
+  invalid?: string;
+  /** The type rule that chose the type, as written. */
+  rule?: string;
+}
+
 const DENY_ALL: AvDecision = { allowed: 0, auditallow: 0, auditdeny: -1 };
 
 export class SecurityServer {
@@ -57,6 +85,37 @@ export class SecurityServer {
     /** ocontext c->sid: pcidevicecon SIDs, resolved on first use; one per image, shared by its views. */
     private readonly deviceSids = new Map<number, number>(),
   ) {}
+
+  // Lifecycle classes, resolved on first use (most runs only ask the PCI hooks); undefined = the
+  // policy declares no such class (Xen's validate_classes would refuse the policy).
+  private lifecycle: Partial<Record<LifecycleClass, HookClass | null>> = {};
+
+  /** The lifecycle class `name` with its permission masks, or undefined when the policy lacks it. */
+  hookClass(name: LifecycleClass): HookClass | undefined {
+    let c = this.lifecycle[name];
+    if (c === undefined) {
+      const id = this.policy.classId(name);
+      c = id < 0 ? null : { name, id, masks: lifecycleMasks(this.policy, id, LIFECYCLE_PERMS[name]) };
+      this.lifecycle[name] = c;
+    }
+    return c ?? undefined;
+  }
+
+  /**
+   * security_transition_sid(): the SID of what `ssid` creates with `tsid` in class `tclass`
+   * (src/policy/transition.ts computes the context). A context the policy rejects comes back as
+   * `invalid` with its text; the caller decides as compute_sid_handle_invalid_context does.
+   */
+  transitionSid(ssid: number, tsid: number, tclass: number, permissive: boolean): TransitionResult {
+    const s = this.sidtab.sidToContext(ssid);
+    const t = this.sidtab.sidToContext(tsid);
+    if (s === undefined || t === undefined) return { sid: -1, context: "", invalid: `unrecognized SID ${s === undefined ? ssid : tsid}` };
+    const computed = this.policy.computeCreate(s, t, tclass);
+    const context = this.policy.contextToString(computed.context);
+    const rule = computed.rule !== undefined ? { rule: computed.rule.text } : {};
+    if (computed.valid) return { sid: this.sidtab.contextStructToSid(computed.context), context, ...rule };
+    return { sid: permissive ? this.sidtab.contextStructToSid(computed.context) : -1, context, invalid: context, ...rule };
+  }
 
   /**
    * The same server over another view of the same image (security_set_bools: new boolean values,
@@ -158,6 +217,18 @@ function resourceMasks(policy: CompiledPolicy, id: number, diagnostics: Diagnost
       diagnostics.push(diagnostic("xsm-perm", undefined, perm));
     }
     masks[i] = bit;
+  }
+  return masks;
+}
+
+function lifecycleMasks(policy: CompiledPolicy, id: number, perms: readonly string[]): Record<string, number> {
+  const masks: Record<string, number> = {};
+  let used = 0;
+  for (const perm of perms) used |= policy.permMask(id, perm);
+  for (const perm of perms) {
+    let bit = policy.permMask(id, perm);
+    if (bit === 0) used |= bit = freeBit(policy, id, used);
+    masks[perm] = bit;
   }
   return masks;
 }

@@ -87,6 +87,18 @@ export class SidTable {
     return { ok: true, value: sid };
   }
 
+  /** sidtab_context_to_sid() on a computed context (security_compute_sid's new context): interned
+   *  as it is, the caller having decided about its validity, as Xen does. */
+  contextStructToSid(context: SecurityContext): number {
+    const text = this.policy.contextToString(context);
+    let sid = this.byText.get(text);
+    if (sid === undefined) {
+      sid = this.nextSid++;
+      this.install(sid, context, text);
+    }
+    return sid;
+  }
+
   /** The SID of an initial SID name, if the policy gives it a context. */
   initialSid(name: InitialSidName): number | undefined {
     const sid = INITIAL_SIDS.indexOf(name) + 1;

@@ -26,7 +26,15 @@ export type XsmHook =
   | "resource_setup_pci"
   | "assign_device"
   | "deassign_device"
-  | "test_assign_device";
+  | "test_assign_device"
+  | "domain_create"
+  | "domctl"
+  | "set_target"
+  | "evtchn_unbound";
+
+/** The domctls without a hook of their own that the domain lifecycle makes (`xl create` and
+ *  `xl destroy`): flask_domctl gives each a class and permission, dummy.h's xsm_domctl XSM_PRIV. */
+export type Domctl = "max_mem" | "unpausedomain" | "destroydomain";
 
 /** xen/include/xsm/dummy.h default actions. */
 export type XsmDefaultAction = "XSM_HOOK" | "XSM_DM_PRIV" | "XSM_TARGET" | "XSM_PRIV" | "XSM_XS_PRIV" | "XSM_OTHER";
@@ -57,6 +65,12 @@ export interface XsmCheck {
   audit?: string;
   /** The Xen function that made the check, e.g. "xsm_domctl", "flask_assign_device". */
   xen?: string;
+  /** flask: the context security_transition_sid computed (a check that labels, not asks), */
+  label?: string;
+  /** what it labels: the new domain's `self`, a device model's view of its `target`, a `channel`, */
+  labels?: "self" | "target" | "channel";
+  /** and the type rule that chose the type, as written (none: the default). */
+  labelRule?: string;
   /** Why the check could not be asked (e.g. a domain context the policy rejects); rc says what it returned. */
   error?: string;
 }
@@ -75,4 +89,21 @@ export interface XsmModule {
   testAssignDevice(cur: Domain, machineBdf: number): Rc;
   /** Called with every check as it is made; undefined = nobody listens (the fast path). */
   onCheck: ((check: XsmCheck) => void) | undefined;
+}
+
+/** The hooks of a domain's life (`xl create`, `xl destroy`) beside the PCI hooks: what the
+ *  simulator's create_domain and destroy_domain steps call. Both modules implement them. */
+export interface XsmDomainHooks {
+  /** XEN_DOMCTL_createdomain: do_domctl's xsm_domctl, then xsm_domain_create for the new domain `d`
+   *  (flask: current -> d's label domain:create, and d's `self` label from type_transition). */
+  domainCreate(cur: Domain, d: Domain): Rc;
+  /** xsm_domctl for a command without its own hook. */
+  domctl(cur: Domain, d: Domain, cmd: Domctl): Rc;
+  /** XEN_DOMCTL_set_target: `d` becomes the device model of `target` (xsm_set_target). */
+  setTarget(cur: Domain, d: Domain, target: Domain): Rc;
+  /** EVTCHNOP_alloc_unbound: an unbound channel of `d` for `remote` to bind (xsm_evtchn_unbound;
+   *  flask labels the channel by type_transition on class event). */
+  evtchnUnbound(cur: Domain, d: Domain, remote: Domain): Rc;
+  /** The domain is gone (xsm_free_security_domain): its labels are forgotten. */
+  domainDestroyed(d: Domain): void;
 }

@@ -1,7 +1,7 @@
 // Constraints (define_constraint, define_validatetrans): expressions over the source and target
 // contexts, each name set resolved to ids, one constraint per class as libsepol copies them.
 import type { Span } from "../../diagnostics/diagnostic.js";
-import type { ConstraintExpr, ConstraintOperand, MlsOperand, NameSet } from "../ast.js";
+import { foldTree, type ConstraintExpr, type ConstraintOperand, type MlsOperand, type NameSet } from "../ast.js";
 import type { OperandKind, ResolvedConstraintExpr } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
@@ -23,16 +23,26 @@ export function validatetrans(st: ResolveState, names: Names, classes: NameSet, 
   constraintExpr(st, names, expr, true);
 }
 
-function constraintExpr(st: ResolveState, names: Names, e: ConstraintExpr, validatetrans: boolean): ResolvedConstraintExpr | undefined {
+// folded with an explicit stack (ast.ts foldTree): checkpolicy puts no bound on `and`/`or` chains
+function constraintExpr(st: ResolveState, names: Names, root: ConstraintExpr, validatetrans: boolean): ResolvedConstraintExpr | undefined {
+  return foldTree<ConstraintExpr, ResolvedConstraintExpr | undefined>(root, (e, operands) => constraintNode(st, names, e, operands, validatetrans));
+}
+
+function constraintNode(
+  st: ResolveState,
+  names: Names,
+  e: ConstraintExpr,
+  operands: (ResolvedConstraintExpr | undefined)[],
+  validatetrans: boolean,
+): ResolvedConstraintExpr | undefined {
   switch (e.op) {
     case "not": {
-      const arg = constraintExpr(st, names, e.arg, validatetrans);
+      const arg = operands[0];
       return arg && { op: "not", arg };
     }
     case "and":
     case "or": {
-      const left = constraintExpr(st, names, e.left, validatetrans);
-      const right = constraintExpr(st, names, e.right, validatetrans);
+      const [left, right] = operands;
       return left && right && { op: e.op, left, right };
     }
     case "cmp":

@@ -1,0 +1,161 @@
+// The domain lifecycle in the model: create_domain makes the hypercalls of `xl create` with their
+// XSM hooks and labels the new domain, its event channels and a device model's view of its guest
+// through type_transition (security_transition_sid, src/policy/transition.ts); destroy_domain with
+// a caller is XEN_DOMCTL_destroydomain. examples/xen-flask/lifecycle.json runs on Xen's policy.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadScenario, parseScenario } from "../../src/sim/load.js";
+import { prepare, runPrepared, type RunResult } from "../../src/sim/run.js";
+import type { Scenario } from "../../src/sim/scenario.js";
+
+const repo = join(import.meta.dirname, "../..");
+
+function runLoaded(loaded: ReturnType<typeof loadScenario>): RunResult {
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
+  const p = prepare(loaded);
+  if (!p.ok) throw new Error(JSON.stringify(p.errors));
+  return runPrepared(p.prepared, { explain: "all" });
+}
+
+const lifecycle = () => runLoaded(loadScenario(join(repo, "examples/xen-flask/lifecycle.json")));
+
+describe("examples/xen-flask/lifecycle.json", () => {
+  it("meets every expectation", () => {
+    const r = lifecycle();
+    expect(r.steps.flatMap((s) => s.expect.filter((e) => !e.ok))).toEqual([]);
+  });
+
+  it("checks what xl create asks, in libxl's order, and labels the guest's self and channels by type_transition", () => {
+    const create = lifecycle().steps[1]!;
+    expect(create.decisions.map((d) => [d.hook, d.tclass, d.perm ?? `${d.labels} ${d.label}`])).toEqual([
+      ["domain_create", "domain", "create"],
+      ["domain_create", "domain", "self system_u:system_r:domU_t_self"],
+      ["domctl", "domain", "setdomainmaxmem"],
+      ["evtchn_unbound", "event", "channel system_u:object_r:domU_t_channel"],
+      ["evtchn_unbound", "event", "create"],
+      ["evtchn_unbound", "event", "bind"],
+      ["evtchn_unbound", "event", "channel system_u:object_r:domU_t_channel"],
+      ["evtchn_unbound", "event", "create"],
+      ["evtchn_unbound", "event", "bind"],
+      ["assign_device", "resource", "add"],
+      ["assign_device", "resource", "add_device"],
+      ["assign_device", "resource", "use_iommu"],
+      ["domctl", "domain", "unpause"],
+    ]);
+    expect(create.decisions[1]).toMatchObject({ labelRule: "type_transition domU_t domU_t:domain domU_t_self;", xen: "flask_domain_create security_transition_sid" });
+    // the channel is asked about under its own label: dom0 creates it, it binds to dom0
+    expect(create.decisions[4]).toMatchObject({ scontext: "system_u:system_r:dom0_t", tcontext: "system_u:object_r:domU_t_channel", allowed: true });
+    expect(create.decisions[5]).toMatchObject({ scontext: "system_u:object_r:domU_t_channel", tcontext: "system_u:system_r:dom0_t", allowed: true });
+  });
+
+  it("gives a device model its view of its guest (flask_set_target's target_sid)", () => {
+    const stub = lifecycle().steps[2]!;
+    const target = stub.decisions.find((d) => d.labels === "target");
+    expect(target).toMatchObject({ hook: "set_target", label: "system_u:system_r:domU_t_target", scontext: "system_u:system_r:domU_t", tcontext: "system_u:system_r:dm_dom_t" });
+    expect(stub.decisions.filter((d) => d.hook === "set_target" && d.perm).map((d) => `${d.tclass}:${d.perm}`)).toEqual([
+      "domain2:make_priv_for",
+      "domain2:set_as_target",
+      "domain:set_target",
+    ]);
+  });
+
+  it("asks about a domain acting on itself as its self label, and a denied destroy leaves it running", () => {
+    const r = lifecycle();
+    const self = r.steps[5]!;
+    expect(self.decisions[0]).toMatchObject({ hook: "domctl", tcontext: "system_u:system_r:domU_t_self", perm: "destroy", rc: "-EACCES" });
+    expect(r.steps[6]!.rc).toBe(0); // dom0 could still destroy it: it was alive
+  });
+
+  it("refuses a second domain with a domid in use, and creates a destroyed one again", () => {
+    const r = lifecycle();
+    expect(r.steps[3]!.rc).toBe("-EEXIST");
+    expect(r.steps[3]!.decisions).toEqual([]);
+    expect(r.steps[8]!.rc).toBe(0);
+    expect(r.state.domains.find((d) => d.name === "guest")).toMatchObject({ live: true, created: true });
+    expect(r.state.domains.find((d) => d.name === "stubdom")).toMatchObject({ live: false, created: true });
+    expect(r.state.domains.find((d) => d.name === "dom0")).not.toHaveProperty("created");
+  });
+});
+
+describe("create_domain when something says no", () => {
+  const cond = join(repo, "test/fixtures/transition/scenario.json");
+  const base = (over: Partial<Scenario>): Scenario => ({
+    name: "cond",
+    xsm: "flask",
+    policy: "cond.conf",
+    domains: [
+      { name: "dom0", domid: 0, context: "system_u:system_r:dom0_t", control: true, hardware: true },
+      { name: "iso", domid: 5, context: "guest_u:guest_r:iso_t" },
+    ],
+    steps: [{ as: "dom0", op: "create_domain", domain: "iso" }],
+    ...over,
+  });
+  const run = (s: Scenario) => runLoaded(parseScenario(s, cond));
+
+  it("is denied domain:create by the policy, and the domain does not exist", () => {
+    const r = run(base({ domains: [...base({}).domains, { name: "rogue", domid: 7, context: "guest_u:guest_r:domU_t" }], steps: [{ as: "dom0", op: "create_domain", domain: "iso" }, { as: "iso", op: "create_domain", domain: "rogue" }] }));
+    expect(r.steps[0]!.rc).toBe(0);
+    expect(r.steps[1]!.rc).toBe("-EACCES");
+    expect(r.steps[1]!.decisions[0]).toMatchObject({ hook: "domain_create", perm: "create", allowed: false });
+    expect(r.state.domains.find((d) => d.name === "rogue")!.live).toBe(false);
+  });
+
+  it("fails with -EACCES when the computed self label is invalid (compute_sid_handle_invalid_context)", () => {
+    const r = run(base({ booleans: { iso_relabel: true } }));
+    const step = r.steps[0]!;
+    expect(step.rc).toBe("-EACCES");
+    expect(step.decisions[1]).toMatchObject({ labels: "self", label: "guest_u:guest_r:iso_alt_t", allowed: false, rc: "-EACCES" });
+    expect(step.decisions[1]!.error).toMatch(/^security_compute_sid: invalid context guest_u:guest_r:iso_alt_t for scontext=guest_u:guest_r:iso_t/);
+    expect(r.state.domains.find((d) => d.name === "iso")!.live).toBe(false);
+  });
+
+  it("in permissive mode keeps the invalid label, as Xen does", () => {
+    const step = run(base({ booleans: { iso_relabel: true }, enforcing: false })).steps[0]!;
+    expect(step.decisions[1]).toMatchObject({ labels: "self", allowed: false, rc: 0 });
+  });
+
+  it("follows the boolean in force: the other branch labels the channel otherwise", () => {
+    const on = run(base({})).steps[0]!.decisions.filter((d) => d.labels === "channel").map((d) => d.label);
+    const off = run(base({ booleans: { iso_channels: false } })).steps[0]!.decisions.filter((d) => d.labels === "channel").map((d) => d.label);
+    expect(on).toEqual(["guest_u:object_r:iso_chan_on_t", "guest_u:object_r:iso_chan_on_t"]);
+    expect(off).toEqual(["guest_u:object_r:iso_chan_off_t", "guest_u:object_r:iso_chan_off_t"]);
+  });
+
+  it("destroys the half-built domain when a later hypercall is denied, as libxl does", () => {
+    // cond.conf grants dom0 no domain:setdomainmaxmem on dm_t: max_mem fails after createdomain succeeded
+    const dm = { name: "dm", domid: 9, context: "system_u:system_r:dm_t" };
+    const r = run(base({ domains: [...base({}).domains, dm], steps: [{ as: "dom0", op: "create_domain", domain: "dm" }] }));
+    const step = r.steps[0]!;
+    expect(r.state.domains.find((d) => d.name === "dm")).toMatchObject({ live: false, created: true });
+    expect(step.rc).toBe("-EACCES");
+    const hooks = step.decisions.map((d) => `${d.hook} ${d.perm ?? d.labels}`);
+    expect(hooks.slice(-2)).toEqual(["domctl setdomainmaxmem", "domctl destroy"]);
+  });
+
+  it("under the dummy module needs the control domain (do_domctl's XSM_PRIV)", () => {
+    const r = run(
+      base({
+        xsm: "dummy",
+        domains: [
+          { name: "dom0", domid: 0, control: true, hardware: true },
+          { name: "iso", domid: 5 },
+          { name: "rogue", domid: 7 },
+        ],
+        steps: [
+          { as: "dom0", op: "create_domain", domain: "iso" },
+          { as: "iso", op: "create_domain", domain: "rogue" },
+          { as: "iso", op: "destroy_domain", domain: "iso" },
+        ],
+      }),
+    );
+    expect(r.steps.map((s) => s.rc)).toEqual([0, "-EPERM", "-EPERM"]);
+    expect(r.steps[0]!.decisions.map((d) => `${d.xen} ${d.action}`)).toEqual([
+      "xsm_domctl XSM_PRIV",
+      "xsm_domain_create XSM_HOOK",
+      "xsm_domctl max_mem XSM_PRIV",
+      "xsm_evtchn_unbound XSM_TARGET",
+      "xsm_evtchn_unbound XSM_TARGET",
+      "xsm_domctl unpausedomain XSM_PRIV",
+    ]);
+  });
+});
