@@ -1,6 +1,7 @@
 // Records the reference's answers for the MLS tests (test/policy/mls.test.ts, test/binary/mls.test.ts)
 // so `npm test` needs only Node: for test/fixtures/mls/devices.conf and a few gen-policy seeds made
-// MLS (test/oracle/mls-policy.ts), checkpolicy -M -t Xen -c 30's binary, the queries, and
+// MLS (test/oracle/mls-policy.ts), checkpolicy -M -t Xen -c 30's binary (and -c 24's of devices in
+// v24/), the queries, and
 // libsepol's decisions (scripts/oracle-mls-decide). Needs Debian's checkpolicy, python3-setools
 // and python3-selinux. Run: npx tsx scripts/gen-mls-fixtures.ts
 import { execFileSync } from "node:child_process";
@@ -59,6 +60,7 @@ function deviceQueries(): Query[] {
 
 async function main(): Promise<void> {
   record("devices", readFileSync(join(dir, "devices.conf"), "utf8"), deviceQueries());
+  execFileSync("checkpolicy", ["-M", "-t", "Xen", "-c", "24", join(dir, "devices.conf"), "-o", join(dir, "v24/devices.bin")], { stdio: "pipe" });
   for (const seed of MLS_SEEDS) {
     const plain = await genPolicy(seed, "small");
     const doc = JSON.parse(compilePolicy(plain).matrixJson()) as MatrixDoc;

@@ -49,10 +49,6 @@ function droppedAt(kernel: KernelPolicy, version: number): Diagnostic | undefine
 export function compileBinary(text: string, options: BinaryCompileOptions = {}): BinaryCompileResult {
   const version = options.version ?? 30;
   checkVersion(version);
-  if (options.mls) {
-    // the MLS sections (levels, categories, ranges, range_transition) are lowered in a later step
-    throw new PolicyError([{ code: "policy-version", severity: "error", message: "an MLS binary policy (-M with -o) is not written yet; compile without -o to check and decide on it" }]);
-  }
   const run = compile(text, options);
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;

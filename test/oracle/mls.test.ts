@@ -1,12 +1,13 @@
 // Live MLS differential test (npm run test:oracle): gen-policy seeds made MLS (mls-policy.ts),
-// compiled by checkpolicy -M and by us with mls; every derived query, its contexts given random
+// compiled by checkpolicy -M and by us with mls, the binaries byte-identical; every derived query, its contexts given random
 // levels and ranges, gets libsepol's answer (scripts/oracle-mls-decide: audit2why's
 // sepol_compute_av_reason, constraint_expr_eval with levels). An invalid context must be
 // refused by both (the words differ: libsepol prints none).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { compileBinary } from "../../src/binary/compile.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { assertOracleAvailable, deriveQueries, genPolicy, repoRoot, type MatrixDoc, type OracleAnswer, type Query } from "./harness.js";
@@ -49,6 +50,12 @@ async function compareSeed(seed: number): Promise<number> {
   expect(oracle.code, oracle.stdout + oracle.stderr).toBe(0);
   const answers = JSON.parse(oracle.stdout) as OracleAnswer[];
   const policy = compilePolicy(conf, { file: name, mls: true });
+  // the binary: checkpolicy -M -t Xen -c 30's bytes
+  const bin = join(tmp, `${name}.bin`);
+  const cp = await new Promise<number>((done) => execFile("checkpolicy", ["-M", "-t", "Xen", "-c", "30", name, "-o", bin], { cwd: tmp }, (err) => done(err ? 1 : 0)));
+  expect(cp).toBe(0);
+  const written = compileBinary(conf, { file: name, mls: true }).bytes;
+  expect(Buffer.from(written).equals(readFileSync(bin)), `seed ${seed}: our MLS binary differs from checkpolicy -M's`).toBe(true);
   let denied = 0;
   queries.forEach((q, i) => {
     const mine = ours(policy, q);
@@ -59,7 +66,7 @@ async function compareSeed(seed: number): Promise<number> {
 }
 
 describe("MLS decisions = libsepol's (checkpolicy -M, audit2why), live", () => {
-  it("agree on 30 MLS-made gen-policy seeds, with random levels and ranges", async () => {
+  it("agree on 30 MLS-made gen-policy seeds, with random levels and ranges, and write the same binary", async () => {
     let denied = 0;
     for (let seed = 1; seed <= 30; seed++) denied += await compareSeed(seed);
     // the queries are not all trivially allowed: constraints deny some

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTree, runM4 } from "../../src/build/index.js";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
 import { PolicyError } from "../../src/diagnostics/diagnostic.js";
+import { compileBinary } from "../../src/binary/compile.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, repoRoot, runTool, type ToolResult } from "./harness.js";
@@ -185,5 +186,7 @@ describe("variants only m4 can make", () => {
     expect(diagnostics[0]).toMatchObject({ code: "mls-disabled" });
     expect(diagnostics[0]!.span?.file).toBe("policy/mls");
     expect(() => compilePolicy(readFileSync(out, "utf8"), { file: "mls.conf", mls: true })).not.toThrow();
+    const ours = compileBinary(readFileSync(out, "utf8"), { file: "mls.conf", mls: true }).bytes;
+    expect(Buffer.from(ours).equals(readFileSync(join(work, "mls.bin"))), "Xen's MLS policy: our binary differs from checkpolicy -M's").toBe(true);
   });
 });
