@@ -1,9 +1,10 @@
-// `npm run fuzz -- [--count N] [--seed S] [--oracle] [--scenarios] [--timeout MS] [--out DIR]
-//                  [--binary-every N]`
+// `npm run fuzz -- [--count N] [--seed S] [--oracle] [--scenarios] [--binaries] [--timeout MS]
+//                  [--out DIR] [--binary-every N]`
 // Long fuzz runs (test/fuzz/ has the mutator, the generated policies and the harness; `npm test`
 // runs a few of the same cases). Each case runs in a worker that is stopped after --timeout (a hang).
 // --oracle also runs checkpolicy on every policy mutant and compares accept/reject; a difference
-// is minimized and written to DIR. --scenarios fuzzes scenario files instead of policies.
+// is minimized and written to DIR. --scenarios fuzzes scenario files instead of policies,
+// --binaries the committed binary policies (bit flips, truncation, huge counts) read as Xen's loader.
 // Prints one summary and writes DIR/summary.json; exits 1 on any crash, hang, bad span or
 // (with --oracle) undocumented difference.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import type { Verdict } from "../test/fuzz/harness.js";
 import { checkpolicyAccepts, compare, minimize } from "../test/fuzz/oracle.js";
 import { mutatePolicy, Rng } from "../test/fuzz/mutate.js";
 import { mutateScenario, scenarioDir, scenarioSeeds } from "../test/fuzz/scenario.js";
+import { binarySeeds, mutateBinary } from "../test/fuzz/binary.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -25,6 +27,7 @@ const seed = Number(opt("--seed", "1"));
 const timeout = Number(opt("--timeout", "20000"));
 const oracle = args.includes("--oracle");
 const scenarios = args.includes("--scenarios");
+const binaries = args.includes("--binaries");
 const out = opt("--out", "fuzz-out");
 /** Write the binary policy of every Nth accepted mutant (the writer is the slowest stage). */
 const binaryEvery = Number(opt("--binary-every", "10"));
@@ -66,7 +69,8 @@ const started = Date.now();
 const counts = { cases: 0, crashes: 0, hangs: 0, badSpans: 0, accept: 0, reject: 0, warned: 0, ran: 0, refused: 0, agree: 0, differ: 0, ownLimit: 0, slowest: 0 };
 const rng = new Rng(seed);
 const failures: { kind: string; ops: string[]; detail: string; file: string }[] = [];
-const seeds = scenarios ? [] : readSeeds();
+const seeds = scenarios || binaries ? [] : readSeeds();
+const bins = binaries ? binarySeeds() : [];
 const docs = scenarios ? scenarioSeeds() : [];
 
 for (let i = 0; i < count; i++) {
@@ -78,6 +82,11 @@ for (let i = 0; i < count; i++) {
     ops = m.ops;
     bytes = Buffer.from(m.text);
     reply = await run({ kind: "scenario", text: m.text, id: i });
+  } else if (binaries) {
+    const m = mutateBinary(rng.pick(bins).bytes, rng);
+    ops = m.ops;
+    bytes = m.bytes;
+    reply = await run({ kind: "binary", bytes });
   } else {
     const m = mutatePolicy(rng.pick(seeds).text, rng);
     ops = m.ops;
@@ -86,7 +95,7 @@ for (let i = 0; i < count; i++) {
   }
   counts.cases++;
   const keep = (kind: string, detail: string) => {
-    const file = join(out, `${kind}-${seed}-${i}.${scenarios ? "json" : "conf"}`);
+    const file = join(out, `${kind}-${seed}-${i}.${scenarios ? "json" : binaries ? "bin" : "conf"}`);
     writeFileSync(file, bytes);
     failures.push({ kind, ops, detail: detail.slice(0, 2000), file });
   };
@@ -106,7 +115,7 @@ for (let i = 0; i < count; i++) {
     keep("span", reply.badSpans.join("\n"));
   }
   counts[reply.verdict as "accept"]++;
-  if (oracle && !scenarios) {
+  if (oracle && !scenarios && !binaries) {
     const cp = checkpolicyAccepts(bytes);
     const how = compare({ verdict: reply.verdict as Verdict, ownLimit: reply.ownLimit === true, ms: 0, badSpans: [], diagnostics: [] }, cp);
     if (how === "agree") counts.agree++;
@@ -122,7 +131,7 @@ for (let i = 0; i < count; i++) {
 }
 await worker.terminate();
 
-const summary = { seed, count, oracle, scenarios, seconds: Math.round((Date.now() - started) / 1000), ...counts, failures };
-writeFileSync(join(out, `summary-${scenarios ? "scenarios" : "policies"}-${seed}.json`), JSON.stringify(summary, null, 1));
+const summary = { seed, count, oracle, scenarios, binaries, seconds: Math.round((Date.now() - started) / 1000), ...counts, failures };
+writeFileSync(join(out, `summary-${scenarios ? "scenarios" : binaries ? "binaries" : "policies"}-${seed}.json`), JSON.stringify(summary, null, 1));
 console.log(JSON.stringify({ ...summary, failures: failures.map((f) => `${f.kind} ${f.file} (${f.ops.join(", ")}): ${f.detail.split("\n")[0]}`) }, null, 1));
 process.exitCode = counts.crashes + counts.hangs + counts.badSpans + counts.differ > 0 ? 1 : 0;

@@ -1,11 +1,11 @@
 // The hand-read part of the policy.conf parser: the two most frequent tokens (names and blanks)
-// and the two statement shapes that make up nearly all of a large policy (simple AV rules and
-// type/attribute declarations). grammar/policy.peggy calls these; everything else is the grammar's.
+// and the two statement shapes that make up nearly all of a large policy (AV rules whose sets are
+// flat, `*`, `~` and `-` included, and type/attribute declarations). grammar/policy.peggy calls these; everything else is the grammar's.
 //
 // Written as peggy expressions, names and blanks build an array per character, and that garbage
 // dominated parse time on large policies (2x slower). The fast statement paths read a statement
 // the grammar would read anyway and build the very nodes its rules build (AllowBody/AvRuleBody,
-// Names, BraceItems, Ident); on anything else (`*`, `~`, `-`, nesting, a reserved word, an error)
+// Names, BraceItems, Ident); on anything else (nested sets, a reserved word, an error)
 // they return null and the grammar reads the statement, so every message stays the grammar's.
 // test/policy/parse-fastpath.test.ts checks that both ways give the same AST and diagnostics.
 //
@@ -136,8 +136,8 @@ export class Scanner {
     return true;
   }
 
-  /** `S T : C P;` after an AV rule's keyword, when each set is one name or a flat brace list of
-   *  names; null (and nothing read) otherwise. */
+  /** `S T : C P;` after an AV rule's keyword, when each set is flat (names1); null (and nothing
+   *  read) otherwise. */
   avRule(start: number, rule: AvRuleKind, inCond: boolean): Unplaced<AvRule> | null {
     if (this.grammarOnly || (inCond && rule === "neverallow")) return null;
     this.pos = start;
@@ -245,29 +245,66 @@ export class Scanner {
     }
   }
 
-  /** The grammar's Names when it is one name (not followed by `-`) or a flat brace list of names. */
+  /** The grammar's Names for the flat shapes: one name, `a -b`, `*`, `~a`, and `{ ... }` or
+   *  `~{ ... }` of names and `-name`s (no nesting); null (the grammar reads it) otherwise. The
+   *  nodes are the grammar's (Names, flattenSet): a span from the first character to the last
+   *  read, `include` and `exclude` in the order written. */
   private names1(): NameSet | null {
     const input = this.input;
     const start = this.pos;
-    if (input.charCodeAt(start) === 123 /* { */) {
+    const c = input.charCodeAt(start);
+    if (c === 42 /* * */) {
+      this.pos++;
+      return { span: this.nodes.at(start, this.pos), star: true, complement: false, include: NONE as never as Ident[], exclude: NONE as never as Ident[] };
+    }
+    if (c === 126 /* ~ */) {
       this.pos++;
       this.skipBlanks();
-      const items: Ident[] = [];
-      for (let id = this.ident(); id !== null; id = this.ident()) {
-        items.push(id);
-        this.skipBlanks();
-      }
-      if (items.length === 0 || input.charCodeAt(this.pos) !== 125 /* } */) return null;
-      this.pos++;
-      return { span: this.nodes.at(start, this.pos), star: false, complement: false, include: exact(items), exclude: NONE as never as Ident[] };
+      if (input.charCodeAt(this.pos) === 123 /* { */) return this.braceSet(start, true);
+      const a = this.ident();
+      return a === null ? null : { span: this.nodes.at(start, this.pos), star: false, complement: true, include: [a], exclude: NONE as never as Ident[] };
     }
+    if (c === 123 /* { */) return this.braceSet(start, false);
     const a = this.ident();
     if (a === null) return null;
     const end = this.pos;
     this.skipBlanks();
-    const dash = input.charCodeAt(this.pos) === 45 /* - */;
-    this.pos = end;
-    return dash ? null : this.nodes.oneName(a);
+    if (input.charCodeAt(this.pos) !== 45 /* - */) {
+      this.pos = end;
+      return this.nodes.oneName(a);
+    }
+    this.pos++;
+    this.skipBlanks();
+    const b = this.ident();
+    return b === null ? null : { span: this.nodes.at(start, this.pos), star: false, complement: false, include: [a], exclude: [b] };
+  }
+
+  /** `{ a -b c }` from `this.pos` (at the brace), a set spanning from `start`; null when nested or empty. */
+  private braceSet(start: number, complement: boolean): NameSet | null {
+    const input = this.input;
+    this.pos++;
+    this.skipBlanks();
+    const include: Ident[] = [];
+    let exclude: Ident[] | undefined;
+    for (;;) {
+      let minus = false;
+      if (input.charCodeAt(this.pos) === 45 /* - */) {
+        minus = true;
+        this.pos++;
+        this.skipBlanks();
+      }
+      const id = this.ident();
+      if (id === null) {
+        if (minus) return null;
+        break;
+      }
+      if (minus) (exclude ??= []).push(id);
+      else include.push(id);
+      this.skipBlanks();
+    }
+    if ((include.length === 0 && exclude === undefined) || input.charCodeAt(this.pos) !== 125 /* } */) return null;
+    this.pos++;
+    return { span: this.nodes.at(start, this.pos), star: false, complement, include: exact(include), exclude: exclude === undefined ? (NONE as never as Ident[]) : exact(exclude) };
   }
 
   /** The grammar's Ident: a name that is not reserved; else null (and nothing read). */

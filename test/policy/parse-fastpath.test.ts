@@ -42,3 +42,43 @@ describe("the parser's fast path", () => {
     }
   });
 });
+
+describe("the fast path's sets with `*`, `~` and `-`", () => {
+  // every flat shape the scanner reads (and some it leaves to the grammar), with blanks and
+  // comments where the grammar allows them
+  const rules = [
+    "allow a_t b_t:c *;",
+    "allow a_t b_t:c ~p;",
+    "allow a_t b_t:c ~ p;",
+    "allow a_t b_t:c ~{ p q };",
+    "allow a_t b_t:c ~ # why\n { p -q r };",
+    "allow attr -a_t b_t:c p;",
+    "allow attr - a_t b_t:c p;",
+    "allow attr -a_t -b_t c_t:c p;",
+    "allow { attr -a_t b_t } { -c_t d_t }:c { p q };",
+    "allow { - a_t } b_t:c p;",
+    "allow { a_t { b_t } } c_t:c p;",
+    "allow { } b_t:c p;",
+    "allow { a_t - } b_t:c p;",
+    "allow a_t -type b_t:c p;",
+    "allow ~{ a_t } *:c ~{ p };",
+    "auditallow * ~a_t:c *;",
+    "dontaudit { a_t -b_t }b_t:c p;",
+    "allow a_t b_t:c *p;",
+    "allow a_t b_t:c ~;",
+    "neverallow { a_t -b_t } ~self:c *;",
+  ];
+  const parse = (text: string, grammarOnly: boolean) => json(parsePolicy(text, "sets.conf", { sections: false, grammarOnly }));
+
+  it("builds the grammar's AST and diagnostics for each shape", () => {
+    for (const rule of rules) expect(parse(rule, false), rule).toBe(parse(rule, true));
+  });
+
+  it("and on every copy with one character removed", () => {
+    const text = rules.join("\n");
+    for (let i = 0; i < text.length; i++) {
+      const damaged = text.slice(0, i) + text.slice(i + 1);
+      expect(parse(damaged, false), `character ${i} removed`).toBe(parse(damaged, true));
+    }
+  });
+});
