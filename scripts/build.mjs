@@ -34,7 +34,8 @@ function copyJson(dir) {
 copyJson(join(root, "src"));
 
 await build({
-  entryPoints: { xsm: join(root, "src", "cli", "main.ts") },
+  // the language server's analysis worker is a thread's own entry (src/lsp/runner.ts finds it here)
+  entryPoints: { xsm: join(root, "src", "cli", "main.ts"), "lsp-worker": join(root, "src", "lsp", "worker.ts") },
   outdir: join(dist, "bin"),
   bundle: true,
   splitting: true,

@@ -3,7 +3,7 @@
 import { writeFileSync } from "node:fs";
 import { CATALOG, type Area } from "../src/diagnostics/catalog.js";
 
-const AREAS: Area[] = ["policy text", "SVP extension", "booleans", "XSM", "binary policy", "policy tree", "lint", "scenario", "command line"];
+const AREAS: Area[] = ["policy text", "SVP extension", "booleans", "XSM", "binary policy", "policy tree", "lint", "formatter", "scenario", "command line"];
 
 export function diagnosticsDoc(): string {
   const out = [

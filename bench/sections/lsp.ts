@@ -1,9 +1,9 @@
 // Section 6: the language server (xsm lsp) on a change. The server runs in this process behind a
-// JSON-RPC pipe, as an editor talks to it. For each policy: open it, then edit one line several
-// times and time (a) a hover sent right after the change (answered from the last analysis: what
-// an editor waits for while typing) and (b) the change until its diagnostics arrive, less the
-// server's quiet time (the analysis itself: the compiler's stages, m4 for a tree), which grows
-// with the last analysis's length (so typing is answered at once).
+// JSON-RPC pipe, as an editor talks to it, and compiles in its worker thread. For each policy: open
+// it, then edit one line several times, as an editor with incremental sync sends it, and time
+// (a) a hover sent right after the change, (b) a hover sent while the analysis of that change runs
+// in the worker (the server's trace says when it starts): what an editor waits for while the
+// compiler works, and (c) the change until its diagnostics arrive (quiet time + the analysis).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from "vscode-jsonrpc/node.js";
 import { createConnection } from "vscode-languageserver/node.js";
+import type { RunnerEvent } from "../../src/lsp/runner.js";
 import { startServer } from "../../src/lsp/server.js";
 import { median, nowNs } from "../lib/measure.js";
 import { ROOT } from "../lib/ours.js";
@@ -27,15 +28,20 @@ interface Case {
   why?: string;
 }
 
-async function timeCase(file: string, changes: number): Promise<{ open: number; hover: number; diagnostics: number }> {
+async function timeCase(file: string, changes: number): Promise<{ open: number; hover: number; hoverDuringAnalysis: number; diagnostics: number }> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
-  startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: DEBOUNCE });
+  let started: ((v: number) => void) | undefined;
+  const trace = (e: RunnerEvent) => {
+    if (e.event === "start") started?.(e.version);
+  };
+  startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: DEBOUNCE, trace });
   const rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   let waiter: (() => void) | undefined;
   rpc.onNotification("textDocument/publishDiagnostics", () => waiter?.());
   rpc.listen();
   const published = () => new Promise<void>((done) => (waiter = done));
+  const analysisStarts = (version: number) => new Promise<void>((done) => (started = (v) => v === version && done()));
   await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: {} });
   const uri = pathToFileURL(file).href;
   const text = readFileSync(file, "utf8");
@@ -44,24 +50,37 @@ async function timeCase(file: string, changes: number): Promise<{ open: number; 
   await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text } });
   await p;
   const open = (nowNs() - t0) / 1e6;
-  // hover the first name of the first allow rule; each change appends a comment to the file
+  // hover the first name of the first allow rule; each change inserts a comment line above it
   const lines = text.split("\n");
-  const line = Math.max(0, lines.findIndex((l) => /^\s*allow\s/.test(l)));
+  const line = Math.max(0, lines.findIndex((l) => /^\s*allow\s+[A-Za-z_]/.test(l)));
   const character = lines[line]!.indexOf("allow") + 7;
   const hovers: number[] = [];
+  const during: number[] = [];
   const diags: number[] = [];
+  const hover = async (at: number) => {
+    const h0 = nowNs();
+    const h = await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line: at, character } });
+    if (!h) throw new Error(`bench lsp: no hover at ${file}:${at + 1}:${character + 1}`);
+    return (nowNs() - h0) / 1e6;
+  };
   for (let v = 2; v < 2 + changes; v++) {
     p = published();
+    const starts = analysisStarts(v);
     t0 = nowNs();
-    await rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version: v }, contentChanges: [{ text: `${text}# edit ${v}\n` }] });
-    await rpc.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line, character } });
-    hovers.push((nowNs() - t0) / 1e6);
+    await rpc.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: v },
+      contentChanges: [{ range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: `# edit ${v}\n` }],
+    });
+    const here = line + v - 1; // the rule moved down one line per inserted comment
+    hovers.push(await hover(here));
+    await starts;
+    during.push(await hover(here));
     await p;
     diags.push((nowNs() - t0) / 1e6);
   }
   await rpc.sendRequest("shutdown");
   rpc.dispose();
-  return { open, hover: median(hovers), diagnostics: median(diags) };
+  return { open, hover: median(hovers), hoverDuringAnalysis: median(during), diagnostics: median(diags) };
 }
 
 export async function lspSection(quick: boolean): Promise<SectionResult> {
@@ -69,6 +88,9 @@ export async function lspSection(quick: boolean): Promise<SectionResult> {
   const dir = mkdtempSync(join(tmpdir(), "xsm-bench-lsp-"));
   try {
     const cases: Case[] = [{ name: "xen-flask example policy.conf", file: `${ROOT}examples/xen-flask/policy.conf` }];
+    // the same policy as a tree laid out like Xen's tools/flask/policy: m4 on every change
+    const m4 = spawnSync(process.env.M4 ?? "m4", ["--version"]).status === 0;
+    cases.push(m4 ? { name: "xen-flask example tree: modules/xen.te (m4 + compile)", file: `${ROOT}examples/xen-flask/modules/xen.te` } : { name: "xen-flask example tree", why: "m4 is not installed" });
     // Xen's real tree (a xen.git checkout named by XSM_XEN_SRC), in tree mode: m4 on every change
     const xen = process.env.XSM_XEN_SRC;
     const xenTe = xen && join(xen, "tools/flask/policy/modules/xen.te");
@@ -85,22 +107,23 @@ export async function lspSection(quick: boolean): Promise<SectionResult> {
     const data: Record<string, unknown> = {};
     for (const c of cases) {
       if (!c.file) {
-        rows.push([c.name, "n/a", "n/a", "n/a", ""]);
+        rows.push([c.name, "n/a", "n/a", "n/a", "n/a", ""]);
         data[c.name] = { skipped: c.why };
         continue;
       }
       const t = await timeCase(c.file, quick ? 2 : 5);
-      rows.push([c.name, fmtMs(t.open), fmtMs(t.hover), fmtMs(t.diagnostics), target(`≤ ${TARGET_MS} ms`, t.hover <= TARGET_MS)]);
+      const worst = Math.max(t.hover, t.hoverDuringAnalysis);
+      rows.push([c.name, fmtMs(t.open), fmtMs(t.hover), fmtMs(t.hoverDuringAnalysis), fmtMs(t.diagnostics), target(`≤ ${TARGET_MS} ms`, worst <= TARGET_MS)]);
       data[c.name] = t;
     }
     return {
       id,
       title,
-      columns: ["policy", "open (first diagnostics)", "hover right after a change", "change -> diagnostics", "target (request)"],
+      columns: ["policy", "open (first diagnostics)", "hover right after a change", "hover while the change is analysed", "change -> diagnostics", "target (request)"],
       rows,
       notes: [
-        `server in process behind a JSON-RPC pipe; ${quick ? 2 : 5} changes per policy, medians; the server waits max(${DEBOUNCE} ms, the last analysis's time up to 3 s) of quiet before analysing, included in change -> diagnostics.`,
-        "a request after a change is answered from the last analysis, so typing never waits for a compile; diagnostics come when the analysis of the new text ends.",
+        `server in process behind a JSON-RPC pipe; ${quick ? 2 : 5} changes per policy (one line inserted, incremental sync), medians; the server waits ${DEBOUNCE} ms of quiet, then analyses in its worker thread (included in change -> diagnostics).`,
+        "requests are answered on the server's thread from the last analysis, also while the worker compiles the change; a newer change cancels the analysis of the one before.",
         ...cases.filter((c) => c.why).map((c) => `${c.name}: skipped, ${c.why}`),
       ],
       data,

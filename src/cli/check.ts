@@ -6,7 +6,7 @@
 // --queries reads and --json prints exactly what oracle-decide reads and prints, so the two can be
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
-import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { diagnostic, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
 import type { CompiledPolicy, Decision } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
@@ -197,7 +197,7 @@ async function checkReport(cli: CliContext, path: string, single: Query[] | unde
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
   // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
-  const invalid: Diagnostic[] = single && answers[0]!.error !== undefined ? [{ code: "invalid-query", severity: "error", message: answers[0]!.error }] : [];
+  const invalid: Diagnostic[] = single && answers[0]!.error !== undefined ? [diagnostic("invalid-query", undefined, answers[0]!.error)] : [];
   const decisions = answers.map((d) => JSON.parse(decisionJson(d)) as unknown);
   writeDiagnostics(cli, invalid, { format: opts.format, text: loaded.text, fallbackFile: path }, { decisions });
   if (single && invalid.length > 0) throw new CliError("", 1, true);

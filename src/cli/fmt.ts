@@ -4,6 +4,7 @@
 // change (for CI). A file that cannot be laid out safely is an error and is left as it is.
 import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
+import { renderDiagnostic } from "../diagnostics/render.js";
 import { CliError, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 
@@ -18,13 +19,13 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
   const errors: string[] = [];
   const changed: string[] = [];
   for (const file of files) {
-    let text: string;
+    let text: string | undefined;
     let formatted: string;
     try {
       text = readTextFile(file, "policy source");
       formatted = formatSource(text, kindOf(file));
     } catch (err) {
-      if (err instanceof FormatError) errors.push(`${file}${err.line ? `:${err.line}` : ""}: error: ${err.message}\n`);
+      if (err instanceof FormatError) errors.push(renderDiagnostic(err.diagnostic(file, text!), text, file));
       else if (err instanceof CliError) errors.push(`xsm: error: ${err.message}\n`);
       else throw err;
       continue;

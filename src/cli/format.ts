@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import { InvalidArgumentError } from "commander";
 import type * as Sarif from "sarif";
-import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
@@ -158,7 +158,7 @@ export async function withFormat(cli: CliContext, format: OutputFormat, body: ()
     await body();
   } catch (err) {
     if (format === "text" || !(err instanceof CliError) || err.rendered || err.exitCode !== 1) throw err;
-    writeDiagnostics(cli, [{ code: "input", severity: "error", message: err.message }], { format, text: undefined, fallbackFile: "" });
+    writeDiagnostics(cli, [diagnostic("input", undefined, err.message)], { format, text: undefined, fallbackFile: "" });
     throw new CliError("", 1, true);
   }
 }

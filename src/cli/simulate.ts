@@ -24,10 +24,10 @@ interface SimulateOptions {
 
 function load(path: string): Prepared {
   const loaded = loadScenario(path);
-  if (!loaded.ok) throw new CliError(formatScenarioErrors(path, loaded.errors), 1, true);
-  const prepared = prepare(loaded);
-  if (!prepared.ok) throw new CliError(formatScenarioErrors(path, prepared.errors), 1, true);
-  return prepared.prepared;
+  if (!loaded.ok) throw new CliError(formatScenarioErrors(path, loaded.error), 1, true);
+  const prepared = prepare(loaded.value);
+  if (!prepared.ok) throw new CliError(formatScenarioErrors(path, prepared.error), 1, true);
+  return prepared.value;
 }
 
 function strategyOption(text: string | undefined): Strategy | undefined {

@@ -84,16 +84,16 @@ async function loadScenarioFile(file: string, problems: string[]): Promise<Loade
   const { prepare } = await import("../sim/run.js");
   const loaded = loadScenario(file);
   if (!loaded.ok) {
-    problems.push(formatScenarioErrors(displayName(file), loaded.errors).replace(/\n$/, ""));
+    problems.push(formatScenarioErrors(displayName(file), loaded.error).replace(/\n$/, ""));
     return undefined;
   }
-  const prepared = prepare(loaded);
+  const prepared = prepare(loaded.value);
   if (!prepared.ok) {
-    problems.push(formatScenarioErrors(displayName(file), prepared.errors).replace(/\n$/, ""));
+    problems.push(formatScenarioErrors(displayName(file), prepared.error).replace(/\n$/, ""));
     return undefined;
   }
-  const s = prepared.prepared.scenario;
-  return { kind: "scenario", file, prepared: prepared.prepared, ...(s.xsm === "flask" && s.policy ? { policyPath: join(file === STDIN ? "." : dirname(file), s.policy) } : {}) };
+  const s = prepared.value.scenario;
+  return { kind: "scenario", file, prepared: prepared.value, ...(s.xsm === "flask" && s.policy ? { policyPath: join(file === STDIN ? "." : dirname(file), s.policy) } : {}) };
 }
 
 /** Coverage is per policy file: every test file and scenario naming the same file adds to it. */

@@ -10,7 +10,7 @@
 export type Severity = "error" | "warning";
 
 /** Which part of the project reports the code: the section of docs/diagnostics.md it is listed in. */
-export type Area = "policy text" | "SVP extension" | "booleans" | "XSM" | "binary policy" | "policy tree" | "lint" | "scenario" | "command line";
+export type Area = "policy text" | "SVP extension" | "booleans" | "XSM" | "binary policy" | "policy tree" | "lint" | "formatter" | "scenario" | "command line";
 
 export interface CatalogEntry<Args extends unknown[] = never[]> {
   readonly severity: Severity;
@@ -156,6 +156,45 @@ export const CATALOG = {
   "unused-boolean": entry("warning", "lint", "A boolean no conditional reads: setting it changes nothing.", sentence),
   "duplicate-rule": entry("warning", "lint", "A rule granting exactly what an earlier rule of the same kind in the same branch grants.", sentence),
   "redundant-rule": entry("warning", "lint", "An allow rule whose every permission another rule grants unconditionally for the same source, target and class.", sentence),
+  "svp-cross-platform": entry(
+    "error",
+    "lint",
+    "A domain of one SVP platform is granted a permission on another platform's device labels beyond what the nesting allows (an ancestor's hwdom managing a nested platform's devices).",
+    sentence,
+  ),
+  "svp-hwdom-not-domain": entry(
+    "error",
+    "lint",
+    "A platform's hwdom type also labels Xen itself, another initial SID's object or a device (a pirqcon, iomemcon, ioportcon, pcidevicecon or devicetreecon).",
+    sentence,
+  ),
+
+  // ---- xsm fmt (a file it cannot lay out safely is left as it is) ----
+  "fmt-carriage-return": entry(
+    "error",
+    "formatter",
+    "A carriage return in the file: checkpolicy rejects it, so fmt does not lay it out.",
+    () => "carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first",
+  ),
+  "fmt-unopened": entry(
+    "error",
+    "formatter",
+    "A closing brace or parenthesis with no opening one before it: the nesting fmt indents by is broken.",
+    (close: "}" | ")") => `a '${close}' without its '${close === "}" ? "{" : "("}'`,
+  ),
+  "fmt-unclosed": entry(
+    "error",
+    "formatter",
+    "An m4 quote, macro call or define body still open at the end of the file.",
+    (what: "quote" | "call" | "define") =>
+      what === "quote" ? "an m4 quote is never closed" : what === "call" ? "an m4 macro call's parenthesis is never closed" : "a define body is never closed",
+  ),
+  "fmt-unsafe": entry(
+    "error",
+    "formatter",
+    "The layout would change more than blanks (a formatter bug): the file is left as it is.",
+    () => "the layout would change more than blanks; the file is left as it is",
+  ),
 
   // ---- command line ----
   input: entry("error", "command line", "A file or argument the command cannot use (missing, unreadable, too large, not text).", sentence),

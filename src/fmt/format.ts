@@ -9,6 +9,9 @@
 // `#` comment is kept as written. A last check refuses any output whose non-blank characters differ
 // from the input's.
 
+import type { MessageArgs } from "../diagnostics/catalog.js";
+import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+
 export type SourceKind = "conf" | "m4";
 
 /** conf for `*.conf` (plain checkpolicy input), m4 for every other file of a policy tree. */
@@ -16,15 +19,40 @@ export function kindOf(path: string): SourceKind {
   return path.endsWith(".conf") ? "conf" : "m4";
 }
 
+/** Why a file cannot be laid out safely: a diagnostic of the catalog's `fmt-*` codes, at a line
+ *  when one is to blame. */
 export class FormatError extends Error {
-  constructor(
-    message: string,
-    readonly line?: number,
-  ) {
-    super(message);
+  readonly line?: number;
+  readonly code: FormatCode;
+  private readonly args: MessageArgs<FormatCode>;
+  constructor(code: "fmt-carriage-return" | "fmt-unsafe", line?: undefined);
+  constructor(code: "fmt-unopened", line: number, close: "}" | ")");
+  constructor(code: "fmt-unclosed", line: undefined, what: "quote" | "call" | "define");
+  constructor(code: FormatCode, line?: number, ...args: unknown[]) {
+    const d = diagnostic(code, undefined, ...(args as MessageArgs<FormatCode>));
+    super(d.message);
     this.name = "FormatError";
+    this.code = code;
+    this.line = line;
+    this.args = args as MessageArgs<FormatCode>;
+  }
+
+  /** The diagnostic, located in `file` (whose text is `text`): the whole line to blame. */
+  diagnostic(file: string, text: string): Diagnostic {
+    if (this.line === undefined) return diagnostic(this.code, undefined, ...this.args);
+    let offset = 0;
+    for (let n = 1; n < this.line && offset >= 0; n++) offset = text.indexOf("\n", offset) + 1 || -1;
+    if (offset < 0) return diagnostic(this.code, undefined, ...this.args);
+    const end = text.indexOf("\n", offset);
+    const line = text.slice(offset, end < 0 ? text.length : end);
+    const lead = line.length - line.trimStart().length;
+    const length = Math.max(1, line.trim().length);
+    const span: Span = { file, line: this.line, col: lead + 1, endLine: this.line, endCol: lead + 1 + length, offset: offset + lead, length };
+    return diagnostic(this.code, span, ...this.args);
   }
 }
+
+type FormatCode = "fmt-carriage-return" | "fmt-unopened" | "fmt-unclosed" | "fmt-unsafe";
 
 /** What the scanner is inside of at a point of the text. */
 type Frame =
@@ -53,7 +81,7 @@ class Formatter {
   }
 
   format(text: string): string {
-    if (text.includes("\r")) throw new FormatError("carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first");
+    if (text.includes("\r")) throw new FormatError("fmt-carriage-return");
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;
@@ -69,7 +97,7 @@ class Formatter {
     });
     if (this.stack.length > 1 && this.kind === "m4") {
       const f = this.top();
-      throw new FormatError(f.kind === "quote" ? "an m4 quote is never closed" : f.kind === "args" ? "an m4 macro call's parenthesis is never closed" : "a define body is never closed");
+      throw new FormatError("fmt-unclosed", undefined, f.kind === "quote" ? "quote" : f.kind === "args" ? "call" : "define");
     }
     return this.out.length === 0 ? "" : `${this.out.join("\n")}\n`;
   }
@@ -184,7 +212,7 @@ class Formatter {
         continue;
       }
       if (c === "}") {
-        if (f.braces === 0) throw new FormatError("a '}' without its '{'", lineNo);
+        if (f.braces === 0) throw new FormatError("fmt-unopened", lineNo, "}");
         f.braces--;
         space();
         out += c;
@@ -193,7 +221,7 @@ class Formatter {
       if (c === "(") f.parens++;
       if (c === ")") {
         if (f.parens === 0) {
-          if (f.define || this.stack.length > 1) throw new FormatError("a ')' without its '('", lineNo);
+          if (f.define || this.stack.length > 1) throw new FormatError("fmt-unopened", lineNo, ")");
         } else f.parens--;
       }
       out += c;
@@ -220,6 +248,6 @@ function sameNonBlank(a: string, b: string): boolean {
 /** The canonical layout of a file's text. Throws FormatError when it cannot be laid out safely. */
 export function formatSource(text: string, kind: SourceKind): string {
   const out = new Formatter(kind).format(text);
-  if (!sameNonBlank(text, out)) throw new FormatError("the layout would change more than blanks; the file is left as it is");
+  if (!sameNonBlank(text, out)) throw new FormatError("fmt-unsafe");
   return out;
 }

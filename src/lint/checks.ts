@@ -2,63 +2,71 @@
 // (every attribute, `self`, `~`, `-` and `*` already resolved), so a finding is a fact about the
 // policy, not a guess from its text. One function per check; CHECKS documents them.
 import { foldTree, type PolicyAst, type Statement } from "../policy/ast.js";
-import type { Diagnostic, DiagnosticCode, Severity, Span } from "../diagnostics/diagnostic.js";
+import type { Diagnostic, DiagnosticCode, Severity } from "../diagnostics/diagnostic.js";
 import type { ExpandedAvRule, Expanded } from "../policy/expand.js";
 import type { Symbols } from "../policy/symbols.js";
+import { CATALOG } from "../diagnostics/catalog.js";
+import { finding } from "./finding.js";
+import { crossPlatformGrants, generatedBySvp, hwdomsNotDomains, type Generated } from "./svp.js";
 
 export interface LintCheck {
   code: DiagnosticCode;
+  /** The catalog's severity (a config file may change it). */
   severity: Severity;
   rationale: string;
   example: string;
 }
 
+function check(code: DiagnosticCode, rationale: string, example: string): LintCheck {
+  return { code, severity: CATALOG[code].severity, rationale, example };
+}
+
 /** Every check, as `xsm lint --list` prints it and README documents it. */
 export const CHECKS: readonly LintCheck[] = [
-  {
-    code: "unused-type",
-    severity: "warning",
-    rationale: "a type no TE rule (after attribute expansion), constraint or context covers can label nothing that is allowed anything",
-    example: "type old_dev_t;   # declared, never in a rule, an attribute used in a rule, or a context",
-  },
-  {
-    code: "unused-attribute",
-    severity: "warning",
-    rationale: "an attribute no rule, role, constraint or context names is only bookkeeping",
-    example: "attribute legacy_type;   type a_t, legacy_type;   # legacy_type named nowhere else",
-  },
-  {
-    code: "empty-attribute",
-    severity: "warning",
-    rationale: "an attribute with no member types makes every rule naming it grant nothing",
-    example: "attribute net_type;   allow dom0_t net_type:resource use;   # no type has net_type",
-  },
-  {
-    code: "unused-boolean",
-    severity: "warning",
-    rationale: "a boolean no conditional reads changes nothing when it is set",
-    example: "bool guest_debug false;   # no if (guest_debug) anywhere",
-  },
-  {
-    code: "duplicate-rule",
-    severity: "warning",
-    rationale: "a rule granting exactly what an earlier rule of the same kind in the same branch grants (same source types, target types, classes and permissions after expansion) adds nothing",
-    example: "allow dom0_t xen_t:xen settime;   allow dom0_t xen_t:xen settime;",
-  },
-  {
-    code: "redundant-rule",
-    severity: "warning",
-    rationale: "an allow rule every permission of which another rule grants unconditionally for the same source, target and class can be removed without changing a decision",
-    example: "allow domain_type xen_t:xen settime;   allow dom0_t xen_t:xen settime;   # dom0_t has domain_type",
-  },
+  check(
+    "unused-type",
+    "a type no TE rule (after attribute expansion), constraint or context covers can label nothing that is allowed anything",
+    "type old_dev_t;   # declared, never in a rule, an attribute used in a rule, or a context",
+  ),
+  check(
+    "unused-attribute",
+    "an attribute no rule, role, constraint or context names is only bookkeeping",
+    "attribute legacy_type;   type a_t, legacy_type;   # legacy_type named nowhere else",
+  ),
+  check(
+    "empty-attribute",
+    "an attribute with no member types makes every rule naming it grant nothing",
+    "attribute net_type;   allow dom0_t net_type:resource use;   # no type has net_type",
+  ),
+  check(
+    "unused-boolean",
+    "a boolean no conditional reads changes nothing when it is set",
+    "bool guest_debug false;   # no if (guest_debug) anywhere",
+  ),
+  check(
+    "duplicate-rule",
+    "a rule granting exactly what an earlier rule of the same kind in the same branch grants (same source types, target types, classes and permissions after expansion) adds nothing",
+    "allow dom0_t xen_t:xen settime;   allow dom0_t xen_t:xen settime;",
+  ),
+  check(
+    "redundant-rule",
+    "an allow rule every permission of which another rule grants unconditionally for the same source, target and class can be removed without changing a decision",
+    "allow domain_type xen_t:xen settime;   allow dom0_t xen_t:xen settime;   # dom0_t has domain_type",
+  ),
+  check(
+    "svp-cross-platform",
+    "a domain of one platform holding a permission on another platform's device labels breaks the isolation the platforms stand for, unless it is an ancestor platform's hwdom managing (plug, unplug, setup, add_device, remove_device, stat_device) a nested platform's device",
+    "allow gvp1_guest_t gvp2_pci_t:resource use;   # gvp1 and gvp2 are sibling platforms",
+  ),
+  check(
+    "svp-hwdom-not-domain",
+    "a platform's hwdom type that also labels Xen itself (the xen, domxen, domio initial SIDs), another initial SID's object, or a device (pirqcon, iomemcon, ioportcon, pcidevicecon, devicetreecon) mixes a domain with what it manages",
+    "platform svp supervisor { hwdom xen_t; }   sid xen system_u:system_r:xen_t",
+  ),
 ];
 
 export const CHECK_CODES: ReadonlySet<string> = new Set(CHECKS.map((c) => c.code));
 
-function finding(code: DiagnosticCode, message: string, span: Span | undefined, notes?: Diagnostic["notes"]): Diagnostic {
-  const severity = CHECKS.find((c) => c.code === code)!.severity;
-  return notes ? { code, severity, message, span, notes } : { code, severity, message, span };
-}
 
 /** Declaration statements whose names (and member lists) declare rather than use. */
 const DECLARING = new Set(["attribute", "type", "typealias", "typeattribute"]);
@@ -100,13 +108,13 @@ function namesUsed(ast: PolicyAst): Set<string> {
   return used;
 }
 
-export function unusedAttributes(sym: Symbols, ast: PolicyAst): Diagnostic[] {
+export function unusedAttributes(sym: Symbols, ast: PolicyAst, generated: Generated): Diagnostic[] {
   const used = namesUsed(ast);
-  return sym.attrs.filter((a) => !used.has(a.name)).map((a) => finding("unused-attribute", `attribute ${a.name} is named by no rule, role, constraint or context`, a.span));
+  return sym.attrs.filter((a) => !used.has(a.name) && !generated.attributes.has(a.name)).map((a) => finding("unused-attribute", `attribute ${a.name} is named by no rule, role, constraint or context`, a.span));
 }
 
-export function emptyAttributes(sym: Symbols): Diagnostic[] {
-  return sym.attrs.filter((a) => a.members.length === 0).map((a) => finding("empty-attribute", `attribute ${a.name} has no types: rules naming it grant nothing`, a.span));
+export function emptyAttributes(sym: Symbols, generated: Generated): Diagnostic[] {
+  return sym.attrs.filter((a) => a.members.length === 0 && !generated.attributes.has(a.name)).map((a) => finding("empty-attribute", `attribute ${a.name} has no types: rules naming it grant nothing`, a.span));
 }
 
 export function unusedBooleans(sym: Symbols): Diagnostic[] {
@@ -147,21 +155,24 @@ function grantKey(r: ExpandedAvRule): string {
   return `${r.kind}|${place}|${r.sources.join(",")}|${r.targets.join(",")}|${r.self ? 1 : 0}|${cls.join(";")}`;
 }
 
-/** Index of the first rule with the same grant, per rule (itself when it is the first). */
-function firstOfGrant(rules: readonly ExpandedAvRule[]): number[] {
+/** Index of the rule that stands for each group of rules with the same grant, per rule (itself
+ *  when it stands for its group): the first rule the SVP desugaring generated, else the first. A
+ *  rule the user wrote that repeats a generated one is the duplicate, wherever it stands. */
+function firstOfGrant(rules: readonly ExpandedAvRule[], generated: Generated): number[] {
   const first = new Map<string, number>();
-  return rules.map((r, i) => {
+  const keys = rules.map((r, i) => {
     const key = grantKey(r);
     const f = first.get(key);
-    if (f === undefined) first.set(key, i);
-    return f ?? i;
+    if (f === undefined || (generated.isRule(r.span) && !generated.isRule(rules[f]!.span))) first.set(key, i);
+    return key;
   });
+  return keys.map((key) => first.get(key)!);
 }
 
-export function duplicateRules(ex: Expanded): Diagnostic[] {
-  const first = firstOfGrant(ex.rules);
+export function duplicateRules(ex: Expanded, generated: Generated): Diagnostic[] {
+  const first = firstOfGrant(ex.rules, generated);
   return ex.rules.flatMap((r, i) =>
-    first[i] === i ? [] : [finding("duplicate-rule", `this ${r.kind} rule grants exactly what an earlier one grants`, r.span, [{ message: "the earlier rule", span: ex.rules[first[i]!]!.span }])],
+    first[i] === i || generated.isRule(r.span) ? [] : [finding("duplicate-rule", `this ${r.kind} rule grants exactly what an earlier one grants`, r.span, [{ message: "the earlier rule", span: ex.rules[first[i]!]!.span }])],
   );
 }
 
@@ -181,14 +192,14 @@ function eachTriple(r: ExpandedAvRule, nTypes: number, nClasses: number, visit: 
   }
 }
 
-export function redundantRules(sym: Symbols, ex: Expanded): Diagnostic[] {
+export function redundantRules(sym: Symbols, ex: Expanded, generated: Generated): Diagnostic[] {
   const allows = ex.rules.map((r, i) => ({ r, i })).filter(({ r }) => r.kind === "allow");
   let triples = 0;
   for (const { r } of allows) triples += r.sources.length * (r.targets.length + (r.self ? 1 : 0)) * r.classes.length;
   if (triples > REDUNDANCY_BUDGET) {
-    return [{ code: "redundant-rule", severity: "warning", message: `redundant-rule not worked out: the allow rules cover ${triples} (source, target, class) triples, over the ${REDUNDANCY_BUDGET} this check walks` }];
+    return [finding("redundant-rule", `redundant-rule not worked out: the allow rules cover ${triples} (source, target, class) triples, over the ${REDUNDANCY_BUDGET} this check walks`, undefined)];
   }
-  const first = firstOfGrant(ex.rules);
+  const first = firstOfGrant(ex.rules, generated);
   const nTypes = sym.types.length;
   const nClasses = sym.classes.length;
   // per triple, over the distinct unconditional grants: bits granted once, bits granted twice or more
@@ -205,7 +216,7 @@ export function redundantRules(sym: Symbols, ex: Expanded): Diagnostic[] {
   }
   const out: Diagnostic[] = [];
   for (const { r, i } of allows) {
-    if (first[i] !== i) continue; // reported as duplicate-rule
+    if (first[i] !== i || generated.isRule(r.span)) continue; // duplicate-rule, or not the user's
     let covered = true;
     eachTriple(r, nTypes, nClasses, (key, mask) => {
       if (!covered) return;
@@ -222,5 +233,15 @@ export function redundantRules(sym: Symbols, ex: Expanded): Diagnostic[] {
 
 /** Every check over a compiled policy's symbols, expanded rules and AST. */
 export function runChecks(sym: Symbols, ex: Expanded, ast: PolicyAst): Diagnostic[] {
-  return [...unusedTypes(sym, ex), ...unusedAttributes(sym, ast), ...emptyAttributes(sym), ...unusedBooleans(sym), ...duplicateRules(ex), ...redundantRules(sym, ex)];
+  const generated = generatedBySvp(ast);
+  return [
+    ...unusedTypes(sym, ex),
+    ...unusedAttributes(sym, ast, generated),
+    ...emptyAttributes(sym, generated),
+    ...unusedBooleans(sym),
+    ...duplicateRules(ex, generated),
+    ...redundantRules(sym, ex, generated),
+    ...crossPlatformGrants(sym, ex, ast),
+    ...hwdomsNotDomains(sym, ast),
+  ];
 }

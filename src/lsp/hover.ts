@@ -2,8 +2,9 @@
 // many rules cover it; an attribute: its member types; a class: its permissions; a permission: its
 // class; a boolean: its default and the conditionals that read it; a platform: its domains and
 // device labels.
-import type { Analysis } from "./analysis.js";
+import type { PlatformDecl } from "../policy/ast.js";
 import type { Slot } from "./context.js";
+import type { NamesModel } from "./model.js";
 import type { SymbolKind } from "./symbols.js";
 
 const LIST_MAX = 40;
@@ -26,9 +27,8 @@ function sortedHas(a: Int32Array, x: number): boolean {
   return false;
 }
 
-export function describe(a: Analysis, name: string, kind: SymbolKind | undefined, slot: Slot): string | undefined {
-  const sym = a.symbols;
-  const platform = a.platforms.find((p) => p.name.name === name);
+export function describe(sym: NamesModel | undefined, platforms: readonly PlatformDecl[], name: string, kind: SymbolKind | undefined, slot: Slot): string | undefined {
+  const platform = platforms.find((p) => p.name.name === name);
   if (platform && (kind === "platform" || kind === undefined)) {
     const of = (k: string) => platform.members.filter((m) => m.kind === k).map((m) => m.type.name);
     const devices = platform.members.filter((m) => m.kind === "device").map((m) => `\`${m.type.name}\` { ${m.devices.map((d) => d.text).join(" ")} }`);
@@ -50,7 +50,7 @@ export function describe(a: Analysis, name: string, kind: SymbolKind | undefined
   if (typeId !== undefined && (kind === undefined || kind === "type" || kind === "alias")) {
     const t = sym.types[typeId]!;
     const attrs = sym.attrs.filter((x) => sortedHas(x.members, typeId)).map((x) => x.name);
-    const rules = a.expanded ? a.expanded.rules.filter((r) => sortedHas(r.sources, typeId) || sortedHas(r.targets, typeId) || (r.self && sortedHas(r.sources, typeId))).length : undefined;
+    const rules = sym.ruleCounts?.[typeId];
     const lines = [t.name === name ? `**type** \`${name}\`` : `**alias** \`${name}\` of type \`${t.name}\``, `- attributes: ${list(attrs)}`, `- aliases: ${list(t.aliases)}`];
     if (rules !== undefined) lines.push(`- named by ${rules} rule${rules === 1 ? "" : "s"} (allow, auditallow, dontaudit; attributes expanded)`);
     return lines.join("\n");
@@ -69,11 +69,11 @@ export function describe(a: Analysis, name: string, kind: SymbolKind | undefined
   if (boolId !== undefined) {
     const b = sym.bools[boolId]!;
     const conds = sym.conds.filter((c) => c.bools.includes(boolId));
-    const where = conds.map((c) => `- \`if (${c.text})\` at line ${c.span.line}`);
+    const where = conds.map((c) => `- \`if (${c.text})\` at line ${c.line}`);
     return [`**boolean** \`${name}\`, default ${b.value}`, `read by ${conds.length} conditional${conds.length === 1 ? "" : "s"}`, ...where.slice(0, LIST_MAX)].join("\n");
   }
   const roleId = sym.roleIds.get(name);
-  if (roleId !== undefined) return `**role** \`${name}\`: ${sym.roles[roleId]!.types.size} types`;
+  if (roleId !== undefined) return `**role** \`${name}\`: ${sym.roles[roleId]!.types} types`;
   const userId = sym.userIds.get(name);
   if (userId !== undefined) return `**user** \`${name}\`: roles ${list([...sym.users[userId]!.roles].map((r) => sym.roles[r]!.name))}`;
   return undefined;

@@ -2,18 +2,18 @@
 // with modules/modules.conf, built as `xsm build` builds it). Diagnostics as you type (debounced,
 // the compiler's codes and messages, notes as related information), hover, definition,
 // references, completion, document symbols, formatting (xsm fmt) and rename of a type or
-// attribute. Requests are answered from the last analysis, so they never wait for a compile.
+// attribute. The compiler runs in a worker thread (runner.ts); requests are answered on this
+// thread from the last analysis's model (model.ts), so they never wait for a compile, and a change
+// cancels the analysis of the version before it.
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CompletionItemKind,
-  DiagnosticSeverity,
   SymbolKind as LspSymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
   type CompletionItem,
   type Connection,
-  type Diagnostic as LspDiagnostic,
   type DocumentSymbol,
   type Hover,
   type Location,
@@ -24,19 +24,26 @@ import {
 } from "vscode-languageserver";
 import { createConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
+import { treeSources, type PolicyTree } from "../build/index.js";
+import type { SourceLookup } from "../build/locate.js";
 import { macroCalls } from "../build/macros.js";
 import { formatSource, kindOf } from "../fmt/format.js";
-import type { Span } from "../diagnostics/diagnostic.js";
-import { LineMap } from "../policy/lines.js";
-import { analyzeText, analyzeTree, treeRootOf, type Analysis, type TreeAnalysis } from "./analysis.js";
+import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { describe } from "./hover.js";
-import type { Occurrence, SymbolKind } from "./symbols.js";
+import type { Job } from "./job.js";
+import { KINDS, type IndexModel, type Model } from "./model.js";
+import { AnalysisRunner, type RunnerEvent } from "./runner.js";
+import type { SymbolKind } from "./symbols.js";
 
 export interface ServerOptions {
   /** Quiet time after a change before the policy is analysed again (ms). */
   debounceMs?: number;
   flaskDir?: string;
+  /** Analyse in a worker thread (the default), so requests never wait for the compiler. */
+  worker?: boolean;
+  /** Told when an analysis starts, is cancelled by a newer version, or ends (tests watch it). */
+  trace?: (e: RunnerEvent) => void;
 }
 
 const KEYWORDS = [
@@ -51,9 +58,12 @@ type Unit = { kind: "conf"; key: string; uri: string } | { kind: "tree"; key: st
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
   const debounce = options.debounceMs ?? 150;
-  const analyses = new Map<string, Analysis | TreeAnalysis>();
+  const models = new Map<string, Model>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** The newest version of each unit: bumped by every change of one of its documents. */
+  const versions = new Map<string, number>();
   const published = new Map<string, Set<string>>(); // unit -> uris with diagnostics
+  const runner = new AnalysisRunner(options.worker ?? true, options.trace);
   let flaskDir = options.flaskDir;
 
   const pathOf = (uri: string): string => (uri.startsWith("file:") ? fileURLToPath(uri) : uri);
@@ -63,167 +73,138 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return root ? { kind: "tree", key: `tree:${root}`, root } : { kind: "conf", key: `conf:${uri}`, uri };
   };
 
-  const analyze = (unit: Unit): void => {
-    let analysis: Analysis | TreeAnalysis;
+  /** The job for the unit's newest version: the texts as the editor has them now. */
+  const jobOf = (unit: Unit): Job | undefined => {
+    const version = versions.get(unit.key) ?? 0;
     if (unit.kind === "conf") {
       const doc = documents.get(unit.uri);
-      if (!doc) return;
-      analysis = analyzeText(doc.getText(), pathOf(unit.uri));
-    } else {
-      const overlay = new Map<string, string>();
-      for (const doc of documents.all()) overlay.set(resolve(pathOf(doc.uri)), doc.getText());
-      try {
-        analysis = analyzeTree(unit.root, overlay, flaskDir);
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const doc = documents.all().find((d) => unitOf(d.uri).key === unit.key);
-        if (doc) connection.sendDiagnostics({ uri: doc.uri, diagnostics: [{ range: zero(), severity: DiagnosticSeverity.Error, source: "xsm", code: "input", message }] });
-        return;
-      }
+      return doc && { unit: unit.key, version, origin: { kind: "conf", uri: unit.uri }, file: pathOf(unit.uri), text: doc.getText() };
     }
-    const previous = analyses.get(unit.key);
-    // a text that does not parse keeps the last good index for navigation
-    // a text that does not parse or resolve keeps the last good names for hover and completion
-    if (previous && !analysis.index && previous.index) analysis = { ...analysis, index: previous.index, ast: previous.ast, text: previous.text };
-    if (previous && !analysis.symbols && previous.symbols) analysis = { ...analysis, symbols: previous.symbols, expanded: previous.expanded };
-    analyses.set(unit.key, analysis);
-    publish(unit, analysis);
+    const overlay: [string, string][] = documents.all().map((d) => [resolve(pathOf(d.uri)), d.getText()]);
+    const reportUri = documents.all().find((d) => unitOf(d.uri).key === unit.key)?.uri;
+    return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir, reportUri };
   };
 
-  // an analysis blocks the server while it runs (a 6 MB policy takes seconds), so the quiet time
-  // grows with the last analysis's length: while someone types, requests are answered at once
-  const lastMs = new Map<string, number>();
-  const schedule = (uri: string): void => {
-    const unit = unitOf(uri);
+  const analyze = (unit: Unit): void => {
+    const job = jobOf(unit);
+    if (!job) return;
+    void runner.run(job).then((model) => {
+      // cancelled, or overtaken by a change while it ran: the newer version's analysis will answer
+      if (!model || model.version !== versions.get(unit.key)) return;
+      const previous = models.get(unit.key);
+      // a text that does not parse (or resolve) keeps the last good names for navigation, hover
+      // and completion
+      if (previous && !model.index && previous.index) model = { ...model, index: previous.index };
+      if (previous && !model.names && previous.names) model = { ...model, names: previous.names, platforms: previous.platforms };
+      models.set(unit.key, model);
+      publish(unit, model);
+    });
+  };
+
+  // a change cancels the analysis of the version before it at once; the next one starts when the
+  // typing has been quiet for `debounce` ms
+  const schedule = (unit: Unit): void => {
     clearTimeout(timers.get(unit.key));
-    const quiet = Math.max(debounce, Math.min(lastMs.get(unit.key) ?? 0, 3000));
+    runner.cancel(unit.key);
     timers.set(unit.key, setTimeout(() => {
       timers.delete(unit.key);
-      const t0 = performance.now();
       analyze(unit);
-      lastMs.set(unit.key, performance.now() - t0);
-    }, quiet));
+    }, debounce));
   };
 
   // ---- positions ---------------------------------------------------------------------------
 
-  const confDoc = (a: Analysis) => TextDocument.create("file:///policy.conf", "xsm-policy", 0, a.text);
-  const docCache = new WeakMap<Analysis, TextDocument>();
-  const textDoc = (a: Analysis): TextDocument => {
-    let d = docCache.get(a);
-    if (!d) docCache.set(a, (d = confDoc(a)));
-    return d;
-  };
-  const lineMaps = new WeakMap<Analysis, LineMap>();
-  const confSpan = (a: Analysis, offset: number, length: number): Span => {
-    let m = lineMaps.get(a);
-    if (!m) lineMaps.set(a, (m = new LineMap(a.text, "policy.conf")));
-    return m.span(offset, offset + length);
-  };
-  const spanRange = (span: Span): Range => ({
-    start: { line: span.line - 1, character: span.col - 1 },
-    end: { line: span.endLine - 1, character: Math.max(span.endCol - 1, span.col - 1) },
-  });
-  const fileUri = (a: TreeAnalysis, file: string) => pathToFileURL(resolve(a.tree.dir, file)).href;
-
-  /** Where an occurrence is, as the editor sees it. */
-  const locationOf = (unit: Unit, a: Analysis, o: { offset: number; length: number; name: string }): Location | undefined => {
-    if (unit.kind === "conf") {
-      const d = textDoc(a);
-      return { uri: unit.uri, range: { start: d.positionAt(o.offset), end: d.positionAt(o.offset + o.length) } };
-    }
-    const t = a as TreeAnalysis;
-    if (!t.locator) return undefined;
-    const located = t.locator.locate(confSpan(a, o.offset, o.length));
-    const candidates = [located.span, ...[...located.context].reverse().map((n) => n.span)];
-    for (const span of candidates) {
-      if (!span) continue;
-      const line = t.sources(span.file)?.split("\n")[span.line - 1];
-      if (line === undefined) continue;
-      const at = line.slice(span.col - 1).startsWith(o.name) ? span.col - 1 : wordIndex(line, o.name);
-      if (at >= 0) return { uri: fileUri(t, span.file), range: { start: { line: span.line - 1, character: at }, end: { line: span.line - 1, character: at + o.name.length } } };
-    }
-    return { uri: fileUri(t, located.span.file), range: spanRange(located.span) };
+  /** Where occurrence `i` of the model's index is, as the editor sees it. */
+  const locationAt = (index: IndexModel, i: number): Location | undefined => {
+    const file = index.file[i]!;
+    if (file < 0) return undefined;
+    const line = index.line[i]!;
+    return { uri: index.files[file]!, range: { start: { line, character: index.start[i]! }, end: { line, character: index.end[i]! } } };
   };
 
   // ---- diagnostics -------------------------------------------------------------------------
 
-  const publish = (unit: Unit, a: Analysis): void => {
-    const byUri = new Map<string, LspDiagnostic[]>();
-    const rangeOf = (span: Span | undefined): { uri: string; range: Range } | undefined => {
-      if (!span) return undefined;
-      if (unit.kind === "conf") {
-        if (span.offset < 0) return { uri: unit.uri, range: zero() };
-        const d = textDoc(a);
-        return { uri: unit.uri, range: { start: d.positionAt(span.offset), end: d.positionAt(span.offset + span.length) } };
-      }
-      return { uri: fileUri(a as TreeAnalysis, span.file), range: spanRange(span) };
-    };
-    for (const d of a.diagnostics) {
-      const at = rangeOf(d.span) ?? { uri: unit.kind === "conf" ? unit.uri : pathToFileURL(resolve(unit.root, "modules/modules.conf")).href, range: zero() };
-      const lsp: LspDiagnostic = {
-        range: at.range,
-        severity: d.severity === "error" ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
-        code: d.code,
-        source: "xsm",
-        message: d.message,
-      };
-      const related = (d.notes ?? []).flatMap((n) => {
-        const r = rangeOf(n.span);
-        return r ? [{ location: r, message: n.message }] : [];
-      });
-      if (related.length > 0) lsp.relatedInformation = related;
-      if (!byUri.has(at.uri)) byUri.set(at.uri, []);
-      byUri.get(at.uri)!.push(lsp);
-      // an error inside a macro also shows where the macro was called (the outermost call), so the
-      // file being edited hears of it
-      const call = [...(d.notes ?? [])].reverse().find((n) => n.message.startsWith("in expansion of"));
-      const callAt = call && rangeOf(call.span);
-      if (callAt && callAt.uri !== at.uri) {
-        if (!byUri.has(callAt.uri)) byUri.set(callAt.uri, []);
-        byUri.get(callAt.uri)!.push({ ...lsp, range: callAt.range, message: `${d.message} (${call.message.replace(/ at \S+$/, "")})`, relatedInformation: [{ location: at, message: d.message }] });
-      }
-    }
-    const before = published.get(unit.key) ?? new Set<string>();
-    for (const uri of before) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+  const publish = (unit: Unit, m: Model): void => {
+    const byUri = new Map(m.diagnostics);
     // every open document of the unit hears, so an editor clears what it showed
     for (const doc of documents.all()) if (unitOf(doc.uri).key === unit.key && !byUri.has(doc.uri)) byUri.set(doc.uri, []);
-    for (const [uri, diagnostics] of byUri) connection.sendDiagnostics({ uri, diagnostics });
+    const before = published.get(unit.key) ?? new Set<string>();
+    for (const uri of before) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const [uri, diagnostics] of byUri) {
+      // the document version the diagnostics are about (a .conf is its own unit)
+      const version = unit.kind === "conf" && uri === unit.uri ? documents.get(uri)?.version : undefined;
+      connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
+    }
     published.set(unit.key, new Set(byUri.keys()));
   };
 
   // ---- lookups -----------------------------------------------------------------------------
 
-  /** The analysis for a document, and the word under the cursor with the symbol kinds it may be. */
+  /** The model for a document, and the word under the cursor with the slot it stands in. */
   const lookup = (uri: string, pos: Position) => {
     const doc = documents.get(uri);
     const unit = unitOf(uri);
-    const a = analyses.get(unit.key);
-    if (!doc || !a) return undefined;
+    const m = models.get(unit.key);
+    if (!doc || !m) return undefined;
     const text = doc.getText();
     const offset = doc.offsetAt(pos);
     const w = wordAt(text, offset);
     if (!w) return undefined;
     const slot = slotAt(text, w.start);
-    return { doc, unit, a, w, slot };
+    return { doc, unit, m, w, slot };
   };
 
   const KIND_ORDER: SymbolKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform"];
+  const kindId = (k: SymbolKind) => KINDS.indexOf(k);
+  const nameIds = new WeakMap<IndexModel, Map<string, number>>();
+  /** Occurrences (indexes into the model's columns) of `name` as `kind`; a typeish use (a name in
+   *  a type set: a type, an attribute or an alias) counts for each of those kinds. */
+  const occurrences = (index: IndexModel, name: string, kind: SymbolKind): number[] => {
+    let ids = nameIds.get(index);
+    if (!ids) nameIds.set(index, (ids = new Map(index.names.map((n, i) => [n, i]))));
+    const id = ids.get(name);
+    if (id === undefined) return [];
+    const want = kindId(kind);
+    const typeish = kind === "type" || kind === "attribute" || kind === "alias" ? kindId("typeish") : -1;
+    const out: number[] = [];
+    for (let i = 0; i < index.name.length; i++) if (index.name[i] === id && (index.kind[i] === want || index.kind[i] === typeish)) out.push(i);
+    return out;
+  };
   /** The occurrences of a name: a permission by its class, else the first kind that declares it. */
-  const occurrencesOf = (a: Analysis, name: string, slot: ReturnType<typeof slotAt>): { kind: SymbolKind; list: Occurrence[] } | undefined => {
-    const index = a.index;
+  const occurrencesOf = (m: Model, name: string, slot: ReturnType<typeof slotAt>): { kind: SymbolKind; list: number[] } | undefined => {
+    const index = m.index;
     if (!index) return undefined;
     if (slot.kind === "perm") {
-      const list = index.byName.get(`perm:${name}`);
-      if (list) return { kind: "perm", list };
+      const list = occurrences(index, name, "perm");
+      if (list.length) return { kind: "perm", list };
     }
     for (const kind of KIND_ORDER) {
-      const list = index.byName.get(`${kind}:${name}`);
-      if (list && list.some((o) => o.decl)) return { kind, list: kind === "type" ? [...list, ...(index.byName.get(`alias:${name}`) ?? [])].filter(uniq()) : list };
+      const list = occurrences(index, name, kind);
+      if (list.some((i) => index.decl[i])) return { kind, list };
     }
-    const perms = index.byName.get(`perm:${name}`);
-    return perms ? { kind: "perm", list: perms } : undefined;
+    const perms = occurrences(index, name, "perm");
+    return perms.length ? { kind: "perm", list: perms } : undefined;
   };
+
+  /** Every place of a list of occurrences, each once. */
+  const locationsOf = (index: IndexModel, list: number[]): Location[] => {
+    const seen = new Set<string>();
+    return list
+      .flatMap((i) => locationAt(index, i) ?? [])
+      .filter((l) => {
+        const key = `${l.uri}:${l.range.start.line}:${l.range.start.character}`;
+        return !seen.has(key) && (seen.add(key), true);
+      });
+  };
+
+  /** A tree's file texts as the editor has them (open documents), else as on disk. */
+  const treeTexts = new WeakMap<PolicyTree, SourceLookup>();
+  const sourcesOf = (tree: PolicyTree): SourceLookup => {
+    let disk = treeTexts.get(tree);
+    if (!disk) treeTexts.set(tree, (disk = treeSources(tree)));
+    return (file) => documents.get(pathToFileURL(resolve(tree.dir, file)).href)?.getText() ?? disk!(file);
+  };
+  const fileUri = (tree: PolicyTree, file: string) => pathToFileURL(resolve(tree.dir, file)).href;
 
   // ---- handlers ----------------------------------------------------------------------------
 
@@ -249,13 +230,19 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // to settle
   documents.onDidChangeContent((e) => {
     const unit = unitOf(e.document.uri);
-    if (!analyses.has(unit.key) && !timers.has(unit.key)) analyze(unit);
-    else schedule(e.document.uri);
+    const first = !versions.has(unit.key);
+    versions.set(unit.key, (versions.get(unit.key) ?? 0) + 1);
+    if (first) analyze(unit);
+    else schedule(unit);
   });
   documents.onDidClose((e) => {
     const unit = unitOf(e.document.uri);
     if (unit.kind === "conf") {
-      analyses.delete(unit.key);
+      clearTimeout(timers.get(unit.key));
+      timers.delete(unit.key);
+      runner.release(unit.key);
+      models.delete(unit.key);
+      versions.delete(unit.key);
       connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     }
   });
@@ -263,11 +250,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onHover((params): Hover | null => {
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    const { a, w, slot, unit } = at;
-    const tree = unit.kind === "tree" ? (a as TreeAnalysis) : undefined;
-    const macro = tree?.macros.get(w.word);
-    const found = occurrencesOf(a, w.word, slot);
-    const value = macro && !found ? describeMacro(tree!, w.word) : describe(a, w.word, found?.kind, slot);
+    const { m, w, slot } = at;
+    const macro = m.macros?.get(w.word);
+    const found = occurrencesOf(m, w.word, slot);
+    const value = macro && !found ? describeMacro(m, w.word) : describe(m.names, m.platforms, w.word, found?.kind, slot);
     if (!value) return null;
     const doc = at.doc;
     return { contents: { kind: "markdown", value }, range: { start: doc.positionAt(w.start), end: doc.positionAt(w.end) } };
@@ -276,46 +262,41 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDefinition((params): Location[] | null => {
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    const { a, w, slot, unit } = at;
-    if (unit.kind === "tree") {
-      const def = (a as TreeAnalysis).macros.get(w.word);
-      if (def) return [macroLocation(a as TreeAnalysis, def.file, def.bodyOffset, w.word)];
-    }
-    const found = occurrencesOf(a, w.word, slot);
+    const { m, w, slot } = at;
+    const def = m.macros?.get(w.word);
+    if (def && m.tree) return [macroLocation(m.tree, def.file, def.bodyOffset, w.word)];
+    const found = occurrencesOf(m, w.word, slot);
     if (!found) return null;
-    const decls = found.list.filter((o) => o.decl && (found.kind !== "perm" || slot.kind !== "perm" || o.owner === slot.className || !found.list.some((x) => x.decl && x.owner === slot.className)));
-    return decls.flatMap((o) => locationOf(unit, a, o) ?? []);
+    const index = m.index!;
+    const ownerIs = (i: number, cls: string) => index.owner[i]! >= 0 && index.names[index.owner[i]!] === cls;
+    const inClass = slot.kind === "perm" && found.list.some((i) => index.decl[i] && ownerIs(i, slot.className));
+    const decls = found.list.filter((i) => index.decl[i] && (found.kind !== "perm" || slot.kind !== "perm" || !inClass || ownerIs(i, slot.className)));
+    return decls.flatMap((i) => locationAt(index, i) ?? []);
   });
 
   connection.onReferences((params): Location[] | null => {
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    const { a, w, slot, unit } = at;
-    if (unit.kind === "tree" && (a as TreeAnalysis).macros.has(w.word)) return macroReferences(a as TreeAnalysis, w.word);
-    const found = occurrencesOf(a, w.word, slot);
+    const { m, w, slot } = at;
+    if (m.tree && m.macros?.has(w.word)) return macroReferences(m, w.word);
+    const found = occurrencesOf(m, w.word, slot);
     if (!found) return null;
-    const seen = new Set<string>();
-    return found.list
-      .filter((o) => params.context.includeDeclaration || !o.decl)
-      .flatMap((o) => locationOf(unit, a, o) ?? [])
-      .filter((l) => {
-        const key = `${l.uri}:${l.range.start.line}:${l.range.start.character}`;
-        return !seen.has(key) && (seen.add(key), true);
-      });
+    const index = m.index!;
+    return locationsOf(index, found.list.filter((i) => params.context.includeDeclaration || !index.decl[i]));
   });
 
   connection.onCompletion((params): CompletionItem[] => {
     const doc = documents.get(params.textDocument.uri);
     const unit = unitOf(params.textDocument.uri);
-    const a = analyses.get(unit.key);
+    const m = models.get(unit.key);
     if (!doc) return [];
     const slot = slotAt(doc.getText(), doc.offsetAt(params.position));
-    const sym = a?.symbols;
+    const sym = m?.names;
     const items = (names: Iterable<string>, kind: CompletionItemKind, detail: string) => [...names].map((label) => ({ label, kind, detail }));
     switch (slot.kind) {
       case "statement": {
         const out = items(KEYWORDS, CompletionItemKind.Keyword, "keyword");
-        if (unit.kind === "tree" && a) out.push(...items((a as TreeAnalysis).macros.keys(), CompletionItemKind.Function, "m4 interface"));
+        if (m?.macros) out.push(...items(m.macros.keys(), CompletionItemKind.Function, "m4 interface"));
         return out;
       }
       case "source":
@@ -357,103 +338,73 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: formatted }];
   });
 
+  const renamable = (kind: SymbolKind) => kind === "type" || kind === "attribute" || kind === "alias";
+
   connection.onPrepareRename((params) => {
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    const found = occurrencesOf(at.a, at.w.word, at.slot);
-    if (!found || (found.kind !== "type" && found.kind !== "attribute" && found.kind !== "alias")) return null;
+    const found = occurrencesOf(at.m, at.w.word, at.slot);
+    if (!found || !renamable(found.kind)) return null;
     return { start: at.doc.positionAt(at.w.start), end: at.doc.positionAt(at.w.end) };
   });
 
+  // the resolved occurrences of the name (as the compiler read them, each placed in the file and
+  // line it came from, through m4 for a tree), not the word wherever it is written: a permission,
+  // a class or a comment spelled alike stays as it is
   connection.onRenameRequest((params): WorkspaceEdit | null => {
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    const { a, w, slot, unit } = at;
-    const found = occurrencesOf(a, w.word, slot);
-    if (!found || (found.kind !== "type" && found.kind !== "attribute" && found.kind !== "alias")) return null;
+    const { m, w, slot } = at;
+    const found = occurrencesOf(m, w.word, slot);
+    if (!found || !renamable(found.kind)) return null;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName)) return null;
     const changes: Record<string, TextEdit[]> = {};
-    if (unit.kind === "conf") {
-      changes[unit.uri] = found.list.map((o) => ({ range: locationOf(unit, a, o)!.range, newText: params.newName }));
-      return { changes };
-    }
-    // a tree: the name as a whole word in every source file of the tree (macro arguments
-    // included), outside comments
-    const t = a as TreeAnalysis;
-    for (const file of t.tree.sections) {
-      const text = t.sources(file);
-      if (text === undefined) continue;
-      const edits = wordEdits(text, w.word, params.newName);
-      if (edits.length > 0) changes[fileUri(t, file)] = edits;
+    for (const l of locationsOf(m.index!, found.list)) {
+      (changes[l.uri] ??= []).push({ range: l.range, newText: params.newName });
     }
     return { changes };
   });
 
+  connection.onShutdown(() => runner.dispose());
+
   documents.listen(connection);
   connection.listen();
 
-  function describeMacro(t: TreeAnalysis, name: string): string {
-    const def = t.macros.get(name)!;
-    const text = t.sources(def.file) ?? "";
+  function describeMacro(m: Model, name: string): string {
+    const def = m.macros!.get(name)!;
+    const text = sourcesOf(m.tree!)(def.file) ?? "";
     const defineAt = text.lastIndexOf("define(", def.bodyOffset);
     const lines = text.slice(0, defineAt).split("\n");
     lines.pop();
     const comment: string[] = [];
     while (lines.length > 0 && /^\s*#/.test(lines[lines.length - 1]!)) comment.unshift(lines.pop()!.replace(/^\s*#\s?/, ""));
     const line = text.slice(0, def.bodyOffset).split("\n").length;
-    const calls = macroReferences(t, name).length;
+    const calls = macroReferences(m, name).length;
     return [`**m4 interface** \`${name}\` — ${def.file}:${line}`, "", comment.join("\n"), "", `called ${calls} time${calls === 1 ? "" : "s"} in the tree`].join("\n");
   }
 
-  function macroLocation(t: TreeAnalysis, file: string, offset: number, name: string): Location {
-    const text = t.sources(file) ?? "";
+  function macroLocation(tree: PolicyTree, file: string, offset: number, name: string): Location {
+    const text = sourcesOf(tree)(file) ?? "";
     const nameAt = text.lastIndexOf(name, offset);
     const at = nameAt >= 0 ? nameAt : offset;
     const doc = TextDocument.create("x", "x", 0, text);
-    return { uri: fileUri(t, file), range: { start: doc.positionAt(at), end: doc.positionAt(at + name.length) } };
+    return { uri: fileUri(tree, file), range: { start: doc.positionAt(at), end: doc.positionAt(at + name.length) } };
   }
 
-  function macroReferences(t: TreeAnalysis, name: string): Location[] {
+  function macroReferences(m: Model, name: string): Location[] {
     const out: Location[] = [];
-    for (const file of t.tree.sections) {
-      const text = t.sources(file);
+    const tree = m.tree!;
+    const sources = sourcesOf(tree);
+    for (const file of tree.sections) {
+      const text = sources(file);
       if (text === undefined || !text.includes(name)) continue;
       const doc = TextDocument.create("x", "x", 0, text);
-      for (const call of macroCalls(text, 0, text.length, t.macros)) {
-        if (call.name === name) out.push({ uri: fileUri(t, file), range: { start: doc.positionAt(call.offset), end: doc.positionAt(call.offset + name.length) } });
+      for (const call of macroCalls(text, 0, text.length, m.macros!)) {
+        if (call.name === name) out.push({ uri: fileUri(tree, file), range: { start: doc.positionAt(call.offset), end: doc.positionAt(call.offset + name.length) } });
       }
     }
     return out;
   }
-}
-
-function zero(): Range {
-  return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
-}
-
-function uniq<T>() {
-  const seen = new Set<T>();
-  return (x: T) => !seen.has(x) && (seen.add(x), true);
-}
-
-/** Start of `word` as a whole word in `line`, or -1. */
-function wordIndex(line: string, word: string): number {
-  const m = new RegExp(`(^|[^A-Za-z0-9_])${word}(?![A-Za-z0-9_])`).exec(line);
-  return m ? m.index + m[1]!.length : -1;
-}
-
-/** Edits replacing `word` as a whole word outside `#` comments. */
-function wordEdits(text: string, word: string, to: string): TextEdit[] {
-  const edits: TextEdit[] = [];
-  text.split("\n").forEach((line, n) => {
-    const code = line.replace(/#.*/, "");
-    const re = new RegExp(`(^|[^A-Za-z0-9_])(${word})(?![A-Za-z0-9_])`, "g");
-    for (const m of code.matchAll(re)) {
-      const at = m.index! + m[1]!.length;
-      edits.push({ range: { start: { line: n, character: at }, end: { line: n, character: at + word.length } }, newText: to });
-    }
-  });
-  return edits;
 }
 
 const DECL = /^[ \t]*(type|attribute|bool|role|user|class|common|platform|typealias)[ \t]+([A-Za-z0-9_]+)/;

@@ -74,6 +74,23 @@ export function generatedFrom(stmt: Statement): string | undefined {
   return origins.get(stmt);
 }
 
+/** A platform as the desugared AST no longer shows it: its place in the nesting and its members. */
+export interface PlatformSummary {
+  name: string;
+  /** The platform it is a guest of; undefined for a supervisor. */
+  parent?: string;
+  span: Span;
+  hwdoms: Ident[];
+  guests: Ident[];
+  devices: Ident[];
+}
+
+/** Desugared AST -> the platforms it was made from (later stages, such as lint, reason about them). */
+const platformsByAst = new WeakMap<PolicyAst, readonly PlatformSummary[]>();
+export function platformsOf(ast: PolicyAst): readonly PlatformSummary[] {
+  return platformsByAst.get(ast) ?? [];
+}
+
 interface Platform {
   decl: PlatformDecl;
   name: string;
@@ -125,7 +142,16 @@ export function desugarPlatforms(ast: PolicyAst): { ast: PolicyAst; diagnostics:
     out.push(...(afterIndex.get(i) ?? []));
   });
   if (pciAt === ast.statements.length) out.push(...pcidevicecons);
-  return { ast: { file: ast.file, statements: out }, diagnostics };
+  const desugared: PolicyAst = { file: ast.file, statements: out };
+  platformsByAst.set(desugared, platforms.map((p) => ({
+    name: p.name,
+    parent: p.parent?.name,
+    span: p.decl.name.span,
+    hwdoms: p.hwdoms.map((m) => m.type),
+    guests: p.guests.map((m) => m.type),
+    devices: p.devices.map((m) => m.type),
+  })));
+  return { ast: desugared, diagnostics };
 }
 
 // ---- checks ------------------------------------------------------------------------------------

@@ -138,44 +138,41 @@ const CACHE_SLOTS = 1 << 12;
 export type AllowedLookup = (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
 /** A decision function over one table: is every bit of `mask` allowed for (stype, ttype, tclass)?
- *  The lookup's tables (up to 16 MB, tens of ms at 3000 types) are built at the first decision, not
- *  with the policy: `xsm compile` and the tools that only read rules never pay for them. The
- *  function itself exists from the start, so a caller may hold it (View.allowsIds is a field written
- *  once); it calls the built lookup through one variable that never changes after the first call,
- *  which V8 inlines like a direct call. */
+ *  Its arrays and sizes are variables of the closure (V8 keeps them in registers where it would
+ *  reload an object's fields on every call). The form is chosen here, but the expansion it reads
+ *  (up to 16 MB, tens of ms at 3000 types) is built at the first decision, not with the policy:
+ *  `xsm compile` and the tools that only read rules never pay for it. Each form is its own
+ *  function literal, so a caller's loop sees one target and V8 inlines it (a shared wrapper calling
+ *  whichever form was built made allowsIds 4x slower at 101 types). */
 export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "packed" | "walk"): AllowedLookup {
-  let built: AllowedLookup | undefined;
-  return (stype, ttype, tclass, mask) => (built ??= buildLookup(tab, tam, how))(stype, ttype, tclass, mask);
-}
-
-/** The lookup itself. Its arrays and sizes are constants of the closure (V8 keeps them in
- *  registers where it would reload an object's fields on every call). */
-function buildLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "packed" | "walk"): AllowedLookup {
   const nt = tam.ntypes;
   const nc = tab.nclasses;
   // `how` forces one form (tests check the three agree); otherwise the size decides
   const expand = how === undefined ? tam.expandedCells(tab) <= EXPAND_LIMIT : how !== "walk";
-  if (expand) {
-    if (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT)) {
-      const dense = denseAllowed(tab, tam);
-      return (stype, ttype, tclass, mask) => (dense[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
-    }
-    const packed = packedAllowed(tam.expandToTypes(tab));
-    if (packed !== null) {
-      // key and mask side by side: a probe reads one cache line, not one in each of two arrays
-      const { slots, shift } = packed;
-      const m = (slots.length >> 1) - 1;
-      return (stype, ttype, tclass, mask) => {
-        const key = avKey(stype, ttype, tclass, nt, nc);
-        let h = avHash(key, shift);
-        for (;;) {
-          const k = slots[h << 1]!;
-          if (k === key) return (slots[(h << 1) + 1]! & mask) === mask;
-          if (k === EMPTY) return mask === 0;
-          h = (h + 1) & m;
-        }
-      };
-    }
+  if (expand && (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT))) {
+    let dense: Uint32Array | undefined;
+    return (stype, ttype, tclass, mask) => ((dense ??= denseAllowed(tab, tam))[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
+  }
+  // (a packed key must fit 31 bits: up to ~23,000 types)
+  if (expand && nt * nt * nc <= 0x7fffffff) {
+    // key and mask side by side: a probe reads one cache line, not one in each of two arrays
+    let slots: Int32Array | undefined;
+    let shift = 0;
+    let m = 0;
+    return (stype, ttype, tclass, mask) => {
+      if (slots === undefined) {
+        ({ slots, shift } = packedAllowed(tam.expandToTypes(tab)));
+        m = (slots.length >> 1) - 1;
+      }
+      const key = avKey(stype, ttype, tclass, nt, nc);
+      let h = avHash(key, shift);
+      for (;;) {
+        const k = slots[h << 1]!;
+        if (k === key) return (slots[(h << 1) + 1]! & mask) === mask;
+        if (k === EMPTY) return mask === 0;
+        h = (h + 1) & m;
+      }
+    };
   }
   // the walk (TypeAttrMap.allowed, written out so its arrays are constants of this closure too),
   // with the last answer per cache slot (type-pair key -> allowed mask)
@@ -236,9 +233,8 @@ function denseAllowed(tab: AvTab, tam: TypeAttrMap): Uint32Array {
 }
 
 /** The entries of a type-pair table with allowed permissions, as (key, mask) pairs in one
- *  Int32Array hashed on the key, or null when a key does not fit 31 bits (over ~23,000 types). */
-function packedAllowed(tab: AvTab): { slots: Int32Array; shift: number } | null {
-  if (tab.nids * tab.nids * tab.nclasses > 0x7fffffff) return null;
+ *  Int32Array hashed on the key (every key fits 31 bits: allowedLookup checks). */
+function packedAllowed(tab: AvTab): { slots: Int32Array; shift: number } {
   const { keys, allow } = tab;
   let n = 0;
   for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY && allow[i] !== 0) n++;

@@ -134,10 +134,10 @@ function generatePolicy(platforms: number, pfs: number, vfsPerPf: number): strin
 /** Validates and compiles a generated scenario in memory (no files). */
 export function prepareGenerated(gen: GeneratedScenario): Prepared {
   const loaded = parseScenario(gen.scenario, `/generated/${gen.scenario.name}.json`, (path) => path.endsWith(POLICY_FILE));
-  if (!loaded.ok) throw new Error(`generated scenario is invalid: ${loaded.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
-  const p = prepare(loaded, () => gen.policyText);
-  if (!p.ok) throw new Error(`generated scenario does not prepare: ${p.errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
-  return p.prepared;
+  if (!loaded.ok) throw new Error(`generated scenario is invalid: ${loaded.error.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  const p = prepare(loaded.value, () => gen.policyText);
+  if (!p.ok) throw new Error(`generated scenario does not prepare: ${p.error.map((e) => `${e.path}: ${e.message}`).join("; ")}`);
+  return p.value;
 }
 
 export interface ScaleTiming {

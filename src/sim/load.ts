@@ -5,13 +5,14 @@
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { atPath, error, PolicyError } from "../diagnostics/diagnostic.js";
+import { fail, ok } from "../diagnostics/result.js";
 import { decodeStrictText, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin } from "../io/read.js";
 import { findJsonSyntaxError } from "./json-syntax.js";
 import type { Scenario, ScenarioError } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
 
 export { formatScenarioErrors } from "./validate.js";
-export type { LoadResult, ReadPolicy } from "./validate.js";
+export type { LoadedScenario, LoadResult, ReadPolicy } from "./validate.js";
 
 // bounded as `xsm compile` reads a policy (no directory, FIFO, device, empty or oversized file);
 // a failure is a PolicyError, which prepare() reports at the path that names the file
@@ -34,14 +35,14 @@ export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
  *  else the schema's and the meaning checks' errors together. */
 export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResult {
   const read = readScenarioText(file, limit);
-  if (typeof read !== "string") return { ok: false, file, errors: [read] };
+  if (typeof read !== "string") return fail([read]);
   let data: unknown;
   try {
     data = JSON.parse(read);
   } catch (err) {
     const at = findJsonSyntaxError(read);
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
-    return { ok: false, file, errors: [at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)] };
+    return fail([at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)]);
   }
   return parseScenario(data, file === "-" ? "./<stdin>" : file);
 }
@@ -64,5 +65,5 @@ function readScenarioText(file: string, limit: number): string | ScenarioError {
 export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
   const dir = dirname(resolve(file));
   const errors = scenarioErrors(data, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel) });
-  return errors.length > 0 ? { ok: false, file, errors } : { ok: true, scenario: data as unknown as Scenario, file, dir, readPolicy: readPolicyFile };
+  return errors.length > 0 ? fail(errors) : ok({ scenario: data as unknown as Scenario, file, dir, readPolicy: readPolicyFile });
 }

@@ -11,15 +11,28 @@ import type { Scenario } from "./scenario.js";
 
 const typeOf = (context: string | undefined) => (context ? context.split(":")[2] ?? context : "?");
 
-function decision(c: XsmCheck): string {
-  const verdict = c.allowed ? "allowed" : c.rc === 0 ? "denied (permissive)" : `denied ${c.rc}`;
-  if (c.error) return `${c.hook}: ${c.error} -> ${c.rc}`;
+/** What a check decided: "allowed", "denied (permissive)" or "denied -EACCES". */
+export function checkVerdict(c: XsmCheck): string {
+  return c.allowed ? "allowed" : c.rc === 0 ? "denied (permissive)" : `denied ${c.rc}`;
+}
+
+/** What a check asked, as the trace and the studio show it: "assign_device: gvp1_hwdom_t -> gvp1_pci_t
+ *  resource:add_device"; the label a transition gave; why it could not be asked; the dummy module's
+ *  default action. `arrow` is the page's "→". */
+export function checkQuestion(c: XsmCheck, arrow = "->"): string {
+  if (c.error) return `${c.hook}: ${c.error} ${arrow} ${c.rc}`;
   if (c.label !== undefined) {
     const how = c.labelRule !== undefined ? `by ${c.labelRule}` : "(no type rule: the default)";
-    return `${c.hook}: ${typeOf(c.scontext)} -> ${typeOf(c.tcontext)} ${c.tclass}: ${c.labels} label ${typeOf(c.label)} ${how}`;
+    return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}: ${c.labels} label ${typeOf(c.label)} ${how}`;
   }
-  if (c.perm !== undefined) return `${c.hook}: ${typeOf(c.scontext)} -> ${typeOf(c.tcontext)} ${c.tclass}:${c.perm} ${verdict}`;
-  return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""} ${verdict}`.replace(/ +/g, " ");
+  if (c.perm !== undefined) return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}:${c.perm}`;
+  return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""}`;
+}
+
+function decision(c: XsmCheck): string {
+  if (c.error || c.label !== undefined) return checkQuestion(c);
+  const line = `${checkQuestion(c)} ${checkVerdict(c)}`;
+  return c.perm !== undefined ? line : line.replace(/ +/g, " ");
 }
 
 const SHORT_OP: Record<StepResult["op"], string> = {
@@ -132,7 +145,8 @@ function stepJson(r: StepResult): object {
 
 // ---- --compare ---------------------------------------------------------------------------------
 
-const SUMMARY_ROWS: [keyof RunSummary, string][] = [
+/** The outcome rows of --compare and of the studio's table, with their labels. */
+export const SUMMARY_ROWS: readonly (readonly [keyof RunSummary, string])[] = [
   ["errors", "errors returned"],
   ["stalePfs", "stale PFs"],
   ["staleVfs", "stale VFs"],
@@ -152,7 +166,7 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   for (const i of shown) {
     const r = steps[i]!;
     const mark = differs(i) ? "*" : " ";
-    rows.push([`${mark}${String(r.step).padStart(2)} ${stepTitle(r, true)}`, ...results.map((x) => cell(x.steps[i]!))]);
+    rows.push([`${mark}${String(r.step).padStart(2)} ${stepTitle(r, true)}`, ...results.map((x) => rcCell(x.steps[i]!))]);
   }
   const width = Math.max(20, ...rows.map((r) => r[0]!.length), ...SUMMARY_ROWS.map(([, l]) => l.length));
   const cols = strategies.map((s, j) => Math.max(s.length, ...rows.map((r) => r[j + 1]!.length), 3));
@@ -214,7 +228,9 @@ function failureLines(results: RunResult[]): string[] {
 
 const clip = (text: string, n: number) => (text.length <= n ? text : `${text.slice(0, n - 3)}...`);
 
-function cell(r: StepResult): string {
+/** A step's cell in --compare and in the studio's table: its rc, `~` when it failed yet changed
+ *  state, `!` when an expectation failed (COMPARE_LEGEND). */
+export function rcCell(r: StepResult): string {
   const failed = r.expect.some((e) => !e.ok);
   return `${r.rc === 0 ? "0" : r.rc}${r.partial ? "~" : ""}${failed ? "!" : ""}`;
 }

@@ -14,7 +14,8 @@ import type { CompiledPolicy } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
 import { Explainer, type Explained } from "./explain.js";
-import type { LoadResult, ReadPolicy } from "./validate.js";
+import type { LoadedScenario, ReadPolicy } from "./validate.js";
+import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 
@@ -98,21 +99,22 @@ export interface Prepared {
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
 }
 
-export type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; errors: ScenarioError[] };
+/** A prepared scenario, or every error found while compiling its policies and checking its contexts. */
+export type PrepareResult = Result<Prepared, ScenarioError[]>;
 
 /** Compiles the policies a scenario names and checks every domain context against its policy.
  *  `read` defaults to the loader's (load.ts reads beside the file; the generator and the studio
  *  page pass their own). */
-export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPolicy | undefined = loaded.readPolicy): PrepareResult {
+export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = loaded.readPolicy): PrepareResult {
   const { scenario, dir, file } = loaded;
   const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map() };
-  if (scenario.xsm !== "flask") return { ok: true, prepared };
+  if (scenario.xsm !== "flask") return ok(prepared);
   const errors: ScenarioError[] = [];
-  if (!read) return { ok: false, errors: [atPath("scenario", "/policy", "no way to read the policy files of this scenario")] };
+  if (!read) return fail([atPath("scenario", "/policy", "no way to read the policy files of this scenario")]);
   const compiled = compileFile(read, dir, scenario.policy!);
   if (!compiled.policy) {
     for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}`));
-    return { ok: false, errors };
+    return fail(errors);
   }
   prepared.policy = compiled.policy;
   prepared.platforms = compiled.platforms ?? [];
@@ -128,7 +130,7 @@ export function prepare(loaded: Extract<LoadResult, { ok: true }>, read: ReadPol
   scenario.steps.forEach((s, i) => {
     if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy));
   });
-  return errors.length ? { ok: false, errors } : { ok: true, prepared };
+  return errors.length ? fail(errors) : ok(prepared);
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
@@ -285,13 +287,10 @@ function summarize(steps: StepResult[], left: RunLeftovers): RunSummary {
   };
 }
 
-/** Loads, prepares and runs; the library entry point for one scenario file. */
-export function simulate(
-  loaded: Extract<LoadResult, { ok: true }>,
-  opts: RunOptions = {},
-): { ok: true; result: RunResult } | { ok: false; errors: ScenarioError[] } {
+/** Prepares and runs a loaded scenario; the library entry point for one scenario file. */
+export function simulate(loaded: LoadedScenario, opts: RunOptions = {}): Result<RunResult, ScenarioError[]> {
   const p = prepare(loaded);
-  return p.ok ? { ok: true, result: runPrepared(p.prepared, opts) } : p;
+  return p.ok ? ok(runPrepared(p.value, opts)) : p;
 }
 
 // ---- one step ----------------------------------------------------------------------------------

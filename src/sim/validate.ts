@@ -4,6 +4,7 @@
 // business (PolicyFiles), so the same checks run in the CLI (load.ts) and in the studio page.
 import type { ErrorObject } from "ajv";
 import { atPath } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { jsonTooDeep, shortJson } from "../io/json.js";
 import { parseSbdf } from "../xen/sbdf.js";
@@ -13,9 +14,17 @@ import { validate as validator } from "./scenario.validate.generated.js";
 /** A policy file as text, or its bytes (a source or a binary policy; run.ts tells them apart). */
 export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
 
-export type LoadResult =
-  | { ok: true; scenario: Scenario; file: string; dir: string; /** how prepare() reads the policies it names */ readPolicy?: ReadPolicy }
-  | { ok: false; file: string; errors: ScenarioError[] };
+/** A scenario read and checked, what prepare() takes. */
+export interface LoadedScenario {
+  scenario: Scenario;
+  file: string;
+  dir: string;
+  /** How prepare() reads the policies it names. */
+  readPolicy?: ReadPolicy;
+}
+
+/** A loaded scenario, or every error found in it. */
+export type LoadResult = Result<LoadedScenario, ScenarioError[]>;
 
 /** The policy files a scenario may name, relative to its directory. */
 export interface PolicyFiles {

@@ -53,7 +53,7 @@ const LAYERS: Layer[] = [
   {
     name: "lint",
     modules: ["src/lint/"],
-    mayImport: ["diagnostics", "policy-syntax", "policy-symbols", "policy-tables", "policy-pipeline", "binary"],
+    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary"],
   },
   { name: "fmt", modules: ["src/fmt/"], mayImport: ["diagnostics", "policy-syntax"] },
   {

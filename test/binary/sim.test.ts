@@ -35,10 +35,10 @@ function runWith(dir: string, policy: string) {
     ],
   };
   const loaded = parseScenario(doc, join(dir, "scenario.json"));
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const p = prepare(loaded);
-  if (!p.ok) throw new Error(JSON.stringify(p.errors));
-  return runPrepared(p.prepared);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  const p = prepare(loaded.value);
+  if (!p.ok) throw new Error(JSON.stringify(p.error));
+  return runPrepared(p.value);
 }
 
 it("a scenario runs on a binary policy as on its source, and refuses what Xen refuses", () => {
@@ -55,8 +55,8 @@ it("a scenario whose policy Xen refuses does not start", () => {
   const dir = scenarioDir();
   const base = JSON.parse(readFileSync(join(fixtures, "sim/flask-ops.json"), "utf8")) as object;
   const loaded = parseScenario({ ...base, policy: "inherits.bin", steps: [] }, join(dir, "scenario.json"));
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const p = prepare(loaded);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+  const p = prepare(loaded.value);
   expect(p.ok).toBe(false);
-  if (!p.ok) expect(p.errors[0]!.message).toContain("Flask:  classes with common prefixes are not supported");
+  if (!p.ok) expect(p.error[0]!.message).toContain("Flask:  classes with common prefixes are not supported");
 });

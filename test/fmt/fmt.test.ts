@@ -165,8 +165,21 @@ describe("xsm fmt", () => {
       writeFileSync(bad, "allow a b:c  d;\n}\n");
       const r = await xsm("fmt", "--write", bad);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`${bad}:2: error: a '}' without its '{'\n`);
+      // the catalog's fmt-unopened, rendered as every diagnostic is: location, message, the line
+      expect(r.stderr).toBe(`${bad}:2:1: error: a '}' without its '{'\n}\n^\n`);
       expect(readFileSync(bad, "utf8")).toBe("allow a b:c  d;\n}\n");
+
+      // one without a line: the file alone; several files, every error
+      const crlf = join(dir, "crlf.conf");
+      writeFileSync(crlf, "class xen\r\n");
+      const quote = join(dir, "quote.te");
+      writeFileSync(quote, "allow a `b c:d e;\n");
+      const both = await xsm("fmt", "--check", crlf, quote);
+      expect(both.code).toBe(1);
+      expect(both.stderr).toBe(
+        `${crlf}: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first\n` +
+          `${quote}: error: an m4 quote is never closed\n`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

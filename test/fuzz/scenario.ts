@@ -117,8 +117,8 @@ export function mutateScenario(doc: unknown, rng: Rng): { text: string; ops: str
 export function runScenarioFile(file: string): "ran" | "refused" {
   const loaded = loadScenario(file);
   if (!loaded.ok) return "refused";
-  const prepared = prepare(loaded);
+  const prepared = prepare(loaded.value);
   if (!prepared.ok) return "refused";
-  if (prepared.prepared.scenario.steps.length <= 200) runPrepared(prepared.prepared, {});
+  if (prepared.value.scenario.steps.length <= 200) runPrepared(prepared.value, {});
   return "ran";
 }

@@ -22,7 +22,9 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-function wire(rpc: MessageConnection, stop: () => void): TestClient {
+/** `exit` ends the server's process: sent to a child, not to a server in this process (the
+ *  library would end the test runner's own process). */
+function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestClient {
   const waiting: { uri: string; ok: (p: PublishDiagnosticsParams) => boolean; done: (p: PublishDiagnosticsParams) => void }[] = [];
   let count = 0;
   const log: string[] = [];
@@ -48,7 +50,7 @@ function wire(rpc: MessageConnection, stop: () => void): TestClient {
     change: (uri, version, text) => rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] }),
     close: async () => {
       await rpc.sendRequest("shutdown");
-      await rpc.sendNotification("exit");
+      if (sendExit) await rpc.sendNotification("exit");
       rpc.dispose();
       stop();
     },
@@ -62,7 +64,7 @@ export async function inProcess(options: ServerOptions = {}): Promise<TestClient
   const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
   startServer(server, options);
   const rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-  const client = wire(rpc, () => undefined);
+  const client = wire(rpc, () => undefined, false);
   await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: {} });
   await rpc.sendNotification("initialized", {});
   return client;

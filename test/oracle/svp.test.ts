@@ -65,11 +65,11 @@ describe("SVP policies through checkpolicy", () => {
     const queries = new Map<string, { scontext: string; tcontext: string; tclass: string; perm: string; allowed: boolean }>();
     for (const name of ["nested-trust", "alejandro-authority", "jan-reassociate", "vf-before-pf-add-pf"]) {
       const loaded = loadScenario(join(repoRoot, "examples/svp", `${name}.json`));
-      if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-      const p = prepare(loaded);
-      if (!p.ok) throw new Error(JSON.stringify(p.errors));
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
+      const p = prepare(loaded.value);
+      if (!p.ok) throw new Error(JSON.stringify(p.error));
       for (const strategy of STRATEGIES) {
-        for (const step of runPrepared(p.prepared, { strategy }).steps) {
+        for (const step of runPrepared(p.value, { strategy }).steps) {
           for (const c of step.decisions) {
             if (c.scontext === undefined || c.tcontext === undefined || c.tclass === undefined || c.perm === undefined) continue;
             const q = { scontext: c.scontext, tcontext: c.tcontext, tclass: c.tclass, perm: c.perm };

@@ -1,25 +1,16 @@
 // `xsm simulate`: the trace, --json (src/sim/output.schema.json), --compare and --dot against golden files,
 // --strategy overriding the file's, exit 1 on failed expectations, located errors without stack traces.
 // UPDATE_GOLDEN=1 npx vitest run test/sim/cli.test.ts rewrites the goldens.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { STACK_LINE, xsm } from "../cli/run.js";
+import { golden, scratchDir } from "./support.js";
 
 const root = join(import.meta.dirname, "../..");
-const goldenDir = join(root, "test/fixtures/sim/golden");
 const example = (name: string) => relative(process.cwd(), join(root, "examples/svp", `${name}.json`));
 
-function golden(name: string, actual: string): void {
-  const path = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1`).toBe(true);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
-
-const work = mkdtempSync(join(tmpdir(), "xsm-sim-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = scratchDir("xsm-sim-");
 
 describe("xsm simulate", () => {
   it("prints the trace: decisions, Xen log and audit lines, expectations, final state", async () => {

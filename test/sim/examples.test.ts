@@ -4,17 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
 import { loadScenario } from "../../src/sim/load.js";
-import { prepare, runPrepared, type Prepared, type RunResult } from "../../src/sim/run.js";
+import { runPrepared, type Prepared, type RunResult } from "../../src/sim/run.js";
+import { prepared as preparedLoad } from "./support.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
 const NAMES = ["nested-trust", "alejandro-authority", "stewart-hot-unplug", "jan-reassociate", "vf-before-pf", "vf-before-pf-add-pf", "dummy-module"];
 
 function prepared(name: string): Prepared {
-  const loaded = loadScenario(join(examples, `${name}.json`));
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const p = prepare(loaded);
-  if (!p.ok) throw new Error(JSON.stringify(p.errors));
-  return p.prepared;
+  return preparedLoad(loadScenario(join(examples, `${name}.json`)));
 }
 
 function run(name: string, strategy?: Strategy): RunResult {

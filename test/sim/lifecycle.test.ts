@@ -4,18 +4,14 @@
 // a caller is XEN_DOMCTL_destroydomain. examples/xen-flask/lifecycle.json runs on Xen's policy.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadScenario, parseScenario } from "../../src/sim/load.js";
-import { prepare, runPrepared, type RunResult } from "../../src/sim/run.js";
+import { loadScenario, parseScenario, type LoadResult } from "../../src/sim/load.js";
+import { runPrepared, type RunResult } from "../../src/sim/run.js";
 import type { Scenario } from "../../src/sim/scenario.js";
+import { prepared } from "./support.js";
 
 const repo = join(import.meta.dirname, "../..");
 
-function runLoaded(loaded: ReturnType<typeof loadScenario>): RunResult {
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const p = prepare(loaded);
-  if (!p.ok) throw new Error(JSON.stringify(p.errors));
-  return runPrepared(p.prepared, { explain: "all" });
-}
+const runLoaded = (loaded: LoadResult): RunResult => runPrepared(prepared(loaded), { explain: "all" });
 
 const lifecycle = () => runLoaded(loadScenario(join(repo, "examples/xen-flask/lifecycle.json")));
 

@@ -30,7 +30,7 @@ function scenario(patch: Record<string, unknown> = {}) {
 
 function errorsOf(data: unknown, file = join(examples, "t.json")): ScenarioError[] {
   const r = parseScenario(data, file);
-  return r.ok ? [] : r.errors;
+  return r.ok ? [] : r.error;
 }
 
 const at = (errors: ScenarioError[], path: string) => errors.filter((e) => e.path === path).map((e) => e.message);
@@ -39,7 +39,7 @@ describe("scenario schema", () => {
   it("accepts every example", () => {
     for (const name of ["nested-trust", "alejandro-authority", "stewart-hot-unplug", "jan-reassociate", "vf-before-pf", "vf-before-pf-add-pf", "dummy-module"]) {
       const r = loadScenario(join(examples, `${name}.json`));
-      expect(r.ok ? [] : r.errors, name).toEqual([]);
+      expect(r.ok ? [] : r.error, name).toEqual([]);
     }
   });
 
@@ -66,7 +66,7 @@ describe("scenario schema", () => {
     expect(errors.map((e) => e.path).sort()).toEqual(["/iommu", "/steps/0/op", "/strategy"]);
     const r = loadScenario(join(fixtures, "not-json.json"));
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]!).toMatchObject({ path: "", line: 2, col: 1, message: "not JSON: expected a value, found the end of the file" });
+    if (!r.ok) expect(r.error[0]!).toMatchObject({ path: "", line: 2, col: 1, message: "not JSON: expected a value, found the end of the file" });
   });
 });
 
@@ -90,8 +90,8 @@ describe("scenario errors in one pass", () => {
     const r = loadScenario(file);
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors).toEqual([{ code: "scenario-file", severity: "error", path: "", line, col, message: `not JSON: ${message}` }]);
-    expect(formatScenarioErrors(file, r.errors)).toBe(`${file}:${line}:${col}: not JSON: ${message}\n`);
+    expect(r.error).toEqual([{ code: "scenario-file", severity: "error", path: "", line, col, message: `not JSON: ${message}` }]);
+    expect(formatScenarioErrors(file, r.error)).toBe(`${file}:${line}:${col}: not JSON: ${message}\n`);
   });
 
   it("schema errors and meaning errors come together", () => {
@@ -110,7 +110,7 @@ describe("scenario errors in one pass", () => {
     const file = write("big.json", `{"name": "${"x".repeat(2048)}"}`);
     const r = loadScenario(file, 1024);
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.errors[0]!.message).toBe("cannot read scenario: file is too large (0.0 MB; the limit for a scenario file is 0.0 MB)");
+    if (!r.ok) expect(r.error[0]!.message).toBe("cannot read scenario: file is too large (0.0 MB; the limit for a scenario file is 0.0 MB)");
   });
 });
 
@@ -135,19 +135,19 @@ describe("scenario meaning", () => {
     const r = parseScenario(scenario({ domains: [DOMAINS[0], { ...DOMAINS[1], context: "gvp1_u:system_r:gvp1_guest_t" }], booleans: { nosuch: true } }), join(examples, "t.json"));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const p = prepare(r);
+    const p = prepare(r.value);
     expect(p.ok).toBe(false);
     if (p.ok) return;
-    expect(p.errors.map((e) => e.path)).toEqual(["/domains/1/context", "/booleans/nosuch"]);
-    expect(p.errors[0]!.message).toMatch(/invalid context "gvp1_u:system_r:gvp1_guest_t" for this policy/);
+    expect(p.error.map((e) => e.path)).toEqual(["/domains/1/context", "/booleans/nosuch"]);
+    expect(p.error[0]!.message).toMatch(/invalid context "gvp1_u:system_r:gvp1_guest_t" for this policy/);
   });
 
   it("reports a policy that does not compile at /policy with its file and line", () => {
     const r = parseScenario(scenario({ policy: "broken-policy.conf" }), join(fixtures, "t.json"));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    const p = prepare(r);
+    const p = prepare(r.value);
     expect(p.ok).toBe(false);
-    if (!p.ok) expect(p.errors[0]!.message).toMatch(/^does not compile: broken-policy.conf:\d+:\d+: /);
+    if (!p.ok) expect(p.error[0]!.message).toMatch(/^does not compile: broken-policy.conf:\d+:\d+: /);
   });
 });

@@ -3,14 +3,11 @@
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { loadScenario } from "../../src/sim/load.js";
-import { prepare, runPrepared, type RunResult } from "../../src/sim/run.js";
+import { runPrepared, type RunResult } from "../../src/sim/run.js";
+import { prepared } from "./support.js";
 
 function run(): RunResult {
-  const loaded = loadScenario(join(import.meta.dirname, "../fixtures/sim/flask-ops.json"));
-  if (!loaded.ok) throw new Error(JSON.stringify(loaded.errors));
-  const p = prepare(loaded);
-  if (!p.ok) throw new Error(JSON.stringify(p.errors));
-  return runPrepared(p.prepared);
+  return runPrepared(prepared(loadScenario(join(import.meta.dirname, "../fixtures/sim/flask-ops.json"))));
 }
 
 it("meets every expectation of flask-ops.json", () => {

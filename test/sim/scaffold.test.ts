@@ -2,22 +2,13 @@
 // compiles; `xsm scaffold` writes a scenario that validates and runs with every expectation met under
 // every strategy; `--svg` draws it; a step added by hand that crosses platforms is denied and the
 // trace says why. The starter policy and the scaffold are golden files (the data is the point).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { xsm } from "../cli/run.js";
+import { golden, scratchDir } from "./support.js";
 
-const goldenDir = "test/fixtures/sim/golden";
-const work = mkdtempSync(join(tmpdir(), "xsm-scaffold-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function golden(name: string, actual: string): void {
-  const path = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1`).toBe(true);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
+const work = scratchDir("xsm-scaffold-");
 
 describe("xsm init + xsm scaffold: the newcomer's path", () => {
   const policy = join(work, "policy.conf");

@@ -31,9 +31,9 @@ function write(name: string, text: string | Buffer): string {
 /** Loads and prepares as `xsm simulate` does; the messages of the first failure. */
 function refusal(file: string): string[] {
   const loaded = loadScenario(file);
-  if (!loaded.ok) return loaded.errors.map((e) => `${e.code} ${e.path}: ${e.message}`);
-  const prepared = prepare(loaded);
-  if (!prepared.ok) return prepared.errors.map((e) => `${e.code} ${e.path}: ${e.message}`);
+  if (!loaded.ok) return loaded.error.map((e) => `${e.code} ${e.path}: ${e.message}`);
+  const prepared = prepare(loaded.value);
+  if (!prepared.ok) return prepared.error.map((e) => `${e.code} ${e.path}: ${e.message}`);
   return [];
 }
 
@@ -70,10 +70,10 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     const loaded = loadScenario(write("lp.json", JSON.stringify(doc)));
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
-    const prepared = prepare(loaded);
+    const prepared = prepare(loaded.value);
     expect(prepared.ok).toBe(true);
     if (!prepared.ok) return;
-    const load = prepared.prepared.loads.get(0)!;
+    const load = prepared.value.loads.get(0)!;
     expect(load.policy).toBeUndefined();
     expect(load.diagnostics[0]!.message).toMatch(new RegExp(`cannot read policy ${policy}`));
   });
@@ -131,7 +131,7 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     const doc = scenario({ strategy: huge, domains: [...DOMAINS, { ...DOMAINS[1], name: huge, domid: 3 }], steps: [{ as: huge.replace(/x/g, "y"), op: "pci_add_device", sbdf: "0000:03:00.0" }] });
     const r = parseScenario(doc, join(dir, "huge.json"));
     expect(r.ok).toBe(false);
-    const errors = r.ok ? [] : r.errors.map((e) => `${e.path}: ${e.message}`);
+    const errors = r.ok ? [] : r.error.map((e) => `${e.path}: ${e.message}`);
     for (const e of errors) expect(e.length).toBeLessThan(2000);
     expect(errors.join("\n")).toMatch(/\/strategy: expected one of .*; got "x{79}\.\.\. \(20971522 characters\)/);
     expect(errors.join("\n")).toMatch(/\/steps\/0\/as: unknown domain "y{79}\.\.\. \(20971522 characters\); expected one of svp-hwdom, gvp1-guest, x{40}\.\.\./);

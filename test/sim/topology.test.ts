@@ -2,25 +2,16 @@
 // `guest of` nests them), domains inside their platform, destroyed ones marked, devices with owners,
 // PF->VF links, broken/stale marks, and with --until the step's denials in red; --svg renders it in
 // process. The topology model is plain data the studio can build too.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { buildTopology, platformsOf, topologyDot } from "../../src/sim/topology.js";
 import { xsm } from "../cli/run.js";
+import { golden, scratchDir } from "./support.js";
 
 const four = "test/fixtures/sim/four/four.json";
-const goldenDir = "test/fixtures/sim/golden";
-const work = mkdtempSync(join(tmpdir(), "xsm-topo-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function golden(name: string, actual: string): void {
-  const path = join(goldenDir, name);
-  if (process.env.UPDATE_GOLDEN) writeFileSync(path, actual);
-  expect(existsSync(path), `${path} missing: run with UPDATE_GOLDEN=1`).toBe(true);
-  expect(actual).toBe(readFileSync(path, "utf8"));
-}
+const work = scratchDir("xsm-topo-");
 
 describe("platforms as the policy declares them", () => {
   it("platformsOf reads each block: level, parent, hwdom/guest types, device labels with their SBDFs", () => {

@@ -46,9 +46,9 @@ describe("the policy's names", () => {
 describe("the platform picture", () => {
   const loaded = loadScenario(join(examples, "nested-trust.json"));
   if (!loaded.ok) throw new Error("nested-trust.json does not load");
-  const p = prepare(loaded);
+  const p = prepare(loaded.value);
   if (!p.ok) throw new Error("nested-trust.json does not prepare");
-  const prepared: Prepared = p.prepared;
+  const prepared: Prepared = p.value;
   const dotAfter = (strategy: "upstream" | "authority", step: number) => {
     const run = runPrepared(prepared, { strategy, until: step });
     return { run, dot: topologyDot(runTopology(run, prepared), studioStyle(run.steps[step - 1]!.sbdf)) };

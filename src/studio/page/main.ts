@@ -10,7 +10,7 @@ import { STRATEGIES, type Strategy } from "../../pci/types.js";
 import { prepare, type Prepared } from "../../sim/run.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };
-import { scenarioErrors, type LoadResult } from "../../sim/validate.js";
+import { scenarioErrors, type LoadedScenario } from "../../sim/validate.js";
 import { atPath } from "../../diagnostics/diagnostic.js";
 import type { StudioFile } from "../manifest.js";
 import { renderAccessGrid } from "./access-grid.js";
@@ -290,16 +290,15 @@ class Studio {
       errors.push(...scenarioErrors(data, { exists: (rel) => this.ws.has(joinPath(dir, rel)), where: (rel) => joinPath(dir, rel) }));
     }
     if (!errors.length) {
-      const loaded: Extract<LoadResult, { ok: true }> = {
-        ok: true,
+      const loaded: LoadedScenario = {
         scenario: data as Scenario,
         file: name,
         dir,
         readPolicy: (d, rel) => this.ws.text(joinPath(d, rel)) ?? "",
       };
       const p = prepare(loaded);
-      if (p.ok) prepared = p.prepared;
-      else errors.push(...p.errors);
+      if (p.ok) prepared = p.value;
+      else errors.push(...p.error);
     }
     this.scenarioEditor.showErrors(errors);
     fill(

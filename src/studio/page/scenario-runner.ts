@@ -3,8 +3,8 @@
 // decisions (denials with their reasons), Xen's log lines and the avc lines. Switching strategy
 // keeps the step.
 import { STRATEGIES, type Strategy } from "../../pci/types.js";
-import { stepTitle } from "../../sim/report.js";
-import { runPrepared, type Prepared, type RunResult, type RunSummary, type StepResult } from "../../sim/run.js";
+import { SUMMARY_ROWS, checkQuestion, checkVerdict, rcCell, stepTitle } from "../../sim/report.js";
+import { runPrepared, type Prepared, type RunResult, type StepResult } from "../../sim/run.js";
 import type { ReasonJson } from "../../policy/reasons.js";
 import type { Explained } from "../../sim/explain.js";
 import { fill, h } from "./dom.js";
@@ -12,16 +12,6 @@ import { runTopology } from "../../sim/report.js";
 import { topologyDot } from "../../sim/topology.js";
 import { studioStyle } from "./topology-style.js";
 import { renderSvg } from "./viz.js";
-
-const SUMMARY_ROWS: [keyof RunSummary, string][] = [
-  ["errors", "errors returned"],
-  ["stalePfs", "stale PFs"],
-  ["staleVfs", "stale VFs"],
-  ["broken", "broken devices"],
-  ["removed", "devices removed"],
-  ["partial", "partial states"],
-  ["expectFailures", "expectation failures"],
-];
 
 export interface RunnerContext {
   /** Shows a line of a policy the scenario names (`file` as the scenario names it). */
@@ -98,7 +88,7 @@ export class ScenarioRunner {
             return h(
               "td",
               { class: `rc ${x.rc === 0 ? "ok" : "err"}${x.partial ? " partial" : ""}${failed ? " failed" : ""}${sel ? " selected" : ""}`, "data-step": String(x.step), "data-strategy": r.strategy, "data-rc": String(x.rc), title: `${r.strategy}, step ${x.step}: rc ${x.rc}${x.partial ? ", failed yet changed state" : ""}${failed ? ", an expectation failed" : ""}`, onclick: () => this.select(r.strategy, x.step) },
-              `${x.rc}${x.partial ? "~" : ""}${failed ? "!" : ""}`,
+              rcCell(x),
             );
           }),
         ),
@@ -189,15 +179,9 @@ export class ScenarioRunner {
   }
 }
 
-const typeOf = (c: string | undefined) => c?.split(":")[2] ?? "?";
-
 function decisionItem(c: Explained, revealLine: RunnerContext["revealLine"]): HTMLElement {
-  const verdict = c.allowed ? "allowed" : c.rc === 0 ? "denied (permissive)" : `denied ${c.rc}`;
-  const what = c.error
-    ? `${c.hook}: ${c.error} → ${c.rc}`
-    : c.perm !== undefined
-      ? `${c.hook}: ${typeOf(c.scontext)} → ${typeOf(c.tcontext)} ${c.tclass}:${c.perm}`
-      : `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""}`;
+  const verdict = checkVerdict(c);
+  const what = checkQuestion(c, "→");
   const li = h("li", { class: `xsm ${c.allowed ? "allowed" : "denied"}` }, h("span", { class: "tag" }, "xsm"), what, " ", h("b", { class: "verdict-text" }, verdict));
   // the simulator's own reasons: the policy loaded at that step, with its booleans then
   const reasons = (c.reasons ?? []).filter((r) => r.kind !== "auditallow" || !c.allowed);

@@ -1,0 +1,43 @@
+// One analysis job: the text (or tree) of one version of a unit -> the model the server answers
+// from (model.ts). Runs in the analysis worker (worker.ts), or in the server's own thread when no
+// worker can be started.
+import type { Diagnostic as LspDiagnostic } from "vscode-languageserver";
+import { analyzeText, analyzeTree } from "./analysis.js";
+import { buildModel, zero, type Model, type Origin } from "./model.js";
+
+export interface Job {
+  unit: string;
+  version: number;
+  origin: Origin;
+  /** A .conf: its path (as diagnostics name it) and the document's text. */
+  file?: string;
+  text?: string;
+  /** A tree: the open documents' texts by absolute path, in place of the files on disk. */
+  overlay?: [string, string][];
+  flaskDir?: string;
+  /** Where a tree that cannot be built is reported (an open document of the unit). */
+  reportUri?: string;
+}
+
+export function runJob(job: Job): Model {
+  if (job.origin.kind === "conf") return buildModel(analyzeText(job.text ?? "", job.file ?? job.origin.uri), job.origin, job.unit, job.version);
+  try {
+    return buildModel(analyzeTree(job.origin.root, new Map(job.overlay ?? []), job.flaskDir), job.origin, job.unit, job.version);
+  } catch (err) {
+    // readTree's refusals (TreeError) and m4 that cannot run: one located-as-well-as-we-can message
+    const message = err instanceof Error ? err.message : String(err);
+    const d: LspDiagnostic = { range: zero(), severity: 1, source: "xsm", code: "input", message };
+    return { unit: job.unit, version: job.version, diagnostics: job.reportUri ? [[job.reportUri, [d]]] : [], platforms: [] };
+  }
+}
+
+/** The buffers a model can hand over instead of copying (each array owns its buffer). */
+export function transferables(m: Model): ArrayBuffer[] {
+  const out: ArrayBuffer[] = [];
+  if (m.index) {
+    const i = m.index;
+    for (const a of [i.name, i.kind, i.decl, i.owner, i.file, i.line, i.start, i.end]) out.push(a.buffer as ArrayBuffer);
+  }
+  if (m.names?.ruleCounts) out.push(m.names.ruleCounts.buffer as ArrayBuffer);
+  return out;
+}

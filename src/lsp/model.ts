@@ -1,0 +1,262 @@
+// What the language server keeps of one analysis, built where the analysis ran (the worker thread,
+// worker.ts) and handed to the server's thread: only what requests read, in forms that are cheap to
+// send between threads. The AST, the expanded rules and the locator stay behind; every occurrence
+// of a name arrives already placed where the editor shows it (a .conf's own lines, or the
+// .te/.if line a tree's m4 output came from), in parallel typed arrays.
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type { MacroDef } from "../build/macros.js";
+import type { PolicyTree } from "../build/index.js";
+import type { Span } from "../diagnostics/diagnostic.js";
+import type { PlatformDecl } from "../policy/ast.js";
+import { LineMap } from "../policy/lines.js";
+import type { Analysis, TreeAnalysis } from "./analysis.js";
+import type { Occurrence, SymbolKind } from "./symbols.js";
+
+/** The symbol tables as hover and completion read them. */
+export interface NamesModel {
+  types: { name: string; aliases: string[] }[];
+  /** Rules (allow, auditallow, dontaudit; attributes expanded) naming each type; absent when the
+   *  policy did not get as far as expansion. */
+  ruleCounts?: Int32Array;
+  /** Type names and aliases -> type id. */
+  typeIds: Map<string, number>;
+  attrs: { name: string; members: Int32Array }[];
+  attrIds: Map<string, number>;
+  classes: { name: string; perms: string[]; common?: string }[];
+  classIds: Map<string, number>;
+  bools: { name: string; value: boolean }[];
+  boolIds: Map<string, number>;
+  conds: { bools: number[]; text: string; line: number }[];
+  roles: { name: string; types: number }[];
+  roleIds: Map<string, number>;
+  users: { name: string; roles: number[] }[];
+  userIds: Map<string, number>;
+}
+
+export const KINDS: readonly SymbolKind[] = ["type", "attribute", "alias", "typeish", "class", "common", "perm", "bool", "role", "user", "sid", "platform"];
+
+/** Every occurrence of every name, column by column; `file[i]` < 0 when it could not be placed. */
+export interface IndexModel {
+  names: string[];
+  name: Int32Array;
+  kind: Uint8Array;
+  decl: Uint8Array;
+  /** For a permission: the name index of its class (or common), else -1. */
+  owner: Int32Array;
+  files: string[];
+  file: Int32Array;
+  line: Int32Array;
+  start: Int32Array;
+  end: Int32Array;
+}
+
+export interface Model {
+  unit: string;
+  version: number;
+  /** Diagnostics by document URI, ready to publish. */
+  diagnostics: [string, LspDiagnostic[]][];
+  index?: IndexModel;
+  names?: NamesModel;
+  platforms: PlatformDecl[];
+  /** A tree's layout and m4 interfaces (the server reads the files' texts itself). */
+  tree?: PolicyTree;
+  macros?: Map<string, MacroDef>;
+}
+
+/** Where the analysis came from: a .conf document, or a tree. */
+export type Origin = { kind: "conf"; uri: string } | { kind: "tree"; root: string };
+
+export function zero(): Range {
+  return { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+}
+
+function spanRange(span: Span): Range {
+  return {
+    start: { line: span.line - 1, character: span.col - 1 },
+    end: { line: span.endLine - 1, character: Math.max(span.endCol - 1, span.col - 1) },
+  };
+}
+
+export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: string, version: number): Model {
+  const doc = origin.kind === "conf" ? TextDocument.create(origin.uri, "xsm-policy", 0, a.text) : undefined;
+  const tree = "tree" in a ? (a as TreeAnalysis) : undefined;
+  const fileUri = (file: string) => pathToFileURL(resolve(tree!.tree.dir, file)).href;
+  return {
+    unit,
+    version,
+    diagnostics: diagnosticsByUri(a, origin, doc, fileUri),
+    index: a.index ? indexModel(a, origin, doc, tree, fileUri) : undefined,
+    names: a.symbols ? namesModel(a) : undefined,
+    platforms: a.platforms,
+    tree: tree?.tree,
+    macros: tree?.macros,
+  };
+}
+
+function namesModel(a: Analysis): NamesModel {
+  const sym = a.symbols!;
+  let ruleCounts: Int32Array | undefined;
+  if (a.expanded) {
+    // each rule once per type it names, in its sources or its targets
+    ruleCounts = new Int32Array(sym.types.length);
+    const last = new Int32Array(sym.types.length).fill(-1);
+    a.expanded.rules.forEach((r, i) => {
+      for (const ids of [r.sources, r.targets]) {
+        for (let k = 0; k < ids.length; k++) {
+          const t = ids[k]!;
+          if (last[t] !== i) {
+            last[t] = i;
+            ruleCounts![t]!++;
+          }
+        }
+      }
+    });
+  }
+  return {
+    types: sym.types.map((t) => ({ name: t.name, aliases: t.aliases })),
+    ruleCounts,
+    typeIds: sym.typeIds,
+    attrs: sym.attrs.map((x) => ({ name: x.name, members: x.members })),
+    attrIds: sym.attrIds,
+    classes: sym.classes.map((c) => (c.common ? { name: c.name, perms: c.perms, common: c.common } : { name: c.name, perms: c.perms })),
+    classIds: sym.classIds,
+    bools: sym.bools.map((b) => ({ name: b.name, value: b.value })),
+    boolIds: sym.boolIds,
+    conds: sym.conds.map((c) => ({ bools: c.bools, text: c.text, line: c.span.line })),
+    roles: sym.roles.map((r) => ({ name: r.name, types: r.types.size })),
+    roleIds: sym.roleIds,
+    users: sym.users.map((u) => ({ name: u.name, roles: [...u.roles] })),
+    userIds: sym.userIds,
+  };
+}
+
+/** Starts of `word` as a whole word in `line`, from `from` on. */
+function wordStarts(line: string, word: string, from: number): number[] {
+  const out: number[] = [];
+  for (const m of line.slice(from).matchAll(new RegExp(`(^|[^A-Za-z0-9_])(${word})(?![A-Za-z0-9_])`, "g"))) out.push(from + m.index! + m[1]!.length);
+  return out;
+}
+
+function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
+  const occ = a.index!.occurrences;
+  const names: string[] = [];
+  const nameIds = new Map<string, number>();
+  const intern = (s: string): number => {
+    let id = nameIds.get(s);
+    if (id === undefined) nameIds.set(s, (id = names.push(s) - 1));
+    return id;
+  };
+  const files: string[] = [];
+  const fileIds = new Map<string, number>();
+  const fileId = (uri: string): number => {
+    let id = fileIds.get(uri);
+    if (id === undefined) fileIds.set(uri, (id = files.push(uri) - 1));
+    return id;
+  };
+  const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[] };
+  const kindIds = new Map(KINDS.map((k, i) => [k, i]));
+  const push = (o: Occurrence, file: number, line: number, start: number, end: number) => {
+    cols.name.push(intern(o.name));
+    cols.kind.push(kindIds.get(o.kind)!);
+    cols.decl.push(o.decl ? 1 : 0);
+    cols.owner.push(o.owner === undefined ? -1 : intern(o.owner));
+    cols.file.push(file);
+    cols.line.push(line);
+    cols.start.push(start);
+    cols.end.push(end);
+  };
+  const lineCache = new Map<string, string[] | undefined>();
+  const linesOf = (file: string) => {
+    if (!lineCache.has(file)) lineCache.set(file, tree!.sources(file)?.split("\n"));
+    return lineCache.get(file);
+  };
+  const confLines = tree?.locator ? new LineMap(a.text, "policy.conf") : undefined;
+  for (const o of occ) {
+    if (doc) {
+      const p = doc.positionAt(o.offset);
+      push(o, fileId(origin.kind === "conf" ? origin.uri : ""), p.line, p.character, p.character + o.length);
+      continue;
+    }
+    if (!tree?.locator || !confLines) {
+      push(o, -1, 0, 0, 0);
+      continue;
+    }
+    // a tree's occurrence: through the locator to the .te/.if line where the name is written
+    const located = tree.locator.locate(confLines.span(o.offset, o.offset + o.length));
+    const at = located.span;
+    const own = linesOf(at.file)?.[at.line - 1];
+    if (own !== undefined && own.slice(at.col - 1).startsWith(o.name) && wordStarts(own, o.name, at.col - 1)[0] === at.col - 1) {
+      push(o, fileId(fileUri(at.file)), at.line - 1, at.col - 1, at.col - 1 + o.name.length);
+      continue;
+    }
+    // a macro's argument brought it: the innermost call whose arguments spell it, each place there
+    // (`domain_comms(dom0_t, dom0_t)` passes the one type twice)
+    let placed = false;
+    for (const ctx of located.context) {
+      if (!ctx.span) continue;
+      const line = linesOf(ctx.span.file)?.[ctx.span.line - 1];
+      const starts = line === undefined ? [] : wordStarts(line, o.name, ctx.span.col - 1);
+      for (const s of starts) push(o, fileId(fileUri(ctx.span.file)), ctx.span.line - 1, s, s + o.name.length);
+      if ((placed = starts.length > 0)) break;
+    }
+    if (placed) continue;
+    const r = spanRange(at);
+    push(o, fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + o.name.length);
+  }
+  return {
+    names,
+    name: Int32Array.from(cols.name),
+    kind: Uint8Array.from(cols.kind),
+    decl: Uint8Array.from(cols.decl),
+    owner: Int32Array.from(cols.owner),
+    files,
+    file: Int32Array.from(cols.file),
+    line: Int32Array.from(cols.line),
+    start: Int32Array.from(cols.start),
+    end: Int32Array.from(cols.end),
+  };
+}
+
+function diagnosticsByUri(a: Analysis, origin: Origin, doc: TextDocument | undefined, fileUri: (file: string) => string): [string, LspDiagnostic[]][] {
+  const byUri = new Map<string, LspDiagnostic[]>();
+  const push = (uri: string, d: LspDiagnostic) => {
+    if (!byUri.has(uri)) byUri.set(uri, []);
+    byUri.get(uri)!.push(d);
+  };
+  const rangeOf = (span: Span | undefined): { uri: string; range: Range } | undefined => {
+    if (!span) return undefined;
+    if (origin.kind === "conf") {
+      if (span.offset < 0) return { uri: origin.uri, range: zero() };
+      return { uri: origin.uri, range: { start: doc!.positionAt(span.offset), end: doc!.positionAt(span.offset + span.length) } };
+    }
+    return { uri: fileUri(span.file), range: spanRange(span) };
+  };
+  const fallback = origin.kind === "conf" ? origin.uri : pathToFileURL(resolve(origin.root, "modules/modules.conf")).href;
+  for (const d of a.diagnostics) {
+    const at = rangeOf(d.span) ?? { uri: fallback, range: zero() };
+    const lsp: LspDiagnostic = {
+      range: at.range,
+      severity: d.severity === "error" ? 1 : 2, // DiagnosticSeverity.Error, .Warning
+      code: d.code,
+      source: "xsm",
+      message: d.message,
+    };
+    const related = (d.notes ?? []).flatMap((note) => {
+      const r = rangeOf(note.span);
+      return r ? [{ location: r, message: note.message }] : [];
+    });
+    if (related.length > 0) lsp.relatedInformation = related;
+    push(at.uri, lsp);
+    // an error inside a macro also shows where the macro was called (the outermost call), so the
+    // file being edited hears of it
+    const call = [...(d.notes ?? [])].reverse().find((note) => note.message.startsWith("in expansion of"));
+    const callAt = call && rangeOf(call.span);
+    if (callAt && callAt.uri !== at.uri) {
+      push(callAt.uri, { ...lsp, range: callAt.range, message: `${d.message} (${call.message.replace(/ at \S+$/, "")})`, relatedInformation: [{ location: at, message: d.message }] });
+    }
+  }
+  return [...byUri];
+}
