@@ -1,8 +1,12 @@
 // `xsm diff OLD NEW`: sediff's report (setools diff/*.py, printed as the sediff script prints it)
-// for classes, booleans, types, type attributes and the TE rules, rules compared as sediff compares
-// them: attributes expanded to types, permissions merged per (conditional, branch, source, target,
-// class). And --access: per (source, target, class), the effective permissions gained and lost.
+// for commons, classes, booleans, roles, types, type attributes, users, the TE rules, role allow
+// rules, constraints and initial SIDs, rules compared as sediff compares them: attributes expanded to
+// types, permissions merged per (conditional, branch, source, target, class). Then Xen's ocontexts,
+// which sediff 4.4.1 reads as SELinux ones (a pcidevicecon becomes a nodecon): sections in sediff's
+// style keyed as Xen looks them up. And --access: per (source, target, class), the effective
+// permissions gained and lost.
 import { setoolsCondText } from "./condtext.js";
+import { setoolsConstraintText } from "./constrainttext.js";
 import type { AnalysisPolicy } from "./load.js";
 import { effectiveAccess } from "./effective.js";
 import { pySorted } from "./search.js";
@@ -16,6 +20,8 @@ interface Section {
   removed: string[];
   /** Lines after "* " and their detail lines (already indented). */
   modified: { line: string; details: string[] }[];
+  /** Role allow rules and constraints can only be added or removed: no "Modified" count. */
+  noModified?: boolean;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -41,13 +47,111 @@ function classSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
   const ca = classes(a);
   const cb = classes(b);
   const d = setDiff(ca, cb);
-  const modified = d.both.flatMap((name) => {
-    const p = namesDiff(ca.get(name)!, cb.get(name)!);
+  return { title: "Classes", noun: "Classes", added: d.added, removed: d.removed, modified: permsModified(ca, cb, d.both) };
+}
+
+/** Commons and classes: added and removed permissions. */
+function permsModified(a: Map<string, Set<string>>, b: Map<string, Set<string>>, both: string[]): Section["modified"] {
+  return both.flatMap((name) => {
+    const p = namesDiff(a.get(name)!, b.get(name)!);
     if (!p.added.length && !p.removed.length) return [];
     const change = [p.added.length && `${p.added.length} Added permissions`, p.removed.length && `${p.removed.length} Removed permissions`].filter(Boolean);
     return [{ line: `${name} (${change.join(", ")})`, details: [...p.added.map((x) => `+ ${x}`), ...p.removed.map((x) => `- ${x}`)] }];
   });
-  return { title: "Classes", noun: "Classes", added: d.added, removed: d.removed, modified };
+}
+
+function commonSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const ca = new Map([...a.commons].map(([n, p]) => [n, new Set(p)]));
+  const cb = new Map([...b.commons].map(([n, p]) => [n, new Set(p)]));
+  const d = setDiff(ca, cb);
+  return { title: "Commons", noun: "Commons", added: d.added, removed: d.removed, modified: permsModified(ca, cb, d.both) };
+}
+
+function roleSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const types = (ap: AnalysisPolicy) => new Map(ap.sym.roles.filter((r) => ap.sym.roleIds.has(r.name)).map((r) => [r.name, new Set([...r.types].map((t) => ap.sym.types[t]!.name))]));
+  const ra = types(a);
+  const rb = types(b);
+  const d = setDiff(ra, rb);
+  const modified = d.both.flatMap((name) => {
+    const t = namesDiff(ra.get(name)!, rb.get(name)!);
+    if (!t.added.length && !t.removed.length) return [];
+    const change = [t.added.length && `${t.added.length} Added types`, t.removed.length && `${t.removed.length} Removed types`].filter(Boolean);
+    return [{ line: `${name} (${change.join(", ")})`, details: [...t.added.map((x) => `+ ${x}`), ...t.removed.map((x) => `- ${x}`)] }];
+  });
+  return { title: "Roles", noun: "Roles", added: d.added, removed: d.removed, modified };
+}
+
+function userSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const roles = (ap: AnalysisPolicy) => new Map(ap.sym.users.map((u) => [u.name, new Set([...u.roles].map((r) => ap.sym.roles[r]!.name))]));
+  const ua = roles(a);
+  const ub = roles(b);
+  const d = setDiff(ua, ub);
+  const modified = d.both.flatMap((name) => {
+    const r = namesDiff(ua.get(name)!, ub.get(name)!);
+    if (!r.added.length && !r.removed.length) return [];
+    const change = [r.added.length && `${r.added.length} Added roles`, r.removed.length && `${r.removed.length} Removed roles`].filter(Boolean);
+    return [{ line: `${name} (${change.join(", ")})`, details: ["Roles:", ...r.added.map((x) => `+ ${x}`), ...r.removed.map((x) => `- ${x}`)] }];
+  });
+  return { title: "Users", noun: "Users", added: d.added, removed: d.removed, modified };
+}
+
+function roleAllowSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const rules = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) => `allow ${ap.sym.roles[s]!.name} ${ap.sym.roles[t]!.name};`));
+  const d = namesDiff(rules(a), rules(b));
+  return { title: "Role allow Rules", noun: "Role Allow Rules", added: d.added, removed: d.removed, modified: [], noModified: true };
+}
+
+/** Constraints compare as written (setools: no attribute expansion, no logical equivalence); one
+ *  statement on several classes is one constraint per class, as the binary holds them. */
+function constraintSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const texts = (ap: AnalysisPolicy) => new Set(ap.sym.constraints.map((c) => setoolsConstraintText(c, ap.sym, ap.constraintSources.get(c.span.offset))));
+  const d = namesDiff(texts(a), texts(b));
+  return { title: "Constraints", noun: "Constraints", added: d.added, removed: d.removed, modified: [], noModified: true };
+}
+
+/** Initial SIDs by the policy's own names (sediff names Xen's from SELinux's table, off by one). */
+function initialSidSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const sids = (ap: AnalysisPolicy) => new Map([...ap.sym.initialSids].filter(([, c]) => c !== undefined).map(([n, c]) => [n, c!.text]));
+  const sa = sids(a);
+  const sb = sids(b);
+  const d = setDiff(sa, sb);
+  const modified = d.both.filter((n) => sa.get(n) !== sb.get(n)).map((n) => ({ line: `${n} +[${sb.get(n)}] -[${sa.get(n)}];`, details: [] }));
+  return { title: "Initial SIDs", noun: "Initial SIDs", added: d.added.map((n) => `sid ${n} ${sb.get(n)}`), removed: d.removed.map((n) => `sid ${n} ${sa.get(n)}`), modified };
+}
+
+type OcontextKind = "pirqcon" | "ioportcon" | "iomemcon" | "pcidevicecon" | "devicetreecon";
+const OCONTEXTS: [OcontextKind, string][] = [
+  ["pirqcon", "Pirqcons"],
+  ["ioportcon", "Ioportcons"],
+  ["iomemcon", "Iomemcons"],
+  ["pcidevicecon", "Pcidevicecons"],
+  ["devicetreecon", "Devicetreecons"],
+];
+
+/** A Xen ocontext's key (what Xen looks it up by) and context, in setools' statement words. */
+function ocontexts(ap: AnalysisPolicy, kind: OcontextKind): Map<string, string> {
+  const o = ap.sym.ocontexts;
+  const range = (low: number | bigint, high: number | bigint) => (low === high ? `${low}` : `${low}-${high}`);
+  switch (kind) {
+    case "pirqcon":
+      return new Map(o.pirqcon.map((x) => [`${x.irq}`, x.context.text]));
+    case "ioportcon":
+      return new Map(o.ioportcon.map((x) => [range(x.low, x.high), x.context.text]));
+    case "iomemcon":
+      return new Map(o.iomemcon.map((x) => [range(x.low, x.high), x.context.text]));
+    case "pcidevicecon":
+      return new Map(o.pcidevicecon.map((x) => [`${x.device}`, x.context.text]));
+    case "devicetreecon":
+      return new Map(o.devicetreecon.map((x) => [x.path, x.context.text]));
+  }
+}
+
+function ocontextSection(a: AnalysisPolicy, b: AnalysisPolicy, kind: OcontextKind, title: string): Section {
+  const oa = ocontexts(a, kind);
+  const ob = ocontexts(b, kind);
+  const d = setDiff(oa, ob);
+  const modified = d.both.filter((k) => oa.get(k) !== ob.get(k)).map((k) => ({ line: `${kind} ${k} +[${ob.get(k)}] -[${oa.get(k)}];`, details: [] }));
+  return { title, noun: title, added: d.added.map((k) => `${kind} ${k} ${ob.get(k)}`), removed: d.removed.map((k) => `${kind} ${k} ${oa.get(k)}`), modified };
 }
 
 function boolSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
@@ -182,7 +286,21 @@ export interface DiffReport {
 }
 
 export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
-  const sections = [classSection(a, b), boolSection(a, b), typeSection(a, b), attrSection(a, b), ...RULE_SECTIONS.map(([k, t]) => ruleSection(a, b, k, t))];
+  // in the order the sediff script prints its sections
+  const sections = [
+    commonSection(a, b),
+    classSection(a, b),
+    boolSection(a, b),
+    roleSection(a, b),
+    typeSection(a, b),
+    attrSection(a, b),
+    userSection(a, b),
+    ...RULE_SECTIONS.map(([k, t]) => ruleSection(a, b, k, t)),
+    roleAllowSection(a, b),
+    constraintSection(a, b),
+    initialSidSection(a, b),
+    ...OCONTEXTS.map(([k, t]) => ocontextSection(a, b, k, t)),
+  ];
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }
 
@@ -191,7 +309,7 @@ export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
 export function renderDiff(r: DiffReport): string {
   let out = "";
   for (const s of r.sections) {
-    out += `${s.title} (${s.added.length} Added, ${s.removed.length} Removed, ${s.modified.length} Modified)\n`;
+    out += `${s.title} (${s.added.length} Added, ${s.removed.length} Removed${s.noModified ? "" : `, ${s.modified.length} Modified`})\n`;
     if (s.added.length) out += `   Added ${s.noun}: ${s.added.length}\n${s.added.map((x) => `      + ${x}\n`).join("")}`;
     if (s.removed.length) out += `   Removed ${s.noun}: ${s.removed.length}\n${s.removed.map((x) => `      - ${x}\n`).join("")}`;
     if (s.modified.length) {

@@ -7,7 +7,7 @@ import { compile } from "../policy/index.js";
 import type { Expanded } from "../policy/expand.js";
 import type { ResolvedAvRule, ResolvedRules, Symbols } from "../policy/symbols.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { kernelRules, type TeRule } from "./terules.js";
+import { kernelRules, listedRules, type TeRule } from "./terules.js";
 
 export interface AnalysisPolicy {
   /** The file it came from (diagnostics and reports name it). */
@@ -68,4 +68,10 @@ export function analyzePolicy(text: string, file: string): AnalysisPolicy {
     constraintSources,
     text,
   };
+}
+
+/** A policy from its tables alone (a binary: src/binary builds them), its TE rules read from the
+ *  rule listing `text` the tables' spans point into. */
+export function analyzeTables(parts: Omit<AnalysisPolicy, "terules">): AnalysisPolicy {
+  return { ...parts, terules: listedRules(parts.sym, parts.ex, parts.text) };
 }

@@ -82,8 +82,11 @@ export function lookupTypes(sym: Symbols, name: string, option: string): { key: 
   throw unknownName("type or attribute", name, typeOrAttrNames(sym), option);
 }
 
-/** match_indirect_regex for a rule key: cached per key (rules share few keys). */
-function keyMatcher(sym: Symbols, criterion: string, direct: boolean, isRegex: boolean, option: string): (id: number) => boolean {
+/** match_indirect_regex for a rule key: cached per key (rules share few keys). Undefined when
+ *  setools ignores the criterion: TERuleQuery tests it for truth first (`if self.source and not
+ *  match_indirect_regex(...)`), and an attribute with no member type is false, so an empty
+ *  attribute matches every rule, direct (-ds/-dt) or not. */
+function keyMatcher(sym: Symbols, criterion: string, direct: boolean, isRegex: boolean, option: string): ((id: number) => boolean) | undefined {
   const cache = new Map<number, boolean>();
   let test: (id: number) => boolean;
   if (isRegex) {
@@ -91,6 +94,7 @@ function keyMatcher(sym: Symbols, criterion: string, direct: boolean, isRegex: b
     test = direct ? (id) => re.test(keyName(sym, id)) : (id) => Array.from(keyTypes(sym, id)).some((t) => re.test(sym.types[t]!.name));
   } else {
     const { key, types } = lookupTypes(sym, criterion, option);
+    if (types.size === 0) return undefined;
     test = direct ? (id) => id === key : (id) => Array.from(keyTypes(sym, id)).some((t) => types.has(t));
   }
   return (id) => {

@@ -102,3 +102,27 @@ export function keyTypes(sym: Symbols, id: number): ArrayLike<number> {
   const nt = sym.types.length;
   return id < nt ? [id] : sym.attrs[id - nt]!.members;
 }
+
+/** A binary's rules: each avtab entry is already one kernel rule (an ExpandedAvRule whose line of
+ *  the binary's listing names its key, `allow KEY KEY:class { ... };`); type rules come expanded. */
+export function listedRules(sym: Symbols, ex: Expanded, text: string): TeRule[] {
+  const nt = sym.types.length;
+  const key = (name: string): number => {
+    const t = sym.typeIds.get(name);
+    if (t !== undefined) return t;
+    const a = sym.attrIds.get(name);
+    return a === undefined ? -1 : nt + a;
+  };
+  const out: TeRule[] = [];
+  for (const r of ex.rules) {
+    if (r.kind !== "allow" && r.kind !== "auditallow" && r.kind !== "dontaudit") continue;
+    const m = /^\S+ (\S+) (\S+):/.exec(text.slice(r.span.offset, r.span.offset + r.span.length));
+    const source = m ? key(m[1]!) : -1;
+    const target = m ? key(m[2]!) : -1;
+    if (source < 0 || target < 0) continue;
+    const tclass = r.classes[0]!;
+    out.push({ kind: r.kind, source, target, tclass, perms: (r.masks[0]! & sym.classes[tclass]!.allMask) >>> 0, defaultType: -1, cond: r.cond, origins: [r.span] });
+  }
+  for (const e of ex.typeRules) out.push({ kind: e.kind, source: e.stype, target: e.ttype, tclass: e.tclass, perms: 0, defaultType: e.defaultType, cond: e.cond, origins: [e.span] });
+  return out;
+}

@@ -54,6 +54,12 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   const { ast, symbols, policy, diagnostics } = run.value;
   const kernel = lowerPolicy(ast, symbols, { version, handleUnknown: options.handleUnknown });
   const refusals = xenRefusals(ast, kernel.avtab.length > 0, options.strict === true);
+  // class_write: "default_range set to GLBLUB but policy version is N (32 required), discarding"
+  if (version < 32) {
+    for (const s of ast.statements) {
+      if (s.kind === "default" && s.value === "glblub") refusals.push(warning("version-dropped", `default_range glblub is left out of the version ${version} policy, as checkpolicy leaves it out (it needs version 32)`, s.span));
+    }
+  }
   if (version < 30) {
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);

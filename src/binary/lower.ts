@@ -10,7 +10,7 @@
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
-import { CondOp, OBJECT_R, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, OBJECT_R, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
 import {
   AVTAB_ALLOWED,
@@ -43,6 +43,8 @@ import {
   type Context,
   type KernelPolicy,
   type RoleDatum,
+  type FilenameTrans,
+  type RoleTrans,
   type TypeDatum,
   type UserDatum,
   type CatDatum,
@@ -211,6 +213,8 @@ class Lowering {
   readonly attrBit: Int32Array; // our attribute id -> kernel bit
   readonly roleVal: Int32Array; // our role id -> kernel value
   readonly userVal: Int32Array;
+  /** Role values in use, role attributes included. */
+  readonly nroles: number;
   readonly boolVal: Int32Array;
   /** kernel bit -> member bits, for attributes. */
   readonly attrMembers = new Map<number, Bits>();
@@ -241,7 +245,13 @@ class Lowering {
     this.roleVal = new Int32Array(sym.roles.length);
     this.roleVal[OBJECT_R] = 1;
     let r = 1;
-    for (const role of hashOrder(sym.roles, (x) => x.name, SYMTAB_SIZES[2])) if (role.id !== OBJECT_R) this.roleVal[role.id] = ++r;
+    // role attributes take values in the same order, and are not written (role_attr_uncount)
+    const roleNames = [...sym.roles.map((x) => ({ name: x.name, id: x.id })), ...sym.roleAttrs.map((x) => ({ name: x.name, id: -1 }))];
+    for (const role of hashOrder(roleNames, (x) => x.name, SYMTAB_SIZES[2])) {
+      if (role.id === -1) ++r;
+      else if (role.id !== OBJECT_R) this.roleVal[role.id] = ++r;
+    }
+    this.nroles = r;
     this.userVal = new Int32Array(sym.users.length);
     hashOrder(sym.users, (x) => x.name, SYMTAB_SIZES[4]).forEach((u, i) => (this.userVal[u.id] = i + 1));
     this.boolVal = new Int32Array(sym.bools.length);
@@ -359,8 +369,20 @@ class Lowering {
 
   rule(s: Statement): LoweredRule | undefined {
     if (s.kind === "avrule") return this.avRule(s);
-    if (s.kind === "typerule") return this.typeRule(s);
+    // a filename transition is a filename_trans record, not an avtab entry
+    if (s.kind === "typerule" && s.filename === undefined) return this.typeRule(s);
     return undefined;
+  }
+
+  /** The branch of an `if` over tunables that checkpolicy keeps (discard_tunables): its rules are
+   *  unconditional; undefined for an `if` over booleans. */
+  tunableBranch(s: Statement & { kind: "if" }): Statement[] | undefined {
+    const sym = this.sym;
+    if (sym.tunables.length === 0) return undefined;
+    const compiled = condProgram(s.expr, (e) => sym.tunableIds.get(e.name.name));
+    if (!compiled) return undefined;
+    const state = Uint8Array.from(sym.tunables, (t) => (t.value ? 1 : 0));
+    return evalCond(Int32Array.from(compiled.program), state) ? s.then : s.else;
   }
 }
 
@@ -555,6 +577,84 @@ function rangeTransitions(lw: Lowering, mls: MlsSymbols): RangeTrans[] {
   return out.sort((a, b) => bucket(a) - bucket(b) || a.stype - b.stype || a.ttype - b.ttype || a.tclass - b.tclass);
 }
 
+/** class_write's four defaults (user, role, range, type); GLBLUB needs version 32 and is written
+ *  as 0 before it. */
+function classDefaults(d: ClassSym["defaults"], version: number): [number, number, number, number] {
+  if (!d) return [0, 0, 0, 0];
+  return [d.user, d.role, d.range === 7 && version < 32 ? 0 : d.range, d.type];
+}
+
+/** hierarchy_add_bounds: a type, role or user named PARENT.CHILD is bounded by PARENT when no
+ *  typebounds says otherwise (the resolver checked PARENT exists). */
+function dottedParent(name: string, ids: Map<string, number>, values: Int32Array, offset = 0): number {
+  const dot = name.lastIndexOf(".");
+  if (dot < 0) return 0;
+  const parent = ids.get(name.slice(0, dot));
+  return parent === undefined ? 0 : values[parent]! + offset;
+}
+
+/** copy_role_trans: rules in reverse statement order (the parser prepends them), each looping
+ *  role, type and class by ascending kernel value, a (role, type, class) once. */
+function roleTransitions(lw: Lowering): RoleTrans[] {
+  const out: RoleTrans[] = [];
+  const seen = new Set<string>();
+  for (const rule of [...(lw.sym.roleTransitions ?? [])].reverse()) {
+    const roles = rule.roles.map((r) => lw.roleVal[r]!).sort((a, b) => a - b);
+    const types = Array.from(rule.types, (t) => lw.typeBit[t]! + 1).sort((a, b) => a - b);
+    const newRole = lw.roleVal[rule.newRole]!;
+    for (const role of roles) {
+      for (const type of types) {
+        for (const c of rule.classes) {
+          const key = `${role} ${type} ${c}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ role, type, newRole, tclass: c + 1 });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** expand_filename_trans into policydb's filename_trans hashtab (key ttype, tclass, name; one
+ *  datum per otype, its stypes a bitmap), written by filename_write_one_compat in hashtab_map
+ *  order: filenametr_hash buckets (start 1024), chains by (ttype, tclass, name), a record per stype. */
+function filenameTransitions(lw: Lowering): FilenameTrans[] {
+  const keys = new Map<string, { ttype: number; tclass: number; name: string; datums: { otype: number; stypes: Set<number> }[] }>();
+  for (const f of lw.sym.filenameTransitions) {
+    const otype = lw.typeBit[f.defaultType]! + 1;
+    const sources = Array.from(expandTypeSet(f.sources, lw.sym), (t) => lw.typeBit[t]! + 1);
+    const targets = Array.from(expandTypeSet({ ...f.targets, self: false }, lw.sym), (t) => lw.typeBit[t]! + 1);
+    for (const s of sources) {
+      for (const t of f.targets.self ? [...targets, s] : targets) {
+        for (const c of f.classes) {
+          const k = `${t} ${c + 1} ${f.filename}`;
+          let key = keys.get(k);
+          if (!key) keys.set(k, (key = { ttype: t, tclass: c + 1, name: f.filename, datums: [] }));
+          let datum = key.datums.find((d) => d.otype === otype);
+          if (!datum) key.datums.push((datum = { otype, stypes: new Set() }));
+          datum.stypes.add(s);
+        }
+      }
+    }
+  }
+  const mask = tableSize(1024, keys.size) - 1;
+  const bytes = (name: string) => new TextEncoder().encode(name);
+  const bucket = (k: { ttype: number; tclass: number; name: string }) => {
+    // filenametr_hash with partial_name_hash, in unsigned long arithmetic (the mask keeps the low bits)
+    let hash = BigInt(k.ttype ^ k.tclass);
+    for (const c of bytes(k.name)) hash = ((hash + BigInt(c << 4) + BigInt(c >> 4)) * 11n) & 0xffffffffffffffffn;
+    return Number(hash & BigInt(mask));
+  };
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const ordered = [...keys.values()].map((k) => ({ k, b: bucket(k) })).sort((x, y) => x.b - y.b || x.k.ttype - y.k.ttype || x.k.tclass - y.k.tclass || cmp(x.k.name, y.k.name));
+  const out: FilenameTrans[] = [];
+  for (const { k } of ordered) {
+    for (const d of k.datums) for (const stype of [...d.stypes].sort((a, b) => a - b)) out.push({ name: k.name, stype, ttype: k.ttype, tclass: k.tclass, otype: d.otype });
+  }
+  return out;
+}
+
 export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions = {}): KernelPolicy {
   const lw = new Lowering(ast, sym);
   const version = options.version ?? 30;
@@ -583,14 +683,14 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
       perms: hashOrder(own, (p) => p.name, PERM_TABLE_SIZE),
       constraints: constraints[c.id]!,
       validatetrans: validatetrans[c.id]!,
-      defaults: [0, 0, 0, 0],
+      defaults: classDefaults(c.defaults, version),
     };
   });
 
   const roles: RoleDatum[] = sym.roles.map((r) => ({
     name: r.name,
     value: lw.roleVal[r.id]!,
-    bounds: 0,
+    bounds: dottedParent(r.name, sym.roleIds, lw.roleVal),
     // object_r dominates nothing and is written with no types (role_write)
     dominates: r.id === OBJECT_R ? [] : [lw.roleVal[r.id]! - 1],
     types: r.id === OBJECT_R ? [] : bitsOf(Array.from(r.types, (t) => lw.typeBit[t]!)),
@@ -599,7 +699,8 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   const typeRecords: TypeDatum[] = [];
   for (const t of sym.types) {
     const value = lw.typeBit[t.id]! + 1;
-    typeRecords.push({ name: t.name, value, properties: TYPE_PRIMARY, bounds: 0 });
+    const bounds = t.bounds !== undefined ? lw.typeBit[t.bounds]! + 1 : dottedParent(t.name, sym.typeIds, lw.typeBit, 1);
+    typeRecords.push({ name: t.name, value, properties: TYPE_PRIMARY, bounds });
     for (const a of t.aliases) typeRecords.push({ name: a, value, properties: 0, bounds: 0 });
   }
   for (const a of sym.attrs) typeRecords.push({ name: a.name, value: lw.attrBit[a.id]! + 1, properties: TYPE_PRIMARY | TYPE_ATTRIBUTE, bounds: 0 });
@@ -607,7 +708,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   const users: UserDatum[] = sym.users.map((u) => ({
     name: u.name,
     value: lw.userVal[u.id]!,
-    bounds: 0,
+    bounds: dottedParent(u.name, sym.userIds, lw.userVal),
     roles: bitsOf([...u.roles].filter((r) => r !== OBJECT_R).map((r) => lw.roleVal[r]! - 1)),
     range: u.range ? kernelRange(u.range) : EMPTY_RANGE,
     level: u.level ? kernelLevel(u.level) : EMPTY_LEVEL,
@@ -619,6 +720,11 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   for (const s of ast.statements) {
     const r = lw.rule(s);
     if (r) expandInto(base, r);
+    if (s.kind !== "if") continue;
+    for (const t of lw.tunableBranch(s) ?? []) {
+      const tr = lw.rule(t);
+      if (tr) expandInto(base, tr);
+    }
   }
   const condNodes = conds.map((c) => ({
     curState: c.curState,
@@ -661,11 +767,12 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     version,
     target: XEN_TARGET,
     config: (options.handleUnknown ?? 0) | (sym.mls ? CONFIG_MLS : 0),
-    policycaps: [],
-    permissive: [],
+    policycaps: bitsOf(sym.policycaps),
+    // permissive_map: bit = type value (not value - 1)
+    permissive: bitsOf(sym.types.filter((t) => t.permissive).map((t) => lw.typeBit[t.id]! + 1)),
     commons: { nprim: commons.length, entries: hashOrder(commons, (c) => c.name, SYMTAB_SIZES[0]) },
     classes: { nprim: classes.length, entries: hashOrder(classes, (c) => c.name, SYMTAB_SIZES[1]) },
-    roles: { nprim: roles.length, entries: hashOrder(roles, (r) => r.name, SYMTAB_SIZES[2]) },
+    roles: { nprim: lw.nroles, entries: hashOrder(roles, (r) => r.name, SYMTAB_SIZES[2], roles.length + sym.roleAttrs.length) },
     types: { nprim: lw.ntypes, entries: hashOrder(typeRecords, (t) => t.name, SYMTAB_SIZES[3]) },
     users: { nprim: users.length, entries: hashOrder(users, (u) => u.name, SYMTAB_SIZES[4]) },
     bools: {
@@ -679,9 +786,9 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     ...(sym.mls ? mlsTables(sym.mls) : { levels: { nprim: 0, entries: [] }, cats: { nprim: 0, entries: [] } }),
     avtab: base.written(AVTAB_COMPILE_MASK),
     conds: condNodes,
-    roleTrans: [],
+    roleTrans: roleTransitions(lw),
     roleAllow,
-    filenameTrans: [],
+    filenameTrans: filenameTransitions(lw),
     ocontexts: {
       isid,
       pirq: o.pirqcon.map((x) => ({ pirq: x.irq, context: context(lw, x.context) })),
@@ -699,9 +806,13 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
  *  A cheap look at the rules: the first that expands to a (source, target, class) answers. */
 export function hasUnconditionalEntry(ast: PolicyAst, sym: Symbols): boolean {
   const lw = new Lowering(ast, sym);
-  for (const s of ast.statements) {
+  const grants = (s: Statement) => {
     const r = lw.rule(s);
-    if (r && r.classes.length > 0 && r.sources.length > 0 && (r.self || r.targets.length > 0)) return true;
+    return r !== undefined && r.classes.length > 0 && r.sources.length > 0 && (r.self || r.targets.length > 0);
+  };
+  for (const s of ast.statements) {
+    if (grants(s)) return true;
+    if (s.kind === "if" && (lw.tunableBranch(s) ?? []).some(grants)) return true;
   }
   return false;
 }

@@ -374,6 +374,9 @@ export interface BinaryPolicyResult {
   policy: CompiledPolicy;
   /** The binary's rules, one line per avtab entry: what explanations cite. */
   listing: string;
+  /** The tables the policy was built from (the analysis commands read them, as from a source). */
+  sym: Symbols;
+  ex: Expanded;
 }
 
 /** A kernel policy (read from a binary) as a compiled policy; an MLS one (config bit 1) with its
@@ -405,7 +408,17 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
   b.sym.ocontexts.pcidevicecon = o.pcidevice.map((x) => ({ device: x.device, context: context(b, x.context) }));
   b.sym.ocontexts.devicetreecon = o.devicetree.map((x) => ({ path: x.path, context: context(b, x.context) }));
 
+  // filename transitions (Xen refuses them; libsepol and setools read them): one rule per record
+  for (const f of k.filenameTrans) {
+    const [stype, ttype, otype] = [b.typeOf[f.stype] ?? -1, b.typeOf[f.ttype] ?? -1, b.typeOf[f.otype] ?? -1];
+    const cls = k.classes.entries.find((c) => c.value === f.tclass);
+    if (stype < 0 || ttype < 0 || otype < 0 || !cls) throw new BinaryFormatError(`filename transition "${f.name}" names an unknown type or class`, 0);
+    const one = (t: number) => ({ types: [t], attrs: [], negTypes: [], negAttrs: [], star: false, complement: false, self: false });
+    const span = b.span(`type_transition ${b.typeName(f.stype)} ${b.typeName(f.ttype)}:${cls.name} ${b.typeName(f.otype)} "${f.name}";`);
+    b.sym.filenameTransitions.push({ span, sources: one(stype), targets: one(ttype), classes: [f.tclass - 1], defaultType: otype, filename: f.name });
+  }
+
   const ex: Expanded = { rules: out.rules, neverallows: [], base, condLists, typeRules: out.typeRules, counts: avCounts(base, condLists) };
   const listing = b.lines.join("\n") + "\n";
-  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing };
+  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing, sym: b.sym, ex };
 }

@@ -29,12 +29,13 @@ export function filenameTransMessage(what: string): string {
   return `${what}: Xen's loader refuses filename type transitions ("${XEN_REFUSALS.filenameTrans}", policydb.c policydb_read)`;
 }
 
-/** The constructs of a source policy Xen's loader would refuse, located. Filename type transitions
- *  are not in xsm's grammar yet; a binary that holds them is reported by read.ts. */
+/** The constructs of a source policy Xen's loader would refuse, located (a binary's are reported
+ *  by read.ts). */
 export function xenRefusals(ast: PolicyAst, unconditionalRules: boolean, strict: boolean): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const s of ast.statements) {
     if (s.kind === "av" && s.inherits) out.push(refusal(strict, "xen-common-prefix", commonPrefixMessage(`class ${s.className.name} inherits common ${s.inherits.name}`), s.inherits.span));
+    if (s.kind === "typerule" && s.filename !== undefined) out.push(refusal(strict, "xen-filename-trans", filenameTransMessage(`type_transition with the filename "${s.filename}"`), s.span));
   }
   if (!unconditionalRules) out.push(refusal(strict, "xen-empty-avtab", emptyAvtabMessage(), ast.statements[0]?.span));
   return out;

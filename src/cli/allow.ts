@@ -17,7 +17,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
   program
     .command("allow")
     .description("the allow rules that would permit a Xen log's avc denials, as audit2allow prints them")
-    .argument("<policy>", "policy.conf")
+    .argument("<policy>", "policy.conf or binary policy")
     .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
     .option("-m, --module <name>", "print a .te module named NAME (module and require blocks)")
     .option("--json", "print the rules as JSON")

@@ -5,14 +5,20 @@ import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import { QueryError } from "../analysis/names.js";
 import { PolicyError } from "../diagnostics/diagnostic.js";
-import { CliError, readPolicyFile } from "./io.js";
+import { CliError, readPolicyInput } from "./io.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
-/** `name` is what diagnostics and rule locations call the file (default: the path). */
+/** A policy.conf or a binary policy (told apart by its magic); `name` is what diagnostics and rule
+ *  locations call the file (default: the path). */
 export async function loadAnalysis(path: string, name = path): Promise<AnalysisPolicy> {
-  const text = readPolicyFile(path);
-  const { analyzePolicy } = await import("../analysis/load.js");
+  const input = readPolicyInput(path);
+  const text = "text" in input ? input.text : undefined;
   try {
+    if (text === undefined) {
+      const { analyzeBinary } = await import("./analysis-binary.js");
+      return analyzeBinary((input as { binary: Uint8Array }).binary, name);
+    }
+    const { analyzePolicy } = await import("../analysis/load.js");
     return analyzePolicy(text, name);
   } catch (err) {
     if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, name), 1, true);

@@ -24,9 +24,9 @@ async function load(path: string): Promise<AnalysisPolicy> {
 export function registerDiff(program: Command, cli: CliContext): void {
   program
     .command("diff")
-    .description("compare two policies as sediff does (types, attributes, booleans, classes, TE rules); --access: the effective permissions that change")
-    .argument("<old>", "policy.conf")
-    .argument("<new>", "policy.conf")
+    .description("compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change")
+    .argument("<old>", "policy.conf or binary policy")
+    .argument("<new>", "policy.conf or binary policy")
     .option("--access", "per (source, target, class): the effective permissions gained and lost")
     .option("--json", "print JSON")
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {

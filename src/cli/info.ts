@@ -27,7 +27,7 @@ export function registerInfo(program: Command, cli: CliContext): void {
   const cmd = program
     .command("info")
     .description("policy statistics and component listings, as seinfo prints them")
-    .argument("<policy>", "policy.conf");
+    .argument("<policy>", "policy.conf or binary policy");
   for (const [flags, , , what] of OPTIONS) cmd.option(flags, `print ${what}`);
   cmd
     .option("-x, --expand", "print each component's full statement")

@@ -38,7 +38,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "info", usage: "[options] <policy>", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },
   { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
   { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
-  { name: "diff", usage: "[options] <old> <new>", summary: "compare two policies as sediff does (types, attributes, booleans, classes, TE rules); --access: the effective permissions that change", load: async () => (await import("./diff.js")).registerDiff },
+  { name: "diff", usage: "[options] <old> <new>", summary: "compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change", load: async () => (await import("./diff.js")).registerDiff },
   { name: "test", usage: "[options] <files...>", summary: "run policy tests (expected allowed/denied accesses; scenario expectations) with coverage of the allow rules", load: async () => (await import("./test.js")).registerTest },
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];

@@ -107,7 +107,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
   const cmd = program
     .command("search")
     .description("search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access")
-    .argument("<policy>", "policy.conf")
+    .argument("<policy>", "policy.conf or binary policy")
     .option("-A", "allow rules")
     .option("--allow", "allow rules")
     .option("--auditallow", "auditallow rules")

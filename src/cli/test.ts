@@ -4,7 +4,7 @@
 // name or a policy that does not compile is reported (all of them, located) and nothing runs.
 // Exit 0 when every test passes, 1 when one fails or a file is bad, 2 on a usage error.
 import { writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import type { PolicyTestFile } from "../analysis/policytest.js";
@@ -30,6 +30,8 @@ type Loaded =
   | { kind: "policy-tests"; file: string; doc: PolicyTestFile; policyPath: string; ap: AnalysisPolicy }
   | { kind: "scenario"; file: string; prepared: Prepared; policyPath?: string };
 
+/** A path a file names, relative to that file's directory (stdin: the working directory). */
+const beside = (file: string, rel: string) => (isAbsolute(rel) ? rel : join(file === STDIN ? "." : dirname(file), rel));
 const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -62,8 +64,7 @@ async function loadFile(file: string, problems: string[]): Promise<Loaded | unde
     for (const p of shape.problems) problems.push(`${name}: ${p.path || "/"}: ${p.message}`);
     return undefined;
   }
-  const dir = file === STDIN ? "." : dirname(file);
-  const policyPath = join(dir, shape.file.policy);
+  const policyPath = beside(file, shape.file.policy);
   let ap: AnalysisPolicy;
   try {
     ap = await loadAnalysis(policyPath);
@@ -93,7 +94,7 @@ async function loadScenarioFile(file: string, problems: string[]): Promise<Loade
     return undefined;
   }
   const s = prepared.value.scenario;
-  return { kind: "scenario", file, prepared: prepared.value, ...(s.xsm === "flask" && s.policy ? { policyPath: join(file === STDIN ? "." : dirname(file), s.policy) } : {}) };
+  return { kind: "scenario", file, prepared: prepared.value, ...(s.xsm === "flask" && s.policy ? { policyPath: beside(file, s.policy) } : {}) };
 }
 
 /** Coverage is per policy file: every test file and scenario naming the same file adds to it. */

@@ -32,7 +32,7 @@ export function registerWhy(program: Command, cli: CliContext): void {
   program
     .command("why")
     .description("explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it")
-    .argument("<policy>", "policy.conf")
+    .argument("<policy>", "policy.conf or binary policy")
     .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
     .option("--plain", "print exactly what audit2why -p prints, without our explanation")
     .option("--json", "one JSON object per avc line")

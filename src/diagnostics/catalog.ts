@@ -87,6 +87,9 @@ export const CATALOG = {
 
   // ---- policy text: expand and check ----
   "type-rule-conflict": entry("error", "policy text", "Two type_transition/type_change/type_member rules give one (source, target, class) different types.", sentence),
+  "role-transition-conflict": entry("error", "policy text", "Two role_transition rules for one (role, type, class), as checkpolicy's define_role_trans refuses.", sentence),
+  "default-conflict": entry("error", "policy text", "Two default_user/role/type/range rules give one class different values.", sentence),
+  bounds: entry("error", "policy text", "A typebounds child allowed more than its parent (libsepol bounds_check_types), or a type given two parents.", sentence),
   neverallow: entry("error", "policy text", "An allow rule grants what a neverallow forbids; the note names the allow rule.", sentence),
   unused: entry("warning", "policy text", "A declaration nothing uses (with `--warnings`): an attribute without types, a boolean no conditional reads.", sentence),
 
@@ -137,7 +140,7 @@ export const CATALOG = {
 
   // ---- binary policy (xsm compile -o) ----
   "policy-version": entry("error", "binary policy", "A policy version checkpolicy does not write for Xen, or a policy that does not fit the version.", sentence),
-  "version-dropped": entry("warning", "binary policy", "A version 24 policy has no devicetreecon table: checkpolicy -c 24 drops the entries without a word (policydb_compat: 5 Xen ocontext tables before version 30).", sentence),
+  "version-dropped": entry("warning", "binary policy", "Something the policy version cannot hold, which checkpolicy leaves out too: devicetreecon below version 30 (5 Xen ocontext tables before it), default_range glblub below version 32.", sentence),
   "xen-common-prefix": entry("warning", "binary policy", "A class inherits a common Xen's loader refuses (an error with --strict).", sentence),
   "xen-empty-avtab": entry("warning", "binary policy", "No unconditional rule at all: Xen's loader refuses an empty rule table (an error with --strict).", sentence),
   "xen-filename-trans": entry("warning", "binary policy", "Filename type transitions, which Xen's loader refuses (an error with --strict).", sentence),

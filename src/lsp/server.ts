@@ -85,9 +85,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir, reportUri };
   };
 
+  /** What the unit's current model was analysed from (a change back to it needs no analysis). */
+  const inputs = new Map<string, string>();
+  const inputOf = (job: Job): string => job.text ?? JSON.stringify([...(job.overlay ?? [])].sort(([x], [y]) => (x < y ? -1 : 1)));
+
   const analyze = (unit: Unit): void => {
     const job = jobOf(unit);
     if (!job) return;
+    const input = inputOf(job);
+    const current = models.get(unit.key);
+    if (current && inputs.get(unit.key) === input) {
+      // the texts are the ones the model was made from (an undo, a save that changed nothing)
+      const model = { ...current, version: job.version };
+      models.set(unit.key, model);
+      publish(unit, model);
+      return;
+    }
     void runner.run(job).then((model) => {
       // cancelled, or overtaken by a change while it ran: the newer version's analysis will answer
       if (!model || model.version !== versions.get(unit.key)) return;
@@ -97,6 +110,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (previous && !model.index && previous.index) model = { ...model, index: previous.index };
       if (previous && !model.names && previous.names) model = { ...model, names: previous.names, platforms: previous.platforms };
       models.set(unit.key, model);
+      inputs.set(unit.key, input);
       publish(unit, model);
     });
   };
@@ -242,6 +256,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       timers.delete(unit.key);
       runner.release(unit.key);
       models.delete(unit.key);
+      inputs.delete(unit.key);
       versions.delete(unit.key);
       connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     }

@@ -65,6 +65,20 @@ export interface RoleAttributeDecl { kind: "attribute_role"; span: Span; name: I
 export interface RoleDecl { kind: "role"; span: Span; name: Ident; types?: NameSet }
 /** `allow ROLES ROLES;` (role allow) */
 export interface RoleAllow { kind: "role_allow"; span: Span; sources: NameSet; targets: NameSet }
+/** `typebounds PARENT CHILD, ...;` */
+export interface TypeBounds { kind: "typebounds"; span: Span; parent: Ident; children: Ident[] }
+/** `role_transition ROLES TYPES [: CLASSES] NEWROLE;` (no classes: the class `process`) */
+export interface RoleTransition { kind: "role_transition"; span: Span; roles: NameSet; types: NameSet; classes?: NameSet; newRole: Ident }
+/** `default_user|default_role|default_type CLASSES source|target;`, `default_range CLASSES
+ *  source|target low|high|low-high;` or `default_range CLASSES glblub;` */
+export interface DefaultRule {
+  kind: "default";
+  span: Span;
+  field: "user" | "role" | "type" | "range";
+  classes: NameSet;
+  /** source, target; for range "source low" ... "target low-high" or "glblub" */
+  value: string;
+}
 export interface UserDecl { kind: "user"; span: Span; name: Ident; roles: NameSet; mls?: { level: MlsLevel; range: MlsRange } }
 
 // ---- rules -------------------------------------------------------------------------------------
@@ -230,6 +244,9 @@ export type Statement =
   | RoleAttributeDecl
   | RoleDecl
   | RoleAllow
+  | TypeBounds
+  | RoleTransition
+  | DefaultRule
   | UserDecl
   | AvRule
   | TypeRule

@@ -7,6 +7,7 @@ import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
 import { ruleMask } from "./rulematch.js";
 import type { Symbols } from "./symbols.js";
+import { checkBounds } from "./bounds.js";
 import { TypeAttrMap } from "./typeattr.js";
 
 /** Enough to act on; a rule that breaks a neverallow for thousands of pairs would drown the rest. */
@@ -120,7 +121,7 @@ function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s
 }
 
 export function check(sym: Symbols, ex: Expanded): Diagnostic[] {
-  return checkNeverallows(sym, ex);
+  return [...checkNeverallows(sym, ex), ...checkBounds(sym, ex)];
 }
 
 /** CompileOptions.warnings: declarations that cannot matter (checkpolicy accepts them silently). */

@@ -23,11 +23,12 @@ for (const k of [
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
   "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
-  "expandattribute", "attribute_role", "sensitivity", "dominance", "category", "level",
+  "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
+  "default_role", "default_type", "default_range", "sensitivity", "dominance", "category", "level",
   "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
-  "typebounds", "role_transition", "roleattribute", "default_user", "default_role", "default_type", "default_range", "allowxperm",
+  "roleattribute", "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
@@ -48,6 +49,8 @@ const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
   policycap: "policycap statement", tunable: "tunable declaration",
   expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
+  typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
+  default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
   sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
   level: "level statement", mlsconstrain: "mlsconstrain statement", mlsvalidatetrans: "mlsvalidatetrans statement",
   range_transition: "range_transition rule",
@@ -270,68 +273,76 @@ function peg$parse(input, options) {
   const peg$c5 = "TRUE";
   const peg$c6 = "false";
   const peg$c7 = "FALSE";
-  const peg$c8 = "level";
-  const peg$c9 = "LEVEL";
-  const peg$c10 = "-";
-  const peg$c11 = "/";
-  const peg$c12 = "else";
-  const peg$c13 = "ELSE";
-  const peg$c14 = "(";
-  const peg$c15 = "||";
-  const peg$c16 = "or";
-  const peg$c17 = "OR";
-  const peg$c18 = "^";
-  const peg$c19 = "xor";
-  const peg$c20 = "XOR";
-  const peg$c21 = "&&";
-  const peg$c22 = "and";
-  const peg$c23 = "AND";
-  const peg$c24 = "!";
-  const peg$c25 = "=";
-  const peg$c26 = "not";
-  const peg$c27 = "NOT";
-  const peg$c28 = "==";
-  const peg$c29 = "!=";
-  const peg$c30 = "eq";
-  const peg$c31 = "EQ";
-  const peg$c32 = "sameuser";
-  const peg$c33 = "SAMEUSER";
-  const peg$c34 = "source";
-  const peg$c35 = "SOURCE";
-  const peg$c36 = "target";
-  const peg$c37 = "TARGET";
-  const peg$c38 = "role";
-  const peg$c39 = "ROLE";
-  const peg$c40 = "type";
-  const peg$c41 = "TYPE";
-  const peg$c42 = "domby";
-  const peg$c43 = "DOMBY";
-  const peg$c44 = "dom";
-  const peg$c45 = "DOM";
-  const peg$c46 = "incomp";
-  const peg$c47 = "INCOMP";
-  const peg$c48 = "{";
-  const peg$c49 = "supervisor";
-  const peg$c50 = "guest";
-  const peg$c51 = "}";
-  const peg$c52 = "hwdom";
-  const peg$c53 = "device";
-  const peg$c54 = "of";
-  const peg$c55 = "*";
-  const peg$c56 = "~";
-  const peg$c57 = "alias";
-  const peg$c58 = "ALIAS";
-  const peg$c59 = "types";
-  const peg$c60 = "TYPES";
-  const peg$c61 = "roles";
-  const peg$c62 = "ROLES";
-  const peg$c63 = "inherits";
-  const peg$c64 = "INHERITS";
-  const peg$c65 = "range";
-  const peg$c66 = "RANGE";
-  const peg$c67 = ")";
-  const peg$c68 = "0x";
-  const peg$c69 = "#";
+  const peg$c8 = "glblub";
+  const peg$c9 = "GLBLUB";
+  const peg$c10 = "low-high";
+  const peg$c11 = "LOW-HIGH";
+  const peg$c12 = "low";
+  const peg$c13 = "LOW";
+  const peg$c14 = "high";
+  const peg$c15 = "HIGH";
+  const peg$c16 = "source";
+  const peg$c17 = "SOURCE";
+  const peg$c18 = "target";
+  const peg$c19 = "TARGET";
+  const peg$c20 = "level";
+  const peg$c21 = "LEVEL";
+  const peg$c22 = "-";
+  const peg$c23 = "/";
+  const peg$c24 = "else";
+  const peg$c25 = "ELSE";
+  const peg$c26 = "(";
+  const peg$c27 = "||";
+  const peg$c28 = "or";
+  const peg$c29 = "OR";
+  const peg$c30 = "^";
+  const peg$c31 = "xor";
+  const peg$c32 = "XOR";
+  const peg$c33 = "&&";
+  const peg$c34 = "and";
+  const peg$c35 = "AND";
+  const peg$c36 = "!";
+  const peg$c37 = "=";
+  const peg$c38 = "not";
+  const peg$c39 = "NOT";
+  const peg$c40 = "==";
+  const peg$c41 = "!=";
+  const peg$c42 = "eq";
+  const peg$c43 = "EQ";
+  const peg$c44 = "sameuser";
+  const peg$c45 = "SAMEUSER";
+  const peg$c46 = "role";
+  const peg$c47 = "ROLE";
+  const peg$c48 = "type";
+  const peg$c49 = "TYPE";
+  const peg$c50 = "domby";
+  const peg$c51 = "DOMBY";
+  const peg$c52 = "dom";
+  const peg$c53 = "DOM";
+  const peg$c54 = "incomp";
+  const peg$c55 = "INCOMP";
+  const peg$c56 = "{";
+  const peg$c57 = "supervisor";
+  const peg$c58 = "guest";
+  const peg$c59 = "}";
+  const peg$c60 = "hwdom";
+  const peg$c61 = "device";
+  const peg$c62 = "of";
+  const peg$c63 = "*";
+  const peg$c64 = "~";
+  const peg$c65 = "alias";
+  const peg$c66 = "ALIAS";
+  const peg$c67 = "types";
+  const peg$c68 = "TYPES";
+  const peg$c69 = "roles";
+  const peg$c70 = "ROLES";
+  const peg$c71 = "inherits";
+  const peg$c72 = "INHERITS";
+  const peg$c73 = "range";
+  const peg$c74 = "RANGE";
+  const peg$c75 = ")";
+  const peg$c76 = "0x";
+  const peg$c77 = "#";
 
   const peg$r0 = /^[^"\/\n]/;
   const peg$r1 = /^[^ \t\r\n\f]/;
@@ -360,86 +371,94 @@ function peg$parse(input, options) {
   const peg$e6 = peg$literalExpectation("TRUE", false);
   const peg$e7 = peg$literalExpectation("false", false);
   const peg$e8 = peg$literalExpectation("FALSE", false);
-  const peg$e9 = peg$literalExpectation("level", false);
-  const peg$e10 = peg$literalExpectation("LEVEL", false);
-  const peg$e11 = peg$literalExpectation("-", false);
-  const peg$e12 = peg$literalExpectation("/", false);
-  const peg$e13 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e14 = peg$literalExpectation("else", false);
-  const peg$e15 = peg$literalExpectation("ELSE", false);
-  const peg$e16 = peg$literalExpectation("(", false);
-  const peg$e17 = peg$literalExpectation("||", false);
-  const peg$e18 = peg$literalExpectation("or", false);
-  const peg$e19 = peg$literalExpectation("OR", false);
-  const peg$e20 = peg$literalExpectation("^", false);
-  const peg$e21 = peg$literalExpectation("xor", false);
-  const peg$e22 = peg$literalExpectation("XOR", false);
-  const peg$e23 = peg$literalExpectation("&&", false);
-  const peg$e24 = peg$literalExpectation("and", false);
-  const peg$e25 = peg$literalExpectation("AND", false);
-  const peg$e26 = peg$literalExpectation("!", false);
-  const peg$e27 = peg$literalExpectation("=", false);
-  const peg$e28 = peg$literalExpectation("not", false);
-  const peg$e29 = peg$literalExpectation("NOT", false);
-  const peg$e30 = peg$literalExpectation("==", false);
-  const peg$e31 = peg$literalExpectation("!=", false);
-  const peg$e32 = peg$literalExpectation("eq", false);
-  const peg$e33 = peg$literalExpectation("EQ", false);
-  const peg$e34 = peg$literalExpectation("sameuser", false);
-  const peg$e35 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e36 = peg$literalExpectation("source", false);
-  const peg$e37 = peg$literalExpectation("SOURCE", false);
-  const peg$e38 = peg$literalExpectation("target", false);
-  const peg$e39 = peg$literalExpectation("TARGET", false);
-  const peg$e40 = peg$literalExpectation("role", false);
-  const peg$e41 = peg$literalExpectation("ROLE", false);
-  const peg$e42 = peg$literalExpectation("type", false);
-  const peg$e43 = peg$literalExpectation("TYPE", false);
-  const peg$e44 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e45 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e46 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e47 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e48 = peg$literalExpectation("domby", false);
-  const peg$e49 = peg$literalExpectation("DOMBY", false);
-  const peg$e50 = peg$literalExpectation("dom", false);
-  const peg$e51 = peg$literalExpectation("DOM", false);
-  const peg$e52 = peg$literalExpectation("incomp", false);
-  const peg$e53 = peg$literalExpectation("INCOMP", false);
-  const peg$e54 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e55 = peg$literalExpectation("{", false);
-  const peg$e56 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e57 = peg$literalExpectation("supervisor", false);
-  const peg$e58 = peg$literalExpectation("guest", false);
-  const peg$e59 = peg$literalExpectation("}", false);
-  const peg$e60 = peg$literalExpectation("hwdom", false);
-  const peg$e61 = peg$literalExpectation("device", false);
-  const peg$e62 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e63 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e64 = peg$literalExpectation("of", false);
-  const peg$e65 = peg$literalExpectation("*", false);
-  const peg$e66 = peg$literalExpectation("~", false);
-  const peg$e67 = peg$literalExpectation("alias", false);
-  const peg$e68 = peg$literalExpectation("ALIAS", false);
-  const peg$e69 = peg$literalExpectation("types", false);
-  const peg$e70 = peg$literalExpectation("TYPES", false);
-  const peg$e71 = peg$literalExpectation("roles", false);
-  const peg$e72 = peg$literalExpectation("ROLES", false);
-  const peg$e73 = peg$literalExpectation("inherits", false);
-  const peg$e74 = peg$literalExpectation("INHERITS", false);
-  const peg$e75 = peg$literalExpectation("range", false);
-  const peg$e76 = peg$literalExpectation("RANGE", false);
-  const peg$e77 = peg$literalExpectation(")", false);
-  const peg$e78 = peg$otherExpectation("identifier");
-  const peg$e79 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e80 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e81 = peg$otherExpectation("number");
-  const peg$e82 = peg$literalExpectation("0x", false);
-  const peg$e83 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e84 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e85 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e86 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e87 = peg$literalExpectation("#", false);
-  const peg$e88 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e9 = peg$literalExpectation("glblub", false);
+  const peg$e10 = peg$literalExpectation("GLBLUB", false);
+  const peg$e11 = peg$literalExpectation("low-high", false);
+  const peg$e12 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e13 = peg$literalExpectation("low", false);
+  const peg$e14 = peg$literalExpectation("LOW", false);
+  const peg$e15 = peg$literalExpectation("high", false);
+  const peg$e16 = peg$literalExpectation("HIGH", false);
+  const peg$e17 = peg$literalExpectation("source", false);
+  const peg$e18 = peg$literalExpectation("SOURCE", false);
+  const peg$e19 = peg$literalExpectation("target", false);
+  const peg$e20 = peg$literalExpectation("TARGET", false);
+  const peg$e21 = peg$literalExpectation("level", false);
+  const peg$e22 = peg$literalExpectation("LEVEL", false);
+  const peg$e23 = peg$literalExpectation("-", false);
+  const peg$e24 = peg$literalExpectation("/", false);
+  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e26 = peg$literalExpectation("else", false);
+  const peg$e27 = peg$literalExpectation("ELSE", false);
+  const peg$e28 = peg$literalExpectation("(", false);
+  const peg$e29 = peg$literalExpectation("||", false);
+  const peg$e30 = peg$literalExpectation("or", false);
+  const peg$e31 = peg$literalExpectation("OR", false);
+  const peg$e32 = peg$literalExpectation("^", false);
+  const peg$e33 = peg$literalExpectation("xor", false);
+  const peg$e34 = peg$literalExpectation("XOR", false);
+  const peg$e35 = peg$literalExpectation("&&", false);
+  const peg$e36 = peg$literalExpectation("and", false);
+  const peg$e37 = peg$literalExpectation("AND", false);
+  const peg$e38 = peg$literalExpectation("!", false);
+  const peg$e39 = peg$literalExpectation("=", false);
+  const peg$e40 = peg$literalExpectation("not", false);
+  const peg$e41 = peg$literalExpectation("NOT", false);
+  const peg$e42 = peg$literalExpectation("==", false);
+  const peg$e43 = peg$literalExpectation("!=", false);
+  const peg$e44 = peg$literalExpectation("eq", false);
+  const peg$e45 = peg$literalExpectation("EQ", false);
+  const peg$e46 = peg$literalExpectation("sameuser", false);
+  const peg$e47 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e48 = peg$literalExpectation("role", false);
+  const peg$e49 = peg$literalExpectation("ROLE", false);
+  const peg$e50 = peg$literalExpectation("type", false);
+  const peg$e51 = peg$literalExpectation("TYPE", false);
+  const peg$e52 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e53 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e54 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e56 = peg$literalExpectation("domby", false);
+  const peg$e57 = peg$literalExpectation("DOMBY", false);
+  const peg$e58 = peg$literalExpectation("dom", false);
+  const peg$e59 = peg$literalExpectation("DOM", false);
+  const peg$e60 = peg$literalExpectation("incomp", false);
+  const peg$e61 = peg$literalExpectation("INCOMP", false);
+  const peg$e62 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e63 = peg$literalExpectation("{", false);
+  const peg$e64 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("supervisor", false);
+  const peg$e66 = peg$literalExpectation("guest", false);
+  const peg$e67 = peg$literalExpectation("}", false);
+  const peg$e68 = peg$literalExpectation("hwdom", false);
+  const peg$e69 = peg$literalExpectation("device", false);
+  const peg$e70 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e72 = peg$literalExpectation("of", false);
+  const peg$e73 = peg$literalExpectation("*", false);
+  const peg$e74 = peg$literalExpectation("~", false);
+  const peg$e75 = peg$literalExpectation("alias", false);
+  const peg$e76 = peg$literalExpectation("ALIAS", false);
+  const peg$e77 = peg$literalExpectation("types", false);
+  const peg$e78 = peg$literalExpectation("TYPES", false);
+  const peg$e79 = peg$literalExpectation("roles", false);
+  const peg$e80 = peg$literalExpectation("ROLES", false);
+  const peg$e81 = peg$literalExpectation("inherits", false);
+  const peg$e82 = peg$literalExpectation("INHERITS", false);
+  const peg$e83 = peg$literalExpectation("range", false);
+  const peg$e84 = peg$literalExpectation("RANGE", false);
+  const peg$e85 = peg$literalExpectation(")", false);
+  const peg$e86 = peg$otherExpectation("identifier");
+  const peg$e87 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e89 = peg$otherExpectation("number");
+  const peg$e90 = peg$literalExpectation("0x", false);
+  const peg$e91 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e92 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e93 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e94 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e95 = peg$literalExpectation("#", false);
+  const peg$e96 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -474,149 +493,174 @@ function peg$parse(input, options) {
   function peg$f26() {    return kw === "ioportcon"  }
   function peg$f27() {    return kw === "pcidevicecon"  }
   function peg$f28() {    return kw === "devicetreecon"  }
-  function peg$f29() {    return kw === "platform"  }
-  function peg$f30() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f31() {    return kw === "dominance"  }
-  function peg$f32() {    return kw === "level"  }
-  function peg$f33() {    return kw === "range_transition"  }
-  function peg$f34() {    return kw === UNSUPPORTED  }
-  function peg$f35() {    return scan(readAvRule);  }
-  function peg$f36(r) {    return r !== null;  }
-  function peg$f37(r) {    return r;  }
-  function peg$f38(s, t, c, p) {    return [c, p];  }
-  function peg$f39(s, t) {    return null;  }
-  function peg$f40(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f41(s, t, rest) {
+  function peg$f29() {    return kw === "typebounds"  }
+  function peg$f30() {    return kw === "role_transition"  }
+  function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f32() {    return kw === "default_range"  }
+  function peg$f33() {    return kw === "platform"  }
+  function peg$f34() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f35() {    return kw === "dominance"  }
+  function peg$f36() {    return kw === "level"  }
+  function peg$f37() {    return kw === "range_transition"  }
+  function peg$f38() {    return kw === UNSUPPORTED  }
+  function peg$f39() {    return scan(readAvRule);  }
+  function peg$f40(r) {    return r !== null;  }
+  function peg$f41(r) {    return r;  }
+  function peg$f42(s, t, c, p) {    return [c, p];  }
+  function peg$f43(s, t) {    return null;  }
+  function peg$f44(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f45(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f42() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f43(s, t, c, p) {
+  function peg$f46() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f47(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f44(s, t, c, d, f) {
+  function peg$f48(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f45() {    return kw === "type_transition";  }
-  function peg$f46(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f47() {    return scan(readDecl);  }
-  function peg$f48(r) {    return r !== null;  }
-  function peg$f49(r) {    return r;  }
-  function peg$f50(name, aliases, attrs) {
+  function peg$f49() {    return kw === "type_transition";  }
+  function peg$f50(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f51() {    return scan(readDecl);  }
+  function peg$f52(r) {    return r !== null;  }
+  function peg$f53(r) {    return r;  }
+  function peg$f54(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f51(type, aliases) {
+  function peg$f55(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f52(type, attributes) {
+  function peg$f56(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f53(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f54(name, value) {
+  function peg$f57(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f58(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f55(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f56(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f57(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f58(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f59() {    return true;  }
-  function peg$f60() {    return false;  }
-  function peg$f61(p) {    expected("'true' or 'false'", p);  }
-  function peg$f62(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f63(name, rest) {
+  function peg$f59(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f60(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f61(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f62(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f63() {    return true;  }
+  function peg$f64() {    return false;  }
+  function peg$f65(p) {    expected("'true' or 'false'", p);  }
+  function peg$f66(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f67(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f64(name, roles, mls) {
+  function peg$f68(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f69(roles, types, classes, newRole) {
+    return classes === null
+      ? { kind: "role_transition", span: null, roles, types, newRole }
+      : { kind: "role_transition", span: null, roles, types, classes, newRole };
+  }
+  function peg$f70(classes, value) {
+    return { kind: "default", span: null, field: kw.slice(8), classes, value };
+  }
+  function peg$f71(classes) {    return "glblub";  }
+  function peg$f72(classes, side) {    return "low-high";  }
+  function peg$f73(classes, side) {    return "low";  }
+  function peg$f74(classes, side) {    return "high";  }
+  function peg$f75(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f76(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f77(classes, value) {
+    return { kind: "default", span: null, field: "range", classes, value };
+  }
+  function peg$f78() {    return "source";  }
+  function peg$f79() {    return "target";  }
+  function peg$f80(p) {    expected("'source' or 'target'", p);  }
+  function peg$f81(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f65(level, range) {    return { level, range };  }
-  function peg$f66(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f67(className, perms) {    return [undefined, perms];  }
-  function peg$f68(className, rest) {
+  function peg$f82(level, range) {    return { level, range };  }
+  function peg$f83(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f84(className, perms) {    return [undefined, perms];  }
+  function peg$f85(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f69(name, context) {
+  function peg$f86(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f70(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f71(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f72(classes, perms, expr) {
+  function peg$f87(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f88(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f89(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f73(classes, expr) {
+  function peg$f90(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f74(p, n, context) {
+  function peg$f91(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f75(p, lo, hi, context) {
+  function peg$f92(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f76(p, lo, hi, context) {
+  function peg$f93(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f77(p, n, context) {
+  function peg$f94(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f78(q) {    return q.slice(1, -1);  }
-  function peg$f79(path, context) {
+  function peg$f95(q) {    return q.slice(1, -1);  }
+  function peg$f96(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f80() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f81(expr, then, other) {
+  function peg$f97() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f98(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f82() {    inCond = true; return true;  }
-  function peg$f83(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f84(p, w) {
+  function peg$f99() {    inCond = true; return true;  }
+  function peg$f100(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f101(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f85(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f86(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f87(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f88(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f89(p) {    return deeper(p);  }
-  function peg$f90(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f91(head, op, arg) {    return [op, arg];  }
-  function peg$f92(head, tail) {
+  function peg$f102(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f103(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f104(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f105(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f106(p) {    return deeper(p);  }
+  function peg$f107(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f108(head, op, arg) {    return [op, arg];  }
+  function peg$f109(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f93(p) {    return deeper(p);  }
-  function peg$f94(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f95(p) {    return deeper(p);  }
-  function peg$f96(p, e) {    depth--; return e;  }
-  function peg$f97(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f98(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f99() {    return "eq";  }
-  function peg$f100() {    return "neq";  }
-  function peg$f101() {    return "eq";  }
-  function peg$f102(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f103(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f104(p) {    return deeper(p);  }
-  function peg$f105(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f106(p) {    return deeper(p);  }
-  function peg$f107(p, e) {    depth--; return e;  }
-  function peg$f108(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f109(p, left, cmp, right) {
+  function peg$f110(p) {    return deeper(p);  }
+  function peg$f111(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f112(p) {    return deeper(p);  }
+  function peg$f113(p, e) {    depth--; return e;  }
+  function peg$f114(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f115(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f116() {    return "eq";  }
+  function peg$f117() {    return "neq";  }
+  function peg$f118() {    return "eq";  }
+  function peg$f119(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f120(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f121(p) {    return deeper(p);  }
+  function peg$f122(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f123(p) {    return deeper(p);  }
+  function peg$f124(p, e) {    depth--; return e;  }
+  function peg$f125(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f126(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -626,113 +670,113 @@ function peg$parse(input, options) {
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f110() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f111() {    return "1";  }
-  function peg$f112() {    return "2";  }
-  function peg$f113(side) {    return "r";  }
-  function peg$f114(side) {    return "t";  }
-  function peg$f115(side, what, names) {
+  function peg$f127() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f128() {    return "1";  }
+  function peg$f129() {    return "2";  }
+  function peg$f130(side) {    return "r";  }
+  function peg$f131(side) {    return "t";  }
+  function peg$f132(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f116(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f117(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f118(p, left, cmp, right) {
+  function peg$f133(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f134(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f135(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f119(op) {    return op.toLowerCase();  }
-  function peg$f120(op) {    return op.toLowerCase();  }
-  function peg$f121(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f122() {    return "!=";  }
-  function peg$f123() {    return "==";  }
-  function peg$f124() {    return "domby";  }
-  function peg$f125() {    return "dom";  }
-  function peg$f126() {    return "incomp";  }
-  function peg$f127(name, aliases) {
+  function peg$f136(op) {    return op.toLowerCase();  }
+  function peg$f137(op) {    return op.toLowerCase();  }
+  function peg$f138(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f139() {    return "!=";  }
+  function peg$f140() {    return "==";  }
+  function peg$f141() {    return "domby";  }
+  function peg$f142() {    return "dom";  }
+  function peg$f143() {    return "incomp";  }
+  function peg$f144(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f128(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f129(level) {    return { kind: "level", span: null, level };  }
-  function peg$f130(sources, targets, classes, range) {
+  function peg$f145(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f146(level) {    return { kind: "level", span: null, level };  }
+  function peg$f147(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f131() {
+  function peg$f148() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f132(p) {    return deeper(p);  }
-  function peg$f133(p) {    depth--;  }
-  function peg$f134(name) {    return { level: "supervisor" };  }
-  function peg$f135(name, parent) {    return { level: "guest", parent };  }
-  function peg$f136(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f137(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f138(name, level, members) {
+  function peg$f149(p) {    return deeper(p);  }
+  function peg$f150(p) {    depth--;  }
+  function peg$f151(name) {    return { level: "supervisor" };  }
+  function peg$f152(name, parent) {    return { level: "guest", parent };  }
+  function peg$f153(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f154(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f155(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f139(kind, type, devices) {
+  function peg$f156(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f140(text) {    return { text, span: here() };  }
-  function peg$f141(p) {    expected("'of'", p);  }
-  function peg$f142() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f143(i) {    return [i];  }
-  function peg$f144(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f145(items) {    return flattenSet(here(), false, items);  }
-  function peg$f146(a, b) {
+  function peg$f157(text) {    return { text, span: here() };  }
+  function peg$f158(p) {    expected("'of'", p);  }
+  function peg$f159() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f160(i) {    return [i];  }
+  function peg$f161(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f162(items) {    return flattenSet(here(), false, items);  }
+  function peg$f163(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f147(p) {    return deeper(p);  }
-  function peg$f148(p, items) {
+  function peg$f164(p) {    return deeper(p);  }
+  function peg$f165(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f149(exclude) {    return { exclude };  }
-  function peg$f150(nested) {    return { nested };  }
-  function peg$f151(p, list) {
+  function peg$f166(exclude) {    return { exclude };  }
+  function peg$f167(nested) {    return { nested };  }
+  function peg$f168(p, list) {
     if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(list);
   }
-  function peg$f152(i) {    return [i];  }
-  function peg$f153(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f154(p, perms) {
+  function peg$f169(i) {    return [i];  }
+  function peg$f170(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f171(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f155(user, role, type, mls) {
+  function peg$f172(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f156(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f157(low, high) {
+  function peg$f173(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f174(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f158(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f159(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f160(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f161(p) {    expected("'alias'", p);  }
-  function peg$f162(p) {    expected("'roles'", p);  }
-  function peg$f163(p) {    expected("'range'", p);  }
-  function peg$f164(p) {    expected("';'", p);  }
-  function peg$f165(p) {    expected("':'", p);  }
-  function peg$f166(p) {    expected(`'${LB}'`, p);  }
-  function peg$f167(p) {    expected(`'${RB}'`, p);  }
-  function peg$f168(p) {    expected("')'", p);  }
-  function peg$f169(p) {    expected("a name", p);  }
-  function peg$f170(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f171(name) {    return RESERVED.has(name);  }
-  function peg$f172(name) {    return ident(name, peg$savedPos);  }
-  function peg$f173() {    return scan(readWord);  }
-  function peg$f174(p) {    expected("a number", p);  }
-  function peg$f175() {    return offset();  }
-  function peg$f176() {    scan(readBlanks);  }
+  function peg$f175(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f176(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f177(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f178(p) {    expected("'alias'", p);  }
+  function peg$f179(p) {    expected("'roles'", p);  }
+  function peg$f180(p) {    expected("'range'", p);  }
+  function peg$f181(p) {    expected("';'", p);  }
+  function peg$f182(p) {    expected("':'", p);  }
+  function peg$f183(p) {    expected(`'${LB}'`, p);  }
+  function peg$f184(p) {    expected(`'${RB}'`, p);  }
+  function peg$f185(p) {    expected("')'", p);  }
+  function peg$f186(p) {    expected("a name", p);  }
+  function peg$f187(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f188(name) {    return RESERVED.has(name);  }
+  function peg$f189(name) {    return ident(name, peg$savedPos);  }
+  function peg$f190() {    return scan(readWord);  }
+  function peg$f191(p) {    expected("a number", p);  }
+  function peg$f192() {    return offset();  }
+  function peg$f193() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1527,7 +1571,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parsePlatformBody();
+                                                        s2 = peg$parseTypeBoundsBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1548,7 +1592,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseMlsDeclBody();
+                                                          s2 = peg$parseRoleTransitionBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1569,7 +1613,7 @@ function peg$parse(input, options) {
                                                             s1 = peg$FAILED;
                                                           }
                                                           if (s1 !== peg$FAILED) {
-                                                            s2 = peg$parseDominanceBody();
+                                                            s2 = peg$parseDefaultBody();
                                                             if (s2 !== peg$FAILED) {
                                                               s0 = s2;
                                                             } else {
@@ -1590,7 +1634,7 @@ function peg$parse(input, options) {
                                                               s1 = peg$FAILED;
                                                             }
                                                             if (s1 !== peg$FAILED) {
-                                                              s2 = peg$parseLevelBody();
+                                                              s2 = peg$parseDefaultRangeBody();
                                                               if (s2 !== peg$FAILED) {
                                                                 s0 = s2;
                                                               } else {
@@ -1611,7 +1655,7 @@ function peg$parse(input, options) {
                                                                 s1 = peg$FAILED;
                                                               }
                                                               if (s1 !== peg$FAILED) {
-                                                                s2 = peg$parseRangeTransitionBody();
+                                                                s2 = peg$parsePlatformBody();
                                                                 if (s2 !== peg$FAILED) {
                                                                   s0 = s2;
                                                                 } else {
@@ -1632,7 +1676,7 @@ function peg$parse(input, options) {
                                                                   s1 = peg$FAILED;
                                                                 }
                                                                 if (s1 !== peg$FAILED) {
-                                                                  s2 = peg$parseUnsupportedBody();
+                                                                  s2 = peg$parseMlsDeclBody();
                                                                   if (s2 !== peg$FAILED) {
                                                                     s0 = s2;
                                                                   } else {
@@ -1642,6 +1686,94 @@ function peg$parse(input, options) {
                                                                 } else {
                                                                   peg$currPos = s0;
                                                                   s0 = peg$FAILED;
+                                                                }
+                                                                if (s0 === peg$FAILED) {
+                                                                  s0 = peg$currPos;
+                                                                  peg$savedPos = peg$currPos;
+                                                                  s1 = peg$f35();
+                                                                  if (s1) {
+                                                                    s1 = undefined;
+                                                                  } else {
+                                                                    s1 = peg$FAILED;
+                                                                  }
+                                                                  if (s1 !== peg$FAILED) {
+                                                                    s2 = peg$parseDominanceBody();
+                                                                    if (s2 !== peg$FAILED) {
+                                                                      s0 = s2;
+                                                                    } else {
+                                                                      peg$currPos = s0;
+                                                                      s0 = peg$FAILED;
+                                                                    }
+                                                                  } else {
+                                                                    peg$currPos = s0;
+                                                                    s0 = peg$FAILED;
+                                                                  }
+                                                                  if (s0 === peg$FAILED) {
+                                                                    s0 = peg$currPos;
+                                                                    peg$savedPos = peg$currPos;
+                                                                    s1 = peg$f36();
+                                                                    if (s1) {
+                                                                      s1 = undefined;
+                                                                    } else {
+                                                                      s1 = peg$FAILED;
+                                                                    }
+                                                                    if (s1 !== peg$FAILED) {
+                                                                      s2 = peg$parseLevelBody();
+                                                                      if (s2 !== peg$FAILED) {
+                                                                        s0 = s2;
+                                                                      } else {
+                                                                        peg$currPos = s0;
+                                                                        s0 = peg$FAILED;
+                                                                      }
+                                                                    } else {
+                                                                      peg$currPos = s0;
+                                                                      s0 = peg$FAILED;
+                                                                    }
+                                                                    if (s0 === peg$FAILED) {
+                                                                      s0 = peg$currPos;
+                                                                      peg$savedPos = peg$currPos;
+                                                                      s1 = peg$f37();
+                                                                      if (s1) {
+                                                                        s1 = undefined;
+                                                                      } else {
+                                                                        s1 = peg$FAILED;
+                                                                      }
+                                                                      if (s1 !== peg$FAILED) {
+                                                                        s2 = peg$parseRangeTransitionBody();
+                                                                        if (s2 !== peg$FAILED) {
+                                                                          s0 = s2;
+                                                                        } else {
+                                                                          peg$currPos = s0;
+                                                                          s0 = peg$FAILED;
+                                                                        }
+                                                                      } else {
+                                                                        peg$currPos = s0;
+                                                                        s0 = peg$FAILED;
+                                                                      }
+                                                                      if (s0 === peg$FAILED) {
+                                                                        s0 = peg$currPos;
+                                                                        peg$savedPos = peg$currPos;
+                                                                        s1 = peg$f38();
+                                                                        if (s1) {
+                                                                          s1 = undefined;
+                                                                        } else {
+                                                                          s1 = peg$FAILED;
+                                                                        }
+                                                                        if (s1 !== peg$FAILED) {
+                                                                          s2 = peg$parseUnsupportedBody();
+                                                                          if (s2 !== peg$FAILED) {
+                                                                            s0 = s2;
+                                                                          } else {
+                                                                            peg$currPos = s0;
+                                                                            s0 = peg$FAILED;
+                                                                          }
+                                                                        } else {
+                                                                          peg$currPos = s0;
+                                                                          s0 = peg$FAILED;
+                                                                        }
+                                                                      }
+                                                                    }
+                                                                  }
                                                                 }
                                                               }
                                                             }
@@ -1684,10 +1816,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f35();
+    s2 = peg$f39();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f36(s1);
+    s2 = peg$f40(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1695,7 +1827,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f37(s1);
+      s0 = peg$f41(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1735,7 +1867,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f38(s1, s3, s8, s10);
+                  s5 = peg$f42(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1763,20 +1895,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f39(s1, s3);
+              s6 = peg$f43(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f40(s1, s3, s6);
+              s6 = peg$f44(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f41(s1, s3, s5);
+            s0 = peg$f45(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1801,7 +1933,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f42();
+      s1 = peg$f46();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1826,7 +1958,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f43(s2, s4, s8, s10);
+                    s0 = peg$f47(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1895,7 +2027,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f44(s1, s3, s7, s9, s11);
+                s0 = peg$f48(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1929,7 +2061,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f45();
+    s1 = peg$f49();
     if (s1) {
       s1 = undefined;
     } else {
@@ -1983,7 +2115,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f46(s2, s4);
+            s0 = peg$f50(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2011,10 +2143,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f47();
+    s2 = peg$f51();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f48(s1);
+    s2 = peg$f52(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2022,7 +2154,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f49(s1);
+      s0 = peg$f53(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2087,7 +2219,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f50(s1, s3, s4);
+          s0 = peg$f54(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2117,7 +2249,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f51(s1, s5);
+            s0 = peg$f55(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2153,7 +2285,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f52(s1, s3);
+            s0 = peg$f56(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2183,7 +2315,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f53(s1);
+          s0 = peg$f57(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2210,7 +2342,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f54(s1, s3);
+          s0 = peg$f58(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2237,7 +2369,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f55(s1);
+        s0 = peg$f59(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2260,7 +2392,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f56(s1);
+        s0 = peg$f60(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2286,7 +2418,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1, s3);
+          s0 = peg$f61(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2313,7 +2445,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f58(s1);
+        s0 = peg$f62(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2359,7 +2491,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59();
+        s0 = peg$f63();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2399,7 +2531,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f60();
+          s0 = peg$f64();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2412,7 +2544,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f61(s1);
+        s1 = peg$f65(s1);
         s0 = s1;
       }
     }
@@ -2458,7 +2590,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f62(s1);
+            s3 = peg$f66(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2474,7 +2606,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1, s3);
+        s0 = peg$f67(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2482,6 +2614,435 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseTypeBoundsBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseIdentCommaList();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f68(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleTransitionBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseNamesReq();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 58) {
+          s6 = peg$c1;
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        }
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseNamesReq();
+          if (s8 !== peg$FAILED) {
+            s9 = peg$parse_();
+            s5 = s8;
+          } else {
+            peg$currPos = s5;
+            s5 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 === peg$FAILED) {
+          s5 = null;
+        }
+        s6 = peg$parseIdentReq();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseSemi();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f69(s1, s3, s5, s6);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseDefaultSide();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f70(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultRangeBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$currPos;
+      if (input.substr(peg$currPos, 6) === peg$c8) {
+        s4 = peg$c8;
+        peg$currPos += 6;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+      }
+      if (s4 === peg$FAILED) {
+        if (input.substr(peg$currPos, 6) === peg$c9) {
+          s4 = peg$c9;
+          peg$currPos += 6;
+        } else {
+          s4 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e10); }
+        }
+      }
+      if (s4 !== peg$FAILED) {
+        s5 = peg$currPos;
+        peg$silentFails++;
+        s6 = peg$parseIdChar();
+        peg$silentFails--;
+        if (s6 === peg$FAILED) {
+          s5 = undefined;
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s3;
+          s3 = peg$f71(s1);
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      if (s3 === peg$FAILED) {
+        s3 = peg$currPos;
+        s4 = peg$parseDefaultSide();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$currPos;
+          if (input.substr(peg$currPos, 8) === peg$c10) {
+            s7 = peg$c10;
+            peg$currPos += 8;
+          } else {
+            s7 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+          }
+          if (s7 === peg$FAILED) {
+            if (input.substr(peg$currPos, 8) === peg$c11) {
+              s7 = peg$c11;
+              peg$currPos += 8;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e12); }
+            }
+          }
+          if (s7 !== peg$FAILED) {
+            s8 = peg$currPos;
+            peg$silentFails++;
+            s9 = peg$parseIdChar();
+            peg$silentFails--;
+            if (s9 === peg$FAILED) {
+              s8 = undefined;
+            } else {
+              peg$currPos = s8;
+              s8 = peg$FAILED;
+            }
+            if (s8 !== peg$FAILED) {
+              peg$savedPos = s6;
+              s6 = peg$f72(s1, s4);
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s6;
+            s6 = peg$FAILED;
+          }
+          if (s6 === peg$FAILED) {
+            s6 = peg$currPos;
+            if (input.substr(peg$currPos, 3) === peg$c12) {
+              s7 = peg$c12;
+              peg$currPos += 3;
+            } else {
+              s7 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
+            }
+            if (s7 === peg$FAILED) {
+              if (input.substr(peg$currPos, 3) === peg$c13) {
+                s7 = peg$c13;
+                peg$currPos += 3;
+              } else {
+                s7 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+              }
+            }
+            if (s7 !== peg$FAILED) {
+              s8 = peg$currPos;
+              peg$silentFails++;
+              s9 = peg$parseIdChar();
+              peg$silentFails--;
+              if (s9 === peg$FAILED) {
+                s8 = undefined;
+              } else {
+                peg$currPos = s8;
+                s8 = peg$FAILED;
+              }
+              if (s8 !== peg$FAILED) {
+                peg$savedPos = s6;
+                s6 = peg$f73(s1, s4);
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+            if (s6 === peg$FAILED) {
+              s6 = peg$currPos;
+              if (input.substr(peg$currPos, 4) === peg$c14) {
+                s7 = peg$c14;
+                peg$currPos += 4;
+              } else {
+                s7 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e15); }
+              }
+              if (s7 === peg$FAILED) {
+                if (input.substr(peg$currPos, 4) === peg$c15) {
+                  s7 = peg$c15;
+                  peg$currPos += 4;
+                } else {
+                  s7 = peg$FAILED;
+                  if (peg$silentFails === 0) { peg$fail(peg$e16); }
+                }
+              }
+              if (s7 !== peg$FAILED) {
+                s8 = peg$currPos;
+                peg$silentFails++;
+                s9 = peg$parseIdChar();
+                peg$silentFails--;
+                if (s9 === peg$FAILED) {
+                  s8 = undefined;
+                } else {
+                  peg$currPos = s8;
+                  s8 = peg$FAILED;
+                }
+                if (s8 !== peg$FAILED) {
+                  peg$savedPos = s6;
+                  s6 = peg$f74(s1, s4);
+                } else {
+                  peg$currPos = s6;
+                  s6 = peg$FAILED;
+                }
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+              if (s6 === peg$FAILED) {
+                s6 = peg$currPos;
+                s7 = peg$parsePos();
+                peg$savedPos = s6;
+                s7 = peg$f75(s1, s4, s7);
+                s6 = s7;
+              }
+            }
+          }
+          if (s6 !== peg$FAILED) {
+            peg$savedPos = s3;
+            s3 = peg$f76(s1, s4, s6);
+          } else {
+            peg$currPos = s3;
+            s3 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      }
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f77(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDefaultSide() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 6) === peg$c16) {
+      s1 = peg$c16;
+      peg$currPos += 6;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 6) === peg$c17) {
+        s1 = peg$c17;
+        peg$currPos += 6;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f78();
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      if (input.substr(peg$currPos, 6) === peg$c18) {
+        s1 = peg$c18;
+        peg$currPos += 6;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
+      }
+      if (s1 === peg$FAILED) {
+        if (input.substr(peg$currPos, 6) === peg$c19) {
+          s1 = peg$c19;
+          peg$currPos += 6;
+        } else {
+          s1 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e20); }
+        }
+      }
+      if (s1 !== peg$FAILED) {
+        s2 = peg$currPos;
+        peg$silentFails++;
+        s3 = peg$parseIdChar();
+        peg$silentFails--;
+        if (s3 === peg$FAILED) {
+          s2 = undefined;
+        } else {
+          peg$currPos = s2;
+          s2 = peg$FAILED;
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f79();
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        peg$savedPos = s0;
+        s1 = peg$f80(s1);
+        s0 = s1;
+      }
     }
 
     return s0;
@@ -2515,7 +3076,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f64(s1, s5, s7);
+            s0 = peg$f81(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2540,20 +3101,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c8) {
-      s1 = peg$c8;
+    if (input.substr(peg$currPos, 5) === peg$c20) {
+      s1 = peg$c20;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e9); }
+      if (peg$silentFails === 0) { peg$fail(peg$e21); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c9) {
-        s1 = peg$c9;
+      if (input.substr(peg$currPos, 5) === peg$c21) {
+        s1 = peg$c21;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e10); }
+        if (peg$silentFails === 0) { peg$fail(peg$e22); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2578,7 +3139,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f65(s4, s8);
+              s0 = peg$f82(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -2629,7 +3190,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f66(s1, s6, s7);
+          s2 = peg$f83(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2644,7 +3205,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f67(s1, s4);
+          s2 = peg$f84(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -2654,7 +3215,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f68(s1, s2);
+      s0 = peg$f85(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2682,7 +3243,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f69(s1, s2);
+      s0 = peg$f86(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2703,12 +3264,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f70(s1, s4);
+        s4 = peg$f87(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f71(s1, s3);
+        s0 = peg$f88(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2737,7 +3298,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f72(s1, s3, s5);
+            s0 = peg$f89(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2771,7 +3332,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f73(s1, s3);
+          s0 = peg$f90(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2799,7 +3360,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f74(s1, s2, s4);
+        s0 = peg$f91(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2822,11 +3383,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c10;
+        s5 = peg$c22;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2848,7 +3409,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f75(s1, s2, s3, s5);
+        s0 = peg$f92(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2871,11 +3432,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c10;
+        s5 = peg$c22;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -2897,7 +3458,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f76(s1, s2, s3, s5);
+        s0 = peg$f93(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2921,7 +3482,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f77(s1, s2, s4);
+        s0 = peg$f94(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2942,18 +3503,18 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f78(s2);
+      s2 = peg$f95(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c11;
+        s3 = peg$c23;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e12); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
@@ -2962,7 +3523,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e13); }
+          if (peg$silentFails === 0) { peg$fail(peg$e25); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
@@ -2971,7 +3532,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e13); }
+            if (peg$silentFails === 0) { peg$fail(peg$e25); }
           }
         }
         s3 = [s3, s4];
@@ -2991,7 +3552,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f79(s1, s3);
+        s0 = peg$f96(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3009,7 +3570,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f80();
+    s1 = peg$f97();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3028,20 +3589,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c12) {
-                s10 = peg$c12;
+              if (input.substr(peg$currPos, 4) === peg$c24) {
+                s10 = peg$c24;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e26); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c13) {
-                  s10 = peg$c13;
+                if (input.substr(peg$currPos, 4) === peg$c25) {
+                  s10 = peg$c25;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3089,7 +3650,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f81(s2, s6, s8);
+              s0 = peg$f98(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3119,7 +3680,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f82();
+    s1 = peg$f99();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3149,7 +3710,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f83(s2);
+      s0 = peg$f100(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3166,7 +3727,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f84(s1, s2);
+      s3 = peg$f101(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3177,7 +3738,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f85(s1, s2, s5);
+          s0 = peg$f102(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3237,7 +3798,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s1, s2);
+      s0 = peg$f103(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3289,7 +3850,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f87(s1, s2);
+      s0 = peg$f104(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3341,7 +3902,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f105(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3358,7 +3919,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f89(s1);
+      s3 = peg$f106(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3369,7 +3930,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s5);
+          s0 = peg$f107(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3404,7 +3965,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f91(s1, s5, s7);
+          s3 = peg$f108(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3423,7 +3984,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f91(s1, s5, s7);
+            s3 = peg$f108(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3434,7 +3995,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f92(s1, s2);
+      s0 = peg$f109(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3451,7 +4012,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f93(s1);
+      s3 = peg$f110(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3462,7 +4023,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f94(s1, s5);
+          s0 = peg$f111(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3488,15 +4049,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c14;
+      s2 = peg$c26;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f95(s1);
+      s3 = peg$f112(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3510,7 +4071,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f96(s1, s5);
+            s0 = peg$f113(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3532,14 +4093,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f97(s1);
+        s1 = peg$f114(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f98(s1);
+        s1 = peg$f115(s1);
         s0 = s1;
       }
     }
@@ -3550,29 +4111,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c15) {
-      s0 = peg$c15;
+    if (input.substr(peg$currPos, 2) === peg$c27) {
+      s0 = peg$c27;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c16) {
-        s1 = peg$c16;
+      if (input.substr(peg$currPos, 2) === peg$c28) {
+        s1 = peg$c28;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e30); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c17) {
-          s1 = peg$c17;
+        if (input.substr(peg$currPos, 2) === peg$c29) {
+          s1 = peg$c29;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e19); }
+          if (peg$silentFails === 0) { peg$fail(peg$e31); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3606,28 +4167,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c18;
+      s0 = peg$c30;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e20); }
+      if (peg$silentFails === 0) { peg$fail(peg$e32); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c19) {
-        s1 = peg$c19;
+      if (input.substr(peg$currPos, 3) === peg$c31) {
+        s1 = peg$c31;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e21); }
+        if (peg$silentFails === 0) { peg$fail(peg$e33); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c20) {
-          s1 = peg$c20;
+        if (input.substr(peg$currPos, 3) === peg$c32) {
+          s1 = peg$c32;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e22); }
+          if (peg$silentFails === 0) { peg$fail(peg$e34); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3660,29 +4221,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c21) {
-      s0 = peg$c21;
+    if (input.substr(peg$currPos, 2) === peg$c33) {
+      s0 = peg$c33;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e35); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c22) {
-        s1 = peg$c22;
+      if (input.substr(peg$currPos, 3) === peg$c34) {
+        s1 = peg$c34;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e36); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c23) {
-          s1 = peg$c23;
+        if (input.substr(peg$currPos, 3) === peg$c35) {
+          s1 = peg$c35;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e37); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3717,21 +4278,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c24;
+      s1 = peg$c36;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e26); }
+      if (peg$silentFails === 0) { peg$fail(peg$e38); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c25;
+        s3 = peg$c37;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e27); }
+        if (peg$silentFails === 0) { peg$fail(peg$e39); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -3753,20 +4314,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c26) {
-        s1 = peg$c26;
+      if (input.substr(peg$currPos, 3) === peg$c38) {
+        s1 = peg$c38;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e28); }
+        if (peg$silentFails === 0) { peg$fail(peg$e40); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c27) {
-          s1 = peg$c27;
+        if (input.substr(peg$currPos, 3) === peg$c39) {
+          s1 = peg$c39;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e29); }
+          if (peg$silentFails === 0) { peg$fail(peg$e41); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3800,48 +4361,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c28) {
-      s1 = peg$c28;
+    if (input.substr(peg$currPos, 2) === peg$c40) {
+      s1 = peg$c40;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f99();
+      s1 = peg$f116();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c29) {
-        s1 = peg$c29;
+      if (input.substr(peg$currPos, 2) === peg$c41) {
+        s1 = peg$c41;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f100();
+        s1 = peg$f117();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c30) {
-          s1 = peg$c30;
+        if (input.substr(peg$currPos, 2) === peg$c42) {
+          s1 = peg$c42;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e44); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c31) {
-            s1 = peg$c31;
+          if (input.substr(peg$currPos, 2) === peg$c43) {
+            s1 = peg$c43;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e45); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -3857,7 +4418,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f101();
+            s0 = peg$f118();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3915,7 +4476,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f102(s1, s2);
+      s0 = peg$f119(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3967,7 +4528,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f103(s1, s2);
+      s0 = peg$f120(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3984,7 +4545,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f104(s1);
+      s3 = peg$f121(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3995,7 +4556,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f105(s1, s5);
+          s0 = peg$f122(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4021,15 +4582,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c14;
+      s2 = peg$c26;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e16); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f106(s1);
+      s3 = peg$f123(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4043,7 +4604,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f107(s1, s5);
+            s0 = peg$f124(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4066,7 +4627,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f108(s1);
+        s1 = peg$f125(s1);
         s0 = s1;
       }
     }
@@ -4091,7 +4652,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f109(s1, s2, s4, s6);
+          s0 = peg$f126(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4106,20 +4667,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c32) {
-        s1 = peg$c32;
+      if (input.substr(peg$currPos, 8) === peg$c44) {
+        s1 = peg$c44;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e34); }
+        if (peg$silentFails === 0) { peg$fail(peg$e46); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c33) {
-          s1 = peg$c33;
+        if (input.substr(peg$currPos, 8) === peg$c45) {
+          s1 = peg$c45;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e35); }
+          if (peg$silentFails === 0) { peg$fail(peg$e47); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4135,7 +4696,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f110();
+          s0 = peg$f127();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4147,20 +4708,20 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$currPos;
-        if (input.substr(peg$currPos, 6) === peg$c34) {
-          s2 = peg$c34;
+        if (input.substr(peg$currPos, 6) === peg$c16) {
+          s2 = peg$c16;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e36); }
+          if (peg$silentFails === 0) { peg$fail(peg$e17); }
         }
         if (s2 === peg$FAILED) {
-          if (input.substr(peg$currPos, 6) === peg$c35) {
-            s2 = peg$c35;
+          if (input.substr(peg$currPos, 6) === peg$c17) {
+            s2 = peg$c17;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e37); }
+            if (peg$silentFails === 0) { peg$fail(peg$e18); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -4176,7 +4737,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f111();
+            s1 = peg$f128();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4187,20 +4748,20 @@ function peg$parse(input, options) {
         }
         if (s1 === peg$FAILED) {
           s1 = peg$currPos;
-          if (input.substr(peg$currPos, 6) === peg$c36) {
-            s2 = peg$c36;
+          if (input.substr(peg$currPos, 6) === peg$c18) {
+            s2 = peg$c18;
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e38); }
+            if (peg$silentFails === 0) { peg$fail(peg$e19); }
           }
           if (s2 === peg$FAILED) {
-            if (input.substr(peg$currPos, 6) === peg$c37) {
-              s2 = peg$c37;
+            if (input.substr(peg$currPos, 6) === peg$c19) {
+              s2 = peg$c19;
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e39); }
+              if (peg$silentFails === 0) { peg$fail(peg$e20); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -4216,7 +4777,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f112();
+              s1 = peg$f129();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4229,20 +4790,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c38) {
-            s4 = peg$c38;
+          if (input.substr(peg$currPos, 4) === peg$c46) {
+            s4 = peg$c46;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c39) {
-              s4 = peg$c39;
+            if (input.substr(peg$currPos, 4) === peg$c47) {
+              s4 = peg$c47;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4258,7 +4819,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f113(s1);
+              s3 = peg$f130(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4269,20 +4830,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c40) {
-              s4 = peg$c40;
+            if (input.substr(peg$currPos, 4) === peg$c48) {
+              s4 = peg$c48;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e42); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c41) {
-                s4 = peg$c41;
+              if (input.substr(peg$currPos, 4) === peg$c49) {
+                s4 = peg$c49;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e43); }
+                if (peg$silentFails === 0) { peg$fail(peg$e51); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4298,7 +4859,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f114(s1);
+                s3 = peg$f131(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4313,7 +4874,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f115(s1, s3, s5);
+              s0 = peg$f132(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4328,20 +4889,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c38) {
-            s1 = peg$c38;
+          if (input.substr(peg$currPos, 4) === peg$c46) {
+            s1 = peg$c46;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e40); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c39) {
-              s1 = peg$c39;
+            if (input.substr(peg$currPos, 4) === peg$c47) {
+              s1 = peg$c47;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e41); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4360,7 +4921,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f116(s4);
+                s0 = peg$f133(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4387,12 +4948,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f117(s1, s2, s4, s7);
+                  s7 = peg$f134(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f118(s1, s2, s4, s6);
+                  s0 = peg$f135(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4424,7 +4985,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+      if (peg$silentFails === 0) { peg$fail(peg$e52); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -4432,7 +4993,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e45); }
+        if (peg$silentFails === 0) { peg$fail(peg$e53); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -4463,7 +5024,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f119(s1);
+        s0 = peg$f136(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4487,7 +5048,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e46); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -4495,7 +5056,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -4526,7 +5087,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f120(s1);
+        s0 = peg$f137(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4547,7 +5108,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f121(s1);
+      s1 = peg$f138(s1);
       s0 = s1;
     }
 
@@ -4557,43 +5118,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c28) {
-      s0 = peg$c28;
+    if (input.substr(peg$currPos, 2) === peg$c40) {
+      s0 = peg$c40;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c29) {
-        s1 = peg$c29;
+      if (input.substr(peg$currPos, 2) === peg$c41) {
+        s1 = peg$c41;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f122();
+        s1 = peg$f139();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c30) {
-          s1 = peg$c30;
+        if (input.substr(peg$currPos, 2) === peg$c42) {
+          s1 = peg$c42;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e44); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c31) {
-            s1 = peg$c31;
+          if (input.substr(peg$currPos, 2) === peg$c43) {
+            s1 = peg$c43;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e33); }
+            if (peg$silentFails === 0) { peg$fail(peg$e45); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4609,7 +5170,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f123();
+            s0 = peg$f140();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4620,20 +5181,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c42) {
-            s1 = peg$c42;
+          if (input.substr(peg$currPos, 5) === peg$c50) {
+            s1 = peg$c50;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e56); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c43) {
-              s1 = peg$c43;
+            if (input.substr(peg$currPos, 5) === peg$c51) {
+              s1 = peg$c51;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e57); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4649,7 +5210,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f124();
+              s0 = peg$f141();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4660,20 +5221,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c44) {
-              s1 = peg$c44;
+            if (input.substr(peg$currPos, 3) === peg$c52) {
+              s1 = peg$c52;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e58); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c45) {
-                s1 = peg$c45;
+              if (input.substr(peg$currPos, 3) === peg$c53) {
+                s1 = peg$c53;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e59); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -4689,7 +5250,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f125();
+                s0 = peg$f142();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4700,20 +5261,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c46) {
-                s1 = peg$c46;
+              if (input.substr(peg$currPos, 6) === peg$c54) {
+                s1 = peg$c54;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e52); }
+                if (peg$silentFails === 0) { peg$fail(peg$e60); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c47) {
-                  s1 = peg$c47;
+                if (input.substr(peg$currPos, 6) === peg$c55) {
+                  s1 = peg$c55;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e61); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -4729,7 +5290,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f126();
+                  s0 = peg$f143();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4776,7 +5337,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f127(s1, s3);
+        s0 = peg$f144(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4796,7 +5357,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f128(s1);
+      s1 = peg$f145(s1);
     }
     s0 = s1;
 
@@ -4813,7 +5374,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f129(s1);
+        s0 = peg$f146(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4867,7 +5428,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f130(s1, s3, s5, s6);
+            s0 = peg$f147(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4895,7 +5456,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f131();
+      s1 = peg$f148();
     }
     s0 = s1;
 
@@ -4912,7 +5473,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e62); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -4927,7 +5488,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+        if (peg$silentFails === 0) { peg$fail(peg$e62); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -4954,15 +5515,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c48;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f132(s1);
+      s3 = peg$f149(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4975,7 +5536,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e56); }
+          if (peg$silentFails === 0) { peg$fail(peg$e64); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -4990,7 +5551,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5002,7 +5563,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f133(s1);
+          s0 = peg$f150(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5028,12 +5589,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c49) {
-        s5 = peg$c49;
+      if (input.substr(peg$currPos, 10) === peg$c57) {
+        s5 = peg$c57;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e57); }
+        if (peg$silentFails === 0) { peg$fail(peg$e65); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5059,18 +5620,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f134(s1);
+        s4 = peg$f151(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c50) {
-          s5 = peg$c50;
+        if (input.substr(peg$currPos, 5) === peg$c58) {
+          s5 = peg$c58;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e58); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5102,7 +5663,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f135(s1, s8);
+              s3 = peg$f152(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5119,7 +5680,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f136(s1, s4);
+          s4 = peg$f153(s1, s4);
           s3 = s4;
         }
       }
@@ -5151,17 +5712,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c51;
+            s8 = peg$c59;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e59); }
+            if (peg$silentFails === 0) { peg$fail(peg$e67); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f137(s1, s3, s7, s9);
+            s9 = peg$f154(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5185,7 +5746,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f138(s1, s3, s7);
+            s0 = peg$f155(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5211,28 +5772,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c52) {
-      s2 = peg$c52;
+    if (input.substr(peg$currPos, 5) === peg$c60) {
+      s2 = peg$c60;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e60); }
+      if (peg$silentFails === 0) { peg$fail(peg$e68); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c50) {
-        s2 = peg$c50;
+      if (input.substr(peg$currPos, 5) === peg$c58) {
+        s2 = peg$c58;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e58); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c53) {
-          s2 = peg$c53;
+        if (input.substr(peg$currPos, 6) === peg$c61) {
+          s2 = peg$c61;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e61); }
+          if (peg$silentFails === 0) { peg$fail(peg$e69); }
         }
       }
     }
@@ -5259,11 +5820,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c48;
+            s7 = peg$c56;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e55); }
+            if (peg$silentFails === 0) { peg$fail(peg$e63); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5307,7 +5868,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f139(s1, s4, s6);
+            s0 = peg$f156(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5339,7 +5900,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -5348,7 +5909,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e63); }
+        if (peg$silentFails === 0) { peg$fail(peg$e71); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -5357,7 +5918,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e63); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
       s3 = [s3, s4];
@@ -5373,7 +5934,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f140(s1);
+      s1 = peg$f157(s1);
     }
     s0 = s1;
 
@@ -5384,12 +5945,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c54) {
-      s1 = peg$c54;
+    if (input.substr(peg$currPos, 2) === peg$c62) {
+      s1 = peg$c62;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -5417,7 +5978,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f158(s1);
       s0 = s1;
     }
 
@@ -5429,25 +5990,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c55;
+      s1 = peg$c63;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f142();
+      s1 = peg$f159();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c56;
+        s1 = peg$c64;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e74); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -5455,7 +6016,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f143(s4);
+          s4 = peg$f160(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -5463,7 +6024,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f144(s3);
+          s0 = peg$f161(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5477,7 +6038,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f145(s1);
+          s1 = peg$f162(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5487,11 +6048,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c10;
+              s4 = peg$c22;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e11); }
+              if (peg$silentFails === 0) { peg$fail(peg$e23); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5510,7 +6071,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f146(s1, s2);
+            s0 = peg$f163(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5528,15 +6089,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c48;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f147(s1);
+      s3 = peg$f164(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5569,7 +6130,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f148(s1, s5);
+          s0 = peg$f165(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5591,18 +6152,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c10;
+      s1 = peg$c22;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e11); }
+      if (peg$silentFails === 0) { peg$fail(peg$e23); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f149(s3);
+        s0 = peg$f166(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5618,7 +6179,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f150(s1);
+          s1 = peg$f167(s1);
         }
         s0 = s1;
       }
@@ -5633,11 +6194,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c48;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5666,7 +6227,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f151(s1, s4);
+        s0 = peg$f168(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5680,7 +6241,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f152(s1);
+        s1 = peg$f169(s1);
       }
       s0 = s1;
     }
@@ -5743,7 +6304,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f153(s1, s2);
+      s0 = peg$f170(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5758,11 +6319,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c48;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -5791,7 +6352,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f154(s1, s4);
+        s0 = peg$f171(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5854,7 +6415,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f155(s1, s5, s9, s10);
+              s0 = peg$f172(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5887,7 +6448,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f156(s1);
+      s1 = peg$f173(s1);
       s0 = s1;
     }
 
@@ -5903,11 +6464,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c10;
+        s4 = peg$c22;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e11); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -5926,7 +6487,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f157(s1, s2);
+      s0 = peg$f174(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5943,7 +6504,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f158(s1);
+      s1 = peg$f175(s1);
       s0 = s1;
     }
 
@@ -5982,7 +6543,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f159(s1, s2);
+      s0 = peg$f176(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -5999,7 +6560,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f160(s1);
+      s1 = peg$f177(s1);
       s0 = s1;
     }
 
@@ -6007,212 +6568,6 @@ function peg$parse(input, options) {
   }
 
   function peg$parseAliasKw() {
-    let s0, s1, s2, s3;
-
-    s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c57) {
-      s1 = peg$c57;
-      peg$currPos += 5;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
-    }
-    if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c58) {
-        s1 = peg$c58;
-        peg$currPos += 5;
-      } else {
-        s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
-      }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$currPos;
-      peg$silentFails++;
-      s3 = peg$parseIdChar();
-      peg$silentFails--;
-      if (s3 === peg$FAILED) {
-        s2 = undefined;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        s1 = [s1, s2];
-        s0 = s1;
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseAliasKwRequired() {
-    let s0, s1;
-
-    s0 = peg$parseAliasKw();
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      peg$savedPos = s0;
-      s1 = peg$f161(s1);
-      s0 = s1;
-    }
-
-    return s0;
-  }
-
-  function peg$parseTypesKw() {
-    let s0, s1, s2, s3;
-
-    s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c59) {
-      s1 = peg$c59;
-      peg$currPos += 5;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
-    }
-    if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c60) {
-        s1 = peg$c60;
-        peg$currPos += 5;
-      } else {
-        s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e70); }
-      }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$currPos;
-      peg$silentFails++;
-      s3 = peg$parseIdChar();
-      peg$silentFails--;
-      if (s3 === peg$FAILED) {
-        s2 = undefined;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        s1 = [s1, s2];
-        s0 = s1;
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseRolesKw() {
-    let s0, s1, s2, s3;
-
-    s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c61) {
-      s1 = peg$c61;
-      peg$currPos += 5;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
-    }
-    if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c62) {
-        s1 = peg$c62;
-        peg$currPos += 5;
-      } else {
-        s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
-      }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$currPos;
-      peg$silentFails++;
-      s3 = peg$parseIdChar();
-      peg$silentFails--;
-      if (s3 === peg$FAILED) {
-        s2 = undefined;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        s1 = [s1, s2];
-        s0 = s1;
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      peg$savedPos = s0;
-      s1 = peg$f162(s1);
-      s0 = s1;
-    }
-
-    return s0;
-  }
-
-  function peg$parseInheritsKw() {
-    let s0, s1, s2, s3;
-
-    s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c63) {
-      s1 = peg$c63;
-      peg$currPos += 8;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
-    }
-    if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c64) {
-        s1 = peg$c64;
-        peg$currPos += 8;
-      } else {
-        s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
-      }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = peg$currPos;
-      peg$silentFails++;
-      s3 = peg$parseIdChar();
-      peg$silentFails--;
-      if (s3 === peg$FAILED) {
-        s2 = undefined;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        s1 = [s1, s2];
-        s0 = s1;
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseRangeKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
@@ -6254,11 +6609,217 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+
+    return s0;
+  }
+
+  function peg$parseAliasKwRequired() {
+    let s0, s1;
+
+    s0 = peg$parseAliasKw();
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f163(s1);
+      s1 = peg$f178(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseTypesKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 5) === peg$c67) {
+      s1 = peg$c67;
+      peg$currPos += 5;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 5) === peg$c68) {
+        s1 = peg$c68;
+        peg$currPos += 5;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRolesKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 5) === peg$c69) {
+      s1 = peg$c69;
+      peg$currPos += 5;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 5) === peg$c70) {
+        s1 = peg$c70;
+        peg$currPos += 5;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f179(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseInheritsKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 8) === peg$c71) {
+      s1 = peg$c71;
+      peg$currPos += 8;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 8) === peg$c72) {
+        s1 = peg$c72;
+        peg$currPos += 8;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRangeKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 5) === peg$c73) {
+      s1 = peg$c73;
+      peg$currPos += 5;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e83); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 5) === peg$c74) {
+        s1 = peg$c74;
+        peg$currPos += 5;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f180(s1);
       s0 = s1;
     }
 
@@ -6279,7 +6840,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f164(s1);
+      s1 = peg$f181(s1);
       s0 = s1;
     }
 
@@ -6300,7 +6861,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f165(s1);
+      s1 = peg$f182(s1);
       s0 = s1;
     }
 
@@ -6311,17 +6872,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c48;
+      s0 = peg$c56;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f166(s1);
+      s1 = peg$f183(s1);
       s0 = s1;
     }
 
@@ -6332,17 +6893,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c51;
+      s0 = peg$c59;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e59); }
+      if (peg$silentFails === 0) { peg$fail(peg$e67); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f167(s1);
+      s1 = peg$f184(s1);
       s0 = s1;
     }
 
@@ -6353,17 +6914,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c67;
+      s0 = peg$c75;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e85); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f168(s1);
+      s1 = peg$f185(s1);
       s0 = s1;
     }
 
@@ -6378,7 +6939,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f169(s1);
+      s1 = peg$f186(s1);
       s0 = s1;
     }
 
@@ -6393,7 +6954,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f170(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6408,7 +6969,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f171(s1);
+      s2 = peg$f188(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6416,7 +6977,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f172(s1);
+        s0 = peg$f189(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6428,7 +6989,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
 
     return s0;
@@ -6443,11 +7004,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f173();
+      s1 = peg$f190();
     }
     s0 = s1;
 
@@ -6462,7 +7023,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e88); }
     }
 
     return s0;
@@ -6475,12 +7036,12 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$currPos;
     s2 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c68) {
-      s3 = peg$c68;
+    if (input.substr(peg$currPos, 2) === peg$c76) {
+      s3 = peg$c76;
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e82); }
+      if (peg$silentFails === 0) { peg$fail(peg$e90); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -6489,7 +7050,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e91); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
@@ -6499,7 +7060,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e83); }
+            if (peg$silentFails === 0) { peg$fail(peg$e91); }
           }
         }
       } else {
@@ -6523,7 +7084,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e92); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
@@ -6533,7 +7094,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e84); }
+            if (peg$silentFails === 0) { peg$fail(peg$e92); }
           }
         }
       } else {
@@ -6553,7 +7114,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e93); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -6575,7 +7136,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      if (peg$silentFails === 0) { peg$fail(peg$e89); }
     }
 
     return s0;
@@ -6589,7 +7150,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f174(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -6615,7 +7176,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e86); }
+        if (peg$silentFails === 0) { peg$fail(peg$e94); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
@@ -6624,7 +7185,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e86); }
+          if (peg$silentFails === 0) { peg$fail(peg$e94); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
@@ -6660,7 +7221,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f175();
+    s1 = peg$f192();
     s0 = s1;
 
     return s0;
@@ -6671,11 +7232,11 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 35) {
-      s1 = peg$c69;
+      s1 = peg$c77;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e95); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
@@ -6684,7 +7245,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e88); }
+        if (peg$silentFails === 0) { peg$fail(peg$e96); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
@@ -6693,7 +7254,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e88); }
+          if (peg$silentFails === 0) { peg$fail(peg$e96); }
         }
       }
       s1 = [s1, s2];
@@ -6712,7 +7273,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f176();
+    s1 = peg$f193();
     s0 = s1;
 
     return s0;

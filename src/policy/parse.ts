@@ -261,6 +261,7 @@ const SECTIONS = [
   "initial SIDs",
   "common permissions",
   "access vectors",
+  "default rules",
   "MLS declarations",
   "TE and RBAC statements",
   "users",
@@ -274,34 +275,37 @@ const SECTION_OF: Partial<Record<Statement["kind"], number>> = {
   sid_decl: 1,
   common: 2,
   av: 3,
-  attribute: 5,
-  type: 5,
-  typealias: 5,
-  typeattribute: 5,
-  bool: 5,
-  permissive: 5,
-  policycap: 5,
-  expandattribute: 5,
-  attribute_role: 5,
-  role: 5,
-  role_allow: 5,
-  avrule: 5,
-  typerule: 5,
-  if: 5,
-  user: 6,
-  constrain: 7,
-  validatetrans: 7,
-  sid_context: 8,
-  pirqcon: 9,
-  iomemcon: 9,
-  ioportcon: 9,
-  pcidevicecon: 9,
-  devicetreecon: 9,
-  sensitivity: 4,
-  dominance: 4,
-  category: 4,
-  level: 4,
-  range_transition: 5,
+  attribute: 6,
+  type: 6,
+  typealias: 6,
+  typeattribute: 6,
+  bool: 6,
+  permissive: 6,
+  policycap: 6,
+  expandattribute: 6,
+  attribute_role: 6,
+  role: 6,
+  role_allow: 6,
+  typebounds: 6,
+  role_transition: 6,
+  default: 4,
+  avrule: 6,
+  typerule: 6,
+  if: 6,
+  user: 7,
+  constrain: 8,
+  validatetrans: 8,
+  sid_context: 9,
+  pirqcon: 10,
+  iomemcon: 10,
+  ioportcon: 10,
+  pcidevicecon: 10,
+  devicetreecon: 10,
+  sensitivity: 5,
+  dominance: 5,
+  category: 5,
+  level: 5,
+  range_transition: 6,
 };
 
 /** Sections checkpolicy requires to be non-empty, with an example of each. */
@@ -309,13 +313,13 @@ const REQUIRED: { section: number; example: string }[] = [
   { section: 0, example: "class NAME" },
   { section: 1, example: "sid NAME" },
   { section: 3, example: "class NAME { perms }" },
-  { section: 5, example: "type NAME;" },
-  { section: 6, example: "user NAME roles R;" },
-  { section: 8, example: "sid NAME user:role:type" },
+  { section: 6, example: "type NAME;" },
+  { section: 7, example: "user NAME roles R;" },
+  { section: 9, example: "sid NAME user:role:type" },
 ];
 
 function sectionOf(s: Statement): number | undefined {
-  if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return 4;
+  if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return 5;
   return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
 }
 
@@ -335,6 +339,8 @@ const KIND_NAMES: Partial<Record<Statement["kind"], string>> = {
   attribute_role: "an attribute_role declaration",
   role: "a role statement",
   role_allow: "a role allow",
+  typebounds: "a typebounds statement",
+  role_transition: "a role_transition rule",
   user: "a user declaration",
   if: "a conditional",
   constrain: "a constrain statement",
@@ -349,6 +355,7 @@ const KIND_NAMES: Partial<Record<Statement["kind"], string>> = {
 
 function describeKind(s: Statement): string {
   if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return `an mls${s.kind} statement`;
+  if (s.kind === "default") return `a default_${s.field} rule`;
   if (s.kind === "avrule" || s.kind === "typerule") return `${s.rule === "auditallow" || s.rule === "auditdeny" ? "an" : "a"} ${s.rule} rule`;
   return KIND_NAMES[s.kind] ?? `a ${s.kind}`;
 }
@@ -363,7 +370,7 @@ function checkEmptyStatements(statements: readonly Statement[], empties: readonl
     while (next < placed.length && placed[next]!.span.offset < at) next++;
     const before = next > 0 ? sectionOf(placed[next - 1]!)! : -1;
     const after = next < placed.length ? sectionOf(placed[next]!)! : undefined;
-    const inTe = before >= 3 && before <= 5 && (after === undefined || after === 5 || after === 6);
+    const inTe = before >= 3 && before <= 6 && (after === undefined || after === 6 || after === 7);
     if (!inTe) return [error("syntax", "an empty statement (';') is only allowed among the TE and RBAC statements, as checkpolicy's grammar has it", lines.span(at, at + 1))];
   }
   return [];

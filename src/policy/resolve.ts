@@ -12,6 +12,7 @@ import { constrain, validatetrans } from "./resolve/constraints.js";
 import { declarations } from "./resolve/declarations.js";
 import { MlsResolver, mlsDisabled } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
+import { defaultRule, roleTransition, typeBounds } from "./resolve/kernel.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
@@ -35,6 +36,7 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
   const rangeTransitions = new Map<string, { range: LevelRange; span: Span }>();
+  const roleTransitions = new Map<string, number>();
   const filenames = new Set<string>();
   for (const s of st.ast.statements) {
     switch (s.kind) {
@@ -53,6 +55,15 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
       }
       case "range_transition":
         mls?.rangeTransition(names, s, rangeTransitions);
+        break;
+      case "typebounds":
+        typeBounds(st, s.parent, s.children);
+        break;
+      case "default":
+        defaultRule(st, names, s);
+        break;
+      case "role_transition":
+        roleTransition(st, names, s, roleTransitions);
         break;
       case "avrule":
         avRule(st, names, s);

@@ -468,6 +468,9 @@ function printStatement(s: Statement): string {
     case "role": return s.types ? `role ${s.name.name} types ${printNames(s.types)};` : `role ${s.name.name};`;
     case "role_allow": return `allow ${printNames(s.sources)} ${printNames(s.targets)};`;
     case "user": return `user ${s.name.name} roles ${printNames(s.roles)}${s.mls ? ` level ${printLevel(s.mls.level)} range ${printRange(s.mls.range)}` : ""};`;
+    case "typebounds": return `typebounds ${s.parent.name} ${s.children.map((c) => c.name).join(", ")};`;
+    case "role_transition": return `role_transition ${printNames(s.roles)} ${printNames(s.types)}${s.classes ? `:${printNames(s.classes)}` : ""} ${s.newRole.name};`;
+    case "default": return `default_${s.field} ${printNames(s.classes)} ${s.value};`;
     case "avrule":
     case "typerule": return printRule(s);
     case "if": {

@@ -15,6 +15,16 @@ export interface ClassSym {
   /** All defined bits. */
   allMask: number;
   common?: string;
+  /** default_user, default_role, default_type, default_range (class_datum_t default_*): 0 unset,
+   *  source 1, target 2; range 1..6 (source low .. target low-high), glblub 7. */
+  defaults?: ClassDefaults;
+}
+
+export interface ClassDefaults {
+  user: number;
+  role: number;
+  type: number;
+  range: number;
 }
 
 export interface TypeSym {
@@ -22,6 +32,9 @@ export interface TypeSym {
   name: string;
   span: Span;
   aliases: string[];
+  /** `typebounds PARENT this`: the parent type's id, and where that was said. */
+  bounds?: number;
+  boundsSpan?: Span;
   /** `permissive T;`: Xen's security server marks its decisions AVD_FLAGS_PERMISSIVE. */
   permissive?: true;
 }
@@ -267,6 +280,19 @@ export interface Symbols {
   ocontexts: Ocontexts;
   /** Present when the policy is compiled as MLS (checkpolicy -M). */
   mls?: MlsSymbols;
+  /** role_transition rules in statement order (define_role_trans), sets expanded. */
+  roleTransitions?: RoleTransitionSym[];
+}
+
+export interface RoleTransitionSym {
+  span: Span;
+  /** Role ids, ascending. */
+  roles: number[];
+  /** Type ids, attributes expanded, ascending. */
+  types: Int32Array;
+  /** Class ids, ascending. */
+  classes: number[];
+  newRole: number;
 }
 
 export interface FilenameTransition {

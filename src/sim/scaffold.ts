@@ -1,8 +1,9 @@
 // `xsm scaffold POLICY`: a scenario skeleton from the policy's `platform` blocks, so nobody retypes
 // contexts and SBDFs the policy already declares. One domain per hwdom and guest type (with a
 // context the policy accepts), an add step per labelled SBDF (a VF with its `physfn`: the function-0
-// device an enclosing platform labels on the same bus), each guest platform's VFs assigned to its
-// first guest, then a teardown in an order every strategy accepts: deepest platforms first, guests
+// device an enclosing platform labels on the same bus), each guest created by its platform's hwdom
+// (when the policy can answer xl create's checks), each guest platform's VFs assigned to its first
+// guest, then a teardown in an order every strategy accepts: deepest platforms first, guests
 // destroyed, VFs removed before their PFs, hardware domains destroyed last. Every step expects rc 0.
 import type { CompiledPolicy } from "../policy/types.js";
 import type { Statement } from "../policy/ast.js";
@@ -52,6 +53,12 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
   const steps: Step[] = [];
   const ok = { expect: { rc: 0 as const } };
   const as = (p: PlatformInfo) => hwdomOf.get(p.name) ?? nearestHwdom(p, platforms, hwdomOf);
+  // a guest is created by its platform's hwdom (xl create) when the policy can answer what that asks
+  const built = canCreateDomains(policy) ? domains.filter((d) => !d.hardware) : [];
+  const builder = (d: DomainSpec) => {
+    const p = platforms.find((x) => platformOfDomain(d, x));
+    return p ? as(p) : undefined;
+  };
   for (const d of devices.filter((x) => x.physfn === undefined)) {
     const who = as(d.platform);
     if (who) steps.push({ as: who, op: "pci_add_device", sbdf: d.sbdf, ...ok });
@@ -60,6 +67,10 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
     const who = as(d.platform);
     if (who) steps.push({ as: who, op: "pci_add_device", sbdf: d.sbdf, physfn: d.physfn!, ...ok });
   }
+  for (const d of built) {
+    const who = builder(d);
+    if (who) steps.push({ as: who, op: "create_domain", domain: d.name, ...ok });
+  }
   for (const d of devices.filter((x) => x.physfn !== undefined)) {
     const who = as(d.platform);
     const guest = guestOf.get(d.platform.name);
@@ -67,7 +78,10 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
   }
   // teardown: deepest platform first, so every VF goes before its PF and every guest before its hwdom
   for (const p of [...platforms].reverse()) {
-    for (const dom of domains.filter((d) => !d.hardware && platformOfDomain(d, p))) steps.push({ op: "destroy_domain", domain: dom.name, ...ok });
+    for (const dom of domains.filter((d) => !d.hardware && platformOfDomain(d, p))) {
+      const who = built.includes(dom) ? builder(dom) : undefined;
+      steps.push(who ? { as: who, op: "destroy_domain", domain: dom.name, ...ok } : { op: "destroy_domain", domain: dom.name, ...ok });
+    }
     const who = as(p);
     const mine = devices.filter((d) => d.platform === p);
     for (const d of [...mine.filter((x) => x.physfn !== undefined), ...mine.filter((x) => x.physfn === undefined)]) {
@@ -88,6 +102,20 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
     steps,
   };
   return { scenario, warnings };
+}
+
+/** Whether the policy declares what create_domain asks (the classes and permissions of
+ *  flask_domain_create, flask_domctl's max_mem/unpause/destroy and flask_evtchn_unbound); a policy
+ *  that does not (the examples' svp.conf) gets guests that exist from the start. */
+function canCreateDomains(policy: CompiledPolicy): boolean {
+  const domain = policy.classId("domain");
+  const event = policy.classId("event");
+  return (
+    domain >= 0 &&
+    event >= 0 &&
+    ["create", "destroy", "setdomainmaxmem", "unpause"].every((p) => policy.permMask(domain, p) !== 0) &&
+    ["create", "bind"].every((p) => policy.permMask(event, p) !== 0)
+  );
 }
 
 /** Parents before children, in declaration order otherwise. */

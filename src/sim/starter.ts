@@ -54,9 +54,11 @@ export function starterPolicy(platforms: StarterPlatform[]): string {
     "attribute xen_type;",
     ...XEN_TYPES.map((t) => `type ${t}${t === "device_t" ? "" : ", xen_type"};${t === "device_t" ? "          # PCI devices no platform labels" : ""}`),
     "",
-    "# every domain type, and the *_self type Xen gives a domain (security_transition_sid on class domain)",
+    "# every domain type, the *_self type Xen gives a domain (security_transition_sid on class domain)",
+    "# and the *_channel type of its event channels (the same on class event)",
     "attribute domain_type;",
     "attribute domain_self_type;",
+    "attribute event_type;",
     "",
     "# ---- platforms ----",
   ];
@@ -66,21 +68,29 @@ export function starterPolicy(platforms: StarterPlatform[]): string {
     if (p.parent !== null) out.push(`    guest  ${p.name}_guest_t;`);
     out.push(`    device ${p.name}_pci_t { ${starterDevices(platforms, p).join(" ")} };`, "}");
   }
-  out.push("", "# ---- domains: creation, the *_self types, what a hardware domain may do to Xen ----");
+  out.push("", "# ---- domains: creation, the *_self and *_channel types, what a hardware domain may do to Xen ----");
   for (const p of platforms) {
     const types = [`${p.name}_hwdom_t`, ...(p.parent !== null ? [`${p.name}_guest_t`] : [])];
     for (const t of types) {
-      out.push(`typeattribute ${t} domain_type;`, `type ${t.replace(/_t$/, "_self_t")}, domain_self_type;`, `type_transition ${t} ${t}:domain ${t.replace(/_t$/, "_self_t")};`);
+      const self = t.replace(/_t$/, "_self_t");
+      const channel = t.replace(/_t$/, "_channel_t");
+      out.push(`typeattribute ${t} domain_type;`, `type ${self}, domain_self_type;`, `type_transition ${t} ${t}:domain ${self};`);
+      out.push(`type ${channel}, event_type;`, `type_transition ${t} domain_type:event ${channel};`);
     }
   }
   out.push(
     `allow ${sup.name}_hwdoms xen_t:xen { physinfo readconsole writeconsole };`,
     `# the supervisor's hwdom builds and tears down every platform's domains (flask_domain_create, XEN_DOMCTL_destroydomain)`,
-    `allow ${sup.name}_hwdoms ${sup.name}_managed_domains:domain { create destroy getdomaininfo pause unpause };`,
+    `allow ${sup.name}_hwdoms ${sup.name}_managed_domains:domain { create destroy getdomaininfo pause unpause setdomainmaxmem };`,
   );
   for (const g of guests) {
-    out.push(`allow ${g.name}_hwdoms ${g.name}_managed_domains:domain { create destroy getdomaininfo pause unpause };`);
+    out.push(`allow ${g.name}_hwdoms ${g.name}_managed_domains:domain { create destroy getdomaininfo pause unpause setdomainmaxmem };`);
   }
+  out.push(
+    "# a new domain's xenstore and console channels: its builder creates them, they bind to the builder (flask_evtchn_unbound)",
+    "allow domain_type event_type:event create;",
+    "allow event_type domain_type:event bind;",
+  );
   out.push(
     "",
     "# ---- users and roles ----",

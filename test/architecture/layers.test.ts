@@ -39,7 +39,7 @@ const LAYERS: Layer[] = [
     modules: ["src/policy/image", "src/policy/decide", "src/policy/matrix", "src/policy/transition", "src/policy/view"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables"],
   },
-  { name: "policy-check", modules: ["src/policy/check"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },
+  { name: "policy-check", modules: ["src/policy/check", "src/policy/bounds"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },
   {
     name: "policy-pipeline",
     modules: ["src/policy/index", "src/policy/stages"],

@@ -69,6 +69,24 @@ function insertLine(client: TestClient, version: number, line: number, newText: 
 }
 
 describe("xsm lsp on a big policy", () => {
+  it("a change back to the text last analysed is published again without a new analysis", async () => {
+    const t = await traced();
+    c = t.client;
+    const first = c.diagnostics(uri);
+    await c.open(uri, text);
+    await first;
+    const again = c.diagnostics(uri, (p) => p.version === 3);
+    await insertLine(c, 2, ruleLine, "# a comment");
+    await c.rpc.sendNotification("textDocument/didChange", {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ range: { start: { line: ruleLine, character: 0 }, end: { line: ruleLine + 1, character: 0 } }, text: "" }],
+    });
+    expect((await again).diagnostics).toEqual([]);
+    // version 3 is never analysed (version 2, if it started before 3 came, was cancelled)
+    expect(t.events.filter((e) => e.event === "start" && e.version === 3)).toEqual([]);
+    expect(t.events.filter((e) => e.event === "done").map((e) => e.version)).toEqual([1]);
+  }, 120_000);
+
   it("answers a hover while the analysis of a change runs, before that analysis ends", async () => {
     const t = await traced();
     c = t.client;

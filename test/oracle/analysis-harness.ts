@@ -169,30 +169,68 @@ export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
 export function mutatePolicy(text: string, step = 7): string {
   let n = 0;
   let flipped = false;
+  const once = new Set<string>();
+  const first = (what: string) => !once.has(what) && once.add(what) !== undefined;
   return text
     .split("\n")
     // unindented rules only: an `if` left empty would change which expression names its node
     .filter((l) => !(/^allow\s/.test(l) && /:/.test(l) && n++ % step === 0))
-    .map((l) => {
-      const m = /^(\s*bool\s+\S+\s+)(true|false)(\s*;.*)$/.exec(l);
-      if (!m || flipped) return l;
-      flipped = true;
-      return `${m[1]}${m[2] === "true" ? "false" : "true"}${m[3]}`;
+    // the first pirqcon goes: a removed Xen ocontext
+    .filter((l) => !(/^pirqcon\s/.test(l) && first("pirqcon")))
+    .flatMap((l) => {
+      const b = /^(\s*bool\s+\S+\s+)(true|false)(\s*;.*)$/.exec(l);
+      if (b && !flipped) {
+        flipped = true;
+        return [`${b[1]}${b[2] === "true" ? "false" : "true"}${b[3]}`];
+      }
+      // a role loses a type and gains a role allow rule; a user gains a role
+      const role = /^(role vm_r types \{ )(\S+ )(.*)$/.exec(l);
+      if (role && first("role")) return [`${role[1]}${role[3]}`, "allow system_r vm_r;"];
+      if (/^user vm_u roles \{ vm_r \};$/.test(l)) return ["user vm_u roles { vm_r system_r };"];
+      // a constraint changes (an added and a removed one, for sediff)
+      const con = /^(constrain .*)\);$/.exec(l);
+      if (con && first("constrain")) return [`${con[1]} or t1 == xen_t );`];
+      // an initial SID and a pcidevicecon are relabeled
+      if (/^sid device system_u:object_r:device_t$/.test(l)) return ["sid device system_u:object_r:unlabeled_t"];
+      const pci = /^(pcidevicecon \S+ )system_u:object_r:(\S+)$/.exec(l);
+      if (pci && first("pcidevicecon")) return [`${pci[1]}system_u:object_r:unlabeled_t`];
+      return [l];
     })
     .join("\n");
 }
 
-/** sediff's sections that xsm diff reports (all of them at once, since sediff without section
- *  options fails on Xen's initial SIDs). */
-export const SEDIFF_SECTIONS = ["-c", "-b", "-t", "-a", "--allow", "--auditallow", "--dontaudit", "-T", "--type_change", "--type_member"];
+/** sediff's sections that xsm diff reports (all of them at once: without section options sediff
+ *  also reads Xen's ocontexts as SELinux ones and reports nodecons). */
+export const SEDIFF_SECTIONS = ["--common", "-c", "-b", "-r", "-t", "-a", "-u", "--allow", "--auditallow", "--dontaudit", "-T", "--type_change", "--type_member", "--role_allow", "--constrain", "--initialsid"];
 
-/** sediff's "Modified" rule lines list permissions in set order: compare them as sorted tokens. */
+/** sediff's "Modified" rule lines list permissions in set order: compare them as sorted tokens.
+ *  So do its constraints (permissions and name sets), which it then sorts by that text: sort their
+ *  braces' contents, then the lines of each list. */
 export function normalizeModified(report: string): string {
-  return report
-    .split("\n")
-    .map((l) => {
-      const m = /^( {6}\* \S+ \S+ \S+ \{ )(.*)( \};.*)$/.exec(l);
-      return m ? `${m[1]}${m[2]!.split(" ").sort().join(" ")}${m[3]}` : l;
-    })
-    .join("\n");
+  const lines = report.split("\n").map((l) => {
+    const m = /^( {6}\* \S+ \S+ \S+ \{ )(.*)( \};.*)$/.exec(l);
+    if (m) return `${m[1]}${m[2]!.split(" ").sort().join(" ")}${m[3]}`;
+    if (/^ {6}[+-] constrain /.test(l)) return l.replace(/\{ ([^{}]*) \}/g, (_, body: string) => `{ ${body.split(" ").sort().join(" ")} }`);
+    return l;
+  });
+  for (let i = 0; i < lines.length; i++) {
+    let j = i;
+    while (j < lines.length && /^ {6}[+-] constrain /.test(lines[j]!)) j++;
+    if (j > i + 1) lines.splice(i, j - i, ...lines.slice(i, j).sort());
+    i = j;
+  }
+  return lines.join("\n");
+}
+
+/** What of xsm diff's report sediff also prints: the Xen ocontext sections left out (sediff reads
+ *  Xen's ocontexts as SELinux ones), initial SIDs without their names (setools names Xen's SIDs
+ *  from SELinux's table). */
+export function sediffComparable(report: string, fromSediff: boolean): string {
+  let text = report;
+  if (!fromSediff) text = text.replace(/^(Pirqcons|Ioportcons|Iomemcons|Pcidevicecons|Devicetreecons) \(.*\n(?:.+\n)*\n/gm, "");
+  return normalizeModified(
+    text
+      .replace(/^( {6}[+-] sid )\S+/gm, "$1?")
+      .replace(/^( {6}\* )\S+( \+\[)/gm, "$1?$2"),
+  );
 }

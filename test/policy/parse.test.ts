@@ -362,13 +362,31 @@ describe("MLS statements", () => {
 
 describe("statements checkpolicy accepts that xsm-policy does not model", () => {
   it("reports each as unsupported at its span and keeps parsing", () => {
-    const { ast, diagnostics } = parsePolicy("typebounds a_t b_t;\nrole_transition r t r2;\ntype c_t;", "t.conf", { sections: false });
+    const { ast, diagnostics } = parsePolicy("portcon tcp 80 u:r:t;\nfs_use_task pipefs u:r:t;\ntype c_t;", "t.conf", { sections: false });
     expect(ast.statements.map((s) => s.kind)).toEqual(["type"]);
     expect(diagnostics.map((d) => [d.code, d.span?.line])).toEqual([
       ["unsupported", 1],
       ["unsupported", 2],
     ]);
-    expect(diagnostics[0]!.message).toMatch(/'typebounds' statements are accepted by checkpolicy but not supported/);
+    expect(diagnostics[0]!.message).toMatch(/'portcon' statements are accepted by checkpolicy but not supported/);
+  });
+
+  it("reads typebounds, role_transition and the class defaults", () => {
+    const statements = parse(
+      "typebounds p_t c_t, d_t;\nrole_transition { ra rb } a:{ c1 c2 } rc;\nrole_transition r t rx;\ndefault_user c source;\ndefault_type { c d } target;\ndefault_range c target low-high;\ndefault_range d glblub;\n",
+    );
+    expect(statements.map((s) => s.kind)).toEqual(["typebounds", "role_transition", "role_transition", "default", "default", "default", "default"]);
+    expect(statements[0]).toMatchObject({ parent: { name: "p_t" }, children: [{ name: "c_t" }, { name: "d_t" }] });
+    expect(statements[1]).toMatchObject({ roles: { include: [{ name: "ra" }, { name: "rb" }] }, classes: { include: [{ name: "c1" }, { name: "c2" }] }, newRole: { name: "rc" } });
+    expect(statements[2]).not.toHaveProperty("classes");
+    expect(statements.slice(3).map((s) => (s.kind === "default" ? [s.field, s.value] : []))).toEqual([
+      ["user", "source"],
+      ["type", "target"],
+      ["range", "target low-high"],
+      ["range", "glblub"],
+    ]);
+    expect(parsePolicy("default_user c sideways;", "t.conf", { sections: false }).diagnostics[0]?.message).toMatch(/expected 'source' or 'target'/);
+    expect(parsePolicy("default_range c source middle;", "t.conf", { sections: false }).diagnostics[0]?.message).toMatch(/expected 'low', 'high' or 'low-high'/);
   });
 
   it("reads the statements checkpolicy accepts for Xen: permissive, policycap, tunable, expandattribute, attribute_role", () => {

@@ -42,7 +42,7 @@ describe("xsm init + xsm scaffold: the newcomer's path", () => {
   it("scaffold writes a scenario that validates and runs with every expectation met under every strategy", async () => {
     const r = await xsm("scaffold", policy, "-o", scenario);
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(`wrote ${scenario}: 7 domains, 26 steps (run: npx xsm simulate ${scenario})\n`);
+    expect(r.stderr).toBe(`wrote ${scenario}: 7 domains, 29 steps (run: npx xsm simulate ${scenario})\n`);
     const doc = JSON.parse(readFileSync(scenario, "utf8"));
     expect(doc.policy).toBe("policy.conf");
     expect(doc.domains[0]).toEqual({ name: "svp-hwdom", domid: 0, context: "system_u:system_r:svp_hwdom_t", hardware: true, control: true });

@@ -111,9 +111,8 @@ export function tunableConditional(st: ResolveState, names: Names, c: Conditiona
 }
 
 /** A dot in a type, role or user name makes the part before the last dot its parent (an implicit
- *  typebounds: define_type; libsepol hierarchy.c for roles and users), which must exist. (The
- *  bounds themselves, that a child never gets more than its parent, are libsepol's bounds_check_*;
- *  xsm does not check them yet.) */
+ *  typebounds: define_type; libsepol hierarchy.c for roles and users), which must exist. (That
+ *  a child never gets more than its parent is the check stage's, policy/bounds.ts.) */
 export function implicitBounds(st: ResolveState): void {
   const parentOf = (name: string) => {
     const dot = name.lastIndexOf(".");

@@ -1,0 +1,103 @@
+// Statements that shape the kernel policy more than the decisions xsm makes: typebounds
+// (define_typebounds), default_user/role/type/range (define_default_*) and role_transition
+// (define_role_trans), each checked as policy_define.c checks it.
+import type { DefaultRule, Ident, RoleTransition } from "../ast.js";
+import type { ClassDefaults } from "../symbols.js";
+import { expandTypeSet } from "../typeset.js";
+import type { Names } from "./names.js";
+import type { ResolveState } from "./state.js";
+
+/** define_typebounds_helper: both names are types (an alias stands for its primary); a type has one parent. */
+export function typeBounds(st: ResolveState, parent: Ident, children: Ident[]): void {
+  const sym = st.sym;
+  const typeOf = (id: Ident): number | undefined => {
+    const t = sym.typeIds.get(id.name);
+    if (t === undefined) st.err("undeclared", `type ${id.name} is not declared`, id.span);
+    return t;
+  };
+  for (const child of children) {
+    const c = typeOf(child);
+    const p = typeOf(parent);
+    if (c === undefined || p === undefined) continue;
+    const type = sym.types[c]!;
+    if (type.bounds === undefined) {
+      type.bounds = p;
+      type.boundsSpan = child.span;
+    }
+    else if (type.bounds !== p) st.err("bounds", `type ${type.name} has inconsistent bounds ${sym.types[type.bounds]!.name}/${sym.types[p]!.name}`, child.span);
+  }
+}
+
+/** DEFAULT_SOURCE 1, DEFAULT_TARGET 2; ranges DEFAULT_SOURCE_LOW 1 .. DEFAULT_TARGET_LOW_HIGH 6, DEFAULT_GLBLUB 7. */
+const DEFAULT_VALUES: Record<string, number> = {
+  source: 1,
+  target: 2,
+  "source low": 1,
+  "source high": 2,
+  "source low-high": 3,
+  "target low": 4,
+  "target high": 5,
+  "target low-high": 6,
+  glblub: 7,
+};
+
+/** define_default_user/role/type/range: each class listed takes the value; a different value
+ *  for a class already set is refused. */
+export function defaultRule(st: ResolveState, names: Names, s: DefaultRule): void {
+  const sym = st.sym;
+  names.shape(s.classes, {});
+  const which = DEFAULT_VALUES[s.value]!;
+  for (const id of s.classes.include) {
+    const c = sym.classIds.get(id.name);
+    if (c === undefined) {
+      st.err("undeclared", `unknown class ${id.name}`, id.span);
+      continue;
+    }
+    const cls = sym.classes[c]!;
+    const defaults: ClassDefaults = (cls.defaults ??= { user: 0, role: 0, type: 0, range: 0 });
+    if (defaults[s.field] !== 0 && defaults[s.field] !== which) {
+      st.err("default-conflict", `conflicting default ${s.field} information for class ${id.name}`, id.span);
+      continue;
+    }
+    defaults[s.field] = which;
+  }
+}
+
+/** define_role_trans: roles and types expanded, the classes given (or `process`), a new role that
+ *  is a role; one transition per (role, type, class). */
+export function roleTransition(st: ResolveState, names: Names, s: RoleTransition, seen: Map<string, number>): void {
+  const sym = st.sym;
+  names.shape(s.roles, {});
+  const roles = [...names.roleSet(s.roles)].sort((a, b) => a - b);
+  names.shape(s.types, { exclude: true, star: true, complement: true });
+  const types = expandTypeSet(names.typeSet(s.types, false), sym);
+  let classes: number[];
+  if (s.classes) classes = names.classSet(s.classes);
+  else {
+    const process = sym.classIds.get("process");
+    if (process === undefined) {
+      st.err("undeclared", "could not find process class for legacy role_transition statement (give the class: role_transition R T : CLASS R2;)", s.span);
+      return;
+    }
+    classes = [process];
+  }
+  const newRole = sym.roleIds.get(s.newRole.name);
+  if (newRole === undefined) {
+    st.err("undeclared", `unknown role ${s.newRole.name} used in transition definition`, s.newRole.span);
+    return;
+  }
+  for (const r of roles) {
+    for (const t of types) {
+      for (const c of classes) {
+        const key = `${r} ${t} ${c}`;
+        if (seen.has(key)) {
+          st.err("role-transition-conflict", `duplicate role transition for (${sym.roles[r]!.name},${sym.types[t]!.name},${sym.classes[c]!.name})`, s.span);
+          return;
+        }
+        seen.set(key, newRole);
+      }
+    }
+  }
+  (sym.roleTransitions ??= []).push({ span: s.span, roles, types, classes, newRole });
+}
+
