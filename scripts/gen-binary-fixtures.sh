@@ -51,3 +51,15 @@ for conf in examples/xen-flask/policy.conf test/fixtures/oracle/seed-002.conf "$
   name=$(basename "$(dirname "$conf")")-$(basename "$conf" .conf)
   checkpolicy -t Xen -c 24 "$conf" -o "$out/v24/$name.bin" > /dev/null
 done
+# every policy of the accept-set corpus checkpolicy accepts, as a sha256
+{
+  printf '{\n'
+  first=1
+  for conf in test/fixtures/accept-set/*.conf; do
+    checkpolicy -t Xen -c 30 "$conf" -o "$tmp/acc.bin" > /dev/null 2>&1 || continue
+    [ $first = 1 ] || printf ',\n'
+    first=0
+    printf ' "%s": {"size": %s, "sha256": "%s"}' "$(basename "$conf")" "$(stat -c %s "$tmp/acc.bin")" "$(sha256sum "$tmp/acc.bin" | cut -d' ' -f1)"
+  done
+  printf '\n}\n'
+} > "$out/accept-set-sha256.json"

@@ -310,7 +310,8 @@ class Lowering {
     const a = this.sym.attrIds.get(name);
     if (a === undefined) return false;
     const bit = this.attrBit[a]!;
-    if (keep) out.push(bit);
+    // expandattribute A true: type_set_expand always expands A (TYPE_FLAGS_EXPAND_ATTR_TRUE)
+    if (keep && this.sym.attrs[a]!.expand !== true) out.push(bit);
     else for (const m of this.attrMembers.get(bit)!) out.push(m);
     return true;
   }
@@ -758,9 +759,16 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   }
   const o = sym.ocontexts;
 
-  // type_attr_map: a type holds itself and its attributes, an attribute only itself
+  // type_attr_map: a type holds itself and its attributes, an attribute only itself; an attribute
+  // expanded by `expandattribute A true` is in no entry, its own left empty (expand.c type_attr_map)
   const typeAttrMap: Bits[] = Array.from({ length: lw.ntypes }, (_, i) => [i]);
-  for (const a of sym.attrs) for (const m of a.members) typeAttrMap[lw.typeBit[m]!]!.push(lw.attrBit[a.id]!);
+  for (const a of sym.attrs) {
+    if (a.expand === true) {
+      typeAttrMap[lw.attrBit[a.id]!] = [];
+      continue;
+    }
+    for (const m of a.members) typeAttrMap[lw.typeBit[m]!]!.push(lw.attrBit[a.id]!);
+  }
   for (const bits of typeAttrMap) bits.sort((a, b) => a - b);
 
   return {

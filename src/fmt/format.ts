@@ -15,6 +15,10 @@ import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnosti
 export type SourceKind = "conf" | "m4";
 
 /** conf for `*.conf` (plain checkpolicy input), m4 for every other file of a policy tree. */
+/** Indentation stops growing here: a conditional nested as deep as checkpolicy reads (9,987
+ *  levels, one per line) would otherwise grow by the square of its depth, past any file limit. */
+const MAX_INDENT = 64;
+
 export function kindOf(path: string): SourceKind {
   return path.endsWith(".conf") ? "conf" : "m4";
 }
@@ -116,7 +120,7 @@ class Formatter {
     if (body.startsWith("}") || body.startsWith(")")) depth--;
     else if (body.startsWith("'") && this.closesDefine()) depth--;
     const laid = this.code(body, lineNo);
-    return `${"\t".repeat(Math.max(0, depth))}${laid}`.trimEnd();
+    return `${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`.trimEnd();
   }
 
   private closesDefine(): boolean {

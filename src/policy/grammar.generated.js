@@ -92,12 +92,28 @@ function flattenSet(span, complement, items) {
   return { span, star: false, complement, include: exact(include), exclude: exact(exclude) };
 }
 
-// xsm's own nesting limit, far past any real policy: the recursive rules here take several stack
-// frames per level, and past about 1,500 levels of parentheses the stack runs out. checkpolicy goes
-// further (bison's YYMAXDEPTH of 10,000 stack entries: 9,986 levels of parentheses in a
-// conditional, 9,981 in a constraint), and the message says so. Operator chains (`a || b || ...`)
-// are not limited, as in checkpolicy: they become left-deep trees that every later stage walks
-// with an explicit stack (ast.ts foldTree).
+/** Where a second opening brace is in text[from, to) outside `#` comments, or -1. */
+function nestedBrace(text, from, to) {
+  let seen = false;
+  for (let i = from; i < to; i++) {
+    const c = text[i];
+    if (c === "#") {
+      while (i < to && text[i] !== "\n") i++;
+    } else if (c === LB) {
+      if (seen) return i;
+      seen = true;
+    }
+  }
+  return -1;
+}
+
+// xsm's own nesting limit for what the recursive rules here read, far past any real policy: they
+// take several stack frames per level, and past about 1,500 levels of parentheses the stack runs
+// out. checkpolicy goes further (bison's YYMAXDEPTH of 10,000 stack entries: 9,986 levels of
+// parentheses in a conditional, 9,981 in a constraint), and the message says so. A well-formed
+// conditional is read by scan.ts with explicit stacks, as deep as checkpolicy reads it. Operator
+// chains (`a || b || ...`) are not limited, as in checkpolicy: they become left-deep trees that
+// every later stage walks with an explicit stack (ast.ts foldTree).
 const MAX_DEPTH = 1000;
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
@@ -635,32 +651,38 @@ function peg$parse(input, options) {
     return enter(k, w, p);
   }
   function peg$f102(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f103(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f104(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f105(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f106(p) {    return deeper(p);  }
-  function peg$f107(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f108(head, op, arg) {    return [op, arg];  }
-  function peg$f109(head, tail) {
+  function peg$f103() {    return scan(readCond);  }
+  function peg$f104(r) {
+    if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
+    return r !== null;
+  }
+  function peg$f105(r) {    return r;  }
+  function peg$f106(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f109(p) {    return deeper(p);  }
+  function peg$f110(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f111(head, op, arg) {    return [op, arg];  }
+  function peg$f112(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f110(p) {    return deeper(p);  }
-  function peg$f111(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f112(p) {    return deeper(p);  }
-  function peg$f113(p, e) {    depth--; return e;  }
-  function peg$f114(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f115(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f116() {    return "eq";  }
-  function peg$f117() {    return "neq";  }
-  function peg$f118() {    return "eq";  }
-  function peg$f119(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f120(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f121(p) {    return deeper(p);  }
-  function peg$f122(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f123(p) {    return deeper(p);  }
-  function peg$f124(p, e) {    depth--; return e;  }
-  function peg$f125(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f126(p, left, cmp, right) {
+  function peg$f113(p) {    return deeper(p);  }
+  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f115(p) {    return deeper(p);  }
+  function peg$f116(p, e) {    depth--; return e;  }
+  function peg$f117(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f118(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f119() {    return "eq";  }
+  function peg$f120() {    return "neq";  }
+  function peg$f121() {    return "eq";  }
+  function peg$f122(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f123(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f124(p) {    return deeper(p);  }
+  function peg$f125(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f126(p) {    return deeper(p);  }
+  function peg$f127(p, e) {    depth--; return e;  }
+  function peg$f128(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f129(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -668,115 +690,122 @@ function peg$parse(input, options) {
       return { op: "cmp", cmp, left, right, span: here() };
     }
     if (cmp !== "==" && cmp !== "!=") stop(`'${cmp}' only compares roles (r1 ${cmp} r2), not names`, p, range().end);
+    // policy_parse.y names_push: a name or one flat `{ ... }`, no nested braces in a constraint
+    const inner = nestedBrace(input, right.span.offset, right.span.offset + right.span.length);
+    if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f127() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f128() {    return "1";  }
-  function peg$f129() {    return "2";  }
-  function peg$f130(side) {    return "r";  }
-  function peg$f131(side) {    return "t";  }
-  function peg$f132(side, what, names) {
+  function peg$f130() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f131() {    return "1";  }
+  function peg$f132() {    return "2";  }
+  function peg$f133(side) {    return "r";  }
+  function peg$f134(side) {    return "t";  }
+  function peg$f135(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f133(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f134(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f135(p, left, cmp, right) {
+  function peg$f136(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f137(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f138(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f136(op) {    return op.toLowerCase();  }
-  function peg$f137(op) {    return op.toLowerCase();  }
-  function peg$f138(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f139() {    return "!=";  }
-  function peg$f140() {    return "==";  }
-  function peg$f141() {    return "domby";  }
-  function peg$f142() {    return "dom";  }
-  function peg$f143() {    return "incomp";  }
-  function peg$f144(name, aliases) {
+  function peg$f139(op) {    return op.toLowerCase();  }
+  function peg$f140(op) {    return op.toLowerCase();  }
+  function peg$f141(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f142() {    return "!=";  }
+  function peg$f143() {    return "==";  }
+  function peg$f144() {    return "domby";  }
+  function peg$f145() {    return "dom";  }
+  function peg$f146() {    return "incomp";  }
+  function peg$f147(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f145(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f146(level) {    return { kind: "level", span: null, level };  }
-  function peg$f147(sources, targets, classes, range) {
+  function peg$f148(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f149(level) {    return { kind: "level", span: null, level };  }
+  function peg$f150(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f148() {
+  function peg$f151() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f149(p) {    return deeper(p);  }
-  function peg$f150(p) {    depth--;  }
-  function peg$f151(name) {    return { level: "supervisor" };  }
-  function peg$f152(name, parent) {    return { level: "guest", parent };  }
-  function peg$f153(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f154(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f155(name, level, members) {
+  function peg$f152(p) {    return deeper(p);  }
+  function peg$f153(p) {    depth--;  }
+  function peg$f154(name) {    return { level: "supervisor" };  }
+  function peg$f155(name, parent) {    return { level: "guest", parent };  }
+  function peg$f156(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f157(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f158(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f156(kind, type, devices) {
+  function peg$f159(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f157(text) {    return { text, span: here() };  }
-  function peg$f158(p) {    expected("'of'", p);  }
-  function peg$f159() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f160(i) {    return [i];  }
-  function peg$f161(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f162(items) {    return flattenSet(here(), false, items);  }
-  function peg$f163(a, b) {
+  function peg$f160(text) {    return { text, span: here() };  }
+  function peg$f161(p) {    expected("'of'", p);  }
+  function peg$f162() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f163(i) {    return [i];  }
+  function peg$f164(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f165(items) {    return flattenSet(here(), false, items);  }
+  function peg$f166(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f164(p) {    return deeper(p);  }
-  function peg$f165(p, items) {
+  function peg$f167(p) {    return deeper(p);  }
+  function peg$f168(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f166(exclude) {    return { exclude };  }
-  function peg$f167(nested) {    return { nested };  }
-  function peg$f168(p, list) {
-    if (list.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
-    return exact(list);
+  function peg$f169(exclude) {    return { exclude };  }
+  function peg$f170(nested) {    return { nested };  }
+  function peg$f171(list) {    return exact(list);  }
+  function peg$f172(i) {    return [i];  }
+  function peg$f173(p) {    return deeper(p);  }
+  function peg$f174(p, i) {    return [i];  }
+  function peg$f175(p, items) {
+    if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
+    depth--;
+    return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f169(i) {    return [i];  }
-  function peg$f170(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f171(p, perms) {
+  function peg$f176(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f177(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f172(user, role, type, mls) {
+  function peg$f178(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f173(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f174(low, high) {
+  function peg$f179(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f180(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f175(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f176(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f177(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f178(p) {    expected("'alias'", p);  }
-  function peg$f179(p) {    expected("'roles'", p);  }
-  function peg$f180(p) {    expected("'range'", p);  }
-  function peg$f181(p) {    expected("';'", p);  }
-  function peg$f182(p) {    expected("':'", p);  }
-  function peg$f183(p) {    expected(`'${LB}'`, p);  }
-  function peg$f184(p) {    expected(`'${RB}'`, p);  }
-  function peg$f185(p) {    expected("')'", p);  }
-  function peg$f186(p) {    expected("a name", p);  }
-  function peg$f187(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f188(name) {    return RESERVED.has(name);  }
-  function peg$f189(name) {    return ident(name, peg$savedPos);  }
-  function peg$f190() {    return scan(readWord);  }
-  function peg$f191(p) {    expected("a number", p);  }
-  function peg$f192() {    return offset();  }
-  function peg$f193() {    scan(readBlanks);  }
+  function peg$f181(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f182(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f183(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f184(p) {    expected("'alias'", p);  }
+  function peg$f185(p) {    expected("'roles'", p);  }
+  function peg$f186(p) {    expected("'range'", p);  }
+  function peg$f187(p) {    expected("';'", p);  }
+  function peg$f188(p) {    expected("':'", p);  }
+  function peg$f189(p) {    expected(`'${LB}'`, p);  }
+  function peg$f190(p) {    expected(`'${RB}'`, p);  }
+  function peg$f191(p) {    expected("')'", p);  }
+  function peg$f192(p) {    expected("a name", p);  }
+  function peg$f193(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f194(name) {    return RESERVED.has(name);  }
+  function peg$f195(name) {    return ident(name, peg$savedPos);  }
+  function peg$f196() {    return scan(readWord);  }
+  function peg$f197(p) {    expected("a number", p);  }
+  function peg$f198() {    return offset();  }
+  function peg$f199() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -3577,7 +3606,10 @@ function peg$parse(input, options) {
       s1 = peg$FAILED;
     }
     if (s1 !== peg$FAILED) {
-      s2 = peg$parseCondExpr();
+      s2 = peg$parseFastCondExpr();
+      if (s2 === peg$FAILED) {
+        s2 = peg$parseCondExpr();
+      }
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
         s4 = peg$parseOpenBrace();
@@ -3755,6 +3787,33 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseFastCondExpr() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = '';
+    peg$savedPos = s1;
+    s2 = peg$f103();
+    s1 = s2;
+    peg$savedPos = peg$currPos;
+    s2 = peg$f104(s1);
+    if (s2) {
+      s2 = undefined;
+    } else {
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s0 = peg$f105(s1);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
   function peg$parseCondExpr() {
     let s0, s1, s2, s3, s4, s5, s6, s7;
 
@@ -3798,7 +3857,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f103(s1, s2);
+      s0 = peg$f106(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3850,7 +3909,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f104(s1, s2);
+      s0 = peg$f107(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3902,7 +3961,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f105(s1, s2);
+      s0 = peg$f108(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3919,7 +3978,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f106(s1);
+      s3 = peg$f109(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3930,7 +3989,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f107(s1, s5);
+          s0 = peg$f110(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3965,7 +4024,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f108(s1, s5, s7);
+          s3 = peg$f111(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3984,7 +4043,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f108(s1, s5, s7);
+            s3 = peg$f111(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3995,7 +4054,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f109(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4012,7 +4071,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f110(s1);
+      s3 = peg$f113(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4023,7 +4082,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f111(s1, s5);
+          s0 = peg$f114(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4057,7 +4116,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f112(s1);
+      s3 = peg$f115(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4071,7 +4130,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f113(s1, s5);
+            s0 = peg$f116(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4093,14 +4152,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f114(s1);
+        s1 = peg$f117(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f115(s1);
+        s1 = peg$f118(s1);
         s0 = s1;
       }
     }
@@ -4370,7 +4429,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f116();
+      s1 = peg$f119();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4384,7 +4443,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f117();
+        s1 = peg$f120();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4418,7 +4477,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f118();
+            s0 = peg$f121();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4476,7 +4535,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f119(s1, s2);
+      s0 = peg$f122(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4528,7 +4587,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f120(s1, s2);
+      s0 = peg$f123(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4545,7 +4604,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f121(s1);
+      s3 = peg$f124(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4556,7 +4615,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f122(s1, s5);
+          s0 = peg$f125(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4590,7 +4649,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f123(s1);
+      s3 = peg$f126(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4604,7 +4663,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f124(s1, s5);
+            s0 = peg$f127(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4627,7 +4686,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f125(s1);
+        s1 = peg$f128(s1);
         s0 = s1;
       }
     }
@@ -4652,7 +4711,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f126(s1, s2, s4, s6);
+          s0 = peg$f129(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4696,7 +4755,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f127();
+          s0 = peg$f130();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4737,7 +4796,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f128();
+            s1 = peg$f131();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4777,7 +4836,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f129();
+              s1 = peg$f132();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4819,7 +4878,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f130(s1);
+              s3 = peg$f133(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4859,7 +4918,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f131(s1);
+                s3 = peg$f134(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4874,7 +4933,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f132(s1, s3, s5);
+              s0 = peg$f135(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4921,7 +4980,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f133(s4);
+                s0 = peg$f136(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4948,12 +5007,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f134(s1, s2, s4, s7);
+                  s7 = peg$f137(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f135(s1, s2, s4, s6);
+                  s0 = peg$f138(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5024,7 +5083,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f136(s1);
+        s0 = peg$f139(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5087,7 +5146,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f137(s1);
+        s0 = peg$f140(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5108,7 +5167,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f138(s1);
+      s1 = peg$f141(s1);
       s0 = s1;
     }
 
@@ -5136,7 +5195,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f139();
+        s1 = peg$f142();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5170,7 +5229,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f140();
+            s0 = peg$f143();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5210,7 +5269,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f141();
+              s0 = peg$f144();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5250,7 +5309,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f142();
+                s0 = peg$f145();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5290,7 +5349,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f143();
+                  s0 = peg$f146();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5337,7 +5396,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f144(s1, s3);
+        s0 = peg$f147(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5357,7 +5416,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f145(s1);
+      s1 = peg$f148(s1);
     }
     s0 = s1;
 
@@ -5374,7 +5433,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f146(s1);
+        s0 = peg$f149(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5428,7 +5487,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f147(s1, s3, s5, s6);
+            s0 = peg$f150(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5456,7 +5515,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f148();
+      s1 = peg$f151();
     }
     s0 = s1;
 
@@ -5523,7 +5582,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f149(s1);
+      s3 = peg$f152(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5563,7 +5622,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f150(s1);
+          s0 = peg$f153(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5620,7 +5679,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f151(s1);
+        s4 = peg$f154(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5663,7 +5722,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f152(s1, s8);
+              s3 = peg$f155(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5680,7 +5739,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f153(s1, s4);
+          s4 = peg$f156(s1, s4);
           s3 = s4;
         }
       }
@@ -5722,7 +5781,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f154(s1, s3, s7, s9);
+            s9 = peg$f157(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5746,7 +5805,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f155(s1, s3, s7);
+            s0 = peg$f158(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5868,7 +5927,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f156(s1, s4, s6);
+            s0 = peg$f159(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5934,7 +5993,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f157(s1);
+      s1 = peg$f160(s1);
     }
     s0 = s1;
 
@@ -5978,7 +6037,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f158(s1);
+      s1 = peg$f161(s1);
       s0 = s1;
     }
 
@@ -5998,7 +6057,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f159();
+      s1 = peg$f162();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6016,7 +6075,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f160(s4);
+          s4 = peg$f163(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -6024,7 +6083,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f161(s3);
+          s0 = peg$f164(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6038,7 +6097,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f162(s1);
+          s1 = peg$f165(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -6071,7 +6130,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f163(s1, s2);
+            s0 = peg$f166(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6097,7 +6156,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f164(s1);
+      s3 = peg$f167(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6130,7 +6189,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f165(s1, s5);
+          s0 = peg$f168(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6163,7 +6222,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f166(s3);
+        s0 = peg$f169(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6179,7 +6238,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f167(s1);
+          s1 = peg$f170(s1);
         }
         s0 = s1;
       }
@@ -6189,7 +6248,30 @@ function peg$parse(input, options) {
   }
 
   function peg$parseAliasList() {
-    let s0, s1, s2, s3, s4, s5, s6, s7;
+    let s0, s1;
+
+    s0 = peg$currPos;
+    s1 = peg$parseAliasBraces();
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s1 = peg$f171(s1);
+    }
+    s0 = s1;
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parseIdentReq();
+      if (s1 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s1 = peg$f172(s1);
+      }
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAliasBraces() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
@@ -6201,33 +6283,63 @@ function peg$parse(input, options) {
       if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
-      s3 = peg$parse_();
-      s4 = [];
-      s5 = peg$currPos;
-      s6 = peg$parseIdent();
-      if (s6 !== peg$FAILED) {
-        s7 = peg$parse_();
-        s5 = s6;
+      peg$savedPos = peg$currPos;
+      s3 = peg$f173(s1);
+      if (s3) {
+        s3 = undefined;
       } else {
-        peg$currPos = s5;
-        s5 = peg$FAILED;
+        s3 = peg$FAILED;
       }
-      while (s5 !== peg$FAILED) {
-        s4.push(s5);
-        s5 = peg$currPos;
-        s6 = peg$parseIdent();
-        if (s6 !== peg$FAILED) {
-          s7 = peg$parse_();
-          s5 = s6;
-        } else {
-          peg$currPos = s5;
-          s5 = peg$FAILED;
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = [];
+        s6 = peg$currPos;
+        s7 = peg$currPos;
+        s8 = peg$parseIdent();
+        if (s8 !== peg$FAILED) {
+          peg$savedPos = s7;
+          s8 = peg$f174(s1, s8);
         }
-      }
-      s5 = peg$parseCloseBrace();
-      if (s5 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s0 = peg$f168(s1, s4);
+        s7 = s8;
+        if (s7 === peg$FAILED) {
+          s7 = peg$parseAliasBraces();
+        }
+        if (s7 !== peg$FAILED) {
+          s8 = peg$parse_();
+          s6 = s7;
+        } else {
+          peg$currPos = s6;
+          s6 = peg$FAILED;
+        }
+        while (s6 !== peg$FAILED) {
+          s5.push(s6);
+          s6 = peg$currPos;
+          s7 = peg$currPos;
+          s8 = peg$parseIdent();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s7;
+            s8 = peg$f174(s1, s8);
+          }
+          s7 = s8;
+          if (s7 === peg$FAILED) {
+            s7 = peg$parseAliasBraces();
+          }
+          if (s7 !== peg$FAILED) {
+            s8 = peg$parse_();
+            s6 = s7;
+          } else {
+            peg$currPos = s6;
+            s6 = peg$FAILED;
+          }
+        }
+        s6 = peg$parseCloseBrace();
+        if (s6 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f175(s1, s5);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6235,15 +6347,6 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
-    }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parseIdentReq();
-      if (s1 !== peg$FAILED) {
-        peg$savedPos = s0;
-        s1 = peg$f169(s1);
-      }
-      s0 = s1;
     }
 
     return s0;
@@ -6304,7 +6407,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f170(s1, s2);
+      s0 = peg$f176(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6352,7 +6455,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f171(s1, s4);
+        s0 = peg$f177(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6415,7 +6518,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f172(s1, s5, s9, s10);
+              s0 = peg$f178(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6448,7 +6551,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f173(s1);
+      s1 = peg$f179(s1);
       s0 = s1;
     }
 
@@ -6487,7 +6590,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f174(s1, s2);
+      s0 = peg$f180(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6504,7 +6607,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f175(s1);
+      s1 = peg$f181(s1);
       s0 = s1;
     }
 
@@ -6543,7 +6646,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f176(s1, s2);
+      s0 = peg$f182(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6560,7 +6663,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f177(s1);
+      s1 = peg$f183(s1);
       s0 = s1;
     }
 
@@ -6621,7 +6724,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f178(s1);
+      s1 = peg$f184(s1);
       s0 = s1;
     }
 
@@ -6720,7 +6823,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f179(s1);
+      s1 = peg$f185(s1);
       s0 = s1;
     }
 
@@ -6819,7 +6922,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f180(s1);
+      s1 = peg$f186(s1);
       s0 = s1;
     }
 
@@ -6840,7 +6943,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f181(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6861,7 +6964,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f182(s1);
+      s1 = peg$f188(s1);
       s0 = s1;
     }
 
@@ -6882,7 +6985,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f183(s1);
+      s1 = peg$f189(s1);
       s0 = s1;
     }
 
@@ -6903,7 +7006,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f184(s1);
+      s1 = peg$f190(s1);
       s0 = s1;
     }
 
@@ -6924,7 +7027,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f185(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -6939,7 +7042,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f186(s1);
+      s1 = peg$f192(s1);
       s0 = s1;
     }
 
@@ -6954,7 +7057,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f187(s1);
+      s1 = peg$f193(s1);
       s0 = s1;
     }
 
@@ -6969,7 +7072,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f188(s1);
+      s2 = peg$f194(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6977,7 +7080,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f189(s1);
+        s0 = peg$f195(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7008,7 +7111,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f190();
+      s1 = peg$f196();
     }
     s0 = s1;
 
@@ -7150,7 +7253,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f191(s1);
+      s1 = peg$f197(s1);
       s0 = s1;
     }
 
@@ -7221,7 +7324,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f192();
+    s1 = peg$f198();
     s0 = s1;
 
     return s0;
@@ -7273,7 +7376,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f193();
+    s1 = peg$f199();
     s0 = s1;
 
     return s0;
@@ -7304,6 +7407,7 @@ function peg$parse(input, options) {
   const readBlanks = (p) => sc.blanks(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
+  const readCond = (p) => sc.condExpr(p);
   /** The span of what the current rule matched. */
   function here() { return at(peg$savedPos, peg$currPos); }
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }

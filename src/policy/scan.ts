@@ -11,7 +11,7 @@
 //
 // Every read starts at an offset the grammar gives and leaves `end` where it stopped; the grammar
 // moves peggy's cursor there (its `scan` helper, the only place that touches the cursor).
-import type { AttributeDecl, AvRule, AvRuleKind, Ident, NameSet, TypeAttributeDecl, TypeDecl } from "./ast.js";
+import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Ident, NameSet, TypeAttributeDecl, TypeDecl } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 /** A statement as the grammar's rules return it: the Statement rule sets its span afterwards. */
@@ -75,6 +75,16 @@ for (let c = 0; c < 128; c++) IS_WORD[c] = /[A-Za-z0-9_\-]/.test(String.fromChar
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
 }
+
+type BinaryCondOp = "and" | "or" | "xor" | "eq" | "neq";
+/** `!` binds tighter than && and looser than == (policy_parse.y's precedence). */
+const NOT_PREC = 4;
+/** The room checkpolicy's parser has for a conditional: bison's YYMAXDEPTH of 10,000 stack
+ *  entries, less what the policy's statements before it hold. Each pending `(`, `!`, binary
+ *  operator and left operand is one entry, a `)` one more while it is shifted: 9,987 levels of
+ *  parentheses fit, or `(` and 9,987 `!`s (measured with checkpolicy 3.4, which says 'memory
+ *  exhausted' past them). */
+export const CHECKPOLICY_COND_ROOM = 9989;
 
 export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
 
@@ -192,6 +202,138 @@ export class Scanner {
     return kw === "type"
       ? { kind: "type", span: null, name, aliases: NONE as never as Ident[], attributes: list }
       : { kind: "typeattribute", span: null, type: name, attributes: list };
+  }
+
+  /**
+   * The grammar's CondExpr after `if`, read with explicit stacks (operator precedence as the
+   * grammar's rules, which follow policy_parse.y: || < ^ < && < ! < == !=, `!` taking the rest of
+   * an == chain), so parentheses and `!` nest as deep as checkpolicy's parser goes, where the
+   * grammar's recursive rules would run out of stack. The nodes and spans are the grammar's (a
+   * parenthesized expression is its inner node; `!`'s span runs to the end of what it read). Null
+   * (nothing read) on anything else, the expression not followed by `{` included: the grammar then
+   * reads it and words the error.
+   */
+  condExpr(start: number): CondExpr | null {
+    if (this.grammarOnly) return null;
+    this.condTooDeep = -1;
+    const input = this.input;
+    type Value = { node: CondExpr; end: number };
+    type Op = { kind: "paren"; at: number } | { kind: "not"; at: number } | { kind: "bin"; op: BinaryCondOp; prec: number };
+    const values: Value[] = [];
+    const ops: Op[] = [];
+    const room = () => ops.length + values.length <= CHECKPOLICY_COND_ROOM;
+    const reduceBin = (op: BinaryCondOp): void => {
+      const right = values.pop()!;
+      const left = values.pop()!;
+      const span = this.nodes.at(left.node.span.offset, right.node.span.offset + right.node.span.length);
+      values.push({ node: { op, left: left.node, right: right.node, span }, end: right.end });
+    };
+    const reduceNot = (at: number): void => {
+      const arg = values.pop()!;
+      values.push({ node: { op: "not", arg: arg.node, span: this.nodes.at(at, arg.end) }, end: arg.end });
+    };
+    /** Applies pending operators binding at least `prec` (binary ones, and a `!` below `==`). */
+    const reduceWhile = (prec: number): void => {
+      for (let top = ops[ops.length - 1]; top !== undefined && top.kind !== "paren"; top = ops[ops.length - 1]) {
+        const p = top.kind === "not" ? NOT_PREC : top.prec;
+        if (p < prec) return;
+        ops.pop();
+        if (top.kind === "not") reduceNot(top.at);
+        else reduceBin(top.op);
+      }
+    };
+    this.pos = start;
+    for (;;) {
+      // an operand: prefix `!`s and `(`s, then a boolean name
+      for (;;) {
+        const at = this.pos;
+        const c = input.charCodeAt(at);
+        if ((c === 33 /* ! */ && input.charCodeAt(at + 1) !== 61) || this.keyword(at, "not")) {
+          this.pos = c === 33 ? at + 1 : at + 3;
+          ops.push({ kind: "not", at });
+        } else if (c === 40 /* ( */) {
+          this.pos = at + 1;
+          ops.push({ kind: "paren", at });
+        } else break;
+        if (!room()) return this.condTooDeepAt(at);
+        this.skipBlanks();
+      }
+      const at = this.pos;
+      const name = this.ident();
+      if (name === null) return null;
+      values.push({ node: { op: "bool", name, span: name.span }, end: this.pos });
+      if (!room()) return this.condTooDeepAt(at);
+      // closing parentheses, then a binary operator (another operand follows) or the end
+      let more = false;
+      for (;;) {
+        const end = this.pos;
+        this.skipBlanks();
+        const at = this.pos;
+        if (input.charCodeAt(at) === 41 /* ) */) {
+          reduceWhile(0);
+          if (ops.length + values.length + 1 > CHECKPOLICY_COND_ROOM) return this.condTooDeepAt(at);
+          if (ops.pop()?.kind !== "paren") return null;
+          values[values.length - 1]!.end = at + 1;
+          this.pos = at + 1;
+          continue;
+        }
+        const bin = this.binaryCondOp(at);
+        if (bin === null) {
+          this.pos = end;
+          break;
+        }
+        reduceWhile(bin.prec);
+        ops.push({ kind: "bin", op: bin.op, prec: bin.prec });
+        if (!room()) return this.condTooDeepAt(at);
+        this.pos = at + bin.length;
+        this.skipBlanks();
+        more = true;
+        break;
+      }
+      if (more) continue;
+      reduceWhile(0);
+      if (ops.length > 0) return null; // an unclosed `(`
+      const exprEnd = this.pos;
+      this.skipBlanks();
+      if (input.charCodeAt(this.pos) !== 123 /* { */) return null;
+      this.end = exprEnd;
+      return values[0]!.node;
+    }
+  }
+
+  /** Where a conditional went past checkpolicy's parser stack (the grammar reports it), or -1. */
+  condTooDeep = -1;
+
+  private condTooDeepAt(at: number): null {
+    this.condTooDeep = at;
+    return null;
+  }
+
+  /** A binary operator of a conditional at `at`, as the grammar's EqOp, AndOp, XorOp, OrOp. */
+  private binaryCondOp(at: number): { op: BinaryCondOp; prec: number; length: number } | null {
+    const input = this.input;
+    const c = input.charCodeAt(at);
+    const d = input.charCodeAt(at + 1);
+    if (c === 61 && d === 61) return { op: "eq", prec: 5, length: 2 };
+    if (c === 33 && d === 61) return { op: "neq", prec: 5, length: 2 };
+    if (c === 38 && d === 38) return { op: "and", prec: 3, length: 2 };
+    if (c === 94) return { op: "xor", prec: 2, length: 1 };
+    if (c === 124 && d === 124) return { op: "or", prec: 1, length: 2 };
+    if (this.keyword(at, "eq")) return { op: "eq", prec: 5, length: 2 };
+    if (this.keyword(at, "and")) return { op: "and", prec: 3, length: 3 };
+    if (this.keyword(at, "xor")) return { op: "xor", prec: 2, length: 3 };
+    if (this.keyword(at, "or")) return { op: "or", prec: 1, length: 2 };
+    return null;
+  }
+
+  /** `word` (all lower or all upper case, as the grammar's literals) at `at`, not followed by a
+   *  character of a name (the grammar's `!IdChar`). */
+  private keyword(at: number, word: string): boolean {
+    const input = this.input;
+    const text = input.slice(at, at + word.length);
+    if (text !== word && text !== word.toUpperCase()) return false;
+    const c = input.charCodeAt(at + word.length);
+    return !(IS_WORD[c] === 1 || c === 46 /* . */);
   }
 
   private skipBlanks(): void {

@@ -82,3 +82,58 @@ describe("the fast path's sets with `*`, `~` and `-`", () => {
     }
   });
 });
+
+describe("the fast path's conditionals", () => {
+  // random expressions over the grammar's tokens, well formed or not, with blanks and comments
+  const TOKENS = ["b", "c_1", "x.y", "or", "OR", "and", "AND", "xor", "XOR", "not", "NOT", "eq", "EQ", "||", "&&", "^", "!", "==", "!=", "(", ")", "order", "nota", "Or", "if", "{"];
+  const BLANKS = [" ", "", "\n", "  # note\n", "\t"];
+  function expression(seed: number): string {
+    let s = seed >>> 0;
+    const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) / (1 << 24);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)]!;
+    // mostly well formed: operand (op operand)*, with prefixes and groups
+    const operand = (depth: number): string => {
+      const r = next();
+      if (r < 0.15) return `${pick(["!", "not ", "NOT ", "! "])}${operand(depth + 1)}`;
+      if (r < 0.3 && depth < 6) return `(${pick(BLANKS)}${expr(depth + 1)}${pick(BLANKS)})`;
+      return pick(["b", "c_1", "x.y", "order", "nota"]);
+    };
+    const expr = (depth: number): string => {
+      let e = operand(depth);
+      for (let n = Math.floor(next() * 3); n > 0; n--) e += `${pick(BLANKS)}${pick(["||", "&&", "^", "==", "!=", "or", "and", "xor", "eq", "OR", "AND"])}${pick(BLANKS)}${operand(depth)}`;
+      return e;
+    };
+    let text = expr(0);
+    if (next() < 0.3) {
+      // damage: a token inserted or a character dropped
+      const at = Math.floor(next() * (text.length + 1));
+      text = next() < 0.5 ? `${text.slice(0, at)} ${pick(TOKENS)} ${text.slice(at)}` : text.slice(0, at) + text.slice(at + 1);
+    }
+    return text;
+  }
+
+  it("builds the grammar's AST and diagnostics on 3,000 random conditionals, well formed or not", () => {
+    for (let i = 0; i < 3000; i++) {
+      const text = `bool b true;\nif ${expression(i)} { allow a_t b_t:c p; }\n`;
+      const [fast, slow] = both(text, "cond.conf");
+      expect(fast, text).toBe(slow);
+    }
+  });
+
+  it("reads a conditional as deep as checkpolicy's parser stack goes, and reports past it as checkpolicy does", () => {
+    // 9,987 levels of parentheses, or `(` and 9,987 `!`s (test/fixtures/accept-set/cond-*.conf has
+    // checkpolicy's verdicts on the same shapes)
+    const parens = (n: number) => `bool b true;\nif ${"(\n".repeat(n)}b${"\n)".repeat(n)} { allow a_t b_t:c p; }\n`;
+    const nots = (n: number) => `bool b true;\nif (${"!\n".repeat(n)}b) { allow a_t b_t:c p; }\n`;
+    for (const [shape, text] of [["parentheses", parens], ["!", nots]] as const) {
+      const ok = parsePolicy(text(9987), "deep.conf", { sections: false });
+      expect(ok.diagnostics.filter((d) => d.severity === "error"), shape).toEqual([]);
+      expect(ok.ast.statements.find((s) => s.kind === "if"), shape).toBeDefined();
+      const past = parsePolicy(text(9988), "deep.conf", { sections: false });
+      expect(past.diagnostics[0]?.message, shape).toMatch(/^nesting deeper than checkpolicy's parser goes: checkpolicy rejects this \('memory exhausted'/);
+    }
+    // the grammar's own rules still stop at xsm's limit, with their message, where the fast path does not read
+    const broken = parsePolicy(`bool b true;\nif ${"(".repeat(5000)}b ${")".repeat(5000)} ) { }\n`, "deep.conf", { sections: false });
+    expect(broken.diagnostics.find((d) => d.severity === "error")?.message).toMatch(/nesting deeper than 1000 levels: xsm.s limit/);
+  });
+});
