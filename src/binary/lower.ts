@@ -10,9 +10,8 @@
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
-import { CondOp, OBJECT_R, type ClassSym, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, OBJECT_R, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
-import { expandTypeSet } from "../policy/typeset.js";
 import {
   AVTAB_ALLOWED,
   AVTAB_AUDITALLOW,
@@ -31,6 +30,7 @@ import {
   ConsOp,
   EMPTY_LEVEL,
   EMPTY_RANGE,
+  CONFIG_MLS,
   TYPE_ATTRIBUTE,
   TYPE_PRIMARY,
   XEN_TARGET,
@@ -47,7 +47,13 @@ import {
   type RoleTrans,
   type TypeDatum,
   type UserDatum,
+  type CatDatum,
+  type MlsLevel,
+  type MlsRange,
+  type RangeTrans,
+  type SensDatum,
 } from "./model.js";
+import { expandTypeSet } from "../policy/typeset.js";
 
 export interface LowerOptions {
   /** 30 (default) or 24, the two versions checkpolicy writes for Xen. */
@@ -67,6 +73,8 @@ const COND_TYPES: Record<number, CondExprType> = {
   [CondOp.Eq]: CondExprType.Eq,
   [CondOp.Neq]: CondExprType.Neq,
 };
+/** constraint.h CEXPR_L1L2 ... CEXPR_L2H2: the two levels an MLS expression compares. */
+const MLS_ATTRS: Record<string, number> = { l1l2: 32, l1h2: 64, h1l2: 128, h1h2: 256, l1h1: 512, l2h2: 1024 };
 const CONS_OPS = { "==": ConsOp.Eq, "!=": ConsOp.Neq, dom: ConsOp.Dom, domby: ConsOp.DomBy, incomp: ConsOp.Incomp } as const;
 
 /** A rule after name lookup, in kernel bit indices (value - 1). */
@@ -459,6 +467,11 @@ function consNode(lw: Lowering, e: ConstraintExpr, out: ConsExpr[]): void {
       out.push({ type: e.op === "and" ? ConsExprType.And : ConsExprType.Or, attr: 0, op: 0 });
       return;
     case "cmp": {
+      const levels = MLS_ATTRS[`${e.left}${e.right}`];
+      if (levels !== undefined) {
+        out.push({ type: ConsExprType.Attr, attr: levels, op: CONS_OPS[e.cmp] });
+        return;
+      }
       const kind = e.left[0] === "u" ? CEXPR_USER : e.left[0] === "r" ? CEXPR_ROLE : CEXPR_TYPE;
       const attr = kind | (e.left.endsWith("2") ? CEXPR_TARGET : 0) | (e.right.endsWith("3") ? CEXPR_XTARGET : 0);
       out.push({ type: ConsExprType.Attr, attr, op: CONS_OPS[e.cmp] });
@@ -506,7 +519,63 @@ function lowerConstraints(lw: Lowering, ast: PolicyAst): { constraints: Constrai
 // ---- the whole policy
 
 function context(lw: Lowering, c: ResolvedContext): Context {
-  return { user: lw.userVal[c.user]!, role: lw.roleVal[c.role]!, type: lw.typeBit[c.type]! + 1, range: EMPTY_RANGE };
+  return { user: lw.userVal[c.user]!, role: lw.roleVal[c.role]!, type: lw.typeBit[c.type]! + 1, range: c.range ? kernelRange(c.range) : EMPTY_RANGE };
+}
+
+// ---- MLS
+
+function kernelLevel(l: Level): MlsLevel {
+  return { sens: l.sens, cats: [...l.cats] };
+}
+
+function kernelRange(r: LevelRange): MlsRange {
+  return { low: kernelLevel(r.low), high: kernelLevel(r.high) };
+}
+
+/** The sensitivity and category tables as expand copies them (sens_copy_callback,
+ *  cats_copy_callback): every name, aliases included and counted in nprim, each alias with its
+ *  primary's level or value; written in hash order. */
+function mlsTables(mls: MlsSymbols): Pick<KernelPolicy, "levels" | "cats"> {
+  const levels: SensDatum[] = [];
+  for (const s of mls.sens) {
+    const level = { sens: s.order, cats: [...(s.cats ?? [])] };
+    levels.push({ name: s.name, isalias: 0, level });
+    for (const a of s.aliases) levels.push({ name: a, isalias: 1, level });
+  }
+  const cats: CatDatum[] = [];
+  for (const c of mls.cats) {
+    cats.push({ name: c.name, value: c.id + 1, isalias: 0 });
+    for (const a of c.aliases) cats.push({ name: a, value: c.id + 1, isalias: 1 });
+  }
+  return {
+    levels: { nprim: levels.length, entries: hashOrder(levels, (l) => l.name, SYMTAB_SIZES[6]) },
+    cats: { nprim: cats.length, entries: hashOrder(cats, (c) => c.name, SYMTAB_SIZES[7]) },
+  };
+}
+
+/** expand_range_trans: one record per (source, target, class) of each rule, types expanded, the
+ *  first rule's range kept (resolve refused conflicting ones); written in the order of the
+ *  range_tr hashtab (policydb.c rangetr_hash over 256 slots that double as it fills, chains by
+ *  (source, target, class)). */
+function rangeTransitions(lw: Lowering, mls: MlsSymbols): RangeTrans[] {
+  const out: RangeTrans[] = [];
+  const seen = new Set<string>();
+  for (const r of mls.rangeTransitions) {
+    const targets = expandTypeSet(r.targets, lw.sym).map((t) => lw.typeBit[t]! + 1);
+    for (const s of expandTypeSet(r.sources, lw.sym).map((t) => lw.typeBit[t]! + 1)) {
+      for (const t of targets) {
+        for (const c of r.classes) {
+          const key = `${s} ${t} ${c + 1}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ stype: s, ttype: t, tclass: c + 1, range: kernelRange(r.range) });
+        }
+      }
+    }
+  }
+  const mask = tableSize(256, out.length) - 1;
+  const bucket = (x: RangeTrans) => (x.stype + (x.ttype << 3) + (x.tclass << 5)) & mask;
+  return out.sort((a, b) => bucket(a) - bucket(b) || a.stype - b.stype || a.ttype - b.ttype || a.tclass - b.tclass);
 }
 
 /** class_write's four defaults (user, role, range, type); GLBLUB needs version 32 and is written
@@ -642,8 +711,8 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     value: lw.userVal[u.id]!,
     bounds: dottedParent(u.name, sym.userIds, lw.userVal),
     roles: bitsOf([...u.roles].filter((r) => r !== OBJECT_R).map((r) => lw.roleVal[r]! - 1)),
-    range: EMPTY_RANGE,
-    level: EMPTY_LEVEL,
+    range: u.range ? kernelRange(u.range) : EMPTY_RANGE,
+    level: u.level ? kernelLevel(u.level) : EMPTY_LEVEL,
   }));
 
   // te_avtab: every unconditional rule in source order, then the conditional lists
@@ -705,7 +774,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   return {
     version,
     target: XEN_TARGET,
-    config: options.handleUnknown ?? 0,
+    config: (options.handleUnknown ?? 0) | (sym.mls ? CONFIG_MLS : 0),
     policycaps: bitsOf(sym.policycaps),
     // permissive_map: bit = type value (not value - 1)
     permissive: bitsOf(sym.types.filter((t) => t.permissive).map((t) => lw.typeBit[t.id]! + 1)),
@@ -722,8 +791,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
         SYMTAB_SIZES[5],
       ),
     },
-    levels: { nprim: 0, entries: [] },
-    cats: { nprim: 0, entries: [] },
+    ...(sym.mls ? mlsTables(sym.mls) : { levels: { nprim: 0, entries: [] }, cats: { nprim: 0, entries: [] } }),
     avtab: base.written(AVTAB_COMPILE_MASK),
     conds: condNodes,
     roleTrans: roleTransitions(lw),
@@ -737,7 +805,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
       pcidevice: o.pcidevicecon.map((x) => ({ device: x.device, context: context(lw, x.context) })),
       devicetree: o.devicetreecon.map((x) => ({ path: x.path, context: context(lw, x.context) })),
     },
-    rangeTrans: [],
+    rangeTrans: sym.mls ? rangeTransitions(lw, sym.mls) : [],
     typeAttrMap,
   };
 }

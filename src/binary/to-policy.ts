@@ -7,13 +7,14 @@
 // as a line of the binary's rule listing (`rules` below), since there is no source to cite.
 import { AvKind, AvList, AvTab } from "../policy/avtab.js";
 import { avCounts } from "../policy/avstats.js";
-import type { AvRuleKind, ConstraintOperand, ConstraintOp, TypeRuleKind } from "../policy/ast.js";
+import type { AvRuleKind, ConstraintOperand, ConstraintOp, MlsOperand, TypeRuleKind } from "../policy/ast.js";
 import { programText } from "../policy/cond.js";
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { PolicyTables } from "../policy/image.js";
 import { policyImage } from "../policy/view.js";
 import type { ExpandedAvRule, Expanded, TypeRuleEntry } from "../policy/expand.js";
-import { CondOp, type ClassSym, type CondNode, type CondPlace, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, type ClassSym, type CondNode, type CondPlace, type LevelRange, type MlsSymbols, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { rangeText } from "../policy/resolve/mls.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import {
@@ -37,6 +38,7 @@ import {
   type Constraint,
   type Context,
   type KernelPolicy,
+  type MlsRange,
 } from "./model.js";
 
 /** xen/xsm/flask/policy/initial_sids, in order: sid n is the n-th name. */
@@ -268,6 +270,9 @@ function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEn
 }
 
 const OPERAND_KIND = (attr: number) => (attr & CEXPR_USER ? "u" : attr & CEXPR_ROLE ? "r" : "t");
+type PlainOperand = Exclude<ConstraintOperand, MlsOperand>;
+/** constraint.h CEXPR_L1L2 ... CEXPR_L2H2: which two levels an MLS expression compares. */
+const MLS_ATTRS: Record<number, [MlsOperand, MlsOperand]> = { 32: ["l1", "l2"], 64: ["l1", "h2"], 128: ["h1", "l2"], 256: ["h1", "h2"], 512: ["l1", "h1"], 1024: ["l2", "h2"] };
 
 /** read_cons_helper's postfix expression as the tree decide.ts evaluates. */
 function constraintTree(b: Builder, c: Constraint, what: string): ResolvedConstraintExpr {
@@ -285,10 +290,15 @@ function constraintTree(b: Builder, c: Constraint, what: string): ResolvedConstr
         break;
       }
       case ConsExprType.Attr: {
-        if ((e.attr & (CEXPR_USER | CEXPR_ROLE | CEXPR_TYPE)) === 0) throw new BinaryFormatError(`${what}: MLS constraint expressions are not supported`, 0);
+        const levels = MLS_ATTRS[e.attr];
+        if (levels) {
+          stack.push({ op: "level", cmp: CMP[e.op] ?? "==", left: levels[0], right: levels[1] });
+          break;
+        }
+        if ((e.attr & (CEXPR_USER | CEXPR_ROLE | CEXPR_TYPE)) === 0) throw new BinaryFormatError(`${what}: constraint expression attribute ${e.attr} is not one libsepol writes`, 0);
         const kind = OPERAND_KIND(e.attr);
-        const left = `${kind}${e.attr & CEXPR_TARGET ? 2 : 1}` as ConstraintOperand;
-        const right = `${kind}${e.attr & CEXPR_XTARGET ? 3 : 2}` as ConstraintOperand;
+        const left = `${kind}${e.attr & CEXPR_TARGET ? 2 : 1}` as PlainOperand;
+        const right = `${kind}${e.attr & CEXPR_XTARGET ? 3 : 2}` as PlainOperand;
         stack.push({ op: "cmp", cmp: CMP[e.op] ?? "==", left, right });
         break;
       }
@@ -314,7 +324,50 @@ function context(b: Builder, c: Context): ResolvedContext {
   const type = b.typeOf[c.type] ?? -1;
   const user = b.sym.users[c.user - 1]!;
   const role = b.sym.roles[c.role - 1]!;
-  return { user: user.id, role: role.id, type, text: `${user.name}:${role.name}:${b.typeName(c.type)}` };
+  const text = `${user.name}:${role.name}:${b.typeName(c.type)}`;
+  const mls = b.sym.mls;
+  if (!mls) return { user: user.id, role: role.id, type, text };
+  const range = levelRange(c.range);
+  return { user: user.id, role: role.id, type, range, text: `${text}:${rangeText(mls, range)}` };
+}
+
+function levelRange(r: MlsRange): LevelRange {
+  return { low: { sens: r.low.sens, cats: r.low.cats }, high: { sens: r.high.sens, cats: r.high.cats } };
+}
+
+/** The levels and categories of an MLS binary (p_levels, p_cats), and each user's range and
+ *  default level: what contexts are parsed and checked against. */
+function mlsTables(b: Builder): void {
+  const k = b.k;
+  const mls: MlsSymbols = { sens: [], sensIds: new Map(), cats: [], catIds: new Map(), rangeTransitions: [] };
+  const primaries = sorted(k.levels.entries.filter((l) => l.isalias === 0), (l) => l.level.sens);
+  for (const l of primaries) {
+    const id = mls.sens.length;
+    mls.sens.push({ id, name: l.name, span: b.span(), aliases: [], order: l.level.sens, cats: l.level.cats });
+    mls.sensIds.set(l.name, id);
+  }
+  for (const l of k.levels.entries) {
+    if (l.isalias === 0) continue;
+    const sens = mls.sens.find((s) => s.order === l.level.sens);
+    if (!sens) continue;
+    sens.aliases.push(l.name);
+    mls.sensIds.set(l.name, sens.id);
+  }
+  for (const c of sorted(k.cats.entries.filter((c) => c.isalias === 0), (c) => c.value)) {
+    mls.cats[c.value - 1] = { id: c.value - 1, name: c.name, span: b.span(), aliases: [] };
+    mls.catIds.set(c.name, c.value - 1);
+  }
+  for (const c of k.cats.entries) {
+    if (c.isalias === 0 || !mls.cats[c.value - 1]) continue;
+    mls.cats[c.value - 1]!.aliases.push(c.name);
+    mls.catIds.set(c.name, c.value - 1);
+  }
+  b.sym.mls = mls;
+  for (const u of k.users.entries) {
+    const user = b.sym.users[u.value - 1]!;
+    user.range = levelRange(u.range);
+    user.level = { sens: u.level.sens, cats: u.level.cats };
+  }
 }
 
 export interface BinaryPolicyResult {
@@ -326,13 +379,13 @@ export interface BinaryPolicyResult {
   ex: Expanded;
 }
 
-/** A kernel policy (read from a binary) as a compiled policy. MLS binaries are refused: their
- *  MLS constraints would be silently ignored. */
+/** A kernel policy (read from a binary) as a compiled policy; an MLS one (config bit 1) with its
+ *  levels, categories and ranges, decided on as its source is. */
 export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnostic[] = []): BinaryPolicyResult {
-  if ((k.config & CONFIG_MLS) !== 0) throw new BinaryFormatError("MLS binary policies are not supported yet (the policy's MLS flag is set)", 20);
   const b = new Builder(k, file);
   classes(b);
   rolesUsersBools(b);
+  if ((k.config & CONFIG_MLS) !== 0) mlsTables(b);
   const nids = b.sym.types.length + b.sym.attrs.length;
   const nc = Math.max(1, b.sym.classes.length);
   const out = { rules: [] as ExpandedAvRule[], typeRules: [] as TypeRuleEntry[] };

@@ -91,6 +91,8 @@ export function buildTree(dir: string, options: TreeOptions & { compile?: BuildC
   const sources = treeSources(tree);
   const m4 = runM4(tree);
   if (hasErrors(m4.diagnostics)) return { tree, conf: m4.text, diagnostics: m4.diagnostics, sources };
-  const { diagnostics, policy, bytes } = compileExpanded(tree, m4.text, sources, options.compile);
+  // the MLS tree (-D enable_mls) is an MLS policy, compiled as checkpolicy -M compiles it
+  const compileOptions = options.mls ? { ...options.compile, mls: true } : options.compile;
+  const { diagnostics, policy, bytes } = compileExpanded(tree, m4.text, sources, compileOptions);
   return { tree, conf: m4.text, diagnostics: [...m4.diagnostics, ...diagnostics], policy, bytes, sources };
 }

@@ -30,6 +30,7 @@ interface CheckOptions {
   bool?: Record<string, boolean>;
   queries?: string;
   json?: boolean;
+  mls?: boolean;
   format: OutputFormat;
 }
 
@@ -159,7 +160,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   const query = single ? singleQuery(cmd, opts) : undefined;
   if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const loaded = await loadPolicy(cli, path);
+  const loaded = await loadPolicy(cli, path, false, "text", { mls: opts.mls });
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, loaded.path);
 
   if (query) {
@@ -192,7 +193,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
   const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const loaded = await loadPolicy(cli, path, false, opts.format);
+  const loaded = await loadPolicy(cli, path, false, opts.format, { mls: opts.mls });
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
   // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
@@ -207,8 +208,9 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .command("check")
     .description("decide an access as Xen's security server would: TE rules, booleans, constraints, audit")
     .argument("<policy>", "policy.conf file, or - for standard input")
-    .option("--scontext <context>", "source context, user:role:type")
-    .option("--tcontext <context>", "target context, user:role:type")
+    .option("--scontext <context>", "source context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
+    .option("--tcontext <context>", "target context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
+    .option("-M, --mls", "an MLS policy (as checkpolicy -M): contexts carry levels, mlsconstrain applies")
     .option("--class <class>", "object class, e.g. resource")
     .option("--perm <perm>", "permission, e.g. plug (repeatable: each is decided and printed)", collectPerms)
     .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)

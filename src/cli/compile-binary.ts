@@ -14,6 +14,7 @@ export interface BinaryOutputOptions {
   policyvers?: string;
   handleUnknown?: string;
   strict?: boolean;
+  mls?: boolean;
 }
 
 const HANDLE_UNKNOWN: Record<string, number> = { deny: 0, reject: 2, allow: 4 };
@@ -41,7 +42,7 @@ export function writeOutput(path: string, bytes: Uint8Array): void {
 }
 
 export interface BinaryOutput {
-  /** The compiled policy for the summary; none for an MLS binary (rewritten, not decided on). */
+  /** The compiled policy for the summary; none when a rewritten binary cannot be decided on. */
   policy?: CompiledPolicy;
   warnings: Diagnostic[];
   /** What the warnings point into: the source, or a binary's rule listing. */
@@ -82,7 +83,7 @@ export async function compileToBinary(cli: CliContext, path: string, opts: Binar
   const { compileBinary } = await import("../binary/compile.js");
   let result;
   try {
-    result = compileBinary(text, { file: path, version, handleUnknown, strict: opts.strict });
+    result = compileBinary(text, { file: path, version, handleUnknown, strict: opts.strict, mls: opts.mls === true });
   } catch (err) {
     if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text, fallbackFile: path });
     throw err;

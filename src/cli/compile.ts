@@ -18,7 +18,7 @@ export interface LoadedPolicy {
 
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
  *  CliError (exit 1). Warnings are printed to stderr when `showWarnings`. */
-export async function loadPolicy(cli: CliContext, file: string, showWarnings = false, format: OutputFormat = "text"): Promise<LoadedPolicy> {
+export async function loadPolicy(cli: CliContext, file: string, showWarnings = false, format: OutputFormat = "text", options: { mls?: boolean } = {}): Promise<LoadedPolicy> {
   const input = readPolicyInput(file);
   const path = displayName(file);
   if ("binary" in input) {
@@ -38,7 +38,7 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
   const { compilePolicy } = await import("../policy/index.js");
   let policy: CompiledPolicy;
   try {
-    policy = compilePolicy(text, { file: path });
+    policy = compilePolicy(text, { file: path, mls: options.mls === true });
   } catch (err) {
     if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text, fallbackFile: path });
     throw err;
@@ -80,6 +80,7 @@ interface CompileOptions {
   policyvers?: string;
   handleUnknown?: string;
   strict?: boolean;
+  mls?: boolean;
 }
 
 /** oracle-matrix's stdout for the same policy: the canonical document and a newline. */
@@ -99,7 +100,6 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
-    if (opts.emitMatrix !== undefined && !policy) throw new CliError(`${displayName(file)}: an MLS binary policy has no matrix (MLS decisions are not supported yet)`);
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
     if (policy) report.write(summary(displayName(file), policy));
     report.write(`binary policy written to ${opts.output}\n`);
@@ -107,7 +107,7 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
     return;
   }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
-  const loaded = await loadPolicy(cli, file, true);
+  const loaded = await loadPolicy(cli, file, true, "text", { mls: opts.mls });
   const { policy, text, path } = loaded;
   if (opts.expand) {
     const { expandPolicyText } = await import("../policy/svp.js");
@@ -139,7 +139,7 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
     writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
   }
-  const { policy, text } = await loadPolicy(cli, path, true, opts.format);
+  const { policy, text } = await loadPolicy(cli, path, true, opts.format, { mls: opts.mls });
   if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
   writeDiagnostics(cli, policy.warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats });
 }
@@ -164,6 +164,7 @@ export function registerCompile(program: Command, cli: CliContext): void {
     .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
     .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
     .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
+    .option("-M, --mls", "an MLS policy (as checkpolicy -M): sensitivities, categories, levels, ranges, mlsconstrain")
     .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));
 }

@@ -30,11 +30,19 @@ export const CATALOG = {
   syntax: entry("error", "policy text", "The text is not policy.conf as checkpolicy's grammar reads it, or a required section is missing or misplaced.", sentence),
   binary: entry("error", "policy text", "The input is a binary file (a compiled policy?), not policy.conf text.", () => "this is a binary file (it contains a NUL byte), not a policy.conf text"),
   unsupported: entry("error", "policy text", "A statement checkpolicy accepts but xsm-policy does not model (filename transitions, role attributes, ...).", sentence),
-  "mls-unsupported": entry(
+  "mls-disabled": entry(
     "error",
     "policy text",
-    "An MLS statement or field: xsm-policy compiles non-MLS policies, as Xen's default flask policy is.",
-    (what: string) => `MLS ${what} is not supported (compile without MLS, as Xen's default flask policy is)`,
+    "MLS statements or fields (sensitivity, level, range_transition, a context's level...) in a policy compiled without MLS; reported once, at the first. Compile with -M (--mls), as checkpolicy -M.",
+    (what: string, more: number) =>
+      `${what} in a non-MLS policy: compile with -M (--mls) to use MLS${more > 0 ? ` (${more} more MLS statement${more === 1 ? "" : "s"} or field${more === 1 ? "" : "s"} follow)` : ""}`,
+  ),
+  "mls-required": entry("error", "policy text", "An MLS policy (-M) without its MLS declarations, a user without `level` and `range`, or a context without a level.", sentence),
+  "mls-level": entry(
+    "error",
+    "policy text",
+    "An MLS level or range that is not valid: a category its sensitivity's `level` statement does not allow, a high level that does not dominate the low one, a default level outside the user's range.",
+    sentence,
   ),
 
   // ---- policy text: resolve ----

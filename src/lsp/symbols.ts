@@ -163,7 +163,11 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
         if (s.parent) add(s.parent, "platform");
         for (const m of s.members) declare(s, m.type, "type");
         break;
-      case "mls":
+      case "sensitivity":
+      case "category":
+      case "dominance":
+      case "level":
+      case "range_transition":
         break;
     }
   };

@@ -22,8 +22,23 @@ export interface Context {
   user: Ident;
   role: Ident;
   type: Ident;
-  /** MLS range text if present (reported as unsupported). */
-  mls?: string;
+  /** `:low - high` after the type (MLS policies, and only those, need it). */
+  mls?: MlsRange;
+}
+
+/** `s0:c0.c3,c5` as written. checkpolicy's scanner reads `c0.c3` as one name; resolve splits
+ *  it into a category range as policy_define.c's parse_categories does. */
+export interface MlsLevel {
+  span: Span;
+  sens: Ident;
+  cats: Ident[];
+}
+
+/** `low` or `low - high` (mls_range_def). */
+export interface MlsRange {
+  span: Span;
+  low: MlsLevel;
+  high?: MlsLevel;
 }
 
 // ---- declarations ------------------------------------------------------------------------------
@@ -64,7 +79,7 @@ export interface DefaultRule {
   /** source, target; for range "source low" ... "target low-high" or "glblub" */
   value: string;
 }
-export interface UserDecl { kind: "user"; span: Span; name: Ident; roles: NameSet; mls?: string }
+export interface UserDecl { kind: "user"; span: Span; name: Ident; roles: NameSet; mls?: { level: MlsLevel; range: MlsRange } }
 
 // ---- rules -------------------------------------------------------------------------------------
 
@@ -147,8 +162,10 @@ export interface Conditional {
 
 // ---- constraints -------------------------------------------------------------------------------
 
-/** u1 r1 t1 = source, u2 r2 t2 = target, u3 r3 t3 = new (validatetrans only). */
-export type ConstraintOperand = "u1" | "u2" | "u3" | "r1" | "r2" | "r3" | "t1" | "t2" | "t3";
+/** u1 r1 t1 = source, u2 r2 t2 = target, u3 r3 t3 = new (validatetrans only); l1 h1 / l2 h2 =
+ *  the low and high levels of the source / target range (MLS). */
+export type ConstraintOperand = "u1" | "u2" | "u3" | "r1" | "r2" | "r3" | "t1" | "t2" | "t3" | MlsOperand;
+export type MlsOperand = "l1" | "l2" | "h1" | "h2";
 export type ConstraintOp = "==" | "!=" | "dom" | "domby" | "incomp";
 export type ConstraintExpr =
   | { op: "not"; arg: ConstraintExpr; span: Span }
@@ -158,8 +175,9 @@ export type ConstraintExpr =
   /** `t1 == { a b }`, `u2 != system_u` */
   | { op: "names"; cmp: ConstraintOp; left: ConstraintOperand; names: NameSet; span: Span };
 
-export interface Constrain { kind: "constrain"; span: Span; classes: NameSet; perms: NameSet; expr: ConstraintExpr }
-export interface ValidateTrans { kind: "validatetrans"; span: Span; classes: NameSet; expr: ConstraintExpr }
+/** `mls` marks `mlsconstrain` (the MLS section's form; the binary holds both alike). */
+export interface Constrain { kind: "constrain"; span: Span; classes: NameSet; perms: NameSet; expr: ConstraintExpr; mls?: true }
+export interface ValidateTrans { kind: "validatetrans"; span: Span; classes: NameSet; expr: ConstraintExpr; mls?: true }
 
 // ---- contexts ----------------------------------------------------------------------------------
 
@@ -171,9 +189,18 @@ export interface IoportCon { kind: "ioportcon"; span: Span; low: number; high: n
 export interface PciDeviceCon { kind: "pcidevicecon"; span: Span; device: number; context: Context }
 export interface DeviceTreeCon { kind: "devicetreecon"; span: Span; path: string; context: Context }
 
-/** An MLS statement (sensitivity, dominance, category, level, mlsconstrain, range_transition...):
- *  parsed so the file is understood, then reported as unsupported at its span. */
-export interface MlsStatement { kind: "mls"; span: Span; keyword: string }
+// ---- MLS (checkpolicy -M) -----------------------------------------------------------------------
+
+export interface SensitivityDecl { kind: "sensitivity"; span: Span; name: Ident; aliases: Ident[] }
+/** `dominance { s0 s1 ... }`: lowest first. */
+export interface DominanceDecl { kind: "dominance"; span: Span; order: Ident[] }
+export interface CategoryDecl { kind: "category"; span: Span; name: Ident; aliases: Ident[] }
+/** `level s0:c0.c3;`: the categories a sensitivity may carry. */
+export interface LevelDecl { kind: "level"; span: Span; level: MlsLevel }
+/** `range_transition S T:C range;` (without `:C`, the legacy form for class process). */
+export interface RangeTransition { kind: "range_transition"; span: Span; sources: NameSet; targets: NameSet; classes?: NameSet; range: MlsRange }
+
+export type MlsStatement = SensitivityDecl | DominanceDecl | CategoryDecl | LevelDecl | RangeTransition;
 
 // ---- SVP extension (ours) ----------------------------------------------------------------------
 

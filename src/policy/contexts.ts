@@ -4,11 +4,12 @@
 import type { Context, PolicyAst } from "./ast.js";
 import { CATALOG } from "../diagnostics/catalog.js";
 import type { Diagnostic, DiagnosticCode, Span } from "../diagnostics/diagnostic.js";
-import { OBJECT_R, type ResolvedContext, type Symbols } from "./symbols.js";
+import { OBJECT_R, rangeContains, type ResolvedContext, type Symbols } from "./symbols.js";
+import { rangeText, type MlsResolver } from "./resolve/mls.js";
 
 export type Report = (code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;
 
-function resolveContext(c: Context, sym: Symbols, err: Report): ResolvedContext | undefined {
+function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver | undefined): ResolvedContext | undefined {
   const user = sym.userIds.get(c.user.name);
   const role = sym.roleIds.get(c.role.name);
   const type = sym.typeIds.get(c.type.name);
@@ -27,10 +28,25 @@ function resolveContext(c: Context, sym: Symbols, err: Report): ResolvedContext 
     return undefined;
   }
   const primary = sym.types[type]!.name;
-  return { user, role, type, text: `${c.user.name}:${c.role.name}:${primary}` };
+  const text3 = `${c.user.name}:${c.role.name}:${primary}`;
+  if (!mls) return { user, role, type, text: text3 };
+  // mls_context_isvalid: a valid range, within the user's unless the role is object_r
+  if (!c.mls) {
+    err("mls-required", `context ${text} has no MLS level: an MLS policy needs user:role:type:level`, c.span);
+    return undefined;
+  }
+  const range = mls.range(c.mls);
+  if (!range) return undefined;
+  const own = sym.users[user]!.range;
+  const full = `${text3}:${rangeText(mls.mls, range)}`;
+  if (role !== OBJECT_R && own && !rangeContains(own, range)) {
+    err("invalid-context", `invalid security context ${full}: the range is not within user ${c.user.name}'s range ${rangeText(mls.mls, own)}`, c.span);
+    return undefined;
+  }
+  return { user, role, type, range, text: full };
 }
 
-export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn: Report = () => {}): void {
+export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn: Report = () => {}, mls?: MlsResolver): void {
   const oc = sym.ocontexts;
   const firstSpan = new Map<string, Span>();
   const pirqSpans: Span[] = [];
@@ -60,7 +76,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
       err("overlap", CATALOG.overlap.message(kind, hex(s.low), hex(s.high), hex(clash.low), hex(clash.high)), s.span);
       return;
     }
-    const ctx = resolveContext(s.context, sym, err);
+    const ctx = resolveContext(s.context, sym, err, mls);
     if (ctx) list.push({ low: s.low, high: s.high, context: ctx });
   };
   for (const s of ast.statements) {
@@ -71,7 +87,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
           break;
         }
         if (dup(`sid ${s.name.name}`, s.span, `the context for SID ${s.name.name} is multiply defined`)) break;
-        const ctx = resolveContext(s.context, sym, err);
+        const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) sym.initialSids.set(s.name.name, ctx);
         break;
       }
@@ -89,7 +105,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
         if (irq !== s.irq) {
           warn("pirq-truncated", `pirq ${s.irq} does not fit in 16 bits: checkpolicy keeps it as pirq ${irq} (libsepol stores a pirq in 16 bits), and so does xsm`, s.span);
         }
-        const ctx = resolveContext(s.context, sym, err);
+        const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) {
           oc.pirqcon.push({ irq, context: ctx });
           pirqSpans.push(s.span);
@@ -98,13 +114,13 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
       }
       case "pcidevicecon": {
         if (dup(`pci ${s.device}`, s.span, `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`)) break;
-        const ctx = resolveContext(s.context, sym, err);
+        const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) oc.pcidevicecon.push({ device: s.device, context: ctx });
         break;
       }
       case "devicetreecon": {
         if (dup(`dt ${s.path}`, s.span, `duplicate devicetree entry for '${s.path}'`)) break;
-        const ctx = resolveContext(s.context, sym, err);
+        const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
         break;
       }

@@ -7,7 +7,7 @@ import { foldTree } from "./ast.js";
 import { ruleCovers, ruleMask } from "./rulematch.js";
 import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
-import { OBJECT_R, type ResolvedConstraintExpr } from "./symbols.js";
+import { EMPTY_LEVEL, OBJECT_R, levelDominates, levelEq, rangeContains, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr } from "./symbols.js";
 import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
 
 /** Python's repr() of a string: oracle-decide's error messages quote names with it. */
@@ -26,12 +26,51 @@ export function pyRepr(s: string): string {
   return out + quote;
 }
 
-/** security_context_to_sid's checks, in oracle-decide's order and words. */
+/** Xen's mls_context_to_sid: `low[-high]`, each `sens[:cat[.cat],...]`, names or aliases. */
+function parseRange(mls: MlsSymbols, text: string): LevelRange | undefined {
+  const dash = text.indexOf("-");
+  const low = parseLevel(mls, dash < 0 ? text : text.slice(0, dash));
+  const high = dash < 0 ? low : parseLevel(mls, text.slice(dash + 1));
+  return low && high ? { low, high } : undefined;
+}
+
+function parseLevel(mls: MlsSymbols, text: string): Level | undefined {
+  const colon = text.indexOf(":");
+  const sensId = mls.sensIds.get(colon < 0 ? text : text.slice(0, colon));
+  if (sensId === undefined) return undefined;
+  const cats = new Set<number>();
+  if (colon >= 0) {
+    for (const item of text.slice(colon + 1).split(",")) {
+      const dot = item.indexOf(".");
+      const a = mls.catIds.get(dot < 0 ? item : item.slice(0, dot));
+      if (a === undefined) return undefined;
+      cats.add(a);
+      if (dot < 0) continue;
+      const b = mls.catIds.get(item.slice(dot + 1));
+      // a range must run upwards (catdatum->value >= rngdatum->value is -EINVAL)
+      if (b === undefined || a >= b) return undefined;
+      for (let v = a + 1; v <= b; v++) cats.add(v);
+    }
+  }
+  return { sens: mls.sens[sensId]!.order, cats: [...cats].sort((x, y) => x - y) };
+}
+
+/** mls_range_isvalid: each level's categories allowed for its sensitivity, high dominating low. */
+function rangeValid(mls: MlsSymbols, r: LevelRange): boolean {
+  const levelValid = (l: Level) => {
+    const sens = mls.sens.find((s) => s.order === l.sens);
+    return sens !== undefined && levelDominates({ sens: l.sens, cats: sens.cats ?? [] }, l);
+  };
+  return levelValid(r.low) && levelValid(r.high) && levelDominates(r.high, r.low);
+}
+
+/** security_context_to_sid's checks, in oracle-decide's order and words; an MLS policy's
+ *  contexts carry a range (`u:r:t:s0-s1:c0.c3`), checked as mls_context_isvalid does. */
 export function parseContext(core: PolicyTables, text: string): ContextResult {
-  const parts = text.split(":");
-  if (parts.length !== 3) return { ok: false, error: `malformed context ${pyRepr(text)}` };
-  const [user, role, type] = parts as [string, string, string];
   const sym = core.sym;
+  const parts = text.split(":");
+  if (sym.mls ? parts.length < 4 : parts.length !== 3) return { ok: false, error: `malformed context ${pyRepr(text)}${sym.mls && parts.length === 3 ? " (an MLS policy needs user:role:type:level)" : ""}` };
+  const [user, role, type] = parts as [string, string, string];
   const t = core.typeIds.get(type);
   if (t === undefined) return { ok: false, error: `unknown type ${pyRepr(type)}` };
   const u = sym.userIds.get(user);
@@ -42,7 +81,20 @@ export function parseContext(core: PolicyTables, text: string): ContextResult {
     if (!sym.users[u]!.roles.has(r)) return { ok: false, error: `role ${role} not authorized for user ${user}` };
     if (!sym.roles[r]!.types.has(t)) return { ok: false, error: `type ${sym.types[t]!.name} not authorized for role ${role}` };
   }
-  return { ok: true, value: { user: u, role: r, type: t } };
+  if (!sym.mls) return { ok: true, value: { user: u, role: r, type: t } };
+  const mlsText = parts.slice(3).join(":");
+  const range = parseRange(sym.mls, mlsText);
+  if (!range || !rangeValid(sym.mls, range)) return { ok: false, error: `invalid MLS range ${pyRepr(mlsText)}` };
+  const own = sym.users[u]!.range;
+  if (r !== OBJECT_R && own && !rangeContains(own, range)) return { ok: false, error: `MLS range ${mlsText} not authorized for user ${user}` };
+  return { ok: true, value: { user: u, role: r, type: t, range } };
+}
+
+/** l1 h1 / l2 h2: the low and high level of the source / target range. */
+function level(name: string, s: SecurityContext, t: SecurityContext): Level {
+  const range = (name[1] === "1" ? s : t).range;
+  if (!range) return EMPTY_LEVEL;
+  return name[0] === "l" ? range.low : range.high;
 }
 
 function operand(name: string, s: SecurityContext, t: SecurityContext): number {
@@ -50,7 +102,8 @@ function operand(name: string, s: SecurityContext, t: SecurityContext): number {
   return name[0] === "u" ? ctx.user : name[0] === "r" ? ctx.role : ctx.type;
 }
 
-/** constraint_expr_eval; role dominance is not modelled: dom/domby are ==, incomp is != (as oracle-decide). */
+/** constraint_expr_eval; role dominance is not modelled: dom/domby are ==, incomp is != (as
+ *  oracle-decide). Levels compare as mls_level_eq / mls_level_dom / mls_level_incomp. */
 export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
   return holdsWithin(e, s, t, 0);
 }
@@ -91,6 +144,22 @@ function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityCon
     case "names": {
       const hit = e.ids.has(operand(e.left, s, t));
       return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? hit : !hit;
+    }
+    case "level": {
+      const a = level(e.left, s, t);
+      const b = level(e.right, s, t);
+      switch (e.cmp) {
+        case "==":
+          return levelEq(a, b);
+        case "!=":
+          return !levelEq(a, b);
+        case "dom":
+          return levelDominates(a, b);
+        case "domby":
+          return levelDominates(b, a);
+        case "incomp":
+          return !levelDominates(a, b) && !levelDominates(b, a);
+      }
     }
   }
 }

@@ -16,7 +16,6 @@ export class StopParse {
 }
 
 // Statement keywords -> what they start. `platform` is ours and stays usable as an identifier.
-const MLS = "mls";
 const UNSUPPORTED = "unsupported";
 const STATEMENTS = new Map();
 for (const k of [
@@ -25,12 +24,9 @@ for (const k of [
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
   "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
   "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
-  "default_role", "default_type", "default_range",
+  "default_role", "default_type", "default_range", "sensitivity", "dominance", "category", "level",
+  "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
-for (const k of [
-  "sensitivity", "dominance", "category", "level", "mlsconstrain", "mlsvalidatetrans",
-  "range_transition",
-]) { STATEMENTS.set(k, MLS); STATEMENTS.set(k.toUpperCase(), MLS); }
 for (const k of [
   "roleattribute", "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
@@ -55,7 +51,13 @@ const DESCRIBE = {
   expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
   typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
   default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
+  sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
+  level: "level statement", mlsconstrain: "mlsconstrain statement", mlsvalidatetrans: "mlsvalidatetrans statement",
+  range_transition: "range_transition rule",
 };
+
+// policy_parse.y cexpr_prim: the level pairs an MLS constraint may compare.
+const MLS_PAIRS = new Set(["l1l2", "l1h2", "h1l2", "h1h2", "l1h1", "l2h2"]);
 
 /** How a message names the statement being read: "allow rule", "'sensitivity' statement". */
 export function describeStatement(kw, word) {
@@ -301,59 +303,59 @@ function peg$parse(input, options) {
   const peg$c19 = "TARGET";
   const peg$c20 = "level";
   const peg$c21 = "LEVEL";
-  const peg$c22 = "range";
-  const peg$c23 = "RANGE";
-  const peg$c24 = "-";
-  const peg$c25 = "/";
-  const peg$c26 = "else";
-  const peg$c27 = "ELSE";
-  const peg$c28 = "(";
-  const peg$c29 = "||";
-  const peg$c30 = "or";
-  const peg$c31 = "OR";
-  const peg$c32 = "^";
-  const peg$c33 = "xor";
-  const peg$c34 = "XOR";
-  const peg$c35 = "&&";
-  const peg$c36 = "and";
-  const peg$c37 = "AND";
-  const peg$c38 = "!";
-  const peg$c39 = "=";
-  const peg$c40 = "not";
-  const peg$c41 = "NOT";
-  const peg$c42 = "==";
-  const peg$c43 = "!=";
-  const peg$c44 = "eq";
-  const peg$c45 = "EQ";
-  const peg$c46 = "sameuser";
-  const peg$c47 = "SAMEUSER";
-  const peg$c48 = "role";
-  const peg$c49 = "ROLE";
-  const peg$c50 = "type";
-  const peg$c51 = "TYPE";
-  const peg$c52 = "domby";
-  const peg$c53 = "DOMBY";
-  const peg$c54 = "dom";
-  const peg$c55 = "DOM";
-  const peg$c56 = "incomp";
-  const peg$c57 = "INCOMP";
-  const peg$c58 = "{";
-  const peg$c59 = "supervisor";
-  const peg$c60 = "guest";
-  const peg$c61 = "}";
-  const peg$c62 = "hwdom";
-  const peg$c63 = "device";
-  const peg$c64 = "of";
-  const peg$c65 = "*";
-  const peg$c66 = "~";
-  const peg$c67 = "alias";
-  const peg$c68 = "ALIAS";
-  const peg$c69 = "types";
-  const peg$c70 = "TYPES";
-  const peg$c71 = "roles";
-  const peg$c72 = "ROLES";
-  const peg$c73 = "inherits";
-  const peg$c74 = "INHERITS";
+  const peg$c22 = "-";
+  const peg$c23 = "/";
+  const peg$c24 = "else";
+  const peg$c25 = "ELSE";
+  const peg$c26 = "(";
+  const peg$c27 = "||";
+  const peg$c28 = "or";
+  const peg$c29 = "OR";
+  const peg$c30 = "^";
+  const peg$c31 = "xor";
+  const peg$c32 = "XOR";
+  const peg$c33 = "&&";
+  const peg$c34 = "and";
+  const peg$c35 = "AND";
+  const peg$c36 = "!";
+  const peg$c37 = "=";
+  const peg$c38 = "not";
+  const peg$c39 = "NOT";
+  const peg$c40 = "==";
+  const peg$c41 = "!=";
+  const peg$c42 = "eq";
+  const peg$c43 = "EQ";
+  const peg$c44 = "sameuser";
+  const peg$c45 = "SAMEUSER";
+  const peg$c46 = "role";
+  const peg$c47 = "ROLE";
+  const peg$c48 = "type";
+  const peg$c49 = "TYPE";
+  const peg$c50 = "domby";
+  const peg$c51 = "DOMBY";
+  const peg$c52 = "dom";
+  const peg$c53 = "DOM";
+  const peg$c54 = "incomp";
+  const peg$c55 = "INCOMP";
+  const peg$c56 = "{";
+  const peg$c57 = "supervisor";
+  const peg$c58 = "guest";
+  const peg$c59 = "}";
+  const peg$c60 = "hwdom";
+  const peg$c61 = "device";
+  const peg$c62 = "of";
+  const peg$c63 = "*";
+  const peg$c64 = "~";
+  const peg$c65 = "alias";
+  const peg$c66 = "ALIAS";
+  const peg$c67 = "types";
+  const peg$c68 = "TYPES";
+  const peg$c69 = "roles";
+  const peg$c70 = "ROLES";
+  const peg$c71 = "inherits";
+  const peg$c72 = "INHERITS";
+  const peg$c73 = "range";
+  const peg$c74 = "RANGE";
   const peg$c75 = ")";
   const peg$c76 = "0x";
   const peg$c77 = "#";
@@ -399,68 +401,68 @@ function peg$parse(input, options) {
   const peg$e20 = peg$literalExpectation("TARGET", false);
   const peg$e21 = peg$literalExpectation("level", false);
   const peg$e22 = peg$literalExpectation("LEVEL", false);
-  const peg$e23 = peg$literalExpectation("range", false);
-  const peg$e24 = peg$literalExpectation("RANGE", false);
-  const peg$e25 = peg$literalExpectation("-", false);
-  const peg$e26 = peg$literalExpectation("/", false);
-  const peg$e27 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e28 = peg$literalExpectation("else", false);
-  const peg$e29 = peg$literalExpectation("ELSE", false);
-  const peg$e30 = peg$literalExpectation("(", false);
-  const peg$e31 = peg$literalExpectation("||", false);
-  const peg$e32 = peg$literalExpectation("or", false);
-  const peg$e33 = peg$literalExpectation("OR", false);
-  const peg$e34 = peg$literalExpectation("^", false);
-  const peg$e35 = peg$literalExpectation("xor", false);
-  const peg$e36 = peg$literalExpectation("XOR", false);
-  const peg$e37 = peg$literalExpectation("&&", false);
-  const peg$e38 = peg$literalExpectation("and", false);
-  const peg$e39 = peg$literalExpectation("AND", false);
-  const peg$e40 = peg$literalExpectation("!", false);
-  const peg$e41 = peg$literalExpectation("=", false);
-  const peg$e42 = peg$literalExpectation("not", false);
-  const peg$e43 = peg$literalExpectation("NOT", false);
-  const peg$e44 = peg$literalExpectation("==", false);
-  const peg$e45 = peg$literalExpectation("!=", false);
-  const peg$e46 = peg$literalExpectation("eq", false);
-  const peg$e47 = peg$literalExpectation("EQ", false);
-  const peg$e48 = peg$literalExpectation("sameuser", false);
-  const peg$e49 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e50 = peg$literalExpectation("role", false);
-  const peg$e51 = peg$literalExpectation("ROLE", false);
-  const peg$e52 = peg$literalExpectation("type", false);
-  const peg$e53 = peg$literalExpectation("TYPE", false);
-  const peg$e54 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e55 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e56 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e57 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e58 = peg$literalExpectation("domby", false);
-  const peg$e59 = peg$literalExpectation("DOMBY", false);
-  const peg$e60 = peg$literalExpectation("dom", false);
-  const peg$e61 = peg$literalExpectation("DOM", false);
-  const peg$e62 = peg$literalExpectation("incomp", false);
-  const peg$e63 = peg$literalExpectation("INCOMP", false);
-  const peg$e64 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e65 = peg$literalExpectation("{", false);
-  const peg$e66 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e67 = peg$literalExpectation("supervisor", false);
-  const peg$e68 = peg$literalExpectation("guest", false);
-  const peg$e69 = peg$literalExpectation("}", false);
-  const peg$e70 = peg$literalExpectation("hwdom", false);
-  const peg$e71 = peg$literalExpectation("device", false);
-  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e74 = peg$literalExpectation("of", false);
-  const peg$e75 = peg$literalExpectation("*", false);
-  const peg$e76 = peg$literalExpectation("~", false);
-  const peg$e77 = peg$literalExpectation("alias", false);
-  const peg$e78 = peg$literalExpectation("ALIAS", false);
-  const peg$e79 = peg$literalExpectation("types", false);
-  const peg$e80 = peg$literalExpectation("TYPES", false);
-  const peg$e81 = peg$literalExpectation("roles", false);
-  const peg$e82 = peg$literalExpectation("ROLES", false);
-  const peg$e83 = peg$literalExpectation("inherits", false);
-  const peg$e84 = peg$literalExpectation("INHERITS", false);
+  const peg$e23 = peg$literalExpectation("-", false);
+  const peg$e24 = peg$literalExpectation("/", false);
+  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e26 = peg$literalExpectation("else", false);
+  const peg$e27 = peg$literalExpectation("ELSE", false);
+  const peg$e28 = peg$literalExpectation("(", false);
+  const peg$e29 = peg$literalExpectation("||", false);
+  const peg$e30 = peg$literalExpectation("or", false);
+  const peg$e31 = peg$literalExpectation("OR", false);
+  const peg$e32 = peg$literalExpectation("^", false);
+  const peg$e33 = peg$literalExpectation("xor", false);
+  const peg$e34 = peg$literalExpectation("XOR", false);
+  const peg$e35 = peg$literalExpectation("&&", false);
+  const peg$e36 = peg$literalExpectation("and", false);
+  const peg$e37 = peg$literalExpectation("AND", false);
+  const peg$e38 = peg$literalExpectation("!", false);
+  const peg$e39 = peg$literalExpectation("=", false);
+  const peg$e40 = peg$literalExpectation("not", false);
+  const peg$e41 = peg$literalExpectation("NOT", false);
+  const peg$e42 = peg$literalExpectation("==", false);
+  const peg$e43 = peg$literalExpectation("!=", false);
+  const peg$e44 = peg$literalExpectation("eq", false);
+  const peg$e45 = peg$literalExpectation("EQ", false);
+  const peg$e46 = peg$literalExpectation("sameuser", false);
+  const peg$e47 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e48 = peg$literalExpectation("role", false);
+  const peg$e49 = peg$literalExpectation("ROLE", false);
+  const peg$e50 = peg$literalExpectation("type", false);
+  const peg$e51 = peg$literalExpectation("TYPE", false);
+  const peg$e52 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e53 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e54 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e56 = peg$literalExpectation("domby", false);
+  const peg$e57 = peg$literalExpectation("DOMBY", false);
+  const peg$e58 = peg$literalExpectation("dom", false);
+  const peg$e59 = peg$literalExpectation("DOM", false);
+  const peg$e60 = peg$literalExpectation("incomp", false);
+  const peg$e61 = peg$literalExpectation("INCOMP", false);
+  const peg$e62 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e63 = peg$literalExpectation("{", false);
+  const peg$e64 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("supervisor", false);
+  const peg$e66 = peg$literalExpectation("guest", false);
+  const peg$e67 = peg$literalExpectation("}", false);
+  const peg$e68 = peg$literalExpectation("hwdom", false);
+  const peg$e69 = peg$literalExpectation("device", false);
+  const peg$e70 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e72 = peg$literalExpectation("of", false);
+  const peg$e73 = peg$literalExpectation("*", false);
+  const peg$e74 = peg$literalExpectation("~", false);
+  const peg$e75 = peg$literalExpectation("alias", false);
+  const peg$e76 = peg$literalExpectation("ALIAS", false);
+  const peg$e77 = peg$literalExpectation("types", false);
+  const peg$e78 = peg$literalExpectation("TYPES", false);
+  const peg$e79 = peg$literalExpectation("roles", false);
+  const peg$e80 = peg$literalExpectation("ROLES", false);
+  const peg$e81 = peg$literalExpectation("inherits", false);
+  const peg$e82 = peg$literalExpectation("INHERITS", false);
+  const peg$e83 = peg$literalExpectation("range", false);
+  const peg$e84 = peg$literalExpectation("RANGE", false);
   const peg$e85 = peg$literalExpectation(")", false);
   const peg$e86 = peg$otherExpectation("identifier");
   const peg$e87 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
@@ -500,8 +502,8 @@ function peg$parse(input, options) {
   function peg$f19() {    return kw === "class"  }
   function peg$f20() {    return kw === "sid"  }
   function peg$f21() {    return kw === "common"  }
-  function peg$f22() {    return kw === "constrain"  }
-  function peg$f23() {    return kw === "validatetrans"  }
+  function peg$f22() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f23() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
   function peg$f24() {    return kw === "pirqcon"  }
   function peg$f25() {    return kw === "iomemcon"  }
   function peg$f26() {    return kw === "ioportcon"  }
@@ -512,167 +514,175 @@ function peg$parse(input, options) {
   function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
   function peg$f32() {    return kw === "default_range"  }
   function peg$f33() {    return kw === "platform"  }
-  function peg$f34() {    return kw === MLS  }
-  function peg$f35() {    return kw === UNSUPPORTED  }
-  function peg$f36() {    return scan(readAvRule);  }
-  function peg$f37(r) {    return r !== null;  }
-  function peg$f38(r) {    return r;  }
-  function peg$f39(s, t, c, p) {    return [c, p];  }
-  function peg$f40(s, t) {    return null;  }
-  function peg$f41(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f42(s, t, rest) {
+  function peg$f34() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f35() {    return kw === "dominance"  }
+  function peg$f36() {    return kw === "level"  }
+  function peg$f37() {    return kw === "range_transition"  }
+  function peg$f38() {    return kw === UNSUPPORTED  }
+  function peg$f39() {    return scan(readAvRule);  }
+  function peg$f40(r) {    return r !== null;  }
+  function peg$f41(r) {    return r;  }
+  function peg$f42(s, t, c, p) {    return [c, p];  }
+  function peg$f43(s, t) {    return null;  }
+  function peg$f44(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f45(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f43() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f44(s, t, c, p) {
+  function peg$f46() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f47(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f45(s, t, c, d, f) {
+  function peg$f48(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f46() {    return kw === "type_transition";  }
-  function peg$f47(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f48() {    return scan(readDecl);  }
-  function peg$f49(r) {    return r !== null;  }
-  function peg$f50(r) {    return r;  }
-  function peg$f51(name, aliases, attrs) {
+  function peg$f49() {    return kw === "type_transition";  }
+  function peg$f50(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f51() {    return scan(readDecl);  }
+  function peg$f52(r) {    return r !== null;  }
+  function peg$f53(r) {    return r;  }
+  function peg$f54(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f52(type, aliases) {
+  function peg$f55(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f53(type, attributes) {
+  function peg$f56(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f54(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f55(name, value) {
+  function peg$f57(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f58(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f56(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f57(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f58(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f59(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f60() {    return true;  }
-  function peg$f61() {    return false;  }
-  function peg$f62(p) {    expected("'true' or 'false'", p);  }
-  function peg$f63(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f64(name, rest) {
+  function peg$f59(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f60(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f61(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f62(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f63() {    return true;  }
+  function peg$f64() {    return false;  }
+  function peg$f65(p) {    expected("'true' or 'false'", p);  }
+  function peg$f66(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f67(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f65(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f66(roles, types, classes, newRole) {
+  function peg$f68(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f69(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f67(classes, value) {
+  function peg$f70(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f68(classes) {    return "glblub";  }
-  function peg$f69(classes, side) {    return "low-high";  }
-  function peg$f70(classes, side) {    return "low";  }
-  function peg$f71(classes, side) {    return "high";  }
-  function peg$f72(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f73(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f74(classes, value) {
+  function peg$f71(classes) {    return "glblub";  }
+  function peg$f72(classes, side) {    return "low-high";  }
+  function peg$f73(classes, side) {    return "low";  }
+  function peg$f74(classes, side) {    return "high";  }
+  function peg$f75(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f76(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f77(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f75() {    return "source";  }
-  function peg$f76() {    return "target";  }
-  function peg$f77(p) {    expected("'source' or 'target'", p);  }
-  function peg$f78(name, roles, mls) {
+  function peg$f78() {    return "source";  }
+  function peg$f79() {    return "target";  }
+  function peg$f80(p) {    expected("'source' or 'target'", p);  }
+  function peg$f81(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f79(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f80(className, perms) {    return [undefined, perms];  }
-  function peg$f81(className, rest) {
+  function peg$f82(level, range) {    return { level, range };  }
+  function peg$f83(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f84(className, perms) {    return [undefined, perms];  }
+  function peg$f85(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f82(name, context) {
+  function peg$f86(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f83(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f84(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f85(classes, perms, expr) {
-    return { kind: "constrain", span: null, classes, perms, expr };
+  function peg$f87(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f88(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f89(classes, perms, expr) {
+    return kw === "mlsconstrain"
+      ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
+      : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f86(classes, expr) {
-    return { kind: "validatetrans", span: null, classes, expr };
+  function peg$f90(classes, expr) {
+    return kw === "mlsvalidatetrans"
+      ? { kind: "validatetrans", span: null, classes, expr, mls: true }
+      : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f87(p, n, context) {
+  function peg$f91(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f88(p, lo, hi, context) {
+  function peg$f92(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f89(p, lo, hi, context) {
+  function peg$f93(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f90(p, n, context) {
+  function peg$f94(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f91(q) {    return q.slice(1, -1);  }
-  function peg$f92(path, context) {
+  function peg$f95(q) {    return q.slice(1, -1);  }
+  function peg$f96(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f93() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f94(expr, then, other) {
+  function peg$f97() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f98(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f95() {    inCond = true; return true;  }
-  function peg$f96(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f97(p, w) {
+  function peg$f99() {    inCond = true; return true;  }
+  function peg$f100(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f101(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f98(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f99() {    return scan(readCond);  }
-  function peg$f100(r) {
+  function peg$f102(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f103() {    return scan(readCond);  }
+  function peg$f104(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f101(r) {    return r;  }
-  function peg$f102(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f103(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f104(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f105(p) {    return deeper(p);  }
-  function peg$f106(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f107(head, op, arg) {    return [op, arg];  }
-  function peg$f108(head, tail) {
-    return tail.reduce((l, [op, r]) => bin(op, l, r), head);
-  }
+  function peg$f105(r) {    return r;  }
+  function peg$f106(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
   function peg$f109(p) {    return deeper(p);  }
   function peg$f110(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f111(p) {    return deeper(p);  }
-  function peg$f112(p, e) {    depth--; return e;  }
-  function peg$f113(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f114(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f115() {    return "eq";  }
-  function peg$f116() {    return "neq";  }
-  function peg$f117() {    return "eq";  }
-  function peg$f118(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f119(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f120(p) {    return deeper(p);  }
-  function peg$f121(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f122(p) {    return deeper(p);  }
-  function peg$f123(p, e) {    depth--; return e;  }
-  function peg$f124(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f125(p, left, cmp, right) {
+  function peg$f111(head, op, arg) {    return [op, arg];  }
+  function peg$f112(head, tail) {
+    return tail.reduce((l, [op, r]) => bin(op, l, r), head);
+  }
+  function peg$f113(p) {    return deeper(p);  }
+  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f115(p) {    return deeper(p);  }
+  function peg$f116(p, e) {    depth--; return e;  }
+  function peg$f117(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f118(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f119() {    return "eq";  }
+  function peg$f120() {    return "neq";  }
+  function peg$f121() {    return "eq";  }
+  function peg$f122(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f123(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f124(p) {    return deeper(p);  }
+  function peg$f125(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f126(p) {    return deeper(p);  }
+  function peg$f127(p, e) {    depth--; return e;  }
+  function peg$f128(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f129(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -685,101 +695,117 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f126() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f127() {    return "1";  }
-  function peg$f128() {    return "2";  }
-  function peg$f129(side) {    return "r";  }
-  function peg$f130(side) {    return "t";  }
-  function peg$f131(side, what, names) {
+  function peg$f130() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f131() {    return "1";  }
+  function peg$f132() {    return "2";  }
+  function peg$f133(side) {    return "r";  }
+  function peg$f134(side) {    return "t";  }
+  function peg$f135(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f132(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f133(p) {
-    stop("MLS level operands (l1 l2 h1 h2) are not supported", p, range().end);
+  function peg$f136(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f137(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f138(p, left, cmp, right) {
+    if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
+    return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f134(op) {    return op.toLowerCase();  }
-  function peg$f135(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f136() {    return "!=";  }
-  function peg$f137() {    return "==";  }
-  function peg$f138() {    return "domby";  }
-  function peg$f139() {    return "dom";  }
-  function peg$f140() {    return "incomp";  }
-  function peg$f141() {    return word.toLowerCase() === "dominance";  }
-  function peg$f142() {
-    return { kind: "mls", span: null, keyword: word.toLowerCase() };
+  function peg$f139(op) {    return op.toLowerCase();  }
+  function peg$f140(op) {    return op.toLowerCase();  }
+  function peg$f141(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f142() {    return "!=";  }
+  function peg$f143() {    return "==";  }
+  function peg$f144() {    return "domby";  }
+  function peg$f145() {    return "dom";  }
+  function peg$f146() {    return "incomp";  }
+  function peg$f147(name, aliases) {
+    return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f143() {
+  function peg$f148(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f149(level) {    return { kind: "level", span: null, level };  }
+  function peg$f150(sources, targets, classes, range) {
+    return classes === null
+      ? { kind: "range_transition", span: null, sources, targets, range }
+      : { kind: "range_transition", span: null, sources, targets, classes, range };
+  }
+  function peg$f151() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f144(p) {    return deeper(p);  }
-  function peg$f145(p) {    depth--;  }
-  function peg$f146(name) {    return { level: "supervisor" };  }
-  function peg$f147(name, parent) {    return { level: "guest", parent };  }
-  function peg$f148(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f149(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f150(name, level, members) {
+  function peg$f152(p) {    return deeper(p);  }
+  function peg$f153(p) {    depth--;  }
+  function peg$f154(name) {    return { level: "supervisor" };  }
+  function peg$f155(name, parent) {    return { level: "guest", parent };  }
+  function peg$f156(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f157(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f158(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f151(kind, type, devices) {
+  function peg$f159(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f152(text) {    return { text, span: here() };  }
-  function peg$f153(p) {    expected("'of'", p);  }
-  function peg$f154() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f155(i) {    return [i];  }
-  function peg$f156(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f157(items) {    return flattenSet(here(), false, items);  }
-  function peg$f158(a, b) {
+  function peg$f160(text) {    return { text, span: here() };  }
+  function peg$f161(p) {    expected("'of'", p);  }
+  function peg$f162() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f163(i) {    return [i];  }
+  function peg$f164(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f165(items) {    return flattenSet(here(), false, items);  }
+  function peg$f166(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f159(p) {    return deeper(p);  }
-  function peg$f160(p, items) {
+  function peg$f167(p) {    return deeper(p);  }
+  function peg$f168(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f161(exclude) {    return { exclude };  }
-  function peg$f162(nested) {    return { nested };  }
-  function peg$f163(list) {    return exact(list);  }
-  function peg$f164(i) {    return [i];  }
-  function peg$f165(p) {    return deeper(p);  }
-  function peg$f166(p, i) {    return [i];  }
-  function peg$f167(p, items) {
+  function peg$f169(exclude) {    return { exclude };  }
+  function peg$f170(nested) {    return { nested };  }
+  function peg$f171(list) {    return exact(list);  }
+  function peg$f172(i) {    return [i];  }
+  function peg$f173(p) {    return deeper(p);  }
+  function peg$f174(p, i) {    return [i];  }
+  function peg$f175(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f168(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f169(p, perms) {
+  function peg$f176(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f177(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f170(user, role, type, mls) {
+  function peg$f178(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f171(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f172(p) {    expected("'alias'", p);  }
-  function peg$f173(p) {    expected("'roles'", p);  }
-  function peg$f174(p) {    expected("';'", p);  }
-  function peg$f175(p) {    expected("':'", p);  }
-  function peg$f176(p) {    expected(`'${LB}'`, p);  }
-  function peg$f177(p) {    expected(`'${RB}'`, p);  }
-  function peg$f178(p) {    expected("')'", p);  }
-  function peg$f179(p) {    expected("a name", p);  }
-  function peg$f180(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f181(name) {    return RESERVED.has(name);  }
-  function peg$f182(name) {    return ident(name, peg$savedPos);  }
-  function peg$f183() {    return scan(readWord);  }
-  function peg$f184(p) {    expected("a number", p);  }
-  function peg$f185() {    return offset();  }
-  function peg$f186() {    scan(readBlanks);  }
+  function peg$f179(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f180(low, high) {
+    return high === null ? { span: here(), low } : { span: here(), low, high };
+  }
+  function peg$f181(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f182(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f183(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f184(p) {    expected("'alias'", p);  }
+  function peg$f185(p) {    expected("'roles'", p);  }
+  function peg$f186(p) {    expected("'range'", p);  }
+  function peg$f187(p) {    expected("';'", p);  }
+  function peg$f188(p) {    expected("':'", p);  }
+  function peg$f189(p) {    expected(`'${LB}'`, p);  }
+  function peg$f190(p) {    expected(`'${RB}'`, p);  }
+  function peg$f191(p) {    expected("')'", p);  }
+  function peg$f192(p) {    expected("a name", p);  }
+  function peg$f193(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f194(name) {    return RESERVED.has(name);  }
+  function peg$f195(name) {    return ident(name, peg$savedPos);  }
+  function peg$f196() {    return scan(readWord);  }
+  function peg$f197(p) {    expected("a number", p);  }
+  function peg$f198() {    return offset();  }
+  function peg$f199() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1679,7 +1705,7 @@ function peg$parse(input, options) {
                                                                   s1 = peg$FAILED;
                                                                 }
                                                                 if (s1 !== peg$FAILED) {
-                                                                  s2 = peg$parseMlsBody();
+                                                                  s2 = peg$parseMlsDeclBody();
                                                                   if (s2 !== peg$FAILED) {
                                                                     s0 = s2;
                                                                   } else {
@@ -1700,7 +1726,7 @@ function peg$parse(input, options) {
                                                                     s1 = peg$FAILED;
                                                                   }
                                                                   if (s1 !== peg$FAILED) {
-                                                                    s2 = peg$parseUnsupportedBody();
+                                                                    s2 = peg$parseDominanceBody();
                                                                     if (s2 !== peg$FAILED) {
                                                                       s0 = s2;
                                                                     } else {
@@ -1710,6 +1736,72 @@ function peg$parse(input, options) {
                                                                   } else {
                                                                     peg$currPos = s0;
                                                                     s0 = peg$FAILED;
+                                                                  }
+                                                                  if (s0 === peg$FAILED) {
+                                                                    s0 = peg$currPos;
+                                                                    peg$savedPos = peg$currPos;
+                                                                    s1 = peg$f36();
+                                                                    if (s1) {
+                                                                      s1 = undefined;
+                                                                    } else {
+                                                                      s1 = peg$FAILED;
+                                                                    }
+                                                                    if (s1 !== peg$FAILED) {
+                                                                      s2 = peg$parseLevelBody();
+                                                                      if (s2 !== peg$FAILED) {
+                                                                        s0 = s2;
+                                                                      } else {
+                                                                        peg$currPos = s0;
+                                                                        s0 = peg$FAILED;
+                                                                      }
+                                                                    } else {
+                                                                      peg$currPos = s0;
+                                                                      s0 = peg$FAILED;
+                                                                    }
+                                                                    if (s0 === peg$FAILED) {
+                                                                      s0 = peg$currPos;
+                                                                      peg$savedPos = peg$currPos;
+                                                                      s1 = peg$f37();
+                                                                      if (s1) {
+                                                                        s1 = undefined;
+                                                                      } else {
+                                                                        s1 = peg$FAILED;
+                                                                      }
+                                                                      if (s1 !== peg$FAILED) {
+                                                                        s2 = peg$parseRangeTransitionBody();
+                                                                        if (s2 !== peg$FAILED) {
+                                                                          s0 = s2;
+                                                                        } else {
+                                                                          peg$currPos = s0;
+                                                                          s0 = peg$FAILED;
+                                                                        }
+                                                                      } else {
+                                                                        peg$currPos = s0;
+                                                                        s0 = peg$FAILED;
+                                                                      }
+                                                                      if (s0 === peg$FAILED) {
+                                                                        s0 = peg$currPos;
+                                                                        peg$savedPos = peg$currPos;
+                                                                        s1 = peg$f38();
+                                                                        if (s1) {
+                                                                          s1 = undefined;
+                                                                        } else {
+                                                                          s1 = peg$FAILED;
+                                                                        }
+                                                                        if (s1 !== peg$FAILED) {
+                                                                          s2 = peg$parseUnsupportedBody();
+                                                                          if (s2 !== peg$FAILED) {
+                                                                            s0 = s2;
+                                                                          } else {
+                                                                            peg$currPos = s0;
+                                                                            s0 = peg$FAILED;
+                                                                          }
+                                                                        } else {
+                                                                          peg$currPos = s0;
+                                                                          s0 = peg$FAILED;
+                                                                        }
+                                                                      }
+                                                                    }
                                                                   }
                                                                 }
                                                               }
@@ -1753,10 +1845,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f36();
+    s2 = peg$f39();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f37(s1);
+    s2 = peg$f40(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1764,7 +1856,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f38(s1);
+      s0 = peg$f41(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1804,7 +1896,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f39(s1, s3, s8, s10);
+                  s5 = peg$f42(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1832,20 +1924,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f40(s1, s3);
+              s6 = peg$f43(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f41(s1, s3, s6);
+              s6 = peg$f44(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f42(s1, s3, s5);
+            s0 = peg$f45(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1870,7 +1962,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f43();
+      s1 = peg$f46();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1895,7 +1987,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f44(s2, s4, s8, s10);
+                    s0 = peg$f47(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -1964,7 +2056,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f45(s1, s3, s7, s9, s11);
+                s0 = peg$f48(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -1998,7 +2090,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f46();
+    s1 = peg$f49();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2052,7 +2144,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f47(s2, s4);
+            s0 = peg$f50(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2080,10 +2172,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f48();
+    s2 = peg$f51();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f49(s1);
+    s2 = peg$f52(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2091,7 +2183,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f50(s1);
+      s0 = peg$f53(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2156,7 +2248,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f51(s1, s3, s4);
+          s0 = peg$f54(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2186,7 +2278,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f52(s1, s5);
+            s0 = peg$f55(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2222,7 +2314,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f53(s1, s3);
+            s0 = peg$f56(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2252,7 +2344,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f54(s1);
+          s0 = peg$f57(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2279,7 +2371,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f55(s1, s3);
+          s0 = peg$f58(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2306,7 +2398,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f56(s1);
+        s0 = peg$f59(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2329,7 +2421,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f57(s1);
+        s0 = peg$f60(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2355,7 +2447,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f58(s1, s3);
+          s0 = peg$f61(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2382,7 +2474,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59(s1);
+        s0 = peg$f62(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2428,7 +2520,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60();
+        s0 = peg$f63();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2468,7 +2560,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f61();
+          s0 = peg$f64();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2481,7 +2573,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f62(s1);
+        s1 = peg$f65(s1);
         s0 = s1;
       }
     }
@@ -2527,7 +2619,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f63(s1);
+            s3 = peg$f66(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2543,7 +2635,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f64(s1, s3);
+        s0 = peg$f67(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2569,7 +2661,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f65(s1, s3);
+          s0 = peg$f68(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2627,7 +2719,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f66(s1, s3, s5, s6);
+            s0 = peg$f69(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2661,7 +2753,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f67(s1, s3);
+          s0 = peg$f70(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2715,7 +2807,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f68(s1);
+          s3 = peg$f71(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2759,7 +2851,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f69(s1, s4);
+              s6 = peg$f72(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2799,7 +2891,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f70(s1, s4);
+                s6 = peg$f73(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -2839,7 +2931,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f71(s1, s4);
+                  s6 = peg$f74(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -2852,14 +2944,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f72(s1, s4, s7);
+                s7 = peg$f75(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f73(s1, s4, s6);
+            s3 = peg$f76(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2874,7 +2966,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f74(s1, s3);
+          s0 = peg$f77(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2924,7 +3016,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f75();
+        s0 = peg$f78();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2964,7 +3056,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f76();
+          s0 = peg$f79();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2977,7 +3069,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f77(s1);
+        s1 = peg$f80(s1);
         s0 = s1;
       }
     }
@@ -3013,7 +3105,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f78(s1, s5, s7);
+            s0 = peg$f81(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3035,103 +3127,67 @@ function peg$parse(input, options) {
   }
 
   function peg$parseUserMls() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
-    s1 = peg$currPos;
     if (input.substr(peg$currPos, 5) === peg$c20) {
-      s2 = peg$c20;
+      s1 = peg$c20;
       peg$currPos += 5;
     } else {
-      s2 = peg$FAILED;
+      s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e21); }
     }
-    if (s2 === peg$FAILED) {
+    if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c21) {
-        s2 = peg$c21;
+        s1 = peg$c21;
         peg$currPos += 5;
       } else {
-        s2 = peg$FAILED;
+        s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e22); }
       }
     }
-    if (s2 !== peg$FAILED) {
-      s3 = peg$currPos;
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
       peg$silentFails++;
-      s4 = peg$parseIdChar();
+      s3 = peg$parseIdChar();
       peg$silentFails--;
-      if (s4 === peg$FAILED) {
-        s3 = undefined;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
       } else {
-        peg$currPos = s3;
-        s3 = peg$FAILED;
+        peg$currPos = s2;
+        s2 = peg$FAILED;
       }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseMlsLevel();
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          if (input.substr(peg$currPos, 5) === peg$c22) {
-            s7 = peg$c22;
-            peg$currPos += 5;
-          } else {
-            s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e23); }
-          }
-          if (s7 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c23) {
-              s7 = peg$c23;
-              peg$currPos += 5;
-            } else {
-              s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e24); }
-            }
-          }
-          if (s7 !== peg$FAILED) {
-            s8 = peg$currPos;
-            peg$silentFails++;
-            s9 = peg$parseIdChar();
-            peg$silentFails--;
-            if (s9 === peg$FAILED) {
-              s8 = undefined;
-            } else {
-              peg$currPos = s8;
-              s8 = peg$FAILED;
-            }
+      if (s2 !== peg$FAILED) {
+        s3 = peg$parse_();
+        s4 = peg$parseMlsLevelReq();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$parseRangeKw();
+          if (s6 !== peg$FAILED) {
+            s7 = peg$parse_();
+            s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
-              s9 = peg$parse_();
-              s10 = peg$parseMlsRange();
-              if (s10 !== peg$FAILED) {
-                s2 = [s2, s3, s4, s5, s6, s7, s8, s9, s10];
-                s1 = s2;
-              } else {
-                peg$currPos = s1;
-                s1 = peg$FAILED;
-              }
+              peg$savedPos = s0;
+              s0 = peg$f82(s4, s8);
             } else {
-              peg$currPos = s1;
-              s1 = peg$FAILED;
+              peg$currPos = s0;
+              s0 = peg$FAILED;
             }
           } else {
-            peg$currPos = s1;
-            s1 = peg$FAILED;
+            peg$currPos = s0;
+            s0 = peg$FAILED;
           }
         } else {
-          peg$currPos = s1;
-          s1 = peg$FAILED;
+          peg$currPos = s0;
+          s0 = peg$FAILED;
         }
       } else {
-        peg$currPos = s1;
-        s1 = peg$FAILED;
+        peg$currPos = s0;
+        s0 = peg$FAILED;
       }
     } else {
-      peg$currPos = s1;
-      s1 = peg$FAILED;
-    }
-    if (s1 !== peg$FAILED) {
-      s0 = input.substring(s0, peg$currPos);
-    } else {
-      s0 = s1;
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
@@ -3163,7 +3219,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f79(s1, s6, s7);
+          s2 = peg$f83(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3178,7 +3234,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f80(s1, s4);
+          s2 = peg$f84(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3188,7 +3244,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f81(s1, s2);
+      s0 = peg$f85(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3216,7 +3272,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f82(s1, s2);
+      s0 = peg$f86(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3237,12 +3293,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f83(s1, s4);
+        s4 = peg$f87(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f84(s1, s3);
+        s0 = peg$f88(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3271,7 +3327,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f85(s1, s3, s5);
+            s0 = peg$f89(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3305,7 +3361,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f86(s1, s3);
+          s0 = peg$f90(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3333,7 +3389,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f87(s1, s2, s4);
+        s0 = peg$f91(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3356,11 +3412,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c24;
+        s5 = peg$c22;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e25); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3382,7 +3438,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f88(s1, s2, s3, s5);
+        s0 = peg$f92(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3405,11 +3461,11 @@ function peg$parse(input, options) {
       s3 = peg$currPos;
       s4 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s5 = peg$c24;
+        s5 = peg$c22;
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e25); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3431,7 +3487,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f89(s1, s2, s3, s5);
+        s0 = peg$f93(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3455,7 +3511,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f90(s1, s2, s4);
+        s0 = peg$f94(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3476,18 +3532,18 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f91(s2);
+      s2 = peg$f95(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
       s1 = peg$currPos;
       s2 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c25;
+        s3 = peg$c23;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e26); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
@@ -3496,7 +3552,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e27); }
+          if (peg$silentFails === 0) { peg$fail(peg$e25); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
@@ -3505,7 +3561,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e27); }
+            if (peg$silentFails === 0) { peg$fail(peg$e25); }
           }
         }
         s3 = [s3, s4];
@@ -3525,7 +3581,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f92(s1, s3);
+        s0 = peg$f96(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3543,7 +3599,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f93();
+    s1 = peg$f97();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3565,20 +3621,20 @@ function peg$parse(input, options) {
             if (s7 !== peg$FAILED) {
               s8 = peg$currPos;
               s9 = peg$parse_();
-              if (input.substr(peg$currPos, 4) === peg$c26) {
-                s10 = peg$c26;
+              if (input.substr(peg$currPos, 4) === peg$c24) {
+                s10 = peg$c24;
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e28); }
+                if (peg$silentFails === 0) { peg$fail(peg$e26); }
               }
               if (s10 === peg$FAILED) {
-                if (input.substr(peg$currPos, 4) === peg$c27) {
-                  s10 = peg$c27;
+                if (input.substr(peg$currPos, 4) === peg$c25) {
+                  s10 = peg$c25;
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e29); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3626,7 +3682,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f94(s2, s6, s8);
+              s0 = peg$f98(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3656,7 +3712,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f95();
+    s1 = peg$f99();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3686,7 +3742,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f96(s2);
+      s0 = peg$f100(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3703,7 +3759,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f97(s1, s2);
+      s3 = peg$f101(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3714,7 +3770,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f98(s1, s2, s5);
+          s0 = peg$f102(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3738,10 +3794,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f99();
+    s2 = peg$f103();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f100(s1);
+    s2 = peg$f104(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3749,7 +3805,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f101(s1);
+      s0 = peg$f105(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3801,7 +3857,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f102(s1, s2);
+      s0 = peg$f106(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3853,7 +3909,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f103(s1, s2);
+      s0 = peg$f107(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3905,7 +3961,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f104(s1, s2);
+      s0 = peg$f108(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3922,7 +3978,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f105(s1);
+      s3 = peg$f109(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3933,7 +3989,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f106(s1, s5);
+          s0 = peg$f110(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3968,7 +4024,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f107(s1, s5, s7);
+          s3 = peg$f111(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -3987,7 +4043,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f107(s1, s5, s7);
+            s3 = peg$f111(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3998,7 +4054,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f108(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4015,7 +4071,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f109(s1);
+      s3 = peg$f113(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4026,7 +4082,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f110(s1, s5);
+          s0 = peg$f114(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4052,15 +4108,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c28;
+      s2 = peg$c26;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f111(s1);
+      s3 = peg$f115(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4074,7 +4130,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f112(s1, s5);
+            s0 = peg$f116(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4096,14 +4152,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f113(s1);
+        s1 = peg$f117(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f114(s1);
+        s1 = peg$f118(s1);
         s0 = s1;
       }
     }
@@ -4114,29 +4170,29 @@ function peg$parse(input, options) {
   function peg$parseOrOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c29) {
-      s0 = peg$c29;
+    if (input.substr(peg$currPos, 2) === peg$c27) {
+      s0 = peg$c27;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e31); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c30) {
-        s1 = peg$c30;
+      if (input.substr(peg$currPos, 2) === peg$c28) {
+        s1 = peg$c28;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e32); }
+        if (peg$silentFails === 0) { peg$fail(peg$e30); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 2) === peg$c31) {
-          s1 = peg$c31;
+        if (input.substr(peg$currPos, 2) === peg$c29) {
+          s1 = peg$c29;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e33); }
+          if (peg$silentFails === 0) { peg$fail(peg$e31); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4170,28 +4226,28 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     if (input.charCodeAt(peg$currPos) === 94) {
-      s0 = peg$c32;
+      s0 = peg$c30;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e34); }
+      if (peg$silentFails === 0) { peg$fail(peg$e32); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c33) {
-        s1 = peg$c33;
+      if (input.substr(peg$currPos, 3) === peg$c31) {
+        s1 = peg$c31;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e35); }
+        if (peg$silentFails === 0) { peg$fail(peg$e33); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c34) {
-          s1 = peg$c34;
+        if (input.substr(peg$currPos, 3) === peg$c32) {
+          s1 = peg$c32;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e36); }
+          if (peg$silentFails === 0) { peg$fail(peg$e34); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4224,29 +4280,29 @@ function peg$parse(input, options) {
   function peg$parseAndOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c35) {
-      s0 = peg$c35;
+    if (input.substr(peg$currPos, 2) === peg$c33) {
+      s0 = peg$c33;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e37); }
+      if (peg$silentFails === 0) { peg$fail(peg$e35); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c36) {
-        s1 = peg$c36;
+      if (input.substr(peg$currPos, 3) === peg$c34) {
+        s1 = peg$c34;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e38); }
+        if (peg$silentFails === 0) { peg$fail(peg$e36); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c37) {
-          s1 = peg$c37;
+        if (input.substr(peg$currPos, 3) === peg$c35) {
+          s1 = peg$c35;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e39); }
+          if (peg$silentFails === 0) { peg$fail(peg$e37); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4281,21 +4337,21 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 33) {
-      s1 = peg$c38;
+      s1 = peg$c36;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e40); }
+      if (peg$silentFails === 0) { peg$fail(peg$e38); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
       peg$silentFails++;
       if (input.charCodeAt(peg$currPos) === 61) {
-        s3 = peg$c39;
+        s3 = peg$c37;
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e41); }
+        if (peg$silentFails === 0) { peg$fail(peg$e39); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -4317,20 +4373,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 3) === peg$c40) {
-        s1 = peg$c40;
+      if (input.substr(peg$currPos, 3) === peg$c38) {
+        s1 = peg$c38;
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e42); }
+        if (peg$silentFails === 0) { peg$fail(peg$e40); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 3) === peg$c41) {
-          s1 = peg$c41;
+        if (input.substr(peg$currPos, 3) === peg$c39) {
+          s1 = peg$c39;
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e43); }
+          if (peg$silentFails === 0) { peg$fail(peg$e41); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4364,48 +4420,48 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c42) {
-      s1 = peg$c42;
+    if (input.substr(peg$currPos, 2) === peg$c40) {
+      s1 = peg$c40;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f115();
+      s1 = peg$f119();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c43) {
-        s1 = peg$c43;
+      if (input.substr(peg$currPos, 2) === peg$c41) {
+        s1 = peg$c41;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e45); }
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f116();
+        s1 = peg$f120();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c44) {
-          s1 = peg$c44;
+        if (input.substr(peg$currPos, 2) === peg$c42) {
+          s1 = peg$c42;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e46); }
+          if (peg$silentFails === 0) { peg$fail(peg$e44); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c45) {
-            s1 = peg$c45;
+          if (input.substr(peg$currPos, 2) === peg$c43) {
+            s1 = peg$c43;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e47); }
+            if (peg$silentFails === 0) { peg$fail(peg$e45); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4421,7 +4477,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f117();
+            s0 = peg$f121();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4479,7 +4535,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f118(s1, s2);
+      s0 = peg$f122(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4531,7 +4587,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f119(s1, s2);
+      s0 = peg$f123(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4548,7 +4604,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f120(s1);
+      s3 = peg$f124(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4559,7 +4615,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f121(s1, s5);
+          s0 = peg$f125(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4585,15 +4641,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c28;
+      s2 = peg$c26;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e28); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f122(s1);
+      s3 = peg$f126(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4607,7 +4663,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f123(s1, s5);
+            s0 = peg$f127(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4630,7 +4686,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f124(s1);
+        s1 = peg$f128(s1);
         s0 = s1;
       }
     }
@@ -4639,7 +4695,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseConstraintCompare() {
-    let s0, s1, s2, s3, s4, s5, s6;
+    let s0, s1, s2, s3, s4, s5, s6, s7;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
@@ -4655,7 +4711,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f125(s1, s2, s4, s6);
+          s0 = peg$f129(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4670,20 +4726,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c46) {
-        s1 = peg$c46;
+      if (input.substr(peg$currPos, 8) === peg$c44) {
+        s1 = peg$c44;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e48); }
+        if (peg$silentFails === 0) { peg$fail(peg$e46); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c47) {
-          s1 = peg$c47;
+        if (input.substr(peg$currPos, 8) === peg$c45) {
+          s1 = peg$c45;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e49); }
+          if (peg$silentFails === 0) { peg$fail(peg$e47); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4699,7 +4755,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f126();
+          s0 = peg$f130();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4740,7 +4796,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f127();
+            s1 = peg$f131();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4780,7 +4836,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f128();
+              s1 = peg$f132();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4793,20 +4849,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c48) {
-            s4 = peg$c48;
+          if (input.substr(peg$currPos, 4) === peg$c46) {
+            s4 = peg$c46;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e50); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c49) {
-              s4 = peg$c49;
+            if (input.substr(peg$currPos, 4) === peg$c47) {
+              s4 = peg$c47;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4822,7 +4878,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f129(s1);
+              s3 = peg$f133(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4833,20 +4889,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c50) {
-              s4 = peg$c50;
+            if (input.substr(peg$currPos, 4) === peg$c48) {
+              s4 = peg$c48;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e52); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c51) {
-                s4 = peg$c51;
+              if (input.substr(peg$currPos, 4) === peg$c49) {
+                s4 = peg$c49;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                if (peg$silentFails === 0) { peg$fail(peg$e51); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4862,7 +4918,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f130(s1);
+                s3 = peg$f134(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4877,7 +4933,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f131(s1, s3, s5);
+              s0 = peg$f135(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4892,20 +4948,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c48) {
-            s1 = peg$c48;
+          if (input.substr(peg$currPos, 4) === peg$c46) {
+            s1 = peg$c46;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e50); }
+            if (peg$silentFails === 0) { peg$fail(peg$e48); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c49) {
-              s1 = peg$c49;
+            if (input.substr(peg$currPos, 4) === peg$c47) {
+              s1 = peg$c47;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e49); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4924,7 +4980,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f132(s4);
+                s0 = peg$f136(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -4943,13 +4999,20 @@ function peg$parse(input, options) {
             s2 = peg$parseMlsOperand();
             if (s2 !== peg$FAILED) {
               s3 = peg$parse_();
-              s4 = peg$parseConstraintOp();
+              s4 = peg$parseConstraintOpReq();
               if (s4 !== peg$FAILED) {
                 s5 = peg$parse_();
                 s6 = peg$parseMlsOperand();
+                if (s6 === peg$FAILED) {
+                  s6 = peg$currPos;
+                  s7 = peg$parsePos();
+                  peg$savedPos = s6;
+                  s7 = peg$f137(s1, s2, s4, s7);
+                  s6 = s7;
+                }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f133(s1);
+                  s0 = peg$f138(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -4981,11 +5044,74 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e52); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
       if (peg$r3.test(s4)) {
+        peg$currPos++;
+      } else {
+        s4 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      }
+      if (s4 !== peg$FAILED) {
+        s3 = [s3, s4];
+        s2 = s3;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s2;
+      s2 = peg$FAILED;
+    }
+    if (s2 !== peg$FAILED) {
+      s1 = input.substring(s1, peg$currPos);
+    } else {
+      s1 = s2;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f139(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseMlsOperand() {
+    let s0, s1, s2, s3, s4;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = peg$currPos;
+    s3 = input.charAt(peg$currPos);
+    if (peg$r4.test(s3)) {
+      peg$currPos++;
+    } else {
+      s3 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+    }
+    if (s3 !== peg$FAILED) {
+      s4 = input.charAt(peg$currPos);
+      if (peg$r5.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
@@ -5020,56 +5146,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f134(s1);
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseMlsOperand() {
-    let s0, s1, s2, s3, s4;
-
-    s0 = peg$currPos;
-    s1 = input.charAt(peg$currPos);
-    if (peg$r4.test(s1)) {
-      peg$currPos++;
-    } else {
-      s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e56); }
-    }
-    if (s1 !== peg$FAILED) {
-      s2 = input.charAt(peg$currPos);
-      if (peg$r5.test(s2)) {
-        peg$currPos++;
-      } else {
-        s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e57); }
-      }
-      if (s2 !== peg$FAILED) {
-        s3 = peg$currPos;
-        peg$silentFails++;
-        s4 = peg$parseIdChar();
-        peg$silentFails--;
-        if (s4 === peg$FAILED) {
-          s3 = undefined;
-        } else {
-          peg$currPos = s3;
-          s3 = peg$FAILED;
-        }
-        if (s3 !== peg$FAILED) {
-          s1 = [s1, s2, s3];
-          s0 = s1;
-        } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
-        }
+        s0 = peg$f140(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5090,7 +5167,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f135(s1);
+      s1 = peg$f141(s1);
       s0 = s1;
     }
 
@@ -5100,43 +5177,43 @@ function peg$parse(input, options) {
   function peg$parseConstraintOp() {
     let s0, s1, s2, s3;
 
-    if (input.substr(peg$currPos, 2) === peg$c42) {
-      s0 = peg$c42;
+    if (input.substr(peg$currPos, 2) === peg$c40) {
+      s0 = peg$c40;
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e44); }
+      if (peg$silentFails === 0) { peg$fail(peg$e42); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 2) === peg$c43) {
-        s1 = peg$c43;
+      if (input.substr(peg$currPos, 2) === peg$c41) {
+        s1 = peg$c41;
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e45); }
+        if (peg$silentFails === 0) { peg$fail(peg$e43); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f136();
+        s1 = peg$f142();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        if (input.substr(peg$currPos, 2) === peg$c44) {
-          s1 = peg$c44;
+        if (input.substr(peg$currPos, 2) === peg$c42) {
+          s1 = peg$c42;
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e46); }
+          if (peg$silentFails === 0) { peg$fail(peg$e44); }
         }
         if (s1 === peg$FAILED) {
-          if (input.substr(peg$currPos, 2) === peg$c45) {
-            s1 = peg$c45;
+          if (input.substr(peg$currPos, 2) === peg$c43) {
+            s1 = peg$c43;
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e47); }
+            if (peg$silentFails === 0) { peg$fail(peg$e45); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -5152,7 +5229,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f137();
+            s0 = peg$f143();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5163,20 +5240,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c52) {
-            s1 = peg$c52;
+          if (input.substr(peg$currPos, 5) === peg$c50) {
+            s1 = peg$c50;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e58); }
+            if (peg$silentFails === 0) { peg$fail(peg$e56); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c53) {
-              s1 = peg$c53;
+            if (input.substr(peg$currPos, 5) === peg$c51) {
+              s1 = peg$c51;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e59); }
+              if (peg$silentFails === 0) { peg$fail(peg$e57); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5192,7 +5269,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f138();
+              s0 = peg$f144();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5203,20 +5280,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c54) {
-              s1 = peg$c54;
+            if (input.substr(peg$currPos, 3) === peg$c52) {
+              s1 = peg$c52;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e60); }
+              if (peg$silentFails === 0) { peg$fail(peg$e58); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c55) {
-                s1 = peg$c55;
+              if (input.substr(peg$currPos, 3) === peg$c53) {
+                s1 = peg$c53;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                if (peg$silentFails === 0) { peg$fail(peg$e59); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -5232,7 +5309,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f139();
+                s0 = peg$f145();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5243,20 +5320,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c56) {
-                s1 = peg$c56;
+              if (input.substr(peg$currPos, 6) === peg$c54) {
+                s1 = peg$c54;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e62); }
+                if (peg$silentFails === 0) { peg$fail(peg$e60); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c57) {
-                  s1 = peg$c57;
+                if (input.substr(peg$currPos, 6) === peg$c55) {
+                  s1 = peg$c55;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e63); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e61); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -5272,7 +5349,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f140();
+                  s0 = peg$f146();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5290,42 +5367,143 @@ function peg$parse(input, options) {
     return s0;
   }
 
-  function peg$parseMlsBody() {
+  function peg$parseMlsDeclBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$currPos;
+      s4 = peg$parseAliasKw();
+      if (s4 !== peg$FAILED) {
+        s5 = peg$parse_();
+        s6 = peg$parseAliasList();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s3 = s6;
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      if (s3 === peg$FAILED) {
+        s3 = null;
+      }
+      s4 = peg$parseSemi();
+      if (s4 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f147(s1, s3);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDominanceBody() {
+    let s0, s1;
+
+    s0 = peg$currPos;
+    s1 = peg$parseAliasList();
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s1 = peg$f148(s1);
+    }
+    s0 = s1;
+
+    return s0;
+  }
+
+  function peg$parseLevelBody() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    s1 = peg$currPos;
-    peg$savedPos = peg$currPos;
-    s2 = peg$f141();
-    if (s2) {
-      s2 = undefined;
-    } else {
-      s2 = peg$FAILED;
-    }
-    if (s2 !== peg$FAILED) {
-      s3 = peg$parseSkipBraces();
-      if (s3 === peg$FAILED) {
-        s3 = peg$parseIdent();
-      }
-      if (s3 !== peg$FAILED) {
-        s2 = [s2, s3];
-        s1 = s2;
-      } else {
-        peg$currPos = s1;
-        s1 = peg$FAILED;
-      }
-    } else {
-      peg$currPos = s1;
-      s1 = peg$FAILED;
-    }
-    if (s1 === peg$FAILED) {
-      s1 = peg$parseSkipToSemi();
-    }
+    s1 = peg$parseMlsLevelReq();
     if (s1 !== peg$FAILED) {
-      peg$savedPos = s0;
-      s1 = peg$f142();
+      s2 = peg$parse_();
+      s3 = peg$parseSemi();
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f149(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
-    s0 = s1;
+
+    return s0;
+  }
+
+  function peg$parseRangeTransitionBody() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9;
+
+    s0 = peg$currPos;
+    s1 = peg$parseNamesReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseNamesReq();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 58) {
+          s6 = peg$c1;
+          peg$currPos++;
+        } else {
+          s6 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        }
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseNamesReq();
+          if (s8 !== peg$FAILED) {
+            s9 = peg$parse_();
+            s5 = s8;
+          } else {
+            peg$currPos = s5;
+            s5 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s5;
+          s5 = peg$FAILED;
+        }
+        if (s5 === peg$FAILED) {
+          s5 = null;
+        }
+        s6 = peg$parseMlsRangeReq();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseSemi();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f150(s1, s3, s5, s6);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
 
     return s0;
   }
@@ -5337,7 +5515,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f143();
+      s1 = peg$f151();
     }
     s0 = s1;
 
@@ -5354,7 +5532,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e62); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5369,7 +5547,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+        if (peg$silentFails === 0) { peg$fail(peg$e62); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5396,15 +5574,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c58;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f144(s1);
+      s3 = peg$f152(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5417,7 +5595,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e66); }
+          if (peg$silentFails === 0) { peg$fail(peg$e64); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5432,7 +5610,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e66); }
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5444,7 +5622,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f145(s1);
+          s0 = peg$f153(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5470,12 +5648,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c59) {
-        s5 = peg$c59;
+      if (input.substr(peg$currPos, 10) === peg$c57) {
+        s5 = peg$c57;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e67); }
+        if (peg$silentFails === 0) { peg$fail(peg$e65); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5501,18 +5679,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f146(s1);
+        s4 = peg$f154(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c60) {
-          s5 = peg$c60;
+        if (input.substr(peg$currPos, 5) === peg$c58) {
+          s5 = peg$c58;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e68); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5544,7 +5722,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f147(s1, s8);
+              s3 = peg$f155(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5561,7 +5739,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f148(s1, s4);
+          s4 = peg$f156(s1, s4);
           s3 = s4;
         }
       }
@@ -5593,17 +5771,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c61;
+            s8 = peg$c59;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e69); }
+            if (peg$silentFails === 0) { peg$fail(peg$e67); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f149(s1, s3, s7, s9);
+            s9 = peg$f157(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5627,7 +5805,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f150(s1, s3, s7);
+            s0 = peg$f158(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5653,28 +5831,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c62) {
-      s2 = peg$c62;
+    if (input.substr(peg$currPos, 5) === peg$c60) {
+      s2 = peg$c60;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e70); }
+      if (peg$silentFails === 0) { peg$fail(peg$e68); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c60) {
-        s2 = peg$c60;
+      if (input.substr(peg$currPos, 5) === peg$c58) {
+        s2 = peg$c58;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c63) {
-          s2 = peg$c63;
+        if (input.substr(peg$currPos, 6) === peg$c61) {
+          s2 = peg$c61;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e71); }
+          if (peg$silentFails === 0) { peg$fail(peg$e69); }
         }
       }
     }
@@ -5701,11 +5879,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c58;
+            s7 = peg$c56;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e65); }
+            if (peg$silentFails === 0) { peg$fail(peg$e63); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5749,7 +5927,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f151(s1, s4, s6);
+            s0 = peg$f159(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5781,7 +5959,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e72); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -5790,7 +5968,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e73); }
+        if (peg$silentFails === 0) { peg$fail(peg$e71); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -5799,7 +5977,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e73); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
       s3 = [s3, s4];
@@ -5815,7 +5993,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f152(s1);
+      s1 = peg$f160(s1);
     }
     s0 = s1;
 
@@ -5826,12 +6004,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c64) {
-      s1 = peg$c64;
+    if (input.substr(peg$currPos, 2) === peg$c62) {
+      s1 = peg$c62;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e74); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -5859,7 +6037,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f153(s1);
+      s1 = peg$f161(s1);
       s0 = s1;
     }
 
@@ -5871,25 +6049,25 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c65;
+      s1 = peg$c63;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f154();
+      s1 = peg$f162();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c66;
+        s1 = peg$c64;
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e76); }
+        if (peg$silentFails === 0) { peg$fail(peg$e74); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -5897,7 +6075,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f155(s4);
+          s4 = peg$f163(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -5905,7 +6083,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f156(s3);
+          s0 = peg$f164(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5919,7 +6097,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f157(s1);
+          s1 = peg$f165(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -5929,11 +6107,11 @@ function peg$parse(input, options) {
             s2 = peg$currPos;
             s3 = peg$parse_();
             if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c24;
+              s4 = peg$c22;
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e25); }
+              if (peg$silentFails === 0) { peg$fail(peg$e23); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -5952,7 +6130,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f158(s1, s2);
+            s0 = peg$f166(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5970,15 +6148,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c58;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f159(s1);
+      s3 = peg$f167(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6011,7 +6189,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f160(s1, s5);
+          s0 = peg$f168(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6033,18 +6211,18 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 45) {
-      s1 = peg$c24;
+      s1 = peg$c22;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e25); }
+      if (peg$silentFails === 0) { peg$fail(peg$e23); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f161(s3);
+        s0 = peg$f169(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6060,7 +6238,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f162(s1);
+          s1 = peg$f170(s1);
         }
         s0 = s1;
       }
@@ -6076,7 +6254,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasBraces();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f163(s1);
+      s1 = peg$f171(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6084,7 +6262,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f164(s1);
+        s1 = peg$f172(s1);
       }
       s0 = s1;
     }
@@ -6098,15 +6276,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c58;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f165(s1);
+      s3 = peg$f173(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6120,7 +6298,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f166(s1, s8);
+          s8 = peg$f174(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6140,7 +6318,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f166(s1, s8);
+            s8 = peg$f174(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6157,7 +6335,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f167(s1, s5);
+          s0 = peg$f175(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6229,7 +6407,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f168(s1, s2);
+      s0 = peg$f176(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6244,11 +6422,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c58;
+      s2 = peg$c56;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -6277,7 +6455,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f169(s1, s4);
+        s0 = peg$f177(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6291,7 +6469,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseContext() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14;
 
     s0 = peg$currPos;
     s1 = peg$parseIdent();
@@ -6325,13 +6503,7 @@ function peg$parse(input, options) {
               }
               if (s12 !== peg$FAILED) {
                 s13 = peg$parse_();
-                s14 = peg$currPos;
-                s15 = peg$parseMlsRange();
-                if (s15 !== peg$FAILED) {
-                  s14 = input.substring(s14, peg$currPos);
-                } else {
-                  s14 = s15;
-                }
+                s14 = peg$parseMlsRangeReq();
                 if (s14 !== peg$FAILED) {
                   s10 = s14;
                 } else {
@@ -6346,7 +6518,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f170(s1, s5, s9, s10);
+              s0 = peg$f178(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6379,7 +6551,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f171(s1);
+      s1 = peg$f179(s1);
       s0 = s1;
     }
 
@@ -6395,18 +6567,17 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = peg$parse_();
       if (input.charCodeAt(peg$currPos) === 45) {
-        s4 = peg$c24;
+        s4 = peg$c22;
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e25); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
-        s6 = peg$parseMlsLevel();
+        s6 = peg$parseMlsLevelReq();
         if (s6 !== peg$FAILED) {
-          s3 = [s3, s4, s5, s6];
-          s2 = s3;
+          s2 = s6;
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -6418,8 +6589,8 @@ function peg$parse(input, options) {
       if (s2 === peg$FAILED) {
         s2 = null;
       }
-      s1 = [s1, s2];
-      s0 = s1;
+      peg$savedPos = s0;
+      s0 = peg$f180(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6428,8 +6599,23 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseMlsRangeReq() {
+    let s0, s1;
+
+    s0 = peg$parseMlsRange();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f181(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
   function peg$parseMlsLevel() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12;
+    let s0, s1, s2, s3, s4, s5, s6;
 
     s0 = peg$currPos;
     s1 = peg$parseIdent();
@@ -6445,60 +6631,9 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
-        s6 = peg$parseIdent();
+        s6 = peg$parseIdentCommaList();
         if (s6 !== peg$FAILED) {
-          s7 = [];
-          s8 = peg$currPos;
-          s9 = peg$parse_();
-          if (input.charCodeAt(peg$currPos) === 44) {
-            s10 = peg$c3;
-            peg$currPos++;
-          } else {
-            s10 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e4); }
-          }
-          if (s10 !== peg$FAILED) {
-            s11 = peg$parse_();
-            s12 = peg$parseIdent();
-            if (s12 !== peg$FAILED) {
-              s9 = [s9, s10, s11, s12];
-              s8 = s9;
-            } else {
-              peg$currPos = s8;
-              s8 = peg$FAILED;
-            }
-          } else {
-            peg$currPos = s8;
-            s8 = peg$FAILED;
-          }
-          while (s8 !== peg$FAILED) {
-            s7.push(s8);
-            s8 = peg$currPos;
-            s9 = peg$parse_();
-            if (input.charCodeAt(peg$currPos) === 44) {
-              s10 = peg$c3;
-              peg$currPos++;
-            } else {
-              s10 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e4); }
-            }
-            if (s10 !== peg$FAILED) {
-              s11 = peg$parse_();
-              s12 = peg$parseIdent();
-              if (s12 !== peg$FAILED) {
-                s9 = [s9, s10, s11, s12];
-                s8 = s9;
-              } else {
-                peg$currPos = s8;
-                s8 = peg$FAILED;
-              }
-            } else {
-              peg$currPos = s8;
-              s8 = peg$FAILED;
-            }
-          }
-          s3 = [s3, s4, s5, s6, s7];
-          s2 = s3;
+          s2 = s6;
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -6510,8 +6645,8 @@ function peg$parse(input, options) {
       if (s2 === peg$FAILED) {
         s2 = null;
       }
-      s1 = [s1, s2];
-      s0 = s1;
+      peg$savedPos = s0;
+      s0 = peg$f182(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6520,7 +6655,83 @@ function peg$parse(input, options) {
     return s0;
   }
 
+  function peg$parseMlsLevelReq() {
+    let s0, s1;
+
+    s0 = peg$parseMlsLevel();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f183(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
   function peg$parseAliasKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 5) === peg$c65) {
+      s1 = peg$c65;
+      peg$currPos += 5;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 5) === peg$c66) {
+        s1 = peg$c66;
+        peg$currPos += 5;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseAliasKwRequired() {
+    let s0, s1;
+
+    s0 = peg$parseAliasKw();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f184(s1);
+      s0 = s1;
+    }
+
+    return s0;
+  }
+
+  function peg$parseTypesKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
@@ -6566,22 +6777,7 @@ function peg$parse(input, options) {
     return s0;
   }
 
-  function peg$parseAliasKwRequired() {
-    let s0, s1;
-
-    s0 = peg$parseAliasKw();
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      peg$savedPos = s0;
-      s1 = peg$f172(s1);
-      s0 = s1;
-    }
-
-    return s0;
-  }
-
-  function peg$parseTypesKw() {
+  function peg$parseRolesKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
@@ -6623,25 +6819,32 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f185(s1);
+      s0 = s1;
+    }
 
     return s0;
   }
 
-  function peg$parseRolesKw() {
+  function peg$parseInheritsKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c71) {
+    if (input.substr(peg$currPos, 8) === peg$c71) {
       s1 = peg$c71;
-      peg$currPos += 5;
+      peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c72) {
+      if (input.substr(peg$currPos, 8) === peg$c72) {
         s1 = peg$c72;
-        peg$currPos += 5;
+        peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e82); }
@@ -6669,32 +6872,25 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      peg$savedPos = s0;
-      s1 = peg$f173(s1);
-      s0 = s1;
-    }
 
     return s0;
   }
 
-  function peg$parseInheritsKw() {
+  function peg$parseRangeKw() {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c73) {
+    if (input.substr(peg$currPos, 5) === peg$c73) {
       s1 = peg$c73;
-      peg$currPos += 8;
+      peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
       if (peg$silentFails === 0) { peg$fail(peg$e83); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c74) {
+      if (input.substr(peg$currPos, 5) === peg$c74) {
         s1 = peg$c74;
-        peg$currPos += 8;
+        peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e84); }
@@ -6722,6 +6918,13 @@ function peg$parse(input, options) {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f186(s1);
+      s0 = s1;
+    }
 
     return s0;
   }
@@ -6740,7 +6943,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f174(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6761,7 +6964,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f175(s1);
+      s1 = peg$f188(s1);
       s0 = s1;
     }
 
@@ -6772,17 +6975,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c58;
+      s0 = peg$c56;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f176(s1);
+      s1 = peg$f189(s1);
       s0 = s1;
     }
 
@@ -6793,17 +6996,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c61;
+      s0 = peg$c59;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e67); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f177(s1);
+      s1 = peg$f190(s1);
       s0 = s1;
     }
 
@@ -6824,7 +7027,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f178(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -6839,7 +7042,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f179(s1);
+      s1 = peg$f192(s1);
       s0 = s1;
     }
 
@@ -6854,7 +7057,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f180(s1);
+      s1 = peg$f193(s1);
       s0 = s1;
     }
 
@@ -6869,7 +7072,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f181(s1);
+      s2 = peg$f194(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -6877,7 +7080,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f182(s1);
+        s0 = peg$f195(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6908,7 +7111,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f183();
+      s1 = peg$f196();
     }
     s0 = s1;
 
@@ -7050,7 +7253,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f184(s1);
+      s1 = peg$f197(s1);
       s0 = s1;
     }
 
@@ -7121,7 +7324,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f185();
+    s1 = peg$f198();
     s0 = s1;
 
     return s0;
@@ -7173,7 +7376,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f186();
+    s1 = peg$f199();
     s0 = s1;
 
     return s0;

@@ -70,7 +70,7 @@ export class Compiler {
       if (failed(rewritten.diagnostics)) return fail(diagnostics);
       ast = rewritten.ast;
     }
-    const resolved = resolve(ast);
+    const resolved = resolve(ast, { mls: options.mls === true });
     if (failed(resolved.diagnostics)) return fail(diagnostics);
     const expanded = expand(resolved.symbols, resolved.rules);
     if (failed(expanded.diagnostics)) return fail(diagnostics);

@@ -301,6 +301,11 @@ const SECTION_OF: Partial<Record<Statement["kind"], number>> = {
   ioportcon: 10,
   pcidevicecon: 10,
   devicetreecon: 10,
+  sensitivity: 5,
+  dominance: 5,
+  category: 5,
+  level: 5,
+  range_transition: 6,
 };
 
 /** Sections checkpolicy requires to be non-empty, with an example of each. */
@@ -314,7 +319,7 @@ const REQUIRED: { section: number; example: string }[] = [
 ];
 
 function sectionOf(s: Statement): number | undefined {
-  if (s.kind === "mls") return s.keyword === "range_transition" ? 6 : 5;
+  if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return 5;
   return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
 }
 
@@ -341,10 +346,15 @@ const KIND_NAMES: Partial<Record<Statement["kind"], string>> = {
   constrain: "a constrain statement",
   validatetrans: "a validatetrans statement",
   sid_context: "an initial SID context",
+  sensitivity: "a sensitivity declaration",
+  dominance: "a dominance statement",
+  category: "a category declaration",
+  level: "a level statement",
+  range_transition: "a range_transition rule",
 };
 
 function describeKind(s: Statement): string {
-  if (s.kind === "mls") return `an MLS '${s.keyword}' statement`;
+  if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return `an mls${s.kind} statement`;
   if (s.kind === "default") return `a default_${s.field} rule`;
   if (s.kind === "avrule" || s.kind === "typerule") return `${s.rule === "auditallow" || s.rule === "auditdeny" ? "an" : "a"} ${s.rule} rule`;
   return KIND_NAMES[s.kind] ?? `a ${s.kind}`;

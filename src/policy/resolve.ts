@@ -10,14 +10,15 @@ import { attributes } from "./resolve/attributes.js";
 import { Conditionals } from "./resolve/conditionals.js";
 import { constrain, validatetrans } from "./resolve/constraints.js";
 import { declarations } from "./resolve/declarations.js";
-import { mlsDiagnostics } from "./resolve/mls.js";
+import { MlsResolver, mlsDisabled } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
 import { defaultRule, roleTransition, typeBounds } from "./resolve/kernel.js";
 import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
 import { expandAttribute, filenameTransition, implicitBounds, permissive, tunableConditional } from "./resolve/xen.js";
-import type { ResolvedRules, Symbols } from "./symbols.js";
+import type { LevelRange, ResolvedRules, Symbols } from "./symbols.js";
+import type { Span } from "../diagnostics/diagnostic.js";
 
 export interface ResolveResult {
   symbols: Symbols;
@@ -25,10 +26,16 @@ export interface ResolveResult {
   diagnostics: Diagnostic[];
 }
 
+export interface ResolveOptions {
+  /** An MLS policy (checkpolicy -M): MLS statements and fields are read, and required. */
+  mls?: boolean;
+}
+
 /** Roles, users, rules, conditionals and constraints, in statement order. */
-function references(st: ResolveState): void {
+function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const names = new Names(st);
   const conditionals = new Conditionals(st, names);
+  const rangeTransitions = new Map<string, { range: LevelRange; span: Span }>();
   const roleTransitions = new Map<string, number>();
   const filenames = new Set<string>();
   for (const s of st.ast.statements) {
@@ -39,8 +46,15 @@ function references(st: ResolveState): void {
       case "role_allow":
         roleAllow(names, s.sources, s.targets);
         break;
-      case "user":
+      case "user": {
         defineUser(st, names, s.name, s.roles);
+        const user = st.sym.users[st.sym.userIds.get(s.name.name) ?? -1];
+        const levels = mls?.user(s.name, s.span, s.mls);
+        if (user && levels) Object.assign(user, levels);
+        break;
+      }
+      case "range_transition":
+        mls?.rangeTransition(names, s, rangeTransitions);
         break;
       case "typebounds":
         typeBounds(st, s.parent, s.children);
@@ -81,17 +95,21 @@ function references(st: ResolveState): void {
   }
 }
 
-export function resolve(ast: PolicyAst): ResolveResult {
+export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveResult {
   const st = new ResolveState(ast);
+  const disabled = options.mls ? [] : mlsDisabled(ast);
+  const mls = options.mls ? new MlsResolver(st) : undefined;
   declarations(st);
+  mls?.declarations();
   attributes(st);
-  references(st);
+  references(st, mls);
   implicitBounds(st);
   resolveContexts(
     ast,
     st.sym,
     (code, message, span, notes) => st.err(code, message, span, notes),
     (code, message, span) => st.warn(code, message, span),
+    mls,
   );
-  return { symbols: st.sym, rules: st.rules, diagnostics: [...mlsDiagnostics(ast), ...st.diags] };
+  return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
 }

@@ -46,6 +46,8 @@ import type {
   CondExpr,
   ConstraintExpr,
   Context,
+  MlsLevel,
+  MlsRange,
   Ident,
   NameSet,
   PciDeviceCon,
@@ -394,8 +396,16 @@ function printNames(n: NameSet): string {
   return n.complement ? `~${body}` : body;
 }
 
+function printLevel(l: MlsLevel): string {
+  return l.cats.length === 0 ? l.sens.name : `${l.sens.name}:${l.cats.map((c) => c.name).join(",")}`;
+}
+
+function printRange(r: MlsRange): string {
+  return r.high ? `${printLevel(r.low)} - ${printLevel(r.high)}` : printLevel(r.low);
+}
+
 function printContext(c: Context): string {
-  return `${c.user.name}:${c.role.name}:${c.type.name}${c.mls ? `:${c.mls}` : ""}`;
+  return `${c.user.name}:${c.role.name}:${c.type.name}${c.mls ? `:${printRange(c.mls)}` : ""}`;
 }
 
 const hex = (n: number | bigint) => `0x${n.toString(16)}`;
@@ -457,7 +467,7 @@ function printStatement(s: Statement): string {
     case "attribute_role": return `attribute_role ${s.name.name};`;
     case "role": return s.types ? `role ${s.name.name} types ${printNames(s.types)};` : `role ${s.name.name};`;
     case "role_allow": return `allow ${printNames(s.sources)} ${printNames(s.targets)};`;
-    case "user": return `user ${s.name.name} roles ${printNames(s.roles)}${s.mls ? ` ${s.mls}` : ""};`;
+    case "user": return `user ${s.name.name} roles ${printNames(s.roles)}${s.mls ? ` level ${printLevel(s.mls.level)} range ${printRange(s.mls.range)}` : ""};`;
     case "typebounds": return `typebounds ${s.parent.name} ${s.children.map((c) => c.name).join(", ")};`;
     case "role_transition": return `role_transition ${printNames(s.roles)} ${printNames(s.types)}${s.classes ? `:${printNames(s.classes)}` : ""} ${s.newRole.name};`;
     case "default": return `default_${s.field} ${printNames(s.classes)} ${s.value};`;
@@ -468,15 +478,19 @@ function printStatement(s: Statement): string {
       const els = s.else.length ? ` else {\n${body(s.else)}\n}` : "";
       return `if (${printCond(s.expr)}) {\n${body(s.then)}\n}${els}`;
     }
-    case "constrain": return `constrain ${printNames(s.classes)} ${printNames(s.perms)} ${printConstraint(s.expr)};`;
-    case "validatetrans": return `validatetrans ${printNames(s.classes)} ${printConstraint(s.expr)};`;
+    case "constrain": return `${s.mls ? "mls" : ""}constrain ${printNames(s.classes)} ${printNames(s.perms)} ${printConstraint(s.expr)};`;
+    case "validatetrans": return `${s.mls ? "mls" : ""}validatetrans ${printNames(s.classes)} ${printConstraint(s.expr)};`;
     case "sid_context": return `sid ${s.name.name} ${printContext(s.context)}`;
     case "pirqcon": return `pirqcon ${s.irq} ${printContext(s.context)}`;
     case "iomemcon": return `iomemcon ${s.low === s.high ? hex(s.low) : `${hex(s.low)}-${hex(s.high)}`} ${printContext(s.context)}`;
     case "ioportcon": return `ioportcon ${s.low === s.high ? hex(s.low) : `${hex(s.low)}-${hex(s.high)}`} ${printContext(s.context)}`;
     case "pcidevicecon": return `pcidevicecon ${hex(s.device)} ${printContext(s.context)}`;
     case "devicetreecon": return `devicetreecon ${JSON.stringify(s.path)} ${printContext(s.context)}`;
-    case "mls": return `# ${s.keyword} ... (MLS statement not supported; left out)`;
+    case "sensitivity":
+    case "category": return `${s.kind} ${s.name.name}${s.aliases.length ? ` alias ${list(s.aliases)}` : ""};`;
+    case "dominance": return `dominance { ${s.order.map((i) => i.name).join(" ")} }`;
+    case "level": return `level ${printLevel(s.level)};`;
+    case "range_transition": return `range_transition ${printNames(s.sources)} ${printNames(s.targets)}${s.classes ? `:${printNames(s.classes)}` : ""} ${printRange(s.range)};`;
     case "platform": return `# platform ${s.name.name} (not desugared)`;
   }
 }

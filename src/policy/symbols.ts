@@ -1,7 +1,7 @@
 // The symbol tables resolve.ts builds, as libsepol's policydb holds them (p_classes, p_commons,
 // p_types, p_roles, p_users, p_bools), plus the statements later stages consume with every name
 // already turned into an id. Nothing after resolve looks a name up in the AST.
-import type { AvRuleKind, ConstraintOp, ConstraintOperand, TypeRuleKind } from "./ast.js";
+import type { AvRuleKind, ConstraintOp, ConstraintOperand, MlsOperand, TypeRuleKind } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 export interface ClassSym {
@@ -60,6 +60,89 @@ export interface UserSym {
   id: number;
   name: string;
   roles: Set<number>;
+  /** MLS policies: the user's range and default level (`level L range R`). */
+  range?: LevelRange;
+  level?: Level;
+}
+
+/** An MLS level as the kernel holds it (mls_level_t): `sens` is the sensitivity's place in
+ *  `dominance` (1 = lowest), `cats` the category values - 1, ascending. Non-MLS contexts have
+ *  the empty level { sens: 0, cats: [] }. */
+export interface Level {
+  sens: number;
+  cats: readonly number[];
+}
+
+export interface LevelRange {
+  low: Level;
+  high: Level;
+}
+
+export const EMPTY_LEVEL: Level = Object.freeze({ sens: 0, cats: Object.freeze([]) as readonly number[] });
+export const EMPTY_LEVEL_RANGE: LevelRange = Object.freeze({ low: EMPTY_LEVEL, high: EMPTY_LEVEL });
+
+/** Is every element of sorted `b` in sorted `a`? (ebitmap_contains) */
+function containsAll(a: readonly number[], b: readonly number[]): boolean {
+  let i = 0;
+  for (const x of b) {
+    while (i < a.length && a[i]! < x) i++;
+    if (i === a.length || a[i] !== x) return false;
+  }
+  return true;
+}
+
+/** mls_level_dom: `a` dominates `b`. */
+export function levelDominates(a: Level, b: Level): boolean {
+  return a.sens >= b.sens && containsAll(a.cats, b.cats);
+}
+
+/** mls_level_eq */
+export function levelEq(a: Level, b: Level): boolean {
+  return a.sens === b.sens && a.cats.length === b.cats.length && containsAll(a.cats, b.cats);
+}
+
+/** mls_range_contains: `outer` holds all of `inner`. */
+export function rangeContains(outer: LevelRange, inner: LevelRange): boolean {
+  return levelDominates(inner.low, outer.low) && levelDominates(outer.high, inner.high);
+}
+
+export interface SensSym {
+  /** Declaration order, from 0. */
+  id: number;
+  name: string;
+  span: Span;
+  aliases: string[];
+  /** Place in `dominance`, from 1 (the kernel's level.sens); 0 until dominance gives it one. */
+  order: number;
+  /** The categories its `level` statement allows (values - 1); undefined without one. */
+  cats?: readonly number[];
+}
+
+export interface CatSym {
+  /** Declaration order, from 0 (the kernel value is id + 1). */
+  id: number;
+  name: string;
+  span: Span;
+  aliases: string[];
+}
+
+export interface ResolvedRangeTransition {
+  span: Span;
+  sources: TypeSet;
+  targets: TypeSet;
+  classes: number[];
+  range: LevelRange;
+}
+
+/** The MLS symbol tables (libsepol p_levels, p_cats) and rules of an MLS policy. */
+export interface MlsSymbols {
+  sens: SensSym[];
+  /** Sensitivity names and aliases -> id. */
+  sensIds: Map<string, number>;
+  cats: CatSym[];
+  /** Category names and aliases -> id. */
+  catIds: Map<string, number>;
+  rangeTransitions: ResolvedRangeTransition[];
 }
 
 export interface BoolSym {
@@ -135,7 +218,9 @@ export type OperandKind = "u" | "r" | "t";
 export type ResolvedConstraintExpr =
   | { op: "not"; arg: ResolvedConstraintExpr }
   | { op: "and" | "or"; left: ResolvedConstraintExpr; right: ResolvedConstraintExpr }
-  | { op: "cmp"; cmp: ConstraintOp; left: ConstraintOperand; right: ConstraintOperand }
+  | { op: "cmp"; cmp: ConstraintOp; left: Exclude<ConstraintOperand, MlsOperand>; right: Exclude<ConstraintOperand, MlsOperand> }
+  /** `l1 dom h2`: two levels of the source and target ranges (CEXPR_L1L2 ... CEXPR_L2H2) */
+  | { op: "level"; cmp: ConstraintOp; left: MlsOperand; right: MlsOperand }
   /** names: user/role ids, or type ids with attributes expanded and exclusions applied */
   | { op: "names"; cmp: ConstraintOp; left: ConstraintOperand; ids: Set<number> };
 
@@ -150,6 +235,8 @@ export interface ResolvedContext {
   user: number;
   role: number;
   type: number;
+  /** MLS policies: the context's range. */
+  range?: LevelRange;
   text: string;
 }
 
@@ -191,6 +278,8 @@ export interface Symbols {
   conds: CondNode[];
   constraints: ResolvedConstraint[];
   ocontexts: Ocontexts;
+  /** Present when the policy is compiled as MLS (checkpolicy -M). */
+  mls?: MlsSymbols;
   /** role_transition rules in statement order (define_role_trans), sets expanded. */
   roleTransitions?: RoleTransitionSym[];
 }

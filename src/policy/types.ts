@@ -3,11 +3,20 @@
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 
-/** A security context with interned ids (user, role, type); `type` is the primary type, never an alias. */
+/** An MLS level: the sensitivity's place in `dominance` (1 = lowest) and the category values - 1,
+ *  ascending (Xen's struct mls_level). */
+export interface MlsLevelValue {
+  readonly sens: number;
+  readonly cats: readonly number[];
+}
+
+/** A security context with interned ids (user, role, type); `type` is the primary type, never an
+ *  alias. `range` is set in MLS policies (absent: the empty levels of a non-MLS context). */
 export interface SecurityContext {
   readonly user: number;
   readonly role: number;
   readonly type: number;
+  readonly range?: { readonly low: MlsLevelValue; readonly high: MlsLevelValue };
 }
 
 /** A context interned, or oracle-decide's words for why it is invalid. */
@@ -76,6 +85,9 @@ export interface CompileOptions {
   file?: string;
   /** Extra warnings, e.g. unused declarations. */
   warnings?: boolean;
+  /** An MLS policy (checkpolicy -M): sensitivities, categories, levels, ranges and MLS
+   *  constraints are read and required; without it they are an error. */
+  mls?: boolean;
   /** Bounds on the input, so any text compiles in bounded time and memory (defaults and meaning:
    *  parse.ts DEFAULT_LIMITS). */
   limits?: { bytes?: number; nameLength?: number; statements?: number };

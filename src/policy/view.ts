@@ -7,6 +7,7 @@ import { computeAv, decide, parseContext } from "./decide.js";
 import type { Expanded } from "./expand.js";
 import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
+import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
 import { computeSid, typeRuleDefault } from "./transition.js";
 import { allowedLookup } from "./typeattr.js";
@@ -113,7 +114,8 @@ class Image implements PolicyImage {
   }
   contextToString(c: SecurityContext): string {
     const sym = this.tables.sym;
-    return `${sym.users[c.user]?.name}:${sym.roles[c.role]?.name}:${sym.types[c.type]?.name}`;
+    const base = `${sym.users[c.user]?.name}:${sym.roles[c.role]?.name}:${sym.types[c.type]?.name}`;
+    return sym.mls && c.range ? `${base}:${rangeText(sym.mls, c.range)}` : base;
   }
   initialSidContext(name: string): string | undefined {
     return this.tables.sym.initialSids.get(name)?.text;

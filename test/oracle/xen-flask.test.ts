@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readTree, runM4 } from "../../src/build/index.js";
 import { decisionJson, parseQueries } from "../../src/cli/check.js";
 import { PolicyError } from "../../src/diagnostics/diagnostic.js";
+import { compileBinary } from "../../src/binary/compile.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, repoRoot, runTool, type ToolResult } from "./harness.js";
@@ -169,7 +170,7 @@ describe("variants only m4 can make", () => {
     expect(where).toContain(`modules/domU.te:${badLine}`);
   });
 
-  it("the MLS build (CONFIG_MLS=y) is accepted by checkpolicy -M and reported as unsupported by us, in policy/mls", async () => {
+  it("the MLS build (CONFIG_MLS=y) is accepted by checkpolicy -M and by us with mls, and needs -M at policy/mls without it", async () => {
     const out = writeConf("mls.conf", await expand(tree, [], true));
     const cp = await run("checkpolicy", ["-M", "-t", "Xen", "-c", "30", out, "-o", join(work, "mls.bin")]);
     expect(cp.code, cp.stderr + cp.stdout).toBe(0);
@@ -181,8 +182,11 @@ describe("variants only m4 can make", () => {
       if (!(err instanceof PolicyError)) throw err;
       diagnostics = err.diagnostics;
     }
-    const mls = diagnostics.find((d) => d.code === "mls-unsupported");
-    expect(mls, JSON.stringify(diagnostics)).toBeDefined();
-    expect(mls!.span?.file).toBe("policy/mls");
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ code: "mls-disabled" });
+    expect(diagnostics[0]!.span?.file).toBe("policy/mls");
+    expect(() => compilePolicy(readFileSync(out, "utf8"), { file: "mls.conf", mls: true })).not.toThrow();
+    const ours = compileBinary(readFileSync(out, "utf8"), { file: "mls.conf", mls: true }).bytes;
+    expect(Buffer.from(ours).equals(readFileSync(join(work, "mls.bin"))), "Xen's MLS policy: our binary differs from checkpolicy -M's").toBe(true);
   });
 });

@@ -123,7 +123,10 @@ describe("declarations", () => {
     expect(names((ra as Extract<Statement, { kind: "role_allow" }>).sources).include).toEqual(["system_r"]);
     expect(u).toMatchObject({ kind: "user", name: { name: "system_u" } });
     expect(u).not.toHaveProperty("mls");
-    expect(umls).toMatchObject({ kind: "user", mls: "level s0 range s0 - s15:c0.c255" });
+    expect(umls).toMatchObject({
+      kind: "user",
+      mls: { level: { sens: { name: "s0" }, cats: [] }, range: { low: { sens: { name: "s0" } }, high: { sens: { name: "s15" }, cats: [{ name: "c0.c255" }] } } },
+    });
   });
 
   it("accepts identifiers as checkpolicy's scanner does: dots and dashes inside", () => {
@@ -264,12 +267,13 @@ describe("constraints", () => {
 });
 
 describe("contexts", () => {
-  it("reads initial SID contexts, with MLS text kept", () => {
+  it("reads initial SID contexts, with their MLS range", () => {
     const [plain, mls] = parse("sid xen system_u:system_r:xen_t\nsid dom0 system_u:system_r:dom0_t:s0 - s15:c0.c255\n");
     expect(plain).toMatchObject({ kind: "sid_context", name: { name: "xen" }, context: { user: { name: "system_u" }, role: { name: "system_r" }, type: { name: "xen_t" } } });
     if (plain!.kind !== "sid_context" || mls!.kind !== "sid_context") throw new Error("unreachable");
     expect(plain.context).not.toHaveProperty("mls");
-    expect(mls.context.mls).toBe("s0 - s15:c0.c255");
+    expect(mls.context.mls).toMatchObject({ low: { sens: { name: "s0" }, cats: [] }, high: { sens: { name: "s15" }, cats: [{ name: "c0.c255" }] } });
+    expect(mls.context.mls!.span.length).toBe("s0 - s15:c0.c255".length);
   });
 
   it("reads pirqcon, iomemcon, ioportcon, pcidevicecon and devicetreecon", () => {
@@ -310,7 +314,7 @@ describe("contexts", () => {
 });
 
 describe("MLS statements", () => {
-  it("parses each into an mls node at its span", () => {
+  it("parses each into its own node at its span", () => {
     const text = [
       "sensitivity s0 alias unclassified;",
       "dominance { s0 s1 }",
@@ -321,7 +325,7 @@ describe("MLS statements", () => {
       "range_transition a_t b_t:xen s0 - s1;",
     ].join("\n");
     const statements = parse(text);
-    expect(statements.map((s) => (s.kind === "mls" ? s.keyword : s.kind))).toEqual([
+    expect(statements.map((s) => ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls ? `mls${s.kind}` : s.kind))).toEqual([
       "sensitivity",
       "dominance",
       "category",
@@ -332,10 +336,27 @@ describe("MLS statements", () => {
     ]);
     expect(statements.map((s) => s.span.line)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(statements[1]!.span.length).toBe("dominance { s0 s1 }".length);
+    expect(statements[0]).toMatchObject({ name: { name: "s0" }, aliases: [{ name: "unclassified" }] });
+    expect(statements[1]).toMatchObject({ order: [{ name: "s0" }, { name: "s1" }] });
+    expect(statements[3]).toMatchObject({ level: { sens: { name: "s0" }, cats: [{ name: "c0.c255" }] } });
+    expect(statements[4]).toMatchObject({ kind: "constrain", mls: true, expr: { op: "cmp", cmp: "dom", left: "l1", right: "l2" } });
+    expect(statements[5]).toMatchObject({ kind: "validatetrans", mls: true, expr: { op: "cmp", cmp: "domby", left: "h1", right: "h2" } });
+    expect(statements[6]).toMatchObject({ classes: { include: [{ name: "xen" }] }, range: { low: { sens: { name: "s0" } }, high: { sens: { name: "s1" } } } });
+  });
+
+  it("reads the legacy range_transition (no class) and category lists", () => {
+    const [rt] = parse("range_transition a_t b_t s0:c0,c2.c4 - s1:c0.c7;");
+    expect(rt).toMatchObject({ kind: "range_transition", range: { low: { cats: [{ name: "c0" }, { name: "c2.c4" }] }, high: { cats: [{ name: "c0.c7" }] } } });
+    expect(rt).not.toHaveProperty("classes");
   });
 
   it("names an unterminated one by its keyword", () => {
-    expect(firstProblem("sensitivity s0 alias x").message).toBe("expected ';' in 'sensitivity' statement, found end of file");
+    expect(firstProblem("sensitivity s0 alias x").message).toBe("expected ';' in sensitivity declaration, found end of file");
+  });
+
+  it("compares only the level pairs checkpolicy's grammar has", () => {
+    expect(firstProblem("mlsconstrain xen p (l2 dom h1);").message).toMatch(/l2 cannot be compared with h1/);
+    expect(firstProblem("mlsconstrain xen p (l1 dom t2);").message).toBe("expected l2, h1 or h2 in mlsconstrain statement, found 't2'");
   });
 });
 
@@ -570,7 +591,7 @@ describe("syntax errors", () => {
     expect(firstProblem(sets).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`if (${"!".repeat(1_000_000)}b) { }`).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`constrain c p (${"not ".repeat(100_000)}u1 == u2);`).message).toMatch(/nesting deeper than/);
-    expect(firstProblem(`dominance ${"{".repeat(100_000)}`).message).toMatch(/nesting deeper than/);
+    expect(firstProblem(`allow ${"{ ".repeat(100_000)}`).message).toMatch(/nesting deeper than/);
     // operator chains are not limited, as in checkpolicy (later stages fold them with an explicit stack)
     const chain = parsePolicy(`if (b${" || b".repeat(100_000)}) { }`, "t.conf", { sections: false });
     expect(chain.diagnostics).toEqual([]);

@@ -1,5 +1,5 @@
 // Stage `resolve`: every undeclared or duplicate identifier is a located error, as checkpolicy
-// reports it; MLS statements are located "mls-unsupported" errors; section order is enforced.
+// reports it; MLS statements without -M are one located "mls-disabled" error; section order is enforced.
 import { describe, expect, it } from "vitest";
 import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { compilePolicy } from "../../src/policy/index.js";
@@ -142,7 +142,7 @@ describe("classes and permissions", () => {
 });
 
 describe("MLS and section order", () => {
-  it("an MLS statement is an error at its location", () => {
+  it("without MLS, the first MLS statement is the one error, telling to use -M", () => {
     const text = policyText().replace("class resource { plug unplug use add }\n", "class resource { plug unplug use add }\nsensitivity s0;\n");
     let diags: Diagnostic[] = [];
     try {
@@ -151,12 +151,12 @@ describe("MLS and section order", () => {
       diags = (e as PolicyError).diagnostics;
     }
     expect(diags).toHaveLength(1);
-    expect(diags[0]).toMatchObject({ code: "mls-unsupported", message: expect.stringMatching(/MLS statement 'sensitivity' is not supported/) });
+    expect(diags[0]).toMatchObject({ code: "mls-disabled", message: "sensitivity definition in a non-MLS policy: compile with -M (--mls) to use MLS" });
     expect(diags[0]!.span).toMatchObject({ file: "m.conf", line: 8, col: 1 });
   });
 
-  it("a context with an MLS level is unsupported", () => {
-    expect(only({ contexts: "pirqcon 5 system_u:object_r:dev_t:s0" }).code).toBe("mls-unsupported");
+  it("a context with an MLS level needs -M", () => {
+    expect(only({ contexts: "pirqcon 5 system_u:object_r:dev_t:s0" }).code).toBe("mls-disabled");
   });
 
   it("a user declaration among the TE rules breaks checkpolicy's section order", () => {

@@ -1,7 +1,7 @@
 // Constraints (define_constraint, define_validatetrans): expressions over the source and target
 // contexts, each name set resolved to ids, one constraint per class as libsepol copies them.
 import type { Span } from "../../diagnostics/diagnostic.js";
-import { foldTree, type ConstraintExpr, type ConstraintOperand, type NameSet } from "../ast.js";
+import { foldTree, type ConstraintExpr, type ConstraintOperand, type MlsOperand, type NameSet } from "../ast.js";
 import type { OperandKind, ResolvedConstraintExpr } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
@@ -46,6 +46,11 @@ function constraintNode(
       return left && right && { op: e.op, left, right };
     }
     case "cmp":
+      if (isMlsOperand(e.left) && isMlsOperand(e.right)) return { op: "level", cmp: e.cmp, left: e.left, right: e.right };
+      if (isMlsOperand(e.left) || isMlsOperand(e.right)) {
+        st.err("constraint", `cannot compare ${e.left} with ${e.right}`, e.span);
+        return undefined;
+      }
       if (!validatetrans && (e.left.endsWith("3") || e.right.endsWith("3"))) {
         st.err("constraint", `${e.left.endsWith("3") ? e.left : e.right} is only valid in validatetrans`, e.span);
         return undefined;
@@ -62,6 +67,10 @@ function constraintNode(
       }
       return { op: "names", cmp: e.cmp, left: e.left, ids: constraintNames(st, names, e.left, e.names) };
   }
+}
+
+function isMlsOperand(o: ConstraintOperand): o is MlsOperand {
+  return o[0] === "l" || o[0] === "h";
 }
 
 function constraintNames(st: ResolveState, names: Names, operand: ConstraintOperand, set: NameSet): Set<number> {
