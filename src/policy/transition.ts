@@ -65,9 +65,10 @@ export function typeRuleDefault(state: BoolState, kind: TypeRuleKindName, stype:
  * for a member. Role and type: for class `domain` the source's role and type (Xen compares tclass
  * with SECCLASS_DOMAIN, which validate_classes pins to the policy's class named `domain`), for
  * every other class object_r and the target's type. A type rule, when one is enabled, replaces the
- * type. Xen then looks for a role_transition on class domain; the policy language here has no
- * role_transition statement, so there is none to find. Last, policydb_context_isvalid(): the role
- * must hold the type and the user the role (object_r holds everything).
+ * type. Xen then looks for a role_transition on class domain; those rules are compiled and written
+ * to the binary but not applied here yet, so a policy with role_transition rules for domains gets
+ * the source's role. Last, policydb_context_isvalid(): the role must hold the type and the user the
+ * role (object_r holds everything).
  */
 export function computeSid(state: BoolState, kind: TypeRuleKindName, s: SecurityContext, t: SecurityContext, tclass: number): ComputedContext {
   const tables = state.tables;
