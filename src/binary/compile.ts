@@ -63,7 +63,7 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (version < 30) {
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
-    if (wide) refusals.push({ code: "policy-version", severity: "error", message: `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30` });
+    if (wide) refusals.push(error("policy-version", `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30`));
     const dropped = droppedAt(kernel, version);
     if (dropped) refusals.push(dropped);
   }

@@ -2,7 +2,7 @@
 // $(POLICY_SECTIONS) > policy.conf` does. m4 is a program the user installs (Debian: m4); we do not
 // reimplement it, so the text is m4's own.
 import { spawnSync } from "node:child_process";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { TreeError, type PolicyTree } from "./tree.js";
 
 export interface M4Result {
@@ -19,7 +19,8 @@ function m4Diagnostic(line: string, failed: boolean): Diagnostic {
   const m = M4_MESSAGE.exec(line);
   const text = (m ? m[3] : line.replace(/^m4: ?/, ""))!.replace(/^(Warning|ERROR): /i, "");
   const isError = failed || /^ERROR/i.test(m?.[3] ?? "");
-  const diag: Diagnostic = { code: "m4", severity: isError ? "error" : "warning", message: `m4: ${text}` };
+  // m4's own verdict decides the severity, so the catalog's default for `m4` is overridden here
+  const diag = isError ? error("m4", `m4: ${text}`) : warning("m4", `m4: ${text}`);
   if (m) {
     const lineNo = Number(m[2]);
     diag.span = { file: m[1]!, line: lineNo, col: 1, endLine: lineNo, endCol: 1, offset: -1, length: 0 };
@@ -47,7 +48,7 @@ export function runM4(tree: PolicyTree, m4 = process.env.M4 || "m4"): M4Result {
     .filter((l) => l.trim() !== "")
     .map((l) => m4Diagnostic(l, failed));
   if (failed && diagnostics.length === 0) {
-    diagnostics.push({ code: "m4", severity: "error", message: `${m4} exited with status ${r.status ?? r.signal}` });
+    diagnostics.push(error("m4", `${m4} exited with status ${r.status ?? r.signal}`));
   }
   return { text: r.stdout, diagnostics };
 }
