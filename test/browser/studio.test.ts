@@ -156,8 +156,13 @@ describe("xsm studio in chromium", () => {
     await page.keyboard.press("End");
     await page.keyboard.press("Enter");
     await page.keyboard.type('"io');
-    await expectText(page.locator(".cm-tooltip-autocomplete"), '"iommu"');
+    // Enter accepts the selected option: wait until filtering has made it "iommu" (under load the
+    // unfiltered list, which also contains "iommu", can still be showing with "booleans" selected)
+    await expectText(page.locator(".cm-tooltip-autocomplete li[aria-selected=true]"), '"iommu"');
+    // CodeMirror ignores Enter on a completion list younger than its interactionDelay (75 ms)
+    await page.waitForTimeout(300);
     await page.keyboard.press("Enter");
+    await expectText(json.locator(".cm-activeLine"), '"iommu"');
     await page.keyboard.type('"');
     await expectText(page.locator(".cm-tooltip-autocomplete"), '"nointremap"');
     await page.close();
