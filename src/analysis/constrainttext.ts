@@ -5,7 +5,8 @@
 // setools prints sets in Python's set order; here they are sorted (sediff's order varies per run).
 // Type names are the ones written in the rule (the binary's type_names, policy version >= 29).
 import { foldTree, type ConstraintExpr } from "../policy/ast.js";
-import type { ResolvedConstraint, ResolvedConstraintExpr, Symbols } from "../policy/symbols.js";
+import type { ResolvedConstraint, ResolvedConstraintExpr, ResolvedValidatetrans, Symbols } from "../policy/symbols.js";
+import { isMlsExpr } from "./mls.js";
 import { pySorted } from "./search.js";
 
 const PRECEDENCE: Record<string, number> = { not: 4, and: 2, or: 1, "==": 3, "!=": 3, dom: 3, domby: 3, incomp: 3 };
@@ -26,6 +27,7 @@ function postfixOf<E extends ConstraintExpr | ResolvedConstraintExpr>(root: E, l
         out.push({ op: e.op });
         return;
       case "cmp":
+      case "level":
         out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
         return;
       case "names":
@@ -86,12 +88,22 @@ function infixText(postfix: Item[]): string {
   return flat.join(" ");
 }
 
-/** `constrain resource { plug unplug } (r1 == system_r or ( t1 == dom0_t )); ` */
+/** `constrain resource { plug unplug } (r1 == system_r or ( t1 == dom0_t )); `; `mlsconstrain`
+ *  when the expression compares levels, as setools names it whatever keyword wrote it. */
 export function setoolsConstraintText(con: ResolvedConstraint, sym: Symbols, source?: ConstraintExpr): string {
   const cls = sym.classes[con.classId]!;
   const perms = pySorted(cls.perms.filter((p, bit) => p && (con.mask >>> bit) & 1));
   const postfix: Item[] = [];
   if (source) postfixOf(source, sourceNames(sym), postfix);
   else postfixOf(con.expr, resolvedNames(sym), postfix);
-  return `constrain ${cls.name} ${perms.length > 1 ? `{ ${perms.join(" ")} }` : perms[0]} (${infixText(postfix)}); `;
+  const keyword = isMlsExpr(con.expr) ? "mlsconstrain" : "constrain";
+  return `${keyword} ${cls.name} ${perms.length > 1 ? `{ ${perms.join(" ")} }` : perms[0]} (${infixText(postfix)}); `;
+}
+
+/** `mlsvalidatetrans domain (l1 == l2);` (setools' Validatetrans.__str__). */
+export function setoolsValidatetransText(v: ResolvedValidatetrans, sym: Symbols, source?: ConstraintExpr): string {
+  const postfix: Item[] = [];
+  if (source) postfixOf(source, sourceNames(sym), postfix);
+  else postfixOf(v.expr, resolvedNames(sym), postfix);
+  return `${isMlsExpr(v.expr) ? "mlsvalidatetrans" : "validatetrans"} ${sym.classes[v.classId]!.name} (${infixText(postfix)});`;
 }

@@ -6,8 +6,11 @@ import type { AnalysisPolicy } from "./load.js";
 import { unknownName } from "./names.js";
 import { pySorted } from "./search.js";
 import type { TeKind } from "./terules.js";
+import type { ResolvedContext } from "../policy/symbols.js";
+import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
+import { isMlsExpr, rangeTransRecords, setoolsLevel, setoolsRange } from "./mls.js";
 
-export const COMPONENTS = ["types", "attributes", "classes", "booleans", "users", "roles", "initialsids", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"] as const;
+export const COMPONENTS = ["types", "attributes", "classes", "booleans", "users", "roles", "initialsids", "sensitivities", "categories", "constraints", "validatetrans", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** seinfo's heading for each component. */
@@ -19,6 +22,10 @@ const TITLES: Record<Component, string> = {
   users: "Users",
   roles: "Roles",
   initialsids: "Initial SIDs",
+  sensitivities: "Sensitivities",
+  categories: "Categories",
+  constraints: "Constraints",
+  validatetrans: "Validatetrans",
   pcidevicecon: "Pcidevicecon",
   iomemcon: "Iomemcon",
   ioportcon: "Ioportcon",
@@ -35,6 +42,10 @@ const FLAGS: Record<Component, string> = {
   users: "-u",
   roles: "-r",
   initialsids: "--initialsid",
+  sensitivities: "--sensitivity",
+  categories: "--category",
+  constraints: "--constrain",
+  validatetrans: "--validatetrans",
   pcidevicecon: "--pcidevicecon",
   iomemcon: "--iomemcon",
   ioportcon: "--ioportcon",
@@ -43,9 +54,11 @@ const FLAGS: Record<Component, string> = {
 };
 
 /** seinfo prints components in this order, whatever the order of the options. */
-const SEINFO_ORDER: Component[] = ["booleans", "classes", "initialsids", "roles", "types", "attributes", "users", "ioportcon", "iomemcon", "pcidevicecon", "pirqcon", "devicetreecon"];
+const SEINFO_ORDER: Component[] = ["booleans", "categories", "classes", "constraints", "initialsids", "roles", "sensitivities", "types", "attributes", "users", "validatetrans", "ioportcon", "iomemcon", "pcidevicecon", "pirqcon", "devicetreecon"];
 
 export interface Statistics {
+  /** An MLS policy (checkpolicy -M; setools: "MLS enabled"). */
+  mls: boolean;
   classes: number;
   permissions: number;
   sensitivities: number;
@@ -86,14 +99,18 @@ export function statistics(ap: AnalysisPolicy): Statistics {
   const sym = ap.sym;
   const count = (kind: TeKind) => ap.terules.reduce((n, r) => (r.kind === kind ? n + 1 : n), 0);
   const o = sym.ocontexts;
+  // setools counts a constraint that compares levels as an MLS one, whichever keyword wrote it
+  const mlsConstraints = sym.constraints.filter((c) => isMlsExpr(c.expr)).length;
+  const mlsValidatetrans = sym.validatetrans.filter((v) => isMlsExpr(v.expr)).length;
   return {
+    mls: sym.mls !== undefined,
     classes: sym.classes.length,
     // setools counts each class's own permissions and each common's once, used or not
     permissions:
       sym.classes.reduce((n, c) => n + c.perms.length - (c.common ? (ap.commons.get(c.common)?.length ?? 0) : 0), 0) +
       [...ap.commons.values()].reduce((n, perms) => n + perms.length, 0),
-    sensitivities: 0,
-    categories: 0,
+    sensitivities: sym.mls?.sens.length ?? 0,
+    categories: sym.mls?.cats.length ?? 0,
     types: sym.types.length,
     attributes: sym.attrs.length,
     users: sym.users.length,
@@ -108,13 +125,13 @@ export function statistics(ap: AnalysisPolicy): Statistics {
     typeTrans: count("type_transition"),
     typeChange: count("type_change"),
     typeMember: count("type_member"),
-    rangeTrans: 0,
+    rangeTrans: rangeTransRecords(sym).length,
     roleAllow: ap.roleAllows.length,
     roleTrans: 0,
-    constraints: sym.constraints.length,
-    validatetrans: 0,
-    mlsConstrain: 0,
-    mlsValTran: 0,
+    constraints: sym.constraints.length - mlsConstraints,
+    validatetrans: sym.validatetrans.length - mlsValidatetrans,
+    mlsConstrain: mlsConstraints,
+    mlsValTran: mlsValidatetrans,
     permissives: 0,
     polcap: 0,
     defaults: 0,
@@ -136,7 +153,7 @@ function row(l1: string, v1: number, l2: string, v2: number): string {
 export function renderStatistics(s: Statistics, file: string): string {
   return (
     `Statistics for policy file: ${file}\n` +
-    "Policy Version:             30 (MLS disabled)\n" +
+    `Policy Version:             30 (MLS ${s.mls ? "enabled" : "disabled"})\n` +
     "Target Policy:              xen\n" +
     "Handle unknown classes:     deny\n" +
     row("Classes:", s.classes, "Permissions:", s.permissions) +
@@ -166,6 +183,12 @@ export interface Listing {
   items: string[];
 }
 
+/** ` alias a`, ` alias { a b }` or nothing (setools' sensitivity and category statements). */
+function aliasText(aliases: readonly string[]): string {
+  const sorted = pySorted(aliases);
+  return sorted.length === 0 ? "" : ` alias ${braced(sorted)}`;
+}
+
 /** `{ a b }`, one name bare, none `{  }` (setools' role and user statements). */
 function braced(names: string[]): string {
   return names.length === 1 ? names[0]! : `{ ${names.join(" ")} }`;
@@ -180,6 +203,13 @@ class Lister {
     const sym = this.ap.sym;
     this.typeRank ??= hashRank([...sym.types.map((t) => t.name), ...sym.attrs.map((a) => a.name), ...sym.types.flatMap((t) => t.aliases)], 512);
     return this.typeRank;
+  }
+
+  /** A context as setools prints it: an MLS one's range as `low - high`. */
+  private context(ctx: ResolvedContext): string {
+    const mls = this.ap.sym.mls;
+    if (!mls || !ctx.range) return ctx.text;
+    return `${ctx.text.split(":").slice(0, 3).join(":")}:${setoolsRange(mls, ctx.range)}`;
   }
 
   items(c: Component, expand: boolean): { name: string; text: string }[] {
@@ -218,27 +248,36 @@ class Lister {
       case "booleans":
         return sym.bools.map((b) => ({ name: b.name, text: expand ? `bool ${b.name} ${b.value};` : b.name }));
       case "users":
-        return sym.users.map((u) => ({
-          name: u.name,
-          text: expand ? `user ${u.name} roles ${braced(pySorted([...u.roles].map((r) => sym.roles[r]!.name)))};` : u.name,
-        }));
+        return sym.users.map((u) => {
+          // an MLS policy's user statement ends with its default level and range
+          const mls = sym.mls && u.level && u.range ? ` level ${setoolsLevel(sym.mls, u.level)} range ${setoolsRange(sym.mls, u.range)}` : "";
+          return { name: u.name, text: expand ? `user ${u.name} roles ${braced(pySorted([...u.roles].map((r) => sym.roles[r]!.name)))}${mls};` : u.name };
+        });
       case "roles":
         return sym.roles.map((r) => {
           const types = pySorted([...r.types].map((t) => sym.types[t]!.name));
           return { name: r.name, text: expand ? `role ${r.name} types ${types.length ? braced(types) : "{  }"};` : r.name };
         });
       case "initialsids":
-        return [...sym.initialSids].filter(([, ctx]) => ctx !== undefined).map(([name, ctx]) => ({ name, text: expand ? `sid ${name} ${ctx!.text}` : name }));
+        return [...sym.initialSids].filter(([, ctx]) => ctx !== undefined).map(([name, ctx]) => ({ name, text: expand ? `sid ${name} ${this.context(ctx!)}` : name }));
+      case "sensitivities":
+        return (sym.mls?.sens ?? []).map((s) => ({ name: s.name, text: expand ? `sensitivity ${s.name}${aliasText(s.aliases)};` : s.name }));
+      case "categories":
+        return (sym.mls?.cats ?? []).map((c) => ({ name: c.name, text: expand ? `category ${c.name}${aliasText(c.aliases)};` : c.name }));
+      case "constraints":
+        return sym.constraints.map((c) => ({ name: sym.classes[c.classId]!.name, text: setoolsConstraintText(c, sym, this.ap.constraintSources.get(c.span.offset)) }));
+      case "validatetrans":
+        return sym.validatetrans.map((v) => ({ name: sym.classes[v.classId]!.name, text: setoolsValidatetransText(v, sym, this.ap.constraintSources.get(v.span.offset)) }));
       case "pcidevicecon":
-        return sym.ocontexts.pcidevicecon.map((o) => ({ name: String(o.device), text: `pcidevicecon ${o.device} ${o.context.text}` }));
+        return sym.ocontexts.pcidevicecon.map((o) => ({ name: String(o.device), text: `pcidevicecon ${o.device} ${this.context(o.context)}` }));
       case "iomemcon":
-        return sym.ocontexts.iomemcon.map((o) => ({ name: String(o.low), text: `iomemcon ${o.low === o.high ? o.low : `${o.low}-${o.high}`} ${o.context.text}` }));
+        return sym.ocontexts.iomemcon.map((o) => ({ name: String(o.low), text: `iomemcon ${o.low === o.high ? o.low : `${o.low}-${o.high}`} ${this.context(o.context)}` }));
       case "ioportcon":
-        return sym.ocontexts.ioportcon.map((o) => ({ name: String(o.low), text: `ioportcon ${o.low === o.high ? o.low : `${o.low}-${o.high}`} ${o.context.text}` }));
+        return sym.ocontexts.ioportcon.map((o) => ({ name: String(o.low), text: `ioportcon ${o.low === o.high ? o.low : `${o.low}-${o.high}`} ${this.context(o.context)}` }));
       case "pirqcon":
-        return sym.ocontexts.pirqcon.map((o) => ({ name: String(o.irq), text: `pirqcon ${o.irq} ${o.context.text}` }));
+        return sym.ocontexts.pirqcon.map((o) => ({ name: String(o.irq), text: `pirqcon ${o.irq} ${this.context(o.context)}` }));
       case "devicetreecon":
-        return sym.ocontexts.devicetreecon.map((o) => ({ name: o.path, text: `devicetreecon ${o.path} ${o.context.text}` }));
+        return sym.ocontexts.devicetreecon.map((o) => ({ name: o.path, text: `devicetreecon ${o.path} ${this.context(o.context)}` }));
     }
   }
 }

@@ -23,8 +23,8 @@ export interface AnalysisPolicy {
   readonly commons: ReadonlyMap<string, readonly string[]>;
   /** role allow pairs (source role id, new role id), as the binary's role_allow list. */
   readonly roleAllows: readonly [number, number][];
-  /** A `constrain` statement's expression as written, by the offset of its span (which the
-   *  compiled constraints of each of its classes share). */
+  /** A `constrain` or `validatetrans` statement's expression as written, by the offset of its
+   *  span (which the compiled constraints of each of its classes share). */
   readonly constraintSources: ReadonlyMap<number, ConstraintExpr>;
   /** The source text a span indexes. */
   readonly text: string;
@@ -39,9 +39,10 @@ export function spanLocation(span: Span): string {
   return `${span.file}:${span.line}`;
 }
 
-/** policy.conf text -> AnalysisPolicy, or throws PolicyError with every diagnostic. */
-export function analyzePolicy(text: string, file: string): AnalysisPolicy {
-  const run = compile(text, { file });
+/** policy.conf text -> AnalysisPolicy, or throws PolicyError with every diagnostic. `mls`: an
+ *  MLS policy (checkpolicy -M). */
+export function analyzePolicy(text: string, file: string, options: { mls?: boolean } = {}): AnalysisPolicy {
+  const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) throw new PolicyError(run.error);
   // the kernel form of the rules needs the resolved (symbolic) type sets, not only the expansion
   const { ast, symbols: sym, expanded: ex, rules: resolved, policy } = run.value;
@@ -49,7 +50,7 @@ export function analyzePolicy(text: string, file: string): AnalysisPolicy {
   const roleAllows = new Map<string, [number, number]>();
   const constraintSources = new Map<number, ConstraintExpr>();
   for (const st of ast.statements) {
-    if (st.kind === "constrain") constraintSources.set(st.span.offset, st.expr);
+    if (st.kind === "constrain" || st.kind === "validatetrans") constraintSources.set(st.span.offset, st.expr);
     if (st.kind === "common") commons.set(st.name.name, st.perms.map((p) => p.name));
     if (st.kind === "role_allow") {
       const ids = (ns: NameSet) => ns.include.map((i) => sym.roleIds.get(i.name)).filter((r): r is number => r !== undefined);

@@ -4,13 +4,15 @@
 // rules suffixed `[ expr ]:True|False`. Plus each rule's source rules, and neverallows from source.
 import type { Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "../policy/typeset.js";
-import type { ResolvedAvRule, Symbols, TypeSet } from "../policy/symbols.js";
+import { levelEq, type LevelRange, type ResolvedAvRule, type Symbols, type TypeSet } from "../policy/symbols.js";
+import { parseRange } from "../policy/decide.js";
+import { rangeTransRecords, setoolsRange } from "./mls.js";
 import { setoolsCondText } from "./condtext.js";
 import { ruleText, type AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 import { keyName, keyTypes, type TeKind, type TeRule } from "./terules.js";
 
-export type SearchKind = TeKind | "neverallow";
+export type SearchKind = TeKind | "neverallow" | "range_transition";
 
 export interface SearchQuery {
   kinds: readonly SearchKind[];
@@ -164,11 +166,12 @@ export class RuleFormatter {
 /** The rules a query selects, in sesearch's order. */
 export function search(ap: AnalysisPolicy, q: SearchQuery): SearchHit[] {
   const sym = ap.sym;
-  if (q.kinds.length === 0) throw new QueryError("at least one rule type must be given (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member)");
+  if (q.kinds.length === 0) throw new QueryError("at least one rule type must be given (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans)");
   const kinds = new Set(q.kinds);
   const source = q.source ? keyMatcher(sym, q.source, !!q.sourceDirect, !!q.sourceRegex, "-s") : undefined;
   const target = q.target ? keyMatcher(sym, q.target, !!q.targetDirect, !!q.targetRegex, "-t") : undefined;
-  const deflt = q.default ? keyMatcher(sym, q.default, false, !!q.defaultRegex, "-D") : undefined;
+  // -D names a type for the type rules, a range for range_transition
+  const deflt = q.default && [...kinds].some((k) => k !== "range_transition") ? keyMatcher(sym, q.default, false, !!q.defaultRegex, "-D") : undefined;
   let classOk: ((c: number) => boolean) | undefined;
   if (q.classes?.length) {
     if (q.classRegex) {
@@ -210,7 +213,35 @@ export function search(ap: AnalysisPolicy, q: SearchQuery): SearchHit[] {
     hits.push(fmt.hit(r));
   }
   if (kinds.has("neverallow")) hits.push(...neverallows(ap, q, { source, target, classOk, permsOk, boolsOk: boolsOk }));
-  return hits.sort((a, b) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0));
+  const byText = (a: SearchHit, b: SearchHit) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
+  // sesearch runs an MLSRuleQuery after the TE one and prints each one's results sorted
+  const mls = kinds.has("range_transition") ? rangeTransitions(ap, q, source, target, classOk).sort(byText) : [];
+  return [...hits.sort(byText), ...mls];
+}
+
+/** range_transition records (MLSRuleQuery: source, target, class, and -D a range that must equal
+ *  the rule's; permissions and booleans are not its criteria). */
+function rangeTransitions(ap: AnalysisPolicy, q: SearchQuery, source?: (id: number) => boolean, target?: (id: number) => boolean, classOk?: (c: number) => boolean): SearchHit[] {
+  const sym = ap.sym;
+  const mls = sym.mls;
+  if (!mls) return [];
+  let want: LevelRange | undefined;
+  if (q.default !== undefined) {
+    want = parseRange(mls, q.default.replace(/\s+/g, ""));
+    if (!want) throw new QueryError(`invalid range '${q.default}'`, "-D");
+  }
+  const out: SearchHit[] = [];
+  for (const r of rangeTransRecords(sym)) {
+    if (source && !source(r.source)) continue;
+    if (target && !target(r.target)) continue;
+    if (classOk && !classOk(r.classId)) continue;
+    if (want && !(levelEq(want.low, r.range.low) && levelEq(want.high, r.range.high))) continue;
+    const [s, t, c] = [sym.types[r.source]!.name, sym.types[r.target]!.name, sym.classes[r.classId]!.name];
+    const range = setoolsRange(mls, r.range);
+    const span = mls.rangeTransitions[r.rule]!.span;
+    out.push({ rule: `range_transition ${s} ${t}:${c} ${range};`, kind: "range_transition", source: s, target: t, class: c, default: range, origins: [origin(ap, span)] });
+  }
+  return out;
 }
 
 interface Filters {

@@ -273,7 +273,7 @@ function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEn
 const OPERAND_KIND = (attr: number) => (attr & CEXPR_USER ? "u" : attr & CEXPR_ROLE ? "r" : "t");
 type PlainOperand = Exclude<ConstraintOperand, MlsOperand>;
 /** constraint.h CEXPR_L1L2 ... CEXPR_L2H2: which two levels an MLS expression compares. */
-const MLS_ATTRS: Record<number, [MlsOperand, MlsOperand]> = { 32: ["l1", "l2"], 64: ["l1", "h2"], 128: ["h1", "l2"], 256: ["h1", "h2"], 512: ["l1", "h1"], 1024: ["l2", "h2"] };
+export const MLS_ATTRS: Record<number, [MlsOperand, MlsOperand]> = { 32: ["l1", "l2"], 64: ["l1", "h2"], 128: ["h1", "l2"], 256: ["h1", "h2"], 512: ["l1", "h1"], 1024: ["l2", "h2"] };
 
 /** read_cons_helper's postfix expression as the tree decide.ts evaluates. */
 function constraintTree(b: Builder, c: Constraint, what: string): ResolvedConstraintExpr {
@@ -368,6 +368,16 @@ function mlsTables(b: Builder): void {
     const user = b.sym.users[u.value - 1]!;
     user.range = levelRange(u.range);
     user.level = { sens: u.level.sens, cats: u.level.cats };
+  }
+  // range_trans records, one (source, target, class) each, as the rules they came from
+  for (const r of k.rangeTrans) {
+    const [stype, ttype] = [b.typeOf[r.stype] ?? -1, b.typeOf[r.ttype] ?? -1];
+    const cls = k.classes.entries.find((c) => c.value === r.tclass);
+    if (stype < 0 || ttype < 0 || !cls) throw new BinaryFormatError(`range_transition names an unknown type or class`, 0);
+    const one = (t: number) => ({ types: [t], attrs: [], negTypes: [], negAttrs: [], star: false, complement: false, self: false });
+    const range = levelRange(r.range);
+    const span = b.span(`range_transition ${b.typeName(r.stype)} ${b.typeName(r.ttype)}:${cls.name} ${rangeText(mls, range)};`);
+    mls.rangeTransitions.push({ span, sources: one(stype), targets: one(ttype), classes: [r.tclass - 1], range });
   }
 }
 

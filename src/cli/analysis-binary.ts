@@ -10,7 +10,7 @@ import { BinaryFormatError } from "../binary/bytes.js";
 import { binaryError } from "../binary/load.js";
 import { CEXPR_ROLE, CEXPR_TARGET, CEXPR_USER, CEXPR_XTARGET, ConsExprType, TYPE_PRIMARY, type ConsExpr, type KernelPolicy } from "../binary/model.js";
 import { readPolicy } from "../binary/read.js";
-import { kernelToPolicy } from "../binary/to-policy.js";
+import { MLS_ATTRS, kernelToPolicy } from "../binary/to-policy.js";
 import { constraintFromPostfix, type PostfixItem } from "../analysis/constrainttree.js";
 
 const CMP: Record<number, string> = { 1: "==", 2: "!=", 3: "dom", 4: "domby", 5: "incomp" };
@@ -29,6 +29,14 @@ export function analyzeBinary(data: Uint8Array, file: string): AnalysisPolicy {
       for (const c of cls.constraints) {
         const con = sym.constraints[i++];
         if (con) constraintSources.set(con.span.offset, constraintFromPostfix(postfix(kernel, c.expr), con.span));
+      }
+    }
+    // and validatetrans, each class's in statement order (its list reversed, as kernelToPolicy reads it)
+    let j = 0;
+    for (const cls of [...kernel.classes.entries].sort((a, b) => a.value - b.value)) {
+      for (const c of [...cls.validatetrans].reverse()) {
+        const v = sym.validatetrans[j++];
+        if (v) constraintSources.set(v.span.offset, constraintFromPostfix(postfix(kernel, c.expr), v.span));
       }
     }
     return analyzeTables({ file, policy, sym, ex, text: listing, commons, roleAllows, constraintSources, neverallows: [] });
@@ -54,6 +62,8 @@ function postfix(k: KernelPolicy, expr: ConsExpr[]): PostfixItem[] {
       default: {
         const kind = e.attr & CEXPR_USER ? "u" : e.attr & CEXPR_ROLE ? "r" : "t";
         const cmp = CMP[e.op] ?? "==";
+        const levels = e.type === ConsExprType.Attr ? MLS_ATTRS[e.attr] : undefined;
+        if (levels) return { op: "cmp", cmp, left: levels[0], right: levels[1] };
         if (e.type === ConsExprType.Attr) return { op: "cmp", cmp, left: `${kind}${e.attr & CEXPR_TARGET ? 2 : 1}`, right: `${kind}${e.attr & CEXPR_XTARGET ? 3 : 2}` };
         const names = kind === "t" ? typeNames : kind === "r" ? roleNames : userNames;
         const bits = kind === "t" && e.typeNames ? e.typeNames.types : (e.names ?? []);

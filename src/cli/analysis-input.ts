@@ -9,8 +9,9 @@ import { CliError, readPolicyInput } from "./io.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
 /** A policy.conf or a binary policy (told apart by its magic); `name` is what diagnostics and rule
- *  locations call the file (default: the path). */
-export async function loadAnalysis(path: string, name = path): Promise<AnalysisPolicy> {
+ *  locations call the file (default: the path). `mls` compiles a source as MLS (as -M does for
+ *  `xsm compile`); a binary says itself whether it is MLS. */
+export async function loadAnalysis(path: string, name = path, options: { mls?: boolean } = {}): Promise<AnalysisPolicy> {
   const input = readPolicyInput(path);
   const text = "text" in input ? input.text : undefined;
   try {
@@ -19,7 +20,7 @@ export async function loadAnalysis(path: string, name = path): Promise<AnalysisP
       return analyzeBinary((input as { binary: Uint8Array }).binary, name);
     }
     const { analyzePolicy } = await import("../analysis/load.js");
-    return analyzePolicy(text, name);
+    return analyzePolicy(text, name, options);
   } catch (err) {
     if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, name), 1, true);
     throw err;

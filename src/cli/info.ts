@@ -5,7 +5,7 @@ import type { Component, ListRequest } from "../analysis/info.js";
 import { asCliErrors, loadAnalysis } from "./analysis-input.js";
 import type { CliContext } from "./context.js";
 
-type InfoOptions = Partial<Record<string, string | boolean>> & { expand?: boolean; json?: boolean };
+type InfoOptions = Partial<Record<string, string | boolean>> & { expand?: boolean; json?: boolean; mls?: boolean };
 
 /** option attribute -> component */
 const OPTIONS: [flags: string, attr: string, component: Component, what: string][] = [
@@ -16,6 +16,10 @@ const OPTIONS: [flags: string, attr: string, component: Component, what: string]
   ["-u, --user [name]", "user", "users", "users"],
   ["-r, --role [name]", "role", "roles", "roles"],
   ["--initialsid [name]", "initialsid", "initialsids", "initial SIDs (contexts)"],
+  ["--sensitivity [name]", "sensitivity", "sensitivities", "MLS sensitivities"],
+  ["--category [name]", "category", "categories", "MLS categories"],
+  ["--constrain [class]", "constrain", "constraints", "constraints (constrain and mlsconstrain)"],
+  ["--validatetrans [class]", "validatetrans", "validatetrans", "validatetrans and mlsvalidatetrans"],
   ["--pcidevicecon [device]", "pcidevicecon", "pcidevicecon", "pcidevicecon statements"],
   ["--iomemcon [low]", "iomemcon", "iomemcon", "iomemcon statements"],
   ["--ioportcon [low]", "ioportcon", "ioportcon", "ioportcon statements"],
@@ -32,8 +36,9 @@ export function registerInfo(program: Command, cli: CliContext): void {
   cmd
     .option("-x, --expand", "print each component's full statement")
     .option("--json", "print JSON")
+    .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
     .action(async (path: string, o: InfoOptions) => {
-      const ap = await loadAnalysis(path);
+      const ap = await loadAnalysis(path, path, { mls: o.mls });
       const { listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
       const requests: ListRequest[] = OPTIONS.filter(([, attr]) => o[attr] !== undefined).map(([, attr, component]) => ({
         component,

@@ -16,6 +16,8 @@ interface SearchOptions {
   type_trans?: boolean;
   type_change?: boolean;
   type_member?: boolean;
+  range_trans?: boolean;
+  mls?: boolean;
   source?: string;
   target?: string;
   class?: string[];
@@ -57,6 +59,7 @@ function kindsOf(o: SearchOptions): SearchKind[] {
   if (o.type_trans) kinds.push("type_transition");
   if (o.type_change) kinds.push("type_change");
   if (o.type_member) kinds.push("type_member");
+  if (o.range_trans) kinds.push("range_transition");
   return kinds;
 }
 
@@ -116,6 +119,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option("-T, --type_trans", "type_transition rules")
     .option("--type_change", "type_change rules")
     .option("--type_member", "type_member rules")
+    .option("--range_trans", "range_transition rules (MLS; -D takes a range)")
     .option("-s, --source <name>", "source type or attribute")
     .option("-t, --target <name>", "target type or attribute")
     .option("-c, --class <classes>", "comma-separated classes", commaList)
@@ -138,10 +142,11 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option("--tcontext <context>", "--effective: target context")
     .option("--set <name=value>", "--effective: a boolean's value (repeatable)", parseBool)
     .option("--json", "print JSON")
+    .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
     .action(async (path: string, o: SearchOptions) => {
       contradictions(o);
-      if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member) or --effective", 2);
-      const ap = await loadAnalysis(path);
+      if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans) or --effective", 2);
+      const ap = await loadAnalysis(path, path, { mls: o.mls });
       if (o.effective) {
         const { effectiveAccess, renderEffective } = await import("../analysis/effective.js");
         const rows = asCliErrors(() => effectiveAccess(ap, { source: o.source, target: o.target, classes: o.class, perms: o.perms, scontext: o.scontext, tcontext: o.tcontext, booleans: o.set ?? {} }));

@@ -27,7 +27,7 @@ export function pyRepr(s: string): string {
 }
 
 /** Xen's mls_context_to_sid: `low[-high]`, each `sens[:cat[.cat],...]`, names or aliases. */
-function parseRange(mls: MlsSymbols, text: string): LevelRange | undefined {
+export function parseRange(mls: MlsSymbols, text: string): LevelRange | undefined {
   const dash = text.indexOf("-");
   const low = parseLevel(mls, dash < 0 ? text : text.slice(0, dash));
   const high = dash < 0 ? low : parseLevel(mls, text.slice(dash + 1));

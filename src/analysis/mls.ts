@@ -1,0 +1,70 @@
+// The MLS parts of a policy as setools shows them: levels and ranges in its text (a run of two
+// or more categories as `c0.c1`, a range `low - high`), range_transition rules as the binary
+// holds them (expand.c expand_range_trans: one per source, target and class), and which
+// constraints are MLS ones (setools counts a constraint whose expression names a level as
+// mlsconstrain, whichever keyword wrote it).
+import { foldTree } from "../policy/ast.js";
+import type { Level, LevelRange, MlsSymbols, ResolvedConstraintExpr, Symbols } from "../policy/symbols.js";
+import { expandTypeSet } from "../policy/typeset.js";
+
+/** setools' str(Level): sensitivity, then categories in declaration order, runs of two or more
+ *  as `first.last`. */
+export function setoolsLevel(mls: MlsSymbols, l: Level): string {
+  const sens = mls.sens.find((s) => s.order === l.sens)?.name ?? `s${l.sens}`;
+  const cat = (v: number) => mls.cats[v]?.name ?? `c${v}`;
+  const parts: string[] = [];
+  const cats = l.cats;
+  for (let i = 0; i < cats.length; ) {
+    let j = i;
+    while (j + 1 < cats.length && cats[j + 1] === cats[j]! + 1) j++;
+    parts.push(j > i ? `${cat(cats[i]!)}.${cat(cats[j]!)}` : cat(cats[i]!));
+    i = j + 1;
+  }
+  return parts.length === 0 ? sens : `${sens}:${parts.join(",")}`;
+}
+
+/** setools' str(Range): one level when low equals high, else `low - high`. */
+export function setoolsRange(mls: MlsSymbols, r: LevelRange): string {
+  const low = setoolsLevel(mls, r.low);
+  const high = setoolsLevel(mls, r.high);
+  return low === high ? low : `${low} - ${high}`;
+}
+
+export interface RangeTransRecord {
+  /** Type ids. */
+  source: number;
+  target: number;
+  classId: number;
+  range: LevelRange;
+  /** Index of the rule in mls.rangeTransitions it came from. */
+  rule: number;
+}
+
+/** The binary's range_trans records: each rule's types expanded, a (source, target, class) once,
+ *  the first rule's range kept (the resolver refused conflicting ones). */
+export function rangeTransRecords(sym: Symbols): RangeTransRecord[] {
+  const mls = sym.mls;
+  if (!mls) return [];
+  const out: RangeTransRecord[] = [];
+  const seen = new Set<string>();
+  mls.rangeTransitions.forEach((r, rule) => {
+    const targets = expandTypeSet(r.targets, sym);
+    for (const s of expandTypeSet(r.sources, sym)) {
+      for (const t of targets) {
+        for (const c of r.classes) {
+          const key = `${s} ${t} ${c}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          out.push({ source: s, target: t, classId: c, range: r.range, rule });
+        }
+      }
+    }
+  });
+  return out;
+}
+
+/** Whether an expression compares levels (setools' Constraint.ruletype mlsconstrain /
+ *  mlsvalidatetrans). */
+export function isMlsExpr(e: ResolvedConstraintExpr): boolean {
+  return foldTree<ResolvedConstraintExpr, boolean>(e, (n, v) => n.op === "level" || v.some(Boolean));
+}

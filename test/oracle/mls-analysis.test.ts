@@ -1,0 +1,48 @@
+// Live (npm run test:oracle): xsm info and xsm search on fresh MLS policies (gen-policy seeds made
+// MLS, with mlsvalidatetrans and validatetrans) = seinfo and sesearch on checkpolicy -M's binary,
+// from the source with -M and from that binary.
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { analyzePolicy } from "../../src/analysis/load.js";
+import { compilePolicy } from "../../src/policy/index.js";
+import { xsm } from "../cli/run.js";
+import { batch } from "./analysis-harness.js";
+import { assertOracleAvailable, genPolicy, type MatrixDoc } from "./harness.js";
+import { mlsAnalysisCases, normalise } from "./mls-analysis.js";
+import { mlsPolicy, mlsShape } from "./mls-policy.js";
+import { validatetransPolicy } from "./validatetrans-policy.js";
+
+let tmp: string;
+beforeAll(async () => {
+  await assertOracleAvailable();
+  tmp = mkdtempSync(join(tmpdir(), "xsm-mls-analysis-"));
+});
+
+describe("xsm info / search on MLS policies = seinfo / sesearch, live", () => {
+  it("agree on 12 fresh MLS seeds: statistics, sensitivities, categories, users, constraints, validatetrans, range_transition", async () => {
+    let ranges = 0;
+    for (let seed = 30; seed < 42; seed++) {
+      const plain = await genPolicy(seed, "small");
+      const doc = JSON.parse(compilePolicy(plain).matrixJson()) as MatrixDoc;
+      const conf = validatetransPolicy(mlsPolicy(plain, seed), doc, seed, mlsShape(seed));
+      const src = join(tmp, `mls-${seed}.conf`);
+      const bin = join(tmp, `mls-${seed}.bin`);
+      writeFileSync(src, conf);
+      const cp = await new Promise<string>((done) => execFile("checkpolicy", ["-M", "-t", "Xen", "-c", "30", src, "-o", bin], (err, out, errOut) => done(err ? `${out}${errOut}` : "")));
+      expect(cp).toBe("");
+      const cases = mlsAnalysisCases(analyzePolicy(conf, src, { mls: true }), seed);
+      const answers = await batch(cases.map((c) => ({ tool: c.tool, args: c.tool === "seinfo" ? [bin, ...c.args] : [...c.args, bin] })));
+      for (const [i, c] of cases.entries()) {
+        const command = c.tool === "seinfo" ? "info" : "search";
+        const want = normalise(answers[i]!.stdout);
+        if (c.tool === "sesearch") ranges += (want.match(/^range_transition /gm) ?? []).length;
+        expect({ seed, args: c.args, stdout: normalise((await xsm(command, "-M", src, ...c.args)).stdout) }).toEqual({ seed, args: c.args, stdout: want });
+        expect({ seed, args: c.args, stdout: normalise((await xsm(command, bin, ...c.args)).stdout) }).toEqual({ seed, args: c.args, stdout: want });
+      }
+    }
+    expect(ranges).toBeGreaterThan(0);
+  }, 600_000);
+});

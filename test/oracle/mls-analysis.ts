@@ -1,0 +1,43 @@
+// seinfo and sesearch questions on MLS policies (and plain ones with validatetrans), shared by
+// the live test (test/oracle/mls-analysis.test.ts) and the fixture recorder
+// (scripts/gen-mls-analysis-fixtures.ts): the statistics block, sensitivities, categories,
+// users with their levels and ranges, constraints and validatetrans as setools names them, and
+// range_transition searches by source, target and class.
+import type { AnalysisPolicy } from "../../src/analysis/load.js";
+
+export interface MlsAnalysisCase {
+  tool: "seinfo" | "sesearch";
+  /** xsm's arguments after `info`/`search POLICY` (seinfo's and sesearch's too). */
+  args: string[];
+}
+
+export function mlsAnalysisCases(ap: AnalysisPolicy, seed: number): MlsAnalysisCase[] {
+  const sym = ap.sym;
+  const info = (...args: string[]): MlsAnalysisCase => ({ tool: "seinfo", args });
+  const search = (...args: string[]): MlsAnalysisCase => ({ tool: "sesearch", args });
+  const cases = [info(), info("--constrain"), info("--validatetrans"), info("-c", sym.classes[seed % sym.classes.length]!.name, "-x")];
+  if (!sym.mls) return cases;
+  cases.push(info("--sensitivity"), info("--sensitivity", "-x"), info("--category"), info("--category", "-x"), info("-u", "-x"));
+  const s = sym.mls.sens[seed % sym.mls.sens.length]!;
+  cases.push(info("--sensitivity", s.name, "-x"));
+  const ranges = sym.mls.rangeTransitions;
+  cases.push(search("--range_trans"), search("-T", "--range_trans"));
+  if (ranges.length > 0) {
+    const r = ranges[seed % ranges.length]!;
+    const name = (ids: number[]) => sym.types[ids[0]!]?.name;
+    const src = name(r.sources.types);
+    const tgt = name(r.targets.types);
+    if (src) cases.push(search("--range_trans", "-s", src));
+    if (tgt) cases.push(search("--range_trans", "-t", tgt));
+    cases.push(search("--range_trans", "-c", sym.classes[r.classes[0]!]!.name));
+  }
+  return cases;
+}
+
+/** setools prints a name set in Python's set order, which varies; xsm sorts it. Both sides are
+ *  compared with each set's names sorted, and without the statistics' file line. */
+export function normalise(text: string): string {
+  return text
+    .replace(/^Statistics for policy file: .*\n/, "")
+    .replace(/\{ ([^{}]*?) \}/g, (_, names: string) => `{ ${names.split(" ").filter(Boolean).sort().join(" ")} }`);
+}
