@@ -14,6 +14,8 @@ import { commonPrefixMessage, emptyAvtabMessage, filenameTransMessage, xenRefusa
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
   asXen?: boolean;
+  /** A policy.conf is MLS (checkpolicy -M); a binary says itself whether it is. */
+  mls?: boolean;
 }
 
 export interface PolicyInput {
@@ -64,7 +66,7 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
 
 /** Compiles policy.conf text, adding what Xen's loader would refuse; throws PolicyError. */
 export function loadSource(text: string, file: string, options: LoadOptions = {}): PolicyInput {
-  const run = compile(text, { file });
+  const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;
   const refusals = xenRefusals(ast, hasUnconditionalEntry(ast, symbols), options.asXen === true);

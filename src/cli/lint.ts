@@ -15,6 +15,7 @@ interface LintOptions {
   flaskDir?: string;
   format: OutputFormat;
   list?: boolean;
+  mls?: boolean;
 }
 
 /** The config named, else `.xsm-lint.json` beside the policy (or in the tree). */
@@ -50,7 +51,7 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
     let tree;
     let m4;
     try {
-      tree = readTree(target, { flaskDir: opts.flaskDir });
+      tree = readTree(target, { flaskDir: opts.flaskDir, mls: opts.mls });
       m4 = runM4(tree);
     } catch (err) {
       if (err instanceof TreeError) throw new CliError(err.message);
@@ -62,13 +63,13 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
       diagnostics = m4.diagnostics;
     } else {
       const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
-      const found = lint.lintText(m4.text, "policy.conf").diagnostics.map((d) => locator.diagnostic(d));
+      const found = lint.lintText(m4.text, "policy.conf", { mls: opts.mls }).diagnostics.map((d) => locator.diagnostic(d));
       diagnostics = lint.applyUserSay(found, lint.fileLines(sources), sources, config);
     }
   } else {
     const text = readPolicyFile(target);
     report = { format: opts.format, text, fallbackFile: target };
-    const found = lint.lintText(text, target).diagnostics;
+    const found = lint.lintText(text, target, { mls: opts.mls }).diagnostics;
     diagnostics = lint.applyUserSay(found, lint.physicalLines(text), (file) => (file === target ? text : undefined), config);
   }
   if (opts.format === "text") {
@@ -92,6 +93,7 @@ export function registerLint(program: Command, cli: CliContext): void {
     .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
     .option("--flask-dir <dir>", "for a tree: Xen's xen/xsm/flask/policy, as for xsm build")
     .option("--format <format>", "text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
+    .option("-M, --mls", "an MLS policy (as checkpolicy -M); for a tree, its MLS build (as xsm build --mls)")
     .option("--list", "list the checks with their code, severity, rationale and an example")
     .action((target: string | undefined, opts: LintOptions) => withFormat(cli, opts.format, () => runLint(cli, target, opts)));
 }

@@ -16,17 +16,19 @@ export interface LintResult {
   compiled: boolean;
 }
 
-/** Compiles and runs every check; the findings are located in `text` as the compiler locates. */
-export function lintText(text: string, file: string): LintResult {
+/** Compiles and runs every check; the findings are located in `text` as the compiler locates.
+ *  `mls`: an MLS policy (checkpolicy -M). */
+export function lintText(text: string, file: string, options: { mls?: boolean } = {}): LintResult {
+  const mls = options.mls === true;
   let xen: Diagnostic[];
   try {
     // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
-    xen = compileBinary(text, { file }).warnings.filter((d) => d.code.startsWith("xen-"));
+    xen = compileBinary(text, { file, mls }).warnings.filter((d) => d.code.startsWith("xen-"));
   } catch (err) {
     if (err instanceof PolicyError) return { diagnostics: err.diagnostics, compiled: false };
     throw err;
   }
-  const run = compile(text, { file });
+  const run = compile(text, { file, mls });
   if (!run.ok) return { diagnostics: run.error, compiled: false };
   const { symbols, expanded, ast } = run.value;
   return { diagnostics: [...xen, ...runChecks(symbols, expanded, ast)], compiled: true };

@@ -111,9 +111,12 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   if (scenario.xsm !== "flask") return ok(prepared);
   const errors: ScenarioError[] = [];
   if (!read) return fail([atPath("scenario", "/policy", "no way to read the policy files of this scenario")]);
-  const compiled = compileFile(read, dir, scenario.policy!);
+  const mls = scenario.mls === true;
+  const compiled = compileFile(read, dir, scenario.policy!, mls);
   if (!compiled.policy) {
-    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}`));
+    // a scenario asks for MLS with "mls": true, as the CLI does with -M
+    const hint = (d: Diagnostic) => (d.code === "mls-disabled" ? ' (set "mls": true in the scenario)' : "");
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}${hint(d)}`));
     return fail(errors);
   }
   prepared.policy = compiled.policy;
@@ -128,7 +131,7 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
     else if (typeof value !== "boolean") errors.push(atPath("scenario", `/booleans/${name}`, "expected a boolean"));
   }
   scenario.steps.forEach((s, i) => {
-    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy));
+    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy, mls));
   });
   return errors.length ? fail(errors) : ok(prepared);
 }
@@ -136,10 +139,10 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
  *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
  *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none. */
-function compileFile(read: ReadPolicy, dir: string, rel: string): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
+function compileFile(read: ReadPolicy, dir: string, rel: string, mls: boolean): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
   try {
     const data = read(dir, rel);
-    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true }) : loadPolicyBytes(data, rel, { asXen: true });
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : loadPolicyBytes(data, rel, { asXen: true, mls });
     const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, rel).ast.statements) : [];
     return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {

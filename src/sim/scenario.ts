@@ -66,6 +66,8 @@ export interface Scenario {
   policy?: string;
   xsm: "flask" | "dummy";
   enforcing?: boolean;
+  /** The policy.conf files are MLS (checkpolicy -M); a binary policy says so itself. */
+  mls?: boolean;
   strategy?: Strategy;
   vfWithoutPf?: VfWithoutPf;
   iommu?: IommuMode;

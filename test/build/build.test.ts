@@ -165,3 +165,30 @@ describe("xsm build on the command line", () => {
     }
   });
 });
+
+describe("xsm build --mls -o: the MLS tree's binary", () => {
+  // m4's MLS output for examples/xen-flask (Makefile.common with CONFIG_MLS=y, checked against m4
+  // by test/oracle/build.test.ts) and `checkpolicy -M -t Xen -c 30` of it
+  const tree = readTree(example, { flaskDir: flask, mls: true });
+  const conf = readFileSync(join(fixtures, "xen-flask-mls.conf"), "utf8");
+
+  it("is an MLS policy.conf, with the policy/mls constraints and users' ranges", () => {
+    expect(tree.sections).toEqual(enteredFiles(conf));
+    expect(conf).toMatch(/^mlsconstrain /m);
+    expect(conf).toMatch(/^user system_u roles \{[^}]*\} level \S+ range /m);
+  });
+
+  it("compiles to checkpolicy -M's bytes, the summary counting its warnings", () => {
+    const { diagnostics, bytes, policy } = compileExpanded(tree, conf, treeSources(tree), { mls: true, binary: { version: 30 } });
+    expect(diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    expect(policy?.stats.constraints).toBeGreaterThan(0);
+    expect(Buffer.compare(Buffer.from(bytes!), readFileSync(join(fixtures, "xen-flask-mls.bin")))).toBe(0);
+  });
+
+  it("without -M the same policy.conf is one error saying to use it", () => {
+    const { diagnostics, bytes } = compileExpanded(tree, conf, treeSources(tree), { binary: { version: 30 } });
+    expect(bytes).toBeUndefined();
+    expect(diagnostics.filter((d) => d.severity === "error")).toHaveLength(1);
+    expect(diagnostics[0]!.message).toMatch(/-M/);
+  });
+});

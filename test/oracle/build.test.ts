@@ -46,6 +46,20 @@ describe("committed m4 output", () => {
   });
 });
 
+describe("xsm build --mls -o on examples/xen-flask (m4 live)", () => {
+  it("writes the committed MLS policy.conf and checkpolicy -M's binary of it, byte for byte", () => {
+    const built = buildTree(example, { flaskDir: join(example, "flask"), mls: true, compile: { binary: { version: 30 } } });
+    expect(built.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    same(built.conf, readFileSync(join(repoRoot, "test/fixtures/build/xen-flask-mls.conf"), "utf8"), "xen-flask-mls.conf is stale");
+    const conf = join(work, "xen-flask-mls.conf");
+    const theirs = join(work, "xen-flask-mls.bin");
+    writeFileSync(conf, built.conf);
+    execFileSync("checkpolicy", ["-M", "-t", "Xen", "-c", "30", conf, "-o", theirs], { stdio: "ignore" });
+    expect(Buffer.compare(Buffer.from(built.bytes!), readFileSync(theirs)), "binary differs (bindump --diff)").toBe(0);
+    expect(Buffer.compare(readFileSync(theirs), readFileSync(join(repoRoot, "test/fixtures/build/xen-flask-mls.bin")))).toBe(0);
+  });
+});
+
 describe.skipIf(!xenSrc)("Xen's real policy tree ($XSM_XEN_SRC)", () => {
   let policyDir: string;
 
@@ -76,9 +90,20 @@ describe.skipIf(!xenSrc)("Xen's real policy tree ($XSM_XEN_SRC)", () => {
     expect(Buffer.compare(Buffer.from(ours.bytes!), readFileSync(theirs)), "binary differs (test/oracle/tools/bindump --diff)").toBe(0);
   });
 
-  it("the MLS policy.conf (CONFIG_MLS=y) is byte-identical too", () => {
+  it("the MLS policy.conf (CONFIG_MLS=y) is byte-identical too, and -o refuses it as checkpolicy -M does, or writes its bytes", () => {
     const theirs = makeConf(policyDir, "Makefile.common", ["CONFIG_MLS=y"]);
     same(runM4(readTree(policyDir, { mls: true })).text, theirs, "xsm build --mls vs make CONFIG_MLS=y");
+    // xen.git's policy/mls has named permissions access_vectors no longer defines
+    // (setextvcpucontext): checkpolicy -M refuses the tree; so must we
+    const conf = join(work, "make-mls-policy.conf");
+    const bin = join(work, "xenpolicy-mls-checkpolicy");
+    writeFileSync(conf, theirs);
+    const cp = spawnSync("checkpolicy", ["-M", "-t", "Xen", "-c", "30", conf, "-o", bin]);
+    const ours = buildTree(policyDir, { mls: true, compile: { binary: { version: 30 } } });
+    if (cp.status !== 0) {
+      expect(ours.bytes).toBeUndefined();
+      expect(ours.diagnostics.some((d) => d.severity === "error")).toBe(true);
+    } else expect(Buffer.compare(Buffer.from(ours.bytes!), readFileSync(bin))).toBe(0);
   });
 
   it("compiles to checkpolicy's matrix", async () => {
@@ -118,6 +143,8 @@ describe.skipIf(!xenSrc)("Xen's real policy tree ($XSM_XEN_SRC)", () => {
     const vars = ["SECCLASS=flask/security_classes", "ISID_DECLS=flask/initial_sids", "AVS=flask/access_vectors"];
     const theirs = makeConf(dir, join(policyDir, "Makefile.common"), vars);
     same(buildTree(dir, { flaskDir: join(dir, "flask") }).conf, theirs, "xsm build vs make on examples/xen-flask");
+    const theirsMls = makeConf(dir, join(policyDir, "Makefile.common"), [...vars, "CONFIG_MLS=y"]);
+    same(readFileSync(join(repoRoot, "test/fixtures/build/xen-flask-mls.conf"), "utf8"), theirsMls, "xen-flask-mls.conf vs make CONFIG_MLS=y on examples/xen-flask");
     same(theirs, readFileSync(join(example, "policy.conf"), "utf8"), "committed examples/xen-flask/policy.conf");
   });
 });
