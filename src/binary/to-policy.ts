@@ -376,6 +376,11 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
       const constraint: ResolvedConstraint = { span, classId: cls.value - 1, mask: c.permissions, expr: constraintTree(b, c, `class ${cls.name}`) };
       b.sym.constraints.push(constraint);
     }
+    // checkpolicy prepends each statement to the class's list: statement order is the file's reversed
+    for (const c of [...cls.validatetrans].reverse()) {
+      const span = b.span(`validatetrans ${cls.name} (validatetrans ${b.sym.validatetrans.length + 1})`);
+      b.sym.validatetrans.push({ span, classId: cls.value - 1, expr: constraintTree(b, c, `class ${cls.name}`) });
+    }
   }
   const o = k.ocontexts;
   for (const x of sorted(o.isid, (i) => i.sid)) b.sym.initialSids.set(XEN_INITIAL_SIDS[x.sid - 1] ?? `sid${x.sid}`, context(b, x.context));
