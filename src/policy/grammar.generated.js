@@ -360,17 +360,17 @@ function peg$parse(input, options) {
   const peg$c76 = "0x";
   const peg$c77 = "#";
 
-  const peg$r0 = /^[^"\/\n]/;
-  const peg$r1 = /^[^ \t\r\n\f]/;
-  const peg$r2 = /^[urtURT]/;
-  const peg$r3 = /^[123]/;
-  const peg$r4 = /^[lhLH]/;
-  const peg$r5 = /^[12]/;
-  const peg$r6 = /^[^;{}#]/;
-  const peg$r7 = /^[^{}#]/;
-  const peg$r8 = /^[0-9A-Za-z]/;
-  const peg$r9 = /^[0-9A-Za-z:.]/;
-  const peg$r10 = /^[A-Za-z]/;
+  const peg$r0 = /^[A-Za-z]/;
+  const peg$r1 = /^[^"\/\n]/;
+  const peg$r2 = /^[^ \t\r\n\f]/;
+  const peg$r3 = /^[urtURT]/;
+  const peg$r4 = /^[123]/;
+  const peg$r5 = /^[lhLH]/;
+  const peg$r6 = /^[12]/;
+  const peg$r7 = /^[^;{}#]/;
+  const peg$r8 = /^[^{}#]/;
+  const peg$r9 = /^[0-9A-Za-z]/;
+  const peg$r10 = /^[0-9A-Za-z:.]/;
   const peg$r11 = /^[A-Za-z0-9_\-.]/;
   const peg$r12 = /^[0-9A-Fa-f]/;
   const peg$r13 = /^[0-9]/;
@@ -379,93 +379,93 @@ function peg$parse(input, options) {
   const peg$r16 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
-  const peg$e1 = peg$literalExpectation(":", false);
-  const peg$e2 = peg$literalExpectation("\"", false);
-  const peg$e3 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
-  const peg$e4 = peg$literalExpectation(",", false);
-  const peg$e5 = peg$literalExpectation("true", false);
-  const peg$e6 = peg$literalExpectation("TRUE", false);
-  const peg$e7 = peg$literalExpectation("false", false);
-  const peg$e8 = peg$literalExpectation("FALSE", false);
-  const peg$e9 = peg$literalExpectation("glblub", false);
-  const peg$e10 = peg$literalExpectation("GLBLUB", false);
-  const peg$e11 = peg$literalExpectation("low-high", false);
-  const peg$e12 = peg$literalExpectation("LOW-HIGH", false);
-  const peg$e13 = peg$literalExpectation("low", false);
-  const peg$e14 = peg$literalExpectation("LOW", false);
-  const peg$e15 = peg$literalExpectation("high", false);
-  const peg$e16 = peg$literalExpectation("HIGH", false);
-  const peg$e17 = peg$literalExpectation("source", false);
-  const peg$e18 = peg$literalExpectation("SOURCE", false);
-  const peg$e19 = peg$literalExpectation("target", false);
-  const peg$e20 = peg$literalExpectation("TARGET", false);
-  const peg$e21 = peg$literalExpectation("level", false);
-  const peg$e22 = peg$literalExpectation("LEVEL", false);
-  const peg$e23 = peg$literalExpectation("-", false);
-  const peg$e24 = peg$literalExpectation("/", false);
-  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e26 = peg$literalExpectation("else", false);
-  const peg$e27 = peg$literalExpectation("ELSE", false);
-  const peg$e28 = peg$literalExpectation("(", false);
-  const peg$e29 = peg$literalExpectation("||", false);
-  const peg$e30 = peg$literalExpectation("or", false);
-  const peg$e31 = peg$literalExpectation("OR", false);
-  const peg$e32 = peg$literalExpectation("^", false);
-  const peg$e33 = peg$literalExpectation("xor", false);
-  const peg$e34 = peg$literalExpectation("XOR", false);
-  const peg$e35 = peg$literalExpectation("&&", false);
-  const peg$e36 = peg$literalExpectation("and", false);
-  const peg$e37 = peg$literalExpectation("AND", false);
-  const peg$e38 = peg$literalExpectation("!", false);
-  const peg$e39 = peg$literalExpectation("=", false);
-  const peg$e40 = peg$literalExpectation("not", false);
-  const peg$e41 = peg$literalExpectation("NOT", false);
-  const peg$e42 = peg$literalExpectation("==", false);
-  const peg$e43 = peg$literalExpectation("!=", false);
-  const peg$e44 = peg$literalExpectation("eq", false);
-  const peg$e45 = peg$literalExpectation("EQ", false);
-  const peg$e46 = peg$literalExpectation("sameuser", false);
-  const peg$e47 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e48 = peg$literalExpectation("role", false);
-  const peg$e49 = peg$literalExpectation("ROLE", false);
-  const peg$e50 = peg$literalExpectation("type", false);
-  const peg$e51 = peg$literalExpectation("TYPE", false);
-  const peg$e52 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e53 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e54 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e55 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e56 = peg$literalExpectation("domby", false);
-  const peg$e57 = peg$literalExpectation("DOMBY", false);
-  const peg$e58 = peg$literalExpectation("dom", false);
-  const peg$e59 = peg$literalExpectation("DOM", false);
-  const peg$e60 = peg$literalExpectation("incomp", false);
-  const peg$e61 = peg$literalExpectation("INCOMP", false);
-  const peg$e62 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e63 = peg$literalExpectation("{", false);
-  const peg$e64 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e65 = peg$literalExpectation("supervisor", false);
-  const peg$e66 = peg$literalExpectation("guest", false);
-  const peg$e67 = peg$literalExpectation("}", false);
-  const peg$e68 = peg$literalExpectation("hwdom", false);
-  const peg$e69 = peg$literalExpectation("device", false);
-  const peg$e70 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e72 = peg$literalExpectation("of", false);
-  const peg$e73 = peg$literalExpectation("*", false);
-  const peg$e74 = peg$literalExpectation("~", false);
-  const peg$e75 = peg$literalExpectation("alias", false);
-  const peg$e76 = peg$literalExpectation("ALIAS", false);
-  const peg$e77 = peg$literalExpectation("types", false);
-  const peg$e78 = peg$literalExpectation("TYPES", false);
-  const peg$e79 = peg$literalExpectation("roles", false);
-  const peg$e80 = peg$literalExpectation("ROLES", false);
-  const peg$e81 = peg$literalExpectation("inherits", false);
-  const peg$e82 = peg$literalExpectation("INHERITS", false);
-  const peg$e83 = peg$literalExpectation("range", false);
-  const peg$e84 = peg$literalExpectation("RANGE", false);
-  const peg$e85 = peg$literalExpectation(")", false);
-  const peg$e86 = peg$otherExpectation("identifier");
-  const peg$e87 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e1 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e2 = peg$literalExpectation(":", false);
+  const peg$e3 = peg$literalExpectation("\"", false);
+  const peg$e4 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
+  const peg$e5 = peg$literalExpectation(",", false);
+  const peg$e6 = peg$literalExpectation("true", false);
+  const peg$e7 = peg$literalExpectation("TRUE", false);
+  const peg$e8 = peg$literalExpectation("false", false);
+  const peg$e9 = peg$literalExpectation("FALSE", false);
+  const peg$e10 = peg$literalExpectation("glblub", false);
+  const peg$e11 = peg$literalExpectation("GLBLUB", false);
+  const peg$e12 = peg$literalExpectation("low-high", false);
+  const peg$e13 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e14 = peg$literalExpectation("low", false);
+  const peg$e15 = peg$literalExpectation("LOW", false);
+  const peg$e16 = peg$literalExpectation("high", false);
+  const peg$e17 = peg$literalExpectation("HIGH", false);
+  const peg$e18 = peg$literalExpectation("source", false);
+  const peg$e19 = peg$literalExpectation("SOURCE", false);
+  const peg$e20 = peg$literalExpectation("target", false);
+  const peg$e21 = peg$literalExpectation("TARGET", false);
+  const peg$e22 = peg$literalExpectation("level", false);
+  const peg$e23 = peg$literalExpectation("LEVEL", false);
+  const peg$e24 = peg$literalExpectation("-", false);
+  const peg$e25 = peg$literalExpectation("/", false);
+  const peg$e26 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e27 = peg$literalExpectation("else", false);
+  const peg$e28 = peg$literalExpectation("ELSE", false);
+  const peg$e29 = peg$literalExpectation("(", false);
+  const peg$e30 = peg$literalExpectation("||", false);
+  const peg$e31 = peg$literalExpectation("or", false);
+  const peg$e32 = peg$literalExpectation("OR", false);
+  const peg$e33 = peg$literalExpectation("^", false);
+  const peg$e34 = peg$literalExpectation("xor", false);
+  const peg$e35 = peg$literalExpectation("XOR", false);
+  const peg$e36 = peg$literalExpectation("&&", false);
+  const peg$e37 = peg$literalExpectation("and", false);
+  const peg$e38 = peg$literalExpectation("AND", false);
+  const peg$e39 = peg$literalExpectation("!", false);
+  const peg$e40 = peg$literalExpectation("=", false);
+  const peg$e41 = peg$literalExpectation("not", false);
+  const peg$e42 = peg$literalExpectation("NOT", false);
+  const peg$e43 = peg$literalExpectation("==", false);
+  const peg$e44 = peg$literalExpectation("!=", false);
+  const peg$e45 = peg$literalExpectation("eq", false);
+  const peg$e46 = peg$literalExpectation("EQ", false);
+  const peg$e47 = peg$literalExpectation("sameuser", false);
+  const peg$e48 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e49 = peg$literalExpectation("role", false);
+  const peg$e50 = peg$literalExpectation("ROLE", false);
+  const peg$e51 = peg$literalExpectation("type", false);
+  const peg$e52 = peg$literalExpectation("TYPE", false);
+  const peg$e53 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e54 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e55 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e56 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e57 = peg$literalExpectation("domby", false);
+  const peg$e58 = peg$literalExpectation("DOMBY", false);
+  const peg$e59 = peg$literalExpectation("dom", false);
+  const peg$e60 = peg$literalExpectation("DOM", false);
+  const peg$e61 = peg$literalExpectation("incomp", false);
+  const peg$e62 = peg$literalExpectation("INCOMP", false);
+  const peg$e63 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e64 = peg$literalExpectation("{", false);
+  const peg$e65 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e66 = peg$literalExpectation("supervisor", false);
+  const peg$e67 = peg$literalExpectation("guest", false);
+  const peg$e68 = peg$literalExpectation("}", false);
+  const peg$e69 = peg$literalExpectation("hwdom", false);
+  const peg$e70 = peg$literalExpectation("device", false);
+  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e73 = peg$literalExpectation("of", false);
+  const peg$e74 = peg$literalExpectation("*", false);
+  const peg$e75 = peg$literalExpectation("~", false);
+  const peg$e76 = peg$literalExpectation("alias", false);
+  const peg$e77 = peg$literalExpectation("ALIAS", false);
+  const peg$e78 = peg$literalExpectation("types", false);
+  const peg$e79 = peg$literalExpectation("TYPES", false);
+  const peg$e80 = peg$literalExpectation("roles", false);
+  const peg$e81 = peg$literalExpectation("ROLES", false);
+  const peg$e82 = peg$literalExpectation("inherits", false);
+  const peg$e83 = peg$literalExpectation("INHERITS", false);
+  const peg$e84 = peg$literalExpectation("range", false);
+  const peg$e85 = peg$literalExpectation("RANGE", false);
+  const peg$e86 = peg$literalExpectation(")", false);
+  const peg$e87 = peg$otherExpectation("identifier");
   const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
   const peg$e89 = peg$otherExpectation("number");
   const peg$e90 = peg$literalExpectation("0x", false);
@@ -484,205 +484,208 @@ function peg$parse(input, options) {
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
   function peg$f3(p) {    ctx.empties?.push(p); return null;  }
-  function peg$f4() {    return kw === "allow"  }
-  function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
-  function peg$f6() {    return kw === "type"  }
-  function peg$f7() {    return kw === "typeattribute"  }
-  function peg$f8() {    return kw === "type_transition" || kw === "type_change" || kw === "type_member"  }
-  function peg$f9() {    return kw === "if"  }
-  function peg$f10() {    return kw === "attribute"  }
-  function peg$f11() {    return kw === "typealias"  }
-  function peg$f12() {    return kw === "bool" || kw === "tunable"  }
-  function peg$f13() {    return kw === "permissive"  }
-  function peg$f14() {    return kw === "policycap"  }
-  function peg$f15() {    return kw === "expandattribute"  }
-  function peg$f16() {    return kw === "attribute_role"  }
-  function peg$f17() {    return kw === "role"  }
-  function peg$f18() {    return kw === "user"  }
-  function peg$f19() {    return kw === "class"  }
-  function peg$f20() {    return kw === "sid"  }
-  function peg$f21() {    return kw === "common"  }
-  function peg$f22() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f23() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f24() {    return kw === "pirqcon"  }
-  function peg$f25() {    return kw === "iomemcon"  }
-  function peg$f26() {    return kw === "ioportcon"  }
-  function peg$f27() {    return kw === "pcidevicecon"  }
-  function peg$f28() {    return kw === "devicetreecon"  }
-  function peg$f29() {    return kw === "typebounds"  }
-  function peg$f30() {    return kw === "role_transition"  }
-  function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f32() {    return kw === "default_range"  }
-  function peg$f33() {    return kw === "platform"  }
-  function peg$f34() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f35() {    return kw === "dominance"  }
-  function peg$f36() {    return kw === "level"  }
-  function peg$f37() {    return kw === "range_transition"  }
-  function peg$f38() {    return kw === UNSUPPORTED  }
-  function peg$f39() {    return scan(readAvRule);  }
-  function peg$f40(r) {    return r !== null;  }
-  function peg$f41(r) {    return r;  }
-  function peg$f42(s, t, c, p) {    return [c, p];  }
-  function peg$f43(s, t) {    return null;  }
-  function peg$f44(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f45(s, t, rest) {
+  function peg$f4() {    return scan(readStatement);  }
+  function peg$f5(r) {    return r !== null;  }
+  function peg$f6(r) {    return r;  }
+  function peg$f7() {    return kw === "allow"  }
+  function peg$f8() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
+  function peg$f9() {    return kw === "type"  }
+  function peg$f10() {    return kw === "typeattribute"  }
+  function peg$f11() {    return kw === "type_transition" || kw === "type_change" || kw === "type_member"  }
+  function peg$f12() {    return kw === "if"  }
+  function peg$f13() {    return kw === "attribute"  }
+  function peg$f14() {    return kw === "typealias"  }
+  function peg$f15() {    return kw === "bool" || kw === "tunable"  }
+  function peg$f16() {    return kw === "permissive"  }
+  function peg$f17() {    return kw === "policycap"  }
+  function peg$f18() {    return kw === "expandattribute"  }
+  function peg$f19() {    return kw === "attribute_role"  }
+  function peg$f20() {    return kw === "role"  }
+  function peg$f21() {    return kw === "user"  }
+  function peg$f22() {    return kw === "class"  }
+  function peg$f23() {    return kw === "sid"  }
+  function peg$f24() {    return kw === "common"  }
+  function peg$f25() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f26() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f27() {    return kw === "pirqcon"  }
+  function peg$f28() {    return kw === "iomemcon"  }
+  function peg$f29() {    return kw === "ioportcon"  }
+  function peg$f30() {    return kw === "pcidevicecon"  }
+  function peg$f31() {    return kw === "devicetreecon"  }
+  function peg$f32() {    return kw === "typebounds"  }
+  function peg$f33() {    return kw === "role_transition"  }
+  function peg$f34() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f35() {    return kw === "default_range"  }
+  function peg$f36() {    return kw === "platform"  }
+  function peg$f37() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f38() {    return kw === "dominance"  }
+  function peg$f39() {    return kw === "level"  }
+  function peg$f40() {    return kw === "range_transition"  }
+  function peg$f41() {    return kw === UNSUPPORTED  }
+  function peg$f42() {    return scan(readAvRule);  }
+  function peg$f43(r) {    return r !== null;  }
+  function peg$f44(r) {    return r;  }
+  function peg$f45(s, t, c, p) {    return [c, p];  }
+  function peg$f46(s, t) {    return null;  }
+  function peg$f47(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f48(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f46() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f47(s, t, c, p) {
+  function peg$f49() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f50(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f48(s, t, c, d, f) {
+  function peg$f51(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f49() {    return kw === "type_transition";  }
-  function peg$f50(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f51() {    return scan(readDecl);  }
-  function peg$f52(r) {    return r !== null;  }
-  function peg$f53(r) {    return r;  }
-  function peg$f54(name, aliases, attrs) {
+  function peg$f52() {    return kw === "type_transition";  }
+  function peg$f53(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f54() {    return scan(readDecl);  }
+  function peg$f55(r) {    return r !== null;  }
+  function peg$f56(r) {    return r;  }
+  function peg$f57(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f55(type, aliases) {
+  function peg$f58(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f56(type, attributes) {
+  function peg$f59(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f57(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f58(name, value) {
+  function peg$f60(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f61(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f59(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f60(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f61(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f62(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f63() {    return true;  }
-  function peg$f64() {    return false;  }
-  function peg$f65(p) {    expected("'true' or 'false'", p);  }
-  function peg$f66(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f67(name, rest) {
+  function peg$f62(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f63(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f64(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f65(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f66() {    return true;  }
+  function peg$f67() {    return false;  }
+  function peg$f68(p) {    expected("'true' or 'false'", p);  }
+  function peg$f69(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f70(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f68(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f69(roles, types, classes, newRole) {
+  function peg$f71(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f72(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f70(classes, value) {
+  function peg$f73(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f71(classes) {    return "glblub";  }
-  function peg$f72(classes, side) {    return "low-high";  }
-  function peg$f73(classes, side) {    return "low";  }
-  function peg$f74(classes, side) {    return "high";  }
-  function peg$f75(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f76(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f77(classes, value) {
+  function peg$f74(classes) {    return "glblub";  }
+  function peg$f75(classes, side) {    return "low-high";  }
+  function peg$f76(classes, side) {    return "low";  }
+  function peg$f77(classes, side) {    return "high";  }
+  function peg$f78(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f79(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f80(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f78() {    return "source";  }
-  function peg$f79() {    return "target";  }
-  function peg$f80(p) {    expected("'source' or 'target'", p);  }
-  function peg$f81(name, roles, mls) {
+  function peg$f81() {    return "source";  }
+  function peg$f82() {    return "target";  }
+  function peg$f83(p) {    expected("'source' or 'target'", p);  }
+  function peg$f84(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f82(level, range) {    return { level, range };  }
-  function peg$f83(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f84(className, perms) {    return [undefined, perms];  }
-  function peg$f85(className, rest) {
+  function peg$f85(level, range) {    return { level, range };  }
+  function peg$f86(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f87(className, perms) {    return [undefined, perms];  }
+  function peg$f88(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f86(name, context) {
+  function peg$f89(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f87(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f88(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f89(classes, perms, expr) {
+  function peg$f90(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f91(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f92(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f90(classes, expr) {
+  function peg$f93(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f91(p, n, context) {
+  function peg$f94(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f92(p, lo, hi, context) {
+  function peg$f95(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f93(p, lo, hi, context) {
+  function peg$f96(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f94(p, n, context) {
+  function peg$f97(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f95(q) {    return q.slice(1, -1);  }
-  function peg$f96(path, context) {
+  function peg$f98(q) {    return q.slice(1, -1);  }
+  function peg$f99(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f97() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f98(expr, then, other) {
+  function peg$f100() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f101(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f99() {    inCond = true; return true;  }
-  function peg$f100(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f101(p, w) {
+  function peg$f102() {    inCond = true; return true;  }
+  function peg$f103(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f104(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f102(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f103() {    return scan(readCond);  }
-  function peg$f104(r) {
+  function peg$f105(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f106() {    return scan(readCond);  }
+  function peg$f107(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f105(r) {    return r;  }
-  function peg$f106(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f109(p) {    return deeper(p);  }
-  function peg$f110(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f111(head, op, arg) {    return [op, arg];  }
-  function peg$f112(head, tail) {
+  function peg$f108(r) {    return r;  }
+  function peg$f109(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f112(p) {    return deeper(p);  }
+  function peg$f113(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f114(head, op, arg) {    return [op, arg];  }
+  function peg$f115(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f113(p) {    return deeper(p);  }
-  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f115(p) {    return deeper(p);  }
-  function peg$f116(p, e) {    depth--; return e;  }
-  function peg$f117(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f118(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f119() {    return "eq";  }
-  function peg$f120() {    return "neq";  }
-  function peg$f121() {    return "eq";  }
-  function peg$f122(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f123(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f124(p) {    return deeper(p);  }
-  function peg$f125(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f126(p) {    return deeper(p);  }
-  function peg$f127(p, e) {    depth--; return e;  }
-  function peg$f128(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f129(p, left, cmp, right) {
+  function peg$f116(p) {    return deeper(p);  }
+  function peg$f117(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f118(p) {    return deeper(p);  }
+  function peg$f119(p, e) {    depth--; return e;  }
+  function peg$f120(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f121(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f122() {    return "eq";  }
+  function peg$f123() {    return "neq";  }
+  function peg$f124() {    return "eq";  }
+  function peg$f125(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f126(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f127(p) {    return deeper(p);  }
+  function peg$f128(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f129(p) {    return deeper(p);  }
+  function peg$f130(p, e) {    depth--; return e;  }
+  function peg$f131(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f132(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -695,117 +698,117 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f130() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f131() {    return "1";  }
-  function peg$f132() {    return "2";  }
-  function peg$f133(side) {    return "r";  }
-  function peg$f134(side) {    return "t";  }
-  function peg$f135(side, what, names) {
+  function peg$f133() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f134() {    return "1";  }
+  function peg$f135() {    return "2";  }
+  function peg$f136(side) {    return "r";  }
+  function peg$f137(side) {    return "t";  }
+  function peg$f138(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f136(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f137(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f138(p, left, cmp, right) {
+  function peg$f139(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f140(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f141(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f139(op) {    return op.toLowerCase();  }
-  function peg$f140(op) {    return op.toLowerCase();  }
-  function peg$f141(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f142() {    return "!=";  }
-  function peg$f143() {    return "==";  }
-  function peg$f144() {    return "domby";  }
-  function peg$f145() {    return "dom";  }
-  function peg$f146() {    return "incomp";  }
-  function peg$f147(name, aliases) {
+  function peg$f142(op) {    return op.toLowerCase();  }
+  function peg$f143(op) {    return op.toLowerCase();  }
+  function peg$f144(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f145() {    return "!=";  }
+  function peg$f146() {    return "==";  }
+  function peg$f147() {    return "domby";  }
+  function peg$f148() {    return "dom";  }
+  function peg$f149() {    return "incomp";  }
+  function peg$f150(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f148(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f149(level) {    return { kind: "level", span: null, level };  }
-  function peg$f150(sources, targets, classes, range) {
+  function peg$f151(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f152(level) {    return { kind: "level", span: null, level };  }
+  function peg$f153(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f151() {
+  function peg$f154() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f152(p) {    return deeper(p);  }
-  function peg$f153(p) {    depth--;  }
-  function peg$f154(name) {    return { level: "supervisor" };  }
-  function peg$f155(name, parent) {    return { level: "guest", parent };  }
-  function peg$f156(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f157(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f158(name, level, members) {
+  function peg$f155(p) {    return deeper(p);  }
+  function peg$f156(p) {    depth--;  }
+  function peg$f157(name) {    return { level: "supervisor" };  }
+  function peg$f158(name, parent) {    return { level: "guest", parent };  }
+  function peg$f159(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f160(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f161(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f159(kind, type, devices) {
+  function peg$f162(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f160(text) {    return { text, span: here() };  }
-  function peg$f161(p) {    expected("'of'", p);  }
-  function peg$f162() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f163(i) {    return [i];  }
-  function peg$f164(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f165(items) {    return flattenSet(here(), false, items);  }
-  function peg$f166(a, b) {
+  function peg$f163(text) {    return { text, span: here() };  }
+  function peg$f164(p) {    expected("'of'", p);  }
+  function peg$f165() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f166(i) {    return [i];  }
+  function peg$f167(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f168(items) {    return flattenSet(here(), false, items);  }
+  function peg$f169(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f167(p) {    return deeper(p);  }
-  function peg$f168(p, items) {
+  function peg$f170(p) {    return deeper(p);  }
+  function peg$f171(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f169(exclude) {    return { exclude };  }
-  function peg$f170(nested) {    return { nested };  }
-  function peg$f171(list) {    return exact(list);  }
-  function peg$f172(i) {    return [i];  }
-  function peg$f173(p) {    return deeper(p);  }
-  function peg$f174(p, i) {    return [i];  }
-  function peg$f175(p, items) {
+  function peg$f172(exclude) {    return { exclude };  }
+  function peg$f173(nested) {    return { nested };  }
+  function peg$f174(list) {    return exact(list);  }
+  function peg$f175(i) {    return [i];  }
+  function peg$f176(p) {    return deeper(p);  }
+  function peg$f177(p, i) {    return [i];  }
+  function peg$f178(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f176(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f177(p, perms) {
+  function peg$f179(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f180(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f178(user, role, type, mls) {
+  function peg$f181(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f179(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f180(low, high) {
+  function peg$f182(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f183(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f181(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f182(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f183(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f184(p) {    expected("'alias'", p);  }
-  function peg$f185(p) {    expected("'roles'", p);  }
-  function peg$f186(p) {    expected("'range'", p);  }
-  function peg$f187(p) {    expected("';'", p);  }
-  function peg$f188(p) {    expected("':'", p);  }
-  function peg$f189(p) {    expected(`'${LB}'`, p);  }
-  function peg$f190(p) {    expected(`'${RB}'`, p);  }
-  function peg$f191(p) {    expected("')'", p);  }
-  function peg$f192(p) {    expected("a name", p);  }
-  function peg$f193(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f194(name) {    return RESERVED.has(name);  }
-  function peg$f195(name) {    return ident(name, peg$savedPos);  }
-  function peg$f196() {    return scan(readWord);  }
-  function peg$f197(p) {    expected("a number", p);  }
-  function peg$f198() {    return offset();  }
-  function peg$f199() {    scan(readBlanks);  }
+  function peg$f184(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f185(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f186(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f187(p) {    expected("'alias'", p);  }
+  function peg$f188(p) {    expected("'roles'", p);  }
+  function peg$f189(p) {    expected("'range'", p);  }
+  function peg$f190(p) {    expected("';'", p);  }
+  function peg$f191(p) {    expected("':'", p);  }
+  function peg$f192(p) {    expected(`'${LB}'`, p);  }
+  function peg$f193(p) {    expected(`'${RB}'`, p);  }
+  function peg$f194(p) {    expected("')'", p);  }
+  function peg$f195(p) {    expected("a name", p);  }
+  function peg$f196(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f197(name) {    return RESERVED.has(name);  }
+  function peg$f198(name) {    return ident(name, peg$savedPos);  }
+  function peg$f199() {    return scan(readWord);  }
+  function peg$f200(p) {    expected("a number", p);  }
+  function peg$f201() {    return offset();  }
+  function peg$f202() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1012,23 +1015,29 @@ function peg$parse(input, options) {
   function peg$parseStatement() {
     let s0, s1, s2, s3, s4, s5;
 
-    s0 = peg$currPos;
-    s1 = peg$parsePos();
-    s2 = peg$parseWord();
-    if (s2 !== peg$FAILED) {
-      peg$savedPos = peg$currPos;
-      s3 = peg$f1(s1, s2);
-      if (s3) {
-        s3 = undefined;
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseStatementBody();
-        if (s5 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f2(s1, s2, s5);
+    s0 = peg$parseFastStatement();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      s2 = peg$parseWord();
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = peg$currPos;
+        s3 = peg$f1(s1, s2);
+        if (s3) {
+          s3 = undefined;
+        } else {
+          s3 = peg$FAILED;
+        }
+        if (s3 !== peg$FAILED) {
+          s4 = peg$parse_();
+          s5 = peg$parseStatementBody();
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f2(s1, s2, s5);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1037,27 +1046,64 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        if (input.charCodeAt(peg$currPos) === 59) {
+          s2 = peg$c0;
+          peg$currPos++;
+        } else {
+          s2 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e0); }
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f3(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      }
     }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      if (input.charCodeAt(peg$currPos) === 59) {
-        s2 = peg$c0;
-        peg$currPos++;
+
+    return s0;
+  }
+
+  function peg$parseFastStatement() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = input.charAt(peg$currPos);
+    if (peg$r0.test(s2)) {
+      peg$currPos++;
+    } else {
+      s2 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e1); }
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s1;
+      s2 = peg$f4();
+    }
+    s1 = s2;
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s2 = peg$f5(s1);
+      if (s2) {
+        s2 = undefined;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f3(s1);
+        s0 = peg$f6(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1068,7 +1114,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f4();
+    s1 = peg$f7();
     if (s1) {
       s1 = undefined;
     } else {
@@ -1089,7 +1135,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f5();
+      s1 = peg$f8();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1110,7 +1156,7 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         peg$savedPos = peg$currPos;
-        s1 = peg$f6();
+        s1 = peg$f9();
         if (s1) {
           s1 = undefined;
         } else {
@@ -1131,7 +1177,7 @@ function peg$parse(input, options) {
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
           peg$savedPos = peg$currPos;
-          s1 = peg$f7();
+          s1 = peg$f10();
           if (s1) {
             s1 = undefined;
           } else {
@@ -1152,7 +1198,7 @@ function peg$parse(input, options) {
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
             peg$savedPos = peg$currPos;
-            s1 = peg$f8();
+            s1 = peg$f11();
             if (s1) {
               s1 = undefined;
             } else {
@@ -1173,7 +1219,7 @@ function peg$parse(input, options) {
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
               peg$savedPos = peg$currPos;
-              s1 = peg$f9();
+              s1 = peg$f12();
               if (s1) {
                 s1 = undefined;
               } else {
@@ -1194,7 +1240,7 @@ function peg$parse(input, options) {
               if (s0 === peg$FAILED) {
                 s0 = peg$currPos;
                 peg$savedPos = peg$currPos;
-                s1 = peg$f10();
+                s1 = peg$f13();
                 if (s1) {
                   s1 = undefined;
                 } else {
@@ -1215,7 +1261,7 @@ function peg$parse(input, options) {
                 if (s0 === peg$FAILED) {
                   s0 = peg$currPos;
                   peg$savedPos = peg$currPos;
-                  s1 = peg$f11();
+                  s1 = peg$f14();
                   if (s1) {
                     s1 = undefined;
                   } else {
@@ -1236,7 +1282,7 @@ function peg$parse(input, options) {
                   if (s0 === peg$FAILED) {
                     s0 = peg$currPos;
                     peg$savedPos = peg$currPos;
-                    s1 = peg$f12();
+                    s1 = peg$f15();
                     if (s1) {
                       s1 = undefined;
                     } else {
@@ -1257,7 +1303,7 @@ function peg$parse(input, options) {
                     if (s0 === peg$FAILED) {
                       s0 = peg$currPos;
                       peg$savedPos = peg$currPos;
-                      s1 = peg$f13();
+                      s1 = peg$f16();
                       if (s1) {
                         s1 = undefined;
                       } else {
@@ -1278,7 +1324,7 @@ function peg$parse(input, options) {
                       if (s0 === peg$FAILED) {
                         s0 = peg$currPos;
                         peg$savedPos = peg$currPos;
-                        s1 = peg$f14();
+                        s1 = peg$f17();
                         if (s1) {
                           s1 = undefined;
                         } else {
@@ -1299,7 +1345,7 @@ function peg$parse(input, options) {
                         if (s0 === peg$FAILED) {
                           s0 = peg$currPos;
                           peg$savedPos = peg$currPos;
-                          s1 = peg$f15();
+                          s1 = peg$f18();
                           if (s1) {
                             s1 = undefined;
                           } else {
@@ -1320,7 +1366,7 @@ function peg$parse(input, options) {
                           if (s0 === peg$FAILED) {
                             s0 = peg$currPos;
                             peg$savedPos = peg$currPos;
-                            s1 = peg$f16();
+                            s1 = peg$f19();
                             if (s1) {
                               s1 = undefined;
                             } else {
@@ -1341,7 +1387,7 @@ function peg$parse(input, options) {
                             if (s0 === peg$FAILED) {
                               s0 = peg$currPos;
                               peg$savedPos = peg$currPos;
-                              s1 = peg$f17();
+                              s1 = peg$f20();
                               if (s1) {
                                 s1 = undefined;
                               } else {
@@ -1362,7 +1408,7 @@ function peg$parse(input, options) {
                               if (s0 === peg$FAILED) {
                                 s0 = peg$currPos;
                                 peg$savedPos = peg$currPos;
-                                s1 = peg$f18();
+                                s1 = peg$f21();
                                 if (s1) {
                                   s1 = undefined;
                                 } else {
@@ -1383,7 +1429,7 @@ function peg$parse(input, options) {
                                 if (s0 === peg$FAILED) {
                                   s0 = peg$currPos;
                                   peg$savedPos = peg$currPos;
-                                  s1 = peg$f19();
+                                  s1 = peg$f22();
                                   if (s1) {
                                     s1 = undefined;
                                   } else {
@@ -1404,7 +1450,7 @@ function peg$parse(input, options) {
                                   if (s0 === peg$FAILED) {
                                     s0 = peg$currPos;
                                     peg$savedPos = peg$currPos;
-                                    s1 = peg$f20();
+                                    s1 = peg$f23();
                                     if (s1) {
                                       s1 = undefined;
                                     } else {
@@ -1425,7 +1471,7 @@ function peg$parse(input, options) {
                                     if (s0 === peg$FAILED) {
                                       s0 = peg$currPos;
                                       peg$savedPos = peg$currPos;
-                                      s1 = peg$f21();
+                                      s1 = peg$f24();
                                       if (s1) {
                                         s1 = undefined;
                                       } else {
@@ -1446,7 +1492,7 @@ function peg$parse(input, options) {
                                       if (s0 === peg$FAILED) {
                                         s0 = peg$currPos;
                                         peg$savedPos = peg$currPos;
-                                        s1 = peg$f22();
+                                        s1 = peg$f25();
                                         if (s1) {
                                           s1 = undefined;
                                         } else {
@@ -1467,7 +1513,7 @@ function peg$parse(input, options) {
                                         if (s0 === peg$FAILED) {
                                           s0 = peg$currPos;
                                           peg$savedPos = peg$currPos;
-                                          s1 = peg$f23();
+                                          s1 = peg$f26();
                                           if (s1) {
                                             s1 = undefined;
                                           } else {
@@ -1488,7 +1534,7 @@ function peg$parse(input, options) {
                                           if (s0 === peg$FAILED) {
                                             s0 = peg$currPos;
                                             peg$savedPos = peg$currPos;
-                                            s1 = peg$f24();
+                                            s1 = peg$f27();
                                             if (s1) {
                                               s1 = undefined;
                                             } else {
@@ -1509,7 +1555,7 @@ function peg$parse(input, options) {
                                             if (s0 === peg$FAILED) {
                                               s0 = peg$currPos;
                                               peg$savedPos = peg$currPos;
-                                              s1 = peg$f25();
+                                              s1 = peg$f28();
                                               if (s1) {
                                                 s1 = undefined;
                                               } else {
@@ -1530,7 +1576,7 @@ function peg$parse(input, options) {
                                               if (s0 === peg$FAILED) {
                                                 s0 = peg$currPos;
                                                 peg$savedPos = peg$currPos;
-                                                s1 = peg$f26();
+                                                s1 = peg$f29();
                                                 if (s1) {
                                                   s1 = undefined;
                                                 } else {
@@ -1551,7 +1597,7 @@ function peg$parse(input, options) {
                                                 if (s0 === peg$FAILED) {
                                                   s0 = peg$currPos;
                                                   peg$savedPos = peg$currPos;
-                                                  s1 = peg$f27();
+                                                  s1 = peg$f30();
                                                   if (s1) {
                                                     s1 = undefined;
                                                   } else {
@@ -1572,7 +1618,7 @@ function peg$parse(input, options) {
                                                   if (s0 === peg$FAILED) {
                                                     s0 = peg$currPos;
                                                     peg$savedPos = peg$currPos;
-                                                    s1 = peg$f28();
+                                                    s1 = peg$f31();
                                                     if (s1) {
                                                       s1 = undefined;
                                                     } else {
@@ -1593,7 +1639,7 @@ function peg$parse(input, options) {
                                                     if (s0 === peg$FAILED) {
                                                       s0 = peg$currPos;
                                                       peg$savedPos = peg$currPos;
-                                                      s1 = peg$f29();
+                                                      s1 = peg$f32();
                                                       if (s1) {
                                                         s1 = undefined;
                                                       } else {
@@ -1614,7 +1660,7 @@ function peg$parse(input, options) {
                                                       if (s0 === peg$FAILED) {
                                                         s0 = peg$currPos;
                                                         peg$savedPos = peg$currPos;
-                                                        s1 = peg$f30();
+                                                        s1 = peg$f33();
                                                         if (s1) {
                                                           s1 = undefined;
                                                         } else {
@@ -1635,7 +1681,7 @@ function peg$parse(input, options) {
                                                         if (s0 === peg$FAILED) {
                                                           s0 = peg$currPos;
                                                           peg$savedPos = peg$currPos;
-                                                          s1 = peg$f31();
+                                                          s1 = peg$f34();
                                                           if (s1) {
                                                             s1 = undefined;
                                                           } else {
@@ -1656,7 +1702,7 @@ function peg$parse(input, options) {
                                                           if (s0 === peg$FAILED) {
                                                             s0 = peg$currPos;
                                                             peg$savedPos = peg$currPos;
-                                                            s1 = peg$f32();
+                                                            s1 = peg$f35();
                                                             if (s1) {
                                                               s1 = undefined;
                                                             } else {
@@ -1677,7 +1723,7 @@ function peg$parse(input, options) {
                                                             if (s0 === peg$FAILED) {
                                                               s0 = peg$currPos;
                                                               peg$savedPos = peg$currPos;
-                                                              s1 = peg$f33();
+                                                              s1 = peg$f36();
                                                               if (s1) {
                                                                 s1 = undefined;
                                                               } else {
@@ -1698,7 +1744,7 @@ function peg$parse(input, options) {
                                                               if (s0 === peg$FAILED) {
                                                                 s0 = peg$currPos;
                                                                 peg$savedPos = peg$currPos;
-                                                                s1 = peg$f34();
+                                                                s1 = peg$f37();
                                                                 if (s1) {
                                                                   s1 = undefined;
                                                                 } else {
@@ -1719,7 +1765,7 @@ function peg$parse(input, options) {
                                                                 if (s0 === peg$FAILED) {
                                                                   s0 = peg$currPos;
                                                                   peg$savedPos = peg$currPos;
-                                                                  s1 = peg$f35();
+                                                                  s1 = peg$f38();
                                                                   if (s1) {
                                                                     s1 = undefined;
                                                                   } else {
@@ -1740,7 +1786,7 @@ function peg$parse(input, options) {
                                                                   if (s0 === peg$FAILED) {
                                                                     s0 = peg$currPos;
                                                                     peg$savedPos = peg$currPos;
-                                                                    s1 = peg$f36();
+                                                                    s1 = peg$f39();
                                                                     if (s1) {
                                                                       s1 = undefined;
                                                                     } else {
@@ -1761,7 +1807,7 @@ function peg$parse(input, options) {
                                                                     if (s0 === peg$FAILED) {
                                                                       s0 = peg$currPos;
                                                                       peg$savedPos = peg$currPos;
-                                                                      s1 = peg$f37();
+                                                                      s1 = peg$f40();
                                                                       if (s1) {
                                                                         s1 = undefined;
                                                                       } else {
@@ -1782,7 +1828,7 @@ function peg$parse(input, options) {
                                                                       if (s0 === peg$FAILED) {
                                                                         s0 = peg$currPos;
                                                                         peg$savedPos = peg$currPos;
-                                                                        s1 = peg$f38();
+                                                                        s1 = peg$f41();
                                                                         if (s1) {
                                                                           s1 = undefined;
                                                                         } else {
@@ -1845,10 +1891,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f39();
+    s2 = peg$f42();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f40(s1);
+    s2 = peg$f43(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1856,7 +1902,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f41(s1);
+      s0 = peg$f44(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1883,7 +1929,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s6 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e1); }
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
           }
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
@@ -1896,7 +1942,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f42(s1, s3, s8, s10);
+                  s5 = peg$f45(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1924,20 +1970,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f43(s1, s3);
+              s6 = peg$f46(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f44(s1, s3, s6);
+              s6 = peg$f47(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f45(s1, s3, s5);
+            s0 = peg$f48(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1962,7 +2008,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f46();
+      s1 = peg$f49();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1987,7 +2033,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f47(s2, s4, s8, s10);
+                    s0 = peg$f50(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2056,7 +2102,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f48(s1, s3, s7, s9, s11);
+                s0 = peg$f51(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2090,7 +2136,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f49();
+    s1 = peg$f52();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2103,27 +2149,27 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$currPos;
         s5 = [];
         s6 = input.charAt(peg$currPos);
-        if (peg$r0.test(s6)) {
+        if (peg$r1.test(s6)) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s6 !== peg$FAILED) {
           while (s6 !== peg$FAILED) {
             s5.push(s6);
             s6 = input.charAt(peg$currPos);
-            if (peg$r0.test(s6)) {
+            if (peg$r1.test(s6)) {
               peg$currPos++;
             } else {
               s6 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e3); }
+              if (peg$silentFails === 0) { peg$fail(peg$e4); }
             }
           }
         } else {
@@ -2140,11 +2186,11 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+            if (peg$silentFails === 0) { peg$fail(peg$e3); }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f50(s2, s4);
+            s0 = peg$f53(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2172,10 +2218,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f51();
+    s2 = peg$f54();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f52(s1);
+    s2 = peg$f55(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2183,7 +2229,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f53(s1);
+      s0 = peg$f56(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2226,7 +2272,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -2248,7 +2294,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f54(s1, s3, s4);
+          s0 = peg$f57(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2278,7 +2324,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f55(s1, s5);
+            s0 = peg$f58(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2314,7 +2360,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f56(s1, s3);
+            s0 = peg$f59(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2344,7 +2390,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1);
+          s0 = peg$f60(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2371,7 +2417,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f58(s1, s3);
+          s0 = peg$f61(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2398,7 +2444,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59(s1);
+        s0 = peg$f62(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2421,7 +2467,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1);
+        s0 = peg$f63(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2447,7 +2493,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f61(s1, s3);
+          s0 = peg$f64(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2474,7 +2520,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1);
+        s0 = peg$f65(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2496,7 +2542,7 @@ function peg$parse(input, options) {
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e5); }
+      if (peg$silentFails === 0) { peg$fail(peg$e6); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 4) === peg$c5) {
@@ -2504,7 +2550,7 @@ function peg$parse(input, options) {
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e6); }
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2520,7 +2566,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63();
+        s0 = peg$f66();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2536,7 +2582,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e7); }
+        if (peg$silentFails === 0) { peg$fail(peg$e8); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 5) === peg$c7) {
@@ -2544,7 +2590,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e8); }
+          if (peg$silentFails === 0) { peg$fail(peg$e9); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2560,7 +2606,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64();
+          s0 = peg$f67();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2573,7 +2619,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f65(s1);
+        s1 = peg$f68(s1);
         s0 = s1;
       }
     }
@@ -2611,7 +2657,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
@@ -2619,7 +2665,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f66(s1);
+            s3 = peg$f69(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2635,7 +2681,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f67(s1, s3);
+        s0 = peg$f70(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2661,7 +2707,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f68(s1, s3);
+          s0 = peg$f71(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2694,7 +2740,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
@@ -2719,7 +2765,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f69(s1, s3, s5, s6);
+            s0 = peg$f72(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2753,7 +2799,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f70(s1, s3);
+          s0 = peg$f73(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2783,7 +2829,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+        if (peg$silentFails === 0) { peg$fail(peg$e10); }
       }
       if (s4 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c9) {
@@ -2791,7 +2837,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e10); }
+          if (peg$silentFails === 0) { peg$fail(peg$e11); }
         }
       }
       if (s4 !== peg$FAILED) {
@@ -2807,7 +2853,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f71(s1);
+          s3 = peg$f74(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2827,7 +2873,7 @@ function peg$parse(input, options) {
             peg$currPos += 8;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+            if (peg$silentFails === 0) { peg$fail(peg$e12); }
           }
           if (s7 === peg$FAILED) {
             if (input.substr(peg$currPos, 8) === peg$c11) {
@@ -2835,7 +2881,7 @@ function peg$parse(input, options) {
               peg$currPos += 8;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e12); }
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2851,7 +2897,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f72(s1, s4);
+              s6 = peg$f75(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2867,7 +2913,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e13); }
+              if (peg$silentFails === 0) { peg$fail(peg$e14); }
             }
             if (s7 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c13) {
@@ -2875,7 +2921,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e15); }
               }
             }
             if (s7 !== peg$FAILED) {
@@ -2891,7 +2937,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f73(s1, s4);
+                s6 = peg$f76(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -2907,7 +2953,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                if (peg$silentFails === 0) { peg$fail(peg$e16); }
               }
               if (s7 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c15) {
@@ -2915,7 +2961,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s7 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e16); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e17); }
                 }
               }
               if (s7 !== peg$FAILED) {
@@ -2931,7 +2977,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f74(s1, s4);
+                  s6 = peg$f77(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -2944,14 +2990,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f75(s1, s4, s7);
+                s7 = peg$f78(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f76(s1, s4, s6);
+            s3 = peg$f79(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2966,7 +3012,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f77(s1, s3);
+          s0 = peg$f80(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2992,7 +3038,7 @@ function peg$parse(input, options) {
       peg$currPos += 6;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e18); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 6) === peg$c17) {
@@ -3000,7 +3046,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -3016,7 +3062,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f78();
+        s0 = peg$f81();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3032,7 +3078,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e19); }
+        if (peg$silentFails === 0) { peg$fail(peg$e20); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c19) {
@@ -3040,7 +3086,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e20); }
+          if (peg$silentFails === 0) { peg$fail(peg$e21); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3056,7 +3102,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f79();
+          s0 = peg$f82();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3069,7 +3115,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f80(s1);
+        s1 = peg$f83(s1);
         s0 = s1;
       }
     }
@@ -3105,7 +3151,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f81(s1, s5, s7);
+            s0 = peg$f84(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3135,7 +3181,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e21); }
+      if (peg$silentFails === 0) { peg$fail(peg$e22); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c21) {
@@ -3143,7 +3189,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e22); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -3168,7 +3214,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f82(s4, s8);
+              s0 = peg$f85(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3219,7 +3265,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f83(s1, s6, s7);
+          s2 = peg$f86(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3234,7 +3280,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f84(s1, s4);
+          s2 = peg$f87(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3244,7 +3290,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f85(s1, s2);
+      s0 = peg$f88(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3272,7 +3318,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3293,12 +3339,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f87(s1, s4);
+        s4 = peg$f90(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f88(s1, s3);
+        s0 = peg$f91(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3327,7 +3373,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f89(s1, s3, s5);
+            s0 = peg$f92(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3361,7 +3407,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s3);
+          s0 = peg$f93(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3389,7 +3435,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f91(s1, s2, s4);
+        s0 = peg$f94(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3416,7 +3462,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3438,7 +3484,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f92(s1, s2, s3, s5);
+        s0 = peg$f95(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3465,7 +3511,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3487,7 +3533,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f93(s1, s2, s3, s5);
+        s0 = peg$f96(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3511,7 +3557,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f94(s1, s2, s4);
+        s0 = peg$f97(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3532,7 +3578,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f95(s2);
+      s2 = peg$f98(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -3543,25 +3589,25 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r1.test(s5)) {
+        if (peg$r2.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e26); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r1.test(s5)) {
+          if (peg$r2.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e25); }
+            if (peg$silentFails === 0) { peg$fail(peg$e26); }
           }
         }
         s3 = [s3, s4];
@@ -3581,7 +3627,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f96(s1, s3);
+        s0 = peg$f99(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3599,7 +3645,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f97();
+    s1 = peg$f100();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3626,7 +3672,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e26); }
+                if (peg$silentFails === 0) { peg$fail(peg$e27); }
               }
               if (s10 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c25) {
@@ -3634,7 +3680,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e28); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3682,7 +3728,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f98(s2, s6, s8);
+              s0 = peg$f101(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3712,7 +3758,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f99();
+    s1 = peg$f102();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3742,7 +3788,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f100(s2);
+      s0 = peg$f103(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3759,7 +3805,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f101(s1, s2);
+      s3 = peg$f104(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3770,7 +3816,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f102(s1, s2, s5);
+          s0 = peg$f105(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3794,10 +3840,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f103();
+    s2 = peg$f106();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f104(s1);
+    s2 = peg$f107(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3805,7 +3851,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f105(s1);
+      s0 = peg$f108(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3857,7 +3903,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f106(s1, s2);
+      s0 = peg$f109(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3909,7 +3955,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f107(s1, s2);
+      s0 = peg$f110(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3961,7 +4007,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f108(s1, s2);
+      s0 = peg$f111(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3978,7 +4024,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f109(s1);
+      s3 = peg$f112(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3989,7 +4035,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f110(s1, s5);
+          s0 = peg$f113(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4024,7 +4070,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f111(s1, s5, s7);
+          s3 = peg$f114(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4043,7 +4089,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f111(s1, s5, s7);
+            s3 = peg$f114(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4054,7 +4100,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f112(s1, s2);
+      s0 = peg$f115(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4071,7 +4117,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f113(s1);
+      s3 = peg$f116(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4082,7 +4128,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f114(s1, s5);
+          s0 = peg$f117(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4112,11 +4158,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f115(s1);
+      s3 = peg$f118(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4130,7 +4176,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f116(s1, s5);
+            s0 = peg$f119(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4152,14 +4198,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f117(s1);
+        s1 = peg$f120(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f118(s1);
+        s1 = peg$f121(s1);
         s0 = s1;
       }
     }
@@ -4175,7 +4221,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4184,7 +4230,7 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e30); }
+        if (peg$silentFails === 0) { peg$fail(peg$e31); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 2) === peg$c29) {
@@ -4192,7 +4238,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e31); }
+          if (peg$silentFails === 0) { peg$fail(peg$e32); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4230,7 +4276,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e32); }
+      if (peg$silentFails === 0) { peg$fail(peg$e33); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4239,7 +4285,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e33); }
+        if (peg$silentFails === 0) { peg$fail(peg$e34); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c32) {
@@ -4247,7 +4293,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e35); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4285,7 +4331,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e35); }
+      if (peg$silentFails === 0) { peg$fail(peg$e36); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4294,7 +4340,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e36); }
+        if (peg$silentFails === 0) { peg$fail(peg$e37); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c35) {
@@ -4302,7 +4348,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e37); }
+          if (peg$silentFails === 0) { peg$fail(peg$e38); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4341,7 +4387,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e38); }
+      if (peg$silentFails === 0) { peg$fail(peg$e39); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4351,7 +4397,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e39); }
+        if (peg$silentFails === 0) { peg$fail(peg$e40); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -4378,7 +4424,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e40); }
+        if (peg$silentFails === 0) { peg$fail(peg$e41); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c39) {
@@ -4386,7 +4432,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e41); }
+          if (peg$silentFails === 0) { peg$fail(peg$e42); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4425,11 +4471,11 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e43); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f119();
+      s1 = peg$f122();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4439,11 +4485,11 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e44); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f120();
+        s1 = peg$f123();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4453,7 +4499,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e45); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -4461,7 +4507,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4477,7 +4523,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f121();
+            s0 = peg$f124();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4535,7 +4581,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f122(s1, s2);
+      s0 = peg$f125(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4587,7 +4633,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f123(s1, s2);
+      s0 = peg$f126(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4604,7 +4650,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f124(s1);
+      s3 = peg$f127(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4615,7 +4661,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f125(s1, s5);
+          s0 = peg$f128(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4645,11 +4691,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f126(s1);
+      s3 = peg$f129(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4663,7 +4709,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f127(s1, s5);
+            s0 = peg$f130(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4686,7 +4732,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f128(s1);
+        s1 = peg$f131(s1);
         s0 = s1;
       }
     }
@@ -4711,7 +4757,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f129(s1, s2, s4, s6);
+          s0 = peg$f132(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4731,7 +4777,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e46); }
+        if (peg$silentFails === 0) { peg$fail(peg$e47); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 8) === peg$c45) {
@@ -4739,7 +4785,7 @@ function peg$parse(input, options) {
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e47); }
+          if (peg$silentFails === 0) { peg$fail(peg$e48); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4755,7 +4801,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f130();
+          s0 = peg$f133();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4772,7 +4818,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e17); }
+          if (peg$silentFails === 0) { peg$fail(peg$e18); }
         }
         if (s2 === peg$FAILED) {
           if (input.substr(peg$currPos, 6) === peg$c17) {
@@ -4780,7 +4826,7 @@ function peg$parse(input, options) {
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e18); }
+            if (peg$silentFails === 0) { peg$fail(peg$e19); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -4796,7 +4842,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f131();
+            s1 = peg$f134();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4812,7 +4858,7 @@ function peg$parse(input, options) {
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e19); }
+            if (peg$silentFails === 0) { peg$fail(peg$e20); }
           }
           if (s2 === peg$FAILED) {
             if (input.substr(peg$currPos, 6) === peg$c19) {
@@ -4820,7 +4866,7 @@ function peg$parse(input, options) {
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e20); }
+              if (peg$silentFails === 0) { peg$fail(peg$e21); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -4836,7 +4882,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f132();
+              s1 = peg$f135();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4854,7 +4900,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e49); }
           }
           if (s4 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c47) {
@@ -4862,7 +4908,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4878,7 +4924,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f133(s1);
+              s3 = peg$f136(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4894,7 +4940,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
             if (s4 === peg$FAILED) {
               if (input.substr(peg$currPos, 4) === peg$c49) {
@@ -4902,7 +4948,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e52); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4918,7 +4964,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f134(s1);
+                s3 = peg$f137(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4933,7 +4979,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f135(s1, s3, s5);
+              s0 = peg$f138(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4953,7 +4999,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e49); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c47) {
@@ -4961,7 +5007,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -4980,7 +5026,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f136(s4);
+                s0 = peg$f139(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5007,12 +5053,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f137(s1, s2, s4, s7);
+                  s7 = peg$f140(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f138(s1, s2, s4, s6);
+                  s0 = peg$f141(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5040,19 +5086,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r2.test(s3)) {
+    if (peg$r3.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e52); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r3.test(s4)) {
+      if (peg$r4.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e53); }
+        if (peg$silentFails === 0) { peg$fail(peg$e54); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5083,7 +5129,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f139(s1);
+        s0 = peg$f142(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5103,19 +5149,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r4.test(s3)) {
+    if (peg$r5.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r5.test(s4)) {
+      if (peg$r6.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e55); }
+        if (peg$silentFails === 0) { peg$fail(peg$e56); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5146,7 +5192,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f140(s1);
+        s0 = peg$f143(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5167,7 +5213,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f144(s1);
       s0 = s1;
     }
 
@@ -5182,7 +5228,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e43); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -5191,11 +5237,11 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e44); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f142();
+        s1 = peg$f145();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5205,7 +5251,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e45); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -5213,7 +5259,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -5229,7 +5275,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f143();
+            s0 = peg$f146();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5245,7 +5291,7 @@ function peg$parse(input, options) {
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e57); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 5) === peg$c51) {
@@ -5253,7 +5299,7 @@ function peg$parse(input, options) {
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e57); }
+              if (peg$silentFails === 0) { peg$fail(peg$e58); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5269,7 +5315,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f144();
+              s0 = peg$f147();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5285,7 +5331,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e58); }
+              if (peg$silentFails === 0) { peg$fail(peg$e59); }
             }
             if (s1 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c53) {
@@ -5293,7 +5339,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e59); }
+                if (peg$silentFails === 0) { peg$fail(peg$e60); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -5309,7 +5355,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f145();
+                s0 = peg$f148();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5325,7 +5371,7 @@ function peg$parse(input, options) {
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e60); }
+                if (peg$silentFails === 0) { peg$fail(peg$e61); }
               }
               if (s1 === peg$FAILED) {
                 if (input.substr(peg$currPos, 6) === peg$c55) {
@@ -5333,7 +5379,7 @@ function peg$parse(input, options) {
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e62); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -5349,7 +5395,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f146();
+                  s0 = peg$f149();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5396,7 +5442,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f147(s1, s3);
+        s0 = peg$f150(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5416,7 +5462,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f148(s1);
+      s1 = peg$f151(s1);
     }
     s0 = s1;
 
@@ -5433,7 +5479,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f149(s1);
+        s0 = peg$f152(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5462,7 +5508,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
@@ -5487,7 +5533,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f150(s1, s3, s5, s6);
+            s0 = peg$f153(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5515,7 +5561,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f151();
+      s1 = peg$f154();
     }
     s0 = s1;
 
@@ -5528,11 +5574,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = [];
     s2 = input.charAt(peg$currPos);
-    if (peg$r6.test(s2)) {
+    if (peg$r7.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5543,11 +5589,11 @@ function peg$parse(input, options) {
     while (s2 !== peg$FAILED) {
       s1.push(s2);
       s2 = input.charAt(peg$currPos);
-      if (peg$r6.test(s2)) {
+      if (peg$r7.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e62); }
+        if (peg$silentFails === 0) { peg$fail(peg$e63); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5578,11 +5624,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f152(s1);
+      s3 = peg$f155(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5591,11 +5637,11 @@ function peg$parse(input, options) {
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r7.test(s5)) {
+        if (peg$r8.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e64); }
+          if (peg$silentFails === 0) { peg$fail(peg$e65); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5606,11 +5652,11 @@ function peg$parse(input, options) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r7.test(s5)) {
+          if (peg$r8.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5622,7 +5668,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f153(s1);
+          s0 = peg$f156(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5653,7 +5699,7 @@ function peg$parse(input, options) {
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e65); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5679,7 +5725,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f154(s1);
+        s4 = peg$f157(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5690,7 +5736,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e66); }
+          if (peg$silentFails === 0) { peg$fail(peg$e67); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5722,7 +5768,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f155(s1, s8);
+              s3 = peg$f158(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5739,7 +5785,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f156(s1, s4);
+          s4 = peg$f159(s1, s4);
           s3 = s4;
         }
       }
@@ -5775,13 +5821,13 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e67); }
+            if (peg$silentFails === 0) { peg$fail(peg$e68); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f157(s1, s3, s7, s9);
+            s9 = peg$f160(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5805,7 +5851,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f158(s1, s3, s7);
+            s0 = peg$f161(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5836,7 +5882,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e68); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s2 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c58) {
@@ -5844,7 +5890,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s2 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c61) {
@@ -5852,7 +5898,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e69); }
+          if (peg$silentFails === 0) { peg$fail(peg$e70); }
         }
       }
     }
@@ -5883,7 +5929,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e63); }
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5927,7 +5973,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f159(s1, s4, s6);
+            s0 = peg$f162(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5955,29 +6001,29 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r8.test(s3)) {
+    if (peg$r9.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e70); }
+      if (peg$silentFails === 0) { peg$fail(peg$e71); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r9.test(s5)) {
+      if (peg$r10.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e71); }
+        if (peg$silentFails === 0) { peg$fail(peg$e72); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
         s5 = input.charAt(peg$currPos);
-        if (peg$r9.test(s5)) {
+        if (peg$r10.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e71); }
+          if (peg$silentFails === 0) { peg$fail(peg$e72); }
         }
       }
       s3 = [s3, s4];
@@ -5993,7 +6039,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f160(s1);
+      s1 = peg$f163(s1);
     }
     s0 = s1;
 
@@ -6009,7 +6055,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e72); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -6037,7 +6083,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f161(s1);
+      s1 = peg$f164(s1);
       s0 = s1;
     }
 
@@ -6053,11 +6099,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e74); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f162();
+      s1 = peg$f165();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6067,7 +6113,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e75); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -6075,7 +6121,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f163(s4);
+          s4 = peg$f166(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -6083,7 +6129,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f164(s3);
+          s0 = peg$f167(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6097,7 +6143,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f165(s1);
+          s1 = peg$f168(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -6111,7 +6157,7 @@ function peg$parse(input, options) {
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e23); }
+              if (peg$silentFails === 0) { peg$fail(peg$e24); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -6130,7 +6176,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f166(s1, s2);
+            s0 = peg$f169(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6152,11 +6198,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f167(s1);
+      s3 = peg$f170(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6189,7 +6235,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f168(s1, s5);
+          s0 = peg$f171(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6215,14 +6261,14 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e24); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f169(s3);
+        s0 = peg$f172(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6238,7 +6284,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f170(s1);
+          s1 = peg$f173(s1);
         }
         s0 = s1;
       }
@@ -6254,7 +6300,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasBraces();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f171(s1);
+      s1 = peg$f174(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6262,7 +6308,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f172(s1);
+        s1 = peg$f175(s1);
       }
       s0 = s1;
     }
@@ -6280,11 +6326,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f173(s1);
+      s3 = peg$f176(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6298,7 +6344,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f174(s1, s8);
+          s8 = peg$f177(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6318,7 +6364,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f174(s1, s8);
+            s8 = peg$f177(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6335,7 +6381,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f175(s1, s5);
+          s0 = peg$f178(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6366,7 +6412,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+        if (peg$silentFails === 0) { peg$fail(peg$e5); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -6390,7 +6436,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -6407,7 +6453,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f176(s1, s2);
+      s0 = peg$f179(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6426,7 +6472,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -6455,7 +6501,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f177(s1, s4);
+        s0 = peg$f180(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6480,7 +6526,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
@@ -6499,7 +6545,7 @@ function peg$parse(input, options) {
                 peg$currPos++;
               } else {
                 s12 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e1); }
+                if (peg$silentFails === 0) { peg$fail(peg$e2); }
               }
               if (s12 !== peg$FAILED) {
                 s13 = peg$parse_();
@@ -6518,7 +6564,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f178(s1, s5, s9, s10);
+              s0 = peg$f181(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6551,7 +6597,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f179(s1);
+      s1 = peg$f182(s1);
       s0 = s1;
     }
 
@@ -6571,7 +6617,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -6590,7 +6636,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f180(s1, s2);
+      s0 = peg$f183(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6607,7 +6653,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f181(s1);
+      s1 = peg$f184(s1);
       s0 = s1;
     }
 
@@ -6627,7 +6673,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -6646,7 +6692,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f182(s1, s2);
+      s0 = peg$f185(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6663,7 +6709,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f183(s1);
+      s1 = peg$f186(s1);
       s0 = s1;
     }
 
@@ -6679,7 +6725,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e76); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c66) {
@@ -6687,7 +6733,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e76); }
+        if (peg$silentFails === 0) { peg$fail(peg$e77); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6724,7 +6770,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f184(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6740,7 +6786,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c68) {
@@ -6748,7 +6794,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e78); }
+        if (peg$silentFails === 0) { peg$fail(peg$e79); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6786,7 +6832,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e80); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c70) {
@@ -6794,7 +6840,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e80); }
+        if (peg$silentFails === 0) { peg$fail(peg$e81); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6823,7 +6869,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f185(s1);
+      s1 = peg$f188(s1);
       s0 = s1;
     }
 
@@ -6839,7 +6885,7 @@ function peg$parse(input, options) {
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      if (peg$silentFails === 0) { peg$fail(peg$e82); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 8) === peg$c72) {
@@ -6847,7 +6893,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e83); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6885,7 +6931,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e83); }
+      if (peg$silentFails === 0) { peg$fail(peg$e84); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c74) {
@@ -6893,7 +6939,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e85); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6922,7 +6968,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f186(s1);
+      s1 = peg$f189(s1);
       s0 = s1;
     }
 
@@ -6943,7 +6989,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f187(s1);
+      s1 = peg$f190(s1);
       s0 = s1;
     }
 
@@ -6958,13 +7004,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e1); }
+      if (peg$silentFails === 0) { peg$fail(peg$e2); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f188(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -6979,13 +7025,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f189(s1);
+      s1 = peg$f192(s1);
       s0 = s1;
     }
 
@@ -7000,13 +7046,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e68); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f190(s1);
+      s1 = peg$f193(s1);
       s0 = s1;
     }
 
@@ -7021,13 +7067,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e85); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f191(s1);
+      s1 = peg$f194(s1);
       s0 = s1;
     }
 
@@ -7042,7 +7088,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f192(s1);
+      s1 = peg$f195(s1);
       s0 = s1;
     }
 
@@ -7057,7 +7103,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f193(s1);
+      s1 = peg$f196(s1);
       s0 = s1;
     }
 
@@ -7072,7 +7118,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f194(s1);
+      s2 = peg$f197(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7080,7 +7126,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f195(s1);
+        s0 = peg$f198(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7092,7 +7138,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
 
     return s0;
@@ -7103,15 +7149,15 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r10.test(s1)) {
+    if (peg$r0.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e1); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f196();
+      s1 = peg$f199();
     }
     s0 = s1;
 
@@ -7253,7 +7299,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f197(s1);
+      s1 = peg$f200(s1);
       s0 = s1;
     }
 
@@ -7270,7 +7316,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      if (peg$silentFails === 0) { peg$fail(peg$e3); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
@@ -7296,7 +7342,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -7324,7 +7370,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f198();
+    s1 = peg$f201();
     s0 = s1;
 
     return s0;
@@ -7376,7 +7422,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f199();
+    s1 = peg$f202();
     s0 = s1;
 
     return s0;
@@ -7394,7 +7440,7 @@ function peg$parse(input, options) {
   let kwStart = 0;      // where that keyword starts
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
-  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { span, at, ident, oneName, nameSet: (name, start) => oneName(ident(name, start)) }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
@@ -7405,6 +7451,7 @@ function peg$parse(input, options) {
   }
   const readWord = (p) => sc.word(p);
   const readBlanks = (p) => sc.blanks(p);
+  const readStatement = (p) => sc.statement(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
   const readCond = (p) => sc.condExpr(p);
