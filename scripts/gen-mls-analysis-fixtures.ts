@@ -8,7 +8,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { repoRoot } from "../test/oracle/harness.js";
-import { mlsAnalysisCases } from "../test/oracle/mls-analysis.js";
+import { mlsAnalysisCases, sediffFlags } from "../test/oracle/mls-analysis.js";
+import { spawnSync } from "node:child_process";
 
 interface Fixture {
   policy: string;
@@ -37,3 +38,21 @@ for (const dir of dirs) {
 }
 writeFileSync(join(repoRoot, "test/fixtures/analysis/mls.json"), `${JSON.stringify(out, null, 1)}\n`);
 console.log(`${out.length} answers recorded`);
+
+// sediff on pairs: MLS against MLS (levels, categories, sensitivities, users' ranges,
+// range_transition, MLS constraints and validatetrans), and plain ones with validatetrans
+const PAIRS: [string, string, boolean][] = [
+  ["test/fixtures/validatetrans/mls-seed-1", "test/fixtures/validatetrans/mls-seed-2", true],
+  ["test/fixtures/validatetrans/mls-seed-3", "test/fixtures/validatetrans/mls-seed-1", true],
+  ["test/fixtures/mls/seed-1", "test/fixtures/mls/seed-2", true],
+  ["test/fixtures/mls/devices", "test/fixtures/mls/seed-3", true],
+  ["test/fixtures/mls/seed-4", "test/fixtures/mls/devices", true],
+  ["test/fixtures/validatetrans/seed-1", "test/fixtures/validatetrans/seed-2", false],
+];
+const diffs = PAIRS.map(([a, b, mls]) => {
+  // sediff exits 0 whether or not the policies differ; its report is the answer
+  const r = spawnSync("sediff", [...sediffFlags(mls), join(repoRoot, `${a}.bin`), join(repoRoot, `${b}.bin`)], { encoding: "utf8" });
+  return { old: a, new: b, mls, stdout: r.stdout };
+});
+writeFileSync(join(repoRoot, "test/fixtures/analysis/mls-diff.json"), `${JSON.stringify(diffs, null, 1)}\n`);
+console.log(`${diffs.length} sediff reports recorded`);

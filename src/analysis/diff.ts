@@ -6,7 +6,8 @@
 // style keyed as Xen looks them up. And --access: per (source, target, class), the effective
 // permissions gained and lost.
 import { setoolsCondText } from "./condtext.js";
-import { setoolsConstraintText } from "./constrainttext.js";
+import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
+import { isMlsExpr, rangeTransRecords, setoolsContext, setoolsLevel, setoolsRange } from "./mls.js";
 import type { AnalysisPolicy } from "./load.js";
 import { effectiveAccess } from "./effective.js";
 import { pySorted } from "./search.js";
@@ -22,6 +23,8 @@ interface Section {
   modified: { line: string; details: string[] }[];
   /** Role allow rules and constraints can only be added or removed: no "Modified" count. */
   noModified?: boolean;
+  /** The noun after "Added" where sediff spells it otherwise ("Added Sensitivites"). */
+  addedNoun?: string;
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -100,7 +103,66 @@ const commons = (ap: AnalysisPolicy) => new Map([...ap.commons].map(([n, p]) => 
 const classes = (ap: AnalysisPolicy) => new Map(ap.sym.classes.map((c) => [c.name, [new Set(c.perms)]]));
 const roleTypes = (ap: AnalysisPolicy) =>
   new Map(ap.sym.roles.filter((r) => ap.sym.roleIds.has(r.name)).map((r) => [r.name, [new Set([...r.types].map((t) => ap.sym.types[t]!.name))]]));
-const userRoles = (ap: AnalysisPolicy) => new Map(ap.sym.users.map((u) => [u.name, [new Set([...u.roles].map((r) => ap.sym.roles[r]!.name))]]));
+
+/** Users with their roles and, in an MLS policy, their default level and range (sediff's
+ *  "Modified default level" / "Modified range", old and new under each). */
+function usersSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const of = (ap: AnalysisPolicy) =>
+    new Map(
+      ap.sym.users.map((u) => {
+        const mls = ap.sym.mls;
+        return [u.name, { roles: new Set([...u.roles].map((r) => ap.sym.roles[r]!.name)), level: mls && u.level ? setoolsLevel(mls, u.level) : "", range: mls && u.range ? setoolsRange(mls, u.range) : "" }];
+      }),
+    );
+  const ua = of(a);
+  const ub = of(b);
+  const d = setDiff(ua, ub);
+  const modified = d.both.flatMap((name) => {
+    const [x, y] = [ua.get(name)!, ub.get(name)!];
+    const roles = namesDiff(x.roles, y.roles);
+    const change = [roles.added.length && `${roles.added.length} Added roles`, roles.removed.length && `${roles.removed.length} Removed roles`].filter(Boolean) as string[];
+    const details = roles.added.length || roles.removed.length ? ["Roles:", ...roles.added.map((r) => `+ ${r}`), ...roles.removed.map((r) => `- ${r}`)] : [];
+    if (x.level !== y.level) {
+      change.push("Modified default level");
+      details.push("Default level:", `+ ${y.level}`, `- ${x.level}`);
+    }
+    if (x.range !== y.range) {
+      change.push("Modified range");
+      details.push("Range:", `+ ${y.range}`, `- ${x.range}`);
+    }
+    return change.length ? [{ line: `${name} (${change.join(", ")})`, details }] : [];
+  });
+  return { title: "Users", noun: "Users", added: d.added, removed: d.removed, modified };
+}
+
+/** Sensitivities or categories with their aliases (sediff prints the "Aliases:" header always). */
+const mlsNames = (which: "sens" | "cats") => (ap: AnalysisPolicy) => new Map((ap.sym.mls?.[which] ?? []).map((s) => [s.name, [new Set(s.aliases)]]));
+
+/** Each sensitivity's `level` statement: the categories it allows. */
+const levels = (ap: AnalysisPolicy) => {
+  const mls = ap.sym.mls;
+  return new Map((mls?.sens ?? []).filter((s) => s.cats).map((s) => [s.name, [new Set(s.cats!.map((c) => mls!.cats[c]!.name))]]));
+};
+
+/** Levels by sensitivity; an added or removed one printed as its statement's level (`s3:c0.c5`). */
+function levelsSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
+  const s = membersSection("Levels", [{ noun: "Categories" }], levels)(a, b);
+  const decl = (ap: AnalysisPolicy) => (name: string) => {
+    const mls = ap.sym.mls!;
+    const sens = mls.sens[mls.sensIds.get(name)!]!;
+    return setoolsLevel(mls, { sens: sens.order, cats: sens.cats ?? [] });
+  };
+  return { ...s, added: pySorted(s.added.map(decl(b))), removed: pySorted(s.removed.map(decl(a))) };
+}
+
+/** range_transition records by (source, target, class), each with its range. */
+const rangeTransitions = (ap: AnalysisPolicy) => {
+  const sym = ap.sym;
+  return new Map(rangeTransRecords(sym).map((r) => [`${sym.types[r.source]!.name} ${sym.types[r.target]!.name}:${sym.classes[r.classId]!.name}`, setoolsRange(sym.mls!, r.range)]));
+};
+
+const validatetrans = (mls: boolean) => (ap: AnalysisPolicy) =>
+  new Set(ap.sym.validatetrans.filter((v) => isMlsExpr(v.expr) === mls).map((v) => setoolsValidatetransText(v, ap.sym, ap.constraintSources.get(v.span.offset))));
 const attrTypes = (ap: AnalysisPolicy) => new Map(ap.sym.attrs.map((x) => [x.name, [new Set(Array.from(x.members, (t) => ap.sym.types[t]!.name))]]));
 
 /** A type's attributes and aliases. */
@@ -114,13 +176,14 @@ const roleAllows = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) =>
 
 /** Constraints compare as written (setools: no attribute expansion, no logical equivalence); one
  *  statement on several classes is one constraint per class, as the binary holds them. */
-const constraints = (ap: AnalysisPolicy) => new Set(ap.sym.constraints.map((c) => setoolsConstraintText(c, ap.sym, ap.constraintSources.get(c.span.offset))));
+const constraints = (mls: boolean) => (ap: AnalysisPolicy) =>
+  new Set(ap.sym.constraints.filter((c) => isMlsExpr(c.expr) === mls).map((c) => setoolsConstraintText(c, ap.sym, ap.constraintSources.get(c.span.offset))));
 
 const bools = (ap: AnalysisPolicy) => new Map(ap.sym.bools.map((x) => [x.name, x.value]));
 const py = (v: boolean) => (v ? "True" : "False");
 
 /** Initial SIDs by the policy's own names (sediff names Xen's from SELinux's table, off by one). */
-const initialSids = (ap: AnalysisPolicy) => new Map([...ap.sym.initialSids].filter(([, c]) => c !== undefined).map(([n, c]) => [n, c!.text]));
+const initialSids = (ap: AnalysisPolicy) => new Map([...ap.sym.initialSids].filter(([, c]) => c !== undefined).map(([n, c]) => [n, setoolsContext(ap.sym, c!)]));
 
 type OcontextKind = "pirqcon" | "ioportcon" | "iomemcon" | "pcidevicecon" | "devicetreecon";
 const OCONTEXTS: [OcontextKind, string][] = [
@@ -230,8 +293,13 @@ export interface DiffReport {
   differs: boolean;
 }
 
+/** Sections only an MLS policy (either side) can fill; validatetrans ones also when either side
+ *  has a validatetrans: printed then, so a plain policy's report stays sediff's of its sections. */
+type Gate = "mls" | "validatetrans";
+const gated = (gate: Gate, section: SectionOf): SectionOf & { gate: Gate } => Object.assign(section, { gate });
+
 /** The sections in the order the sediff script prints them. */
-const SECTIONS: SectionOf[] = [
+const SECTIONS: (SectionOf & { gate?: Gate })[] = [
   membersSection("Commons", PERMISSIONS, commons),
   membersSection("Classes", PERMISSIONS, classes),
   valuesSection(
@@ -243,10 +311,26 @@ const SECTIONS: SectionOf[] = [
   membersSection("Roles", [{ noun: "types" }], roleTypes),
   membersSection("Types", [{ noun: "attributes", header: "Attributes:" }, { noun: "aliases", header: "Aliases:" }], typeMembers),
   membersSection("Type Attributes", [{ noun: "types" }], attrTypes),
-  membersSection("Users", [{ noun: "roles", header: "Roles:" }], userRoles),
+  usersSection,
+  gated("mls", membersSection("Categories", [{ noun: "Aliases", header: "Aliases:" }], mlsNames("cats"))),
+  // sediff 4.4.1 spells its added sensitivities "Sensitivites"
+  gated("mls", (a, b) => ({ ...membersSection("Sensitivities", [{ noun: "Aliases", header: "Aliases:" }], mlsNames("sens"))(a, b), addedNoun: "Sensitivites" })),
+  gated("mls", levelsSection),
   ...RULE_SECTIONS.map(([k, t]): SectionOf => (a, b) => ruleSection(a, b, k, t)),
   linesSection("Role allow Rules", "Role Allow Rules", roleAllows),
-  linesSection("Constraints", "Constraints", constraints),
+  gated(
+    "mls",
+    valuesSection(
+      "Range_transition Rules",
+      rangeTransitions,
+      (key, range) => `range_transition ${key} ${range};`,
+      (key, before, after) => ({ line: `range_transition ${key} +[${after}] -[${before}]`, details: [] }),
+    ),
+  ),
+  linesSection("Constraints", "Constraints", constraints(false)),
+  gated("mls", linesSection("MLS Constraints", "MLS Constraints", constraints(true))),
+  gated("validatetrans", linesSection("Validatetrans", "Validatetrans", validatetrans(false))),
+  gated("validatetrans", linesSection("MLS Validatetrans", "MLS Validatetrans", validatetrans(true))),
   valuesSection(
     "Initial SIDs",
     initialSids,
@@ -264,7 +348,9 @@ const SECTIONS: SectionOf[] = [
 ];
 
 export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
-  const sections = SECTIONS.map((section) => section(a, b));
+  const mls = a.sym.mls !== undefined || b.sym.mls !== undefined;
+  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0 };
+  const sections = SECTIONS.filter((s) => s.gate === undefined || open[s.gate]).map((section) => section(a, b));
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }
 
@@ -274,7 +360,7 @@ export function renderDiff(r: DiffReport): string {
   let out = "";
   for (const s of r.sections) {
     out += `${s.title} (${s.added.length} Added, ${s.removed.length} Removed${s.noModified ? "" : `, ${s.modified.length} Modified`})\n`;
-    if (s.added.length) out += `   Added ${s.noun}: ${s.added.length}\n${s.added.map((x) => `      + ${x}\n`).join("")}`;
+    if (s.added.length) out += `   Added ${s.addedNoun ?? s.noun}: ${s.added.length}\n${s.added.map((x) => `      + ${x}\n`).join("")}`;
     if (s.removed.length) out += `   Removed ${s.noun}: ${s.removed.length}\n${s.removed.map((x) => `      - ${x}\n`).join("")}`;
     if (s.modified.length) {
       out += `   Modified ${s.noun}: ${s.modified.length}\n`;

@@ -8,7 +8,7 @@ import { pySorted } from "./search.js";
 import type { TeKind } from "./terules.js";
 import type { ResolvedContext } from "../policy/symbols.js";
 import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
-import { isMlsExpr, rangeTransRecords, setoolsLevel, setoolsRange } from "./mls.js";
+import { isMlsExpr, rangeTransRecords, setoolsContext, setoolsLevel, setoolsRange } from "./mls.js";
 
 export const COMPONENTS = ["types", "attributes", "classes", "booleans", "users", "roles", "initialsids", "sensitivities", "categories", "constraints", "validatetrans", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -207,9 +207,7 @@ class Lister {
 
   /** A context as setools prints it: an MLS one's range as `low - high`. */
   private context(ctx: ResolvedContext): string {
-    const mls = this.ap.sym.mls;
-    if (!mls || !ctx.range) return ctx.text;
-    return `${ctx.text.split(":").slice(0, 3).join(":")}:${setoolsRange(mls, ctx.range)}`;
+    return setoolsContext(this.ap.sym, ctx);
   }
 
   items(c: Component, expand: boolean): { name: string; text: string }[] {

@@ -4,7 +4,7 @@
 // constraints are MLS ones (setools counts a constraint whose expression names a level as
 // mlsconstrain, whichever keyword wrote it).
 import { foldTree } from "../policy/ast.js";
-import type { Level, LevelRange, MlsSymbols, ResolvedConstraintExpr, Symbols } from "../policy/symbols.js";
+import type { Level, LevelRange, MlsSymbols, ResolvedConstraintExpr, ResolvedContext, Symbols } from "../policy/symbols.js";
 import { expandTypeSet } from "../policy/typeset.js";
 
 /** setools' str(Level): sensitivity, then categories in declaration order, runs of two or more
@@ -28,6 +28,12 @@ export function setoolsRange(mls: MlsSymbols, r: LevelRange): string {
   const low = setoolsLevel(mls, r.low);
   const high = setoolsLevel(mls, r.high);
   return low === high ? low : `${low} - ${high}`;
+}
+
+/** A context as setools prints it: an MLS one's range in setools' text. */
+export function setoolsContext(sym: Symbols, ctx: ResolvedContext): string {
+  if (!sym.mls || !ctx.range) return ctx.text;
+  return `${ctx.text.split(":").slice(0, 3).join(":")}:${setoolsRange(sym.mls, ctx.range)}`;
 }
 
 export interface RangeTransRecord {

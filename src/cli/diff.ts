@@ -9,12 +9,13 @@ import type { CliContext } from "./context.js";
 interface DiffOptions {
   access?: boolean;
   json?: boolean;
+  mls?: boolean;
 }
 
 /** Policies that fail to load are diff's "trouble": exit 2, not 1 (1 means they differ). */
-async function load(path: string): Promise<AnalysisPolicy> {
+async function load(path: string, mls: boolean): Promise<AnalysisPolicy> {
   try {
-    return await loadAnalysis(path);
+    return await loadAnalysis(path, path, { mls });
   } catch (err) {
     if (err instanceof CliError) throw new CliError(err.message, 2, err.rendered);
     throw err;
@@ -29,9 +30,10 @@ export function registerDiff(program: Command, cli: CliContext): void {
     .argument("<new>", "policy.conf or binary policy")
     .option("--access", "per (source, target, class): the effective permissions gained and lost")
     .option("--json", "print JSON")
+    .option("-M, --mls", "policy.conf files are MLS (as checkpolicy -M); a binary says so itself")
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
-      const a = await load(oldPath);
-      const b = await load(newPath);
+      const a = await load(oldPath, o.mls === true);
+      const b = await load(newPath, o.mls === true);
       const { accessDiff, diffPolicies, renderAccess, renderDiff } = await import("../analysis/diff.js");
       let differs: boolean;
       if (o.access) {

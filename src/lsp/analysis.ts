@@ -31,17 +31,18 @@ export interface Analysis {
 
 /** Runs the compiler's stages over `text`, keeping what they leave for hover and navigation; the
  *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. */
-export function analyzeText(text: string, file: string): Analysis {
+export function analyzeText(text: string, file: string, options: { mls?: boolean } = {}): Analysis {
+  const mls = options.mls === true;
   let parsed: PolicyAst | undefined;
   const capture = { name: "lsp-index", run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }) };
-  const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true });
+  const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true, mls });
   const diagnostics = run.ok ? [...run.value.diagnostics] : run.error;
   // a policy with errors still has its declarations: resolve them (it reports and goes on), so
   // hover and completion work while the text is wrong
   let symbols = run.ok ? run.value.symbols : undefined;
   if (!symbols && parsed) {
     const desugared = desugarPlatforms(parsed);
-    if (!hasErrors(desugared.diagnostics)) symbols = resolveNames(desugared.ast).symbols;
+    if (!hasErrors(desugared.diagnostics)) symbols = resolveNames(desugared.ast, { mls }).symbols;
   }
   return {
     text,
@@ -84,8 +85,8 @@ export function flaskDirFor(root: string, given?: string): string | undefined {
 /** Builds a tree with the editor's unsaved texts (`overlay`: absolute path -> text) in place of
  *  the files on disk: the sections are copied to a scratch directory with the same relative
  *  layout, so m4's #line names are the tree's own. */
-export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, flaskDir?: string): TreeAnalysis {
-  const tree = readTree(root, { flaskDir: flaskDirFor(root, flaskDir) });
+export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, flaskDir?: string, mls = false): TreeAnalysis {
+  const tree = readTree(root, { flaskDir: flaskDirFor(root, flaskDir), mls });
   const ups = Math.max(0, ...tree.sections.map((s) => s.split("/").filter((p) => p === "..").length));
   const scratch = mkdtempSync(join(tmpdir(), "xsm-lsp-"));
   try {
@@ -103,7 +104,7 @@ export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, 
     const sources: SourceLookup = (file) => overlay.get(resolve(tree.dir, file)) ?? disk(file);
     const macros = treeMacros(tree, sources);
     if (hasErrors(m4.diagnostics)) return { text: m4.text, diagnostics: m4.diagnostics, platforms: [], tree, macros, sources };
-    const analysis = analyzeText(m4.text, "policy.conf");
+    const analysis = analyzeText(m4.text, "policy.conf", { mls });
     const locator = new Locator(m4.text, sources, macros);
     return { ...analysis, diagnostics: [...m4.diagnostics, ...analysis.diagnostics.map((d) => locator.diagnostic(d))], tree, locator, macros, sources };
   } finally {

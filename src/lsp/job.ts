@@ -15,14 +15,16 @@ export interface Job {
   /** A tree: the open documents' texts by absolute path, in place of the files on disk. */
   overlay?: [string, string][];
   flaskDir?: string;
+  /** The policy is MLS (checkpolicy -M; a tree's MLS build). */
+  mls?: boolean;
   /** Where a tree that cannot be built is reported (an open document of the unit). */
   reportUri?: string;
 }
 
 export function runJob(job: Job): Model {
-  if (job.origin.kind === "conf") return buildModel(analyzeText(job.text ?? "", job.file ?? job.origin.uri), job.origin, job.unit, job.version);
+  if (job.origin.kind === "conf") return buildModel(analyzeText(job.text ?? "", job.file ?? job.origin.uri, { mls: job.mls }), job.origin, job.unit, job.version);
   try {
-    return buildModel(analyzeTree(job.origin.root, new Map(job.overlay ?? []), job.flaskDir), job.origin, job.unit, job.version);
+    return buildModel(analyzeTree(job.origin.root, new Map(job.overlay ?? []), job.flaskDir, job.mls === true), job.origin, job.unit, job.version);
   } catch (err) {
     // readTree's refusals (TreeError) and m4 that cannot run: one located-as-well-as-we-can message
     const message = err instanceof Error ? err.message : String(err);

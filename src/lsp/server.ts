@@ -40,6 +40,8 @@ export interface ServerOptions {
   /** Quiet time after a change before the policy is analysed again (ms). */
   debounceMs?: number;
   flaskDir?: string;
+  /** Policies are MLS (checkpolicy -M; trees built as xsm build --mls). Also initializationOptions.mls. */
+  mls?: boolean;
   /** Analyse in a worker thread (the default), so requests never wait for the compiler. */
   worker?: boolean;
   /** Told when an analysis starts, is cancelled by a newer version, or ends (tests watch it). */
@@ -49,7 +51,7 @@ export interface ServerOptions {
 const KEYWORDS = [
   "allow", "auditallow", "dontaudit", "neverallow", "type_transition", "type_change", "type_member", "type", "typealias",
   "typeattribute", "attribute", "bool", "if", "else", "role", "user", "class", "common", "inherits", "sid", "constrain",
-  "validatetrans", "pirqcon", "iomemcon", "ioportcon", "pcidevicecon", "devicetreecon", "platform", "hwdom", "guest", "device",
+  "validatetrans", "sensitivity", "dominance", "category", "level", "range", "mlsconstrain", "mlsvalidatetrans", "range_transition", "pirqcon", "iomemcon", "ioportcon", "pcidevicecon", "devicetreecon", "platform", "hwdom", "guest", "device",
 ];
 
 /** A unit of analysis: one policy.conf document, or one tree. */
@@ -65,6 +67,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const published = new Map<string, Set<string>>(); // unit -> uris with diagnostics
   const runner = new AnalysisRunner(options.worker ?? true, options.trace);
   let flaskDir = options.flaskDir;
+  let mls = options.mls === true;
 
   const pathOf = (uri: string): string => (uri.startsWith("file:") ? fileURLToPath(uri) : uri);
   const unitOf = (uri: string): Unit => {
@@ -78,11 +81,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const version = versions.get(unit.key) ?? 0;
     if (unit.kind === "conf") {
       const doc = documents.get(unit.uri);
-      return doc && { unit: unit.key, version, origin: { kind: "conf", uri: unit.uri }, file: pathOf(unit.uri), text: doc.getText() };
+      return doc && { unit: unit.key, version, origin: { kind: "conf", uri: unit.uri }, file: pathOf(unit.uri), text: doc.getText(), mls };
     }
     const overlay: [string, string][] = documents.all().map((d) => [resolve(pathOf(d.uri)), d.getText()]);
     const reportUri = documents.all().find((d) => unitOf(d.uri).key === unit.key)?.uri;
-    return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir, reportUri };
+    return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir, mls, reportUri };
   };
 
   /** What the unit's current model was analysed from (a change back to it needs no analysis). */
@@ -223,8 +226,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ---- handlers ----------------------------------------------------------------------------
 
   connection.onInitialize((params) => {
-    const init = params.initializationOptions as { flaskDir?: string } | undefined;
+    const init = params.initializationOptions as { flaskDir?: string; mls?: boolean } | undefined;
     if (init?.flaskDir) flaskDir = init.flaskDir;
+    if (init?.mls === true) mls = true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,

@@ -3,7 +3,7 @@
 // from the source with -M and from the binary, which says itself that it is MLS.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { normalise } from "../oracle/mls-analysis.js";
+import { diffComparable, normalise } from "../oracle/mls-analysis.js";
 import { STACK_LINE, xsm } from "../cli/run.js";
 
 interface Fixture {
@@ -36,6 +36,24 @@ describe("xsm info / search on MLS policies = seinfo / sesearch (committed answe
         expect({ args: f.args, code: fromSource.code, stdout: normalise(fromSource.stdout) }).toEqual(want);
         expect({ args: f.args, code: fromBinary.code, stdout: normalise(fromBinary.stdout) }).toEqual(want);
       }
+    });
+  }
+});
+
+describe("xsm diff on MLS policies = sediff (committed reports)", () => {
+  const reports = JSON.parse(readFileSync("test/fixtures/analysis/mls-diff.json", "utf8")) as { old: string; new: string; mls: boolean; stdout: string }[];
+  it("covers levels, sensitivities, categories, users' ranges, range_transition, MLS constraints and validatetrans", () => {
+    const all = reports.map((r) => r.stdout).join("\n");
+    for (const title of ["Levels", "Sensitivities", "Range_transition Rules", "MLS Constraints", "MLS Validatetrans", "Validatetrans"]) expect(all).toMatch(new RegExp(`^${title} \\([1-9]`, "m"));
+    expect(all).toMatch(/Modified range/);
+  });
+  for (const r of reports) {
+    it(`${r.old} -> ${r.new}, from the sources and from the binaries`, async () => {
+      const fromSource = await xsm("diff", ...(r.mls ? ["-M"] : []), `${r.old}.conf`, `${r.new}.conf`);
+      const fromBinary = await xsm("diff", `${r.old}.bin`, `${r.new}.bin`);
+      expect(fromSource.code).toBe(1);
+      expect(diffComparable(fromSource.stdout)).toBe(diffComparable(r.stdout));
+      expect(diffComparable(fromBinary.stdout)).toBe(diffComparable(r.stdout));
     });
   }
 });

@@ -11,7 +11,7 @@ import { compilePolicy } from "../../src/policy/index.js";
 import { xsm } from "../cli/run.js";
 import { batch } from "./analysis-harness.js";
 import { assertOracleAvailable, genPolicy, type MatrixDoc } from "./harness.js";
-import { mlsAnalysisCases, normalise } from "./mls-analysis.js";
+import { diffComparable, mlsAnalysisCases, normalise, sediffFlags } from "./mls-analysis.js";
 import { mlsPolicy, mlsShape } from "./mls-policy.js";
 import { validatetransPolicy } from "./validatetrans-policy.js";
 
@@ -21,9 +21,11 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), "xsm-mls-analysis-"));
 });
 
-describe("xsm info / search on MLS policies = seinfo / sesearch, live", () => {
-  it("agree on 12 fresh MLS seeds: statistics, sensitivities, categories, users, constraints, validatetrans, range_transition", async () => {
+describe("xsm info / search / diff on MLS policies = seinfo / sesearch / sediff, live", () => {
+  it("agree on 12 fresh MLS seeds: statistics, sensitivities, categories, users, constraints, validatetrans, range_transition; xsm diff = sediff between consecutive seeds", async () => {
     let ranges = 0;
+    let previous: { src: string; bin: string } | undefined;
+    let diffs = 0;
     for (let seed = 30; seed < 42; seed++) {
       const plain = await genPolicy(seed, "small");
       const doc = JSON.parse(compilePolicy(plain).matrixJson()) as MatrixDoc;
@@ -42,7 +44,20 @@ describe("xsm info / search on MLS policies = seinfo / sesearch, live", () => {
         expect({ seed, args: c.args, stdout: normalise((await xsm(command, "-M", src, ...c.args)).stdout) }).toEqual({ seed, args: c.args, stdout: want });
         expect({ seed, args: c.args, stdout: normalise((await xsm(command, bin, ...c.args)).stdout) }).toEqual({ seed, args: c.args, stdout: want });
       }
+      // xsm diff against the previous seed = sediff on the two binaries
+      const before = previous;
+      previous = { src, bin };
+      if (before) {
+        const [theirs] = await batch([{ tool: "sediff", args: [...sediffFlags(true), before.bin, bin] }]);
+        // sediff 4.4.1 fails ("list index out of range") on a dontaudit entry with no permission left
+        if (theirs!.code !== 0 || /list index out of range/.test(theirs!.stdout)) continue;
+        diffs++;
+        const want = diffComparable(theirs!.stdout);
+        expect({ seed, diff: diffComparable((await xsm("diff", "-M", before.src, src)).stdout) }).toEqual({ seed, diff: want });
+        expect({ seed, diff: diffComparable((await xsm("diff", before.bin, bin)).stdout) }).toEqual({ seed, diff: want });
+      }
     }
     expect(ranges).toBeGreaterThan(0);
+    expect(diffs).toBeGreaterThan(5);
   }, 600_000);
 });

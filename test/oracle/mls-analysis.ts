@@ -41,3 +41,35 @@ export function normalise(text: string): string {
     .replace(/^Statistics for policy file: .*\n/, "")
     .replace(/\{ ([^{}]*?) \}/g, (_, names: string) => `{ ${names.split(" ").filter(Boolean).sort().join(" ")} }`);
 }
+
+/** sediff's options for every section xsm diff prints for MLS policies, in its order. */
+export const SEDIFF_MLS_SECTIONS = ["--common", "-c", "-b", "-r", "-t", "-a", "-u", "--category", "--sensitivity", "--level", "--allow", "--auditallow", "--dontaudit", "-T", "--type_change", "--type_member", "--role_allow", "--range_trans", "--constrain", "--mlsconstrain", "--validatetrans", "--mlsvalidatetrans", "--initialsid"];
+
+/** sediff's options for a pair: the MLS sections only when one of them is MLS. */
+export function sediffFlags(mls: boolean): string[] {
+  return mls ? SEDIFF_MLS_SECTIONS : SEDIFF_MLS_SECTIONS.filter((f) => !["--category", "--sensitivity", "--level", "--range_trans", "--mlsconstrain"].includes(f));
+}
+
+/** A diff report as both sides can print it: the Xen ocontext sections (sediff reads them as
+ *  SELinux ones) and initial SID names (setools guesses them) left out, set-ordered lists of
+ *  constraints and validatetrans sorted. */
+export function diffComparable(report: string): string {
+  const text = report
+    .replace(/^(Pirqcons|Ioportcons|Iomemcons|Pcidevicecons|Devicetreecons) \(.*\n(?:.+\n)*\n/gm, "")
+    .replace(/^( {6}[+-] sid )\S+/gm, "$1?")
+    .replace(/^( {6}\* )\S+( \+\[)/gm, "$1?$2");
+  // constraints in set order; initial SIDs, whose names are masked, in sediff's order of its names
+  const statement = /^ {6}([+-] (mls)?(constrain|validatetrans) |[+-] sid \? |\* \? \+\[)/;
+  const lines = text.split("\n").map((l) => {
+    const m = /^( {6}\* \S+ \S+ \S+ \{ )(.*)( \};.*)$/.exec(l);
+    if (m) return `${m[1]}${m[2]!.split(" ").sort().join(" ")}${m[3]}`;
+    return statement.test(l) ? l.replace(/\{ ([^{}]*?) \}/g, (_, body: string) => `{ ${body.split(" ").filter(Boolean).sort().join(" ")} }`) : l;
+  });
+  for (let i = 0; i < lines.length; i++) {
+    let j = i;
+    while (j < lines.length && statement.test(lines[j]!)) j++;
+    if (j > i + 1) lines.splice(i, j - i, ...lines.slice(i, j).sort());
+    i = j;
+  }
+  return lines.join("\n");
+}
