@@ -34,6 +34,7 @@ export function registerDiff(program: Command, cli: CliContext): void {
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
       const a = await load(oldPath, o.mls === true);
       const b = await load(newPath, o.mls === true);
+      if (!o.access) for (const note of [...(a.notes ?? []), ...(b.notes ?? [])]) cli.io.stderr.write(`xsm: note: ${note}\n`);
       const { accessDiff, diffPolicies, renderAccess, renderDiff } = await import("../analysis/diff.js");
       let differs: boolean;
       if (o.access) {
