@@ -23,12 +23,12 @@ for (const k of [
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
   "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
-  "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
+  "expandattribute", "attribute_role", "roleattribute", "typebounds", "role_transition", "default_user",
   "default_role", "default_type", "default_range", "sensitivity", "dominance", "category", "level",
   "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
-  "roleattribute", "allowxperm",
+  "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
@@ -49,6 +49,7 @@ const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
   policycap: "policycap statement", tunable: "tunable declaration",
   expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
+  roleattribute: "roleattribute statement",
   typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
   default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
   sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
@@ -497,192 +498,194 @@ function peg$parse(input, options) {
   function peg$f14() {    return kw === "policycap"  }
   function peg$f15() {    return kw === "expandattribute"  }
   function peg$f16() {    return kw === "attribute_role"  }
-  function peg$f17() {    return kw === "role"  }
-  function peg$f18() {    return kw === "user"  }
-  function peg$f19() {    return kw === "class"  }
-  function peg$f20() {    return kw === "sid"  }
-  function peg$f21() {    return kw === "common"  }
-  function peg$f22() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f23() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f24() {    return kw === "pirqcon"  }
-  function peg$f25() {    return kw === "iomemcon"  }
-  function peg$f26() {    return kw === "ioportcon"  }
-  function peg$f27() {    return kw === "pcidevicecon"  }
-  function peg$f28() {    return kw === "devicetreecon"  }
-  function peg$f29() {    return kw === "typebounds"  }
-  function peg$f30() {    return kw === "role_transition"  }
-  function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f32() {    return kw === "default_range"  }
-  function peg$f33() {    return kw === "platform"  }
-  function peg$f34() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f35() {    return kw === "dominance"  }
-  function peg$f36() {    return kw === "level"  }
-  function peg$f37() {    return kw === "range_transition"  }
-  function peg$f38() {    return kw === UNSUPPORTED  }
-  function peg$f39() {    return scan(readAvRule);  }
-  function peg$f40(r) {    return r !== null;  }
-  function peg$f41(r) {    return r;  }
-  function peg$f42(s, t, c, p) {    return [c, p];  }
-  function peg$f43(s, t) {    return null;  }
-  function peg$f44(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f45(s, t, rest) {
+  function peg$f17() {    return kw === "roleattribute"  }
+  function peg$f18() {    return kw === "role"  }
+  function peg$f19() {    return kw === "user"  }
+  function peg$f20() {    return kw === "class"  }
+  function peg$f21() {    return kw === "sid"  }
+  function peg$f22() {    return kw === "common"  }
+  function peg$f23() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f24() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f25() {    return kw === "pirqcon"  }
+  function peg$f26() {    return kw === "iomemcon"  }
+  function peg$f27() {    return kw === "ioportcon"  }
+  function peg$f28() {    return kw === "pcidevicecon"  }
+  function peg$f29() {    return kw === "devicetreecon"  }
+  function peg$f30() {    return kw === "typebounds"  }
+  function peg$f31() {    return kw === "role_transition"  }
+  function peg$f32() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f33() {    return kw === "default_range"  }
+  function peg$f34() {    return kw === "platform"  }
+  function peg$f35() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f36() {    return kw === "dominance"  }
+  function peg$f37() {    return kw === "level"  }
+  function peg$f38() {    return kw === "range_transition"  }
+  function peg$f39() {    return kw === UNSUPPORTED  }
+  function peg$f40() {    return scan(readAvRule);  }
+  function peg$f41(r) {    return r !== null;  }
+  function peg$f42(r) {    return r;  }
+  function peg$f43(s, t, c, p) {    return [c, p];  }
+  function peg$f44(s, t) {    return null;  }
+  function peg$f45(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f46(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f46() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f47(s, t, c, p) {
+  function peg$f47() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f48(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f48(s, t, c, d, f) {
+  function peg$f49(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f49() {    return kw === "type_transition";  }
-  function peg$f50(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f51() {    return scan(readDecl);  }
-  function peg$f52(r) {    return r !== null;  }
-  function peg$f53(r) {    return r;  }
-  function peg$f54(name, aliases, attrs) {
+  function peg$f50() {    return kw === "type_transition";  }
+  function peg$f51(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f52() {    return scan(readDecl);  }
+  function peg$f53(r) {    return r !== null;  }
+  function peg$f54(r) {    return r;  }
+  function peg$f55(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f55(type, aliases) {
+  function peg$f56(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f56(type, attributes) {
+  function peg$f57(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f57(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f58(name, value) {
+  function peg$f58(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f59(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f59(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f60(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f61(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f62(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f63() {    return true;  }
-  function peg$f64() {    return false;  }
-  function peg$f65(p) {    expected("'true' or 'false'", p);  }
-  function peg$f66(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f67(name, rest) {
-    if (rest === undefined) return null;
-    return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
+  function peg$f60(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f61(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f62(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f63(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f64(role, attributes) {    return { kind: "roleattribute", span: null, role, attributes };  }
+  function peg$f65() {    return true;  }
+  function peg$f66() {    return false;  }
+  function peg$f67(p) {    expected("'true' or 'false'", p);  }
+  function peg$f68(name, rest) {
+    // role_attr_def (`role R;`, `role R, attr, ...;`) declares R; role_type_def gives it types
+    if (rest === null) return { kind: "role", span: null, name };
+    return Array.isArray(rest) ? { kind: "role", span: null, name, attributes: rest } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f68(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f69(roles, types, classes, newRole) {
+  function peg$f69(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f70(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f70(classes, value) {
+  function peg$f71(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f71(classes) {    return "glblub";  }
-  function peg$f72(classes, side) {    return "low-high";  }
-  function peg$f73(classes, side) {    return "low";  }
-  function peg$f74(classes, side) {    return "high";  }
-  function peg$f75(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f76(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f77(classes, value) {
+  function peg$f72(classes) {    return "glblub";  }
+  function peg$f73(classes, side) {    return "low-high";  }
+  function peg$f74(classes, side) {    return "low";  }
+  function peg$f75(classes, side) {    return "high";  }
+  function peg$f76(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f77(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f78(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f78() {    return "source";  }
-  function peg$f79() {    return "target";  }
-  function peg$f80(p) {    expected("'source' or 'target'", p);  }
-  function peg$f81(name, roles, mls) {
+  function peg$f79() {    return "source";  }
+  function peg$f80() {    return "target";  }
+  function peg$f81(p) {    expected("'source' or 'target'", p);  }
+  function peg$f82(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f82(level, range) {    return { level, range };  }
-  function peg$f83(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f84(className, perms) {    return [undefined, perms];  }
-  function peg$f85(className, rest) {
+  function peg$f83(level, range) {    return { level, range };  }
+  function peg$f84(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f85(className, perms) {    return [undefined, perms];  }
+  function peg$f86(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f86(name, context) {
+  function peg$f87(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f87(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f88(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f89(classes, perms, expr) {
+  function peg$f88(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f89(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f90(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f90(classes, expr) {
+  function peg$f91(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f91(p, n, context) {
+  function peg$f92(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f92(p, lo, hi, context) {
+  function peg$f93(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f93(p, lo, hi, context) {
+  function peg$f94(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f94(p, n, context) {
+  function peg$f95(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f95(q) {    return q.slice(1, -1);  }
-  function peg$f96(path, context) {
+  function peg$f96(q) {    return q.slice(1, -1);  }
+  function peg$f97(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f97() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f98(expr, then, other) {
+  function peg$f98() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f99(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f99() {    inCond = true; return true;  }
-  function peg$f100(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f101(p, w) {
+  function peg$f100() {    inCond = true; return true;  }
+  function peg$f101(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f102(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f102(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f103() {    return scan(readCond);  }
-  function peg$f104(r) {
+  function peg$f103(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f104() {    return scan(readCond);  }
+  function peg$f105(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f105(r) {    return r;  }
-  function peg$f106(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f109(p) {    return deeper(p);  }
-  function peg$f110(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f111(head, op, arg) {    return [op, arg];  }
-  function peg$f112(head, tail) {
+  function peg$f106(r) {    return r;  }
+  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f109(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f110(p) {    return deeper(p);  }
+  function peg$f111(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f112(head, op, arg) {    return [op, arg];  }
+  function peg$f113(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f113(p) {    return deeper(p);  }
-  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f115(p) {    return deeper(p);  }
-  function peg$f116(p, e) {    depth--; return e;  }
-  function peg$f117(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f118(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f119() {    return "eq";  }
-  function peg$f120() {    return "neq";  }
-  function peg$f121() {    return "eq";  }
-  function peg$f122(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f123(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f124(p) {    return deeper(p);  }
-  function peg$f125(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f126(p) {    return deeper(p);  }
-  function peg$f127(p, e) {    depth--; return e;  }
-  function peg$f128(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f129(p, left, cmp, right) {
+  function peg$f114(p) {    return deeper(p);  }
+  function peg$f115(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f116(p) {    return deeper(p);  }
+  function peg$f117(p, e) {    depth--; return e;  }
+  function peg$f118(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f119(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f120() {    return "eq";  }
+  function peg$f121() {    return "neq";  }
+  function peg$f122() {    return "eq";  }
+  function peg$f123(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f124(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f125(p) {    return deeper(p);  }
+  function peg$f126(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f127(p) {    return deeper(p);  }
+  function peg$f128(p, e) {    depth--; return e;  }
+  function peg$f129(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f130(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -695,117 +698,117 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f130() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f131() {    return "1";  }
-  function peg$f132() {    return "2";  }
-  function peg$f133(side) {    return "r";  }
-  function peg$f134(side) {    return "t";  }
-  function peg$f135(side, what, names) {
+  function peg$f131() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f132() {    return "1";  }
+  function peg$f133() {    return "2";  }
+  function peg$f134(side) {    return "r";  }
+  function peg$f135(side) {    return "t";  }
+  function peg$f136(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f136(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f137(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f138(p, left, cmp, right) {
+  function peg$f137(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f138(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f139(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f139(op) {    return op.toLowerCase();  }
   function peg$f140(op) {    return op.toLowerCase();  }
-  function peg$f141(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f142() {    return "!=";  }
-  function peg$f143() {    return "==";  }
-  function peg$f144() {    return "domby";  }
-  function peg$f145() {    return "dom";  }
-  function peg$f146() {    return "incomp";  }
-  function peg$f147(name, aliases) {
+  function peg$f141(op) {    return op.toLowerCase();  }
+  function peg$f142(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f143() {    return "!=";  }
+  function peg$f144() {    return "==";  }
+  function peg$f145() {    return "domby";  }
+  function peg$f146() {    return "dom";  }
+  function peg$f147() {    return "incomp";  }
+  function peg$f148(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f148(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f149(level) {    return { kind: "level", span: null, level };  }
-  function peg$f150(sources, targets, classes, range) {
+  function peg$f149(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f150(level) {    return { kind: "level", span: null, level };  }
+  function peg$f151(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f151() {
+  function peg$f152() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f152(p) {    return deeper(p);  }
-  function peg$f153(p) {    depth--;  }
-  function peg$f154(name) {    return { level: "supervisor" };  }
-  function peg$f155(name, parent) {    return { level: "guest", parent };  }
-  function peg$f156(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f157(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f158(name, level, members) {
+  function peg$f153(p) {    return deeper(p);  }
+  function peg$f154(p) {    depth--;  }
+  function peg$f155(name) {    return { level: "supervisor" };  }
+  function peg$f156(name, parent) {    return { level: "guest", parent };  }
+  function peg$f157(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f158(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f159(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f159(kind, type, devices) {
+  function peg$f160(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f160(text) {    return { text, span: here() };  }
-  function peg$f161(p) {    expected("'of'", p);  }
-  function peg$f162() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f163(i) {    return [i];  }
-  function peg$f164(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f165(items) {    return flattenSet(here(), false, items);  }
-  function peg$f166(a, b) {
+  function peg$f161(text) {    return { text, span: here() };  }
+  function peg$f162(p) {    expected("'of'", p);  }
+  function peg$f163() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f164(i) {    return [i];  }
+  function peg$f165(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f166(items) {    return flattenSet(here(), false, items);  }
+  function peg$f167(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f167(p) {    return deeper(p);  }
-  function peg$f168(p, items) {
+  function peg$f168(p) {    return deeper(p);  }
+  function peg$f169(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f169(exclude) {    return { exclude };  }
-  function peg$f170(nested) {    return { nested };  }
-  function peg$f171(list) {    return exact(list);  }
-  function peg$f172(i) {    return [i];  }
-  function peg$f173(p) {    return deeper(p);  }
-  function peg$f174(p, i) {    return [i];  }
-  function peg$f175(p, items) {
+  function peg$f170(exclude) {    return { exclude };  }
+  function peg$f171(nested) {    return { nested };  }
+  function peg$f172(list) {    return exact(list);  }
+  function peg$f173(i) {    return [i];  }
+  function peg$f174(p) {    return deeper(p);  }
+  function peg$f175(p, i) {    return [i];  }
+  function peg$f176(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f176(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f177(p, perms) {
+  function peg$f177(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f178(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f178(user, role, type, mls) {
+  function peg$f179(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f179(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f180(low, high) {
+  function peg$f180(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f181(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f181(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f182(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f183(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f184(p) {    expected("'alias'", p);  }
-  function peg$f185(p) {    expected("'roles'", p);  }
-  function peg$f186(p) {    expected("'range'", p);  }
-  function peg$f187(p) {    expected("';'", p);  }
-  function peg$f188(p) {    expected("':'", p);  }
-  function peg$f189(p) {    expected(`'${LB}'`, p);  }
-  function peg$f190(p) {    expected(`'${RB}'`, p);  }
-  function peg$f191(p) {    expected("')'", p);  }
-  function peg$f192(p) {    expected("a name", p);  }
-  function peg$f193(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f194(name) {    return RESERVED.has(name);  }
-  function peg$f195(name) {    return ident(name, peg$savedPos);  }
-  function peg$f196() {    return scan(readWord);  }
-  function peg$f197(p) {    expected("a number", p);  }
-  function peg$f198() {    return offset();  }
-  function peg$f199() {    scan(readBlanks);  }
+  function peg$f182(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f183(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f184(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f185(p) {    expected("'alias'", p);  }
+  function peg$f186(p) {    expected("'roles'", p);  }
+  function peg$f187(p) {    expected("'range'", p);  }
+  function peg$f188(p) {    expected("';'", p);  }
+  function peg$f189(p) {    expected("':'", p);  }
+  function peg$f190(p) {    expected(`'${LB}'`, p);  }
+  function peg$f191(p) {    expected(`'${RB}'`, p);  }
+  function peg$f192(p) {    expected("')'", p);  }
+  function peg$f193(p) {    expected("a name", p);  }
+  function peg$f194(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f195(name) {    return RESERVED.has(name);  }
+  function peg$f196(name) {    return ident(name, peg$savedPos);  }
+  function peg$f197() {    return scan(readWord);  }
+  function peg$f198(p) {    expected("a number", p);  }
+  function peg$f199() {    return offset();  }
+  function peg$f200() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1348,7 +1351,7 @@ function peg$parse(input, options) {
                                 s1 = peg$FAILED;
                               }
                               if (s1 !== peg$FAILED) {
-                                s2 = peg$parseRoleBody();
+                                s2 = peg$parseRoleAttributeBody();
                                 if (s2 !== peg$FAILED) {
                                   s0 = s2;
                                 } else {
@@ -1369,7 +1372,7 @@ function peg$parse(input, options) {
                                   s1 = peg$FAILED;
                                 }
                                 if (s1 !== peg$FAILED) {
-                                  s2 = peg$parseUserBody();
+                                  s2 = peg$parseRoleBody();
                                   if (s2 !== peg$FAILED) {
                                     s0 = s2;
                                   } else {
@@ -1390,7 +1393,7 @@ function peg$parse(input, options) {
                                     s1 = peg$FAILED;
                                   }
                                   if (s1 !== peg$FAILED) {
-                                    s2 = peg$parseClassBody();
+                                    s2 = peg$parseUserBody();
                                     if (s2 !== peg$FAILED) {
                                       s0 = s2;
                                     } else {
@@ -1411,7 +1414,7 @@ function peg$parse(input, options) {
                                       s1 = peg$FAILED;
                                     }
                                     if (s1 !== peg$FAILED) {
-                                      s2 = peg$parseSidBody();
+                                      s2 = peg$parseClassBody();
                                       if (s2 !== peg$FAILED) {
                                         s0 = s2;
                                       } else {
@@ -1432,7 +1435,7 @@ function peg$parse(input, options) {
                                         s1 = peg$FAILED;
                                       }
                                       if (s1 !== peg$FAILED) {
-                                        s2 = peg$parseCommonBody();
+                                        s2 = peg$parseSidBody();
                                         if (s2 !== peg$FAILED) {
                                           s0 = s2;
                                         } else {
@@ -1453,7 +1456,7 @@ function peg$parse(input, options) {
                                           s1 = peg$FAILED;
                                         }
                                         if (s1 !== peg$FAILED) {
-                                          s2 = peg$parseConstrainBody();
+                                          s2 = peg$parseCommonBody();
                                           if (s2 !== peg$FAILED) {
                                             s0 = s2;
                                           } else {
@@ -1474,7 +1477,7 @@ function peg$parse(input, options) {
                                             s1 = peg$FAILED;
                                           }
                                           if (s1 !== peg$FAILED) {
-                                            s2 = peg$parseValidateTransBody();
+                                            s2 = peg$parseConstrainBody();
                                             if (s2 !== peg$FAILED) {
                                               s0 = s2;
                                             } else {
@@ -1495,7 +1498,7 @@ function peg$parse(input, options) {
                                               s1 = peg$FAILED;
                                             }
                                             if (s1 !== peg$FAILED) {
-                                              s2 = peg$parsePirqBody();
+                                              s2 = peg$parseValidateTransBody();
                                               if (s2 !== peg$FAILED) {
                                                 s0 = s2;
                                               } else {
@@ -1516,7 +1519,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parseIomemBody();
+                                                s2 = peg$parsePirqBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1537,7 +1540,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseIoportBody();
+                                                  s2 = peg$parseIomemBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1558,7 +1561,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parsePciDeviceBody();
+                                                    s2 = peg$parseIoportBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1579,7 +1582,7 @@ function peg$parse(input, options) {
                                                       s1 = peg$FAILED;
                                                     }
                                                     if (s1 !== peg$FAILED) {
-                                                      s2 = peg$parseDeviceTreeBody();
+                                                      s2 = peg$parsePciDeviceBody();
                                                       if (s2 !== peg$FAILED) {
                                                         s0 = s2;
                                                       } else {
@@ -1600,7 +1603,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parseTypeBoundsBody();
+                                                        s2 = peg$parseDeviceTreeBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1621,7 +1624,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseRoleTransitionBody();
+                                                          s2 = peg$parseTypeBoundsBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1642,7 +1645,7 @@ function peg$parse(input, options) {
                                                             s1 = peg$FAILED;
                                                           }
                                                           if (s1 !== peg$FAILED) {
-                                                            s2 = peg$parseDefaultBody();
+                                                            s2 = peg$parseRoleTransitionBody();
                                                             if (s2 !== peg$FAILED) {
                                                               s0 = s2;
                                                             } else {
@@ -1663,7 +1666,7 @@ function peg$parse(input, options) {
                                                               s1 = peg$FAILED;
                                                             }
                                                             if (s1 !== peg$FAILED) {
-                                                              s2 = peg$parseDefaultRangeBody();
+                                                              s2 = peg$parseDefaultBody();
                                                               if (s2 !== peg$FAILED) {
                                                                 s0 = s2;
                                                               } else {
@@ -1684,7 +1687,7 @@ function peg$parse(input, options) {
                                                                 s1 = peg$FAILED;
                                                               }
                                                               if (s1 !== peg$FAILED) {
-                                                                s2 = peg$parsePlatformBody();
+                                                                s2 = peg$parseDefaultRangeBody();
                                                                 if (s2 !== peg$FAILED) {
                                                                   s0 = s2;
                                                                 } else {
@@ -1705,7 +1708,7 @@ function peg$parse(input, options) {
                                                                   s1 = peg$FAILED;
                                                                 }
                                                                 if (s1 !== peg$FAILED) {
-                                                                  s2 = peg$parseMlsDeclBody();
+                                                                  s2 = peg$parsePlatformBody();
                                                                   if (s2 !== peg$FAILED) {
                                                                     s0 = s2;
                                                                   } else {
@@ -1726,7 +1729,7 @@ function peg$parse(input, options) {
                                                                     s1 = peg$FAILED;
                                                                   }
                                                                   if (s1 !== peg$FAILED) {
-                                                                    s2 = peg$parseDominanceBody();
+                                                                    s2 = peg$parseMlsDeclBody();
                                                                     if (s2 !== peg$FAILED) {
                                                                       s0 = s2;
                                                                     } else {
@@ -1747,7 +1750,7 @@ function peg$parse(input, options) {
                                                                       s1 = peg$FAILED;
                                                                     }
                                                                     if (s1 !== peg$FAILED) {
-                                                                      s2 = peg$parseLevelBody();
+                                                                      s2 = peg$parseDominanceBody();
                                                                       if (s2 !== peg$FAILED) {
                                                                         s0 = s2;
                                                                       } else {
@@ -1768,7 +1771,7 @@ function peg$parse(input, options) {
                                                                         s1 = peg$FAILED;
                                                                       }
                                                                       if (s1 !== peg$FAILED) {
-                                                                        s2 = peg$parseRangeTransitionBody();
+                                                                        s2 = peg$parseLevelBody();
                                                                         if (s2 !== peg$FAILED) {
                                                                           s0 = s2;
                                                                         } else {
@@ -1789,7 +1792,7 @@ function peg$parse(input, options) {
                                                                           s1 = peg$FAILED;
                                                                         }
                                                                         if (s1 !== peg$FAILED) {
-                                                                          s2 = peg$parseUnsupportedBody();
+                                                                          s2 = peg$parseRangeTransitionBody();
                                                                           if (s2 !== peg$FAILED) {
                                                                             s0 = s2;
                                                                           } else {
@@ -1799,6 +1802,28 @@ function peg$parse(input, options) {
                                                                         } else {
                                                                           peg$currPos = s0;
                                                                           s0 = peg$FAILED;
+                                                                        }
+                                                                        if (s0 === peg$FAILED) {
+                                                                          s0 = peg$currPos;
+                                                                          peg$savedPos = peg$currPos;
+                                                                          s1 = peg$f39();
+                                                                          if (s1) {
+                                                                            s1 = undefined;
+                                                                          } else {
+                                                                            s1 = peg$FAILED;
+                                                                          }
+                                                                          if (s1 !== peg$FAILED) {
+                                                                            s2 = peg$parseUnsupportedBody();
+                                                                            if (s2 !== peg$FAILED) {
+                                                                              s0 = s2;
+                                                                            } else {
+                                                                              peg$currPos = s0;
+                                                                              s0 = peg$FAILED;
+                                                                            }
+                                                                          } else {
+                                                                            peg$currPos = s0;
+                                                                            s0 = peg$FAILED;
+                                                                          }
                                                                         }
                                                                       }
                                                                     }
@@ -1845,10 +1870,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f39();
+    s2 = peg$f40();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f40(s1);
+    s2 = peg$f41(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1856,7 +1881,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f41(s1);
+      s0 = peg$f42(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1896,7 +1921,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f42(s1, s3, s8, s10);
+                  s5 = peg$f43(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1924,20 +1949,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f43(s1, s3);
+              s6 = peg$f44(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f44(s1, s3, s6);
+              s6 = peg$f45(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f45(s1, s3, s5);
+            s0 = peg$f46(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1962,7 +1987,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f46();
+      s1 = peg$f47();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1987,7 +2012,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f47(s2, s4, s8, s10);
+                    s0 = peg$f48(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2056,7 +2081,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f48(s1, s3, s7, s9, s11);
+                s0 = peg$f49(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2090,7 +2115,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f49();
+    s1 = peg$f50();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2144,7 +2169,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f50(s2, s4);
+            s0 = peg$f51(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2172,10 +2197,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f51();
+    s2 = peg$f52();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f52(s1);
+    s2 = peg$f53(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2183,7 +2208,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f53(s1);
+      s0 = peg$f54(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2248,7 +2273,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f54(s1, s3, s4);
+          s0 = peg$f55(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2278,7 +2303,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f55(s1, s5);
+            s0 = peg$f56(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2314,7 +2339,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f56(s1, s3);
+            s0 = peg$f57(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2344,7 +2369,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1);
+          s0 = peg$f58(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2371,7 +2396,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f58(s1, s3);
+          s0 = peg$f59(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2398,7 +2423,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59(s1);
+        s0 = peg$f60(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2421,7 +2446,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1);
+        s0 = peg$f61(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2447,7 +2472,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f61(s1, s3);
+          s0 = peg$f62(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2474,7 +2499,37 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1);
+        s0 = peg$f63(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleAttributeBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseIdentCommaList();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f64(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2520,7 +2575,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63();
+        s0 = peg$f65();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2560,7 +2615,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64();
+          s0 = peg$f66();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2573,7 +2628,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f65(s1);
+        s1 = peg$f67(s1);
         s0 = s1;
       }
     }
@@ -2618,8 +2673,7 @@ function peg$parse(input, options) {
           s6 = peg$parseIdentCommaList();
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
-            peg$savedPos = s3;
-            s3 = peg$f66(s1);
+            s3 = s6;
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2635,7 +2689,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f67(s1, s3);
+        s0 = peg$f68(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2661,7 +2715,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f68(s1, s3);
+          s0 = peg$f69(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2719,7 +2773,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f69(s1, s3, s5, s6);
+            s0 = peg$f70(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2753,7 +2807,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f70(s1, s3);
+          s0 = peg$f71(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2807,7 +2861,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f71(s1);
+          s3 = peg$f72(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2851,7 +2905,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f72(s1, s4);
+              s6 = peg$f73(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2891,7 +2945,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f73(s1, s4);
+                s6 = peg$f74(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -2931,7 +2985,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f74(s1, s4);
+                  s6 = peg$f75(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -2944,14 +2998,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f75(s1, s4, s7);
+                s7 = peg$f76(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f76(s1, s4, s6);
+            s3 = peg$f77(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2966,7 +3020,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f77(s1, s3);
+          s0 = peg$f78(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3016,7 +3070,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f78();
+        s0 = peg$f79();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3056,7 +3110,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f79();
+          s0 = peg$f80();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3069,7 +3123,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f80(s1);
+        s1 = peg$f81(s1);
         s0 = s1;
       }
     }
@@ -3105,7 +3159,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f81(s1, s5, s7);
+            s0 = peg$f82(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3168,7 +3222,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f82(s4, s8);
+              s0 = peg$f83(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3219,7 +3273,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f83(s1, s6, s7);
+          s2 = peg$f84(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3234,7 +3288,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f84(s1, s4);
+          s2 = peg$f85(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3244,7 +3298,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f85(s1, s2);
+      s0 = peg$f86(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3272,7 +3326,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s1, s2);
+      s0 = peg$f87(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3293,12 +3347,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f87(s1, s4);
+        s4 = peg$f88(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f88(s1, s3);
+        s0 = peg$f89(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3327,7 +3381,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f89(s1, s3, s5);
+            s0 = peg$f90(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3361,7 +3415,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s3);
+          s0 = peg$f91(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3389,7 +3443,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f91(s1, s2, s4);
+        s0 = peg$f92(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3438,7 +3492,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f92(s1, s2, s3, s5);
+        s0 = peg$f93(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3487,7 +3541,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f93(s1, s2, s3, s5);
+        s0 = peg$f94(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3511,7 +3565,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f94(s1, s2, s4);
+        s0 = peg$f95(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3532,7 +3586,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f95(s2);
+      s2 = peg$f96(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -3581,7 +3635,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f96(s1, s3);
+        s0 = peg$f97(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3599,7 +3653,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f97();
+    s1 = peg$f98();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3682,7 +3736,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f98(s2, s6, s8);
+              s0 = peg$f99(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3712,7 +3766,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f99();
+    s1 = peg$f100();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3742,7 +3796,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f100(s2);
+      s0 = peg$f101(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3759,7 +3813,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f101(s1, s2);
+      s3 = peg$f102(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3770,7 +3824,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f102(s1, s2, s5);
+          s0 = peg$f103(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3794,10 +3848,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f103();
+    s2 = peg$f104();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f104(s1);
+    s2 = peg$f105(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3805,7 +3859,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f105(s1);
+      s0 = peg$f106(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3857,7 +3911,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f106(s1, s2);
+      s0 = peg$f107(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3909,7 +3963,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f107(s1, s2);
+      s0 = peg$f108(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3961,7 +4015,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f108(s1, s2);
+      s0 = peg$f109(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3978,7 +4032,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f109(s1);
+      s3 = peg$f110(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3989,7 +4043,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f110(s1, s5);
+          s0 = peg$f111(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4024,7 +4078,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f111(s1, s5, s7);
+          s3 = peg$f112(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4043,7 +4097,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f111(s1, s5, s7);
+            s3 = peg$f112(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4054,7 +4108,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f112(s1, s2);
+      s0 = peg$f113(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4071,7 +4125,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f113(s1);
+      s3 = peg$f114(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4082,7 +4136,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f114(s1, s5);
+          s0 = peg$f115(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4116,7 +4170,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f115(s1);
+      s3 = peg$f116(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4130,7 +4184,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f116(s1, s5);
+            s0 = peg$f117(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4152,14 +4206,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f117(s1);
+        s1 = peg$f118(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f118(s1);
+        s1 = peg$f119(s1);
         s0 = s1;
       }
     }
@@ -4429,7 +4483,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f119();
+      s1 = peg$f120();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4443,7 +4497,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f120();
+        s1 = peg$f121();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4477,7 +4531,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f121();
+            s0 = peg$f122();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4535,7 +4589,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f122(s1, s2);
+      s0 = peg$f123(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4587,7 +4641,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f123(s1, s2);
+      s0 = peg$f124(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4604,7 +4658,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f124(s1);
+      s3 = peg$f125(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4615,7 +4669,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f125(s1, s5);
+          s0 = peg$f126(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4649,7 +4703,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f126(s1);
+      s3 = peg$f127(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4663,7 +4717,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f127(s1, s5);
+            s0 = peg$f128(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4686,7 +4740,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f128(s1);
+        s1 = peg$f129(s1);
         s0 = s1;
       }
     }
@@ -4711,7 +4765,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f129(s1, s2, s4, s6);
+          s0 = peg$f130(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4755,7 +4809,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f130();
+          s0 = peg$f131();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4796,7 +4850,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f131();
+            s1 = peg$f132();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4836,7 +4890,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f132();
+              s1 = peg$f133();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4878,7 +4932,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f133(s1);
+              s3 = peg$f134(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4918,7 +4972,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f134(s1);
+                s3 = peg$f135(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4933,7 +4987,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f135(s1, s3, s5);
+              s0 = peg$f136(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -4980,7 +5034,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f136(s4);
+                s0 = peg$f137(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5007,12 +5061,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f137(s1, s2, s4, s7);
+                  s7 = peg$f138(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f138(s1, s2, s4, s6);
+                  s0 = peg$f139(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5083,7 +5137,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f139(s1);
+        s0 = peg$f140(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5146,7 +5200,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f140(s1);
+        s0 = peg$f141(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5167,7 +5221,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f141(s1);
+      s1 = peg$f142(s1);
       s0 = s1;
     }
 
@@ -5195,7 +5249,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f142();
+        s1 = peg$f143();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5229,7 +5283,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f143();
+            s0 = peg$f144();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5269,7 +5323,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f144();
+              s0 = peg$f145();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5309,7 +5363,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f145();
+                s0 = peg$f146();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5349,7 +5403,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f146();
+                  s0 = peg$f147();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5396,7 +5450,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f147(s1, s3);
+        s0 = peg$f148(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5416,7 +5470,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f148(s1);
+      s1 = peg$f149(s1);
     }
     s0 = s1;
 
@@ -5433,7 +5487,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f149(s1);
+        s0 = peg$f150(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5487,7 +5541,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f150(s1, s3, s5, s6);
+            s0 = peg$f151(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5515,7 +5569,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f151();
+      s1 = peg$f152();
     }
     s0 = s1;
 
@@ -5582,7 +5636,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f152(s1);
+      s3 = peg$f153(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5622,7 +5676,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f153(s1);
+          s0 = peg$f154(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5679,7 +5733,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f154(s1);
+        s4 = peg$f155(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5722,7 +5776,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f155(s1, s8);
+              s3 = peg$f156(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5739,7 +5793,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f156(s1, s4);
+          s4 = peg$f157(s1, s4);
           s3 = s4;
         }
       }
@@ -5781,7 +5835,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f157(s1, s3, s7, s9);
+            s9 = peg$f158(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5805,7 +5859,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f158(s1, s3, s7);
+            s0 = peg$f159(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5927,7 +5981,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f159(s1, s4, s6);
+            s0 = peg$f160(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5993,7 +6047,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f160(s1);
+      s1 = peg$f161(s1);
     }
     s0 = s1;
 
@@ -6037,7 +6091,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f161(s1);
+      s1 = peg$f162(s1);
       s0 = s1;
     }
 
@@ -6057,7 +6111,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f162();
+      s1 = peg$f163();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6075,7 +6129,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f163(s4);
+          s4 = peg$f164(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -6083,7 +6137,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f164(s3);
+          s0 = peg$f165(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6097,7 +6151,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f165(s1);
+          s1 = peg$f166(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -6130,7 +6184,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f166(s1, s2);
+            s0 = peg$f167(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6156,7 +6210,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f167(s1);
+      s3 = peg$f168(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6189,7 +6243,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f168(s1, s5);
+          s0 = peg$f169(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6222,7 +6276,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f169(s3);
+        s0 = peg$f170(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6238,7 +6292,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f170(s1);
+          s1 = peg$f171(s1);
         }
         s0 = s1;
       }
@@ -6254,7 +6308,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasBraces();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f171(s1);
+      s1 = peg$f172(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6262,7 +6316,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f172(s1);
+        s1 = peg$f173(s1);
       }
       s0 = s1;
     }
@@ -6284,7 +6338,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f173(s1);
+      s3 = peg$f174(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6298,7 +6352,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f174(s1, s8);
+          s8 = peg$f175(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6318,7 +6372,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f174(s1, s8);
+            s8 = peg$f175(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6335,7 +6389,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f175(s1, s5);
+          s0 = peg$f176(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6407,7 +6461,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f176(s1, s2);
+      s0 = peg$f177(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6455,7 +6509,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f177(s1, s4);
+        s0 = peg$f178(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6518,7 +6572,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f178(s1, s5, s9, s10);
+              s0 = peg$f179(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6551,7 +6605,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f179(s1);
+      s1 = peg$f180(s1);
       s0 = s1;
     }
 
@@ -6590,7 +6644,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f180(s1, s2);
+      s0 = peg$f181(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6607,7 +6661,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f181(s1);
+      s1 = peg$f182(s1);
       s0 = s1;
     }
 
@@ -6646,7 +6700,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f182(s1, s2);
+      s0 = peg$f183(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6663,7 +6717,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f183(s1);
+      s1 = peg$f184(s1);
       s0 = s1;
     }
 
@@ -6724,7 +6778,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f184(s1);
+      s1 = peg$f185(s1);
       s0 = s1;
     }
 
@@ -6823,7 +6877,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f185(s1);
+      s1 = peg$f186(s1);
       s0 = s1;
     }
 
@@ -6922,7 +6976,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f186(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6943,7 +6997,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f187(s1);
+      s1 = peg$f188(s1);
       s0 = s1;
     }
 
@@ -6964,7 +7018,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f188(s1);
+      s1 = peg$f189(s1);
       s0 = s1;
     }
 
@@ -6985,7 +7039,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f189(s1);
+      s1 = peg$f190(s1);
       s0 = s1;
     }
 
@@ -7006,7 +7060,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f190(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -7027,7 +7081,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f191(s1);
+      s1 = peg$f192(s1);
       s0 = s1;
     }
 
@@ -7042,7 +7096,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f192(s1);
+      s1 = peg$f193(s1);
       s0 = s1;
     }
 
@@ -7057,7 +7111,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f193(s1);
+      s1 = peg$f194(s1);
       s0 = s1;
     }
 
@@ -7072,7 +7126,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f194(s1);
+      s2 = peg$f195(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7080,7 +7134,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f195(s1);
+        s0 = peg$f196(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7111,7 +7165,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f196();
+      s1 = peg$f197();
     }
     s0 = s1;
 
@@ -7253,7 +7307,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f197(s1);
+      s1 = peg$f198(s1);
       s0 = s1;
     }
 
@@ -7324,7 +7378,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f198();
+    s1 = peg$f199();
     s0 = s1;
 
     return s0;
@@ -7376,7 +7430,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f199();
+    s1 = peg$f200();
     s0 = s1;
 
     return s0;
