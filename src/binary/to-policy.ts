@@ -93,6 +93,7 @@ class Builder {
       filenameTransitions: [],
       conds: [],
       constraints: [],
+      validatetrans: [],
       ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
     };
     const nt = k.types.nprim;
@@ -398,6 +399,11 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
       const span = b.span(`constrain ${cls.name} (constraint ${b.sym.constraints.length + 1})`);
       const constraint: ResolvedConstraint = { span, classId: cls.value - 1, mask: c.permissions, expr: constraintTree(b, c, `class ${cls.name}`) };
       b.sym.constraints.push(constraint);
+    }
+    // checkpolicy prepends each statement to the class's list: statement order is the file's reversed
+    for (const c of [...cls.validatetrans].reverse()) {
+      const span = b.span(`validatetrans ${cls.name} (validatetrans ${b.sym.validatetrans.length + 1})`);
+      b.sym.validatetrans.push({ span, classId: cls.value - 1, expr: constraintTree(b, c, `class ${cls.name}`) });
     }
   }
   const o = k.ocontexts;

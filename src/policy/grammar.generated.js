@@ -361,17 +361,17 @@ function peg$parse(input, options) {
   const peg$c76 = "0x";
   const peg$c77 = "#";
 
-  const peg$r0 = /^[^"\/\n]/;
-  const peg$r1 = /^[^ \t\r\n\f]/;
-  const peg$r2 = /^[urtURT]/;
-  const peg$r3 = /^[123]/;
-  const peg$r4 = /^[lhLH]/;
-  const peg$r5 = /^[12]/;
-  const peg$r6 = /^[^;{}#]/;
-  const peg$r7 = /^[^{}#]/;
-  const peg$r8 = /^[0-9A-Za-z]/;
-  const peg$r9 = /^[0-9A-Za-z:.]/;
-  const peg$r10 = /^[A-Za-z]/;
+  const peg$r0 = /^[A-Za-z]/;
+  const peg$r1 = /^[^"\/\n]/;
+  const peg$r2 = /^[^ \t\r\n\f]/;
+  const peg$r3 = /^[urtURT]/;
+  const peg$r4 = /^[123]/;
+  const peg$r5 = /^[lhLH]/;
+  const peg$r6 = /^[12]/;
+  const peg$r7 = /^[^;{}#]/;
+  const peg$r8 = /^[^{}#]/;
+  const peg$r9 = /^[0-9A-Za-z]/;
+  const peg$r10 = /^[0-9A-Za-z:.]/;
   const peg$r11 = /^[A-Za-z0-9_\-.]/;
   const peg$r12 = /^[0-9A-Fa-f]/;
   const peg$r13 = /^[0-9]/;
@@ -380,93 +380,93 @@ function peg$parse(input, options) {
   const peg$r16 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
-  const peg$e1 = peg$literalExpectation(":", false);
-  const peg$e2 = peg$literalExpectation("\"", false);
-  const peg$e3 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
-  const peg$e4 = peg$literalExpectation(",", false);
-  const peg$e5 = peg$literalExpectation("true", false);
-  const peg$e6 = peg$literalExpectation("TRUE", false);
-  const peg$e7 = peg$literalExpectation("false", false);
-  const peg$e8 = peg$literalExpectation("FALSE", false);
-  const peg$e9 = peg$literalExpectation("glblub", false);
-  const peg$e10 = peg$literalExpectation("GLBLUB", false);
-  const peg$e11 = peg$literalExpectation("low-high", false);
-  const peg$e12 = peg$literalExpectation("LOW-HIGH", false);
-  const peg$e13 = peg$literalExpectation("low", false);
-  const peg$e14 = peg$literalExpectation("LOW", false);
-  const peg$e15 = peg$literalExpectation("high", false);
-  const peg$e16 = peg$literalExpectation("HIGH", false);
-  const peg$e17 = peg$literalExpectation("source", false);
-  const peg$e18 = peg$literalExpectation("SOURCE", false);
-  const peg$e19 = peg$literalExpectation("target", false);
-  const peg$e20 = peg$literalExpectation("TARGET", false);
-  const peg$e21 = peg$literalExpectation("level", false);
-  const peg$e22 = peg$literalExpectation("LEVEL", false);
-  const peg$e23 = peg$literalExpectation("-", false);
-  const peg$e24 = peg$literalExpectation("/", false);
-  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e26 = peg$literalExpectation("else", false);
-  const peg$e27 = peg$literalExpectation("ELSE", false);
-  const peg$e28 = peg$literalExpectation("(", false);
-  const peg$e29 = peg$literalExpectation("||", false);
-  const peg$e30 = peg$literalExpectation("or", false);
-  const peg$e31 = peg$literalExpectation("OR", false);
-  const peg$e32 = peg$literalExpectation("^", false);
-  const peg$e33 = peg$literalExpectation("xor", false);
-  const peg$e34 = peg$literalExpectation("XOR", false);
-  const peg$e35 = peg$literalExpectation("&&", false);
-  const peg$e36 = peg$literalExpectation("and", false);
-  const peg$e37 = peg$literalExpectation("AND", false);
-  const peg$e38 = peg$literalExpectation("!", false);
-  const peg$e39 = peg$literalExpectation("=", false);
-  const peg$e40 = peg$literalExpectation("not", false);
-  const peg$e41 = peg$literalExpectation("NOT", false);
-  const peg$e42 = peg$literalExpectation("==", false);
-  const peg$e43 = peg$literalExpectation("!=", false);
-  const peg$e44 = peg$literalExpectation("eq", false);
-  const peg$e45 = peg$literalExpectation("EQ", false);
-  const peg$e46 = peg$literalExpectation("sameuser", false);
-  const peg$e47 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e48 = peg$literalExpectation("role", false);
-  const peg$e49 = peg$literalExpectation("ROLE", false);
-  const peg$e50 = peg$literalExpectation("type", false);
-  const peg$e51 = peg$literalExpectation("TYPE", false);
-  const peg$e52 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e53 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e54 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e55 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e56 = peg$literalExpectation("domby", false);
-  const peg$e57 = peg$literalExpectation("DOMBY", false);
-  const peg$e58 = peg$literalExpectation("dom", false);
-  const peg$e59 = peg$literalExpectation("DOM", false);
-  const peg$e60 = peg$literalExpectation("incomp", false);
-  const peg$e61 = peg$literalExpectation("INCOMP", false);
-  const peg$e62 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e63 = peg$literalExpectation("{", false);
-  const peg$e64 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e65 = peg$literalExpectation("supervisor", false);
-  const peg$e66 = peg$literalExpectation("guest", false);
-  const peg$e67 = peg$literalExpectation("}", false);
-  const peg$e68 = peg$literalExpectation("hwdom", false);
-  const peg$e69 = peg$literalExpectation("device", false);
-  const peg$e70 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e72 = peg$literalExpectation("of", false);
-  const peg$e73 = peg$literalExpectation("*", false);
-  const peg$e74 = peg$literalExpectation("~", false);
-  const peg$e75 = peg$literalExpectation("alias", false);
-  const peg$e76 = peg$literalExpectation("ALIAS", false);
-  const peg$e77 = peg$literalExpectation("types", false);
-  const peg$e78 = peg$literalExpectation("TYPES", false);
-  const peg$e79 = peg$literalExpectation("roles", false);
-  const peg$e80 = peg$literalExpectation("ROLES", false);
-  const peg$e81 = peg$literalExpectation("inherits", false);
-  const peg$e82 = peg$literalExpectation("INHERITS", false);
-  const peg$e83 = peg$literalExpectation("range", false);
-  const peg$e84 = peg$literalExpectation("RANGE", false);
-  const peg$e85 = peg$literalExpectation(")", false);
-  const peg$e86 = peg$otherExpectation("identifier");
-  const peg$e87 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e1 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e2 = peg$literalExpectation(":", false);
+  const peg$e3 = peg$literalExpectation("\"", false);
+  const peg$e4 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
+  const peg$e5 = peg$literalExpectation(",", false);
+  const peg$e6 = peg$literalExpectation("true", false);
+  const peg$e7 = peg$literalExpectation("TRUE", false);
+  const peg$e8 = peg$literalExpectation("false", false);
+  const peg$e9 = peg$literalExpectation("FALSE", false);
+  const peg$e10 = peg$literalExpectation("glblub", false);
+  const peg$e11 = peg$literalExpectation("GLBLUB", false);
+  const peg$e12 = peg$literalExpectation("low-high", false);
+  const peg$e13 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e14 = peg$literalExpectation("low", false);
+  const peg$e15 = peg$literalExpectation("LOW", false);
+  const peg$e16 = peg$literalExpectation("high", false);
+  const peg$e17 = peg$literalExpectation("HIGH", false);
+  const peg$e18 = peg$literalExpectation("source", false);
+  const peg$e19 = peg$literalExpectation("SOURCE", false);
+  const peg$e20 = peg$literalExpectation("target", false);
+  const peg$e21 = peg$literalExpectation("TARGET", false);
+  const peg$e22 = peg$literalExpectation("level", false);
+  const peg$e23 = peg$literalExpectation("LEVEL", false);
+  const peg$e24 = peg$literalExpectation("-", false);
+  const peg$e25 = peg$literalExpectation("/", false);
+  const peg$e26 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e27 = peg$literalExpectation("else", false);
+  const peg$e28 = peg$literalExpectation("ELSE", false);
+  const peg$e29 = peg$literalExpectation("(", false);
+  const peg$e30 = peg$literalExpectation("||", false);
+  const peg$e31 = peg$literalExpectation("or", false);
+  const peg$e32 = peg$literalExpectation("OR", false);
+  const peg$e33 = peg$literalExpectation("^", false);
+  const peg$e34 = peg$literalExpectation("xor", false);
+  const peg$e35 = peg$literalExpectation("XOR", false);
+  const peg$e36 = peg$literalExpectation("&&", false);
+  const peg$e37 = peg$literalExpectation("and", false);
+  const peg$e38 = peg$literalExpectation("AND", false);
+  const peg$e39 = peg$literalExpectation("!", false);
+  const peg$e40 = peg$literalExpectation("=", false);
+  const peg$e41 = peg$literalExpectation("not", false);
+  const peg$e42 = peg$literalExpectation("NOT", false);
+  const peg$e43 = peg$literalExpectation("==", false);
+  const peg$e44 = peg$literalExpectation("!=", false);
+  const peg$e45 = peg$literalExpectation("eq", false);
+  const peg$e46 = peg$literalExpectation("EQ", false);
+  const peg$e47 = peg$literalExpectation("sameuser", false);
+  const peg$e48 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e49 = peg$literalExpectation("role", false);
+  const peg$e50 = peg$literalExpectation("ROLE", false);
+  const peg$e51 = peg$literalExpectation("type", false);
+  const peg$e52 = peg$literalExpectation("TYPE", false);
+  const peg$e53 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e54 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e55 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e56 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e57 = peg$literalExpectation("domby", false);
+  const peg$e58 = peg$literalExpectation("DOMBY", false);
+  const peg$e59 = peg$literalExpectation("dom", false);
+  const peg$e60 = peg$literalExpectation("DOM", false);
+  const peg$e61 = peg$literalExpectation("incomp", false);
+  const peg$e62 = peg$literalExpectation("INCOMP", false);
+  const peg$e63 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e64 = peg$literalExpectation("{", false);
+  const peg$e65 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e66 = peg$literalExpectation("supervisor", false);
+  const peg$e67 = peg$literalExpectation("guest", false);
+  const peg$e68 = peg$literalExpectation("}", false);
+  const peg$e69 = peg$literalExpectation("hwdom", false);
+  const peg$e70 = peg$literalExpectation("device", false);
+  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e73 = peg$literalExpectation("of", false);
+  const peg$e74 = peg$literalExpectation("*", false);
+  const peg$e75 = peg$literalExpectation("~", false);
+  const peg$e76 = peg$literalExpectation("alias", false);
+  const peg$e77 = peg$literalExpectation("ALIAS", false);
+  const peg$e78 = peg$literalExpectation("types", false);
+  const peg$e79 = peg$literalExpectation("TYPES", false);
+  const peg$e80 = peg$literalExpectation("roles", false);
+  const peg$e81 = peg$literalExpectation("ROLES", false);
+  const peg$e82 = peg$literalExpectation("inherits", false);
+  const peg$e83 = peg$literalExpectation("INHERITS", false);
+  const peg$e84 = peg$literalExpectation("range", false);
+  const peg$e85 = peg$literalExpectation("RANGE", false);
+  const peg$e86 = peg$literalExpectation(")", false);
+  const peg$e87 = peg$otherExpectation("identifier");
   const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
   const peg$e89 = peg$otherExpectation("number");
   const peg$e90 = peg$literalExpectation("0x", false);
@@ -485,207 +485,210 @@ function peg$parse(input, options) {
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
   function peg$f3(p) {    ctx.empties?.push(p); return null;  }
-  function peg$f4() {    return kw === "allow"  }
-  function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
-  function peg$f6() {    return kw === "type"  }
-  function peg$f7() {    return kw === "typeattribute"  }
-  function peg$f8() {    return kw === "type_transition" || kw === "type_change" || kw === "type_member"  }
-  function peg$f9() {    return kw === "if"  }
-  function peg$f10() {    return kw === "attribute"  }
-  function peg$f11() {    return kw === "typealias"  }
-  function peg$f12() {    return kw === "bool" || kw === "tunable"  }
-  function peg$f13() {    return kw === "permissive"  }
-  function peg$f14() {    return kw === "policycap"  }
-  function peg$f15() {    return kw === "expandattribute"  }
-  function peg$f16() {    return kw === "attribute_role"  }
-  function peg$f17() {    return kw === "roleattribute"  }
-  function peg$f18() {    return kw === "role"  }
-  function peg$f19() {    return kw === "user"  }
-  function peg$f20() {    return kw === "class"  }
-  function peg$f21() {    return kw === "sid"  }
-  function peg$f22() {    return kw === "common"  }
-  function peg$f23() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f24() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f25() {    return kw === "pirqcon"  }
-  function peg$f26() {    return kw === "iomemcon"  }
-  function peg$f27() {    return kw === "ioportcon"  }
-  function peg$f28() {    return kw === "pcidevicecon"  }
-  function peg$f29() {    return kw === "devicetreecon"  }
-  function peg$f30() {    return kw === "typebounds"  }
-  function peg$f31() {    return kw === "role_transition"  }
-  function peg$f32() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f33() {    return kw === "default_range"  }
-  function peg$f34() {    return kw === "platform"  }
-  function peg$f35() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f36() {    return kw === "dominance"  }
-  function peg$f37() {    return kw === "level"  }
-  function peg$f38() {    return kw === "range_transition"  }
-  function peg$f39() {    return kw === UNSUPPORTED  }
-  function peg$f40() {    return scan(readAvRule);  }
-  function peg$f41(r) {    return r !== null;  }
-  function peg$f42(r) {    return r;  }
-  function peg$f43(s, t, c, p) {    return [c, p];  }
-  function peg$f44(s, t) {    return null;  }
-  function peg$f45(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f46(s, t, rest) {
+  function peg$f4() {    return scan(readStatement);  }
+  function peg$f5(r) {    return r !== null;  }
+  function peg$f6(r) {    return r;  }
+  function peg$f7() {    return kw === "allow"  }
+  function peg$f8() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
+  function peg$f9() {    return kw === "type"  }
+  function peg$f10() {    return kw === "typeattribute"  }
+  function peg$f11() {    return kw === "type_transition" || kw === "type_change" || kw === "type_member"  }
+  function peg$f12() {    return kw === "if"  }
+  function peg$f13() {    return kw === "attribute"  }
+  function peg$f14() {    return kw === "typealias"  }
+  function peg$f15() {    return kw === "bool" || kw === "tunable"  }
+  function peg$f16() {    return kw === "permissive"  }
+  function peg$f17() {    return kw === "policycap"  }
+  function peg$f18() {    return kw === "expandattribute"  }
+  function peg$f19() {    return kw === "attribute_role"  }
+  function peg$f20() {    return kw === "roleattribute"  }
+  function peg$f21() {    return kw === "role"  }
+  function peg$f22() {    return kw === "user"  }
+  function peg$f23() {    return kw === "class"  }
+  function peg$f24() {    return kw === "sid"  }
+  function peg$f25() {    return kw === "common"  }
+  function peg$f26() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f27() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f28() {    return kw === "pirqcon"  }
+  function peg$f29() {    return kw === "iomemcon"  }
+  function peg$f30() {    return kw === "ioportcon"  }
+  function peg$f31() {    return kw === "pcidevicecon"  }
+  function peg$f32() {    return kw === "devicetreecon"  }
+  function peg$f33() {    return kw === "typebounds"  }
+  function peg$f34() {    return kw === "role_transition"  }
+  function peg$f35() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f36() {    return kw === "default_range"  }
+  function peg$f37() {    return kw === "platform"  }
+  function peg$f38() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f39() {    return kw === "dominance"  }
+  function peg$f40() {    return kw === "level"  }
+  function peg$f41() {    return kw === "range_transition"  }
+  function peg$f42() {    return kw === UNSUPPORTED  }
+  function peg$f43() {    return scan(readAvRule);  }
+  function peg$f44(r) {    return r !== null;  }
+  function peg$f45(r) {    return r;  }
+  function peg$f46(s, t, c, p) {    return [c, p];  }
+  function peg$f47(s, t) {    return null;  }
+  function peg$f48(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f49(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f47() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f48(s, t, c, p) {
+  function peg$f50() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f51(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f49(s, t, c, d, f) {
+  function peg$f52(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f50() {    return kw === "type_transition";  }
-  function peg$f51(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f52() {    return scan(readDecl);  }
-  function peg$f53(r) {    return r !== null;  }
-  function peg$f54(r) {    return r;  }
-  function peg$f55(name, aliases, attrs) {
+  function peg$f53() {    return kw === "type_transition";  }
+  function peg$f54(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f55() {    return scan(readDecl);  }
+  function peg$f56(r) {    return r !== null;  }
+  function peg$f57(r) {    return r;  }
+  function peg$f58(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f56(type, aliases) {
+  function peg$f59(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f57(type, attributes) {
+  function peg$f60(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f58(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f59(name, value) {
+  function peg$f61(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f62(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f60(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f61(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f62(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f63(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f64(role, attributes) {    return { kind: "roleattribute", span: null, role, attributes };  }
-  function peg$f65() {    return true;  }
-  function peg$f66() {    return false;  }
-  function peg$f67(p) {    expected("'true' or 'false'", p);  }
-  function peg$f68(name, rest) {
+  function peg$f63(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f64(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f65(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f66(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f67(role, attributes) {    return { kind: "roleattribute", span: null, role, attributes };  }
+  function peg$f68() {    return true;  }
+  function peg$f69() {    return false;  }
+  function peg$f70(p) {    expected("'true' or 'false'", p);  }
+  function peg$f71(name, rest) {
     // role_attr_def (`role R;`, `role R, attr, ...;`) declares R; role_type_def gives it types
     if (rest === null) return { kind: "role", span: null, name };
     return Array.isArray(rest) ? { kind: "role", span: null, name, attributes: rest } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f69(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f70(roles, types, classes, newRole) {
+  function peg$f72(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f73(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f71(classes, value) {
+  function peg$f74(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f72(classes) {    return "glblub";  }
-  function peg$f73(classes, side) {    return "low-high";  }
-  function peg$f74(classes, side) {    return "low";  }
-  function peg$f75(classes, side) {    return "high";  }
-  function peg$f76(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f77(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f78(classes, value) {
+  function peg$f75(classes) {    return "glblub";  }
+  function peg$f76(classes, side) {    return "low-high";  }
+  function peg$f77(classes, side) {    return "low";  }
+  function peg$f78(classes, side) {    return "high";  }
+  function peg$f79(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f80(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f81(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f79() {    return "source";  }
-  function peg$f80() {    return "target";  }
-  function peg$f81(p) {    expected("'source' or 'target'", p);  }
-  function peg$f82(name, roles, mls) {
+  function peg$f82() {    return "source";  }
+  function peg$f83() {    return "target";  }
+  function peg$f84(p) {    expected("'source' or 'target'", p);  }
+  function peg$f85(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f83(level, range) {    return { level, range };  }
-  function peg$f84(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f85(className, perms) {    return [undefined, perms];  }
-  function peg$f86(className, rest) {
+  function peg$f86(level, range) {    return { level, range };  }
+  function peg$f87(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f88(className, perms) {    return [undefined, perms];  }
+  function peg$f89(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f87(name, context) {
+  function peg$f90(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f88(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f89(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f90(classes, perms, expr) {
+  function peg$f91(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f92(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f93(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f91(classes, expr) {
+  function peg$f94(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f92(p, n, context) {
+  function peg$f95(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f93(p, lo, hi, context) {
+  function peg$f96(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f94(p, lo, hi, context) {
+  function peg$f97(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f95(p, n, context) {
+  function peg$f98(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f96(q) {    return q.slice(1, -1);  }
-  function peg$f97(path, context) {
+  function peg$f99(q) {    return q.slice(1, -1);  }
+  function peg$f100(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f98() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f99(expr, then, other) {
+  function peg$f101() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f102(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f100() {    inCond = true; return true;  }
-  function peg$f101(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f102(p, w) {
+  function peg$f103() {    inCond = true; return true;  }
+  function peg$f104(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f105(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f103(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f104() {    return scan(readCond);  }
-  function peg$f105(r) {
+  function peg$f106(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f107() {    return scan(readCond);  }
+  function peg$f108(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f106(r) {    return r;  }
-  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f109(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f110(p) {    return deeper(p);  }
-  function peg$f111(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f112(head, op, arg) {    return [op, arg];  }
-  function peg$f113(head, tail) {
+  function peg$f109(r) {    return r;  }
+  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f113(p) {    return deeper(p);  }
+  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f115(head, op, arg) {    return [op, arg];  }
+  function peg$f116(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f114(p) {    return deeper(p);  }
-  function peg$f115(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f116(p) {    return deeper(p);  }
-  function peg$f117(p, e) {    depth--; return e;  }
-  function peg$f118(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f119(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f120() {    return "eq";  }
-  function peg$f121() {    return "neq";  }
-  function peg$f122() {    return "eq";  }
-  function peg$f123(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f124(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f125(p) {    return deeper(p);  }
-  function peg$f126(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f127(p) {    return deeper(p);  }
-  function peg$f128(p, e) {    depth--; return e;  }
-  function peg$f129(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f130(p, left, cmp, right) {
+  function peg$f117(p) {    return deeper(p);  }
+  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f119(p) {    return deeper(p);  }
+  function peg$f120(p, e) {    depth--; return e;  }
+  function peg$f121(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f122(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f123() {    return "eq";  }
+  function peg$f124() {    return "neq";  }
+  function peg$f125() {    return "eq";  }
+  function peg$f126(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f127(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f128(p) {    return deeper(p);  }
+  function peg$f129(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f130(p) {    return deeper(p);  }
+  function peg$f131(p, e) {    depth--; return e;  }
+  function peg$f132(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f133(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -698,117 +701,117 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f131() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f132() {    return "1";  }
-  function peg$f133() {    return "2";  }
-  function peg$f134(side) {    return "r";  }
-  function peg$f135(side) {    return "t";  }
-  function peg$f136(side, what, names) {
+  function peg$f134() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f135() {    return "1";  }
+  function peg$f136() {    return "2";  }
+  function peg$f137(side) {    return "r";  }
+  function peg$f138(side) {    return "t";  }
+  function peg$f139(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f137(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f138(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f139(p, left, cmp, right) {
+  function peg$f140(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f141(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f142(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f140(op) {    return op.toLowerCase();  }
-  function peg$f141(op) {    return op.toLowerCase();  }
-  function peg$f142(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f143() {    return "!=";  }
-  function peg$f144() {    return "==";  }
-  function peg$f145() {    return "domby";  }
-  function peg$f146() {    return "dom";  }
-  function peg$f147() {    return "incomp";  }
-  function peg$f148(name, aliases) {
+  function peg$f143(op) {    return op.toLowerCase();  }
+  function peg$f144(op) {    return op.toLowerCase();  }
+  function peg$f145(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f146() {    return "!=";  }
+  function peg$f147() {    return "==";  }
+  function peg$f148() {    return "domby";  }
+  function peg$f149() {    return "dom";  }
+  function peg$f150() {    return "incomp";  }
+  function peg$f151(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f149(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f150(level) {    return { kind: "level", span: null, level };  }
-  function peg$f151(sources, targets, classes, range) {
+  function peg$f152(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f153(level) {    return { kind: "level", span: null, level };  }
+  function peg$f154(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f152() {
+  function peg$f155() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f153(p) {    return deeper(p);  }
-  function peg$f154(p) {    depth--;  }
-  function peg$f155(name) {    return { level: "supervisor" };  }
-  function peg$f156(name, parent) {    return { level: "guest", parent };  }
-  function peg$f157(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f158(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f159(name, level, members) {
+  function peg$f156(p) {    return deeper(p);  }
+  function peg$f157(p) {    depth--;  }
+  function peg$f158(name) {    return { level: "supervisor" };  }
+  function peg$f159(name, parent) {    return { level: "guest", parent };  }
+  function peg$f160(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f161(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f162(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f160(kind, type, devices) {
+  function peg$f163(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f161(text) {    return { text, span: here() };  }
-  function peg$f162(p) {    expected("'of'", p);  }
-  function peg$f163() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f164(i) {    return [i];  }
-  function peg$f165(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f166(items) {    return flattenSet(here(), false, items);  }
-  function peg$f167(a, b) {
+  function peg$f164(text) {    return { text, span: here() };  }
+  function peg$f165(p) {    expected("'of'", p);  }
+  function peg$f166() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f167(i) {    return [i];  }
+  function peg$f168(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f169(items) {    return flattenSet(here(), false, items);  }
+  function peg$f170(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f168(p) {    return deeper(p);  }
-  function peg$f169(p, items) {
+  function peg$f171(p) {    return deeper(p);  }
+  function peg$f172(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f170(exclude) {    return { exclude };  }
-  function peg$f171(nested) {    return { nested };  }
-  function peg$f172(list) {    return exact(list);  }
-  function peg$f173(i) {    return [i];  }
-  function peg$f174(p) {    return deeper(p);  }
-  function peg$f175(p, i) {    return [i];  }
-  function peg$f176(p, items) {
+  function peg$f173(exclude) {    return { exclude };  }
+  function peg$f174(nested) {    return { nested };  }
+  function peg$f175(list) {    return exact(list);  }
+  function peg$f176(i) {    return [i];  }
+  function peg$f177(p) {    return deeper(p);  }
+  function peg$f178(p, i) {    return [i];  }
+  function peg$f179(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f177(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f178(p, perms) {
+  function peg$f180(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f181(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f179(user, role, type, mls) {
+  function peg$f182(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f180(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f181(low, high) {
+  function peg$f183(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f184(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f182(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f183(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f184(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f185(p) {    expected("'alias'", p);  }
-  function peg$f186(p) {    expected("'roles'", p);  }
-  function peg$f187(p) {    expected("'range'", p);  }
-  function peg$f188(p) {    expected("';'", p);  }
-  function peg$f189(p) {    expected("':'", p);  }
-  function peg$f190(p) {    expected(`'${LB}'`, p);  }
-  function peg$f191(p) {    expected(`'${RB}'`, p);  }
-  function peg$f192(p) {    expected("')'", p);  }
-  function peg$f193(p) {    expected("a name", p);  }
-  function peg$f194(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f195(name) {    return RESERVED.has(name);  }
-  function peg$f196(name) {    return ident(name, peg$savedPos);  }
-  function peg$f197() {    return scan(readWord);  }
-  function peg$f198(p) {    expected("a number", p);  }
-  function peg$f199() {    return offset();  }
-  function peg$f200() {    scan(readBlanks);  }
+  function peg$f185(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f186(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f187(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f188(p) {    expected("'alias'", p);  }
+  function peg$f189(p) {    expected("'roles'", p);  }
+  function peg$f190(p) {    expected("'range'", p);  }
+  function peg$f191(p) {    expected("';'", p);  }
+  function peg$f192(p) {    expected("':'", p);  }
+  function peg$f193(p) {    expected(`'${LB}'`, p);  }
+  function peg$f194(p) {    expected(`'${RB}'`, p);  }
+  function peg$f195(p) {    expected("')'", p);  }
+  function peg$f196(p) {    expected("a name", p);  }
+  function peg$f197(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f198(name) {    return RESERVED.has(name);  }
+  function peg$f199(name) {    return ident(name, peg$savedPos);  }
+  function peg$f200() {    return scan(readWord);  }
+  function peg$f201(p) {    expected("a number", p);  }
+  function peg$f202() {    return offset();  }
+  function peg$f203() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1015,23 +1018,29 @@ function peg$parse(input, options) {
   function peg$parseStatement() {
     let s0, s1, s2, s3, s4, s5;
 
-    s0 = peg$currPos;
-    s1 = peg$parsePos();
-    s2 = peg$parseWord();
-    if (s2 !== peg$FAILED) {
-      peg$savedPos = peg$currPos;
-      s3 = peg$f1(s1, s2);
-      if (s3) {
-        s3 = undefined;
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseStatementBody();
-        if (s5 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f2(s1, s2, s5);
+    s0 = peg$parseFastStatement();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      s2 = peg$parseWord();
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = peg$currPos;
+        s3 = peg$f1(s1, s2);
+        if (s3) {
+          s3 = undefined;
+        } else {
+          s3 = peg$FAILED;
+        }
+        if (s3 !== peg$FAILED) {
+          s4 = peg$parse_();
+          s5 = peg$parseStatementBody();
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f2(s1, s2, s5);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1040,27 +1049,64 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        if (input.charCodeAt(peg$currPos) === 59) {
+          s2 = peg$c0;
+          peg$currPos++;
+        } else {
+          s2 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e0); }
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f3(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      }
     }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      if (input.charCodeAt(peg$currPos) === 59) {
-        s2 = peg$c0;
-        peg$currPos++;
+
+    return s0;
+  }
+
+  function peg$parseFastStatement() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = input.charAt(peg$currPos);
+    if (peg$r0.test(s2)) {
+      peg$currPos++;
+    } else {
+      s2 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e1); }
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s1;
+      s2 = peg$f4();
+    }
+    s1 = s2;
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s2 = peg$f5(s1);
+      if (s2) {
+        s2 = undefined;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f3(s1);
+        s0 = peg$f6(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1071,7 +1117,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f4();
+    s1 = peg$f7();
     if (s1) {
       s1 = undefined;
     } else {
@@ -1092,7 +1138,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f5();
+      s1 = peg$f8();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1113,7 +1159,7 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         peg$savedPos = peg$currPos;
-        s1 = peg$f6();
+        s1 = peg$f9();
         if (s1) {
           s1 = undefined;
         } else {
@@ -1134,7 +1180,7 @@ function peg$parse(input, options) {
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
           peg$savedPos = peg$currPos;
-          s1 = peg$f7();
+          s1 = peg$f10();
           if (s1) {
             s1 = undefined;
           } else {
@@ -1155,7 +1201,7 @@ function peg$parse(input, options) {
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
             peg$savedPos = peg$currPos;
-            s1 = peg$f8();
+            s1 = peg$f11();
             if (s1) {
               s1 = undefined;
             } else {
@@ -1176,7 +1222,7 @@ function peg$parse(input, options) {
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
               peg$savedPos = peg$currPos;
-              s1 = peg$f9();
+              s1 = peg$f12();
               if (s1) {
                 s1 = undefined;
               } else {
@@ -1197,7 +1243,7 @@ function peg$parse(input, options) {
               if (s0 === peg$FAILED) {
                 s0 = peg$currPos;
                 peg$savedPos = peg$currPos;
-                s1 = peg$f10();
+                s1 = peg$f13();
                 if (s1) {
                   s1 = undefined;
                 } else {
@@ -1218,7 +1264,7 @@ function peg$parse(input, options) {
                 if (s0 === peg$FAILED) {
                   s0 = peg$currPos;
                   peg$savedPos = peg$currPos;
-                  s1 = peg$f11();
+                  s1 = peg$f14();
                   if (s1) {
                     s1 = undefined;
                   } else {
@@ -1239,7 +1285,7 @@ function peg$parse(input, options) {
                   if (s0 === peg$FAILED) {
                     s0 = peg$currPos;
                     peg$savedPos = peg$currPos;
-                    s1 = peg$f12();
+                    s1 = peg$f15();
                     if (s1) {
                       s1 = undefined;
                     } else {
@@ -1260,7 +1306,7 @@ function peg$parse(input, options) {
                     if (s0 === peg$FAILED) {
                       s0 = peg$currPos;
                       peg$savedPos = peg$currPos;
-                      s1 = peg$f13();
+                      s1 = peg$f16();
                       if (s1) {
                         s1 = undefined;
                       } else {
@@ -1281,7 +1327,7 @@ function peg$parse(input, options) {
                       if (s0 === peg$FAILED) {
                         s0 = peg$currPos;
                         peg$savedPos = peg$currPos;
-                        s1 = peg$f14();
+                        s1 = peg$f17();
                         if (s1) {
                           s1 = undefined;
                         } else {
@@ -1302,7 +1348,7 @@ function peg$parse(input, options) {
                         if (s0 === peg$FAILED) {
                           s0 = peg$currPos;
                           peg$savedPos = peg$currPos;
-                          s1 = peg$f15();
+                          s1 = peg$f18();
                           if (s1) {
                             s1 = undefined;
                           } else {
@@ -1323,7 +1369,7 @@ function peg$parse(input, options) {
                           if (s0 === peg$FAILED) {
                             s0 = peg$currPos;
                             peg$savedPos = peg$currPos;
-                            s1 = peg$f16();
+                            s1 = peg$f19();
                             if (s1) {
                               s1 = undefined;
                             } else {
@@ -1344,7 +1390,7 @@ function peg$parse(input, options) {
                             if (s0 === peg$FAILED) {
                               s0 = peg$currPos;
                               peg$savedPos = peg$currPos;
-                              s1 = peg$f17();
+                              s1 = peg$f20();
                               if (s1) {
                                 s1 = undefined;
                               } else {
@@ -1365,7 +1411,7 @@ function peg$parse(input, options) {
                               if (s0 === peg$FAILED) {
                                 s0 = peg$currPos;
                                 peg$savedPos = peg$currPos;
-                                s1 = peg$f18();
+                                s1 = peg$f21();
                                 if (s1) {
                                   s1 = undefined;
                                 } else {
@@ -1386,7 +1432,7 @@ function peg$parse(input, options) {
                                 if (s0 === peg$FAILED) {
                                   s0 = peg$currPos;
                                   peg$savedPos = peg$currPos;
-                                  s1 = peg$f19();
+                                  s1 = peg$f22();
                                   if (s1) {
                                     s1 = undefined;
                                   } else {
@@ -1407,7 +1453,7 @@ function peg$parse(input, options) {
                                   if (s0 === peg$FAILED) {
                                     s0 = peg$currPos;
                                     peg$savedPos = peg$currPos;
-                                    s1 = peg$f20();
+                                    s1 = peg$f23();
                                     if (s1) {
                                       s1 = undefined;
                                     } else {
@@ -1428,7 +1474,7 @@ function peg$parse(input, options) {
                                     if (s0 === peg$FAILED) {
                                       s0 = peg$currPos;
                                       peg$savedPos = peg$currPos;
-                                      s1 = peg$f21();
+                                      s1 = peg$f24();
                                       if (s1) {
                                         s1 = undefined;
                                       } else {
@@ -1449,7 +1495,7 @@ function peg$parse(input, options) {
                                       if (s0 === peg$FAILED) {
                                         s0 = peg$currPos;
                                         peg$savedPos = peg$currPos;
-                                        s1 = peg$f22();
+                                        s1 = peg$f25();
                                         if (s1) {
                                           s1 = undefined;
                                         } else {
@@ -1470,7 +1516,7 @@ function peg$parse(input, options) {
                                         if (s0 === peg$FAILED) {
                                           s0 = peg$currPos;
                                           peg$savedPos = peg$currPos;
-                                          s1 = peg$f23();
+                                          s1 = peg$f26();
                                           if (s1) {
                                             s1 = undefined;
                                           } else {
@@ -1491,7 +1537,7 @@ function peg$parse(input, options) {
                                           if (s0 === peg$FAILED) {
                                             s0 = peg$currPos;
                                             peg$savedPos = peg$currPos;
-                                            s1 = peg$f24();
+                                            s1 = peg$f27();
                                             if (s1) {
                                               s1 = undefined;
                                             } else {
@@ -1512,7 +1558,7 @@ function peg$parse(input, options) {
                                             if (s0 === peg$FAILED) {
                                               s0 = peg$currPos;
                                               peg$savedPos = peg$currPos;
-                                              s1 = peg$f25();
+                                              s1 = peg$f28();
                                               if (s1) {
                                                 s1 = undefined;
                                               } else {
@@ -1533,7 +1579,7 @@ function peg$parse(input, options) {
                                               if (s0 === peg$FAILED) {
                                                 s0 = peg$currPos;
                                                 peg$savedPos = peg$currPos;
-                                                s1 = peg$f26();
+                                                s1 = peg$f29();
                                                 if (s1) {
                                                   s1 = undefined;
                                                 } else {
@@ -1554,7 +1600,7 @@ function peg$parse(input, options) {
                                                 if (s0 === peg$FAILED) {
                                                   s0 = peg$currPos;
                                                   peg$savedPos = peg$currPos;
-                                                  s1 = peg$f27();
+                                                  s1 = peg$f30();
                                                   if (s1) {
                                                     s1 = undefined;
                                                   } else {
@@ -1575,7 +1621,7 @@ function peg$parse(input, options) {
                                                   if (s0 === peg$FAILED) {
                                                     s0 = peg$currPos;
                                                     peg$savedPos = peg$currPos;
-                                                    s1 = peg$f28();
+                                                    s1 = peg$f31();
                                                     if (s1) {
                                                       s1 = undefined;
                                                     } else {
@@ -1596,7 +1642,7 @@ function peg$parse(input, options) {
                                                     if (s0 === peg$FAILED) {
                                                       s0 = peg$currPos;
                                                       peg$savedPos = peg$currPos;
-                                                      s1 = peg$f29();
+                                                      s1 = peg$f32();
                                                       if (s1) {
                                                         s1 = undefined;
                                                       } else {
@@ -1617,7 +1663,7 @@ function peg$parse(input, options) {
                                                       if (s0 === peg$FAILED) {
                                                         s0 = peg$currPos;
                                                         peg$savedPos = peg$currPos;
-                                                        s1 = peg$f30();
+                                                        s1 = peg$f33();
                                                         if (s1) {
                                                           s1 = undefined;
                                                         } else {
@@ -1638,7 +1684,7 @@ function peg$parse(input, options) {
                                                         if (s0 === peg$FAILED) {
                                                           s0 = peg$currPos;
                                                           peg$savedPos = peg$currPos;
-                                                          s1 = peg$f31();
+                                                          s1 = peg$f34();
                                                           if (s1) {
                                                             s1 = undefined;
                                                           } else {
@@ -1659,7 +1705,7 @@ function peg$parse(input, options) {
                                                           if (s0 === peg$FAILED) {
                                                             s0 = peg$currPos;
                                                             peg$savedPos = peg$currPos;
-                                                            s1 = peg$f32();
+                                                            s1 = peg$f35();
                                                             if (s1) {
                                                               s1 = undefined;
                                                             } else {
@@ -1680,7 +1726,7 @@ function peg$parse(input, options) {
                                                             if (s0 === peg$FAILED) {
                                                               s0 = peg$currPos;
                                                               peg$savedPos = peg$currPos;
-                                                              s1 = peg$f33();
+                                                              s1 = peg$f36();
                                                               if (s1) {
                                                                 s1 = undefined;
                                                               } else {
@@ -1701,7 +1747,7 @@ function peg$parse(input, options) {
                                                               if (s0 === peg$FAILED) {
                                                                 s0 = peg$currPos;
                                                                 peg$savedPos = peg$currPos;
-                                                                s1 = peg$f34();
+                                                                s1 = peg$f37();
                                                                 if (s1) {
                                                                   s1 = undefined;
                                                                 } else {
@@ -1722,7 +1768,7 @@ function peg$parse(input, options) {
                                                                 if (s0 === peg$FAILED) {
                                                                   s0 = peg$currPos;
                                                                   peg$savedPos = peg$currPos;
-                                                                  s1 = peg$f35();
+                                                                  s1 = peg$f38();
                                                                   if (s1) {
                                                                     s1 = undefined;
                                                                   } else {
@@ -1743,7 +1789,7 @@ function peg$parse(input, options) {
                                                                   if (s0 === peg$FAILED) {
                                                                     s0 = peg$currPos;
                                                                     peg$savedPos = peg$currPos;
-                                                                    s1 = peg$f36();
+                                                                    s1 = peg$f39();
                                                                     if (s1) {
                                                                       s1 = undefined;
                                                                     } else {
@@ -1764,7 +1810,7 @@ function peg$parse(input, options) {
                                                                     if (s0 === peg$FAILED) {
                                                                       s0 = peg$currPos;
                                                                       peg$savedPos = peg$currPos;
-                                                                      s1 = peg$f37();
+                                                                      s1 = peg$f40();
                                                                       if (s1) {
                                                                         s1 = undefined;
                                                                       } else {
@@ -1785,7 +1831,7 @@ function peg$parse(input, options) {
                                                                       if (s0 === peg$FAILED) {
                                                                         s0 = peg$currPos;
                                                                         peg$savedPos = peg$currPos;
-                                                                        s1 = peg$f38();
+                                                                        s1 = peg$f41();
                                                                         if (s1) {
                                                                           s1 = undefined;
                                                                         } else {
@@ -1806,7 +1852,7 @@ function peg$parse(input, options) {
                                                                         if (s0 === peg$FAILED) {
                                                                           s0 = peg$currPos;
                                                                           peg$savedPos = peg$currPos;
-                                                                          s1 = peg$f39();
+                                                                          s1 = peg$f42();
                                                                           if (s1) {
                                                                             s1 = undefined;
                                                                           } else {
@@ -1870,10 +1916,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f40();
+    s2 = peg$f43();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f41(s1);
+    s2 = peg$f44(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1881,7 +1927,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f42(s1);
+      s0 = peg$f45(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1908,7 +1954,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s6 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e1); }
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
           }
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
@@ -1921,7 +1967,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f43(s1, s3, s8, s10);
+                  s5 = peg$f46(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1949,20 +1995,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f44(s1, s3);
+              s6 = peg$f47(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f45(s1, s3, s6);
+              s6 = peg$f48(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f46(s1, s3, s5);
+            s0 = peg$f49(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -1987,7 +2033,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f47();
+      s1 = peg$f50();
       if (s1) {
         s1 = undefined;
       } else {
@@ -2012,7 +2058,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f48(s2, s4, s8, s10);
+                    s0 = peg$f51(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2081,7 +2127,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f49(s1, s3, s7, s9, s11);
+                s0 = peg$f52(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2115,7 +2161,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f50();
+    s1 = peg$f53();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2128,27 +2174,27 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$currPos;
         s5 = [];
         s6 = input.charAt(peg$currPos);
-        if (peg$r0.test(s6)) {
+        if (peg$r1.test(s6)) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s6 !== peg$FAILED) {
           while (s6 !== peg$FAILED) {
             s5.push(s6);
             s6 = input.charAt(peg$currPos);
-            if (peg$r0.test(s6)) {
+            if (peg$r1.test(s6)) {
               peg$currPos++;
             } else {
               s6 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e3); }
+              if (peg$silentFails === 0) { peg$fail(peg$e4); }
             }
           }
         } else {
@@ -2165,11 +2211,11 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+            if (peg$silentFails === 0) { peg$fail(peg$e3); }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f51(s2, s4);
+            s0 = peg$f54(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2197,10 +2243,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f52();
+    s2 = peg$f55();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f53(s1);
+    s2 = peg$f56(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2208,7 +2254,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f54(s1);
+      s0 = peg$f57(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2251,7 +2297,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -2273,7 +2319,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f55(s1, s3, s4);
+          s0 = peg$f58(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2303,7 +2349,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f56(s1, s5);
+            s0 = peg$f59(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2339,7 +2385,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f57(s1, s3);
+            s0 = peg$f60(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2369,7 +2415,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f58(s1);
+          s0 = peg$f61(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2396,7 +2442,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f59(s1, s3);
+          s0 = peg$f62(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2423,7 +2469,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1);
+        s0 = peg$f63(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2446,7 +2492,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f61(s1);
+        s0 = peg$f64(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2472,7 +2518,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f62(s1, s3);
+          s0 = peg$f65(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2499,7 +2545,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1);
+        s0 = peg$f66(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2525,7 +2571,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64(s1, s3);
+          s0 = peg$f67(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2551,7 +2597,7 @@ function peg$parse(input, options) {
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e5); }
+      if (peg$silentFails === 0) { peg$fail(peg$e6); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 4) === peg$c5) {
@@ -2559,7 +2605,7 @@ function peg$parse(input, options) {
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e6); }
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2575,7 +2621,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65();
+        s0 = peg$f68();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2591,7 +2637,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e7); }
+        if (peg$silentFails === 0) { peg$fail(peg$e8); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 5) === peg$c7) {
@@ -2599,7 +2645,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e8); }
+          if (peg$silentFails === 0) { peg$fail(peg$e9); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2615,7 +2661,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f66();
+          s0 = peg$f69();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2628,7 +2674,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f67(s1);
+        s1 = peg$f70(s1);
         s0 = s1;
       }
     }
@@ -2666,7 +2712,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
@@ -2689,7 +2735,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f68(s1, s3);
+        s0 = peg$f71(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2715,7 +2761,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f69(s1, s3);
+          s0 = peg$f72(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2748,7 +2794,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
@@ -2773,7 +2819,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f70(s1, s3, s5, s6);
+            s0 = peg$f73(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2807,7 +2853,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f71(s1, s3);
+          s0 = peg$f74(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2837,7 +2883,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+        if (peg$silentFails === 0) { peg$fail(peg$e10); }
       }
       if (s4 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c9) {
@@ -2845,7 +2891,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e10); }
+          if (peg$silentFails === 0) { peg$fail(peg$e11); }
         }
       }
       if (s4 !== peg$FAILED) {
@@ -2861,7 +2907,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f72(s1);
+          s3 = peg$f75(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2881,7 +2927,7 @@ function peg$parse(input, options) {
             peg$currPos += 8;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+            if (peg$silentFails === 0) { peg$fail(peg$e12); }
           }
           if (s7 === peg$FAILED) {
             if (input.substr(peg$currPos, 8) === peg$c11) {
@@ -2889,7 +2935,7 @@ function peg$parse(input, options) {
               peg$currPos += 8;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e12); }
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2905,7 +2951,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f73(s1, s4);
+              s6 = peg$f76(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2921,7 +2967,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e13); }
+              if (peg$silentFails === 0) { peg$fail(peg$e14); }
             }
             if (s7 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c13) {
@@ -2929,7 +2975,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e15); }
               }
             }
             if (s7 !== peg$FAILED) {
@@ -2945,7 +2991,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f74(s1, s4);
+                s6 = peg$f77(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -2961,7 +3007,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                if (peg$silentFails === 0) { peg$fail(peg$e16); }
               }
               if (s7 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c15) {
@@ -2969,7 +3015,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s7 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e16); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e17); }
                 }
               }
               if (s7 !== peg$FAILED) {
@@ -2985,7 +3031,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f75(s1, s4);
+                  s6 = peg$f78(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -2998,14 +3044,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f76(s1, s4, s7);
+                s7 = peg$f79(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f77(s1, s4, s6);
+            s3 = peg$f80(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3020,7 +3066,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f78(s1, s3);
+          s0 = peg$f81(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3046,7 +3092,7 @@ function peg$parse(input, options) {
       peg$currPos += 6;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e18); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 6) === peg$c17) {
@@ -3054,7 +3100,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -3070,7 +3116,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f79();
+        s0 = peg$f82();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3086,7 +3132,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e19); }
+        if (peg$silentFails === 0) { peg$fail(peg$e20); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c19) {
@@ -3094,7 +3140,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e20); }
+          if (peg$silentFails === 0) { peg$fail(peg$e21); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3110,7 +3156,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80();
+          s0 = peg$f83();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3123,7 +3169,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f81(s1);
+        s1 = peg$f84(s1);
         s0 = s1;
       }
     }
@@ -3159,7 +3205,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f82(s1, s5, s7);
+            s0 = peg$f85(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3189,7 +3235,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e21); }
+      if (peg$silentFails === 0) { peg$fail(peg$e22); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c21) {
@@ -3197,7 +3243,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e22); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -3222,7 +3268,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f83(s4, s8);
+              s0 = peg$f86(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3273,7 +3319,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f84(s1, s6, s7);
+          s2 = peg$f87(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3288,7 +3334,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f85(s1, s4);
+          s2 = peg$f88(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3298,7 +3344,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3326,7 +3372,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f87(s1, s2);
+      s0 = peg$f90(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3347,12 +3393,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f88(s1, s4);
+        s4 = peg$f91(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f89(s1, s3);
+        s0 = peg$f92(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3381,7 +3427,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f90(s1, s3, s5);
+            s0 = peg$f93(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3415,7 +3461,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f91(s1, s3);
+          s0 = peg$f94(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3443,7 +3489,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f92(s1, s2, s4);
+        s0 = peg$f95(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3470,7 +3516,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3492,7 +3538,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f93(s1, s2, s3, s5);
+        s0 = peg$f96(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3519,7 +3565,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3541,7 +3587,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f94(s1, s2, s3, s5);
+        s0 = peg$f97(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3565,7 +3611,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f95(s1, s2, s4);
+        s0 = peg$f98(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3586,7 +3632,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f96(s2);
+      s2 = peg$f99(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -3597,25 +3643,25 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r1.test(s5)) {
+        if (peg$r2.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e26); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r1.test(s5)) {
+          if (peg$r2.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e25); }
+            if (peg$silentFails === 0) { peg$fail(peg$e26); }
           }
         }
         s3 = [s3, s4];
@@ -3635,7 +3681,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f97(s1, s3);
+        s0 = peg$f100(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3653,7 +3699,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f98();
+    s1 = peg$f101();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3680,7 +3726,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e26); }
+                if (peg$silentFails === 0) { peg$fail(peg$e27); }
               }
               if (s10 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c25) {
@@ -3688,7 +3734,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e28); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3736,7 +3782,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f99(s2, s6, s8);
+              s0 = peg$f102(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3766,7 +3812,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f100();
+    s1 = peg$f103();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3796,7 +3842,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f101(s2);
+      s0 = peg$f104(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3813,7 +3859,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f102(s1, s2);
+      s3 = peg$f105(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3824,7 +3870,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f103(s1, s2, s5);
+          s0 = peg$f106(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3848,10 +3894,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f104();
+    s2 = peg$f107();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f105(s1);
+    s2 = peg$f108(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3859,7 +3905,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f106(s1);
+      s0 = peg$f109(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3911,7 +3957,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f107(s1, s2);
+      s0 = peg$f110(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3963,7 +4009,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f108(s1, s2);
+      s0 = peg$f111(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4015,7 +4061,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f109(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4032,7 +4078,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f110(s1);
+      s3 = peg$f113(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4043,7 +4089,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f111(s1, s5);
+          s0 = peg$f114(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4078,7 +4124,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f112(s1, s5, s7);
+          s3 = peg$f115(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4097,7 +4143,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f112(s1, s5, s7);
+            s3 = peg$f115(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4108,7 +4154,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f113(s1, s2);
+      s0 = peg$f116(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4125,7 +4171,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f114(s1);
+      s3 = peg$f117(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4136,7 +4182,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f115(s1, s5);
+          s0 = peg$f118(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4166,11 +4212,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f116(s1);
+      s3 = peg$f119(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4184,7 +4230,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f117(s1, s5);
+            s0 = peg$f120(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4206,14 +4252,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f118(s1);
+        s1 = peg$f121(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f119(s1);
+        s1 = peg$f122(s1);
         s0 = s1;
       }
     }
@@ -4229,7 +4275,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4238,7 +4284,7 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e30); }
+        if (peg$silentFails === 0) { peg$fail(peg$e31); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 2) === peg$c29) {
@@ -4246,7 +4292,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e31); }
+          if (peg$silentFails === 0) { peg$fail(peg$e32); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4284,7 +4330,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e32); }
+      if (peg$silentFails === 0) { peg$fail(peg$e33); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4293,7 +4339,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e33); }
+        if (peg$silentFails === 0) { peg$fail(peg$e34); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c32) {
@@ -4301,7 +4347,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e35); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4339,7 +4385,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e35); }
+      if (peg$silentFails === 0) { peg$fail(peg$e36); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4348,7 +4394,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e36); }
+        if (peg$silentFails === 0) { peg$fail(peg$e37); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c35) {
@@ -4356,7 +4402,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e37); }
+          if (peg$silentFails === 0) { peg$fail(peg$e38); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4395,7 +4441,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e38); }
+      if (peg$silentFails === 0) { peg$fail(peg$e39); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4405,7 +4451,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e39); }
+        if (peg$silentFails === 0) { peg$fail(peg$e40); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -4432,7 +4478,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e40); }
+        if (peg$silentFails === 0) { peg$fail(peg$e41); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c39) {
@@ -4440,7 +4486,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e41); }
+          if (peg$silentFails === 0) { peg$fail(peg$e42); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4479,11 +4525,11 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e43); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f120();
+      s1 = peg$f123();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4493,11 +4539,11 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e44); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f121();
+        s1 = peg$f124();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4507,7 +4553,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e45); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -4515,7 +4561,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4531,7 +4577,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f122();
+            s0 = peg$f125();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4589,7 +4635,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f123(s1, s2);
+      s0 = peg$f126(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4641,7 +4687,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f124(s1, s2);
+      s0 = peg$f127(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4658,7 +4704,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f125(s1);
+      s3 = peg$f128(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4669,7 +4715,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f126(s1, s5);
+          s0 = peg$f129(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4699,11 +4745,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f127(s1);
+      s3 = peg$f130(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4717,7 +4763,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f128(s1, s5);
+            s0 = peg$f131(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4740,7 +4786,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f129(s1);
+        s1 = peg$f132(s1);
         s0 = s1;
       }
     }
@@ -4765,7 +4811,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f130(s1, s2, s4, s6);
+          s0 = peg$f133(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4785,7 +4831,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e46); }
+        if (peg$silentFails === 0) { peg$fail(peg$e47); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 8) === peg$c45) {
@@ -4793,7 +4839,7 @@ function peg$parse(input, options) {
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e47); }
+          if (peg$silentFails === 0) { peg$fail(peg$e48); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4809,7 +4855,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f131();
+          s0 = peg$f134();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4826,7 +4872,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e17); }
+          if (peg$silentFails === 0) { peg$fail(peg$e18); }
         }
         if (s2 === peg$FAILED) {
           if (input.substr(peg$currPos, 6) === peg$c17) {
@@ -4834,7 +4880,7 @@ function peg$parse(input, options) {
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e18); }
+            if (peg$silentFails === 0) { peg$fail(peg$e19); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -4850,7 +4896,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f132();
+            s1 = peg$f135();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4866,7 +4912,7 @@ function peg$parse(input, options) {
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e19); }
+            if (peg$silentFails === 0) { peg$fail(peg$e20); }
           }
           if (s2 === peg$FAILED) {
             if (input.substr(peg$currPos, 6) === peg$c19) {
@@ -4874,7 +4920,7 @@ function peg$parse(input, options) {
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e20); }
+              if (peg$silentFails === 0) { peg$fail(peg$e21); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -4890,7 +4936,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f133();
+              s1 = peg$f136();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4908,7 +4954,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e49); }
           }
           if (s4 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c47) {
@@ -4916,7 +4962,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4932,7 +4978,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f134(s1);
+              s3 = peg$f137(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4948,7 +4994,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
             if (s4 === peg$FAILED) {
               if (input.substr(peg$currPos, 4) === peg$c49) {
@@ -4956,7 +5002,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e51); }
+                if (peg$silentFails === 0) { peg$fail(peg$e52); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -4972,7 +5018,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f135(s1);
+                s3 = peg$f138(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4987,7 +5033,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f136(s1, s3, s5);
+              s0 = peg$f139(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5007,7 +5053,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e48); }
+            if (peg$silentFails === 0) { peg$fail(peg$e49); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c47) {
@@ -5015,7 +5061,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e49); }
+              if (peg$silentFails === 0) { peg$fail(peg$e50); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5034,7 +5080,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f137(s4);
+                s0 = peg$f140(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5061,12 +5107,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f138(s1, s2, s4, s7);
+                  s7 = peg$f141(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f139(s1, s2, s4, s6);
+                  s0 = peg$f142(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5094,19 +5140,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r2.test(s3)) {
+    if (peg$r3.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e52); }
+      if (peg$silentFails === 0) { peg$fail(peg$e53); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r3.test(s4)) {
+      if (peg$r4.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e53); }
+        if (peg$silentFails === 0) { peg$fail(peg$e54); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5137,7 +5183,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f140(s1);
+        s0 = peg$f143(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5157,19 +5203,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r4.test(s3)) {
+    if (peg$r5.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r5.test(s4)) {
+      if (peg$r6.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e55); }
+        if (peg$silentFails === 0) { peg$fail(peg$e56); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5200,7 +5246,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f141(s1);
+        s0 = peg$f144(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5221,7 +5267,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f142(s1);
+      s1 = peg$f145(s1);
       s0 = s1;
     }
 
@@ -5236,7 +5282,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e43); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -5245,11 +5291,11 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e44); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f143();
+        s1 = peg$f146();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5259,7 +5305,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e45); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -5267,7 +5313,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -5283,7 +5329,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f144();
+            s0 = peg$f147();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5299,7 +5345,7 @@ function peg$parse(input, options) {
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e56); }
+            if (peg$silentFails === 0) { peg$fail(peg$e57); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 5) === peg$c51) {
@@ -5307,7 +5353,7 @@ function peg$parse(input, options) {
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e57); }
+              if (peg$silentFails === 0) { peg$fail(peg$e58); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5323,7 +5369,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f145();
+              s0 = peg$f148();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5339,7 +5385,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e58); }
+              if (peg$silentFails === 0) { peg$fail(peg$e59); }
             }
             if (s1 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c53) {
@@ -5347,7 +5393,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e59); }
+                if (peg$silentFails === 0) { peg$fail(peg$e60); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -5363,7 +5409,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f146();
+                s0 = peg$f149();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5379,7 +5425,7 @@ function peg$parse(input, options) {
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e60); }
+                if (peg$silentFails === 0) { peg$fail(peg$e61); }
               }
               if (s1 === peg$FAILED) {
                 if (input.substr(peg$currPos, 6) === peg$c55) {
@@ -5387,7 +5433,7 @@ function peg$parse(input, options) {
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e62); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -5403,7 +5449,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f147();
+                  s0 = peg$f150();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5450,7 +5496,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f148(s1, s3);
+        s0 = peg$f151(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5470,7 +5516,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f149(s1);
+      s1 = peg$f152(s1);
     }
     s0 = s1;
 
@@ -5487,7 +5533,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f150(s1);
+        s0 = peg$f153(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5516,7 +5562,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
@@ -5541,7 +5587,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f151(s1, s3, s5, s6);
+            s0 = peg$f154(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5569,7 +5615,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f152();
+      s1 = peg$f155();
     }
     s0 = s1;
 
@@ -5582,11 +5628,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = [];
     s2 = input.charAt(peg$currPos);
-    if (peg$r6.test(s2)) {
+    if (peg$r7.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e62); }
+      if (peg$silentFails === 0) { peg$fail(peg$e63); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5597,11 +5643,11 @@ function peg$parse(input, options) {
     while (s2 !== peg$FAILED) {
       s1.push(s2);
       s2 = input.charAt(peg$currPos);
-      if (peg$r6.test(s2)) {
+      if (peg$r7.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e62); }
+        if (peg$silentFails === 0) { peg$fail(peg$e63); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5632,11 +5678,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f153(s1);
+      s3 = peg$f156(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5645,11 +5691,11 @@ function peg$parse(input, options) {
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r7.test(s5)) {
+        if (peg$r8.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e64); }
+          if (peg$silentFails === 0) { peg$fail(peg$e65); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5660,11 +5706,11 @@ function peg$parse(input, options) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r7.test(s5)) {
+          if (peg$r8.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5676,7 +5722,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f154(s1);
+          s0 = peg$f157(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5707,7 +5753,7 @@ function peg$parse(input, options) {
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e65); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5733,7 +5779,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f155(s1);
+        s4 = peg$f158(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5744,7 +5790,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e66); }
+          if (peg$silentFails === 0) { peg$fail(peg$e67); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5776,7 +5822,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f156(s1, s8);
+              s3 = peg$f159(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5793,7 +5839,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f157(s1, s4);
+          s4 = peg$f160(s1, s4);
           s3 = s4;
         }
       }
@@ -5829,13 +5875,13 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e67); }
+            if (peg$silentFails === 0) { peg$fail(peg$e68); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f158(s1, s3, s7, s9);
+            s9 = peg$f161(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5859,7 +5905,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f159(s1, s3, s7);
+            s0 = peg$f162(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5890,7 +5936,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e68); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s2 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c58) {
@@ -5898,7 +5944,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s2 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c61) {
@@ -5906,7 +5952,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e69); }
+          if (peg$silentFails === 0) { peg$fail(peg$e70); }
         }
       }
     }
@@ -5937,7 +5983,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e63); }
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -5981,7 +6027,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f160(s1, s4, s6);
+            s0 = peg$f163(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6009,29 +6055,29 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r8.test(s3)) {
+    if (peg$r9.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e70); }
+      if (peg$silentFails === 0) { peg$fail(peg$e71); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r9.test(s5)) {
+      if (peg$r10.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e71); }
+        if (peg$silentFails === 0) { peg$fail(peg$e72); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
         s5 = input.charAt(peg$currPos);
-        if (peg$r9.test(s5)) {
+        if (peg$r10.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e71); }
+          if (peg$silentFails === 0) { peg$fail(peg$e72); }
         }
       }
       s3 = [s3, s4];
@@ -6047,7 +6093,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f161(s1);
+      s1 = peg$f164(s1);
     }
     s0 = s1;
 
@@ -6063,7 +6109,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e72); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -6091,7 +6137,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f162(s1);
+      s1 = peg$f165(s1);
       s0 = s1;
     }
 
@@ -6107,11 +6153,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e74); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f163();
+      s1 = peg$f166();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6121,7 +6167,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e74); }
+        if (peg$silentFails === 0) { peg$fail(peg$e75); }
       }
       if (s1 !== peg$FAILED) {
         s2 = peg$parse_();
@@ -6129,7 +6175,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f164(s4);
+          s4 = peg$f167(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -6137,7 +6183,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f165(s3);
+          s0 = peg$f168(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6151,7 +6197,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f166(s1);
+          s1 = peg$f169(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -6165,7 +6211,7 @@ function peg$parse(input, options) {
               peg$currPos++;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e23); }
+              if (peg$silentFails === 0) { peg$fail(peg$e24); }
             }
             if (s4 !== peg$FAILED) {
               s5 = peg$parse_();
@@ -6184,7 +6230,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f167(s1, s2);
+            s0 = peg$f170(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6206,11 +6252,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f168(s1);
+      s3 = peg$f171(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6243,7 +6289,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f169(s1, s5);
+          s0 = peg$f172(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6269,14 +6315,14 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e24); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f170(s3);
+        s0 = peg$f173(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6292,7 +6338,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f171(s1);
+          s1 = peg$f174(s1);
         }
         s0 = s1;
       }
@@ -6308,7 +6354,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasBraces();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f172(s1);
+      s1 = peg$f175(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6316,7 +6362,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f173(s1);
+        s1 = peg$f176(s1);
       }
       s0 = s1;
     }
@@ -6334,11 +6380,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f174(s1);
+      s3 = peg$f177(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6352,7 +6398,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f175(s1, s8);
+          s8 = peg$f178(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6372,7 +6418,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f175(s1, s8);
+            s8 = peg$f178(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6389,7 +6435,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f176(s1, s5);
+          s0 = peg$f179(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6420,7 +6466,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+        if (peg$silentFails === 0) { peg$fail(peg$e5); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -6444,7 +6490,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -6461,7 +6507,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f177(s1, s2);
+      s0 = peg$f180(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6480,7 +6526,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -6509,7 +6555,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f178(s1, s4);
+        s0 = peg$f181(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6534,7 +6580,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
@@ -6553,7 +6599,7 @@ function peg$parse(input, options) {
                 peg$currPos++;
               } else {
                 s12 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e1); }
+                if (peg$silentFails === 0) { peg$fail(peg$e2); }
               }
               if (s12 !== peg$FAILED) {
                 s13 = peg$parse_();
@@ -6572,7 +6618,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f179(s1, s5, s9, s10);
+              s0 = peg$f182(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6605,7 +6651,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f180(s1);
+      s1 = peg$f183(s1);
       s0 = s1;
     }
 
@@ -6625,7 +6671,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -6644,7 +6690,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f181(s1, s2);
+      s0 = peg$f184(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6661,7 +6707,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f182(s1);
+      s1 = peg$f185(s1);
       s0 = s1;
     }
 
@@ -6681,7 +6727,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -6700,7 +6746,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f183(s1, s2);
+      s0 = peg$f186(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6717,7 +6763,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f184(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6733,7 +6779,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e76); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c66) {
@@ -6741,7 +6787,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e76); }
+        if (peg$silentFails === 0) { peg$fail(peg$e77); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6778,7 +6824,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f185(s1);
+      s1 = peg$f188(s1);
       s0 = s1;
     }
 
@@ -6794,7 +6840,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c68) {
@@ -6802,7 +6848,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e78); }
+        if (peg$silentFails === 0) { peg$fail(peg$e79); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6840,7 +6886,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e80); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c70) {
@@ -6848,7 +6894,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e80); }
+        if (peg$silentFails === 0) { peg$fail(peg$e81); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6877,7 +6923,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f186(s1);
+      s1 = peg$f189(s1);
       s0 = s1;
     }
 
@@ -6893,7 +6939,7 @@ function peg$parse(input, options) {
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      if (peg$silentFails === 0) { peg$fail(peg$e82); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 8) === peg$c72) {
@@ -6901,7 +6947,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e83); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6939,7 +6985,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e83); }
+      if (peg$silentFails === 0) { peg$fail(peg$e84); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c74) {
@@ -6947,7 +6993,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e85); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6976,7 +7022,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f187(s1);
+      s1 = peg$f190(s1);
       s0 = s1;
     }
 
@@ -6997,7 +7043,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f188(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -7012,13 +7058,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e1); }
+      if (peg$silentFails === 0) { peg$fail(peg$e2); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f189(s1);
+      s1 = peg$f192(s1);
       s0 = s1;
     }
 
@@ -7033,13 +7079,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f190(s1);
+      s1 = peg$f193(s1);
       s0 = s1;
     }
 
@@ -7054,13 +7100,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e67); }
+      if (peg$silentFails === 0) { peg$fail(peg$e68); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f191(s1);
+      s1 = peg$f194(s1);
       s0 = s1;
     }
 
@@ -7075,13 +7121,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e85); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f192(s1);
+      s1 = peg$f195(s1);
       s0 = s1;
     }
 
@@ -7096,7 +7142,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f193(s1);
+      s1 = peg$f196(s1);
       s0 = s1;
     }
 
@@ -7111,7 +7157,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f194(s1);
+      s1 = peg$f197(s1);
       s0 = s1;
     }
 
@@ -7126,7 +7172,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f195(s1);
+      s2 = peg$f198(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7134,7 +7180,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f196(s1);
+        s0 = peg$f199(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7146,7 +7192,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
 
     return s0;
@@ -7157,15 +7203,15 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r10.test(s1)) {
+    if (peg$r0.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e1); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f197();
+      s1 = peg$f200();
     }
     s0 = s1;
 
@@ -7307,7 +7353,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f198(s1);
+      s1 = peg$f201(s1);
       s0 = s1;
     }
 
@@ -7324,7 +7370,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      if (peg$silentFails === 0) { peg$fail(peg$e3); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
@@ -7350,7 +7396,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -7378,7 +7424,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f199();
+    s1 = peg$f202();
     s0 = s1;
 
     return s0;
@@ -7430,7 +7476,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f200();
+    s1 = peg$f203();
     s0 = s1;
 
     return s0;
@@ -7448,7 +7494,7 @@ function peg$parse(input, options) {
   let kwStart = 0;      // where that keyword starts
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
-  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { span, at, ident, oneName, nameSet: (name, start) => oneName(ident(name, start)) }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
@@ -7459,6 +7505,7 @@ function peg$parse(input, options) {
   }
   const readWord = (p) => sc.word(p);
   const readBlanks = (p) => sc.blanks(p);
+  const readStatement = (p) => sc.statement(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
   const readCond = (p) => sc.condExpr(p);

@@ -231,6 +231,14 @@ export interface ResolvedConstraint {
   expr: ResolvedConstraintExpr;
 }
 
+/** `validatetrans C expr;` / `mlsvalidatetrans` (define_validatetrans): one per class, as
+ *  libsepol copies it; u1 r1 t1 l1 h1 are the old context, the 2s the new one, the 3s the task. */
+export interface ResolvedValidatetrans {
+  span: Span;
+  classId: number;
+  expr: ResolvedConstraintExpr;
+}
+
 export interface ResolvedContext {
   user: number;
   role: number;
@@ -277,6 +285,8 @@ export interface Symbols {
   filenameTransitions: FilenameTransition[];
   conds: CondNode[];
   constraints: ResolvedConstraint[];
+  /** validatetrans and mlsvalidatetrans, in statement order, one per class. */
+  validatetrans: ResolvedValidatetrans[];
   ocontexts: Ocontexts;
   /** Present when the policy is compiled as MLS (checkpolicy -M). */
   mls?: MlsSymbols;

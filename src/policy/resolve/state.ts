@@ -32,6 +32,7 @@ export class ResolveState {
     filenameTransitions: [],
     conds: [],
     constraints: [],
+    validatetrans: [],
     ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
   };
   readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
