@@ -405,7 +405,8 @@ function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
   for (const s of ast.statements) {
     if (s.kind !== "if") continue;
     const compiled = condProgram(s.expr, (e) => sym.boolIds.get(e.name.name));
-    if (!compiled) continue;
+    // define_conditional: no node for a block with no rules in either branch
+    if (!compiled || (s.then.length === 0 && s.else.length === 0)) continue;
     // cond_node_search compares the expression as parsed, one NOT dropped
     const parsed = compiled.program.slice();
     if (parsed[parsed.length - 1] === CondOp.Not) parsed.pop();

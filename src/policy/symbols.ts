@@ -320,6 +320,36 @@ export interface RoleAllowSym {
   newRoles: number[];
 }
 
+/** Tables with nothing declared yet (not even object_r: the resolver declares it, a binary holds
+ *  it as role value 1), for the resolver to fill from source and src/binary from a kernel policy. */
+export function emptySymbols(): Symbols {
+  return {
+    classes: [],
+    classIds: new Map(),
+    types: [],
+    attrs: [],
+    typeIds: new Map(),
+    attrIds: new Map(),
+    aliases: new Map(),
+    bools: [],
+    boolIds: new Map(),
+    roles: [],
+    roleIds: new Map(),
+    users: [],
+    userIds: new Map(),
+    initialSids: new Map(),
+    tunables: [],
+    tunableIds: new Map(),
+    policycaps: [],
+    roleAttrs: [],
+    filenameTransitions: [],
+    conds: [],
+    constraints: [],
+    validatetrans: [],
+    ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
+  };
+}
+
 export interface RoleTransitionSym {
   span: Span;
   /** Role ids, ascending. */

@@ -24,6 +24,9 @@ export class Conditionals {
       return b;
     });
     if (!compiled) return;
+    // define_conditional: a block with no rules in either branch makes no node (its booleans are
+    // still looked up, at parse)
+    if (c.then.length === 0 && c.else.length === 0) return;
     const { program, bools } = compiled;
     // cond_node_search compares the expression as parsed, one trailing NOT dropped; the node keeps
     // it normalized as the binary holds it: `if (!e) {A} else {B}` is `if (e) {B} else {A}`
