@@ -6,8 +6,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { AvTab } from "./avtab.js";
 import { evalCond } from "./cond.js";
 import { condListIndex, type Expanded } from "./expand.js";
-import { typeParent } from "./bounds.js";
-import type { ResolvedConstraint, ResolvedValidatetrans, Symbols } from "./symbols.js";
+import { typeParent, type ResolvedConstraint, type ResolvedValidatetrans, type Symbols } from "./symbols.js";
 import { TypeAttrMap } from "./typeattr.js";
 import type { RuleRef } from "./types.js";
 

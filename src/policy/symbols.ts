@@ -383,3 +383,11 @@ export const OBJECT_R = 0;
 export function declaredRoles(sym: Symbols): RoleSym[] {
   return sym.roles.filter((r) => sym.roleIds.get(r.name) === r.id);
 }
+
+/** The parent of a type: `typebounds`, else the name before its last dot (hierarchy_add_bounds). */
+export function typeParent(sym: Symbols, t: number): number | undefined {
+  const type = sym.types[t]!;
+  if (type.bounds !== undefined) return type.bounds;
+  const dot = type.name.lastIndexOf(".");
+  return dot < 0 ? undefined : sym.typeIds.get(type.name.slice(0, dot));
+}
