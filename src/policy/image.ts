@@ -7,7 +7,7 @@ import type { AvTab } from "./avtab.js";
 import { evalCond } from "./cond.js";
 import { condListIndex, type Expanded } from "./expand.js";
 import { typeParent, type ResolvedConstraint, type ResolvedValidatetrans, type Symbols } from "./symbols.js";
-import { TypeAttrMap } from "./typeattr.js";
+import { typeAttrMap, type TypeAttrMap } from "./typeattr.js";
 import type { RuleRef } from "./types.js";
 
 export interface ClassEntry {
@@ -46,7 +46,7 @@ export class PolicyTables {
     for (const v of sym.validatetrans) transByClass[v.classId]!.unshift(v);
     this.validatetransByClass = transByClass;
     this.defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
-    this.tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists]);
+    this.tam = typeAttrMap(sym, ex);
     this.bounds = Int32Array.from(sym.types, (t) => typeParent(sym, t.id) ?? -1);
     const nr = sym.roles.length;
     this.roleAllows = new Set((sym.roleAllows ?? []).flatMap((a) => a.roles.flatMap((r) => a.newRoles.map((n) => r * nr + n))));
