@@ -39,9 +39,12 @@ export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
   const tables = allowTables(ex);
   // (over every table of the expansion: a superset of the ids the allow entries use, same answers)
   const tam = typeAttrMap(sym, ex);
-  const allows = ex.rules.filter((r) => r.kind === "allow");
+  // the allow rules expanded to types, read only to name the rules behind a violation
+  let allows: ExpandedAvRule[] | undefined;
   for (const na of ex.neverallows) {
     const found = violations(tables, tam, na);
+    if (found.length === 0) continue;
+    allows ??= ex.rules.filter((r) => r.kind === "allow");
     for (const [s, t, c, bad] of found.slice(0, MAX_REPORTS_PER_NEVERALLOW)) diags.push(violation(sym, na, allows, s, t, c, bad));
     if (found.length > MAX_REPORTS_PER_NEVERALLOW) {
       diags.push(error("neverallow", `neverallow violated ${found.length - MAX_REPORTS_PER_NEVERALLOW} more time(s) (first ${MAX_REPORTS_PER_NEVERALLOW} shown)`, na.span));

@@ -71,6 +71,7 @@ class Expander {
   readonly nc: number;
   readonly base: AvTab;
   readonly condLists: AvList[];
+  private readonly attrKeys: number[][] = [];
 
   constructor(
     private readonly sym: Symbols,
@@ -109,6 +110,8 @@ class Expander {
   /** A set's key ids (no `-`, `*`, `~`): its types, and attribute a as ntypes + a. */
   private keyIds(ts: TypeSet): number[] {
     if (ts.attrs.length === 0 && ts.types.length <= 1) return ts.types;
+    // one attribute (most attribute rules): one shared, never written, list per attribute
+    if (ts.types.length === 0 && ts.attrs.length === 1) return (this.attrKeys[ts.attrs[0]!] ??= [this.nt + ts.attrs[0]!]);
     const ids = new Set(ts.types);
     for (const a of ts.attrs) ids.add(this.nt + a);
     return [...ids];

@@ -23,12 +23,12 @@ for (const k of [
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
   "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
-  "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
+  "expandattribute", "attribute_role", "roleattribute", "typebounds", "role_transition", "default_user",
   "default_role", "default_type", "default_range", "sensitivity", "dominance", "category", "level",
   "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
-  "roleattribute", "allowxperm",
+  "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
@@ -49,6 +49,7 @@ const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
   policycap: "policycap statement", tunable: "tunable declaration",
   expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
+  roleattribute: "roleattribute statement",
   typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
   default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
   sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
@@ -500,192 +501,194 @@ function peg$parse(input, options) {
   function peg$f17() {    return kw === "policycap"  }
   function peg$f18() {    return kw === "expandattribute"  }
   function peg$f19() {    return kw === "attribute_role"  }
-  function peg$f20() {    return kw === "role"  }
-  function peg$f21() {    return kw === "user"  }
-  function peg$f22() {    return kw === "class"  }
-  function peg$f23() {    return kw === "sid"  }
-  function peg$f24() {    return kw === "common"  }
-  function peg$f25() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f26() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f27() {    return kw === "pirqcon"  }
-  function peg$f28() {    return kw === "iomemcon"  }
-  function peg$f29() {    return kw === "ioportcon"  }
-  function peg$f30() {    return kw === "pcidevicecon"  }
-  function peg$f31() {    return kw === "devicetreecon"  }
-  function peg$f32() {    return kw === "typebounds"  }
-  function peg$f33() {    return kw === "role_transition"  }
-  function peg$f34() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f35() {    return kw === "default_range"  }
-  function peg$f36() {    return kw === "platform"  }
-  function peg$f37() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f38() {    return kw === "dominance"  }
-  function peg$f39() {    return kw === "level"  }
-  function peg$f40() {    return kw === "range_transition"  }
-  function peg$f41() {    return kw === UNSUPPORTED  }
-  function peg$f42() {    return scan(readAvRule);  }
-  function peg$f43(r) {    return r !== null;  }
-  function peg$f44(r) {    return r;  }
-  function peg$f45(s, t, c, p) {    return [c, p];  }
-  function peg$f46(s, t) {    return null;  }
-  function peg$f47(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f48(s, t, rest) {
+  function peg$f20() {    return kw === "roleattribute"  }
+  function peg$f21() {    return kw === "role"  }
+  function peg$f22() {    return kw === "user"  }
+  function peg$f23() {    return kw === "class"  }
+  function peg$f24() {    return kw === "sid"  }
+  function peg$f25() {    return kw === "common"  }
+  function peg$f26() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f27() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f28() {    return kw === "pirqcon"  }
+  function peg$f29() {    return kw === "iomemcon"  }
+  function peg$f30() {    return kw === "ioportcon"  }
+  function peg$f31() {    return kw === "pcidevicecon"  }
+  function peg$f32() {    return kw === "devicetreecon"  }
+  function peg$f33() {    return kw === "typebounds"  }
+  function peg$f34() {    return kw === "role_transition"  }
+  function peg$f35() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f36() {    return kw === "default_range"  }
+  function peg$f37() {    return kw === "platform"  }
+  function peg$f38() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f39() {    return kw === "dominance"  }
+  function peg$f40() {    return kw === "level"  }
+  function peg$f41() {    return kw === "range_transition"  }
+  function peg$f42() {    return kw === UNSUPPORTED  }
+  function peg$f43() {    return scan(readAvRule);  }
+  function peg$f44(r) {    return r !== null;  }
+  function peg$f45(r) {    return r;  }
+  function peg$f46(s, t, c, p) {    return [c, p];  }
+  function peg$f47(s, t) {    return null;  }
+  function peg$f48(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f49(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f49() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f50(s, t, c, p) {
+  function peg$f50() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f51(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f51(s, t, c, d, f) {
+  function peg$f52(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f52() {    return kw === "type_transition";  }
-  function peg$f53(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f54() {    return scan(readDecl);  }
-  function peg$f55(r) {    return r !== null;  }
-  function peg$f56(r) {    return r;  }
-  function peg$f57(name, aliases, attrs) {
+  function peg$f53() {    return kw === "type_transition";  }
+  function peg$f54(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f55() {    return scan(readDecl);  }
+  function peg$f56(r) {    return r !== null;  }
+  function peg$f57(r) {    return r;  }
+  function peg$f58(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f58(type, aliases) {
+  function peg$f59(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f59(type, attributes) {
+  function peg$f60(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f60(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f61(name, value) {
+  function peg$f61(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f62(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f62(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f63(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f64(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f65(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f66() {    return true;  }
-  function peg$f67() {    return false;  }
-  function peg$f68(p) {    expected("'true' or 'false'", p);  }
-  function peg$f69(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f70(name, rest) {
-    if (rest === undefined) return null;
-    return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
+  function peg$f63(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f64(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f65(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f66(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f67(role, attributes) {    return { kind: "roleattribute", span: null, role, attributes };  }
+  function peg$f68() {    return true;  }
+  function peg$f69() {    return false;  }
+  function peg$f70(p) {    expected("'true' or 'false'", p);  }
+  function peg$f71(name, rest) {
+    // role_attr_def (`role R;`, `role R, attr, ...;`) declares R; role_type_def gives it types
+    if (rest === null) return { kind: "role", span: null, name };
+    return Array.isArray(rest) ? { kind: "role", span: null, name, attributes: rest } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f71(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f72(roles, types, classes, newRole) {
+  function peg$f72(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f73(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f73(classes, value) {
+  function peg$f74(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f74(classes) {    return "glblub";  }
-  function peg$f75(classes, side) {    return "low-high";  }
-  function peg$f76(classes, side) {    return "low";  }
-  function peg$f77(classes, side) {    return "high";  }
-  function peg$f78(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f79(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f80(classes, value) {
+  function peg$f75(classes) {    return "glblub";  }
+  function peg$f76(classes, side) {    return "low-high";  }
+  function peg$f77(classes, side) {    return "low";  }
+  function peg$f78(classes, side) {    return "high";  }
+  function peg$f79(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f80(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f81(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f81() {    return "source";  }
-  function peg$f82() {    return "target";  }
-  function peg$f83(p) {    expected("'source' or 'target'", p);  }
-  function peg$f84(name, roles, mls) {
+  function peg$f82() {    return "source";  }
+  function peg$f83() {    return "target";  }
+  function peg$f84(p) {    expected("'source' or 'target'", p);  }
+  function peg$f85(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f85(level, range) {    return { level, range };  }
-  function peg$f86(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f87(className, perms) {    return [undefined, perms];  }
-  function peg$f88(className, rest) {
+  function peg$f86(level, range) {    return { level, range };  }
+  function peg$f87(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f88(className, perms) {    return [undefined, perms];  }
+  function peg$f89(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f89(name, context) {
+  function peg$f90(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f90(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f91(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f92(classes, perms, expr) {
+  function peg$f91(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f92(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f93(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f93(classes, expr) {
+  function peg$f94(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f94(p, n, context) {
+  function peg$f95(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f95(p, lo, hi, context) {
+  function peg$f96(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f96(p, lo, hi, context) {
+  function peg$f97(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f97(p, n, context) {
+  function peg$f98(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f98(q) {    return q.slice(1, -1);  }
-  function peg$f99(path, context) {
+  function peg$f99(q) {    return q.slice(1, -1);  }
+  function peg$f100(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f100() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f101(expr, then, other) {
+  function peg$f101() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f102(expr, then, other) {
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f102() {    inCond = true; return true;  }
-  function peg$f103(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f104(p, w) {
+  function peg$f103() {    inCond = true; return true;  }
+  function peg$f104(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f105(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f105(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f106() {    return scan(readCond);  }
-  function peg$f107(r) {
+  function peg$f106(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f107() {    return scan(readCond);  }
+  function peg$f108(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f108(r) {    return r;  }
-  function peg$f109(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f112(p) {    return deeper(p);  }
-  function peg$f113(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f114(head, op, arg) {    return [op, arg];  }
-  function peg$f115(head, tail) {
+  function peg$f109(r) {    return r;  }
+  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f113(p) {    return deeper(p);  }
+  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f115(head, op, arg) {    return [op, arg];  }
+  function peg$f116(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f116(p) {    return deeper(p);  }
-  function peg$f117(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f118(p) {    return deeper(p);  }
-  function peg$f119(p, e) {    depth--; return e;  }
-  function peg$f120(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f121(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f122() {    return "eq";  }
-  function peg$f123() {    return "neq";  }
-  function peg$f124() {    return "eq";  }
-  function peg$f125(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f126(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f127(p) {    return deeper(p);  }
-  function peg$f128(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f129(p) {    return deeper(p);  }
-  function peg$f130(p, e) {    depth--; return e;  }
-  function peg$f131(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f132(p, left, cmp, right) {
+  function peg$f117(p) {    return deeper(p);  }
+  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f119(p) {    return deeper(p);  }
+  function peg$f120(p, e) {    depth--; return e;  }
+  function peg$f121(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f122(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f123() {    return "eq";  }
+  function peg$f124() {    return "neq";  }
+  function peg$f125() {    return "eq";  }
+  function peg$f126(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f127(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f128(p) {    return deeper(p);  }
+  function peg$f129(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f130(p) {    return deeper(p);  }
+  function peg$f131(p, e) {    depth--; return e;  }
+  function peg$f132(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f133(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -698,117 +701,117 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f133() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f134() {    return "1";  }
-  function peg$f135() {    return "2";  }
-  function peg$f136(side) {    return "r";  }
-  function peg$f137(side) {    return "t";  }
-  function peg$f138(side, what, names) {
+  function peg$f134() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f135() {    return "1";  }
+  function peg$f136() {    return "2";  }
+  function peg$f137(side) {    return "r";  }
+  function peg$f138(side) {    return "t";  }
+  function peg$f139(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f139(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f140(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f141(p, left, cmp, right) {
+  function peg$f140(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f141(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f142(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f142(op) {    return op.toLowerCase();  }
   function peg$f143(op) {    return op.toLowerCase();  }
-  function peg$f144(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f145() {    return "!=";  }
-  function peg$f146() {    return "==";  }
-  function peg$f147() {    return "domby";  }
-  function peg$f148() {    return "dom";  }
-  function peg$f149() {    return "incomp";  }
-  function peg$f150(name, aliases) {
+  function peg$f144(op) {    return op.toLowerCase();  }
+  function peg$f145(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f146() {    return "!=";  }
+  function peg$f147() {    return "==";  }
+  function peg$f148() {    return "domby";  }
+  function peg$f149() {    return "dom";  }
+  function peg$f150() {    return "incomp";  }
+  function peg$f151(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f151(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f152(level) {    return { kind: "level", span: null, level };  }
-  function peg$f153(sources, targets, classes, range) {
+  function peg$f152(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f153(level) {    return { kind: "level", span: null, level };  }
+  function peg$f154(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f154() {
+  function peg$f155() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f155(p) {    return deeper(p);  }
-  function peg$f156(p) {    depth--;  }
-  function peg$f157(name) {    return { level: "supervisor" };  }
-  function peg$f158(name, parent) {    return { level: "guest", parent };  }
-  function peg$f159(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f160(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f161(name, level, members) {
+  function peg$f156(p) {    return deeper(p);  }
+  function peg$f157(p) {    depth--;  }
+  function peg$f158(name) {    return { level: "supervisor" };  }
+  function peg$f159(name, parent) {    return { level: "guest", parent };  }
+  function peg$f160(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f161(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f162(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f162(kind, type, devices) {
+  function peg$f163(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f163(text) {    return { text, span: here() };  }
-  function peg$f164(p) {    expected("'of'", p);  }
-  function peg$f165() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f166(i) {    return [i];  }
-  function peg$f167(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f168(items) {    return flattenSet(here(), false, items);  }
-  function peg$f169(a, b) {
+  function peg$f164(text) {    return { text, span: here() };  }
+  function peg$f165(p) {    expected("'of'", p);  }
+  function peg$f166() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f167(i) {    return [i];  }
+  function peg$f168(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f169(items) {    return flattenSet(here(), false, items);  }
+  function peg$f170(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f170(p) {    return deeper(p);  }
-  function peg$f171(p, items) {
+  function peg$f171(p) {    return deeper(p);  }
+  function peg$f172(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f172(exclude) {    return { exclude };  }
-  function peg$f173(nested) {    return { nested };  }
-  function peg$f174(list) {    return exact(list);  }
-  function peg$f175(i) {    return [i];  }
-  function peg$f176(p) {    return deeper(p);  }
-  function peg$f177(p, i) {    return [i];  }
-  function peg$f178(p, items) {
+  function peg$f173(exclude) {    return { exclude };  }
+  function peg$f174(nested) {    return { nested };  }
+  function peg$f175(list) {    return exact(list);  }
+  function peg$f176(i) {    return [i];  }
+  function peg$f177(p) {    return deeper(p);  }
+  function peg$f178(p, i) {    return [i];  }
+  function peg$f179(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f179(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f180(p, perms) {
+  function peg$f180(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f181(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f181(user, role, type, mls) {
+  function peg$f182(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f182(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f183(low, high) {
+  function peg$f183(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f184(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f184(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f185(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f186(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f187(p) {    expected("'alias'", p);  }
-  function peg$f188(p) {    expected("'roles'", p);  }
-  function peg$f189(p) {    expected("'range'", p);  }
-  function peg$f190(p) {    expected("';'", p);  }
-  function peg$f191(p) {    expected("':'", p);  }
-  function peg$f192(p) {    expected(`'${LB}'`, p);  }
-  function peg$f193(p) {    expected(`'${RB}'`, p);  }
-  function peg$f194(p) {    expected("')'", p);  }
-  function peg$f195(p) {    expected("a name", p);  }
-  function peg$f196(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f197(name) {    return RESERVED.has(name);  }
-  function peg$f198(name) {    return ident(name, peg$savedPos);  }
-  function peg$f199() {    return scan(readWord);  }
-  function peg$f200(p) {    expected("a number", p);  }
-  function peg$f201() {    return offset();  }
-  function peg$f202() {    scan(readBlanks);  }
+  function peg$f185(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f186(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f187(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f188(p) {    expected("'alias'", p);  }
+  function peg$f189(p) {    expected("'roles'", p);  }
+  function peg$f190(p) {    expected("'range'", p);  }
+  function peg$f191(p) {    expected("';'", p);  }
+  function peg$f192(p) {    expected("':'", p);  }
+  function peg$f193(p) {    expected(`'${LB}'`, p);  }
+  function peg$f194(p) {    expected(`'${RB}'`, p);  }
+  function peg$f195(p) {    expected("')'", p);  }
+  function peg$f196(p) {    expected("a name", p);  }
+  function peg$f197(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f198(name) {    return RESERVED.has(name);  }
+  function peg$f199(name) {    return ident(name, peg$savedPos);  }
+  function peg$f200() {    return scan(readWord);  }
+  function peg$f201(p) {    expected("a number", p);  }
+  function peg$f202() {    return offset();  }
+  function peg$f203() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1394,7 +1397,7 @@ function peg$parse(input, options) {
                                 s1 = peg$FAILED;
                               }
                               if (s1 !== peg$FAILED) {
-                                s2 = peg$parseRoleBody();
+                                s2 = peg$parseRoleAttributeBody();
                                 if (s2 !== peg$FAILED) {
                                   s0 = s2;
                                 } else {
@@ -1415,7 +1418,7 @@ function peg$parse(input, options) {
                                   s1 = peg$FAILED;
                                 }
                                 if (s1 !== peg$FAILED) {
-                                  s2 = peg$parseUserBody();
+                                  s2 = peg$parseRoleBody();
                                   if (s2 !== peg$FAILED) {
                                     s0 = s2;
                                   } else {
@@ -1436,7 +1439,7 @@ function peg$parse(input, options) {
                                     s1 = peg$FAILED;
                                   }
                                   if (s1 !== peg$FAILED) {
-                                    s2 = peg$parseClassBody();
+                                    s2 = peg$parseUserBody();
                                     if (s2 !== peg$FAILED) {
                                       s0 = s2;
                                     } else {
@@ -1457,7 +1460,7 @@ function peg$parse(input, options) {
                                       s1 = peg$FAILED;
                                     }
                                     if (s1 !== peg$FAILED) {
-                                      s2 = peg$parseSidBody();
+                                      s2 = peg$parseClassBody();
                                       if (s2 !== peg$FAILED) {
                                         s0 = s2;
                                       } else {
@@ -1478,7 +1481,7 @@ function peg$parse(input, options) {
                                         s1 = peg$FAILED;
                                       }
                                       if (s1 !== peg$FAILED) {
-                                        s2 = peg$parseCommonBody();
+                                        s2 = peg$parseSidBody();
                                         if (s2 !== peg$FAILED) {
                                           s0 = s2;
                                         } else {
@@ -1499,7 +1502,7 @@ function peg$parse(input, options) {
                                           s1 = peg$FAILED;
                                         }
                                         if (s1 !== peg$FAILED) {
-                                          s2 = peg$parseConstrainBody();
+                                          s2 = peg$parseCommonBody();
                                           if (s2 !== peg$FAILED) {
                                             s0 = s2;
                                           } else {
@@ -1520,7 +1523,7 @@ function peg$parse(input, options) {
                                             s1 = peg$FAILED;
                                           }
                                           if (s1 !== peg$FAILED) {
-                                            s2 = peg$parseValidateTransBody();
+                                            s2 = peg$parseConstrainBody();
                                             if (s2 !== peg$FAILED) {
                                               s0 = s2;
                                             } else {
@@ -1541,7 +1544,7 @@ function peg$parse(input, options) {
                                               s1 = peg$FAILED;
                                             }
                                             if (s1 !== peg$FAILED) {
-                                              s2 = peg$parsePirqBody();
+                                              s2 = peg$parseValidateTransBody();
                                               if (s2 !== peg$FAILED) {
                                                 s0 = s2;
                                               } else {
@@ -1562,7 +1565,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parseIomemBody();
+                                                s2 = peg$parsePirqBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1583,7 +1586,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseIoportBody();
+                                                  s2 = peg$parseIomemBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1604,7 +1607,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parsePciDeviceBody();
+                                                    s2 = peg$parseIoportBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1625,7 +1628,7 @@ function peg$parse(input, options) {
                                                       s1 = peg$FAILED;
                                                     }
                                                     if (s1 !== peg$FAILED) {
-                                                      s2 = peg$parseDeviceTreeBody();
+                                                      s2 = peg$parsePciDeviceBody();
                                                       if (s2 !== peg$FAILED) {
                                                         s0 = s2;
                                                       } else {
@@ -1646,7 +1649,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parseTypeBoundsBody();
+                                                        s2 = peg$parseDeviceTreeBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1667,7 +1670,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseRoleTransitionBody();
+                                                          s2 = peg$parseTypeBoundsBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1688,7 +1691,7 @@ function peg$parse(input, options) {
                                                             s1 = peg$FAILED;
                                                           }
                                                           if (s1 !== peg$FAILED) {
-                                                            s2 = peg$parseDefaultBody();
+                                                            s2 = peg$parseRoleTransitionBody();
                                                             if (s2 !== peg$FAILED) {
                                                               s0 = s2;
                                                             } else {
@@ -1709,7 +1712,7 @@ function peg$parse(input, options) {
                                                               s1 = peg$FAILED;
                                                             }
                                                             if (s1 !== peg$FAILED) {
-                                                              s2 = peg$parseDefaultRangeBody();
+                                                              s2 = peg$parseDefaultBody();
                                                               if (s2 !== peg$FAILED) {
                                                                 s0 = s2;
                                                               } else {
@@ -1730,7 +1733,7 @@ function peg$parse(input, options) {
                                                                 s1 = peg$FAILED;
                                                               }
                                                               if (s1 !== peg$FAILED) {
-                                                                s2 = peg$parsePlatformBody();
+                                                                s2 = peg$parseDefaultRangeBody();
                                                                 if (s2 !== peg$FAILED) {
                                                                   s0 = s2;
                                                                 } else {
@@ -1751,7 +1754,7 @@ function peg$parse(input, options) {
                                                                   s1 = peg$FAILED;
                                                                 }
                                                                 if (s1 !== peg$FAILED) {
-                                                                  s2 = peg$parseMlsDeclBody();
+                                                                  s2 = peg$parsePlatformBody();
                                                                   if (s2 !== peg$FAILED) {
                                                                     s0 = s2;
                                                                   } else {
@@ -1772,7 +1775,7 @@ function peg$parse(input, options) {
                                                                     s1 = peg$FAILED;
                                                                   }
                                                                   if (s1 !== peg$FAILED) {
-                                                                    s2 = peg$parseDominanceBody();
+                                                                    s2 = peg$parseMlsDeclBody();
                                                                     if (s2 !== peg$FAILED) {
                                                                       s0 = s2;
                                                                     } else {
@@ -1793,7 +1796,7 @@ function peg$parse(input, options) {
                                                                       s1 = peg$FAILED;
                                                                     }
                                                                     if (s1 !== peg$FAILED) {
-                                                                      s2 = peg$parseLevelBody();
+                                                                      s2 = peg$parseDominanceBody();
                                                                       if (s2 !== peg$FAILED) {
                                                                         s0 = s2;
                                                                       } else {
@@ -1814,7 +1817,7 @@ function peg$parse(input, options) {
                                                                         s1 = peg$FAILED;
                                                                       }
                                                                       if (s1 !== peg$FAILED) {
-                                                                        s2 = peg$parseRangeTransitionBody();
+                                                                        s2 = peg$parseLevelBody();
                                                                         if (s2 !== peg$FAILED) {
                                                                           s0 = s2;
                                                                         } else {
@@ -1835,7 +1838,7 @@ function peg$parse(input, options) {
                                                                           s1 = peg$FAILED;
                                                                         }
                                                                         if (s1 !== peg$FAILED) {
-                                                                          s2 = peg$parseUnsupportedBody();
+                                                                          s2 = peg$parseRangeTransitionBody();
                                                                           if (s2 !== peg$FAILED) {
                                                                             s0 = s2;
                                                                           } else {
@@ -1845,6 +1848,28 @@ function peg$parse(input, options) {
                                                                         } else {
                                                                           peg$currPos = s0;
                                                                           s0 = peg$FAILED;
+                                                                        }
+                                                                        if (s0 === peg$FAILED) {
+                                                                          s0 = peg$currPos;
+                                                                          peg$savedPos = peg$currPos;
+                                                                          s1 = peg$f42();
+                                                                          if (s1) {
+                                                                            s1 = undefined;
+                                                                          } else {
+                                                                            s1 = peg$FAILED;
+                                                                          }
+                                                                          if (s1 !== peg$FAILED) {
+                                                                            s2 = peg$parseUnsupportedBody();
+                                                                            if (s2 !== peg$FAILED) {
+                                                                              s0 = s2;
+                                                                            } else {
+                                                                              peg$currPos = s0;
+                                                                              s0 = peg$FAILED;
+                                                                            }
+                                                                          } else {
+                                                                            peg$currPos = s0;
+                                                                            s0 = peg$FAILED;
+                                                                          }
                                                                         }
                                                                       }
                                                                     }
@@ -1891,10 +1916,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f42();
+    s2 = peg$f43();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f43(s1);
+    s2 = peg$f44(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1902,7 +1927,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f44(s1);
+      s0 = peg$f45(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1942,7 +1967,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f45(s1, s3, s8, s10);
+                  s5 = peg$f46(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -1970,20 +1995,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f46(s1, s3);
+              s6 = peg$f47(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f47(s1, s3, s6);
+              s6 = peg$f48(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f48(s1, s3, s5);
+            s0 = peg$f49(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2008,7 +2033,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f49();
+      s1 = peg$f50();
       if (s1) {
         s1 = undefined;
       } else {
@@ -2033,7 +2058,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f50(s2, s4, s8, s10);
+                    s0 = peg$f51(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2102,7 +2127,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f51(s1, s3, s7, s9, s11);
+                s0 = peg$f52(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2136,7 +2161,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f52();
+    s1 = peg$f53();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2190,7 +2215,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f53(s2, s4);
+            s0 = peg$f54(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2218,10 +2243,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f54();
+    s2 = peg$f55();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f55(s1);
+    s2 = peg$f56(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2229,7 +2254,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f56(s1);
+      s0 = peg$f57(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2294,7 +2319,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1, s3, s4);
+          s0 = peg$f58(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2324,7 +2349,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f58(s1, s5);
+            s0 = peg$f59(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2360,7 +2385,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f59(s1, s3);
+            s0 = peg$f60(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2390,7 +2415,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f60(s1);
+          s0 = peg$f61(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2417,7 +2442,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f61(s1, s3);
+          s0 = peg$f62(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2444,7 +2469,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1);
+        s0 = peg$f63(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2467,7 +2492,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1);
+        s0 = peg$f64(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2493,7 +2518,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64(s1, s3);
+          s0 = peg$f65(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2520,7 +2545,37 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65(s1);
+        s0 = peg$f66(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleAttributeBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseIdentCommaList();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f67(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2566,7 +2621,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f66();
+        s0 = peg$f68();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2606,7 +2661,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f67();
+          s0 = peg$f69();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2619,7 +2674,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f68(s1);
+        s1 = peg$f70(s1);
         s0 = s1;
       }
     }
@@ -2664,8 +2719,7 @@ function peg$parse(input, options) {
           s6 = peg$parseIdentCommaList();
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
-            peg$savedPos = s3;
-            s3 = peg$f69(s1);
+            s3 = s6;
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2681,7 +2735,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f70(s1, s3);
+        s0 = peg$f71(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2707,7 +2761,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f71(s1, s3);
+          s0 = peg$f72(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2765,7 +2819,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f72(s1, s3, s5, s6);
+            s0 = peg$f73(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2799,7 +2853,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f73(s1, s3);
+          s0 = peg$f74(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2853,7 +2907,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f74(s1);
+          s3 = peg$f75(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2897,7 +2951,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f75(s1, s4);
+              s6 = peg$f76(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2937,7 +2991,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f76(s1, s4);
+                s6 = peg$f77(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -2977,7 +3031,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f77(s1, s4);
+                  s6 = peg$f78(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -2990,14 +3044,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f78(s1, s4, s7);
+                s7 = peg$f79(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f79(s1, s4, s6);
+            s3 = peg$f80(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3012,7 +3066,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80(s1, s3);
+          s0 = peg$f81(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3062,7 +3116,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81();
+        s0 = peg$f82();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3102,7 +3156,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f82();
+          s0 = peg$f83();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3115,7 +3169,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f83(s1);
+        s1 = peg$f84(s1);
         s0 = s1;
       }
     }
@@ -3151,7 +3205,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f84(s1, s5, s7);
+            s0 = peg$f85(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3214,7 +3268,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f85(s4, s8);
+              s0 = peg$f86(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3265,7 +3319,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f86(s1, s6, s7);
+          s2 = peg$f87(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3280,7 +3334,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f87(s1, s4);
+          s2 = peg$f88(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3290,7 +3344,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3318,7 +3372,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f89(s1, s2);
+      s0 = peg$f90(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3339,12 +3393,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f90(s1, s4);
+        s4 = peg$f91(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f91(s1, s3);
+        s0 = peg$f92(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3373,7 +3427,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f92(s1, s3, s5);
+            s0 = peg$f93(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3407,7 +3461,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f93(s1, s3);
+          s0 = peg$f94(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3435,7 +3489,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f94(s1, s2, s4);
+        s0 = peg$f95(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3484,7 +3538,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f95(s1, s2, s3, s5);
+        s0 = peg$f96(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3533,7 +3587,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f96(s1, s2, s3, s5);
+        s0 = peg$f97(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3557,7 +3611,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f97(s1, s2, s4);
+        s0 = peg$f98(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3578,7 +3632,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f98(s2);
+      s2 = peg$f99(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -3627,7 +3681,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f99(s1, s3);
+        s0 = peg$f100(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3645,7 +3699,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f100();
+    s1 = peg$f101();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3728,7 +3782,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f101(s2, s6, s8);
+              s0 = peg$f102(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3758,7 +3812,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f102();
+    s1 = peg$f103();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3788,7 +3842,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f103(s2);
+      s0 = peg$f104(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3805,7 +3859,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f104(s1, s2);
+      s3 = peg$f105(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3816,7 +3870,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f105(s1, s2, s5);
+          s0 = peg$f106(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3840,10 +3894,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f106();
+    s2 = peg$f107();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f107(s1);
+    s2 = peg$f108(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3851,7 +3905,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f108(s1);
+      s0 = peg$f109(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3903,7 +3957,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f109(s1, s2);
+      s0 = peg$f110(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3955,7 +4009,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f110(s1, s2);
+      s0 = peg$f111(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4007,7 +4061,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f111(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4024,7 +4078,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f112(s1);
+      s3 = peg$f113(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4035,7 +4089,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f113(s1, s5);
+          s0 = peg$f114(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4070,7 +4124,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f114(s1, s5, s7);
+          s3 = peg$f115(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4089,7 +4143,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f114(s1, s5, s7);
+            s3 = peg$f115(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4100,7 +4154,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f115(s1, s2);
+      s0 = peg$f116(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4117,7 +4171,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f116(s1);
+      s3 = peg$f117(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4128,7 +4182,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f117(s1, s5);
+          s0 = peg$f118(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4162,7 +4216,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f118(s1);
+      s3 = peg$f119(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4176,7 +4230,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f119(s1, s5);
+            s0 = peg$f120(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4198,14 +4252,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f120(s1);
+        s1 = peg$f121(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f121(s1);
+        s1 = peg$f122(s1);
         s0 = s1;
       }
     }
@@ -4475,7 +4529,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f122();
+      s1 = peg$f123();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4489,7 +4543,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f123();
+        s1 = peg$f124();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4523,7 +4577,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f124();
+            s0 = peg$f125();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4581,7 +4635,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f125(s1, s2);
+      s0 = peg$f126(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4633,7 +4687,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f126(s1, s2);
+      s0 = peg$f127(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4650,7 +4704,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f127(s1);
+      s3 = peg$f128(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4661,7 +4715,7 @@ function peg$parse(input, options) {
         s5 = peg$parseConstraintNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f128(s1, s5);
+          s0 = peg$f129(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4695,7 +4749,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f129(s1);
+      s3 = peg$f130(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4709,7 +4763,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f130(s1, s5);
+            s0 = peg$f131(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4732,7 +4786,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f131(s1);
+        s1 = peg$f132(s1);
         s0 = s1;
       }
     }
@@ -4757,7 +4811,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f132(s1, s2, s4, s6);
+          s0 = peg$f133(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4801,7 +4855,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f133();
+          s0 = peg$f134();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4842,7 +4896,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f134();
+            s1 = peg$f135();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4882,7 +4936,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f135();
+              s1 = peg$f136();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4924,7 +4978,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f136(s1);
+              s3 = peg$f137(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4964,7 +5018,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f137(s1);
+                s3 = peg$f138(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -4979,7 +5033,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f138(s1, s3, s5);
+              s0 = peg$f139(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5026,7 +5080,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f139(s4);
+                s0 = peg$f140(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5053,12 +5107,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f140(s1, s2, s4, s7);
+                  s7 = peg$f141(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f141(s1, s2, s4, s6);
+                  s0 = peg$f142(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5129,7 +5183,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f142(s1);
+        s0 = peg$f143(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5192,7 +5246,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f143(s1);
+        s0 = peg$f144(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5213,7 +5267,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f144(s1);
+      s1 = peg$f145(s1);
       s0 = s1;
     }
 
@@ -5241,7 +5295,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f145();
+        s1 = peg$f146();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5275,7 +5329,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f146();
+            s0 = peg$f147();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5315,7 +5369,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f147();
+              s0 = peg$f148();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5355,7 +5409,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f148();
+                s0 = peg$f149();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5395,7 +5449,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f149();
+                  s0 = peg$f150();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5442,7 +5496,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f150(s1, s3);
+        s0 = peg$f151(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5462,7 +5516,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasList();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f151(s1);
+      s1 = peg$f152(s1);
     }
     s0 = s1;
 
@@ -5479,7 +5533,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f152(s1);
+        s0 = peg$f153(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5533,7 +5587,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f153(s1, s3, s5, s6);
+            s0 = peg$f154(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5561,7 +5615,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f154();
+      s1 = peg$f155();
     }
     s0 = s1;
 
@@ -5628,7 +5682,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f155(s1);
+      s3 = peg$f156(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5668,7 +5722,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f156(s1);
+          s0 = peg$f157(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5725,7 +5779,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f157(s1);
+        s4 = peg$f158(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5768,7 +5822,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f158(s1, s8);
+              s3 = peg$f159(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5785,7 +5839,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f159(s1, s4);
+          s4 = peg$f160(s1, s4);
           s3 = s4;
         }
       }
@@ -5827,7 +5881,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f160(s1, s3, s7, s9);
+            s9 = peg$f161(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5851,7 +5905,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f161(s1, s3, s7);
+            s0 = peg$f162(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5973,7 +6027,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f162(s1, s4, s6);
+            s0 = peg$f163(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6039,7 +6093,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f163(s1);
+      s1 = peg$f164(s1);
     }
     s0 = s1;
 
@@ -6083,7 +6137,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f164(s1);
+      s1 = peg$f165(s1);
       s0 = s1;
     }
 
@@ -6103,7 +6157,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f165();
+      s1 = peg$f166();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6121,7 +6175,7 @@ function peg$parse(input, options) {
         s4 = peg$parseIdent();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s3;
-          s4 = peg$f166(s4);
+          s4 = peg$f167(s4);
         }
         s3 = s4;
         if (s3 === peg$FAILED) {
@@ -6129,7 +6183,7 @@ function peg$parse(input, options) {
         }
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f167(s3);
+          s0 = peg$f168(s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6143,7 +6197,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f168(s1);
+          s1 = peg$f169(s1);
         }
         s0 = s1;
         if (s0 === peg$FAILED) {
@@ -6176,7 +6230,7 @@ function peg$parse(input, options) {
               s2 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f169(s1, s2);
+            s0 = peg$f170(s1, s2);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6202,7 +6256,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f170(s1);
+      s3 = peg$f171(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6235,7 +6289,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f171(s1, s5);
+          s0 = peg$f172(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6268,7 +6322,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f172(s3);
+        s0 = peg$f173(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6284,7 +6338,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f173(s1);
+          s1 = peg$f174(s1);
         }
         s0 = s1;
       }
@@ -6300,7 +6354,7 @@ function peg$parse(input, options) {
     s1 = peg$parseAliasBraces();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f174(s1);
+      s1 = peg$f175(s1);
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6308,7 +6362,7 @@ function peg$parse(input, options) {
       s1 = peg$parseIdentReq();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f175(s1);
+        s1 = peg$f176(s1);
       }
       s0 = s1;
     }
@@ -6330,7 +6384,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f176(s1);
+      s3 = peg$f177(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6344,7 +6398,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f177(s1, s8);
+          s8 = peg$f178(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6364,7 +6418,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f177(s1, s8);
+            s8 = peg$f178(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6381,7 +6435,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f178(s1, s5);
+          s0 = peg$f179(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6453,7 +6507,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f179(s1, s2);
+      s0 = peg$f180(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6501,7 +6555,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f180(s1, s4);
+        s0 = peg$f181(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6564,7 +6618,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f181(s1, s5, s9, s10);
+              s0 = peg$f182(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6597,7 +6651,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f182(s1);
+      s1 = peg$f183(s1);
       s0 = s1;
     }
 
@@ -6636,7 +6690,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f183(s1, s2);
+      s0 = peg$f184(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6653,7 +6707,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f184(s1);
+      s1 = peg$f185(s1);
       s0 = s1;
     }
 
@@ -6692,7 +6746,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f185(s1, s2);
+      s0 = peg$f186(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6709,7 +6763,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f186(s1);
+      s1 = peg$f187(s1);
       s0 = s1;
     }
 
@@ -6770,7 +6824,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f187(s1);
+      s1 = peg$f188(s1);
       s0 = s1;
     }
 
@@ -6869,7 +6923,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f188(s1);
+      s1 = peg$f189(s1);
       s0 = s1;
     }
 
@@ -6968,7 +7022,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f189(s1);
+      s1 = peg$f190(s1);
       s0 = s1;
     }
 
@@ -6989,7 +7043,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f190(s1);
+      s1 = peg$f191(s1);
       s0 = s1;
     }
 
@@ -7010,7 +7064,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f191(s1);
+      s1 = peg$f192(s1);
       s0 = s1;
     }
 
@@ -7031,7 +7085,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f192(s1);
+      s1 = peg$f193(s1);
       s0 = s1;
     }
 
@@ -7052,7 +7106,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f193(s1);
+      s1 = peg$f194(s1);
       s0 = s1;
     }
 
@@ -7073,7 +7127,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f194(s1);
+      s1 = peg$f195(s1);
       s0 = s1;
     }
 
@@ -7088,7 +7142,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f195(s1);
+      s1 = peg$f196(s1);
       s0 = s1;
     }
 
@@ -7103,7 +7157,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f196(s1);
+      s1 = peg$f197(s1);
       s0 = s1;
     }
 
@@ -7118,7 +7172,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f197(s1);
+      s2 = peg$f198(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7126,7 +7180,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f198(s1);
+        s0 = peg$f199(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7157,7 +7211,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f199();
+      s1 = peg$f200();
     }
     s0 = s1;
 
@@ -7299,7 +7353,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f200(s1);
+      s1 = peg$f201(s1);
       s0 = s1;
     }
 
@@ -7370,7 +7424,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f201();
+    s1 = peg$f202();
     s0 = s1;
 
     return s0;
@@ -7422,7 +7476,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f202();
+    s1 = peg$f203();
     s0 = s1;
 
     return s0;

@@ -41,6 +41,13 @@ export class TypeAttrMap {
     const usedSource = new Uint8Array(nids);
     const usedTarget = new Uint8Array(nids);
     for (const tab of tables) {
+      if (tab instanceof AvTab && tab.usedKnown && tab.usedSource.length === nids) {
+        for (let i = 0; i < nids; i++) {
+          usedSource[i] = usedSource[i]! | tab.usedSource[i]!;
+          usedTarget[i] = usedTarget[i]! | tab.usedTarget[i]!;
+        }
+        continue;
+      }
       const keys = tab.keys;
       const nc = tab.nclasses;
       for (let i = 0; i < keys.length; i++) {
