@@ -9,7 +9,7 @@
 //   written in avtab_hash bucket order over 2^20 slots, chains by (s, t, c), ties in creation order;
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
-import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
+import { condNodeKey, condProgram, defineConditional, evalCond, normalizeCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
 import {
@@ -406,14 +406,16 @@ function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
     if (s.kind !== "if") continue;
     const compiled = condProgram(s.expr, (e) => sym.boolIds.get(e.name.name));
     if (!compiled) continue;
+    const { block, program: defined } = defineConditional(s, compiled.program);
+    if (block === undefined) continue;
     // cond_node_search compares the expression as parsed, one NOT dropped
-    const parsed = compiled.program.slice();
+    const parsed = defined.slice();
     if (parsed[parsed.length - 1] === CondOp.Not) parsed.pop();
     const key = condNodeKey(Int32Array.from(parsed), compiled.bools, sym.bools.length);
-    const { program, swapped } = normalizeCond(compiled.program);
+    const { program, swapped } = normalizeCond(defined);
     // define_cond_pol_list prepends: a block's rules are in reverse source order
-    const thenRules = [...s.then].reverse();
-    const elseRules = [...s.else].reverse();
+    const thenRules = [...block.then].reverse();
+    const elseRules = [...block.else].reverse();
     let node = byKey.get(key);
     if (!node) {
       const prog = Int32Array.from(program);

@@ -1,6 +1,6 @@
 // Conditional expressions as libsepol keeps them: postfix programs over boolean ids
 // (cond_expr_t lists), evaluated by cond_evaluate_expr, printed back for explanations.
-import { foldTree, type CondExpr } from "./ast.js";
+import { foldTree, type CondExpr, type Conditional } from "./ast.js";
 import { CondOp, type Symbols } from "./symbols.js";
 
 const BINARY_OPS = { and: CondOp.And, or: CondOp.Or, xor: CondOp.Xor, eq: CondOp.Eq, neq: CondOp.Neq } as const;
@@ -114,4 +114,16 @@ export function normalizeCond(program: number[]): { program: number[]; swapped: 
     if (run < 3) swaps++;
   }
   return { program: out, swapped: swaps % 2 === 1 };
+}
+
+/** policy_define.c define_conditional: a conditional without rules is dropped (no node, so it
+ *  takes no part in cond_node_search's merging); one with rules only in its else block is inverted,
+ *  its expression given a NOT and its else rules made the true list. */
+export function defineConditional(
+  c: Conditional,
+  program: number[],
+): { block?: { then: Conditional["then"]; else: Conditional["else"] }; program: number[] } {
+  if (c.then.length === 0 && c.else.length === 0) return { program };
+  if (c.then.length === 0) return { block: { then: c.else, else: [] }, program: [...program, CondOp.Not] };
+  return { block: { then: c.then, else: c.else }, program };
 }

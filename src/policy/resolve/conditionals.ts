@@ -2,7 +2,7 @@
 // node shared by every expression with the same booleans and truth table; its rules are placed
 // on the node's true or false branch.
 import type { Conditional } from "../ast.js";
-import { condNodeKey, condProgram, normalizeCond, programText } from "../cond.js";
+import { condNodeKey, condProgram, defineConditional, normalizeCond, programText } from "../cond.js";
 import { CondOp, type CondNode, type CondPlace } from "../symbols.js";
 import type { Names } from "./names.js";
 import { avRule, typeRule } from "./rules.js";
@@ -24,7 +24,9 @@ export class Conditionals {
       return b;
     });
     if (!compiled) return;
-    const { program, bools } = compiled;
+    const { block, program } = defineConditional(c, compiled.program);
+    if (block === undefined) return;
+    const { bools } = compiled;
     // cond_node_search compares the expression as parsed, one trailing NOT dropped; the node keeps
     // it normalized as the binary holds it: `if (!e) {A} else {B}` is `if (e) {B} else {A}`
     const parsed = program[program.length - 1] === CondOp.Not ? program.slice(0, -1) : program;
@@ -32,8 +34,8 @@ export class Conditionals {
     const node = this.node(Int32Array.from(parsed), Int32Array.from(normalized), bools, c);
     const then: CondPlace = { node, branch: !swapped };
     const otherwise: CondPlace = { node, branch: swapped };
-    for (const r of c.then) r.kind === "avrule" ? avRule(this.st, this.names, r, then) : typeRule(this.st, this.names, r, then);
-    for (const r of c.else) r.kind === "avrule" ? avRule(this.st, this.names, r, otherwise) : typeRule(this.st, this.names, r, otherwise);
+    for (const r of block.then) r.kind === "avrule" ? avRule(this.st, this.names, r, then) : typeRule(this.st, this.names, r, then);
+    for (const r of block.else) r.kind === "avrule" ? avRule(this.st, this.names, r, otherwise) : typeRule(this.st, this.names, r, otherwise);
   }
 
   /** cond_node_search: an existing node with the same booleans and truth table, else a new one.
