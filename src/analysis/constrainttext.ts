@@ -13,9 +13,12 @@ const PRECEDENCE: Record<string, number> = { not: 4, and: 2, or: 1, "==": 3, "!=
 /** One postfix item: an operand word, a name set, or an operator. */
 type Item = { operand: string } | { names: string[] } | { op: string };
 
-// Postfix is the post-order foldTree walks with its explicit stack (chains may be any length).
-function postfixOfSource(root: ConstraintExpr, sym: Symbols, out: Item[]): void {
-  foldTree<ConstraintExpr, void>(root, (e) => {
+// Postfix is the post-order foldTree walks with its explicit stack (chains may be any length). The
+// source and the resolved expression differ only in their name leaves, which `leafNames` renders.
+type NamesLeaf<E> = Extract<E, { op: "names" }>;
+
+function postfixOf<E extends ConstraintExpr | ResolvedConstraintExpr>(root: E, leafNames: (e: NamesLeaf<E>) => string[], out: Item[]): void {
+  foldTree<E, void>(root, (e) => {
     switch (e.op) {
       case "not":
       case "and":
@@ -25,35 +28,29 @@ function postfixOfSource(root: ConstraintExpr, sym: Symbols, out: Item[]): void 
       case "cmp":
         out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
         return;
-      case "names": {
-        const primary = (n: string) => {
-          const id = e.left[0] === "t" ? sym.aliases.get(n) : undefined;
-          return id === undefined ? n : sym.types[id]!.name;
-        };
-        out.push({ operand: e.left }, { names: [...new Set(e.names.include.map((i) => primary(i.name)))] }, { op: e.cmp });
-      }
+      case "names":
+        out.push({ operand: e.left }, { names: leafNames(e as NamesLeaf<E>) }, { op: e.cmp });
     }
   });
 }
 
-function postfixOfResolved(root: ResolvedConstraintExpr, sym: Symbols, out: Item[]): void {
-  foldTree<ResolvedConstraintExpr, void>(root, (e) => {
-    switch (e.op) {
-      case "not":
-      case "and":
-      case "or":
-        out.push({ op: e.op });
-        return;
-      case "cmp":
-        out.push({ operand: e.left }, { operand: e.right }, { op: e.cmp });
-        return;
-      case "names": {
-        const kind = e.left[0];
-        const name = (id: number) => (kind === "t" ? sym.types[id]!.name : kind === "r" ? sym.roles[id]!.name : sym.users[id]!.name);
-        out.push({ operand: e.left }, { names: [...e.ids].map(name) }, { op: e.cmp });
-      }
-    }
-  });
+/** The names as written, a type alias as its primary name. */
+function sourceNames(sym: Symbols): (e: NamesLeaf<ConstraintExpr>) => string[] {
+  return (e) => {
+    const primary = (n: string) => {
+      const id = e.left[0] === "t" ? sym.aliases.get(n) : undefined;
+      return id === undefined ? n : sym.types[id]!.name;
+    };
+    return [...new Set(e.names.include.map((i) => primary(i.name)))];
+  };
+}
+
+function resolvedNames(sym: Symbols): (e: NamesLeaf<ResolvedConstraintExpr>) => string[] {
+  return (e) => {
+    const kind = e.left[0];
+    const name = (id: number) => (kind === "t" ? sym.types[id]!.name : kind === "r" ? sym.roles[id]!.name : sym.users[id]!.name);
+    return [...e.ids].map(name);
+  };
 }
 
 type Node = string | Node[];
@@ -94,7 +91,7 @@ export function setoolsConstraintText(con: ResolvedConstraint, sym: Symbols, sou
   const cls = sym.classes[con.classId]!;
   const perms = pySorted(cls.perms.filter((p, bit) => p && (con.mask >>> bit) & 1));
   const postfix: Item[] = [];
-  if (source) postfixOfSource(source, sym, postfix);
-  else postfixOfResolved(con.expr, sym, postfix);
+  if (source) postfixOf(source, sourceNames(sym), postfix);
+  else postfixOf(con.expr, resolvedNames(sym), postfix);
   return `constrain ${cls.name} ${perms.length > 1 ? `{ ${perms.join(" ")} }` : perms[0]} (${infixText(postfix)}); `;
 }

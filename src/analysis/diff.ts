@@ -38,86 +38,89 @@ function namesDiff(a: Set<string>, b: Set<string>): { added: string[]; removed: 
   return { added: pySorted([...b].filter((x) => !a.has(x))), removed: pySorted([...a].filter((x) => !b.has(x))) };
 }
 
-/** A class's permissions as sediff compares them: its own and its common's. */
-function classes(ap: AnalysisPolicy): Map<string, Set<string>> {
-  return new Map(ap.sym.classes.map((c) => [c.name, new Set(c.perms)]));
+type SectionOf = (a: AnalysisPolicy, b: AnalysisPolicy) => Section;
+
+/** One kind of member a named item has (a class's permissions, a type's attributes), counted on
+ *  the item's "* name (N Added types, ...)" line; `header` heads its detail lines where sediff
+ *  prints one. */
+interface MemberKind {
+  noun: string;
+  header?: string;
 }
 
-function classSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const ca = classes(a);
-  const cb = classes(b);
-  const d = setDiff(ca, cb);
-  return { title: "Classes", noun: "Classes", added: d.added, removed: d.removed, modified: permsModified(ca, cb, d.both) };
+/** Items by name, each with one member set per kind: added, removed, and those whose members
+ *  changed. */
+function membersSection(title: string, kinds: MemberKind[], of: (ap: AnalysisPolicy) => Map<string, Set<string>[]>): SectionOf {
+  return (a, b) => {
+    const ma = of(a);
+    const mb = of(b);
+    const d = setDiff(ma, mb);
+    const modified = d.both.flatMap((name) => {
+      const parts = kinds.map((kind, i) => ({ kind, ...namesDiff(ma.get(name)![i]!, mb.get(name)![i]!) }));
+      const change = parts.flatMap((p) => [p.added.length && `${p.added.length} Added ${p.kind.noun}`, p.removed.length && `${p.removed.length} Removed ${p.kind.noun}`]).filter(Boolean);
+      if (change.length === 0) return [];
+      const details = parts.flatMap((p) =>
+        p.added.length || p.removed.length ? [...(p.kind.header ? [p.kind.header] : []), ...p.added.map((x) => `+ ${x}`), ...p.removed.map((x) => `- ${x}`)] : [],
+      );
+      return [{ line: `${name} (${change.join(", ")})`, details }];
+    });
+    return { title, noun: title, added: d.added, removed: d.removed, modified };
+  };
 }
 
-/** Commons and classes: added and removed permissions. */
-function permsModified(a: Map<string, Set<string>>, b: Map<string, Set<string>>, both: string[]): Section["modified"] {
-  return both.flatMap((name) => {
-    const p = namesDiff(a.get(name)!, b.get(name)!);
-    if (!p.added.length && !p.removed.length) return [];
-    const change = [p.added.length && `${p.added.length} Added permissions`, p.removed.length && `${p.removed.length} Removed permissions`].filter(Boolean);
-    return [{ line: `${name} (${change.join(", ")})`, details: [...p.added.map((x) => `+ ${x}`), ...p.removed.map((x) => `- ${x}`)] }];
-  });
+/** Items by key, each with one value: added and removed as `entry` words them, and those whose
+ *  value changed as `change` does. */
+function valuesSection<V>(
+  title: string,
+  of: (ap: AnalysisPolicy) => Map<string, V>,
+  entry: (key: string, value: V) => string,
+  change: (key: string, before: V, after: V) => Section["modified"][number],
+): SectionOf {
+  return (a, b) => {
+    const va = of(a);
+    const vb = of(b);
+    const d = setDiff(va, vb);
+    const modified = d.both.filter((k) => va.get(k) !== vb.get(k)).map((k) => change(k, va.get(k)!, vb.get(k)!));
+    return { title, noun: title, added: d.added.map((k) => entry(k, vb.get(k)!)), removed: d.removed.map((k) => entry(k, va.get(k)!)), modified };
+  };
 }
 
-function commonSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const ca = new Map([...a.commons].map(([n, p]) => [n, new Set(p)]));
-  const cb = new Map([...b.commons].map(([n, p]) => [n, new Set(p)]));
-  const d = setDiff(ca, cb);
-  return { title: "Commons", noun: "Commons", added: d.added, removed: d.removed, modified: permsModified(ca, cb, d.both) };
+/** Statements that are only added or removed (sediff prints no "Modified" count for them). */
+function linesSection(title: string, noun: string, of: (ap: AnalysisPolicy) => Set<string>): SectionOf {
+  return (a, b) => {
+    const d = namesDiff(of(a), of(b));
+    return { title, noun, added: d.added, removed: d.removed, modified: [], noModified: true };
+  };
 }
 
-function roleSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const types = (ap: AnalysisPolicy) => new Map(ap.sym.roles.filter((r) => ap.sym.roleIds.has(r.name)).map((r) => [r.name, new Set([...r.types].map((t) => ap.sym.types[t]!.name))]));
-  const ra = types(a);
-  const rb = types(b);
-  const d = setDiff(ra, rb);
-  const modified = d.both.flatMap((name) => {
-    const t = namesDiff(ra.get(name)!, rb.get(name)!);
-    if (!t.added.length && !t.removed.length) return [];
-    const change = [t.added.length && `${t.added.length} Added types`, t.removed.length && `${t.removed.length} Removed types`].filter(Boolean);
-    return [{ line: `${name} (${change.join(", ")})`, details: [...t.added.map((x) => `+ ${x}`), ...t.removed.map((x) => `- ${x}`)] }];
-  });
-  return { title: "Roles", noun: "Roles", added: d.added, removed: d.removed, modified };
+const PERMISSIONS: MemberKind[] = [{ noun: "permissions" }];
+
+/** Commons and classes with their permissions (a class's own and its common's, as sediff compares them). */
+const commons = (ap: AnalysisPolicy) => new Map([...ap.commons].map(([n, p]) => [n, [new Set(p)]]));
+const classes = (ap: AnalysisPolicy) => new Map(ap.sym.classes.map((c) => [c.name, [new Set(c.perms)]]));
+const roleTypes = (ap: AnalysisPolicy) =>
+  new Map(ap.sym.roles.filter((r) => ap.sym.roleIds.has(r.name)).map((r) => [r.name, [new Set([...r.types].map((t) => ap.sym.types[t]!.name))]]));
+const userRoles = (ap: AnalysisPolicy) => new Map(ap.sym.users.map((u) => [u.name, [new Set([...u.roles].map((r) => ap.sym.roles[r]!.name))]]));
+const attrTypes = (ap: AnalysisPolicy) => new Map(ap.sym.attrs.map((x) => [x.name, [new Set(Array.from(x.members, (t) => ap.sym.types[t]!.name))]]));
+
+/** A type's attributes and aliases. */
+function typeMembers(ap: AnalysisPolicy): Map<string, Set<string>[]> {
+  const attrsOf = new Map<string, Set<string>>(ap.sym.types.map((t) => [t.name, new Set<string>()]));
+  for (const at of ap.sym.attrs) for (const t of at.members) attrsOf.get(ap.sym.types[t]!.name)!.add(at.name);
+  return new Map(ap.sym.types.map((t) => [t.name, [attrsOf.get(t.name)!, new Set(t.aliases)]]));
 }
 
-function userSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const roles = (ap: AnalysisPolicy) => new Map(ap.sym.users.map((u) => [u.name, new Set([...u.roles].map((r) => ap.sym.roles[r]!.name))]));
-  const ua = roles(a);
-  const ub = roles(b);
-  const d = setDiff(ua, ub);
-  const modified = d.both.flatMap((name) => {
-    const r = namesDiff(ua.get(name)!, ub.get(name)!);
-    if (!r.added.length && !r.removed.length) return [];
-    const change = [r.added.length && `${r.added.length} Added roles`, r.removed.length && `${r.removed.length} Removed roles`].filter(Boolean);
-    return [{ line: `${name} (${change.join(", ")})`, details: ["Roles:", ...r.added.map((x) => `+ ${x}`), ...r.removed.map((x) => `- ${x}`)] }];
-  });
-  return { title: "Users", noun: "Users", added: d.added, removed: d.removed, modified };
-}
-
-function roleAllowSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const rules = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) => `allow ${ap.sym.roles[s]!.name} ${ap.sym.roles[t]!.name};`));
-  const d = namesDiff(rules(a), rules(b));
-  return { title: "Role allow Rules", noun: "Role Allow Rules", added: d.added, removed: d.removed, modified: [], noModified: true };
-}
+const roleAllows = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) => `allow ${ap.sym.roles[s]!.name} ${ap.sym.roles[t]!.name};`));
 
 /** Constraints compare as written (setools: no attribute expansion, no logical equivalence); one
  *  statement on several classes is one constraint per class, as the binary holds them. */
-function constraintSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const texts = (ap: AnalysisPolicy) => new Set(ap.sym.constraints.map((c) => setoolsConstraintText(c, ap.sym, ap.constraintSources.get(c.span.offset))));
-  const d = namesDiff(texts(a), texts(b));
-  return { title: "Constraints", noun: "Constraints", added: d.added, removed: d.removed, modified: [], noModified: true };
-}
+const constraints = (ap: AnalysisPolicy) => new Set(ap.sym.constraints.map((c) => setoolsConstraintText(c, ap.sym, ap.constraintSources.get(c.span.offset))));
+
+const bools = (ap: AnalysisPolicy) => new Map(ap.sym.bools.map((x) => [x.name, x.value]));
+const py = (v: boolean) => (v ? "True" : "False");
 
 /** Initial SIDs by the policy's own names (sediff names Xen's from SELinux's table, off by one). */
-function initialSidSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const sids = (ap: AnalysisPolicy) => new Map([...ap.sym.initialSids].filter(([, c]) => c !== undefined).map(([n, c]) => [n, c!.text]));
-  const sa = sids(a);
-  const sb = sids(b);
-  const d = setDiff(sa, sb);
-  const modified = d.both.filter((n) => sa.get(n) !== sb.get(n)).map((n) => ({ line: `${n} +[${sb.get(n)}] -[${sa.get(n)}];`, details: [] }));
-  return { title: "Initial SIDs", noun: "Initial SIDs", added: d.added.map((n) => `sid ${n} ${sb.get(n)}`), removed: d.removed.map((n) => `sid ${n} ${sa.get(n)}`), modified };
-}
+const initialSids = (ap: AnalysisPolicy) => new Map([...ap.sym.initialSids].filter(([, c]) => c !== undefined).map(([n, c]) => [n, c!.text]));
 
 type OcontextKind = "pirqcon" | "ioportcon" | "iomemcon" | "pcidevicecon" | "devicetreecon";
 const OCONTEXTS: [OcontextKind, string][] = [
@@ -144,64 +147,6 @@ function ocontexts(ap: AnalysisPolicy, kind: OcontextKind): Map<string, string> 
     case "devicetreecon":
       return new Map(o.devicetreecon.map((x) => [x.path, x.context.text]));
   }
-}
-
-function ocontextSection(a: AnalysisPolicy, b: AnalysisPolicy, kind: OcontextKind, title: string): Section {
-  const oa = ocontexts(a, kind);
-  const ob = ocontexts(b, kind);
-  const d = setDiff(oa, ob);
-  const modified = d.both.filter((k) => oa.get(k) !== ob.get(k)).map((k) => ({ line: `${kind} ${k} +[${ob.get(k)}] -[${oa.get(k)}];`, details: [] }));
-  return { title, noun: title, added: d.added.map((k) => `${kind} ${k} ${ob.get(k)}`), removed: d.removed.map((k) => `${kind} ${k} ${oa.get(k)}`), modified };
-}
-
-function boolSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const ba = new Map(a.sym.bools.map((x) => [x.name, x.value]));
-  const bb = new Map(b.sym.bools.map((x) => [x.name, x.value]));
-  const d = setDiff(ba, bb);
-  const py = (v: boolean) => (v ? "True" : "False");
-  const modified = d.both.filter((n) => ba.get(n) !== bb.get(n)).map((n) => ({ line: `${n} (Modified default state)`, details: [`+ ${py(bb.get(n)!)}`, `- ${py(ba.get(n)!)}`] }));
-  return { title: "Booleans", noun: "Booleans", added: d.added, removed: d.removed, modified };
-}
-
-function typeSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const info = (ap: AnalysisPolicy) => {
-    const attrsOf = new Map<string, Set<string>>(ap.sym.types.map((t) => [t.name, new Set<string>()]));
-    for (const at of ap.sym.attrs) for (const t of at.members) attrsOf.get(ap.sym.types[t]!.name)!.add(at.name);
-    return new Map(ap.sym.types.map((t) => [t.name, { attrs: attrsOf.get(t.name)!, aliases: new Set(t.aliases) }]));
-  };
-  const ta = info(a);
-  const tb = info(b);
-  const d = setDiff(ta, tb);
-  const modified = d.both.flatMap((name) => {
-    const at = namesDiff(ta.get(name)!.attrs, tb.get(name)!.attrs);
-    const al = namesDiff(ta.get(name)!.aliases, tb.get(name)!.aliases);
-    const change = [
-      at.added.length && `${at.added.length} Added attributes`,
-      at.removed.length && `${at.removed.length} Removed attributes`,
-      al.added.length && `${al.added.length} Added aliases`,
-      al.removed.length && `${al.removed.length} Removed aliases`,
-    ].filter(Boolean);
-    if (change.length === 0) return [];
-    const details: string[] = [];
-    if (at.added.length || at.removed.length) details.push("Attributes:", ...at.added.map((x) => `+ ${x}`), ...at.removed.map((x) => `- ${x}`));
-    if (al.added.length || al.removed.length) details.push("Aliases:", ...al.added.map((x) => `+ ${x}`), ...al.removed.map((x) => `- ${x}`));
-    return [{ line: `${name} (${change.join(", ")})`, details }];
-  });
-  return { title: "Types", noun: "Types", added: d.added, removed: d.removed, modified };
-}
-
-function attrSection(a: AnalysisPolicy, b: AnalysisPolicy): Section {
-  const members = (ap: AnalysisPolicy) => new Map(ap.sym.attrs.map((x) => [x.name, new Set(Array.from(x.members, (t) => ap.sym.types[t]!.name))]));
-  const ma = members(a);
-  const mb = members(b);
-  const d = setDiff(ma, mb);
-  const modified = d.both.flatMap((name) => {
-    const t = namesDiff(ma.get(name)!, mb.get(name)!);
-    if (!t.added.length && !t.removed.length) return [];
-    const change = [t.added.length && `${t.added.length} Added types`, t.removed.length && `${t.removed.length} Removed types`].filter(Boolean);
-    return [{ line: `${name} (${change.join(", ")})`, details: [...t.added.map((x) => `+ ${x}`), ...t.removed.map((x) => `- ${x}`)] }];
-  });
-  return { title: "Type Attributes", noun: "Type Attributes", added: d.added, removed: d.removed, modified };
 }
 
 /** sediff's rule database: kind -> "cond|branch|source|target|class" -> perms (or default type). */
@@ -285,22 +230,41 @@ export interface DiffReport {
   differs: boolean;
 }
 
+/** The sections in the order the sediff script prints them. */
+const SECTIONS: SectionOf[] = [
+  membersSection("Commons", PERMISSIONS, commons),
+  membersSection("Classes", PERMISSIONS, classes),
+  valuesSection(
+    "Booleans",
+    bools,
+    (n) => n,
+    (n, before, after) => ({ line: `${n} (Modified default state)`, details: [`+ ${py(after)}`, `- ${py(before)}`] }),
+  ),
+  membersSection("Roles", [{ noun: "types" }], roleTypes),
+  membersSection("Types", [{ noun: "attributes", header: "Attributes:" }, { noun: "aliases", header: "Aliases:" }], typeMembers),
+  membersSection("Type Attributes", [{ noun: "types" }], attrTypes),
+  membersSection("Users", [{ noun: "roles", header: "Roles:" }], userRoles),
+  ...RULE_SECTIONS.map(([k, t]): SectionOf => (a, b) => ruleSection(a, b, k, t)),
+  linesSection("Role allow Rules", "Role Allow Rules", roleAllows),
+  linesSection("Constraints", "Constraints", constraints),
+  valuesSection(
+    "Initial SIDs",
+    initialSids,
+    (n, ctx) => `sid ${n} ${ctx}`,
+    (n, before, after) => ({ line: `${n} +[${after}] -[${before}];`, details: [] }),
+  ),
+  ...OCONTEXTS.map(([kind, title]) =>
+    valuesSection(
+      title,
+      (ap) => ocontexts(ap, kind),
+      (k, ctx) => `${kind} ${k} ${ctx}`,
+      (k, before, after) => ({ line: `${kind} ${k} +[${after}] -[${before}];`, details: [] }),
+    ),
+  ),
+];
+
 export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
-  // in the order the sediff script prints its sections
-  const sections = [
-    commonSection(a, b),
-    classSection(a, b),
-    boolSection(a, b),
-    roleSection(a, b),
-    typeSection(a, b),
-    attrSection(a, b),
-    userSection(a, b),
-    ...RULE_SECTIONS.map(([k, t]) => ruleSection(a, b, k, t)),
-    roleAllowSection(a, b),
-    constraintSection(a, b),
-    initialSidSection(a, b),
-    ...OCONTEXTS.map(([k, t]) => ocontextSection(a, b, k, t)),
-  ];
+  const sections = SECTIONS.map((section) => section(a, b));
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }
 

@@ -1,13 +1,13 @@
 // The policy editor: CodeMirror 6 with the policy.conf highlighter, the compiler's diagnostics
 // (pushed by the page after each compile, so the editor and the panels agree), hover for names and
 // jump to definition (F12, or Ctrl/Cmd-click).
-import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
-import { bracketMatching, foldGutter, indentOnInput, syntaxHighlighting } from "@codemirror/language";
-import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
-import { EditorSelection, EditorState, type Extension } from "@codemirror/state";
-import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from "@codemirror/view";
+import { syntaxHighlighting } from "@codemirror/language";
+import { setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
+import { EditorSelection, type EditorState } from "@codemirror/state";
+import { EditorView, hoverTooltip, keymap } from "@codemirror/view";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
+import { editorState } from "./editor-setup.js";
 import { policyHighlight, policyLanguage } from "./language.js";
 import type { PolicyIndex, PolicySymbol } from "./symbols.js";
 
@@ -19,21 +19,6 @@ export interface PolicyEditorOptions {
   index(): PolicyIndex | undefined;
 }
 
-export function baseExtensions(): Extension[] {
-  return [
-    lineNumbers(),
-    highlightActiveLineGutter(),
-    foldGutter(),
-    history(),
-    drawSelection(),
-    indentOnInput(),
-    bracketMatching(),
-    highlightActiveLine(),
-    keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
-    EditorView.theme({ "&": { height: "100%" }, ".cm-scroller": { fontFamily: "var(--mono)", lineHeight: "1.5" } }),
-  ];
-}
-
 export class PolicyEditor {
   readonly view: EditorView;
 
@@ -42,13 +27,9 @@ export class PolicyEditor {
   }
 
   private stateFor(text: string): EditorState {
-    return EditorState.create({
-      doc: text,
-      extensions: [
-        baseExtensions(),
-        policyLanguage,
-        syntaxHighlighting(policyHighlight),
-        lintGutter(),
+    return editorState(text, {
+      language: [policyLanguage, syntaxHighlighting(policyHighlight)],
+      features: [
         hoverTooltip((view, pos) => this.hover(view, pos), { hoverTime: 250 }),
         keymap.of([{ key: "F12", run: (view) => this.gotoDefinition(view.state.selection.main.head) }]),
         EditorView.domEventHandlers({
@@ -58,10 +39,8 @@ export class PolicyEditor {
             return pos !== null && this.gotoDefinition(pos);
           },
         }),
-        EditorView.updateListener.of((u) => {
-          if (u.docChanged) this.opts.onChange(u.state.doc.toString());
-        }),
       ],
+      onChange: (t) => this.opts.onChange(t),
     });
   }
 

@@ -5,12 +5,12 @@
 import { autocompletion, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { json, jsonParseLinter } from "@codemirror/lang-json";
 import { syntaxHighlighting, defaultHighlightStyle } from "@codemirror/language";
-import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
-import { EditorState } from "@codemirror/state";
+import { setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
+import type { EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import type { ScenarioError } from "../../sim/scenario.js";
+import { editorState } from "./editor-setup.js";
 import { placeAt, rangeOfPath } from "./json-paths.js";
-import { baseExtensions } from "./policy-editor.js";
 
 type Schema = { $ref?: string; properties?: Record<string, Schema>; items?: Schema; allOf?: { if?: Schema; then?: Schema }[]; enum?: unknown[]; const?: unknown; description?: string; oneOf?: Schema[]; anyOf?: Schema[]; additionalProperties?: boolean | Schema };
 
@@ -31,18 +31,10 @@ export class ScenarioEditor {
   }
 
   private stateFor(text: string): EditorState {
-    return EditorState.create({
-      doc: text,
-      extensions: [
-        baseExtensions(),
-        json(),
-        syntaxHighlighting(defaultHighlightStyle),
-        lintGutter(),
-        autocompletion({ override: [(ctx) => this.complete(ctx)] }),
-        EditorView.updateListener.of((u) => {
-          if (u.docChanged) this.opts.onChange(u.state.doc.toString());
-        }),
-      ],
+    return editorState(text, {
+      language: [json(), syntaxHighlighting(defaultHighlightStyle)],
+      features: [autocompletion({ override: [(ctx) => this.complete(ctx)] })],
+      onChange: (t) => this.opts.onChange(t),
     });
   }
 
