@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { runStages } from "../fuzz/stages.js";
 import { parsePolicy } from "../../src/policy/parse.js";
+import { decodePolicyText } from "../../src/io/read.js";
 
 const dir = "test/fixtures/accept-set";
 const verdicts = JSON.parse(readFileSync(join(dir, "checkpolicy.json"), "utf8")) as Record<string, "accept" | "reject">;
@@ -27,7 +28,7 @@ describe("xsm accepts what checkpolicy accepts", () => {
   for (const [name, expected] of Object.entries(verdicts)) {
     it(`${name}: checkpolicy ${expected}s it`, () => {
       // the files are bytes: decode them as the CLI does (src/io/read.ts)
-      const text = new TextDecoder("utf-8", { ignoreBOM: true }).decode(readFileSync(join(dir, name)));
+      const text = decodePolicyText(readFileSync(join(dir, name)));
       const { verdict, diagnostics } = xsmVerdict(text, name);
       const agrees = expected === "accept" ? verdict === "accept" : verdict !== "accept";
       if (KNOWN[name] !== undefined) {
