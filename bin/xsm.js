@@ -1,13 +1,30 @@
 #!/usr/bin/env node
-// `xsm`: runs the command line `npm run build` bundled into dist/bin/ (npm ci builds it through
+// `xsm`: runs the command line `npm run build` bundled into dist/bin/xsm.cjs (npm ci builds it through
 // "prepare"). A missing build, or one older than src/, is one line naming the fix, never old code run
 // silently. "Older" is cheap to tell: the build records when it started and how many files src/ had
 // (scripts/build.mjs); any file under src/ modified since, added or removed makes the build stale.
 // A package without src/ (an installed tarball) has nothing to compare and runs its build.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+//
+// The bundle is one script compiled through node:vm with V8's code cache (dist/bin/xsm.cache, made by
+// the build from a run of `xsm compile`): V8 then deserialises the bytecode instead of parsing 1.5 MB
+// of JavaScript and compiling every function a run calls, which was most of a short run's time after
+// node's own start-up. The cache is used only for the bundle it was made from (its length and CRC-32)
+// and the node that made it (version, arch); V8 itself also refuses data made under other flags. In
+// any other case the bundle is compiled from its text: slower, never different.
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { Script } from "node:vm";
+import * as zlib from "node:zlib";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
+const bundleFile = `${root}dist/bin/xsm.cjs`;
+const cacheFile = `${root}dist/bin/xsm.cache`;
+/** XSM_DEBUG=1 says on stderr whether the code cache was used; returns undefined (no cache). */
+function debug(line) {
+  if (process.env.XSM_DEBUG) process.stderr.write(`xsm: ${line}\n`);
+  return undefined;
+}
 
 function staleness() {
   let stamp;
@@ -38,13 +55,48 @@ function staleness() {
   return undefined;
 }
 
+/** What a code cache must have been made for: this node and exactly these bundle bytes
+ *  (zlib.crc32 is node >= 20.15; without it no cache is used). */
+function cacheKey(bundle) {
+  if (typeof zlib.crc32 !== "function") return undefined;
+  return JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: zlib.crc32(bundle) });
+}
+
+/** The cache's V8 data when its first line is this bundle's key, else undefined. */
+function codeCache(key) {
+  let data;
+  try {
+    data = readFileSync(cacheFile);
+  } catch {
+    return debug("code cache: none (dist/bin/xsm.cache)");
+  }
+  const eol = data.indexOf(10);
+  if (key === undefined || eol < 0 || data.toString("utf8", 0, eol) !== key) return debug("code cache: made for another bundle or node, not used");
+  return data.subarray(eol + 1);
+}
+
 const stale = staleness();
-if (stale !== undefined) {
-  process.stderr.write(`xsm: ${stale}; run \`npm run build\`\n`);
+let bundle;
+try {
+  bundle = stale === undefined ? readFileSync(bundleFile) : undefined;
+} catch {
+  // (undefined: reported below)
+}
+if (bundle === undefined) {
+  process.stderr.write(`xsm: ${stale ?? "xsm is not built (no dist/bin/xsm.cjs)"}; run \`npm run build\`\n`);
   process.exit(1);
 }
 
-const { runCli } = await import("../dist/bin/xsm.js");
+// XSM_WRITE_CODE_CACHE: the build's run that makes the cache (scripts/build.mjs); it starts without one.
+const training = process.env.XSM_WRITE_CODE_CACHE === cacheFile;
+const key = cacheKey(bundle);
+const cachedData = training ? undefined : codeCache(key);
+// the bundle is ASCII (esbuild escapes the rest), so latin1 is its text without a UTF-8 decode
+const script = new Script(bundle.toString("latin1"), { filename: bundleFile, cachedData });
+if (cachedData !== undefined) debug(script.cachedDataRejected ? "code cache: rejected by V8" : "code cache: used");
+const module = { exports: {} };
+script.runInThisContext()(module.exports, createRequire(bundleFile), module, bundleFile, `${root}dist/bin`);
+const { runCli } = module.exports;
 
 // a closed pipe (`xsm ... | head`) ends the output, not the process with a stack trace
 process.stdout.on("error", (err) => {
@@ -52,3 +104,4 @@ process.stdout.on("error", (err) => {
   throw err;
 });
 process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
+if (training && key !== undefined) writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${key}\n`), script.createCachedData()]));

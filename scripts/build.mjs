@@ -1,15 +1,23 @@
 // Builds dist/ (run by `npm ci` through "prepare", and by `npm run build`):
 //   dist/**          the library for plain `node` importers of "xsm-policy" (tsc, one file per module;
 //                    the JSON a module reads at run time is copied beside it);
-//   dist/bin/        the `xsm` command line, src/cli/main.ts bundled by esbuild: one file for start-up
-//                    and one chunk per command (main.ts imports each command module dynamically), so a
-//                    start loads a handful of files instead of ~40 modules and node_modules;
+//   dist/bin/xsm.cjs the `xsm` command line, src/cli/main.ts bundled by esbuild into one function
+//                    expression that bin/xsm.js compiles with node:vm (CommonJS inside: require,
+//                    module, __filename). Command modules stay behind main.ts's dynamic imports, so
+//                    running one evaluates only what it uses; the optional heavy packages (the
+//                    Graphviz build behind --svg, the language server's protocol) stay in
+//                    node_modules and are required when used;
+//   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `--help`
+//                    where examples/ is absent) under XSM_WRITE_CODE_CACHE; bin/xsm.js uses it only
+//                    for the same bundle bytes and node (see there);
+//   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
+//                    (src/lsp/runner.ts finds it beside the bundle);
 //   dist/build-stamp.json  when this build started and how many files src/ had, which bin/xsm.js
 //                    compares with src/ to refuse running a stale build.
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
@@ -33,17 +41,38 @@ function copyJson(dir) {
 }
 copyJson(join(root, "src"));
 
+const node = { bundle: true, platform: "node", target: "node20", logLevel: "warning" };
+// the packages only some runs of some commands load: required from node_modules when they are
+const OPTIONAL = /^(@viz-js\/viz|vscode-languageserver(-textdocument)?(\/.*)?)$/;
+/** Leaves OPTIONAL out of the bundle, each loaded through require() (all have a CommonJS entry):
+ *  an import() left in the script would need node:vm's dynamic-import callback, which V8 loses
+ *  for functions compiled from a code cache. */
+const requireOptional = {
+  name: "require-optional",
+  setup(b) {
+    b.onResolve({ filter: OPTIONAL }, (args) => (args.kind === "dynamic-import" ? { path: args.path, namespace: "require-optional" } : { path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: "require-optional" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
+  },
+};
 await build({
+  ...node,
+  entryPoints: [join(root, "src", "cli", "main.ts")],
+  outfile: join(dist, "bin", "xsm.cjs"),
+  format: "cjs",
+  plugins: [requireOptional],
+  // the file is one function expression; bin/xsm.js calls it as node calls a CommonJS module
+  // (the modules' import.meta.url is the bundle's own URL, as it was for the ES module bundle)
+  define: { "import.meta.url": "__xsmModuleUrl" },
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __xsmModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  footer: { js: "\n})" },
+});
+await build({
+  ...node,
   // the language server's analysis worker is a thread's own entry (src/lsp/runner.ts finds it here)
-  entryPoints: { xsm: join(root, "src", "cli", "main.ts"), "lsp-worker": join(root, "src", "lsp", "worker.ts") },
+  entryPoints: { "lsp-worker": join(root, "src", "lsp", "worker.ts") },
   outdir: join(dist, "bin"),
-  bundle: true,
-  splitting: true,
   format: "esm",
-  platform: "node",
-  target: "node20",
-  logLevel: "warning",
-  // commander is CommonJS; its require() of node built-ins needs a real require in an ES module
+  // vscode-languageserver is CommonJS; its require() of node built-ins needs a real require in an ES module
   banner: { js: 'import { createRequire as __xsmRequire } from "node:module"; const require = __xsmRequire(import.meta.url);' },
 });
 
@@ -58,3 +87,11 @@ function countFiles(dir) {
 }
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, srcFiles: countFiles(join(root, "src")) })}\n`);
+
+// V8's code cache of the bundle, from a run of the built CLI (after the stamp: bin/xsm.js refuses a
+// stale build). A compile trains the compiler's functions too; --help where examples/ is absent.
+const cacheRun = existsSync(join(root, "examples", "xen-flask", "policy.conf")) ? ["compile", join(root, "examples", "xen-flask", "policy.conf")] : ["--help"];
+execFileSync(process.execPath, [join(root, "bin", "xsm.js"), ...cacheRun], {
+  stdio: ["ignore", "ignore", "inherit"],
+  env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", "xsm.cache") },
+});

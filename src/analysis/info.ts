@@ -1,7 +1,7 @@
 // `xsm info`: seinfo's statistics block (the counts setools reports for the binary checkpolicy
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
-import { hashRank } from "./hashorder.js";
+import { hashRank } from "../binary/hash.js";
 import type { AnalysisPolicy } from "./load.js";
 import { unknownName } from "./names.js";
 import { pySorted } from "./search.js";

@@ -11,7 +11,7 @@ import type { AvTab } from "../policy/avtab.js";
 import type { ResolvedConstraint } from "../policy/symbols.js";
 import type { SecurityContext } from "../policy/types.js";
 import type { AvcLine } from "./avcline.js";
-import { hashRank } from "./hashorder.js";
+import { hashRank } from "../binary/hash.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { nearestName } from "./names.js";
 

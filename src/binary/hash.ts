@@ -43,6 +43,13 @@ export function hashOrder<T>(items: readonly T[], name: (t: T) => string, initia
   return keyed.map((k) => k.item);
 }
 
+/** A rank per name: its place in the hashtab_map order of a table that started at `initial` slots
+ *  and holds `all` (aliases included: they take slots though they get no value). Values follow
+ *  this order (expand.c *_copy_callback), and setools lists by value. */
+export function hashRank(all: readonly string[], initial: number): Map<string, number> {
+  return new Map(hashOrder(all, (name) => name, initial).map((name, i) => [name, i]));
+}
+
 function mix(h: number, v: number): number {
   v = Math.imul(v, 0xcc9e2d51);
   v = (v << 15) | (v >>> 17);

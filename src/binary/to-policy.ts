@@ -13,7 +13,7 @@ import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { PolicyTables } from "../policy/image.js";
 import { policyImage } from "../policy/view.js";
 import type { ExpandedAvRule, Expanded, TypeRuleEntry } from "../policy/expand.js";
-import { CondOp, type ClassSym, type CondNode, type CondPlace, type LevelRange, type MlsSymbols, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, emptySymbols, type ClassSym, type CondNode, type CondPlace, type LevelRange, type MlsSymbols, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { rangeText } from "../policy/resolve/mls.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
@@ -71,30 +71,7 @@ class Builder {
     readonly k: KernelPolicy,
     readonly file: string,
   ) {
-    this.sym = {
-      classes: [],
-      classIds: new Map(),
-      types: [],
-      attrs: [],
-      typeIds: new Map(),
-      attrIds: new Map(),
-      aliases: new Map(),
-      bools: [],
-      boolIds: new Map(),
-      roles: [],
-      roleIds: new Map(),
-      users: [],
-      userIds: new Map(),
-      initialSids: new Map(),
-      tunables: [],
-      tunableIds: new Map(),
-      policycaps: [],
-      roleAttrs: [],
-      filenameTransitions: [],
-      conds: [],
-      constraints: [],
-      ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
-    };
+    this.sym = emptySymbols();
     const nt = k.types.nprim;
     this.typeOf = new Int32Array(nt + 1).fill(-1);
     const primaries = k.types.entries.filter((t) => (t.properties & TYPE_PRIMARY) !== 0).sort((a, b) => a.value - b.value);
@@ -398,6 +375,11 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
       const span = b.span(`constrain ${cls.name} (constraint ${b.sym.constraints.length + 1})`);
       const constraint: ResolvedConstraint = { span, classId: cls.value - 1, mask: c.permissions, expr: constraintTree(b, c, `class ${cls.name}`) };
       b.sym.constraints.push(constraint);
+    }
+    // checkpolicy prepends each statement to the class's list: statement order is the file's reversed
+    for (const c of [...cls.validatetrans].reverse()) {
+      const span = b.span(`validatetrans ${cls.name} (validatetrans ${b.sym.validatetrans.length + 1})`);
+      b.sym.validatetrans.push({ span, classId: cls.value - 1, expr: constraintTree(b, c, `class ${cls.name}`) });
     }
   }
   const o = k.ocontexts;

@@ -55,7 +55,7 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   // with --conf -, stdout carries only policy.conf, so it can be piped to checkpolicy
   const out = opts.conf === "-" ? cli.io.stderr : cli.io.stdout;
   if (opts.conf === "-") cli.io.stdout.write(conf);
-  out.write(summary(dir, policy));
+  out.write(summary(dir, policy, diagnostics.length));
   if (opts.conf !== undefined && opts.conf !== "-") out.write(`policy.conf written to ${opts.conf}\n`);
   if (opts.output !== undefined) out.write(`binary policy written to ${opts.output}\n`);
 }

@@ -50,8 +50,9 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
 /** How diagnostics name a file: `-` is standard input. */
 export const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
 
-/** The one-screen summary: what the policy declares and how many rules it compiled to. */
-export function summary(path: string, policy: CompiledPolicy): string {
+/** The one-screen summary: what the policy declares and how many rules it compiled to.
+ *  `warnings` is how many warnings were printed (with -o, Xen's refusals join the compile's). */
+export function summary(path: string, policy: CompiledPolicy, warnings = policy.warnings.length): string {
   const s = policy.stats;
   const rows: [string, string][] = [
     ["types", `${s.types}`],
@@ -62,7 +63,7 @@ export function summary(path: string, policy: CompiledPolicy): string {
     ["booleans", `${s.booleans}`],
     ["constraints", `${s.constraints}`],
     ["ocontexts", `${s.ocontexts}`],
-    ["warnings", `${policy.warnings.length}`],
+    ["warnings", `${warnings}`],
   ];
   const width = Math.max(...rows.map(([, v]) => v.split(" ")[0]!.length));
   const lines = rows.map(([k, v]) => {
@@ -98,10 +99,10 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
   if (opts.output !== undefined) {
     if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
     const { compileToBinary } = await import("./compile-binary.js");
-    const { policy } = await compileToBinary(cli, file, { ...opts, output: opts.output });
+    const { policy, warnings } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
-    if (policy) report.write(summary(displayName(file), policy));
+    if (policy) report.write(summary(displayName(file), policy, warnings.length));
     report.write(`binary policy written to ${opts.output}\n`);
     if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy!, opts.emitMatrix, report);
     return;

@@ -131,11 +131,15 @@ async function runScenario(l: Extract<Loaded, { kind: "scenario" }>, coverage?: 
   const { runPrepared } = await import("../sim/run.js");
   const s = l.prepared.scenario;
   const result = runPrepared(l.prepared, { explain: coverage ? "all" : "denied" });
-  // the simulator names the policy's rules by the path the scenario wrote
-  const tracker = coverage && l.policyPath && s.policy ? await coverage.tracker(l.policyPath, s.policy) : undefined;
+  // the simulator names the policy's rules by the path the scenario wrote; a decision exercises the
+  // policy loaded when it is made: the scenario's, then each one a load_policy step loads (its own
+  // check runs under the old policy; Xen keeps the old one when a load fails)
+  let tracker = coverage && l.policyPath && s.policy ? await coverage.tracker(l.policyPath, s.policy) : undefined;
   const cases: CaseResult[] = [];
   for (const step of result.steps) {
     if (tracker) for (const d of step.decisions) for (const r of d.reasons ?? []) if (r.kind === "granted-by" && r.rule) tracker.hit(r.rule);
+    const written = s.steps[step.step - 1];
+    if (coverage && written?.op === "load_policy" && step.rc === 0) tracker = await coverage.tracker(beside(l.file, written.policy), written.policy);
     if (step.expect.length === 0) continue;
     const passed = step.expect.every((e) => e.ok);
     const failure: string[] = [];

@@ -7,7 +7,7 @@ import { foldTree } from "./ast.js";
 import { ruleCovers, ruleMask } from "./rulematch.js";
 import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
-import { EMPTY_LEVEL, OBJECT_R, levelDominates, levelEq, rangeContains, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr } from "./symbols.js";
+import { EMPTY_LEVEL, OBJECT_R, levelDominates, levelEq, rangeContains, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr, type ResolvedValidatetrans } from "./symbols.js";
 import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
 
 /** Python's repr() of a string: oracle-decide's error messages quote names with it. */
@@ -97,52 +97,56 @@ function level(name: string, s: SecurityContext, t: SecurityContext): Level {
   return name[0] === "l" ? range.low : range.high;
 }
 
-function operand(name: string, s: SecurityContext, t: SecurityContext): number {
-  const ctx = name.endsWith("1") ? s : t;
+/** u1 r1 t1 name the source, the 2s the target, the 3s the third context (validatetrans' task;
+ *  constraint_expr_eval's xcontext, which only names sets may use). */
+function operand(name: string, s: SecurityContext, t: SecurityContext, x?: SecurityContext): number {
+  const ctx = name.endsWith("1") ? s : name.endsWith("2") || x === undefined ? t : x;
   return name[0] === "u" ? ctx.user : name[0] === "r" ? ctx.role : ctx.type;
 }
 
 /** constraint_expr_eval; role dominance is not modelled: dom/domby are ==, incomp is != (as
- *  oracle-decide). Levels compare as mls_level_eq / mls_level_dom / mls_level_incomp. */
-export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
-  return holdsWithin(e, s, t, 0);
+ *  oracle-decide). Levels compare as mls_level_eq / mls_level_dom / mls_level_incomp. `x` is the
+ *  third context of a validatetrans (u3 r3 t3). */
+export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x?: SecurityContext): boolean {
+  return holdsWithin(e, s, t, x, 0);
 }
 
 /** Recursion depth past which an expression is evaluated with an explicit stack instead: real
  *  constraints are a few levels deep, a chain of `or`s may be 100,000 long. */
 const RECURSION_LIMIT = 200;
 
-function holdsWithin(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, depth: number): boolean {
-  if (depth > RECURSION_LIMIT) return holdsDeep(e, s, t);
+function holdsWithin(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined, depth: number): boolean {
+  if (depth > RECURSION_LIMIT) return holdsDeep(e, s, t, x);
   switch (e.op) {
     case "not":
-      return !holdsWithin(e.arg, s, t, depth + 1);
+      return !holdsWithin(e.arg, s, t, x, depth + 1);
     case "and":
-      return holdsWithin(e.left, s, t, depth + 1) && holdsWithin(e.right, s, t, depth + 1);
+      return holdsWithin(e.left, s, t, x, depth + 1) && holdsWithin(e.right, s, t, x, depth + 1);
     case "or":
-      return holdsWithin(e.left, s, t, depth + 1) || holdsWithin(e.right, s, t, depth + 1);
+      return holdsWithin(e.left, s, t, x, depth + 1) || holdsWithin(e.right, s, t, x, depth + 1);
     default:
-      return leafHolds(e, s, t);
+      return leafHolds(e, s, t, x);
   }
 }
 
 /** The same value without recursion (and without short-circuits, which only save time). */
-function holdsDeep(root: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
-  return foldTree<ResolvedConstraintExpr, boolean>(root, (e, v) => (e.op === "not" ? !v[0] : e.op === "and" ? v[0]! && v[1]! : e.op === "or" ? v[0]! || v[1]! : leafHolds(e, s, t)));
+function holdsDeep(root: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined): boolean {
+  return foldTree<ResolvedConstraintExpr, boolean>(root, (e, v) => (e.op === "not" ? !v[0] : e.op === "and" ? v[0]! && v[1]! : e.op === "or" ? v[0]! || v[1]! : leafHolds(e, s, t, x)));
 }
 
-function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext): boolean {
+function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined): boolean {
   switch (e.op) {
     case "not":
     case "and":
     case "or":
-      return holdsDeep(e, s, t);
+      return holdsDeep(e, s, t, x);
     case "cmp": {
+      // CEXPR_ATTR compares the source and the target only (constraint_expr_eval)
       const eq = operand(e.left, s, t) === operand(e.right, s, t);
       return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? eq : !eq;
     }
     case "names": {
-      const hit = e.ids.has(operand(e.left, s, t));
+      const hit = e.ids.has(operand(e.left, s, t, x));
       return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? hit : !hit;
     }
     case "level": {
@@ -176,6 +180,13 @@ export function computeAv(state: BoolState, s: SecurityContext, t: SecurityConte
   const avd: AvDecision = { allowed: allowed >>> 0, auditallow, auditdeny: ~dontaudit >>> 0 };
   if (core.sym.types[s.type]?.permissive === true) avd.permissive = true;
   return avd;
+}
+
+/** The first validatetrans of `tclass` that refuses relabeling `oldc` to `newc` by `task`, in
+ *  the order Xen walks the class's list (services.c security_validate_transition:
+ *  constraint_expr_eval(ocontext, ncontext, tcontext, ...)); undefined when every one holds. */
+export function failedValidatetrans(core: PolicyTables, oldc: SecurityContext, newc: SecurityContext, task: SecurityContext, tclass: number): ResolvedValidatetrans | undefined {
+  return (core.validatetransByClass[tclass] ?? []).find((v) => !holds(v.expr, oldc, newc, task));
 }
 
 function invalid(message: string): Decision {

@@ -437,18 +437,18 @@ function peg$parse(input, options) {
   const peg$c76 = "0x";
   const peg$c77 = "#";
 
-  const peg$r0 = /^[^"\/\n]/;
-  const peg$r1 = /^[^ \t\r\n\f]/;
-  const peg$r2 = /^[urtURT]/;
-  const peg$r3 = /^[123]/;
-  const peg$r4 = /^[lhLH]/;
-  const peg$r5 = /^[12]/;
-  const peg$r6 = /^[^;{}#]/;
-  const peg$r7 = /^[^{}#]/;
-  const peg$r8 = /^[0-9A-Za-z]/;
-  const peg$r9 = /^[0-9A-Za-z:.]/;
-  const peg$r10 = /^[{~]/;
-  const peg$r11 = /^[A-Za-z]/;
+  const peg$r0 = /^[A-Za-z]/;
+  const peg$r1 = /^[^"\/\n]/;
+  const peg$r2 = /^[^ \t\r\n\f]/;
+  const peg$r3 = /^[urtURT]/;
+  const peg$r4 = /^[123]/;
+  const peg$r5 = /^[lhLH]/;
+  const peg$r6 = /^[12]/;
+  const peg$r7 = /^[^;{}#]/;
+  const peg$r8 = /^[^{}#]/;
+  const peg$r9 = /^[0-9A-Za-z]/;
+  const peg$r10 = /^[0-9A-Za-z:.]/;
+  const peg$r11 = /^[{~]/;
   const peg$r12 = /^[A-Za-z0-9_\-.]/;
   const peg$r13 = /^[0-9A-Fa-f]/;
   const peg$r14 = /^[0-9]/;
@@ -457,94 +457,94 @@ function peg$parse(input, options) {
   const peg$r17 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
-  const peg$e1 = peg$literalExpectation(":", false);
-  const peg$e2 = peg$literalExpectation("\"", false);
-  const peg$e3 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
-  const peg$e4 = peg$literalExpectation(",", false);
-  const peg$e5 = peg$literalExpectation("true", false);
-  const peg$e6 = peg$literalExpectation("TRUE", false);
-  const peg$e7 = peg$literalExpectation("false", false);
-  const peg$e8 = peg$literalExpectation("FALSE", false);
-  const peg$e9 = peg$literalExpectation("glblub", false);
-  const peg$e10 = peg$literalExpectation("GLBLUB", false);
-  const peg$e11 = peg$literalExpectation("low-high", false);
-  const peg$e12 = peg$literalExpectation("LOW-HIGH", false);
-  const peg$e13 = peg$literalExpectation("low", false);
-  const peg$e14 = peg$literalExpectation("LOW", false);
-  const peg$e15 = peg$literalExpectation("high", false);
-  const peg$e16 = peg$literalExpectation("HIGH", false);
-  const peg$e17 = peg$literalExpectation("source", false);
-  const peg$e18 = peg$literalExpectation("SOURCE", false);
-  const peg$e19 = peg$literalExpectation("target", false);
-  const peg$e20 = peg$literalExpectation("TARGET", false);
-  const peg$e21 = peg$literalExpectation("level", false);
-  const peg$e22 = peg$literalExpectation("LEVEL", false);
-  const peg$e23 = peg$literalExpectation("-", false);
-  const peg$e24 = peg$literalExpectation("/", false);
-  const peg$e25 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e26 = peg$literalExpectation("else", false);
-  const peg$e27 = peg$literalExpectation("ELSE", false);
-  const peg$e28 = peg$literalExpectation("(", false);
-  const peg$e29 = peg$literalExpectation("||", false);
-  const peg$e30 = peg$literalExpectation("or", false);
-  const peg$e31 = peg$literalExpectation("OR", false);
-  const peg$e32 = peg$literalExpectation("^", false);
-  const peg$e33 = peg$literalExpectation("xor", false);
-  const peg$e34 = peg$literalExpectation("XOR", false);
-  const peg$e35 = peg$literalExpectation("&&", false);
-  const peg$e36 = peg$literalExpectation("and", false);
-  const peg$e37 = peg$literalExpectation("AND", false);
-  const peg$e38 = peg$literalExpectation("!", false);
-  const peg$e39 = peg$literalExpectation("=", false);
-  const peg$e40 = peg$literalExpectation("not", false);
-  const peg$e41 = peg$literalExpectation("NOT", false);
-  const peg$e42 = peg$literalExpectation("==", false);
-  const peg$e43 = peg$literalExpectation("!=", false);
-  const peg$e44 = peg$literalExpectation("eq", false);
-  const peg$e45 = peg$literalExpectation("EQ", false);
-  const peg$e46 = peg$literalExpectation(")", false);
-  const peg$e47 = peg$literalExpectation("sameuser", false);
-  const peg$e48 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e49 = peg$literalExpectation("role", false);
-  const peg$e50 = peg$literalExpectation("ROLE", false);
-  const peg$e51 = peg$literalExpectation("type", false);
-  const peg$e52 = peg$literalExpectation("TYPE", false);
-  const peg$e53 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e54 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e55 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e56 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e57 = peg$literalExpectation("domby", false);
-  const peg$e58 = peg$literalExpectation("DOMBY", false);
-  const peg$e59 = peg$literalExpectation("dom", false);
-  const peg$e60 = peg$literalExpectation("DOM", false);
-  const peg$e61 = peg$literalExpectation("incomp", false);
-  const peg$e62 = peg$literalExpectation("INCOMP", false);
-  const peg$e63 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e64 = peg$literalExpectation("{", false);
-  const peg$e65 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e66 = peg$literalExpectation("supervisor", false);
-  const peg$e67 = peg$literalExpectation("guest", false);
-  const peg$e68 = peg$literalExpectation("}", false);
-  const peg$e69 = peg$literalExpectation("hwdom", false);
-  const peg$e70 = peg$literalExpectation("device", false);
-  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e73 = peg$literalExpectation("of", false);
-  const peg$e74 = peg$literalExpectation("*", false);
-  const peg$e75 = peg$literalExpectation("~", false);
-  const peg$e76 = peg$classExpectation(["{", "~"], false, false, false);
-  const peg$e77 = peg$literalExpectation("alias", false);
-  const peg$e78 = peg$literalExpectation("ALIAS", false);
-  const peg$e79 = peg$literalExpectation("types", false);
-  const peg$e80 = peg$literalExpectation("TYPES", false);
-  const peg$e81 = peg$literalExpectation("roles", false);
-  const peg$e82 = peg$literalExpectation("ROLES", false);
-  const peg$e83 = peg$literalExpectation("inherits", false);
-  const peg$e84 = peg$literalExpectation("INHERITS", false);
-  const peg$e85 = peg$literalExpectation("range", false);
-  const peg$e86 = peg$literalExpectation("RANGE", false);
-  const peg$e87 = peg$otherExpectation("identifier");
-  const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e1 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e2 = peg$literalExpectation(":", false);
+  const peg$e3 = peg$literalExpectation("\"", false);
+  const peg$e4 = peg$classExpectation(["\"", "/", "\n"], true, false, false);
+  const peg$e5 = peg$literalExpectation(",", false);
+  const peg$e6 = peg$literalExpectation("true", false);
+  const peg$e7 = peg$literalExpectation("TRUE", false);
+  const peg$e8 = peg$literalExpectation("false", false);
+  const peg$e9 = peg$literalExpectation("FALSE", false);
+  const peg$e10 = peg$literalExpectation("glblub", false);
+  const peg$e11 = peg$literalExpectation("GLBLUB", false);
+  const peg$e12 = peg$literalExpectation("low-high", false);
+  const peg$e13 = peg$literalExpectation("LOW-HIGH", false);
+  const peg$e14 = peg$literalExpectation("low", false);
+  const peg$e15 = peg$literalExpectation("LOW", false);
+  const peg$e16 = peg$literalExpectation("high", false);
+  const peg$e17 = peg$literalExpectation("HIGH", false);
+  const peg$e18 = peg$literalExpectation("source", false);
+  const peg$e19 = peg$literalExpectation("SOURCE", false);
+  const peg$e20 = peg$literalExpectation("target", false);
+  const peg$e21 = peg$literalExpectation("TARGET", false);
+  const peg$e22 = peg$literalExpectation("level", false);
+  const peg$e23 = peg$literalExpectation("LEVEL", false);
+  const peg$e24 = peg$literalExpectation("-", false);
+  const peg$e25 = peg$literalExpectation("/", false);
+  const peg$e26 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e27 = peg$literalExpectation("else", false);
+  const peg$e28 = peg$literalExpectation("ELSE", false);
+  const peg$e29 = peg$literalExpectation("(", false);
+  const peg$e30 = peg$literalExpectation("||", false);
+  const peg$e31 = peg$literalExpectation("or", false);
+  const peg$e32 = peg$literalExpectation("OR", false);
+  const peg$e33 = peg$literalExpectation("^", false);
+  const peg$e34 = peg$literalExpectation("xor", false);
+  const peg$e35 = peg$literalExpectation("XOR", false);
+  const peg$e36 = peg$literalExpectation("&&", false);
+  const peg$e37 = peg$literalExpectation("and", false);
+  const peg$e38 = peg$literalExpectation("AND", false);
+  const peg$e39 = peg$literalExpectation("!", false);
+  const peg$e40 = peg$literalExpectation("=", false);
+  const peg$e41 = peg$literalExpectation("not", false);
+  const peg$e42 = peg$literalExpectation("NOT", false);
+  const peg$e43 = peg$literalExpectation("==", false);
+  const peg$e44 = peg$literalExpectation("!=", false);
+  const peg$e45 = peg$literalExpectation("eq", false);
+  const peg$e46 = peg$literalExpectation("EQ", false);
+  const peg$e47 = peg$literalExpectation(")", false);
+  const peg$e48 = peg$literalExpectation("sameuser", false);
+  const peg$e49 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e50 = peg$literalExpectation("role", false);
+  const peg$e51 = peg$literalExpectation("ROLE", false);
+  const peg$e52 = peg$literalExpectation("type", false);
+  const peg$e53 = peg$literalExpectation("TYPE", false);
+  const peg$e54 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e56 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e57 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e58 = peg$literalExpectation("domby", false);
+  const peg$e59 = peg$literalExpectation("DOMBY", false);
+  const peg$e60 = peg$literalExpectation("dom", false);
+  const peg$e61 = peg$literalExpectation("DOM", false);
+  const peg$e62 = peg$literalExpectation("incomp", false);
+  const peg$e63 = peg$literalExpectation("INCOMP", false);
+  const peg$e64 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("{", false);
+  const peg$e66 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e67 = peg$literalExpectation("supervisor", false);
+  const peg$e68 = peg$literalExpectation("guest", false);
+  const peg$e69 = peg$literalExpectation("}", false);
+  const peg$e70 = peg$literalExpectation("hwdom", false);
+  const peg$e71 = peg$literalExpectation("device", false);
+  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e74 = peg$literalExpectation("of", false);
+  const peg$e75 = peg$literalExpectation("*", false);
+  const peg$e76 = peg$literalExpectation("~", false);
+  const peg$e77 = peg$classExpectation(["{", "~"], false, false, false);
+  const peg$e78 = peg$literalExpectation("alias", false);
+  const peg$e79 = peg$literalExpectation("ALIAS", false);
+  const peg$e80 = peg$literalExpectation("types", false);
+  const peg$e81 = peg$literalExpectation("TYPES", false);
+  const peg$e82 = peg$literalExpectation("roles", false);
+  const peg$e83 = peg$literalExpectation("ROLES", false);
+  const peg$e84 = peg$literalExpectation("inherits", false);
+  const peg$e85 = peg$literalExpectation("INHERITS", false);
+  const peg$e86 = peg$literalExpectation("range", false);
+  const peg$e87 = peg$literalExpectation("RANGE", false);
+  const peg$e88 = peg$otherExpectation("identifier");
   const peg$e89 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
   const peg$e90 = peg$otherExpectation("number");
   const peg$e91 = peg$literalExpectation("0x", false);
@@ -563,213 +563,216 @@ function peg$parse(input, options) {
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; filled.add(bisonList(kw)); return s;  }
   function peg$f3(p) {    ctx.empties?.push(p); filled.add("te_rbac"); return null;  }
-  function peg$f4() {    return kw === "allow"  }
-  function peg$f5() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
-  function peg$f6() {    return kw === "type"  }
-  function peg$f7() {    return kw === "typeattribute"  }
-  function peg$f8() {    return kw === "type_transition" || kw === "type_change" || kw === "type_member"  }
-  function peg$f9() {    return kw === "if"  }
-  function peg$f10() {    return kw === "attribute"  }
-  function peg$f11() {    return kw === "typealias"  }
-  function peg$f12() {    return kw === "bool" || kw === "tunable"  }
-  function peg$f13() {    return kw === "permissive"  }
-  function peg$f14() {    return kw === "policycap"  }
-  function peg$f15() {    return kw === "expandattribute"  }
-  function peg$f16() {    return kw === "attribute_role"  }
-  function peg$f17() {    return kw === "role"  }
-  function peg$f18() {    return kw === "user"  }
-  function peg$f19() {    return kw === "class"  }
-  function peg$f20() {    return kw === "sid"  }
-  function peg$f21() {    return kw === "common"  }
-  function peg$f22() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f23() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f24() {    return kw === "pirqcon"  }
-  function peg$f25() {    return kw === "iomemcon"  }
-  function peg$f26() {    return kw === "ioportcon"  }
-  function peg$f27() {    return kw === "pcidevicecon"  }
-  function peg$f28() {    return kw === "devicetreecon"  }
-  function peg$f29() {    return kw === "typebounds"  }
-  function peg$f30() {    return kw === "role_transition"  }
-  function peg$f31() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f32() {    return kw === "default_range"  }
-  function peg$f33() {    return kw === "platform"  }
-  function peg$f34() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f35() {    return kw === "dominance"  }
-  function peg$f36() {    return kw === "level"  }
-  function peg$f37() {    return kw === "range_transition"  }
-  function peg$f38() {    return kw === UNSUPPORTED  }
-  function peg$f39() {    return scan(readAvRule);  }
-  function peg$f40(r) {    return r !== null;  }
-  function peg$f41(r) {    return r;  }
-  function peg$f42(s, t, c, p) {    return [c, p];  }
-  function peg$f43(s, t) {    return null;  }
-  function peg$f44(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f45(s, t, rest) {
+  function peg$f4() {    return scan(readStatement);  }
+  function peg$f5(r) {    return r !== null;  }
+  function peg$f6(r) {    if (r.kind !== "pcidevicecon") filled.add("te_rbac"); return r;  }
+  function peg$f7() {    return kw === "allow"  }
+  function peg$f8() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
+  function peg$f9() {    return kw === "type"  }
+  function peg$f10() {    return kw === "typeattribute"  }
+  function peg$f11() {    return kw === "type_transition" || kw === "type_change" || kw === "type_member"  }
+  function peg$f12() {    return kw === "if"  }
+  function peg$f13() {    return kw === "attribute"  }
+  function peg$f14() {    return kw === "typealias"  }
+  function peg$f15() {    return kw === "bool" || kw === "tunable"  }
+  function peg$f16() {    return kw === "permissive"  }
+  function peg$f17() {    return kw === "policycap"  }
+  function peg$f18() {    return kw === "expandattribute"  }
+  function peg$f19() {    return kw === "attribute_role"  }
+  function peg$f20() {    return kw === "role"  }
+  function peg$f21() {    return kw === "user"  }
+  function peg$f22() {    return kw === "class"  }
+  function peg$f23() {    return kw === "sid"  }
+  function peg$f24() {    return kw === "common"  }
+  function peg$f25() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f26() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f27() {    return kw === "pirqcon"  }
+  function peg$f28() {    return kw === "iomemcon"  }
+  function peg$f29() {    return kw === "ioportcon"  }
+  function peg$f30() {    return kw === "pcidevicecon"  }
+  function peg$f31() {    return kw === "devicetreecon"  }
+  function peg$f32() {    return kw === "typebounds"  }
+  function peg$f33() {    return kw === "role_transition"  }
+  function peg$f34() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f35() {    return kw === "default_range"  }
+  function peg$f36() {    return kw === "platform"  }
+  function peg$f37() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f38() {    return kw === "dominance"  }
+  function peg$f39() {    return kw === "level"  }
+  function peg$f40() {    return kw === "range_transition"  }
+  function peg$f41() {    return kw === UNSUPPORTED  }
+  function peg$f42() {    return scan(readAvRule);  }
+  function peg$f43(r) {    return r !== null;  }
+  function peg$f44(r) {    return r;  }
+  function peg$f45(s, t, c, p) {    return [c, p];  }
+  function peg$f46(s, t) {    return null;  }
+  function peg$f47(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f48(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f46() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f47(s, t, c, p) {
+  function peg$f49() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f50(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f48(s, t, c, d, f) {
+  function peg$f51(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f49() {    return kw === "type_transition";  }
-  function peg$f50(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f51() {    return scan(readDecl);  }
-  function peg$f52(r) {    return r !== null;  }
-  function peg$f53(r) {    return r;  }
-  function peg$f54(name, aliases, attrs) {
+  function peg$f52() {    return kw === "type_transition";  }
+  function peg$f53(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f54() {    return scan(readDecl);  }
+  function peg$f55(r) {    return r !== null;  }
+  function peg$f56(r) {    return r;  }
+  function peg$f57(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f55(type, aliases) {
+  function peg$f58(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f56(type, attributes) {
+  function peg$f59(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f57(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f58(name, value) {
+  function peg$f60(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f61(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f59(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f60(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f61(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f62(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f63() {    return true;  }
-  function peg$f64() {    return false;  }
-  function peg$f65(p) {    expected("'true' or 'false'", p);  }
-  function peg$f66(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f67(name, rest) {
+  function peg$f62(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f63(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f64(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f65(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f66() {    return true;  }
+  function peg$f67() {    return false;  }
+  function peg$f68(p) {    expected("'true' or 'false'", p);  }
+  function peg$f69(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
+  function peg$f70(name, rest) {
     if (rest === undefined) return null;
     return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f68(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f69(roles, types, classes, newRole) {
+  function peg$f71(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f72(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f70(classes, value) {
+  function peg$f73(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f71(classes) {    return "glblub";  }
-  function peg$f72(classes, side) {    return "low-high";  }
-  function peg$f73(classes, side) {    return "low";  }
-  function peg$f74(classes, side) {    return "high";  }
-  function peg$f75(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f76(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f77(classes, value) {
+  function peg$f74(classes) {    return "glblub";  }
+  function peg$f75(classes, side) {    return "low-high";  }
+  function peg$f76(classes, side) {    return "low";  }
+  function peg$f77(classes, side) {    return "high";  }
+  function peg$f78(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f79(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f80(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f78() {    return "source";  }
-  function peg$f79() {    return "target";  }
-  function peg$f80(p) {    expected("'source' or 'target'", p);  }
-  function peg$f81(name, roles, mls) {
+  function peg$f81() {    return "source";  }
+  function peg$f82() {    return "target";  }
+  function peg$f83(p) {    expected("'source' or 'target'", p);  }
+  function peg$f84(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f82(level, range) {    return { level, range };  }
-  function peg$f83(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f84(className, perms) {    return [undefined, perms];  }
-  function peg$f85(className, rest) {
+  function peg$f85(level, range) {    return { level, range };  }
+  function peg$f86(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f87(className, perms) {    return [undefined, perms];  }
+  function peg$f88(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f86(name, context) {
+  function peg$f89(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f87(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f88(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f89(classes, perms, expr) {
+  function peg$f90(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f91(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f92(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f90(classes, expr) {
+  function peg$f93(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f91(p, n, context) {
+  function peg$f94(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f92(p, lo, hi, context) {
+  function peg$f95(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f93(p, lo, hi, context) {
+  function peg$f96(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f94(p, n, context) {
+  function peg$f97(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f95(q) {    return q.slice(1, -1);  }
-  function peg$f96(path, context) {
+  function peg$f98(q) {    return q.slice(1, -1);  }
+  function peg$f99(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f97() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f98(expr, then) {    inElse = true; return true;  }
-  function peg$f99(expr, then, other) {
+  function peg$f100() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f101(expr, then) {    inElse = true; return true;  }
+  function peg$f102(expr, then, other) {
     inElse = false;
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f100() {    inCond = true; return true;  }
-  function peg$f101(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f102(p, w) {
+  function peg$f103() {    inCond = true; return true;  }
+  function peg$f104(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f105(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f103(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f104() {    return scan(readCond);  }
-  function peg$f105(r) {
+  function peg$f106(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f107() {    return scan(readCond);  }
+  function peg$f108(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f106(r) {    return r;  }
-  function peg$f107(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f108(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f109(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f110(p) {    return deeper(p);  }
-  function peg$f111(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f112(head, op, arg) {    return [op, arg];  }
-  function peg$f113(head, tail) {
+  function peg$f109(r) {    return r;  }
+  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f113(p) {    return deeper(p);  }
+  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f115(head, op, arg) {    return [op, arg];  }
+  function peg$f116(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f114(p) {    return deeper(p);  }
-  function peg$f115(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f116(p) {    return deeper(p);  }
-  function peg$f117(p, e) {    depth--; return e;  }
-  function peg$f118(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f119(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f120() {    return "eq";  }
-  function peg$f121() {    return "neq";  }
-  function peg$f122() {    return "eq";  }
-  function peg$f123(p, head, op, u) {    return [op, u];  }
-  function peg$f124(p, head, tail, end) {
+  function peg$f117(p) {    return deeper(p);  }
+  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f119(p) {    return deeper(p);  }
+  function peg$f120(p, e) {    depth--; return e;  }
+  function peg$f121(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f122(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f123() {    return "eq";  }
+  function peg$f124() {    return "neq";  }
+  function peg$f125() {    return "eq";  }
+  function peg$f126(p, head, op, u) {    return [op, u];  }
+  function peg$f127(p, head, tail, end) {
     return foldConstraint(p, [[null, head], ...tail], end);
   }
-  function peg$f125(p) {    return { op: "or", prec: 1, at: p };  }
-  function peg$f126(p) {    return { op: "and", prec: 2, at: p };  }
-  function peg$f127(p) {    return "paren";  }
-  function peg$f128(p) {    return "not";  }
-  function peg$f129(p, k) {    return [k, p];  }
-  function peg$f130(pre, prim, p) {    return p;  }
-  function peg$f131(pre, prim, post) {    return { pre, prim, post };  }
-  function peg$f132(p, node) {    return { node, peak: constraintPeak(input, p, node), at: p, end: range().end };  }
-  function peg$f133(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f134(p, left, cmp, right) {
+  function peg$f128(p) {    return { op: "or", prec: 1, at: p };  }
+  function peg$f129(p) {    return { op: "and", prec: 2, at: p };  }
+  function peg$f130(p) {    return "paren";  }
+  function peg$f131(p) {    return "not";  }
+  function peg$f132(p, k) {    return [k, p];  }
+  function peg$f133(pre, prim, p) {    return p;  }
+  function peg$f134(pre, prim, post) {    return { pre, prim, post };  }
+  function peg$f135(p, node) {    return { node, peak: constraintPeak(input, p, node), at: p, end: range().end };  }
+  function peg$f136(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f137(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -782,129 +785,129 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f135() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f136() {    return "1";  }
-  function peg$f137() {    return "2";  }
-  function peg$f138(side) {    return "r";  }
-  function peg$f139(side) {    return "t";  }
-  function peg$f140(side, what, names) {
+  function peg$f138() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f139() {    return "1";  }
+  function peg$f140() {    return "2";  }
+  function peg$f141(side) {    return "r";  }
+  function peg$f142(side) {    return "t";  }
+  function peg$f143(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f141(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f142(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f143(p, left, cmp, right) {
+  function peg$f144(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f145(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f146(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f144(op) {    return op.toLowerCase();  }
-  function peg$f145(op) {    return op.toLowerCase();  }
-  function peg$f146(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f147() {    return "!=";  }
-  function peg$f148() {    return "==";  }
-  function peg$f149() {    return "domby";  }
-  function peg$f150() {    return "dom";  }
-  function peg$f151() {    return "incomp";  }
-  function peg$f152(name, aliases) {
+  function peg$f147(op) {    return op.toLowerCase();  }
+  function peg$f148(op) {    return op.toLowerCase();  }
+  function peg$f149(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f150() {    return "!=";  }
+  function peg$f151() {    return "==";  }
+  function peg$f152() {    return "domby";  }
+  function peg$f153() {    return "dom";  }
+  function peg$f154() {    return "incomp";  }
+  function peg$f155(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f153(i) {    return [i];  }
-  function peg$f154(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f155(level) {    return { kind: "level", span: null, level };  }
-  function peg$f156(sources, targets, classes, range) {
+  function peg$f156(i) {    return [i];  }
+  function peg$f157(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f158(level) {    return { kind: "level", span: null, level };  }
+  function peg$f159(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f157() {
+  function peg$f160() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f158(p) {    return deeper(p);  }
-  function peg$f159(p) {    depth--;  }
-  function peg$f160(name) {    return { level: "supervisor" };  }
-  function peg$f161(name, parent) {    return { level: "guest", parent };  }
-  function peg$f162(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f163(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f164(name, level, members) {
+  function peg$f161(p) {    return deeper(p);  }
+  function peg$f162(p) {    depth--;  }
+  function peg$f163(name) {    return { level: "supervisor" };  }
+  function peg$f164(name, parent) {    return { level: "guest", parent };  }
+  function peg$f165(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f166(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f167(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f165(kind, type, devices) {
+  function peg$f168(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f166(text) {    return { text, span: here() };  }
-  function peg$f167(p) {    expected("'of'", p);  }
-  function peg$f168() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f169(i) {    return [i];  }
-  function peg$f170(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f171(items) {    return flattenSet(here(), false, items);  }
-  function peg$f172(a, b) {
+  function peg$f169(text) {    return { text, span: here() };  }
+  function peg$f170(p) {    expected("'of'", p);  }
+  function peg$f171() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f172(i) {    return [i];  }
+  function peg$f173(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f174(items) {    return flattenSet(here(), false, items);  }
+  function peg$f175(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f173() {    return scan(readSet);  }
-  function peg$f174(r) {    return r !== null || setFailed("set");  }
-  function peg$f175(r) {    return r;  }
-  function peg$f176(p) {    return deeper(p);  }
-  function peg$f177(p, items) {
+  function peg$f176() {    return scan(readSet);  }
+  function peg$f177(r) {    return r !== null || setFailed("set");  }
+  function peg$f178(r) {    return r;  }
+  function peg$f179(p) {    return deeper(p);  }
+  function peg$f180(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f178(exclude) {    return { exclude };  }
-  function peg$f179(nested) {    return { nested };  }
-  function peg$f180(list) {    return exact(list);  }
-  function peg$f181(p) {    return [ident("*", p)];  }
-  function peg$f182(p, i) {    return [i, ident("~", p)];  }
-  function peg$f183(a, p, i) {    return [ident("-", p), i];  }
-  function peg$f184(a, b) {    return b === null ? [a] : [a, ...b];  }
-  function peg$f185() {    return scan(readAliasSet);  }
-  function peg$f186(r) {    return r !== null || setFailed("list");  }
-  function peg$f187(r) {    return r;  }
-  function peg$f188(p, list) {    return [...list, ident("~", p)];  }
-  function peg$f189(p) {    return deeper(p);  }
-  function peg$f190(p, i) {    return [i];  }
-  function peg$f191(p, q, i) {    return [ident("-", q), i];  }
-  function peg$f192(p, items) {
+  function peg$f181(exclude) {    return { exclude };  }
+  function peg$f182(nested) {    return { nested };  }
+  function peg$f183(list) {    return exact(list);  }
+  function peg$f184(p) {    return [ident("*", p)];  }
+  function peg$f185(p, i) {    return [i, ident("~", p)];  }
+  function peg$f186(a, p, i) {    return [ident("-", p), i];  }
+  function peg$f187(a, b) {    return b === null ? [a] : [a, ...b];  }
+  function peg$f188() {    return scan(readAliasSet);  }
+  function peg$f189(r) {    return r !== null || setFailed("list");  }
+  function peg$f190(r) {    return r;  }
+  function peg$f191(p, list) {    return [...list, ident("~", p)];  }
+  function peg$f192(p) {    return deeper(p);  }
+  function peg$f193(p, i) {    return [i];  }
+  function peg$f194(p, q, i) {    return [ident("-", q), i];  }
+  function peg$f195(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f193(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f194(p, perms) {
+  function peg$f196(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f197(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f195(user, role, type, mls) {
+  function peg$f198(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f196(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f197(low, high) {
+  function peg$f199(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f200(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f198(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f199(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f200(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f201(p) {    expected("'alias'", p);  }
-  function peg$f202(p) {    expected("'roles'", p);  }
-  function peg$f203(p) {    expected("'range'", p);  }
-  function peg$f204(p) {    expected("';'", p);  }
-  function peg$f205(p) {    expected("':'", p);  }
-  function peg$f206(p) {    expected(`'${LB}'`, p);  }
-  function peg$f207(p) {    expected(`'${RB}'`, p);  }
-  function peg$f208(p) {    expected("')'", p);  }
-  function peg$f209(p) {    expected("a name", p);  }
-  function peg$f210(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f211(name) {    return RESERVED.has(name);  }
-  function peg$f212(name) {    return ident(name, peg$savedPos);  }
-  function peg$f213() {    return scan(readWord);  }
-  function peg$f214(p) {    expected("a number", p);  }
-  function peg$f215() {    return offset();  }
-  function peg$f216() {    scan(readBlanks);  }
+  function peg$f201(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f202(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f203(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f204(p) {    expected("'alias'", p);  }
+  function peg$f205(p) {    expected("'roles'", p);  }
+  function peg$f206(p) {    expected("'range'", p);  }
+  function peg$f207(p) {    expected("';'", p);  }
+  function peg$f208(p) {    expected("':'", p);  }
+  function peg$f209(p) {    expected(`'${LB}'`, p);  }
+  function peg$f210(p) {    expected(`'${RB}'`, p);  }
+  function peg$f211(p) {    expected("')'", p);  }
+  function peg$f212(p) {    expected("a name", p);  }
+  function peg$f213(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f214(name) {    return RESERVED.has(name);  }
+  function peg$f215(name) {    return ident(name, peg$savedPos);  }
+  function peg$f216() {    return scan(readWord);  }
+  function peg$f217(p) {    expected("a number", p);  }
+  function peg$f218() {    return offset();  }
+  function peg$f219() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1111,23 +1114,29 @@ function peg$parse(input, options) {
   function peg$parseStatement() {
     let s0, s1, s2, s3, s4, s5;
 
-    s0 = peg$currPos;
-    s1 = peg$parsePos();
-    s2 = peg$parseWord();
-    if (s2 !== peg$FAILED) {
-      peg$savedPos = peg$currPos;
-      s3 = peg$f1(s1, s2);
-      if (s3) {
-        s3 = undefined;
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseStatementBody();
-        if (s5 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f2(s1, s2, s5);
+    s0 = peg$parseFastStatement();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      s2 = peg$parseWord();
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = peg$currPos;
+        s3 = peg$f1(s1, s2);
+        if (s3) {
+          s3 = undefined;
+        } else {
+          s3 = peg$FAILED;
+        }
+        if (s3 !== peg$FAILED) {
+          s4 = peg$parse_();
+          s5 = peg$parseStatementBody();
+          if (s5 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f2(s1, s2, s5);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -1136,27 +1145,64 @@ function peg$parse(input, options) {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        if (input.charCodeAt(peg$currPos) === 59) {
+          s2 = peg$c0;
+          peg$currPos++;
+        } else {
+          s2 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e0); }
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f3(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      }
     }
-    if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      s1 = peg$parsePos();
-      if (input.charCodeAt(peg$currPos) === 59) {
-        s2 = peg$c0;
-        peg$currPos++;
+
+    return s0;
+  }
+
+  function peg$parseFastStatement() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    s2 = input.charAt(peg$currPos);
+    if (peg$r0.test(s2)) {
+      peg$currPos++;
+    } else {
+      s2 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e1); }
+    }
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s1;
+      s2 = peg$f4();
+    }
+    s1 = s2;
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = peg$currPos;
+      s2 = peg$f5(s1);
+      if (s2) {
+        s2 = undefined;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e0); }
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f3(s1);
+        s0 = peg$f6(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
       }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
@@ -1167,7 +1213,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f4();
+    s1 = peg$f7();
     if (s1) {
       s1 = undefined;
     } else {
@@ -1188,7 +1234,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f5();
+      s1 = peg$f8();
       if (s1) {
         s1 = undefined;
       } else {
@@ -1209,7 +1255,7 @@ function peg$parse(input, options) {
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         peg$savedPos = peg$currPos;
-        s1 = peg$f6();
+        s1 = peg$f9();
         if (s1) {
           s1 = undefined;
         } else {
@@ -1230,7 +1276,7 @@ function peg$parse(input, options) {
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
           peg$savedPos = peg$currPos;
-          s1 = peg$f7();
+          s1 = peg$f10();
           if (s1) {
             s1 = undefined;
           } else {
@@ -1251,7 +1297,7 @@ function peg$parse(input, options) {
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
             peg$savedPos = peg$currPos;
-            s1 = peg$f8();
+            s1 = peg$f11();
             if (s1) {
               s1 = undefined;
             } else {
@@ -1272,7 +1318,7 @@ function peg$parse(input, options) {
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
               peg$savedPos = peg$currPos;
-              s1 = peg$f9();
+              s1 = peg$f12();
               if (s1) {
                 s1 = undefined;
               } else {
@@ -1293,7 +1339,7 @@ function peg$parse(input, options) {
               if (s0 === peg$FAILED) {
                 s0 = peg$currPos;
                 peg$savedPos = peg$currPos;
-                s1 = peg$f10();
+                s1 = peg$f13();
                 if (s1) {
                   s1 = undefined;
                 } else {
@@ -1314,7 +1360,7 @@ function peg$parse(input, options) {
                 if (s0 === peg$FAILED) {
                   s0 = peg$currPos;
                   peg$savedPos = peg$currPos;
-                  s1 = peg$f11();
+                  s1 = peg$f14();
                   if (s1) {
                     s1 = undefined;
                   } else {
@@ -1335,7 +1381,7 @@ function peg$parse(input, options) {
                   if (s0 === peg$FAILED) {
                     s0 = peg$currPos;
                     peg$savedPos = peg$currPos;
-                    s1 = peg$f12();
+                    s1 = peg$f15();
                     if (s1) {
                       s1 = undefined;
                     } else {
@@ -1356,7 +1402,7 @@ function peg$parse(input, options) {
                     if (s0 === peg$FAILED) {
                       s0 = peg$currPos;
                       peg$savedPos = peg$currPos;
-                      s1 = peg$f13();
+                      s1 = peg$f16();
                       if (s1) {
                         s1 = undefined;
                       } else {
@@ -1377,7 +1423,7 @@ function peg$parse(input, options) {
                       if (s0 === peg$FAILED) {
                         s0 = peg$currPos;
                         peg$savedPos = peg$currPos;
-                        s1 = peg$f14();
+                        s1 = peg$f17();
                         if (s1) {
                           s1 = undefined;
                         } else {
@@ -1398,7 +1444,7 @@ function peg$parse(input, options) {
                         if (s0 === peg$FAILED) {
                           s0 = peg$currPos;
                           peg$savedPos = peg$currPos;
-                          s1 = peg$f15();
+                          s1 = peg$f18();
                           if (s1) {
                             s1 = undefined;
                           } else {
@@ -1419,7 +1465,7 @@ function peg$parse(input, options) {
                           if (s0 === peg$FAILED) {
                             s0 = peg$currPos;
                             peg$savedPos = peg$currPos;
-                            s1 = peg$f16();
+                            s1 = peg$f19();
                             if (s1) {
                               s1 = undefined;
                             } else {
@@ -1440,7 +1486,7 @@ function peg$parse(input, options) {
                             if (s0 === peg$FAILED) {
                               s0 = peg$currPos;
                               peg$savedPos = peg$currPos;
-                              s1 = peg$f17();
+                              s1 = peg$f20();
                               if (s1) {
                                 s1 = undefined;
                               } else {
@@ -1461,7 +1507,7 @@ function peg$parse(input, options) {
                               if (s0 === peg$FAILED) {
                                 s0 = peg$currPos;
                                 peg$savedPos = peg$currPos;
-                                s1 = peg$f18();
+                                s1 = peg$f21();
                                 if (s1) {
                                   s1 = undefined;
                                 } else {
@@ -1482,7 +1528,7 @@ function peg$parse(input, options) {
                                 if (s0 === peg$FAILED) {
                                   s0 = peg$currPos;
                                   peg$savedPos = peg$currPos;
-                                  s1 = peg$f19();
+                                  s1 = peg$f22();
                                   if (s1) {
                                     s1 = undefined;
                                   } else {
@@ -1503,7 +1549,7 @@ function peg$parse(input, options) {
                                   if (s0 === peg$FAILED) {
                                     s0 = peg$currPos;
                                     peg$savedPos = peg$currPos;
-                                    s1 = peg$f20();
+                                    s1 = peg$f23();
                                     if (s1) {
                                       s1 = undefined;
                                     } else {
@@ -1524,7 +1570,7 @@ function peg$parse(input, options) {
                                     if (s0 === peg$FAILED) {
                                       s0 = peg$currPos;
                                       peg$savedPos = peg$currPos;
-                                      s1 = peg$f21();
+                                      s1 = peg$f24();
                                       if (s1) {
                                         s1 = undefined;
                                       } else {
@@ -1545,7 +1591,7 @@ function peg$parse(input, options) {
                                       if (s0 === peg$FAILED) {
                                         s0 = peg$currPos;
                                         peg$savedPos = peg$currPos;
-                                        s1 = peg$f22();
+                                        s1 = peg$f25();
                                         if (s1) {
                                           s1 = undefined;
                                         } else {
@@ -1566,7 +1612,7 @@ function peg$parse(input, options) {
                                         if (s0 === peg$FAILED) {
                                           s0 = peg$currPos;
                                           peg$savedPos = peg$currPos;
-                                          s1 = peg$f23();
+                                          s1 = peg$f26();
                                           if (s1) {
                                             s1 = undefined;
                                           } else {
@@ -1587,7 +1633,7 @@ function peg$parse(input, options) {
                                           if (s0 === peg$FAILED) {
                                             s0 = peg$currPos;
                                             peg$savedPos = peg$currPos;
-                                            s1 = peg$f24();
+                                            s1 = peg$f27();
                                             if (s1) {
                                               s1 = undefined;
                                             } else {
@@ -1608,7 +1654,7 @@ function peg$parse(input, options) {
                                             if (s0 === peg$FAILED) {
                                               s0 = peg$currPos;
                                               peg$savedPos = peg$currPos;
-                                              s1 = peg$f25();
+                                              s1 = peg$f28();
                                               if (s1) {
                                                 s1 = undefined;
                                               } else {
@@ -1629,7 +1675,7 @@ function peg$parse(input, options) {
                                               if (s0 === peg$FAILED) {
                                                 s0 = peg$currPos;
                                                 peg$savedPos = peg$currPos;
-                                                s1 = peg$f26();
+                                                s1 = peg$f29();
                                                 if (s1) {
                                                   s1 = undefined;
                                                 } else {
@@ -1650,7 +1696,7 @@ function peg$parse(input, options) {
                                                 if (s0 === peg$FAILED) {
                                                   s0 = peg$currPos;
                                                   peg$savedPos = peg$currPos;
-                                                  s1 = peg$f27();
+                                                  s1 = peg$f30();
                                                   if (s1) {
                                                     s1 = undefined;
                                                   } else {
@@ -1671,7 +1717,7 @@ function peg$parse(input, options) {
                                                   if (s0 === peg$FAILED) {
                                                     s0 = peg$currPos;
                                                     peg$savedPos = peg$currPos;
-                                                    s1 = peg$f28();
+                                                    s1 = peg$f31();
                                                     if (s1) {
                                                       s1 = undefined;
                                                     } else {
@@ -1692,7 +1738,7 @@ function peg$parse(input, options) {
                                                     if (s0 === peg$FAILED) {
                                                       s0 = peg$currPos;
                                                       peg$savedPos = peg$currPos;
-                                                      s1 = peg$f29();
+                                                      s1 = peg$f32();
                                                       if (s1) {
                                                         s1 = undefined;
                                                       } else {
@@ -1713,7 +1759,7 @@ function peg$parse(input, options) {
                                                       if (s0 === peg$FAILED) {
                                                         s0 = peg$currPos;
                                                         peg$savedPos = peg$currPos;
-                                                        s1 = peg$f30();
+                                                        s1 = peg$f33();
                                                         if (s1) {
                                                           s1 = undefined;
                                                         } else {
@@ -1734,7 +1780,7 @@ function peg$parse(input, options) {
                                                         if (s0 === peg$FAILED) {
                                                           s0 = peg$currPos;
                                                           peg$savedPos = peg$currPos;
-                                                          s1 = peg$f31();
+                                                          s1 = peg$f34();
                                                           if (s1) {
                                                             s1 = undefined;
                                                           } else {
@@ -1755,7 +1801,7 @@ function peg$parse(input, options) {
                                                           if (s0 === peg$FAILED) {
                                                             s0 = peg$currPos;
                                                             peg$savedPos = peg$currPos;
-                                                            s1 = peg$f32();
+                                                            s1 = peg$f35();
                                                             if (s1) {
                                                               s1 = undefined;
                                                             } else {
@@ -1776,7 +1822,7 @@ function peg$parse(input, options) {
                                                             if (s0 === peg$FAILED) {
                                                               s0 = peg$currPos;
                                                               peg$savedPos = peg$currPos;
-                                                              s1 = peg$f33();
+                                                              s1 = peg$f36();
                                                               if (s1) {
                                                                 s1 = undefined;
                                                               } else {
@@ -1797,7 +1843,7 @@ function peg$parse(input, options) {
                                                               if (s0 === peg$FAILED) {
                                                                 s0 = peg$currPos;
                                                                 peg$savedPos = peg$currPos;
-                                                                s1 = peg$f34();
+                                                                s1 = peg$f37();
                                                                 if (s1) {
                                                                   s1 = undefined;
                                                                 } else {
@@ -1818,7 +1864,7 @@ function peg$parse(input, options) {
                                                                 if (s0 === peg$FAILED) {
                                                                   s0 = peg$currPos;
                                                                   peg$savedPos = peg$currPos;
-                                                                  s1 = peg$f35();
+                                                                  s1 = peg$f38();
                                                                   if (s1) {
                                                                     s1 = undefined;
                                                                   } else {
@@ -1839,7 +1885,7 @@ function peg$parse(input, options) {
                                                                   if (s0 === peg$FAILED) {
                                                                     s0 = peg$currPos;
                                                                     peg$savedPos = peg$currPos;
-                                                                    s1 = peg$f36();
+                                                                    s1 = peg$f39();
                                                                     if (s1) {
                                                                       s1 = undefined;
                                                                     } else {
@@ -1860,7 +1906,7 @@ function peg$parse(input, options) {
                                                                     if (s0 === peg$FAILED) {
                                                                       s0 = peg$currPos;
                                                                       peg$savedPos = peg$currPos;
-                                                                      s1 = peg$f37();
+                                                                      s1 = peg$f40();
                                                                       if (s1) {
                                                                         s1 = undefined;
                                                                       } else {
@@ -1881,7 +1927,7 @@ function peg$parse(input, options) {
                                                                       if (s0 === peg$FAILED) {
                                                                         s0 = peg$currPos;
                                                                         peg$savedPos = peg$currPos;
-                                                                        s1 = peg$f38();
+                                                                        s1 = peg$f41();
                                                                         if (s1) {
                                                                           s1 = undefined;
                                                                         } else {
@@ -1944,10 +1990,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f39();
+    s2 = peg$f42();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f40(s1);
+    s2 = peg$f43(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -1955,7 +2001,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f41(s1);
+      s0 = peg$f44(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -1982,7 +2028,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s6 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e1); }
+            if (peg$silentFails === 0) { peg$fail(peg$e2); }
           }
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
@@ -1995,7 +2041,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f42(s1, s3, s8, s10);
+                  s5 = peg$f45(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -2023,20 +2069,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f43(s1, s3);
+              s6 = peg$f46(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f44(s1, s3, s6);
+              s6 = peg$f47(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f45(s1, s3, s5);
+            s0 = peg$f48(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2061,7 +2107,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f46();
+      s1 = peg$f49();
       if (s1) {
         s1 = undefined;
       } else {
@@ -2086,7 +2132,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f47(s2, s4, s8, s10);
+                    s0 = peg$f50(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2155,7 +2201,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f48(s1, s3, s7, s9, s11);
+                s0 = peg$f51(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2189,7 +2235,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f49();
+    s1 = peg$f52();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2202,27 +2248,27 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$currPos;
         s5 = [];
         s6 = input.charAt(peg$currPos);
-        if (peg$r0.test(s6)) {
+        if (peg$r1.test(s6)) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e3); }
+          if (peg$silentFails === 0) { peg$fail(peg$e4); }
         }
         if (s6 !== peg$FAILED) {
           while (s6 !== peg$FAILED) {
             s5.push(s6);
             s6 = input.charAt(peg$currPos);
-            if (peg$r0.test(s6)) {
+            if (peg$r1.test(s6)) {
               peg$currPos++;
             } else {
               s6 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e3); }
+              if (peg$silentFails === 0) { peg$fail(peg$e4); }
             }
           }
         } else {
@@ -2239,11 +2285,11 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e2); }
+            if (peg$silentFails === 0) { peg$fail(peg$e3); }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f50(s2, s4);
+            s0 = peg$f53(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2271,10 +2317,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f51();
+    s2 = peg$f54();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f52(s1);
+    s2 = peg$f55(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2282,7 +2328,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f53(s1);
+      s0 = peg$f56(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2325,7 +2371,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -2347,7 +2393,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f54(s1, s3, s4);
+          s0 = peg$f57(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2377,7 +2423,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f55(s1, s5);
+            s0 = peg$f58(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2413,7 +2459,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f56(s1, s3);
+            s0 = peg$f59(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2443,7 +2489,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1);
+          s0 = peg$f60(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2470,7 +2516,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f58(s1, s3);
+          s0 = peg$f61(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2497,7 +2543,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f59(s1);
+        s0 = peg$f62(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2520,7 +2566,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f60(s1);
+        s0 = peg$f63(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2546,7 +2592,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f61(s1, s3);
+          s0 = peg$f64(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2573,7 +2619,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1);
+        s0 = peg$f65(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2595,7 +2641,7 @@ function peg$parse(input, options) {
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e5); }
+      if (peg$silentFails === 0) { peg$fail(peg$e6); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 4) === peg$c5) {
@@ -2603,7 +2649,7 @@ function peg$parse(input, options) {
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e6); }
+        if (peg$silentFails === 0) { peg$fail(peg$e7); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -2619,7 +2665,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63();
+        s0 = peg$f66();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2635,7 +2681,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e7); }
+        if (peg$silentFails === 0) { peg$fail(peg$e8); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 5) === peg$c7) {
@@ -2643,7 +2689,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e8); }
+          if (peg$silentFails === 0) { peg$fail(peg$e9); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -2659,7 +2705,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64();
+          s0 = peg$f67();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2672,7 +2718,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f65(s1);
+        s1 = peg$f68(s1);
         s0 = s1;
       }
     }
@@ -2710,7 +2756,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s4 !== peg$FAILED) {
           s5 = peg$parse_();
@@ -2718,7 +2764,7 @@ function peg$parse(input, options) {
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
             peg$savedPos = s3;
-            s3 = peg$f66(s1);
+            s3 = peg$f69(s1);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2734,7 +2780,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f67(s1, s3);
+        s0 = peg$f70(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2760,7 +2806,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f68(s1, s3);
+          s0 = peg$f71(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2793,7 +2839,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
@@ -2818,7 +2864,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f69(s1, s3, s5, s6);
+            s0 = peg$f72(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2852,7 +2898,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f70(s1, s3);
+          s0 = peg$f73(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2882,7 +2928,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e9); }
+        if (peg$silentFails === 0) { peg$fail(peg$e10); }
       }
       if (s4 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c9) {
@@ -2890,7 +2936,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e10); }
+          if (peg$silentFails === 0) { peg$fail(peg$e11); }
         }
       }
       if (s4 !== peg$FAILED) {
@@ -2906,7 +2952,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f71(s1);
+          s3 = peg$f74(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2926,7 +2972,7 @@ function peg$parse(input, options) {
             peg$currPos += 8;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e11); }
+            if (peg$silentFails === 0) { peg$fail(peg$e12); }
           }
           if (s7 === peg$FAILED) {
             if (input.substr(peg$currPos, 8) === peg$c11) {
@@ -2934,7 +2980,7 @@ function peg$parse(input, options) {
               peg$currPos += 8;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e12); }
+              if (peg$silentFails === 0) { peg$fail(peg$e13); }
             }
           }
           if (s7 !== peg$FAILED) {
@@ -2950,7 +2996,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f72(s1, s4);
+              s6 = peg$f75(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -2966,7 +3012,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s7 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e13); }
+              if (peg$silentFails === 0) { peg$fail(peg$e14); }
             }
             if (s7 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c13) {
@@ -2974,7 +3020,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e14); }
+                if (peg$silentFails === 0) { peg$fail(peg$e15); }
               }
             }
             if (s7 !== peg$FAILED) {
@@ -2990,7 +3036,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f73(s1, s4);
+                s6 = peg$f76(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -3006,7 +3052,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s7 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e15); }
+                if (peg$silentFails === 0) { peg$fail(peg$e16); }
               }
               if (s7 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c15) {
@@ -3014,7 +3060,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s7 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e16); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e17); }
                 }
               }
               if (s7 !== peg$FAILED) {
@@ -3030,7 +3076,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f74(s1, s4);
+                  s6 = peg$f77(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -3043,14 +3089,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f75(s1, s4, s7);
+                s7 = peg$f78(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f76(s1, s4, s6);
+            s3 = peg$f79(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3065,7 +3111,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f77(s1, s3);
+          s0 = peg$f80(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3091,7 +3137,7 @@ function peg$parse(input, options) {
       peg$currPos += 6;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e17); }
+      if (peg$silentFails === 0) { peg$fail(peg$e18); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 6) === peg$c17) {
@@ -3099,7 +3145,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e18); }
+        if (peg$silentFails === 0) { peg$fail(peg$e19); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -3115,7 +3161,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f78();
+        s0 = peg$f81();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3131,7 +3177,7 @@ function peg$parse(input, options) {
         peg$currPos += 6;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e19); }
+        if (peg$silentFails === 0) { peg$fail(peg$e20); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c19) {
@@ -3139,7 +3185,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e20); }
+          if (peg$silentFails === 0) { peg$fail(peg$e21); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -3155,7 +3201,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f79();
+          s0 = peg$f82();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3168,7 +3214,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f80(s1);
+        s1 = peg$f83(s1);
         s0 = s1;
       }
     }
@@ -3204,7 +3250,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f81(s1, s5, s7);
+            s0 = peg$f84(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3234,7 +3280,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e21); }
+      if (peg$silentFails === 0) { peg$fail(peg$e22); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c21) {
@@ -3242,7 +3288,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e22); }
+        if (peg$silentFails === 0) { peg$fail(peg$e23); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -3267,7 +3313,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f82(s4, s8);
+              s0 = peg$f85(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3318,7 +3364,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f83(s1, s6, s7);
+          s2 = peg$f86(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3333,7 +3379,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f84(s1, s4);
+          s2 = peg$f87(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3343,7 +3389,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f85(s1, s2);
+      s0 = peg$f88(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3371,7 +3417,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f86(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3392,12 +3438,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f87(s1, s4);
+        s4 = peg$f90(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f88(s1, s3);
+        s0 = peg$f91(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3426,7 +3472,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f89(s1, s3, s5);
+            s0 = peg$f92(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3460,7 +3506,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f90(s1, s3);
+          s0 = peg$f93(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3488,7 +3534,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f91(s1, s2, s4);
+        s0 = peg$f94(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3515,7 +3561,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3537,7 +3583,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f92(s1, s2, s3, s5);
+        s0 = peg$f95(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3564,7 +3610,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -3586,7 +3632,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f93(s1, s2, s3, s5);
+        s0 = peg$f96(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3610,7 +3656,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f94(s1, s2, s4);
+        s0 = peg$f97(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3631,7 +3677,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f95(s2);
+      s2 = peg$f98(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -3642,25 +3688,25 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e24); }
+        if (peg$silentFails === 0) { peg$fail(peg$e25); }
       }
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r1.test(s5)) {
+        if (peg$r2.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e25); }
+          if (peg$silentFails === 0) { peg$fail(peg$e26); }
         }
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r1.test(s5)) {
+          if (peg$r2.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e25); }
+            if (peg$silentFails === 0) { peg$fail(peg$e26); }
           }
         }
         s3 = [s3, s4];
@@ -3680,7 +3726,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f96(s1, s3);
+        s0 = peg$f99(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3698,7 +3744,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f97();
+    s1 = peg$f100();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3725,7 +3771,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e26); }
+                if (peg$silentFails === 0) { peg$fail(peg$e27); }
               }
               if (s10 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c25) {
@@ -3733,7 +3779,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e27); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e28); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -3752,7 +3798,7 @@ function peg$parse(input, options) {
                   s13 = peg$parseOpenBrace();
                   if (s13 !== peg$FAILED) {
                     peg$savedPos = peg$currPos;
-                    s14 = peg$f98(s2, s6);
+                    s14 = peg$f101(s2, s6);
                     if (s14) {
                       s14 = undefined;
                     } else {
@@ -3793,7 +3839,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f99(s2, s6, s8);
+              s0 = peg$f102(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3823,7 +3869,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f100();
+    s1 = peg$f103();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3853,7 +3899,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f101(s2);
+      s0 = peg$f104(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3870,7 +3916,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f102(s1, s2);
+      s3 = peg$f105(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3881,7 +3927,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f103(s1, s2, s5);
+          s0 = peg$f106(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3905,10 +3951,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f104();
+    s2 = peg$f107();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f105(s1);
+    s2 = peg$f108(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3916,7 +3962,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f106(s1);
+      s0 = peg$f109(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3968,7 +4014,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f107(s1, s2);
+      s0 = peg$f110(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4020,7 +4066,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f108(s1, s2);
+      s0 = peg$f111(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4072,7 +4118,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f109(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4089,7 +4135,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f110(s1);
+      s3 = peg$f113(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4100,7 +4146,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f111(s1, s5);
+          s0 = peg$f114(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4135,7 +4181,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f112(s1, s5, s7);
+          s3 = peg$f115(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4154,7 +4200,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f112(s1, s5, s7);
+            s3 = peg$f115(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4165,7 +4211,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f113(s1, s2);
+      s0 = peg$f116(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4182,7 +4228,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f114(s1);
+      s3 = peg$f117(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4193,7 +4239,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f115(s1, s5);
+          s0 = peg$f118(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4223,11 +4269,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f116(s1);
+      s3 = peg$f119(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4241,7 +4287,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f117(s1, s5);
+            s0 = peg$f120(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4263,14 +4309,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f118(s1);
+        s1 = peg$f121(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f119(s1);
+        s1 = peg$f122(s1);
         s0 = s1;
       }
     }
@@ -4286,7 +4332,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4295,7 +4341,7 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e30); }
+        if (peg$silentFails === 0) { peg$fail(peg$e31); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 2) === peg$c29) {
@@ -4303,7 +4349,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e31); }
+          if (peg$silentFails === 0) { peg$fail(peg$e32); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4341,7 +4387,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e32); }
+      if (peg$silentFails === 0) { peg$fail(peg$e33); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4350,7 +4396,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e33); }
+        if (peg$silentFails === 0) { peg$fail(peg$e34); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c32) {
@@ -4358,7 +4404,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e34); }
+          if (peg$silentFails === 0) { peg$fail(peg$e35); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4396,7 +4442,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e35); }
+      if (peg$silentFails === 0) { peg$fail(peg$e36); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4405,7 +4451,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e36); }
+        if (peg$silentFails === 0) { peg$fail(peg$e37); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c35) {
@@ -4413,7 +4459,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e37); }
+          if (peg$silentFails === 0) { peg$fail(peg$e38); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4452,7 +4498,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e38); }
+      if (peg$silentFails === 0) { peg$fail(peg$e39); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4462,7 +4508,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e39); }
+        if (peg$silentFails === 0) { peg$fail(peg$e40); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -4489,7 +4535,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e40); }
+        if (peg$silentFails === 0) { peg$fail(peg$e41); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c39) {
@@ -4497,7 +4543,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e41); }
+          if (peg$silentFails === 0) { peg$fail(peg$e42); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4536,11 +4582,11 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e43); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f120();
+      s1 = peg$f123();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4550,11 +4596,11 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e44); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f121();
+        s1 = peg$f124();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4564,7 +4610,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e45); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -4572,7 +4618,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4588,7 +4634,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f122();
+            s0 = peg$f125();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4619,7 +4665,7 @@ function peg$parse(input, options) {
         s8 = peg$parseConstraintUnit();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s4;
-          s4 = peg$f123(s1, s2, s6, s8);
+          s4 = peg$f126(s1, s2, s6, s8);
         } else {
           peg$currPos = s4;
           s4 = peg$FAILED;
@@ -4638,7 +4684,7 @@ function peg$parse(input, options) {
           s8 = peg$parseConstraintUnit();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s4;
-            s4 = peg$f123(s1, s2, s6, s8);
+            s4 = peg$f126(s1, s2, s6, s8);
           } else {
             peg$currPos = s4;
             s4 = peg$FAILED;
@@ -4651,7 +4697,7 @@ function peg$parse(input, options) {
       s4 = peg$parse_();
       s5 = peg$parsePos();
       peg$savedPos = s0;
-      s0 = peg$f124(s1, s2, s3, s5);
+      s0 = peg$f127(s1, s2, s3, s5);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4668,7 +4714,7 @@ function peg$parse(input, options) {
     s2 = peg$parseOrOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f125(s1);
+      s0 = peg$f128(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4679,7 +4725,7 @@ function peg$parse(input, options) {
       s2 = peg$parseAndOp();
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f126(s1);
+        s0 = peg$f129(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4702,11 +4748,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s5 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e28); }
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
     }
     if (s5 !== peg$FAILED) {
       peg$savedPos = s4;
-      s5 = peg$f127(s3);
+      s5 = peg$f130(s3);
     }
     s4 = s5;
     if (s4 === peg$FAILED) {
@@ -4714,14 +4760,14 @@ function peg$parse(input, options) {
       s5 = peg$parseNotOp();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s4;
-        s5 = peg$f128(s3);
+        s5 = peg$f131(s3);
       }
       s4 = s5;
     }
     if (s4 !== peg$FAILED) {
       s5 = peg$parse_();
       peg$savedPos = s2;
-      s2 = peg$f129(s3, s4);
+      s2 = peg$f132(s3, s4);
     } else {
       peg$currPos = s2;
       s2 = peg$FAILED;
@@ -4736,11 +4782,11 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e28); }
+        if (peg$silentFails === 0) { peg$fail(peg$e29); }
       }
       if (s5 !== peg$FAILED) {
         peg$savedPos = s4;
-        s5 = peg$f127(s3);
+        s5 = peg$f130(s3);
       }
       s4 = s5;
       if (s4 === peg$FAILED) {
@@ -4748,14 +4794,14 @@ function peg$parse(input, options) {
         s5 = peg$parseNotOp();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s4;
-          s5 = peg$f128(s3);
+          s5 = peg$f131(s3);
         }
         s4 = s5;
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
         peg$savedPos = s2;
-        s2 = peg$f129(s3, s4);
+        s2 = peg$f132(s3, s4);
       } else {
         peg$currPos = s2;
         s2 = peg$FAILED;
@@ -4772,11 +4818,11 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s7 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e46); }
+        if (peg$silentFails === 0) { peg$fail(peg$e47); }
       }
       if (s7 !== peg$FAILED) {
         peg$savedPos = s4;
-        s4 = peg$f130(s1, s2, s6);
+        s4 = peg$f133(s1, s2, s6);
       } else {
         peg$currPos = s4;
         s4 = peg$FAILED;
@@ -4791,18 +4837,18 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s7 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e46); }
+          if (peg$silentFails === 0) { peg$fail(peg$e47); }
         }
         if (s7 !== peg$FAILED) {
           peg$savedPos = s4;
-          s4 = peg$f130(s1, s2, s6);
+          s4 = peg$f133(s1, s2, s6);
         } else {
           peg$currPos = s4;
           s4 = peg$FAILED;
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f131(s1, s2, s3);
+      s0 = peg$f134(s1, s2, s3);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4819,7 +4865,7 @@ function peg$parse(input, options) {
     s2 = peg$parseConstraintCompare();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f132(s1, s2);
+      s0 = peg$f135(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4828,7 +4874,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f133(s1);
+      s1 = peg$f136(s1);
       s0 = s1;
     }
 
@@ -4852,7 +4898,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f134(s1, s2, s4, s6);
+          s0 = peg$f137(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4872,7 +4918,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e48); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 8) === peg$c46) {
@@ -4880,7 +4926,7 @@ function peg$parse(input, options) {
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e48); }
+          if (peg$silentFails === 0) { peg$fail(peg$e49); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4896,7 +4942,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f135();
+          s0 = peg$f138();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4913,7 +4959,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e17); }
+          if (peg$silentFails === 0) { peg$fail(peg$e18); }
         }
         if (s2 === peg$FAILED) {
           if (input.substr(peg$currPos, 6) === peg$c17) {
@@ -4921,7 +4967,7 @@ function peg$parse(input, options) {
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e18); }
+            if (peg$silentFails === 0) { peg$fail(peg$e19); }
           }
         }
         if (s2 !== peg$FAILED) {
@@ -4937,7 +4983,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f136();
+            s1 = peg$f139();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4953,7 +4999,7 @@ function peg$parse(input, options) {
             peg$currPos += 6;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e19); }
+            if (peg$silentFails === 0) { peg$fail(peg$e20); }
           }
           if (s2 === peg$FAILED) {
             if (input.substr(peg$currPos, 6) === peg$c19) {
@@ -4961,7 +5007,7 @@ function peg$parse(input, options) {
               peg$currPos += 6;
             } else {
               s2 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e20); }
+              if (peg$silentFails === 0) { peg$fail(peg$e21); }
             }
           }
           if (s2 !== peg$FAILED) {
@@ -4977,7 +5023,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f137();
+              s1 = peg$f140();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4995,7 +5041,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e49); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s4 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c48) {
@@ -5003,7 +5049,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -5019,7 +5065,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f138(s1);
+              s3 = peg$f141(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5035,7 +5081,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
             if (s4 === peg$FAILED) {
               if (input.substr(peg$currPos, 4) === peg$c50) {
@@ -5043,7 +5089,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e52); }
+                if (peg$silentFails === 0) { peg$fail(peg$e53); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -5059,7 +5105,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f139(s1);
+                s3 = peg$f142(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -5074,7 +5120,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f140(s1, s3, s5);
+              s0 = peg$f143(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5094,7 +5140,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e49); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c48) {
@@ -5102,7 +5148,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5121,7 +5167,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f141(s4);
+                s0 = peg$f144(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5148,12 +5194,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f142(s1, s2, s4, s7);
+                  s7 = peg$f145(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f143(s1, s2, s4, s6);
+                  s0 = peg$f146(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5181,19 +5227,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r2.test(s3)) {
+    if (peg$r3.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r3.test(s4)) {
+      if (peg$r4.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5224,7 +5270,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f144(s1);
+        s0 = peg$f147(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5244,19 +5290,19 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r4.test(s3)) {
+    if (peg$r5.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e56); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
-      if (peg$r5.test(s4)) {
+      if (peg$r6.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e56); }
+        if (peg$silentFails === 0) { peg$fail(peg$e57); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5287,7 +5333,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f145(s1);
+        s0 = peg$f148(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5308,7 +5354,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f146(s1);
+      s1 = peg$f149(s1);
       s0 = s1;
     }
 
@@ -5323,7 +5369,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e42); }
+      if (peg$silentFails === 0) { peg$fail(peg$e43); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -5332,11 +5378,11 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e43); }
+        if (peg$silentFails === 0) { peg$fail(peg$e44); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f147();
+        s1 = peg$f150();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5346,7 +5392,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e44); }
+          if (peg$silentFails === 0) { peg$fail(peg$e45); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -5354,7 +5400,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e45); }
+            if (peg$silentFails === 0) { peg$fail(peg$e46); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -5370,7 +5416,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f148();
+            s0 = peg$f151();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5386,7 +5432,7 @@ function peg$parse(input, options) {
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e57); }
+            if (peg$silentFails === 0) { peg$fail(peg$e58); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 5) === peg$c52) {
@@ -5394,7 +5440,7 @@ function peg$parse(input, options) {
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e58); }
+              if (peg$silentFails === 0) { peg$fail(peg$e59); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5410,7 +5456,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f149();
+              s0 = peg$f152();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5426,7 +5472,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e59); }
+              if (peg$silentFails === 0) { peg$fail(peg$e60); }
             }
             if (s1 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c54) {
@@ -5434,7 +5480,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e60); }
+                if (peg$silentFails === 0) { peg$fail(peg$e61); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -5450,7 +5496,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f150();
+                s0 = peg$f153();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5466,7 +5512,7 @@ function peg$parse(input, options) {
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                if (peg$silentFails === 0) { peg$fail(peg$e62); }
               }
               if (s1 === peg$FAILED) {
                 if (input.substr(peg$currPos, 6) === peg$c56) {
@@ -5474,7 +5520,7 @@ function peg$parse(input, options) {
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e62); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e63); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -5490,7 +5536,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f151();
+                  s0 = peg$f154();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5537,7 +5583,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f152(s1, s3);
+        s0 = peg$f155(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5560,13 +5606,13 @@ function peg$parse(input, options) {
       s2 = peg$parseIdentReq();
       if (s2 !== peg$FAILED) {
         peg$savedPos = s1;
-        s2 = peg$f153(s2);
+        s2 = peg$f156(s2);
       }
       s1 = s2;
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f154(s1);
+      s1 = peg$f157(s1);
     }
     s0 = s1;
 
@@ -5583,7 +5629,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f155(s1);
+        s0 = peg$f158(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5612,7 +5658,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s6 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e1); }
+          if (peg$silentFails === 0) { peg$fail(peg$e2); }
         }
         if (s6 !== peg$FAILED) {
           s7 = peg$parse_();
@@ -5637,7 +5683,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f156(s1, s3, s5, s6);
+            s0 = peg$f159(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5665,7 +5711,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f157();
+      s1 = peg$f160();
     }
     s0 = s1;
 
@@ -5678,11 +5724,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = [];
     s2 = input.charAt(peg$currPos);
-    if (peg$r6.test(s2)) {
+    if (peg$r7.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5693,11 +5739,11 @@ function peg$parse(input, options) {
     while (s2 !== peg$FAILED) {
       s1.push(s2);
       s2 = input.charAt(peg$currPos);
-      if (peg$r6.test(s2)) {
+      if (peg$r7.test(s2)) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e63); }
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5728,11 +5774,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f158(s1);
+      s3 = peg$f161(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5741,11 +5787,11 @@ function peg$parse(input, options) {
       if (s3 !== peg$FAILED) {
         s4 = [];
         s5 = input.charAt(peg$currPos);
-        if (peg$r7.test(s5)) {
+        if (peg$r8.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e65); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5756,11 +5802,11 @@ function peg$parse(input, options) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r7.test(s5)) {
+          if (peg$r8.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e65); }
+            if (peg$silentFails === 0) { peg$fail(peg$e66); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5772,7 +5818,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f159(s1);
+          s0 = peg$f162(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5803,7 +5849,7 @@ function peg$parse(input, options) {
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5829,7 +5875,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f160(s1);
+        s4 = peg$f163(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5840,7 +5886,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e67); }
+          if (peg$silentFails === 0) { peg$fail(peg$e68); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5872,7 +5918,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f161(s1, s8);
+              s3 = peg$f164(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5889,7 +5935,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f162(s1, s4);
+          s4 = peg$f165(s1, s4);
           s3 = s4;
         }
       }
@@ -5925,13 +5971,13 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e68); }
+            if (peg$silentFails === 0) { peg$fail(peg$e69); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f163(s1, s3, s7, s9);
+            s9 = peg$f166(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5955,7 +6001,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f164(s1, s3, s7);
+            s0 = peg$f167(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5986,7 +6032,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s2 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c59) {
@@ -5994,7 +6040,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e67); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
       if (s2 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c62) {
@@ -6002,7 +6048,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e70); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
     }
@@ -6033,7 +6079,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -6077,7 +6123,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f165(s1, s4, s6);
+            s0 = peg$f168(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6105,29 +6151,29 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = peg$currPos;
     s3 = input.charAt(peg$currPos);
-    if (peg$r8.test(s3)) {
+    if (peg$r9.test(s3)) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r9.test(s5)) {
+      if (peg$r10.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
+        if (peg$silentFails === 0) { peg$fail(peg$e73); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
         s5 = input.charAt(peg$currPos);
-        if (peg$r9.test(s5)) {
+        if (peg$r10.test(s5)) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e72); }
+          if (peg$silentFails === 0) { peg$fail(peg$e73); }
         }
       }
       s3 = [s3, s4];
@@ -6143,7 +6189,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f166(s1);
+      s1 = peg$f169(s1);
     }
     s0 = s1;
 
@@ -6159,7 +6205,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e74); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -6187,7 +6233,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f167(s1);
+      s1 = peg$f170(s1);
       s0 = s1;
     }
 
@@ -6203,11 +6249,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e74); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f168();
+      s1 = peg$f171();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6219,7 +6265,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e75); }
+          if (peg$silentFails === 0) { peg$fail(peg$e76); }
         }
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
@@ -6227,7 +6273,7 @@ function peg$parse(input, options) {
           s4 = peg$parseIdent();
           if (s4 !== peg$FAILED) {
             peg$savedPos = s3;
-            s4 = peg$f169(s4);
+            s4 = peg$f172(s4);
           }
           s3 = s4;
           if (s3 === peg$FAILED) {
@@ -6235,7 +6281,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f170(s3);
+            s0 = peg$f173(s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6249,7 +6295,7 @@ function peg$parse(input, options) {
           s1 = peg$parseBraceItems();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f171(s1);
+            s1 = peg$f174(s1);
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -6263,7 +6309,7 @@ function peg$parse(input, options) {
                 peg$currPos++;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e23); }
+                if (peg$silentFails === 0) { peg$fail(peg$e24); }
               }
               if (s4 !== peg$FAILED) {
                 s5 = peg$parse_();
@@ -6282,7 +6328,7 @@ function peg$parse(input, options) {
                 s2 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f172(s1, s2);
+              s0 = peg$f175(s1, s2);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6302,11 +6348,11 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     peg$silentFails++;
     s2 = input.charAt(peg$currPos);
-    if (peg$r10.test(s2)) {
+    if (peg$r11.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     peg$silentFails--;
     if (s2 !== peg$FAILED) {
@@ -6319,10 +6365,10 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = '';
       peg$savedPos = s2;
-      s3 = peg$f173();
+      s3 = peg$f176();
       s2 = s3;
       peg$savedPos = peg$currPos;
-      s3 = peg$f174(s2);
+      s3 = peg$f177(s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6330,7 +6376,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f175(s2);
+        s0 = peg$f178(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6353,11 +6399,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f176(s1);
+      s3 = peg$f179(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6390,7 +6436,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f177(s1, s5);
+          s0 = peg$f180(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6416,14 +6462,14 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e23); }
+      if (peg$silentFails === 0) { peg$fail(peg$e24); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f178(s3);
+        s0 = peg$f181(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6439,7 +6485,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f179(s1);
+          s1 = peg$f182(s1);
         }
         s0 = s1;
       }
@@ -6457,7 +6503,7 @@ function peg$parse(input, options) {
       s1 = peg$parseAliasBraces();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f180(s1);
+        s1 = peg$f183(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -6468,11 +6514,11 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e74); }
+          if (peg$silentFails === 0) { peg$fail(peg$e75); }
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f181(s1);
+          s0 = peg$f184(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6485,14 +6531,14 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e75); }
+            if (peg$silentFails === 0) { peg$fail(peg$e76); }
           }
           if (s2 !== peg$FAILED) {
             s3 = peg$parse_();
             s4 = peg$parseIdentReq();
             if (s4 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f182(s1, s4);
+              s0 = peg$f185(s1, s4);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6513,14 +6559,14 @@ function peg$parse(input, options) {
                 peg$currPos++;
               } else {
                 s5 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e23); }
+                if (peg$silentFails === 0) { peg$fail(peg$e24); }
               }
               if (s5 !== peg$FAILED) {
                 s6 = peg$parse_();
                 s7 = peg$parseIdentReq();
                 if (s7 !== peg$FAILED) {
                   peg$savedPos = s2;
-                  s2 = peg$f183(s1, s4, s7);
+                  s2 = peg$f186(s1, s4, s7);
                 } else {
                   peg$currPos = s2;
                   s2 = peg$FAILED;
@@ -6533,7 +6579,7 @@ function peg$parse(input, options) {
                 s2 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f184(s1, s2);
+              s0 = peg$f187(s1, s2);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6553,11 +6599,11 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     peg$silentFails++;
     s2 = input.charAt(peg$currPos);
-    if (peg$r10.test(s2)) {
+    if (peg$r11.test(s2)) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     peg$silentFails--;
     if (s2 !== peg$FAILED) {
@@ -6570,10 +6616,10 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = '';
       peg$savedPos = s2;
-      s3 = peg$f185();
+      s3 = peg$f188();
       s2 = s3;
       peg$savedPos = peg$currPos;
-      s3 = peg$f186(s2);
+      s3 = peg$f189(s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6581,7 +6627,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f187(s2);
+        s0 = peg$f190(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6604,14 +6650,14 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e76); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
       s4 = peg$parseAliasBraces0();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f188(s1, s4);
+        s0 = peg$f191(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6637,11 +6683,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f189(s1);
+      s3 = peg$f192(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6655,7 +6701,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f190(s1, s8);
+          s8 = peg$f193(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6666,14 +6712,14 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s9 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e23); }
+            if (peg$silentFails === 0) { peg$fail(peg$e24); }
           }
           if (s9 !== peg$FAILED) {
             s10 = peg$parse_();
             s11 = peg$parseIdentReq();
             if (s11 !== peg$FAILED) {
               peg$savedPos = s7;
-              s7 = peg$f191(s1, s8, s11);
+              s7 = peg$f194(s1, s8, s11);
             } else {
               peg$currPos = s7;
               s7 = peg$FAILED;
@@ -6700,7 +6746,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f190(s1, s8);
+            s8 = peg$f193(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6711,14 +6757,14 @@ function peg$parse(input, options) {
               peg$currPos++;
             } else {
               s9 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e23); }
+              if (peg$silentFails === 0) { peg$fail(peg$e24); }
             }
             if (s9 !== peg$FAILED) {
               s10 = peg$parse_();
               s11 = peg$parseIdentReq();
               if (s11 !== peg$FAILED) {
                 peg$savedPos = s7;
-                s7 = peg$f191(s1, s8, s11);
+                s7 = peg$f194(s1, s8, s11);
               } else {
                 peg$currPos = s7;
                 s7 = peg$FAILED;
@@ -6742,7 +6788,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f192(s1, s5);
+          s0 = peg$f195(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6773,7 +6819,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e4); }
+        if (peg$silentFails === 0) { peg$fail(peg$e5); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$parse_();
@@ -6797,7 +6843,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e4); }
+          if (peg$silentFails === 0) { peg$fail(peg$e5); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$parse_();
@@ -6814,7 +6860,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f193(s1, s2);
+      s0 = peg$f196(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6833,7 +6879,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -6862,7 +6908,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f194(s1, s4);
+        s0 = peg$f197(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6887,7 +6933,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s3 !== peg$FAILED) {
         s4 = peg$parse_();
@@ -6906,7 +6952,7 @@ function peg$parse(input, options) {
                 peg$currPos++;
               } else {
                 s12 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e1); }
+                if (peg$silentFails === 0) { peg$fail(peg$e2); }
               }
               if (s12 !== peg$FAILED) {
                 s13 = peg$parse_();
@@ -6925,7 +6971,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f195(s1, s5, s9, s10);
+              s0 = peg$f198(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6958,7 +7004,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f196(s1);
+      s1 = peg$f199(s1);
       s0 = s1;
     }
 
@@ -6978,7 +7024,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e23); }
+        if (peg$silentFails === 0) { peg$fail(peg$e24); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -6997,7 +7043,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f197(s1, s2);
+      s0 = peg$f200(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -7014,7 +7060,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f198(s1);
+      s1 = peg$f201(s1);
       s0 = s1;
     }
 
@@ -7034,7 +7080,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e1); }
+        if (peg$silentFails === 0) { peg$fail(peg$e2); }
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
@@ -7053,7 +7099,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f199(s1, s2);
+      s0 = peg$f202(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -7070,7 +7116,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f200(s1);
+      s1 = peg$f203(s1);
       s0 = s1;
     }
 
@@ -7086,7 +7132,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c67) {
@@ -7094,7 +7140,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e78); }
+        if (peg$silentFails === 0) { peg$fail(peg$e79); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7131,7 +7177,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f201(s1);
+      s1 = peg$f204(s1);
       s0 = s1;
     }
 
@@ -7147,7 +7193,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e79); }
+      if (peg$silentFails === 0) { peg$fail(peg$e80); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c69) {
@@ -7155,7 +7201,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e80); }
+        if (peg$silentFails === 0) { peg$fail(peg$e81); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7193,7 +7239,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      if (peg$silentFails === 0) { peg$fail(peg$e82); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c71) {
@@ -7201,7 +7247,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e82); }
+        if (peg$silentFails === 0) { peg$fail(peg$e83); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7230,7 +7276,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f202(s1);
+      s1 = peg$f205(s1);
       s0 = s1;
     }
 
@@ -7246,7 +7292,7 @@ function peg$parse(input, options) {
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e83); }
+      if (peg$silentFails === 0) { peg$fail(peg$e84); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 8) === peg$c73) {
@@ -7254,7 +7300,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e84); }
+        if (peg$silentFails === 0) { peg$fail(peg$e85); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7292,7 +7338,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e85); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c75) {
@@ -7300,7 +7346,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e86); }
+        if (peg$silentFails === 0) { peg$fail(peg$e87); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7329,7 +7375,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f203(s1);
+      s1 = peg$f206(s1);
       s0 = s1;
     }
 
@@ -7350,7 +7396,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f204(s1);
+      s1 = peg$f207(s1);
       s0 = s1;
     }
 
@@ -7365,13 +7411,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e1); }
+      if (peg$silentFails === 0) { peg$fail(peg$e2); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f205(s1);
+      s1 = peg$f208(s1);
       s0 = s1;
     }
 
@@ -7386,13 +7432,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f206(s1);
+      s1 = peg$f209(s1);
       s0 = s1;
     }
 
@@ -7407,13 +7453,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e68); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f207(s1);
+      s1 = peg$f210(s1);
       s0 = s1;
     }
 
@@ -7428,13 +7474,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e46); }
+      if (peg$silentFails === 0) { peg$fail(peg$e47); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f208(s1);
+      s1 = peg$f211(s1);
       s0 = s1;
     }
 
@@ -7449,7 +7495,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f209(s1);
+      s1 = peg$f212(s1);
       s0 = s1;
     }
 
@@ -7464,7 +7510,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f210(s1);
+      s1 = peg$f213(s1);
       s0 = s1;
     }
 
@@ -7479,7 +7525,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f211(s1);
+      s2 = peg$f214(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7487,7 +7533,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f212(s1);
+        s0 = peg$f215(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7499,7 +7545,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e88); }
     }
 
     return s0;
@@ -7510,15 +7556,15 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = input.charAt(peg$currPos);
-    if (peg$r11.test(s1)) {
+    if (peg$r0.test(s1)) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e88); }
+      if (peg$silentFails === 0) { peg$fail(peg$e1); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f213();
+      s1 = peg$f216();
     }
     s0 = s1;
 
@@ -7660,7 +7706,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f214(s1);
+      s1 = peg$f217(s1);
       s0 = s1;
     }
 
@@ -7677,7 +7723,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e2); }
+      if (peg$silentFails === 0) { peg$fail(peg$e3); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
@@ -7703,7 +7749,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e2); }
+        if (peg$silentFails === 0) { peg$fail(peg$e3); }
       }
       if (s4 !== peg$FAILED) {
         s2 = [s2, s3, s4];
@@ -7731,7 +7777,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f215();
+    s1 = peg$f218();
     s0 = s1;
 
     return s0;
@@ -7783,7 +7829,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f216();
+    s1 = peg$f219();
     s0 = s1;
 
     return s0;
@@ -7803,7 +7849,7 @@ function peg$parse(input, options) {
   let depth = 0;        // nesting of braces and parentheses
   let inElse = false;   // inside an else block
   const filled = new Set(); // policy_parse.y section lists holding a statement (bisonList)
-  const sc = options.scanner ?? new Scanner(input, { at, ident, oneName }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, { span, at, ident, oneName, nameSet: (name, start) => oneName(ident(name, start)) }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)
@@ -7814,6 +7860,7 @@ function peg$parse(input, options) {
   }
   const readWord = (p) => sc.word(p);
   const readBlanks = (p) => sc.blanks(p);
+  const readStatement = (p) => sc.statement(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
   const readCond = (p) => sc.condExpr(p, BISON_STATES - statementBase("if") - 1);

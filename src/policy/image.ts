@@ -6,7 +6,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { AvTab } from "./avtab.js";
 import { evalCond } from "./cond.js";
 import { condListIndex, type Expanded } from "./expand.js";
-import type { ResolvedConstraint, Symbols } from "./symbols.js";
+import type { ResolvedConstraint, ResolvedValidatetrans, Symbols } from "./symbols.js";
 import { TypeAttrMap } from "./typeattr.js";
 import type { RuleRef } from "./types.js";
 
@@ -20,6 +20,8 @@ export class PolicyTables {
   readonly typeIds: ReadonlyMap<string, number>;
   readonly classEntries: ReadonlyMap<string, ClassEntry>;
   readonly constraintsByClass: readonly (readonly ResolvedConstraint[])[];
+  /** Each class's validatetrans list in Xen's order (checkpolicy prepends: the last statement first). */
+  readonly validatetransByClass: readonly (readonly ResolvedValidatetrans[])[];
   /** The policy's `bool NAME default;` values, by boolean id (0/1). */
   readonly defaults: Readonly<Uint8Array>;
   /** Each type's key ids, for decisions on the attribute-keyed tables (typeattr.ts). */
@@ -35,6 +37,9 @@ export class PolicyTables {
     const byClass: ResolvedConstraint[][] = sym.classes.map(() => []);
     for (const c of sym.constraints) byClass[c.classId]!.push(c);
     this.constraintsByClass = byClass;
+    const transByClass: ResolvedValidatetrans[][] = sym.classes.map(() => []);
+    for (const v of sym.validatetrans) transByClass[v.classId]!.unshift(v);
+    this.validatetransByClass = transByClass;
     this.defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
     this.tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists]);
   }

@@ -66,11 +66,13 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   const ident = (name: string, start: number) => new SourceIdent(name, lines, start);
   // (the parser's Idents are SourceIdents; the set takes the name's place)
   const oneName = (id: Ident) => new OneName(id.name, lines, (id as SourceIdent).offset);
-  const scanner = new Scanner(text, { at, ident, oneName }, options.grammarOnly === true);
+  const span = (start: number, end: number) => lines.span(start, end);
+  const nameSet = (name: string, start: number) => new OneName(name, lines, start);
+  const scanner = new Scanner(text, { span, at, ident, oneName, nameSet }, options.grammarOnly === true);
   let failed = false;
   try {
     ast.statements = parse(text, {
-      span: (start, end) => lines.span(start, end),
+      span,
       at,
       ident,
       oneName,

@@ -85,7 +85,7 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
         constrain(st, names, s.classes, s.perms, s.expr, s.span);
         break;
       case "validatetrans":
-        validatetrans(st, names, s.classes, s.expr);
+        validatetrans(st, names, s.classes, s.expr, s.span);
         break;
       case "platform":
         // the platforms stage desugars these; a compiler without it reaches here

@@ -11,7 +11,7 @@
 //
 // Every read starts at an offset the grammar gives and leaves `end` where it stopped; the grammar
 // moves peggy's cursor there (its `scan` helper, the only place that touches the cursor).
-import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Ident, NameSet, TypeAttributeDecl, TypeDecl } from "./ast.js";
+import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Context, Ident, NameSet, PciDeviceCon, TypeAttributeDecl, TypeDecl } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 /** A statement as the grammar's rules return it: the Statement rule sets its span afterwards. */
@@ -19,9 +19,13 @@ export type Unplaced<T extends { span: Span }> = Omit<T, "span"> & { span: Span 
 
 /** How the scanner builds nodes: the same callbacks the grammar uses (see parse.ts). */
 export interface ScanNodes {
+  /** A statement's span (line and column worked out now, as the grammar's statements have them). */
+  span(start: number, end: number): Span;
   at(start: number, end: number): Span;
   ident(name: string, start: number): Ident;
   oneName(ident: Ident): NameSet;
+  /** oneName(ident(name, start)) in one node, where the Ident is not needed apart. */
+  nameSet(name: string, start: number): NameSet;
 }
 
 // Every keyword policy_scan.l knows, lower and upper case as it spells them: none can be an identifier.
@@ -71,6 +75,21 @@ export function tokenAt(input: string, pos: number): string {
 // policy_scan.l IDENTIFIER: {letter}({alnum}|[_\-])*([\.]?({alnum}|[_\-]))*; IS_WORD is the class after the letter.
 const IS_WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) IS_WORD[c] = /[A-Za-z0-9_\-]/.test(String.fromCharCode(c)) ? 1 : 0;
+
+// The statements read whole by Scanner.statement (keyword as policy_scan.l spells it -> what it is).
+const WHOLE_STATEMENTS = new Map<string, AvRuleKind | "type" | "typeattribute" | "attribute" | "pcidevicecon">();
+for (const k of ["allow", "auditallow", "dontaudit", "neverallow", "auditdeny", "type", "typeattribute", "attribute", "pcidevicecon"] as const) {
+  WHOLE_STATEMENTS.set(k, k);
+  WHOLE_STATEMENTS.set(k.toUpperCase(), k);
+}
+
+/** The value of a hex digit, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
 
 function isLetter(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
@@ -144,6 +163,85 @@ export class Scanner {
     this.skipBlanks();
     this.end = this.pos;
     return true;
+  }
+
+  /**
+   * A whole top-level statement of the kinds that make up nearly all of a policy, keyword to end,
+   * with its span: an AV rule with flat sets, a type, typeattribute or attribute declaration (as
+   * avRule and decl read them), a pcidevicecon with a plain number and a context without MLS
+   * range. Null (and nothing read) on anything else: the grammar's Statement rule reads it. Saves
+   * peggy's per-statement work (the keyword's rule, the body's alternatives) on those statements.
+   */
+  statement(start: number): Unplaced<AvRule> | Unplaced<TypeDecl> | Unplaced<TypeAttributeDecl> | Unplaced<AttributeDecl> | Unplaced<PciDeviceCon> | null {
+    if (this.grammarOnly || !isLetter(this.input.charCodeAt(start))) return null;
+    const kw = WHOLE_STATEMENTS.get(this.word(start));
+    if (kw === undefined) return null;
+    this.pos = this.end;
+    this.skipBlanks();
+    const s =
+      kw === "pcidevicecon" ? this.pciDevice(this.pos) : kw === "type" || kw === "typeattribute" || kw === "attribute" ? this.decl(this.pos, kw) : this.avRule(this.pos, kw, false);
+    if (s !== null) s.span = this.nodes.span(start, this.end);
+    return s;
+  }
+
+  /** `N user:role:type` after `pcidevicecon` (the grammar's PciDeviceBody), N a decimal or 0x
+   *  number that fits in 32 bits without leading zeros; null otherwise. */
+  private pciDevice(start: number): Unplaced<PciDeviceCon> | null {
+    this.pos = start;
+    const device = this.number32();
+    if (device === null) return null;
+    this.skipBlanks();
+    const context = this.context();
+    if (context === null) return null;
+    this.end = this.pos;
+    return { kind: "pcidevicecon", span: null, device, context };
+  }
+
+  /** The grammar's Number for the values parseNumber reads alike with plain arithmetic: `0x` and
+   *  1 to 8 hex digits, `0`, or up to 9 decimal digits not starting with 0 (octal, and anything
+   *  longer, is the grammar's). */
+  private number32(): number | null {
+    const input = this.input;
+    let i = this.pos;
+    let v = 0;
+    if (input.charCodeAt(i) === 48 /* 0 */ && input.charCodeAt(i + 1) === 120 /* x */) {
+      const from = (i += 2);
+      for (let d = hexDigit(input.charCodeAt(i)); d >= 0; d = hexDigit(input.charCodeAt(++i))) v = v * 16 + d;
+      if (i === from || i - from > 8) return null;
+    } else {
+      const from = i;
+      for (let c = input.charCodeAt(i); c >= 48 && c <= 57; c = input.charCodeAt(++i)) v = v * 10 + (c - 48);
+      if (i === from || i - from > 9 || (i - from > 1 && input.charCodeAt(from) === 48)) return null;
+    }
+    const c = input.charCodeAt(i);
+    if (IS_WORD[c] === 1 || c === 46 /* . */) return null;
+    this.pos = i;
+    return v;
+  }
+
+  /** The grammar's Context without an MLS range: `user:role:type`; null otherwise. */
+  private context(): Context | null {
+    const input = this.input;
+    const start = this.pos;
+    const user = this.ident();
+    if (user === null) return null;
+    this.skipBlanks();
+    if (input.charCodeAt(this.pos) !== 58 /* : */) return null;
+    this.pos++;
+    this.skipBlanks();
+    const role = this.ident();
+    if (role === null) return null;
+    this.skipBlanks();
+    if (input.charCodeAt(this.pos) !== 58 /* : */) return null;
+    this.pos++;
+    this.skipBlanks();
+    const type = this.ident();
+    if (type === null) return null;
+    const end = this.pos;
+    this.skipBlanks();
+    if (input.charCodeAt(this.pos) === 58 /* : */) return null; // an MLS range: the grammar's
+    this.pos = end;
+    return { span: this.nodes.at(start, end), user, role, type };
   }
 
   /** `S T : C P;` after an AV rule's keyword, when each set is flat (names1); null (and nothing
@@ -509,14 +607,17 @@ export class Scanner {
       return a === null ? null : { span: this.nodes.at(start, this.pos), star: false, complement: true, include: [a], exclude: NONE as never as Ident[] };
     }
     if (c === 123 /* { */) return this.braceSet(start, false);
-    const a = this.ident();
-    if (a === null) return null;
-    const end = this.pos;
+    // (the name read as in ident(), its node made once we know whether it is the whole set)
+    if (!isLetter(c)) return null;
+    const name = this.word(start);
+    if (RESERVED.has(name)) return null;
+    const end = (this.pos = this.end);
     this.skipBlanks();
     if (input.charCodeAt(this.pos) !== 45 /* - */) {
       this.pos = end;
-      return this.nodes.oneName(a);
+      return this.nodes.nameSet(name, start);
     }
+    const a = this.nodes.ident(name, start);
     this.pos++;
     this.skipBlanks();
     const b = this.ident();

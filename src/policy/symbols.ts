@@ -231,6 +231,14 @@ export interface ResolvedConstraint {
   expr: ResolvedConstraintExpr;
 }
 
+/** `validatetrans C expr;` / `mlsvalidatetrans` (define_validatetrans): one per class, as
+ *  libsepol copies it; u1 r1 t1 l1 h1 are the old context, the 2s the new one, the 3s the task. */
+export interface ResolvedValidatetrans {
+  span: Span;
+  classId: number;
+  expr: ResolvedConstraintExpr;
+}
+
 export interface ResolvedContext {
   user: number;
   role: number;
@@ -277,11 +285,43 @@ export interface Symbols {
   filenameTransitions: FilenameTransition[];
   conds: CondNode[];
   constraints: ResolvedConstraint[];
+  /** validatetrans and mlsvalidatetrans, in statement order, one per class. */
+  validatetrans: ResolvedValidatetrans[];
   ocontexts: Ocontexts;
   /** Present when the policy is compiled as MLS (checkpolicy -M). */
   mls?: MlsSymbols;
   /** role_transition rules in statement order (define_role_trans), sets expanded. */
   roleTransitions?: RoleTransitionSym[];
+}
+
+/** Tables with nothing declared yet (not even object_r: the resolver declares it, a binary holds
+ *  it as role value 1), for the resolver to fill from source and src/binary from a kernel policy. */
+export function emptySymbols(): Symbols {
+  return {
+    classes: [],
+    classIds: new Map(),
+    types: [],
+    attrs: [],
+    typeIds: new Map(),
+    attrIds: new Map(),
+    aliases: new Map(),
+    bools: [],
+    boolIds: new Map(),
+    roles: [],
+    roleIds: new Map(),
+    users: [],
+    userIds: new Map(),
+    initialSids: new Map(),
+    tunables: [],
+    tunableIds: new Map(),
+    policycaps: [],
+    roleAttrs: [],
+    filenameTransitions: [],
+    conds: [],
+    constraints: [],
+    validatetrans: [],
+    ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
+  };
 }
 
 export interface RoleTransitionSym {

@@ -166,6 +166,10 @@ export interface CompiledPolicy extends PolicyNames {
    *  (flask_domain_create) or an event channel's (flask_evtchn_unbound). For class `domain` the
    *  default is the source's role and type, for others object_r and the target's type. */
   computeCreate(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): ComputedContext;
+  /** The validatetrans / mlsvalidatetrans of `tclass` that refuses relabeling an object from
+   *  `oldc` to `newc` by `task`, or undefined when all hold (Xen's security_validate_transition;
+   *  no Xen hook calls it, see SecurityServer.validateTransition). */
+  validateTransition(oldc: SecurityContext, newc: SecurityContext, task: SecurityContext, tclass: number): RuleRef | undefined;
 
   // ---- booleans ----
   getBoolean(name: string): boolean | undefined;

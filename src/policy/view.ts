@@ -3,7 +3,7 @@
 // image and owns only its BoolState; withBooleans() builds a new view and leaves the old one as it
 // was, as Xen's security_set_bools builds the new conditional state before it installs it.
 import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { computeAv, decide, parseContext } from "./decide.js";
+import { computeAv, decide, failedValidatetrans, parseContext } from "./decide.js";
 import type { Expanded } from "./expand.js";
 import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
@@ -19,6 +19,7 @@ import type {
   Decision,
   PolicyImage,
   PolicyStats,
+  RuleRef,
   SecurityContext,
   TypeRuleKindName,
 } from "./types.js";
@@ -203,6 +204,10 @@ class View implements CompiledPolicy {
   }
   computeCreate(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): ComputedContext {
     return computeSid(this.state, "type_transition", scontext, tcontext, tclass);
+  }
+  validateTransition(oldc: SecurityContext, newc: SecurityContext, task: SecurityContext, tclass: number): RuleRef | undefined {
+    const failed = failedValidatetrans(this.image.tables, oldc, newc, task, tclass);
+    return failed && this.image.tables.ruleRef(failed.span);
   }
 
   // ---- the image's names, so a view answers everything a caller asks ----

@@ -4,8 +4,8 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { diagnostic, error } from "../diagnostics/diagnostic.js";
-import type { AvDecision, CompiledPolicy } from "../policy/types.js";
-import type { Domain } from "./types.js";
+import type { AvDecision, CompiledPolicy, SecurityContext } from "../policy/types.js";
+import type { Domain, Rc } from "./types.js";
 import {
   SECINITSID_DEVICE,
   SECINITSID_DOM0,
@@ -75,6 +75,14 @@ export interface TransitionResult {
   rule?: string;
 }
 
+/** security_validate_transition's answer: its return code and the line Xen prints, if any. */
+export interface ValidateTransitionResult {
+  rc: Rc;
+  log?: string;
+  /** The validatetrans that failed, as written. */
+  rule?: string;
+}
+
 const DENY_ALL: AvDecision = { allowed: 0, auditallow: 0, auditdeny: -1 };
 
 export class SecurityServer {
@@ -115,6 +123,29 @@ export class SecurityServer {
     const rule = computed.rule !== undefined ? { rule: computed.rule.text } : {};
     if (computed.valid) return { sid: this.sidtab.contextStructToSid(computed.context), context, ...rule };
     return { sid: permissive ? this.sidtab.contextStructToSid(computed.context) : -1, context, invalid: context, ...rule };
+  }
+
+  /**
+   * security_validate_transition() (services.c): may `tasksid` relabel an object of `tclass` from
+   * `oldsid` to `newsid`? Every validatetrans and mlsvalidatetrans of the class must hold, u1/l1
+   * naming the old context, u2/l2 the new one, u3 the task. Xen defines this but no hook and no
+   * flask_op calls it (Xen objects are labelled when created, never relabelled), so the hooks
+   * never reach it; it is here for callers that model a relabel, answering as Xen would.
+   * A refusal is -EPERM when enforcing, 0 when permissive, logged either way.
+   */
+  validateTransition(oldsid: number, newsid: number, tasksid: number, tclass: number, enforcing: boolean): ValidateTransitionResult {
+    const prefix = "security_validate_transition: ";
+    // Xen's class numbers start at 1 (tclass > p_classes.nprim is unrecognized)
+    if (!Number.isInteger(tclass) || tclass < 0 || tclass >= this.policy.stats.classes) return { rc: "-EINVAL", log: `${prefix}unrecognized class ${tclass + 1}` };
+    const contexts = [oldsid, newsid, tasksid].map((sid) => ({ sid, context: this.sidtab.sidToContext(sid) }));
+    const unknown = contexts.find((c) => c.context === undefined);
+    if (unknown) return { rc: "-EINVAL", log: `${prefix} unrecognized SID ${unknown.sid}` };
+    const [o, n, t] = contexts.map((c) => c.context!) as [SecurityContext, SecurityContext, SecurityContext];
+    const failed = this.policy.validateTransition(o, n, t, tclass);
+    if (!failed) return { rc: 0 };
+    const text = (c: SecurityContext) => this.policy.contextToString(c);
+    const log = `${prefix} denied for oldcontext=${text(o)} newcontext=${text(n)} taskcontext=${text(t)} tclass=${this.policy.className(tclass)}`;
+    return { rc: enforcing ? "-EPERM" : 0, log, rule: failed.text };
   }
 
   /**

@@ -59,7 +59,8 @@ const LAYERS: Layer[] = [
   {
     name: "analysis",
     modules: ["src/analysis/"],
-    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline"],
+    // binary: setools orders by kernel value, which follows the binary's hash order (binary/hash.ts)
+    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline", "binary"],
   },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   {

@@ -1,9 +1,10 @@
 // The installed entry point: `bin/xsm.js` (what `npx xsm` runs) starts the bundle `npm run build`
 // made, its exit status is runCli's, and a missing or stale build is one line naming the fix.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 
 function run(argv: string[], bin = "bin/xsm.js", input?: string) {
@@ -44,6 +45,18 @@ describe("bin/xsm.js", () => {
     expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input: file is empty, expected a policy\n");
   });
 
+  it("compiles the bundle from the code cache the build made", () => {
+    const r = spawnSync(process.execPath, ["bin/xsm.js", "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("xsm: code cache: used\n");
+  });
+
+  it("renders --svg through the optional Graphviz package, required from node_modules", () => {
+    const svg = join(mkdtempSync(join(tmpdir(), "xsm-svg-")), "run.svg");
+    expect(run(["simulate", "examples/svp/nested-trust.json", "--svg", svg]).code).toBe(0);
+    expect(readFileSync(svg, "utf8")).toContain("<svg");
+  });
+
   it("runs a scenario (the command that loads the scenario validator)", () => {
     const r = run(["simulate", "examples/svp/nested-trust.json"]);
     expect(r.code).toBe(0);
@@ -51,22 +64,26 @@ describe("bin/xsm.js", () => {
   });
 });
 
-describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
-  /** A checkout with bin/xsm.js, one source file and, when given, a stamp and a fake bundle. */
-  function checkout(stamp?: { builtAt: number; srcFiles: number }): string {
-    const root = mkdtempSync(join(tmpdir(), "xsm-bin-"));
-    mkdirSync(join(root, "bin"));
-    cpSync("bin/xsm.js", join(root, "bin", "xsm.js"));
-    mkdirSync(join(root, "src", "cli"), { recursive: true });
-    writeFileSync(join(root, "src", "cli", "main.ts"), "");
-    utimesSync(join(root, "src", "cli", "main.ts"), 1000, 1000);
-    if (stamp) {
-      mkdirSync(join(root, "dist", "bin"), { recursive: true });
-      writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify(stamp));
-      writeFileSync(join(root, "dist", "bin", "xsm.js"), "export async function runCli(argv, io) { io.stdout.write(`ran ${argv}\\n`); return 0; }\n");
-    }
-    return join(root, "bin", "xsm.js");
+/** A bundle as the build writes it: one function expression, called as node calls a CommonJS module. */
+const FAKE_BUNDLE = "(function (exports, require, module) {\nexports.runCli = async (argv, io) => { io.stdout.write(`ran ${argv}\\n`); return 0; };\n})";
+
+/** A checkout with bin/xsm.js, one source file and, when given, a stamp and a fake bundle. */
+function checkout(stamp?: { builtAt: number; srcFiles: number }): string {
+  const root = mkdtempSync(join(tmpdir(), "xsm-bin-"));
+  mkdirSync(join(root, "bin"));
+  cpSync("bin/xsm.js", join(root, "bin", "xsm.js"));
+  mkdirSync(join(root, "src", "cli"), { recursive: true });
+  writeFileSync(join(root, "src", "cli", "main.ts"), "");
+  utimesSync(join(root, "src", "cli", "main.ts"), 1000, 1000);
+  if (stamp) {
+    mkdirSync(join(root, "dist", "bin"), { recursive: true });
+    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify(stamp));
+    writeFileSync(join(root, "dist", "bin", "xsm.cjs"), FAKE_BUNDLE);
   }
+  return join(root, "bin", "xsm.js");
+}
+
+describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
 
   it("says there is no build, and how to make one", () => {
     const r = run(["--help"], checkout());
@@ -89,5 +106,46 @@ describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
   it("runs a current build", () => {
     const r = run(["compile", "x"], checkout({ builtAt: 2_000_000, srcFiles: 1 }));
     expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+  });
+
+  it("says so when the stamp is there but the bundle is not", () => {
+    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    rmSync(join(bin, "..", "..", "dist", "bin", "xsm.cjs"));
+    const r = run(["--help"], bin);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: xsm is not built (no dist/bin/xsm.cjs); run `npm run build`\n");
+  });
+});
+
+describe("bin/xsm.js and the code cache", () => {
+  const key = (bundle: Buffer) => JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: crc32(bundle) });
+  function withCache(header: string, data: Buffer): string {
+    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    writeFileSync(join(bin, "..", "..", "dist", "bin", "xsm.cache"), Buffer.concat([Buffer.from(`${header}\n`), data]));
+    return bin;
+  }
+  const debugRun = (bin: string) => {
+    const r = spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it("makes a cache V8 accepts, and runs the same with it", () => {
+    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm.cache") };
+    expect(spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
+    expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: used\n" });
+  });
+
+  it("leaves a cache made for other bundle bytes or another node unused", () => {
+    const other = Buffer.from(FAKE_BUNDLE.replace("ran", "RAN"));
+    for (const header of [key(other), key(Buffer.from(FAKE_BUNDLE)).replace(process.version, "v0.0.0")]) {
+      const r = debugRun(withCache(header, Buffer.from("not V8's")));
+      expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: made for another bundle or node, not used\n" });
+    }
+  });
+
+  it("runs the same when V8 rejects the cache's data", () => {
+    const r = debugRun(withCache(key(Buffer.from(FAKE_BUNDLE)), Buffer.from("not V8's")));
+    expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: rejected by V8\n" });
   });
 });

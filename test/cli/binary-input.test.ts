@@ -118,6 +118,16 @@ describe("xsm compile X.bin -o Y.bin", () => {
     expect(() => readFileSync(join(tmp, "never.bin"))).toThrow();
   });
 
+  it("the summary's warning count is every warning printed, Xen's refusals included", async () => {
+    for (const input of ["test/fixtures/binary/edge/shuf5.conf", "test/fixtures/binary/edge/shuf5.bin", "test/fixtures/binary/edge/t10.conf"]) {
+      const r = await xsm("compile", join(root, input), "-o", join(tmp, "counted.bin"));
+      expect(r.code).toBe(0);
+      const printed = (r.stderr.match(/^\S+: warning: /gm) ?? []).length;
+      expect(printed).toBeGreaterThan(0);
+      expect(r.stdout).toMatch(new RegExp(`^  warnings +${printed}$`, "m"));
+    }
+  });
+
   it("a corrupted binary is one located error, exit 1", async () => {
     const b = read("test/fixtures/binary/edge/t4.bin");
     const bad = join(tmp, "corrupt.bin");

@@ -15,6 +15,7 @@ const CASES: Record<string, string[]> = {
   "fail-json": ["test", `${dir}/failing.tests.json`, "--json", "--coverage"],
   "several-files": ["test", `${dir}/small.tests.json`, `${dir}/scenario-fails.json`, `${dir}/failing.tests.json`],
   "scenario-coverage": ["test", `${dir}/scenario-fails.json`, "--coverage"],
+  "scenario-reload-coverage": ["test", `${dir}/scenario-reload.json`, "--coverage"],
   "bad-schema": ["test", `${dir}/bad-schema.json`],
   "bad-names": ["test", `${dir}/bad-names.json`],
   "bad-and-good": ["test", `${dir}/small.tests.json`, `${dir}/bad-names.json`, `${dir}/missing.json`],

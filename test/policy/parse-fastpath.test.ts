@@ -83,6 +83,65 @@ describe("the fast path's sets with `*`, `~` and `-`", () => {
   });
 });
 
+describe("the fast path's whole statements", () => {
+  // statements scan.ts reads keyword to end (and some it leaves to the grammar): keywords in both
+  // cases, pcidevicecon numbers of every form strtoul reads, contexts with blanks, comments and MLS ranges
+  const statements = [
+    "ALLOW a_t b_t:c p;",
+    "allow r1 r2;",
+    "NEVERALLOW a_t b_t:c p;",
+    "auditdeny a_t b_t:c p;",
+    "TYPE a_t, attr;",
+    "type a_t alias b_t;",
+    "typeattribute a_t attr, attr2;",
+    "ATTRIBUTE attr;",
+    "allowx a_t b_t:c p;",
+    "types a_t;",
+    "pcidevicecon 0x300 system_u:object_r:a_t",
+    "PCIDEVICECON 768 system_u:object_r:a_t",
+    "pcidevicecon 0 u:r:t",
+    "pcidevicecon 0x0 u:r:t",
+    "pcidevicecon 0xFFFFFFFF u:r:t",
+    "pcidevicecon 0x100000000 u:r:t",
+    "pcidevicecon 0x000000001 u:r:t",
+    "pcidevicecon 4294967295 u:r:t",
+    "pcidevicecon 4294967296 u:r:t",
+    "pcidevicecon 999999999 u:r:t",
+    "pcidevicecon 0777 u:r:t",
+    "pcidevicecon 09 u:r:t",
+    "pcidevicecon 0X10 u:r:t",
+    "pcidevicecon 0x u:r:t",
+    "pcidevicecon 12a u:r:t",
+    "pcidevicecon 12.5 u:r:t",
+    "pcidevicecon 12-13 u:r:t",
+    "pcidevicecon 0x30 u : r : t",
+    "pcidevicecon 0x30 # where\n u:\nr:t",
+    "pcidevicecon 0x30 u:r:t:s0",
+    "pcidevicecon 0x30 u:r:t :s0 - s1",
+    "pcidevicecon 0x30 u:r",
+    "pcidevicecon 0x30 u:type:t",
+    "pcidevicecon 0x30 u:r:t;",
+    "pcidevicecon u:r:t",
+  ];
+  const parse = (text: string, grammarOnly: boolean) => json(parsePolicy(text, "statements.conf", { sections: false, grammarOnly }));
+
+  it("builds the grammar's AST and diagnostics for each", () => {
+    for (const statement of statements) {
+      expect(parse(statement, false), statement).toBe(parse(statement, true));
+      const followed = `${statement}\nallow a_t b_t:c p;\n`;
+      expect(parse(followed, false), followed).toBe(parse(followed, true));
+    }
+  });
+
+  it("and on every copy with one character removed", () => {
+    const text = statements.join("\n");
+    for (let i = 0; i < text.length; i++) {
+      const damaged = text.slice(0, i) + text.slice(i + 1);
+      expect(parse(damaged, false), `character ${i} removed`).toBe(parse(damaged, true));
+    }
+  });
+});
+
 describe("the fast path's conditionals", () => {
   // random expressions over the grammar's tokens, well formed or not, with blanks and comments
   const TOKENS = ["b", "c_1", "x.y", "or", "OR", "and", "AND", "xor", "XOR", "not", "NOT", "eq", "EQ", "||", "&&", "^", "!", "==", "!=", "(", ")", "order", "nota", "Or", "if", "{"];

@@ -17,10 +17,12 @@ export function constrain(st: ResolveState, names: Names, classes: NameSet, perm
   }
 }
 
-/** validatetrans only constrains relabeling, which Xen never asks; its names are still checked. */
-export function validatetrans(st: ResolveState, names: Names, classes: NameSet, expr: ConstraintExpr): void {
-  names.classSet(classes);
-  constraintExpr(st, names, expr, true);
+/** validatetrans constrains relabeling (services.c security_validate_transition); each class
+ *  gets its own copy, as define_validatetrans gives it. */
+export function validatetrans(st: ResolveState, names: Names, classes: NameSet, expr: ConstraintExpr, span: Span): void {
+  const ids = names.classSet(classes);
+  const resolved = constraintExpr(st, names, expr, true);
+  if (resolved) for (const c of ids) st.sym.validatetrans.push({ span, classId: c, expr: resolved });
 }
 
 // folded with an explicit stack (ast.ts foldTree): checkpolicy puts no bound on `and`/`or` chains

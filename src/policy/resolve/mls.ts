@@ -5,48 +5,57 @@
 // "... in non-MLS configuration"; MLS operands in a plain `constrain` stay legal (checkpolicy
 // writes them, and they compare the empty levels of non-MLS contexts).
 import { diagnostic, type Diagnostic, type Span } from "../../diagnostics/diagnostic.js";
-import type { Context, Ident, MlsLevel, MlsRange, PolicyAst, Statement } from "../ast.js";
+import type { Ident, MlsLevel, MlsRange, PolicyAst, Statement } from "../ast.js";
 import { levelDominates, type Level, type LevelRange, type MlsSymbols } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
 
 /** What makes a statement MLS, in checkpolicy's words; undefined for a plain one. */
-function mlsUse(s: Statement): { what: string; span: Span }[] {
-  const ctx = (c: Context) => (c.mls ? [{ what: `MLS range in context ${c.user.name}:${c.role.name}:${c.type.name}`, span: c.mls.span }] : []);
+function mlsUse(s: Statement): { what: string; span: Span } | undefined {
   switch (s.kind) {
     case "sensitivity":
-      return [{ what: "sensitivity definition", span: s.span }];
+      return { what: "sensitivity definition", span: s.span };
     case "dominance":
-      return [{ what: "dominance definition", span: s.span }];
+      return { what: "dominance definition", span: s.span };
     case "category":
-      return [{ what: "category definition", span: s.span }];
+      return { what: "category definition", span: s.span };
     case "level":
-      return [{ what: "level definition", span: s.span }];
+      return { what: "level definition", span: s.span };
     case "range_transition":
-      return [{ what: "range_transition rule", span: s.span }];
+      return { what: "range_transition rule", span: s.span };
     case "constrain":
     case "validatetrans":
-      return s.mls ? [{ what: `mls${s.kind} statement`, span: s.span }] : [];
+      return s.mls ? { what: `mls${s.kind} statement`, span: s.span } : undefined;
     case "user":
-      return s.mls ? [{ what: `user ${s.name.name}'s level and range`, span: s.mls.level.span }] : [];
+      return s.mls ? { what: `user ${s.name.name}'s level and range`, span: s.mls.level.span } : undefined;
     case "sid_context":
     case "pirqcon":
     case "iomemcon":
     case "ioportcon":
     case "pcidevicecon":
-    case "devicetreecon":
-      return ctx(s.context);
+    case "devicetreecon": {
+      const c = s.context;
+      return c.mls ? { what: `MLS range in context ${c.user.name}:${c.role.name}:${c.type.name}`, span: c.mls.span } : undefined;
+    }
     default:
-      return [];
+      return undefined;
   }
 }
 
 /** A non-MLS compile: one error at the first MLS statement or field, counting the others. */
 export function mlsDisabled(ast: PolicyAst): Diagnostic[] {
-  const uses = ast.statements.flatMap(mlsUse);
-  if (uses.length === 0) return [];
-  return [diagnostic("mls-disabled", uses[0]!.span, uses[0]!.what, uses.length - 1)];
+  // (one pass that allocates nothing for a plain statement: every compile walks every statement here)
+  let first: { what: string; span: Span } | undefined;
+  let count = 0;
+  for (const s of ast.statements) {
+    const use = mlsUse(s);
+    if (use === undefined) continue;
+    first ??= use;
+    count++;
+  }
+  if (first === undefined) return [];
+  return [diagnostic("mls-disabled", first.span, first.what, count - 1)];
 }
 
 /** The kernel's text of a level (mls_sid_to_context): runs of three or more categories as

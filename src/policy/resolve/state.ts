@@ -3,7 +3,7 @@
 import type { MessageArgs } from "../../diagnostics/catalog.js";
 import { diagnostic, error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../../diagnostics/diagnostic.js";
 import type { PolicyAst } from "../ast.js";
-import { OBJECT_R, type ResolvedRules, type Symbols } from "../symbols.js";
+import { OBJECT_R, emptySymbols, type ResolvedRules, type Symbols } from "../symbols.js";
 
 /** An access vector is a u32 (libsepol: "too many permissions to fit in an access vector"). */
 export const MAX_PERMS = 32;
@@ -11,28 +11,9 @@ export const MAX_PERMS = 32;
 export class ResolveState {
   readonly diags: Diagnostic[] = [];
   readonly sym: Symbols = {
-    classes: [],
-    classIds: new Map(),
-    types: [],
-    attrs: [],
-    typeIds: new Map(),
-    attrIds: new Map(),
-    aliases: new Map(),
-    bools: [],
-    boolIds: new Map(),
+    ...emptySymbols(),
     roles: [{ id: OBJECT_R, name: "object_r", types: new Set() }],
     roleIds: new Map([["object_r", OBJECT_R]]),
-    users: [],
-    userIds: new Map(),
-    initialSids: new Map(),
-    tunables: [],
-    tunableIds: new Map(),
-    policycaps: [],
-    roleAttrs: [],
-    filenameTransitions: [],
-    conds: [],
-    constraints: [],
-    ocontexts: { pirqcon: [], iomemcon: [], ioportcon: [], pcidevicecon: [], devicetreecon: [] },
   };
   readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
   /** Roles declared by a plain `role R;` (libsepol 3.x needs one before `role R types ...`). */
