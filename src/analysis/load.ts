@@ -28,6 +28,9 @@ export interface AnalysisPolicy {
   readonly constraintSources: ReadonlyMap<number, ConstraintExpr>;
   /** The source text a span indexes. */
   readonly text: string;
+  /** What the reports leave out of this policy, said once per command (a binary's constraint
+   *  type sets with exclusions setools does not show). */
+  readonly notes?: readonly string[];
 }
 
 /** A source rule's text as written (comments and `#line` directives removed) and where. */

@@ -25,13 +25,20 @@ export function analyzeBinary(data: Uint8Array, file: string): AnalysisPolicy {
     // kernelToPolicy lists constraints class by class (by value), each class's in its list order
     const constraintSources = new Map<number, ReturnType<typeof constraintFromPostfix>>();
     let i = 0;
+    let excluding = 0;
     for (const cls of [...kernel.classes.entries].sort((a, b) => a.value - b.value)) {
       for (const c of cls.constraints) {
         const con = sym.constraints[i++];
         if (con) constraintSources.set(con.span.offset, constraintFromPostfix(postfix(kernel, c.expr), con.span));
+        if (c.expr.some((e) => e.typeNames && (e.typeNames.negset.length > 0 || e.typeNames.flags !== 0))) excluding++;
       }
     }
-    return analyzeTables({ file, policy, sym, ex, text: listing, commons, roleAllows, constraintSources, neverallows: [] });
+    // setools 4.4.1 prints such a set by its included names and warns that it leaves the rest out;
+    // so does the text here (decisions use the expanded names, which the binary holds too)
+    const notes = excluding
+      ? [`${file}: ${excluding} constraint${excluding === 1 ? "" : "s"} with a type set that excludes types (-, * or ~): shown by the included names only, as setools shows them`]
+      : [];
+    return analyzeTables({ file, policy, sym, ex, text: listing, commons, roleAllows, constraintSources, neverallows: [], notes });
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
     throw err;

@@ -32,6 +32,7 @@ export function registerDiff(program: Command, cli: CliContext): void {
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
       const a = await load(oldPath);
       const b = await load(newPath);
+      if (!o.access) for (const note of [...(a.notes ?? []), ...(b.notes ?? [])]) cli.io.stderr.write(`xsm: note: ${note}\n`);
       const { accessDiff, diffPolicies, renderAccess, renderDiff } = await import("../analysis/diff.js");
       let differs: boolean;
       if (o.access) {

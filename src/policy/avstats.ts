@@ -3,7 +3,7 @@
 // of expand.ts are keyed exactly as libsepol's (attributes kept where it keeps them), so a count is
 // the number of keys each kind wrote: in the base table once, and in each conditional branch's
 // list once per list (a branch's cond_av_list holds its own node for a key the base also has).
-import { AvKind, EMPTY, type AvList, type AvTab } from "./avtab.js";
+import { AvKind, type AvList, type AvTab } from "./avtab.js";
 
 export interface AvCounts {
   allow: number;
@@ -12,15 +12,8 @@ export interface AvCounts {
 }
 
 export function avCounts(base: AvTab, condLists: readonly AvList[]): AvCounts {
-  const n = [0, 0, 0];
-  const { keys, kinds } = base;
-  for (let i = 0; i < keys.length; i++) {
-    if (keys[i] === EMPTY) continue;
-    const k = kinds[i]!;
-    if (k & (1 << AvKind.Allow)) n[AvKind.Allow]!++;
-    if (k & (1 << AvKind.AuditAllow)) n[AvKind.AuditAllow]!++;
-    if (k & (1 << AvKind.DontAudit)) n[AvKind.DontAudit]!++;
-  }
+  // (the base table counts its keys per kind as they are written)
+  const n = base.kindCounts.slice();
   for (const list of condLists) {
     const seen = new Set<number>();
     for (let i = 0; i < list.length; i++) {

@@ -50,6 +50,14 @@ export class AvTab {
   size = 0;
   /** 32 - log2(capacity). */
   shift: number;
+  /** Per key id, 1 when some entry has it as its source (resp. target): what a decision walks
+   *  (typeattr.ts). Kept as addPairs writes entries, so nobody scans the whole table for it;
+   *  exact while every entry came through addPairs (`usedKnown`), else read off the keys. */
+  usedSource: Uint8Array;
+  usedTarget: Uint8Array;
+  usedKnown = true;
+  /** Per AvKind, the keys that kind wrote (avstats.ts counts them without a walk). */
+  kindCounts = [0, 0, 0];
 
   /** @param nids key ids: types, then attributes (libsepol's type/attribute value space). */
   constructor(
@@ -65,6 +73,8 @@ export class AvTab {
     this.dontaudit = new Uint32Array(cap);
     this.kinds = new Uint8Array(cap);
     this.shift = 32 - Math.log2(cap);
+    this.usedSource = new Uint8Array(nids);
+    this.usedTarget = new Uint8Array(nids);
   }
 
   key(s: number, t: number, tclass: number): number {
@@ -104,20 +114,35 @@ export class AvTab {
 
   /** ORs `mask` into the key's `kind` mask (an empty mask still records the key). */
   add(key: number, kind: AvKind, mask: number): void {
+    this.usedKnown = false;
+    this.addEntry(key, kind, mask);
+  }
+
+  private addEntry(key: number, kind: AvKind, mask: number): void {
     const h = this.slot(key);
     const masks = kind === AvKind.Allow ? this.allow : kind === AvKind.AuditAllow ? this.auditallow : this.dontaudit;
     masks[h] = (masks[h]! | mask) >>> 0;
-    this.kinds[h] = this.kinds[h]! | (1 << kind);
+    const had = this.kinds[h]!;
+    if ((had & (1 << kind)) === 0) {
+      this.kinds[h] = had | (1 << kind);
+      this.kindCounts[kind] = this.kindCounts[kind]! + 1;
+    }
   }
 
   /** add() for every (s, t) with s in sources and t in targets, and (s, s) with `self`
    *  (expand_rule_helper's loops: source, then `self`, then targets). */
   addPairs(sources: ArrayLike<number>, targets: ArrayLike<number>, self: boolean, tclass: number, kind: AvKind, mask: number): void {
+    if (sources.length === 0 || (targets.length === 0 && !self)) return;
     for (let i = 0; i < sources.length; i++) {
       const s = sources[i]!;
-      if (self) this.add(this.key(s, s, tclass), kind, mask);
-      for (let j = 0; j < targets.length; j++) this.add(this.key(s, targets[j]!, tclass), kind, mask);
+      this.usedSource[s] = 1;
+      if (self) {
+        this.usedTarget[s] = 1;
+        this.addEntry(this.key(s, s, tclass), kind, mask);
+      }
+      for (let j = 0; j < targets.length; j++) this.addEntry(this.key(s, targets[j]!, tclass), kind, mask);
     }
+    for (let j = 0; j < targets.length; j++) this.usedTarget[targets[j]!] = 1;
   }
 
   /** Rehashes into `cap` slots (a power of two). */
@@ -159,6 +184,10 @@ export class AvTab {
     t.kinds = this.kinds.slice();
     t.size = this.size;
     t.shift = this.shift;
+    t.usedSource = this.usedSource.slice();
+    t.usedTarget = this.usedTarget.slice();
+    t.usedKnown = this.usedKnown;
+    t.kindCounts = this.kindCounts.slice();
     let cap = t.keys.length;
     while ((t.size + extra) * 2 > cap) cap *= 2;
     if (cap !== t.keys.length) t.allocate(cap);

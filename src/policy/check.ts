@@ -2,13 +2,13 @@
 // neverallow is tested against every allow entry, unconditional or in either branch of any
 // conditional, whatever the booleans' values. A violation names the neverallow, each violating
 // (source, target, class, perms), and the allow rule(s) that grant it.
-import { AvKind, EMPTY, type AvTab } from "./avtab.js";
+import { AvKind, AvTab, EMPTY } from "./avtab.js";
 import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
 import { ruleMask } from "./rulematch.js";
 import type { Symbols } from "./symbols.js";
 import { checkBounds } from "./bounds.js";
-import { TypeAttrMap } from "./typeattr.js";
+import { typeAttrMap, type TypeAttrMap } from "./typeattr.js";
 
 /** Enough to act on; a rule that breaks a neverallow for thousands of pairs would drown the rest. */
 const MAX_REPORTS_PER_NEVERALLOW = 20;
@@ -20,26 +20,31 @@ export function permList(sym: Symbols, tclass: number, mask: number): string[] {
   return out;
 }
 
-/** Every allow entry, conditional or not, in one table. */
-function allAllowed(ex: Expanded): AvTab {
+/** Every allow entry, conditional or not: the base table, and one table of the conditional
+ *  lists' allow entries when there are any (the base is read in place, not copied). */
+function allowTables(ex: Expanded): AvTab[] {
   let extra = 0;
   for (const l of ex.condLists) extra += l.length;
-  if (extra === 0) return ex.base;
-  const tab = ex.base.cloneWithRoom(extra);
+  if (extra === 0) return [ex.base];
+  const conds = new AvTab(ex.base.nids, ex.base.nclasses, extra);
   for (const l of ex.condLists) {
-    for (let i = 0; i < l.length; i++) if (l.kinds[i] === AvKind.Allow) tab.add(l.keys[i]!, AvKind.Allow, l.masks[i]!);
+    for (let i = 0; i < l.length; i++) if (l.kinds[i] === AvKind.Allow) conds.add(l.keys[i]!, AvKind.Allow, l.masks[i]!);
   }
-  return tab;
+  return [ex.base, conds];
 }
 
 export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
   if (ex.neverallows.length === 0) return [];
   const diags: Diagnostic[] = [];
-  const tab = allAllowed(ex);
-  const tam = new TypeAttrMap(sym, [tab]);
-  const allows = ex.rules.filter((r) => r.kind === "allow");
+  const tables = allowTables(ex);
+  // (over every table of the expansion: a superset of the ids the allow entries use, same answers)
+  const tam = typeAttrMap(sym, ex);
+  // the allow rules expanded to types, read only to name the rules behind a violation
+  let allows: ExpandedAvRule[] | undefined;
   for (const na of ex.neverallows) {
-    const found = violations(tab, tam, na);
+    const found = violations(tables, tam, na);
+    if (found.length === 0) continue;
+    allows ??= ex.rules.filter((r) => r.kind === "allow");
     for (const [s, t, c, bad] of found.slice(0, MAX_REPORTS_PER_NEVERALLOW)) diags.push(violation(sym, na, allows, s, t, c, bad));
     if (found.length > MAX_REPORTS_PER_NEVERALLOW) {
       diags.push(error("neverallow", `neverallow violated ${found.length - MAX_REPORTS_PER_NEVERALLOW} more time(s) (first ${MAX_REPORTS_PER_NEVERALLOW} shown)`, na.span));
@@ -51,11 +56,11 @@ export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
 type Violation = [stype: number, ttype: number, tclass: number, perms: number];
 
 /** The allowed (source type, target type, class) cells a neverallow forbids, sorted. Asks each
- *  cell when the neverallow is narrow; walks the table once (as assertion.c walks the avtab,
+ *  cell when the neverallow is narrow; walks the tables once (as assertion.c walks the avtab,
  *  meeting each entry's source and target members with the neverallow's) when it is wide. */
-function violations(tab: AvTab, tam: TypeAttrMap, na: ExpandedAvRule): Violation[] {
+function violations(tables: readonly AvTab[], tam: TypeAttrMap, na: ExpandedAvRule): Violation[] {
   const nt = tam.ntypes;
-  const nc = tab.nclasses;
+  const nc = tables[0]!.nclasses;
   // type-pair key -> forbidden permissions granted there
   const cells = new Map<number, number>();
   const note = (s: number, t: number, c: number, bad: number) => {
@@ -63,12 +68,19 @@ function violations(tab: AvTab, tam: TypeAttrMap, na: ExpandedAvRule): Violation
     const key = (s * nt + t) * nc + c;
     cells.set(key, (cells.get(key) ?? 0) | bad);
   };
+  let size = 0;
+  for (const tab of tables) size += tab.size;
   const pairs = na.sources.length * (na.targets.length + (na.self ? 1 : 0)) * na.classes.length;
-  if (pairs <= tab.size * 4) {
+  if (pairs <= size * 4) {
     for (const s of na.sources) {
       const targets = na.self ? [s, ...na.targets] : na.targets;
       for (const t of targets) {
-        for (let ci = 0; ci < na.classes.length; ci++) note(s, t, na.classes[ci]!, tam.allowed(tab, s, t, na.classes[ci]!) & na.masks[ci]!);
+        for (let ci = 0; ci < na.classes.length; ci++) {
+          const c = na.classes[ci]!;
+          let allowed = 0;
+          for (const tab of tables) allowed |= tam.allowed(tab, s, t, c);
+          note(s, t, c, allowed & na.masks[ci]!);
+        }
       }
     }
   } else {
@@ -77,20 +89,22 @@ function violations(tab: AvTab, tam: TypeAttrMap, na: ExpandedAvRule): Violation
     for (const s of na.sources) src[s] = 1;
     for (const t of na.targets) tgt[t] = 1;
     const classMask = new Map(na.classes.map((c, i) => [c, na.masks[i]!]));
-    const { keys, allow } = tab;
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === EMPTY || allow[i] === 0) continue;
-      const [ks, kt, c] = tab.decode(keys[i]!);
-      const mask = classMask.get(c);
-      if (mask === undefined || (allow[i]! & mask) === 0) continue;
-      const sources = tam.members(ks);
-      const targets = tam.members(kt);
-      for (let a = 0; a < sources.length; a++) {
-        const s = sources[a]!;
-        if (!src[s]) continue;
-        for (let b = 0; b < targets.length; b++) {
-          const t = targets[b]!;
-          if (tgt[t] || (na.self && s === t)) note(s, t, c, allow[i]! & mask);
+    for (const tab of tables) {
+      const { keys, allow } = tab;
+      for (let i = 0; i < keys.length; i++) {
+        if (keys[i] === EMPTY || allow[i] === 0) continue;
+        const [ks, kt, c] = tab.decode(keys[i]!);
+        const mask = classMask.get(c);
+        if (mask === undefined || (allow[i]! & mask) === 0) continue;
+        const sources = tam.members(ks);
+        const targets = tam.members(kt);
+        for (let a = 0; a < sources.length; a++) {
+          const s = sources[a]!;
+          if (!src[s]) continue;
+          for (let b = 0; b < targets.length; b++) {
+            const t = targets[b]!;
+            if (tgt[t] || (na.self && s === t)) note(s, t, c, allow[i]! & mask);
+          }
         }
       }
     }

@@ -13,18 +13,17 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
   const user = sym.userIds.get(c.user.name);
   const role = sym.roleIds.get(c.role.name);
   const type = sym.typeIds.get(c.type.name);
-  const text = `${c.user.name}:${c.role.name}:${c.type.name}`;
   if (user === undefined) err("undeclared", `user ${c.user.name} is not defined`, c.user.span);
   if (role === undefined) err("undeclared", `role ${c.role.name} is not defined`, c.role.span);
   if (type === undefined) err("undeclared", `type ${c.type.name} is not defined or is an attribute`, c.type.span);
   if (user === undefined || role === undefined || type === undefined) return undefined;
   // policydb_context_isvalid: the user holds the role and the role holds the type (object_r is exempt)
   if (role !== OBJECT_R && !sym.users[user]!.roles.has(role)) {
-    err("invalid-context", `invalid security context ${text}: role ${c.role.name} not authorized for user ${c.user.name}`, c.span);
+    err("invalid-context", `invalid security context ${c.user.name}:${c.role.name}:${c.type.name}: role ${c.role.name} not authorized for user ${c.user.name}`, c.span);
     return undefined;
   }
   if (role !== OBJECT_R && !sym.roles[role]!.types.has(type)) {
-    err("invalid-context", `invalid security context ${text}: type ${c.type.name} not authorized for role ${c.role.name}`, c.span);
+    err("invalid-context", `invalid security context ${c.user.name}:${c.role.name}:${c.type.name}: type ${c.type.name} not authorized for role ${c.role.name}`, c.span);
     return undefined;
   }
   const primary = sym.types[type]!.name;
@@ -32,7 +31,7 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
   if (!mls) return { user, role, type, text: text3 };
   // mls_context_isvalid: a valid range, within the user's unless the role is object_r
   if (!c.mls) {
-    err("mls-required", `context ${text} has no MLS level: an MLS policy needs user:role:type:level`, c.span);
+    err("mls-required", `context ${c.user.name}:${c.role.name}:${c.type.name} has no MLS level: an MLS policy needs user:role:type:level`, c.span);
     return undefined;
   }
   const range = mls.range(c.mls);
@@ -48,12 +47,16 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
 
 export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn: Report = () => {}, mls?: MlsResolver): void {
   const oc = sym.ocontexts;
-  const firstSpan = new Map<string, Span>();
+  // where each SID, PCI device and devicetree path got its context (a number keys a device: no
+  // string made per pcidevicecon, of which an SVP policy has thousands)
+  const sidSpans = new Map<string, Span>();
+  const pciSpans = new Map<number, Span>();
+  const pathSpans = new Map<string, Span>();
   const pirqSpans: Span[] = [];
-  const dup = (key: string, span: Span, message: string): boolean => {
+  const dup = <K>(firstSpan: Map<K, Span>, key: K, span: Span, message: () => string): boolean => {
     const first = firstSpan.get(key);
     if (first) {
-      err("duplicate", message, span, [{ message: "first defined here", span: first }]);
+      err("duplicate", message(), span, [{ message: "first defined here", span: first }]);
       return true;
     }
     firstSpan.set(key, span);
@@ -86,7 +89,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
           err("undeclared", `SID ${s.name.name} is not defined`, s.name.span);
           break;
         }
-        if (dup(`sid ${s.name.name}`, s.span, `the context for SID ${s.name.name} is multiply defined`)) break;
+        if (dup(sidSpans, s.name.name, s.span, () => `the context for SID ${s.name.name} is multiply defined`)) break;
         const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) sym.initialSids.set(s.name.name, ctx);
         break;
@@ -113,13 +116,13 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
         break;
       }
       case "pcidevicecon": {
-        if (dup(`pci ${s.device}`, s.span, `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`)) break;
+        if (dup(pciSpans, s.device, s.span, () => `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`)) break;
         const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) oc.pcidevicecon.push({ device: s.device, context: ctx });
         break;
       }
       case "devicetreecon": {
-        if (dup(`dt ${s.path}`, s.span, `duplicate devicetree entry for '${s.path}'`)) break;
+        if (dup(pathSpans, s.path, s.span, () => `duplicate devicetree entry for '${s.path}'`)) break;
         const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
         break;

@@ -71,6 +71,7 @@ class Expander {
   readonly nc: number;
   readonly base: AvTab;
   readonly condLists: AvList[];
+  private readonly attrKeys: number[][] = [];
 
   constructor(
     private readonly sym: Symbols,
@@ -83,16 +84,20 @@ class Expander {
     this.condLists = Array.from({ length: sym.conds.length * 2 }, () => new AvList(nids, this.nc));
   }
 
-  avRule(r: ResolvedAvRule): ExpandedAvRule {
+  /** The rule with its sets expanded to types (what check, reasons and the tools read). */
+  expandedRule(r: ResolvedAvRule): ExpandedAvRule {
     const sources = expandTypeSet(r.sources, this.sym);
     const targets = expandTypeSet(r.targets, this.sym);
+    return { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self: r.targets.self, classes: r.classes, masks: r.masks };
+  }
+
+  /** The rule's entries in its table (a set that keeps its attributes is not expanded here). */
+  avRule(r: ResolvedAvRule): void {
     const self = r.targets.self;
-    const out: ExpandedAvRule = { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self, classes: r.classes, masks: r.masks };
-    if (r.kind === "neverallow") return out;
     const kind = kindOf(r.kind);
     const table = r.cond ? this.condLists[condListIndex(r.cond)]! : this.base;
-    const sourceKeys = keepsAttributes(r.sources, self) ? this.keyIds(r.sources) : sources;
-    const targetKeys = keepsAttributes(r.targets, self) ? this.keyIds(r.targets) : targets;
+    const sourceKeys = keepsAttributes(r.sources, self) ? this.keyIds(r.sources) : expandTypeSet(r.sources, this.sym);
+    const targetKeys = keepsAttributes(r.targets, self) ? this.keyIds(r.targets) : expandTypeSet(r.targets, this.sym);
     for (let ci = 0; ci < r.classes.length; ci++) {
       const c = r.classes[ci]!;
       // auditdeny lists the permissions to audit: the others are dontaudit
@@ -100,12 +105,13 @@ class Expander {
       if (r.kind === "auditdeny") mask = ~mask & this.sym.classes[c]!.allMask;
       table.addPairs(sourceKeys, targetKeys, self, c, kind, mask);
     }
-    return out;
   }
 
   /** A set's key ids (no `-`, `*`, `~`): its types, and attribute a as ntypes + a. */
   private keyIds(ts: TypeSet): number[] {
     if (ts.attrs.length === 0 && ts.types.length <= 1) return ts.types;
+    // one attribute (most attribute rules): one shared, never written, list per attribute
+    if (ts.types.length === 0 && ts.attrs.length === 1) return (this.attrKeys[ts.attrs[0]!] ??= [this.nt + ts.attrs[0]!]);
     const ids = new Set(ts.types);
     for (const a of ts.attrs) ids.add(this.nt + a);
     return [...ids];
@@ -167,12 +173,24 @@ export interface ExpandResult {
 
 export function expand(sym: Symbols, resolved: ResolvedRules): ExpandResult {
   const ex = new Expander(sym, resolved);
-  const rules: ExpandedAvRule[] = [];
   const neverallows: ExpandedAvRule[] = [];
-  for (const r of resolved.avRules) (r.kind === "neverallow" ? neverallows : rules).push(ex.avRule(r));
+  for (const r of resolved.avRules) {
+    if (r.kind === "neverallow") neverallows.push(ex.expandedRule(r));
+    else ex.avRule(r);
+  }
   const typeRules = ex.typeRules();
-  return {
-    expanded: { rules, neverallows, base: ex.base, condLists: ex.condLists, typeRules, counts: avCounts(ex.base, ex.condLists) },
-    diagnostics: ex.diags,
+  // The other rules expanded to types only when first read: a compile reads them only to name
+  // the rule behind a neverallow or bounds error, and a large policy has 100k of them.
+  let rules: ExpandedAvRule[] | undefined;
+  const expanded: Expanded = {
+    get rules(): ExpandedAvRule[] {
+      return (rules ??= resolved.avRules.filter((r) => r.kind !== "neverallow").map((r) => ex.expandedRule(r)));
+    },
+    neverallows,
+    base: ex.base,
+    condLists: ex.condLists,
+    typeRules,
+    counts: avCounts(ex.base, ex.condLists),
   };
+  return { expanded, diagnostics: ex.diags };
 }

@@ -7,7 +7,7 @@ import type { AvTab } from "./avtab.js";
 import { evalCond } from "./cond.js";
 import { condListIndex, type Expanded } from "./expand.js";
 import type { ResolvedConstraint, ResolvedValidatetrans, Symbols } from "./symbols.js";
-import { TypeAttrMap } from "./typeattr.js";
+import { typeAttrMap, type TypeAttrMap } from "./typeattr.js";
 import type { RuleRef } from "./types.js";
 
 export interface ClassEntry {
@@ -41,7 +41,7 @@ export class PolicyTables {
     for (const v of sym.validatetrans) transByClass[v.classId]!.unshift(v);
     this.validatetransByClass = transByClass;
     this.defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
-    this.tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists]);
+    this.tam = typeAttrMap(sym, ex);
   }
 
   /** The avtab under the given boolean values: the base table plus each node's enabled branch. */

@@ -10,7 +10,17 @@
 // the attributes and remembers recent answers in a small direct-mapped cache.
 import { AvKind, AvTab, EMPTY, avHash, avKey } from "./avtab.js";
 import type { AvList } from "./avtab.js";
+import type { Expanded } from "./expand.js";
 import type { Symbols } from "./symbols.js";
+
+/** The map over every table of an expansion (its base and all conditional lists), made once and
+ *  shared by the neverallow check and the image, which read the same tables. */
+const mapsOf = new WeakMap<Expanded, TypeAttrMap>();
+export function typeAttrMap(sym: Symbols, ex: Expanded): TypeAttrMap {
+  let tam = mapsOf.get(ex);
+  if (tam === undefined) mapsOf.set(ex, (tam = new TypeAttrMap(sym, [ex.base, ...ex.condLists])));
+  return tam;
+}
 
 /** Per type, the key ids a decision probes on each side (CSR: ids[start[t] .. start[t + 1])). */
 export class TypeAttrMap {
@@ -31,6 +41,13 @@ export class TypeAttrMap {
     const usedSource = new Uint8Array(nids);
     const usedTarget = new Uint8Array(nids);
     for (const tab of tables) {
+      if (tab instanceof AvTab && tab.usedKnown && tab.usedSource.length === nids) {
+        for (let i = 0; i < nids; i++) {
+          usedSource[i] = usedSource[i]! | tab.usedSource[i]!;
+          usedTarget[i] = usedTarget[i]! | tab.usedTarget[i]!;
+        }
+        continue;
+      }
       const keys = tab.keys;
       const nc = tab.nclasses;
       for (let i = 0; i < keys.length; i++) {
@@ -104,10 +121,17 @@ export class TypeAttrMap {
   expandedCells(tab: AvTab): number {
     let n = 0;
     const { keys } = tab;
+    const { nids, nclasses } = tab;
+    const nt = this.ntypes;
+    const attrs = this.sym.attrs;
     for (let i = 0; i < keys.length; i++) {
-      if (keys[i] === EMPTY || tab.allow[i] === 0) continue;
-      const [s, t] = tab.decode(keys[i]!);
-      n += this.members(s).length * this.members(t).length;
+      const key = keys[i]!;
+      if (key === EMPTY || tab.allow[i] === 0) continue;
+      // (decode() without its tuple: this runs over the whole table when a view is made)
+      const pair = (key - (key % nclasses)) / nclasses;
+      const t = pair % nids;
+      const s = (pair - t) / nids;
+      n += (s < nt ? 1 : attrs[s - nt]!.members.length) * (t < nt ? 1 : attrs[t - nt]!.members.length);
     }
     return n;
   }

@@ -174,6 +174,9 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     enforcing: s.enforcing ?? true,
     iommu: s.iommu ?? "intremap",
   });
+  // the domains the scenario starts with exist before its first step: labelled now, under the
+  // policy and booleans the scenario starts with
+  for (const d of world.liveDomains()) xsm.module.domainStarted(d, d.target !== undefined ? world.byDomid(d.target) : undefined);
   let current: StepResult | undefined;
   const explainer = new Explainer(xsm, world.names(), opts.explain ?? "denied");
   xsm.onCheck = (raw) => {
@@ -492,6 +495,10 @@ class World {
 
   byName(name: string): Domain | undefined {
     return this.domains.get(name);
+  }
+  /** The live domains. */
+  liveDomains(): Domain[] {
+    return [...this.byId.values()];
   }
   /** The live domain with this domid. */
   byDomid(domid: number): Domain | undefined {

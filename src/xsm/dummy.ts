@@ -112,6 +112,8 @@ export class DummyXsm implements XsmModule, XsmDomainHooks {
     return this.apply("evtchn_unbound", "xsm_evtchn_unbound", "XSM_TARGET", cur, d);
   }
 
+  domainStarted(_d: Domain, _target?: Domain): void {}
+
   domainDestroyed(_d: Domain): void {}
 
   private gate(hook: XsmHook, cur: Domain, target: Domain | null): Rc {

@@ -198,6 +198,14 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
     return this.avcHasPermClass(hook, xen, cur, chan, sid2, event.id, "event", event.masks.bind!, "bind", AD_NULL_DOM, remote.domid);
   }
 
+  // A domain the model starts with was created before it (at boot, or by a toolstack): it gets now
+  // the self_sid flask_domain_create computed then, and a device model the target_sid of
+  // flask_set_target, under the policy and booleans it starts with.
+  domainStarted(d: Domain, target?: Domain): void {
+    this.selfSid(d);
+    if (target) this.targetSid(d, target);
+  }
+
   // flask_domain_free_security(): the domain's self and target labels go with it
   domainDestroyed(d: Domain): void {
     this.dsec.delete(d.domid);
@@ -211,8 +219,8 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
     return this.ss.domainSid(dst);
   }
 
-  // A domain the scenario starts with was created before it (at boot, or by a toolstack): its
-  // self_sid is computed on first use, as flask_domain_create would have computed it then.
+  // self_sid as flask_domain_create computes it; computed here on first use for a domain nobody
+  // created or announced through domainStarted (a library caller's own domains).
   private selfSid(d: Domain): number {
     const known = this.dsec.get(d.domid)?.self;
     if (known !== undefined) return known;

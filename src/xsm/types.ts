@@ -104,6 +104,9 @@ export interface XsmDomainHooks {
   /** EVTCHNOP_alloc_unbound: an unbound channel of `d` for `remote` to bind (xsm_evtchn_unbound;
    *  flask labels the channel by type_transition on class event). */
   evtchnUnbound(cur: Domain, d: Domain, remote: Domain): Rc;
+  /** `d` exists when the model starts (built at boot or by a toolstack before it): it gets the labels
+   *  its creation gave it (flask: the `self` label; a device model's view of its `target`). */
+  domainStarted(d: Domain, target?: Domain): void;
   /** The domain is gone (xsm_free_security_domain): its labels are forgotten. */
   domainDestroyed(d: Domain): void;
 }

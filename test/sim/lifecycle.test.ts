@@ -155,3 +155,41 @@ describe("create_domain when something says no", () => {
     ]);
   });
 });
+
+describe("a domain the scenario starts with", () => {
+  const cond = join(repo, "test/fixtures/transition/cond.conf");
+  const start = (steps: Scenario["steps"]): RunResult =>
+    runLoaded(
+      parseScenario(
+        {
+          name: "started",
+          xsm: "flask",
+          policy: "cond.conf",
+          domains: [
+            { name: "dom0", domid: 0, context: "system_u:system_r:dom0_t", control: true, hardware: true },
+            { name: "iso", domid: 5, context: "guest_u:guest_r:iso_t" },
+          ],
+          steps,
+        },
+        cond,
+      ),
+    );
+
+  it("has the self label its creation gave it, under the booleans the scenario starts with", () => {
+    // iso_relabel picks iso's self label; flipping it after the start does not relabel iso
+    const r = start([
+      { op: "set_bool", name: "iso_relabel", value: true },
+      { as: "iso", op: "destroy_domain", domain: "iso" },
+    ]);
+    expect(r.steps[1]!.decisions[0]).toMatchObject({ hook: "domctl", perm: "destroy", scontext: "guest_u:guest_r:iso_t", tcontext: "guest_u:guest_r:iso_t_self" });
+  });
+
+  it("keeps that label across a policy reload", () => {
+    const r = start([
+      { op: "load_policy", policy: "cond.conf" },
+      { op: "set_bool", name: "iso_relabel", value: true },
+      { as: "iso", op: "destroy_domain", domain: "iso" },
+    ]);
+    expect(r.steps[2]!.decisions[0]).toMatchObject({ tcontext: "guest_u:guest_r:iso_t_self" });
+  });
+});

@@ -2,6 +2,7 @@
 // define_te_avtab_helper / define_user / define_constraint for classes, roles and users). One
 // resolution for include/exclude/`*`/`~` over a symbol table (idSet), used by every caller.
 import type { Ident, NameSet } from "../ast.js";
+import { OneName } from "../nodes.js";
 import type { ClassSym, TypeSet } from "../symbols.js";
 import type { ResolveState } from "./state.js";
 
@@ -34,8 +35,13 @@ export function idSet(
 const NONE: number[] = Object.freeze([]) as unknown as number[];
 
 function oneName(set: NameSet): string | undefined {
+  // (the parser's one-name node answers without making its include list)
+  if (set instanceof OneName) return set.name;
   return !set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1 ? set.include[0]!.name : undefined;
 }
+
+/** What shape() allows in a set of classes, users' roles, constraint names: none of `*`, `~`, `-`. */
+const PLAIN = Object.freeze({});
 
 export class Names {
   /** One shared (never written) set per type and per attribute for the one-name sets. */
@@ -48,6 +54,7 @@ export class Names {
   /** checkpolicy accepts `*`, `~` and `-x` only in some sets: `*`/`~` on types only in neverallow
    *  (define_te_avtab_helper), never on classes, users' roles or constraint names. */
   shape(set: NameSet, ok: { star?: boolean; complement?: boolean; exclude?: boolean }): void {
+    if (set instanceof OneName) return;
     if (set.star && !ok.star) this.st.err("set", "* not allowed in this type of rule", set.span);
     if (set.complement && !ok.complement) this.st.err("set", "~ not allowed in this type of rule", set.span);
     if (set.exclude.length > 0 && !ok.exclude) this.st.err("set", "- not allowed in this type of rule", set.exclude[0]!.span);
@@ -92,7 +99,7 @@ export class Names {
 
   /** Class ids, sorted. */
   classSet(set: NameSet): number[] {
-    this.shape(set, {});
+    this.shape(set, PLAIN);
     const sym = this.st.sym;
     const one = oneName(set);
     if (one !== undefined) {
@@ -111,6 +118,10 @@ export class Names {
   /** Permission mask of a perm set for one class (define_te_avtab_helper: `*` is every
    *  permission, `~` complements; a name the class lacks is an error). */
   permMask(set: NameSet, cls: ClassSym): number {
+    if (set instanceof OneName) {
+      const m = cls.permMask.get(set.name);
+      if (m !== undefined) return m;
+    }
     // (a `-perm` in the set was reported once by shape(); it still removes the permission here)
     let mask = 0;
     if (set.star) mask = cls.allMask;

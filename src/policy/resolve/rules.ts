@@ -5,21 +5,26 @@ import type { CondPlace } from "../symbols.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
 
+// What each set of an AV rule may hold (checkpolicy's define_te_avtab_helper), made once.
+const NEVERALLOW_TYPES = Object.freeze({ star: true, complement: true, exclude: true });
+const RULE_TYPES = Object.freeze({ star: false, complement: false, exclude: true });
+const PERMS = Object.freeze({ star: true, complement: true });
+
 export function avRule(st: ResolveState, names: Names, r: AvRule, cond?: CondPlace): void {
-  const never = r.rule === "neverallow";
-  names.shape(r.sources, { star: never, complement: never, exclude: true });
-  names.shape(r.targets, { star: never, complement: never, exclude: true });
-  names.shape(r.perms, { star: true, complement: true });
+  const types = r.rule === "neverallow" ? NEVERALLOW_TYPES : RULE_TYPES;
+  names.shape(r.sources, types);
+  names.shape(r.targets, types);
+  names.shape(r.perms, PERMS);
   const sources = names.typeSet(r.sources, false);
   const targets = names.typeSet(r.targets, true);
   const classes = names.classSet(r.classes);
-  const masks = classes.map((c) => names.permMask(r.perms, st.sym.classes[c]!));
+  const masks = classes.length === 1 ? [names.permMask(r.perms, st.sym.classes[classes[0]!]!)] : classes.map((c) => names.permMask(r.perms, st.sym.classes[c]!));
   st.rules.avRules.push({ kind: r.rule, span: r.span, sources, targets, classes, masks, cond });
 }
 
 export function typeRule(st: ResolveState, names: Names, r: TypeRule, cond?: CondPlace): void {
-  names.shape(r.sources, { exclude: true });
-  names.shape(r.targets, { exclude: true });
+  names.shape(r.sources, RULE_TYPES);
+  names.shape(r.targets, RULE_TYPES);
   const sources = names.typeSet(r.sources, false);
   const targets = names.typeSet(r.targets, true);
   const classes = names.classSet(r.classes);
