@@ -2,6 +2,7 @@
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
 import { hashRank } from "../binary/hash.js";
+import { declaredRoles } from "../policy/symbols.js";
 import type { AnalysisPolicy } from "./load.js";
 import { unknownName } from "./names.js";
 import { pySorted } from "./search.js";
@@ -97,7 +98,7 @@ export function statistics(ap: AnalysisPolicy): Statistics {
     types: sym.types.length,
     attributes: sym.attrs.length,
     users: sym.users.length,
-    roles: sym.roles.length,
+    roles: declaredRoles(sym).length,
     booleans: sym.bools.length,
     condExprs: sym.conds.length,
     allow: count("allow"),
@@ -223,7 +224,7 @@ class Lister {
           text: expand ? `user ${u.name} roles ${braced(pySorted([...u.roles].map((r) => sym.roles[r]!.name)))};` : u.name,
         }));
       case "roles":
-        return sym.roles.map((r) => {
+        return declaredRoles(sym).map((r) => {
           const types = pySorted([...r.types].map((t) => sym.types[t]!.name));
           return { name: r.name, text: expand ? `role ${r.name} types ${types.length ? braced(types) : "{  }"};` : r.name };
         });

@@ -2,7 +2,7 @@
 // decisions, its symbol tables, and the TE rules as the kernel policy holds them (terules.ts).
 // Built from policy.conf by running the compiler's stages and keeping what the later stages drop.
 import { PolicyError, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
-import type { ConstraintExpr, NameSet } from "../policy/ast.js";
+import type { ConstraintExpr } from "../policy/ast.js";
 import { compile } from "../policy/index.js";
 import type { Expanded } from "../policy/expand.js";
 import type { ResolvedAvRule, ResolvedRules, Symbols } from "../policy/symbols.js";
@@ -54,11 +54,9 @@ export function analyzePolicy(text: string, file: string): AnalysisPolicy {
   for (const st of ast.statements) {
     if (st.kind === "constrain") constraintSources.set(st.span.offset, st.expr);
     if (st.kind === "common") commons.set(st.name.name, st.perms.map((p) => p.name));
-    if (st.kind === "role_allow") {
-      const ids = (ns: NameSet) => ns.include.map((i) => sym.roleIds.get(i.name)).filter((r): r is number => r !== undefined);
-      for (const a of ids(st.sources)) for (const b of ids(st.targets)) roleAllows.set(`${a} ${b}`, [a, b]);
-    }
   }
+  // role attributes expanded into their roles, as the kernel policy holds them
+  for (const rule of sym.roleAllows ?? []) for (const a of rule.roles) for (const b of rule.newRoles) roleAllows.set(`${a} ${b}`, [a, b]);
   return {
     file,
     policy,

@@ -741,11 +741,10 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   // role allow: the parser prepends statements; expand appends pairs in ascending order, once each
   const roleAllow: { role: number; newRole: number }[] = [];
   const seenAllow = new Set<string>();
-  const roleStatements = ast.statements.filter((s): s is Statement & { kind: "role_allow" } => s.kind === "role_allow").reverse();
-  for (const s of roleStatements) {
-    const vals = (set: NameSet) => bitsOf(set.include.map((id) => sym.roleIds.get(id.name)).filter((r): r is number => r !== undefined).map((r) => lw.roleVal[r]!));
-    for (const role of vals(s.sources)) {
-      for (const newRole of vals(s.targets)) {
+  for (const rule of [...(sym.roleAllows ?? [])].reverse()) {
+    const vals = (roles: number[]) => bitsOf(roles.map((r) => lw.roleVal[r]!));
+    for (const role of vals(rule.roles)) {
+      for (const newRole of vals(rule.newRoles)) {
         const key = `${role} ${newRole}`;
         if (seenAllow.has(key)) continue;
         seenAllow.add(key);

@@ -347,6 +347,41 @@ function mlsTables(b: Builder): void {
   }
 }
 
+/** role_tr and role_allow, one rule per record. The records go in last first: a compiled
+ *  policy's rules are in statement order and copy_role_trans writes the last first, so the first
+ *  record stays the one security_compute_sid finds (transition.ts). */
+function roleRules(b: Builder): void {
+  const k = b.k;
+  const role = (v: number) => b.sym.roles[v - 1]?.name ?? `role${v}`;
+  const cls = (v: number) => k.classes.entries.find((c) => c.value === v)?.name ?? `class${v}`;
+  const transitions = k.roleTrans.map((r) => {
+    const type = b.typeOf[r.type] ?? -1;
+    if (type < 0 || r.tclass < 1 || r.tclass > b.sym.classes.length || r.role < 1 || r.newRole < 1 || r.role > b.sym.roles.length || r.newRole > b.sym.roles.length) {
+      throw new BinaryFormatError(`role transition ${r.role} ${r.type}:${r.tclass} ${r.newRole} names an unknown role, type or class`, 0);
+    }
+    const span = b.span(`role_transition ${role(r.role)} ${b.typeName(r.type)}:${cls(r.tclass)} ${role(r.newRole)};`);
+    return { span, roles: [r.role - 1], types: Int32Array.of(type), classes: [r.tclass - 1], newRole: r.newRole - 1 };
+  });
+  if (transitions.length > 0) b.sym.roleTransitions = transitions.reverse();
+  const allows = k.roleAllow
+    .filter((r) => r.role >= 1 && r.newRole >= 1 && r.role <= b.sym.roles.length && r.newRole <= b.sym.roles.length)
+    .map((r) => ({ span: b.span(`allow ${role(r.role)} ${role(r.newRole)};`), roles: [r.role - 1], newRoles: [r.newRole - 1] }));
+  if (allows.length > 0) b.sym.roleAllows = allows.reverse();
+}
+
+/** range_tr, one rule per record, in the file's order (mls_compute_sid takes the first match). */
+function rangeRules(b: Builder, mls: MlsSymbols): void {
+  const one = (t: number) => ({ types: [t], attrs: [], negTypes: [], negAttrs: [], star: false, complement: false, self: false });
+  for (const r of b.k.rangeTrans) {
+    const [s, t] = [b.typeOf[r.stype] ?? -1, b.typeOf[r.ttype] ?? -1];
+    const cls = b.k.classes.entries.find((c) => c.value === r.tclass);
+    if (s < 0 || t < 0 || !cls) throw new BinaryFormatError(`range transition ${r.stype} ${r.ttype}:${r.tclass} names an unknown type or class`, 0);
+    const range = levelRange(r.range);
+    const span = b.span(`range_transition ${b.typeName(r.stype)} ${b.typeName(r.ttype)}:${cls.name} ${rangeText(mls, range)};`);
+    mls.rangeTransitions.push({ span, sources: one(s), targets: one(t), classes: [r.tclass - 1], range });
+  }
+}
+
 export interface BinaryPolicyResult {
   policy: CompiledPolicy;
   /** The binary's rules, one line per avtab entry: what explanations cite. */
@@ -389,6 +424,15 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
   b.sym.ocontexts.iomemcon = o.iomem.map((x) => ({ low: x.low, high: x.high, context: context(b, x.context) }));
   b.sym.ocontexts.pcidevicecon = o.pcidevice.map((x) => ({ device: x.device, context: context(b, x.context) }));
   b.sym.ocontexts.devicetreecon = o.devicetree.map((x) => ({ path: x.path, context: context(b, x.context) }));
+
+  roleRules(b);
+  // a type's parent as Xen's type_attribute_bounds_av reads it (typebounds and dotted names alike)
+  for (const t of k.types.entries) {
+    const id = b.typeOf[t.value] ?? -1;
+    const parent = t.bounds > 0 ? (b.typeOf[t.bounds] ?? -1) : -1;
+    if (id >= 0 && parent >= 0 && (t.properties & TYPE_PRIMARY) !== 0) b.sym.types[id]!.bounds = parent;
+  }
+  if (b.sym.mls) rangeRules(b, b.sym.mls);
 
   // filename transitions (Xen refuses them; libsepol and setools read them): one rule per record
   for (const f of k.filenameTrans) {

@@ -29,7 +29,7 @@ export const CATALOG = {
   // ---- policy text: parse ----
   syntax: entry("error", "policy text", "The text is not policy.conf as checkpolicy's grammar reads it, or a required section is missing or misplaced.", sentence),
   binary: entry("error", "policy text", "The input is a binary file (a compiled policy?), not policy.conf text.", () => "this is a binary file (it contains a NUL byte), not a policy.conf text"),
-  unsupported: entry("error", "policy text", "A statement checkpolicy accepts but xsm-policy does not model (filename transitions, role attributes, ...).", sentence),
+  unsupported: entry("error", "policy text", "A statement checkpolicy accepts but xsm-policy does not model (xperm rules, Linux-only contexts such as `portcon` or `genfscon`, module statements).", sentence),
   "mls-disabled": entry(
     "error",
     "policy text",
@@ -87,7 +87,7 @@ export const CATALOG = {
 
   // ---- policy text: expand and check ----
   "type-rule-conflict": entry("error", "policy text", "Two type_transition/type_change/type_member rules give one (source, target, class) different types.", sentence),
-  "role-transition-conflict": entry("error", "policy text", "Two role_transition rules for one (role, type, class), as checkpolicy's define_role_trans refuses.", sentence),
+  "role-transition-conflict": entry("error", "policy text", "Two role_transition rules for one (role, type, class), as checkpolicy's define_role_trans refuses, or two new roles for one once role attributes are expanded (copy_role_trans).", sentence),
   "default-conflict": entry("error", "policy text", "Two default_user/role/type/range rules give one class different values.", sentence),
   bounds: entry("error", "policy text", "A typebounds child allowed more than its parent (libsepol bounds_check_types), or a type given two parents.", sentence),
   neverallow: entry("error", "policy text", "An allow rule grants what a neverallow forbids; the note names the allow rule.", sentence),

@@ -62,7 +62,11 @@ export interface PolicyCapDecl { kind: "policycap"; span: Span; name: Ident }
 export interface ExpandAttributeDecl { kind: "expandattribute"; span: Span; names: NameSet; value: boolean }
 /** `attribute_role NAME;` */
 export interface RoleAttributeDecl { kind: "attribute_role"; span: Span; name: Ident }
-export interface RoleDecl { kind: "role"; span: Span; name: Ident; types?: NameSet }
+/** `role R;`, `role R, ATTR, ...;` (role_attr_def: declares R, in the role attributes named) or
+ *  `role R types { ... };` (role_type_def: R, a role or a role attribute, holds the types). */
+export interface RoleDecl { kind: "role"; span: Span; name: Ident; types?: NameSet; attributes?: Ident[] }
+/** `roleattribute R ATTR, ...;`: R (a role, or a role attribute) joins each role attribute. */
+export interface RoleAttributeStmt { kind: "roleattribute"; span: Span; role: Ident; attributes: Ident[] }
 /** `allow ROLES ROLES;` (role allow) */
 export interface RoleAllow { kind: "role_allow"; span: Span; sources: NameSet; targets: NameSet }
 /** `typebounds PARENT CHILD, ...;` */
@@ -242,6 +246,7 @@ export type Statement =
   | PolicyCapDecl
   | ExpandAttributeDecl
   | RoleAttributeDecl
+  | RoleAttributeStmt
   | RoleDecl
   | RoleAllow
   | TypeBounds

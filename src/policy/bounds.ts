@@ -8,15 +8,9 @@
 import { AvKind, EMPTY, type AvList, type AvTab } from "./avtab.js";
 import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { Expanded } from "./expand.js";
-import { OBJECT_R, type Symbols } from "./symbols.js";
+import { OBJECT_R, typeParent, type Symbols } from "./symbols.js";
 
-/** The parent of a type: `typebounds`, else the name before its last dot (hierarchy_add_bounds). */
-export function typeParent(sym: Symbols, t: number): number | undefined {
-  const type = sym.types[t]!;
-  if (type.bounds !== undefined) return type.bounds;
-  const dot = type.name.lastIndexOf(".");
-  return dot < 0 ? undefined : sym.typeIds.get(type.name.slice(0, dot));
-}
+export { typeParent };
 
 /** (type, target type, class) -> permissions, for one source type. */
 class PermMap {

@@ -56,7 +56,7 @@ function parseLevel(mls: MlsSymbols, text: string): Level | undefined {
 }
 
 /** mls_range_isvalid: each level's categories allowed for its sensitivity, high dominating low. */
-function rangeValid(mls: MlsSymbols, r: LevelRange): boolean {
+export function mlsRangeValid(mls: MlsSymbols, r: LevelRange): boolean {
   const levelValid = (l: Level) => {
     const sens = mls.sens.find((s) => s.order === l.sens);
     return sens !== undefined && levelDominates({ sens: l.sens, cats: sens.cats ?? [] }, l);
@@ -84,7 +84,7 @@ export function parseContext(core: PolicyTables, text: string): ContextResult {
   if (!sym.mls) return { ok: true, value: { user: u, role: r, type: t } };
   const mlsText = parts.slice(3).join(":");
   const range = parseRange(sym.mls, mlsText);
-  if (!range || !rangeValid(sym.mls, range)) return { ok: false, error: `invalid MLS range ${pyRepr(mlsText)}` };
+  if (!range || !mlsRangeValid(sym.mls, range)) return { ok: false, error: `invalid MLS range ${pyRepr(mlsText)}` };
   const own = sym.users[u]!.range;
   if (r !== OBJECT_R && own && !rangeContains(own, range)) return { ok: false, error: `MLS range ${mlsText} not authorized for user ${user}` };
   return { ok: true, value: { user: u, role: r, type: t, range } };
@@ -168,7 +168,18 @@ function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityCon
   }
 }
 
+/** Xen's context_struct_compute_av, then the permissive flag security_compute_av adds. */
 export function computeAv(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number): AvDecision {
+  const avd = contextAv(state, s, t, tclass, 0);
+  if (state.tables.sym.types[s.type]?.permissive === true) avd.permissive = true;
+  return avd;
+}
+
+/** context_struct_compute_av: the avtab entries of the types' attributes, every constraint whose
+ *  expression fails removes its permissions, domain:transition between two roles needs a `role
+ *  allow` for them (Xen checks only `transition`, not `dyntransition` as Linux's process class),
+ *  and type_attribute_bounds_av masks what a bounded type's parent would not get. */
+function contextAv(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number, depth: number): AvDecision {
   const core = state.tables;
   const [teAllowed, auditallow, dontaudit] = core.tam.masks(state.table, s.type, t.type, tclass);
   let allowed = teAllowed;
@@ -177,9 +188,47 @@ export function computeAv(state: BoolState, s: SecurityContext, t: SecurityConte
       if ((c.mask & allowed) !== 0 && !holds(c.expr, s, t)) allowed &= ~c.mask;
     }
   }
+  allowed &= ~roleTransitionDenied(core, s, t, tclass, allowed);
   const avd: AvDecision = { allowed: allowed >>> 0, auditallow, auditdeny: ~dontaudit >>> 0 };
-  if (core.sym.types[s.type]?.permissive === true) avd.permissive = true;
+  const masked = boundsMasked(state, s, t, tclass, avd.allowed, depth);
+  if (masked !== 0) avd.allowed = (avd.allowed & ~masked) >>> 0;
   return avd;
+}
+
+/** The domain:transition bit context_struct_compute_av removes from `allowed`: the roles differ
+ *  and no role allow pairs them (Xen's DOMAIN__TRANSITION, the policy's `transition` of class
+ *  `domain`, as SECCLASS_DOMAIN is the policy's class named `domain`). */
+function roleTransitionDenied(core: PolicyTables, s: SecurityContext, t: SecurityContext, tclass: number, allowed: number): number {
+  if (s.role === t.role) return 0;
+  const domain = core.classEntries.get("domain");
+  if (domain === undefined || domain.id !== tclass) return 0;
+  const bit = domain.perms.get("transition") ?? 0;
+  if ((allowed & bit) === 0) return 0;
+  return core.roleAllowed(s.role, t.role) ? 0 : bit;
+}
+
+/** type_attribute_bounds_av: the permissions to mask when the source or target type is bounded,
+ *  computed as Xen does: against the parent source, else the parent target, else both, the first
+ *  of these that grants everything ending the check, the last one computed deciding. */
+function boundsMasked(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: number, allowed: number, depth: number): number {
+  const bounds = state.tables.bounds;
+  const sb = bounds[s.type] ?? -1;
+  const tb = bounds[t.type] ?? -1;
+  // a bounds chain is as long as the types (libsepol refuses cycles); stop past it all the same
+  if ((sb < 0 && tb < 0) || depth > bounds.length) return 0;
+  let masked = 0;
+  const lo = (ls: SecurityContext, lt: SecurityContext): boolean => {
+    const parent = contextAv(state, ls, lt, tclass, depth + 1).allowed;
+    if ((parent & allowed) === allowed) return true;
+    masked = ~parent & allowed;
+    return false;
+  };
+  const ls = sb >= 0 ? { ...s, type: sb } : s;
+  const lt = tb >= 0 ? { ...t, type: tb } : t;
+  if (sb >= 0 && lo(ls, t)) return 0;
+  if (tb >= 0 && lo(s, lt)) return 0;
+  if (sb >= 0 && tb >= 0 && lo(ls, lt)) return 0;
+  return masked >>> 0;
 }
 
 /** The first validatetrans of `tclass` that refuses relabeling `oldc` to `newc` by `task`, in
@@ -233,6 +282,11 @@ function reasons(state: BoolState, s: SecurityContext, t: SecurityContext, tclas
   if (granted) {
     const failed = (core.constraintsByClass[tclass] ?? []).find((c) => (c.mask & bit) !== 0 && !holds(c.expr, s, t));
     if (failed) out.push({ kind: "constraint-failed", rule: core.ruleRef(failed.span) });
+    else if (roleTransitionDenied(core, s, t, tclass, bit) !== 0) out.push({ kind: "role-transition-denied", role: core.sym.roles[s.role]!.name, newRole: core.sym.roles[t.role]!.name });
+    else if (boundsMasked(state, s, t, tclass, bit, 0) !== 0) {
+      const child = core.bounds[s.type]! >= 0 ? s.type : t.type;
+      out.push({ kind: "bounds-masked", child: core.sym.types[child]!.name, parent: core.sym.types[core.bounds[child]!]!.name });
+    }
   }
   for (const r of matching("auditallow")) if (enabled(r)) out.push({ kind: "auditallow", rule: core.ruleRef(r.span) });
   for (const r of [...matching("dontaudit"), ...silencing]) if (enabled(r)) out.push({ kind: "dontaudit", rule: core.ruleRef(r.span) });

@@ -23,12 +23,12 @@ for (const k of [
   "auditallow", "dontaudit", "neverallow", "auditdeny", "type_transition", "type_change",
   "type_member", "if", "role", "user", "constrain", "validatetrans", "pirqcon", "iomemcon",
   "ioportcon", "pcidevicecon", "devicetreecon", "permissive", "policycap", "tunable",
-  "expandattribute", "attribute_role", "typebounds", "role_transition", "default_user",
+  "expandattribute", "attribute_role", "roleattribute", "typebounds", "role_transition", "default_user",
   "default_role", "default_type", "default_range", "sensitivity", "dominance", "category", "level",
   "mlsconstrain", "mlsvalidatetrans", "range_transition",
 ]) { STATEMENTS.set(k, k); STATEMENTS.set(k.toUpperCase(), k); }
 for (const k of [
-  "roleattribute", "allowxperm",
+  "allowxperm",
   "auditallowxperm", "dontauditxperm", "neverallowxperm", "fscon", "portcon",
   "netifcon", "nodecon", "fs_use_xattr", "fs_use_task", "fs_use_trans", "genfscon", "ibpkeycon",
   "ibendportcon", "module", "require", "optional", "clone",
@@ -49,6 +49,7 @@ const DESCRIBE = {
   devicetreecon: "devicetreecon", platform: "platform declaration", permissive: "permissive statement",
   policycap: "policycap statement", tunable: "tunable declaration",
   expandattribute: "expandattribute statement", attribute_role: "attribute_role declaration",
+  roleattribute: "roleattribute statement",
   typebounds: "typebounds statement", role_transition: "role_transition rule", default_user: "default_user rule",
   default_role: "default_role rule", default_type: "default_type rule", default_range: "default_range rule",
   sensitivity: "sensitivity declaration", dominance: "dominance statement", category: "category declaration",
@@ -579,200 +580,202 @@ function peg$parse(input, options) {
   function peg$f17() {    return kw === "policycap"  }
   function peg$f18() {    return kw === "expandattribute"  }
   function peg$f19() {    return kw === "attribute_role"  }
-  function peg$f20() {    return kw === "role"  }
-  function peg$f21() {    return kw === "user"  }
-  function peg$f22() {    return kw === "class"  }
-  function peg$f23() {    return kw === "sid"  }
-  function peg$f24() {    return kw === "common"  }
-  function peg$f25() {    return kw === "constrain" || kw === "mlsconstrain"  }
-  function peg$f26() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
-  function peg$f27() {    return kw === "pirqcon"  }
-  function peg$f28() {    return kw === "iomemcon"  }
-  function peg$f29() {    return kw === "ioportcon"  }
-  function peg$f30() {    return kw === "pcidevicecon"  }
-  function peg$f31() {    return kw === "devicetreecon"  }
-  function peg$f32() {    return kw === "typebounds"  }
-  function peg$f33() {    return kw === "role_transition"  }
-  function peg$f34() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
-  function peg$f35() {    return kw === "default_range"  }
-  function peg$f36() {    return kw === "platform"  }
-  function peg$f37() {    return kw === "sensitivity" || kw === "category"  }
-  function peg$f38() {    return kw === "dominance"  }
-  function peg$f39() {    return kw === "level"  }
-  function peg$f40() {    return kw === "range_transition"  }
-  function peg$f41() {    return kw === UNSUPPORTED  }
-  function peg$f42() {    return scan(readAvRule);  }
-  function peg$f43(r) {    return r !== null;  }
-  function peg$f44(r) {    return r;  }
-  function peg$f45(s, t, c, p) {    return [c, p];  }
-  function peg$f46(s, t) {    return null;  }
-  function peg$f47(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
-  function peg$f48(s, t, rest) {
+  function peg$f20() {    return kw === "roleattribute"  }
+  function peg$f21() {    return kw === "role"  }
+  function peg$f22() {    return kw === "user"  }
+  function peg$f23() {    return kw === "class"  }
+  function peg$f24() {    return kw === "sid"  }
+  function peg$f25() {    return kw === "common"  }
+  function peg$f26() {    return kw === "constrain" || kw === "mlsconstrain"  }
+  function peg$f27() {    return kw === "validatetrans" || kw === "mlsvalidatetrans"  }
+  function peg$f28() {    return kw === "pirqcon"  }
+  function peg$f29() {    return kw === "iomemcon"  }
+  function peg$f30() {    return kw === "ioportcon"  }
+  function peg$f31() {    return kw === "pcidevicecon"  }
+  function peg$f32() {    return kw === "devicetreecon"  }
+  function peg$f33() {    return kw === "typebounds"  }
+  function peg$f34() {    return kw === "role_transition"  }
+  function peg$f35() {    return kw === "default_user" || kw === "default_role" || kw === "default_type"  }
+  function peg$f36() {    return kw === "default_range"  }
+  function peg$f37() {    return kw === "platform"  }
+  function peg$f38() {    return kw === "sensitivity" || kw === "category"  }
+  function peg$f39() {    return kw === "dominance"  }
+  function peg$f40() {    return kw === "level"  }
+  function peg$f41() {    return kw === "range_transition"  }
+  function peg$f42() {    return kw === UNSUPPORTED  }
+  function peg$f43() {    return scan(readAvRule);  }
+  function peg$f44(r) {    return r !== null;  }
+  function peg$f45(r) {    return r;  }
+  function peg$f46(s, t, c, p) {    return [c, p];  }
+  function peg$f47(s, t) {    return null;  }
+  function peg$f48(s, t, p) {    expected("':' (allow S T : C P;) or ';' (role allow R1 R2;)", p);  }
+  function peg$f49(s, t, rest) {
     if (rest === null) {
       if (inCond) stop("a role allow (allow R1 R2;) cannot appear inside a conditional", kwStart);
       return { kind: "role_allow", span: null, sources: s, targets: t };
     }
     return { kind: "avrule", span: null, rule: "allow", sources: s, targets: t, classes: rest[0], perms: rest[1] };
   }
-  function peg$f49() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
-  function peg$f50(s, t, c, p) {
+  function peg$f50() {    return !(inCond && kw === "neverallow") || stop("neverallow cannot appear inside a conditional block (checkpolicy rejects it)", kwStart, kwStart + 10);  }
+  function peg$f51(s, t, c, p) {
     return { kind: "avrule", span: null, rule: kw, sources: s, targets: t, classes: c, perms: p };
   }
-  function peg$f51(s, t, c, d, f) {
+  function peg$f52(s, t, c, d, f) {
     if (f === null) return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d };
     if (inCond) stop("type transitions with a filename are not allowed inside conditionals", f[0].start, f[0].end);
     return { kind: "typerule", span: null, rule: kw, sources: s, targets: t, classes: c, defaultType: d, filename: f[0].name };
   }
-  function peg$f52() {    return kw === "type_transition";  }
-  function peg$f53(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
-  function peg$f54() {    return scan(readDecl);  }
-  function peg$f55(r) {    return r !== null;  }
-  function peg$f56(r) {    return r;  }
-  function peg$f57(name, aliases, attrs) {
+  function peg$f53() {    return kw === "type_transition";  }
+  function peg$f54(p, name) {    return { name, start: p, end: p + name.length + 2 };  }
+  function peg$f55() {    return scan(readDecl);  }
+  function peg$f56(r) {    return r !== null;  }
+  function peg$f57(r) {    return r;  }
+  function peg$f58(name, aliases, attrs) {
     return { kind: "type", span: null, name, aliases: aliases ?? NONE, attributes: attrs ?? NONE };
   }
-  function peg$f58(type, aliases) {
+  function peg$f59(type, aliases) {
     return { kind: "typealias", span: null, type, aliases };
   }
-  function peg$f59(type, attributes) {
+  function peg$f60(type, attributes) {
     return { kind: "typeattribute", span: null, type, attributes };
   }
-  function peg$f60(name) {    return { kind: "attribute", span: null, name };  }
-  function peg$f61(name, value) {
+  function peg$f61(name) {    return { kind: "attribute", span: null, name };  }
+  function peg$f62(name, value) {
     return kw === "tunable" ? { kind: "bool", span: null, name, value, tunable: true } : { kind: "bool", span: null, name, value };
   }
-  function peg$f62(type) {    return { kind: "permissive", span: null, type };  }
-  function peg$f63(name) {    return { kind: "policycap", span: null, name };  }
-  function peg$f64(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
-  function peg$f65(name) {    return { kind: "attribute_role", span: null, name };  }
-  function peg$f66() {    return true;  }
-  function peg$f67() {    return false;  }
-  function peg$f68(p) {    expected("'true' or 'false'", p);  }
-  function peg$f69(name) {    report("unsupported", "role attributes (role R, attr;) are not supported", kwStart, range().end); return undefined;  }
-  function peg$f70(name, rest) {
-    if (rest === undefined) return null;
-    return rest === null ? { kind: "role", span: null, name } : { kind: "role", span: null, name, types: rest };
+  function peg$f63(type) {    return { kind: "permissive", span: null, type };  }
+  function peg$f64(name) {    return { kind: "policycap", span: null, name };  }
+  function peg$f65(names, value) {    return { kind: "expandattribute", span: null, names, value };  }
+  function peg$f66(name) {    return { kind: "attribute_role", span: null, name };  }
+  function peg$f67(role, attributes) {    return { kind: "roleattribute", span: null, role, attributes };  }
+  function peg$f68() {    return true;  }
+  function peg$f69() {    return false;  }
+  function peg$f70(p) {    expected("'true' or 'false'", p);  }
+  function peg$f71(name, rest) {
+    // role_attr_def (`role R;`, `role R, attr, ...;`) declares R; role_type_def gives it types
+    if (rest === null) return { kind: "role", span: null, name };
+    return Array.isArray(rest) ? { kind: "role", span: null, name, attributes: rest } : { kind: "role", span: null, name, types: rest };
   }
-  function peg$f71(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
-  function peg$f72(roles, types, classes, newRole) {
+  function peg$f72(parent, children) {    return { kind: "typebounds", span: null, parent, children };  }
+  function peg$f73(roles, types, classes, newRole) {
     return classes === null
       ? { kind: "role_transition", span: null, roles, types, newRole }
       : { kind: "role_transition", span: null, roles, types, classes, newRole };
   }
-  function peg$f73(classes, value) {
+  function peg$f74(classes, value) {
     return { kind: "default", span: null, field: kw.slice(8), classes, value };
   }
-  function peg$f74(classes) {    return "glblub";  }
-  function peg$f75(classes, side) {    return "low-high";  }
-  function peg$f76(classes, side) {    return "low";  }
-  function peg$f77(classes, side) {    return "high";  }
-  function peg$f78(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
-  function peg$f79(classes, side, which) {    return `${side} ${which}`;  }
-  function peg$f80(classes, value) {
+  function peg$f75(classes) {    return "glblub";  }
+  function peg$f76(classes, side) {    return "low-high";  }
+  function peg$f77(classes, side) {    return "low";  }
+  function peg$f78(classes, side) {    return "high";  }
+  function peg$f79(classes, side, p) {    expected("'low', 'high' or 'low-high'", p);  }
+  function peg$f80(classes, side, which) {    return `${side} ${which}`;  }
+  function peg$f81(classes, value) {
     return { kind: "default", span: null, field: "range", classes, value };
   }
-  function peg$f81() {    return "source";  }
-  function peg$f82() {    return "target";  }
-  function peg$f83(p) {    expected("'source' or 'target'", p);  }
-  function peg$f84(name, roles, mls) {
+  function peg$f82() {    return "source";  }
+  function peg$f83() {    return "target";  }
+  function peg$f84(p) {    expected("'source' or 'target'", p);  }
+  function peg$f85(name, roles, mls) {
     return mls === null ? { kind: "user", span: null, name, roles } : { kind: "user", span: null, name, roles, mls };
   }
-  function peg$f85(level, range) {    return { level, range };  }
-  function peg$f86(className, base, perms) {    return [base, perms ?? NONE];  }
-  function peg$f87(className, perms) {    return [undefined, perms];  }
-  function peg$f88(className, rest) {
+  function peg$f86(level, range) {    return { level, range };  }
+  function peg$f87(className, base, perms) {    return [base, perms ?? NONE];  }
+  function peg$f88(className, perms) {    return [undefined, perms];  }
+  function peg$f89(className, rest) {
     if (rest === null) return { kind: "class", span: null, name: className };
     return rest[0] === undefined
       ? { kind: "av", span: null, className, perms: rest[1] }
       : { kind: "av", span: null, className, inherits: rest[0], perms: rest[1] };
   }
-  function peg$f89(name, context) {
+  function peg$f90(name, context) {
     return context === null ? { kind: "sid_decl", span: null, name } : { kind: "sid_context", span: null, name, context };
   }
-  function peg$f90(name, p) {    expected(`'${LB}'`, p);  }
-  function peg$f91(name, perms) {    return { kind: "common", span: null, name, perms };  }
-  function peg$f92(classes, perms, expr) {
+  function peg$f91(name, p) {    expected(`'${LB}'`, p);  }
+  function peg$f92(name, perms) {    return { kind: "common", span: null, name, perms };  }
+  function peg$f93(classes, perms, expr) {
     return kw === "mlsconstrain"
       ? { kind: "constrain", span: null, classes, perms, expr, mls: true }
       : { kind: "constrain", span: null, classes, perms, expr };
   }
-  function peg$f93(classes, expr) {
+  function peg$f94(classes, expr) {
     return kw === "mlsvalidatetrans"
       ? { kind: "validatetrans", span: null, classes, expr, mls: true }
       : { kind: "validatetrans", span: null, classes, expr };
   }
-  function peg$f94(p, n, context) {
+  function peg$f95(p, n, context) {
     return { kind: "pirqcon", span: null, irq: number32(n, p, "pirq"), context };
   }
-  function peg$f95(p, lo, hi, context) {
+  function peg$f96(p, lo, hi, context) {
     const low = parseNumber(lo), high = hi === null ? low : parseNumber(hi);
     if (low > 0xffffffffffffffffn || high > 0xffffffffffffffffn) stop("iomem address does not fit in 64 bits", p, range().end);
     return { kind: "iomemcon", span: null, low, high, context };
   }
-  function peg$f96(p, lo, hi, context) {
+  function peg$f97(p, lo, hi, context) {
     const low = number32(lo, p, "ioport"), high = hi === null ? low : number32(hi, p, "ioport");
     return { kind: "ioportcon", span: null, low, high, context };
   }
-  function peg$f97(p, n, context) {
+  function peg$f98(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f98(q) {    return q.slice(1, -1);  }
-  function peg$f99(path, context) {
+  function peg$f99(q) {    return q.slice(1, -1);  }
+  function peg$f100(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
-  function peg$f100() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f101(expr, then) {    inElse = true; return true;  }
-  function peg$f102(expr, then, other) {
+  function peg$f101() {    ctx.ifStart = kwStart; return true;  }
+  function peg$f102(expr, then) {    inElse = true; return true;  }
+  function peg$f103(expr, then, other) {
     inElse = false;
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f103() {    inCond = true; return true;  }
-  function peg$f104(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f105(p, w) {
+  function peg$f104() {    inCond = true; return true;  }
+  function peg$f105(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f106(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f106(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f107() {    return scan(readCond);  }
-  function peg$f108(r) {
+  function peg$f107(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f108() {    return scan(readCond);  }
+  function peg$f109(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f109(r) {    return r;  }
-  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f113(p) {    return deeper(p);  }
-  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f115(head, op, arg) {    return [op, arg];  }
-  function peg$f116(head, tail) {
+  function peg$f110(r) {    return r;  }
+  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f113(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f114(p) {    return deeper(p);  }
+  function peg$f115(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f116(head, op, arg) {    return [op, arg];  }
+  function peg$f117(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f117(p) {    return deeper(p);  }
-  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f119(p) {    return deeper(p);  }
-  function peg$f120(p, e) {    depth--; return e;  }
-  function peg$f121(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f122(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f123() {    return "eq";  }
-  function peg$f124() {    return "neq";  }
-  function peg$f125() {    return "eq";  }
-  function peg$f126(p, head, op, u) {    return [op, u];  }
-  function peg$f127(p, head, tail, end) {
+  function peg$f118(p) {    return deeper(p);  }
+  function peg$f119(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f120(p) {    return deeper(p);  }
+  function peg$f121(p, e) {    depth--; return e;  }
+  function peg$f122(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f123(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f124() {    return "eq";  }
+  function peg$f125() {    return "neq";  }
+  function peg$f126() {    return "eq";  }
+  function peg$f127(p, head, op, u) {    return [op, u];  }
+  function peg$f128(p, head, tail, end) {
     return foldConstraint(p, [[null, head], ...tail], end);
   }
-  function peg$f128(p) {    return { op: "or", prec: 1, at: p };  }
-  function peg$f129(p) {    return { op: "and", prec: 2, at: p };  }
-  function peg$f130(p) {    return "paren";  }
-  function peg$f131(p) {    return "not";  }
-  function peg$f132(p, k) {    return [k, p];  }
-  function peg$f133(pre, prim, p) {    return p;  }
-  function peg$f134(pre, prim, post) {    return { pre, prim, post };  }
-  function peg$f135(p, node) {    return { node, peak: constraintPeak(input, p, node), at: p, end: range().end };  }
-  function peg$f136(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f137(p, left, cmp, right) {
+  function peg$f129(p) {    return { op: "or", prec: 1, at: p };  }
+  function peg$f130(p) {    return { op: "and", prec: 2, at: p };  }
+  function peg$f131(p) {    return "paren";  }
+  function peg$f132(p) {    return "not";  }
+  function peg$f133(p, k) {    return [k, p];  }
+  function peg$f134(pre, prim, p) {    return p;  }
+  function peg$f135(pre, prim, post) {    return { pre, prim, post };  }
+  function peg$f136(p, node) {    return { node, peak: constraintPeak(input, p, node), at: p, end: range().end };  }
+  function peg$f137(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f138(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -785,129 +788,129 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f138() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f139() {    return "1";  }
-  function peg$f140() {    return "2";  }
-  function peg$f141(side) {    return "r";  }
-  function peg$f142(side) {    return "t";  }
-  function peg$f143(side, what, names) {
+  function peg$f139() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f140() {    return "1";  }
+  function peg$f141() {    return "2";  }
+  function peg$f142(side) {    return "r";  }
+  function peg$f143(side) {    return "t";  }
+  function peg$f144(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f144(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f145(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f146(p, left, cmp, right) {
+  function peg$f145(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f146(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f147(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f147(op) {    return op.toLowerCase();  }
   function peg$f148(op) {    return op.toLowerCase();  }
-  function peg$f149(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f150() {    return "!=";  }
-  function peg$f151() {    return "==";  }
-  function peg$f152() {    return "domby";  }
-  function peg$f153() {    return "dom";  }
-  function peg$f154() {    return "incomp";  }
-  function peg$f155(name, aliases) {
+  function peg$f149(op) {    return op.toLowerCase();  }
+  function peg$f150(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f151() {    return "!=";  }
+  function peg$f152() {    return "==";  }
+  function peg$f153() {    return "domby";  }
+  function peg$f154() {    return "dom";  }
+  function peg$f155() {    return "incomp";  }
+  function peg$f156(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f156(i) {    return [i];  }
-  function peg$f157(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f158(level) {    return { kind: "level", span: null, level };  }
-  function peg$f159(sources, targets, classes, range) {
+  function peg$f157(i) {    return [i];  }
+  function peg$f158(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f159(level) {    return { kind: "level", span: null, level };  }
+  function peg$f160(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f160() {
+  function peg$f161() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f161(p) {    return deeper(p);  }
-  function peg$f162(p) {    depth--;  }
-  function peg$f163(name) {    return { level: "supervisor" };  }
-  function peg$f164(name, parent) {    return { level: "guest", parent };  }
-  function peg$f165(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f166(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f167(name, level, members) {
+  function peg$f162(p) {    return deeper(p);  }
+  function peg$f163(p) {    depth--;  }
+  function peg$f164(name) {    return { level: "supervisor" };  }
+  function peg$f165(name, parent) {    return { level: "guest", parent };  }
+  function peg$f166(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f167(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f168(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f168(kind, type, devices) {
+  function peg$f169(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f169(text) {    return { text, span: here() };  }
-  function peg$f170(p) {    expected("'of'", p);  }
-  function peg$f171() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f172(i) {    return [i];  }
-  function peg$f173(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f174(items) {    return flattenSet(here(), false, items);  }
-  function peg$f175(a, b) {
+  function peg$f170(text) {    return { text, span: here() };  }
+  function peg$f171(p) {    expected("'of'", p);  }
+  function peg$f172() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f173(i) {    return [i];  }
+  function peg$f174(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f175(items) {    return flattenSet(here(), false, items);  }
+  function peg$f176(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f176() {    return scan(readSet);  }
-  function peg$f177(r) {    return r !== null || setFailed("set");  }
-  function peg$f178(r) {    return r;  }
-  function peg$f179(p) {    return deeper(p);  }
-  function peg$f180(p, items) {
+  function peg$f177() {    return scan(readSet);  }
+  function peg$f178(r) {    return r !== null || setFailed("set");  }
+  function peg$f179(r) {    return r;  }
+  function peg$f180(p) {    return deeper(p);  }
+  function peg$f181(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f181(exclude) {    return { exclude };  }
-  function peg$f182(nested) {    return { nested };  }
-  function peg$f183(list) {    return exact(list);  }
-  function peg$f184(p) {    return [ident("*", p)];  }
-  function peg$f185(p, i) {    return [i, ident("~", p)];  }
-  function peg$f186(a, p, i) {    return [ident("-", p), i];  }
-  function peg$f187(a, b) {    return b === null ? [a] : [a, ...b];  }
-  function peg$f188() {    return scan(readAliasSet);  }
-  function peg$f189(r) {    return r !== null || setFailed("list");  }
-  function peg$f190(r) {    return r;  }
-  function peg$f191(p, list) {    return [...list, ident("~", p)];  }
-  function peg$f192(p) {    return deeper(p);  }
-  function peg$f193(p, i) {    return [i];  }
-  function peg$f194(p, q, i) {    return [ident("-", q), i];  }
-  function peg$f195(p, items) {
+  function peg$f182(exclude) {    return { exclude };  }
+  function peg$f183(nested) {    return { nested };  }
+  function peg$f184(list) {    return exact(list);  }
+  function peg$f185(p) {    return [ident("*", p)];  }
+  function peg$f186(p, i) {    return [i, ident("~", p)];  }
+  function peg$f187(a, p, i) {    return [ident("-", p), i];  }
+  function peg$f188(a, b) {    return b === null ? [a] : [a, ...b];  }
+  function peg$f189() {    return scan(readAliasSet);  }
+  function peg$f190(r) {    return r !== null || setFailed("list");  }
+  function peg$f191(r) {    return r;  }
+  function peg$f192(p, list) {    return [...list, ident("~", p)];  }
+  function peg$f193(p) {    return deeper(p);  }
+  function peg$f194(p, i) {    return [i];  }
+  function peg$f195(p, q, i) {    return [ident("-", q), i];  }
+  function peg$f196(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f196(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f197(p, perms) {
+  function peg$f197(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f198(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f198(user, role, type, mls) {
+  function peg$f199(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f199(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f200(low, high) {
+  function peg$f200(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f201(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f201(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f202(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f203(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f204(p) {    expected("'alias'", p);  }
-  function peg$f205(p) {    expected("'roles'", p);  }
-  function peg$f206(p) {    expected("'range'", p);  }
-  function peg$f207(p) {    expected("';'", p);  }
-  function peg$f208(p) {    expected("':'", p);  }
-  function peg$f209(p) {    expected(`'${LB}'`, p);  }
-  function peg$f210(p) {    expected(`'${RB}'`, p);  }
-  function peg$f211(p) {    expected("')'", p);  }
-  function peg$f212(p) {    expected("a name", p);  }
-  function peg$f213(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f214(name) {    return RESERVED.has(name);  }
-  function peg$f215(name) {    return ident(name, peg$savedPos);  }
-  function peg$f216() {    return scan(readWord);  }
-  function peg$f217(p) {    expected("a number", p);  }
-  function peg$f218() {    return offset();  }
-  function peg$f219() {    scan(readBlanks);  }
+  function peg$f202(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f203(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f204(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f205(p) {    expected("'alias'", p);  }
+  function peg$f206(p) {    expected("'roles'", p);  }
+  function peg$f207(p) {    expected("'range'", p);  }
+  function peg$f208(p) {    expected("';'", p);  }
+  function peg$f209(p) {    expected("':'", p);  }
+  function peg$f210(p) {    expected(`'${LB}'`, p);  }
+  function peg$f211(p) {    expected(`'${RB}'`, p);  }
+  function peg$f212(p) {    expected("')'", p);  }
+  function peg$f213(p) {    expected("a name", p);  }
+  function peg$f214(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f215(name) {    return RESERVED.has(name);  }
+  function peg$f216(name) {    return ident(name, peg$savedPos);  }
+  function peg$f217() {    return scan(readWord);  }
+  function peg$f218(p) {    expected("a number", p);  }
+  function peg$f219() {    return offset();  }
+  function peg$f220() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -1493,7 +1496,7 @@ function peg$parse(input, options) {
                                 s1 = peg$FAILED;
                               }
                               if (s1 !== peg$FAILED) {
-                                s2 = peg$parseRoleBody();
+                                s2 = peg$parseRoleAttributeBody();
                                 if (s2 !== peg$FAILED) {
                                   s0 = s2;
                                 } else {
@@ -1514,7 +1517,7 @@ function peg$parse(input, options) {
                                   s1 = peg$FAILED;
                                 }
                                 if (s1 !== peg$FAILED) {
-                                  s2 = peg$parseUserBody();
+                                  s2 = peg$parseRoleBody();
                                   if (s2 !== peg$FAILED) {
                                     s0 = s2;
                                   } else {
@@ -1535,7 +1538,7 @@ function peg$parse(input, options) {
                                     s1 = peg$FAILED;
                                   }
                                   if (s1 !== peg$FAILED) {
-                                    s2 = peg$parseClassBody();
+                                    s2 = peg$parseUserBody();
                                     if (s2 !== peg$FAILED) {
                                       s0 = s2;
                                     } else {
@@ -1556,7 +1559,7 @@ function peg$parse(input, options) {
                                       s1 = peg$FAILED;
                                     }
                                     if (s1 !== peg$FAILED) {
-                                      s2 = peg$parseSidBody();
+                                      s2 = peg$parseClassBody();
                                       if (s2 !== peg$FAILED) {
                                         s0 = s2;
                                       } else {
@@ -1577,7 +1580,7 @@ function peg$parse(input, options) {
                                         s1 = peg$FAILED;
                                       }
                                       if (s1 !== peg$FAILED) {
-                                        s2 = peg$parseCommonBody();
+                                        s2 = peg$parseSidBody();
                                         if (s2 !== peg$FAILED) {
                                           s0 = s2;
                                         } else {
@@ -1598,7 +1601,7 @@ function peg$parse(input, options) {
                                           s1 = peg$FAILED;
                                         }
                                         if (s1 !== peg$FAILED) {
-                                          s2 = peg$parseConstrainBody();
+                                          s2 = peg$parseCommonBody();
                                           if (s2 !== peg$FAILED) {
                                             s0 = s2;
                                           } else {
@@ -1619,7 +1622,7 @@ function peg$parse(input, options) {
                                             s1 = peg$FAILED;
                                           }
                                           if (s1 !== peg$FAILED) {
-                                            s2 = peg$parseValidateTransBody();
+                                            s2 = peg$parseConstrainBody();
                                             if (s2 !== peg$FAILED) {
                                               s0 = s2;
                                             } else {
@@ -1640,7 +1643,7 @@ function peg$parse(input, options) {
                                               s1 = peg$FAILED;
                                             }
                                             if (s1 !== peg$FAILED) {
-                                              s2 = peg$parsePirqBody();
+                                              s2 = peg$parseValidateTransBody();
                                               if (s2 !== peg$FAILED) {
                                                 s0 = s2;
                                               } else {
@@ -1661,7 +1664,7 @@ function peg$parse(input, options) {
                                                 s1 = peg$FAILED;
                                               }
                                               if (s1 !== peg$FAILED) {
-                                                s2 = peg$parseIomemBody();
+                                                s2 = peg$parsePirqBody();
                                                 if (s2 !== peg$FAILED) {
                                                   s0 = s2;
                                                 } else {
@@ -1682,7 +1685,7 @@ function peg$parse(input, options) {
                                                   s1 = peg$FAILED;
                                                 }
                                                 if (s1 !== peg$FAILED) {
-                                                  s2 = peg$parseIoportBody();
+                                                  s2 = peg$parseIomemBody();
                                                   if (s2 !== peg$FAILED) {
                                                     s0 = s2;
                                                   } else {
@@ -1703,7 +1706,7 @@ function peg$parse(input, options) {
                                                     s1 = peg$FAILED;
                                                   }
                                                   if (s1 !== peg$FAILED) {
-                                                    s2 = peg$parsePciDeviceBody();
+                                                    s2 = peg$parseIoportBody();
                                                     if (s2 !== peg$FAILED) {
                                                       s0 = s2;
                                                     } else {
@@ -1724,7 +1727,7 @@ function peg$parse(input, options) {
                                                       s1 = peg$FAILED;
                                                     }
                                                     if (s1 !== peg$FAILED) {
-                                                      s2 = peg$parseDeviceTreeBody();
+                                                      s2 = peg$parsePciDeviceBody();
                                                       if (s2 !== peg$FAILED) {
                                                         s0 = s2;
                                                       } else {
@@ -1745,7 +1748,7 @@ function peg$parse(input, options) {
                                                         s1 = peg$FAILED;
                                                       }
                                                       if (s1 !== peg$FAILED) {
-                                                        s2 = peg$parseTypeBoundsBody();
+                                                        s2 = peg$parseDeviceTreeBody();
                                                         if (s2 !== peg$FAILED) {
                                                           s0 = s2;
                                                         } else {
@@ -1766,7 +1769,7 @@ function peg$parse(input, options) {
                                                           s1 = peg$FAILED;
                                                         }
                                                         if (s1 !== peg$FAILED) {
-                                                          s2 = peg$parseRoleTransitionBody();
+                                                          s2 = peg$parseTypeBoundsBody();
                                                           if (s2 !== peg$FAILED) {
                                                             s0 = s2;
                                                           } else {
@@ -1787,7 +1790,7 @@ function peg$parse(input, options) {
                                                             s1 = peg$FAILED;
                                                           }
                                                           if (s1 !== peg$FAILED) {
-                                                            s2 = peg$parseDefaultBody();
+                                                            s2 = peg$parseRoleTransitionBody();
                                                             if (s2 !== peg$FAILED) {
                                                               s0 = s2;
                                                             } else {
@@ -1808,7 +1811,7 @@ function peg$parse(input, options) {
                                                               s1 = peg$FAILED;
                                                             }
                                                             if (s1 !== peg$FAILED) {
-                                                              s2 = peg$parseDefaultRangeBody();
+                                                              s2 = peg$parseDefaultBody();
                                                               if (s2 !== peg$FAILED) {
                                                                 s0 = s2;
                                                               } else {
@@ -1829,7 +1832,7 @@ function peg$parse(input, options) {
                                                                 s1 = peg$FAILED;
                                                               }
                                                               if (s1 !== peg$FAILED) {
-                                                                s2 = peg$parsePlatformBody();
+                                                                s2 = peg$parseDefaultRangeBody();
                                                                 if (s2 !== peg$FAILED) {
                                                                   s0 = s2;
                                                                 } else {
@@ -1850,7 +1853,7 @@ function peg$parse(input, options) {
                                                                   s1 = peg$FAILED;
                                                                 }
                                                                 if (s1 !== peg$FAILED) {
-                                                                  s2 = peg$parseMlsDeclBody();
+                                                                  s2 = peg$parsePlatformBody();
                                                                   if (s2 !== peg$FAILED) {
                                                                     s0 = s2;
                                                                   } else {
@@ -1871,7 +1874,7 @@ function peg$parse(input, options) {
                                                                     s1 = peg$FAILED;
                                                                   }
                                                                   if (s1 !== peg$FAILED) {
-                                                                    s2 = peg$parseDominanceBody();
+                                                                    s2 = peg$parseMlsDeclBody();
                                                                     if (s2 !== peg$FAILED) {
                                                                       s0 = s2;
                                                                     } else {
@@ -1892,7 +1895,7 @@ function peg$parse(input, options) {
                                                                       s1 = peg$FAILED;
                                                                     }
                                                                     if (s1 !== peg$FAILED) {
-                                                                      s2 = peg$parseLevelBody();
+                                                                      s2 = peg$parseDominanceBody();
                                                                       if (s2 !== peg$FAILED) {
                                                                         s0 = s2;
                                                                       } else {
@@ -1913,7 +1916,7 @@ function peg$parse(input, options) {
                                                                         s1 = peg$FAILED;
                                                                       }
                                                                       if (s1 !== peg$FAILED) {
-                                                                        s2 = peg$parseRangeTransitionBody();
+                                                                        s2 = peg$parseLevelBody();
                                                                         if (s2 !== peg$FAILED) {
                                                                           s0 = s2;
                                                                         } else {
@@ -1934,7 +1937,7 @@ function peg$parse(input, options) {
                                                                           s1 = peg$FAILED;
                                                                         }
                                                                         if (s1 !== peg$FAILED) {
-                                                                          s2 = peg$parseUnsupportedBody();
+                                                                          s2 = peg$parseRangeTransitionBody();
                                                                           if (s2 !== peg$FAILED) {
                                                                             s0 = s2;
                                                                           } else {
@@ -1944,6 +1947,28 @@ function peg$parse(input, options) {
                                                                         } else {
                                                                           peg$currPos = s0;
                                                                           s0 = peg$FAILED;
+                                                                        }
+                                                                        if (s0 === peg$FAILED) {
+                                                                          s0 = peg$currPos;
+                                                                          peg$savedPos = peg$currPos;
+                                                                          s1 = peg$f42();
+                                                                          if (s1) {
+                                                                            s1 = undefined;
+                                                                          } else {
+                                                                            s1 = peg$FAILED;
+                                                                          }
+                                                                          if (s1 !== peg$FAILED) {
+                                                                            s2 = peg$parseUnsupportedBody();
+                                                                            if (s2 !== peg$FAILED) {
+                                                                              s0 = s2;
+                                                                            } else {
+                                                                              peg$currPos = s0;
+                                                                              s0 = peg$FAILED;
+                                                                            }
+                                                                          } else {
+                                                                            peg$currPos = s0;
+                                                                            s0 = peg$FAILED;
+                                                                          }
                                                                         }
                                                                       }
                                                                     }
@@ -1990,10 +2015,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f42();
+    s2 = peg$f43();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f43(s1);
+    s2 = peg$f44(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2001,7 +2026,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f44(s1);
+      s0 = peg$f45(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2041,7 +2066,7 @@ function peg$parse(input, options) {
                 s12 = peg$parseSemi();
                 if (s12 !== peg$FAILED) {
                   peg$savedPos = s5;
-                  s5 = peg$f45(s1, s3, s8, s10);
+                  s5 = peg$f46(s1, s3, s8, s10);
                 } else {
                   peg$currPos = s5;
                   s5 = peg$FAILED;
@@ -2069,20 +2094,20 @@ function peg$parse(input, options) {
             }
             if (s6 !== peg$FAILED) {
               peg$savedPos = s5;
-              s6 = peg$f46(s1, s3);
+              s6 = peg$f47(s1, s3);
             }
             s5 = s6;
             if (s5 === peg$FAILED) {
               s5 = peg$currPos;
               s6 = peg$parsePos();
               peg$savedPos = s5;
-              s6 = peg$f47(s1, s3, s6);
+              s6 = peg$f48(s1, s3, s6);
               s5 = s6;
             }
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f48(s1, s3, s5);
+            s0 = peg$f49(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2107,7 +2132,7 @@ function peg$parse(input, options) {
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       peg$savedPos = peg$currPos;
-      s1 = peg$f49();
+      s1 = peg$f50();
       if (s1) {
         s1 = undefined;
       } else {
@@ -2132,7 +2157,7 @@ function peg$parse(input, options) {
                   s12 = peg$parseSemi();
                   if (s12 !== peg$FAILED) {
                     peg$savedPos = s0;
-                    s0 = peg$f50(s2, s4, s8, s10);
+                    s0 = peg$f51(s2, s4, s8, s10);
                   } else {
                     peg$currPos = s0;
                     s0 = peg$FAILED;
@@ -2201,7 +2226,7 @@ function peg$parse(input, options) {
               s12 = peg$parseSemi();
               if (s12 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f51(s1, s3, s7, s9, s11);
+                s0 = peg$f52(s1, s3, s7, s9, s11);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -2235,7 +2260,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f52();
+    s1 = peg$f53();
     if (s1) {
       s1 = undefined;
     } else {
@@ -2289,7 +2314,7 @@ function peg$parse(input, options) {
           }
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f53(s2, s4);
+            s0 = peg$f54(s2, s4);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2317,10 +2342,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f54();
+    s2 = peg$f55();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f55(s1);
+    s2 = peg$f56(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -2328,7 +2353,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f56(s1);
+      s0 = peg$f57(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -2393,7 +2418,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f57(s1, s3, s4);
+          s0 = peg$f58(s1, s3, s4);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2423,7 +2448,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f58(s1, s5);
+            s0 = peg$f59(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2459,7 +2484,7 @@ function peg$parse(input, options) {
           s5 = peg$parseSemi();
           if (s5 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f59(s1, s3);
+            s0 = peg$f60(s1, s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2489,7 +2514,7 @@ function peg$parse(input, options) {
         s3 = peg$parseSemi();
         if (s3 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f60(s1);
+          s0 = peg$f61(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2516,7 +2541,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f61(s1, s3);
+          s0 = peg$f62(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2543,7 +2568,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f62(s1);
+        s0 = peg$f63(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2566,7 +2591,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f63(s1);
+        s0 = peg$f64(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2592,7 +2617,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f64(s1, s3);
+          s0 = peg$f65(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2619,7 +2644,37 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f65(s1);
+        s0 = peg$f66(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleAttributeBody() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseIdentReq();
+    if (s1 !== peg$FAILED) {
+      s2 = peg$parse_();
+      s3 = peg$parseIdentCommaList();
+      if (s3 !== peg$FAILED) {
+        s4 = peg$parse_();
+        s5 = peg$parseSemi();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f67(s1, s3);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2665,7 +2720,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f66();
+        s0 = peg$f68();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2705,7 +2760,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f67();
+          s0 = peg$f69();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2718,7 +2773,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f68(s1);
+        s1 = peg$f70(s1);
         s0 = s1;
       }
     }
@@ -2763,8 +2818,7 @@ function peg$parse(input, options) {
           s6 = peg$parseIdentCommaList();
           if (s6 !== peg$FAILED) {
             s7 = peg$parse_();
-            peg$savedPos = s3;
-            s3 = peg$f69(s1);
+            s3 = s6;
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -2780,7 +2834,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f70(s1, s3);
+        s0 = peg$f71(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -2806,7 +2860,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f71(s1, s3);
+          s0 = peg$f72(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2864,7 +2918,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f72(s1, s3, s5, s6);
+            s0 = peg$f73(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -2898,7 +2952,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f73(s1, s3);
+          s0 = peg$f74(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -2952,7 +3006,7 @@ function peg$parse(input, options) {
         }
         if (s5 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f74(s1);
+          s3 = peg$f75(s1);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -2996,7 +3050,7 @@ function peg$parse(input, options) {
             }
             if (s8 !== peg$FAILED) {
               peg$savedPos = s6;
-              s6 = peg$f75(s1, s4);
+              s6 = peg$f76(s1, s4);
             } else {
               peg$currPos = s6;
               s6 = peg$FAILED;
@@ -3036,7 +3090,7 @@ function peg$parse(input, options) {
               }
               if (s8 !== peg$FAILED) {
                 peg$savedPos = s6;
-                s6 = peg$f76(s1, s4);
+                s6 = peg$f77(s1, s4);
               } else {
                 peg$currPos = s6;
                 s6 = peg$FAILED;
@@ -3076,7 +3130,7 @@ function peg$parse(input, options) {
                 }
                 if (s8 !== peg$FAILED) {
                   peg$savedPos = s6;
-                  s6 = peg$f77(s1, s4);
+                  s6 = peg$f78(s1, s4);
                 } else {
                   peg$currPos = s6;
                   s6 = peg$FAILED;
@@ -3089,14 +3143,14 @@ function peg$parse(input, options) {
                 s6 = peg$currPos;
                 s7 = peg$parsePos();
                 peg$savedPos = s6;
-                s7 = peg$f78(s1, s4, s7);
+                s7 = peg$f79(s1, s4, s7);
                 s6 = s7;
               }
             }
           }
           if (s6 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f79(s1, s4, s6);
+            s3 = peg$f80(s1, s4, s6);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -3111,7 +3165,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f80(s1, s3);
+          s0 = peg$f81(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3161,7 +3215,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f81();
+        s0 = peg$f82();
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3201,7 +3255,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f82();
+          s0 = peg$f83();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3214,7 +3268,7 @@ function peg$parse(input, options) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f83(s1);
+        s1 = peg$f84(s1);
         s0 = s1;
       }
     }
@@ -3250,7 +3304,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f84(s1, s5, s7);
+            s0 = peg$f85(s1, s5, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3313,7 +3367,7 @@ function peg$parse(input, options) {
             s8 = peg$parseMlsRangeReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f85(s4, s8);
+              s0 = peg$f86(s4, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3364,7 +3418,7 @@ function peg$parse(input, options) {
             s7 = null;
           }
           peg$savedPos = s2;
-          s2 = peg$f86(s1, s6, s7);
+          s2 = peg$f87(s1, s6, s7);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3379,7 +3433,7 @@ function peg$parse(input, options) {
         s4 = peg$parsePermList();
         if (s4 !== peg$FAILED) {
           peg$savedPos = s2;
-          s2 = peg$f87(s1, s4);
+          s2 = peg$f88(s1, s4);
         } else {
           peg$currPos = s2;
           s2 = peg$FAILED;
@@ -3389,7 +3443,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f88(s1, s2);
+      s0 = peg$f89(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3417,7 +3471,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f89(s1, s2);
+      s0 = peg$f90(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3438,12 +3492,12 @@ function peg$parse(input, options) {
         s3 = peg$currPos;
         s4 = peg$parsePos();
         peg$savedPos = s3;
-        s4 = peg$f90(s1, s4);
+        s4 = peg$f91(s1, s4);
         s3 = s4;
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f91(s1, s3);
+        s0 = peg$f92(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3472,7 +3526,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f92(s1, s3, s5);
+            s0 = peg$f93(s1, s3, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -3506,7 +3560,7 @@ function peg$parse(input, options) {
         s5 = peg$parseSemi();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f93(s1, s3);
+          s0 = peg$f94(s1, s3);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3534,7 +3588,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f94(s1, s2, s4);
+        s0 = peg$f95(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3583,7 +3637,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f95(s1, s2, s3, s5);
+        s0 = peg$f96(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3632,7 +3686,7 @@ function peg$parse(input, options) {
       s5 = peg$parseContextReq();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f96(s1, s2, s3, s5);
+        s0 = peg$f97(s1, s2, s3, s5);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3656,7 +3710,7 @@ function peg$parse(input, options) {
       s4 = peg$parseContextReq();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f97(s1, s2, s4);
+        s0 = peg$f98(s1, s2, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3677,7 +3731,7 @@ function peg$parse(input, options) {
     s2 = peg$parseQuoted();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s1;
-      s2 = peg$f98(s2);
+      s2 = peg$f99(s2);
     }
     s1 = s2;
     if (s1 === peg$FAILED) {
@@ -3726,7 +3780,7 @@ function peg$parse(input, options) {
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f99(s1, s3);
+        s0 = peg$f100(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3744,7 +3798,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f100();
+    s1 = peg$f101();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3798,7 +3852,7 @@ function peg$parse(input, options) {
                   s13 = peg$parseOpenBrace();
                   if (s13 !== peg$FAILED) {
                     peg$savedPos = peg$currPos;
-                    s14 = peg$f101(s2, s6);
+                    s14 = peg$f102(s2, s6);
                     if (s14) {
                       s14 = undefined;
                     } else {
@@ -3839,7 +3893,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f102(s2, s6, s8);
+              s0 = peg$f103(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3869,7 +3923,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f103();
+    s1 = peg$f104();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3899,7 +3953,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f104(s2);
+      s0 = peg$f105(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3916,7 +3970,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f105(s1, s2);
+      s3 = peg$f106(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3927,7 +3981,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f106(s1, s2, s5);
+          s0 = peg$f107(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3951,10 +4005,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f107();
+    s2 = peg$f108();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f108(s1);
+    s2 = peg$f109(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3962,7 +4016,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f109(s1);
+      s0 = peg$f110(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4014,7 +4068,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f110(s1, s2);
+      s0 = peg$f111(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4066,7 +4120,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f111(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4118,7 +4172,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f112(s1, s2);
+      s0 = peg$f113(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4135,7 +4189,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f113(s1);
+      s3 = peg$f114(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4146,7 +4200,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f114(s1, s5);
+          s0 = peg$f115(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4181,7 +4235,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f115(s1, s5, s7);
+          s3 = peg$f116(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4200,7 +4254,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f115(s1, s5, s7);
+            s3 = peg$f116(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4211,7 +4265,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f116(s1, s2);
+      s0 = peg$f117(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4228,7 +4282,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f117(s1);
+      s3 = peg$f118(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4239,7 +4293,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f118(s1, s5);
+          s0 = peg$f119(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4273,7 +4327,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f119(s1);
+      s3 = peg$f120(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4287,7 +4341,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f120(s1, s5);
+            s0 = peg$f121(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4309,14 +4363,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f121(s1);
+        s1 = peg$f122(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f122(s1);
+        s1 = peg$f123(s1);
         s0 = s1;
       }
     }
@@ -4586,7 +4640,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f123();
+      s1 = peg$f124();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4600,7 +4654,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f124();
+        s1 = peg$f125();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4634,7 +4688,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f125();
+            s0 = peg$f126();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4665,7 +4719,7 @@ function peg$parse(input, options) {
         s8 = peg$parseConstraintUnit();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s4;
-          s4 = peg$f126(s1, s2, s6, s8);
+          s4 = peg$f127(s1, s2, s6, s8);
         } else {
           peg$currPos = s4;
           s4 = peg$FAILED;
@@ -4684,7 +4738,7 @@ function peg$parse(input, options) {
           s8 = peg$parseConstraintUnit();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s4;
-            s4 = peg$f126(s1, s2, s6, s8);
+            s4 = peg$f127(s1, s2, s6, s8);
           } else {
             peg$currPos = s4;
             s4 = peg$FAILED;
@@ -4697,7 +4751,7 @@ function peg$parse(input, options) {
       s4 = peg$parse_();
       s5 = peg$parsePos();
       peg$savedPos = s0;
-      s0 = peg$f127(s1, s2, s3, s5);
+      s0 = peg$f128(s1, s2, s3, s5);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4714,7 +4768,7 @@ function peg$parse(input, options) {
     s2 = peg$parseOrOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f128(s1);
+      s0 = peg$f129(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4725,7 +4779,7 @@ function peg$parse(input, options) {
       s2 = peg$parseAndOp();
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f129(s1);
+        s0 = peg$f130(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -4752,7 +4806,7 @@ function peg$parse(input, options) {
     }
     if (s5 !== peg$FAILED) {
       peg$savedPos = s4;
-      s5 = peg$f130(s3);
+      s5 = peg$f131(s3);
     }
     s4 = s5;
     if (s4 === peg$FAILED) {
@@ -4760,14 +4814,14 @@ function peg$parse(input, options) {
       s5 = peg$parseNotOp();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s4;
-        s5 = peg$f131(s3);
+        s5 = peg$f132(s3);
       }
       s4 = s5;
     }
     if (s4 !== peg$FAILED) {
       s5 = peg$parse_();
       peg$savedPos = s2;
-      s2 = peg$f132(s3, s4);
+      s2 = peg$f133(s3, s4);
     } else {
       peg$currPos = s2;
       s2 = peg$FAILED;
@@ -4786,7 +4840,7 @@ function peg$parse(input, options) {
       }
       if (s5 !== peg$FAILED) {
         peg$savedPos = s4;
-        s5 = peg$f130(s3);
+        s5 = peg$f131(s3);
       }
       s4 = s5;
       if (s4 === peg$FAILED) {
@@ -4794,14 +4848,14 @@ function peg$parse(input, options) {
         s5 = peg$parseNotOp();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s4;
-          s5 = peg$f131(s3);
+          s5 = peg$f132(s3);
         }
         s4 = s5;
       }
       if (s4 !== peg$FAILED) {
         s5 = peg$parse_();
         peg$savedPos = s2;
-        s2 = peg$f132(s3, s4);
+        s2 = peg$f133(s3, s4);
       } else {
         peg$currPos = s2;
         s2 = peg$FAILED;
@@ -4822,7 +4876,7 @@ function peg$parse(input, options) {
       }
       if (s7 !== peg$FAILED) {
         peg$savedPos = s4;
-        s4 = peg$f133(s1, s2, s6);
+        s4 = peg$f134(s1, s2, s6);
       } else {
         peg$currPos = s4;
         s4 = peg$FAILED;
@@ -4841,14 +4895,14 @@ function peg$parse(input, options) {
         }
         if (s7 !== peg$FAILED) {
           peg$savedPos = s4;
-          s4 = peg$f133(s1, s2, s6);
+          s4 = peg$f134(s1, s2, s6);
         } else {
           peg$currPos = s4;
           s4 = peg$FAILED;
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f134(s1, s2, s3);
+      s0 = peg$f135(s1, s2, s3);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4865,7 +4919,7 @@ function peg$parse(input, options) {
     s2 = peg$parseConstraintCompare();
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f135(s1, s2);
+      s0 = peg$f136(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4874,7 +4928,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f136(s1);
+      s1 = peg$f137(s1);
       s0 = s1;
     }
 
@@ -4898,7 +4952,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f137(s1, s2, s4, s6);
+          s0 = peg$f138(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4942,7 +4996,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f138();
+          s0 = peg$f139();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4983,7 +5037,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f139();
+            s1 = peg$f140();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -5023,7 +5077,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f140();
+              s1 = peg$f141();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -5065,7 +5119,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f141(s1);
+              s3 = peg$f142(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5105,7 +5159,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f142(s1);
+                s3 = peg$f143(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -5120,7 +5174,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f143(s1, s3, s5);
+              s0 = peg$f144(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5167,7 +5221,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f144(s4);
+                s0 = peg$f145(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5194,12 +5248,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f145(s1, s2, s4, s7);
+                  s7 = peg$f146(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f146(s1, s2, s4, s6);
+                  s0 = peg$f147(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5270,7 +5324,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f147(s1);
+        s0 = peg$f148(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5333,7 +5387,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f148(s1);
+        s0 = peg$f149(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5354,7 +5408,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f149(s1);
+      s1 = peg$f150(s1);
       s0 = s1;
     }
 
@@ -5382,7 +5436,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f150();
+        s1 = peg$f151();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5416,7 +5470,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f151();
+            s0 = peg$f152();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5456,7 +5510,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f152();
+              s0 = peg$f153();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5496,7 +5550,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f153();
+                s0 = peg$f154();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5536,7 +5590,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f154();
+                  s0 = peg$f155();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5583,7 +5637,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f155(s1, s3);
+        s0 = peg$f156(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5606,13 +5660,13 @@ function peg$parse(input, options) {
       s2 = peg$parseIdentReq();
       if (s2 !== peg$FAILED) {
         peg$savedPos = s1;
-        s2 = peg$f156(s2);
+        s2 = peg$f157(s2);
       }
       s1 = s2;
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f157(s1);
+      s1 = peg$f158(s1);
     }
     s0 = s1;
 
@@ -5629,7 +5683,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f158(s1);
+        s0 = peg$f159(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5683,7 +5737,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f159(s1, s3, s5, s6);
+            s0 = peg$f160(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5711,7 +5765,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f160();
+      s1 = peg$f161();
     }
     s0 = s1;
 
@@ -5778,7 +5832,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f161(s1);
+      s3 = peg$f162(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5818,7 +5872,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f162(s1);
+          s0 = peg$f163(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5875,7 +5929,7 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f163(s1);
+        s4 = peg$f164(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
@@ -5918,7 +5972,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f164(s1, s8);
+              s3 = peg$f165(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5935,7 +5989,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f165(s1, s4);
+          s4 = peg$f166(s1, s4);
           s3 = s4;
         }
       }
@@ -5977,7 +6031,7 @@ function peg$parse(input, options) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f166(s1, s3, s7, s9);
+            s9 = peg$f167(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -6001,7 +6055,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f167(s1, s3, s7);
+            s0 = peg$f168(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6123,7 +6177,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f168(s1, s4, s6);
+            s0 = peg$f169(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6189,7 +6243,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f169(s1);
+      s1 = peg$f170(s1);
     }
     s0 = s1;
 
@@ -6233,7 +6287,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f170(s1);
+      s1 = peg$f171(s1);
       s0 = s1;
     }
 
@@ -6253,7 +6307,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f171();
+      s1 = peg$f172();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6273,7 +6327,7 @@ function peg$parse(input, options) {
           s4 = peg$parseIdent();
           if (s4 !== peg$FAILED) {
             peg$savedPos = s3;
-            s4 = peg$f172(s4);
+            s4 = peg$f173(s4);
           }
           s3 = s4;
           if (s3 === peg$FAILED) {
@@ -6281,7 +6335,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f173(s3);
+            s0 = peg$f174(s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6295,7 +6349,7 @@ function peg$parse(input, options) {
           s1 = peg$parseBraceItems();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f174(s1);
+            s1 = peg$f175(s1);
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -6328,7 +6382,7 @@ function peg$parse(input, options) {
                 s2 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f175(s1, s2);
+              s0 = peg$f176(s1, s2);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6365,10 +6419,10 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = '';
       peg$savedPos = s2;
-      s3 = peg$f176();
+      s3 = peg$f177();
       s2 = s3;
       peg$savedPos = peg$currPos;
-      s3 = peg$f177(s2);
+      s3 = peg$f178(s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6376,7 +6430,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f178(s2);
+        s0 = peg$f179(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6403,7 +6457,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f179(s1);
+      s3 = peg$f180(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6436,7 +6490,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f180(s1, s5);
+          s0 = peg$f181(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6469,7 +6523,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f181(s3);
+        s0 = peg$f182(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6485,7 +6539,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f182(s1);
+          s1 = peg$f183(s1);
         }
         s0 = s1;
       }
@@ -6503,7 +6557,7 @@ function peg$parse(input, options) {
       s1 = peg$parseAliasBraces();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f183(s1);
+        s1 = peg$f184(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -6518,7 +6572,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f184(s1);
+          s0 = peg$f185(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6538,7 +6592,7 @@ function peg$parse(input, options) {
             s4 = peg$parseIdentReq();
             if (s4 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f185(s1, s4);
+              s0 = peg$f186(s1, s4);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6566,7 +6620,7 @@ function peg$parse(input, options) {
                 s7 = peg$parseIdentReq();
                 if (s7 !== peg$FAILED) {
                   peg$savedPos = s2;
-                  s2 = peg$f186(s1, s4, s7);
+                  s2 = peg$f187(s1, s4, s7);
                 } else {
                   peg$currPos = s2;
                   s2 = peg$FAILED;
@@ -6579,7 +6633,7 @@ function peg$parse(input, options) {
                 s2 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f187(s1, s2);
+              s0 = peg$f188(s1, s2);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6616,10 +6670,10 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = '';
       peg$savedPos = s2;
-      s3 = peg$f188();
+      s3 = peg$f189();
       s2 = s3;
       peg$savedPos = peg$currPos;
-      s3 = peg$f189(s2);
+      s3 = peg$f190(s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6627,7 +6681,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f190(s2);
+        s0 = peg$f191(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6657,7 +6711,7 @@ function peg$parse(input, options) {
       s4 = peg$parseAliasBraces0();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f191(s1, s4);
+        s0 = peg$f192(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6687,7 +6741,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f192(s1);
+      s3 = peg$f193(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6701,7 +6755,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f193(s1, s8);
+          s8 = peg$f194(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6719,7 +6773,7 @@ function peg$parse(input, options) {
             s11 = peg$parseIdentReq();
             if (s11 !== peg$FAILED) {
               peg$savedPos = s7;
-              s7 = peg$f194(s1, s8, s11);
+              s7 = peg$f195(s1, s8, s11);
             } else {
               peg$currPos = s7;
               s7 = peg$FAILED;
@@ -6746,7 +6800,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f193(s1, s8);
+            s8 = peg$f194(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6764,7 +6818,7 @@ function peg$parse(input, options) {
               s11 = peg$parseIdentReq();
               if (s11 !== peg$FAILED) {
                 peg$savedPos = s7;
-                s7 = peg$f194(s1, s8, s11);
+                s7 = peg$f195(s1, s8, s11);
               } else {
                 peg$currPos = s7;
                 s7 = peg$FAILED;
@@ -6788,7 +6842,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f195(s1, s5);
+          s0 = peg$f196(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6860,7 +6914,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f196(s1, s2);
+      s0 = peg$f197(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6908,7 +6962,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f197(s1, s4);
+        s0 = peg$f198(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6971,7 +7025,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f198(s1, s5, s9, s10);
+              s0 = peg$f199(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -7004,7 +7058,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f199(s1);
+      s1 = peg$f200(s1);
       s0 = s1;
     }
 
@@ -7043,7 +7097,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f200(s1, s2);
+      s0 = peg$f201(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -7060,7 +7114,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f201(s1);
+      s1 = peg$f202(s1);
       s0 = s1;
     }
 
@@ -7099,7 +7153,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f202(s1, s2);
+      s0 = peg$f203(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -7116,7 +7170,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f203(s1);
+      s1 = peg$f204(s1);
       s0 = s1;
     }
 
@@ -7177,7 +7231,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f204(s1);
+      s1 = peg$f205(s1);
       s0 = s1;
     }
 
@@ -7276,7 +7330,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f205(s1);
+      s1 = peg$f206(s1);
       s0 = s1;
     }
 
@@ -7375,7 +7429,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f206(s1);
+      s1 = peg$f207(s1);
       s0 = s1;
     }
 
@@ -7396,7 +7450,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f207(s1);
+      s1 = peg$f208(s1);
       s0 = s1;
     }
 
@@ -7417,7 +7471,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f208(s1);
+      s1 = peg$f209(s1);
       s0 = s1;
     }
 
@@ -7438,7 +7492,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f209(s1);
+      s1 = peg$f210(s1);
       s0 = s1;
     }
 
@@ -7459,7 +7513,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f210(s1);
+      s1 = peg$f211(s1);
       s0 = s1;
     }
 
@@ -7480,7 +7534,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f211(s1);
+      s1 = peg$f212(s1);
       s0 = s1;
     }
 
@@ -7495,7 +7549,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f212(s1);
+      s1 = peg$f213(s1);
       s0 = s1;
     }
 
@@ -7510,7 +7564,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f213(s1);
+      s1 = peg$f214(s1);
       s0 = s1;
     }
 
@@ -7525,7 +7579,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f214(s1);
+      s2 = peg$f215(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7533,7 +7587,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f215(s1);
+        s0 = peg$f216(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7564,7 +7618,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f216();
+      s1 = peg$f217();
     }
     s0 = s1;
 
@@ -7706,7 +7760,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f217(s1);
+      s1 = peg$f218(s1);
       s0 = s1;
     }
 
@@ -7777,7 +7831,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f218();
+    s1 = peg$f219();
     s0 = s1;
 
     return s0;
@@ -7829,7 +7883,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f219();
+    s1 = peg$f220();
     s0 = s1;
 
     return s0;

@@ -6,7 +6,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { AvTab } from "./avtab.js";
 import { evalCond } from "./cond.js";
 import { condListIndex, type Expanded } from "./expand.js";
-import type { ResolvedConstraint, ResolvedValidatetrans, Symbols } from "./symbols.js";
+import { typeParent, type ResolvedConstraint, type ResolvedValidatetrans, type Symbols } from "./symbols.js";
 import { typeAttrMap, type TypeAttrMap } from "./typeattr.js";
 import type { RuleRef } from "./types.js";
 
@@ -26,6 +26,11 @@ export class PolicyTables {
   readonly defaults: Readonly<Uint8Array>;
   /** Each type's key ids, for decisions on the attribute-keyed tables (typeattr.ts). */
   readonly tam: TypeAttrMap;
+  /** Each type's parent (`typebounds`, or the name before its last dot), -1 for none: Xen's
+   *  type_datum bounds, which type_attribute_bounds_av reads. */
+  readonly bounds: Int32Array;
+  /** Xen's policydb.role_allow as (role, new role) pairs, role * nroles + new role. */
+  private readonly roleAllows: Set<number>;
 
   constructor(
     readonly sym: Symbols,
@@ -42,6 +47,14 @@ export class PolicyTables {
     this.validatetransByClass = transByClass;
     this.defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
     this.tam = typeAttrMap(sym, ex);
+    this.bounds = Int32Array.from(sym.types, (t) => typeParent(sym, t.id) ?? -1);
+    const nr = sym.roles.length;
+    this.roleAllows = new Set((sym.roleAllows ?? []).flatMap((a) => a.roles.flatMap((r) => a.newRoles.map((n) => r * nr + n))));
+  }
+
+  /** Is there a `role allow` from `role` to `newRole`? */
+  roleAllowed(role: number, newRole: number): boolean {
+    return this.roleAllows.has(role * this.sym.roles.length + newRole);
   }
 
   /** The avtab under the given boolean values: the base table plus each node's enabled branch. */

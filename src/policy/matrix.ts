@@ -4,7 +4,7 @@
 import { expandTypeSet } from "./typeset.js";
 import { AvKind, type AvTab } from "./avtab.js";
 import type { PolicyTables } from "./image.js";
-import { OBJECT_R, type Symbols } from "./symbols.js";
+import { OBJECT_R, declaredRoles, type Symbols } from "./symbols.js";
 
 /** A JSON string as Python's json.dumps writes it (ensure_ascii: every non-ASCII unit escaped). */
 export function pyJsonString(s: string): string {
@@ -168,7 +168,7 @@ export function matrixJson(core: PolicyTables): string {
     ["type_transition", tupleList(typeRows.get("type_transition")!)],
     ["type_change", tupleList(typeRows.get("type_change")!)],
     ["type_member", tupleList(typeRows.get("type_member")!)],
-    ["roles", obj(sym.roles.map((r) => [r.name, names(r.types)]))],
+    ["roles", obj(declaredRoles(sym).map((r) => [r.name, names(r.types)]))],
     // setools leaves object_r out of a user's roles (every user has it implicitly)
     ["users", obj(sym.users.map((u) => [u.name, strList([...u.roles].filter((r) => r !== OBJECT_R).map((r) => sym.roles[r]!.name).sort(byCodePoint))]))],
     ["ocontexts", ocontexts],

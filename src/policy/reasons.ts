@@ -48,6 +48,10 @@ export function reasonText(r: Reason, lookup?: BoolLookup): string {
     }
     case "constraint-failed":
       return `constraint ${where(r.rule)} fails: ${r.rule.text}`;
+    case "role-transition-denied":
+      return `no role allow ${r.role} ${r.newRole}: domain:transition between two roles needs one (Xen's context_struct_compute_av)`;
+    case "bounds-masked":
+      return `${r.child} is bounded by ${r.parent}, which is not allowed it (Xen's type_attribute_bounds_av masks it)`;
     case "auditallow":
       return `audited by ${where(r.rule)}: ${r.rule.text}`;
     case "dontaudit":

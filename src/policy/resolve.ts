@@ -12,8 +12,8 @@ import { constrain, validatetrans } from "./resolve/constraints.js";
 import { declarations } from "./resolve/declarations.js";
 import { MlsResolver, mlsDisabled } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
-import { defaultRule, roleTransition, typeBounds } from "./resolve/kernel.js";
-import { defineUser, roleAllow, roleTypes } from "./resolve/roles.js";
+import { defaultRule, roleTransition, roleTransitionConflicts, typeBounds } from "./resolve/kernel.js";
+import { defineUser, expandRoleAttributes, flattenRoleAttributes, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
 import { expandAttribute, filenameTransition, implicitBounds, permissive, tunableConditional } from "./resolve/xen.js";
@@ -44,7 +44,7 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
         roleTypes(st, names, s.name, s.types);
         break;
       case "role_allow":
-        roleAllow(names, s.sources, s.targets);
+        roleAllow(st, names, s.sources, s.targets, s.span);
         break;
       case "user": {
         defineUser(st, names, s.name, s.roles);
@@ -100,6 +100,7 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   const disabled = options.mls ? [] : mlsDisabled(ast);
   const mls = options.mls ? new MlsResolver(st) : undefined;
   declarations(st);
+  flattenRoleAttributes(st);
   mls?.declarations();
   attributes(st);
   references(st, mls);
@@ -111,5 +112,7 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
     (code, message, span) => st.warn(code, message, span),
     mls,
   );
+  expandRoleAttributes(st);
+  roleTransitionConflicts(st);
   return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
 }

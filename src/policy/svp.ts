@@ -465,7 +465,8 @@ function printStatement(s: Statement): string {
     case "policycap": return `policycap ${s.name.name};`;
     case "expandattribute": return `expandattribute ${printNames(s.names)} ${s.value};`;
     case "attribute_role": return `attribute_role ${s.name.name};`;
-    case "role": return s.types ? `role ${s.name.name} types ${printNames(s.types)};` : `role ${s.name.name};`;
+    case "roleattribute": return `roleattribute ${s.role.name} ${s.attributes.map((a) => a.name).join(", ")};`;
+    case "role": return s.types ? `role ${s.name.name} types ${printNames(s.types)};` : `role ${[s.name, ...(s.attributes ?? [])].map((a) => a.name).join(", ")};`;
     case "role_allow": return `allow ${printNames(s.sources)} ${printNames(s.targets)};`;
     case "user": return `user ${s.name.name} roles ${printNames(s.roles)}${s.mls ? ` level ${printLevel(s.mls.level)} range ${printRange(s.mls.range)}` : ""};`;
     case "typebounds": return `typebounds ${s.parent.name} ${s.children.map((c) => c.name).join(", ")};`;

@@ -279,8 +279,8 @@ export interface Symbols {
   tunableIds: Map<string, number>;
   /** `policycap` capabilities, by index in libsepol's polcaps.c (Xen reads and ignores them). */
   policycaps: number[];
-  /** `attribute_role` declarations. */
-  roleAttrs: { name: string; span: Span }[];
+  /** `attribute_role` declarations, in declaration order. */
+  roleAttrs: RoleAttrSym[];
   /** `type_transition S T:C D "name";` (define_filename_trans), in source order, sets expanded. */
   filenameTransitions: FilenameTransition[];
   conds: CondNode[];
@@ -292,6 +292,32 @@ export interface Symbols {
   mls?: MlsSymbols;
   /** role_transition rules in statement order (define_role_trans), sets expanded. */
   roleTransitions?: RoleTransitionSym[];
+  /** Role allow rules (`allow R1 R2;`) in statement order (define_role_allow), role attributes
+   *  expanded into their roles. */
+  roleAllows?: RoleAllowSym[];
+}
+
+/** A role attribute (define_attrib_role). Xen's binary has no record of it: expand gives its
+ *  types to its roles (expand.c role_fix_callback) and every role set naming it stands for its
+ *  roles (role_set_expand). */
+export interface RoleAttrSym {
+  name: string;
+  span: Span;
+  /** Role ids: the roles that joined it (`roleattribute R A;`, `role R, A;`), and once
+   *  declarations are read, the roles of the attributes that joined it (link.c
+   *  expand_role_attributes). */
+  roles?: Set<number>;
+  /** Indices of the role attributes that joined it (`roleattribute B A;`). */
+  attrs?: Set<number>;
+  /** `role A types { ... }`, attributes expanded. */
+  types?: Set<number>;
+}
+
+export interface RoleAllowSym {
+  span: Span;
+  /** Role ids, ascending. */
+  roles: number[];
+  newRoles: number[];
 }
 
 /** Tables with nothing declared yet (not even object_r: the resolver declares it, a binary holds
@@ -351,3 +377,17 @@ export interface ResolvedRules {
 }
 
 export const OBJECT_R = 0;
+
+/** The roles a policy declares: a binary read back keeps a nameless place for each role
+ *  attribute's value (the kernel policy counts them, writes no record), which no listing shows. */
+export function declaredRoles(sym: Symbols): RoleSym[] {
+  return sym.roles.filter((r) => sym.roleIds.get(r.name) === r.id);
+}
+
+/** The parent of a type: `typebounds`, else the name before its last dot (hierarchy_add_bounds). */
+export function typeParent(sym: Symbols, t: number): number | undefined {
+  const type = sym.types[t]!;
+  if (type.bounds !== undefined) return type.bounds;
+  const dot = type.name.lastIndexOf(".");
+  return dot < 0 ? undefined : sym.typeIds.get(type.name.slice(0, dot));
+}

@@ -44,6 +44,8 @@ export type Reason =
   | { kind: "no-rule" } // no enabled allow rule grants it
   | { kind: "disabled-by-bool"; rule: RuleRef; condition: string } // would grant, but its branch is off
   | { kind: "constraint-failed"; rule: RuleRef } // TE allows, this constraint does not hold
+  | { kind: "role-transition-denied"; role: string; newRole: string } // domain:transition, no role allow for the roles
+  | { kind: "bounds-masked"; child: string; parent: string } // the bounded type's parent is not allowed it
   | { kind: "auditallow"; rule: RuleRef }
   | { kind: "dontaudit"; rule: RuleRef }
   | { kind: "invalid"; message: string }; // unknown class/perm or invalid context
@@ -52,12 +54,16 @@ export type Reason =
 export type TypeRuleKindName = "type_transition" | "type_member" | "type_change";
 
 /** security_compute_sid's answer: the new context, whether the policy accepts it
- *  (policydb_context_isvalid; Xen refuses an invalid one with -EACCES when enforcing), and the type
- *  rule that chose its type, if one did. */
+ *  (policydb_context_isvalid; Xen refuses an invalid one with -EACCES when enforcing), and the
+ *  rules that chose its type, role and range, where one did. */
 export interface ComputedContext {
   context: SecurityContext;
   valid: boolean;
   rule?: RuleRef;
+  /** The role_transition that chose the role (class domain, type_transition only). */
+  roleRule?: RuleRef;
+  /** The range_transition that chose the range (MLS). */
+  rangeRule?: RuleRef;
 }
 
 /** `check` / `explain` answer; the JSON form of allowed/audited (and `error`) equals oracle-decide's. */

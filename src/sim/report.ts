@@ -23,7 +23,10 @@ export function checkQuestion(c: XsmCheck, arrow = "->"): string {
   if (c.error) return `${c.hook}: ${c.error} ${arrow} ${c.rc}`;
   if (c.label !== undefined) {
     const how = c.labelRule !== undefined ? `by ${c.labelRule}` : "(no type rule: the default)";
-    return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}: ${c.labels} label ${typeOf(c.label)} ${how}`;
+    // a role or range a rule chose is named with the rule; the default ones go without saying
+    const role = c.labelRoleRule !== undefined ? `, role ${c.label.split(":")[1]} by ${c.labelRoleRule}` : "";
+    const range = c.labelRangeRule !== undefined ? `, range ${c.label.split(":").slice(3).join(":")} by ${c.labelRangeRule}` : "";
+    return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}: ${c.labels} label ${typeOf(c.label)} ${how}${role}${range}`;
   }
   if (c.perm !== undefined) return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}:${c.perm}`;
   return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""}`;

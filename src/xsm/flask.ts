@@ -263,6 +263,8 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
       label: r.context,
       labels: what,
       ...(r.rule !== undefined ? { labelRule: r.rule } : {}),
+      ...(r.roleRule !== undefined ? { labelRoleRule: r.roleRule } : {}),
+      ...(r.rangeRule !== undefined ? { labelRangeRule: r.rangeRule } : {}),
       allowed: r.invalid === undefined,
       rc,
       ...(r.invalid !== undefined

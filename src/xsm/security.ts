@@ -73,6 +73,10 @@ export interface TransitionResult {
   invalid?: string;
   /** The type rule that chose the type, as written. */
   rule?: string;
+  /** The role_transition that chose the role, as written. */
+  roleRule?: string;
+  /** The range_transition that chose the range, as written. */
+  rangeRule?: string;
 }
 
 /** security_validate_transition's answer: its return code and the line Xen prints, if any. */
@@ -120,7 +124,11 @@ export class SecurityServer {
     if (s === undefined || t === undefined) return { sid: -1, context: "", invalid: `unrecognized SID ${s === undefined ? ssid : tsid}` };
     const computed = this.policy.computeCreate(s, t, tclass);
     const context = this.policy.contextToString(computed.context);
-    const rule = computed.rule !== undefined ? { rule: computed.rule.text } : {};
+    const rule = {
+      ...(computed.rule !== undefined ? { rule: computed.rule.text } : {}),
+      ...(computed.roleRule !== undefined ? { roleRule: computed.roleRule.text } : {}),
+      ...(computed.rangeRule !== undefined ? { rangeRule: computed.rangeRule.text } : {}),
+    };
     if (computed.valid) return { sid: this.sidtab.contextStructToSid(computed.context), context, ...rule };
     return { sid: permissive ? this.sidtab.contextStructToSid(computed.context) : -1, context, invalid: context, ...rule };
   }

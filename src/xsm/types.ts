@@ -69,8 +69,12 @@ export interface XsmCheck {
   label?: string;
   /** what it labels: the new domain's `self`, a device model's view of its `target`, a `channel`, */
   labels?: "self" | "target" | "channel";
-  /** and the type rule that chose the type, as written (none: the default). */
+  /** and the type rule that chose the type, as written (none: the default), */
   labelRule?: string;
+  /** the role_transition that chose the role (none: the source's role), */
+  labelRoleRule?: string;
+  /** the range_transition that chose the range (MLS; none: mls_compute_sid's default). */
+  labelRangeRule?: string;
   /** Why the check could not be asked (e.g. a domain context the policy rejects); rc says what it returned. */
   error?: string;
 }

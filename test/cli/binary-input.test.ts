@@ -78,7 +78,7 @@ describe("xsm compile X.bin -o Y.bin", () => {
     expect(Buffer.compare(readFileSync(out), read(`test/fixtures/binary/edge/${name}.bin`))).toBe(0);
   });
 
-  it.each(["edge/t8", "edge/t11", "read-only/t13"])("%s (role transitions, defaults, filename transitions, role attributes): rewritten byte for byte", async (name) => {
+  it.each(["edge/t8", "edge/t11", "edge/t13"])("%s (role transitions, defaults, filename transitions, role attributes): rewritten byte for byte", async (name) => {
     const out = join(tmp, `${name.replace("/", "-")}.rewritten.bin`);
     const r = await xsm("compile", join(root, "test/fixtures/binary", `${name}.bin`), "-o", out);
     expect(r.code).toBe(0);

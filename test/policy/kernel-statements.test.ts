@@ -1,4 +1,4 @@
-// typebounds, role_transition and the class defaults, against checkpolicy 3.4's verdicts
+// typebounds, role_transition, role attributes and the class defaults, against checkpolicy 3.4's verdicts
 // (test/fixtures/kernel-statements/checkpolicy-accepts.json) and its binaries: an accepted policy
 // compiles to checkpolicy's bytes, a refused one is refused with located errors, the bounds check
 // (libsepol bounds_check_types/roles/users) included.
@@ -36,7 +36,15 @@ describe("kernel statements as checkpolicy takes them", () => {
     }
     const errors = diagnostics.filter((d) => d.severity === "error");
     expect(errors.length).toBeGreaterThan(0);
-    const expected = name.startsWith("bounds-") ? "bounds" : name.startsWith("roletrans-duplicate") ? "role-transition-conflict" : name.startsWith("default-") ? "default-conflict" : "undeclared";
+    const expected = name.startsWith("bounds-")
+      ? "bounds"
+      : name.startsWith("roletrans-duplicate")
+        ? "role-transition-conflict"
+        : name.startsWith("default-")
+          ? "default-conflict"
+          : name.startsWith("roleattr-context-")
+            ? "invalid-context"
+            : "undeclared";
     expect(errors.map((d) => d.code)).toContain(expected);
     // roles and users have no declaration span in the symbols; everything else points at its text
     if (!/dotted-(role|user)/.test(name)) expect(errors.every((d) => d.span !== undefined)).toBe(true);

@@ -2,9 +2,12 @@
 // XSM hooks and labels the new domain, its event channels and a device model's view of its guest
 // through type_transition (security_transition_sid, src/policy/transition.ts); destroy_domain with
 // a caller is XEN_DOMCTL_destroydomain. examples/xen-flask/lifecycle.json runs on Xen's policy.
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScenario, parseScenario, type LoadResult } from "../../src/sim/load.js";
+import { checkQuestion } from "../../src/sim/report.js";
 import { runPrepared, type RunResult } from "../../src/sim/run.js";
 import type { Scenario } from "../../src/sim/scenario.js";
 import { prepared } from "./support.js";
@@ -153,6 +156,23 @@ describe("create_domain when something says no", () => {
       "xsm_evtchn_unbound XSM_TARGET",
       "xsm_domctl unpausedomain XSM_PRIV",
     ]);
+  });
+});
+
+describe("a role_transition for the new domain (security_compute_sid's role_tr lookup)", () => {
+  it("labels the guest's self with the rule's role and names the rule in the trace", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-roletrans-"));
+    const policy = readFileSync(join(repo, "examples/xen-flask/policy.conf"), "utf8")
+      .replace("role vm_r;\n", "role vm_r;\nrole_transition system_r domU_t:domain vm_r;\n")
+      .replace("user system_u roles { system_r };", "user system_u roles { system_r vm_r };");
+    writeFileSync(join(dir, "policy.conf"), policy);
+    writeFileSync(join(dir, "lifecycle.json"), readFileSync(join(repo, "examples/xen-flask/lifecycle.json"), "utf8"));
+    const create = runLoaded(loadScenario(join(dir, "lifecycle.json"))).steps[1]!;
+    const self = create.decisions[1]!;
+    expect(self).toMatchObject({ labels: "self", label: "system_u:vm_r:domU_t_self", labelRule: "type_transition domU_t domU_t:domain domU_t_self;", labelRoleRule: "role_transition system_r domU_t:domain vm_r;" });
+    expect(checkQuestion(self)).toBe(
+      "domain_create: domU_t -> domU_t domain: self label domU_t_self by type_transition domU_t domU_t:domain domU_t_self;, role vm_r by role_transition system_r domU_t:domain vm_r;",
+    );
   });
 });
 

@@ -56,13 +56,17 @@ export function declarations(st: ResolveState): void {
         break;
       case "attribute_role":
         // define_attrib_role (pass 1): roles and role attributes share one namespace
-        if (sym.roleIds.has(s.name.name) || sym.roleAttrs.some((r) => r.name === s.name.name)) {
+        if (sym.roleIds.has(s.name.name) || st.roleAttrIds.has(s.name.name)) {
           st.err("duplicate", `duplicate declaration of role attribute ${s.name.name}`, s.name.span);
-        } else sym.roleAttrs.push({ name: s.name.name, span: s.name.span });
+        } else {
+          st.roleAttrIds.set(s.name.name, sym.roleAttrs.length);
+          sym.roleAttrs.push({ name: s.name.name, span: s.name.span });
+        }
         break;
       case "role":
-        if (sym.roleAttrs.some((r) => r.name === s.name.name)) {
-          st.err("duplicate", `${s.name.name} is a role attribute, not a role`, s.name.span);
+        if (st.roleAttrIds.has(s.name.name)) {
+          // role_type_def may give a role attribute types; role_attr_def declares a role
+          if (!s.types) st.err("duplicate", `${s.name.name} is a role attribute, not a role`, s.name.span);
           break;
         }
         if (!s.types) st.plainRoles.add(s.name.name);
@@ -70,9 +74,41 @@ export function declarations(st: ResolveState): void {
           sym.roleIds.set(s.name.name, sym.roles.length);
           sym.roles.push({ id: sym.roles.length, name: s.name.name, types: new Set() });
         }
+        // define_role_attr (pass 1): each attribute declared by now
+        for (const a of s.attributes ?? []) joinRoleAttribute(st, { role: sym.roleIds.get(s.name.name)! }, a);
+        break;
+      case "roleattribute":
+        roleAttribute(st, s.role, s.attributes);
         break;
     }
   }
+}
+
+/** define_roleattribute (pass 1): a role, or a role attribute ("we support adding one role
+ *  attribute into another"), declared by now, joins each attribute, each declared by now. */
+function roleAttribute(st: ResolveState, role: Ident, attrs: Ident[]): void {
+  const r = st.plainRoles.has(role.name) ? st.sym.roleIds.get(role.name) : undefined;
+  const a = st.roleAttrIds.get(role.name);
+  if (r === undefined && a === undefined) {
+    st.err("undeclared", `unknown role ${role.name} (declare it with 'role ${role.name};' or 'attribute_role ${role.name};' before this roleattribute statement, as checkpolicy requires)`, role.span);
+    return;
+  }
+  for (const attr of attrs) if (!joinRoleAttribute(st, r !== undefined ? { role: r } : { attr: a! }, attr)) return;
+}
+
+/** Puts a role or role attribute into the role attribute `attr`; false (checkpolicy stops at the
+ *  statement) when `attr` is not a role attribute declared by now. */
+function joinRoleAttribute(st: ResolveState, member: { role: number } | { attr: number }, attr: Ident): boolean {
+  const a = st.roleAttrIds.get(attr.name);
+  if (a === undefined) {
+    if (st.plainRoles.has(attr.name)) st.err("undeclared", `${attr.name} is a regular role, not an attribute`, attr.span);
+    else st.err("undeclared", `role attribute ${attr.name} is not declared (declare it with 'attribute_role ${attr.name};' before this statement, as checkpolicy requires)`, attr.span);
+    return false;
+  }
+  const sym = st.sym.roleAttrs[a]!;
+  if ("role" in member) (sym.roles ??= new Set()).add(member.role);
+  else (sym.attrs ??= new Set()).add(member.attr);
+  return true;
 }
 
 /** libsepol polcaps.c polcap_names (3.4), in index order. */

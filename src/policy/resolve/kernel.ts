@@ -64,11 +64,13 @@ export function defaultRule(st: ResolveState, names: Names, s: DefaultRule): voi
 }
 
 /** define_role_trans: roles and types expanded, the classes given (or `process`), a new role that
- *  is a role; one transition per (role, type, class). */
+ *  is a regular role; one transition per (role, type, class). The parser's duplicate check sees
+ *  role attributes as themselves (role_set_expand without a rolemap); the rule keeps them
+ *  expanded into their roles, as copy_role_trans expands them (roleTransitionConflicts). */
 export function roleTransition(st: ResolveState, names: Names, s: RoleTransition, seen: Map<string, number>): void {
   const sym = st.sym;
   names.shape(s.roles, {});
-  const roles = [...names.roleSet(s.roles)].sort((a, b) => a - b);
+  const written = names.roleOrAttrSet(s.roles);
   names.shape(s.types, { exclude: true, star: true, complement: true });
   const types = expandTypeSet(names.typeSet(s.types, false), sym);
   let classes: number[];
@@ -83,21 +85,52 @@ export function roleTransition(st: ResolveState, names: Names, s: RoleTransition
   }
   const newRole = sym.roleIds.get(s.newRole.name);
   if (newRole === undefined) {
-    st.err("undeclared", `unknown role ${s.newRole.name} used in transition definition`, s.newRole.span);
+    if (st.roleAttrIds.has(s.newRole.name)) st.err("undeclared", `the new role ${s.newRole.name} must be a regular role, not a role attribute`, s.newRole.span);
+    else st.err("undeclared", `unknown role ${s.newRole.name} used in transition definition`, s.newRole.span);
     return;
   }
-  for (const r of roles) {
+  const keys = [...[...written.roles].map((r) => ({ key: `r${r}`, name: sym.roles[r]!.name })), ...[...written.attrs].map((a) => ({ key: `a${a}`, name: sym.roleAttrs[a]!.name }))];
+  for (const r of keys) {
     for (const t of types) {
       for (const c of classes) {
-        const key = `${r} ${t} ${c}`;
+        const key = `${r.key} ${t} ${c}`;
         if (seen.has(key)) {
-          st.err("role-transition-conflict", `duplicate role transition for (${sym.roles[r]!.name},${sym.types[t]!.name},${sym.classes[c]!.name})`, s.span);
+          st.err("role-transition-conflict", `duplicate role transition for (${r.name},${sym.types[t]!.name},${sym.classes[c]!.name})`, s.span);
           return;
         }
         seen.set(key, newRole);
       }
     }
   }
-  (sym.roleTransitions ??= []).push({ span: s.span, roles, types, classes, newRole });
+  const roles = new Set(written.roles);
+  for (const a of written.attrs) for (const r of sym.roleAttrs[a]!.roles ?? []) roles.add(r);
+  (sym.roleTransitions ??= []).push({ span: s.span, roles: [...roles].sort((a, b) => a - b), types, classes, newRole });
 }
 
+/** copy_role_trans: the rules, last first (the parser prepends them), each (role, type, class)
+ *  taken once; a second rule for it with another new role is refused ("Conflicting role trans
+ *  rule"), which only role attributes make possible once the parser's duplicate check passed. */
+export function roleTransitionConflicts(st: ResolveState): void {
+  const sym = st.sym;
+  const chosen = new Map<string, number>();
+  for (const rule of [...(sym.roleTransitions ?? [])].reverse()) {
+    for (const r of rule.roles) {
+      for (const t of rule.types) {
+        for (const c of rule.classes) {
+          const key = `${r} ${t} ${c}`;
+          const before = chosen.get(key);
+          if (before === undefined) chosen.set(key, rule.newRole);
+          else if (before !== rule.newRole) {
+            const name = (role: number) => sym.roles[role]!.name;
+            st.err(
+              "role-transition-conflict",
+              `conflicting role transitions for (${name(r)},${sym.types[t]!.name},${sym.classes[c]!.name}): ${name(rule.newRole)} here, ${name(before)} in a later rule (role attributes expanded)`,
+              rule.span,
+            );
+            return;
+          }
+        }
+      }
+    }
+  }
+}

@@ -146,6 +146,29 @@ export class Names {
     return idSet(set, (name) => sym.roleIds.get(name), (id) => this.st.err("undeclared", `unknown role ${id.name}`, id.span));
   }
 
+  /** Roles and role attributes, as role_set_t holds them before role_set_expand: role ids and
+   *  role attribute indices. */
+  roleOrAttrSet(set: NameSet): { roles: Set<number>; attrs: Set<number> } {
+    const sym = this.st.sym;
+    // role attributes as -1 - index, so one pass keeps include/exclude in order
+    const ids = idSet(
+      set,
+      (name) => sym.roleIds.get(name) ?? (this.st.roleAttrIds.has(name) ? -1 - this.st.roleAttrIds.get(name)! : undefined),
+      (id) => this.st.err("undeclared", `unknown role ${id.name}`, id.span),
+    );
+    const roles = new Set<number>();
+    const attrs = new Set<number>();
+    for (const v of ids) (v >= 0 ? roles : attrs).add(v >= 0 ? v : -1 - v);
+    return { roles, attrs };
+  }
+
+  /** Role ids with every role attribute replaced by its roles (role_set_expand). */
+  expandedRoleSet(set: NameSet): Set<number> {
+    const { roles, attrs } = this.roleOrAttrSet(set);
+    for (const a of attrs) for (const r of this.st.sym.roleAttrs[a]!.roles ?? []) roles.add(r);
+    return roles;
+  }
+
   /** User ids, for constraint names. */
   userSet(set: NameSet): Set<number> {
     const sym = this.st.sym;

@@ -18,6 +18,11 @@ export class ResolveState {
   readonly rules: ResolvedRules = { avRules: [], typeRules: [] };
   /** Roles declared by a plain `role R;` (libsepol 3.x needs one before `role R types ...`). */
   readonly plainRoles = new Set<string>(["object_r"]);
+  /** Role attribute name -> index in sym.roleAttrs. */
+  readonly roleAttrIds = new Map<string, number>();
+  /** User id -> the role attributes its `roles` names: expanded into its roles only after the
+   *  contexts are checked, as checkpolicy checks them on the unexpanded policy. */
+  readonly userRoleAttrs = new Map<number, Set<number>>();
   /** Attribute members by attribute id, filled in statement order (define_type and
    *  define_typeattribute run in checkpolicy's first pass), frozen by the attributes pass. */
   readonly attrMembers: Set<number>[] = [];

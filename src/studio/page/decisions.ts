@@ -128,6 +128,10 @@ export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | st
       return ["would be granted by ", link(r.rule), ` but its branch is off (${r.condition}) `, text(r.rule)];
     case "constraint-failed":
       return ["constraint fails: ", link(r.rule), " ", text(r.rule)];
+    case "role-transition-denied":
+      return [`no role allow ${r.role} ${r.newRole} for domain:transition`];
+    case "bounds-masked":
+      return [`masked: ${r.child} is bounded by ${r.parent}, which is not allowed it`];
     case "auditallow":
       return ["audited by ", link(r.rule), " ", text(r.rule)];
     case "dontaudit":
