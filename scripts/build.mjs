@@ -54,8 +54,9 @@ const requireOptional = {
     b.onLoad({ filter: /.*/, namespace: "require-optional" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
   },
 };
-await build({
+const cli = await build({
   ...node,
+  metafile: true,
   entryPoints: [join(root, "src", "cli", "main.ts")],
   outfile: join(dist, "bin", "xsm.cjs"),
   format: "cjs",
@@ -66,6 +67,12 @@ await build({
   banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __xsmModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   footer: { js: "\n})" },
 });
+// (a new optional package belongs in OPTIONAL: an import() of it would work without the cache and
+// fail with it, so the build refuses it here rather than a user's run later)
+for (const output of Object.values(cli.metafile.outputs)) {
+  const left = output.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path);
+  if (left.length > 0) throw new Error(`build: dist/bin/xsm.cjs would import() ${left.join(", ")}; add it to OPTIONAL in scripts/build.mjs`);
+}
 await build({
   ...node,
   // the language server's analysis worker is a thread's own entry (src/lsp/runner.ts finds it here)

@@ -492,7 +492,13 @@ function consNode(lw: Lowering, e: ConstraintExpr, out: ConsExpr[]): void {
       } else {
         const table = kind === CEXPR_USER ? lw.sym.userIds : lw.sym.roleIds;
         const vals = kind === CEXPR_USER ? lw.userVal : lw.roleVal;
-        names = bitsOf(e.names.include.map((id) => table.get(id.name)).filter((v): v is number => v !== undefined).map((v) => vals[v]! - 1));
+        // a role attribute is written as its roles (expand.c ebitmap_expand_roles)
+        const ids = e.names.include.flatMap((id) => {
+          const v = table.get(id.name);
+          if (v !== undefined) return [v];
+          return kind === CEXPR_ROLE ? [...(lw.sym.roleAttrs.find((a) => a.name === id.name)?.roles ?? [])] : [];
+        });
+        names = bitsOf(ids.map((v) => vals[v]! - 1));
       }
       out.push({ type: ConsExprType.Names, attr, op: CONS_OPS[e.cmp], names, typeNames });
       return;

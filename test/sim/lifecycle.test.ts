@@ -76,21 +76,21 @@ describe("examples/xen-flask/lifecycle.json", () => {
   });
 });
 
-describe("create_domain when something says no", () => {
-  const cond = join(repo, "test/fixtures/transition/scenario.json");
-  const base = (over: Partial<Scenario>): Scenario => ({
-    name: "cond",
-    xsm: "flask",
-    policy: "cond.conf",
-    domains: [
-      { name: "dom0", domid: 0, context: "system_u:system_r:dom0_t", control: true, hardware: true },
-      { name: "iso", domid: 5, context: "guest_u:guest_r:iso_t" },
-    ],
-    steps: [{ as: "dom0", op: "create_domain", domain: "iso" }],
-    ...over,
-  });
-  const run = (s: Scenario) => runLoaded(parseScenario(s, cond));
+/** A scenario on test/fixtures/transition/cond.conf (beside scenario.json): dom0 creates iso, unless `over` says otherwise. */
+const base = (over: Partial<Scenario>): Scenario => ({
+  name: "cond",
+  xsm: "flask",
+  policy: "cond.conf",
+  domains: [
+    { name: "dom0", domid: 0, context: "system_u:system_r:dom0_t", control: true, hardware: true },
+    { name: "iso", domid: 5, context: "guest_u:guest_r:iso_t" },
+  ],
+  steps: [{ as: "dom0", op: "create_domain", domain: "iso" }],
+  ...over,
+});
+const run = (s: Scenario) => runLoaded(parseScenario(s, join(repo, "test/fixtures/transition/scenario.json")));
 
+describe("create_domain when something says no", () => {
   it("is denied domain:create by the policy, and the domain does not exist", () => {
     const r = run(base({ domains: [...base({}).domains, { name: "rogue", domid: 7, context: "guest_u:guest_r:domU_t" }], steps: [{ as: "dom0", op: "create_domain", domain: "iso" }, { as: "iso", op: "create_domain", domain: "rogue" }] }));
     expect(r.steps[0]!.rc).toBe(0);
@@ -177,23 +177,8 @@ describe("a role_transition for the new domain (security_compute_sid's role_tr l
 });
 
 describe("a domain the scenario starts with", () => {
-  const cond = join(repo, "test/fixtures/transition/cond.conf");
-  const start = (steps: Scenario["steps"]): RunResult =>
-    runLoaded(
-      parseScenario(
-        {
-          name: "started",
-          xsm: "flask",
-          policy: "cond.conf",
-          domains: [
-            { name: "dom0", domid: 0, context: "system_u:system_r:dom0_t", control: true, hardware: true },
-            { name: "iso", domid: 5, context: "guest_u:guest_r:iso_t" },
-          ],
-          steps,
-        },
-        cond,
-      ),
-    );
+  // no create_domain step: iso exists from the start
+  const start = (steps: Scenario["steps"]): RunResult => run(base({ steps }));
 
   it("has the self label its creation gave it, under the booleans the scenario starts with", () => {
     // iso_relabel picks iso's self label; flipping it after the start does not relabel iso

@@ -106,5 +106,6 @@ function constraintNames(st: ResolveState, names: Names, operand: ConstraintOper
   names.shape(set, {});
   const kind = operand[0] as OperandKind;
   if (kind === "t") return new Set(expandTypeSet(names.typeSet(set, false), st.sym));
-  return kind === "u" ? names.userSet(set) : names.roleSet(set);
+  // a role attribute stands for its roles (expand.c constraint copy: ebitmap_expand_roles)
+  return kind === "u" ? names.userSet(set) : names.expandedRoleSet(set);
 }
