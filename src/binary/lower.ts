@@ -9,7 +9,7 @@
 //   written in avtab_hash bucket order over 2^20 slots, chains by (s, t, c), ties in creation order;
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
-import { condNodeKey, condProgram, evalCond, normalizeCond } from "../policy/cond.js";
+import { CondPlacement, condProgram, defineConditional, evalCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
 import {
@@ -400,36 +400,39 @@ interface CondBuild {
 function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
   const sym = lw.sym;
   const nodes: CondBuild[] = [];
-  const byKey = new Map<string, CondBuild>();
   const defaults = Uint8Array.from(sym.bools, (b) => (b.value ? 1 : 0));
+  const placement = new CondPlacement<CondBuild>(sym.bools.length, (program) => {
+    const prog = Int32Array.from(program);
+    const node: CondBuild = {
+      program: prog,
+      expr: program.map((op) => (op >= 0 ? { type: CondExprType.Bool, bool: lw.boolVal[op]! } : { type: COND_TYPES[op]!, bool: 0 })),
+      curState: evalCond(prog, defaults) ? 1 : 0,
+      rules: [[], []],
+    };
+    nodes.push(node);
+    return node;
+  });
+  /** The first step's nodes' rules, per branch, in the order append_cond_list gives them. */
+  const declRules: [Statement[], Statement[]][] = [];
   for (const s of ast.statements) {
     if (s.kind !== "if") continue;
     const compiled = condProgram(s.expr, (e) => sym.boolIds.get(e.name.name));
-    // define_conditional: no node for a block with no rules in either branch
-    if (!compiled || (s.then.length === 0 && s.else.length === 0)) continue;
-    // cond_node_search compares the expression as parsed, one NOT dropped
-    const parsed = compiled.program.slice();
-    if (parsed[parsed.length - 1] === CondOp.Not) parsed.pop();
-    const key = condNodeKey(Int32Array.from(parsed), compiled.bools, sym.bools.length);
-    const { program, swapped } = normalizeCond(compiled.program);
+    if (!compiled) continue;
+    const { block, program: defined } = defineConditional(s, compiled.program);
+    if (block === undefined) continue;
+    const { decl, swapDecl } = placement.place(defined, compiled.bools);
+    const rules = (declRules[decl] ??= [[], []]);
     // define_cond_pol_list prepends: a block's rules are in reverse source order
-    const thenRules = [...s.then].reverse();
-    const elseRules = [...s.else].reverse();
-    let node = byKey.get(key);
-    if (!node) {
-      const prog = Int32Array.from(program);
-      node = {
-        program: prog,
-        expr: program.map((op) => (op >= 0 ? { type: CondExprType.Bool, bool: lw.boolVal[op]! } : { type: COND_TYPES[op]!, bool: 0 })),
-        curState: evalCond(prog, defaults) ? 1 : 0,
-        rules: [[], []],
-      };
-      byKey.set(key, node);
-      nodes.push(node);
-    }
-    node.rules[swapped ? 1 : 0].push(...thenRules);
-    node.rules[swapped ? 0 : 1].push(...elseRules);
+    rules[swapDecl ? 1 : 0].push(...[...block.then].reverse());
+    rules[swapDecl ? 0 : 1].push(...[...block.else].reverse());
   }
+  // expand copies the first step's nodes in the order they were made (cond_node_copy recurses to
+  // the end of the prepended list first), each one's rules after those copied before
+  placement.decls.forEach(({ out, swapOut }, i) => {
+    const [t, f] = declRules[i]!;
+    out.rules[swapOut ? 1 : 0].push(...t);
+    out.rules[swapOut ? 0 : 1].push(...f);
+  });
   // new nodes are prepended at parse and again by expand: the last new expression comes first
   return nodes.reverse();
 }

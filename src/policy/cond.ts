@@ -1,6 +1,6 @@
 // Conditional expressions as libsepol keeps them: postfix programs over boolean ids
 // (cond_expr_t lists), evaluated by cond_evaluate_expr, printed back for explanations.
-import { foldTree, type CondExpr } from "./ast.js";
+import { foldTree, type CondExpr, type Conditional } from "./ast.js";
 import { CondOp, type Symbols } from "./symbols.js";
 
 const BINARY_OPS = { and: CondOp.And, or: CondOp.Or, xor: CondOp.Xor, eq: CondOp.Eq, neq: CondOp.Neq } as const;
@@ -114,4 +114,67 @@ export function normalizeCond(program: number[]): { program: number[]; swapped: 
     if (run < 3) swaps++;
   }
   return { program: out, swapped: swaps % 2 === 1 };
+}
+
+/** policy_define.c define_conditional: a conditional without rules is dropped (no node, so it
+ *  takes no part in cond_node_search's merging); one with rules only in its else block is inverted,
+ *  its expression given a NOT and its else rules made the true list. */
+export function defineConditional(
+  c: Conditional,
+  program: number[],
+): { block?: { then: Conditional["then"]; else: Conditional["else"] }; program: number[] } {
+  if (c.then.length === 0 && c.else.length === 0) return { program };
+  if (c.then.length === 0) return { block: { then: c.else, else: [] }, program: [...program, CondOp.Not] };
+  return { block: { then: c.then, else: c.else }, program };
+}
+
+/** Where a conditional's rules land in the binary's cond list. libsepol merges conditionals twice.
+ *  define_conditional normalizes the expression (cond_normalize_expr drops one trailing NOT and
+ *  swaps the branches) and cond_node_find joins it to an earlier node of the same booleans and
+ *  truth table, which keeps its own expression. expand's cond_node_copy takes those nodes in the
+ *  order they were made and joins each to a node of the output by the same test, after the later
+ *  normalizations (cond_node_copy's, cond_node_map_bools'...: up to three more NOTs dropped, the
+ *  first two swapping the rules copied, as checkpolicy's binaries show and normalizeCond keeps). So
+ *  `if (b) {} else {A}` (inverted to `!b`) and `if (!!b) {B}` part at the first step and meet at
+ *  the second, and an output node's rules come first-step node by first-step node. */
+export class CondPlacement<N> {
+  private readonly declared = new Map<string, number>();
+  /** The first step's nodes, in the order made: their output node, and whether their branches
+   *  are the other way round there. */
+  readonly decls: { out: N; swapOut: boolean }[] = [];
+  private readonly outs = new Map<string, N>();
+
+  constructor(
+    private readonly nbools: number,
+    /** Makes an output node from the expression as the binary holds it. */
+    private readonly create: (normalized: number[]) => N,
+  ) {}
+
+  /** The nodes of a conditional's postfix `program` over `bools`: its first-step node (an index
+   *  of `decls`) and whether its then block is that node's false list. */
+  place(program: number[], bools: number[]): { decl: number; swapDecl: boolean } {
+    const swapDecl = program[program.length - 1] === CondOp.Not;
+    const first = swapDecl ? program.slice(0, -1) : program;
+    const key1 = condNodeKey(Int32Array.from(first), bools, this.nbools);
+    let decl = this.declared.get(key1);
+    if (decl === undefined) {
+      const second = first.slice();
+      let swapOut = false;
+      // as normalizeCond: three more NOTs dropped, the first two swapping the lists copied
+      for (let i = 0; i < 3 && second[second.length - 1] === CondOp.Not; i++) {
+        second.pop();
+        if (i < 2) swapOut = !swapOut;
+      }
+      const key2 = condNodeKey(Int32Array.from(second), bools, this.nbools);
+      let out = this.outs.get(key2);
+      if (out === undefined) {
+        out = this.create(normalizeCond(program).program);
+        this.outs.set(key2, out);
+      }
+      decl = this.decls.length;
+      this.decls.push({ out, swapOut });
+      this.declared.set(key1, decl);
+    }
+    return { decl, swapDecl };
+  }
 }

@@ -108,14 +108,91 @@ function nestedBrace(text, from, to) {
   return -1;
 }
 
-// xsm's own nesting limit for what the recursive rules here read, far past any real policy: they
-// take several stack frames per level, and past about 1,500 levels of parentheses the stack runs
-// out. checkpolicy goes further (bison's YYMAXDEPTH of 10,000 stack entries: 9,986 levels of
-// parentheses in a conditional, 9,981 in a constraint), and the message says so. A well-formed
-// conditional is read by scan.ts with explicit stacks, as deep as checkpolicy reads it. Operator
-// chains (`a || b || ...`) are not limited, as in checkpolicy: they become left-deep trees that
-// every later stage walks with an explicit stack (ast.ts foldTree).
+// The recursive rules here (a conditional's, a set's braces) take several stack frames per level
+// and run out of stack past about 1,500 levels, so they stop at 1,000 (xsm's limit, said so).
+// They only read what the flat paths leave to them: a well-formed conditional or set is read by
+// scan.ts with explicit stacks, a constraint by flat rules folded with one (foldConstraint), as
+// deep as checkpolicy's parser goes, and a malformed one nested past 1,000 levels is refused at
+// the place the flat path stopped. Operator chains (`a || b || ...`) are not limited, as in
+// checkpolicy: they become left-deep trees that every later stage walks with an explicit stack
+// (ast.ts foldTree).
 const MAX_DEPTH = 1000;
+
+// checkpolicy's parser stack: bison's YYMAXDEPTH of 10,000 entries, of which 9,999 hold states
+// (bison reports 'memory exhausted' when a push fills the last one). What a statement holds before
+// a set or an expression (measured with checkpolicy 3.4): the states of base_policy before its
+// section (the start state, the two mid-rule actions, classes, initial_sids, access_vectors,
+// opt_default_rules, opt_mls...), one more once the section's list holds a statement, then each
+// keyword, name or set of the statement read so far, and 4 (`if`, the expression, the block's brace and rule list) or 8
+// (the same for the else block) inside a conditional.
+const BISON_STATES = 9999;
+
+/** The section list policy_parse.y puts a statement in (its own stack entry once not empty). */
+function bisonList(k) {
+  switch (k) {
+    case "default_user": case "default_role": case "default_type": case "default_range": return "default";
+    case "sensitivity": case "category": case "level": return k;
+    case "mlsconstrain": case "mlsvalidatetrans": return "mlspolicy";
+    case "user": return "users";
+    case "constrain": case "validatetrans": return "constraints";
+    default: return "te_rbac";
+  }
+}
+
+/** The stack entries of base_policy before the statement's own (its list once not empty aside). */
+function bisonSection(list) {
+  switch (list) {
+    case "default": return 6;
+    case "sensitivity": return 7;
+    case "category": return 9; // sensitivities dominance
+    case "level": return 10; // ... opt_categories
+    case "mlspolicy": return 11; // ... levels
+    case "users": return 9; // ... opt_default_rules opt_mls te_rbac
+    case "constraints": return 10; // ... users
+    default: return 8; // ... opt_default_rules opt_mls
+  }
+}
+
+/** The stack entries a statement's text from its keyword at `from` up to `to` holds: one per
+ *  keyword, name, punctuation or set (`a - b`, `~x` and `~{ ... }` being one `names`). */
+function bisonUnits(text, from, to) {
+  let n = 0;
+  let depth = 0;
+  let joined = false;
+  for (let i = from; i < to; ) {
+    const c = text[i];
+    if (c === " " || c === "\t" || c === "\n" || c === "\f" || c === "\r") { i++; continue; }
+    if (c === "#") { while (i < to && text[i] !== "\n") i++; continue; }
+    if (c === LB) { if (depth++ === 0 && !joined) n++; joined = false; i++; continue; }
+    if (c === RB) { depth--; i++; continue; }
+    if (depth > 0) { i++; continue; }
+    if (c === "-" || c === "~") { if (c === "~") n++; joined = true; i++; continue; }
+    if (/[A-Za-z0-9_]/.test(c)) {
+      while (i < to && /[A-Za-z0-9_.\-]/.test(text[i])) i++;
+      if (!joined) n++;
+      joined = false;
+      continue;
+    }
+    n++;
+    joined = false;
+    i++;
+  }
+  return n;
+}
+
+/** The bison stack entries of a constraint's comparison at its peak, from how it is written
+ *  (policy_parse.y cexpr_prim: `r1 op r2` 3; `t1 op` and a mid-rule action before names_push,
+ *  whose `{ a b }` holds 3 more, `~{ a b }` 4, `~a` 2, a name or `*` 1; `sameuser` 1;
+ *  `role dom` 2). */
+function constraintPeak(text, at, node) {
+  if (/^(sameuser|SAMEUSER)/.test(text.slice(at, at + 8))) return 1;
+  if (/^(role|ROLE)[^A-Za-z0-9_.\-]/.test(text.slice(at, at + 5))) return 2;
+  if (node.op === "cmp") return 3;
+  const c = text[node.names.span.offset];
+  if (c === LB) return 6;
+  if (c === "~") return node.names.include.length > 1 || text.slice(node.names.span.offset + 1).trimStart()[0] === LB ? 7 : 5;
+  return 4;
+}
 
 // Peggy matches braces inside code blocks without reading strings, so braces in messages are escaped.
 const LB = "\u007b";
@@ -326,38 +403,38 @@ function peg$parse(input, options) {
   const peg$c41 = "!=";
   const peg$c42 = "eq";
   const peg$c43 = "EQ";
-  const peg$c44 = "sameuser";
-  const peg$c45 = "SAMEUSER";
-  const peg$c46 = "role";
-  const peg$c47 = "ROLE";
-  const peg$c48 = "type";
-  const peg$c49 = "TYPE";
-  const peg$c50 = "domby";
-  const peg$c51 = "DOMBY";
-  const peg$c52 = "dom";
-  const peg$c53 = "DOM";
-  const peg$c54 = "incomp";
-  const peg$c55 = "INCOMP";
-  const peg$c56 = "{";
-  const peg$c57 = "supervisor";
-  const peg$c58 = "guest";
-  const peg$c59 = "}";
-  const peg$c60 = "hwdom";
-  const peg$c61 = "device";
-  const peg$c62 = "of";
-  const peg$c63 = "*";
-  const peg$c64 = "~";
-  const peg$c65 = "alias";
-  const peg$c66 = "ALIAS";
-  const peg$c67 = "types";
-  const peg$c68 = "TYPES";
-  const peg$c69 = "roles";
-  const peg$c70 = "ROLES";
-  const peg$c71 = "inherits";
-  const peg$c72 = "INHERITS";
-  const peg$c73 = "range";
-  const peg$c74 = "RANGE";
-  const peg$c75 = ")";
+  const peg$c44 = ")";
+  const peg$c45 = "sameuser";
+  const peg$c46 = "SAMEUSER";
+  const peg$c47 = "role";
+  const peg$c48 = "ROLE";
+  const peg$c49 = "type";
+  const peg$c50 = "TYPE";
+  const peg$c51 = "domby";
+  const peg$c52 = "DOMBY";
+  const peg$c53 = "dom";
+  const peg$c54 = "DOM";
+  const peg$c55 = "incomp";
+  const peg$c56 = "INCOMP";
+  const peg$c57 = "{";
+  const peg$c58 = "supervisor";
+  const peg$c59 = "guest";
+  const peg$c60 = "}";
+  const peg$c61 = "hwdom";
+  const peg$c62 = "device";
+  const peg$c63 = "of";
+  const peg$c64 = "*";
+  const peg$c65 = "~";
+  const peg$c66 = "alias";
+  const peg$c67 = "ALIAS";
+  const peg$c68 = "types";
+  const peg$c69 = "TYPES";
+  const peg$c70 = "roles";
+  const peg$c71 = "ROLES";
+  const peg$c72 = "inherits";
+  const peg$c73 = "INHERITS";
+  const peg$c74 = "range";
+  const peg$c75 = "RANGE";
   const peg$c76 = "0x";
   const peg$c77 = "#";
 
@@ -372,12 +449,13 @@ function peg$parse(input, options) {
   const peg$r8 = /^[^{}#]/;
   const peg$r9 = /^[0-9A-Za-z]/;
   const peg$r10 = /^[0-9A-Za-z:.]/;
-  const peg$r11 = /^[A-Za-z0-9_\-.]/;
-  const peg$r12 = /^[0-9A-Fa-f]/;
-  const peg$r13 = /^[0-9]/;
-  const peg$r14 = /^[A-Za-z0-9_.]/;
-  const peg$r15 = /^[^"\n]/;
-  const peg$r16 = /^[^\n]/;
+  const peg$r11 = /^[{~]/;
+  const peg$r12 = /^[A-Za-z0-9_\-.]/;
+  const peg$r13 = /^[0-9A-Fa-f]/;
+  const peg$r14 = /^[0-9]/;
+  const peg$r15 = /^[A-Za-z0-9_.]/;
+  const peg$r16 = /^[^"\n]/;
+  const peg$r17 = /^[^\n]/;
 
   const peg$e0 = peg$literalExpectation(";", false);
   const peg$e1 = peg$classExpectation([["A", "Z"], ["a", "z"]], false, false, false);
@@ -426,56 +504,57 @@ function peg$parse(input, options) {
   const peg$e44 = peg$literalExpectation("!=", false);
   const peg$e45 = peg$literalExpectation("eq", false);
   const peg$e46 = peg$literalExpectation("EQ", false);
-  const peg$e47 = peg$literalExpectation("sameuser", false);
-  const peg$e48 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e49 = peg$literalExpectation("role", false);
-  const peg$e50 = peg$literalExpectation("ROLE", false);
-  const peg$e51 = peg$literalExpectation("type", false);
-  const peg$e52 = peg$literalExpectation("TYPE", false);
-  const peg$e53 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e54 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e55 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e56 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e57 = peg$literalExpectation("domby", false);
-  const peg$e58 = peg$literalExpectation("DOMBY", false);
-  const peg$e59 = peg$literalExpectation("dom", false);
-  const peg$e60 = peg$literalExpectation("DOM", false);
-  const peg$e61 = peg$literalExpectation("incomp", false);
-  const peg$e62 = peg$literalExpectation("INCOMP", false);
-  const peg$e63 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e64 = peg$literalExpectation("{", false);
-  const peg$e65 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e66 = peg$literalExpectation("supervisor", false);
-  const peg$e67 = peg$literalExpectation("guest", false);
-  const peg$e68 = peg$literalExpectation("}", false);
-  const peg$e69 = peg$literalExpectation("hwdom", false);
-  const peg$e70 = peg$literalExpectation("device", false);
-  const peg$e71 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e73 = peg$literalExpectation("of", false);
-  const peg$e74 = peg$literalExpectation("*", false);
-  const peg$e75 = peg$literalExpectation("~", false);
-  const peg$e76 = peg$literalExpectation("alias", false);
-  const peg$e77 = peg$literalExpectation("ALIAS", false);
-  const peg$e78 = peg$literalExpectation("types", false);
-  const peg$e79 = peg$literalExpectation("TYPES", false);
-  const peg$e80 = peg$literalExpectation("roles", false);
-  const peg$e81 = peg$literalExpectation("ROLES", false);
-  const peg$e82 = peg$literalExpectation("inherits", false);
-  const peg$e83 = peg$literalExpectation("INHERITS", false);
-  const peg$e84 = peg$literalExpectation("range", false);
-  const peg$e85 = peg$literalExpectation("RANGE", false);
-  const peg$e86 = peg$literalExpectation(")", false);
-  const peg$e87 = peg$otherExpectation("identifier");
-  const peg$e88 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e89 = peg$otherExpectation("number");
-  const peg$e90 = peg$literalExpectation("0x", false);
-  const peg$e91 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e92 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e93 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e94 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e95 = peg$literalExpectation("#", false);
-  const peg$e96 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e47 = peg$literalExpectation(")", false);
+  const peg$e48 = peg$literalExpectation("sameuser", false);
+  const peg$e49 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e50 = peg$literalExpectation("role", false);
+  const peg$e51 = peg$literalExpectation("ROLE", false);
+  const peg$e52 = peg$literalExpectation("type", false);
+  const peg$e53 = peg$literalExpectation("TYPE", false);
+  const peg$e54 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e55 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e56 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e57 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e58 = peg$literalExpectation("domby", false);
+  const peg$e59 = peg$literalExpectation("DOMBY", false);
+  const peg$e60 = peg$literalExpectation("dom", false);
+  const peg$e61 = peg$literalExpectation("DOM", false);
+  const peg$e62 = peg$literalExpectation("incomp", false);
+  const peg$e63 = peg$literalExpectation("INCOMP", false);
+  const peg$e64 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e65 = peg$literalExpectation("{", false);
+  const peg$e66 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e67 = peg$literalExpectation("supervisor", false);
+  const peg$e68 = peg$literalExpectation("guest", false);
+  const peg$e69 = peg$literalExpectation("}", false);
+  const peg$e70 = peg$literalExpectation("hwdom", false);
+  const peg$e71 = peg$literalExpectation("device", false);
+  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e74 = peg$literalExpectation("of", false);
+  const peg$e75 = peg$literalExpectation("*", false);
+  const peg$e76 = peg$literalExpectation("~", false);
+  const peg$e77 = peg$classExpectation(["{", "~"], false, false, false);
+  const peg$e78 = peg$literalExpectation("alias", false);
+  const peg$e79 = peg$literalExpectation("ALIAS", false);
+  const peg$e80 = peg$literalExpectation("types", false);
+  const peg$e81 = peg$literalExpectation("TYPES", false);
+  const peg$e82 = peg$literalExpectation("roles", false);
+  const peg$e83 = peg$literalExpectation("ROLES", false);
+  const peg$e84 = peg$literalExpectation("inherits", false);
+  const peg$e85 = peg$literalExpectation("INHERITS", false);
+  const peg$e86 = peg$literalExpectation("range", false);
+  const peg$e87 = peg$literalExpectation("RANGE", false);
+  const peg$e88 = peg$otherExpectation("identifier");
+  const peg$e89 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e90 = peg$otherExpectation("number");
+  const peg$e91 = peg$literalExpectation("0x", false);
+  const peg$e92 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e93 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e94 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e95 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e96 = peg$literalExpectation("#", false);
+  const peg$e97 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
   function peg$f1(p, w) {
@@ -483,11 +562,11 @@ function peg$parse(input, options) {
     if (k === undefined) stop(`expected a statement, found '${w}'`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f3(p) {    ctx.empties?.push(p); return null;  }
+  function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; filled.add(bisonList(kw)); return s;  }
+  function peg$f3(p) {    ctx.empties?.push(p); filled.add("te_rbac"); return null;  }
   function peg$f4() {    return scan(readStatement);  }
   function peg$f5(r) {    return r !== null;  }
-  function peg$f6(r) {    return r;  }
+  function peg$f6(r) {    if (r.kind !== "pcidevicecon") filled.add("te_rbac"); return r;  }
   function peg$f7() {    return kw === "allow"  }
   function peg$f8() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
   function peg$f9() {    return kw === "type"  }
@@ -645,50 +724,58 @@ function peg$parse(input, options) {
     return { kind: "devicetreecon", span: null, path, context };
   }
   function peg$f101() {    ctx.ifStart = kwStart; return true;  }
-  function peg$f102(expr, then, other) {
+  function peg$f102(expr, then) {    inElse = true; return true;  }
+  function peg$f103(expr, then, other) {
+    inElse = false;
     return { kind: "if", span: null, expr, then, else: other ?? NONE };
   }
-  function peg$f103() {    inCond = true; return true;  }
-  function peg$f104(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
-  function peg$f105(p, w) {
+  function peg$f104() {    inCond = true; return true;  }
+  function peg$f105(rules) {    inCond = false; enter("if", "if", ctx.ifStart); return rules.filter((r) => r !== null);  }
+  function peg$f106(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a rule or '${RB}' in conditional block, found '${w}'`, p, p + w.length);
     if (k !== "neverallow" && !COND_RULES.has(k)) stop(`'${w}' cannot appear inside a conditional block (only allow, auditallow, dontaudit, auditdeny and type rules)`, p, p + w.length);
     return enter(k, w, p);
   }
-  function peg$f106(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
-  function peg$f107() {    return scan(readCond);  }
-  function peg$f108(r) {
+  function peg$f107(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; return s;  }
+  function peg$f108() {    return scan(readCond);  }
+  function peg$f109(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
     return r !== null;
   }
-  function peg$f109(r) {    return r;  }
-  function peg$f110(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
-  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f113(p) {    return deeper(p);  }
-  function peg$f114(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f115(head, op, arg) {    return [op, arg];  }
-  function peg$f116(head, tail) {
+  function peg$f110(r) {    return r;  }
+  function peg$f111(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
+  function peg$f112(head, tail) {    return tail.reduce((l, r) => bin("xor", l, r), head);  }
+  function peg$f113(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
+  function peg$f114(p) {    return deeper(p);  }
+  function peg$f115(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f116(head, op, arg) {    return [op, arg];  }
+  function peg$f117(head, tail) {
     return tail.reduce((l, [op, r]) => bin(op, l, r), head);
   }
-  function peg$f117(p) {    return deeper(p);  }
-  function peg$f118(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f119(p) {    return deeper(p);  }
-  function peg$f120(p, e) {    depth--; return e;  }
-  function peg$f121(name) {    return { op: "bool", name, span: name.span };  }
-  function peg$f122(p) {    expected("a boolean name, '!' or '('", p);  }
-  function peg$f123() {    return "eq";  }
-  function peg$f124() {    return "neq";  }
-  function peg$f125() {    return "eq";  }
-  function peg$f126(head, tail) {    return tail.reduce((l, r) => bin("or", l, r), head);  }
-  function peg$f127(head, tail) {    return tail.reduce((l, r) => bin("and", l, r), head);  }
-  function peg$f128(p) {    return deeper(p);  }
-  function peg$f129(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
-  function peg$f130(p) {    return deeper(p);  }
-  function peg$f131(p, e) {    depth--; return e;  }
-  function peg$f132(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
-  function peg$f133(p, left, cmp, right) {
+  function peg$f118(p) {    return deeper(p);  }
+  function peg$f119(p, arg) {    depth--; return { op: "not", arg, span: here() };  }
+  function peg$f120(p) {    return deeper(p);  }
+  function peg$f121(p, e) {    depth--; return e;  }
+  function peg$f122(name) {    return { op: "bool", name, span: name.span };  }
+  function peg$f123(p) {    expected("a boolean name, '!' or '('", p);  }
+  function peg$f124() {    return "eq";  }
+  function peg$f125() {    return "neq";  }
+  function peg$f126() {    return "eq";  }
+  function peg$f127(p, head, op, u) {    return [op, u];  }
+  function peg$f128(p, head, tail, end) {
+    return foldConstraint(p, [[null, head], ...tail], end);
+  }
+  function peg$f129(p) {    return { op: "or", prec: 1, at: p };  }
+  function peg$f130(p) {    return { op: "and", prec: 2, at: p };  }
+  function peg$f131(p) {    return "paren";  }
+  function peg$f132(p) {    return "not";  }
+  function peg$f133(p, k) {    return [k, p];  }
+  function peg$f134(pre, prim, p) {    return p;  }
+  function peg$f135(pre, prim, post) {    return { pre, prim, post };  }
+  function peg$f136(p, node) {    return { node, peak: constraintPeak(input, p, node), at: p, end: range().end };  }
+  function peg$f137(p) {    expected("a constraint expression (u1 == u2, t1 == name, not, '(')", p);  }
+  function peg$f138(p, left, cmp, right) {
     if (typeof right === "string") {
       const pair = left[0] === right[0] && left[1] === "1" && right[1] === "2";
       if (!pair) stop(`${left} can only be compared with ${left[0]}2, or with names`, p, range().end);
@@ -701,117 +788,129 @@ function peg$parse(input, options) {
     if (inner >= 0) stop(`a set nested in a set in ${describe()}: checkpolicy allows only a flat '${LB} ... ${RB}' in a constraint`, inner, inner + 1);
     return { op: "names", cmp, left, names: right, span: here() };
   }
-  function peg$f134() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
-  function peg$f135() {    return "1";  }
-  function peg$f136() {    return "2";  }
-  function peg$f137(side) {    return "r";  }
-  function peg$f138(side) {    return "t";  }
-  function peg$f139(side, what, names) {
+  function peg$f139() {    return { op: "cmp", cmp: "==", left: "u1", right: "u2", span: here() };  }
+  function peg$f140() {    return "1";  }
+  function peg$f141() {    return "2";  }
+  function peg$f142(side) {    return "r";  }
+  function peg$f143(side) {    return "t";  }
+  function peg$f144(side, what, names) {
     return { op: "names", cmp: "==", left: what + side, names, span: here() };
   }
-  function peg$f140(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
-  function peg$f141(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
-  function peg$f142(p, left, cmp, right) {
+  function peg$f145(cmp) {    return { op: "cmp", cmp, left: "r1", right: "r2", span: here() };  }
+  function peg$f146(p, left, cmp, q) {    expected("l2, h1 or h2", q);  }
+  function peg$f147(p, left, cmp, right) {
     if (!MLS_PAIRS.has(left + right)) stop(`${left} cannot be compared with ${right}: MLS constraints compare l1 with l2 or h2, h1 with l2 or h2, l1 with h1, l2 with h2`, p, range().end);
     return { op: "cmp", cmp, left, right, span: here() };
   }
-  function peg$f143(op) {    return op.toLowerCase();  }
-  function peg$f144(op) {    return op.toLowerCase();  }
-  function peg$f145(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
-  function peg$f146() {    return "!=";  }
-  function peg$f147() {    return "==";  }
-  function peg$f148() {    return "domby";  }
-  function peg$f149() {    return "dom";  }
-  function peg$f150() {    return "incomp";  }
-  function peg$f151(name, aliases) {
+  function peg$f148(op) {    return op.toLowerCase();  }
+  function peg$f149(op) {    return op.toLowerCase();  }
+  function peg$f150(p) {    expected("'==', '!=', 'dom', 'domby' or 'incomp'", p);  }
+  function peg$f151() {    return "!=";  }
+  function peg$f152() {    return "==";  }
+  function peg$f153() {    return "domby";  }
+  function peg$f154() {    return "dom";  }
+  function peg$f155() {    return "incomp";  }
+  function peg$f156(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f152(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f153(level) {    return { kind: "level", span: null, level };  }
-  function peg$f154(sources, targets, classes, range) {
+  function peg$f157(i) {    return [i];  }
+  function peg$f158(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f159(level) {    return { kind: "level", span: null, level };  }
+  function peg$f160(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f155() {
+  function peg$f161() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f156(p) {    return deeper(p);  }
-  function peg$f157(p) {    depth--;  }
-  function peg$f158(name) {    return { level: "supervisor" };  }
-  function peg$f159(name, parent) {    return { level: "guest", parent };  }
-  function peg$f160(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f161(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f162(name, level, members) {
+  function peg$f162(p) {    return deeper(p);  }
+  function peg$f163(p) {    depth--;  }
+  function peg$f164(name) {    return { level: "supervisor" };  }
+  function peg$f165(name, parent) {    return { level: "guest", parent };  }
+  function peg$f166(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f167(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f168(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f163(kind, type, devices) {
+  function peg$f169(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f164(text) {    return { text, span: here() };  }
-  function peg$f165(p) {    expected("'of'", p);  }
-  function peg$f166() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f167(i) {    return [i];  }
-  function peg$f168(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f169(items) {    return flattenSet(here(), false, items);  }
-  function peg$f170(a, b) {
+  function peg$f170(text) {    return { text, span: here() };  }
+  function peg$f171(p) {    expected("'of'", p);  }
+  function peg$f172() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f173(i) {    return [i];  }
+  function peg$f174(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f175(items) {    return flattenSet(here(), false, items);  }
+  function peg$f176(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f171(p) {    return deeper(p);  }
-  function peg$f172(p, items) {
+  function peg$f177() {    return scan(readSet);  }
+  function peg$f178(r) {    return r !== null || setFailed("set");  }
+  function peg$f179(r) {    return r;  }
+  function peg$f180(p) {    return deeper(p);  }
+  function peg$f181(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f173(exclude) {    return { exclude };  }
-  function peg$f174(nested) {    return { nested };  }
-  function peg$f175(list) {    return exact(list);  }
-  function peg$f176(i) {    return [i];  }
-  function peg$f177(p) {    return deeper(p);  }
-  function peg$f178(p, i) {    return [i];  }
-  function peg$f179(p, items) {
+  function peg$f182(exclude) {    return { exclude };  }
+  function peg$f183(nested) {    return { nested };  }
+  function peg$f184(list) {    return exact(list);  }
+  function peg$f185(p) {    return [ident("*", p)];  }
+  function peg$f186(p, i) {    return [i, ident("~", p)];  }
+  function peg$f187(a, p, i) {    return [ident("-", p), i];  }
+  function peg$f188(a, b) {    return b === null ? [a] : [a, ...b];  }
+  function peg$f189() {    return scan(readAliasSet);  }
+  function peg$f190(r) {    return r !== null || setFailed("list");  }
+  function peg$f191(r) {    return r;  }
+  function peg$f192(p, list) {    return [...list, ident("~", p)];  }
+  function peg$f193(p) {    return deeper(p);  }
+  function peg$f194(p, i) {    return [i];  }
+  function peg$f195(p, q, i) {    return [ident("-", q), i];  }
+  function peg$f196(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f180(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f181(p, perms) {
+  function peg$f197(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f198(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f182(user, role, type, mls) {
+  function peg$f199(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f183(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f184(low, high) {
+  function peg$f200(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f201(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f185(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f186(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f187(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f188(p) {    expected("'alias'", p);  }
-  function peg$f189(p) {    expected("'roles'", p);  }
-  function peg$f190(p) {    expected("'range'", p);  }
-  function peg$f191(p) {    expected("';'", p);  }
-  function peg$f192(p) {    expected("':'", p);  }
-  function peg$f193(p) {    expected(`'${LB}'`, p);  }
-  function peg$f194(p) {    expected(`'${RB}'`, p);  }
-  function peg$f195(p) {    expected("')'", p);  }
-  function peg$f196(p) {    expected("a name", p);  }
-  function peg$f197(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f198(name) {    return RESERVED.has(name);  }
-  function peg$f199(name) {    return ident(name, peg$savedPos);  }
-  function peg$f200() {    return scan(readWord);  }
-  function peg$f201(p) {    expected("a number", p);  }
-  function peg$f202() {    return offset();  }
-  function peg$f203() {    scan(readBlanks);  }
+  function peg$f202(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f203(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f204(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f205(p) {    expected("'alias'", p);  }
+  function peg$f206(p) {    expected("'roles'", p);  }
+  function peg$f207(p) {    expected("'range'", p);  }
+  function peg$f208(p) {    expected("';'", p);  }
+  function peg$f209(p) {    expected("':'", p);  }
+  function peg$f210(p) {    expected(`'${LB}'`, p);  }
+  function peg$f211(p) {    expected(`'${RB}'`, p);  }
+  function peg$f212(p) {    expected("')'", p);  }
+  function peg$f213(p) {    expected("a name", p);  }
+  function peg$f214(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f215(name) {    return RESERVED.has(name);  }
+  function peg$f216(name) {    return ident(name, peg$savedPos);  }
+  function peg$f217() {    return scan(readWord);  }
+  function peg$f218(p) {    expected("a number", p);  }
+  function peg$f219() {    return offset();  }
+  function peg$f220() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -3695,7 +3794,7 @@ function peg$parse(input, options) {
   }
 
   function peg$parseIfBody() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15, s16, s17;
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
@@ -3752,12 +3851,24 @@ function peg$parse(input, options) {
                   s12 = peg$parse_();
                   s13 = peg$parseOpenBrace();
                   if (s13 !== peg$FAILED) {
-                    s14 = peg$parse_();
-                    s15 = peg$parseCondBlock();
-                    if (s15 !== peg$FAILED) {
-                      s16 = peg$parseCloseBrace();
+                    peg$savedPos = peg$currPos;
+                    s14 = peg$f102(s2, s6);
+                    if (s14) {
+                      s14 = undefined;
+                    } else {
+                      s14 = peg$FAILED;
+                    }
+                    if (s14 !== peg$FAILED) {
+                      s15 = peg$parse_();
+                      s16 = peg$parseCondBlock();
                       if (s16 !== peg$FAILED) {
-                        s8 = s15;
+                        s17 = peg$parseCloseBrace();
+                        if (s17 !== peg$FAILED) {
+                          s8 = s16;
+                        } else {
+                          peg$currPos = s8;
+                          s8 = peg$FAILED;
+                        }
                       } else {
                         peg$currPos = s8;
                         s8 = peg$FAILED;
@@ -3782,7 +3893,7 @@ function peg$parse(input, options) {
                 s8 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f102(s2, s6, s8);
+              s0 = peg$f103(s2, s6, s8);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -3812,7 +3923,7 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     peg$savedPos = peg$currPos;
-    s1 = peg$f103();
+    s1 = peg$f104();
     if (s1) {
       s1 = undefined;
     } else {
@@ -3842,7 +3953,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f104(s2);
+      s0 = peg$f105(s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3859,7 +3970,7 @@ function peg$parse(input, options) {
     s2 = peg$parseWord();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f105(s1, s2);
+      s3 = peg$f106(s1, s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -3870,7 +3981,7 @@ function peg$parse(input, options) {
         s5 = peg$parseStatementBody();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f106(s1, s2, s5);
+          s0 = peg$f107(s1, s2, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -3894,10 +4005,10 @@ function peg$parse(input, options) {
     s1 = peg$currPos;
     s2 = '';
     peg$savedPos = s1;
-    s2 = peg$f107();
+    s2 = peg$f108();
     s1 = s2;
     peg$savedPos = peg$currPos;
-    s2 = peg$f108(s1);
+    s2 = peg$f109(s1);
     if (s2) {
       s2 = undefined;
     } else {
@@ -3905,7 +4016,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = s0;
-      s0 = peg$f109(s1);
+      s0 = peg$f110(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -3957,7 +4068,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f110(s1, s2);
+      s0 = peg$f111(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4009,7 +4120,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f111(s1, s2);
+      s0 = peg$f112(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4061,7 +4172,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f112(s1, s2);
+      s0 = peg$f113(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4078,7 +4189,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f113(s1);
+      s3 = peg$f114(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4089,7 +4200,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f114(s1, s5);
+          s0 = peg$f115(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4124,7 +4235,7 @@ function peg$parse(input, options) {
         s7 = peg$parseCondEqOperand();
         if (s7 !== peg$FAILED) {
           peg$savedPos = s3;
-          s3 = peg$f115(s1, s5, s7);
+          s3 = peg$f116(s1, s5, s7);
         } else {
           peg$currPos = s3;
           s3 = peg$FAILED;
@@ -4143,7 +4254,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCondEqOperand();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s3;
-            s3 = peg$f115(s1, s5, s7);
+            s3 = peg$f116(s1, s5, s7);
           } else {
             peg$currPos = s3;
             s3 = peg$FAILED;
@@ -4154,7 +4265,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f116(s1, s2);
+      s0 = peg$f117(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -4171,7 +4282,7 @@ function peg$parse(input, options) {
     s2 = peg$parseNotOp();
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f117(s1);
+      s3 = peg$f118(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4182,7 +4293,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCondNot();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f118(s1, s5);
+          s0 = peg$f119(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4216,7 +4327,7 @@ function peg$parse(input, options) {
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f119(s1);
+      s3 = peg$f120(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -4230,7 +4341,7 @@ function peg$parse(input, options) {
           s7 = peg$parseCloseParen();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f120(s1, s5);
+            s0 = peg$f121(s1, s5);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4252,14 +4363,14 @@ function peg$parse(input, options) {
       s1 = peg$parseIdent();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f121(s1);
+        s1 = peg$f122(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
         s1 = peg$parsePos();
         peg$savedPos = s0;
-        s1 = peg$f122(s1);
+        s1 = peg$f123(s1);
         s0 = s1;
       }
     }
@@ -4529,7 +4640,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f123();
+      s1 = peg$f124();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -4543,7 +4654,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f124();
+        s1 = peg$f125();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -4577,7 +4688,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f125();
+            s0 = peg$f126();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -4593,202 +4704,232 @@ function peg$parse(input, options) {
   }
 
   function peg$parseConstraintExpr() {
-    let s0, s1, s2, s3, s4, s5, s6, s7;
-
-    s0 = peg$currPos;
-    s1 = peg$parseConstraintAnd();
-    if (s1 !== peg$FAILED) {
-      s2 = [];
-      s3 = peg$currPos;
-      s4 = peg$parse_();
-      s5 = peg$parseOrOp();
-      if (s5 !== peg$FAILED) {
-        s6 = peg$parse_();
-        s7 = peg$parseConstraintAnd();
-        if (s7 !== peg$FAILED) {
-          s3 = s7;
-        } else {
-          peg$currPos = s3;
-          s3 = peg$FAILED;
-        }
-      } else {
-        peg$currPos = s3;
-        s3 = peg$FAILED;
-      }
-      while (s3 !== peg$FAILED) {
-        s2.push(s3);
-        s3 = peg$currPos;
-        s4 = peg$parse_();
-        s5 = peg$parseOrOp();
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          s7 = peg$parseConstraintAnd();
-          if (s7 !== peg$FAILED) {
-            s3 = s7;
-          } else {
-            peg$currPos = s3;
-            s3 = peg$FAILED;
-          }
-        } else {
-          peg$currPos = s3;
-          s3 = peg$FAILED;
-        }
-      }
-      peg$savedPos = s0;
-      s0 = peg$f126(s1, s2);
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseConstraintAnd() {
-    let s0, s1, s2, s3, s4, s5, s6, s7;
-
-    s0 = peg$currPos;
-    s1 = peg$parseConstraintNot();
-    if (s1 !== peg$FAILED) {
-      s2 = [];
-      s3 = peg$currPos;
-      s4 = peg$parse_();
-      s5 = peg$parseAndOp();
-      if (s5 !== peg$FAILED) {
-        s6 = peg$parse_();
-        s7 = peg$parseConstraintNot();
-        if (s7 !== peg$FAILED) {
-          s3 = s7;
-        } else {
-          peg$currPos = s3;
-          s3 = peg$FAILED;
-        }
-      } else {
-        peg$currPos = s3;
-        s3 = peg$FAILED;
-      }
-      while (s3 !== peg$FAILED) {
-        s2.push(s3);
-        s3 = peg$currPos;
-        s4 = peg$parse_();
-        s5 = peg$parseAndOp();
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          s7 = peg$parseConstraintNot();
-          if (s7 !== peg$FAILED) {
-            s3 = s7;
-          } else {
-            peg$currPos = s3;
-            s3 = peg$FAILED;
-          }
-        } else {
-          peg$currPos = s3;
-          s3 = peg$FAILED;
-        }
-      }
-      peg$savedPos = s0;
-      s0 = peg$f127(s1, s2);
-    } else {
-      peg$currPos = s0;
-      s0 = peg$FAILED;
-    }
-
-    return s0;
-  }
-
-  function peg$parseConstraintNot() {
-    let s0, s1, s2, s3, s4, s5;
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    s2 = peg$parseNotOp();
+    s2 = peg$parseConstraintUnit();
     if (s2 !== peg$FAILED) {
-      peg$savedPos = peg$currPos;
-      s3 = peg$f128(s1);
-      if (s3) {
-        s3 = undefined;
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseConstraintNot();
-        if (s5 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f129(s1, s5);
+      s3 = [];
+      s4 = peg$currPos;
+      s5 = peg$parse_();
+      s6 = peg$parseConstraintOp2();
+      if (s6 !== peg$FAILED) {
+        s7 = peg$parse_();
+        s8 = peg$parseConstraintUnit();
+        if (s8 !== peg$FAILED) {
+          peg$savedPos = s4;
+          s4 = peg$f127(s1, s2, s6, s8);
         } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
+          peg$currPos = s4;
+          s4 = peg$FAILED;
         }
       } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
+        peg$currPos = s4;
+        s4 = peg$FAILED;
       }
+      while (s4 !== peg$FAILED) {
+        s3.push(s4);
+        s4 = peg$currPos;
+        s5 = peg$parse_();
+        s6 = peg$parseConstraintOp2();
+        if (s6 !== peg$FAILED) {
+          s7 = peg$parse_();
+          s8 = peg$parseConstraintUnit();
+          if (s8 !== peg$FAILED) {
+            peg$savedPos = s4;
+            s4 = peg$f127(s1, s2, s6, s8);
+          } else {
+            peg$currPos = s4;
+            s4 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s4;
+          s4 = peg$FAILED;
+        }
+      }
+      s4 = peg$parse_();
+      s5 = peg$parsePos();
+      peg$savedPos = s0;
+      s0 = peg$f128(s1, s2, s3, s5);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseConstraintOp2() {
+    let s0, s1, s2;
+
+    s0 = peg$currPos;
+    s1 = peg$parsePos();
+    s2 = peg$parseOrOp();
+    if (s2 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s0 = peg$f129(s1);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
     if (s0 === peg$FAILED) {
-      s0 = peg$parseConstraintPrimary();
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      s2 = peg$parseAndOp();
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f130(s1);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    }
+
+    return s0;
+  }
+
+  function peg$parseConstraintUnit() {
+    let s0, s1, s2, s3, s4, s5, s6, s7;
+
+    s0 = peg$currPos;
+    s1 = [];
+    s2 = peg$currPos;
+    s3 = peg$parsePos();
+    s4 = peg$currPos;
+    if (input.charCodeAt(peg$currPos) === 40) {
+      s5 = peg$c26;
+      peg$currPos++;
+    } else {
+      s5 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+    }
+    if (s5 !== peg$FAILED) {
+      peg$savedPos = s4;
+      s5 = peg$f131(s3);
+    }
+    s4 = s5;
+    if (s4 === peg$FAILED) {
+      s4 = peg$currPos;
+      s5 = peg$parseNotOp();
+      if (s5 !== peg$FAILED) {
+        peg$savedPos = s4;
+        s5 = peg$f132(s3);
+      }
+      s4 = s5;
+    }
+    if (s4 !== peg$FAILED) {
+      s5 = peg$parse_();
+      peg$savedPos = s2;
+      s2 = peg$f133(s3, s4);
+    } else {
+      peg$currPos = s2;
+      s2 = peg$FAILED;
+    }
+    while (s2 !== peg$FAILED) {
+      s1.push(s2);
+      s2 = peg$currPos;
+      s3 = peg$parsePos();
+      s4 = peg$currPos;
+      if (input.charCodeAt(peg$currPos) === 40) {
+        s5 = peg$c26;
+        peg$currPos++;
+      } else {
+        s5 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      }
+      if (s5 !== peg$FAILED) {
+        peg$savedPos = s4;
+        s5 = peg$f131(s3);
+      }
+      s4 = s5;
+      if (s4 === peg$FAILED) {
+        s4 = peg$currPos;
+        s5 = peg$parseNotOp();
+        if (s5 !== peg$FAILED) {
+          peg$savedPos = s4;
+          s5 = peg$f132(s3);
+        }
+        s4 = s5;
+      }
+      if (s4 !== peg$FAILED) {
+        s5 = peg$parse_();
+        peg$savedPos = s2;
+        s2 = peg$f133(s3, s4);
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+    }
+    s2 = peg$parseConstraintPrimary();
+    if (s2 !== peg$FAILED) {
+      s3 = [];
+      s4 = peg$currPos;
+      s5 = peg$parse_();
+      s6 = peg$parsePos();
+      if (input.charCodeAt(peg$currPos) === 41) {
+        s7 = peg$c44;
+        peg$currPos++;
+      } else {
+        s7 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+      }
+      if (s7 !== peg$FAILED) {
+        peg$savedPos = s4;
+        s4 = peg$f134(s1, s2, s6);
+      } else {
+        peg$currPos = s4;
+        s4 = peg$FAILED;
+      }
+      while (s4 !== peg$FAILED) {
+        s3.push(s4);
+        s4 = peg$currPos;
+        s5 = peg$parse_();
+        s6 = peg$parsePos();
+        if (input.charCodeAt(peg$currPos) === 41) {
+          s7 = peg$c44;
+          peg$currPos++;
+        } else {
+          s7 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        }
+        if (s7 !== peg$FAILED) {
+          peg$savedPos = s4;
+          s4 = peg$f134(s1, s2, s6);
+        } else {
+          peg$currPos = s4;
+          s4 = peg$FAILED;
+        }
+      }
+      peg$savedPos = s0;
+      s0 = peg$f135(s1, s2, s3);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
   }
 
   function peg$parseConstraintPrimary() {
-    let s0, s1, s2, s3, s4, s5, s6, s7;
+    let s0, s1, s2;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
-    if (input.charCodeAt(peg$currPos) === 40) {
-      s2 = peg$c26;
-      peg$currPos++;
-    } else {
-      s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
-    }
+    s2 = peg$parseConstraintCompare();
     if (s2 !== peg$FAILED) {
-      peg$savedPos = peg$currPos;
-      s3 = peg$f130(s1);
-      if (s3) {
-        s3 = undefined;
-      } else {
-        s3 = peg$FAILED;
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = peg$parse_();
-        s5 = peg$parseConstraintExpr();
-        if (s5 !== peg$FAILED) {
-          s6 = peg$parse_();
-          s7 = peg$parseCloseParen();
-          if (s7 !== peg$FAILED) {
-            peg$savedPos = s0;
-            s0 = peg$f131(s1, s5);
-          } else {
-            peg$currPos = s0;
-            s0 = peg$FAILED;
-          }
-        } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
-        }
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
+      peg$savedPos = s0;
+      s0 = peg$f136(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
     }
     if (s0 === peg$FAILED) {
-      s0 = peg$parseConstraintCompare();
-      if (s0 === peg$FAILED) {
-        s0 = peg$currPos;
-        s1 = peg$parsePos();
-        peg$savedPos = s0;
-        s1 = peg$f132(s1);
-        s0 = s1;
-      }
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      peg$savedPos = s0;
+      s1 = peg$f137(s1);
+      s0 = s1;
     }
 
     return s0;
@@ -4811,7 +4952,7 @@ function peg$parse(input, options) {
         }
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f133(s1, s2, s4, s6);
+          s0 = peg$f138(s1, s2, s4, s6);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4826,20 +4967,20 @@ function peg$parse(input, options) {
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      if (input.substr(peg$currPos, 8) === peg$c44) {
-        s1 = peg$c44;
+      if (input.substr(peg$currPos, 8) === peg$c45) {
+        s1 = peg$c45;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e48); }
       }
       if (s1 === peg$FAILED) {
-        if (input.substr(peg$currPos, 8) === peg$c45) {
-          s1 = peg$c45;
+        if (input.substr(peg$currPos, 8) === peg$c46) {
+          s1 = peg$c46;
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e48); }
+          if (peg$silentFails === 0) { peg$fail(peg$e49); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4855,7 +4996,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f134();
+          s0 = peg$f139();
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -4896,7 +5037,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s1;
-            s1 = peg$f135();
+            s1 = peg$f140();
           } else {
             peg$currPos = s1;
             s1 = peg$FAILED;
@@ -4936,7 +5077,7 @@ function peg$parse(input, options) {
             }
             if (s3 !== peg$FAILED) {
               peg$savedPos = s1;
-              s1 = peg$f136();
+              s1 = peg$f141();
             } else {
               peg$currPos = s1;
               s1 = peg$FAILED;
@@ -4949,20 +5090,20 @@ function peg$parse(input, options) {
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
           s3 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c46) {
-            s4 = peg$c46;
+          if (input.substr(peg$currPos, 4) === peg$c47) {
+            s4 = peg$c47;
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e49); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s4 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c47) {
-              s4 = peg$c47;
+            if (input.substr(peg$currPos, 4) === peg$c48) {
+              s4 = peg$c48;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -4978,7 +5119,7 @@ function peg$parse(input, options) {
             }
             if (s5 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f137(s1);
+              s3 = peg$f142(s1);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -4989,20 +5130,20 @@ function peg$parse(input, options) {
           }
           if (s3 === peg$FAILED) {
             s3 = peg$currPos;
-            if (input.substr(peg$currPos, 4) === peg$c48) {
-              s4 = peg$c48;
+            if (input.substr(peg$currPos, 4) === peg$c49) {
+              s4 = peg$c49;
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
             if (s4 === peg$FAILED) {
-              if (input.substr(peg$currPos, 4) === peg$c49) {
-                s4 = peg$c49;
+              if (input.substr(peg$currPos, 4) === peg$c50) {
+                s4 = peg$c50;
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e52); }
+                if (peg$silentFails === 0) { peg$fail(peg$e53); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -5018,7 +5159,7 @@ function peg$parse(input, options) {
               }
               if (s5 !== peg$FAILED) {
                 peg$savedPos = s3;
-                s3 = peg$f138(s1);
+                s3 = peg$f143(s1);
               } else {
                 peg$currPos = s3;
                 s3 = peg$FAILED;
@@ -5033,7 +5174,7 @@ function peg$parse(input, options) {
             s5 = peg$parseNamesReq();
             if (s5 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f139(s1, s3, s5);
+              s0 = peg$f144(s1, s3, s5);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5048,20 +5189,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 4) === peg$c46) {
-            s1 = peg$c46;
+          if (input.substr(peg$currPos, 4) === peg$c47) {
+            s1 = peg$c47;
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e49); }
+            if (peg$silentFails === 0) { peg$fail(peg$e50); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 4) === peg$c47) {
-              s1 = peg$c47;
+            if (input.substr(peg$currPos, 4) === peg$c48) {
+              s1 = peg$c48;
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e50); }
+              if (peg$silentFails === 0) { peg$fail(peg$e51); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5080,7 +5221,7 @@ function peg$parse(input, options) {
               s4 = peg$parseConstraintOp();
               if (s4 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f140(s4);
+                s0 = peg$f145(s4);
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5107,12 +5248,12 @@ function peg$parse(input, options) {
                   s6 = peg$currPos;
                   s7 = peg$parsePos();
                   peg$savedPos = s6;
-                  s7 = peg$f141(s1, s2, s4, s7);
+                  s7 = peg$f146(s1, s2, s4, s7);
                   s6 = s7;
                 }
                 if (s6 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f142(s1, s2, s4, s6);
+                  s0 = peg$f147(s1, s2, s4, s6);
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5144,7 +5285,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e53); }
+      if (peg$silentFails === 0) { peg$fail(peg$e54); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -5152,7 +5293,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e54); }
+        if (peg$silentFails === 0) { peg$fail(peg$e55); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5183,7 +5324,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f143(s1);
+        s0 = peg$f148(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5207,7 +5348,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e55); }
+      if (peg$silentFails === 0) { peg$fail(peg$e56); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -5215,7 +5356,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e56); }
+        if (peg$silentFails === 0) { peg$fail(peg$e57); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5246,7 +5387,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f144(s1);
+        s0 = peg$f149(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5267,7 +5408,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f145(s1);
+      s1 = peg$f150(s1);
       s0 = s1;
     }
 
@@ -5295,7 +5436,7 @@ function peg$parse(input, options) {
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f146();
+        s1 = peg$f151();
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -5329,7 +5470,7 @@ function peg$parse(input, options) {
           }
           if (s2 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f147();
+            s0 = peg$f152();
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5340,20 +5481,20 @@ function peg$parse(input, options) {
         }
         if (s0 === peg$FAILED) {
           s0 = peg$currPos;
-          if (input.substr(peg$currPos, 5) === peg$c50) {
-            s1 = peg$c50;
+          if (input.substr(peg$currPos, 5) === peg$c51) {
+            s1 = peg$c51;
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e57); }
+            if (peg$silentFails === 0) { peg$fail(peg$e58); }
           }
           if (s1 === peg$FAILED) {
-            if (input.substr(peg$currPos, 5) === peg$c51) {
-              s1 = peg$c51;
+            if (input.substr(peg$currPos, 5) === peg$c52) {
+              s1 = peg$c52;
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e58); }
+              if (peg$silentFails === 0) { peg$fail(peg$e59); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5369,7 +5510,7 @@ function peg$parse(input, options) {
             }
             if (s2 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f148();
+              s0 = peg$f153();
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -5380,20 +5521,20 @@ function peg$parse(input, options) {
           }
           if (s0 === peg$FAILED) {
             s0 = peg$currPos;
-            if (input.substr(peg$currPos, 3) === peg$c52) {
-              s1 = peg$c52;
+            if (input.substr(peg$currPos, 3) === peg$c53) {
+              s1 = peg$c53;
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e59); }
+              if (peg$silentFails === 0) { peg$fail(peg$e60); }
             }
             if (s1 === peg$FAILED) {
-              if (input.substr(peg$currPos, 3) === peg$c53) {
-                s1 = peg$c53;
+              if (input.substr(peg$currPos, 3) === peg$c54) {
+                s1 = peg$c54;
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e60); }
+                if (peg$silentFails === 0) { peg$fail(peg$e61); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -5409,7 +5550,7 @@ function peg$parse(input, options) {
               }
               if (s2 !== peg$FAILED) {
                 peg$savedPos = s0;
-                s0 = peg$f149();
+                s0 = peg$f154();
               } else {
                 peg$currPos = s0;
                 s0 = peg$FAILED;
@@ -5420,20 +5561,20 @@ function peg$parse(input, options) {
             }
             if (s0 === peg$FAILED) {
               s0 = peg$currPos;
-              if (input.substr(peg$currPos, 6) === peg$c54) {
-                s1 = peg$c54;
+              if (input.substr(peg$currPos, 6) === peg$c55) {
+                s1 = peg$c55;
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                if (peg$silentFails === 0) { peg$fail(peg$e62); }
               }
               if (s1 === peg$FAILED) {
-                if (input.substr(peg$currPos, 6) === peg$c55) {
-                  s1 = peg$c55;
+                if (input.substr(peg$currPos, 6) === peg$c56) {
+                  s1 = peg$c56;
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e62); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e63); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -5449,7 +5590,7 @@ function peg$parse(input, options) {
                 }
                 if (s2 !== peg$FAILED) {
                   peg$savedPos = s0;
-                  s0 = peg$f150();
+                  s0 = peg$f155();
                 } else {
                   peg$currPos = s0;
                   s0 = peg$FAILED;
@@ -5496,7 +5637,7 @@ function peg$parse(input, options) {
       s4 = peg$parseSemi();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f151(s1, s3);
+        s0 = peg$f156(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5510,13 +5651,22 @@ function peg$parse(input, options) {
   }
 
   function peg$parseDominanceBody() {
-    let s0, s1;
+    let s0, s1, s2;
 
     s0 = peg$currPos;
-    s1 = peg$parseAliasList();
+    s1 = peg$parsePermList();
+    if (s1 === peg$FAILED) {
+      s1 = peg$currPos;
+      s2 = peg$parseIdentReq();
+      if (s2 !== peg$FAILED) {
+        peg$savedPos = s1;
+        s2 = peg$f157(s2);
+      }
+      s1 = s2;
+    }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f152(s1);
+      s1 = peg$f158(s1);
     }
     s0 = s1;
 
@@ -5533,7 +5683,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f153(s1);
+        s0 = peg$f159(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5587,7 +5737,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f154(s1, s3, s5, s6);
+            s0 = peg$f160(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5615,7 +5765,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f155();
+      s1 = peg$f161();
     }
     s0 = s1;
 
@@ -5632,7 +5782,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e63); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5647,7 +5797,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e63); }
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5674,15 +5824,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c56;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f156(s1);
+      s3 = peg$f162(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5695,7 +5845,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e65); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5710,7 +5860,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e65); }
+            if (peg$silentFails === 0) { peg$fail(peg$e66); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5722,7 +5872,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f157(s1);
+          s0 = peg$f163(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5748,12 +5898,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c57) {
-        s5 = peg$c57;
+      if (input.substr(peg$currPos, 10) === peg$c58) {
+        s5 = peg$c58;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5779,18 +5929,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f158(s1);
+        s4 = peg$f164(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c58) {
-          s5 = peg$c58;
+        if (input.substr(peg$currPos, 5) === peg$c59) {
+          s5 = peg$c59;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e67); }
+          if (peg$silentFails === 0) { peg$fail(peg$e68); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5822,7 +5972,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f159(s1, s8);
+              s3 = peg$f165(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -5839,7 +5989,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f160(s1, s4);
+          s4 = peg$f166(s1, s4);
           s3 = s4;
         }
       }
@@ -5871,17 +6021,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c59;
+            s8 = peg$c60;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e68); }
+            if (peg$silentFails === 0) { peg$fail(peg$e69); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f161(s1, s3, s7, s9);
+            s9 = peg$f167(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -5905,7 +6055,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f162(s1, s3, s7);
+            s0 = peg$f168(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5931,28 +6081,28 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c60) {
-      s2 = peg$c60;
+    if (input.substr(peg$currPos, 5) === peg$c61) {
+      s2 = peg$c61;
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c58) {
-        s2 = peg$c58;
+      if (input.substr(peg$currPos, 5) === peg$c59) {
+        s2 = peg$c59;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e67); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
       if (s2 === peg$FAILED) {
-        if (input.substr(peg$currPos, 6) === peg$c61) {
-          s2 = peg$c61;
+        if (input.substr(peg$currPos, 6) === peg$c62) {
+          s2 = peg$c62;
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e70); }
+          if (peg$silentFails === 0) { peg$fail(peg$e71); }
         }
       }
     }
@@ -5979,11 +6129,11 @@ function peg$parse(input, options) {
           s5 = peg$parse_();
           s6 = peg$currPos;
           if (input.charCodeAt(peg$currPos) === 123) {
-            s7 = peg$c56;
+            s7 = peg$c57;
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -6027,7 +6177,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f163(s1, s4, s6);
+            s0 = peg$f169(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6059,7 +6209,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e71); }
+      if (peg$silentFails === 0) { peg$fail(peg$e72); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -6068,7 +6218,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e72); }
+        if (peg$silentFails === 0) { peg$fail(peg$e73); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -6077,7 +6227,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e72); }
+          if (peg$silentFails === 0) { peg$fail(peg$e73); }
         }
       }
       s3 = [s3, s4];
@@ -6093,7 +6243,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f164(s1);
+      s1 = peg$f170(s1);
     }
     s0 = s1;
 
@@ -6104,12 +6254,12 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 2) === peg$c62) {
-      s1 = peg$c62;
+    if (input.substr(peg$currPos, 2) === peg$c63) {
+      s1 = peg$c63;
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e73); }
+      if (peg$silentFails === 0) { peg$fail(peg$e74); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -6137,7 +6287,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f165(s1);
+      s1 = peg$f171(s1);
       s0 = s1;
     }
 
@@ -6149,94 +6299,145 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 42) {
-      s1 = peg$c63;
+      s1 = peg$c64;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e74); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f166();
+      s1 = peg$f172();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
-      s0 = peg$currPos;
-      if (input.charCodeAt(peg$currPos) === 126) {
-        s1 = peg$c64;
-        peg$currPos++;
-      } else {
-        s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e75); }
-      }
-      if (s1 !== peg$FAILED) {
-        s2 = peg$parse_();
-        s3 = peg$currPos;
-        s4 = peg$parseIdent();
-        if (s4 !== peg$FAILED) {
-          peg$savedPos = s3;
-          s4 = peg$f167(s4);
-        }
-        s3 = s4;
-        if (s3 === peg$FAILED) {
-          s3 = peg$parseBraceItems();
-        }
-        if (s3 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s0 = peg$f168(s3);
-        } else {
-          peg$currPos = s0;
-          s0 = peg$FAILED;
-        }
-      } else {
-        peg$currPos = s0;
-        s0 = peg$FAILED;
-      }
+      s0 = peg$parseFastNestedSet();
       if (s0 === peg$FAILED) {
         s0 = peg$currPos;
-        s1 = peg$parseBraceItems();
-        if (s1 !== peg$FAILED) {
-          peg$savedPos = s0;
-          s1 = peg$f169(s1);
+        if (input.charCodeAt(peg$currPos) === 126) {
+          s1 = peg$c65;
+          peg$currPos++;
+        } else {
+          s1 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e76); }
         }
-        s0 = s1;
-        if (s0 === peg$FAILED) {
-          s0 = peg$currPos;
-          s1 = peg$parseIdent();
-          if (s1 !== peg$FAILED) {
-            s2 = peg$currPos;
-            s3 = peg$parse_();
-            if (input.charCodeAt(peg$currPos) === 45) {
-              s4 = peg$c22;
-              peg$currPos++;
-            } else {
-              s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e24); }
-            }
-            if (s4 !== peg$FAILED) {
-              s5 = peg$parse_();
-              s6 = peg$parseIdent();
-              if (s6 !== peg$FAILED) {
-                s2 = s6;
-              } else {
-                peg$currPos = s2;
-                s2 = peg$FAILED;
-              }
-            } else {
-              peg$currPos = s2;
-              s2 = peg$FAILED;
-            }
-            if (s2 === peg$FAILED) {
-              s2 = null;
-            }
+        if (s1 !== peg$FAILED) {
+          s2 = peg$parse_();
+          s3 = peg$currPos;
+          s4 = peg$parseIdent();
+          if (s4 !== peg$FAILED) {
+            peg$savedPos = s3;
+            s4 = peg$f173(s4);
+          }
+          s3 = s4;
+          if (s3 === peg$FAILED) {
+            s3 = peg$parseBraceItems();
+          }
+          if (s3 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f170(s1, s2);
+            s0 = peg$f174(s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
           }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+        if (s0 === peg$FAILED) {
+          s0 = peg$currPos;
+          s1 = peg$parseBraceItems();
+          if (s1 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s1 = peg$f175(s1);
+          }
+          s0 = s1;
+          if (s0 === peg$FAILED) {
+            s0 = peg$currPos;
+            s1 = peg$parseIdent();
+            if (s1 !== peg$FAILED) {
+              s2 = peg$currPos;
+              s3 = peg$parse_();
+              if (input.charCodeAt(peg$currPos) === 45) {
+                s4 = peg$c22;
+                peg$currPos++;
+              } else {
+                s4 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e24); }
+              }
+              if (s4 !== peg$FAILED) {
+                s5 = peg$parse_();
+                s6 = peg$parseIdent();
+                if (s6 !== peg$FAILED) {
+                  s2 = s6;
+                } else {
+                  peg$currPos = s2;
+                  s2 = peg$FAILED;
+                }
+              } else {
+                peg$currPos = s2;
+                s2 = peg$FAILED;
+              }
+              if (s2 === peg$FAILED) {
+                s2 = null;
+              }
+              peg$savedPos = s0;
+              s0 = peg$f176(s1, s2);
+            } else {
+              peg$currPos = s0;
+              s0 = peg$FAILED;
+            }
+          }
         }
       }
+    }
+
+    return s0;
+  }
+
+  function peg$parseFastNestedSet() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    peg$silentFails++;
+    s2 = input.charAt(peg$currPos);
+    if (peg$r11.test(s2)) {
+      peg$currPos++;
+    } else {
+      s2 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+    }
+    peg$silentFails--;
+    if (s2 !== peg$FAILED) {
+      peg$currPos = s1;
+      s1 = undefined;
+    } else {
+      s1 = peg$FAILED;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      s3 = '';
+      peg$savedPos = s2;
+      s3 = peg$f177();
+      s2 = s3;
+      peg$savedPos = peg$currPos;
+      s3 = peg$f178(s2);
+      if (s3) {
+        s3 = undefined;
+      } else {
+        s3 = peg$FAILED;
+      }
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f179(s2);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
@@ -6248,15 +6449,15 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c56;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f171(s1);
+      s3 = peg$f180(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6289,7 +6490,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f172(s1, s5);
+          s0 = peg$f181(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6322,7 +6523,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f173(s3);
+        s0 = peg$f182(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6338,7 +6539,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f174(s1);
+          s1 = peg$f183(s1);
         }
         s0 = s1;
       }
@@ -6348,43 +6549,199 @@ function peg$parse(input, options) {
   }
 
   function peg$parseAliasList() {
-    let s0, s1;
+    let s0, s1, s2, s3, s4, s5, s6, s7;
 
-    s0 = peg$currPos;
-    s1 = peg$parseAliasBraces();
-    if (s1 !== peg$FAILED) {
-      peg$savedPos = s0;
-      s1 = peg$f175(s1);
-    }
-    s0 = s1;
+    s0 = peg$parseFastAliasSet();
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
-      s1 = peg$parseIdentReq();
+      s1 = peg$parseAliasBraces();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f176(s1);
+        s1 = peg$f184(s1);
       }
       s0 = s1;
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePos();
+        if (input.charCodeAt(peg$currPos) === 42) {
+          s2 = peg$c64;
+          peg$currPos++;
+        } else {
+          s2 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e75); }
+        }
+        if (s2 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f185(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+        if (s0 === peg$FAILED) {
+          s0 = peg$currPos;
+          s1 = peg$parsePos();
+          if (input.charCodeAt(peg$currPos) === 126) {
+            s2 = peg$c65;
+            peg$currPos++;
+          } else {
+            s2 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e76); }
+          }
+          if (s2 !== peg$FAILED) {
+            s3 = peg$parse_();
+            s4 = peg$parseIdentReq();
+            if (s4 !== peg$FAILED) {
+              peg$savedPos = s0;
+              s0 = peg$f186(s1, s4);
+            } else {
+              peg$currPos = s0;
+              s0 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+          if (s0 === peg$FAILED) {
+            s0 = peg$currPos;
+            s1 = peg$parseIdentReq();
+            if (s1 !== peg$FAILED) {
+              s2 = peg$currPos;
+              s3 = peg$parse_();
+              s4 = peg$parsePos();
+              if (input.charCodeAt(peg$currPos) === 45) {
+                s5 = peg$c22;
+                peg$currPos++;
+              } else {
+                s5 = peg$FAILED;
+                if (peg$silentFails === 0) { peg$fail(peg$e24); }
+              }
+              if (s5 !== peg$FAILED) {
+                s6 = peg$parse_();
+                s7 = peg$parseIdentReq();
+                if (s7 !== peg$FAILED) {
+                  peg$savedPos = s2;
+                  s2 = peg$f187(s1, s4, s7);
+                } else {
+                  peg$currPos = s2;
+                  s2 = peg$FAILED;
+                }
+              } else {
+                peg$currPos = s2;
+                s2 = peg$FAILED;
+              }
+              if (s2 === peg$FAILED) {
+                s2 = null;
+              }
+              peg$savedPos = s0;
+              s0 = peg$f188(s1, s2);
+            } else {
+              peg$currPos = s0;
+              s0 = peg$FAILED;
+            }
+          }
+        }
+      }
+    }
+
+    return s0;
+  }
+
+  function peg$parseFastAliasSet() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    s1 = peg$currPos;
+    peg$silentFails++;
+    s2 = input.charAt(peg$currPos);
+    if (peg$r11.test(s2)) {
+      peg$currPos++;
+    } else {
+      s2 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+    }
+    peg$silentFails--;
+    if (s2 !== peg$FAILED) {
+      peg$currPos = s1;
+      s1 = undefined;
+    } else {
+      s1 = peg$FAILED;
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      s3 = '';
+      peg$savedPos = s2;
+      s3 = peg$f189();
+      s2 = s3;
+      peg$savedPos = peg$currPos;
+      s3 = peg$f190(s2);
+      if (s3) {
+        s3 = undefined;
+      } else {
+        s3 = peg$FAILED;
+      }
+      if (s3 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f191(s2);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
 
     return s0;
   }
 
   function peg$parseAliasBraces() {
-    let s0, s1, s2, s3, s4, s5, s6, s7, s8;
+    let s0, s1, s2, s3, s4;
+
+    s0 = peg$currPos;
+    s1 = peg$parsePos();
+    if (input.charCodeAt(peg$currPos) === 126) {
+      s2 = peg$c65;
+      peg$currPos++;
+    } else {
+      s2 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+    }
+    if (s2 !== peg$FAILED) {
+      s3 = peg$parse_();
+      s4 = peg$parseAliasBraces0();
+      if (s4 !== peg$FAILED) {
+        peg$savedPos = s0;
+        s0 = peg$f192(s1, s4);
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+    if (s0 === peg$FAILED) {
+      s0 = peg$parseAliasBraces0();
+    }
+
+    return s0;
+  }
+
+  function peg$parseAliasBraces0() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
 
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c56;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f177(s1);
+      s3 = peg$f193(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6398,11 +6755,36 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f178(s1, s8);
+          s8 = peg$f194(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
-          s7 = peg$parseAliasBraces();
+          s7 = peg$currPos;
+          s8 = peg$parsePos();
+          if (input.charCodeAt(peg$currPos) === 45) {
+            s9 = peg$c22;
+            peg$currPos++;
+          } else {
+            s9 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e24); }
+          }
+          if (s9 !== peg$FAILED) {
+            s10 = peg$parse_();
+            s11 = peg$parseIdentReq();
+            if (s11 !== peg$FAILED) {
+              peg$savedPos = s7;
+              s7 = peg$f195(s1, s8, s11);
+            } else {
+              peg$currPos = s7;
+              s7 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s7;
+            s7 = peg$FAILED;
+          }
+          if (s7 === peg$FAILED) {
+            s7 = peg$parseAliasBraces0();
+          }
         }
         if (s7 !== peg$FAILED) {
           s8 = peg$parse_();
@@ -6418,11 +6800,36 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f178(s1, s8);
+            s8 = peg$f194(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
-            s7 = peg$parseAliasBraces();
+            s7 = peg$currPos;
+            s8 = peg$parsePos();
+            if (input.charCodeAt(peg$currPos) === 45) {
+              s9 = peg$c22;
+              peg$currPos++;
+            } else {
+              s9 = peg$FAILED;
+              if (peg$silentFails === 0) { peg$fail(peg$e24); }
+            }
+            if (s9 !== peg$FAILED) {
+              s10 = peg$parse_();
+              s11 = peg$parseIdentReq();
+              if (s11 !== peg$FAILED) {
+                peg$savedPos = s7;
+                s7 = peg$f195(s1, s8, s11);
+              } else {
+                peg$currPos = s7;
+                s7 = peg$FAILED;
+              }
+            } else {
+              peg$currPos = s7;
+              s7 = peg$FAILED;
+            }
+            if (s7 === peg$FAILED) {
+              s7 = peg$parseAliasBraces0();
+            }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -6435,7 +6842,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f179(s1, s5);
+          s0 = peg$f196(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6507,7 +6914,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f180(s1, s2);
+      s0 = peg$f197(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6522,11 +6929,11 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = peg$parsePos();
     if (input.charCodeAt(peg$currPos) === 123) {
-      s2 = peg$c56;
+      s2 = peg$c57;
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -6555,7 +6962,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f181(s1, s4);
+        s0 = peg$f198(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6618,7 +7025,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f182(s1, s5, s9, s10);
+              s0 = peg$f199(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6651,7 +7058,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f183(s1);
+      s1 = peg$f200(s1);
       s0 = s1;
     }
 
@@ -6690,7 +7097,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f184(s1, s2);
+      s0 = peg$f201(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6707,7 +7114,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f185(s1);
+      s1 = peg$f202(s1);
       s0 = s1;
     }
 
@@ -6746,7 +7153,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f186(s1, s2);
+      s0 = peg$f203(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6763,7 +7170,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f187(s1);
+      s1 = peg$f204(s1);
       s0 = s1;
     }
 
@@ -6774,20 +7181,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c65) {
-      s1 = peg$c65;
+    if (input.substr(peg$currPos, 5) === peg$c66) {
+      s1 = peg$c66;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c66) {
-        s1 = peg$c66;
+      if (input.substr(peg$currPos, 5) === peg$c67) {
+        s1 = peg$c67;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e77); }
+        if (peg$silentFails === 0) { peg$fail(peg$e79); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6824,7 +7231,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f188(s1);
+      s1 = peg$f205(s1);
       s0 = s1;
     }
 
@@ -6835,20 +7242,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c67) {
-      s1 = peg$c67;
+    if (input.substr(peg$currPos, 5) === peg$c68) {
+      s1 = peg$c68;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e80); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c68) {
-        s1 = peg$c68;
+      if (input.substr(peg$currPos, 5) === peg$c69) {
+        s1 = peg$c69;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e79); }
+        if (peg$silentFails === 0) { peg$fail(peg$e81); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6881,20 +7288,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c69) {
-      s1 = peg$c69;
+    if (input.substr(peg$currPos, 5) === peg$c70) {
+      s1 = peg$c70;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e82); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c70) {
-        s1 = peg$c70;
+      if (input.substr(peg$currPos, 5) === peg$c71) {
+        s1 = peg$c71;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e81); }
+        if (peg$silentFails === 0) { peg$fail(peg$e83); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6923,7 +7330,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f189(s1);
+      s1 = peg$f206(s1);
       s0 = s1;
     }
 
@@ -6934,20 +7341,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 8) === peg$c71) {
-      s1 = peg$c71;
+    if (input.substr(peg$currPos, 8) === peg$c72) {
+      s1 = peg$c72;
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e82); }
+      if (peg$silentFails === 0) { peg$fail(peg$e84); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 8) === peg$c72) {
-        s1 = peg$c72;
+      if (input.substr(peg$currPos, 8) === peg$c73) {
+        s1 = peg$c73;
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e85); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -6980,20 +7387,20 @@ function peg$parse(input, options) {
     let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    if (input.substr(peg$currPos, 5) === peg$c73) {
-      s1 = peg$c73;
+    if (input.substr(peg$currPos, 5) === peg$c74) {
+      s1 = peg$c74;
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      if (peg$silentFails === 0) { peg$fail(peg$e86); }
     }
     if (s1 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c74) {
-        s1 = peg$c74;
+      if (input.substr(peg$currPos, 5) === peg$c75) {
+        s1 = peg$c75;
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e87); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7022,7 +7429,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f190(s1);
+      s1 = peg$f207(s1);
       s0 = s1;
     }
 
@@ -7043,7 +7450,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f191(s1);
+      s1 = peg$f208(s1);
       s0 = s1;
     }
 
@@ -7064,7 +7471,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f192(s1);
+      s1 = peg$f209(s1);
       s0 = s1;
     }
 
@@ -7075,17 +7482,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 123) {
-      s0 = peg$c56;
+      s0 = peg$c57;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f193(s1);
+      s1 = peg$f210(s1);
       s0 = s1;
     }
 
@@ -7096,17 +7503,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c59;
+      s0 = peg$c60;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e68); }
+      if (peg$silentFails === 0) { peg$fail(peg$e69); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f194(s1);
+      s1 = peg$f211(s1);
       s0 = s1;
     }
 
@@ -7117,17 +7524,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 41) {
-      s0 = peg$c75;
+      s0 = peg$c44;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e47); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f195(s1);
+      s1 = peg$f212(s1);
       s0 = s1;
     }
 
@@ -7142,7 +7549,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f196(s1);
+      s1 = peg$f213(s1);
       s0 = s1;
     }
 
@@ -7157,7 +7564,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f197(s1);
+      s1 = peg$f214(s1);
       s0 = s1;
     }
 
@@ -7172,7 +7579,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f198(s1);
+      s2 = peg$f215(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7180,7 +7587,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f199(s1);
+        s0 = peg$f216(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7192,7 +7599,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e87); }
+      if (peg$silentFails === 0) { peg$fail(peg$e88); }
     }
 
     return s0;
@@ -7211,7 +7618,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f200();
+      s1 = peg$f217();
     }
     s0 = s1;
 
@@ -7222,11 +7629,11 @@ function peg$parse(input, options) {
     let s0;
 
     s0 = input.charAt(peg$currPos);
-    if (peg$r11.test(s0)) {
+    if (peg$r12.test(s0)) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e88); }
+      if (peg$silentFails === 0) { peg$fail(peg$e89); }
     }
 
     return s0;
@@ -7244,26 +7651,26 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e90); }
+      if (peg$silentFails === 0) { peg$fail(peg$e91); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
       s5 = input.charAt(peg$currPos);
-      if (peg$r12.test(s5)) {
+      if (peg$r13.test(s5)) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e91); }
+        if (peg$silentFails === 0) { peg$fail(peg$e92); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
           s4.push(s5);
           s5 = input.charAt(peg$currPos);
-          if (peg$r12.test(s5)) {
+          if (peg$r13.test(s5)) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e91); }
+            if (peg$silentFails === 0) { peg$fail(peg$e92); }
           }
         }
       } else {
@@ -7283,21 +7690,21 @@ function peg$parse(input, options) {
     if (s2 === peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r13.test(s3)) {
+      if (peg$r14.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e92); }
+        if (peg$silentFails === 0) { peg$fail(peg$e93); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
           s2.push(s3);
           s3 = input.charAt(peg$currPos);
-          if (peg$r13.test(s3)) {
+          if (peg$r14.test(s3)) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e92); }
+            if (peg$silentFails === 0) { peg$fail(peg$e93); }
           }
         }
       } else {
@@ -7313,11 +7720,11 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       peg$silentFails++;
       s3 = input.charAt(peg$currPos);
-      if (peg$r14.test(s3)) {
+      if (peg$r15.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e93); }
+        if (peg$silentFails === 0) { peg$fail(peg$e94); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -7339,7 +7746,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e89); }
+      if (peg$silentFails === 0) { peg$fail(peg$e90); }
     }
 
     return s0;
@@ -7353,7 +7760,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f201(s1);
+      s1 = peg$f218(s1);
       s0 = s1;
     }
 
@@ -7375,20 +7782,20 @@ function peg$parse(input, options) {
     if (s2 !== peg$FAILED) {
       s3 = [];
       s4 = input.charAt(peg$currPos);
-      if (peg$r15.test(s4)) {
+      if (peg$r16.test(s4)) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e94); }
+        if (peg$silentFails === 0) { peg$fail(peg$e95); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
         s4 = input.charAt(peg$currPos);
-        if (peg$r15.test(s4)) {
+        if (peg$r16.test(s4)) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e94); }
+          if (peg$silentFails === 0) { peg$fail(peg$e95); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
@@ -7424,7 +7831,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f202();
+    s1 = peg$f219();
     s0 = s1;
 
     return s0;
@@ -7439,25 +7846,25 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e95); }
+      if (peg$silentFails === 0) { peg$fail(peg$e96); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
       s3 = input.charAt(peg$currPos);
-      if (peg$r16.test(s3)) {
+      if (peg$r17.test(s3)) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e96); }
+        if (peg$silentFails === 0) { peg$fail(peg$e97); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
         s3 = input.charAt(peg$currPos);
-        if (peg$r16.test(s3)) {
+        if (peg$r17.test(s3)) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e96); }
+          if (peg$silentFails === 0) { peg$fail(peg$e97); }
         }
       }
       s1 = [s1, s2];
@@ -7476,7 +7883,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f203();
+    s1 = peg$f220();
     s0 = s1;
 
     return s0;
@@ -7494,6 +7901,8 @@ function peg$parse(input, options) {
   let kwStart = 0;      // where that keyword starts
   let inCond = false;   // inside an if/else block
   let depth = 0;        // nesting of braces and parentheses
+  let inElse = false;   // inside an else block
+  const filled = new Set(); // policy_parse.y section lists holding a statement (bisonList)
   const sc = options.scanner ?? new Scanner(input, { span, at, ident, oneName, nameSet: (name, start) => oneName(ident(name, start)) }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
@@ -7508,13 +7917,92 @@ function peg$parse(input, options) {
   const readStatement = (p) => sc.statement(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
-  const readCond = (p) => sc.condExpr(p);
+  const readCond = (p) => sc.condExpr(p, BISON_STATES - statementBase("if") - 1);
+  const readSet = (p) => sc.nestedSet(p, () => BISON_STATES - setBase(p), false);
+  const readAliasSet = (p) => sc.nestedSet(p, () => BISON_STATES - setBase(p), true);
   /** The span of what the current rule matched. */
   function here() { return at(peg$savedPos, peg$currPos); }
   function stop(message, start, end) { throw new StopParse(message, start, end ?? start); }
   function describe() { return describeStatement(kw, word); }
   function expected(what, pos) {
     stop(`expected ${what} in ${describe()}, found ${tokenAt(input, pos)}`, pos, pos + tokenLength(input, pos));
+  }
+  /** The bison stack entries below a statement of kind `k`: its section's, and its list's. */
+  function statementBase(k) {
+    const list = bisonList(k);
+    return bisonSection(list) + (filled.has(list) ? 1 : 0);
+  }
+  /** ... and below what starts at `pos` in the statement being read (a rule in a conditional
+   *  sits on the conditional's keyword, expression, brace and rule list). */
+  function setBase(pos) {
+    const base = inCond ? statementBase("if") + (inElse ? 8 : 4) : statementBase(kw);
+    return base + bisonUnits(input, kwStart, pos);
+  }
+  /** A set the flat reader could not read: refused here when it is nested past what the
+   *  grammar's recursive rules read (or past checkpolicy's stack); otherwise false, and the
+   *  grammar reads it and words its error. */
+  function setFailed(what) {
+    const f = sc.setFailure;
+    if (f === null) return false;
+    if (f.what === "too-deep") stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries, less what the statement holds before this set, holds about 9,980 levels of braces)`, f.at, f.at + 1);
+    if (f.depth <= MAX_DEPTH) return false;
+    if (f.what === "empty") stop(what === "set" ? `an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name` : `an empty list '${LB}${RB}' in ${describe()}`, f.at, f.end);
+    if (f.what === "name") expected("a name", f.at);
+    expected(`'${RB}'`, f.at);
+  }
+  /** A constraint expression read flat (ConstraintUnit: `(`s and `not`s, a comparison, `)`s,
+   *  joined by `and`/`or`), nested with explicit stacks as policy_parse.y's precedence nests it
+   *  (or < and < not), so it goes as deep as checkpolicy's parser: the stack entries bison holds
+   *  for it (each pending `(`, `not`, operand and operator, a comparison at its peak, a `)` being
+   *  shifted) are counted against what the statement leaves. The nodes and spans are those of
+   *  recursive rules: a parenthesized expression is its inner node, a `not` spans to the end of
+   *  what it negates, a binary node from its left operand's start to its right one's end. */
+  function foldConstraint(exprStart, units, end) {
+    let room = Infinity;
+    const fits = (entries, at) => {
+      if (entries < 9000) return;
+      if (room === Infinity) room = BISON_STATES - statementBase(kw) - bisonUnits(input, kwStart, exprStart);
+      if (entries > room) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries, less what the statement holds before this expression, holds about 9,980 levels of parentheses or 'not's in a constraint)`, at, at + 1);
+    };
+    const values = [];
+    const ops = [];
+    const reduceWhile = (prec) => {
+      for (let top = ops[ops.length - 1]; top !== undefined && top.kind !== "paren"; top = ops[ops.length - 1]) {
+        if ((top.kind === "not" ? 3 : top.prec) < prec) return;
+        ops.pop();
+        if (top.kind === "not") {
+          const arg = values.pop();
+          values.push({ node: { op: "not", arg: arg.node, span: at(top.at, arg.end) }, end: arg.end });
+        } else {
+          const right = values.pop();
+          const left = values.pop();
+          values.push({ node: bin(top.op, left.node, right.node), end: right.end });
+        }
+      }
+    };
+    for (const [op, u] of units) {
+      if (op !== null) {
+        reduceWhile(op.prec);
+        ops.push({ kind: "bin", op: op.op, prec: op.prec });
+        fits(ops.length + values.length, op.at);
+      }
+      for (const [k, p] of u.pre) {
+        ops.push({ kind: k, at: p });
+        fits(ops.length + values.length, p);
+      }
+      fits(ops.length + values.length + u.prim.peak, u.prim.at);
+      values.push({ node: u.prim.node, end: u.prim.end });
+      for (const p of u.post) {
+        reduceWhile(0);
+        if (ops.length === 0) expected("';'", p);
+        fits(ops.length + values.length + 1, p);
+        ops.pop();
+        values[values.length - 1].end = p + 1;
+      }
+    }
+    reduceWhile(0);
+    if (ops.length > 0) expected("')'", end);
+    return values[0].node;
   }
   function deeper(pos) {
     if (++depth > MAX_DEPTH) stop(`nesting deeper than ${MAX_DEPTH} levels: xsm's limit (checkpolicy reads up to about 9,980)`, pos);

@@ -150,7 +150,11 @@ function strayMessage(kind: StrayKind, text: string, offset: number): string {
       return `control character 0x${text.charCodeAt(offset).toString(16).padStart(2, "0")} outside a comment: ${rejects}`;
     case "non-ascii": {
       const c = text.codePointAt(offset)!;
-      const what = c === 0xfffd ? "a byte that is not valid UTF-8" : `'${String.fromCodePoint(c)}' (U+${c.toString(16).toUpperCase().padStart(4, "0")}), not ASCII,`;
+      const what = isEscapedByte(c)
+        ? `a byte that is not valid UTF-8 (0x${(c - 0xdc00).toString(16).toUpperCase()})`
+        : c === 0xfffd
+          ? "a byte that is not valid UTF-8"
+          : `'${String.fromCodePoint(c)}' (U+${c.toString(16).toUpperCase().padStart(4, "0")}), not ASCII,`;
       return `${what} outside a comment: ${rejects}; outside comments, paths and quoted file names a policy is ASCII`;
     }
   }
@@ -211,12 +215,17 @@ function lineLimitWarning(text: string, lines: LineMap): Diagnostic | undefined 
   return undefined;
 }
 
-/** The UTF-8 length of text[from, to). */
+/** A byte of the file that is not UTF-8, as src/io/read.ts decodePolicyText escapes it. */
+function isEscapedByte(c: number): boolean {
+  return c >= 0xdc80 && c <= 0xdcff;
+}
+
+/** The length in the file's bytes of text[from, to): UTF-8, an escaped byte being one. */
 function utf8Length(text: string, from: number, to: number): number {
   let n = 0;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);
-    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : isEscapedByte(c) ? 1 : 3;
   }
   return n;
 }

@@ -311,7 +311,7 @@ export class Scanner {
    * (nothing read) on anything else, the expression not followed by `{` included: the grammar then
    * reads it and words the error.
    */
-  condExpr(start: number): CondExpr | null {
+  condExpr(start: number, room = CHECKPOLICY_COND_ROOM): CondExpr | null {
     if (this.grammarOnly) return null;
     this.condTooDeep = -1;
     const input = this.input;
@@ -319,7 +319,7 @@ export class Scanner {
     type Op = { kind: "paren"; at: number } | { kind: "not"; at: number } | { kind: "bin"; op: BinaryCondOp; prec: number };
     const values: Value[] = [];
     const ops: Op[] = [];
-    const room = () => ops.length + values.length <= CHECKPOLICY_COND_ROOM;
+    const fits = () => ops.length + values.length <= room;
     const reduceBin = (op: BinaryCondOp): void => {
       const right = values.pop()!;
       const left = values.pop()!;
@@ -353,14 +353,14 @@ export class Scanner {
           this.pos = at + 1;
           ops.push({ kind: "paren", at });
         } else break;
-        if (!room()) return this.condTooDeepAt(at);
+        if (!fits()) return this.condTooDeepAt(at);
         this.skipBlanks();
       }
       const at = this.pos;
       const name = this.ident();
       if (name === null) return null;
       values.push({ node: { op: "bool", name, span: name.span }, end: this.pos });
-      if (!room()) return this.condTooDeepAt(at);
+      if (!fits()) return this.condTooDeepAt(at);
       // closing parentheses, then a binary operator (another operand follows) or the end
       let more = false;
       for (;;) {
@@ -369,7 +369,7 @@ export class Scanner {
         const at = this.pos;
         if (input.charCodeAt(at) === 41 /* ) */) {
           reduceWhile(0);
-          if (ops.length + values.length + 1 > CHECKPOLICY_COND_ROOM) return this.condTooDeepAt(at);
+          if (ops.length + values.length + 1 > room) return this.condTooDeepAt(at);
           if (ops.pop()?.kind !== "paren") return null;
           values[values.length - 1]!.end = at + 1;
           this.pos = at + 1;
@@ -382,7 +382,7 @@ export class Scanner {
         }
         reduceWhile(bin.prec);
         ops.push({ kind: "bin", op: bin.op, prec: bin.prec });
-        if (!room()) return this.condTooDeepAt(at);
+        if (!fits()) return this.condTooDeepAt(at);
         this.pos = at + bin.length;
         this.skipBlanks();
         more = true;
@@ -398,6 +398,108 @@ export class Scanner {
       return values[0]!.node;
     }
   }
+
+  /**
+   * A set in braces from `start` (at `{`, or at the `~` of `~{`), nested to any depth, read with
+   * an explicit stack: the grammar's Names over BraceItems (policy_parse.y nested_id_set), the
+   * nested sets flattened in the order written, as flattenSet does. With `alias`, the list
+   * policy_parse.y's alias_def (`names`) gives define_type: every name in order, a `-` before a
+   * name being an alias named `-` (insert_id("-")), a leading `~` one named `~` after the set.
+   * `room` is how many entries checkpolicy's bison stack still has where the set starts (asked
+   * only for sets nested thousands deep); the set's own entries are counted as bison pushes them:
+   * each open `{`, and its list once it has an element, then what is being shifted. Null when the
+   * set is not well formed or goes past `room` (`setFailure` says where and why; the grammar
+   * words it).
+   */
+  nestedSet(start: number, room: () => number, alias: false): NameSet | null;
+  nestedSet(start: number, room: () => number, alias: true): Ident[] | null;
+  nestedSet(start: number, room: () => number, alias: boolean): NameSet | Ident[] | null {
+    this.setFailure = null;
+    if (this.grammarOnly) return null;
+    const input = this.input;
+    this.pos = start;
+    const complement = input.charCodeAt(start) === 126; /* ~ */
+    if (complement) {
+      this.pos++;
+      this.skipBlanks();
+    }
+    if (input.charCodeAt(this.pos) !== 123 /* { */) return null;
+    const include: Ident[] = [];
+    let exclude: Ident[] | undefined;
+    // per open brace: where it is and whether it holds an element yet
+    const opened: number[] = [];
+    const filled: boolean[] = [];
+    let held = complement ? 1 : 0; // bison entries of the open braces (and of the `~`)
+    let limit = Infinity;
+    const fits = (entries: number, at: number): boolean => {
+      if (entries < 9000) return true; // far below any room: not worth asking
+      if (limit === Infinity) limit = room();
+      if (entries <= limit) return true;
+      this.setFailure = { what: "too-deep", at, depth: opened.length };
+      return false;
+    };
+    const fill = () => {
+      if (!filled[filled.length - 1]) {
+        filled[filled.length - 1] = true;
+        held++;
+      }
+    };
+    for (;;) {
+      const at = this.pos;
+      const c = input.charCodeAt(at);
+      if (c === 123 /* { */) {
+        if (!fits(held + 1, at)) return null;
+        opened.push(at);
+        filled.push(false);
+        held++;
+        this.pos++;
+      } else if (c === 125 /* } */ && opened.length > 0) {
+        const open = opened.pop()!;
+        if (!filled.pop()) {
+          this.setFailure = { what: "empty", at: open, end: at + 1, depth: opened.length + 1 };
+          return null;
+        }
+        if (!fits(held + 1, at)) return null;
+        held -= 2;
+        this.pos++;
+        if (opened.length === 0) break;
+        fill();
+      } else if (c === 45 /* - */ && opened.length > 0) {
+        this.pos++;
+        this.skipBlanks();
+        const id = this.ident();
+        if (id === null) {
+          this.setFailure = { what: "name", at: this.pos, depth: opened.length };
+          return null;
+        }
+        if (!fits(held + 3, at)) return null;
+        if (alias) include.push(this.nodes.ident("-", at), id);
+        else (exclude ??= []).push(id);
+        fill();
+      } else {
+        const id = opened.length > 0 ? this.ident() : null;
+        if (id === null) {
+          this.setFailure = { what: "item", at, depth: opened.length };
+          return null;
+        }
+        if (!fits(held + 1, at)) return null;
+        include.push(id);
+        fill();
+      }
+      this.skipBlanks();
+    }
+    this.end = this.pos;
+    if (alias) {
+      if (complement) include.push(this.nodes.ident("~", start));
+      return exact(include);
+    }
+    return { span: this.nodes.at(start, this.pos), star: false, complement, include: exact(include), exclude: exclude === undefined ? (NONE as never as Ident[]) : exact(exclude) };
+  }
+
+  /** Why the last nestedSet read stopped: an empty set (from `at` to `end`), a `-` without a name,
+   *  something else than a name, `-`, `{` or `}`, or past checkpolicy's parser stack; `depth` is
+   *  how many braces were open there. */
+  setFailure: { what: "empty" | "name" | "item" | "too-deep"; at: number; end?: number; depth: number } | null = null;
 
   /** Where a conditional went past checkpolicy's parser stack (the grammar reports it), or -1. */
   condTooDeep = -1;

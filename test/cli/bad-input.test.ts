@@ -124,7 +124,7 @@ describe("xsm compile on bad input", () => {
     const outside = file("latin1.conf", Buffer.concat([base, Buffer.from("pirqcon 3\xe9 system_u:object_r:nic_t\n", "latin1")]));
     const r = await xsm("compile", outside);
     expectCleanFailure(r);
-    expect(r.stderr).toContain("latin1.conf:46:10: error: a byte that is not valid UTF-8 outside a comment");
+    expect(r.stderr).toContain("latin1.conf:46:10: error: a byte that is not valid UTF-8 (0xE9) outside a comment");
   });
 
   it("a carriage return is reported once, at its first occurrence, with a hint", async () => {

@@ -587,7 +587,7 @@ describe("syntax errors", () => {
   it("limits nesting instead of overflowing the stack", () => {
     const deep = `if (${"(".repeat(100_000)}b${")".repeat(100_000)}) { }`;
     expect(firstProblem(deep).message).toMatch(/nesting deeper than/);
-    const sets = `allow ${"{ ".repeat(5000)}a${" }".repeat(5000)} b:c d;`;
+    const sets = `allow ${"{ ".repeat(20_000)}a${" }".repeat(20_000)} b:c d;`;
     expect(firstProblem(sets).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`if (${"!".repeat(1_000_000)}b) { }`).message).toMatch(/nesting deeper than/);
     expect(firstProblem(`constrain c p (${"not ".repeat(100_000)}u1 == u2);`).message).toMatch(/nesting deeper than/);

@@ -27,7 +27,34 @@ export function validatetrans(st: ResolveState, names: Names, classes: NameSet, 
 
 // folded with an explicit stack (ast.ts foldTree): checkpolicy puts no bound on `and`/`or` chains
 function constraintExpr(st: ResolveState, names: Names, root: ConstraintExpr, validatetrans: boolean): ResolvedConstraintExpr | undefined {
+  if (!shallowEnough(st, root)) return undefined;
   return foldTree<ConstraintExpr, ResolvedConstraintExpr | undefined>(root, (e, operands) => constraintNode(st, names, e, operands, validatetrans));
+}
+
+/** CEXPR_MAXDEPTH (libsepol constraint.h): the terms a constraint's postfix form may hold at once. */
+const CEXPR_MAXDEPTH = 5;
+
+/** define_constraint and define_validatetrans walk the postfix form and refuse a term pushed onto
+ *  CEXPR_MAXDEPTH pending ones ("constraint expression is too deep"), as libsepol's and Xen's
+ *  read_cons_helper refuse such a binary: nesting to the right (`a and (b and (c ...))`) holds a
+ *  term per level, a left-leaning chain (`a and b and c ...`) two. */
+function shallowEnough(st: ResolveState, root: ConstraintExpr): boolean {
+  let depth = -1;
+  let deep: ConstraintExpr | undefined;
+  foldTree<ConstraintExpr, void>(root, (e) => {
+    if (e.op === "and" || e.op === "or") depth--;
+    else if (e.op !== "not") {
+      if (depth === CEXPR_MAXDEPTH - 1) deep ??= e;
+      depth++;
+    }
+  });
+  if (deep === undefined) return true;
+  st.err(
+    "constraint",
+    `constraint expression is too deep: this term is the ${CEXPR_MAXDEPTH + 1}th one pending when libsepol evaluates the expression, which holds ${CEXPR_MAXDEPTH} (CEXPR_MAXDEPTH); checkpolicy refuses it, and Xen's loader would too. Group it to the left (a and b and c) rather than to the right (a and (b and c))`,
+    deep.span,
+  );
+  return false;
 }
 
 function constraintNode(
