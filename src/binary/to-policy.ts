@@ -156,6 +156,9 @@ function classes(b: Builder): void {
       allMask: perms.length >= 32 ? 0xffffffff : ((1 << perms.length) - 1) >>> 0,
       common: c?.common || undefined,
     };
+    // class_read's order is user, role, range, type
+    const d = c?.defaults;
+    if (d && (d[0] || d[1] || d[2] || d[3])) cls.defaults = { user: d[0], role: d[1], range: d[2], type: d[3] };
     b.sym.classes.push(cls);
     b.sym.classIds.set(cls.name, id);
   }
@@ -442,6 +445,13 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
     const parent = t.bounds > 0 ? (b.typeOf[t.bounds] ?? -1) : -1;
     if (id >= 0 && parent >= 0 && (t.properties & TYPE_PRIMARY) !== 0) b.sym.types[id]!.bounds = parent;
   }
+  // permissive_map's bit is the type's value (lower.ts writes it so): Xen's security server marks
+  // such a source's decisions permissive, from a binary as from its source
+  for (const v of k.permissive) {
+    const id = b.typeOf[v] ?? -1;
+    if (id >= 0) b.sym.types[id]!.permissive = true;
+  }
+  b.sym.policycaps = [...k.policycaps];
   if (b.sym.mls) rangeRules(b, b.sym.mls);
 
   // filename transitions (Xen refuses them; libsepol and setools read them): one rule per record

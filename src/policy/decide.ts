@@ -255,7 +255,11 @@ export function decide(state: BoolState, scontext: string, tcontext: string, tcl
   const av = computeAv(state, s.value, t.value, cls.id);
   const allowed = (av.allowed & bit) !== 0;
   const audited = allowed ? (av.auditallow & bit) !== 0 : (av.auditdeny & bit) !== 0;
-  return { allowed, audited, reasons: explain ? reasons(state, s.value, t.value, cls.id, bit) : [] };
+  if (!explain) return { allowed, audited, reasons: [] };
+  const why = reasons(state, s.value, t.value, cls.id, bit);
+  // the security server still denies; avc_has_perm returns 0 for a permissive source (Xen's avc.c)
+  if (!allowed && av.permissive) why.push({ kind: "permissive", type: core.sym.types[s.value.type]!.name });
+  return { allowed, audited, reasons: why };
 }
 
 /** Why: the rules that grant (or would, were their branch on), the failing constraint, audit rules. */

@@ -52,6 +52,8 @@ export function reasonText(r: Reason, lookup?: BoolLookup): string {
       return `no role allow ${r.role} ${r.newRole}: domain:transition between two roles needs one (Xen's context_struct_compute_av)`;
     case "bounds-masked":
       return `${r.child} is bounded by ${r.parent}, which is not allowed it (Xen's type_attribute_bounds_av masks it)`;
+    case "permissive":
+      return `${r.type} is permissive: Xen's AVC logs this denial and grants the access (avc_has_perm)`;
     case "auditallow":
       return `audited by ${where(r.rule)}: ${r.rule.text}`;
     case "dontaudit":

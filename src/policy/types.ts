@@ -46,6 +46,7 @@ export type Reason =
   | { kind: "constraint-failed"; rule: RuleRef } // TE allows, this constraint does not hold
   | { kind: "role-transition-denied"; role: string; newRole: string } // domain:transition, no role allow for the roles
   | { kind: "bounds-masked"; child: string; parent: string } // the bounded type's parent is not allowed it
+  | { kind: "permissive"; type: string } // denied, but the source type is permissive: Xen's AVC lets it through
   | { kind: "auditallow"; rule: RuleRef }
   | { kind: "dontaudit"; rule: RuleRef }
   | { kind: "invalid"; message: string }; // unknown class/perm or invalid context

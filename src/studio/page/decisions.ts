@@ -132,6 +132,8 @@ export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | st
       return [`no role allow ${r.role} ${r.newRole} for domain:transition`];
     case "bounds-masked":
       return [`masked: ${r.child} is bounded by ${r.parent}, which is not allowed it`];
+    case "permissive":
+      return [`${r.type} is permissive: Xen's AVC logs the denial and grants it`];
     case "auditallow":
       return ["audited by ", link(r.rule), " ", text(r.rule)];
     case "dontaudit":
