@@ -2,12 +2,13 @@
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
 import { hashRank } from "../binary/hash.js";
-import { declaredRoles } from "../policy/symbols.js";
+import { declaredRoles, typeParent } from "../policy/symbols.js";
+import { expandTypeSet } from "../policy/typeset.js";
 import type { AnalysisPolicy } from "./load.js";
 import { unknownName } from "./names.js";
 import { pySorted } from "./search.js";
 import type { TeKind } from "./terules.js";
-import type { ResolvedContext } from "../policy/symbols.js";
+import type { ClassDefaults, ResolvedContext, Symbols } from "../policy/symbols.js";
 import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
 import { isMlsExpr, rangeTransRecords, setoolsContext, setoolsLevel, setoolsRange } from "./mls.js";
 
@@ -60,6 +61,8 @@ const SEINFO_ORDER: Component[] = ["booleans", "categories", "classes", "constra
 export interface Statistics {
   /** An MLS policy (checkpolicy -M; setools: "MLS enabled"). */
   mls: boolean;
+  version: number;
+  handleUnknown: string;
   classes: number;
   permissions: number;
   sensitivities: number;
@@ -105,6 +108,8 @@ export function statistics(ap: AnalysisPolicy): Statistics {
   const mlsValidatetrans = sym.validatetrans.filter((v) => isMlsExpr(v.expr)).length;
   return {
     mls: sym.mls !== undefined,
+    version: ap.version ?? 30,
+    handleUnknown: ap.handleUnknown ?? "deny",
     classes: sym.classes.length,
     // setools counts each class's own permissions and each common's once, used or not
     permissions:
@@ -123,20 +128,21 @@ export function statistics(ap: AnalysisPolicy): Statistics {
     neverallow: 0,
     auditallow: count("auditallow"),
     dontaudit: count("dontaudit"),
-    typeTrans: count("type_transition"),
+    typeTrans: count("type_transition") + filenameTransRecords(sym),
     typeChange: count("type_change"),
     typeMember: count("type_member"),
     rangeTrans: rangeTransRecords(sym).length,
     roleAllow: ap.roleAllows.length,
-    roleTrans: 0,
+    roleTrans: roleTransRecords(sym),
     constraints: sym.constraints.length - mlsConstraints,
     validatetrans: sym.validatetrans.length - mlsValidatetrans,
     mlsConstrain: mlsConstraints,
     mlsValTran: mlsValidatetrans,
-    permissives: 0,
-    polcap: 0,
-    defaults: 0,
-    typebounds: 0,
+    permissives: sym.types.reduce((n, t) => (t.permissive ? n + 1 : n), 0),
+    polcap: sym.policycaps.length,
+    defaults: sym.classes.reduce((n, c) => n + defaultCount(c.defaults), 0),
+    // a dotted name is bounded by its parent without a typebounds (hierarchy_add_bounds)
+    typebounds: sym.types.reduce((n, t) => (typeParent(sym, t.id) !== undefined ? n + 1 : n), 0),
     initialSids: [...sym.initialSids.values()].filter((c) => c !== undefined).length,
     devicetreecon: o.devicetreecon.length,
     iomemcon: o.iomemcon.length,
@@ -144,6 +150,35 @@ export function statistics(ap: AnalysisPolicy): Statistics {
     pcidevicecon: o.pcidevicecon.length,
     pirqcon: o.pirqcon.length,
   };
+}
+
+/** The binary's role_tr records: one per (role, type, class) once sets are expanded, a triple
+ *  written twice kept once (libsepol expand.c copy_role_trans). */
+function roleTransRecords(sym: Symbols): number {
+  const seen = new Set<string>();
+  for (const rt of sym.roleTransitions ?? [])
+    for (const r of rt.roles) for (const t of rt.types) for (const c of rt.classes) seen.add(`${r}:${t}:${c}`);
+  return seen.size;
+}
+
+/** Filename type_transitions, one record per (source, target, class, name) as the binary keeps
+ *  them (expand_filename_trans); setools counts them with the type_transition rules. */
+function filenameTransRecords(sym: Symbols): number {
+  const seen = new Set<string>();
+  for (const f of sym.filenameTransitions) {
+    const sources = expandTypeSet(f.sources, sym);
+    const targets = expandTypeSet({ ...f.targets, self: false }, sym);
+    for (const s of sources)
+      for (const t of f.targets.self ? [...targets, s] : targets) for (const c of f.classes) seen.add(`${s} ${t} ${c} ${f.filename}`);
+  }
+  return seen.size;
+}
+
+/** The default_* settings a class keeps in a version 30 binary: default_range glblub (7) needs
+ *  version 32, so checkpolicy writes it as unset and setools counts it not. */
+function defaultCount(d: ClassDefaults | undefined): number {
+  if (d === undefined) return 0;
+  return (d.user ? 1 : 0) + (d.role ? 1 : 0) + (d.type ? 1 : 0) + (d.range && d.range !== 7 ? 1 : 0);
 }
 
 function row(l1: string, v1: number, l2: string, v2: number): string {
@@ -154,9 +189,9 @@ function row(l1: string, v1: number, l2: string, v2: number): string {
 export function renderStatistics(s: Statistics, file: string): string {
   return (
     `Statistics for policy file: ${file}\n` +
-    `Policy Version:             30 (MLS ${s.mls ? "enabled" : "disabled"})\n` +
+    `Policy Version:             ${s.version} (MLS ${s.mls ? "enabled" : "disabled"})\n` +
     "Target Policy:              xen\n" +
-    "Handle unknown classes:     deny\n" +
+    `Handle unknown classes:     ${s.handleUnknown}\n` +
     row("Classes:", s.classes, "Permissions:", s.permissions) +
     row("Sensitivities:", s.sensitivities, "Categories:", s.categories) +
     row("Types:", s.types, "Attributes:", s.attributes) +

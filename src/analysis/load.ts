@@ -31,6 +31,9 @@ export interface AnalysisPolicy {
   /** What the reports leave out of this policy, said once per command (a binary's constraint
    *  type sets with exclusions setools does not show). */
   readonly notes?: readonly string[];
+  /** A binary's policy version and handle_unknown (a source is compiled as version 30, deny). */
+  readonly version?: number;
+  readonly handleUnknown?: "deny" | "reject" | "allow";
 }
 
 /** A source rule's text as written (comments and `#line` directives removed) and where. */

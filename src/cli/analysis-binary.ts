@@ -46,7 +46,9 @@ export function analyzeBinary(data: Uint8Array, file: string): AnalysisPolicy {
     const notes = excluding
       ? [`${file}: ${excluding} constraint${excluding === 1 ? "" : "s"} with a type set that excludes types (-, * or ~): shown by the included names only, as setools shows them`]
       : [];
-    return analyzeTables({ file, policy, sym, ex, text: listing, commons, roleAllows, constraintSources, neverallows: [], notes });
+    // the config word's handle_unknown bits (policydb.h HANDLE_UNKNOWN_MASK: 2 reject, 4 allow)
+    const handleUnknown = kernel.config & 4 ? "allow" : kernel.config & 2 ? "reject" : "deny";
+    return analyzeTables({ file, policy, sym, ex, text: listing, commons, roleAllows, constraintSources, neverallows: [], notes, version: kernel.version, handleUnknown });
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
     throw err;
