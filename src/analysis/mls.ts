@@ -4,23 +4,13 @@
 // constraints are MLS ones (setools counts a constraint whose expression names a level as
 // mlsconstrain, whichever keyword wrote it).
 import { foldTree } from "../policy/ast.js";
-import type { Level, LevelRange, MlsSymbols, ResolvedConstraintExpr, ResolvedContext, Symbols } from "../policy/symbols.js";
+import { levelRunsText, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { expandTypeSet } from "../policy/typeset.js";
 
 /** setools' str(Level): sensitivity, then categories in declaration order, runs of two or more
  *  as `first.last`. */
 export function setoolsLevel(mls: MlsSymbols, l: Level): string {
-  const sens = mls.sens.find((s) => s.order === l.sens)?.name ?? `s${l.sens}`;
-  const cat = (v: number) => mls.cats[v]?.name ?? `c${v}`;
-  const parts: string[] = [];
-  const cats = l.cats;
-  for (let i = 0; i < cats.length; ) {
-    let j = i;
-    while (j + 1 < cats.length && cats[j + 1] === cats[j]! + 1) j++;
-    parts.push(j > i ? `${cat(cats[i]!)}.${cat(cats[j]!)}` : cat(cats[i]!));
-    i = j + 1;
-  }
-  return parts.length === 0 ? sens : `${sens}:${parts.join(",")}`;
+  return levelRunsText(mls, l, 2);
 }
 
 /** setools' str(Range): one level when low equals high, else `low - high`. */

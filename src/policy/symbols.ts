@@ -91,6 +91,24 @@ function containsAll(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/** A level's text: its sensitivity, then its categories, each run of at least `minRun`
+ *  consecutive ones as `first.last` and shorter runs listed (the kernel's mls_sid_to_context
+ *  folds runs of 3, setools' str(Level) runs of 2). */
+export function levelRunsText(mls: MlsSymbols, l: Level, minRun: number): string {
+  const sens = mls.sens.find((s) => s.order === l.sens)?.name ?? `s${l.sens}`;
+  const cat = (v: number) => mls.cats[v]?.name ?? `c${v}`;
+  const parts: string[] = [];
+  const cats = l.cats;
+  for (let i = 0; i < cats.length; ) {
+    let j = i;
+    while (j + 1 < cats.length && cats[j + 1] === cats[j]! + 1) j++;
+    if (j - i + 1 >= minRun) parts.push(`${cat(cats[i]!)}.${cat(cats[j]!)}`);
+    else for (let k = i; k <= j; k++) parts.push(cat(cats[k]!));
+    i = j + 1;
+  }
+  return parts.length === 0 ? sens : `${sens}:${parts.join(",")}`;
+}
+
 /** mls_level_dom: `a` dominates `b`. */
 export function levelDominates(a: Level, b: Level): boolean {
   return a.sens >= b.sens && containsAll(a.cats, b.cats);

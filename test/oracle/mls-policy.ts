@@ -5,8 +5,9 @@
 // contexts get random levels and ranges, some of them invalid. Deterministic in the seed.
 import type { Query } from "./harness.js";
 
-function prng(seed: number): () => number {
-  let s = (seed * 2654435761) >>> 0 || 1;
+/** xorshift32 from the seed times `mix` (each generator keeps its own, so recorded seeds stay). */
+export function prng(seed: number, mix = 2654435761): () => number {
+  let s = (seed * mix) >>> 0 || 1;
   return () => {
     s ^= s << 13;
     s >>>= 0;

@@ -4,7 +4,7 @@
 // the initial SID contexts), and relabel queries (old, new, task contexts and a class) built from
 // the policy's own user/role/type combinations, with random levels when MLS. Deterministic.
 import type { MatrixDoc } from "./harness.js";
-import type { MlsShape } from "./mls-policy.js";
+import { prng, type MlsShape } from "./mls-policy.js";
 
 export interface RelabelQuery {
   old: string;
@@ -18,17 +18,6 @@ export interface RelabelAnswer {
   error?: string;
 }
 
-function prng(seed: number): () => number {
-  let s = (seed * 2246822519) >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 const OPS = ["==", "!="];
 const LEVEL_OPS = ["==", "!=", "dom", "domby", "incomp"];
@@ -36,7 +25,7 @@ const PAIRS = [["l1", "l2"], ["l1", "h2"], ["h1", "l2"], ["h1", "h2"], ["l1", "h
 
 /** `conf` with validatetrans statements (and mlsvalidatetrans ones when `mls`). */
 export function validatetransPolicy(conf: string, doc: MatrixDoc, seed: number, mls: MlsShape | undefined): string {
-  const rnd = prng(seed);
+  const rnd = prng(seed, 2246822519);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const classes = Object.keys(doc.classes);
   const users = Object.keys(doc.users);
@@ -100,7 +89,7 @@ export function validatetransPolicy(conf: string, doc: MatrixDoc, seed: number, 
 /** Relabel questions over the policy's valid user:role:type combinations (and object_r), with a
  *  random level or range when MLS; the odd unknown type, which both sides must refuse. */
 export function relabelQueries(doc: MatrixDoc, seed: number, mls: MlsShape | undefined, count = 300): RelabelQuery[] {
-  const rnd = prng(seed * 31 + 7);
+  const rnd = prng(seed * 31 + 7, 2246822519);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const combos: string[] = [];
   for (const [user, userRoles] of Object.entries(doc.users)) {

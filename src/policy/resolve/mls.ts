@@ -6,7 +6,7 @@
 // writes them, and they compare the empty levels of non-MLS contexts).
 import { diagnostic, type Diagnostic, type Span } from "../../diagnostics/diagnostic.js";
 import type { Ident, MlsLevel, MlsRange, PolicyAst, Statement } from "../ast.js";
-import { levelDominates, type Level, type LevelRange, type MlsSymbols } from "../symbols.js";
+import { levelDominates, levelRunsText, type Level, type LevelRange, type MlsSymbols } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
@@ -61,18 +61,7 @@ export function mlsDisabled(ast: PolicyAst): Diagnostic[] {
 /** The kernel's text of a level (mls_sid_to_context): runs of three or more categories as
  *  `c0.c2`, shorter ones listed. */
 export function levelText(mls: MlsSymbols, l: Level): string {
-  const sens = mls.sens.find((s) => s.order === l.sens)?.name ?? `s${l.sens}`;
-  const cat = (v: number) => mls.cats[v]?.name ?? `c${v}`;
-  const parts: string[] = [];
-  const cats = l.cats;
-  for (let i = 0; i < cats.length; ) {
-    let j = i;
-    while (j + 1 < cats.length && cats[j + 1] === cats[j]! + 1) j++;
-    if (j - i >= 2) parts.push(`${cat(cats[i]!)}.${cat(cats[j]!)}`);
-    else for (let k = i; k <= j; k++) parts.push(cat(cats[k]!));
-    i = j + 1;
-  }
-  return parts.length === 0 ? sens : `${sens}:${parts.join(",")}`;
+  return levelRunsText(mls, l, 3);
 }
 
 export function rangeText(mls: MlsSymbols, r: LevelRange): string {
