@@ -2,17 +2,17 @@
 //   dist/**          the library for plain `node` importers of "xsm-policy" (tsc, one file per module;
 //                    the JSON a module reads at run time is copied beside it);
 //   dist/bin/xsm.cjs the `xsm` command line, src/cli/main.ts bundled by esbuild into one function
-//                    expression that bin/xsm.js compiles with node:vm (CommonJS inside: require,
+//                    expression that bin/xsm.cjs compiles with node:vm (CommonJS inside: require,
 //                    module, __filename). Command modules stay behind main.ts's dynamic imports, so
 //                    running one evaluates only what it uses; the optional heavy packages (the
 //                    Graphviz build behind --svg, the language server's protocol) stay in
 //                    node_modules and are required when used;
 //   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `--help`
-//                    where examples/ is absent) under XSM_WRITE_CODE_CACHE; bin/xsm.js uses it only
+//                    where examples/ is absent) under XSM_WRITE_CODE_CACHE; bin/xsm.cjs uses it only
 //                    for the same bundle bytes and node (see there);
 //   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
 //                    (src/lsp/runner.ts finds it beside the bundle);
-//   dist/build-stamp.json  when this build started and how many files src/ had, which bin/xsm.js
+//   dist/build-stamp.json  when this build started and how many files src/ had, which bin/xsm.cjs
 //                    compares with src/ to refuse running a stale build.
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
@@ -61,7 +61,7 @@ const cli = await build({
   outfile: join(dist, "bin", "xsm.cjs"),
   format: "cjs",
   plugins: [requireOptional],
-  // the file is one function expression; bin/xsm.js calls it as node calls a CommonJS module
+  // the file is one function expression; bin/xsm.cjs calls it as node calls a CommonJS module
   // (the modules' import.meta.url is the bundle's own URL, as it was for the ES module bundle)
   define: { "import.meta.url": "__xsmModuleUrl" },
   banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __xsmModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -86,7 +86,7 @@ await build({
 // the studio page, bundled for the browser (dist/studio-web)
 execFileSync(process.execPath, [join(root, "scripts", "build-studio.mjs")], { stdio: "inherit" });
 
-/** The files under src/, as bin/xsm.js counts them. */
+/** The files under src/, as bin/xsm.cjs counts them. */
 function countFiles(dir) {
   let n = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) n += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
@@ -95,10 +95,10 @@ function countFiles(dir) {
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, srcFiles: countFiles(join(root, "src")) })}\n`);
 
-// V8's code cache of the bundle, from a run of the built CLI (after the stamp: bin/xsm.js refuses a
+// V8's code cache of the bundle, from a run of the built CLI (after the stamp: bin/xsm.cjs refuses a
 // stale build). A compile trains the compiler's functions too; --help where examples/ is absent.
 const cacheRun = existsSync(join(root, "examples", "xen-flask", "policy.conf")) ? ["compile", join(root, "examples", "xen-flask", "policy.conf")] : ["--help"];
-execFileSync(process.execPath, [join(root, "bin", "xsm.js"), ...cacheRun], {
+execFileSync(process.execPath, [join(root, "bin", "xsm.cjs"), ...cacheRun], {
   stdio: ["ignore", "ignore", "inherit"],
   env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", "xsm.cache") },
 });

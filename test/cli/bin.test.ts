@@ -1,5 +1,6 @@
-// The installed entry point: `bin/xsm.js` (what `npx xsm` runs) starts the bundle `npm run build`
-// made, its exit status is runCli's, and a missing or stale build is one line naming the fix.
+// The installed entry point: `bin/xsm.cjs` (package.json "bin", what `npx xsm` runs; `bin/xsm.js`
+// loads it) starts the bundle `npm run build` made, its exit status is runCli's, and a missing or
+// stale build is one line naming the fix.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,16 +8,24 @@ import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 
-function run(argv: string[], bin = "bin/xsm.js", input?: string) {
+function run(argv: string[], bin = "bin/xsm.cjs", input?: string) {
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe("bin/xsm.js", () => {
+describe("bin/xsm.cjs", () => {
   it("prints help, exit 0", () => {
     const r = run(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: xsm");
+  });
+
+  it("is package.json's bin, and bin/xsm.js runs the same command line", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { bin: Record<string, string> };
+    expect(pkg.bin).toEqual({ xsm: "bin/xsm.cjs" });
+    for (const argv of [["--help"], ["compile", "test/fixtures/cli/small.conf"], ["compile", "--nope"], ["compile", "test/fixtures/cli/missing.conf"]]) {
+      expect(run(argv, "bin/xsm.js")).toEqual(run(argv));
+    }
   });
 
   it("exits 2 on a usage error", () => {
@@ -46,7 +55,7 @@ describe("bin/xsm.js", () => {
   });
 
   it("compiles the bundle from the code cache the build made", () => {
-    const r = spawnSync(process.execPath, ["bin/xsm.js", "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    const r = spawnSync(process.execPath, ["bin/xsm.cjs", "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe("xsm: code cache: used\n");
   });
@@ -67,10 +76,12 @@ describe("bin/xsm.js", () => {
 /** A bundle as the build writes it: one function expression, called as node calls a CommonJS module. */
 const FAKE_BUNDLE = "(function (exports, require, module) {\nexports.runCli = async (argv, io) => { io.stdout.write(`ran ${argv}\\n`); return 0; };\n})";
 
-/** A checkout with bin/xsm.js, one source file and, when given, a stamp and a fake bundle. */
-function checkout(stamp?: { builtAt: number; srcFiles: number }): string {
-  const root = mkdtempSync(join(tmpdir(), "xsm-bin-"));
-  mkdirSync(join(root, "bin"));
+/** A checkout (or, under `parent`, a package) with bin/, one source file and, when given, a stamp
+ *  and a fake bundle; returns its bin/xsm.cjs. */
+function checkout(stamp?: { builtAt: number; srcFiles: number }, parent = mkdtempSync(join(tmpdir(), "xsm-bin-"))): string {
+  const root = join(parent, "xsm-policy");
+  mkdirSync(join(root, "bin"), { recursive: true });
+  cpSync("bin/xsm.cjs", join(root, "bin", "xsm.cjs"));
   cpSync("bin/xsm.js", join(root, "bin", "xsm.js"));
   mkdirSync(join(root, "src", "cli"), { recursive: true });
   writeFileSync(join(root, "src", "cli", "main.ts"), "");
@@ -80,10 +91,10 @@ function checkout(stamp?: { builtAt: number; srcFiles: number }): string {
     writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify(stamp));
     writeFileSync(join(root, "dist", "bin", "xsm.cjs"), FAKE_BUNDLE);
   }
-  return join(root, "bin", "xsm.js");
+  return join(root, "bin", "xsm.cjs");
 }
 
-describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
+describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
 
   it("says there is no build, and how to make one", () => {
     const r = run(["--help"], checkout());
@@ -108,6 +119,19 @@ describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
     expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
   });
 
+  it("says so through bin/xsm.js too", () => {
+    const r = run(["--help"], checkout({ builtAt: 999_000, srcFiles: 1 }).replace(/\.cjs$/, ".js"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
+  });
+
+  it("does not compare src/ with the build of a package installed under node_modules", () => {
+    const modules = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "node_modules");
+    const r = run(["compile", "x"], checkout({ builtAt: 999_000, srcFiles: 2 }, modules));
+    expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+    expect(run(["--help"], checkout(undefined, join(modules, "other"))).stderr).toBe("xsm: xsm is not built (no dist/build-stamp.json); run `npm run build`\n");
+  });
+
   it("says so when the stamp is there but the bundle is not", () => {
     const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
     rmSync(join(bin, "..", "..", "dist", "bin", "xsm.cjs"));
@@ -117,7 +141,7 @@ describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
   });
 });
 
-describe("bin/xsm.js and the code cache", () => {
+describe("bin/xsm.cjs and the code cache", () => {
   const key = (bundle: Buffer) => JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: crc32(bundle) });
   function withCache(header: string, data: Buffer): string {
     const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
