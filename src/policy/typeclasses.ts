@@ -16,7 +16,17 @@
 // (`diagRow`, the full walk of that type pair).
 import { EMPTY } from "./avtab.js";
 import type { AvTab } from "./avtab.js";
-import type { TypeAttrMap } from "./typeattr.js";
+
+/** What the classes are made from: per type, the key ids a decision walks on each side (CSR, as
+ *  typeattr.ts TypeAttrMap keeps them), and the walk itself for the pairs left out of the classes. */
+export interface TypeKeys {
+  readonly ntypes: number;
+  readonly sourceStart: Int32Array;
+  readonly sourceIds: Int32Array;
+  readonly targetStart: Int32Array;
+  readonly targetIds: Int32Array;
+  allowed(tab: AvTab, s: number, t: number, c: number): number;
+}
 
 export interface ClassTable<Rows extends Uint8Array | Uint16Array = Uint8Array | Uint16Array> {
   /** Per type, its source class times the number of target classes. */
@@ -40,7 +50,7 @@ export const CLASS_PAIR_LIMIT = 1 << 23;
 /** The class table of the allow masks of `tab`, or undefined when the classes are too many (more
  *  than `limit` class pairs, or more than 2^16 distinct rows). Row numbers are bytes where they fit,
  *  unless `narrow` is false (tests check both widths). */
-export function classTable(tab: AvTab, tam: TypeAttrMap, { limit = CLASS_PAIR_LIMIT, narrow = true } = {}): ClassTable | undefined {
+export function classTable(tab: AvTab, tam: TypeKeys, { limit = CLASS_PAIR_LIMIT, narrow = true } = {}): ClassTable | undefined {
   const nt = tam.ntypes;
   const { nids, nclasses: nc, keys, allow } = tab;
 
