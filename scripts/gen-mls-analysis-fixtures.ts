@@ -8,17 +8,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { repoRoot } from "../test/oracle/harness.js";
-import { mlsAnalysisCases, sediffFlags } from "../test/oracle/mls-analysis.js";
+import { mlsAnalysisCases, sediffFlags, type MlsAnalysisFixture as Fixture } from "../test/oracle/mls-analysis.js";
 import { spawnSync } from "node:child_process";
-
-interface Fixture {
-  policy: string;
-  binary: string;
-  mls: boolean;
-  tool: "seinfo" | "sesearch";
-  args: string[];
-  stdout: string;
-}
 
 const out: Fixture[] = [];
 const dirs = ["test/fixtures/mls", "test/fixtures/validatetrans"];

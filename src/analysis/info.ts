@@ -3,7 +3,7 @@
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
 import { hashRank } from "../binary/hash.js";
 import { declaredRoles, typeParent } from "../policy/symbols.js";
-import { expandTypeSet } from "../policy/typeset.js";
+import { filenameTransRecords } from "../policy/typeset.js";
 import type { AnalysisPolicy } from "./load.js";
 import { unknownName } from "./names.js";
 import { pySorted } from "./search.js";
@@ -128,7 +128,7 @@ export function statistics(ap: AnalysisPolicy): Statistics {
     neverallow: 0,
     auditallow: count("auditallow"),
     dontaudit: count("dontaudit"),
-    typeTrans: count("type_transition") + filenameTransRecords(sym),
+    typeTrans: count("type_transition") + filenameTransCount(sym),
     typeChange: count("type_change"),
     typeMember: count("type_member"),
     rangeTrans: rangeTransRecords(sym).length,
@@ -163,14 +163,10 @@ function roleTransRecords(sym: Symbols): number {
 
 /** Filename type_transitions, one record per (source, target, class, name) as the binary keeps
  *  them (expand_filename_trans); setools counts them with the type_transition rules. */
-function filenameTransRecords(sym: Symbols): number {
+function filenameTransCount(sym: Symbols): number {
   const seen = new Set<string>();
-  for (const f of sym.filenameTransitions) {
-    const sources = expandTypeSet(f.sources, sym);
-    const targets = expandTypeSet({ ...f.targets, self: false }, sym);
-    for (const s of sources)
-      for (const t of f.targets.self ? [...targets, s] : targets) for (const c of f.classes) seen.add(`${s} ${t} ${c} ${f.filename}`);
-  }
+  for (const f of sym.filenameTransitions)
+    for (const r of filenameTransRecords(f, sym)) seen.add(`${r.stype} ${r.ttype} ${r.tclass} ${f.filename}`);
   return seen.size;
 }
 

@@ -53,7 +53,7 @@ import {
   type RangeTrans,
   type SensDatum,
 } from "./model.js";
-import { expandTypeSet } from "../policy/typeset.js";
+import { expandTypeSet, filenameTransRecords } from "../policy/typeset.js";
 
 export interface LowerOptions {
   /** 30 (default) or 24, the two versions checkpolicy writes for Xen. */
@@ -634,19 +634,15 @@ function filenameTransitions(lw: Lowering): FilenameTrans[] {
   const keys = new Map<string, { ttype: number; tclass: number; name: string; datums: { otype: number; stypes: Set<number> }[] }>();
   for (const f of lw.sym.filenameTransitions) {
     const otype = lw.typeBit[f.defaultType]! + 1;
-    const sources = Array.from(expandTypeSet(f.sources, lw.sym), (t) => lw.typeBit[t]! + 1);
-    const targets = Array.from(expandTypeSet({ ...f.targets, self: false }, lw.sym), (t) => lw.typeBit[t]! + 1);
-    for (const s of sources) {
-      for (const t of f.targets.self ? [...targets, s] : targets) {
-        for (const c of f.classes) {
-          const k = `${t} ${c + 1} ${f.filename}`;
-          let key = keys.get(k);
-          if (!key) keys.set(k, (key = { ttype: t, tclass: c + 1, name: f.filename, datums: [] }));
-          let datum = key.datums.find((d) => d.otype === otype);
-          if (!datum) key.datums.push((datum = { otype, stypes: new Set() }));
-          datum.stypes.add(s);
-        }
-      }
+    for (const r of filenameTransRecords(f, lw.sym)) {
+      const s = lw.typeBit[r.stype]! + 1;
+      const t = lw.typeBit[r.ttype]! + 1;
+      const k = `${t} ${r.tclass + 1} ${f.filename}`;
+      let key = keys.get(k);
+      if (!key) keys.set(k, (key = { ttype: t, tclass: r.tclass + 1, name: f.filename, datums: [] }));
+      let datum = key.datums.find((d) => d.otype === otype);
+      if (!datum) key.datums.push((datum = { otype, stypes: new Set() }));
+      datum.stypes.add(s);
     }
   }
   const mask = tableSize(1024, keys.size) - 1;

@@ -140,22 +140,24 @@ function wordStarts(line: string, word: string, from: number): number[] {
   return out;
 }
 
+/** Distinct strings in first-seen order, each named by its index (names and files of the index). */
+function interner(): { list: string[]; id: (s: string) => number } {
+  const list: string[] = [];
+  const ids = new Map<string, number>();
+  return {
+    list,
+    id(s) {
+      let id = ids.get(s);
+      if (id === undefined) ids.set(s, (id = list.push(s) - 1));
+      return id;
+    },
+  };
+}
+
 function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
   const occ = a.index!.occurrences;
-  const names: string[] = [];
-  const nameIds = new Map<string, number>();
-  const intern = (s: string): number => {
-    let id = nameIds.get(s);
-    if (id === undefined) nameIds.set(s, (id = names.push(s) - 1));
-    return id;
-  };
-  const files: string[] = [];
-  const fileIds = new Map<string, number>();
-  const fileId = (uri: string): number => {
-    let id = fileIds.get(uri);
-    if (id === undefined) fileIds.set(uri, (id = files.push(uri) - 1));
-    return id;
-  };
+  const { list: names, id: intern } = interner();
+  const { list: files, id: fileId } = interner();
   const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[] };
   const kindIds = new Map(KINDS.map((k, i) => [k, i]));
   const push = (o: Occurrence, file: number, line: number, start: number, end: number) => {

@@ -122,16 +122,12 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
         set(s.roles, "role");
         break;
       case "avrule":
-        set(s.sources, "typeish");
-        set(s.targets, "typeish");
-        set(s.classes, "class");
-        set(s.perms, "perm", firstClass(s.classes));
-        break;
       case "typerule":
         set(s.sources, "typeish");
         set(s.targets, "typeish");
         set(s.classes, "class");
-        add(s.defaultType, "typeish");
+        if (s.kind === "avrule") set(s.perms, "perm", firstClass(s.classes));
+        else add(s.defaultType, "typeish");
         break;
       case "if":
         cond(s.expr);

@@ -1,7 +1,7 @@
 // The canonical matrix document, byte for byte what test/oracle/tools/oracle-matrix prints:
 // Python's json.dumps(sort_keys=True, separators=(",", ":")) of the policy as setools sees it,
 // booleans at their defaults. Written as a string builder: a medium policy's matrix is megabytes.
-import { expandTypeSet } from "./typeset.js";
+import { filenameTransRecords } from "./typeset.js";
 import { AvKind, type AvTab } from "./avtab.js";
 import type { PolicyTables } from "./image.js";
 import { OBJECT_R, declaredRoles, type Symbols } from "./symbols.js";
@@ -120,17 +120,12 @@ export function matrixJson(core: PolicyTables): string {
   }
   // setools lists filename transitions among the type_transition rules (without their names)
   for (const f of sym.filenameTransitions) {
-    const targets = expandTypeSet({ ...f.targets, self: false }, sym);
-    for (const s of expandTypeSet(f.sources, sym)) {
-      for (const t of f.targets.self ? [...targets, s] : targets) {
-        for (const c of f.classes) {
-          const row = [typeName(s), typeName(t), sym.classes[c]!.name, typeName(f.defaultType)];
-          const key = row.join(" ");
-          if (typeRules.get("type_transition")!.has(key)) continue;
-          typeRules.get("type_transition")!.add(key);
-          typeRows.get("type_transition")!.push(row);
-        }
-      }
+    for (const r of filenameTransRecords(f, sym)) {
+      const row = [typeName(r.stype), typeName(r.ttype), sym.classes[r.tclass]!.name, typeName(f.defaultType)];
+      const key = row.join(" ");
+      if (typeRules.get("type_transition")!.has(key)) continue;
+      typeRules.get("type_transition")!.add(key);
+      typeRows.get("type_transition")!.push(row);
     }
   }
 

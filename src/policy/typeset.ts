@@ -1,6 +1,6 @@
 // Type sets expanded to type ids, as libsepol's type_set_expand (alwaysexpand = 1): attributes to
 // their members, `-x` removed, `*` every type, `~` the complement over all types.
-import type { Symbols, TypeSet } from "./symbols.js";
+import type { FilenameTransition, Symbols, TypeSet } from "./symbols.js";
 
 /** Scratch marks for set expansion, reused across calls (generation-stamped, so no clearing). */
 let stamps = new Uint32Array(0);
@@ -36,6 +36,24 @@ export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
     return Int32Array.from(comp);
   }
   return Int32Array.from(out).sort();
+}
+
+/** One record of a filename type_transition: type ids and a class index (0-based). */
+export interface FilenameTransRecord {
+  stype: number;
+  ttype: number;
+  tclass: number;
+}
+
+/** A filename type_transition's records once its sets are expanded, as libsepol's
+ *  expand_filename_trans visits them: each source, each target (`self` last, as the source
+ *  itself), each class. Duplicates are left to the caller, which keys them its own way. */
+export function* filenameTransRecords(f: FilenameTransition, sym: Symbols): Generator<FilenameTransRecord> {
+  const targets = expandTypeSet({ ...f.targets, self: false }, sym);
+  for (const stype of expandTypeSet(f.sources, sym)) {
+    for (const ttype of targets) for (const tclass of f.classes) yield { stype, ttype, tclass };
+    if (f.targets.self) for (const tclass of f.classes) yield { stype, ttype: stype, tclass };
+  }
 }
 
 const EMPTY_TYPES = new Int32Array(0);

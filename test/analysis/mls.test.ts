@@ -3,17 +3,8 @@
 // from the source with -M and from the binary, which says itself that it is MLS.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { diffComparable, normalise } from "../oracle/mls-analysis.js";
+import { diffComparable, normalise, type MlsAnalysisFixture as Fixture } from "../oracle/mls-analysis.js";
 import { STACK_LINE, xsm } from "../cli/run.js";
-
-interface Fixture {
-  policy: string;
-  binary: string;
-  mls: boolean;
-  tool: "seinfo" | "sesearch";
-  args: string[];
-  stdout: string;
-}
 
 const fixtures = JSON.parse(readFileSync("test/fixtures/analysis/mls.json", "utf8")) as Fixture[];
 const byPolicy = new Map<string, Fixture[]>();

@@ -20,7 +20,7 @@ const LAYERS: Layer[] = [
   { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons"], mayImport: ["diagnostics"] },
   {
     name: "policy-syntax",
-    modules: ["src/policy/ast", "src/policy/lines", "src/policy/nodes", "src/policy/scan", "src/policy/parse", "src/policy/grammar.generated"],
+    modules: ["src/policy/ast", "src/policy/lines", "src/policy/nodes", "src/policy/scan", "src/policy/parse", "src/policy/grammar.generated", "src/policy/shapes"],
     mayImport: ["diagnostics"],
   },
   { name: "policy-desugar", modules: ["src/policy/svp"], mayImport: ["diagnostics", "xen", "policy-syntax"] },
@@ -31,7 +31,7 @@ const LAYERS: Layer[] = [
   },
   {
     name: "policy-tables",
-    modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
+    modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/typeclasses", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
     mayImport: ["diagnostics", "policy-syntax", "policy-symbols"],
   },
   {

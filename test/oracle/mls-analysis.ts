@@ -11,6 +11,15 @@ export interface MlsAnalysisCase {
   args: string[];
 }
 
+/** One recorded answer in test/fixtures/analysis/mls.json: a case, the policy it was asked of and
+ *  the binary checkpolicy made of it, and what setools printed. */
+export interface MlsAnalysisFixture extends MlsAnalysisCase {
+  policy: string;
+  binary: string;
+  mls: boolean;
+  stdout: string;
+}
+
 export function mlsAnalysisCases(ap: AnalysisPolicy, seed: number): MlsAnalysisCase[] {
   const sym = ap.sym;
   const info = (...args: string[]): MlsAnalysisCase => ({ tool: "seinfo", args });
