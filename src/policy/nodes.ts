@@ -4,7 +4,9 @@
 // exactly like the interfaces (a span is made when read), and serialise as the plain objects.
 import type { Ident, NameSet } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
-import { SourceSpan, type LineMap } from "./lines.js";
+import { LineMap, SourceSpan } from "./lines.js";
+import type { ScanNodes } from "./scan.js";
+import { keepShape } from "./shapes.js";
 
 /** A name and where it was read: its span is the name's length from `offset`. */
 export class SourceIdent implements Ident {
@@ -49,4 +51,33 @@ export class OneName extends SourceIdent implements NameSet {
     const ident = { name: this.name, span: this.span };
     return key !== undefined && /^\d+$/.test(key) ? ident : { span: this.span, star: false, complement: false, include: [ident], exclude: NONE };
   }
+}
+
+/** The scanner's node makers over one text's lines. Methods of a class rather than closures made
+ *  per parse, so the scanner's optimised code calls the same functions from one parse to the next
+ *  (a closure inlined there dies with its parse and deoptimises it: shapes.ts). */
+export class SourceNodes implements ScanNodes {
+  constructor(readonly lines: LineMap) {}
+  span(start: number, end: number): Span {
+    return this.lines.span(start, end);
+  }
+  at(start: number, end: number): Span {
+    return this.lines.lazySpan(start, end);
+  }
+  ident(name: string, start: number): Ident {
+    return new SourceIdent(name, this.lines, start);
+  }
+  oneName(id: Ident): NameSet {
+    return new OneName(id.name, this.lines, (id as SourceIdent).offset);
+  }
+  nameSet(name: string, start: number): NameSet {
+    return new OneName(name, this.lines, start);
+  }
+}
+
+// (sample instances: see shapes.ts)
+{
+  const nodes = keepShape(new SourceNodes(new LineMap("", "")));
+  keepShape(nodes.nameSet("", 0));
+  keepShape(nodes.ident("", 0));
 }

@@ -13,8 +13,9 @@ import {
   type PeggyExpectation,
 } from "./grammar.generated.js";
 import { LineMap } from "./lines.js";
-import { OneName, SourceIdent } from "./nodes.js";
+import { SourceNodes } from "./nodes.js";
 import { Scanner, tokenAt, tokenLength, type StrayKind } from "./scan.js";
+import { keepShape } from "./shapes.js";
 
 /** What a policy may hold before the compiler refuses it with a located error. The defaults are
  *  far past real policies (Xen's is < 1 MB with names of < 40 characters; gen-policy's large one
@@ -46,6 +47,9 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
+// (a sample instance: see shapes.ts)
+keepShape(new Scanner("", new SourceNodes(new LineMap("", ""))));
+
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const ast: PolicyAst = { file, statements: [] };
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -62,13 +66,13 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   const lines = new LineMap(text, file);
   const diagnostics: Diagnostic[] = [];
   const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0, empties: [] };
-  const at = (start: number, end: number) => lines.lazySpan(start, end);
-  const ident = (name: string, start: number) => new SourceIdent(name, lines, start);
   // (the parser's Idents are SourceIdents; the set takes the name's place)
-  const oneName = (id: Ident) => new OneName(id.name, lines, (id as SourceIdent).offset);
-  const span = (start: number, end: number) => lines.span(start, end);
-  const nameSet = (name: string, start: number) => new OneName(name, lines, start);
-  const scanner = new Scanner(text, { span, at, ident, oneName, nameSet }, options.grammarOnly === true);
+  const nodes = new SourceNodes(lines);
+  const at = (start: number, end: number) => nodes.at(start, end);
+  const ident = (name: string, start: number) => nodes.ident(name, start);
+  const oneName = (id: Ident) => nodes.oneName(id);
+  const span = (start: number, end: number) => nodes.span(start, end);
+  const scanner = new Scanner(text, nodes, options.grammarOnly === true);
   let failed = false;
   try {
     ast.statements = parse(text, {

@@ -4,7 +4,8 @@
 import type { Ident, NameSet } from "../ast.js";
 import { OneName } from "../nodes.js";
 import type { ClassSym, TypeSet } from "../symbols.js";
-import type { ResolveState } from "./state.js";
+import { keepShape } from "../shapes.js";
+import { ResolveState } from "./state.js";
 
 /** include minus exclude over one table; `*` starts from `universe`, `~` complements against it.
  *  `unknown` is told of each name the table lacks, in the order the set lists them. */
@@ -175,3 +176,6 @@ export class Names {
     return idSet(set, (name) => sym.userIds.get(name), (id) => this.st.err("undeclared", `unknown user ${id.name}`, id.span));
   }
 }
+
+// (sample instances of Names and of ResolveState: see shapes.ts)
+keepShape(new Names(new ResolveState({ file: "", statements: [] })));
