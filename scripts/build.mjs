@@ -54,13 +54,26 @@ const requireOptional = {
     b.onLoad({ filter: /.*/, namespace: "require-optional" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
   },
 };
+/** commander requires node:child_process when loaded, for executable subcommands xsm never has:
+ *  loading it (with net, dgram and the streams) was 3-6 ms of every start, so commander's copy is
+ *  required on first use. */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: args.path, namespace: "lazy-child-process" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents: 'let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require("node:child_process"))[name] });',
+      loader: "js",
+    }));
+  },
+};
 const cli = await build({
   ...node,
   metafile: true,
   entryPoints: [join(root, "src", "cli", "main.ts")],
   outfile: join(dist, "bin", "xsm.cjs"),
   format: "cjs",
-  plugins: [requireOptional],
+  plugins: [requireOptional, lazyChildProcess],
   // the file is one function expression; bin/xsm.cjs calls it as node calls a CommonJS module
   // (the modules' import.meta.url is the bundle's own URL, as it was for the ES module bundle)
   define: { "import.meta.url": "__xsmModuleUrl" },
