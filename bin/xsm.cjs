@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `xsm` (package.json "bin"; bin/xsm.js loads this file): runs the command line `npm run build`
-// bundled into dist/bin/xsm.cjs (npm ci builds it through "prepare"). A missing build, or one older than src/, is one line naming the fix, never old code run
-// silently. "Older" is cheap to tell: the build records when it started and how many files src/ had
-// (scripts/build.mjs); any file under src/ modified since, added or removed makes the build stale.
+// bundled into dist/bin/xsm.cjs (npm ci builds it through "prepare"). A missing build, or one older
+// than src/, is one line naming the fix, never old code run silently. "Older" is cheap to tell: the
+// build records when it started and lists src/'s directories and files (scripts/build.mjs); a file
+// edited since is newer than the build, and one added, removed or renamed makes its directory newer,
+// so one stat per listed path tells, without walking src/ (readdir cost as much as the stats).
 // A package without src/ has nothing to compare and runs its build; so does an installed one (under
 // node_modules: npm dates every file of a tarball 1985, and nobody edits there instead of building),
-// which skips the walk over src/. (A checkout linked with `npm link` runs from its real path and
-// keeps the check.)
+// which skips the stats. (A checkout linked with `npm link` runs from its real path and keeps them.)
 //
 // The bundle is one script compiled through node:vm with V8's code cache (dist/bin/xsm.cache, made by
 // the build from a run of `xsm compile`): V8 then deserialises the bytecode instead of parsing 1.5 MB
@@ -18,7 +19,7 @@
 // CommonJS (.cjs, whatever package.json's "type"): node runs it without its ES module loader, whose
 // resolution, loading and module records cost a few ms of a start-up that is ~40 ms beyond node's own.
 "use strict";
-const { readFileSync, readdirSync, statSync, writeFileSync } = require("node:fs");
+const { readFileSync, statSync, writeFileSync } = require("node:fs");
 const { createRequire } = require("node:module");
 const { Script } = require("node:vm");
 const zlib = require("node:zlib");
@@ -40,25 +41,14 @@ function staleness() {
     return "xsm is not built (no dist/build-stamp.json)";
   }
   if (/[\\/]node_modules[\\/]/.test(root)) return undefined;
-  let files = 0;
-  let changed;
-  // (plain concatenation: path.join normalises every path it makes, which made this walk cost
-  // more than the rest of `xsm --help`)
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) walk(path);
-      else if ((files++, changed === undefined && statSync(path).mtimeMs > stamp.builtAt)) changed = path;
-    }
-  };
-  try {
-    walk(`${root}src`);
-  } catch (err) {
-    if (err.code === "ENOENT") return undefined;
-    throw err;
+  if (!Array.isArray(stamp.src)) return "the build in dist/ is stale (made by an older scripts/build.mjs)";
+  // (plain concatenation: path.join normalises every path it makes, which once cost more than the
+  // rest of `xsm --help`)
+  for (const path of stamp.src) {
+    const stat = statSync(`${root}${path}`, { throwIfNoEntry: false });
+    if (stat === undefined) return path === "src/" ? undefined : `the build in dist/ is stale (${path} is gone)`;
+    if (stat.mtimeMs > stamp.builtAt) return `the build in dist/ is older than ${path}${path.endsWith("/") ? " (a file added, removed or renamed there)" : ""}`;
   }
-  if (changed !== undefined) return `the build in dist/ is older than ${changed.slice(root.length)}`;
-  if (files !== stamp.srcFiles) return `the build in dist/ is stale (src/ had ${stamp.srcFiles} files, now ${files})`;
   return undefined;
 }
 

@@ -12,8 +12,8 @@
 //                    for the same bundle bytes and node (see there);
 //   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
 //                    (src/lsp/runner.ts finds it beside the bundle);
-//   dist/build-stamp.json  when this build started and how many files src/ had, which bin/xsm.cjs
-//                    compares with src/ to refuse running a stale build.
+//   dist/build-stamp.json  when this build started and src/'s directories and files, which
+//                    bin/xsm.cjs compares with src/ to refuse running a stale build.
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
@@ -99,14 +99,17 @@ await build({
 // the studio page, bundled for the browser (dist/studio-web)
 execFileSync(process.execPath, [join(root, "scripts", "build-studio.mjs")], { stdio: "inherit" });
 
-/** The files under src/, as bin/xsm.cjs counts them. */
-function countFiles(dir) {
-  let n = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) n += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
-  return n;
+/** src/'s directories (with a final /) and files, each directory before its entries, relative to
+ *  the root as bin/xsm.cjs stats them. */
+function listSrc(dir, out = [`${dir}/`]) {
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    if (entry.isDirectory()) listSrc(`${dir}/${entry.name}`, out);
+    else out.push(`${dir}/${entry.name}`);
+  }
+  return out;
 }
 mkdirSync(dist, { recursive: true });
-writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, srcFiles: countFiles(join(root, "src")) })}\n`);
+writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, src: listSrc("src") })}\n`);
 
 // V8's code cache of the bundle, from a run of the built CLI (after the stamp: bin/xsm.cjs refuses a
 // stale build). A compile trains the compiler's functions too; --help where examples/ is absent.

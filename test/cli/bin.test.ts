@@ -2,7 +2,7 @@
 // loads it) starts the bundle `npm run build` made, its exit status is runCli's, and a missing or
 // stale build is one line naming the fix.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
@@ -76,9 +76,10 @@ describe("bin/xsm.cjs", () => {
 /** A bundle as the build writes it: one function expression, called as node calls a CommonJS module. */
 const FAKE_BUNDLE = "(function (exports, require, module) {\nexports.runCli = async (argv, io) => { io.stdout.write(`ran ${argv}\\n`); return 0; };\n})";
 
-/** A checkout (or, under `parent`, a package) with bin/, one source file and, when given, a stamp
- *  and a fake bundle; returns its bin/xsm.cjs. */
-function checkout(stamp?: { builtAt: number; srcFiles: number }, parent = mkdtempSync(join(tmpdir(), "xsm-bin-"))): string {
+/** A checkout (or, under `parent`, a package) with bin/, one source file dated 1970 (its directories
+ *  earlier) and, when given a build time, a stamp listing src/ as the build does and a fake bundle;
+ *  returns its bin/xsm.cjs. */
+function checkout(builtAt?: number, parent = mkdtempSync(join(tmpdir(), "xsm-bin-"))): string {
   const root = join(parent, "xsm-policy");
   mkdirSync(join(root, "bin"), { recursive: true });
   cpSync("bin/xsm.cjs", join(root, "bin", "xsm.cjs"));
@@ -86,9 +87,10 @@ function checkout(stamp?: { builtAt: number; srcFiles: number }, parent = mkdtem
   mkdirSync(join(root, "src", "cli"), { recursive: true });
   writeFileSync(join(root, "src", "cli", "main.ts"), "");
   utimesSync(join(root, "src", "cli", "main.ts"), 1000, 1000);
-  if (stamp) {
+  for (const dir of ["src/cli", "src"]) utimesSync(join(root, dir), 900, 900);
+  if (builtAt !== undefined) {
     mkdirSync(join(root, "dist", "bin"), { recursive: true });
-    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify(stamp));
+    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, src: ["src/", "src/cli/", "src/cli/main.ts"] }));
     writeFileSync(join(root, "dist", "bin", "xsm.cjs"), FAKE_BUNDLE);
   }
   return join(root, "bin", "xsm.cjs");
@@ -103,37 +105,55 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
   });
 
   it("says which source is newer than the build", () => {
-    const r = run(["--help"], checkout({ builtAt: 999_000, srcFiles: 1 }));
+    const r = run(["--help"], checkout(999_000));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
   });
 
-  it("notices a source file added or removed since the build", () => {
-    const r = run(["--help"], checkout({ builtAt: 2_000_000, srcFiles: 2 }));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe("xsm: the build in dist/ is stale (src/ had 2 files, now 1); run `npm run build`\n");
+  it("notices a source file added, removed or renamed since the build (its directory is newer)", () => {
+    for (const change of ["add", "remove", "rename"] as const) {
+      const bin = checkout(2_000_000);
+      const cli = join(bin, "..", "..", "src", "cli");
+      if (change === "add") writeFileSync(join(cli, "new.ts"), "");
+      else if (change === "remove") rmSync(join(cli, "main.ts"));
+      else renameSync(join(cli, "main.ts"), join(cli, "app.ts"));
+      const r = run(["--help"], bin);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/ (a file added, removed or renamed there); run `npm run build`\n");
+    }
   });
 
-  it("runs a current build", () => {
-    const r = run(["compile", "x"], checkout({ builtAt: 2_000_000, srcFiles: 1 }));
-    expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+  it("notices a listed source gone, and a stamp from an older build script", () => {
+    const bin = checkout(2_000_000);
+    rmSync(join(bin, "..", "..", "src", "cli", "main.ts"));
+    utimesSync(join(bin, "..", "..", "src", "cli"), 900, 900);
+    expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is stale (src/cli/main.ts is gone); run `npm run build`\n");
+    writeFileSync(join(bin, "..", "..", "dist", "build-stamp.json"), JSON.stringify({ builtAt: 2_000_000, srcFiles: 1 }));
+    expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is stale (made by an older scripts/build.mjs); run `npm run build`\n");
+  });
+
+  it("runs a current build, and a build without src/ (nothing to compare)", () => {
+    const bin = checkout(2_000_000);
+    expect(run(["compile", "x"], bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+    rmSync(join(bin, "..", "..", "src"), { recursive: true });
+    expect(run(["compile", "x"], bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
   });
 
   it("says so through bin/xsm.js too", () => {
-    const r = run(["--help"], checkout({ builtAt: 999_000, srcFiles: 1 }).replace(/\.cjs$/, ".js"));
+    const r = run(["--help"], checkout(999_000).replace(/\.cjs$/, ".js"));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
   });
 
   it("does not compare src/ with the build of a package installed under node_modules", () => {
     const modules = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "node_modules");
-    const r = run(["compile", "x"], checkout({ builtAt: 999_000, srcFiles: 2 }, modules));
+    const r = run(["compile", "x"], checkout(999_000, modules));
     expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
     expect(run(["--help"], checkout(undefined, join(modules, "other"))).stderr).toBe("xsm: xsm is not built (no dist/build-stamp.json); run `npm run build`\n");
   });
 
   it("says so when the stamp is there but the bundle is not", () => {
-    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const bin = checkout(2_000_000);
     rmSync(join(bin, "..", "..", "dist", "bin", "xsm.cjs"));
     const r = run(["--help"], bin);
     expect(r.code).toBe(1);
@@ -144,7 +164,7 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
 describe("bin/xsm.cjs and the code cache", () => {
   const key = (bundle: Buffer) => JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: crc32(bundle) });
   function withCache(header: string, data: Buffer): string {
-    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const bin = checkout(2_000_000);
     writeFileSync(join(bin, "..", "..", "dist", "bin", "xsm.cache"), Buffer.concat([Buffer.from(`${header}\n`), data]));
     return bin;
   }
@@ -154,7 +174,7 @@ describe("bin/xsm.cjs and the code cache", () => {
   };
 
   it("makes a cache V8 accepts, and runs the same with it", () => {
-    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const bin = checkout(2_000_000);
     const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm.cache") };
     expect(spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: used\n" });
