@@ -7,9 +7,10 @@
 //                    running one evaluates only what it uses; the optional heavy packages (the
 //                    Graphviz build behind --svg, the language server's protocol) stay in
 //                    node_modules and are required when used;
-//   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `--help`
-//                    where examples/ is absent) under XSM_WRITE_CODE_CACHE; bin/xsm.cjs uses it only
-//                    for the same bundle bytes and node (see there);
+//   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `help
+//                    compile` where examples/ is absent) under XSM_WRITE_CODE_CACHE, and
+//                    xsm-help.cache, of `xsm --help`; bin/xsm.cjs uses them only for the same bundle
+//                    bytes and node (see there);
 //   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
 //                    (src/lsp/runner.ts finds it beside the bundle);
 //   dist/build-stamp.json  when this build started and src/'s directories and files, which
@@ -111,10 +112,13 @@ function listSrc(dir, out = [`${dir}/`]) {
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, src: listSrc("src") })}\n`);
 
-// V8's code cache of the bundle, from a run of the built CLI (after the stamp: bin/xsm.cjs refuses a
-// stale build). A compile trains the compiler's functions too; --help where examples/ is absent.
-const cacheRun = existsSync(join(root, "examples", "xen-flask", "policy.conf")) ? ["compile", join(root, "examples", "xen-flask", "policy.conf")] : ["--help"];
-execFileSync(process.execPath, [join(root, "bin", "xsm.cjs"), ...cacheRun], {
-  stdio: ["ignore", "ignore", "inherit"],
-  env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", "xsm.cache") },
-});
+// V8's code caches of the bundle, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a
+// stale build): xsm.cache for commands (a compile trains the compiler's functions too; --help where
+// examples/ is absent), xsm-help.cache for `xsm`, `xsm --help` and `xsm -V`.
+const flask = join(root, "examples", "xen-flask", "policy.conf");
+for (const [cache, run] of [["xsm.cache", existsSync(flask) ? ["compile", flask] : ["help", "compile"]], ["xsm-help.cache", ["--help"]]]) {
+  execFileSync(process.execPath, [join(root, "bin", "xsm.cjs"), ...run], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", cache) },
+  });
+}

@@ -54,10 +54,13 @@ describe("bin/xsm.cjs", () => {
     expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input: file is empty, expected a policy\n");
   });
 
-  it("compiles the bundle from the code cache the build made", () => {
-    const r = spawnSync(process.execPath, ["bin/xsm.cjs", "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe("xsm: code cache: used\n");
+  it("compiles the bundle from the code caches the build made (one for --help, -V; one for commands)", () => {
+    for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["help", "check"]]) {
+      const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("xsm: code cache: used\n");
+    }
+    expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm.cache").length);
   });
 
   it("renders --svg through the optional Graphviz package, required from node_modules", () => {
@@ -178,6 +181,17 @@ describe("bin/xsm.cjs and the code cache", () => {
     const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm.cache") };
     expect(spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: used\n" });
+  });
+
+  it("keeps --help's cache apart from the commands' one", () => {
+    const bin = checkout(2_000_000);
+    const dist = join(bin, "..", "..", "dist", "bin");
+    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    expect(help.stderr).toBe("xsm: code cache: none (dist/bin/xsm-help.cache)\n");
+    spawnSync(process.execPath, [bin, "--help"], { env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-help.cache") } });
+    expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm.cache)\n" });
+    const again = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    expect(again).toMatchObject({ status: 0, stdout: "ran --help\n", stderr: "xsm: code cache: used\n" });
   });
 
   it("leaves a cache made for other bundle bytes or another node unused", () => {
