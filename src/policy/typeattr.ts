@@ -4,14 +4,17 @@
 // type_attr_map[t]. Only the ids some entry uses as a source (resp. target) key are walked, so a
 // type with ten attributes of which one has rules costs one or two probes, not eleven.
 //
-// The hot path (allowedLookup) expands the table to type pairs where that pays: when the expansion
-// is small (its cells bounded by EXPAND_LIMIT), a decision is one index or one probe, as before
-// attributes were kept. Past that (N types in one attribute under one rule make N^2 cells), it walks
-// the attributes and remembers recent answers in a small direct-mapped cache.
+// The hot path (allowedLookup) expands the table where that pays: with few types, to a flat array
+// over type pairs (one index); otherwise to a table over classes of types that no rule tells apart
+// (typeclasses.ts: two class lookups, a cell and a row, at 3005 types or at 20,000 types in one
+// attribute alike). Only where even the classes are too many does it fall back to a packed hash of
+// the expansion to type pairs, or past EXPAND_LIMIT to the walk over the attributes with a small
+// direct-mapped cache of recent answers.
 import { AvKind, AvTab, EMPTY, avHash, avKey } from "./avtab.js";
 import type { AvList } from "./avtab.js";
 import type { Expanded } from "./expand.js";
 import type { Symbols } from "./symbols.js";
+import { type ClassTable, classTable } from "./typeclasses.js";
 
 /** The map over every table of an expansion (its base and all conditional lists), made once and
  *  shared by the neverallow check and the image, which read the same tables. */
@@ -168,15 +171,41 @@ export type AllowedLookup = (stype: number, ttype: number, tclass: number, mask:
  *  `xsm compile` and the tools that only read rules never pay for it. Each form is its own
  *  function literal, so a caller's loop sees one target and V8 inlines it (a shared wrapper calling
  *  whichever form was built made allowsIds 4x slower at 101 types). */
-export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "packed" | "walk"): AllowedLookup {
+export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "classes" | "packed" | "walk"): AllowedLookup {
   const nt = tam.ntypes;
   const nc = tab.nclasses;
-  // `how` forces one form (tests check the three agree); otherwise the size decides
-  const expand = how === undefined ? tam.expandedCells(tab) <= EXPAND_LIMIT : how !== "walk";
-  if (expand && (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT))) {
+  if (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT && tam.expandedCells(tab) <= EXPAND_LIMIT)) {
     let dense: Uint32Array | undefined;
     return (stype, ttype, tclass, mask) => ((dense ??= denseAllowed(tab, tam))[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
   }
+  if (how === "classes" || how === undefined) {
+    // two class lookups, a cell and a row (typeclasses.ts); where the classes are too many, or their
+    // rows need 16-bit numbers, another form called through `other` (then the two checks before the
+    // loads are all this one costs). On the 3005-type SVP policy, 16,384 varied questions: 8-14 ns
+    // a decision, where the packed hash of the type pairs took 20-46 ns.
+    let srcRow: Int32Array | undefined;
+    let tgtCol: Int32Array = new Int32Array(0);
+    let pair: Uint8Array = new Uint8Array(0);
+    let diagRow: Uint8Array = new Uint8Array(0);
+    let rows: Uint32Array = new Uint32Array(0);
+    let other: AllowedLookup | undefined;
+    return (stype, ttype, tclass, mask) => {
+      if (srcRow === undefined) {
+        const ct = classTable(tab, tam);
+        if (ct !== undefined && ct.pair instanceof Uint8Array && ct.diagRow instanceof Uint8Array) {
+          ({ srcRow, tgtCol, pair, diagRow, rows } = ct as ClassTable<Uint8Array>);
+        } else {
+          srcRow = new Int32Array(0);
+          other = ct !== undefined ? wideClassLookup(ct, nc) : allowedLookup(tab, tam, tam.expandedCells(tab) <= EXPAND_LIMIT ? "packed" : "walk");
+        }
+      }
+      if (other !== undefined) return other(stype, ttype, tclass, mask);
+      const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
+      return (rows[row * nc + tclass]! & mask) === mask;
+    };
+  }
+  // `how` forces one form (tests check that they agree)
+  const expand = how !== "walk";
   // (a packed key must fit 31 bits: up to ~23,000 types)
   if (expand && nt * nt * nc <= 0x7fffffff) {
     // key and mask side by side: a probe reads one cache line, not one in each of two arrays
@@ -232,6 +261,16 @@ export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "pac
       cacheMasks[h] = allowed;
     }
     return (cacheMasks[h]! & mask) === mask;
+  };
+}
+
+/** The class form with row numbers of 16 bits (a literal of its own: V8 specialises each one to
+ *  the typed arrays it sees). */
+function wideClassLookup(ct: ClassTable, nc: number): AllowedLookup {
+  const { srcRow, tgtCol, pair, diagRow, rows } = ct;
+  return (stype, ttype, tclass, mask) => {
+    const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
+    return (rows[row * nc + tclass]! & mask) === mask;
   };
 }
 

@@ -31,7 +31,7 @@ const LAYERS: Layer[] = [
   },
   {
     name: "policy-tables",
-    modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
+    modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/typeclasses", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
     mayImport: ["diagnostics", "policy-syntax", "policy-symbols"],
   },
   {

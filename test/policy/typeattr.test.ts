@@ -20,7 +20,7 @@ describe.each(POLICIES)("%s", (file) => {
   const nt = core.sym.types.length;
   const classes = core.sym.classes;
 
-  it.each(["dense", "packed", "walk"] as const)("the %s lookup answers as the expanded table", (how) => {
+  it.each(["dense", "classes", "packed", "walk"] as const)("the %s lookup answers as the expanded table", (how) => {
     const lookup = allowedLookup(core.effective, core.tam, how);
     let granted = 0;
     // twice: the walk's second pass answers from its cache
