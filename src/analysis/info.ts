@@ -1,7 +1,7 @@
 // `xsm info`: seinfo's statistics block (the counts setools reports for the binary checkpolicy
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
-import { hashRank } from "../binary/hash.js";
+import { typeRanks } from "../binary/symtab.js";
 import { declaredRoles, typeParent } from "../policy/symbols.js";
 import { filenameTransRecords } from "../policy/typeset.js";
 import type { AnalysisPolicy } from "./load.js";
@@ -233,7 +233,7 @@ class Lister {
   /** Type and attribute values in the binary (hash order), which setools lists attributes by. */
   private rank(): Map<string, number> {
     const sym = this.ap.sym;
-    this.typeRank ??= hashRank([...sym.types.map((t) => t.name), ...sym.attrs.map((a) => a.name), ...sym.types.flatMap((t) => t.aliases)], 512);
+    this.typeRank ??= typeRanks(sym);
     return this.typeRank;
   }
 

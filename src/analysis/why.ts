@@ -12,6 +12,7 @@ import type { ResolvedConstraint } from "../policy/symbols.js";
 import type { SecurityContext } from "../policy/types.js";
 import type { AvcLine } from "./avcline.js";
 import { hashRank } from "../binary/hash.js";
+import { roleRanks, typeRanks } from "../binary/symtab.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { nearestName } from "./names.js";
 
@@ -200,8 +201,9 @@ export class WhyAnalyzer {
 
   private ranks(): { type: Map<string, number>; role: Map<string, number>; user: Map<string, number> } {
     const sym = this.ap.sym;
-    this.typeRank ??= hashRank([...sym.types.map((t) => t.name), ...sym.attrs.map((a) => a.name), ...sym.types.flatMap((t) => t.aliases)], 512);
-    this.roleRank ??= hashRank(sym.roles.map((r) => r.name), 16);
+    this.typeRank ??= typeRanks(sym);
+    // role attributes take slots and values among the roles (constraint names list by value)
+    this.roleRank ??= roleRanks(sym);
     this.userRank ??= hashRank(sym.users.map((u) => u.name), 128);
     return { type: this.typeRank, role: this.roleRank, user: this.userRank };
   }

@@ -12,6 +12,7 @@ import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type State
 import { CondPlacement, condProgram, defineConditional, evalCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
+import { roleTableOrder, typeTableOrder } from "./symtab.js";
 import {
   AVTAB_ALLOWED,
   AVTAB_AUDITALLOW,
@@ -226,16 +227,10 @@ class Lowering {
     readonly sym: Symbols,
   ) {
     // expand.c type_copy_callback: ++nprim in base p_types hashtab order, aliases skipped
-    const typeNames: { name: string; kind: "type" | "attr" | "alias"; id: number }[] = [];
-    for (const t of sym.types) {
-      typeNames.push({ name: t.name, kind: "type", id: t.id });
-      for (const a of t.aliases) typeNames.push({ name: a, kind: "alias", id: t.id });
-    }
-    for (const a of sym.attrs) typeNames.push({ name: a.name, kind: "attr", id: a.id });
     this.typeBit = new Int32Array(sym.types.length);
     this.attrBit = new Int32Array(sym.attrs.length);
     let n = 0;
-    for (const t of hashOrder(typeNames, (x) => x.name, SYMTAB_SIZES[3])) {
+    for (const t of typeTableOrder(sym)) {
       if (t.kind === "type") this.typeBit[t.id] = n++;
       else if (t.kind === "attr") this.attrBit[t.id] = n++;
     }
@@ -246,8 +241,7 @@ class Lowering {
     this.roleVal[OBJECT_R] = 1;
     let r = 1;
     // role attributes take values in the same order, and are not written (role_attr_uncount)
-    const roleNames = [...sym.roles.map((x) => ({ name: x.name, id: x.id })), ...sym.roleAttrs.map((x) => ({ name: x.name, id: -1 }))];
-    for (const role of hashOrder(roleNames, (x) => x.name, SYMTAB_SIZES[2])) {
+    for (const role of roleTableOrder(sym)) {
       if (role.id === -1) ++r;
       else if (role.id !== OBJECT_R) this.roleVal[role.id] = ++r;
     }

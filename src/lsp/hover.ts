@@ -76,5 +76,27 @@ export function describe(sym: NamesModel | undefined, platforms: readonly Platfo
   if (roleId !== undefined) return `**role** \`${name}\`: ${sym.roles[roleId]!.types} types`;
   const userId = sym.userIds.get(name);
   if (userId !== undefined) return `**user** \`${name}\`: roles ${list([...sym.users[userId]!.roles].map((r) => sym.roles[r]!.name))}`;
+  return mlsDescribe(sym, name, kind);
+}
+
+/** A sensitivity: its place in `dominance` and the categories its `level` allows; a category:
+ *  the sensitivities whose `level` allows it. An alias says whose it is. */
+function mlsDescribe(sym: NamesModel, name: string, kind: SymbolKind | undefined): string | undefined {
+  const sensId = sym.sensIds?.get(name);
+  if (sensId !== undefined && (kind === undefined || kind === "sensitivity")) {
+    const s = sym.sens![sensId]!;
+    return [
+      s.name === name ? `**sensitivity** \`${name}\`` : `**alias** \`${name}\` of sensitivity \`${s.name}\``,
+      `- dominance: ${s.order ? `${s.order} of ${sym.sens!.length}, lowest first` : "not placed"}`,
+      `- aliases: ${list(s.aliases)}`,
+      `- categories its level allows: ${s.cats ? list(s.cats) : "no level statement"}`,
+    ].join("\n");
+  }
+  const catId = sym.catIds?.get(name);
+  if (catId !== undefined && (kind === undefined || kind === "category")) {
+    const c = sym.cats![catId]!;
+    const at = sym.sens!.filter((s) => s.cats?.includes(c.name)).map((s) => s.name);
+    return [c.name === name ? `**category** \`${name}\`` : `**alias** \`${name}\` of category \`${c.name}\``, `- aliases: ${list(c.aliases)}`, `- allowed at: ${list(at)}`].join("\n");
+  }
   return undefined;
 }

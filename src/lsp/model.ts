@@ -34,9 +34,17 @@ export interface NamesModel {
   roleIds: Map<string, number>;
   users: { name: string; roles: number[] }[];
   userIds: Map<string, number>;
+  /** MLS policies (compiled with -M): sensitivities in declaration order, with their place in
+   *  `dominance` (from 1; 0 when it has none) and the categories their `level` allows. */
+  sens?: { name: string; aliases: string[]; order: number; cats?: string[] }[];
+  /** Sensitivity names and aliases -> index in `sens`. */
+  sensIds?: Map<string, number>;
+  cats?: { name: string; aliases: string[] }[];
+  /** Category names and aliases -> index in `cats`. */
+  catIds?: Map<string, number>;
 }
 
-export const KINDS: readonly SymbolKind[] = ["type", "attribute", "alias", "typeish", "class", "common", "perm", "bool", "role", "user", "sid", "platform"];
+export const KINDS: readonly SymbolKind[] = ["type", "attribute", "alias", "typeish", "class", "common", "perm", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
 
 /** Every occurrence of every name, column by column; `file[i]` < 0 when it could not be placed. */
 export interface IndexModel {
@@ -130,6 +138,12 @@ function namesModel(a: Analysis): NamesModel {
     roleIds: sym.roleIds,
     users: sym.users.map((u) => ({ name: u.name, roles: [...u.roles] })),
     userIds: sym.userIds,
+    ...(sym.mls && {
+      sens: sym.mls.sens.map((x) => ({ name: x.name, aliases: x.aliases, order: x.order, cats: x.cats?.map((c) => sym.mls!.cats[c]!.name) })),
+      sensIds: sym.mls.sensIds,
+      cats: sym.mls.cats.map((x) => ({ name: x.name, aliases: x.aliases })),
+      catIds: sym.mls.catIds,
+    }),
   };
 }
 

@@ -171,7 +171,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { doc, unit, m, w, slot };
   };
 
-  const KIND_ORDER: SymbolKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform"];
+  const KIND_ORDER: SymbolKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
   const kindId = (k: SymbolKind) => KINDS.indexOf(k);
   const nameIds = new WeakMap<IndexModel, Map<string, number>>();
   /** Occurrences (indexes into the model's columns) of `name` as `kind`; a typeish use (a name in
@@ -426,7 +426,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   }
 }
 
-const DECL = /^[ \t]*(type|attribute|bool|role|user|class|common|platform|typealias)[ \t]+([A-Za-z0-9_]+)/;
+const DECL = /^[ \t]*(type|attribute|bool|role|user|class|common|platform|typealias|sensitivity|category)[ \t]+([A-Za-z0-9_]+)/;
 const DEFINE = /^[ \t]*define\(`([A-Za-z0-9_]+)'/;
 
 /** The outline: declarations and m4 interface definitions, one per line where they start. */
@@ -442,6 +442,8 @@ function documentSymbols(doc: TextDocument): DocumentSymbol[] {
     common: LspSymbolKind.Struct,
     platform: LspSymbolKind.Module,
     typealias: LspSymbolKind.Class,
+    sensitivity: LspSymbolKind.Constant,
+    category: LspSymbolKind.EnumMember,
   };
   const seenClass = new Set<string>();
   doc

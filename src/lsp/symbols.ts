@@ -2,9 +2,9 @@
 // one walk over the AST, each name classified by where it stands (a rule's classes are classes, the
 // names after them permissions, a context's parts user:role:type...). Positions are physical
 // offsets into the text that was parsed.
-import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
+import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 
-export type SymbolKind = "type" | "attribute" | "alias" | "typeish" | "class" | "common" | "perm" | "bool" | "role" | "user" | "sid" | "platform";
+export type SymbolKind = "type" | "attribute" | "alias" | "typeish" | "class" | "common" | "perm" | "bool" | "role" | "user" | "sid" | "platform" | "sensitivity" | "category";
 
 export interface Occurrence {
   name: string;
@@ -52,10 +52,26 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
     for (const id of ns.include) if (id.name !== "self") add(id, kind, false, owner);
     for (const id of ns.exclude) add(id, kind, false, owner);
   };
+  // a level's categories: `c0.c3` is one token (policy_scan.l), two names (parse_categories)
+  const level = (l: MlsLevel) => {
+    add(l.sens, "sensitivity");
+    for (const item of l.cats) {
+      const offset = offsetOf(item);
+      item.name.split(".").forEach((name, i, parts) => {
+        const at = i === 0 ? offset : offset + parts.slice(0, i).join(".").length + 1;
+        occurrences.push({ name, kind: "category", offset: at, length: name.length, decl: false });
+      });
+    }
+  };
+  const range = (r: MlsRange) => {
+    level(r.low);
+    if (r.high) level(r.high);
+  };
   const context = (c: Context) => {
     add(c.user, "user");
     add(c.role, "role");
     add(c.type, "typeish");
+    if (c.mls) range(c.mls);
   };
   // leaves in written order; foldTree's explicit stack, since chains may be any length
   const cond = (e: CondExpr): void =>
@@ -120,6 +136,10 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
       case "user":
         declare(s, s.name, "user");
         set(s.roles, "role");
+        if (s.mls) {
+          level(s.mls.level);
+          range(s.mls.range);
+        }
         break;
       case "avrule":
       case "typerule":
@@ -161,9 +181,20 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
         break;
       case "sensitivity":
       case "category":
+        declare(s, s.name, s.kind);
+        for (const a of s.aliases) declare(s, a, s.kind);
+        break;
       case "dominance":
+        for (const id of s.order) add(id, "sensitivity");
+        break;
       case "level":
+        level(s.level);
+        break;
       case "range_transition":
+        set(s.sources, "typeish");
+        set(s.targets, "typeish");
+        set(s.classes, "class");
+        range(s.range);
         break;
     }
   };

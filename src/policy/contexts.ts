@@ -14,7 +14,14 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
   const role = sym.roleIds.get(c.role.name);
   const type = sym.typeIds.get(c.type.name);
   if (user === undefined) err("undeclared", `user ${c.user.name} is not defined`, c.user.span);
-  if (role === undefined) err("undeclared", `role ${c.role.name} is not defined`, c.role.span);
+  if (role === undefined && sym.roleAttrs.some((a) => a.name === c.role.name)) {
+    // checkpolicy 3.4 takes one when the attribute has types and the user lists it, and writes the
+    // attribute's value: no role record in the binary has it and no user holds it, so Xen's
+    // policydb_context_isvalid refuses the context (after reading a role_val_to_struct slot
+    // policydb_index_others never set) and libsepol's policydb_read refuses the file; an error
+    // here, not a Xen-refusal warning, since no tool can use what checkpolicy writes
+    err("invalid-context", `role ${c.role.name} is a role attribute: a context's role must be a role (checkpolicy writes the attribute's value, a binary neither Xen's loader nor libsepol reads: "Flask:  invalid security context")`, c.role.span);
+  } else if (role === undefined) err("undeclared", `role ${c.role.name} is not defined`, c.role.span);
   if (type === undefined) err("undeclared", `type ${c.type.name} is not defined or is an attribute`, c.type.span);
   if (user === undefined || role === undefined || type === undefined) return undefined;
   // policydb_context_isvalid: the user holds the role and the role holds the type (object_r is exempt)

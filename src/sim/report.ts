@@ -22,14 +22,20 @@ export function checkVerdict(c: XsmCheck): string {
 export function checkQuestion(c: XsmCheck, arrow = "->"): string {
   if (c.error) return `${c.hook}: ${c.error} ${arrow} ${c.rc}`;
   if (c.label !== undefined) {
-    const how = c.labelRule !== undefined ? `by ${c.labelRule}` : "(no type rule: the default)";
     // a role or range a rule chose is named with the rule; the default ones go without saying
-    const role = c.labelRoleRule !== undefined ? `, role ${c.label.split(":")[1]} by ${c.labelRoleRule}` : "";
-    const range = c.labelRangeRule !== undefined ? `, range ${c.label.split(":").slice(3).join(":")} by ${c.labelRangeRule}` : "";
-    return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}: ${c.labels} label ${typeOf(c.label)} ${how}${role}${range}`;
+    const parts = [`${c.labels} label ${typeOf(c.label)} ${c.labelRule !== undefined ? `by ${c.labelRule}` : "(no type rule: the default)"}`];
+    if (c.labelRoleRule !== undefined) parts.push(`role ${c.label.split(":")[1]} by ${c.labelRoleRule}`);
+    if (c.labelRangeRule !== undefined) parts.push(`range ${c.label.split(":").slice(3).join(":")} by ${c.labelRangeRule}`);
+    return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}: ${labelClauses(parts)}`;
   }
   if (c.perm !== undefined) return `${c.hook}: ${typeOf(c.scontext)} ${arrow} ${typeOf(c.tcontext)} ${c.tclass}:${c.perm}`;
   return `${c.hook}: ${c.xen ?? "dummy"} ${c.action ?? ""}`;
+}
+
+/** A rule's text ends its clause with its own ';' ("... by type_transition a b:domain c; role r by
+ *  role_transition ...;"); a clause without one is followed by a comma. */
+function labelClauses(parts: string[]): string {
+  return parts.reduce((text, part) => `${text}${text.endsWith(";") ? " " : ", "}${part}`);
 }
 
 function decision(c: XsmCheck): string {

@@ -43,6 +43,15 @@ describe("xsm why --plain = audit2why -p, xsm allow = audit2allow -p", () => {
   });
 });
 
+describe("xsm why on a policy with role attributes", () => {
+  it("lists a constraint's roles in audit2why's order: role attributes size the role table too", async () => {
+    const f = "test/fixtures/analysis/why-roleattr";
+    const why = await xsm("why", `${f}.conf`, `${f}.log`, "--plain");
+    expect(why.stdout).toBe(readFileSync(`${f}.audit2why.txt`, "utf8"));
+    expect(why.stdout).toContain("(r1 == { sys guest net svp stub usb gpu hw disk io } -Fail-)");
+  });
+});
+
 const small = "test/fixtures/cli/small.conf";
 const denial = (perm: string, s: string, t: string, cls: string) => `(XEN) avc:  denied  { ${perm} } for domid=1 scontext=${s} tcontext=${t} tclass=${cls}\n`;
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
 import { loadBinary } from "../../src/binary/load.js";
 import { readPolicy } from "../../src/binary/read.js";
+import { compile } from "../../src/policy/index.js";
 
 const dir = join(import.meta.dirname, "../fixtures/binary/edge");
 const text = (name: string) => readFileSync(join(dir, `${name}.conf`), "utf8");
@@ -39,5 +40,26 @@ describe("role attributes", () => {
     expect(allows).toEqual(["ra rb", "rb rb", "rc rb", "system_r ra", "system_r rb", "system_r rc"]);
     const ours = readPolicy(compileBinary(text("roleattr"), { file: "roleattr.conf" }).bytes).policy;
     expect(ours.roleTrans).toEqual(k.roleTrans);
+  });
+});
+
+describe("a role attribute as a context's role (sid xen system_u:ATTR:xen_t)", () => {
+  const fx = join(import.meta.dirname, "../fixtures/binary/roleattr-context");
+  const source = readFileSync(join(fx, "policy.conf"), "utf8");
+
+  it("is one located error that says a context's role must be a role", () => {
+    const run = compile(source, { file: "policy.conf" });
+    expect(run.ok).toBe(false);
+    if (run.ok) return;
+    expect(run.error.map((d) => [d.code, d.span?.line, d.span?.col, d.message])).toEqual([
+      ["invalid-context", source.split("\n").findIndex((l) => l === "sid xen system_u:ra:xen_t") + 1, 18, `role ra is a role attribute: a context's role must be a role (checkpolicy writes the attribute's value, a binary neither Xen's loader nor libsepol reads: "Flask:  invalid security context")`],
+    ]);
+    // the same policy with a role there compiles
+    expect(compile(source.replace("\nsid xen system_u:ra:xen_t", "\nsid xen system_u:system_r:xen_t"), { file: "policy.conf" }).ok).toBe(true);
+  });
+
+  it("checkpolicy's binary of it holds the attribute's value, which Xen's loader refuses (setools cannot open it either)", () => {
+    const b = new Uint8Array(readFileSync(join(fx, "policy.bin")));
+    expect(() => readPolicy(b)).toThrow(/invalid security context/);
   });
 });

@@ -171,8 +171,21 @@ describe("a role_transition for the new domain (security_compute_sid's role_tr l
     const self = create.decisions[1]!;
     expect(self).toMatchObject({ labels: "self", label: "system_u:vm_r:domU_t_self", labelRule: "type_transition domU_t domU_t:domain domU_t_self;", labelRoleRule: "role_transition system_r domU_t:domain vm_r;" });
     expect(checkQuestion(self)).toBe(
-      "domain_create: domU_t -> domU_t domain: self label domU_t_self by type_transition domU_t domU_t:domain domU_t_self;, role vm_r by role_transition system_r domU_t:domain vm_r;",
+      "domain_create: domU_t -> domU_t domain: self label domU_t_self by type_transition domU_t domU_t:domain domU_t_self; role vm_r by role_transition system_r domU_t:domain vm_r;",
     );
+  });
+});
+
+describe("a label's trace line (checkQuestion)", () => {
+  const label = { hook: "domain_create", domid: 0, allowed: true, rc: 0, scontext: "u:r:a_t:s0", tcontext: "u:r:a_t:s0", tclass: "domain", labels: "self", label: "u:vm_r:b_t:s1" } as const;
+  it("a rule's own ';' ends its clause; the default is followed by a comma", () => {
+    expect(checkQuestion({ ...label, labelRule: "type_transition a_t a_t:domain b_t;", labelRangeRule: "range_transition a_t a_t:domain s1;" })).toBe(
+      "domain_create: a_t -> a_t domain: self label b_t by type_transition a_t a_t:domain b_t; range s1 by range_transition a_t a_t:domain s1;",
+    );
+    expect(checkQuestion({ ...label, labelRoleRule: "role_transition r a_t:domain vm_r;" })).toBe(
+      "domain_create: a_t -> a_t domain: self label b_t (no type rule: the default), role vm_r by role_transition r a_t:domain vm_r;",
+    );
+    expect(checkQuestion({ ...label, label: "u:r:a_t:s0" })).toBe("domain_create: a_t -> a_t domain: self label a_t (no type rule: the default)");
   });
 });
 
