@@ -779,7 +779,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     permissive: bitsOf(sym.types.filter((t) => t.permissive).map((t) => lw.typeBit[t.id]! + 1)),
     commons: { nprim: commons.length, entries: hashOrder(commons, (c) => c.name, SYMTAB_SIZES[0]) },
     classes: { nprim: classes.length, entries: hashOrder(classes, (c) => c.name, SYMTAB_SIZES[1]) },
-    roles: { nprim: lw.nroles, entries: hashOrder(roles, (r) => r.name, SYMTAB_SIZES[2], roles.length + sym.roleAttrs.length) },
+    roles: { nprim: lw.nroles, entries: hashOrder(roles, (r) => r.name, SYMTAB_SIZES[2], lw.nroles) }, // the table held the role attributes too
     types: { nprim: lw.ntypes, entries: hashOrder(typeRecords, (t) => t.name, SYMTAB_SIZES[3]) },
     users: { nprim: users.length, entries: hashOrder(users, (u) => u.name, SYMTAB_SIZES[4]) },
     bools: {
