@@ -556,7 +556,16 @@ function peg$parse(input, options) {
   const peg$e96 = peg$literalExpectation("#", false);
   const peg$e97 = peg$classExpectation(["\n"], true, false, false);
 
-  function peg$f0(statements) {    return statements.filter((s) => s !== null);  }
+  function peg$f0(statements) {
+    // (FastStatement gives a run of statements as one array)
+    const out = [];
+    for (const s of statements) {
+      if (s === null) continue;
+      if (Array.isArray(s)) for (const r of s) out.push(r);
+      else out.push(s);
+    }
+    return out;
+  }
   function peg$f1(p, w) {
     const k = STATEMENTS.get(w);
     if (k === undefined) stop(`expected a statement, found '${w}'`, p, p + w.length);
@@ -564,9 +573,12 @@ function peg$parse(input, options) {
   }
   function peg$f2(p, w, s) {    if (s !== null) s.span = span(p, range().end); ctx.done = true; filled.add(bisonList(kw)); return s;  }
   function peg$f3(p) {    ctx.empties?.push(p); filled.add("te_rbac"); return null;  }
-  function peg$f4() {    return scan(readStatement);  }
+  function peg$f4() {    return scan(readStatements);  }
   function peg$f5(r) {    return r !== null;  }
-  function peg$f6(r) {    if (r.kind !== "pcidevicecon") filled.add("te_rbac"); return r;  }
+  function peg$f6(r) {
+    for (const s of r) if (s.kind !== "pcidevicecon") { filled.add("te_rbac"); break; }
+    return r;
+  }
   function peg$f7() {    return kw === "allow"  }
   function peg$f8() {    return kw === "auditallow" || kw === "dontaudit" || kw === "neverallow" || kw === "auditdeny"  }
   function peg$f9() {    return kw === "type"  }
@@ -7914,7 +7926,7 @@ function peg$parse(input, options) {
   }
   const readWord = (p) => sc.word(p);
   const readBlanks = (p) => sc.blanks(p);
-  const readStatement = (p) => sc.statement(p);
+  const readStatements = (p) => sc.statements(p);
   const readAvRule = (p) => sc.avRule(p, kw, inCond);
   const readDecl = (p) => sc.decl(p, kw);
   const readCond = (p) => sc.condExpr(p, BISON_STATES - statementBase("if") - 1);

@@ -11,7 +11,7 @@
 //
 // Every read starts at an offset the grammar gives and leaves `end` where it stopped; the grammar
 // moves peggy's cursor there (its `scan` helper, the only place that touches the cursor).
-import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Context, Ident, NameSet, PciDeviceCon, TypeAttributeDecl, TypeDecl } from "./ast.js";
+import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Context, Ident, NameSet, PciDeviceCon, Statement, TypeAttributeDecl, TypeDecl } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 /** A statement as the grammar's rules return it: the Statement rule sets its span afterwards. */
@@ -163,6 +163,30 @@ export class Scanner {
     this.skipBlanks();
     this.end = this.pos;
     return true;
+  }
+
+  /**
+   * The statements statement() reads, one after the other from `start` (blanks and comments
+   * between them), up to the first it does not read: `end` is where the last one ends. Null when
+   * it reads none. One call of the grammar's loop per run of such statements instead of one per
+   * statement (the grammar's Statement and blank rules are closures made anew by every parse, so
+   * in a process that compiles several policies they run mostly unoptimised).
+   */
+  statements(start: number): Statement[] | null {
+    const first = this.statement(start);
+    if (first === null) return null;
+    const out: Statement[] = [first as Statement];
+    let end = this.end;
+    for (;;) {
+      this.pos = end;
+      this.skipBlanks();
+      const next = this.statement(this.pos);
+      if (next === null) break;
+      out.push(next as Statement);
+      end = this.end;
+    }
+    this.end = end;
+    return out;
   }
 
   /**
