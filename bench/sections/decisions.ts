@@ -12,15 +12,11 @@ import { sampleQuestions } from "../gen/questions.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import type { Question } from "../peers/question.js";
 import { wantRow } from "../lib/rows.js";
+import { type Interned, MIXED } from "./decision-loops.js";
 
-const MIXED = 16384; // questions in the rotating sample (a power of two: index = i & (MIXED - 1))
-
-interface Interned {
-  s: Int32Array;
-  t: Int32Array;
-  c: Int32Array;
-  m: Int32Array;
-}
+/** decision-loops.ts under a URL of its own per `copy` (see there why). */
+type Loops = typeof import("./decision-loops.js");
+const loopsFor = (copy: string): Promise<Loops> => import(`./decision-loops.js?copy=${copy}`) as Promise<Loops>;
 
 function intern(policy: CompiledPolicy, qs: readonly Question[]): Interned {
   const out = { s: new Int32Array(qs.length), t: new Int32Array(qs.length), c: new Int32Array(qs.length), m: new Int32Array(qs.length) };
@@ -31,12 +27,6 @@ function intern(policy: CompiledPolicy, qs: readonly Question[]): Interned {
     out.m[i] = policy.permMask(out.c[i]!, q.perm);
   });
   return out;
-}
-
-/** The view's name dictionaries (src/policy/view.ts), read directly for the names -> ids row. */
-interface NameDicts {
-  typeDict: Record<string, number>;
-  classDict: Record<string, { id: number; perms: Record<string, number> }>;
 }
 
 /** The baseline: a dense Uint32Array of allowed masks indexed by our own ids, filled from the rules
@@ -56,91 +46,6 @@ class DenseTable {
           this.table[(policy.typeId(s) * nTypes + policy.typeId(t)) * nClasses + c]! |= mask;
     }
   }
-}
-
-function namesConstLoop(policy: CompiledPolicy) {
-  return (n: number) => {
-    let acc = 0;
-    for (let i = 0; i < n; i++) if (policy.allows("svp_hwdom_t", "gvp1_pci_t", "resource", "unplug")) acc++;
-    return acc;
-  };
-}
-
-function loops(policy: CompiledPolicy, names: readonly Question[], ids: Interned, dense: DenseTable) {
-  const S = names.map((q) => q.stype), T = names.map((q) => q.ttype), C = names.map((q) => q.tclass), P = names.map((q) => q.perm);
-  const { s, t, c, m } = ids;
-  const { table, nTypes, nClasses } = dense;
-  const { typeDict, classDict } = (policy as unknown as { image: NameDicts }).image;
-  const k = MIXED - 1;
-  const resource = policy.classId("resource");
-  const pair = (x: number) => Int32Array.of(x, x);
-  const s1 = pair(policy.typeId("svp_hwdom_t")), t1 = pair(policy.typeId("gvp1_pci_t")), c1 = pair(resource), m1 = pair(policy.permMask(resource, "unplug"));
-  return {
-    namesConst: namesConstLoop(policy),
-    // what the mixed rows pay before any lookup: reading the stream (so it cannot be what dominates)
-    streamOnly: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & k;
-        acc += S[j]!.length ^ T[j]!.length ^ C[j]!.length ^ P[j]!.length;
-      }
-      return acc;
-    },
-    // the four name -> id probes allows() makes, without the decision: its floor by names
-    namesToIds: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & k;
-        const c = classDict[C[j]!]!;
-        acc += typeDict[S[j]!]! + typeDict[T[j]!]! + c.id + c.perms[P[j]!]!;
-      }
-      return acc;
-    },
-    namesMixed: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & k;
-        if (policy.allows(S[j]!, T[j]!, C[j]!, P[j]!)) acc++;
-      }
-      return acc;
-    },
-    // "one question": the same ids every time, read from 2-entry arrays so that the optimiser
-    // cannot hoist the baseline's load out of its loop (it could with constants)
-    idsConst: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & 1;
-        if (policy.allowsIds(s1[j]!, t1[j]!, c1[j]!, m1[j]!)) acc++;
-      }
-      return acc;
-    },
-    idsMixed: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & k;
-        if (policy.allowsIds(s[j]!, t[j]!, c[j]!, m[j]!)) acc++;
-      }
-      return acc;
-    },
-    baseConst: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & 1;
-        const mask = m1[j]!;
-        if ((table[(s1[j]! * nTypes + t1[j]!) * nClasses + c1[j]!]! & mask) === mask) acc++;
-      }
-      return acc;
-    },
-    baseMixed: (n: number) => {
-      let acc = 0;
-      for (let i = 0; i < n; i++) {
-        const j = i & k;
-        const mask = m[j]!;
-        if ((table[(s[j]! * nTypes + t[j]!) * nClasses + c[j]!]! & mask) === mask) acc++;
-      }
-      return acc;
-    },
-  };
 }
 
 export async function decisionsSection(budget: Budget): Promise<SectionResult> {
@@ -172,7 +77,7 @@ export async function decisionsSection(budget: Budget): Promise<SectionResult> {
       { name: "policy.allowsIds", decide: byIds },
       { name: "dense table", decide: byDense },
     ]);
-    const l = loops(policy, names, ids, dense);
+    const l = (await loopsFor(String(size))).loops(policy, names, ids, dense);
     const r = Object.fromEntries(Object.entries(l).map(([k, loop]) => [k, measureNs(loop, budget).nsPerOp])) as Record<keyof typeof l, number>;
     const tag = `${p.types.size} types`;
     rows.push(
@@ -193,7 +98,7 @@ export async function decisionsSection(budget: Budget): Promise<SectionResult> {
   } else if (existsSync(example)) {
     const policy = compilePolicy(readFileSync(example, "utf8"), { file: "examples/svp/svp.conf" });
     const answer = policy.allows("svp_hwdom_t", "gvp1_pci_t", "resource", "unplug");
-    const ns = measureNs(namesConstLoop(policy), budget).nsPerOp;
+    const ns = measureNs((await loopsFor("svp.conf")).namesConstLoop(policy), budget).nsPerOp;
     rows.unshift([`examples/svp/svp.conf (${policy.stats.types} types): allows(names), the issue's question`, fmtNs(ns), "", "", target("≤ 40 ns", ns <= 40)]);
     data["examples/svp/svp.conf"] = { namesConstNs: ns, answer };
   } else notes.push("examples/svp/svp.conf is not there: its row is left out.");

@@ -89,11 +89,16 @@ export function classTable(tab: AvTab, tam: TypeKeys, { limit = CLASS_PAIR_LIMIT
   const nT = tgtKeys.length;
   if (nS * nT > limit) return undefined;
 
-  // per target key, the target classes whose keys hold it
-  const classesWithTarget: number[][] = Array.from({ length: nids }, () => []);
+  // per target key, the target classes whose keys hold it (CSR)
+  const tgtKeyOf: number[] = [];
+  const tgtClassOf: number[] = [];
   tgtKeys.forEach((ks, T) => {
-    for (const k of ks) classesWithTarget[k]!.push(T);
+    for (const k of ks) {
+      tgtKeyOf.push(k);
+      tgtClassOf.push(T);
+    }
   });
+  const byTarget = groupBy(tgtKeyOf, nids);
 
   const rows = new RowSet(nc);
   const pair = new Uint16Array(nS * nT);
@@ -104,8 +109,9 @@ export function classTable(tab: AvTab, tam: TypeKeys, { limit = CLASS_PAIR_LIMIT
     for (const k1 of srcKeys[S]!) {
       for (let e = bySource.start[k1]!; e < bySource.start[k1 + 1]!; e++) {
         const i = bySource.items[e]!;
-        const classes = classesWithTarget[etgt[i]!]!;
-        for (const T of classes) {
+        const k2 = etgt[i]!;
+        for (let f = byTarget.start[k2]!; f < byTarget.start[k2 + 1]!; f++) {
+          const T = tgtClassOf[byTarget.items[f]!]!;
           const cell = T * nc + ecls[i]!;
           scratch[cell] = (scratch[cell]! | emask[i]!) >>> 0;
           if (touched[T] === 0) {
@@ -160,17 +166,23 @@ export function classTable(tab: AvTab, tam: TypeKeys, { limit = CLASS_PAIR_LIMIT
  *  per class its keys. */
 function classesOf(start: Int32Array, ids: Int32Array, keep: Uint8Array, nt: number): [Int32Array, number[][]] {
   const classOf = new Int32Array(nt);
+  // a type with one key or none (most of them, where rules are on attributes) is looked up by that
+  // key's number; only longer key lists are made into text
+  const byKey = new Map<number, number>();
   const byKeys = new Map<string, number>();
   const keysOf: number[][] = [];
   const ks: number[] = [];
   for (let x = 0; x < nt; x++) {
     ks.length = 0;
     for (let i = start[x]!; i < start[x + 1]!; i++) if (keep[ids[i]!] === 1) ks.push(ids[i]!);
-    // tam lists a type's keys in one order (the type, then its attributes by id): equal sets, equal text
-    const name = ks.join(",");
-    let cls = byKeys.get(name);
+    // tam lists a type's keys in one order (the type, then its attributes by id): equal sets, equal lists
+    const one = ks.length === 0 ? -1 : ks.length === 1 ? ks[0]! : undefined;
+    const text = one === undefined ? ks.join(",") : "";
+    let cls = one === undefined ? byKeys.get(text) : byKey.get(one);
     if (cls === undefined) {
-      byKeys.set(name, (cls = keysOf.length));
+      cls = keysOf.length;
+      if (one === undefined) byKeys.set(text, cls);
+      else byKey.set(one, cls);
       keysOf.push(ks.slice());
     }
     classOf[x] = cls;
