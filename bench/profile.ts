@@ -8,7 +8,7 @@
 //              the compiler's own cost once V8 has optimised it.
 // The .cpuprofile files stay in the printed directory: open them in Chrome DevTools (Performance >
 // Load profile) or https://www.speedscope.app for the call trees. The recipe by hand:
-//   node --cpu-prof --cpu-prof-dir=/tmp/prof bin/xsm.js compile FILE
+//   node --cpu-prof --cpu-prof-dir=/tmp/prof bin/xsm.cjs compile FILE
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,7 +89,7 @@ function record(title: string, dir: string, args: string[]): void {
 export async function profile(file = `${ROOT}examples/xen-flask/policy.conf`): Promise<void> {
   if (!existsSync(file)) throw new Error(`${file}: no such file`);
   const dir = mkdtempSync(join(tmpdir(), "xsm-profile-"));
-  const xsm = `${ROOT}bin/xsm.js`;
+  const xsm = `${ROOT}bin/xsm.cjs`;
   console.log(`profiles of \`xsm\` (the built CLI; run npm run build after editing src/), written to ${dir}`);
   record("start-up: xsm --help", dir, [xsm, "--help"]);
   record(`compile: xsm compile ${relative(process.cwd(), file)}`, dir, [xsm, "compile", file]);

@@ -2,18 +2,19 @@
 //   dist/**          the library for plain `node` importers of "xsm-policy" (tsc, one file per module;
 //                    the JSON a module reads at run time is copied beside it);
 //   dist/bin/xsm.cjs the `xsm` command line, src/cli/main.ts bundled by esbuild into one function
-//                    expression that bin/xsm.js compiles with node:vm (CommonJS inside: require,
+//                    expression that bin/xsm.cjs compiles with node:vm (CommonJS inside: require,
 //                    module, __filename). Command modules stay behind main.ts's dynamic imports, so
 //                    running one evaluates only what it uses; the optional heavy packages (the
 //                    Graphviz build behind --svg, the language server's protocol) stay in
 //                    node_modules and are required when used;
-//   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `--help`
-//                    where examples/ is absent) under XSM_WRITE_CODE_CACHE; bin/xsm.js uses it only
-//                    for the same bundle bytes and node (see there);
+//   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `help
+//                    compile` where examples/ is absent) under XSM_WRITE_CODE_CACHE, and
+//                    xsm-help.cache, of `xsm --help`; bin/xsm.cjs uses them only for the same bundle
+//                    bytes and node (see there);
 //   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
 //                    (src/lsp/runner.ts finds it beside the bundle);
-//   dist/build-stamp.json  when this build started and how many files src/ had, which bin/xsm.js
-//                    compares with src/ to refuse running a stale build.
+//   dist/build-stamp.json  when this build started and src/'s directories and files, which
+//                    bin/xsm.cjs compares with src/ to refuse running a stale build.
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
@@ -54,14 +55,27 @@ const requireOptional = {
     b.onLoad({ filter: /.*/, namespace: "require-optional" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: "js" }));
   },
 };
+/** commander requires node:child_process when loaded, for executable subcommands xsm never has:
+ *  loading it (with net, dgram and the streams) was 3-6 ms of every start, so commander's copy is
+ *  required on first use. */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) => (/[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: args.path, namespace: "lazy-child-process" } : undefined));
+    b.onLoad({ filter: /.*/, namespace: "lazy-child-process" }, () => ({
+      contents: 'let loaded;\nmodule.exports = new Proxy({}, { get: (_, name) => (loaded ??= require("node:child_process"))[name] });',
+      loader: "js",
+    }));
+  },
+};
 const cli = await build({
   ...node,
   metafile: true,
   entryPoints: [join(root, "src", "cli", "main.ts")],
   outfile: join(dist, "bin", "xsm.cjs"),
   format: "cjs",
-  plugins: [requireOptional],
-  // the file is one function expression; bin/xsm.js calls it as node calls a CommonJS module
+  plugins: [requireOptional, lazyChildProcess],
+  // the file is one function expression; bin/xsm.cjs calls it as node calls a CommonJS module
   // (the modules' import.meta.url is the bundle's own URL, as it was for the ES module bundle)
   define: { "import.meta.url": "__xsmModuleUrl" },
   banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __xsmModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -86,19 +100,25 @@ await build({
 // the studio page, bundled for the browser (dist/studio-web)
 execFileSync(process.execPath, [join(root, "scripts", "build-studio.mjs")], { stdio: "inherit" });
 
-/** The files under src/, as bin/xsm.js counts them. */
-function countFiles(dir) {
-  let n = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) n += entry.isDirectory() ? countFiles(join(dir, entry.name)) : 1;
-  return n;
+/** src/'s directories (with a final /) and files, each directory before its entries, relative to
+ *  the root as bin/xsm.cjs stats them. */
+function listSrc(dir, out = [`${dir}/`]) {
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    if (entry.isDirectory()) listSrc(`${dir}/${entry.name}`, out);
+    else out.push(`${dir}/${entry.name}`);
+  }
+  return out;
 }
 mkdirSync(dist, { recursive: true });
-writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, srcFiles: countFiles(join(root, "src")) })}\n`);
+writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, src: listSrc("src") })}\n`);
 
-// V8's code cache of the bundle, from a run of the built CLI (after the stamp: bin/xsm.js refuses a
-// stale build). A compile trains the compiler's functions too; --help where examples/ is absent.
-const cacheRun = existsSync(join(root, "examples", "xen-flask", "policy.conf")) ? ["compile", join(root, "examples", "xen-flask", "policy.conf")] : ["--help"];
-execFileSync(process.execPath, [join(root, "bin", "xsm.js"), ...cacheRun], {
-  stdio: ["ignore", "ignore", "inherit"],
-  env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", "xsm.cache") },
-});
+// V8's code caches of the bundle, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a
+// stale build): xsm.cache for commands (a compile trains the compiler's functions too; --help where
+// examples/ is absent), xsm-help.cache for `xsm`, `xsm --help` and `xsm -V`.
+const flask = join(root, "examples", "xen-flask", "policy.conf");
+for (const [cache, run] of [["xsm.cache", existsSync(flask) ? ["compile", flask] : ["help", "compile"]], ["xsm-help.cache", ["--help"]]]) {
+  execFileSync(process.execPath, [join(root, "bin", "xsm.cjs"), ...run], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", cache) },
+  });
+}

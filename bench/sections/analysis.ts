@@ -28,11 +28,11 @@ export async function analysisSection(budget: Budget): Promise<SectionResult> {
   const ab = a.replace(/\.conf$/, ".bin");
   const bb = b.replace(/\.conf$/, ".bin");
   const reps = Math.max(1, Math.min(budget.reps, 3));
-  const xsm = (args: string[]) => commandMs(process.execPath, [`${ROOT}bin/xsm.js`, ...args], reps);
+  const xsm = (args: string[]) => commandMs(process.execPath, [`${ROOT}bin/xsm.cjs`, ...args], reps);
   const cases: [string, ReturnType<typeof commandMs>, ReturnType<typeof commandMs>][] = [
     ["search -A, gen-policy large", xsm(["search", a, "-A"]), commandMs("sesearch", ["-A", ab], reps)],
     // xsm diff exits 1 when the policies differ, as they do here: only 2 is a failure
-    ["diff, two gen-policy large", commandMs("sh", ["-c", `"${process.execPath}" "${ROOT}bin/xsm.js" diff "${a}" "${b}" >/dev/null; [ $? -le 1 ]`], reps), commandMs("sediff", [...SEDIFF_SECTIONS, ab, bb], reps)],
+    ["diff, two gen-policy large", commandMs("sh", ["-c", `"${process.execPath}" "${ROOT}bin/xsm.cjs" diff "${a}" "${b}" >/dev/null; [ $? -le 1 ]`], reps), commandMs("sediff", [...SEDIFF_SECTIONS, ab, bb], reps)],
   ];
   const rows: string[][] = [];
   const data: Record<string, unknown> = {};

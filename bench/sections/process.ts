@@ -1,5 +1,5 @@
 // Section 1's process tables: `xsm` as a user runs it from the shell or a Makefile, one fresh
-// process per run (bin/xsm.js on the build `npm run build` made), beside checkpolicy on the same file
+// process per run (bin/xsm.cjs on the build `npm run build` made), beside checkpolicy on the same file
 // and `node -e 0` for start-up; medians after one warm-up run, peak RSS from GNU time. Then the
 // one-attribute policy at N types (does the compiler scale in types?), with its decision figures.
 import { spawnSync } from "node:child_process";
@@ -12,7 +12,7 @@ import { oneAttributePolicy } from "../gen/one-attribute.js";
 import { prng } from "../gen/questions.js";
 import { wantRow } from "../lib/rows.js";
 
-const XSM = [`${ROOT}bin/xsm.js`];
+const XSM = [`${ROOT}bin/xsm.cjs`];
 const CHECKPOLICY = (file: string) => ["-t", "Xen", "-c", "30", file, "-o", "/dev/null"];
 
 interface Table {
@@ -108,7 +108,7 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
     data[`one attribute ${n}`] = { ms: ours.ms, checkpolicyMs: cp?.ms, nodeMs: node.ms, rssKb: ours.rssKb, checkpolicyRssKb: cp?.rssKb, allowsNs, allowsIdsNs: idsNs };
   }
   notes.push(
-    "process rows: a fresh process per run (`node bin/xsm.js ...`, the built CLI; checkpolicy -t Xen -c 30 FILE -o /dev/null), " +
+    "process rows: a fresh process per run (`node bin/xsm.cjs ...`, the built CLI; checkpolicy -t Xen -c 30 FILE -o /dev/null), " +
       `one warm-up run then the median of ${reps} (3 for large files); peak RSS: GNU time's %M of one more run.`,
     "one attribute: N types in one attribute and `allow attr attr:resource *;` (bench/gen/one-attribute.ts); aim: " +
       "at most checkpolicy's time plus node's start-up (node -e 0), and at most 200 MB at 20,000 types. Decisions: allows(names) " +
@@ -167,7 +167,7 @@ function decisions(compilePolicy: CompilePolicy, text: string, n: number, budget
   return [names, ids];
 }
 
-/** Is the built CLI there and current? (bin/xsm.js says why not.) */
+/** Is the built CLI there and current? (bin/xsm.cjs says why not.) */
 export function cliProblem(): string | undefined {
   const r = spawnSync(process.execPath, [...XSM, "--version"], { encoding: "utf8" });
   return r.status === 0 ? undefined : (r.stderr || `exit ${r.status}`).trim();

@@ -51,7 +51,7 @@ export async function simSection(budget: Budget): Promise<SectionResult> {
   writeFileSync(file, JSON.stringify(gen.scenario));
   writeFileSync(join(dir, gen.scenario.policy ?? "generated-svp.conf"), gen.policyText);
   const cliReps = Math.max(1, Math.min(reps, 3));
-  const bin = `${ROOT}bin/xsm.js`;
+  const bin = `${ROOT}bin/xsm.cjs`;
   const cli = commandMs(process.execPath, [bin, "simulate", file, "--json"], cliReps);
   const startup = commandMs(process.execPath, [bin, "--help"], cliReps);
   rmSync(dir, { recursive: true, force: true });

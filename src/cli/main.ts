@@ -74,10 +74,13 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     .showSuggestionAfterError(true)
     .showHelpAfterError("(run 'npx xsm --help' for usage)");
   const wanted = requestedCommand(argv);
+  // `xsm NAME ...` and `xsm help NAME` need only NAME (its help, errors and output never name the
+  // others); the rest, as placeholders, are for `xsm --help` (also `xsm -h NAME`, which commander
+  // answers with the program's help) and for "did you mean ...?".
+  const alone = wanted !== undefined && (argv[0] === wanted.name || (argv[0] === "help" && argv[1] === wanted.name));
   for (const entry of COMMANDS) {
-    // the others are placeholders: enough for `xsm --help` and for "did you mean ...?"
     if (entry === wanted) (await entry.load())(program, cli);
-    else program.command(entry.name).usage(entry.usage).description(entry.summary);
+    else if (!alone) program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
   return program;

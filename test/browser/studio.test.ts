@@ -8,7 +8,7 @@ import { chromium, type Browser, type Locator, type Page } from "playwright-core
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../..");
-const xsm = join(root, "bin/xsm.js");
+const xsm = join(root, "bin/xsm.cjs");
 const examples = join(root, "examples/svp");
 const artifacts = join(root, "artifacts/browser");
 const CHROMIUM = process.env.XSM_CHROMIUM ?? "/usr/bin/chromium";

@@ -1,22 +1,31 @@
-// The installed entry point: `bin/xsm.js` (what `npx xsm` runs) starts the bundle `npm run build`
-// made, its exit status is runCli's, and a missing or stale build is one line naming the fix.
+// The installed entry point: `bin/xsm.cjs` (package.json "bin", what `npx xsm` runs; `bin/xsm.js`
+// loads it) starts the bundle `npm run build` made, its exit status is runCli's, and a missing or
+// stale build is one line naming the fix.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 
-function run(argv: string[], bin = "bin/xsm.js", input?: string) {
+function run(argv: string[], bin = "bin/xsm.cjs", input?: string) {
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe("bin/xsm.js", () => {
+describe("bin/xsm.cjs", () => {
   it("prints help, exit 0", () => {
     const r = run(["--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Usage: xsm");
+  });
+
+  it("is package.json's bin, and bin/xsm.js runs the same command line", () => {
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { bin: Record<string, string> };
+    expect(pkg.bin).toEqual({ xsm: "bin/xsm.cjs" });
+    for (const argv of [["--help"], ["compile", "test/fixtures/cli/small.conf"], ["compile", "--nope"], ["compile", "test/fixtures/cli/missing.conf"]]) {
+      expect(run(argv, "bin/xsm.js")).toEqual(run(argv));
+    }
   });
 
   it("exits 2 on a usage error", () => {
@@ -45,10 +54,13 @@ describe("bin/xsm.js", () => {
     expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input: file is empty, expected a policy\n");
   });
 
-  it("compiles the bundle from the code cache the build made", () => {
-    const r = spawnSync(process.execPath, ["bin/xsm.js", "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe("xsm: code cache: used\n");
+  it("compiles the bundle from the code caches the build made (one for --help, -V; one for commands)", () => {
+    for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["help", "check"]]) {
+      const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("xsm: code cache: used\n");
+    }
+    expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm.cache").length);
   });
 
   it("renders --svg through the optional Graphviz package, required from node_modules", () => {
@@ -67,23 +79,27 @@ describe("bin/xsm.js", () => {
 /** A bundle as the build writes it: one function expression, called as node calls a CommonJS module. */
 const FAKE_BUNDLE = "(function (exports, require, module) {\nexports.runCli = async (argv, io) => { io.stdout.write(`ran ${argv}\\n`); return 0; };\n})";
 
-/** A checkout with bin/xsm.js, one source file and, when given, a stamp and a fake bundle. */
-function checkout(stamp?: { builtAt: number; srcFiles: number }): string {
-  const root = mkdtempSync(join(tmpdir(), "xsm-bin-"));
-  mkdirSync(join(root, "bin"));
+/** A checkout (or, under `parent`, a package) with bin/, one source file dated 1970 (its directories
+ *  earlier) and, when given a build time, a stamp listing src/ as the build does and a fake bundle;
+ *  returns its bin/xsm.cjs. */
+function checkout(builtAt?: number, parent = mkdtempSync(join(tmpdir(), "xsm-bin-"))): string {
+  const root = join(parent, "xsm-policy");
+  mkdirSync(join(root, "bin"), { recursive: true });
+  cpSync("bin/xsm.cjs", join(root, "bin", "xsm.cjs"));
   cpSync("bin/xsm.js", join(root, "bin", "xsm.js"));
   mkdirSync(join(root, "src", "cli"), { recursive: true });
   writeFileSync(join(root, "src", "cli", "main.ts"), "");
   utimesSync(join(root, "src", "cli", "main.ts"), 1000, 1000);
-  if (stamp) {
+  for (const dir of ["src/cli", "src"]) utimesSync(join(root, dir), 900, 900);
+  if (builtAt !== undefined) {
     mkdirSync(join(root, "dist", "bin"), { recursive: true });
-    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify(stamp));
+    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, src: ["src/", "src/cli/", "src/cli/main.ts"] }));
     writeFileSync(join(root, "dist", "bin", "xsm.cjs"), FAKE_BUNDLE);
   }
-  return join(root, "bin", "xsm.js");
+  return join(root, "bin", "xsm.cjs");
 }
 
-describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
+describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
 
   it("says there is no build, and how to make one", () => {
     const r = run(["--help"], checkout());
@@ -92,24 +108,55 @@ describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
   });
 
   it("says which source is newer than the build", () => {
-    const r = run(["--help"], checkout({ builtAt: 999_000, srcFiles: 1 }));
+    const r = run(["--help"], checkout(999_000));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
   });
 
-  it("notices a source file added or removed since the build", () => {
-    const r = run(["--help"], checkout({ builtAt: 2_000_000, srcFiles: 2 }));
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe("xsm: the build in dist/ is stale (src/ had 2 files, now 1); run `npm run build`\n");
+  it("notices a source file added, removed or renamed since the build (its directory is newer)", () => {
+    for (const change of ["add", "remove", "rename"] as const) {
+      const bin = checkout(2_000_000);
+      const cli = join(bin, "..", "..", "src", "cli");
+      if (change === "add") writeFileSync(join(cli, "new.ts"), "");
+      else if (change === "remove") rmSync(join(cli, "main.ts"));
+      else renameSync(join(cli, "main.ts"), join(cli, "app.ts"));
+      const r = run(["--help"], bin);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/ (a file added, removed or renamed there); run `npm run build`\n");
+    }
   });
 
-  it("runs a current build", () => {
-    const r = run(["compile", "x"], checkout({ builtAt: 2_000_000, srcFiles: 1 }));
+  it("notices a listed source gone, and a stamp from an older build script", () => {
+    const bin = checkout(2_000_000);
+    rmSync(join(bin, "..", "..", "src", "cli", "main.ts"));
+    utimesSync(join(bin, "..", "..", "src", "cli"), 900, 900);
+    expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is stale (src/cli/main.ts is gone); run `npm run build`\n");
+    writeFileSync(join(bin, "..", "..", "dist", "build-stamp.json"), JSON.stringify({ builtAt: 2_000_000, srcFiles: 1 }));
+    expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is stale (made by an older scripts/build.mjs); run `npm run build`\n");
+  });
+
+  it("runs a current build, and a build without src/ (nothing to compare)", () => {
+    const bin = checkout(2_000_000);
+    expect(run(["compile", "x"], bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+    rmSync(join(bin, "..", "..", "src"), { recursive: true });
+    expect(run(["compile", "x"], bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+  });
+
+  it("says so through bin/xsm.js too", () => {
+    const r = run(["--help"], checkout(999_000).replace(/\.cjs$/, ".js"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
+  });
+
+  it("does not compare src/ with the build of a package installed under node_modules", () => {
+    const modules = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "node_modules");
+    const r = run(["compile", "x"], checkout(999_000, modules));
     expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+    expect(run(["--help"], checkout(undefined, join(modules, "other"))).stderr).toBe("xsm: xsm is not built (no dist/build-stamp.json); run `npm run build`\n");
   });
 
   it("says so when the stamp is there but the bundle is not", () => {
-    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const bin = checkout(2_000_000);
     rmSync(join(bin, "..", "..", "dist", "bin", "xsm.cjs"));
     const r = run(["--help"], bin);
     expect(r.code).toBe(1);
@@ -117,10 +164,10 @@ describe("bin/xsm.js in a checkout whose build is missing or stale", () => {
   });
 });
 
-describe("bin/xsm.js and the code cache", () => {
+describe("bin/xsm.cjs and the code cache", () => {
   const key = (bundle: Buffer) => JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: crc32(bundle) });
   function withCache(header: string, data: Buffer): string {
-    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const bin = checkout(2_000_000);
     writeFileSync(join(bin, "..", "..", "dist", "bin", "xsm.cache"), Buffer.concat([Buffer.from(`${header}\n`), data]));
     return bin;
   }
@@ -130,10 +177,21 @@ describe("bin/xsm.js and the code cache", () => {
   };
 
   it("makes a cache V8 accepts, and runs the same with it", () => {
-    const bin = checkout({ builtAt: 2_000_000, srcFiles: 1 });
+    const bin = checkout(2_000_000);
     const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm.cache") };
     expect(spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: used\n" });
+  });
+
+  it("keeps --help's cache apart from the commands' one", () => {
+    const bin = checkout(2_000_000);
+    const dist = join(bin, "..", "..", "dist", "bin");
+    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    expect(help.stderr).toBe("xsm: code cache: none (dist/bin/xsm-help.cache)\n");
+    spawnSync(process.execPath, [bin, "--help"], { env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-help.cache") } });
+    expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm.cache)\n" });
+    const again = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    expect(again).toMatchObject({ status: 0, stdout: "ran --help\n", stderr: "xsm: code cache: used\n" });
   });
 
   it("leaves a cache made for other bundle bytes or another node unused", () => {

@@ -34,7 +34,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
     cwd: root,
     env: {
       ...process.env,
-      XSM_BIN: join(root, "bin/xsm.js"),
+      XSM_BIN: join(root, "bin/xsm.cjs"),
       XSM_NVIM_POLICY: policy,
       XSM_NVIM_HOVER: JSON.stringify(hover),
       XSM_NVIM_DEFINITION: JSON.stringify(definition),

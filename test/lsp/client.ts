@@ -70,9 +70,9 @@ export async function inProcess(options: ServerOptions = {}): Promise<TestClient
   return client;
 }
 
-/** `node bin/xsm.js lsp --stdio` as an editor starts it. */
+/** `node bin/xsm.cjs lsp --stdio` as an editor starts it. */
 export async function childProcess(args: string[] = []): Promise<TestClient & { child: ChildProcess }> {
-  const child = spawn(process.execPath, ["bin/xsm.js", "lsp", "--stdio", ...args], { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["bin/xsm.cjs", "lsp", "--stdio", ...args], { cwd: repoRoot, stdio: ["pipe", "pipe", "inherit"] });
   const rpc = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
   const client = wire(rpc, () => child.kill());
   await rpc.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
