@@ -52,6 +52,14 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
   return { user, role, type, range, text: full };
 }
 
+/** Where `key` got its context first; undefined (and `span` kept for it) the first time. A
+ *  function of the module, not a closure per call: it runs once per pcidevicecon. */
+function firstAt<K>(spans: Map<K, Span>, key: K, span: Span): Span | undefined {
+  const first = spans.get(key);
+  if (first === undefined) spans.set(key, span);
+  return first;
+}
+
 export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn: Report = () => {}, mls?: MlsResolver): void {
   const oc = sym.ocontexts;
   // where each SID, PCI device and devicetree path got its context (a number keys a device: no
@@ -60,15 +68,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
   const pciSpans = new Map<number, Span>();
   const pathSpans = new Map<string, Span>();
   const pirqSpans: Span[] = [];
-  const dup = <K>(firstSpan: Map<K, Span>, key: K, span: Span, message: () => string): boolean => {
-    const first = firstSpan.get(key);
-    if (first) {
-      err("duplicate", message(), span, [{ message: "first defined here", span: first }]);
-      return true;
-    }
-    firstSpan.set(key, span);
-    return false;
-  };
+  const dup = (first: Span, message: string, span: Span): void => err("duplicate", message, span, [{ message: "first defined here", span: first }]);
   // define_iomem_context / define_ioport_context: a proper range that overlaps no earlier entry
   const addRange = <N extends bigint | number>(
     list: { low: N; high: N; context: ResolvedContext }[],
@@ -96,7 +96,11 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
           err("undeclared", `SID ${s.name.name} is not defined`, s.name.span);
           break;
         }
-        if (dup(sidSpans, s.name.name, s.span, () => `the context for SID ${s.name.name} is multiply defined`)) break;
+        const first = firstAt(sidSpans, s.name.name, s.span);
+        if (first !== undefined) {
+          dup(first, `the context for SID ${s.name.name} is multiply defined`, s.span);
+          break;
+        }
         const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) sym.initialSids.set(s.name.name, ctx);
         break;
@@ -123,13 +127,21 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
         break;
       }
       case "pcidevicecon": {
-        if (dup(pciSpans, s.device, s.span, () => `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`)) break;
+        const first = firstAt(pciSpans, s.device, s.span);
+        if (first !== undefined) {
+          dup(first, `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`, s.span);
+          break;
+        }
         const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) oc.pcidevicecon.push({ device: s.device, context: ctx });
         break;
       }
       case "devicetreecon": {
-        if (dup(pathSpans, s.path, s.span, () => `duplicate devicetree entry for '${s.path}'`)) break;
+        const first = firstAt(pathSpans, s.path, s.span);
+        if (first !== undefined) {
+          dup(first, `duplicate devicetree entry for '${s.path}'`, s.span);
+          break;
+        }
         const ctx = resolveContext(s.context, sym, err, mls);
         if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
         break;

@@ -406,6 +406,8 @@ export function declaredRoles(sym: Symbols): RoleSym[] {
 export function typeParent(sym: Symbols, t: number): number | undefined {
   const type = sym.types[t]!;
   if (type.bounds !== undefined) return type.bounds;
-  const dot = type.name.lastIndexOf(".");
-  return dot < 0 ? undefined : sym.typeIds.get(type.name.slice(0, dot));
+  const name = type.name;
+  // (indexOf first: V8's lastIndexOf is a call into the runtime, and most names have no dot)
+  if (name.indexOf(".") < 0) return undefined;
+  return sym.typeIds.get(name.slice(0, name.lastIndexOf(".")));
 }

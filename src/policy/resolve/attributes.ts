@@ -4,5 +4,14 @@
 import type { ResolveState } from "./state.js";
 
 export function attributes(st: ResolveState): void {
-  st.sym.attrs.forEach((a, i) => (a.members = Int32Array.from(st.attrMembers[i] ?? []).sort()));
+  st.sym.attrs.forEach((a, i) => (a.members = sortedUnique(st.attrMembers[i])));
+}
+
+/** The ids, ascending, each once (a type may join an attribute twice). */
+function sortedUnique(ids: readonly number[] | undefined): Int32Array {
+  if (ids === undefined) return new Int32Array(0);
+  const sorted = Int32Array.from(ids).sort();
+  let n = 0;
+  for (let i = 0; i < sorted.length; i++) if (n === 0 || sorted[i] !== sorted[n - 1]) sorted[n++] = sorted[i]!;
+  return n === sorted.length ? sorted : sorted.slice(0, n);
 }

@@ -149,7 +149,7 @@ function addToAttribute(st: ResolveState, type: Ident, attr: Ident): boolean {
     else st.err("undeclared", notYet(st, `unknown attribute ${attr.name}`, attr, "statement"), attr.span, laterNote(st, attr));
     return true;
   }
-  (st.attrMembers[aid] ??= new Set()).add(tid);
+  (st.attrMembers[aid] ??= []).push(tid);
   return true;
 }
 

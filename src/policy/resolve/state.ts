@@ -24,8 +24,9 @@ export class ResolveState {
    *  contexts are checked, as checkpolicy checks them on the unexpanded policy. */
   readonly userRoleAttrs = new Map<number, Set<number>>();
   /** Attribute members by attribute id, filled in statement order (define_type and
-   *  define_typeattribute run in checkpolicy's first pass), frozen by the attributes pass. */
-  readonly attrMembers: Set<number>[] = [];
+   *  define_typeattribute run in checkpolicy's first pass), repeats included; the attributes pass
+   *  sorts them and drops the repeats. */
+  readonly attrMembers: number[][] = [];
 
   constructor(readonly ast: PolicyAst) {}
 

@@ -114,10 +114,6 @@ export function tunableConditional(st: ResolveState, names: Names, c: Conditiona
  *  typebounds: define_type; libsepol hierarchy.c for roles and users), which must exist. (That
  *  a child never gets more than its parent is the check stage's, policy/bounds.ts.) */
 export function implicitBounds(st: ResolveState): void {
-  const parentOf = (name: string) => {
-    const dot = name.lastIndexOf(".");
-    return dot === -1 ? undefined : name.slice(0, dot);
-  };
   const sym = st.sym;
   for (const s of st.ast.statements) {
     if (s.kind !== "type") continue;
@@ -136,4 +132,10 @@ export function implicitBounds(st: ResolveState): void {
   };
   orphans("role", sym.roles, (n) => sym.roleIds.has(n));
   orphans("user", sym.users, (n) => sym.userIds.has(n));
+}
+
+/** The name before the last dot, if any (indexOf first: V8's lastIndexOf is a call into the
+ *  runtime, and most names have no dot). */
+function parentOf(name: string): string | undefined {
+  return name.indexOf(".") < 0 ? undefined : name.slice(0, name.lastIndexOf("."));
 }
