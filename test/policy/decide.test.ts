@@ -49,6 +49,16 @@ describe("check", () => {
     expect(p.allows("domU_t", "dev_t", "resource", "nosuchperm")).toBeUndefined();
     expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false); // known names, denied (strict is off)
     expect(p.allows("domU_t", "dev_t", "resource", "plug")).toBe(true);
+    // a question asked three times (its names remembered), another once, then the first again
+    for (let i = 0; i < 3; i++) expect(p.allows("domU_t", "dev_t", "resource", "plug")).toBe(true);
+    expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false);
+    expect(p.allows("domU_t", "dev_t", "resource", "plug")).toBe(true);
+    expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false);
+    expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false);
+    // the same question in other string objects (names made at run time) answers the same
+    const made = (x: string) => [...x].join("");
+    for (let i = 0; i < 3; i++) expect(p.allows(made("domU_t"), made("dev_t"), made("resource"), made("plug"))).toBe(true);
+    expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false);
   });
 
   it("constraints name roles; object_r is a role like any other there", () => {
