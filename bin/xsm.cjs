@@ -20,7 +20,6 @@
 // resolution, loading and module records cost a few ms of a start-up that is ~40 ms beyond node's own.
 "use strict";
 const { readFileSync, statSync, writeFileSync } = require("node:fs");
-const { createRequire } = require("node:module");
 const { Script } = require("node:vm");
 const zlib = require("node:zlib");
 
@@ -95,7 +94,9 @@ const cachedData = training ? undefined : codeCache(key);
 const script = new Script(bundle.toString("latin1"), { filename: bundleFile, cachedData });
 if (cachedData !== undefined) debug(script.cachedDataRejected ? "code cache: rejected by V8" : "code cache: used");
 const bundleModule = { exports: {} };
-script.runInThisContext()(bundleModule.exports, createRequire(bundleFile), bundleModule, bundleFile, `${root}dist/bin`);
+// (this file's own require: it resolves packages from the same node_modules as one made for
+// dist/bin/, and node:module, for createRequire, would load node's ES module loader)
+script.runInThisContext()(bundleModule.exports, require, bundleModule, bundleFile, `${root}dist/bin`);
 const { runCli } = bundleModule.exports;
 
 // a closed pipe (`xsm ... | head`) ends the output, not the process with a stack trace
