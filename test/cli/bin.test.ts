@@ -63,6 +63,16 @@ describe("bin/xsm.cjs", () => {
     expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm.cache").length);
   });
 
+  it("starts without node:child_process (commander's is required on first use)", () => {
+    const probe = join(mkdtempSync(join(tmpdir(), "xsm-probe-")), "probe.cjs");
+    writeFileSync(probe, 'process.on("exit", () => process.stderr.write(process.moduleLoadList.filter((m) => /child_process/.test(m)).join(" ")));\n');
+    for (const argv of [["--help"], ["compile", "test/fixtures/cli/small.conf"]]) {
+      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { encoding: "utf8" });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("");
+    }
+  });
+
   it("renders --svg through the optional Graphviz package, required from node_modules", () => {
     const svg = join(mkdtempSync(join(tmpdir(), "xsm-svg-")), "run.svg");
     expect(run(["simulate", "examples/svp/nested-trust.json", "--svg", svg]).code).toBe(0);
