@@ -165,41 +165,29 @@ const CACHE_SLOTS = 1 << 12;
 export type AllowedLookup = (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
 /** A decision function over one table: is every bit of `mask` allowed for (stype, ttype, tclass)?
- *  Its arrays and sizes are variables of the closure (V8 keeps them in registers where it would
- *  reload an object's fields on every call). The form is chosen here, but the expansion it reads
- *  (up to 16 MB, tens of ms at 3000 types) is built at the first decision, not with the policy:
- *  `xsm compile` and the tools that only read rules never pay for it. Each form is its own
+ *  Its arrays and sizes are const variables of the closure (V8 keeps them in registers, or folds
+ *  them into a caller that inlines the function, where it would reload an object's fields, or a
+ *  variable filled on the first call, on every call). The tables it reads (up to 16 MB, tens of ms
+ *  at 3000 types) are built here: the view calls this at its first decision (view.ts allowsIds),
+ *  so `xsm compile` and the tools that only read rules never pay for them. Each form is its own
  *  function literal, so a caller's loop sees one target and V8 inlines it (a shared wrapper calling
  *  whichever form was built made allowsIds 4x slower at 101 types). */
 export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "classes" | "packed" | "walk"): AllowedLookup {
   const nt = tam.ntypes;
   const nc = tab.nclasses;
   if (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT && tam.expandedCells(tab) <= EXPAND_LIMIT)) {
-    let dense: Uint32Array | undefined;
-    return (stype, ttype, tclass, mask) => ((dense ??= denseAllowed(tab, tam))[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
+    const dense = denseAllowed(tab, tam);
+    return (stype, ttype, tclass, mask) => (dense[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
   }
   if (how === "classes" || how === undefined) {
     // two class lookups, a cell and a row (typeclasses.ts); where the classes are too many, or their
-    // rows need 16-bit numbers, another form called through `other` (then the two checks before the
-    // loads are all this one costs). On the 3005-type SVP policy, 16,384 varied questions: 8-14 ns
-    // a decision, where the packed hash of the type pairs took 20-46 ns.
-    let srcRow: Int32Array | undefined;
-    let tgtCol: Int32Array = new Int32Array(0);
-    let pair: Uint8Array = new Uint8Array(0);
-    let diagRow: Uint8Array = new Uint8Array(0);
-    let rows: Uint32Array = new Uint32Array(0);
-    let other: AllowedLookup | undefined;
+    // rows need 16-bit numbers, another form. On the 3005-type SVP policy, 16,384 varied questions:
+    // 8-14 ns a decision, where the packed hash of the type pairs took 20-46 ns.
+    const ct = classTable(tab, tam);
+    if (ct === undefined) return allowedLookup(tab, tam, tam.expandedCells(tab) <= EXPAND_LIMIT ? "packed" : "walk");
+    if (!(ct.pair instanceof Uint8Array && ct.diagRow instanceof Uint8Array)) return wideClassLookup(ct, nc);
+    const { srcRow, tgtCol, pair, diagRow, rows } = ct as ClassTable<Uint8Array>;
     return (stype, ttype, tclass, mask) => {
-      if (srcRow === undefined) {
-        const ct = classTable(tab, tam);
-        if (ct !== undefined && ct.pair instanceof Uint8Array && ct.diagRow instanceof Uint8Array) {
-          ({ srcRow, tgtCol, pair, diagRow, rows } = ct as ClassTable<Uint8Array>);
-        } else {
-          srcRow = new Int32Array(0);
-          other = ct !== undefined ? wideClassLookup(ct, nc) : allowedLookup(tab, tam, tam.expandedCells(tab) <= EXPAND_LIMIT ? "packed" : "walk");
-        }
-      }
-      if (other !== undefined) return other(stype, ttype, tclass, mask);
       const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
       return (rows[row * nc + tclass]! & mask) === mask;
     };
@@ -209,14 +197,9 @@ export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "cla
   // (a packed key must fit 31 bits: up to ~23,000 types)
   if (expand && nt * nt * nc <= 0x7fffffff) {
     // key and mask side by side: a probe reads one cache line, not one in each of two arrays
-    let slots: Int32Array | undefined;
-    let shift = 0;
-    let m = 0;
+    const { slots, shift } = packedAllowed(tam.expandToTypes(tab));
+    const m = (slots.length >> 1) - 1;
     return (stype, ttype, tclass, mask) => {
-      if (slots === undefined) {
-        ({ slots, shift } = packedAllowed(tam.expandToTypes(tab)));
-        m = (slots.length >> 1) - 1;
-      }
       const key = avKey(stype, ttype, tclass, nt, nc);
       let h = avHash(key, shift);
       for (;;) {

@@ -10,7 +10,7 @@ import { matrixJson } from "./matrix.js";
 import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
 import { computeSid, typeRuleDefault } from "./transition.js";
-import { allowedLookup } from "./typeattr.js";
+import { allowedLookup, type AllowedLookup } from "./typeattr.js";
 import type {
   AvDecision,
   CompiledPolicy,
@@ -148,19 +148,23 @@ class View implements CompiledPolicy {
   private lastTargetId = -1;
   private lastClassId = -1;
   private lastMask = 0;
-  /** TE decision on ids (typeattr.ts allowedLookup): a flat array index when the types are few, a
-   *  table over classes of types otherwise (typeclasses.ts), a hash probe of the expansion to type
-   *  pairs or a walk over the types' attributes where even the classes are too many. The
-   *  function is made with the view, never swapped: a field written once is one V8 treats as
-   *  constant, so a caller's loop can inline the lookup; a field swapped at the first call cannot
-   *  (2-3x on allowsIds). Its tables are built inside it at the first decision. */
-  readonly allowsIds: (stype: number, ttype: number, tclass: number, mask: number) => boolean;
-
   constructor(
     readonly image: Image,
     private readonly state: BoolState,
-  ) {
-    this.allowsIds = allowedLookup(state.table, image.tables.tam);
+  ) {}
+
+  /** TE decision on ids (typeattr.ts allowedLookup): a flat array index when the types are few, a
+   *  table over classes of types otherwise (typeclasses.ts), a hash probe of the expansion to type
+   *  pairs or a walk over the types' attributes where even the classes are too many. Made, with its
+   *  tables, at the first access (so `xsm compile` and the rule-reading tools never build them),
+   *  which then defines it as the view's own field, written once: V8 treats such a field, and the
+   *  const tables its closure holds, as constants, so a caller's loop inlines the lookup down to the
+   *  array read (a field swapped at the first call, or a table the closure fills on its first call,
+   *  keeps a load and a check per decision: 2-3x on allowsIds). */
+  get allowsIds(): AllowedLookup {
+    const lookup = allowedLookup(this.state.table, this.image.tables.tam);
+    Object.defineProperty(this, "allowsIds", { value: lookup, enumerable: true });
+    return lookup;
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {

@@ -61,6 +61,22 @@ describe("check", () => {
     expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false);
   });
 
+  it("allowsIds is made at the first decision, once per view, and boolean views get their own", () => {
+    const p = policy();
+    // compiling builds no decision table (xsm compile never pays for one)
+    expect(Object.getOwnPropertyDescriptor(p, "allowsIds")).toBeUndefined();
+    const [dom0, domU, dev] = [p.typeId("dom0_t"), p.typeId("domU_t"), p.typeId("dev_t")];
+    const resource = p.classId("resource");
+    const add = p.permMask(resource, "add");
+    expect(p.allowsIds(domU, dev, resource, add)).toBe(false);
+    const lookup = p.allowsIds;
+    expect(Object.getOwnPropertyDescriptor(p, "allowsIds")?.value).toBe(lookup);
+    expect(p.allowsIds(dom0, dev, resource, p.permMask(resource, "use"))).toBe(true);
+    const strict = p.withBooleans({ strict: true });
+    expect(strict.allowsIds(domU, dev, resource, add)).toBe(true);
+    expect(strict.allowsIds).not.toBe(lookup);
+    expect(p.allows("domU_t", "dev_t", "resource", "add")).toBe(false);
+  });
   it("constraints name roles; object_r is a role like any other there", () => {
     const p = policy();
     expect(p.check(DOM0, DEV, "resource", "use").allowed).toBe(true);
