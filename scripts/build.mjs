@@ -18,7 +18,7 @@
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
@@ -87,6 +87,10 @@ for (const output of Object.values(cli.metafile.outputs)) {
   const left = output.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path);
   if (left.length > 0) throw new Error(`build: dist/bin/xsm.cjs would import() ${left.join(", ")}; add it to OPTIONAL in scripts/build.mjs`);
 }
+// bin/xsm.cjs reads the bundle as latin1 (no UTF-8 decode at every start), which is its text only
+// while esbuild escapes every non-ASCII character (its default charset): refuse a bundle that is not
+const nonAscii = readFileSync(join(dist, "bin", "xsm.cjs")).findIndex((b) => b > 0x7f);
+if (nonAscii >= 0) throw new Error(`build: dist/bin/xsm.cjs has a non-ASCII byte at offset ${nonAscii}; bin/xsm.cjs reads it as latin1 (keep esbuild's default charset)`);
 await build({
   ...node,
   // the language server's analysis worker is a thread's own entry (src/lsp/runner.ts finds it here)
