@@ -10,7 +10,7 @@
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 import { CondPlacement, condProgram, defineConditional, evalCond } from "../policy/cond.js";
-import { CondOp, OBJECT_R, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, OBJECT_R, parentName, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
 import { roleTableOrder, typeTableOrder } from "./symtab.js";
 import {
@@ -592,9 +592,8 @@ function classDefaults(d: ClassSym["defaults"], version: number): [number, numbe
 /** hierarchy_add_bounds: a type, role or user named PARENT.CHILD is bounded by PARENT when no
  *  typebounds says otherwise (the resolver checked PARENT exists). */
 function dottedParent(name: string, ids: Map<string, number>, values: Int32Array, offset = 0): number {
-  const dot = name.lastIndexOf(".");
-  if (dot < 0) return 0;
-  const parent = ids.get(name.slice(0, dot));
+  const parentText = parentName(name);
+  const parent = parentText === undefined ? undefined : ids.get(parentText);
   return parent === undefined ? 0 : values[parent]! + offset;
 }
 

@@ -8,7 +8,7 @@
 import { AvKind, EMPTY, type AvList, type AvTab } from "./avtab.js";
 import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { Expanded } from "./expand.js";
-import { OBJECT_R, typeParent, type Symbols } from "./symbols.js";
+import { OBJECT_R, parentName, typeParent, type Symbols } from "./symbols.js";
 
 export { typeParent };
 
@@ -149,9 +149,8 @@ function permNames(sym: Symbols, tclass: number, mask: number): string {
 }
 
 function dottedParent<T extends { name: string }>(items: T[], ids: Map<string, number>, item: T): T | undefined {
-  const dot = item.name.lastIndexOf(".");
-  if (dot < 0) return undefined;
-  const p = ids.get(item.name.slice(0, dot));
+  const parent = parentName(item.name);
+  const p = parent === undefined ? undefined : ids.get(parent);
   return p === undefined ? undefined : items[p];
 }
 

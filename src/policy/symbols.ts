@@ -402,12 +402,16 @@ export function declaredRoles(sym: Symbols): RoleSym[] {
   return sym.roles.filter((r) => sym.roleIds.get(r.name) === r.id);
 }
 
+/** The name before the last dot of a type, role or user named PARENT.CHILD (hierarchy_add_bounds),
+ *  if any. (indexOf first: V8's lastIndexOf is a call into the runtime, and most names have no dot.) */
+export function parentName(name: string): string | undefined {
+  return name.indexOf(".") < 0 ? undefined : name.slice(0, name.lastIndexOf("."));
+}
+
 /** The parent of a type: `typebounds`, else the name before its last dot (hierarchy_add_bounds). */
 export function typeParent(sym: Symbols, t: number): number | undefined {
   const type = sym.types[t]!;
   if (type.bounds !== undefined) return type.bounds;
-  const name = type.name;
-  // (indexOf first: V8's lastIndexOf is a call into the runtime, and most names have no dot)
-  if (name.indexOf(".") < 0) return undefined;
-  return sym.typeIds.get(name.slice(0, name.lastIndexOf(".")));
+  const parent = parentName(type.name);
+  return parent === undefined ? undefined : sym.typeIds.get(parent);
 }

@@ -5,6 +5,7 @@
 import type { CondExpr, Conditional, Ident, NameSet, TypeRule } from "../ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { condProgram, evalCond } from "../cond.js";
+import { parentName } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
 import { avRule, typeRule } from "./rules.js";
@@ -117,14 +118,14 @@ export function implicitBounds(st: ResolveState): void {
   const sym = st.sym;
   for (const s of st.ast.statements) {
     if (s.kind !== "type") continue;
-    const parent = parentOf(s.name.name);
+    const parent = parentName(s.name.name);
     if (parent !== undefined && !sym.typeIds.has(parent)) {
       st.err("undeclared", `unknown type ${parent}: a dot in type ${s.name.name} makes ${parent} its parent (an implicit typebounds), which must be a declared type`, s.name.span);
     }
   }
   const orphans = (what: "role" | "user", list: readonly { name: string }[], has: (n: string) => boolean) => {
     for (const { name } of list) {
-      const parent = parentOf(name);
+      const parent = parentName(name);
       if (parent === undefined || has(parent)) continue;
       const at = st.ast.statements.find((s) => s.kind === what && s.name.name === name)?.span;
       st.err("undeclared", `${what} ${parent} does not exist: a dot in ${what} ${name} makes ${parent} its parent (libsepol: '${name} is an orphan')`, at);
@@ -132,10 +133,4 @@ export function implicitBounds(st: ResolveState): void {
   };
   orphans("role", sym.roles, (n) => sym.roleIds.has(n));
   orphans("user", sym.users, (n) => sym.userIds.has(n));
-}
-
-/** The name before the last dot, if any (indexOf first: V8's lastIndexOf is a call into the
- *  runtime, and most names have no dot). */
-function parentOf(name: string): string | undefined {
-  return name.indexOf(".") < 0 ? undefined : name.slice(0, name.lastIndexOf("."));
 }
