@@ -6,14 +6,14 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
-import { TextDocument } from "vscode-languageserver-textdocument";
 import type { MacroDef } from "../build/macros.js";
 import type { PolicyTree } from "../build/index.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
-import type { Occurrence, SymbolKind } from "./symbols.js";
+import { Positions } from "./positions.js";
+import { KINDS, type SymbolIndex } from "./symbols.js";
 
 /** The symbol tables as hover and completion read them. */
 export interface NamesModel {
@@ -44,7 +44,7 @@ export interface NamesModel {
   catIds?: Map<string, number>;
 }
 
-export const KINDS: readonly SymbolKind[] = ["type", "attribute", "alias", "typeish", "class", "common", "perm", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
+export { KINDS };
 
 /** Every occurrence of every name, column by column; `file[i]` < 0 when it could not be placed. */
 export interface IndexModel {
@@ -89,14 +89,14 @@ function spanRange(span: Span): Range {
 }
 
 export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: string, version: number): Model {
-  const doc = origin.kind === "conf" ? TextDocument.create(origin.uri, "xsm-policy", 0, a.text) : undefined;
+  const positions = origin.kind === "conf" ? new Positions(a.text) : undefined;
   const tree = "tree" in a ? (a as TreeAnalysis) : undefined;
   const fileUri = (file: string) => pathToFileURL(resolve(tree!.tree.dir, file)).href;
   return {
     unit,
     version,
-    diagnostics: diagnosticsByUri(a, origin, doc, fileUri),
-    index: a.index ? indexModel(a, origin, doc, tree, fileUri) : undefined,
+    diagnostics: diagnosticsByUri(a, origin, positions, fileUri),
+    index: a.index ? indexModel(a, origin, positions, tree, fileUri) : undefined,
     names: a.symbols ? namesModel(a) : undefined,
     platforms: a.platforms,
     tree: tree?.tree,
@@ -109,19 +109,23 @@ function namesModel(a: Analysis): NamesModel {
   let ruleCounts: Int32Array | undefined;
   if (a.expanded) {
     // each rule once per type it names, in its sources or its targets
-    ruleCounts = new Int32Array(sym.types.length);
+    const counts = new Int32Array(sym.types.length);
     const last = new Int32Array(sym.types.length).fill(-1);
-    a.expanded.rules.forEach((r, i) => {
-      for (const ids of [r.sources, r.targets]) {
-        for (let k = 0; k < ids.length; k++) {
-          const t = ids[k]!;
-          if (last[t] !== i) {
-            last[t] = i;
-            ruleCounts![t]!++;
-          }
+    const rules = a.expanded.rules;
+    const count = (ids: Int32Array, rule: number) => {
+      for (let k = 0; k < ids.length; k++) {
+        const t = ids[k]!;
+        if (last[t] !== rule) {
+          last[t] = rule;
+          counts[t]!++;
         }
       }
-    });
+    };
+    for (let i = 0; i < rules.length; i++) {
+      count(rules[i]!.sources, i);
+      count(rules[i]!.targets, i);
+    }
+    ruleCounts = counts;
   }
   return {
     types: sym.types.map((t) => ({ name: t.name, aliases: t.aliases })),
@@ -154,31 +158,42 @@ function wordStarts(line: string, word: string, from: number): number[] {
   return out;
 }
 
-/** Distinct strings in first-seen order, each named by its index (names and files of the index). */
-function interner(): { list: string[]; id: (s: string) => number } {
-  const list: string[] = [];
-  const ids = new Map<string, number>();
-  return {
-    list,
-    id(s) {
-      let id = ids.get(s);
-      if (id === undefined) ids.set(s, (id = list.push(s) - 1));
-      return id;
-    },
-  };
+function indexModel(a: Analysis, origin: Origin, positions: Positions | undefined, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
+  const index = a.index!;
+  if (positions && origin.kind === "conf") {
+    // a .conf: the index's own columns, each occurrence placed in the document
+    const n = index.count;
+    const line = new Int32Array(n);
+    const start = new Int32Array(n);
+    const end = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      positions.at(index.offset[i]!);
+      line[i] = positions.line;
+      start[i] = positions.character;
+      end[i] = positions.character + index.names[index.name[i]!]!.length;
+    }
+    return { names: index.names, name: index.name, kind: index.kind, decl: index.decl, owner: index.owner, files: [origin.uri], file: new Int32Array(n), line, start, end };
+  }
+  return treeIndexModel(index, a.text, tree, fileUri);
 }
 
-function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
-  const occ = a.index!.occurrences;
-  const { list: names, id: intern } = interner();
-  const { list: files, id: fileId } = interner();
+/** A tree's occurrences, each placed through the locator in the .te/.if line where the name is
+ *  written (a macro argument at the call that passed it, once per place it is passed). */
+function treeIndexModel(index: SymbolIndex, text: string, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
+  const files: string[] = [];
+  const fileIds = new Map<string, number>();
+  const fileId = (uri: string) => {
+    let id = fileIds.get(uri);
+    if (id === undefined) fileIds.set(uri, (id = files.push(uri) - 1));
+    return id;
+  };
   const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[] };
-  const kindIds = new Map(KINDS.map((k, i) => [k, i]));
-  const push = (o: Occurrence, file: number, line: number, start: number, end: number) => {
-    cols.name.push(intern(o.name));
-    cols.kind.push(kindIds.get(o.kind)!);
-    cols.decl.push(o.decl ? 1 : 0);
-    cols.owner.push(o.owner === undefined ? -1 : intern(o.owner));
+  let i = 0;
+  const push = (file: number, line: number, start: number, end: number) => {
+    cols.name.push(index.name[i]!);
+    cols.kind.push(index.kind[i]!);
+    cols.decl.push(index.decl[i]!);
+    cols.owner.push(index.owner[i]!);
     cols.file.push(file);
     cols.line.push(line);
     cols.start.push(start);
@@ -189,23 +204,20 @@ function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, 
     if (!lineCache.has(file)) lineCache.set(file, tree!.sources(file)?.split("\n"));
     return lineCache.get(file);
   };
-  const confLines = tree?.locator ? new LineMap(a.text, "policy.conf") : undefined;
-  for (const o of occ) {
-    if (doc) {
-      const p = doc.positionAt(o.offset);
-      push(o, fileId(origin.kind === "conf" ? origin.uri : ""), p.line, p.character, p.character + o.length);
-      continue;
-    }
+  const confLines = tree?.locator ? new LineMap(text, "policy.conf") : undefined;
+  for (; i < index.count; i++) {
     if (!tree?.locator || !confLines) {
-      push(o, -1, 0, 0, 0);
+      push(-1, 0, 0, 0);
       continue;
     }
+    const name = index.names[index.name[i]!]!;
+    const offset = index.offset[i]!;
     // a tree's occurrence: through the locator to the .te/.if line where the name is written
-    const located = tree.locator.locate(confLines.span(o.offset, o.offset + o.length));
+    const located = tree.locator.locate(confLines.span(offset, offset + name.length));
     const at = located.span;
     const own = linesOf(at.file)?.[at.line - 1];
-    if (own !== undefined && own.slice(at.col - 1).startsWith(o.name) && wordStarts(own, o.name, at.col - 1)[0] === at.col - 1) {
-      push(o, fileId(fileUri(at.file)), at.line - 1, at.col - 1, at.col - 1 + o.name.length);
+    if (own !== undefined && own.slice(at.col - 1).startsWith(name) && wordStarts(own, name, at.col - 1)[0] === at.col - 1) {
+      push(fileId(fileUri(at.file)), at.line - 1, at.col - 1, at.col - 1 + name.length);
       continue;
     }
     // a macro's argument brought it: the innermost call whose arguments spell it, each place there
@@ -214,16 +226,16 @@ function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, 
     for (const ctx of located.context) {
       if (!ctx.span) continue;
       const line = linesOf(ctx.span.file)?.[ctx.span.line - 1];
-      const starts = line === undefined ? [] : wordStarts(line, o.name, ctx.span.col - 1);
-      for (const s of starts) push(o, fileId(fileUri(ctx.span.file)), ctx.span.line - 1, s, s + o.name.length);
+      const starts = line === undefined ? [] : wordStarts(line, name, ctx.span.col - 1);
+      for (const s of starts) push(fileId(fileUri(ctx.span.file)), ctx.span.line - 1, s, s + name.length);
       if ((placed = starts.length > 0)) break;
     }
     if (placed) continue;
     const r = spanRange(at);
-    push(o, fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + o.name.length);
+    push(fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + name.length);
   }
   return {
-    names,
+    names: index.names,
     name: Int32Array.from(cols.name),
     kind: Uint8Array.from(cols.kind),
     decl: Uint8Array.from(cols.decl),
@@ -236,7 +248,7 @@ function indexModel(a: Analysis, origin: Origin, doc: TextDocument | undefined, 
   };
 }
 
-function diagnosticsByUri(a: Analysis, origin: Origin, doc: TextDocument | undefined, fileUri: (file: string) => string): [string, LspDiagnostic[]][] {
+function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | undefined, fileUri: (file: string) => string): [string, LspDiagnostic[]][] {
   const byUri = new Map<string, LspDiagnostic[]>();
   const push = (uri: string, d: LspDiagnostic) => {
     if (!byUri.has(uri)) byUri.set(uri, []);
@@ -246,7 +258,7 @@ function diagnosticsByUri(a: Analysis, origin: Origin, doc: TextDocument | undef
     if (!span) return undefined;
     if (origin.kind === "conf") {
       if (span.offset < 0) return { uri: origin.uri, range: zero() };
-      return { uri: origin.uri, range: { start: doc!.positionAt(span.offset), end: doc!.positionAt(span.offset + span.length) } };
+      return { uri: origin.uri, range: { start: positions!.position(span.offset), end: positions!.position(span.offset + span.length) } };
     }
     return { uri: fileUri(span.file), range: spanRange(span) };
   };
