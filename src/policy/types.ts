@@ -101,6 +101,14 @@ export interface CompileOptions {
 }
 
 
+/** An iomemcon or ioportcon entry: an inclusive range and its context text. Frames above 2^53
+ *  (no machine has them) lose precision as numbers. */
+export interface OcontextRange {
+  readonly low: number;
+  readonly high: number;
+  readonly context: string;
+}
+
 /** What a policy answers whatever its booleans: names and ids, contexts, counts. */
 export interface PolicyNames {
   readonly stats: PolicyStats;
@@ -129,6 +137,12 @@ export interface PolicyNames {
   initialSidContext(name: string): string | undefined;
   /** pcidevicecon lookup; key = seg<<16 | bus<<8 | devfn. */
   pcideviceContext(device: number): string | undefined;
+  /** pirqcon lookup (security_irq_sid): the context of a static IRQ, if one is given. */
+  pirqContext(irq: number): string | undefined;
+  /** iomemcon entries (page frames), sorted by address as Xen's policydb_read orders them. */
+  iomemContexts(): readonly OcontextRange[];
+  /** ioportcon entries, sorted by port as Xen's policydb_read orders them. */
+  ioportContexts(): readonly OcontextRange[];
 
   /** Boolean names, in declaration order. */
   booleanNames(): string[];

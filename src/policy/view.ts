@@ -18,6 +18,7 @@ import type {
   ComputedContext,
   ContextResult,
   Decision,
+  OcontextRange,
   PolicyImage,
   PolicyStats,
   RuleRef,
@@ -64,6 +65,9 @@ function boolValues(tables: PolicyTables, base: Readonly<Uint8Array>, values: Re
 class Image implements PolicyImage {
   readonly stats: PolicyStats;
   readonly pcidevices: Map<number, string>;
+  readonly pirqs: Map<number, string>;
+  readonly iomem: readonly OcontextRange[];
+  readonly ioports: readonly OcontextRange[];
   // The hot path: names -> ids in null-prototype dictionaries, shared by every view. A dictionary
   // beats a Map here: V8 looks a string key up in it by the key's internalized form (cached hash,
   // pointer compare), where Map.get compares the parser's substrings of the policy text character
@@ -77,7 +81,12 @@ class Image implements PolicyImage {
     readonly warnings: readonly Diagnostic[],
   ) {
     this.stats = stats(tables.sym, tables.ex);
-    this.pcidevices = new Map(tables.sym.ocontexts.pcidevicecon.map((o) => [o.device, o.context.text]));
+    const oc = tables.sym.ocontexts;
+    this.pcidevices = new Map(oc.pcidevicecon.map((o) => [o.device, o.context.text]));
+    this.pirqs = new Map(oc.pirqcon.map((o) => [o.irq, o.context.text]));
+    const byLow = (a: OcontextRange, b: OcontextRange) => a.low - b.low;
+    this.iomem = oc.iomemcon.map((o) => ({ low: Number(o.low), high: Number(o.high), context: o.context.text })).sort(byLow);
+    this.ioports = oc.ioportcon.map((o) => ({ low: o.low, high: o.high, context: o.context.text })).sort(byLow);
     this.typeDict = dictionary(tables.typeIds);
     this.classDict = Object.create(null) as Image["classDict"];
     for (const [name, c] of tables.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
@@ -128,6 +137,15 @@ class Image implements PolicyImage {
   }
   pcideviceContext(device: number): string | undefined {
     return this.pcidevices.get(device);
+  }
+  pirqContext(irq: number): string | undefined {
+    return this.pirqs.get(irq);
+  }
+  iomemContexts(): readonly OcontextRange[] {
+    return this.iomem;
+  }
+  ioportContexts(): readonly OcontextRange[] {
+    return this.ioports;
   }
   booleanNames(): string[] {
     return this.tables.sym.bools.map((b) => b.name);
@@ -269,6 +287,15 @@ class View implements CompiledPolicy {
   }
   pcideviceContext(device: number): string | undefined {
     return this.image.pcideviceContext(device);
+  }
+  pirqContext(irq: number): string | undefined {
+    return this.image.pirqContext(irq);
+  }
+  iomemContexts(): readonly OcontextRange[] {
+    return this.image.iomemContexts();
+  }
+  ioportContexts(): readonly OcontextRange[] {
+    return this.image.ioportContexts();
   }
   booleanNames(): string[] {
     return this.image.booleanNames();

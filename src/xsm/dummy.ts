@@ -1,5 +1,5 @@
 // The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
-import type { Domain, Domctl, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmHook, XsmModule } from "./types.js";
+import type { Domain, Domctl, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
 
 /**
  * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
@@ -42,7 +42,7 @@ export interface DummyOptions {
 }
 
 /** The dummy module: every hook with the default action dummy.h gives it. */
-export class DummyXsm implements XsmModule, XsmDomainHooks {
+export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
   readonly name = "dummy" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   private readonly domctlGate: boolean;
@@ -110,6 +110,59 @@ export class DummyXsm implements XsmModule, XsmDomainHooks {
   // event_channel.c evtchn_alloc_unbound: xsm_evtchn_unbound(XSM_TARGET, d, ...)
   evtchnUnbound(cur: Domain, d: Domain, _remote: Domain): Rc {
     return this.apply("evtchn_unbound", "xsm_evtchn_unbound", "XSM_TARGET", cur, d);
+  }
+
+  // The resource domctls have their own hooks and skip do_domctl's xsm_domctl (dummy.h lists them
+  // as unreachable there); each hook's action is the one its caller passes.
+
+  // x86 arch_do_domctl XEN_DOMCTL_irq_permission: xsm_irq_permission(XSM_PRIV, d, ...)
+  irqPermission(cur: Domain, d: Domain, _irq: number, _allow: boolean): Rc {
+    return this.apply("irq_permission", "xsm_irq_permission", "XSM_PRIV", cur, d);
+  }
+
+  // domctl.c XEN_DOMCTL_iomem_permission: xsm_iomem_permission(XSM_PRIV, d, ...)
+  iomemPermission(cur: Domain, d: Domain, _start: number, _end: number, _allow: boolean): Rc {
+    return this.apply("iomem_permission", "xsm_iomem_permission", "XSM_PRIV", cur, d);
+  }
+
+  // domctl.c XEN_DOMCTL_memory_mapping: xsm_iomem_mapping(XSM_DM_PRIV, d, ...)
+  iomemMapping(cur: Domain, d: Domain, _start: number, _end: number, _add: boolean): Rc {
+    return this.apply("iomem_mapping", "xsm_iomem_mapping", "XSM_DM_PRIV", cur, d);
+  }
+
+  // x86 arch_do_domctl XEN_DOMCTL_ioport_permission: xsm_ioport_permission(XSM_PRIV, d, ...)
+  ioportPermission(cur: Domain, d: Domain, _start: number, _end: number, _allow: boolean): Rc {
+    return this.apply("ioport_permission", "xsm_ioport_permission", "XSM_PRIV", cur, d);
+  }
+
+  // physdev.c physdev_map_pirq: xsm_map_domain_pirq(XSM_DM_PRIV, d)
+  mapDomainPirq(cur: Domain, d: Domain): Rc {
+    return this.apply("map_domain_pirq", "xsm_map_domain_pirq", "XSM_DM_PRIV", cur, d);
+  }
+
+  // physdev.c physdev_unmap_pirq: xsm_unmap_domain_pirq(XSM_DM_PRIV, d)
+  unmapDomainPirq(cur: Domain, d: Domain): Rc {
+    return this.apply("unmap_domain_pirq", "xsm_unmap_domain_pirq", "XSM_DM_PRIV", cur, d);
+  }
+
+  // irq.c map_domain_pirq: xsm_map_domain_irq(XSM_HOOK, d, irq, data)
+  mapDomainIrq(cur: Domain, d: Domain, _irq: IrqRef): Rc {
+    return this.apply("map_domain_irq", "xsm_map_domain_irq", "XSM_HOOK", cur, d);
+  }
+
+  // irq.c unmap_domain_pirq: xsm_unmap_domain_irq(XSM_HOOK, d, irq, data)
+  unmapDomainIrq(cur: Domain, d: Domain, _irq: IrqRef): Rc {
+    return this.apply("unmap_domain_irq", "xsm_unmap_domain_irq", "XSM_HOOK", cur, d);
+  }
+
+  // x86 arch_do_domctl XEN_DOMCTL_bind_pt_irq: xsm_bind_pt_irq(XSM_DM_PRIV, d, bind)
+  bindPtIrq(cur: Domain, d: Domain, _irq: IrqRef): Rc {
+    return this.apply("bind_pt_irq", "xsm_bind_pt_irq", "XSM_DM_PRIV", cur, d);
+  }
+
+  // x86 arch_do_domctl XEN_DOMCTL_unbind_pt_irq: xsm_unbind_pt_irq(XSM_DM_PRIV, d, bind)
+  unbindPtIrq(cur: Domain, d: Domain): Rc {
+    return this.apply("unbind_pt_irq", "xsm_unbind_pt_irq", "XSM_DM_PRIV", cur, d);
   }
 
   domainStarted(_d: Domain, _target?: Domain): void {}

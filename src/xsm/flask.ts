@@ -2,8 +2,11 @@
 // through avcHasPerm() (avc.c's avc_has_perm + avc_audit).
 import { Avc } from "./avc.js";
 import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
+import { SECINITSID_UNLABELED } from "./sidtab.js";
 import { PERM, RESOURCE_PERMS, type HookClass, type LifecycleClass, type SecurityServer } from "./security.js";
-import type { Domain, Domctl, IommuMode, Rc, XsmCheck, XsmDomainHooks, XsmHook, XsmModule } from "./types.js";
+import type { LabelledPiece } from "./security.js";
+import type { Domain, Domctl, IommuMode, IrqRef, Rc, XsmCheck, XsmDomainHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
+import { NR_IRQS, NR_IRQS_GSI } from "../xen/machine.js";
 
 /** flask_domctl's permission (class domain) for each modelled domctl. */
 const DOMCTL_PERM: Record<Domctl, "setdomainmaxmem" | "unpause" | "destroy"> = {
@@ -23,14 +26,19 @@ const AD_NULL = 0; // no audit data: the line names the current domain
 const AD_DOMAINS = 1; // domain_has_perm: sdom = current, tdom = the argument
 const AD_DEV = 2; // AVC_AUDIT_DATA_DEV: device = machine_bdf
 const AD_NULL_DOM = 3; // no audit data, as AD_NULL; the check concerns domain `arg` (what the trace names)
-type AuditKind = typeof AD_NULL | typeof AD_DOMAINS | typeof AD_DEV | typeof AD_NULL_DOM;
+const AD_IRQ = 4; // AVC_AUDIT_DATA_IRQ: irq = arg
+const AD_RANGE = 5; // AVC_AUDIT_DATA_RANGE: range = arg .. arg2
+type AuditKind = typeof AD_NULL | typeof AD_DOMAINS | typeof AD_DEV | typeof AD_NULL_DOM | typeof AD_IRQ | typeof AD_RANGE;
+
+/** get_irq_sid()'s answer: the IRQ's SID and the audit data that names it, or the errno. */
+type IrqLabel = { sid: number; ad: typeof AD_IRQ | typeof AD_DEV; arg: number } | { rc: Rc };
 
 export interface FlaskOptions {
   enforcing?: boolean;
   iommu?: IommuMode;
 }
 
-export class FlaskXsm implements XsmModule, XsmDomainHooks {
+export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
   readonly name = "flask" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   /** Xen's printk of avc lines: called with every audited decision. */
@@ -124,6 +132,129 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
     const rsid = this.ss.deviceSid(machineBdf);
     if (rsid < 0) return this.invalid(hook, xen, cur, this.ss.policy.pcideviceContext(machineBdf)!, perm);
     return this.avcHasPerm(hook, xen, cur, dsid, rsid, perm, AD_DEV, machineBdf);
+  }
+
+  // ---- a device's resources: IRQs, I/O memory, I/O ports --------------------------------------
+
+  // mirrors flask_irq_permission(): "the PIRQ number is not useful; real IRQ is checked during
+  // mapping", so only current -> d resource:add (grant) or remove (revoke)
+  irqPermission(cur: Domain, d: Domain, _irq: number, allow: boolean): Rc {
+    return this.currentHasPerm("irq_permission", "flask_irq_permission", cur, d, allow ? PERM.add : PERM.remove);
+  }
+
+  // mirrors flask_iomem_permission(): current -> d add/remove, then per labelled piece of the
+  // frames (security_iterate_iomem_sids) current -> piece add_iomem/remove_iomem and d -> piece
+  // use_* (flask_iommu_resource_use_perm, asked when revoking too), each with the piece's range
+  iomemPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc {
+    return this.rangeHasPerm("iomem_permission", "flask_iomem_permission", cur, d, allow, allow ? "add_iomem" : "remove_iomem", this.ss.iomemPieces(start, end));
+  }
+
+  // mirrors flask_iomem_mapping(), which is flask_iomem_permission()
+  iomemMapping(cur: Domain, d: Domain, start: number, end: number, add: boolean): Rc {
+    return this.rangeHasPerm("iomem_mapping", "flask_iomem_mapping", cur, d, add, add ? "add_iomem" : "remove_iomem", this.ss.iomemPieces(start, end));
+  }
+
+  // mirrors flask_ioport_permission(): as flask_iomem_permission over ioportcon labels
+  ioportPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc {
+    return this.rangeHasPerm("ioport_permission", "flask_ioport_permission", cur, d, allow, allow ? "add_ioport" : "remove_ioport", this.ss.ioportPieces(start, end));
+  }
+
+  // mirrors flask_map_domain_pirq(): current -> d resource:add
+  mapDomainPirq(cur: Domain, d: Domain): Rc {
+    return this.currentHasPerm("map_domain_pirq", "flask_map_domain_pirq", cur, d, PERM.add);
+  }
+
+  // mirrors flask_unmap_domain_pirq(): current -> d resource:remove
+  unmapDomainPirq(cur: Domain, d: Domain): Rc {
+    return this.currentHasPerm("unmap_domain_pirq", "flask_unmap_domain_pirq", cur, d, PERM.remove);
+  }
+
+  // mirrors flask_map_domain_irq(): the IRQ's label (an MSI vector's is its device's, from the
+  // request's msi_info), current -> IRQ resource:add_irq, d -> IRQ use_*
+  mapDomainIrq(cur: Domain, d: Domain, irq: IrqRef): Rc {
+    const hook = "map_domain_irq";
+    const xen = "flask_map_domain_irq";
+    const label = this.irqLabel(hook, xen, cur, irq);
+    if ("rc" in label) return label.rc;
+    const rc = this.resourceHasPerm(hook, xen, cur, this.ss.domainSid(cur), cur, label.sid, "add_irq", label.ad, label.arg);
+    if (rc !== 0) return rc;
+    return this.resourceHasPerm(hook, xen, cur, this.ss.domainSid(d), d, label.sid, null, label.ad, label.arg);
+  }
+
+  // mirrors flask_unmap_domain_irq(): current -> IRQ resource:remove_irq
+  unmapDomainIrq(cur: Domain, _d: Domain, irq: IrqRef): Rc {
+    const hook = "unmap_domain_irq";
+    const xen = "flask_unmap_domain_irq";
+    const label = this.irqLabel(hook, xen, cur, irq);
+    if ("rc" in label) return label.rc;
+    return this.resourceHasPerm(hook, xen, cur, this.ss.domainSid(cur), cur, label.sid, "remove_irq", label.ad, label.arg);
+  }
+
+  // mirrors flask_bind_pt_irq(): current -> d resource:add, then the IRQ d's pirq maps to
+  // (get_irq_sid): current -> IRQ hvm:bind_irq, d -> IRQ use_*
+  bindPtIrq(cur: Domain, d: Domain, irq: IrqRef): Rc {
+    const hook = "bind_pt_irq";
+    const xen = "flask_bind_pt_irq";
+    const rc = this.currentHasPerm(hook, xen, cur, d, PERM.add);
+    if (rc !== 0) return rc;
+    const label = this.irqLabel(hook, xen, cur, irq);
+    if ("rc" in label) return label.rc;
+    const hvm = this.ss.hookClass("hvm");
+    if (!hvm) return this.noClass(hook, xen, cur, "hvm", "bind_irq");
+    const csid = this.ss.domainSid(cur);
+    if (csid < 0) return this.invalid(hook, xen, cur, cur.context!, PERM.add);
+    const rc2 = this.avcHasPermClass(hook, xen, cur, csid, label.sid, hvm.id, "hvm", hvm.masks.bind_irq!, "bind_irq", label.ad, label.arg);
+    if (rc2 !== 0) return rc2;
+    return this.resourceHasPerm(hook, xen, cur, this.ss.domainSid(d), d, label.sid, null, label.ad, label.arg);
+  }
+
+  // mirrors flask_unbind_pt_irq(): current -> d resource:remove
+  unbindPtIrq(cur: Domain, d: Domain): Rc {
+    return this.currentHasPerm("unbind_pt_irq", "flask_unbind_pt_irq", cur, d, PERM.remove);
+  }
+
+  /** get_irq_sid(): out of range is -EINVAL; a static IRQ (a GSI) has its pirqcon label; a
+   *  dynamic one its MSI device's pcidevicecon label; any other (HPET, IOMMU) is unlabeled. */
+  private irqLabel(hook: XsmHook, xen: string, cur: Domain, irq: IrqRef): IrqLabel {
+    const n = irq.irq;
+    if (n < 0 || n >= NR_IRQS) return { rc: this.refuse(hook, xen, cur, "resource", "add_irq", "-EINVAL", `get_irq_sid: irq ${n} is not below nr_irqs (${NR_IRQS})`) };
+    if (n < NR_IRQS_GSI || irq.msi === undefined) {
+      const sid = n < NR_IRQS_GSI ? this.ss.irqSid(n) : SECINITSID_UNLABELED;
+      if (sid < 0) return { rc: this.invalid(hook, xen, cur, this.ss.policy.pirqContext(n)!, PERM.add) };
+      return { sid, ad: AD_IRQ, arg: n };
+    }
+    const sid = this.ss.deviceSid(irq.msi);
+    if (sid < 0) return { rc: this.invalid(hook, xen, cur, this.ss.policy.pcideviceContext(irq.msi)!, PERM.add) };
+    return { sid, ad: AD_DEV, arg: irq.msi };
+  }
+
+  // _iomem_has_perm / _ioport_has_perm after current_has_perm(d, add|remove): every piece, in
+  // address order, until one is refused
+  private rangeHasPerm(hook: XsmHook, xen: string, cur: Domain, d: Domain, allow: boolean, perm: string, pieces: LabelledPiece[]): Rc {
+    const rc = this.currentHasPerm(hook, xen, cur, d, allow ? PERM.add : PERM.remove);
+    if (rc !== 0) return rc;
+    const ssid = this.ss.domainSid(cur);
+    const dsid = this.ss.domainSid(d);
+    for (const p of pieces) {
+      if (p.sid < 0) return this.invalid(hook, xen, cur, p.context!, allow ? PERM.add : PERM.remove);
+      const rc1 = this.resourceHasPerm(hook, xen, cur, ssid, cur, p.sid, perm, AD_RANGE, p.start, p.end);
+      if (rc1 !== 0) return rc1;
+      const rc2 = this.resourceHasPerm(hook, xen, cur, dsid, d, p.sid, null, AD_RANGE, p.start, p.end);
+      if (rc2 !== 0) return rc2;
+    }
+    return 0;
+  }
+
+  /** avc_has_perm(sid of `who`, tsid, resource, perm) for the resource hooks; `perm` null is
+   *  flask_iommu_resource_use_perm()'s. */
+  private resourceHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, who: Domain, tsid: number, perm: string | null, ad: AuditKind, arg: number, arg2 = 0): Rc {
+    if (ssid < 0) return this.invalid(hook, xen, cur, who.context!, PERM.add);
+    if (perm === null) {
+      const use = this.usePerm();
+      return this.avcHasPerm(hook, xen, cur, ssid, tsid, use, ad, arg, arg2);
+    }
+    const resource = this.ss.hookClass("resource")!;
+    return this.avcHasPermClass(hook, xen, cur, ssid, tsid, resource.id, "resource", resource.masks[perm]!, perm, ad, arg, arg2);
   }
 
   // ---- the domain lifecycle ------------------------------------------------------------------
@@ -295,9 +426,9 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
   }
 
   /** avc_has_perm() on class `resource` with RESOURCE_PERMS[perm]: the PCI hooks' question. */
-  private avcHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, perm: number, ad: AuditKind, arg: number): Rc {
+  private avcHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, tsid: number, perm: number, ad: AuditKind, arg: number, arg2 = 0): Rc {
     const resource = this.ss.resource;
-    return this.avcHasPermClass(hook, xen, cur, ssid, tsid, resource.id, "resource", resource.masks[perm]!, RESOURCE_PERMS[perm]!, ad, arg);
+    return this.avcHasPermClass(hook, xen, cur, ssid, tsid, resource.id, "resource", resource.masks[perm]!, RESOURCE_PERMS[perm]!, ad, arg, arg2);
   }
 
   /**
@@ -317,6 +448,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
     permName: string,
     ad: AuditKind,
     arg: number,
+    arg2 = 0,
   ): Rc {
     const avc = this.avc;
     const slot = avc.lookup(ssid, tsid, tclass);
@@ -330,7 +462,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
     }
     const audit = avcAuditMask(requested, allowed, avc.auditallow[slot]!, avc.auditdeny[slot]!, false);
     if (audit === null && this.onCheck === undefined) return rc;
-    const line = audit === null ? undefined : this.auditLine(audit.denied, audit.audited, cur, ssid, tsid, tclass, tclassName, ad, arg);
+    const line = audit === null ? undefined : this.auditLine(audit.denied, audit.audited, cur, ssid, tsid, tclass, tclassName, ad, arg, arg2);
     if (line !== undefined) this.onAudit?.(line);
     this.onCheck?.({
       hook,
@@ -340,7 +472,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
       tcontext: this.ss.sidtab.sidToString(tsid),
       tclass: tclassName,
       perm: permName,
-      ...(ad === AD_DOMAINS || ad === AD_NULL_DOM ? { tdomid: arg } : { device: arg }),
+      ...(ad === AD_DOMAINS || ad === AD_NULL_DOM ? { tdomid: arg } : ad === AD_IRQ ? { irq: arg } : ad === AD_RANGE ? { range: { start: arg, end: arg2 } } : { device: arg }),
       allowed: (requested & ~policyAllowed) === 0,
       rc,
       ...(line !== undefined ? { audit: line } : {}),
@@ -349,12 +481,20 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks {
   }
 
   // avc_audit()'s line, with avc_dump_av's names for the audited bits
-  private auditLine(denied: boolean, audited: number, cur: Domain, ssid: number, tsid: number, tclass: number, tclassName: string, ad: AuditKind, arg: number): string {
+  private auditLine(denied: boolean, audited: number, cur: Domain, ssid: number, tsid: number, tclass: number, tclassName: string, ad: AuditKind, arg: number, arg2: number): string {
     const { policy, sidtab } = this.ss;
     const perms = policy.permNames(tclass, audited);
     const named = perms.reduce((m, p) => m | policy.permMask(tclass, p), 0);
     const data: AvcAuditData | null =
-      ad === AD_DEV ? { type: "dev", device: arg } : ad === AD_DOMAINS ? { type: "none", sdom: cur.domid, tdom: arg } : null;
+      ad === AD_DEV
+        ? { type: "dev", device: arg }
+        : ad === AD_DOMAINS
+          ? { type: "none", sdom: cur.domid, tdom: arg }
+          : ad === AD_IRQ
+            ? { type: "irq", irq: arg }
+            : ad === AD_RANGE
+              ? { type: "range", range: { start: arg, end: arg2 } }
+              : null;
     return formatAvcAudit({
       denied,
       perms,

@@ -4,10 +4,13 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { diagnostic, error } from "../diagnostics/diagnostic.js";
-import type { AvDecision, CompiledPolicy, SecurityContext } from "../policy/types.js";
+import type { AvDecision, CompiledPolicy, OcontextRange, SecurityContext } from "../policy/types.js";
 import type { Domain, Rc } from "./types.js";
 import {
   SECINITSID_DEVICE,
+  SECINITSID_IOMEM,
+  SECINITSID_IOPORT,
+  SECINITSID_IRQ,
   SECINITSID_DOM0,
   SECINITSID_DOMIO,
   SECINITSID_DOMXEN,
@@ -48,11 +51,15 @@ export interface ResourceClass {
 }
 
 /** The classes and permissions of the domain lifecycle hooks (flask_domain_create, flask_domctl,
- *  flask_set_target, flask_evtchn_unbound), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*. */
+ *  flask_set_target, flask_evtchn_unbound), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
+ *  and those of the resource hooks beyond the PCI ones (flask_map_domain_irq, flask_iomem_permission,
+ *  flask_ioport_permission, flask_bind_pt_irq): RESOURCE__ADD_IRQ..., HVM__BIND_IRQ. */
 export const LIFECYCLE_PERMS = {
   domain: ["create", "destroy", "unpause", "setdomainmaxmem", "set_target"],
   domain2: ["make_priv_for", "set_as_target"],
   event: ["create", "bind"],
+  resource: ["add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem"],
+  hvm: ["bind_irq"],
 } as const;
 export type LifecycleClass = keyof typeof LIFECYCLE_PERMS;
 
@@ -209,6 +216,32 @@ export class SecurityServer {
     return sid;
   }
 
+  /** security_irq_sid(): the pirqcon label of a static IRQ, else the `irq` initial SID; -1 if the
+   *  label's context is invalid. */
+  irqSid(irq: number): number {
+    const text = this.policy.pirqContext(irq);
+    return text === undefined ? SECINITSID_IRQ : this.ocontextSid(text);
+  }
+
+  /** security_iterate_iomem_sids(): [start, end] cut where its iomemcon labels change, each piece
+   *  with its SID (the `iomem` initial SID between entries), in address order. */
+  iomemPieces(start: number, end: number): LabelledPiece[] {
+    return pieces(this.policy.iomemContexts(), SECINITSID_IOMEM, start, end, (text) => this.ocontextSid(text));
+  }
+
+  /** security_iterate_ioport_sids(), as iomemPieces with ioportcon and the `ioport` initial SID. */
+  ioportPieces(start: number, end: number): LabelledPiece[] {
+    return pieces(this.policy.ioportContexts(), SECINITSID_IOPORT, start, end, (text) => this.ocontextSid(text));
+  }
+
+  // an ocontext's c->sid: sidtab_context_to_sid on first use
+  private ocontextSid(text: string): number {
+    const known = this.sidtab.lookup(text);
+    if (known !== undefined) return known;
+    const r = this.sidtab.contextToSid(text);
+    return r.ok ? r.value : -1;
+  }
+
   /**
    * domain_sid(): a domain's SID from its context text; a domain without one gets the SID
    * flask_domain_alloc_security / flask_domain_create give it. -1 if the context is invalid.
@@ -227,6 +260,46 @@ export class SecurityServer {
     const r = this.policy.parseContext(text);
     return r.ok ? "" : r.error;
   }
+}
+
+/** A piece of a range with one label: its SID (-1 when the ocontext's context is invalid, then
+ *  `context` says which) and its bounds. */
+export interface LabelledPiece {
+  sid: number;
+  start: number;
+  end: number;
+  context?: string;
+}
+
+// The walk of security_iterate_iomem_sids / security_iterate_ioport_sids over entries sorted by
+// address: skip those below start, then a gap before an entry goes to the initial SID, an entry
+// the range ends in ends the walk, and what is left after the last entry is the initial SID's.
+function pieces(list: readonly OcontextRange[], initial: number, start: number, end: number, sidOf: (text: string) => number): LabelledPiece[] {
+  const out: LabelledPiece[] = [];
+  let i = 0;
+  while (i < list.length && list[i]!.high < start) i++;
+  for (; i < list.length && list[i]!.low <= end; i++) {
+    const c = list[i]!;
+    const sid = sidOf(c.context);
+    if (sid < 0) {
+      // sidtab_context_to_sid failed: the walk returns its error before the gap's callback
+      out.push({ sid, context: c.context, start, end });
+      return out;
+    }
+    const label = { sid };
+    if (start < c.low) {
+      out.push({ sid: initial, start, end: c.low - 1 });
+      start = c.low;
+    }
+    if (end <= c.high) {
+      out.push({ ...label, start, end });
+      return out;
+    }
+    out.push({ ...label, start, end: c.high });
+    start = c.high + 1;
+  }
+  out.push({ sid: initial, start, end });
+  return out;
 }
 
 function defaultDomainSid(domid: number): number {

@@ -23,6 +23,9 @@ export const SECINITSID_DOM0 = 2;
 export const SECINITSID_DOMIO = 3;
 export const SECINITSID_DOMXEN = 4;
 export const SECINITSID_UNLABELED = 5;
+export const SECINITSID_IOPORT = 7;
+export const SECINITSID_IOMEM = 8;
+export const SECINITSID_IRQ = 9;
 export const SECINITSID_DEVICE = 10;
 const SECINITSID_NUM = INITIAL_SIDS.length;
 

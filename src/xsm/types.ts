@@ -18,6 +18,8 @@ export interface Domain {
   readonly target?: number;
   /** Xen's d->is_xenstore (dummy.h XSM_XS_PRIV). */
   readonly xenstore?: boolean;
+  /** is_hvm_domain(d): a guest with a p2m (memory_mapping maps into it, bind_pt_irq binds to it). */
+  readonly hvm?: boolean;
 }
 
 export type XsmHook =
@@ -30,7 +32,17 @@ export type XsmHook =
   | "domain_create"
   | "domctl"
   | "set_target"
-  | "evtchn_unbound";
+  | "evtchn_unbound"
+  | "irq_permission"
+  | "iomem_permission"
+  | "iomem_mapping"
+  | "ioport_permission"
+  | "map_domain_pirq"
+  | "unmap_domain_pirq"
+  | "map_domain_irq"
+  | "unmap_domain_irq"
+  | "bind_pt_irq"
+  | "unbind_pt_irq";
 
 /** The domctls without a hook of their own that the domain lifecycle makes (`xl create` and
  *  `xl destroy`): flask_domctl gives each a class and permission, dummy.h's xsm_domctl XSM_PRIV. */
@@ -57,6 +69,9 @@ export interface XsmCheck {
   /** flask: the object asked about, when it is a device (machine_bdf, seg<<16|bus<<8|devfn) or a domain. */
   device?: number;
   tdomid?: number;
+  /** flask: the IRQ asked about (AVC_AUDIT_DATA_IRQ), or the frames or ports (AVC_AUDIT_DATA_RANGE). */
+  irq?: number;
+  range?: { start: number; end: number };
   /** What the policy (or default action) decided. */
   allowed: boolean;
   /** What this check returned (0 when permissive lets a denial through). */
@@ -113,4 +128,29 @@ export interface XsmDomainHooks {
   domainStarted(d: Domain, target?: Domain): void;
   /** The domain is gone (xsm_free_security_domain): its labels are forgotten. */
   domainDestroyed(d: Domain): void;
+}
+
+/** An IRQ as flask's get_irq_sid() labels it: its number and, for an IRQ made for an MSI vector,
+ *  the device the vector belongs to (irq_desc->msi_desc->dev, as machine_bdf). */
+export interface IrqRef {
+  irq: number;
+  msi?: number;
+}
+
+/** The hooks of a device's resources (xsm.h): granting a domain IRQs, I/O memory and I/O ports
+ *  (XEN_DOMCTL_irq_permission, iomem_permission, ioport_permission), mapping frames into an HVM
+ *  guest (XEN_DOMCTL_memory_mapping), mapping IRQs to a domain's pirqs (PHYSDEVOP_map_pirq,
+ *  unmap_pirq) and binding them to an HVM guest (XEN_DOMCTL_bind_pt_irq, unbind_pt_irq).
+ *  Ranges are inclusive, as Xen passes them. */
+export interface XsmIoHooks {
+  irqPermission(cur: Domain, d: Domain, irq: number, allow: boolean): Rc;
+  iomemPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc;
+  iomemMapping(cur: Domain, d: Domain, start: number, end: number, add: boolean): Rc;
+  ioportPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc;
+  mapDomainPirq(cur: Domain, d: Domain): Rc;
+  unmapDomainPirq(cur: Domain, d: Domain): Rc;
+  mapDomainIrq(cur: Domain, d: Domain, irq: IrqRef): Rc;
+  unmapDomainIrq(cur: Domain, d: Domain, irq: IrqRef): Rc;
+  bindPtIrq(cur: Domain, d: Domain, irq: IrqRef): Rc;
+  unbindPtIrq(cur: Domain, d: Domain): Rc;
 }

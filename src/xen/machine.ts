@@ -1,0 +1,42 @@
+// The example x86 host the passthrough model runs on: the numbers Xen reads from the hardware at
+// boot (IO-APIC pins, physical address width, where the APICs sit), fixed here so a scenario's
+// IRQs, pages and ports mean the same thing on every run.
+import type { Range } from "./rangeset.js";
+
+/** nr_irqs_gsi: two IO-APICs of 24 pins. On x86 nr_static_irqs is nr_irqs_gsi (irq.h): an IRQ
+ *  below it is a GSI, labelled by pirqcon; above it an IRQ is made per MSI vector (create_irq). */
+export const NR_IRQS_GSI = 48;
+/** nr_irqs: the GSIs and the dynamic IRQs create_irq() hands out for MSI. */
+export const NR_IRQS = 256;
+/** NR_ISA_IRQS: get_free_pirq() gives GSI pirqs from here up. */
+export const NR_ISA_IRQS = 16;
+/** d->nr_pirqs of a domU: nr_static_irqs + extra_domU_irqs (32, Xen's default). */
+export const NR_PIRQS_DOMU = NR_IRQS_GSI + 32;
+/** d->nr_pirqs of the hardware domain: nr_static_irqs + extra_hwdom_irqs, as large as nr_irqs here. */
+export const NR_PIRQS_HWDOM = NR_IRQS;
+/** paddr_bits: 46 (a common Intel server), so machine frames are 0 .. 2^34 - 1. */
+export const PADDR_BITS = 46;
+export const PAGE_SHIFT = 12;
+export const MAX_MFN = 2 ** (PADDR_BITS - PAGE_SHIFT) - 1;
+/** MAX_IOPORTS. */
+export const MAX_IOPORTS = 0x10000;
+
+/** What dom0_setup_permissions() (arch/x86/dom0_build.c) takes back from the hardware domain's
+ *  full I/O ranges on this host: the PICs and their ELCR, the PIT, port 0x61, A20/INIT, IGNNE#,
+ *  reset control and PCI configuration data; the local APIC and the IO-APIC pages. */
+export const HWDOM_DENIED_IOPORTS: readonly Range[] = [
+  { start: 0x20, end: 0x21 },
+  { start: 0xa0, end: 0xa1 },
+  { start: 0x4d0, end: 0x4d1 },
+  { start: 0x40, end: 0x43 },
+  { start: 0x61, end: 0x61 },
+  { start: 0x92, end: 0x92 },
+  { start: 0xf0, end: 0xf0 },
+  { start: 0xcf9, end: 0xcf9 },
+  { start: 0xcfc, end: 0xcff },
+];
+export const HWDOM_DENIED_IOMEM: readonly Range[] = [
+  { start: 0xfee00, end: 0xfee00 }, // local APIC, mp_lapic_addr 0xfee00000
+  { start: 0xfec00, end: 0xfec00 }, // IO-APIC 0
+  { start: 0xfec01, end: 0xfec01 }, // IO-APIC 1
+];
