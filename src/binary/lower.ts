@@ -9,6 +9,7 @@
 //   written in avtab_hash bucket order over 2^20 slots, chains by (s, t, c), ties in creation order;
 // - conditionals: cond_normalize_expr, cond_node_search merging, prepended lists, cond_optimize_lists.
 import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
+import { excludeNames, includeNames } from "../policy/nodes.js";
 import { CondPlacement, condProgram, defineConditional, evalCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, parentName, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
@@ -260,8 +261,11 @@ class Lowering {
 
   /** libsepol type_set_expand on a rule's set: attributes kept unless `expand`; `self` noted. */
   typeSet(set: NameSet, expand: boolean): { bits: Bits; self: boolean } {
-    if (!set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1) {
-      const name = set.include[0]!.name;
+    // (names, not Idents: the parser's sets make their Idents only when asked)
+    const include = includeNames(set);
+    const exclude = excludeNames(set);
+    if (!set.star && !set.complement && exclude.length === 0 && include.length === 1) {
+      const name = include[0]!;
       if (name === "self") return { bits: [], self: true };
       const cache = this.single[expand ? 1 : 0]!;
       let bits = cache.get(name);
@@ -276,9 +280,9 @@ class Lowering {
     const types: number[] = [];
     const neg: number[] = [];
     let self = false;
-    const doExpand = expand || set.star || set.complement || set.exclude.length > 0;
-    for (const id of set.include) if (!this.addName(id.name, types, !doExpand)) self ||= id.name === "self";
-    for (const id of set.exclude) this.addName(id.name, neg, false);
+    const doExpand = expand || set.star || set.complement || exclude.length > 0;
+    for (const name of include) if (!this.addName(name, types, !doExpand)) self ||= name === "self";
+    for (const name of exclude) this.addName(name, neg, false);
     const negSet = new Set(neg);
     if (set.star) {
       const all: number[] = [];
@@ -323,7 +327,7 @@ class Lowering {
   }
 
   classValues(set: NameSet): number[] {
-    const ids = set.include.map((id) => this.sym.classIds.get(id.name)).filter((c): c is number => c !== undefined);
+    const ids = includeNames(set).map((name) => this.sym.classIds.get(name)).filter((c): c is number => c !== undefined);
     return bitsOf(ids.map((c) => c + 1));
   }
 
@@ -331,7 +335,7 @@ class Lowering {
   avPerms(set: NameSet, tclass: number): number {
     const cls = this.sym.classes[tclass - 1]!;
     let mask = set.star ? 0xffffffff : 0;
-    for (const id of set.include) mask |= cls.permMask.get(id.name) ?? 0;
+    for (const name of includeNames(set)) mask |= cls.permMask.get(name) ?? 0;
     if (set.complement) mask = ~mask;
     return mask >>> 0;
   }

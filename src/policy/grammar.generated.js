@@ -7915,7 +7915,15 @@ function peg$parse(input, options) {
   let depth = 0;        // nesting of braces and parentheses
   let inElse = false;   // inside an else block
   const filled = new Set(); // policy_parse.y section lists holding a statement (bisonList)
-  const sc = options.scanner ?? new Scanner(input, { span, at, ident, oneName, nameSet: (name, start) => oneName(ident(name, start)) }, options.grammarOnly === true);
+  const sc = options.scanner ?? new Scanner(input, {
+    span, at, ident, oneName,
+    nameSet: (name, start) => oneName(ident(name, start)),
+    // (the set's Idents read again at once: that read ends where the first one did)
+    nameList: (start, end, complement) => {
+      const { include, exclude } = sc.braceIdents(start);
+      return { span: at(start, end), star: false, complement, include, exclude };
+    },
+  }, options.grammarOnly === true);
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)

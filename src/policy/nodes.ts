@@ -5,7 +5,7 @@
 import type { Ident, NameSet } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import { LineMap, SourceSpan } from "./lines.js";
-import type { ScanNodes } from "./scan.js";
+import { Scanner, type ScanNodes } from "./scan.js";
 import { keepShape } from "./shapes.js";
 
 /** A name and where it was read: its span is the name's length from `offset`. */
@@ -53,11 +53,67 @@ export class OneName extends SourceIdent implements NameSet {
   }
 }
 
+/** A set in braces (`{ a b -c }`, `~{ ... }`, no nesting) as the scanner read it: its names, and
+ *  where it is. Its Idents are read again from the text when first asked for: the resolver reads
+ *  the names only, and a large policy has ~90k such sets of ~3 names, each Ident an object and a
+ *  span that would stay live (and be copied by every scavenge) until the resolver is done. */
+export class ScannedSet implements NameSet {
+  readonly #nodes: SourceNodes;
+  #idents: { include: Ident[]; exclude: Ident[] } | undefined = undefined;
+
+  constructor(
+    nodes: SourceNodes,
+    readonly offset: number,
+    readonly length: number,
+    readonly complement: boolean,
+    /** The names of `include`, in order. */
+    readonly names: string[],
+    /** The names of `exclude` (after a `-`), in order. */
+    readonly excludeNames: string[],
+  ) {
+    this.#nodes = nodes;
+  }
+
+  get span(): Span {
+    return new SourceSpan(this.#nodes.lines, this.offset, this.length);
+  }
+  get star(): boolean {
+    return false;
+  }
+  get include(): Ident[] {
+    return (this.#idents ??= this.#nodes.braceIdents(this.offset)).include;
+  }
+  get exclude(): Ident[] {
+    return (this.#idents ??= this.#nodes.braceIdents(this.offset)).exclude;
+  }
+  toJSON(): NameSet {
+    return { span: this.span, star: false, complement: this.complement, include: this.include, exclude: this.exclude };
+  }
+}
+
+/** The names of a set's include list (without making a ScannedSet's Idents). */
+export function includeNames(set: NameSet): readonly string[] {
+  return set instanceof ScannedSet ? set.names : set.include.map((id) => id.name);
+}
+
+/** The names of a set's exclude list (without making a ScannedSet's Idents). */
+export function excludeNames(set: NameSet): readonly string[] {
+  return set instanceof ScannedSet ? set.excludeNames : set.exclude.length === 0 ? NO_NAMES : set.exclude.map((id) => id.name);
+}
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
 /** The scanner's node makers over one text's lines. Methods of a class rather than closures made
  *  per parse, so the scanner's optimised code calls the same functions from one parse to the next
  *  (a closure inlined there dies with its parse and deoptimises it: shapes.ts). */
 export class SourceNodes implements ScanNodes {
-  constructor(readonly lines: LineMap) {}
+  #reader: Scanner | undefined = undefined;
+
+  constructor(
+    readonly lines: LineMap,
+    /** The text the lines map (sets read again from it: ScannedSet). */
+    readonly text: string,
+  ) {}
   span(start: number, end: number): Span {
     return this.lines.span(start, end);
   }
@@ -73,11 +129,19 @@ export class SourceNodes implements ScanNodes {
   nameSet(name: string, start: number): NameSet {
     return new OneName(name, this.lines, start);
   }
+  nameList(start: number, end: number, complement: boolean, include: string[], exclude: string[]): NameSet {
+    return new ScannedSet(this, start, end - start, complement, include, exclude);
+  }
+  /** The Idents of the set a ScannedSet holds the names of. */
+  braceIdents(start: number): { include: Ident[]; exclude: Ident[] } {
+    return (this.#reader ??= new Scanner(this.text, this)).braceIdents(start);
+  }
 }
 
 // (sample instances: see shapes.ts)
 {
-  const nodes = keepShape(new SourceNodes(new LineMap("", "")));
+  const nodes = keepShape(new SourceNodes(new LineMap("", ""), ""));
   keepShape(nodes.nameSet("", 0));
   keepShape(nodes.ident("", 0));
+  keepShape(nodes.nameList(0, 0, false, [], []));
 }

@@ -48,7 +48,7 @@ export interface ParseResult {
 }
 
 // (a sample instance: see shapes.ts)
-keepShape(new Scanner("", new SourceNodes(new LineMap("", ""))));
+keepShape(new Scanner("", new SourceNodes(new LineMap("", ""), "")));
 
 export function parsePolicy(text: string, file: string, options: ParseOptions = {}): ParseResult {
   const ast: PolicyAst = { file, statements: [] };
@@ -67,7 +67,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   const diagnostics: Diagnostic[] = [];
   const ctx: ParseContext = { kw: "", word: "", start: -1, done: true, ifStart: 0, empties: [] };
   // (the parser's Idents are SourceIdents; the set takes the name's place)
-  const nodes = new SourceNodes(lines);
+  const nodes = new SourceNodes(lines, text);
   const at = (start: number, end: number) => nodes.at(start, end);
   const ident = (name: string, start: number) => nodes.ident(name, start);
   const oneName = (id: Ident) => nodes.oneName(id);

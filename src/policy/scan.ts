@@ -26,6 +26,9 @@ export interface ScanNodes {
   oneName(ident: Ident): NameSet;
   /** oneName(ident(name, start)) in one node, where the Ident is not needed apart. */
   nameSet(name: string, start: number): NameSet;
+  /** The set `{ ... }` or `~{ ... }` over [start, end) of these names (the nodes may re-read its
+   *  Idents from the text: Scanner.braceIdents). */
+  nameList(start: number, end: number, complement: boolean, include: string[], exclude: string[]): NameSet;
 }
 
 // Every keyword policy_scan.l knows, lower and upper case as it spells them: none can be an identifier.
@@ -119,6 +122,7 @@ export class Scanner {
   private pos = 0;
   private readonly names = new Map<string, string>();
   private readonly recent: string[] = new Array<string>(RECENT_SIZE).fill("");
+  private readonly recentHash = new Int32Array(RECENT_SIZE);
 
   constructor(
     private readonly input: string,
@@ -147,13 +151,21 @@ export class Scanner {
     // One string per distinct name: a large policy repeats a few thousand names a million times.
     // A name read lately is found by a hash of its characters (taken while scanning) and compared
     // in place, without cutting a substring out of the input and hashing it again for the Map.
-    const slot = h & (RECENT_SIZE - 1);
-    const cand = this.recent[slot];
-    if (cand!.length === i - start && input.startsWith(cand!, start)) return cand!;
+    // (compared a character at a time: `startsWith` is a call into a builtin that cost ~100 ns
+    // a name, more than reading the name)
+    const slot = (h ^ (h >>> 12)) & (RECENT_SIZE - 1);
+    const cand = this.recent[slot]!;
+    const n = i - start;
+    if (this.recentHash[slot] === h && cand.length === n) {
+      let k = 0;
+      while (k < n && cand.charCodeAt(k) === input.charCodeAt(start + k)) k++;
+      if (k === n) return cand;
+    }
     const text = input.substring(start, i);
     let seen = this.names.get(text);
     if (seen === undefined) this.names.set(text, (seen = text));
     this.recent[slot] = seen;
+    this.recentHash[slot] = h;
     return seen;
   }
 
@@ -648,32 +660,87 @@ export class Scanner {
     return b === null ? null : { span: this.nodes.at(start, this.pos), star: false, complement: false, include: [a], exclude: [b] };
   }
 
-  /** `{ a -b c }` from `this.pos` (at the brace), a set spanning from `start`; null when nested or empty. */
+  /** `{ a -b c }` from `this.pos` (at the brace), a set spanning from `start`; null when nested
+   *  or empty. Made by the nodes' nameList from the names alone: their Idents are read again
+   *  (braceIdents) only when asked for. */
   private braceSet(start: number, complement: boolean): NameSet | null {
+    if (!this.braceItems()) return null;
+    const include = this.setNames;
+    const minus = this.setMinus;
+    let excluded = 0;
+    for (let k = 0; k < minus.length; k++) excluded += minus[k]!;
+    if (excluded === 0) return this.nodes.nameList(start, this.pos, complement, include.slice(), NONE as never as string[]);
+    const inc: string[] = [];
+    const exc: string[] = [];
+    for (let k = 0; k < include.length; k++) (minus[k] === 1 ? exc : inc).push(include[k]!);
+    return this.nodes.nameList(start, this.pos, complement, exact(inc), exc.slice());
+  }
+
+  /** The Idents of a set braceSet read from `start` (its `~` or `{`), as the grammar makes them. */
+  braceIdents(start: number): { include: Ident[]; exclude: Ident[] } {
+    this.pos = start;
+    if (this.input.charCodeAt(start) === 126 /* ~ */) {
+      this.pos++;
+      this.skipBlanks();
+    }
+    this.braceItems();
+    const include: Ident[] = [];
+    const exclude: Ident[] = [];
+    for (let k = 0; k < this.setNames.length; k++) {
+      (this.setMinus[k] === 1 ? exclude : include).push(this.nodes.ident(this.setNames[k]!, this.setOffsets[k]!));
+    }
+    return { include: exact(include), exclude: exact(exclude) };
+  }
+
+  // The names of the last set braceItems read, where each starts and whether a `-` came before
+  // it; reused from set to set (a large policy has ~90k such sets).
+  private readonly setNames: string[] = [];
+  private readonly setOffsets: number[] = [];
+  private readonly setMinus: number[] = [];
+
+  /** `{ a -b c }` from `this.pos` (at the brace) into setNames, setOffsets and setMinus, `pos`
+   *  after the `}`; false when nested or empty. */
+  private braceItems(): boolean {
     const input = this.input;
+    const names = this.setNames;
+    const offsets = this.setOffsets;
+    const minusOf = this.setMinus;
+    names.length = 0;
+    offsets.length = 0;
+    minusOf.length = 0;
     this.pos++;
     this.skipBlanks();
-    const include: Ident[] = [];
-    let exclude: Ident[] | undefined;
     for (;;) {
-      let minus = false;
+      let minus = 0;
       if (input.charCodeAt(this.pos) === 45 /* - */) {
-        minus = true;
+        minus = 1;
         this.pos++;
         this.skipBlanks();
       }
-      const id = this.ident();
-      if (id === null) {
-        if (minus) return null;
+      const at = this.pos;
+      const name = this.name();
+      if (name === null) {
+        if (minus === 1) return false;
         break;
       }
-      if (minus) (exclude ??= []).push(id);
-      else include.push(id);
+      names.push(name);
+      offsets.push(at);
+      minusOf.push(minus);
       this.skipBlanks();
     }
-    if ((include.length === 0 && exclude === undefined) || input.charCodeAt(this.pos) !== 125 /* } */) return null;
+    if (names.length === 0 || input.charCodeAt(this.pos) !== 125 /* } */) return false;
     this.pos++;
-    return { span: this.nodes.at(start, this.pos), star: false, complement, include: exact(include), exclude: exclude === undefined ? (NONE as never as Ident[]) : exact(exclude) };
+    return true;
+  }
+
+  /** The grammar's Ident's name: a name that is not reserved; else null (and nothing read). */
+  private name(): string | null {
+    const start = this.pos;
+    if (!isLetter(this.input.charCodeAt(start))) return null;
+    const name = this.word(start);
+    if (RESERVED.has(name)) return null;
+    this.pos = this.end;
+    return name;
   }
 
   /** The grammar's Ident: a name that is not reserved; else null (and nothing read). */

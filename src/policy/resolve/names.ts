@@ -2,7 +2,7 @@
 // define_te_avtab_helper / define_user / define_constraint for classes, roles and users). One
 // resolution for include/exclude/`*`/`~` over a symbol table (idSet), used by every caller.
 import type { Ident, NameSet } from "../ast.js";
-import { OneName } from "../nodes.js";
+import { OneName, ScannedSet, excludeNames, includeNames } from "../nodes.js";
 import type { ClassSym, TypeSet } from "../symbols.js";
 import { keepShape } from "../shapes.js";
 import { ResolveState } from "./state.js";
@@ -16,14 +16,16 @@ export function idSet(
   universe?: () => Iterable<number>,
 ): Set<number> {
   const ids = new Set<number>(set.star && universe ? universe() : []);
-  for (const id of set.include) {
-    const v = lookup(id.name);
-    if (v === undefined) unknown(id);
+  const include = includeNames(set);
+  for (let k = 0; k < include.length; k++) {
+    const v = lookup(include[k]!);
+    if (v === undefined) unknown(set.include[k]!);
     else ids.add(v);
   }
-  for (const id of set.exclude) {
-    const v = lookup(id.name);
-    if (v === undefined) unknown(id);
+  const exclude = excludeNames(set);
+  for (let k = 0; k < exclude.length; k++) {
+    const v = lookup(exclude[k]!);
+    if (v === undefined) unknown(set.exclude[k]!);
     else ids.delete(v);
   }
   if (!set.complement || !universe) return ids;
@@ -38,6 +40,7 @@ const NONE: number[] = Object.freeze([]) as unknown as number[];
 function oneName(set: NameSet): string | undefined {
   // (the parser's one-name node answers without making its include list)
   if (set instanceof OneName) return set.name;
+  if (set instanceof ScannedSet) return !set.complement && set.excludeNames.length === 0 && set.names.length === 1 ? set.names[0] : undefined;
   return !set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1 ? set.include[0]!.name : undefined;
 }
 
@@ -56,6 +59,11 @@ export class Names {
    *  (define_te_avtab_helper), never on classes, users' roles or constraint names. */
   shape(set: NameSet, ok: { star?: boolean; complement?: boolean; exclude?: boolean }): void {
     if (set instanceof OneName) return;
+    if (set instanceof ScannedSet) {
+      if (set.complement && !ok.complement) this.st.err("set", "~ not allowed in this type of rule", set.span);
+      if (set.excludeNames.length > 0 && !ok.exclude) this.st.err("set", "- not allowed in this type of rule", set.exclude[0]!.span);
+      return;
+    }
     if (set.star && !ok.star) this.st.err("set", "* not allowed in this type of rule", set.span);
     if (set.complement && !ok.complement) this.st.err("set", "~ not allowed in this type of rule", set.span);
     if (set.exclude.length > 0 && !ok.exclude) this.st.err("set", "- not allowed in this type of rule", set.exclude[0]!.span);
@@ -74,28 +82,37 @@ export class Names {
       if (a !== undefined) return (this.attrSets[a] ??= { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
     }
     const ts: TypeSet = { types: [], attrs: [], negTypes: [], negAttrs: [], star: set.star, complement: set.complement, self: false };
-    for (const id of set.include) this.addToTypeSet(ts, id, false, allowSelf);
-    for (const id of set.exclude) this.addToTypeSet(ts, id, true, allowSelf);
+    if (set instanceof ScannedSet) {
+      const include = set.names;
+      for (let k = 0; k < include.length; k++) this.addToTypeSet(ts, include[k]!, set, k, false, allowSelf);
+      const exclude = set.excludeNames;
+      for (let k = 0; k < exclude.length; k++) this.addToTypeSet(ts, exclude[k]!, set, k, true, allowSelf);
+      return ts;
+    }
+    for (let k = 0; k < set.include.length; k++) this.addToTypeSet(ts, set.include[k]!.name, set, k, false, allowSelf);
+    for (let k = 0; k < set.exclude.length; k++) this.addToTypeSet(ts, set.exclude[k]!.name, set, k, true, allowSelf);
     return ts;
   }
 
-  private addToTypeSet(ts: TypeSet, id: Ident, neg: boolean, allowSelf: boolean): void {
-    const t = this.st.sym.typeIds.get(id.name);
+  /** Adds `name`, the k-th of the set's include (or, `neg`, exclude) list. */
+  private addToTypeSet(ts: TypeSet, name: string, set: NameSet, k: number, neg: boolean, allowSelf: boolean): void {
+    const t = this.st.sym.typeIds.get(name);
     if (t !== undefined) {
       (neg ? ts.negTypes : ts.types).push(t);
       return;
     }
-    const a = this.st.sym.attrIds.get(id.name);
+    const a = this.st.sym.attrIds.get(name);
     if (a !== undefined) {
       (neg ? ts.negAttrs : ts.attrs).push(a);
       return;
     }
-    if (id.name === "self") {
+    const id = (neg ? set.exclude : set.include)[k]!;
+    if (name === "self") {
       if (allowSelf && !neg) ts.self = true;
       else this.st.report("self", id.span, neg);
       return;
     }
-    this.st.err("undeclared", `unknown type ${id.name}`, id.span);
+    this.st.err("undeclared", `unknown type ${name}`, id.span);
   }
 
   /** Class ids, sorted. */
@@ -126,14 +143,18 @@ export class Names {
     // (a `-perm` in the set was reported once by shape(); it still removes the permission here)
     let mask = 0;
     if (set.star) mask = cls.allMask;
-    for (const id of set.include) {
-      const m = cls.permMask.get(id.name);
-      if (m === undefined) this.st.err("undeclared", `permission ${id.name} is not defined for class ${cls.name}`, id.span);
+    const include = set instanceof ScannedSet ? set.names : null;
+    const n = include === null ? set.include.length : include.length;
+    for (let k = 0; k < n; k++) {
+      const name = include === null ? set.include[k]!.name : include[k]!;
+      const m = cls.permMask.get(name);
+      if (m === undefined) this.st.err("undeclared", `permission ${name} is not defined for class ${cls.name}`, set.include[k]!.span);
       else mask |= m;
     }
-    for (const id of set.exclude) {
-      const m = cls.permMask.get(id.name);
-      if (m === undefined) this.st.err("undeclared", `permission ${id.name} is not defined for class ${cls.name}`, id.span);
+    const exclude = excludeNames(set);
+    for (let k = 0; k < exclude.length; k++) {
+      const m = cls.permMask.get(exclude[k]!);
+      if (m === undefined) this.st.err("undeclared", `permission ${exclude[k]} is not defined for class ${cls.name}`, set.exclude[k]!.span);
       else mask &= ~m;
     }
     // libsepol complements all 32 bits: `~{ every perm }` still makes an (empty-looking) entry
