@@ -132,7 +132,7 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   prepared.platforms = compiled.platforms ?? [];
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
-    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${c.error}`));
+    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${compiled.policy!.explainContext(d.context!) ?? c.error}`));
   });
   for (const [name, value] of Object.entries(scenario.booleans ?? {})) {
     const now = compiled.policy.getBoolean(name);
