@@ -145,3 +145,26 @@ export function planRename(m: Model, kind: SymbolKind, list: number[], oldName: 
   }
   return { edits };
 }
+
+/** The first error the renamed texts' analysis (`after`) has that the analysis before did not,
+ *  its names mapped back (`renamed`: new name -> old), as `place: message`; undefined when none. A
+ *  name a macro makes from the renamed one (`$1_channel`) changes with it, and a place that still
+ *  spells the old derived name shows here as an unknown name. */
+export function brokenBy(before: Model, after: Model, renamed: ReadonlyMap<string, string>, place: (uri: string, line: number) => string): string | undefined {
+  const back = (message: string) => message.replace(/[A-Za-z][A-Za-z0-9_.-]*/g, (w) => renamed.get(w) ?? w);
+  const key = (uri: string, line: number, message: string) => `${uri}\n${line}\n${message}`;
+  const had = new Map<string, number>();
+  for (const [uri, list] of before.diagnostics) {
+    for (const d of list) if (d.severity === 1) had.set(key(uri, d.range.start.line, d.message), (had.get(key(uri, d.range.start.line, d.message)) ?? 0) + 1);
+  }
+  for (const [uri, list] of after.diagnostics) {
+    for (const d of list) {
+      if (d.severity !== 1) continue;
+      const k = key(uri, d.range.start.line, back(d.message));
+      const n = had.get(k) ?? 0;
+      if (n === 0) return `${place(uri, d.range.start.line)}: ${d.message}`;
+      had.set(k, n - 1);
+    }
+  }
+  return undefined;
+}

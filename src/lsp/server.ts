@@ -36,7 +36,7 @@ import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
 import { occurrencesOf } from "./occurrences.js";
-import { planRename, refusal } from "./rename.js";
+import { brokenBy, planRename, refusal } from "./rename.js";
 import { AnalysisRunner, type RunnerEvent } from "./runner.js";
 
 export interface ServerOptions {
@@ -421,8 +421,32 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }
       (changes[l.uri] ??= []).push({ range: l.range, newText: e.newText });
     }
+    if (unit.kind === "tree" && m.tree) {
+      const broken = await treeAfter(unit, m, changes, new Map(plan.edits.map((e) => [e.newText, e.oldText])));
+      if (broken) return refuse(`after this rename the tree would not build as before: ${broken}; nothing renamed`);
+    }
     return { changes };
   });
+
+  /** In a tree, m4 may make other names from the renamed one (`$1_channel`), which places that
+   *  spell them would still name: the renamed texts are analysed apart (the unit's own analysis
+   *  goes on), and any error they have that the texts before did not is returned. */
+  const treeAfter = async (unit: Unit, m: Model, changes: Record<string, TextEdit[]>, renamed: Map<string, string>): Promise<string | undefined> => {
+    const job = jobOf(unit);
+    if (!job) return "the tree has no open document";
+    const tree = m.tree!;
+    const overlay = new Map(job.overlay ?? []);
+    for (const [uri, edits] of Object.entries(changes)) {
+      const path = resolve(pathOf(uri));
+      const text = overlay.get(path) ?? sourcesOf(tree)(relative(tree.dir, path)) ?? "";
+      overlay.set(path, TextDocument.applyEdits(TextDocument.create(uri, "xsm-policy", 0, text), edits));
+    }
+    const key = `${unit.key}#rename`;
+    const after = await runner.run({ ...job, unit: key, overlay: [...overlay] });
+    runner.release(key);
+    if (!after) return "its check was cancelled";
+    return brokenBy(m, after, renamed, (uri, line) => `${relativeIn(tree, uri)}:${line + 1}`);
+  };
 
   connection.onShutdown(() => runner.dispose());
 

@@ -707,6 +707,18 @@ export class Scanner {
     return { include: exact(include), exclude: exact(exclude) };
   }
 
+  /** Where each name of the set in braces at `start` is written, in text order, and whether a `-`
+   *  came before it (1): this scanner's own arrays, good until it reads another set. */
+  braceOffsets(start: number): { offsets: readonly number[]; minus: readonly number[] } {
+    this.pos = start;
+    if (this.input.charCodeAt(start) === 126 /* ~ */) {
+      this.pos++;
+      this.skipBlanks();
+    }
+    this.braceItems();
+    return { offsets: this.setOffsets, minus: this.setMinus };
+  }
+
   // The names of the last set braceItems read, where each starts and whether a `-` came before
   // it; reused from set to set (a large policy has ~90k such sets).
   private readonly setNames: string[] = [];
