@@ -68,6 +68,8 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   unmap_pirq: "unmap_pirq",
   bind_pt_irq: "bind_irq",
   unbind_pt_irq: "unbind_irq",
+  pci_attach: "pci-attach",
+  pci_detach: "pci-detach",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */

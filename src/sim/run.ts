@@ -20,6 +20,7 @@ import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, type DomainIoState } from "../pci/iocaps.js";
 import { parseNum } from "./validate.js";
+import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -222,8 +223,19 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       return owner === undefined ? undefined : owner === null ? null : (world.byName(owner)?.domid ?? null);
     },
   });
-  const trackPartial = opts.trackPartial ?? true;
   const sbdfs = new SbdfCache();
+  const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
+  const toolstack: Toolstack = {
+    io,
+    registry,
+    device: (bdf) => specs.get(bdf),
+    why: (text) => {
+      if (!current) return;
+      current.why = text;
+      current.events.push({ why: text });
+    },
+  };
+  const trackPartial = opts.trackPartial ?? true;
   const key = (text: string) => sbdfs.key(text);
   const asked = new Set<number>(); // removal asked for, or hardware gone
   const seen = new Set<number>();
@@ -237,13 +249,13 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
     const before = touched.map((t) => fingerprint(registry.device(t)));
     const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
-    const ioBefore = trackPartial && isResourceOp(step) ? ioFingerprint(io, world, step) : undefined;
-    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, world, xsm, prepared, result, (line) => {
+    const ioBefore = trackPartial && touchesResources(step) ? ioFingerprint(io, world, step) : undefined;
+    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, toolstack, world, xsm, prepared, result, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
     });
     current = undefined;
-    if (ioBefore !== undefined && result.rc !== 0 && ioFingerprint(io, world, step as Step & { op: ResourceOp }) !== ioBefore) result.partial = true;
+    if (ioBefore !== undefined && result.rc !== 0 && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
     if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
@@ -335,6 +347,7 @@ function perform(
   key: (sbdf: string) => number,
   registry: PciRegistry,
   io: IoCaps,
+  toolstack: Toolstack,
   world: World,
   xsm: Xsm,
   prepared: Prepared,
@@ -343,7 +356,7 @@ function perform(
 ): Rc {
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
-  if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, world, xsm);
+  if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, toolstack, world, xsm);
   const target = "domain" in step ? world.live(step.domain) : undefined;
   if ("domain" in step && !target) return "-ESRCH";
   switch (step.op) {
@@ -409,15 +422,20 @@ function perform(
       return io.bindPtIrq(as!, target!, step.machine_irq);
     case "unbind_pt_irq":
       return io.unbindPtIrq(as!, target!, step.machine_irq);
+    case "pci_attach":
+      return pciAttach(toolstack, as!, target!, sbdf);
+    case "pci_detach":
+      return pciDetach(toolstack, as!, target!, sbdf);
   }
 }
 
-const RESOURCE = new Set<string>(RESOURCE_OPS);
-const isResourceOp = (step: Step): step is Step & { op: ResourceOp } => RESOURCE.has(step.op);
+type ResourceStep = Step & { op: ResourceOp | "pci_attach" | "pci_detach" };
+const RESOURCE = new Set<string>([...RESOURCE_OPS, "pci_attach", "pci_detach"]);
+const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step.op);
 
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
  *  MSI the IRQs made): what must be unchanged when the step fails. */
-function ioFingerprint(io: IoCaps, world: World, step: Step & { op: ResourceOp }): string {
+function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
   const doms = [step.as, step.domain].map((n) => world.live(n)).filter((d): d is Domain => d !== undefined);
   return JSON.stringify(doms.map((d) => io.state(d)));
 }
@@ -428,7 +446,7 @@ function ioFingerprint(io: IoCaps, world: World, step: Step & { op: ResourceOp }
  * devices, unpause), each with its XSM hook. A failure after XEN_DOMCTL_createdomain makes libxl
  * destroy the half-built domain (libxl__destroy_domid), itself a checked domctl.
  */
-function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistry, io: IoCaps, world: World, xsm: Xsm): Rc {
+function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistry, io: IoCaps, toolstack: Toolstack, world: World, xsm: Xsm): Rc {
   if (world.byDomid(d.domid)) return "-EEXIST"; // domain_create(): the domid is in use
   const hooks = xsm.module;
   const rc = hooks.domainCreate(as, d);
@@ -442,7 +460,8 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
     () => hooks.domctl(as, d, "max_mem"),
     () => hooks.evtchnUnbound(as, d, xenstore),
     () => hooks.evtchnUnbound(as, d, as),
-    ...pci.map((sbdf) => () => registry.assignDevice(as, d, sbdf)),
+    // libxl's pci_add_dm_done per device: its BARs and IRQ (when the scenario gives them), then assign_device
+    ...pci.map((sbdf) => () => pciAttach(toolstack, as, d, sbdf)),
     () => hooks.domctl(as, d, "unpausedomain"),
   ];
   for (const call of calls) {

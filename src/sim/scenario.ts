@@ -22,6 +22,16 @@ export interface DomainSpec {
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
 export type Num = number | string;
 
+/** A PCI device's resources as sysfs shows them to the toolstack (`resource`, `irq`): what libxl
+ *  grants a guest the device is attached to (pci_attach, create_domain's pci). */
+export interface DeviceSpec {
+  sbdf: string;
+  /** The legacy interrupt line (a GSI); 0 or absent: none. */
+  irq?: number;
+  /** Base address registers: a memory BAR (`mem`, a byte address) or an I/O BAR (`io`, a port), and its size in bytes or ports. */
+  bars?: { mem?: Num; io?: Num; size: Num }[];
+}
+
 /** A domain's passthrough resources after a step (src/pci/iocaps.ts); each range list is compared
  *  as a set: ["0xfebe0-0xfebff", 33] */
 export interface ResourceCheck {
@@ -83,6 +93,8 @@ export type Step = StepBase &
     | { op: "unmap_pirq"; as: string; domain: string; pirq: number }
     | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number }
     | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number }
+    | { op: "pci_attach"; as: string; domain: string; sbdf: string }
+    | { op: "pci_detach"; as: string; domain: string; sbdf: string }
   );
 
 /** The steps that grant, map and bind a device's resources (src/pci/iocaps.ts). */
@@ -112,6 +124,8 @@ export interface Scenario {
   vfWithoutPf?: VfWithoutPf;
   iommu?: IommuMode;
   booleans?: Record<string, boolean>;
+  /** The resources of PCI devices (BARs, legacy IRQ) libxl grants with them. */
+  devices?: DeviceSpec[];
   domains: DomainSpec[];
   steps: Step[];
 }

@@ -164,6 +164,23 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   };
   domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
 
+  const devices = new Map<string, number>();
+  list(s.devices).forEach((d, i) => {
+    if (!isObject(d)) return;
+    if (typeof d.sbdf === "string") {
+      const p = parseSbdf(d.sbdf);
+      if (!p.ok) sbdf(`/devices/${i}/sbdf`, d.sbdf, err);
+      else {
+        const canonical = `${p.value.seg}:${p.value.bus}:${p.value.dev}.${p.value.fn}`;
+        if (devices.has(canonical)) err(`/devices/${i}/sbdf`, `duplicate device ${d.sbdf} (also /devices/${devices.get(canonical)})`);
+        else devices.set(canonical, i);
+      }
+    }
+    list(d.bars).forEach((b, j) => {
+      if (isObject(b) && (b.mem === undefined) === (b.io === undefined)) err(`/devices/${i}/bars/${j}`, "give either mem (a memory BAR's address) or io (an I/O BAR's first port)");
+    });
+  });
+
   if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
     else if (typeof s.policy === "string") policyFile("/policy", s.policy, files, err);
