@@ -216,7 +216,7 @@ export class Scanner {
     this.skipBlanks();
     const s =
       kw === "pcidevicecon" ? this.pciDevice(this.pos) : kw === "type" || kw === "typeattribute" || kw === "attribute" ? this.decl(this.pos, kw) : this.avRule(this.pos, kw, false);
-    if (s !== null) s.span = this.nodes.span(start, this.end);
+    if (s !== null) s.span = this.nodes.at(start, this.end);
     return s;
   }
 
