@@ -16,7 +16,7 @@ const labels = [
   ...["nic_t", "hba_t", "irq_t", "iomem_t", "ioport_t", "device_t"].map((t) => `system_u:object_r:${t}`),
 ];
 const perms: [string, string][] = [
-  ...["add", "remove", "add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem", "use_iommu", "use_iommu_nointremap", "use_noiommu"].map(
+  ...["add", "remove", "plug", "unplug", "add_device", "remove_device", "stat_device", "add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem", "use_iommu", "use_iommu_nointremap", "use_noiommu"].map(
     (p): [string, string] => ["resource", p],
   ),
   ["hvm", "bind_irq"],

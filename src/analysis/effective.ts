@@ -31,7 +31,7 @@ export interface EffectiveRow {
 
 function context(ap: AnalysisPolicy, text: string, option: string): SecurityContext {
   const r = ap.policy.parseContext(text);
-  if (!r.ok) throw new QueryError(`invalid context '${text}': ${r.error}`, option);
+  if (!r.ok) throw new QueryError(`invalid context '${text}': ${ap.policy.explainContext(text) ?? r.error}`, option);
   return r.value;
 }
 

@@ -5,7 +5,8 @@ import { typeRanks } from "../binary/symtab.js";
 import { declaredRoles, typeParent } from "../policy/symbols.js";
 import { filenameTransRecords } from "../policy/typeset.js";
 import type { AnalysisPolicy } from "./load.js";
-import { unknownName } from "./names.js";
+import { QueryError, unknownName } from "./names.js";
+import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { pySorted } from "./search.js";
 import type { TeKind } from "./terules.js";
 import type { ClassDefaults, ResolvedContext, Symbols } from "../policy/symbols.js";
@@ -54,6 +55,48 @@ const FLAGS: Record<Component, string> = {
   pirqcon: "--pirqcon",
   devicetreecon: "--devicetreecon",
 };
+
+/** One item of each component, as an error names it ("unknown class 'x'"). */
+const ITEM: Record<Component, string> = {
+  types: "type",
+  attributes: "type attribute",
+  classes: "class",
+  booleans: "boolean",
+  users: "user",
+  roles: "role",
+  initialsids: "initial SID",
+  sensitivities: "sensitivity",
+  categories: "category",
+  constraints: "class with a constraint",
+  validatetrans: "class with a validatetrans",
+  pcidevicecon: "pcidevicecon",
+  iomemcon: "iomemcon",
+  ioportcon: "ioportcon",
+  pirqcon: "pirqcon",
+  devicetreecon: "devicetreecon",
+};
+
+const NUMBER = /^(0[xX][0-9a-fA-F]+|[0-9]+)$/;
+
+/** The key of a numeric Xen ocontext as its items are named (decimal), from what a user types:
+ *  a number in decimal or 0x hex, or for pcidevicecon a PCI address (SSSS:BB:DD.F or BB:DD.F, as
+ *  Xen prints them) whose machine_bdf the label is keyed by. */
+function ocontextKey(c: Component, text: string): string {
+  const flag = FLAGS[c];
+  if (c === "pcidevicecon" && text.includes(":")) {
+    const p = parseSbdf(text);
+    if (!p.ok) throw new QueryError(p.error, flag);
+    return String(sbdfKey(p.value));
+  }
+  if (!NUMBER.test(text)) {
+    const what = c === "pcidevicecon" ? "a PCI address (0000:03:00.0) or a machine_bdf number (0x300)" : c === "pirqcon" ? "an IRQ number" : "an address (a number, 0x hex or decimal)";
+    throw new QueryError(`'${text}' is not ${what}`, flag);
+  }
+  const value = BigInt(text);
+  const max = c === "iomemcon" ? 0xffffffffffffffffn : c === "ioportcon" || c === "pirqcon" ? 0xffffffffn : 0xffffffffn;
+  if (value > max) throw new QueryError(`${text} does not fit in ${c === "iomemcon" ? 64 : 32} bits`, flag);
+  return value.toString();
+}
 
 /** seinfo prints components in this order, whatever the order of the options. */
 const SEINFO_ORDER: Component[] = ["booleans", "categories", "classes", "constraints", "initialsids", "roles", "sensitivities", "types", "attributes", "users", "validatetrans", "ioportcon", "iomemcon", "pcidevicecon", "pirqcon", "devicetreecon"];
@@ -323,10 +366,12 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
   const wanted = new Map(requests.map((r) => [r.component, r.name]));
   return SEINFO_ORDER.filter((c) => wanted.has(c)).map((c) => {
     let items = lister.items(c, expand);
-    const name = wanted.get(c);
+    const asked = wanted.get(c);
+    const numeric = c === "pcidevicecon" || c === "iomemcon" || c === "ioportcon" || c === "pirqcon";
+    const name = asked !== undefined && numeric ? ocontextKey(c, asked) : asked;
     if (name !== undefined) {
       const hit = items.filter((i) => i.name === name || (c === "types" && ap.sym.typeIds.get(name) !== undefined && ap.sym.types[ap.sym.typeIds.get(name)!]!.name === i.name));
-      if (hit.length === 0) throw unknownName(TITLES[c].toLowerCase().replace(/s$/, ""), name, items.map((i) => i.name), FLAGS[c]);
+      if (hit.length === 0) throw numeric ? new QueryError(`no ${ITEM[c]} for ${asked}${asked !== name ? ` (${name})` : ""} in the policy`, FLAGS[c]) : unknownName(ITEM[c], name, items.map((i) => i.name), FLAGS[c]);
       items = hit;
     }
     return { component: c, title: TITLES[c], items: pySorted(items.map((i) => i.text)) };

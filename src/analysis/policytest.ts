@@ -104,7 +104,7 @@ export function testProblems(ap: AnalysisPolicy, file: PolicyTestFile): TestProb
           continue;
         }
         const c = ap.policy.parseContext(text);
-        if (!c.ok) out.push({ path: `${at}/${side}`, message: `invalid context '${text}': ${contextHint(ap, c.error)}` });
+        if (!c.ok) out.push({ path: `${at}/${side}`, message: `invalid context '${text}': ${ap.policy.explainContext(text) ?? c.error}` });
       }
     }
     const cls = sym.classIds.get(t.class);
@@ -133,15 +133,6 @@ function typeProblem(ap: AnalysisPolicy, name: string): string | undefined {
     return `'${name}' is an attribute; a test decides for one type${members.length ? ` (its types: ${some})` : " (and it has no types)"}`;
   }
   return `unknown type '${name}'${suggest(name, sym.typeIds.keys())}`;
-}
-
-/** parseContext's "unknown type 'x'" with the nearest name the policy has. */
-function contextHint(ap: AnalysisPolicy, message: string): string {
-  const m = /^unknown (type|user|role) '(.*)'$/.exec(message);
-  if (!m) return message;
-  const sym = ap.sym;
-  const known = m[1] === "type" ? sym.typeIds.keys() : m[1] === "user" ? sym.userIds.keys() : sym.roleIds.keys();
-  return message + suggest(m[2]!, known);
 }
 
 /** Decides a checked file's tests (testProblems found nothing). */

@@ -121,9 +121,9 @@ export class WhyAnalyzer {
     const sym = this.ap.sym;
     const policy = this.ap.policy;
     const s = policy.parseContext(avc.scontext);
-    if (!s.ok) return this.invalid(avc, `scontext ${avc.scontext}: ${this.withSuggestion(s.error)}`);
+    if (!s.ok) return this.invalid(avc, `scontext ${avc.scontext}: ${policy.explainContext(avc.scontext) ?? s.error}`);
     const t = policy.parseContext(avc.tcontext);
-    if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${this.withSuggestion(t.error)}`);
+    if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${policy.explainContext(avc.tcontext) ?? t.error}`);
     const c = sym.classIds.get(avc.tclass);
     if (c === undefined) {
       const near = nearestName(avc.tclass, sym.classIds.keys());
@@ -165,15 +165,6 @@ export class WhyAnalyzer {
       };
     }
     return base;
-  }
-
-  private withSuggestion(message: string): string {
-    const m = /^unknown (type|user|role) '(.*)'$/.exec(message);
-    if (!m) return message;
-    const sym = this.ap.sym;
-    const known = m[1] === "type" ? sym.typeIds.keys() : m[1] === "user" ? sym.userIds.keys() : sym.roleIds.keys();
-    const near = nearestName(m[2]!, known);
-    return near ? `${message} (did you mean '${near}'?)` : message;
   }
 
   /** Source rules that grant any requested permission for the pair, enabled or not. */

@@ -1,7 +1,7 @@
 // The analysis commands' shared edge: read a policy file into an AnalysisPolicy (every compile
 // diagnostic rendered, exit 1), turn query errors into CLI errors, and accept sesearch's
 // two-letter single-dash options (-ds, -ep, -rs...) that commander would read as bundled flags.
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import { QueryError } from "../analysis/names.js";
 import { PolicyError } from "../diagnostics/diagnostic.js";
@@ -46,5 +46,14 @@ export function singleDashLongOptions(cmd: Command, names: readonly string[]): C
 }
 
 export function commaList(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), ...value.split(",").filter((s) => s !== "")];
+  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  // an empty value (an unset shell variable: -c "$CLASS") would silently match everything
+  if (names.length === 0) throw new InvalidArgumentError("expected one or more names separated by commas.");
+  return [...(previous ?? []), ...names];
+}
+
+/** A name option (-s, -t, -D): an empty one would silently match everything. */
+export function oneName(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("expected a name, got an empty string.");
+  return value;
 }

@@ -2,13 +2,13 @@
 // tree in xen.git's layout (tools/flask/policy) as Xen's Makefile.common does: m4 over the
 // sections in its order and with its flags, then the compiler. Diagnostics point into the .te/.if
 // files; --conf writes m4's policy.conf (byte-identical to Makefile.common's).
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { summary } from "./compile.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
-import { parseHandleUnknown, parseVersion, writeOutput } from "./compile-binary.js";
+import { checkBinaryOptions, parseHandleUnknown, parseVersion } from "./compile-binary.js";
+import { writeOutputs } from "./output.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
@@ -25,6 +25,7 @@ interface BuildOptions {
 }
 
 async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
+  checkBinaryOptions(opts);
   if (opts.format !== "text" && opts.conf === "-") throw new CliError(`--format ${opts.format} writes its document to stdout; --conf - wants it too`, 2);
   return withFormat(cli, opts.format, () => build(cli, dir, opts));
 }
@@ -45,8 +46,11 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   const { diagnostics, policy, conf, sources, bytes } = result;
   const report: Report = { format: opts.format, text: sources, fallbackFile: dir, opts: { base: dir } };
   if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
-  if (opts.conf !== undefined && opts.conf !== "-") writeConf(opts.conf, conf);
-  if (opts.output !== undefined && bytes) writeOutput(opts.output, bytes);
+  // policy.conf and the binary are written together or not at all
+  writeOutputs([
+    ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, data: conf, what: "policy.conf" }] : []),
+    ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy" }] : []),
+  ]);
   if (opts.format !== "text") {
     writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
     return;
@@ -58,14 +62,6 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   out.write(summary(dir, policy, diagnostics.length));
   if (opts.conf !== undefined && opts.conf !== "-") out.write(`policy.conf written to ${opts.conf}\n`);
   if (opts.output !== undefined) out.write(`binary policy written to ${opts.output}\n`);
-}
-
-function writeConf(file: string, conf: string): void {
-  try {
-    writeFileSync(file, conf);
-  } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
-  }
 }
 
 export function registerBuild(program: Command, cli: CliContext): void {

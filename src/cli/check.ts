@@ -14,6 +14,7 @@ import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./
 import { CliError, readJsonFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
+import { nearestName } from "../diagnostics/suggest.js";
 
 export interface Query {
   scontext: string;
@@ -167,8 +168,8 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
     const lookup: BoolLookup = (name) => policy.getBoolean(name);
     const ds = query.perms.map((perm) => policy.explain(query.scontext, query.tcontext, query.tclass, perm));
     if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup)}\n`);
-    const failed = ds.find((d) => d.error !== undefined);
-    if (failed) throw new CliError(failed.error!);
+    const failed = ds.findIndex((d) => d.error !== undefined);
+    if (failed >= 0) throw new CliError(queryProblem(policy, query, query.perms[failed]!, ds[failed]!.error!));
     if (!opts.json) {
       const text = ds.length === 1 ? describeDecision({ ...query, perm: query.perms[0]! }, ds[0]!, lookup) : describeDecisions(query, query.perms, ds, lookup);
       cli.io.stdout.write(text);
@@ -189,6 +190,26 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   cli.io.stdout.write(lines.join(""));
 }
 
+/** Which option of a single question is wrong, and why, in more words than oracle-decide's. */
+export function queryProblem(policy: CompiledPolicy, q: Omit<Query, "perm">, perm: string, oracleError: string): string {
+  for (const side of ["scontext", "tcontext"] as const) {
+    const why = policy.explainContext(q[side]);
+    if (why !== undefined) return `--${side} ${q[side]}: ${why}`;
+  }
+  const cls = policy.classId(q.tclass);
+  if (cls < 0) {
+    const classes = Array.from({ length: policy.stats.classes }, (_, i) => policy.className(i));
+    const near = nearestName(q.tclass, classes);
+    return `--class: unknown class '${q.tclass}'${near ? ` (did you mean '${near}'?)` : ""}`;
+  }
+  if (policy.permMask(cls, perm) === 0) {
+    const perms = policy.permNames(cls, 0xffffffff);
+    const near = nearestName(perm, perms);
+    return `--perm: class ${q.tclass} has no permission '${perm}'${near ? ` (did you mean '${near}'?)` : ` (its permissions: ${perms.join(" ")})`}`;
+  }
+  return oracleError;
+}
+
 /** --format json|sarif: the policy's diagnostics as one document; json adds each answer
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
@@ -197,7 +218,8 @@ async function checkReport(cli: CliContext, path: string, single: Query[] | unde
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
   // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
-  const invalid: Diagnostic[] = single && answers[0]!.error !== undefined ? [diagnostic("invalid-query", undefined, answers[0]!.error)] : [];
+  const bad = single ? answers.findIndex((d) => d.error !== undefined) : -1;
+  const invalid: Diagnostic[] = bad >= 0 ? [diagnostic("invalid-query", undefined, queryProblem(policy, single![bad]!, single![bad]!.perm, answers[bad]!.error!))] : [];
   const decisions = answers.map((d) => JSON.parse(decisionJson(d)) as unknown);
   writeDiagnostics(cli, invalid, { format: opts.format, text: loaded.text, fallbackFile: path }, { decisions });
   if (single && invalid.length > 0) throw new CliError("", 1, true);

@@ -1,7 +1,6 @@
 // `xsm compile POLICY -o FILE [-c 24|30] [-U deny|reject|allow] [--strict]`: the binary policy
 // checkpolicy -t Xen -c 30 writes, byte for byte, with a warning for each construct Xen's loader
 // would refuse (an error with --strict).
-import { writeFileSync } from "node:fs";
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { failWith, type OutputFormat } from "./format.js";
@@ -33,11 +32,13 @@ export function parseHandleUnknown(text: string | undefined): number {
   return v;
 }
 
-export function writeOutput(path: string, bytes: Uint8Array): void {
-  try {
-    writeFileSync(path, bytes);
-  } catch (err) {
-    throw new CliError(`cannot write ${path}: ${(err as Error).message}`);
+/** -c and -U choose how the binary is written: their values are checked before anything is read,
+ *  and without -o (no binary) they are a usage error rather than silently ignored. */
+export function checkBinaryOptions(opts: { output?: string; policyvers?: string; handleUnknown?: string }): void {
+  parseVersion(opts.policyvers);
+  parseHandleUnknown(opts.handleUnknown);
+  if (opts.output === undefined && (opts.policyvers !== undefined || opts.handleUnknown !== undefined)) {
+    throw new CliError(`${opts.policyvers !== undefined ? "-c" : "-U"} sets how the binary policy is written: give -o FILE too`, 2);
   }
 }
 
@@ -47,6 +48,8 @@ export interface BinaryOutput {
   warnings: Diagnostic[];
   /** What the warnings point into: the source, or a binary's rule listing. */
   text: string;
+  /** The binary, for the caller to write with whatever else it writes (output.ts). */
+  bytes: Uint8Array;
 }
 
 /** Rewrites a binary policy: the same bytes (libsepol's read-then-write, the avtab order kept),
@@ -67,8 +70,7 @@ async function rewrite(cli: CliContext, path: string, data: Uint8Array, opts: Bi
   }
   const { policy, warnings, listing } = result;
   if (format === "text" && warnings.length > 0) cli.io.stderr.write(renderDiagnostics(warnings, listing || undefined, path));
-  writeOutput(opts.output, result.bytes);
-  return { policy, warnings, text: listing };
+  return { policy, warnings, text: listing, bytes: result.bytes };
 }
 
 /** Compiles a policy.conf (or rewrites a binary policy) to a binary; returns the compiled policy
@@ -89,6 +91,5 @@ export async function compileToBinary(cli: CliContext, path: string, opts: Binar
     throw err;
   }
   if (format === "text" && result.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(result.warnings, text, path));
-  writeOutput(opts.output, result.bytes);
-  return { policy: result.policy, warnings: result.warnings, text };
+  return { policy: result.policy, warnings: result.warnings, text, bytes: result.bytes };
 }

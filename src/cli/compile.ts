@@ -1,11 +1,11 @@
 // `xsm compile POLICY [--emit-matrix FILE|-] [--expand]`: compile a policy.conf, print a one-screen summary,
 // optionally write the access matrix as oracle-matrix prints it. loadPolicy is shared by every
 // command that starts from a policy file.
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, STDIN, readPolicyInput } from "./io.js";
+import { writeOutput, writeOutputs } from "./output.js";
 import type { CliContext, CliOutput } from "./context.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
@@ -91,6 +91,7 @@ function matrixBytes(policy: CompiledPolicy): string {
 }
 
 async function runCompile(cli: CliContext, file: string, opts: CompileOptions): Promise<void> {
+  if (opts.policyvers !== undefined || opts.handleUnknown !== undefined) (await import("./compile-binary.js")).checkBinaryOptions(opts);
   if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
   if (opts.format !== "text" && (opts.expand || opts.emitMatrix === "-")) {
     throw new CliError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`, 2);
@@ -99,12 +100,15 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
   if (opts.output !== undefined) {
     if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
     const { compileToBinary } = await import("./compile-binary.js");
-    const { policy, warnings } = await compileToBinary(cli, file, { ...opts, output: opts.output });
+    const { policy, warnings, bytes } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
+    const matrixFile = opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? opts.emitMatrix : undefined;
+    // the binary and the matrix are written together or not at all
+    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix" }] : [])]);
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
     if (policy) report.write(summary(displayName(file), policy, warnings.length));
     report.write(`binary policy written to ${opts.output}\n`);
-    if (opts.emitMatrix !== undefined && opts.emitMatrix !== "-") writeMatrix(cli, policy!, opts.emitMatrix, report);
+    if (matrixFile) report.write(`matrix written to ${matrixFile}\n`);
     return;
   }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
@@ -135,8 +139,10 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
 async function compileReport(cli: CliContext, path: string, opts: CompileOptions): Promise<void> {
   if (opts.output !== undefined) {
     const { compileToBinary } = await import("./compile-binary.js");
-    const { policy, warnings, text } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
-    if (opts.emitMatrix !== undefined && policy) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    const { policy, warnings, text, bytes } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
+    const matrix = opts.emitMatrix !== undefined && policy ? [{ path: opts.emitMatrix, data: matrixBytes(policy), what: "matrix" }] : [];
+    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...matrix]);
+    if (matrix.length > 0) cli.io.stderr.write(`matrix written to ${opts.emitMatrix}\n`);
     writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
   }
@@ -146,11 +152,7 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
 }
 
 function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput): void {
-  try {
-    writeFileSync(file, matrixBytes(policy));
-  } catch (err) {
-    throw new CliError(`cannot write matrix to ${file}: ${(err as Error).message}`);
-  }
+  writeOutput(file, matrixBytes(policy), "matrix");
   report.write(`matrix written to ${file}\n`);
 }
 

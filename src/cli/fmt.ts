@@ -2,11 +2,11 @@
 // tree's m4 sources (src/fmt/format.ts). Without flags the formatted text goes to stdout; --write
 // rewrites the files that change; --check writes nothing and exits 1 naming the files that would
 // change (for CI). A file that cannot be laid out safely is an error and is left as it is.
-import { writeFileSync } from "node:fs";
 import type { Command } from "commander";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { CliError, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
+import { writeOutput } from "./output.js";
 
 interface FmtOptions {
   check?: boolean;
@@ -35,9 +35,10 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
     if (!opts.write) cli.io.stdout.write(formatted);
     else if (formatted !== text) {
       try {
-        writeFileSync(file, formatted);
+        writeOutput(file, formatted);
       } catch (e) {
-        errors.push(`xsm: error: cannot write ${file}: ${(e as Error).message}\n`);
+        if (!(e instanceof CliError)) throw e;
+        errors.push(`xsm: error: ${e.message}\n`);
         continue;
       }
       cli.io.stdout.write(`formatted ${file}\n`);

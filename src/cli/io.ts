@@ -9,6 +9,7 @@ import {
   readBoundedFile,
   readBoundedStdin,
 } from "../io/read.js";
+import { findJsonSyntaxError } from "../io/json-syntax.js";
 
 /** A user-caused failure the CLI reports as `xsm: error: message` with this exit status; when
  *  `rendered`, the message is already the full text to print (rendered diagnostics). */
@@ -79,6 +80,8 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new CliError(`${path}: invalid JSON: ${(err as Error).message}`);
+    // V8 names a position for some mistakes only: locate it as the scenario reader does
+    const at = findJsonSyntaxError(text);
+    throw new CliError(at ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}` : `${path}: invalid JSON: ${(err as Error).message}`);
   }
 }

@@ -1,12 +1,13 @@
 // `xsm init [FILE]`: a starter policy.conf (Xen's classes, SIDs, users and roles, a supervisor and
 // guest platforms). `xsm scaffold POLICY`: a scenario skeleton from a policy's platform blocks that
 // validates and runs. Together they are the newcomer's path: init, edit, scaffold, simulate.
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { loadPolicy } from "./compile.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
+import { writeOutput } from "./output.js";
 
 interface InitOptions {
   platforms: string;
@@ -57,11 +58,7 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
 }
 
 function write(file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
-  }
+  writeOutput(file, text);
 }
 
 function platformsOption(value: string): string {

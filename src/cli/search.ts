@@ -3,7 +3,7 @@
 // source rules behind each line; --effective answers "who may do what to whom" per type pair.
 import type { Command } from "commander";
 import type { SearchHit, SearchKind, SearchQuery } from "../analysis/search.js";
-import { asCliErrors, commaList, loadAnalysis, singleDashLongOptions } from "./analysis-input.js";
+import { asCliErrors, commaList, loadAnalysis, oneName, singleDashLongOptions } from "./analysis-input.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
@@ -120,11 +120,11 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option("--type_change", "type_change rules")
     .option("--type_member", "type_member rules")
     .option("--range_trans", "range_transition rules (MLS; -D takes a range)")
-    .option("-s, --source <name>", "source type or attribute")
-    .option("-t, --target <name>", "target type or attribute")
+    .option("-s, --source <name>", "source type or attribute", oneName)
+    .option("-t, --target <name>", "target type or attribute", oneName)
     .option("-c, --class <classes>", "comma-separated classes", commaList)
     .option("-p, --perms <perms>", "comma-separated permissions", commaList)
-    .option("-D, --default <type>", "default type of a type rule")
+    .option("-D, --default <type>", "default type of a type rule", oneName)
     .option("-b, --bool <bools>", "comma-separated booleans of the conditional", commaList)
     .option("--ds", "-ds: match the source key directly (no attribute expansion)")
     .option("--dt", "-dt: match the target key directly")

@@ -1,7 +1,7 @@
 // `xsm simulate SCENARIO [--strategy S] [--compare] [--json] [--dot [FILE]]`: run an SVP scenario
 // (src/sim/scenario.schema.json) and print its trace, its JSON document, the seven strategies side by side, or a
 // Graphviz picture of the final state. A failed expectation exits 1.
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
@@ -11,6 +11,7 @@ import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from ".
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
+import { writeOutput } from "./output.js";
 
 interface SimulateOptions {
   strategy?: string;
@@ -96,11 +97,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
 }
 
 function writeOut(file: string, text: string): void {
-  try {
-    writeFileSync(file, text);
-  } catch (err) {
-    throw new CliError(`cannot write ${file}: ${(err as Error).message}`);
-  }
+  writeOutput(file, text);
 }
 
 /** DOT -> SVG in process with Graphviz compiled to WebAssembly (@viz-js/viz), loaded only here. */

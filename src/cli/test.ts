@@ -3,18 +3,18 @@
 // are its tests. Every file is read and checked before anything runs: a malformed file, an unknown
 // name or a policy that does not compile is reported (all of them, located) and nothing runs.
 // Exit 0 when every test passes, 1 when one fails or a file is bad, 2 on a usage error.
-import { writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import type { PolicyTestFile } from "../analysis/policytest.js";
 import type { CaseResult, SuiteResult, TestRun } from "../analysis/testreport.js";
 import { CoverageTracker, allowSites } from "../analysis/coverage.js";
-import { findJsonSyntaxError } from "../sim/json-syntax.js";
+import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis } from "./analysis-input.js";
 import { CliError, STDIN, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
+import { writeOutput } from "./output.js";
 
 /** A test file holds expectations, not policies: a few MB is thousands of tests. */
 export const MAX_TEST_BYTES = 8 * 1024 * 1024;
@@ -173,11 +173,7 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   if (coverage) run.coverage = coverage.reports();
   const { counts, renderJson, renderJunit, renderText } = await import("../analysis/testreport.js");
   if (o.junit !== undefined) {
-    try {
-      writeFileSync(o.junit, renderJunit(run));
-    } catch (err) {
-      throw new CliError(`cannot write ${o.junit}: ${(err as Error).message}`);
-    }
+    writeOutput(o.junit, renderJunit(run), "JUnit report");
   }
   cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
   const { passed, failed } = counts(run);

@@ -188,9 +188,9 @@ export const CATALOG = {
   "fmt-unclosed": entry(
     "error",
     "formatter",
-    "An m4 quote, macro call or define body still open at the end of the file.",
-    (what: "quote" | "call" | "define") =>
-      what === "quote" ? "an m4 quote is never closed" : what === "call" ? "an m4 macro call's parenthesis is never closed" : "a define body is never closed",
+    "A brace, m4 quote, macro call or define body still open at the end of the file.",
+    (what: "quote" | "call" | "define" | "brace") =>
+      what === "brace" ? "a '{' that is never closed (the file ends inside it)" : what === "quote" ? "an m4 quote is never closed" : what === "call" ? "an m4 macro call's parenthesis is never closed" : "a define body is never closed",
   ),
   "fmt-unsafe": entry(
     "error",

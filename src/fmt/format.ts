@@ -31,7 +31,7 @@ export class FormatError extends Error {
   private readonly args: MessageArgs<FormatCode>;
   constructor(code: "fmt-carriage-return" | "fmt-unsafe", line?: undefined);
   constructor(code: "fmt-unopened", line: number, close: "}" | ")");
-  constructor(code: "fmt-unclosed", line: undefined, what: "quote" | "call" | "define");
+  constructor(code: "fmt-unclosed", line: number | undefined, what: "quote" | "call" | "define" | "brace");
   constructor(code: FormatCode, line?: number, ...args: unknown[]) {
     const d = diagnostic(code, undefined, ...(args as MessageArgs<FormatCode>));
     super(d.message);
@@ -60,7 +60,7 @@ type FormatCode = "fmt-carriage-return" | "fmt-unopened" | "fmt-unclosed" | "fmt
 
 /** What the scanner is inside of at a point of the text. */
 type Frame =
-  | { kind: "code"; define: boolean; braces: number; parens: number }
+  | { kind: "code"; define: boolean; braces: number; parens: number; braceLines?: number[] }
   | { kind: "quote"; depth: number } // an m4 quoted string, kept verbatim
   | { kind: "args"; parens: number; quote: number }; // an m4 call's argument list, kept verbatim
 
@@ -103,6 +103,9 @@ class Formatter {
       const f = this.top();
       throw new FormatError("fmt-unclosed", undefined, f.kind === "quote" ? "quote" : f.kind === "args" ? "call" : "define");
     }
+    // a '{' never closed would indent the rest of the file by it: refused at that brace's line
+    const outer = this.stack[0]!;
+    if (outer.kind === "code" && outer.braces > 0) throw new FormatError("fmt-unclosed", outer.braceLines?.[outer.braces - 1], "brace");
     return this.out.length === 0 ? "" : `${this.out.join("\n")}\n`;
   }
 
@@ -211,6 +214,7 @@ class Formatter {
       if (c === "{") {
         space();
         out += c;
+        (f.braceLines ??= [])[f.braces] = lineNo;
         f.braces++;
         if (i + 1 < text.length) space();
         continue;

@@ -1,14 +1,16 @@
 // `xsm lsp`: a Language Server Protocol server for policy.conf files and Xen policy trees (a folder
 // with modules/modules.conf, built as `xsm build` builds it). Diagnostics as you type (debounced,
 // the compiler's codes and messages, notes as related information), hover, definition,
-// references, completion, document symbols, formatting (xsm fmt) and rename of a type or
-// attribute. The compiler runs in a worker thread (runner.ts); requests are answered on this
-// thread from the last analysis's model (model.ts), so they never wait for a compile, and a change
-// cancels the analysis of the version before it.
-import { resolve } from "node:path";
+// references, completion, document symbols, formatting (xsm fmt) and rename (rename.ts). The
+// compiler runs in a worker thread (runner.ts); requests are answered on this thread from the last
+// analysis's model (model.ts), so they never wait for a compile, and a change cancels the analysis
+// of the version before it.
+import { relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CompletionItemKind,
+  LSPErrorCodes,
+  ResponseError,
   SymbolKind as LspSymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
@@ -32,9 +34,10 @@ import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
-import { KINDS, type IndexModel, type Model } from "./model.js";
+import type { IndexModel, Model } from "./model.js";
+import { occurrencesOf } from "./occurrences.js";
+import { brokenBy, planRename, refusal } from "./rename.js";
 import { AnalysisRunner, type RunnerEvent } from "./runner.js";
-import type { SymbolKind } from "./symbols.js";
 
 export interface ServerOptions {
   /** Quiet time after a change before the policy is analysed again (ms). */
@@ -100,8 +103,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (current && inputs.get(unit.key) === input) {
       // the texts are the ones the model was made from (an undo, a save that changed nothing)
       const model = { ...current, version: job.version };
+      if (carried.has(current)) carried.add(model);
       models.set(unit.key, model);
       publish(unit, model);
+      settled(unit, model);
       return;
     }
     void runner.run(job).then((model) => {
@@ -110,13 +115,56 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const previous = models.get(unit.key);
       // a text that does not parse (or resolve) keeps the last good names for navigation, hover
       // and completion
-      if (previous && !model.index && previous.index) model = { ...model, index: previous.index };
+      const carry = previous !== undefined && !model.index && previous.index !== undefined;
+      if (carry) model = { ...model, index: previous.index };
       if (previous && !model.names && previous.names) model = { ...model, names: previous.names, platforms: previous.platforms };
+      if (carry) carried.add(model);
       models.set(unit.key, model);
       inputs.set(unit.key, input);
       publish(unit, model);
+      settled(unit, model);
     });
   };
+
+  /** Models whose index is an older text's (the text as it is does not parse). */
+  const carried = new WeakSet<Model>();
+  /** Requests waiting for the analysis of their unit's newest version. */
+  const waiters = new Map<string, ((m: Model | undefined) => void)[]>();
+  const settled = (unit: Unit, model: Model | undefined): void => {
+    if (model && model.version !== versions.get(unit.key)) return;
+    const waiting = waiters.get(unit.key) ?? [];
+    waiters.delete(unit.key);
+    for (const done of waiting) done(model);
+  };
+  /** The model of the unit's texts as they are now: at once, or when their analysis ends (one
+   *  waiting for the quiet time starts now); undefined if it does not end within a minute. */
+  const current = (unit: Unit): Promise<Model | undefined> => {
+    const m = models.get(unit.key);
+    if (m && m.version === versions.get(unit.key)) return Promise.resolve(m);
+    return new Promise((done) => {
+      const list = waiters.get(unit.key) ?? [];
+      waiters.set(unit.key, list);
+      const timer = setTimeout(() => done(undefined), 60_000);
+      list.push((model) => {
+        clearTimeout(timer);
+        done(model);
+      });
+      if (timers.has(unit.key)) {
+        clearTimeout(timers.get(unit.key));
+        timers.delete(unit.key);
+        analyze(unit);
+      }
+    });
+  };
+
+  /** Line `line` of a file as the editor has it (an open document), else as on disk. */
+  const lineText = (m: Model, uri: string, line: number): string | undefined => {
+    const doc = documents.get(uri);
+    if (doc) return doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$|\r$/, "");
+    if (!m.tree) return undefined;
+    return sourcesOf(m.tree)(relative(m.tree.dir, pathOf(uri)))?.split("\n")[line];
+  };
+  const relativeIn = (tree: PolicyTree, uri: string) => relative(tree.dir, pathOf(uri));
 
   // a change cancels the analysis of the version before it at once; the next one starts when the
   // typing has been quiet for `debounce` ms
@@ -169,38 +217,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!w) return undefined;
     const slot = slotAt(text, w.start);
     return { doc, unit, m, w, slot };
-  };
-
-  const KIND_ORDER: SymbolKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
-  const kindId = (k: SymbolKind) => KINDS.indexOf(k);
-  const nameIds = new WeakMap<IndexModel, Map<string, number>>();
-  /** Occurrences (indexes into the model's columns) of `name` as `kind`; a typeish use (a name in
-   *  a type set: a type, an attribute or an alias) counts for each of those kinds. */
-  const occurrences = (index: IndexModel, name: string, kind: SymbolKind): number[] => {
-    let ids = nameIds.get(index);
-    if (!ids) nameIds.set(index, (ids = new Map(index.names.map((n, i) => [n, i]))));
-    const id = ids.get(name);
-    if (id === undefined) return [];
-    const want = kindId(kind);
-    const typeish = kind === "type" || kind === "attribute" || kind === "alias" ? kindId("typeish") : -1;
-    const out: number[] = [];
-    for (let i = 0; i < index.name.length; i++) if (index.name[i] === id && (index.kind[i] === want || index.kind[i] === typeish)) out.push(i);
-    return out;
-  };
-  /** The occurrences of a name: a permission by its class, else the first kind that declares it. */
-  const occurrencesOf = (m: Model, name: string, slot: ReturnType<typeof slotAt>): { kind: SymbolKind; list: number[] } | undefined => {
-    const index = m.index;
-    if (!index) return undefined;
-    if (slot.kind === "perm") {
-      const list = occurrences(index, name, "perm");
-      if (list.length) return { kind: "perm", list };
-    }
-    for (const kind of KIND_ORDER) {
-      const list = occurrences(index, name, kind);
-      if (list.some((i) => index.decl[i])) return { kind, list };
-    }
-    const perms = occurrences(index, name, "perm");
-    return perms.length ? { kind: "perm", list: perms } : undefined;
   };
 
   /** Every place of a list of occurrences, each once. */
@@ -262,6 +278,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       models.delete(unit.key);
       inputs.delete(unit.key);
       versions.delete(unit.key);
+      settled(unit, undefined);
       connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     }
   });
@@ -357,32 +374,79 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: formatted }];
   });
 
-  const renamable = (kind: SymbolKind) => kind === "type" || kind === "attribute" || kind === "alias";
+  const refuse = (message: string) => new ResponseError(LSPErrorCodes.RequestFailed, `xsm: ${message}`);
 
   connection.onPrepareRename((params) => {
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    const found = occurrencesOf(at.m, at.w.word, at.slot);
-    if (!found || !renamable(found.kind)) return null;
+    // object_r is used, never declared (libsepol's policydb defines it)
+    const found = occurrencesOf(at.m, at.w.word, at.slot) ?? (at.w.word === "object_r" ? { kind: "role" as const, list: [] } : undefined);
+    if (!found) return null;
+    const refused = refusal(found.kind, at.w.word);
+    if (refused) return refuse(refused);
     return { start: at.doc.positionAt(at.w.start), end: at.doc.positionAt(at.w.end) };
   });
 
   // the resolved occurrences of the name (as the compiler read them, each placed in the file and
   // line it came from, through m4 for a tree), not the word wherever it is written: a permission,
-  // a class or a comment spelled alike stays as it is
-  connection.onRenameRequest((params): WorkspaceEdit | null => {
+  // a class or a comment spelled alike stays as it is. Answered from the analysis of the texts as
+  // they are now (a rename right after typing waits for it), and only when every place still
+  // spells the old name: nothing is half-renamed.
+  connection.onRenameRequest(async (params): Promise<WorkspaceEdit | ResponseError | null> => {
+    const unit = unitOf(params.textDocument.uri);
+    const fresh = await current(unit);
+    if (!fresh) return refuse("the policy is still being analysed; rename again when its diagnostics are in");
+    if (carried.has(fresh)) return refuse("the policy does not parse as it is now (see its diagnostics): fix that first, so the names are placed in the text as it is");
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
-    const found = occurrencesOf(m, w.word, slot);
-    if (!found || !renamable(found.kind)) return null;
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(params.newName)) return null;
+    const found = occurrencesOf(m, w.word, slot) ?? (w.word === "object_r" ? { kind: "role" as const, list: [] } : undefined);
+    if (!found) return null;
+    const plan = planRename(m, found.kind, found.list, w.word, params.newName);
+    if ("refused" in plan) return refuse(plan.refused);
+    const index = m.index!;
     const changes: Record<string, TextEdit[]> = {};
-    for (const l of locationsOf(m.index!, found.list)) {
-      (changes[l.uri] ??= []).push({ range: l.range, newText: params.newName });
+    const seen = new Set<string>();
+    for (const e of plan.edits) {
+      const l = locationAt(index, e.at);
+      if (!l) return refuse(`an occurrence of \`${e.oldText}\` could not be placed in the tree's files: nothing renamed`);
+      const key = `${l.uri}:${l.range.start.line}:${l.range.start.character}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const line = lineText(m, l.uri, l.range.start.line);
+      const there = line?.slice(l.range.start.character, l.range.end.character);
+      if (l.range.start.line !== l.range.end.line || there !== e.oldText) {
+        const where = `${m.tree ? relativeIn(m.tree, l.uri) : "line"} ${l.range.start.line + 1}:${l.range.start.character + 1}`;
+        return refuse(`\`${e.oldText}\` comes from ${where}, where the text is \`${line?.trim() ?? ""}\` (a name a macro puts together?): rename it there by hand; nothing renamed`);
+      }
+      (changes[l.uri] ??= []).push({ range: l.range, newText: e.newText });
+    }
+    if (unit.kind === "tree" && m.tree) {
+      const broken = await treeAfter(unit, m, changes, new Map(plan.edits.map((e) => [e.newText, e.oldText])));
+      if (broken) return refuse(`after this rename the tree would not build as before: ${broken}; nothing renamed`);
     }
     return { changes };
   });
+
+  /** In a tree, m4 may make other names from the renamed one (`$1_channel`), which places that
+   *  spell them would still name: the renamed texts are analysed apart (the unit's own analysis
+   *  goes on), and any error they have that the texts before did not is returned. */
+  const treeAfter = async (unit: Unit, m: Model, changes: Record<string, TextEdit[]>, renamed: Map<string, string>): Promise<string | undefined> => {
+    const job = jobOf(unit);
+    if (!job) return "the tree has no open document";
+    const tree = m.tree!;
+    const overlay = new Map(job.overlay ?? []);
+    for (const [uri, edits] of Object.entries(changes)) {
+      const path = resolve(pathOf(uri));
+      const text = overlay.get(path) ?? sourcesOf(tree)(relative(tree.dir, path)) ?? "";
+      overlay.set(path, TextDocument.applyEdits(TextDocument.create(uri, "xsm-policy", 0, text), edits));
+    }
+    const key = `${unit.key}#rename`;
+    const after = await runner.run({ ...job, unit: key, overlay: [...overlay] });
+    runner.release(key);
+    if (!after) return "its check was cancelled";
+    return brokenBy(m, after, renamed, (uri, line) => `${relativeIn(tree, uri)}:${line + 1}`);
+  };
 
   connection.onShutdown(() => runner.dispose());
 

@@ -4,6 +4,7 @@
 // that was parsed. A large policy has over half a million occurrences, so they are kept column by
 // column in typed arrays with interned names, not as an object each (the objects, and the garbage
 // collection they caused, were most of the language server's time beyond the compile).
+import { ScannedSet } from "../policy/nodes.js";
 import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
 
 /** What a name is where it stands; "typeish" is a name in a type set (a type, an attribute or an
@@ -94,6 +95,18 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
   const declare = (id: Ident, kind: SymbolKind) => add(id, kind, true);
   const set = (ns: NameSet | undefined, kind: SymbolKind, owner?: string) => {
     if (!ns) return;
+    if (ns instanceof ScannedSet) {
+      // where the names are written, without making the set's Idents; include's, then exclude's
+      const { offsets, minus } = ns.offsets();
+      let k = 0;
+      for (let i = 0; i < offsets.length; i++) {
+        const name = minus[i] === 1 ? undefined : ns.names[k++]!;
+        if (name !== undefined && name !== "self") cols.push(name, kind, offsets[i]!, false, owner);
+      }
+      k = 0;
+      for (let i = 0; i < offsets.length; i++) if (minus[i] === 1) cols.push(ns.excludeNames[k++]!, kind, offsets[i]!, false, owner);
+      return;
+    }
     for (const id of ns.include) if (id.name !== "self") add(id, kind, false, owner);
     for (const id of ns.exclude) add(id, kind, false, owner);
   };

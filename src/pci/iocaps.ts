@@ -19,6 +19,7 @@ import {
   NR_PIRQS_HWDOM,
 } from "../xen/machine.js";
 import type { Rc } from "../xen/errno.js";
+import { formatSbdf } from "../xen/sbdf.js";
 import type { Domain, IommuMode, IrqRef, XsmIoHooks } from "../xsm/types.js";
 
 /** A domain's passthrough state, as reports show it. */
@@ -60,6 +61,8 @@ export interface IoCapsOptions {
   iommu: IommuMode;
   /** Xen's printk. */
   log?: (line: string) => void;
+  /** Why Xen's own checks (not XSM) refused a call, or left it without effect: for explanations. */
+  why?: (text: string) => void;
   /** Which domain owns a device (pci_get_pdev(d, sbdf)), by machine_bdf; undefined if absent. */
   ownerOf: (machineBdf: number) => number | null | undefined;
 }
@@ -95,18 +98,24 @@ export class IoCaps {
     this.options.log?.(line);
   }
 
+  private refuse<T extends Rc>(rc: T, why: string): T {
+    this.options.why?.(why);
+    return rc;
+  }
+
   // ---- grants --------------------------------------------------------------------------------
 
   /** XEN_DOMCTL_irq_permission (arch/x86/domctl.c): `pirq` is the caller's, translated through
    *  its own table; the caller must hold the IRQ to grant or revoke it. */
   irqPermission(cur: Domain, d: Domain, pirq: number, allow: boolean): Rc {
     const c = this.io(cur);
-    if (pirq < 0 || pirq >= nrPirqs(cur)) return "-EINVAL";
+    if (pirq < 0 || pirq >= nrPirqs(cur)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${cur.name}'s nr_pirqs (${nrPirqs(cur)})`);
     const irq = c.pirqToIrq.get(pirq) ?? 0;
-    if (irq === 0) return "-EPERM"; // domain_pirq_to_irq() found no IRQ: no XSM question asked
+    // domain_pirq_to_irq() found no IRQ: no XSM question asked
+    if (irq === 0) return this.refuse("-EPERM", `${cur.name}'s pirq ${pirq} is mapped to no IRQ (domain_pirq_to_irq)`);
     const rc = this.xsm.irqPermission(cur, d, irq, allow);
     if (rc !== 0) return rc;
-    if (!c.irqs.has(irq)) return "-EPERM";
+    if (!c.irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (allow) io.irqs.add(irq, irq);
     else io.irqs.remove(irq, irq);
@@ -117,10 +126,10 @@ export class IoCaps {
    *  which the caller must hold. */
   iomemPermission(cur: Domain, d: Domain, mfn: number, nr: number, allow: boolean): Rc {
     const end = mfn + nr - 1;
-    if (end < mfn) return "-EINVAL"; // wrap (nr_mfns 0 wraps too)
+    if (end < mfn) return this.refuse("-EINVAL", "the frames wrap around (nr_mfns 0 does)");
     const rc = this.xsm.iomemPermission(cur, d, mfn, end, allow);
     if (rc !== 0) return rc;
-    if (!this.io(cur).iomem.containsRange(mfn, end)) return "-EPERM";
+    if (!this.io(cur).iomem.containsRange(mfn, end)) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
     const io = this.io(d);
     if (allow) io.iomem.add(mfn, end);
     else io.iomem.remove(mfn, end);
@@ -129,11 +138,11 @@ export class IoCaps {
 
   /** XEN_DOMCTL_ioport_permission (arch/x86/domctl.c): ports first_port .. + nr_ports - 1. */
   ioportPermission(cur: Domain, d: Domain, port: number, nr: number, allow: boolean): Rc {
-    if (port + nr <= port || port + nr > MAX_IOPORTS) return "-EINVAL";
+    if (port + nr <= port || port + nr > MAX_IOPORTS) return this.refuse("-EINVAL", `ports must be a non-empty range below ${hex(MAX_IOPORTS)}`);
     const end = port + nr - 1;
     const rc = this.xsm.ioportPermission(cur, d, port, end, allow);
     if (rc !== 0) return rc;
-    if (!this.io(cur).ioports.containsRange(port, end)) return "-EPERM";
+    if (!this.io(cur).ioports.containsRange(port, end)) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(port, end)}`, "ioports"));
     const io = this.io(d);
     if (allow) io.ioports.add(port, end);
     else io.ioports.remove(port, end);
@@ -145,19 +154,20 @@ export class IoCaps {
    *  them. A PV guest has no p2m to map into: Xen returns 0 after the XSM check and does nothing. */
   memoryMapping(cur: Domain, d: Domain, gfn: number, mfn: number, nr: number, add: boolean): Rc {
     const end = mfn + nr - 1;
-    if (end < mfn || end > MAX_MFN || gfn + nr - 1 < gfn) return "-EINVAL";
+    if (end < mfn || end > MAX_MFN || gfn + nr - 1 < gfn) return this.refuse("-EINVAL", `the frames wrap or lie beyond paddr_bits (last frame ${hex(MAX_MFN)})`);
     const rc = this.xsm.iomemMapping(cur, d, mfn, end, add);
-    if (rc !== 0 || !d.hvm) return rc; // !paging_mode_translate(d)
-    if (!this.io(cur).iomem.containsRange(mfn, end)) return "-EPERM";
+    if (rc !== 0) return rc;
+    if (!d.hvm) return this.refuse(0, `${d.name} is not HVM (no paging_mode_translate): nothing to map into, Xen returns 0`);
+    if (!this.io(cur).iomem.containsRange(mfn, end)) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
     const io = this.io(d);
-    const hex = (n: number) => n.toString(16);
+    const x = (n: number) => n.toString(16); // %lx
     if (!add) {
-      this.log(`memory_map:remove: d${d.domid} gfn=${hex(gfn)} mfn=${hex(mfn)} nr=${hex(nr)}`);
+      this.log(`memory_map:remove: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)}`);
       io.mmio.remove(mfn, end);
       return 0;
     }
-    if (!io.iomem.containsRange(mfn, end)) return "-EPERM";
-    this.log(`memory_map:add: d${d.domid} gfn=${hex(gfn)} mfn=${hex(mfn)} nr=${hex(nr)}`);
+    if (!io.iomem.containsRange(mfn, end)) return this.refuse("-EPERM", `${d.name} was not granted frames ${hexRange(mfn, end)} (iomem_access_permitted(d)): grant them with iomem_permission first`);
+    this.log(`memory_map:add: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)}`);
     io.mmio.add(mfn, end);
     return 0;
   }
@@ -182,13 +192,13 @@ export class IoCaps {
   private mapGsi(cur: Domain, d: Domain, index: number, want: number): { rc: Rc; pirq?: number } {
     if (index < 0 || index >= NR_IRQS_GSI) {
       this.log(`dom${d.domid}: map invalid irq ${index}`);
-      return { rc: "-EINVAL" };
+      return { rc: this.refuse("-EINVAL", `GSI ${index} is not below nr_irqs_gsi (${NR_IRQS_GSI})`) };
     }
     let irq = this.io(cur).pirqToIrq.get(index) ?? 0;
     if (irq <= 0) {
       if (!cur.hardware) {
         this.log(`dom${d.domid}: map pirq with incorrect irq!`);
-        return { rc: "-EINVAL" };
+        return { rc: this.refuse("-EINVAL", `${cur.name}'s pirq ${index} is mapped to no IRQ, and only the hardware domain may name a GSI it has not mapped`) };
       }
       irq = index;
     }
@@ -205,7 +215,7 @@ export class IoCaps {
     while (irq < NR_IRQS && this.msi.has(irq)) irq++;
     if (irq >= NR_IRQS) {
       this.log(`dom${d.domid}: can't create irq for msi!`);
-      return { rc: "-EINVAL" };
+      return { rc: this.refuse("-EINVAL", `no free IRQ between nr_irqs_gsi and nr_irqs (${NR_IRQS})`) };
     }
     const c = this.io(cur);
     this.msi.set(irq, { device, creator: cur.domid });
@@ -232,11 +242,11 @@ export class IoCaps {
       if (type === "gsi") for (let p = NR_ISA_IRQS; p < NR_IRQS_GSI; p++) if (free(p)) return p;
       for (let p = nrPirqs(d) - 1; p >= NR_IRQS_GSI; p--) if (free(p)) return p;
       this.log(`dom${d.domid}: no free pirq`);
-      return "-ENOSPC";
+      return this.refuse("-ENOSPC", `${d.name} has no free pirq`);
     }
     if (current !== undefined && current !== want) {
       this.log(`dom${d.domid}: irq ${irq} already mapped to pirq ${current}`);
-      return "-EEXIST";
+      return this.refuse("-EEXIST", `IRQ ${irq} is already ${d.name}'s pirq ${current}`);
     }
     return want;
   }
@@ -245,17 +255,17 @@ export class IoCaps {
   // left as it is (and Xen returns 0); then XSM, then `d` is granted the IRQ. An MSI's device
   // must be `d`'s (pci_get_pdev(d, sbdf)).
   private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: number): Rc {
-    if (!this.io(cur).irqs.has(irq)) return "-EPERM";
+    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (pirq < 0 || pirq >= nrPirqs(d) || irq <= 0 || irq >= NR_IRQS) {
       this.log(`dom${d.domid}: invalid pirq ${pirq} or irq ${irq}`);
-      return "-EINVAL";
+      return this.refuse("-EINVAL", `pirq ${pirq} is not below ${d.name}'s nr_pirqs (${nrPirqs(d)})`);
     }
     const oldIrq = io.pirqToIrq.get(pirq) ?? 0;
     const oldPirq = io.irqToPirq.get(irq) ?? 0;
     if ((oldIrq > 0 && oldIrq !== irq) || (oldPirq !== 0 && oldPirq !== pirq)) {
       this.log(`dom${d.domid}: pirq ${pirq} or irq ${irq} already mapped (${oldPirq},${oldIrq})`);
-      return 0;
+      return this.refuse(0, "the pirq or the IRQ is already mapped otherwise: Xen leaves both as they are and returns 0");
     }
     const ref: IrqRef = msi !== undefined ? { irq, msi } : { irq };
     const rc = this.xsm.mapDomainIrq(cur, d, ref);
@@ -263,7 +273,7 @@ export class IoCaps {
       this.log(`dom${d.domid}: could not permit access to irq ${irq} mapping to pirq ${pirq}`);
       return rc;
     }
-    if (msi !== undefined && this.options.ownerOf(msi) !== d.domid) return "-ENODEV";
+    if (msi !== undefined && this.options.ownerOf(msi) !== d.domid) return this.refuse("-ENODEV", `${formatSbdf(msi)} is not assigned to ${d.name} (pci_get_pdev(d, sbdf))`);
     io.irqs.add(irq, irq);
     io.pirqToIrq.set(pirq, irq);
     io.irqToPirq.set(irq, pirq);
@@ -275,12 +285,12 @@ export class IoCaps {
   unmapPirq(cur: Domain, d: Domain, pirq: number): Rc {
     const rc = this.xsm.unmapDomainPirq(cur, d);
     if (rc !== 0) return rc;
-    if (pirq < 0 || pirq >= nrPirqs(d)) return "-EINVAL";
+    if (pirq < 0 || pirq >= nrPirqs(d)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${d.name}'s nr_pirqs (${nrPirqs(d)})`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(pirq);
     if (irq === undefined) {
       this.log(`dom${d.domid}: pirq ${pirq} not mapped`);
-      return "-EINVAL";
+      return this.refuse("-EINVAL", `${d.name}'s pirq ${pirq} is not mapped`);
     }
     const msi = this.msi.get(irq);
     const rc2 = this.xsm.unmapDomainIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
@@ -307,25 +317,26 @@ export class IoCaps {
   /** XEN_DOMCTL_bind_pt_irq (arch/x86/domctl.c): bind `d`'s pirq `machineIrq` to the HVM guest's
    *  interrupt. The caller must hold the IRQ behind it; without an IOMMU there is nothing to bind. */
   bindPtIrq(cur: Domain, d: Domain, machineIrq: number): Rc {
-    if (!d.hvm) return "-EINVAL";
+    if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const irq = this.io(d).pirqToIrq.get(machineIrq) ?? 0;
     const msi = this.msi.get(irq);
     const rc = this.xsm.bindPtIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
     if (rc !== 0) return rc;
-    if (irq <= 0 || !this.io(cur).irqs.has(irq)) return "-EPERM";
-    if (this.options.iommu === "none") return "-ESRCH"; // !is_iommu_enabled(d)
+    if (irq <= 0) return this.refuse("-EPERM", `${d.name}'s pirq ${machineIrq} is mapped to no IRQ (map_pirq first)`);
+    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
+    if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false): nothing to bind through");
     this.io(d).bound.add(machineIrq);
     return 0;
   }
 
   /** XEN_DOMCTL_unbind_pt_irq. */
   unbindPtIrq(cur: Domain, d: Domain, machineIrq: number): Rc {
-    if (!d.hvm) return "-EINVAL";
+    if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const irq = this.io(d).pirqToIrq.get(machineIrq) ?? 0;
     const rc = this.xsm.unbindPtIrq(cur, d);
     if (rc !== 0) return rc;
-    if (!this.io(cur).irqs.has(irq)) return "-EPERM";
-    if (this.options.iommu === "none") return "-ESRCH";
+    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : `${d.name}'s pirq ${machineIrq} is mapped to no IRQ`);
+    if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false)");
     this.io(d).bound.delete(machineIrq);
     return 0;
   }
@@ -361,6 +372,14 @@ export class IoCaps {
   touched(domid: number): boolean {
     return this.domains.has(domid);
   }
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+const hexRange = (start: number, end: number) => (start === end ? hex(start) : `${hex(start)}-${hex(end)}`);
+
+/** The explanation of Xen's -EPERM when the caller itself lacks what it hands out or maps. */
+function lacks(cur: Domain, what: string, caps: "irq" | "iomem" | "ioports"): string {
+  return `${cur.name} does not hold ${what} (${caps === "ioports" ? "ioports" : caps}_access_permitted(current)): a domain hands out or maps only what it holds`;
 }
 
 /** d->nr_pirqs. */

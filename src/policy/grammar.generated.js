@@ -753,6 +753,8 @@ function peg$parse(input, options) {
   function peg$f108() {    return scan(readCond);  }
   function peg$f109(r) {
     if (r === null && sc.condTooDeep >= 0) stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries holds 9,987 levels of parentheses in a conditional)`, sc.condTooDeep, sc.condTooDeep + 1);
+    // as setFailed: past what the recursive rules read, the flat reader words the error
+    if (r === null && sc.condFailure !== null && sc.condFailure.peak > MAX_DEPTH) expected(sc.condFailure.expected, sc.condFailure.at);
     return r !== null;
   }
   function peg$f110(r) {    return r;  }
@@ -7965,7 +7967,9 @@ function peg$parse(input, options) {
     const f = sc.setFailure;
     if (f === null) return false;
     if (f.what === "too-deep") stop(`nesting deeper than checkpolicy's parser goes: checkpolicy rejects this ('memory exhausted': bison's stack of 10,000 entries, less what the statement holds before this set, holds about 9,980 levels of braces)`, f.at, f.at + 1);
-    if (f.depth <= MAX_DEPTH) return false;
+    // the grammar's recursive rules word errors up to MAX_DEPTH; a set nested deeper is worded
+    // here, where the flat reader stopped (where checkpolicy's parser says 'syntax error')
+    if (f.peak <= MAX_DEPTH) return false;
     if (f.what === "empty") stop(what === "set" ? `an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name` : `an empty list '${LB}${RB}' in ${describe()}`, f.at, f.end);
     if (f.what === "name") expected("a name", f.at);
     expected(`'${RB}'`, f.at);

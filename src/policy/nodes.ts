@@ -86,6 +86,11 @@ export class ScannedSet implements NameSet {
   get exclude(): Ident[] {
     return (this.#idents ??= this.#nodes.braceIdents(this.offset)).exclude;
   }
+  /** Where each name is written, in text order, `minus` 1 after a `-` (Scanner.braceOffsets; no
+   *  Idents made: the language server's index reads every set of a policy). */
+  offsets(): { offsets: readonly number[]; minus: readonly number[] } {
+    return this.#nodes.braceOffsets(this.offset);
+  }
   toJSON(): NameSet {
     return { span: this.span, star: false, complement: this.complement, include: this.include, exclude: this.exclude };
   }
@@ -135,6 +140,9 @@ export class SourceNodes implements ScanNodes {
   /** The Idents of the set a ScannedSet holds the names of. */
   braceIdents(start: number): { include: Ident[]; exclude: Ident[] } {
     return (this.#reader ??= new Scanner(this.text, this)).braceIdents(start);
+  }
+  braceOffsets(start: number): { offsets: readonly number[]; minus: readonly number[] } {
+    return (this.#reader ??= new Scanner(this.text, this)).braceOffsets(start);
   }
 }
 

@@ -436,12 +436,21 @@ export class Scanner {
   condExpr(start: number, room = CHECKPOLICY_COND_ROOM): CondExpr | null {
     if (this.grammarOnly) return null;
     this.condTooDeep = -1;
+    this.condFailure = null;
     const input = this.input;
     type Value = { node: CondExpr; end: number };
     type Op = { kind: "paren"; at: number } | { kind: "not"; at: number } | { kind: "bin"; op: BinaryCondOp; prec: number };
     const values: Value[] = [];
     const ops: Op[] = [];
-    const fits = () => ops.length + values.length <= room;
+    let peak = 0;
+    const fits = () => {
+      if (ops.length > peak) peak = ops.length;
+      return ops.length + values.length <= room;
+    };
+    const fail = (expected: string, at: number): null => {
+      this.condFailure = { expected, at, peak };
+      return null;
+    };
     const reduceBin = (op: BinaryCondOp): void => {
       const right = values.pop()!;
       const left = values.pop()!;
@@ -480,7 +489,7 @@ export class Scanner {
       }
       const at = this.pos;
       const name = this.ident();
-      if (name === null) return null;
+      if (name === null) return fail("a boolean name, '!' or '('", at);
       values.push({ node: { op: "bool", name, span: name.span }, end: this.pos });
       if (!fits()) return this.condTooDeepAt(at);
       // closing parentheses, then a binary operator (another operand follows) or the end
@@ -492,7 +501,7 @@ export class Scanner {
         if (input.charCodeAt(at) === 41 /* ) */) {
           reduceWhile(0);
           if (ops.length + values.length + 1 > room) return this.condTooDeepAt(at);
-          if (ops.pop()?.kind !== "paren") return null;
+          if (ops.pop()?.kind !== "paren") return fail("'{'", at);
           values[values.length - 1]!.end = at + 1;
           this.pos = at + 1;
           continue;
@@ -512,10 +521,10 @@ export class Scanner {
       }
       if (more) continue;
       reduceWhile(0);
-      if (ops.length > 0) return null; // an unclosed `(`
       const exprEnd = this.pos;
       this.skipBlanks();
-      if (input.charCodeAt(this.pos) !== 123 /* { */) return null;
+      if (ops.length > 0) return fail("')'", this.pos); // an unclosed `(`
+      if (input.charCodeAt(this.pos) !== 123 /* { */) return fail("'{'", this.pos);
       this.end = exprEnd;
       return values[0]!.node;
     }
@@ -551,13 +560,14 @@ export class Scanner {
     // per open brace: where it is and whether it holds an element yet
     const opened: number[] = [];
     const filled: boolean[] = [];
+    let peak = 0;
     let held = complement ? 1 : 0; // bison entries of the open braces (and of the `~`)
     let limit = Infinity;
     const fits = (entries: number, at: number): boolean => {
       if (entries < 9000) return true; // far below any room: not worth asking
       if (limit === Infinity) limit = room();
       if (entries <= limit) return true;
-      this.setFailure = { what: "too-deep", at, depth: opened.length };
+      this.setFailure = { what: "too-deep", at, depth: opened.length, peak };
       return false;
     };
     const fill = () => {
@@ -573,12 +583,13 @@ export class Scanner {
         if (!fits(held + 1, at)) return null;
         opened.push(at);
         filled.push(false);
+        if (opened.length > peak) peak = opened.length;
         held++;
         this.pos++;
       } else if (c === 125 /* } */ && opened.length > 0) {
         const open = opened.pop()!;
         if (!filled.pop()) {
-          this.setFailure = { what: "empty", at: open, end: at + 1, depth: opened.length + 1 };
+          this.setFailure = { what: "empty", at: open, end: at + 1, depth: opened.length + 1, peak };
           return null;
         }
         if (!fits(held + 1, at)) return null;
@@ -591,7 +602,7 @@ export class Scanner {
         this.skipBlanks();
         const id = this.ident();
         if (id === null) {
-          this.setFailure = { what: "name", at: this.pos, depth: opened.length };
+          this.setFailure = { what: "name", at: this.pos, depth: opened.length, peak };
           return null;
         }
         if (!fits(held + 3, at)) return null;
@@ -601,7 +612,7 @@ export class Scanner {
       } else {
         const id = opened.length > 0 ? this.ident() : null;
         if (id === null) {
-          this.setFailure = { what: "item", at, depth: opened.length };
+          this.setFailure = { what: "item", at, depth: opened.length, peak };
           return null;
         }
         if (!fits(held + 1, at)) return null;
@@ -620,11 +631,15 @@ export class Scanner {
 
   /** Why the last nestedSet read stopped: an empty set (from `at` to `end`), a `-` without a name,
    *  something else than a name, `-`, `{` or `}`, or past checkpolicy's parser stack; `depth` is
-   *  how many braces were open there. */
-  setFailure: { what: "empty" | "name" | "item" | "too-deep"; at: number; end?: number; depth: number } | null = null;
+   *  how many braces were open there, `peak` the most that were open before it. */
+  setFailure: { what: "empty" | "name" | "item" | "too-deep"; at: number; end?: number; depth: number; peak: number } | null = null;
 
   /** Where a conditional went past checkpolicy's parser stack (the grammar reports it), or -1. */
   condTooDeep = -1;
+
+  /** Why the last condExpr read stopped on an expression that is not well formed: what was
+   *  expected where, and how many `(`s and `!`s were pending at most before it. */
+  condFailure: { expected: string; at: number; peak: number } | null = null;
 
   private condTooDeepAt(at: number): null {
     this.condTooDeep = at;
@@ -777,6 +792,18 @@ export class Scanner {
       (this.setMinus[k] === 1 ? exclude : include).push(this.nodes.ident(this.setNames[k]!, this.setOffsets[k]!));
     }
     return { include: exact(include), exclude: exact(exclude) };
+  }
+
+  /** Where each name of the set in braces at `start` is written, in text order, and whether a `-`
+   *  came before it (1): this scanner's own arrays, good until it reads another set. */
+  braceOffsets(start: number): { offsets: readonly number[]; minus: readonly number[] } {
+    this.pos = start;
+    if (this.input.charCodeAt(start) === 126 /* ~ */) {
+      this.pos++;
+      this.skipBlanks();
+    }
+    this.braceItems();
+    return { offsets: this.setOffsets, minus: this.setMinus };
   }
 
   // The names of the last set braceItems read, where each starts and whether a `-` came before

@@ -101,7 +101,8 @@ interface Platform {
   devices: PlatformMember[];
 }
 
-const attr = (p: string) => ({
+/** The attributes platform P makes (exported for the language server, whose rename of P follows them). */
+export const platformAttributes = (p: string) => ({
   domain: `${p}_platform_domain`,
   hwdoms: `${p}_hwdoms`,
   guests: `${p}_guests`,
@@ -223,7 +224,7 @@ function declaredNames(ast: PolicyAst): Declared {
 function checkMembers(platforms: Platform[], declared: Declared, diagnostics: Diagnostic[]): void {
   const owner = new Map<string, { platform: string; span: Span }>();
   for (const p of platforms) {
-    for (const name of Object.values(attr(p.name))) {
+    for (const name of Object.values(platformAttributes(p.name))) {
       const clash = declared.others.get(name) ?? (declared.types.has(name) ? p.decl.name.span : undefined);
       if (clash) diagnostics.push(error("duplicate", `platform ${p.name} declares attribute ${name}, which is already declared`, p.decl.name.span, [{ message: "declared here", span: clash }]));
     }
@@ -288,15 +289,15 @@ function ancestors(p: Platform): Platform[] {
 
 /** The attributes a member type joins: its platform's and, for managed sets, every ancestor's. */
 function memberAttributes(p: Platform, m: PlatformMember): string[] {
-  const mine = attr(p.name);
-  const up = [p, ...ancestors(p)].map((q) => attr(q.name));
+  const mine = platformAttributes(p.name);
+  const up = [p, ...ancestors(p)].map((q) => platformAttributes(q.name));
   if (m.kind === "device") return [mine.devices, ...up.map((a) => a.managedDevices)];
   return [mine.domain, m.kind === "hwdom" ? mine.hwdoms : mine.guests, ...up.map((a) => a.managedDomains)];
 }
 
 function platformStatements(p: Platform, declared: Declared): Statement[] {
   const span = p.decl.span;
-  const a = attr(p.name);
+  const a = platformAttributes(p.name);
   const header = p.parent ? `platform ${p.name} guest of ${p.parent.name}` : `platform ${p.name} ${p.decl.level}`;
   const out: Statement[] = [];
   for (const name of Object.values(a)) {

@@ -129,6 +129,9 @@ export interface PolicyNames {
   /** Validates as Xen's security_context_to_sid: known user/role/type, role authorized for the user,
    *  type authorized for the role; `object_r` is valid for every user and type. */
   parseContext(text: string): ContextResult;
+  /** Why `text` is not a context of this policy, in words a person can act on (what a misplaced
+   *  name is, the nearest known name); parseContext's error is oracle-decide's wording. */
+  explainContext(text: string): string | undefined;
   contextToString(context: SecurityContext): string;
   /** `sid NAME context` -> context text, e.g. initialSidContext("device"). */
   initialSidContext(name: string): string | undefined;

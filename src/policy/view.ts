@@ -9,6 +9,7 @@ import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
 import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
+import { explainContext } from "./context-help.js";
 import { computeSid, typeRuleDefault } from "./transition.js";
 import { allowedLookup, type AllowedLookup } from "./typeattr.js";
 import type {
@@ -121,6 +122,10 @@ class Image implements PolicyImage {
   }
   parseContext(text: string): ContextResult {
     return parseContext(this.tables, text);
+  }
+  explainContext(text: string): string | undefined {
+    const r = parseContext(this.tables, text);
+    return r.ok ? undefined : explainContext(this.tables.sym, text, r.error);
   }
   contextToString(c: SecurityContext): string {
     const sym = this.tables.sym;
@@ -270,6 +275,9 @@ class View implements CompiledPolicy {
   }
   parseContext(text: string): ContextResult {
     return this.image.parseContext(text);
+  }
+  explainContext(text: string): string | undefined {
+    return this.image.explainContext(text);
   }
   contextToString(c: SecurityContext): string {
     return this.image.contextToString(c);

@@ -1,6 +1,9 @@
 // A step's `expect` against what the step did: each check is a result with what was expected and
 // what happened, so a report can say exactly which part failed.
 import type { DeviceState } from "../pci/types.js";
+import type { DomainIoState } from "../pci/iocaps.js";
+import { RangeSet, type Range } from "../xen/rangeset.js";
+import { parseRange } from "./validate.js";
 import type { Rc, XsmCheck } from "../xsm/types.js";
 import type { Expect } from "./scenario.js";
 
@@ -22,7 +25,12 @@ interface Outcome {
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 const show = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
-export function checkExpect(e: Expect, out: Outcome, device: (sbdf: string) => DeviceState | undefined): ExpectResult[] {
+export function checkExpect(
+  e: Expect,
+  out: Outcome,
+  device: (sbdf: string) => DeviceState | undefined,
+  io: (domain: string) => DomainIoState | undefined = () => undefined,
+): ExpectResult[] {
   const results: ExpectResult[] = [];
   const check = (what: string, ok: boolean, expected: string, actual: string) => results.push({ ok, what, expected, actual });
   if (e.rc !== undefined) check("rc", out.rc === e.rc, show(e.rc), show(out.rc));
@@ -46,5 +54,36 @@ export function checkExpect(e: Expect, out: Outcome, device: (sbdf: string) => D
     }
     if (want.unplugged !== undefined) check(`${at} unplugged`, (got.present === false) === want.unplugged, show(want.unplugged), show(got.present === false));
   }
+  for (const want of e.resources ?? []) {
+    const got = io(want.domain);
+    const at = `domain ${want.domain}`;
+    if (!got) {
+      check(at, false, "a live domain (to check its resources)", "not running");
+      continue;
+    }
+    for (const k of ["irqs", "iomem", "ioports", "mmio"] as const) {
+      const w = want[k];
+      if (w === undefined) continue;
+      const expected = rangeSet(w.map((v) => parseRange(v)!));
+      const actual = rangeSet(got[k]);
+      const radix = k === "irqs" ? 10 : 16;
+      check(`${at} ${k}`, expected.equals(actual), expected.toString(radix), actual.toString(radix));
+    }
+    if (want.pirqs !== undefined) {
+      const expected = Object.entries(want.pirqs).map(([p, irq]) => `${Number(p)}->${irq}`).sort().join(" ");
+      const actual = got.pirqs.map((p) => `${p.pirq}->${p.irq}`).sort().join(" ");
+      check(`${at} pirqs`, expected === actual, expected || "(none)", actual || "(none)");
+    }
+    if (want.bound !== undefined) {
+      const expected = [...new Set(want.bound)].sort((a, b) => a - b).join(" ");
+      check(`${at} bound`, expected === got.bound.join(" "), expected || "(none)", got.bound.join(" ") || "(none)");
+    }
+  }
   return results;
+}
+
+function rangeSet(ranges: Range[]): RangeSet {
+  const set = new RangeSet();
+  for (const r of ranges) set.add(r.start, r.end);
+  return set;
 }

@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { atPath, error, PolicyError } from "../diagnostics/diagnostic.js";
 import { fail, ok } from "../diagnostics/result.js";
 import { decodeStrictText, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin } from "../io/read.js";
-import { findJsonSyntaxError } from "./json-syntax.js";
+import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Scenario, ScenarioError } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
 

@@ -5,7 +5,10 @@ import type { XsmCheck } from "../xsm/types.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
-import type { Scenario } from "./scenario.js";
+import { RESOURCE_OPS, type Scenario } from "./scenario.js";
+import { RangeSet } from "../xen/rangeset.js";
+
+const RESOURCE = new Set<string>(RESOURCE_OPS);
 
 // ---- trace -------------------------------------------------------------------------------------
 
@@ -57,6 +60,16 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   set_bool: "set_bool",
   load_policy: "load_policy",
   set_enforcing: "setenforce",
+  irq_permission: "irq_perm",
+  iomem_permission: "iomem_perm",
+  ioport_permission: "ioport_perm",
+  memory_mapping: "mem_map",
+  map_pirq: "map_pirq",
+  unmap_pirq: "unmap_pirq",
+  bind_pt_irq: "bind_irq",
+  unbind_pt_irq: "unbind_irq",
+  pci_attach: "pci-attach",
+  pci_detach: "pci-detach",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
@@ -65,7 +78,9 @@ export function stepTitle(r: StepResult, short = false): string {
   const sbdf = r.sbdf && short ? r.sbdf.replace(/^0000:/, "") : r.sbdf;
   if (r.op === "destroy_domain" && r.as === null) return `${op} ${r.domain}`;
   if (r.as === null) return [op, sbdf, r.detail].filter(Boolean).join(" ");
-  return [r.as, op, sbdf, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
+  // a resource step names what it grants, maps or binds: "dom0 iomem_permission mfn 0xfebe0-0xfebff allow -> guest"
+  const what = r.sbdf === null && r.detail !== undefined && RESOURCE.has(r.op) ? r.detail : null;
+  return [r.as, op, sbdf, what, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
 }
 
 export function renderTrace(result: RunResult, scenario: Scenario): string {
@@ -76,11 +91,13 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
-    out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${r.partial ? "  (failed, yet changed state)" : ""}`);
+    const mapped = r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : "";
+    out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${mapped}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
     for (const e of r.events) {
       if ("log" in e) out.push(`${pad}(XEN) ${e.log}`);
+      else if ("why" in e) out.push(`${pad}why   ${e.why}`);
       else {
         out.push(`${pad}xsm   ${decision(e.check)}`);
         for (const why of e.check.reasons ?? []) out.push(`${pad}why   ${why.text}`);
@@ -94,6 +111,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const stopped = result.steps.length < scenario.steps.length;
   out.push("", stopped ? `state after step ${result.steps.length} of ${scenario.steps.length}:` : "final state:");
   out.push(...renderDevices(result.state.devices).map((l) => `  ${l}`));
+  out.push(...renderResources(result.state.domains).map((l) => `  ${l}`));
   out.push("", summaryLine(result.summary));
   return out.join("\n") + "\n";
 }
@@ -107,6 +125,26 @@ export function renderDevices(devices: DeviceState[]): string[] {
     if (d.present === false) bits.push("(hardware gone)");
     return bits.join("  ");
   });
+}
+
+/** Each live domain's passthrough resources, as far as a step touched them: what it holds (IRQs
+ *  in decimal, frames and ports in hex, as Xen's rangeset dumps print them), its pirqs, mappings and bindings. */
+export function renderResources(domains: RunResult["state"]["domains"]): string[] {
+  const out: string[] = [];
+  for (const d of domains) {
+    if (!d.io) continue;
+    const set = (rs: { start: number; end: number }[], radix: number) => {
+      const r = new RangeSet();
+      for (const x of rs) r.add(x.start, x.end);
+      return r.toString(radix);
+    };
+    const parts = [`irqs ${set(d.io.irqs, 10)}`, `iomem ${set(d.io.iomem, 16)}`, `ioports ${set(d.io.ioports, 16)}`];
+    if (d.io.pirqs.length) parts.push(`pirqs ${d.io.pirqs.map((p) => `${p.pirq}->${p.irq}${p.msi !== undefined ? ` (msi ${formatSbdf(p.msi)})` : ""}`).join(", ")}`);
+    if (d.io.mmio.length) parts.push(`mmio ${set(d.io.mmio, 16)}`);
+    if (d.io.bound.length) parts.push(`bound ${d.io.bound.join(", ")}`);
+    out.push(`${d.name}: ${parts.join("; ")}`);
+  }
+  return out;
 }
 
 function summaryLine(s: RunSummary): string {
@@ -144,6 +182,8 @@ function stepJson(r: StepResult): object {
     step: r.step,
     ...written,
     rc: r.rc,
+    ...(r.mappedPirq !== undefined ? { mappedPirq: r.mappedPirq } : {}),
+    ...(r.why !== undefined ? { why: r.why } : {}),
     partial: r.partial,
     decisions: r.decisions,
     log: r.log,

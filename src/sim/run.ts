@@ -17,7 +17,10 @@ import { Explainer, type Explained } from "./explain.js";
 import type { LoadedScenario, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
-import type { Scenario, ScenarioError, Step } from "./scenario.js";
+import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
+import { IoCaps, type DomainIoState } from "../pci/iocaps.js";
+import { parseNum } from "./validate.js";
+import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -36,13 +39,18 @@ export interface StepResult {
   log: string[];
   audit: string[];
   expect: ExpectResult[];
-  /** The step failed (rc != 0) yet changed the devices it touched. */
+  /** The step failed (rc != 0) yet changed the devices (or the resources of the domains) it touched. */
   partial: boolean;
+  /** map_pirq: the pirq Xen mapped (PHYSDEVOP_map_pirq hands it back). */
+  mappedPirq?: number;
+  /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
+   *  the caller does not hold the IRQ). */
+  why?: string;
   /** Checks and log lines in the order they happened (the trace prints them so). */
   events: StepEvent[];
 }
 
-export type StepEvent = { check: Explained } | { log: string };
+export type StepEvent = { check: Explained } | { log: string } | { why: string };
 
 export interface RunSummary {
   errors: number; // steps that returned an error
@@ -72,6 +80,8 @@ export interface DomainState {
   created?: boolean;
   hardware: boolean;
   control: boolean;
+  /** Its passthrough resources (src/pci/iocaps.ts), when a step touched them or it is a hardware domain. */
+  io?: DomainIoState;
 }
 
 export interface RunResult {
@@ -123,7 +133,7 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   prepared.platforms = compiled.platforms ?? [];
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
-    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${c.error}`));
+    if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${compiled.policy!.explainContext(d.context!) ?? c.error}`));
   });
   for (const [name, value] of Object.entries(scenario.booleans ?? {})) {
     const now = compiled.policy.getBoolean(name);
@@ -197,8 +207,35 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       current?.events.push({ log: line });
     },
   });
-  const trackPartial = opts.trackPartial ?? true;
+  const io = new IoCaps(xsm.module, {
+    iommu: s.iommu ?? "intremap",
+    log: (line) => {
+      current?.log.push(line);
+      current?.events.push({ log: line });
+    },
+    why: (why) => {
+      if (!current) return;
+      current.why = why;
+      current.events.push({ why });
+    },
+    ownerOf: (bdf) => {
+      const owner = registry.device(bdf)?.owner;
+      return owner === undefined ? undefined : owner === null ? null : (world.byName(owner)?.domid ?? null);
+    },
+  });
   const sbdfs = new SbdfCache();
+  const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
+  const toolstack: Toolstack = {
+    io,
+    registry,
+    device: (bdf) => specs.get(bdf),
+    why: (text) => {
+      if (!current) return;
+      current.why = text;
+      current.events.push({ why: text });
+    },
+  };
+  const trackPartial = opts.trackPartial ?? true;
   const key = (text: string) => sbdfs.key(text);
   const asked = new Set<number>(); // removal asked for, or hardware gone
   const seen = new Set<number>();
@@ -212,11 +249,13 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     const touched = trackPartial && sbdf ? touchedBy(registry, step, sbdf) : [];
     const before = touched.map((t) => fingerprint(registry.device(t)));
     const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
-    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, world, xsm, prepared, (line) => {
+    const ioBefore = trackPartial && touchesResources(step) ? ioFingerprint(io, world, step) : undefined;
+    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, toolstack, world, xsm, prepared, result, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
     });
     current = undefined;
+    if (ioBefore !== undefined && result.rc !== 0 && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
     if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
@@ -227,7 +266,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
-    if (step.expect) result.expect = checkExpect(step.expect, result, (q) => registry.device(q));
+    if (step.expect) result.expect = checkExpect(step.expect, result, (q) => registry.device(q), (name) => world.ioOf(name, io));
     steps.push(result);
     if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, last);
   });
@@ -235,7 +274,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const devices = registry.devices();
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
-  return { scenario: s.name, strategy, notes: runNotes(s), steps, state: { devices, domains: world.states() }, summary, left, avc: xsm.avcStats() };
+  return { scenario: s.name, strategy, notes: runNotes(s), steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
@@ -307,14 +346,17 @@ function perform(
   sbdf: number,
   key: (sbdf: string) => number,
   registry: PciRegistry,
+  io: IoCaps,
+  toolstack: Toolstack,
   world: World,
   xsm: Xsm,
   prepared: Prepared,
+  result: StepResult,
   log: (line: string) => void,
 ): Rc {
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
-  if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, world, xsm);
+  if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, toolstack, world, xsm);
   const target = "domain" in step ? world.live(step.domain) : undefined;
   if ("domain" in step && !target) return "-ESRCH";
   switch (step.op) {
@@ -339,7 +381,7 @@ function perform(
     case "hot_unplug":
       return registry.hotUnplug(sbdf);
     case "destroy_domain":
-      return destroyDomain(as, target!, registry, world, xsm);
+      return destroyDomain(as, target!, registry, io, world, xsm);
     case "set_bool": {
       // flask_op setbool + commitbools: all or nothing
       const values = { ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value! } : {}) };
@@ -360,7 +402,42 @@ function perform(
     }
     case "set_enforcing":
       return xsm.setEnforcing(step.enforcing);
+    case "irq_permission":
+      return io.irqPermission(as!, target!, step.pirq, step.allow);
+    case "iomem_permission":
+      return io.iomemPermission(as!, target!, parseNum(step.first_mfn)!, parseNum(step.nr_mfns)!, step.allow);
+    case "ioport_permission":
+      return io.ioportPermission(as!, target!, parseNum(step.first_port)!, parseNum(step.nr_ports)!, step.allow);
+    case "memory_mapping":
+      return io.memoryMapping(as!, target!, parseNum(step.first_gfn)!, parseNum(step.first_mfn)!, parseNum(step.nr_mfns)!, step.add);
+    case "map_pirq": {
+      const source = step.msi !== undefined ? { msi: key(step.msi) } : { gsi: step.gsi! };
+      const mapped = io.mapPirq(as!, target!, source, step.pirq ?? -1);
+      if (mapped.pirq !== undefined) result.mappedPirq = mapped.pirq;
+      return mapped.rc;
+    }
+    case "unmap_pirq":
+      return io.unmapPirq(as!, target!, step.pirq);
+    case "bind_pt_irq":
+      return io.bindPtIrq(as!, target!, step.machine_irq);
+    case "unbind_pt_irq":
+      return io.unbindPtIrq(as!, target!, step.machine_irq);
+    case "pci_attach":
+      return pciAttach(toolstack, as!, target!, sbdf);
+    case "pci_detach":
+      return pciDetach(toolstack, as!, target!, sbdf);
   }
+}
+
+type ResourceStep = Step & { op: ResourceOp | "pci_attach" | "pci_detach" };
+const RESOURCE = new Set<string>([...RESOURCE_OPS, "pci_attach", "pci_detach"]);
+const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step.op);
+
+/** The resources of the domains a resource step touches (the caller's, the target's, and with an
+ *  MSI the IRQs made): what must be unchanged when the step fails. */
+function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
+  const doms = [step.as, step.domain].map((n) => world.live(n)).filter((d): d is Domain => d !== undefined);
+  return JSON.stringify(doms.map((d) => io.state(d)));
 }
 
 /**
@@ -369,7 +446,7 @@ function perform(
  * devices, unpause), each with its XSM hook. A failure after XEN_DOMCTL_createdomain makes libxl
  * destroy the half-built domain (libxl__destroy_domid), itself a checked domctl.
  */
-function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistry, world: World, xsm: Xsm): Rc {
+function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistry, io: IoCaps, toolstack: Toolstack, world: World, xsm: Xsm): Rc {
   if (world.byDomid(d.domid)) return "-EEXIST"; // domain_create(): the domid is in use
   const hooks = xsm.module;
   const rc = hooks.domainCreate(as, d);
@@ -383,13 +460,14 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
     () => hooks.domctl(as, d, "max_mem"),
     () => hooks.evtchnUnbound(as, d, xenstore),
     () => hooks.evtchnUnbound(as, d, as),
-    ...pci.map((sbdf) => () => registry.assignDevice(as, d, sbdf)),
+    // libxl's pci_add_dm_done per device: its BARs and IRQ (when the scenario gives them), then assign_device
+    ...pci.map((sbdf) => () => pciAttach(toolstack, as, d, sbdf)),
     () => hooks.domctl(as, d, "unpausedomain"),
   ];
   for (const call of calls) {
     const failed = call();
     if (failed !== 0) {
-      destroyDomain(as, d, registry, world, xsm);
+      destroyDomain(as, d, registry, io, world, xsm);
       return failed;
     }
   }
@@ -399,12 +477,13 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
 /** XEN_DOMCTL_destroydomain when a domain asks (`as`), then domain_kill: devices return to their
  *  hardware domain (pci_release_devices) and the domain's labels go. Without `as` the domain dies
  *  on its own (shutdown, crash) and nothing is checked. */
-function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry, world: World, xsm: Xsm): Rc {
+function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry, io: IoCaps, world: World, xsm: Xsm): Rc {
   if (as) {
     const rc = xsm.module.domctl(as, d, "destroydomain");
     if (rc !== 0) return rc;
   }
   registry.removeDomain(d.domid);
+  io.removeDomain(d);
   world.destroy(d);
   xsm.module.domainDestroyed(d);
   return 0;
@@ -418,9 +497,34 @@ function detailOf(step: Step): string | undefined {
       return step.policy;
     case "set_enforcing":
       return `enforcing=${step.enforcing ? 1 : 0}`;
+    case "irq_permission":
+      return `pirq ${step.pirq} ${step.allow ? "allow" : "deny"}`;
+    case "iomem_permission":
+      return `mfn ${hexRange(step.first_mfn, step.nr_mfns)} ${step.allow ? "allow" : "deny"}`;
+    case "ioport_permission":
+      return `port ${hexRange(step.first_port, step.nr_ports)} ${step.allow ? "allow" : "deny"}`;
+    case "memory_mapping":
+      return `mfn ${hexRange(step.first_mfn, step.nr_mfns)} at gfn ${hex(parseNum(step.first_gfn))} ${step.add ? "add" : "remove"}`;
+    case "map_pirq":
+      return `${step.msi !== undefined ? `msi ${step.msi}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
+    case "unmap_pirq":
+      return `pirq ${step.pirq}`;
+    case "bind_pt_irq":
+    case "unbind_pt_irq":
+      return `machine_irq ${step.machine_irq}`;
     default:
       return undefined;
   }
+}
+
+const hex = (n: number | undefined) => (n === undefined ? "?" : `0x${n.toString(16)}`);
+
+/** first .. first + nr - 1 in hex, as the trace names a step's frames or ports. */
+function hexRange(first: string | number, nr: string | number): string {
+  const f = parseNum(first);
+  const n = parseNum(nr);
+  if (f === undefined || n === undefined) return "?";
+  return n <= 1 ? `${hex(f)}${n === 0 ? " (none)" : ""}` : `${hex(f)}-${hex(f + n - 1)}`;
 }
 
 /** The devices a failing step may still have changed: a removed PF and its VFs (strategies that
@@ -481,6 +585,7 @@ class World {
         hardware: d.hardware ?? false,
         ...(d.target !== undefined ? { target: domid.get(d.target)! } : {}),
         ...(d.xenstore !== undefined ? { xenstore: d.xenstore } : {}),
+        ...(d.hvm !== undefined ? { hvm: d.hvm } : {}),
       };
       this.domains.set(d.name, dom);
       if (later.has(d.name)) continue;
@@ -519,7 +624,8 @@ class World {
   live(name: string): Domain | undefined {
     return this.alive.has(name) ? this.domains.get(name) : undefined;
   }
-  states(): DomainState[] {
+  /** Every domain at the end; a live one with the resources a step gave it (or took from it). */
+  states(io: IoCaps): DomainState[] {
     return [...this.domains.values()].map((d) => ({
       name: d.name,
       domid: d.domid,
@@ -528,7 +634,13 @@ class World {
       ...(this.created.has(d.name) ? { created: true } : {}),
       hardware: d.hardware,
       control: d.control,
+      ...(this.alive.has(d.name) && io.touched(d.domid) ? { io: io.state(d) } : {}),
     }));
+  }
+  /** A live domain's resources (a dead one has none). */
+  ioOf(name: string, io: IoCaps): DomainIoState | undefined {
+    const d = this.live(name);
+    return d ? io.state(d) : undefined;
   }
   create(d: Domain): void {
     this.alive.add(d.name);

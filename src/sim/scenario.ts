@@ -15,6 +15,34 @@ export interface DomainSpec {
   xenstore?: boolean;
   /** The SVP platform the domain belongs to (for --dot); guessed from its context type otherwise. */
   platform?: string;
+  /** An HVM guest (is_hvm_domain): memory_mapping maps into it, bind_pt_irq binds to it. */
+  hvm?: boolean;
+}
+
+/** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
+export type Num = number | string;
+
+/** A PCI device's resources as sysfs shows them to the toolstack (`resource`, `irq`): what libxl
+ *  grants a guest the device is attached to (pci_attach, create_domain's pci). */
+export interface DeviceSpec {
+  sbdf: string;
+  /** The legacy interrupt line (a GSI); 0 or absent: none. */
+  irq?: number;
+  /** Base address registers: a memory BAR (`mem`, a byte address) or an I/O BAR (`io`, a port), and its size in bytes or ports. */
+  bars?: { mem?: Num; io?: Num; size: Num }[];
+}
+
+/** A domain's passthrough resources after a step (src/pci/iocaps.ts); each range list is compared
+ *  as a set: ["0xfebe0-0xfebff", 33] */
+export interface ResourceCheck {
+  domain: string;
+  irqs?: Num[];
+  iomem?: Num[];
+  ioports?: Num[];
+  mmio?: Num[];
+  /** pirq -> IRQ, every mapped pirq of the domain. */
+  pirqs?: Record<string, number>;
+  bound?: number[];
 }
 
 export interface DeviceCheck {
@@ -34,6 +62,7 @@ export interface Expect {
   audit?: string | string[];
   denied?: string[];
   devices?: DeviceCheck[];
+  resources?: ResourceCheck[];
 }
 
 interface StepBase {
@@ -56,7 +85,30 @@ export type Step = StepBase &
     | { op: "set_bool"; name?: string; value?: boolean; bools?: Record<string, boolean> }
     | { op: "load_policy"; policy: string }
     | { op: "set_enforcing"; enforcing: boolean }
+    | { op: "irq_permission"; as: string; domain: string; pirq: number; allow: boolean }
+    | { op: "iomem_permission"; as: string; domain: string; first_mfn: Num; nr_mfns: Num; allow: boolean }
+    | { op: "ioport_permission"; as: string; domain: string; first_port: Num; nr_ports: Num; allow: boolean }
+    | { op: "memory_mapping"; as: string; domain: string; first_gfn: Num; first_mfn: Num; nr_mfns: Num; add: boolean }
+    | { op: "map_pirq"; as: string; domain: string; gsi?: number; msi?: string; pirq?: number }
+    | { op: "unmap_pirq"; as: string; domain: string; pirq: number }
+    | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number }
+    | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number }
+    | { op: "pci_attach"; as: string; domain: string; sbdf: string }
+    | { op: "pci_detach"; as: string; domain: string; sbdf: string }
   );
+
+/** The steps that grant, map and bind a device's resources (src/pci/iocaps.ts). */
+export const RESOURCE_OPS = [
+  "irq_permission",
+  "iomem_permission",
+  "ioport_permission",
+  "memory_mapping",
+  "map_pirq",
+  "unmap_pirq",
+  "bind_pt_irq",
+  "unbind_pt_irq",
+] as const;
+export type ResourceOp = (typeof RESOURCE_OPS)[number];
 
 export type Op = Step["op"];
 
@@ -72,6 +124,8 @@ export interface Scenario {
   vfWithoutPf?: VfWithoutPf;
   iommu?: IommuMode;
   booleans?: Record<string, boolean>;
+  /** The resources of PCI devices (BARs, legacy IRQ) libxl grants with them. */
+  devices?: DeviceSpec[];
   domains: DomainSpec[];
   steps: Step[];
 }

@@ -164,6 +164,23 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   };
   domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
 
+  const devices = new Map<string, number>();
+  list(s.devices).forEach((d, i) => {
+    if (!isObject(d)) return;
+    if (typeof d.sbdf === "string") {
+      const p = parseSbdf(d.sbdf);
+      if (!p.ok) sbdf(`/devices/${i}/sbdf`, d.sbdf, err);
+      else {
+        const canonical = `${p.value.seg}:${p.value.bus}:${p.value.dev}.${p.value.fn}`;
+        if (devices.has(canonical)) err(`/devices/${i}/sbdf`, `duplicate device ${d.sbdf} (also /devices/${devices.get(canonical)})`);
+        else devices.set(canonical, i);
+      }
+    }
+    list(d.bars).forEach((b, j) => {
+      if (isObject(b) && (b.mem === undefined) === (b.io === undefined)) err(`/devices/${i}/bars/${j}`, "give either mem (a memory BAR's address) or io (an I/O BAR's first port)");
+    });
+  });
+
   if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
     else if (typeof s.policy === "string") policyFile("/policy", s.policy, files, err);
@@ -184,7 +201,25 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     }
     if (op !== undefined && FLASK_ONLY.has(op as Step["op"]) && !flask) err(`${at}/op`, `${op} needs "xsm": "flask" (the dummy module has no policy)`);
     if (op === "load_policy" && typeof step.policy === "string") policyFile(`${at}/policy`, step.policy, files, err);
+    if (op === "map_pirq") {
+      if (typeof step.msi === "string") sbdf(`${at}/msi`, step.msi, err);
+      if (step.gsi !== undefined && step.msi !== undefined) err(`${at}/msi`, "give either gsi (MAP_PIRQ_TYPE_GSI) or msi (MAP_PIRQ_TYPE_MSI), not both");
+      if (step.gsi === undefined && step.msi === undefined) err(`${at}/gsi`, "missing; give gsi (a GSI: MAP_PIRQ_TYPE_GSI) or msi (a device's MSI vector: MAP_PIRQ_TYPE_MSI)");
+      const d = typeof step.domain === "string" ? domains[names.get(step.domain) ?? -1] : undefined;
+      if (step.as === step.domain && isObject(d) && d.hvm === true) {
+        err(`${at}/as`, "an HVM guest mapping a pirq for itself takes physdev_hvm_map_pirq (emulated IRQs), which the simulator does not model; map it from the hardware domain or the device model");
+      }
+    }
     const expect = isObject(step.expect) ? step.expect : {};
+    list(expect.resources).forEach((r, j) => {
+      if (!isObject(r)) return;
+      known(`${at}/expect/resources/${j}/domain`, r.domain);
+      for (const k of ["irqs", "iomem", "ioports", "mmio"]) {
+        list(r[k]).forEach((v, n) => {
+          if (typeof v === "string" && parseRange(v) === undefined) err(`${at}/expect/resources/${j}/${k}/${n}`, `expected LOW-HIGH with LOW <= HIGH; got ${shortJson(v)}`);
+        });
+      }
+    });
     list(expect.devices).forEach((d, j) => {
       if (!isObject(d)) return;
       if (typeof d.sbdf === "string") sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
@@ -192,6 +227,25 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     });
   });
   return errors;
+}
+
+/** A number as a scenario writes it (an integer, or "0x..." hex), or undefined. */
+export function parseNum(v: unknown): number | undefined {
+  if (typeof v === "number") return Number.isSafeInteger(v) && v >= 0 ? v : undefined;
+  if (typeof v !== "string" || !/^(0[xX][0-9a-fA-F]{1,13}|[0-9]{1,16})$/.test(v)) return undefined;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** "LOW-HIGH" or a single number (integer or hex) as an inclusive range; undefined when malformed
+ *  or LOW > HIGH. */
+export function parseRange(v: unknown): { start: number; end: number } | undefined {
+  if (typeof v === "number") return parseNum(v) === undefined ? undefined : { start: v, end: v };
+  if (typeof v !== "string") return undefined;
+  const [a, b, ...rest] = v.split("-");
+  const start = parseNum(a);
+  const end = b === undefined ? start : parseNum(b);
+  return rest.length || start === undefined || end === undefined || start > end ? undefined : { start, end };
 }
 
 const clip = (text: string, max = 200) => (text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`);

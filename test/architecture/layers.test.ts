@@ -36,7 +36,7 @@ const LAYERS: Layer[] = [
   },
   {
     name: "policy-decisions",
-    modules: ["src/policy/image", "src/policy/decide", "src/policy/matrix", "src/policy/transition", "src/policy/view"],
+    modules: ["src/policy/image", "src/policy/decide", "src/policy/context-help", "src/policy/matrix", "src/policy/transition", "src/policy/view"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables"],
   },
   { name: "policy-check", modules: ["src/policy/check", "src/policy/bounds"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },
@@ -59,8 +59,9 @@ const LAYERS: Layer[] = [
   {
     name: "analysis",
     modules: ["src/analysis/"],
-    // binary: setools orders by kernel value, which follows the binary's hash order (binary/hash.ts)
-    mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline", "binary"],
+    // binary: setools orders by kernel value, which follows the binary's hash order (binary/hash.ts);
+    // xen: seinfo --pcidevicecon takes a PCI address as Xen prints it (xen/sbdf.ts)
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline", "binary"],
   },
   { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
   {

@@ -120,3 +120,60 @@ describe("xsm lsp rename in a policy tree", () => {
     expect(decisions()).toContain('"probe_dev_t"'); // and it still builds: `setup` is still a permission of resource
   });
 });
+
+/** Opens `file` of the tree and asks to rename the name at (line starting with `prefix`, `name`),
+ *  which the server must refuse with a message matching `why`. */
+async function refusedIn(file: string, prefix: string, name: string, newName: string, why: RegExp): Promise<void> {
+  const path = join(dir, file);
+  const uri = pathToFileURL(path).href;
+  const text = readFileSync(path, "utf8");
+  const published = c.diagnostics(uri);
+  await c.open(uri, text);
+  await published;
+  const line = text.split("\n").findIndex((l) => l.startsWith(prefix));
+  const position = { line, character: text.split("\n")[line]!.indexOf(name) };
+  await expect(c.rpc.sendRequest("textDocument/rename", { textDocument: { uri }, position, newName })).rejects.toThrow(why);
+}
+
+/** The tree's lines (comments left out) that still name `name`. */
+function naming(name: string): string[] {
+  return readTree(dir, { flaskDir: join(dir, "flask") }).sections.flatMap((f) =>
+    readFileSync(join(dir, f), "utf8").split("\n").flatMap((l, i) => (!/^\s*#/.test(l) && new RegExp(`\\b${name}\\b`).test(l) ? [`${f}:${i + 1}: ${l}`] : [])),
+  );
+}
+
+describe("xsm lsp rename in a policy tree: roles, booleans, and what is refused", () => {
+  it("a role across its module, the users (gen_user arguments) and the constraints", async () => {
+    const edit = await rename("modules/vm_role.te", "role vm_r;", "vm_r", "guest_r");
+    const files = Object.keys(edit.changes!).map((u) => fileURLToPath(u).slice(dir.length + 1));
+    expect(files).toEqual(expect.arrayContaining(["modules/vm_role.te", "policy/users"]));
+    apply(edit);
+    expect(naming("vm_r")).toEqual([]);
+    expect(naming("guest_r").length).toBeGreaterThan(3);
+    decisions(); // it builds
+  });
+
+  it("a boolean declared by gen_bool: the call's argument and the conditional, not the comment", async () => {
+    const edit = await rename("modules/prot_domU.te", "if (!prot_doms_locked)", "prot_doms_locked", "prot_locked");
+    apply(edit);
+    const te = readFileSync(join(dir, "modules/prot_domU.te"), "utf8");
+    expect(te).toContain("gen_bool(prot_locked, false)");
+    expect(te).toContain("if (!prot_locked)");
+    expect(te).toContain("Once prot_doms_locked is set"); // the comment
+    decisions();
+  });
+
+  it("refused: a type a macro puts together, and a rename that would leave a macro-made name behind", async () => {
+    const before = readFileSync(join(dir, "modules/xenstore.te"), "utf8");
+    // declared by declare_singleton_domain's `type $1_channel`: nowhere spelled whole
+    await refusedIn("modules/xenstore.te", "create_channel(xenstore_t", "xenstore_t_channel", "store_channel_t", /xen\.if.*\$1_channel.*by hand/);
+    // renaming xenstore_t renames the type the macro makes (store_t_channel), which line 17 still spells
+    await refusedIn("modules/xenstore.te", "declare_singleton_domain(xenstore_t)", "xenstore_t", "store_t", /would not build as before: .*xenstore_t_channel/);
+    expect(readFileSync(join(dir, "modules/xenstore.te"), "utf8")).toBe(before);
+  });
+
+  it("refused: an m4 interface's name or builtin as the new name", async () => {
+    await refusedIn("modules/vm_role.te", "role guest_r;", "guest_r", "declare_domain", /m4 interface/);
+    await refusedIn("modules/vm_role.te", "role guest_r;", "guest_r", "index", /m4 builtin/);
+  });
+});

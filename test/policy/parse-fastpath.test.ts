@@ -191,8 +191,15 @@ describe("the fast path's conditionals", () => {
       const past = parsePolicy(text(9988), "deep.conf", { sections: false });
       expect(past.diagnostics[0]?.message, shape).toMatch(/^nesting deeper than checkpolicy's parser goes: checkpolicy rejects this \('memory exhausted'/);
     }
-    // the grammar's own rules still stop at xsm's limit, with their message, where the fast path does not read
-    const broken = parsePolicy(`bool b true;\nif ${"(".repeat(5000)}b ${")".repeat(5000)} ) { }\n`, "deep.conf", { sections: false });
-    expect(broken.diagnostics.find((d) => d.severity === "error")?.message).toMatch(/nesting deeper than 1000 levels: xsm.s limit/);
+    // a malformed expression nested past what the grammar's recursive rules read is worded where
+    // the flat reader stopped, the token checkpolicy calls a syntax error (not as a limit of xsm's)
+    const close = `bool b true;\nif ${"(".repeat(5000)}b ${")".repeat(5000)} ) { }\n`;
+    const broken = parsePolicy(close, "deep.conf", { sections: false }).diagnostics.find((d) => d.severity === "error");
+    expect(broken?.message).toBe("expected '{' in conditional, found ')'");
+    expect(broken?.span?.offset).toBe(close.lastIndexOf(")"));
+    const open = `bool b true;\nif ${"(".repeat(5000)}b ${")".repeat(4999)} { allow a_t b_t:c p; }\n`;
+    const unclosed = parsePolicy(open, "deep.conf", { sections: false }).diagnostics.find((d) => d.severity === "error");
+    expect(unclosed?.message).toBe("expected ')' in conditional, found '{'");
+    expect(unclosed?.span?.offset).toBe(open.indexOf("{"));
   });
 });

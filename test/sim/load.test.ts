@@ -47,7 +47,7 @@ describe("scenario schema", () => {
     ["an unknown strategy", { strategy: "yolo" }, "/strategy", /expected one of "upstream", "unlink-broken", .*"authority"; got "yolo"/],
     ["an unknown xsm module", { xsm: "selinux" }, "/xsm", /expected one of "flask", "dummy"/],
     ["an unknown iommu mode", { iommu: "maybe" }, "/iommu", /expected one of "intremap", "nointremap", "none"/],
-    ["an unknown op", { steps: [{ as: "svp-hwdom", op: "pci_frob", sbdf: "0000:03:00.0" }] }, "/steps/0/op", /expected one of "pci_add_device", .*"set_enforcing"; got "pci_frob"/],
+    ["an unknown op", { steps: [{ as: "svp-hwdom", op: "pci_frob", sbdf: "0000:03:00.0" }] }, "/steps/0/op", /expected one of "pci_add_device", .*"set_enforcing", .*"unbind_pt_irq", .*; got "pci_frob"/],
     ["a malformed SBDF", { steps: [{ as: "svp-hwdom", op: "pci_add_device", sbdf: "03:00" }] }, "/steps/0/sbdf", /expected a PCI address .*SSSS:BB:DD.F.*; got "03:00"/],
     ["a missing sbdf", { steps: [{ as: "svp-hwdom", op: "setup_device" }] }, "/steps/0/sbdf", /missing; it is required/],
     ["a missing target domain", { steps: [{ as: "svp-hwdom", op: "assign_device", sbdf: "0000:03:00.0" }] }, "/steps/0/domain", /missing; it is required/],

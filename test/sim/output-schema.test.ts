@@ -7,7 +7,7 @@ import { xsm } from "../cli/run.js";
 
 const schema = JSON.parse(readFileSync("src/sim/output.schema.json", "utf8"));
 const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
-const examples = readdirSync("examples/svp").filter((f) => f.endsWith(".json")).sort();
+const examples = [...readdirSync("examples/svp").filter((f) => f.endsWith(".json")).sort().map((f) => `examples/svp/${f}`), "examples/xen-flask/passthrough.json"];
 
 function valid(doc: unknown): string {
   return validate(doc) ? "" : JSON.stringify(validate.errors?.slice(0, 5), null, 1);
@@ -15,9 +15,9 @@ function valid(doc: unknown): string {
 
 describe("xsm simulate --json follows src/sim/output.schema.json", () => {
   it.each(examples)("%s", async (file) => {
-    const one = await xsm("simulate", `examples/svp/${file}`, "--json");
+    const one = await xsm("simulate", file, "--json");
     expect(valid(JSON.parse(one.stdout))).toBe("");
-    const all = await xsm("simulate", `examples/svp/${file}`, "--json", "--compare");
+    const all = await xsm("simulate", file, "--json", "--compare");
     expect(valid(JSON.parse(all.stdout))).toBe("");
   });
 

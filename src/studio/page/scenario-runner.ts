@@ -164,6 +164,7 @@ export class ScenarioRunner {
     const items: HTMLElement[] = [];
     for (const e of s.events) {
       if ("log" in e) items.push(h("li", { class: "xen" }, h("span", { class: "tag" }, "(XEN)"), e.log));
+      else if ("why" in e) items.push(h("li", { class: "xen" }, h("span", { class: "tag" }, "why"), e.why));
       else {
         items.push(decisionItem(e.check, this.ctx.revealLine));
         if (e.check.audit !== undefined) items.push(h("li", { class: `avc${e.check.allowed ? "" : " denied"}` }, h("span", { class: "tag" }, "(XEN)"), e.check.audit));

@@ -1,0 +1,89 @@
+// What the toolstack does around a passed-through device (tools/libs/light/libxl_pci.c): the
+// hypercalls `xl pci-attach` (and `xl create` with pci = [...]) and `xl pci-detach` make for a
+// device's BARs and legacy IRQ, as sysfs shows them (the scenario's `devices`), in libxl's order.
+import type { IoCaps } from "../pci/iocaps.js";
+import type { PciRegistry } from "../pci/index.js";
+import type { Domain, Rc } from "../xsm/types.js";
+import type { DeviceSpec } from "./scenario.js";
+import { parseNum } from "./validate.js";
+
+/** XC_PAGE_SHIFT. */
+const PAGE_SHIFT = 12;
+/** libxl_pci.c's PCI_IRQ_LINE_LIMIT: an irq file value at or above it is no legacy IRQ. */
+const PCI_IRQ_LINE_LIMIT = 0xff;
+
+export interface Toolstack {
+  io: IoCaps;
+  registry: PciRegistry;
+  /** The device's resources from the scenario, by machine_bdf. */
+  device(sbdf: number): DeviceSpec | undefined;
+  /** An explanation line in the trace (what libxl logged, why it stopped). */
+  why(text: string): void;
+}
+
+interface Bar {
+  io: boolean;
+  start: number;
+  size: number;
+}
+
+function bars(spec: DeviceSpec | undefined): Bar[] {
+  return (spec?.bars ?? []).map((b) => ({ io: b.io !== undefined, start: parseNum(b.io ?? b.mem)!, size: parseNum(b.size)! }));
+}
+
+/** A memory BAR's frames as libxl asks for them: start >> XC_PAGE_SHIFT, the size rounded up to pages. */
+const frames = (b: Bar) => ({ first: Math.floor(b.start / 2 ** PAGE_SHIFT), nr: Math.ceil(b.size / 2 ** PAGE_SHIFT) });
+
+const legacyIrq = (spec: DeviceSpec | undefined) => (spec?.irq !== undefined && spec.irq > 0 && spec.irq < PCI_IRQ_LINE_LIMIT ? spec.irq : undefined);
+
+/**
+ * pci_add_dm_done(): xc_domain_ioport_permission / xc_domain_iomem_permission for each BAR with a
+ * non-zero start, then for the legacy IRQ xc_physdev_map_pirq(domid, irq, &pirq = irq) and
+ * xc_domain_irq_permission(domid, pirq), then xc_assign_device. The first failure ends it; what
+ * was granted before stays granted (libxl does not revoke it).
+ */
+export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc {
+  const spec = t.device(sbdf);
+  for (const b of bars(spec)) {
+    if (b.start === 0) continue;
+    const rc = b.io ? t.io.ioportPermission(as, d, b.start, b.size, true) : t.io.iomemPermission(as, d, frames(b).first, frames(b).nr, true);
+    if (rc !== 0) return stop(t, rc, `libxl: ${b.io ? "xc_domain_ioport_permission" : "xc_domain_iomem_permission"} 0x${b.start.toString(16)}/0x${b.size.toString(16)} failed: the device is not attached`);
+  }
+  const irq = legacyIrq(spec);
+  if (irq !== undefined) {
+    const mapped = t.io.mapPirq(as, d, { gsi: irq }, irq);
+    if (mapped.rc !== 0) return stop(t, mapped.rc, `libxl: xc_physdev_map_pirq irq=${irq} failed: the device is not attached`);
+    const rc = t.io.irqPermission(as, d, mapped.pirq!, true);
+    if (rc !== 0) return stop(t, rc, `libxl: xc_domain_irq_permission irq=${mapped.pirq} failed: the device is not attached`);
+  }
+  const rc = t.registry.assignDevice(as, d, sbdf);
+  return rc === 0 ? 0 : stop(t, rc, "libxl: xc_assign_device failed: the device is not attached (what was granted for it stays)");
+}
+
+/**
+ * do_pci_remove(): revoke each BAR, xc_physdev_unmap_pirq and xc_domain_irq_permission(.., 0) for
+ * the legacy IRQ, then xc_deassign_device. libxl logs each failure and carries on; it returns 0.
+ */
+export function pciDetach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc {
+  const spec = t.device(sbdf);
+  const logged = (rc: Rc, call: string) => {
+    if (rc !== 0) t.why(`libxl: ${call} failed (${rc}); libxl logs it and carries on`);
+  };
+  for (const b of bars(spec)) {
+    if (b.start === 0) continue;
+    if (b.io) logged(t.io.ioportPermission(as, d, b.start, b.size, false), `xc_domain_ioport_permission 0x${b.start.toString(16)}/0x${b.size.toString(16)}`);
+    else logged(t.io.iomemPermission(as, d, frames(b).first, frames(b).nr, false), `xc_domain_iomem_permission 0x${b.start.toString(16)}/0x${b.size.toString(16)}`);
+  }
+  const irq = legacyIrq(spec);
+  if (irq !== undefined) {
+    logged(t.io.unmapPirq(as, d, irq), `xc_physdev_unmap_pirq irq=${irq}`);
+    logged(t.io.irqPermission(as, d, irq, false), `xc_domain_irq_permission irq=${irq}`);
+  }
+  logged(t.registry.deassignDevice(as, d, sbdf), "xc_deassign_device");
+  return 0;
+}
+
+function stop(t: Toolstack, rc: Rc, why: string): Rc {
+  t.why(why);
+  return rc;
+}

@@ -1,0 +1,248 @@
+// The CLI as a careless or adversarial user meets it: every row is a command line a real user
+// types, with the exit status and the message it must give (where, and what), never a stack
+// trace, "undefined" or "[object Object]", and no file written when the command fails.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { STACK_LINE, xsm } from "./run.js";
+
+const tmp = mkdtempSync(join(tmpdir(), "xsm-adversarial-"));
+const small = "test/fixtures/cli/small.conf";
+const errors = "test/fixtures/cli/errors.conf";
+const base = readFileSync(small, "utf8");
+const at = (name: string) => join(tmp, name);
+
+/** small.conf with `rule` inserted before its first allow rule (line 24). */
+const withRule = (rule: string) => base.replace("allow dom0_t xen_t", `${rule}\nallow dom0_t xen_t`);
+
+const FILES: Record<string, string> = {
+  // sets and conditionals nested past what the grammar's recursive rules read (1,000), malformed:
+  // the error is where checkpolicy's parser says 'syntax error' (its token in the comment)
+  "deep-unclosed-set.conf": withRule(`allow dom0_t ${"{".repeat(1200)} xen_t ${"}".repeat(1199)}:xen settime;`), // ':'
+  "deep-extra-close.conf": withRule(`allow dom0_t xen_t:xen ${"{".repeat(1200)} settime ${"}".repeat(1199)};`), // ';'
+  "deep-unclosed-cond.conf": withRule(`if ${"(".repeat(1200)}guests_may_plug${")".repeat(1199)} { allow dom0_t xen_t:xen settime; }`), // '{'
+  "deep-not-no-brace.conf": withRule(`if ${"! ".repeat(1200)}guests_may_plug allow dom0_t xen_t:xen settime; }`), // 'allow'
+  "unterminated-if.conf": withRule("if (guests_may_plug) {\n  allow dom0_t xen_t:xen settime;\n").replace(/\}\n(neverallow)/, "$1"),
+  "fmt-unclosed.conf": "type a_t;\nif (b) {\n\tallow a_t a_t:c p;\n",
+  "queries-bad.json": '[{"scontext": "a",\n  "tcontext" "b"}]\n',
+  "lint-bad.json": '{"severity": {\n  "unused-type": "loud",\n}}\n',
+};
+
+beforeAll(() => {
+  for (const [name, text] of Object.entries(FILES)) writeFileSync(at(name), text);
+  mkdirSync(at("adir"));
+});
+
+interface Row {
+  argv: () => string[];
+  code: number;
+  /** Lines stderr must hold (exactly, each), or patterns. */
+  stderr: (string | RegExp)[];
+  /** Files that must not exist afterwards. */
+  noFiles?: () => string[];
+}
+
+const check = (s: string, t: string, cls: string, perm: string) => ["check", small, "--scontext", s, "--tcontext", t, "--class", cls, "--perm", perm];
+const dom0 = "system_u:system_r:dom0_t";
+const nic = "system_u:object_r:nic_t";
+
+const ROWS: Record<string, Row> = {
+  "check: a type attribute as the role": {
+    argv: () => check("system_u:domain_type:dom0_t", nic, "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --scontext system_u:domain_type:dom0_t: 'domain_type' is a type attribute, not a role: the second field of a context (user:role:type) is a role (the policy's roles: object_r, system_r, vm_r)"],
+  },
+  "check: a type attribute as the type": {
+    argv: () => check(dom0, "system_u:object_r:device_type", "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --tcontext system_u:object_r:device_type: 'device_type' is a type attribute, not a type: a context names one type, and an attribute names a set of them (here device_t, nic_t)"],
+  },
+  "check: a role as the user (fields swapped)": {
+    argv: () => check("system_r:system_u:dom0_t", nic, "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --scontext system_r:system_u:dom0_t: 'system_r' is a role, not a user: the first field of a context (user:role:type) is a user"],
+  },
+  "check: a mistyped type": {
+    argv: () => check("system_u:system_r:dom0", nic, "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --scontext system_u:system_r:dom0: unknown type 'dom0' (did you mean 'dom0_t'?)"],
+  },
+  "check: two fields": {
+    argv: () => check("system_u:system_r", nic, "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --scontext system_u:system_r: 'system_u:system_r' is not a context: a context is user:role:type, and this has 2 fields"],
+  },
+  "check: a role the user may not take": {
+    argv: () => check("vm_u:system_r:dom0_t", nic, "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --scontext vm_u:system_r:dom0_t: user vm_u may not take role system_r: its roles are vm_r"],
+  },
+  "check: a type the role is not authorized for": {
+    argv: () => check("system_u:vm_r:dom0_t", nic, "resource", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --scontext system_u:vm_r:dom0_t: role vm_r is not authorized for type dom0_t: its types do not include it ('role vm_r types dom0_t;' would add it)"],
+  },
+  "check: a mistyped class": {
+    argv: () => check(dom0, nic, "resourc", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --class: unknown class 'resourc' (did you mean 'resource'?)"],
+  },
+  "check: a permission of another class": {
+    argv: () => check(dom0, nic, "domain", "plug"),
+    code: 1,
+    stderr: ["xsm: error: --perm: class domain has no permission 'plug' (its permissions: getattr setattr create destroy pause unpause)"],
+  },
+  "check --queries: a JSON syntax error is located": {
+    argv: () => ["check", small, "--queries", at("queries-bad.json"), "--json"],
+    code: 1,
+    stderr: [/^xsm: error: .*queries-bad\.json:2:14: invalid JSON: /m],
+  },
+  "compile: a set nested 1,200 deep and never closed": {
+    argv: () => ["compile", at("deep-unclosed-set.conf")],
+    code: 1,
+    stderr: [`${at("deep-unclosed-set.conf")}:24:2420: error: expected '}' in allow rule, found ':'`],
+  },
+  "compile: a permission set nested 1,200 deep, one brace short": {
+    argv: () => ["compile", at("deep-extra-close.conf")],
+    code: 1,
+    stderr: [`${at("deep-extra-close.conf")}:24:2432: error: expected '}' in allow rule, found ';'`],
+  },
+  "compile: a conditional's parentheses 1,200 deep, one never closed": {
+    argv: () => ["compile", at("deep-unclosed-cond.conf")],
+    code: 1,
+    stderr: [`${at("deep-unclosed-cond.conf")}:24:2419: error: expected ')' in conditional, found '{'`],
+  },
+  "compile: 1,200 '!'s and no '{'": {
+    argv: () => ["compile", at("deep-not-no-brace.conf")],
+    code: 1,
+    stderr: [`${at("deep-not-no-brace.conf")}:24:2420: error: expected '{' in conditional, found 'allow'`],
+  },
+  "compile -o: no binary is written when the policy has errors": {
+    argv: () => ["compile", errors, "-o", at("errors.bin"), "--emit-matrix", at("errors.json")],
+    code: 1,
+    stderr: [/duplicate declaration of type dom0_t/],
+    noFiles: () => [at("errors.bin"), at("errors.json")],
+  },
+  "compile -o DIR: a directory is not a file": {
+    argv: () => ["compile", small, "-o", at("adir")],
+    code: 1,
+    stderr: [`xsm: error: cannot write binary policy to ${at("adir")}: it is a directory`],
+  },
+  "compile -o: the matrix cannot be written, so neither is the binary": {
+    argv: () => ["compile", small, "-o", at("both.bin"), "--emit-matrix", at("nodir/m.json")],
+    code: 1,
+    stderr: [`xsm: error: cannot write matrix to ${at("nodir/m.json")}: no directory '${at("nodir")}'`],
+    noFiles: () => [at("both.bin")],
+  },
+  "compile --emit-matrix into a missing directory": {
+    argv: () => ["compile", small, "--emit-matrix", at("nodir/m.json")],
+    code: 1,
+    stderr: [`xsm: error: cannot write matrix to ${at("nodir/m.json")}: no directory '${at("nodir")}'`],
+  },
+  "compile -c without -o": {
+    argv: () => ["compile", small, "-c", "24"],
+    code: 2,
+    stderr: ["xsm: error: -c sets how the binary policy is written: give -o FILE too"],
+  },
+  "compile -c 31: checked before anything is read": {
+    argv: () => ["compile", "missing.conf", "-c", "31", "-o", at("v31.bin")],
+    code: 2,
+    stderr: ["xsm: error: -c 31: checkpolicy writes the Xen target only at versions 24 and 30"],
+    noFiles: () => [at("v31.bin")],
+  },
+  "compile: an if block never closed": {
+    argv: () => ["compile", at("unterminated-if.conf")],
+    code: 1,
+    stderr: [/unterminated-if\.conf:\d+:\d+: error: /],
+  },
+  "fmt: a brace never closed is refused where it opens": {
+    argv: () => ["fmt", at("fmt-unclosed.conf")],
+    code: 1,
+    stderr: [`${at("fmt-unclosed.conf")}:2:1: error: a '{' that is never closed (the file ends inside it)`],
+  },
+  "lint --config: a JSON syntax error is located": {
+    argv: () => ["lint", small, "--config", at("lint-bad.json")],
+    code: 1,
+    stderr: [new RegExp(`^xsm: error: .*lint-bad\\.json:3:1: invalid JSON: `, "m")],
+  },
+  "search -s '': an empty name": {
+    argv: () => ["search", small, "-A", "-s", ""],
+    code: 2,
+    stderr: ["xsm: error: option '-s, --source <name>' argument '' is invalid. expected a name, got an empty string."],
+  },
+  "search -c ',,': no class named": {
+    argv: () => ["search", small, "-A", "-c", ",,"],
+    code: 2,
+    stderr: ["xsm: error: option '-c, --class <classes>' argument ',,' is invalid. expected one or more names separated by commas."],
+  },
+  "search --effective: a type attribute as the role": {
+    argv: () => ["search", small, "--effective", "--scontext", "system_u:domain_type:dom0_t", "--tcontext", nic],
+    code: 1,
+    stderr: [/^xsm: error: --scontext: invalid context 'system_u:domain_type:dom0_t': 'domain_type' is a type attribute, not a role/m],
+  },
+  "info -c: an unknown class": {
+    argv: () => ["info", small, "-c", "resourc"],
+    code: 1,
+    stderr: ["xsm: error: -c: unknown class 'resourc' (did you mean 'resource'?)"],
+  },
+  "info --pcidevicecon: a bus that is not hex": {
+    argv: () => ["info", small, "--pcidevicecon", "0000:zz:00.0"],
+    code: 1,
+    stderr: ["xsm: error: --pcidevicecon: invalid PCI address '0000:zz:00.0': bus 'zz' is not hexadecimal"],
+  },
+  "info --pcidevicecon: a segment past 16 bits": {
+    argv: () => ["info", small, "--pcidevicecon", "10000:00:00.0"],
+    code: 1,
+    stderr: ["xsm: error: --pcidevicecon: invalid PCI address '10000:00:00.0': segment 10000 out of range (max ffff)"],
+  },
+  "info --pcidevicecon: function 8": {
+    argv: () => ["info", small, "--pcidevicecon", "0:0:0.8"],
+    code: 1,
+    stderr: ["xsm: error: --pcidevicecon: invalid PCI address '0:0:0.8': function 8 out of range (max 7)"],
+  },
+  "info --pcidevicecon: an address the policy does not label": {
+    argv: () => ["info", small, "--pcidevicecon", "0000:03:00.1"],
+    code: 1,
+    stderr: ["xsm: error: --pcidevicecon: no pcidevicecon for 0000:03:00.1 (769) in the policy"],
+  },
+  "info --pirqcon: not a number": {
+    argv: () => ["info", small, "--pirqcon", "abc"],
+    code: 1,
+    stderr: ["xsm: error: --pirqcon: 'abc' is not an IRQ number"],
+  },
+};
+
+describe("xsm on adversarial input", () => {
+  for (const [name, row] of Object.entries(ROWS)) {
+    it(name, async () => {
+      const r = await xsm(...row.argv());
+      const all = `${r.stdout}${r.stderr}`;
+      expect(r.code, r.stderr).toBe(row.code);
+      expect(all).not.toMatch(STACK_LINE);
+      expect(all).not.toMatch(/undefined|\[object Object\]|NaN|internal error/);
+      for (const want of row.stderr) {
+        if (typeof want === "string") expect(r.stderr.split("\n"), r.stderr).toContain(want);
+        else expect(r.stderr).toMatch(want);
+      }
+      for (const f of row.noFiles?.() ?? []) expect(existsSync(f), `${f} was written`).toBe(false);
+    });
+  }
+
+  it("a good run of the pcidevicecon rows finds the label by address, by 0x key and by decimal key", async () => {
+    for (const key of ["0000:03:00.0", "03:00.0", "0x300", "768"]) {
+      const r = await xsm("info", small, "--pcidevicecon", key);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain("pcidevicecon 768 system_u:object_r:nic_t");
+    }
+  });
+
+  it("compile -o over an existing file leaves it as it was when the compile fails, and replaces it whole when it succeeds", async () => {
+    const out = at("kept.bin");
+    writeFileSync(out, "old");
+    expect((await xsm("compile", errors, "-o", out)).code).toBe(1);
+    expect(readFileSync(out, "utf8")).toBe("old");
+    expect((await xsm("compile", small, "-o", out)).code).toBe(0);
+    expect(readFileSync(out).subarray(0, 4)).toEqual(Buffer.from([0x8c, 0xff, 0x7c, 0xf9]));
+  });
+});
