@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import type { FlaskXsm } from "../../src/xsm/flask.js";
 import { compilePolicy } from "../../src/index.js";
 import { createXsm, type Xsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
@@ -216,6 +218,42 @@ describe("flask's I/O memory and port hooks walk the labels of the range (securi
       [IOPORT_T, "use_iommu", { start: 0xecb0, end: 0xecbf }],
       [NIC, "add_ioport", { start: 0xecc0, end: 0xecc7 }],
       [NIC, "use_iommu", { start: 0xecc0, end: 0xecc7 }],
+    ]);
+  });
+});
+
+describe("security_iterate_iomem_sids / _ioport_sids", () => {
+  const ss = (flask({}, false).module as FlaskXsm).ss;
+  // security_iomem_sid(): the first entry holding the frame, else the initial SID
+  const perFrame = (list: readonly { low: number; high: number; context: string }[], initial: number, n: number) => {
+    const c = list.find((o) => o.low <= n && n <= o.high);
+    if (!c) return initial;
+    const sid = ss.sidtab.contextToSid(c.context);
+    return sid.ok ? sid.value : -1;
+  };
+  it("cuts a range into contiguous pieces, in order, each frame labelled as security_iomem_sid labels it alone", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0xfe800, max: 0xfec40 }), fc.integer({ min: 0, max: 0x300 }), (start, len) => {
+        const end = start + len;
+        const pieces = ss.iomemPieces(start, end);
+        expect(pieces[0]!.start).toBe(start);
+        expect(pieces[pieces.length - 1]!.end).toBe(end);
+        pieces.forEach((p, i) => {
+          expect(p.start).toBeLessThanOrEqual(p.end);
+          if (i > 0) expect(p.start).toBe(pieces[i - 1]!.end + 1);
+          for (let n = p.start; n <= p.end; n++) {
+            expect(perFrame(ss.policy.iomemContexts(), 8, n)).toBe(p.sid); // 8: SECINITSID_IOMEM
+          }
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it("gives ports outside every ioportcon entry the ioport initial SID, one piece", () => {
+    expect(ss.ioportPieces(0x10, 0x20)).toEqual([{ sid: 7, start: 0x10, end: 0x20 }]);
+    expect(ss.ioportPieces(0xecdf, 0xece0).map((p) => [p.start, p.end, ss.sidtab.sidToString(p.sid)])).toEqual([
+      [0xecdf, 0xecdf, NIC],
+      [0xece0, 0xece0, IOPORT_T],
     ]);
   });
 });
