@@ -1,6 +1,6 @@
 -- Drives neovim's built-in LSP client against `xsm lsp --stdio` (run headless by nvim.test.ts):
--- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, then writes
--- what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
+-- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, renames
+-- ($XSM_NVIM_RENAME), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
 local out = {}
 local function finish()
   local f = io.open(os.getenv("XSM_NVIM_OUT"), "w")
@@ -41,6 +41,22 @@ local ok, err = pcall(function()
     vim.lsp.util.jump_to_location(loc, client.offset_encoding or "utf-16")
     local cursor = vim.api.nvim_win_get_cursor(0)
     out.jump = { file = vim.api.nvim_buf_get_name(0), line = cursor[1] - 1, col = cursor[2] }
+  end
+
+  -- renames through vim.lsp.buf.rename (prepareRename, then rename, then the edit applied to the
+  -- buffer), each as [[line, character], new name]: the buffer's text after each
+  local renames = os.getenv("XSM_NVIM_RENAME")
+  if renames then
+    out.renamed = {}
+    vim.api.nvim_set_current_buf(buf)
+    for _, step in ipairs(vim.fn.json_decode(renames)) do
+      vim.api.nvim_win_set_cursor(0, { step[1][1] + 1, step[1][2] })
+      local tick = vim.api.nvim_buf_get_changedtick(buf)
+      vim.lsp.buf.rename(step[2])
+      -- a refused rename changes nothing: wait a while for it, then go on
+      vim.wait(5000, function() return vim.api.nvim_buf_get_changedtick(buf) ~= tick end, 50)
+      table.insert(out.renamed, table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n"))
+    end
   end
 end)
 if not ok then out.error = tostring(err) end

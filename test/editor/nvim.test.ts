@@ -26,9 +26,10 @@ interface Seen {
   diagnostics: { line: number; col: number; message: string; code: string }[];
   hover: string | null;
   jump?: { file: string; line: number; col: number };
+  renamed?: string[];
 }
 
-function runNvim(policy: string, hover: [number, number], definition: [number, number]): Seen {
+function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][]): Seen {
   const out = join(work, "seen.json");
   execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
     cwd: root,
@@ -39,6 +40,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
       XSM_NVIM_HOVER: JSON.stringify(hover),
       XSM_NVIM_DEFINITION: JSON.stringify(definition),
       XSM_NVIM_OUT: out,
+      ...(renames && { XSM_NVIM_RENAME: JSON.stringify(renames) }),
     },
     timeout: 60_000,
     stdio: "ignore",
@@ -80,5 +82,21 @@ describe("neovim's LSP client and xsm lsp", () => {
     const xenIf = readFileSync(join(tree, "modules/xen.if"), "utf8").split("\n");
     const defLine = xenIf.findIndex((l) => l.startsWith("define(`use_device_iommu'"));
     expect(seen.jump).toEqual({ file: join(tree, "modules/xen.if"), line: defLine, col: xenIf[defLine]!.indexOf("use_device_iommu") });
+  }, 90_000);
+
+  it("rename: a role through prepareRename and rename, applied to the buffer; a Xen class refused, nothing changed", () => {
+    const text = readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8");
+    const policy = join(work, "rename.conf");
+    writeFileSync(policy, text);
+    const lines = text.split("\n");
+    const role = lines.findIndex((l) => l.startsWith("role vm_r types"));
+    const cls = lines.findIndex((l) => l.startsWith("class xen {"));
+    const seen = runNvim(policy, [role, 5], [role, 5], [
+      [[role, 5], "guest_r"],
+      [[cls, 6], "hypervisor"],
+    ]);
+    expect(seen.error).toBeUndefined();
+    const renamed = text.replace(/\bvm_r\b/g, "guest_r").replace(/\n$/, "");
+    expect(seen.renamed).toEqual([renamed, renamed]);
   }, 90_000);
 });
