@@ -1,8 +1,10 @@
 // `xsm info POLICY`: seinfo's statistics block, or its component listings (-t -a -c -b -u -r
 // --initialsid and Xen's ocontexts), each with an optional name and -x for the full statements.
+import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
 import { asCliErrors, loadAnalysis } from "./analysis-input.js";
+import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
 type InfoOptions = Partial<Record<string, string | boolean>> & { expand?: boolean; json?: boolean; mls?: boolean };
@@ -31,13 +33,20 @@ export function registerInfo(program: Command, cli: CliContext): void {
   const cmd = program
     .command("info")
     .description("policy statistics and component listings, as seinfo prints them")
-    .argument("<policy>", "policy.conf or binary policy");
+    // optional here so a policy taken as an option's value is said so (below), not "missing"
+    .argument("[policy]", "policy.conf or binary policy");
   for (const [flags, , , what] of OPTIONS) cmd.option(flags, `print ${what}`);
   cmd
     .option("-x, --expand", "print each component's full statement")
     .option("--json", "print JSON")
     .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
-    .action(async (path: string, o: InfoOptions) => {
+    .action(async (path: string | undefined, o: InfoOptions) => {
+      if (path === undefined) {
+        // `xsm info -x -r merged.conf`: -r [name] took the policy as a role's name
+        const took = OPTIONS.find(([, attr]) => typeof o[attr] === "string" && existsSync(o[attr] as string));
+        const why = took ? `; ${took[0].split(/[ ,]/)[0]} took '${o[took[1]] as string}' as the name of one (put the policy first: xsm info ${o[took[1]] as string} ${took[0].split(/[ ,]/)[0]})` : "";
+        throw new CliError(`missing the policy argument${why}`, 2);
+      }
       const ap = await loadAnalysis(path, path, { mls: o.mls });
       const { listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
       const requests: ListRequest[] = OPTIONS.filter(([, attr]) => o[attr] !== undefined).map(([, attr, component]) => ({

@@ -217,6 +217,16 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [/bad-sbdf\.json: \/steps\/\d+\/sbdf: expected a PCI address as Xen prints it \(%pp\), SSSS:BB:DD\.F, e\.g\. 0000:03:10\.1; got "0000:zz:00\.0" \(bus 'zz' is not hexadecimal\)/],
   },
+  "info -r POLICY: the optional name took the policy": {
+    argv: () => ["info", "-x", "-r", small],
+    code: 2,
+    stderr: [`xsm: error: missing the policy argument; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
+  },
+  "info with no policy at all": {
+    argv: () => ["info"],
+    code: 2,
+    stderr: ["xsm: error: missing the policy argument"],
+  },
   "info --pirqcon: not a number": {
     argv: () => ["info", small, "--pirqcon", "abc"],
     code: 1,
