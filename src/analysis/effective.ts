@@ -4,7 +4,7 @@
 // permission that a constraint could remove is listed with that constraint.
 import { EMPTY } from "../policy/avtab.js";
 import { PolicyTables } from "../policy/image.js";
-import { holds } from "../policy/decide.js";
+import { holds, roleDomOf } from "../policy/decide.js";
 import type { SecurityContext } from "../policy/types.js";
 import { spanLocation, type AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
@@ -89,7 +89,7 @@ export function effectiveAccess(ap: AnalysisPolicy, q: EffectiveQuery): Effectiv
     for (const con of core.constraintsByClass[c] ?? []) {
       if ((con.mask & mask) === 0) continue;
       if (scon && tcon) {
-        if (!holds(con.expr, { ...scon, type: s }, { ...tcon, type: t })) mask &= ~con.mask;
+        if (!holds(con.expr, { ...scon, type: s }, { ...tcon, type: t }, undefined, roleDomOf(ap.sym))) mask &= ~con.mask;
       } else {
         for (let bit = 0; bit < cls.perms.length; bit++) if (((con.mask & mask) >>> bit) & 1) constrained.push({ perm: cls.perms[bit]!, constraint: spanLocation(con.span) });
       }

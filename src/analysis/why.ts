@@ -6,7 +6,7 @@
 // Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
 import { operandsOf, type ConstraintExpr } from "../policy/ast.js";
 import { PolicyTables } from "../policy/image.js";
-import { holds } from "../policy/decide.js";
+import { holds, roleDomOf } from "../policy/decide.js";
 import type { AvTab } from "../policy/avtab.js";
 import type { ResolvedConstraint } from "../policy/symbols.js";
 import type { SecurityContext } from "../policy/types.js";
@@ -89,7 +89,7 @@ export class WhyAnalyzer {
     const teMissing = requested & ~allowed;
     const failed: ResolvedConstraint[] = [];
     for (const con of this.constraintList(c)) {
-      if ((con.mask & allowed) !== 0 && !holds(con.expr, s, t)) {
+      if ((con.mask & allowed) !== 0 && !holds(con.expr, s, t, undefined, roleDomOf(this.ap.sym))) {
         allowed &= ~con.mask;
         failed.push(con);
       }
@@ -243,12 +243,12 @@ export class WhyAnalyzer {
       case "or":
         return `${parts[0]} ${e.op} ${parts[1]}`;
       case "cmp": {
-        const ok = resolved ? holds(resolved, s, t) : true;
+        const ok = resolved ? holds(resolved, s, t, undefined, roleDomOf(this.ap.sym)) : true;
         const op = e.cmp;
         return `(${e.left} ${op} ${e.right}${ok ? "" : " -Fail-"}) `;
       }
       case "names": {
-        const ok = resolved ? holds(resolved, s, t) : true;
+        const ok = resolved ? holds(resolved, s, t, undefined, roleDomOf(this.ap.sym)) : true;
         const kind = e.left[0];
         const ranks = this.ranks();
         const rank = kind === "t" ? ranks.type : kind === "r" ? ranks.role : ranks.user;

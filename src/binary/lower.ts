@@ -695,8 +695,9 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     name: r.name,
     value: lw.roleVal[r.id]!,
     bounds: dottedParent(r.name, sym.roleIds, lw.roleVal),
-    // object_r dominates nothing and is written with no types (role_write)
-    dominates: r.id === OBJECT_R ? [] : [lw.roleVal[r.id]! - 1],
+    // object_r dominates nothing and is written with no types (role_write); role dominance
+    // statements add roles (define_role_dom)
+    dominates: r.id === OBJECT_R ? [] : r.dominates ? bitsOf(Array.from(r.dominates, (d) => lw.roleVal[d]! - 1)) : [lw.roleVal[r.id]! - 1],
     types: r.id === OBJECT_R ? [] : bitsOf(Array.from(r.types, (t) => lw.typeBit[t]!)),
   }));
 

@@ -33,7 +33,10 @@ export interface RoleTableEntry {
 /** p_roles: the roles (object_r among them) and the role attributes, which take values though a
  *  Xen binary does not write them (write.c role_attr_uncount). */
 export function roleTableEntries(sym: Symbols): RoleTableEntry[] {
-  return [...sym.roles.map((r) => ({ name: r.name, id: r.id })), ...sym.roleAttrs.map((a) => ({ name: a.name, id: -1 }))];
+  // a role a dominance statement declared comes after them (define_role_dom, second pass)
+  const early = sym.roles.filter((r) => !r.late).map((r) => ({ name: r.name, id: r.id }));
+  const late = sym.roles.filter((r) => r.late).map((r) => ({ name: r.name, id: r.id }));
+  return [...early, ...sym.roleAttrs.map((a) => ({ name: a.name, id: -1 })), ...late];
 }
 
 /** The p_types entries in hashtab_map order. */

@@ -171,6 +171,8 @@ function rolesUsersBools(b: Builder): void {
   for (const r of k.roles.entries) {
     const role = b.sym.roles[r.value - 1]!;
     role.name = r.name;
+    // role dominance as written (define_role_dom); a plain role dominates only itself
+    if (r.value !== 1 && (r.dominates.length !== 1 || r.dominates[0] !== r.value - 1)) role.dominates = new Set(r.dominates);
     for (const bit of r.types) {
       const t = b.typeOf[bit + 1];
       if (t !== undefined && t >= 0) role.types.add(t);

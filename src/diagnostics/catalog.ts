@@ -29,6 +29,12 @@ export const CATALOG = {
   // ---- policy text: parse ----
   syntax: entry("error", "policy text", "The text is not policy.conf as checkpolicy's grammar reads it, or a required section is missing or misplaced.", sentence),
   binary: entry("error", "policy text", "The input is a binary file (a compiled policy?), not policy.conf text.", () => "this is a binary file (it contains a NUL byte), not a policy.conf text"),
+  "role-dominance": entry(
+    "warning",
+    "policy text",
+    "A role dominance statement (`dominance { role r { role s; } }`): checkpolicy 3.4 accepts it with the warning 'Role dominance has been deprecated'; the dominating role takes the dominated roles' types, and `r1 dom r2`, `domby` and `incomp` constraints compare by it.",
+    () => "role dominance has been deprecated (checkpolicy warns so too); it is compiled as checkpolicy compiles it",
+  ),
   unsupported: entry("error", "policy text", "A statement checkpolicy accepts but xsm-policy does not model (xperm rules, Linux-only contexts such as `portcon` or `genfscon`, module statements).", sentence),
   "mls-disabled": entry(
     "error",

@@ -32,6 +32,8 @@ export interface DomainIoState {
   pirqs: { pirq: number; irq: number; msi?: number }[];
   /** Frames mapped into its physical address space (XEN_DOMCTL_memory_mapping). */
   mmio: Range[];
+  /** Machine ports the HVM guest sees at guest ports (XEN_DOMCTL_ioport_mapping: g2m_ioport_list). */
+  ioportMappings: { gport: number; mport: number; nr: number }[];
   /** pirqs bound to the HVM guest's interrupts (XEN_DOMCTL_bind_pt_irq). */
   bound: number[];
 }
@@ -48,6 +50,8 @@ interface DomainIo {
   pirqToIrq: Map<number, number>;
   irqToPirq: Map<number, number>;
   mmio: RangeSet;
+  /** d->arch.hvm.g2m_ioport_list, in the order added. */
+  g2mIoports: { gport: number; mport: number; nr: number }[];
   bound: Set<number>;
 }
 
@@ -81,7 +85,7 @@ export class IoCaps {
   private io(d: Domain): DomainIo {
     let io = this.domains.get(d.domid);
     if (io === undefined) {
-      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), bound: new Set() };
+      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Set() };
       if (d.hardware) {
         io.ioports.add(0, MAX_IOPORTS - 1);
         io.iomem.add(0, MAX_MFN);
@@ -169,6 +173,46 @@ export class IoCaps {
     if (!io.iomem.containsRange(mfn, end)) return this.refuse("-EPERM", `${d.name} was not granted frames ${hexRange(mfn, end)} (iomem_access_permitted(d)): grant them with iomem_permission first`);
     this.log(`memory_map:add: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)}`);
     io.mmio.add(mfn, end);
+    return 0;
+  }
+
+  /** XEN_DOMCTL_ioport_mapping (arch/x86/domctl.c): let the HVM guest reach machine ports
+   *  `mport` .. + nr - 1 at guest ports from `gport`, or take that away. The caller must hold the
+   *  ports, and to map them the guest must have been granted them. */
+  ioportMapping(cur: Domain, d: Domain, gport: number, mport: number, nr: number, add: boolean): Rc {
+    const x = (n: number) => n.toString(16); // %x
+    if (!d.hvm) {
+      this.log("ioport_map against non-HVM domain");
+      return this.refuse("-EOPNOTSUPP", `${d.name} is not an HVM guest`);
+    }
+    // the fields are unsigned: nr 0 makes np - 1 wrap, which the first test catches
+    if (gport >= MAX_IOPORTS || mport >= MAX_IOPORTS || nr === 0 || nr - 1 >= MAX_IOPORTS || gport + nr > MAX_IOPORTS || mport + nr > MAX_IOPORTS) {
+      this.log(`ioport_map:invalid:dom${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
+      return this.refuse("-EINVAL", `ports must be a non-empty range below ${hex(MAX_IOPORTS)}`);
+    }
+    const end = mport + nr - 1;
+    const rc = this.xsm.ioportMapping(cur, d, mport, end, add);
+    if (rc !== 0) return rc;
+    if (!this.io(cur).ioports.containsRange(mport, end)) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(mport, end)}`, "ioports"));
+    const list = this.io(d).g2mIoports;
+    if (!add) {
+      this.log(`ioport_map:remove: d${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
+      const at = list.findIndex((m) => m.mport === mport && m.nr === nr);
+      if (at < 0) return this.refuse("-ENOENT", `no mapping of ports ${hexRange(mport, end)} to remove`);
+      list.splice(at, 1);
+      return 0;
+    }
+    if (!this.io(d).ioports.containsRange(mport, end)) return this.refuse("-EPERM", `${d.name} was not granted ports ${hexRange(mport, end)} (ioports_access_permitted(d)): grant them with ioport_permission first`);
+    this.log(`ioport_map:add: d${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
+    for (const m of list) {
+      if (m.mport === mport && m.nr === nr) {
+        m.gport = gport; // the same machine ports, moved
+        return 0;
+      }
+      // Xen's overlap test counts touching ranges as overlapping (>=)
+      if (mport + nr >= m.mport && m.mport + m.nr >= mport) return this.refuse("-EBUSY", `ports ${hexRange(mport, end)} overlap (or touch) the mapping of ${hexRange(m.mport, m.mport + m.nr - 1)}`);
+    }
+    list.push({ gport, mport, nr });
     return 0;
   }
 
@@ -364,6 +408,7 @@ export class IoCaps {
         return msi ? { pirq, irq, msi: msi.device } : { pirq, irq };
       }),
       mmio: io.mmio.list(),
+      ioportMappings: io.g2mIoports.map((m) => ({ ...m })),
       bound: [...io.bound].sort((a, b) => a - b),
     };
   }

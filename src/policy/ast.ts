@@ -206,6 +206,12 @@ export interface RangeTransition { kind: "range_transition"; span: Span; sources
 
 export type MlsStatement = SensitivityDecl | DominanceDecl | CategoryDecl | LevelDecl | RangeTransition;
 
+/** `dominance { role r { role s; } }` (policy_parse.y role_dominance, deprecated): r dominates s,
+ *  takes its types, and `r1 dom r2` constraints compare by it. */
+export interface RoleDominance { kind: "role_dominance"; span: Span; roles: RoleDomDef[] }
+/** `role NAME;` or `role NAME { role ...; }` inside a role dominance. */
+export interface RoleDomDef { name: Ident; dominated: RoleDomDef[]; span: Span }
+
 // ---- SVP extension (ours) ----------------------------------------------------------------------
 
 /**
@@ -249,6 +255,7 @@ export type Statement =
   | RoleAttributeStmt
   | RoleDecl
   | RoleAllow
+  | RoleDominance
   | TypeBounds
   | RoleTransition
   | DefaultRule

@@ -7,7 +7,7 @@ import { foldTree } from "./ast.js";
 import { ruleCovers, ruleMask } from "./rulematch.js";
 import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
-import { EMPTY_LEVEL, OBJECT_R, levelDominates, levelEq, rangeContains, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr, type ResolvedValidatetrans } from "./symbols.js";
+import { EMPTY_LEVEL, OBJECT_R, levelDominates, roleDominates, type Symbols, levelEq, rangeContains, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr, type ResolvedValidatetrans } from "./symbols.js";
 import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
 
 /** Python's repr() of a string: oracle-decide's error messages quote names with it. */
@@ -104,46 +104,60 @@ function operand(name: string, s: SecurityContext, t: SecurityContext, x?: Secur
   return name[0] === "u" ? ctx.user : name[0] === "r" ? ctx.role : ctx.type;
 }
 
-/** constraint_expr_eval; role dominance is not modelled: dom/domby are ==, incomp is != (as
- *  oracle-decide). Levels compare as mls_level_eq / mls_level_dom / mls_level_incomp. `x` is the
- *  third context of a validatetrans (u3 r3 t3). */
-export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x?: SecurityContext): boolean {
-  return holdsWithin(e, s, t, x, 0);
+/** Does role `a` dominate role `b` (role->dominates, symbols.ts roleDominates)? */
+export type RoleDom = (a: number, b: number) => boolean;
+
+/** The policy's role dominance, as constraint_expr_eval reads it. */
+export function roleDomOf(sym: Symbols): RoleDom {
+  return (a, b) => roleDominates(sym, a, b);
+}
+
+/** constraint_expr_eval: `r1 dom r2` is r1's dominates holding r2, `domby` the reverse, `incomp`
+ *  neither (roles dominate themselves, object_r nothing, libsepol and Xen alike; oracle-decide
+ *  reads them as == and !=). Levels compare as mls_level_eq / mls_level_dom / mls_level_incomp.
+ *  `x` is the third context of a validatetrans (u3 r3 t3). */
+export function holds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined, dom: RoleDom): boolean {
+  return holdsWithin(e, s, t, x, dom, 0);
 }
 
 /** Recursion depth past which an expression is evaluated with an explicit stack instead: real
  *  constraints are a few levels deep, a chain of `or`s may be 100,000 long. */
 const RECURSION_LIMIT = 200;
 
-function holdsWithin(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined, depth: number): boolean {
-  if (depth > RECURSION_LIMIT) return holdsDeep(e, s, t, x);
+function holdsWithin(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined, dom: RoleDom, depth: number): boolean {
+  if (depth > RECURSION_LIMIT) return holdsDeep(e, s, t, x, dom);
   switch (e.op) {
     case "not":
-      return !holdsWithin(e.arg, s, t, x, depth + 1);
+      return !holdsWithin(e.arg, s, t, x, dom, depth + 1);
     case "and":
-      return holdsWithin(e.left, s, t, x, depth + 1) && holdsWithin(e.right, s, t, x, depth + 1);
+      return holdsWithin(e.left, s, t, x, dom, depth + 1) && holdsWithin(e.right, s, t, x, dom, depth + 1);
     case "or":
-      return holdsWithin(e.left, s, t, x, depth + 1) || holdsWithin(e.right, s, t, x, depth + 1);
+      return holdsWithin(e.left, s, t, x, dom, depth + 1) || holdsWithin(e.right, s, t, x, dom, depth + 1);
     default:
-      return leafHolds(e, s, t, x);
+      return leafHolds(e, s, t, x, dom);
   }
 }
 
 /** The same value without recursion (and without short-circuits, which only save time). */
-function holdsDeep(root: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined): boolean {
-  return foldTree<ResolvedConstraintExpr, boolean>(root, (e, v) => (e.op === "not" ? !v[0] : e.op === "and" ? v[0]! && v[1]! : e.op === "or" ? v[0]! || v[1]! : leafHolds(e, s, t, x)));
+function holdsDeep(root: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined, dom: RoleDom): boolean {
+  return foldTree<ResolvedConstraintExpr, boolean>(root, (e, v) => (e.op === "not" ? !v[0] : e.op === "and" ? v[0]! && v[1]! : e.op === "or" ? v[0]! || v[1]! : leafHolds(e, s, t, x, dom)));
 }
 
-function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined): boolean {
+function leafHolds(e: ResolvedConstraintExpr, s: SecurityContext, t: SecurityContext, x: SecurityContext | undefined, dom: RoleDom): boolean {
   switch (e.op) {
     case "not":
     case "and":
     case "or":
-      return holdsDeep(e, s, t, x);
+      return holdsDeep(e, s, t, x, dom);
     case "cmp": {
       // CEXPR_ATTR compares the source and the target only (constraint_expr_eval)
-      const eq = operand(e.left, s, t) === operand(e.right, s, t);
-      return e.cmp === "==" || e.cmp === "dom" || e.cmp === "domby" ? eq : !eq;
+      const a = operand(e.left, s, t);
+      const b = operand(e.right, s, t);
+      // dom, domby and incomp are policy_parse.y's roleop: r1 and r2 only
+      if (e.cmp === "dom") return dom(a, b);
+      if (e.cmp === "domby") return dom(b, a);
+      if (e.cmp === "incomp") return !dom(a, b) && !dom(b, a);
+      return e.cmp === "==" ? a === b : a !== b;
     }
     case "names": {
       const hit = e.ids.has(operand(e.left, s, t, x));
@@ -185,7 +199,7 @@ function contextAv(state: BoolState, s: SecurityContext, t: SecurityContext, tcl
   let allowed = teAllowed;
   if (allowed !== 0) {
     for (const c of core.constraintsByClass[tclass] ?? []) {
-      if ((c.mask & allowed) !== 0 && !holds(c.expr, s, t)) allowed &= ~c.mask;
+      if ((c.mask & allowed) !== 0 && !holds(c.expr, s, t, undefined, roleDomOf(core.sym))) allowed &= ~c.mask;
     }
   }
   allowed &= ~roleTransitionDenied(core, s, t, tclass, allowed);
@@ -235,7 +249,7 @@ function boundsMasked(state: BoolState, s: SecurityContext, t: SecurityContext, 
  *  the order Xen walks the class's list (services.c security_validate_transition:
  *  constraint_expr_eval(ocontext, ncontext, tcontext, ...)); undefined when every one holds. */
 export function failedValidatetrans(core: PolicyTables, oldc: SecurityContext, newc: SecurityContext, task: SecurityContext, tclass: number): ResolvedValidatetrans | undefined {
-  return (core.validatetransByClass[tclass] ?? []).find((v) => !holds(v.expr, oldc, newc, task));
+  return (core.validatetransByClass[tclass] ?? []).find((v) => !holds(v.expr, oldc, newc, task, roleDomOf(core.sym)));
 }
 
 function invalid(message: string): Decision {
@@ -284,7 +298,7 @@ function reasons(state: BoolState, s: SecurityContext, t: SecurityContext, tclas
   if (!granted) out.push({ kind: "no-rule" });
   out.push(...disabled);
   if (granted) {
-    const failed = (core.constraintsByClass[tclass] ?? []).find((c) => (c.mask & bit) !== 0 && !holds(c.expr, s, t));
+    const failed = (core.constraintsByClass[tclass] ?? []).find((c) => (c.mask & bit) !== 0 && !holds(c.expr, s, t, undefined, roleDomOf(core.sym)));
     if (failed) out.push({ kind: "constraint-failed", rule: core.ruleRef(failed.span) });
     else if (roleTransitionDenied(core, s, t, tclass, bit) !== 0) out.push({ kind: "role-transition-denied", role: core.sym.roles[s.role]!.name, newRole: core.sym.roles[t.role]!.name });
     else if (boundsMasked(state, s, t, tclass, bit, 0) !== 0) {

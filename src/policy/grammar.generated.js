@@ -417,9 +417,9 @@ function peg$parse(input, options) {
   const peg$c55 = "incomp";
   const peg$c56 = "INCOMP";
   const peg$c57 = "{";
-  const peg$c58 = "supervisor";
-  const peg$c59 = "guest";
-  const peg$c60 = "}";
+  const peg$c58 = "}";
+  const peg$c59 = "supervisor";
+  const peg$c60 = "guest";
   const peg$c61 = "hwdom";
   const peg$c62 = "device";
   const peg$c63 = "of";
@@ -521,12 +521,12 @@ function peg$parse(input, options) {
   const peg$e61 = peg$literalExpectation("DOM", false);
   const peg$e62 = peg$literalExpectation("incomp", false);
   const peg$e63 = peg$literalExpectation("INCOMP", false);
-  const peg$e64 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e65 = peg$literalExpectation("{", false);
-  const peg$e66 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e67 = peg$literalExpectation("supervisor", false);
-  const peg$e68 = peg$literalExpectation("guest", false);
-  const peg$e69 = peg$literalExpectation("}", false);
+  const peg$e64 = peg$literalExpectation("{", false);
+  const peg$e65 = peg$literalExpectation("}", false);
+  const peg$e66 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e67 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e68 = peg$literalExpectation("supervisor", false);
+  const peg$e69 = peg$literalExpectation("guest", false);
   const peg$e70 = peg$literalExpectation("hwdom", false);
   const peg$e71 = peg$literalExpectation("device", false);
   const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
@@ -827,104 +827,113 @@ function peg$parse(input, options) {
   function peg$f156(name, aliases) {
     return { kind: kw, span: null, name, aliases: aliases ?? NONE };
   }
-  function peg$f157(i) {    return [i];  }
-  function peg$f158(order) {    return { kind: "dominance", span: null, order };  }
-  function peg$f159(level) {    return { kind: "level", span: null, level };  }
-  function peg$f160(sources, targets, classes, range) {
+  function peg$f157(p) {    stop(`an empty dominance statement: checkpolicy needs sensitivities (dominance ${LB} s0 s1 ${RB}) or roles (dominance ${LB} role r ${LB} role s; ${RB} ${RB})`, p, range().end);  }
+  function peg$f158(i) {    return [i];  }
+  function peg$f159(order) {    return { kind: "dominance", span: null, order };  }
+  function peg$f160(roles) {    return { kind: "role_dominance", span: null, roles };  }
+  function peg$f161(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f162(p, name) {    return NONE;  }
+  function peg$f163(p, name) {    return deeper(p);  }
+  function peg$f164(p, name, q) {    expected("'role'", q);  }
+  function peg$f165(p, name, r) {    depth--; return r;  }
+  function peg$f166(p, name, q) {    expected(`';' or '${LB}'`, q);  }
+  function peg$f167(p, name, dominated) {    return { name, dominated, span: span(p, range().end) };  }
+  function peg$f168(level) {    return { kind: "level", span: null, level };  }
+  function peg$f169(sources, targets, classes, range) {
     return classes === null
       ? { kind: "range_transition", span: null, sources, targets, range }
       : { kind: "range_transition", span: null, sources, targets, classes, range };
   }
-  function peg$f161() {
+  function peg$f170() {
     const k = word;
     report("unsupported", `'${k}' statements are accepted by checkpolicy but not supported by xsm-policy`, kwStart, range().end);
     return null;
   }
-  function peg$f162(p) {    return deeper(p);  }
-  function peg$f163(p) {    depth--;  }
-  function peg$f164(name) {    return { level: "supervisor" };  }
-  function peg$f165(name, parent) {    return { level: "guest", parent };  }
-  function peg$f166(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
-  function peg$f167(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
-  function peg$f168(name, level, members) {
+  function peg$f171(p) {    return deeper(p);  }
+  function peg$f172(p) {    depth--;  }
+  function peg$f173(name) {    return { level: "supervisor" };  }
+  function peg$f174(name, parent) {    return { level: "guest", parent };  }
+  function peg$f175(name, p) {    expected("'supervisor' or 'guest of PARENT'", p);  }
+  function peg$f176(name, level, members, p) {    expected(`'hwdom', 'guest', 'device' or '${RB}'`, p);  }
+  function peg$f177(name, level, members) {
     return level.parent === undefined
       ? { kind: "platform", span: null, name, level: level.level, members }
       : { kind: "platform", span: null, name, level: level.level, parent: level.parent, members };
   }
-  function peg$f169(kind, type, devices) {
+  function peg$f178(kind, type, devices) {
     if (kind !== "device" && devices !== null) stop(`only 'device' members list SBDFs`, type.span.offset);
     return { kind, span: here(), type, devices: devices ?? NONE };
   }
-  function peg$f170(text) {    return { text, span: here() };  }
-  function peg$f171(p) {    expected("'of'", p);  }
-  function peg$f172() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
-  function peg$f173(i) {    return [i];  }
-  function peg$f174(inner) {    return flattenSet(here(), true, inner);  }
-  function peg$f175(items) {    return flattenSet(here(), false, items);  }
-  function peg$f176(a, b) {
+  function peg$f179(text) {    return { text, span: here() };  }
+  function peg$f180(p) {    expected("'of'", p);  }
+  function peg$f181() {    return { span: here(), star: true, complement: false, include: NONE, exclude: NONE };  }
+  function peg$f182(i) {    return [i];  }
+  function peg$f183(inner) {    return flattenSet(here(), true, inner);  }
+  function peg$f184(items) {    return flattenSet(here(), false, items);  }
+  function peg$f185(a, b) {
     return b === null
       ? oneName(a)
       : { span: here(), star: false, complement: false, include: [a], exclude: [b] };
   }
-  function peg$f177() {    return scan(readSet);  }
-  function peg$f178(r) {    return r !== null || setFailed("set");  }
-  function peg$f179(r) {    return r;  }
-  function peg$f180(p) {    return deeper(p);  }
-  function peg$f181(p, items) {
+  function peg$f186() {    return scan(readSet);  }
+  function peg$f187(r) {    return r !== null || setFailed("set");  }
+  function peg$f188(r) {    return r;  }
+  function peg$f189(p) {    return deeper(p);  }
+  function peg$f190(p, items) {
     if (items.length === 0) stop(`an empty set '${LB}${RB}' in ${describe()}: checkpolicy needs at least one name`, p, range().end);
     depth--;
     return items;
   }
-  function peg$f182(exclude) {    return { exclude };  }
-  function peg$f183(nested) {    return { nested };  }
-  function peg$f184(list) {    return exact(list);  }
-  function peg$f185(p) {    return [ident("*", p)];  }
-  function peg$f186(p, i) {    return [i, ident("~", p)];  }
-  function peg$f187(a, p, i) {    return [ident("-", p), i];  }
-  function peg$f188(a, b) {    return b === null ? [a] : [a, ...b];  }
-  function peg$f189() {    return scan(readAliasSet);  }
-  function peg$f190(r) {    return r !== null || setFailed("list");  }
-  function peg$f191(r) {    return r;  }
-  function peg$f192(p, list) {    return [...list, ident("~", p)];  }
-  function peg$f193(p) {    return deeper(p);  }
-  function peg$f194(p, i) {    return [i];  }
-  function peg$f195(p, q, i) {    return [ident("-", q), i];  }
-  function peg$f196(p, items) {
+  function peg$f191(exclude) {    return { exclude };  }
+  function peg$f192(nested) {    return { nested };  }
+  function peg$f193(list) {    return exact(list);  }
+  function peg$f194(p) {    return [ident("*", p)];  }
+  function peg$f195(p, i) {    return [i, ident("~", p)];  }
+  function peg$f196(a, p, i) {    return [ident("-", p), i];  }
+  function peg$f197(a, b) {    return b === null ? [a] : [a, ...b];  }
+  function peg$f198() {    return scan(readAliasSet);  }
+  function peg$f199(r) {    return r !== null || setFailed("list");  }
+  function peg$f200(r) {    return r;  }
+  function peg$f201(p, list) {    return [...list, ident("~", p)];  }
+  function peg$f202(p) {    return deeper(p);  }
+  function peg$f203(p, i) {    return [i];  }
+  function peg$f204(p, q, i) {    return [ident("-", q), i];  }
+  function peg$f205(p, items) {
     if (items.length === 0) stop(`an empty list '${LB}${RB}' in ${describe()}`, p, range().end);
     depth--;
     return items.length === 1 ? items[0] : [].concat(...items);
   }
-  function peg$f197(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
-  function peg$f198(p, perms) {
+  function peg$f206(head, tail) {    return tail.length === 0 ? [head] : [head, ...tail];  }
+  function peg$f207(p, perms) {
     if (perms.length === 0) stop(`an empty permission list '${LB}${RB}' in ${describe()}`, p, range().end);
     return exact(perms);
   }
-  function peg$f199(user, role, type, mls) {
+  function peg$f208(user, role, type, mls) {
     return mls === null ? { span: here(), user, role, type } : { span: here(), user, role, type, mls };
   }
-  function peg$f200(p) {    expected("a context (user:role:type)", p);  }
-  function peg$f201(low, high) {
+  function peg$f209(p) {    expected("a context (user:role:type)", p);  }
+  function peg$f210(low, high) {
     return high === null ? { span: here(), low } : { span: here(), low, high };
   }
-  function peg$f202(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
-  function peg$f203(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
-  function peg$f204(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
-  function peg$f205(p) {    expected("'alias'", p);  }
-  function peg$f206(p) {    expected("'roles'", p);  }
-  function peg$f207(p) {    expected("'range'", p);  }
-  function peg$f208(p) {    expected("';'", p);  }
-  function peg$f209(p) {    expected("':'", p);  }
-  function peg$f210(p) {    expected(`'${LB}'`, p);  }
-  function peg$f211(p) {    expected(`'${RB}'`, p);  }
-  function peg$f212(p) {    expected("')'", p);  }
-  function peg$f213(p) {    expected("a name", p);  }
-  function peg$f214(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
-  function peg$f215(name) {    return RESERVED.has(name);  }
-  function peg$f216(name) {    return ident(name, peg$savedPos);  }
-  function peg$f217() {    return scan(readWord);  }
-  function peg$f218(p) {    expected("a number", p);  }
-  function peg$f219() {    return offset();  }
-  function peg$f220() {    scan(readBlanks);  }
+  function peg$f211(p) {    expected("an MLS range (s0, s0:c0.c3, s0 - s1:c0,c2)", p);  }
+  function peg$f212(sens, cats) {    return { span: here(), sens, cats: cats ?? NONE };  }
+  function peg$f213(p) {    expected("an MLS level (s0 or s0:c0.c3)", p);  }
+  function peg$f214(p) {    expected("'alias'", p);  }
+  function peg$f215(p) {    expected("'roles'", p);  }
+  function peg$f216(p) {    expected("'range'", p);  }
+  function peg$f217(p) {    expected("';'", p);  }
+  function peg$f218(p) {    expected("':'", p);  }
+  function peg$f219(p) {    expected(`'${LB}'`, p);  }
+  function peg$f220(p) {    expected(`'${RB}'`, p);  }
+  function peg$f221(p) {    expected("')'", p);  }
+  function peg$f222(p) {    expected("a name", p);  }
+  function peg$f223(p) {    expected(`a name or a set ('${LB}...${RB}', '~', '*')`, p);  }
+  function peg$f224(name) {    return RESERVED.has(name);  }
+  function peg$f225(name) {    return ident(name, peg$savedPos);  }
+  function peg$f226() {    return scan(readWord);  }
+  function peg$f227(p) {    expected("a number", p);  }
+  function peg$f228() {    return offset();  }
+  function peg$f229() {    scan(readBlanks);  }
   let peg$currPos = options.peg$currPos | 0;
   let peg$savedPos = peg$currPos;
   const peg$posDetailsCache = [{ line: 1, column: 1 }];
@@ -5665,24 +5674,283 @@ function peg$parse(input, options) {
   }
 
   function peg$parseDominanceBody() {
-    let s0, s1, s2;
+    let s0, s1, s2, s3, s4;
+
+    s0 = peg$parseRoleDominanceBody();
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$parsePos();
+      if (input.charCodeAt(peg$currPos) === 123) {
+        s2 = peg$c57;
+        peg$currPos++;
+      } else {
+        s2 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      }
+      if (s2 !== peg$FAILED) {
+        s3 = peg$parse_();
+        if (input.charCodeAt(peg$currPos) === 125) {
+          s4 = peg$c58;
+          peg$currPos++;
+        } else {
+          s4 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e65); }
+        }
+        if (s4 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f157(s1);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+      if (s0 === peg$FAILED) {
+        s0 = peg$currPos;
+        s1 = peg$parsePermList();
+        if (s1 === peg$FAILED) {
+          s1 = peg$currPos;
+          s2 = peg$parseIdentReq();
+          if (s2 !== peg$FAILED) {
+            peg$savedPos = s1;
+            s2 = peg$f158(s2);
+          }
+          s1 = s2;
+        }
+        if (s1 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s1 = peg$f159(s1);
+        }
+        s0 = s1;
+      }
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleDominanceBody() {
+    let s0, s1, s2, s3, s4, s5, s6;
 
     s0 = peg$currPos;
-    s1 = peg$parsePermList();
-    if (s1 === peg$FAILED) {
-      s1 = peg$currPos;
-      s2 = peg$parseIdentReq();
-      if (s2 !== peg$FAILED) {
-        peg$savedPos = s1;
-        s2 = peg$f157(s2);
+    s1 = peg$currPos;
+    peg$silentFails++;
+    s2 = peg$currPos;
+    if (input.charCodeAt(peg$currPos) === 123) {
+      s3 = peg$c57;
+      peg$currPos++;
+    } else {
+      s3 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+    }
+    if (s3 !== peg$FAILED) {
+      s4 = peg$parse_();
+      s5 = peg$parseRoleKw();
+      if (s5 !== peg$FAILED) {
+        s3 = [s3, s4, s5];
+        s2 = s3;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
       }
-      s1 = s2;
+    } else {
+      peg$currPos = s2;
+      s2 = peg$FAILED;
+    }
+    peg$silentFails--;
+    if (s2 !== peg$FAILED) {
+      peg$currPos = s1;
+      s1 = undefined;
+    } else {
+      s1 = peg$FAILED;
     }
     if (s1 !== peg$FAILED) {
-      peg$savedPos = s0;
-      s1 = peg$f158(s1);
+      if (input.charCodeAt(peg$currPos) === 123) {
+        s2 = peg$c57;
+        peg$currPos++;
+      } else {
+        s2 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      }
+      if (s2 !== peg$FAILED) {
+        s3 = peg$parse_();
+        s4 = peg$parseRoleDomList();
+        if (s4 !== peg$FAILED) {
+          s5 = peg$parse_();
+          s6 = peg$parseCloseBrace();
+          if (s6 !== peg$FAILED) {
+            peg$savedPos = s0;
+            s0 = peg$f160(s4);
+          } else {
+            peg$currPos = s0;
+            s0 = peg$FAILED;
+          }
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
     }
-    s0 = s1;
+
+    return s0;
+  }
+
+  function peg$parseRoleDomList() {
+    let s0, s1, s2, s3, s4, s5;
+
+    s0 = peg$currPos;
+    s1 = peg$parseRoleDomDef();
+    if (s1 !== peg$FAILED) {
+      s2 = [];
+      s3 = peg$currPos;
+      s4 = peg$parse_();
+      s5 = peg$parseRoleDomDef();
+      if (s5 !== peg$FAILED) {
+        s3 = s5;
+      } else {
+        peg$currPos = s3;
+        s3 = peg$FAILED;
+      }
+      while (s3 !== peg$FAILED) {
+        s2.push(s3);
+        s3 = peg$currPos;
+        s4 = peg$parse_();
+        s5 = peg$parseRoleDomDef();
+        if (s5 !== peg$FAILED) {
+          s3 = s5;
+        } else {
+          peg$currPos = s3;
+          s3 = peg$FAILED;
+        }
+      }
+      peg$savedPos = s0;
+      s0 = peg$f161(s1, s2);
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleDomDef() {
+    let s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13;
+
+    s0 = peg$currPos;
+    s1 = peg$parsePos();
+    s2 = peg$parseRoleKw();
+    if (s2 !== peg$FAILED) {
+      s3 = peg$parse_();
+      s4 = peg$parseIdentReq();
+      if (s4 !== peg$FAILED) {
+        s5 = peg$parse_();
+        s6 = peg$currPos;
+        if (input.charCodeAt(peg$currPos) === 59) {
+          s7 = peg$c0;
+          peg$currPos++;
+        } else {
+          s7 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e0); }
+        }
+        if (s7 !== peg$FAILED) {
+          peg$savedPos = s6;
+          s7 = peg$f162(s1, s4);
+        }
+        s6 = s7;
+        if (s6 === peg$FAILED) {
+          s6 = peg$currPos;
+          if (input.charCodeAt(peg$currPos) === 123) {
+            s7 = peg$c57;
+            peg$currPos++;
+          } else {
+            s7 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+          }
+          if (s7 !== peg$FAILED) {
+            peg$savedPos = peg$currPos;
+            s8 = peg$f163(s1, s4);
+            if (s8) {
+              s8 = undefined;
+            } else {
+              s8 = peg$FAILED;
+            }
+            if (s8 !== peg$FAILED) {
+              s9 = peg$parse_();
+              s10 = peg$currPos;
+              peg$silentFails++;
+              s11 = peg$parseRoleKw();
+              if (s11 === peg$FAILED) {
+                s11 = peg$currPos;
+                s12 = peg$parsePos();
+                peg$savedPos = s11;
+                s12 = peg$f164(s1, s4, s12);
+                s11 = s12;
+              }
+              peg$silentFails--;
+              if (s11 !== peg$FAILED) {
+                peg$currPos = s10;
+                s10 = undefined;
+              } else {
+                s10 = peg$FAILED;
+              }
+              if (s10 !== peg$FAILED) {
+                s11 = peg$parseRoleDomList();
+                if (s11 !== peg$FAILED) {
+                  s12 = peg$parse_();
+                  s13 = peg$parseCloseBrace();
+                  if (s13 !== peg$FAILED) {
+                    peg$savedPos = s6;
+                    s6 = peg$f165(s1, s4, s11);
+                  } else {
+                    peg$currPos = s6;
+                    s6 = peg$FAILED;
+                  }
+                } else {
+                  peg$currPos = s6;
+                  s6 = peg$FAILED;
+                }
+              } else {
+                peg$currPos = s6;
+                s6 = peg$FAILED;
+              }
+            } else {
+              peg$currPos = s6;
+              s6 = peg$FAILED;
+            }
+          } else {
+            peg$currPos = s6;
+            s6 = peg$FAILED;
+          }
+          if (s6 === peg$FAILED) {
+            s6 = peg$currPos;
+            s7 = peg$parsePos();
+            peg$savedPos = s6;
+            s7 = peg$f166(s1, s4, s7);
+            s6 = s7;
+          }
+        }
+        if (s6 !== peg$FAILED) {
+          peg$savedPos = s0;
+          s0 = peg$f167(s1, s4, s6);
+        } else {
+          peg$currPos = s0;
+          s0 = peg$FAILED;
+        }
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
 
     return s0;
   }
@@ -5697,7 +5965,7 @@ function peg$parse(input, options) {
       s3 = peg$parseSemi();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f159(s1);
+        s0 = peg$f168(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -5751,7 +6019,7 @@ function peg$parse(input, options) {
           s8 = peg$parseSemi();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f160(s1, s3, s5, s6);
+            s0 = peg$f169(s1, s3, s5, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -5779,7 +6047,7 @@ function peg$parse(input, options) {
     s1 = peg$parseSkipToSemi();
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f161();
+      s1 = peg$f170();
     }
     s0 = s1;
 
@@ -5796,7 +6064,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e66); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -5811,7 +6079,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+        if (peg$silentFails === 0) { peg$fail(peg$e66); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -5842,11 +6110,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f162(s1);
+      s3 = peg$f171(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -5859,7 +6127,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e66); }
+          if (peg$silentFails === 0) { peg$fail(peg$e67); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -5874,7 +6142,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e66); }
+            if (peg$silentFails === 0) { peg$fail(peg$e67); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -5886,7 +6154,7 @@ function peg$parse(input, options) {
         s5 = peg$parseCloseBrace();
         if (s5 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f163(s1);
+          s0 = peg$f172(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -5912,12 +6180,12 @@ function peg$parse(input, options) {
       s2 = peg$parse_();
       s3 = peg$currPos;
       s4 = peg$currPos;
-      if (input.substr(peg$currPos, 10) === peg$c58) {
-        s5 = peg$c58;
+      if (input.substr(peg$currPos, 10) === peg$c59) {
+        s5 = peg$c59;
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e67); }
+        if (peg$silentFails === 0) { peg$fail(peg$e68); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -5943,18 +6211,18 @@ function peg$parse(input, options) {
       }
       if (s4 !== peg$FAILED) {
         peg$savedPos = s3;
-        s4 = peg$f164(s1);
+        s4 = peg$f173(s1);
       }
       s3 = s4;
       if (s3 === peg$FAILED) {
         s3 = peg$currPos;
         s4 = peg$currPos;
-        if (input.substr(peg$currPos, 5) === peg$c59) {
-          s5 = peg$c59;
+        if (input.substr(peg$currPos, 5) === peg$c60) {
+          s5 = peg$c60;
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e68); }
+          if (peg$silentFails === 0) { peg$fail(peg$e69); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -5986,7 +6254,7 @@ function peg$parse(input, options) {
             s8 = peg$parseIdentReq();
             if (s8 !== peg$FAILED) {
               peg$savedPos = s3;
-              s3 = peg$f165(s1, s8);
+              s3 = peg$f174(s1, s8);
             } else {
               peg$currPos = s3;
               s3 = peg$FAILED;
@@ -6003,7 +6271,7 @@ function peg$parse(input, options) {
           s3 = peg$currPos;
           s4 = peg$parsePos();
           peg$savedPos = s3;
-          s4 = peg$f166(s1, s4);
+          s4 = peg$f175(s1, s4);
           s3 = s4;
         }
       }
@@ -6035,17 +6303,17 @@ function peg$parse(input, options) {
             }
           }
           if (input.charCodeAt(peg$currPos) === 125) {
-            s8 = peg$c60;
+            s8 = peg$c58;
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e69); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
             s9 = peg$parsePos();
             peg$savedPos = s8;
-            s9 = peg$f167(s1, s3, s7, s9);
+            s9 = peg$f176(s1, s3, s7, s9);
             s8 = s9;
           }
           if (s8 !== peg$FAILED) {
@@ -6069,7 +6337,7 @@ function peg$parse(input, options) {
               s9 = null;
             }
             peg$savedPos = s0;
-            s0 = peg$f168(s1, s3, s7);
+            s0 = peg$f177(s1, s3, s7);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6103,12 +6371,12 @@ function peg$parse(input, options) {
       if (peg$silentFails === 0) { peg$fail(peg$e70); }
     }
     if (s2 === peg$FAILED) {
-      if (input.substr(peg$currPos, 5) === peg$c59) {
-        s2 = peg$c59;
+      if (input.substr(peg$currPos, 5) === peg$c60) {
+        s2 = peg$c60;
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e69); }
       }
       if (s2 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c62) {
@@ -6147,7 +6415,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e65); }
+            if (peg$silentFails === 0) { peg$fail(peg$e64); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -6191,7 +6459,7 @@ function peg$parse(input, options) {
           s7 = peg$parseSemi();
           if (s7 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f169(s1, s4, s6);
+            s0 = peg$f178(s1, s4, s6);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6257,7 +6525,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f170(s1);
+      s1 = peg$f179(s1);
     }
     s0 = s1;
 
@@ -6301,7 +6569,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f171(s1);
+      s1 = peg$f180(s1);
       s0 = s1;
     }
 
@@ -6321,7 +6589,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f172();
+      s1 = peg$f181();
     }
     s0 = s1;
     if (s0 === peg$FAILED) {
@@ -6341,7 +6609,7 @@ function peg$parse(input, options) {
           s4 = peg$parseIdent();
           if (s4 !== peg$FAILED) {
             peg$savedPos = s3;
-            s4 = peg$f173(s4);
+            s4 = peg$f182(s4);
           }
           s3 = s4;
           if (s3 === peg$FAILED) {
@@ -6349,7 +6617,7 @@ function peg$parse(input, options) {
           }
           if (s3 !== peg$FAILED) {
             peg$savedPos = s0;
-            s0 = peg$f174(s3);
+            s0 = peg$f183(s3);
           } else {
             peg$currPos = s0;
             s0 = peg$FAILED;
@@ -6363,7 +6631,7 @@ function peg$parse(input, options) {
           s1 = peg$parseBraceItems();
           if (s1 !== peg$FAILED) {
             peg$savedPos = s0;
-            s1 = peg$f175(s1);
+            s1 = peg$f184(s1);
           }
           s0 = s1;
           if (s0 === peg$FAILED) {
@@ -6396,7 +6664,7 @@ function peg$parse(input, options) {
                 s2 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f176(s1, s2);
+              s0 = peg$f185(s1, s2);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6433,10 +6701,10 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = '';
       peg$savedPos = s2;
-      s3 = peg$f177();
+      s3 = peg$f186();
       s2 = s3;
       peg$savedPos = peg$currPos;
-      s3 = peg$f178(s2);
+      s3 = peg$f187(s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6444,7 +6712,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f179(s2);
+        s0 = peg$f188(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6467,11 +6735,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f180(s1);
+      s3 = peg$f189(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6504,7 +6772,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f181(s1, s5);
+          s0 = peg$f190(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6537,7 +6805,7 @@ function peg$parse(input, options) {
       s3 = peg$parseIdentReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f182(s3);
+        s0 = peg$f191(s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6553,7 +6821,7 @@ function peg$parse(input, options) {
         s1 = peg$parseBraceItems();
         if (s1 !== peg$FAILED) {
           peg$savedPos = s0;
-          s1 = peg$f183(s1);
+          s1 = peg$f192(s1);
         }
         s0 = s1;
       }
@@ -6571,7 +6839,7 @@ function peg$parse(input, options) {
       s1 = peg$parseAliasBraces();
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
-        s1 = peg$f184(s1);
+        s1 = peg$f193(s1);
       }
       s0 = s1;
       if (s0 === peg$FAILED) {
@@ -6586,7 +6854,7 @@ function peg$parse(input, options) {
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f185(s1);
+          s0 = peg$f194(s1);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6606,7 +6874,7 @@ function peg$parse(input, options) {
             s4 = peg$parseIdentReq();
             if (s4 !== peg$FAILED) {
               peg$savedPos = s0;
-              s0 = peg$f186(s1, s4);
+              s0 = peg$f195(s1, s4);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6634,7 +6902,7 @@ function peg$parse(input, options) {
                 s7 = peg$parseIdentReq();
                 if (s7 !== peg$FAILED) {
                   peg$savedPos = s2;
-                  s2 = peg$f187(s1, s4, s7);
+                  s2 = peg$f196(s1, s4, s7);
                 } else {
                   peg$currPos = s2;
                   s2 = peg$FAILED;
@@ -6647,7 +6915,7 @@ function peg$parse(input, options) {
                 s2 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f188(s1, s2);
+              s0 = peg$f197(s1, s2);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -6684,10 +6952,10 @@ function peg$parse(input, options) {
       s2 = peg$currPos;
       s3 = '';
       peg$savedPos = s2;
-      s3 = peg$f189();
+      s3 = peg$f198();
       s2 = s3;
       peg$savedPos = peg$currPos;
-      s3 = peg$f190(s2);
+      s3 = peg$f199(s2);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6695,7 +6963,7 @@ function peg$parse(input, options) {
       }
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f191(s2);
+        s0 = peg$f200(s2);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6725,7 +6993,7 @@ function peg$parse(input, options) {
       s4 = peg$parseAliasBraces0();
       if (s4 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f192(s1, s4);
+        s0 = peg$f201(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -6751,11 +7019,11 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s3 = peg$f193(s1);
+      s3 = peg$f202(s1);
       if (s3) {
         s3 = undefined;
       } else {
@@ -6769,7 +7037,7 @@ function peg$parse(input, options) {
         s8 = peg$parseIdent();
         if (s8 !== peg$FAILED) {
           peg$savedPos = s7;
-          s8 = peg$f194(s1, s8);
+          s8 = peg$f203(s1, s8);
         }
         s7 = s8;
         if (s7 === peg$FAILED) {
@@ -6787,7 +7055,7 @@ function peg$parse(input, options) {
             s11 = peg$parseIdentReq();
             if (s11 !== peg$FAILED) {
               peg$savedPos = s7;
-              s7 = peg$f195(s1, s8, s11);
+              s7 = peg$f204(s1, s8, s11);
             } else {
               peg$currPos = s7;
               s7 = peg$FAILED;
@@ -6814,7 +7082,7 @@ function peg$parse(input, options) {
           s8 = peg$parseIdent();
           if (s8 !== peg$FAILED) {
             peg$savedPos = s7;
-            s8 = peg$f194(s1, s8);
+            s8 = peg$f203(s1, s8);
           }
           s7 = s8;
           if (s7 === peg$FAILED) {
@@ -6832,7 +7100,7 @@ function peg$parse(input, options) {
               s11 = peg$parseIdentReq();
               if (s11 !== peg$FAILED) {
                 peg$savedPos = s7;
-                s7 = peg$f195(s1, s8, s11);
+                s7 = peg$f204(s1, s8, s11);
               } else {
                 peg$currPos = s7;
                 s7 = peg$FAILED;
@@ -6856,7 +7124,7 @@ function peg$parse(input, options) {
         s6 = peg$parseCloseBrace();
         if (s6 !== peg$FAILED) {
           peg$savedPos = s0;
-          s0 = peg$f196(s1, s5);
+          s0 = peg$f205(s1, s5);
         } else {
           peg$currPos = s0;
           s0 = peg$FAILED;
@@ -6928,7 +7196,7 @@ function peg$parse(input, options) {
         }
       }
       peg$savedPos = s0;
-      s0 = peg$f197(s1, s2);
+      s0 = peg$f206(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -6947,7 +7215,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -6976,7 +7244,7 @@ function peg$parse(input, options) {
       s5 = peg$parseCloseBrace();
       if (s5 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f198(s1, s4);
+        s0 = peg$f207(s1, s4);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7039,7 +7307,7 @@ function peg$parse(input, options) {
                 s10 = null;
               }
               peg$savedPos = s0;
-              s0 = peg$f199(s1, s5, s9, s10);
+              s0 = peg$f208(s1, s5, s9, s10);
             } else {
               peg$currPos = s0;
               s0 = peg$FAILED;
@@ -7072,7 +7340,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f200(s1);
+      s1 = peg$f209(s1);
       s0 = s1;
     }
 
@@ -7111,7 +7379,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f201(s1, s2);
+      s0 = peg$f210(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -7128,7 +7396,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f202(s1);
+      s1 = peg$f211(s1);
       s0 = s1;
     }
 
@@ -7167,7 +7435,7 @@ function peg$parse(input, options) {
         s2 = null;
       }
       peg$savedPos = s0;
-      s0 = peg$f203(s1, s2);
+      s0 = peg$f212(s1, s2);
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
@@ -7184,7 +7452,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f204(s1);
+      s1 = peg$f213(s1);
       s0 = s1;
     }
 
@@ -7245,7 +7513,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f205(s1);
+      s1 = peg$f214(s1);
       s0 = s1;
     }
 
@@ -7270,6 +7538,52 @@ function peg$parse(input, options) {
       } else {
         s1 = peg$FAILED;
         if (peg$silentFails === 0) { peg$fail(peg$e81); }
+      }
+    }
+    if (s1 !== peg$FAILED) {
+      s2 = peg$currPos;
+      peg$silentFails++;
+      s3 = peg$parseIdChar();
+      peg$silentFails--;
+      if (s3 === peg$FAILED) {
+        s2 = undefined;
+      } else {
+        peg$currPos = s2;
+        s2 = peg$FAILED;
+      }
+      if (s2 !== peg$FAILED) {
+        s1 = [s1, s2];
+        s0 = s1;
+      } else {
+        peg$currPos = s0;
+        s0 = peg$FAILED;
+      }
+    } else {
+      peg$currPos = s0;
+      s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseRoleKw() {
+    let s0, s1, s2, s3;
+
+    s0 = peg$currPos;
+    if (input.substr(peg$currPos, 4) === peg$c47) {
+      s1 = peg$c47;
+      peg$currPos += 4;
+    } else {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e50); }
+    }
+    if (s1 === peg$FAILED) {
+      if (input.substr(peg$currPos, 4) === peg$c48) {
+        s1 = peg$c48;
+        peg$currPos += 4;
+      } else {
+        s1 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e51); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7344,7 +7658,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f206(s1);
+      s1 = peg$f215(s1);
       s0 = s1;
     }
 
@@ -7443,7 +7757,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f207(s1);
+      s1 = peg$f216(s1);
       s0 = s1;
     }
 
@@ -7464,7 +7778,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f208(s1);
+      s1 = peg$f217(s1);
       s0 = s1;
     }
 
@@ -7485,7 +7799,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f209(s1);
+      s1 = peg$f218(s1);
       s0 = s1;
     }
 
@@ -7500,13 +7814,13 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e64); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f210(s1);
+      s1 = peg$f219(s1);
       s0 = s1;
     }
 
@@ -7517,17 +7831,17 @@ function peg$parse(input, options) {
     let s0, s1;
 
     if (input.charCodeAt(peg$currPos) === 125) {
-      s0 = peg$c60;
+      s0 = peg$c58;
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e69); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f211(s1);
+      s1 = peg$f220(s1);
       s0 = s1;
     }
 
@@ -7548,7 +7862,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f212(s1);
+      s1 = peg$f221(s1);
       s0 = s1;
     }
 
@@ -7563,7 +7877,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f213(s1);
+      s1 = peg$f222(s1);
       s0 = s1;
     }
 
@@ -7578,7 +7892,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f214(s1);
+      s1 = peg$f223(s1);
       s0 = s1;
     }
 
@@ -7593,7 +7907,7 @@ function peg$parse(input, options) {
     s1 = peg$parseWord();
     if (s1 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
-      s2 = peg$f215(s1);
+      s2 = peg$f224(s1);
       if (s2) {
         s2 = peg$FAILED;
       } else {
@@ -7601,7 +7915,7 @@ function peg$parse(input, options) {
       }
       if (s2 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f216(s1);
+        s0 = peg$f225(s1);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -7632,7 +7946,7 @@ function peg$parse(input, options) {
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
-      s1 = peg$f217();
+      s1 = peg$f226();
     }
     s0 = s1;
 
@@ -7774,7 +8088,7 @@ function peg$parse(input, options) {
       s0 = peg$currPos;
       s1 = peg$parsePos();
       peg$savedPos = s0;
-      s1 = peg$f218(s1);
+      s1 = peg$f227(s1);
       s0 = s1;
     }
 
@@ -7845,7 +8159,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f219();
+    s1 = peg$f228();
     s0 = s1;
 
     return s0;
@@ -7897,7 +8211,7 @@ function peg$parse(input, options) {
     s0 = peg$currPos;
     s1 = '';
     peg$savedPos = s0;
-    s1 = peg$f220();
+    s1 = peg$f229();
     s0 = s1;
 
     return s0;

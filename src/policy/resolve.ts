@@ -10,6 +10,7 @@ import { attributes } from "./resolve/attributes.js";
 import { Conditionals } from "./resolve/conditionals.js";
 import { constrain, validatetrans } from "./resolve/constraints.js";
 import { declarations } from "./resolve/declarations.js";
+import { RoleDominanceState } from "./resolve/dominance.js";
 import { MlsResolver, mlsDisabled } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
 import { defaultRule, roleTransition, roleTransitionConflicts, typeBounds } from "./resolve/kernel.js";
@@ -38,10 +39,16 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const rangeTransitions = new Map<string, { range: LevelRange; span: Span }>();
   const roleTransitions = new Map<string, number>();
   const filenames = new Set<string>();
+  const dominance = new RoleDominanceState(st);
   for (const s of st.ast.statements) {
     switch (s.kind) {
-      case "role":
-        roleTypes(st, names, s.name, s.types);
+      case "role": {
+        const set = roleTypes(st, names, s.name, s.types);
+        if (set) dominance.roleTypes(set.role, set.ts);
+        break;
+      }
+      case "role_dominance":
+        dominance.statement(s);
         break;
       case "role_allow":
         roleAllow(st, names, s.sources, s.targets, s.span);
@@ -93,6 +100,7 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
         break;
     }
   }
+  dominance.finish();
 }
 
 export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveResult {

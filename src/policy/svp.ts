@@ -54,6 +54,7 @@ import type {
   PlatformDecl,
   PlatformMember,
   PolicyAst,
+  RoleDomDef,
   Statement,
   TypeAttributeDecl,
   TypeDecl,
@@ -443,6 +444,10 @@ function printRule(r: AvRule | TypeRule): string {
   return `${r.rule} ${target} ${r.defaultType.name}${r.filename === undefined ? "" : ` "${r.filename}"`};`;
 }
 
+function printRoleDom(d: RoleDomDef): string {
+  return d.dominated.length === 0 ? `role ${d.name.name};` : `role ${d.name.name} { ${d.dominated.map(printRoleDom).join(" ")} }`;
+}
+
 function printStatement(s: Statement): string {
   switch (s.kind) {
     case "class": return `class ${s.name.name}`;
@@ -469,6 +474,7 @@ function printStatement(s: Statement): string {
     case "roleattribute": return `roleattribute ${s.role.name} ${s.attributes.map((a) => a.name).join(", ")};`;
     case "role": return s.types ? `role ${s.name.name} types ${printNames(s.types)};` : `role ${[s.name, ...(s.attributes ?? [])].map((a) => a.name).join(", ")};`;
     case "role_allow": return `allow ${printNames(s.sources)} ${printNames(s.targets)};`;
+    case "role_dominance": return `dominance { ${s.roles.map(printRoleDom).join(" ")} }`;
     case "user": return `user ${s.name.name} roles ${printNames(s.roles)}${s.mls ? ` level ${printLevel(s.mls.level)} range ${printRange(s.mls.range)}` : ""};`;
     case "typebounds": return `typebounds ${s.parent.name} ${s.children.map((c) => c.name).join(", ")};`;
     case "role_transition": return `role_transition ${printNames(s.roles)} ${printNames(s.types)}${s.classes ? `:${printNames(s.classes)}` : ""} ${s.newRole.name};`;

@@ -54,6 +54,19 @@ export interface RoleSym {
   name: string;
   /** Authorized type ids (attributes expanded). object_r has none: it is valid for every type. */
   types: Set<number>;
+  /** Role ids it dominates (`dominance { role r { role s; } }`), itself included; absent: only
+   *  itself (object_r: none, as libsepol writes it). */
+  dominates?: Set<number>;
+  /** Declared by a role dominance statement naming it first (define_role_dom declares it in
+   *  checkpolicy's second pass, after every role attribute, which orders p_roles). */
+  late?: boolean;
+}
+
+/** role->dominates as constraint_expr_eval reads it: does role `a` dominate role `b`? */
+export function roleDominates(sym: Symbols, a: number, b: number): boolean {
+  if (a === OBJECT_R) return false;
+  const d = sym.roles[a]?.dominates;
+  return d ? d.has(b) : a === b;
 }
 
 export interface UserSym {

@@ -64,6 +64,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   iomem_permission: "iomem_perm",
   ioport_permission: "ioport_perm",
   memory_mapping: "mem_map",
+  ioport_mapping: "port_map",
   map_pirq: "map_pirq",
   unmap_pirq: "unmap_pirq",
   bind_pt_irq: "bind_irq",
@@ -141,6 +142,7 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
     const parts = [`irqs ${set(d.io.irqs, 10)}`, `iomem ${set(d.io.iomem, 16)}`, `ioports ${set(d.io.ioports, 16)}`];
     if (d.io.pirqs.length) parts.push(`pirqs ${d.io.pirqs.map((p) => `${p.pirq}->${p.irq}${p.msi !== undefined ? ` (msi ${formatSbdf(p.msi)})` : ""}`).join(", ")}`);
     if (d.io.mmio.length) parts.push(`mmio ${set(d.io.mmio, 16)}`);
+    if (d.io.ioportMappings.length) parts.push(`port maps ${d.io.ioportMappings.map((m) => `${m.mport.toString(16)}+${m.nr.toString(16)} at ${m.gport.toString(16)}`).join(", ")}`);
     if (d.io.bound.length) parts.push(`bound ${d.io.bound.join(", ")}`);
     out.push(`${d.name}: ${parts.join("; ")}`);
   }

@@ -410,6 +410,8 @@ function perform(
       return io.ioportPermission(as!, target!, parseNum(step.first_port)!, parseNum(step.nr_ports)!, step.allow);
     case "memory_mapping":
       return io.memoryMapping(as!, target!, parseNum(step.first_gfn)!, parseNum(step.first_mfn)!, parseNum(step.nr_mfns)!, step.add);
+    case "ioport_mapping":
+      return io.ioportMapping(as!, target!, parseNum(step.first_gport)!, parseNum(step.first_mport)!, parseNum(step.nr_ports)!, step.add);
     case "map_pirq": {
       const source = step.msi !== undefined ? { msi: key(step.msi) } : { gsi: step.gsi! };
       const mapped = io.mapPirq(as!, target!, source, step.pirq ?? -1);
@@ -505,6 +507,8 @@ function detailOf(step: Step): string | undefined {
       return `port ${hexRange(step.first_port, step.nr_ports)} ${step.allow ? "allow" : "deny"}`;
     case "memory_mapping":
       return `mfn ${hexRange(step.first_mfn, step.nr_mfns)} at gfn ${hex(parseNum(step.first_gfn))} ${step.add ? "add" : "remove"}`;
+    case "ioport_mapping":
+      return `port ${hexRange(step.first_mport, step.nr_ports)} at ${hex(parseNum(step.first_gport))} ${step.add ? "add" : "remove"}`;
     case "map_pirq":
       return `${step.msi !== undefined ? `msi ${step.msi}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
     case "unmap_pirq":

@@ -89,6 +89,7 @@ export type Step = StepBase &
     | { op: "iomem_permission"; as: string; domain: string; first_mfn: Num; nr_mfns: Num; allow: boolean }
     | { op: "ioport_permission"; as: string; domain: string; first_port: Num; nr_ports: Num; allow: boolean }
     | { op: "memory_mapping"; as: string; domain: string; first_gfn: Num; first_mfn: Num; nr_mfns: Num; add: boolean }
+    | { op: "ioport_mapping"; as: string; domain: string; first_gport: Num; first_mport: Num; nr_ports: Num; add: boolean }
     | { op: "map_pirq"; as: string; domain: string; gsi?: number; msi?: string; pirq?: number }
     | { op: "unmap_pirq"; as: string; domain: string; pirq: number }
     | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number }
@@ -103,6 +104,7 @@ export const RESOURCE_OPS = [
   "iomem_permission",
   "ioport_permission",
   "memory_mapping",
+  "ioport_mapping",
   "map_pirq",
   "unmap_pirq",
   "bind_pt_irq",

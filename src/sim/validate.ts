@@ -114,8 +114,12 @@ function message(e: ErrorObject): ScenarioError {
     }
     case "enum":
       return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
-    case "pattern":
-      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}`);
+    case "pattern": {
+      // a PCI address: which part is wrong (parse_pci's fields), when it can tell
+      const sbdf = typeof e.data === "string" && desc?.startsWith("a PCI address") ? parseSbdf(e.data) : undefined;
+      const why = sbdf && !sbdf.ok ? ` (${sbdf.error.replace(/^invalid PCI address '.*?': /, "")})` : "";
+      return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}${why}`);
+    }
     case "type":
       return atPath("scenario-schema", e.instancePath, `expected ${(e.params as { type: string }).type}${got}`);
     case "oneOf":

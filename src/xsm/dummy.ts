@@ -135,6 +135,11 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     return this.apply("ioport_permission", "xsm_ioport_permission", "XSM_PRIV", cur, d);
   }
 
+  // x86 arch_do_domctl XEN_DOMCTL_ioport_mapping: xsm_ioport_mapping(XSM_DM_PRIV, d, ...)
+  ioportMapping(cur: Domain, d: Domain, _start: number, _end: number, _add: boolean): Rc {
+    return this.apply("ioport_mapping", "xsm_ioport_mapping", "XSM_DM_PRIV", cur, d);
+  }
+
   // physdev.c physdev_map_pirq: xsm_map_domain_pirq(XSM_DM_PRIV, d)
   mapDomainPirq(cur: Domain, d: Domain): Rc {
     return this.apply("map_domain_pirq", "xsm_map_domain_pirq", "XSM_DM_PRIV", cur, d);

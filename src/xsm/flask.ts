@@ -159,6 +159,11 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     return this.rangeHasPerm("ioport_permission", "flask_ioport_permission", cur, d, allow, allow ? "add_ioport" : "remove_ioport", this.ss.ioportPieces(start, end));
   }
 
+  // mirrors flask_ioport_mapping(), which is flask_ioport_permission()
+  ioportMapping(cur: Domain, d: Domain, start: number, end: number, add: boolean): Rc {
+    return this.rangeHasPerm("ioport_mapping", "flask_ioport_mapping", cur, d, add, add ? "add_ioport" : "remove_ioport", this.ss.ioportPieces(start, end));
+  }
+
   // mirrors flask_map_domain_pirq(): current -> d resource:add
   mapDomainPirq(cur: Domain, d: Domain): Rc {
     return this.currentHasPerm("map_domain_pirq", "flask_map_domain_pirq", cur, d, PERM.add);

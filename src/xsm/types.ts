@@ -37,6 +37,7 @@ export type XsmHook =
   | "iomem_permission"
   | "iomem_mapping"
   | "ioport_permission"
+  | "ioport_mapping"
   | "map_domain_pirq"
   | "unmap_domain_pirq"
   | "map_domain_irq"
@@ -138,8 +139,8 @@ export interface IrqRef {
 }
 
 /** The hooks of a device's resources (xsm.h): granting a domain IRQs, I/O memory and I/O ports
- *  (XEN_DOMCTL_irq_permission, iomem_permission, ioport_permission), mapping frames into an HVM
- *  guest (XEN_DOMCTL_memory_mapping), mapping IRQs to a domain's pirqs (PHYSDEVOP_map_pirq,
+ *  (XEN_DOMCTL_irq_permission, iomem_permission, ioport_permission), mapping frames and ports
+ *  into an HVM guest (XEN_DOMCTL_memory_mapping, ioport_mapping), mapping IRQs to a domain's pirqs (PHYSDEVOP_map_pirq,
  *  unmap_pirq) and binding them to an HVM guest (XEN_DOMCTL_bind_pt_irq, unbind_pt_irq).
  *  Ranges are inclusive, as Xen passes them. */
 export interface XsmIoHooks {
@@ -147,6 +148,7 @@ export interface XsmIoHooks {
   iomemPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc;
   iomemMapping(cur: Domain, d: Domain, start: number, end: number, add: boolean): Rc;
   ioportPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc;
+  ioportMapping(cur: Domain, d: Domain, start: number, end: number, add: boolean): Rc;
   mapDomainPirq(cur: Domain, d: Domain): Rc;
   unmapDomainPirq(cur: Domain, d: Domain): Rc;
   mapDomainIrq(cur: Domain, d: Domain, irq: IrqRef): Rc;

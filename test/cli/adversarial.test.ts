@@ -206,6 +206,17 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: ["xsm: error: --pcidevicecon: no pcidevicecon for 0000:03:00.1 (769) in the policy"],
   },
+  "simulate: a scenario's SBDF says which part is wrong": {
+    argv: () => {
+      const scenario = JSON.parse(readFileSync("examples/svp/nested-trust.json", "utf8")) as { policy: string; steps: { sbdf?: string }[] };
+      scenario.policy = join(process.cwd(), "examples/svp", scenario.policy);
+      scenario.steps.find((s) => s.sbdf !== undefined)!.sbdf = "0000:zz:00.0";
+      writeFileSync(at("bad-sbdf.json"), JSON.stringify(scenario));
+      return ["simulate", at("bad-sbdf.json")];
+    },
+    code: 1,
+    stderr: [/bad-sbdf\.json: \/steps\/\d+\/sbdf: expected a PCI address as Xen prints it \(%pp\), SSSS:BB:DD\.F, e\.g\. 0000:03:10\.1; got "0000:zz:00\.0" \(bus 'zz' is not hexadecimal\)/],
+  },
   "info --pirqcon: not a number": {
     argv: () => ["info", small, "--pirqcon", "abc"],
     code: 1,

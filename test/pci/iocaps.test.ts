@@ -51,7 +51,7 @@ describe("the hardware domain's I/O capabilities (dom0_setup_permissions)", () =
     expect(s.ioports.some((r) => r.start <= 0xecc0 && 0xecdf <= r.end)).toBe(true);
     expect(s.iomem.some((r) => r.start <= 0xfee00 && 0xfee00 <= r.end)).toBe(false);
     expect(s.iomem[0]).toEqual({ start: 0, end: 0xfebff });
-    expect(io.state(pv)).toEqual({ irqs: [], iomem: [], ioports: [], pirqs: [], mmio: [], bound: [] });
+    expect(io.state(pv)).toEqual({ irqs: [], iomem: [], ioports: [], pirqs: [], mmio: [], ioportMappings: [], bound: [] });
   });
 });
 
@@ -123,6 +123,26 @@ describe("XEN_DOMCTL_memory_mapping: a guest maps only frames it was granted", (
     const { io } = setup();
     expect(io.memoryMapping(dom0, pv, 0, 0xfebe0, 1, true)).toBe(0);
     expect(io.state(pv).mmio).toEqual([]);
+  });
+});
+
+describe("XEN_DOMCTL_ioport_mapping (x86)", () => {
+  it("maps granted ports into an HVM guest; same ports again move; touching ranges are -EBUSY; removal needs the exact mapping", () => {
+    const { io, log } = setup("dummy");
+    expect(io.ioportMapping(dom0, pv, 0xc000, 0xecc0, 0x20, true)).toBe("-EOPNOTSUPP");
+    expect(log).toContain("ioport_map against non-HVM domain");
+    expect(io.ioportMapping(dom0, hvm, 0xc000, 0xecc0, 0, true)).toBe("-EINVAL");
+    expect(io.ioportMapping(dom0, hvm, 0xc000, 0xecc0, 0x20, true)).toBe("-EPERM"); // not granted to the guest
+    io.ioportPermission(dom0, hvm, 0xec00, 0x100, true);
+    expect(io.ioportMapping(dom0, hvm, 0xc000, 0xecc0, 0x20, true)).toBe(0);
+    expect(io.ioportMapping(dom0, hvm, 0xd000, 0xecc0, 0x20, true)).toBe(0);
+    expect(io.state(hvm).ioportMappings).toEqual([{ gport: 0xd000, mport: 0xecc0, nr: 0x20 }]);
+    expect(io.ioportMapping(dom0, hvm, 0xe000, 0xece0, 0x10, true)).toBe("-EBUSY"); // 0xece0 touches 0xecc0-0xecdf
+    expect(io.ioportMapping(dom0, hvm, 0xe000, 0xecf0, 0x10, true)).toBe(0);
+    expect(io.ioportMapping(dom0, hvm, 0, 0xecc0, 0x10, false)).toBe("-ENOENT");
+    expect(io.ioportMapping(dom0, hvm, 0, 0xecc0, 0x20, false)).toBe(0);
+    expect(io.state(hvm).ioportMappings).toEqual([{ gport: 0xe000, mport: 0xecf0, nr: 0x10 }]);
+    expect(io.ioportMapping(dom0, hvm, 0, 0x61, 1, true)).toBe("-EPERM"); // dom0 does not hold port 0x61
   });
 });
 

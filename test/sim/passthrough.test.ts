@@ -208,6 +208,7 @@ const step = fc.oneof(
   fc.record({ as: domainName, op: fc.constant("iomem_permission"), domain: domainName, first_mfn: frame, nr_mfns: count, allow: fc.boolean() }),
   fc.record({ as: domainName, op: fc.constant("ioport_permission"), domain: domainName, first_port: port, nr_ports: count, allow: fc.boolean() }),
   fc.record({ as: domainName, op: fc.constant("memory_mapping"), domain: domainName, first_gfn: fc.constantFrom(0, 0xf0000), first_mfn: frame, nr_mfns: count, add: fc.boolean() }),
+  fc.record({ as: domainName, op: fc.constant("ioport_mapping"), domain: domainName, first_gport: fc.constantFrom(0, 0xc000), first_mport: port, nr_ports: count, add: fc.boolean() }),
   fc.record({ as: domainName, op: fc.constant("map_pirq"), domain: domainName, gsi: fc.constantFrom(5, 16, 33, 40, 47, 48), pirq: fc.option(small, { nil: undefined }) }, { requiredKeys: ["as", "op", "domain", "gsi"] }),
   fc.record({ as: domainName, op: fc.constant("map_pirq"), domain: domainName, msi: fc.constantFrom("0000:c8:00.0", "0000:03:00.0") }),
   fc.record({ as: domainName, op: fc.constant("unmap_pirq"), domain: domainName, pirq: small }),

@@ -209,6 +209,16 @@ describe("flask's I/O memory and port hooks walk the labels of the range (securi
     expect(a.checks[0]).toMatchObject({ hook: "iomem_mapping", xen: "flask_iomem_mapping" });
   });
 
+  it("flask_ioport_mapping is flask_ioport_permission", () => {
+    const xsm = flask();
+    const r = xsm.record(() => xsm.module.ioportMapping(dm, guest, 0xecc0, 0xecdf, false));
+    expect(questions(r.checks)).toEqual([
+      [S_DM, S_GUEST, "resource", "remove", 0],
+      [S_DM, NIC, "resource", "remove_ioport", "-EACCES"],
+    ]);
+    expect(r.checks[0]).toMatchObject({ hook: "ioport_mapping", xen: "flask_ioport_mapping" });
+  });
+
   it("flask_ioport_permission walks ioportcon with the ioport initial SID between entries", () => {
     const xsm = flask({ enforcing: false });
     const r = xsm.record(() => xsm.module.ioportPermission(dom0, guest, 0xecb0, 0xecc7, true));
@@ -273,6 +283,7 @@ describe("the dummy module gives the resource hooks dummy.h's actions", () => {
       (c: Domain) => xsm.module.mapDomainPirq(c, guest),
       (c: Domain) => xsm.module.unmapDomainPirq(c, guest),
       (c: Domain) => xsm.module.iomemMapping(c, guest, 1, 1, true),
+      (c: Domain) => xsm.module.ioportMapping(c, guest, 1, 1, true),
       (c: Domain) => xsm.module.bindPtIrq(c, guest, { irq: 33 }),
       (c: Domain) => xsm.module.unbindPtIrq(c, guest),
     ]) {

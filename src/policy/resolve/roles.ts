@@ -3,26 +3,29 @@
 // roles (link.c expand_role_attributes, expand.c role_fix_callback and role_set_expand).
 import type { Span } from "../../diagnostics/diagnostic.js";
 import type { Ident, NameSet } from "../ast.js";
-import { OBJECT_R } from "../symbols.js";
+import { OBJECT_R, type TypeSet } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
 
-export function roleTypes(st: ResolveState, names: Names, name: Ident, types: NameSet | undefined): void {
-  if (!types) return;
+/** define_role_types; returns the role and its set as written, for role dominance (a role
+ *  attribute's types are not its record's). */
+export function roleTypes(st: ResolveState, names: Names, name: Ident, types: NameSet | undefined): { role: number; ts: TypeSet } | undefined {
+  if (!types) return undefined;
   const sym = st.sym;
   const attr = st.roleAttrIds.get(name.name);
   if (!st.plainRoles.has(name.name) && attr === undefined) {
     st.err("undeclared", `unknown role ${name.name} (declare it with 'role ${name.name};' before giving it types, as checkpolicy requires)`, name.span);
-    return;
+    return undefined;
   }
   names.shape(types, { exclude: true });
   const ts = names.typeSet(types, false);
   // a role attribute's types go to its roles when expanded (expandRoleAttributes)
   const into = attr !== undefined ? (sym.roleAttrs[attr]!.types ??= new Set()) : sym.roles[sym.roleIds.get(name.name)!]!.types;
   // object_r holds every type implicitly; libsepol keeps no type list for it
-  if (attr === undefined && sym.roleIds.get(name.name) === OBJECT_R) return;
+  if (attr === undefined && sym.roleIds.get(name.name) === OBJECT_R) return { role: OBJECT_R, ts };
   for (const t of expandTypeSet(ts, sym)) into.add(t);
+  return attr === undefined ? { role: sym.roleIds.get(name.name)!, ts } : undefined;
 }
 
 /** define_role_allow, expanded as copy_role_allows expands it: role attributes stand for their roles. */
