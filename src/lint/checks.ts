@@ -72,6 +72,13 @@ export const CHECK_CODES: ReadonlySet<string> = new Set(CHECKS.map((c) => c.code
 const DECLARING = new Set(["attribute", "type", "typealias", "typeattribute"]);
 const NAME_DECLARING = new Set(["class", "sid_decl", "common", "bool", "role", "user", "av", "sid_context"]);
 
+/** A node as its fields: the parser's lazy nodes (ScannedAvRule, ScannedSet, ...) keep some of
+ *  theirs behind getters, and give them all as their JSON shape. */
+function plain(value: object): object {
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  return typeof toJSON === "function" ? (toJSON.call(value) as object) : value;
+}
+
 /** Names used anywhere in the policy (rules, roles, constraints, contexts, conditionals), apart
  *  from declarations of types and attributes and the membership lists they carry. */
 function namesUsed(ast: PolicyAst): Set<string> {
@@ -86,7 +93,7 @@ function namesUsed(ast: PolicyAst): Set<string> {
         for (const v of value) stack.push(v);
         continue;
       }
-      const o = value as Record<string, unknown>;
+      const o = plain(value) as Record<string, unknown>;
       if (typeof o.name === "string" && typeof o.kind !== "string") used.add(o.name);
       for (const [k, v] of Object.entries(o)) if (k !== "span") stack.push(v);
     }
@@ -99,7 +106,7 @@ function namesUsed(ast: PolicyAst): Set<string> {
       s.else.forEach(statement);
       return;
     }
-    for (const [k, v] of Object.entries(s)) {
+    for (const [k, v] of Object.entries(plain(s))) {
       if (k === "span" || (k === "name" && NAME_DECLARING.has(s.kind))) continue;
       walk(v);
     }

@@ -11,8 +11,8 @@ import { keepShape } from "./shapes.js";
 const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?[ \t]*\r?$/;
 
 export class LineMap {
-  /** Offset of the first character of each physical line. */
-  private readonly starts: Int32Array;
+  /** Offset of the first character of each physical line (made at the first lookup: see build). */
+  private starts: Int32Array = NO_LINES;
   /** Where `#line` directives change the mapping, in physical line order: from physical line
    *  `from` on, physical line L is line `L + delta` of `files[file]`. Segment 0 is the identity. */
   private readonly segFrom: number[] = [0];
@@ -22,12 +22,23 @@ export class LineMap {
   /** Last physical line and segment looked up: spans are mostly asked for in increasing order. */
   private cursor = 0;
   private segCursor = 0;
+  /** The text until the lines are found (then ""). */
+  private text: string;
 
   constructor(text: string, file: string) {
+    this.text = text;
+    this.files = [file];
+  }
+
+  /** Finds the lines and `#line` directives, at the first lookup: a compile that reports nothing
+   *  looks none up (its spans keep offsets: SourceSpan), and a large policy has 100k lines. */
+  private build(): void {
+    const text = this.text;
+    const file = this.files[0]!;
+    this.text = "";
     let count = 1;
     for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count++;
     this.starts = new Int32Array(count);
-    this.files = [file];
     const fileIndex = new Map<string, number>([[file, 0]]);
 
     let line = 0;
@@ -107,6 +118,7 @@ export class LineMap {
 
   /** The mapped position of a physical offset. */
   position(offset: number): { file: string; line: number; col: number } {
+    if (this.starts === NO_LINES) this.build();
     const i = this.lineIndex(offset);
     const k = this.segment(i);
     return { file: this.files[this.segFile[k]!]!, line: i + this.segDelta[k]!, col: offset - this.starts[i]! + 1 };
@@ -114,6 +126,7 @@ export class LineMap {
 
   /** A span over [start, end) of the physical text. `endCol` is exclusive: one past the last column. */
   span(start: number, end: number): Span {
+    if (this.starts === NO_LINES) this.build();
     const i = this.lineIndex(start);
     const k = this.segment(i);
     const line = i + this.segDelta[k]!;
@@ -138,12 +151,15 @@ export class LineMap {
 
   /** The physical text of the line holding `offset` (without its newline), for rendering. */
   lineText(text: string, offset: number): string {
+    if (this.starts === NO_LINES) this.build();
     const i = this.lineIndex(offset);
     const start = this.starts[i];
     const nl = text.indexOf("\n", start);
     return text.slice(start, nl === -1 ? text.length : nl).replace(/\r$/, "");
   }
 }
+
+const NO_LINES = new Int32Array(0);
 
 function firstNonBlank(text: string, from: number, to: number): number {
   for (let i = from; i < to; i++) {

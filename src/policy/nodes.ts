@@ -5,7 +5,7 @@
 import type { Ident, NameSet } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 import { LineMap, SourceSpan } from "./lines.js";
-import { Scanner, type ScanNodes } from "./scan.js";
+import { ScannedAvRule, Scanner, type ScanNodes } from "./scan.js";
 import { keepShape } from "./shapes.js";
 
 /** A name and where it was read: its span is the name's length from `offset`. */
@@ -152,4 +152,5 @@ export class SourceNodes implements ScanNodes {
   keepShape(nodes.nameSet("", 0));
   keepShape(nodes.ident("", 0));
   keepShape(nodes.nameList(0, 0, false, [], []));
+  keepShape(new ScannedAvRule(nodes, "allow", "", 0, "", 0, "", 0, "", 0));
 }

@@ -71,12 +71,13 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   const at = (start: number, end: number) => nodes.at(start, end);
   const ident = (name: string, start: number) => nodes.ident(name, start);
   const oneName = (id: Ident) => nodes.oneName(id);
-  const span = (start: number, end: number) => nodes.span(start, end);
   const scanner = new Scanner(text, nodes, options.grammarOnly === true);
   let failed = false;
   try {
     ast.statements = parse(text, {
-      span,
+      // (statements' spans too are located when read: a compile that reports nothing never
+      // finds the text's lines)
+      span: at,
       at,
       ident,
       oneName,
@@ -113,7 +114,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       ),
     );
   } else if (options.sections !== false) {
-    for (const d of checkSections(ast.statements, lines.span(text.length, text.length))) diagnostics.push(d);
+    for (const d of checkSections(ast.statements, lines.lazySpan(text.length, text.length))) diagnostics.push(d);
     for (const d of checkEmptyStatements(ast.statements, ctx.empties ?? [], lines)) diagnostics.push(d);
   }
   return { ast, diagnostics };

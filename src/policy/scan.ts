@@ -113,6 +113,88 @@ export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
 // Slots of the cache of recently read names (a power of two).
 const RECENT_SIZE = 4096;
 
+/**
+ * An AV rule as Scanner.avRule read it. A set of one plain name (nearly every source, target and
+ * class, most permissions) is kept as the name and where it starts, and its node made when the
+ * set is first read; the resolver asks for the name alone (oneName). A large policy has 100k such
+ * rules, whose nodes would stay live (and be copied by every scavenge) until resolve is done.
+ */
+export class ScannedAvRule implements Unplaced<AvRule> {
+  readonly kind = "avrule";
+  span: Span | null = null;
+  readonly #nodes: ScanNodes;
+  #sources: NameSet | string;
+  #targets: NameSet | string;
+  #classes: NameSet | string;
+  #perms: NameSet | string;
+  readonly #sourcesAt: number;
+  readonly #targetsAt: number;
+  readonly #classesAt: number;
+  readonly #permsAt: number;
+
+  constructor(
+    nodes: ScanNodes,
+    readonly rule: AvRuleKind,
+    sources: NameSet | string,
+    sourcesAt: number,
+    targets: NameSet | string,
+    targetsAt: number,
+    classes: NameSet | string,
+    classesAt: number,
+    perms: NameSet | string,
+    permsAt: number,
+  ) {
+    this.#nodes = nodes;
+    this.#sources = sources;
+    this.#targets = targets;
+    this.#classes = classes;
+    this.#perms = perms;
+    this.#sourcesAt = sourcesAt;
+    this.#targetsAt = targetsAt;
+    this.#classesAt = classesAt;
+    this.#permsAt = permsAt;
+  }
+
+  get sources(): NameSet {
+    const s = this.#sources;
+    return typeof s === "string" ? (this.#sources = this.#nodes.nameSet(s, this.#sourcesAt)) : s;
+  }
+  get targets(): NameSet {
+    const s = this.#targets;
+    return typeof s === "string" ? (this.#targets = this.#nodes.nameSet(s, this.#targetsAt)) : s;
+  }
+  get classes(): NameSet {
+    const s = this.#classes;
+    return typeof s === "string" ? (this.#classes = this.#nodes.nameSet(s, this.#classesAt)) : s;
+  }
+  get perms(): NameSet {
+    const s = this.#perms;
+    return typeof s === "string" ? (this.#perms = this.#nodes.nameSet(s, this.#permsAt)) : s;
+  }
+
+  /** The name of each set that is one plain name and whose node is not made yet, else undefined. */
+  get sourceName(): string | undefined {
+    const s = this.#sources;
+    return typeof s === "string" ? s : undefined;
+  }
+  get targetName(): string | undefined {
+    const s = this.#targets;
+    return typeof s === "string" ? s : undefined;
+  }
+  get className(): string | undefined {
+    const s = this.#classes;
+    return typeof s === "string" ? s : undefined;
+  }
+  get permName(): string | undefined {
+    const s = this.#perms;
+    return typeof s === "string" ? s : undefined;
+  }
+
+  toJSON(): Unplaced<AvRule> {
+    return { kind: "avrule", span: this.span, rule: this.rule, sources: this.sources, targets: this.targets, classes: this.classes, perms: this.perms };
+  }
+}
+
 export class Scanner {
   /** Where the last successful read stopped. */
   end = 0;
@@ -216,7 +298,7 @@ export class Scanner {
     this.skipBlanks();
     const s =
       kw === "pcidevicecon" ? this.pciDevice(this.pos) : kw === "type" || kw === "typeattribute" || kw === "attribute" ? this.decl(this.pos, kw) : this.avRule(this.pos, kw, false);
-    if (s !== null) s.span = this.nodes.span(start, this.end);
+    if (s !== null) s.span = this.nodes.at(start, this.end);
     return s;
   }
 
@@ -285,24 +367,28 @@ export class Scanner {
   avRule(start: number, rule: AvRuleKind, inCond: boolean): Unplaced<AvRule> | null {
     if (this.grammarOnly || (inCond && rule === "neverallow")) return null;
     this.pos = start;
+    const sourcesAt = this.pos;
     const sources = this.names1();
     if (sources === null) return null;
     this.skipBlanks();
+    const targetsAt = this.pos;
     const targets = this.names1();
     if (targets === null) return null;
     this.skipBlanks();
     if (this.input.charCodeAt(this.pos) !== 58 /* : */) return null;
     this.pos++;
     this.skipBlanks();
+    const classesAt = this.pos;
     const classes = this.names1();
     if (classes === null) return null;
     this.skipBlanks();
+    const permsAt = this.pos;
     const perms = this.names1();
     if (perms === null) return null;
     this.skipBlanks();
     if (this.input.charCodeAt(this.pos) !== 59 /* ; */) return null;
     this.end = this.pos + 1;
-    return { kind: "avrule", span: null, rule, sources, targets, classes, perms };
+    return new ScannedAvRule(this.nodes, rule, sources, sourcesAt, targets, targetsAt, classes, classesAt, perms, permsAt);
   }
 
   /** `T[, A]*;` after `type`, `T A[, A]*;` after `typeattribute`, `A;` after `attribute` (no
@@ -641,8 +727,9 @@ export class Scanner {
   /** The grammar's Names for the flat shapes: one name, `a -b`, `*`, `~a`, and `{ ... }` or
    *  `~{ ... }` of names and `-name`s (no nesting); null (the grammar reads it) otherwise. The
    *  nodes are the grammar's (Names, flattenSet): a span from the first character to the last
-   *  read, `include` and `exclude` in the order written. */
-  private names1(): NameSet | null {
+   *  read, `include` and `exclude` in the order written; one plain name is that name (its set
+   *  made by ScannedAvRule when asked for). */
+  private names1(): NameSet | string | null {
     const input = this.input;
     const start = this.pos;
     const c = input.charCodeAt(start);
@@ -666,7 +753,7 @@ export class Scanner {
     this.skipBlanks();
     if (input.charCodeAt(this.pos) !== 45 /* - */) {
       this.pos = end;
-      return this.nodes.nameSet(name, start);
+      return name;
     }
     const a = this.nodes.ident(name, start);
     this.pos++;

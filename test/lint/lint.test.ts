@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { CHECKS, lintText } from "../../src/lint/index.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { xsm } from "../cli/run.js";
+import { policyText } from "../policy/policy-text.js";
 
 const planted = "test/fixtures/lint/planted.conf";
 const plantedSvp = "test/fixtures/lint/planted-svp.conf";
@@ -37,6 +38,13 @@ describe("xsm lint on a policy with planted defects", () => {
 
   it("every check has a planted case", () => {
     for (const c of CHECKS) expect(codesFound.has(c.code), c.code).toBe(true);
+  });
+
+  it("an attribute named only in a rule's set in braces, or as its one-name set, is used", () => {
+    // (the parser keeps such sets as names, their nodes made when read)
+    const te = "attribute a1;\nattribute a2;\ntype t1_t, a1, a2;\nallow { a1 dom0_t } dev_t:resource plug;\nallow a2 dev_t:resource unplug;\n";
+    const unused = lintText(policyText({ te }), "p.conf").diagnostics.filter((d) => d.code === "unused-attribute").map((d) => d.message);
+    expect(unused.filter((m) => / a[12] /.test(m))).toEqual([]);
   });
 
   it("the SVP example and the generated attributes and rules of its platforms give no finding", () => {

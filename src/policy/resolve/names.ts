@@ -69,6 +69,23 @@ export class Names {
     if (set.exclude.length > 0 && !ok.exclude) this.st.err("set", "- not allowed in this type of rule", set.exclude[0]!.span);
   }
 
+  /** typeSet of the set of one plain name `name` when it names a type or an attribute, else
+   *  undefined (the caller then asks typeSet, which reports it). */
+  oneTypeSet(name: string): TypeSet | undefined {
+    const sym = this.st.sym;
+    const t = sym.typeIds.get(name);
+    if (t !== undefined) return (this.typeSets[t] ??= { types: [t], attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
+    const a = sym.attrIds.get(name);
+    if (a !== undefined) return (this.attrSets[a] ??= { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
+    return undefined;
+  }
+
+  /** classSet of the set of one plain name when it names a class, else undefined. */
+  oneClassSet(name: string): number[] | undefined {
+    const c = this.st.sym.classIds.get(name);
+    return c === undefined ? undefined : (this.classLists[c] ??= [c]);
+  }
+
   /** A type set (libsepol set_types): types, attributes, aliases, `*`, `~`, `-x`, and `self` when allowed.
    *  Kept symbolic: expand.ts (or typeset.ts) turns it into types. */
   typeSet(set: NameSet, allowSelf: boolean): TypeSet {
@@ -76,10 +93,8 @@ export class Names {
     // Most sets are one plain name: share the empty lists (a large policy has 100k rules)
     const one = oneName(set);
     if (one !== undefined) {
-      const t = sym.typeIds.get(one);
-      if (t !== undefined) return (this.typeSets[t] ??= { types: [t], attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
-      const a = sym.attrIds.get(one);
-      if (a !== undefined) return (this.attrSets[a] ??= { types: NONE, attrs: [a], negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: false });
+      const ts = this.oneTypeSet(one);
+      if (ts !== undefined) return ts;
     }
     const ts: TypeSet = { types: [], attrs: [], negTypes: [], negAttrs: [], star: set.star, complement: set.complement, self: false };
     if (set instanceof ScannedSet) {
@@ -121,8 +136,8 @@ export class Names {
     const sym = this.st.sym;
     const one = oneName(set);
     if (one !== undefined) {
-      const c = sym.classIds.get(one);
-      if (c !== undefined) return (this.classLists[c] ??= [c]);
+      const cs = this.oneClassSet(one);
+      if (cs !== undefined) return cs;
     }
     const ids = idSet(
       set,
