@@ -18,7 +18,10 @@ types = sorted(set(re.findall(r"^type (\w+);", text, re.M)))
 ctx = [f"u:{r}:{t}" for r in roles for t in types]
 print(json.dumps([{"scontext": s, "tcontext": t, "tclass": "domain", "perm": p} for s in ctx for t in ctx for p in ("create", "destroy", "pause")]))
 PY
-  ../../../scripts/oracle-computeav "$conf" "$name.queries.json" 2>/dev/null |
-    /usr/bin/python3 -c 'import json, sys; print("".join("E" if "error" in d else "A" if d["allowed"] else "D" for d in json.load(sys.stdin)))' > "$name.decisions.txt"
-  rm "$name.queries.json"
+  # libsepol refuses to load a binary whose role dominates a role attribute (validate_policydb):
+  # such a policy has its bytes compared only
+  if ../../../scripts/oracle-computeav "$conf" "$name.queries.json" > "$name.decisions.json" 2>/dev/null; then
+    /usr/bin/python3 -c 'import json, sys; print("".join("E" if "error" in d else "A" if d["allowed"] else "D" for d in json.load(sys.stdin)))' < "$name.decisions.json" > "$name.decisions.txt"
+  fi
+  rm -f "$name.queries.json" "$name.decisions.json"
 done

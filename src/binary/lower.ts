@@ -214,6 +214,7 @@ class Lowering {
   readonly typeBit: Int32Array; // our type id -> kernel bit
   readonly attrBit: Int32Array; // our attribute id -> kernel bit
   readonly roleVal: Int32Array; // our role id -> kernel value
+  readonly roleAttrVal: Int32Array; // a role attribute's index -> the value it takes (unwritten)
   readonly userVal: Int32Array;
   /** Role values in use, role attributes included. */
   readonly nroles: number;
@@ -242,8 +243,9 @@ class Lowering {
     this.roleVal[OBJECT_R] = 1;
     let r = 1;
     // role attributes take values in the same order, and are not written (role_attr_uncount)
+    this.roleAttrVal = new Int32Array(sym.roleAttrs.length);
     for (const role of roleTableOrder(sym)) {
-      if (role.id === -1) ++r;
+      if (role.id === -1) this.roleAttrVal[role.attr!] = ++r;
       else if (role.id !== OBJECT_R) this.roleVal[role.id] = ++r;
     }
     this.nroles = r;
@@ -697,7 +699,7 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     bounds: dottedParent(r.name, sym.roleIds, lw.roleVal),
     // object_r dominates nothing and is written with no types (role_write); role dominance
     // statements add roles (define_role_dom)
-    dominates: r.id === OBJECT_R ? [] : r.dominates ? bitsOf(Array.from(r.dominates, (d) => lw.roleVal[d]! - 1)) : [lw.roleVal[r.id]! - 1],
+    dominates: r.id === OBJECT_R ? [] : r.dominates ? bitsOf(Array.from(r.dominates, (d) => (d < 0 ? lw.roleAttrVal[-d - 1]! : lw.roleVal[d]!) - 1)) : [lw.roleVal[r.id]! - 1],
     types: r.id === OBJECT_R ? [] : bitsOf(Array.from(r.types, (t) => lw.typeBit[t]!)),
   }));
 

@@ -28,6 +28,8 @@ export interface RoleTableEntry {
   name: string;
   /** A role's index in sym.roles; -1 for a role attribute. */
   id: number;
+  /** A role attribute's index in sym.roleAttrs. */
+  attr?: number;
 }
 
 /** p_roles: the roles (object_r among them) and the role attributes, which take values though a
@@ -36,7 +38,7 @@ export function roleTableEntries(sym: Symbols): RoleTableEntry[] {
   // a role a dominance statement declared comes after them (define_role_dom, second pass)
   const early = sym.roles.filter((r) => !r.late).map((r) => ({ name: r.name, id: r.id }));
   const late = sym.roles.filter((r) => r.late).map((r) => ({ name: r.name, id: r.id }));
-  return [...early, ...sym.roleAttrs.map((a) => ({ name: a.name, id: -1 })), ...late];
+  return [...early, ...sym.roleAttrs.map((a, i) => ({ name: a.name, id: -1, attr: i })), ...late];
 }
 
 /** The p_types entries in hashtab_map order. */

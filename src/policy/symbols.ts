@@ -54,8 +54,8 @@ export interface RoleSym {
   name: string;
   /** Authorized type ids (attributes expanded). object_r has none: it is valid for every type. */
   types: Set<number>;
-  /** Role ids it dominates (`dominance { role r { role s; } }`), itself included; absent: only
-   *  itself (object_r: none, as libsepol writes it). */
+  /** Role ids it dominates (`dominance { role r { role s; } }`), itself included, a role
+   *  attribute as -(index + 1); absent: only itself (object_r: none, as libsepol writes it). */
   dominates?: Set<number>;
   /** Declared by a role dominance statement naming it first (define_role_dom declares it in
    *  checkpolicy's second pass, after every role attribute, which orders p_roles). */

@@ -4,7 +4,7 @@
 // contexts, for `r1 dom r2`, `domby` and `incomp`; the committed fixtures must still be what the
 // tools say (test/policy/role-dominance.test.ts holds xsm to them without the tools).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -25,6 +25,7 @@ describe("role dominance: checkpolicy's bytes and libsepol's decisions, live", (
       const theirs = readFileSync(join(tmp, "p.bin"));
       expect(theirs.equals(readFileSync(join(dir, `${name}.bin`))), "the committed binary is checkpolicy's").toBe(true);
       expect(Buffer.from(compileBinary(text, { file: conf }).bytes).equals(theirs)).toBe(true);
+      if (!existsSync(join(dir, `${name}.decisions.txt`))) return; // libsepol cannot load it
       const queries = dominanceQueries(text).map((q) => ({ ...q, tclass: "domain" }));
       writeFileSync(join(tmp, "q.json"), JSON.stringify(queries));
       const out = execFileSync(join(repoRoot, "scripts/oracle-computeav"), [conf, join(tmp, "q.json")], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 1 << 26 });

@@ -4,7 +4,7 @@
 // as libsepol's sepol_compute_av does on that binary (NAME.decisions.txt, one letter a query, from
 // scripts/gen-role-dominance-fixtures.sh; test/oracle/role-dominance.test.ts re-runs both live).
 // The binary read back decides the same.
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
@@ -31,6 +31,8 @@ describe("role dominance as checkpolicy compiles it and libsepol decides it", ()
       const text = readFileSync(join(dir, `${name}.conf`), "utf8");
       const compiled = compileBinary(text, { file: `${name}.conf` });
       expect(Buffer.from(compiled.bytes).equals(readFileSync(join(dir, `${name}.bin`))), `${name}: bytes differ from checkpolicy's`).toBe(true);
+      // no decisions when libsepol refuses the binary (a role dominating a role attribute)
+      if (!existsSync(join(dir, `${name}.decisions.txt`))) return;
       const want = readFileSync(join(dir, `${name}.decisions.txt`), "utf8").trim();
       expect(letters(compiled.policy!, text)).toBe(want);
       const read = loadBinary(new Uint8Array(readFileSync(join(dir, `${name}.bin`))), `${name}.bin`);
@@ -53,7 +55,6 @@ describe("role dominance as checkpolicy compiles it and libsepol decides it", ()
     ["an empty dominance", "dominance { }", /^an empty dominance statement: checkpolicy needs sensitivities/],
     ["empty braces after a role", "dominance { role r { } }", /^expected 'role' in dominance statement, found '}'$/],
     ["a role without ';'", "dominance { role r }", /^expected ';' or '\{' in dominance statement, found '}'$/],
-    ["a role attribute", "attribute_role ra;\nroleattribute s ra;\ndominance { role r { role ra; } }", /^ra is a role attribute: checkpolicy takes it in a role dominance statement, xsm does not model that/],
   ];
   for (const [what, statement, message] of errors) {
     it(`refuses ${what} with a located error`, () => {

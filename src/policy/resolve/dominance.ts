@@ -9,6 +9,9 @@
 //   included; several are merged first (merge_roles_dom), which unions the positive names of
 //   their type sets (attributes expanded, negations and `*`/`~` lost);
 // - then every other role that already dominates R takes R's dominates and types (one level).
+// A role attribute may stand in one too (p_roles holds both): it dominates itself, and what it
+// takes goes to its roles when expanded (expand.c role_fix_callback), its value to the roles that
+// dominate it. Keys below are role ids, and -(index + 1) for a role attribute.
 import type { RoleDomDef, RoleDominance } from "../ast.js";
 import { OBJECT_R, type TypeSet } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
@@ -48,8 +51,10 @@ export class RoleDominanceState {
     for (const d of s.roles) this.define(d);
   }
 
-  /** The role's types now: what the resolver gave it (object_r: what dominance gave it). */
+  /** The role's types now: what the resolver gave it (object_r: what dominance gave it; a role
+   *  attribute: its own `role A types`). */
   private typesOf(role: number): Iterable<number> {
+    if (role < 0) return this.st.sym.roleAttrs[-role - 1]!.types ?? [];
     return role === OBJECT_R ? this.of(role).types : this.st.sym.roles[role]!.types;
   }
 
@@ -100,7 +105,7 @@ export class RoleDominanceState {
 
   private addTypes(role: number, types: readonly number[]): void {
     const h = this.of(role);
-    const into = role === OBJECT_R ? h.types : this.st.sym.roles[role]!.types;
+    const into = role < 0 ? (this.st.sym.roleAttrs[-role - 1]!.types ??= new Set()) : role === OBJECT_R ? h.types : this.st.sym.roles[role]!.types;
     for (const t of types) {
       into.add(t);
       h.types.add(t);
@@ -111,10 +116,8 @@ export class RoleDominanceState {
   private roleFor(d: RoleDomDef): number | undefined {
     const st = this.st;
     const name = d.name.name;
-    if (st.roleAttrIds.has(name)) {
-      st.err("unsupported", `${name} is a role attribute: checkpolicy takes it in a role dominance statement, xsm does not model that (name roles only)`, d.name.span);
-      return undefined;
-    }
+    const attr = st.roleAttrIds.get(name);
+    if (attr !== undefined) return -attr - 1;
     const id = st.sym.roleIds.get(name);
     if (id !== undefined) return id;
     const role = { id: st.sym.roles.length, name, types: new Set<number>(), late: true as const };
@@ -127,7 +130,8 @@ export class RoleDominanceState {
   /** Each role's final dominates, into the symbols (only where it is more than itself). */
   finish(): void {
     for (const [role, h] of this.held) {
-      if (role === OBJECT_R) continue;
+      // object_r and role attributes are written without dominates (role_write, role_attr_uncount)
+      if (role <= OBJECT_R) continue;
       if (h.dominates.size !== 1 || !h.dominates.has(role)) this.st.sym.roles[role]!.dominates = h.dominates;
     }
   }

@@ -8,8 +8,8 @@ import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
 
-/** define_role_types; returns the role and its set as written, for role dominance (a role
- *  attribute's types are not its record's). */
+/** define_role_types; returns the role (a role attribute: -(index + 1)) and its set as written,
+ *  for role dominance. */
 export function roleTypes(st: ResolveState, names: Names, name: Ident, types: NameSet | undefined): { role: number; ts: TypeSet } | undefined {
   if (!types) return undefined;
   const sym = st.sym;
@@ -25,7 +25,8 @@ export function roleTypes(st: ResolveState, names: Names, name: Ident, types: Na
   // object_r holds every type implicitly; libsepol keeps no type list for it
   if (attr === undefined && sym.roleIds.get(name.name) === OBJECT_R) return { role: OBJECT_R, ts };
   for (const t of expandTypeSet(ts, sym)) into.add(t);
-  return attr === undefined ? { role: sym.roleIds.get(name.name)!, ts } : undefined;
+  // a role attribute's key in role dominance (resolve/dominance.ts)
+  return { role: attr === undefined ? sym.roleIds.get(name.name)! : -attr - 1, ts };
 }
 
 /** define_role_allow, expanded as copy_role_allows expands it: role attributes stand for their roles. */
