@@ -424,7 +424,7 @@ const hexRange = (start: number, end: number) => (start === end ? hex(start) : `
 
 /** The explanation of Xen's -EPERM when the caller itself lacks what it hands out or maps. */
 function lacks(cur: Domain, what: string, caps: "irq" | "iomem" | "ioports"): string {
-  return `${cur.name} does not hold ${what} (${caps === "ioports" ? "ioports" : caps}_access_permitted(current)): a domain hands out or maps only what it holds`;
+  return `${cur.name} does not hold ${what} (${caps}_access_permitted(current)): a domain hands out or maps only what it holds`;
 }
 
 /** d->nr_pirqs. */
