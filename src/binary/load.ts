@@ -5,11 +5,10 @@ import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diag
 import { compile, compilePolicy } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
-import { hasUnconditionalEntry } from "./lower.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy, type XenRefusal } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
-import { commonPrefixMessage, emptyAvtabMessage, filenameTransMessage, xenRefusals } from "./xen-compat.js";
+import { commonPrefixMessage, emptyAvtabMessage, filenameTransMessage, sourceRefusals } from "./xen-compat.js";
 
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
@@ -69,7 +68,7 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
   const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;
-  const refusals = xenRefusals(ast, hasUnconditionalEntry(ast, symbols), options.asXen === true);
+  const refusals = sourceRefusals(ast, symbols, options.asXen === true);
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
   return { policy, text, warnings };

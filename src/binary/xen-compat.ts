@@ -2,6 +2,8 @@
 // avtab.c avtab_read), said before Xen says it: a located warning naming the construct and the
 // line Xen would log; `--strict` (or a loader, as the simulator's load_policy) makes it an error.
 import type { PolicyAst } from "../policy/ast.js";
+import type { Symbols } from "../policy/symbols.js";
+import { hasUnconditionalEntry } from "./lower.js";
 import { error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
 
 /** Xen's log lines for the refusals a compile can foresee. */
@@ -39,4 +41,10 @@ export function xenRefusals(ast: PolicyAst, unconditionalRules: boolean, strict:
   }
   if (!unconditionalRules) out.push(refusal(strict, "xen-empty-avtab", emptyAvtabMessage(), ast.statements[0]?.span));
   return out;
+}
+
+/** xenRefusals of a compiled source policy, without writing its binary (the empty-avtab check
+ *  looks at the rules: lower.ts hasUnconditionalEntry). For loaders, `xsm lint` and the editor. */
+export function sourceRefusals(ast: PolicyAst, symbols: Symbols, strict: boolean): Diagnostic[] {
+  return xenRefusals(ast, hasUnconditionalEntry(ast, symbols), strict);
 }

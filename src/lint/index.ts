@@ -1,7 +1,7 @@
 // `xsm lint`: the compiler's stages, then the checks (checks.ts) over what they built, then the
 // user's say: inline `# xsm-lint: disable=CODE` comments and a config file of severities.
-import { compileBinary } from "../binary/compile.js";
-import { PolicyError, type Diagnostic, type Severity, type Span } from "../diagnostics/diagnostic.js";
+import { sourceRefusals } from "../binary/xen-compat.js";
+import { type Diagnostic, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import { CHECK_CODES, runChecks } from "./checks.js";
 
@@ -19,19 +19,11 @@ export interface LintResult {
 /** Compiles and runs every check; the findings are located in `text` as the compiler locates.
  *  `mls`: an MLS policy (checkpolicy -M). */
 export function lintText(text: string, file: string, options: { mls?: boolean } = {}): LintResult {
-  const mls = options.mls === true;
-  let xen: Diagnostic[];
-  try {
-    // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
-    xen = compileBinary(text, { file, mls }).warnings.filter((d) => d.code.startsWith("xen-"));
-  } catch (err) {
-    if (err instanceof PolicyError) return { diagnostics: err.diagnostics, compiled: false };
-    throw err;
-  }
-  const run = compile(text, { file, mls });
+  const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) return { diagnostics: run.error, compiled: false };
   const { symbols, expanded, ast } = run.value;
-  return { diagnostics: [...xen, ...runChecks(symbols, expanded, ast)], compiled: true };
+  // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
+  return { diagnostics: [...sourceRefusals(ast, symbols, false), ...runChecks(symbols, expanded, ast)], compiled: true };
 }
 
 /** The text of a finding's line and of the line above it, where a suppression comment may sit. */

@@ -4,6 +4,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { sourceRefusals } from "../binary/xen-compat.js";
 import { Locator, type SourceLookup } from "../build/locate.js";
 import type { MacroDef } from "../build/macros.js";
 import { readTree, runM4, treeMacros, treeSources, TreeError, type PolicyTree } from "../build/index.js";
@@ -36,7 +37,9 @@ export function analyzeText(text: string, file: string, options: { mls?: boolean
   let parsed: PolicyAst | undefined;
   const capture = { name: "lsp-index", run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }) };
   const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true, mls });
-  const diagnostics = run.ok ? [...run.value.diagnostics] : run.error;
+  // what Xen's loader would refuse (policydb.c) is a warning here too: `xsm compile -o` and `xsm
+  // lint` say it, and an author should see it before Xen logs it at boot
+  const diagnostics = run.ok ? [...run.value.diagnostics, ...sourceRefusals(run.value.ast, run.value.symbols, false)] : run.error;
   // a policy with errors still has its declarations: resolve them (it reports and goes on), so
   // hover and completion work while the text is wrong
   let symbols = run.ok ? run.value.symbols : undefined;
