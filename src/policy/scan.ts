@@ -860,10 +860,7 @@ export class Scanner {
   /** The grammar's Ident: a name that is not reserved; else null (and nothing read). */
   private ident(): Ident | null {
     const start = this.pos;
-    if (!isLetter(this.input.charCodeAt(start))) return null;
-    const name = this.word(start);
-    if (RESERVED.has(name)) return null;
-    this.pos = this.end;
-    return this.nodes.ident(name, start);
+    const name = this.name();
+    return name === null ? null : this.nodes.ident(name, start);
   }
 }
