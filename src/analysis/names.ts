@@ -1,8 +1,6 @@
 // Unknown names in a query: the error names what was asked for and suggests the nearest known
 // name (edit distance), as a user mistyping `gvp1_pci` for `gvp1_pci_t` needs.
-import { nearestName } from "../diagnostics/suggest.js";
-
-export { nearestName };
+import { didYouMean } from "../diagnostics/suggest.js";
 
 /** A query names something the policy does not have; `option` says where (e.g. "-s", "/tests/3/source"). */
 export class QueryError extends Error {
@@ -17,6 +15,5 @@ export class QueryError extends Error {
 
 /** "unknown type 'x' (did you mean 'y'?)" */
 export function unknownName(what: string, name: string, known: Iterable<string>, option?: string): QueryError {
-  const near = nearestName(name, known);
-  return new QueryError(`unknown ${what} '${name}'${near ? ` (did you mean '${near}'?)` : ""}`, option);
+  return new QueryError(`unknown ${what} '${name}'${didYouMean(name, known)}`, option);
 }

@@ -8,7 +8,7 @@ import type { AvTab } from "../policy/avtab.js";
 import { PolicyTables } from "../policy/image.js";
 import type { CompiledPolicy, Reason } from "../policy/types.js";
 import type { AnalysisPolicy } from "./load.js";
-import { nearestName } from "./names.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 import { sortedContains } from "./why.js";
 
 export type Expectation = "allowed" | "denied";
@@ -64,11 +64,6 @@ export interface TestOutcome {
 
 const perms = (t: PolicyTestCase): string[] => (Array.isArray(t.perm) ? t.perm : [t.perm]);
 
-function suggest(name: string, known: Iterable<string>): string {
-  const near = nearestName(name, known);
-  return near ? ` (did you mean '${near}'?)` : "";
-}
-
 /** Every name a file's tests use that its policy does not have, each at its JSON path; a file
  *  with problems is not run (nothing is half-checked). */
 export function testProblems(ap: AnalysisPolicy, file: PolicyTestFile): TestProblem[] {
@@ -76,7 +71,7 @@ export function testProblems(ap: AnalysisPolicy, file: PolicyTestFile): TestProb
   const out: TestProblem[] = [];
   const bools = (values: Record<string, boolean> | undefined, at: string) => {
     for (const name of Object.keys(values ?? {})) {
-      if (!sym.boolIds.has(name)) out.push({ path: `${at}/${name}`, message: `unknown boolean '${name}'${suggest(name, sym.boolIds.keys())}` });
+      if (!sym.boolIds.has(name)) out.push({ path: `${at}/${name}`, message: `unknown boolean '${name}'${didYouMean(name, sym.boolIds.keys())}` });
     }
   };
   bools(file.booleans, "/booleans");
@@ -109,14 +104,14 @@ export function testProblems(ap: AnalysisPolicy, file: PolicyTestFile): TestProb
     }
     const cls = sym.classIds.get(t.class);
     if (cls === undefined) {
-      out.push({ path: `${at}/class`, message: `unknown class '${t.class}'${suggest(t.class, sym.classIds.keys())}` });
+      out.push({ path: `${at}/class`, message: `unknown class '${t.class}'${didYouMean(t.class, sym.classIds.keys())}` });
       return;
     }
     const known = sym.classes[cls]!.perms.filter(Boolean);
     perms(t).forEach((p, j) => {
       if (!sym.classes[cls]!.permMask.has(p)) {
         const where = Array.isArray(t.perm) ? `${at}/perm/${j}` : `${at}/perm`;
-        out.push({ path: where, message: `class ${t.class} has no permission '${p}'${suggest(p, known)}` });
+        out.push({ path: where, message: `class ${t.class} has no permission '${p}'${didYouMean(p, known)}` });
       }
     });
   });
@@ -132,7 +127,7 @@ function typeProblem(ap: AnalysisPolicy, name: string): string | undefined {
     const some = members.slice(0, 3).join(", ") + (members.length > 3 ? ", ..." : "");
     return `'${name}' is an attribute; a test decides for one type${members.length ? ` (its types: ${some})` : " (and it has no types)"}`;
   }
-  return `unknown type '${name}'${suggest(name, sym.typeIds.keys())}`;
+  return `unknown type '${name}'${didYouMean(name, sym.typeIds.keys())}`;
 }
 
 /** Decides a checked file's tests (testProblems found nothing). */

@@ -14,7 +14,7 @@ import type { AvcLine } from "./avcline.js";
 import { hashRank } from "../binary/hash.js";
 import { roleRanks, typeRanks } from "../binary/symtab.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
-import { nearestName } from "./names.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 export type Cause = "allowed" | "dontaudit" | "te-rule" | "boolean" | "constraint" | "role" | "invalid";
 
@@ -126,16 +126,14 @@ export class WhyAnalyzer {
     if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${policy.explainContext(avc.tcontext) ?? t.error}`);
     const c = sym.classIds.get(avc.tclass);
     if (c === undefined) {
-      const near = nearestName(avc.tclass, sym.classIds.keys());
-      return this.invalid(avc, `unknown class '${avc.tclass}'${near ? ` (did you mean '${near}'?)` : ""}`);
+      return this.invalid(avc, `unknown class '${avc.tclass}'${didYouMean(avc.tclass, sym.classIds.keys())}`);
     }
     const cls = sym.classes[c]!;
     let requested = 0;
     for (const p of avc.perms) {
       const bit = cls.permMask.get(p);
       if (bit === undefined) {
-        const near = nearestName(p, cls.perms);
-        return this.invalid(avc, `class ${cls.name} has no permission '${p}'${near ? ` (did you mean '${near}'?)` : ""}`);
+        return this.invalid(avc, `class ${cls.name} has no permission '${p}'${didYouMean(p, cls.perms)}`);
       }
       requested |= bit;
     }

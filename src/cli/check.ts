@@ -14,7 +14,7 @@ import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./
 import { CliError, readJsonFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
-import { nearestName } from "../diagnostics/suggest.js";
+import { didYouMean, nearestName } from "../diagnostics/suggest.js";
 
 export interface Query {
   scontext: string;
@@ -199,8 +199,7 @@ export function queryProblem(policy: CompiledPolicy, q: Omit<Query, "perm">, per
   const cls = policy.classId(q.tclass);
   if (cls < 0) {
     const classes = Array.from({ length: policy.stats.classes }, (_, i) => policy.className(i));
-    const near = nearestName(q.tclass, classes);
-    return `--class: unknown class '${q.tclass}'${near ? ` (did you mean '${near}'?)` : ""}`;
+    return `--class: unknown class '${q.tclass}'${didYouMean(q.tclass, classes)}`;
   }
   if (policy.permMask(cls, perm) === 0) {
     const perms = policy.permNames(cls, 0xffffffff);

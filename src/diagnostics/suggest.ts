@@ -33,3 +33,9 @@ export function nearestName(name: string, known: Iterable<string>): string | und
   }
   return bestDist <= max ? best : undefined;
 }
+
+/** " (did you mean 'y'?)" when a known name is near `name`, else "": the suffix of an "unknown" message. */
+export function didYouMean(name: string, known: Iterable<string>): string {
+  const near = nearestName(name, known);
+  return near ? ` (did you mean '${near}'?)` : "";
+}

@@ -6,7 +6,7 @@
 // cannot stand in that field. This module says that, from the same checks in the same order
 // (security_context_to_sid: type, user, role, then the user's roles and the role's types).
 import { OBJECT_R, type Symbols } from "./symbols.js";
-import { nearestName } from "../diagnostics/suggest.js";
+import { didYouMean } from "../diagnostics/suggest.js";
 
 type Field = "user" | "role" | "type";
 
@@ -38,8 +38,7 @@ function wrongName(sym: Symbols, name: string, field: Field): string {
   const kind = kindOf(sym, name);
   const shape = sym.mls ? "user:role:type:level" : "user:role:type";
   if (kind === undefined) {
-    const near = nearestName(name, knownNames(sym, field));
-    return `unknown ${field} '${name}'${near ? ` (did you mean '${near}'?)` : ""}`;
+    return `unknown ${field} '${name}'${didYouMean(name, knownNames(sym, field))}`;
   }
   if (field === "type" && kind.kind === "type attribute") {
     const members = Array.from(sym.attrs[sym.attrIds.get(name)!]!.members, (t) => sym.types[t]!.name);
