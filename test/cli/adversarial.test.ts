@@ -223,6 +223,16 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: [`xsm: error: missing the policy argument; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
   },
+  "info POLICY -x -t FILE: -t took a second file as a type's name": {
+    argv: () => ["info", small, "-x", "-t", errors],
+    code: 1,
+    stderr: [`xsm: error: -t: unknown type '${errors}'; -t took '${errors}' (a file) as its value: xsm info reads one policy, here ${small}; to list ${errors}'s types: xsm info ${errors} -t`],
+  },
+  "info --pirqcon FILE POLICY: as in seinfo, the word after an optional-value option is its value": {
+    argv: () => ["info", "--pirqcon", errors, small],
+    code: 1,
+    stderr: [`xsm: error: --pirqcon: '${errors}' is not an IRQ number; --pirqcon took '${errors}' (a file) as its value: xsm info reads one policy, here ${small}; to list ${errors}'s pirqcon statements: xsm info ${errors} --pirqcon`],
+  },
   "info with no policy at all": {
     argv: () => ["info"],
     code: 2,
