@@ -1,8 +1,11 @@
 // The files a command writes (-o, --emit-matrix, --conf, --junit, fmt --write): all of them or
 // none. Each is written beside its target under a temporary name and renamed over it only when
 // every one was written, so a failure (a missing directory, a full disk, a directory where the
-// file should go) leaves every target as it was, and no half-written file behind.
-import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+// file should go) leaves every target as it was, and no half-written file behind. A target that
+// is not a regular file (/dev/null, /dev/stdout, a FIFO such as bash's >(...)) is written into,
+// after the files are staged and before any is renamed: renaming over it would replace the device
+// or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
+import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "./io.js";
 
@@ -37,28 +40,49 @@ export function writeProblem(path: string, err: unknown): string {
   }
 }
 
+/** What is at `path` (through symbolic links), if anything. */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Nothing in the way of writing `path`: not a directory, its directory there. */
 function precheck(path: string): string | undefined {
-  if (existsSync(path) && statSync(path).isDirectory()) return "it is a directory";
+  const st = statOf(path);
+  if (st?.isDirectory()) return "it is a directory";
+  if (st !== undefined && !st.isFile()) return undefined; // a device or a pipe: written into
+
   const dir = dirname(path);
   if (!existsSync(dir)) return `no directory '${dir}'`;
   if (!statSync(dir).isDirectory()) return `'${dir}' is not a directory`;
   return undefined;
 }
 
-const label = (f: OutputFile) => (f.what ? `${f.what} to ${f.path}` : f.path);
+const label = (f: Omit<OutputFile, "data">) => (f.what ? `${f.what} to ${f.path}` : f.path);
 
-/** Writes every file, or none (throws CliError saying which and why). */
-export function writeOutputs(files: readonly OutputFile[]): void {
+/** Throws the CliError writeOutputs would for a file that cannot be written where it is asked
+ *  for (a directory, no such directory): a command calls it before it prints or computes
+ *  anything, so a bad path fails the command before any output. */
+export function checkOutputs(files: readonly Omit<OutputFile, "data">[]): void {
   for (const f of files) {
     const why = precheck(f.path);
     if (why !== undefined) throw new CliError(`cannot write ${label(f)}: ${why}`);
   }
+}
+
+/** Writes every file, or none (throws CliError saying which and why). */
+export function writeOutputs(files: readonly OutputFile[]): void {
+  checkOutputs(files);
+  const special = files.filter((f) => statOf(f.path)?.isFile() === false);
+  const regular = files.filter((f) => !special.includes(f));
   const temps: string[] = [];
   const cleanup = () => temps.forEach((t) => rmSync(t, { force: true }));
   // a symbolic link is written through (its target replaced), and a file keeps its mode
-  const targets = files.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
-  files.forEach((f, i) => {
+  const targets = regular.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
+  regular.forEach((f, i) => {
     const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
     try {
       temps.push(temp);
@@ -69,7 +93,15 @@ export function writeOutputs(files: readonly OutputFile[]): void {
       throw new CliError(`cannot write ${label(f)}: ${writeProblem(temp, err)}`);
     }
   });
-  files.forEach((f, i) => {
+  for (const f of special) {
+    try {
+      writeFileSync(f.path, f.data);
+    } catch (err) {
+      cleanup();
+      throw new CliError(`cannot write ${label(f)}: ${writeProblem(f.path, err)}`);
+    }
+  }
+  regular.forEach((f, i) => {
     try {
       renameSync(temps[i]!, targets[i]!);
     } catch (err) {
