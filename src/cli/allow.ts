@@ -6,7 +6,7 @@ import { loadAnalysis } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
-import { finish, logName } from "./why.js";
+import { checkLogHasAvc, finish, logName } from "./why.js";
 
 interface AllowOptions {
   module?: string;
@@ -39,6 +39,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
         set.add(avc, e);
       };
       const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, message) => cli.io.stderr.write(`${name}:${line}: malformed avc line: ${message}\n`));
+      checkLogHasAvc(logPath, summary);
       cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(), null, 2)}\n` : set.render(o.module));
       finish(cli, logPath, summary, invalid);
     });

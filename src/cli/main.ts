@@ -88,6 +88,10 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
 
 /** Runs `xsm ARGV...` in-process; never throws, never exits the process. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // `xsm help NAME` for a NAME that is no command: commander would print the program's help and
+  // exit 0; it is answered as `xsm NAME` is (unknown command, the nearest one, exit 2)
+  const asked = argv[0] === "help" ? argv[1] : undefined;
+  if (asked !== undefined && !asked.startsWith("-") && asked !== "help" && !COMMANDS.some((c) => c.name === asked)) argv = [asked];
   const cli: CliContext = { io };
   const program = await buildProgram(cli, argv);
   if (argv.length === 0) {

@@ -19,10 +19,16 @@ export function logName(path: string): string {
 }
 
 /** The end of a run: what was read, and exit 1 when nothing could be analysed or a line was bad. */
-export function finish(cli: CliContext, path: string, s: LogSummary, invalid: number): void {
+/** Refuses a log with nothing to answer (empty, or no avc line): before anything is printed. */
+export function checkLogHasAvc(path: string, s: LogSummary): void {
   const name = logName(path);
   if (s.lines === 0) throw new CliError(`${name}: the log is empty`);
   if (s.avc === 0 && s.malformed === 0) throw new CliError(`${name}: no avc line in ${s.lines} line${s.lines === 1 ? "" : "s"} (expected Xen's "avc:  denied  { ... } for ... scontext=... tcontext=... tclass=..." lines)`);
+}
+
+export function finish(cli: CliContext, path: string, s: LogSummary, invalid: number): void {
+  const name = logName(path);
+  checkLogHasAvc(path, s);
   const bad = invalid + s.malformed;
   cli.io.stderr.write(`xsm: ${s.avc} avc line${s.avc === 1 ? "" : "s"} read, ${s.other} other line${s.other === 1 ? "" : "s"} skipped${bad ? `, ${bad} not understood` : ""}\n`);
   if (bad > 0) throw new CliError(`${name}: ${bad} line${bad === 1 ? "" : "s"} could not be analysed (listed above)`);

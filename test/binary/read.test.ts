@@ -118,6 +118,8 @@ describe("hostile binaries: one clear error, never a crash", () => {
     } catch (err) {
       if (!(err instanceof PolicyError)) throw err;
       expect(err.diagnostics.length).toBeGreaterThan(0);
+      // located: every error names the byte offset where the reader stopped
+      for (const d of err.diagnostics) if (d.severity === "error") expect(d.message).toMatch(/^offset \d+: \S/);
     }
   };
   it("bit flips", () => {
@@ -128,6 +130,29 @@ describe("hostile binaries: one clear error, never a crash", () => {
         check(b);
       }),
       { numRuns: 2000 },
+    );
+  });
+  it("bytes set to any value, and chunks dropped or repeated", () => {
+    const edit = fc.oneof(
+      fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({ kind: fc.constantFrom("drop" as const, "repeat" as const), at: fc.nat(), length: fc.integer({ min: 1, max: 64 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), fc.array(edit, { minLength: 1, maxLength: 6 }), (i, edits) => {
+        let b = seeds[i]!.slice();
+        for (const e of edits) {
+          const at = e.at % b.length;
+          if (e.kind === "set") b[at] = e.value;
+          else {
+            const end = Math.min(b.length, at + e.length);
+            const chunk = b.subarray(at, end);
+            b = Uint8Array.from([...b.subarray(0, e.kind === "drop" ? at : end), ...(e.kind === "repeat" ? chunk : []), ...b.subarray(end)]);
+          }
+          if (b.length === 0) return;
+        }
+        check(b);
+      }),
+      { numRuns: 1500 },
     );
   });
   it("truncation", () => {

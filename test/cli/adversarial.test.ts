@@ -25,6 +25,12 @@ const FILES: Record<string, string> = {
   "deep-not-no-brace.conf": withRule(`if ${"! ".repeat(1200)}guests_may_plug allow dom0_t xen_t:xen settime; }`), // 'allow'
   "unterminated-if.conf": withRule("if (guests_may_plug) {\n  allow dom0_t xen_t:xen settime;\n").replace(/\}\n(neverallow)/, "$1"),
   "fmt-unclosed.conf": "type a_t;\nif (b) {\n\tallow a_t a_t:c p;\n",
+  // a module's last rule left unfinished: m4's output goes on with the next module's file
+  "unfinished-module.conf": base.replace("allow dom0_t xen_t", '#line 1 "modules/a.te"\nallow dom0_t\n#line 1 "modules/b.te"\ntype b_t;\nallow dom0_t xen_t'),
+  // a terminal escape sequence (set the window title) and a NUL, where a statement should be
+  "escapes.conf": withRule("\x1b]0;owned\x07 \x00;"),
+  "empty.json": "",
+  "no-avc.log": "(XEN) nothing to see\n",
   "queries-bad.json": '[{"scontext": "a",\n  "tcontext" "b"}]\n',
   "lint-bad.json": '{"severity": {\n  "unused-type": "loud",\n}}\n',
 };
@@ -40,6 +46,8 @@ interface Row {
   code: number;
   /** Lines stderr must hold (exactly, each), or patterns. */
   stderr: (string | RegExp)[];
+  /** What stdout must be, exactly, when given (a refused command prints nothing before its error). */
+  stdout?: string;
   /** Files that must not exist afterwards. */
   noFiles?: () => string[];
 }
@@ -233,6 +241,58 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [`xsm: error: --pirqcon: '${errors}' is not an IRQ number; --pirqcon took '${errors}' (a file) as its value: xsm info reads one policy, here ${small}; to list ${errors}'s pirqcon statements: xsm info ${errors} --pirqcon`],
   },
+  "help NAME: a command xsm does not have is a usage error, as 'xsm NAME' is": {
+    argv: () => ["help", "comple"],
+    code: 2,
+    stderr: ["xsm: error: unknown command 'comple'", "(Did you mean compile?)"],
+  },
+  "compile: a rule one #line file leaves unfinished says where it started": {
+    argv: () => ["compile", at("unfinished-module.conf")],
+    code: 1,
+    stderr: [
+      "modules/b.te:1:1: error: expected a name or a set ('{...}', '~', '*') in allow rule, found 'type'",
+      "modules/a.te:1:1: note: the allow rule starts here, and modules/a.te ends before it is finished",
+    ],
+  },
+  "compile: control characters in the quoted line are shown as U+FFFD, not sent to the terminal": {
+    argv: () => ["compile", at("escapes.conf")],
+    code: 1,
+    stderr: [/escapes\.conf:24:12: error: a NUL byte outside a comment .*\n\uFFFD\]0;owned\uFFFD \uFFFD;\n {11}\^\n/],
+  },
+  "check --queries: an empty file": {
+    argv: () => ["check", small, "--queries", at("empty.json")],
+    code: 1,
+    stderr: [`xsm: error: ${at("empty.json")}: file is empty, expected a queries file`],
+  },
+  "allow: a log without an avc line prints no rules, only the error": {
+    argv: () => ["allow", small, at("no-avc.log")],
+    code: 1,
+    stdout: "",
+    stderr: [/no-avc\.log: no avc line in 1 line/],
+  },
+  "simulate --svg DIR: refused before the run prints its trace": {
+    argv: () => ["simulate", "examples/svp/nested-trust.json", "--svg", at("adir")],
+    code: 1,
+    stdout: "",
+    stderr: [`xsm: error: cannot write SVG picture to ${at("adir")}: it is a directory`],
+  },
+  "simulate --dot FILE --svg MISSING/x.svg: neither picture is written": {
+    argv: () => ["simulate", "examples/svp/nested-trust.json", "--dot", at("pic.dot"), "--svg", at("nodir/pic.svg")],
+    code: 1,
+    stdout: "",
+    stderr: [`xsm: error: cannot write SVG picture to ${at("nodir/pic.svg")}: no directory '${at("nodir")}'`],
+    noFiles: () => [at("pic.dot")],
+  },
+  "studio --export FILE: a file is not the site's directory": {
+    argv: () => ["studio", small, "--export", small],
+    code: 1,
+    stderr: [`xsm: error: cannot write the site to ${small}: it is a file, and --export takes a directory (made if missing)`],
+  },
+  "search --effective --set: a value other than 1, 0, true or false": {
+    argv: () => ["search", small, "--effective", "--set", "guests_may_plug=yes"],
+    code: 2,
+    stderr: ["xsm: error: --set expects NAME=1, NAME=0, NAME=true or NAME=false, got 'guests_may_plug=yes'"],
+  },
   "info with no policy at all": {
     argv: () => ["info"],
     code: 2,
@@ -258,6 +318,7 @@ describe("xsm on adversarial input", () => {
         if (typeof want === "string") expect(r.stderr.split("\n"), r.stderr).toContain(want);
         else expect(r.stderr).toMatch(want);
       }
+      if (row.stdout !== undefined) expect(r.stdout).toBe(row.stdout);
       for (const f of row.noFiles?.() ?? []) expect(existsSync(f), `${f} was written`).toBe(false);
     });
   }

@@ -51,7 +51,7 @@ describe("bin/xsm.cjs", () => {
     const bad = run(["compile", "-"], undefined, "type a_t;\ntype a_t;\n");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^<stdin>:\d+:\d+: error: /);
-    expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input: file is empty, expected a policy\n");
+    expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input is empty, expected a policy\n");
   });
 
   it("compiles the bundle from the code caches the build made (one for --help, -V; one for commands)", () => {
