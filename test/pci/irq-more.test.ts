@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.js";
 import { IoCaps, hvmPciIntxGsi } from "../../src/pci/iocaps.js";
@@ -203,5 +204,67 @@ describe("MAP_PIRQ_TYPE_MULTI_MSI", () => {
     expect(io.state(hvm).pirqs.map((p) => p.pirq)).toEqual([78, 79, 80]);
     io.removeDomain(hvm);
     expect(io.state(dom0).irqs).toEqual([{ start: 1, end: 47 }]);
+  });
+});
+
+describe("a failed call changes nothing (property)", () => {
+  const pvh: Domain = { ...dom0, hvm: true };
+  const plain: Domain = { domid: 4, name: "plain", context: "system_u:system_r:domU_t", control: false, hardware: false, hvm: true };
+  const all = [dom0, pv, dm, hvm, plain];
+  const dom = fc.constantFrom(...all);
+  const call = fc.oneof(
+    fc.record({ k: fc.constant("map"), cur: dom, d: dom, gsi: fc.constantFrom(0, 5, 9, 32, 33, 40, 47, 48), pirq: fc.constantFrom(-1, 16, 17, 40, 79, 80) }),
+    fc.record({ k: fc.constant("msi"), cur: dom, d: dom, nr: fc.constantFrom(undefined, 0, 1, 2, 3, 4, 8, 33), pirq: fc.constantFrom(-1, 60, 76, 78) }),
+    fc.record({ k: fc.constant("unmap"), cur: dom, d: dom, pirq: fc.constantFrom(16, 17, 40, 76, 77, 79, 80) }),
+    fc.record({ k: fc.constant("gsi"), cur: dom, d: dom, gsi: fc.constantFrom(0, 33, 40, 48), flags: fc.constantFrom(0, 1, 2) }),
+    fc.record({ k: fc.constantFrom("bind", "unbind"), cur: dom, d: dom, pirq: fc.constantFrom(16, 17, 40, 76), intx: fc.option(fc.record({ device: fc.constantFrom(0, 4), intx: fc.constantFrom(0, 1) }), { nil: undefined }) }),
+    fc.record({ k: fc.constant("irqperm"), cur: dom, d: dom, pirq: fc.constantFrom(16, 33, 76), allow: fc.boolean() }),
+  );
+  type Call = typeof call extends fc.Arbitrary<infer T> ? T : never;
+
+  it("every domain's resources are as before each call that fails (but physdev_unmap_pirq's emulated GSI)", () => {
+    fc.assert(
+      fc.property(fc.array(call, { maxLength: 30 }), fc.constantFrom("flask", "dummy"), fc.constantFrom("intremap", "nointremap"), fc.boolean(), fc.constantFrom(0, 1, 4), (calls, module, iommu, pvhDom0, vectors) => {
+        const { io } = setup({ module: module as "flask" | "dummy", iommu: iommu as "intremap", vectors: { [NIC]: vectors } });
+        const me = (x: Domain) => (x.domid === 0 && pvhDom0 ? pvh : x);
+        const snapshot = () => JSON.stringify(all.map((x) => io.state(me(x))));
+        for (const c of calls as Call[]) {
+          const cur = me(c.cur);
+          const d = me(c.d);
+          const before = snapshot();
+          let rc: string | 0;
+          switch (c.k) {
+            case "map":
+              rc = io.mapPirq(cur, d, { gsi: c.gsi }, c.pirq).rc;
+              break;
+            case "msi":
+              rc = io.mapPirq(cur, d, c.nr === undefined ? { msi: NIC } : { msi: NIC, nr: c.nr }, c.pirq).rc;
+              break;
+            case "unmap":
+              rc = io.unmapPirq(cur, d, c.pirq);
+              break;
+            case "gsi":
+              rc = io.gsiPermission(cur, d, c.gsi, c.flags);
+              break;
+            case "bind":
+              rc = io.bindPtIrq(cur, d, c.pirq, c.intx);
+              break;
+            case "unbind":
+              rc = io.unbindPtIrq(cur, d, c.pirq, c.intx);
+              break;
+            default:
+              rc = io.irqPermission(cur, d, c.pirq, c.allow);
+          }
+          if (rc === 0) continue;
+          const quirk = c.k === "unmap" && rc === "-EINVAL" && d.hvmPirq === true && cur.domid !== d.domid;
+          if (quirk) {
+            // only the emulated GSI of that pirq went
+            const strip = (s: string) => JSON.parse(s).map((x: { emuirqs: { pirq: number }[] }) => ({ ...x, emuirqs: x.emuirqs.filter((e) => e.pirq !== c.pirq) }));
+            expect(strip(snapshot())).toEqual(strip(before));
+          } else expect(snapshot(), `${c.k} ${cur.name} -> ${d.name} ${rc}`).toBe(before);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
