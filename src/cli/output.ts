@@ -66,16 +66,31 @@ const label = (f: Omit<OutputFile, "data">) => (f.what ? `${f.what} to ${f.path}
 /** Throws the CliError writeOutputs would for a file that cannot be written where it is asked
  *  for (a directory, no such directory): a command calls it before it prints or computes
  *  anything, so a bad path fails the command before any output. */
-export function checkOutputs(files: readonly Omit<OutputFile, "data">[]): void {
+export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs: readonly string[] = []): void {
   for (const f of files) {
-    const why = precheck(f.path);
+    const why = precheck(f.path) ?? overwritesInput(f.path, inputs);
     if (why !== undefined) throw new CliError(`cannot write ${label(f)}: ${why}`);
   }
 }
 
-/** Writes every file, or none (throws CliError saying which and why). */
-export function writeOutputs(files: readonly OutputFile[]): void {
-  checkOutputs(files);
+/** `xsm compile p.conf -o p.conf` would replace the policy with its binary (checkpolicy does; gcc
+ *  refuses): an output that is one of the files read (the same file, through any link) is refused. */
+function overwritesInput(path: string, inputs: readonly string[]): string | undefined {
+  const out = statOf(path);
+  if (out === undefined || !out.isFile()) return undefined;
+  for (const input of inputs) {
+    const st = statOf(input);
+    if (st !== undefined && st.dev === out.dev && st.ino === out.ino) {
+      return `it is ${input === path ? "the input file" : `the same file as the input ${input}`}, which writing it would lose; give another file`;
+    }
+  }
+  return undefined;
+}
+
+/** Writes every file, or none (throws CliError saying which and why); none may be one of `inputs`,
+ *  the files the command read. */
+export function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = []): void {
+  checkOutputs(files, inputs);
   const special = files.filter((f) => statOf(f.path)?.isFile() === false);
   const regular = files.filter((f) => !special.includes(f));
   const temps: string[] = [];
@@ -112,6 +127,6 @@ export function writeOutputs(files: readonly OutputFile[]): void {
 }
 
 /** One file, all or nothing. */
-export function writeOutput(path: string, data: string | Uint8Array, what?: string): void {
-  writeOutputs([{ path, data, what }]);
+export function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = []): void {
+  writeOutputs([{ path, data, what }], inputs);
 }

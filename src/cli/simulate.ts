@@ -46,7 +46,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   }
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture" }] : [])];
-  checkOutputs(pictures);
+  checkOutputs(pictures, [path]);
   const prepared = load(path);
   const scenario = prepared.scenario;
   const chosen = strategy ?? scenario.strategy ?? "upstream";
@@ -85,7 +85,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const dot = renderDot(primary, prepared);
     if (opts.dot === true) cli.io.stdout.write(dot);
     // both files or neither
-    writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture" }] : [])]);
+    writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture" }] : [])], [path]);
     if (typeof opts.dot === "string") {
       cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg)` : ""}\n`);
     }
