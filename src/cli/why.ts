@@ -44,6 +44,8 @@ export function registerWhy(program: Command, cli: CliContext): void {
     .option("--json", "one JSON object per avc line")
     .action(async (policyPath: string, logPath: string, o: WhyOptions) => {
       if (o.json && o.plain) throw new CliError("--json and --plain contradict: give one", 2);
+      // (the log defaults to -)
+      if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
       const ap = await loadAnalysis(policyPath);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { audit2whyText, explanationText } = await import("../analysis/audit2.js");
