@@ -1,7 +1,7 @@
 // The CLI as a careless or adversarial user meets it: every row is a command line a real user
 // types, with the exit status and the message it must give (where, and what), never a stack
 // trace, "undefined" or "[object Object]", and no file written when the command fails.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -292,6 +292,66 @@ const ROWS: Record<string, Row> = {
     argv: () => ["search", small, "--effective", "--set", "guests_may_plug=yes"],
     code: 2,
     stderr: ["xsm: error: --set expects NAME=1, NAME=0, NAME=true or NAME=false, got 'guests_may_plug=yes'"],
+  },
+  "compile -o POLICY: the output is the policy being compiled": {
+    argv: () => {
+      writeFileSync(at("victim.conf"), base);
+      return ["compile", at("victim.conf"), "-o", at("victim.conf")];
+    },
+    code: 1,
+    stdout: "",
+    stderr: [`xsm: error: cannot write binary policy to ${at("victim.conf")}: it is the input file, which writing it would lose; give another file`],
+  },
+  "compile --emit-matrix LINK: a link to the policy is the policy": {
+    argv: () => {
+      writeFileSync(at("victim2.conf"), base);
+      symlinkSync(at("victim2.conf"), at("victim2.link"));
+      return ["compile", at("victim2.conf"), "--emit-matrix", at("victim2.link")];
+    },
+    code: 1,
+    stdout: "",
+    stderr: [`xsm: error: cannot write matrix to ${at("victim2.link")}: it is the same file as the input ${at("victim2.conf")}, which writing it would lose; give another file`],
+  },
+  "scaffold -o POLICY: refused before anything is printed": {
+    argv: () => {
+      writeFileSync(at("victim3.conf"), base);
+      return ["scaffold", at("victim3.conf"), "-o", at("victim3.conf")];
+    },
+    code: 1,
+    stdout: "",
+    stderr: [`xsm: error: cannot write scenario to ${at("victim3.conf")}: it is the input file, which writing it would lose; give another file`],
+  },
+  "test --junit -: not a file named '-'": {
+    argv: () => ["test", "test/fixtures/policytest/small.tests.json", "--junit", "-"],
+    code: 2,
+    stdout: "",
+    stderr: ["xsm: error: --junit takes a file name: the results already go to stdout (--json for a document)"],
+  },
+  "why -: the policy from stdin leaves no stdin for the log": {
+    argv: () => ["why", "-"],
+    code: 2,
+    stderr: ["xsm: error: the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file"],
+  },
+  "diff - -: stdin read twice": {
+    argv: () => ["diff", "-", "-"],
+    code: 2,
+    stderr: ["xsm: error: standard input (-) can be read only once: give one of the policies as a file"],
+  },
+  "check --queries with a typo'd key": {
+    argv: () => {
+      writeFileSync(at("perms.json"), JSON.stringify([{ scontext: dom0, tcontext: nic, tclass: "resource", perms: ["plug"] }]));
+      return ["check", small, "--queries", at("perms.json")];
+    },
+    code: 1,
+    stderr: [`xsm: error: ${at("perms.json")}: /0/perm: missing (the query has "perms": a typo for "perm"?); a query is {"scontext", "tcontext", "tclass", "perm"}`],
+  },
+  "fmt: a carriage return is located at its line": {
+    argv: () => {
+      writeFileSync(at("crlf.te"), "type a_t;\nallow a_t self:xen settime;\r\n");
+      return ["fmt", at("crlf.te")];
+    },
+    code: 1,
+    stderr: [`${at("crlf.te")}:2:1: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first`],
   },
   "info with no policy at all": {
     argv: () => ["info"],
