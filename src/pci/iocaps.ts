@@ -140,9 +140,11 @@ export class IoCaps {
     return 0;
   }
 
-  /** XEN_DOMCTL_ioport_permission (arch/x86/domctl.c): ports first_port .. + nr_ports - 1. */
+  /** XEN_DOMCTL_ioport_permission (arch/x86/domctl.c): ports first_port .. + nr_ports - 1. Both
+   *  are the domctl's uint32_t fields: their sum wraps as in C, so a wrapping range is empty too. */
   ioportPermission(cur: Domain, d: Domain, port: number, nr: number, allow: boolean): Rc {
-    if (port + nr <= port || port + nr > MAX_IOPORTS) return this.refuse("-EINVAL", `ports must be a non-empty range below ${hex(MAX_IOPORTS)}`);
+    const past = (port + nr) % 2 ** 32;
+    if (past <= port || past > MAX_IOPORTS) return this.refuse("-EINVAL", `ports ${hex(port)} + ${hex(nr)} must be a non-empty range below ${hex(MAX_IOPORTS)} (fp + np <= fp || fp + np > MAX_IOPORTS)`);
     const end = port + nr - 1;
     const rc = this.xsm.ioportPermission(cur, d, port, end, allow);
     if (rc !== 0) return rc;
@@ -185,10 +187,11 @@ export class IoCaps {
       this.log("ioport_map against non-HVM domain");
       return this.refuse("-EOPNOTSUPP", `${d.name} is not an HVM guest`);
     }
-    // the fields are unsigned: nr 0 makes np - 1 wrap, which the first test catches
+    // the fields are uint32_t: nr 0 makes np - 1 wrap, which the first test catches; past it
+    // every value is below 0x10000, so the sums cannot wrap
     if (gport >= MAX_IOPORTS || mport >= MAX_IOPORTS || nr === 0 || nr - 1 >= MAX_IOPORTS || gport + nr > MAX_IOPORTS || mport + nr > MAX_IOPORTS) {
       this.log(`ioport_map:invalid:dom${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
-      return this.refuse("-EINVAL", `ports must be a non-empty range below ${hex(MAX_IOPORTS)}`);
+      return this.refuse("-EINVAL", `guest ports ${hex(gport)} and machine ports ${hex(mport)} + ${hex(nr)} must be non-empty ranges below ${hex(MAX_IOPORTS)}`);
     }
     const end = mport + nr - 1;
     const rc = this.xsm.ioportMapping(cur, d, mport, end, add);
