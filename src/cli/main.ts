@@ -43,7 +43,9 @@ const COMMANDS: LazyCommand[] = [
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
 
-/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
+/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have.
+ *  (bin/xsm.cjs makes the same choice to run the bundle with only `compile` for that command and
+ *  for none: keep the two together.) */
 function requestedCommand(argv: readonly string[]): LazyCommand | undefined {
   const words = argv.filter((a) => !a.startsWith("-"));
   const name = words[0] === "help" ? words[1] : words[0];
