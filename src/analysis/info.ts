@@ -371,6 +371,10 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
     const name = asked !== undefined && numeric ? ocontextKey(c, asked) : asked;
     if (name !== undefined) {
       const hit = items.filter((i) => i.name === name || (c === "types" && ap.sym.typeIds.get(name) !== undefined && ap.sym.types[ap.sym.typeIds.get(name)!]!.name === i.name));
+      // a policy.conf read without -M has no levels: say so rather than "unknown sensitivity"
+      if (hit.length === 0 && (c === "sensitivities" || c === "categories") && ap.sym.mls === undefined) {
+        throw new QueryError(`the policy is not MLS, so it has no ${TITLES[c].toLowerCase()} (a policy.conf is read as MLS with -M, as checkpolicy -M; a binary says itself)`, FLAGS[c]);
+      }
       if (hit.length === 0) throw numeric ? new QueryError(`no ${ITEM[c]} for ${asked}${asked !== name ? ` (${name})` : ""} in the policy`, FLAGS[c]) : unknownName(ITEM[c], name, items.map((i) => i.name), FLAGS[c]);
       items = hit;
     }

@@ -353,6 +353,11 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [`${at("crlf.te")}:2:1: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first`],
   },
+  "info --sensitivity NAME on a policy.conf read without -M": {
+    argv: () => ["info", small, "--sensitivity", "s0"],
+    code: 1,
+    stderr: ["xsm: error: --sensitivity: the policy is not MLS, so it has no sensitivities (a policy.conf is read as MLS with -M, as checkpolicy -M; a binary says itself)"],
+  },
   "info with no policy at all": {
     argv: () => ["info"],
     code: 2,
