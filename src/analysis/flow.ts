@@ -34,11 +34,11 @@ export interface FlowRule {
   target: number;
   tclass: number;
   /** Permission names, sorted. */
-  perms: string[];
+  readonly perms: string[];
   /** The conditional node (index in the binary's list) and branch, if conditional. */
   cond?: { node: number; branch: boolean };
   /** setools' statement(): `allow s t:c { p q }; [ expr ]:True`. */
-  text: string;
+  readonly text: string;
   read: number;
   write: number;
 }
@@ -132,24 +132,37 @@ export class FlowGraph {
       permNames[c.value] = names;
     }
 
+    // a class's read and write weight per permission bit (permmap.py rule_weight reads the map
+    // per permission name; the names are fixed per bit, so the weights are too)
+    const readW: Uint8Array[] = [];
+    const writeW: Uint8Array[] = [];
+    permNames.forEach((names, c) => {
+      const r = new Uint8Array(32);
+      const w = new Uint8Array(32);
+      names.forEach((p, bit) => {
+        const m = mappingOf(map, classNames[c]!, p);
+        if (m && (m.direction === "r" || m.direction === "b")) r[bit] = m.weight;
+        if (m && (m.direction === "w" || m.direction === "b")) w[bit] = m.weight;
+      });
+      readW[c] = r;
+      writeW[c] = w;
+    });
     const add = (e: AvEntry, cond: FlowRule["cond"]): void => {
       if (!(e.specified & AVTAB_ALLOWED)) return;
-      const names = permNames[e.tclass] ?? [];
-      const perms: string[] = [];
-      for (let bit = 0; bit < names.length; bit++) if (names[bit] !== undefined && (e.data >>> bit) & 1) perms.push(names[bit]!);
-      perms.sort(comparePy);
-      const cls = classNames[e.tclass]!;
+      const r = readW[e.tclass];
+      const w = writeW[e.tclass];
       let read = 0;
       let write = 0;
-      for (const p of perms) {
-        const m = mappingOf(map, cls, p);
-        if (!m) continue;
-        if (m.direction === "r" || m.direction === "b") read = Math.max(read, m.weight);
-        if (m.direction === "w" || m.direction === "b") write = Math.max(write, m.weight);
+      if (r && w) {
+        for (let m = e.data >>> 0; m !== 0; m = (m & (m - 1)) >>> 0) {
+          const bit = 31 - Math.clz32(m & -m);
+          if (r[bit]! > read) read = r[bit]!;
+          if (w[bit]! > write) write = w[bit]!;
+        }
       }
-      let text = `allow ${this.typeName[e.source]} ${this.typeName[e.target]}:${cls} ${perms.length > 1 ? `{ ${perms.join(" ")} }` : perms[0]};`;
-      if (cond) text += ` [ ${this.condExprs[cond.node]!.text} ]:${cond.branch ? "True" : "False"}`;
-      this.rules.push({ source: e.source, target: e.target, tclass: e.tclass, perms, cond, text, read, write });
+      // a rule that moves nothing is on no edge: nothing asks for it
+      if (read === 0 && write === 0) return;
+      this.rules.push(new KernelRule(this, e, cond, read, write));
     };
     // avtab_read re-buckets the entries for avtab_alloc(nel); a chain is sorted by (source,
     // target, class, specified) (avtab_insert); policyrep walks bucket by bucket
@@ -182,7 +195,6 @@ export class FlowGraph {
       if (weight > e.weight) e.weight = weight;
     };
     this.rules.forEach((r, ri) => {
-      if (r.read === 0 && r.write === 0) return;
       const ss = this.expand(r.source);
       const ts = this.expand(r.target);
       for (const s of ss) {
@@ -234,6 +246,22 @@ export class FlowGraph {
     return stack[0] ? rule.cond.branch : !rule.cond.branch;
   }
 
+  /** The permission names of a class's access vector, sorted. */
+  permsOf(tclass: number, data: number): string[] {
+    const names = this.permNames[tclass] ?? [];
+    const perms: string[] = [];
+    for (let bit = 0; bit < names.length; bit++) if (names[bit] !== undefined && (data >>> bit) & 1) perms.push(names[bit]!);
+    return perms.sort(comparePy);
+  }
+
+  /** setools' AVRule.statement() (policyrep/terule.pxi). */
+  statement(rule: FlowRule): string {
+    const perms = rule.perms;
+    let text = `allow ${this.typeName[rule.source]} ${this.typeName[rule.target]}:${this.classNames[rule.tclass]} ${perms.length > 1 ? `{ ${perms.join(" ")} }` : perms[0]};`;
+    if (rule.cond) text += ` [ ${this.condExprs[rule.cond.node]!.text} ]:${rule.cond.branch ? "True" : "False"}`;
+    return text;
+  }
+
   /** A boolean's name by value - 1 (the ids of a conditional's program). */
   boolName(id: number): string {
     return this.boolNames[id]!;
@@ -258,6 +286,34 @@ export class FlowGraph {
   /** The subgraph one analysis runs on. */
   subgraph(options: FlowOptions): FlowSubgraph {
     return new FlowSubgraph(this, options);
+  }
+}
+
+/** A rule's names and text are made when asked for (a large policy has 10^5 rules, few printed). */
+class KernelRule implements FlowRule {
+  readonly source: number;
+  readonly target: number;
+  readonly tclass: number;
+  private readonly data: number;
+  private names?: string[];
+  private line?: string;
+  constructor(
+    private readonly graph: FlowGraph,
+    e: AvEntry,
+    readonly cond: FlowRule["cond"],
+    readonly read: number,
+    readonly write: number,
+  ) {
+    this.source = e.source;
+    this.target = e.target;
+    this.tclass = e.tclass;
+    this.data = e.data;
+  }
+  get perms(): string[] {
+    return (this.names ??= this.graph.permsOf(this.tclass, this.data));
+  }
+  get text(): string {
+    return (this.line ??= this.graph.statement(this));
   }
 }
 

@@ -37,21 +37,26 @@ export function flowInputFromSource(text: string, file: string, options: { mls?:
   const { ast, symbols: sym, expanded: ex, rules: resolved } = run.value;
   const kernel = lowerPolicy(ast, sym, { version: 30 });
   // a kernel rule's source rules: same names, and for a conditional one the same truth table
-  const bySym = new Map<string, Span[]>();
-  for (const r of kernelRules(sym, resolved, ex)) {
-    if (r.kind !== "allow") continue;
-    const cond = r.cond ? truthKey(sym.conds[r.cond.node]!.program, (b) => sym.bools[b]!.name, r.cond.branch) : "";
-    const key = `${keyName(sym, r.source)} ${keyName(sym, r.target)} ${sym.classes[r.tclass]!.name} ${cond}`;
-    const list = bySym.get(key);
-    if (list) list.push(...r.origins);
-    else bySym.set(key, [...r.origins]);
-  }
+  // (indexed when first asked: only --origins and --json ask)
+  let bySym: Map<string, Span[]> | undefined;
+  const index = (): Map<string, Span[]> => {
+    const out = new Map<string, Span[]>();
+    for (const r of kernelRules(sym, resolved, ex)) {
+      if (r.kind !== "allow") continue;
+      const cond = r.cond ? truthKey(sym.conds[r.cond.node]!.program, (b) => sym.bools[b]!.name, r.cond.branch) : "";
+      const key = `${keyName(sym, r.source)} ${keyName(sym, r.target)} ${sym.classes[r.tclass]!.name} ${cond}`;
+      const list = out.get(key);
+      if (list) list.push(...r.origins);
+      else out.set(key, [...r.origins]);
+    }
+    return out;
+  };
   return {
     file,
     kernel,
     origins: (g, rule) => {
       const cond = rule.cond ? truthKey(g.condProgram(rule.cond.node), (b) => g.boolName(b), rule.cond.branch) : "";
-      const spans = bySym.get(`${g.typeName[rule.source]} ${g.typeName[rule.target]} ${g.className(rule.tclass)} ${cond}`) ?? [];
+      const spans = (bySym ??= index()).get(`${g.typeName[rule.source]} ${g.typeName[rule.target]} ${g.className(rule.tclass)} ${cond}`) ?? [];
       return spans.map((s) => ({ file: s.file, line: s.line, text: ruleText(text, s) }));
     },
   };
