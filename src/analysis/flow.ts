@@ -20,7 +20,6 @@
 // (networkx 2.8.8 predecessor BFS and _build_paths_from_predecessors), all simple paths up to N
 // steps (_all_simple_paths_graph). A type that is not a node (no flow, or excluded) has no flows;
 // a shortest path from a type to itself is one flow of no steps, an all-paths one none.
-import type { Span } from "../diagnostics/diagnostic.js";
 import { avtabAllocMask, avtabHash } from "../binary/hash.js";
 import { AVTAB_ALLOWED, CondExprType, TYPE_ATTRIBUTE, TYPE_PRIMARY, type AvEntry, type KernelPolicy } from "../binary/model.js";
 import { CondOp } from "../policy/symbols.js";
@@ -473,4 +472,3 @@ export class FlowSubgraph {
 
 const EMPTY = new Map<number, FlowEdge>();
 
-export type { Span };

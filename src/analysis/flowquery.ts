@@ -196,7 +196,6 @@ export interface RenderOptions {
   /** Under each rule, its source rules (implies full). */
   origins?: FlowInput["origins"];
   stats?: boolean;
-  limit?: number;
 }
 
 /** seinfoflow's text: `Flow N: a -> b` (flows out) or `Flow N:` and `  Step M: a -> b` (paths),

@@ -133,6 +133,6 @@ export function registerFlow(program: Command, cli: CliContext): void {
         cli.io.stderr.write(`xsm: warning: ${map.file} leaves ${unmapped.length} permission${unmapped.length === 1 ? "" : "s"} of the policy unmapped (no flow through them): ${shown}${unmapped.length > 8 ? ", ... (--json lists them all)" : ""}\n`);
       }
       if (o.origins && !input.origins) cli.io.stderr.write(`xsm: note: ${path} is a binary policy: its rules have no source lines\n`);
-      cli.io.stdout.write(renderFlowText(graph, answer, { full: o.full, origins: o.origins ? (input.origins ?? (() => [])) : undefined, stats: o.stats, limit }));
+      cli.io.stdout.write(renderFlowText(graph, answer, { full: o.full, origins: o.origins ? (input.origins ?? (() => [])) : undefined, stats: o.stats }));
     });
 }
