@@ -10,6 +10,7 @@
 // Load profile) or https://www.speedscope.app for the call trees. The recipe by hand:
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof bin/xsm.cjs compile FILE
 import { spawnSync } from "node:child_process";
+import { nodeEnv } from "./lib/node-env.js";
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -75,7 +76,7 @@ function summarise(title: string, file: string): void {
 
 function record(title: string, dir: string, args: string[]): void {
   const before = new Set(readdirSync(dir));
-  const r = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20, env: nodeEnv() });
   if (r.status !== 0) {
     console.log(`\n## ${title}: failed (exit ${r.status}): ${(r.stderr ?? "").trim().split("\n")[0]}`);
     return;

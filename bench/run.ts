@@ -2,6 +2,7 @@
 //                [-- --rows WORD,...]    only the rows (compile, process tables, decisions) whose name contains a word
 //                [-- --policy FILE]...   also time `xsm compile FILE` beside checkpolicy (a Xen policy.conf)
 //                [-- --profile [FILE]]   where start-up and compile time go (bench/profile.ts), no benchmark
+//                [-- --keep-env]         run the node process rows with NODE_EXTRA_CA_CERTS if set (bench/lib/node-env.ts)
 // A benchmark, not a test: it prints figures beside peers and targets. It exits non-zero only when
 // the engines compared disagree on an answer (the comparison would be meaningless) or it breaks.
 import { cpus, loadavg } from "node:os";
@@ -9,6 +10,7 @@ import { FULL, QUICK, sinkDigest } from "./lib/measure.js";
 import { renderMarkdown, renderSection, type SectionResult } from "./lib/report.js";
 import { Disagreement } from "./lib/agree.js";
 import { rowFilterNote, setRowFilter } from "./lib/rows.js";
+import { setKeepEnv } from "./lib/node-env.js";
 import { analysisSection } from "./sections/analysis.js";
 import { avcSection } from "./sections/avc.js";
 import { binarySection } from "./sections/binary.js";
@@ -26,6 +28,7 @@ const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? new Set((args[onlyAt + 1] ?? "").split(",")) : undefined;
 const rowsAt = args.indexOf("--rows");
 if (rowsAt >= 0) setRowFilter((args[rowsAt + 1] ?? "").split(",").filter((w) => w !== ""));
+setKeepEnv(args.includes("--keep-env"));
 const budget = quick ? QUICK : FULL;
 const policies = args.flatMap((a, i) => (a === "--policy" && args[i + 1] !== undefined ? [args[i + 1]!] : []));
 if (args.includes("--profile")) {

@@ -80,11 +80,12 @@ export function measureMs(fn: () => unknown, reps: number, warm = 1): { ms: numb
   return { ms: median(runs), runs };
 }
 
-/** hyperfine-like: median wall time of a command over `reps` runs (one warm-up), or undefined if it fails. */
-export function commandMs(cmd: string, args: readonly string[], reps: number): { ms: number; runs: number[] } | { error: string } {
+/** hyperfine-like: median wall time of a command over `reps` runs (one warm-up), or undefined if it
+ *  fails; `env` replaces the environment (bench/lib/node-env.ts: node rows without NODE_EXTRA_CA_CERTS). */
+export function commandMs(cmd: string, args: readonly string[], reps: number, env?: NodeJS.ProcessEnv): { ms: number; runs: number[] } | { error: string } {
   const once = (): number | string => {
     const t0 = nowNs();
-    const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env });
     const ms = (nowNs() - t0) / 1e6;
     if (r.error) return r.error.message;
     if (r.status !== 0) return `${cmd} exited ${r.status}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0]}`;
@@ -108,9 +109,9 @@ export function have(cmd: string): boolean {
 }
 
 /** Peak RSS in KB of one run of a command (GNU time's %M), or undefined without /usr/bin/time. */
-export function peakRssKb(cmd: string, args: readonly string[]): number | undefined {
+export function peakRssKb(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): number | undefined {
   if (!existsSync("/usr/bin/time")) return undefined;
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env });
   const kb = Number((r.stderr ?? "").trim().split("\n").pop());
   return r.status === 0 && Number.isFinite(kb) ? kb : undefined;
 }

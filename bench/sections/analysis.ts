@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Budget, commandMs, have } from "../lib/measure.js";
+import { nodeEnv } from "../lib/node-env.js";
 import { ROOT } from "../lib/ours.js";
 import { fmtMs, fmtRatio, type SectionResult, skipped, target } from "../lib/report.js";
 import { SEDIFF_SECTIONS, mutatePolicy } from "../../test/oracle/analysis-harness.js";
@@ -28,15 +29,18 @@ export async function analysisSection(budget: Budget): Promise<SectionResult> {
   const ab = a.replace(/\.conf$/, ".bin");
   const bb = b.replace(/\.conf$/, ".bin");
   const reps = Math.max(1, Math.min(budget.reps, 3));
-  const xsm = (args: string[]) => commandMs(process.execPath, [`${ROOT}bin/xsm.cjs`, ...args], reps);
+  const xsm = (args: string[]) => commandMs(process.execPath, [`${ROOT}bin/xsm.cjs`, ...args], reps, nodeEnv());
   const cases: [string, ReturnType<typeof commandMs>, ReturnType<typeof commandMs>][] = [
     ["search -A, gen-policy large", xsm(["search", a, "-A"]), commandMs("sesearch", ["-A", ab], reps)],
     // xsm diff exits 1 when the policies differ, as they do here: only 2 is a failure
-    ["diff, two gen-policy large", commandMs("sh", ["-c", `"${process.execPath}" "${ROOT}bin/xsm.cjs" diff "${a}" "${b}" >/dev/null; [ $? -le 1 ]`], reps), commandMs("sediff", [...SEDIFF_SECTIONS, ab, bb], reps)],
+    ["diff, two gen-policy large", commandMs("sh", ["-c", `"${process.execPath}" "${ROOT}bin/xsm.cjs" diff "${a}" "${b}" >/dev/null; [ $? -le 1 ]`], reps, nodeEnv()), commandMs("sediff", [...SEDIFF_SECTIONS, ab, bb], reps)],
   ];
   const rows: string[][] = [];
   const data: Record<string, unknown> = {};
-  const notes = [`median of ${reps} run(s) each; xsm reads policy.conf (and compiles it), the tools read checkpolicy's binary`];
+  const notes = [
+    `median of ${reps} run(s) each; xsm reads policy.conf (and compiles it), the tools read checkpolicy's binary` +
+      (nodeEnv() ? "; xsm without NODE_EXTRA_CA_CERTS (--keep-env keeps it)" : ""),
+  ];
   for (const [name, ours, theirs] of cases) {
     const ms = (t: ReturnType<typeof commandMs>) => ("ms" in t ? t.ms : undefined);
     if ("error" in ours) notes.push(`${name}: xsm: ${ours.error}`);

@@ -11,6 +11,7 @@ import { fmtBytes, fmtMs, fmtNs, fmtRatio, target } from "../lib/report.js";
 import { oneAttributePolicy } from "../gen/one-attribute.js";
 import { prng } from "../gen/questions.js";
 import { wantRow } from "../lib/rows.js";
+import { caCertsCost, nodeEnv } from "../lib/node-env.js";
 
 const XSM = [`${ROOT}bin/xsm.cjs`];
 const CHECKPOLICY = (file: string) => ["-t", "Xen", "-c", "30", file, "-o", "/dev/null"];
@@ -33,13 +34,14 @@ interface Figures {
   error?: string;
 }
 
-function run(cmd: string, args: readonly string[], reps: number): Figures {
-  const t = commandMs(cmd, args, reps);
+function run(cmd: string, args: readonly string[], reps: number, env?: NodeJS.ProcessEnv): Figures {
+  const t = commandMs(cmd, args, reps, env);
   if ("error" in t) return { error: t.error };
-  return { ms: t.ms, rssKb: peakRssKb(cmd, args) };
+  return { ms: t.ms, rssKb: peakRssKb(cmd, args, env) };
 }
 
-const xsm = (args: readonly string[], reps: number) => run(process.execPath, [...XSM, ...args], reps);
+// node's rows run without NODE_EXTRA_CA_CERTS unless --keep-env (bench/lib/node-env.ts says why)
+const xsm = (args: readonly string[], reps: number) => run(process.execPath, [...XSM, ...args], reps, nodeEnv());
 
 export interface ProcessInputs {
   /** Files to compile as `xsm compile FILE` beside checkpolicy, with their row names. */
@@ -59,7 +61,10 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   const ratio = (a?: Figures, b?: Figures) => (a?.ms !== undefined && b?.ms !== undefined ? a.ms / b.ms : undefined);
   const fail = (what: string, f: Figures | undefined) => f?.error && notes.push(`${what}: ${f.error}`);
 
-  const node = run(process.execPath, ["-e", "0"], reps * 2);
+  const ca = caCertsCost(reps * 2);
+  notes.push(ca.note);
+  data["NODE_EXTRA_CA_CERTS"] = { file: ca.file, kept: ca.kept, nodeWithMs: ca.withMs, nodeWithoutMs: ca.withoutMs };
+  const node = run(process.execPath, ["-e", "0"], reps * 2, nodeEnv());
   if (wantRow("xsm --help")) {
     const help = xsm(["--help"], reps * 2);
     fail("xsm --help", help);

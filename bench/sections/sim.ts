@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Budget, commandMs, median, nowNs } from "../lib/measure.js";
+import { nodeEnv } from "../lib/node-env.js";
 import { isMissing, loadSim, ROOT } from "../lib/ours.js";
 import { fmtMs, fmtRate, type SectionResult, target } from "../lib/report.js";
 
@@ -52,8 +53,8 @@ export async function simSection(budget: Budget): Promise<SectionResult> {
   writeFileSync(join(dir, gen.scenario.policy ?? "generated-svp.conf"), gen.policyText);
   const cliReps = Math.max(1, Math.min(reps, 3));
   const bin = `${ROOT}bin/xsm.cjs`;
-  const cli = commandMs(process.execPath, [bin, "simulate", file, "--json"], cliReps);
-  const startup = commandMs(process.execPath, [bin, "--help"], cliReps);
+  const cli = commandMs(process.execPath, [bin, "simulate", file, "--json"], cliReps, nodeEnv());
+  const startup = commandMs(process.execPath, [bin, "--help"], cliReps, nodeEnv());
   rmSync(dir, { recursive: true, force: true });
   const cliMs = "ms" in cli ? cli.ms : undefined, startupMs = "ms" in startup ? startup.ms : undefined;
   const rows = [
@@ -72,7 +73,7 @@ export async function simSection(budget: Budget): Promise<SectionResult> {
     rows,
     notes: [
       `median of ${reps} rounds after a warm-up round; run summary: ${Object.entries(summary).map(([k, v]) => `${k} ${v}`).join(", ")}.`,
-      `CLI rows: median of ${cliReps} fresh processes after a warm-up one (stdout discarded).`,
+      `CLI rows: median of ${cliReps} fresh processes after a warm-up one (stdout discarded)${nodeEnv() ? ", without NODE_EXTRA_CA_CERTS (--keep-env keeps it; the compile section's notes say what it costs)" : ""}.`,
       ...("error" in cli ? [`xsm simulate failed: ${cli.error}`] : []),
     ],
     data: { steps, generateMs: g, prepareMs: p, runMs: r, totalMs: total, compareMs, cliMs, startupMs, summary },

@@ -1,7 +1,9 @@
 // The files a command writes (-o, --emit-matrix, --conf, --junit, fmt --write): all of them or
 // none. Each is written beside its target under a temporary name and renamed over it only when
 // every one was written, so a failure (a missing directory, a full disk, a directory where the
-// file should go) leaves every target as it was, and no half-written file behind.
+// file should go) leaves every target as it was, and no half-written file behind. A target that is
+// not a regular file (`-o /dev/null`, `/dev/stdout`, a FIFO) is written in place, as checkpolicy
+// does: renaming over it would replace the device with a file (run as root, /dev/null itself).
 import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "./io.js";
@@ -57,8 +59,10 @@ export function writeOutputs(files: readonly OutputFile[]): void {
   const temps: string[] = [];
   const cleanup = () => temps.forEach((t) => rmSync(t, { force: true }));
   // a symbolic link is written through (its target replaced), and a file keeps its mode
-  const targets = files.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
+  const inPlace = files.map((f) => existsSync(f.path) && !statSync(f.path).isFile());
+  const targets = files.map((f, i) => (!inPlace[i] && existsSync(f.path) ? realpathSync(f.path) : f.path));
   files.forEach((f, i) => {
+    if (inPlace[i]) return;
     const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
     try {
       temps.push(temp);
@@ -69,9 +73,11 @@ export function writeOutputs(files: readonly OutputFile[]): void {
       throw new CliError(`cannot write ${label(f)}: ${writeProblem(temp, err)}`);
     }
   });
+  let temp = 0;
   files.forEach((f, i) => {
     try {
-      renameSync(temps[i]!, targets[i]!);
+      if (inPlace[i]) writeFileSync(targets[i]!, f.data);
+      else renameSync(temps[temp++]!, targets[i]!);
     } catch (err) {
       cleanup();
       throw new CliError(`cannot write ${label(f)}: ${writeProblem(f.path, err)}`);

@@ -2,23 +2,28 @@
 // (d->irq_caps, d->iomem_caps, d->arch.ioport_caps, rangesets), its pirq -> IRQ table, the MSI
 // IRQs made for devices, the frames mapped into an HVM guest and the IRQs bound to it. The
 // operations are the hypercalls a toolstack makes when it passes a device through (libxl_pci.c):
-// XEN_DOMCTL_irq_permission / iomem_permission / ioport_permission / memory_mapping (domctl.c,
-// arch/x86/domctl.c), PHYSDEVOP_map_pirq / unmap_pirq (arch/x86/physdev.c, irq.c) and
-// XEN_DOMCTL_bind_pt_irq / unbind_pt_irq, each with its checks in Xen's order and its XSM hook.
-// A call that fails changes nothing.
+// XEN_DOMCTL_irq_permission / gsi_permission / iomem_permission / ioport_permission /
+// memory_mapping / ioport_mapping (domctl.c, arch/x86/domctl.c), PHYSDEVOP_map_pirq / unmap_pirq
+// (arch/x86/physdev.c, irq.c: GSIs, MSI vectors and blocks of them, an HVM guest's own emulated
+// GSIs) and XEN_DOMCTL_bind_pt_irq / unbind_pt_irq, each with its checks in Xen's order and its XSM
+// hook. A call that fails changes nothing, but where Xen's does (an HVM guest's emulated GSI that
+// physdev_unmap_pirq drops before unmap_domain_pirq refuses).
 import { RangeSet, type Range } from "../xen/rangeset.js";
 import {
+  HIGHEST_GSI,
   HWDOM_DENIED_IOMEM,
   HWDOM_DENIED_IOPORTS,
   MAX_IOPORTS,
   MAX_MFN,
+  MAX_MSI_IRQS,
   NR_IRQS,
+  NR_HVM_DOMU_IRQS,
   NR_IRQS_GSI,
   NR_ISA_IRQS,
   NR_PIRQS_DOMU,
   NR_PIRQS_HWDOM,
 } from "../xen/machine.js";
-import type { Rc } from "../xen/errno.js";
+import { errnoValue, type Rc } from "../xen/errno.js";
 import { formatSbdf } from "../xen/sbdf.js";
 import type { Domain, IommuMode, IrqRef, XsmIoHooks } from "../xsm/types.js";
 
@@ -29,18 +34,45 @@ export interface DomainIoState {
   iomem: Range[];
   ioports: Range[];
   /** The domain's pirqs and the IRQ each is mapped to (an MSI IRQ names its device). */
-  pirqs: { pirq: number; irq: number; msi?: number }[];
+  pirqs: { pirq: number; irq: number; msi?: number; vector?: number }[];
   /** Frames mapped into its physical address space (XEN_DOMCTL_memory_mapping). */
   mmio: Range[];
   /** Machine ports the HVM guest sees at guest ports (XEN_DOMCTL_ioport_mapping: g2m_ioport_list). */
   ioportMappings: { gport: number; mport: number; nr: number }[];
   /** pirqs bound to the HVM guest's interrupts (XEN_DOMCTL_bind_pt_irq). */
   bound: number[];
+  /** An HVM guest's own pirqs for its emulated GSIs (physdev_hvm_map_pirq: pirq -> emuirq). */
+  emuirqs: { pirq: number; gsi: number }[];
+  /** Guest GSIs bound to pirqs by PT_IRQ_TYPE_PCI (hvm_irq_dpci->girq), in the order bound. */
+  girqs: { gsi: number; device: number; intx: number; pirq: number }[];
 }
 
 /** The source of a PHYSDEVOP_map_pirq: a GSI (MAP_PIRQ_TYPE_GSI, index = the GSI as the caller
- *  numbers it) or an MSI vector of a device (MAP_PIRQ_TYPE_MSI, index -1: Xen makes the IRQ). */
-export type PirqSource = { gsi: number } | { msi: number };
+ *  numbers it; an HVM guest mapping for itself numbers its emulated GSIs) or an MSI vector of a
+ *  device (MAP_PIRQ_TYPE_MSI, index -1: Xen makes the IRQ); with `nr`, MAP_PIRQ_TYPE_MULTI_MSI
+ *  for `nr` vectors (entry_nr). */
+export type PirqSource = { gsi: number } | { msi: number; nr?: number };
+
+/** What PHYSDEVOP_map_pirq hands back: rc, the pirq mapped, and for MULTI_MSI entry_nr. */
+export interface MapResult {
+  rc: Rc;
+  pirq?: number;
+  entries?: number;
+}
+
+/** A PT_IRQ_TYPE_PCI binding's guest side: the guest's PCI device (slot) and INTx pin (0-3). */
+export interface GuestIntx {
+  device: number;
+  intx: number;
+}
+
+/** hvm_pci_intx_gsi(): the guest GSI a slot's INTx pin is wired to. */
+export const hvmPciIntxGsi = (g: GuestIntx): number => ((((g.device << 2) + (g.device >> 3) + g.intx) & 31) + 16);
+
+const MAP_PIRQ_TYPE_MSI = 0;
+const MAP_PIRQ_TYPE_MULTI_MSI = 4;
+const XEN_DOMCTL_GSI_GRANT = 1;
+const XEN_DOMCTL_GSI_ACTION_MASK = 1;
 
 interface DomainIo {
   irqs: RangeSet;
@@ -53,12 +85,19 @@ interface DomainIo {
   /** d->arch.hvm.g2m_ioport_list, in the order added. */
   g2mIoports: { gport: number; mport: number; nr: number }[];
   bound: Set<number>;
+  /** d->arch.hvm.emuirq_pirq and each pirq's arch.hvm.emuirq. */
+  emuToPirq: Map<number, number>;
+  pirqToEmu: Map<number, number>;
+  girqs: { gsi: number; device: number; intx: number; pirq: number }[];
 }
 
-/** An IRQ create_irq() made for an MSI vector: its device and the domain it granted access to. */
+/** An IRQ create_irq() made for an MSI vector: its device, the domain it granted access to, and
+ *  its place in its msi_desc block (entry_nr; the first holds every IRQ of the block, nvec). */
 interface MsiIrq {
   device: number;
   creator: number;
+  entry: number;
+  block: number[];
 }
 
 export interface IoCapsOptions {
@@ -69,6 +108,8 @@ export interface IoCapsOptions {
   why?: (text: string) => void;
   /** Which domain owns a device (pci_get_pdev(d, sbdf)), by machine_bdf; undefined if absent. */
   ownerOf: (machineBdf: number) => number | null | undefined;
+  /** The vectors a device's MSI capability offers (msi_maxvec; 0: no MSI capability); 1 if not given. */
+  msiVectors?: (machineBdf: number) => number;
 }
 
 export class IoCaps {
@@ -85,7 +126,7 @@ export class IoCaps {
   private io(d: Domain): DomainIo {
     let io = this.domains.get(d.domid);
     if (io === undefined) {
-      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Set() };
+      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Set(), emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [] };
       if (d.hardware) {
         io.ioports.add(0, MAX_IOPORTS - 1);
         io.iomem.add(0, MAX_MFN);
@@ -140,9 +181,11 @@ export class IoCaps {
     return 0;
   }
 
-  /** XEN_DOMCTL_ioport_permission (arch/x86/domctl.c): ports first_port .. + nr_ports - 1. */
+  /** XEN_DOMCTL_ioport_permission (arch/x86/domctl.c): ports first_port .. + nr_ports - 1. Both
+   *  are the domctl's uint32_t fields: their sum wraps as in C, so a wrapping range is empty too. */
   ioportPermission(cur: Domain, d: Domain, port: number, nr: number, allow: boolean): Rc {
-    if (port + nr <= port || port + nr > MAX_IOPORTS) return this.refuse("-EINVAL", `ports must be a non-empty range below ${hex(MAX_IOPORTS)}`);
+    const past = (port + nr) % 2 ** 32;
+    if (past <= port || past > MAX_IOPORTS) return this.refuse("-EINVAL", `ports ${hex(port)} + ${hex(nr)} must be a non-empty range below ${hex(MAX_IOPORTS)} (fp + np <= fp || fp + np > MAX_IOPORTS)`);
     const end = port + nr - 1;
     const rc = this.xsm.ioportPermission(cur, d, port, end, allow);
     if (rc !== 0) return rc;
@@ -185,10 +228,11 @@ export class IoCaps {
       this.log("ioport_map against non-HVM domain");
       return this.refuse("-EOPNOTSUPP", `${d.name} is not an HVM guest`);
     }
-    // the fields are unsigned: nr 0 makes np - 1 wrap, which the first test catches
+    // the fields are uint32_t: nr 0 makes np - 1 wrap, which the first test catches; past it
+    // every value is below 0x10000, so the sums cannot wrap
     if (gport >= MAX_IOPORTS || mport >= MAX_IOPORTS || nr === 0 || nr - 1 >= MAX_IOPORTS || gport + nr > MAX_IOPORTS || mport + nr > MAX_IOPORTS) {
       this.log(`ioport_map:invalid:dom${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
-      return this.refuse("-EINVAL", `ports must be a non-empty range below ${hex(MAX_IOPORTS)}`);
+      return this.refuse("-EINVAL", `guest ports ${hex(gport)} and machine ports ${hex(mport)} + ${hex(nr)} must be non-empty ranges below ${hex(MAX_IOPORTS)}`);
     }
     const end = mport + nr - 1;
     const rc = this.xsm.ioportMapping(cur, d, mport, end, add);
@@ -221,19 +265,59 @@ export class IoCaps {
   /**
    * PHYSDEVOP_map_pirq (physdev_map_pirq, then allocate_and_map_gsi_pirq or
    * allocate_and_map_msi_pirq, then map_domain_pirq): map an IRQ to a pirq of `d`, granting `d`
-   * the IRQ. `pirq` < 0 lets Xen choose one. Returns the pirq mapped, or the errno.
-   * An HVM guest mapping for itself takes physdev_hvm_map_pirq, which is not modelled: the
-   * scenario loader refuses that step.
+   * the IRQ. `pirq` < 0 lets Xen choose one. Returns the pirq mapped, or the errno; a
+   * MAP_PIRQ_TYPE_MULTI_MSI request also the entry_nr Xen hands back (the vectors mapped, or on
+   * -ENOSPC / -ENFILE the most it could give).
+   * An HVM guest with pirqs (has_pirq) mapping for itself takes physdev_hvm_map_pirq instead: no
+   * XSM question, its emulated GSIs only.
    */
-  mapPirq(cur: Domain, d: Domain, source: PirqSource, pirq: number): { rc: Rc; pirq?: number } {
+  mapPirq(cur: Domain, d: Domain, source: PirqSource, pirq: number): MapResult {
+    if (cur.domid === d.domid && d.hvm === true && d.hvmPirq === true) {
+      // "only makes sense for vector-based callback, else HVM-IRQ logic calls back into itself"
+      if (d.callbackVector === false) return { rc: this.refuse("-EINVAL", `${d.name} has no vector callback for event channels (is_hvm_pv_evtchn_domain): it cannot map its own pirqs`) };
+      return this.hvmMapPirq(d, source, pirq);
+    }
     const rc = this.xsm.mapDomainPirq(cur, d);
     if (rc !== 0) return { rc };
-    return "gsi" in source ? this.mapGsi(cur, d, source.gsi, pirq) : this.mapMsi(cur, d, source.msi, pirq);
+    return "gsi" in source ? this.mapGsi(cur, d, source.gsi, pirq) : this.mapMsi(cur, d, source, pirq);
+  }
+
+  // physdev_hvm_map_pirq(): a guest GSI a passed-through device is bound to (hvm_irq_dpci's girq
+  // list, the last binding) gives back that binding's pirq and maps nothing; any other is an
+  // emulated GSI, mapped to a pirq of the guest's own (map_domain_emuirq_pirq)
+  private hvmMapPirq(d: Domain, source: PirqSource, want: number): MapResult {
+    if (!("gsi" in source)) {
+      this.log(`map type ${source.nr !== undefined ? MAP_PIRQ_TYPE_MULTI_MSI : MAP_PIRQ_TYPE_MSI} not supported yet`);
+      return { rc: this.refuse("-EINVAL", `an HVM guest maps only its emulated GSIs for itself (MAP_PIRQ_TYPE_GSI); its device model maps MSIs for it`) };
+    }
+    const index = source.gsi;
+    if (index < 0 || index >= NR_HVM_DOMU_IRQS) return { rc: this.refuse("-EINVAL", `guest GSI ${index} is not below NR_HVM_DOMU_IRQS (${NR_HVM_DOMU_IRQS})`) };
+    const io = this.io(d);
+    let machine = 0;
+    for (const g of io.girqs) if (g.gsi === index) machine = g.pirq;
+    if (machine !== 0) {
+      this.options.why?.(`guest GSI ${index} carries the passed-through pirq ${machine} (bind_pt_irq): Xen hands that pirq back and maps nothing`);
+      return { rc: 0, pirq: machine };
+    }
+    const pirq = want < 0 ? this.freePirq(d, "gsi") : want;
+    if (pirq < 0 || pirq >= nrPirqs(d)) {
+      this.log(`dom${d.domid}: invalid pirq ${pirq} or emuirq ${index}`);
+      return { rc: this.refuse("-EINVAL", pirq < 0 ? `${d.name} has no free pirq (get_free_pirq returned ${pirq})` : `pirq ${pirq} is not below ${d.name}'s nr_pirqs (${nrPirqs(d)})`) };
+    }
+    const oldEmu = io.pirqToEmu.get(pirq);
+    const oldPirq = io.emuToPirq.get(index);
+    if ((oldEmu !== undefined && oldEmu !== index) || (oldPirq !== undefined && oldPirq !== pirq)) {
+      this.log(`dom${d.domid}: pirq ${pirq} or emuirq ${index} already mapped`);
+      return { rc: this.refuse(0, "the pirq or the guest GSI is already mapped otherwise: Xen leaves both as they are and returns 0"), pirq };
+    }
+    io.pirqToEmu.set(pirq, index);
+    io.emuToPirq.set(index, pirq);
+    return { rc: 0, pirq };
   }
 
   // allocate_and_map_gsi_pirq(): the GSI is looked up in the caller's table; the hardware domain
   // may name a GSI it has not mapped itself (its GSIs are its IRQs)
-  private mapGsi(cur: Domain, d: Domain, index: number, want: number): { rc: Rc; pirq?: number } {
+  private mapGsi(cur: Domain, d: Domain, index: number, want: number): MapResult {
     if (index < 0 || index >= NR_IRQS_GSI) {
       this.log(`dom${d.domid}: map invalid irq ${index}`);
       return { rc: this.refuse("-EINVAL", `GSI ${index} is not below nr_irqs_gsi (${NR_IRQS_GSI})`) };
@@ -246,59 +330,117 @@ export class IoCaps {
       }
       irq = index;
     }
-    const pirq = this.allocatePirq(d, want, irq, "gsi");
-    if (typeof pirq !== "number") return { rc: pirq };
-    const rc = this.mapDomainPirq(cur, d, pirq, irq);
-    return rc === 0 ? { rc, pirq } : { rc };
+    const pirq = this.allocatePirq(d, index, want, irq, "gsi", 1);
+    if ("rc" in pirq) return { rc: pirq.rc };
+    const rc = this.mapDomainPirq(cur, d, pirq.pirq, irq);
+    return rc === 0 ? { rc, pirq: pirq.pirq } : { rc };
   }
 
   // allocate_and_map_msi_pirq() with index -1: create_irq() makes an IRQ and grants the caller
-  // access to it; a failure destroys it again (destroy_irq revokes that access)
-  private mapMsi(cur: Domain, d: Domain, device: number, want: number): { rc: Rc; pirq?: number } {
-    let irq = NR_IRQS_GSI;
-    while (irq < NR_IRQS && this.msi.has(irq)) irq++;
-    if (irq >= NR_IRQS) {
+  // access to it; a failure destroys it again (destroy_irq revokes that access). MULTI_MSI asks
+  // for entry_nr vectors: a block of pirqs, one IRQ each.
+  private mapMsi(cur: Domain, d: Domain, source: { msi: number; nr?: number }, want: number): MapResult {
+    const multi = source.nr !== undefined;
+    const irq = this.createIrq(cur, source.msi, 0);
+    if (irq < 0) {
       this.log(`dom${d.domid}: can't create irq for msi!`);
-      return { rc: this.refuse("-EINVAL", `no free IRQ between nr_irqs_gsi and nr_irqs (${NR_IRQS})`) };
+      return { rc: this.refuse("-EINVAL", `no free IRQ between nr_irqs_gsi and nr_irqs (${NR_IRQS}): create_irq failed`) };
     }
-    const c = this.io(cur);
-    this.msi.set(irq, { device, creator: cur.domid });
-    c.irqs.add(irq, irq);
-    const pirq = this.allocatePirq(d, want, irq, "msi");
-    const rc = typeof pirq === "number" ? this.mapDomainPirq(cur, d, pirq, irq, device) : pirq;
-    if (rc === 0) return { rc, pirq: pirq as number };
-    this.msi.delete(irq);
-    c.irqs.remove(irq, irq);
-    return { rc };
+    const entries = { nr: source.nr ?? 1 };
+    const pirq = this.allocatePirq(d, -1, want, irq, multi ? "multi" : "msi", entries.nr, entries);
+    const rc = "rc" in pirq ? pirq.rc : this.mapDomainPirq(cur, d, pirq.pirq, irq, { device: source.msi, multi }, entries);
+    const out = multi ? { entries: entries.nr } : {};
+    if (rc === 0) return { rc, pirq: (pirq as { pirq: number }).pirq, ...out };
+    this.destroyIrq(irq);
+    return { rc, ...out };
   }
 
-  // allocate_pirq(): the pirq the IRQ already has, the one asked for, or a free one
-  // (get_free_pirq: GSIs from NR_ISA_IRQS up, MSIs from the top down)
-  private allocatePirq(d: Domain, want: number, irq: number, type: "gsi" | "msi"): number | Rc {
+  /** create_irq(NUMA_NO_NODE, true): the first unused IRQ above the GSIs, which the caller may
+   *  then use (it is the IRQ's creator); -1 when none is left. */
+  private createIrq(cur: Domain, device: number, entry: number): number {
+    let irq = NR_IRQS_GSI;
+    while (irq < NR_IRQS && this.msi.has(irq)) irq++;
+    if (irq >= NR_IRQS) return -1;
+    this.msi.set(irq, { device, creator: cur.domid, entry, block: [irq] });
+    this.io(cur).irqs.add(irq, irq);
+    return irq;
+  }
+
+  /** destroy_irq(): the IRQ is free again and its creator loses access to it. */
+  private destroyIrq(irq: number): void {
+    const msi = this.msi.get(irq);
+    if (!msi) return;
+    this.msi.delete(irq);
+    this.domains.get(msi.creator)?.irqs.remove(irq, irq);
+  }
+
+  // get_free_pirq(): GSIs from NR_ISA_IRQS up, anything else from the top down; a pirq is free
+  // with no IRQ and, in an HVM guest, no emulated GSI (is_free_pirq)
+  private freePirq(d: Domain, type: "gsi" | "msi"): number {
+    const free = this.isFreePirq(d);
+    if (type === "gsi") for (let p = NR_ISA_IRQS; p < NR_IRQS_GSI; p++) if (free(p)) return p;
+    for (let p = nrPirqs(d) - 1; p >= NR_IRQS_GSI; p--) if (free(p)) return p;
+    return errnoValue("-ENOSPC");
+  }
+
+  // get_free_pirqs(): the lowest pirq of the highest block of `nr` free ones above the GSIs
+  private freePirqs(d: Domain, nr: number): number {
+    const free = this.isFreePirq(d);
+    let found = 0;
+    for (let p = nrPirqs(d) - 1; p >= NR_IRQS_GSI; p--) {
+      if (!free(p)) found = 0;
+      else if (++found === nr) return p;
+    }
+    return errnoValue("-ENOSPC");
+  }
+
+  private isFreePirq(d: Domain): (p: number) => boolean {
+    const io = this.io(d);
+    return (p) => !io.pirqToIrq.has(p) && !(d.hvm === true && io.pirqToEmu.has(p));
+  }
+
+  // allocate_pirq(): the pirq the IRQ already has, the one asked for, or a free one; a
+  // MULTI_MSI request without a pirq takes a power-of-two block (entry_nr rounded up), and when
+  // there is none says in entry_nr the largest block there is
+  private allocatePirq(d: Domain, index: number, want: number, irq: number, type: "gsi" | "msi" | "multi", nr: number, entries?: { nr: number }): { pirq: number } | { rc: Rc } {
     const io = this.io(d);
     const current = io.irqToPirq.get(irq);
-    if (want < 0) {
-      if (current !== undefined) {
-        this.log(`dom${d.domid}: ${irq}:${want} already mapped to ${current}`);
-        return current;
+    if (want >= 0) {
+      if (current !== undefined && current !== want) {
+        this.log(`dom${d.domid}: irq ${irq} already mapped to pirq ${current}`);
+        return { rc: this.refuse("-EEXIST", `IRQ ${irq} is already ${d.name}'s pirq ${current}`) };
       }
-      const free = (p: number) => !io.pirqToIrq.has(p);
-      if (type === "gsi") for (let p = NR_ISA_IRQS; p < NR_IRQS_GSI; p++) if (free(p)) return p;
-      for (let p = nrPirqs(d) - 1; p >= NR_IRQS_GSI; p--) if (free(p)) return p;
+      return { pirq: want };
+    }
+    if (current !== undefined) {
+      this.log(`dom${d.domid}: ${index}:${want} already mapped to ${current}`);
+      return { pirq: current };
+    }
+    if (type !== "multi") {
+      const pirq = this.freePirq(d, type);
+      if (pirq >= 0) return { pirq };
       this.log(`dom${d.domid}: no free pirq`);
-      return this.refuse("-ENOSPC", `${d.name} has no free pirq`);
+      return { rc: this.refuse("-ENOSPC", `${d.name} has no free pirq`) };
     }
-    if (current !== undefined && current !== want) {
-      this.log(`dom${d.domid}: irq ${irq} already mapped to pirq ${current}`);
-      return this.refuse("-EEXIST", `IRQ ${irq} is already ${d.name}'s pirq ${current}`);
-    }
-    return want;
+    if (nr <= 0 || nr > MAX_MSI_IRQS) return { rc: this.refuse("-EDOM", `entry_nr ${nr} is not 1 .. ${MAX_MSI_IRQS} (MAX_MSI_IRQS)`) };
+    if (nr !== 1 && this.options.iommu !== "intremap") return { rc: this.refuse("-EOPNOTSUPP", `more than one MSI vector needs interrupt remapping (iommu_intremap); this host has iommu ${this.options.iommu}`) };
+    let n = nr;
+    while (n & (n - 1)) n += n & -n; // up to a power of two
+    entries!.nr = n;
+    const pirq = this.freePirqs(d, n);
+    if (pirq >= 0) return { pirq };
+    while ((n >>= 1) > 1) if (this.freePirqs(d, n) > 0) break;
+    entries!.nr = n;
+    this.log(`dom${d.domid}: no block of ${n << 1} free pirqs`);
+    return { rc: this.refuse("-ENOSPC", `${d.name} has no block of ${n << 1} free pirqs above the GSIs; the largest is ${n} (handed back in entry_nr)`) };
   }
 
   // map_domain_pirq(): the caller must hold the IRQ; a pirq or IRQ already mapped elsewhere is
-  // left as it is (and Xen returns 0); then XSM, then `d` is granted the IRQ. An MSI's device
-  // must be `d`'s (pci_get_pdev(d, sbdf)).
-  private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: number): Rc {
+  // left as it is (and Xen returns 0); then XSM (once, for the first IRQ of a block), then `d` is
+  // granted the IRQ. An MSI's device must be `d`'s (pci_get_pdev(d, sbdf)) and offer the vectors
+  // (pci_enable_msi); each further vector of a block gets a new IRQ at the next pirq, which Xen
+  // does not check (only the first pirq is).
+  private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: { device: number; multi: boolean }, entries?: { nr: number }): Rc {
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (pirq < 0 || pirq >= nrPirqs(d) || irq <= 0 || irq >= NR_IRQS) {
@@ -311,24 +453,67 @@ export class IoCaps {
       this.log(`dom${d.domid}: pirq ${pirq} or irq ${irq} already mapped (${oldPirq},${oldIrq})`);
       return this.refuse(0, "the pirq or the IRQ is already mapped otherwise: Xen leaves both as they are and returns 0");
     }
-    const ref: IrqRef = msi !== undefined ? { irq, msi } : { irq };
+    const ref: IrqRef = msi !== undefined ? { irq, msi: msi.device } : { irq };
     const rc = this.xsm.mapDomainIrq(cur, d, ref);
     if (rc !== 0) {
       this.log(`dom${d.domid}: could not permit access to irq ${irq} mapping to pirq ${pirq}`);
       return rc;
     }
-    if (msi !== undefined && this.options.ownerOf(msi) !== d.domid) return this.refuse("-ENODEV", `${formatSbdf(msi)} is not assigned to ${d.name} (pci_get_pdev(d, sbdf))`);
-    io.irqs.add(irq, irq);
-    io.pirqToIrq.set(pirq, irq);
-    io.irqToPirq.set(irq, pirq);
+    const irqs = [irq];
+    if (msi !== undefined) {
+      if (this.options.ownerOf(msi.device) !== d.domid) return this.refuse("-ENODEV", `${formatSbdf(msi.device)} is not assigned to ${d.name} (pci_get_pdev(d, sbdf))`);
+      const maxvec = this.options.msiVectors?.(msi.device) ?? 1;
+      if (maxvec === 0) return this.refuse("-ENODEV", `${formatSbdf(msi.device)} has no MSI capability (pci_enable_msi: msi_pos is 0)`);
+      const nr = entries?.nr ?? 1;
+      if (nr > maxvec) {
+        entries!.nr = maxvec;
+        return this.refuse("-ENFILE", `${formatSbdf(msi.device)}'s MSI capability offers ${maxvec} vector${maxvec === 1 ? "" : "s"}, not ${nr} (pci_enable_msi hands back the most in entry_nr)`);
+      }
+      // the block's further IRQs, each made by create_irq; running out undoes the whole block
+      for (let i = 1; msi.multi && i < nr; i++) {
+        const next = this.createIrq(cur, msi.device, i);
+        if (next < 0) {
+          for (const made of irqs.slice(1)) this.destroyIrq(made);
+          return this.refuse("-ENOSPC", `no free IRQ for vector ${i} of ${nr} (create_irq): the block is undone`);
+        }
+        irqs.push(next);
+      }
+      this.msi.get(irq)!.block = irqs;
+    }
+    irqs.forEach((n, i) => {
+      io.irqs.add(n, n);
+      io.pirqToIrq.set(pirq + i, n);
+      io.irqToPirq.set(n, pirq + i);
+    });
     return 0;
   }
 
-  /** PHYSDEVOP_unmap_pirq (physdev_unmap_pirq, unmap_domain_pirq): the pirq loses its IRQ, `d`
-   *  its access to the IRQ (an MSI IRQ is destroyed); a binding to the guest is forced off. */
+  /** PHYSDEVOP_unmap_pirq (physdev_unmap_pirq): an HVM guest with pirqs loses the emulated GSI of
+   *  the pirq (and, asking for itself, nothing else); then unmap_domain_pirq: the pirq, or a
+   *  multi-vector block from its first pirq, loses its IRQs, `d` its access to them (MSI IRQs are
+   *  destroyed); a binding to the guest is forced off. */
   unmapPirq(cur: Domain, d: Domain, pirq: number): Rc {
-    const rc = this.xsm.unmapDomainPirq(cur, d);
-    if (rc !== 0) return rc;
+    const self = cur.domid === d.domid;
+    const hvmPirq = d.hvm === true && d.hvmPirq === true;
+    if (!self || !hvmPirq) {
+      const rc = this.xsm.unmapDomainPirq(cur, d);
+      if (rc !== 0) return rc;
+    }
+    if (hvmPirq) {
+      const io = this.io(d);
+      const emu = io.pirqToEmu.get(pirq);
+      if (emu !== undefined) {
+        // unmap_domain_pirq_emuirq(): cannot fail once the pirq has an emulated GSI
+        io.pirqToEmu.delete(pirq);
+        io.emuToPirq.delete(emu);
+      }
+      if (self) return emu !== undefined ? 0 : this.refuse(0, `${d.name}'s pirq ${pirq} has no emulated GSI; a guest's own unmap_pirq undoes nothing else (physdev_unmap_pirq returns 0)`);
+    }
+    return this.unmapDomainPirq(cur, d, pirq);
+  }
+
+  // unmap_domain_pirq(); `cur` undefined: the domain is dying and no XSM question is asked
+  private unmapDomainPirq(cur: Domain | undefined, d: Domain, pirq: number): Rc {
     if (pirq < 0 || pirq >= nrPirqs(d)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${d.name}'s nr_pirqs (${nrPirqs(d)})`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(pirq);
@@ -337,30 +522,57 @@ export class IoCaps {
       return this.refuse("-EINVAL", `${d.name}'s pirq ${pirq} is not mapped`);
     }
     const msi = this.msi.get(irq);
-    const rc2 = this.xsm.unmapDomainIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
-    if (rc2 !== 0) return rc2;
+    if (msi !== undefined && msi.entry !== 0) {
+      this.log(`dom${d.domid}: trying to unmap secondary MSI pirq ${pirq}`);
+      return this.refuse("-EBUSY", `pirq ${pirq} is vector ${msi.entry} of a multi-vector MSI block: unmap the block's first pirq`);
+    }
+    if (cur !== undefined) {
+      const rc = this.xsm.unmapDomainIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
+      if (rc !== 0) return rc;
+    }
     if (io.bound.delete(pirq)) this.log(`dom${d.domid}: forcing unbind of pirq ${pirq}`);
-    this.unmap(d, io, pirq, irq);
+    const nr = msi?.block.length ?? 1;
+    for (let i = 0; i < nr; i++) {
+      const n = io.pirqToIrq.get(pirq + i);
+      if (n === undefined) {
+        this.log(`d${d.domid}: MSI pirq ${pirq + i} not mapped`);
+        continue;
+      }
+      io.pirqToIrq.delete(pirq + i);
+      io.irqToPirq.delete(n);
+      io.irqs.remove(n, n);
+    }
+    // msi_free_irq -> destroy_irq for each vector: the creator loses the access create_irq gave it
+    for (const n of msi?.block ?? []) this.destroyIrq(n);
     return 0;
   }
 
-  private unmap(d: Domain, io: DomainIo, pirq: number, irq: number): void {
-    io.pirqToIrq.delete(pirq);
-    io.irqToPirq.delete(irq);
-    io.irqs.remove(irq, irq);
-    const msi = this.msi.get(irq);
-    if (msi) {
-      // msi_free_irq -> destroy_irq: the creator loses the access create_irq gave it
-      this.msi.delete(irq);
-      if (msi.creator !== d.domid) this.domains.get(msi.creator)?.irqs.remove(irq, irq);
-    }
+  /** XEN_DOMCTL_gsi_permission (arch/x86/domctl.c, Xen 4.20; libxl's way for a PVH dom0, which
+   *  has no pirqs of its own): grant (flags XEN_DOMCTL_GSI_GRANT) or revoke `d` access to the
+   *  IRQ of `gsi` (gsi_2_irq). Any other flag bit is -EINVAL. The caller must hold the IRQ. */
+  gsiPermission(cur: Domain, d: Domain, gsi: number, flags: number): Rc {
+    if ((flags & ~XEN_DOMCTL_GSI_ACTION_MASK) !== 0 || flags < 0 || flags > 0xffffffff) return this.refuse("-EINVAL", `flags ${hex(flags)} has bits beyond XEN_DOMCTL_GSI_ACTION_MASK (1: grant, 0: revoke)`);
+    // gsi_2_irq(): beyond the highest GSI -ERANGE; GSI 0 has no IRQ here (irq 0: -EINVAL)
+    if (gsi > HIGHEST_GSI) return this.refuse("-ERANGE", `GSI ${gsi} is above the highest GSI (${HIGHEST_GSI}) (gsi_2_irq)`);
+    const irq = gsi;
+    if (irq <= 0) return this.refuse("-EINVAL", `GSI ${gsi} has no IRQ (gsi_2_irq)`);
+    const allow = flags === XEN_DOMCTL_GSI_GRANT;
+    const rc = this.xsm.irqPermission(cur, d, irq, allow);
+    if (rc !== 0) return rc;
+    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
+    const io = this.io(d);
+    if (allow) io.irqs.add(irq, irq);
+    else io.irqs.remove(irq, irq);
+    return 0;
   }
 
   // ---- HVM guest interrupts ------------------------------------------------------------------
 
-  /** XEN_DOMCTL_bind_pt_irq (arch/x86/domctl.c): bind `d`'s pirq `machineIrq` to the HVM guest's
-   *  interrupt. The caller must hold the IRQ behind it; without an IOMMU there is nothing to bind. */
-  bindPtIrq(cur: Domain, d: Domain, machineIrq: number): Rc {
+  /** XEN_DOMCTL_bind_pt_irq (arch/x86/domctl.c, pt_irq_create_bind): bind `d`'s pirq `machineIrq`
+   *  to the HVM guest's interrupt. The caller must hold the IRQ behind it; without an IOMMU there
+   *  is nothing to bind. `intx` (PT_IRQ_TYPE_PCI: the guest's device slot and INTx pin) routes it
+   *  to guest GSI hvm_pci_intx_gsi(device, intx), recorded in hvm_irq_dpci's girq list. */
+  bindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx): Rc {
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const irq = this.io(d).pirqToIrq.get(machineIrq) ?? 0;
     const msi = this.msi.get(irq);
@@ -369,30 +581,44 @@ export class IoCaps {
     if (irq <= 0) return this.refuse("-EPERM", `${d.name}'s pirq ${machineIrq} is mapped to no IRQ (map_pirq first)`);
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false): nothing to bind through");
-    this.io(d).bound.add(machineIrq);
+    const io = this.io(d);
+    io.bound.add(machineIrq);
+    if (intx) io.girqs.push({ gsi: hvmPciIntxGsi(intx), device: intx.device, intx: intx.intx, pirq: machineIrq });
     return 0;
   }
 
-  /** XEN_DOMCTL_unbind_pt_irq. */
-  unbindPtIrq(cur: Domain, d: Domain, machineIrq: number): Rc {
+  /** XEN_DOMCTL_unbind_pt_irq (pt_irq_destroy_bind): with `intx`, the binding to that guest GSI
+   *  must exist (-EINVAL otherwise); the pirq stays bound while another GSI still routes it. */
+  unbindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx): Rc {
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
-    const irq = this.io(d).pirqToIrq.get(machineIrq) ?? 0;
+    const io = this.io(d);
+    const irq = io.pirqToIrq.get(machineIrq) ?? 0;
     const rc = this.xsm.unbindPtIrq(cur, d);
     if (rc !== 0) return rc;
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : `${d.name}'s pirq ${machineIrq} is mapped to no IRQ`);
     if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false)");
-    this.io(d).bound.delete(machineIrq);
+    if (intx) {
+      const gsi = hvmPciIntxGsi(intx);
+      const at = io.girqs.findIndex((g) => g.gsi === gsi && g.device === intx.device && g.intx === intx.intx && g.pirq === machineIrq);
+      if (at < 0) return this.refuse("-EINVAL", `pirq ${machineIrq} is not bound to guest GSI ${gsi} (device ${intx.device} INT${"ABCD"[intx.intx] ?? "?"})`);
+      io.girqs.splice(at, 1);
+      if (io.girqs.some((g) => g.pirq === machineIrq)) return 0;
+    }
+    io.bound.delete(machineIrq);
     return 0;
   }
 
   // ---- the domain's end, and reports -----------------------------------------------------------
 
-  /** The domain is gone (domain_kill -> free_domain_pirqs, then its rangesets are freed); no XSM
-   *  question is asked of a dying domain. Its MSI IRQs are destroyed. */
+  /** The domain is gone (domain_kill -> free_domain_pirqs: unmap_domain_pirq of every pirq with
+   *  an IRQ, in order, no XSM question asked of a dying domain; then its rangesets are freed). Its
+   *  MSI IRQs are destroyed. */
   removeDomain(d: Domain): void {
     const io = this.domains.get(d.domid);
     if (!io) return;
-    for (const [pirq, irq] of [...io.pirqToIrq]) this.unmap(d, io, pirq, irq);
+    for (const pirq of [...io.pirqToIrq.keys()].sort((a, b) => a - b)) if (io.pirqToIrq.has(pirq)) this.unmapDomainPirq(undefined, d, pirq);
+    // a vector Xen mapped past nr_pirqs or over another pirq (unchecked block pirqs) goes too
+    for (const irq of [...io.pirqToIrq.values()]) this.destroyIrq(irq);
     this.domains.delete(d.domid);
   }
 
@@ -405,11 +631,14 @@ export class IoCaps {
       ioports: io.ioports.list(),
       pirqs: [...io.pirqToIrq].sort((a, b) => a[0] - b[0]).map(([pirq, irq]) => {
         const msi = this.msi.get(irq);
-        return msi ? { pirq, irq, msi: msi.device } : { pirq, irq };
+        if (!msi) return { pirq, irq };
+        return msi.block.length > 1 || msi.entry > 0 ? { pirq, irq, msi: msi.device, vector: msi.entry } : { pirq, irq, msi: msi.device };
       }),
+      emuirqs: [...io.pirqToEmu].sort((a, b) => a[0] - b[0]).map(([pirq, gsi]) => ({ pirq, gsi })),
       mmio: io.mmio.list(),
       ioportMappings: io.g2mIoports.map((m) => ({ ...m })),
       bound: [...io.bound].sort((a, b) => a - b),
+      girqs: io.girqs.map((g) => ({ ...g })),
     };
   }
 

@@ -18,7 +18,7 @@
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
 //   iommu_remove_device's -EINVAL for an unowned device do not occur; dom_io quarantine is not
 //   modelled (deassign returns the device to the hardware domain that added it).
-import type { Domain, Rc, XsmModule } from "../xsm/types.js";
+import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
 import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptions, Strategy } from "./types.js";
 import { STRATEGIES } from "./types.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -42,6 +42,10 @@ const pd = (d: Domain | number) => `d${typeof d === "number" ? d : d.domid}`;
  * is both control and hardware, else the first hardware domain. A table is returned as it is; anything
  * else is a caller's mistake, reported here rather than deep inside the first hypercall.
  */
+function isDomainHooks(xsm: XsmModule): xsm is XsmModule & XsmDomainHooks {
+  return typeof (xsm as Partial<XsmDomainHooks>).domainStarted === "function";
+}
+
 export function domainTable(domains: DomainTable | readonly Domain[]): DomainTable {
   if (Array.isArray(domains)) {
     const list = domains as readonly Domain[];
@@ -71,13 +75,19 @@ export class PciRegistry {
 
   private readonly domains: DomainTable;
 
-  /** `domains`: a DomainTable, or simply the domains (see domainTable() for what that picks). */
+  /** `domains`: a DomainTable, or simply the domains (see domainTable() for what that picks). Given
+   *  as an array, the domains exist from now on: an XSM module with domain hooks labels each as
+   *  created before it (domainStarted), under the policy and booleans in force now. A DomainTable's
+   *  domains are the caller's to announce. */
   constructor(
     private readonly xsm: XsmModule,
     domains: DomainTable | readonly Domain[],
     opts: RegistryOptions,
   ) {
     this.domains = domainTable(domains);
+    if (Array.isArray(domains) && isDomainHooks(xsm)) {
+      for (const d of domains as readonly Domain[]) xsm.domainStarted(d, d.target !== undefined ? this.domains.byDomid(d.target) : undefined);
+    }
     this.strategy = opts.strategy;
     this.vfWithoutPf = opts.vfWithoutPf;
     this.log = opts.log;

@@ -14,7 +14,7 @@ import { RoleDominanceState } from "./resolve/dominance.js";
 import { MlsResolver, mlsDisabled } from "./resolve/mls.js";
 import { Names } from "./resolve/names.js";
 import { defaultRule, roleTransition, roleTransitionConflicts, typeBounds } from "./resolve/kernel.js";
-import { defineUser, expandRoleAttributes, flattenRoleAttributes, roleAllow, roleTypes } from "./resolve/roles.js";
+import { defineUser, expandRoleAttributes, finishRoleTypes, flattenRoleAttributes, roleAllow, roleTypes } from "./resolve/roles.js";
 import { avRule, typeRule } from "./resolve/rules.js";
 import { ResolveState } from "./resolve/state.js";
 import { expandAttribute, filenameTransition, implicitBounds, permissive, tunableConditional } from "./resolve/xen.js";
@@ -42,11 +42,9 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const dominance = new RoleDominanceState(st);
   for (const s of st.ast.statements) {
     switch (s.kind) {
-      case "role": {
-        const set = roleTypes(st, names, s.name, s.types);
-        if (set) dominance.roleTypes(set.role, set.ts);
+      case "role":
+        roleTypes(st, names, s.name, s.types);
         break;
-      }
       case "role_dominance":
         dominance.statement(s);
         break;
@@ -101,6 +99,7 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
     }
   }
   dominance.finish();
+  finishRoleTypes(st);
 }
 
 export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveResult {

@@ -74,6 +74,11 @@ export function checkExpect(
       const actual = got.pirqs.map((p) => `${p.pirq}->${p.irq}`).sort().join(" ");
       check(`${at} pirqs`, expected === actual, expected || "(none)", actual || "(none)");
     }
+    if (want.emuirqs !== undefined) {
+      const expected = Object.entries(want.emuirqs).map(([p, gsi]) => `${Number(p)}->${gsi}`).sort().join(" ");
+      const actual = got.emuirqs.map((e) => `${e.pirq}->${e.gsi}`).sort().join(" ");
+      check(`${at} emuirqs`, expected === actual, expected || "(none)", actual || "(none)");
+    }
     if (want.bound !== undefined) {
       const expected = [...new Set(want.bound)].sort((a, b) => a - b).join(" ");
       check(`${at} bound`, expected === got.bound.join(" "), expected || "(none)", got.bound.join(" ") || "(none)");

@@ -36,11 +36,17 @@ const frames = (b: Bar) => ({ first: Math.floor(b.start / 2 ** PAGE_SHIFT), nr: 
 
 const legacyIrq = (spec: DeviceSpec | undefined) => (spec?.irq !== undefined && spec.irq > 0 && spec.irq < PCI_IRQ_LINE_LIMIT ? spec.irq : undefined);
 
+/** libxl__arch_local_domain_has_pirq_notion(): a PV toolstack domain, or an HVM one with
+ *  XEN_X86_EMU_USE_PIRQ, has pirqs; a PVH dom0 has none and takes the GSI path. */
+const hasPirqNotion = (as: Domain) => as.hvm !== true || as.hvmPirq === true;
+
 /**
  * pci_add_dm_done(): xc_domain_ioport_permission / xc_domain_iomem_permission for each BAR with a
  * non-zero start, then for the legacy IRQ xc_physdev_map_pirq(domid, irq, &pirq = irq) and
  * xc_domain_irq_permission(domid, pirq), then xc_assign_device. The first failure ends it; what
- * was granted before stays granted (libxl does not revoke it).
+ * was granted before stays granted (libxl does not revoke it). From a toolstack domain without
+ * pirqs (PVH dom0) the IRQ goes by its GSI instead (libxl__arch_hvm_map_gsi):
+ * xc_physdev_map_pirq_gsi(domid, gsi, &pirq = -1), then xc_domain_gsi_permission(GRANT).
  */
 export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc {
   const spec = t.device(sbdf);
@@ -50,7 +56,16 @@ export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc
     if (rc !== 0) return stop(t, rc, `libxl: ${b.io ? "xc_domain_ioport_permission" : "xc_domain_iomem_permission"} 0x${b.start.toString(16)}/0x${b.size.toString(16)} failed: the device is not attached`);
   }
   const irq = legacyIrq(spec);
-  if (irq !== undefined) {
+  if (!hasPirqNotion(as)) {
+    // xc_pcidev_get_gsi(): no GSI (ENOENT) is no IRQ to map
+    const gsi = spec?.irq !== undefined && spec.irq > 0 ? spec.irq : undefined;
+    if (gsi !== undefined) {
+      const mapped = t.io.mapPirq(as, d, { gsi }, -1);
+      if (mapped.rc !== 0) return stop(t, mapped.rc, `libxl: xc_physdev_map_pirq_gsi gsi=${gsi} failed (libxl__arch_hvm_map_gsi): the device is not attached`);
+      const rc = t.io.gsiPermission(as, d, gsi, 1);
+      if (rc !== 0) return stop(t, rc, `libxl: xc_domain_gsi_permission gsi=${gsi} failed (libxl__arch_hvm_map_gsi): the device is not attached`);
+    }
+  } else if (irq !== undefined) {
     const mapped = t.io.mapPirq(as, d, { gsi: irq }, irq);
     if (mapped.rc !== 0) return stop(t, mapped.rc, `libxl: xc_physdev_map_pirq irq=${irq} failed: the device is not attached`);
     const rc = t.io.irqPermission(as, d, mapped.pirq!, true);
@@ -61,8 +76,11 @@ export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc
 }
 
 /**
- * do_pci_remove(): revoke each BAR, xc_physdev_unmap_pirq and xc_domain_irq_permission(.., 0) for
- * the legacy IRQ, then xc_deassign_device. libxl logs each failure and carries on; it returns 0.
+ * pci_remove_detached(): revoke each BAR, xc_physdev_unmap_pirq and xc_domain_irq_permission(.., 0)
+ * for the legacy IRQ, then xc_deassign_device. libxl logs each failure and carries on; it returns 0.
+ * From a toolstack domain without pirqs, libxl__arch_hvm_unmap_gsi: xc_physdev_map_pirq_gsi with
+ * pirq -1 to learn the guest's pirq, xc_physdev_unmap_pirq, xc_domain_gsi_permission(REVOKE); a
+ * failure there ends the removal (goto out): the device stays assigned and the error is returned.
  */
 export function pciDetach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc {
   const spec = t.device(sbdf);
@@ -75,7 +93,17 @@ export function pciDetach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc
     else logged(t.io.iomemPermission(as, d, frames(b).first, frames(b).nr, false), `xc_domain_iomem_permission 0x${b.start.toString(16)}/0x${b.size.toString(16)}`);
   }
   const irq = legacyIrq(spec);
-  if (irq !== undefined) {
+  if (!hasPirqNotion(as)) {
+    const gsi = spec?.irq !== undefined && spec.irq > 0 ? spec.irq : undefined;
+    if (gsi !== undefined) {
+      const mapped = t.io.mapPirq(as, d, { gsi }, -1);
+      if (mapped.rc !== 0) return stop(t, mapped.rc, `libxl: xc_physdev_map_pirq_gsi gsi=${gsi} failed (libxl__arch_hvm_unmap_gsi): the device stays assigned`);
+      const rc = t.io.unmapPirq(as, d, mapped.pirq!);
+      if (rc !== 0) return stop(t, rc, `libxl: xc_physdev_unmap_pirq gsi=${gsi} failed (libxl__arch_hvm_unmap_gsi): the device stays assigned`);
+      const rc2 = t.io.gsiPermission(as, d, gsi, 0);
+      if (rc2 !== 0) return stop(t, rc2, `libxl: xc_domain_gsi_permission gsi=${gsi} failed (libxl__arch_hvm_unmap_gsi): the device stays assigned`);
+    }
+  } else if (irq !== undefined) {
     logged(t.io.unmapPirq(as, d, irq), `xc_physdev_unmap_pirq irq=${irq}`);
     logged(t.io.irqPermission(as, d, irq, false), `xc_domain_irq_permission irq=${irq}`);
   }

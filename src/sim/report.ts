@@ -61,6 +61,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   load_policy: "load_policy",
   set_enforcing: "setenforce",
   irq_permission: "irq_perm",
+  gsi_permission: "gsi_perm",
   iomem_permission: "iomem_perm",
   ioport_permission: "ioport_perm",
   memory_mapping: "mem_map",
@@ -92,7 +93,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
-    const mapped = r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : "";
+    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}`;
     out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${mapped}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
@@ -140,10 +141,13 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
       return r.toString(radix);
     };
     const parts = [`irqs ${set(d.io.irqs, 10)}`, `iomem ${set(d.io.iomem, 16)}`, `ioports ${set(d.io.ioports, 16)}`];
-    if (d.io.pirqs.length) parts.push(`pirqs ${d.io.pirqs.map((p) => `${p.pirq}->${p.irq}${p.msi !== undefined ? ` (msi ${formatSbdf(p.msi)})` : ""}`).join(", ")}`);
+    const msi = (p: { msi?: number; vector?: number }) => (p.msi === undefined ? "" : ` (msi ${formatSbdf(p.msi)}${p.vector !== undefined ? ` vector ${p.vector}` : ""})`);
+    if (d.io.pirqs.length) parts.push(`pirqs ${d.io.pirqs.map((p) => `${p.pirq}->${p.irq}${msi(p)}`).join(", ")}`);
+    if (d.io.emuirqs.length) parts.push(`emulated ${d.io.emuirqs.map((e) => `${e.pirq}->gsi ${e.gsi}`).join(", ")}`);
     if (d.io.mmio.length) parts.push(`mmio ${set(d.io.mmio, 16)}`);
     if (d.io.ioportMappings.length) parts.push(`port maps ${d.io.ioportMappings.map((m) => `${m.mport.toString(16)}+${m.nr.toString(16)} at ${m.gport.toString(16)}`).join(", ")}`);
     if (d.io.bound.length) parts.push(`bound ${d.io.bound.join(", ")}`);
+    if (d.io.girqs.length) parts.push(`guest gsis ${d.io.girqs.map((g) => `${g.gsi}<-${g.pirq}`).join(", ")}`);
     out.push(`${d.name}: ${parts.join("; ")}`);
   }
   return out;
@@ -185,6 +189,7 @@ function stepJson(r: StepResult): object {
     ...written,
     rc: r.rc,
     ...(r.mappedPirq !== undefined ? { mappedPirq: r.mappedPirq } : {}),
+    ...(r.entryNr !== undefined ? { entryNr: r.entryNr } : {}),
     ...(r.why !== undefined ? { why: r.why } : {}),
     partial: r.partial,
     decisions: r.decisions,

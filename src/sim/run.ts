@@ -18,7 +18,7 @@ import type { LoadedScenario, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
-import { IoCaps, type DomainIoState } from "../pci/iocaps.js";
+import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../pci/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 
@@ -43,6 +43,8 @@ export interface StepResult {
   partial: boolean;
   /** map_pirq: the pirq Xen mapped (PHYSDEVOP_map_pirq hands it back). */
   mappedPirq?: number;
+  /** map_pirq with entry_nr (MAP_PIRQ_TYPE_MULTI_MSI): the entry_nr Xen hands back. */
+  entryNr?: number;
   /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
    *  the caller does not hold the IRQ). */
   why?: string;
@@ -199,6 +201,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     current.events.push({ check });
     if (check.audit !== undefined) current.audit.push(check.audit);
   };
+  const sbdfs = new SbdfCache();
+  const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
   const registry = new PciRegistry(xsm.module, world.table, {
     strategy,
     vfWithoutPf: s.vfWithoutPf ?? "reject",
@@ -222,9 +226,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       const owner = registry.device(bdf)?.owner;
       return owner === undefined ? undefined : owner === null ? null : (world.byName(owner)?.domid ?? null);
     },
+    msiVectors: (bdf) => specs.get(bdf)?.msi ?? 1,
   });
-  const sbdfs = new SbdfCache();
-  const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
   const toolstack: Toolstack = {
     io,
     registry,
@@ -404,6 +407,8 @@ function perform(
       return xsm.setEnforcing(step.enforcing);
     case "irq_permission":
       return io.irqPermission(as!, target!, step.pirq, step.allow);
+    case "gsi_permission":
+      return io.gsiPermission(as!, target!, step.gsi, step.allow ? 1 : 0);
     case "iomem_permission":
       return io.iomemPermission(as!, target!, parseNum(step.first_mfn)!, parseNum(step.nr_mfns)!, step.allow);
     case "ioport_permission":
@@ -413,23 +418,27 @@ function perform(
     case "ioport_mapping":
       return io.ioportMapping(as!, target!, parseNum(step.first_gport)!, parseNum(step.first_mport)!, parseNum(step.nr_ports)!, step.add);
     case "map_pirq": {
-      const source = step.msi !== undefined ? { msi: key(step.msi) } : { gsi: step.gsi! };
+      const source = step.msi !== undefined ? { msi: key(step.msi), ...(step.entry_nr !== undefined ? { nr: step.entry_nr } : {}) } : { gsi: step.gsi! };
       const mapped = io.mapPirq(as!, target!, source, step.pirq ?? -1);
       if (mapped.pirq !== undefined) result.mappedPirq = mapped.pirq;
+      if (mapped.entries !== undefined) result.entryNr = mapped.entries;
       return mapped.rc;
     }
     case "unmap_pirq":
       return io.unmapPirq(as!, target!, step.pirq);
     case "bind_pt_irq":
-      return io.bindPtIrq(as!, target!, step.machine_irq);
+      return io.bindPtIrq(as!, target!, step.machine_irq, guestIntx(step));
     case "unbind_pt_irq":
-      return io.unbindPtIrq(as!, target!, step.machine_irq);
+      return io.unbindPtIrq(as!, target!, step.machine_irq, guestIntx(step));
     case "pci_attach":
       return pciAttach(toolstack, as!, target!, sbdf);
     case "pci_detach":
       return pciDetach(toolstack, as!, target!, sbdf);
   }
 }
+
+/** A bind's PT_IRQ_TYPE_PCI side, when the step gives it. */
+const guestIntx = (s: { device?: number; intx?: number }): GuestIntx | undefined => (s.device !== undefined && s.intx !== undefined ? { device: s.device, intx: s.intx } : undefined);
 
 type ResourceStep = Step & { op: ResourceOp | "pci_attach" | "pci_detach" };
 const RESOURCE = new Set<string>([...RESOURCE_OPS, "pci_attach", "pci_detach"]);
@@ -501,6 +510,8 @@ function detailOf(step: Step): string | undefined {
       return `enforcing=${step.enforcing ? 1 : 0}`;
     case "irq_permission":
       return `pirq ${step.pirq} ${step.allow ? "allow" : "deny"}`;
+    case "gsi_permission":
+      return `gsi ${step.gsi} ${step.allow ? "grant" : "revoke"}`;
     case "iomem_permission":
       return `mfn ${hexRange(step.first_mfn, step.nr_mfns)} ${step.allow ? "allow" : "deny"}`;
     case "ioport_permission":
@@ -510,12 +521,14 @@ function detailOf(step: Step): string | undefined {
     case "ioport_mapping":
       return `port ${hexRange(step.first_mport, step.nr_ports)} at ${hex(parseNum(step.first_gport))} ${step.add ? "add" : "remove"}`;
     case "map_pirq":
-      return `${step.msi !== undefined ? `msi ${step.msi}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
+      return `${step.msi !== undefined ? `msi ${step.msi}${step.entry_nr !== undefined ? ` entry_nr ${step.entry_nr}` : ""}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
     case "unmap_pirq":
       return `pirq ${step.pirq}`;
     case "bind_pt_irq":
-    case "unbind_pt_irq":
-      return `machine_irq ${step.machine_irq}`;
+    case "unbind_pt_irq": {
+      const g = guestIntx(step);
+      return `machine_irq ${step.machine_irq}${g ? ` device ${g.device} INT${"ABCD"[g.intx]} (guest gsi ${hvmPciIntxGsi(g)})` : ""}`;
+    }
     default:
       return undefined;
   }
@@ -590,6 +603,8 @@ class World {
         ...(d.target !== undefined ? { target: domid.get(d.target)! } : {}),
         ...(d.xenstore !== undefined ? { xenstore: d.xenstore } : {}),
         ...(d.hvm !== undefined ? { hvm: d.hvm } : {}),
+        ...(d.hvmPirq !== undefined ? { hvmPirq: d.hvmPirq } : {}),
+        ...(d.callbackVector !== undefined ? { callbackVector: d.callbackVector } : {}),
       };
       this.domains.set(d.name, dom);
       if (later.has(d.name)) continue;

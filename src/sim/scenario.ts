@@ -17,6 +17,10 @@ export interface DomainSpec {
   platform?: string;
   /** An HVM guest (is_hvm_domain): memory_mapping maps into it, bind_pt_irq binds to it. */
   hvm?: boolean;
+  /** has_pirq (xl.cfg hvm_pirq=1): the HVM guest maps its own emulated GSIs to pirqs. */
+  hvmPirq?: boolean;
+  /** is_hvm_pv_evtchn_domain: a vector callback registered (default true). */
+  callbackVector?: boolean;
 }
 
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
@@ -30,6 +34,8 @@ export interface DeviceSpec {
   irq?: number;
   /** Base address registers: a memory BAR (`mem`, a byte address) or an I/O BAR (`io`, a port), and its size in bytes or ports. */
   bars?: { mem?: Num; io?: Num; size: Num }[];
+  /** The vectors its MSI capability offers (msi_maxvec); 0: none. Default 1. */
+  msi?: number;
 }
 
 /** A domain's passthrough resources after a step (src/pci/iocaps.ts); each range list is compared
@@ -42,6 +48,8 @@ export interface ResourceCheck {
   mmio?: Num[];
   /** pirq -> IRQ, every mapped pirq of the domain. */
   pirqs?: Record<string, number>;
+  /** pirq -> emulated GSI, every pirq an HVM guest mapped for itself. */
+  emuirqs?: Record<string, number>;
   bound?: number[];
 }
 
@@ -86,14 +94,15 @@ export type Step = StepBase &
     | { op: "load_policy"; policy: string }
     | { op: "set_enforcing"; enforcing: boolean }
     | { op: "irq_permission"; as: string; domain: string; pirq: number; allow: boolean }
+    | { op: "gsi_permission"; as: string; domain: string; gsi: number; allow: boolean }
     | { op: "iomem_permission"; as: string; domain: string; first_mfn: Num; nr_mfns: Num; allow: boolean }
     | { op: "ioport_permission"; as: string; domain: string; first_port: Num; nr_ports: Num; allow: boolean }
     | { op: "memory_mapping"; as: string; domain: string; first_gfn: Num; first_mfn: Num; nr_mfns: Num; add: boolean }
     | { op: "ioport_mapping"; as: string; domain: string; first_gport: Num; first_mport: Num; nr_ports: Num; add: boolean }
-    | { op: "map_pirq"; as: string; domain: string; gsi?: number; msi?: string; pirq?: number }
+    | { op: "map_pirq"; as: string; domain: string; gsi?: number; msi?: string; pirq?: number; entry_nr?: number }
     | { op: "unmap_pirq"; as: string; domain: string; pirq: number }
-    | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number }
-    | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number }
+    | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number }
+    | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number }
     | { op: "pci_attach"; as: string; domain: string; sbdf: string }
     | { op: "pci_detach"; as: string; domain: string; sbdf: string }
   );
@@ -101,6 +110,7 @@ export type Step = StepBase &
 /** The steps that grant, map and bind a device's resources (src/pci/iocaps.ts). */
 export const RESOURCE_OPS = [
   "irq_permission",
+  "gsi_permission",
   "iomem_permission",
   "ioport_permission",
   "memory_mapping",

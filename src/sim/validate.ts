@@ -161,6 +161,9 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (domids.has(d.domid)) err(`/domains/${i}/domid`, `duplicate domid ${d.domid} (also /domains/${domids.get(d.domid)})`);
       else domids.set(d.domid, i);
     }
+    if (d.hvmPirq === true && d.hvm !== true) err(`/domains/${i}/hvmPirq`, 'pirqs for emulated interrupts are an HVM guest\'s (XEN_X86_EMU_USE_PIRQ); set "hvm": true');
+    else if (d.hvmPirq === true && d.hardware === true) err(`/domains/${i}/hvmPirq`, "Xen refuses XEN_X86_EMU_USE_PIRQ for a PVH hardware domain (emulation_flags_ok); only a guest has it");
+    if (d.callbackVector !== undefined && d.hvmPirq !== true) err(`/domains/${i}/callbackVector`, 'a vector callback matters only to a guest mapping its own pirqs; set "hvmPirq": true');
     if (flask && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
   });
   const known = (path: string, name: unknown) => {
@@ -209,10 +212,10 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (typeof step.msi === "string") sbdf(`${at}/msi`, step.msi, err);
       if (step.gsi !== undefined && step.msi !== undefined) err(`${at}/msi`, "give either gsi (MAP_PIRQ_TYPE_GSI) or msi (MAP_PIRQ_TYPE_MSI), not both");
       if (step.gsi === undefined && step.msi === undefined) err(`${at}/gsi`, "missing; give gsi (a GSI: MAP_PIRQ_TYPE_GSI) or msi (a device's MSI vector: MAP_PIRQ_TYPE_MSI)");
-      const d = typeof step.domain === "string" ? domains[names.get(step.domain) ?? -1] : undefined;
-      if (step.as === step.domain && isObject(d) && d.hvm === true) {
-        err(`${at}/as`, "an HVM guest mapping a pirq for itself takes physdev_hvm_map_pirq (emulated IRQs), which the simulator does not model; map it from the hardware domain or the device model");
-      }
+      if (step.entry_nr !== undefined && step.msi === undefined) err(`${at}/entry_nr`, "entry_nr asks for several MSI vectors (MAP_PIRQ_TYPE_MULTI_MSI): give msi, the device");
+    }
+    if ((op === "bind_pt_irq" || op === "unbind_pt_irq") && (step.device === undefined) !== (step.intx === undefined)) {
+      err(`${at}/${step.device === undefined ? "device" : "intx"}`, "missing; a PT_IRQ_TYPE_PCI binding names the guest device and its INTx pin together");
     }
     const expect = isObject(step.expect) ? step.expect : {};
     list(expect.resources).forEach((r, j) => {

@@ -16,7 +16,10 @@ export type ErrnoName =
   | "-EXDEV"
   | "-ENODEV"
   | "-EINVAL"
+  | "-ENFILE"
   | "-ENOSPC"
+  | "-EDOM"
+  | "-ERANGE"
   | "-ENOSYS"
   | "-EOPNOTSUPP";
 
@@ -37,7 +40,10 @@ const ERRNO: Record<ErrnoName, number> = {
   "-EXDEV": 18,
   "-ENODEV": 19,
   "-EINVAL": 22,
+  "-ENFILE": 23,
   "-ENOSPC": 28,
+  "-EDOM": 33,
+  "-ERANGE": 34,
   "-ENOSYS": 38,
   "-EOPNOTSUPP": 95,
 };

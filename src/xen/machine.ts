@@ -8,6 +8,13 @@ import type { Range } from "./rangeset.js";
 export const NR_IRQS_GSI = 48;
 /** nr_irqs: the GSIs and the dynamic IRQs create_irq() hands out for MSI. */
 export const NR_IRQS = 256;
+/** No interrupt source overrides: GSI n is IRQ n (gsi_2_irq, io_apic.c), and GSI 0 (pin 0 of
+ *  IO-APIC 0, no IRQ) is -EINVAL there; a GSI above nr_irqs_gsi - 1 (highest_gsi) is -ERANGE. */
+export const HIGHEST_GSI = NR_IRQS_GSI - 1;
+/** NR_HVM_DOMU_IRQS: an HVM guest's emulated GSIs (the vIO-APIC's 48 pins, VIOAPIC_NUM_PINS). */
+export const NR_HVM_DOMU_IRQS = 48;
+/** MAX_MSI_IRQS (irq.c): the most vectors an MSI capability offers, so a multi-vector block's limit. */
+export const MAX_MSI_IRQS = 32;
 /** NR_ISA_IRQS: get_free_pirq() gives GSI pirqs from here up. */
 export const NR_ISA_IRQS = 16;
 /** d->nr_pirqs of a domU: nr_static_irqs + extra_domU_irqs (32, Xen's default). */

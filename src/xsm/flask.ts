@@ -49,6 +49,8 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
   readonly avc: Avc;
   /** d->ssid by domid: the labels flask_domain_create and flask_set_target computed. */
   private readonly dsec = new Map<number, DomainSecurity>();
+  /** The server under which domains nobody announced were first labelled (see unannounced()). */
+  private lazyServer: SecurityServer | undefined = undefined;
 
   constructor(
     public ss: SecurityServer,
@@ -338,8 +340,8 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
   // the self_sid flask_domain_create computed then, and a device model the target_sid of
   // flask_set_target, under the policy and booleans it starts with.
   domainStarted(d: Domain, target?: Domain): void {
-    this.selfSid(d);
-    if (target) this.targetSid(d, target);
+    this.selfSid(d, true);
+    if (target) this.targetSid(d, target, true);
   }
 
   // flask_domain_free_security(): the domain's self and target labels go with it
@@ -356,12 +358,13 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
   }
 
   // self_sid as flask_domain_create computes it; computed here on first use for a domain nobody
-  // created or announced through domainStarted (a library caller's own domains).
-  private selfSid(d: Domain): number {
+  // created or announced through domainStarted (a library caller's own domains), as if announced then.
+  private selfSid(d: Domain, announced = false): number {
     const known = this.dsec.get(d.domid)?.self;
     if (known !== undefined) return known;
     const sid = this.ss.domainSid(d);
     if (sid < 0) return sid;
+    if (!announced) this.unannounced(d);
     const domain = this.ss.hookClass("domain");
     const self = domain ? this.ss.transitionSid(sid, sid, domain.id, true).sid : sid;
     this.dsec.set(d.domid, { ...this.dsec.get(d.domid), self });
@@ -369,16 +372,33 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
   }
 
   // target_sid as flask_set_target computes it, for a device model the scenario starts with
-  private targetSid(dm: Domain, target: Domain): number {
+  private targetSid(dm: Domain, target: Domain, announced = false): number {
     const known = this.dsec.get(dm.domid)?.target;
     if (known !== undefined) return known;
     const dsid = this.ss.domainSid(dm);
     const tsid = this.ss.domainSid(target);
     if (dsid < 0 || tsid < 0) return -1;
+    if (!announced) this.unannounced(dm);
     const domain = this.ss.hookClass("domain");
     const sid = domain ? this.ss.transitionSid(tsid, dsid, domain.id, true).sid : tsid;
-    this.dsec.set(dm.domid, { self: this.selfSid(dm), target: sid });
+    this.dsec.set(dm.domid, { self: this.selfSid(dm, announced), target: sid });
     return sid;
+  }
+
+  /**
+   * A domain labelled on first use rather than created (domainCreate) or announced
+   * (domainStarted). Xen labels a domain once, when it is created, under the policy and booleans
+   * of that moment; on first use here the label is the one the current policy gives. That is the
+   * same label while nothing changed since the first such domain was labelled, and a guess after a
+   * policy load or a boolean commit: then it is a caller's mistake, refused loudly.
+   */
+  private unannounced(d: Domain): void {
+    if (this.lazyServer === undefined) this.lazyServer = this.ss;
+    else if (this.lazyServer !== this.ss) {
+      throw new Error(
+        `flask: domain ${d.domid} (${d.name}) is labelled on its first use, after a policy load or boolean commit: its self or target label would depend on when it was first used. Call xsm.module.domainStarted(d, target) for every domain that exists before the policy or its booleans change (PciRegistry does for the domains it is given as an array), or create it with domainCreate`,
+      );
+    }
   }
 
   /** security_transition_sid() for a hook: the new SID, or -1 when the policy refuses the computed

@@ -20,6 +20,12 @@ export interface Domain {
   readonly xenstore?: boolean;
   /** is_hvm_domain(d): a guest with a p2m (memory_mapping maps into it, bind_pt_irq binds to it). */
   readonly hvm?: boolean;
+  /** has_pirq(d): an HVM guest created with XEN_X86_EMU_USE_PIRQ (xl.cfg hvm_pirq=1, off by
+   *  default): it maps its own emulated GSIs to pirqs (physdev_hvm_map_pirq). */
+  readonly hvmPirq?: boolean;
+  /** is_hvm_pv_evtchn_domain(d): the guest registered a vector callback for event channels (Linux
+   *  PVHVM guests do); without it physdev_map_pirq refuses the guest's own map. Default true. */
+  readonly callbackVector?: boolean;
 }
 
 export type XsmHook =

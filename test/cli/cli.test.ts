@@ -1,6 +1,7 @@
 // Behaviour of `xsm compile` and `xsm check` beyond their exact wording (golden.test.ts has that):
 // exit statuses, the matrix and decisions agreeing with checkpolicy's, booleans.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -61,6 +62,26 @@ describe("xsm compile", () => {
     const r = await xsm("compile", policy, "--emit-matrix", out);
     expect(r.code).toBe(0);
     expect(readFileSync(out, "utf8")).toBe(oracle("small.matrix.oracle.json"));
+  });
+
+  it("writes -o into a FIFO (or a device such as /dev/null) in place instead of renaming a file over it", async () => {
+    const tmp = mkdtempSync(join(tmpdir(), "xsm-"));
+    const fifo = join(tmp, "out.fifo");
+    execFileSync("mkfifo", [fifo]);
+    // a reader for the FIFO (a write to a FIFO waits for one)
+    const reader = spawn("cat", [fifo]);
+    const chunks: Buffer[] = [];
+    reader.stdout.on("data", (c: Buffer) => chunks.push(c));
+    const done = new Promise((resolve) => reader.on("close", resolve));
+    const r = await xsm("compile", policy, "-o", fifo);
+    const stillFifo = lstatSync(fifo).isFIFO();
+    if (!stillFifo) reader.kill(); // (renamed over: nothing will ever open it for writing)
+    await done;
+    expect(r.code).toBe(0);
+    expect(stillFifo).toBe(true);
+    expect((await xsm("compile", policy, "-o", join(tmp, "file.bin"))).code).toBe(0);
+    expect(Buffer.concat(chunks)).toEqual(readFileSync(join(tmp, "file.bin")));
+    expect(readdirSync(tmp).sort()).toEqual(["file.bin", "out.fifo"]);
   });
 
   it("reports an unwritable matrix file without a stack trace", async () => {

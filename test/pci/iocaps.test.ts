@@ -51,7 +51,7 @@ describe("the hardware domain's I/O capabilities (dom0_setup_permissions)", () =
     expect(s.ioports.some((r) => r.start <= 0xecc0 && 0xecdf <= r.end)).toBe(true);
     expect(s.iomem.some((r) => r.start <= 0xfee00 && 0xfee00 <= r.end)).toBe(false);
     expect(s.iomem[0]).toEqual({ start: 0, end: 0xfebff });
-    expect(io.state(pv)).toEqual({ irqs: [], iomem: [], ioports: [], pirqs: [], mmio: [], ioportMappings: [], bound: [] });
+    expect(io.state(pv)).toEqual({ irqs: [], iomem: [], ioports: [], pirqs: [], emuirqs: [], mmio: [], ioportMappings: [], bound: [], girqs: [] });
   });
 });
 

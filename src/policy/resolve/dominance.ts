@@ -4,10 +4,11 @@
 // *by then*:
 // - `role R;` inside the braces names a role (declaring it when nothing has, after every role and
 //   role attribute of the first pass); with braces, R first dominates what they hold;
-// - R's dominates gains the dominated roles' dominates, and R's types the dominated roles' types,
-//   expanded then (type_set_expand): one dominated role gives its whole type set, negations
-//   included; several are merged first (merge_roles_dom), which unions the positive names of
-//   their type sets (attributes expanded, negations and `*`/`~` lost);
+// - R's dominates gains the dominated roles' dominates, and R's type set the dominated roles'
+//   types, expanded then (type_set_expand), as positive types: one dominated role gives its type
+//   set expanded, negations applied; several are merged first (merge_roles_dom), which unions the
+//   positive names of their type sets (attributes expanded, negations lost). R's own negations
+//   still apply when R's set is expanded at the end;
 // - then every other role that already dominates R takes R's dominates and types (one level).
 // A role attribute may stand in one too (p_roles holds both): it dominates itself, and what it
 // takes goes to its roles when expanded (expand.c role_fix_callback), its value to the roles that
@@ -15,35 +16,30 @@
 import type { RoleDomDef, RoleDominance } from "../ast.js";
 import { OBJECT_R, type TypeSet } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
+import { roleTypeSet, roleTypesNow } from "./roles.js";
 import type { ResolveState } from "./state.js";
 
-/** What a role's parse-time record holds for dominance: its dominates and the positive names of
- *  its type set (types.types: types and attributes). object_r's are kept here, not in the
- *  symbols: libsepol writes object_r with neither. */
-interface Held {
+/** merge_roles_dom's temporary role: the dominates and the positive names of the type sets
+ *  (types.types: types and attributes) of the roles merged. */
+interface Merged {
   dominates: Set<number>;
   types: Set<number>;
   attrs: Set<number>;
 }
 
-/** The dominance state of one resolve: the roles' held records, filled by roleTypes too. */
+/** The dominance state of one resolve: each role's dominates (its type set is the resolver's,
+ *  st.roleTypeSets, which role dominance adds to). object_r's dominates are kept here, not in the
+ *  symbols: libsepol writes object_r without. */
 export class RoleDominanceState {
-  private readonly held = new Map<number, Held>();
+  private readonly held = new Map<number, Set<number>>();
 
   constructor(private readonly st: ResolveState) {}
 
-  private of(role: number): Held {
+  /** A role's dominates: itself at first (object_r: nothing). */
+  private of(role: number): Set<number> {
     let h = this.held.get(role);
-    if (!h) this.held.set(role, (h = { dominates: role === OBJECT_R ? new Set() : new Set([role]), types: new Set(), attrs: new Set() }));
+    if (!h) this.held.set(role, (h = role === OBJECT_R ? new Set() : new Set([role])));
     return h;
-  }
-
-  /** define_role_types' set_types: the positive names of `role R types SET` (for merging). */
-  roleTypes(role: number, ts: TypeSet): void {
-    if (ts.star) return;
-    const h = this.of(role);
-    for (const t of ts.types) h.types.add(t);
-    for (const a of ts.attrs) h.attrs.add(a);
   }
 
   statement(s: RoleDominance): void {
@@ -51,12 +47,6 @@ export class RoleDominanceState {
     for (const d of s.roles) this.define(d);
   }
 
-  /** The role's types now: what the resolver gave it (object_r: what dominance gave it; a role
-   *  attribute: its own `role A types`). */
-  private typesOf(role: number): Iterable<number> {
-    if (role < 0) return this.st.sym.roleAttrs[-role - 1]!.types ?? [];
-    return role === OBJECT_R ? this.of(role).types : this.st.sym.roles[role]!.types;
-  }
 
   /** define_role_dom: the role named, after it took what its braces hold; undefined when the
    *  name is not a role (an error was reported). */
@@ -67,7 +57,7 @@ export class RoleDominanceState {
       return role;
     }
     // merge_roles_dom, left to right, each dominated role defined before it is merged
-    let merged: Held | number | undefined;
+    let merged: Merged | number | undefined;
     for (const inner of d.dominated) {
       const r = this.define(inner);
       if (r === undefined) return undefined;
@@ -75,22 +65,22 @@ export class RoleDominanceState {
     }
     const from = merged!;
     const h = this.of(role);
-    const dominates = typeof from === "number" ? this.of(from).dominates : from.dominates;
-    const types = typeof from === "number" ? [...this.typesOf(from)] : this.expandHeld(from);
-    for (const r of dominates) h.dominates.add(r);
+    const dominates = typeof from === "number" ? this.of(from) : from.dominates;
+    const types = typeof from === "number" ? roleTypesNow(this.st, from) : this.expandMerged(from);
+    for (const r of dominates) h.add(r);
     this.addTypes(role, types);
     // dominate_role_recheck: roles that dominate this one take its dominates and types
     for (const [other, oh] of this.held) {
-      if (other === role || !oh.dominates.has(role)) continue;
-      for (const r of h.dominates) oh.dominates.add(r);
-      this.addTypes(other, [...this.typesOf(role)]);
+      if (other === role || !oh.has(role)) continue;
+      for (const r of h) oh.add(r);
+      this.addTypes(other, roleTypesNow(this.st, role));
     }
     return role;
   }
 
-  private merge(a: Held | number, b: number): Held {
-    const x = typeof a === "number" ? this.of(a) : a;
-    const y = this.of(b);
+  private merge(a: Merged | number, b: number): Merged {
+    const x = typeof a === "number" ? this.positive(a) : a;
+    const y = this.positive(b);
     return {
       dominates: new Set([...x.dominates, ...y.dominates]),
       types: new Set([...x.types, ...y.types]),
@@ -98,18 +88,21 @@ export class RoleDominanceState {
     };
   }
 
-  private expandHeld(h: Held): number[] {
-    const ts: TypeSet = { types: [...h.types], attrs: [...h.attrs], negTypes: [], negAttrs: [], star: false, complement: false, self: false };
-    return [...expandTypeSet(ts, this.st.sym)];
+  /** A role's dominates and the positive names of its type set, as merge_roles_dom reads them. */
+  private positive(role: number): Merged {
+    const set = this.st.roleTypeSets.get(role);
+    return { dominates: this.of(role), types: set?.types ?? new Set(), attrs: set?.attrs ?? new Set() };
   }
 
-  private addTypes(role: number, types: readonly number[]): void {
-    const h = this.of(role);
-    const into = role < 0 ? (this.st.sym.roleAttrs[-role - 1]!.types ??= new Set()) : role === OBJECT_R ? h.types : this.st.sym.roles[role]!.types;
-    for (const t of types) {
-      into.add(t);
-      h.types.add(t);
-    }
+  private expandMerged(m: Merged): Int32Array {
+    const ts: TypeSet = { types: [...m.types], attrs: [...m.attrs], negTypes: [], negAttrs: [], star: false, complement: false, self: false };
+    return expandTypeSet(ts, this.st.sym);
+  }
+
+  /** Expanded types join a role's type set as positive types (role->types.types). */
+  private addTypes(role: number, types: Int32Array): void {
+    const into = roleTypeSet(this.st, role).types;
+    for (const t of types) into.add(t);
   }
 
   /** The role `role NAME` names, declared now when nothing has declared it. */
@@ -132,7 +125,7 @@ export class RoleDominanceState {
     for (const [role, h] of this.held) {
       // object_r and role attributes are written without dominates (role_write, role_attr_uncount)
       if (role <= OBJECT_R) continue;
-      if (h.dominates.size !== 1 || !h.dominates.has(role)) this.st.sym.roles[role]!.dominates = h.dominates;
+      if (h.size !== 1 || !h.has(role)) this.st.sym.roles[role]!.dominates = h;
     }
   }
 }

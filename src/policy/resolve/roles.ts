@@ -6,27 +6,53 @@ import type { Ident, NameSet } from "../ast.js";
 import { OBJECT_R, type TypeSet } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
-import type { ResolveState } from "./state.js";
+import type { ResolveState, RoleTypeSet } from "./state.js";
 
-/** define_role_types; returns the role (a role attribute: -(index + 1)) and its set as written,
- *  for role dominance. */
-export function roleTypes(st: ResolveState, names: Names, name: Ident, types: NameSet | undefined): { role: number; ts: TypeSet } | undefined {
-  if (!types) return undefined;
-  const sym = st.sym;
+/** define_role_types: the statement's names join the role's type set (set_types), which keeps
+ *  every statement's positive and negated names; it is expanded once all are read
+ *  (finishRoleTypes), so `role r types { a -b }; role r types b;` leaves r without b. */
+export function roleTypes(st: ResolveState, names: Names, name: Ident, types: NameSet | undefined): void {
+  if (!types) return;
   const attr = st.roleAttrIds.get(name.name);
   if (!st.plainRoles.has(name.name) && attr === undefined) {
     st.err("undeclared", `unknown role ${name.name} (declare it with 'role ${name.name};' before giving it types, as checkpolicy requires)`, name.span);
-    return undefined;
+    return;
   }
   names.shape(types, { exclude: true });
   const ts = names.typeSet(types, false);
-  // a role attribute's types go to its roles when expanded (expandRoleAttributes)
-  const into = attr !== undefined ? (sym.roleAttrs[attr]!.types ??= new Set()) : sym.roles[sym.roleIds.get(name.name)!]!.types;
-  // object_r holds every type implicitly; libsepol keeps no type list for it
-  if (attr === undefined && sym.roleIds.get(name.name) === OBJECT_R) return { role: OBJECT_R, ts };
-  for (const t of expandTypeSet(ts, sym)) into.add(t);
-  // a role attribute's key in role dominance (resolve/dominance.ts)
-  return { role: attr === undefined ? sym.roleIds.get(name.name)! : -attr - 1, ts };
+  const set = roleTypeSet(st, attr === undefined ? st.sym.roleIds.get(name.name)! : -attr - 1);
+  for (const t of ts.types) set.types.add(t);
+  for (const a of ts.attrs) set.attrs.add(a);
+  for (const t of ts.negTypes) set.negTypes.add(t);
+  for (const a of ts.negAttrs) set.negAttrs.add(a);
+}
+
+/** The type set of a role key (a role id, a role attribute as -(index + 1)), made empty on first use. */
+export function roleTypeSet(st: ResolveState, role: number): RoleTypeSet {
+  let set = st.roleTypeSets.get(role);
+  if (!set) st.roleTypeSets.set(role, (set = { types: new Set(), attrs: new Set(), negTypes: new Set(), negAttrs: new Set() }));
+  return set;
+}
+
+/** type_set_expand of a role's type set as it stands now (attributes expanded, negations taken
+ *  off): what role dominance reads mid-policy, and each role's types at the end. */
+export function roleTypesNow(st: ResolveState, role: number): Int32Array {
+  const set = st.roleTypeSets.get(role);
+  if (!set) return new Int32Array(0);
+  const ts: TypeSet = { types: [...set.types], attrs: [...set.attrs], negTypes: [...set.negTypes], negAttrs: [...set.negAttrs], star: false, complement: false, self: false };
+  return expandTypeSet(ts, st.sym);
+}
+
+/** expand.c role_copy_callback: each role's types are its type set expanded (object_r keeps
+ *  none: libsepol holds no type list for it); a role attribute's go to its roles later
+ *  (expandRoleAttributes). */
+export function finishRoleTypes(st: ResolveState): void {
+  for (const role of st.roleTypeSets.keys()) {
+    if (role === OBJECT_R) continue;
+    const types = new Set(roleTypesNow(st, role));
+    if (role < 0) st.sym.roleAttrs[-role - 1]!.types = types;
+    else st.sym.roles[role]!.types = types;
+  }
 }
 
 /** define_role_allow, expanded as copy_role_allows expands it: role attributes stand for their roles. */

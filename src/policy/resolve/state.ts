@@ -8,6 +8,15 @@ import { OBJECT_R, emptySymbols, type ResolvedRules, type Symbols } from "../sym
 /** An access vector is a u32 (libsepol: "too many permissions to fit in an access vector"). */
 export const MAX_PERMS = 32;
 
+/** A role's type_set_t as the statements left it: positive types and attributes (what role
+ *  dominance adds goes here too) and the negated ones; `*` and `~` are refused for roles. */
+export interface RoleTypeSet {
+  types: Set<number>;
+  attrs: Set<number>;
+  negTypes: Set<number>;
+  negAttrs: Set<number>;
+}
+
 export class ResolveState {
   readonly diags: Diagnostic[] = [];
   readonly sym: Symbols = {
@@ -27,6 +36,10 @@ export class ResolveState {
    *  define_typeattribute run in checkpolicy's first pass), repeats included; the attributes pass
    *  sorts them and drops the repeats. */
   readonly attrMembers: number[][] = [];
+  /** Each role's type set as its `role R types` statements and role dominance build it
+   *  (role_datum_t.types, a type_set_t kept across statements), by role key: a role id, a role
+   *  attribute as -(index + 1). Expanded into the symbols once every statement is read. */
+  readonly roleTypeSets = new Map<number, RoleTypeSet>();
 
   constructor(readonly ast: PolicyAst) {}
 
