@@ -1,7 +1,9 @@
 // What checkpolicy writes but Xen's loader refuses (xen/xsm/flask/ss/policydb.c policydb_read and
 // avtab.c avtab_read), said before Xen says it: a located warning naming the construct and the
 // line Xen would log; `--strict` (or a loader, as the simulator's load_policy) makes it an error.
-import type { PolicyAst } from "../policy/ast.js";
+// Also what Xen loads but libsepol's tools cannot read (a role dominating a role attribute), a
+// warning either way.
+import type { PolicyAst, RoleDomDef } from "../policy/ast.js";
 import type { Symbols } from "../policy/symbols.js";
 import { hasUnconditionalEntry } from "./lower.js";
 import { error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
@@ -43,8 +45,42 @@ export function xenRefusals(ast: PolicyAst, unconditionalRules: boolean, strict:
   return out;
 }
 
+/** A role attribute dominated in a role dominance statement whose value reaches a role's
+ *  dominates (define_role_dom, dominate_role_recheck): the binary names a role value no record
+ *  has. Xen's role_read takes the bitmap as it is (constraint_expr_eval then finds none of the
+ *  attribute's roles in it); libsepol's validate_role_datum refuses it. A warning, strict or not:
+ *  Xen loads the policy. Once per attribute, at its first dominated name. */
+export function roleAttributeDominance(ast: PolicyAst, symbols: Symbols): Diagnostic[] {
+  const attrs = new Map(symbols.roleAttrs.map((a, i) => [a.name, i]));
+  if (attrs.size === 0) return [];
+  const out: Diagnostic[] = [];
+  const seen = new Set<number>();
+  const visit = (d: RoleDomDef): void => {
+    for (const inner of d.dominated) {
+      const a = attrs.get(inner.name.name);
+      if (a !== undefined && !seen.has(a)) {
+        seen.add(a);
+        const roles = symbols.roles.filter((r) => r.dominates?.has(-a - 1)).map((r) => r.name);
+        if (roles.length > 0) out.push(warning("role-dominates-attribute", roleDominatesAttributeMessage(inner.name.name, roles), inner.name.span));
+      }
+      visit(inner);
+    }
+  };
+  for (const s of ast.statements) if (s.kind === "role_dominance") s.roles.forEach(visit);
+  return out;
+}
+
+export function roleDominatesAttributeMessage(attr: string, roles: readonly string[]): string {
+  const list = roles.join(", ");
+  return (
+    `role attribute ${attr} is dominated here, so checkpolicy writes its value in the dominates of ${roles.length === 1 ? "role" : "roles"} ${list}, though role attributes are not in the binary: ` +
+    `Xen loads it, and ${roles.length === 1 ? `${list} dominates` : "they dominate"} none of ${attr}'s roles there (only the types given to ${attr} itself are taken); ` +
+    `libsepol refuses the binary ("validate_role_datum: Invalid role datum"), so checkpolicy -b, setools and audit2why cannot read it. Name ${attr}'s roles instead`
+  );
+}
+
 /** xenRefusals of a compiled source policy, without writing its binary (the empty-avtab check
  *  looks at the rules: lower.ts hasUnconditionalEntry). For loaders, `xsm lint` and the editor. */
 export function sourceRefusals(ast: PolicyAst, symbols: Symbols, strict: boolean): Diagnostic[] {
-  return xenRefusals(ast, hasUnconditionalEntry(ast, symbols), strict);
+  return [...xenRefusals(ast, hasUnconditionalEntry(ast, symbols), strict), ...roleAttributeDominance(ast, symbols)];
 }

@@ -150,6 +150,12 @@ export const CATALOG = {
   "xen-common-prefix": entry("warning", "binary policy", "A class inherits a common Xen's loader refuses (an error with --strict).", sentence),
   "xen-empty-avtab": entry("warning", "binary policy", "No unconditional rule at all: Xen's loader refuses an empty rule table (an error with --strict).", sentence),
   "xen-filename-trans": entry("warning", "binary policy", "Filename type transitions, which Xen's loader refuses (an error with --strict).", sentence),
+  "role-dominates-attribute": entry(
+    "warning",
+    "binary policy",
+    "A role dominates a role attribute (`dominance { role r { role ra; } }`): checkpolicy writes the attribute's value in the role's dominates, though role attributes are not in the binary. Xen loads it (the role dominates none of the attribute's roles); libsepol refuses it, so checkpolicy -b, setools and audit2why cannot read the binary.",
+    sentence,
+  ),
 
   // ---- policy tree (xsm build) ----
   m4: entry("error", "policy tree", "The m4 run that expands the tree failed or complained (its warnings stay warnings).", sentence),

@@ -5,7 +5,7 @@
 // column in typed arrays with interned names, not as an object each (the objects, and the garbage
 // collection they caused, were most of the language server's time beyond the compile).
 import { ScannedSet } from "../policy/nodes.js";
-import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type Statement } from "../policy/ast.js";
+import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type RoleDomDef, type Statement } from "../policy/ast.js";
 
 /** What a name is where it stands; "typeish" is a name in a type set (a type, an attribute or an
  *  alias, told apart only by the symbol tables). The index's `kind` column holds the position in
@@ -142,6 +142,21 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
     });
   const firstClass = (ns: NameSet) => ns.include[0]?.name;
   const roles = new Set<string>();
+  // checkpolicy's first pass declares every role and role attribute (define_role_decl,
+  // define_attrib_role): a role dominance declares only a name none of those declares
+  const roleStatements = new Set<string>();
+  for (const s of ast.statements) if (s.kind === "role" || s.kind === "attribute_role") roleStatements.add(s.name.name);
+  const roleName = (id: Ident): void => {
+    if (roles.has(id.name) || roleStatements.has(id.name)) add(id, "role");
+    else {
+      roles.add(id.name);
+      declare(id, "role");
+    }
+  };
+  const dominance = (d: RoleDomDef): void => {
+    roleName(d.name);
+    d.dominated.forEach(dominance);
+  };
 
   const statement = (s: Statement): void => {
     switch (s.kind) {
@@ -186,6 +201,28 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
           declare(s.name, "role");
         }
         set(s.types, "typeish");
+        for (const a of s.attributes ?? []) add(a, "role");
+        break;
+      case "attribute_role":
+        // roles and role attributes share one namespace (p_roles)
+        if (roles.has(s.name.name)) add(s.name, "role");
+        else {
+          roles.add(s.name.name);
+          declare(s.name, "role");
+        }
+        break;
+      case "roleattribute":
+        add(s.role, "role");
+        for (const a of s.attributes) add(a, "role");
+        break;
+      case "role_dominance":
+        s.roles.forEach(dominance);
+        break;
+      case "role_transition":
+        set(s.roles, "role");
+        set(s.types, "typeish");
+        if (s.classes) set(s.classes, "class");
+        add(s.newRole, "role");
         break;
       case "role_allow":
         set(s.sources, "role");

@@ -131,6 +131,55 @@ describe("rename in a policy.conf: every renamable kind", () => {
   });
 });
 
+describe("rename of roles and role attributes wherever a role name stands", () => {
+  const dominance = (doc: Doc, line: string) => doc.text.split("\n").findIndex((l) => l === line);
+
+  it("role dominance: its roles, a role attribute in it, a role it declares; definition and references reach them", async () => {
+    const doc = await open(c, "test/fixtures/role-dominance/attrboth.conf");
+    // ra: declared by attribute_role, joined by roleattribute, given types, dominating and dominated
+    for (const [prefix, name, to] of [
+      ["role r;", "r", "top_r"],
+      ["role t;", "t", "low_r"],
+      ["role q;", "q", "other_r"],
+      ["attribute_role ra;", "ra", "group_r"],
+    ] as const) {
+      const renamed = await rename(c, doc, at(doc, prefix, name), to);
+      expect(renamed, `${name} -> ${to}`).toBe(doc.text.replace(word(name), to));
+      compiles(renamed);
+    }
+    // from inside the statement: definition is the declaration, references hold every use
+    const line = dominance(doc, "dominance { role r { role ra; role q; } }");
+    const p = { line, character: doc.text.split("\n")[line]!.indexOf("ra;") };
+    const def = (await c.rpc.sendRequest("textDocument/definition", { textDocument: { uri: doc.uri }, position: p })) as { range: { start: { line: number } } }[];
+    expect(def.map((l) => l.range.start.line)).toEqual([doc.text.split("\n").indexOf("attribute_role ra;")]);
+    const refs = (await c.rpc.sendRequest("textDocument/references", { textDocument: { uri: doc.uri }, position: p, context: { includeDeclaration: true } })) as unknown[];
+    expect(refs).toHaveLength([...doc.text.matchAll(word("ra"))].length);
+  });
+
+  it("a role dominance declares a role nothing else declares (define_role_dom)", async () => {
+    const doc = await open(c, "test/fixtures/role-dominance/undeclared.conf");
+    const line = dominance(doc, "dominance { role r { role z; } }");
+    const p = { line, character: doc.text.split("\n")[line]!.indexOf("z;") };
+    const def = (await c.rpc.sendRequest("textDocument/definition", { textDocument: { uri: doc.uri }, position: p })) as { range: { start: { line: number; character: number } } }[];
+    expect(def.map((l) => l.range.start)).toEqual([p]);
+    const renamed = await rename(c, doc, p, "zz");
+    expect(renamed).toBe(doc.text.replace(word("z"), "zz"));
+    compiles(renamed);
+  });
+
+  it("role_transition and role allow", async () => {
+    const doc = await open(c, "test/fixtures/binary/edge/roletrans.conf");
+    for (const [prefix, name, to] of [
+      ["role rb;", "rb", "b_r"],
+      ["role rc;", "rc", "c_r"],
+    ] as const) {
+      const renamed = await rename(c, doc, at(doc, prefix, name), to);
+      expect(renamed, `${name} -> ${to}`).toBe(doc.text.replace(word(name), to));
+      compiles(renamed);
+    }
+  });
+});
+
 describe("rename refuses, with the reason", () => {
   it("Xen's classes, permissions, commons and initial SIDs, and object_r, at prepareRename", async () => {
     const doc = await open(c, "test/fixtures/cli/small.conf");

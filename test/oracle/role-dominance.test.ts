@@ -3,7 +3,7 @@
 // decisions asked of libsepol's sepol_compute_av (scripts/oracle-computeav) on every pair of
 // contexts, for `r1 dom r2`, `domby` and `incomp`; the committed fixtures must still be what the
 // tools say (test/policy/role-dominance.test.ts holds xsm to them without the tools).
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +25,12 @@ describe("role dominance: checkpolicy's bytes and libsepol's decisions, live", (
       const theirs = readFileSync(join(tmp, "p.bin"));
       expect(theirs.equals(readFileSync(join(dir, `${name}.bin`))), "the committed binary is checkpolicy's").toBe(true);
       expect(Buffer.from(compileBinary(text, { file: conf }).bytes).equals(theirs)).toBe(true);
+      // libsepol reads back checkpolicy's binary exactly when xsm does not warn that a role
+      // dominates a role attribute (validate_role_datum)
+      const readBack = spawnSync("checkpolicy", ["-b", "-t", "Xen", "-c", "30", "-o", join(tmp, "back.bin"), join(tmp, "p.bin")], { encoding: "utf8" });
+      const warned = compileBinary(text, { file: conf }).warnings.some((d) => d.code === "role-dominates-attribute");
+      expect(readBack.status !== 0, readBack.stderr).toBe(warned);
+      if (warned) expect(readBack.stderr).toContain("validate_role_datum: Invalid role datum");
       if (!existsSync(join(dir, `${name}.decisions.txt`))) return; // libsepol cannot load it
       const queries = dominanceQueries(text).map((q) => ({ ...q, tclass: "domain" }));
       writeFileSync(join(tmp, "q.json"), JSON.stringify(queries));
