@@ -44,7 +44,9 @@ const COMMANDS: LazyCommand[] = [
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
 
-/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
+/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have.
+ *  (bin/xsm.cjs makes the same choice to run the bundle with only `compile` for that command and
+ *  for none: keep the two together.) */
 function requestedCommand(argv: readonly string[]): LazyCommand | undefined {
   const words = argv.filter((a) => !a.startsWith("-"));
   const name = words[0] === "help" ? words[1] : words[0];
@@ -89,6 +91,10 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
 
 /** Runs `xsm ARGV...` in-process; never throws, never exits the process. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // `xsm help NAME` for a NAME that is no command: commander would print the program's help and
+  // exit 0; it is answered as `xsm NAME` is (unknown command, the nearest one, exit 2)
+  const asked = argv[0] === "help" ? argv[1] : undefined;
+  if (asked !== undefined && !asked.startsWith("-") && asked !== "help" && !COMMANDS.some((c) => c.name === asked)) argv = [asked];
   const cli: CliContext = { io };
   const program = await buildProgram(cli, argv);
   if (argv.length === 0) {
