@@ -19,7 +19,7 @@ import { ROOT } from "./lib/ours.js";
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -27,27 +27,74 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** Which source module a line of a bundle chunk belongs to (esbuild writes `// src/x.ts` before each). */
-const moduleLines = new Map<string, { line: number; module: string }[]>();
-function moduleOf(url: string, line: number): string {
+/** Which source module a position in a bundle belongs to, from the source map the build writes beside
+ *  it (dist/bin/NAME.cjs.map; the bundles are minified, so esbuild's `// src/x.ts` markers are gone).
+ *  Per generated line: the columns where a mapped segment starts and its source file. */
+const bundleMaps = new Map<string, { cols: number[]; src: number[] }[] | undefined>();
+const bundleSources = new Map<string, string[]>();
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+function sourceMap(path: string): { cols: number[]; src: number[] }[] | undefined {
+  if (bundleMaps.has(path)) return bundleMaps.get(path);
+  let map: { sources: string[]; mappings: string } | undefined;
+  try {
+    map = JSON.parse(readFileSync(`${path}.map`, "utf8")) as { sources: string[]; mappings: string };
+  } catch {
+    map = undefined;
+  }
+  if (!map) {
+    bundleMaps.set(path, undefined);
+    return undefined;
+  }
+  // the source map's VLQ segments: [column, source, line, column(, name)], each relative to the last
+  const lines: { cols: number[]; src: number[] }[] = [];
+  let source = 0;
+  for (const text of map.mappings.split(";")) {
+    const line = { cols: [] as number[], src: [] as number[] };
+    let col = 0;
+    for (const seg of text.split(",")) {
+      if (seg === "") continue;
+      const fields: number[] = [];
+      let value = 0, shift = 0;
+      for (const ch of seg) {
+        const digit = B64.indexOf(ch);
+        value += (digit & 31) << shift;
+        if (digit & 32) shift += 5;
+        else {
+          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      col += fields[0]!;
+      if (fields.length > 1) source += fields[1]!;
+      line.cols.push(col);
+      line.src.push(fields.length > 1 ? source : -1);
+    }
+    lines.push(line);
+  }
+  // the build puts one line (the bundle's id) before what esbuild wrote
+  lines.unshift({ cols: [], src: [] });
+  bundleMaps.set(path, lines);
+  bundleSources.set(path, map.sources.map((s) => s.replace(/^(\.\.\/)+/, "")));
+  return lines;
+}
+
+function moduleOf(url: string, line: number, column: number): string {
   if (!url) return "(native)";
   if (url.startsWith("node:")) return "node internals";
   const path = url.startsWith("file://") ? fileURLToPath(url) : url;
   if (!path.startsWith(ROOT)) return "node internals";
   const rel = relative(ROOT, path);
   if (!rel.startsWith("dist/bin/")) return rel;
-  let marks = moduleLines.get(path);
-  if (!marks) {
-    marks = [];
-    readFileSync(path, "utf8").split("\n").forEach((text, i) => {
-      const m = /^\/\/ ((?:src|node_modules)\/\S+)$/.exec(text);
-      if (m) marks!.push({ line: i, module: m[1]!.startsWith("node_modules/") ? m[1]!.split("/").slice(0, 2).join("/") : m[1]! });
-    });
-    moduleLines.set(path, marks);
-  }
-  let found = "bundle glue";
-  for (const mark of marks) if (mark.line <= line) found = mark.module;
-  return found;
+  const lines = sourceMap(path);
+  const at = lines?.[line];
+  if (!at) return "bundle glue";
+  let k = -1;
+  for (let i = 0; i < at.cols.length && at.cols[i]! <= column; i++) k = i;
+  const src = k < 0 ? -1 : at.src[k]!;
+  if (src < 0) return "bundle glue";
+  const file = bundleSources.get(path)![src]!;
+  return file.startsWith("node_modules/") ? file.split("/").slice(0, 2).join("/") : file;
 }
 
 function summarise(title: string, file: string): void {
@@ -59,8 +106,8 @@ function summarise(title: string, file: string): void {
   p.samples.forEach((id, i) => {
     const us = p.timeDeltas[i] ?? 0;
     const n = byId.get(id)!;
-    const { functionName, url, lineNumber } = n.callFrame;
-    const mod = functionName === "(garbage collector)" ? "(garbage collector)" : functionName === "(idle)" ? "(idle)" : moduleOf(url, lineNumber);
+    const { functionName, url, lineNumber, columnNumber } = n.callFrame;
+    const mod = functionName === "(garbage collector)" ? "(garbage collector)" : functionName === "(idle)" ? "(idle)" : moduleOf(url, lineNumber, columnNumber);
     if (mod === "(idle)") return;
     total += us;
     byModule.set(mod, (byModule.get(mod) ?? 0) + us);

@@ -9,25 +9,38 @@
 // node_modules: npm dates every file of a tarball 1985, and nobody edits there instead of building),
 // which skips the stats. (A checkout linked with `npm link` runs from its real path and keeps them.)
 //
-// The bundle is one script compiled through node:vm with V8's code cache (dist/bin/xsm.cache, made by
-// the build from a run of `xsm compile`, and xsm-help.cache from `xsm --help`): V8 then deserialises the bytecode instead of parsing 1.5 MB
-// of JavaScript and compiling every function a run calls, which was most of a short run's time after
-// node's own start-up. The cache is used only for the bundle it was made from (its length and CRC-32)
-// and the node that made it (version, arch); V8 itself also refuses data made under other flags. In
-// any other case the bundle is compiled from its text: slower, never different.
+// The bundle is one script compiled through node:vm with V8's code cache (made by the build from runs
+// of the CLI, see scripts/build.mjs): V8 then deserialises the bytecode instead of parsing 0.5-1.3 MB of
+// JavaScript and compiling every function a run calls, which was most of a short run's time after
+// node's own start-up. A cache is used only for the bundle it was made from (the id on the bundle's
+// first line, a hash of its text that the build writes, and its length) and the node that made it
+// (version, arch); V8 itself also refuses data made under other flags. In any other case the bundle
+// is compiled from its text: slower, never different. (Only an edit of dist/bin/ by hand that keeps
+// a bundle's length and first line would run stale bytecode: rebuild instead. Hashing the bundle at
+// every start needed node:zlib, whose streams cost more than the hash.)
+//
+// Two bundles: dist/bin/xsm-compile.cjs has only the compile command (37% of the size), and serves
+// `xsm compile ...` and the help (`xsm`, `xsm --help`, `xsm -V`, `xsm help`), the runs that load
+// no other command; dist/bin/xsm.cjs has them all. The choice mirrors src/cli/main.ts's
+// requestedCommand, so either bundle would answer the same; the small one reads, copies and
+// deserialises less.
 //
 // CommonJS (.cjs, whatever package.json's "type"): node runs it without its ES module loader, whose
 // resolution, loading and module records cost a few ms of a start-up that is ~40 ms beyond node's own.
 "use strict";
 const { readFileSync, statSync, writeFileSync } = require("node:fs");
 const { Script } = require("node:vm");
-const zlib = require("node:zlib");
 
 const root = `${require("node:path").dirname(__dirname)}/`;
-const bundleFile = `${root}dist/bin/xsm.cjs`;
+const argv = process.argv.slice(2);
+// the command main.ts loads (requestedCommand): `xsm NAME ...`, `xsm help NAME`, or none
+const words = argv.filter((a) => !a.startsWith("-"));
+const command = words[0] === "help" ? words[1] : words[0];
+const bundleName = command === undefined || command === "compile" ? "xsm-compile" : "xsm";
+const bundleFile = `${root}dist/bin/${bundleName}.cjs`;
 // `xsm`, `xsm --help`, `xsm -V` run none of the commands' code: the cache of a `--help` run alone
-// (half the size of a compile's) deserialises in half the time; every other run takes the compile's.
-const cacheName = process.argv.length <= 2 || process.argv[2].startsWith("-") ? "xsm-help.cache" : "xsm.cache";
+// (half the size of a compile's) deserialises in half the time
+const cacheName = bundleName === "xsm-compile" && (argv.length === 0 || argv[0].startsWith("-")) ? "xsm-help.cache" : `${bundleName}.cache`;
 const cacheFile = `${root}dist/bin/${cacheName}`;
 /** XSM_DEBUG=1 says on stderr whether the code cache was used; returns undefined (no cache). */
 function debug(line) {
@@ -54,11 +67,13 @@ function staleness() {
   return undefined;
 }
 
-/** What a code cache must have been made for: this node and exactly these bundle bytes
- *  (zlib.crc32 is node >= 20.15; without it no cache is used). */
+/** What a code cache must have been made for: this node and exactly this bundle (the id its first
+ *  line gives, `// xsm-bundle ID`, and its length); undefined for a bundle without an id. */
 function cacheKey(bundle) {
-  if (typeof zlib.crc32 !== "function") return undefined;
-  return JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: zlib.crc32(bundle) });
+  const eol = bundle.indexOf(10);
+  const first = eol < 0 ? "" : bundle.toString("latin1", 0, eol);
+  if (!first.startsWith("// xsm-bundle ")) return undefined;
+  return JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleId: first.slice(14) });
 }
 
 /** The cache's V8 data when its first line is this bundle's key, else undefined. */
@@ -82,7 +97,7 @@ try {
   // (undefined: reported below)
 }
 if (bundle === undefined) {
-  process.stderr.write(`xsm: ${stale ?? "xsm is not built (no dist/bin/xsm.cjs)"}; run \`npm run build\`\n`);
+  process.stderr.write(`xsm: ${stale ?? `xsm is not built (no dist/bin/${bundleName}.cjs)`}; run \`npm run build\`\n`);
   process.exit(1);
 }
 
@@ -104,7 +119,7 @@ process.stdout.on("error", (err) => {
   if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
   throw err;
 });
-runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => {
+runCli(argv, { stdout: process.stdout, stderr: process.stderr }).then((code) => {
   process.exitCode = code;
   if (training && key !== undefined) writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${key}\n`), script.createCachedData()]));
 });

@@ -7,10 +7,12 @@
 //                    running one evaluates only what it uses; the optional heavy packages (the
 //                    Graphviz build behind --svg, the language server's protocol) stay in
 //                    node_modules and are required when used;
-//   dist/bin/xsm.cache  V8's code cache of that script, made by a run of `xsm compile` (or `help
-//                    compile` where examples/ is absent) under XSM_WRITE_CODE_CACHE, and
-//                    xsm-help.cache, of `xsm --help`; bin/xsm.cjs uses them only for the same bundle
-//                    bytes and node (see there);
+//   dist/bin/xsm-compile.cjs  the same with only the compile command (bin/xsm.cjs runs it for
+//                    `xsm compile` and the help): 37% of the size, for the command run most;
+//                    each bundle's first line names it by a hash of its text;
+//   dist/bin/*.cache V8's code caches of the bundles, made by runs of the built CLI under
+//                    XSM_WRITE_CODE_CACHE (see the end of this file); bin/xsm.cjs uses one only for
+//                    the bundle (id and length) and node it was made from;
 //   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
 //                    (src/lsp/runner.ts finds it beside the bundle);
 //   dist/build-stamp.json  when this build started and src/'s directories and files, which
@@ -18,7 +20,9 @@
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { createRequire } from "node:module";
 import { build } from "esbuild";
@@ -68,29 +72,66 @@ const lazyChildProcess = {
     }));
   },
 };
-const cli = await build({
-  ...node,
-  metafile: true,
-  entryPoints: [join(root, "src", "cli", "main.ts")],
-  outfile: join(dist, "bin", "xsm.cjs"),
-  format: "cjs",
-  plugins: [requireOptional, lazyChildProcess],
-  // the file is one function expression; bin/xsm.cjs calls it as node calls a CommonJS module
-  // (the modules' import.meta.url is the bundle's own URL, as it was for the ES module bundle)
-  define: { "import.meta.url": "__xsmModuleUrl" },
-  banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __xsmModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
-  footer: { js: "\n})" },
-});
-// (a new optional package belongs in OPTIONAL: an import() of it would work without the cache and
-// fail with it, so the build refuses it here rather than a user's run later)
-for (const output of Object.values(cli.metafile.outputs)) {
-  const left = output.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path);
-  if (left.length > 0) throw new Error(`build: dist/bin/xsm.cjs would import() ${left.join(", ")}; add it to OPTIONAL in scripts/build.mjs`);
+/** The compile bundle's main.ts keeps only the compile command: every other command's import()
+ *  from main.ts becomes a module that throws (bin/xsm.cjs never runs this bundle for them). */
+const onlyCompile = {
+  name: "only-compile",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/[\w-]+\.js$/ }, (args) =>
+      args.kind === "dynamic-import" && /[\\/]src[\\/]cli[\\/]main\.ts$/.test(args.importer) && args.path !== "./compile.js" ? { path: args.path, namespace: "only-compile" } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "only-compile" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`dist/bin/xsm-compile.cjs has no ${args.path} (bin/xsm.cjs runs it only for compile and help)`)});`,
+      loader: "js",
+    }));
+  },
+};
+// The command line as two bundles of src/cli/main.ts (bin/xsm.cjs picks one from the arguments):
+// xsm.cjs with every command, and xsm-compile.cjs with only `compile` (and the help), 37% of the
+// size: what a Makefile runs once per file reads, copies and deserialises that much less.
+const CLI_BUNDLES = [
+  { file: "xsm.cjs", plugins: [] },
+  { file: "xsm-compile.cjs", plugins: [onlyCompile] },
+];
+for (const bundle of CLI_BUNDLES) {
+  const cli = await build({
+    ...node,
+    metafile: true,
+    write: false,
+    entryPoints: [join(root, "src", "cli", "main.ts")],
+    outfile: join(dist, "bin", bundle.file),
+    format: "cjs",
+    plugins: [requireOptional, lazyChildProcess, ...bundle.plugins],
+    // without blanks and comments (names kept, for stack traces and profiles): a start reads,
+    // copies and keeps 40% less of it; bench/profile.ts finds the modules through the source map
+    minifyWhitespace: true,
+    sourcemap: "external",
+    sourcesContent: false,
+    // the file is one function expression; bin/xsm.cjs calls it as node calls a CommonJS module
+    // (the modules' import.meta.url is the bundle's own URL, as it was for the ES module bundle)
+    define: { "import.meta.url": "__xsmModuleUrl" },
+    banner: { js: '(function (exports, require, module, __filename, __dirname) {\nconst __xsmModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    footer: { js: "\n})" },
+  });
+  // (a new optional package belongs in OPTIONAL: an import() of it would work without the cache and
+  // fail with it, so the build refuses it here rather than a user's run later)
+  for (const output of Object.values(cli.metafile.outputs)) {
+    const left = output.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path);
+    if (left.length > 0) throw new Error(`build: dist/bin/${bundle.file} would import() ${left.join(", ")}; add it to OPTIONAL in scripts/build.mjs`);
+  }
+  const text = cli.outputFiles.find((f) => f.path.endsWith(".cjs")).contents;
+  const map = cli.outputFiles.find((f) => f.path.endsWith(".map"));
+  // bin/xsm.cjs reads the bundle as latin1 (no UTF-8 decode at every start), which is its text only
+  // while esbuild escapes every non-ASCII character (its default charset): refuse a bundle that is not
+  const nonAscii = text.findIndex((b) => b > 0x7f);
+  if (nonAscii >= 0) throw new Error(`build: dist/bin/${bundle.file} has a non-ASCII byte at offset ${nonAscii}; bin/xsm.cjs reads it as latin1 (keep esbuild's default charset)`);
+  // the first line names the bundle by a hash of its text: bin/xsm.cjs uses a code cache only for the
+  // bundle id (and length) it was made from, without hashing 1-2 MB at every start
+  const id = createHash("sha256").update(text).digest("hex").slice(0, 32);
+  mkdirSync(join(dist, "bin"), { recursive: true });
+  writeFileSync(join(dist, "bin", bundle.file), Buffer.concat([Buffer.from(`// xsm-bundle ${id}\n`), text]));
+  writeFileSync(join(dist, "bin", `${bundle.file}.map`), map.contents);
 }
-// bin/xsm.cjs reads the bundle as latin1 (no UTF-8 decode at every start), which is its text only
-// while esbuild escapes every non-ASCII character (its default charset): refuse a bundle that is not
-const nonAscii = readFileSync(join(dist, "bin", "xsm.cjs")).findIndex((b) => b > 0x7f);
-if (nonAscii >= 0) throw new Error(`build: dist/bin/xsm.cjs has a non-ASCII byte at offset ${nonAscii}; bin/xsm.cjs reads it as latin1 (keep esbuild's default charset)`);
 await build({
   ...node,
   // the language server's analysis worker is a thread's own entry (src/lsp/runner.ts finds it here)
@@ -116,13 +157,23 @@ function listSrc(dir, out = [`${dir}/`]) {
 mkdirSync(dist, { recursive: true });
 writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, src: listSrc("src") })}\n`);
 
-// V8's code caches of the bundle, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a
-// stale build): xsm.cache for commands (a compile trains the compiler's functions too; --help where
-// examples/ is absent), xsm-help.cache for `xsm`, `xsm --help` and `xsm -V`.
+// V8's code caches of the bundles, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a
+// stale build): xsm-compile.cache from `xsm compile -o` (its functions are the plain compile's and
+// the binary writer's: a cache from both runs in one process measured the same), xsm-help.cache (the
+// same bundle) from `xsm --help` for `xsm`, `xsm --help`, `xsm -V`, and xsm.cache from `xsm info` for
+// the other commands (most compile a policy first). Without examples/, help runs train them.
 const flask = join(root, "examples", "xen-flask", "policy.conf");
-for (const [cache, run] of [["xsm.cache", existsSync(flask) ? ["compile", flask] : ["help", "compile"]], ["xsm-help.cache", ["--help"]]]) {
+const trainDir = mkdtempSync(join(tmpdir(), "xsm-train-"));
+const TRAINING = [
+  ["xsm-compile.cache", existsSync(flask) ? ["compile", flask, "-o", join(trainDir, "policy.bin")] : ["help", "compile"]],
+  ["xsm-help.cache", ["--help"]],
+  ["xsm.cache", existsSync(flask) ? ["info", flask] : ["help", "check"]],
+];
+for (const [cache, run] of TRAINING) {
   execFileSync(process.execPath, [join(root, "bin", "xsm.cjs"), ...run], {
     stdio: ["ignore", "ignore", "inherit"],
     env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "bin", cache) },
   });
+  if (!existsSync(join(dist, "bin", cache))) throw new Error(`build: no dist/bin/${cache} after its training run`);
 }
+rmSync(trainDir, { recursive: true, force: true });

@@ -5,7 +5,15 @@
 // read it, and a process row that kept it would charge xsm for it. So by default the rows that run
 // `node` (xsm and `node -e 0`) run without it, and the notes say what it costs here, measured both
 // ways; `npm run bench -- --keep-env` runs them in the environment as it is.
-import { commandMs } from "./measure.js";
+import { spawnSync } from "node:child_process";
+import { commandMs, median, nowNs } from "./measure.js";
+
+/** Wall ms of one run of a command. */
+function timeOnce(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): number {
+  const t0 = nowNs();
+  spawnSync(cmd, args, { stdio: "ignore", env });
+  return (nowNs() - t0) / 1e6;
+}
 
 export const CA_VAR = "NODE_EXTRA_CA_CERTS";
 
@@ -43,11 +51,19 @@ export function caCertsCost(reps: number): CaCerts {
   if (file === undefined) return { kept: keep, note: `${CA_VAR} is not set: node processes run in the bench's environment as it is.` };
   const env = { ...process.env };
   delete env[CA_VAR];
-  const ms = (t: ReturnType<typeof commandMs>) => ("ms" in t ? t.ms : undefined);
-  const withMs = ms(commandMs(process.execPath, ["-e", "0"], reps));
-  const withoutMs = ms(commandMs(process.execPath, ["-e", "0"], reps, env));
+  // the two in turn, one run each, so that a change of the machine's load hits both alike
+  // (commandMs with no repetition: its warm-up run, and whether node runs at all)
+  const ok = !("error" in commandMs(process.execPath, ["-e", "0"], 0)) && !("error" in commandMs(process.execPath, ["-e", "0"], 0, env));
+  const withRuns: number[] = [], withoutRuns: number[] = [];
+  for (let i = 0; ok && i < reps; i++) {
+    withRuns.push(timeOnce(process.execPath, ["-e", "0"]));
+    withoutRuns.push(timeOnce(process.execPath, ["-e", "0"], env));
+  }
+  const withMs = withRuns.length > 0 ? median(withRuns) : undefined;
+  const withoutMs = withoutRuns.length > 0 ? median(withoutRuns) : undefined;
   const fmt = (x: number | undefined) => (x === undefined ? "n/a" : `${x.toFixed(1)} ms`);
-  const cost = withMs !== undefined && withoutMs !== undefined ? ` (+${(withMs - withoutMs).toFixed(1)} ms per start)` : "";
+  const diff = withMs !== undefined && withoutMs !== undefined ? withMs - withoutMs : undefined;
+  const cost = diff === undefined ? "" : diff > 0 ? ` (+${diff.toFixed(1)} ms per start)` : ` (no cost measurable under this run's load: ${diff.toFixed(1)} ms)`;
   const how = keep
     ? `the node rows (xsm, node -e 0) ran WITH it (--keep-env), so each of them includes that cost.`
     : `the node rows (xsm, node -e 0) ran WITHOUT it (\`env -u ${CA_VAR}\`; --keep-env keeps it); checkpolicy does not read it.`;

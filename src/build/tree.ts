@@ -90,7 +90,8 @@ function flaskDirOf(dir: string, given: string | undefined): string {
  *  constraints, initial SID contexts, device contexts. */
 export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree {
   const dir = resolve(dirArg);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new TreeError(`${dirArg}: not a directory`);
+  if (!existsSync(dir)) throw new TreeError(`${dirArg}: no such directory`);
+  if (!statSync(dir).isDirectory()) throw new TreeError(`${dirArg}: not a directory (a policy tree is a directory with modules/modules.conf; for one policy.conf, use xsm compile)`);
   const modulesConf = join(dir, "modules", "modules.conf");
   if (!isFile(modulesConf)) {
     throw new TreeError(`${dirArg}: no modules/modules.conf; a policy tree is laid out like xen.git's tools/flask/policy`);

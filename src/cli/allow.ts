@@ -6,7 +6,7 @@ import { loadAnalysis } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
-import { finish, logName } from "./why.js";
+import { checkLogHasAvc, finish, logName } from "./why.js";
 
 interface AllowOptions {
   module?: string;
@@ -23,6 +23,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
     .option("--json", "print the rules as JSON")
     .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
       if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new CliError(`--module: '${o.module}' is not a module name (letters, digits, _)`, 2);
+      // (the log defaults to -)
+      if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
       const ap = await loadAnalysis(policyPath);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { AllowSet } = await import("../analysis/audit2.js");
@@ -39,6 +41,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
         set.add(avc, e);
       };
       const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, message) => cli.io.stderr.write(`${name}:${line}: malformed avc line: ${message}\n`));
+      checkLogHasAvc(logPath, summary);
       cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(), null, 2)}\n` : set.render(o.module));
       finish(cli, logPath, summary, invalid);
     });

@@ -65,17 +65,30 @@ const QUERY_FIELDS = ["scontext", "tcontext", "tclass", "perm"] as const;
 
 /** Validates a queries document as oracle-decide reads it: a list of objects with four strings. */
 export function parseQueries(doc: unknown, path: string): Query[] {
-  if (!Array.isArray(doc)) throw new CliError(`${path}: expected a JSON list of queries`);
+  const shape = '{"scontext", "tcontext", "tclass", "perm"}';
+  // located as a scenario's errors are: the file and the JSON pointer of the value
+  if (!Array.isArray(doc)) throw new CliError(`${path}: /: expected a JSON list of queries [${shape}, ...]; got ${jsonKind(doc)}`);
   return doc.map((q: unknown, i) => {
     if (typeof q !== "object" || q === null || Array.isArray(q)) {
-      throw new CliError(`${path}: query ${i}: expected an object {"scontext","tcontext","tclass","perm"}`);
+      throw new CliError(`${path}: /${i}: expected an object ${shape}; got ${jsonKind(q)}`);
     }
     const rec = q as Record<string, unknown>;
     for (const field of QUERY_FIELDS) {
-      if (typeof rec[field] !== "string") throw new CliError(`${path}: query ${i}: "${field}" must be a string`);
+      if (rec[field] === undefined) {
+        // other keys are left alone (oracle-decide reads only these four), but a near one is a typo
+        const near = nearestName(field, Object.keys(rec).filter((k) => !(QUERY_FIELDS as readonly string[]).includes(k)));
+        throw new CliError(`${path}: /${i}/${field}: missing${near ? ` (the query has "${near}": a typo for "${field}"?)` : ""}; a query is ${shape}`);
+      }
+      if (typeof rec[field] !== "string") throw new CliError(`${path}: /${i}/${field}: expected a string; got ${jsonKind(rec[field])}`);
     }
     return { scontext: rec.scontext, tcontext: rec.tcontext, tclass: rec.tclass, perm: rec.perm } as Query;
   });
+}
+
+/** A JSON value as an error names it: its text when short, else its kind. */
+function jsonKind(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length <= 40 ? text : Array.isArray(v) ? `a list of ${v.length}` : `an ${typeof v === "object" ? "object" : typeof v}`;
 }
 
 function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): CompiledPolicy {

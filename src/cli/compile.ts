@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { CliError, STDIN, readPolicyInput } from "./io.js";
-import { writeOutput, writeOutputs } from "./output.js";
+import { checkOutputs, writeOutput, writeOutputs } from "./output.js";
 import type { CliContext, CliOutput } from "./context.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
@@ -96,15 +96,18 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
   if (opts.format !== "text" && (opts.expand || opts.emitMatrix === "-")) {
     throw new CliError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`, 2);
   }
-  if (opts.format !== "text") return withFormat(cli, opts.format, () => compileReport(cli, file, opts));
+  if (opts.expand && opts.output !== undefined) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
+  // the outputs' paths are checked before the compile prints anything
+  const outputs = [...(opts.output !== undefined ? [{ path: opts.output, what: "binary policy" }] : []), ...(opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? [{ path: opts.emitMatrix, what: "matrix" }] : [])];
+  if (opts.format !== "text") return withFormat(cli, opts.format, () => (checkOutputs(outputs, [file]), compileReport(cli, file, opts)));
+  checkOutputs(outputs, [file]);
   if (opts.output !== undefined) {
-    if (opts.expand) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, bytes } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
     const matrixFile = opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? opts.emitMatrix : undefined;
     // the binary and the matrix are written together or not at all
-    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix" }] : [])]);
+    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix" }] : [])], [file]);
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
     if (policy) report.write(summary(displayName(file), policy, warnings.length));
     report.write(`binary policy written to ${opts.output}\n`);
@@ -121,7 +124,7 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
     // stdout carries only the plain policy.conf, so it can go straight to checkpolicy
     cli.io.stdout.write(expanded.text);
     cli.io.stderr.write(summary(path, policy));
-    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr, path);
     return;
   }
   if (opts.emitMatrix === "-") {
@@ -131,7 +134,7 @@ async function runCompile(cli: CliContext, file: string, opts: CompileOptions): 
     return;
   }
   cli.io.stdout.write(summary(path, policy));
-  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stdout);
+  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stdout, path);
 }
 
 /** --format json|sarif: the warnings (or every error) as one document on stdout; json adds the
@@ -141,18 +144,18 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, text, bytes } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
     const matrix = opts.emitMatrix !== undefined && policy ? [{ path: opts.emitMatrix, data: matrixBytes(policy), what: "matrix" }] : [];
-    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...matrix]);
+    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...matrix], [path]);
     if (matrix.length > 0) cli.io.stderr.write(`matrix written to ${opts.emitMatrix}\n`);
     writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
   }
   const { policy, text } = await loadPolicy(cli, path, true, opts.format, { mls: opts.mls });
-  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr);
+  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr, path);
   writeDiagnostics(cli, policy.warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats });
 }
 
-function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput): void {
-  writeOutput(file, matrixBytes(policy), "matrix");
+function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput, input: string): void {
+  writeOutput(file, matrixBytes(policy), "matrix", [input]);
   report.write(`matrix written to ${file}\n`);
 }
 

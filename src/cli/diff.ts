@@ -32,6 +32,7 @@ export function registerDiff(program: Command, cli: CliContext): void {
     .option("--json", "print JSON")
     .option("-M, --mls", "policy.conf files are MLS (as checkpolicy -M); a binary says so itself")
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
+      if (oldPath === "-" && newPath === "-") throw new CliError("standard input (-) can be read only once: give one of the policies as a file", 2);
       const a = await load(oldPath, o.mls === true);
       const b = await load(newPath, o.mls === true);
       if (!o.access) for (const note of [...(a.notes ?? []), ...(b.notes ?? [])]) cli.io.stderr.write(`xsm: note: ${note}\n`);

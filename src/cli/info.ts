@@ -1,9 +1,10 @@
 // `xsm info POLICY`: seinfo's statistics block, or its component listings (-t -a -c -b -u -r
 // --initialsid and Xen's ocontexts), each with an optional name and -x for the full statements.
-import { existsSync } from "node:fs";
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
-import { asCliErrors, loadAnalysis } from "./analysis-input.js";
+import { QueryError } from "../analysis/names.js";
+import { loadAnalysis } from "./analysis-input.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
@@ -43,7 +44,7 @@ export function registerInfo(program: Command, cli: CliContext): void {
     .action(async (path: string | undefined, o: InfoOptions) => {
       if (path === undefined) {
         // `xsm info -x -r merged.conf`: -r [name] took the policy as a role's name
-        const took = OPTIONS.find(([, attr]) => typeof o[attr] === "string" && existsSync(o[attr] as string));
+        const took = OPTIONS.find(([, attr]) => typeof o[attr] === "string" && isFile(o[attr] as string));
         const why = took ? `; ${took[0].split(/[ ,]/)[0]} took '${o[took[1]] as string}' as the name of one (put the policy first: xsm info ${o[took[1]] as string} ${took[0].split(/[ ,]/)[0]})` : "";
         throw new CliError(`missing the policy argument${why}`, 2);
       }
@@ -58,8 +59,32 @@ export function registerInfo(program: Command, cli: CliContext): void {
         cli.io.stdout.write(o.json ? `${JSON.stringify({ file: path, statistics: stats }, null, 2)}\n` : renderStatistics(stats, path));
         return;
       }
-      const list = asCliErrors(() => listings(ap, requests, !!o.expand));
+      const list = tookFile(path, o, () => listings(ap, requests, !!o.expand));
       if (o.json) cli.io.stdout.write(`${JSON.stringify(Object.fromEntries(list.map((l) => [l.component, l.items])), null, 2)}\n`);
       else cli.io.stdout.write(renderListings(list));
     });
+}
+
+/** Runs the listing; a name it refuses becomes `xsm: error: ...`, and when that name is a file
+ *  (`xsm info A -x -t B`: as in seinfo, -t [name] takes the word after it) the error says so and
+ *  what to run for B's listing instead. */
+function tookFile<T>(policy: string, o: InfoOptions, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof QueryError)) throw err;
+    const option = OPTIONS.find(([flags]) => flags.split(/[ ,]/)[0] === err.option);
+    const value = option && o[option[1]];
+    if (option === undefined || typeof value !== "string" || !isFile(value)) throw new CliError(err.message);
+    const flag = err.option as string;
+    throw new CliError(`${err.message}; ${flag} took '${value}' (a file) as its value: xsm info reads one policy, here ${policy}; to list ${value}'s ${option[3]}: xsm info ${value} ${flag}`);
+  }
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }

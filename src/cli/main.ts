@@ -38,12 +38,15 @@ const COMMANDS: LazyCommand[] = [
   { name: "info", usage: "[options] [policy]", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },
   { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
   { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
+  { name: "flow", usage: "[options] <policy> [exclude...]", summary: "information flow analysis as seinfoflow does it (flows out of a type, shortest or all paths to another), with a Xen permission map", load: async () => (await import("./flow.js")).registerFlow },
   { name: "diff", usage: "[options] <old> <new>", summary: "compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change", load: async () => (await import("./diff.js")).registerDiff },
   { name: "test", usage: "[options] <files...>", summary: "run policy tests (expected allowed/denied accesses; scenario expectations) with coverage of the allow rules", load: async () => (await import("./test.js")).registerTest },
   { name: "studio", usage: "[options] [target]", summary: "the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)", load: async () => (await import("./studio.js")).registerStudio },
 ];
 
-/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have. */
+/** The command argv runs (`xsm help NAME` asks for NAME's help), if it names one we have.
+ *  (bin/xsm.cjs makes the same choice to run the bundle with only `compile` for that command and
+ *  for none: keep the two together.) */
 function requestedCommand(argv: readonly string[]): LazyCommand | undefined {
   const words = argv.filter((a) => !a.startsWith("-"));
   const name = words[0] === "help" ? words[1] : words[0];
@@ -88,6 +91,10 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
 
 /** Runs `xsm ARGV...` in-process; never throws, never exits the process. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  // `xsm help NAME` for a NAME that is no command: commander would print the program's help and
+  // exit 0; it is answered as `xsm NAME` is (unknown command, the nearest one, exit 2)
+  const asked = argv[0] === "help" ? argv[1] : undefined;
+  if (asked !== undefined && !asked.startsWith("-") && asked !== "help" && !COMMANDS.some((c) => c.name === asked)) argv = [asked];
   const cli: CliContext = { io };
   const program = await buildProgram(cli, argv);
   if (argv.length === 0) {

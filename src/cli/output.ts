@@ -1,10 +1,11 @@
 // The files a command writes (-o, --emit-matrix, --conf, --junit, fmt --write): all of them or
 // none. Each is written beside its target under a temporary name and renamed over it only when
 // every one was written, so a failure (a missing directory, a full disk, a directory where the
-// file should go) leaves every target as it was, and no half-written file behind. A target that is
-// not a regular file (`-o /dev/null`, `/dev/stdout`, a FIFO) is written in place, as checkpolicy
-// does: renaming over it would replace the device with a file (run as root, /dev/null itself).
-import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+// file should go) leaves every target as it was, and no half-written file behind. A target that
+// is not a regular file (/dev/null, /dev/stdout, a FIFO such as bash's >(...)) is written into,
+// after the files are staged and before any is renamed: renaming over it would replace the device
+// or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
+import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
 import { CliError } from "./io.js";
 
@@ -39,30 +40,64 @@ export function writeProblem(path: string, err: unknown): string {
   }
 }
 
+/** What is at `path` (through symbolic links), if anything. */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Nothing in the way of writing `path`: not a directory, its directory there. */
 function precheck(path: string): string | undefined {
-  if (existsSync(path) && statSync(path).isDirectory()) return "it is a directory";
+  const st = statOf(path);
+  if (st?.isDirectory()) return "it is a directory";
+  if (st !== undefined && !st.isFile()) return undefined; // a device or a pipe: written into
+
   const dir = dirname(path);
   if (!existsSync(dir)) return `no directory '${dir}'`;
   if (!statSync(dir).isDirectory()) return `'${dir}' is not a directory`;
   return undefined;
 }
 
-const label = (f: OutputFile) => (f.what ? `${f.what} to ${f.path}` : f.path);
+const label = (f: Omit<OutputFile, "data">) => (f.what ? `${f.what} to ${f.path}` : f.path);
 
-/** Writes every file, or none (throws CliError saying which and why). */
-export function writeOutputs(files: readonly OutputFile[]): void {
+/** Throws the CliError writeOutputs would for a file that cannot be written where it is asked
+ *  for (a directory, no such directory): a command calls it before it prints or computes
+ *  anything, so a bad path fails the command before any output. */
+export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs: readonly string[] = []): void {
   for (const f of files) {
-    const why = precheck(f.path);
+    const why = precheck(f.path) ?? overwritesInput(f.path, inputs);
     if (why !== undefined) throw new CliError(`cannot write ${label(f)}: ${why}`);
   }
+}
+
+/** `xsm compile p.conf -o p.conf` would replace the policy with its binary (checkpolicy does; gcc
+ *  refuses): an output that is one of the files read (the same file, through any link) is refused. */
+function overwritesInput(path: string, inputs: readonly string[]): string | undefined {
+  const out = statOf(path);
+  if (out === undefined || !out.isFile()) return undefined;
+  for (const input of inputs) {
+    const st = statOf(input);
+    if (st !== undefined && st.dev === out.dev && st.ino === out.ino) {
+      return `it is ${input === path ? "the input file" : `the same file as the input ${input}`}, which writing it would lose; give another file`;
+    }
+  }
+  return undefined;
+}
+
+/** Writes every file, or none (throws CliError saying which and why); none may be one of `inputs`,
+ *  the files the command read. */
+export function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = []): void {
+  checkOutputs(files, inputs);
+  const special = files.filter((f) => statOf(f.path)?.isFile() === false);
+  const regular = files.filter((f) => !special.includes(f));
   const temps: string[] = [];
   const cleanup = () => temps.forEach((t) => rmSync(t, { force: true }));
   // a symbolic link is written through (its target replaced), and a file keeps its mode
-  const inPlace = files.map((f) => existsSync(f.path) && !statSync(f.path).isFile());
-  const targets = files.map((f, i) => (!inPlace[i] && existsSync(f.path) ? realpathSync(f.path) : f.path));
-  files.forEach((f, i) => {
-    if (inPlace[i]) return;
+  const targets = regular.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
+  regular.forEach((f, i) => {
     const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
     try {
       temps.push(temp);
@@ -73,11 +108,17 @@ export function writeOutputs(files: readonly OutputFile[]): void {
       throw new CliError(`cannot write ${label(f)}: ${writeProblem(temp, err)}`);
     }
   });
-  let temp = 0;
-  files.forEach((f, i) => {
+  for (const f of special) {
     try {
-      if (inPlace[i]) writeFileSync(targets[i]!, f.data);
-      else renameSync(temps[temp++]!, targets[i]!);
+      writeFileSync(f.path, f.data);
+    } catch (err) {
+      cleanup();
+      throw new CliError(`cannot write ${label(f)}: ${writeProblem(f.path, err)}`);
+    }
+  }
+  regular.forEach((f, i) => {
+    try {
+      renameSync(temps[i]!, targets[i]!);
     } catch (err) {
       cleanup();
       throw new CliError(`cannot write ${label(f)}: ${writeProblem(f.path, err)}`);
@@ -86,6 +127,6 @@ export function writeOutputs(files: readonly OutputFile[]): void {
 }
 
 /** One file, all or nothing. */
-export function writeOutput(path: string, data: string | Uint8Array, what?: string): void {
-  writeOutputs([{ path, data, what }]);
+export function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = []): void {
+  writeOutputs([{ path, data, what }], inputs);
 }

@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { loadPolicy } from "./compile.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
-import { writeOutput } from "./output.js";
+import { checkOutputs, writeOutput } from "./output.js";
 
 interface InitOptions {
   platforms: string;
@@ -41,6 +41,7 @@ interface ScaffoldOptions {
 }
 
 async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions): Promise<void> {
+  if (opts.output !== undefined) checkOutputs([{ path: opts.output, what: "scenario" }], [file]);
   const { policy, text, path } = await loadPolicy(cli, file);
   const { scaffoldScenario } = await import("../sim/scaffold.js");
   // the scenario names its policy relative to where the scenario is written
@@ -52,7 +53,7 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   const json = `${JSON.stringify(scenario, null, 2)}\n`;
   if (opts.output === undefined) cli.io.stdout.write(json);
   else {
-    write(opts.output, json);
+    writeOutput(opts.output, json, "scenario", [file]);
     cli.io.stderr.write(`wrote ${opts.output}: ${scenario.domains.length} domains, ${scenario.steps.length} steps (run: npx xsm simulate ${opts.output})\n`);
   }
 }

@@ -44,10 +44,11 @@ interface SearchOptions {
 
 const TWO_LETTER = ["ds", "dt", "ep", "Sp", "eb", "rs", "rt", "rc", "rd", "rb"];
 
+/** NAME=VALUE, with 1/0 as check --bool and flask-set-bool take them. */
 function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
-  const m = /^([^=\s]+)=(true|false)$/.exec(value);
-  if (!m) throw new CliError(`--set expects NAME=true or NAME=false, got '${value}'`, 2);
-  return { ...previous, [m[1]!]: m[2] === "true" };
+  const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
+  if (!m) throw new CliError(`--set expects NAME=1, NAME=0, NAME=true or NAME=false, got '${value}'`, 2);
+  return { ...previous, [m[1]!]: m[2] === "true" || m[2] === "1" };
 }
 
 function kindsOf(o: SearchOptions): SearchKind[] {

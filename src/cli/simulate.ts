@@ -11,7 +11,7 @@ import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from ".
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
-import { writeOutput } from "./output.js";
+import { checkOutputs, writeOutputs } from "./output.js";
 
 interface SimulateOptions {
   strategy?: string;
@@ -44,6 +44,9 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   if (opts.dot === true && (opts.json || opts.compare)) {
     throw new CliError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE", 2);
   }
+  // the pictures' files, checked before the run prints its trace
+  const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture" }] : [])];
+  checkOutputs(pictures, [path]);
   const prepared = load(path);
   const scenario = prepared.scenario;
   const chosen = strategy ?? scenario.strategy ?? "upstream";
@@ -81,23 +84,17 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   if ((opts.dot !== undefined && opts.dot !== false) || opts.svg !== undefined) {
     const dot = renderDot(primary, prepared);
     if (opts.dot === true) cli.io.stdout.write(dot);
-    else if (typeof opts.dot === "string") {
-      writeOut(opts.dot, dot);
+    // both files or neither
+    writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture" }] : [])], [path]);
+    if (typeof opts.dot === "string") {
       cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg)` : ""}\n`);
     }
-    if (opts.svg !== undefined) {
-      writeOut(opts.svg, await renderSvg(dot));
-      cli.io.stderr.write(`picture written to ${opts.svg}\n`);
-    }
+    if (opts.svg !== undefined) cli.io.stderr.write(`picture written to ${opts.svg}\n`);
   }
   const failures = primary.summary.expectFailures;
   if (failures > 0) {
     throw new CliError(`xsm: ${failures} expectation(s) failed under strategy ${primary.strategy}\n`, 1, true);
   }
-}
-
-function writeOut(file: string, text: string): void {
-  writeOutput(file, text);
 }
 
 /** DOT -> SVG in process with Graphviz compiled to WebAssembly (@viz-js/viz), loaded only here. */
@@ -106,7 +103,7 @@ async function renderSvg(dot: string): Promise<string> {
   const viz = await instance();
   const result = viz.render(dot, { format: "svg" });
   if (result.status !== "success") {
-    throw new Error(`Graphviz could not render the picture: ${result.errors.map((e) => e.message).join("; ")}`);
+    throw new CliError(`Graphviz could not render the picture: ${result.errors.map((e) => e.message).join("; ")}`);
   }
   return result.output;
 }

@@ -3,9 +3,11 @@
 // runs the compiler and the simulator itself; the server only hands it its files, on 127.0.0.1.
 // The server's modules load when the command runs, not for the other commands.
 import { spawn } from "node:child_process";
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
+import { writeProblem } from "./output.js";
 
 interface StudioOptions {
   port?: string;
@@ -27,11 +29,17 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const names = site.manifest.files.map((f) => f.name).join(", ");
   if (opts.export !== undefined) {
     const { exportSite } = await import("../studio/export.js");
+    if (statSync(opts.export, { throwIfNoEntry: false })?.isDirectory() === false) {
+      throw new CliError(`cannot write the site to ${opts.export}: it is a file, and --export takes a directory (made if missing)`);
+    }
     let written: string[];
     try {
       written = exportSite(site.entries, opts.export);
     } catch (err) {
-      throw new CliError(`cannot write ${opts.export}: ${(err as Error).message}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      // (mkdir's EEXIST/ENOTDIR: a file where the site needs a directory)
+      const why = code === "EEXIST" || code === "ENOTDIR" ? `a file stands where a directory is needed (${(err as NodeJS.ErrnoException).path ?? opts.export})` : writeProblem(opts.export, err);
+      throw new CliError(`cannot write the site to ${opts.export}: ${why}`);
     }
     cli.io.stdout.write(`xsm studio: wrote ${written.length} files to ${opts.export} (${names})\n  serve it from any static file server, e.g. python3 -m http.server -d ${opts.export}\n`);
     return;

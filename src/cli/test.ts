@@ -14,7 +14,7 @@ import type { Prepared } from "../sim/run.js";
 import { loadAnalysis } from "./analysis-input.js";
 import { CliError, STDIN, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
-import { writeOutput } from "./output.js";
+import { checkOutputs, writeOutput } from "./output.js";
 
 /** A test file holds expectations, not policies: a few MB is thousands of tests. */
 export const MAX_TEST_BYTES = 8 * 1024 * 1024;
@@ -158,6 +158,9 @@ async function runScenario(l: Extract<Loaded, { kind: "scenario" }>, coverage?: 
 
 async function runTest(cli: CliContext, files: string[], o: TestOptions): Promise<void> {
   if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) can be read only once", 2);
+  // (checked before any test runs; '-' would be a file named '-')
+  if (o.junit === STDIN) throw new CliError("--junit takes a file name: the results already go to stdout (--json for a document)", 2);
+  if (o.junit !== undefined) checkOutputs([{ path: o.junit, what: "JUnit report" }], files);
   const problems: string[] = [];
   const loaded: Loaded[] = [];
   for (const f of files) {
@@ -173,7 +176,7 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   if (coverage) run.coverage = coverage.reports();
   const { counts, renderJson, renderJunit, renderText } = await import("../analysis/testreport.js");
   if (o.junit !== undefined) {
-    writeOutput(o.junit, renderJunit(run), "JUnit report");
+    writeOutput(o.junit, renderJunit(run), "JUnit report", files);
   }
   cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
   const { passed, failed } = counts(run);

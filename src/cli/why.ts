@@ -19,10 +19,16 @@ export function logName(path: string): string {
 }
 
 /** The end of a run: what was read, and exit 1 when nothing could be analysed or a line was bad. */
-export function finish(cli: CliContext, path: string, s: LogSummary, invalid: number): void {
+/** Refuses a log with nothing to answer (empty, or no avc line): before anything is printed. */
+export function checkLogHasAvc(path: string, s: LogSummary): void {
   const name = logName(path);
   if (s.lines === 0) throw new CliError(`${name}: the log is empty`);
   if (s.avc === 0 && s.malformed === 0) throw new CliError(`${name}: no avc line in ${s.lines} line${s.lines === 1 ? "" : "s"} (expected Xen's "avc:  denied  { ... } for ... scontext=... tcontext=... tclass=..." lines)`);
+}
+
+export function finish(cli: CliContext, path: string, s: LogSummary, invalid: number): void {
+  const name = logName(path);
+  checkLogHasAvc(path, s);
   const bad = invalid + s.malformed;
   cli.io.stderr.write(`xsm: ${s.avc} avc line${s.avc === 1 ? "" : "s"} read, ${s.other} other line${s.other === 1 ? "" : "s"} skipped${bad ? `, ${bad} not understood` : ""}\n`);
   if (bad > 0) throw new CliError(`${name}: ${bad} line${bad === 1 ? "" : "s"} could not be analysed (listed above)`);
@@ -38,6 +44,8 @@ export function registerWhy(program: Command, cli: CliContext): void {
     .option("--json", "one JSON object per avc line")
     .action(async (policyPath: string, logPath: string, o: WhyOptions) => {
       if (o.json && o.plain) throw new CliError("--json and --plain contradict: give one", 2);
+      // (the log defaults to -)
+      if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
       const ap = await loadAnalysis(policyPath);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { audit2whyText, explanationText } = await import("../analysis/audit2.js");

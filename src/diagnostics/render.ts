@@ -37,7 +37,9 @@ function excerpt(span: Span, text: string): string[] {
     from = Math.max(start, span.offset - MAX_EXCERPT / 2);
     to = Math.min(end, from + MAX_EXCERPT);
   }
-  const line = text.slice(from, to);
+  // a control character (a binary file's bytes, an escape sequence) is shown as U+FFFD, one
+  // column as it was, so the terminal is not driven by the file and the caret stays under it
+  const line = text.slice(from, to).replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "\uFFFD");
   if (line.trim() === "") return [];
   const col = Math.min(span.offset, to) - from;
   const width = Math.max(1, Math.min(span.length, to - span.offset));

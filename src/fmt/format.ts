@@ -29,7 +29,8 @@ export class FormatError extends Error {
   readonly line?: number;
   readonly code: FormatCode;
   private readonly args: MessageArgs<FormatCode>;
-  constructor(code: "fmt-carriage-return" | "fmt-unsafe", line?: undefined);
+  constructor(code: "fmt-carriage-return", line: number);
+  constructor(code: "fmt-unsafe", line?: undefined);
   constructor(code: "fmt-unopened", line: number, close: "}" | ")");
   constructor(code: "fmt-unclosed", line: number | undefined, what: "quote" | "call" | "define" | "brace");
   constructor(code: FormatCode, line?: number, ...args: unknown[]) {
@@ -85,7 +86,9 @@ class Formatter {
   }
 
   format(text: string): string {
-    if (text.includes("\r")) throw new FormatError("fmt-carriage-return");
+    const cr = text.indexOf("\r");
+    // the line of the first one (a file with CR LF endings: line 1)
+    if (cr >= 0) throw new FormatError("fmt-carriage-return", text.slice(0, cr).split("\n").length);
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;

@@ -59,7 +59,7 @@ export function readBoundedFile(path: string, what: string, limit: number): Buff
     if (st.size > limit) {
       throw new InputError(`${path}: file is too large (${megabytes(st.size)}; the limit for a ${what} file is ${megabytes(limit)})`);
     }
-    if (st.size === 0) throw new InputError(`${path}: file is empty, expected a ${what}`);
+    if (st.size === 0) throw new InputError(`${path}: file is empty, expected a ${what} file`);
     // a file that grows while read is cut at its size when opened (plus one byte to notice)
     const bytes = Buffer.alloc(st.size + 1);
     let got = 0;
@@ -69,7 +69,7 @@ export function readBoundedFile(path: string, what: string, limit: number): Buff
       got += n;
     }
     if (got > st.size) throw new InputError(`${path}: the file changed while it was read`);
-    if (got === 0) throw new InputError(`${path}: file is empty, expected a ${what}`);
+    if (got === 0) throw new InputError(`${path}: file is empty, expected a ${what} file`);
     return bytes.subarray(0, got);
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -155,6 +155,6 @@ export function readBoundedStdin(what: string, limit: number): Buffer {
     if (total > limit) throw new InputError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
-  if (total === 0) throw new InputError(`standard input: file is empty, expected a ${what}`);
+  if (total === 0) throw new InputError(`standard input is empty, expected a ${what}`);
   return Buffer.concat(chunks);
 }

@@ -239,19 +239,30 @@ function utf8Length(text: string, from: number, to: number): number {
 
 function syntaxDiagnostic(e: unknown, text: string, lines: LineMap, ctx: ParseContext): Diagnostic {
   if (e instanceof StopParse) {
-    return error("syntax", e.message, lines.span(e.start, Math.max(e.end, e.start)));
+    const span = lines.span(e.start, Math.max(e.end, e.start));
+    return error("syntax", e.message, span, startedElsewhere(span, e.start, text, lines, ctx));
   }
   if (e instanceof PeggySyntaxError) {
     const pos = e.location.start.offset;
     const where = !ctx.done && pos > ctx.start ? ` in ${describeStatement(ctx.kw, ctx.word)}` : "";
     const message = `expected ${describeExpected(e.expected ?? [], where === "")}${where}, found ${tokenAt(text, pos)}`;
-    return error("syntax", message, lines.span(pos, pos + tokenLength(text, pos)));
+    const span = lines.span(pos, pos + tokenLength(text, pos));
+    return error("syntax", message, span, startedElsewhere(span, pos, text, lines, ctx));
   }
   if (e instanceof RangeError) {
     // A stack overflow: only absurd nesting gets here, the grammar limits ordinary nesting itself.
     return error("syntax", "the policy is nested too deeply to parse");
   }
   throw e; // a bug in the parser, not in the input
+}
+
+/** In a built tree a statement may start in one file and the parser stop in the next (a module's
+ *  last rule left unfinished): a note at its start, the file to fix. */
+function startedElsewhere(span: Span, pos: number, text: string, lines: LineMap, ctx: ParseContext): Diagnostic["notes"] {
+  if (ctx.done || ctx.start < 0 || pos <= ctx.start) return undefined;
+  const begin = lines.span(ctx.start, ctx.start + tokenLength(text, ctx.start));
+  if (begin.file === span.file) return undefined;
+  return [{ message: `the ${describeStatement(ctx.kw, ctx.word)} starts here, and ${begin.file} ends before it is finished`, span: begin }];
 }
 
 function describeExpected(expected: PeggyExpectation[], topLevel: boolean): string {

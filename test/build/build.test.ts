@@ -148,7 +148,7 @@ describe("xsm build on the command line", () => {
     expect(r.stderr).toMatch(/^xsm: error: cannot find Xen's flask policy: .*--flask-dir DIR\n$/);
     expect(r.stderr).not.toMatch(STACK_LINE);
     const missing = await xsm("build", join(example, "nowhere"));
-    expect(missing.stderr).toBe(`xsm: error: ${join(example, "nowhere")}: not a directory\n`);
+    expect(missing.stderr).toBe(`xsm: error: ${join(example, "nowhere")}: no such directory\n`);
   });
 
   it("says how to get m4 when it is missing", async () => {

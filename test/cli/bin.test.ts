@@ -5,7 +5,6 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 
 function run(argv: string[], bin = "bin/xsm.cjs", input?: string) {
@@ -51,16 +50,28 @@ describe("bin/xsm.cjs", () => {
     const bad = run(["compile", "-"], undefined, "type a_t;\ntype a_t;\n");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^<stdin>:\d+:\d+: error: /);
-    expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input: file is empty, expected a policy\n");
+    expect(run(["compile", "-"], undefined, "").stderr).toBe("xsm: error: standard input is empty, expected a policy\n");
   });
 
-  it("compiles the bundle from the code caches the build made (one for --help, -V; one for commands)", () => {
-    for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["help", "check"]]) {
+  it("compiles the bundles from the code caches the build made (compile; --help, -V; the other commands)", () => {
+    for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["help", "check"], ["info", "test/fixtures/cli/small.conf"]]) {
       const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
       expect(r.status).toBe(0);
       expect(r.stderr).toBe("xsm: code cache: used\n");
     }
-    expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm.cache").length);
+    expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm-compile.cache").length);
+    // the compile bundle is the whole command line less every other command
+    expect(readFileSync("dist/bin/xsm-compile.cjs").length).toBeLessThan(readFileSync("dist/bin/xsm.cjs").length / 2);
+  });
+
+  it("answers compile and the help from the compile bundle exactly as the whole command line does", async () => {
+    const { xsm } = await import("./run.js");
+    const out = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "small.bin");
+    const cases = [[], ["--help"], ["-V"], ["help"], ["help", "compile"], ["compile", "--help"], ["--help", "compile"], ["compile"], ["compile", "test/fixtures/cli/small.conf"], ["compile", "test/fixtures/cli/small.conf", "-o", out], ["compile", "test/fixtures/cli/missing.conf"], ["compil"], ["-h", "check"]];
+    for (const argv of cases) {
+      const inProcess = await xsm(...argv);
+      expect(run(argv), argv.join(" ")).toEqual(inProcess);
+    }
   });
 
   it("starts without node:child_process (commander's is required on first use) or the ES module loader", () => {
@@ -86,8 +97,9 @@ describe("bin/xsm.cjs", () => {
   });
 });
 
-/** A bundle as the build writes it: one function expression, called as node calls a CommonJS module. */
-const FAKE_BUNDLE = "(function (exports, require, module) {\nexports.runCli = async (argv, io) => { io.stdout.write(`ran ${argv}\\n`); return 0; };\n})";
+/** A bundle as the build writes it: its id, then one function expression, called as node calls a
+ *  CommonJS module. */
+const FAKE_BUNDLE = "// xsm-bundle 0123abcd\n(function (exports, require, module) {\nexports.runCli = async (argv, io) => { io.stdout.write(`ran ${argv}\\n`); return 0; };\n})";
 
 /** A checkout (or, under `parent`, a package) with bin/, one source file dated 1970 (its directories
  *  earlier) and, when given a build time, a stamp listing src/ as the build does and a fake bundle;
@@ -104,7 +116,7 @@ function checkout(builtAt?: number, parent = mkdtempSync(join(tmpdir(), "xsm-bin
   if (builtAt !== undefined) {
     mkdirSync(join(root, "dist", "bin"), { recursive: true });
     writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, src: ["src/", "src/cli/", "src/cli/main.ts"] }));
-    writeFileSync(join(root, "dist", "bin", "xsm.cjs"), FAKE_BUNDLE);
+    for (const bundle of ["xsm.cjs", "xsm-compile.cjs"]) writeFileSync(join(root, "dist", "bin", bundle), FAKE_BUNDLE);
   }
   return join(root, "bin", "xsm.cjs");
 }
@@ -167,18 +179,21 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
 
   it("says so when the stamp is there but the bundle is not", () => {
     const bin = checkout(2_000_000);
+    rmSync(join(bin, "..", "..", "dist", "bin", "xsm-compile.cjs"));
+    expect(run(["--help"], bin)).toEqual({ code: 1, stdout: "", stderr: "xsm: xsm is not built (no dist/bin/xsm-compile.cjs); run `npm run build`\n" });
+    expect(run(["check", "x"], bin)).toEqual({ code: 0, stdout: "ran check,x\n", stderr: "" });
     rmSync(join(bin, "..", "..", "dist", "bin", "xsm.cjs"));
-    const r = run(["--help"], bin);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe("xsm: xsm is not built (no dist/bin/xsm.cjs); run `npm run build`\n");
+    expect(run(["check", "x"], bin)).toEqual({ code: 1, stdout: "", stderr: "xsm: xsm is not built (no dist/bin/xsm.cjs); run `npm run build`\n" });
   });
 });
 
 describe("bin/xsm.cjs and the code cache", () => {
-  const key = (bundle: Buffer) => JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleCrc32: crc32(bundle) });
+  /** The key bin/xsm.cjs gives a bundle: node, arch, the bundle's length and the id on its first line. */
+  const key = (bundle: Buffer) =>
+    JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleId: bundle.toString("latin1", 0, bundle.indexOf(10)).slice("// xsm-bundle ".length) });
   function withCache(header: string, data: Buffer): string {
     const bin = checkout(2_000_000);
-    writeFileSync(join(bin, "..", "..", "dist", "bin", "xsm.cache"), Buffer.concat([Buffer.from(`${header}\n`), data]));
+    writeFileSync(join(bin, "..", "..", "dist", "bin", "xsm-compile.cache"), Buffer.concat([Buffer.from(`${header}\n`), data]));
     return bin;
   }
   const debugRun = (bin: string) => {
@@ -188,9 +203,17 @@ describe("bin/xsm.cjs and the code cache", () => {
 
   it("makes a cache V8 accepts, and runs the same with it", () => {
     const bin = checkout(2_000_000);
-    const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm.cache") };
+    const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm-compile.cache") };
     expect(spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: used\n" });
+  });
+
+  it("uses no cache for a bundle without an id", () => {
+    const bin = checkout(2_000_000);
+    const dist = join(bin, "..", "..", "dist", "bin");
+    writeFileSync(join(dist, "xsm-compile.cjs"), FAKE_BUNDLE.slice(FAKE_BUNDLE.indexOf("\n") + 1));
+    spawnSync(process.execPath, [bin, "compile", "x"], { env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-compile.cache") } });
+    expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm-compile.cache)\n" });
   });
 
   it("keeps --help's cache apart from the commands' one", () => {
@@ -199,14 +222,15 @@ describe("bin/xsm.cjs and the code cache", () => {
     const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
     expect(help.stderr).toBe("xsm: code cache: none (dist/bin/xsm-help.cache)\n");
     spawnSync(process.execPath, [bin, "--help"], { env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-help.cache") } });
-    expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm.cache)\n" });
+    expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm-compile.cache)\n" });
     const again = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
     expect(again).toMatchObject({ status: 0, stdout: "ran --help\n", stderr: "xsm: code cache: used\n" });
   });
 
-  it("leaves a cache made for other bundle bytes or another node unused", () => {
-    const other = Buffer.from(FAKE_BUNDLE.replace("ran", "RAN"));
-    for (const header of [key(other), key(Buffer.from(FAKE_BUNDLE)).replace(process.version, "v0.0.0")]) {
+  it("leaves a cache made for another bundle (id or length) or another node unused", () => {
+    const otherId = Buffer.from(FAKE_BUNDLE.replace("0123abcd", "4567ef01"));
+    const otherLength = Buffer.from(FAKE_BUNDLE.replace("ran", "ran:"));
+    for (const header of [key(otherId), key(otherLength), key(Buffer.from(FAKE_BUNDLE)).replace(process.version, "v0.0.0")]) {
       const r = debugRun(withCache(header, Buffer.from("not V8's")));
       expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: made for another bundle or node, not used\n" });
     }

@@ -26,7 +26,7 @@ describe("xsm", () => {
   });
 
   it.each([
-    [["frob"], "unknown command 'frob'"],
+    [["frobnicate"], "unknown command 'frobnicate'"],
     [["compile"], "missing required argument 'policy'"],
     [["compile", policy, "--bogus"], "unknown option '--bogus'"],
     [["check", policy, "--bool", "x"], "expected NAME=1, NAME=0, NAME=true or NAME=false"],
@@ -148,8 +148,10 @@ describe("xsm check", () => {
 
   it.each([
     ["not JSON", "{", "invalid JSON"],
-    ["not a list", '{"a":1}', "expected a JSON list of queries"],
-    ["a query without perm", '[{"scontext":"a","tcontext":"b","tclass":"c"}]', 'query 0: "perm" must be a string'],
+    ["not a list", '{"a":1}', '/: expected a JSON list of queries [{"scontext", "tcontext", "tclass", "perm"}, ...]; got {"a":1}'],
+    ["a query without perm", '[{"scontext":"a","tcontext":"b","tclass":"c"}]', '/0/perm: missing; a query is {"scontext", "tcontext", "tclass", "perm"}'],
+    ["a query with perms for perm", '[{"scontext":"a","tcontext":"b","tclass":"c","perms":["d"]}]', '/0/perm: missing (the query has "perms": a typo for "perm"?)'],
+    ["a number for a context", '[{"scontext":5,"tcontext":"b","tclass":"c","perm":"d"}]', "/0/scontext: expected a string; got 5"],
   ])("a queries file that is %s is an error, exit 1", async (_what, content, message) => {
     const file = join(mkdtempSync(join(tmpdir(), "xsm-")), "q.json");
     writeFileSync(file, content);

@@ -169,7 +169,7 @@ describe("xsm fmt", () => {
       expect(r.stderr).toBe(`${bad}:2:1: error: a '}' without its '{'\n}\n^\n`);
       expect(readFileSync(bad, "utf8")).toBe("allow a b:c  d;\n}\n");
 
-      // one without a line: the file alone; several files, every error
+      // several files, every error; a carriage return at its line
       const crlf = join(dir, "crlf.conf");
       writeFileSync(crlf, "class xen\r\n");
       const quote = join(dir, "quote.te");
@@ -177,7 +177,7 @@ describe("xsm fmt", () => {
       const both = await xsm("fmt", "--check", crlf, quote);
       expect(both.code).toBe(1);
       expect(both.stderr).toBe(
-        `${crlf}: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first\n` +
+        `${crlf}:1:1: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first\nclass xen\n^~~~~~~~~\n` +
           `${quote}: error: an m4 quote is never closed\n`,
       );
     } finally {

@@ -15,6 +15,8 @@ export interface TestClient {
   /** How many diagnostics notifications arrived so far. */
   published(): number;
   log: string[];
+  /** The document version of each notification, in order (undefined when the server gave none). */
+  versions: (number | undefined)[];
   /** Resolves with the next diagnostics published for `uri` that satisfy `ok`. */
   diagnostics(uri: string, ok?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
   open(uri: string, text: string): Promise<void>;
@@ -28,9 +30,11 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
   const waiting: { uri: string; ok: (p: PublishDiagnosticsParams) => boolean; done: (p: PublishDiagnosticsParams) => void }[] = [];
   let count = 0;
   const log: string[] = [];
+  const versions: (number | undefined)[] = [];
   rpc.onNotification("textDocument/publishDiagnostics", (p: PublishDiagnosticsParams) => {
     count++;
     log.push(p.diagnostics.map((d) => d.message).join("|"));
+    versions.push(p.version);
     for (let i = 0; i < waiting.length; i++) {
       const w = waiting[i]!;
       if (w.uri === p.uri && w.ok(p)) {
@@ -45,6 +49,7 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
     rpc,
     published: () => count,
     log,
+    versions,
     diagnostics: (uri, ok = () => true) => new Promise((done) => waiting.push({ uri, ok, done })),
     open: (uri, text) => rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text } }),
     change: (uri, version, text) => rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] }),

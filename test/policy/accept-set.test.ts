@@ -10,6 +10,7 @@ import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { runStages } from "../fuzz/stages.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { decodePolicyText } from "../../src/io/read.js";
+import { cpuTimed } from "../cpu.js";
 
 const dir = "test/fixtures/accept-set";
 const verdicts = JSON.parse(readFileSync(join(dir, "checkpolicy.json"), "utf8")) as Record<string, "accept" | "reject">;
@@ -86,10 +87,9 @@ describe("the library's input limits", () => {
   });
 
   it("a million-character name is refused quickly", () => {
-    const t = performance.now();
-    const r = runStages(base.replace("type nic_t,", `type n${"x".repeat(1_000_000)},`), "t.conf");
+    const [r, ms] = cpuTimed(() => runStages(base.replace("type nic_t,", `type n${"x".repeat(1_000_000)},`), "t.conf"));
     expect(r.ok).toBe(false);
-    expect(performance.now() - t).toBeLessThan(5000);
+    expect(ms).toBeLessThan(5000);
   });
 
   it("a flood of errors is cut at 1000 and counted, never a crash", () => {

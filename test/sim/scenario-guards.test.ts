@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../src/sim/load.js";
 import { prepare } from "../../src/sim/run.js";
 import { MAX_REPORTED_ERRORS, MAX_SCENARIO_DEPTH } from "../../src/sim/validate.js";
+import { cpuTimed } from "../cpu.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
 let dir: string;
@@ -111,9 +112,8 @@ describe("scenario inputs that crashed or stalled xsm", () => {
 
   it("100,000 invalid steps are reported in linear time, the first ones listed and the rest counted", () => {
     const steps = Array.from({ length: 100_000 }, (_, i) => ({ op: "nope", as: i }));
-    const t = performance.now();
-    const errors = refusal(write("many.json", JSON.stringify(scenario({ steps }))));
-    expect(performance.now() - t).toBeLessThan(20_000);
+    const [errors, ms] = cpuTimed(() => refusal(write("many.json", JSON.stringify(scenario({ steps })))));
+    expect(ms).toBeLessThan(20_000);
     expect(errors).toHaveLength(MAX_REPORTED_ERRORS + 1);
     expect(errors[0]).toMatch(/^scenario-schema \/steps\/0\//);
     expect(errors.at(-1)).toMatch(/^scenario-limit : \.\.\. and \d+ more errors/);
