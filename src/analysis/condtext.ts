@@ -21,12 +21,17 @@ function flatten(p: Piece, out: string[]): void {
 }
 
 export function setoolsCondText(program: ArrayLike<number>, sym: Symbols): string {
+  return condTextOf(program, (b) => sym.bools[b]!.name);
+}
+
+/** The same text over any naming of the booleans (a binary's, by value - 1). */
+export function condTextOf(program: ArrayLike<number>, boolName: (id: number) => string): string {
   const stack: Piece[] = [];
   let prev = 5;
   for (let i = 0; i < program.length; i++) {
     const op = program[i]!;
     if (op >= 0) {
-      stack.push(sym.bools[op]!.name);
+      stack.push(boolName(op));
       continue;
     }
     const { text, precedence } = OPS[op]!;

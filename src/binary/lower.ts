@@ -757,10 +757,11 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
 
   // initial SIDs: prepended by the parser, numbered by declaration, unset ones left out
   const isid: KernelPolicy["ocontexts"]["isid"] = [];
-  let sid = 0;
-  for (const [, ctx] of sym.initialSids) {
-    sid++;
-    if (ctx) isid.unshift({ sid, context: context(lw, ctx) });
+  let place = 0;
+  for (const [name, ctx] of sym.initialSids) {
+    place++;
+    // a binary read back keeps its numbers (to-policy.ts)
+    if (ctx) isid.unshift({ sid: sym.initialSidNumbers?.get(name) ?? place, context: context(lw, ctx) });
   }
   const o = sym.ocontexts;
 

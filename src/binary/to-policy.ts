@@ -433,7 +433,13 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
     }
   }
   const o = k.ocontexts;
-  for (const x of sorted(o.isid, (i) => i.sid)) b.sym.initialSids.set(XEN_INITIAL_SIDS[x.sid - 1] ?? `sid${x.sid}`, context(b, x.context));
+  // named from Xen's initial_sids by number, the number kept (view.ts initialSids, lower.ts)
+  b.sym.initialSidNumbers = new Map();
+  for (const x of sorted(o.isid, (i) => i.sid)) {
+    const name = XEN_INITIAL_SIDS[x.sid - 1] ?? `sid${x.sid}`;
+    b.sym.initialSids.set(name, context(b, x.context));
+    b.sym.initialSidNumbers.set(name, x.sid);
+  }
   b.sym.ocontexts.pirqcon = o.pirq.map((x) => ({ irq: x.pirq, context: context(b, x.context) }));
   b.sym.ocontexts.ioportcon = o.ioport.map((x) => ({ low: x.low, high: x.high, context: context(b, x.context) }));
   b.sym.ocontexts.iomemcon = o.iomem.map((x) => ({ low: x.low, high: x.high, context: context(b, x.context) }));

@@ -213,6 +213,12 @@ export const CATALOG = {
 
   // ---- command line ----
   input: entry("error", "command line", "A file or argument the command cannot use (missing, unreadable, too large, not text).", sentence),
+  "permission-map": entry(
+    "error",
+    "command line",
+    "A permission map (setools' format, `xsm flow -m`) that seinfoflow would refuse: a count, class line, direction (r, w, b, n, u) or weight (1-10) it cannot read; as a warning, a map that ends before the classes or permissions it declares.",
+    sentence,
+  ),
   "invalid-query": entry("error", "command line", "A `check` question names a context, class or permission the policy does not have (oracle-decide's words).", sentence),
 
   // ---- scenario files (JSON-path locations) ----

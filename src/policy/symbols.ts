@@ -304,6 +304,9 @@ export interface Symbols {
   users: UserSym[];
   userIds: Map<string, number>;
   initialSids: Map<string, ResolvedContext | undefined>;
+  /** A binary's initial SID numbers by name (it names them from Xen's initial_sids); absent for
+   *  a source policy, whose numbers are the places of its `sid NAME` declarations. */
+  initialSidNumbers?: Map<string, number>;
   /** `tunable` declarations: booleans fixed when compiled (libsepol expand.c discard_tunables),
    *  in declaration order; they share the booleans' names but are not booleans of the policy. */
   tunables: BoolSym[];

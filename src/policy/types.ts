@@ -101,6 +101,13 @@ export interface CompileOptions {
 }
 
 
+/** An initial SID of a policy: its number, the name the policy declares there, its context text. */
+export interface InitialSid {
+  readonly sid: number;
+  readonly name: string;
+  readonly context: string;
+}
+
 /** An iomemcon or ioportcon entry: an inclusive range and its context text. Frames above 2^53
  *  (no machine has them) lose precision as numbers. */
 export interface OcontextRange {
@@ -135,6 +142,10 @@ export interface PolicyNames {
   contextToString(context: SecurityContext): string;
   /** `sid NAME context` -> context text, e.g. initialSidContext("device"). */
   initialSidContext(name: string): string | undefined;
+  /** The initial SIDs the policy gives a context, numbered as its binary numbers them (the place
+   *  of `sid NAME` among the declarations; a binary's own numbers), in number order: what Xen's
+   *  policydb_load_isids puts in its SID table. */
+  initialSids(): readonly InitialSid[];
   /** pcidevicecon lookup; key = seg<<16 | bus<<8 | devfn. */
   pcideviceContext(device: number): string | undefined;
   /** pirqcon lookup (security_irq_sid): the context of a static IRQ, if one is given. */

@@ -21,6 +21,7 @@ import type {
   OcontextRange,
   PolicyImage,
   PolicyStats,
+  InitialSid,
   RuleRef,
   SecurityContext,
   TypeRuleKindName,
@@ -134,6 +135,17 @@ class Image implements PolicyImage {
   }
   initialSidContext(name: string): string | undefined {
     return this.tables.sym.initialSids.get(name)?.text;
+  }
+  initialSids(): readonly InitialSid[] {
+    const out: InitialSid[] = [];
+    const numbers = this.tables.sym.initialSidNumbers;
+    let place = 0;
+    // a source's are numbered by declaration, as checkpolicy numbers them; a binary's carry theirs
+    for (const [name, ctx] of this.tables.sym.initialSids) {
+      place++;
+      if (ctx) out.push({ sid: numbers?.get(name) ?? place, name, context: ctx.text });
+    }
+    return out.sort((a, b) => a.sid - b.sid);
   }
   pcideviceContext(device: number): string | undefined {
     return this.pcidevices.get(device);
@@ -284,6 +296,9 @@ class View implements CompiledPolicy {
   }
   initialSidContext(name: string): string | undefined {
     return this.image.initialSidContext(name);
+  }
+  initialSids(): readonly InitialSid[] {
+    return this.image.initialSids();
   }
   pcideviceContext(device: number): string | undefined {
     return this.image.pcideviceContext(device);

@@ -3,8 +3,13 @@
 import type { Result } from "../diagnostics/result.js";
 import type { CompiledPolicy, SecurityContext } from "../policy/types.js";
 
-/** Xen's initial SIDs, numbered as xen/xsm/flask/policy/initial_sids declares them (SECINITSID_*). */
+/** Xen's initial SIDs, numbered as xen/xsm/flask/policy/initial_sids declares them: mkflask.sh
+ *  makes SECINITSID_<NAME> the line's place, from 1. Xen looks its initial SIDs up by these
+ *  numbers in the SID table the policy's own `sid` list filled (policydb_load_isids inserts each
+ *  at the number checkpolicy gave it: its place among the policy's `sid NAME` declarations), so a
+ *  policy declaring them in another order or fewer of them gives Xen other contexts. */
 export const INITIAL_SIDS = [
+  "xenboot",
   "xen",
   "dom0",
   "domio",
@@ -15,19 +20,26 @@ export const INITIAL_SIDS = [
   "iomem",
   "irq",
   "device",
+  "domU",
+  "domDM",
 ] as const;
 export type InitialSidName = (typeof INITIAL_SIDS)[number];
 
-export const SECINITSID_XEN = 1;
-export const SECINITSID_DOM0 = 2;
-export const SECINITSID_DOMIO = 3;
-export const SECINITSID_DOMXEN = 4;
-export const SECINITSID_UNLABELED = 5;
-export const SECINITSID_IOPORT = 7;
-export const SECINITSID_IOMEM = 8;
-export const SECINITSID_IRQ = 9;
-export const SECINITSID_DEVICE = 10;
-const SECINITSID_NUM = INITIAL_SIDS.length;
+export const SECINITSID_XENBOOT = 1;
+export const SECINITSID_XEN = 2;
+export const SECINITSID_DOM0 = 3;
+export const SECINITSID_DOMIO = 4;
+export const SECINITSID_DOMXEN = 5;
+export const SECINITSID_UNLABELED = 6;
+export const SECINITSID_SECURITY = 7;
+export const SECINITSID_IOPORT = 8;
+export const SECINITSID_IOMEM = 9;
+export const SECINITSID_IRQ = 10;
+export const SECINITSID_DEVICE = 11;
+export const SECINITSID_DOMU = 12;
+export const SECINITSID_DOMDM = 13;
+/** SECINITSID_NUM: SIDs up to it are initial, kept from the new policy on a reload (clone_sid). */
+export const SECINITSID_NUM = INITIAL_SIDS.length;
 
 export type SidResult = Result<number, string>;
 
@@ -44,28 +56,30 @@ export class SidTable {
   private readonly byText = new Map<string, number>();
   /** Canonical texts of SIDs a reload invalidated (sidtab_map_remove_on_error): they read as unlabeled. */
   private readonly invalidated = new Map<number, string>();
-  private nextSid = SECINITSID_NUM + 1;
+  /** sidtab's next_sid: one past the highest SID inserted (sidtab_init starts it at 1). */
+  private nextSid = 1;
 
   private constructor(readonly policy: CompiledPolicy) {}
 
   /**
-   * policydb_load_isids(): the initial SIDs the policy gives a context (`sid NAME context`).
-   * Returns the table and a message for each declared context the policy itself rejects.
+   * policydb_load_isids(): each initial SID the policy gives a context (`sid NAME context`) at
+   * the number the policy gives it (its place among the `sid NAME` declarations; a binary's
+   * number), whatever its name: Xen then reads SECINITSID_<NAME> by number. Returns the table
+   * and a message for each declared context the policy itself rejects.
    */
   static load(policy: CompiledPolicy): { table: SidTable; problems: string[] } {
     const table = new SidTable(policy);
     const problems: string[] = [];
-    INITIAL_SIDS.forEach((name, i) => {
-      const text = policy.initialSidContext(name);
-      if (text === undefined) return;
+    for (const { sid, name, context: text } of policy.initialSids()) {
       const parsed = policy.parseContext(text);
       if (!parsed.ok) {
         problems.push(`initial SID ${name}: ${parsed.error}`);
-        return;
+        continue;
       }
-      table.install(i + 1, parsed.value, policy.contextToString(parsed.value));
-      table.byText.set(text, i + 1);
-    });
+      table.install(sid, parsed.value, policy.contextToString(parsed.value));
+      // sidtab_context_to_sid finds the lowest SID holding a context (its hash walk)
+      if (!table.byText.has(text)) table.byText.set(text, sid);
+    }
     return { table, problems };
   }
 
@@ -102,7 +116,8 @@ export class SidTable {
     return sid;
   }
 
-  /** The SID of an initial SID name, if the policy gives it a context. */
+  /** Xen's SECINITSID_<NAME>, if the policy gives a context to that number (whichever name it
+   *  declares there). */
   initialSid(name: InitialSidName): number | undefined {
     const sid = INITIAL_SIDS.indexOf(name) + 1;
     return this.entries[sid] !== undefined ? sid : undefined;
@@ -138,7 +153,7 @@ export class SidTable {
   convert(newPolicy: CompiledPolicy): { table: SidTable; invalidated: string[]; problems: string[] } {
     const { table, problems } = SidTable.load(newPolicy);
     const invalidated: string[] = [];
-    table.nextSid = this.nextSid;
+    table.nextSid = Math.max(table.nextSid, this.nextSid);
     this.entries.forEach((entry, sid) => {
       if (entry === undefined || sid <= SECINITSID_NUM) return;
       const parsed = newPolicy.parseContext(entry.text);
@@ -158,6 +173,7 @@ export class SidTable {
 
   private install(sid: number, context: SecurityContext, text: string): void {
     this.entries[sid] = { text, context };
-    this.byText.set(text, sid);
+    if (!this.byText.has(text)) this.byText.set(text, sid);
+    if (sid >= this.nextSid) this.nextSid = sid + 1;
   }
 }

@@ -26,7 +26,7 @@ describe("xsm", () => {
   });
 
   it.each([
-    [["frob"], "unknown command 'frob'"],
+    [["frobnicate"], "unknown command 'frobnicate'"],
     [["compile"], "missing required argument 'policy'"],
     [["compile", policy, "--bogus"], "unknown option '--bogus'"],
     [["check", policy, "--bool", "x"], "expected NAME=1, NAME=0, NAME=true or NAME=false"],

@@ -27,7 +27,7 @@ export function run(cmd: string, args: string[], input?: string): Promise<Run> {
 }
 
 export interface Job {
-  tool: "sesearch" | "seinfo" | "sediff" | "audit2allow" | "audit2why" | "xen-ocontexts";
+  tool: "sesearch" | "seinfo" | "sediff" | "audit2allow" | "audit2why" | "xen-ocontexts" | "seinfoflow";
   args: string[];
   stdin?: string;
 }

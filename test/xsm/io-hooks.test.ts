@@ -5,6 +5,7 @@ import type { FlaskXsm } from "../../src/xsm/flask.js";
 import { compilePolicy } from "../../src/index.js";
 import { createXsm, type Xsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
+import { SECINITSID_IOMEM, SECINITSID_IOPORT } from "../../src/xsm/sidtab.js";
 
 // test/fixtures/xsm/io.conf (checkpolicy -t Xen -c 30 accepts it). Every AVC question these tests
 // make is looked up in io.oracle.json, oracle-decide's answers for that policy
@@ -252,7 +253,7 @@ describe("security_iterate_iomem_sids / _ioport_sids", () => {
           expect(p.start).toBeLessThanOrEqual(p.end);
           if (i > 0) expect(p.start).toBe(pieces[i - 1]!.end + 1);
           for (let n = p.start; n <= p.end; n++) {
-            expect(perFrame(ss.policy.iomemContexts(), 8, n)).toBe(p.sid); // 8: SECINITSID_IOMEM
+            expect(perFrame(ss.policy.iomemContexts(), SECINITSID_IOMEM, n)).toBe(p.sid);
           }
         });
       }),
@@ -260,7 +261,7 @@ describe("security_iterate_iomem_sids / _ioport_sids", () => {
     );
   });
   it("gives ports outside every ioportcon entry the ioport initial SID, one piece", () => {
-    expect(ss.ioportPieces(0x10, 0x20)).toEqual([{ sid: 7, start: 0x10, end: 0x20 }]);
+    expect(ss.ioportPieces(0x10, 0x20)).toEqual([{ sid: SECINITSID_IOPORT, start: 0x10, end: 0x20 }]);
     expect(ss.ioportPieces(0xecdf, 0xece0).map((p) => [p.start, p.end, ss.sidtab.sidToString(p.sid)])).toEqual([
       [0xecdf, 0xecdf, NIC],
       [0xece0, 0xece0, IOPORT_T],

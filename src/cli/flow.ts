@@ -1,0 +1,138 @@
+// `xsm flow POLICY -s SRC [-t TGT] [-S | -A N] ...`: seinfoflow's information flow analysis with its
+// option names and its output (byte for byte for the binary checkpolicy builds from the same
+// source, under the same permission map), the Xen map src/analysis/xen.permmap by default; plus
+// --json, --origins (the source rules behind each rule), and attributes or SVP platform names for
+// -s, -t and the excluded types.
+import type { Command } from "commander";
+import { PolicyError } from "../diagnostics/diagnostic.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
+import type { PermMap } from "../analysis/permmap.js";
+import type { FlowInput, FlowMode } from "../analysis/flowquery.js";
+import { asCliErrors, oneName } from "./analysis-input.js";
+import { CliError, readPolicyInput, readTextFile } from "./io.js";
+import type { CliContext } from "./context.js";
+import { readFileSync } from "node:fs";
+
+interface FlowCliOptions {
+  source: string;
+  target?: string;
+  shortest_path?: boolean;
+  all_paths?: string;
+  min_weight: string;
+  limit_flows: string;
+  booleans?: string;
+  map?: string;
+  full?: boolean;
+  stats?: boolean;
+  origins?: boolean;
+  json?: boolean;
+  mls?: boolean;
+}
+
+/** The map shipped with xsm (two levels up from src/cli/ and from dist/bin/ alike). */
+export const XEN_PERMMAP_URL = new URL("../../src/analysis/xen.permmap", import.meta.url);
+
+function integer(value: string, option: string): number {
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new CliError(`${option}: expected an integer, got '${value}'`, 2);
+  return Number(value);
+}
+
+/** seinfoflow -b: `default` (every boolean at its default) or `name:true,name:false`. */
+export function parseBooleans(spec: string): Record<string, boolean> {
+  if (spec === "default") return {};
+  const out: Record<string, boolean> = {};
+  for (const item of spec.split(",")) {
+    const parts = item.split(":");
+    if (parts.length !== 2) throw new CliError(`-b: expected 'default' or NAME:true,NAME:false..., got '${item}'`, 2);
+    const value = parts[1]!.toLowerCase();
+    if (value !== "true" && value !== "false") throw new CliError(`-b: a boolean's value is true or false, got '${parts[1]}' for ${parts[0]}`, 2);
+    out[parts[0]!] = value === "true";
+  }
+  return out;
+}
+
+async function loadMap(path: string | undefined, cli: CliContext): Promise<PermMap> {
+  const { parsePermMap } = await import("../analysis/permmap.js");
+  let text: string;
+  let file: string;
+  if (path === undefined) {
+    file = "xen.permmap";
+    text = readFileSync(XEN_PERMMAP_URL, "utf8");
+  } else {
+    file = path;
+    text = readTextFile(path, "permission map", 16 * 1024 * 1024);
+  }
+  const { map, diagnostics } = parsePermMap(text, file);
+  if (diagnostics.length > 0) {
+    const rendered = renderDiagnostics(diagnostics, text, file);
+    if (!map) throw new CliError(rendered, 1, true);
+    cli.io.stderr.write(rendered);
+  }
+  return map!;
+}
+
+async function loadInput(path: string, mls: boolean): Promise<FlowInput> {
+  const input = readPolicyInput(path);
+  const text = "text" in input ? input.text : undefined;
+  const { flowInputFromBinary, flowInputFromSource } = await import("../analysis/flowquery.js");
+  try {
+    return text === undefined ? flowInputFromBinary((input as { binary: Uint8Array }).binary, path) : flowInputFromSource(text, path, { mls });
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    throw err;
+  }
+}
+
+export function registerFlow(program: Command, cli: CliContext): void {
+  program
+    .command("flow")
+    .description("information flow analysis as seinfoflow does it (flows out of a type, shortest or all paths to another), with a Xen permission map")
+    .argument("<policy>", "policy.conf or binary policy")
+    .argument("[exclude...]", "types (or attributes, platforms) left out of the analysis")
+    .requiredOption("-s, --source <type>", "source type (or an attribute, or an SVP platform's name: its domains and devices)", oneName)
+    .option("-t, --target <type>", "target type (or attribute, platform) of a path analysis", oneName)
+    .option("-S, --shortest_path", "all shortest paths from the source to the target")
+    .option("-A, --all_paths <max_steps>", "all paths of at most MAX_STEPS steps (expensive)")
+    .option("-w, --min_weight <weight>", "minimum permission weight, 1-10", "3")
+    .option("-l, --limit_flows <n>", "stop after N flows (0: no limit)", "0")
+    .option("-b, --booleans <values>", "only the rules enabled by these values: 'default' or NAME:true,NAME:false (the others at their defaults); without -b every rule counts")
+    .option("-m, --map <file>", "permission map in setools' format (default: xsm's Xen map, src/analysis/xen.permmap)")
+    .option("--full", "print each step's rules")
+    .option("--origins", "print each step's rules and, under each, the source rules (file:line) it came from")
+    .option("--stats", "print the flow graph's size at the end")
+    .option("--json", "print JSON (every step with its weight and rules, their origins from a policy.conf)")
+    .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
+    .action(async (path: string, exclude: string[], o: FlowCliOptions) => {
+      const minWeight = integer(o.min_weight, "-w");
+      const limit = integer(o.limit_flows, "-l");
+      if (limit < 0) throw new CliError("-l: the limit on flows cannot be negative", 2);
+      let mode: FlowMode = { kind: "out" };
+      if (o.shortest_path) mode = { kind: "shortest" };
+      else if (o.all_paths !== undefined) {
+        const n = integer(o.all_paths, "-A");
+        if (n < 1) throw new CliError("-A: the maximum number of steps must be positive", 2);
+        mode = { kind: "all", maxSteps: n };
+      }
+      if (mode.kind !== "out" && o.target === undefined) throw new CliError("a path analysis (-S, -A) needs a target type (-t)", 2);
+      if (mode.kind === "out" && o.target !== undefined) throw new CliError("-t is for a path analysis (-S or -A); without one, the flows out of the source are listed", 2);
+      const booleans = o.booleans === undefined ? undefined : parseBooleans(o.booleans);
+      const map = await loadMap(o.map, cli);
+      const input = await loadInput(path, o.mls === true);
+      const { FlowGraph } = await import("../analysis/flow.js");
+      const { flowJson, renderFlowText, runFlowQuery, unmappedPerms } = await import("../analysis/flowquery.js");
+      const graph = new FlowGraph(input.kernel, map);
+      const query = { source: o.source, target: o.target, mode, minWeight, booleans, exclude, limit };
+      const answer = asCliErrors(() => runFlowQuery(graph, query));
+      if (o.json) {
+        cli.io.stdout.write(`${JSON.stringify(flowJson(graph, answer, query, { policy: path, map, origins: input.origins }), null, 2)}\n`);
+        return;
+      }
+      const unmapped = unmappedPerms(graph, map);
+      if (unmapped.length > 0) {
+        const shown = unmapped.slice(0, 8).join(", ");
+        cli.io.stderr.write(`xsm: warning: ${map.file} leaves ${unmapped.length} permission${unmapped.length === 1 ? "" : "s"} of the policy unmapped (no flow through them): ${shown}${unmapped.length > 8 ? ", ... (--json lists them all)" : ""}\n`);
+      }
+      if (o.origins && !input.origins) cli.io.stderr.write(`xsm: note: ${path} is a binary policy: its rules have no source lines\n`);
+      cli.io.stdout.write(renderFlowText(graph, answer, { full: o.full, origins: o.origins ? (input.origins ?? (() => [])) : undefined, stats: o.stats }));
+    });
+}
