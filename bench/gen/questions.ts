@@ -3,21 +3,10 @@
 // and the baseline answer the same list, in the same order.
 import type { Question } from "../peers/question.js";
 import type { SvpPolicy } from "./svp-policy.js";
-
-/** mulberry32: a small seeded PRNG, so every run asks the same questions. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from "./prng.js";
 
 export function sampleQuestions(p: SvpPolicy, n: number, seed = 1): Question[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const types = [...p.types.keys()];
   const members = new Map<string, string[]>();

@@ -14,7 +14,8 @@ import { assertAgree } from "../lib/agree.js";
 import { isMissing, loadCompiler, loadXsm } from "../lib/ours.js";
 import { fmtNs, fmtRatio, type SectionResult, target } from "../lib/report.js";
 import { modelAllows, type SvpPolicy, svpPolicy } from "../gen/svp-policy.js";
-import { prng, sampleQuestions } from "../gen/questions.js";
+import { mulberry32 } from "../gen/prng.js";
+import { sampleQuestions } from "../gen/questions.js";
 import { cedarPeer } from "../peers/cedar.js";
 import { casbinPeer } from "../peers/casbin.js";
 import type { Peer, Question } from "../peers/question.js";
@@ -46,7 +47,7 @@ function hookCalls(p: SvpPolicy, seed: number): HookCall[] {
         all.push({ dom, bdf: dev.machineBdf, hook, q: { stype: dom.context!.split(":")[2]!, ttype: dev.label, tclass: "resource", perm } }),
       );
   // a deterministic shuffle, then half granted and half denied so both paths are timed
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));
     [all[i], all[j]] = [all[j]!, all[i]!];

@@ -9,7 +9,7 @@ import { type Budget, commandMs, have, measureNs, peakRssKb } from "../lib/measu
 import { type CompilePolicy, ROOT } from "../lib/ours.js";
 import { fmtBytes, fmtMs, fmtNs, fmtRatio, target } from "../lib/report.js";
 import { oneAttributePolicy } from "../gen/one-attribute.js";
-import { prng } from "../gen/questions.js";
+import { mulberry32 } from "../gen/prng.js";
 import { wantRow } from "../lib/rows.js";
 import { caCertsCost, nodeEnv } from "../lib/node-env.js";
 
@@ -138,7 +138,7 @@ const QUESTIONS = 16384;
 /** ns per allows(names) and allowsIds over 16,384 different questions on the one-attribute policy. */
 function decisions(compilePolicy: CompilePolicy, text: string, n: number, budget: Budget): [number, number] {
   const policy = compilePolicy(text, { file: `one-attribute-${n}.conf` });
-  const rnd = prng(n);
+  const rnd = mulberry32(n);
   const perms = ["use", "plug", "unplug"];
   const S: string[] = [], T: string[] = [], P: string[] = [];
   const s = new Int32Array(QUESTIONS), t = new Int32Array(QUESTIONS), m = new Int32Array(QUESTIONS);

@@ -21,8 +21,8 @@
 // steps (_all_simple_paths_graph). A type that is not a node (no flow, or excluded) has no flows;
 // a shortest path from a type to itself is one flow of no steps, an all-paths one none.
 import { avtabAllocMask, avtabHash } from "../binary/hash.js";
-import { AVTAB_ALLOWED, CondExprType, TYPE_ATTRIBUTE, TYPE_PRIMARY, type AvEntry, type KernelPolicy } from "../binary/model.js";
-import { CondOp } from "../policy/symbols.js";
+import { AVTAB_ALLOWED, COND_OP_OF_EXPR_TYPE, CondExprType, TYPE_ATTRIBUTE, TYPE_PRIMARY, type AvEntry, type KernelPolicy } from "../binary/model.js";
+import { evalCond } from "../policy/cond.js";
 import { condTextOf } from "./condtext.js";
 import { mappingOf, type PermMap } from "./permmap.js";
 
@@ -83,7 +83,7 @@ export class FlowGraph {
   /** Nodes, in the order they entered the graph. */
   readonly nodes = new Set<number>();
   private edgeCount = 0;
-  private readonly condExprs: { program: number[]; text: string }[] = [];
+  private readonly condExprs: { program: Int32Array; text: string }[] = [];
   /** Class value -> name, and -> permission names by bit (its own and its common's). */
   private readonly classNames: string[] = [];
   private readonly permNames: string[][] = [];
@@ -117,7 +117,7 @@ export class FlowGraph {
       this.boolDefaults.set(b.name, b.state !== 0);
     }
     for (const node of kernel.conds) {
-      const program = node.expr.map((e) => (e.type === CondExprType.Bool ? e.bool - 1 : COND_OPS[e.type]!));
+      const program = Int32Array.from(node.expr, (e) => (e.type === CondExprType.Bool ? e.bool - 1 : COND_OP_OF_EXPR_TYPE[e.type]!));
       this.condExprs.push({ program, text: condTextOf(program, (b) => boolNames[b]!) });
     }
 
@@ -224,25 +224,16 @@ export class FlowGraph {
     return { nodes: this.nodes.size, edges: this.edgeCount };
   }
 
-  /** Is the rule enabled under these values (the others at their defaults)? */
-  enabled(rule: FlowRule, booleans: Readonly<Record<string, boolean>>): boolean {
-    if (!rule.cond) return true;
-    const { program } = this.condExprs[rule.cond.node]!;
-    const value = (id: number): boolean => {
-      const name = this.boolName(id);
-      return Object.prototype.hasOwnProperty.call(booleans, name) ? booleans[name]! : this.boolDefaults.get(name)!;
-    };
-    const stack: boolean[] = [];
-    for (const op of program) {
-      if (op >= 0) stack.push(value(op));
-      else if (op === CondOp.Not) stack.push(!stack.pop());
-      else {
-        const a = stack.pop()!;
-        const b = stack.pop()!;
-        stack.push(op === CondOp.And ? a && b : op === CondOp.Or ? a || b : op === CondOp.Eq ? a === b : a !== b);
-      }
-    }
-    return stack[0] ? rule.cond.branch : !rule.cond.branch;
+  /** Each boolean's value (by id) under these values, the others at their defaults. */
+  boolState(booleans: Readonly<Record<string, boolean>>): Uint8Array {
+    return Uint8Array.from(this.boolNames, (name) =>
+      (Object.prototype.hasOwnProperty.call(booleans, name) ? booleans[name]! : this.boolDefaults.get(name)!) ? 1 : 0,
+    );
+  }
+
+  /** Is the rule enabled under these boolean values (boolState)? */
+  enabled(rule: FlowRule, state: Uint8Array): boolean {
+    return !rule.cond || evalCond(this.condExprs[rule.cond.node]!.program, state) === rule.cond.branch;
   }
 
   /** The permission names of a class's access vector, sorted. */
@@ -271,7 +262,7 @@ export class FlowGraph {
   }
 
   /** A conditional's postfix program (boolean ids value - 1, operators as CondOp). */
-  condProgram(node: number): readonly number[] {
+  condProgram(node: number): Int32Array {
     return this.condExprs[node]!.program;
   }
 
@@ -316,15 +307,6 @@ class KernelRule implements FlowRule {
   }
 }
 
-const COND_OPS: Partial<Record<CondExprType, number>> = {
-  [CondExprType.Not]: CondOp.Not,
-  [CondExprType.And]: CondOp.And,
-  [CondExprType.Or]: CondOp.Or,
-  [CondExprType.Xor]: CondOp.Xor,
-  [CondExprType.Eq]: CondOp.Eq,
-  [CondExprType.Neq]: CondOp.Neq,
-};
-
 /** Python's str ordering (code points); equal to UTF-16 order for the names policies hold. */
 export function comparePy(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -338,18 +320,18 @@ export class FlowSubgraph {
   constructor(graph: FlowGraph, options: FlowOptions) {
     this.graph = graph;
     this.excluded = new Set(options.exclude ?? []);
-    const booleans = options.booleans;
+    const state = options.booleans && graph.boolState(options.booleans);
     for (const [u, out] of graph.succ) {
       if (this.excluded.has(u)) continue;
       const kept = new Map<number, FlowEdge>();
       for (const [v, e] of out) {
         if (this.excluded.has(v) || e.weight < options.minWeight) continue;
         let rules = e.rules;
-        if (booleans) {
+        if (state) {
           rules = [...e.rules];
           const deleted = new Set<number>();
           for (const r of e.rules) {
-            if (deleted.has(r) || graph.enabled(graph.rules[r]!, booleans)) continue;
+            if (deleted.has(r) || graph.enabled(graph.rules[r]!, state)) continue;
             // list.remove: the first occurrence only
             rules.splice(rules.indexOf(r), 1);
             deleted.add(r);

@@ -27,6 +27,7 @@ import {
   CEXPR_TYPE,
   CEXPR_USER,
   CEXPR_XTARGET,
+  COND_EXPR_TYPE_OF_OP,
   CondExprType,
   ConsExprType,
   ConsOp,
@@ -67,14 +68,6 @@ export interface LowerOptions {
 const KIND_BITS = { allow: AVTAB_ALLOWED, auditallow: AVTAB_AUDITALLOW, dontaudit: AVTAB_AUDITDENY, auditdeny: AVTAB_AUDITDENY } as const;
 const TYPE_RULE_BITS = { type_transition: AVTAB_TRANSITION, type_member: AVTAB_MEMBER, type_change: AVTAB_CHANGE } as const;
 const KIND_INDEX: Record<number, number> = { [AVTAB_ALLOWED]: 0, [AVTAB_AUDITALLOW]: 1, [AVTAB_AUDITDENY]: 2, [AVTAB_TRANSITION]: 3, [AVTAB_MEMBER]: 4, [AVTAB_CHANGE]: 5 };
-const COND_TYPES: Record<number, CondExprType> = {
-  [CondOp.Not]: CondExprType.Not,
-  [CondOp.And]: CondExprType.And,
-  [CondOp.Or]: CondExprType.Or,
-  [CondOp.Xor]: CondExprType.Xor,
-  [CondOp.Eq]: CondExprType.Eq,
-  [CondOp.Neq]: CondExprType.Neq,
-};
 /** constraint.h CEXPR_L1L2 ... CEXPR_L2H2: the two levels an MLS expression compares. */
 const MLS_ATTRS: Record<string, number> = { l1l2: 32, l1h2: 64, h1l2: 128, h1h2: 256, l1h1: 512, l2h2: 1024 };
 const CONS_OPS = { "==": ConsOp.Eq, "!=": ConsOp.Neq, dom: ConsOp.Dom, domby: ConsOp.DomBy, incomp: ConsOp.Incomp } as const;
@@ -405,7 +398,7 @@ function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
     const prog = Int32Array.from(program);
     const node: CondBuild = {
       program: prog,
-      expr: program.map((op) => (op >= 0 ? { type: CondExprType.Bool, bool: lw.boolVal[op]! } : { type: COND_TYPES[op]!, bool: 0 })),
+      expr: program.map((op) => (op >= 0 ? { type: CondExprType.Bool, bool: lw.boolVal[op]! } : { type: COND_EXPR_TYPE_OF_OP[op]!, bool: 0 })),
       curState: evalCond(prog, defaults) ? 1 : 0,
       rules: [[], []],
     };

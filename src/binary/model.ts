@@ -3,6 +3,8 @@
 // and in type_attr_map. Every list is in file order, so write(read(b)) reproduces b; lower.ts
 // puts them in the order checkpolicy writes.
 
+import { CondOp } from "../policy/symbols.js";
+
 /** An ebitmap as its set bits, ascending (bit i = value i + 1 for types, roles, users, classes, cats). */
 export type Bits = number[];
 
@@ -36,6 +38,21 @@ export const enum CondExprType {
   Eq = 6,
   Neq = 7,
 }
+
+/** cond_expr_t expr_type of each operator of the compiler's postfix programs (policy/cond.ts). */
+export const COND_EXPR_TYPE_OF_OP: Readonly<Record<number, CondExprType>> = {
+  [CondOp.Not]: CondExprType.Not,
+  [CondOp.And]: CondExprType.And,
+  [CondOp.Or]: CondExprType.Or,
+  [CondOp.Xor]: CondExprType.Xor,
+  [CondOp.Eq]: CondExprType.Eq,
+  [CondOp.Neq]: CondExprType.Neq,
+};
+
+/** The inverse: the program operator of each operator cond_expr_t (not Bool, which is an operand). */
+export const COND_OP_OF_EXPR_TYPE: Readonly<Record<number, CondOp>> = Object.fromEntries(
+  Object.entries(COND_EXPR_TYPE_OF_OP).map(([op, type]) => [type, Number(op) as CondOp]),
+);
 
 /** constraint_expr_t expr_type, attr bits and ops (constraint.h). */
 export const enum ConsExprType {

@@ -30,6 +30,7 @@ import {
   CEXPR_USER,
   CEXPR_XTARGET,
   CONFIG_MLS,
+  COND_OP_OF_EXPR_TYPE,
   CondExprType,
   ConsExprType,
   TYPE_ATTRIBUTE,
@@ -45,14 +46,6 @@ import {
 export const XEN_INITIAL_SIDS = ["xenboot", "xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device", "domU", "domDM"];
 
 const CMP: Record<number, ConstraintOp> = { 1: "==", 2: "!=", 3: "dom", 4: "domby", 5: "incomp" };
-const COND_OPS: Record<number, number> = {
-  [CondExprType.Not]: CondOp.Not,
-  [CondExprType.Or]: CondOp.Or,
-  [CondExprType.And]: CondOp.And,
-  [CondExprType.Xor]: CondOp.Xor,
-  [CondExprType.Eq]: CondOp.Eq,
-  [CondExprType.Neq]: CondOp.Neq,
-};
 
 class Builder {
   readonly sym: Symbols;
@@ -237,7 +230,7 @@ function conds(b: Builder, out: { rules: ExpandedAvRule[]; typeRules: TypeRuleEn
       if (x.type === CondExprType.Bool) {
         program.push(x.bool - 1);
         bools.add(x.bool - 1);
-      } else program.push(COND_OPS[x.type]!);
+      } else program.push(COND_OP_OF_EXPR_TYPE[x.type]!);
     }
     const prog = Int32Array.from(program);
     const text = programText(prog, b.sym);

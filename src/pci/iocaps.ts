@@ -84,7 +84,12 @@ interface DomainIo {
   mmio: RangeSet;
   /** d->arch.hvm.g2m_ioport_list, in the order added. */
   g2mIoports: { gport: number; mport: number; nr: number }[];
-  bound: Set<number>;
+  /** pirqs with a dpci binding (pirq_dpci->flags HVM_IRQ_DPCI_MAPPED): the machine and guest side
+   *  (HVM_IRQ_DPCI_MACH_MSI for PT_IRQ_TYPE_MSI, _MACH_PCI for PT_IRQ_TYPE_PCI). Bound pirqs are
+   *  among their IRQ's guests (pirq_guest_bind). */
+  bound: Map<number, "msi" | "pci">;
+  /** hvm_irq_dpci allocated (the first bind_pt_irq of a guest does it; the hardware domain has none). */
+  dpci: boolean;
   /** d->arch.hvm.emuirq_pirq and each pirq's arch.hvm.emuirq. */
   emuToPirq: Map<number, number>;
   pirqToEmu: Map<number, number>;
@@ -98,6 +103,8 @@ interface MsiIrq {
   creator: number;
   entry: number;
   block: number[];
+  /** msi_attrib.type: PCI_CAP_ID_MSI (a block's vectors) or PCI_CAP_ID_MSIX (one table entry). */
+  kind: "msi" | "msix";
 }
 
 export interface IoCapsOptions {
@@ -126,7 +133,7 @@ export class IoCaps {
   private io(d: Domain): DomainIo {
     let io = this.domains.get(d.domid);
     if (io === undefined) {
-      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Set(), emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [] };
+      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Map(), dpci: false, emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [] };
       if (d.hardware) {
         io.ioports.add(0, MAX_IOPORTS - 1);
         io.iomem.add(0, MAX_MFN);
@@ -151,16 +158,34 @@ export class IoCaps {
   // ---- grants --------------------------------------------------------------------------------
 
   /** XEN_DOMCTL_irq_permission (arch/x86/domctl.c): `pirq` is the caller's, translated through
-   *  its own table; the caller must hold the IRQ to grant or revoke it. */
+   *  its own table; the caller must hold the IRQ to grant or revoke it. A pirq left by a forced
+   *  unbind holds -IRQ: XSM is asked (flask_irq_permission does not look at the IRQ), then the
+   *  caller holds no negative IRQ. */
   irqPermission(cur: Domain, d: Domain, pirq: number, allow: boolean): Rc {
-    const c = this.io(cur);
     if (pirq < 0 || pirq >= nrPirqs(cur)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${cur.name}'s nr_pirqs (${nrPirqs(cur)})`);
-    const irq = c.pirqToIrq.get(pirq) ?? 0;
+    const irq = this.io(cur).pirqToIrq.get(pirq) ?? 0;
     // domain_pirq_to_irq() found no IRQ: no XSM question asked
     if (irq === 0) return this.refuse("-EPERM", `${cur.name}'s pirq ${pirq} is mapped to no IRQ (domain_pirq_to_irq)`);
+    return this.permitIrq(cur, d, irq, allow, irq < 0 ? `${cur.name}'s pirq ${pirq} holds -${-irq}, what a forced unbind leaves (unmap_domain_pirq of a bound pirq): no IRQ to hand out` : undefined);
+  }
+
+  /** XEN_DOMCTL_gsi_permission (arch/x86/domctl.c, Xen 4.20; libxl's way for a PVH dom0, which
+   *  has no pirqs of its own): grant (flags XEN_DOMCTL_GSI_GRANT) or revoke `d` access to the
+   *  IRQ of `gsi` (gsi_2_irq). Any other flag bit is -EINVAL. The caller must hold the IRQ. */
+  gsiPermission(cur: Domain, d: Domain, gsi: number, flags: number): Rc {
+    if ((flags & ~XEN_DOMCTL_GSI_ACTION_MASK) !== 0 || flags < 0 || flags > 0xffffffff) return this.refuse("-EINVAL", `flags ${hex(flags)} has bits beyond XEN_DOMCTL_GSI_ACTION_MASK (1: grant, 0: revoke)`);
+    // gsi_2_irq(): beyond the highest GSI -ERANGE; GSI 0 (pin 0 of IO-APIC 0) has no IRQ: -EINVAL
+    if (gsi > HIGHEST_GSI) return this.refuse("-ERANGE", `GSI ${gsi} is above the highest GSI (${HIGHEST_GSI}) (gsi_2_irq)`);
+    if (gsi <= 0) return this.refuse("-EINVAL", `GSI ${gsi} has no IRQ (gsi_2_irq)`);
+    return this.permitIrq(cur, d, gsi, flags === XEN_DOMCTL_GSI_GRANT);
+  }
+
+  // the tail both domctls share: xsm_irq_permission, then the caller's hold (irq_access_permitted
+  // (currd)), then irq_permit_access / irq_deny_access on `d`
+  private permitIrq(cur: Domain, d: Domain, irq: number, allow: boolean, negative?: string): Rc {
     const rc = this.xsm.irqPermission(cur, d, irq, allow);
     if (rc !== 0) return rc;
-    if (!c.irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
+    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", negative ?? lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (allow) io.irqs.add(irq, irq);
     else io.irqs.remove(irq, irq);
@@ -361,7 +386,7 @@ export class IoCaps {
     let irq = NR_IRQS_GSI;
     while (irq < NR_IRQS && this.msi.has(irq)) irq++;
     if (irq >= NR_IRQS) return -1;
-    this.msi.set(irq, { device, creator: cur.domid, entry, block: [irq] });
+    this.msi.set(irq, { device, creator: cur.domid, entry, block: [irq], kind: "msi" });
     this.io(cur).irqs.add(irq, irq);
     return irq;
   }
@@ -414,6 +439,8 @@ export class IoCaps {
     }
     if (current !== undefined) {
       this.log(`dom${d.domid}: ${index}:${want} already mapped to ${current}`);
+      // a forced unbind left -pirq against the IRQ (unmap_domain_pirq of a bound pirq)
+      if (current < 0) return { rc: this.refuse("-EBUSY", `IRQ ${irq} still holds ${d.name}'s pirq ${-current} as -${-current}, left by a forced unbind: it is not free until that pirq is unbound`) };
       return { pirq: current };
     }
     if (type !== "multi") {
@@ -517,12 +544,14 @@ export class IoCaps {
     if (pirq < 0 || pirq >= nrPirqs(d)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${d.name}'s nr_pirqs (${nrPirqs(d)})`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(pirq);
-    if (irq === undefined) {
+    if (irq === undefined || irq <= 0) {
       this.log(`dom${d.domid}: pirq ${pirq} not mapped`);
-      return this.refuse("-EINVAL", `${d.name}'s pirq ${pirq} is not mapped`);
+      return this.refuse("-EINVAL", irq === undefined ? `${d.name}'s pirq ${pirq} is not mapped` : `${d.name}'s pirq ${pirq} holds -${-irq}, left by a forced unbind: not mapped (info->arch.irq <= 0)`);
     }
     const msi = this.msi.get(irq);
-    if (msi !== undefined && msi.entry !== 0) {
+    // only an MSI block has secondaries (msi_attrib.type == PCI_CAP_ID_MSI); an MSI-X entry's
+    // entry_nr is its slot in the table
+    if (msi !== undefined && msi.entry !== 0 && msi.kind === "msi") {
       this.log(`dom${d.domid}: trying to unmap secondary MSI pirq ${pirq}`);
       return this.refuse("-EBUSY", `pirq ${pirq} is vector ${msi.entry} of a multi-vector MSI block: unmap the block's first pirq`);
     }
@@ -530,16 +559,25 @@ export class IoCaps {
       const rc = this.xsm.unmapDomainIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
       if (rc !== 0) return rc;
     }
-    if (io.bound.delete(pirq)) this.log(`dom${d.domid}: forcing unbind of pirq ${pirq}`);
+    // pirq_guest_force_unbind(): the domain is among the IRQ's guests (bind_pt_irq bound it).
+    // Then the pirq keeps -IRQ and the IRQ -pirq (not cleared): the pirq is not free, its IRQ
+    // cannot be mapped to the domain again, and the dpci binding stays, until the pirq is unbound
+    const forced = io.bound.has(pirq);
+    if (forced) this.log(`dom${d.domid}: forcing unbind of pirq ${pirq}`);
     const nr = msi?.block.length ?? 1;
     for (let i = 0; i < nr; i++) {
       const n = io.pirqToIrq.get(pirq + i);
-      if (n === undefined) {
+      if (n === undefined || n <= 0) {
         this.log(`d${d.domid}: MSI pirq ${pirq + i} not mapped`);
         continue;
       }
-      io.pirqToIrq.delete(pirq + i);
-      io.irqToPirq.delete(n);
+      if (forced) {
+        io.pirqToIrq.set(pirq + i, -n);
+        io.irqToPirq.set(n, -pirq); // Xen stores the block's first pirq for every vector
+      } else {
+        io.pirqToIrq.delete(pirq + i);
+        io.irqToPirq.delete(n);
+      }
       io.irqs.remove(n, n);
     }
     // msi_free_irq -> destroy_irq for each vector: the creator loses the access create_irq gave it
@@ -547,62 +585,59 @@ export class IoCaps {
     return 0;
   }
 
-  /** XEN_DOMCTL_gsi_permission (arch/x86/domctl.c, Xen 4.20; libxl's way for a PVH dom0, which
-   *  has no pirqs of its own): grant (flags XEN_DOMCTL_GSI_GRANT) or revoke `d` access to the
-   *  IRQ of `gsi` (gsi_2_irq). Any other flag bit is -EINVAL. The caller must hold the IRQ. */
-  gsiPermission(cur: Domain, d: Domain, gsi: number, flags: number): Rc {
-    if ((flags & ~XEN_DOMCTL_GSI_ACTION_MASK) !== 0 || flags < 0 || flags > 0xffffffff) return this.refuse("-EINVAL", `flags ${hex(flags)} has bits beyond XEN_DOMCTL_GSI_ACTION_MASK (1: grant, 0: revoke)`);
-    // gsi_2_irq(): beyond the highest GSI -ERANGE; GSI 0 has no IRQ here (irq 0: -EINVAL)
-    if (gsi > HIGHEST_GSI) return this.refuse("-ERANGE", `GSI ${gsi} is above the highest GSI (${HIGHEST_GSI}) (gsi_2_irq)`);
-    const irq = gsi;
-    if (irq <= 0) return this.refuse("-EINVAL", `GSI ${gsi} has no IRQ (gsi_2_irq)`);
-    const allow = flags === XEN_DOMCTL_GSI_GRANT;
-    const rc = this.xsm.irqPermission(cur, d, irq, allow);
-    if (rc !== 0) return rc;
-    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
-    const io = this.io(d);
-    if (allow) io.irqs.add(irq, irq);
-    else io.irqs.remove(irq, irq);
-    return 0;
-  }
-
   // ---- HVM guest interrupts ------------------------------------------------------------------
 
-  /** XEN_DOMCTL_bind_pt_irq (arch/x86/domctl.c, pt_irq_create_bind): bind `d`'s pirq `machineIrq`
-   *  to the HVM guest's interrupt. The caller must hold the IRQ behind it; without an IOMMU there
-   *  is nothing to bind. `intx` (PT_IRQ_TYPE_PCI: the guest's device slot and INTx pin) routes it
-   *  to guest GSI hvm_pci_intx_gsi(device, intx), recorded in hvm_irq_dpci's girq list. */
+  /** XEN_DOMCTL_bind_pt_irq (arch/x86/domctl.c, then pt_irq_create_bind in
+   *  drivers/passthrough/x86/hvm.c): bind `d`'s pirq `machineIrq` to the HVM guest. The caller must
+   *  hold the IRQ behind it; without an IOMMU there is nothing to bind. Without `intx` it is
+   *  PT_IRQ_TYPE_MSI; with it PT_IRQ_TYPE_PCI, routed to guest GSI hvm_pci_intx_gsi(device, intx)
+   *  (hvm_irq_dpci's girq list). The hardware domain (a PVH dom0) has no hvm_irq_dpci: its PCI
+   *  binds are identity GSIs (the pirq is the GSI, device and intx are ignored) below nr_gsis. */
   bindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx): Rc {
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
-    const irq = this.io(d).pirqToIrq.get(machineIrq) ?? 0;
-    const msi = this.msi.get(irq);
+    const io = this.io(d);
+    const irq = io.pirqToIrq.get(machineIrq) ?? 0;
+    const msi = irq > 0 ? this.msi.get(irq) : undefined;
     const rc = this.xsm.bindPtIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
     if (rc !== 0) return rc;
-    if (irq <= 0) return this.refuse("-EPERM", `${d.name}'s pirq ${machineIrq} is mapped to no IRQ (map_pirq first)`);
+    if (irq <= 0) return this.refuse("-EPERM", irq === 0 ? `${d.name}'s pirq ${machineIrq} is mapped to no IRQ (map_pirq first)` : `${d.name}'s pirq ${machineIrq} holds -${-irq}, left by a forced unbind (domain_pirq_to_irq <= 0)`);
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false): nothing to bind through");
-    const io = this.io(d);
-    io.bound.add(machineIrq);
-    if (intx) io.girqs.push({ gsi: hvmPciIntxGsi(intx), device: intx.device, intx: intx.intx, pirq: machineIrq });
+    if (!d.hardware) io.dpci = true;
+    const type = intx ? "pci" : "msi";
+    const was = io.bound.get(machineIrq);
+    // PT_IRQ_TYPE_MSI on a pirq bound otherwise: -EBUSY; PT_IRQ_TYPE_PCI binds the machine side once
+    if (type === "msi" && was === "pci") return this.refuse("-EBUSY", `pirq ${machineIrq} is bound as PT_IRQ_TYPE_PCI (HVM_IRQ_DPCI_MACH_PCI): an MSI binding needs _MACH_MSI and _GUEST_MSI`);
+    if (intx && d.hardware && machineIrq >= NR_IRQS_GSI) return this.refuse("-EINVAL", `the hardware domain binds GSIs to themselves: pirq ${machineIrq} is not below its nr_gsis (${NR_IRQS_GSI})`);
+    if (intx && !d.hardware) io.girqs.push({ gsi: hvmPciIntxGsi(intx), device: intx.device, intx: intx.intx, pirq: machineIrq });
+    if (was === undefined) io.bound.set(machineIrq, type);
     return 0;
   }
 
   /** XEN_DOMCTL_unbind_pt_irq (pt_irq_destroy_bind): with `intx`, the binding to that guest GSI
-   *  must exist (-EINVAL otherwise); the pirq stays bound while another GSI still routes it. */
+   *  must exist (-EINVAL otherwise); the pirq stays bound while another GSI still routes it.
+   *  Without an IOMMU the domctl does nothing and returns 0 (Xen has no else branch there). */
   unbindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx): Rc {
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(machineIrq) ?? 0;
     const rc = this.xsm.unbindPtIrq(cur, d);
     if (rc !== 0) return rc;
-    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : `${d.name}'s pirq ${machineIrq} is mapped to no IRQ`);
-    if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false)");
-    if (intx) {
+    if (irq <= 0 || !this.io(cur).irqs.has(irq)) {
+      const why = irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : irq < 0 ? `${d.name}'s pirq ${machineIrq} holds -${-irq}, left by a forced unbind: irq_access_permitted(current, -${-irq}) is false, so the binding cannot be undone this way` : `${d.name}'s pirq ${machineIrq} is mapped to no IRQ`;
+      return this.refuse("-EPERM", why);
+    }
+    if (this.options.iommu === "none") return this.refuse(0, "no IOMMU (is_iommu_enabled(d) is false): the domctl unbinds nothing and returns 0");
+    // PT_IRQ_TYPE_MSI: domain_spin_lock_irq_desc() finds the IRQ (checked above)
+    if (!io.dpci && !d.hardware) return this.refuse("-EINVAL", `${d.name} has no hvm_irq_dpci: nothing was ever bound to it`);
+    if (intx && !d.hardware) {
       const gsi = hvmPciIntxGsi(intx);
       const at = io.girqs.findIndex((g) => g.gsi === gsi && g.device === intx.device && g.intx === intx.intx && g.pirq === machineIrq);
       if (at < 0) return this.refuse("-EINVAL", `pirq ${machineIrq} is not bound to guest GSI ${gsi} (device ${intx.device} INT${"ABCD"[intx.intx] ?? "?"})`);
       io.girqs.splice(at, 1);
       if (io.girqs.some((g) => g.pirq === machineIrq)) return 0;
+    } else if (io.girqs.some((g) => g.pirq === machineIrq)) {
+      return this.refuse(0, `pirq ${machineIrq} still routes guest GSIs (PT_IRQ_TYPE_PCI): an unbind without device and intx leaves its digl list, and the binding, as they are`);
     }
     io.bound.delete(machineIrq);
     return 0;
@@ -616,9 +651,9 @@ export class IoCaps {
   removeDomain(d: Domain): void {
     const io = this.domains.get(d.domid);
     if (!io) return;
-    for (const pirq of [...io.pirqToIrq.keys()].sort((a, b) => a - b)) if (io.pirqToIrq.has(pirq)) this.unmapDomainPirq(undefined, d, pirq);
+    for (const pirq of [...io.pirqToIrq.keys()].sort((a, b) => a - b)) if ((io.pirqToIrq.get(pirq) ?? 0) > 0) this.unmapDomainPirq(undefined, d, pirq);
     // a vector Xen mapped past nr_pirqs or over another pirq (unchecked block pirqs) goes too
-    for (const irq of [...io.pirqToIrq.values()]) this.destroyIrq(irq);
+    for (const irq of [...io.pirqToIrq.values()]) if (irq > 0) this.destroyIrq(irq);
     this.domains.delete(d.domid);
   }
 
@@ -630,14 +665,14 @@ export class IoCaps {
       iomem: io.iomem.list(),
       ioports: io.ioports.list(),
       pirqs: [...io.pirqToIrq].sort((a, b) => a[0] - b[0]).map(([pirq, irq]) => {
-        const msi = this.msi.get(irq);
+        const msi = irq > 0 ? this.msi.get(irq) : undefined;
         if (!msi) return { pirq, irq };
         return msi.block.length > 1 || msi.entry > 0 ? { pirq, irq, msi: msi.device, vector: msi.entry } : { pirq, irq, msi: msi.device };
       }),
       emuirqs: [...io.pirqToEmu].sort((a, b) => a[0] - b[0]).map(([pirq, gsi]) => ({ pirq, gsi })),
       mmio: io.mmio.list(),
       ioportMappings: io.g2mIoports.map((m) => ({ ...m })),
-      bound: [...io.bound].sort((a, b) => a - b),
+      bound: [...io.bound.keys()].sort((a, b) => a - b),
       girqs: io.girqs.map((g) => ({ ...g })),
     };
   }

@@ -8239,7 +8239,12 @@ function peg$parse(input, options) {
       const { include, exclude } = sc.braceIdents(start);
       return { span: at(start, end), star: false, complement, include, exclude };
     },
+    // (read again by a scanner of its own: this one may be in the middle of a statement)
+    avRuleSets(start) {
+      return (reader ??= new Scanner(input, this)).avRuleSets(start);
+    },
   }, options.grammarOnly === true);
+  let reader;
   // The one place that moves peggy's cursor: `read` starts where the current match started (the
   // action's peg$savedPos) and, when it read something, the cursor goes to where it stopped.
   // (peggy's rules: such a read runs as the action of a match, a first letter or an empty one)

@@ -144,6 +144,9 @@ export class SourceNodes implements ScanNodes {
   braceOffsets(start: number): { offsets: readonly number[]; minus: readonly number[] } {
     return (this.#reader ??= new Scanner(this.text, this)).braceOffsets(start);
   }
+  avRuleSets(at: number): [NameSet, NameSet, NameSet, NameSet] {
+    return (this.#reader ??= new Scanner(this.text, this)).avRuleSets(at);
+  }
 }
 
 // (sample instances: see shapes.ts)
@@ -152,5 +155,5 @@ export class SourceNodes implements ScanNodes {
   keepShape(nodes.nameSet("", 0));
   keepShape(nodes.ident("", 0));
   keepShape(nodes.nameList(0, 0, false, [], []));
-  keepShape(new ScannedAvRule(nodes, "allow", "", 0, "", 0, "", 0, "", 0));
+  keepShape(new ScannedAvRule(nodes, "allow", 0, "", "", "", []));
 }

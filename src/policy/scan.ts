@@ -29,6 +29,8 @@ export interface ScanNodes {
   /** The set `{ ... }` or `~{ ... }` over [start, end) of these names (the nodes may re-read its
    *  Idents from the text: Scanner.braceIdents). */
   nameList(start: number, end: number, complement: boolean, include: string[], exclude: string[]): NameSet;
+  /** The four sets of the AV rule whose sources start at `at`, as nodes (Scanner.avRuleSets). */
+  avRuleSets(at: number): [NameSet, NameSet, NameSet, NameSet];
 }
 
 // Every keyword policy_scan.l knows, lower and upper case as it spells them: none can be an identifier.
@@ -113,63 +115,95 @@ export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
 // Slots of the cache of recently read names (a power of two).
 const RECENT_SIZE = 4096;
 
+/** A set as Scanner.avRule keeps it: one plain name, the names of a plain `{ ... }` (no `-`,
+ *  no `~`), or the node the grammar would make. */
+export type ScannedNames = NameSet | string | readonly string[];
+
 /**
  * An AV rule as Scanner.avRule read it. A set of one plain name (nearly every source, target and
- * class, most permissions) is kept as the name and where it starts, and its node made when the
- * set is first read; the resolver asks for the name alone (oneName). A large policy has 100k such
- * rules, whose nodes would stay live (and be copied by every scavenge) until resolve is done.
+ * class, most permissions) is kept as the name, and a plain set in braces (most permission sets)
+ * as its names; the sets' nodes are made, all four by reading the rule again from where its
+ * sources start, when one is first read. The resolver asks for the names alone (sourceName,
+ * sourceNames, ...). The statement's span is kept as two numbers and made when read. A large
+ * policy has 100k such rules, which stay live (and were copied by every scavenge, then by the
+ * mark-compact) until the compile is done: each object a rule no longer holds is ~50-90 bytes of
+ * that.
  */
+function isNode(set: ScannedNames): set is NameSet {
+  return typeof set === "object" && !Array.isArray(set);
+}
+
 export class ScannedAvRule implements Unplaced<AvRule> {
   readonly kind = "avrule";
-  span: Span | null = null;
   readonly #nodes: ScanNodes;
-  #sources: NameSet | string;
-  #targets: NameSet | string;
-  #classes: NameSet | string;
-  #perms: NameSet | string;
-  readonly #sourcesAt: number;
-  readonly #targetsAt: number;
-  readonly #classesAt: number;
-  readonly #permsAt: number;
+  /** Where the sources start: Scanner.avRuleSets reads the sets again from here. */
+  readonly #at: number;
+  /** The statement's span as offsets (start -1: none yet). */
+  #start = -1;
+  #length = 0;
+  #sources: ScannedNames;
+  #targets: ScannedNames;
+  #classes: ScannedNames;
+  #perms: ScannedNames;
 
-  constructor(
-    nodes: ScanNodes,
-    readonly rule: AvRuleKind,
-    sources: NameSet | string,
-    sourcesAt: number,
-    targets: NameSet | string,
-    targetsAt: number,
-    classes: NameSet | string,
-    classesAt: number,
-    perms: NameSet | string,
-    permsAt: number,
-  ) {
+  constructor(nodes: ScanNodes, readonly rule: AvRuleKind, at: number, sources: ScannedNames, targets: ScannedNames, classes: ScannedNames, perms: ScannedNames) {
     this.#nodes = nodes;
+    this.#at = at;
     this.#sources = sources;
     this.#targets = targets;
     this.#classes = classes;
     this.#perms = perms;
-    this.#sourcesAt = sourcesAt;
-    this.#targetsAt = targetsAt;
-    this.#classesAt = classesAt;
-    this.#permsAt = permsAt;
+  }
+
+  get span(): Span | null {
+    return this.#start < 0 ? null : this.#nodes.at(this.#start, this.#start + this.#length);
+  }
+  set span(span: Span | null) {
+    if (span === null) this.#start = -1;
+    else this.place(span.offset, span.offset + span.length);
+  }
+  /** The nodes the span is made by, and where it is (spanStart -1: none): a resolved rule keeps
+   *  these rather than the span's object (ResolvedScannedRule). */
+  get nodes(): ScanNodes {
+    return this.#nodes;
+  }
+  get spanStart(): number {
+    return this.#start;
+  }
+  get spanLength(): number {
+    return this.#length;
+  }
+  /** Sets the span to [start, end) without making it. */
+  place(start: number, end: number): void {
+    this.#start = start;
+    this.#length = end - start;
+  }
+
+  /** Makes the node of every set kept as names (one read of the rule's text); a set that is a
+   *  node already keeps it. */
+  #made(): void {
+    const [sources, targets, classes, perms] = this.#nodes.avRuleSets(this.#at);
+    if (!isNode(this.#sources)) this.#sources = sources;
+    if (!isNode(this.#targets)) this.#targets = targets;
+    if (!isNode(this.#classes)) this.#classes = classes;
+    if (!isNode(this.#perms)) this.#perms = perms;
   }
 
   get sources(): NameSet {
-    const s = this.#sources;
-    return typeof s === "string" ? (this.#sources = this.#nodes.nameSet(s, this.#sourcesAt)) : s;
+    if (!isNode(this.#sources)) this.#made();
+    return this.#sources as NameSet;
   }
   get targets(): NameSet {
-    const s = this.#targets;
-    return typeof s === "string" ? (this.#targets = this.#nodes.nameSet(s, this.#targetsAt)) : s;
+    if (!isNode(this.#targets)) this.#made();
+    return this.#targets as NameSet;
   }
   get classes(): NameSet {
-    const s = this.#classes;
-    return typeof s === "string" ? (this.#classes = this.#nodes.nameSet(s, this.#classesAt)) : s;
+    if (!isNode(this.#classes)) this.#made();
+    return this.#classes as NameSet;
   }
   get perms(): NameSet {
-    const s = this.#perms;
-    return typeof s === "string" ? (this.#perms = this.#nodes.nameSet(s, this.#permsAt)) : s;
+    if (!isNode(this.#perms)) this.#made();
+    return this.#perms as NameSet;
   }
 
   /** The name of each set that is one plain name and whose node is not made yet, else undefined. */
@@ -188,6 +222,19 @@ export class ScannedAvRule implements Unplaced<AvRule> {
   get permName(): string | undefined {
     const s = this.#perms;
     return typeof s === "string" ? s : undefined;
+  }
+  /** The names of each set that is a plain `{ ... }` whose node is not made yet, else undefined. */
+  get sourceNames(): readonly string[] | undefined {
+    const s = this.#sources;
+    return Array.isArray(s) ? s : undefined;
+  }
+  get targetNames(): readonly string[] | undefined {
+    const s = this.#targets;
+    return Array.isArray(s) ? s : undefined;
+  }
+  get permNames(): readonly string[] | undefined {
+    const s = this.#perms;
+    return Array.isArray(s) ? s : undefined;
   }
 
   toJSON(): Unplaced<AvRule> {
@@ -298,7 +345,8 @@ export class Scanner {
     this.skipBlanks();
     const s =
       kw === "pcidevicecon" ? this.pciDevice(this.pos) : kw === "type" || kw === "typeattribute" || kw === "attribute" ? this.decl(this.pos, kw) : this.avRule(this.pos, kw, false);
-    if (s !== null) s.span = this.nodes.at(start, this.end);
+    if (s instanceof ScannedAvRule) s.place(start, this.end);
+    else if (s !== null) s.span = this.nodes.at(start, this.end);
     return s;
   }
 
@@ -367,28 +415,49 @@ export class Scanner {
   avRule(start: number, rule: AvRuleKind, inCond: boolean): Unplaced<AvRule> | null {
     if (this.grammarOnly || (inCond && rule === "neverallow")) return null;
     this.pos = start;
-    const sourcesAt = this.pos;
     const sources = this.names1();
     if (sources === null) return null;
     this.skipBlanks();
-    const targetsAt = this.pos;
     const targets = this.names1();
     if (targets === null) return null;
     this.skipBlanks();
     if (this.input.charCodeAt(this.pos) !== 58 /* : */) return null;
     this.pos++;
     this.skipBlanks();
-    const classesAt = this.pos;
     const classes = this.names1();
     if (classes === null) return null;
     this.skipBlanks();
-    const permsAt = this.pos;
     const perms = this.names1();
     if (perms === null) return null;
     this.skipBlanks();
     if (this.input.charCodeAt(this.pos) !== 59 /* ; */) return null;
     this.end = this.pos + 1;
-    return new ScannedAvRule(this.nodes, rule, sources, sourcesAt, targets, targetsAt, classes, classesAt, perms, permsAt);
+    return new ScannedAvRule(this.nodes, rule, start, sources, targets, classes, perms);
+  }
+
+  /** The sets of the AV rule avRule read from `start`, as the nodes the grammar makes (a set kept
+   *  as names gets its node here). */
+  avRuleSets(start: number): [NameSet, NameSet, NameSet, NameSet] {
+    this.pos = start;
+    const sources = this.setNode();
+    this.skipBlanks();
+    const targets = this.setNode();
+    this.skipBlanks();
+    this.pos++; // the `:`
+    this.skipBlanks();
+    const classes = this.setNode();
+    this.skipBlanks();
+    const perms = this.setNode();
+    return [sources, targets, classes, perms];
+  }
+
+  /** names1's set at `pos` as its node (the set was read once already: it is well formed). */
+  private setNode(): NameSet {
+    const start = this.pos;
+    const set = this.names1()!;
+    if (typeof set === "string") return this.nodes.nameSet(set, start);
+    if (Array.isArray(set)) return this.nodes.nameList(start, this.pos, false, set.slice(), NONE as never as string[]);
+    return set as NameSet;
   }
 
   /** `T[, A]*;` after `type`, `T A[, A]*;` after `typeattribute`, `A;` after `attribute` (no
@@ -729,7 +798,7 @@ export class Scanner {
    *  nodes are the grammar's (Names, flattenSet): a span from the first character to the last
    *  read, `include` and `exclude` in the order written; one plain name is that name (its set
    *  made by ScannedAvRule when asked for). */
-  private names1(): NameSet | string | null {
+  private names1(): ScannedNames | null {
     const input = this.input;
     const start = this.pos;
     const c = input.charCodeAt(start);
@@ -763,15 +832,16 @@ export class Scanner {
   }
 
   /** `{ a -b c }` from `this.pos` (at the brace), a set spanning from `start`; null when nested
-   *  or empty. Made by the nodes' nameList from the names alone: their Idents are read again
-   *  (braceIdents) only when asked for. */
-  private braceSet(start: number, complement: boolean): NameSet | null {
+   *  or empty. A plain `{ ... }` (no `~`, no `-`) is its names (ScannedAvRule makes its node when
+   *  asked); the others are made by the nodes' nameList from the names alone: their Idents are
+   *  read again (braceIdents) only when asked for. */
+  private braceSet(start: number, complement: boolean): ScannedNames | null {
     if (!this.braceItems()) return null;
     const include = this.setNames;
     const minus = this.setMinus;
     let excluded = 0;
     for (let k = 0; k < minus.length; k++) excluded += minus[k]!;
-    if (excluded === 0) return this.nodes.nameList(start, this.pos, complement, include.slice(), NONE as never as string[]);
+    if (excluded === 0) return complement ? this.nodes.nameList(start, this.pos, complement, include.slice(), NONE as never as string[]) : include.slice();
     const inc: string[] = [];
     const exc: string[] = [];
     for (let k = 0; k < include.length; k++) (minus[k] === 1 ? exc : inc).push(include[k]!);

@@ -7,24 +7,13 @@ import { join } from "node:path";
 import { FlowGraph } from "../../src/analysis/flow.js";
 import { flowInputFromSource } from "../../src/analysis/flowquery.js";
 import { parsePermMap } from "../../src/analysis/permmap.js";
+import { mulberry32 } from "../../bench/gen/prng.js";
 
 export const XEN_MAP = "src/analysis/xen.permmap";
 
-/** mulberry32: a small seeded PRNG (the same seed gives the same map). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A permission map in setools' format for these classes. */
 export function randomMap(classes: ReadonlyMap<string, readonly string[]>, seed: number): string {
-  const r = rng(seed * 7919 + 17);
+  const r = mulberry32(seed * 7919 + 17);
   const blocks: string[] = [];
   const dirs = ["r", "w", "b", "b", "r", "w", "n", "u"];
   for (const [cls, perms] of [...classes, ["not_in_policy", ["p0", "p1"]] as const]) {
@@ -51,7 +40,7 @@ export function flowCases(g: FlowGraph, seed: number, heavy = true): string[][] 
   const nodes = [...g.nodes].map((n) => g.typeName[n]!).sort();
   const types = [...g.typeByName.keys()].sort();
   if (nodes.length === 0) return [["-s", types[0]!]];
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = (xs: string[]): string => xs[Math.floor(r() * xs.length)]!;
   const a = pick(nodes);
   let b = pick(nodes);

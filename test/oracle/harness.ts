@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "../../bench/gen/prng.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const fixtureDir = join(repoRoot, "test/fixtures/oracle");
@@ -101,23 +102,11 @@ export function boolArgs(bools: Record<string, boolean>): string[] {
 
 // ---- deterministic queries ---------------------------------------------------------------------
 
-/** mulberry32: a tiny seeded PRNG, so a seed always derives the same queries. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The boolean override used for a seed's second oracle-decide run: one boolean, flipped. */
 export function boolOverride(seed: number, matrix: MatrixDoc): Record<string, boolean> {
   const names = Object.keys(matrix.booleans);
   if (names.length === 0) return {};
-  const name = names[Math.floor(prng(seed ^ 0x5bd1e995)() * names.length)];
+  const name = names[Math.floor(mulberry32(seed ^ 0x5bd1e995)() * names.length)];
   return { [name!]: !matrix.booleans[name!] };
 }
 
@@ -149,7 +138,7 @@ function conditionalRules(conf: string): Query[] {
  * denied) queries over every class, aliases in contexts, and invalid contexts, classes and perms.
  */
 export function deriveQueries(seed: number, matrix: MatrixDoc, conf: string): Query[] {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const users = Object.keys(matrix.users);
   const reverseAlias = new Map<string, string[]>();

@@ -224,7 +224,7 @@ describe("a failed call changes nothing (property)", () => {
 
   it("every domain's resources are as before each call that fails (but physdev_unmap_pirq's emulated GSI)", () => {
     fc.assert(
-      fc.property(fc.array(call, { maxLength: 30 }), fc.constantFrom("flask", "dummy"), fc.constantFrom("intremap", "nointremap"), fc.boolean(), fc.constantFrom(0, 1, 4), (calls, module, iommu, pvhDom0, vectors) => {
+      fc.property(fc.array(call, { maxLength: 30 }), fc.constantFrom("flask", "dummy"), fc.constantFrom("intremap", "nointremap", "none"), fc.boolean(), fc.constantFrom(0, 1, 4), (calls, module, iommu, pvhDom0, vectors) => {
         const { io } = setup({ module: module as "flask" | "dummy", iommu: iommu as "intremap", vectors: { [NIC]: vectors } });
         const me = (x: Domain) => (x.domid === 0 && pvhDom0 ? pvh : x);
         const snapshot = () => JSON.stringify(all.map((x) => io.state(me(x))));

@@ -83,6 +83,35 @@ describe("the fast path's sets with `*`, `~` and `-`", () => {
   });
 });
 
+describe("the fast path's rules keep sets as names", () => {
+  // a set of one name or a plain `{ ... }` is kept as names; its node is made (all four at once,
+  // from the text) when first read, in whatever order the sets are read
+  const text = ["allow { a_t b_t } { attr -c_t }:c { p q };", "allow a_t self:{ c d } { p };", "dontaudit { a_t } b_t : c # x\n { p\n q };"].join("\n");
+  const orders = [
+    ["sources", "targets", "classes", "perms"],
+    ["perms", "classes", "targets", "sources"],
+    ["targets", "perms", "sources", "classes"],
+  ] as const;
+
+  it("makes the grammar's nodes, each read giving the same node", () => {
+    const slow = parsePolicy(text, "names.conf", { sections: false, grammarOnly: true }).ast.statements;
+    for (const order of orders) {
+      const fast = parsePolicy(text, "names.conf", { sections: false }).ast.statements;
+      expect(fast.length).toBe(slow.length);
+      for (let i = 0; i < fast.length; i++) {
+        const r = fast[i] as unknown as Record<string, unknown>;
+        const g = slow[i] as unknown as Record<string, unknown>;
+        for (const key of order) {
+          const node = r[key];
+          expect(json(node), `${key} of rule ${i}`).toBe(json(g[key]));
+          expect(r[key], `${key} read again`).toBe(node);
+        }
+        expect(json(r)).toBe(json(g));
+      }
+    }
+  });
+});
+
 describe("the fast path's whole statements", () => {
   // statements scan.ts reads keyword to end (and some it leaves to the grammar): keywords in both
   // cases, pcidevicecon numbers of every form strtoul reads, contexts with blanks, comments and MLS ranges

@@ -46,7 +46,7 @@ describe("examples/xen-flask/passthrough.json", () => {
   it("--json has each domain's resources and the pirq map_pirq returned", async () => {
     const doc = JSON.parse((await xsm("simulate", example, "--json")).stdout);
     const hvm = doc.state.domains.find((d: { name: string }) => d.name === "hvm-guest");
-    expect(hvm.io).toMatchObject({ irqs: [{ start: 48, end: 48 }], iomem: [], mmio: [{ start: 0xfebe0, end: 0xfebff }], pirqs: [{ pirq: 79, irq: 48, msi: 0xc800 }] });
+    expect(hvm.io).toMatchObject({ irqs: [{ start: 48, end: 48 }], iomem: [], mmio: [{ start: 0xfebe0, end: 0xfebff }], pirqs: [{ pirq: 16, irq: -33 }, { pirq: 79, irq: 48, msi: 0xc800 }] });
     expect(doc.state.domains.find((d: { name: string }) => d.name === "pv-guest").io).toBeUndefined(); // destroyed
     const msi = doc.steps.find((s: { step: number }) => s.step === 19);
     expect(msi).toMatchObject({ op: "map_pirq", msi: "0000:c8:00.0", rc: 0, mappedPirq: 79 });
@@ -74,7 +74,9 @@ describe("resource steps on io.conf", () => {
         { as: "dm", op: "bind_pt_irq", domain: "guest", machine_irq: 33, expect: { rc: "-EPERM" } },
         { as: "dom0", op: "bind_pt_irq", domain: "guest", machine_irq: 33, expect: { rc: 0, resources: [{ domain: "guest", bound: [33], pirqs: { "33": 33 } }] } },
         { as: "dm", op: "unbind_pt_irq", domain: "guest", machine_irq: 33, expect: { rc: "-EPERM" } },
-        { as: "dm", op: "unmap_pirq", domain: "guest", pirq: 33, expect: { rc: 0, log: "forcing unbind", resources: [{ domain: "guest", irqs: [], bound: [] }] } },
+        { as: "dm", op: "unmap_pirq", domain: "guest", pirq: 33, expect: { rc: 0, log: "forcing unbind", resources: [{ domain: "guest", irqs: [], bound: [33], pirqs: { "33": -33 } }] } },
+        { as: "dom0", op: "unbind_pt_irq", domain: "guest", machine_irq: 33, expect: { rc: "-EPERM" } },
+        { as: "dom0", op: "map_pirq", domain: "guest", gsi: 33, expect: { rc: "-EBUSY" } },
         { as: "pv", op: "bind_pt_irq", domain: "pv", machine_irq: 1, expect: { rc: "-EINVAL" } },
       ],
     });

@@ -44,6 +44,23 @@ function oneName(set: NameSet): string | undefined {
   return !set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1 ? set.include[0]!.name : undefined;
 }
 
+/** The set `self` (targets only), shared and never written (not frozen: one hidden class with the others). */
+const SELF: TypeSet = { types: NONE, attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: true };
+
+/** A copy of exactly the list's size (NONE when empty). */
+function exactIds(list: readonly number[]): number[] {
+  return list.length === 0 ? NONE : list.slice();
+}
+
+/** `ts` with its lists cut to size (a pushed-to array reserves 17 slots; rules keep their sets). */
+function exactTypeSet(ts: TypeSet): TypeSet {
+  ts.types = exactIds(ts.types);
+  ts.attrs = exactIds(ts.attrs);
+  ts.negTypes = exactIds(ts.negTypes);
+  ts.negAttrs = exactIds(ts.negAttrs);
+  return ts;
+}
+
 /** What shape() allows in a set of classes, users' roles, constraint names: none of `*`, `~`, `-`. */
 const PLAIN = Object.freeze({});
 
@@ -80,6 +97,48 @@ export class Names {
     return undefined;
   }
 
+  /** typeSet of a plain `{ ... }` of these names (no `-`, `~`, `*`) when each is a type, an
+   *  attribute or (`allowSelf`) `self`; else undefined (the caller then asks typeSet, which
+   *  reports). The lists are exactly as long as they need to be, the empty ones shared: a rule
+   *  keeps its type sets as long as the compiled policy. */
+  namesTypeSet(list: readonly string[], allowSelf: boolean): TypeSet | undefined {
+    const sym = this.st.sym;
+    const types = this.scratchTypes;
+    const attrs = this.scratchAttrs;
+    types.length = 0;
+    attrs.length = 0;
+    let self = false;
+    for (let k = 0; k < list.length; k++) {
+      const name = list[k]!;
+      const t = sym.typeIds.get(name);
+      if (t !== undefined) {
+        types.push(t);
+        continue;
+      }
+      const a = sym.attrIds.get(name);
+      if (a !== undefined) attrs.push(a);
+      else if (name === "self" && allowSelf) self = true;
+      else return undefined;
+    }
+    return { types: exactIds(types), attrs: exactIds(attrs), negTypes: NONE, negAttrs: NONE, star: false, complement: false, self };
+  }
+
+  private readonly scratchTypes: number[] = [];
+  private readonly scratchAttrs: number[] = [];
+  private readonly maskLists = new Map<number, number[]>();
+
+  /** `[mask]`, one shared (never written) list per mask: the masks of a rule of one class. */
+  maskList(mask: number): number[] {
+    let list = this.maskLists.get(mask);
+    if (list === undefined) this.maskLists.set(mask, (list = Object.freeze([mask]) as number[]));
+    return list;
+  }
+
+  /** oneTypeSet for a rule's targets, where `self` is allowed. */
+  oneTargetSet(name: string): TypeSet | undefined {
+    return this.oneTypeSet(name) ?? (name === "self" ? SELF : undefined);
+  }
+
   /** classSet of the set of one plain name when it names a class, else undefined. */
   oneClassSet(name: string): number[] | undefined {
     const c = this.st.sym.classIds.get(name);
@@ -102,11 +161,11 @@ export class Names {
       for (let k = 0; k < include.length; k++) this.addToTypeSet(ts, include[k]!, set, k, false, allowSelf);
       const exclude = set.excludeNames;
       for (let k = 0; k < exclude.length; k++) this.addToTypeSet(ts, exclude[k]!, set, k, true, allowSelf);
-      return ts;
+      return exactTypeSet(ts);
     }
     for (let k = 0; k < set.include.length; k++) this.addToTypeSet(ts, set.include[k]!.name, set, k, false, allowSelf);
     for (let k = 0; k < set.exclude.length; k++) this.addToTypeSet(ts, set.exclude[k]!.name, set, k, true, allowSelf);
-    return ts;
+    return exactTypeSet(ts);
   }
 
   /** Adds `name`, the k-th of the set's include (or, `neg`, exclude) list. */

@@ -1,8 +1,9 @@
 // Access-vector and type rules (define_te_avtab, define_compute_type): names -> symbolic type
 // sets, class ids and permission masks; expand.ts makes them table entries.
-import type { AvRule, TypeRule } from "../ast.js";
-import { ScannedAvRule } from "../scan.js";
-import type { CondPlace } from "../symbols.js";
+import type { AvRule, AvRuleKind, TypeRule } from "../ast.js";
+import type { Span } from "../../diagnostics/diagnostic.js";
+import { ScannedAvRule, type ScanNodes } from "../scan.js";
+import type { ClassSym, CondPlace, ResolvedAvRule, TypeSet } from "../symbols.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
 
@@ -27,28 +28,78 @@ export function avRule(st: ResolveState, names: Names, r: AvRule, cond?: CondPla
   st.rules.avRules.push({ kind: r.rule, span: r.span, sources, targets, classes, masks, cond });
 }
 
-/** avRule for the scanner's rules: a set of one plain name is resolved from its name, without
- *  making its node (a one-name set passes every shape check; a name that resolves to nothing
- *  goes the general way, which makes the node and reports it). In the order avRule reports. */
+/** A rule resolved from a ScannedAvRule: its span is made when read, from where the statement is
+ *  (the nodes and two numbers instead of a span object per rule: a large policy has 100k, kept
+ *  as long as the compiled policy). */
+class ResolvedScannedRule implements ResolvedAvRule {
+  readonly #nodes: ScanNodes;
+  readonly #start: number;
+  readonly #length: number;
+
+  constructor(
+    readonly kind: AvRuleKind,
+    r: ScannedAvRule,
+    readonly sources: TypeSet,
+    readonly targets: TypeSet,
+    readonly classes: number[],
+    readonly masks: number[],
+    readonly cond: CondPlace | undefined,
+  ) {
+    this.#nodes = r.nodes;
+    this.#start = r.spanStart;
+    this.#length = r.spanLength;
+  }
+
+  get span(): Span {
+    return this.#nodes.at(this.#start, this.#start + this.#length);
+  }
+}
+
+/** avRule for the scanner's rules: a set of one plain name, or a plain `{ ... }`, is resolved
+ *  from its names, without making its node (such a set passes every shape check; a name that
+ *  resolves to nothing goes the general way, which makes the node and reports it). In the order
+ *  avRule reports. */
 function scannedAvRule(st: ResolveState, names: Names, r: ScannedAvRule, cond?: CondPlace): void {
   const types = r.rule === "neverallow" ? NEVERALLOW_TYPES : RULE_TYPES;
   const sourceName = r.sourceName;
+  const sourceNames = sourceName === undefined ? r.sourceNames : undefined;
   const targetName = r.targetName;
+  const targetNames = targetName === undefined ? r.targetNames : undefined;
   const permName = r.permName;
-  if (sourceName === undefined) names.shape(r.sources, types);
-  if (targetName === undefined) names.shape(r.targets, types);
-  if (permName === undefined) names.shape(r.perms, PERMS);
-  const sources = (sourceName !== undefined ? names.oneTypeSet(sourceName) : undefined) ?? names.typeSet(r.sources, false);
-  const targets = (targetName !== undefined ? names.oneTypeSet(targetName) : undefined) ?? names.typeSet(r.targets, true);
+  const permNames = permName === undefined ? r.permNames : undefined;
+  if (sourceName === undefined && sourceNames === undefined) names.shape(r.sources, types);
+  if (targetName === undefined && targetNames === undefined) names.shape(r.targets, types);
+  if (permName === undefined && permNames === undefined) names.shape(r.perms, PERMS);
+  const sources =
+    (sourceName !== undefined ? names.oneTypeSet(sourceName) : sourceNames !== undefined ? names.namesTypeSet(sourceNames, false) : undefined) ?? names.typeSet(r.sources, false);
+  const targets =
+    (targetName !== undefined ? names.oneTargetSet(targetName) : targetNames !== undefined ? names.namesTypeSet(targetNames, true) : undefined) ?? names.typeSet(r.targets, true);
   const className = r.className;
   const classes = (className !== undefined ? names.oneClassSet(className) : undefined) ?? names.classSet(r.classes);
   let masks: number[];
   if (classes.length === 1) {
     const cls = st.sym.classes[classes[0]!]!;
-    const m = permName !== undefined ? cls.permMask.get(permName) : undefined;
-    masks = [m ?? names.permMask(r.perms, cls)];
-  } else masks = classes.map((c) => names.permMask(r.perms, st.sym.classes[c]!));
-  st.rules.avRules.push({ kind: r.rule, span: r.span!, sources, targets, classes, masks, cond });
+    const m = permName !== undefined ? cls.permMask.get(permName) : permNames !== undefined ? namesMask(permNames, cls) : undefined;
+    masks = names.maskList(m ?? names.permMask(r.perms, cls));
+  } else {
+    masks = classes.map((c) => {
+      const cls = st.sym.classes[c]!;
+      return (permName !== undefined ? cls.permMask.get(permName) : permNames !== undefined ? namesMask(permNames, cls) : undefined) ?? names.permMask(r.perms, cls);
+    });
+  }
+  st.rules.avRules.push(new ResolvedScannedRule(r.rule, r, sources, targets, classes, masks, cond));
+}
+
+/** The mask of a plain set of permission names for one class, or undefined when the class lacks
+ *  one of them (Names.permMask then reports it). */
+function namesMask(perms: readonly string[], cls: ClassSym): number | undefined {
+  let mask = 0;
+  for (let k = 0; k < perms.length; k++) {
+    const m = cls.permMask.get(perms[k]!);
+    if (m === undefined) return undefined;
+    mask |= m;
+  }
+  return mask >>> 0;
 }
 
 export function typeRule(st: ResolveState, names: Names, r: TypeRule, cond?: CondPlace): void {
