@@ -170,6 +170,23 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     if (typeof name === "string" && !names.has(name)) err(path, `unknown domain ${shortJson(name)}; expected one of ${domainList(names)}`);
   };
   domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
+  // A domain made by a create_domain step does not exist before it. A device model that exists from
+  // the start cannot have such a target: Xen sets d->target with XEN_DOMCTL_set_target, which needs
+  // both domains (and flask labels the model's view of its target then, flask_set_target).
+  const createdBy = new Map<string, number>();
+  list(s.steps).forEach((step, n) => {
+    if (isObject(step) && step.op === "create_domain" && typeof step.domain === "string" && !createdBy.has(step.domain)) createdBy.set(step.domain, n);
+  });
+  domains.forEach((d, i) => {
+    if (!isObject(d) || typeof d.target !== "string" || typeof d.name !== "string" || createdBy.has(d.name)) return;
+    const made = createdBy.get(d.target);
+    if (made !== undefined) {
+      err(
+        `/domains/${i}/target`,
+        `${shortJson(d.target)} is made by /steps/${made} (create_domain), so it does not exist when ${shortJson(d.name)} starts: a device model's target is set by XEN_DOMCTL_set_target, which needs both domains. Make ${shortJson(d.name)} with a create_domain step after it (libxl sets the target then)`,
+      );
+    }
+  });
 
   const devices = new Map<string, number>();
   list(s.devices).forEach((d, i) => {

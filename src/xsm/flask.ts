@@ -28,6 +28,8 @@ const AD_DEV = 2; // AVC_AUDIT_DATA_DEV: device = machine_bdf
 const AD_NULL_DOM = 3; // no audit data, as AD_NULL; the check concerns domain `arg` (what the trace names)
 const AD_IRQ = 4; // AVC_AUDIT_DATA_IRQ: irq = arg
 const AD_RANGE = 5; // AVC_AUDIT_DATA_RANGE: range = arg .. arg2
+/** What selfSid/targetSid return for a domain they may not label now (see mayLabelOnFirstUse); SIDs are positive, -1 is an invalid context. */
+const UNANNOUNCED = -2;
 type AuditKind = typeof AD_NULL | typeof AD_DOMAINS | typeof AD_DEV | typeof AD_NULL_DOM | typeof AD_IRQ | typeof AD_RANGE;
 
 /** get_irq_sid()'s answer: the IRQ's SID and the audit data that names it, or the errno. */
@@ -114,6 +116,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     const ssid = this.ss.domainSid(cur);
     if (ssid < 0) return this.invalid(hook, xen, cur, cur.context!, perm);
     const tsid = this.domainTargetSid(cur, d);
+    if (tsid === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, cur, "resource", RESOURCE_PERMS[perm]!);
     if (tsid < 0) return this.invalid(hook, xen, cur, d.context!, perm);
     return this.avcHasPerm(hook, xen, cur, ssid, tsid, perm, AD_DOMAINS, d.domid);
   }
@@ -312,7 +315,9 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     if (rc3 !== 0) return rc3;
     const targetSid = this.transition(hook, xen, cur, tsid, dsid, domain, "target");
     if (targetSid < 0) return "-EACCES";
-    this.dsec.set(d.domid, { self: this.selfSid(d), target: targetSid });
+    const self = this.selfSid(d);
+    if (self === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, d, "domain", "set_target");
+    this.dsec.set(d.domid, { self, target: targetSid });
     return 0;
   }
 
@@ -327,6 +332,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     const csid = this.ss.domainSid(cur);
     const sid1 = this.ss.domainSid(d);
     const sid2 = this.domainTargetSid(d, remote);
+    if (sid2 === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, d, "event", "create");
     const bad = csid < 0 ? cur : sid1 < 0 ? d : sid2 < 0 ? remote : undefined;
     if (bad) return this.refuseContext(hook, xen, cur, bad.context!, "event", "create");
     const chan = this.transition(hook, xen, cur, sid1, sid2, event, "channel");
@@ -364,7 +370,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     if (known !== undefined) return known;
     const sid = this.ss.domainSid(d);
     if (sid < 0) return sid;
-    if (!announced) this.unannounced(d);
+    if (!announced && !this.mayLabelOnFirstUse()) return UNANNOUNCED;
     const domain = this.ss.hookClass("domain");
     const self = domain ? this.ss.transitionSid(sid, sid, domain.id, true).sid : sid;
     this.dsec.set(d.domid, { ...this.dsec.get(d.domid), self });
@@ -378,7 +384,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     const dsid = this.ss.domainSid(dm);
     const tsid = this.ss.domainSid(target);
     if (dsid < 0 || tsid < 0) return -1;
-    if (!announced) this.unannounced(dm);
+    if (!announced && !this.mayLabelOnFirstUse()) return UNANNOUNCED;
     const domain = this.ss.hookClass("domain");
     const sid = domain ? this.ss.transitionSid(tsid, dsid, domain.id, true).sid : tsid;
     this.dsec.set(dm.domid, { self: this.selfSid(dm, announced), target: sid });
@@ -390,15 +396,27 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
    * (domainStarted). Xen labels a domain once, when it is created, under the policy and booleans
    * of that moment; on first use here the label is the one the current policy gives. That is the
    * same label while nothing changed since the first such domain was labelled, and a guess after a
-   * policy load or a boolean commit: then it is a caller's mistake, refused loudly.
+   * policy load or a boolean commit: then the hook refuses (unannouncedRefusal), as a result the
+   * caller sees like any other, with nothing changed.
    */
-  private unannounced(d: Domain): void {
+  private mayLabelOnFirstUse(): boolean {
     if (this.lazyServer === undefined) this.lazyServer = this.ss;
-    else if (this.lazyServer !== this.ss) {
-      throw new Error(
-        `flask: domain ${d.domid} (${d.name}) is labelled on its first use, after a policy load or boolean commit: its self or target label would depend on when it was first used. Call xsm.module.domainStarted(d, target) for every domain that exists before the policy or its booleans change (PciRegistry does for the domains it is given as an array), or create it with domainCreate`,
-      );
-    }
+    return this.lazyServer === this.ss;
+  }
+
+  /** The refusal of a hook that needs the label of a domain nobody announced (see
+   *  mayLabelOnFirstUse): -ESRCH, the check carrying what to do. The simulator never gets here
+   *  (it announces every domain it starts with, and refuses a device model whose target is made later). */
+  private unannouncedRefusal(hook: XsmHook, xen: string, cur: Domain, d: Domain, tclass: string, perm: string): Rc {
+    return this.refuse(
+      hook,
+      xen,
+      cur,
+      tclass,
+      perm,
+      "-ESRCH",
+      `domain ${d.domid} (${d.name}) was neither created (domainCreate) nor announced (domainStarted) before a policy load or boolean commit: its self or target label would depend on when it was first used. Call xsm.module.domainStarted(d, target) for every domain that exists before the policy or its booleans change (PciRegistry does for the domains it is given as an array), or create it with domainCreate`,
+    );
   }
 
   /** security_transition_sid() for a hook: the new SID, or -1 when the policy refuses the computed
@@ -437,6 +455,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     const ssid = this.ss.domainSid(cur);
     if (ssid < 0) return this.refuseContext(hook, xen, cur, cur.context!, name, perm);
     const tsid = this.domainTargetSid(cur, d);
+    if (tsid === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, cur, name, perm);
     if (tsid < 0) return this.refuseContext(hook, xen, cur, d.context!, name, perm);
     return this.avcHasPermClass(hook, xen, cur, ssid, tsid, cls.id, name, cls.masks[perm]!, perm, AD_DOMAINS, d.domid);
   }

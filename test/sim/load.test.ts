@@ -151,3 +151,28 @@ describe("scenario meaning", () => {
     if (!p.ok) expect(p.error[0]!.message).toMatch(/^does not compile: broken-policy.conf:\d+:\d+: /);
   });
 });
+
+describe("a device model that exists from the start and a target made later", () => {
+  it("is a scenario error at /domains/N/target, and nothing runs", () => {
+    const loaded = parseScenario(
+      {
+        name: "late-target",
+        xsm: "dummy",
+        domains: [
+          { name: "dom0", domid: 0, control: true, hardware: true },
+          { name: "stubdom", domid: 2, target: "guest" },
+          { name: "guest", domid: 1 },
+          { name: "dm2", domid: 3, target: "guest" },
+        ],
+        steps: [
+          { as: "dom0", op: "create_domain", domain: "guest" },
+          { as: "dom0", op: "create_domain", domain: "dm2" },
+        ],
+      },
+      "late.json",
+    );
+    expect(loaded.ok ? [] : loaded.error.map((e) => `${e.code} ${e.path}: ${e.message}`)).toEqual([
+      'scenario /domains/1/target: "guest" is made by /steps/0 (create_domain), so it does not exist when "stubdom" starts: a device model\'s target is set by XEN_DOMCTL_set_target, which needs both domains. Make "stubdom" with a create_domain step after it (libxl sets the target then)',
+    ]);
+  });
+});

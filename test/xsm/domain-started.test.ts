@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PciRegistry, compilePolicy, createXsm } from "../../src/index.js";
-import type { Domain } from "../../src/xsm/types.js";
+import type { Domain, XsmCheck } from "../../src/xsm/types.js";
 
 const POLICY = readFileSync(new URL("../fixtures/xsm/io.conf", import.meta.url), "utf8");
 const dom0: Domain = { domid: 0, name: "dom0", context: "system_u:system_r:dom0_t", control: true, hardware: true };
@@ -15,12 +15,29 @@ const b: Domain = { domid: 2, name: "b", context: "system_u:system_r:domU_t", co
 const flask = () => createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "io.conf" });
 
 describe("domains the XSM module was never told about", () => {
-  it("are labelled on first use while nothing changed; after a boolean commit a new one is an error that says what to do", () => {
+  it("are labelled on first use while nothing changed; after a boolean commit a new one is refused (-ESRCH) with a check that says what to do", () => {
     const xsm = flask();
+    const checks: XsmCheck[] = [];
+    xsm.onCheck = (c) => checks.push(c);
     expect(xsm.module.irqPermission(a, a, 33, true)).toBe("-EACCES"); // a acting on itself: labelled now
     expect(xsm.setBool("guest_nointremap", true, true)).toBe(0);
     expect(xsm.module.irqPermission(a, a, 33, true)).toBe("-EACCES"); // a's label is known
-    expect(() => xsm.module.irqPermission(b, b, 33, true)).toThrow(/domain 2 \(b\) is labelled on its first use, after a policy load or boolean commit.*domainStarted/);
+    checks.length = 0;
+    expect(xsm.module.irqPermission(b, b, 33, true)).toBe("-ESRCH");
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ hook: "irq_permission", rc: "-ESRCH", allowed: false });
+    expect(checks[0]!.error).toMatch(/domain 2 \(b\) was neither created \(domainCreate\) nor announced \(domainStarted\).*domainStarted\(d, target\)/);
+    // nothing was labelled: announcing b now (as created now) is what the message says to do
+    xsm.module.domainStarted(b);
+    expect(xsm.module.irqPermission(b, b, 33, true)).toBe("-EACCES");
+  });
+
+  it("a device model's view of its target is refused the same way", () => {
+    const xsm = flask();
+    const dm: Domain = { domid: 3, name: "dm", context: "system_u:system_r:dm_t", control: false, hardware: false, target: 2 };
+    xsm.module.irqPermission(a, a, 33, true); // a labelled on first use, before the commit
+    xsm.setBool("guest_nointremap", true, true);
+    expect(xsm.module.irqPermission(dm, b, 33, true)).toBe("-ESRCH");
   });
 
   it("announced with domainStarted before the change, they are fine", () => {
