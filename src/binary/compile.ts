@@ -11,6 +11,7 @@ import { isBinaryPolicy, readPolicy } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
 import { writePolicy } from "./write.js";
 import { roleAttributeDominance, xenRefusals } from "./xen-compat.js";
+import { initialSidOrder } from "./initial-sids.js";
 
 export interface BinaryCompileOptions extends CompileOptions {
   /** Policy version: 30 (default) or 24, the two checkpolicy writes for the Xen target. */
@@ -53,7 +54,7 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;
   const kernel = lowerPolicy(ast, symbols, { version, handleUnknown: options.handleUnknown });
-  const refusals = [...xenRefusals(ast, kernel.avtab.length > 0, options.strict === true), ...roleAttributeDominance(ast, symbols)];
+  const refusals = [...xenRefusals(ast, kernel.avtab.length > 0, options.strict === true), ...roleAttributeDominance(ast, symbols), ...initialSidOrder(ast, symbols)];
   // class_write: "default_range set to GLBLUB but policy version is N (32 required), discarding"
   if (version < 32) {
     for (const s of ast.statements) {

@@ -150,6 +150,12 @@ export const CATALOG = {
   "xen-common-prefix": entry("warning", "binary policy", "A class inherits a common Xen's loader refuses (an error with --strict).", sentence),
   "xen-empty-avtab": entry("warning", "binary policy", "No unconditional rule at all: Xen's loader refuses an empty rule table (an error with --strict).", sentence),
   "xen-filename-trans": entry("warning", "binary policy", "Filename type transitions, which Xen's loader refuses (an error with --strict).", sentence),
+  "initial-sid-order": entry(
+    "warning",
+    "binary policy",
+    "The policy's initial SIDs are not Xen's 13 in Xen's order (xenboot, xen, dom0, domio, domxen, unlabeled, security, ioport, iomem, irq, device, domU, domDM: xen/xsm/flask/policy/initial_sids), each with a context. checkpolicy numbers them by declaration and Xen takes them by number, so Xen labels its objects with other contexts, or with none; it loads the policy all the same (a warning even with --strict).",
+    sentence,
+  ),
   "role-dominates-attribute": entry(
     "warning",
     "binary policy",

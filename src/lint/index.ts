@@ -1,6 +1,7 @@
 // `xsm lint`: the compiler's stages, then the checks (checks.ts) over what they built, then the
 // user's say: inline `# xsm-lint: disable=CODE` comments and a config file of severities.
 import { sourceRefusals } from "../binary/xen-compat.js";
+import { initialSidOrder } from "../binary/initial-sids.js";
 import { type Diagnostic, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import { CHECK_CODES, runChecks } from "./checks.js";
@@ -23,7 +24,7 @@ export function lintText(text: string, file: string, options: { mls?: boolean } 
   if (!run.ok) return { diagnostics: run.error, compiled: false };
   const { symbols, expanded, ast } = run.value;
   // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
-  return { diagnostics: [...sourceRefusals(ast, symbols, false), ...runChecks(symbols, expanded, ast)], compiled: true };
+  return { diagnostics: [...sourceRefusals(ast, symbols, false), ...initialSidOrder(ast, symbols), ...runChecks(symbols, expanded, ast)], compiled: true };
 }
 
 /** The text of a finding's line and of the line above it, where a suppression comment may sit. */

@@ -5,6 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } fro
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { sourceRefusals } from "../binary/xen-compat.js";
+import { initialSidOrder } from "../binary/initial-sids.js";
 import { Locator, type SourceLookup } from "../build/locate.js";
 import type { MacroDef } from "../build/macros.js";
 import { readTree, runM4, treeMacros, treeSources, TreeError, type PolicyTree } from "../build/index.js";
@@ -39,7 +40,7 @@ export function analyzeText(text: string, file: string, options: { mls?: boolean
   const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true, mls });
   // what Xen's loader would refuse (policydb.c) is a warning here too: `xsm compile -o` and `xsm
   // lint` say it, and an author should see it before Xen logs it at boot
-  const diagnostics = run.ok ? [...run.value.diagnostics, ...sourceRefusals(run.value.ast, run.value.symbols, false)] : run.error;
+  const diagnostics = run.ok ? [...run.value.diagnostics, ...sourceRefusals(run.value.ast, run.value.symbols, false), ...initialSidOrder(run.value.ast, run.value.symbols)] : run.error;
   // a policy with errors still has its declarations: resolve them (it reports and goes on), so
   // hover and completion work while the text is wrong
   let symbols = run.ok ? run.value.symbols : undefined;

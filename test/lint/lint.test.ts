@@ -54,7 +54,7 @@ describe("xsm lint on a policy with planted defects", () => {
 
   it("text output ends with the count; a duplicate names the earlier rule", async () => {
     const r = await xsm("lint", planted);
-    expect(r.stdout).toMatch(/\n10 warnings\n$/);
+    expect(r.stdout).toMatch(/\n11 warnings\n$/);
     expect(r.stdout).toContain(`${planted}:36:1: warning: this allow rule grants exactly what an earlier one grants\n`);
     expect(r.stdout).toContain(`${planted}:35:1: note: the earlier rule\n`);
   });

@@ -10,9 +10,14 @@ import { formatSource } from "../../src/fmt/format.js";
 import { childProcess, inProcess, repoRoot, type TestClient } from "./client.js";
 
 const smallPath = join(repoRoot, "test/fixtures/cli/small.conf");
-// made Xen-loadable (the class lists its common's permissions): the fixture's common prefix is a
-// warning the server publishes (xen-refusals.test.ts), and these tests start from no diagnostics
-const small = readFileSync(smallPath, "utf8").replace("class domain inherits basic { create", "class domain { getattr setattr create");
+// made Xen-loadable (the class lists its common's permissions) and given Xen's 13 initial SIDs in
+// its order (the declarations on the fixture's four lines, the new contexts after its own): the
+// fixture's common prefix and its 4 initial SIDs are warnings the server publishes
+// (xen-refusals.test.ts, test/binary/initial-sids.test.ts), and these tests start from no diagnostics
+const small = readFileSync(smallPath, "utf8")
+  .replace("class domain inherits basic { create", "class domain { getattr setattr create")
+  .replace("sid xen\nsid dom0\nsid device\nsid unlabeled\n", "sid xenboot sid xen\nsid dom0 sid domio sid domxen\nsid unlabeled sid security sid ioport sid iomem\nsid irq sid device sid domU sid domDM\n")
+  .replace("pcidevicecon", ["xenboot", "domio", "domxen", "security", "ioport", "iomem", "irq", "domU", "domDM"].map((s) => `sid ${s} system_u:system_r:xen_t\n`).join("") + "pcidevicecon");
 const uri = pathToFileURL(smallPath).href;
 const lines = small.split("\n");
 /** Position of the n-th occurrence (0-based) of `text` on the line that starts with `prefix`. */

@@ -12,6 +12,9 @@ import { inProcess, repoRoot } from "./client.js";
 const path = join(repoRoot, "test/fixtures/mls/devices.conf");
 const text = readFileSync(path, "utf8");
 const uri = pathToFileURL(path).href;
+/** The fixture declares 3 initial SIDs, not Xen's 13: the one warning that says so
+ *  (test/lsp/initial-sids.test.ts) is not what these tests are about. */
+const notIsids = <D extends { code?: unknown }>(ds: D[]) => ds.filter((d) => d.code !== "initial-sid-order");
 
 describe("xsm lsp --mls", () => {
   it("an MLS policy compiles clean; an MLS error is at its line", async () => {
@@ -19,7 +22,7 @@ describe("xsm lsp --mls", () => {
     try {
       const first = c.diagnostics(uri);
       await c.open(uri, text);
-      expect((await first).diagnostics).toEqual([]);
+      expect(notIsids((await first).diagnostics)).toEqual([]);
       const lines = text.split("\n");
       const line = lines.findIndex((l) => l.startsWith("range_transition dom0_t nic_t:resource"));
       const broken = text.replace("range_transition dom0_t nic_t:resource s0 - s1:c0;", "range_transition dom0_t nic_t:resource s0 - s7:c0;");
@@ -64,7 +67,7 @@ describe("xsm lsp: sensitivities and categories", () => {
     try {
       const first = c.diagnostics(uri);
       await c.open(uri, text);
-      expect((await first).diagnostics).toEqual([]);
+      expect(notIsids((await first).diagnostics)).toEqual([]);
       const req = <T>(method: string, p: { line: number; character: number }, extra: object = {}) => c.rpc.sendRequest(method, { textDocument: { uri }, position: p, ...extra }) as Promise<T>;
       const hover = async (p: { line: number; character: number }) => ((await req<Hover>("textDocument/hover", p)).contents as { value: string }).value;
 

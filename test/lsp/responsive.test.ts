@@ -8,12 +8,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunnerEvent } from "../../src/lsp/runner.js";
 import { inProcess, type TestClient } from "./client.js";
 
+const XEN_SIDS = ["xenboot", "xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device", "domU", "domDM"];
+
 /** A policy big enough that its analysis takes a while (thousands of types, tens of thousands of
  *  rules); `extra` goes into the TE section. */
 function bigPolicy(extra = ""): string {
   const types = 3000;
   const out = [
-    "class xen", "class domain", "sid xen", "sid dom0",
+    // Xen's initial SIDs in its order (or the editor warns: initial-sid-order)
+    "class xen", "class domain", ...XEN_SIDS.map((s) => `sid ${s}`),
     "class xen { settime readconsole physinfo }",
     "class domain { create destroy getdomaininfo pause unpause }",
     "attribute domain_type;", "attribute object_type;",
@@ -27,7 +30,7 @@ function bigPolicy(extra = ""): string {
   out.push("if (guest_debug) { allow domain_type object_type:xen readconsole; }");
   out.push(extra);
   out.push("role system_r;", "role system_r types { domain_type object_type };", "user system_u roles system_r;");
-  out.push("sid xen system_u:system_r:t0_t", "sid dom0 system_u:system_r:t1_t", "");
+  out.push(...XEN_SIDS.map((s, i) => `sid ${s} system_u:system_r:t${i}_t`), "");
   return out.join("\n");
 }
 

@@ -1,0 +1,66 @@
+// Initial SIDs that Xen would take for other ones. checkpolicy numbers a policy's initial SIDs by
+// the place of their `sid NAME` declarations (1, 2, ...), leaving out one without a context
+// (libsepol ocontext_copy_xen: "No context assigned to SID ..., omitting from policy"); Xen's
+// policydb_load_isids (xen/xsm/flask/ss/policydb.c), at the first load, puts each context in the
+// SID table at that number whatever its name, and Xen's hooks use the numbers of its own list
+// (xen/xsm/flask/policy/initial_sids through mkflask.sh: SECINITSID_XENBOOT 1 ... DOMDM 13). So a
+// policy declaring them in another order or fewer of them loads without a word and Xen labels its
+// objects with other contexts: sidtab_search reads a number with no context as unlabeled (6), and
+// fails ("unrecognized SID", -EINVAL, the check denied) when 6 has none; sidtab_insert sets next_sid
+// past the highest number loaded, so the contexts Xen labels at run time take the numbers above it,
+// which its hooks then read as those initial SIDs. Xen refuses none of this: a warning, strict or not.
+import type { PolicyAst, InitialSidDecl } from "../policy/ast.js";
+import type { Symbols } from "../policy/symbols.js";
+import { warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { XEN_INITIAL_SIDS } from "./to-policy.js";
+
+const UNLABELED = XEN_INITIAL_SIDS.indexOf("unlabeled") + 1;
+
+/** Runs of numbers as "5-13" or "3, 5". */
+function ranges(numbers: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    out.push(j > i ? `${numbers[i]}-${numbers[j]}` : `${numbers[i]}`);
+    i = j + 1;
+  }
+  return out.join(", ");
+}
+
+/** One warning when the policy's initial SIDs are not Xen's 13 in Xen's order, each with a
+ *  context: at the first declaration Xen takes for another SID (or the last declaration, when
+ *  only some are missing), naming every SID Xen would see otherwise. */
+export function initialSidOrder(ast: PolicyAst, symbols: Symbols): Diagnostic[] {
+  const decls = ast.statements.filter((s): s is InitialSidDecl => s.kind === "sid_decl");
+  if (decls.length === 0) return [];
+  const hasContext = (d: InitialSidDecl | undefined) => d !== undefined && symbols.initialSids.get(d.name.name) !== undefined;
+  const moved: { decl: InitialSidDecl; sid: number }[] = [];
+  const missing: number[] = [];
+  XEN_INITIAL_SIDS.forEach((xen, i) => {
+    const d = decls[i];
+    if (!hasContext(d)) missing.push(i + 1);
+    else if (d!.name.name !== xen) moved.push({ decl: d!, sid: i + 1 });
+  });
+  if (moved.length === 0 && missing.length === 0) return [];
+  const name = (sid: number) => XEN_INITIAL_SIDS[sid - 1]!;
+  const parts: string[] = [];
+  if (moved.length > 0) parts.push(`it would take ${moved.map((m, i) => `${m.decl.name.name}'s context for ${name(m.sid)} (${i === 0 ? "SID " : ""}${m.sid})`).join(", ")}`);
+  if (missing.length > 0) {
+    // sidtab_insert: next_sid is one past the highest number loaded
+    const highest = decls.reduce((h, d, i) => (hasContext(d) ? i + 1 : h), 0);
+    const them = missing.length === 1 ? "it" : "them";
+    let what = `${missing.length === 1 ? "SID" : "SIDs"} ${ranges(missing)} (${missing.map(name).join(", ")}) ${missing.length === 1 ? "has" : "have"} no context`;
+    what += missing.includes(UNLABELED)
+      ? `: Xen reads ${them} as unlabeled (${UNLABELED}), which has none either, so its checks on ${them} fail ("unrecognized SID")`
+      : `: Xen reads ${them} as SID ${UNLABELED} (${decls[UNLABELED - 1]!.name.name}'s context)`;
+    const reused = missing.filter((n) => n > highest);
+    if (reused.length > 0) what += `, and gives ${reused.length === missing.length ? "these numbers" : `SID${reused.length === 1 ? "" : "s"} ${ranges(reused)}`} to the first contexts it labels at run time`;
+    parts.push(what);
+  }
+  const message =
+    `initial SIDs not as Xen numbers them: Xen takes a policy's initial SIDs by number (their place among the \`sid\` declarations) for its own xenboot 1, xen 2, ... domDM 13 (xen/xsm/flask/policy/initial_sids) and loads the policy without a word; ` +
+    `here ${parts.join("; ")}. Declare Xen's 13 in its order, each with a context`;
+  const at = moved[0]?.decl ?? decls[Math.min(decls.length, XEN_INITIAL_SIDS.length) - 1]!;
+  return [warning("initial-sid-order", message, at.name.span)];
+}

@@ -1,0 +1,115 @@
+// Initial SIDs Xen would take for other ones (initial-sid-order): checkpolicy numbers a policy's
+// initial SIDs by the place of their `sid` declarations and leaves out one without a context; Xen's
+// policydb_load_isids puts each context at that number and its hooks use the numbers of its own
+// initial_sids (xenboot 1 ... domDM 13). One warning, at the first declaration Xen takes for another
+// SID, where Xen's refusals are said: `xsm compile -o` (with --strict too: Xen refuses none of it),
+// `xsm lint` and the language server. The fixtures' .bin files are checkpolicy 3.4's (`checkpolicy -t Xen -c 30`),
+// missing.checkpolicy.txt what it printed.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compileBinary } from "../../src/binary/compile.js";
+import { initialSidOrder } from "../../src/binary/initial-sids.js";
+import { readPolicy } from "../../src/binary/read.js";
+import { XEN_INITIAL_SIDS } from "../../src/binary/to-policy.js";
+import { lintText } from "../../src/lint/index.js";
+import { analyzeText } from "../../src/lsp/analysis.js";
+import { compile, compilePolicy } from "../../src/policy/index.js";
+import { SidTable } from "../../src/xsm/sidtab.js";
+import { xsm } from "../cli/run.js";
+
+const dir = "test/fixtures/binary/initial-sids";
+const read = (name: string) => readFileSync(join(dir, name), "utf8");
+const code = "initial-sid-order";
+const at = (ds: readonly { code: string; severity: string; span?: { line: number; col: number } }[]) =>
+  ds.filter((d) => d.code === code).map((d) => `${d.severity} ${d.span?.line}:${d.span?.col}`);
+
+function warnings(name: string) {
+  const run = compile(read(name), { file: name });
+  if (!run.ok) throw new Error(run.error[0]!.message);
+  return initialSidOrder(run.value.ast, run.value.symbols);
+}
+
+describe("initial SIDs that Xen numbers otherwise", () => {
+  it("checkpolicy numbers them by declaration and omits one without a context: the fixtures' binaries", () => {
+    const numbers = (name: string) => readPolicy(new Uint8Array(readFileSync(join(dir, `${name}.bin`)))).policy.ocontexts.isid.map((i) => i.sid).sort((a, b) => a - b);
+    expect(numbers("order")).toEqual([1, 2, 3, 4]);
+    expect(numbers("missing")).toEqual([1, 2, 3]);
+    expect(numbers("unlabeled")).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(numbers("xen")).toEqual(XEN_INITIAL_SIDS.map((_, i) => i + 1));
+    expect(read("missing.checkpolicy.txt")).toContain("No context assigned to SID domio, omitting from policy");
+    for (const name of ["order", "missing", "unlabeled", "xen"]) {
+      expect(Buffer.from(compileBinary(read(`${name}.conf`), { file: `${name}.conf` }).bytes).equals(readFileSync(join(dir, `${name}.bin`))), name).toBe(true);
+    }
+  });
+
+  it("Xen's 13 in its order, each with a context: nothing (the example policies)", () => {
+    expect(warnings("xen.conf")).toEqual([]);
+    for (const file of ["examples/xen-flask/policy.conf", "examples/svp/svp.conf"]) {
+      expect(at(lintText(readFileSync(file, "utf8"), file).diagnostics), file).toEqual([]);
+    }
+  });
+
+  it("another order: at the first declaration Xen takes for another SID, naming what Xen labels with which context", () => {
+    const [d] = warnings("order.conf");
+    expect(`${d!.severity} ${d!.span?.line}:${d!.span?.col}`).toBe("warning 5:5");
+    expect(d!.message).toContain("it would take xen's context for xenboot (SID 1), dom0's context for xen (2), device's context for dom0 (3), unlabeled's context for domio (4)");
+    expect(d!.message).toContain(`SIDs 5-13 (domxen, unlabeled, security, ioport, iomem, irq, device, domU, domDM) have no context: Xen reads them as unlabeled (6), which has none either, so its checks on them fail ("unrecognized SID")`);
+    expect(d!.message).toContain("gives these numbers to the first contexts it labels at run time");
+    expect(d!.message).toContain("loads the policy without a word");
+  });
+
+  it("what the message says Xen labels is what the XSM model's SID table (policydb_load_isids) holds", () => {
+    for (const name of ["order", "missing", "unlabeled"]) {
+      const policy = compilePolicy(read(`${name}.conf`), { file: name });
+      const { table } = SidTable.load(policy);
+      const message = warnings(`${name}.conf`)[0]!.message;
+      for (const m of message.matchAll(/(\w+)'s context for (\w+) \((?:SID )?(\d+)\)/g)) {
+        expect(table.sidToString(Number(m[3])), m[0]).toBe(policy.initialSidContext(m[1]!));
+        expect(XEN_INITIAL_SIDS[Number(m[3]) - 1]).toBe(m[2]);
+      }
+      // a number with no context reads as unlabeled's: none here but in unlabeled.conf
+      expect(table.sidToString(XEN_INITIAL_SIDS.length)).toBe(name === "unlabeled" ? policy.initialSidContext("unlabeled") : undefined);
+    }
+  });
+
+  it("some missing (one declared without a context, as checkpolicy omits it): at the last declaration", () => {
+    const [d] = warnings("missing.conf");
+    expect(`${d!.span?.line}:${d!.span?.col}`).toBe("8:5");
+    expect(d!.message).not.toContain("would take");
+    expect(d!.message).toContain("SIDs 4-13 (domio, domxen, unlabeled, security, ioport, iomem, irq, device, domU, domDM) have no context: Xen reads them as unlabeled (6), which has none either");
+    const u = warnings("unlabeled.conf")[0]!;
+    expect(u.message).toContain("SIDs 7-13 (security, ioport, iomem, irq, device, domU, domDM) have no context: Xen reads them as SID 6 (unlabeled's context), and gives these numbers to the first contexts it labels at run time");
+  });
+
+  it("the same warning from compile -o (strict or not), lint and the editor", () => {
+    for (const name of ["order", "missing", "unlabeled"]) {
+      const file = join(dir, `${name}.conf`);
+      const text = read(`${name}.conf`);
+      const warned = at(compileBinary(text, { file }).warnings);
+      expect(warned).toHaveLength(1);
+      expect(at(compileBinary(text, { file, strict: true }).warnings), "a warning under --strict too: Xen loads it").toEqual(warned);
+      expect(at(lintText(text, file).diagnostics)).toEqual(warned);
+      expect(at(analyzeText(text, file).diagnostics)).toEqual(warned);
+    }
+  });
+
+  it("the CLI renders it located, exit 0, where it shows Xen's refusals (compile -o, --strict too; lint), counted in the summary", async () => {
+    const file = join(dir, "order.conf");
+    const out = join(mkdtempSync(join(tmpdir(), "xsm-isid-")), "order.bin");
+    const binary = await xsm("compile", file, "-o", out);
+    expect(binary.code).toBe(0);
+    expect(binary.stdout).toMatch(/warnings\s+1\n/);
+    expect(binary.stderr).toContain(`${file}:5:5: warning: initial SIDs not as Xen numbers them`);
+    const strict = await xsm("compile", file, "-o", out, "--strict");
+    expect(strict.code).toBe(0);
+    expect(strict.stderr).toContain(`${file}:5:5: warning: initial SIDs not as Xen numbers them`);
+    const json = await xsm("compile", file, "-o", out, "--format", "json");
+    expect((JSON.parse(json.stdout).diagnostics as { code: string; line: number }[]).map((d) => `${d.code} ${d.line}`)).toEqual([`${code} 5`]);
+    const lint = await xsm("lint", file);
+    expect(lint.stdout).toContain(`${file}:5:5: warning: initial SIDs not as Xen numbers them`);
+    // without -o, compile is checkpolicy's check, as for Xen's refusals: nothing about Xen
+    expect((await xsm("compile", file)).stderr).toBe("");
+  });
+});
