@@ -2,9 +2,11 @@
 // `xsm` (package.json "bin"; bin/xsm.js loads this file): runs the command line `npm run build`
 // bundled into dist/bin/xsm.cjs (npm ci builds it through "prepare"). A missing build, or one older
 // than src/, is one line naming the fix, never old code run silently. "Older" is cheap to tell: the
-// build records when it started and lists src/'s directories and files (scripts/build.mjs); a file
-// edited since is newer than the build, and one added, removed or renamed makes its directory newer,
-// so one stat per listed path tells, without walking src/ (readdir cost as much as the stats).
+// build records when it started and lists, per bundle, src/'s paths to compare (scripts/build.mjs):
+// all of src/ for the whole command line, and for the compile bundle the files it was made from and
+// their directories (an edit of another file leaves it as a rebuild would make it). A file edited
+// since is newer than the build, and one added, removed or renamed makes its directory newer, so
+// one stat per listed path tells, without walking src/ (readdir cost as much as the stats).
 // A package without src/ has nothing to compare and runs its build; so does an installed one (under
 // node_modules: npm dates every file of a tarball 1985, and nobody edits there instead of building),
 // which skips the stats. (A checkout linked with `npm link` runs from its real path and keeps them.)
@@ -56,10 +58,11 @@ function staleness() {
     return "xsm is not built (no dist/build-stamp.json)";
   }
   if (/[\\/]node_modules[\\/]/.test(root)) return undefined;
-  if (!Array.isArray(stamp.src)) return "the build in dist/ is stale (made by an older scripts/build.mjs)";
+  const paths = stamp.bundles?.[`${bundleName}.cjs`];
+  if (!Array.isArray(paths)) return "the build in dist/ is stale (made by an older scripts/build.mjs)";
   // (plain concatenation: path.join normalises every path it makes, which once cost more than the
   // rest of `xsm --help`)
-  for (const path of stamp.src) {
+  for (const path of paths) {
     const stat = statSync(`${root}${path}`, { throwIfNoEntry: false });
     if (stat === undefined) return path === "src/" ? undefined : `the build in dist/ is stale (${path} is gone)`;
     if (stat.mtimeMs > stamp.builtAt) return `the build in dist/ is older than ${path}${path.endsWith("/") ? " (a file added, removed or renamed there)" : ""}`;
@@ -85,8 +88,24 @@ function codeCache(key) {
     return debug(`code cache: none (dist/bin/${cacheName})`);
   }
   const eol = data.indexOf(10);
-  if (key === undefined || eol < 0 || data.toString("utf8", 0, eol) !== key) return debug("code cache: made for another bundle or node, not used");
+  if (key === undefined || eol < 0 || data.toString("latin1", 0, eol).trimEnd() !== key) return debug("code cache: made for another bundle or node, not used");
   return data.subarray(eol + 1);
+}
+
+/** Whether `xsm compile`'s files (its policy, an existing -o target) come to at most 1 MB in all;
+ *  false for standard input (`-`), whose size is not known, and when none exists. */
+function shortInputs() {
+  let bytes = 0;
+  let found = false;
+  for (const word of argv.slice(argv.indexOf("compile") + 1)) {
+    if (word === "-") return false;
+    if (word.startsWith("-")) continue;
+    const stat = statSync(word, { throwIfNoEntry: false });
+    if (stat === undefined) continue;
+    found = true;
+    bytes += stat.size;
+  }
+  return found && bytes <= 1 << 20;
 }
 
 const stale = staleness();
@@ -108,6 +127,19 @@ const cachedData = training ? undefined : codeCache(key);
 // the bundle is ASCII (esbuild escapes the rest), so latin1 is its text without a UTF-8 decode
 const script = new Script(bundle.toString("latin1"), { filename: bundleFile, cachedData });
 if (cachedData !== undefined) debug(script.cachedDataRejected ? "code cache: rejected by V8" : "code cache: used");
+// A compile of a policy up to 1 MB (Xen's own is 54 KB) is over in 0.1-0.5 s, before optimised code
+// pays back TurboFan's compiles: on a compile of Xen's policy they were 5 functions, ~35 ms of a
+// background thread's CPU and ~600 page faults (a fifth of the run's), and the interpreter and
+// Sparkplug finish sooner without them. Larger policies keep V8's tiering (a 3 MB one takes 1.3x
+// longer without TurboFan). Set after the bundle's code cache is read (V8 accepts a cache only
+// under the flags it was made with; a build's training run sets none) and after stdout and stderr
+// exist: node compiles its own modules from its embedded cache, which a changed flag also voids.
+if (!training && command === "compile" && shortInputs()) {
+  process.stdout;
+  process.stderr;
+  require("node:v8").setFlagsFromString("--no-opt");
+  debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");
+}
 const bundleModule = { exports: {} };
 // (this file's own require: it resolves packages from the same node_modules as one made for
 // dist/bin/, and node:module, for createRequire, would load node's ES module loader)
@@ -121,5 +153,8 @@ process.stdout.on("error", (err) => {
 });
 runCli(argv, { stdout: process.stdout, stderr: process.stderr }).then((code) => {
   process.exitCode = code;
-  if (training && key !== undefined) writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${key}\n`), script.createCachedData()]));
+  // the key line padded with blanks to a multiple of 8 bytes: V8 copies cache data that does not start
+  // at a pointer-aligned address before reading it (570 KB, ~140 page faults), and readFileSync's
+  // buffer starts aligned
+  if (training && key !== undefined) writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${key.padEnd(Math.ceil((key.length + 1) / 8) * 8 - 1)}\n`), script.createCachedData()]));
 });

@@ -15,8 +15,9 @@
 //                    the bundle (id and length) and node it was made from;
 //   dist/bin/lsp-worker.js  the language server's analysis worker, a thread's own ES module entry
 //                    (src/lsp/runner.ts finds it beside the bundle);
-//   dist/build-stamp.json  when this build started and src/'s directories and files, which
-//                    bin/xsm.cjs compares with src/ to refuse running a stale build.
+//   dist/build-stamp.json  when this build started and, per bundle, the paths of src/ bin/xsm.cjs
+//                    compares with the build to refuse running a stale one: all of src/ for
+//                    xsm.cjs, the compile bundle's own sources and their directories for xsm-compile.cjs.
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
@@ -46,7 +47,10 @@ function copyJson(dir) {
 }
 copyJson(join(root, "src"));
 
-const node = { bundle: true, platform: "node", target: "node20", logLevel: "warning" };
+const node = { bundle: true, platform: "node", target: "node20", logLevel: "warning", absWorkingDir: root };
+/** Each bundle's sources under src/ (esbuild's metafile inputs, relative to the root), for the stamp. */
+const bundleSources = {};
+const sourcesOf = (metafile) => Object.keys(metafile.inputs).filter((path) => path.startsWith("src/"));
 // the packages only some runs of some commands load: required from node_modules when they are
 const OPTIONAL = /^(@viz-js\/viz|vscode-languageserver(-textdocument)?(\/.*)?)$/;
 /** Leaves OPTIONAL out of the bundle, each loaded through require() (all have a CommonJS entry):
@@ -119,6 +123,7 @@ for (const bundle of CLI_BUNDLES) {
     const left = output.imports.filter((i) => i.kind === "dynamic-import" && i.external).map((i) => i.path);
     if (left.length > 0) throw new Error(`build: dist/bin/${bundle.file} would import() ${left.join(", ")}; add it to OPTIONAL in scripts/build.mjs`);
   }
+  bundleSources[bundle.file] = sourcesOf(cli.metafile);
   const text = cli.outputFiles.find((f) => f.path.endsWith(".cjs")).contents;
   const map = cli.outputFiles.find((f) => f.path.endsWith(".map"));
   // bin/xsm.cjs reads the bundle as latin1 (no UTF-8 decode at every start), which is its text only
@@ -149,13 +154,28 @@ execFileSync(process.execPath, [join(root, "scripts", "build-studio.mjs")], { st
  *  the root as bin/xsm.cjs stats them. */
 function listSrc(dir, out = [`${dir}/`]) {
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-    if (entry.isDirectory()) listSrc(`${dir}/${entry.name}`, out);
+    if (entry.isDirectory()) {
+      out.push(`${dir}/${entry.name}/`);
+      listSrc(`${dir}/${entry.name}`, out);
+    }
     else out.push(`${dir}/${entry.name}`);
   }
   return out;
 }
+/** The compile bundle's paths: src/ first (a package without it has nothing to compare), then every
+ *  directory that holds one of its sources (a file added, removed or renamed there makes it newer),
+ *  then the sources. An edit elsewhere in src/ leaves what this bundle runs as a rebuild would make
+ *  it, and `xsm compile` stats ~75 paths instead of all of src/'s ~190. */
+function bundlePaths(sources) {
+  const dirs = new Set(["src/"]);
+  for (const file of sources) for (let i = file.indexOf("/"); i >= 0; i = file.indexOf("/", i + 1)) dirs.add(file.slice(0, i + 1));
+  return [...dirs, ...new Set(sources)];
+}
 mkdirSync(dist, { recursive: true });
-writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify({ builtAt: startedAt, src: listSrc("src") })}\n`);
+// the whole command line is compared with all of src/: its commands also serve the studio page
+// (built apart) and read src/ files at run time
+const stamp = { builtAt: startedAt, bundles: { "xsm.cjs": listSrc("src"), "xsm-compile.cjs": bundlePaths(bundleSources["xsm-compile.cjs"]) } };
+writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify(stamp)}\n`);
 
 // V8's code caches of the bundles, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a
 // stale build): xsm-compile.cache from `xsm compile -o` (its functions are the plain compile's and

@@ -57,7 +57,7 @@ describe("bin/xsm.cjs", () => {
     for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["help", "check"], ["info", "test/fixtures/cli/small.conf"]]) {
       const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
       expect(r.status).toBe(0);
-      expect(r.stderr).toBe("xsm: code cache: used\n");
+      expect(r.stderr).toBe(`xsm: code cache: used\n${argv[0] === "compile" ? "xsm: TurboFan off (--no-opt): the compile's files are 1 MB or less\n" : ""}`);
     }
     expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm-compile.cache").length);
     // the compile bundle is the whole command line less every other command
@@ -115,7 +115,8 @@ function checkout(builtAt?: number, parent = mkdtempSync(join(tmpdir(), "xsm-bin
   for (const dir of ["src/cli", "src"]) utimesSync(join(root, dir), 900, 900);
   if (builtAt !== undefined) {
     mkdirSync(join(root, "dist", "bin"), { recursive: true });
-    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, src: ["src/", "src/cli/", "src/cli/main.ts"] }));
+    const paths = ["src/", "src/cli/", "src/cli/main.ts"];
+    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, bundles: { "xsm.cjs": paths, "xsm-compile.cjs": paths } }));
     for (const bundle of ["xsm.cjs", "xsm-compile.cjs"]) writeFileSync(join(root, "dist", "bin", bundle), FAKE_BUNDLE);
   }
   return join(root, "bin", "xsm.cjs");
@@ -153,8 +154,28 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
     rmSync(join(bin, "..", "..", "src", "cli", "main.ts"));
     utimesSync(join(bin, "..", "..", "src", "cli"), 900, 900);
     expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is stale (src/cli/main.ts is gone); run `npm run build`\n");
-    writeFileSync(join(bin, "..", "..", "dist", "build-stamp.json"), JSON.stringify({ builtAt: 2_000_000, srcFiles: 1 }));
+    writeFileSync(join(bin, "..", "..", "dist", "build-stamp.json"), JSON.stringify({ builtAt: 2_000_000, src: ["src/", "src/cli/"] }));
     expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is stale (made by an older scripts/build.mjs); run `npm run build`\n");
+  });
+
+  it("compares each bundle with its own paths: an edit the compile bundle was not made from leaves it running", () => {
+    const bin = checkout(2_000_000);
+    const root = join(bin, "..", "..");
+    mkdirSync(join(root, "src", "lsp"));
+    writeFileSync(join(root, "src", "lsp", "server.ts"), "");
+    for (const dir of ["src/lsp", "src"]) utimesSync(join(root, dir), 900, 900);
+    const compile = ["src/", "src/cli/", "src/cli/main.ts"];
+    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt: 2_000_000, bundles: { "xsm.cjs": [...compile, "src/lsp/", "src/lsp/server.ts"], "xsm-compile.cjs": compile } }));
+    expect(run(["compile", "x"], bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "" });
+    expect(run(["check", "x"], bin)).toEqual({ code: 1, stdout: "", stderr: "xsm: the build in dist/ is older than src/lsp/server.ts; run `npm run build`\n" });
+  });
+
+  it("lists the compile bundle's sources and their directories in the stamp, and all of src/ for the whole command line", () => {
+    const stamp = JSON.parse(readFileSync("dist/build-stamp.json", "utf8")) as { bundles: Record<string, string[]> };
+    const compile = stamp.bundles["xsm-compile.cjs"]!;
+    expect(compile).toEqual(expect.arrayContaining(["src/", "src/cli/", "src/cli/main.ts", "src/cli/compile.ts", "src/policy/", "src/policy/parse.ts"]));
+    expect(compile).not.toContain("src/lsp/server.ts");
+    expect(stamp.bundles["xsm.cjs"]).toEqual(expect.arrayContaining(["src/lsp/server.ts", "src/studio/", ...compile]));
   });
 
   it("runs a current build, and a build without src/ (nothing to compare)", () => {
@@ -234,6 +255,26 @@ describe("bin/xsm.cjs and the code cache", () => {
       const r = debugRun(withCache(header, Buffer.from("not V8's")));
       expect(r).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: made for another bundle or node, not used\n" });
     }
+  });
+
+  it("turns TurboFan off for a compile whose files come to 1 MB or less, not for a larger one or standard input", () => {
+    const bin = checkout(2_000_000);
+    const dir = mkdtempSync(join(tmpdir(), "xsm-bin-"));
+    const small = join(dir, "small.conf"), large = join(dir, "large.conf"), out = join(dir, "out.bin");
+    writeFileSync(small, "# policy\n");
+    writeFileSync(large, "#".repeat((1 << 20) + 1));
+    writeFileSync(out, "#".repeat(1 << 20));
+    const flags = (argv: string[]) => {
+      const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", input: "", env: { ...process.env, XSM_DEBUG: "1" } });
+      expect(r.stdout).toBe(`ran ${argv}\n`);
+      return r.stderr.includes("xsm: TurboFan off (--no-opt)");
+    };
+    expect(flags(["compile", small])).toBe(true);
+    expect(flags(["compile", small, "-o", join(dir, "new.bin")])).toBe(true);
+    expect(flags(["compile", large])).toBe(false);
+    expect(flags(["compile", small, "-o", out])).toBe(false);
+    expect(flags(["compile", "-"])).toBe(false);
+    expect(flags(["info", small])).toBe(false);
   });
 
   it("runs the same when V8 rejects the cache's data", () => {
