@@ -25,7 +25,8 @@ import {
 } from "../xen/machine.js";
 import { errnoValue, type Rc } from "../xen/errno.js";
 import { formatSbdf } from "../xen/sbdf.js";
-import type { Domain, IommuMode, IrqRef, XsmIoHooks } from "../xsm/types.js";
+import type { Domain, IommuMode, IrqRef, XsmIoHooks, XsmModule } from "../xsm/types.js";
+import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
 
 /** A domain's passthrough state, as reports show it. */
 export interface DomainIoState {
@@ -45,13 +46,19 @@ export interface DomainIoState {
   emuirqs: { pirq: number; gsi: number }[];
   /** Guest GSIs bound to pirqs by PT_IRQ_TYPE_PCI (hvm_irq_dpci->girq), in the order bound. */
   girqs: { gsi: number; device: number; intx: number; pirq: number }[];
+  /** The part of `mmio` Xen maps read-only (mmio_ro_ranges: MSI-X tables and PBAs in use); only when not empty. */
+  mmioReadOnly?: Range[];
+  /** Devices whose MSI-X table the HVM guest's accesses are emulated for (msixtbl_list, by
+   *  machine_bdf, with the guest address of the table); only when not empty. */
+  msixtbl?: { device: number; gtable: number }[];
 }
 
 /** The source of a PHYSDEVOP_map_pirq: a GSI (MAP_PIRQ_TYPE_GSI, index = the GSI as the caller
  *  numbers it; an HVM guest mapping for itself numbers its emulated GSIs) or an MSI vector of a
  *  device (MAP_PIRQ_TYPE_MSI, index -1: Xen makes the IRQ); with `nr`, MAP_PIRQ_TYPE_MULTI_MSI
- *  for `nr` vectors (entry_nr). */
-export type PirqSource = { gsi: number } | { msi: number; nr?: number };
+ *  for `nr` vectors (entry_nr); with `msix`, MAP_PIRQ_TYPE_MSI with a table_base: the MSI-X
+ *  table entry `entry` (entry_nr). */
+export type PirqSource = { gsi: number } | { msi: number; nr?: number; msix?: { entry: number; tableBase: number } };
 
 /** What PHYSDEVOP_map_pirq hands back: rc, the pirq mapped, and for MULTI_MSI entry_nr. */
 export interface MapResult {
@@ -94,6 +101,9 @@ interface DomainIo {
   emuToPirq: Map<number, number>;
   pirqToEmu: Map<number, number>;
   girqs: { gsi: number; device: number; intx: number; pirq: number }[];
+  /** msixtbl_initialised(d) (msixtbl_init at the assignment of a device with MSI-X), and its
+   *  entries by device: the guest's table address and how many bound pirqs hold each (refcnt). */
+  msixtbl: Map<number, { gtable: number; refcnt: number }> | null;
 }
 
 /** An IRQ create_irq() made for an MSI vector: its device, the domain it granted access to, and
@@ -117,23 +127,41 @@ export interface IoCapsOptions {
   ownerOf: (machineBdf: number) => number | null | undefined;
   /** The vectors a device's MSI capability offers (msi_maxvec; 0: no MSI capability); 1 if not given. */
   msiVectors?: (machineBdf: number) => number;
+  /** A device's MSI-X capability (pdev->msix); undefined: none. */
+  msix?: (machineBdf: number) => MsixSpec | undefined;
+  /** A VF whose PF link is gone (pdev->pf_pdev NULL: a stale VF some PF-removal strategies leave). */
+  vfWithoutPf?: (machineBdf: number) => boolean;
 }
 
 export class IoCaps {
   private readonly domains = new Map<number, DomainIo>();
   private readonly msi = new Map<number, MsiIrq>();
+  /** pdev->msix of the devices that have one, made on first use, dropped with the device. */
+  private readonly msixs = new Map<number, Msix>();
+  private readonly mmioRo = new MmioRo();
 
   constructor(
-    private readonly xsm: XsmIoHooks,
+    private readonly xsm: XsmIoHooks & Pick<XsmModule, "resourceSetupPci">,
     private readonly options: IoCapsOptions,
   ) {}
+
+  private msixOf(bdf: number): Msix | undefined {
+    let m = this.msixs.get(bdf);
+    if (m === undefined) {
+      const spec = this.options.msix?.(bdf);
+      if (spec === undefined) return undefined;
+      m = new Msix(spec);
+      this.msixs.set(bdf, m);
+    }
+    return m;
+  }
 
   /** The domain's state, made on first use: a hardware domain starts with what
    *  dom0_setup_permissions() gives it, any other with nothing. */
   private io(d: Domain): DomainIo {
     let io = this.domains.get(d.domid);
     if (io === undefined) {
-      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Map(), dpci: false, emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [] };
+      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Map(), dpci: false, emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [], msixtbl: null };
       if (d.hardware) {
         io.ioports.add(0, MAX_IOPORTS - 1);
         io.iomem.add(0, MAX_MFN);
@@ -364,16 +392,16 @@ export class IoCaps {
   // allocate_and_map_msi_pirq() with index -1: create_irq() makes an IRQ and grants the caller
   // access to it; a failure destroys it again (destroy_irq revokes that access). MULTI_MSI asks
   // for entry_nr vectors: a block of pirqs, one IRQ each.
-  private mapMsi(cur: Domain, d: Domain, source: { msi: number; nr?: number }, want: number): MapResult {
+  private mapMsi(cur: Domain, d: Domain, source: { msi: number; nr?: number; msix?: { entry: number; tableBase: number } }, want: number): MapResult {
     const multi = source.nr !== undefined;
-    const irq = this.createIrq(cur, source.msi, 0);
+    const irq = this.createIrq(cur, source.msi, source.msix?.entry ?? 0, source.msix ? "msix" : "msi");
     if (irq < 0) {
       this.log(`dom${d.domid}: can't create irq for msi!`);
       return { rc: this.refuse("-EINVAL", `no free IRQ between nr_irqs_gsi and nr_irqs (${NR_IRQS}): create_irq failed`) };
     }
     const entries = { nr: source.nr ?? 1 };
     const pirq = this.allocatePirq(d, -1, want, irq, multi ? "multi" : "msi", entries.nr, entries);
-    const rc = "rc" in pirq ? pirq.rc : this.mapDomainPirq(cur, d, pirq.pirq, irq, { device: source.msi, multi }, entries);
+    const rc = "rc" in pirq ? pirq.rc : this.mapDomainPirq(cur, d, pirq.pirq, irq, { device: source.msi, multi, ...(source.msix ? { msix: source.msix } : {}) }, entries);
     const out = multi ? { entries: entries.nr } : {};
     if (rc === 0) return { rc, pirq: (pirq as { pirq: number }).pirq, ...out };
     this.destroyIrq(irq);
@@ -382,11 +410,11 @@ export class IoCaps {
 
   /** create_irq(NUMA_NO_NODE, true): the first unused IRQ above the GSIs, which the caller may
    *  then use (it is the IRQ's creator); -1 when none is left. */
-  private createIrq(cur: Domain, device: number, entry: number): number {
+  private createIrq(cur: Domain, device: number, entry: number, kind: "msi" | "msix" = "msi"): number {
     let irq = NR_IRQS_GSI;
     while (irq < NR_IRQS && this.msi.has(irq)) irq++;
     if (irq >= NR_IRQS) return -1;
-    this.msi.set(irq, { device, creator: cur.domid, entry, block: [irq], kind: "msi" });
+    this.msi.set(irq, { device, creator: cur.domid, entry, block: [irq], kind });
     this.io(cur).irqs.add(irq, irq);
     return irq;
   }
@@ -467,7 +495,7 @@ export class IoCaps {
   // granted the IRQ. An MSI's device must be `d`'s (pci_get_pdev(d, sbdf)) and offer the vectors
   // (pci_enable_msi); each further vector of a block gets a new IRQ at the next pirq, which Xen
   // does not check (only the first pirq is).
-  private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: { device: number; multi: boolean }, entries?: { nr: number }): Rc {
+  private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: { device: number; multi: boolean; msix?: { entry: number; tableBase: number } }, entries?: { nr: number }): Rc {
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (pirq < 0 || pirq >= nrPirqs(d) || irq <= 0 || irq >= NR_IRQS) {
@@ -489,6 +517,8 @@ export class IoCaps {
     const irqs = [irq];
     if (msi !== undefined) {
       if (this.options.ownerOf(msi.device) !== d.domid) return this.refuse("-ENODEV", `${formatSbdf(msi.device)} is not assigned to ${d.name} (pci_get_pdev(d, sbdf))`);
+      // pci_enable_msi(): a table_base makes it MSI-X (__pci_enable_msix)
+      if (msi.msix) return this.enableMsix(cur, msi.device, msi.msix, irq, d, pirq);
       const maxvec = this.options.msiVectors?.(msi.device) ?? 1;
       if (maxvec === 0) return this.refuse("-ENODEV", `${formatSbdf(msi.device)} has no MSI capability (pci_enable_msi: msi_pos is 0)`);
       const nr = entries?.nr ?? 1;
@@ -580,9 +610,121 @@ export class IoCaps {
       }
       io.irqs.remove(n, n);
     }
+    // pci_disable_msi(): an MSI-X entry gives up its use of the table (__pci_disable_msix)
+    if (msi?.kind === "msix") this.cleanupMsix(msi.device);
     // msi_free_irq -> destroy_irq for each vector: the creator loses the access create_irq gave it
     for (const n of msi?.block ?? []) this.destroyIrq(n);
     return 0;
+  }
+
+  // ---- MSI-X ---------------------------------------------------------------------------------
+
+  /**
+   * __pci_enable_msix() and msix_capability_init() for one table entry, the IRQ made and `d`
+   * granted it already: the device must have MSI-X and the entry be in its table. The table is
+   * located from the device's BARs only for its first user, and then only for the hardware domain
+   * mapping for itself or for a device nobody owns (dom_io); anyone else needs it located before
+   * (PHYSDEVOP_prepare_msix): -ENODATA. The first user makes the table and PBA read-only.
+   */
+  private enableMsix(cur: Domain, device: number, msix: { entry: number; tableBase: number }, irq: number, d: Domain, pirq: number): Rc {
+    const m = this.msixOf(device);
+    if (m === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} has no MSI-X capability (pdev->msix is NULL)`);
+    if (msix.entry >= m.spec.entries) return this.refuse("-EINVAL", `entry_nr ${msix.entry} is not below ${formatSbdf(device)}'s ${m.spec.entries} MSI-X table entries`);
+    const owner = this.options.ownerOf(device);
+    if (m.used === 0 && cur.hardware && (owner === cur.domid || owner === null)) {
+      const rc = this.locateMsix(device, m);
+      if (rc !== 0) return rc;
+      if (msix.tableBase !== m.spec.table) this.log(`WARN_ON(msi->table_base != table_paddr): ${formatSbdf(device)} table_base ${hex(msix.tableBase)}, the BAR says ${hex(m.spec.table)}`);
+    } else if (m.table === null) {
+      return this.refuse("-ENODATA", `${formatSbdf(device)}'s MSI-X table was never located: only the hardware domain mapping its own (or an unowned) device does that on a first use; prepare it first (PHYSDEVOP_prepare_msix)`);
+    }
+    if (m.used === 0) {
+      this.mmioRo.add(m);
+      // msix_capability_init's warning when the first user is not the hardware domain for itself
+      if (!cur.hardware || owner !== cur.domid) this.log(`${cur.hardware ? "Potentially insecure" : "Insecure"} use of MSI-X on ${formatSbdf(device)} by ${owner === null || owner === undefined ? "d[IO]" : `d${owner}`}`);
+    }
+    m.used++;
+    const io = this.io(d);
+    io.irqs.add(irq, irq);
+    io.pirqToIrq.set(pirq, irq);
+    io.irqToPirq.set(irq, pirq);
+    return 0;
+  }
+
+  // msix_capability_init()'s "Locate MSI-X table region": a VF reads its BARs through its PF
+  private locateMsix(device: number, m: Msix): Rc {
+    if (this.options.vfWithoutPf?.(device)) {
+      return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF whose PF is gone (pf_pdev is NULL): Xen reads a VF's MSI-X BAR through its PF and would dereference NULL here (ASSERT(dev->pf_pdev)); the model refuses instead`);
+    }
+    m.locate();
+    return 0;
+  }
+
+  // _pci_cleanup_msix(): one user fewer; the last takes the table and PBA out of mmio_ro_ranges
+  private cleanupMsix(device: number): void {
+    const m = this.msixs.get(device);
+    if (m === undefined || m.used === 0) return;
+    if (--m.used > 0) return;
+    this.mmioRo.remove(m);
+    m.table = null;
+    m.pba = null;
+  }
+
+  /**
+   * PHYSDEVOP_prepare_msix / PHYSDEVOP_release_msix (xen-pciback's, when it takes a device and
+   * lets it go): xsm_resource_setup_pci on the device, then pci_prepare_msix(): the device must be
+   * there (pci_get_pdev(NULL, sbdf)) and have no other user (-EBUSY); prepare locates the table and
+   * makes it and the PBA read-only, release gives that up.
+   */
+  prepareMsix(cur: Domain, device: number, release: boolean): Rc {
+    const rc = this.xsm.resourceSetupPci(cur, device);
+    if (rc !== 0) return rc;
+    if (this.options.ownerOf(device) === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} is not known to Xen (pci_get_pdev(NULL, sbdf))`);
+    const m = this.msixOf(device);
+    if (m === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} has no MSI-X capability: Xen reads pdev->msix->used_entries through a NULL pdev->msix here; the model refuses instead`);
+    if (m.used !== (release ? 1 : 0)) return this.refuse("-EBUSY", `${formatSbdf(device)}'s MSI-X has ${m.used} user${m.used === 1 ? "" : "s"}; ${release ? "release" : "prepare"} needs ${release ? 1 : 0} (used_entries != !!off)`);
+    if (release) {
+      this.cleanupMsix(device);
+      return 0;
+    }
+    const located = this.locateMsix(device, m);
+    if (located !== 0) return located;
+    this.mmioRo.add(m);
+    m.used++;
+    return 0;
+  }
+
+  /** pci_remove_device()'s pci_cleanup_msi(): every MSI and MSI-X vector of the device is disabled
+   *  and its IRQ destroyed (msi_free_irqs). The pirqs that map them are not touched: a domain keeps
+   *  its pirq and its access to the IRQ number, which create_irq may hand out again. The device's
+   *  MSI-X record goes with it (pdev_msi_deinit); a use the vectors did not hold (prepare_msix's)
+   *  leaves the table and PBA in mmio_ro_ranges. */
+  pciCleanupMsi(device: number): void {
+    for (const msi of [...this.msi.values()]) {
+      if (msi.device !== device || (msi.entry !== 0 && msi.kind === "msi")) continue;
+      if (msi.kind === "msix") this.cleanupMsix(device);
+      for (const n of msi.block) this.destroyIrq(n);
+    }
+    this.msixs.delete(device);
+  }
+
+  /** pdev_msix_assign() at assign_device(): an HVM guest given a device with MSI-X gets its
+   *  msixtbl (msixtbl_init), which bind_pt_irq with a gtable needs. */
+  msixAssign(d: Domain, device: number): void {
+    if (!d.hvm || this.options.msix?.(device) === undefined) return;
+    const io = this.io(d);
+    if (io.msixtbl === null) io.msixtbl = new Map();
+  }
+
+  /** The device's MSI-X state (undefined: it has no MSI-X). Xen makes the record when the device
+   *  is added (pdev_msi_init); here on first look, the same thing for a device in the registry. */
+  msixState(device: number): MsixReport | undefined {
+    return this.msixOf(device)?.report();
+  }
+
+  /** mmio_ro_ranges. */
+  readOnlyFrames(): Range[] {
+    return this.mmioRo.list();
   }
 
   // ---- HVM guest interrupts ------------------------------------------------------------------
@@ -593,7 +735,7 @@ export class IoCaps {
    *  PT_IRQ_TYPE_MSI; with it PT_IRQ_TYPE_PCI, routed to guest GSI hvm_pci_intx_gsi(device, intx)
    *  (hvm_irq_dpci's girq list). The hardware domain (a PVH dom0) has no hvm_irq_dpci: its PCI
    *  binds are identity GSIs (the pirq is the GSI, device and intx are ignored) below nr_gsis. */
-  bindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx): Rc {
+  bindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx, gtable?: number): Rc {
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(machineIrq) ?? 0;
@@ -609,6 +751,15 @@ export class IoCaps {
     // PT_IRQ_TYPE_MSI on a pirq bound otherwise: -EBUSY; PT_IRQ_TYPE_PCI binds the machine side once
     if (type === "msi" && was === "pci") return this.refuse("-EBUSY", `pirq ${machineIrq} is bound as PT_IRQ_TYPE_PCI (HVM_IRQ_DPCI_MACH_PCI): an MSI binding needs _MACH_MSI and _GUEST_MSI`);
     if (intx && d.hardware && machineIrq >= NR_IRQS_GSI) return this.refuse("-EINVAL", `the hardware domain binds GSIs to themselves: pirq ${machineIrq} is not below its nr_gsis (${NR_IRQS_GSI})`);
+    // msixtbl_pt_register() on the first MSI bind with the guest's table address: the guest needs
+    // an msixtbl (an MSI-X device assigned) and the IRQ an MSI descriptor; failing, the bind is undone
+    if (type === "msi" && was === undefined && gtable !== undefined && gtable !== 0) {
+      if (io.msixtbl === null) return this.refuse("-ENODEV", `${d.name} has no msixtbl (msixtbl_initialised): no device with MSI-X was assigned to it`);
+      if (msi === undefined) return this.refuse("-EINVAL", `IRQ ${irq} has no MSI descriptor (irq_desc->msi_desc): nothing to emulate a table for`);
+      const entry = io.msixtbl.get(msi.device);
+      if (entry) entry.refcnt++;
+      else io.msixtbl.set(msi.device, { gtable, refcnt: 1 });
+    }
     if (intx && !d.hardware) io.girqs.push({ gsi: hvmPciIntxGsi(intx), device: intx.device, intx: intx.intx, pirq: machineIrq });
     if (was === undefined) io.bound.set(machineIrq, type);
     return 0;
@@ -639,6 +790,10 @@ export class IoCaps {
     } else if (io.girqs.some((g) => g.pirq === machineIrq)) {
       return this.refuse(0, `pirq ${machineIrq} still routes guest GSIs (PT_IRQ_TYPE_PCI): an unbind without device and intx leaves its digl list, and the binding, as they are`);
     }
+    // msixtbl_pt_unregister(): the entry of the IRQ's device loses one reference
+    const msi = this.msi.get(irq);
+    const entry = msi && io.bound.has(machineIrq) ? io.msixtbl?.get(msi.device) : undefined;
+    if (entry && --entry.refcnt === 0) io.msixtbl!.delete(msi!.device);
     io.bound.delete(machineIrq);
     return 0;
   }
@@ -660,7 +815,7 @@ export class IoCaps {
   /** The domain's state (a hardware domain's initial one if nothing happened to it yet). */
   state(d: Domain): DomainIoState {
     const io = this.io(d);
-    return {
+    const state: DomainIoState = {
       irqs: io.irqs.list(),
       iomem: io.iomem.list(),
       ioports: io.ioports.list(),
@@ -675,6 +830,10 @@ export class IoCaps {
       bound: [...io.bound.keys()].sort((a, b) => a - b),
       girqs: io.girqs.map((g) => ({ ...g })),
     };
+    const ro = this.mmioRo.within(state.mmio);
+    if (ro.length) state.mmioReadOnly = ro;
+    if (io.msixtbl?.size) state.msixtbl = [...io.msixtbl].sort((a, b) => a[0] - b[0]).map(([device, e]) => ({ device, gtable: e.gtable }));
+    return state;
   }
 
   /** Whether the domain has been touched (reports leave untouched domains out). */

@@ -63,6 +63,8 @@ export class PciRegistry {
   private strategy: Strategy;
   private readonly vfWithoutPf: RegistryOptions["vfWithoutPf"];
   private readonly log: ((line: string) => void) | undefined;
+  private readonly onFree: RegistryOptions["onFree"];
+  private readonly onAssign: RegistryOptions["onAssign"];
   /** pci_segments (a radix tree in Xen). */
   private readonly segments = new Map<number, PciSeg>();
   /** d->pdev_list for every domain holding devices. */
@@ -91,6 +93,8 @@ export class PciRegistry {
     this.strategy = opts.strategy;
     this.vfWithoutPf = opts.vfWithoutPf;
     this.log = opts.log;
+    this.onFree = opts.onFree;
+    this.onAssign = opts.onAssign;
     this.removalOps = {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
       free: (pdev) => this.free(pdev),
@@ -217,6 +221,7 @@ export class PciRegistry {
       return "-EBADF";
     }
     this.setOwner(pdev, target.domid);
+    this.onAssign?.(target.domid, key);
     return 0;
   }
 
@@ -488,6 +493,7 @@ export class PciRegistry {
       pdev.pf = null;
     }
     this.setOwner(pdev, null);
+    this.onFree?.(pdev.key); // pci_cleanup_msi() before the record goes
     this.printk(() => `PCI remove device ${pp(pdev.key)}`);
     this.drop(pdev);
   }

@@ -22,6 +22,8 @@ export interface DeviceState {
   owner: string | null; // domain name
   /** Only present (as false) after hot_unplug: the hardware vanished but Xen still holds the record. */
   present?: false;
+  /** Its MSI-X record (src/pci/msix.ts), added by the simulator once Xen looked at it. */
+  msix?: { entries: number; used: number; table?: { start: number; end: number }; pba?: { start: number; end: number } };
 }
 
 /** Extra information for pci_add_device (struct pci_dev_info). */
@@ -45,4 +47,8 @@ export interface RegistryOptions {
   vfWithoutPf: VfWithoutPf;
   /** Xen's printk: every log line the registry emits, e.g. "Attempted to remove PCI SR-IOV PF ... with VFs still present". */
   log?: (line: string) => void;
+  /** A device record is freed (pci_remove_device: pci_cleanup_msi runs first), by machine_bdf. */
+  onFree?: (machineBdf: number) => void;
+  /** A device was assigned to a domain (assign_device: pdev_msix_assign). */
+  onAssign?: (domid: number, machineBdf: number) => void;
 }

@@ -89,7 +89,9 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
     const ctx = resolveContext(s.context, sym, err, mls);
     if (ctx) list.push({ low: s.low, high: s.high, context: ctx });
   };
-  for (const s of ast.statements) {
+  const statements = ast.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
     switch (s.kind) {
       case "sid_context": {
         if (!sym.initialSids.has(s.name.name)) {
@@ -109,7 +111,10 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
         // define_pirq_context keeps a pirq in libsepol's 16-bit ocontext u.pirq, and compares
         // the number as written with the 16-bit values kept so far: `pirqcon 65536` is pirq 0,
         // and is not a duplicate of `pirqcon 0`
-        const clash = oc.pirqcon.findIndex((o) => o.irq === s.irq);
+        // (a loop, not findIndex: a closure over `s` would make the loop allocate a context for
+        // every statement of the policy)
+        let clash = -1;
+        for (let k = 0; k < oc.pirqcon.length && clash === -1; k++) if (oc.pirqcon[k]!.irq === s.irq) clash = k;
         if (clash !== -1) {
           const first = pirqSpans[clash];
           err("duplicate", `duplicate pirqcon entry for ${s.irq}`, s.span, first ? [{ message: "first defined here", span: first }] : undefined);

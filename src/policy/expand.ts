@@ -174,7 +174,9 @@ export interface ExpandResult {
 export function expand(sym: Symbols, resolved: ResolvedRules): ExpandResult {
   const ex = new Expander(sym, resolved);
   const neverallows: ExpandedAvRule[] = [];
-  for (const r of resolved.avRules) {
+  const avRules = resolved.avRules;
+  for (let i = 0; i < avRules.length; i++) {
+    const r = avRules[i]!;
     if (r.kind === "neverallow") neverallows.push(ex.expandedRule(r));
     else ex.avRule(r);
   }

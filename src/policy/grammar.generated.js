@@ -558,10 +558,12 @@ function peg$parse(input, options) {
 
   function peg$f0(statements) {
     // (FastStatement gives a run of statements as one array)
+    // (index loops: this runs once per parse, cold, where for-of allocates a result per step)
     const out = [];
-    for (const s of statements) {
+    for (let i = 0; i < statements.length; i++) {
+      const s = statements[i];
       if (s === null) continue;
-      if (Array.isArray(s)) for (const r of s) out.push(r);
+      if (Array.isArray(s)) for (let k = 0; k < s.length; k++) out.push(s[k]);
       else out.push(s);
     }
     return out;
@@ -8239,6 +8241,7 @@ function peg$parse(input, options) {
       const { include, exclude } = sc.braceIdents(start);
       return { span: at(start, end), star: false, complement, include, exclude };
     },
+    pool: [],
     // (read again by a scanner of its own: this one may be in the middle of a statement)
     avRuleSets(start) {
       return (reader ??= new Scanner(input, this)).avRuleSets(start);

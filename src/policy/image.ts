@@ -59,13 +59,24 @@ export class PolicyTables {
 
   /** The avtab under the given boolean values: the base table plus each node's enabled branch. */
   tableFor(bools: Readonly<Uint8Array>): { table: AvTab; conds: Uint8Array } {
-    const conds = Uint8Array.from(this.sym.conds, (c) => (evalCond(c.program, bools as Uint8Array) ? 1 : 0));
+    const conds = this.condValues(bools);
+    return { table: this.tableOf(conds), conds };
+  }
+
+  /** Each conditional node's value (0/1) under the given boolean values. */
+  condValues(bools: Readonly<Uint8Array>): Uint8Array {
+    return Uint8Array.from(this.sym.conds, (c) => (evalCond(c.program, bools as Uint8Array) ? 1 : 0));
+  }
+
+  /** The base table plus the branch of each node that `conds` enables (the base itself when
+   *  they add nothing). */
+  tableOf(conds: Readonly<Uint8Array>): AvTab {
     const lists = this.sym.conds.map((_, i) => this.ex.condLists[condListIndex({ node: i, branch: conds[i] === 1 })]!);
     const extra = lists.reduce((n, l) => n + l.length, 0);
-    if (extra === 0) return { table: this.ex.base, conds };
+    if (extra === 0) return this.ex.base;
     const table = this.ex.base.cloneWithRoom(extra);
     for (const l of lists) l.addTo(table);
-    return { table, conds };
+    return table;
   }
 
   ruleRef(span: Span): RuleRef {
@@ -87,7 +98,25 @@ export interface BoolState {
   readonly table: AvTab;
 }
 
+/** A BoolState whose table is built when first read: a compile makes the default view, and a
+ *  run that never decides (`xsm compile`, `-o`) need not copy the base table (11 MB of typed
+ *  arrays for gen-policy large, each page a fault here) and add the enabled branches to it. */
+class LazyBoolState implements BoolState {
+  readonly conds: Readonly<Uint8Array>;
+  #table: AvTab | undefined = undefined;
+
+  constructor(
+    readonly tables: PolicyTables,
+    readonly bools: Readonly<Uint8Array>,
+  ) {
+    this.conds = tables.condValues(bools);
+  }
+
+  get table(): AvTab {
+    return (this.#table ??= this.tables.tableOf(this.conds));
+  }
+}
+
 export function boolState(tables: PolicyTables, bools: Readonly<Uint8Array>): BoolState {
-  const { table, conds } = tables.tableFor(bools);
-  return { tables, bools, conds, table };
+  return new LazyBoolState(tables, bools);
 }

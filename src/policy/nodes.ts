@@ -113,6 +113,7 @@ const NO_NAMES: readonly string[] = Object.freeze([]);
  *  (a closure inlined there dies with its parse and deoptimises it: shapes.ts). */
 export class SourceNodes implements ScanNodes {
   #reader: Scanner | undefined = undefined;
+  readonly pool: (string | number)[] = [];
 
   constructor(
     readonly lines: LineMap,
@@ -155,5 +156,5 @@ export class SourceNodes implements ScanNodes {
   keepShape(nodes.nameSet("", 0));
   keepShape(nodes.ident("", 0));
   keepShape(nodes.nameList(0, 0, false, [], []));
-  keepShape(new ScannedAvRule(nodes, "allow", 0, "", "", "", []));
+  keepShape(new ScannedAvRule(nodes, "allow", 0, "", "", "", 0));
 }

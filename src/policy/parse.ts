@@ -412,7 +412,8 @@ export function checkSections(statements: readonly Statement[], endOfFile: Span)
   const first: (Statement | undefined)[] = new Array(SECTIONS.length);
   const reported = new Set<number>(); // one diagnostic per misplaced section, not per statement
   let latest = -1;
-  for (const s of statements) {
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
     const section = sectionOf(s);
     if (section === undefined) continue;
     first[section] ??= s;

@@ -40,7 +40,9 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   const roleTransitions = new Map<string, number>();
   const filenames = new Set<string>();
   const dominance = new RoleDominanceState(st);
-  for (const s of st.ast.statements) {
+  const statements = st.ast.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
     switch (s.kind) {
       case "role":
         roleTypes(st, names, s.name, s.types);

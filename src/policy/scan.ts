@@ -29,6 +29,9 @@ export interface ScanNodes {
   /** The set `{ ... }` or `~{ ... }` over [start, end) of these names (the nodes may re-read its
    *  Idents from the text: Scanner.braceIdents). */
   nameList(start: number, end: number, complement: boolean, include: string[], exclude: string[]): NameSet;
+  /** The names of the plain `{ ... }` sets ScannedAvRules keep, one after the other: at a set's
+   *  index its count, then its names (pushed to by the scanner). */
+  readonly pool: (string | number)[];
   /** The four sets of the AV rule whose sources start at `at`, as nodes (Scanner.avRuleSets). */
   avRuleSets(at: number): [NameSet, NameSet, NameSet, NameSet];
 }
@@ -113,16 +116,16 @@ export const CHECKPOLICY_COND_ROOM = 9989;
 export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
 
 // Slots of the cache of recently read names (a power of two).
-const RECENT_SIZE = 4096;
+const RECENT_SIZE = 16384;
 
-/** A set as Scanner.avRule keeps it: one plain name, the names of a plain `{ ... }` (no `-`,
- *  no `~`), or the node the grammar would make. */
-export type ScannedNames = NameSet | string | readonly string[];
+/** A set as Scanner.avRule keeps it: one plain name, a plain `{ ... }` (no `-`, no `~`) as the
+ *  index of its names in the nodes' pool, or the node the grammar would make. */
+export type ScannedNames = NameSet | string | number;
 
 /**
  * An AV rule as Scanner.avRule read it. A set of one plain name (nearly every source, target and
  * class, most permissions) is kept as the name, and a plain set in braces (most permission sets)
- * as its names; the sets' nodes are made, all four by reading the rule again from where its
+ * as its names in a pool shared by the parse (no array per set); the sets' nodes are made, all four by reading the rule again from where its
  * sources start, when one is first read. The resolver asks for the names alone (sourceName,
  * sourceNames, ...). The statement's span is kept as two numbers and made when read. A large
  * policy has 100k such rules, which stay live (and were copied by every scavenge, then by the
@@ -130,7 +133,7 @@ export type ScannedNames = NameSet | string | readonly string[];
  * that.
  */
 function isNode(set: ScannedNames): set is NameSet {
-  return typeof set === "object" && !Array.isArray(set);
+  return typeof set === "object";
 }
 
 export class ScannedAvRule implements Unplaced<AvRule> {
@@ -223,18 +226,19 @@ export class ScannedAvRule implements Unplaced<AvRule> {
     const s = this.#perms;
     return typeof s === "string" ? s : undefined;
   }
-  /** The names of each set that is a plain `{ ... }` whose node is not made yet, else undefined. */
-  get sourceNames(): readonly string[] | undefined {
+  /** Where the names of each set that is a plain `{ ... }` whose node is not made yet are in
+   *  `nodes.pool` (its count, then its names), else -1. */
+  get sourceList(): number {
     const s = this.#sources;
-    return Array.isArray(s) ? s : undefined;
+    return typeof s === "number" ? s : -1;
   }
-  get targetNames(): readonly string[] | undefined {
+  get targetList(): number {
     const s = this.#targets;
-    return Array.isArray(s) ? s : undefined;
+    return typeof s === "number" ? s : -1;
   }
-  get permNames(): readonly string[] | undefined {
+  get permList(): number {
     const s = this.#perms;
-    return Array.isArray(s) ? s : undefined;
+    return typeof s === "number" ? s : -1;
   }
 
   toJSON(): Unplaced<AvRule> {
@@ -454,10 +458,8 @@ export class Scanner {
   /** names1's set at `pos` as its node (the set was read once already: it is well formed). */
   private setNode(): NameSet {
     const start = this.pos;
-    const set = this.names1()!;
-    if (typeof set === "string") return this.nodes.nameSet(set, start);
-    if (Array.isArray(set)) return this.nodes.nameList(start, this.pos, false, set.slice(), NONE as never as string[]);
-    return set as NameSet;
+    const set = this.names1(false)!;
+    return typeof set === "string" ? this.nodes.nameSet(set, start) : (set as NameSet);
   }
 
   /** `T[, A]*;` after `type`, `T A[, A]*;` after `typeattribute`, `A;` after `attribute` (no
@@ -798,7 +800,7 @@ export class Scanner {
    *  nodes are the grammar's (Names, flattenSet): a span from the first character to the last
    *  read, `include` and `exclude` in the order written; one plain name is that name (its set
    *  made by ScannedAvRule when asked for). */
-  private names1(): ScannedNames | null {
+  private names1(pooled = true): ScannedNames | null {
     const input = this.input;
     const start = this.pos;
     const c = input.charCodeAt(start);
@@ -809,11 +811,11 @@ export class Scanner {
     if (c === 126 /* ~ */) {
       this.pos++;
       this.skipBlanks();
-      if (input.charCodeAt(this.pos) === 123 /* { */) return this.braceSet(start, true);
+      if (input.charCodeAt(this.pos) === 123 /* { */) return this.braceSet(start, true, pooled);
       const a = this.ident();
       return a === null ? null : { span: this.nodes.at(start, this.pos), star: false, complement: true, include: [a], exclude: NONE as never as Ident[] };
     }
-    if (c === 123 /* { */) return this.braceSet(start, false);
+    if (c === 123 /* { */) return this.braceSet(start, false, pooled);
     // (the name read as in ident(), its node made once we know whether it is the whole set)
     if (!isLetter(c)) return null;
     const name = this.word(start);
@@ -832,19 +834,28 @@ export class Scanner {
   }
 
   /** `{ a -b c }` from `this.pos` (at the brace), a set spanning from `start`; null when nested
-   *  or empty. A plain `{ ... }` (no `~`, no `-`) is its names (ScannedAvRule makes its node when
-   *  asked); the others are made by the nodes' nameList from the names alone: their Idents are
-   *  read again (braceIdents) only when asked for. */
-  private braceSet(start: number, complement: boolean): ScannedNames | null {
+   *  or empty. With `pooled`, a plain `{ ... }` (no `~`, no `-`) is kept as names in the nodes'
+   *  pool, its index returned (ScannedAvRule makes its node when asked); the others are made by
+   *  the nodes' nameList from the names alone: their Idents are read again (braceIdents) only
+   *  when asked for. */
+  private braceSet(start: number, complement: boolean, pooled: boolean): ScannedNames | null {
     if (!this.braceItems()) return null;
     const include = this.setNames;
     const minus = this.setMinus;
+    const n = this.setCount;
     let excluded = 0;
-    for (let k = 0; k < minus.length; k++) excluded += minus[k]!;
-    if (excluded === 0) return complement ? this.nodes.nameList(start, this.pos, complement, include.slice(), NONE as never as string[]) : include.slice();
+    for (let k = 0; k < n; k++) excluded += minus[k]!;
+    if (excluded === 0 && pooled && !complement) {
+      const pool = this.nodes.pool;
+      const at = pool.length;
+      pool.push(n);
+      for (let k = 0; k < n; k++) pool.push(include[k]!);
+      return at;
+    }
+    if (excluded === 0) return this.nodes.nameList(start, this.pos, complement, include.slice(0, n), NONE as never as string[]);
     const inc: string[] = [];
     const exc: string[] = [];
-    for (let k = 0; k < include.length; k++) (minus[k] === 1 ? exc : inc).push(include[k]!);
+    for (let k = 0; k < n; k++) (minus[k] === 1 ? exc : inc).push(include[k]!);
     return this.nodes.nameList(start, this.pos, complement, exact(inc), exc.slice());
   }
 
@@ -858,14 +869,14 @@ export class Scanner {
     this.braceItems();
     const include: Ident[] = [];
     const exclude: Ident[] = [];
-    for (let k = 0; k < this.setNames.length; k++) {
+    for (let k = 0; k < this.setCount; k++) {
       (this.setMinus[k] === 1 ? exclude : include).push(this.nodes.ident(this.setNames[k]!, this.setOffsets[k]!));
     }
     return { include: exact(include), exclude: exact(exclude) };
   }
 
   /** Where each name of the set in braces at `start` is written, in text order, and whether a `-`
-   *  came before it (1): this scanner's own arrays, good until it reads another set. */
+   *  came before it (1). */
   braceOffsets(start: number): { offsets: readonly number[]; minus: readonly number[] } {
     this.pos = start;
     if (this.input.charCodeAt(start) === 126 /* ~ */) {
@@ -873,11 +884,14 @@ export class Scanner {
       this.skipBlanks();
     }
     this.braceItems();
-    return { offsets: this.setOffsets, minus: this.setMinus };
+    return { offsets: this.setOffsets.slice(0, this.setCount), minus: this.setMinus.slice(0, this.setCount) };
   }
 
   // The names of the last set braceItems read, where each starts and whether a `-` came before
-  // it; reused from set to set (a large policy has ~90k such sets).
+  // it: the first setCount entries. Reused from set to set (a large policy has ~90k such sets)
+  // and written by index: `length = 0` dropped their backing stores, so every set allocated
+  // three new ones (~35 MB of garbage on gen-policy large).
+  private setCount = 0;
   private readonly setNames: string[] = [];
   private readonly setOffsets: number[] = [];
   private readonly setMinus: number[] = [];
@@ -889,9 +903,8 @@ export class Scanner {
     const names = this.setNames;
     const offsets = this.setOffsets;
     const minusOf = this.setMinus;
-    names.length = 0;
-    offsets.length = 0;
-    minusOf.length = 0;
+    let n = 0;
+    this.setCount = 0;
     this.pos++;
     this.skipBlanks();
     for (;;) {
@@ -907,12 +920,13 @@ export class Scanner {
         if (minus === 1) return false;
         break;
       }
-      names.push(name);
-      offsets.push(at);
-      minusOf.push(minus);
+      names[n] = name;
+      offsets[n] = at;
+      minusOf[n] = minus;
+      this.setCount = ++n;
       this.skipBlanks();
     }
-    if (names.length === 0 || input.charCodeAt(this.pos) !== 125 /* } */) return false;
+    if (n === 0 || input.charCodeAt(this.pos) !== 125 /* } */) return false;
     this.pos++;
     return true;
   }

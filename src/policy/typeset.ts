@@ -21,15 +21,22 @@ export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
     generation = 0;
   }
   const gen = ++generation;
-  for (const t of ts.negTypes) negStamps[t] = gen;
-  for (const a of ts.negAttrs) for (const t of sym.attrs[a]!.members) negStamps[t] = gen;
+  // (index loops: a cold run's for-of allocates an iterator result per element)
+  for (let i = 0; i < ts.negTypes.length; i++) negStamps[ts.negTypes[i]!] = gen;
+  for (let i = 0; i < ts.negAttrs.length; i++) {
+    const members = sym.attrs[ts.negAttrs[i]!]!.members;
+    for (let k = 0; k < members.length; k++) negStamps[members[k]!] = gen;
+  }
   const out: number[] = [];
   if (ts.star) {
     for (let t = 0; t < n; t++) if (negStamps[t] !== gen) out.push(t);
     return Int32Array.from(out);
   }
-  for (const t of ts.types) markType(t, gen, out);
-  for (const a of ts.attrs) for (const t of sym.attrs[a]!.members) markType(t, gen, out);
+  for (let i = 0; i < ts.types.length; i++) markType(ts.types[i]!, gen, out);
+  for (let i = 0; i < ts.attrs.length; i++) {
+    const members = sym.attrs[ts.attrs[i]!]!.members;
+    for (let k = 0; k < members.length; k++) markType(members[k]!, gen, out);
+  }
   if (ts.complement) {
     const comp: number[] = [];
     for (let t = 0; t < n; t++) if (stamps[t] !== gen || negStamps[t] === gen) comp.push(t);

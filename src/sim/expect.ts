@@ -4,6 +4,13 @@ import type { DeviceState } from "../pci/types.js";
 import type { DomainIoState } from "../pci/iocaps.js";
 import { RangeSet, type Range } from "../xen/rangeset.js";
 import { parseRange } from "./validate.js";
+import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
+
+/** An SBDF as the reports print it. */
+const canonical = (text: string): string => {
+  const p = parseSbdf(text);
+  return p.ok ? formatSbdf(sbdfKey(p.value)) : text;
+};
 import type { Rc, XsmCheck } from "../xsm/types.js";
 import type { Expect } from "./scenario.js";
 
@@ -53,6 +60,7 @@ export function checkExpect(
       if (want[k] !== undefined) check(`${at} ${k}`, got[k] === want[k], show(want[k]), show(got[k]));
     }
     if (want.unplugged !== undefined) check(`${at} unplugged`, (got.present === false) === want.unplugged, show(want.unplugged), show(got.present === false));
+    if (want.msixUsed !== undefined) check(`${at} msixUsed`, (got.msix?.used ?? 0) === want.msixUsed, show(want.msixUsed), show(got.msix?.used ?? 0));
   }
   for (const want of e.resources ?? []) {
     const got = io(want.domain);
@@ -61,11 +69,11 @@ export function checkExpect(
       check(at, false, "a live domain (to check its resources)", "not running");
       continue;
     }
-    for (const k of ["irqs", "iomem", "ioports", "mmio"] as const) {
+    for (const k of ["irqs", "iomem", "ioports", "mmio", "mmioReadOnly"] as const) {
       const w = want[k];
       if (w === undefined) continue;
       const expected = rangeSet(w.map((v) => parseRange(v)!));
-      const actual = rangeSet(got[k]);
+      const actual = rangeSet(got[k] ?? []);
       const radix = k === "irqs" ? 10 : 16;
       check(`${at} ${k}`, expected.equals(actual), expected.toString(radix), actual.toString(radix));
     }
@@ -78,6 +86,11 @@ export function checkExpect(
       const expected = Object.entries(want.emuirqs).map(([p, gsi]) => `${Number(p)}->${gsi}`).sort().join(" ");
       const actual = got.emuirqs.map((e) => `${e.pirq}->${e.gsi}`).sort().join(" ");
       check(`${at} emuirqs`, expected === actual, expected || "(none)", actual || "(none)");
+    }
+    if (want.msixtbl !== undefined) {
+      const expected = [...new Set(want.msixtbl.map(canonical))].sort().join(" ");
+      const actual = (got.msixtbl ?? []).map((e) => formatSbdf(e.device)).sort().join(" ");
+      check(`${at} msixtbl`, expected === actual, expected || "(none)", actual || "(none)");
     }
     if (want.bound !== undefined) {
       const expected = [...new Set(want.bound)].sort((a, b) => a - b).join(" ");

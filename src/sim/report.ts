@@ -72,6 +72,8 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   unbind_pt_irq: "unbind_irq",
   pci_attach: "pci-attach",
   pci_detach: "pci-detach",
+  prepare_msix: "prepare_msix",
+  release_msix: "release_msix",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
@@ -125,6 +127,7 @@ export function renderDevices(devices: DeviceState[]): string[] {
     if (d.kind === "vf") bits.push(`physfn ${d.physfn ?? "(unlinked)"}`);
     if (d.broken) bits.push("BROKEN");
     if (d.present === false) bits.push("(hardware gone)");
+    if (d.msix) bits.push(`msix ${d.msix.used} used${d.msix.table ? `, table ${frames(d.msix.table)} pba ${frames(d.msix.pba!)} read-only` : ""}`);
     return bits.join("  ");
   });
 }
@@ -147,6 +150,8 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
     if (d.io.mmio.length) parts.push(`mmio ${set(d.io.mmio, 16)}`);
     if (d.io.ioportMappings.length) parts.push(`port maps ${d.io.ioportMappings.map((m) => `${m.mport.toString(16)}+${m.nr.toString(16)} at ${m.gport.toString(16)}`).join(", ")}`);
     if (d.io.bound.length) parts.push(`bound ${d.io.bound.join(", ")}`);
+    if (d.io.mmioReadOnly?.length) parts.push(`read-only { ${d.io.mmioReadOnly.map(frames).join(", ")} }`);
+    if (d.io.msixtbl?.length) parts.push(`msixtbl ${d.io.msixtbl.map((e) => `${formatSbdf(e.device)} at ${e.gtable.toString(16)}`).join(", ")}`);
     if (d.io.girqs.length) parts.push(`guest gsis ${d.io.girqs.map((g) => `${g.gsi}<-${g.pirq}`).join(", ")}`);
     out.push(`${d.name}: ${parts.join("; ")}`);
   }
@@ -338,4 +343,9 @@ function denials(step: StepResult, result: RunResult): TopoDenial[] {
 
 export function renderDot(result: RunResult, prepared: Prepared): string {
   return topologyDot(runTopology(result, prepared));
+}
+
+/** A frame range as the resource lines print frames: hex, "a-b" or "a". */
+function frames(r: { start: number; end: number }): string {
+  return r.start === r.end ? r.start.toString(16) : `${r.start.toString(16)}-${r.end.toString(16)}`;
 }

@@ -203,6 +203,9 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   };
   const sbdfs = new SbdfCache();
   const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
+  // the registry tells the resource model of a device freed (pci_cleanup_msi) or assigned
+  // (pdev_msix_assign); `io` exists by the time any step runs
+  let io!: IoCaps;
   const registry = new PciRegistry(xsm.module, world.table, {
     strategy,
     vfWithoutPf: s.vfWithoutPf ?? "reject",
@@ -210,8 +213,13 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       current?.log.push(line);
       current?.events.push({ log: line });
     },
+    onFree: (bdf) => io.pciCleanupMsi(bdf),
+    onAssign: (domid, bdf) => {
+      const d = world.byDomid(domid);
+      if (d) io.msixAssign(d, bdf);
+    },
   });
-  const io = new IoCaps(xsm.module, {
+  io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
     log: (line) => {
       current?.log.push(line);
@@ -227,7 +235,23 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       return owner === undefined ? undefined : owner === null ? null : (world.byName(owner)?.domid ?? null);
     },
     msiVectors: (bdf) => specs.get(bdf)?.msi ?? 1,
+    msix: (bdf) => {
+      const m = specs.get(bdf)?.msix;
+      return m ? { entries: m.entries, table: parseNum(m.table)!, pba: parseNum(m.pba)! } : undefined;
+    },
+    vfWithoutPf: (bdf) => {
+      const dev = registry.device(bdf);
+      return dev?.kind === "vf" && dev.physfn === null;
+    },
   });
+  const withMsix = (d: DeviceState): DeviceState => {
+    const m = io.msixState(sbdfs.key(d.sbdf));
+    return m ? { ...d, msix: m } : d;
+  };
+  const deviceNow = (q: string) => {
+    const d = registry.device(q);
+    return d && withMsix(d);
+  };
   const toolstack: Toolstack = {
     io,
     registry,
@@ -269,12 +293,12 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
-    if (step.expect) result.expect = checkExpect(step.expect, result, (q) => registry.device(q), (name) => world.ioOf(name, io));
+    if (step.expect) result.expect = checkExpect(step.expect, result, deviceNow, (name) => world.ioOf(name, io));
     steps.push(result);
     if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, last);
   });
 
-  const devices = registry.devices();
+  const devices = registry.devices().map(withMsix);
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
   return { scenario: s.name, strategy, notes: runNotes(s), steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
@@ -418,7 +442,14 @@ function perform(
     case "ioport_mapping":
       return io.ioportMapping(as!, target!, parseNum(step.first_gport)!, parseNum(step.first_mport)!, parseNum(step.nr_ports)!, step.add);
     case "map_pirq": {
-      const source = step.msi !== undefined ? { msi: key(step.msi), ...(step.entry_nr !== undefined ? { nr: step.entry_nr } : {}) } : { gsi: step.gsi! };
+      const source =
+        step.msi === undefined
+          ? { gsi: step.gsi! }
+          : {
+              msi: key(step.msi),
+              ...(step.entry_nr !== undefined ? { nr: step.entry_nr } : {}),
+              ...(step.msix_entry !== undefined ? { msix: { entry: step.msix_entry, tableBase: step.table_base !== undefined ? parseNum(step.table_base)! : parseNum(toolstack.device(key(step.msi))!.msix!.table)! } } : {}),
+            };
       const mapped = io.mapPirq(as!, target!, source, step.pirq ?? -1);
       if (mapped.pirq !== undefined) result.mappedPirq = mapped.pirq;
       if (mapped.entries !== undefined) result.entryNr = mapped.entries;
@@ -427,13 +458,16 @@ function perform(
     case "unmap_pirq":
       return io.unmapPirq(as!, target!, step.pirq);
     case "bind_pt_irq":
-      return io.bindPtIrq(as!, target!, step.machine_irq, guestIntx(step));
+      return io.bindPtIrq(as!, target!, step.machine_irq, guestIntx(step), step.gtable !== undefined ? parseNum(step.gtable) : undefined);
     case "unbind_pt_irq":
       return io.unbindPtIrq(as!, target!, step.machine_irq, guestIntx(step));
     case "pci_attach":
       return pciAttach(toolstack, as!, target!, sbdf);
     case "pci_detach":
       return pciDetach(toolstack, as!, target!, sbdf);
+    case "prepare_msix":
+    case "release_msix":
+      return io.prepareMsix(as!, sbdf, step.op === "release_msix");
   }
 }
 
@@ -521,13 +555,13 @@ function detailOf(step: Step): string | undefined {
     case "ioport_mapping":
       return `port ${hexRange(step.first_mport, step.nr_ports)} at ${hex(parseNum(step.first_gport))} ${step.add ? "add" : "remove"}`;
     case "map_pirq":
-      return `${step.msi !== undefined ? `msi ${step.msi}${step.entry_nr !== undefined ? ` entry_nr ${step.entry_nr}` : ""}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
+      return `${step.msi !== undefined ? `${step.msix_entry !== undefined ? `msix ${step.msi} entry ${step.msix_entry}${step.table_base !== undefined ? ` table_base ${hex(parseNum(step.table_base))}` : ""}` : `msi ${step.msi}`}${step.entry_nr !== undefined ? ` entry_nr ${step.entry_nr}` : ""}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
     case "unmap_pirq":
       return `pirq ${step.pirq}`;
     case "bind_pt_irq":
     case "unbind_pt_irq": {
       const g = guestIntx(step);
-      return `machine_irq ${step.machine_irq}${g ? ` device ${g.device} INT${"ABCD"[g.intx]} (guest gsi ${hvmPciIntxGsi(g)})` : ""}`;
+      return `machine_irq ${step.machine_irq}${g ? ` device ${g.device} INT${"ABCD"[g.intx]} (guest gsi ${hvmPciIntxGsi(g)})` : ""}${"gtable" in step && step.gtable !== undefined ? ` gtable ${hex(parseNum(step.gtable))}` : ""}`;
     }
     default:
       return undefined;

@@ -36,6 +36,8 @@ export interface DeviceSpec {
   bars?: { mem?: Num; io?: Num; size: Num }[];
   /** The vectors its MSI capability offers (msi_maxvec); 0: none. Default 1. */
   msi?: number;
+  /** Its MSI-X capability: table size, byte addresses of the table and the PBA. */
+  msix?: { entries: number; table: Num; pba: Num };
 }
 
 /** A domain's passthrough resources after a step (src/pci/iocaps.ts); each range list is compared
@@ -51,6 +53,10 @@ export interface ResourceCheck {
   /** pirq -> emulated GSI, every pirq an HVM guest mapped for itself. */
   emuirqs?: Record<string, number>;
   bound?: number[];
+  /** The part of mmio Xen maps read-only (mmio_ro_ranges). */
+  mmioReadOnly?: Num[];
+  /** Devices whose MSI-X table accesses Xen emulates for the HVM guest (msixtbl), by SBDF. */
+  msixtbl?: string[];
 }
 
 export interface DeviceCheck {
@@ -61,6 +67,8 @@ export interface DeviceCheck {
   broken?: boolean;
   owner?: string | null;
   unplugged?: boolean;
+  /** Users of its MSI-X table (used_entries). */
+  msixUsed?: number;
 }
 
 export interface Expect {
@@ -99,12 +107,14 @@ export type Step = StepBase &
     | { op: "ioport_permission"; as: string; domain: string; first_port: Num; nr_ports: Num; allow: boolean }
     | { op: "memory_mapping"; as: string; domain: string; first_gfn: Num; first_mfn: Num; nr_mfns: Num; add: boolean }
     | { op: "ioport_mapping"; as: string; domain: string; first_gport: Num; first_mport: Num; nr_ports: Num; add: boolean }
-    | { op: "map_pirq"; as: string; domain: string; gsi?: number; msi?: string; pirq?: number; entry_nr?: number }
+    | { op: "map_pirq"; as: string; domain: string; gsi?: number; msi?: string; pirq?: number; entry_nr?: number; msix_entry?: number; table_base?: Num }
     | { op: "unmap_pirq"; as: string; domain: string; pirq: number }
-    | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number }
+    | { op: "bind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number; gtable?: Num }
     | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number }
     | { op: "pci_attach"; as: string; domain: string; sbdf: string }
     | { op: "pci_detach"; as: string; domain: string; sbdf: string }
+    | { op: "prepare_msix"; as: string; sbdf: string }
+    | { op: "release_msix"; as: string; sbdf: string }
   );
 
 /** The steps that grant, map and bind a device's resources (src/pci/iocaps.ts). */

@@ -189,6 +189,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   });
 
   const devices = new Map<string, number>();
+  const msixDevices = new Set<string>();
   list(s.devices).forEach((d, i) => {
     if (!isObject(d)) return;
     if (typeof d.sbdf === "string") {
@@ -199,6 +200,10 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
         if (devices.has(canonical)) err(`/devices/${i}/sbdf`, `duplicate device ${d.sbdf} (also /devices/${devices.get(canonical)})`);
         else devices.set(canonical, i);
       }
+    }
+    if (isObject(d.msix) && typeof d.sbdf === "string") {
+      const c = canonicalSbdf(d.sbdf);
+      if (c !== undefined) msixDevices.add(c);
     }
     list(d.bars).forEach((b, j) => {
       if (isObject(b) && (b.mem === undefined) === (b.io === undefined)) err(`/devices/${i}/bars/${j}`, "give either mem (a memory BAR's address) or io (an I/O BAR's first port)");
@@ -230,6 +235,16 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (step.gsi !== undefined && step.msi !== undefined) err(`${at}/msi`, "give either gsi (MAP_PIRQ_TYPE_GSI) or msi (MAP_PIRQ_TYPE_MSI), not both");
       if (step.gsi === undefined && step.msi === undefined) err(`${at}/gsi`, "missing; give gsi (a GSI: MAP_PIRQ_TYPE_GSI) or msi (a device's MSI vector: MAP_PIRQ_TYPE_MSI)");
       if (step.entry_nr !== undefined && step.msi === undefined) err(`${at}/entry_nr`, "entry_nr asks for several MSI vectors (MAP_PIRQ_TYPE_MULTI_MSI): give msi, the device");
+      if (step.msix_entry !== undefined && step.msi === undefined) err(`${at}/msix_entry`, "msix_entry is an entry of a device's MSI-X table: give msi, the device");
+      else if (step.msix_entry !== undefined && step.entry_nr !== undefined) err(`${at}/msix_entry`, "give either entry_nr (MAP_PIRQ_TYPE_MULTI_MSI) or msix_entry (an MSI-X entry); Xen refuses a MULTI_MSI request with a table_base (-EINVAL)");
+      else if (step.msix_entry !== undefined && step.table_base === undefined && typeof step.msi === "string" && !msixDevices.has(canonicalSbdf(step.msi) ?? "")) {
+        err(`${at}/msix_entry`, `${shortJson(step.msi)} has no msix in the scenario's devices: give the device's msix (its table's address is the table_base a device model passes), or table_base`);
+      }
+      if (step.table_base !== undefined && step.msix_entry === undefined) err(`${at}/table_base`, "table_base goes with msix_entry (an MSI-X entry); plain MSI has none");
+      if (parseNum(step.table_base) === 0) err(`${at}/table_base`, "a table_base of 0 is plain MSI (allocate_and_map_msi_pirq): leave msix_entry out instead");
+    }
+    if (op === "bind_pt_irq" && step.gtable !== undefined && (step.device !== undefined || step.intx !== undefined)) {
+      err(`${at}/gtable`, "gtable (the guest's MSI-X table) belongs to PT_IRQ_TYPE_MSI: leave device and intx out");
     }
     if ((op === "bind_pt_irq" || op === "unbind_pt_irq") && (step.device === undefined) !== (step.intx === undefined)) {
       err(`${at}/${step.device === undefined ? "device" : "intx"}`, "missing; a PT_IRQ_TYPE_PCI binding names the guest device and its INTx pin together");
@@ -251,6 +266,12 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     });
   });
   return errors;
+}
+
+/** A PCI address's canonical text (seg:bus:dev.fn as numbers), or undefined when malformed. */
+function canonicalSbdf(text: string): string | undefined {
+  const p = parseSbdf(text);
+  return p.ok ? `${p.value.seg}:${p.value.bus}:${p.value.dev}.${p.value.fn}` : undefined;
 }
 
 /** A number as a scenario writes it (an integer, or "0x..." hex), or undefined. */

@@ -21,6 +21,7 @@ export type ErrnoName =
   | "-EDOM"
   | "-ERANGE"
   | "-ENOSYS"
+  | "-ENODATA"
   | "-EOPNOTSUPP";
 
 export type Rc = 0 | ErrnoName;
@@ -38,6 +39,7 @@ const ERRNO: Record<ErrnoName, number> = {
   "-EBUSY": 16,
   "-EEXIST": 17,
   "-EXDEV": 18,
+  "-ENODATA": 61,
   "-ENODEV": 19,
   "-EINVAL": 22,
   "-ENFILE": 23,

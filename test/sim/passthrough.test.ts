@@ -294,7 +294,7 @@ describe("resource steps: errors name their JSON path", () => {
       "/steps/0/allow: missing; it is required here",
       "/steps/1/first_mfn: expected a non-negative integer below 2^52, or a hex string such as \"0xfebe0\"; got \"0xZZ\"",
       "/steps/1/nr_mfns: expected a non-negative integer below 2^52, or a hex string such as \"0xfebe0\"; got -1",
-      "/steps/6/irq: unknown property; expected one of op, as, note, expect, domain, machine_irq, device, intx",
+      "/steps/6/irq: unknown property; expected one of op, as, note, expect, domain, machine_irq, device, intx, gtable",
       "/steps/7/expect/resources/0/irqs/0: expected a number (integer or \"0x...\" hex), or an inclusive range \"LOW-HIGH\" of them, e.g. \"0xfebe0-0xfebff\"; got \"x\"",
       "/steps/2/domain: unknown domain \"nobody\"; expected one of dom0, guest, dm, pv",
       "/steps/3/gsi: missing; give gsi (a GSI: MAP_PIRQ_TYPE_GSI) or msi (a device's MSI vector: MAP_PIRQ_TYPE_MSI)",

@@ -9,7 +9,9 @@ export function declarations(st: ResolveState): void {
   const commons = new Map<string, string[]>();
   const avDefined = new Set<string>();
   const sym = st.sym;
-  for (const s of st.ast.statements) {
+  const statements = st.ast.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
     switch (s.kind) {
       case "class":
         declareClass(st, s.name);

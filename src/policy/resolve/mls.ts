@@ -48,7 +48,9 @@ export function mlsDisabled(ast: PolicyAst): Diagnostic[] {
   // (one pass that allocates nothing for a plain statement: every compile walks every statement here)
   let first: { what: string; span: Span } | undefined;
   let count = 0;
-  for (const s of ast.statements) {
+  const statements = ast.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
     const use = mlsUse(s);
     if (use === undefined) continue;
     first ??= use;

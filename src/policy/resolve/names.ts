@@ -44,6 +44,9 @@ function oneName(set: NameSet): string | undefined {
   return !set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1 ? set.include[0]!.name : undefined;
 }
 
+const MASK_BITS = 12;
+const MASK_SLOTS = 1 << MASK_BITS;
+
 /** The set `self` (targets only), shared and never written (not frozen: one hidden class with the others). */
 const SELF: TypeSet = { types: NONE, attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: true };
 
@@ -97,19 +100,20 @@ export class Names {
     return undefined;
   }
 
-  /** typeSet of a plain `{ ... }` of these names (no `-`, `~`, `*`) when each is a type, an
-   *  attribute or (`allowSelf`) `self`; else undefined (the caller then asks typeSet, which
-   *  reports). The lists are exactly as long as they need to be, the empty ones shared: a rule
+  /** typeSet of a plain `{ ... }` of names (no `-`, `~`, `*`; in `pool` at `at`: the count,
+   *  then the names) when each is a type, an attribute or (`allowSelf`) `self`; else undefined
+   *  (the caller then asks typeSet, which reports). The lists are exactly as long as they need to be, the empty ones shared: a rule
    *  keeps its type sets as long as the compiled policy. */
-  namesTypeSet(list: readonly string[], allowSelf: boolean): TypeSet | undefined {
+  namesTypeSet(pool: readonly (string | number)[], at: number, allowSelf: boolean): TypeSet | undefined {
     const sym = this.st.sym;
     const types = this.scratchTypes;
     const attrs = this.scratchAttrs;
     types.length = 0;
     attrs.length = 0;
     let self = false;
-    for (let k = 0; k < list.length; k++) {
-      const name = list[k]!;
+    const end = at + 1 + (pool[at] as number);
+    for (let k = at + 1; k < end; k++) {
+      const name = pool[k] as string;
       const t = sym.typeIds.get(name);
       if (t !== undefined) {
         types.push(t);
@@ -125,12 +129,20 @@ export class Names {
 
   private readonly scratchTypes: number[] = [];
   private readonly scratchAttrs: number[] = [];
+  // [mask] lists by mask: a direct-mapped cache in front of a Map (a Map lookup was most of the
+  // cost of sharing them in a cold run)
+  private readonly maskKeys = new Float64Array(MASK_SLOTS).fill(-1);
+  private readonly maskSlots: number[][] = new Array<number[]>(MASK_SLOTS).fill(NONE);
   private readonly maskLists = new Map<number, number[]>();
 
   /** `[mask]`, one shared (never written) list per mask: the masks of a rule of one class. */
   maskList(mask: number): number[] {
+    const slot = Math.imul(mask, 0x9e3779b1) >>> (32 - MASK_BITS);
+    if (this.maskKeys[slot] === mask) return this.maskSlots[slot]!;
     let list = this.maskLists.get(mask);
     if (list === undefined) this.maskLists.set(mask, (list = Object.freeze([mask]) as number[]));
+    this.maskKeys[slot] = mask;
+    this.maskSlots[slot] = list;
     return list;
   }
 

@@ -62,40 +62,42 @@ class ResolvedScannedRule implements ResolvedAvRule {
 function scannedAvRule(st: ResolveState, names: Names, r: ScannedAvRule, cond?: CondPlace): void {
   const types = r.rule === "neverallow" ? NEVERALLOW_TYPES : RULE_TYPES;
   const sourceName = r.sourceName;
-  const sourceNames = sourceName === undefined ? r.sourceNames : undefined;
+  const sourceList = sourceName === undefined ? r.sourceList : -1;
   const targetName = r.targetName;
-  const targetNames = targetName === undefined ? r.targetNames : undefined;
+  const targetList = targetName === undefined ? r.targetList : -1;
   const permName = r.permName;
-  const permNames = permName === undefined ? r.permNames : undefined;
-  if (sourceName === undefined && sourceNames === undefined) names.shape(r.sources, types);
-  if (targetName === undefined && targetNames === undefined) names.shape(r.targets, types);
-  if (permName === undefined && permNames === undefined) names.shape(r.perms, PERMS);
+  const permList = permName === undefined ? r.permList : -1;
+  const pool = r.nodes.pool;
+  if (sourceName === undefined && sourceList < 0) names.shape(r.sources, types);
+  if (targetName === undefined && targetList < 0) names.shape(r.targets, types);
+  if (permName === undefined && permList < 0) names.shape(r.perms, PERMS);
   const sources =
-    (sourceName !== undefined ? names.oneTypeSet(sourceName) : sourceNames !== undefined ? names.namesTypeSet(sourceNames, false) : undefined) ?? names.typeSet(r.sources, false);
+    (sourceName !== undefined ? names.oneTypeSet(sourceName) : sourceList >= 0 ? names.namesTypeSet(pool, sourceList, false) : undefined) ?? names.typeSet(r.sources, false);
   const targets =
-    (targetName !== undefined ? names.oneTargetSet(targetName) : targetNames !== undefined ? names.namesTypeSet(targetNames, true) : undefined) ?? names.typeSet(r.targets, true);
+    (targetName !== undefined ? names.oneTargetSet(targetName) : targetList >= 0 ? names.namesTypeSet(pool, targetList, true) : undefined) ?? names.typeSet(r.targets, true);
   const className = r.className;
   const classes = (className !== undefined ? names.oneClassSet(className) : undefined) ?? names.classSet(r.classes);
   let masks: number[];
   if (classes.length === 1) {
     const cls = st.sym.classes[classes[0]!]!;
-    const m = permName !== undefined ? cls.permMask.get(permName) : permNames !== undefined ? namesMask(permNames, cls) : undefined;
+    const m = permName !== undefined ? cls.permMask.get(permName) : permList >= 0 ? namesMask(pool, permList, cls) : undefined;
     masks = names.maskList(m ?? names.permMask(r.perms, cls));
   } else {
     masks = classes.map((c) => {
       const cls = st.sym.classes[c]!;
-      return (permName !== undefined ? cls.permMask.get(permName) : permNames !== undefined ? namesMask(permNames, cls) : undefined) ?? names.permMask(r.perms, cls);
+      return (permName !== undefined ? cls.permMask.get(permName) : permList >= 0 ? namesMask(pool, permList, cls) : undefined) ?? names.permMask(r.perms, cls);
     });
   }
   st.rules.avRules.push(new ResolvedScannedRule(r.rule, r, sources, targets, classes, masks, cond));
 }
 
-/** The mask of a plain set of permission names for one class, or undefined when the class lacks
- *  one of them (Names.permMask then reports it). */
-function namesMask(perms: readonly string[], cls: ClassSym): number | undefined {
+/** The mask of a plain set of permission names (at `at` in the pool: the count, then the names)
+ *  for one class, or undefined when the class lacks one of them (Names.permMask then reports it). */
+function namesMask(pool: readonly (string | number)[], at: number, cls: ClassSym): number | undefined {
   let mask = 0;
-  for (let k = 0; k < perms.length; k++) {
-    const m = cls.permMask.get(perms[k]!);
+  const end = at + 1 + (pool[at] as number);
+  for (let k = at + 1; k < end; k++) {
+    const m = cls.permMask.get(pool[k] as string);
     if (m === undefined) return undefined;
     mask |= m;
   }

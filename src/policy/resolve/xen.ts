@@ -116,7 +116,9 @@ export function tunableConditional(st: ResolveState, names: Names, c: Conditiona
  *  a child never gets more than its parent is the check stage's, policy/bounds.ts.) */
 export function implicitBounds(st: ResolveState): void {
   const sym = st.sym;
-  for (const s of st.ast.statements) {
+  const statements = st.ast.statements;
+  for (let i = 0; i < statements.length; i++) {
+    const s = statements[i]!;
     if (s.kind !== "type") continue;
     const parent = parentName(s.name.name);
     if (parent !== undefined && !sym.typeIds.has(parent)) {
