@@ -29,6 +29,9 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
   const lint = await import("../lint/index.js");
   if (opts.list) {
     for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
+    // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
+    const { CATALOG } = await import("../diagnostics/catalog.js");
+    for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n`);
     return;
   }
   if (target === undefined) throw new CliError("missing argument: a policy.conf or a policy tree directory", 2);

@@ -191,6 +191,17 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
         add(s.type, "typeish");
         for (const a of s.attributes) add(a, "attribute");
         break;
+      case "typebounds":
+        // define_typebounds looks both up as types (an alias names its type)
+        add(s.parent, "typeish");
+        for (const c of s.children) add(c, "typeish");
+        break;
+      case "permissive":
+        add(s.type, "typeish");
+        break;
+      case "expandattribute":
+        set(s.names, "attribute");
+        break;
       case "bool":
         declare(s.name, "bool");
         break;

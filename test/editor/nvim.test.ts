@@ -99,4 +99,17 @@ describe("neovim's LSP client and xsm lsp", () => {
     const renamed = text.replace(/\bvm_r\b/g, "guest_r").replace(/\n$/, "");
     expect(seen.renamed).toEqual([renamed, renamed]);
   }, 90_000);
+
+  it("rename from a typebounds child renames it in typebounds, permissive and every other place", () => {
+    const text = readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8").replace("bool guests_may_plug false;\n", "bool guests_may_plug false;\ntypebounds guest_a_t guest_b_t;\npermissive guest_b_t;\n");
+    const policy = join(work, "bounds.conf");
+    writeFileSync(policy, text);
+    const lines = text.split("\n");
+    const line = lines.findIndex((l) => l.startsWith("typebounds"));
+    const col = lines[line]!.indexOf("guest_b_t");
+    const seen = runNvim(policy, [line, col], [line, col], [[[line, col], "child_t"]]);
+    expect(seen.error).toBeUndefined();
+    expect(seen.jump?.line).toBe(lines.findIndex((l) => l.startsWith("type guest_b_t")));
+    expect(seen.renamed).toEqual([text.replace(/\bguest_b_t\b/g, "child_t").replace(/\n$/, "")]);
+  }, 90_000);
 });
