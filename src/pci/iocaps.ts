@@ -51,6 +51,9 @@ export interface DomainIoState {
   /** Devices whose MSI-X table the HVM guest's accesses are emulated for (msixtbl_list, by
    *  machine_bdf, with the guest address of the table); only when not empty. */
   msixtbl?: { device: number; gtable: number }[];
+  /** Its pirqs bound to its event channels (EVTCHNOP_bind_pirq: pirq->evtchn; ports counted among
+   *  pirq channels only); only when not empty. */
+  evtchns?: { pirq: number; port: number }[];
 }
 
 /** The source of a PHYSDEVOP_map_pirq: a GSI (MAP_PIRQ_TYPE_GSI, index = the GSI as the caller
@@ -104,7 +107,12 @@ interface DomainIo {
   /** msixtbl_initialised(d) (msixtbl_init at the assignment of a device with MSI-X), and its
    *  entries by device: the guest's table address and how many bound pirqs hold each (refcnt). */
   msixtbl: Map<number, { gtable: number; refcnt: number }> | null;
+  /** pirq -> event channel port (pirq->evtchn). */
+  evtchns: Map<number, number>;
 }
+
+/** IRQ_PT: the emuirq arch_evtchn_bind_pirq gives an HVM guest's passed-through pirq. */
+const IRQ_PT = -2;
 
 /** An IRQ create_irq() made for an MSI vector: its device, the domain it granted access to, and
  *  its place in its msi_desc block (entry_nr; the first holds every IRQ of the block, nvec). */
@@ -139,6 +147,11 @@ export class IoCaps {
   /** pdev->msix of the devices that have one, made on first use, dropped with the device. */
   private readonly msixs = new Map<number, Msix>();
   private readonly mmioRo = new MmioRo();
+  /** Each IRQ's guest action (irq_desc->action as irq_guest_action_t): the domains bound to it
+   *  (pirq_guest_bind, from EVTCHNOP_bind_pirq or bind_pt_irq) and whether they share it. */
+  private readonly guests = new Map<number, { domids: number[]; shareable: boolean }>();
+  /** GSIs mp_register_gsi() has set up (a second registration is -EEXIST). */
+  private readonly registeredGsis = new Set<number>();
 
   constructor(
     private readonly xsm: XsmIoHooks & Pick<XsmModule, "resourceSetupPci">,
@@ -161,7 +174,7 @@ export class IoCaps {
   private io(d: Domain): DomainIo {
     let io = this.domains.get(d.domid);
     if (io === undefined) {
-      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Map(), dpci: false, emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [], msixtbl: null };
+      io = { irqs: new RangeSet(), iomem: new RangeSet(), ioports: new RangeSet(), pirqToIrq: new Map(), irqToPirq: new Map(), mmio: new RangeSet(), g2mIoports: [], bound: new Map(), dpci: false, emuToPirq: new Map(), pirqToEmu: new Map(), girqs: [], msixtbl: null, evtchns: new Map() };
       if (d.hardware) {
         io.ioports.add(0, MAX_IOPORTS - 1);
         io.iomem.add(0, MAX_MFN);
@@ -425,6 +438,7 @@ export class IoCaps {
     if (!msi) return;
     this.msi.delete(irq);
     this.domains.get(msi.creator)?.irqs.remove(irq, irq);
+    this.guests.delete(irq); // desc->action = NULL, IRQ_GUEST cleared
   }
 
   // get_free_pirq(): GSIs from NR_ISA_IRQS up, anything else from the top down; a pirq is free
@@ -592,7 +606,7 @@ export class IoCaps {
     // pirq_guest_force_unbind(): the domain is among the IRQ's guests (bind_pt_irq bound it).
     // Then the pirq keeps -IRQ and the IRQ -pirq (not cleared): the pirq is not free, its IRQ
     // cannot be mapped to the domain again, and the dpci binding stays, until the pirq is unbound
-    const forced = io.bound.has(pirq);
+    const forced = this.guestUnbind(d, irq);
     if (forced) this.log(`dom${d.domid}: forcing unbind of pirq ${pirq}`);
     const nr = msi?.block.length ?? 1;
     for (let i = 0; i < nr; i++) {
@@ -614,6 +628,137 @@ export class IoCaps {
     if (msi?.kind === "msix") this.cleanupMsix(msi.device);
     // msi_free_irq -> destroy_irq for each vector: the creator loses the access create_irq gave it
     for (const n of msi?.block ?? []) this.destroyIrq(n);
+    return 0;
+  }
+
+  // ---- guests of an IRQ, event channels ------------------------------------------------------
+
+  /** pirq_guest_bind(): `d` joins the IRQ's guests; the first makes the action (with `share`),
+   *  later ones must share, and an IRQ destroyed under a pirq has no descriptor to bind (-EINVAL). */
+  private pirqGuestBind(d: Domain, pirq: number, share: boolean): Rc {
+    const irq = this.io(d).pirqToIrq.get(pirq) ?? 0;
+    if (irq <= 0) return this.refuse("-EINVAL", `${d.name}'s pirq ${pirq} has no IRQ (pirq_spin_lock_irq_desc finds none)`);
+    const action = this.guests.get(irq);
+    if (action === undefined) {
+      this.guests.set(irq, { domids: [d.domid], shareable: share });
+      return 0;
+    }
+    if (!share || !action.shareable) {
+      this.log(`Cannot bind IRQ${pirq} to dom${d.domid}. ${share ? "Others do not share" : "Will not share with others"}.`);
+      return this.refuse("-EBUSY", `IRQ ${irq} is bound to ${action.domids.map((x) => `d${x}`).join(", ")} ${share ? "without sharing" : "and this bind does not share (BIND_PIRQ__WILL_SHARE)"}`);
+    }
+    action.domids.push(d.domid);
+    return 0;
+  }
+
+  /** __pirq_guest_unbind() / pirq_guest_force_unbind(): `d` leaves the IRQ's guests; false if it
+   *  was not among them. */
+  private guestUnbind(d: Domain, irq: number): boolean {
+    const action = this.guests.get(irq);
+    const at = action?.domids.indexOf(d.domid) ?? -1;
+    if (at < 0) return false;
+    action!.domids.splice(at, 1);
+    if (action!.domids.length === 0) this.guests.delete(irq);
+    return true;
+  }
+
+  /**
+   * EVTCHNOP_bind_pirq: the calling domain binds one of its own pirqs to a new event channel. No
+   * XSM hook (the pirq was checked when it was mapped). `pirq` below nr_pirqs (-EINVAL); a PV
+   * domain must hold the pirq's IRQ (pirq_access_permitted, -EPERM) and joins the IRQ's guests
+   * (pirq_guest_bind: -EINVAL without an IRQ, -EBUSY if it is not shared); a pirq already bound is
+   * -EEXIST. An HVM guest only records the channel, and a passed-through pirq gets emuirq IRQ_PT
+   * (arch_evtchn_bind_pirq). Returns the port.
+   */
+  bindPirq(cur: Domain, pirq: number, share: boolean): { rc: Rc; port?: number } {
+    const d = cur;
+    if (pirq < 0 || pirq >= nrPirqs(d)) return { rc: this.refuse("-EINVAL", `pirq ${pirq} is not below ${d.name}'s nr_pirqs (${nrPirqs(d)})`) };
+    const io = this.io(d);
+    const irq = io.pirqToIrq.get(pirq) ?? 0;
+    if (!d.hvm && !(irq > 0 && io.irqs.has(irq))) return { rc: this.refuse("-EPERM", irq > 0 ? `${d.name} does not hold IRQ ${irq} (pirq_access_permitted)` : `${d.name}'s pirq ${pirq} has no IRQ (pirq_access_permitted)`) };
+    if (io.evtchns.has(pirq)) return { rc: this.refuse("-EEXIST", `${d.name}'s pirq ${pirq} is bound to port ${io.evtchns.get(pirq)} already`) };
+    if (!d.hvm) {
+      const rc = this.pirqGuestBind(d, pirq, share);
+      if (rc !== 0) return { rc };
+    }
+    let port = 1; // get_free_port(): the lowest free port (port 0 is reserved)
+    const used = new Set(io.evtchns.values());
+    while (used.has(port)) port++;
+    io.evtchns.set(pirq, port);
+    // arch_evtchn_bind_pirq(): an HVM guest's passed-through pirq gets emuirq IRQ_PT, unless it
+    // has another emuirq (map_domain_emuirq_pirq leaves that)
+    if (d.hvm && irq > 0) {
+      const old = io.pirqToEmu.get(pirq);
+      if (old === undefined || old === IRQ_PT) io.pirqToEmu.set(pirq, IRQ_PT);
+    }
+    return { rc: 0, port };
+  }
+
+  /**
+   * EVTCHNOP_close of a pirq channel (ECS_PIRQ): a PV domain leaves the IRQ's guests
+   * (pirq_guest_unbind; a pirq a forced unbind left with -IRQ is cleared now, and is free again);
+   * an HVM guest's passed-through pirq loses its emuirq. Xen BUG()s when the IRQ behind a PV
+   * binding was destroyed under it (the device removed: __pirq_guest_unbind finds no guest
+   * action); the model refuses that with -EINVAL and changes nothing.
+   */
+  closePirqChannel(cur: Domain, port: number): Rc {
+    const d = cur;
+    const io = this.io(d);
+    const entry = [...io.evtchns].find(([, p]) => p === port);
+    if (entry === undefined) return this.refuse("-EINVAL", `${d.name} has no pirq bound to port ${port}`);
+    const pirq = entry[0];
+    const irq = io.pirqToIrq.get(pirq) ?? 0;
+    if (!d.hvm) {
+      if (irq > 0 && !this.guests.get(irq)?.domids.includes(d.domid)) {
+        return this.refuse("-EINVAL", `IRQ ${irq} behind ${d.name}'s pirq ${pirq} has no guest action with ${d.name} (destroyed under the binding: the device was removed): Xen's __pirq_guest_unbind hits BUG_ON here; the model refuses instead`);
+      }
+      if (irq < 0) {
+        // pirq_guest_unbind() of a forced-unbind leftover: clear_domain_irq_pirq
+        io.pirqToIrq.delete(pirq);
+        if (io.irqToPirq.get(-irq) === -pirq) io.irqToPirq.delete(-irq);
+      } else this.guestUnbind(d, irq);
+    } else if (irq > 0 && io.pirqToEmu.has(pirq)) {
+      const emu = io.pirqToEmu.get(pirq)!;
+      io.pirqToEmu.delete(pirq);
+      if (emu !== IRQ_PT) io.emuToPirq.delete(emu);
+    }
+    io.evtchns.delete(pirq);
+    return 0;
+  }
+
+  /**
+   * A PVH hardware domain unmasks a pin of its vIO-APIC (vioapic_write_redirent ->
+   * vioapic_hwdom_map_gsi): Xen registers the GSI (mp_register_gsi; one already registered is left
+   * alone, 0), maps it to the domain's pirq of the same number (allocate_and_map_gsi_pirq: no
+   * physdev XSM question, but map_domain_pirq's xsm_map_domain_irq) and binds it to the domain
+   * (pt_irq_create_bind, identity); a failed bind unmaps the pirq again (unmap_domain_pirq's XSM
+   * question included).
+   */
+  hwdomUnmaskGsi(cur: Domain, gsi: number): Rc {
+    if (!cur.hardware || !cur.hvm) return this.refuse("-EINVAL", `${cur.name} is not a PVH hardware domain: its vIO-APIC maps no host GSI`);
+    if (gsi < 0 || gsi >= NR_IRQS_GSI) return this.refuse("-EINVAL", `the vIO-APIC of ${cur.name} has pins 0-${NR_IRQS_GSI - 1} (nr_gsis)`);
+    if (this.registeredGsis.has(gsi)) return this.refuse(0, `GSI ${gsi} is registered already (mp_register_gsi: -EEXIST): nothing to map or bind`);
+    if (gsi === 0) {
+      this.log(`vioapic: error registering GSI ${gsi}: ${errnoValue("-EINVAL")}`);
+      return this.refuse("-EINVAL", `GSI 0 has no IRQ (mp_register_gsi)`);
+    }
+    this.registeredGsis.add(gsi);
+    const mapped = this.mapGsi(cur, cur, gsi, gsi);
+    if (mapped.rc !== 0) {
+      this.log(`vioapic: error mapping GSI ${gsi}: ${errnoValue(mapped.rc)}`);
+      return mapped.rc;
+    }
+    const io = this.io(cur);
+    // pt_irq_create_bind(): the hardware domain's PCI binds are identity GSIs; level-triggered pins share
+    if (!io.bound.has(gsi)) {
+      const rc = this.pirqGuestBind(cur, gsi, true);
+      if (rc !== 0) {
+        this.log(`vioapic: error binding GSI ${gsi}: ${errnoValue(rc)}`);
+        this.unmapDomainPirq(cur, cur, gsi);
+        return rc;
+      }
+      io.bound.set(gsi, "pci");
+    }
     return 0;
   }
 
@@ -760,6 +905,18 @@ export class IoCaps {
       if (entry) entry.refcnt++;
       else io.msixtbl.set(msi.device, { gtable, refcnt: 1 });
     }
+    // the first binding joins the IRQ's guests (pirq_guest_bind: a guest's INTx shares, an MSI not);
+    // failing, the binding is undone
+    if (was === undefined) {
+      const bound = this.pirqGuestBind(d, machineIrq, type === "pci");
+      if (bound !== 0) {
+        if (gtable !== undefined && msi !== undefined) {
+          const entry = io.msixtbl?.get(msi.device);
+          if (entry && --entry.refcnt === 0) io.msixtbl!.delete(msi.device);
+        }
+        return bound;
+      }
+    }
     if (intx && !d.hardware) io.girqs.push({ gsi: hvmPciIntxGsi(intx), device: intx.device, intx: intx.intx, pirq: machineIrq });
     if (was === undefined) io.bound.set(machineIrq, type);
     return 0;
@@ -794,6 +951,7 @@ export class IoCaps {
     const msi = this.msi.get(irq);
     const entry = msi && io.bound.has(machineIrq) ? io.msixtbl?.get(msi.device) : undefined;
     if (entry && --entry.refcnt === 0) io.msixtbl!.delete(msi!.device);
+    if (io.bound.has(machineIrq)) this.guestUnbind(d, irq); // pirq_guest_unbind()
     io.bound.delete(machineIrq);
     return 0;
   }
@@ -824,7 +982,7 @@ export class IoCaps {
         if (!msi) return { pirq, irq };
         return msi.block.length > 1 || msi.entry > 0 ? { pirq, irq, msi: msi.device, vector: msi.entry } : { pirq, irq, msi: msi.device };
       }),
-      emuirqs: [...io.pirqToEmu].sort((a, b) => a[0] - b[0]).map(([pirq, gsi]) => ({ pirq, gsi })),
+      emuirqs: [...io.pirqToEmu].filter(([, gsi]) => gsi !== IRQ_PT).sort((a, b) => a[0] - b[0]).map(([pirq, gsi]) => ({ pirq, gsi })),
       mmio: io.mmio.list(),
       ioportMappings: io.g2mIoports.map((m) => ({ ...m })),
       bound: [...io.bound.keys()].sort((a, b) => a - b),
@@ -832,6 +990,7 @@ export class IoCaps {
     };
     const ro = this.mmioRo.within(state.mmio);
     if (ro.length) state.mmioReadOnly = ro;
+    if (io.evtchns.size) state.evtchns = [...io.evtchns].sort((a, b) => a[0] - b[0]).map(([pirq, port]) => ({ pirq, port }));
     if (io.msixtbl?.size) state.msixtbl = [...io.msixtbl].sort((a, b) => a[0] - b[0]).map(([device, e]) => ({ device, gtable: e.gtable }));
     return state;
   }

@@ -11,7 +11,7 @@
 //
 // Every read starts at an offset the grammar gives and leaves `end` where it stopped; the grammar
 // moves peggy's cursor there (its `scan` helper, the only place that touches the cursor).
-import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Context, Ident, NameSet, PciDeviceCon, Statement, TypeAttributeDecl, TypeDecl } from "./ast.js";
+import type { AttributeDecl, AvRule, AvRuleKind, CondExpr, Context, Ident, NameSet, PciDeviceCon, Statement, TypeAttributeDecl, TypeDecl, TypeRule, TypeRuleKind } from "./ast.js";
 import type { Span } from "../diagnostics/diagnostic.js";
 
 /** A statement as the grammar's rules return it: the Statement rule sets its span afterwards. */
@@ -85,8 +85,11 @@ const IS_WORD = new Uint8Array(128);
 for (let c = 0; c < 128; c++) IS_WORD[c] = /[A-Za-z0-9_\-]/.test(String.fromCharCode(c)) ? 1 : 0;
 
 // The statements read whole by Scanner.statement (keyword as policy_scan.l spells it -> what it is).
-const WHOLE_STATEMENTS = new Map<string, AvRuleKind | "type" | "typeattribute" | "attribute" | "pcidevicecon">();
-for (const k of ["allow", "auditallow", "dontaudit", "neverallow", "auditdeny", "type", "typeattribute", "attribute", "pcidevicecon"] as const) {
+const WHOLE_STATEMENTS = new Map<string, AvRuleKind | TypeRuleKind | "type" | "typeattribute" | "attribute" | "pcidevicecon">();
+for (const k of [
+  "allow", "auditallow", "dontaudit", "neverallow", "auditdeny", "type", "typeattribute", "attribute", "pcidevicecon",
+  "type_transition", "type_change", "type_member",
+] as const) {
   WHOLE_STATEMENTS.set(k, k);
   WHOLE_STATEMENTS.set(k.toUpperCase(), k);
 }
@@ -341,14 +344,20 @@ export class Scanner {
    * range. Null (and nothing read) on anything else: the grammar's Statement rule reads it. Saves
    * peggy's per-statement work (the keyword's rule, the body's alternatives) on those statements.
    */
-  statement(start: number): Unplaced<AvRule> | Unplaced<TypeDecl> | Unplaced<TypeAttributeDecl> | Unplaced<AttributeDecl> | Unplaced<PciDeviceCon> | null {
+  statement(start: number): Unplaced<AvRule> | Unplaced<TypeRule> | Unplaced<TypeDecl> | Unplaced<TypeAttributeDecl> | Unplaced<AttributeDecl> | Unplaced<PciDeviceCon> | null {
     if (this.grammarOnly || !isLetter(this.input.charCodeAt(start))) return null;
     const kw = WHOLE_STATEMENTS.get(this.word(start));
     if (kw === undefined) return null;
     this.pos = this.end;
     this.skipBlanks();
     const s =
-      kw === "pcidevicecon" ? this.pciDevice(this.pos) : kw === "type" || kw === "typeattribute" || kw === "attribute" ? this.decl(this.pos, kw) : this.avRule(this.pos, kw, false);
+      kw === "pcidevicecon"
+        ? this.pciDevice(this.pos)
+        : kw === "type" || kw === "typeattribute" || kw === "attribute"
+          ? this.decl(this.pos, kw)
+          : kw === "type_transition" || kw === "type_change" || kw === "type_member"
+            ? this.typeRule(this.pos, kw)
+            : this.avRule(this.pos, kw, false);
     if (s instanceof ScannedAvRule) s.place(start, this.end);
     else if (s !== null) s.span = this.nodes.at(start, this.end);
     return s;
@@ -437,6 +446,37 @@ export class Scanner {
     if (this.input.charCodeAt(this.pos) !== 59 /* ; */) return null;
     this.end = this.pos + 1;
     return new ScannedAvRule(this.nodes, rule, start, sources, targets, classes, perms);
+  }
+
+  /** `S T : C D;` after a type rule's keyword (the grammar's TypeRuleBody without a filename), each
+   *  set flat (names1); null (and nothing read) otherwise, a filename included. */
+  private typeRule(start: number, rule: TypeRuleKind): Unplaced<TypeRule> | null {
+    this.pos = start;
+    const sources = this.nodeOrNull();
+    if (sources === null) return null;
+    this.skipBlanks();
+    const targets = this.nodeOrNull();
+    if (targets === null) return null;
+    this.skipBlanks();
+    if (this.input.charCodeAt(this.pos) !== 58 /* : */) return null;
+    this.pos++;
+    this.skipBlanks();
+    const classes = this.nodeOrNull();
+    if (classes === null) return null;
+    this.skipBlanks();
+    const defaultType = this.ident();
+    if (defaultType === null) return null;
+    this.skipBlanks();
+    if (this.input.charCodeAt(this.pos) !== 59 /* ; */) return null;
+    this.end = this.pos + 1;
+    return { kind: "typerule", span: null, rule, sources, targets, classes, defaultType };
+  }
+
+  /** names1's set at `pos` as its node, or null. */
+  private nodeOrNull(): NameSet | null {
+    const start = this.pos;
+    const set = this.names1(false);
+    return set === null ? null : typeof set === "string" ? this.nodes.nameSet(set, start) : (set as NameSet);
   }
 
   /** The sets of the AV rule avRule read from `start`, as the nodes the grammar makes (a set kept

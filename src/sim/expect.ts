@@ -87,6 +87,11 @@ export function checkExpect(
       const actual = got.emuirqs.map((e) => `${e.pirq}->${e.gsi}`).sort().join(" ");
       check(`${at} emuirqs`, expected === actual, expected || "(none)", actual || "(none)");
     }
+    if (want.evtchns !== undefined) {
+      const expected = [...new Set(want.evtchns)].sort((a, b) => a - b).join(" ");
+      const actual = (got.evtchns ?? []).map((e) => e.pirq).join(" ");
+      check(`${at} evtchns`, expected === actual, expected || "(none)", actual || "(none)");
+    }
     if (want.msixtbl !== undefined) {
       const expected = [...new Set(want.msixtbl.map(canonical))].sort().join(" ");
       const actual = (got.msixtbl ?? []).map((e) => formatSbdf(e.device)).sort().join(" ");

@@ -73,6 +73,9 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   pci_attach: "pci-attach",
   pci_detach: "pci-detach",
   prepare_msix: "prepare_msix",
+  bind_pirq: "bind_pirq",
+  evtchn_close: "evtchn_close",
+  unmask_gsi: "unmask_gsi",
   release_msix: "release_msix",
 };
 
@@ -95,7 +98,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
-    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}`;
+    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}`;
     out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${mapped}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
@@ -151,6 +154,7 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
     if (d.io.ioportMappings.length) parts.push(`port maps ${d.io.ioportMappings.map((m) => `${m.mport.toString(16)}+${m.nr.toString(16)} at ${m.gport.toString(16)}`).join(", ")}`);
     if (d.io.bound.length) parts.push(`bound ${d.io.bound.join(", ")}`);
     if (d.io.mmioReadOnly?.length) parts.push(`read-only { ${d.io.mmioReadOnly.map(frames).join(", ")} }`);
+    if (d.io.evtchns?.length) parts.push(`evtchns ${d.io.evtchns.map((e) => `${e.pirq}->port ${e.port}`).join(", ")}`);
     if (d.io.msixtbl?.length) parts.push(`msixtbl ${d.io.msixtbl.map((e) => `${formatSbdf(e.device)} at ${e.gtable.toString(16)}`).join(", ")}`);
     if (d.io.girqs.length) parts.push(`guest gsis ${d.io.girqs.map((g) => `${g.gsi}<-${g.pirq}`).join(", ")}`);
     out.push(`${d.name}: ${parts.join("; ")}`);
@@ -195,6 +199,7 @@ function stepJson(r: StepResult): object {
     rc: r.rc,
     ...(r.mappedPirq !== undefined ? { mappedPirq: r.mappedPirq } : {}),
     ...(r.entryNr !== undefined ? { entryNr: r.entryNr } : {}),
+    ...(r.port !== undefined ? { port: r.port } : {}),
     ...(r.why !== undefined ? { why: r.why } : {}),
     partial: r.partial,
     decisions: r.decisions,

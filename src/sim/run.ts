@@ -45,6 +45,8 @@ export interface StepResult {
   mappedPirq?: number;
   /** map_pirq with entry_nr (MAP_PIRQ_TYPE_MULTI_MSI): the entry_nr Xen hands back. */
   entryNr?: number;
+  /** bind_pirq: the event channel port. */
+  port?: number;
   /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
    *  the caller does not hold the IRQ). */
   why?: string;
@@ -465,6 +467,15 @@ function perform(
       return pciAttach(toolstack, as!, target!, sbdf);
     case "pci_detach":
       return pciDetach(toolstack, as!, target!, sbdf);
+    case "bind_pirq": {
+      const bound = io.bindPirq(as!, step.pirq, step.share ?? false);
+      if (bound.port !== undefined) result.port = bound.port;
+      return bound.rc;
+    }
+    case "evtchn_close":
+      return io.closePirqChannel(as!, step.port);
+    case "unmask_gsi":
+      return io.hwdomUnmaskGsi(as!, step.gsi);
     case "prepare_msix":
     case "release_msix":
       return io.prepareMsix(as!, sbdf, step.op === "release_msix");
@@ -481,7 +492,7 @@ const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
  *  MSI the IRQs made): what must be unchanged when the step fails. */
 function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
-  const doms = [step.as, step.domain].map((n) => world.live(n)).filter((d): d is Domain => d !== undefined);
+  const doms = [step.as, "domain" in step ? step.domain : undefined].map((n) => (n === undefined ? undefined : world.live(n))).filter((d): d is Domain => d !== undefined);
   return JSON.stringify(doms.map((d) => io.state(d)));
 }
 
@@ -558,6 +569,12 @@ function detailOf(step: Step): string | undefined {
       return `${step.msi !== undefined ? `${step.msix_entry !== undefined ? `msix ${step.msi} entry ${step.msix_entry}${step.table_base !== undefined ? ` table_base ${hex(parseNum(step.table_base))}` : ""}` : `msi ${step.msi}`}${step.entry_nr !== undefined ? ` entry_nr ${step.entry_nr}` : ""}` : `gsi ${step.gsi}`}${step.pirq !== undefined ? ` pirq ${step.pirq}` : ""}`;
     case "unmap_pirq":
       return `pirq ${step.pirq}`;
+    case "bind_pirq":
+      return `pirq ${step.pirq}${step.share ? " share" : ""}`;
+    case "evtchn_close":
+      return `port ${step.port}`;
+    case "unmask_gsi":
+      return `gsi ${step.gsi}`;
     case "bind_pt_irq":
     case "unbind_pt_irq": {
       const g = guestIntx(step);

@@ -57,6 +57,8 @@ export interface ResourceCheck {
   mmioReadOnly?: Num[];
   /** Devices whose MSI-X table accesses Xen emulates for the HVM guest (msixtbl), by SBDF. */
   msixtbl?: string[];
+  /** The domain's pirqs bound to event channels. */
+  evtchns?: number[];
 }
 
 export interface DeviceCheck {
@@ -113,6 +115,9 @@ export type Step = StepBase &
     | { op: "unbind_pt_irq"; as: string; domain: string; machine_irq: number; device?: number; intx?: number }
     | { op: "pci_attach"; as: string; domain: string; sbdf: string }
     | { op: "pci_detach"; as: string; domain: string; sbdf: string }
+    | { op: "bind_pirq"; as: string; pirq: number; share?: boolean }
+    | { op: "evtchn_close"; as: string; port: number }
+    | { op: "unmask_gsi"; as: string; gsi: number }
     | { op: "prepare_msix"; as: string; sbdf: string }
     | { op: "release_msix"; as: string; sbdf: string }
   );
@@ -129,6 +134,9 @@ export const RESOURCE_OPS = [
   "unmap_pirq",
   "bind_pt_irq",
   "unbind_pt_irq",
+  "bind_pirq",
+  "evtchn_close",
+  "unmask_gsi",
 ] as const;
 export type ResourceOp = (typeof RESOURCE_OPS)[number];
 

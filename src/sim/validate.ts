@@ -243,6 +243,10 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (step.table_base !== undefined && step.msix_entry === undefined) err(`${at}/table_base`, "table_base goes with msix_entry (an MSI-X entry); plain MSI has none");
       if (parseNum(step.table_base) === 0) err(`${at}/table_base`, "a table_base of 0 is plain MSI (allocate_and_map_msi_pirq): leave msix_entry out instead");
     }
+    if (op === "unmask_gsi" && typeof step.as === "string") {
+      const dom = domains.find((x) => isObject(x) && x.name === step.as);
+      if (isObject(dom) && (dom.hardware !== true || dom.hvm !== true)) err(`${at}/as`, `${shortJson(step.as)} is not a PVH hardware domain ("hardware": true, "hvm": true): only its vIO-APIC maps host GSIs (vioapic_hwdom_map_gsi); a guest's pins are emulated`);
+    }
     if (op === "bind_pt_irq" && step.gtable !== undefined && (step.device !== undefined || step.intx !== undefined)) {
       err(`${at}/gtable`, "gtable (the guest's MSI-X table) belongs to PT_IRQ_TYPE_MSI: leave device and intx out");
     }

@@ -151,6 +151,16 @@ describe("the fast path's whole statements", () => {
     "pcidevicecon 0x30 u:type:t",
     "pcidevicecon 0x30 u:r:t;",
     "pcidevicecon u:r:t",
+    "type_transition a_t b_t:c d_t;",
+    "TYPE_TRANSITION a_t b_t : c d_t ;",
+    "type_change { a_t b_t } ~c_t:{ c d } d_t;",
+    "type_member * a_t -b_t:c d_t;",
+    "type_transition a_t b_t:c d_t \"name\";",
+    "type_transition a_t b_t:c;",
+    "type_transition a_t b_t:c d_t e_t;",
+    "type_transition a_t self:c d_t;",
+    "type_transition a_t b_t:c allow;",
+    "type_transition { a_t { b_t } } c_t:c d_t;",
   ];
   const parse = (text: string, grammarOnly: boolean) => json(parsePolicy(text, "statements.conf", { sections: false, grammarOnly }));
 

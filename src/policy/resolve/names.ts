@@ -44,9 +44,6 @@ function oneName(set: NameSet): string | undefined {
   return !set.star && !set.complement && set.exclude.length === 0 && set.include.length === 1 ? set.include[0]!.name : undefined;
 }
 
-const MASK_BITS = 12;
-const MASK_SLOTS = 1 << MASK_BITS;
-
 /** The set `self` (targets only), shared and never written (not frozen: one hidden class with the others). */
 const SELF: TypeSet = { types: NONE, attrs: NONE, negTypes: NONE, negAttrs: NONE, star: false, complement: false, self: true };
 
@@ -129,22 +126,6 @@ export class Names {
 
   private readonly scratchTypes: number[] = [];
   private readonly scratchAttrs: number[] = [];
-  // [mask] lists by mask: a direct-mapped cache in front of a Map (a Map lookup was most of the
-  // cost of sharing them in a cold run)
-  private readonly maskKeys = new Float64Array(MASK_SLOTS).fill(-1);
-  private readonly maskSlots: number[][] = new Array<number[]>(MASK_SLOTS).fill(NONE);
-  private readonly maskLists = new Map<number, number[]>();
-
-  /** `[mask]`, one shared (never written) list per mask: the masks of a rule of one class. */
-  maskList(mask: number): number[] {
-    const slot = Math.imul(mask, 0x9e3779b1) >>> (32 - MASK_BITS);
-    if (this.maskKeys[slot] === mask) return this.maskSlots[slot]!;
-    let list = this.maskLists.get(mask);
-    if (list === undefined) this.maskLists.set(mask, (list = Object.freeze([mask]) as number[]));
-    this.maskKeys[slot] = mask;
-    this.maskSlots[slot] = list;
-    return list;
-  }
 
   /** oneTypeSet for a rule's targets, where `self` is allowed. */
   oneTargetSet(name: string): TypeSet | undefined {

@@ -35,6 +35,8 @@ class ResolvedScannedRule implements ResolvedAvRule {
   readonly #nodes: ScanNodes;
   readonly #start: number;
   readonly #length: number;
+  /** The one class's mask (nearly every rule), or the mask per class. */
+  readonly #masks: number | number[];
 
   constructor(
     readonly kind: AvRuleKind,
@@ -42,12 +44,20 @@ class ResolvedScannedRule implements ResolvedAvRule {
     readonly sources: TypeSet,
     readonly targets: TypeSet,
     readonly classes: number[],
-    readonly masks: number[],
+    masks: number | number[],
     readonly cond: CondPlace | undefined,
   ) {
     this.#nodes = r.nodes;
     this.#start = r.spanStart;
     this.#length = r.spanLength;
+    this.#masks = masks;
+  }
+
+  /** (a list made when read for a rule of one class: expand reads it once, and it dies young, where
+   *  a list kept per rule, or a shared one looked up per rule, cost more) */
+  get masks(): number[] {
+    const m = this.#masks;
+    return typeof m === "number" ? [m] : m;
   }
 
   get span(): Span {
@@ -77,11 +87,11 @@ function scannedAvRule(st: ResolveState, names: Names, r: ScannedAvRule, cond?: 
     (targetName !== undefined ? names.oneTargetSet(targetName) : targetList >= 0 ? names.namesTypeSet(pool, targetList, true) : undefined) ?? names.typeSet(r.targets, true);
   const className = r.className;
   const classes = (className !== undefined ? names.oneClassSet(className) : undefined) ?? names.classSet(r.classes);
-  let masks: number[];
+  let masks: number | number[];
   if (classes.length === 1) {
     const cls = st.sym.classes[classes[0]!]!;
     const m = permName !== undefined ? cls.permMask.get(permName) : permList >= 0 ? namesMask(pool, permList, cls) : undefined;
-    masks = names.maskList(m ?? names.permMask(r.perms, cls));
+    masks = m ?? names.permMask(r.perms, cls);
   } else {
     masks = classes.map((c) => {
       const cls = st.sym.classes[c]!;
