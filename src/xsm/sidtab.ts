@@ -38,7 +38,7 @@ export const SECINITSID_IRQ = 10;
 export const SECINITSID_DEVICE = 11;
 export const SECINITSID_DOMU = 12;
 export const SECINITSID_DOMDM = 13;
-/** SECINITSID_NUM: SIDs up to it are initial, kept from the new policy on a reload (clone_sid). */
+/** SECINITSID_NUM: the number of Xen's initial SIDs. */
 export const SECINITSID_NUM = INITIAL_SIDS.length;
 
 export type SidResult = Result<number, string>;
@@ -143,19 +143,24 @@ export class SidTable {
   }
 
   /**
-   * security_load_policy()'s clone_sid + convert_context: the same SID numbers under the new policy,
-   * each context re-resolved by name. A context the new policy rejects loses its entry (its SID
-   * then reads as unlabeled); the texts that named it keep pointing at the SID, as a running
-   * domain keeps its SID in Xen. Initial SIDs take the new policy's contexts. Xen keeps an invalid
-   * context while permissive when its names still exist; parseContext cannot tell the two apart,
-   * so here it is always invalidated.
+   * security_load_policy()'s clone_sid + convert_context on a reload: every SID, the initial ones
+   * included, keeps its number and its context, re-resolved by name under the new policy. Xen does
+   * not run policydb_load_isids again, so the new policy's `sid` contexts are only checked (as
+   * policydb_read's context_read_and_validate does), never installed: a reload cannot relabel
+   * dom0 or the `device` SID. A context the new policy rejects loses its entry (its SID then reads
+   * as unlabeled; with unlabeled gone too, as nothing); the texts that named it keep pointing at
+   * the SID, as a running domain keeps its SID in Xen. Xen keeps an invalid context while
+   * permissive when its names still exist; parseContext cannot tell the two apart, so here it is
+   * always invalidated.
    */
   convert(newPolicy: CompiledPolicy): { table: SidTable; invalidated: string[]; problems: string[] } {
-    const { table, problems } = SidTable.load(newPolicy);
+    const { problems } = SidTable.load(newPolicy);
+    const table = new SidTable(newPolicy);
     const invalidated: string[] = [];
-    table.nextSid = Math.max(table.nextSid, this.nextSid);
+    // clone_sid inserts every SID, so next_sid ends one past the highest: the running table's
+    table.nextSid = this.nextSid;
     this.entries.forEach((entry, sid) => {
-      if (entry === undefined || sid <= SECINITSID_NUM) return;
+      if (entry === undefined) return;
       const parsed = newPolicy.parseContext(entry.text);
       if (parsed.ok) {
         table.install(sid, parsed.value, newPolicy.contextToString(parsed.value));

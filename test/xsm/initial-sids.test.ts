@@ -94,18 +94,28 @@ describe("Xen's initial SID numbers", () => {
     expect(Buffer.from(compileBinary(text, { file: "gaps.conf" }).bytes).equals(Buffer.from(bytes))).toBe(true);
   });
 
-  it("a reload keeps the SIDs above SECINITSID_NUM and takes the numbers up to it from the new policy (clone_sid)", () => {
-    // one initial SID: next_sid is 2, so the first contexts interned have initial numbers
+  it("a reload keeps every SID, the initial ones included, converted by name (clone_sid, no policydb_load_isids)", () => {
+    // one initial SID: next_sid is 2, so the first context interned takes an initial number, and
+    // a reload keeps it there (Xen's clone_sid inserts every SID)
     const policy = compilePolicy(policyWith(["xen"]), { file: "one.conf" });
     const { table } = SidTable.load(policy);
     const low = table.contextToSid(ctx("other"));
     expect(low).toEqual({ ok: true, value: 2 });
-    const { table: next } = table.convert(policy);
-    expect(next.sidToString(2)).toBeUndefined(); // not carried over: Xen's clone_sid skips it
+    expect(table.convert(policy).table.sidToString(2)).toBe(ctx("other"));
+
     const full = compilePolicy(policyWith(XEN), { file: "full.conf" });
     const { table: t2 } = SidTable.load(full);
-    const high = t2.contextToSid(ctx("other"));
-    expect(high).toEqual({ ok: true, value: 14 });
-    expect(t2.convert(full).table.sidToString(14)).toBe(ctx("other"));
+    expect(t2.contextToSid(ctx("other"))).toEqual({ ok: true, value: 14 });
+    // the new policy labels dom0 `other_t`: a reload does not install it, dom0 keeps its context
+    const relabel = compilePolicy(policyWith(XEN, XEN.map((s) => (s === "dom0" ? "other" : s))).replace(`sid other system_u`, `sid dom0 system_u`), { file: "relabel.conf" });
+    expect(SidTable.load(relabel).table.sidToString(3)).toBe(ctx("other"));
+    const converted = t2.convert(relabel).table;
+    expect(converted.sidToString(3)).toBe(ctx("dom0"));
+    expect(converted.sidToString(14)).toBe(ctx("other"));
+    // a new policy without dom0_t invalidates SID 3: it reads as unlabeled
+    const without = compilePolicy(policyWith(XEN).replace("type dom0_t;", "").replace(" dom0_t", "").replace(`sid dom0 ${ctx("dom0")}`, `sid dom0 ${ctx("other")}`), { file: "without.conf" });
+    const r = t2.convert(without);
+    expect(r.invalidated.some((m) => m.startsWith(ctx("dom0")))).toBe(true);
+    expect(r.table.sidToString(3)).toBe(ctx("unlabeled"));
   });
 });
