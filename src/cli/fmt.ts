@@ -1,12 +1,15 @@
 // `xsm fmt FILE... [--check] [--write]`: the canonical layout of policy.conf files and of a policy
 // tree's m4 sources (src/fmt/format.ts). Without flags the formatted text goes to stdout; --write
-// rewrites the files that change; --check writes nothing and exits 1 naming the files that would
-// change (for CI). A file that cannot be laid out safely is an error and is left as it is.
+// rewrites the files that change, all of them or none (one file that cannot be laid out leaves every
+// file as it was); --check writes nothing and exits 1 naming the files that would change (for CI). A
+// file that cannot be laid out safely is an error naming FILE:LINE:COL.
+import { realpathSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { CliError, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
-import { writeOutput } from "./output.js";
+import { writeOutputs } from "./output.js";
 
 interface FmtOptions {
   check?: boolean;
@@ -17,37 +20,54 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
   if (opts.check && opts.write) throw new CliError("--check and --write: give one", 2);
   const { formatSource, kindOf, FormatError } = await import("../fmt/format.js");
   const errors: string[] = [];
-  const changed: string[] = [];
+  let failed = 0;
+  const laidOut: { file: string; text: string; formatted: string }[] = [];
+  // every file is read and laid out before anything is written or printed
   for (const file of files) {
     let text: string | undefined;
-    let formatted: string;
     try {
       text = readTextFile(file, "policy source");
-      formatted = formatSource(text, kindOf(file));
+      laidOut.push({ file, text, formatted: formatSource(text, kindOf(file)) });
     } catch (err) {
       if (err instanceof FormatError) errors.push(renderDiagnostic(err.diagnostic(file, text!), text, file));
       else if (err instanceof CliError) errors.push(`xsm: error: ${err.message}\n`);
       else throw err;
-      continue;
-    }
-    if (formatted !== text) changed.push(file);
-    if (opts.check) continue;
-    if (!opts.write) cli.io.stdout.write(formatted);
-    else if (formatted !== text) {
-      try {
-        writeOutput(file, formatted);
-      } catch (e) {
-        if (!(e instanceof CliError)) throw e;
-        errors.push(`xsm: error: ${e.message}\n`);
-        continue;
-      }
-      cli.io.stdout.write(`formatted ${file}\n`);
+      failed++;
     }
   }
-  if (opts.check) for (const file of changed) cli.io.stdout.write(`${file}\n`);
+  const changed = laidOut.filter((f) => f.formatted !== f.text);
+  if (opts.write) {
+    // all or nothing, as a formatter's user expects: one file fmt cannot lay out leaves every file as
+    // it was, rather than a tree half in the new layout
+    if (failed > 0) {
+      const none = changed.length > 0 ? `; none of the ${changed.length} that would change was written` : "";
+      throw new CliError(`${errors.join("")}xsm: ${failed} of ${files.length} file${files.length === 1 ? "" : "s"} could not be laid out${none}\n`, 1, true);
+    }
+    // a file named twice is written once
+    const seen = new Set<string>();
+    const writes = changed.filter((f) => {
+      const key = canonical(f.file);
+      return !seen.has(key) && (seen.add(key), true);
+    });
+    // staged beside each file, then renamed: a file that cannot be written leaves the others as they were
+    writeOutputs(writes.map((f) => ({ path: f.file, data: f.formatted })));
+    for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
+    return;
+  }
+  if (opts.check) for (const f of changed) cli.io.stdout.write(`${f.file}\n`);
+  else for (const f of laidOut) cli.io.stdout.write(f.formatted);
   if (errors.length > 0) throw new CliError(errors.join(""), 1, true);
   if (opts.check && changed.length > 0) {
     throw new CliError(`${changed.length} file${changed.length === 1 ? "" : "s"} would be reformatted (run xsm fmt --write)\n`, 1, true);
+  }
+}
+
+/** The file a path names, through links, so one file named twice is written once. */
+function canonical(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
   }
 }
 

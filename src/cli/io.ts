@@ -13,6 +13,8 @@ import { findJsonSyntaxError } from "../io/json-syntax.js";
 
 /** A user-caused failure the CLI reports as `xsm: error: message` with this exit status; when
  *  `rendered`, the message is already the full text to print (rendered diagnostics). */
+const CLI_ERROR = Symbol.for("xsm-policy.CliError");
+
 export class CliError extends Error {
   readonly exitCode: number;
   readonly rendered: boolean;
@@ -22,7 +24,17 @@ export class CliError extends Error {
     this.exitCode = exitCode;
     this.rendered = rendered;
   }
+
+  /** `instanceof` by a mark every copy of this module gives its errors, not by class: a CommonJS
+   *  caller under tsx (`tsx -e`, a .cts script) loads main.ts and its static imports through
+   *  require() and the commands main.ts import()s through the ES module loader, two copies of this
+   *  module, so a command's CliError was not one of main.ts's and was reported as an internal error.
+   *  (The bundle and vitest load one copy.) */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [CLI_ERROR]?: unknown })[CLI_ERROR] === true;
+  }
 }
+Object.defineProperty(CliError.prototype, CLI_ERROR, { value: true });
 
 export { MAX_POLICY_BYTES };
 

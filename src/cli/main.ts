@@ -2,6 +2,7 @@
 // one line; runCli runs the whole thing in-process (tests call it directly) and returns the exit
 // status: 0 ok, 1 a policy or input error, 2 a usage error, 70 a bug in xsm itself.
 import { readFileSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
@@ -107,6 +108,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } catch (err) {
     return report(err, io);
   }
+}
+
+// `npx tsx src/cli/main.ts ARGS...`: the command line from the sources, as bin/xsm.cjs runs the
+// bundle; only when this file is the program (never imported: the tests, the bundle)
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => (process.exitCode = code));
 }
 
 function report(err: unknown, io: CliIo): number {

@@ -35,8 +35,17 @@ export interface Diagnostic {
   notes?: { message: string; span?: Span }[];
 }
 
+const POLICY_ERROR = Symbol.for("xsm-policy.PolicyError");
+
 /** Thrown by the library entry points (compilePolicy) that cannot return a Result; carries every diagnostic. */
 export class PolicyError extends Error {
+  /** `instanceof` by a mark every copy of this module gives its errors (as the CLI's CliError): a
+   *  program that loads the library twice (CommonJS and ES module copies under tsx, two bundles)
+   *  still recognises a PolicyError from either. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as { [POLICY_ERROR]?: unknown })[POLICY_ERROR] === true;
+  }
+
   readonly diagnostics: Diagnostic[];
   constructor(diagnostics: Diagnostic[]) {
     const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
@@ -47,6 +56,7 @@ export class PolicyError extends Error {
     this.diagnostics = diagnostics;
   }
 }
+Object.defineProperty(PolicyError.prototype, POLICY_ERROR, { value: true });
 
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");

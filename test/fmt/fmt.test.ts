@@ -166,7 +166,7 @@ describe("xsm fmt", () => {
       const r = await xsm("fmt", "--write", bad);
       expect(r.code).toBe(1);
       // the catalog's fmt-unopened, rendered as every diagnostic is: location, message, the line
-      expect(r.stderr).toBe(`${bad}:2:1: error: a '}' without its '{'\n}\n^\n`);
+      expect(r.stderr).toBe(`${bad}:2:1: error: a '}' without its '{'\n}\n^\n` + "xsm: 1 of 1 file could not be laid out\n");
       expect(readFileSync(bad, "utf8")).toBe("allow a b:c  d;\n}\n");
 
       // several files, every error; a carriage return at its line
@@ -180,6 +180,38 @@ describe("xsm fmt", () => {
         `${crlf}:1:1: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first\nclass xen\n^~~~~~~~~\n` +
           `${quote}: error: an m4 quote is never closed\n`,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--write is all or nothing: one file it cannot lay out leaves every file as it was, the failure at FILE:LINE:COL", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const messyA = join(dir, "a.conf");
+      const bad = join(dir, "b.conf");
+      const messyC = join(dir, "c.te");
+      const a = "class xen\nsid xen\nclass xen {  a }\n";
+      const b = "allow a b:c  d;\n}\n";
+      const c = "allow  a b:c d;\n";
+      writeFileSync(messyA, a);
+      writeFileSync(bad, b);
+      writeFileSync(messyC, c);
+      const r = await xsm("fmt", "--write", messyA, bad, messyC);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`${bad}:2:1: error: a '}' without its '{'\n}\n^\n` + "xsm: 1 of 3 files could not be laid out; none of the 2 that would change was written\n");
+      expect([readFileSync(messyA, "utf8"), readFileSync(bad, "utf8"), readFileSync(messyC, "utf8")]).toEqual([a, b, c]);
+      // a missing file is a failure too
+      const missing = await xsm("fmt", "--write", messyA, join(dir, "none.conf"));
+      expect(missing.stderr).toBe(`xsm: error: ${join(dir, "none.conf")}: no such file\nxsm: 1 of 2 files could not be laid out; none of the 1 that would change was written\n`);
+      expect(readFileSync(messyA, "utf8")).toBe(a);
+
+      // every file laid out: all written, each once though named twice
+      writeFileSync(bad, "allow a b:c  d;\n");
+      const ok = await xsm("fmt", "--write", messyA, bad, messyC, messyA);
+      expect(ok).toMatchObject({ code: 0, stdout: `formatted ${messyA}\nformatted ${bad}\nformatted ${messyC}\n`, stderr: "" });
+      expect((await xsm("fmt", "--check", messyA, bad, messyC)).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
