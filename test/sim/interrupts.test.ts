@@ -2,42 +2,16 @@
 // mapping its own pirqs (physdev_hvm_map_pirq), a multi-vector MSI block, on Xen's policy. Every
 // AVC question it asks is decided as oracle-decide decided it (test/fixtures/xen-flask/
 // interrupts.oracle.json, from scripts/gen-scenario-oracle.ts). UPDATE_GOLDEN=1 rewrites the trace.
-import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadScenario } from "../../src/sim/load.js";
-import { runPrepared, type RunResult } from "../../src/sim/run.js";
 import { xsm } from "../cli/run.js";
-import { golden, prepared } from "./support.js";
+import { exampleOnXenPolicy, golden } from "./support.js";
 
 const root = join(import.meta.dirname, "../..");
 const example = relative(process.cwd(), join(root, "examples/xen-flask/interrupts.json"));
-const ORACLE = new Map(
-  (JSON.parse(readFileSync(join(root, "test/fixtures/xen-flask/interrupts.oracle.json"), "utf8")) as { query: Record<string, string>; answer: { allowed: boolean } }[]).map((o) => [
-    `${o.query.scontext} ${o.query.tcontext} ${o.query.tclass} ${o.query.perm}`,
-    o.answer.allowed,
-  ]),
-);
-const failures = (r: RunResult) => r.steps.flatMap((s) => s.expect.filter((e) => !e.ok).map((e) => `step ${s.step} ${e.what}: expected ${e.expected}, got ${e.actual}`));
 
 describe("examples/xen-flask/interrupts.json", () => {
-  const r = runPrepared(prepared(loadScenario(example)));
-
-  it("meets every expectation; each refusal says why; nothing failed half-way", () => {
-    expect(failures(r)).toEqual([]);
-    for (const s of r.steps.filter((x) => x.rc !== 0)) expect(s.why !== undefined || s.decisions.some((d) => !d.allowed), `step ${s.step}`).toBe(true);
-    expect(r.summary.partial).toBe(0);
-  });
-
-  it("decides every AVC question as oracle-decide does on Xen's policy", () => {
-    const asked = r.steps.flatMap((s) => s.decisions).filter((d) => d.perm !== undefined && d.scontext !== undefined && d.error === undefined);
-    expect(asked.length).toBeGreaterThan(30);
-    for (const d of asked) {
-      const key = `${d.scontext} ${d.tcontext} ${d.tclass} ${d.perm}`;
-      expect(ORACLE.has(key), `${key}: regenerate the fixture`).toBe(true);
-      expect(d.allowed, key).toBe(ORACLE.get(key));
-    }
-  });
+  const r = exampleOnXenPolicy(example, join(root, "test/fixtures/xen-flask/interrupts.oracle.json"), 30);
 
   it("the guest's own map_pirq and unmap_pirq ask XSM nothing; the PVH dom0's attach grants by GSI", () => {
     const own = r.steps.filter((s) => s.as === "hvm-guest" && (s.op === "map_pirq" || s.op === "unmap_pirq"));

@@ -3,42 +3,18 @@
 // still mapped, on Xen's policy. Every AVC question it asks is decided as oracle-decide decided it
 // (test/fixtures/xen-flask/msix.oracle.json, from scripts/gen-scenario-oracle.ts). UPDATE_GOLDEN=1
 // rewrites the trace.
-import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadScenario, parseScenario } from "../../src/sim/load.js";
-import { runPrepared, type RunResult } from "../../src/sim/run.js";
+import { parseScenario } from "../../src/sim/load.js";
+import { runPrepared } from "../../src/sim/run.js";
 import { xsm } from "../cli/run.js";
-import { golden, prepared } from "./support.js";
+import { exampleOnXenPolicy, golden, prepared } from "./support.js";
 
 const root = join(import.meta.dirname, "../..");
 const example = relative(process.cwd(), join(root, "examples/xen-flask/msix.json"));
-const ORACLE = new Map(
-  (JSON.parse(readFileSync(join(root, "test/fixtures/xen-flask/msix.oracle.json"), "utf8")) as { query: Record<string, string>; answer: { allowed: boolean } }[]).map((o) => [
-    `${o.query.scontext} ${o.query.tcontext} ${o.query.tclass} ${o.query.perm}`,
-    o.answer.allowed,
-  ]),
-);
-const failures = (r: RunResult) => r.steps.flatMap((s) => s.expect.filter((e) => !e.ok).map((e) => `step ${s.step} ${e.what}: expected ${e.expected}, got ${e.actual}`));
 
 describe("examples/xen-flask/msix.json", () => {
-  const r = runPrepared(prepared(loadScenario(example)));
-
-  it("meets every expectation; each refusal says why; nothing failed half-way", () => {
-    expect(failures(r)).toEqual([]);
-    for (const s of r.steps.filter((x) => x.rc !== 0)) expect(s.why !== undefined || s.decisions.some((d) => !d.allowed), `step ${s.step}`).toBe(true);
-    expect(r.summary.partial).toBe(0);
-  });
-
-  it("decides every AVC question as oracle-decide does on Xen's policy", () => {
-    const asked = r.steps.flatMap((s) => s.decisions).filter((d) => d.perm !== undefined && d.scontext !== undefined && d.error === undefined);
-    expect(asked.length).toBeGreaterThan(20);
-    for (const d of asked) {
-      const key = `${d.scontext} ${d.tcontext} ${d.tclass} ${d.perm}`;
-      expect(ORACLE.has(key), `${key}: regenerate the fixture`).toBe(true);
-      expect(d.allowed, key).toBe(ORACLE.get(key));
-    }
-  });
+  const r = exampleOnXenPolicy(example, join(root, "test/fixtures/xen-flask/msix.oracle.json"), 20);
 
   it("prepare_msix and release_msix ask resource_setup_pci of the device, as PHYSDEVOP_prepare_msix does", () => {
     const setup = r.steps.filter((s) => s.op === "prepare_msix" || s.op === "release_msix");

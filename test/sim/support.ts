@@ -4,9 +4,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, expect } from "vitest";
-import { formatScenarioErrors, type LoadResult } from "../../src/sim/load.js";
-import { prepare, type Prepared } from "../../src/sim/run.js";
+import { afterAll, expect, it } from "vitest";
+import { formatScenarioErrors, loadScenario, type LoadResult } from "../../src/sim/load.js";
+import { prepare, runPrepared, type Prepared, type RunResult } from "../../src/sim/run.js";
 
 export const goldenDir = join(import.meta.dirname, "../fixtures/sim/golden");
 
@@ -31,4 +31,39 @@ export function prepared(loaded: LoadResult): Prepared {
   const p = prepare(loaded.value);
   if (!p.ok) throw new Error(formatScenarioErrors(loaded.value.file, p.error));
   return p.value;
+}
+
+/** The expectations a run failed, one line each. */
+export const failures = (r: RunResult): string[] =>
+  r.steps.flatMap((s) => s.expect.filter((e) => !e.ok).map((e) => `step ${s.step} ${e.what}: expected ${e.expected}, got ${e.actual}`));
+
+/** Runs an example scenario on Xen's policy and adds, to the calling describe, the two tests every
+ *  such example has: it meets every expectation, each refusal says why and nothing failed half-way;
+ *  and every AVC question it asks (at least `minAsked`) is decided as oracle-decide decided it
+ *  (`oracleFile`, from scripts/gen-scenario-oracle.ts). Returns the run for the file's own tests. */
+export function exampleOnXenPolicy(example: string, oracleFile: string, minAsked: number): RunResult {
+  const oracle = new Map(
+    (JSON.parse(readFileSync(oracleFile, "utf8")) as { query: Record<string, string>; answer: { allowed: boolean } }[]).map((o) => [
+      `${o.query.scontext} ${o.query.tcontext} ${o.query.tclass} ${o.query.perm}`,
+      o.answer.allowed,
+    ]),
+  );
+  const r = runPrepared(prepared(loadScenario(example)));
+
+  it("meets every expectation; each refusal says why; nothing failed half-way", () => {
+    expect(failures(r)).toEqual([]);
+    for (const s of r.steps.filter((x) => x.rc !== 0)) expect(s.why !== undefined || s.decisions.some((d) => !d.allowed), `step ${s.step}`).toBe(true);
+    expect(r.summary.partial).toBe(0);
+  });
+
+  it("decides every AVC question as oracle-decide does on Xen's policy", () => {
+    const asked = r.steps.flatMap((s) => s.decisions).filter((d) => d.perm !== undefined && d.scontext !== undefined && d.error === undefined);
+    expect(asked.length).toBeGreaterThan(minAsked);
+    for (const d of asked) {
+      const key = `${d.scontext} ${d.tcontext} ${d.tclass} ${d.perm}`;
+      expect(oracle.has(key), `${key}: regenerate the fixture`).toBe(true);
+      expect(d.allowed, key).toBe(oracle.get(key));
+    }
+  });
+  return r;
 }
