@@ -23,6 +23,7 @@
 import { avtabAllocMask, avtabHash } from "../binary/hash.js";
 import { AVTAB_ALLOWED, COND_OP_OF_EXPR_TYPE, CondExprType, TYPE_ATTRIBUTE, TYPE_PRIMARY, type AvEntry, type KernelPolicy } from "../binary/model.js";
 import { evalCond } from "../policy/cond.js";
+import { byCodePoint } from "../policy/matrix.js";
 import { condTextOf } from "./condtext.js";
 import { mappingOf, type PermMap } from "./permmap.js";
 
@@ -241,7 +242,7 @@ export class FlowGraph {
     const names = this.permNames[tclass] ?? [];
     const perms: string[] = [];
     for (let bit = 0; bit < names.length; bit++) if (names[bit] !== undefined && (data >>> bit) & 1) perms.push(names[bit]!);
-    return perms.sort(comparePy);
+    return perms.sort(byCodePoint);
   }
 
   /** setools' AVRule.statement() (policyrep/terule.pxi). */
@@ -305,11 +306,6 @@ class KernelRule implements FlowRule {
   get text(): string {
     return (this.line ??= this.graph.statement(this));
   }
-}
-
-/** Python's str ordering (code points); equal to UTF-16 order for the names policies hold. */
-export function comparePy(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export class FlowSubgraph {

@@ -10,7 +10,8 @@ import { BinaryFormatError } from "../binary/bytes.js";
 import { binaryError } from "../binary/load.js";
 import type { KernelPolicy } from "../binary/model.js";
 import { CondOp, type Symbols } from "../policy/symbols.js";
-import { comparePy, FlowGraph, type FlowOptions, type FlowRule, type FlowStep } from "./flow.js";
+import { byCodePoint } from "../policy/matrix.js";
+import { FlowGraph, type FlowOptions, type FlowRule, type FlowStep } from "./flow.js";
 import { kernelRules } from "./terules.js";
 import { ruleText } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
@@ -80,7 +81,7 @@ function keyName(sym: Symbols, id: number): string {
 /** When a rule in `branch` of this expression is enabled: its booleans' names and the truth
  *  table (2^n rows), which names a conditional the same way however checkpolicy rewrote it. */
 export function truthKey(program: ArrayLike<number>, name: (id: number) => string, branch: boolean): string {
-  const ids = [...new Set(Array.from(program).filter((op) => op >= 0))].sort((a, b) => comparePy(name(a), name(b)));
+  const ids = [...new Set(Array.from(program).filter((op) => op >= 0))].sort((a, b) => byCodePoint(name(a), name(b)));
   if (ids.length > 16) return `${Array.from(program).join(",")}:${branch}`;
   let bits = "";
   const value = new Map<number, boolean>();
@@ -161,7 +162,7 @@ export function runFlowQuery(g: FlowGraph, q: FlowQuery): FlowAnswer {
   const source = resolveTypes(g, q.source, "-s");
   const target = q.target === undefined ? undefined : resolveTypes(g, q.target, "-t");
   const sub = g.subgraph({ minWeight: q.minWeight, booleans: q.booleans, exclude });
-  const byName = (x: number, y: number): number => comparePy(g.typeName[x]!, g.typeName[y]!);
+  const byName = (x: number, y: number): number => byCodePoint(g.typeName[x]!, g.typeName[y]!);
   const sources = source.kind === "type" ? source.types : [...source.types].sort(byName);
   const targets = target === undefined ? [] : target.kind === "type" ? target.types : [...target.types].sort(byName);
   const single = source.kind === "type" && (target === undefined || target.kind === "type");
@@ -205,7 +206,7 @@ export function renderFlowText(g: FlowGraph, a: FlowAnswer, o: RenderOptions = {
   let out = "";
   const ruleLines = (rules: number[]): string => {
     let text = "";
-    const sorted = rules.map((r) => g.rules[r]!).sort((x, y) => comparePy(x.text, y.text));
+    const sorted = rules.map((r) => g.rules[r]!).sort((x, y) => byCodePoint(x.text, y.text));
     for (const r of sorted) {
       text += `    ${r.text}\n`;
       if (o.origins) for (const origin of o.origins(g, r)) text += `        ${origin.file}:${origin.line}: ${origin.text}\n`;
@@ -215,7 +216,7 @@ export function renderFlowText(g: FlowGraph, a: FlowAnswer, o: RenderOptions = {
   const sets = a.source.kind !== "type" || (a.target !== undefined && a.target.kind !== "type");
   if (sets) {
     for (const n of [a.source, a.target]) {
-      if (n && n.kind !== "type") out += `# ${n.kind} ${n.name}: ${n.types.map((t) => g.typeName[t]!).sort(comparePy).join(" ") || "(no types)"}\n`;
+      if (n && n.kind !== "type") out += `# ${n.kind} ${n.name}: ${n.types.map((t) => g.typeName[t]!).sort(byCodePoint).join(" ") || "(no types)"}\n`;
     }
   }
   a.flows.forEach((f, i) => {
@@ -286,7 +287,7 @@ export function flowJson(g: FlowGraph, a: FlowAnswer, q: FlowQuery, ctx: { polic
         weight: s.weight,
         rules: s.rules
           .map((r) => g.rules[r]!)
-          .sort((x, y) => comparePy(x.text, y.text))
+          .sort((x, y) => byCodePoint(x.text, y.text))
           .map((r) => ({ rule: r.text, read: r.read, write: r.write, ...(ctx.origins ? { origins: ctx.origins(g, r) } : {}) })),
       })),
     })),

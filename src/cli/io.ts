@@ -11,10 +11,10 @@ import {
 } from "../io/read.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 
-/** A user-caused failure the CLI reports as `xsm: error: message` with this exit status; when
- *  `rendered`, the message is already the full text to print (rendered diagnostics). */
 const CLI_ERROR = Symbol.for("xsm-policy.CliError");
 
+/** A user-caused failure the CLI reports as `xsm: error: message` with this exit status; when
+ *  `rendered`, the message is already the full text to print (rendered diagnostics). */
 export class CliError extends Error {
   readonly exitCode: number;
   readonly rendered: boolean;

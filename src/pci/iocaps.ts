@@ -56,12 +56,18 @@ export interface DomainIoState {
   evtchns?: { pirq: number; port: number }[];
 }
 
+/** An MSI-X table entry and the table's address, as MAP_PIRQ_TYPE_MSI's entry_nr and table_base. */
+export interface MsixEntry {
+  entry: number;
+  tableBase: number;
+}
+
 /** The source of a PHYSDEVOP_map_pirq: a GSI (MAP_PIRQ_TYPE_GSI, index = the GSI as the caller
  *  numbers it; an HVM guest mapping for itself numbers its emulated GSIs) or an MSI vector of a
  *  device (MAP_PIRQ_TYPE_MSI, index -1: Xen makes the IRQ); with `nr`, MAP_PIRQ_TYPE_MULTI_MSI
  *  for `nr` vectors (entry_nr); with `msix`, MAP_PIRQ_TYPE_MSI with a table_base: the MSI-X
  *  table entry `entry` (entry_nr). */
-export type PirqSource = { gsi: number } | { msi: number; nr?: number; msix?: { entry: number; tableBase: number } };
+export type PirqSource = { gsi: number } | { msi: number; nr?: number; msix?: MsixEntry };
 
 /** What PHYSDEVOP_map_pirq hands back: rc, the pirq mapped, and for MULTI_MSI entry_nr. */
 export interface MapResult {
@@ -405,7 +411,7 @@ export class IoCaps {
   // allocate_and_map_msi_pirq() with index -1: create_irq() makes an IRQ and grants the caller
   // access to it; a failure destroys it again (destroy_irq revokes that access). MULTI_MSI asks
   // for entry_nr vectors: a block of pirqs, one IRQ each.
-  private mapMsi(cur: Domain, d: Domain, source: { msi: number; nr?: number; msix?: { entry: number; tableBase: number } }, want: number): MapResult {
+  private mapMsi(cur: Domain, d: Domain, source: { msi: number; nr?: number; msix?: MsixEntry }, want: number): MapResult {
     const multi = source.nr !== undefined;
     const irq = this.createIrq(cur, source.msi, source.msix?.entry ?? 0, source.msix ? "msix" : "msi");
     if (irq < 0) {
@@ -509,7 +515,7 @@ export class IoCaps {
   // granted the IRQ. An MSI's device must be `d`'s (pci_get_pdev(d, sbdf)) and offer the vectors
   // (pci_enable_msi); each further vector of a block gets a new IRQ at the next pirq, which Xen
   // does not check (only the first pirq is).
-  private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: { device: number; multi: boolean; msix?: { entry: number; tableBase: number } }, entries?: { nr: number }): Rc {
+  private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: { device: number; multi: boolean; msix?: MsixEntry }, entries?: { nr: number }): Rc {
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (pirq < 0 || pirq >= nrPirqs(d) || irq <= 0 || irq >= NR_IRQS) {
@@ -771,7 +777,7 @@ export class IoCaps {
    * mapping for itself or for a device nobody owns (dom_io); anyone else needs it located before
    * (PHYSDEVOP_prepare_msix): -ENODATA. The first user makes the table and PBA read-only.
    */
-  private enableMsix(cur: Domain, device: number, msix: { entry: number; tableBase: number }, irq: number, d: Domain, pirq: number): Rc {
+  private enableMsix(cur: Domain, device: number, msix: MsixEntry, irq: number, d: Domain, pirq: number): Rc {
     const m = this.msixOf(device);
     if (m === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} has no MSI-X capability (pdev->msix is NULL)`);
     if (msix.entry >= m.spec.entries) return this.refuse("-EINVAL", `entry_nr ${msix.entry} is not below ${formatSbdf(device)}'s ${m.spec.entries} MSI-X table entries`);

@@ -12,7 +12,7 @@ export function pyJsonString(s: string): string {
 }
 
 /** Python's default string order: by code point (UTF-16 units agree below the surrogates). */
-function byCodePoint(a: string, b: string): number {
+export function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
