@@ -118,7 +118,8 @@ export class EventChannels {
       return port;
     }
     this.log(`EVTCHNOP failure: error ${errnoValue("-ENOSPC")}`);
-    return this.refuse("-ENOSPC", `${d.name} has no free port: ports 1-${Math.min(t.max, EVTCHN_2L_NR_CHANNELS - 1)} are in use (max_evtchn_port ${t.max === INT_MAX ? "unlimited" : t.max}, ${EVTCHN_2L_NR_CHANNELS} channels in the 2-level ABI)`);
+    const top = Math.min(t.max, EVTCHN_2L_NR_CHANNELS - 1);
+    return this.refuse("-ENOSPC", `${d.name} has no free port: ${top === 1 ? "port 1 is" : `ports 1-${top} are`} in use (max_evtchn_port ${t.max === INT_MAX ? "unlimited" : t.max}, ${EVTCHN_2L_NR_CHANNELS} channels in the 2-level ABI)`);
   }
 
   /** evtchn_bind_pirq's end: the free `port` of `d` bound to its pirq (iocaps.ts checked the rest). */

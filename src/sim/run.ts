@@ -489,7 +489,13 @@ function perform(
     }
     case "evtchn_bind_interdomain": {
       const rd = world.live(step.remote);
-      if (!rd) return "-ESRCH"; // rcu_lock_domain_by_any_id(rdom)
+      if (!rd) {
+        // rcu_lock_domain_by_any_id(rdom) finds none
+        const why = `${step.remote} is not running: there is no channel of it to bind`;
+        result.why = why;
+        result.events.push({ why });
+        return "-ESRCH";
+      }
       const bound = io.evtchn.bindInterdomain(as!, rd, step.remote_port);
       if (bound.port !== undefined) result.port = bound.port;
       return bound.rc;
