@@ -538,7 +538,12 @@ function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
  * destroy the half-built domain (libxl__destroy_domid), itself a checked domctl.
  */
 function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistry, io: IoCaps, toolstack: Toolstack, world: World, xsm: Xsm): Rc {
-  if (world.byDomid(d.domid)) return "-EEXIST"; // domain_create(): the domid is in use
+  if (world.byDomid(d.domid)) return "-EEXIST"; // domid_alloc(): the domid is in use
+  const holder = world.heldBy(d.domid);
+  if (holder) {
+    toolstack.why(`domid ${d.domid} is still allocated: the destroyed ${d.name} is dying but not freed while its device model ${holder.name} holds it (XEN_DOMCTL_set_target's reference on d->target, put when ${holder.name} is destroyed; domid_alloc finds the domid in use)`);
+    return "-EEXIST";
+  }
   const hooks = xsm.module;
   const rc = hooks.domainCreate(as, d);
   if (rc !== 0) return rc;
@@ -566,8 +571,10 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
 }
 
 /** XEN_DOMCTL_destroydomain when a domain asks (`as`), then domain_kill: devices return to their
- *  hardware domain (pci_release_devices) and the domain's labels go. Without `as` the domain dies
- *  on its own (shutdown, crash) and nothing is checked. */
+ *  hardware domain (pci_release_devices), its channels close. Without `as` the domain dies on its
+ *  own (shutdown, crash) and nothing is checked. The domain is freed (its domid and labels go:
+ *  _domain_destroy) when the last reference goes: at once, unless a live device model holds it as
+ *  its target; then when that device model is freed. */
 function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry, io: IoCaps, world: World, xsm: Xsm): Rc {
   if (as) {
     const rc = xsm.module.domctl(as, d, "destroydomain");
@@ -576,7 +583,11 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   registry.removeDomain(d.domid);
   io.removeDomain(d);
   world.destroy(d);
-  xsm.module.domainDestroyed(d);
+  const dm = world.liveDomains().find((x) => x.target === d.domid);
+  if (dm) world.hold(d, dm);
+  else xsm.module.domainDestroyed(d);
+  // complete_domain_destroy(): put_domain(d->target) frees a target this one held
+  for (const held of world.release(d)) xsm.module.domainDestroyed(held);
   return 0;
 }
 
@@ -752,6 +763,21 @@ class World {
   ioOf(name: string, io: IoCaps): DomainIoState | undefined {
     const d = this.live(name);
     return d ? io.state(d) : undefined;
+  }
+  /** A destroyed domain a live device model still holds (d->target's reference): domid -> holder. */
+  private readonly held = new Map<number, { d: Domain; by: Domain }>();
+  hold(d: Domain, by: Domain): void {
+    this.held.set(d.domid, { d, by });
+  }
+  /** The device model holding domid's dying domain, if any. */
+  heldBy(domid: number): Domain | undefined {
+    return this.held.get(domid)?.by;
+  }
+  /** `dm` is freed: the domains it held go with their last reference. */
+  release(dm: Domain): Domain[] {
+    const out: Domain[] = [];
+    for (const [domid, h] of this.held) if (h.by.domid === dm.domid) this.held.delete(domid), out.push(h.d);
+    return out;
   }
   create(d: Domain): void {
     this.alive.add(d.name);

@@ -65,11 +65,13 @@ describe("examples/xen-flask/lifecycle.json", () => {
     expect(r.steps[6]!.rc).toBe(0); // dom0 could still destroy it: it was alive
   });
 
-  it("refuses a second domain with a domid in use, and creates a destroyed one again", () => {
+  it("refuses a second domain with a domid in use, and a destroyed one its device model still holds; creates it again once that is gone", () => {
     const r = lifecycle();
     expect(r.steps[3]!.rc).toBe("-EEXIST");
     expect(r.steps[3]!.decisions).toEqual([]);
-    expect(r.steps[8]!.rc).toBe(0);
+    expect(r.steps[7]!.rc).toBe("-EEXIST"); // the dying guest's domid, held by its live device model
+    expect(r.steps[7]!.why).toMatch(/device model stubdom holds it/);
+    expect(r.steps[9]!.rc).toBe(0);
     expect(r.state.domains.find((d) => d.name === "guest")).toMatchObject({ live: true, created: true });
     expect(r.state.domains.find((d) => d.name === "stubdom")).toMatchObject({ live: false, created: true });
     expect(r.state.domains.find((d) => d.name === "dom0")).not.toHaveProperty("created");
