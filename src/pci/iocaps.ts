@@ -645,7 +645,7 @@ export class IoCaps {
       io.irqs.remove(n, n);
     }
     // pci_disable_msi(): an MSI-X entry gives up its use of the table (__pci_disable_msix)
-    if (msi?.kind === "msix") this.cleanupMsix(msi.device);
+    if (msi?.kind === "msix") this.disableMsix(msi.device);
     // msi_free_irq -> destroy_irq for each vector: the creator loses the access create_irq gave it
     for (const n of msi?.block ?? []) this.destroyIrq(n);
     return 0;
@@ -822,6 +822,14 @@ export class IoCaps {
     return 0;
   }
 
+  // __pci_disable_msix(): the entry masked, MASKALL left set if Xen or the last writer wants it,
+  // then _pci_cleanup_msix()
+  private disableMsix(device: number): void {
+    const m = this.msixs.get(device);
+    if (m !== undefined && (m.hostMaskall || m.guestMaskall)) m.maskall = true;
+    this.cleanupMsix(device);
+  }
+
   // _pci_cleanup_msix(): one user fewer; the last takes the table and PBA out of mmio_ro_ranges
   private cleanupMsix(device: number): void {
     const m = this.msixs.get(device);
@@ -870,12 +878,38 @@ export class IoCaps {
     this.msixs.delete(device);
   }
 
-  /** pdev_msix_assign() at assign_device(): an HVM guest given a device with MSI-X gets its
-   *  msixtbl (msixtbl_init), which bind_pt_irq with a gtable needs. */
-  msixAssign(d: Domain, device: number): void {
-    if (!d.hvm || this.options.msix?.(device) === undefined) return;
-    const io = this.io(d);
-    if (io.msixtbl === null) io.msixtbl = new Map();
+  /** pdev_msix_assign() at assign_device(): a device with MSI-X must not have MASKALL set
+   *  (pci_reset_msix_state: a device not reset after its last user; -EBUSY, the assignment fails);
+   *  then Xen forgets its own and the last writer's MASKALL, and an HVM guest gets its msixtbl
+   *  (msixtbl_init), which bind_pt_irq with a gtable needs. */
+  msixAssign(d: Domain, device: number): Rc {
+    const m = this.msixOf(device);
+    if (m === undefined) return 0;
+    if (m.maskall) return this.refuse("-EBUSY", `${formatSbdf(device)}'s MSI-X control has MASKALL set (pci_reset_msix_state: the device was not reset since its last user masked it): clear it, or reset the device, before assigning it`);
+    m.hostMaskall = false;
+    m.guestMaskall = false;
+    if (d.hvm) {
+      const io = this.io(d);
+      if (io.msixtbl === null) io.msixtbl = new Map();
+    }
+    return 0;
+  }
+
+  /**
+   * The hardware domain writes the MSI-X control register's MASKALL bit (a PV dom0's config space
+   * write, as pciback makes for a guest masking every vector), which Xen intercepts
+   * (pci_msi_conf_write_intercept): guest_maskall becomes what was written, and the bit reaches the
+   * device set if either Xen (host_maskall) or the writer wants it. The device must be known to
+   * Xen and have MSI-X (the model does not write around Xen).
+   */
+  msixControlWrite(cur: Domain, device: number, maskall: boolean): Rc {
+    if (!cur.hardware) return this.refuse("-EPERM", `${cur.name} is not a hardware domain: only the hardware domain writes PCI config space`);
+    if (this.options.ownerOf(device) === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} is not known to Xen: no intercept (pci_get_pdev finds none); the model writes only through Xen`);
+    const m = this.msixOf(device);
+    if (m === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} has no MSI-X capability: there is no MASKALL bit to write`);
+    m.guestMaskall = maskall;
+    m.maskall = maskall || m.hostMaskall;
+    return 0;
   }
 
   /** The device's MSI-X state (undefined: it has no MSI-X). Xen makes the record when the device

@@ -27,12 +27,20 @@ export interface MsixReport {
   /** The frames of the table and the PBA, once located (0 = not located, as Xen's table.first). */
   table?: Range;
   pba?: Range;
+  /** The capability's MASKALL bit is set (PCI_MSIX_FLAGS_MASKALL); only when set. */
+  maskall?: true;
 }
 
 export class Msix {
   used = 0;
   table: Range | null = null;
   pba: Range | null = null;
+  /** The control register's MASKALL bit (pdev_msi_init clears it when Xen first sees the device). */
+  maskall = false;
+  /** msix->host_maskall: Xen itself wants every entry masked. */
+  hostMaskall = false;
+  /** msix->guest_maskall: the MASKALL the hardware domain last wrote (pci_msi_conf_write_intercept). */
+  guestMaskall = false;
 
   constructor(readonly spec: MsixSpec) {}
 
@@ -46,7 +54,7 @@ export class Msix {
   }
 
   report(): MsixReport {
-    return { entries: this.spec.entries, used: this.used, ...(this.table ? { table: { ...this.table } } : {}), ...(this.pba ? { pba: { ...this.pba } } : {}) };
+    return { entries: this.spec.entries, used: this.used, ...(this.table ? { table: { ...this.table } } : {}), ...(this.pba ? { pba: { ...this.pba } } : {}), ...(this.maskall ? { maskall: true as const } : {}) };
   }
 }
 

@@ -220,8 +220,13 @@ export class PciRegistry {
       this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue("-EBADF")})`);
       return "-EBADF";
     }
+    // pdev_msix_assign(): a failure ends assign_device before the IOMMU moves the device
+    const msix = this.onAssign?.(target.domid, key) ?? 0;
+    if (msix !== 0) {
+      this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue(msix)})`);
+      return msix;
+    }
     this.setOwner(pdev, target.domid);
-    this.onAssign?.(target.domid, key);
     return 0;
   }
 

@@ -23,7 +23,7 @@ export interface DeviceState {
   /** Only present (as false) after hot_unplug: the hardware vanished but Xen still holds the record. */
   present?: false;
   /** Its MSI-X record (src/pci/msix.ts), added by the simulator once Xen looked at it. */
-  msix?: { entries: number; used: number; table?: { start: number; end: number }; pba?: { start: number; end: number } };
+  msix?: { entries: number; used: number; table?: { start: number; end: number }; pba?: { start: number; end: number }; maskall?: true };
 }
 
 /** Extra information for pci_add_device (struct pci_dev_info). */
@@ -49,6 +49,7 @@ export interface RegistryOptions {
   log?: (line: string) => void;
   /** A device record is freed (pci_remove_device: pci_cleanup_msi runs first), by machine_bdf. */
   onFree?: (machineBdf: number) => void;
-  /** A device was assigned to a domain (assign_device: pdev_msix_assign). */
-  onAssign?: (domid: number, machineBdf: number) => void;
+  /** A device is being assigned to a domain (assign_device's pdev_msix_assign, before the IOMMU
+   *  moves it): 0, or the error that fails the assignment (pci_reset_msix_state's -EBUSY). */
+  onAssign?: (domid: number, machineBdf: number) => Rc;
 }

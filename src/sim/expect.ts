@@ -61,6 +61,7 @@ export function checkExpect(
       if (want[k] !== undefined) check(`${at} ${k}`, got[k] === want[k], show(want[k]), show(got[k]));
     }
     if (want.unplugged !== undefined) check(`${at} unplugged`, (got.present === false) === want.unplugged, show(want.unplugged), show(got.present === false));
+    if (want.msixMaskall !== undefined) check(`${at} msixMaskall`, (got.msix?.maskall ?? false) === want.msixMaskall, show(want.msixMaskall), show(got.msix?.maskall ?? false));
     if (want.msixUsed !== undefined) check(`${at} msixUsed`, (got.msix?.used ?? 0) === want.msixUsed, show(want.msixUsed), show(got.msix?.used ?? 0));
   }
   for (const want of e.resources ?? []) {

@@ -83,6 +83,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   evtchn_send: "evtchn_send",
   evtchn_status: "evtchn_status",
   evtchn_reset: "evtchn_reset",
+  msix_maskall: "msix_maskall",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
@@ -141,7 +142,7 @@ export function renderDevices(devices: DeviceState[]): string[] {
     if (d.kind === "vf") bits.push(`physfn ${d.physfn ?? "(unlinked)"}`);
     if (d.broken) bits.push("BROKEN");
     if (d.present === false) bits.push("(hardware gone)");
-    if (d.msix) bits.push(`msix ${d.msix.used} used${d.msix.table ? `, table ${frames(d.msix.table)} pba ${frames(d.msix.pba!)} read-only` : ""}`);
+    if (d.msix) bits.push(`msix ${d.msix.used} used${d.msix.table ? `, table ${frames(d.msix.table)} pba ${frames(d.msix.pba!)} read-only` : ""}${d.msix.maskall ? ", MASKALL" : ""}`);
     return bits.join("  ");
   });
 }

@@ -223,7 +223,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     onFree: (bdf) => io.pciCleanupMsi(bdf),
     onAssign: (domid, bdf) => {
       const d = world.byDomid(domid);
-      if (d) io.msixAssign(d, bdf);
+      return d ? io.msixAssign(d, bdf) : 0;
     },
   });
   io = new IoCaps(xsm.module, {
@@ -514,6 +514,8 @@ function perform(
     case "prepare_msix":
     case "release_msix":
       return io.prepareMsix(as!, sbdf, step.op === "release_msix");
+    case "msix_maskall":
+      return io.msixControlWrite(as!, sbdf, step.maskall);
   }
 }
 
@@ -623,6 +625,8 @@ function detailOf(step: Step): string | undefined {
       return `port ${step.port}`;
     case "evtchn_alloc_unbound":
       return `for ${step.remote}`;
+    case "msix_maskall":
+      return `MASKALL=${step.maskall ? 1 : 0}`;
     case "evtchn_bind_interdomain":
       return `${step.remote} port ${step.remote_port}`;
     case "unmask_gsi":

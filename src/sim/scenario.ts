@@ -87,6 +87,8 @@ export interface DeviceCheck {
   unplugged?: boolean;
   /** Users of its MSI-X table (used_entries). */
   msixUsed?: number;
+  /** Its MSI-X control register's MASKALL bit. */
+  msixMaskall?: boolean;
 }
 
 export interface Expect {
@@ -141,6 +143,7 @@ export type Step = StepBase &
     | { op: "unmask_gsi"; as: string; gsi: number }
     | { op: "prepare_msix"; as: string; sbdf: string }
     | { op: "release_msix"; as: string; sbdf: string }
+    | { op: "msix_maskall"; as: string; sbdf: string; maskall: boolean }
   );
 
 /** The steps that grant, map and bind a device's resources (src/pci/iocaps.ts). */

@@ -248,6 +248,11 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       const dom = domains.find((x) => isObject(x) && x.name === step.as);
       if (isObject(dom) && (dom.hardware !== true || dom.hvm !== true)) err(`${at}/as`, `${shortJson(step.as)} is not a PVH hardware domain ("hardware": true, "hvm": true): only its vIO-APIC maps host GSIs (vioapic_hwdom_map_gsi); a guest's pins are emulated`);
     }
+    if (op === "msix_maskall") {
+      const dom = domains.find((x) => isObject(x) && x.name === step.as);
+      if (isObject(dom) && dom.hardware !== true) err(`${at}/as`, `${shortJson(step.as)} is not a hardware domain: only the hardware domain writes a device's config space (pciback does it for a guest)`);
+      if (typeof step.sbdf === "string" && canonicalSbdf(step.sbdf) !== undefined && !msixDevices.has(canonicalSbdf(step.sbdf)!)) err(`${at}/sbdf`, `${shortJson(step.sbdf)} has no msix in the scenario's devices: only an MSI-X capability has a MASKALL bit`);
+    }
     if (op === "bind_pt_irq" && step.gtable !== undefined && (step.device !== undefined || step.intx !== undefined)) {
       err(`${at}/gtable`, "gtable (the guest's MSI-X table) belongs to PT_IRQ_TYPE_MSI: leave device and intx out");
     }

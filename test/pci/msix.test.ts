@@ -218,3 +218,35 @@ describe("a failed MSI-X call changes nothing (property)", () => {
     );
   });
 });
+
+describe("MASKALL (pci_msi_conf_write_intercept, pci_reset_msix_state, __pci_disable_msix)", () => {
+  it("a device left with MASKALL set is refused at assignment (-EBUSY) until the bit is cleared; a good assignment forgets both maskalls", () => {
+    const { io, why } = setup();
+    expect(io.msixControlWrite(dom0, NIC, true)).toBe(0);
+    expect(io.msixState(NIC)?.maskall).toBe(true);
+    expect(io.msixAssign(guest, NIC)).toBe("-EBUSY");
+    expect(why.at(-1)).toMatch(/pci_reset_msix_state/);
+    expect(io.state(guest).msixtbl).toBeUndefined(); // nothing set up for the guest
+    expect(io.msixControlWrite(dom0, NIC, false)).toBe(0);
+    expect(io.msixState(NIC)).not.toHaveProperty("maskall");
+    expect(io.msixAssign(guest, NIC)).toBe(0);
+    expect(io.msixAssign(guest, PLAIN)).toBe(0); // no MSI-X: nothing to reset
+  });
+
+  it("the write needs the hardware domain, a device Xen knows, and MSI-X", () => {
+    const { io, owners } = setup();
+    expect(io.msixControlWrite(guest, NIC, true)).toBe("-EPERM");
+    expect(io.msixControlWrite(dom0, PLAIN, true)).toBe("-ENODEV");
+    delete owners[NIC];
+    expect(io.msixControlWrite(dom0, NIC, true)).toBe("-ENODEV");
+  });
+
+  it("disabling an entry while the last writer wanted MASKALL leaves it set on the device", () => {
+    const { io, msix, owners } = setup();
+    owners[NIC] = 0;
+    expect(io.mapPirq(dom0, dom0, msix(0), -1).rc).toBe(0);
+    expect(io.msixControlWrite(dom0, NIC, true)).toBe(0);
+    expect(io.unmapPirq(dom0, dom0, 255)).toBe(0);
+    expect(io.msixState(NIC)).toEqual({ entries: 8, used: 0, maskall: true });
+  });
+});
