@@ -7,7 +7,8 @@
 // (arch/x86/physdev.c, irq.c: GSIs, MSI vectors and blocks of them, an HVM guest's own emulated
 // GSIs) and XEN_DOMCTL_bind_pt_irq / unbind_pt_irq, each with its checks in Xen's order and its XSM
 // hook. A call that fails changes nothing, but where Xen's does (an HVM guest's emulated GSI that
-// physdev_unmap_pirq drops before unmap_domain_pirq refuses).
+// physdev_unmap_pirq drops before unmap_domain_pirq refuses; an MSI-X entry __pci_enable_msi
+// disables before MSI is refused).
 import { RangeSet, type Range } from "../xen/rangeset.js";
 import {
   HIGHEST_GSI,
@@ -553,6 +554,14 @@ export class IoCaps {
       if (this.options.ownerOf(msi.device) !== d.domid) return this.refuse("-ENODEV", `${formatSbdf(msi.device)} is not assigned to ${d.name} (pci_get_pdev(d, sbdf))`);
       // pci_enable_msi(): a table_base makes it MSI-X (__pci_enable_msix)
       if (msi.msix) return this.enableMsix(cur, msi.device, msi.msix, irq, d, pirq);
+      // __pci_enable_msi(): MSI-X in use on the device is disabled first (one entry: the first on
+      // the device's msi_list), before msi_capability_init's checks, so even a refused MSI leaves
+      // that entry disabled; its IRQ stays mapped
+      const msixInUse = this.firstMsiEntry(msi.device, "msix", irq);
+      if (msixInUse !== undefined) {
+        this.log(`MSI-X already in use on ${formatSbdf(msi.device)}`);
+        this.disableMsix(msi.device);
+      }
       const maxvec = this.options.msiVectors?.(msi.device) ?? 1;
       if (maxvec === 0) return this.refuse("-ENODEV", `${formatSbdf(msi.device)} has no MSI capability (pci_enable_msi: msi_pos is 0)`);
       const nr = entries?.nr ?? 1;
@@ -792,6 +801,8 @@ export class IoCaps {
     const m = this.msixOf(device);
     if (m === undefined) return this.refuse("-ENODEV", `${formatSbdf(device)} has no MSI-X capability (pdev->msix is NULL)`);
     if (msix.entry >= m.spec.entries) return this.refuse("-EINVAL", `entry_nr ${msix.entry} is not below ${formatSbdf(device)}'s ${m.spec.entries} MSI-X table entries`);
+    // __pci_enable_msix(): MSI in use on the device is disabled (its capability off; its IRQs stay mapped)
+    if (this.firstMsiEntry(device, "msi", irq) !== undefined) this.log(`MSI already in use on ${formatSbdf(device)}`);
     const owner = this.options.ownerOf(device);
     if (m.used === 0 && cur.hardware && (owner === cur.domid || owner === null)) {
       const rc = this.locateMsix(device, m);
@@ -830,10 +841,22 @@ export class IoCaps {
     this.cleanupMsix(device);
   }
 
+  /** find_msi_entry(pdev, -1, type): the first IRQ (in the order made) of the device's vectors of
+   *  that kind, other than `except` (the IRQ being set up). */
+  private firstMsiEntry(device: number, kind: "msi" | "msix", except: number): number | undefined {
+    for (const [n, e] of this.msi) if (n !== except && e.device === device && e.kind === kind) return n;
+    return undefined;
+  }
+
   // _pci_cleanup_msix(): one user fewer; the last takes the table and PBA out of mmio_ro_ranges
   private cleanupMsix(device: number): void {
     const m = this.msixs.get(device);
-    if (m === undefined || m.used === 0) return;
+    if (m === undefined) return;
+    if (m.used === 0) {
+      // an entry MSI disabled already, disabled again (__pci_disable_msix at its unmap)
+      this.options.why?.(`${formatSbdf(device)}'s MSI-X used_entries is 0 already (an entry MSI disabled earlier is disabled again): Xen's --used_entries wraps to 4294967295 here; the model keeps 0`);
+      return;
+    }
     if (--m.used > 0) return;
     this.mmioRo.remove(m);
     m.table = null;

@@ -18,7 +18,7 @@ const VF = 0x0510;
 const PLAIN = 0x0300;
 const SPEC = { entries: 8, table: 0xfebfc000, pba: 0xfebfd000 };
 
-function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLAIN]: 0 }, stale = new Set<number>()) {
+function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLAIN]: 0 }, stale = new Set<number>(), vectors = 1) {
   const xsm = createXsm({ module: "dummy" });
   const log: string[] = [];
   const why: string[] = [];
@@ -31,6 +31,7 @@ function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLA
     ownerOf: (bdf) => owners[bdf],
     msix: (bdf) => (bdf === NIC || bdf === VF ? SPEC : undefined),
     vfWithoutPf: (bdf) => stale.has(bdf),
+    msiVectors: () => vectors,
   });
   const msix = (entry: number, tableBase = SPEC.table) => ({ msi: NIC, msix: { entry, tableBase } });
   return { io, log, why, checks, owners, msix };
@@ -248,5 +249,41 @@ describe("MASKALL (pci_msi_conf_write_intercept, pci_reset_msix_state, __pci_dis
     expect(io.msixControlWrite(dom0, NIC, true)).toBe(0);
     expect(io.unmapPirq(dom0, dom0, 255)).toBe(0);
     expect(io.msixState(NIC)).toEqual({ entries: 8, used: 0, maskall: true });
+  });
+});
+
+describe("MSI and MSI-X on one device (__pci_enable_msi, __pci_enable_msix)", () => {
+  it("MSI enabled while an MSI-X entry is in use disables that entry: its IRQ stays mapped but the table is no longer read-only", () => {
+    const { io, msix, owners, log, why } = setup();
+    owners[NIC] = 0;
+    expect(io.mapPirq(dom0, dom0, msix(0), -1)).toEqual({ rc: 0, pirq: 255 });
+    expect(io.readOnlyFrames()).toEqual([{ start: 0xfebfc, end: 0xfebfd }]);
+    expect(io.mapPirq(dom0, dom0, { msi: NIC }, -1)).toEqual({ rc: 0, pirq: 254 });
+    expect(log).toContain("MSI-X already in use on 0000:c8:00.0");
+    expect(io.msixState(NIC)?.used).toBe(0);
+    expect(io.readOnlyFrames()).toEqual([]);
+    expect(io.state(dom0).pirqs.map((p) => p.pirq)).toEqual([254, 255]);
+    // unmapping the disabled entry disables it again: Xen's used_entries goes below zero (wraps)
+    expect(io.unmapPirq(dom0, dom0, 255)).toBe(0);
+    expect(io.msixState(NIC)?.used).toBe(0);
+    expect(why.at(-1)).toMatch(/wraps to 4294967295/);
+  });
+
+  it("the disable comes before msi_capability_init's checks: a refused MSI still leaves the MSI-X entry disabled", () => {
+    const { io, msix, owners, log } = setup(undefined, undefined, 0);
+    owners[NIC] = 0;
+    expect(io.mapPirq(dom0, dom0, msix(0), -1).rc).toBe(0);
+    expect(io.mapPirq(dom0, dom0, { msi: NIC }, -1).rc).toBe("-ENODEV"); // no MSI capability
+    expect(log).toContain("MSI-X already in use on 0000:c8:00.0");
+    expect(io.msixState(NIC)?.used).toBe(0);
+  });
+
+  it("MSI-X enabled while MSI is in use logs it and turns MSI off; the entry maps", () => {
+    const { io, msix, owners, log } = setup();
+    owners[NIC] = 0;
+    expect(io.mapPirq(dom0, dom0, { msi: NIC }, -1).rc).toBe(0);
+    expect(io.mapPirq(dom0, dom0, msix(1), -1).rc).toBe(0);
+    expect(log).toContain("MSI already in use on 0000:c8:00.0");
+    expect(io.msixState(NIC)?.used).toBe(1);
   });
 });
