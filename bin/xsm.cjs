@@ -61,9 +61,10 @@ function debug(line) {
 /**
  * Standard output or error written at once with fs.writeSync, for the compile bundle's runs (a
  * compile writes a few lines, or a matrix): process.stdout and process.stderr are streams whose
- * first use loads ~20 of node's modules (stream, net for a pipe, tty for a terminal): ~150 page
- * faults and ~5 ms of a ~120 ms run (docs/performance.md). Written in full before write returns,
- * so nothing is left to flush at exit. A descriptor another process made non-blocking (EAGAIN)
+ * first use loads ~20 of node's modules (stream; net for a pipe, tty for a terminal) and makes
+ * their handles: `xsm --help` 2,994 -> 2,479 page faults and ~25 ms less CPU, a compile ~60 faults
+ * (node:v8, for --no-opt below, loads the stream modules anyway; docs/performance.md). Written in
+ * full before write returns, so nothing is left to flush at exit. A descriptor another process made non-blocking (EAGAIN)
  * is waited on; a closed pipe (`xsm ... | head`, EPIPE) ends the run as the streams' handler
  * below does for stdout, and drops what was meant for stderr.
  */
@@ -163,24 +164,25 @@ const cachedData = training ? undefined : codeCache(key);
 // the bundle is ASCII (esbuild escapes the rest), so latin1 is its text without a UTF-8 decode
 const script = new Script(bundle.toString("latin1"), { filename: bundleFile, cachedData });
 if (cachedData !== undefined) debug(script.cachedDataRejected ? "code cache: rejected by V8" : "code cache: used");
-// A compile of a policy up to 1 MB (Xen's own is 54 KB) is over in 0.1-0.5 s, before optimised code
-// pays back TurboFan's compiles: on a compile of Xen's policy they were 5 functions, ~35 ms of a
-// background thread's CPU and ~600 page faults (a fifth of the run's), and the interpreter and
-// Sparkplug finish sooner without them. Larger policies keep V8's tiering (a 3 MB one takes 1.3x
-// longer without TurboFan). Set after the bundle's code cache is read (V8 accepts a cache only
-// under the flags it was made with; a build's training run sets none), and after node has loaded
-// every module of its own a compile uses: node compiles them from its embedded cache, which a
-// changed flag also voids (the compile bundle writes through writeNow, so it never loads the
-// stream modules; test/cli/bin.test.ts checks that a compile loads no module after node:v8).
-if (!training && command === "compile" && shortInputs()) {
-  require("node:v8").setFlagsFromString("--no-opt");
-  debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");
-}
 const bundleModule = { exports: {} };
 // (this file's own require: it resolves packages from the same node_modules as one made for
 // dist/bin/, and node:module, for createRequire, would load node's ES module loader)
 script.runInThisContext()(bundleModule.exports, require, bundleModule, bundleFile, `${root}dist/bin`);
 const { runCli } = bundleModule.exports;
+// A compile of a policy up to 1 MB (Xen's own is 54 KB) is over in 0.1-0.5 s, before optimised code
+// pays back TurboFan's compiles: on a compile of Xen's policy they were 5 functions, ~35 ms of a
+// background thread's CPU and ~600 page faults (a fifth of the run's), and the interpreter and
+// Sparkplug finish sooner without them. Larger policies keep V8's tiering (a 3 MB one takes 1.3x
+// longer without TurboFan). Set after the bundle's code cache is read (V8 accepts a cache only
+// under the flags it was made with; a build's training run sets none), and after the bundle's top
+// level has loaded every module of node's a compile uses: node compiles them from its embedded
+// cache, which a changed flag also voids (the compile bundle writes through writeNow and never makes
+// process.stdout or process.stderr, whose modules would load later; test/cli/bin.test.ts checks
+// that node:v8 is the last module of node's a compile loads).
+if (!training && command === "compile" && shortInputs()) {
+  require("node:v8").setFlagsFromString("--no-opt");
+  debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");
+}
 
 // The whole command line keeps the streams: its servers (lsp, studio) read and write them as the
 // event loop runs, and its commands may write more than a pipe holds.

@@ -87,6 +87,18 @@ describe("bin/xsm.cjs", () => {
     }
   });
 
+  it("loads no module of node's after node:v8 in a compile (--no-opt would void node's code cache for it)", () => {
+    const probe = join(mkdtempSync(join(tmpdir(), "xsm-probe-")), "probe.cjs");
+    // (written with fs.writeSync: process.stderr would load net itself)
+    writeFileSync(probe, 'process.on("exit", () => require("node:fs").writeSync(2, process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).slice(-1)[0]));\n');
+    const out = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "policy.bin");
+    for (const argv of [["compile", "examples/xen-flask/policy.conf"], ["compile", "examples/xen-flask/policy.conf", "-o", out]]) {
+      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { encoding: "utf8" });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("NativeModule v8");
+    }
+  });
+
   // the compile bundle writes with fs.writeSync, not through process.stdout's stream
   describe.skipIf(process.platform === "win32")("the compile's output through a pipe", () => {
     /** small.conf with 120 more domains, each allowed getattr on all: a 466 KB matrix, more than a pipe holds. */
