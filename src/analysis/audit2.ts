@@ -2,6 +2,7 @@
 // sepolgen policygen.py, output.py sort_filter, refpolicy.py), so `xsm why --plain` and
 // `xsm allow` can be compared with them byte for byte.
 import type { AvcLine } from "./avcline.js";
+import { byCodePoint } from "../policy/matrix.js";
 import { pySorted } from "./search.js";
 import { booleanDescription, type Explanation } from "./why.js";
 
@@ -93,8 +94,7 @@ export class AllowSet {
       t.set(av.target, [...(t.get(av.target) ?? []), av]);
     }
     const flat = [...bySource.values()].flatMap((t) => [...t.values()].flat());
-    const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    return flat.sort((a, b) => cmp(a.source, b.source) || cmp(shown(a), shown(b)) || cmp(a.tclass, b.tclass));
+    return flat.sort((a, b) => byCodePoint(a.source, b.source) || byCodePoint(shown(a), shown(b)) || byCodePoint(a.tclass, b.tclass));
   }
 
   /** The rules as data, in audit2allow's order. */

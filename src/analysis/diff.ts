@@ -10,6 +10,7 @@ import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttex
 import { isMlsExpr, rangeTransRecords, setoolsContext, setoolsLevel, setoolsRange } from "./mls.js";
 import type { AnalysisPolicy } from "./load.js";
 import { effectiveAccess } from "./effective.js";
+import { byCodePoint } from "../policy/matrix.js";
 import { pySorted } from "./search.js";
 import { keyTypes, type TeKind } from "./terules.js";
 
@@ -26,8 +27,6 @@ interface Section {
   /** The noun after "Added" where sediff spells it otherwise ("Added Sensitivites"). */
   addedNoun?: string;
 }
-
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function setDiff<T>(a: Map<string, T>, b: Map<string, T>): { added: string[]; removed: string[]; both: string[] } {
   return {
@@ -283,7 +282,7 @@ function ruleSection(a: AnalysisPolicy, b: AnalysisPolicy, kind: TeKind, title: 
       modified.push({ key: text(ea), line: `${kind} ${ea.source} ${ea.target}:${ea.tclass} +${eb.def} -${ea.def};${cond}`, details: [] });
     }
   }
-  modified.sort((x, y) => cmp(x.key, y.key));
+  modified.sort((x, y) => byCodePoint(x.key, y.key));
   return { title: `${title} Rules`, noun: `${title} Rules`, added: pySorted(added), removed: pySorted(removed), modified };
 }
 

@@ -6,6 +6,7 @@
 // it, which is what coverage.ts counts.
 import type { AvTab } from "../policy/avtab.js";
 import { PolicyTables } from "../policy/image.js";
+import { byCodePoint } from "../policy/matrix.js";
 import type { CompiledPolicy, Reason } from "../policy/types.js";
 import type { AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
@@ -145,7 +146,7 @@ export class TestRunner {
 
   private state(booleans: Record<string, boolean>): { table: AvTab; conds: Uint8Array; view: CompiledPolicy } {
     const key = Object.entries(booleans)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .sort(([a], [b]) => byCodePoint(a, b))
       .map(([k, v]) => `${k}=${v ? 1 : 0}`)
       .join(",");
     let s = this.states.get(key);

@@ -6,6 +6,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "../policy/typeset.js";
 import { levelEq, type LevelRange, type ResolvedAvRule, type Symbols, type TypeSet } from "../policy/symbols.js";
 import { parseRange } from "../policy/decide.js";
+import { byCodePoint } from "../policy/matrix.js";
 import { rangeTransRecords, setoolsRange } from "./mls.js";
 import { setoolsCondText } from "./condtext.js";
 import { ruleText, type AnalysisPolicy } from "./load.js";
@@ -123,7 +124,7 @@ export function permText(perms: readonly string[]): string {
 
 /** Python's sorted() on str: code point order (JS sort compares UTF-16 units; equal for the BMP). */
 export function pySorted(names: Iterable<string>): string[] {
-  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...names].sort(byCodePoint);
 }
 
 function origin(ap: AnalysisPolicy, span: Span): Origin {

@@ -14,6 +14,7 @@ import { CondPlacement, condProgram, defineConditional, evalCond } from "../poli
 import { CondOp, OBJECT_R, parentName, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
 import { roleTableOrder, typeTableOrder } from "./symtab.js";
+import { byCodePoint } from "../policy/matrix.js";
 import {
   AVTAB_ALLOWED,
   AVTAB_AUDITALLOW,
@@ -645,8 +646,7 @@ function filenameTransitions(lw: Lowering): FilenameTrans[] {
     for (const c of bytes(k.name)) hash = ((hash + BigInt(c << 4) + BigInt(c >> 4)) * 11n) & 0xffffffffffffffffn;
     return Number(hash & BigInt(mask));
   };
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  const ordered = [...keys.values()].map((k) => ({ k, b: bucket(k) })).sort((x, y) => x.b - y.b || x.k.ttype - y.k.ttype || x.k.tclass - y.k.tclass || cmp(x.k.name, y.k.name));
+  const ordered = [...keys.values()].map((k) => ({ k, b: bucket(k) })).sort((x, y) => x.b - y.b || x.k.ttype - y.k.ttype || x.k.tclass - y.k.tclass || byCodePoint(x.k.name, y.k.name));
   const out: FilenameTrans[] = [];
   for (const { k } of ordered) {
     for (const d of k.datums) for (const stype of [...d.stypes].sort((a, b) => a - b)) out.push({ name: k.name, stype, ttype: k.ttype, tclass: k.tclass, otype: d.otype });
