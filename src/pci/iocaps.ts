@@ -25,7 +25,8 @@ import {
 } from "../xen/machine.js";
 import { errnoValue, type Rc } from "../xen/errno.js";
 import { formatSbdf } from "../xen/sbdf.js";
-import type { Domain, IommuMode, IrqRef, XsmIoHooks, XsmModule } from "../xsm/types.js";
+import type { Domain, IommuMode, IrqRef, XsmEvtchnHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
+import { EventChannels, type ChannelReport } from "./evtchn.js";
 import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
 
 /** A domain's passthrough state, as reports show it. */
@@ -51,9 +52,10 @@ export interface DomainIoState {
   /** Devices whose MSI-X table the HVM guest's accesses are emulated for (msixtbl_list, by
    *  machine_bdf, with the guest address of the table); only when not empty. */
   msixtbl?: { device: number; gtable: number }[];
-  /** Its pirqs bound to its event channels (EVTCHNOP_bind_pirq: pirq->evtchn; ports counted among
-   *  pirq channels only); only when not empty. */
+  /** Its pirqs bound to its event channels (EVTCHNOP_bind_pirq: pirq->evtchn); only when not empty. */
   evtchns?: { pirq: number; port: number }[];
+  /** Its event channels in use (evtchn.ts: unbound, interdomain and pirq ports); only when not empty. */
+  channels?: ChannelReport[];
 }
 
 /** An MSI-X table entry and the table's address, as MAP_PIRQ_TYPE_MSI's entry_nr and table_base. */
@@ -145,6 +147,8 @@ export interface IoCapsOptions {
   msix?: (machineBdf: number) => MsixSpec | undefined;
   /** A VF whose PF link is gone (pdev->pf_pdev NULL: a stale VF some PF-removal strategies leave). */
   vfWithoutPf?: (machineBdf: number) => boolean;
+  /** d->max_evtchn_port (evtchn.ts's default: unlimited for domid 0, libxl's 1023 otherwise). */
+  maxEvtchnPort?: (d: Domain) => number;
 }
 
 export class IoCaps {
@@ -159,10 +163,20 @@ export class IoCaps {
   /** GSIs mp_register_gsi() has set up (a second registration is -EEXIST). */
   private readonly registeredGsis = new Set<number>();
 
+  /** Every domain's event channel ports; bind_pirq's channels are among them. */
+  readonly evtchn: EventChannels;
+
   constructor(
-    private readonly xsm: XsmIoHooks & Pick<XsmModule, "resourceSetupPci">,
+    private readonly xsm: XsmIoHooks & XsmEvtchnHooks & Pick<XsmModule, "resourceSetupPci">,
     private readonly options: IoCapsOptions,
-  ) {}
+  ) {
+    this.evtchn = new EventChannels(xsm, {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.why ? { why: options.why } : {}),
+      ...(options.maxEvtchnPort ? { maxPort: options.maxEvtchnPort } : {}),
+      closePirq: (d, pirq) => this.closePirq(d, pirq),
+    });
+  }
 
   private msixOf(bdf: number): Msix | undefined {
     let m = this.msixs.get(bdf);
@@ -671,9 +685,10 @@ export class IoCaps {
   /**
    * EVTCHNOP_bind_pirq: the calling domain binds one of its own pirqs to a new event channel. No
    * XSM hook (the pirq was checked when it was mapped). `pirq` below nr_pirqs (-EINVAL); a PV
-   * domain must hold the pirq's IRQ (pirq_access_permitted, -EPERM) and joins the IRQ's guests
-   * (pirq_guest_bind: -EINVAL without an IRQ, -EBUSY if it is not shared); a pirq already bound is
-   * -EEXIST. An HVM guest only records the channel, and a passed-through pirq gets emuirq IRQ_PT
+   * domain must hold the pirq's IRQ (pirq_access_permitted, -EPERM); a pirq already bound is
+   * -EEXIST; then a free port (get_free_port, -ENOSPC), and a PV domain joins the IRQ's guests
+   * (pirq_guest_bind: -EINVAL without an IRQ, -EBUSY if it is not shared; the port stays free). An
+   * HVM guest only records the channel, and a passed-through pirq gets emuirq IRQ_PT
    * (arch_evtchn_bind_pirq). Returns the port.
    */
   bindPirq(cur: Domain, pirq: number, share: boolean): { rc: Rc; port?: number } {
@@ -683,14 +698,14 @@ export class IoCaps {
     const irq = io.pirqToIrq.get(pirq) ?? 0;
     if (!d.hvm && !(irq > 0 && io.irqs.has(irq))) return { rc: this.refuse("-EPERM", irq > 0 ? `${d.name} does not hold IRQ ${irq} (pirq_access_permitted)` : `${d.name}'s pirq ${pirq} has no IRQ (pirq_access_permitted)`) };
     if (io.evtchns.has(pirq)) return { rc: this.refuse("-EEXIST", `${d.name}'s pirq ${pirq} is bound to port ${io.evtchns.get(pirq)} already`) };
+    const port = this.evtchn.allocPort(d);
+    if (typeof port !== "number") return { rc: port };
     if (!d.hvm) {
       const rc = this.pirqGuestBind(d, pirq, share);
       if (rc !== 0) return { rc };
     }
-    let port = 1; // get_free_port(): the lowest free port (port 0 is reserved)
-    const used = new Set(io.evtchns.values());
-    while (used.has(port)) port++;
     io.evtchns.set(pirq, port);
+    this.evtchn.bindPirqPort(d, port, pirq);
     // arch_evtchn_bind_pirq(): an HVM guest's passed-through pirq gets emuirq IRQ_PT, unless it
     // has another emuirq (map_domain_emuirq_pirq leaves that)
     if (d.hvm && irq > 0) {
@@ -701,18 +716,14 @@ export class IoCaps {
   }
 
   /**
-   * EVTCHNOP_close of a pirq channel (ECS_PIRQ): a PV domain leaves the IRQ's guests
-   * (pirq_guest_unbind; a pirq a forced unbind left with -IRQ is cleared now, and is free again);
-   * an HVM guest's passed-through pirq loses its emuirq. Xen BUG()s when the IRQ behind a PV
-   * binding was destroyed under it (the device removed: __pirq_guest_unbind finds no guest
-   * action); the model refuses that with -EINVAL and changes nothing.
+   * EVTCHNOP_close of a pirq channel (ECS_PIRQ), its pirq side (evtchn.ts frees the port): a PV
+   * domain leaves the IRQ's guests (pirq_guest_unbind; a pirq a forced unbind left with -IRQ is
+   * cleared now, and is free again); an HVM guest's passed-through pirq loses its emuirq. Xen
+   * BUG()s when the IRQ behind a PV binding was destroyed under it (the device removed:
+   * __pirq_guest_unbind finds no guest action); the model refuses that with -EINVAL and changes nothing.
    */
-  closePirqChannel(cur: Domain, port: number): Rc {
-    const d = cur;
+  private closePirq(d: Domain, pirq: number): Rc {
     const io = this.io(d);
-    const entry = [...io.evtchns].find(([, p]) => p === port);
-    if (entry === undefined) return this.refuse("-EINVAL", `${d.name} has no pirq bound to port ${port}`);
-    const pirq = entry[0];
     const irq = io.pirqToIrq.get(pirq) ?? 0;
     if (!d.hvm) {
       if (irq > 0 && !this.guests.get(irq)?.domids.includes(d.domid)) {
@@ -968,6 +979,8 @@ export class IoCaps {
    *  an IRQ, in order, no XSM question asked of a dying domain; then its rangesets are freed). Its
    *  MSI IRQs are destroyed. */
   removeDomain(d: Domain): void {
+    // domain_kill: evtchn_destroy() closes its channels before its resources are relinquished
+    this.evtchn.destroy(d);
     const io = this.domains.get(d.domid);
     if (!io) return;
     for (const pirq of [...io.pirqToIrq.keys()].sort((a, b) => a - b)) if ((io.pirqToIrq.get(pirq) ?? 0) > 0) this.unmapDomainPirq(undefined, d, pirq);
@@ -997,13 +1010,15 @@ export class IoCaps {
     const ro = this.mmioRo.within(state.mmio);
     if (ro.length) state.mmioReadOnly = ro;
     if (io.evtchns.size) state.evtchns = [...io.evtchns].sort((a, b) => a[0] - b[0]).map(([pirq, port]) => ({ pirq, port }));
+    const channels = this.evtchn.report(d.domid);
+    if (channels) state.channels = channels;
     if (io.msixtbl?.size) state.msixtbl = [...io.msixtbl].sort((a, b) => a[0] - b[0]).map(([device, e]) => ({ device, gtable: e.gtable }));
     return state;
   }
 
   /** Whether the domain has been touched (reports leave untouched domains out). */
   touched(domid: number): boolean {
-    return this.domains.has(domid);
+    return this.domains.has(domid) || this.evtchn.touched(domid);
   }
 }
 

@@ -37,6 +37,7 @@ export function checkExpect(
   out: Outcome,
   device: (sbdf: string) => DeviceState | undefined,
   io: (domain: string) => DomainIoState | undefined = () => undefined,
+  domid: (domain: string) => number | undefined = () => undefined,
 ): ExpectResult[] {
   const results: ExpectResult[] = [];
   const check = (what: string, ok: boolean, expected: string, actual: string) => results.push({ ok, what, expected, actual });
@@ -91,6 +92,20 @@ export function checkExpect(
       const expected = [...new Set(want.evtchns)].sort((a, b) => a - b).join(" ");
       const actual = (got.evtchns ?? []).map((e) => e.pirq).join(" ");
       check(`${at} evtchns`, expected === actual, expected || "(none)", actual || "(none)");
+    }
+    for (const c of want.channels ?? []) {
+      const got1 = got.channels?.find((x) => x.port === c.port);
+      const at1 = `${at} port ${c.port}`;
+      check(`${at1} state`, (got1?.state ?? "free") === c.state, c.state, got1?.state ?? "free");
+      if (!got1) continue;
+      if (c.remote !== undefined) check(`${at1} remote`, got1.remote === domid(c.remote), `${c.remote} (d${domid(c.remote)})`, got1.remote === undefined ? "(none)" : `d${got1.remote}`);
+      if (c.remotePort !== undefined) check(`${at1} remotePort`, got1.remotePort === c.remotePort, show(c.remotePort), show(got1.remotePort ?? "(none)"));
+      if (c.pirq !== undefined) check(`${at1} pirq`, got1.pirq === c.pirq, show(c.pirq), show(got1.pirq ?? "(none)"));
+      if (c.label !== undefined) {
+        const label = got1.label ?? "(none)";
+        check(`${at1} label`, c.label.includes(":") ? label === c.label : label.split(":")[2] === c.label, c.label, label);
+      }
+      if (c.pending !== undefined) check(`${at1} pending`, (got1.pending ?? false) === c.pending, show(c.pending), show(got1.pending ?? false));
     }
     if (want.msixtbl !== undefined) {
       const expected = [...new Set(want.msixtbl.map(canonical))].sort().join(" ");

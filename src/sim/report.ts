@@ -1,6 +1,7 @@
 // What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
 // table of the seven strategies and the --dot picture.
 import type { DeviceState } from "../pci/types.js";
+import type { ChannelReport, EvtchnStatus } from "../pci/evtchn.js";
 import type { XsmCheck } from "../xsm/types.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
@@ -77,6 +78,11 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   evtchn_close: "evtchn_close",
   unmask_gsi: "unmask_gsi",
   release_msix: "release_msix",
+  evtchn_alloc_unbound: "alloc_unbound",
+  evtchn_bind_interdomain: "bind_interdomain",
+  evtchn_send: "evtchn_send",
+  evtchn_status: "evtchn_status",
+  evtchn_reset: "evtchn_reset",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
@@ -98,7 +104,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
-    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}`;
+    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}${r.status !== undefined ? `, status ${statusText(r.status)}` : ""}`;
     out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${mapped}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
@@ -121,6 +127,11 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   out.push(...renderResources(result.state.domains).map((l) => `  ${l}`));
   out.push("", summaryLine(result.summary));
   return out.join("\n") + "\n";
+}
+
+/** EVTCHNOP_status's answer as the trace prints it: "interdomain dom 2 port 5". */
+function statusText(s: EvtchnStatus): string {
+  return [s.status, s.dom !== undefined ? `dom ${s.dom}` : "", s.port !== undefined ? `port ${s.port}` : "", s.pirq !== undefined ? `pirq ${s.pirq}` : ""].filter(Boolean).join(" ");
 }
 
 export function renderDevices(devices: DeviceState[]): string[] {
@@ -155,11 +166,18 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
     if (d.io.bound.length) parts.push(`bound ${d.io.bound.join(", ")}`);
     if (d.io.mmioReadOnly?.length) parts.push(`read-only { ${d.io.mmioReadOnly.map(frames).join(", ")} }`);
     if (d.io.evtchns?.length) parts.push(`evtchns ${d.io.evtchns.map((e) => `${e.pirq}->port ${e.port}`).join(", ")}`);
+    if (d.io.channels?.length) parts.push(`channels ${d.io.channels.map(channelText).join(", ")}`);
     if (d.io.msixtbl?.length) parts.push(`msixtbl ${d.io.msixtbl.map((e) => `${formatSbdf(e.device)} at ${e.gtable.toString(16)}`).join(", ")}`);
     if (d.io.girqs.length) parts.push(`guest gsis ${d.io.girqs.map((g) => `${g.gsi}<-${g.pirq}`).join(", ")}`);
     out.push(`${d.name}: ${parts.join("; ")}`);
   }
   return out;
+}
+
+/** A channel in the final state: "3 interdomain d1:2 (domU_t_channel) pending", "1 unbound d0", "4 pirq 79". */
+function channelText(c: ChannelReport): string {
+  const peer = c.state === "pirq" ? `${c.pirq}` : `d${c.remote}${c.remotePort !== undefined ? `:${c.remotePort}` : ""}`;
+  return [`${c.port} ${c.state} ${peer}`, c.label !== undefined ? `(${typeOf(c.label)})` : "", c.pending ? "pending" : ""].filter(Boolean).join(" ");
 }
 
 function summaryLine(s: RunSummary): string {
@@ -200,6 +218,7 @@ function stepJson(r: StepResult): object {
     ...(r.mappedPirq !== undefined ? { mappedPirq: r.mappedPirq } : {}),
     ...(r.entryNr !== undefined ? { entryNr: r.entryNr } : {}),
     ...(r.port !== undefined ? { port: r.port } : {}),
+    ...(r.status !== undefined ? { status: r.status } : {}),
     ...(r.why !== undefined ? { why: r.why } : {}),
     partial: r.partial,
     decisions: r.decisions,

@@ -20,7 +20,9 @@ import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../pci/iocaps.js";
 import { parseNum } from "./validate.js";
+import { LIBXL_MAX_EVTCHN_PORT } from "../xen/machine.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
+import type { EvtchnStatus } from "../pci/evtchn.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -45,8 +47,10 @@ export interface StepResult {
   mappedPirq?: number;
   /** map_pirq with entry_nr (MAP_PIRQ_TYPE_MULTI_MSI): the entry_nr Xen hands back. */
   entryNr?: number;
-  /** bind_pirq: the event channel port. */
+  /** bind_pirq, evtchn_alloc_unbound, evtchn_bind_interdomain: the event channel port Xen handed back. */
   port?: number;
+  /** evtchn_status: what EVTCHNOP_status answered. */
+  status?: EvtchnStatus;
   /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
    *  the caller does not hold the IRQ). */
   why?: string;
@@ -205,6 +209,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   };
   const sbdfs = new SbdfCache();
   const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
+  const maxPorts = new Map(s.domains.flatMap((d) => (d.maxEvtchnPort !== undefined ? [[d.domid, d.maxEvtchnPort] as const] : [])));
   // the registry tells the resource model of a device freed (pci_cleanup_msi) or assigned
   // (pdev_msix_assign); `io` exists by the time any step runs
   let io!: IoCaps;
@@ -245,6 +250,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       const dev = registry.device(bdf);
       return dev?.kind === "vf" && dev.physfn === null;
     },
+    maxEvtchnPort: (d) => maxPorts.get(d.domid) ?? (d.domid === 0 ? 2 ** 31 - 1 : LIBXL_MAX_EVTCHN_PORT),
   });
   const withMsix = (d: DeviceState): DeviceState => {
     const m = io.msixState(sbdfs.key(d.sbdf));
@@ -295,7 +301,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       seen.add(key(sbdf)), asked.delete(key(sbdf));
       if (step.physfn) seen.add(key(step.physfn));
     }
-    if (step.expect) result.expect = checkExpect(step.expect, result, deviceNow, (name) => world.ioOf(name, io));
+    if (step.expect) result.expect = checkExpect(step.expect, result, deviceNow, (name) => world.ioOf(name, io), (name) => world.byName(name)?.domid);
     steps.push(result);
     if (opts.onProgress && (i + 1) % 1000 === 0) opts.onProgress(i + 1, last);
   });
@@ -314,7 +320,7 @@ function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
     as: step.as ?? null,
     op: step.op,
     sbdf,
-    domain: "domain" in step ? step.domain : null,
+    domain: "domain" in step ? (step.domain ?? null) : null,
     ...(detail !== undefined ? { detail } : {}),
     ...(step.note ? { note: step.note } : {}),
     rc: 0,
@@ -386,8 +392,8 @@ function perform(
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, toolstack, world, xsm);
-  const target = "domain" in step ? world.live(step.domain) : undefined;
-  if ("domain" in step && !target) return "-ESRCH";
+  const target = "domain" in step && step.domain !== undefined ? world.live(step.domain) : undefined;
+  if ("domain" in step && step.domain !== undefined && !target) return "-ESRCH";
   switch (step.op) {
     case "pci_add_device":
       return registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
@@ -473,7 +479,36 @@ function perform(
       return bound.rc;
     }
     case "evtchn_close":
-      return io.closePirqChannel(as!, step.port);
+      return io.evtchn.close(as!, step.port);
+    case "evtchn_alloc_unbound": {
+      // the remote domain is named, not looked up: Xen records its domid (flask looks it up)
+      const remote = world.byName(step.remote)!;
+      const made = io.evtchn.allocUnbound(as!, target ?? as!, remote.domid, world.live(step.remote));
+      if (made.port !== undefined) result.port = made.port;
+      return made.rc;
+    }
+    case "evtchn_bind_interdomain": {
+      const rd = world.live(step.remote);
+      if (!rd) {
+        // rcu_lock_domain_by_any_id(rdom) finds none
+        const why = `${step.remote} is not running: there is no channel of it to bind`;
+        result.why = why;
+        result.events.push({ why });
+        return "-ESRCH";
+      }
+      const bound = io.evtchn.bindInterdomain(as!, rd, step.remote_port);
+      if (bound.port !== undefined) result.port = bound.port;
+      return bound.rc;
+    }
+    case "evtchn_send":
+      return io.evtchn.send(as!, step.port);
+    case "evtchn_status": {
+      const st = io.evtchn.status(as!, target ?? as!, step.port);
+      if (st.status !== undefined) result.status = st.status;
+      return st.rc;
+    }
+    case "evtchn_reset":
+      return io.evtchn.reset(as!, target ?? as!);
     case "unmask_gsi":
       return io.hwdomUnmaskGsi(as!, step.gsi);
     case "prepare_msix":
@@ -492,7 +527,7 @@ const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
  *  MSI the IRQs made): what must be unchanged when the step fails. */
 function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
-  const doms = [step.as, "domain" in step ? step.domain : undefined].map((n) => (n === undefined ? undefined : world.live(n))).filter((d): d is Domain => d !== undefined);
+  const doms = [step.as, "domain" in step ? step.domain : undefined, "remote" in step ? step.remote : undefined].map((n) => (n === undefined ? undefined : world.live(n))).filter((d): d is Domain => d !== undefined);
   return JSON.stringify(doms.map((d) => io.state(d)));
 }
 
@@ -514,8 +549,8 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
   const calls: (() => Rc)[] = [
     ...(d.target !== undefined ? [() => (target ? hooks.setTarget(as, d, target) : "-ESRCH")] : []),
     () => hooks.domctl(as, d, "max_mem"),
-    () => hooks.evtchnUnbound(as, d, xenstore),
-    () => hooks.evtchnUnbound(as, d, as),
+    () => io.evtchn.allocUnbound(as, d, xenstore.domid, xenstore).rc,
+    () => io.evtchn.allocUnbound(as, d, as.domid, as).rc,
     // libxl's pci_add_dm_done per device: its BARs and IRQ (when the scenario gives them), then assign_device
     ...pci.map((sbdf) => () => pciAttach(toolstack, as, d, sbdf)),
     () => hooks.domctl(as, d, "unpausedomain"),
@@ -572,7 +607,13 @@ function detailOf(step: Step): string | undefined {
     case "bind_pirq":
       return `pirq ${step.pirq}${step.share ? " share" : ""}`;
     case "evtchn_close":
+    case "evtchn_send":
+    case "evtchn_status":
       return `port ${step.port}`;
+    case "evtchn_alloc_unbound":
+      return `for ${step.remote}`;
+    case "evtchn_bind_interdomain":
+      return `${step.remote} port ${step.remote_port}`;
     case "unmask_gsi":
       return `gsi ${step.gsi}`;
     case "bind_pt_irq":

@@ -21,6 +21,8 @@ export interface DomainSpec {
   hvmPirq?: boolean;
   /** is_hvm_pv_evtchn_domain: a vector callback registered (default true). */
   callbackVector?: boolean;
+  /** d->max_evtchn_port: default unlimited for domid 0, libxl's 1023 otherwise. */
+  maxEvtchnPort?: number;
 }
 
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
@@ -59,6 +61,20 @@ export interface ResourceCheck {
   msixtbl?: string[];
   /** The domain's pirqs bound to event channels. */
   evtchns?: number[];
+  /** Event channels by port (only the ports listed are checked). */
+  channels?: ChannelCheck[];
+}
+
+export interface ChannelCheck {
+  port: number;
+  state: "free" | "unbound" | "interdomain" | "pirq";
+  /** A domain name: unbound, who may bind it; interdomain, the peer. */
+  remote?: string;
+  remotePort?: number;
+  pirq?: number;
+  /** flask: a type ("domU_t_channel") or a whole context. */
+  label?: string;
+  pending?: boolean;
 }
 
 export interface DeviceCheck {
@@ -117,6 +133,11 @@ export type Step = StepBase &
     | { op: "pci_detach"; as: string; domain: string; sbdf: string }
     | { op: "bind_pirq"; as: string; pirq: number; share?: boolean }
     | { op: "evtchn_close"; as: string; port: number }
+    | { op: "evtchn_alloc_unbound"; as: string; domain?: string; remote: string }
+    | { op: "evtchn_bind_interdomain"; as: string; remote: string; remote_port: number }
+    | { op: "evtchn_send"; as: string; port: number }
+    | { op: "evtchn_status"; as: string; domain?: string; port: number }
+    | { op: "evtchn_reset"; as: string; domain?: string }
     | { op: "unmask_gsi"; as: string; gsi: number }
     | { op: "prepare_msix"; as: string; sbdf: string }
     | { op: "release_msix"; as: string; sbdf: string }
@@ -137,6 +158,11 @@ export const RESOURCE_OPS = [
   "bind_pirq",
   "evtchn_close",
   "unmask_gsi",
+  "evtchn_alloc_unbound",
+  "evtchn_bind_interdomain",
+  "evtchn_send",
+  "evtchn_status",
+  "evtchn_reset",
 ] as const;
 export type ResourceOp = (typeof RESOURCE_OPS)[number];
 

@@ -221,6 +221,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     const op = str(step.op);
     known(`${at}/as`, step.as);
     known(`${at}/domain`, step.domain);
+    known(`${at}/remote`, step.remote);
     if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
     list(step.pci).forEach((p, j) => typeof p === "string" && sbdf(`${at}/pci/${j}`, p, err));
     if (op === "pci_add_device" && typeof step.physfn === "string") {
@@ -257,6 +258,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     list(expect.resources).forEach((r, j) => {
       if (!isObject(r)) return;
       known(`${at}/expect/resources/${j}/domain`, r.domain);
+      list(r.channels).forEach((c, n) => isObject(c) && known(`${at}/expect/resources/${j}/channels/${n}/remote`, c.remote));
       for (const k of ["irqs", "iomem", "ioports", "mmio"]) {
         list(r[k]).forEach((v, n) => {
           if (typeof v === "string" && parseRange(v) === undefined) err(`${at}/expect/resources/${j}/${k}/${n}`, `expected LOW-HIGH with LOW <= HIGH; got ${shortJson(v)}`);

@@ -7,6 +7,7 @@ export type ErrnoName =
   | "-ENOENT"
   | "-ESRCH"
   | "-EIO"
+  | "-EAGAIN"
   | "-EBADF"
   | "-ENOMEM"
   | "-EACCES"
@@ -33,6 +34,7 @@ const ERRNO: Record<ErrnoName, number> = {
   "-ESRCH": 3,
   "-EIO": 5,
   "-EBADF": 9,
+  "-EAGAIN": 11,
   "-ENOMEM": 12,
   "-EACCES": 13,
   "-EFAULT": 14,

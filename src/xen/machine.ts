@@ -47,3 +47,13 @@ export const HWDOM_DENIED_IOMEM: readonly Range[] = [
   { start: 0xfec00, end: 0xfec00 }, // IO-APIC 0
   { start: 0xfec01, end: 0xfec01 }, // IO-APIC 1
 ];
+
+/** EVTCHNS_PER_BUCKET: PAGE_SIZE / next_power_of_2(sizeof(struct evtchn)), struct evtchn being
+ *  aligned to 64 bytes: a domain's valid ports grow 64 at a time (port_is_valid). */
+export const EVTCHNS_PER_BUCKET = 64;
+/** max_evtchns(d) of the 2-level ABI on a 64-bit guest (BITS_PER_EVTCHN_WORD squared); the FIFO
+ *  ABI (EVTCHNOP_init_control) is not modelled. */
+export const EVTCHN_2L_NR_CHANNELS = 4096;
+/** libxl's default max_evtchn_port (b_info->event_channels = 1023, libxl_create.c); dom0 is built
+ *  with max_evtchn_port -1 (arch/x86/setup.c), so only max_evtchns limits it. */
+export const LIBXL_MAX_EVTCHN_PORT = 1023;

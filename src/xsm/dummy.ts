@@ -1,5 +1,5 @@
 // The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
-import type { Domain, Domctl, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
+import type { Domain, Domctl, EvtchnRef, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
 
 /**
  * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
@@ -42,7 +42,7 @@ export interface DummyOptions {
 }
 
 /** The dummy module: every hook with the default action dummy.h gives it. */
-export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
+export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks {
   readonly name = "dummy" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   private readonly domctlGate: boolean;
@@ -107,9 +107,38 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     return this.apply("set_target", "xsm_set_target", "XSM_HOOK", cur, d);
   }
 
-  // event_channel.c evtchn_alloc_unbound: xsm_evtchn_unbound(XSM_TARGET, d, ...)
-  evtchnUnbound(cur: Domain, d: Domain, _remote: Domain): Rc {
+  // event_channel.c evtchn_alloc_unbound: xsm_evtchn_unbound(XSM_TARGET, d, ...): current -> d;
+  // the remote domain is not looked at (it need not exist)
+  evtchnUnbound(cur: Domain, d: Domain, _chn: EvtchnRef, _remoteDomid: number, _remote: Domain | undefined): Rc {
     return this.apply("evtchn_unbound", "xsm_evtchn_unbound", "XSM_TARGET", cur, d);
+  }
+
+  // evtchn_bind_interdomain: xsm_evtchn_interdomain(XSM_HOOK, ld, lchn, rd, rchn)
+  evtchnInterdomain(cur: Domain, _chn1: EvtchnRef, d2: Domain, _chn2: EvtchnRef): Rc {
+    return this.apply("evtchn_interdomain", "xsm_evtchn_interdomain", "XSM_HOOK", cur, d2);
+  }
+
+  // dummy.h xsm_evtchn_close_post: nothing
+  evtchnClosePost(_chn: EvtchnRef): void {}
+
+  // evtchn_send: xsm_evtchn_send(XSM_HOOK, ld, lchn), default action (d, NULL)
+  evtchnSend(cur: Domain, _chn: EvtchnRef): Rc {
+    return this.apply("evtchn_send", "xsm_evtchn_send", "XSM_HOOK", cur, null);
+  }
+
+  // evtchn_status: xsm_evtchn_status(XSM_TARGET, d, chn): current -> d
+  evtchnStatus(cur: Domain, d: Domain, _chn: EvtchnRef): Rc {
+    return this.apply("evtchn_status", "xsm_evtchn_status", "XSM_TARGET", cur, d);
+  }
+
+  // do_event_channel_op EVTCHNOP_reset: xsm_evtchn_reset(XSM_TARGET, current->domain, d)
+  evtchnReset(cur: Domain, d: Domain): Rc {
+    return this.apply("evtchn_reset", "xsm_evtchn_reset", "XSM_TARGET", cur, d);
+  }
+
+  // dummy.h xsm_show_security_evtchn: NULL
+  evtchnLabel(_chn: EvtchnRef): string | undefined {
+    return undefined;
   }
 
   // The resource domctls have their own hooks and skip do_domctl's xsm_domctl (dummy.h lists them

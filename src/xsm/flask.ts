@@ -5,7 +5,7 @@ import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
 import { SECINITSID_UNLABELED } from "./sidtab.js";
 import { PERM, RESOURCE_PERMS, type HookClass, type LifecycleClass, type SecurityServer } from "./security.js";
 import type { LabelledPiece } from "./security.js";
-import type { Domain, Domctl, IommuMode, IrqRef, Rc, XsmCheck, XsmDomainHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
+import { ECS, type Domain, type Domctl, type EvtchnRef, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
 import { NR_IRQS, NR_IRQS_GSI } from "../xen/machine.js";
 
 /** flask_domctl's permission (class domain) for each modelled domctl. */
@@ -40,7 +40,7 @@ export interface FlaskOptions {
   iommu?: IommuMode;
 }
 
-export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
+export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks {
   readonly name = "flask" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   /** Xen's printk of avc lines: called with every audited decision. */
@@ -321,12 +321,14 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     return 0;
   }
 
-  // mirrors flask_evtchn_unbound(): the channel's label is security_transition_sid(d, remote, event)
-  // (remote as domain_target_sid(d, remote) sees it); current -> channel event:create, channel ->
-  // remote event:bind, both without audit data
-  evtchnUnbound(cur: Domain, d: Domain, remote: Domain): Rc {
+  // mirrors flask_evtchn_unbound(): the remote domain must exist (rcu_lock_domain_by_any_id,
+  // -EPERM); the channel's label is security_transition_sid(d, remote, event), remote as
+  // domain_target_sid(d, remote) sees it; current -> channel event:create, channel -> remote
+  // event:bind, both without audit data; then the channel has the label
+  evtchnUnbound(cur: Domain, d: Domain, chn: EvtchnRef, remoteDomid: number, remote: Domain | undefined): Rc {
     const hook = "evtchn_unbound";
     const xen = "flask_evtchn_unbound";
+    if (remote === undefined) return this.refuse(hook, xen, cur, "event", "create", "-EPERM", `no domain ${remoteDomid} to open a channel to (rcu_lock_domain_by_any_id finds none): flask refuses before asking the policy`);
     const event = this.ss.hookClass("event");
     if (!event) return this.noClass(hook, xen, cur, "event", "create");
     const csid = this.ss.domainSid(cur);
@@ -335,11 +337,86 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks {
     if (sid2 === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, d, "event", "create");
     const bad = csid < 0 ? cur : sid1 < 0 ? d : sid2 < 0 ? remote : undefined;
     if (bad) return this.refuseContext(hook, xen, cur, bad.context!, "event", "create");
-    const chan = this.transition(hook, xen, cur, sid1, sid2, event, "channel");
-    if (chan < 0) return "-EACCES";
-    const rc = this.avcHasPermClass(hook, xen, cur, csid, chan, event.id, "event", event.masks.create!, "create", AD_NULL_DOM, d.domid);
+    const newsid = this.transition(hook, xen, cur, sid1, sid2, event, "channel");
+    if (newsid < 0) return "-EACCES";
+    const rc = this.avcHasPermClass(hook, xen, cur, csid, newsid, event.id, "event", event.masks.create!, "create", AD_NULL_DOM, d.domid);
     if (rc !== 0) return rc;
-    return this.avcHasPermClass(hook, xen, cur, chan, sid2, event.id, "event", event.masks.bind!, "bind", AD_NULL_DOM, remote.domid);
+    const rc2 = this.avcHasPermClass(hook, xen, cur, newsid, sid2, event.id, "event", event.masks.bind!, "bind", AD_NULL_DOM, remote.domid);
+    if (rc2 !== 0) return rc2;
+    chn.sid = newsid;
+    return 0;
+  }
+
+  // mirrors flask_evtchn_interdomain(): the new local channel's label is
+  // security_transition_sid(d1, d2, event); current (d1) -> it event:create, it -> d2 event:bind;
+  // then the remote channel's label -> d1 (as domain_target_sid(d2, d1)) event:bind, re-validating
+  // a binding whose remote side may have been relabelled or re-created since. Audit data names d1, d2.
+  evtchnInterdomain(cur: Domain, chn1: EvtchnRef, d2: Domain, chn2: EvtchnRef): Rc {
+    const hook = "evtchn_interdomain";
+    const xen = "flask_evtchn_interdomain";
+    const event = this.ss.hookClass("event");
+    if (!event) return this.noClass(hook, xen, cur, "event", "create");
+    const sid1 = this.ss.domainSid(cur);
+    const sid2 = this.domainTargetSid(cur, d2);
+    if (sid2 === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, cur, "event", "create");
+    const bad = sid1 < 0 ? cur : sid2 < 0 ? d2 : undefined;
+    if (bad) return this.refuseContext(hook, xen, cur, bad.context!, "event", "create");
+    const newsid = this.transition(hook, xen, cur, sid1, sid2, event, "channel");
+    if (newsid < 0) return "-EACCES";
+    const rc = this.avcHasPermClass(hook, xen, cur, sid1, newsid, event.id, "event", event.masks.create!, "create", AD_DOMAINS, d2.domid);
+    if (rc !== 0) return rc;
+    const rc2 = this.avcHasPermClass(hook, xen, cur, newsid, sid2, event.id, "event", event.masks.bind!, "bind", AD_DOMAINS, d2.domid);
+    if (rc2 !== 0) return rc2;
+    const back = this.domainTargetSid(d2, cur);
+    if (back === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, cur, d2, "event", "bind");
+    if (back < 0) return this.refuseContext(hook, xen, cur, cur.context!, "event", "bind");
+    const rc3 = this.avcHasPermClass(hook, xen, cur, chn2.sid, back, event.id, "event", event.masks.bind!, "bind", AD_DOMAINS, d2.domid);
+    if (rc3 !== 0) return rc3;
+    chn1.sid = newsid;
+    return 0;
+  }
+
+  // mirrors flask_evtchn_close_post(): a freed channel is unlabeled again
+  evtchnClosePost(chn: EvtchnRef): void {
+    chn.sid = SECINITSID_UNLABELED;
+  }
+
+  // mirrors flask_evtchn_send(): an interdomain channel asks domain_has_evtchn(d, chn, send);
+  // an unbound one nothing; any other state avc_unknown_permission() (the policies here are built
+  // deny_unknown, checkpolicy's default: -EPERM when enforcing)
+  evtchnSend(cur: Domain, chn: EvtchnRef): Rc {
+    if (chn.state === "interdomain") return this.domainHasEvtchn("evtchn_send", "flask_evtchn_send", cur, cur, chn, "send");
+    if (chn.state === "unbound") return 0;
+    const enforcing = this.enforcing;
+    const rc: Rc = enforcing ? "-EPERM" : 0;
+    const line = `FLASK: ${enforcing ? "Denying" : "Allowing"} unknown event channel state: ${ECS[chn.state]}.`;
+    return this.refuse("evtchn_send", "flask_evtchn_send avc_unknown_permission", cur, "event", "send", rc, `${line} (port ${chn.port} is ${chn.state}: flask_evtchn_send knows only interdomain, IPI and unbound channels)`);
+  }
+
+  // mirrors flask_evtchn_status(): domain_has_evtchn(d, chn, status): the channel's own domain is
+  // asked, not the caller
+  evtchnStatus(cur: Domain, d: Domain, chn: EvtchnRef): Rc {
+    return this.domainHasEvtchn("evtchn_status", "flask_evtchn_status", cur, d, chn, "status");
+  }
+
+  // mirrors flask_evtchn_reset(): domain_has_perm(current, d, event, reset)
+  evtchnReset(cur: Domain, d: Domain): Rc {
+    return this.currentHasPermClass("evtchn_reset", "flask_evtchn_reset", cur, d, "event", "reset");
+  }
+
+  // flask_show_security_evtchn() for the channels whose SID is their own (unbound, interdomain)
+  evtchnLabel(chn: EvtchnRef): string | undefined {
+    if (chn.state !== "unbound" && chn.state !== "interdomain") return undefined;
+    return this.ss.sidtab.sidToString(chn.sid);
+  }
+
+  /** domain_has_evtchn(): avc_has_perm(domain_sid(d), evtchn_sid(chn), event, perm), no audit data. */
+  private domainHasEvtchn(hook: XsmHook, xen: string, cur: Domain, d: Domain, chn: EvtchnRef, perm: "send" | "status"): Rc {
+    const event = this.ss.hookClass("event");
+    if (!event) return this.noClass(hook, xen, cur, "event", perm);
+    const dsid = this.ss.domainSid(d);
+    if (dsid < 0) return this.refuseContext(hook, xen, cur, d.context!, "event", perm);
+    return this.avcHasPermClass(hook, xen, cur, dsid, chn.sid, event.id, "event", event.masks[perm]!, perm, AD_NULL_DOM, d.domid);
   }
 
   // A domain the model starts with was created before it (at boot, or by a toolstack): it gets now

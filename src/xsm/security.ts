@@ -51,13 +51,13 @@ export interface ResourceClass {
 }
 
 /** The classes and permissions of the domain lifecycle hooks (flask_domain_create, flask_domctl,
- *  flask_set_target, flask_evtchn_unbound), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
+ *  flask_set_target, the flask_evtchn_* hooks), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
  *  and those of the resource hooks beyond the PCI ones (flask_map_domain_irq, flask_iomem_permission,
  *  flask_ioport_permission, flask_bind_pt_irq): RESOURCE__ADD_IRQ..., HVM__BIND_IRQ. */
 export const LIFECYCLE_PERMS = {
   domain: ["create", "destroy", "unpause", "setdomainmaxmem", "set_target"],
   domain2: ["make_priv_for", "set_as_target"],
-  event: ["create", "bind"],
+  event: ["create", "bind", "send", "status", "reset"],
   resource: ["add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem"],
   hvm: ["bind_irq"],
 } as const;

@@ -39,6 +39,10 @@ export type XsmHook =
   | "domctl"
   | "set_target"
   | "evtchn_unbound"
+  | "evtchn_interdomain"
+  | "evtchn_send"
+  | "evtchn_status"
+  | "evtchn_reset"
   | "irq_permission"
   | "iomem_permission"
   | "iomem_mapping"
@@ -127,14 +131,47 @@ export interface XsmDomainHooks {
   domctl(cur: Domain, d: Domain, cmd: Domctl): Rc;
   /** XEN_DOMCTL_set_target: `d` becomes the device model of `target` (xsm_set_target). */
   setTarget(cur: Domain, d: Domain, target: Domain): Rc;
-  /** EVTCHNOP_alloc_unbound: an unbound channel of `d` for `remote` to bind (xsm_evtchn_unbound;
-   *  flask labels the channel by type_transition on class event). */
-  evtchnUnbound(cur: Domain, d: Domain, remote: Domain): Rc;
   /** `d` exists when the model starts (built at boot or by a toolstack before it): it gets the labels
    *  its creation gave it (flask: the `self` label; a device model's view of its `target`). */
   domainStarted(d: Domain, target?: Domain): void;
   /** The domain is gone (xsm_free_security_domain): its labels are forgotten. */
   domainDestroyed(d: Domain): void;
+}
+
+/** An event channel's state (struct evtchn's ECS_*; the model has no VIRQ or IPI channels). */
+export type EvtchnState = "free" | "reserved" | "unbound" | "interdomain" | "pirq";
+
+/** ECS_FREE .. ECS_PIRQ: the numbers Xen prints for a state (avc_unknown_permission). */
+export const ECS: Readonly<Record<EvtchnState, number>> = { free: 0, reserved: 1, unbound: 2, interdomain: 3, pirq: 4 };
+
+/** An event channel as the XSM hooks see it (struct evtchn): its port, its state and its label
+ *  (chn->ssid.flask_sid; the dummy module leaves it alone). A hook that labels the channel writes
+ *  `sid`, as Xen's do. */
+export interface EvtchnRef {
+  readonly port: number;
+  readonly state: EvtchnState;
+  sid: number;
+}
+
+/** The event channel hooks (xsm.h), called by common/event_channel.c's operations. */
+export interface XsmEvtchnHooks {
+  /** EVTCHNOP_alloc_unbound: the free channel `chn` of `d` becomes unbound for domain `remoteDomid`
+   *  to bind (xsm_evtchn_unbound); `remote` is that domain if it is live (flask refuses -EPERM
+   *  otherwise; the dummy module does not look). flask labels the channel (type_transition on class event). */
+  evtchnUnbound(cur: Domain, d: Domain, chn: EvtchnRef, remoteDomid: number, remote: Domain | undefined): Rc;
+  /** EVTCHNOP_bind_interdomain: `cur`'s free channel `chn1` binds `d2`'s unbound `chn2`
+   *  (xsm_evtchn_interdomain); flask labels chn1. */
+  evtchnInterdomain(cur: Domain, chn1: EvtchnRef, d2: Domain, chn2: EvtchnRef): Rc;
+  /** evtchn_free(): the channel is free again (xsm_evtchn_close_post: flask unlabels it). */
+  evtchnClosePost(chn: EvtchnRef): void;
+  /** EVTCHNOP_send on `cur`'s channel (xsm_evtchn_send). */
+  evtchnSend(cur: Domain, chn: EvtchnRef): Rc;
+  /** EVTCHNOP_status of `d`'s channel, asked by `cur` (xsm_evtchn_status). */
+  evtchnStatus(cur: Domain, d: Domain, chn: EvtchnRef): Rc;
+  /** EVTCHNOP_reset of `d`'s channels by `cur` (xsm_evtchn_reset). */
+  evtchnReset(cur: Domain, d: Domain): Rc;
+  /** xsm_show_security_evtchn: the channel's label as text (flask), for reports; undefined if none. */
+  evtchnLabel(chn: EvtchnRef): string | undefined;
 }
 
 /** An IRQ as flask's get_irq_sid() labels it: its number and, for an IRQ made for an MSI vector,

@@ -48,7 +48,7 @@ describe("EVTCHNOP_bind_pirq", () => {
     expect(io.bindPirq(pv2, 33, true).rc).toBe("-EBUSY");
     expect(log.at(-1)).toBe("Cannot bind IRQ33 to dom2. Others do not share.");
     expect(io.state(pv2).evtchns).toBeUndefined();
-    expect(io.closePirqChannel(pv, 1)).toBe(0);
+    expect(io.evtchn.close(pv, 1)).toBe(0);
     expect(io.bindPirq(pv, 33, true).rc).toBe(0);
     expect(io.bindPirq(pv2, 33, true).rc).toBe(0);
   });
@@ -59,7 +59,7 @@ describe("EVTCHNOP_bind_pirq", () => {
     expect(io.bindPirq(hvm, 33, false)).toEqual({ rc: 0, port: 1 });
     expect(io.state(hvm).emuirqs).toEqual([]); // IRQ_PT is no emulated GSI
     expect(io.mapPirq(dom0, hvm, { gsi: 34 }, -1)).toMatchObject({ rc: 0 }); // pirq 33 is not free
-    expect(io.closePirqChannel(hvm, 1)).toBe(0);
+    expect(io.evtchn.close(hvm, 1)).toBe(0);
     expect(io.state(hvm).evtchns).toBeUndefined();
   });
 });
@@ -73,7 +73,7 @@ describe("the pirq unmapped or the device removed while bound", () => {
     expect(log.at(-1)).toBe("dom1: forcing unbind of pirq 33");
     expect(io.state(pv).pirqs).toEqual([{ pirq: 33, irq: -33 }]);
     expect(io.mapPirq(dom0, pv, { gsi: 33 }, -1).rc).toBe("-EBUSY");
-    expect(io.closePirqChannel(pv, 1)).toBe(0); // pirq_guest_unbind clears the leftover
+    expect(io.evtchn.close(pv, 1)).toBe(0); // pirq_guest_unbind clears the leftover
     expect(io.state(pv).pirqs).toEqual([]);
     expect(io.mapPirq(dom0, pv, { gsi: 33 }, 33).rc).toBe(0);
   });
@@ -84,7 +84,7 @@ describe("the pirq unmapped or the device removed while bound", () => {
     expect(io.bindPirq(pv, 79, false).rc).toBe(0);
     io.pciCleanupMsi(NIC);
     const before = JSON.stringify(io.state(pv));
-    expect(io.closePirqChannel(pv, 1)).toBe("-EINVAL");
+    expect(io.evtchn.close(pv, 1)).toBe("-EINVAL");
     expect(why.at(-1)).toMatch(/BUG_ON/);
     expect(JSON.stringify(io.state(pv))).toBe(before);
   });
@@ -162,7 +162,7 @@ describe("a failed event channel call changes nothing (property)", () => {
               rc = io.bindPirq(c.d, c.pirq, c.share).rc;
               break;
             case "close":
-              rc = io.closePirqChannel(c.d, c.port);
+              rc = io.evtchn.close(c.d, c.port);
               break;
             case "unmask":
               rc = io.hwdomUnmaskGsi(c.d, c.gsi);

@@ -46,14 +46,14 @@ describe("the new ops' errors name their JSON path", () => {
           { as: "dom0", op: "unmask_gsi", gsi: 33 },
           { as: "g", op: "unmask_gsi", gsi: 33 },
           { as: "g", op: "bind_pirq" },
-          { as: "g", op: "evtchn_close", port: 0 },
+          { as: "g", op: "evtchn_close", port: -1 },
         ],
       },
       join(root, "bad.json"),
     );
     expect(loaded.ok ? [] : loaded.error.map((e) => `${e.path}: ${e.message}`)).toEqual([
       "/steps/2/pirq: missing; it is required here",
-      "/steps/3/port: must be >= 1; got 0",
+      "/steps/3/port: must be >= 0; got -1",
       '/steps/0/as: "dom0" is not a PVH hardware domain ("hardware": true, "hvm": true): only its vIO-APIC maps host GSIs (vioapic_hwdom_map_gsi); a guest\'s pins are emulated',
       '/steps/1/as: "g" is not a PVH hardware domain ("hardware": true, "hvm": true): only its vIO-APIC maps host GSIs (vioapic_hwdom_map_gsi); a guest\'s pins are emulated',
     ]);
