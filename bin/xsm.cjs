@@ -30,7 +30,7 @@
 // CommonJS (.cjs, whatever package.json's "type"): node runs it without its ES module loader, whose
 // resolution, loading and module records cost a few ms of a start-up that is ~40 ms beyond node's own.
 "use strict";
-const { readFileSync, statSync, writeFileSync } = require("node:fs");
+const { readFileSync, statSync, writeFileSync, writeSync } = require("node:fs");
 const { Script } = require("node:vm");
 
 const root = `${require("node:path").dirname(__dirname)}/`;
@@ -41,14 +41,51 @@ const command = words[0] === "help" ? words[1] : words[0];
 const bundleName = command === undefined || command === "compile" ? "xsm-compile" : "xsm";
 const bundleFile = `${root}dist/bin/${bundleName}.cjs`;
 // `xsm`, `xsm --help`, `xsm -V` run none of the commands' code: the cache of a `--help` run alone
-// (half the size of a compile's) deserialises in half the time
-const cacheName = bundleName === "xsm-compile" && (argv.length === 0 || argv[0].startsWith("-")) ? "xsm-help.cache" : `${bundleName}.cache`;
+// (a third of a compile's) deserialises in a third of the time. A compile that writes a binary
+// (-o FILE, --output FILE, -oFILE, -Mo FILE) has its own, which also holds the binary writer: the
+// plain compile's is 90 KB smaller (~100 page faults and ~4 ms less to deserialise). A wrong guess
+// costs time, never behaviour: the functions missing from a cache are compiled from the bundle.
+const writesBinary = () => argv.some((a) => a === "--output" || a.startsWith("--output=") || /^-[^-]*o/.test(a));
+const cacheName =
+  bundleName !== "xsm-compile" ? `${bundleName}.cache`
+  : argv.length === 0 || argv[0].startsWith("-") ? "xsm-help.cache"
+  : writesBinary() ? "xsm-compile-o.cache"
+  : "xsm-compile.cache";
 const cacheFile = `${root}dist/bin/${cacheName}`;
 /** XSM_DEBUG=1 says on stderr whether the code cache was used; returns undefined (no cache). */
 function debug(line) {
-  if (process.env.XSM_DEBUG) process.stderr.write(`xsm: ${line}\n`);
+  if (process.env.XSM_DEBUG) stderrNow.write(`xsm: ${line}\n`);
   return undefined;
 }
+
+/**
+ * Standard output or error written at once with fs.writeSync, for the compile bundle's runs (a
+ * compile writes a few lines, or a matrix): process.stdout and process.stderr are streams whose
+ * first use loads ~20 of node's modules (stream; net for a pipe, tty for a terminal) and makes
+ * their handles: `xsm --help` 2,994 -> 2,479 page faults and ~25 ms less CPU, a compile ~60 faults
+ * (node:v8, for --no-opt below, loads the stream modules anyway; docs/performance.md). Written in
+ * full before write returns, so nothing is left to flush at exit. A descriptor another process made non-blocking (EAGAIN)
+ * is waited on; a closed pipe (`xsm ... | head`, EPIPE) ends the run as the streams' handler
+ * below does for stdout, and drops what was meant for stderr.
+ */
+function writeNow(fd) {
+  return {
+    write(chunk) {
+      const data = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk;
+      for (let done = 0; done < data.length; ) {
+        try {
+          done += writeSync(fd, data, done, data.length - done);
+        } catch (err) {
+          if (err.code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          else if (err.code === "EPIPE") return fd === 1 ? process.exit(process.exitCode ?? 0) : true;
+          else throw err;
+        }
+      }
+      return true;
+    },
+  };
+}
+const stderrNow = writeNow(2);
 
 function staleness() {
   let stamp;
@@ -116,7 +153,7 @@ try {
   // (undefined: reported below)
 }
 if (bundle === undefined) {
-  process.stderr.write(`xsm: ${stale ?? `xsm is not built (no dist/bin/${bundleName}.cjs)`}; run \`npm run build\`\n`);
+  stderrNow.write(`xsm: ${stale ?? `xsm is not built (no dist/bin/${bundleName}.cjs)`}; run \`npm run build\`\n`);
   process.exit(1);
 }
 
@@ -127,49 +164,48 @@ const cachedData = training ? undefined : codeCache(key);
 // the bundle is ASCII (esbuild escapes the rest), so latin1 is its text without a UTF-8 decode
 const script = new Script(bundle.toString("latin1"), { filename: bundleFile, cachedData });
 if (cachedData !== undefined) debug(script.cachedDataRejected ? "code cache: rejected by V8" : "code cache: used");
-// A compile of a policy up to 1 MB (Xen's own is 54 KB) is over in 0.1-0.5 s, before optimised code
-// pays back TurboFan's compiles: on a compile of Xen's policy they were 5 functions, ~35 ms of a
-// background thread's CPU and ~600 page faults (a fifth of the run's), and the interpreter and
-// Sparkplug finish sooner without them. Larger policies keep V8's tiering (a 3 MB one takes 1.3x
-// longer without TurboFan). Set after the bundle's code cache is read (V8 accepts a cache only
-// under the flags it was made with; a build's training run sets none) and after stdout and stderr
-// exist: node compiles its own modules from its embedded cache, which a changed flag also voids.
-if (!training && command === "compile" && shortInputs()) {
-  process.stdout;
-  process.stderr;
-  require("node:v8").setFlagsFromString("--no-opt");
-  debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");
-}
 const bundleModule = { exports: {} };
 // (this file's own require: it resolves packages from the same node_modules as one made for
 // dist/bin/, and node:module, for createRequire, would load node's ES module loader)
 script.runInThisContext()(bundleModule.exports, require, bundleModule, bundleFile, `${root}dist/bin`);
 const { runCli } = bundleModule.exports;
+// A compile of a policy up to 1 MB (Xen's own is 54 KB) is over in 0.1-0.5 s, before optimised code
+// pays back TurboFan's compiles: on a compile of Xen's policy they were 5 functions, ~35 ms of a
+// background thread's CPU and ~600 page faults (a fifth of the run's), and the interpreter and
+// Sparkplug finish sooner without them. Larger policies keep V8's tiering (a 3 MB one takes 1.3x
+// longer without TurboFan). Set after the bundle's code cache is read (V8 accepts a cache only
+// under the flags it was made with; a build's training run sets none), and after the bundle's top
+// level has loaded every module of node's a compile uses: node compiles them from its embedded
+// cache, which a changed flag also voids (the compile bundle writes through writeNow and never makes
+// process.stdout or process.stderr, whose modules would load later; test/cli/bin.test.ts checks
+// that node:v8 is the last module of node's a compile loads).
+if (!training && command === "compile" && shortInputs()) {
+  require("node:v8").setFlagsFromString("--no-opt");
+  debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");
+}
 
-// a closed pipe (`xsm ... | head`) ends the output, not the process with a stack trace
-process.stdout.on("error", (err) => {
-  if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw err;
-});
-runCli(argv, { stdout: process.stdout, stderr: process.stderr }).then((code) => {
+// The whole command line keeps the streams: its servers (lsp, studio) read and write them as the
+// event loop runs, and its commands may write more than a pipe holds.
+let io;
+if (bundleName === "xsm-compile") io = { stdout: writeNow(1), stderr: stderrNow };
+else {
+  io = { stdout: process.stdout, stderr: process.stderr };
+  // a closed pipe (`xsm ... | head`) ends the output, not the process with a stack trace
+  process.stdout.on("error", (err) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+runCli(argv, io).then((code) => {
   process.exitCode = code;
   // the key line padded with blanks to a multiple of 8 bytes: V8 copies cache data that does not start
   // at a pointer-aligned address before reading it (570 KB, ~140 page faults), and readFileSync's
   // buffer starts aligned
   if (training && key !== undefined) writeFileSync(cacheFile, Buffer.concat([Buffer.from(`${key.padEnd(Math.ceil((key.length + 1) / 8) * 8 - 1)}\n`), script.createCachedData()]));
-  else if (bundleName === "xsm-compile") flushedExit(code);
+  // The compile bundle's runs (`xsm compile` and the help) leave nothing running when runCli
+  // settles, and their output is written (writeNow): node's own end of a process (it tears the
+  // heap down) cost 75 ms of CPU more than exit() after a compile of gen-policy large (130 MB),
+  // 12 ms after Xen's policy (docs/performance.md). The whole command line keeps node's end: its
+  // servers (lsp, studio) outlive runCli.
+  else if (bundleName === "xsm-compile") process.exit(code);
 });
-
-/** Ends the process once stdout and stderr hold nothing unwritten. The compile bundle's runs
- *  (`xsm compile` and the help) leave nothing running when runCli settles, and node's own end of a
- *  process (it tears the heap down) cost 75 ms of CPU more than exit() after a compile of
- *  gen-policy large (130 MB), 12 ms after Xen's policy (docs/performance.md). The whole command
- *  line keeps node's end: its servers (lsp, studio) outlive runCli. */
-function flushedExit(code) {
-  let pending = 2;
-  const done = () => --pending === 0 && process.exit(code);
-  for (const stream of [process.stdout, process.stderr]) {
-    if (stream.writableLength === 0) done();
-    else stream.once("drain", done);
-  }
-}

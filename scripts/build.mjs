@@ -178,14 +178,16 @@ const stamp = { builtAt: startedAt, bundles: { "xsm.cjs": listSrc("src"), "xsm-c
 writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify(stamp)}\n`);
 
 // V8's code caches of the bundles, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a
-// stale build): xsm-compile.cache from `xsm compile -o` (its functions are the plain compile's and
-// the binary writer's: a cache from both runs in one process measured the same), xsm-help.cache (the
-// same bundle) from `xsm --help` for `xsm`, `xsm --help`, `xsm -V`, and xsm.cache from `xsm info` for
-// the other commands (most compile a policy first). Without examples/, help runs train them.
+// stale build): xsm-compile.cache from `xsm compile`, xsm-compile-o.cache from `xsm compile -o` (the
+// plain compile's functions and the binary writer's; bin/xsm.cjs picks it when the arguments ask for
+// a binary), xsm-help.cache (the same bundle) from `xsm --help` for `xsm`, `xsm --help`, `xsm -V`,
+// and xsm.cache from `xsm info` for the other commands (most compile a policy first). Without
+// examples/, help runs train them.
 const flask = join(root, "examples", "xen-flask", "policy.conf");
 const trainDir = mkdtempSync(join(tmpdir(), "xsm-train-"));
 const TRAINING = [
-  ["xsm-compile.cache", existsSync(flask) ? ["compile", flask, "-o", join(trainDir, "policy.bin")] : ["help", "compile"]],
+  ["xsm-compile.cache", existsSync(flask) ? ["compile", flask] : ["help", "compile"]],
+  ["xsm-compile-o.cache", existsSync(flask) ? ["compile", flask, "-o", join(trainDir, "policy.bin")] : ["help", "compile", "-o"]],
   ["xsm-help.cache", ["--help"]],
   ["xsm.cache", existsSync(flask) ? ["info", flask] : ["help", "check"]],
 ];

@@ -136,7 +136,21 @@ export const CATALOG = {
     () => "the policy has no class resource, which every PCI hook checks (Xen's validate_classes refuses it)",
   ),
   "xsm-isid": entry("error", "XSM", "An initial SID's context is invalid under the policy (policydb_load_isids refuses it).", sentence),
-  "xsm-invalidated": entry("warning", "XSM", "A reload invalidated a context the old policy had given a SID (Xen logs the same line).", (context: string) => `Flask: invalidating context ${context}`),
+  "xsm-invalidated": entry(
+    "warning",
+    "XSM",
+    "A reload invalidated a context the old policy had given a SID: the new policy lacks one of its names, or (when enforcing) does not accept the combination. The SID reads as unlabeled (Xen logs the same line).",
+    (context: string, why: string) => `Flask: invalidating context ${context} (${why})`,
+  ),
+  "xsm-invalid-kept": entry(
+    "warning",
+    "XSM",
+    "A reload while permissive kept a SID whose context the new policy does not accept (its names all exist): decisions still use it, security_context_to_sid refuses its text (Xen logs the same line).",
+    (context: string, why: string) => `Flask: context ${context} is invalid (${why})`,
+  ),
+  "xsm-mls-switch": entry("error", "XSM", "A reload cannot switch between an MLS and a non-MLS policy (Xen's policydb_read refuses it).", (wasMls: boolean) =>
+    wasMls ? "Cannot switch between MLS and non-MLS policies" : "Cannot switch between non-MLS and MLS policies",
+  ),
   "xsm-perm": entry(
     "warning",
     "XSM",

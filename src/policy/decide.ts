@@ -8,7 +8,8 @@ import { ruleCovers, ruleMask } from "./rulematch.js";
 import type { BoolState, PolicyTables } from "./image.js";
 import type { ExpandedAvRule } from "./expand.js";
 import { EMPTY_LEVEL, OBJECT_R, levelDominates, roleDominates, type Symbols, levelEq, rangeContains, type Level, type LevelRange, type MlsSymbols, type ResolvedConstraintExpr, type ResolvedValidatetrans } from "./symbols.js";
-import type { AvDecision, ContextResult, Decision, Reason, SecurityContext } from "./types.js";
+import type { AvDecision, ContextConversion, ContextNames, ContextResult, Decision, LevelNames, Reason, SecurityContext } from "./types.js";
+import { rangeText } from "./resolve/mls.js";
 
 /** Python's repr() of a string: oracle-decide's error messages quote names with it. */
 export function pyRepr(s: string): string {
@@ -77,17 +78,80 @@ export function parseContext(core: PolicyTables, text: string): ContextResult {
   if (u === undefined) return { ok: false, error: `unknown user ${pyRepr(user)}` };
   const r = sym.roleIds.get(role);
   if (r === undefined) return { ok: false, error: `unknown role ${pyRepr(role)}` };
-  if (r !== OBJECT_R) {
-    if (!sym.users[u]!.roles.has(r)) return { ok: false, error: `role ${role} not authorized for user ${user}` };
-    if (!sym.roles[r]!.types.has(t)) return { ok: false, error: `type ${sym.types[t]!.name} not authorized for role ${role}` };
-  }
+  const unauthorized = roleProblem(sym, u, r, t);
+  if (unauthorized !== undefined) return { ok: false, error: unauthorized };
   if (!sym.mls) return { ok: true, value: { user: u, role: r, type: t } };
   const mlsText = parts.slice(3).join(":");
   const range = parseRange(sym.mls, mlsText);
-  if (!range || !mlsRangeValid(sym.mls, range)) return { ok: false, error: `invalid MLS range ${pyRepr(mlsText)}` };
-  const own = sym.users[u]!.range;
-  if (r !== OBJECT_R && own && !rangeContains(own, range)) return { ok: false, error: `MLS range ${mlsText} not authorized for user ${user}` };
-  return { ok: true, value: { user: u, role: r, type: t, range } };
+  if (!range) return { ok: false, error: `invalid MLS range ${pyRepr(mlsText)}` };
+  const context = { user: u, role: r, type: t, range };
+  const bad = rangeProblem(sym, context, mlsText);
+  return bad === undefined ? { ok: true, value: context } : { ok: false, error: bad };
+}
+
+// policydb_context_isvalid's role checks: the role authorized for the user, the type for the
+// role (object_r is valid for every user and type)
+function roleProblem(sym: Symbols, u: number, r: number, t: number): string | undefined {
+  if (r === OBJECT_R) return undefined;
+  if (!sym.users[u]!.roles.has(r)) return `role ${sym.roles[r]!.name} not authorized for user ${sym.users[u]!.name}`;
+  if (!sym.roles[r]!.types.has(t)) return `type ${sym.types[t]!.name} not authorized for role ${sym.roles[r]!.name}`;
+  return undefined;
+}
+
+// mls_context_isvalid: a valid range, within the user's unless the role is object_r
+function rangeProblem(sym: Symbols, c: SecurityContext, mlsText: string): string | undefined {
+  if (!sym.mls || !c.range) return undefined;
+  if (!mlsRangeValid(sym.mls, c.range)) return `invalid MLS range ${pyRepr(mlsText)}`;
+  const own = sym.users[c.user]!.range;
+  if (c.role !== OBJECT_R && own && !rangeContains(own, c.range)) return `MLS range ${mlsText} not authorized for user ${sym.users[c.user]!.name}`;
+  return undefined;
+}
+
+/** A context's names (p_*_val_to_name): primary names, each category by itself. */
+export function contextNames(sym: Symbols, c: SecurityContext): ContextNames {
+  const names = { user: sym.users[c.user]!.name, role: sym.roles[c.role]!.name, type: sym.types[c.type]!.name };
+  const mls = sym.mls;
+  if (!mls || !c.range) return names;
+  const level = (l: Level): LevelNames => ({ sens: mls.sens.find((s) => s.order === l.sens)!.name, cats: l.cats.map((id) => mls.cats[id]!.name) });
+  return { ...names, range: { low: level(c.range.low), high: level(c.range.high) } };
+}
+
+/**
+ * Xen's convert_context: each name looked up in this policy (user, role, type, then each level's
+ * sensitivity and every category by itself, aliases included as its hashtab_search finds them),
+ * a name this policy does not declare failing the conversion; then policydb_context_isvalid on the
+ * result. A type name this policy declares as an attribute fails the conversion here: Xen's lookup
+ * finds the attribute, but a context cannot hold one in this model.
+ */
+export function convertContext(sym: Symbols, names: ContextNames): ContextConversion {
+  const user = sym.userIds.get(names.user);
+  if (user === undefined) return { ok: false, error: `unknown user ${pyRepr(names.user)}` };
+  const role = sym.roleIds.get(names.role);
+  if (role === undefined) return { ok: false, error: `unknown role ${pyRepr(names.role)}` };
+  const type = sym.typeIds.get(names.type);
+  if (type === undefined) return { ok: false, error: sym.attrIds.has(names.type) ? `type ${pyRepr(names.type)} is an attribute` : `unknown type ${pyRepr(names.type)}` };
+  let context: SecurityContext = { user, role, type };
+  const mls = sym.mls;
+  if (mls && names.range) {
+    const level = (l: LevelNames): Level | string => {
+      const sens = mls.sensIds.get(l.sens);
+      if (sens === undefined) return `unknown sensitivity ${pyRepr(l.sens)}`;
+      const cats = new Set<number>();
+      for (const name of l.cats) {
+        const cat = mls.catIds.get(name);
+        if (cat === undefined) return `unknown category ${pyRepr(name)}`;
+        cats.add(cat);
+      }
+      return { sens: mls.sens[sens]!.order, cats: [...cats].sort((a, b) => a - b) };
+    };
+    const low = level(names.range.low);
+    if (typeof low === "string") return { ok: false, error: low };
+    const high = level(names.range.high);
+    if (typeof high === "string") return { ok: false, error: high };
+    context = { ...context, range: { low, high } };
+  }
+  const invalid = roleProblem(sym, user, role, type) ?? rangeProblem(sym, context, context.range && mls ? rangeText(mls, context.range) : "");
+  return invalid === undefined ? { ok: true, value: context } : { ok: true, value: context, invalid };
 }
 
 /** l1 h1 / l2 h2: the low and high level of the source / target range. */

@@ -118,8 +118,13 @@ export const CHECKPOLICY_COND_ROOM = 9989;
 
 export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
 
-// Slots of the cache of recently read names (a power of two).
-const RECENT_SIZE = 16384;
+// Slots of the cache of recently read names (powers of two): one per 32 characters of input
+// (Xen's policy, 54 KB, names ~500 distinct words), 16K from 512 KB on. The slots are fresh memory
+// of the young generation and of malloc, which a start pays for per page (docs/performance.md:
+// 16K slots were ~45 page faults and ~1 ms of a 30 ms compile, twice with parse.ts's sample
+// Scanner, and brought its first scavenge forward).
+const RECENT_MIN = 64;
+const RECENT_MAX = 16384;
 
 /** A set as Scanner.avRule keeps it: one plain name, a plain `{ ... }` (no `-`, no `~`) as the
  *  index of its names in the nodes' pool, or the node the grammar would make. */
@@ -257,15 +262,22 @@ export class Scanner {
   longestNameAt = 0;
   private pos = 0;
   private readonly names = new Map<string, string>();
-  private readonly recent: string[] = new Array<string>(RECENT_SIZE).fill("");
-  private readonly recentHash = new Int32Array(RECENT_SIZE);
+  private readonly recentMask: number;
+  private readonly recent: string[];
+  private readonly recentHash: Int32Array;
 
   constructor(
     private readonly input: string,
     private readonly nodes: ScanNodes,
     /** Leave every statement to the grammar (tests compare both ways). */
     private readonly grammarOnly = false,
-  ) {}
+  ) {
+    let size = RECENT_MIN;
+    while (size < RECENT_MAX && size * 32 < input.length) size *= 2;
+    this.recentMask = size - 1;
+    this.recent = new Array<string>(size).fill("");
+    this.recentHash = new Int32Array(size);
+  }
 
   /** The name starting at `start`, whose first character the grammar matched as a letter. */
   word(start: number): string {
@@ -289,7 +301,7 @@ export class Scanner {
     // in place, without cutting a substring out of the input and hashing it again for the Map.
     // (compared a character at a time: `startsWith` is a call into a builtin that cost ~100 ns
     // a name, more than reading the name)
-    const slot = (h ^ (h >>> 12)) & (RECENT_SIZE - 1);
+    const slot = (h ^ (h >>> 12)) & this.recentMask;
     const cand = this.recent[slot]!;
     const n = i - start;
     if (this.recentHash[slot] === h && cand.length === n) {

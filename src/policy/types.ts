@@ -22,6 +22,28 @@ export interface SecurityContext {
 /** A context interned, or oracle-decide's words for why it is invalid. */
 export type ContextResult = Result<SecurityContext, string>;
 
+/** A context as the names its values stand for (Xen's p_*_val_to_name), primary names only:
+ *  what a reload converts by (convert_context). */
+export interface ContextNames {
+  readonly user: string;
+  readonly role: string;
+  readonly type: string;
+  readonly range?: { readonly low: LevelNames; readonly high: LevelNames };
+}
+
+export interface LevelNames {
+  readonly sens: string;
+  readonly cats: readonly string[];
+}
+
+/**
+ * convert_context's answer under a new policy: `ok: false` when a name is not declared there (Xen
+ * invalidates the SID whatever the mode); otherwise the context by the new values, with `invalid`
+ * saying why the new policy does not accept the combination (policydb_context_isvalid fails: Xen
+ * invalidates the SID when enforcing, keeps it with this context when permissive).
+ */
+export type ContextConversion = { readonly ok: false; readonly error: string } | { readonly ok: true; readonly value: SecurityContext; readonly invalid?: string };
+
 /** Xen's struct av_decision: one bit per permission of the class, bit i = the class's i-th permission
  *  (common perms first, as libsepol numbers them). */
 export interface AvDecision {
@@ -119,6 +141,8 @@ export interface OcontextRange {
 /** What a policy answers whatever its booleans: names and ids, contexts, counts. */
 export interface PolicyNames {
   readonly stats: PolicyStats;
+  /** Compiled as MLS (checkpolicy -M; a binary's POLICYDB_CONFIG_MLS): contexts carry ranges. */
+  readonly mls: boolean;
   /** Warnings the compile produced (errors throw). */
   readonly warnings: readonly Diagnostic[];
 
@@ -140,6 +164,10 @@ export interface PolicyNames {
    *  name is, the nearest known name); parseContext's error is oracle-decide's wording. */
   explainContext(text: string): string | undefined;
   contextToString(context: SecurityContext): string;
+  /** The names of a context of this policy (a reload's old side). */
+  contextNames(context: SecurityContext): ContextNames;
+  /** A context of another policy, by its names, under this one (a reload's new side). */
+  convertContext(names: ContextNames): ContextConversion;
   /** `sid NAME context` -> context text, e.g. initialSidContext("device"). */
   initialSidContext(name: string): string | undefined;
   /** The initial SIDs the policy gives a context, numbered as its binary numbers them (the place

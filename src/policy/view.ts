@@ -3,7 +3,7 @@
 // image and owns only its BoolState; withBooleans() builds a new view and leaves the old one as it
 // was, as Xen's security_set_bools builds the new conditional state before it installs it.
 import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { computeAv, decide, failedValidatetrans, parseContext } from "./decide.js";
+import { computeAv, contextNames, convertContext, decide, failedValidatetrans, parseContext } from "./decide.js";
 import type { Expanded } from "./expand.js";
 import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
@@ -16,6 +16,8 @@ import type {
   AvDecision,
   CompiledPolicy,
   ComputedContext,
+  ContextConversion,
+  ContextNames,
   ContextResult,
   Decision,
   OcontextRange,
@@ -132,6 +134,15 @@ class Image implements PolicyImage {
     const sym = this.tables.sym;
     const base = `${sym.users[c.user]?.name}:${sym.roles[c.role]?.name}:${sym.types[c.type]?.name}`;
     return sym.mls && c.range ? `${base}:${rangeText(sym.mls, c.range)}` : base;
+  }
+  get mls(): boolean {
+    return this.tables.sym.mls !== undefined;
+  }
+  contextNames(c: SecurityContext): ContextNames {
+    return contextNames(this.tables.sym, c);
+  }
+  convertContext(names: ContextNames): ContextConversion {
+    return convertContext(this.tables.sym, names);
   }
   initialSidContext(name: string): string | undefined {
     return this.tables.sym.initialSids.get(name)?.text;
@@ -293,6 +304,15 @@ class View implements CompiledPolicy {
   }
   contextToString(c: SecurityContext): string {
     return this.image.contextToString(c);
+  }
+  get mls(): boolean {
+    return this.image.mls;
+  }
+  contextNames(c: SecurityContext): ContextNames {
+    return this.image.contextNames(c);
+  }
+  convertContext(names: ContextNames): ContextConversion {
+    return this.image.convertContext(names);
   }
   initialSidContext(name: string): string | undefined {
     return this.image.initialSidContext(name);

@@ -279,7 +279,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     if (!domain) return this.noClass(hook, xen, cur, "domain", "create");
     const csid = this.ss.domainSid(cur);
     if (csid < 0) return this.refuseContext(hook, xen, cur, cur.context!, "domain", "create");
-    const sid = this.ss.domainSid(d);
+    const sid = this.ss.createdDomainSid(d);
     if (sid < 0) return this.refuseContext(hook, xen, cur, d.context!, "domain", "create");
     this.dsec.delete(d.domid);
     const rc = this.avcHasPermClass(hook, xen, cur, csid, sid, domain.id, "domain", domain.masks.create!, "create", AD_NULL_DOM, d.domid);

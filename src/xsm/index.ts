@@ -120,7 +120,7 @@ export class Xsm {
     }
     // the caller's view stays as it was: the XSM runs its own view with the preserved values
     const policy = loaded.withBooleans(preserved);
-    const built = SecurityServer.build(policy, flask.ss);
+    const built = SecurityServer.build(policy, flask.ss, flask.enforcing);
     if (!built.ok) return { rc: "-EINVAL", diagnostics: built.error };
     flask.ss = built.value.server;
     flask.avc.reset();

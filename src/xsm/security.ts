@@ -137,7 +137,7 @@ export class SecurityServer {
       ...(computed.rangeRule !== undefined ? { rangeRule: computed.rangeRule.text } : {}),
     };
     if (computed.valid) return { sid: this.sidtab.contextStructToSid(computed.context), context, ...rule };
-    return { sid: permissive ? this.sidtab.contextStructToSid(computed.context) : -1, context, invalid: context, ...rule };
+    return { sid: permissive ? this.sidtab.contextStructToSid(computed.context, false) : -1, context, invalid: context, ...rule };
   }
 
   /**
@@ -174,23 +174,31 @@ export class SecurityServer {
 
   /**
    * Checks a compiled policy the way security_load_policy() does before installing it
-   * (validate_classes for what the hooks need, policydb_load_isids) and builds the server.
-   * `previous` converts the running SID table (SIDs keep their numbers).
+   * (policydb_read's MLS check, validate_classes for what the hooks need, policydb_load_isids)
+   * and builds the server. `previous` converts the running SID table (SIDs keep their numbers);
+   * `enforcing` is flask_enforcing at the reload, which decides what becomes of a SID whose
+   * context the new policy does not accept (SidTable.convert).
    */
   static build(
     policy: CompiledPolicy,
     previous?: SecurityServer,
+    enforcing = true,
   ): Result<{ server: SecurityServer; warnings: Diagnostic[] }, Diagnostic[]> {
     const diagnostics: Diagnostic[] = [];
+    // flask_mls_enabled is set by the first load: policydb_read refuses a policy of the other kind
+    if (previous && previous.policy.mls !== policy.mls) {
+      return { ok: false, error: [diagnostic("xsm-mls-switch", undefined, previous.policy.mls)] };
+    }
     const id = policy.classId("resource");
     if (id < 0) {
       return { ok: false, error: [diagnostic("xsm-class", undefined)] };
     }
     const masks = resourceMasks(policy, id, diagnostics);
-    const sids = previous ? previous.sidtab.convert(policy) : { ...SidTable.load(policy), invalidated: [] };
+    const sids = previous ? previous.sidtab.convert(policy, enforcing) : { ...SidTable.load(policy), invalidated: [], kept: [] };
     for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
     if (diagnostics.some((d) => d.severity === "error")) return { ok: false, error: diagnostics };
-    for (const text of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, text));
+    for (const r of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, r.context, r.why));
+    for (const r of sids.kept) diagnostics.push(diagnostic("xsm-invalid-kept", undefined, r.context, r.why));
     return { ok: true, value: { server: new SecurityServer(policy, sids.table, { id, masks }), warnings: diagnostics } };
   }
 
@@ -239,6 +247,16 @@ export class SecurityServer {
     const known = this.sidtab.lookup(text);
     if (known !== undefined) return known;
     const r = this.sidtab.contextToSid(text);
+    return r.ok ? r.value : -1;
+  }
+
+  /** The SID the toolstack gets from security_context_to_sid before it creates a domain with a
+   *  context (libxl's flask_context_to_sid, then XEN_DOMCTL_createdomain's ssidref): -1 when the
+   *  policy does not accept the context, also when a running domain still holds the SID a reload
+   *  invalidated or kept invalid for that text. */
+  createdDomainSid(d: Domain): number {
+    if (d.context === undefined) return defaultDomainSid(d.domid);
+    const r = this.sidtab.contextToSid(d.context);
     return r.ok ? r.value : -1;
   }
 

@@ -47,13 +47,40 @@ interface SidEntry {
   /** The canonical text (primary type names), what security_sid_to_context gives. */
   text: string;
   context: SecurityContext;
+  /** The policy does not accept this context (policydb_context_isvalid fails): a permissive
+   *  reload kept it (convert_context_handle_invalid_context), or a permissive transition computed
+   *  it (compute_sid_handle_invalid_context). security_context_to_sid never gives such a SID. */
+  invalid?: true;
+}
+
+/** A SID's context as the old policy names it (what Xen prints) and why the new policy refuses it. */
+export interface Refused {
+  context: string;
+  why: string;
+}
+
+/** What a reload did to the running SIDs: one entry per SID, as Xen prints a line per SID. */
+export interface Conversion {
+  table: SidTable;
+  /** SIDs removed (sidtab_map_remove_on_error). */
+  invalidated: Refused[];
+  /** SIDs a permissive reload kept with a context the new policy does not accept. */
+  kept: Refused[];
+  /** The new policy's own `sid` contexts it rejects. */
+  problems: string[];
 }
 
 export class SidTable {
   /** sid -> entry; a hole is a SID the policy never declared or a reload invalidated. */
   private readonly entries: (SidEntry | undefined)[] = [];
-  /** Any text a caller used (aliases included) and each canonical text -> sid. */
+  /** Canonical text -> sid of every entry: sidtab_context_to_sid's search by context. */
+  private readonly byContext = new Map<string, number>();
+  /** security_context_to_sid's answers so far: any text a caller used (aliases included) -> the
+   *  SID of its valid context. */
   private readonly byText = new Map<string, number>();
+  /** Texts whose SID a reload invalidated or kept with an invalid context -> that SID: what a
+   *  running domain labelled by the text still holds (Xen keeps a domain's SID, not its text). */
+  private readonly held = new Map<string, number>();
   /** Canonical texts of SIDs a reload invalidated (sidtab_map_remove_on_error): they read as unlabeled. */
   private readonly invalidated = new Map<number, string>();
   /** sidtab's next_sid: one past the highest SID inserted (sidtab_init starts it at 1). */
@@ -83,35 +110,34 @@ export class SidTable {
     return { table, problems };
   }
 
-  /** The SID a text already has, without parsing (the hooks' fast path); undefined if not yet interned. */
+  /** The SID a text already labels, without parsing (the hooks' fast path): a running domain's,
+   *  kept across reloads; undefined if not yet interned. */
   lookup(text: string): number | undefined {
-    return this.byText.get(text);
+    return this.held.get(text) ?? this.byText.get(text);
   }
 
-  /** security_context_to_sid(): the SID of a context, interned on first use. */
+  /** security_context_to_sid(): the SID of a valid context, interned on first use; the reason
+   *  when the policy does not accept the text (also for the text of a SID a reload invalidated or
+   *  kept invalid: Xen parses and validates before it searches the table). */
   contextToSid(text: string): SidResult {
     const known = this.byText.get(text);
     if (known !== undefined) return { ok: true, value: known };
     const parsed = this.policy.parseContext(text);
     if (!parsed.ok) return parsed;
-    const canonical = this.policy.contextToString(parsed.value);
-    let sid = this.byText.get(canonical);
-    if (sid === undefined) {
-      sid = this.nextSid++;
-      this.install(sid, parsed.value, canonical);
-    }
+    const sid = this.contextStructToSid(parsed.value);
     this.byText.set(text, sid);
     return { ok: true, value: sid };
   }
 
   /** sidtab_context_to_sid() on a computed context (security_compute_sid's new context): interned
-   *  as it is, the caller having decided about its validity, as Xen does. */
-  contextStructToSid(context: SecurityContext): number {
+   *  as it is, the caller having decided about its validity, as Xen does; `valid: false` marks a
+   *  context the policy does not accept (permissive mode keeps it). */
+  contextStructToSid(context: SecurityContext, valid = true): number {
     const text = this.policy.contextToString(context);
-    let sid = this.byText.get(text);
+    let sid = this.byContext.get(text);
     if (sid === undefined) {
       sid = this.nextSid++;
-      this.install(sid, context, text);
+      this.install(sid, context, text, valid);
     }
     return sid;
   }
@@ -138,47 +164,63 @@ export class SidTable {
     return this.invalidated.get(sid);
   }
 
+  /** Whether this SID holds a context the policy does not accept (kept by a permissive reload or
+   *  computed by a permissive transition). */
+  isInvalid(sid: number): boolean {
+    return this.entries[sid]?.invalid === true;
+  }
+
   get size(): number {
     return this.entries.reduce((n, e) => (e === undefined ? n : n + 1), 0);
   }
 
   /**
    * security_load_policy()'s clone_sid + convert_context on a reload: every SID, the initial ones
-   * included, keeps its number and its context, re-resolved by name under the new policy. Xen does
-   * not run policydb_load_isids again, so the new policy's `sid` contexts are only checked (as
-   * policydb_read's context_read_and_validate does), never installed: a reload cannot relabel
-   * dom0 or the `device` SID. A context the new policy rejects loses its entry (its SID then reads
-   * as unlabeled; with unlabeled gone too, as nothing); the texts that named it keep pointing at
-   * the SID, as a running domain keeps its SID in Xen. Xen keeps an invalid context while
-   * permissive when its names still exist; parseContext cannot tell the two apart, so here it is
-   * always invalidated.
+   * included, keeps its number and its context, converted by name under the new policy (Xen does
+   * not run policydb_load_isids again, so the new policy's `sid` contexts are only checked, as
+   * policydb_read's context_read_and_validate does, never installed: a reload cannot relabel dom0
+   * or the `device` SID). Then, per SID:
+   * - a name the new policy does not declare (user, role, type, sensitivity or category): the SID
+   *   is invalidated in either mode (Xen prints "invalidating context"); it reads as unlabeled;
+   * - names all declared but a combination the new policy does not accept (role not authorized
+   *   for the user, type for the role, MLS range): invalidated when enforcing; when permissive
+   *   kept with that context, marked invalid (Xen prints "context ... is invalid"). A later reload
+   *   converts it again: enforcing then removes it unless the newer policy accepts it.
+   * A SID removed or kept invalid stays held by the texts that named it (running domains keep
+   * their SID), but security_context_to_sid refuses those texts, as Xen's does.
    */
-  convert(newPolicy: CompiledPolicy): { table: SidTable; invalidated: string[]; problems: string[] } {
+  convert(newPolicy: CompiledPolicy, enforcing = true): Conversion {
     const { problems } = SidTable.load(newPolicy);
     const table = new SidTable(newPolicy);
-    const invalidated: string[] = [];
+    const invalidated: Refused[] = [];
+    const kept: Refused[] = [];
     // clone_sid inserts every SID, so next_sid ends one past the highest: the running table's
     table.nextSid = this.nextSid;
     this.entries.forEach((entry, sid) => {
       if (entry === undefined) return;
-      const parsed = newPolicy.parseContext(entry.text);
-      if (parsed.ok) {
-        table.install(sid, parsed.value, newPolicy.contextToString(parsed.value));
+      const converted = newPolicy.convertContext(this.policy.contextNames(entry.context));
+      if (converted.ok && converted.invalid === undefined) {
+        table.install(sid, converted.value, newPolicy.contextToString(converted.value));
+      } else if (converted.ok && !enforcing) {
+        table.install(sid, converted.value, newPolicy.contextToString(converted.value), false);
+        kept.push({ context: entry.text, why: converted.invalid! });
       } else {
         table.invalidated.set(sid, entry.text);
-        invalidated.push(`${entry.text}: ${parsed.error}`);
+        invalidated.push({ context: entry.text, why: converted.ok ? converted.invalid! : converted.error });
       }
     });
     for (const [sid, text] of this.invalidated) table.invalidated.set(sid, text);
-    for (const [text, sid] of this.byText) {
-      if (table.invalidated.has(sid) && !table.byText.has(text)) table.byText.set(text, sid);
+    const stale = (sid: number) => table.invalidated.has(sid) || table.isInvalid(sid);
+    for (const handles of [this.held, this.byText]) {
+      for (const [text, sid] of handles) if (stale(sid) && !table.held.has(text)) table.held.set(text, sid);
     }
-    return { table, invalidated, problems };
+    return { table, invalidated, kept, problems };
   }
 
-  private install(sid: number, context: SecurityContext, text: string): void {
-    this.entries[sid] = { text, context };
-    if (!this.byText.has(text)) this.byText.set(text, sid);
+  private install(sid: number, context: SecurityContext, text: string, valid = true): void {
+    this.entries[sid] = valid ? { text, context } : { text, context, invalid: true };
+    if (!this.byContext.has(text)) this.byContext.set(text, sid);
+    if (valid && !this.byText.has(text)) this.byText.set(text, sid);
     if (sid >= this.nextSid) this.nextSid = sid + 1;
   }
 }

@@ -54,12 +54,15 @@ describe("bin/xsm.cjs", () => {
   });
 
   it("compiles the bundles from the code caches the build made (compile; --help, -V; the other commands)", () => {
-    for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["help", "check"], ["info", "test/fixtures/cli/small.conf"]]) {
+    const out = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "small.bin");
+    for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["compile", "examples/xen-flask/policy.conf", "-o", out], ["help", "check"], ["info", "test/fixtures/cli/small.conf"]]) {
       const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
       expect(r.status).toBe(0);
       expect(r.stderr).toBe(`xsm: code cache: used\n${argv[0] === "compile" ? "xsm: TurboFan off (--no-opt): the compile's files are 1 MB or less\n" : ""}`);
     }
     expect(readFileSync("dist/bin/xsm-help.cache").length).toBeLessThan(readFileSync("dist/bin/xsm-compile.cache").length);
+    // -o's cache holds the binary writer too
+    expect(readFileSync("dist/bin/xsm-compile.cache").length).toBeLessThan(readFileSync("dist/bin/xsm-compile-o.cache").length);
     // the compile bundle is the whole command line less every other command
     expect(readFileSync("dist/bin/xsm-compile.cjs").length).toBeLessThan(readFileSync("dist/bin/xsm.cjs").length / 2);
   });
@@ -82,6 +85,54 @@ describe("bin/xsm.cjs", () => {
       expect(r.status).toBe(0);
       expect(r.stderr).toBe("");
     }
+  });
+
+  it("loads no module of node's after node:v8 in a compile (--no-opt would void node's code cache for it)", () => {
+    const probe = join(mkdtempSync(join(tmpdir(), "xsm-probe-")), "probe.cjs");
+    // (written with fs.writeSync: process.stderr would load net itself)
+    writeFileSync(probe, 'process.on("exit", () => require("node:fs").writeSync(2, process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).slice(-1)[0]));\n');
+    const out = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "policy.bin");
+    for (const argv of [["compile", "examples/xen-flask/policy.conf"], ["compile", "examples/xen-flask/policy.conf", "-o", out]]) {
+      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { encoding: "utf8" });
+      expect(r.status).toBe(0);
+      expect(r.stderr).toBe("NativeModule v8");
+    }
+  });
+
+  // the compile bundle writes with fs.writeSync, not through process.stdout's stream
+  describe.skipIf(process.platform === "win32")("the compile's output through a pipe", () => {
+    /** small.conf with 120 more domains, each allowed getattr on all: a 466 KB matrix, more than a pipe holds. */
+    function bigPolicy(): string {
+      const dir = mkdtempSync(join(tmpdir(), "xsm-pipe-"));
+      const types = Array.from({ length: 120 }, (_, i) => `type g${i}_t, domain_type;\n`).join("");
+      const text = readFileSync("test/fixtures/cli/small.conf", "utf8")
+        .replace("type nic_t, device_type;\n", `type nic_t, device_type;\n${types}`)
+        .replace("bool guests_may_plug false;\n", "bool guests_may_plug false;\nallow domain_type domain_type:domain getattr;\n");
+      writeFileSync(join(dir, "big.conf"), text);
+      return dir;
+    }
+    const sh = (script: string, dir: string) => spawnSync("/bin/sh", ["-c", script, "sh", process.execPath, join(process.cwd(), "bin", "xsm.cjs")], { cwd: dir, encoding: "utf8" });
+
+    it("ends quietly, exit 0, when the reader closes the pipe (`| head`)", () => {
+      const dir = bigPolicy();
+      sh('{ "$1" "$2" compile big.conf --emit-matrix - 2>err; echo $? >status; } | head -c 10 >/dev/null', dir);
+      expect(readFileSync(join(dir, "status"), "utf8")).toBe("0\n");
+      expect(readFileSync(join(dir, "err"), "utf8")).toBe("");
+    });
+
+    it("writes all of it into a pipe another process made non-blocking (EAGAIN), to a slow reader", () => {
+      const dir = bigPolicy();
+      const expected = spawnSync(process.execPath, ["bin/xsm.cjs", "compile", join(dir, "big.conf"), "--emit-matrix", "-"], { encoding: "utf8" }).stdout;
+      expect(expected.length).toBeGreaterThan(256 * 1024);
+      // a node that opens its stdout, the same pipe, makes it non-blocking for every writer (libuv)
+      const r = sh(
+        '{ "$1" -e "process.stdout; setTimeout(() => {}, 30000)" & holder=$!; sleep 0.3; "$1" "$2" compile big.conf --emit-matrix - 2>err; echo $? >status; kill $holder; } | { sleep 1; cat; }',
+        dir,
+      );
+      expect(readFileSync(join(dir, "status"), "utf8")).toBe("0\n");
+      expect(r.stdout).toBe(expected);
+      expect(readFileSync(join(dir, "err"), "utf8")).toContain("big.conf: compiled");
+    });
   });
 
   it("renders --svg through the optional Graphviz package, required from node_modules", () => {
