@@ -2,7 +2,9 @@
 // permission some test asked about) and which none did, as `opa test --coverage` reports covered and
 // uncovered lines. A site is an allow rule's location (file:line:col after `#line` mapping): the
 // rules one m4 macro call writes share it and count as one, since the source has one line for them.
-import { ruleText, type AnalysisPolicy } from "./load.js";
+// A policy tree's sites are the same ones (so its counts are its policy.conf's), each shown where
+// its first rule came from in the tree's files (AnalysisPolicy.locate).
+import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
 
 export interface CoverageSite {
   file: string;
@@ -10,18 +12,29 @@ export interface CoverageSite {
   col: number;
   /** The rule as written (the first, when several share the site). */
   text: string;
+  /** A policy tree: the macro call that wrote it ("in expansion of `m` at modules/x.te:5"). */
+  expansion?: string;
+}
+
+/** A site and the key the decisions' rule spans (file:line:col after `#line`) hit it by. */
+export interface AllowSite {
+  key: string;
+  site: CoverageSite;
 }
 
 export const siteKey = (s: { file: string; line: number; col: number }): string => `${s.file}:${s.line}:${s.col}`;
 
 /** A policy's allow rules as coverage sites, in source order. */
-export function allowSites(ap: AnalysisPolicy): CoverageSite[] {
-  const out = new Map<string, CoverageSite>();
+export function allowSites(ap: AnalysisPolicy): AllowSite[] {
+  const out = new Map<string, AllowSite>();
   for (const r of ap.ex.rules) {
     if (r.kind !== "allow") continue;
-    const site = { file: r.span.file, line: r.span.line, col: r.span.col, text: ruleText(ap.text, r.span) };
-    const key = siteKey(site);
-    if (!out.has(key)) out.set(key, site);
+    const key = siteKey(r.span);
+    if (out.has(key)) continue;
+    const at = sourceLocation(ap, r.span);
+    const site: CoverageSite = { file: at.span.file, line: at.span.line, col: at.span.col, text: ruleText(ap.text, r.span) };
+    if (at.expansion) site.expansion = at.expansion;
+    out.set(key, { key, site });
   }
   return [...out.values()];
 }
@@ -43,15 +56,16 @@ export class CoverageTracker {
 
   constructor(
     readonly policy: string,
-    readonly sites: readonly CoverageSite[],
+    readonly sites: readonly AllowSite[],
   ) {}
 
-  hit(site: { file: string; line: number; col: number }): void {
-    this.hits.add(siteKey(site));
+  /** A rule span (file:line:col after `#line`) that granted a permission. */
+  hit(span: { file: string; line: number; col: number }): void {
+    this.hits.add(siteKey(span));
   }
 
   report(): PolicyCoverage {
-    const uncovered = this.sites.filter((s) => !this.hits.has(siteKey(s)));
+    const uncovered = this.sites.filter((s) => !this.hits.has(s.key)).map((s) => s.site);
     const total = this.sites.length;
     const covered = total - uncovered.length;
     return { policy: this.policy, total, covered, percent: percent(covered, total), uncovered };

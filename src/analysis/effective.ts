@@ -91,7 +91,7 @@ export function effectiveAccess(ap: AnalysisPolicy, q: EffectiveQuery): Effectiv
       if (scon && tcon) {
         if (!holds(con.expr, { ...scon, type: s }, { ...tcon, type: t }, undefined, roleDomOf(ap.sym))) mask &= ~con.mask;
       } else {
-        for (let bit = 0; bit < cls.perms.length; bit++) if (((con.mask & mask) >>> bit) & 1) constrained.push({ perm: cls.perms[bit]!, constraint: spanLocation(con.span) });
+        for (let bit = 0; bit < cls.perms.length; bit++) if (((con.mask & mask) >>> bit) & 1) constrained.push({ perm: cls.perms[bit]!, constraint: spanLocation(ap, con.span) });
       }
     }
     if (mask === 0) continue;

@@ -13,7 +13,7 @@ import { CondOp, type Symbols } from "../policy/symbols.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { FlowGraph, type FlowOptions, type FlowRule, type FlowStep } from "./flow.js";
 import { kernelRules } from "./terules.js";
-import { ruleText } from "./load.js";
+import { locationText, ruleText, sourceLocation, type Locate } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 import { mapCoverage, type PermMap } from "./permmap.js";
 
@@ -21,6 +21,8 @@ export interface RuleOrigin {
   file: string;
   line: number;
   text: string;
+  /** A policy tree: the macro call that wrote it ("in expansion of `m` at modules/x.te:5"). */
+  expansion?: string;
 }
 
 /** A policy for flow analysis: its kernel form and, from source, where each rule came from. */
@@ -32,7 +34,7 @@ export interface FlowInput {
 }
 
 /** policy.conf -> FlowInput (the kernel policy checkpolicy -t Xen -c 30 writes), or PolicyError. */
-export function flowInputFromSource(text: string, file: string, options: { mls?: boolean } = {}): FlowInput {
+export function flowInputFromSource(text: string, file: string, options: { mls?: boolean; locate?: Locate } = {}): FlowInput {
   const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols: sym, expanded: ex, rules: resolved } = run.value;
@@ -58,7 +60,10 @@ export function flowInputFromSource(text: string, file: string, options: { mls?:
     origins: (g, rule) => {
       const cond = rule.cond ? truthKey(g.condProgram(rule.cond.node), (b) => g.boolName(b), rule.cond.branch) : "";
       const spans = (bySym ??= index()).get(`${g.typeName[rule.source]} ${g.typeName[rule.target]} ${g.className(rule.tclass)} ${cond}`) ?? [];
-      return spans.map((s) => ({ file: s.file, line: s.line, text: ruleText(text, s) }));
+      return spans.map((s) => {
+        const at = sourceLocation(options, s);
+        return { file: at.span.file, line: at.span.line, text: ruleText(text, s), ...(at.expansion ? { expansion: at.expansion } : {}) };
+      });
     },
   };
 }
@@ -209,7 +214,7 @@ export function renderFlowText(g: FlowGraph, a: FlowAnswer, o: RenderOptions = {
     const sorted = rules.map((r) => g.rules[r]!).sort((x, y) => byCodePoint(x.text, y.text));
     for (const r of sorted) {
       text += `    ${r.text}\n`;
-      if (o.origins) for (const origin of o.origins(g, r)) text += `        ${origin.file}:${origin.line}: ${origin.text}\n`;
+      if (o.origins) for (const origin of o.origins(g, r)) text += `        ${locationText(origin)}: ${origin.text}\n`;
     }
     return text;
   };

@@ -1,12 +1,13 @@
 // What the analysis commands (search, info, diff, why, allow, test) read: the compiled policy for
 // decisions, its symbol tables, and the TE rules as the kernel policy holds them (terules.ts).
 // Built from policy.conf by running the compiler's stages and keeping what the later stages drop.
+// Spans index `text`; reports print them through `locate` (a policy tree's m4 output -> its files).
 import { PolicyError, hasErrors, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { ConstraintExpr } from "../policy/ast.js";
 import { compile } from "../policy/index.js";
 import type { Expanded } from "../policy/expand.js";
 import type { ResolvedAvRule, ResolvedRules, Symbols } from "../policy/symbols.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import type { CompiledPolicy, Reason } from "../policy/types.js";
 import { kernelRules, listedRules, type TeRule } from "./terules.js";
 
 export interface AnalysisPolicy {
@@ -34,6 +35,8 @@ export interface AnalysisPolicy {
   /** A binary's policy version and handle_unknown (a source is compiled as version 30, deny). */
   readonly version?: number;
   readonly handleUnknown?: "deny" | "reject" | "allow";
+  /** A policy tree's: where a span of `text` came from (see Locate); absent: the span itself. */
+  readonly locate?: Locate;
 }
 
 /** A source rule's text as written (comments and `#line` directives removed) and where. */
@@ -41,8 +44,36 @@ export function ruleText(text: string, span: Span): string {
   return text.slice(span.offset, span.offset + span.length).replace(/#[^\n]*/g, " ").replace(/\s+/g, " ").trim();
 }
 
-export function spanLocation(span: Span): string {
-  return `${span.file}:${span.line}`;
+/** Where a span of the compiled text came from, in the files a person edits. */
+export interface SourceLocation {
+  span: Span;
+  /** A policy tree: the macro call that wrote it, as "in expansion of `m` at modules/x.te:5". */
+  expansion?: string;
+}
+
+/** A span of the compiled text -> its source location. For a policy.conf the span itself (its
+ *  `#line` directives already applied); for a policy tree, the .te/.if/.spt line m4 wrote it from
+ *  (src/build/locate.ts's Locator, which lint and build use; the CLI hands it in). */
+export type Locate = (span: Span) => SourceLocation;
+
+export function sourceLocation(ap: { readonly locate?: Locate }, span: Span): SourceLocation {
+  return ap.locate ? ap.locate(span) : { span };
+}
+
+/** `file:line`, and for a rule a tree's macro wrote, the call: ` (in expansion of ...)`. */
+export function locationText(at: { file: string; line: number; expansion?: string }): string {
+  return `${at.file}:${at.line}${at.expansion ? ` (${at.expansion})` : ""}`;
+}
+
+/** A decision's reason with its rule's span where the rule came from (a policy tree's file). */
+export function locatedReason(ap: { readonly locate?: Locate }, r: Reason): Reason {
+  return ap.locate && "rule" in r ? { ...r, rule: { ...r.rule, span: ap.locate(r.rule.span).span } } : r;
+}
+
+/** A span's location as reports print it. */
+export function spanLocation(ap: { readonly locate?: Locate }, span: Span): string {
+  const { span: s, expansion } = sourceLocation(ap, span);
+  return locationText({ file: s.file, line: s.line, expansion });
 }
 
 /** policy.conf text -> AnalysisPolicy, or throws PolicyError with every diagnostic. `mls`: an

@@ -9,7 +9,7 @@ import { parseRange } from "../policy/decide.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { rangeTransRecords, setoolsRange } from "./mls.js";
 import { setoolsCondText } from "./condtext.js";
-import { ruleText, type AnalysisPolicy } from "./load.js";
+import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 import { keyName, keyTypes, type TeKind, type TeRule } from "./terules.js";
 
@@ -44,6 +44,8 @@ export interface Origin {
   file: string;
   line: number;
   text: string;
+  /** A policy tree: the macro call that wrote it ("in expansion of `m` at modules/x.te:5"). */
+  expansion?: string;
 }
 
 export interface SearchHit {
@@ -128,7 +130,8 @@ export function pySorted(names: Iterable<string>): string[] {
 }
 
 function origin(ap: AnalysisPolicy, span: Span): Origin {
-  return { file: span.file, line: span.line, text: ruleText(ap.text, span) };
+  const at = sourceLocation(ap, span);
+  return { file: at.span.file, line: at.span.line, text: ruleText(ap.text, span), ...(at.expansion ? { expansion: at.expansion } : {}) };
 }
 
 export class RuleFormatter {

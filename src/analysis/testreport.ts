@@ -3,6 +3,7 @@
 // a testsuite per file, a testcase per test, a failure element with the explanation).
 import { reasonJson, reasonText, type ReasonJson } from "../policy/reasons.js";
 import type { PolicyCoverage } from "./coverage.js";
+import { locationText } from "./load.js";
 import type { TestOutcome } from "./policytest.js";
 
 /** One test of a file, whatever kind of file it came from. */
@@ -92,7 +93,7 @@ export function renderCoverage(cov: PolicyCoverage[]): string {
   let out = `coverage: ${covered} of ${total} allow rules exercised (${pct}%)\n`;
   for (const c of cov) {
     out += `  ${c.policy}: ${c.covered} of ${c.total} (${c.percent}%)\n`;
-    if (c.uncovered.length) out += `    not exercised:\n${c.uncovered.map((s) => `      ${s.file}:${s.line}: ${clip(s.text)}\n`).join("")}`;
+    if (c.uncovered.length) out += `    not exercised:\n${c.uncovered.map((s) => `      ${locationText(s)}: ${clip(s.text)}\n`).join("")}`;
   }
   return out;
 }

@@ -158,7 +158,7 @@ export class WhyAnalyzer {
         ...base,
         cause: "constraint",
         constraint: d.failed.map((con) => this.reasonText(con, s.value, t.value)).join(""),
-        constraints: d.failed.map((con) => ({ at: spanLocation(con.span), text: ruleText(this.ap.text, con.span) })),
+        constraints: d.failed.map((con) => ({ at: spanLocation(this.ap, con.span), text: ruleText(this.ap.text, con.span) })),
         differences: differences(avc.scontext, avc.tcontext),
       };
     }
@@ -176,7 +176,7 @@ export class WhyAnalyzer {
       if (!sortedContains(r.sources, stype)) continue;
       if (!(sortedContains(r.targets, ttype) || (r.self && stype === ttype))) continue;
       const enabled = !r.cond || (this.defaultConds[r.cond.node] === 1) === r.cond.branch;
-      const rule: NonNullable<Explanation["rules"]>[number] = { at: spanLocation(r.span), text: ruleText(this.ap.text, r.span), enabled };
+      const rule: NonNullable<Explanation["rules"]>[number] = { at: spanLocation(this.ap, r.span), text: ruleText(this.ap.text, r.span), enabled };
       if (r.cond) {
         const node = sym.conds[r.cond.node]!;
         rule.condition = r.cond.branch ? node.text : `!(${node.text})`;

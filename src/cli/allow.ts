@@ -2,30 +2,31 @@
 // grouped by source type with its `#!!!!` marks; `--module NAME` as a .te module for Xen's tree.
 import type { Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
-import { loadAnalysis } from "./analysis-input.js";
+import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkLogHasAvc, finish, logName } from "./why.js";
 
-interface AllowOptions {
+interface AllowOptions extends PolicyInputOptions {
   module?: string;
   json?: boolean;
 }
 
 export function registerAllow(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("allow")
     .description("the allow rules that would permit a Xen log's avc denials, as audit2allow prints them")
-    .argument("<policy>", "policy.conf or binary policy")
+    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
     .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
     .option("-m, --module <name>", "print a .te module named NAME (module and require blocks)")
-    .option("--json", "print the rules as JSON")
+    .option("--json", "print the rules as JSON");
+  policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
       if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new CliError(`--module: '${o.module}' is not a module name (letters, digits, _)`, 2);
       // (the log defaults to -)
       if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
-      const ap = await loadAnalysis(policyPath);
+      const ap = await loadAnalysis(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { AllowSet } = await import("../analysis/audit2.js");
       const analyzer = new WhyAnalyzer(ap);

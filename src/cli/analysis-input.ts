@@ -1,28 +1,122 @@
-// The analysis commands' shared edge: read a policy file into an AnalysisPolicy (every compile
-// diagnostic rendered, exit 1), turn query errors into CLI errors, and accept sesearch's
-// two-letter single-dash options (-ds, -ep, -rs...) that commander would read as bundled flags.
+// The analysis commands' shared edge: read a policy (a policy.conf, a binary, or a policy tree
+// directory built as `xsm build` builds it) into an AnalysisPolicy (every compile diagnostic
+// rendered, exit 1), turn query errors into CLI errors, and accept sesearch's two-letter
+// single-dash options (-ds, -ep, -rs...) that commander would read as bundled flags.
+import { statSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
-import type { AnalysisPolicy } from "../analysis/load.js";
+import type { AnalysisPolicy, Locate } from "../analysis/load.js";
 import { QueryError } from "../analysis/names.js";
-import { PolicyError } from "../diagnostics/diagnostic.js";
-import { CliError, readPolicyInput } from "./io.js";
+import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { CliError, STDIN, readPolicyInput } from "./io.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
-/** A policy.conf or a binary policy (told apart by its magic); `name` is what diagnostics and rule
- *  locations call the file (default: the path). `mls` compiles a source as MLS (as -M does for
- *  `xsm compile`); a binary says itself whether it is MLS. */
-export async function loadAnalysis(path: string, name = path, options: { mls?: boolean } = {}): Promise<AnalysisPolicy> {
-  const input = readPolicyInput(path);
-  const text = "text" in input ? input.text : undefined;
+/** How a policy tree argument is built (xsm build's options); `mls` also reads a policy.conf as
+ *  MLS (checkpolicy -M). A binary says itself whether it is MLS. */
+export interface PolicyInputOptions {
+  flaskDir?: string;
+  mls?: boolean;
+  define?: string[];
+}
+
+/** Adds the options that say how a POLICY is read: `-M, --mls` and, for a policy tree, xsm build's
+ *  `--flask-dir` and `-D, --define` (`--define` only where -D means something else, as sesearch's
+ *  default type in `xsm search`). One list, so every analysis command takes a tree alike. */
+export function policyInputOptions(cmd: Command, options: { shortDefine?: boolean } = {}): Command {
+  return cmd
+    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it, a tree's MLS build (xsm build --mls); a binary says so itself")
+    .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy, as for xsm build")
+    .option(`${options.shortDefine === false ? "" : "-D, "}--define <name[=value]>`, "for a policy tree: an extra m4 definition, as for xsm build (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[]);
+}
+
+/** Policy source text ready to compile: a policy.conf as read, or m4's output for a tree. */
+export interface PolicyText {
+  text: string;
+  /** The name the compiler gives the text ("policy.conf" for a tree: #line names the rest). */
+  compileName: string;
+  /** What reports call the policy: the path given. */
+  name: string;
+  mls: boolean;
+  /** A tree: a span of `text` -> the .te/.if/.spt line m4 wrote it from (src/build/locate.ts). */
+  locate?: Locate;
+  /** The compiler's diagnostics on `text`, rendered where they point (a tree: into its files). */
+  render(diagnostics: readonly Diagnostic[]): string;
+}
+
+export function isDirectory(path: string): boolean {
   try {
-    if (text === undefined) {
-      const { analyzeBinary } = await import("./analysis-binary.js");
-      return analyzeBinary((input as { binary: Uint8Array }).binary, name);
-    }
-    const { analyzePolicy } = await import("../analysis/load.js");
-    return analyzePolicy(text, name, options);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Runs m4 over the tree at `dir` as xsm build does; a tree that cannot be read or expanded is a
+ *  located CliError (exit 1), never a stack trace. */
+async function treeText(dir: string, options: PolicyInputOptions): Promise<PolicyText> {
+  const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
+  const { Locator } = await import("../build/locate.js");
+  let tree;
+  let m4;
+  try {
+    tree = readTree(dir, { flaskDir: options.flaskDir, mls: options.mls, defines: options.define });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, name), 1, true);
+    if (err instanceof TreeError) throw new CliError(err.message);
+    throw err;
+  }
+  try {
+    m4 = runM4(tree);
+  } catch (err) {
+    // (m4 missing, stopped: the message names m4, not the tree)
+    if (err instanceof TreeError) throw new CliError(`${dir}: ${err.message}`);
+    throw err;
+  }
+  const sources = treeSources(tree);
+  if (m4.diagnostics.some((d) => d.severity === "error")) throw new CliError(renderDiagnostics(m4.diagnostics, sources, dir), 1, true);
+  const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
+  return {
+    text: m4.text,
+    compileName: "policy.conf",
+    name: dir,
+    mls: options.mls === true,
+    locate: (span) => {
+      const found = locator.locate(span);
+      // the outermost call: the line of the .te file that wrote it (notes are innermost first)
+      const call = found.context[found.context.length - 1];
+      return call ? { span: found.span, expansion: call.message } : { span: found.span };
+    },
+    render: (diagnostics) => renderDiagnostics([...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], sources, dir),
+  };
+}
+
+/** A policy argument as text to compile or a binary's bytes. */
+export async function readPolicyArgument(path: string, options: PolicyInputOptions = {}, name = path): Promise<PolicyText | { binary: Uint8Array }> {
+  if (path !== STDIN && isDirectory(path)) return treeText(path, options);
+  const input = readPolicyInput(path);
+  if ("binary" in input) return input;
+  const text = input.text;
+  return { text, compileName: name, name, mls: options.mls === true, render: (d) => renderDiagnostics(d, text, name) };
+}
+
+/** A policy.conf, a binary policy (told apart by its magic) or a policy tree directory (built as
+ *  xsm build builds it; its locations then point into the tree's files). `name` is what diagnostics
+ *  and rule locations call a policy.conf (default: the path). */
+export async function loadAnalysis(path: string, name = path, options: PolicyInputOptions = {}): Promise<AnalysisPolicy> {
+  const input = await readPolicyArgument(path, options, name);
+  if ("binary" in input) {
+    const { analyzeBinary } = await import("./analysis-binary.js");
+    try {
+      return analyzeBinary(input.binary, name);
+    } catch (err) {
+      if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, undefined, name), 1, true);
+      throw err;
+    }
+  }
+  const { analyzePolicy } = await import("../analysis/load.js");
+  try {
+    const ap = analyzePolicy(input.text, input.compileName, { mls: input.mls });
+    return input.locate ? { ...ap, file: input.name, locate: input.locate } : ap;
+  } catch (err) {
+    if (err instanceof PolicyError) throw new CliError(input.render(err.diagnostics), 1, true);
     throw err;
   }
 }

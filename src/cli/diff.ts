@@ -2,20 +2,19 @@
 // Exit status follows diff(1): 0 equal, 1 different, 2 trouble (an unreadable or invalid policy).
 import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
-import { loadAnalysis } from "./analysis-input.js";
+import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
-interface DiffOptions {
+interface DiffOptions extends PolicyInputOptions {
   access?: boolean;
   json?: boolean;
-  mls?: boolean;
 }
 
 /** Policies that fail to load are diff's "trouble": exit 2, not 1 (1 means they differ). */
-async function load(path: string, mls: boolean): Promise<AnalysisPolicy> {
+async function load(path: string, options: PolicyInputOptions): Promise<AnalysisPolicy> {
   try {
-    return await loadAnalysis(path, path, { mls });
+    return await loadAnalysis(path, path, options);
   } catch (err) {
     if (err instanceof CliError) throw new CliError(err.message, 2, err.rendered);
     throw err;
@@ -23,18 +22,18 @@ async function load(path: string, mls: boolean): Promise<AnalysisPolicy> {
 }
 
 export function registerDiff(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("diff")
     .description("compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change")
-    .argument("<old>", "policy.conf or binary policy")
-    .argument("<new>", "policy.conf or binary policy")
+    .argument("<old>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
+    .argument("<new>", "policy.conf, binary policy, or policy tree directory (the tree options apply to both)")
     .option("--access", "per (source, target, class): the effective permissions gained and lost")
-    .option("--json", "print JSON")
-    .option("-M, --mls", "policy.conf files are MLS (as checkpolicy -M); a binary says so itself")
+    .option("--json", "print JSON");
+  policyInputOptions(cmd)
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
       if (oldPath === "-" && newPath === "-") throw new CliError("standard input (-) can be read only once: give one of the policies as a file", 2);
-      const a = await load(oldPath, o.mls === true);
-      const b = await load(newPath, o.mls === true);
+      const a = await load(oldPath, o);
+      const b = await load(newPath, o);
       if (!o.access) for (const note of [...(a.notes ?? []), ...(b.notes ?? [])]) cli.io.stderr.write(`xsm: note: ${note}\n`);
       const { accessDiff, diffPolicies, renderAccess, renderDiff } = await import("../analysis/diff.js");
       let differs: boolean;

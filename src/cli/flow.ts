@@ -8,12 +8,12 @@ import { PolicyError } from "../diagnostics/diagnostic.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import type { PermMap } from "../analysis/permmap.js";
 import type { FlowInput, FlowMode } from "../analysis/flowquery.js";
-import { asCliErrors, oneName } from "./analysis-input.js";
-import { CliError, readPolicyInput, readTextFile } from "./io.js";
+import { asCliErrors, oneName, policyInputOptions, readPolicyArgument, type PolicyInputOptions } from "./analysis-input.js";
+import { CliError, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { readFileSync } from "node:fs";
 
-interface FlowCliOptions {
+interface FlowCliOptions extends PolicyInputOptions {
   source: string;
   target?: string;
   shortest_path?: boolean;
@@ -26,7 +26,6 @@ interface FlowCliOptions {
   stats?: boolean;
   origins?: boolean;
   json?: boolean;
-  mls?: boolean;
 }
 
 /** The map shipped with xsm (two levels up from src/cli/ and from dist/bin/ alike). */
@@ -71,23 +70,22 @@ async function loadMap(path: string | undefined, cli: CliContext): Promise<PermM
   return map!;
 }
 
-async function loadInput(path: string, mls: boolean): Promise<FlowInput> {
-  const input = readPolicyInput(path);
-  const text = "text" in input ? input.text : undefined;
+async function loadInput(path: string, options: PolicyInputOptions): Promise<FlowInput> {
+  const input = await readPolicyArgument(path, options);
   const { flowInputFromBinary, flowInputFromSource } = await import("../analysis/flowquery.js");
   try {
-    return text === undefined ? flowInputFromBinary((input as { binary: Uint8Array }).binary, path) : flowInputFromSource(text, path, { mls });
+    return "binary" in input ? flowInputFromBinary(input.binary, path) : flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, text, path), 1, true);
+    if (err instanceof PolicyError) throw new CliError("binary" in input ? renderDiagnostics(err.diagnostics, undefined, path) : input.render(err.diagnostics), 1, true);
     throw err;
   }
 }
 
 export function registerFlow(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("flow")
     .description("information flow analysis as seinfoflow does it (flows out of a type, shortest or all paths to another), with a Xen permission map")
-    .argument("<policy>", "policy.conf or binary policy")
+    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
     .argument("[exclude...]", "types (or attributes, platforms) left out of the analysis")
     .requiredOption("-s, --source <type>", "source type (or an attribute, or an SVP platform's name: its domains and devices)", oneName)
     .option("-t, --target <type>", "target type (or attribute, platform) of a path analysis", oneName)
@@ -100,8 +98,8 @@ export function registerFlow(program: Command, cli: CliContext): void {
     .option("--full", "print each step's rules")
     .option("--origins", "print each step's rules and, under each, the source rules (file:line) it came from")
     .option("--stats", "print the flow graph's size at the end")
-    .option("--json", "print JSON (every step with its weight and rules, their origins from a policy.conf)")
-    .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
+    .option("--json", "print JSON (every step with its weight and rules, their origins from a policy.conf or tree)");
+  policyInputOptions(cmd)
     .action(async (path: string, exclude: string[], o: FlowCliOptions) => {
       const minWeight = integer(o.min_weight, "-w");
       const limit = integer(o.limit_flows, "-l");
@@ -117,7 +115,7 @@ export function registerFlow(program: Command, cli: CliContext): void {
       if (mode.kind === "out" && o.target !== undefined) throw new CliError("-t is for a path analysis (-S or -A); without one, the flows out of the source are listed", 2);
       const booleans = o.booleans === undefined ? undefined : parseBooleans(o.booleans);
       const map = await loadMap(o.map, cli);
-      const input = await loadInput(path, o.mls === true);
+      const input = await loadInput(path, o);
       const { FlowGraph } = await import("../analysis/flow.js");
       const { flowJson, renderFlowText, runFlowQuery, unmappedPerms } = await import("../analysis/flowquery.js");
       const graph = new FlowGraph(input.kernel, map);

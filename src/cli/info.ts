@@ -4,11 +4,11 @@ import { statSync } from "node:fs";
 import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
 import { QueryError } from "../analysis/names.js";
-import { loadAnalysis } from "./analysis-input.js";
+import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
-type InfoOptions = Partial<Record<string, string | boolean>> & { expand?: boolean; json?: boolean; mls?: boolean };
+type InfoOptions = Partial<Record<string, string | boolean | string[]>> & PolicyInputOptions & { expand?: boolean; json?: boolean };
 
 /** option attribute -> component */
 const OPTIONS: [flags: string, attr: string, component: Component, what: string][] = [
@@ -35,12 +35,12 @@ export function registerInfo(program: Command, cli: CliContext): void {
     .command("info")
     .description("policy statistics and component listings, as seinfo prints them")
     // optional here so a policy taken as an option's value is said so (below), not "missing"
-    .argument("[policy]", "policy.conf or binary policy");
+    .argument("[policy]", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)");
   for (const [flags, , , what] of OPTIONS) cmd.option(flags, `print ${what}`);
   cmd
     .option("-x, --expand", "print each component's full statement")
-    .option("--json", "print JSON")
-    .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
+    .option("--json", "print JSON");
+  policyInputOptions(cmd)
     .action(async (path: string | undefined, o: InfoOptions) => {
       if (path === undefined) {
         // `xsm info -x -r merged.conf`: -r [name] took the policy as a role's name
@@ -48,7 +48,7 @@ export function registerInfo(program: Command, cli: CliContext): void {
         const why = took ? `; ${took[0].split(/[ ,]/)[0]} took '${o[took[1]] as string}' as the name of one (put the policy first: xsm info ${o[took[1]] as string} ${took[0].split(/[ ,]/)[0]})` : "";
         throw new CliError(`missing the policy argument${why}`, 2);
       }
-      const ap = await loadAnalysis(path, path, { mls: o.mls });
+      const ap = await loadAnalysis(path, path, o);
       const { listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
       const requests: ListRequest[] = OPTIONS.filter(([, attr]) => o[attr] !== undefined).map(([, attr, component]) => ({
         component,

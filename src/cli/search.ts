@@ -2,12 +2,13 @@
 // ones sesearch prints for the binary checkpolicy builds from the same source. --origins adds the
 // source rules behind each line; --effective answers "who may do what to whom" per type pair.
 import type { Command } from "commander";
+import { locationText } from "../analysis/load.js";
 import type { SearchHit, SearchKind, SearchQuery } from "../analysis/search.js";
-import { asCliErrors, commaList, loadAnalysis, oneName, singleDashLongOptions } from "./analysis-input.js";
+import { asCliErrors, commaList, loadAnalysis, oneName, policyInputOptions, singleDashLongOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
-interface SearchOptions {
+interface SearchOptions extends PolicyInputOptions {
   A?: boolean;
   allow?: boolean;
   auditallow?: boolean;
@@ -17,7 +18,6 @@ interface SearchOptions {
   type_change?: boolean;
   type_member?: boolean;
   range_trans?: boolean;
-  mls?: boolean;
   source?: string;
   target?: string;
   class?: string[];
@@ -90,7 +90,7 @@ function render(hits: SearchHit[], origins: boolean): string {
   let out = "";
   for (const h of hits) {
     out += `${h.rule}\n`;
-    if (origins) for (const o of h.origins) out += `    ${o.file}:${o.line}: ${o.text}\n`;
+    if (origins) for (const o of h.origins) out += `    ${locationText(o)}: ${o.text}\n`;
   }
   return out;
 }
@@ -111,7 +111,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
   const cmd = program
     .command("search")
     .description("search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access")
-    .argument("<policy>", "policy.conf or binary policy")
+    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
     .option("-A", "allow rules")
     .option("--allow", "allow rules")
     .option("--auditallow", "auditallow rules")
@@ -142,12 +142,12 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option("--scontext <context>", "--effective: source context (constraints are evaluated)")
     .option("--tcontext <context>", "--effective: target context")
     .option("--set <name=value>", "--effective: a boolean's value (repeatable)", parseBool)
-    .option("--json", "print JSON")
-    .option("-M, --mls", "a policy.conf is MLS (as checkpolicy -M); a binary says so itself")
+    .option("--json", "print JSON");
+  policyInputOptions(cmd, { shortDefine: false }) // -D is sesearch's default type
     .action(async (path: string, o: SearchOptions) => {
       contradictions(o);
       if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans) or --effective", 2);
-      const ap = await loadAnalysis(path, path, { mls: o.mls });
+      const ap = await loadAnalysis(path, path, o);
       if (o.effective) {
         const { effectiveAccess, renderEffective } = await import("../analysis/effective.js");
         const rows = asCliErrors(() => effectiveAccess(ap, { source: o.source, target: o.target, classes: o.class, perms: o.perms, scontext: o.scontext, tcontext: o.tcontext, booleans: o.set ?? {} }));

@@ -11,7 +11,7 @@ import type { CaseResult, SuiteResult, TestRun } from "../analysis/testreport.js
 import { CoverageTracker, allowSites } from "../analysis/coverage.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Prepared } from "../sim/run.js";
-import { loadAnalysis } from "./analysis-input.js";
+import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError, STDIN, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
@@ -19,7 +19,7 @@ import { checkOutputs, writeOutput } from "./output.js";
 /** A test file holds expectations, not policies: a few MB is thousands of tests. */
 export const MAX_TEST_BYTES = 8 * 1024 * 1024;
 
-interface TestOptions {
+interface TestOptions extends PolicyInputOptions {
   coverage?: boolean;
   json?: boolean;
   junit?: string;
@@ -39,7 +39,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 const isScenario = (doc: unknown): boolean => isObject(doc) && ("steps" in doc || "xsm" in doc) && !("tests" in doc);
 
 /** One file, read and checked; problems are collected as printed lines. */
-async function loadFile(file: string, problems: string[]): Promise<Loaded | undefined> {
+async function loadFile(file: string, problems: string[], options: PolicyInputOptions): Promise<Loaded | undefined> {
   const name = displayName(file);
   let text: string;
   try {
@@ -67,7 +67,7 @@ async function loadFile(file: string, problems: string[]): Promise<Loaded | unde
   const policyPath = beside(file, shape.file.policy);
   let ap: AnalysisPolicy;
   try {
-    ap = await loadAnalysis(policyPath);
+    ap = await loadAnalysis(policyPath, policyPath, options);
   } catch (err) {
     if (!(err instanceof CliError)) throw err;
     // a policy that does not compile prints its own located diagnostics
@@ -101,12 +101,14 @@ async function loadScenarioFile(file: string, problems: string[]): Promise<Loade
 class Coverage {
   private readonly byPath = new Map<string, CoverageTracker>();
 
+  constructor(private readonly options: PolicyInputOptions) {}
+
   /** `spanName` is what the decisions' rule locations call the file. */
   async tracker(path: string, spanName: string, ap?: AnalysisPolicy): Promise<CoverageTracker> {
     const key = resolve(path);
     let t = this.byPath.get(key);
     if (!t) {
-      t = new CoverageTracker(path, allowSites(ap ?? (await loadAnalysis(path, spanName))));
+      t = new CoverageTracker(path, allowSites(ap ?? (await loadAnalysis(path, spanName, this.options))));
       this.byPath.set(key, t);
     }
     return t;
@@ -123,7 +125,10 @@ async function runPolicyTests(l: Extract<Loaded, { kind: "policy-tests" }>, cove
   const outcomes = new TestRunner(l.ap).run(l.doc);
   const tracker = coverage ? await coverage.tracker(l.policyPath, l.policyPath, l.ap) : undefined;
   if (tracker) for (const o of outcomes) for (const p of o.perms) for (const r of p.reasons) if (r.kind === "granted-by") tracker.hit(r.rule.span);
-  return { file: displayName(l.file), kind: "policy-tests", policy: l.doc.policy, cases: outcomes.map(policyCase) };
+  // (coverage counts by the compiled spans; a tree's reports name its own files)
+  const { locatedReason } = await import("../analysis/load.js");
+  const shown = outcomes.map((o) => ({ ...o, perms: o.perms.map((p) => ({ ...p, reasons: p.reasons.map((r) => locatedReason(l.ap, r)) })) }));
+  return { file: displayName(l.file), kind: "policy-tests", policy: l.doc.policy, cases: shown.map(policyCase) };
 }
 
 /** A scenario's steps that say what they expect are its tests; its decisions exercise rules. */
@@ -164,13 +169,13 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   const problems: string[] = [];
   const loaded: Loaded[] = [];
   for (const f of files) {
-    const l = await loadFile(f, problems);
+    const l = await loadFile(f, problems, o);
     if (l) loaded.push(l);
   }
   if (problems.length) {
     throw new CliError(`${problems.join("\n")}\nxsm: ${problems.length} problem${problems.length === 1 ? "" : "s"} in the test files; no test was run\n`, 1, true);
   }
-  const coverage = o.coverage ? new Coverage() : undefined;
+  const coverage = o.coverage ? new Coverage(o) : undefined;
   const run: TestRun = { suites: [] };
   for (const l of loaded) run.suites.push(l.kind === "policy-tests" ? await runPolicyTests(l, coverage) : await runScenario(l, coverage));
   if (coverage) run.coverage = coverage.reports();
@@ -185,13 +190,14 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
 }
 
 export function registerTest(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("test")
     .description("run policy tests (expected allowed/denied accesses; scenario expectations) with coverage of the allow rules")
     .argument("<files...>", "policy test files (JSON, policytest.schema.json) or scenarios; - for stdin")
     .option("--coverage", "report the allow rules (file:line) the tests exercised and those none did")
     .option("--json", "print the results as one JSON document")
     .option("--junit <file>", "also write the results as JUnit XML to FILE (for CI systems)")
-    .option("-v, --verbose", "list passing tests too")
+    .option("-v, --verbose", "list passing tests too");
+  policyInputOptions(cmd)
     .action((files: string[], o: TestOptions) => runTest(cli, files, o));
 }

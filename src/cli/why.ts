@@ -4,12 +4,12 @@
 import type { Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import type { Explanation } from "../analysis/why.js";
-import { loadAnalysis } from "./analysis-input.js";
+import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog, type LogSummary } from "./avclog.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
-interface WhyOptions {
+interface WhyOptions extends PolicyInputOptions {
   json?: boolean;
   plain?: boolean;
 }
@@ -35,18 +35,19 @@ export function finish(cli: CliContext, path: string, s: LogSummary, invalid: nu
 }
 
 export function registerWhy(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("why")
     .description("explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it")
-    .argument("<policy>", "policy.conf or binary policy")
+    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
     .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
     .option("--plain", "print exactly what audit2why -p prints, without our explanation")
-    .option("--json", "one JSON object per avc line")
+    .option("--json", "one JSON object per avc line");
+  policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: WhyOptions) => {
       if (o.json && o.plain) throw new CliError("--json and --plain contradict: give one", 2);
       // (the log defaults to -)
       if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
-      const ap = await loadAnalysis(policyPath);
+      const ap = await loadAnalysis(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { audit2whyText, explanationText } = await import("../analysis/audit2.js");
       const analyzer = new WhyAnalyzer(ap);

@@ -87,7 +87,7 @@ describe("coverage", () => {
     const conf = readFileSync("test/fixtures/policytest/small.conf", "utf8");
     const ap = analyzePolicy(conf, "small.conf");
     const sites = allowSites(ap);
-    expect(sites.map((s) => s.line)).toEqual([24, 25, 26, 28, 31]);
+    expect(sites.map((s) => s.site.line)).toEqual([24, 25, 26, 28, 31]);
     const tracker = new CoverageTracker("small.conf", sites);
     const out = new TestRunner(ap).run({
       policy: "small.conf",
