@@ -44,23 +44,30 @@ export function initialSidOrder(ast: PolicyAst, symbols: Symbols): Diagnostic[] 
   });
   if (moved.length === 0 && missing.length === 0) return [];
   const name = (sid: number) => XEN_INITIAL_SIDS[sid - 1]!;
-  const parts: string[] = [];
-  if (moved.length > 0) parts.push(`it would take ${moved.map((m, i) => `${m.decl.name.name}'s context for ${name(m.sid)} (${i === 0 ? "SID " : ""}${m.sid})`).join(", ")}`);
+  // short sentences, one per case, so an editor's hover reads them one at a time
+  const sentences = [
+    "initial SIDs not as Xen numbers them.",
+    "Xen numbers its own xenboot 1, xen 2, ... domDM 13 (xen/xsm/flask/policy/initial_sids).",
+    "It takes a policy's initial SIDs by their place among the `sid` declarations.",
+    "It loads the policy without a word.",
+    ...moved.map((m) => `SID ${m.sid} (${name(m.sid)}) would get ${m.decl.name.name}'s context.`),
+  ];
   if (missing.length > 0) {
     // sidtab_insert: next_sid is one past the highest number loaded
     const highest = decls.reduce((h, d, i) => (hasContext(d) ? i + 1 : h), 0);
-    const them = missing.length === 1 ? "it" : "them";
-    let what = `${missing.length === 1 ? "SID" : "SIDs"} ${ranges(missing)} (${missing.map(name).join(", ")}) ${missing.length === 1 ? "has" : "have"} no context`;
-    what += missing.includes(UNLABELED)
-      ? `: Xen reads ${them} as unlabeled (${UNLABELED}), which has none either, so its checks on ${them} fail ("unrecognized SID")`
-      : `: Xen reads ${them} as SID ${UNLABELED} (${decls[UNLABELED - 1]!.name.name}'s context)`;
+    const one = missing.length === 1;
+    const them = one ? "it" : "them";
+    sentences.push(`${one ? "SID" : "SIDs"} ${ranges(missing)} (${missing.map(name).join(", ")}) ${one ? "has" : "have"} no context.`);
+    sentences.push(
+      missing.includes(UNLABELED)
+        ? `Xen reads ${them} as unlabeled (${UNLABELED}), which has none either: its checks on ${them} fail ("unrecognized SID").`
+        : `Xen reads ${them} as SID ${UNLABELED} (${decls[UNLABELED - 1]!.name.name}'s context).`,
+    );
     const reused = missing.filter((n) => n > highest);
-    if (reused.length > 0) what += `, and gives ${reused.length === missing.length ? "these numbers" : `SID${reused.length === 1 ? "" : "s"} ${ranges(reused)}`} to the first contexts it labels at run time`;
-    parts.push(what);
+    if (reused.length > 0) sentences.push(`Xen gives ${reused.length === missing.length ? (one ? "this number" : "these numbers") : `SID${reused.length === 1 ? "" : "s"} ${ranges(reused)}`} to the first contexts it labels at run time.`);
   }
-  const message =
-    `initial SIDs not as Xen numbers them: Xen takes a policy's initial SIDs by number (their place among the \`sid\` declarations) for its own xenboot 1, xen 2, ... domDM 13 (xen/xsm/flask/policy/initial_sids) and loads the policy without a word; ` +
-    `here ${parts.join("; ")}. Declare Xen's 13 in its order, each with a context`;
+  sentences.push("Declare Xen's 13 in its order, each with a context.");
+  const message = sentences.join(" ");
   const at = moved[0]?.decl ?? decls[Math.min(decls.length, XEN_INITIAL_SIDS.length) - 1]!;
   return [warning("initial-sid-order", message, at.name.span)];
 }

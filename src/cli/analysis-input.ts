@@ -18,14 +18,19 @@ export interface PolicyInputOptions {
   define?: string[];
 }
 
-/** Adds the options that say how a POLICY is read: `-M, --mls` and, for a policy tree, xsm build's
- *  `--flask-dir` and `-D, --define` (`--define` only where -D means something else, as sesearch's
- *  default type in `xsm search`). One list, so every analysis command takes a tree alike. */
+/** Adds the options that say how a POLICY is read: `-M, --mls` and, for a policy tree, `--flask-dir`
+ *  and `-D, --define` (`--define` only where -D means something else, as sesearch's default type in
+ *  `xsm search`). One list, so build, lint and every analysis command take a tree alike. */
 export function policyInputOptions(cmd: Command, options: { shortDefine?: boolean } = {}): Command {
   return cmd
-    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it, a tree's MLS build (xsm build --mls); a binary says so itself")
-    .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy, as for xsm build")
-    .option(`${options.shortDefine === false ? "" : "-D, "}--define <name[=value]>`, "for a policy tree: an extra m4 definition, as for xsm build (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[]);
+    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself")
+    .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy, as in xen.git)")
+    .option(
+      `${options.shortDefine === false ? "" : "-D, "}--define <name[=value]>`,
+      "for a policy tree: an extra m4 definition, e.g. prot_doms_locked_conf=true (repeatable)",
+      (v: string, acc: string[]) => [...acc, v],
+      [] as string[],
+    );
 }
 
 /** Policy source text ready to compile: a policy.conf as read, or m4's output for a tree. */

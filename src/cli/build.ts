@@ -1,4 +1,4 @@
-// `xsm build DIR [--flask-dir DIR] [--conf FILE|-] [--mls] [-D NAME[=VALUE]]...`: builds a policy
+// `xsm build DIR [--flask-dir DIR] [--conf FILE|-] [-M|--mls] [-D NAME[=VALUE]]...`: builds a policy
 // tree in xen.git's layout (tools/flask/policy) as Xen's Makefile.common does: m4 over the
 // sections in its order and with its flags, then the compiler. Diagnostics point into the .te/.if
 // files; --conf writes m4's policy.conf (byte-identical to Makefile.common's).
@@ -11,12 +11,10 @@ import { checkBinaryOptions, parseHandleUnknown, parseVersion } from "./compile-
 import { writeOutputs } from "./output.js";
 import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
+import { policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 
-interface BuildOptions {
-  flaskDir?: string;
+interface BuildOptions extends PolicyInputOptions {
   conf?: string;
-  mls?: boolean;
-  define: string[];
   format: OutputFormat;
   output?: string;
   policyvers?: string;
@@ -65,18 +63,16 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
 }
 
 export function registerBuild(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("build")
     .description("build a policy tree in xen.git's layout (tools/flask/policy) with m4, as Xen's Makefile.common does")
     .argument("<dir>", "the tree: modules/modules.conf, modules/*.te and *.if, policy/*")
-    .option("--flask-dir <dir>", "Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy, as in xen.git)")
     .option("--conf <file>", "write the m4-expanded policy.conf to FILE, or - for stdout")
     .option("-o, --output <file>", "write the binary policy (as checkpolicy -t Xen -c 30 writes it) to FILE")
     .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
     .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
     .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
-    .option("--mls", "build the MLS policy (Makefile.common's CONFIG_MLS=y: -D enable_mls)")
-    .option("-D, --define <name[=value]>", "an extra m4 definition, e.g. -D prot_doms_locked_conf=true (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
+    .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat);
+  policyInputOptions(cmd)
     .action((dir: string, opts: BuildOptions) => runBuild(cli, dir, opts));
 }

@@ -1,6 +1,7 @@
 // `xsm info POLICY`: seinfo's statistics block, or its component listings (-t -a -c -b -u -r
 // --initialsid and Xen's ocontexts), each with an optional name and -x for the full statements.
 import { statSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
 import { QueryError } from "../analysis/names.js";
@@ -81,9 +82,11 @@ function tookFile<T>(policy: string, o: InfoOptions, fn: () => T): T {
   }
 }
 
+/** A policy file or a policy tree directory (what a name option may have taken by mistake). */
 function isFile(path: string): boolean {
   try {
-    return statSync(path).isFile();
+    const st = statSync(path);
+    return st.isFile() || (st.isDirectory() && statSync(join(path, "modules", "modules.conf")).isFile());
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-// `xsm lint POLICY|DIR [--config FILE] [--format text|json|sarif] [--list]`: the checks of
+// `xsm lint POLICY|DIR [--config FILE] [--flask-dir DIR] [-M] [-D NAME[=VALUE]]... [--format text|json|sarif] [--list]`: the checks of
 // src/lint over a policy.conf or a policy tree (built as `xsm build` builds it, findings located in
 // its .te/.if files). Exit 1 when an error-level finding is left (or the policy does not compile).
 import { existsSync, statSync } from "node:fs";
@@ -9,13 +9,12 @@ import { parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Repo
 import { CliError, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
+import { policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 
-interface LintOptions {
+interface LintOptions extends PolicyInputOptions {
   config?: string;
-  flaskDir?: string;
   format: OutputFormat;
   list?: boolean;
-  mls?: boolean;
 }
 
 /** The config named, else `.xsm-lint.json` beside the policy (or in the tree). */
@@ -54,7 +53,7 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
     let tree;
     let m4;
     try {
-      tree = readTree(target, { flaskDir: opts.flaskDir, mls: opts.mls });
+      tree = readTree(target, { flaskDir: opts.flaskDir, mls: opts.mls, defines: opts.define });
       m4 = runM4(tree);
     } catch (err) {
       if (err instanceof TreeError) throw new CliError(err.message);
@@ -89,14 +88,13 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
 }
 
 export function registerLint(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("lint")
     .description("check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules")
     .argument("[policy]", "policy.conf file, or a policy tree directory (built as xsm build builds it)")
     .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
-    .option("--flask-dir <dir>", "for a tree: Xen's xen/xsm/flask/policy, as for xsm build")
     .option("--format <format>", "text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
-    .option("-M, --mls", "an MLS policy (as checkpolicy -M); for a tree, its MLS build (as xsm build --mls)")
-    .option("--list", "list the checks with their code, severity, rationale and an example")
+    .option("--list", "list the checks with their code, severity, rationale and an example");
+  policyInputOptions(cmd)
     .action((target: string | undefined, opts: LintOptions) => withFormat(cli, opts.format, () => runLint(cli, target, opts)));
 }

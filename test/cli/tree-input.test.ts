@@ -144,6 +144,17 @@ describe("analysis commands on a policy tree", () => {
   });
 });
 
+describe("build and lint register the same tree options", () => {
+  it("xsm build -M is --mls; xsm lint takes -D", async () => {
+    const mls = await xsm("build", TREE, ...FLASK, "-M", "--conf", "-");
+    expect(mls.code).toBe(0);
+    expect(mls.stdout).toBe(readFileSync(mlsConf, "utf8"));
+    // a definition m4 then expands: the type is renamed everywhere, and lint names the new one
+    const lint = await xsm("lint", TREE, ...FLASK, "-D", "mls_priv=renamed_priv", "--format", "json");
+    expect(lint.stdout).toContain("attribute renamed_priv is named by no rule");
+  });
+});
+
 describe("a bad tree is a located error, never a stack trace", () => {
   let bad: string;
   beforeAll(() => {
