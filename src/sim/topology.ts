@@ -9,7 +9,8 @@
 //
 // Shape (see the interfaces below):
 //   Topology { title, caption, platforms: TopoPlatform[] (a forest: parent names the enclosing one),
-//              domains: TopoDomain[], devices: TopoDevice[], denied: TopoDenial[], notes: string[] }
+//              domains: TopoDomain[], devices: TopoDevice[], channels: TopoChannel[],
+//              unbound: TopoUnbound[], denied: TopoDenial[], notes: string[] }
 //   A domain's or device's `platform` is the name of the platform it belongs to, or null (outside
 //   every platform: Xen's own domains, unlabeled devices).
 import type { PlatformDecl, Statement } from "../policy/ast.js";
@@ -66,6 +67,35 @@ export interface TopoDenial {
   perm: string;
 }
 
+/** An interdomain event channel between two live domains, drawn once (from the end with the lower
+ *  domid, then port). A type is the channel end's flask label type, null when unlabeled. */
+export interface TopoChannel {
+  from: string;
+  fromPort: number;
+  fromType: string | null;
+  to: string;
+  toPort: number;
+  toType: string | null;
+}
+
+/** A live domain's unbound ports, together: one mark, whatever their number (a created domain
+ *  starts with two, its xenstore and console channels). */
+export interface TopoUnbound {
+  domain: string;
+  /** By port: `remote` names the domain that may bind it (its domid, `d7`, when none has it). */
+  ports: { port: number; remote: string; type: string | null }[];
+}
+
+/** A domain's channel as a run reports it (src/pci/evtchn.ts's ChannelReport). */
+export interface ChannelInput {
+  port: number;
+  state: string;
+  remote?: number;
+  remotePort?: number;
+  /** Its label context (flask), e.g. user_1:object_r:domU_t_channel. */
+  label?: string;
+}
+
 export interface Topology {
   title: string;
   /** e.g. "final state" or "after step 7 of 11". */
@@ -73,6 +103,8 @@ export interface Topology {
   platforms: TopoPlatform[];
   domains: TopoDomain[];
   devices: TopoDevice[];
+  channels: TopoChannel[];
+  unbound: TopoUnbound[];
   denied: TopoDenial[];
   notes: string[];
 }
@@ -96,7 +128,7 @@ export interface TopologyInput {
   title: string;
   caption: string;
   platforms: PlatformInfo[];
-  domains: { name: string; domid: number; context?: string; hardware: boolean; control: boolean; live: boolean; platform?: string }[];
+  domains: { name: string; domid: number; context?: string; hardware: boolean; control: boolean; live: boolean; platform?: string; channels?: readonly ChannelInput[] }[];
   devices: { sbdf: string; kind: TopoDevice["kind"]; physfn: string | null; broken: boolean; owner: string | null; present?: false }[];
   /** SBDFs counted stale (RunLeftovers.stalePfs + staleVfs). */
   stale: readonly string[];
@@ -139,7 +171,34 @@ export function buildTopology(input: TopologyInput): Topology {
     const platform = (label !== null ? labelPlatform.get(label) : undefined) ?? (d.owner !== null ? (domainPlatform.get(d.owner) ?? null) : null);
     return { sbdf: d.sbdf, kind: d.kind, label, platform, owner: d.owner, physfn: d.physfn, broken: d.broken, stale: stale.has(d.sbdf), present: d.present !== false };
   });
-  return { title: input.title, caption: input.caption, platforms, domains, devices, denied: input.denied, notes: input.notes ?? [] };
+  return { title: input.title, caption: input.caption, platforms, domains, devices, ...channelsOf(input.domains), denied: input.denied, notes: input.notes ?? [] };
+}
+
+const typeOf = (label: string | undefined) => (label === undefined ? null : (label.split(":")[2] ?? label));
+
+/** The interdomain channels between live domains (each pair of ends once) and each live domain's
+ *  unbound ports. Pirq channels and destroyed domains' (Xen closed them) are not drawn. */
+function channelsOf(input: TopologyInput["domains"]): { channels: TopoChannel[]; unbound: TopoUnbound[] } {
+  const live = input.filter((d) => d.live);
+  const byDomid = new Map(live.map((d) => [d.domid, d]));
+  const nameOf = (domid: number) => byDomid.get(domid)?.name ?? input.find((d) => d.domid === domid)?.name ?? `d${domid}`;
+  const channels: TopoChannel[] = [];
+  const unbound: TopoUnbound[] = [];
+  for (const d of live) {
+    const ports: TopoUnbound["ports"] = [];
+    for (const c of d.channels ?? []) {
+      if (c.state === "unbound" && c.remote !== undefined) ports.push({ port: c.port, remote: nameOf(c.remote), type: typeOf(c.label) });
+      if (c.state !== "interdomain" || c.remote === undefined || c.remotePort === undefined) continue;
+      const peer = byDomid.get(c.remote);
+      if (!peer) continue;
+      // the end with the lower (domid, port) draws the pair
+      if (peer.domid < d.domid || (peer.domid === d.domid && c.remotePort < c.port)) continue;
+      const end = peer.channels?.find((x) => x.port === c.remotePort);
+      channels.push({ from: d.name, fromPort: c.port, fromType: typeOf(c.label), to: peer.name, toPort: c.remotePort, toType: typeOf(end?.label) });
+    }
+    if (ports.length) unbound.push({ domain: d.name, ports });
+  }
+  return { channels, unbound };
 }
 
 // ---- DOT ---------------------------------------------------------------------------------------
@@ -158,6 +217,11 @@ export interface TopologyStyle {
   owns?(d: TopoDevice): string;
   vf?(d: TopoDevice): string;
   denial?(x: TopoDenial, i: number): string;
+  /** An interdomain event channel's edge. */
+  channel?(c: TopoChannel, i: number): string;
+  /** A domain's unbound ports: the mark's node and the edge from the domain to it. */
+  unboundMark?(u: TopoUnbound): string;
+  unboundEdge?(u: TopoUnbound): string;
 }
 
 /** Graphviz DOT: a cluster per platform, nested as `guest of` nests them; each domain and device
@@ -170,8 +234,14 @@ export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
     const parent = p.parent !== null && t.platforms.some((x) => x.name === p.parent) ? p.parent : null;
     children.set(parent, [...(children.get(parent) ?? []), p]);
   }
+  const unboundOf = new Map(t.unbound.map((u) => [u.domain, u]));
   const nodesIn = (platform: string | null): string[] => [
-    ...t.domains.filter((d) => d.platform === platform).map((d) => (style.domain ? `${q(d.name)} [${style.domain(d)}];` : domainNode(d))),
+    ...t.domains.filter((d) => d.platform === platform).flatMap((d) => {
+      const u = unboundOf.get(d.name);
+      // the unbound mark sits in its domain's platform, beside it
+      const mark = u ? [`${q(unboundId(u))} [${style.unboundMark?.(u) ?? "shape=point, width=0.08, color=blue"}];`] : [];
+      return [style.domain ? `${q(d.name)} [${style.domain(d)}];` : domainNode(d), ...mark];
+    }),
     ...t.devices.filter((d) => d.platform === platform).map((d) => (style.device ? `${q(d.sbdf)} [${style.device(d)}];` : deviceNode(d))),
   ];
   const cluster = (p: TopoPlatform, indent: string): string[] => {
@@ -191,6 +261,8 @@ export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
     if (d.owner !== null) out.push(`  ${q(d.owner)} -> ${q(d.sbdf)} [${style.owns?.(d) ?? 'label="owns", arrowhead=none'}];`);
     if (d.physfn !== null) out.push(`  ${q(d.physfn)} -> ${q(d.sbdf)} [${style.vf?.(d) ?? 'style=dashed, label="VF"'}];`);
   }
+  t.channels.forEach((c, i) => out.push(`  ${q(c.from)} -> ${q(c.to)} [${style.channel?.(c, i) ?? `dir=both, arrowhead=dot, arrowtail=dot, color=blue, fontcolor=blue, label=${q(channelLabel(c))}`}];`));
+  for (const u of t.unbound) out.push(`  ${q(u.domain)} -> ${q(unboundId(u))} [${style.unboundEdge?.(u) ?? `style=dashed, arrowhead=none, color=blue, fontcolor=blue, label=${q(unboundLabel(u))}`}];`);
   const nodes = new Set([...t.domains.map((d) => d.name), ...t.devices.map((d) => d.sbdf)]);
   t.denied.forEach((x, i) => {
     if (!nodes.has(x.from) || !nodes.has(x.to)) return;
@@ -200,6 +272,21 @@ export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
   out.push("}");
   return out.join("\n") + "\n";
 }
+
+/** "evtchn dom0:1 <-> web:1" and the ends' types: "dom0_t_channel | domU_t_channel" (one when the same). */
+export function channelLabel(c: TopoChannel): string {
+  const types = c.fromType === c.toType ? [c.fromType] : [c.fromType ?? "unlabeled", c.toType ?? "unlabeled"];
+  return [`evtchn ${c.from}:${c.fromPort} <-> ${c.to}:${c.toPort}`, ...(types[0] !== null ? [types.join(" | ")] : [])].join("\n");
+}
+
+/** "unbound 1 for xenstore, 2 for dom0" and their types (each once). */
+export function unboundLabel(u: TopoUnbound): string {
+  const types = [...new Set(u.ports.map((p) => p.type).filter((x): x is string => x !== null))];
+  return [`unbound ${u.ports.map((p) => `${p.port} for ${p.remote}`).join(", ")}`, ...(types.length ? [types.join(", ")] : [])].join("\n");
+}
+
+/** The unbound mark's node: a name no domain or SBDF can have. */
+export const unboundId = (u: TopoUnbound) => `unbound ${u.domain}`;
 
 function domainNode(d: TopoDomain): string {
   const roles = [d.control ? "control" : null, d.hardware ? "hardware" : null].filter(Boolean).join(", ");

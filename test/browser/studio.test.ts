@@ -251,6 +251,30 @@ describe("xsm studio in chromium", () => {
     await page.close();
   });
 
+  it("split-drivers: event channels between domains are edges, the created guest's unbound port a mark", async () => {
+    const flask = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    try {
+      const page = await openPage(`${flask.url}?scenario=split-drivers.json&strategy=upstream&step=17`);
+      const svg = page.locator("svg[data-testid=topology][data-step='17']");
+      await expectCount(svg, 1);
+      // the netfront/netback pair, xenstore's ring channel to the new guest, web's vchan to db
+      for (const id of ["chan-dom0-1-web-1", "chan-xenstore-1-shop-1", "chan-web-2-db-1"]) await expectAttr(svg.locator(`g[id="${id}"]`), "class", /\bchannel\b/);
+      await expectCount(svg.locator("g.edge.channel"), 3);
+      await expectText(svg.locator('g[id="chan-dom0-1-web-1"]'), "dom0_t_channel | domU_t_channel");
+      await expectCount(svg.locator('g[id="unbound-shop"].unbound'), 1);
+      await shot(page, "6-split-drivers-step17-channels");
+      // web closes its end (step 18): the edge is gone, dom0's end is left unbound
+      await page.getByTestId("step-list").locator("li[data-step='18']").click();
+      const after = page.locator("svg[data-testid=topology][data-step='18']");
+      await expectCount(after, 1);
+      await expectCount(after.locator('g[id="chan-dom0-1-web-1"]'), 0);
+      await expectCount(after.locator('g[id="unbound-dom0"].unbound'), 1);
+      await page.close();
+    } finally {
+      flask.proc.kill("SIGTERM");
+    }
+  });
+
   it("works exported, from a plain static file server", async () => {
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-export-"));
     try {

@@ -1,7 +1,8 @@
 // The picture follows the policy: platforms (with the names the policy gives them, nested as
 // `guest of` nests them), domains inside their platform, destroyed ones marked, devices with owners,
-// PF->VF links, broken/stale marks, and with --until the step's denials in red; --svg renders it in
-// process. The topology model is plain data the studio can build too.
+// PF->VF links, broken/stale marks, event channels between live domains (an unbound port as a mark on
+// its domain), and with --until the step's denials in red; --svg renders it in process. The topology
+// model is plain data the studio can build too.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +12,7 @@ import { xsm } from "../cli/run.js";
 import { golden, scratchDir } from "./support.js";
 
 const four = "test/fixtures/sim/four/four.json";
+const split = "examples/xen-flask/split-drivers.json";
 const work = scratchDir("xsm-topo-");
 
 describe("platforms as the policy declares them", () => {
@@ -76,5 +78,40 @@ describe("platforms as the policy declares them", () => {
     expect(t.domains.map((d) => [d.name, d.platform, d.role, d.live])).toEqual([["hw", "p", "hwdom", true], ["other", null, "other", false]]);
     expect(t.devices.map((d) => [d.sbdf, d.platform, d.label])).toEqual([["0000:01:00.0", "p", "p_pci_t"], ["0000:02:00.0", null, null]]);
     expect(topologyDot(t)).toContain('  "0000:02:00.0" [shape=ellipse, label="0000:02:00.0\\ndevice\\nunlabeled"];');
+  });
+
+  describe("event channels (examples/xen-flask/split-drivers.json)", () => {
+    const dot = async (until: number) => {
+      const r = await xsm("simulate", split, "--until", String(until), "--dot");
+      expect(r.code).toBe(0);
+      return r.stdout;
+    };
+    const edges = (d: string) => d.split("\n").filter((l) => l.includes("evtchn ") || l.includes('label="unbound '));
+
+    it("after step 17: each interdomain pair once, labelled with both ports and both ends' types; unbound ports one mark per domain", async () => {
+      const d = await dot(17);
+      golden("split-drivers.until17.dot", d);
+      expect(edges(d)).toEqual([
+        '  "dom0" -> "web" [dir=both, arrowhead=dot, arrowtail=dot, color=blue, fontcolor=blue, label="evtchn dom0:1 <-> web:1\\ndom0_t_channel | domU_t_channel"];',
+        '  "xenstore" -> "shop" [dir=both, arrowhead=dot, arrowtail=dot, color=blue, fontcolor=blue, label="evtchn xenstore:1 <-> shop:1\\nxenstore_t_channel | domU_t_channel"];',
+        '  "web" -> "db" [dir=both, arrowhead=dot, arrowtail=dot, color=blue, fontcolor=blue, label="evtchn web:2 <-> db:1\\ndomU_t_channel"];',
+        '  "vault" -> "unbound vault" [style=dashed, arrowhead=none, color=blue, fontcolor=blue, label="unbound 1 for dom0\\nisolated_domU_t_channel"];',
+        '  "shop" -> "unbound shop" [style=dashed, arrowhead=none, color=blue, fontcolor=blue, label="unbound 2 for dom0\\ndomU_t_channel"];',
+      ]);
+    });
+
+    it("a created domain's xenstore and console channels make one compact mark until one is bound", async () => {
+      expect(edges(await dot(16))).toContain('  "shop" -> "unbound shop" [style=dashed, arrowhead=none, color=blue, fontcolor=blue, label="unbound 1 for xenstore, 2 for dom0\\ndomU_t_channel"];');
+    });
+
+    it("a step's denied channel operation is red; a closed channel is gone, its peer's end left unbound; a dead domain's channels go with it", async () => {
+      expect(await dot(13)).toContain('  "vault" -> "web" [color=red, fontcolor=red, penwidth=2, label="denied bind (step 13)"];');
+      const closed = edges(await dot(18));
+      expect(closed.some((l) => l.includes('"dom0" -> "web"'))).toBe(false);
+      expect(closed).toContain('  "dom0" -> "unbound dom0" [style=dashed, arrowhead=none, color=blue, fontcolor=blue, label="unbound 1 for web\\ndom0_t_channel"];');
+      const dead = edges(await dot(20));
+      expect(dead.some((l) => l.includes('"db"'))).toBe(false);
+      expect(dead).toContain('  "web" -> "unbound web" [style=dashed, arrowhead=none, color=blue, fontcolor=blue, label="unbound 2 for db\\ndomU_t_channel"];');
+    });
   });
 });
