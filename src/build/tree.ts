@@ -70,18 +70,21 @@ function supportFiles(dir: string): string[] {
     .map((name) => `policy/support/${name}`);
 }
 
-/** Finds Xen's flask policy directory as Makefile.common does, or takes the one given. */
+/** Finds Xen's flask policy directory as Makefile.common does (from a xen.git checkout's
+ *  tools/flask/policy), else the tree's own `flask/` (a tree kept outside xen.git with Xen's class
+ *  files beside it, as examples/xen-flask is; the language server looks there too), or takes the
+ *  one given. */
 function flaskDirOf(dir: string, given: string | undefined): string {
-  const flask = given !== undefined ? resolve(given) : resolve(dir, XEN_FLASK_DIR);
-  if (!isFile(join(flask, "security_classes"))) {
-    throw new TreeError(
-      given !== undefined
-        ? `${given}: no security_classes here; --flask-dir names Xen's xen/xsm/flask/policy directory`
-        : `cannot find Xen's flask policy: ${join(dir, XEN_FLASK_DIR)}/security_classes does not exist ` +
-            `(Makefile.common looks there from a xen.git checkout's tools/flask/policy); pass --flask-dir DIR`,
-    );
+  if (given !== undefined) {
+    const flask = resolve(given);
+    if (!isFile(join(flask, "security_classes"))) throw new TreeError(`${given}: no security_classes here; --flask-dir names Xen's xen/xsm/flask/policy directory`);
+    return flask;
   }
-  return flask;
+  for (const flask of [resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")]) if (isFile(join(flask, "security_classes"))) return flask;
+  throw new TreeError(
+    `cannot find Xen's flask policy: neither ${join(dir, XEN_FLASK_DIR)}/security_classes ` +
+      `(where Makefile.common looks from a xen.git checkout's tools/flask/policy) nor ${join(dir, "flask")}/security_classes exists; pass --flask-dir DIR`,
+  );
 }
 
 /** Reads the tree at `dir` and lists what Makefile.common would hand m4, in its order:

@@ -96,6 +96,9 @@ async function treeText(dir: string, options: PolicyInputOptions): Promise<Polic
 /** A policy argument as text to compile or a binary's bytes. */
 export async function readPolicyArgument(path: string, options: PolicyInputOptions = {}, name = path): Promise<PolicyText | { binary: Uint8Array }> {
   if (path !== STDIN && isDirectory(path)) return treeText(path, options);
+  // said rather than ignored: a user who passes them believes the policy is built with them
+  const treeOnly = [options.flaskDir !== undefined && "--flask-dir", (options.define?.length ?? 0) > 0 && "-D/--define"].filter(Boolean);
+  if (treeOnly.length > 0) throw new CliError(`${path}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this is a file`);
   const input = readPolicyInput(path);
   if ("binary" in input) return input;
   const text = input.text;

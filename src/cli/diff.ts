@@ -2,7 +2,7 @@
 // Exit status follows diff(1): 0 equal, 1 different, 2 trouble (an unreadable or invalid policy).
 import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
-import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
+import { isDirectory, loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
@@ -32,8 +32,11 @@ export function registerDiff(program: Command, cli: CliContext): void {
   policyInputOptions(cmd)
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
       if (oldPath === "-" && newPath === "-") throw new CliError("standard input (-) can be read only once: give one of the policies as a file", 2);
-      const a = await load(oldPath, o);
-      const b = await load(newPath, o);
+      // the tree options go to the tree(s) among the two; given with two files, loading refuses them
+      const trees = [oldPath, newPath].map((p) => p !== "-" && isDirectory(p));
+      const forFile: PolicyInputOptions = trees.some(Boolean) ? { mls: o.mls } : o;
+      const a = await load(oldPath, trees[0] ? o : forFile);
+      const b = await load(newPath, trees[1] ? o : forFile);
       if (!o.access) for (const note of [...(a.notes ?? []), ...(b.notes ?? [])]) cli.io.stderr.write(`xsm: note: ${note}\n`);
       const { accessDiff, diffPolicies, renderAccess, renderDiff } = await import("../analysis/diff.js");
       let differs: boolean;

@@ -78,19 +78,11 @@ export function treeRootOf(path: string): string | undefined {
   return undefined;
 }
 
-/** Xen's flask directory for a tree: where Makefile.common finds it, else the tree's own flask/. */
-export function flaskDirFor(root: string, given?: string): string | undefined {
-  if (given) return given;
-  if (existsSync(resolve(root, "../../../xen/xsm/flask/policy/security_classes"))) return undefined;
-  if (existsSync(join(root, "flask", "security_classes"))) return join(root, "flask");
-  return undefined;
-}
-
 /** Builds a tree with the editor's unsaved texts (`overlay`: absolute path -> text) in place of
  *  the files on disk: the sections are copied to a scratch directory with the same relative
  *  layout, so m4's #line names are the tree's own. */
 export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, flaskDir?: string, mls = false): TreeAnalysis {
-  const tree = readTree(root, { flaskDir: flaskDirFor(root, flaskDir), mls });
+  const tree = readTree(root, { flaskDir, mls });
   const ups = Math.max(0, ...tree.sections.map((s) => s.split("/").filter((p) => p === "..").length));
   const scratch = mkdtempSync(join(tmpdir(), "xsm-lsp-"));
   try {

@@ -14,6 +14,13 @@ const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 const example = join(repoRoot, "examples/xen-flask");
 const flask = join(example, "flask");
+
+/** A copy of examples/xen-flask without its flask/ (a tree outside xen.git with no class files). */
+function treeWithoutFlask(): string {
+  const dir = mkdtempSync(join(tmpdir(), "xsm-build-bare-"));
+  cpSync(example, dir, { recursive: true, filter: (src) => src !== flask });
+  return dir;
+}
 const fixtures = join(repoRoot, "test/fixtures/build");
 
 /** Files in the order m4 -s entered them: its `#line 1 "file"` directives. */
@@ -61,8 +68,17 @@ describe("the tree as Makefile.common reads it", () => {
     }
   });
 
+  it("finds Xen's class files where Makefile.common looks, else in the tree's own flask/", () => {
+    expect(readTree(example).sections[0]).toBe("flask/security_classes");
+  });
+
   it("refuses a tree it cannot build, naming the file", () => {
-    expect(() => readTree(example)).toThrow(/cannot find Xen's flask policy: .*xen\/xsm\/flask\/policy\/security_classes does not exist.*--flask-dir/);
+    const bare = treeWithoutFlask();
+    try {
+      expect(() => readTree(bare)).toThrow(/cannot find Xen's flask policy: neither .*xen\/xsm\/flask\/policy\/security_classes .* nor .*flask\/security_classes exists; pass --flask-dir DIR/);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
     expect(() => readTree(join(example, "modules"), { flaskDir: flask })).toThrow(TreeError);
     const dir = mkdtempSync(join(tmpdir(), "xsm-build-"));
     try {
@@ -143,10 +159,15 @@ describe("diagnostics of a built tree point into its files", () => {
 describe("xsm build on the command line", () => {
   it("a tree it cannot read is one clear line, exit 1", async () => {
     const { xsm, STACK_LINE } = await import("../cli/run.js");
-    const r = await xsm("build", example);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^xsm: error: cannot find Xen's flask policy: .*--flask-dir DIR\n$/);
-    expect(r.stderr).not.toMatch(STACK_LINE);
+    const bare = treeWithoutFlask();
+    try {
+      const r = await xsm("build", bare);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^xsm: error: cannot find Xen's flask policy: .*--flask-dir DIR\n$/);
+      expect(r.stderr).not.toMatch(STACK_LINE);
+    } finally {
+      rmSync(bare, { recursive: true, force: true });
+    }
     const missing = await xsm("build", join(example, "nowhere"));
     expect(missing.stderr).toBe(`xsm: error: ${join(example, "nowhere")}: no such directory\n`);
   });

@@ -120,6 +120,23 @@ describe("analysis commands on a policy tree", () => {
     });
   }
 
+  it("the tree options with a file are refused, not ignored; diff gives them to the tree", async () => {
+    const onFile = await xsm("search", conf, "--flask-dir", "examples/xen-flask/flask", "-A");
+    expect(onFile.code).toBe(1);
+    expect(onFile.stderr).toBe(`xsm: error: ${conf}: --flask-dir applies only to a policy tree (a directory), and this is a file\n`);
+    const twoFiles = await xsm("diff", conf, conf, "-D", "x=1");
+    expect(twoFiles.code).toBe(2);
+    expect(twoFiles.stderr).toMatch(/-D\/--define applies only to a policy tree/);
+    const mixed = await xsm("diff", TREE, conf, "-D", "x=1");
+    expect(mixed.code, mixed.stderr).toBe(0);
+  });
+
+  it("finds the tree's own flask/ without --flask-dir", async () => {
+    const r = await xsm("info", TREE, "-c");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe((await xsm("info", conf, "-c")).stdout);
+  });
+
   it("locations name the macro body line and the .te line that called it", async () => {
     const r = await xsm("search", TREE, ...FLASK, "-A", "-s", "dom0_t", "-t", "device_t", "-c", "resource", "--origins", "--json");
     expect(r.code).toBe(0);
