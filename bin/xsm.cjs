@@ -64,9 +64,9 @@ function debug(line) {
  * first use loads ~20 of node's modules (stream; net for a pipe, tty for a terminal) and makes
  * their handles: `xsm --help` 2,994 -> 2,479 page faults and ~25 ms less CPU, a compile ~60 faults
  * (node:v8, for --no-opt below, loads the stream modules anyway; docs/performance.md). Written in
- * full before write returns, so nothing is left to flush at exit. A descriptor another process made non-blocking (EAGAIN)
- * is waited on; a closed pipe (`xsm ... | head`, EPIPE) ends the run as the streams' handler
- * below does for stdout, and drops what was meant for stderr.
+ * full before write returns, so nothing is left to flush at exit. A descriptor another process
+ * made non-blocking (EAGAIN) is waited on; a closed pipe (`xsm ... | head`, EPIPE) ends the run as
+ * the streams' handler below does for stdout, and drops what was meant for stderr.
  */
 function writeNow(fd) {
   return {
