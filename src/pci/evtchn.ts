@@ -63,8 +63,9 @@ export interface EvtchnOptions {
   log?: (line: string) => void;
   /** Why Xen's own checks (not XSM) refused a call, or left it without effect. */
   why?: (text: string) => void;
-  /** d->max_evtchn_port: dom0's is unlimited (-1), a libxl-built domain's 1023 by default. */
-  maxPort?: (d: Domain) => number;
+  /** d->max_evtchn_port as configured; undefined: the default, dom0's unlimited (-1), a
+   *  libxl-built domain's 1023. */
+  maxPort?: (d: Domain) => number | undefined;
   /** EVTCHNOP_close of a pirq channel: the pirq side (pirq_guest_unbind, emuirq), iocaps.ts's.
    *  Not 0: refused, nothing changed (where Xen would BUG). */
   closePirq: (d: Domain, pirq: number) => Rc;

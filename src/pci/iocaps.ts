@@ -149,7 +149,7 @@ export interface IoCapsOptions {
   /** A VF whose PF link is gone (pdev->pf_pdev NULL: a stale VF some PF-removal strategies leave). */
   vfWithoutPf?: (machineBdf: number) => boolean;
   /** d->max_evtchn_port (evtchn.ts's default: unlimited for domid 0, libxl's 1023 otherwise). */
-  maxEvtchnPort?: (d: Domain) => number;
+  maxEvtchnPort?: (d: Domain) => number | undefined;
 }
 
 export class IoCaps {

@@ -20,7 +20,6 @@ import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../pci/iocaps.js";
 import { parseNum } from "./validate.js";
-import { LIBXL_MAX_EVTCHN_PORT } from "../xen/machine.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 import type { EvtchnStatus } from "../pci/evtchn.js";
 
@@ -250,7 +249,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       const dev = registry.device(bdf);
       return dev?.kind === "vf" && dev.physfn === null;
     },
-    maxEvtchnPort: (d) => maxPorts.get(d.domid) ?? (d.domid === 0 ? 2 ** 31 - 1 : LIBXL_MAX_EVTCHN_PORT),
+    maxEvtchnPort: (d) => maxPorts.get(d.domid),
   });
   const withMsix = (d: DeviceState): DeviceState => {
     const m = io.msixState(sbdfs.key(d.sbdf));
