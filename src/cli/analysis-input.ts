@@ -7,7 +7,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import type { AnalysisPolicy, Locate } from "../analysis/load.js";
 import { QueryError } from "../analysis/names.js";
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { CliError, STDIN, readPolicyInput } from "./io.js";
+import { CliError, STDIN, displayName, readPolicyInput } from "./io.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
 /** How a policy tree argument is built (xsm build's options); `mls` also reads a policy.conf as
@@ -93,12 +93,19 @@ async function treeText(dir: string, options: PolicyInputOptions): Promise<Polic
   };
 }
 
-/** A policy argument as text to compile or a binary's bytes. */
-export async function readPolicyArgument(path: string, options: PolicyInputOptions = {}, name = path): Promise<PolicyText | { binary: Uint8Array }> {
-  if (path !== STDIN && isDirectory(path)) return treeText(path, options);
-  // said rather than ignored: a user who passes them believes the policy is built with them
+/** --flask-dir and -D given for a file (not a tree): said rather than ignored, since a user who
+ *  passes them believes the policy is built with them. */
+export function refuseTreeOptions(path: string, options: PolicyInputOptions): void {
   const treeOnly = [options.flaskDir !== undefined && "--flask-dir", (options.define?.length ?? 0) > 0 && "-D/--define"].filter(Boolean);
-  if (treeOnly.length > 0) throw new CliError(`${path}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this is a file`);
+  if (treeOnly.length > 0) throw new CliError(`${displayName(path)}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this is a file`);
+}
+
+/** A policy argument as text to compile or a binary's bytes. `name` is what diagnostics call it
+ *  (default: the path; standard input, `-`, is `<stdin>` either way). */
+export async function readPolicyArgument(path: string, options: PolicyInputOptions = {}, name = path): Promise<PolicyText | { binary: Uint8Array }> {
+  name = displayName(name);
+  if (path !== STDIN && isDirectory(path)) return treeText(path, options);
+  refuseTreeOptions(path, options);
   const input = readPolicyInput(path);
   if ("binary" in input) return input;
   const text = input.text;
@@ -109,6 +116,7 @@ export async function readPolicyArgument(path: string, options: PolicyInputOptio
  *  xsm build builds it; its locations then point into the tree's files). `name` is what diagnostics
  *  and rule locations call a policy.conf (default: the path). */
 export async function loadAnalysis(path: string, name = path, options: PolicyInputOptions = {}): Promise<AnalysisPolicy> {
+  name = displayName(name);
   const input = await readPolicyArgument(path, options, name);
   if ("binary" in input) {
     const { analyzeBinary } = await import("./analysis-binary.js");

@@ -9,7 +9,7 @@ import { renderDiagnostics } from "../diagnostics/render.js";
 import type { PermMap } from "../analysis/permmap.js";
 import type { FlowInput, FlowMode } from "../analysis/flowquery.js";
 import { asCliErrors, oneName, policyInputOptions, readPolicyArgument, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError, readTextFile } from "./io.js";
+import { CliError, displayName, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { readFileSync } from "node:fs";
 
@@ -74,9 +74,9 @@ async function loadInput(path: string, options: PolicyInputOptions): Promise<Flo
   const input = await readPolicyArgument(path, options);
   const { flowInputFromBinary, flowInputFromSource } = await import("../analysis/flowquery.js");
   try {
-    return "binary" in input ? flowInputFromBinary(input.binary, path) : flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
+    return "binary" in input ? flowInputFromBinary(input.binary, displayName(path)) : flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError("binary" in input ? renderDiagnostics(err.diagnostics, undefined, path) : input.render(err.diagnostics), 1, true);
+    if (err instanceof PolicyError) throw new CliError("binary" in input ? renderDiagnostics(err.diagnostics, undefined, displayName(path)) : input.render(err.diagnostics), 1, true);
     throw err;
   }
 }
@@ -101,7 +101,11 @@ export function registerFlow(program: Command, cli: CliContext): void {
     .option("--json", "print JSON (every step with its weight and rules, their origins from a policy.conf or tree)");
   policyInputOptions(cmd)
     .action(async (path: string, exclude: string[], o: FlowCliOptions) => {
+      // usage errors, as -l's: -S with -A (seinfoflow silently takes -S; the synopsis is [-S | -A N])
+      // and a weight outside 1-10
+      if (o.shortest_path && o.all_paths !== undefined) throw new CliError("-S (shortest paths) and -A (all paths) contradict: give one", 2);
       const minWeight = integer(o.min_weight, "-w");
+      if (minWeight < 1 || minWeight > 10) throw new CliError(`-w: the minimum weight is an integer 1-10, got '${o.min_weight}'`, 2);
       const limit = integer(o.limit_flows, "-l");
       if (limit < 0) throw new CliError("-l: the limit on flows cannot be negative", 2);
       let mode: FlowMode = { kind: "out" };
@@ -122,7 +126,7 @@ export function registerFlow(program: Command, cli: CliContext): void {
       const query = { source: o.source, target: o.target, mode, minWeight, booleans, exclude, limit };
       const answer = asCliErrors(() => runFlowQuery(graph, query));
       if (o.json) {
-        cli.io.stdout.write(`${JSON.stringify(flowJson(graph, answer, query, { policy: path, map, origins: input.origins }), null, 2)}\n`);
+        cli.io.stdout.write(`${JSON.stringify(flowJson(graph, answer, query, { policy: displayName(path), map, origins: input.origins }), null, 2)}\n`);
         return;
       }
       const unmapped = unmappedPerms(graph, map);
@@ -130,7 +134,7 @@ export function registerFlow(program: Command, cli: CliContext): void {
         const shown = unmapped.slice(0, 8).join(", ");
         cli.io.stderr.write(`xsm: warning: ${map.file} leaves ${unmapped.length} permission${unmapped.length === 1 ? "" : "s"} of the policy unmapped (no flow through them): ${shown}${unmapped.length > 8 ? ", ... (--json lists them all)" : ""}\n`);
       }
-      if (o.origins && !input.origins) cli.io.stderr.write(`xsm: note: ${path} is a binary policy: its rules have no source lines\n`);
+      if (o.origins && !input.origins) cli.io.stderr.write(`xsm: note: ${displayName(path)} is a binary policy: its rules have no source lines\n`);
       cli.io.stdout.write(renderFlowText(graph, answer, { full: o.full, origins: o.origins ? (input.origins ?? (() => [])) : undefined, stats: o.stats }));
     });
 }

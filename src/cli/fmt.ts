@@ -7,7 +7,7 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { renderDiagnostic } from "../diagnostics/render.js";
-import { CliError, readTextFile } from "./io.js";
+import { CliError, STDIN, displayName, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { writeOutputs } from "./output.js";
 
@@ -18,6 +18,10 @@ interface FmtOptions {
 
 async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promise<void> {
   if (opts.check && opts.write) throw new CliError("--check and --write: give one", 2);
+  // standard input has no file to rewrite (a file named "-" would be written instead), and can
+  // be read once
+  if (opts.write && files.includes(STDIN)) throw new CliError("--write rewrites files, and standard input (-) is none: leave out --write to print its layout", 2);
+  if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) is named more than once; it can be read only once", 2);
   const { formatSource, kindOf, FormatError } = await import("../fmt/format.js");
   const errors: string[] = [];
   let failed = 0;
@@ -29,7 +33,7 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       text = readTextFile(file, "policy source");
       laidOut.push({ file, text, formatted: formatSource(text, kindOf(file)) });
     } catch (err) {
-      if (err instanceof FormatError) errors.push(renderDiagnostic(err.diagnostic(file, text!), text, file));
+      if (err instanceof FormatError) errors.push(renderDiagnostic(err.diagnostic(displayName(file), text!), text, displayName(file)));
       else if (err instanceof CliError) errors.push(`xsm: error: ${err.message}\n`);
       else throw err;
       failed++;
@@ -54,7 +58,7 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
     for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
     return;
   }
-  if (opts.check) for (const f of changed) cli.io.stdout.write(`${f.file}\n`);
+  if (opts.check) for (const f of changed) cli.io.stdout.write(`${displayName(f.file)}\n`);
   else for (const f of laidOut) cli.io.stdout.write(f.formatted);
   if (errors.length > 0) throw new CliError(errors.join(""), 1, true);
   if (opts.check && changed.length > 0) {

@@ -45,6 +45,10 @@ const POLICYDB_MAGIC = [0x8c, 0xff, 0x7c, 0xf9];
 /** The name that means standard input wherever a file is read. */
 export const STDIN = "-";
 
+/** What diagnostics and reports call a file the user named: `-` is standard input, `<stdin>`
+ *  (as compilers name it), so `-:3:1:` never reads as a file named "-". */
+export const displayName = (file: string): string => (file === STDIN ? "<stdin>" : file);
+
 /** Reads a file the user named (`-`: standard input) as bounded bytes (src/io/read.ts), any
  *  failure as a CliError. */
 function readBytes(path: string, what: string, limit: number): Buffer {
@@ -70,10 +74,10 @@ export function readTextFile(path: string, what: string, limit = MAX_JSON_BYTES)
 
 /** Reads a policy.conf the user named: its bytes as checkpolicy's scanner sees them (see
  *  decodePolicyText; the parser reports a BOM, CR, NUL or non-UTF-8 byte where checkpolicy would). */
-export function readPolicyFile(path: string): string {
+export function readPolicyFile(path: string, command = "xsm"): string {
   const bytes = readBytes(path, "policy", MAX_POLICY_BYTES);
   if (POLICYDB_MAGIC.every((b, i) => bytes[i] === b)) {
-    throw new CliError(`${path}: this is a compiled binary policy; xsm reads policy.conf source text`);
+    throw new CliError(`${displayName(path)}: this is a compiled binary policy; ${command} reads policy.conf source text (or a policy tree)`);
   }
   return decodePolicyText(bytes);
 }

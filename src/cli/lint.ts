@@ -6,10 +6,10 @@ import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
-import { CliError, readJsonFile, readPolicyFile } from "./io.js";
+import { CliError, displayName, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
-import { policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
+import { policyInputOptions, refuseTreeOptions, type PolicyInputOptions } from "./analysis-input.js";
 
 interface LintOptions extends PolicyInputOptions {
   config?: string;
@@ -27,9 +27,18 @@ function configPath(target: string, isDir: boolean, given?: string): string | un
 async function runLint(cli: CliContext, target: string | undefined, opts: LintOptions): Promise<void> {
   const lint = await import("../lint/index.js");
   if (opts.list) {
+    const { CATALOG } = await import("../diagnostics/catalog.js");
+    if (opts.format === "sarif") throw new CliError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings", 2);
+    if (opts.format === "json") {
+      const checks = [
+        ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
+        ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help })),
+      ];
+      cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
+      return;
+    }
     for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
     // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
-    const { CATALOG } = await import("../diagnostics/catalog.js");
     for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n`);
     return;
   }
@@ -69,10 +78,12 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
       diagnostics = lint.applyUserSay(found, lint.fileLines(sources), sources, config);
     }
   } else {
-    const text = readPolicyFile(target);
-    report = { format: opts.format, text, fallbackFile: target };
-    const found = lint.lintText(text, target, { mls: opts.mls }).diagnostics;
-    diagnostics = lint.applyUserSay(found, lint.physicalLines(text), (file) => (file === target ? text : undefined), config);
+    refuseTreeOptions(target, opts);
+    const text = readPolicyFile(target, "xsm lint");
+    const name = displayName(target);
+    report = { format: opts.format, text, fallbackFile: name };
+    const found = lint.lintText(text, name, { mls: opts.mls }).diagnostics;
+    diagnostics = lint.applyUserSay(found, lint.physicalLines(text), (file) => (file === name ? text : undefined), config);
   }
   if (opts.format === "text") {
     if (diagnostics.length > 0) {

@@ -1,11 +1,11 @@
 // `xsm init [FILE]`: a starter policy.conf (Xen's classes, SIDs, users and roles, a supervisor and
 // guest platforms). `xsm scaffold POLICY`: a scenario skeleton from a policy's platform blocks that
 // validates and runs. Together they are the newcomer's path: init, edit, scaffold, simulate.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { loadPolicy } from "./compile.js";
-import { CliError } from "./io.js";
+import { CliError, STDIN } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
 
@@ -18,6 +18,7 @@ async function runInit(cli: CliContext, file: string, opts: InitOptions): Promis
   const { parsePlatformList, starterPolicy } = await import("../sim/starter.js");
   const parsed = parsePlatformList(opts.platforms);
   if (!parsed.ok) throw new CliError(`--platforms: ${parsed.message}`, 2);
+  if (file !== "-" && statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; name the policy.conf to write`);
   if (file !== "-" && existsSync(file) && !opts.force) throw new CliError(`${file} exists; give --force to overwrite it`);
   const text = starterPolicy(parsed.platforms);
   if (file === "-") {
@@ -41,6 +42,8 @@ interface ScaffoldOptions {
 }
 
 async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions): Promise<void> {
+  // `-o -` is standard output, as `--conf -` and `--emit-matrix -` are (not a file named "-")
+  if (opts.output === STDIN) opts = { ...opts, output: undefined };
   if (opts.output !== undefined) checkOutputs([{ path: opts.output, what: "scenario" }], [file]);
   const { policy, text, path } = await loadPolicy(cli, file);
   const { scaffoldScenario } = await import("../sim/scaffold.js");
@@ -49,6 +52,10 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
   const name = opts.name ?? (basename(path).replace(/\.conf$/, "") || "scenario");
   const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy);
+  // a scenario needs a domain (scenario.schema.json): without platforms there is none to write
+  if (scenario.domains.length === 0) {
+    throw new CliError(`${path}: no scenario written: it would have no domain (${warnings.join("; ")}); xsm init writes a policy with platform blocks to start from`);
+  }
   for (const w of warnings) cli.io.stderr.write(`xsm: warning: ${w}\n`);
   const json = `${JSON.stringify(scenario, null, 2)}\n`;
   if (opts.output === undefined) cli.io.stdout.write(json);
@@ -60,6 +67,12 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
 
 function write(file: string, text: string): void {
   writeOutput(file, text);
+}
+
+/** --name: the scenario's `name`, which the schema wants non-empty. */
+function nameOption(value: string): string {
+  if (value.trim() === "") throw new InvalidArgumentError("expected a name for the scenario, got an empty string.");
+  return value;
 }
 
 function platformsOption(value: string): string {
@@ -82,7 +95,7 @@ export function registerScaffold(program: Command, cli: CliContext): void {
     .command("scaffold")
     .description("write a scenario skeleton from a policy's platform blocks: domains with their contexts, add/assign steps, a teardown")
     .argument("<policy>", "policy.conf with platform blocks, or - for standard input")
-    .option("-o, --output <file>", "write the scenario to FILE (its policy path is made relative to it) instead of stdout")
-    .option("--name <name>", "the scenario's name (default: the policy file's)")
+    .option("-o, --output <file>", "write the scenario to FILE (its policy path is made relative to it), or - for stdout (the default)")
+    .option("--name <name>", "the scenario's name (default: the policy file's)", nameOption)
     .action((file: string, opts: ScaffoldOptions) => runScaffold(cli, file, opts));
 }

@@ -12,7 +12,7 @@ import { CoverageTracker, allowSites } from "../analysis/coverage.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError, STDIN, readTextFile } from "./io.js";
+import { CliError, STDIN, displayName, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
 
@@ -32,7 +32,6 @@ type Loaded =
 
 /** A path a file names, relative to that file's directory (stdin: the working directory). */
 const beside = (file: string, rel: string) => (isAbsolute(rel) ? rel : join(file === STDIN ? "." : dirname(file), rel));
-const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A scenario is told apart by its own required keys; anything else is read as policy tests. */

@@ -239,14 +239,18 @@ function utf8Length(text: string, from: number, to: number): number {
 
 function syntaxDiagnostic(e: unknown, text: string, lines: LineMap, ctx: ParseContext): Diagnostic {
   if (e instanceof StopParse) {
-    const span = lines.span(e.start, Math.max(e.end, e.start));
+    // the end of the file is shown where the text stops (after its last token), not on the line
+    // past the final newline, which has nothing to show
+    const at = e.start >= text.length ? endOfLastToken(text) : e.start;
+    const span = lines.span(at, at === e.start ? Math.max(e.end, e.start) : at);
     return error("syntax", e.message, span, startedElsewhere(span, e.start, text, lines, ctx));
   }
   if (e instanceof PeggySyntaxError) {
     const pos = e.location.start.offset;
     const where = !ctx.done && pos > ctx.start ? ` in ${describeStatement(ctx.kw, ctx.word)}` : "";
     const message = `expected ${describeExpected(e.expected ?? [], where === "")}${where}, found ${tokenAt(text, pos)}`;
-    const span = lines.span(pos, pos + tokenLength(text, pos));
+    const at = pos >= text.length ? endOfLastToken(text) : pos; // (as for StopParse)
+    const span = lines.span(at, at + tokenLength(text, at));
     return error("syntax", message, span, startedElsewhere(span, pos, text, lines, ctx));
   }
   if (e instanceof RangeError) {
@@ -254,6 +258,21 @@ function syntaxDiagnostic(e: unknown, text: string, lines: LineMap, ctx: ParseCo
     return error("syntax", "the policy is nested too deeply to parse");
   }
   throw e; // a bug in the parser, not in the input
+}
+
+/** Where the text's last token ends: trailing blank lines, blanks and comments (`#` to the end of
+ *  its line, #line directives included) skipped. */
+function endOfLastToken(text: string): number {
+  let end = text.length;
+  while (end > 0) {
+    const start = text.lastIndexOf("\n", end - 1) + 1;
+    const line = text.slice(start, end);
+    const hash = line.indexOf("#");
+    const code = (hash < 0 ? line : line.slice(0, hash)).trimEnd();
+    if (code !== "") return start + code.length;
+    end = start - 1;
+  }
+  return text.length;
 }
 
 /** In a built tree a statement may start in one file and the parser stop in the next (a module's

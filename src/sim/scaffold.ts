@@ -89,7 +89,7 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
     }
     if (p.parent !== null) for (const dom of domains.filter((d) => d.hardware && platformOfDomain(d, p))) steps.push({ op: "destroy_domain", domain: dom.name, ...ok });
   }
-  if (platforms.length === 0) warnings.push("the policy declares no platform blocks: the scenario has no domains or steps to start from");
+  if (platforms.length === 0) warnings.push("the policy declares no platform blocks");
   const scenario: Scenario = {
     name,
     description: `Scaffolded from ${policyPath} by xsm scaffold: every platform's domains, each labelled device added (VFs with their PF), VFs assigned to their platform's guest, then torn down.`,

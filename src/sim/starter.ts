@@ -4,6 +4,7 @@
 // roles, the initial SID contexts, and the rules domain creation needs: each guest type gets a
 // `*_self` type by type_transition on class domain, as Xen's own policy's declare_domain does.
 import { XEN_FLASK_DECLARATIONS } from "./xen-classes.js";
+import { RESERVED } from "../policy/scan.js";
 
 export interface StarterPlatform {
   name: string;
@@ -19,6 +20,8 @@ export function parsePlatformList(text: string): { ok: true; platforms: StarterP
   for (const [i, item] of items.entries()) {
     const [name, parent, extra] = item.split(":");
     if (!name || !/^[a-z][a-z0-9]*$/.test(name) || extra !== undefined) return { ok: false, message: `'${item}': a platform is a lower-case name (letters, digits), optionally :PARENT` };
+    // `platform type supervisor {` does not parse: a keyword cannot name a platform
+    if (RESERVED.has(name)) return { ok: false, message: `'${item}': ${name} is a keyword of the policy language; a platform needs another name` };
     if (i === 0 && parent !== undefined) return { ok: false, message: `'${item}': the first platform is the supervisor; it has no parent` };
     const p = i === 0 ? null : (parent ?? items[0]!.split(":")[0]!);
     if (p !== null && !platforms.some((x) => x.name === p)) return { ok: false, message: `'${item}': parent ${p} is not declared before it` };

@@ -544,7 +544,10 @@ describe("syntax errors", () => {
   it("reports an unterminated block at the end of the file", () => {
     const d = firstProblem("if (b) {\n  allow a b:c d;\n");
     expect(d.message).toBe("expected '}' in conditional, found end of file");
-    expect(d.span).toMatchObject({ line: 3, col: 1, length: 0 });
+    // after the last token, on a line the renderer can show (not on the empty line past the final
+    // newline); blank lines and comments after it are skipped
+    expect(d.span).toMatchObject({ line: 2, col: 17, length: 0 });
+    expect(firstProblem("if (b) {\n  allow a b:c d;\n\n# the end\n\n").span).toMatchObject({ line: 2, col: 17, length: 0 });
     expect(firstProblem("allow a { b c:d e;").message).toMatch(/expected .*'}'.* in allow rule, found ':'/);
   });
 
