@@ -1,6 +1,6 @@
 // `xsm allow POLICY [LOG|-]`: the allow rules audit2allow prints for the denials of a Xen log,
 // grouped by source type with its `#!!!!` marks; `--module NAME` as a .te module for Xen's tree.
-import type { Command } from "commander";
+import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
@@ -17,8 +17,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
   const cmd = program
     .command("allow")
     .description("the allow rules that would permit a Xen log's avc denials, as audit2allow prints them")
-    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
-    .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
+    .argument("<policy>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
+    .addArgument(new Argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for standard input").default("-", "-"))
     .option("-m, --module <name>", "print a .te module named NAME (module and require blocks)")
     .option("--json", "print the rules as JSON");
   policyInputOptions(cmd)

@@ -21,16 +21,29 @@ export interface PolicyInputOptions {
 /** Adds the options that say how a POLICY is read: `-M, --mls` and, for a policy tree, `--flask-dir`
  *  and `-D, --define` (`--define` only where -D means something else, as sesearch's default type in
  *  `xsm search`). One list, so build, lint and every analysis command take a tree alike. */
-export function policyInputOptions(cmd: Command, options: { shortDefine?: boolean } = {}): Command {
+export function policyInputOptions(cmd: Command, options: { shortDefine?: boolean; reads?: "tree" | "source" | "any" } = {}): Command {
+  // -M said for what the command reads: build only trees, lint no binary
+  const mls = {
+    tree: "an MLS policy: the tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)",
+    source: "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)",
+    any: "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself",
+  }[options.reads ?? "any"];
   return cmd
-    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself")
+    .option("-M, --mls", mls)
     .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy, as in xen.git)")
     .option(
       `${options.shortDefine === false ? "" : "-D, "}--define <name[=value]>`,
       "for a policy tree: an extra m4 definition, e.g. prot_doms_locked_conf=true (repeatable)",
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
+      defineOption,
     );
+}
+
+/** -D NAME[=VALUE], collected: NAME an m4 name (m4 takes `-D ''` or `-D =x` without a word and
+ *  defines nothing anyone can call). No default, so --help shows none ("(default: [])"). */
+function defineOption(value: string, previous: string[] | undefined): string[] {
+  const name = value.split("=", 1)[0]!;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new InvalidArgumentError("expected NAME or NAME=VALUE, NAME an m4 name (letters, digits, _; not a digit first).");
+  return [...(previous ?? []), value];
 }
 
 /** Policy source text ready to compile: a policy.conf as read, or m4's output for a tree. */

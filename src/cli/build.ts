@@ -73,6 +73,6 @@ export function registerBuild(program: Command, cli: CliContext): void {
     .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
     .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
     .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat);
-  policyInputOptions(cmd)
+  policyInputOptions(cmd, { reads: "tree" })
     .action((dir: string, opts: BuildOptions) => runBuild(cli, dir, opts));
 }

@@ -241,7 +241,7 @@ export function registerCheck(program: Command, cli: CliContext): void {
   program
     .command("check")
     .description("decide an access as Xen's security server would: TE rules, booleans, constraints, audit")
-    .argument("<policy>", "policy.conf file, or - for standard input")
+    .argument("<policy>", "policy.conf or binary policy file, or - for standard input")
     .option("--scontext <context>", "source context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
     .option("--tcontext <context>", "target context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
     .option("-M, --mls", "an MLS policy (as checkpolicy -M): contexts carry levels, mlsconstrain applies")
@@ -250,6 +250,6 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)
     .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
     .option("--json", "print the decision as JSON: oracle-decide's fields, plus reasons for a single question")
-    .option("--format <format>", "diagnostics as text (stderr), json (with the answers) or sarif, one document on stdout", parseFormat, "text" as OutputFormat)
+    .option("--format <format>", "how diagnostics are written: text (stderr), json (with the answers) or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CheckOptions, cmd: Command) => runCheck(cli, cmd, path, opts));
 }

@@ -162,7 +162,7 @@ export function registerCompile(program: Command, cli: CliContext): void {
   program
     .command("compile")
     .description("compile a policy.conf (checkpolicy's language, Xen target) and print a summary")
-    .argument("<policy>", "policy.conf file, or - for standard input")
+    .argument("<policy>", "policy.conf or binary policy file, or - for standard input")
     .option("--emit-matrix <file>", "write the access matrix (oracle-matrix's JSON) to FILE, or - for stdout")
     .option("--expand", "print the plain policy.conf the SVP platform declarations desugar to (checkpolicy accepts it)")
     .option("-o, --output <file>", "write the binary policy (as checkpolicy -t Xen -c 30 writes it) to FILE")

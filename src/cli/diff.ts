@@ -25,7 +25,7 @@ export function registerDiff(program: Command, cli: CliContext): void {
   const cmd = program
     .command("diff")
     .description("compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change")
-    .argument("<old>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
+    .argument("<old>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
     .argument("<new>", "policy.conf, binary policy, or policy tree directory (the tree options apply to both)")
     .option("--access", "per (source, target, class): the effective permissions gained and lost")
     .option("--json", "print JSON");

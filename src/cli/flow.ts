@@ -18,8 +18,8 @@ interface FlowCliOptions extends PolicyInputOptions {
   target?: string;
   shortest_path?: boolean;
   all_paths?: string;
-  min_weight: string;
-  limit_flows: string;
+  min_weight?: string;
+  limit_flows?: string;
   booleans?: string;
   map?: string;
   full?: boolean;
@@ -85,14 +85,14 @@ export function registerFlow(program: Command, cli: CliContext): void {
   const cmd = program
     .command("flow")
     .description("information flow analysis as seinfoflow does it (flows out of a type, shortest or all paths to another), with a Xen permission map")
-    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
+    .argument("<policy>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
     .argument("[exclude...]", "types (or attributes, platforms) left out of the analysis")
     .requiredOption("-s, --source <type>", "source type (or an attribute, or an SVP platform's name: its domains and devices)", oneName)
     .option("-t, --target <type>", "target type (or attribute, platform) of a path analysis", oneName)
     .option("-S, --shortest_path", "all shortest paths from the source to the target")
     .option("-A, --all_paths <max_steps>", "all paths of at most MAX_STEPS steps (expensive)")
-    .option("-w, --min_weight <weight>", "minimum permission weight, 1-10", "3")
-    .option("-l, --limit_flows <n>", "stop after N flows (0: no limit)", "0")
+    .option("-w, --min_weight <weight>", "minimum permission weight, 1-10 (default: 3)")
+    .option("-l, --limit_flows <n>", "stop after N flows (default: 0, no limit)")
     .option("-b, --booleans <values>", "only the rules enabled by these values: 'default' or NAME:true,NAME:false (the others at their defaults); without -b every rule counts")
     .option("-m, --map <file>", "permission map in setools' format (default: xsm's Xen map, src/analysis/xen.permmap)")
     .option("--full", "print each step's rules")
@@ -104,9 +104,9 @@ export function registerFlow(program: Command, cli: CliContext): void {
       // usage errors, as -l's: -S with -A (seinfoflow silently takes -S; the synopsis is [-S | -A N])
       // and a weight outside 1-10
       if (o.shortest_path && o.all_paths !== undefined) throw new CliError("-S (shortest paths) and -A (all paths) contradict: give one", 2);
-      const minWeight = integer(o.min_weight, "-w");
+      const minWeight = integer(o.min_weight ?? "3", "-w");
       if (minWeight < 1 || minWeight > 10) throw new CliError(`-w: the minimum weight is an integer 1-10, got '${o.min_weight}'`, 2);
-      const limit = integer(o.limit_flows, "-l");
+      const limit = integer(o.limit_flows ?? "0", "-l");
       if (limit < 0) throw new CliError("-l: the limit on flows cannot be negative", 2);
       let mode: FlowMode = { kind: "out" };
       if (o.shortest_path) mode = { kind: "shortest" };

@@ -36,7 +36,7 @@ export function registerInfo(program: Command, cli: CliContext): void {
     .command("info")
     .description("policy statistics and component listings, as seinfo prints them")
     // optional here so a policy taken as an option's value is said so (below), not "missing"
-    .argument("[policy]", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)");
+    .argument("[policy]", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input");
   for (const [flags, , , what] of OPTIONS) cmd.option(flags, `print ${what}`);
   cmd
     .option("-x, --expand", "print each component's full statement")

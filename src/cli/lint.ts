@@ -102,10 +102,10 @@ export function registerLint(program: Command, cli: CliContext): void {
   const cmd = program
     .command("lint")
     .description("check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules")
-    .argument("[policy]", "policy.conf file, or a policy tree directory (built as xsm build builds it)")
+    .argument("[policy]", "policy.conf file or policy tree directory (built as xsm build builds it), or - for standard input")
     .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
-    .option("--format <format>", "text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
+    .option("--format <format>", "how findings are written: text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .option("--list", "list the checks with their code, severity, rationale and an example");
-  policyInputOptions(cmd)
+  policyInputOptions(cmd, { reads: "source" })
     .action((target: string | undefined, opts: LintOptions) => withFormat(cli, opts.format, () => runLint(cli, target, opts)));
 }

@@ -1,13 +1,19 @@
 // `xsm lsp [--stdio]`: the language server (src/lsp/server.ts) over stdin/stdout, as editors start
 // it (they pass --stdio).
-import type { Command } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 import type { CliContext } from "./context.js";
 
 interface LspOptions {
   stdio?: boolean;
   flaskDir?: string;
-  debounce?: string;
+  debounce?: number;
   mls?: boolean;
+}
+
+function debounceOption(value: string): number {
+  const ms = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(ms <= 60_000)) throw new InvalidArgumentError("expected a number of milliseconds, 0 to 60000.");
+  return ms;
 }
 
 export function registerLsp(program: Command, _cli: CliContext): void {
@@ -17,9 +23,9 @@ export function registerLsp(program: Command, _cli: CliContext): void {
     .option("--stdio", "talk LSP over stdin/stdout (the default and only transport)")
     .option("--flask-dir <dir>", "for trees: Xen's xen/xsm/flask/policy, as for xsm build")
     .option("-M, --mls", "policies are MLS (as checkpolicy -M; trees built as xsm build --mls); or initializationOptions {\"mls\": true}")
-    .option("--debounce <ms>", "quiet time after a change before the policy is analysed again", "150")
+    .option("--debounce <ms>", "quiet time after a change before the policy is analysed again (default: 150)", debounceOption)
     .action(async (opts: LspOptions) => {
       const { runStdioServer } = await import("../lsp/server.js");
-      await runStdioServer({ flaskDir: opts.flaskDir, mls: opts.mls, debounceMs: Number(opts.debounce) });
+      await runStdioServer({ flaskDir: opts.flaskDir, mls: opts.mls, debounceMs: opts.debounce ?? 150 });
     });
 }

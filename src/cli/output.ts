@@ -6,7 +6,7 @@
 // after the files are staged and before any is renamed: renaming over it would replace the device
 // or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
 import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 import { CliError } from "./io.js";
 
 export interface OutputFile {
@@ -25,7 +25,8 @@ export function writeProblem(path: string, err: unknown): string {
     case "EISDIR":
       return "it is a directory";
     case "ENOENT":
-      return `no directory '${dir}'`;
+      // (mkdir in /proc: the directory is there, and refuses new entries)
+      return existsSync(dir) ? `'${dir}' does not take new files` : `no directory '${dir}'`;
     case "ENOTDIR":
       return `'${dir}' is not a directory`;
     case "EACCES":
@@ -68,9 +69,25 @@ const label = (f: Omit<OutputFile, "data">) => (f.what ? `${f.what} to ${f.path}
  *  anything, so a bad path fails the command before any output. */
 export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs: readonly string[] = []): void {
   for (const f of files) {
+    // a command that writes to stdout for `-` has taken it before here: anywhere else, `-` would
+    // be a file named "-" in the current directory, which nobody means
+    if (f.path === "-") throw new CliError(`cannot write ${label(f)}: this option takes a file name, not - (to send it to standard output, name /dev/stdout)`, 2);
     const why = precheck(f.path) ?? overwritesInput(f.path, inputs);
     if (why !== undefined) throw new CliError(`cannot write ${label(f)}: ${why}`);
   }
+  // `compile -o x --emit-matrix x`: the second would replace the first, both reported written
+  for (const [i, f] of files.entries()) {
+    const other = files.slice(0, i).find((g) => sameFile(g.path, f.path));
+    if (other !== undefined) throw new CliError(`cannot write ${label(f)}: ${other.what ?? "another output"} goes to ${other.path}, the same file; give each output its own`, 2);
+  }
+}
+
+/** Two paths that name one file: the same path resolved, or the same existing file (a link). */
+function sameFile(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  const sa = statOf(a);
+  const sb = statOf(b);
+  return sa !== undefined && sb !== undefined && sa.isFile() && sa.dev === sb.dev && sa.ino === sb.ino;
 }
 
 /** `xsm compile p.conf -o p.conf` would replace the policy with its binary (checkpolicy does; gcc

@@ -111,7 +111,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
   const cmd = program
     .command("search")
     .description("search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access")
-    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
+    .argument("<policy>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
     .option("-A", "allow rules")
     .option("--allow", "allow rules")
     .option("--auditallow", "auditallow rules")

@@ -41,6 +41,7 @@ function strategyOption(text: string | undefined): Strategy | undefined {
 
 async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions): Promise<void> {
   const strategy = strategyOption(opts.strategy);
+  if (opts.dot === "-") opts = { ...opts, dot: true }; // `-` is stdout, as elsewhere
   if (opts.dot === true && (opts.json || opts.compare)) {
     throw new CliError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE", 2);
   }
@@ -138,7 +139,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
   program
     .command("simulate")
     .description("run an SVP scenario (JSON) against the PCI registry and an XSM module")
-    .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json)")
+    .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json), or - for standard input")
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--compare", "run every strategy and tabulate the outcomes")
     .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")

@@ -27,6 +27,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const { buildSite } = await import("../studio/site.js");
   const site = buildSite(target);
   const names = site.manifest.files.map((f) => f.name).join(", ");
+  if (opts.export === "-") throw new CliError("--export takes a directory to write the site into, not -", 2);
   if (opts.export !== undefined) {
     const { exportSite } = await import("../studio/export.js");
     if (statSync(opts.export, { throwIfNoEntry: false })?.isDirectory() === false) {

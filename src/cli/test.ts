@@ -180,7 +180,9 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   if (coverage) run.coverage = coverage.reports();
   const { counts, renderJson, renderJunit, renderText } = await import("../analysis/testreport.js");
   if (o.junit !== undefined) {
-    writeOutput(o.junit, renderJunit(run), "JUnit report", files);
+    // the policies the files name are read too: --junit never replaces one
+    const policies = loaded.flatMap((l) => (l.policyPath !== undefined ? [l.policyPath] : []));
+    writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies]);
   }
   cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
   const { passed, failed } = counts(run);
@@ -192,7 +194,7 @@ export function registerTest(program: Command, cli: CliContext): void {
   const cmd = program
     .command("test")
     .description("run policy tests (expected allowed/denied accesses; scenario expectations) with coverage of the allow rules")
-    .argument("<files...>", "policy test files (JSON, policytest.schema.json) or scenarios; - for stdin")
+    .argument("<files...>", "policy test files (JSON, policytest.schema.json) or scenarios; - for standard input")
     .option("--coverage", "report the allow rules (file:line) the tests exercised and those none did")
     .option("--json", "print the results as one JSON document")
     .option("--junit <file>", "also write the results as JUnit XML to FILE (for CI systems)")

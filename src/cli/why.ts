@@ -1,7 +1,7 @@
 // `xsm why POLICY [LOG|-]`: per avc line of a Xen log, audit2why's cause and ours (the rules,
 // conditionals and constraints, file:line). `--plain` prints exactly what `audit2why -p` prints for
 // the binary; `--json` one object per avc line (JSON Lines, streamed).
-import type { Command } from "commander";
+import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import type { Explanation } from "../analysis/why.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
@@ -38,8 +38,8 @@ export function registerWhy(program: Command, cli: CliContext): void {
   const cmd = program
     .command("why")
     .description("explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it")
-    .argument("<policy>", "policy.conf, binary policy, or policy tree directory (built as xsm build builds it)")
-    .argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for stdin", "-")
+    .argument("<policy>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
+    .addArgument(new Argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for standard input").default("-", "-"))
     .option("--plain", "print exactly what audit2why -p prints, without our explanation")
     .option("--json", "one JSON object per avc line");
   policyInputOptions(cmd)

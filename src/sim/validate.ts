@@ -101,6 +101,12 @@ function schemaMessages(errors: ErrorObject[]): ScenarioError[] {
   return out;
 }
 
+/** The schema's words for an SBDF (scenario.schema.json, definitions/sbdf), for the meaning check's
+ *  message too. */
+const SBDF_DESCRIPTION = "a PCI address as Xen prints it (%pp), SSSS:BB:DD.F, e.g. 0000:03:10.1";
+/** Which part of an address parseSbdf refused ("device 20 out of range (max 1f)"). */
+const sbdfWhy = (error: string) => error.replace(/^invalid PCI address '.*?': /, "");
+
 function message(e: ErrorObject): ScenarioError {
   const got = e.data === undefined ? "" : `; got ${shortJson(e.data)}`;
   const desc = (e.parentSchema as { description?: string } | undefined)?.description;
@@ -117,7 +123,7 @@ function message(e: ErrorObject): ScenarioError {
     case "pattern": {
       // a PCI address: which part is wrong (parse_pci's fields), when it can tell
       const sbdf = typeof e.data === "string" && desc?.startsWith("a PCI address") ? parseSbdf(e.data) : undefined;
-      const why = sbdf && !sbdf.ok ? ` (${sbdf.error.replace(/^invalid PCI address '.*?': /, "")})` : "";
+      const why = sbdf && !sbdf.ok ? ` (${sbdfWhy(sbdf.error)})` : "";
       return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}${why}`);
     }
     case "type":
@@ -125,6 +131,12 @@ function message(e: ErrorObject): ScenarioError {
     case "oneOf":
     case "anyOf":
       return atPath("scenario-schema", e.instancePath, `expected ${desc ?? "one of the allowed forms"}${got}`);
+    case "minItems": {
+      const n = (e.params as { limit: number }).limit;
+      return atPath("scenario-schema", e.instancePath, `expected at least ${n} item${n === 1 ? "" : "s"}${got}`);
+    }
+    case "minLength":
+      return atPath("scenario-schema", e.instancePath, `expected ${(e.params as { limit: number }).limit === 1 ? "a non-empty string" : `at least ${(e.params as { limit: number }).limit} characters`}${got}`);
     case "const":
       return atPath("scenario-schema", e.instancePath, `expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}${got}`);
     default:
@@ -315,7 +327,7 @@ function domainList(names: Map<string, number>): string {
 
 function sbdf(path: string, text: string, err: (path: string, message: string) => void): void {
   const p = parseSbdf(text);
-  if (!p.ok) err(path, `expected a PCI address SSSS:BB:DD.F (device 00-1f, function 0-7): ${p.error}`);
+  if (!p.ok) err(path, `expected ${SBDF_DESCRIPTION}; got ${shortJson(text)} (${sbdfWhy(p.error)})`);
 }
 
 function policyFile(path: string, rel: string, files: PolicyFiles, err: (path: string, message: string) => void): void {

@@ -155,3 +155,154 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     expect(check.stdout).toBe("<stdin>\n");
   });
 });
+
+describe("outputs: '-' only where it means stdout, one file per output, inputs kept", () => {
+  const rows: Record<string, Row> = {
+    "compile -o -: the binary goes to a file; '-' would be a file named '-'": {
+      stdin: "",
+      argv: () => ["compile", resolve(small), "-o", "-"],
+      code: 2,
+      stderr: ["xsm: error: cannot write binary policy to -: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stdout: "",
+      noFiles: () => [at("-")],
+    },
+    "build -o -: the same": {
+      stdin: "",
+      argv: () => ["build", resolve("examples/xen-flask"), "-o", "-"],
+      code: 2,
+      stderr: ["xsm: error: cannot write binary policy to -: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      noFiles: () => [at("-")],
+    },
+    "compile -o X --emit-matrix ./X: two outputs, one file": {
+      argv: () => ["compile", small, "-o", at("both.bin"), "--emit-matrix", join(tmp, ".", "both.bin")],
+      code: 2,
+      stderr: [`xsm: error: cannot write matrix to ${join(tmp, ".", "both.bin")}: binary policy goes to ${at("both.bin")}, the same file; give each output its own`],
+      noFiles: () => [at("both.bin")],
+    },
+    "simulate --svg -: a file name, not '-'": {
+      stdin: "",
+      argv: () => ["simulate", resolve("examples/svp/nested-trust.json"), "--svg", "-"],
+      code: 2,
+      stderr: ["xsm: error: cannot write SVG picture to -: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stdout: "",
+      noFiles: () => [at("-")],
+    },
+    "studio --export -: a directory, not '-'": {
+      stdin: "",
+      argv: () => ["studio", resolve("examples/svp/nested-trust.json"), "--export", "-"],
+      code: 2,
+      stderr: ["xsm: error: --export takes a directory to write the site into, not -"],
+      noFiles: () => [at("-")],
+    },
+    "build -D '': not an m4 name": {
+      argv: () => ["build", "examples/xen-flask", "-D", "=1"],
+      code: 2,
+      stderr: ["xsm: error: option '-D, --define <name[=value]>' argument '=1' is invalid. expected NAME or NAME=VALUE, NAME an m4 name (letters, digits, _; not a digit first)."],
+    },
+    "lsp --debounce abc: a number of milliseconds": {
+      stdin: "",
+      argv: () => ["lsp", "--debounce", "abc"],
+      code: 2,
+      stderr: ["xsm: error: option '--debounce <ms>' argument 'abc' is invalid. expected a number of milliseconds, 0 to 60000."],
+    },
+  };
+  for (const [name, row] of Object.entries(rows)) {
+    it(name, async () => {
+      const r = row.stdin !== undefined ? withStdin(row.stdin, row.argv()) : await xsm(...row.argv());
+      expect(r.code, r.stderr).toBe(row.code);
+      expect(`${r.stdout}${r.stderr}`).not.toMatch(STACK_LINE);
+      for (const want of row.stderr) expect(r.stderr.split("\n"), r.stderr).toContain(want);
+      if (row.stdout !== undefined) expect(r.stdout).toBe(row.stdout);
+      for (const f of row.noFiles?.() ?? []) expect(existsSync(f), `${f} was written`).toBe(false);
+    });
+  }
+
+  it("simulate --dot - draws to stdout, as --dot alone does", async () => {
+    const dash = await xsm("simulate", "examples/svp/nested-trust.json", "--dot", "-");
+    const bare = await xsm("simulate", "examples/svp/nested-trust.json", "--dot");
+    expect(dash.code, dash.stderr).toBe(0);
+    expect(dash.stdout).toMatch(/^digraph "nested-trust" \{/);
+    expect(dash.stdout).toBe(bare.stdout);
+    expect(existsSync("-")).toBe(false);
+  });
+
+  it("studio --export under /proc is one error, at once (node's recursive mkdir spins there)", async () => {
+    if (!existsSync("/proc/self")) return;
+    const r = spawnSync(process.execPath, [bin, "studio", "examples/svp/nested-trust.json", "--export", "/proc/xsm-export/site"], { encoding: "utf8", timeout: 20_000 });
+    expect(r.status, "still running after 20 s").toBe(1);
+    expect(r.stderr).toMatch(/^xsm: error: cannot write the site to \/proc\/xsm-export\/site: /);
+  });
+
+  it("test --junit POLICY: the policy a test file names is an input, never replaced", async () => {
+    const policy = at("junit-policy.conf");
+    writeFileSync(policy, readFileSync(small, "utf8"));
+    const tests = at("junit.tests.json");
+    writeFileSync(tests, JSON.stringify({ policy: "junit-policy.conf", tests: [{ source: "dom0_t", target: "nic_t", class: "resource", perm: "plug", expect: "allowed" }] }));
+    const r = await xsm("test", tests, "--junit", policy);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`xsm: error: cannot write JUnit report to ${policy}: it is the input file, which writing it would lose; give another file\n`);
+    expect(readFileSync(policy, "utf8")).toBe(readFileSync(small, "utf8"));
+  });
+});
+
+describe("scenario messages", () => {
+  const scenario = (edit: (s: { domains: unknown[]; steps: { sbdf?: string }[] }) => void) => {
+    const s = JSON.parse(readFileSync("examples/svp/nested-trust.json", "utf8")) as { policy: string; domains: unknown[]; steps: { sbdf?: string }[] };
+    s.policy = resolve("examples/svp", s.policy);
+    edit(s);
+    const file = at(`scenario-${Math.random().toString(36).slice(2)}.json`);
+    writeFileSync(file, JSON.stringify(s));
+    return file;
+  };
+
+  it("a bad PCI address gets one message, whichever check finds it (the schema's pattern or the device range)", async () => {
+    const device20 = scenario((s) => (s.steps[0]!.sbdf = "0000:03:20.0"));
+    const function8 = scenario((s) => (s.steps[0]!.sbdf = "0000:03:00.8"));
+    expect((await xsm("simulate", device20)).stderr).toBe(`${device20}: /steps/0/sbdf: expected a PCI address as Xen prints it (%pp), SSSS:BB:DD.F, e.g. 0000:03:10.1; got "0000:03:20.0" (device 20 out of range (max 1f))\n`);
+    expect((await xsm("simulate", function8)).stderr).toBe(`${function8}: /steps/0/sbdf: expected a PCI address as Xen prints it (%pp), SSSS:BB:DD.F, e.g. 0000:03:10.1; got "0000:03:00.8" (function 8 out of range (max 7))\n`);
+  });
+
+  it("an empty list or name is said in words, not as ajv's 'must NOT have fewer than 1 items'", async () => {
+    const none = scenario((s) => (s.domains = []));
+    const r = await xsm("simulate", none);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")).toContain(`${none}: /domains: expected at least 1 item; got []`);
+  });
+});
+
+describe("help", () => {
+  const commands = ["compile", "build", "check", "fmt", "lint", "lsp", "simulate", "init", "scaffold", "search", "info", "why", "allow", "flow", "diff", "test", "studio"];
+  /** Each option's description as help prints it (wrapped lines joined). */
+  async function options(command: string): Promise<Map<string, string>> {
+    const help = (await xsm(command, "--help")).stdout;
+    const out = new Map<string, string>();
+    let last: string | undefined;
+    for (const line of help.slice(help.indexOf("Options:")).split("\n").slice(1)) {
+      const m = /^ {2}(-\S.*?)  +(\S.*)$/.exec(line);
+      if (m) out.set((last = m[1]!.trim()), m[2]!);
+      else if (last !== undefined && /^ {3,}\S/.test(line)) out.set(last, `${out.get(last)} ${line.trim()}`);
+    }
+    return out;
+  }
+
+  it("shows no empty-list or quoted-number defaults", async () => {
+    for (const c of commands) {
+      const help = (await xsm(c, "--help")).stdout;
+      expect(help, c).not.toContain("(default: [])");
+      expect(help, c).not.toMatch(/\(default: "\d+"\)/);
+    }
+  });
+
+  it("describes a policy tree's options the same way in every command that takes a tree", async () => {
+    const seen = new Map<string, string>();
+    for (const c of ["build", "lint", "search", "info", "why", "allow", "flow", "diff", "test"]) {
+      for (const [flags, text] of await options(c)) {
+        const key = flags.replace(/^-D, /, "");
+        if (key !== "--flask-dir <dir>" && key !== "--define <name[=value]>") continue;
+        expect(text, `${c} ${flags}`).toBe(seen.get(key) ?? text);
+        seen.set(key, text);
+      }
+    }
+    expect(seen.size).toBe(2);
+  });
+});
