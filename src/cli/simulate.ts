@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
-import { STRATEGIES, type Strategy } from "../pci/types.js";
+import { STRATEGIES, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, loadScenario } from "../sim/load.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";

@@ -1,7 +1,7 @@
 // A step's `expect` against what the step did: each check is a result with what was expected and
 // what happened, so a report can say exactly which part failed.
-import type { DeviceState } from "../pci/types.js";
-import type { DomainIoState } from "../pci/iocaps.js";
+import type { DeviceState } from "../hypervisor/types.js";
+import type { DomainIoState } from "../hypervisor/iocaps.js";
 import { RangeSet, type Range } from "../xen/rangeset.js";
 import { parseRange } from "./validate.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";

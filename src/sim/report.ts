@@ -1,7 +1,7 @@
 // What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
 // table of the seven strategies and the --dot picture.
-import type { DeviceState } from "../pci/types.js";
-import type { ChannelReport, EvtchnStatus } from "../pci/evtchn.js";
+import type { DeviceState } from "../hypervisor/types.js";
+import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
 import type { XsmCheck } from "../xsm/types.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";

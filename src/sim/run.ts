@@ -3,8 +3,8 @@
 // whether the step's expectations held. prepare() does everything that can fail before a step runs
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
-import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
-import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
+import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
+import type { DeviceState, DomainTable, Strategy } from "../hypervisor/types.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -18,10 +18,10 @@ import type { LoadedScenario, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
-import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../pci/iocaps.js";
+import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
-import type { EvtchnStatus } from "../pci/evtchn.js";
+import type { EvtchnStatus } from "../hypervisor/evtchn.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -87,7 +87,7 @@ export interface DomainState {
   created?: boolean;
   hardware: boolean;
   control: boolean;
-  /** Its passthrough resources (src/pci/iocaps.ts), when a step touched them or it is a hardware domain. */
+  /** Its passthrough resources (src/hypervisor/iocaps.ts), when a step touched them or it is a hardware domain. */
   io?: DomainIoState;
 }
 

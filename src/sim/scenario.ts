@@ -1,7 +1,7 @@
 // The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { DeviceKind, Strategy, VfWithoutPf } from "../pci/types.js";
+import type { DeviceKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 
 export interface DomainSpec {
@@ -42,7 +42,7 @@ export interface DeviceSpec {
   msix?: { entries: number; table: Num; pba: Num };
 }
 
-/** A domain's passthrough resources after a step (src/pci/iocaps.ts); each range list is compared
+/** A domain's passthrough resources after a step (src/hypervisor/iocaps.ts); each range list is compared
  *  as a set: ["0xfebe0-0xfebff", 33] */
 export interface ResourceCheck {
   domain: string;
@@ -146,7 +146,7 @@ export type Step = StepBase &
     | { op: "msix_maskall"; as: string; sbdf: string; maskall: boolean }
   );
 
-/** The steps that grant, map and bind a device's resources (src/pci/iocaps.ts). */
+/** The steps that grant, map and bind a device's resources (src/hypervisor/iocaps.ts). */
 export const RESOURCE_OPS = [
   "irq_permission",
   "gsi_permission",

@@ -6,7 +6,7 @@ import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { compile } from "../../policy/index.js";
 import { parsePolicy } from "../../policy/parse.js";
 import type { CompiledPolicy } from "../../policy/types.js";
-import { STRATEGIES, type Strategy } from "../../pci/types.js";
+import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
 import { prepare, type Prepared } from "../../sim/run.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };

@@ -1,6 +1,6 @@
 // One behaviour of pci.c per test: return codes, printk lines, XSM checks made, final devices().
 import { describe, expect, it } from "vitest";
-import { PciRegistry } from "../../src/pci/registry.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
 import { Domains, ScriptedXsm, cast, gvpGuest, gvpHwdom, makeRegistry, svpHwdom } from "./helpers.js";
 
 const PF = "0000:03:00.0";

@@ -22,7 +22,7 @@ export interface DeviceState {
   owner: string | null; // domain name
   /** Only present (as false) after hot_unplug: the hardware vanished but Xen still holds the record. */
   present?: false;
-  /** Its MSI-X record (src/pci/msix.ts), added by the simulator once Xen looked at it. */
+  /** Its MSI-X record (src/hypervisor/msix.ts), added by the simulator once Xen looked at it. */
   msix?: { entries: number; used: number; table?: { start: number; end: number }; pba?: { start: number; end: number }; maskall?: true };
 }
 

@@ -6,7 +6,7 @@
 // test/sim/msix.test.ts.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IoCaps } from "../../src/pci/iocaps.js";
+import { IoCaps } from "../../src/hypervisor/iocaps.js";
 import { createXsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
 

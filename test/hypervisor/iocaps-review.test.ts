@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.js";
-import { IoCaps } from "../../src/pci/iocaps.js";
+import { IoCaps } from "../../src/hypervisor/iocaps.js";
 import { createXsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
 

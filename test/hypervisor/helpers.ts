@@ -2,9 +2,9 @@
 // DomainTable. The scripted module stands in for dummy/flask so the registry's own behaviour is
 // what the tests pin down; it reports one XsmCheck per hook call through onCheck.
 import type { Domain, Rc, XsmCheck, XsmHook, XsmModule } from "../../src/xsm/types.js";
-import type { DomainTable } from "../../src/pci/types.js";
-import { PciRegistry } from "../../src/pci/registry.js";
-import type { RegistryOptions } from "../../src/pci/types.js";
+import type { DomainTable } from "../../src/hypervisor/types.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
+import type { RegistryOptions } from "../../src/hypervisor/types.js";
 
 export type Decide = (cur: Domain, hook: XsmHook, machineBdf: number) => boolean;
 

@@ -1,7 +1,7 @@
 // PciRegistry takes its domains as a DomainTable or as a plain list (what a library user writes
 // first); anything else is refused when the registry is built, not deep inside a hypercall.
 import { describe, expect, it } from "vitest";
-import { PciRegistry, domainTable } from "../../src/pci/index.js";
+import { PciRegistry, domainTable } from "../../src/hypervisor/index.js";
 import { createDummyXsm } from "../../src/xsm/index.js";
 import type { Domain } from "../../src/xsm/types.js";
 

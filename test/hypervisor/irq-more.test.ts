@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.js";
-import { IoCaps, hvmPciIntxGsi } from "../../src/pci/iocaps.js";
+import { IoCaps, hvmPciIntxGsi } from "../../src/hypervisor/iocaps.js";
 import { createXsm, type Xsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
 

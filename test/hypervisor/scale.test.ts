@@ -1,8 +1,8 @@
 // Issue #4 item 7: 64 PFs x 256 VFs build and tear down under every strategy, PF removal linear in its VFs.
 import { describe, expect, it, vi } from "vitest";
-import { PciRegistry } from "../../src/pci/registry.js";
-import { STRATEGIES } from "../../src/pci/types.js";
-import { build, tearDown } from "../../src/pci/workload.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
+import { STRATEGIES } from "../../src/hypervisor/types.js";
+import { build, tearDown } from "../../src/hypervisor/workload.js";
 import { Domains, ScriptedXsm, cast, svpHwdom } from "./helpers.js";
 
 const SHAPE = { pfs: 64, vfsPerPf: 256 };

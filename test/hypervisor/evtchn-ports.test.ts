@@ -1,4 +1,4 @@
-// Event channels between domains (src/pci/evtchn.ts, common/event_channel.c): one port table per
+// Event channels between domains (src/hypervisor/evtchn.ts, common/event_channel.c): one port table per
 // domain shared with bind_pirq's channels; EVTCHNOP_alloc_unbound, bind_interdomain, send, close,
 // status and reset with their XSM hooks as dummy.h and flask/hooks.c have them, on the Xen-style
 // policy of examples/xen-flask (create_channel / domain_comms: type_transition T domain_type:event
@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.js";
-import { IoCaps } from "../../src/pci/iocaps.js";
+import { IoCaps } from "../../src/hypervisor/iocaps.js";
 import { createXsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
 

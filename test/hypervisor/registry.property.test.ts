@@ -2,8 +2,8 @@
 // policies, against a scripted XSM module that allows or denies per (domain, hook, device).
 import { describe, it } from "vitest";
 import fc from "fast-check";
-import { PciRegistry } from "../../src/pci/registry.js";
-import { STRATEGIES, VF_WITHOUT_PF } from "../../src/pci/types.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
+import { STRATEGIES, VF_WITHOUT_PF } from "../../src/hypervisor/types.js";
 import type { Rc } from "../../src/xsm/types.js";
 import { Domains, ScriptedXsm } from "./helpers.js";
 import { CountingXsm, DOMAINS, opsArb, scriptedDecider, step, type World } from "./model.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.js";
-import { IoCaps } from "../../src/pci/iocaps.js";
+import { IoCaps } from "../../src/hypervisor/iocaps.js";
 import { createXsm, type Xsm } from "../../src/xsm/index.js";
 import type { Domain } from "../../src/xsm/types.js";
 import { RangeSet } from "../../src/xen/rangeset.js";

@@ -1,7 +1,7 @@
 // What pci_remove_device() does when asked to remove a PF whose VFs are still present: every answer
 // given in the xen-devel thread "[PATCH v6 2/3] xen/pci: introduce PF<->VF links" (Oct-Nov 2024).
 // The registry has already passed xsm_resource_unplug_pci on the PF and found it has linked VFs;
-// a strategy decides the rest. Names are the thread's proposals as README lists them (src/pci/types.ts STRATEGIES).
+// a strategy decides the rest. Names are the thread's proposals as README lists them (src/hypervisor/types.ts STRATEGIES).
 import type { Rc } from "../xen/errno.js";
 import type { Strategy } from "./types.js";
 import type { Pdev } from "./pdev.js";

@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import { expect } from "vitest";
 import type { Domain, Rc, XsmHook, XsmModule } from "../../src/xsm/types.js";
-import { PciRegistry } from "../../src/pci/registry.js";
-import type { DeviceState, Strategy, VfWithoutPf } from "../../src/pci/types.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
+import type { DeviceState, Strategy, VfWithoutPf } from "../../src/hypervisor/types.js";
 import { Domains } from "./helpers.js";
 
 export const DOMAINS: Domain[] = [

@@ -1,13 +1,13 @@
 // The registry under the real flask module and a policy in Daniel P. Smith's SVP shape
-// (test/pci/data/svp-pci.conf, accepted by checkpolicy -t Xen): labels per device through
+// (test/hypervisor/data/svp-pci.conf, accepted by checkpolicy -t Xen): labels per device through
 // pcidevicecon, so the PF and its VFs can belong to different platforms.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compilePolicy } from "../../src/index.js";
 import { createXsm } from "../../src/xsm/index.js";
-import { PciRegistry } from "../../src/pci/registry.js";
-import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
+import { STRATEGIES, type Strategy } from "../../src/hypervisor/types.js";
 import type { Domain } from "../../src/xsm/types.js";
 import { Domains } from "./helpers.js";
 import { CountingXsm, moduleAnswer, opsArb, step, type World } from "./model.js";

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DummyXsm } from "../../src/xsm/dummy.js";
-import { PciRegistry } from "../../src/pci/registry.js";
-import { STRATEGIES } from "../../src/pci/types.js";
+import { PciRegistry } from "../../src/hypervisor/registry.js";
+import { STRATEGIES } from "../../src/hypervisor/types.js";
 import { Domains, gvpHwdom, svpHwdom } from "./helpers.js";
 import { CountingXsm, DOMAINS, moduleAnswer, opsArb, step, type World } from "./model.js";
 

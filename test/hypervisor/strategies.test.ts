@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import type { Decide } from "./helpers.js";
 import { gvpGuest, gvpHwdom, makeRegistry, svpHwdom } from "./helpers.js";
-import type { DeviceState, Strategy, VfWithoutPf } from "../../src/pci/types.js";
+import type { DeviceState, Strategy, VfWithoutPf } from "../../src/hypervisor/types.js";
 
 const PF = "0000:03:00.0";
 const VF0 = "0000:03:10.0";
