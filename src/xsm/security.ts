@@ -229,22 +229,23 @@ export class SecurityServer {
    *  label's context is invalid. */
   irqSid(irq: number): number {
     const text = this.policy.pirqContext(irq);
-    return text === undefined ? SECINITSID_IRQ : this.ocontextSid(text);
+    return text === undefined ? SECINITSID_IRQ : this.heldOrNewSid(text);
   }
 
   /** security_iterate_iomem_sids(): [start, end] cut where its iomemcon labels change, each piece
    *  with its SID (the `iomem` initial SID between entries), in address order. */
   iomemPieces(start: number, end: number): LabelledPiece[] {
-    return pieces(this.policy.iomemContexts(), SECINITSID_IOMEM, start, end, (text) => this.ocontextSid(text));
+    return pieces(this.policy.iomemContexts(), SECINITSID_IOMEM, start, end, (text) => this.heldOrNewSid(text));
   }
 
   /** security_iterate_ioport_sids(), as iomemPieces with ioportcon and the `ioport` initial SID. */
   ioportPieces(start: number, end: number): LabelledPiece[] {
-    return pieces(this.policy.ioportContexts(), SECINITSID_IOPORT, start, end, (text) => this.ocontextSid(text));
+    return pieces(this.policy.ioportContexts(), SECINITSID_IOPORT, start, end, (text) => this.heldOrNewSid(text));
   }
 
-  // an ocontext's c->sid: sidtab_context_to_sid on first use
-  private ocontextSid(text: string): number {
+  // a running domain's or an ocontext's SID: the one the table holds for the text (also one a reload
+  // kept or invalidated), else sidtab_context_to_sid on first use
+  private heldOrNewSid(text: string): number {
     const known = this.sidtab.lookup(text);
     if (known !== undefined) return known;
     const r = this.sidtab.contextToSid(text);
@@ -267,11 +268,7 @@ export class SecurityServer {
    */
   domainSid(d: Domain): number {
     const text = d.context;
-    if (text === undefined) return defaultDomainSid(d.domid);
-    const known = this.sidtab.lookup(text);
-    if (known !== undefined) return known;
-    const r = this.sidtab.contextToSid(text);
-    return r.ok ? r.value : -1;
+    return text === undefined ? defaultDomainSid(d.domid) : this.heldOrNewSid(text);
   }
 
   /** Why domainSid / deviceSid gave -1. */
