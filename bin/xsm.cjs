@@ -30,7 +30,7 @@
 // CommonJS (.cjs, whatever package.json's "type"): node runs it without its ES module loader, whose
 // resolution, loading and module records cost a few ms of a start-up that is ~40 ms beyond node's own.
 "use strict";
-const { readFileSync, statSync, writeFileSync, writeSync } = require("node:fs");
+const { closeSync, fstatSync, openSync, readFileSync, readSync, statSync, writeFileSync, writeSync } = require("node:fs");
 const { Script } = require("node:vm");
 
 const root = `${require("node:path").dirname(__dirname)}/`;
@@ -116,17 +116,30 @@ function cacheKey(bundle) {
   return JSON.stringify({ node: process.version, arch: process.arch, bundleBytes: bundle.length, bundleId: first.slice(14) });
 }
 
-/** The cache's V8 data when its first line is this bundle's key, else undefined. */
-function codeCache(key) {
+/** The cache's V8 data when its first line is this bundle's key, else undefined; read into `room`
+ *  (the bundle's buffer, its text already copied out) when the cache fits there. */
+function codeCache(key, cache, room) {
   let data;
   try {
-    data = readFileSync(cacheFile);
+    data = readWhole(cache ?? openSync(cacheFile, "r"), room);
   } catch {
     return debug(`code cache: none (dist/bin/${cacheName})`);
   }
   const eol = data.indexOf(10);
   if (key === undefined || eol < 0 || data.toString("latin1", 0, eol).trimEnd() !== key) return debug("code cache: made for another bundle or node, not used");
   return data.subarray(eol + 1);
+}
+
+/** A file's bytes, from an open descriptor (closed here), read into `room` when it is large enough. */
+function readWhole(fd, room, size = fstatSync(fd).size) {
+  try {
+    const buf = room !== undefined && room.length >= size ? room : Buffer.allocUnsafeSlow(size);
+    let done = 0;
+    for (let n; done < size && (n = readSync(fd, buf, done, size - done, done)) > 0; ) done += n;
+    return buf.subarray(0, done);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** Whether `xsm compile`'s files (its policy, an existing -o target) come to at most 1 MB in all;
@@ -145,10 +158,52 @@ function shortInputs() {
   return found && bytes <= 1 << 20;
 }
 
+/**
+ * V8 flags set at run time, through node's own binding behind node:v8 when node has it: node:v8's
+ * module requires internal/heap_utils and with it node's ~20 stream modules (`xsm compile` of
+ * Xen's policy: ~120 page faults and ~4 ms of its CPU), none of which a compile uses otherwise.
+ * process.binding("v8") is deprecated (DEP0111, a warning at its first use), so the warning is
+ * held back for this one call; a node without the binding or its function gets node:v8.
+ */
+function setV8Flags(flags) {
+  const quiet = process.noDeprecation;
+  try {
+    process.noDeprecation = true;
+    const binding = process.binding("v8");
+    if (typeof binding?.setFlagsFromString === "function") return binding.setFlagsFromString(flags);
+  } catch {
+    // (no such binding in this node: node:v8 below)
+  } finally {
+    process.noDeprecation = quiet;
+  }
+  require("node:v8").setFlagsFromString(flags);
+}
+
+// XSM_WRITE_CODE_CACHE: the build's run that makes the cache (scripts/build.mjs); it starts without one.
+const training = process.env.XSM_WRITE_CODE_CACHE === cacheFile;
 const stale = staleness();
+// The bundle and its code cache are about the same size (0.2-0.6 MB), read one after the other
+// into one buffer: the cache into the bundle's bytes once their text is copied out. Fresh memory
+// costs a page fault per 4 KB when first touched (~20 µs each on the project's VM), and the
+// cache's own buffer was ~120 of them in `xsm compile`.
 let bundle;
+let cache;
+let room;
 try {
-  bundle = stale === undefined ? readFileSync(bundleFile) : undefined;
+  if (stale === undefined) {
+    const fd = openSync(bundleFile, "r");
+    let cacheSize = 0;
+    try {
+      cache = training ? undefined : openSync(cacheFile, "r");
+      if (cache !== undefined) cacheSize = fstatSync(cache).size;
+    } catch {
+      // (no cache: codeCache opens it again and says so)
+    }
+    const size = fstatSync(fd).size;
+    // (allocUnsafeSlow: never a slice of node's shared pool, which other buffers use)
+    room = Buffer.allocUnsafeSlow(Math.max(size, cacheSize));
+    bundle = readWhole(fd, room, size);
+  }
 } catch {
   // (undefined: reported below)
 }
@@ -157,12 +212,11 @@ if (bundle === undefined) {
   process.exit(1);
 }
 
-// XSM_WRITE_CODE_CACHE: the build's run that makes the cache (scripts/build.mjs); it starts without one.
-const training = process.env.XSM_WRITE_CODE_CACHE === cacheFile;
 const key = cacheKey(bundle);
-const cachedData = training ? undefined : codeCache(key);
 // the bundle is ASCII (esbuild escapes the rest), so latin1 is its text without a UTF-8 decode
-const script = new Script(bundle.toString("latin1"), { filename: bundleFile, cachedData });
+const source = bundle.toString("latin1");
+const cachedData = training ? undefined : codeCache(key, cache, room);
+const script = new Script(source, { filename: bundleFile, cachedData });
 if (cachedData !== undefined) debug(script.cachedDataRejected ? "code cache: rejected by V8" : "code cache: used");
 const bundleModule = { exports: {} };
 // (this file's own require: it resolves packages from the same node_modules as one made for
@@ -178,9 +232,9 @@ const { runCli } = bundleModule.exports;
 // level has loaded every module of node's a compile uses: node compiles them from its embedded
 // cache, which a changed flag also voids (the compile bundle writes through writeNow and never makes
 // process.stdout or process.stderr, whose modules would load later; test/cli/bin.test.ts checks
-// that node:v8 is the last module of node's a compile loads).
+// that a compile loads no module of node's after the flag is set).
 if (!training && command === "compile" && shortInputs()) {
-  require("node:v8").setFlagsFromString("--no-opt");
+  setV8Flags("--no-opt");
   debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");
 }
 

@@ -51,7 +51,7 @@ export type { Result } from "./diagnostics/result.js";
 // ---- XSM: the flask and dummy modules behind flask_op's operations ----
 export { Xsm } from "./xsm/index.js";
 export type { AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
-export type { Domain, Domctl, ErrnoName, EvtchnRef, EvtchnState, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmHook, XsmIoHooks, IrqRef, XsmModule } from "./xsm/types.js";
+export type { Domain, Domctl, ErrnoName, EvtchnRef, EvtchnState, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, IrqRef, XsmModule } from "./xsm/types.js";
 
 /** An XSM with the dummy or flask module; `policyText` and `loadPolicy` take policy.conf text or a
  *  binary policy's bytes and, as Xen's security_load_policy, refuse what Xen's policydb.c refuses. */
@@ -60,12 +60,12 @@ export function createXsm(options: XsmOptions): Xsm {
 }
 
 // ---- the PCI registry: xen/drivers/passthrough/pci.c with every PF-removal strategy ----
-export { PciRegistry, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, domainTable, formatSbdf, parseSbdf, sbdfKey, toSbdfKey } from "./pci/index.js";
-export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./pci/index.js";
+export { PciRegistry, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, domainTable, formatSbdf, parseSbdf, sbdfKey, toSbdfKey } from "./hypervisor/index.js";
+export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./hypervisor/index.js";
 
 // ---- scenarios: load, run, report; the SVP policy extension's printer ----
 export { formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";
-export type { LoadedScenario, LoadResult } from "./sim/load.js";
+export type { LoadedScenario, LoadResult, LocateRule, PolicySource, ReadPolicy } from "./sim/load.js";
 export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export { prepare, runPrepared, simulate } from "./sim/run.js";
 export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";

@@ -37,8 +37,8 @@ export function loadXsm(): Promise<CreateXsm | Missing> {
 
 export type RegistryCtor = new (
   xsm: import("../../src/xsm/types.js").XsmModule,
-  domains: import("../../src/pci/types.js").DomainTable,
-  opts: import("../../src/pci/types.js").RegistryOptions,
+  domains: import("../../src/hypervisor/types.js").DomainTable,
+  opts: import("../../src/hypervisor/types.js").RegistryOptions,
 ) => RegistryLike;
 
 /** The part of PciRegistry the benchmark drives. */
@@ -50,7 +50,7 @@ export interface RegistryLike {
 }
 
 export function loadRegistry(): Promise<RegistryCtor | Missing> {
-  return load("src/pci/index.ts", (m) => m.PciRegistry as RegistryCtor | undefined, "PciRegistry");
+  return load("src/hypervisor/index.ts", (m) => m.PciRegistry as RegistryCtor | undefined, "PciRegistry");
 }
 
 export function loadDummyXsm(): Promise<(() => import("../../src/xsm/types.js").XsmModule) | Missing> {
@@ -63,7 +63,7 @@ export interface SimPieces {
     policyText: string;
   };
   prepareGenerated: (gen: ReturnType<SimPieces["generateScenario"]>) => unknown;
-  runPrepared: (prepared: unknown, opts?: { strategy?: import("../../src/pci/types.js").Strategy; trackPartial?: boolean }) => {
+  runPrepared: (prepared: unknown, opts?: { strategy?: import("../../src/hypervisor/types.js").Strategy; trackPartial?: boolean }) => {
     steps: unknown[];
     summary: Record<string, number>;
   };

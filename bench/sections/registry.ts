@@ -1,7 +1,7 @@
 // Section 4: the PCI registry at scale: 64 PFs x 256 VFs built and torn down under every
 // PF-removal strategy (ops/s), and the time to remove one PF as its VF count grows (it should grow
 // linearly: a strategy visits each VF a constant number of times).
-import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
+import { STRATEGIES, type Strategy } from "../../src/hypervisor/types.js";
 import type { Domain, XsmModule } from "../../src/xsm/types.js";
 import { type Budget, median, nowNs } from "../lib/measure.js";
 import { isMissing, loadCompiler, loadDummyXsm, loadRegistry, loadXsm, type RegistryCtor, type RegistryLike } from "../lib/ours.js";

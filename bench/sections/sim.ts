@@ -2,7 +2,7 @@
 // platforms, 64 PFs x 64 VFs, 10k steps, under flask. Timed in stages: generate the scenario
 // JSON, validate and prepare it (schema, contexts, policy compile), run every step once; and
 // --compare's work, the seven strategies run on one preparation.
-import { STRATEGIES } from "../../src/pci/types.js";
+import { STRATEGIES } from "../../src/hypervisor/types.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -97,7 +97,9 @@ export function setoolsConstraintText(con: ResolvedConstraint, sym: Symbols, sou
   if (source) postfixOf(source, sourceNames(sym), postfix);
   else postfixOf(con.expr, resolvedNames(sym), postfix);
   const keyword = isMlsExpr(con.expr) ? "mlsconstrain" : "constrain";
-  return `${keyword} ${cls.name} ${perms.length > 1 ? `{ ${perms.join(" ")} }` : perms[0]} (${infixText(postfix)}); `;
+  // a node with no permissions (a class named twice) is one libsepol refuses to read, so setools
+  // has no text for it: braces, as for a set
+  return `${keyword} ${cls.name} ${perms.length === 1 ? perms[0] : perms.length === 0 ? "{ }" : `{ ${perms.join(" ")} }`} (${infixText(postfix)}); `;
 }
 
 /** `mlsvalidatetrans domain (l1 == l2);` (setools' Validatetrans.__str__). */

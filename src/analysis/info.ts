@@ -2,7 +2,7 @@
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
 import { typeRanks } from "../binary/symtab.js";
-import { declaredRoles, typeParent } from "../policy/symbols.js";
+import { declaredRoles, parentName, typeParent } from "../policy/symbols.js";
 import { filenameTransRecords } from "../policy/typeset.js";
 import type { AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
@@ -185,7 +185,9 @@ export function statistics(ap: AnalysisPolicy): Statistics {
     polcap: sym.policycaps.length,
     defaults: sym.classes.reduce((n, c) => n + defaultCount(c.defaults), 0),
     // a dotted name is bounded by its parent without a typebounds (hierarchy_add_bounds)
-    typebounds: sym.types.reduce((n, t) => (typeParent(sym, t.id) !== undefined ? n + 1 : n), 0),
+    // setools counts every non-attribute datum with bounds, and an alias of a dotted type is
+    // bounded too (hierarchy_add_type_callback names an alias by its primary)
+    typebounds: sym.types.reduce((n, t) => (typeParent(sym, t.id) !== undefined ? n + 1 : n) + (dottedParentType(sym, t.name) ? t.aliases.length : 0), 0),
     initialSids: [...sym.initialSids.values()].filter((c) => c !== undefined).length,
     devicetreecon: o.devicetreecon.length,
     iomemcon: o.iomemcon.length,
@@ -386,3 +388,8 @@ export function renderListings(list: Listing[]): string {
   return list.map((l) => `\n${l.title}: ${l.items.length}\n${l.items.map((i) => `   ${i}\n`).join("")}`).join("");
 }
 
+/** Whether a type's name gives it a parent type (a dot, and the part before it declared). */
+function dottedParentType(sym: Symbols, name: string): boolean {
+  const parent = parentName(name);
+  return parent !== undefined && sym.typeIds.has(parent);
+}

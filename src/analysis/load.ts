@@ -65,9 +65,12 @@ export function locationText(at: { file: string; line: number; expansion?: strin
   return `${at.file}:${at.line}${at.expansion ? ` (${at.expansion})` : ""}`;
 }
 
-/** A decision's reason with its rule's span where the rule came from (a policy tree's file). */
+/** A decision's reason with its rule's span where the rule came from (a policy tree's file) and,
+ *  for a rule a macro wrote, the call (`RuleRef.expansion`, which reasonText and reasonJson print). */
 export function locatedReason(ap: { readonly locate?: Locate }, r: Reason): Reason {
-  return ap.locate && "rule" in r ? { ...r, rule: { ...r.rule, span: ap.locate(r.rule.span).span } } : r;
+  if (!ap.locate || !("rule" in r)) return r;
+  const { span, expansion } = ap.locate(r.rule.span);
+  return { ...r, rule: { text: r.rule.text, span, ...(expansion ? { expansion } : {}) } };
 }
 
 /** A span's location as reports print it. */

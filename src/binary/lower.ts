@@ -507,12 +507,15 @@ function lowerConstraints(lw: Lowering, ast: PolicyAst): { constraints: Constrai
     if (s.kind !== "constrain" && s.kind !== "validatetrans") continue;
     const expr: ConsExpr[] = [];
     consExpr(lw, s.expr, expr);
-    for (const tclass of lw.classValues(s.classes)) {
+    // a class named twice gets a node each time (define_constraint, define_validatetrans); the
+    // permissions go only to the node at the head of each class's list, its last one
+    const listed = includeNames(s.classes).map((name) => lw.sym.classIds.get(name)).filter((c): c is number => c !== undefined).map((c) => c + 1);
+    for (const [i, tclass] of listed.entries()) {
       const cls = lw.sym.classes[tclass - 1]!;
       // define_constraint masks `*` and `~` to the class's permissions, unlike AV rules;
       // both lists are built by prepending
       if (s.kind === "constrain") {
-        const mask = (lw.avPerms(s.perms, tclass) & cls.allMask) >>> 0;
+        const mask = listed.lastIndexOf(tclass) === i ? (lw.avPerms(s.perms, tclass) & cls.allMask) >>> 0 : 0;
         constraints[tclass - 1]!.unshift({ permissions: mask, expr: expr.map((e) => ({ ...e })) });
       } else validatetrans[tclass - 1]!.unshift({ permissions: 0, expr: expr.map((e) => ({ ...e })) });
     }
@@ -686,10 +689,19 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     };
   });
 
+  // hierarchy_add_role_callback looks the parent up among roles and role attributes alike
+  const roleParent = (name: string): number => {
+    const parent = parentName(name);
+    if (parent === undefined) return 0;
+    const r = sym.roleIds.get(parent);
+    if (r !== undefined) return lw.roleVal[r]!;
+    const a = sym.roleAttrs.findIndex((x) => x.name === parent);
+    return a < 0 ? 0 : lw.roleAttrVal[a]!;
+  };
   const roles: RoleDatum[] = sym.roles.map((r) => ({
     name: r.name,
     value: lw.roleVal[r.id]!,
-    bounds: dottedParent(r.name, sym.roleIds, lw.roleVal),
+    bounds: roleParent(r.name),
     // object_r dominates nothing and is written with no types (role_write); role dominance
     // statements add roles (define_role_dom)
     dominates: r.id === OBJECT_R ? [] : r.dominates ? bitsOf(Array.from(r.dominates, (d) => (d < 0 ? lw.roleAttrVal[-d - 1]! : lw.roleVal[d]!) - 1)) : [lw.roleVal[r.id]! - 1],
@@ -701,9 +713,22 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     const value = lw.typeBit[t.id]! + 1;
     const bounds = t.bounds !== undefined ? lw.typeBit[t.bounds]! + 1 : dottedParent(t.name, sym.typeIds, lw.typeBit, 1);
     typeRecords.push({ name: t.name, value, properties: TYPE_PRIMARY, bounds });
-    for (const a of t.aliases) typeRecords.push({ name: a, value, properties: 0, bounds: 0 });
+    // an alias's datum in the expanded policy starts unbounded; hierarchy_add_type_callback then
+    // names it by its value, i.e. its primary's name, and bounds it by that name's dotted parent
+    // (typebounds never reaches it)
+    const aliasBounds = t.aliases.length > 0 ? dottedParent(t.name, sym.typeIds, lw.typeBit, 1) : 0;
+    for (const a of t.aliases) typeRecords.push({ name: a, value, properties: 0, bounds: aliasBounds });
   }
-  for (const a of sym.attrs) typeRecords.push({ name: a.name, value: lw.attrBit[a.id]! + 1, properties: TYPE_PRIMARY | TYPE_ATTRIBUTE, bounds: 0 });
+  // a dotted attribute is bounded by its parent too, which may be a type, an alias or an attribute
+  const typeOrAttr = (name: string): number => {
+    const parent = parentName(name);
+    if (parent === undefined) return 0;
+    const t = sym.typeIds.get(parent);
+    if (t !== undefined) return lw.typeBit[t]! + 1;
+    const a = sym.attrIds.get(parent);
+    return a === undefined ? 0 : lw.attrBit[a]! + 1;
+  };
+  for (const a of sym.attrs) typeRecords.push({ name: a.name, value: lw.attrBit[a.id]! + 1, properties: TYPE_PRIMARY | TYPE_ATTRIBUTE, bounds: typeOrAttr(a.name) });
 
   const users: UserDatum[] = sym.users.map((u) => ({
     name: u.name,

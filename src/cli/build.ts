@@ -9,7 +9,8 @@ import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkBinaryOptions, parseHandleUnknown, parseVersion } from "./compile-binary.js";
 import { writeOutputs } from "./output.js";
-import { failWith, parseFormat, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
+import { failWith, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
+import { parseFormat } from "./format-option.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 

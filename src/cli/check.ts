@@ -10,7 +10,8 @@ import { diagnostic, PolicyError, type Diagnostic } from "../diagnostics/diagnos
 import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
 import type { CompiledPolicy, Decision } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
-import { parseFormat, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
+import { withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
+import { parseFormat } from "./format-option.js";
 import { CliError, readJsonFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";

@@ -4,7 +4,6 @@
 // an end column is one past the last character, as in SARIF's region.
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
-import { InvalidArgumentError } from "commander";
 import type * as Sarif from "sarif";
 import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
@@ -13,12 +12,6 @@ import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 
 export type OutputFormat = "text" | "json" | "sarif";
 export const FORMATS: readonly OutputFormat[] = ["text", "json", "sarif"];
-
-/** commander's parser for --format: anything else is a usage error (exit 2). */
-export function parseFormat(value: string): OutputFormat {
-  if ((FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-  throw new InvalidArgumentError(`expected one of ${FORMATS.join(", ")}`);
-}
 
 export interface LocationJson {
   file: string | null;

@@ -3,7 +3,7 @@
 // status: 0 ok, 1 a policy or input error, 2 a usage error, 70 a bug in xsm itself.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { Command, CommanderError } from "commander";
+import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
@@ -64,7 +64,27 @@ function packageVersion(): string {
   }
 }
 
+/**
+ * `xsm compile FILE`, `xsm compile FILE -o OUT` and `xsm compile -o OUT FILE` (or `--output OUT`):
+ * what a Makefile runs once per file. For these argument lists commander's parse gives the compile
+ * action exactly FILE and `{ format: "text", output: OUT }` (no other option, no other default), so
+ * runCli calls the action itself, without loading commander (its modules, ~50 KB of the compile
+ * bundle) or building the program (reading package.json for `-V`, nine options). Anything else (a
+ * name starting with `-`, another option, a missing or extra argument, help) goes through
+ * commander as before. undefined when argv is not one of these.
+ */
+export function plainCompile(argv: readonly string[]): { file: string; output?: string } | undefined {
+  if (argv[0] !== "compile") return undefined;
+  const dashed = argv.filter((a) => a.startsWith("-"));
+  if (argv.length === 2 && dashed.length === 0) return { file: argv[1]! };
+  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output")) return undefined;
+  if (argv[1] === dashed[0]) return { file: argv[3]!, output: argv[2]! };
+  if (argv[2] === dashed[0]) return { file: argv[1]!, output: argv[3]! };
+  return undefined;
+}
+
 async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<Command> {
+  const { Command } = await import("commander");
   const program = new Command("xsm")
     .description("Xen XSM/FLASK policy compiler and decision engine")
     .version(packageVersion(), "-V, --version")
@@ -97,6 +117,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const asked = argv[0] === "help" ? argv[1] : undefined;
   if (asked !== undefined && !asked.startsWith("-") && asked !== "help" && !COMMANDS.some((c) => c.name === asked)) argv = [asked];
   const cli: CliContext = { io };
+  const plain = plainCompile(argv);
+  if (plain !== undefined) {
+    try {
+      const { runCompile } = await import("./compile-run.js");
+      await runCompile(cli, plain.file, plain.output === undefined ? { format: "text" } : { format: "text", output: plain.output });
+      return EXIT_OK;
+    } catch (err) {
+      return report(err, io);
+    }
+  }
   const program = await buildProgram(cli, argv);
   if (argv.length === 0) {
     io.stderr.write(program.helpInformation());
@@ -106,18 +136,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;
   } catch (err) {
-    return report(err, io);
+    return report(err, io, (await import("commander")).CommanderError);
   }
 }
 
 // `npx tsx src/cli/main.ts ARGS...`: the command line from the sources, as bin/xsm.cjs runs the
-// bundle; only when this file is the program (never imported: the tests, the bundle)
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// bundle; only when this file is the program (never imported: the tests, the bundle). (The name
+// is compared first: the URLs cost a cold start ~1 ms of node's url code.)
+if (process.argv[1] !== undefined && /[\\/]main\.[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(process.argv[1]).href) {
   void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => (process.exitCode = code));
 }
 
-function report(err: unknown, io: CliIo): number {
-  if (err instanceof CommanderError) {
+/** The exit status for what a run threw, its message written; `commanderError` is commander's
+ *  error class when commander parsed the arguments (a plain compile never loads it). */
+function report(err: unknown, io: CliIo, commanderError?: typeof CommanderError): number {
+  if (commanderError !== undefined && err instanceof commanderError) {
     // commander already wrote the message (and the usage hint) through configureOutput
     // (`xsm help NAME` ends with commander.help, `xsm NAME --help` with commander.helpDisplayed)
     const ok = err.code === "commander.helpDisplayed" || err.code === "commander.help" || err.code === "commander.version";

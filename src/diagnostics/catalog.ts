@@ -139,14 +139,14 @@ export const CATALOG = {
   "xsm-invalidated": entry(
     "warning",
     "XSM",
-    "A reload invalidated a context the old policy had given a SID: the new policy lacks one of its names, or (when enforcing) does not accept the combination. The SID reads as unlabeled (Xen logs the same line).",
-    (context: string, why: string) => `Flask: invalidating context ${context} (${why})`,
+    "A reload invalidated a context the old policy had given a SID: the new policy lacks one of its names, or (when enforcing) does not accept the combination. The SID reads as unlabeled. Xen logs the same line (with its two spaces) without the reason.",
+    (context: string, why: string) => `Flask:  invalidating context ${context} (${why})`,
   ),
   "xsm-invalid-kept": entry(
     "warning",
     "XSM",
-    "A reload while permissive kept a SID whose context the new policy does not accept (its names all exist): decisions still use it, security_context_to_sid refuses its text (Xen logs the same line).",
-    (context: string, why: string) => `Flask: context ${context} is invalid (${why})`,
+    "A reload while permissive kept a SID whose context the new policy does not accept (its names all exist): decisions still use it, security_context_to_sid refuses its text. Xen logs the same line (with its two spaces) without the reason.",
+    (context: string, why: string) => `Flask:  context ${context} is invalid (${why})`,
   ),
   "xsm-mls-switch": entry("error", "XSM", "A reload cannot switch between an MLS and a non-MLS policy (Xen's policydb_read refuses it).", (wasMls: boolean) =>
     wasMls ? "Cannot switch between MLS and non-MLS policies" : "Cannot switch between non-MLS and MLS policies",

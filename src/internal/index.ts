@@ -9,5 +9,5 @@ export { check, unusedDeclarations } from "../policy/check.js";
 export { PolicyTables, boolState } from "../policy/image.js";
 export { policyImage } from "../policy/view.js";
 export { Avc, DummyXsm, FlaskXsm, SecurityServer, SidTable, INITIAL_SIDS, createDummyXsm, createXsm as createXsmWithCompiler, formatAvcAudit, xsmDefaultAction } from "../xsm/index.js";
-export { PF_REMOVAL, devfn, sbdfFromKey } from "../pci/index.js";
+export { PF_REMOVAL, devfn, sbdfFromKey } from "../hypervisor/index.js";
 export { prepareGenerated, runScaleScenario, writeGeneratedScenario } from "../sim/generate.js";

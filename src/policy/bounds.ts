@@ -157,8 +157,13 @@ function dottedParent<T extends { name: string }>(items: T[], ids: Map<string, n
 function roleUserBounds(sym: Symbols): Diagnostic[] {
   const diags: Diagnostic[] = [];
   for (const role of sym.roles) {
-    const parent = dottedParent(sym.roles, sym.roleIds, role);
-    if (!parent || role.id === OBJECT_R) continue;
+    if (role.id === OBJECT_R) continue;
+    // the parent may be a role attribute (hierarchy_add_role_callback searches p_roles), whose
+    // own types are those `role A types` gave it
+    const name = parentName(role.name);
+    const attr = name === undefined || sym.roleIds.has(name) ? undefined : sym.roleAttrs.find((a) => a.name === name);
+    const parent = attr ? { name: attr.name, types: attr.types ?? new Set<number>() } : dottedParent(sym.roles, sym.roleIds, role);
+    if (!parent) continue;
     if ([...role.types].some((t) => !parent.types.has(t))) diags.push(error("bounds", `role bounds violation, ${role.name} exceeds ${parent.name} (it has types ${parent.name} does not)`));
   }
   for (const user of sym.users) {

@@ -10,7 +10,7 @@ export interface ReasonJson {
   /** The line `xsm check` prints for it. */
   text: string;
   /** The rule or constraint behind it: as written, and where (mapped through #line). */
-  rule?: { text: string; file: string; line: number; col: number };
+  rule?: { text: string; file: string; line: number; col: number; expansion?: string };
   /** disabled-by-bool: the branch's condition as it must hold for the rule to apply. */
   condition?: string;
   /** disabled-by-bool: the value each boolean of the condition has now. */
@@ -22,7 +22,8 @@ export interface ReasonJson {
 /** Reads a boolean's current value; used to show the values a disabled branch depends on. */
 export type BoolLookup = (name: string) => boolean | undefined;
 
-const where = (rule: RuleRef) => `${rule.span.file}:${rule.span.line}`;
+// (a tree's macro-written rule also names the call, as the analysis commands' locations do)
+const where = (rule: RuleRef) => `${rule.span.file}:${rule.span.line}${rule.expansion ? ` (${rule.expansion})` : ""}`;
 
 /** The booleans a condition names, with their values now (names the policy does not know are left out). */
 export function conditionBooleans(condition: string, lookup: BoolLookup): Record<string, boolean> {
@@ -65,7 +66,10 @@ export function reasonText(r: Reason, lookup?: BoolLookup): string {
 
 export function reasonJson(r: Reason, lookup?: BoolLookup): ReasonJson {
   const out: ReasonJson = { kind: r.kind, text: reasonText(r, lookup) };
-  if ("rule" in r) out.rule = { text: r.rule.text, file: r.rule.span.file, line: r.rule.span.line, col: r.rule.span.col };
+  if ("rule" in r) {
+    out.rule = { text: r.rule.text, file: r.rule.span.file, line: r.rule.span.line, col: r.rule.span.col };
+    if (r.rule.expansion) out.rule.expansion = r.rule.expansion;
+  }
   if (r.kind === "disabled-by-bool") {
     out.condition = r.condition;
     if (lookup) out.booleans = conditionBooleans(r.condition, lookup);

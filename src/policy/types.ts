@@ -59,6 +59,9 @@ export interface AvDecision {
 export interface RuleRef {
   text: string;
   span: Span;
+  /** A policy tree's rule that an m4 macro wrote: the call, as "in expansion of `m` at
+   *  modules/x.te:5" (set where a report maps the span into the tree; the compiler never sets it). */
+  expansion?: string;
 }
 
 export type Reason =

@@ -9,7 +9,7 @@ import { formatSbdf } from "../xen/sbdf.js";
 import { parseScenario } from "./load.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "./run.js";
 import type { DomainSpec, Scenario, Step } from "./scenario.js";
-import type { Strategy } from "../pci/types.js";
+import type { Strategy } from "../hypervisor/types.js";
 
 export interface GenerateOptions {
   platforms?: number; // guest platforms, default 8

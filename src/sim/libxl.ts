@@ -1,8 +1,8 @@
 // What the toolstack does around a passed-through device (tools/libs/light/libxl_pci.c): the
 // hypercalls `xl pci-attach` (and `xl create` with pci = [...]) and `xl pci-detach` make for a
 // device's BARs and legacy IRQ, as sysfs shows them (the scenario's `devices`), in libxl's order.
-import type { IoCaps } from "../pci/iocaps.js";
-import type { PciRegistry } from "../pci/index.js";
+import type { IoCaps } from "../hypervisor/iocaps.js";
+import type { PciRegistry } from "../hypervisor/index.js";
 import type { Domain, Rc } from "../xsm/types.js";
 import type { DeviceSpec } from "./scenario.js";
 import { parseNum } from "./validate.js";

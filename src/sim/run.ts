@@ -3,25 +3,26 @@
 // whether the step's expectations held. prepare() does everything that can fail before a step runs
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
-import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../pci/index.js";
-import type { DeviceState, DomainTable, Strategy } from "../pci/types.js";
+import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
+import type { DeviceState, DomainTable, Strategy } from "../hypervisor/types.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import { parsePolicy } from "../policy/parse.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import type { CompiledPolicy, PolicyImage } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
 import { Explainer, type Explained } from "./explain.js";
-import type { LoadedScenario, ReadPolicy } from "./validate.js";
+import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
-import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../pci/iocaps.js";
+import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
-import type { EvtchnStatus } from "../pci/evtchn.js";
+import type { EvtchnStatus } from "../hypervisor/evtchn.js";
+import type { Gntst } from "../hypervisor/grant.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -50,6 +51,13 @@ export interface StepResult {
   port?: number;
   /** evtchn_status: what EVTCHNOP_status answered. */
   status?: EvtchnStatus;
+  /** A grant op's status (op->status: GNTST_*), beside rc, the hypercall's return (0). */
+  gntst?: Gntst;
+  /** grant_map: the maptrack handle Xen handed back. */
+  handle?: number;
+  /** grant_setup_table, grant_query_size: nr_frames (and max_nr_frames) Xen answered. */
+  frames?: number;
+  maxFrames?: number;
   /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
    *  the caller does not hold the IRQ). */
   why?: string;
@@ -87,7 +95,7 @@ export interface DomainState {
   created?: boolean;
   hardware: boolean;
   control: boolean;
-  /** Its passthrough resources (src/pci/iocaps.ts), when a step touched them or it is a hardware domain. */
+  /** Its passthrough resources (src/hypervisor/iocaps.ts), when a step touched them or it is a hardware domain. */
   io?: DomainIoState;
 }
 
@@ -114,6 +122,9 @@ export interface Prepared {
   platforms: PlatformInfo[];
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
+  /** The policies built from a tree (by image): where their rules came from, which the trace's
+   *  reasons name. A policy.conf's rules are named by their own (#line-mapped) spans. */
+  locators: Map<PolicyImage, LocateRule>;
 }
 
 /** A prepared scenario, or every error found while compiling its policies and checking its contexts. */
@@ -124,16 +135,17 @@ export type PrepareResult = Result<Prepared, ScenarioError[]>;
  *  page pass their own). */
 export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = loaded.readPolicy): PrepareResult {
   const { scenario, dir, file } = loaded;
-  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map() };
+  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map(), locators: new Map() };
   if (scenario.xsm !== "flask") return ok(prepared);
   const errors: ScenarioError[] = [];
   if (!read) return fail([atPath("scenario", "/policy", "no way to read the policy files of this scenario")]);
   const mls = scenario.mls === true;
-  const compiled = compileFile(read, dir, scenario.policy!, mls);
+  const compiled = compileFile(read, dir, scenario.policy!, mls, prepared.locators);
   if (!compiled.policy) {
     // a scenario asks for MLS with "mls": true, as the CLI does with -M
     const hint = (d: Diagnostic) => (d.code === "mls-disabled" ? ' (set "mls": true in the scenario)' : "");
-    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}${hint(d)}`));
+    // (a policy the reader could not read or build says so itself)
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${compiled.unread ? "" : "does not compile: "}${renderInline(d)}${hint(d)}`));
     return fail(errors);
   }
   prepared.policy = compiled.policy;
@@ -148,22 +160,39 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
     else if (typeof value !== "boolean") errors.push(atPath("scenario", `/booleans/${name}`, "expected a boolean"));
   }
   scenario.steps.forEach((s, i) => {
-    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy, mls));
+    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy, mls, prepared.locators));
   });
   return errors.length ? fail(errors) : ok(prepared);
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
  *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
- *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none. */
-function compileFile(read: ReadPolicy, dir: string, rel: string, mls: boolean): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
+ *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none.
+ *  A policy built from a tree (the reader's PolicySource) compiles its text under the name the
+ *  reader gives; its diagnostics point into the tree and its locator is kept by image. */
+function compileFile(
+  read: ReadPolicy,
+  dir: string,
+  rel: string,
+  mls: boolean,
+  locators: Map<PolicyImage, LocateRule>,
+): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; unread?: true } {
+  let data: ReturnType<ReadPolicy>;
   try {
-    const data = read(dir, rel);
-    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : loadPolicyBytes(data, rel, { asXen: true, mls });
-    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, rel).ast.statements) : [];
+    data = read(dir, rel, { mls });
+  } catch (err) {
+    if (err instanceof PolicyError) return { diagnostics: err.diagnostics, unread: true };
+    throw err;
+  }
+  const built = typeof data === "string" || data instanceof Uint8Array ? undefined : data;
+  try {
+    const name = built ? built.name : rel;
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
+    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, name).ast.statements) : [];
+    if (built?.locate) locators.set(loaded.policy.image, built.locate);
     return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
-    if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
+    if (err instanceof PolicyError) return { diagnostics: built?.diagnostic ? err.diagnostics.map(built.diagnostic) : err.diagnostics };
     throw err;
   }
 }
@@ -198,7 +227,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   // policy and booleans the scenario starts with
   for (const d of world.liveDomains()) xsm.module.domainStarted(d, d.target !== undefined ? world.byDomid(d.target) : undefined);
   let current: StepResult | undefined;
-  const explainer = new Explainer(xsm, world.names(), opts.explain ?? "denied");
+  const explainer = new Explainer(xsm, world.names(), opts.explain ?? "denied", (p) => prepared.locators.get(p.image));
   xsm.onCheck = (raw) => {
     if (!current) return;
     const check = explainer.explain(raw);
@@ -209,6 +238,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const sbdfs = new SbdfCache();
   const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
   const maxPorts = new Map(s.domains.flatMap((d) => (d.maxEvtchnPort !== undefined ? [[d.domid, d.maxEvtchnPort] as const] : [])));
+  const specOf = new Map(s.domains.map((d) => [d.domid, d]));
   // the registry tells the resource model of a device freed (pci_cleanup_msi) or assigned
   // (pdev_msix_assign); `io` exists by the time any step runs
   let io!: IoCaps;
@@ -250,6 +280,14 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       return dev?.kind === "vf" && dev.physfn === null;
     },
     maxEvtchnPort: (d) => maxPorts.get(d.domid),
+    grants: {
+      maxFrames: (d) => specOf.get(d.domid)?.maxGrantFrames,
+      maxMaptrackFrames: (d) => specOf.get(d.domid)?.maxMaptrackFrames,
+      // a dead domain's last mapped grant went: it is freed now, unless a device model holds it
+      freed: (d) => {
+        if (!world.heldBy(d.domid)) xsm.module.domainDestroyed(d);
+      },
+    },
   });
   const withMsix = (d: DeviceState): DeviceState => {
     const m = io.msixState(sbdfs.key(d.sbdf));
@@ -289,7 +327,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       result.events.push({ log: line });
     });
     current = undefined;
-    if (ioBefore !== undefined && result.rc !== 0 && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
+    const failed = result.rc !== 0 || (result.gntst !== undefined && result.gntst !== "GNTST_okay");
+    if (ioBefore !== undefined && failed && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
     if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
@@ -391,6 +430,7 @@ function perform(
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, toolstack, world, xsm);
+  if (isGrantStep(step)) return performGrant(step, as!, io, world, result);
   const target = "domain" in step && step.domain !== undefined ? world.live(step.domain) : undefined;
   if ("domain" in step && step.domain !== undefined && !target) return "-ESRCH";
   switch (step.op) {
@@ -523,6 +563,51 @@ const guestIntx = (s: { device?: number; intx?: number }): GuestIntx | undefined
 
 type ResourceStep = Step & { op: ResourceOp | "pci_attach" | "pci_detach" };
 const RESOURCE = new Set<string>([...RESOURCE_OPS, "pci_attach", "pci_detach"]);
+type GrantStep = Extract<Step, { op: `grant_${string}` }>;
+const isGrantStep = (step: Step): step is GrantStep => step.op.startsWith("grant_");
+
+/** A grant table step. The hypercalls return 0 and report in op->status (result.gntst); the
+ *  domain a grant op names is looked up as Xen does (rcu_lock_domain_by_id: a dead domain whose
+ *  grants are still mapped is found), not refused -ESRCH. */
+function performGrant(step: GrantStep, as: Domain, io: IoCaps, world: World, result: StepResult): Rc {
+  const grants = io.grants;
+  const find = (name: string) => {
+    const d = world.byName(name)!;
+    return { domid: d.domid, d: world.live(name) ?? grants.dying(d.domid) };
+  };
+  switch (step.op) {
+    case "grant_access":
+      return grants.access(as, step.ref, world.byName(step.domain)!.domid, parseNum(step.frame)!, step.readonly ?? false);
+    case "grant_end_access":
+      return grants.access(as, step.ref, undefined, 0, false);
+    case "grant_map": {
+      const rd = find(step.domain);
+      const r = grants.map(as, rd.d, rd.domid, step.ref, step.readonly ?? false);
+      result.gntst = r.status;
+      if (r.handle !== undefined) result.handle = r.handle;
+      return 0;
+    }
+    case "grant_unmap":
+      result.gntst = grants.unmap(as, step.handle).status;
+      return 0;
+    case "grant_setup_table": {
+      const d = step.domain !== undefined ? find(step.domain) : { domid: as.domid, d: as };
+      const r = grants.setupTable(as, d.d, d.domid, step.nr_frames);
+      result.gntst = r.status;
+      if (r.frames !== undefined) result.frames = r.frames;
+      return 0;
+    }
+    case "grant_query_size": {
+      const d = step.domain !== undefined ? find(step.domain) : { domid: as.domid, d: as };
+      const r = grants.querySize(as, d.d, d.domid);
+      result.gntst = r.status;
+      if (r.frames !== undefined) result.frames = r.frames;
+      if (r.maxFrames !== undefined) result.maxFrames = r.maxFrames;
+      return 0;
+    }
+  }
+}
+
 const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step.op);
 
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
@@ -543,6 +628,10 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
   const holder = world.heldBy(d.domid);
   if (holder) {
     toolstack.why(`domid ${d.domid} is still allocated: the destroyed ${d.name} is dying but not freed while its device model ${holder.name} holds it (XEN_DOMCTL_set_target's reference on d->target, put when ${holder.name} is destroyed; domid_alloc finds the domid in use)`);
+    return "-EEXIST";
+  }
+  if (io.grants.dying(d.domid)) {
+    toolstack.why(`domid ${d.domid} is still allocated: the destroyed ${d.name} is dying but not freed while others map its grants (its pages hold it until they unmap)`);
     return "-EEXIST";
   }
   const hooks = xsm.module;
@@ -582,13 +671,14 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
     if (rc !== 0) return rc;
   }
   registry.removeDomain(d.domid);
-  io.removeDomain(d);
+  const { dying } = io.removeDomain(d);
   world.destroy(d);
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   if (dm) world.hold(d, dm);
-  else xsm.module.domainDestroyed(d);
-  // complete_domain_destroy(): put_domain(d->target) frees a target this one held
-  for (const held of world.release(d)) xsm.module.domainDestroyed(held);
+  else if (!dying) xsm.module.domainDestroyed(d);
+  // complete_domain_destroy(): put_domain(d->target) frees a target this one held (unless
+  // mapped grants still hold it too)
+  for (const held of world.release(d)) if (!io.grants.dying(held.domid)) xsm.module.domainDestroyed(held);
   return 0;
 }
 
@@ -624,6 +714,16 @@ function detailOf(step: Step): string | undefined {
       return `port ${step.port}`;
     case "evtchn_alloc_unbound":
       return `for ${step.remote}`;
+    case "grant_access":
+      return `ref ${step.ref} frame ${hex(parseNum(step.frame))}${step.readonly ? " readonly" : ""}`;
+    case "grant_end_access":
+      return `ref ${step.ref}`;
+    case "grant_map":
+      return `ref ${step.ref}${step.readonly ? " readonly" : ""}`;
+    case "grant_unmap":
+      return `handle ${step.handle}`;
+    case "grant_setup_table":
+      return `nr_frames ${step.nr_frames}`;
     case "msix_maskall":
       return `MASKALL=${step.maskall ? 1 : 0}`;
     case "evtchn_bind_interdomain":

@@ -86,7 +86,7 @@ export interface TopoUnbound {
   ports: { port: number; remote: string; type: string | null }[];
 }
 
-/** A domain's channel as a run reports it (src/pci/evtchn.ts's ChannelReport). */
+/** A domain's channel as a run reports it (src/hypervisor/evtchn.ts's ChannelReport). */
 export interface ChannelInput {
   port: number;
   state: string;

@@ -51,7 +51,7 @@ export interface ResourceClass {
 }
 
 /** The classes and permissions of the domain lifecycle hooks (flask_domain_create, flask_domctl,
- *  flask_set_target, the flask_evtchn_* hooks), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
+ *  flask_set_target, the flask_evtchn_* and flask_grant_* hooks), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
  *  and those of the resource hooks beyond the PCI ones (flask_map_domain_irq, flask_iomem_permission,
  *  flask_ioport_permission, flask_bind_pt_irq): RESOURCE__ADD_IRQ..., HVM__BIND_IRQ. */
 export const LIFECYCLE_PERMS = {
@@ -60,6 +60,7 @@ export const LIFECYCLE_PERMS = {
   event: ["create", "bind", "send", "status", "reset"],
   resource: ["add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem"],
   hvm: ["bind_irq"],
+  grant: ["map_read", "map_write", "unmap", "setup", "query", "copy"],
 } as const;
 export type LifecycleClass = keyof typeof LIFECYCLE_PERMS;
 
@@ -228,22 +229,23 @@ export class SecurityServer {
    *  label's context is invalid. */
   irqSid(irq: number): number {
     const text = this.policy.pirqContext(irq);
-    return text === undefined ? SECINITSID_IRQ : this.ocontextSid(text);
+    return text === undefined ? SECINITSID_IRQ : this.heldOrNewSid(text);
   }
 
   /** security_iterate_iomem_sids(): [start, end] cut where its iomemcon labels change, each piece
    *  with its SID (the `iomem` initial SID between entries), in address order. */
   iomemPieces(start: number, end: number): LabelledPiece[] {
-    return pieces(this.policy.iomemContexts(), SECINITSID_IOMEM, start, end, (text) => this.ocontextSid(text));
+    return pieces(this.policy.iomemContexts(), SECINITSID_IOMEM, start, end, (text) => this.heldOrNewSid(text));
   }
 
   /** security_iterate_ioport_sids(), as iomemPieces with ioportcon and the `ioport` initial SID. */
   ioportPieces(start: number, end: number): LabelledPiece[] {
-    return pieces(this.policy.ioportContexts(), SECINITSID_IOPORT, start, end, (text) => this.ocontextSid(text));
+    return pieces(this.policy.ioportContexts(), SECINITSID_IOPORT, start, end, (text) => this.heldOrNewSid(text));
   }
 
-  // an ocontext's c->sid: sidtab_context_to_sid on first use
-  private ocontextSid(text: string): number {
+  // a running domain's or an ocontext's SID: the one the table holds for the text (also one a reload
+  // kept or invalidated), else sidtab_context_to_sid on first use
+  private heldOrNewSid(text: string): number {
     const known = this.sidtab.lookup(text);
     if (known !== undefined) return known;
     const r = this.sidtab.contextToSid(text);
@@ -266,11 +268,7 @@ export class SecurityServer {
    */
   domainSid(d: Domain): number {
     const text = d.context;
-    if (text === undefined) return defaultDomainSid(d.domid);
-    const known = this.sidtab.lookup(text);
-    if (known !== undefined) return known;
-    const r = this.sidtab.contextToSid(text);
-    return r.ok ? r.value : -1;
+    return text === undefined ? defaultDomainSid(d.domid) : this.heldOrNewSid(text);
   }
 
   /** Why domainSid / deviceSid gave -1. */

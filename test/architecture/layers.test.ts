@@ -71,19 +71,19 @@ const LAYERS: Layer[] = [
     mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "fmt", "build"],
   },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
-  { name: "pci", modules: ["src/pci/"], mayImport: ["diagnostics", "xen", "xsm"] },
-  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "pci"] },
+  { name: "hypervisor", modules: ["src/hypervisor/"], mayImport: ["diagnostics", "xen", "xsm"] },
+  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "hypervisor"] },
   {
     // the page the studio bundles for the browser: no Node modules, below the CLI that serves it
     name: "studio-page",
     modules: ["src/studio/page/", "src/studio/manifest"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-pipeline", "binary", "xsm", "pci", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-pipeline", "binary", "xsm", "hypervisor", "sim"],
   },
   {
     // the studio's server, static export and site files are the CLI's edge like its commands
     name: "cli",
     modules: ["src/cli/", "src/studio/server", "src/studio/site", "src/studio/export"],
-    mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "lsp", "xsm", "pci", "sim", "studio-page"],
+    mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "lsp", "xsm", "hypervisor", "sim", "studio-page"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];

@@ -14,6 +14,7 @@ const FLASK = ["--flask-dir", "examples/xen-flask/flask"];
 const LOCKED = ["-D", "prot_doms_locked_conf=true"];
 const LOG = "test/fixtures/tree/xen-flask.log";
 const TESTS = "test/fixtures/tree/xen-flask.tests.json";
+const MACRO_TESTS = "test/fixtures/tree/macro-failure.tests.json";
 const GOLDEN = "test/fixtures/tree";
 
 let tmp: string;
@@ -149,6 +150,15 @@ describe("analysis commands on a policy tree", () => {
     }
   });
 
+  it("xsm test's JUnit failures name the macro call too", async () => {
+    const junit = join(tmp, "macro.junit.xml");
+    const r = await xsm("test", MACRO_TESTS, "--junit", junit);
+    expect(r.code).toBe(1);
+    const xml = readFileSync(junit, "utf8");
+    expect(xml).toContain("granted by modules/xen.if:64 (in expansion of `create_domain` at modules/domU.te:7): allow dom0_t domU_t:domain");
+    expect(xml).toContain("modules/xen.if:64 (in expansion of `create_domain` at modules/prot_domU.te:9): allow dom0_t prot_domU_t:domain");
+  });
+
   it("-D reaches m4 (a boolean's default), --mls builds the MLS variant", async () => {
     const on = await xsm("info", TREE, ...FLASK, "-b", "prot_doms_locked", "-x");
     const locked = await xsm("info", TREE, ...FLASK, ...LOCKED, "-b", "prot_doms_locked", "-x");
@@ -250,6 +260,9 @@ describe("golden output with tree locations", () => {
     "search-origins": ["search", TREE, ...FLASK, "-A", "-s", "dom0_t", "-t", "device_t", "--origins"],
     "why-locked": ["why", TREE, ...FLASK, ...LOCKED, LOG],
     "test-coverage": ["test", TESTS, ...FLASK, "--coverage"],
+    // failures on macro-written rules: text and JSON name the call as search/why do
+    "test-macro-failure": ["test", MACRO_TESTS],
+    "test-macro-failure-json": ["test", MACRO_TESTS, "--json"],
   };
   for (const [name, argv] of Object.entries(GOLDEN_CASES)) {
     it(name, async () => {

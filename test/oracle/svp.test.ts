@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/policy/index.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { desugarPlatforms, printPolicyConf } from "../../src/policy/svp.js";
-import { STRATEGIES } from "../../src/pci/types.js";
+import { STRATEGIES } from "../../src/hypervisor/types.js";
 import { generateScenario } from "../../src/sim/generate.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { prepare, runPrepared } from "../../src/sim/run.js";

@@ -25,4 +25,12 @@ describe("reasons", () => {
       { kind: "granted-by", text: expect.stringMatching(/^granted by r\.conf:\d+: allow dom0_t dev_t:resource add;$/), rule: expect.objectContaining({ file: "r.conf" }) },
     ]);
   });
+
+  it("a rule a tree's macro wrote names the call in its text and its JSON", () => {
+    const span = { file: "modules/xen.if", line: 64, col: 2, endLine: 64, endCol: 7, offset: 0, length: 5 };
+    const rule = { text: "allow a b:c d;", span, expansion: "in expansion of `create_domain` at modules/domU.te:7" };
+    const r = { kind: "granted-by" as const, rule };
+    expect(reasonText(r)).toBe("granted by modules/xen.if:64 (in expansion of `create_domain` at modules/domU.te:7): allow a b:c d;");
+    expect(reasonJson(r).rule).toEqual({ text: "allow a b:c d;", file: "modules/xen.if", line: 64, col: 2, expansion: rule.expansion });
+  });
 });

@@ -2,7 +2,7 @@
 // the xen-devel thread it is named after, including how the other strategies fare.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { STRATEGIES, type Strategy } from "../../src/pci/types.js";
+import { STRATEGIES, type Strategy } from "../../src/hypervisor/types.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { runPrepared, type Prepared, type RunResult } from "../../src/sim/run.js";
 import { prepared as preparedLoad } from "./support.js";

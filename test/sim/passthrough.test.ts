@@ -1,5 +1,5 @@
 // A device's resources in scenarios: irq_permission, iomem_permission, ioport_permission,
-// memory_mapping, map_pirq, unmap_pirq, bind_pt_irq, unbind_pt_irq (src/pci/iocaps.ts over the XSM
+// memory_mapping, map_pirq, unmap_pirq, bind_pt_irq, unbind_pt_irq (src/hypervisor/iocaps.ts over the XSM
 // resource hooks). examples/xen-flask/passthrough.json runs on Xen's policy; random scenarios on
 // test/fixtures/xsm/io.conf are checked against oracle-decide's answers and for steps that fail yet
 // change something. UPDATE_GOLDEN=1 rewrites the trace golden.

@@ -14,9 +14,9 @@ it("meets every expectation of reload.json", () => {
 
 it("the load_policy step's trace line: kept while permissive, invalidated when enforcing", () => {
   expect(r.steps[0]!.log).toContain(
-    "flask: narrowed.conf: Flask: context vm_u:vm_r:gvp1_rogue_t is invalid (type gvp1_rogue_t not authorized for role vm_r)",
+    "flask: narrowed.conf: Flask:  context vm_u:vm_r:gvp1_rogue_t is invalid (type gvp1_rogue_t not authorized for role vm_r)",
   );
   expect(r.steps[4]!.log).toContain(
-    "flask: narrowed.conf: Flask: invalidating context vm_u:vm_r:gvp1_rogue_t (type gvp1_rogue_t not authorized for role vm_r)",
+    "flask: narrowed.conf: Flask:  invalidating context vm_u:vm_r:gvp1_rogue_t (type gvp1_rogue_t not authorized for role vm_r)",
   );
 });

@@ -191,7 +191,7 @@ describe("a reload through the XSM", () => {
     xsm.module.resourcePlugPci(rogue, GVP1_VF);
     const r = xsm.loadPolicy(NOT_ACCEPTED[0]![1], "narrowed.conf");
     expect(r.rc).toBe(0);
-    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["xsm-invalid-kept", `Flask: context ${ROGUE} is invalid (type gvp1_rogue_t not authorized for role vm_r)`]]);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["xsm-invalid-kept", `Flask:  context ${ROGUE} is invalid (type gvp1_rogue_t not authorized for role vm_r)`]]);
     const after = xsm.record(() => xsm.module.resourcePlugPci(rogue, GVP1_VF));
     expect(after.checks[0]!.scontext).toBe(ROGUE);
     // set_enforcing does not revisit SIDs: the domain still holds its context

@@ -4,6 +4,7 @@ import type { Span } from "../../diagnostics/diagnostic.js";
 import { foldTree, type ConstraintExpr, type ConstraintOperand, type MlsOperand, type NameSet } from "../ast.js";
 import type { OperandKind, ResolvedConstraintExpr } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
+import { includeNames } from "../nodes.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
 
@@ -13,8 +14,18 @@ export function constrain(st: ResolveState, names: Names, classes: NameSet, perm
   // define_constraint gives each class its own copy, so setools counts one per class
   for (const c of ids) {
     const mask = names.permMask(perms, st.sym.classes[c]!);
-    if (resolved) st.sym.constraints.push({ span, classId: c, mask, expr: resolved });
+    if (!resolved) continue;
+    // a class named again gets another node, which keeps no permissions: define_constraint
+    // gives them to each class's newest node only
+    for (let k = 1; k < timesListed(st, classes, c); k++) st.sym.constraints.push({ span, classId: c, mask: 0, expr: resolved });
+    st.sym.constraints.push({ span, classId: c, mask, expr: resolved });
   }
+}
+
+/** How often a class set names class `c` (a plain list: constraints take no `*`, `~` or `-`). */
+function timesListed(st: ResolveState, classes: NameSet, c: number): number {
+  const name = st.sym.classes[c]!.name;
+  return includeNames(classes).filter((n) => n === name).length;
 }
 
 /** validatetrans constrains relabeling (services.c security_validate_transition); each class
@@ -22,7 +33,7 @@ export function constrain(st: ResolveState, names: Names, classes: NameSet, perm
 export function validatetrans(st: ResolveState, names: Names, classes: NameSet, expr: ConstraintExpr, span: Span): void {
   const ids = names.classSet(classes);
   const resolved = constraintExpr(st, names, expr, true);
-  if (resolved) for (const c of ids) st.sym.validatetrans.push({ span, classId: c, expr: resolved });
+  if (resolved) for (const c of ids) for (let k = 0; k < timesListed(st, classes, c); k++) st.sym.validatetrans.push({ span, classId: c, expr: resolved });
 }
 
 // folded with an explicit stack (ast.ts foldTree): checkpolicy puts no bound on `and`/`or` chains

@@ -2,7 +2,7 @@
 // (define_typebounds), default_user/role/type/range (define_default_*) and role_transition
 // (define_role_trans), each checked as policy_define.c checks it.
 import type { DefaultRule, Ident, RoleTransition } from "../ast.js";
-import type { ClassDefaults } from "../symbols.js";
+import { parentName, type ClassDefaults } from "../symbols.js";
 import { expandTypeSet } from "../typeset.js";
 import type { Names } from "./names.js";
 import type { ResolveState } from "./state.js";
@@ -20,11 +20,16 @@ export function typeBounds(st: ResolveState, parent: Ident, children: Ident[]): 
     const p = typeOf(parent);
     if (c === undefined || p === undefined) continue;
     const type = sym.types[c]!;
-    if (type.bounds === undefined) {
-      type.bounds = p;
-      type.boundsSpan = child.span;
+    // define_type gave a dotted type its parent already (checkpolicy 3.4: "inconsistent master")
+    const dotted = parentName(type.name);
+    const current = type.bounds ?? (dotted === undefined ? undefined : sym.typeIds.get(dotted));
+    if (current === undefined || current === p) {
+      if (type.bounds === undefined) {
+        type.bounds = p;
+        type.boundsSpan = child.span;
+      }
     }
-    else if (type.bounds !== p) st.err("bounds", `type ${type.name} has inconsistent bounds ${sym.types[type.bounds]!.name}/${sym.types[p]!.name}`, child.span);
+    else st.err("bounds", `type ${type.name} has inconsistent bounds ${sym.types[current]!.name}/${sym.types[p]!.name}${type.bounds === undefined ? ` (a dot in its name makes ${sym.types[current]!.name} its parent)` : ""}`, child.span);
   }
 }
 

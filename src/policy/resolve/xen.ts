@@ -125,14 +125,19 @@ export function implicitBounds(st: ResolveState): void {
       st.err("undeclared", `unknown type ${parent}: a dot in type ${s.name.name} makes ${parent} its parent (an implicit typebounds), which must be a declared type`, s.name.span);
     }
   }
-  const orphans = (what: "role" | "user", list: readonly { name: string }[], has: (n: string) => boolean) => {
-    for (const { name } of list) {
+  // expand's hierarchy_add_bounds looks a parent up in the whole symbol table: a role's among
+  // roles and role attributes, an attribute's among types, aliases and attributes
+  const orphans = (what: "role" | "user" | "attribute" | "attribute_role", list: readonly { name: string; span?: Span }[], has: (n: string) => boolean) => {
+    for (const { name, span } of list) {
       const parent = parentName(name);
       if (parent === undefined || has(parent)) continue;
-      const at = st.ast.statements.find((s) => s.kind === what && s.name.name === name)?.span;
-      st.err("undeclared", `${what} ${parent} does not exist: a dot in ${what} ${name} makes ${parent} its parent (libsepol: '${name} is an orphan')`, at);
+      const at = span ?? st.ast.statements.find((s) => s.kind === what && s.name.name === name)?.span;
+      st.err("undeclared", `${what === "attribute_role" ? "role" : what} ${parent} does not exist: a dot in ${what === "attribute_role" ? "role attribute" : what} ${name} makes ${parent} its parent (libsepol: '${name} is an orphan')`, at);
     }
   };
-  orphans("role", sym.roles, (n) => sym.roleIds.has(n));
+  const roleOrAttr = (n: string) => sym.roleIds.has(n) || st.roleAttrIds.has(n);
+  orphans("role", sym.roles, roleOrAttr);
+  orphans("attribute_role", sym.roleAttrs, roleOrAttr);
   orphans("user", sym.users, (n) => sym.userIds.has(n));
+  orphans("attribute", sym.attrs, (n) => sym.typeIds.has(n) || sym.attrIds.has(n));
 }

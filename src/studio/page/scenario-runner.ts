@@ -2,7 +2,7 @@
 // strategy, and for the selected step the platform picture after it beside the step's XSM
 // decisions (denials with their reasons), Xen's log lines and the avc lines. Switching strategy
 // keeps the step.
-import { STRATEGIES, type Strategy } from "../../pci/types.js";
+import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
 import { SUMMARY_ROWS, checkQuestion, checkVerdict, rcCell, stepTitle } from "../../sim/report.js";
 import { runPrepared, type Prepared, type RunResult, type StepResult } from "../../sim/run.js";
 import type { ReasonJson } from "../../policy/reasons.js";

@@ -38,6 +38,12 @@ export class Workspace {
   has(name: string): boolean {
     return this.texts.has(name);
   }
+  /** The file a scenario in `dir` means by `ref`: joined onto `dir` as the server named it, or an
+   *  absolute path through the names the manifest lists for it. */
+  resolve(dir: string, ref: string): string {
+    if (ref.startsWith("/")) return this.manifest.files.find((f) => f.absolute?.includes(ref))?.name ?? ref;
+    return joinPath(dir, ref);
+  }
 }
 
 /** posix dirname of a manifest name ("" for a top-level file). */
@@ -46,7 +52,8 @@ export function dirOf(name: string): string {
   return i < 0 ? "" : name.slice(0, i);
 }
 
-/** Joins a relative path onto a directory and folds `.` and `..`, as the server named the files. */
+/** Joins a relative path onto a directory and folds `.` and `..`, as the server named the files
+ *  (the directory itself is ".", the name the server gives a policy tree a scenario names so). */
 export function joinPath(dir: string, rel: string): string {
   const out: string[] = [];
   for (const part of `${dir}/${rel}`.split("/")) {
@@ -54,5 +61,5 @@ export function joinPath(dir: string, rel: string): string {
     if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
     else out.push(part);
   }
-  return out.join("/");
+  return out.join("/") || ".";
 }

@@ -1,0 +1,55 @@
+// The contract of the PCI registry (a model of xen/drivers/passthrough/pci.c) for its callers:
+// the simulator, the CLI and the library API.
+import type { Rc } from "../xen/errno.js";
+import type { Domain } from "../xsm/types.js";
+
+/** PF-removal strategies from the xen-devel thread "xen/pci: introduce PF<->VF links" (see strategies.ts). */
+export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** What pci_add_device does with a VF whose PF is not present. */
+export const VF_WITHOUT_PF = ["reject", "add-pf"] as const;
+export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
+
+export type DeviceKind = "device" | "extfn" | "pf" | "vf";
+
+/** A device as reports show it (the --json document's `state.devices[]`). */
+export interface DeviceState {
+  sbdf: string; // "0000:03:10.1"
+  kind: DeviceKind;
+  physfn: string | null; // a VF's current PF link; null when unlinked or not a VF
+  broken: boolean;
+  owner: string | null; // domain name
+  /** Only present (as false) after hot_unplug: the hardware vanished but Xen still holds the record. */
+  present?: false;
+  /** Its MSI-X record (src/hypervisor/msix.ts), added by the simulator once Xen looked at it. */
+  msix?: { entries: number; used: number; table?: { start: number; end: number }; pba?: { start: number; end: number }; maskall?: true };
+}
+
+/** Extra information for pci_add_device (struct pci_dev_info). */
+export interface AddDeviceInfo {
+  /** For a VF: its PF's SBDF text or key. */
+  physfn?: string;
+  /** An extended function (ARI). */
+  extfn?: boolean;
+}
+
+/** The registry's view of domains: it needs to find a device owner's domain and the hardware domains. */
+export interface DomainTable {
+  byDomid(domid: number): Domain | undefined;
+  /** Xen's global `hardware_domain`: pci_add_device() gives a new pdev to it whoever the caller is,
+   *  so a device added by a non-hardware caller is owned by this one (by no one when undefined). */
+  hardwareDomain?(): Domain | undefined;
+}
+
+export interface RegistryOptions {
+  strategy: Strategy;
+  vfWithoutPf: VfWithoutPf;
+  /** Xen's printk: every log line the registry emits, e.g. "Attempted to remove PCI SR-IOV PF ... with VFs still present". */
+  log?: (line: string) => void;
+  /** A device record is freed (pci_remove_device: pci_cleanup_msi runs first), by machine_bdf. */
+  onFree?: (machineBdf: number) => void;
+  /** A device is being assigned to a domain (assign_device's pdev_msix_assign, before the IOMMU
+   *  moves it): 0, or the error that fails the assignment (pci_reset_msix_state's -EBUSY). */
+  onAssign?: (domid: number, machineBdf: number) => Rc;
+}
