@@ -86,7 +86,7 @@ describe("xsm flow", () => {
     ["bad boolean form", ["-s", "gvp1", "-b", "x"], 2, /-b: expected 'default' or NAME:true,NAME:false/],
     ["target without path", ["-s", "gvp1", "-t", "svp"], 2, /-t is for a path analysis/],
     ["path without target", ["-s", "gvp1", "-S"], 2, /needs a target type \(-t\)/],
-    ["weight range", ["-s", "gvp1", "-w", "11"], 1, /-w: the minimum weight must be an integer 1-10/],
+    ["weight range", ["-s", "gvp1", "-w", "11"], 2, /-w: the minimum weight is an integer 1-10, got '11'/],
     ["all paths zero", ["-s", "gvp1", "-t", "svp", "-A", "0"], 2, /-A: the maximum number of steps must be positive/],
     ["negative limit", ["-s", "gvp1", "-l", "-1"], 2, /-l: the limit on flows cannot be negative/],
     ["not a number", ["-s", "gvp1", "-w", "three"], 2, /-w: expected an integer, got 'three'/],
