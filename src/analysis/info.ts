@@ -67,8 +67,8 @@ const ITEM: Record<Component, string> = {
   initialsids: "initial SID",
   sensitivities: "sensitivity",
   categories: "category",
-  constraints: "class with a constraint",
-  validatetrans: "class with a validatetrans",
+  constraints: "class",
+  validatetrans: "class",
   pcidevicecon: "pcidevicecon",
   iomemcon: "iomemcon",
   ioportcon: "ioportcon",
@@ -318,7 +318,9 @@ class Lister {
           let s = `class ${cls.name}\n`;
           if (cls.common) s += `inherits ${cls.common}\n`;
           if (own.length) s += `{\n${own.map((p) => `\t${p}\n`).join("")}}`;
-          return { name: cls.name, text: s.replace(/\n$/, "") };
+          // Class.statement ends "inherits C\n" (or "class C\n") when the class has no permission
+          // of its own: setools prints that newline as a blank line
+          return { name: cls.name, text: s };
         });
       case "booleans":
         return sym.bools.map((b) => ({ name: b.name, text: expand ? `bool ${b.name} ${b.value};` : b.name }));
@@ -377,6 +379,11 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
       if (hit.length === 0 && (c === "sensitivities" || c === "categories") && ap.sym.mls === undefined) {
         throw new QueryError(`the policy is not MLS, so it has no ${TITLES[c].toLowerCase()} (a policy.conf is read as MLS with -M, as checkpolicy -M; a binary says itself)`, FLAGS[c]);
       }
+      // a class with no constraint is an empty listing, as seinfo prints it; only an unknown
+      // class is an error ("not a valid class")
+      const classQuery = c === "constraints" || c === "validatetrans";
+      if (hit.length === 0 && classQuery && ap.sym.classIds.has(name!)) return { component: c, title: TITLES[c], items: [] };
+      if (hit.length === 0 && classQuery) throw unknownName("class", name!, ap.sym.classes.map((k) => k.name), FLAGS[c]);
       if (hit.length === 0) throw numeric ? new QueryError(`no ${ITEM[c]} for ${asked}${asked !== name ? ` (${name})` : ""} in the policy`, FLAGS[c]) : unknownName(ITEM[c], name, items.map((i) => i.name), FLAGS[c]);
       items = hit;
     }
