@@ -192,14 +192,16 @@ let room;
 try {
   if (stale === undefined) {
     const fd = openSync(bundleFile, "r");
+    let cacheSize = 0;
     try {
       cache = training ? undefined : openSync(cacheFile, "r");
+      if (cache !== undefined) cacheSize = fstatSync(cache).size;
     } catch {
-      // (no cache: reported by codeCache)
+      // (no cache: codeCache opens it again and says so)
     }
     const size = fstatSync(fd).size;
     // (allocUnsafeSlow: never a slice of node's shared pool, which other buffers use)
-    room = Buffer.allocUnsafeSlow(Math.max(size, cache === undefined ? 0 : fstatSync(cache).size));
+    room = Buffer.allocUnsafeSlow(Math.max(size, cacheSize));
     bundle = readWhole(fd, room, size);
   }
 } catch {
@@ -230,7 +232,7 @@ const { runCli } = bundleModule.exports;
 // level has loaded every module of node's a compile uses: node compiles them from its embedded
 // cache, which a changed flag also voids (the compile bundle writes through writeNow and never makes
 // process.stdout or process.stderr, whose modules would load later; test/cli/bin.test.ts checks
-// that node:v8 is the last module of node's a compile loads).
+// that a compile loads no module of node's after the flag is set).
 if (!training && command === "compile" && shortInputs()) {
   setV8Flags("--no-opt");
   debug("TurboFan off (--no-opt): the compile's files are 1 MB or less");

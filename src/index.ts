@@ -65,7 +65,7 @@ export type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, Parsed, Regis
 
 // ---- scenarios: load, run, report; the SVP policy extension's printer ----
 export { formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";
-export type { LoadedScenario, LoadResult } from "./sim/load.js";
+export type { LoadedScenario, LoadResult, LocateRule, PolicySource, ReadPolicy } from "./sim/load.js";
 export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export { prepare, runPrepared, simulate } from "./sim/run.js";
 export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";

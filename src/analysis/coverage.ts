@@ -20,7 +20,14 @@ export interface CoverageSite {
 export interface AllowSite {
   key: string;
   site: CoverageSite;
+  /** A policy tree: each of the site's rules where it came from (file:line:col and the macro
+   *  call, `locatedKey`), as the simulator's reasons name them. */
+  located?: string[];
 }
+
+/** A rule's key as a tree's located reasons give it (a body line of a macro is told apart by the
+ *  call that expanded it). */
+export const locatedKey = (s: { file: string; line: number; col: number; expansion?: string }): string => `${siteKey(s)}|${s.expansion ?? ""}`;
 
 export const siteKey = (s: { file: string; line: number; col: number }): string => `${s.file}:${s.line}:${s.col}`;
 
@@ -30,11 +37,15 @@ export function allowSites(ap: AnalysisPolicy): AllowSite[] {
   for (const r of ap.ex.rules) {
     if (r.kind !== "allow") continue;
     const key = siteKey(r.span);
-    if (out.has(key)) continue;
     const at = sourceLocation(ap, r.span);
+    const known = out.get(key);
+    if (known) {
+      if (ap.locate) known.located!.push(locatedKey({ ...at.span, expansion: at.expansion }));
+      continue;
+    }
     const site: CoverageSite = { file: at.span.file, line: at.span.line, col: at.span.col, text: ruleText(ap.text, r.span) };
     if (at.expansion) site.expansion = at.expansion;
-    out.set(key, { key, site });
+    out.set(key, { key, site, ...(ap.locate ? { located: [locatedKey(site)] } : {}) });
   }
   return [...out.values()];
 }
@@ -53,15 +64,25 @@ export interface PolicyCoverage {
 /** Accumulates the sites the decisions of every test against one policy exercised. */
 export class CoverageTracker {
   private readonly hits = new Set<string>();
+  /** A tree's located rule keys -> their sites' keys (empty for a policy.conf: its rules are
+   *  named by their spans). */
+  private readonly byLocation = new Map<string, string>();
 
   constructor(
     readonly policy: string,
     readonly sites: readonly AllowSite[],
-  ) {}
+  ) {
+    for (const s of sites) for (const k of s.located ?? []) if (!this.byLocation.has(k)) this.byLocation.set(k, s.key);
+  }
 
   /** A rule span (file:line:col after `#line`) that granted a permission. */
   hit(span: { file: string; line: number; col: number }): void {
     this.hits.add(siteKey(span));
+  }
+
+  /** A rule as a reason names it (the simulator's JSON): for a tree, where it came from. */
+  hitAt(rule: { file: string; line: number; col: number; expansion?: string }): void {
+    this.hits.add(this.byLocation.get(locatedKey(rule)) ?? siteKey(rule));
   }
 
   report(): PolicyCoverage {

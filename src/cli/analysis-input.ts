@@ -20,10 +20,11 @@ export interface PolicyInputOptions {
 
 /** Adds the options that say how a POLICY is read: `-M, --mls` and, for a policy tree, `--flask-dir`
  *  and `-D, --define` (`--define` only where -D means something else, as sesearch's default type in
- *  `xsm search`). One list, so build, lint and every analysis command take a tree alike. */
-export function policyInputOptions(cmd: Command, options: { shortDefine?: boolean } = {}): Command {
+ *  `xsm search`; no -M where the input says it, as a scenario's "mls"). One list, so build, lint,
+ *  every analysis command and simulate take a tree alike. */
+export function policyInputOptions(cmd: Command, options: { shortDefine?: boolean; mls?: boolean } = {}): Command {
+  if (options.mls !== false) cmd.option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself");
   return cmd
-    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself")
     .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy, as in xen.git)")
     .option(
       `${options.shortDefine === false ? "" : "-D, "}--define <name[=value]>`,

@@ -10,10 +10,12 @@ import { formatScenarioErrors, loadScenario } from "../sim/load.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
 import { CliError } from "./io.js";
+import { policyInputOptions } from "./analysis-input.js";
+import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutputs } from "./output.js";
 
-interface SimulateOptions {
+interface SimulateOptions extends ScenarioTreeOptions {
   strategy?: string;
   until?: string;
   compare?: boolean;
@@ -23,11 +25,19 @@ interface SimulateOptions {
   verbose?: boolean;
 }
 
-function load(path: string): Prepared {
-  const loaded = loadScenario(path);
+/** Reads, checks and prepares the scenario; a policy tree it names is built with --flask-dir and
+ *  -D (which, with no tree to build, are refused rather than ignored). */
+async function load(path: string, trees: ScenarioTreeOptions): Promise<Prepared> {
+  const { treeReader, withTrees } = await import("./scenario-input.js");
+  const reader = await treeReader(trees);
+  const loaded = withTrees(loadScenario(path), reader);
   if (!loaded.ok) throw new CliError(formatScenarioErrors(path, loaded.error), 1, true);
   const prepared = prepare(loaded.value);
   if (!prepared.ok) throw new CliError(formatScenarioErrors(path, prepared.error), 1, true);
+  const treeOnly = [trees.flaskDir !== undefined && "--flask-dir", (trees.define?.length ?? 0) > 0 && "-D/--define"].filter(Boolean);
+  if (treeOnly.length > 0 && reader.used.size === 0) {
+    throw new CliError(`${path}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this scenario names none`);
+  }
   return prepared.value;
 }
 
@@ -47,7 +57,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture" }] : [])];
   checkOutputs(pictures, [path]);
-  const prepared = load(path);
+  const prepared = await load(path, { flaskDir: opts.flaskDir, define: opts.define });
   const scenario = prepared.scenario;
   const chosen = strategy ?? scenario.strategy ?? "upstream";
   const until = untilOption(opts.until, scenario.steps.length);
@@ -135,7 +145,7 @@ function pointers(path: string, strategy: Strategy): string {
 }
 
 export function registerSimulate(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("simulate")
     .description("run an SVP scenario (JSON) against the PCI registry and an XSM module")
     .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json)")
@@ -145,6 +155,8 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .option("--verbose", "explain granted XSM decisions too (denied ones always say why)")
     .option("--until <step>", "stop after this step (the state --dot and the trace end with)")
     .option("--dot [file]", "a Graphviz picture of the state: platforms as the policy declares them (to FILE, or stdout)")
-    .option("--svg <file>", "the same picture rendered to SVG in process (no Graphviz install needed)")
+    .option("--svg <file>", "the same picture rendered to SVG in process (no Graphviz install needed)");
+  // a scenario's "mls" says whether its policies are MLS; the tree options build the trees it names
+  policyInputOptions(cmd, { mls: false })
     .action((path: string, opts: SimulateOptions) => runSimulate(cli, path, opts));
 }

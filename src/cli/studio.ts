@@ -6,10 +6,12 @@ import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { CliError } from "./io.js";
+import { policyInputOptions } from "./analysis-input.js";
+import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
 import { writeProblem } from "./output.js";
 
-interface StudioOptions {
+interface StudioOptions extends ScenarioTreeOptions {
   port?: string;
   open: boolean;
   export?: string;
@@ -25,7 +27,8 @@ function portOption(text: string | undefined): number {
 async function runStudio(cli: CliContext, target: string | undefined, opts: StudioOptions): Promise<void> {
   const port = portOption(opts.port);
   const { buildSite } = await import("../studio/site.js");
-  const site = buildSite(target);
+  const { treeReader } = await import("./scenario-input.js");
+  const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }));
   const names = site.manifest.files.map((f) => f.name).join(", ");
   if (opts.export !== undefined) {
     const { exportSite } = await import("../studio/export.js");
@@ -78,12 +81,14 @@ function openBrowser(url: string): void {
 }
 
 export function registerStudio(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("studio")
     .description("the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)")
     .argument("[target]", "a policy.conf, a scenario (.json) or a directory of them (default: the SVP examples)")
     .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)")
     .option("--no-open", "do not try to open a browser")
-    .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving")
+    .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving");
+  // for the policy trees scenarios name (built here: the page cannot run m4)
+  policyInputOptions(cmd, { mls: false })
     .action((target: string | undefined, opts: StudioOptions) => runStudio(cli, target, opts));
 }

@@ -57,7 +57,7 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
     problems.push(at ? `${name}:${at.line}:${at.col}: not JSON: ${at.message}` : `${name}: not JSON: ${(err as Error).message}`);
     return undefined;
   }
-  if (isScenario(doc)) return loadScenarioFile(file, problems);
+  if (isScenario(doc)) return loadScenarioFile(file, problems, options);
   const { validateTestFile } = await import("../analysis/policytest-validate.js");
   const shape = validateTestFile(doc);
   if (!shape.ok) {
@@ -80,10 +80,13 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
   return bad.length ? undefined : { kind: "policy-tests", file, doc: shape.file, policyPath, ap };
 }
 
-async function loadScenarioFile(file: string, problems: string[]): Promise<Loaded | undefined> {
+/** A scenario; a policy tree it names is built with the command's --flask-dir and -D, and its
+ *  "mls" (as -M). */
+async function loadScenarioFile(file: string, problems: string[], options: PolicyInputOptions): Promise<Loaded | undefined> {
   const { formatScenarioErrors, loadScenario } = await import("../sim/load.js");
   const { prepare } = await import("../sim/run.js");
-  const loaded = loadScenario(file);
+  const { treeReader, withTrees } = await import("./scenario-input.js");
+  const loaded = withTrees(loadScenario(file), await treeReader({ flaskDir: options.flaskDir, define: options.define }));
   if (!loaded.ok) {
     problems.push(formatScenarioErrors(displayName(file), loaded.error).replace(/\n$/, ""));
     return undefined;
@@ -103,12 +106,14 @@ class Coverage {
 
   constructor(private readonly options: PolicyInputOptions) {}
 
-  /** `spanName` is what the decisions' rule locations call the file. */
-  async tracker(path: string, spanName: string, ap?: AnalysisPolicy): Promise<CoverageTracker> {
+  /** `spanName` is what the decisions' rule locations call the file; `mls`: a scenario's "mls"
+   *  (the MLS build of a tree it names). */
+  async tracker(path: string, spanName: string, ap?: AnalysisPolicy, mls?: boolean): Promise<CoverageTracker> {
     const key = resolve(path);
     let t = this.byPath.get(key);
     if (!t) {
-      t = new CoverageTracker(path, allowSites(ap ?? (await loadAnalysis(path, spanName, this.options))));
+      const options = mls ? { ...this.options, mls } : this.options;
+      t = new CoverageTracker(path, allowSites(ap ?? (await loadAnalysis(path, spanName, options))));
       this.byPath.set(key, t);
     }
     return t;
@@ -139,12 +144,13 @@ async function runScenario(l: Extract<Loaded, { kind: "scenario" }>, coverage?: 
   // the simulator names the policy's rules by the path the scenario wrote; a decision exercises the
   // policy loaded when it is made: the scenario's, then each one a load_policy step loads (its own
   // check runs under the old policy; Xen keeps the old one when a load fails)
-  let tracker = coverage && l.policyPath && s.policy ? await coverage.tracker(l.policyPath, s.policy) : undefined;
+  // (a tree's rules come named in its files, with the macro call: hitAt finds their site)
+  let tracker = coverage && l.policyPath && s.policy ? await coverage.tracker(l.policyPath, s.policy, undefined, s.mls) : undefined;
   const cases: CaseResult[] = [];
   for (const step of result.steps) {
-    if (tracker) for (const d of step.decisions) for (const r of d.reasons ?? []) if (r.kind === "granted-by" && r.rule) tracker.hit(r.rule);
+    if (tracker) for (const d of step.decisions) for (const r of d.reasons ?? []) if (r.kind === "granted-by" && r.rule) tracker.hitAt(r.rule);
     const written = s.steps[step.step - 1];
-    if (coverage && written?.op === "load_policy" && step.rc === 0) tracker = await coverage.tracker(beside(l.file, written.policy), written.policy);
+    if (coverage && written?.op === "load_policy" && step.rc === 0) tracker = await coverage.tracker(beside(l.file, written.policy), written.policy, undefined, s.mls);
     if (step.expect.length === 0) continue;
     const passed = step.expect.every((e) => e.ok);
     const failure: string[] = [];

@@ -5,6 +5,8 @@
 // A scenario asks the same few questions again and again, so explanations are cached per question
 // until the policy or its booleans change (the simulator says when).
 import { reasonJson, type ReasonJson } from "../policy/reasons.js";
+import type { CompiledPolicy, Reason } from "../policy/types.js";
+import type { LocateRule } from "./validate.js";
 import type { Xsm } from "../xsm/index.js";
 import type { XsmCheck, XsmDefaultAction } from "../xsm/types.js";
 
@@ -21,6 +23,13 @@ const DUMMY_PASSES: Record<XsmDefaultAction, string> = {
   XSM_OTHER: "nobody (no default action)",
 };
 
+/** A reason's rule named where it came from (a tree's file, and the macro call that wrote it). */
+function located(r: Reason, at: LocateRule): Reason {
+  if (!("rule" in r)) return r;
+  const { span, expansion } = at(r.rule.span);
+  return { ...r, rule: { text: r.rule.text, span, ...(expansion ? { expansion } : {}) } };
+}
+
 export class Explainer {
   private cache = new Map<string, ReasonJson[]>();
 
@@ -28,6 +37,8 @@ export class Explainer {
     private readonly xsm: Xsm,
     private readonly domainName: (domid: number) => string | undefined,
     private readonly which: "denied" | "all" | "none",
+    /** A policy built from a tree: where its rules came from (Prepared.locators). */
+    private readonly locate: (policy: CompiledPolicy) => LocateRule | undefined = () => undefined,
   ) {}
 
   /** The policy or a boolean changed: earlier explanations may no longer hold. */
@@ -51,7 +62,8 @@ export class Explainer {
       // security_compute_av's answer, explained (decide.ts): the same TE rules, booleans in force, constraints
       const d = policy.explain(c.scontext, c.tcontext, c.tclass, c.perm);
       const lookup = (name: string) => policy.getBoolean(name);
-      reasons = d.reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit").map((r) => reasonJson(r, lookup));
+      const at = this.locate(policy);
+      reasons = d.reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit").map((r) => reasonJson(at ? located(r, at) : r, lookup));
       this.cache.set(key, reasons);
     }
     return reasons;

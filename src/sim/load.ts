@@ -12,7 +12,7 @@ import type { Scenario, ScenarioError } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
 
 export { formatScenarioErrors } from "./validate.js";
-export type { LoadedScenario, LoadResult, ReadPolicy } from "./validate.js";
+export type { LoadedScenario, LoadResult, LocateRule, PolicySource, ReadPolicy } from "./validate.js";
 
 // bounded as `xsm compile` reads a policy (no directory, FIFO, device, empty or oversized file);
 // a failure is a PolicyError, which prepare() reports at the path that names the file

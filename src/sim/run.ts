@@ -10,11 +10,11 @@ import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
 import { parsePolicy } from "../policy/parse.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
-import type { CompiledPolicy } from "../policy/types.js";
+import type { CompiledPolicy, PolicyImage } from "../policy/types.js";
 import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
 import { Explainer, type Explained } from "./explain.js";
-import type { LoadedScenario, ReadPolicy } from "./validate.js";
+import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
 import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
@@ -114,6 +114,9 @@ export interface Prepared {
   platforms: PlatformInfo[];
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
+  /** The policies built from a tree (by image): where their rules came from, which the trace's
+   *  reasons name. A policy.conf's rules are named by their own (#line-mapped) spans. */
+  locators: Map<PolicyImage, LocateRule>;
 }
 
 /** A prepared scenario, or every error found while compiling its policies and checking its contexts. */
@@ -124,16 +127,17 @@ export type PrepareResult = Result<Prepared, ScenarioError[]>;
  *  page pass their own). */
 export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = loaded.readPolicy): PrepareResult {
   const { scenario, dir, file } = loaded;
-  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map() };
+  const prepared: Prepared = { scenario, file, dir, platforms: [], loads: new Map(), locators: new Map() };
   if (scenario.xsm !== "flask") return ok(prepared);
   const errors: ScenarioError[] = [];
   if (!read) return fail([atPath("scenario", "/policy", "no way to read the policy files of this scenario")]);
   const mls = scenario.mls === true;
-  const compiled = compileFile(read, dir, scenario.policy!, mls);
+  const compiled = compileFile(read, dir, scenario.policy!, mls, prepared.locators);
   if (!compiled.policy) {
     // a scenario asks for MLS with "mls": true, as the CLI does with -M
     const hint = (d: Diagnostic) => (d.code === "mls-disabled" ? ' (set "mls": true in the scenario)' : "");
-    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `does not compile: ${renderInline(d)}${hint(d)}`));
+    // (a policy the reader could not read or build says so itself)
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${compiled.unread ? "" : "does not compile: "}${renderInline(d)}${hint(d)}`));
     return fail(errors);
   }
   prepared.policy = compiled.policy;
@@ -148,22 +152,39 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
     else if (typeof value !== "boolean") errors.push(atPath("scenario", `/booleans/${name}`, "expected a boolean"));
   }
   scenario.steps.forEach((s, i) => {
-    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy, mls));
+    if (s.op === "load_policy") prepared.loads.set(i, compileFile(read, dir, s.policy, mls, prepared.locators));
   });
   return errors.length ? fail(errors) : ok(prepared);
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
  *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
- *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none. */
-function compileFile(read: ReadPolicy, dir: string, rel: string, mls: boolean): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[] } {
+ *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none.
+ *  A policy built from a tree (the reader's PolicySource) compiles its text under the name the
+ *  reader gives; its diagnostics point into the tree and its locator is kept by image. */
+function compileFile(
+  read: ReadPolicy,
+  dir: string,
+  rel: string,
+  mls: boolean,
+  locators: Map<PolicyImage, LocateRule>,
+): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; unread?: true } {
+  let data: ReturnType<ReadPolicy>;
   try {
-    const data = read(dir, rel);
-    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : loadPolicyBytes(data, rel, { asXen: true, mls });
-    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, rel).ast.statements) : [];
+    data = read(dir, rel, { mls });
+  } catch (err) {
+    if (err instanceof PolicyError) return { diagnostics: err.diagnostics, unread: true };
+    throw err;
+  }
+  const built = typeof data === "string" || data instanceof Uint8Array ? undefined : data;
+  try {
+    const name = built ? built.name : rel;
+    const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
+    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, name).ast.statements) : [];
+    if (built?.locate) locators.set(loaded.policy.image, built.locate);
     return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
-    if (err instanceof PolicyError) return { diagnostics: err.diagnostics };
+    if (err instanceof PolicyError) return { diagnostics: built?.diagnostic ? err.diagnostics.map(built.diagnostic) : err.diagnostics };
     throw err;
   }
 }
@@ -198,7 +219,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   // policy and booleans the scenario starts with
   for (const d of world.liveDomains()) xsm.module.domainStarted(d, d.target !== undefined ? world.byDomid(d.target) : undefined);
   let current: StepResult | undefined;
-  const explainer = new Explainer(xsm, world.names(), opts.explain ?? "denied");
+  const explainer = new Explainer(xsm, world.names(), opts.explain ?? "denied", (p) => prepared.locators.get(p.image));
   xsm.onCheck = (raw) => {
     if (!current) return;
     const check = explainer.explain(raw);

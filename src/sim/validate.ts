@@ -3,7 +3,7 @@
 // in range, policy files that exist, what flask needs). Pure: where files live is the caller's
 // business (PolicyFiles), so the same checks run in the CLI (load.ts) and in the studio page.
 import type { ErrorObject } from "ajv";
-import { atPath } from "../diagnostics/diagnostic.js";
+import { atPath, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { jsonTooDeep, shortJson } from "../io/json.js";
@@ -11,8 +11,27 @@ import { parseSbdf } from "../xen/sbdf.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 
-/** A policy file as text, or its bytes (a source or a binary policy; run.ts tells them apart). */
-export type ReadPolicy = (dir: string, rel: string) => string | Uint8Array;
+/** Where a span of a policy's text came from, in the files a person edits. */
+export type LocateRule = (span: Span) => { span: Span; expansion?: string };
+
+/** Policy text built from something else (a policy tree: m4's output), with the way back to its
+ *  sources. src/sim cannot build one (that is src/build's); the caller's ReadPolicy does. */
+export interface PolicySource {
+  /** The text to compile. */
+  text: string;
+  /** The name the compiler gives it ("policy.conf" for a tree: its #line directives name the rest). */
+  name: string;
+  /** A rule's span -> its source line (a tree: the .te/.if/.spt line and the macro call); the
+   *  trace and --json name rules there, as the analysis commands do. */
+  locate?: LocateRule;
+  /** A compile diagnostic pointed into the sources, in one line (a scenario error is one line). */
+  diagnostic?: (d: Diagnostic) => Diagnostic;
+}
+
+/** A policy file as text, or its bytes (a source or a binary policy; run.ts tells them apart), or
+ *  text built from a policy tree. `options.mls`: the scenario's "mls" (a tree's MLS build). A
+ *  policy that cannot be read or built throws PolicyError; prepare() reports it at the JSON path. */
+export type ReadPolicy = (dir: string, rel: string, options: { mls: boolean }) => string | Uint8Array | PolicySource;
 
 /** A scenario read and checked, what prepare() takes. */
 export interface LoadedScenario {

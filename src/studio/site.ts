@@ -5,6 +5,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
+import type { TreeReader } from "../cli/scenario-input.js";
+import { PolicyError } from "../diagnostics/diagnostic.js";
+import { renderInline } from "../diagnostics/render.js";
 import { PAGE_FILES, type StudioFile, type StudioManifest } from "./manifest.js";
 
 export interface SiteEntry {
@@ -29,15 +32,21 @@ const TYPES: Record<string, string> = {
 };
 const typeOf = (name: string) => TYPES[name.slice(name.lastIndexOf("."))] ?? "text/plain; charset=utf-8";
 
-export function buildSite(target: string | undefined, pageDir = PAGE_DIR): { entries: SiteEntry[]; manifest: StudioManifest } {
+/** `trees` builds the policy trees scenarios name (src/cli/scenario-input.ts): the page gets m4's
+ *  output as the policy's text, since it compiles in the browser and cannot run m4. Without it a
+ *  scenario's tree is left out (the page then says the policy is missing). */
+export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?: TreeReader): { entries: SiteEntry[]; manifest: StudioManifest } {
   for (const f of PAGE_FILES) {
     if (!existsSync(join(pageDir, f))) throw new CliError(`the studio page is not built (${join(pageDir, f)} is missing); run npm run build`);
   }
-  const manifest = collect(target ?? DEFAULT_TARGET, target === undefined ? "examples/svp" : titleOf(target));
+  const manifest = collect(target ?? DEFAULT_TARGET, target === undefined ? "examples/svp" : titleOf(target), trees);
   const entries: SiteEntry[] = PAGE_FILES.map((f) => ({ path: `/${f}`, file: join(pageDir, f), type: typeOf(f) }));
   entries.push({ path: "/", file: join(pageDir, "index.html"), type: typeOf("index.html") });
   entries.push({ path: "/files.json", content: `${JSON.stringify(manifest.manifest, null, 2)}\n`, type: typeOf("files.json") });
-  manifest.manifest.files.forEach((f, i) => entries.push({ path: `/${f.url}`, file: manifest.paths[i]!, type: "text/plain; charset=utf-8" }));
+  manifest.manifest.files.forEach((f, i) => {
+    const content = manifest.contents[i];
+    entries.push({ path: `/${f.url}`, ...(content !== undefined ? { content } : { file: manifest.paths[i]! }), type: "text/plain; charset=utf-8" });
+  });
   return { entries, manifest: manifest.manifest };
 }
 
@@ -51,22 +60,27 @@ interface Collected {
   manifest: StudioManifest;
   /** Absolute path of each manifest file, by index. */
   paths: string[];
+  /** A policy tree's built text, by index (served as is; the others are read on each request). */
+  contents: (string | undefined)[];
 }
 
 /** POLICY, SCENARIO (and the policies it names) or DIR (its .conf files and scenarios). */
-function collect(target: string, title: string): Collected {
+function collect(target: string, title: string, trees?: TreeReader): Collected {
   const st = statOf(target);
   const base = st.isDirectory() ? resolve(target) : dirname(resolve(target));
-  const files: { name: string; kind: StudioFile["kind"]; path: string }[] = [];
-  const add = (path: string, kind: StudioFile["kind"]) => {
-    const name = relative(base, path).split(sep).join("/");
-    if (!files.some((f) => f.name === name)) files.push({ name, kind, path });
+  const files: { name: string; kind: StudioFile["kind"]; path: string; content?: string }[] = [];
+  const add = (path: string, kind: StudioFile["kind"], content?: string) => {
+    // (a tree the scenario names as "." is named "." too: the page resolves it so)
+    const name = relative(base, path).split(sep).join("/") || ".";
+    if (!files.some((f) => f.name === name)) files.push({ name, kind, path, ...(content !== undefined ? { content } : {}) });
   };
   const addScenario = (path: string, data: ScenarioLike) => {
     add(path, "scenario");
-    for (const rel of policiesOf(data)) {
+    for (const { rel, at } of policiesOf(data)) {
       const p = resolve(dirname(path), rel);
-      if (existsSync(p) && statSync(p).isFile()) add(p, "policy");
+      const st = statSync(p, { throwIfNoEntry: false });
+      if (st?.isFile()) add(p, "policy");
+      else if (st?.isDirectory() && trees) add(p, "policy", builtTree(trees, path, rel, at, data.mls === true));
     }
   };
   if (st.isDirectory()) {
@@ -83,7 +97,7 @@ function collect(target: string, title: string): Collected {
     addScenario(resolve(target), data);
   } else add(resolve(target), "policy");
   for (const f of files) {
-    const size = statOf(f.path).size;
+    const size = f.content !== undefined ? Buffer.byteLength(f.content) : statOf(f.path).size;
     if (size > MAX_POLICY_BYTES) throw new CliError(`${f.path}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB`);
   }
   const firstScenario = files.find((f) => f.kind === "scenario");
@@ -96,7 +110,20 @@ function collect(target: string, title: string): Collected {
       open: { ...(policy ? { policy: policy.name } : {}), ...(scenario ? { scenario: scenario.name } : {}) },
     },
     paths: files.map((f) => f.path),
+    contents: files.map((f) => f.content),
   };
+}
+
+/** m4's output for a tree a scenario names; a tree that cannot be built stops the studio with the
+ *  line `xsm simulate` prints for it (the scenario, the JSON path, the tree's file:line). */
+function builtTree(trees: TreeReader, scenario: string, rel: string, at: string, mls: boolean): string {
+  try {
+    return trees.read(dirname(scenario), rel, { mls }).text;
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    const lines = err.diagnostics.map((d) => `${scenario}: ${at}: ${renderInline(d)}`);
+    throw new CliError(lines.join("\n"));
+  }
 }
 
 function statOf(path: string) {
@@ -110,6 +137,7 @@ function statOf(path: string) {
 
 interface ScenarioLike {
   policy?: unknown;
+  mls?: unknown;
   steps: unknown[];
 }
 
@@ -123,11 +151,12 @@ function scenarioLike(path: string): ScenarioLike | undefined {
   }
 }
 
-function policiesOf(s: ScenarioLike): string[] {
-  const out = typeof s.policy === "string" ? [s.policy] : [];
-  for (const step of s.steps) {
+/** The policies a scenario names, each with its JSON path. */
+function policiesOf(s: ScenarioLike): { rel: string; at: string }[] {
+  const out = typeof s.policy === "string" ? [{ rel: s.policy, at: "/policy" }] : [];
+  s.steps.forEach((step, i) => {
     const p = (step as { op?: unknown; policy?: unknown } | null)?.policy;
-    if ((step as { op?: unknown } | null)?.op === "load_policy" && typeof p === "string") out.push(p);
-  }
+    if ((step as { op?: unknown } | null)?.op === "load_policy" && typeof p === "string") out.push({ rel: p, at: `/steps/${i}/policy` });
+  });
   return out;
 }

@@ -1,7 +1,7 @@
 // The studio's server hands out the page and the files it was started on, and nothing else:
 // loopback only, fixed paths, GET/HEAD, its own Host. Node-only (the browser tests are
 // test/browser/, npm run test:browser).
-import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +47,23 @@ describe("studio site", () => {
     writeFileSync(join(dir, "notes.txt"), "secret");
     const { manifest } = buildSite(dir, pageDir);
     expect(manifest.files.map((f) => f.name)).toEqual(["a.conf", "s.json"]);
+  });
+
+  it("a scenario naming a policy tree brings m4's output for it, named as the scenario names it", async () => {
+    const { treeReader } = await import("../../src/cli/scenario-input.js");
+    const tree = join(tmp, "tree");
+    cpSync(join(import.meta.dirname, "../../examples/xen-flask"), tree, { recursive: true });
+    const doc = JSON.parse(readFileSync(join(tree, "split-drivers.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(tree, "on-tree.json"), JSON.stringify({ ...doc, policy: "." }));
+    const site = buildSite(join(tree, "on-tree.json"), pageDir, await treeReader());
+    expect(site.manifest.files.map((f) => [f.name, f.kind])).toEqual([["on-tree.json", "scenario"], [".", "policy"]]);
+    const served = site.entries.find((e) => e.path === `/${site.manifest.files[1]!.url}`)!;
+    expect(served.content).toBe(readFileSync(join(tree, "policy.conf"), "utf8"));
+    // a tree that cannot be built stops the studio with the scenario's located line
+    writeFileSync(join(tree, "modules", "domU.te"), `${readFileSync(join(tree, "modules", "domU.te"), "utf8")}define(\`broken\n`);
+    expect(() => buildSite(join(tree, "on-tree.json"), pageDir, undefined)).not.toThrow();
+    const trees = await treeReader();
+    expect(() => buildSite(join(tree, "on-tree.json"), pageDir, trees)).toThrow(/on-tree\.json: \/policy: modules\/domU\.te:\d+:1: m4: end of file in string/);
   });
 
   it("refuses what it cannot serve with one clear error", () => {

@@ -46,7 +46,8 @@ export function dirOf(name: string): string {
   return i < 0 ? "" : name.slice(0, i);
 }
 
-/** Joins a relative path onto a directory and folds `.` and `..`, as the server named the files. */
+/** Joins a relative path onto a directory and folds `.` and `..`, as the server named the files
+ *  (the directory itself is ".", the name the server gives a policy tree a scenario names so). */
 export function joinPath(dir: string, rel: string): string {
   const out: string[] = [];
   for (const part of `${dir}/${rel}`.split("/")) {
@@ -54,5 +55,5 @@ export function joinPath(dir: string, rel: string): string {
     if (part === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
     else out.push(part);
   }
-  return out.join("/");
+  return out.join("/") || ".";
 }

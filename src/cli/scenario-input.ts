@@ -1,0 +1,87 @@
+// The scenario commands' shared edge (simulate, test, studio): a scenario's `policy` (and a
+// load_policy step's) may name a policy tree directory, built here as `xsm build` builds it (m4 as
+// Makefile.common runs it, the flask directory found as build/tree.ts finds it, the scenario's
+// "mls" as -M, --flask-dir and -D from the command line). src/sim may not import src/build, so the
+// tree reaches the simulator as text with its Locator (a PolicySource): its rules are named in the
+// tree's files as the analysis commands name them, and a tree that cannot be built is a
+// PolicyError that prepare() reports at the JSON path naming it, one line per problem.
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { error, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { ok } from "../diagnostics/result.js";
+import type { LoadResult, PolicySource, ReadPolicy } from "../sim/load.js";
+
+/** How a tree a scenario names is built besides its "mls": xsm build's --flask-dir and -D. */
+export interface ScenarioTreeOptions {
+  flaskDir?: string;
+  define?: string[];
+}
+
+const isDirectory = (path: string): boolean => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/** Builds the trees a scenario names; `used` lists the ones it built (by absolute path). */
+export interface TreeReader {
+  read: (dir: string, rel: string, options: { mls: boolean }) => PolicySource;
+  readonly used: Set<string>;
+}
+
+/** A reader of policy trees with these options (the build modules load here, not for every command). */
+export async function treeReader(options: ScenarioTreeOptions = {}): Promise<TreeReader> {
+  const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
+  const { Locator } = await import("../build/locate.js");
+  const built = new Map<string, PolicySource>();
+  const used = new Set<string>();
+  const refused = (message: string): PolicyError => new PolicyError([error("input", message)]);
+  const read = (dir: string, rel: string, { mls }: { mls: boolean }): PolicySource => {
+    const full = resolve(dir, rel);
+    used.add(full);
+    // a scenario naming one tree for its policy and a load_policy step builds it once
+    const key = `${mls ? "mls" : "te"}\0${full}`;
+    const cached = built.get(key);
+    if (cached) return cached;
+    let tree;
+    let m4;
+    try {
+      tree = readTree(full, { flaskDir: options.flaskDir, mls, defines: options.define });
+      m4 = runM4(tree);
+    } catch (err) {
+      // (readTree's messages start with the path it was given: the JSON path names the tree already)
+      if (err instanceof TreeError) throw refused(`cannot build the policy tree: ${err.message.startsWith(`${full}: `) ? err.message.slice(full.length + 2) : err.message}`);
+      throw err;
+    }
+    // (located in the tree's files: "modules/x.te:3:1: m4: ...")
+    const m4Errors = m4.diagnostics.filter((d) => d.severity === "error");
+    if (m4Errors.length) throw new PolicyError(m4Errors);
+    const sources = treeSources(tree);
+    const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
+    const source: PolicySource = {
+      text: m4.text,
+      name: "policy.conf",
+      locate: (span) => {
+        const found = locator.locate(span);
+        // the outermost call: the .te line that wrote it (the notes are innermost first)
+        const call = found.context[found.context.length - 1];
+        return call ? { span: found.span, expansion: call.message } : { span: found.span };
+      },
+      diagnostic: (d: Diagnostic) => {
+        const out = locator.diagnostic(d);
+        if (!d.span) return out;
+        const call = locator.locate(d.span).context.at(-1);
+        return call ? { ...out, message: `${out.message} (${call.message})` } : out;
+      },
+    };
+    built.set(key, source);
+    return source;
+  };
+  return { read, used };
+}
+
+/** The loaded scenario with a reader that builds the trees it names and reads every other policy
+ *  as before. */
+export function withTrees(loaded: LoadResult, trees: TreeReader): LoadResult {
+  if (!loaded.ok) return loaded;
+  const base = loaded.value.readPolicy;
+  if (!base) return loaded;
+  const read: ReadPolicy = (dir, rel, options) => (isDirectory(resolve(dir, rel)) ? trees.read(dir, rel, options) : base(dir, rel, options));
+  return ok({ ...loaded.value, readPolicy: read });
+}
