@@ -8,6 +8,7 @@ import type { AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { pySorted } from "./search.js";
+import { byCodePoint } from "../policy/matrix.js";
 import type { TeKind } from "./terules.js";
 import type { ClassDefaults, ResolvedContext, Symbols } from "../policy/symbols.js";
 import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
@@ -359,6 +360,9 @@ class Lister {
   }
 }
 
+/** Components setools sorts by their statement text (their str() is the statement). */
+const BY_STATEMENT = new Set<Component>(["constraints", "validatetrans", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"]);
+
 export interface ListRequest {
   component: Component;
   /** Only this item (a name); unknown names are an error with the nearest known name. */
@@ -387,7 +391,11 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
       if (hit.length === 0) throw numeric ? new QueryError(`no ${ITEM[c]} for ${asked}${asked !== name ? ` (${name})` : ""} in the policy`, FLAGS[c]) : unknownName(ITEM[c], name, items.map((i) => i.name), FLAGS[c]);
       items = hit;
     }
-    return { component: c, title: TITLES[c], items: pySorted(items.map((i) => i.text)) };
+    // seinfo sorts what its query yields: a type, class, role... compares by its name (so `odd`
+    // lists before `odd-two_t` whatever -x prints), a constraint or ocontext by its statement
+    const byName = !BY_STATEMENT.has(c);
+    const sorted = byName ? [...items].sort((x, y) => byCodePoint(x.name, y.name) || byCodePoint(x.text, y.text)).map((i) => i.text) : pySorted(items.map((i) => i.text));
+    return { component: c, title: TITLES[c], items: sorted };
   });
 }
 
