@@ -23,7 +23,8 @@ const keys = new Set<string>();
 for (const step of runPrepared(prepared.value, { explain: "none" }).steps) {
   for (const d of step.decisions) {
     if (d.perm === undefined || d.scontext === undefined || d.tcontext === undefined || d.error !== undefined) continue;
-    keys.add(JSON.stringify({ scontext: d.scontext, tcontext: d.tcontext, tclass: d.tclass, perm: d.perm }));
+    // a question of several permissions (grant map_read map_write) is one query per permission
+    for (const perm of d.perm.split(" ")) keys.add(JSON.stringify({ scontext: d.scontext, tcontext: d.tcontext, tclass: d.tclass, perm }));
   }
 }
 const queries = [...keys].sort().map((k) => JSON.parse(k) as Record<string, string>);

@@ -26,8 +26,9 @@ import {
 } from "../xen/machine.js";
 import { errnoValue, type Rc } from "../xen/errno.js";
 import { formatSbdf } from "../xen/sbdf.js";
-import type { Domain, IommuMode, IrqRef, XsmEvtchnHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
+import type { Domain, IommuMode, IrqRef, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
 import { EventChannels, type ChannelReport } from "./evtchn.js";
+import { GrantTables, type GrantOptions, type GrantReport } from "./grant.js";
 import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
 
 /** A domain's passthrough state, as reports show it. */
@@ -57,6 +58,8 @@ export interface DomainIoState {
   evtchns?: { pirq: number; port: number }[];
   /** Its event channels in use (evtchn.ts: unbound, interdomain and pirq ports); only when not empty. */
   channels?: ChannelReport[];
+  /** Its grant table and its mappings of others' grants (grant.ts); only when an op touched them. */
+  grants?: GrantReport;
 }
 
 /** An MSI-X table entry and the table's address, as MAP_PIRQ_TYPE_MSI's entry_nr and table_base. */
@@ -150,6 +153,8 @@ export interface IoCapsOptions {
   vfWithoutPf?: (machineBdf: number) => boolean;
   /** d->max_evtchn_port (evtchn.ts's default: unlimited for domid 0, libxl's 1023 otherwise). */
   maxEvtchnPort?: (d: Domain) => number | undefined;
+  /** grant.ts's limits and its word that a dead domain's last mapped grant went. */
+  grants?: Pick<GrantOptions, "maxFrames" | "maxMaptrackFrames" | "freed">;
 }
 
 export class IoCaps {
@@ -166,9 +171,11 @@ export class IoCaps {
 
   /** Every domain's event channel ports; bind_pirq's channels are among them. */
   readonly evtchn: EventChannels;
+  /** Every domain's grant table and maptrack. */
+  readonly grants: GrantTables;
 
   constructor(
-    private readonly xsm: XsmIoHooks & XsmEvtchnHooks & Pick<XsmModule, "resourceSetupPci">,
+    private readonly xsm: XsmIoHooks & XsmEvtchnHooks & XsmGrantHooks & Pick<XsmModule, "resourceSetupPci">,
     private readonly options: IoCapsOptions,
   ) {
     this.evtchn = new EventChannels(xsm, {
@@ -176,6 +183,11 @@ export class IoCaps {
       ...(options.why ? { why: options.why } : {}),
       ...(options.maxEvtchnPort ? { maxPort: options.maxEvtchnPort } : {}),
       closePirq: (d, pirq) => this.closePirq(d, pirq),
+    });
+    this.grants = new GrantTables(xsm, {
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.why ? { why: options.why } : {}),
+      ...(options.grants ?? {}),
     });
   }
 
@@ -1035,15 +1047,19 @@ export class IoCaps {
   /** The domain is gone (domain_kill -> free_domain_pirqs: unmap_domain_pirq of every pirq with
    *  an IRQ, in order, no XSM question asked of a dying domain; then its rangesets are freed). Its
    *  MSI IRQs are destroyed. */
-  removeDomain(d: Domain): void {
-    // domain_kill: evtchn_destroy() closes its channels before its resources are relinquished
+  removeDomain(d: Domain): { dying: boolean } {
+    // domain_kill: domain_teardown() releases the grant mappings it made (gnttab_release_mappings),
+    // then evtchn_destroy() closes its channels, before its resources are relinquished; a domain
+    // whose grants others still map stays, dying, until they unmap
+    const dying = this.grants.destroy(d);
     this.evtchn.destroy(d);
     const io = this.domains.get(d.domid);
-    if (!io) return;
+    if (!io) return { dying };
     for (const pirq of [...io.pirqToIrq.keys()].sort((a, b) => a - b)) if ((io.pirqToIrq.get(pirq) ?? 0) > 0) this.unmapDomainPirq(undefined, d, pirq);
     // a vector Xen mapped past nr_pirqs or over another pirq (unchecked block pirqs) goes too
     for (const irq of [...io.pirqToIrq.values()]) if (irq > 0) this.destroyIrq(irq);
     this.domains.delete(d.domid);
+    return { dying };
   }
 
   /** The domain's state (a hardware domain's initial one if nothing happened to it yet). */
@@ -1069,13 +1085,15 @@ export class IoCaps {
     if (io.evtchns.size) state.evtchns = [...io.evtchns].sort((a, b) => a[0] - b[0]).map(([pirq, port]) => ({ pirq, port }));
     const channels = this.evtchn.report(d.domid);
     if (channels) state.channels = channels;
+    const grants = this.grants.report(d.domid);
+    if (grants) state.grants = grants;
     if (io.msixtbl?.size) state.msixtbl = [...io.msixtbl].sort((a, b) => a[0] - b[0]).map(([device, e]) => ({ device, gtable: e.gtable }));
     return state;
   }
 
   /** Whether the domain has been touched (reports leave untouched domains out). */
   touched(domid: number): boolean {
-    return this.domains.has(domid) || this.evtchn.touched(domid);
+    return this.domains.has(domid) || this.evtchn.touched(domid) || this.grants.touched(domid);
   }
 }
 

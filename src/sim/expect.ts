@@ -1,5 +1,6 @@
 // A step's `expect` against what the step did: each check is a result with what was expected and
 // what happened, so a report can say exactly which part failed.
+import type { Gntst } from "../hypervisor/grant.js";
 import type { DeviceState } from "../hypervisor/types.js";
 import type { DomainIoState } from "../hypervisor/iocaps.js";
 import { RangeSet, type Range } from "../xen/rangeset.js";
@@ -24,6 +25,7 @@ export interface ExpectResult {
 
 interface Outcome {
   rc: Rc;
+  gntst?: Gntst;
   log: string[];
   audit: string[];
   decisions: XsmCheck[];
@@ -42,6 +44,7 @@ export function checkExpect(
   const results: ExpectResult[] = [];
   const check = (what: string, ok: boolean, expected: string, actual: string) => results.push({ ok, what, expected, actual });
   if (e.rc !== undefined) check("rc", out.rc === e.rc, show(e.rc), show(out.rc));
+  if (e.gntst !== undefined) check("gntst", out.gntst === e.gntst, e.gntst, out.gntst ?? "(no grant status)");
   const lines = (xs: string[]) => (xs.length ? xs.join(" | ") : "(none)");
   for (const text of list(e.log)) check("log", out.log.some((l) => l.includes(text)), `a line containing "${text}"`, lines(out.log));
   for (const text of list(e.noLog)) check("log", !out.log.some((l) => l.includes(text)), `no line containing "${text}"`, lines(out.log));
@@ -107,6 +110,24 @@ export function checkExpect(
         check(`${at1} label`, c.label.includes(":") ? label === c.label : label.split(":")[2] === c.label, c.label, label);
       }
       if (c.pending !== undefined) check(`${at1} pending`, (got1.pending ?? false) === c.pending, show(c.pending), show(got1.pending ?? false));
+    }
+    if (want.grantFrames !== undefined) check(`${at} grantFrames`, got.grants?.frames === want.grantFrames, show(want.grantFrames), show(got.grants?.frames ?? "(no table)"));
+    for (const g of want.grants ?? []) {
+      const entry = got.grants?.entries.find((x) => x.ref === g.ref);
+      const at1 = `${at} ref ${g.ref}`;
+      if (g.flags !== undefined) {
+        const expected = [...g.flags].sort().join(" ");
+        const actual = [...(entry?.flags ?? [])].sort().join(" ");
+        check(`${at1} flags`, expected === actual, expected || "(none)", actual || "(none)");
+      }
+      if (g.domain !== undefined) check(`${at1} domain`, entry?.domid === domid(g.domain), `${g.domain} (d${domid(g.domain)})`, entry ? `d${entry.domid}` : "(no entry)");
+    }
+    if (want.mappings !== undefined) {
+      const text = (m: { domid: number; ref: number; readonly: boolean; handle?: number }) => `d${m.domid}:${m.ref}${m.readonly ? " ro" : ""}${m.handle !== undefined ? ` h${m.handle}` : ""}`;
+      const withHandle = want.mappings.some((m) => m.handle !== undefined);
+      const expected = want.mappings.map((m) => text({ domid: domid(m.domain) ?? -1, ref: m.ref, readonly: m.readonly ?? false, ...(withHandle && m.handle !== undefined ? { handle: m.handle } : {}) })).sort().join(", ");
+      const actual = (got.grants?.mappings ?? []).map((m) => text({ domid: m.domid, ref: m.ref, readonly: m.readonly, ...(withHandle ? { handle: m.handle } : {}) })).sort().join(", ");
+      check(`${at} mappings`, expected === actual, expected || "(none)", actual || "(none)");
     }
     if (want.msixtbl !== undefined) {
       const expected = [...new Set(want.msixtbl.map(canonical))].sort().join(" ");

@@ -60,10 +60,17 @@ export class Explainer {
     let reasons = this.cache.get(key);
     if (reasons === undefined) {
       // security_compute_av's answer, explained (decide.ts): the same TE rules, booleans in force, constraints
-      const d = policy.explain(c.scontext, c.tcontext, c.tclass, c.perm);
+      // a question of several permissions (flask_grant_mapref's map_read map_write) is explained
+      // one permission at a time
       const lookup = (name: string) => policy.getBoolean(name);
       const at = this.locate(policy);
-      reasons = d.reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit").map((r) => reasonJson(at ? located(r, at) : r, lookup));
+      reasons = c.perm.split(" ").flatMap((perm) =>
+        policy
+          .explain(c.scontext!, c.tcontext!, c.tclass!, perm)
+          .reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit")
+          .map((r) => reasonJson(at ? located(r, at) : r, lookup))
+          .map((r) => (c.perm!.includes(" ") ? { ...r, text: `${perm}: ${r.text}` } : r)),
+      );
       this.cache.set(key, reasons);
     }
     return reasons;

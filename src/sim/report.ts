@@ -2,6 +2,7 @@
 // table of the seven strategies and the --dot picture.
 import type { DeviceState } from "../hypervisor/types.js";
 import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
+import { GNTST, type GrantReport } from "../hypervisor/grant.js";
 import type { XsmCheck } from "../xsm/types.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
@@ -84,6 +85,12 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   evtchn_status: "evtchn_status",
   evtchn_reset: "evtchn_reset",
   msix_maskall: "msix_maskall",
+  grant_access: "grant_access",
+  grant_end_access: "end_access",
+  grant_map: "grant_map",
+  grant_unmap: "grant_unmap",
+  grant_setup_table: "setup_table",
+  grant_query_size: "query_size",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
@@ -105,7 +112,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
-    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}${r.status !== undefined ? `, status ${statusText(r.status)}` : ""}`;
+    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}${r.status !== undefined ? `, status ${statusText(r.status)}` : ""}${grantText(r)}`;
     out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${mapped}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
@@ -128,6 +135,12 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   out.push(...renderResources(result.state.domains).map((l) => `  ${l}`));
   out.push("", summaryLine(result.summary));
   return out.join("\n") + "\n";
+}
+
+/** A grant op's status and answers: ", GNTST_okay (0), handle 0", ", GNTST_okay (0), nr_frames 1, max_nr_frames 64". */
+function grantText(r: StepResult): string {
+  if (r.gntst === undefined) return "";
+  return [`, ${r.gntst} (${GNTST[r.gntst]})`, r.handle !== undefined ? `, handle ${r.handle}` : "", r.frames !== undefined ? `, nr_frames ${r.frames}` : "", r.maxFrames !== undefined ? `, max_nr_frames ${r.maxFrames}` : ""].join("");
 }
 
 /** EVTCHNOP_status's answer as the trace prints it: "interdomain dom 2 port 5". */
@@ -168,11 +181,19 @@ export function renderResources(domains: RunResult["state"]["domains"]): string[
     if (d.io.mmioReadOnly?.length) parts.push(`read-only { ${d.io.mmioReadOnly.map(frames).join(", ")} }`);
     if (d.io.evtchns?.length) parts.push(`evtchns ${d.io.evtchns.map((e) => `${e.pirq}->port ${e.port}`).join(", ")}`);
     if (d.io.channels?.length) parts.push(`channels ${d.io.channels.map(channelText).join(", ")}`);
+    if (d.io.grants) parts.push(grantsText(d.io.grants));
     if (d.io.msixtbl?.length) parts.push(`msixtbl ${d.io.msixtbl.map((e) => `${formatSbdf(e.device)} at ${e.gtable.toString(16)}`).join(", ")}`);
     if (d.io.girqs.length) parts.push(`guest gsis ${d.io.girqs.map((g) => `${g.gsi}<-${g.pirq}`).join(", ")}`);
     out.push(`${d.name}: ${parts.join("; ")}`);
   }
   return out;
+}
+
+/** A grant table in the final state: "grant frames 1/64, ref 8 -> d0 frame 0x1000 permit_access reading; mapped h0 d2:8 ro". */
+function grantsText(g: GrantReport): string {
+  const entries = g.entries.map((e) => `ref ${e.ref} -> d${e.domid} frame 0x${e.frame.toString(16)} ${e.flags.join(" ")}`);
+  const maps = g.mappings.map((m) => `h${m.handle} d${m.domid}:${m.ref}${m.readonly ? " ro" : ""}`);
+  return [`grant frames ${g.frames}/${g.maxFrames}`, ...entries, ...(maps.length ? [`mapped ${maps.join(" ")}`] : [])].join(", ");
 }
 
 /** A channel in the final state: "3 interdomain d1:2 (domU_t_channel) pending", "1 unbound d0", "4 pirq 79". */
@@ -220,6 +241,10 @@ function stepJson(r: StepResult): object {
     ...(r.entryNr !== undefined ? { entryNr: r.entryNr } : {}),
     ...(r.port !== undefined ? { port: r.port } : {}),
     ...(r.status !== undefined ? { status: r.status } : {}),
+    ...(r.gntst !== undefined ? { gntst: r.gntst } : {}),
+    ...(r.handle !== undefined ? { handle: r.handle } : {}),
+    ...(r.frames !== undefined ? { frames: r.frames } : {}),
+    ...(r.maxFrames !== undefined ? { maxFrames: r.maxFrames } : {}),
     ...(r.why !== undefined ? { why: r.why } : {}),
     partial: r.partial,
     decisions: r.decisions,

@@ -22,6 +22,7 @@ import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hy
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
+import type { Gntst } from "../hypervisor/grant.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -50,6 +51,13 @@ export interface StepResult {
   port?: number;
   /** evtchn_status: what EVTCHNOP_status answered. */
   status?: EvtchnStatus;
+  /** A grant op's status (op->status: GNTST_*), beside rc, the hypercall's return (0). */
+  gntst?: Gntst;
+  /** grant_map: the maptrack handle Xen handed back. */
+  handle?: number;
+  /** grant_setup_table, grant_query_size: nr_frames (and max_nr_frames) Xen answered. */
+  frames?: number;
+  maxFrames?: number;
   /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
    *  the caller does not hold the IRQ). */
   why?: string;
@@ -230,6 +238,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const sbdfs = new SbdfCache();
   const specs = new Map((s.devices ?? []).map((d) => [sbdfs.key(d.sbdf), d]));
   const maxPorts = new Map(s.domains.flatMap((d) => (d.maxEvtchnPort !== undefined ? [[d.domid, d.maxEvtchnPort] as const] : [])));
+  const specOf = new Map(s.domains.map((d) => [d.domid, d]));
   // the registry tells the resource model of a device freed (pci_cleanup_msi) or assigned
   // (pdev_msix_assign); `io` exists by the time any step runs
   let io!: IoCaps;
@@ -271,6 +280,14 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       return dev?.kind === "vf" && dev.physfn === null;
     },
     maxEvtchnPort: (d) => maxPorts.get(d.domid),
+    grants: {
+      maxFrames: (d) => specOf.get(d.domid)?.maxGrantFrames,
+      maxMaptrackFrames: (d) => specOf.get(d.domid)?.maxMaptrackFrames,
+      // a dead domain's last mapped grant went: it is freed now, unless a device model holds it
+      freed: (d) => {
+        if (!world.heldBy(d.domid)) xsm.module.domainDestroyed(d);
+      },
+    },
   });
   const withMsix = (d: DeviceState): DeviceState => {
     const m = io.msixState(sbdfs.key(d.sbdf));
@@ -310,7 +327,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       result.events.push({ log: line });
     });
     current = undefined;
-    if (ioBefore !== undefined && result.rc !== 0 && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
+    const failed = result.rc !== 0 || (result.gntst !== undefined && result.gntst !== "GNTST_okay");
+    if (ioBefore !== undefined && failed && ioFingerprint(io, world, step as ResourceStep) !== ioBefore) result.partial = true;
     if (step.op === "set_bool" || step.op === "load_policy") explainer.policyChanged();
     if (result.rc !== 0 && touched.some((t, j) => fingerprint(registry.device(t)) !== before[j])) result.partial = true;
     // stale = Xen keeps a device that vanished, or that its hardware domain (allowed to ask) reported gone
@@ -412,6 +430,7 @@ function perform(
   const as = step.as !== undefined ? world.live(step.as) : undefined;
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, toolstack, world, xsm);
+  if (isGrantStep(step)) return performGrant(step, as!, io, world, result);
   const target = "domain" in step && step.domain !== undefined ? world.live(step.domain) : undefined;
   if ("domain" in step && step.domain !== undefined && !target) return "-ESRCH";
   switch (step.op) {
@@ -544,6 +563,51 @@ const guestIntx = (s: { device?: number; intx?: number }): GuestIntx | undefined
 
 type ResourceStep = Step & { op: ResourceOp | "pci_attach" | "pci_detach" };
 const RESOURCE = new Set<string>([...RESOURCE_OPS, "pci_attach", "pci_detach"]);
+type GrantStep = Extract<Step, { op: `grant_${string}` }>;
+const isGrantStep = (step: Step): step is GrantStep => step.op.startsWith("grant_");
+
+/** A grant table step. The hypercalls return 0 and report in op->status (result.gntst); the
+ *  domain a grant op names is looked up as Xen does (rcu_lock_domain_by_id: a dead domain whose
+ *  grants are still mapped is found), not refused -ESRCH. */
+function performGrant(step: GrantStep, as: Domain, io: IoCaps, world: World, result: StepResult): Rc {
+  const grants = io.grants;
+  const find = (name: string) => {
+    const d = world.byName(name)!;
+    return { domid: d.domid, d: world.live(name) ?? grants.dying(d.domid) };
+  };
+  switch (step.op) {
+    case "grant_access":
+      return grants.access(as, step.ref, world.byName(step.domain)!.domid, parseNum(step.frame)!, step.readonly ?? false);
+    case "grant_end_access":
+      return grants.access(as, step.ref, undefined, 0, false);
+    case "grant_map": {
+      const rd = find(step.domain);
+      const r = grants.map(as, rd.d, rd.domid, step.ref, step.readonly ?? false);
+      result.gntst = r.status;
+      if (r.handle !== undefined) result.handle = r.handle;
+      return 0;
+    }
+    case "grant_unmap":
+      result.gntst = grants.unmap(as, step.handle).status;
+      return 0;
+    case "grant_setup_table": {
+      const d = step.domain !== undefined ? find(step.domain) : { domid: as.domid, d: as };
+      const r = grants.setupTable(as, d.d, d.domid, step.nr_frames);
+      result.gntst = r.status;
+      if (r.frames !== undefined) result.frames = r.frames;
+      return 0;
+    }
+    case "grant_query_size": {
+      const d = step.domain !== undefined ? find(step.domain) : { domid: as.domid, d: as };
+      const r = grants.querySize(as, d.d, d.domid);
+      result.gntst = r.status;
+      if (r.frames !== undefined) result.frames = r.frames;
+      if (r.maxFrames !== undefined) result.maxFrames = r.maxFrames;
+      return 0;
+    }
+  }
+}
+
 const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step.op);
 
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
@@ -564,6 +628,10 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
   const holder = world.heldBy(d.domid);
   if (holder) {
     toolstack.why(`domid ${d.domid} is still allocated: the destroyed ${d.name} is dying but not freed while its device model ${holder.name} holds it (XEN_DOMCTL_set_target's reference on d->target, put when ${holder.name} is destroyed; domid_alloc finds the domid in use)`);
+    return "-EEXIST";
+  }
+  if (io.grants.dying(d.domid)) {
+    toolstack.why(`domid ${d.domid} is still allocated: the destroyed ${d.name} is dying but not freed while others map its grants (its pages hold it until they unmap)`);
     return "-EEXIST";
   }
   const hooks = xsm.module;
@@ -603,13 +671,14 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
     if (rc !== 0) return rc;
   }
   registry.removeDomain(d.domid);
-  io.removeDomain(d);
+  const { dying } = io.removeDomain(d);
   world.destroy(d);
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   if (dm) world.hold(d, dm);
-  else xsm.module.domainDestroyed(d);
-  // complete_domain_destroy(): put_domain(d->target) frees a target this one held
-  for (const held of world.release(d)) xsm.module.domainDestroyed(held);
+  else if (!dying) xsm.module.domainDestroyed(d);
+  // complete_domain_destroy(): put_domain(d->target) frees a target this one held (unless
+  // mapped grants still hold it too)
+  for (const held of world.release(d)) if (!io.grants.dying(held.domid)) xsm.module.domainDestroyed(held);
   return 0;
 }
 
@@ -645,6 +714,16 @@ function detailOf(step: Step): string | undefined {
       return `port ${step.port}`;
     case "evtchn_alloc_unbound":
       return `for ${step.remote}`;
+    case "grant_access":
+      return `ref ${step.ref} frame ${hex(parseNum(step.frame))}${step.readonly ? " readonly" : ""}`;
+    case "grant_end_access":
+      return `ref ${step.ref}`;
+    case "grant_map":
+      return `ref ${step.ref}${step.readonly ? " readonly" : ""}`;
+    case "grant_unmap":
+      return `handle ${step.handle}`;
+    case "grant_setup_table":
+      return `nr_frames ${step.nr_frames}`;
     case "msix_maskall":
       return `MASKALL=${step.maskall ? 1 : 0}`;
     case "evtchn_bind_interdomain":

@@ -3,6 +3,7 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { DeviceKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
+import type { Gntst } from "../hypervisor/grant.js";
 
 export interface DomainSpec {
   name: string;
@@ -23,6 +24,9 @@ export interface DomainSpec {
   callbackVector?: boolean;
   /** d->max_evtchn_port: default unlimited for domid 0, libxl's 1023 otherwise. */
   maxEvtchnPort?: number;
+  /** max_grant_frames and max_maptrack_frames (xl.cfg): default Xen's 64 and 1024. */
+  maxGrantFrames?: number;
+  maxMaptrackFrames?: number;
 }
 
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
@@ -63,6 +67,28 @@ export interface ResourceCheck {
   evtchns?: number[];
   /** Event channels by port (only the ports listed are checked). */
   channels?: ChannelCheck[];
+  /** Grant table entries by ref (only the refs listed are checked). */
+  grants?: GrantCheck[];
+  /** Every mapping the domain holds of others' grants (compared as a set). */
+  mappings?: MappingCheck[];
+  /** nr_grant_frames. */
+  grantFrames?: number;
+}
+
+export interface GrantCheck {
+  ref: number;
+  /** The GTF_* flags set, all of them: [] for an entry the guest never wrote or cleared. */
+  flags?: ("permit_access" | "readonly" | "reading" | "writing")[];
+  /** The domain the entry grants access to. */
+  domain?: string;
+}
+
+export interface MappingCheck {
+  /** The granting domain and its ref. */
+  domain: string;
+  ref: number;
+  readonly?: boolean;
+  handle?: number;
 }
 
 export interface ChannelCheck {
@@ -93,6 +119,8 @@ export interface DeviceCheck {
 
 export interface Expect {
   rc?: Rc;
+  /** A grant op's status (GNTST_*), which it reports while the hypercall returns 0. */
+  gntst?: Gntst;
   log?: string | string[];
   noLog?: string | string[];
   audit?: string | string[];
@@ -141,6 +169,12 @@ export type Step = StepBase &
     | { op: "evtchn_status"; as: string; domain?: string; port: number }
     | { op: "evtchn_reset"; as: string; domain?: string }
     | { op: "unmask_gsi"; as: string; gsi: number }
+    | { op: "grant_access"; as: string; ref: number; domain: string; frame: Num; readonly?: boolean }
+    | { op: "grant_end_access"; as: string; ref: number }
+    | { op: "grant_map"; as: string; domain: string; ref: number; readonly?: boolean }
+    | { op: "grant_unmap"; as: string; handle: number }
+    | { op: "grant_setup_table"; as: string; domain?: string; nr_frames: number }
+    | { op: "grant_query_size"; as: string; domain?: string }
     | { op: "prepare_msix"; as: string; sbdf: string }
     | { op: "release_msix"; as: string; sbdf: string }
     | { op: "msix_maskall"; as: string; sbdf: string; maskall: boolean }
@@ -166,6 +200,12 @@ export const RESOURCE_OPS = [
   "evtchn_send",
   "evtchn_status",
   "evtchn_reset",
+  "grant_access",
+  "grant_end_access",
+  "grant_map",
+  "grant_unmap",
+  "grant_setup_table",
+  "grant_query_size",
 ] as const;
 export type ResourceOp = (typeof RESOURCE_OPS)[number];
 

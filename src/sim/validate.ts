@@ -283,6 +283,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (!isObject(r)) return;
       known(`${at}/expect/resources/${j}/domain`, r.domain);
       list(r.channels).forEach((c, n) => isObject(c) && known(`${at}/expect/resources/${j}/channels/${n}/remote`, c.remote));
+      list(r.grants).forEach((g, n) => isObject(g) && known(`${at}/expect/resources/${j}/grants/${n}/domain`, g.domain));
+      list(r.mappings).forEach((m, n) => isObject(m) && known(`${at}/expect/resources/${j}/mappings/${n}/domain`, m.domain));
       for (const k of ["irqs", "iomem", "ioports", "mmio"]) {
         list(r[k]).forEach((v, n) => {
           if (typeof v === "string" && parseRange(v) === undefined) err(`${at}/expect/resources/${j}/${k}/${n}`, `expected LOW-HIGH with LOW <= HIGH; got ${shortJson(v)}`);

@@ -6,6 +6,9 @@ export interface StudioFile {
   kind: "policy" | "scenario";
   /** Where the page fetches it, relative to the page ("files/0/svp.conf"). */
   url: string;
+  /** The absolute paths scenarios name it by ("policy": "/srv/xen/policy.conf"): the page resolves
+   *  a scenario's relative names itself, but cannot tell where an absolute one is from `name`. */
+  absolute?: string[];
 }
 
 export interface StudioManifest {

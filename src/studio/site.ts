@@ -2,7 +2,7 @@
 // on, each at a fixed path. Fixed when the studio starts: a request for anything else is a 404, so
 // the server never maps a URL onto the file system.
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
 import type { TreeReader } from "../cli/scenario-input.js";
@@ -68,19 +68,27 @@ interface Collected {
 function collect(target: string, title: string, trees?: TreeReader): Collected {
   const st = statOf(target);
   const base = st.isDirectory() ? resolve(target) : dirname(resolve(target));
-  const files: { name: string; kind: StudioFile["kind"]; path: string; content?: string }[] = [];
-  const add = (path: string, kind: StudioFile["kind"], content?: string) => {
+  type Entry = { name: string; kind: StudioFile["kind"]; path: string; content?: string; absolute?: string[] };
+  const files: Entry[] = [];
+  const add = (path: string, kind: StudioFile["kind"], content?: string): Entry => {
     // (a tree the scenario names as "." is named "." too: the page resolves it so)
     const name = relative(base, path).split(sep).join("/") || ".";
-    if (!files.some((f) => f.name === name)) files.push({ name, kind, path, ...(content !== undefined ? { content } : {}) });
+    const known = files.find((f) => f.name === name);
+    if (known) return known;
+    const f: Entry = { name, kind, path, ...(content !== undefined ? { content } : {}) };
+    files.push(f);
+    return f;
+  };
+  const named = (f: Entry, rel: string) => {
+    if (isAbsolute(rel) && !f.absolute?.includes(rel)) (f.absolute ??= []).push(rel);
   };
   const addScenario = (path: string, data: ScenarioLike) => {
     add(path, "scenario");
     for (const { rel, at } of policiesOf(data)) {
       const p = resolve(dirname(path), rel);
       const st = statSync(p, { throwIfNoEntry: false });
-      if (st?.isFile()) add(p, "policy");
-      else if (st?.isDirectory() && trees) add(p, "policy", builtTree(trees, path, rel, at, data.mls === true));
+      if (st?.isFile()) named(add(p, "policy"), rel);
+      else if (st?.isDirectory() && trees) named(add(p, "policy", builtTree(trees, path, rel, at, data.mls === true)), rel);
     }
   };
   if (st.isDirectory()) {
@@ -106,7 +114,7 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
   return {
     manifest: {
       title,
-      files: files.map((f, i) => ({ name: f.name, kind: f.kind, url: `files/${i}/${encodeURIComponent(basename(f.path))}` })),
+      files: files.map((f, i) => ({ name: f.name, kind: f.kind, url: `files/${i}/${encodeURIComponent(basename(f.path))}`, ...(f.absolute ? { absolute: f.absolute } : {}) })),
       open: { ...(policy ? { policy: policy.name } : {}), ...(scenario ? { scenario: scenario.name } : {}) },
     },
     paths: files.map((f) => f.path),

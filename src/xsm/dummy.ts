@@ -1,5 +1,5 @@
 // The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
-import type { Domain, Domctl, EvtchnRef, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
+import type { Domain, Domctl, EvtchnRef, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
 
 /**
  * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
@@ -42,7 +42,7 @@ export interface DummyOptions {
 }
 
 /** The dummy module: every hook with the default action dummy.h gives it. */
-export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks {
+export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks, XsmGrantHooks {
   readonly name = "dummy" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   private readonly domctlGate: boolean;
@@ -139,6 +139,29 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   // dummy.h xsm_show_security_evtchn: NULL
   evtchnLabel(_chn: EvtchnRef): string | undefined {
     return undefined;
+  }
+
+  // dummy.h's grant hooks: mapref, unmapref and copy XSM_HOOK (anybody: Xen's own checks, the
+  // granting guest's entry, decide); setup and query_size XSM_TARGET (the domain itself, its
+  // device model, the control domain)
+  grantMapref(d1: Domain, d2: Domain, _readonly: boolean): Rc {
+    return this.apply("grant_mapref", "xsm_grant_mapref", "XSM_HOOK", d1, d2);
+  }
+
+  grantUnmapref(d1: Domain, d2: Domain): Rc {
+    return this.apply("grant_unmapref", "xsm_grant_unmapref", "XSM_HOOK", d1, d2);
+  }
+
+  grantSetup(d1: Domain, d2: Domain): Rc {
+    return this.apply("grant_setup", "xsm_grant_setup", "XSM_TARGET", d1, d2);
+  }
+
+  grantQuerySize(d1: Domain, d2: Domain): Rc {
+    return this.apply("grant_query_size", "xsm_grant_query_size", "XSM_TARGET", d1, d2);
+  }
+
+  grantCopy(d1: Domain, d2: Domain): Rc {
+    return this.apply("grant_copy", "xsm_grant_copy", "XSM_HOOK", d1, d2);
   }
 
   // The resource domctls have their own hooks and skip do_domctl's xsm_domctl (dummy.h lists them

@@ -5,7 +5,7 @@ import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
 import { SECINITSID_UNLABELED } from "./sidtab.js";
 import { PERM, RESOURCE_PERMS, type HookClass, type LifecycleClass, type SecurityServer } from "./security.js";
 import type { LabelledPiece } from "./security.js";
-import { ECS, type Domain, type Domctl, type EvtchnRef, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
+import { ECS, type Domain, type Domctl, type EvtchnRef, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmGrantHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
 import { NR_IRQS, NR_IRQS_GSI } from "../xen/machine.js";
 
 /** flask_domctl's permission (class domain) for each modelled domctl. */
@@ -40,7 +40,7 @@ export interface FlaskOptions {
   iommu?: IommuMode;
 }
 
-export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks {
+export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks, XsmGrantHooks {
   readonly name = "flask" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   /** Xen's printk of avc lines: called with every audited decision. */
@@ -408,6 +408,44 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   evtchnLabel(chn: EvtchnRef): string | undefined {
     if (chn.state !== "unbound" && chn.state !== "interdomain") return undefined;
     return this.ss.sidtab.sidToString(chn.sid);
+  }
+
+  // mirrors flask_grant_mapref(): domain_has_perm(d1, d2, grant, map_read | map_write unless
+  // GNTMAP_readonly): one AVC question with both bits, denied if either is missing
+  grantMapref(d1: Domain, d2: Domain, readonly: boolean): Rc {
+    return this.domainHasPermClass("grant_mapref", "flask_grant_mapref", d1, d2, "grant", readonly ? ["map_read"] : ["map_read", "map_write"]);
+  }
+
+  // flask_grant_unmapref, _setup, _query_size, _copy: domain_has_perm(d1, d2, grant, one permission)
+  grantUnmapref(d1: Domain, d2: Domain): Rc {
+    return this.domainHasPermClass("grant_unmapref", "flask_grant_unmapref", d1, d2, "grant", ["unmap"]);
+  }
+
+  grantSetup(d1: Domain, d2: Domain): Rc {
+    return this.domainHasPermClass("grant_setup", "flask_grant_setup", d1, d2, "grant", ["setup"]);
+  }
+
+  grantQuerySize(d1: Domain, d2: Domain): Rc {
+    return this.domainHasPermClass("grant_query_size", "flask_grant_query_size", d1, d2, "grant", ["query"]);
+  }
+
+  grantCopy(d1: Domain, d2: Domain): Rc {
+    return this.domainHasPermClass("grant_copy", "flask_grant_copy", d1, d2, "grant", ["copy"]);
+  }
+
+  /** domain_has_perm(d1, d2, class, perms): domain_sid(d1) -> domain_target_sid(d1, d2), audit data
+   *  naming both; several permissions are one AVC question (the check's perm names them all). */
+  private domainHasPermClass(hook: XsmHook, xen: string, d1: Domain, d2: Domain, name: LifecycleClass, perms: string[]): Rc {
+    const perm = perms.join(" ");
+    const cls = this.ss.hookClass(name);
+    if (!cls) return this.noClass(hook, xen, d1, name, perm);
+    const ssid = this.ss.domainSid(d1);
+    if (ssid < 0) return this.refuseContext(hook, xen, d1, d1.context!, name, perm);
+    const tsid = this.domainTargetSid(d1, d2);
+    if (tsid === UNANNOUNCED) return this.unannouncedRefusal(hook, xen, d1, d1, name, perm);
+    if (tsid < 0) return this.refuseContext(hook, xen, d1, d2.context!, name, perm);
+    const mask = perms.reduce((m, p) => m | cls.masks[p]!, 0);
+    return this.avcHasPermClass(hook, xen, d1, ssid, tsid, cls.id, name, mask, perm, AD_DOMAINS, d2.domid);
   }
 
   /** domain_has_evtchn(): avc_has_perm(domain_sid(d), evtchn_sid(chn), event, perm), no audit data. */

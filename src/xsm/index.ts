@@ -7,7 +7,7 @@ import type { AvcStats } from "./avc.js";
 import { DummyXsm } from "./dummy.js";
 import { FlaskXsm } from "./flask.js";
 import { SecurityServer } from "./security.js";
-import type { IommuMode, Rc, XsmCheck, XsmDomainHooks, XsmEvtchnHooks, XsmIoHooks, XsmModule } from "./types.js";
+import type { IommuMode, Rc, XsmCheck, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "./types.js";
 
 export { DummyXsm, createDummyXsm, xsmDefaultAction } from "./dummy.js";
 export { FlaskXsm } from "./flask.js";
@@ -48,7 +48,7 @@ export interface XsmRecord {
 }
 
 export class Xsm {
-  readonly module: XsmModule & XsmDomainHooks & XsmIoHooks & XsmEvtchnHooks;
+  readonly module: XsmModule & XsmDomainHooks & XsmIoHooks & XsmEvtchnHooks & XsmGrantHooks;
   /** Every avc line so far, in order. */
   readonly auditLog: string[] = [];
   /** What building the module noticed, e.g. a resource permission the policy lacks. */

@@ -51,7 +51,7 @@ export interface ResourceClass {
 }
 
 /** The classes and permissions of the domain lifecycle hooks (flask_domain_create, flask_domctl,
- *  flask_set_target, the flask_evtchn_* hooks), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
+ *  flask_set_target, the flask_evtchn_* and flask_grant_* hooks), av_permissions.h's DOMAIN__*, DOMAIN2__*, EVENT__*,
  *  and those of the resource hooks beyond the PCI ones (flask_map_domain_irq, flask_iomem_permission,
  *  flask_ioport_permission, flask_bind_pt_irq): RESOURCE__ADD_IRQ..., HVM__BIND_IRQ. */
 export const LIFECYCLE_PERMS = {
@@ -60,6 +60,7 @@ export const LIFECYCLE_PERMS = {
   event: ["create", "bind", "send", "status", "reset"],
   resource: ["add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem"],
   hvm: ["bind_irq"],
+  grant: ["map_read", "map_write", "unmap", "setup", "query", "copy"],
 } as const;
 export type LifecycleClass = keyof typeof LIFECYCLE_PERMS;
 

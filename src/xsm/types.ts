@@ -43,6 +43,11 @@ export type XsmHook =
   | "evtchn_send"
   | "evtchn_status"
   | "evtchn_reset"
+  | "grant_mapref"
+  | "grant_unmapref"
+  | "grant_setup"
+  | "grant_query_size"
+  | "grant_copy"
   | "irq_permission"
   | "iomem_permission"
   | "iomem_mapping"
@@ -172,6 +177,21 @@ export interface XsmEvtchnHooks {
   evtchnReset(cur: Domain, d: Domain): Rc;
   /** xsm_show_security_evtchn: the channel's label as text (flask), for reports; undefined if none. */
   evtchnLabel(chn: EvtchnRef): string | undefined;
+}
+
+/** The grant table hooks (xsm.h, CONFIG_GRANT_TABLE), called by common/grant_table.c with the
+ *  domain acting (d1: current, the mapper or copier) and the domain whose table it uses (d2). */
+export interface XsmGrantHooks {
+  /** GNTTABOP_map_grant_ref of d2's grant by d1 (xsm_grant_mapref; `readonly`: GNTMAP_readonly). */
+  grantMapref(d1: Domain, d2: Domain, readonly: boolean): Rc;
+  /** GNTTABOP_unmap_grant_ref of d1's mapping of d2's grant (xsm_grant_unmapref). */
+  grantUnmapref(d1: Domain, d2: Domain): Rc;
+  /** GNTTABOP_setup_table of d2's table by d1 (xsm_grant_setup). */
+  grantSetup(d1: Domain, d2: Domain): Rc;
+  /** GNTTABOP_query_size of d2's table by d1 (xsm_grant_query_size). */
+  grantQuerySize(d1: Domain, d2: Domain): Rc;
+  /** GNTTABOP_copy between d1 and d2 (xsm_grant_copy). */
+  grantCopy(d1: Domain, d2: Domain): Rc;
 }
 
 /** An IRQ as flask's get_irq_sid() labels it: its number and, for an IRQ made for an MSI vector,

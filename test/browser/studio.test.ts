@@ -1,7 +1,7 @@
 // The studio in a real browser: Debian's chromium driven by playwright-core, the page served by
 // `xsm studio` (and, exported, by a plain static file server). Screenshots go to artifacts/browser/.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
@@ -272,6 +272,27 @@ describe("xsm studio in chromium", () => {
       await page.close();
     } finally {
       flask.proc.kill("SIGTERM");
+    }
+  });
+
+  it("a scenario naming the policy tree: the studio builds it and draws split-drivers as from policy.conf", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-tree-"));
+    const scenario = JSON.parse(readFileSync(join(root, "examples/xen-flask/split-drivers.json"), "utf8"));
+    writeFileSync(join(dir, "split-tree.json"), JSON.stringify({ ...scenario, policy: join(root, "examples/xen-flask") }));
+    const tree = await serve(process.execPath, [xsm, "studio", join(dir, "split-tree.json"), "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    try {
+      const page = await openPage(`${tree.url}?strategy=upstream&step=17`);
+      const svg = page.locator("svg[data-testid=topology][data-step='17']");
+      await expectCount(svg, 1);
+      for (const id of ["chan-dom0-1-web-1", "chan-xenstore-1-shop-1", "chan-web-2-db-1"]) await expectAttr(svg.locator(`g[id="${id}"]`), "class", /\bchannel\b/);
+      await expectCount(svg.locator("g.edge.channel"), 3);
+      await expectText(svg.locator('g[id="chan-dom0-1-web-1"]'), "dom0_t_channel | domU_t_channel");
+      await expectCount(page.getByTestId("scenario-table").locator("td.rc"), "some");
+      await shot(page, "7-tree-scenario-step17");
+      await page.close();
+    } finally {
+      tree.proc.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

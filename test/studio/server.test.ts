@@ -4,13 +4,14 @@
 import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError } from "../../src/cli/io.js";
 import { exportSite } from "../../src/studio/export.js";
 import { PAGE_FILES, type StudioManifest } from "../../src/studio/manifest.js";
 import { startServer, type StudioServer } from "../../src/studio/server.js";
 import { buildSite } from "../../src/studio/site.js";
+import { Workspace } from "../../src/studio/page/workspace.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
 const tmp = mkdtempSync(join(tmpdir(), "xsm-studio-test-"));
@@ -36,6 +37,18 @@ describe("studio site", () => {
     const { manifest } = buildSite(join(examples, "nested-trust.json"), pageDir);
     expect(manifest.files.map((f) => [f.name, f.kind])).toEqual([["nested-trust.json", "scenario"], ["svp.conf", "policy"]]);
     expect(manifest.open).toEqual({ scenario: "nested-trust.json", policy: "svp.conf" });
+  });
+
+  it("a policy named by an absolute path: the manifest lists that path so the page finds the file", () => {
+    const dir = join(tmp, "absolute");
+    mkdirSync(dir);
+    const doc = JSON.parse(readFileSync(join(examples, "nested-trust.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(dir, "s.json"), JSON.stringify({ ...doc, policy: join(examples, "svp.conf") }));
+    const { manifest } = buildSite(join(dir, "s.json"), pageDir);
+    expect(manifest.files.map((f) => [f.name, f.kind, f.absolute])).toEqual([["s.json", "scenario", undefined], [relative(dir, join(examples, "svp.conf")), "policy", [join(examples, "svp.conf")]]]);
+    const ws = new Workspace(manifest, new Map());
+    expect(ws.resolve("", join(examples, "svp.conf"))).toBe(manifest.files[1]!.name);
+    expect(ws.resolve("", "../x/svp.conf")).toBe("../x/svp.conf");
   });
 
   it("a directory brings its policies and scenarios, not other JSON", () => {

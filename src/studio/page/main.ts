@@ -20,7 +20,7 @@ import { PolicyEditor } from "./policy-editor.js";
 import { ScenarioEditor } from "./scenario-editor.js";
 import { ScenarioRunner } from "./scenario-runner.js";
 import { indexPolicy, type PolicyIndex } from "./symbols.js";
-import { dirOf, joinPath, Workspace } from "./workspace.js";
+import { dirOf, Workspace } from "./workspace.js";
 
 interface PolicyState {
   file: string;
@@ -119,7 +119,7 @@ class Studio {
     try {
       const s = JSON.parse(text) as Partial<Scenario>;
       if (typeof s.policy === "string") {
-        const p = joinPath(dirOf(name), s.policy);
+        const p = this.ws.resolve(dirOf(name), s.policy);
         if (this.ws.has(p) && p !== this.policyFile) this.openPolicy(p);
       }
     } catch {
@@ -156,7 +156,7 @@ class Studio {
 
   /** A line of a policy the open scenario names (as it names it). */
   revealLine(file: string, line: number): void {
-    const name = this.scenarioFile ? joinPath(dirOf(this.scenarioFile), file) : file;
+    const name = this.scenarioFile ? this.ws.resolve(dirOf(this.scenarioFile), file) : file;
     if (!this.ws.has(name)) return;
     if (name !== this.policyFile) this.openPolicy(name);
     this.showLeft("policy");
@@ -287,14 +287,14 @@ class Studio {
     if (syntax) errors.push(atPath("scenario-file", "", `not JSON: ${syntax}`));
     else {
       data = JSON.parse(text);
-      errors.push(...scenarioErrors(data, { exists: (rel) => this.ws.has(joinPath(dir, rel)), where: (rel) => joinPath(dir, rel) }));
+      errors.push(...scenarioErrors(data, { exists: (rel) => this.ws.has(this.ws.resolve(dir, rel)), where: (rel) => this.ws.resolve(dir, rel) }));
     }
     if (!errors.length) {
       const loaded: LoadedScenario = {
         scenario: data as Scenario,
         file: name,
         dir,
-        readPolicy: (d, rel) => this.ws.text(joinPath(d, rel)) ?? "",
+        readPolicy: (d, rel) => this.ws.text(this.ws.resolve(d, rel)) ?? "",
       };
       const p = prepare(loaded);
       if (p.ok) prepared = p.value;

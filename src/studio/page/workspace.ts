@@ -38,6 +38,12 @@ export class Workspace {
   has(name: string): boolean {
     return this.texts.has(name);
   }
+  /** The file a scenario in `dir` means by `ref`: joined onto `dir` as the server named it, or an
+   *  absolute path through the names the manifest lists for it. */
+  resolve(dir: string, ref: string): string {
+    if (ref.startsWith("/")) return this.manifest.files.find((f) => f.absolute?.includes(ref))?.name ?? ref;
+    return joinPath(dir, ref);
+  }
 }
 
 /** posix dirname of a manifest name ("" for a top-level file). */
