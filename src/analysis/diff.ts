@@ -52,14 +52,21 @@ interface MemberKind {
 
 /** Items by name, each with one member set per kind: added, removed, and those whose members
  *  changed. */
-function membersSection(title: string, kinds: MemberKind[], of: (ap: AnalysisPolicy) => Map<string, Set<string>[]>): SectionOf {
+function membersSection(
+  title: string,
+  kinds: MemberKind[],
+  of: (ap: AnalysisPolicy) => Map<string, Set<string>[]>,
+  flags?: (a: AnalysisPolicy, b: AnalysisPolicy) => (name: string) => string[],
+): SectionOf {
   return (a, b) => {
     const ma = of(a);
     const mb = of(b);
     const d = setDiff(ma, mb);
+    const flagsOf = flags?.(a, b);
     const modified = d.both.flatMap((name) => {
       const parts = kinds.map((kind, i) => ({ kind, ...namesDiff(ma.get(name)![i]!, mb.get(name)![i]!) }));
       const change = parts.flatMap((p) => [p.added.length && `${p.added.length} Added ${p.kind.noun}`, p.removed.length && `${p.removed.length} Removed ${p.kind.noun}`]).filter(Boolean);
+      if (flagsOf) change.push(...flagsOf(name));
       if (change.length === 0) return [];
       const details = parts.flatMap((p) =>
         p.added.length || p.removed.length ? [...(p.kind.header ? [p.kind.header] : []), ...p.added.map((x) => `+ ${x}`), ...p.removed.map((x) => `- ${x}`)] : [],
@@ -169,6 +176,13 @@ function typeMembers(ap: AnalysisPolicy): Map<string, Set<string>[]> {
   const attrsOf = new Map<string, Set<string>>(ap.sym.types.map((t) => [t.name, new Set<string>()]));
   for (const at of ap.sym.attrs) for (const t of at.members) attrsOf.get(ap.sym.types[t]!.name)!.add(at.name);
   return new Map(ap.sym.types.map((t) => [t.name, [attrsOf.get(t.name)!, new Set(t.aliases)]]));
+}
+
+/** A type made or no longer permissive (sediff: "Added permissive", after the member counts). */
+function typePermissive(a: AnalysisPolicy, b: AnalysisPolicy): (name: string) => string[] {
+  const permissive = (ap: AnalysisPolicy) => new Set(ap.sym.types.filter((t) => t.permissive).map((t) => t.name));
+  const [pa, pb] = [permissive(a), permissive(b)];
+  return (name) => (pa.has(name) === pb.has(name) ? [] : [pa.has(name) ? "Removed permissive" : "Added permissive"]);
 }
 
 const roleAllows = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) => `allow ${ap.sym.roles[s]!.name} ${ap.sym.roles[t]!.name};`));
@@ -308,7 +322,7 @@ const SECTIONS: (SectionOf & { gate?: Gate })[] = [
     (n, before, after) => ({ line: `${n} (Modified default state)`, details: [`+ ${py(after)}`, `- ${py(before)}`] }),
   ),
   membersSection("Roles", [{ noun: "types" }], roleTypes),
-  membersSection("Types", [{ noun: "attributes", header: "Attributes:" }, { noun: "aliases", header: "Aliases:" }], typeMembers),
+  membersSection("Types", [{ noun: "attributes", header: "Attributes:" }, { noun: "aliases", header: "Aliases:" }], typeMembers, typePermissive),
   membersSection("Type Attributes", [{ noun: "types" }], attrTypes),
   usersSection,
   gated("mls", membersSection("Categories", [{ noun: "Aliases", header: "Aliases:" }], mlsNames("cats"))),

@@ -8,6 +8,7 @@ import type { AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { pySorted } from "./search.js";
+import { byCodePoint } from "../policy/matrix.js";
 import type { TeKind } from "./terules.js";
 import type { ClassDefaults, ResolvedContext, Symbols } from "../policy/symbols.js";
 import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
@@ -67,8 +68,8 @@ const ITEM: Record<Component, string> = {
   initialsids: "initial SID",
   sensitivities: "sensitivity",
   categories: "category",
-  constraints: "class with a constraint",
-  validatetrans: "class with a validatetrans",
+  constraints: "class",
+  validatetrans: "class",
   pcidevicecon: "pcidevicecon",
   iomemcon: "iomemcon",
   ioportcon: "ioportcon",
@@ -318,7 +319,9 @@ class Lister {
           let s = `class ${cls.name}\n`;
           if (cls.common) s += `inherits ${cls.common}\n`;
           if (own.length) s += `{\n${own.map((p) => `\t${p}\n`).join("")}}`;
-          return { name: cls.name, text: s.replace(/\n$/, "") };
+          // Class.statement ends "inherits C\n" (or "class C\n") when the class has no permission
+          // of its own: setools prints that newline as a blank line
+          return { name: cls.name, text: s };
         });
       case "booleans":
         return sym.bools.map((b) => ({ name: b.name, text: expand ? `bool ${b.name} ${b.value};` : b.name }));
@@ -357,6 +360,9 @@ class Lister {
   }
 }
 
+/** Components setools sorts by their statement text (their str() is the statement). */
+const BY_STATEMENT = new Set<Component>(["constraints", "validatetrans", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"]);
+
 export interface ListRequest {
   component: Component;
   /** Only this item (a name); unknown names are an error with the nearest known name. */
@@ -377,10 +383,19 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
       if (hit.length === 0 && (c === "sensitivities" || c === "categories") && ap.sym.mls === undefined) {
         throw new QueryError(`the policy is not MLS, so it has no ${TITLES[c].toLowerCase()} (a policy.conf is read as MLS with -M, as checkpolicy -M; a binary says itself)`, FLAGS[c]);
       }
+      // a class with no constraint is an empty listing, as seinfo prints it; only an unknown
+      // class is an error ("not a valid class")
+      const classQuery = c === "constraints" || c === "validatetrans";
+      if (hit.length === 0 && classQuery && ap.sym.classIds.has(name!)) return { component: c, title: TITLES[c], items: [] };
+      if (hit.length === 0 && classQuery) throw unknownName("class", name!, ap.sym.classes.map((k) => k.name), FLAGS[c]);
       if (hit.length === 0) throw numeric ? new QueryError(`no ${ITEM[c]} for ${asked}${asked !== name ? ` (${name})` : ""} in the policy`, FLAGS[c]) : unknownName(ITEM[c], name, items.map((i) => i.name), FLAGS[c]);
       items = hit;
     }
-    return { component: c, title: TITLES[c], items: pySorted(items.map((i) => i.text)) };
+    // seinfo sorts what its query yields: a type, class, role... compares by its name (so `odd`
+    // lists before `odd-two_t` whatever -x prints), a constraint or ocontext by its statement
+    const byName = !BY_STATEMENT.has(c);
+    const sorted = byName ? [...items].sort((x, y) => byCodePoint(x.name, y.name) || byCodePoint(x.text, y.text)).map((i) => i.text) : pySorted(items.map((i) => i.text));
+    return { component: c, title: TITLES[c], items: sorted };
   });
 }
 

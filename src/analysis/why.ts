@@ -99,7 +99,9 @@ export class WhyAnalyzer {
 
   /** policy_define.c define_constraint prepends each constraint to its class's list. */
   private constraintList(c: number): ResolvedConstraint[] {
-    return [...(this.core.constraintsByClass[c] ?? [])].reverse();
+    // a binary's tables hold each class's list as read (to-policy.ts): already that order
+    const list = this.core.constraintsByClass[c] ?? [];
+    return this.ap.version !== undefined ? [...list] : [...list].reverse();
   }
 
   explain(avc: AvcLine): Explanation {

@@ -39,10 +39,19 @@ function checkVersion(version: number): void {
 }
 
 /** write.c writes ocon_num tables for the version: at 24 the devicetreecon entries are left out. */
-function droppedAt(kernel: KernelPolicy, version: number): Diagnostic | undefined {
+function droppedAt(kernel: KernelPolicy, version: number): Diagnostic[] {
+  const out: Diagnostic[] = [];
   const n = kernel.ocontexts.devicetree.length;
-  if (version >= 30 || n === 0) return undefined;
-  return warning("version-dropped", `${n} devicetreecon ${n === 1 ? "entry is" : "entries are"} left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (Xen reads devicetreecon from version 30)`);
+  if (version < 30 && n > 0) out.push(warning("version-dropped", `${n} devicetreecon ${n === 1 ? "entry is" : "entries are"} left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (Xen reads devicetreecon from version 30)`));
+  return out;
+}
+
+/** A binary rewritten below version 26 (role_trans_write): role_transition rules on a class other
+ *  than the process class libsepol's reader names (Xen's `domain`) are left out. */
+function roleTransDropped(kernel: KernelPolicy, version: number, processClass: number | undefined): Diagnostic[] {
+  const n = kernel.roleTrans.filter((r) => r.tclass !== processClass).length;
+  if (version >= 26 || n === 0) return [];
+  return [warning("version-dropped", `${n} role_transition ${n === 1 ? "rule is" : "rules are"} left out of the version ${version} policy, as checkpolicy -b -c ${version} leaves out those on a class other than domain (role_transition has a class from version 26)`)];
 }
 
 /** Compiles and lowers; throws one PolicyError with every diagnostic when the policy (or, with
@@ -65,8 +74,10 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
     // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
     if (wide) refusals.push(error("policy-version", `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30`));
-    const dropped = droppedAt(kernel, version);
-    if (dropped) refusals.push(dropped);
+    refusals.push(...droppedAt(kernel, version));
+    // lower.ts left every role_transition out (role_trans_write before version 26)
+    const rt = ast.statements.find((s) => s.kind === "role_transition");
+    if (rt && (symbols.roleTransitions?.length ?? 0) > 0) refusals.push(warning("version-dropped", `the role_transition rules are left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (role_transition has a class from version 26; before, checkpolicy writes only the process class's, which it knows only when reading a binary)`, rt.span));
   }
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
@@ -100,8 +111,7 @@ export function rewriteBinary(data: Uint8Array, file: string, options: Omit<Bina
   if (options.version !== undefined && options.version !== kernel.version) {
     checkVersion(options.version);
     // write.c ocontext_write_xen: no devicetreecon before 30, and 32-bit iomemcon addresses
-    const dropped = droppedAt(kernel, options.version);
-    if (dropped) warnings.push(dropped);
+    warnings.push(...droppedAt(kernel, options.version), ...roleTransDropped(kernel, options.version, domainClass(kernel)));
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
     if (options.version < 30 && wide) warnings.push(error("policy-version", `${file}: iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${options.version} policy (32-bit addresses); use version 30`));
     kernel.version = options.version;
@@ -128,4 +138,9 @@ export function toBinary(input: string | Uint8Array, options: BinaryCompileOptio
   const text = typeof input === "string" ? input : decodeSource(input, options.file ?? "<input>");
   const { policy, bytes, warnings } = compileBinary(text, options);
   return { policy, bytes, warnings };
+}
+
+/** The class libsepol's policydb_read takes as a Xen policy's process class. */
+function domainClass(kernel: KernelPolicy): number | undefined {
+  return kernel.classes.entries.find((c) => c.name === "domain")?.value;
 }

@@ -818,7 +818,9 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
     ...(sym.mls ? mlsTables(sym.mls) : { levels: { nprim: 0, entries: [] }, cats: { nprim: 0, entries: [] } }),
     avtab: base.written(AVTAB_COMPILE_MASK),
     conds: condNodes,
-    roleTrans: roleTransitions(lw),
+    // before version 26 role_trans_write keeps only the process class's rules, and checkpolicy
+    // compiling source never learns that class (only policydb_read sets it): none is written
+    roleTrans: version >= 26 ? roleTransitions(lw) : [],
     roleAllow,
     filenameTrans: filenameTransitions(lw),
     ocontexts: {

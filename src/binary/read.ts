@@ -405,13 +405,16 @@ class PolicyReader {
     }
 
     const roleTrans: KernelPolicy["roleTrans"] = [];
+    const processClass = classes.entries.find((c) => c.name === "domain")?.value ?? 0;
     const nrt = r.count("role transitions", version >= 26 ? 16 : 12);
     for (let i = 0; i < nrt; i++) {
       const at = r.offset;
       const role = r.u32("role transition");
       const type = r.u32("role transition");
       const newRole = r.u32("role transition");
-      const tclass = version >= 26 ? r.u32("role transition") : 0;
+      // before version 26 a rule has no class: policydb_read gives it the process class, Xen's
+      // `domain` (Xen's own reader keeps none: it applies role_trans to domains only)
+      const tclass = version >= 26 ? r.u32("role transition") : processClass;
       if (!role || role > roles.nprim || !type || type > ntypes || !newRole || newRole > roles.nprim) r.fail("role transition names an unknown role or type", at);
       roleTrans.push({ role, type, newRole, tclass });
     }

@@ -240,8 +240,13 @@ export function writePolicy(p: KernelPolicy, options: WriteOptions = {}): Uint8A
     }
   }
 
-  w.u32(p.roleTrans.length);
-  for (const r of p.roleTrans) {
+  // before version 26 a role_transition has no class: role_trans_write keeps only those on the
+  // process class policydb_read names, Xen's `domain` (a policy lowered from source has none
+  // there: lower.ts)
+  const processClass = p.classes.entries.find((c) => c.name === "domain")?.value;
+  const roleTrans = v >= 26 ? p.roleTrans : p.roleTrans.filter((r) => r.tclass === processClass);
+  w.u32(roleTrans.length);
+  for (const r of roleTrans) {
     w.u32(r.role);
     w.u32(r.type);
     w.u32(r.newRole);
