@@ -2,7 +2,10 @@
 // tree in xen.git's layout (tools/flask/policy) as Xen's Makefile.common does: m4 over the
 // sections in its order and with its flags, then the compiler. Diagnostics point into the .te/.if
 // files; --conf writes m4's policy.conf (byte-identical to Makefile.common's).
+import { readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import type { PolicyTree } from "../build/tree.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { summary } from "./compile.js";
 import { CliError } from "./io.js";
@@ -45,11 +48,14 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   const { diagnostics, policy, conf, sources, bytes } = result;
   const report: Report = { format: opts.format, text: sources, fallbackFile: dir, opts: { base: dir } };
   if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
-  // policy.conf and the binary are written together or not at all
-  writeOutputs([
-    ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, data: conf, what: "policy.conf" }] : []),
-    ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy" }] : []),
-  ]);
+  // policy.conf and the binary are written together or not at all, and never over the tree's sources
+  writeOutputs(
+    [
+      ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, data: conf, what: "policy.conf" }] : []),
+      ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy" }] : []),
+    ],
+    treeInputs(result.tree),
+  );
   if (opts.format !== "text") {
     writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
     return;
@@ -76,4 +82,17 @@ export function registerBuild(program: Command, cli: CliContext): void {
     .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat);
   policyInputOptions(cmd, { reads: "tree" })
     .action((dir: string, opts: BuildOptions) => runBuild(cli, dir, opts));
+}
+
+/** The files a tree is made of: what m4 read, modules.conf, and every module's .te and .if (a
+ *  module switched off is still the author's source, not a place to write a build into). */
+function treeInputs(tree: PolicyTree): string[] {
+  const modules = join(tree.dir, "modules");
+  let names: string[] = [];
+  try {
+    names = readdirSync(modules).filter((n) => n.endsWith(".te") || n.endsWith(".if"));
+  } catch {
+    // (no modules directory: buildTree has said so already, or the tree has none)
+  }
+  return [...tree.sections.map((f) => resolve(tree.dir, f)), join(modules, "modules.conf"), ...names.map((n) => join(modules, n))];
 }

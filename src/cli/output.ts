@@ -98,7 +98,7 @@ function overwritesInput(path: string, inputs: readonly string[]): string | unde
   for (const input of inputs) {
     const st = statOf(input);
     if (st !== undefined && st.dev === out.dev && st.ino === out.ino) {
-      return `it is ${input === path ? "the input file" : `the same file as the input ${input}`}, which writing it would lose; give another file`;
+      return `it is ${input === path ? (inputs.length > 1 ? "one of the files read" : "the input file") : `the same file as the input ${input}`}, which writing it would lose; give another file`;
     }
   }
   return undefined;

@@ -3,7 +3,7 @@
 // standard input or output wherever a file is named, never a file called "-"). Standard input is
 // given by running the built CLI (bin/xsm.cjs, as bin.test.ts does); the rest run in-process.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -240,7 +240,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
     writeFileSync(tests, JSON.stringify({ policy: "junit-policy.conf", tests: [{ source: "dom0_t", target: "nic_t", class: "resource", perm: "plug", expect: "allowed" }] }));
     const r = await xsm("test", tests, "--junit", policy);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`xsm: error: cannot write JUnit report to ${policy}: it is the input file, which writing it would lose; give another file\n`);
+    expect(r.stderr).toBe(`xsm: error: cannot write JUnit report to ${policy}: it is one of the files read, which writing it would lose; give another file\n`);
     expect(readFileSync(policy, "utf8")).toBe(readFileSync(small, "utf8"));
   });
 });
@@ -304,5 +304,23 @@ describe("help", () => {
       }
     }
     expect(seen.size).toBe(2);
+  });
+});
+
+describe("xsm build never writes over the tree it builds", () => {
+  it("--conf or -o naming one of the tree's .te/.if files or modules.conf is refused, the file untouched", async () => {
+    const tree = at("tree-inputs");
+    cpSync(resolve("examples/xen-flask"), tree, { recursive: true });
+    for (const name of ["modules/dom0.te", "modules/xen.if", "modules/modules.conf", "policy/users", "modules/nomigrate.te"]) {
+      const file = join(tree, name);
+      const before = readFileSync(file);
+      const r = await xsm("build", tree, "--conf", file);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr).toContain(`cannot write policy.conf to ${file}: it is one of the files read, which writing it would lose; give another file`);
+      expect(readFileSync(file).equals(before), name).toBe(true);
+    }
+    // the tree's own policy.conf is what Makefile.common writes there: allowed
+    const r = await xsm("build", tree, "--conf", join(tree, "policy.conf"));
+    expect(r.code, r.stderr).toBe(0);
   });
 });
