@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
+import { refuseConflictingRepeats } from "./repeats.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
 
@@ -107,6 +108,7 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     else if (!alone) program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
+  refuseConflictingRepeats(program);
   return program;
 }
 
