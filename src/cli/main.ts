@@ -78,7 +78,8 @@ export function plainCompile(argv: readonly string[]): { file: string; output?: 
   if (argv[0] !== "compile") return undefined;
   const dashed = argv.filter((a) => a.startsWith("-"));
   if (argv.length === 2 && dashed.length === 0) return { file: argv[1]! };
-  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output")) return undefined;
+  // (an empty OUT is a usage error commander's parse reports: src/cli/repeats.ts)
+  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output") || argv.includes("")) return undefined;
   if (argv[1] === dashed[0]) return { file: argv[3]!, output: argv[2]! };
   if (argv[2] === dashed[0]) return { file: argv[1]!, output: argv[3]! };
   return undefined;

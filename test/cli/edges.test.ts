@@ -389,3 +389,25 @@ describe("a single-valued option given twice with different values is a usage er
     });
   }
 });
+
+describe("an empty option value is a usage error (exit 2) in every command, as --perm '' was", () => {
+  const dom0 = "system_u:system_r:dom0_t";
+  const nic = "system_u:object_r:nic_t";
+  for (const [argv, want] of [
+    [["check", small, "--scontext", dom0, "--tcontext", nic, "--class", "", "--perm", "plug"], "option '--class <class>' argument '' is invalid. expected a class, got an empty string."],
+    [["check", small, "--scontext", "", "--tcontext", nic, "--class", "resource", "--perm", "plug"], "option '--scontext <context>' argument '' is invalid. expected a context, got an empty string."],
+    [["check", small, "--scontext", dom0, "--tcontext", nic, "--class", "resource", "--perm", ""], "option '--perm <perm>' argument '' is invalid. expected a permission name."],
+    [["compile", small, "-o", ""], "option '-o, --output <file>' argument '' is invalid. expected a file, got an empty string."],
+    [["compile", small, "--emit-matrix", ""], "option '--emit-matrix <file>' argument '' is invalid. expected a file, got an empty string."],
+    [["test", "examples/svp/nested-trust.json", "--flask-dir", ""], "option '--flask-dir <dir>' argument '' is invalid. expected a directory, got an empty string."],
+    [["studio", "examples/svp/nested-trust.json", "--export", ""], "option '--export <dir>' argument '' is invalid. expected a directory, got an empty string."],
+    [["lint", small, "--config", ""], "option '--config <file>' argument '' is invalid. expected a file, got an empty string."],
+  ] as [string[], string][]) {
+    it(argv.map((a) => (a === "" ? "''" : a)).join(" "), async () => {
+      const r = await xsm(...argv);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.split("\n")).toContain(`xsm: error: ${want}`);
+      expect(r.stdout).toBe("");
+    });
+  }
+});
