@@ -58,8 +58,17 @@ class PermEntry {
 
 function dictionary(map: ReadonlyMap<string, number>): Record<string, number> {
   const dict = Object.create(null) as Record<string, number>;
-  for (const [name, id] of map) dict[name] = id;
+  // (forEach, not for-of: no [name, id] pair and iterator result per entry in a cold run)
+  map.forEach((id, name) => {
+    dict[name] = id;
+  });
   return dict;
+}
+
+/** Defines `value` as `obj`'s own read-only field `key` (shadowing the prototype's getter). */
+function own<T>(obj: object, key: string, value: T): T {
+  Object.defineProperty(obj, key, { value, enumerable: true });
+  return value;
 }
 
 /** Boolean values over the image's ids, checked as flask_op's setbool checks them; throws
@@ -82,15 +91,8 @@ class Image implements PolicyImage {
   readonly pirqs: Map<number, string>;
   readonly iomem: readonly OcontextRange[];
   readonly ioports: readonly OcontextRange[];
-  // The hot path: names -> ids in null-prototype dictionaries, shared by every view. A dictionary
-  // beats a Map here: V8 looks a string key up in it by the key's internalized form (cached hash,
-  // pointer compare), where Map.get compares the parser's substrings of the policy text character
-  // by character (12 vs 30-60 ns at 3000 types).
-  readonly typeDict: Record<string, number>;
-  readonly classDict: Record<string, { id: number; perms: Record<string, number> }>;
-  // allows(names): permission name -> its (class, mask) pairs, so that the class and the permission
-  // take one dictionary probe and a string compare instead of two probes
-  readonly permDict: Record<string, PermEntry>;
+  // The hot path of allows(names): names -> ids in null-prototype dictionaries, shared by every
+  // view, made at their first read (below), so `xsm compile` and the tools never build them.
   readonly defaults: CompiledPolicy;
 
   constructor(
@@ -104,15 +106,35 @@ class Image implements PolicyImage {
     const byLow = (a: OcontextRange, b: OcontextRange) => a.low - b.low;
     this.iomem = oc.iomemcon.map((o) => ({ low: Number(o.low), high: Number(o.high), context: o.context.text })).sort(byLow);
     this.ioports = oc.ioportcon.map((o) => ({ low: o.low, high: o.high, context: o.context.text })).sort(byLow);
-    this.typeDict = dictionary(tables.typeIds);
-    this.classDict = Object.create(null) as Image["classDict"];
-    for (const [name, c] of tables.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
-    this.permDict = Object.create(null) as Record<string, PermEntry>;
-    for (const name of Object.keys(this.classDict)) {
-      const c = this.classDict[name]!;
-      for (const perm of Object.keys(c.perms)) this.permDict[perm] = new PermEntry(name, c.id, c.perms[perm]!, this.permDict[perm]);
-    }
     this.defaults = new View(this, boolState(tables, tables.defaults));
+  }
+
+  // A dictionary beats a Map here: V8 looks a string key up in it by the key's internalized form
+  // (cached hash, pointer compare), where Map.get compares the parser's substrings of the policy
+  // text character by character (12 vs 30-60 ns at 3000 types). Each getter defines its value as
+  // the image's own field, written once (as View.allowsIds does).
+  get typeDict(): Record<string, number> {
+    return own(this, "typeDict", dictionary(this.tables.typeIds));
+  }
+  get classDict(): Record<string, { id: number; perms: Record<string, number> }> {
+    const dict = Object.create(null) as Record<string, { id: number; perms: Record<string, number> }>;
+    this.tables.classEntries.forEach((c, name) => {
+      dict[name] = { id: c.id, perms: dictionary(c.perms) };
+    });
+    return own(this, "classDict", dict);
+  }
+  /** Permission name -> its (class, mask) pairs, one per class that has it: allows(names) finds the
+   *  class and the permission with one dictionary probe and a compare of the class's name (two
+   *  probes before: ~3 ns a question at 3005 types, docs/performance.md). */
+  get permDict(): Record<string, PermEntry> {
+    const dict = Object.create(null) as Record<string, PermEntry>;
+    const classes = this.classDict;
+    // (the dictionary's keys: internalized strings, so the compare with a caller's literal is by identity)
+    for (const name of Object.keys(classes)) {
+      const c = classes[name]!;
+      for (const perm of Object.keys(c.perms)) dict[perm] = new PermEntry(name, c.id, c.perms[perm]!, dict[perm]);
+    }
+    return own(this, "permDict", dict);
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {
