@@ -56,6 +56,12 @@ class PermEntry {
   ) {}
 }
 
+/** At most this many classes share a permission name in permDict's chains (Xen's policy and the
+ *  SVP policies: at most 2 share one). */
+const MAX_SHARED = 4;
+/** permDict's entry for a name more classes have. */
+const SHARED = new PermEntry("", -1, 0, undefined);
+
 function dictionary(map: ReadonlyMap<string, number>): Record<string, number> {
   const dict = Object.create(null) as Record<string, number>;
   // (forEach, not for-of: no [name, id] pair and iterator result per entry in a cold run)
@@ -125,16 +131,35 @@ class Image implements PolicyImage {
   }
   /** Permission name -> its (class, mask) pairs, one per class that has it: allows(names) finds the
    *  class and the permission with one dictionary probe and a compare of the class's name (two
-   *  probes before: ~3 ns a question at 3005 types, docs/performance.md). */
+   *  probes before: ~3 ns a question at 3005 types, docs/performance.md). A name that more than
+   *  MAX_SHARED classes have (a kernel policy's `read`, from a common) maps to an entry of class id
+   *  -1 instead, and allows() looks it up by class (classPerms), so no question walks a long chain. */
   get permDict(): Record<string, PermEntry> {
     const dict = Object.create(null) as Record<string, PermEntry>;
-    const classes = this.classDict;
+    const shared = new Map<string, number>();
+    const classes = this.classPerms;
     // (the dictionary's keys: internalized strings, so the compare with a caller's literal is by identity)
     for (const name of Object.keys(classes)) {
-      const c = classes[name]!;
-      for (const perm of Object.keys(c.perms)) dict[perm] = new PermEntry(name, c.id, c.perms[perm]!, dict[perm]);
+      const perms = classes[name]!;
+      for (const perm of Object.keys(perms)) {
+        const n = (shared.get(perm) ?? 0) + 1;
+        shared.set(perm, n);
+        dict[perm] = n > MAX_SHARED ? SHARED : new PermEntry(name, perms[perm]!.classId, perms[perm]!.mask, dict[perm]);
+      }
     }
     return own(this, "permDict", dict);
+  }
+  /** Class name -> permission name -> its entry: where permDict gives SHARED. */
+  get classPerms(): Record<string, Record<string, PermEntry>> {
+    const dict = Object.create(null) as Record<string, Record<string, PermEntry>>;
+    const classes = this.classDict;
+    for (const name of Object.keys(classes)) {
+      const c = classes[name]!;
+      const perms = Object.create(null) as Record<string, PermEntry>;
+      for (const perm of Object.keys(c.perms)) perms[perm] = new PermEntry(name, c.id, c.perms[perm]!, undefined);
+      dict[name] = perms;
+    }
+    return own(this, "classPerms", dict);
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {
@@ -273,7 +298,8 @@ class View implements CompiledPolicy {
     const s = image.typeDict[stype];
     const t = image.typeDict[ttype];
     let e = image.permDict[perm];
-    while (e !== undefined && e.className !== tclass) e = e.next;
+    if (e !== undefined && e.classId < 0) e = image.classPerms[tclass]?.[perm];
+    else while (e !== undefined && e.className !== tclass) e = e.next;
     // a name the policy does not declare is a different answer from a denial (a typo, not a "no")
     if (s === undefined || t === undefined || e === undefined) return undefined;
     const mask = e.mask;
