@@ -7,7 +7,7 @@
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
 import { diagnostic, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
+import { groupIdentical, identicalSuffix, reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
 import type { CompiledPolicy, Decision } from "../policy/types.js";
 import { loadPolicy } from "./compile.js";
 import { withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
@@ -108,9 +108,8 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
 }
 
 /**
- * Human form: the verdict, the access asked about, then one line per reason. An m4-expanded policy
- * often has several identical rules behind one #line (a macro such as domain_comms(x, x) writes the
- * same allow twice); their reasons read the same, so they are printed once with a count.
+ * Human form: the verdict, the access asked about, then one line per reason, identical ones once
+ * with a count (groupIdentical).
  */
 export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup): string {
   const lines = [verdictOf(d), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`, ...reasonLines(d, lookup, "  ")];
@@ -120,12 +119,7 @@ export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup): st
 const verdictOf = (d: { allowed: boolean; audited: boolean }) => `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
 
 function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string): string[] {
-  const counts = new Map<string, number>();
-  for (const r of d.reasons) {
-    const line = reasonText(r, lookup);
-    counts.set(line, (counts.get(line) ?? 0) + 1);
-  }
-  return [...counts].map(([line, n]) => (n === 1 ? `${indent}${line}` : `${indent}${line} (${n} identical rules)`));
+  return groupIdentical(d.reasons.map((r) => reasonText(r, lookup)), (line) => line).map(({ item, count }) => `${indent}${item}${identicalSuffix(count)}`);
 }
 
 /**

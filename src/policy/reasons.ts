@@ -35,6 +35,23 @@ export function conditionBooleans(condition: string, lookup: BoolLookup): Record
   return out;
 }
 
+/** Reasons that read the same, once each with how often: an m4-expanded policy often has several
+ *  identical rules behind one #line (domain_comms(x, x) writes the same allow twice), and every
+ *  place that shows reasons prints them once, `(2 identical rules)`. First-seen order. */
+export function groupIdentical<T>(items: readonly T[], key: (item: T) => string): { item: T; count: number }[] {
+  const groups = new Map<string, { item: T; count: number }>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.count++;
+    else groups.set(k, { item, count: 1 });
+  }
+  return [...groups.values()];
+}
+
+/** The suffix a grouped reason carries: "" once, " (N identical rules)" more often. */
+export const identicalSuffix = (count: number): string => (count === 1 ? "" : ` (${count} identical rules)`);
+
 export function reasonText(r: Reason, lookup?: BoolLookup): string {
   switch (r.kind) {
     case "granted-by":
