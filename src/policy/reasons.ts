@@ -1,6 +1,7 @@
 // A decision's reasons as people and programs read them: one line of text each (what `xsm check`
 // and the simulator's trace print) and a plain JSON object (what `--json` prints). One place, so
 // the CLI, the trace and the JSON say the same thing.
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { Reason, RuleRef } from "./types.js";
 
 /** The JSON form of a Reason (documented in src/sim/output.schema.json `$defs/reason`). */
@@ -17,6 +18,17 @@ export interface ReasonJson {
   booleans?: Record<string, boolean>;
   /** invalid: what is wrong with the question. */
   message?: string;
+}
+
+/** Where a rule of m4's output came from: its line in a tree's .te/.if file and the outermost
+ *  macro call that wrote it (src/build/locate.ts). */
+export type LocateRule = (span: Span) => { span: Span; expansion?: string };
+
+/** A reason's rule named where it came from (a tree's file, and the macro call that wrote it). */
+export function locatedReason(r: Reason, at: LocateRule): Reason {
+  if (!("rule" in r)) return r;
+  const { span, expansion } = at(r.rule.span);
+  return { ...r, rule: { text: r.rule.text, span, ...(expansion ? { expansion } : {}) } };
 }
 
 /** Reads a boolean's current value; used to show the values a disabled branch depends on. */
