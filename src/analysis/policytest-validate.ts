@@ -19,11 +19,18 @@ export function validateTestFile(data: unknown): { ok: true; file: PolicyTestFil
   const validate = validator();
   if (validate(data)) return { ok: true, file: data as PolicyTestFile };
   const errors = validate.errors ?? [];
-  const oneOfPaths = new Set(errors.filter((e) => e.keyword === "oneOf").map((e) => e.instancePath));
+  // a oneOf's branches say less than the oneOf itself ("a permission, or a list of them"), except
+  // when the value is a list: then it took the list's branch, and what is wrong is inside it or
+  // its length, said at the exact path (/tests/0/perm/1), not at the list
+  const isList = (e: ErrorObject) => e.keyword === "oneOf" && Array.isArray(e.data);
+  const inList = (o: ErrorObject, e: ErrorObject) => e.instancePath.startsWith(`${o.instancePath}/`) || (e.instancePath === o.instancePath && (e.keyword === "minItems" || e.keyword === "maxItems"));
+  const lists = errors.filter((o) => isList(o) && errors.some((e) => inList(o, e)));
+  const oneOfPaths = new Set(errors.filter((e) => e.keyword === "oneOf" && !lists.includes(e)).map((e) => e.instancePath));
   const seen = new Set<string>();
   const problems: TestProblem[] = [];
   for (const e of errors) {
-    // a oneOf's branches say less than the oneOf itself ("a permission, or a list of them")
+    if (lists.includes(e)) continue;
+    if (lists.some((o) => o.instancePath === e.instancePath) && !inList(lists.find((o) => o.instancePath === e.instancePath)!, e)) continue;
     if (e.keyword !== "oneOf" && [...oneOfPaths].some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`))) continue;
     const p = problem(e);
     const key = `${p.path}\0${p.message}`;

@@ -411,3 +411,19 @@ describe("an empty option value is a usage error (exit 2) in every command, as -
     });
   }
 });
+
+describe("xsm test: an error inside a list is reported at its exact JSON path", () => {
+  it("/tests/0/perm/1, not /tests/0/perm; an empty list says so; a non-list keeps the oneOf's words", async () => {
+    const file = at("perm-list.tests.json");
+    const t = (perm: unknown) => ({ source: "dom0_t", target: "nic_t", class: "resource", perm, expect: "allowed" });
+    writeFileSync(file, JSON.stringify({ policy: resolve(small), tests: [t(["plug", 3]), t([]), t(["plug", ""]), t(3)] }));
+    const r = await xsm("test", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n").slice(0, 4)).toEqual([
+      `${file}: /tests/0/perm/1: expected string; got 3`,
+      `${file}: /tests/1/perm: expected at least 1 item`,
+      `${file}: /tests/2/perm/1: expected a non-empty string`,
+      `${file}: /tests/3/perm: expected a permission name, or a list of permission names (each must be as expected); got 3`,
+    ]);
+  });
+});
