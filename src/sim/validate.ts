@@ -125,7 +125,7 @@ function schemaMessages(errors: ErrorObject[]): ScenarioError[] {
 
 /** The schema's words for an SBDF (scenario.schema.json, definitions/sbdf), for the meaning check's
  *  message too. */
-const SBDF_DESCRIPTION = "a PCI address as Xen prints it (%pp), SSSS:BB:DD.F, e.g. 0000:03:10.1";
+const SBDF_DESCRIPTION = "a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1";
 /** Which part of an address parseSbdf refused ("device 20 out of range (max 1f)"). */
 const sbdfWhy = (error: string) => error.replace(/^invalid PCI address '.*?': /, "");
 
@@ -260,7 +260,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     list(step.pci).forEach((p, j) => typeof p === "string" && sbdf(`${at}/pci/${j}`, p, err));
     if (op === "pci_add_device" && typeof step.physfn === "string") {
       sbdf(`${at}/physfn`, step.physfn, err);
-      if (step.physfn === step.sbdf) err(`${at}/physfn`, "a VF cannot be its own PF");
+      if (typeof step.sbdf === "string" && canonicalSbdf(step.physfn) !== undefined && canonicalSbdf(step.physfn) === canonicalSbdf(step.sbdf)) err(`${at}/physfn`, "a VF cannot be its own PF");
       if (step.extfn === true) err(`${at}/extfn`, "a VF takes extfn from its PF; give either physfn or extfn");
     }
     if (op !== undefined && FLASK_ONLY.has(op as Step["op"]) && !flask) err(`${at}/op`, `${op} needs "xsm": "flask" (the dummy module has no policy)`);
@@ -300,6 +300,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       list(r.channels).forEach((c, n) => isObject(c) && known(`${at}/expect/resources/${j}/channels/${n}/remote`, c.remote));
       list(r.grants).forEach((g, n) => isObject(g) && known(`${at}/expect/resources/${j}/grants/${n}/domain`, g.domain));
       list(r.mappings).forEach((m, n) => isObject(m) && known(`${at}/expect/resources/${j}/mappings/${n}/domain`, m.domain));
+      list(r.msixtbl).forEach((v, n) => typeof v === "string" && sbdf(`${at}/expect/resources/${j}/msixtbl/${n}`, v, err));
       for (const k of ["irqs", "iomem", "ioports", "mmio"]) {
         list(r[k]).forEach((v, n) => {
           if (typeof v === "string" && parseRange(v) === undefined) err(`${at}/expect/resources/${j}/${k}/${n}`, `expected LOW-HIGH with LOW <= HIGH; got ${shortJson(v)}`);
@@ -309,6 +310,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     list(expect.devices).forEach((d, j) => {
       if (!isObject(d)) return;
       if (typeof d.sbdf === "string") sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
+      // (the schema checks an address's shape only: the one parser, parseSbdf, checks every one)
+      if (typeof d.physfn === "string") sbdf(`${at}/expect/devices/${j}/physfn`, d.physfn, err);
       known(`${at}/expect/devices/${j}/owner`, d.owner);
     });
   });

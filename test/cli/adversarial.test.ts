@@ -224,7 +224,7 @@ const ROWS: Record<string, Row> = {
       return ["simulate", at("bad-sbdf.json")];
     },
     code: 1,
-    stderr: [/bad-sbdf\.json: \/steps\/\d+\/sbdf: expected a PCI address as Xen prints it \(%pp\), SSSS:BB:DD\.F, e\.g\. 0000:03:10\.1; got "0000:zz:00\.0" \(bus 'zz' is not hexadecimal\)/],
+    stderr: [/bad-sbdf\.json: \/steps\/\d+\/sbdf: expected a PCI address as Xen reads it \(parse_pci\), SSSS:BB:DD\.F or BB:DD\.F \(segment 0\), hex, e\.g\. 0000:03:10\.1 or 03:10\.1; got "0000:zz:00\.0" \(bus 'zz' is not hexadecimal\)/],
   },
   "info -r POLICY: the optional name took the policy": {
     argv: () => ["info", "-x", "-r", small],

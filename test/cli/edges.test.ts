@@ -258,8 +258,8 @@ describe("scenario messages", () => {
   it("a bad PCI address gets one message, whichever check finds it (the schema's pattern or the device range)", async () => {
     const device20 = scenario((s) => (s.steps[0]!.sbdf = "0000:03:20.0"));
     const function8 = scenario((s) => (s.steps[0]!.sbdf = "0000:03:00.8"));
-    expect((await xsm("simulate", device20)).stderr).toBe(`${device20}: /steps/0/sbdf: expected a PCI address as Xen prints it (%pp), SSSS:BB:DD.F, e.g. 0000:03:10.1; got "0000:03:20.0" (device 20 out of range (max 1f))\n`);
-    expect((await xsm("simulate", function8)).stderr).toBe(`${function8}: /steps/0/sbdf: expected a PCI address as Xen prints it (%pp), SSSS:BB:DD.F, e.g. 0000:03:10.1; got "0000:03:00.8" (function 8 out of range (max 7))\n`);
+    expect((await xsm("simulate", device20)).stderr).toBe(`${device20}: /steps/0/sbdf: expected a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1; got "0000:03:20.0" (device 20 out of range (max 1f))\n`);
+    expect((await xsm("simulate", function8)).stderr).toBe(`${function8}: /steps/0/sbdf: expected a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1; got "0000:03:00.8" (function 8 out of range (max 7))\n`);
   });
 
   it("an empty list or name is said in words, not as ajv's 'must NOT have fewer than 1 items'", async () => {
@@ -425,5 +425,31 @@ describe("xsm test: an error inside a list is reported at its exact JSON path", 
       `${file}: /tests/2/perm/1: expected a non-empty string`,
       `${file}: /tests/3/perm: expected a permission name, or a list of permission names (each must be as expected); got 3`,
     ]);
+  });
+});
+
+describe("a scenario takes the PCI addresses the policy and the CLI take (BB:DD.F too), through the one parser", () => {
+  it("short forms run as the long ones; a bad one has parseSbdf's words wherever it is", async () => {
+    // (in the scratch directory, the policy named by its absolute path)
+    const text = readFileSync("examples/svp/nested-trust.json", "utf8").replace('"policy": "svp.conf"', `"policy": ${JSON.stringify(resolve(svp))}`);
+    const write = (name: string, body: string) => {
+      writeFileSync(at(name), body);
+      return at(name);
+    };
+    const short = write("short-sbdf.json", text.replaceAll('"0000:03:00.0"', '"3:0.0"').replaceAll('"0000:03:10.1"', '"03:10.1"'));
+    const bad = write("short-sbdf-bad.json", text.replaceAll('"0000:03:10.1"', '"03:zz.1"'));
+    try {
+      const long = await xsm("simulate", "examples/svp/nested-trust.json", "--json");
+      const r = await xsm("simulate", short, "--json");
+      expect(r.code, r.stderr).toBe(0);
+      const summary = (s: string) => (JSON.parse(s) as { summary: unknown }).summary;
+      expect(summary(r.stdout)).toEqual(summary(long.stdout));
+      const b = await xsm("simulate", bad);
+      expect(b.code).toBe(1);
+      expect(b.stderr.split("\n")).toContain(`${bad}: /steps/3/sbdf: expected a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1; got "03:zz.1" (device 'zz' is not hexadecimal)`);
+    } finally {
+      rmSync(short, { force: true });
+      rmSync(bad, { force: true });
+    }
   });
 });
