@@ -72,8 +72,11 @@ interface Table {
   readonly maptrack: Map<number, Mapping>;
   limit: number;
   readonly free: number[];
-  /** Killed while others still map its grants: its pages (and so the domain) live on until unmapped. */
+  /** Killed while others still map its grants (its pages, and so the domain, live on until
+   *  unmapped), or while something else holds the dying domain (`held`). */
   dying: boolean;
+  /** A reference other than its mapped pages keeps the dying domain (a device model's d->target). */
+  held: boolean;
 }
 
 /** A domain's grant state in a report (--json, the trace's final state, expect.resources). */
@@ -130,6 +133,7 @@ export class GrantTables {
         limit: 0,
         free: [],
         dying: false,
+        held: false,
       };
       this.tables.set(d.domid, t);
     }
@@ -252,7 +256,7 @@ export class GrantTables {
       if (!map.readonly && act.hstw === 0) e.flags &= ~GTF_writing;
     }
     if (act.hstr + act.hstw === 0) rgt.active.delete(map.ref);
-    if (rgt.dying && rgt.active.size === 0) {
+    if (rgt.dying && !rgt.held && rgt.active.size === 0) {
       this.tables.delete(rgt.domain.domid); // complete_domain_destroy(): grant_table_destroy
       this.options.freed?.(rgt.domain);
     }
@@ -283,11 +287,12 @@ export class GrantTables {
   /**
    * domain_kill() of `d`: gnttab_release_mappings() drops every mapping it made, from the top
    * handle down, with no XSM question (a dead granter whose last pin goes is freed); then its
-   * own table goes with it, unless others still map its grants: then it stays, dying, until they
-   * unmap (its pages hold it). Returns whether it stays.
+   * own table goes with it, unless others still map its grants or `held` (something else holds
+   * the dying domain): then it stays, dying, with the entries its guest wrote, until they unmap
+   * (and `release`). Returns whether it stays.
    */
-  destroy(d: Domain): boolean {
-    const t = this.tables.get(d.domid);
+  destroy(d: Domain, held = false): boolean {
+    const t = held ? this.table(d) : this.tables.get(d.domid);
     if (!t) return false;
     for (const handle of [...t.maptrack.keys()].sort((a, b) => b - a)) {
       const map = t.maptrack.get(handle)!;
@@ -297,12 +302,35 @@ export class GrantTables {
     }
     t.limit = 0;
     t.free.length = 0;
-    if (t.active.size > 0 && this.tables.has(d.domid)) {
+    if ((held || t.active.size > 0) && this.tables.has(d.domid)) {
       t.dying = true;
+      t.held = held;
       return true;
     }
     this.tables.delete(d.domid);
     return false;
+  }
+
+  /** The other holder of dying `domid` let go: its table goes now (true: the domain is free to
+   *  go) unless others still map its grants. */
+  release(domid: number): boolean {
+    const t = this.tables.get(domid);
+    if (!t) return true;
+    t.held = false;
+    if (t.active.size > 0) return false;
+    this.tables.delete(domid);
+    return true;
+  }
+
+  /** Others' mappings of dying `domid`'s grants keep it. */
+  pinned(domid: number): boolean {
+    const t = this.tables.get(domid);
+    return t !== undefined && t.dying && t.active.size > 0;
+  }
+
+  /** The domain is freed: its table goes (grant_table_destroy). */
+  forget(domid: number): void {
+    this.tables.delete(domid);
   }
 
   /** get_maptrack_handle() with one vCPU: the head of the free list, always keeping one entry;
