@@ -91,6 +91,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   grant_unmap: "grant_unmap",
   grant_setup_table: "setup_table",
   grant_query_size: "query_size",
+  grant_copy: "grant_copy",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */

@@ -17,12 +17,12 @@ import { Explainer, type Explained } from "./explain.js";
 import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
-import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
+import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
-import type { Gntst } from "../hypervisor/grant.js";
+import type { CopySide, Gntst } from "../hypervisor/grant.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -603,6 +603,15 @@ function performGrant(step: GrantStep, as: Domain, io: IoCaps, world: World, res
       if (r.frames !== undefined) result.frames = r.frames;
       return 0;
     }
+    case "grant_copy": {
+      // a side without a domain is DOMID_SELF: the caller
+      const side = (p: CopyPtr): CopySide => {
+        const d = p.domain !== undefined ? find(p.domain) : { domid: as.domid, d: as };
+        return { name: p.domain ?? as.name, domid: d.domid, d: d.d, self: p.domain === undefined, offset: p.offset ?? 0, ...(p.ref !== undefined ? { ref: p.ref } : { frame: parseNum(p.frame!)! }) };
+      };
+      result.gntst = grants.copy(as, side(step.source), side(step.dest), step.len).status;
+      return 0;
+    }
     case "grant_query_size": {
       const d = step.domain !== undefined ? find(step.domain) : { domid: as.domid, d: as };
       const r = grants.querySize(as, d.d, d.domid);
@@ -619,7 +628,7 @@ const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
  *  MSI the IRQs made): what must be unchanged when the step fails. */
 function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
-  const doms = [step.as, "domain" in step ? step.domain : undefined, "remote" in step ? step.remote : undefined].map((n) => (n === undefined ? undefined : world.find(n))).filter((d): d is Domain => d !== undefined);
+  const doms = [step.as, "domain" in step ? step.domain : undefined, "remote" in step ? step.remote : undefined, ...("source" in step ? [step.source.domain, step.dest.domain] : [])].map((n) => (n === undefined ? undefined : world.find(n))).filter((d): d is Domain => d !== undefined);
   return JSON.stringify(doms.map((d) => io.state(d)));
 }
 
@@ -750,6 +759,8 @@ function detailOf(step: Step): string | undefined {
       return `handle ${step.handle}`;
     case "grant_setup_table":
       return `nr_frames ${step.nr_frames}`;
+    case "grant_copy":
+      return `${copyPtrText(step.source)} -> ${copyPtrText(step.dest)} len ${step.len}`;
     case "msix_maskall":
       return `MASKALL=${step.maskall ? 1 : 0}`;
     case "evtchn_bind_interdomain":
@@ -767,6 +778,9 @@ function detailOf(step: Step): string | undefined {
 }
 
 const hex = (n: number | undefined) => (n === undefined ? "?" : `0x${n.toString(16)}`);
+
+/** A grant_copy side as the trace names it: "web ref 8 +0", "frame 0x2000 +512". */
+const copyPtrText = (p: CopyPtr): string => `${p.domain !== undefined ? `${p.domain} ` : ""}${p.ref !== undefined ? `ref ${p.ref}` : `frame ${hex(parseNum(p.frame ?? ""))}`} +${p.offset ?? 0}`;
 
 /** first .. first + nr - 1 in hex, as the trace names a step's frames or ports. */
 function hexRange(first: string | number, nr: string | number): string {
