@@ -364,7 +364,7 @@ export function runTopology(result: RunResult, prepared: Prepared): Topology {
     title: result.scenario,
     caption,
     platforms: prepared.platforms,
-    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}) })),
+    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}), ...(d.io?.grants?.mappings.length ? { mappings: d.io.grants.mappings } : {}) })),
     devices: result.state.devices,
     stale: [...result.left.stalePfs, ...result.left.staleVfs],
     labelOf: (sbdf) => {
