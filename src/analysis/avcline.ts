@@ -16,16 +16,30 @@ export interface AvcLine {
   scontext: string;
   tcontext: string;
   tclass: string;
+  /** 1-based columns of the tokens a diagnostic points at: each permission, scontext=, tcontext=,
+   *  tclass= (the last one of each, as it is the one read). */
+  cols: { perms: number[]; scontext: number; tcontext: number; tclass: number };
 }
 
-export type ParsedLine = { kind: "other" } | { kind: "avc"; avc: AvcLine } | { kind: "malformed"; message: string };
+/** A malformed line's `col` is its offending token's 1-based column, or the column after the line's
+ *  last token when what is missing would go there. */
+export type ParsedLine = { kind: "other" } | { kind: "avc"; avc: AvcLine } | { kind: "malformed"; message: string; col: number };
 
 const AVC_TOKENS = new Set(["avc:", "message=avc:", "msg='avc:"]);
 
 export function parseAvcLine(text: string, line: number, newline: boolean): ParsedLine {
-  const recs = text.split(/\s+/).filter((s) => s !== "");
+  // the same tokens as splitting on whitespace, with where each starts
+  const recs: string[] = [];
+  const at: number[] = [];
+  for (const m of text.matchAll(/\S+/g)) {
+    recs.push(m[0]);
+    at.push(m.index + 1);
+  }
   if (!recs.some((r) => AVC_TOKENS.has(r))) return { kind: "other" };
+  const end = recs.length === 0 ? 1 : at[recs.length - 1]! + recs[recs.length - 1]!.length;
   const perms: string[] = [];
+  const permCols: number[] = [];
+  const cols = { scontext: 0, tcontext: 0, tclass: 0 };
   let denied = true;
   let scontext: string | undefined;
   let tcontext: string | undefined;
@@ -34,10 +48,13 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i]!;
     if (r === "{") {
-      if (i === recs.length - 1) return { kind: "malformed", message: "'{' ends the line: no permissions" };
+      if (i === recs.length - 1) return { kind: "malformed", message: "'{' ends the line: no permissions", col: at[i]! };
       let j = i + 1;
-      while (j < recs.length && recs[j] !== "}") perms.push(recs[j++]!);
-      if (j === recs.length) return { kind: "malformed", message: "no '}' closes the permission list" };
+      while (j < recs.length && recs[j] !== "}") {
+        permCols.push(at[j]!);
+        perms.push(recs[j++]!);
+      }
+      if (j === recs.length) return { kind: "malformed", message: "no '}' closes the permission list", col: at[i]! };
       sawAccess = true;
       i = j;
       continue;
@@ -45,15 +62,15 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
     if (r === "granted") denied = false;
     const fields = r.split("=");
     if (fields.length !== 2) continue;
-    if (fields[0] === "scontext") scontext = fields[1];
-    else if (fields[0] === "tcontext") tcontext = fields[1];
-    else if (fields[0] === "tclass") tclass = fields[1];
+    if (fields[0] === "scontext") [scontext, cols.scontext] = [fields[1], at[i]!];
+    else if (fields[0] === "tcontext") [tcontext, cols.tcontext] = [fields[1], at[i]!];
+    else if (fields[0] === "tclass") [tclass, cols.tclass] = [fields[1], at[i]!];
   }
   const missing = [!sawAccess && "{ permissions }", scontext === undefined && "scontext=", tcontext === undefined && "tcontext=", tclass === undefined && "tclass="].filter(Boolean);
-  if (missing.length > 0) return { kind: "malformed", message: `avc line without ${missing.join(", ")}` };
+  if (missing.length > 0) return { kind: "malformed", message: `avc line without ${missing.join(", ")}`, col: end };
   for (const [what, ctx] of [["scontext", scontext!], ["tcontext", tcontext!]] as const) {
     // refpolicy.SecurityContext needs user:role:type[:level]
-    if (ctx.split(":").length < 3) return { kind: "malformed", message: `${what} '${ctx}' is not user:role:type` };
+    if (ctx.split(":").length < 3) return { kind: "malformed", message: `${what} '${ctx}' is not user:role:type`, col: cols[what] };
   }
-  return { kind: "avc", avc: { line, text, newline, denied, perms, scontext: scontext!, tcontext: tcontext!, tclass: tclass! } };
+  return { kind: "avc", avc: { line, text, newline, denied, perms, scontext: scontext!, tcontext: tcontext!, tclass: tclass!, cols: { perms: permCols, ...cols } } };
 }

@@ -20,6 +20,8 @@ export type Cause = "allowed" | "dontaudit" | "te-rule" | "boolean" | "constrain
 
 export interface Explanation {
   line: number;
+  /** "invalid": the 1-based column of the offending token in the line. */
+  column?: number;
   cause: Cause;
   /** "boolean": each boolean that alone would allow it, with the value needed (audit2why's order). */
   booleans?: Record<string, boolean>;
@@ -109,33 +111,35 @@ export class WhyAnalyzer {
     const hit = this.cache.get(key);
     if (hit) return { ...hit, line: avc.line, denied: avc.denied };
     const e = this.analyze(avc);
+    // an invalid line is not cached: its column is the line's own, and it fails early anyway
+    if (e.cause === "invalid") return e;
     // the cache bounds its own size: a long log repeats a few distinct denials
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(key, e);
     return e;
   }
 
-  private invalid(avc: AvcLine, message: string): Explanation {
-    return { line: avc.line, cause: "invalid", message };
+  private invalid(avc: AvcLine, column: number, message: string): Explanation {
+    return { line: avc.line, column, cause: "invalid", message };
   }
 
   private analyze(avc: AvcLine): Explanation {
     const sym = this.ap.sym;
     const policy = this.ap.policy;
     const s = policy.parseContext(avc.scontext);
-    if (!s.ok) return this.invalid(avc, `scontext ${avc.scontext}: ${policy.explainContext(avc.scontext) ?? s.error}`);
+    if (!s.ok) return this.invalid(avc, avc.cols.scontext, `scontext ${avc.scontext}: ${policy.explainContext(avc.scontext) ?? s.error}`);
     const t = policy.parseContext(avc.tcontext);
-    if (!t.ok) return this.invalid(avc, `tcontext ${avc.tcontext}: ${policy.explainContext(avc.tcontext) ?? t.error}`);
+    if (!t.ok) return this.invalid(avc, avc.cols.tcontext, `tcontext ${avc.tcontext}: ${policy.explainContext(avc.tcontext) ?? t.error}`);
     const c = sym.classIds.get(avc.tclass);
     if (c === undefined) {
-      return this.invalid(avc, `unknown class '${avc.tclass}'${didYouMean(avc.tclass, sym.classIds.keys())}`);
+      return this.invalid(avc, avc.cols.tclass, `unknown class '${avc.tclass}'${didYouMean(avc.tclass, sym.classIds.keys())}`);
     }
     const cls = sym.classes[c]!;
     let requested = 0;
-    for (const p of avc.perms) {
+    for (const [i, p] of avc.perms.entries()) {
       const bit = cls.permMask.get(p);
       if (bit === undefined) {
-        return this.invalid(avc, `class ${cls.name} has no permission '${p}'${didYouMean(p, cls.perms)}`);
+        return this.invalid(avc, avc.cols.perms[i]!, `class ${cls.name} has no permission '${p}'${didYouMean(p, cls.perms)}`);
       }
       requested |= bit;
     }

@@ -37,11 +37,11 @@ export function registerAllow(program: Command, cli: CliContext): void {
         const e = analyzer.explain(avc);
         if (e.cause === "invalid") {
           invalid++;
-          cli.io.stderr.write(`${name}:${avc.line}: ${e.message}\n`);
+          cli.io.stderr.write(`${name}:${avc.line}:${e.column}: ${e.message}\n`);
         }
         set.add(avc, e);
       };
-      const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, message) => cli.io.stderr.write(`${name}:${line}: malformed avc line: ${message}\n`));
+      const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, column, message) => cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`));
       checkLogHasAvc(logPath, summary);
       cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(), null, 2)}\n` : set.render(o.module));
       finish(cli, logPath, summary, invalid);

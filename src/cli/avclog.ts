@@ -19,7 +19,7 @@ export async function readAvcLog(
   path: string,
   stdin: Readable,
   onAvc: (avc: AvcLine) => void,
-  onMalformed: (line: number, message: string) => void,
+  onMalformed: (line: number, col: number, message: string) => void,
 ): Promise<LogSummary> {
   let input: Readable;
   if (path === "-") input = stdin;
@@ -45,7 +45,7 @@ export async function readAvcLog(
       onAvc(p.avc);
     } else if (p.kind === "malformed") {
       summary.malformed++;
-      onMalformed(summary.lines, p.message);
+      onMalformed(summary.lines, p.col, p.message);
     } else summary.other++;
   };
   let sawTrailingNewline = false;

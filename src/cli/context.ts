@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 
 export interface CliOutput {
-  write(chunk: string): unknown;
+  /** Text, or bytes where a file's own bytes must pass unchanged (fmt of a Latin-1 comment). */
+  write(chunk: string | Uint8Array): unknown;
 }
 
 export interface CliIo {

@@ -7,7 +7,8 @@ import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { renderDiagnostic } from "../diagnostics/render.js";
-import { CliError, STDIN, displayName, readTextFile } from "./io.js";
+import { encodePolicyText } from "../io/read.js";
+import { CliError, STDIN, displayName, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { writeOutputs } from "./output.js";
 
@@ -30,7 +31,9 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
   for (const file of files) {
     let text: string | undefined;
     try {
-      text = readTextFile(file, "policy source");
+      // read as compile reads it: a byte that is not UTF-8 (a Latin-1 comment) is accepted where
+      // checkpolicy accepts it, and written back as the same byte
+      text = readPolicyFile(file, "xsm fmt");
       laidOut.push({ file, text, formatted: formatSource(text, kindOf(file)) });
     } catch (err) {
       if (err instanceof FormatError) errors.push(renderDiagnostic(err.diagnostic(displayName(file), text!), text, displayName(file)));
@@ -54,12 +57,12 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       return !seen.has(key) && (seen.add(key), true);
     });
     // staged beside each file, then renamed: a file that cannot be written leaves the others as they were
-    writeOutputs(writes.map((f) => ({ path: f.file, data: f.formatted })));
+    writeOutputs(writes.map((f) => ({ path: f.file, data: encodePolicyText(f.formatted) })));
     for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
     return;
   }
   if (opts.check) for (const f of changed) cli.io.stdout.write(`${displayName(f.file)}\n`);
-  else for (const f of laidOut) cli.io.stdout.write(f.formatted);
+  else for (const f of laidOut) cli.io.stdout.write(encodePolicyText(f.formatted));
   if (errors.length > 0) throw new CliError(errors.join(""), 1, true);
   if (opts.check && changed.length > 0) {
     throw new CliError(`${changed.length} file${changed.length === 1 ? "" : "s"} would be reformatted (run xsm fmt --write)\n`, 1, true);

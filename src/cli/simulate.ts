@@ -9,7 +9,7 @@ import { STRATEGIES, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, loadScenario } from "../sim/load.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
-import { CliError } from "./io.js";
+import { CliError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
@@ -30,13 +30,14 @@ interface SimulateOptions extends ScenarioTreeOptions {
 async function load(path: string, trees: ScenarioTreeOptions): Promise<Prepared> {
   const { treeReader, withTrees } = await import("./scenario-input.js");
   const reader = await treeReader(trees);
+  const name = displayName(path);
   const loaded = withTrees(loadScenario(path), reader);
-  if (!loaded.ok) throw new CliError(formatScenarioErrors(path, loaded.error), 1, true);
+  if (!loaded.ok) throw new CliError(formatScenarioErrors(name, loaded.error), 1, true);
   const prepared = prepare(loaded.value);
-  if (!prepared.ok) throw new CliError(formatScenarioErrors(path, prepared.error), 1, true);
+  if (!prepared.ok) throw new CliError(formatScenarioErrors(name, prepared.error), 1, true);
   const treeOnly = [trees.flaskDir !== undefined && "--flask-dir", (trees.define?.length ?? 0) > 0 && "-D/--define"].filter(Boolean);
   if (treeOnly.length > 0 && reader.used.size === 0) {
-    throw new CliError(`${path}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this scenario names none`);
+    throw new CliError(`${name}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this scenario names none`);
   }
   return prepared.value;
 }
@@ -98,7 +99,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     // both files or neither
     writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture" }] : [])], [path]);
     if (typeof opts.dot === "string") {
-      cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg)` : ""}\n`);
+      cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg${path === STDIN ? ", the scenario on standard input again" : ""})` : ""}\n`);
     }
     if (opts.svg !== undefined) cli.io.stderr.write(`picture written to ${opts.svg}\n`);
   }
@@ -133,6 +134,8 @@ function sbdfKeyOf(text: string): number | undefined {
 
 /** Where to look next: the trace of one strategy and the scenario's siblings. */
 function pointers(path: string, strategy: Strategy): string {
+  // standard input has no siblings: the working directory's files are not its
+  if (path === STDIN) return `\nthe full trace (decisions, Xen log, audit, why each denial): npx xsm simulate - --strategy ${strategy}, the scenario on standard input again\n`;
   const dir = dirname(path);
   let others: string[] = [];
   try {
@@ -149,7 +152,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
   const cmd = program
     .command("simulate")
     .description("run an SVP scenario (JSON) against the PCI registry and an XSM module")
-    .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json), or - for standard input")
+    .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json), or - for standard input (named <stdin>; its relative policy paths then resolve against the working directory)")
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--compare", "run every strategy and tabulate the outcomes")
     .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")

@@ -56,7 +56,8 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
     problems.push(at ? `${name}:${at.line}:${at.col}: not JSON: ${at.message}` : `${name}: not JSON: ${(err as Error).message}`);
     return undefined;
   }
-  if (isScenario(doc)) return loadScenarioFile(file, problems, options);
+  // (the document as read: standard input cannot be read twice)
+  if (isScenario(doc)) return loadScenarioFile(file, doc, problems, options);
   const { validateTestFile } = await import("../analysis/policytest-validate.js");
   const shape = validateTestFile(doc);
   if (!shape.ok) {
@@ -81,11 +82,11 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
 
 /** A scenario; a policy tree it names is built with the command's --flask-dir and -D, and its
  *  "mls" (as -M). */
-async function loadScenarioFile(file: string, problems: string[], options: PolicyInputOptions): Promise<Loaded | undefined> {
-  const { formatScenarioErrors, loadScenario } = await import("../sim/load.js");
+async function loadScenarioFile(file: string, doc: unknown, problems: string[], options: PolicyInputOptions): Promise<Loaded | undefined> {
+  const { formatScenarioErrors, scenarioOf } = await import("../sim/load.js");
   const { prepare } = await import("../sim/run.js");
   const { treeReader, withTrees } = await import("./scenario-input.js");
-  const loaded = withTrees(loadScenario(file), await treeReader({ flaskDir: options.flaskDir, define: options.define }));
+  const loaded = withTrees(scenarioOf(doc, file), await treeReader({ flaskDir: options.flaskDir, define: options.define }));
   if (!loaded.ok) {
     problems.push(formatScenarioErrors(displayName(file), loaded.error).replace(/\n$/, ""));
     return undefined;
@@ -200,7 +201,7 @@ export function registerTest(program: Command, cli: CliContext): void {
   const cmd = program
     .command("test")
     .description("run policy tests (expected allowed/denied accesses; scenario expectations) with coverage of the allow rules")
-    .argument("<files...>", "policy test files (JSON, policytest.schema.json) or scenarios; - for standard input")
+    .argument("<files...>", "policy test files (JSON, policytest.schema.json) or scenarios; - for standard input (named <stdin>; its relative policy paths then resolve against the working directory)")
     .option("--coverage", "report the allow rules (file:line) the tests exercised and those none did")
     .option("--json", "print the results as one JSON document")
     .option("--junit <file>", "also write the results as JUnit XML to FILE (for CI systems)")

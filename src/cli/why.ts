@@ -61,14 +61,14 @@ export function registerWhy(program: Command, cli: CliContext): void {
           return;
         }
         if (e.cause === "invalid") {
-          cli.io.stderr.write(`${name}:${avc.line}: ${e.message}\n`);
+          cli.io.stderr.write(`${name}:${avc.line}:${e.column}: ${e.message}\n`);
           return;
         }
         cli.io.stdout.write(audit2whyText(avc, e) + (o.plain ? "" : explanationText(e)));
       };
-      const onMalformed = (line: number, message: string) => {
-        if (o.json) cli.io.stdout.write(`${JSON.stringify({ line, cause: "invalid", message })}\n`);
-        else cli.io.stderr.write(`${name}:${line}: malformed avc line: ${message}\n`);
+      const onMalformed = (line: number, column: number, message: string) => {
+        if (o.json) cli.io.stdout.write(`${JSON.stringify({ line, column, cause: "invalid", message })}\n`);
+        else cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`);
       };
       const summary = await readAvcLog(logPath, process.stdin, onAvc, onMalformed);
       finish(cli, logPath, summary, invalid);

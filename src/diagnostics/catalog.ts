@@ -208,8 +208,8 @@ export const CATALOG = {
   "fmt-carriage-return": entry(
     "error",
     "formatter",
-    "A carriage return in the file: checkpolicy rejects it, so fmt does not lay it out.",
-    () => "carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first",
+    "A carriage return outside a comment (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both.",
+    () => "carriage return outside a comment: checkpolicy rejects it; convert the file to LF line endings first",
   ),
   "fmt-unopened": entry(
     "error",

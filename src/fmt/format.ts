@@ -27,18 +27,21 @@ export function kindOf(path: string): SourceKind {
  *  when one is to blame. */
 export class FormatError extends Error {
   readonly line?: number;
+  /** The 1-based column of the one character to blame (a carriage return); else the whole line. */
+  readonly col?: number;
   readonly code: FormatCode;
   private readonly args: MessageArgs<FormatCode>;
-  constructor(code: "fmt-carriage-return", line: number);
+  constructor(code: "fmt-carriage-return", at: { line: number; col: number });
   constructor(code: "fmt-unsafe", line?: undefined);
   constructor(code: "fmt-unopened", line: number, close: "}" | ")");
   constructor(code: "fmt-unclosed", line: number | undefined, what: "quote" | "call" | "define" | "brace");
-  constructor(code: FormatCode, line?: number, ...args: unknown[]) {
+  constructor(code: FormatCode, at?: number | { line: number; col: number }, ...args: unknown[]) {
     const d = diagnostic(code, undefined, ...(args as MessageArgs<FormatCode>));
     super(d.message);
     this.name = "FormatError";
     this.code = code;
-    this.line = line;
+    this.line = typeof at === "object" ? at.line : at;
+    this.col = typeof at === "object" ? at.col : undefined;
     this.args = args as MessageArgs<FormatCode>;
   }
 
@@ -50,6 +53,10 @@ export class FormatError extends Error {
     if (offset < 0) return diagnostic(this.code, undefined, ...this.args);
     const end = text.indexOf("\n", offset);
     const line = text.slice(offset, end < 0 ? text.length : end);
+    if (this.col !== undefined) {
+      const span: Span = { file, line: this.line, col: this.col, endLine: this.line, endCol: this.col + 1, offset: offset + this.col - 1, length: 1 };
+      return diagnostic(this.code, span, ...this.args);
+    }
     const lead = line.length - line.trimStart().length;
     const length = Math.max(1, line.trim().length);
     const span: Span = { file, line: this.line, col: lead + 1, endLine: this.line, endCol: lead + 1 + length, offset: offset + lead, length };
@@ -86,9 +93,8 @@ class Formatter {
   }
 
   format(text: string): string {
-    const cr = text.indexOf("\r");
-    // the line of the first one (a file with CR LF endings: line 1)
-    if (cr >= 0) throw new FormatError("fmt-carriage-return", text.slice(0, cr).split("\n").length);
+    const cr = crOutsideComment(text);
+    if (cr !== undefined) throw new FormatError("fmt-carriage-return", cr);
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;
@@ -249,6 +255,24 @@ class Formatter {
     this.stack.push({ kind: "code", define: true, braces: 0, parens: 0 });
     return true;
   }
+}
+
+/** The line and column of the first carriage return outside a comment, or undefined. checkpolicy
+ *  rejects those ('unrecognized character') and reads one in a comment (a `#` before it on its
+ *  line, the rule the compiler applies, src/policy/parse.ts), so fmt accepts what compile accepts:
+ *  a CR in a comment is kept, or dropped at the end of the line as any trailing blank is. */
+function crOutsideComment(text: string): { line: number; col: number } | undefined {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\r"); i !== -1; i = text.indexOf("\r", i + 1)) {
+    for (let nl = text.indexOf("\n", start); nl !== -1 && nl < i; nl = text.indexOf("\n", start)) {
+      line++;
+      start = nl + 1;
+    }
+    const hash = text.indexOf("#", start);
+    if (hash === -1 || hash > i) return { line, col: i - start + 1 };
+  }
+  return undefined;
 }
 
 /** Only blanks differ: the same non-blank characters in the same order. */

@@ -120,6 +120,23 @@ export function decodePolicyText(bytes: Uint8Array): string {
   return parts.join("");
 }
 
+/** decodePolicyText's inverse: the text as UTF-8, each escaped byte (a lone U+DC80..U+DCFF) the
+ *  byte it stood for, so a tool that rewrites a policy (fmt) keeps a Latin-1 comment's bytes. */
+export function encodePolicyText(text: string): Uint8Array {
+  // a lone low surrogate: not the second half of a pair (astral characters are pairs)
+  const escaped = /(?<![\ud800-\udbff])[\udc80-\udcff]/g;
+  if (!escaped.test(text)) return Buffer.from(text, "utf8");
+  escaped.lastIndex = 0;
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (const m of text.matchAll(escaped)) {
+    parts.push(Buffer.from(text.slice(from, m.index), "utf8"), Buffer.of(m[0].charCodeAt(0) - 0xdc00));
+    from = m.index + 1;
+  }
+  parts.push(Buffer.from(text.slice(from), "utf8"));
+  return Buffer.concat(parts);
+}
+
 /** The length of the well-formed UTF-8 sequence at `i` (Unicode's table 3-7), or 0. */
 function utf8SequenceAt(b: Uint8Array, i: number): number {
   const c = b[i]!;

@@ -44,7 +44,13 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
     return fail([at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)]);
   }
-  return parseScenario(data, file === "-" ? "./<stdin>" : file);
+  return scenarioOf(data, file);
+}
+
+/** The parsed document of scenario file `file` (`-`: standard input, which has no directory, so
+ *  its paths resolve against the working directory), checked as loadScenario checks it. */
+export function scenarioOf(data: unknown, file: string): LoadResult {
+  return file === "-" ? parseScenario(data, "./<stdin>", existsSync, STDIN_BASE) : parseScenario(data, file);
 }
 
 function readScenarioText(file: string, limit: number): string | ScenarioError {
@@ -61,9 +67,13 @@ function readScenarioText(file: string, limit: number): string | ScenarioError {
   }
 }
 
-/** Validates an already-parsed document; `file` anchors relative policy paths. */
-export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync): LoadResult {
+/** What a scenario on standard input resolves its relative paths against, in words. */
+const STDIN_BASE = "the working directory, as the scenario is on standard input";
+
+/** Validates an already-parsed document; `file` anchors relative policy paths (`base` says how,
+ *  in words, for a missing file's message). */
+export function parseScenario(data: unknown, file: string, fileExists: (path: string) => boolean = existsSync, base?: string): LoadResult {
   const dir = dirname(resolve(file));
-  const errors = scenarioErrors(data, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel) });
+  const errors = scenarioErrors(data, { exists: (rel) => fileExists(resolve(dir, rel)), where: (rel) => resolve(dir, rel), ...(base ? { base } : {}) });
   return errors.length > 0 ? fail(errors) : ok({ scenario: data as unknown as Scenario, file, dir, readPolicy: readPolicyFile });
 }

@@ -50,6 +50,8 @@ export interface PolicyFiles {
   exists(rel: string): boolean;
   /** Where `rel` was looked for, for the message when it is missing. */
   where(rel: string): string;
+  /** What relative paths resolve against, in words (default: "the scenario file"). */
+  base?: string;
 }
 
 /** Far deeper than the schema goes (steps > expect > devices > fields is 5). */
@@ -352,5 +354,5 @@ function sbdf(path: string, text: string, err: (path: string, message: string) =
 }
 
 function policyFile(path: string, rel: string, files: PolicyFiles, err: (path: string, message: string) => void): void {
-  if (!files.exists(rel)) err(path, `policy file ${shortJson(rel)} not found (looked for ${clip(files.where(rel))}; paths are relative to the scenario file)`);
+  if (!files.exists(rel)) err(path, `policy file ${shortJson(rel)} not found (looked for ${clip(files.where(rel))}; paths are relative to ${files.base ?? "the scenario file"})`);
 }

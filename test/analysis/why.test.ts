@@ -79,8 +79,38 @@ describe("xsm why: our explanation, JSON, bad logs", () => {
     const log = logFile("bad.log", "(XEN) avc:  denied  { plug for scontext=a tcontext=b tclass=c\n" + denial("plug", "system_u:system_r:dom0", "system_u:object_r:nic_t", "resource"));
     const r = await xsm("why", small, log);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(":1: malformed avc line: no '}' closes the permission list\n");
-    expect(r.stderr).toContain(":2: scontext system_u:system_r:dom0: unknown type 'dom0' (did you mean 'dom0_t'?)\n");
+    expect(r.stderr).toContain("bad.log:1:21: malformed avc line: no '}' closes the permission list\n");
+    expect(r.stderr).toContain("bad.log:2:42: scontext system_u:system_r:dom0: unknown type 'dom0' (did you mean 'dom0_t'?)\n");
+  });
+  it("each bad line is located file:line:col at its offending token, in why, allow and --json", async () => {
+    // tabs and runs of blanks between tokens, as `xl dmesg` captures have: columns count characters
+    const lines = [
+      "(XEN) avc:  denied  { plug plg } for domid=1 scontext=system_u:system_r:dom0_t tcontext=system_u:object_r:nic_t tclass=resource",
+      "(XEN)\tavc:  denied  { plug } for domid=1 scontext=system_u:system_r:dom0_t\ttcontext=system_u:object_r:nic tclass=resource",
+      "(XEN) avc:  denied  { plug } for domid=1 scontext=system_u:system_r:dom0_t tcontext=system_u:object_r:nic_t tclass=resourc",
+      "(XEN) avc:  denied  { plug } for domid=1 scontext=system_u tcontext=system_u:object_r:nic_t tclass=resource",
+      "(XEN) avc:  denied  { plug } for domid=1 scontext=system_u:system_r:dom0_t tcontext=system_u:object_r:nic_t",
+      "(XEN) avc:  denied  {",
+    ];
+    const log = logFile("cols.log", lines.join("\n") + "\n");
+    const want = [
+      `cols.log:1:${lines[0]!.indexOf("plg") + 1}: class resource has no permission 'plg' (did you mean 'plug'?)`,
+      `cols.log:2:${lines[1]!.indexOf("tcontext=") + 1}: tcontext system_u:object_r:nic: unknown type 'nic' (did you mean 'nic_t'?)`,
+      `cols.log:3:${lines[2]!.indexOf("tclass=") + 1}: unknown class 'resourc' (did you mean 'resource'?)`,
+      `cols.log:4:${lines[3]!.indexOf("scontext=") + 1}: malformed avc line: scontext 'system_u' is not user:role:type`,
+      `cols.log:5:${lines[4]!.length + 1}: malformed avc line: avc line without tclass=`,
+      `cols.log:6:${lines[5]!.indexOf("{") + 1}: malformed avc line: '{' ends the line: no permissions`,
+    ];
+    for (const cmd of ["why", "allow"]) {
+      const r = await xsm(cmd, small, log);
+      expect(r.code).toBe(1);
+      expect(r.stderr.split("\n").filter((l) => l.startsWith(log)).map((l) => l.slice(log.length - "cols.log".length))).toEqual(want);
+    }
+    const json = (await xsm("why", small, log, "--json")).stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(json.map((j) => [j.line, j.column])).toEqual(want.map((w) => w.split(":").slice(1, 3).map(Number)));
+    // a line repeated (the analysis caches by denial) is located at its own column
+    const again = logFile("again.log", `${lines[0]}\n  ${lines[0]}\n`);
+    expect((await xsm("why", small, again)).stderr).toContain(`again.log:2:${lines[0]!.indexOf("plg") + 3}: class resource`);
   });
   it("--json and --plain contradict (exit 2)", async () => {
     expect((await xsm("why", small, "-", "--json", "--plain")).code).toBe(2);

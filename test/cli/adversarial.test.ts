@@ -345,13 +345,13 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [`xsm: error: ${at("perms.json")}: /0/perm: missing (the query has "perms": a typo for "perm"?); a query is {"scontext", "tcontext", "tclass", "perm"}`],
   },
-  "fmt: a carriage return is located at its line": {
+  "fmt: a carriage return is located at its line and column": {
     argv: () => {
       writeFileSync(at("crlf.te"), "type a_t;\nallow a_t self:xen settime;\r\n");
       return ["fmt", at("crlf.te")];
     },
     code: 1,
-    stderr: [`${at("crlf.te")}:2:1: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first`],
+    stderr: [`${at("crlf.te")}:2:28: error: carriage return outside a comment: checkpolicy rejects it; convert the file to LF line endings first`],
   },
   "info --sensitivity NAME on a policy.conf read without -M": {
     argv: () => ["info", small, "--sensitivity", "s0"],

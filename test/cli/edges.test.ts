@@ -324,3 +324,38 @@ describe("xsm build never writes over the tree it builds", () => {
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
+describe("a scenario on standard input is <stdin>, its paths relative to the working directory", () => {
+  const text = (policy: string) => {
+    const s = JSON.parse(readFileSync("examples/svp/nested-trust.json", "utf8")) as { policy: string };
+    s.policy = policy;
+    return JSON.stringify(s);
+  };
+
+  it("simulate -: errors name <stdin>, a missing policy says what it was relative to", () => {
+    const r = withStdin(text("nope.conf"), ["simulate", "-"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`<stdin>: /policy: policy file "nope.conf" not found (looked for ${at("nope.conf")}; paths are relative to the working directory, as the scenario is on standard input)\n`);
+    expect(withStdin("{\n", ["simulate", "-"]).stderr).toBe("<stdin>:2:1: not JSON: expected a property name in double quotes, found the end of the file\n");
+  });
+
+  it("simulate - --compare points at no sibling scenarios of the working directory", () => {
+    writeFileSync(at("sibling.json"), "{}");
+    const r = withStdin(text(resolve(svp)), ["simulate", "-", "--compare"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("npx xsm simulate - --strategy authority, the scenario on standard input again\n");
+    expect(r.stdout).not.toContain("more scenarios in");
+  });
+
+  it("test -: a scenario on standard input is read once (it was read again, and found empty)", () => {
+    const r = withStdin(readFileSync("examples/svp/nested-trust.json", "utf8"), ["test", "-"], resolve("examples/svp"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("17 passed, 0 failed");
+    const missing = withStdin(text("nope.conf"), ["test", "-"]);
+    expect(missing.stderr.split("\n")).toContain(`<stdin>: /policy: policy file "nope.conf" not found (looked for ${at("nope.conf")}; paths are relative to the working directory, as the scenario is on standard input)`);
+  });
+
+  it("help says what a stdin scenario's paths resolve against", async () => {
+    for (const c of ["simulate", "test"]) expect((await xsm(c, "--help")).stdout.replace(/\s+/g, " "), c).toContain("its relative policy paths then resolve against the working directory");
+  });
+});

@@ -2,6 +2,7 @@
 // compiles to the same binary and the same matrix after fmt (or fails with the same messages),
 // and fmt is idempotent. m4 sources (the example tree) are laid out too; test/oracle/fmt.test.ts
 // builds the formatted trees with m4 and compares.
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -130,6 +131,23 @@ describe("the canonical layout", () => {
     expect(() => formatSource("define(`x', `\nallow a b:c d;\n", "m4")).toThrow(/never closed/);
     expect(() => formatSource("allow a b:c d;\r\n", "conf")).toThrow(/carriage return/);
   });
+
+  it("locates a carriage return at its own line and column, and reads one in a comment as checkpolicy does", () => {
+    const at = (text: string) => {
+      try {
+        formatSource(text, "conf");
+      } catch (err) {
+        return [(err as FormatError).line, (err as FormatError).col];
+      }
+      return undefined;
+    };
+    expect(at("# a comment\ntype  a_t;\r # after\n")).toEqual([2, 11]);
+    expect(at("# CR LF \r\n# only in\r\n# comments\r\n")).toBeUndefined();
+    expect(at("type a_t; # x\r\nallow a_t\rself:xen settime;\n")).toEqual([2, 10]);
+    // in a comment a CR mid-line is kept; at the end of a line it is a trailing blank
+    expect(formatSource("type  a_t; # a\rb \r\n", "conf")).toBe("type a_t; # a\rb\n");
+    expect(() => formatSource("define(`x', `\r')\n", "m4")).toThrow(expect.objectContaining({ line: 1, col: 14 }));
+  });
 });
 
 describe("xsm fmt", () => {
@@ -177,9 +195,33 @@ describe("xsm fmt", () => {
       const both = await xsm("fmt", "--check", crlf, quote);
       expect(both.code).toBe(1);
       expect(both.stderr).toBe(
-        `${crlf}:1:1: error: carriage return in the file: checkpolicy rejects it; convert the file to LF line endings first\nclass xen\n^~~~~~~~~\n` +
+        `${crlf}:1:10: error: carriage return outside a comment: checkpolicy rejects it; convert the file to LF line endings first\nclass xen\n         ^\n` +
           `${quote}: error: an m4 quote is never closed\n`,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("accepts what compile accepts: a Latin-1 comment and a CR in a comment, their bytes kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const base = readFileSync(join(root, "test/fixtures/cli/small.conf"));
+      const file = join(dir, "latin1.conf");
+      // not UTF-8: 0xE9 is Latin-1's e-acute; checkpolicy and xsm compile read it in a comment
+      const bytes = Buffer.concat([Buffer.from("# caf\xe9, cr\rhere\n", "latin1"), base, Buffer.from("pcidevicecon  0x301 system_u:object_r:nic_t # na\xefve\n", "latin1")]);
+      writeFileSync(file, bytes);
+      expect((await xsm("compile", file)).code).toBe(0);
+      // the built CLI, for stdout's bytes (the in-process runner collects text)
+      const bin = join(root, "bin/xsm.cjs");
+      const out = spawnSync(process.execPath, [bin, "fmt", file]);
+      expect(out.status, out.stderr.toString()).toBe(0);
+      const want = Buffer.concat([Buffer.from("# caf\xe9, cr\rhere\n", "latin1"), Buffer.from(formatSource(base.toString("utf8"), "conf")), Buffer.from("pcidevicecon 0x301 system_u:object_r:nic_t # na\xefve\n", "latin1")]);
+      expect(out.stdout.equals(want)).toBe(true);
+      const write = await xsm("fmt", "--write", file);
+      expect(write).toMatchObject({ code: 0, stdout: `formatted ${file}\n` });
+      expect(readFileSync(file).equals(want)).toBe(true);
+      expect((await xsm("fmt", "--check", file)).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
