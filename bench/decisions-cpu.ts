@@ -4,7 +4,8 @@
 //   node --import tsx bench/decisions-cpu.ts [--root DIR] [--types 3000[,100]] [--one-attribute N]
 //
 // For each SVP policy size (bench/gen/svp-policy.ts) it times, on the 16,384 questions of
-// bench/gen/questions.ts: allowsIds on the interned questions, the four name -> id probes alone and
+// bench/gen/questions.ts: allowsIds on the interned questions, the four name -> id probes alone (typeDict, classDict, perms),
+// the three allows() makes (typeDict twice, permDict) and
 // allows(names), each 7 runs of 2^21 calls after a warm-up, and prints least / median ns. With
 // --one-attribute N, the same on N types in one attribute (bench/gen/one-attribute.ts), with the
 // time of the first decision (which builds the lookup's tables). --root DIR loads src/ and bench/gen/
@@ -69,6 +70,20 @@ function time(label: string, policy: CompiledPolicy, q: Stream): void {
     }
     return acc;
   });
+  // the lookups allows() makes now (src/policy/view.ts permDict), where the tree has them
+  const { permDict } = (policy as unknown as { image: { permDict?: Record<string, { className: string; classId: number; mask: number; next: unknown }> } }).image;
+  type E = { className: string; classId: number; mask: number; next: E | undefined } | undefined;
+  const probes3 = permDict === undefined ? "-" : cpuNs((n) => {
+    let acc = 0;
+    for (let i = 0; i < n; i++) {
+      const j = i & k;
+      const cl = C[j]!;
+      let e = permDict[P[j]!] as E;
+      while (e !== undefined && e.className !== cl) e = e.next;
+      acc += typeDict[S[j]!]! + typeDict[T[j]!]! + e!.classId + e!.mask;
+    }
+    return acc;
+  });
   const names = cpuNs((n) => {
     let acc = 0;
     for (let i = 0; i < n; i++) {
@@ -77,7 +92,7 @@ function time(label: string, policy: CompiledPolicy, q: Stream): void {
     }
     return acc;
   });
-  console.log(`${label}: first decision ${firstMs.toFixed(1)} ms; allowsIds ${ids}; 4 probes ${probes}; allows(names) ${names} (least / median of 7, CPU)`);
+  console.log(`${label}: first decision ${firstMs.toFixed(1)} ms; allowsIds ${ids}; 4 probes ${probes}; 3 probes ${probes3}; allows(names) ${names} (least / median of 7, CPU)`);
 }
 
 for (const size of (values.types ?? (values["one-attribute"] ? "" : "3000")).split(",").filter(Boolean).map(Number)) {

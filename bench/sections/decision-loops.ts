@@ -18,7 +18,13 @@ export interface Interned {
 /** The view's name dictionaries (src/policy/view.ts), read directly for the names -> ids row. */
 interface NameDicts {
   typeDict: Record<string, number>;
-  classDict: Record<string, { id: number; perms: Record<string, number> }>;
+  permDict: Record<string, PermEntry>;
+}
+interface PermEntry {
+  className: string;
+  classId: number;
+  mask: number;
+  next: PermEntry | undefined;
 }
 
 /** What the baseline loops read of the dense table (decisions.ts DenseTable). */
@@ -40,7 +46,7 @@ export function loops(policy: CompiledPolicy, names: readonly Question[], ids: I
   const S = names.map((q) => q.stype), T = names.map((q) => q.ttype), C = names.map((q) => q.tclass), P = names.map((q) => q.perm);
   const { s, t, c, m } = ids;
   const { table, nTypes, nClasses } = dense;
-  const { typeDict, classDict } = (policy as unknown as { image: NameDicts }).image;
+  const { typeDict, permDict } = (policy as unknown as { image: NameDicts }).image;
   const k = MIXED - 1;
   const resource = policy.classId("resource");
   const pair = (x: number) => Int32Array.of(x, x);
@@ -56,13 +62,16 @@ export function loops(policy: CompiledPolicy, names: readonly Question[], ids: I
       }
       return acc;
     },
-    // the four name -> id probes allows() makes, without the decision: its floor by names
+    // the name -> id lookups allows() makes, without the decision: its floor by names (two type
+    // probes, one permission probe and the compare of its class's name)
     namesToIds: (n: number) => {
       let acc = 0;
       for (let i = 0; i < n; i++) {
         const j = i & k;
-        const c = classDict[C[j]!]!;
-        acc += typeDict[S[j]!]! + typeDict[T[j]!]! + c.id + c.perms[P[j]!]!;
+        const cl = C[j]!;
+        let e = permDict[P[j]!];
+        while (e !== undefined && e.className !== cl) e = e.next;
+        acc += typeDict[S[j]!]! + typeDict[T[j]!]! + e!.classId + e!.mask;
       }
       return acc;
     },

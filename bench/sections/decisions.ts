@@ -83,7 +83,7 @@ export async function decisionsSection(budget: Budget): Promise<SectionResult> {
     rows.push(
       [`${tag}: allows(names), the issue's question`, fmtNs(r.namesConst), "", "", target("≤ 40 ns", r.namesConst <= 40)],
       [`${tag}: allows(names), ${MIXED} mixed`, fmtNs(r.namesMixed), "", "", target("≤ 40 ns", r.namesMixed <= 40)],
-      [`${tag}: of which the 4 name -> id probes alone`, fmtNs(r.namesToIds), "", "", ""],
+      [`${tag}: of which the 3 name -> id probes alone`, fmtNs(r.namesToIds), "", "", ""],
       [`${tag}: of which reading the ${MIXED}-question stream alone`, fmtNs(r.streamOnly), "", "", ""],
       [`${tag}: allowsIds, one question`, fmtNs(r.idsConst), fmtNs(r.baseConst), fmtRatio(r.idsConst / r.baseConst), target("≤ 1.5x", r.idsConst <= 1.5 * r.baseConst)],
       [`${tag}: allowsIds, ${MIXED} mixed`, fmtNs(r.idsMixed), fmtNs(r.baseMixed), fmtRatio(r.idsMixed / r.baseMixed), target("≤ 1.5x", r.idsMixed <= 1.5 * r.baseMixed)],

@@ -15,6 +15,7 @@ import { CondOp, OBJECT_R, parentName, type ClassSym, type Level, type LevelRang
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
 import { roleTableOrder, typeTableOrder } from "./symtab.js";
 import { byCodePoint } from "../policy/matrix.js";
+import { omitted } from "../policy/resolve/constraints.js";
 import {
   AVTAB_ALLOWED,
   AVTAB_AUDITALLOW,
@@ -515,7 +516,9 @@ function lowerConstraints(lw: Lowering, ast: PolicyAst): { constraints: Constrai
       // define_constraint masks `*` and `~` to the class's permissions, unlike AV rules;
       // both lists are built by prepending
       if (s.kind === "constrain") {
-        const mask = listed.lastIndexOf(tclass) === i ? (lw.avPerms(s.perms, tclass) & cls.allMask) >>> 0 : 0;
+        const newest = listed.lastIndexOf(tclass) === i;
+        const mask = newest ? (lw.avPerms(s.perms, tclass) & cls.allMask) >>> 0 : 0;
+        if (newest && omitted(s.perms, mask, cls.allMask)) continue;
         constraints[tclass - 1]!.unshift({ permissions: mask, expr: expr.map((e) => ({ ...e })) });
       } else validatetrans[tclass - 1]!.unshift({ permissions: 0, expr: expr.map((e) => ({ ...e })) });
     }

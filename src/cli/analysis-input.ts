@@ -8,7 +8,7 @@ import type { AnalysisPolicy, Locate } from "../analysis/load.js";
 import { QueryError } from "../analysis/names.js";
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { CliError, STDIN, displayName, readPolicyInput } from "./io.js";
-import { renderDiagnostics } from "../diagnostics/render.js";
+import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 
 /** How a policy tree argument is built (xsm build's options); `mls` also reads a policy.conf as
  *  MLS (checkpolicy -M). A binary says itself whether it is MLS. */
@@ -59,6 +59,9 @@ export interface PolicyText {
   locate?: Locate;
   /** The compiler's diagnostics on `text`, rendered where they point (a tree: into its files). */
   render(diagnostics: readonly Diagnostic[]): string;
+  /** The same diagnostics as data, located as render() locates them (a tree: m4's warnings first),
+   *  and the text their excerpts come from: what --format json/sarif writes. */
+  located(diagnostics: readonly Diagnostic[]): { diagnostics: Diagnostic[]; text: SpanText };
 }
 
 export function isDirectory(path: string): boolean {
@@ -104,6 +107,7 @@ async function treeText(dir: string, options: PolicyInputOptions): Promise<Polic
       return call ? { span: found.span, expansion: call.message } : { span: found.span };
     },
     render: (diagnostics) => renderDiagnostics([...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], sources, dir),
+    located: (diagnostics) => ({ diagnostics: [...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], text: sources }),
   };
 }
 
@@ -123,7 +127,7 @@ export async function readPolicyArgument(path: string, options: PolicyInputOptio
   const input = readPolicyInput(path);
   if ("binary" in input) return input;
   const text = input.text;
-  return { text, compileName: name, name, mls: options.mls === true, render: (d) => renderDiagnostics(d, text, name) };
+  return { text, compileName: name, name, mls: options.mls === true, render: (d) => renderDiagnostics(d, text, name), located: (d) => ({ diagnostics: [...d], text }) };
 }
 
 /** A policy.conf, a binary policy (told apart by its magic) or a policy tree directory (built as

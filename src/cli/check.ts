@@ -7,12 +7,13 @@
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
 import { diagnostic, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { reasonJson, reasonText, type BoolLookup } from "../policy/reasons.js";
+import { groupIdentical, identicalSuffix, locatedReason, reasonJson, reasonText, type BoolLookup, type LocateRule } from "../policy/reasons.js";
 import type { CompiledPolicy, Decision } from "../policy/types.js";
-import { loadPolicy } from "./compile.js";
-import { withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
+import { loadPolicy, type LoadedPolicy } from "./compile.js";
+import { isDirectory, policyInputOptions, readPolicyArgument, refuseTreeOptions } from "./analysis-input.js";
+import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { parseFormat } from "./format-option.js";
-import { CliError, readJsonFile } from "./io.js";
+import { CliError, STDIN, readJsonFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { didYouMean, nearestName } from "../diagnostics/suggest.js";
@@ -33,6 +34,8 @@ interface CheckOptions {
   queries?: string;
   json?: boolean;
   mls?: boolean;
+  flaskDir?: string;
+  define?: string[];
   format: OutputFormat;
 }
 
@@ -92,6 +95,31 @@ function jsonKind(v: unknown): string {
   return text.length <= 40 ? text : Array.isArray(v) ? `a list of ${v.length}` : `an ${typeof v === "object" ? "object" : typeof v}`;
 }
 
+/** The policy to decide on: a policy.conf or binary (loadPolicy), or a policy tree built as
+ *  `xsm build` builds it, whose reasons then name the .te/.if lines and macro calls behind a rule. */
+async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): Promise<LoadedPolicy & { locate?: LocateRule }> {
+  if (path === STDIN || !isDirectory(path)) {
+    refuseTreeOptions(path, opts);
+    return loadPolicy(cli, path, false, opts.format, { mls: opts.mls });
+  }
+  const tree = await readPolicyArgument(path, { flaskDir: opts.flaskDir, mls: opts.mls, define: opts.define });
+  if ("binary" in tree) throw new CliError(`${path}: a directory read as a binary policy`);
+  const { compilePolicy } = await import("../policy/index.js");
+  try {
+    return { policy: compilePolicy(tree.text, { file: tree.compileName, mls: tree.mls }), text: tree.text, path, locate: tree.locate };
+  } catch (err) {
+    if (!(err instanceof PolicyError)) throw err;
+    if (opts.format === "text") throw new CliError(tree.render(err.diagnostics), 1, true);
+    const located = tree.located(err.diagnostics);
+    failWith(cli, located.diagnostics, { format: opts.format, text: located.text, fallbackFile: path, opts: { base: path } });
+  }
+}
+
+/** A decision whose reasons name their rules where a person edits them (a tree's files). */
+function locatedDecision(d: Decision, locate: LocateRule | undefined): Decision {
+  return locate ? { ...d, reasons: d.reasons.map((r) => locatedReason(r, locate)) } : d;
+}
+
 function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, text: string, path: string): CompiledPolicy {
   for (const name of Object.keys(bools)) {
     if (policy.getBoolean(name) === undefined) {
@@ -108,9 +136,8 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
 }
 
 /**
- * Human form: the verdict, the access asked about, then one line per reason. An m4-expanded policy
- * often has several identical rules behind one #line (a macro such as domain_comms(x, x) writes the
- * same allow twice); their reasons read the same, so they are printed once with a count.
+ * Human form: the verdict, the access asked about, then one line per reason, identical ones once
+ * with a count (groupIdentical).
  */
 export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup): string {
   const lines = [verdictOf(d), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`, ...reasonLines(d, lookup, "  ")];
@@ -120,12 +147,7 @@ export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup): st
 const verdictOf = (d: { allowed: boolean; audited: boolean }) => `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
 
 function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string): string[] {
-  const counts = new Map<string, number>();
-  for (const r of d.reasons) {
-    const line = reasonText(r, lookup);
-    counts.set(line, (counts.get(line) ?? 0) + 1);
-  }
-  return [...counts].map(([line, n]) => (n === 1 ? `${indent}${line}` : `${indent}${line} (${n} identical rules)`));
+  return groupIdentical(d.reasons.map((r) => reasonText(r, lookup)), (line) => line).map(({ item, count }) => `${indent}${item}${identicalSuffix(count)}`);
 }
 
 /**
@@ -175,12 +197,12 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   const query = single ? singleQuery(cmd, opts) : undefined;
   if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
   const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const loaded = await loadPolicy(cli, path, false, "text", { mls: opts.mls });
+  const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, loaded.path);
 
   if (query) {
     const lookup: BoolLookup = (name) => policy.getBoolean(name);
-    const ds = query.perms.map((perm) => policy.explain(query.scontext, query.tcontext, query.tclass, perm));
+    const ds = query.perms.map((perm) => locatedDecision(policy.explain(query.scontext, query.tcontext, query.tclass, perm), loaded.locate));
     if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup)}\n`);
     const failed = ds.findIndex((d) => d.error !== undefined);
     if (failed >= 0) throw new CliError(queryProblem(policy, query, query.perms[failed]!, ds[failed]!.error!));
@@ -227,7 +249,7 @@ export function queryProblem(policy: CompiledPolicy, q: Omit<Query, "perm">, per
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
   const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
-  const loaded = await loadPolicy(cli, path, false, opts.format, { mls: opts.mls });
+  const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
   // with --queries an invalid query is an answer, as oracle-decide gives it; alone it is the error
@@ -239,10 +261,10 @@ async function checkReport(cli: CliContext, path: string, single: Query[] | unde
 }
 
 export function registerCheck(program: Command, cli: CliContext): void {
-  program
+  const cmd = program
     .command("check")
     .description("decide an access as Xen's security server would: TE rules, booleans, constraints, audit")
-    .argument("<policy>", "policy.conf or binary policy file, or - for standard input")
+    .argument("<policy>", "policy.conf or binary policy file, a policy tree directory (as xsm build reads it), or - for standard input")
     .option("--scontext <context>", "source context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
     .option("--tcontext <context>", "target context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
     .option("-M, --mls", "an MLS policy (as checkpolicy -M): contexts carry levels, mlsconstrain applies")
@@ -251,6 +273,6 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)
     .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
     .option("--json", "print the decision as JSON: oracle-decide's fields, plus reasons for a single question")
-    .option("--format <format>", "how diagnostics are written: text (stderr), json (with the answers) or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
-    .action((path: string, opts: CheckOptions, cmd: Command) => runCheck(cli, cmd, path, opts));
+    .option("--format <format>", "how diagnostics are written: text (stderr), json (with the answers) or sarif (one document on stdout)", parseFormat, "text" as OutputFormat);
+  policyInputOptions(cmd, { mls: false }).action((path: string, opts: CheckOptions, c: Command) => runCheck(cli, c, path, opts));
 }

@@ -70,6 +70,18 @@ export const CATALOG = {
     (kind: "class" | "common", name: string, count: number, max: number) => `${kind} ${name} has ${count} permissions; an access vector holds at most ${max}`,
   ),
   constraint: entry("error", "policy text", "A constraint expression compares operands checkpolicy does not allow together (u1 with r2, t3 outside validatetrans, ...).", sentence),
+  "constraint-class-twice": entry(
+    "warning",
+    "binary policy",
+    "A constrain statement names a class twice: checkpolicy gives the permissions to the class's last node and writes the others with none. Xen loads the binary (those nodes check nothing); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it.",
+    sentence,
+  ),
+  "constraint-no-perms": entry(
+    "warning",
+    "policy text",
+    "A constrain statement whose `~{ ... }` permission set leaves a class none of its permissions: checkpolicy 3.4 warns 'omitting constraint with no permission set' and drops that class's constraint (define_constraint), so it is in no binary and checks nothing.",
+    sentence,
+  ),
   "svp-unavailable": entry(
     "error",
     "policy text",

@@ -1,6 +1,7 @@
 // A decision's reasons as people and programs read them: one line of text each (what `xsm check`
 // and the simulator's trace print) and a plain JSON object (what `--json` prints). One place, so
 // the CLI, the trace and the JSON say the same thing.
+import type { Span } from "../diagnostics/diagnostic.js";
 import type { Reason, RuleRef } from "./types.js";
 
 /** The JSON form of a Reason (documented in src/sim/output.schema.json `$defs/reason`). */
@@ -19,6 +20,17 @@ export interface ReasonJson {
   message?: string;
 }
 
+/** Where a rule of m4's output came from: its line in a tree's .te/.if file and the outermost
+ *  macro call that wrote it (src/build/locate.ts). */
+export type LocateRule = (span: Span) => { span: Span; expansion?: string };
+
+/** A reason's rule named where it came from (a tree's file, and the macro call that wrote it). */
+export function locatedReason(r: Reason, at: LocateRule): Reason {
+  if (!("rule" in r)) return r;
+  const { span, expansion } = at(r.rule.span);
+  return { ...r, rule: { text: r.rule.text, span, ...(expansion ? { expansion } : {}) } };
+}
+
 /** Reads a boolean's current value; used to show the values a disabled branch depends on. */
 export type BoolLookup = (name: string) => boolean | undefined;
 
@@ -34,6 +46,23 @@ export function conditionBooleans(condition: string, lookup: BoolLookup): Record
   }
   return out;
 }
+
+/** Reasons that read the same, once each with how often: an m4-expanded policy often has several
+ *  identical rules behind one #line (domain_comms(x, x) writes the same allow twice), and every
+ *  place that shows reasons prints them once, `(2 identical rules)`. First-seen order. */
+export function groupIdentical<T>(items: readonly T[], key: (item: T) => string): { item: T; count: number }[] {
+  const groups = new Map<string, { item: T; count: number }>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.count++;
+    else groups.set(k, { item, count: 1 });
+  }
+  return [...groups.values()];
+}
+
+/** The suffix a grouped reason carries: "" once, " (N identical rules)" more often. */
+export const identicalSuffix = (count: number): string => (count === 1 ? "" : ` (${count} identical rules)`);
 
 export function reasonText(r: Reason, lookup?: BoolLookup): string {
   switch (r.kind) {

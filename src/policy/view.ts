@@ -45,10 +45,36 @@ function stats(sym: Symbols, ex: Expanded): PolicyStats {
 }
 
 /** A null-prototype dictionary of a name map (no inherited keys: `constructor` is no type). */
+/** A permission name's (class, mask) pairs, one per class that has a permission of that name. */
+class PermEntry {
+  constructor(
+    /** the class's name, internalized (a dictionary key): compared by identity first */
+    readonly className: string,
+    readonly classId: number,
+    readonly mask: number,
+    readonly next: PermEntry | undefined,
+  ) {}
+}
+
+/** At most this many classes share a permission name in permDict's chains (Xen's policy and the
+ *  SVP policies: at most 2 share one). */
+const MAX_SHARED = 4;
+/** permDict's entry for a name more classes have. */
+const SHARED = new PermEntry("", -1, 0, undefined);
+
 function dictionary(map: ReadonlyMap<string, number>): Record<string, number> {
   const dict = Object.create(null) as Record<string, number>;
-  for (const [name, id] of map) dict[name] = id;
+  // (forEach, not for-of: no [name, id] pair and iterator result per entry in a cold run)
+  map.forEach((id, name) => {
+    dict[name] = id;
+  });
   return dict;
+}
+
+/** Defines `value` as `obj`'s own read-only field `key` (shadowing the prototype's getter). */
+function own<T>(obj: object, key: string, value: T): T {
+  Object.defineProperty(obj, key, { value, enumerable: true });
+  return value;
 }
 
 /** Boolean values over the image's ids, checked as flask_op's setbool checks them; throws
@@ -71,12 +97,8 @@ class Image implements PolicyImage {
   readonly pirqs: Map<number, string>;
   readonly iomem: readonly OcontextRange[];
   readonly ioports: readonly OcontextRange[];
-  // The hot path: names -> ids in null-prototype dictionaries, shared by every view. A dictionary
-  // beats a Map here: V8 looks a string key up in it by the key's internalized form (cached hash,
-  // pointer compare), where Map.get compares the parser's substrings of the policy text character
-  // by character (12 vs 30-60 ns at 3000 types).
-  readonly typeDict: Record<string, number>;
-  readonly classDict: Record<string, { id: number; perms: Record<string, number> }>;
+  // The hot path of allows(names): names -> ids in null-prototype dictionaries, shared by every
+  // view, made at their first read (below), so `xsm compile` and the tools never build them.
   readonly defaults: CompiledPolicy;
 
   constructor(
@@ -90,10 +112,54 @@ class Image implements PolicyImage {
     const byLow = (a: OcontextRange, b: OcontextRange) => a.low - b.low;
     this.iomem = oc.iomemcon.map((o) => ({ low: Number(o.low), high: Number(o.high), context: o.context.text })).sort(byLow);
     this.ioports = oc.ioportcon.map((o) => ({ low: o.low, high: o.high, context: o.context.text })).sort(byLow);
-    this.typeDict = dictionary(tables.typeIds);
-    this.classDict = Object.create(null) as Image["classDict"];
-    for (const [name, c] of tables.classEntries) this.classDict[name] = { id: c.id, perms: dictionary(c.perms) };
     this.defaults = new View(this, boolState(tables, tables.defaults));
+  }
+
+  // A dictionary beats a Map here: V8 looks a string key up in it by the key's internalized form
+  // (cached hash, pointer compare), where Map.get compares the parser's substrings of the policy
+  // text character by character (12 vs 30-60 ns at 3000 types). Each getter defines its value as
+  // the image's own field, written once (as View.allowsIds does).
+  get typeDict(): Record<string, number> {
+    return own(this, "typeDict", dictionary(this.tables.typeIds));
+  }
+  get classDict(): Record<string, { id: number; perms: Record<string, number> }> {
+    const dict = Object.create(null) as Record<string, { id: number; perms: Record<string, number> }>;
+    this.tables.classEntries.forEach((c, name) => {
+      dict[name] = { id: c.id, perms: dictionary(c.perms) };
+    });
+    return own(this, "classDict", dict);
+  }
+  /** Permission name -> its (class, mask) pairs, one per class that has it: allows(names) finds the
+   *  class and the permission with one dictionary probe and a compare of the class's name (two
+   *  probes before: ~3 ns a question at 3005 types, docs/performance.md). A name that more than
+   *  MAX_SHARED classes have (a kernel policy's `read`, from a common) maps to an entry of class id
+   *  -1 instead, and allows() looks it up by class (classPerms), so no question walks a long chain. */
+  get permDict(): Record<string, PermEntry> {
+    const dict = Object.create(null) as Record<string, PermEntry>;
+    const shared = new Map<string, number>();
+    const classes = this.classPerms;
+    // (the dictionary's keys: internalized strings, so the compare with a caller's literal is by identity)
+    for (const name of Object.keys(classes)) {
+      const perms = classes[name]!;
+      for (const perm of Object.keys(perms)) {
+        const n = (shared.get(perm) ?? 0) + 1;
+        shared.set(perm, n);
+        dict[perm] = n > MAX_SHARED ? SHARED : new PermEntry(name, perms[perm]!.classId, perms[perm]!.mask, dict[perm]);
+      }
+    }
+    return own(this, "permDict", dict);
+  }
+  /** Class name -> permission name -> its entry: where permDict gives SHARED. */
+  get classPerms(): Record<string, Record<string, PermEntry>> {
+    const dict = Object.create(null) as Record<string, Record<string, PermEntry>>;
+    const classes = this.classDict;
+    for (const name of Object.keys(classes)) {
+      const c = classes[name]!;
+      const perms = Object.create(null) as Record<string, PermEntry>;
+      for (const perm of Object.keys(c.perms)) perms[perm] = new PermEntry(name, c.id, c.perms[perm]!, undefined);
+      dict[name] = perms;
+    }
+    return own(this, "classPerms", dict);
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {
@@ -228,14 +294,16 @@ class View implements CompiledPolicy {
     if (stype === this.lastSource && ttype === this.lastTarget && tclass === this.lastClassName && perm === this.lastPerm) {
       return this.allowsIds(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
     }
-    const s = this.image.typeDict[stype];
-    const t = this.image.typeDict[ttype];
-    const c = this.image.classDict[tclass];
+    const image = this.image;
+    const s = image.typeDict[stype];
+    const t = image.typeDict[ttype];
+    let e = image.permDict[perm];
+    if (e !== undefined && e.classId < 0) e = image.classPerms[tclass]?.[perm];
+    else while (e !== undefined && e.className !== tclass) e = e.next;
     // a name the policy does not declare is a different answer from a denial (a typo, not a "no")
-    if (s === undefined || t === undefined || c === undefined) return undefined;
-    const mask = c.perms[perm];
-    if (mask === undefined) return undefined;
-    const cid = c.id;
+    if (s === undefined || t === undefined || e === undefined) return undefined;
+    const mask = e.mask;
+    const cid = e.classId;
     if (s === this.lastSourceId && t === this.lastTargetId && cid === this.lastClassId && mask === this.lastMask) {
       this.lastSource = stype;
       this.lastTarget = ttype;

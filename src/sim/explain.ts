@@ -4,8 +4,8 @@
 //
 // A scenario asks the same few questions again and again, so explanations are cached per question
 // until the policy or its booleans change (the simulator says when).
-import { reasonJson, type ReasonJson } from "../policy/reasons.js";
-import type { CompiledPolicy, Reason } from "../policy/types.js";
+import { locatedReason, reasonJson, type ReasonJson } from "../policy/reasons.js";
+import type { CompiledPolicy } from "../policy/types.js";
 import type { LocateRule } from "./validate.js";
 import type { Xsm } from "../xsm/index.js";
 import type { XsmCheck, XsmDefaultAction } from "../xsm/types.js";
@@ -23,12 +23,6 @@ const DUMMY_PASSES: Record<XsmDefaultAction, string> = {
   XSM_OTHER: "nobody (no default action)",
 };
 
-/** A reason's rule named where it came from (a tree's file, and the macro call that wrote it). */
-function located(r: Reason, at: LocateRule): Reason {
-  if (!("rule" in r)) return r;
-  const { span, expansion } = at(r.rule.span);
-  return { ...r, rule: { text: r.rule.text, span, ...(expansion ? { expansion } : {}) } };
-}
 
 export class Explainer {
   private cache = new Map<string, ReasonJson[]>();
@@ -68,7 +62,7 @@ export class Explainer {
         policy
           .explain(c.scontext!, c.tcontext!, c.tclass!, perm)
           .reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit")
-          .map((r) => reasonJson(at ? located(r, at) : r, lookup))
+          .map((r) => reasonJson(at ? locatedReason(r, at) : r, lookup))
           .map((r) => (c.perm!.includes(" ") ? { ...r, text: `${perm}: ${r.text}` } : r)),
       );
       this.cache.set(key, reasons);

@@ -4,6 +4,7 @@ import type { DeviceState } from "../hypervisor/types.js";
 import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
 import { GNTST, type GrantReport } from "../hypervisor/grant.js";
 import type { XsmCheck } from "../xsm/types.js";
+import { groupIdentical, identicalSuffix } from "../policy/reasons.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
@@ -121,7 +122,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
       else if ("why" in e) out.push(`${pad}why   ${e.why}`);
       else {
         out.push(`${pad}xsm   ${decision(e.check)}`);
-        for (const why of e.check.reasons ?? []) out.push(`${pad}why   ${why.text}`);
+        for (const { item, count } of groupIdentical(e.check.reasons ?? [], (why) => why.text)) out.push(`${pad}why   ${item.text}${identicalSuffix(count)}`);
         if (e.check.audit !== undefined) out.push(`${pad}(XEN) ${e.check.audit}`);
       }
     }

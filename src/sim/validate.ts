@@ -8,11 +8,12 @@ import type { Result } from "../diagnostics/result.js";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { jsonTooDeep, shortJson } from "../io/json.js";
 import { parseSbdf } from "../xen/sbdf.js";
+import type { LocateRule } from "../policy/reasons.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 
 /** Where a span of a policy's text came from, in the files a person edits. */
-export type LocateRule = (span: Span) => { span: Span; expansion?: string };
+export type { LocateRule };
 
 /** Policy text built from something else (a policy tree: m4's output), with the way back to its
  *  sources. src/sim cannot build one (that is src/build's); the caller's ReadPolicy does. */

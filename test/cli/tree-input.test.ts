@@ -1,4 +1,4 @@
-// The analysis commands (search, info, flow, why, allow, diff, test) on a policy tree directory:
+// The analysis commands (search, info, flow, why, allow, diff, test) and check on a policy tree directory:
 // the output is the output for the policy.conf `xsm build DIR --conf` writes, apart from the
 // locations, which name the .te/.if/.spt line m4 wrote each rule from (src/build/locate.ts); a bad
 // tree is a located error with a non-zero exit. Golden files: test/fixtures/tree/*.txt (after an
@@ -85,6 +85,9 @@ const CASES: Record<string, { at: (policy: string) => string[]; locked?: boolean
   "allow --module": { at: (p) => ["allow", p, LOG, "--module", "local"], locked: true },
   "diff": { at: (p) => ["diff", p, "CONF"], locked: true },
   "diff --access": { at: (p) => ["diff", "CONF", p, "--access"], locked: true },
+  "check (a macro's rule)": { at: (p) => ["check", p, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:system_r:domU_t", "--class", "grant", "--perm", "map_read"] },
+  "check --json, two permissions, a constraint": { at: (p) => ["check", p, "--scontext", "u1:vm_r:domU_t", "--tcontext", "u2:vm_r:domU_t", "--class", "grant", "--perm", "map_read", "--perm", "unmap", "--json"], json: true },
+  "check --bool (the locked build)": { at: (p) => ["check", p, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:system_r:prot_domU_t", "--class", "domain", "--perm", "create", "--bool", "prot_doms_locked=0"], locked: true },
   "test --coverage": { at: (p) => ["test", p, "--coverage"] },
   "test --json --coverage": { at: (p) => ["test", p, "--json", "--coverage"], json: true },
 };
@@ -241,6 +244,14 @@ describe("a bad tree is a located error, never a stack trace", () => {
       const flow = await run("flow", bad, "--flask-dir", join(bad, "flask"), "-s", "dom0_t");
       expect(flow.code).toBe(1);
       expect(flow.stderr).toContain("modules/xen.if:64:11: error: unknown type nosuch_t");
+      const q = ["--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:system_r:domU_t", "--class", "domain", "--perm", "create"];
+      const check = await run("check", bad, "--flask-dir", join(bad, "flask"), ...q);
+      expect(check.code).toBe(1);
+      expect(check.stderr).toContain("modules/xen.if:64:11: error: unknown type nosuch_t");
+      const json = await xsm("check", bad, "--flask-dir", join(bad, "flask"), ...q, "--format", "json");
+      expect(json.code).toBe(1);
+      const doc = JSON.parse(json.stdout) as { diagnostics: { code: string; file: string; line: number }[] };
+      expect(doc.diagnostics.find((d) => d.code === "undeclared")).toMatchObject({ file: join(resolve(bad), "modules/xen.if"), line: 64 });
     } finally {
       writeFileSync(te, text);
     }

@@ -82,3 +82,43 @@ describe("allows() by names on Xen's policy", () => {
     }
   });
 });
+
+describe("allows() by names where many classes share a permission name", () => {
+  // gen-policy's small policy with 8 more classes inheriting its common `basic`: getattr & co. are
+  // then permissions of 9 classes (more than allows() chains by permission name; view.ts MAX_SHARED)
+  const base = readFileSync("test/fixtures/validatetrans/seed-1.conf", "utf8");
+  const extra = Array.from({ length: 8 }, (_, i) => `k${i}`);
+  const text = base
+    .replace("class event\n", `class event\n${extra.map((k) => `class ${k}\n`).join("")}`)
+    .replace(/^(class event \{[^\n]*\n)/m, `$1${extra.map((k, i) => `class ${k} inherits basic${i % 2 ? ` { ${k}_own }` : ""}\n`).join("")}`)
+    // (the rules go before the first allow: TE rules must come before the contexts)
+    .replace(/^allow /m, `${extra.map((k, i) => `allow d${i}_t d${i + 1}_t:${k} { getattr${i % 2 ? ` ${k}_own` : ""} };\n`).join("")}allow `);
+  const p = compilePolicy(text, { file: "shared.conf" });
+  const pairs = classPerms(p);
+  const types = Array.from({ length: p.stats.types }, (_, i) => p.typeName(i));
+
+  it("declares what the test needs", () => {
+    expect(pairs.filter(([, perm]) => perm === "getattr").length).toBe(9);
+  });
+
+  it("every class and permission, on every pair of the first 12 types, answers as allowsIds", () => {
+    let granted = 0;
+    for (const [c, perm] of pairs) {
+      for (const s of types.slice(0, 12)) {
+        for (const t of types.slice(0, 12)) {
+          const got = p.allows(made(s), made(t), made(c), made(perm));
+          expect(got, `${s} ${t} ${c} ${perm}`).toBe(expected(p, s, t, c, perm));
+          if (got) granted++;
+        }
+      }
+    }
+    expect(granted).toBeGreaterThanOrEqual(12);
+  });
+
+  it("a shared permission asked of a class without it, or of an unknown class, is undefined", () => {
+    for (const c of ["xen", "resource", "event", "nope", "", "k9"]) expect(p.allows("d0_t", "d1_t", c, "getattr"), c).toBeUndefined();
+    expect(p.allows("d0_t", "d1_t", "k0", "k1_own")).toBeUndefined();
+    expect(p.allows("d0_t", "d1_t", "k0", "getattr")).toBe(true);
+    expect(p.allows("d1_t", "d2_t", "k1", "k1_own")).toBe(true);
+  });
+});

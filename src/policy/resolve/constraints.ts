@@ -13,13 +13,43 @@ export function constrain(st: ResolveState, names: Names, classes: NameSet, perm
   const resolved = constraintExpr(st, names, expr, false);
   // define_constraint gives each class its own copy, so setools counts one per class
   for (const c of ids) {
-    const mask = names.permMask(perms, st.sym.classes[c]!);
+    const cls = st.sym.classes[c]!;
+    const mask = names.permMask(perms, cls);
     if (!resolved) continue;
     // a class named again gets another node, which keeps no permissions: define_constraint
     // gives them to each class's newest node only
-    for (let k = 1; k < timesListed(st, classes, c); k++) st.sym.constraints.push({ span, classId: c, mask: 0, expr: resolved });
+    const times = timesListed(st, classes, c);
+    for (let k = 1; k < times; k++) st.sym.constraints.push({ span, classId: c, mask: 0, expr: resolved });
+    if (times > 1 && cls.allMask !== 0) st.warn("constraint-class-twice", classTwiceMessage(cls.name, times), secondMention(classes, cls.name));
+    if (omitted(perms, mask, cls.allMask)) {
+      st.warn("constraint-no-perms", noPermsMessage(cls.name), perms.span);
+      continue;
+    }
     st.sym.constraints.push({ span, classId: c, mask, expr: resolved });
   }
+}
+
+/** define_constraint drops the class's newest node when `~` leaves it none of the class's
+ *  permissions (it masks the complement to them, unlike AV rules); `*` or a plain list never. */
+export function omitted(perms: NameSet, mask: number, allMask: number): boolean {
+  return perms.complement && (mask & allMask) === 0;
+}
+
+export function noPermsMessage(cls: string): string {
+  return `this ~{ ... } leaves class ${cls} no permission: checkpolicy omits the constraint for ${cls} ('omitting constraint with no permission set'), so it checks nothing`;
+}
+
+/** The class's second name in the set, where the warning points. */
+function secondMention(classes: NameSet, name: string): Span {
+  return classes.include.filter((n) => n.name === name)[1]?.span ?? classes.span;
+}
+
+function classTwiceMessage(cls: string, times: number): string {
+  const others = times === 2 ? "the other node" : `the other ${times - 1} nodes`;
+  return (
+    `class ${cls} is named ${times === 2 ? "twice" : `${times} times`} in this constrain: checkpolicy gives the permissions to its last node and writes ${others} with none. ` +
+    `Xen loads the binary (${times === 2 ? "that node checks" : "those nodes check"} nothing); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it. Name ${cls} once`
+  );
 }
 
 /** How often a class set names class `c` (a plain list: constraints take no `*`, `~` or `-`). */

@@ -4,6 +4,7 @@ import type { Span } from "../../diagnostics/diagnostic.js";
 import type { CompiledPolicy, Decision, Reason } from "../../policy/types.js";
 import { domainContext, objectContext } from "./contexts.js";
 import { fill, h } from "./dom.js";
+import { groupIdentical, identicalSuffix, reasonText } from "../../policy/reasons.js";
 import type { PolicyIndex } from "./symbols.js";
 
 export interface PolicyView {
@@ -111,7 +112,7 @@ export function renderDecision(d: Decision, scontext: string, tcontext: string, 
     { class: `decision ${verdict}`, "data-allowed": String(d.allowed), "data-audited": String(d.audited) },
     h("div", { class: "verdict-line" }, h("span", { class: `verdict ${verdict}` }, verdict), h("span", { class: `audit ${d.audited ? "on" : ""}` }, d.audited ? "audited" : "not audited")),
     h("div", { class: "question mono" }, `${scontext} → ${tcontext}`, h("br"), `${q.tclass} { ${q.perm} }`),
-    h("ul", { class: "reasons" }, d.reasons.map((r) => h("li", { class: `reason ${r.kind}` }, ...reasonParts(r, reveal)))),
+    h("ul", { class: "reasons" }, groupIdentical(d.reasons, (r) => reasonText(r)).map(({ item, count }) => h("li", { class: `reason ${item.kind}` }, ...reasonParts(item, reveal), identicalSuffix(count)))),
   );
 }
 

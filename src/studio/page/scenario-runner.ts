@@ -5,7 +5,7 @@
 import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
 import { SUMMARY_ROWS, checkQuestion, checkVerdict, rcCell, stepTitle } from "../../sim/report.js";
 import { runPrepared, type Prepared, type RunResult, type StepResult } from "../../sim/run.js";
-import type { ReasonJson } from "../../policy/reasons.js";
+import { groupIdentical, identicalSuffix, type ReasonJson } from "../../policy/reasons.js";
 import type { Explained } from "../../sim/explain.js";
 import { fill, h } from "./dom.js";
 import { runTopology } from "../../sim/report.js";
@@ -186,7 +186,7 @@ function decisionItem(c: Explained, revealLine: RunnerContext["revealLine"]): HT
   const li = h("li", { class: `xsm ${c.allowed ? "allowed" : "denied"}` }, h("span", { class: "tag" }, "xsm"), what, " ", h("b", { class: "verdict-text" }, verdict));
   // the simulator's own reasons: the policy loaded at that step, with its booleans then
   const reasons = (c.reasons ?? []).filter((r) => r.kind !== "auditallow" || !c.allowed);
-  if (reasons.length) li.append(h("ul", { class: "reasons" }, reasons.map((r) => h("li", { class: `reason ${r.kind}` }, ...reasonJsonParts(r, revealLine)))));
+  if (reasons.length) li.append(h("ul", { class: "reasons" }, groupIdentical(reasons, (r) => r.text).map(({ item, count }) => h("li", { class: `reason ${item.kind}` }, ...reasonJsonParts(item, revealLine), identicalSuffix(count)))));
   return li;
 }
 
