@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
+import { refuseConflictingRepeats } from "./repeats.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
 
@@ -77,7 +78,8 @@ export function plainCompile(argv: readonly string[]): { file: string; output?: 
   if (argv[0] !== "compile") return undefined;
   const dashed = argv.filter((a) => a.startsWith("-"));
   if (argv.length === 2 && dashed.length === 0) return { file: argv[1]! };
-  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output")) return undefined;
+  // (an empty OUT is a usage error commander's parse reports: src/cli/repeats.ts)
+  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output") || argv.includes("")) return undefined;
   if (argv[1] === dashed[0]) return { file: argv[3]!, output: argv[2]! };
   if (argv[2] === dashed[0]) return { file: argv[1]!, output: argv[3]! };
   return undefined;
@@ -107,6 +109,7 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     else if (!alone) program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
+  refuseConflictingRepeats(program);
   return program;
 }
 
