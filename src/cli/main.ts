@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
+import { refuseConflictingRepeats } from "./repeats.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
 
@@ -35,7 +36,7 @@ const COMMANDS: LazyCommand[] = [
   { name: "simulate", usage: "[options] <scenario>", summary: "run an SVP scenario (JSON) against the PCI registry and an XSM module", load: async () => (await import("./simulate.js")).registerSimulate },
   { name: "init", usage: "[options] [file]", summary: "write a starter policy.conf: Xen's classes and permissions, initial SIDs, users and roles, a supervisor and guest platforms", load: async () => (await import("./scaffold.js")).registerInit },
   { name: "scaffold", usage: "[options] <policy>", summary: "write a scenario skeleton from a policy's platform blocks: domains with their contexts, add/assign steps, a teardown", load: async () => (await import("./scaffold.js")).registerScaffold },
-  { name: "search", usage: "[options] <policy>", summary: "search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access", load: async () => (await import("./search.js")).registerSearch },
+  { name: "search", usage: "[options] <policy>", summary: "search TE and RBAC rules as sesearch does (-A, -T, --role_allow, -s, -t ...), with --origins; or --effective access", load: async () => (await import("./search.js")).registerSearch },
   { name: "info", usage: "[options] [policy]", summary: "policy statistics and component listings, as seinfo prints them", load: async () => (await import("./info.js")).registerInfo },
   { name: "why", usage: "[options] <policy> [log]", summary: "explain Xen avc denials as audit2why does: a missing rule, a boolean, a constraint; with the rules behind it", load: async () => (await import("./why.js")).registerWhy },
   { name: "allow", usage: "[options] <policy> [log]", summary: "the allow rules that would permit a Xen log's avc denials, as audit2allow prints them", load: async () => (await import("./allow.js")).registerAllow },
@@ -77,7 +78,8 @@ export function plainCompile(argv: readonly string[]): { file: string; output?: 
   if (argv[0] !== "compile") return undefined;
   const dashed = argv.filter((a) => a.startsWith("-"));
   if (argv.length === 2 && dashed.length === 0) return { file: argv[1]! };
-  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output")) return undefined;
+  // (an empty OUT is a usage error commander's parse reports: src/cli/repeats.ts)
+  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output") || argv.includes("")) return undefined;
   if (argv[1] === dashed[0]) return { file: argv[3]!, output: argv[2]! };
   if (argv[2] === dashed[0]) return { file: argv[1]!, output: argv[3]! };
   return undefined;
@@ -107,6 +109,7 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     else if (!alone) program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
+  refuseConflictingRepeats(program);
   return program;
 }
 

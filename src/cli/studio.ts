@@ -32,7 +32,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const names = site.manifest.files.map((f) => f.name).join(", ");
   if (opts.export === "-") throw new CliError("--export takes a directory to write the site into, not -", 2);
   if (opts.export !== undefined) {
-    const { exportSite } = await import("../studio/export.js");
+    const { exportSite, ExportRefused } = await import("../studio/export.js");
     if (statSync(opts.export, { throwIfNoEntry: false })?.isDirectory() === false) {
       throw new CliError(`cannot write the site to ${opts.export}: it is a file, and --export takes a directory (made if missing)`);
     }
@@ -40,6 +40,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
     try {
       written = exportSite(site.entries, opts.export);
     } catch (err) {
+      if (err instanceof ExportRefused) throw new CliError(`cannot write the site to ${opts.export}: ${err.message}`);
       const code = (err as NodeJS.ErrnoException).code;
       // (mkdir's EEXIST/ENOTDIR: a file where the site needs a directory)
       const why = code === "EEXIST" || code === "ENOTDIR" ? `a file stands where a directory is needed (${(err as NodeJS.ErrnoException).path ?? opts.export})` : writeProblem(opts.export, err);

@@ -1,9 +1,19 @@
 // `xsm studio --export DIR`: the site the server would serve, as plain files. Every path is
 // relative (the page fetches files.json and files/... beside itself), so it works from any static
-// host or sub-directory.
-import { copyFileSync, mkdirSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+// host or sub-directory. All or nothing: the site is written into a temporary sibling of DIR and
+// renamed into place only when every file is there, so a failure (a missing source file, a full
+// disk) leaves DIR as it was, a previous export included, and no partial site behind.
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import type { SiteEntry } from "./site.js";
+
+/** DIR holds something other than a site: replacing it would lose that. */
+export class ExportRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ExportRefused";
+  }
+}
 
 /** `mkdir -p`, one level at a time: node's mkdirSync(dir, { recursive: true }) loops forever when
  *  mkdir answers ENOENT under a directory that exists (/proc/x: node 20 retries the parent and the
@@ -16,15 +26,60 @@ function makeDirectories(dir: string): void {
   mkdirSync(dir); // a file at `dir`: EEXIST, which the caller reports
 }
 
-export function exportSite(entries: SiteEntry[], dir: string): string[] {
+/** The site's files, written under `root`; their paths as they will be under `dir`. */
+function writeSite(entries: SiteEntry[], root: string, dir: string): string[] {
   const written: string[] = [];
   for (const e of entries) {
     if (e.path === "/") continue; // index.html is its own entry
-    const to = join(dir, ...e.path.slice(1).split("/").map(decodeURIComponent));
+    const rel = e.path.slice(1).split("/").map(decodeURIComponent);
+    const to = join(root, ...rel);
     makeDirectories(dirname(to));
     if (e.content !== undefined) writeFileSync(to, e.content);
     else copyFileSync(e.file!, to);
-    written.push(to);
+    written.push(join(dir, ...rel));
+  }
+  return written;
+}
+
+/** Writes the site to `dir` (made if missing; an earlier export there is replaced); returns the
+ *  files written. A `dir` holding anything a site does not (another project, a home directory) is
+ *  refused before anything is written: replacing it would delete those files. */
+export function exportSite(entries: SiteEntry[], dir: string): string[] {
+  const target = resolve(dir);
+  const names = new Set(entries.filter((e) => e.path !== "/").map((e) => decodeURIComponent(e.path.slice(1).split("/")[0]!)));
+  const before = statSync(target, { throwIfNoEntry: false });
+  if (before?.isDirectory()) {
+    const foreign = readdirSync(target).filter((n) => !names.has(n));
+    if (foreign.length > 0) {
+      throw new ExportRefused(`it holds ${foreign.length === 1 ? `'${foreign[0]}'` : `${foreign.length} entries ('${foreign.slice(0, 3).join("', '")}'${foreign.length > 3 ? ", ..." : ""})`}, which is not part of a studio site, and the export replaces the directory: give a new or empty directory (or an earlier export)`);
+    }
+  }
+  const parent = dirname(target);
+  makeDirectories(parent);
+  // (mkdirSync, not mkdtempSync: the site's directory gets the umask's mode, not 0700, so a web
+  // server running as another user can read it as before)
+  const staging = join(parent, `.${basename(target)}.xsm-export-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(staging);
+  let written: string[];
+  try {
+    written = writeSite(entries, staging, dir);
+    if (before === undefined) renameSync(staging, target);
+    else {
+      // the earlier site steps aside, the new one takes its name, then the earlier one goes;
+      // a failed second rename puts it back
+      const old = `${staging}.old`;
+      renameSync(target, old);
+      try {
+        renameSync(staging, target);
+      } catch (err) {
+        renameSync(old, target);
+        throw err;
+      }
+      rmSync(old, { recursive: true, force: true });
+    }
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err;
   }
   return written;
 }

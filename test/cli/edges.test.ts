@@ -359,3 +359,55 @@ describe("a scenario on standard input is <stdin>, its paths relative to the wor
     for (const c of ["simulate", "test"]) expect((await xsm(c, "--help")).stdout.replace(/\s+/g, " "), c).toContain("its relative policy paths then resolve against the working directory");
   });
 });
+
+describe("a single-valued option given twice with different values is a usage error (it kept the last)", () => {
+  it("two different -o: refused, exit 2, nothing written", async () => {
+    const r = await xsm("compile", small, "-o", at("first.bin"), "-o", at("second.bin"));
+    expect(r.code).toBe(2);
+    expect(r.stderr.split("\n")).toContain(`xsm: error: option '-o, --output <file>' given twice, '${at("first.bin")}' and '${at("second.bin")}': it takes one value; give it once`);
+    expect(existsSync(at("first.bin")) || existsSync(at("second.bin"))).toBe(false);
+  });
+  it("the same value twice is accepted; repeatable options stay repeatable", async () => {
+    expect((await xsm("compile", small, "-o", at("same.bin"), "--output", at("same.bin"))).code).toBe(0);
+    const perms = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", "plug", "--perm", "unplug", "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
+    expect(perms.code, perms.stderr).toBe(0);
+    expect(perms.stdout).toContain("resource { plug unplug }");
+    expect((await xsm("search", small, "-A", "-c", "resource", "-c", "xen")).code).toBe(0);
+  });
+  for (const argv of [
+    ["search", small, "-A", "-s", "dom0_t", "-s", "guest_a_t"],
+    ["flow", small, "-s", "dom0_t", "-w", "3", "-w", "4"],
+    ["check", small, "--class", "resource", "--class", "xen"],
+    ["simulate", "examples/svp/nested-trust.json", "--strategy", "refuse", "--strategy", "cascade"],
+    ["simulate", "examples/svp/nested-trust.json", "--dot", "--dot", "x.dot"],
+  ]) {
+    it(argv.join(" "), async () => {
+      const r = await xsm(...argv);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/^xsm: error: option '.*' given twice, .*: it takes one value; give it once$/m);
+      expect(r.stdout).toBe("");
+    });
+  }
+});
+
+describe("an empty option value is a usage error (exit 2) in every command, as --perm '' was", () => {
+  const dom0 = "system_u:system_r:dom0_t";
+  const nic = "system_u:object_r:nic_t";
+  for (const [argv, want] of [
+    [["check", small, "--scontext", dom0, "--tcontext", nic, "--class", "", "--perm", "plug"], "option '--class <class>' argument '' is invalid. expected a class, got an empty string."],
+    [["check", small, "--scontext", "", "--tcontext", nic, "--class", "resource", "--perm", "plug"], "option '--scontext <context>' argument '' is invalid. expected a context, got an empty string."],
+    [["check", small, "--scontext", dom0, "--tcontext", nic, "--class", "resource", "--perm", ""], "option '--perm <perm>' argument '' is invalid. expected a permission name."],
+    [["compile", small, "-o", ""], "option '-o, --output <file>' argument '' is invalid. expected a file, got an empty string."],
+    [["compile", small, "--emit-matrix", ""], "option '--emit-matrix <file>' argument '' is invalid. expected a file, got an empty string."],
+    [["test", "examples/svp/nested-trust.json", "--flask-dir", ""], "option '--flask-dir <dir>' argument '' is invalid. expected a directory, got an empty string."],
+    [["studio", "examples/svp/nested-trust.json", "--export", ""], "option '--export <dir>' argument '' is invalid. expected a directory, got an empty string."],
+    [["lint", small, "--config", ""], "option '--config <file>' argument '' is invalid. expected a file, got an empty string."],
+  ] as [string[], string][]) {
+    it(argv.map((a) => (a === "" ? "''" : a)).join(" "), async () => {
+      const r = await xsm(...argv);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.split("\n")).toContain(`xsm: error: ${want}`);
+      expect(r.stdout).toBe("");
+    });
+  }
+});

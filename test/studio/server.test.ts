@@ -1,13 +1,13 @@
 // The studio's server hands out the page and the files it was started on, and nothing else:
 // loopback only, fixed paths, GET/HEAD, its own Host. Node-only (the browser tests are
 // test/browser/, npm run test:browser).
-import { cpSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError } from "../../src/cli/io.js";
-import { exportSite } from "../../src/studio/export.js";
+import { exportSite, ExportRefused } from "../../src/studio/export.js";
 import { PAGE_FILES, type StudioManifest } from "../../src/studio/manifest.js";
 import { startServer, type StudioServer } from "../../src/studio/server.js";
 import { buildSite } from "../../src/studio/site.js";
@@ -155,5 +155,37 @@ describe("studio --export", () => {
     expect(readdirSync(out).sort()).toEqual(["files", "files.json", "index.html", "studio.css", "studio.js"]);
     const manifest = JSON.parse(readFileSync(join(out, "files.json"), "utf8")) as StudioManifest;
     for (const f of manifest.files) expect(readFileSync(join(out, f.url), "utf8")).toBe(readFileSync(join(examples, f.name), "utf8"));
+  });
+});
+
+describe("studio --export is all or nothing", () => {
+  const site = () => buildSite(join(examples, "nested-trust.json"), pageDir);
+  const siblings = (dir: string) => readdirSync(dirname(dir)).filter((n) => n.startsWith(`.${basename(dir)}.xsm-export-`));
+
+  it("a failure part way leaves the previous export as it was, and no staging directory", () => {
+    const out = join(tmp, "atomic");
+    exportSite(site().entries, out);
+    const before = readFileSync(join(out, "files.json"), "utf8");
+    // the last file cannot be copied: every file before it was written, in the staging directory
+    const broken = [...site().entries, { path: "/late.txt", file: join(tmp, "no-such-file"), type: "text/plain" }];
+    expect(() => exportSite(broken, out)).toThrow(/ENOENT/);
+    expect(readdirSync(out).sort()).toEqual(["files", "files.json", "index.html", "studio.css", "studio.js"]);
+    expect(readFileSync(join(out, "files.json"), "utf8")).toBe(before);
+    expect(siblings(out)).toEqual([]);
+    // nor is a new directory left half written
+    expect(() => exportSite(broken, join(tmp, "fresh"))).toThrow(/ENOENT/);
+    expect(existsSync(join(tmp, "fresh"))).toBe(false);
+  });
+
+  it("replaces an earlier export (a file where the site needs a directory included); refuses a directory holding anything else", () => {
+    const out = join(tmp, "again");
+    mkdirSync(out);
+    writeFileSync(join(out, "files"), "a file where files/ goes");
+    exportSite(site().entries, out);
+    expect(readdirSync(join(out, "files")).length).toBeGreaterThan(0);
+    writeFileSync(join(out, "notes.txt"), "mine");
+    expect(() => exportSite(site().entries, out)).toThrow(ExportRefused);
+    expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("mine");
+    expect(siblings(out)).toEqual([]);
   });
 });

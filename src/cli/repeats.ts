@@ -1,0 +1,43 @@
+// An option's value that is empty (`--class ''`, `-o ''`) is a usage error, exit 2, whatever the
+// option: a name, a file or a directory is never empty, and each command said something else
+// (`unknown class ''`, exit 1; `cannot write binary policy to : ...`). A parser with its own words
+// for it (`--perm ''`: "expected a permission name") runs first and keeps them.
+//
+// A single-valued option given twice with different values (`-o a.bin -o b.bin`): commander keeps the
+// last one silently, so the first output is never written, or the first source never searched. As
+// clap does by default (and unlike argparse), that is a usage error, exit 2. The same value twice
+// is harmless and accepted; a repeatable option stays repeatable: one whose parser folds the previous
+// value in (`(value, previous) => ...`: -D, --perm, --bool, comma lists) or a variadic one; flags
+// (no value) may repeat.
+import type { Command, Option } from "commander";
+
+/** "a file" for `<file>`, "a directory" for `<dir>`: what the option's placeholder names. */
+function what(flags: string): string {
+  const word = /[<[]([^>\]]+)[>\]]/.exec(flags)?.[1]?.replace(/\.\.\.$/, "") ?? "value";
+  const noun = word === "dir" ? "directory" : word;
+  return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
+}
+
+/** Installs the checks on `cmd` and its subcommands; call after every option is declared. */
+export function refuseConflictingRepeats(cmd: Command): void {
+  for (const opt of cmd.options as readonly Option[]) {
+    if (!(opt.required || opt.optional) || opt.negate) continue;
+    cmd.on(`option:${opt.name()}`, (value: string | null) => {
+      if (value === "") cmd.error(`error: option '${opt.flags}' argument '' is invalid. expected ${what(opt.flags)}, got an empty string.`, { exitCode: 2, code: "xsm.emptyOption" });
+    });
+    if (opt.variadic || (opt.parseArg !== undefined && opt.parseArg.length >= 2)) continue;
+    let first: string | null | undefined;
+    let seen = false;
+    // (commander's own listener, added with the option, has already parsed and stored the value)
+    cmd.on(`option:${opt.name()}`, (value: string | null) => {
+      if (!seen) {
+        [seen, first] = [true, value];
+        return;
+      }
+      if (value === first) return;
+      const shown = (v: string | null | undefined) => (v === null || v === undefined ? "without a value" : `'${v}'`);
+      cmd.error(`error: option '${opt.flags}' given twice, ${shown(first)} and ${shown(value)}: it takes one value; give it once`, { exitCode: 2, code: "xsm.repeatedOption" });
+    });
+  }
+  for (const sub of cmd.commands as readonly Command[]) refuseConflictingRepeats(sub);
+}
