@@ -2,7 +2,8 @@
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
 import { typeRanks } from "../binary/symtab.js";
-import { declaredRoles, parentName, typeParent } from "../policy/symbols.js";
+import { declaredRoles, parentName, typeParent, type TypeSym } from "../policy/symbols.js";
+import { POLICY_CAPABILITIES } from "../policy/resolve/declarations.js";
 import { filenameTransRecords } from "../policy/typeset.js";
 import type { AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
@@ -14,7 +15,11 @@ import type { ClassDefaults, ResolvedContext, Symbols } from "../policy/symbols.
 import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
 import { isMlsExpr, rangeTransRecords, setoolsContext, setoolsLevel, setoolsRange } from "./mls.js";
 
-export const COMPONENTS = ["types", "attributes", "classes", "booleans", "users", "roles", "initialsids", "sensitivities", "categories", "constraints", "validatetrans", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"] as const;
+/** seinfo's SELinux ocontext listings: a Xen policy has none (its binary keeps Xen's in their
+ *  places), so they are listed empty, by --all only, as seinfo --all lists them. */
+const SELINUX_ONLY = ["fs_use", "genfscon", "ibendportcon", "ibpkeycon", "netifcon", "nodecon", "portcon"] as const;
+
+export const COMPONENTS = ["types", "attributes", "classes", "booleans", "users", "roles", "initialsids", "sensitivities", "categories", "constraints", "validatetrans", "commons", "defaults", "permissives", "polcaps", "typebounds", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon", ...SELINUX_ONLY] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 /** seinfo's heading for each component. */
@@ -30,6 +35,18 @@ const TITLES: Record<Component, string> = {
   categories: "Categories",
   constraints: "Constraints",
   validatetrans: "Validatetrans",
+  commons: "Commons",
+  defaults: "Default rules",
+  permissives: "Permissive Types",
+  polcaps: "Polcap",
+  typebounds: "Typebounds",
+  fs_use: "Fs_use",
+  genfscon: "Genfscon",
+  ibendportcon: "Ibendportcon",
+  ibpkeycon: "Ibpkeycon",
+  netifcon: "Netifcon",
+  nodecon: "Nodecon",
+  portcon: "Portcon",
   pcidevicecon: "Pcidevicecon",
   iomemcon: "Iomemcon",
   ioportcon: "Ioportcon",
@@ -50,6 +67,18 @@ const FLAGS: Record<Component, string> = {
   categories: "--category",
   constraints: "--constrain",
   validatetrans: "--validatetrans",
+  commons: "--common",
+  defaults: "--default",
+  permissives: "--permissive",
+  polcaps: "--polcap",
+  typebounds: "--typebounds",
+  fs_use: "--all",
+  genfscon: "--all",
+  ibendportcon: "--all",
+  ibpkeycon: "--all",
+  netifcon: "--all",
+  nodecon: "--all",
+  portcon: "--all",
   pcidevicecon: "--pcidevicecon",
   iomemcon: "--iomemcon",
   ioportcon: "--ioportcon",
@@ -70,6 +99,18 @@ const ITEM: Record<Component, string> = {
   categories: "category",
   constraints: "class",
   validatetrans: "class",
+  commons: "common",
+  defaults: "class",
+  permissives: "type",
+  polcaps: "policy capability",
+  typebounds: "type",
+  fs_use: "fs_use",
+  genfscon: "genfscon",
+  ibendportcon: "ibendportcon",
+  ibpkeycon: "ibpkeycon",
+  netifcon: "netifcon",
+  nodecon: "nodecon",
+  portcon: "portcon",
   pcidevicecon: "pcidevicecon",
   iomemcon: "iomemcon",
   ioportcon: "ioportcon",
@@ -100,7 +141,9 @@ function ocontextKey(c: Component, text: string): string {
 }
 
 /** seinfo prints components in this order, whatever the order of the options. */
-const SEINFO_ORDER: Component[] = ["booleans", "categories", "classes", "constraints", "initialsids", "roles", "sensitivities", "types", "attributes", "users", "validatetrans", "ioportcon", "iomemcon", "pcidevicecon", "pirqcon", "devicetreecon"];
+// (the Xen ocontexts last, where seinfo's --all means to print them on a Xen policy: 4.4.1 never
+// does, comparing its platform enum with the string "xen")
+export const SEINFO_ORDER: Component[] = ["booleans", "categories", "classes", "commons", "constraints", "defaults", "fs_use", "genfscon", "ibendportcon", "ibpkeycon", "initialsids", "netifcon", "nodecon", "permissives", "polcaps", "portcon", "roles", "sensitivities", "typebounds", "types", "attributes", "users", "validatetrans", "ioportcon", "iomemcon", "pcidevicecon", "pirqcon", "devicetreecon"];
 
 export interface Statistics {
   /** An MLS policy (checkpolicy -M; setools: "MLS enabled"). */
@@ -283,6 +326,23 @@ class Lister {
     return this.typeRank;
   }
 
+  /** Types as -t lists them; with -x `type T alias A, attr...;`, aliases and attributes in value order. */
+  private typeItems(types: readonly TypeSym[], expand: boolean): { name: string; text: string }[] {
+    const sym = this.ap.sym;
+    if (!expand) return types.map((t) => ({ name: t.name, text: t.name }));
+    const attrsOf = new Map<number, string[]>();
+    for (const a of sym.attrs) for (const t of a.members) attrsOf.set(t, [...(attrsOf.get(t) ?? []), a.name]);
+    const rank = this.rank();
+    const byValue = (names: string[]) => [...names].sort((a, b) => rank.get(a)! - rank.get(b)!);
+    return types.map((t) => {
+      const aliases = byValue(t.aliases);
+      let s = `type ${t.name}`;
+      if (aliases.length) s += ` alias ${braced(aliases)}`;
+      for (const a of byValue(attrsOf.get(t.id) ?? [])) s += `, ${a}`;
+      return { name: t.name, text: `${s};` };
+    });
+  }
+
   /** A context as setools prints it: an MLS one's range as `low - high`. */
   private context(ctx: ResolvedContext): string {
     return setoolsContext(this.ap.sym, ctx);
@@ -291,20 +351,25 @@ class Lister {
   items(c: Component, expand: boolean): { name: string; text: string }[] {
     const sym = this.ap.sym;
     switch (c) {
-      case "types": {
-        const attrsOf = new Map<number, string[]>();
-        for (const a of sym.attrs) for (const t of a.members) attrsOf.set(t, [...(attrsOf.get(t) ?? []), a.name]);
-        const rank = this.rank();
-        return sym.types.map((t) => {
-          if (!expand) return { name: t.name, text: t.name };
-          const byValue = (names: string[]) => [...names].sort((a, b) => rank.get(a)! - rank.get(b)!);
-          const aliases = byValue(t.aliases);
-          let s = `type ${t.name}`;
-          if (aliases.length) s += ` alias ${braced(aliases)}`;
-          for (const a of byValue(attrsOf.get(t.id) ?? [])) s += `, ${a}`;
-          return { name: t.name, text: `${s};` };
+      case "types":
+        return this.typeItems(sym.types, expand);
+      case "permissives":
+        // TypeQuery(permissive=True): a type's statement, as -t prints it
+        return this.typeItems(sym.types.filter((t) => t.permissive), expand);
+      case "commons":
+        return [...this.ap.commons].map(([name, perms]) => ({ name, text: expand ? `common ${name}\n{\n${pySorted(perms).map((p) => `\t${p}\n`).join("")}}` : name }));
+      case "defaults":
+        return sym.classes.flatMap((cls) => defaultStatements(cls.name, cls.defaults).map((text) => ({ name: cls.name, text })));
+      case "polcaps":
+        return sym.policycaps.map((i) => POLICY_CAPABILITIES[i] ?? `cap${i}`).map((name) => ({ name, text: expand ? `policycap ${name};` : name }));
+      case "typebounds":
+        return sym.types.flatMap((t) => {
+          const parent = typeParent(sym, t.id);
+          if (parent === undefined) return [];
+          const item = { name: t.name, text: `typebounds ${sym.types[parent]!.name} ${t.name};` };
+          // an alias of a dotted type is a bounded datum too (see statistics), printed by its primary
+          return Array(1 + (dottedParentType(sym, t.name) ? t.aliases.length : 0)).fill(item);
         });
-      }
       case "attributes":
         return sym.attrs.map((a) => {
           if (!expand) return { name: a.name, text: a.name };
@@ -354,6 +419,14 @@ class Lister {
         return sym.ocontexts.ioportcon.map((o) => ({ name: String(o.low), text: `ioportcon ${o.low === o.high ? o.low : `${o.low}-${o.high}`} ${this.context(o.context)}` }));
       case "pirqcon":
         return sym.ocontexts.pirqcon.map((o) => ({ name: String(o.irq), text: `pirqcon ${o.irq} ${this.context(o.context)}` }));
+      case "fs_use":
+      case "genfscon":
+      case "ibendportcon":
+      case "ibpkeycon":
+      case "netifcon":
+      case "nodecon":
+      case "portcon":
+        return [];
       case "devicetreecon":
         return sym.ocontexts.devicetreecon.map((o) => ({ name: o.path, text: `devicetreecon ${o.path} ${this.context(o.context)}` }));
     }
@@ -361,7 +434,7 @@ class Lister {
 }
 
 /** Components setools sorts by their statement text (their str() is the statement). */
-const BY_STATEMENT = new Set<Component>(["constraints", "validatetrans", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"]);
+const BY_STATEMENT = new Set<Component>(["constraints", "validatetrans", "defaults", "typebounds", "pcidevicecon", "iomemcon", "ioportcon", "pirqcon", "devicetreecon"]);
 
 export interface ListRequest {
   component: Component;
@@ -377,7 +450,12 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
     const asked = wanted.get(c);
     const numeric = c === "pcidevicecon" || c === "iomemcon" || c === "ioportcon" || c === "pirqcon";
     const name = asked !== undefined && numeric ? ocontextKey(c, asked) : asked;
-    if (name !== undefined) {
+    if (name !== undefined && EMPTY_OK.has(c)) {
+      // a name the policy knows that has nothing of this kind (a type not permissive, a class
+      // without default_* rules): an empty listing, as seinfo prints it
+      checkName(ap, c, name);
+      items = items.filter((i) => i.name === name);
+    } else if (name !== undefined) {
       const hit = items.filter((i) => i.name === name || (c === "types" && ap.sym.typeIds.get(name) !== undefined && ap.sym.types[ap.sym.typeIds.get(name)!]!.name === i.name));
       // a policy.conf read without -M has no levels: say so rather than "unknown sensitivity"
       if (hit.length === 0 && (c === "sensitivities" || c === "categories") && ap.sym.mls === undefined) {
@@ -399,8 +477,49 @@ export function listings(ap: AnalysisPolicy, requests: ListRequest[], expand: bo
   });
 }
 
-export function renderListings(list: Listing[]): string {
+/** seinfo's listings: each titled with its count, items indented; `flat` (seinfo --flat): the items
+ *  alone, unindented. */
+export function renderListings(list: Listing[], flat = false): string {
+  if (flat) return list.map((l) => l.items.map((i) => `${i}\n`).join("")).join("");
   return list.map((l) => `\n${l.title}: ${l.items.length}\n${l.items.map((i) => `   ${i}\n`).join("")}`).join("");
+}
+
+/** Components whose name criterion may select nothing (seinfo's query matches a name it does not
+ *  check): the name must still be one the policy declares, or it is an error. */
+const EMPTY_OK = new Set<Component>(["defaults", "permissives", "polcaps", "typebounds"]);
+
+/** An error unless `name` can name an item of `c`: a class for --default; a type's primary name
+ *  for --permissive and --typebounds (setools compares names: an alias or attribute matches
+ *  nothing, so it is refused with what to give instead); a capability libsepol knows for --polcap. */
+function checkName(ap: AnalysisPolicy, c: Component, name: string): void {
+  const sym = ap.sym;
+  const flag = FLAGS[c];
+  if (c === "defaults") {
+    if (!sym.classIds.has(name)) throw unknownName("class", name, sym.classIds.keys(), flag);
+    return;
+  }
+  if (c === "polcaps") {
+    if (!POLICY_CAPABILITIES.includes(name)) throw unknownName("policy capability", name, POLICY_CAPABILITIES, flag);
+    return;
+  }
+  const id = sym.typeIds.get(name);
+  if (id !== undefined && sym.types[id]!.name === name) return;
+  if (id !== undefined) throw new QueryError(`'${name}' is an alias of ${sym.types[id]!.name}; seinfo matches ${flag} against primary names (give ${sym.types[id]!.name})`, flag);
+  if (sym.attrIds.has(name)) throw new QueryError(`'${name}' is a type attribute; ${flag} names a type`, flag);
+  throw unknownName("type", name, sym.types.map((t) => t.name), flag);
+}
+
+/** A class's default_* rules as setools' Default.statement() prints them. default_range glblub
+ *  needs version 32: a version 30 binary leaves it out, so it is not listed (see defaultCount). */
+function defaultStatements(cls: string, d: ClassDefaults | undefined): string[] {
+  if (d === undefined) return [];
+  const side = (v: number) => (v === 1 ? "source" : "target");
+  const out: string[] = [];
+  if (d.user) out.push(`default_user ${cls} ${side(d.user)};`);
+  if (d.role) out.push(`default_role ${cls} ${side(d.role)};`);
+  if (d.type) out.push(`default_type ${cls} ${side(d.type)};`);
+  if (d.range && d.range !== 7) out.push(`default_range ${cls} ${d.range <= 3 ? "source" : "target"} ${["low", "high", "low_high"][(d.range - 1) % 3]};`);
+  return out;
 }
 
 /** Whether a type's name gives it a parent type (a dot, and the part before it declared). */

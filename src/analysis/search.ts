@@ -12,8 +12,9 @@ import { setoolsCondText } from "./condtext.js";
 import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 import { keyName, keyTypes, type TeKind, type TeRule } from "./terules.js";
+import { ROLE_KINDS, roleRules, type RoleKind } from "./rolerules.js";
 
-export type SearchKind = TeKind | "neverallow" | "range_transition";
+export type SearchKind = TeKind | "neverallow" | "range_transition" | RoleKind;
 
 export interface SearchQuery {
   kinds: readonly SearchKind[];
@@ -54,7 +55,8 @@ export interface SearchHit {
   kind: SearchKind;
   source: string;
   target: string;
-  class: string;
+  /** Absent for a role allow rule. */
+  class?: string;
   perms?: string[];
   default?: string;
   conditional?: string;
@@ -170,7 +172,13 @@ export class RuleFormatter {
 /** The rules a query selects, in sesearch's order. */
 export function search(ap: AnalysisPolicy, q: SearchQuery): SearchHit[] {
   const sym = ap.sym;
-  if (q.kinds.length === 0) throw new QueryError("at least one rule type must be given (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans)");
+  if (q.kinds.length === 0) throw new QueryError("at least one rule type must be given (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans, --role_allow, --role_trans)");
+  // sesearch runs its TE query, then its RBAC query, then its MLS query, each one's results
+  // sorted; -s, -t and -D are looked up by each (a role for RBAC), so a name one of them refuses
+  // is an error here before anything is printed
+  const roleKinds = ROLE_KINDS.filter((k) => q.kinds.includes(k));
+  const rbac = roleKinds.length > 0 ? roleRules(ap, { ...q, kinds: roleKinds }) : [];
+  if (roleKinds.length === q.kinds.length) return rbac;
   const kinds = new Set(q.kinds);
   const source = q.source ? keyMatcher(sym, q.source, !!q.sourceDirect, !!q.sourceRegex, "-s") : undefined;
   const target = q.target ? keyMatcher(sym, q.target, !!q.targetDirect, !!q.targetRegex, "-t") : undefined;
@@ -220,7 +228,7 @@ export function search(ap: AnalysisPolicy, q: SearchQuery): SearchHit[] {
   const byText = (a: SearchHit, b: SearchHit) => (a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0);
   // sesearch runs an MLSRuleQuery after the TE one and prints each one's results sorted
   const mls = kinds.has("range_transition") ? rangeTransitions(ap, q, source, target, classOk).sort(byText) : [];
-  return [...hits.sort(byText), ...mls];
+  return [...hits.sort(byText), ...rbac, ...mls];
 }
 
 /** range_transition records (MLSRuleQuery: source, target, class, and -D a range that must equal

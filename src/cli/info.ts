@@ -1,5 +1,6 @@
 // `xsm info POLICY`: seinfo's statistics block, or its component listings (-t -a -c -b -u -r
-// --initialsid and Xen's ocontexts), each with an optional name and -x for the full statements.
+// --initialsid --common --default --permissive --polcap --typebounds and Xen's ocontexts), each with
+// an optional name and -x for the full statements; --flat without titles, --all everything.
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -9,7 +10,7 @@ import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./ana
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
-type InfoOptions = Partial<Record<string, string | boolean | string[]>> & PolicyInputOptions & { expand?: boolean; json?: boolean };
+type InfoOptions = Partial<Record<string, string | boolean | string[]>> & PolicyInputOptions & { expand?: boolean; json?: boolean; flat?: boolean; all?: boolean };
 
 /** option attribute -> component */
 const OPTIONS: [flags: string, attr: string, component: Component, what: string][] = [
@@ -24,6 +25,11 @@ const OPTIONS: [flags: string, attr: string, component: Component, what: string]
   ["--category [name]", "category", "categories", "MLS categories"],
   ["--constrain [class]", "constrain", "constraints", "constraints (constrain and mlsconstrain)"],
   ["--validatetrans [class]", "validatetrans", "validatetrans", "validatetrans and mlsvalidatetrans"],
+  ["--common [name]", "common", "commons", "common permission sets"],
+  ["--default [class]", "default", "defaults", "default_user/role/type/range rules"],
+  ["--permissive [type]", "permissive", "permissives", "permissive types"],
+  ["--polcap [name]", "polcap", "polcaps", "policy capabilities"],
+  ["--typebounds [type]", "typebounds", "typebounds", "typebounds statements"],
   ["--pcidevicecon [device]", "pcidevicecon", "pcidevicecon", "pcidevicecon statements"],
   ["--iomemcon [low]", "iomemcon", "iomemcon", "iomemcon statements"],
   ["--ioportcon [low]", "ioportcon", "ioportcon", "ioportcon statements"],
@@ -39,7 +45,9 @@ export function registerInfo(program: Command, cli: CliContext): void {
     .argument("[policy]", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input");
   for (const [flags, , , what] of OPTIONS) cmd.option(flags, `print ${what}`);
   cmd
+    .option("--all", "the statistics and every listing (seinfo --all; with the Xen ocontexts)")
     .option("-x, --expand", "print each component's full statement")
+    .option("--flat", "print the listings' items alone: no titles, counts or indentation")
     .option("--json", "print JSON");
   policyInputOptions(cmd)
     .action(async (path: string | undefined, o: InfoOptions) => {
@@ -49,20 +57,24 @@ export function registerInfo(program: Command, cli: CliContext): void {
         const why = took ? `; ${took[0].split(/[ ,]/)[0]} took '${o[took[1]] as string}' as the name of one (put the policy first: xsm info ${o[took[1]] as string} ${took[0].split(/[ ,]/)[0]})` : "";
         throw new CliError(`missing the policy argument${why}`, 2);
       }
+      const asked = OPTIONS.filter(([, attr]) => o[attr] !== undefined);
+      // seinfo --flat without a listing prints nothing at all
+      if (o.flat && asked.length === 0 && !o.all) throw new CliError("--flat prints listings without titles; give one (-t, -a, -c, --common, ... or --all)", 2);
+      if (o.flat && o.json) throw new CliError("--flat and --json are two output formats; give one", 2);
       const ap = await loadAnalysis(path, path, o);
-      const { listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
-      const requests: ListRequest[] = OPTIONS.filter(([, attr]) => o[attr] !== undefined).map(([, attr, component]) => ({
-        component,
-        name: typeof o[attr] === "string" ? (o[attr] as string) : undefined,
-      }));
+      const { COMPONENTS, listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
+      // --all: every listing, each with the NAME its own option gave (seinfo --all -t T lists type T)
+      const named = new Map(asked.map(([, attr, component]) => [component, typeof o[attr] === "string" ? (o[attr] as string) : undefined]));
+      const requests: ListRequest[] = (o.all ? [...COMPONENTS] : [...named.keys()]).map((component) => ({ component, name: named.get(component) }));
+      const stats = requests.length === 0 || o.all ? statistics(ap) : undefined;
       if (requests.length === 0) {
-        const stats = statistics(ap);
-        cli.io.stdout.write(o.json ? `${JSON.stringify({ file: path, statistics: stats }, null, 2)}\n` : renderStatistics(stats, path));
+        cli.io.stdout.write(o.json ? `${JSON.stringify({ file: path, statistics: stats }, null, 2)}\n` : renderStatistics(stats!, path));
         return;
       }
       const list = tookFile(path, o, () => listings(ap, requests, !!o.expand));
-      if (o.json) cli.io.stdout.write(`${JSON.stringify(Object.fromEntries(list.map((l) => [l.component, l.items])), null, 2)}\n`);
-      else cli.io.stdout.write(renderListings(list));
+      const items = Object.fromEntries(list.map((l) => [l.component, l.items]));
+      if (o.json) cli.io.stdout.write(`${JSON.stringify(stats ? { file: path, statistics: stats, ...items } : items, null, 2)}\n`);
+      else cli.io.stdout.write((stats && !o.flat ? renderStatistics(stats, path) : "") + renderListings(list, !!o.flat));
     });
 }
 

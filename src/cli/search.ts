@@ -18,6 +18,8 @@ interface SearchOptions extends PolicyInputOptions {
   type_change?: boolean;
   type_member?: boolean;
   range_trans?: boolean;
+  role_allow?: boolean;
+  role_trans?: boolean;
   source?: string;
   target?: string;
   class?: string[];
@@ -61,6 +63,8 @@ function kindsOf(o: SearchOptions): SearchKind[] {
   if (o.type_change) kinds.push("type_change");
   if (o.type_member) kinds.push("type_member");
   if (o.range_trans) kinds.push("range_transition");
+  if (o.role_allow) kinds.push("role_allow");
+  if (o.role_trans) kinds.push("role_transition");
   return kinds;
 }
 
@@ -103,6 +107,12 @@ function contradictions(o: SearchOptions): void {
     throw new CliError("--effective takes -s, -t, -c, -p, --scontext, --tcontext and --set; not -ds/-dt/-r*/-D/-b/--origins", 2);
   }
   if (o.ep && o.Sp) throw new CliError("-ep (equal) and -Sp (subset) contradict", 2);
+  // sesearch hands -p and -b to its TE query only: with role rules alone they would be ignored
+  const kinds = kindsOf(o);
+  if (kinds.length > 0 && kinds.every((k) => k === "role_allow" || k === "role_transition")) {
+    const te = [o.perms && "-p", o.bool && "-b", o.ep && "-ep", o.Sp && "-Sp", o.eb && "-eb", o.rb && "-rb"].filter(Boolean);
+    if (te.length > 0) throw new CliError(`${te.join(", ")} ${te.length > 1 ? "apply" : "applies"} to TE rules (-A, --auditallow, --dontaudit, -T ...); role allow and role_transition rules have no permissions or booleans`, 2);
+  }
   if (o.source && o.scontext) throw new CliError("-s and --scontext both name the source; give one", 2);
   if (o.target && o.tcontext) throw new CliError("-t and --tcontext both name the target; give one", 2);
 }
@@ -110,7 +120,7 @@ function contradictions(o: SearchOptions): void {
 export function registerSearch(program: Command, cli: CliContext): void {
   const cmd = program
     .command("search")
-    .description("search TE rules as sesearch does (-A, -T, -s, -t ...), with --origins; or --effective access")
+    .description("search TE and RBAC rules as sesearch does (-A, -T, --role_allow, -s, -t ...), with --origins; or --effective access")
     .argument("<policy>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
     .option("-A", "allow rules")
     .option("--allow", "allow rules")
@@ -121,11 +131,13 @@ export function registerSearch(program: Command, cli: CliContext): void {
     .option("--type_change", "type_change rules")
     .option("--type_member", "type_member rules")
     .option("--range_trans", "range_transition rules (MLS; -D takes a range)")
-    .option("-s, --source <name>", "source type or attribute", oneName)
-    .option("-t, --target <name>", "target type or attribute", oneName)
+    .option("--role_allow", "role allow rules (-s/-t name roles)")
+    .option("--role_trans", "role_transition rules (-s/-D name roles, -t a type or attribute)")
+    .option("-s, --source <name>", "source type or attribute (a role for --role_allow/--role_trans)", oneName)
+    .option("-t, --target <name>", "target type or attribute (or a role for --role_allow)", oneName)
     .option("-c, --class <classes>", "comma-separated classes", commaList)
     .option("-p, --perms <perms>", "comma-separated permissions", commaList)
-    .option("-D, --default <type>", "default type of a type rule", oneName)
+    .option("-D, --default <type>", "default type of a type rule (the new role of a role_transition)", oneName)
     .option("-b, --bool <bools>", "comma-separated booleans of the conditional", commaList)
     .option("--ds", "-ds: match the source key directly (no attribute expansion)")
     .option("--dt", "-dt: match the target key directly")
@@ -146,7 +158,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
   policyInputOptions(cmd, { shortDefine: false }) // -D is sesearch's default type
     .action(async (path: string, o: SearchOptions) => {
       contradictions(o);
-      if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans) or --effective", 2);
+      if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans, --role_allow, --role_trans) or --effective", 2);
       const ap = await loadAnalysis(path, path, o);
       if (o.effective) {
         const { effectiveAccess, renderEffective } = await import("../analysis/effective.js");

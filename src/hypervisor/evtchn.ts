@@ -33,6 +33,8 @@ interface PortTable {
   valid: number;
   /** d->max_evtchn_port. */
   readonly max: number;
+  /** d->is_dying: evtchn_destroy closed every port; valid_evtchns stays until the domain is freed. */
+  dying?: true;
 }
 
 /** A channel in a report (a domain's final state, --json, expect.resources' channels). */
@@ -110,8 +112,13 @@ export class EventChannels {
   /** get_free_port(): the lowest free port up to max_evtchn_port (and max_evtchns), making its
    *  bucket valid (evtchn_allocate_port); -ENOSPC when there is none. The port stays free until
    *  the caller gives it a state. */
-  allocPort(d: Domain): number | "-ENOSPC" {
+  allocPort(d: Domain): number | "-ENOSPC" | "-EINVAL" {
     const t = this.table(d);
+    if (t.dying) {
+      // get_free_port(): a dying domain gets no new port
+      this.log(`EVTCHNOP failure: error ${errnoValue("-EINVAL")}`);
+      return this.refuse("-EINVAL", `${d.name} is dying: get_free_port refuses it a new port (d->is_dying)`);
+    }
     for (let port = 0; port <= t.max; port++) {
       if (port >= EVTCHN_2L_NR_CHANNELS) break;
       if (port < t.valid && t.chans.has(port)) continue; // -EBUSY: try the next
@@ -266,12 +273,18 @@ export class EventChannels {
   }
 
   /** evtchn_destroy() of a dying domain: every port closed, from the top (peers' channels to it
-   *  become unbound, offered to its domid); then the table goes. */
+   *  become unbound, offered to its domid). The table stays, every port free, while the dying
+   *  domain is not freed (`forget`): valid_evtchns is kept, so EVTCHNOP_status still finds its
+   *  ports (closed), a bind to one is -EINVAL and get_free_port refuses it (-EINVAL). */
   destroy(d: Domain): void {
-    const t = this.tables.get(d.domid);
-    if (!t) return;
+    const t = this.table(d);
     for (const port of [...t.chans.keys()].sort((a, b) => b - a)) if (port !== 0) this.close(d, port);
-    this.tables.delete(d.domid);
+    t.dying = true;
+  }
+
+  /** The domain is freed (evtchn_destroy_final): its table goes with it. */
+  forget(domid: number): void {
+    this.tables.delete(domid);
   }
 
   /** The domain's channels in use (port 0's reservation left out), by port; undefined if none. */

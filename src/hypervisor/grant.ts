@@ -5,10 +5,12 @@
 // get_maptrack_handle keeps. The hypercalls are GNTTABOP_map_grant_ref (host mappings),
 // unmap_grant_ref (by handle), setup_table and query_size, each with its checks in Xen's order and
 // its XSM hook; an error is a GNTST_* in the op's status while the hypercall itself returns 0.
+// GNTTABOP_copy checks both sides as Xen claims them (the bytes are not modelled).
 // A failed op changes no entry, pin or mapping; as in Xen, a map refused after its maptrack handle
 // was taken puts the handle at the tail of the free list (and may have added a maptrack frame).
 // What the model leaves out: device (IOMMU) mappings, sub-page and transitive grants, version 2,
-// transfers and copies, guest memory (every granted frame is taken to be the granter's RAM).
+// transfers, guest memory (every granted frame is taken to be the granter's RAM, every frame a copy
+// names the caller's).
 import type { Rc } from "../xen/errno.js";
 import type { Domain, XsmGrantHooks } from "../xsm/types.js";
 
@@ -21,6 +23,7 @@ export const GNTST = {
   GNTST_bad_handle: -4,
   GNTST_permission_denied: -8,
   GNTST_bad_page: -9,
+  GNTST_bad_copy_arg: -10,
   GNTST_no_space: -13,
 } as const;
 export type Gntst = keyof typeof GNTST;
@@ -32,6 +35,22 @@ export const GTF_reading = 1 << 3;
 export const GTF_writing = 1 << 4;
 const GTF_type_mask = 3;
 const GTF_sub_page = 1 << 8;
+
+/** One side of a GNTTABOP_copy (struct gnttab_copy_ptr): a grant `ref` of domain `domid` (found
+ *  as `d`, undefined if there is none), or a `frame` of the caller's own when `self` (DOMID_SELF);
+ *  `offset` into the page. `name` names the side in explanations. */
+export interface CopySide {
+  name: string;
+  domid: number;
+  d: Domain | undefined;
+  self: boolean;
+  ref?: number;
+  frame?: number;
+  offset: number;
+}
+
+/** PAGE_SIZE: a copy stays within one page on each side. */
+export const PAGE_SIZE = 4096;
 
 /** A v1 entry is 8 bytes: 512 per 4 KiB frame (nr_grant_entries). */
 export const GRANT_ENTRIES_PER_FRAME = 512;
@@ -72,8 +91,11 @@ interface Table {
   readonly maptrack: Map<number, Mapping>;
   limit: number;
   readonly free: number[];
-  /** Killed while others still map its grants: its pages (and so the domain) live on until unmapped. */
+  /** Killed while others still map its grants (its pages, and so the domain, live on until
+   *  unmapped), or while something else holds the dying domain (`held`). */
   dying: boolean;
+  /** A reference other than its mapped pages keeps the dying domain (a device model's d->target). */
+  held: boolean;
 }
 
 /** A domain's grant state in a report (--json, the trace's final state, expect.resources). */
@@ -130,6 +152,7 @@ export class GrantTables {
         limit: 0,
         free: [],
         dying: false,
+        held: false,
       };
       this.tables.set(d.domid, t);
     }
@@ -223,6 +246,74 @@ export class GrantTables {
   }
 
   /**
+   * GNTTABOP_copy of `len` bytes by `cur` (gnttab_copy_one): nothing at all for len 0; each side's
+   * domain, source then dest (a frame only of the caller's own, DOMID_SELF, else
+   * GNTST_permission_denied; no such domain GNTST_bad_domain); XSM on the two
+   * (GNTST_permission_denied); then the source and the dest claimed as acquire_grant_for_copy
+   * does for a ref, which must be granted to the caller (GNTST_bad_gntref; GNTST_general_error for
+   * another domain's pin, the entry's flags or grantee, a read-only grant as the dest; a dying
+   * granter's unpinned frame GNTST_bad_page), a frame being the caller's RAM; last, offset + len
+   * within the page on each side (GNTST_bad_copy_arg). The pins a copy takes go when it is done
+   * (release_grant_for_copy, reduce_status_for_pin): a copy changes no entry, pin or mapping.
+   */
+  copy(cur: Domain, src: CopySide, dest: CopySide, len: number): { status: Gntst } {
+    if (len === 0) return { status: "GNTST_okay" }; // gnttab_copy_one(): nothing to do, nothing asked
+    const lock = (s: CopySide, which: string): Gntst | Domain => {
+      // gnttab_copy_lock_domain(): "Only DOMID_SELF may reference via frame."
+      if (s.ref === undefined && !s.self) return this.status("GNTST_permission_denied", `the ${which} is a frame named with domain ${s.name}: only DOMID_SELF (no domain given) may name a frame, even the caller's own domid may not`);
+      if (s.d === undefined) return this.status("GNTST_bad_domain", `no domain ${s.domid} (rcu_lock_domain_by_any_id finds none)`);
+      return s.d;
+    };
+    const sd = lock(src, "source");
+    if (typeof sd === "string") return { status: sd };
+    const dd = lock(dest, "dest");
+    if (typeof dd === "string") return { status: dd };
+    if (this.xsm.grantCopy(sd, dd) !== 0) return { status: "GNTST_permission_denied" };
+    // gnttab_copy_claim_buf(): the source read-only, then the dest writable; a frame is the
+    // caller's RAM (get_paged_frame finds it). The pins are released before the next op, so the
+    // model checks without taking them: a same-entry dest sees what the source's pin would show.
+    if (src.ref !== undefined) {
+      const bad = this.acquireForCopy(cur, sd, src.ref, true, false);
+      if (bad !== undefined) return { status: bad };
+    }
+    if (dest.ref !== undefined) {
+      const sameEntry = src.ref === dest.ref && sd.domid === dd.domid;
+      const bad = this.acquireForCopy(cur, dd, dest.ref, false, sameEntry);
+      if (bad !== undefined) return { status: bad };
+    }
+    // gnttab_copy_buf()
+    const past = [src, dest].find((s) => s.offset + len > PAGE_SIZE);
+    if (past !== undefined) return { status: this.status("GNTST_bad_copy_arg", `the ${past === src ? "source" : "dest"}'s offset ${past.offset} + len ${len} goes past the ${PAGE_SIZE}-byte page`, "copy beyond page area") };
+    return { status: "GNTST_okay" };
+  }
+
+  // acquire_grant_for_copy() of `rd`'s v1 entry `ref` for `ld` (mapflag 0: _set_status_v1 without
+  // the sub-page test); `pinnedBySource`: the copy's source pinned this very entry for `ld`
+  private acquireForCopy(ld: Domain, rd: Domain, ref: number, readonly: boolean, pinnedBySource: boolean): Gntst | undefined {
+    const rgt = this.table(rd);
+    const nr = rgt.frames * GRANT_ENTRIES_PER_FRAME;
+    if (ref >= nr) return this.status("GNTST_bad_gntref", `ref ${ref} is past ${rd.name}'s ${nr} entries (${rgt.frames} frame(s))`, `Bad grant reference ${hex(ref)}`);
+    const act = rgt.active.get(ref);
+    const mapped = act !== undefined && act.hstr + act.hstw > 0;
+    if (mapped && act.domid !== ld.domid) {
+      return this.status("GNTST_general_error", `ref ${ref} of ${rd.name} is pinned for d${act.domid}: one domain at a time`, `Bad domain (${act.domid} != ${ld.domid}), or risk of counter overflow ${pinCount(act).toString(16).padStart(8, "0")}`);
+    }
+    const pinned = mapped || pinnedBySource;
+    const writePinned = mapped && act.hstw > 0;
+    if (pinned && (readonly || writePinned)) return undefined;
+    const e = rgt.entries.get(ref);
+    const flags = e?.flags ?? 0;
+    if (!pinned && ((flags & GTF_type_mask) !== GTF_permit_access || e!.domid !== ld.domid)) {
+      const what = (flags & GTF_type_mask) !== GTF_permit_access ? `ref ${ref} of ${rd.name} does not permit access` : `ref ${ref} of ${rd.name} is granted to d${e!.domid}, not to ${ld.name}`;
+      return this.status("GNTST_general_error", what, `Bad flags (${hex(flags)}) or dom (${e?.domid ?? 0}); expected d${ld.domid}`);
+    }
+    if (!readonly && flags & GTF_readonly) return this.status("GNTST_general_error", `ref ${ref} of ${rd.name} is granted read-only: a copy cannot write it`, "Attempt to write-pin a r/o grant entry");
+    // get_paged_frame(): a dead domain's memory was relinquished; only pinned frames live on
+    if (!pinned && rgt.dying) return this.status("GNTST_bad_page", `${rd.name} is dying: the frame of ref ${ref} was freed with its memory (check_get_page_from_gfn fails)`);
+    return undefined;
+  }
+
+  /**
    * GNTTABOP_unmap_grant_ref of `ld`'s mapping `handle` (its host address as mapped): a handle past
    * maptrack_limit or not in use (GNTST_bad_handle), XSM (permission_denied) on the granting
    * domain, which may be dead; then the pin goes, and with the last pin GTF_reading / GTF_writing.
@@ -252,7 +343,7 @@ export class GrantTables {
       if (!map.readonly && act.hstw === 0) e.flags &= ~GTF_writing;
     }
     if (act.hstr + act.hstw === 0) rgt.active.delete(map.ref);
-    if (rgt.dying && rgt.active.size === 0) {
+    if (rgt.dying && !rgt.held && rgt.active.size === 0) {
       this.tables.delete(rgt.domain.domid); // complete_domain_destroy(): grant_table_destroy
       this.options.freed?.(rgt.domain);
     }
@@ -283,11 +374,12 @@ export class GrantTables {
   /**
    * domain_kill() of `d`: gnttab_release_mappings() drops every mapping it made, from the top
    * handle down, with no XSM question (a dead granter whose last pin goes is freed); then its
-   * own table goes with it, unless others still map its grants: then it stays, dying, until they
-   * unmap (its pages hold it). Returns whether it stays.
+   * own table goes with it, unless others still map its grants or `held` (something else holds
+   * the dying domain): then it stays, dying, with the entries its guest wrote, until they unmap
+   * (and `release`). Returns whether it stays.
    */
-  destroy(d: Domain): boolean {
-    const t = this.tables.get(d.domid);
+  destroy(d: Domain, held = false): boolean {
+    const t = held ? this.table(d) : this.tables.get(d.domid);
     if (!t) return false;
     for (const handle of [...t.maptrack.keys()].sort((a, b) => b - a)) {
       const map = t.maptrack.get(handle)!;
@@ -297,12 +389,35 @@ export class GrantTables {
     }
     t.limit = 0;
     t.free.length = 0;
-    if (t.active.size > 0 && this.tables.has(d.domid)) {
+    if ((held || t.active.size > 0) && this.tables.has(d.domid)) {
       t.dying = true;
+      t.held = held;
       return true;
     }
     this.tables.delete(d.domid);
     return false;
+  }
+
+  /** The other holder of dying `domid` let go: its table goes now (true: the domain is free to
+   *  go) unless others still map its grants. */
+  release(domid: number): boolean {
+    const t = this.tables.get(domid);
+    if (!t) return true;
+    t.held = false;
+    if (t.active.size > 0) return false;
+    this.tables.delete(domid);
+    return true;
+  }
+
+  /** Others' mappings of dying `domid`'s grants keep it. */
+  pinned(domid: number): boolean {
+    const t = this.tables.get(domid);
+    return t !== undefined && t.dying && t.active.size > 0;
+  }
+
+  /** The domain is freed: its table goes (grant_table_destroy). */
+  forget(domid: number): void {
+    this.tables.delete(domid);
   }
 
   /** get_maptrack_handle() with one vCPU: the head of the free list, always keeping one entry;

@@ -168,6 +168,8 @@ export class IoCaps {
   private readonly guests = new Map<number, { domids: number[]; shareable: boolean }>();
   /** GSIs mp_register_gsi() has set up (a second registration is -EEXIST). */
   private readonly registeredGsis = new Set<number>();
+  /** Domains killed and not yet freed (d->is_dying). */
+  private readonly dead = new Set<number>();
 
   /** Every domain's event channel ports; bind_pirq's channels are among them. */
   readonly evtchn: EventChannels;
@@ -314,6 +316,11 @@ export class IoCaps {
     }
     if (!io.iomem.containsRange(mfn, end)) return this.refuse("-EPERM", `${d.name} was not granted frames ${hexRange(mfn, end)} (iomem_access_permitted(d)): grant them with iomem_permission first`);
     this.log(`memory_map:add: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)}`);
+    if (this.dead.has(d.domid)) {
+      // map_mmio_regions() into the torn-down p2m: hap_alloc() gives a dying domain no page
+      this.log(`memory_map:fail: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)} ret:${errnoValue("-ENOMEM")}`);
+      return this.refuse("-ENOMEM", `${d.name} is dying: its p2m was torn down and hap_alloc() gives a dying domain no page for it (map_mmio_regions fails)`);
+    }
     io.mmio.add(mfn, end);
     return 0;
   }
@@ -621,7 +628,8 @@ export class IoCaps {
       }
       if (self) return emu !== undefined ? 0 : this.refuse(0, `${d.name}'s pirq ${pirq} has no emulated GSI; a guest's own unmap_pirq undoes nothing else (physdev_unmap_pirq returns 0)`);
     }
-    return this.unmapDomainPirq(cur, d, pirq);
+    // unmap_domain_pirq() asks xsm_unmap_domain_irq only of a domain that is not dying
+    return this.unmapDomainPirq(this.dead.has(d.domid) ? undefined : cur, d, pirq);
   }
 
   // unmap_domain_pirq(); `cur` undefined: the domain is dying and no XSM question is asked
@@ -1044,22 +1052,50 @@ export class IoCaps {
 
   // ---- the domain's end, and reports -----------------------------------------------------------
 
-  /** The domain is gone (domain_kill -> free_domain_pirqs: unmap_domain_pirq of every pirq with
-   *  an IRQ, in order, no XSM question asked of a dying domain; then its rangesets are freed). Its
-   *  MSI IRQs are destroyed. */
+  /** The domain is gone and freed at once: `kill`, then `free` unless others still map its
+   *  grants (then it stays dying until they unmap). */
   removeDomain(d: Domain): { dying: boolean } {
-    // domain_kill: domain_teardown() releases the grant mappings it made (gnttab_release_mappings),
-    // then evtchn_destroy() closes its channels, before its resources are relinquished; a domain
-    // whose grants others still map stays, dying, until they unmap
-    const dying = this.grants.destroy(d);
+    const dying = this.kill(d);
+    if (!dying) this.free(d);
+    return { dying };
+  }
+
+  /**
+   * domain_kill(): d->is_dying is set, domain_teardown() releases the grant mappings it made
+   * (gnttab_release_mappings), evtchn_destroy() closes its channels, and relinquishing its memory
+   * tears its p2m down (its MMIO mappings go). What lives until the domain is freed stays: its
+   * rangesets (irq_caps, iomem_caps, ioport_caps), its pirqs (free_domain_pirqs runs in
+   * arch_domain_destroy), its g2m_ioport_list, its grant table and its ports' valid range; a
+   * domctl naming the dying domain finds them. Returns whether others' mappings of its grants
+   * (or `held`: a device model's reference) keep it after this.
+   */
+  kill(d: Domain, held = false): boolean {
+    const dying = this.grants.destroy(d, held);
     this.evtchn.destroy(d);
+    this.dead.add(d.domid);
     const io = this.domains.get(d.domid);
-    if (!io) return { dying };
+    if (io) io.mmio = new RangeSet();
+    return dying;
+  }
+
+  /** The dying domain is freed (complete_domain_destroy): free_domain_pirqs unmaps every pirq
+   *  with an IRQ, in order, asking XSM nothing; its MSI IRQs are destroyed; then its rangesets,
+   *  ports and grant table go. */
+  free(d: Domain): void {
+    this.dead.delete(d.domid);
+    this.evtchn.forget(d.domid);
+    this.grants.forget(d.domid);
+    const io = this.domains.get(d.domid);
+    if (!io) return;
     for (const pirq of [...io.pirqToIrq.keys()].sort((a, b) => a - b)) if ((io.pirqToIrq.get(pirq) ?? 0) > 0) this.unmapDomainPirq(undefined, d, pirq);
     // a vector Xen mapped past nr_pirqs or over another pirq (unchecked block pirqs) goes too
     for (const irq of [...io.pirqToIrq.values()]) if (irq > 0) this.destroyIrq(irq);
     this.domains.delete(d.domid);
-    return { dying };
+  }
+
+  /** Killed and not yet freed (d->is_dying). */
+  isDying(domid: number): boolean {
+    return this.dead.has(domid);
   }
 
   /** The domain's state (a hardware domain's initial one if nothing happened to it yet). */

@@ -207,10 +207,12 @@ export class PciRegistry {
   assignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
-    if (!this.domains.byDomid(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
+    if (!this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
     if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-assignment of devices."
     const rc = this.xsm.assignDevice(cur, target, key);
     if (rc !== 0) return rc;
+    // iommu_do_pci_domctl(): a dying domain is found, then refused once XSM has answered
+    if (this.domains.dying?.(target.domid)) return "-EINVAL";
     const pdev = this.visible(key);
     if (!pdev) return "-ENODEV";
     // device_assigned(): not owned by a hardware domain (or dom_io, i.e. no one) -> assigned elsewhere.
@@ -230,11 +232,16 @@ export class PciRegistry {
     return 0;
   }
 
+  /** rcu_lock_domain_by_id(): a live domain, or a dying one not yet freed. */
+  private found(domid: number): boolean {
+    return this.domains.byDomid(domid) !== undefined || this.domains.dying?.(domid) !== undefined;
+  }
+
   /** Mirrors XEN_DOMCTL_deassign_device and deassign_device(): back to the hardware domain that added it. */
   deassignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
-    if (!this.domains.byDomid(target.domid)) return "-ESRCH";
+    if (!this.found(target.domid)) return "-ESRCH";
     if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-deassignment of devices."
     const rc = this.xsm.deassignDevice(cur, target, key);
     if (rc !== 0) return rc;

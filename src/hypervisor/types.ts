@@ -40,6 +40,9 @@ export interface DomainTable {
   /** Xen's global `hardware_domain`: pci_add_device() gives a new pdev to it whoever the caller is,
    *  so a device added by a non-hardware caller is owned by this one (by no one when undefined). */
   hardwareDomain?(): Domain | undefined;
+  /** A domain killed and not yet freed (d->is_dying): `byDomid` leaves it out, Xen's
+   *  rcu_lock_domain_by_id still finds it. */
+  dying?(domid: number): Domain | undefined;
 }
 
 export interface RegistryOptions {

@@ -92,6 +92,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   grant_unmap: "grant_unmap",
   grant_setup_table: "setup_table",
   grant_query_size: "query_size",
+  grant_copy: "grant_copy",
 };
 
 /** "gvp1-hwdom assign_device 0000:03:10.0 -> gvp1-guest"; `short` for table rows ("gvp1-hwdom assign 03:10.0 -> gvp1-guest"). */
@@ -364,7 +365,7 @@ export function runTopology(result: RunResult, prepared: Prepared): Topology {
     title: result.scenario,
     caption,
     platforms: prepared.platforms,
-    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}) })),
+    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}), ...(d.io?.grants?.mappings.length ? { mappings: d.io.grants.mappings } : {}) })),
     devices: result.state.devices,
     stale: [...result.left.stalePfs, ...result.left.staleVfs],
     labelOf: (sbdf) => {

@@ -17,12 +17,12 @@ import { Explainer, type Explained } from "./explain.js";
 import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
-import { RESOURCE_OPS, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
+import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
-import type { Gntst } from "../hypervisor/grant.js";
+import type { CopySide, Gntst } from "../hypervisor/grant.js";
 
 export interface StepResult {
   step: number; // from 1
@@ -283,10 +283,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     grants: {
       maxFrames: (d) => specOf.get(d.domid)?.maxGrantFrames,
       maxMaptrackFrames: (d) => specOf.get(d.domid)?.maxMaptrackFrames,
-      // a dead domain's last mapped grant went: it is freed now, unless a device model holds it
-      freed: (d) => {
-        if (!world.heldBy(d.domid)) xsm.module.domainDestroyed(d);
-      },
+      // a dead domain's last mapped grant went and nothing else holds it: it is freed now
+      freed: (d) => freeDomain(d, io, world, xsm),
     },
   });
   const withMsix = (d: DeviceState): DeviceState => {
@@ -431,17 +429,28 @@ function perform(
   if (step.as !== undefined && !as) return "-ESRCH"; // rcu_lock_domain_by_id() finds no such domain
   if (step.op === "create_domain") return createDomain(as!, world.byName(step.domain)!, (step.pci ?? []).map(key), registry, io, toolstack, world, xsm);
   if (isGrantStep(step)) return performGrant(step, as!, io, world, result);
-  const target = "domain" in step && step.domain !== undefined ? world.live(step.domain) : undefined;
-  if ("domain" in step && step.domain !== undefined && !target) return "-ESRCH";
+  // rcu_lock_domain_by_id() and its kin find a dying domain (killed, not yet freed) too: the op
+  // goes on, and refuses it (or not) where Xen's code tests d->is_dying
+  const target = "domain" in step && step.domain !== undefined ? world.find(step.domain) : undefined;
+  if ("domain" in step && step.domain !== undefined && !target) {
+    say(result, `no domain ${world.byName(step.domain)!.domid}: ${step.domain} is neither running nor dying (rcu_lock_domain_by_id finds none)`);
+    return "-ESRCH";
+  }
   switch (step.op) {
     case "pci_add_device":
       return registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
     case "pci_remove_device":
       return registry.removeDevice(as!, sbdf);
-    case "assign_device":
-      return registry.assignDevice(as!, target!, sbdf);
-    case "deassign_device":
-      return registry.deassignDevice(as!, target!, sbdf);
+    case "assign_device": {
+      const rc = registry.assignDevice(as!, target!, sbdf);
+      if (rc === "-EINVAL" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: XEN_DOMCTL_assign_device finds it, asks XSM, then refuses a dying domain (d->is_dying in iommu_do_pci_domctl)`);
+      return rc;
+    }
+    case "deassign_device": {
+      const rc = registry.deassignDevice(as!, target!, sbdf);
+      if (rc === "-ENODEV" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: its devices went back at domain_kill (pci_release_devices), so deassign_device finds none of it (pci_get_pdev(d))`);
+      return rc;
+    }
     case "setup_device":
       return registry.setupDevice(as!, sbdf);
     case "test_assign_device": {
@@ -455,7 +464,7 @@ function perform(
     case "hot_unplug":
       return registry.hotUnplug(sbdf);
     case "destroy_domain":
-      return destroyDomain(as, target!, registry, io, world, xsm);
+      return destroyDomain(as, target!, registry, io, world, xsm, result);
     case "set_bool": {
       // flask_op setbool + commitbools: all or nothing
       const values = { ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value! } : {}) };
@@ -522,12 +531,12 @@ function perform(
     case "evtchn_alloc_unbound": {
       // the remote domain is named, not looked up: Xen records its domid (flask looks it up)
       const remote = world.byName(step.remote)!;
-      const made = io.evtchn.allocUnbound(as!, target ?? as!, remote.domid, world.live(step.remote));
+      const made = io.evtchn.allocUnbound(as!, target ?? as!, remote.domid, world.find(step.remote));
       if (made.port !== undefined) result.port = made.port;
       return made.rc;
     }
     case "evtchn_bind_interdomain": {
-      const rd = world.live(step.remote);
+      const rd = world.find(step.remote);
       if (!rd) {
         // rcu_lock_domain_by_any_id(rdom) finds none
         const why = `${step.remote} is not running: there is no channel of it to bind`;
@@ -567,14 +576,11 @@ type GrantStep = Extract<Step, { op: `grant_${string}` }>;
 const isGrantStep = (step: Step): step is GrantStep => step.op.startsWith("grant_");
 
 /** A grant table step. The hypercalls return 0 and report in op->status (result.gntst); the
- *  domain a grant op names is looked up as Xen does (rcu_lock_domain_by_id: a dead domain whose
- *  grants are still mapped is found), not refused -ESRCH. */
+ *  domain a grant op names is looked up as Xen does (rcu_lock_domain_by_id: a dying domain, one
+ *  whose grants are still mapped or a device model holds, is found), not refused -ESRCH. */
 function performGrant(step: GrantStep, as: Domain, io: IoCaps, world: World, result: StepResult): Rc {
   const grants = io.grants;
-  const find = (name: string) => {
-    const d = world.byName(name)!;
-    return { domid: d.domid, d: world.live(name) ?? grants.dying(d.domid) };
-  };
+  const find = (name: string) => ({ domid: world.byName(name)!.domid, d: world.find(name) });
   switch (step.op) {
     case "grant_access":
       return grants.access(as, step.ref, world.byName(step.domain)!.domid, parseNum(step.frame)!, step.readonly ?? false);
@@ -597,6 +603,15 @@ function performGrant(step: GrantStep, as: Domain, io: IoCaps, world: World, res
       if (r.frames !== undefined) result.frames = r.frames;
       return 0;
     }
+    case "grant_copy": {
+      // a side without a domain is DOMID_SELF: the caller
+      const side = (p: CopyPtr): CopySide => {
+        const d = p.domain !== undefined ? find(p.domain) : { domid: as.domid, d: as };
+        return { name: p.domain ?? as.name, domid: d.domid, d: d.d, self: p.domain === undefined, offset: p.offset ?? 0, ...(p.ref !== undefined ? { ref: p.ref } : { frame: parseNum(p.frame!)! }) };
+      };
+      result.gntst = grants.copy(as, side(step.source), side(step.dest), step.len).status;
+      return 0;
+    }
     case "grant_query_size": {
       const d = step.domain !== undefined ? find(step.domain) : { domid: as.domid, d: as };
       const r = grants.querySize(as, d.d, d.domid);
@@ -613,7 +628,7 @@ const touchesResources = (step: Step): step is ResourceStep => RESOURCE.has(step
 /** The resources of the domains a resource step touches (the caller's, the target's, and with an
  *  MSI the IRQs made): what must be unchanged when the step fails. */
 function ioFingerprint(io: IoCaps, world: World, step: ResourceStep): string {
-  const doms = [step.as, "domain" in step ? step.domain : undefined, "remote" in step ? step.remote : undefined].map((n) => (n === undefined ? undefined : world.live(n))).filter((d): d is Domain => d !== undefined);
+  const doms = [step.as, "domain" in step ? step.domain : undefined, "remote" in step ? step.remote : undefined, ...("source" in step ? [step.source.domain, step.dest.domain] : [])].map((n) => (n === undefined ? undefined : world.find(n))).filter((d): d is Domain => d !== undefined);
   return JSON.stringify(doms.map((d) => io.state(d)));
 }
 
@@ -665,21 +680,41 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
  *  own (shutdown, crash) and nothing is checked. The domain is freed (its domid and labels go:
  *  _domain_destroy) when the last reference goes: at once, unless a live device model holds it as
  *  its target; then when that device model is freed. */
-function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry, io: IoCaps, world: World, xsm: Xsm): Rc {
+function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry, io: IoCaps, world: World, xsm: Xsm, result?: StepResult): Rc {
   if (as) {
     const rc = xsm.module.domctl(as, d, "destroydomain");
     if (rc !== 0) return rc;
   }
+  if (world.isDying(d.domid)) {
+    // domain_kill() of a DOMDYING_dead domain does nothing
+    if (result) say(result, `${d.name} is dying already (destroyed, not yet freed: ${world.holdersOf(d.domid, io)}): domain_kill() of a dead domain does nothing`);
+    return 0;
+  }
   registry.removeDomain(d.domid);
-  const { dying } = io.removeDomain(d);
-  world.destroy(d);
   const dm = world.liveDomains().find((x) => x.target === d.domid);
+  const dying = io.kill(d, dm !== undefined);
+  world.destroy(d);
   if (dm) world.hold(d, dm);
-  else if (!dying) xsm.module.domainDestroyed(d);
+  if (dying) world.markDying(d);
+  else freeDomain(d, io, world, xsm);
   // complete_domain_destroy(): put_domain(d->target) frees a target this one held (unless
   // mapped grants still hold it too)
-  for (const held of world.release(d)) if (!io.grants.dying(held.domid)) xsm.module.domainDestroyed(held);
+  for (const held of world.release(d)) if (io.grants.release(held.domid)) freeDomain(held, io, world, xsm);
   return 0;
+}
+
+/** The last reference to a destroyed domain went: _domain_destroy frees it (its resources, its
+ *  labels, its domid). */
+function freeDomain(d: Domain, io: IoCaps, world: World, xsm: Xsm): void {
+  io.free(d);
+  world.freed(d);
+  xsm.module.domainDestroyed(d);
+}
+
+/** A why of the step (the trace prints it where it happened). */
+function say(result: StepResult, why: string): void {
+  result.why = why;
+  result.events.push({ why });
 }
 
 function detailOf(step: Step): string | undefined {
@@ -724,6 +759,8 @@ function detailOf(step: Step): string | undefined {
       return `handle ${step.handle}`;
     case "grant_setup_table":
       return `nr_frames ${step.nr_frames}`;
+    case "grant_copy":
+      return `${copyPtrText(step.source)} -> ${copyPtrText(step.dest)} len ${step.len}`;
     case "msix_maskall":
       return `MASKALL=${step.maskall ? 1 : 0}`;
     case "evtchn_bind_interdomain":
@@ -741,6 +778,9 @@ function detailOf(step: Step): string | undefined {
 }
 
 const hex = (n: number | undefined) => (n === undefined ? "?" : `0x${n.toString(16)}`);
+
+/** A grant_copy side as the trace names it: "web ref 8 +0", "frame 0x2000 +512". */
+const copyPtrText = (p: CopyPtr): string => `${p.domain !== undefined ? `${p.domain} ` : ""}${p.ref !== undefined ? `ref ${p.ref}` : `frame ${hex(parseNum(p.frame ?? ""))}`} +${p.offset ?? 0}`;
 
 /** first .. first + nr - 1 in hex, as the trace names a step's frames or ports. */
 function hexRange(first: string | number, nr: string | number): string {
@@ -823,6 +863,7 @@ class World {
     this.table = {
       byDomid: (id) => this.byId.get(id),
       hardwareDomain: () => (hwdom && this.byId.get(hwdom.domid) === hwdom ? hwdom : undefined),
+      dying: (id) => this.dying.get(id),
     };
   }
 
@@ -842,12 +883,34 @@ class World {
     for (const d of this.byId.values()) if (d.xenstore) return d;
     return undefined;
   }
-  /** domid -> name, for explanations that name domains. */
+  /** domid -> name, for explanations that name domains (a dying one's too). */
   names(): (domid: number) => string | undefined {
-    return (domid) => this.byId.get(domid)?.name;
+    return (domid) => (this.byId.get(domid) ?? this.dying.get(domid))?.name;
   }
   live(name: string): Domain | undefined {
     return this.alive.has(name) ? this.domains.get(name) : undefined;
+  }
+  /** rcu_lock_domain_by_id(): the live domain, or the dying one (destroyed, not yet freed). */
+  find(name: string): Domain | undefined {
+    const d = this.domains.get(name);
+    if (d === undefined) return undefined;
+    return this.alive.has(name) ? d : this.dying.get(d.domid) === d ? d : undefined;
+  }
+  /** Destroyed and not yet freed (d->is_dying): domains killed whose last reference has not gone. */
+  private readonly dying = new Map<number, Domain>();
+  isDying(domid: number): boolean {
+    return this.dying.has(domid);
+  }
+  markDying(d: Domain): void {
+    this.dying.set(d.domid, d);
+  }
+  freed(d: Domain): void {
+    if (this.dying.get(d.domid) === d) this.dying.delete(d.domid);
+  }
+  /** What keeps dying `domid`: its device model, others' mappings of its grants. */
+  holdersOf(domid: number, io: IoCaps): string {
+    const dm = this.heldBy(domid);
+    return [...(dm ? [`its device model ${dm.name} holds it`] : []), ...(io.grants.pinned(domid) ? ["others map its grants"] : [])].join(", ");
   }
   /** Every domain at the end; a live one with the resources a step gave it (or took from it). */
   states(io: IoCaps): DomainState[] {

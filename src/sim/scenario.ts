@@ -175,10 +175,20 @@ export type Step = StepBase &
     | { op: "grant_unmap"; as: string; handle: number }
     | { op: "grant_setup_table"; as: string; domain?: string; nr_frames: number }
     | { op: "grant_query_size"; as: string; domain?: string }
+    | { op: "grant_copy"; as: string; source: CopyPtr; dest: CopyPtr; len: number }
     | { op: "prepare_msix"; as: string; sbdf: string }
     | { op: "release_msix"; as: string; sbdf: string }
     | { op: "msix_maskall"; as: string; sbdf: string; maskall: boolean }
   );
+
+/** One side of a grant_copy (struct gnttab_copy_ptr): a grant `ref` of `domain` (GNTCOPY_*_gref),
+ *  or a `frame` of the caller's own (no `domain`: DOMID_SELF); `offset` into the page. */
+export interface CopyPtr {
+  domain?: string;
+  ref?: number;
+  frame?: Num;
+  offset?: number;
+}
 
 /** The steps that grant, map and bind a device's resources (src/hypervisor/iocaps.ts). */
 export const RESOURCE_OPS = [
@@ -206,6 +216,7 @@ export const RESOURCE_OPS = [
   "grant_unmap",
   "grant_setup_table",
   "grant_query_size",
+  "grant_copy",
 ] as const;
 export type ResourceOp = (typeof RESOURCE_OPS)[number];
 

@@ -2,7 +2,8 @@
 // way. A Topology is plain data, built from the policy's `platform` blocks (the platforms, their
 // nesting, which domain and device types belong to which) and the state of a run at one step (the
 // domains, live or destroyed; the devices with their owners, PF->VF links, broken and stale marks;
-// the accesses the step was denied). topologyDot() turns it into Graphviz DOT.
+// the accesses the step was denied; event channels and grant mappings between domains).
+// topologyDot() turns it into Graphviz DOT.
 //
 // No Node-only imports here (types only from the policy AST and the run): the studio imports this
 // module in the browser.
@@ -10,7 +11,7 @@
 // Shape (see the interfaces below):
 //   Topology { title, caption, platforms: TopoPlatform[] (a forest: parent names the enclosing one),
 //              domains: TopoDomain[], devices: TopoDevice[], channels: TopoChannel[],
-//              unbound: TopoUnbound[], denied: TopoDenial[], notes: string[] }
+//              unbound: TopoUnbound[], grants: TopoGrant[], denied: TopoDenial[], notes: string[] }
 //   A domain's or device's `platform` is the name of the platform it belongs to, or null (outside
 //   every platform: Xen's own domains, unlabeled devices).
 import type { PlatformDecl, Statement } from "../policy/ast.js";
@@ -86,6 +87,25 @@ export interface TopoUnbound {
   ports: { port: number; remote: string; type: string | null }[];
 }
 
+/** The grant mappings one domain holds of another's grants (GNTTABOP_map_grant_ref), drawn as one
+ *  edge from the granter to the mapper. The granter may be destroyed: a dying domain's grants stay
+ *  mapped until unmapped. */
+export interface TopoGrant {
+  from: string; // the granter
+  to: string; // the mapper
+  /** By ref, then handle. */
+  maps: { ref: number; readonly: boolean; handle: number }[];
+}
+
+/** A mapping as a run reports it (src/hypervisor/grant.ts's GrantReport.mappings). */
+export interface MappingInput {
+  handle: number;
+  /** The granter's domid. */
+  domid: number;
+  ref: number;
+  readonly: boolean;
+}
+
 /** A domain's channel as a run reports it (src/hypervisor/evtchn.ts's ChannelReport). */
 export interface ChannelInput {
   port: number;
@@ -105,6 +125,7 @@ export interface Topology {
   devices: TopoDevice[];
   channels: TopoChannel[];
   unbound: TopoUnbound[];
+  grants: TopoGrant[];
   denied: TopoDenial[];
   notes: string[];
 }
@@ -128,7 +149,7 @@ export interface TopologyInput {
   title: string;
   caption: string;
   platforms: PlatformInfo[];
-  domains: { name: string; domid: number; context?: string; hardware: boolean; control: boolean; live: boolean; platform?: string; channels?: readonly ChannelInput[] }[];
+  domains: { name: string; domid: number; context?: string; hardware: boolean; control: boolean; live: boolean; platform?: string; channels?: readonly ChannelInput[]; mappings?: readonly MappingInput[] }[];
   devices: { sbdf: string; kind: TopoDevice["kind"]; physfn: string | null; broken: boolean; owner: string | null; present?: false }[];
   /** SBDFs counted stale (RunLeftovers.stalePfs + staleVfs). */
   stale: readonly string[];
@@ -171,7 +192,28 @@ export function buildTopology(input: TopologyInput): Topology {
     const platform = (label !== null ? labelPlatform.get(label) : undefined) ?? (d.owner !== null ? (domainPlatform.get(d.owner) ?? null) : null);
     return { sbdf: d.sbdf, kind: d.kind, label, platform, owner: d.owner, physfn: d.physfn, broken: d.broken, stale: stale.has(d.sbdf), present: d.present !== false };
   });
-  return { title: input.title, caption: input.caption, platforms, domains, devices, ...channelsOf(input.domains), denied: input.denied, notes: input.notes ?? [] };
+  return { title: input.title, caption: input.caption, platforms, domains, devices, ...channelsOf(input.domains), grants: grantsOf(input.domains), denied: input.denied, notes: input.notes ?? [] };
+}
+
+/** Each live domain's mappings of others' grants, one edge per (granter, mapper) pair, ordered by
+ *  mapper then granter as the input lists them. */
+function grantsOf(input: TopologyInput["domains"]): TopoGrant[] {
+  const nameOf = (domid: number) => input.find((d) => d.domid === domid && d.live)?.name ?? input.find((d) => d.domid === domid)?.name ?? `d${domid}`;
+  const out: TopoGrant[] = [];
+  for (const d of input) {
+    if (!d.live || !d.mappings?.length) continue;
+    const by = new Map<number, TopoGrant>();
+    for (const m of d.mappings) {
+      let g = by.get(m.domid);
+      if (g === undefined) by.set(m.domid, (g = { from: nameOf(m.domid), to: d.name, maps: [] }));
+      g.maps.push({ ref: m.ref, readonly: m.readonly, handle: m.handle });
+    }
+    for (const g of by.values()) {
+      g.maps.sort((a, b) => a.ref - b.ref || a.handle - b.handle);
+      out.push(g);
+    }
+  }
+  return out;
 }
 
 const typeOf = (label: string | undefined) => (label === undefined ? null : (label.split(":")[2] ?? label));
@@ -219,6 +261,8 @@ export interface TopologyStyle {
   denial?(x: TopoDenial, i: number): string;
   /** An interdomain event channel's edge. */
   channel?(c: TopoChannel, i: number): string;
+  /** A mapper's mappings of a granter's grants: the edge from the granter. */
+  grant?(g: TopoGrant, i: number): string;
   /** A domain's unbound ports: the mark's node and the edge from the domain to it. */
   unboundMark?(u: TopoUnbound): string;
   unboundEdge?(u: TopoUnbound): string;
@@ -262,6 +306,7 @@ export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
     if (d.physfn !== null) out.push(`  ${q(d.physfn)} -> ${q(d.sbdf)} [${style.vf?.(d) ?? 'style=dashed, label="VF"'}];`);
   }
   t.channels.forEach((c, i) => out.push(`  ${q(c.from)} -> ${q(c.to)} [${style.channel?.(c, i) ?? `dir=both, arrowhead=dot, arrowtail=dot, color=blue, fontcolor=blue, label=${q(channelLabel(c))}`}];`));
+  t.grants.forEach((g, i) => out.push(`  ${q(g.from)} -> ${q(g.to)} [${style.grant?.(g, i) ?? `color=darkgreen, fontcolor=darkgreen, label=${q(grantLabel(g))}`}];`));
   for (const u of t.unbound) out.push(`  ${q(u.domain)} -> ${q(unboundId(u))} [${style.unboundEdge?.(u) ?? `style=dashed, arrowhead=none, color=blue, fontcolor=blue, label=${q(unboundLabel(u))}`}];`);
   const nodes = new Set([...t.domains.map((d) => d.name), ...t.devices.map((d) => d.sbdf)]);
   t.denied.forEach((x, i) => {
@@ -277,6 +322,12 @@ export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
 export function channelLabel(c: TopoChannel): string {
   const types = c.fromType === c.toType ? [c.fromType] : [c.fromType ?? "unlabeled", c.toType ?? "unlabeled"];
   return [`evtchn ${c.from}:${c.fromPort} <-> ${c.to}:${c.toPort}`, ...(types[0] !== null ? [types.join(" | ")] : [])].join("\n");
+}
+
+/** "grant ref 8 rw, ref 9 ro": the refs the mapper maps, each read-only or writable (a ref mapped
+ *  several times is listed per mapping). */
+export function grantLabel(g: TopoGrant): string {
+  return `grant ${g.maps.map((m) => `ref ${m.ref} ${m.readonly ? "ro" : "rw"}`).join(", ")}`;
 }
 
 /** "unbound 1 for xenstore, 2 for dom0" and their types (each once). */

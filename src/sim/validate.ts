@@ -256,6 +256,16 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     known(`${at}/as`, step.as);
     known(`${at}/domain`, step.domain);
     known(`${at}/remote`, step.remote);
+    if (op === "grant_copy") {
+      // struct gnttab_copy_ptr is a union: a grant ref (with the GNTCOPY_*_gref flag) or a frame
+      for (const side of ["source", "dest"] as const) {
+        const ptr = step[side];
+        if (!isObject(ptr)) continue;
+        known(`${at}/${side}/domain`, ptr.domain);
+        if (ptr.ref !== undefined && ptr.frame !== undefined) err(`${at}/${side}/frame`, "give either ref (a grant reference: GNTCOPY_" + side + "_gref) or frame (a frame of the caller's own), not both");
+        else if (ptr.ref === undefined && ptr.frame === undefined) err(`${at}/${side}`, "missing ref or frame; give ref (a grant reference of domain) or frame (a frame of the caller's own)");
+      }
+    }
     if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
     list(step.pci).forEach((p, j) => typeof p === "string" && sbdf(`${at}/pci/${j}`, p, err));
     if (op === "pci_add_device" && typeof step.physfn === "string") {

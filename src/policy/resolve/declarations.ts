@@ -114,7 +114,7 @@ function joinRoleAttribute(st: ResolveState, member: { role: number } | { attr: 
 }
 
 /** libsepol polcaps.c polcap_names (3.4), in index order. */
-const POLICY_CAPABILITIES = [
+export const POLICY_CAPABILITIES = [
   "network_peer_controls",
   "open_perms",
   "extended_socket_class",

@@ -1,7 +1,7 @@
 // How the studio draws the platform picture of src/sim/topology.ts: colours for hardware domains,
-// guests, destroyed domains, broken and stale devices, event channels, and an id and classes on every
-// device node, denied edge and channel edge (Graphviz copies them into the SVG, where tests and styles find them).
-import { channelLabel, unboundLabel, type TopoChannel, type TopoDenial, type TopoDevice, type TopoDomain, type TopoPlatform, type TopoUnbound, type Topology, type TopologyStyle } from "../../sim/topology.js";
+// guests, destroyed domains, broken and stale devices, event channels, grant mappings, and an id and
+// classes on every device node, denied edge, channel edge and grant edge (Graphviz copies them into the SVG, where tests and styles find them).
+import { channelLabel, grantLabel, unboundLabel, type TopoChannel, type TopoGrant, type TopoDenial, type TopoDevice, type TopoDomain, type TopoPlatform, type TopoUnbound, type Topology, type TopologyStyle } from "../../sim/topology.js";
 
 const q = (s: string) => JSON.stringify(s);
 
@@ -39,6 +39,8 @@ export function studioStyle(touched: string | null): TopologyStyle {
     vf: () => `style=dashed, color="#475569", label="VF", fontsize=9, fontcolor="#475569"`,
     channel: (c: TopoChannel) =>
       `id=${q(`chan-${c.from}-${c.fromPort}-${c.to}-${c.toPort}`)}, class="channel", dir=both, arrowhead=dot, arrowtail=dot, arrowsize=0.5, color="#0891b2", fontcolor="#0e7490", penwidth=1.6, fontsize=9, label=${q(channelLabel(c))}, tooltip=${q(channelLabel(c).replace("\n", " "))}`,
+    grant: (g: TopoGrant) =>
+      `id=${q(`grant-${g.from}-${g.to}`)}, class="grant", color="#15803d", fontcolor="#166534", penwidth=1.4, fontsize=9, label=${q(grantLabel(g))}, tooltip=${q(`${g.to} maps ${g.from}'s ${grantLabel(g)}`)}`,
     unboundMark: (u: TopoUnbound) => `id=${q(`unbound-${u.domain}`)}, class="unbound", shape=point, width=0.09, color="#0891b2"`,
     unboundEdge: (u: TopoUnbound) => `class="unbound", style=dashed, arrowhead=none, color="#0891b2", fontcolor="#0e7490", fontsize=9, label=${q(unboundLabel(u))}`,
     denial: (x: TopoDenial, i: number) => `id=${q(`denied-${i}`)}, class="denied", color="#dc2626", fontcolor="#dc2626", penwidth=2.2, label=${q(`${x.perm} denied`)}, fontsize=10, constraint=false`,
