@@ -199,6 +199,12 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       code: 2,
       stderr: ["xsm: error: option '-D, --define <name[=value]>' argument '=1' is invalid. expected NAME or NAME=VALUE, NAME an m4 name (letters, digits, _; not a digit first)."],
     },
+    "lsp --flask-dir /nonexistent: refused before the server starts (it was accepted silently)": {
+      stdin: "",
+      argv: () => ["lsp", "--flask-dir", "/nonexistent"],
+      code: 1,
+      stderr: ["xsm: error: --flask-dir /nonexistent: no such directory; it names Xen's xen/xsm/flask/policy directory"],
+    },
     "lsp --debounce abc: a number of milliseconds": {
       stdin: "",
       argv: () => ["lsp", "--debounce", "abc"],
