@@ -18,3 +18,8 @@ export function wantRow(name: string): boolean {
 export function rowFilterNote(): string | undefined {
   return words === undefined ? undefined : `--rows ${words.join(",")}: only the rows whose name contains one of these.`;
 }
+
+/** The --rows words in force (for a child process that applies the same filter), or undefined. */
+export function rowFilterWords(): readonly string[] | undefined {
+  return words;
+}

@@ -1,8 +1,7 @@
-// The loops the decisions section times (decisions.ts). The section imports this module once per
-// policy size under its own URL (`?size=N`), so each size runs its own copy of these functions: V8
-// keeps type feedback per function, and loops shared by both sizes would time the 3005-type policy
-// through call sites already made polymorphic by the 101-type one (its allowsIds is another
-// closure), which no program deciding on one policy sees.
+// The loops the decisions section times (decisions.ts), each policy in a process of its own
+// (bench/decisions-child.ts): V8 keeps type feedback per function, and loops, or allows() itself,
+// shared by two policies time the second through call sites the first made polymorphic, which no
+// program deciding on one policy sees.
 import type { CompiledPolicy } from "../../src/policy/types.js";
 import type { Question } from "../peers/question.js";
 

@@ -164,65 +164,105 @@ const CACHE_SLOTS = 1 << 12;
 
 export type AllowedLookup = (stype: number, ttype: number, tclass: number, mask: number) => boolean;
 
-/** A decision function over one table: is every bit of `mask` allowed for (stype, ttype, tclass)?
- *  Its arrays and sizes are const variables of the closure (V8 keeps them in registers, or folds
- *  them into a caller that inlines the function, where it would reload an object's fields, or a
- *  variable filled on the first call, on every call). The tables it reads (up to 16 MB, tens of ms
- *  at 3000 types) are built here: the view calls this at its first decision (view.ts allowsIds),
- *  so `xsm compile` and the tools that only read rules never pay for them. Each form is its own
- *  function literal, so a caller's loop sees one target and V8 inlines it (a shared wrapper calling
- *  whichever form was built made allowsIds 4x slower at 101 types). */
-export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "classes" | "packed" | "walk"): AllowedLookup {
-  const nt = tam.ntypes;
-  const nc = tab.nclasses;
-  if (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT && tam.expandedCells(tab) <= EXPAND_LIMIT)) {
-    const dense = denseAllowed(tab, tam);
-    return (stype, ttype, tclass, mask) => (dense[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
+/** The same decision as an object whose class is its form: what allows(names) calls (view.ts). A
+ *  program with several policies calls one site with several of them: a method of up to five
+ *  classes is inlined at that site per class, where a call of their closures (each form its own
+ *  literal) is not inlined once it has seen two (47 vs 37 ns a question by names at 3005 types
+ *  after a 101-type policy asked at the same site; docs/performance.md). */
+export interface Decider {
+  allowed(stype: number, ttype: number, tclass: number, mask: number): boolean;
+}
+
+class DenseDecider implements Decider {
+  constructor(
+    readonly dense: Uint32Array,
+    readonly nt: number,
+    readonly nc: number,
+  ) {}
+  allowed(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    return (this.dense[avKey(stype, ttype, tclass, this.nt, this.nc)]! & mask) === mask;
   }
-  if (how === "classes" || how === undefined) {
-    // two class lookups, a cell and a row (typeclasses.ts); where the classes are too many, or their
-    // rows need 16-bit numbers, another form. On the 3005-type SVP policy, 16,384 varied questions:
-    // 8-14 ns a decision, where the packed hash of the type pairs took 20-46 ns.
-    const ct = classTable(tab, tam);
-    if (ct === undefined) return allowedLookup(tab, tam, tam.expandedCells(tab) <= EXPAND_LIMIT ? "packed" : "walk");
-    if (!(ct.pair instanceof Uint8Array && ct.diagRow instanceof Uint8Array)) return wideClassLookup(ct, nc);
-    const { srcRow, tgtCol, pair, diagRow, rows } = ct as ClassTable<Uint8Array>;
-    return (stype, ttype, tclass, mask) => {
-      const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
-      return (rows[row * nc + tclass]! & mask) === mask;
-    };
+}
+
+/** Two class lookups, a cell and a row (typeclasses.ts); Uint8Array rows and pairs. */
+class ClassDecider implements Decider {
+  readonly srcRow: Int32Array;
+  readonly tgtCol: Int32Array;
+  readonly pair: Uint8Array;
+  readonly diagRow: Uint8Array;
+  readonly rows: Uint32Array;
+  constructor(
+    ct: ClassTable<Uint8Array>,
+    readonly nc: number,
+  ) {
+    ({ srcRow: this.srcRow, tgtCol: this.tgtCol, pair: this.pair, diagRow: this.diagRow, rows: this.rows } = ct);
   }
-  // `how` forces one form (tests check that they agree)
-  const expand = how !== "walk";
-  // (a packed key must fit 31 bits: up to ~23,000 types)
-  if (expand && nt * nt * nc <= 0x7fffffff) {
-    // key and mask side by side: a probe reads one cache line, not one in each of two arrays
-    const { slots, shift } = packedAllowed(tam.expandToTypes(tab));
-    const m = (slots.length >> 1) - 1;
-    return (stype, ttype, tclass, mask) => {
-      const key = avKey(stype, ttype, tclass, nt, nc);
-      let h = avHash(key, shift);
-      for (;;) {
-        const k = slots[h << 1]!;
-        if (k === key) return (slots[(h << 1) + 1]! & mask) === mask;
-        if (k === EMPTY) return mask === 0;
-        h = (h + 1) & m;
-      }
-    };
+  allowed(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    const row = stype === ttype ? this.diagRow[stype]! : this.pair[this.srcRow[stype]! + this.tgtCol[ttype]!]!;
+    return (this.rows[row * this.nc + tclass]! & mask) === mask;
   }
-  // the walk (TypeAttrMap.allowed, written out so its arrays are constants of this closure too),
-  // with the last answer per cache slot (type-pair key -> allowed mask)
-  const { sourceStart, sourceIds, targetStart, targetIds } = tam;
-  const { keys, allow, nids } = tab;
-  const tshift = tab.shift;
-  const tm = keys.length - 1;
-  const cacheKeys = new Float64Array(CACHE_SLOTS).fill(EMPTY);
-  const cacheMasks = new Uint32Array(CACHE_SLOTS);
-  const shift = 32 - Math.log2(CACHE_SLOTS);
-  return (stype, ttype, tclass, mask) => {
-    const key = avKey(stype, ttype, tclass, nt, nc);
-    const h = avHash(key, shift);
-    if (cacheKeys[h] !== key) {
+}
+
+/** The class form with row numbers of 16 bits (a class of its own: V8 specialises each method to
+ *  the typed arrays it sees). */
+class WideClassDecider implements Decider {
+  constructor(
+    readonly ct: ClassTable,
+    readonly nc: number,
+  ) {}
+  allowed(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    const { srcRow, tgtCol, pair, diagRow, rows } = this.ct;
+    const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
+    return (rows[row * this.nc + tclass]! & mask) === mask;
+  }
+}
+
+/** A hash of the expansion to type pairs: key and mask side by side, so a probe reads one cache
+ *  line, not one in each of two arrays. */
+class PackedDecider implements Decider {
+  readonly slots: Int32Array;
+  readonly shift: number;
+  readonly m: number;
+  constructor(
+    tab: AvTab,
+    readonly nt: number,
+    readonly nc: number,
+  ) {
+    ({ slots: this.slots, shift: this.shift } = packedAllowed(tab));
+    this.m = (this.slots.length >> 1) - 1;
+  }
+  allowed(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    const slots = this.slots;
+    const key = avKey(stype, ttype, tclass, this.nt, this.nc);
+    let h = avHash(key, this.shift);
+    for (;;) {
+      const k = slots[h << 1]!;
+      if (k === key) return (slots[(h << 1) + 1]! & mask) === mask;
+      if (k === EMPTY) return mask === 0;
+      h = (h + 1) & this.m;
+    }
+  }
+}
+
+/** The walk (TypeAttrMap.allowed, written out over the map's arrays), with the last answer per
+ *  cache slot (type-pair key -> allowed mask). */
+class WalkDecider implements Decider {
+  readonly cacheKeys = new Float64Array(CACHE_SLOTS).fill(EMPTY);
+  readonly cacheMasks = new Uint32Array(CACHE_SLOTS);
+  readonly shift = 32 - Math.log2(CACHE_SLOTS);
+  constructor(
+    readonly tab: AvTab,
+    readonly tam: TypeAttrMap,
+    readonly nc: number,
+  ) {}
+  allowed(stype: number, ttype: number, tclass: number, mask: number): boolean {
+    const { sourceStart, sourceIds, targetStart, targetIds, ntypes } = this.tam;
+    const { keys, allow, nids, shift: tshift } = this.tab;
+    const nc = this.nc;
+    const tm = keys.length - 1;
+    const key = avKey(stype, ttype, tclass, ntypes, nc);
+    const h = avHash(key, this.shift);
+    if (this.cacheKeys[h] !== key) {
       let allowed = 0;
       for (let i = sourceStart[stype]!; i < sourceStart[stype + 1]!; i++) {
         const si = sourceIds[i]!;
@@ -240,21 +280,70 @@ export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "cla
           }
         }
       }
-      cacheKeys[h] = key;
-      cacheMasks[h] = allowed;
+      this.cacheKeys[h] = key;
+      this.cacheMasks[h] = allowed;
     }
-    return (cacheMasks[h]! & mask) === mask;
-  };
+    return (this.cacheMasks[h]! & mask) === mask;
+  }
 }
 
-/** The class form with row numbers of 16 bits (a literal of its own: V8 specialises each one to
- *  the typed arrays it sees). */
-function wideClassLookup(ct: ClassTable, nc: number): AllowedLookup {
-  const { srcRow, tgtCol, pair, diagRow, rows } = ct;
-  return (stype, ttype, tclass, mask) => {
-    const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
-    return (rows[row * nc + tclass]! & mask) === mask;
-  };
+/** The decider for one table: with few types, a flat array over type pairs; otherwise the table
+ *  over classes of types, then (where the classes are too many) the packed hash of the expansion,
+ *  or past EXPAND_LIMIT the walk. Its tables (up to 16 MB, tens of ms at 3000 types) are built
+ *  here: the view asks at its first decision (view.ts), so `xsm compile` and the tools that only
+ *  read rules never pay for them. `how` forces one form (tests check that they agree). */
+export function decider(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "classes" | "packed" | "walk"): Decider {
+  const nt = tam.ntypes;
+  const nc = tab.nclasses;
+  if (how === "dense" || (how === undefined && nt * nt * nc <= DENSE_LIMIT && tam.expandedCells(tab) <= EXPAND_LIMIT)) {
+    return new DenseDecider(denseAllowed(tab, tam), nt, nc);
+  }
+  if (how === "classes" || how === undefined) {
+    // On the 3005-type SVP policy, 16,384 varied questions: 8-14 ns a decision, where the packed
+    // hash of the type pairs took 20-46 ns.
+    const ct = classTable(tab, tam);
+    if (ct === undefined) return decider(tab, tam, tam.expandedCells(tab) <= EXPAND_LIMIT ? "packed" : "walk");
+    if (!(ct.pair instanceof Uint8Array && ct.diagRow instanceof Uint8Array)) return new WideClassDecider(ct, nc);
+    return new ClassDecider(ct as ClassTable<Uint8Array>, nc);
+  }
+  // (a packed key must fit 31 bits: up to ~23,000 types)
+  if (how !== "walk" && nt * nt * nc <= 0x7fffffff) return new PackedDecider(tam.expandToTypes(tab), nt, nc);
+  return new WalkDecider(tab, tam, nc);
+}
+
+/** A decision function over one decider's tables (view.ts allowsIds). Its arrays and sizes are
+ *  const variables of the closure (V8 keeps them in registers, or folds them into a caller that
+ *  inlines the function, where it would reload an object's fields on every call). Each form is its
+ *  own function literal, so a caller's loop sees one target and V8 inlines it (a shared wrapper
+ *  calling whichever form was built made allowsIds 4x slower at 101 types). */
+export function lookupOf(d: Decider): AllowedLookup {
+  if (d instanceof DenseDecider) {
+    const { dense, nt, nc } = d;
+    return (stype, ttype, tclass, mask) => (dense[avKey(stype, ttype, tclass, nt, nc)]! & mask) === mask;
+  }
+  if (d instanceof ClassDecider) {
+    const { srcRow, tgtCol, pair, diagRow, rows, nc } = d;
+    return (stype, ttype, tclass, mask) => {
+      const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
+      return (rows[row * nc + tclass]! & mask) === mask;
+    };
+  }
+  if (d instanceof WideClassDecider) {
+    const { srcRow, tgtCol, pair, diagRow, rows } = d.ct;
+    const nc = d.nc;
+    return (stype, ttype, tclass, mask) => {
+      const row = stype === ttype ? diagRow[stype]! : pair[srcRow[stype]! + tgtCol[ttype]!]!;
+      return (rows[row * nc + tclass]! & mask) === mask;
+    };
+  }
+  // the packed hash and the walk cost tens of ns a decision: their methods, called from a literal each
+  if (d instanceof PackedDecider) return (stype, ttype, tclass, mask) => d.allowed(stype, ttype, tclass, mask);
+  return (stype, ttype, tclass, mask) => d.allowed(stype, ttype, tclass, mask);
+}
+
+/** decider + lookupOf: one form's decision function over a table (tests force each form). */
+export function allowedLookup(tab: AvTab, tam: TypeAttrMap, how?: "dense" | "classes" | "packed" | "walk"): AllowedLookup {
+  return lookupOf(decider(tab, tam, how));
 }
 
 /** The allowed masks of every type pair as a flat array indexed by avKey over types. */

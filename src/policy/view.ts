@@ -11,7 +11,7 @@ import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
 import { explainContext } from "./context-help.js";
 import { computeSid, typeRuleDefault } from "./transition.js";
-import { allowedLookup, type AllowedLookup } from "./typeattr.js";
+import { decider, lookupOf, type AllowedLookup, type Decider } from "./typeattr.js";
 import type {
   AvDecision,
   CompiledPolicy,
@@ -90,6 +90,15 @@ function boolValues(tables: PolicyTables, base: Readonly<Uint8Array>, values: Re
   return next;
 }
 
+/** The dictionaries allows(names) reads (Image.typeDict, permDict, classPerms). */
+class NameIndex {
+  constructor(
+    readonly types: Record<string, number>,
+    readonly perms: Record<string, PermEntry>,
+    readonly classPerms: Record<string, Record<string, PermEntry>>,
+  ) {}
+}
+
 /** The image: names, contexts and tables; decisions need a view (`defaults` or withBooleans). */
 class Image implements PolicyImage {
   readonly stats: PolicyStats;
@@ -100,6 +109,11 @@ class Image implements PolicyImage {
   // The hot path of allows(names): names -> ids in null-prototype dictionaries, shared by every
   // view, made at their first read (below), so `xsm compile` and the tools never build them.
   readonly defaults: CompiledPolicy;
+  /** allows(names)'s dictionaries in one object, made at its first call (names()): a field the
+   *  constructor makes, so every image keeps one hidden class whichever getters ran first (the
+   *  getters below each add a field: a call site that saw two images did so at different times
+   *  went polymorphic, ~10 ns a question at 3005 types). */
+  nameIndex: NameIndex | undefined = undefined;
 
   constructor(
     readonly tables: PolicyTables,
@@ -160,6 +174,10 @@ class Image implements PolicyImage {
       dict[name] = perms;
     }
     return own(this, "classPerms", dict);
+  }
+
+  names(): NameIndex {
+    return (this.nameIndex ??= new NameIndex(this.typeDict, this.permDict, this.classPerms));
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {
@@ -260,12 +278,13 @@ class View implements CompiledPolicy {
   private lastTargetId = -1;
   private lastClassId = -1;
   private lastMask = 0;
+  private decider: Decider | undefined = undefined;
   constructor(
     readonly image: Image,
     private readonly state: BoolState,
   ) {}
 
-  /** TE decision on ids (typeattr.ts allowedLookup): a flat array index when the types are few, a
+  /** TE decision on ids (typeattr.ts decider and lookupOf): a flat array index when the types are few, a
    *  table over classes of types otherwise (typeclasses.ts), a hash probe of the expansion to type
    *  pairs or a walk over the types' attributes where even the classes are too many. Made, with its
    *  tables, at the first access (so `xsm compile` and the rule-reading tools never build them),
@@ -274,9 +293,13 @@ class View implements CompiledPolicy {
    *  array read (a field swapped at the first call, or a table the closure fills on its first call,
    *  keeps a load and a check per decision: 2-3x on allowsIds). */
   get allowsIds(): AllowedLookup {
-    const lookup = allowedLookup(this.state.table, this.image.tables.tam);
-    Object.defineProperty(this, "allowsIds", { value: lookup, enumerable: true });
-    return lookup;
+    return own(this, "allowsIds", lookupOf(this.decide()));
+  }
+  /** The same decision as an object of its form's class (typeattr.ts Decider), for allows(names):
+   *  a program with several policies asks them at one call site, where V8 inlines a method per
+   *  class but not a call of several closures. */
+  private decide(): Decider {
+    return (this.decider ??= decider(this.state.table, this.image.tables.tam));
   }
 
   withBooleans(values: Readonly<Record<string, boolean>>): CompiledPolicy {
@@ -292,13 +315,13 @@ class View implements CompiledPolicy {
 
   allows(stype: string, ttype: string, tclass: string, perm: string): boolean | undefined {
     if (stype === this.lastSource && ttype === this.lastTarget && tclass === this.lastClassName && perm === this.lastPerm) {
-      return this.allowsIds(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
+      return (this.decider ?? this.decide()).allowed(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
     }
-    const image = this.image;
-    const s = image.typeDict[stype];
-    const t = image.typeDict[ttype];
-    let e = image.permDict[perm];
-    if (e !== undefined && e.classId < 0) e = image.classPerms[tclass]?.[perm];
+    const names = this.image.nameIndex ?? this.image.names();
+    const s = names.types[stype];
+    const t = names.types[ttype];
+    let e = names.perms[perm];
+    if (e !== undefined && e.classId < 0) e = names.classPerms[tclass]?.[perm];
     else while (e !== undefined && e.className !== tclass) e = e.next;
     // a name the policy does not declare is a different answer from a denial (a typo, not a "no")
     if (s === undefined || t === undefined || e === undefined) return undefined;
@@ -317,7 +340,7 @@ class View implements CompiledPolicy {
       this.lastClassId = cid;
       this.lastMask = mask;
     }
-    return this.allowsIds(s, t, cid, mask);
+    return (this.decider ?? this.decide()).allowed(s, t, cid, mask);
   }
   check(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
     return decide(this.state, scontext, tcontext, tclass, perm, false);

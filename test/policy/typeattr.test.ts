@@ -1,12 +1,13 @@
-// Decisions on the attribute-keyed table: the three forms of the hot-path lookup (a dense array and
-// a packed hash of the expansion to type pairs, and the walk over each type's attributes with its
-// cache) must answer every (source, target, class, permission) exactly as the table expanded to type
-// pairs does, on policies with attributes, self, negations and conditionals.
+// Decisions on the attribute-keyed table: the forms of the hot-path lookup (a dense array, the table
+// over classes of types, a packed hash of the expansion to type pairs, and the walk over each type's
+// attributes with its cache), each as allowsIds's closure and as allows()'s Decider object, must
+// answer every (source, target, class, permission) exactly as the table expanded to type pairs does,
+// on policies with attributes, self, negations and conditionals.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { PolicyTables, boolState } from "../../src/policy/image.js";
 import { compile } from "../../src/policy/index.js";
-import { allowedLookup } from "../../src/policy/typeattr.js";
+import { decider, lookupOf } from "../../src/policy/typeattr.js";
 
 const POLICIES = ["test/fixtures/cli/small.conf", "examples/svp/svp.conf", "examples/xen-flask/policy.conf", "bench/data/gen-seed1-small.conf"];
 
@@ -20,8 +21,16 @@ describe.each(POLICIES)("%s", (file) => {
   const nt = core.sym.types.length;
   const classes = core.sym.classes;
 
-  it.each(["dense", "classes", "packed", "walk"] as const)("the %s lookup answers as the expanded table", (how) => {
-    const lookup = allowedLookup(core.effective, core.tam, how);
+  const forms = ["dense", "classes", "packed", "walk"] as const;
+  const cases = forms.flatMap((how) => [
+    { how, as: "closure", make: () => lookupOf(decider(core.effective, core.tam, how)) },
+    { how, as: "decider", make: () => {
+      const d = decider(core.effective, core.tam, how);
+      return (s: number, t: number, c: number, m: number) => d.allowed(s, t, c, m);
+    } },
+  ]);
+  it.each(cases)("the $how lookup ($as) answers as the expanded table", ({ make }) => {
+    const lookup = make();
     let granted = 0;
     // twice: the walk's second pass answers from its cache
     for (let pass = 0; pass < 2; pass++) {
