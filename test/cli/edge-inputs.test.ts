@@ -72,3 +72,46 @@ describe.runIf(linux)("procfs and sysfs files (size 0, content made when read) a
     expect(r.stderr).toBe(`xsm: error: ${empty}: file is empty, expected a policy file\n`);
   });
 });
+
+describe("an empty file argument is a usage error, exit 2, naming the argument", () => {
+  const policyOrTree = "a file or directory name";
+  const ROWS: [string[], string, string][] = [
+    [["compile", ""], "<policy>", "a file name"],
+    [["compile", "", "-o", join(tmp, "never.bin")], "<policy>", "a file name"],
+    [["compile", "-o", join(tmp, "never.bin"), ""], "<policy>", "a file name"],
+    [["check", "", "--scontext", "a:b:c", "--tcontext", "a:b:c", "--class", "x", "--perm", "p"], "<policy>", policyOrTree],
+    [["fmt", small, ""], "<files...>", "a file name"],
+    [["lint", ""], "[policy]", policyOrTree],
+    [["build", ""], "<dir>", "a directory name"],
+    [["simulate", ""], "<scenario>", "a file name"],
+    [["init", ""], "[file]", "a file name"],
+    [["scaffold", ""], "<policy>", "a file name"],
+    [["search", "", "-A"], "<policy>", policyOrTree],
+    [["info", ""], "[policy]", policyOrTree],
+    [["why", small, ""], "[log]", "a file name"],
+    [["allow", "", "x.log"], "<policy>", policyOrTree],
+    [["flow", small, "-s", "dom0_t", ""], "[exclude...]", "a type name"],
+    [["diff", small, ""], "<new>", policyOrTree],
+    [["test", ""], "<files...>", "a file name"],
+    [["studio", "", "--export", join(tmp, "never-site")], "[target]", policyOrTree],
+  ];
+  for (const [argv, arg, noun] of ROWS) {
+    it(`xsm ${argv.map((a) => (a === "" ? "''" : a)).join(" ")}`, async () => {
+      const r = await xsm(...argv);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`xsm: error: argument '${arg}' is invalid. expected ${noun}, got an empty string.\n(run 'npx xsm ${argv[0]} --help' for usage)\n`);
+    });
+  }
+
+  it("nothing was written by the refused commands", () => {
+    expect(existsSync(join(tmp, "never.bin"))).toBe(false);
+    expect(existsSync(join(tmp, "never-site"))).toBe(false);
+  });
+
+  it("the plain compile fast path leaves an empty FILE to commander's parse", () => {
+    expect(plainCompile(["compile", ""])).toBeUndefined();
+    expect(plainCompile(["compile", "", "-o", "x.bin"])).toBeUndefined();
+    expect(plainCompile(["compile", "-o", "x.bin", ""])).toBeUndefined();
+  });
+});
