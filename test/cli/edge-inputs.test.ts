@@ -23,6 +23,79 @@ function freshDir(name: string): string {
   return dir;
 }
 
+describe("an output that cannot be written is refused at its option, before the compile", () => {
+  it.runIf(linux)("compile -o /sys/x: one error at -o, no warnings first, exit 1", async () => {
+    const r = await xsm("compile", small, "-o", "/sys/xsm-edge.bin");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    // (sysfs refuses new files: EACCES even for root; a read-only /sys in a container: EROFS)
+    expect(r.stderr).toMatch(/^xsm: error: -o \/sys\/xsm-edge\.bin: cannot write the binary policy: (permission denied|read-only file system)\n$/);
+    expect(existsSync("/sys/xsm-edge.bin")).toBe(false);
+  });
+
+  it.runIf(linux)("--output /proc/x and --format json: the same error, located at the option", async () => {
+    const r = await xsm("compile", small, "--output", "/proc/xsm-edge.bin");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("xsm: error: -o /proc/xsm-edge.bin: cannot write the binary policy: '/proc' does not take new files\n");
+    const j = await xsm("compile", small, "-o", "/proc/xsm-edge.bin", "--format", "json");
+    expect(j.code).toBe(1);
+    const doc = JSON.parse(j.stdout) as { ok: boolean; diagnostics: { message: string }[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.diagnostics.map((d) => d.message)).toEqual(["-o /proc/xsm-edge.bin: cannot write the binary policy: '/proc' does not take new files"]);
+  });
+
+  it.runIf(linux)("compile -o OK --emit-matrix /sys/m.json: neither is written, nothing left in OK's directory", async () => {
+    const dir = freshDir("pair");
+    const r = await xsm("compile", small, "-o", join(dir, "p.bin"), "--emit-matrix", "/sys/xsm-edge.json");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^xsm: error: --emit-matrix \/sys\/xsm-edge\.json: cannot write the matrix: /);
+    expect(r.stderr).not.toContain("warning");
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.runIf(linux)("build -o /sys/x: refused before m4 runs", async () => {
+    const r = await xsm("build", "examples/xen-flask", "-o", "/sys/xsm-edge.bin");
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(/^xsm: error: -o \/sys\/xsm-edge\.bin: cannot write the binary policy: /);
+  });
+
+  it.skipIf(root || process.platform === "win32")("a read-only directory: refused before the compile, nothing left in it", async () => {
+    const dir = freshDir("readonly");
+    chmodSync(dir, 0o555);
+    try {
+      const r = await xsm("compile", small, "-o", join(dir, "p.bin"));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`xsm: error: -o ${join(dir, "p.bin")}: cannot write the binary policy: permission denied\n`);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+  });
+
+  it("a good write leaves the output alone in its directory: no probe, no temporary file", async () => {
+    const dir = freshDir("good");
+    const r = await xsm("compile", small, "-o", join(dir, "p.bin"), "--emit-matrix", join(dir, "m.json"));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["m.json", "p.bin"]);
+  });
+
+  it("a link planted at the temporary or probe name is replaced, never written through", async () => {
+    const dir = freshDir("planted");
+    const victim = join(tmp, "victim.txt");
+    writeFileSync(victim, "keep me\n");
+    const out = join(dir, "p.bin");
+    // the names output.ts stages under (this process's id: the CLI runs in-process here)
+    symlinkSync(victim, `${out}.xsm-${process.pid}-0.tmp`);
+    symlinkSync(victim, `${out}.xsm-${process.pid}-probe.tmp`);
+    const r = await xsm("compile", small, "-o", out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(victim, "utf8")).toBe("keep me\n");
+    expect(readdirSync(dir)).toEqual(["p.bin"]);
+    expect(readFileSync(out).subarray(0, 4)).toEqual(Buffer.from([0x8c, 0xff, 0x7c, 0xf9]));
+  });
+});
+
 describe.runIf(linux)("procfs and sysfs files (size 0, content made when read) are read as regular files", () => {
   it("readBoundedFile reads /proc/version to its end; the size bound still holds; an empty file is still empty", () => {
     const text = readBoundedFile("/proc/version", "policy", MAX_POLICY_BYTES).toString("utf8");
