@@ -11,7 +11,7 @@ import { summary } from "./compile.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkBinaryOptions, parseHandleUnknown, parseVersion } from "./compile-binary.js";
-import { writeOutputs } from "./output.js";
+import { checkOutputs, writeOutputs } from "./output.js";
 import { failWith, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { parseFormat } from "./format-option.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
@@ -33,6 +33,12 @@ async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promi
 }
 
 async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
+  // the outputs' paths are checked before m4 runs, as compile checks them before it compiles
+  // (again with the tree's files once they are known: none of them may be written over)
+  checkOutputs([
+    ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, what: "policy.conf", option: "--conf" }] : []),
+    ...(opts.output !== undefined ? [{ path: opts.output, what: "binary policy", option: "-o" }] : []),
+  ]);
   const { buildTree, TreeError } = await import("../build/index.js");
   const binary =
     opts.output === undefined
@@ -51,8 +57,8 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   // policy.conf and the binary are written together or not at all, and never over the tree's sources
   writeOutputs(
     [
-      ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, data: conf, what: "policy.conf" }] : []),
-      ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy" }] : []),
+      ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, data: conf, what: "policy.conf", option: "--conf" }] : []),
+      ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }] : []),
     ],
     treeInputs(result.tree),
   );

@@ -98,7 +98,7 @@ export async function runCompile(cli: CliContext, file: string, opts: CompileOpt
   }
   if (opts.expand && opts.output !== undefined) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
   // the outputs' paths are checked before the compile prints anything
-  const outputs = [...(opts.output !== undefined ? [{ path: opts.output, what: "binary policy" }] : []), ...(opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? [{ path: opts.emitMatrix, what: "matrix" }] : [])];
+  const outputs = [...(opts.output !== undefined ? [{ path: opts.output, what: "binary policy", option: "-o" }] : []), ...(opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? [{ path: opts.emitMatrix, what: "matrix", option: "--emit-matrix" }] : [])];
   if (opts.format !== "text") return withFormat(cli, opts.format, () => (checkOutputs(outputs, [file]), compileReport(cli, file, opts)));
   checkOutputs(outputs, [file]);
   if (opts.output !== undefined) {
@@ -107,7 +107,7 @@ export async function runCompile(cli: CliContext, file: string, opts: CompileOpt
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
     const matrixFile = opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? opts.emitMatrix : undefined;
     // the binary and the matrix are written together or not at all
-    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix" }] : [])], [file]);
+    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix", option: "--emit-matrix" }] : [])], [file]);
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
     if (policy) report.write(summary(displayName(file), policy, warnings.length));
     report.write(`binary policy written to ${opts.output}\n`);
@@ -143,8 +143,8 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
   if (opts.output !== undefined) {
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, text, bytes } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
-    const matrix = opts.emitMatrix !== undefined && policy ? [{ path: opts.emitMatrix, data: matrixBytes(policy), what: "matrix" }] : [];
-    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy" }, ...matrix], [path]);
+    const matrix = opts.emitMatrix !== undefined && policy ? [{ path: opts.emitMatrix, data: matrixBytes(policy), what: "matrix", option: "--emit-matrix" }] : [];
+    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...matrix], [path]);
     if (matrix.length > 0) cli.io.stderr.write(`matrix written to ${opts.emitMatrix}\n`);
     writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
@@ -155,6 +155,6 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
 }
 
 function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput, input: string): void {
-  writeOutput(file, matrixBytes(policy), "matrix", [input]);
+  writeOutput(file, matrixBytes(policy), "matrix", [input], "--emit-matrix");
   report.write(`matrix written to ${file}\n`);
 }

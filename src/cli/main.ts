@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
-import { refuseConflictingRepeats } from "./repeats.js";
+import { refuseConflictingRepeats, refuseEmptyArguments } from "./repeats.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
 
@@ -75,11 +75,11 @@ function packageVersion(): string {
  * commander as before. undefined when argv is not one of these.
  */
 export function plainCompile(argv: readonly string[]): { file: string; output?: string } | undefined {
-  if (argv[0] !== "compile") return undefined;
+  // (an empty FILE or OUT is a usage error commander's parse reports: src/cli/repeats.ts)
+  if (argv[0] !== "compile" || argv.includes("")) return undefined;
   const dashed = argv.filter((a) => a.startsWith("-"));
   if (argv.length === 2 && dashed.length === 0) return { file: argv[1]! };
-  // (an empty OUT is a usage error commander's parse reports: src/cli/repeats.ts)
-  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output") || argv.includes("")) return undefined;
+  if (argv.length !== 4 || dashed.length !== 1 || (dashed[0] !== "-o" && dashed[0] !== "--output")) return undefined;
   if (argv[1] === dashed[0]) return { file: argv[3]!, output: argv[2]! };
   if (argv[2] === dashed[0]) return { file: argv[1]!, output: argv[3]! };
   return undefined;
@@ -110,6 +110,7 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
   }
   for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
   refuseConflictingRepeats(program);
+  refuseEmptyArguments(program);
   return program;
 }
 

@@ -5,7 +5,11 @@
 // is not a regular file (/dev/null, /dev/stdout, a FIFO such as bash's >(...)) is written into,
 // after the files are staged and before any is renamed: renaming over it would replace the device
 // or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
-import { chmodSync, existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync, type Stats } from "node:fs";
+// Before anything is computed, checkOutputs makes sure each target's directory takes a new file
+// (creating and removing an empty one beside it), so `-o /sys/x` or a read-only directory is one
+// error at the option, exit 1, as gcc's `cannot open 'x' for writing`, rather than the policy's
+// warnings followed by the failure once the binary is made (checkpolicy's order).
+import { chmodSync, closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CliError } from "./io.js";
 
@@ -14,6 +18,8 @@ export interface OutputFile {
   data: string | Uint8Array;
   /** What it is, for the message ("matrix", "binary policy"); the path alone when absent. */
   what?: string;
+  /** The option that named it (`-o`, `--emit-matrix`): messages are located at it. */
+  option?: string;
 }
 
 /** Why a file cannot be written, in words (Node's messages name syscalls: "EISDIR: illegal
@@ -50,7 +56,9 @@ function statOf(path: string): Stats | undefined {
   }
 }
 
-/** Nothing in the way of writing `path`: not a directory, its directory there. */
+/** Nothing in the way of writing `path`: not a directory, its directory there and taking the
+ *  temporary file writeOutputs writes (tried: permissions, a read-only mount or sysfs refusing new
+ *  files are known only by trying). */
 function precheck(path: string): string | undefined {
   const st = statOf(path);
   if (st?.isDirectory()) return "it is a directory";
@@ -59,10 +67,32 @@ function precheck(path: string): string | undefined {
   const dir = dirname(path);
   if (!existsSync(dir)) return `no directory '${dir}'`;
   if (!statSync(dir).isDirectory()) return `'${dir}' is not a directory`;
+  const probe = `${st !== undefined ? realpathSync(path) : path}.xsm-${process.pid}-probe.tmp`;
+  try {
+    removeIfThere(probe); // a leftover of a run killed here
+    closeSync(openSync(probe, "wx"));
+  } catch (err) {
+    return writeProblem(probe, err);
+  }
+  removeIfThere(probe);
   return undefined;
 }
 
-const label = (f: Omit<OutputFile, "data">) => (f.what ? `${f.what} to ${f.path}` : f.path);
+/** Removes a file or link if there is one. (unlinkSync, not rmSync: rmSync loads node's rimraf
+ *  module, and a compile loads none after bin/xsm.cjs sets --no-opt: test/cli/bin.test.ts.) */
+function removeIfThere(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+}
+
+/** The message's start: the option and its value when an option named the file, else the file. */
+function cannotWrite(f: Omit<OutputFile, "data">): string {
+  if (f.option !== undefined) return `${f.option} ${f.path}: cannot write ${f.what ? `the ${f.what}` : "it"}`;
+  return `cannot write ${f.what ? `${f.what} to ${f.path}` : f.path}`;
+}
 
 /** Throws the CliError writeOutputs would for a file that cannot be written where it is asked
  *  for (a directory, no such directory): a command calls it before it prints or computes
@@ -71,14 +101,17 @@ export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs:
   for (const f of files) {
     // a command that writes to stdout for `-` has taken it before here: anywhere else, `-` would
     // be a file named "-" in the current directory, which nobody means
-    if (f.path === "-") throw new CliError(`cannot write ${label(f)}: this option takes a file name, not - (to send it to standard output, name /dev/stdout)`, 2);
+    if (f.path === "-") throw new CliError(`${cannotWrite(f)}: this option takes a file name, not - (to send it to standard output, name /dev/stdout)`, 2);
     const why = precheck(f.path) ?? overwritesInput(f.path, inputs);
-    if (why !== undefined) throw new CliError(`cannot write ${label(f)}: ${why}`);
+    if (why !== undefined) throw new CliError(`${cannotWrite(f)}: ${why}`);
   }
   // `compile -o x --emit-matrix x`: the second would replace the first, both reported written
   for (const [i, f] of files.entries()) {
     const other = files.slice(0, i).find((g) => sameFile(g.path, f.path));
-    if (other !== undefined) throw new CliError(`cannot write ${label(f)}: ${other.what ?? "another output"} goes to ${other.path}, the same file; give each output its own`, 2);
+    if (other !== undefined) {
+      const goes = other.option !== undefined ? `${other.option} writes ${other.what ? `the ${other.what}` : "another output"} to` : `${other.what ?? "another output"} goes to`;
+      throw new CliError(`${cannotWrite(f)}: ${goes} ${other.path}, the same file; give each output its own`, 2);
+    }
   }
 }
 
@@ -118,11 +151,13 @@ export function writeOutputs(files: readonly OutputFile[], inputs: readonly stri
     const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
     try {
       temps.push(temp);
-      writeFileSync(temp, f.data);
+      // created anew ("wx"): a leftover or a link planted at the name is removed, never written through
+      removeIfThere(temp);
+      writeFileSync(temp, f.data, { flag: "wx" });
       if (existsSync(targets[i]!)) chmodSync(temp, statSync(targets[i]!).mode & 0o7777);
     } catch (err) {
       cleanup();
-      throw new CliError(`cannot write ${label(f)}: ${writeProblem(temp, err)}`);
+      throw new CliError(`${cannotWrite(f)}: ${writeProblem(temp, err)}`);
     }
   });
   for (const f of special) {
@@ -130,7 +165,7 @@ export function writeOutputs(files: readonly OutputFile[], inputs: readonly stri
       writeFileSync(f.path, f.data);
     } catch (err) {
       cleanup();
-      throw new CliError(`cannot write ${label(f)}: ${writeProblem(f.path, err)}`);
+      throw new CliError(`${cannotWrite(f)}: ${writeProblem(f.path, err)}`);
     }
   }
   regular.forEach((f, i) => {
@@ -138,12 +173,12 @@ export function writeOutputs(files: readonly OutputFile[], inputs: readonly stri
       renameSync(temps[i]!, targets[i]!);
     } catch (err) {
       cleanup();
-      throw new CliError(`cannot write ${label(f)}: ${writeProblem(f.path, err)}`);
+      throw new CliError(`${cannotWrite(f)}: ${writeProblem(f.path, err)}`);
     }
   });
 }
 
 /** One file, all or nothing. */
-export function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = []): void {
-  writeOutputs([{ path, data, what }], inputs);
+export function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = [], option?: string): void {
+  writeOutputs([{ path, data, what, option }], inputs);
 }

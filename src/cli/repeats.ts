@@ -1,7 +1,8 @@
 // An option's value that is empty (`--class ''`, `-o ''`) is a usage error, exit 2, whatever the
 // option: a name, a file or a directory is never empty, and each command said something else
 // (`unknown class ''`, exit 1; `cannot write binary policy to : ...`). A parser with its own words
-// for it (`--perm ''`: "expected a permission name") runs first and keeps them.
+// for it (`--perm ''`: "expected a permission name") runs first and keeps them. So is an empty
+// positional argument (`xsm compile ''`), which every command read as a file named ''.
 //
 // A single-valued option given twice with different values (`-o a.bin -o b.bin`): commander keeps the
 // last one silently, so the first output is never written, or the first source never searched. As
@@ -40,4 +41,28 @@ export function refuseConflictingRepeats(cmd: Command): void {
     });
   }
   for (const sub of cmd.commands as readonly Command[]) refuseConflictingRepeats(sub);
+}
+
+/** What an argument names, for the message: by its placeholder's word, or its help (a policy
+ *  argument that takes a tree says "policy tree directory"; studio's target "a directory of them"). */
+function argumentNoun(name: string, description: string): string {
+  if (name === "dir") return "a directory name";
+  if (name === "exclude") return "a type name";
+  return /\b(tree|a) directory\b/.test(description) ? "a file or directory name" : "a file name";
+}
+
+/** An empty positional argument (`xsm compile ''`, `xsm diff '' new.conf`) is a usage error, exit 2,
+ *  as an empty option value is: it was read as a file named '' (": no such file", exit 1). Installed
+ *  once on the program: its preAction hook runs for every subcommand, after commander has taken
+ *  the arguments and before the action reads any. */
+export function refuseEmptyArguments(program: Command): void {
+  program.hook("preAction", (_program, cmd) => {
+    cmd.registeredArguments.forEach((arg, i) => {
+      const given: unknown = cmd.processedArgs[i];
+      const values = Array.isArray(given) ? given : [given];
+      if (!values.includes("")) return;
+      const placeholder = arg.required ? `<${arg.name()}${arg.variadic ? "..." : ""}>` : `[${arg.name()}${arg.variadic ? "..." : ""}]`;
+      cmd.error(`error: argument '${placeholder}' is invalid. expected ${argumentNoun(arg.name(), arg.description)}, got an empty string.`, { exitCode: 2, code: "xsm.emptyArgument" });
+    });
+  });
 }

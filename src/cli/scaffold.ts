@@ -44,7 +44,7 @@ interface ScaffoldOptions {
 async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions): Promise<void> {
   // `-o -` is standard output, as `--conf -` and `--emit-matrix -` are (not a file named "-")
   if (opts.output === STDIN) opts = { ...opts, output: undefined };
-  if (opts.output !== undefined) checkOutputs([{ path: opts.output, what: "scenario" }], [file]);
+  if (opts.output !== undefined) checkOutputs([{ path: opts.output, what: "scenario", option: "-o" }], [file]);
   const { policy, text, path } = await loadPolicy(cli, file);
   const { scaffoldScenario } = await import("../sim/scaffold.js");
   // the scenario names its policy relative to where the scenario is written
@@ -60,7 +60,7 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   const json = `${JSON.stringify(scenario, null, 2)}\n`;
   if (opts.output === undefined) cli.io.stdout.write(json);
   else {
-    writeOutput(opts.output, json, "scenario", [file]);
+    writeOutput(opts.output, json, "scenario", [file], "-o");
     cli.io.stderr.write(`wrote ${opts.output}: ${scenario.domains.length} domains, ${scenario.steps.length} steps (run: npx xsm simulate ${opts.output})\n`);
   }
 }

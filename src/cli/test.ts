@@ -171,7 +171,7 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) can be read only once", 2);
   // (checked before any test runs; '-' would be a file named '-')
   if (o.junit === STDIN) throw new CliError("--junit takes a file name: the results already go to stdout (--json for a document)", 2);
-  if (o.junit !== undefined) checkOutputs([{ path: o.junit, what: "JUnit report" }], files);
+  if (o.junit !== undefined) checkOutputs([{ path: o.junit, what: "JUnit report", option: "--junit" }], files);
   const problems: string[] = [];
   const loaded: Loaded[] = [];
   for (const f of files) {
@@ -189,7 +189,7 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   if (o.junit !== undefined) {
     // the policies the files name are read too: --junit never replaces one
     const policies = loaded.flatMap((l) => (l.policyPath !== undefined ? [l.policyPath] : []));
-    writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies]);
+    writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies], "--junit");
   }
   cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
   const { passed, failed } = counts(run);

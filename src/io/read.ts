@@ -42,7 +42,8 @@ export function megabytes(n: number): string {
   return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
 
-/** The bytes of a regular, non-empty file of at most `limit` bytes; `what` names it in messages
+/** The bytes of a regular, non-empty file of at most `limit` bytes (a procfs or sysfs file, whose
+ *  size says 0, read to its end); `what` names it in messages
  *  ("policy", "scenario"). Opened without blocking, so a FIFO is refused rather than waited on. */
 export function readBoundedFile(path: string, what: string, limit: number): Buffer {
   let fd: number;
@@ -59,7 +60,9 @@ export function readBoundedFile(path: string, what: string, limit: number): Buff
     if (st.size > limit) {
       throw new InputError(`${path}: file is too large (${megabytes(st.size)}; the limit for a ${what} file is ${megabytes(limit)})`);
     }
-    if (st.size === 0) throw new InputError(`${path}: file is empty, expected a ${what} file`);
+    // procfs and sysfs files say size 0 and have content made as they are read: read them to
+    // their end, bounded as a pipe is; a truly empty file ends at once and is refused below
+    if (st.size === 0) return nonEmpty(path, what, readToEnd(fd, path, what, limit));
     // a file that grows while read is cut at its size when opened (plus one byte to notice)
     const bytes = Buffer.alloc(st.size + 1);
     let got = 0;
@@ -69,14 +72,34 @@ export function readBoundedFile(path: string, what: string, limit: number): Buff
       got += n;
     }
     if (got > st.size) throw new InputError(`${path}: the file changed while it was read`);
-    if (got === 0) throw new InputError(`${path}: file is empty, expected a ${what} file`);
-    return bytes.subarray(0, got);
+    return nonEmpty(path, what, bytes.subarray(0, got));
   } catch (err) {
     if (err instanceof InputError) throw err;
     throw new InputError(`${path}: ${describeErrno(err)}`);
   } finally {
     closeSync(fd);
   }
+}
+
+function nonEmpty(path: string, what: string, bytes: Buffer): Buffer {
+  if (bytes.length === 0) throw new InputError(`${path}: file is empty, expected a ${what} file`);
+  return bytes;
+}
+
+/** The rest of an open file whose size the file system does not know, in chunks, refused once past
+ *  `limit` (a file that never ends, as a pipe may not). */
+function readToEnd(fd: number, path: string, what: string, limit: number): Buffer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const chunk = Buffer.alloc(Math.min(1 << 16, limit + 1 - total));
+    const n = readSync(fd, chunk, 0, chunk.length, null);
+    if (n === 0) break;
+    total += n;
+    if (total > limit) throw new InputError(`${path}: file is too large (over ${megabytes(limit)}, the limit for a ${what} file)`);
+    chunks.push(chunk.subarray(0, n));
+  }
+  return Buffer.concat(chunks, total);
 }
 
 /** Text that must be valid UTF-8 without NUL bytes (JSON, queries). A leading byte-order mark is

@@ -136,18 +136,18 @@ const ROWS: Record<string, Row> = {
   "compile -o DIR: a directory is not a file": {
     argv: () => ["compile", small, "-o", at("adir")],
     code: 1,
-    stderr: [`xsm: error: cannot write binary policy to ${at("adir")}: it is a directory`],
+    stderr: [`xsm: error: -o ${at("adir")}: cannot write the binary policy: it is a directory`],
   },
   "compile -o: the matrix cannot be written, so neither is the binary": {
     argv: () => ["compile", small, "-o", at("both.bin"), "--emit-matrix", at("nodir/m.json")],
     code: 1,
-    stderr: [`xsm: error: cannot write matrix to ${at("nodir/m.json")}: no directory '${at("nodir")}'`],
+    stderr: [`xsm: error: --emit-matrix ${at("nodir/m.json")}: cannot write the matrix: no directory '${at("nodir")}'`],
     noFiles: () => [at("both.bin")],
   },
   "compile --emit-matrix into a missing directory": {
     argv: () => ["compile", small, "--emit-matrix", at("nodir/m.json")],
     code: 1,
-    stderr: [`xsm: error: cannot write matrix to ${at("nodir/m.json")}: no directory '${at("nodir")}'`],
+    stderr: [`xsm: error: --emit-matrix ${at("nodir/m.json")}: cannot write the matrix: no directory '${at("nodir")}'`],
   },
   "compile -c without -o": {
     argv: () => ["compile", small, "-c", "24"],
@@ -274,13 +274,13 @@ const ROWS: Record<string, Row> = {
     argv: () => ["simulate", "examples/svp/nested-trust.json", "--svg", at("adir")],
     code: 1,
     stdout: "",
-    stderr: [`xsm: error: cannot write SVG picture to ${at("adir")}: it is a directory`],
+    stderr: [`xsm: error: --svg ${at("adir")}: cannot write the SVG picture: it is a directory`],
   },
   "simulate --dot FILE --svg MISSING/x.svg: neither picture is written": {
     argv: () => ["simulate", "examples/svp/nested-trust.json", "--dot", at("pic.dot"), "--svg", at("nodir/pic.svg")],
     code: 1,
     stdout: "",
-    stderr: [`xsm: error: cannot write SVG picture to ${at("nodir/pic.svg")}: no directory '${at("nodir")}'`],
+    stderr: [`xsm: error: --svg ${at("nodir/pic.svg")}: cannot write the SVG picture: no directory '${at("nodir")}'`],
     noFiles: () => [at("pic.dot")],
   },
   "studio --export FILE: a file is not the site's directory": {
@@ -300,7 +300,7 @@ const ROWS: Record<string, Row> = {
     },
     code: 1,
     stdout: "",
-    stderr: [`xsm: error: cannot write binary policy to ${at("victim.conf")}: it is the input file, which writing it would lose; give another file`],
+    stderr: [`xsm: error: -o ${at("victim.conf")}: cannot write the binary policy: it is the input file, which writing it would lose; give another file`],
   },
   "compile --emit-matrix LINK: a link to the policy is the policy": {
     argv: () => {
@@ -310,7 +310,7 @@ const ROWS: Record<string, Row> = {
     },
     code: 1,
     stdout: "",
-    stderr: [`xsm: error: cannot write matrix to ${at("victim2.link")}: it is the same file as the input ${at("victim2.conf")}, which writing it would lose; give another file`],
+    stderr: [`xsm: error: --emit-matrix ${at("victim2.link")}: cannot write the matrix: it is the same file as the input ${at("victim2.conf")}, which writing it would lose; give another file`],
   },
   "scaffold -o POLICY: refused before anything is printed": {
     argv: () => {
@@ -319,7 +319,7 @@ const ROWS: Record<string, Row> = {
     },
     code: 1,
     stdout: "",
-    stderr: [`xsm: error: cannot write scenario to ${at("victim3.conf")}: it is the input file, which writing it would lose; give another file`],
+    stderr: [`xsm: error: -o ${at("victim3.conf")}: cannot write the scenario: it is the input file, which writing it would lose; give another file`],
   },
   "test --junit -: not a file named '-'": {
     argv: () => ["test", "test/fixtures/policytest/small.tests.json", "--junit", "-"],

@@ -162,7 +162,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stdin: "",
       argv: () => ["compile", resolve(small), "-o", "-"],
       code: 2,
-      stderr: ["xsm: error: cannot write binary policy to -: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stderr: ["xsm: error: -o -: cannot write the binary policy: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
       stdout: "",
       noFiles: () => [at("-")],
     },
@@ -170,20 +170,20 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stdin: "",
       argv: () => ["build", resolve("examples/xen-flask"), "-o", "-"],
       code: 2,
-      stderr: ["xsm: error: cannot write binary policy to -: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stderr: ["xsm: error: -o -: cannot write the binary policy: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
       noFiles: () => [at("-")],
     },
     "compile -o X --emit-matrix ./X: two outputs, one file": {
       argv: () => ["compile", small, "-o", at("both.bin"), "--emit-matrix", join(tmp, ".", "both.bin")],
       code: 2,
-      stderr: [`xsm: error: cannot write matrix to ${join(tmp, ".", "both.bin")}: binary policy goes to ${at("both.bin")}, the same file; give each output its own`],
+      stderr: [`xsm: error: --emit-matrix ${join(tmp, ".", "both.bin")}: cannot write the matrix: -o writes the binary policy to ${at("both.bin")}, the same file; give each output its own`],
       noFiles: () => [at("both.bin")],
     },
     "simulate --svg -: a file name, not '-'": {
       stdin: "",
       argv: () => ["simulate", resolve("examples/svp/nested-trust.json"), "--svg", "-"],
       code: 2,
-      stderr: ["xsm: error: cannot write SVG picture to -: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stderr: ["xsm: error: --svg -: cannot write the SVG picture: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
       stdout: "",
       noFiles: () => [at("-")],
     },
@@ -246,7 +246,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
     writeFileSync(tests, JSON.stringify({ policy: "junit-policy.conf", tests: [{ source: "dom0_t", target: "nic_t", class: "resource", perm: "plug", expect: "allowed" }] }));
     const r = await xsm("test", tests, "--junit", policy);
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`xsm: error: cannot write JUnit report to ${policy}: it is one of the files read, which writing it would lose; give another file\n`);
+    expect(r.stderr).toBe(`xsm: error: --junit ${policy}: cannot write the JUnit report: it is one of the files read, which writing it would lose; give another file\n`);
     expect(readFileSync(policy, "utf8")).toBe(readFileSync(small, "utf8"));
   });
 });
@@ -322,7 +322,7 @@ describe("xsm build never writes over the tree it builds", () => {
       const before = readFileSync(file);
       const r = await xsm("build", tree, "--conf", file);
       expect(r.code, name).toBe(1);
-      expect(r.stderr).toContain(`cannot write policy.conf to ${file}: it is one of the files read, which writing it would lose; give another file`);
+      expect(r.stderr).toContain(`--conf ${file}: cannot write the policy.conf: it is one of the files read, which writing it would lose; give another file`);
       expect(readFileSync(file).equals(before), name).toBe(true);
     }
     // the tree's own policy.conf is what Makefile.common writes there: allowed
