@@ -8,6 +8,7 @@ import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { STACK_LINE, xsm } from "../cli/run.js";
+import { hasM4 } from "../tools.js";
 import { golden, scratchDir } from "./support.js";
 
 const TREE = "examples/xen-flask";
@@ -45,7 +46,7 @@ function naming(example: string, policy: string, edit: (doc: Record<string, unkn
   return file;
 }
 
-describe("a scenario naming a policy tree", () => {
+describe.skipIf(!hasM4)("a scenario naming a policy tree (needs GNU m4)", () => {
   beforeAll(() => cpSync(TREE, tree, { recursive: true }));
 
   for (const example of ALL) {
@@ -104,7 +105,7 @@ describe("a scenario naming a policy tree", () => {
   });
 });
 
-describe("a scenario naming a bad tree: one located line per problem, nothing runs", () => {
+describe.skipIf(!hasM4)("a scenario naming a bad tree: one located line per problem, nothing runs (needs GNU m4)", () => {
   const bad = join(tmp, "bad");
   beforeAll(() => cpSync(TREE, bad, { recursive: true }));
 

@@ -1,0 +1,20 @@
+import { defineConfig } from "vitest/config";
+
+// npm run test:m4: the tests that drive GNU m4 (`xsm build`, the commands reading a policy tree).
+// `npm test` skips them where m4 is missing; .ci/run installs m4 and runs them here, where a missing
+// m4 fails (XSM_REQUIRE_M4, test/tools.ts). Keep this list to the files importing test/tools.ts.
+export default defineConfig({
+  test: {
+    include: [
+      "test/build/m4-limits.test.ts",
+      "test/cli/edges.test.ts",
+      "test/cli/tree-input.test.ts",
+      "test/lint/mls.test.ts",
+      "test/sim/tree-scenario.test.ts",
+      "test/studio/server.test.ts",
+    ],
+    env: { XSM_REQUIRE_M4: "1" },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
