@@ -55,7 +55,7 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   const report: Report = { format: opts.format, text: sources, fallbackFile: dir, opts: { base: dir } };
   if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
   // policy.conf and the binary are written together or not at all, and never over the tree's sources
-  writeOutputs(
+  await writeOutputs(
     [
       ...(opts.conf !== undefined && opts.conf !== "-" ? [{ path: opts.conf, data: conf, what: "policy.conf", option: "--conf" }] : []),
       ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }] : []),

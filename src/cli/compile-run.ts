@@ -107,7 +107,7 @@ export async function runCompile(cli: CliContext, file: string, opts: CompileOpt
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
     const matrixFile = opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? opts.emitMatrix : undefined;
     // the binary and the matrix are written together or not at all
-    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix", option: "--emit-matrix" }] : [])], [file]);
+    await writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix", option: "--emit-matrix" }] : [])], [file]);
     if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
     if (policy) report.write(summary(displayName(file), policy, warnings.length));
     report.write(`binary policy written to ${opts.output}\n`);
@@ -124,7 +124,7 @@ export async function runCompile(cli: CliContext, file: string, opts: CompileOpt
     // stdout carries only the plain policy.conf, so it can go straight to checkpolicy
     cli.io.stdout.write(expanded.text);
     cli.io.stderr.write(summary(path, policy));
-    if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr, path);
+    if (opts.emitMatrix !== undefined) await writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr, path);
     return;
   }
   if (opts.emitMatrix === "-") {
@@ -134,7 +134,7 @@ export async function runCompile(cli: CliContext, file: string, opts: CompileOpt
     return;
   }
   cli.io.stdout.write(summary(path, policy));
-  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stdout, path);
+  if (opts.emitMatrix !== undefined) await writeMatrix(cli, policy, opts.emitMatrix, cli.io.stdout, path);
 }
 
 /** --format json|sarif: the warnings (or every error) as one document on stdout; json adds the
@@ -144,17 +144,17 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, text, bytes } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
     const matrix = opts.emitMatrix !== undefined && policy ? [{ path: opts.emitMatrix, data: matrixBytes(policy), what: "matrix", option: "--emit-matrix" }] : [];
-    writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...matrix], [path]);
+    await writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...matrix], [path]);
     if (matrix.length > 0) cli.io.stderr.write(`matrix written to ${opts.emitMatrix}\n`);
     writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
     return;
   }
   const { policy, text } = await loadPolicy(cli, path, true, opts.format, { mls: opts.mls });
-  if (opts.emitMatrix !== undefined) writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr, path);
+  if (opts.emitMatrix !== undefined) await writeMatrix(cli, policy, opts.emitMatrix, cli.io.stderr, path);
   writeDiagnostics(cli, policy.warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy.stats });
 }
 
-function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput, input: string): void {
-  writeOutput(file, matrixBytes(policy), "matrix", [input], "--emit-matrix");
+async function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput, input: string): Promise<void> {
+  await writeOutput(file, matrixBytes(policy), "matrix", [input], "--emit-matrix");
   report.write(`matrix written to ${file}\n`);
 }

@@ -57,7 +57,7 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       return !seen.has(key) && (seen.add(key), true);
     });
     // staged beside each file, then renamed: a file that cannot be written leaves the others as they were
-    writeOutputs(writes.map((f) => ({ path: f.file, data: encodePolicyText(f.formatted) })));
+    await writeOutputs(writes.map((f) => ({ path: f.file, data: encodePolicyText(f.formatted) })));
     for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
     return;
   }

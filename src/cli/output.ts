@@ -5,13 +5,16 @@
 // is not a regular file (/dev/null, /dev/stdout, a FIFO such as bash's >(...)) is written into,
 // after the files are staged and before any is renamed: renaming over it would replace the device
 // or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
+// A rename that fails after another was done puts the earlier targets back (replaceAll), and a
+// SIGINT or SIGTERM meanwhile removes the temporary files before the process ends (signals.ts).
 // Before anything is computed, checkOutputs makes sure each target's directory takes a new file
 // (creating and removing an empty one beside it), so `-o /sys/x` or a read-only directory is one
 // error at the option, exit 1, as gcc's `cannot open 'x' for writing`, rather than the policy's
 // warnings followed by the failure once the binary is made (checkpolicy's order).
-import { chmodSync, closeSync, existsSync, openSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFile, writeFileSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CliError } from "./io.js";
+import { holdSignals, type Staged } from "./signals.js";
 
 export interface OutputFile {
   path: string;
@@ -139,46 +142,131 @@ function overwritesInput(path: string, inputs: readonly string[]): string | unde
 
 /** Writes every file, or none (throws CliError saying which and why); none may be one of `inputs`,
  *  the files the command read. */
-export function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = []): void {
+export async function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = []): Promise<void> {
   checkOutputs(files, inputs);
   const special = files.filter((f) => statOf(f.path)?.isFile() === false);
   const regular = files.filter((f) => !special.includes(f));
-  const temps: string[] = [];
-  const cleanup = () => temps.forEach((t) => rmSync(t, { force: true }));
-  // a symbolic link is written through (its target replaced), and a file keeps its mode
-  const targets = regular.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
-  regular.forEach((f, i) => {
-    const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
-    try {
-      temps.push(temp);
-      // created anew ("wx"): a leftover or a link planted at the name is removed, never written through
-      removeIfThere(temp);
-      writeFileSync(temp, f.data, { flag: "wx" });
-      if (existsSync(targets[i]!)) chmodSync(temp, statSync(targets[i]!).mode & 0o7777);
-    } catch (err) {
-      cleanup();
-      throw new CliError(`${cannotWrite(f)}: ${writeProblem(temp, err)}`);
-    }
+  if (regular.length === 0) return writeSpecial(special, () => {});
+  await holdSignals(async (staged) => {
+    const temps: string[] = [];
+    const cleanup = () => temps.forEach((t) => removeQuietly(t, staged));
+    // a symbolic link is written through (its target replaced), and a file keeps its mode
+    const targets = regular.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
+    regular.forEach((f, i) => {
+      const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
+      try {
+        temps.push(temp);
+        staged.add(temp);
+        // created anew ("wx"): a leftover or a link planted at the name is removed, never written through
+        removeIfThere(temp);
+        writeFileSync(temp, f.data, { flag: "wx" });
+        if (existsSync(targets[i]!)) chmodSync(temp, statSync(targets[i]!).mode & 0o7777);
+      } catch (err) {
+        cleanup();
+        throw new CliError(`${cannotWrite(f)}: ${writeProblem(temp, err)}`);
+      }
+    });
+    await writeSpecial(special, cleanup);
+    replaceAll(regular, targets, temps, staged);
   });
+}
+
+/** Devices and pipes, written into. Asynchronously: a pipe nobody reads yet (a FIFO) can keep the
+ *  write waiting, and a signal must be able to end it meanwhile (a synchronous write would hold
+ *  the handler off until a reader came). */
+async function writeSpecial(special: readonly OutputFile[], cleanup: () => void): Promise<void> {
   for (const f of special) {
     try {
-      writeFileSync(f.path, f.data);
+      await new Promise<void>((done, fail) => writeFile(f.path, f.data, (err) => (err ? fail(err) : done())));
     } catch (err) {
       cleanup();
       throw new CliError(`${cannotWrite(f)}: ${writeProblem(f.path, err)}`);
     }
   }
-  regular.forEach((f, i) => {
+}
+
+/**
+ * Renames each staged file over its target. A rename can still fail once others are done (in a
+ * sticky directory such as /tmp, a file of another user's takes new files beside it but cannot be
+ * replaced; the target turned into a directory meanwhile), and before this a failed second rename
+ * left the first target replaced: so with more than one target, each existing one is first kept
+ * under a second name (a hard link, the same file; a copy where links are refused), and a failure
+ * puts back the ones already replaced, and removes those that did not exist before.
+ */
+function replaceAll(files: readonly OutputFile[], targets: readonly string[], temps: readonly string[], staged: Staged): void {
+  const kept: (string | undefined)[] = [];
+  const dropAll = () => {
+    temps.forEach((t) => removeQuietly(t, staged));
+    kept.forEach((k) => k !== undefined && removeQuietly(k, staged));
+  };
+  if (files.length > 1) {
+    files.forEach((f, i) => {
+      if (!existsSync(targets[i]!)) return;
+      const keep = `${targets[i]}.xsm-${process.pid}-${i}.old.tmp`;
+      try {
+        staged.add(keep);
+        removeIfThere(keep);
+        try {
+          linkSync(targets[i]!, keep);
+        } catch {
+          copyFileSync(targets[i]!, keep);
+        }
+        kept[i] = keep;
+      } catch (err) {
+        removeQuietly(keep, staged);
+        dropAll();
+        throw new CliError(`${cannotWrite(f)}: cannot keep its previous contents while the outputs are replaced: ${writeProblem(keep, err)}`);
+      }
+    });
+  }
+  files.forEach((f, i) => {
     try {
       renameSync(temps[i]!, targets[i]!);
+      staged.delete(temps[i]!);
     } catch (err) {
-      cleanup();
-      throw new CliError(`${cannotWrite(f)}: ${writeProblem(f.path, err)}`);
+      const lost = putBack(files.slice(0, i), targets, kept, staged);
+      dropAll();
+      throw new CliError(`${cannotWrite(f)}: ${writeProblem(f.path, err)}${lost}`);
     }
   });
+  dropAll();
+}
+
+/** Undoes the renames done: each replaced target gets its kept contents back, each new one goes.
+ *  Returns what could not be undone, for the message (a kept copy is then left, and named). */
+function putBack(done: readonly OutputFile[], targets: readonly string[], kept: (string | undefined)[], staged: Staged): string {
+  const lost: string[] = [];
+  for (let i = done.length - 1; i >= 0; i--) {
+    const f = done[i]!;
+    const name = f.option !== undefined ? `${f.option} ${f.path}` : f.path;
+    try {
+      if (kept[i] !== undefined) {
+        renameSync(kept[i]!, targets[i]!);
+        staged.delete(kept[i]!);
+      } else unlinkSync(targets[i]!);
+    } catch (err) {
+      if (kept[i] !== undefined) {
+        // kept on purpose: the only copy of what was there
+        staged.delete(kept[i]!);
+        lost.push(`${name} was replaced and could not be put back (${writeProblem(targets[i]!, err)}): its previous contents are in ${kept[i]}`);
+        kept[i] = undefined;
+      } else lost.push(`${name} was written and could not be removed (${writeProblem(targets[i]!, err)})`);
+    }
+  }
+  return lost.length > 0 ? `; ${lost.join("; ")}` : "";
+}
+
+/** Removes a staged file, failing silently: a cleanup on the way to reporting another error. */
+function removeQuietly(path: string, staged: Staged): void {
+  try {
+    removeIfThere(path);
+  } catch {
+    // (the error being reported matters more)
+  }
+  staged.delete(path);
 }
 
 /** One file, all or nothing. */
-export function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = [], option?: string): void {
-  writeOutputs([{ path, data, what, option }], inputs);
+export async function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = [], option?: string): Promise<void> {
+  await writeOutputs([{ path, data, what, option }], inputs);
 }

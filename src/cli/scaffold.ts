@@ -25,7 +25,7 @@ async function runInit(cli: CliContext, file: string, opts: InitOptions): Promis
     cli.io.stdout.write(text);
     return;
   }
-  write(file, text);
+  await writeOutput(file, text);
   const names = parsed.platforms.map((p) => (p.parent === null ? `${p.name} (supervisor)` : `${p.name} (guest of ${p.parent})`));
   const scenario = `${basename(file).replace(/\.conf$/, "")}-scenario.json`;
   cli.io.stdout.write(
@@ -60,13 +60,9 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   const json = `${JSON.stringify(scenario, null, 2)}\n`;
   if (opts.output === undefined) cli.io.stdout.write(json);
   else {
-    writeOutput(opts.output, json, "scenario", [file], "-o");
+    await writeOutput(opts.output, json, "scenario", [file], "-o");
     cli.io.stderr.write(`wrote ${opts.output}: ${scenario.domains.length} domains, ${scenario.steps.length} steps (run: npx xsm simulate ${opts.output})\n`);
   }
-}
-
-function write(file: string, text: string): void {
-  writeOutput(file, text);
 }
 
 /** --name: the scenario's `name`, which the schema wants non-empty. */

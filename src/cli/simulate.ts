@@ -97,7 +97,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const dot = renderDot(primary, prepared);
     if (opts.dot === true) cli.io.stdout.write(dot);
     // both files or neither
-    writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], [path]);
+    await writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], [path]);
     if (typeof opts.dot === "string") {
       cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg${path === STDIN ? ", the scenario on standard input again" : ""})` : ""}\n`);
     }

@@ -38,7 +38,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
     }
     let written: string[];
     try {
-      written = exportSite(site.entries, opts.export);
+      written = await exportSite(site.entries, opts.export);
     } catch (err) {
       if (err instanceof ExportRefused) throw new CliError(`cannot write the site to ${opts.export}: ${err.message}`);
       const code = (err as NodeJS.ErrnoException).code;

@@ -189,7 +189,7 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   if (o.junit !== undefined) {
     // the policies the files name are read too: --junit never replaces one
     const policies = loaded.flatMap((l) => (l.policyPath !== undefined ? [l.policyPath] : []));
-    writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies], "--junit");
+    await writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies], "--junit");
   }
   cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
   const { passed, failed } = counts(run);

@@ -2,10 +2,12 @@
 // relative (the page fetches files.json and files/... beside itself), so it works from any static
 // host or sub-directory. All or nothing: the site is written into a temporary sibling of DIR and
 // renamed into place only when every file is there, so a failure (a missing source file, a full
-// disk) leaves DIR as it was, a previous export included, and no partial site behind.
+// disk) or a SIGINT or SIGTERM leaves DIR as it was, a previous export included, and no partial
+// site behind.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { SiteEntry } from "./site.js";
+import { holdSignals } from "../cli/signals.js";
 
 /** DIR holds something other than a site: replacing it would lose that. */
 export class ExportRefused extends Error {
@@ -26,8 +28,10 @@ function makeDirectories(dir: string): void {
   mkdirSync(dir); // a file at `dir`: EEXIST, which the caller reports
 }
 
-/** The site's files, written under `root`; their paths as they will be under `dir`. */
-function writeSite(entries: SiteEntry[], root: string, dir: string): string[] {
+/** The site's files, written under `root`; their paths as they will be under `dir`. Between two
+ *  files the event loop turns, so a SIGINT or SIGTERM stops the export there (holdSignals removes
+ *  the staging directory) rather than once every file is written. */
+async function writeSite(entries: SiteEntry[], root: string, dir: string): Promise<string[]> {
   const written: string[] = [];
   for (const e of entries) {
     if (e.path === "/") continue; // index.html is its own entry
@@ -37,6 +41,7 @@ function writeSite(entries: SiteEntry[], root: string, dir: string): string[] {
     if (e.content !== undefined) writeFileSync(to, e.content);
     else copyFileSync(e.file!, to);
     written.push(join(dir, ...rel));
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return written;
 }
@@ -44,7 +49,7 @@ function writeSite(entries: SiteEntry[], root: string, dir: string): string[] {
 /** Writes the site to `dir` (made if missing; an earlier export there is replaced); returns the
  *  files written. A `dir` holding anything a site does not (another project, a home directory) is
  *  refused before anything is written: replacing it would delete those files. */
-export function exportSite(entries: SiteEntry[], dir: string): string[] {
+export async function exportSite(entries: SiteEntry[], dir: string): Promise<string[]> {
   const target = resolve(dir);
   const names = new Set(entries.filter((e) => e.path !== "/").map((e) => decodeURIComponent(e.path.slice(1).split("/")[0]!)));
   const before = statSync(target, { throwIfNoEntry: false });
@@ -59,27 +64,32 @@ export function exportSite(entries: SiteEntry[], dir: string): string[] {
   // (mkdirSync, not mkdtempSync: the site's directory gets the umask's mode, not 0700, so a web
   // server running as another user can read it as before)
   const staging = join(parent, `.${basename(target)}.xsm-export-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
-  mkdirSync(staging);
-  let written: string[];
-  try {
-    written = writeSite(entries, staging, dir);
-    if (before === undefined) renameSync(staging, target);
-    else {
-      // the earlier site steps aside, the new one takes its name, then the earlier one goes;
-      // a failed second rename puts it back
-      const old = `${staging}.old`;
-      renameSync(target, old);
-      try {
-        renameSync(staging, target);
-      } catch (err) {
-        renameSync(old, target);
-        throw err;
-      }
-      rmSync(old, { recursive: true, force: true });
+  return holdSignals(async (staged) => {
+    mkdirSync(staging);
+    staged.add(staging, true);
+    try {
+      const written = await writeSite(entries, staging, dir);
+      swapIn(staging, target, before !== undefined);
+      return written;
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      throw err;
     }
+  });
+}
+
+/** Renames the staged site to `target` (synchronous: a signal meanwhile is taken after it). A
+ *  `target` there already steps aside first, and goes once the new site has its name; a failed
+ *  second rename puts it back. */
+function swapIn(staging: string, target: string, replaces: boolean): void {
+  if (!replaces) return renameSync(staging, target);
+  const old = `${staging}.old`;
+  renameSync(target, old);
+  try {
+    renameSync(staging, target);
   } catch (err) {
-    rmSync(staging, { recursive: true, force: true });
+    renameSync(old, target);
     throw err;
   }
-  return written;
+  rmSync(old, { recursive: true, force: true });
 }

@@ -149,10 +149,10 @@ describe("studio server", () => {
 });
 
 describe("studio --export", () => {
-  it("writes exactly what the server serves, at the same relative paths", () => {
+  it("writes exactly what the server serves, at the same relative paths", async () => {
     const out = join(tmp, "site");
     const site = buildSite(join(examples, "nested-trust.json"), pageDir);
-    exportSite(site.entries, out);
+    await exportSite(site.entries, out);
     expect(readdirSync(out).sort()).toEqual(["files", "files.json", "index.html", "studio.css", "studio.js"]);
     const manifest = JSON.parse(readFileSync(join(out, "files.json"), "utf8")) as StudioManifest;
     for (const f of manifest.files) expect(readFileSync(join(out, f.url), "utf8")).toBe(readFileSync(join(examples, f.name), "utf8"));
@@ -163,29 +163,29 @@ describe("studio --export is all or nothing", () => {
   const site = () => buildSite(join(examples, "nested-trust.json"), pageDir);
   const siblings = (dir: string) => readdirSync(dirname(dir)).filter((n) => n.startsWith(`.${basename(dir)}.xsm-export-`));
 
-  it("a failure part way leaves the previous export as it was, and no staging directory", () => {
+  it("a failure part way leaves the previous export as it was, and no staging directory", async () => {
     const out = join(tmp, "atomic");
-    exportSite(site().entries, out);
+    await exportSite(site().entries, out);
     const before = readFileSync(join(out, "files.json"), "utf8");
     // the last file cannot be copied: every file before it was written, in the staging directory
     const broken = [...site().entries, { path: "/late.txt", file: join(tmp, "no-such-file"), type: "text/plain" }];
-    expect(() => exportSite(broken, out)).toThrow(/ENOENT/);
+    await expect(exportSite(broken, out)).rejects.toThrow(/ENOENT/);
     expect(readdirSync(out).sort()).toEqual(["files", "files.json", "index.html", "studio.css", "studio.js"]);
     expect(readFileSync(join(out, "files.json"), "utf8")).toBe(before);
     expect(siblings(out)).toEqual([]);
     // nor is a new directory left half written
-    expect(() => exportSite(broken, join(tmp, "fresh"))).toThrow(/ENOENT/);
+    await expect(exportSite(broken, join(tmp, "fresh"))).rejects.toThrow(/ENOENT/);
     expect(existsSync(join(tmp, "fresh"))).toBe(false);
   });
 
-  it("replaces an earlier export (a file where the site needs a directory included); refuses a directory holding anything else", () => {
+  it("replaces an earlier export (a file where the site needs a directory included); refuses a directory holding anything else", async () => {
     const out = join(tmp, "again");
     mkdirSync(out);
     writeFileSync(join(out, "files"), "a file where files/ goes");
-    exportSite(site().entries, out);
+    await exportSite(site().entries, out);
     expect(readdirSync(join(out, "files")).length).toBeGreaterThan(0);
     writeFileSync(join(out, "notes.txt"), "mine");
-    expect(() => exportSite(site().entries, out)).toThrow(ExportRefused);
+    await expect(exportSite(site().entries, out)).rejects.toThrow(ExportRefused);
     expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("mine");
     expect(siblings(out)).toEqual([]);
   });
