@@ -104,7 +104,7 @@ export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs:
   for (const f of files) {
     // a command that writes to stdout for `-` has taken it before here: anywhere else, `-` would
     // be a file named "-" in the current directory, which nobody means
-    if (f.path === "-") throw new CliError(`${cannotWrite(f)}: this option takes a file name, not - (to send it to standard output, name /dev/stdout)`, 2);
+    if (f.path === "-") throw new CliError(`${cannotWrite(f)}: ${f.option ?? "the output"} takes a file name, not - (for standard output, name /dev/stdout)`, 2);
     const why = precheck(f.path) ?? overwritesInput(f.path, inputs);
     if (why !== undefined) throw new CliError(`${cannotWrite(f)}: ${why}`);
   }

@@ -30,21 +30,23 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const { treeReader } = await import("./scenario-input.js");
   const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }));
   const names = site.manifest.files.map((f) => f.name).join(", ");
-  if (opts.export === "-") throw new CliError("--export takes a directory to write the site into, not -", 2);
+  // located at the option, as the other outputs' errors are (src/cli/output.ts)
+  const cannot = `--export ${opts.export}: cannot write the site`;
+  if (opts.export === "-") throw new CliError(`${cannot}: --export takes a directory, not - (a site is many files)`, 2);
   if (opts.export !== undefined) {
     const { exportSite, ExportRefused } = await import("../studio/export.js");
     if (statSync(opts.export, { throwIfNoEntry: false })?.isDirectory() === false) {
-      throw new CliError(`cannot write the site to ${opts.export}: it is a file, and --export takes a directory (made if missing)`);
+      throw new CliError(`${cannot}: it is a file, and --export takes a directory (made if missing)`);
     }
     let written: string[];
     try {
       written = await exportSite(site.entries, opts.export);
     } catch (err) {
-      if (err instanceof ExportRefused) throw new CliError(`cannot write the site to ${opts.export}: ${err.message}`);
+      if (err instanceof ExportRefused) throw new CliError(`${cannot}: ${err.message}`);
       const code = (err as NodeJS.ErrnoException).code;
       // (mkdir's EEXIST/ENOTDIR: a file where the site needs a directory)
       const why = code === "EEXIST" || code === "ENOTDIR" ? `a file stands where a directory is needed (${(err as NodeJS.ErrnoException).path ?? opts.export})` : writeProblem(opts.export, err);
-      throw new CliError(`cannot write the site to ${opts.export}: ${why}`);
+      throw new CliError(`${cannot}: ${why}`);
     }
     cli.io.stdout.write(`xsm studio: wrote ${written.length} files to ${opts.export} (${names})\n  serve it from any static file server, e.g. python3 -m http.server -d ${opts.export}\n`);
     return;

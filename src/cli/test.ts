@@ -170,7 +170,7 @@ async function runScenario(l: Extract<Loaded, { kind: "scenario" }>, coverage?: 
 async function runTest(cli: CliContext, files: string[], o: TestOptions): Promise<void> {
   if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) can be read only once", 2);
   // (checked before any test runs; '-' would be a file named '-')
-  if (o.junit === STDIN) throw new CliError("--junit takes a file name: the results already go to stdout (--json for a document)", 2);
+  if (o.junit === STDIN) throw new CliError("--junit -: cannot write the JUnit report: --junit takes a file name, not - (the results already go to standard output; --json makes them one document)", 2);
   if (o.junit !== undefined) checkOutputs([{ path: o.junit, what: "JUnit report", option: "--junit" }], files);
   const problems: string[] = [];
   const loaded: Loaded[] = [];

@@ -286,7 +286,7 @@ const ROWS: Record<string, Row> = {
   "studio --export FILE: a file is not the site's directory": {
     argv: () => ["studio", small, "--export", small],
     code: 1,
-    stderr: [`xsm: error: cannot write the site to ${small}: it is a file, and --export takes a directory (made if missing)`],
+    stderr: [`xsm: error: --export ${small}: cannot write the site: it is a file, and --export takes a directory (made if missing)`],
   },
   "search --effective --set: a value other than 1, 0, true or false": {
     argv: () => ["search", small, "--effective", "--set", "guests_may_plug=yes"],
@@ -325,7 +325,7 @@ const ROWS: Record<string, Row> = {
     argv: () => ["test", "test/fixtures/policytest/small.tests.json", "--junit", "-"],
     code: 2,
     stdout: "",
-    stderr: ["xsm: error: --junit takes a file name: the results already go to stdout (--json for a document)"],
+    stderr: ["xsm: error: --junit -: cannot write the JUnit report: --junit takes a file name, not - (the results already go to standard output; --json makes them one document)"],
   },
   "why -: the policy from stdin leaves no stdin for the log": {
     argv: () => ["why", "-"],

@@ -163,7 +163,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stdin: "",
       argv: () => ["compile", resolve(small), "-o", "-"],
       code: 2,
-      stderr: ["xsm: error: -o -: cannot write the binary policy: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stderr: ["xsm: error: -o -: cannot write the binary policy: -o takes a file name, not - (for standard output, name /dev/stdout)"],
       stdout: "",
       noFiles: () => [at("-")],
     },
@@ -171,7 +171,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stdin: "",
       argv: () => ["build", resolve("examples/xen-flask"), "-o", "-"],
       code: 2,
-      stderr: ["xsm: error: -o -: cannot write the binary policy: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stderr: ["xsm: error: -o -: cannot write the binary policy: -o takes a file name, not - (for standard output, name /dev/stdout)"],
       noFiles: () => [at("-")],
     },
     "compile -o X --emit-matrix ./X: two outputs, one file": {
@@ -184,7 +184,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stdin: "",
       argv: () => ["simulate", resolve("examples/svp/nested-trust.json"), "--svg", "-"],
       code: 2,
-      stderr: ["xsm: error: --svg -: cannot write the SVG picture: this option takes a file name, not - (to send it to standard output, name /dev/stdout)"],
+      stderr: ["xsm: error: --svg -: cannot write the SVG picture: --svg takes a file name, not - (for standard output, name /dev/stdout)"],
       stdout: "",
       noFiles: () => [at("-")],
     },
@@ -192,8 +192,17 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stdin: "",
       argv: () => ["studio", resolve("examples/svp/nested-trust.json"), "--export", "-"],
       code: 2,
-      stderr: ["xsm: error: --export takes a directory to write the site into, not -"],
+      stderr: ["xsm: error: --export -: cannot write the site: --export takes a directory, not - (a site is many files)"],
       noFiles: () => [at("-")],
+    },
+    "studio --export DIR holding other files: refused, located at the option": {
+      argv: () => {
+        mkdirSync(at("not-a-site"), { recursive: true });
+        writeFileSync(at("not-a-site/notes.txt"), "mine");
+        return ["studio", resolve("examples/svp/nested-trust.json"), "--export", at("not-a-site")];
+      },
+      code: 1,
+      stderr: [`xsm: error: --export ${at("not-a-site")}: cannot write the site: it holds 'notes.txt', which is not part of a studio site, and the export replaces the directory: give a new or empty directory (or an earlier export)`],
     },
     "build -D '': not an m4 name": {
       argv: () => ["build", "examples/xen-flask", "-D", "=1"],
@@ -237,7 +246,7 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
     if (!existsSync("/proc/self")) return;
     const r = spawnSync(process.execPath, [bin, "studio", "examples/svp/nested-trust.json", "--export", "/proc/xsm-export/site"], { encoding: "utf8", timeout: 20_000 });
     expect(r.status, "still running after 20 s").toBe(1);
-    expect(r.stderr).toMatch(/^xsm: error: cannot write the site to \/proc\/xsm-export\/site: /);
+    expect(r.stderr).toMatch(/^xsm: error: --export \/proc\/xsm-export\/site: cannot write the site: /);
   });
 
   it("test --junit POLICY: the policy a test file names is an input, never replaced", async () => {
