@@ -62,7 +62,8 @@ function killMidWrite(argv: string[], dir: string, signal: NodeJS.Signals): Prom
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const started = Date.now();
     const poll = setInterval(() => {
-      if (readdirSync(dir).some((f) => f.endsWith(".tmp"))) {
+      // (a staged file, not the probe checkOutputs makes and removes at once)
+      if (readdirSync(dir).some((f) => /\.xsm-\d+-\d+\.tmp$/.test(f))) {
         clearInterval(poll);
         child.kill(signal);
       } else if (Date.now() - started > 30_000) {
