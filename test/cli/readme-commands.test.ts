@@ -1,0 +1,35 @@
+// The README's commands as a new user types them: what `npx xsm` (bin/xsm.cjs, the built bundle)
+// writes must hold up under the project's own other commands.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const bin = resolve("bin/xsm.cjs");
+const work = mkdtempSync(join(tmpdir(), "xsm-readme-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+function xsm(...argv: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...argv], { cwd: work, encoding: "utf8" });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("xsm init, then the README's next commands", () => {
+  it("writes a policy.conf that xsm fmt --check leaves as it is", () => {
+    const init = xsm("init", "--platforms", "svp,gvp1,gvp2,gvp3:gvp1");
+    expect(init.code).toBe(0);
+    const fmt = xsm("fmt", "policy.conf", "--check");
+    expect(fmt.stdout).toBe("");
+    expect(fmt.code).toBe(0);
+  });
+
+  it("its default two platforms, written to stdout, are laid out the same way", () => {
+    const init = xsm("init", "-");
+    expect(init.code).toBe(0);
+    writeFileSync(join(work, "two.conf"), init.stdout);
+    const fmt = xsm("fmt", "two.conf", "--check");
+    expect(fmt.stdout).toBe("");
+    expect(fmt.code).toBe(0);
+  });
+});
