@@ -1,7 +1,7 @@
 // The README's commands as a new user types them: what `npx xsm` (bin/xsm.cjs, the built bundle)
 // writes must hold up under the project's own other commands.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,5 +31,26 @@ describe("xsm init, then the README's next commands", () => {
     const fmt = xsm("fmt", "two.conf", "--check");
     expect(fmt.stdout).toBe("");
     expect(fmt.code).toBe(0);
+  });
+});
+
+describe("xsm simulate --dot FILE, as examples/svp/README.md runs it", () => {
+  const scenario = resolve("examples/svp/jan-reassociate.json");
+
+  it("prints the trace as --svg FILE does: the picture goes to the file, not instead of the trace", () => {
+    const plain = xsm("simulate", scenario);
+    const dot = xsm("simulate", scenario, "--dot", join(work, "jan.dot"));
+    const svg = xsm("simulate", scenario, "--svg", join(work, "jan.svg"));
+    expect(dot.code).toBe(0);
+    expect(plain.stdout).toMatch(/^scenario jan-reassociate: strategy reassociate/);
+    expect(dot.stdout).toBe(plain.stdout);
+    expect(svg.stdout).toBe(plain.stdout);
+  });
+
+  it("names an SVG beside the picture, where the picture was written", () => {
+    const out = join(work, "pics", "jan.dot");
+    mkdirSync(join(work, "pics"));
+    const r = xsm("simulate", scenario, "--dot", out);
+    expect(r.stderr).toBe(`picture written to ${out} (as SVG: npx xsm simulate ${scenario} --svg ${join(work, "pics", "jan.svg")})\n`);
   });
 });
