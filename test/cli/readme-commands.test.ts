@@ -54,3 +54,14 @@ describe("xsm simulate --dot FILE, as examples/svp/README.md runs it", () => {
     expect(r.stderr).toBe(`picture written to ${out} (as SVG: npx xsm simulate ${scenario} --svg ${join(work, "pics", "jan.svg")})\n`);
   });
 });
+
+describe("--help says where a tree's flask files are found, as README's xsm build does", () => {
+  // examples/xen-flask, the README's tree, is built from its own flask/: no --flask-dir, no xen.git
+  for (const command of ["build", "lint", "check", "search", "simulate", "studio"]) {
+    it(`xsm ${command} --help names the tree's own flask/ after xen.git's place`, () => {
+      const r = xsm(command, "--help");
+      expect(r.code).toBe(0);
+      expect(r.stdout.replace(/\s+/g, " ")).toContain("(default: DIR/../../../xen/xsm/flask/policy as in xen.git, else DIR/flask)");
+    });
+  }
+});
