@@ -65,3 +65,18 @@ describe("--help says where a tree's flask files are found, as README's xsm buil
     });
   }
 });
+
+describe("examples/svp/README.md's flow commands say what their comments say", () => {
+  const svp = resolve("examples/svp/svp.conf");
+
+  it("gvp1 reaches svp's devices by 4 flows, all through svp_hwdom_t; excluding it, by none", () => {
+    const all = xsm("flow", svp, "-s", "gvp1", "-t", "svp_devices", "-S");
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/\n4 information flow\(s\) found\.\n$/);
+    const steps = all.stdout.split(/^Flow \d+:$/m).slice(1);
+    expect(steps).toHaveLength(4);
+    for (const flow of steps) expect(flow).toContain("svp_hwdom_t -> svp_pci_t");
+    const without = xsm("flow", svp, "-s", "gvp1", "-t", "svp_devices", "-S", "svp_hwdom_t");
+    expect(without.stdout).toMatch(/\n0 information flow\(s\) found\.\n$/);
+  });
+});
