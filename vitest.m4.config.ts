@@ -8,6 +8,7 @@ export default defineConfig({
     include: [
       "test/build/m4-limits.test.ts",
       "test/cli/edges.test.ts",
+      "test/cli/readme-examples.test.ts",
       "test/cli/tree-input.test.ts",
       "test/lint/mls.test.ts",
       "test/sim/tree-scenario.test.ts",

@@ -31,7 +31,7 @@ export function policyInputOptions(cmd: Command, options: { shortDefine?: boolea
   }[options.reads ?? "any"];
   if (options.mls !== false) cmd.option("-M, --mls", mls);
   return cmd
-    .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy, as in xen.git)")
+    .option("--flask-dir <dir>", "for a policy tree: Xen's xen/xsm/flask/policy (default: DIR/../../../xen/xsm/flask/policy as in xen.git, else DIR/flask)")
     .option(
       `${options.shortDefine === false ? "" : "-D, "}--define <name[=value]>`,
       "for a policy tree: an extra m4 definition, e.g. prot_doms_locked_conf=true (repeatable)",

@@ -20,7 +20,9 @@ async function runInit(cli: CliContext, file: string, opts: InitOptions): Promis
   if (!parsed.ok) throw new CliError(`--platforms: ${parsed.message}`, 2);
   if (file !== "-" && statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; name the policy.conf to write`);
   if (file !== "-" && existsSync(file) && !opts.force) throw new CliError(`${file} exists; give --force to overwrite it`);
-  const text = starterPolicy(parsed.platforms);
+  const { formatSource } = await import("../fmt/format.js");
+  // laid out as `xsm fmt` lays it out, so a new policy passes `xsm fmt --check` before its first edit
+  const text = formatSource(starterPolicy(parsed.platforms), "conf");
   if (file === "-") {
     cli.io.stdout.write(text);
     return;

@@ -91,7 +91,8 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     primary = runPrepared(prepared, { strategy: chosen, explain, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
     progress("");
     if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
-    else if (opts.dot === undefined || opts.dot === false) cli.io.stdout.write(renderTrace(primary, scenario));
+    // only a picture on stdout takes the trace's place; one written to a file leaves it, as --svg does
+    else if (opts.dot !== true) cli.io.stdout.write(renderTrace(primary, scenario));
   }
   if ((opts.dot !== undefined && opts.dot !== false) || opts.svg !== undefined) {
     const dot = renderDot(primary, prepared);
@@ -99,7 +100,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     // both files or neither
     await writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], [path]);
     if (typeof opts.dot === "string") {
-      cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${basename(opts.dot, ".dot")}.svg${path === STDIN ? ", the scenario on standard input again" : ""})` : ""}\n`);
+      cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${svgBeside(opts.dot)}${path === STDIN ? ", the scenario on standard input again" : ""})` : ""}\n`);
     }
     if (opts.svg !== undefined) cli.io.stderr.write(`picture written to ${opts.svg}\n`);
   }
@@ -110,6 +111,11 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
 }
 
 /** DOT -> SVG in process with Graphviz compiled to WebAssembly (@viz-js/viz), loaded only here. */
+/** The SVG named after a .dot file, in its directory (`out/jan.dot` -> `out/jan.svg`). */
+function svgBeside(dot: string): string {
+  return `${dot.endsWith(".dot") ? dot.slice(0, -4) : dot}.svg`;
+}
+
 async function renderSvg(dot: string): Promise<string> {
   const { instance } = await import("@viz-js/viz");
   const viz = await instance();
