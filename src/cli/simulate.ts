@@ -6,7 +6,8 @@ import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { STRATEGIES, type Strategy } from "../hypervisor/types.js";
-import { formatScenarioErrors, loadScenario } from "../sim/load.js";
+import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
+import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
 import { CliError, STDIN, displayName } from "./io.js";
@@ -31,7 +32,7 @@ async function load(path: string, trees: ScenarioTreeOptions): Promise<Prepared>
   const { treeReader, withTrees } = await import("./scenario-input.js");
   const reader = await treeReader(trees);
   const name = displayName(path);
-  const loaded = withTrees(loadScenario(path), reader);
+  const loaded = withTrees(scenarioFromText(readScenario(path), path), reader);
   if (!loaded.ok) throw new CliError(formatScenarioErrors(name, loaded.error), 1, true);
   const prepared = prepare(loaded.value);
   if (!prepared.ok) throw new CliError(formatScenarioErrors(name, prepared.error), 1, true);
@@ -40,6 +41,17 @@ async function load(path: string, trees: ScenarioTreeOptions): Promise<Prepared>
     throw new CliError(`${name}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this scenario names none`);
   }
   return prepared.value;
+}
+
+/** The scenario's text; a file that cannot be read is named as every command names its input
+ *  (`xsm: error: FILE: no such file`, exit 1), not at a JSON path of a document never read. */
+function readScenario(path: string): string {
+  try {
+    return readScenarioText(path);
+  } catch (err) {
+    if (err instanceof InputError) throw new CliError(err.message);
+    throw err;
+  }
 }
 
 function strategyOption(text: string | undefined): Strategy | undefined {

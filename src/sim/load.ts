@@ -8,7 +8,7 @@ import { atPath, error, PolicyError } from "../diagnostics/diagnostic.js";
 import { fail, ok } from "../diagnostics/result.js";
 import { decodeStrictText, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin } from "../io/read.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
-import type { Scenario, ScenarioError } from "./scenario.js";
+import type { Scenario } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
 
 export { formatScenarioErrors } from "./validate.js";
@@ -34,13 +34,27 @@ export const MAX_SCENARIO_BYTES = 16 * 1024 * 1024;
  *  working directory). Every mistake is reported at once: a syntax error with its line and column,
  *  else the schema's and the meaning checks' errors together. */
 export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResult {
-  const read = readScenarioText(file, limit);
-  if (typeof read !== "string") return fail([read]);
+  let text: string;
+  try {
+    text = readScenarioText(file, limit);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const prefix = file === "-" ? "standard input: " : `${file}: `;
+    const why = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+    return fail([atPath("scenario-file", "", `cannot read scenario: ${why}`)]);
+  }
+  return scenarioFromText(text, file);
+}
+
+/** The scenario in `text`, read from `file`, checked as loadScenario checks it: for a caller that
+ *  reads the file itself (the CLI, whose message for a file it cannot read names the file, as for
+ *  every other input, rather than a JSON path). */
+export function scenarioFromText(text: string, file: string): LoadResult {
   let data: unknown;
   try {
-    data = JSON.parse(read);
+    data = JSON.parse(text);
   } catch (err) {
-    const at = findJsonSyntaxError(read);
+    const at = findJsonSyntaxError(text);
     const message = `not JSON: ${at?.message ?? (err as Error).message}`;
     return fail([at ? { ...atPath("scenario-file", "", message), line: at.line, col: at.col } : atPath("scenario-file", "", message)]);
   }
@@ -53,18 +67,13 @@ export function scenarioOf(data: unknown, file: string): LoadResult {
   return file === "-" ? parseScenario(data, "./<stdin>", existsSync, STDIN_BASE) : parseScenario(data, file);
 }
 
-function readScenarioText(file: string, limit: number): string | ScenarioError {
-  const cannot = (why: string): ScenarioError => atPath("scenario-file", "", `cannot read scenario: ${why}`);
-  try {
-    // bounded (src/io/read.ts): no directory, FIFO, device, empty or oversized file
-    const bytes = file === "-" ? readBoundedStdin("scenario", limit) : readBoundedFile(file, "scenario", limit);
-    // a byte-order mark says nothing (editors on Windows write one)
-    return decodeStrictText(file === "-" ? "standard input" : file, bytes, "scenario").replace(/^\uFEFF/, "");
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    const prefix = file === "-" ? "standard input: " : `${file}: `;
-    return cannot(err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message);
-  }
+/** A scenario file's text, bounded (src/io/read.ts: no directory, FIFO, device, empty or
+ *  oversized file) and strict UTF-8; an InputError (starting with the file's name) when it cannot
+ *  be read. */
+export function readScenarioText(file: string, limit = MAX_SCENARIO_BYTES): string {
+  const bytes = file === "-" ? readBoundedStdin("scenario", limit) : readBoundedFile(file, "scenario", limit);
+  // a byte-order mark says nothing (editors on Windows write one)
+  return decodeStrictText(file === "-" ? "standard input" : file, bytes, "scenario").replace(/^\uFEFF/, "");
 }
 
 /** What a scenario on standard input resolves its relative paths against, in words. */

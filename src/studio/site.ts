@@ -5,6 +5,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
+import { describeErrno } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
@@ -138,8 +139,8 @@ function statOf(path: string) {
   try {
     return statSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(`${path}: ${code === "ENOENT" ? "no such file or directory" : (err as Error).message}`);
+    // worded as every command words a file it cannot read ("no such file")
+    throw new CliError(`${path}: ${describeErrno(err)}`);
   }
 }
 

@@ -106,7 +106,7 @@ describe("xsm simulate", () => {
     expect(s.stderr).toContain(`${semantic}: /steps/0/as: unknown domain "x"; expected one of d`);
     const missing = await xsm("simulate", join(work, "nope.json"));
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read scenario: no such file/);
+    expect(missing.stderr).toBe(`xsm: error: ${join(work, "nope.json")}: no such file\n`);
   });
 
   it("--compare --json gives every strategy's document with its summary; stderr stays quiet off a terminal", async () => {

@@ -82,7 +82,7 @@ describe("studio site", () => {
 
   it("refuses what it cannot serve with one clear error", () => {
     expect(() => buildSite(join(tmp, "nope.conf"), pageDir)).toThrow(CliError);
-    expect(() => buildSite(join(tmp, "nope.conf"), pageDir)).toThrow(/no such file or directory/);
+    expect(() => buildSite(join(tmp, "nope.conf"), pageDir)).toThrow(/nope\.conf: no such file$/);
     writeFileSync(join(tmp, "not-a-scenario.json"), "[1,2]");
     expect(() => buildSite(join(tmp, "not-a-scenario.json"), pageDir)).toThrow(/not a scenario/);
     expect(() => buildSite(examples, join(tmp, "no-page"))).toThrow(/not built.*npm run build/);
