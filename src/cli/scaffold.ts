@@ -22,7 +22,8 @@ async function runInit(cli: CliContext, file: string, opts: InitOptions): Promis
   if (file !== "-" && existsSync(file) && !opts.force) throw new CliError(`${file} exists; give --force to overwrite it`);
   const { formatSource } = await import("../fmt/format.js");
   // laid out as `xsm fmt` lays it out, so a new policy passes `xsm fmt --check` before its first edit
-  const text = formatSource(starterPolicy(parsed.platforms), "conf");
+  // its header's commands name the file as written (standard output: the default name)
+  const text = formatSource(starterPolicy(parsed.platforms, file === "-" ? "policy.conf" : basename(file)), "conf");
   if (file === "-") {
     cli.io.stdout.write(text);
     return;

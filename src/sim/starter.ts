@@ -41,13 +41,14 @@ export function starterDevices(platforms: StarterPlatform[], p: StarterPlatform)
   return [`0000:03:${dev}.0`, `0000:03:${dev}.1`];
 }
 
-export function starterPolicy(platforms: StarterPlatform[]): string {
+/** `file`: the name the policy is written under (its basename), which the header's commands use. */
+export function starterPolicy(platforms: StarterPlatform[], file = "policy.conf"): string {
   const sup = platforms[0]!;
   const guests = platforms.slice(1);
   const out: string[] = [
     "# A starter Xen FLASK policy for an SVP topology, written by `xsm init`.",
-    "# Compile: npx xsm compile policy.conf     Scenario: npx xsm scaffold policy.conf > scenario.json",
-    "# The `platform` blocks are xsm-policy's extension; `npx xsm compile policy.conf --expand` prints",
+    `# Compile: npx xsm compile ${file}     Scenario: npx xsm scaffold ${file} > scenario.json`,
+    `# The \`platform\` blocks are xsm-policy's extension; \`npx xsm compile ${file} --expand\` prints`,
     "# the plain policy.conf they desugar to (checkpolicy -t Xen accepts it).",
     "",
     "# ---- Xen's security classes, initial SIDs and access vectors (xen/xsm/flask/policy) ----",

@@ -2,7 +2,7 @@
 // (`xsm: error: FILE: no such file`, exit 1), by every command that reads one: the scenario
 // commands too, and with the same words. Run through the installed entry point, as a user runs it.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -34,5 +34,19 @@ describe("a missing input file is named as xsm compile names it", () => {
 
   it("xsm studio: 'no such file', as the rest of the CLI words it", () => {
     expect(run("studio", missing, "--no-open")).toMatchObject({ code: 1, stdout: "", stderr: `xsm: error: ${missing}: no such file\n` });
+  });
+});
+
+describe("xsm init FILE", () => {
+  it("names the file it writes in the starter policy's header, not policy.conf", () => {
+    const file = join(work, "svp-lab.conf");
+    expect(run("init", file).code).toBe(0);
+    const header = readFileSync(file, "utf8").split("\n").slice(1, 3).join("\n");
+    expect(header).toBe(
+      "# Compile: npx xsm compile svp-lab.conf     Scenario: npx xsm scaffold svp-lab.conf > scenario.json\n" +
+        "# The `platform` blocks are xsm-policy's extension; `npx xsm compile svp-lab.conf --expand` prints",
+    );
+    // standard output has no name: the default's
+    expect(run("init", "-").stdout.split("\n")[1]).toBe("# Compile: npx xsm compile policy.conf     Scenario: npx xsm scaffold policy.conf > scenario.json");
   });
 });
