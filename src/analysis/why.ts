@@ -16,6 +16,9 @@ import { roleRanks, typeRanks } from "../binary/symtab.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 
+/** "role" (audit2why's RBAC, "Missing role allow rule") is produced by nothing yet, and kept: a
+ *  role-caused denial is reachable, domain:transition between two roles with no `role allow`
+ *  (decide.ts's roleTransitionDenied), which this analysis does not check and reports "allowed". */
 export type Cause = "allowed" | "dontaudit" | "te-rule" | "boolean" | "constraint" | "role" | "invalid";
 
 export interface Explanation {
