@@ -49,7 +49,10 @@ export function explanationText(e: Explanation): string {
   if (e.cause === "te-rule" && (e.rules ?? []).length === 0) out += `\txsm: no allow rule names ${e.perms!.join(", ")} for this pair\n`;
   if (e.cause === "boolean") out += `\txsm: set ${Object.entries(e.booleans!).map(([n, v]) => `${n}=${v}`).join(" or ")}\n`;
   for (const c of e.constraints ?? []) out += `\txsm: constraint ${c.at} fails: ${c.text}\n`;
-  if (e.cause === "allowed") out += "\txsm: allowed by this policy: the host runs another policy or other boolean values\n";
+  if (e.cause === "role") {
+    const { role, newRole } = e.roleDenied!;
+    out += `\txsm: no \`allow ${role} ${newRole};\` (role allow): Xen denies domain transition from role ${role} to role ${newRole} without it\n`;
+  } else if (e.cause === "allowed") out += "\txsm: allowed by this policy: the host runs another policy or other boolean values\n";
   return out ? `${out}\n` : "";
 }
 

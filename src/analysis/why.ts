@@ -6,7 +6,7 @@
 // Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
 import { operandsOf, type ConstraintExpr } from "../policy/ast.js";
 import { PolicyTables } from "../policy/image.js";
-import { holds, roleDomOf } from "../policy/decide.js";
+import { holds, roleDomOf, roleTransitionDenied } from "../policy/decide.js";
 import type { AvTab } from "../policy/avtab.js";
 import type { ResolvedConstraint } from "../policy/symbols.js";
 import type { SecurityContext } from "../policy/types.js";
@@ -16,9 +16,9 @@ import { roleRanks, typeRanks } from "../binary/symtab.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 
-/** "role" (audit2why's RBAC, "Missing role allow rule") is produced by nothing yet, and kept: a
- *  role-caused denial is reachable, domain:transition between two roles with no `role allow`
- *  (decide.ts's roleTransitionDenied), which this analysis does not check and reports "allowed". */
+/** "role": audit2why's RBAC cause ("Missing role allow rule"): TE and the constraints grant it, but
+ *  domain:transition goes between two roles that no `role allow` pairs (decide.ts's
+ *  roleTransitionDenied; libsepol's process class is `domain` for the Xen target). */
 export type Cause = "allowed" | "dontaudit" | "te-rule" | "boolean" | "constraint" | "role" | "invalid";
 
 export interface Explanation {
@@ -40,6 +40,8 @@ export interface Explanation {
   tclass?: string;
   perms?: string[];
   denied?: boolean;
+  /** "role": the source and target roles that no `role allow` pairs. */
+  roleDenied?: { role: string; newRole: string };
   /** The rules that grant (or, in a branch that is off, would grant) the permissions, file:line. */
   rules?: { at: string; text: string; enabled: boolean; condition?: string }[];
 }
@@ -170,6 +172,9 @@ export class WhyAnalyzer {
         constraints: d.failed.map((con) => ({ at: spanLocation(this.ap, con.span), text: ruleText(this.ap.text, con.span) })),
         differences: differences(avc.scontext, avc.tcontext),
       };
+    }
+    if (roleTransitionDenied(this.core, s.value, t.value, c, requested) !== 0) {
+      return { ...base, cause: "role", roleDenied: { role: sym.roles[s.value.role]!.name, newRole: sym.roles[t.value.role]!.name } };
     }
     return base;
   }

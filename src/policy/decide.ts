@@ -276,7 +276,7 @@ function contextAv(state: BoolState, s: SecurityContext, t: SecurityContext, tcl
 /** The domain:transition bit context_struct_compute_av removes from `allowed`: the roles differ
  *  and no role allow pairs them (Xen's DOMAIN__TRANSITION, the policy's `transition` of class
  *  `domain`, as SECCLASS_DOMAIN is the policy's class named `domain`). */
-function roleTransitionDenied(core: PolicyTables, s: SecurityContext, t: SecurityContext, tclass: number, allowed: number): number {
+export function roleTransitionDenied(core: PolicyTables, s: SecurityContext, t: SecurityContext, tclass: number, allowed: number): number {
   if (s.role === t.role) return 0;
   const domain = core.classEntries.get("domain");
   if (domain === undefined || domain.id !== tclass) return 0;
