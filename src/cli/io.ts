@@ -65,7 +65,7 @@ function readBytes(path: string, what: string, limit: number): Buffer {
 export function readTextFile(path: string, what: string, limit = MAX_JSON_BYTES): string {
   const bytes = readBytes(path, what, limit);
   try {
-    return decodeStrictText(path, bytes, what);
+    return decodeStrictText(displayName(path), bytes, what);
   } catch (err) {
     if (err instanceof InputError) throw new CliError(err.message);
     throw err;

@@ -188,11 +188,11 @@ export function readBoundedStdin(what: string, limit: number): Buffer {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
       if (code === "EOF") break;
-      throw new InputError(`standard input: ${describeErrno(err)}`);
+      throw new InputError(`<stdin>: ${describeErrno(err)}`);
     }
     if (n === 0) break;
     total += n;
-    if (total > limit) throw new InputError(`standard input: too large (the limit for a ${what} file is ${megabytes(limit)})`);
+    if (total > limit) throw new InputError(`<stdin>: too large (the limit for a ${what} file is ${megabytes(limit)})`);
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
   if (total === 0) throw new InputError(`standard input is empty, expected a ${what}`);

@@ -39,7 +39,7 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
     text = readScenarioText(file, limit);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    const prefix = file === "-" ? "standard input: " : `${file}: `;
+    const prefix = file === "-" ? "<stdin>: " : `${file}: `;
     const why = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
     return fail([atPath("scenario-file", "", `cannot read scenario: ${why}`)]);
   }
@@ -73,7 +73,7 @@ export function scenarioOf(data: unknown, file: string): LoadResult {
 export function readScenarioText(file: string, limit = MAX_SCENARIO_BYTES): string {
   const bytes = file === "-" ? readBoundedStdin("scenario", limit) : readBoundedFile(file, "scenario", limit);
   // a byte-order mark says nothing (editors on Windows write one)
-  return decodeStrictText(file === "-" ? "standard input" : file, bytes, "scenario").replace(/^\uFEFF/, "");
+  return decodeStrictText(file === "-" ? "<stdin>" : file, bytes, "scenario").replace(/^\uFEFF/, "");
 }
 
 /** What a scenario on standard input resolves its relative paths against, in words. */

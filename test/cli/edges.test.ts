@@ -17,7 +17,7 @@ const svp = "examples/svp/svp.conf";
 const bin = resolve("bin/xsm.cjs");
 
 /** The built CLI in `cwd` with `input` on its standard input. */
-function withStdin(input: string, argv: string[], cwd = tmp) {
+function withStdin(input: string | Buffer, argv: string[], cwd = tmp) {
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", input, cwd });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -154,6 +154,16 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     const check = withStdin("type  a_t;\n", ["fmt", "--check", "-"]);
     expect(check.code).toBe(1);
     expect(check.stdout).toBe("<stdin>\n");
+  });
+
+  it("a JSON input on standard input that is not UTF-8, or too large, is <stdin> too (it was '-:' and 'standard input:')", () => {
+    const notUtf8 = Buffer.from([0x7b, 0xff, 0x7d]);
+    expect(withStdin(notUtf8, ["test", "-"]).stderr).toContain("<stdin>: not valid UTF-8 text (test files are UTF-8)\n");
+    expect(withStdin(notUtf8, ["simulate", "-"]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (scenario files are UTF-8)\n");
+    expect(withStdin(notUtf8, ["check", "--queries", "-", resolve(small)]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (queries files are UTF-8)\n");
+    const huge = withStdin(Buffer.alloc(17 * 1024 * 1024, 0x20), ["simulate", "-"]);
+    expect(huge.code).toBe(1);
+    expect(huge.stderr).toBe("xsm: error: <stdin>: too large (the limit for a scenario file is 16.0 MB)\n");
   });
 });
 
