@@ -4,9 +4,9 @@ import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
-import { CliError } from "./io.js";
+import { CliError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
-import { checkLogHasAvc, finish, logName } from "./why.js";
+import { checkLogHasAvc, finish } from "./why.js";
 
 interface AllowOptions extends PolicyInputOptions {
   module?: string;
@@ -31,7 +31,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
       const { AllowSet } = await import("../analysis/audit2.js");
       const analyzer = new WhyAnalyzer(ap);
       const set = new AllowSet();
-      const name = logName(logPath);
+      const name = displayName(logPath);
       let invalid = 0;
       const onAvc = (avc: AvcLine) => {
         const e = analyzer.explain(avc);

@@ -4,7 +4,7 @@
 // per file, straight from here without loading commander or building its program.
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { CliError, STDIN, readPolicyInput } from "./io.js";
+import { CliError, displayName, readPolicyInput } from "./io.js";
 import { checkOutputs, writeOutput, writeOutputs } from "./output.js";
 import type { CliContext, CliOutput } from "./context.js";
 import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
@@ -47,8 +47,7 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
   return { policy, text, path };
 }
 
-/** How diagnostics name a file: `-` is standard input. */
-export const displayName = (file: string) => (file === STDIN ? "<stdin>" : file);
+export { displayName } from "./io.js";
 
 /** The one-screen summary: what the policy declares and how many rules it compiled to.
  *  `warnings` is how many warnings were printed (with -o, Xen's refusals join the compile's). */

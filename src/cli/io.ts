@@ -3,11 +3,13 @@
 import {
   decodePolicyText,
   decodeStrictText,
+  displayName,
   InputError,
   MAX_JSON_BYTES,
   MAX_POLICY_BYTES,
   readBoundedFile,
   readBoundedStdin,
+  STDIN,
 } from "../io/read.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 
@@ -42,12 +44,7 @@ export { MAX_POLICY_BYTES };
  *  output, not its input. */
 const POLICYDB_MAGIC = [0x8c, 0xff, 0x7c, 0xf9];
 
-/** The name that means standard input wherever a file is read. */
-export const STDIN = "-";
-
-/** What diagnostics and reports call a file the user named: `-` is standard input, `<stdin>`
- *  (as compilers name it), so `-:3:1:` never reads as a file named "-". */
-export const displayName = (file: string): string => (file === STDIN ? "<stdin>" : file);
+export { displayName, STDIN };
 
 /** Reads a file the user named (`-`: standard input) as bounded bytes (src/io/read.ts), any
  *  failure as a CliError. */

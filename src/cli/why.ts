@@ -6,7 +6,7 @@ import type { AvcLine } from "../analysis/avcline.js";
 import type { Explanation } from "../analysis/why.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog, type LogSummary } from "./avclog.js";
-import { CliError } from "./io.js";
+import { CliError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
 
 interface WhyOptions extends PolicyInputOptions {
@@ -14,20 +14,16 @@ interface WhyOptions extends PolicyInputOptions {
   plain?: boolean;
 }
 
-export function logName(path: string): string {
-  return path === "-" ? "<stdin>" : path;
-}
-
-/** The end of a run: what was read, and exit 1 when nothing could be analysed or a line was bad. */
 /** Refuses a log with nothing to answer (empty, or no avc line): before anything is printed. */
 export function checkLogHasAvc(path: string, s: LogSummary): void {
-  const name = logName(path);
+  const name = displayName(path);
   if (s.lines === 0) throw new CliError(`${name}: the log is empty`);
   if (s.avc === 0 && s.malformed === 0) throw new CliError(`${name}: no avc line in ${s.lines} line${s.lines === 1 ? "" : "s"} (expected Xen's "avc:  denied  { ... } for ... scontext=... tcontext=... tclass=..." lines)`);
 }
 
+/** The end of a run: what was read, and exit 1 when nothing could be analysed or a line was bad. */
 export function finish(cli: CliContext, path: string, s: LogSummary, invalid: number): void {
-  const name = logName(path);
+  const name = displayName(path);
   checkLogHasAvc(path, s);
   const bad = invalid + s.malformed;
   cli.io.stderr.write(`xsm: ${s.avc} avc line${s.avc === 1 ? "" : "s"} read, ${s.other} other line${s.other === 1 ? "" : "s"} skipped${bad ? `, ${bad} not understood` : ""}\n`);
@@ -51,7 +47,7 @@ export function registerWhy(program: Command, cli: CliContext): void {
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { audit2whyText, explanationText } = await import("../analysis/audit2.js");
       const analyzer = new WhyAnalyzer(ap);
-      const name = logName(logPath);
+      const name = displayName(logPath);
       let invalid = 0;
       const onAvc = (avc: AvcLine) => {
         const e: Explanation = analyzer.explain(avc);

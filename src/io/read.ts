@@ -13,6 +13,13 @@ export class InputError extends Error {
 
 /** Larger than any real policy: gen-policy --size large is ~6 MB, Xen's m4-expanded policy < 1 MB.
  *  Past this we refuse up front rather than let the parser run out of memory. */
+/** The name that means standard input wherever a file is read. */
+export const STDIN = "-";
+
+/** What diagnostics and reports call a file the user named: `-` is standard input, `<stdin>`
+ *  (as compilers name it), so `-:3:1:` never reads as a file named "-". */
+export const displayName = (file: string): string => (file === STDIN ? "<stdin>" : file);
+
 export const MAX_POLICY_BYTES = 32 * 1024 * 1024;
 /** Queries and other JSON side files. */
 export const MAX_JSON_BYTES = 32 * 1024 * 1024;
@@ -188,11 +195,11 @@ export function readBoundedStdin(what: string, limit: number): Buffer {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "EAGAIN") continue; // a non-blocking terminal: wait for more
       if (code === "EOF") break;
-      throw new InputError(`<stdin>: ${describeErrno(err)}`);
+      throw new InputError(`${displayName(STDIN)}: ${describeErrno(err)}`);
     }
     if (n === 0) break;
     total += n;
-    if (total > limit) throw new InputError(`<stdin>: too large (the limit for a ${what} file is ${megabytes(limit)})`);
+    if (total > limit) throw new InputError(`${displayName(STDIN)}: too large (the limit for a ${what} file is ${megabytes(limit)})`);
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
   if (total === 0) throw new InputError(`standard input is empty, expected a ${what}`);

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { atPath, error, PolicyError } from "../diagnostics/diagnostic.js";
 import { fail, ok } from "../diagnostics/result.js";
-import { decodeStrictText, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin } from "../io/read.js";
+import { decodeStrictText, displayName, InputError, MAX_POLICY_BYTES, readBoundedFile, readBoundedStdin, STDIN } from "../io/read.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Scenario } from "./scenario.js";
 import { scenarioErrors, type LoadResult, type ReadPolicy } from "./validate.js";
@@ -39,7 +39,7 @@ export function loadScenario(file: string, limit = MAX_SCENARIO_BYTES): LoadResu
     text = readScenarioText(file, limit);
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
-    const prefix = file === "-" ? "<stdin>: " : `${file}: `;
+    const prefix = `${displayName(file)}: `;
     const why = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
     return fail([atPath("scenario-file", "", `cannot read scenario: ${why}`)]);
   }
@@ -71,9 +71,9 @@ export function scenarioOf(data: unknown, file: string): LoadResult {
  *  oversized file) and strict UTF-8; an InputError (starting with the file's name) when it cannot
  *  be read. */
 export function readScenarioText(file: string, limit = MAX_SCENARIO_BYTES): string {
-  const bytes = file === "-" ? readBoundedStdin("scenario", limit) : readBoundedFile(file, "scenario", limit);
+  const bytes = file === STDIN ? readBoundedStdin("scenario", limit) : readBoundedFile(file, "scenario", limit);
   // a byte-order mark says nothing (editors on Windows write one)
-  return decodeStrictText(file === "-" ? "<stdin>" : file, bytes, "scenario").replace(/^\uFEFF/, "");
+  return decodeStrictText(displayName(file), bytes, "scenario").replace(/^\uFEFF/, "");
 }
 
 /** What a scenario on standard input resolves its relative paths against, in words. */
