@@ -4,7 +4,8 @@
 //   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info|why|diff]
 //
 // For each policy (the example policies and the committed gen-policy seeds under
-// test/fixtures/oracle) it builds the binary with `checkpolicy -t Xen -c 30` and writes
+// test/fixtures/oracle; for why.json also the role-cause policies under
+// test/fixtures/analysis/why-role) it builds the binary with `checkpolicy -t Xen -c 30` and writes
 // test/fixtures/analysis/search.json (per query, xsm search's arguments and sesearch's exit status
 // and stdout on the binary) and info.json (the same for seinfo; Xen ocontext listings from
 // setools' own queries, which seinfo 4.4.1 fails to print). Needs checkpolicy and setools.
@@ -12,7 +13,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { expandPolicyText } from "../src/policy/svp.js";
-import { SEDIFF_SECTIONS, XEN_OCONTEXTS, avcLog, batch, mutatePolicy, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
+import { ROLE_WHY_POLICIES, SEDIFF_SECTIONS, XEN_OCONTEXTS, avcLog, batch, mutatePolicy, buildBinary, infoCases, roleOnlyLog, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
 
 export interface SearchFixture {
   policy: string;
@@ -77,6 +78,22 @@ for (const [k, path] of only === "diff" ? [] : policies.entries()) {
     why.push({ policy: path, log, audit2why: w!.stdout, audit2allow: a!.stdout });
   }
   process.stderr.write(`${path}\n`);
+}
+// the role cause (domain transitions between roles no role allow pairs): alone, and among the others
+if (only === undefined || only === "why") {
+  for (const [k, path] of ROLE_WHY_POLICIES.entries()) {
+    const ap = analyzePolicy(readFileSync(path, "utf8"), path);
+    const bin = await buildBinary(plainText(path));
+    const logs = [avcLog(ap, k + 1, 40, 30), ...(k === 0 ? [roleOnlyLog(ap, 1)] : [])];
+    for (const log of logs) {
+      const [w, a] = await batch([
+        { tool: "audit2why", args: ["-p", bin], stdin: log },
+        { tool: "audit2allow", args: ["-p", bin], stdin: log },
+      ]);
+      why.push({ policy: path, log, audit2why: w!.stdout, audit2allow: a!.stdout });
+    }
+    process.stderr.write(`${path}\n`);
+  }
 }
 mkdirSync("test/fixtures/analysis", { recursive: true });
 // diffs: each seed against its mutation, and against the next seed

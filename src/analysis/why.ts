@@ -6,7 +6,7 @@
 // Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
 import { operandsOf, type ConstraintExpr } from "../policy/ast.js";
 import { PolicyTables } from "../policy/image.js";
-import { holds, roleDomOf, roleTransitionDenied } from "../policy/decide.js";
+import { holds, roleDomOf } from "../policy/decide.js";
 import type { AvTab } from "../policy/avtab.js";
 import type { ResolvedConstraint } from "../policy/symbols.js";
 import type { SecurityContext } from "../policy/types.js";
@@ -104,6 +104,16 @@ export class WhyAnalyzer {
     return { teMissing, consMissing: requested & ~teMissing & ~allowed, failed };
   }
 
+  /** The requested bits libsepol's context_struct_compute_av removes for want of a role allow: its
+   *  process_trans_dyntrans, `transition` and `dyntransition` of class `domain` (Xen's own check,
+   *  decide.ts's roleTransitionDenied, removes `transition` only). */
+  private roleDenied(s: SecurityContext, t: SecurityContext, c: number, requested: number): number {
+    const domain = this.core.classEntries.get("domain");
+    if (s.role === t.role || domain === undefined || domain.id !== c) return 0;
+    const bits = requested & ((domain.perms.get("transition") ?? 0) | (domain.perms.get("dyntransition") ?? 0));
+    return bits !== 0 && !this.core.roleAllowed(s.role, t.role) ? bits : 0;
+  }
+
   /** policy_define.c define_constraint prepends each constraint to its class's list. */
   private constraintList(c: number): ResolvedConstraint[] {
     // a binary's tables hold each class's list as read (to-policy.ts): already that order
@@ -158,7 +168,8 @@ export class WhyAnalyzer {
         const flipped = state.slice();
         flipped[b] = state[b] ? 0 : 1;
         const f = this.decide(flipped, s.value, t.value, c, requested);
-        if (f.teMissing === 0 && f.consMissing === 0) booleans[sym.bools[b]!.name] = flipped[b] === 1;
+        // libsepol's reason must be empty: a role-denied transition keeps it "te-rule"
+        if (f.teMissing === 0 && f.consMissing === 0 && this.roleDenied(s.value, t.value, c, requested) === 0) booleans[sym.bools[b]!.name] = flipped[b] === 1;
       }
       if (Object.keys(booleans).length > 0) return { ...base, cause: "boolean", booleans };
       const { dontaudit } = this.entry(this.table(state), s.value, t.value, c);
@@ -173,7 +184,7 @@ export class WhyAnalyzer {
         differences: differences(avc.scontext, avc.tcontext),
       };
     }
-    if (roleTransitionDenied(this.core, s.value, t.value, c, requested) !== 0) {
+    if (this.roleDenied(s.value, t.value, c, requested) !== 0) {
       return { ...base, cause: "role", roleDenied: { role: sym.roles[s.value.role]!.name, newRole: sym.roles[t.value.role]!.name } };
     }
     return base;

@@ -114,7 +114,7 @@ export const XEN_OCONTEXTS: Record<string, string> = {
 /** A Xen log for one policy, picked by `seed`: avc lines over valid contexts (denied and granted,
  *  with and without the "(XEN)" prefix and a timestamp), lines from conditional rules' branches
  *  (boolean causes), other lines, and a few lines that name what the policy lacks. */
-export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
+export function avcLog(ap: AnalysisPolicy, seed: number, count = 40, roleLines = Math.max(4, count >> 3)): string {
   const sym = ap.sym;
   let state = seed * 2654435761 >>> 0;
   const rnd = (n: number): number => {
@@ -156,6 +156,8 @@ export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
     const perms = [...new Set([pick(cls.perms), ...(rnd(3) === 0 ? [pick(cls.perms)] : [])])];
     lines.push(line(rnd(12) === 0 ? "granted" : "denied", perms, pick(subjects), pick(objects), cls.name));
   }
+  // domain transitions between roles (audit2why's role cause), on policies whose class domain has them
+  lines.push(...roleAvcLines(ap, seed, roleLines));
   // a repeated line (merged by audit2allow) and lines naming what the policy lacks
   if (lines.length > 2) lines.push(lines[1]!);
   const s0 = subjects[0] ?? "u:r:t";
@@ -233,4 +235,60 @@ export function sediffComparable(report: string, fromSediff: boolean): string {
       .replace(/^( {6}[+-] sid )\S+/gm, "$1?")
       .replace(/^( {6}\* )\S+( \+\[)/gm, "$1?$2"),
   );
+}
+
+/** avc lines for domain `transition` / `dyntransition` that the policy's allow rules grant (in
+ *  either branch of a conditional), between subject contexts whose roles differ or not, some pairs
+ *  joined by a `role allow`, most not: audit2why's role cause ("Missing role allow rule."), alone or
+ *  with another permission of the rule (TE, constraint, boolean causes first). None when the class
+ *  `domain` has neither permission (gen-policy's classes). */
+export function roleAvcLines(ap: AnalysisPolicy, seed: number, count: number): string[] {
+  const sym = ap.sym;
+  const domain = sym.classes.find((c) => c.name === "domain");
+  const trans = domain ? ["transition", "dyntransition"].filter((p) => domain.permMask.has(p)) : [];
+  if (!domain || trans.length === 0) return [];
+  let state = (seed * 40503 + 17) >>> 0;
+  const rnd = (n: number): number => {
+    state = (Math.imul(state ^ (state >>> 13), 0x5bd1e995) + 0x3c6ef372) >>> 0;
+    return n > 0 ? state % n : 0;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+  const members = (id: number): number[] => (id < sym.types.length ? [id] : Array.from(sym.attrs[id - sym.types.length]!.members));
+  const contexts = (types: number[]): string[] =>
+    sym.users.flatMap((u) => Array.from(u.roles).flatMap((r) => Array.from(sym.roles[r]!.types).filter((t) => types.includes(t)).map((t) => `${u.name}:${sym.roles[r]!.name}:${sym.types[t]!.name}`)));
+  const transBits = trans.reduce((m, p) => m | domain.permMask.get(p)!, 0);
+  const rules = ap.terules.filter((r) => r.kind === "allow" && r.tclass === domain.id && (r.perms & transBits) !== 0);
+  const lines: string[] = [];
+  for (let i = 0; i < count * 4 && lines.length < count && rules.length > 0; i++) {
+    const r = pick(rules);
+    const ss = contexts(members(r.source));
+    const ts = contexts(members(r.target));
+    if (ss.length === 0 || ts.length === 0) continue;
+    const s = pick(ss);
+    // mostly a target of another role: the pairs a role allow may miss
+    const other = ts.filter((t) => t.split(":")[1] !== s.split(":")[1]);
+    const t = other.length > 0 && rnd(4) !== 0 ? pick(other) : pick(ts);
+    const granted = domain.perms.filter((p, b) => (r.perms >>> b) & 1 && !trans.includes(p));
+    const perms = [pick(trans.filter((p) => (r.perms & domain.permMask.get(p)!) !== 0)), ...(granted.length > 0 && rnd(3) === 0 ? [pick(granted)] : [])];
+    if (rnd(5) === 0) perms.push(pick(domain.perms));
+    lines.push(`(XEN) avc:  ${rnd(10) === 0 ? "granted" : "denied"}  { ${[...new Set(perms)].join(" ")} } for domid=${rnd(8)} scontext=${s} tcontext=${t} tclass=domain`);
+  }
+  return lines;
+}
+
+/** Policies for the role cause (test/fixtures/analysis/why-role/): one without any role allow, one
+ *  with a role allow one way, constraints, conditional transitions, a dontaudit and a permissive
+ *  type, so one log mixes the role cause with the TE, boolean, dontaudit and constraint ones. */
+export const ROLE_WHY_POLICIES = ["test/fixtures/analysis/why-role/no-role-allow.conf", "test/fixtures/analysis/why-role/mixed.conf"];
+
+/** A log of role-cause lines only: every line a domain transition the TE rules grant between two
+ *  roles no role allow pairs (audit2why: "Missing role allow rule." for each). */
+export function roleOnlyLog(ap: AnalysisPolicy, seed: number): string {
+  const sym = ap.sym;
+  const paired = new Set(ap.roleAllows.map(([a, b]) => `${sym.roles[a]!.name} ${sym.roles[b]!.name}`));
+  const lines = roleAvcLines(ap, seed, 40).filter((l) => {
+    const m = /scontext=[^:]+:([^:]+):\S+ tcontext=[^:]+:([^:]+):\S+/.exec(l)!;
+    return m[1] !== m[2] && !paired.has(`${m[1]} ${m[2]}`) && /\{ \S+ \}/.test(l);
+  });
+  return `${lines.join("\n")}\n`;
 }
