@@ -15,6 +15,7 @@ import { hashRank } from "../binary/hash.js";
 import { roleRanks, typeRanks } from "../binary/symtab.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { isMlsExpr } from "./mls.js";
 
 /** "role": audit2why's RBAC cause ("Missing role allow rule"): TE and the constraints grant it, but
  *  domain:transition goes between two roles that no `role allow` pairs (decide.ts's
@@ -228,7 +229,8 @@ export class WhyAnalyzer {
     const perms = cls.perms.filter((_, bit) => (con.mask >>> bit) & 1).map((p) => ` ${p}`).join("");
     const expr = this.ap.constraintSources.get(con.span.offset);
     const body = expr ? this.exprText(expr, con, s, t) : "";
-    return `constrain ${cls.name} {${perms} } (${body}); Constraint DENIED\n`;
+    // libsepol's get_class_info: mlsconstrain when any leaf compares levels, whichever keyword wrote it
+    return `${isMlsExpr(con.expr) ? "mlsconstrain" : "constrain"} ${cls.name} {${perms} } (${body}); Constraint DENIED\n`;
   }
 
   /**
@@ -267,7 +269,8 @@ export class WhyAnalyzer {
         return `${parts[0]} ${e.op} ${parts[1]}`;
       case "cmp": {
         const ok = resolved ? holds(resolved, s, t, undefined, roleDomOf(this.ap.sym)) : true;
-        const op = e.cmp;
+        // libsepol spells a level equality "eq" (its names and attributes "==")
+        const op = e.cmp === "==" && LEVELS.has(e.left) ? "eq" : e.cmp;
         return `(${e.left} ${op} ${e.right}${ok ? "" : " -Fail-"}) `;
       }
       case "names": {
@@ -307,13 +310,19 @@ export function sortedContains(sorted: Int32Array, id: number): boolean {
   return false;
 }
 
-/** sepolgen audit.py: the parts of the two contexts that differ (role only when the target's is not object_r). */
+const LEVELS = new Set(["l1", "l2", "h1", "h2"]);
+
+/** sepolgen audit.py: the parts of the two contexts that differ (role only when the target's is not
+ *  object_r; the level, refpolicy.SecurityContext's text after the type, when either has one). */
 function differences(scontext: string, tcontext: string): [string, string][] {
-  const [su, sr] = scontext.split(":");
-  const [tu, tr] = tcontext.split(":");
+  const [su, sr, , ...sl] = scontext.split(":");
+  const [tu, tr, , ...tl] = tcontext.split(":");
   const out: [string, string][] = [];
   if (su !== tu) out.push([`user (${su})`, `user (${tu})`]);
   if (sr !== tr && tr !== "object_r") out.push([`role (${sr})`, `role (${tr})`]);
+  // sepolgen's level is None without one, printed as "None"
+  const level = (l: string[]) => (l.length > 0 ? l.join(":") : "None");
+  if (level(sl) !== level(tl)) out.push([`level (${level(sl)})`, `level (${level(tl)})`]);
   return out;
 }
 

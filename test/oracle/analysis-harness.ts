@@ -292,3 +292,21 @@ export function roleOnlyLog(ap: AnalysisPolicy, seed: number): string {
   });
   return `${lines.join("\n")}\n`;
 }
+
+/** avcLog for an MLS policy: each context given a level or a range over the policy's sensitivities
+ *  and categories (some outside a user's range: audit2why drops those, xsm reports them). */
+export function mlsAvcLog(ap: AnalysisPolicy, seed: number, count = 60): string {
+  const mls = ap.sym.mls;
+  if (!mls) throw new Error(`${ap.file} is not MLS`);
+  let state = (seed * 69069 + 1) >>> 0;
+  const rnd = (n: number): number => {
+    state = (Math.imul(state ^ (state >>> 16), 0x45d9f3b) + 0x9e3779b9) >>> 0;
+    return n > 0 ? state % n : 0;
+  };
+  const level = (): string => {
+    const cats = mls.cats.filter(() => rnd(10) < 3).map((c) => c.name);
+    return `${mls.sens[rnd(mls.sens.length)]!.name}${cats.length ? `:${cats.join(",")}` : ""}`;
+  };
+  const range = (): string => (rnd(2) === 0 ? level() : `${mls.sens[0]!.name}-${level()}`);
+  return avcLog(ap, seed, count).replace(/(scontext|tcontext)=(\S+)/g, (_, k: string, c: string) => `${k}=${c}:${range()}`);
+}
