@@ -12,6 +12,7 @@ import type { AnalysisPolicy } from "./load.js";
 import { effectiveAccess } from "./effective.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { pySorted } from "./search.js";
+import { roleRules } from "./rolerules.js";
 import { keyTypes, type TeKind } from "./terules.js";
 
 interface Section {
@@ -185,6 +186,10 @@ function typePermissive(a: AnalysisPolicy, b: AnalysisPolicy): (name: string) =>
   return (name) => (pa.has(name) === pb.has(name) ? [] : [pa.has(name) ? "Removed permissive" : "Added permissive"]);
 }
 
+/** role_transition records by (role, type, class), each with its new role: the binary's records,
+ *  role and type attributes expanded, as sediff compares them. */
+const roleTransitions = (ap: AnalysisPolicy) => new Map(roleRules(ap, { kinds: ["role_transition"] }).map((h) => [`${h.source} ${h.target}:${h.class}`, h.default!]));
+
 const roleAllows = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) => `allow ${ap.sym.roles[s]!.name} ${ap.sym.roles[t]!.name};`));
 
 /** Constraints compare as written (setools: no attribute expansion, no logical equivalence); one
@@ -307,8 +312,9 @@ export interface DiffReport {
 }
 
 /** Sections only an MLS policy (either side) can fill; validatetrans ones also when either side
- *  has a validatetrans: printed then, so a plain policy's report stays sediff's of its sections. */
-type Gate = "mls" | "validatetrans";
+ *  has a validatetrans, role_transition ones when either has a role_transition record: printed
+ *  then, so a report without them stays sediff's of its sections. */
+type Gate = "mls" | "validatetrans" | "roletrans";
 const gated = (gate: Gate, section: SectionOf): SectionOf & { gate: Gate } => Object.assign(section, { gate });
 
 /** The sections in the order the sediff script prints them. */
@@ -331,6 +337,15 @@ const SECTIONS: (SectionOf & { gate?: Gate })[] = [
   gated("mls", levelsSection),
   ...RULE_SECTIONS.map(([k, t]): SectionOf => (a, b) => ruleSection(a, b, k, t)),
   linesSection("Role allow Rules", "Role Allow Rules", roleAllows),
+  gated(
+    "roletrans",
+    valuesSection(
+      "Role_transition Rules",
+      roleTransitions,
+      (key, role) => `role_transition ${key} ${role};`,
+      (key, before, after) => ({ line: `role_transition ${key} +${after} -${before}`, details: [] }),
+    ),
+  ),
   gated(
     "mls",
     valuesSection(
@@ -362,7 +377,8 @@ const SECTIONS: (SectionOf & { gate?: Gate })[] = [
 
 export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
   const mls = a.sym.mls !== undefined || b.sym.mls !== undefined;
-  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0 };
+  const roletrans = roleTransitions(a).size + roleTransitions(b).size > 0;
+  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0, roletrans };
   const sections = SECTIONS.filter((s) => s.gate === undefined || open[s.gate]).map((section) => section(a, b));
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }

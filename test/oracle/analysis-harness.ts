@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AnalysisPolicy } from "../../src/analysis/load.js";
+import { prng } from "./mls-policy.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -309,4 +310,53 @@ export function mlsAvcLog(ap: AnalysisPolicy, seed: number, count = 60): string 
   };
   const range = (): string => (rnd(2) === 0 ? level() : `${mls.sens[0]!.name}-${level()}`);
   return avcLog(ap, seed, count).replace(/(scontext|tcontext)=(\S+)/g, (_, k: string, c: string) => `${k}=${c}:${range()}`);
+}
+
+/** A variant of a policy for sediff: 1-4 edits picked by `seed` among roles (a type dropped, a role
+ *  added, a role allow added or dropped, a role_transition added), users (roles changed, one
+ *  added), booleans (a default flipped, one added), constraints (dropped, added, an operator
+ *  negated), a permissive type, an initial SID or ocontext relabeled, a type losing an attribute.
+ *  The result may not compile (a dropped role a user names...): callers skip what checkpolicy
+ *  refuses. */
+export function mutateRbac(text: string, seed: number): string {
+  const rnd = prng(seed * 97 + 3);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  let lines = text.split("\n");
+  const types = lines.map((l) => /^type (\w+)[,;]/.exec(l)?.[1]).filter(Boolean) as string[];
+  const roles = [...new Set(lines.map((l) => /^role (\w+)/.exec(l)?.[1]).filter(Boolean) as string[])];
+  const users = lines.map((l) => /^user (\w+)/.exec(l)?.[1]).filter(Boolean) as string[];
+  const idx = (re: RegExp) => lines.map((l, i) => (re.test(l) ? i : -1)).filter((i) => i >= 0);
+  const insertBefore = (re: RegExp, add: string) => { const i = lines.findIndex((l) => re.test(l)); if (i >= 0) lines.splice(i, 0, add); };
+  const muts: (() => void)[] = [
+    () => { const i = pick(idx(/^role \w+ types \{/)); if (i !== undefined) lines[i] = lines[i]!.replace(/\{ (\S+) /, "{ "); },
+    () => insertBefore(/^user /, `role extra${Math.floor(rnd() * 3)}_r types { ${pick(types)} ${pick(types)} };`),
+    () => insertBefore(/^user /, `allow ${pick(roles)} ${pick(roles)};`),
+    () => { const i = pick(idx(/^allow \w+_r \w+_r;/)); if (i !== undefined) lines.splice(i, 1); },
+    () => { const i = pick(idx(/^user /)); if (i !== undefined) lines[i] = lines[i]!.replace(/roles \{? ?([^;}]*?) ?\}?( level|;)/, (_, r: string, t: string) => `roles { ${r.split(" ").includes(roles[0]!) ? r.split(" ").filter((x) => x !== roles[0]).concat(roles.slice(1, 2)).join(" ") : `${r} ${roles[0]}`} }${t}`); },
+    () => { const i = pick(idx(/^user /)); if (i !== undefined) lines.splice(i + 1, 0, lines[i]!.replace(/^user \w+/, `user extra${Math.floor(rnd() * 3)}_u`)); },
+    () => { const i = pick(idx(/^\s*bool \S+ (true|false);/)); if (i !== undefined) lines[i] = lines[i]!.replace(/(true|false)/, (v) => (v === "true" ? "false" : "true")); },
+    () => insertBefore(/^(allow|if) /, `bool extrab${Math.floor(rnd() * 3)} ${rnd() < 0.5};`),
+    () => { const i = pick(idx(/^(mls)?constrain /)); if (i !== undefined) lines.splice(i, 1); },
+    () => insertBefore(/^sid \w+ \S+:/, `constrain ${pick(["domain", "resource", "event", "xen"])} ${pick(["{ getattr }", "*"])} ( ${pick(["u1 == u2", "r1 != r2", `t1 == ${pick(types)}`, `t2 != { ${pick(types)} ${pick(types)} }`, "r1 dom r2"])} or ${pick(["t1 == t2", `u2 == ${pick(users)}`, `r2 == ${pick(roles)}`])} );`),
+    () => { const i = pick(idx(/^constrain /)); if (i !== undefined) lines[i] = lines[i]!.replace(/ == /, " != "); },
+    () => insertBefore(/^role /, `permissive ${pick(types)};`),
+    () => { const i = pick(idx(/^sid \w+ \S+:/)); if (i !== undefined) lines[i] = lines[i]!.replace(/:[^:\s]+_t\b/, `:${pick(types)}`); },
+    () => { const i = pick(idx(/^type \w+,/)); if (i !== undefined) lines[i] = lines[i]!.replace(/, *\w+;$/, ";"); },
+    () => insertBefore(/^user /, `role_transition ${pick(roles)} ${pick(types)}:${pick(["domain", "event"])} ${pick(roles)};`),
+    () => { const i = pick(idx(/^(pirqcon|iomemcon|ioportcon|pcidevicecon|devicetreecon) /)); if (i !== undefined) lines[i] = lines[i]!.replace(/:\w+_t\b/, `:${pick(types)}`); },
+  ];
+  const n = 1 + Math.floor(rnd() * 4);
+  for (let k = 0; k < n; k++) pick(muts)();
+  return lines.join("\n");
+}
+
+/** sediff's options for a pair as xsm diff reports it: the MLS sections for MLS policies, the
+ *  validatetrans and role_transition sections when either text has such a statement (xsm diff
+ *  prints those only then). */
+export function sediffArgsFor(a: string, b: string, mls: boolean): string[] {
+  const has = (re: RegExp) => re.test(a) || re.test(b);
+  // sediff prints its sections in its own order, whatever the options' order
+  const mlsFlags = ["--category", "--sensitivity", "--level", "--range_trans", "--mlsconstrain"];
+  const vt = mls || has(/^\s*(mls)?validatetrans /m);
+  return [...SEDIFF_SECTIONS, ...(mls ? mlsFlags : []), ...(vt ? ["--validatetrans", "--mlsvalidatetrans"] : []), ...(has(/^\s*role_transition /m) ? ["--role_trans"] : [])];
 }
