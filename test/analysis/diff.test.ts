@@ -91,3 +91,15 @@ describe("xsm diff: role_transition records", () => {
     expect(r.stdout).not.toContain("Role_transition");
   });
 });
+
+describe("xsm diff: policy capabilities and default_* rules", () => {
+  // sediff --polcap --default (with SEDIFF_SECTIONS) on checkpolicy's binaries, setools 4.4.1: a
+  // change only there used to be "no difference", exit 0
+  const dir = "test/fixtures/analysis/diff";
+  it("equals sediff's Policy Capabilities and Defaults sections", async () => {
+    const r = await xsm("diff", `${dir}/defaults-old.conf`, `${dir}/defaults-new.conf`);
+    expect(r.code).toBe(1);
+    expect(sediffComparable(r.stdout, false)).toBe(sediffComparable(readFileSync(`${dir}/defaults.sediff.txt`, "utf8"), true));
+    expect(r.stdout).toContain("      * default_range xen +target -source +low_high -low;\n");
+  });
+})

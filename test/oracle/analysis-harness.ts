@@ -315,7 +315,8 @@ export function mlsAvcLog(ap: AnalysisPolicy, seed: number, count = 60): string 
 /** A variant of a policy for sediff: 1-4 edits picked by `seed` among roles (a type dropped, a role
  *  added, a role allow added or dropped, a role_transition added), users (roles changed, one
  *  added), booleans (a default flipped, one added), constraints (dropped, added, an operator
- *  negated), a permissive type, an initial SID or ocontext relabeled, a type losing an attribute.
+ *  negated), a permissive type, an initial SID or ocontext relabeled, a type losing an attribute,
+ *  default_* rules and policy capabilities added or dropped.
  *  The result may not compile (a dropped role a user names...): callers skip what checkpolicy
  *  refuses. */
 export function mutateRbac(text: string, seed: number): string {
@@ -325,6 +326,7 @@ export function mutateRbac(text: string, seed: number): string {
   const types = lines.map((l) => /^type (\w+)[,;]/.exec(l)?.[1]).filter(Boolean) as string[];
   const roles = [...new Set(lines.map((l) => /^role (\w+)/.exec(l)?.[1]).filter(Boolean) as string[])];
   const users = lines.map((l) => /^user (\w+)/.exec(l)?.[1]).filter(Boolean) as string[];
+  const classes = [...new Set(lines.map((l) => /^class (\w+) /.exec(l)?.[1]).filter(Boolean) as string[])];
   const idx = (re: RegExp) => lines.map((l, i) => (re.test(l) ? i : -1)).filter((i) => i >= 0);
   const insertBefore = (re: RegExp, add: string) => { const i = lines.findIndex((l) => re.test(l)); if (i >= 0) lines.splice(i, 0, add); };
   const muts: (() => void)[] = [
@@ -344,6 +346,15 @@ export function mutateRbac(text: string, seed: number): string {
     () => { const i = pick(idx(/^type \w+,/)); if (i !== undefined) lines[i] = lines[i]!.replace(/, *\w+;$/, ";"); },
     () => insertBefore(/^user /, `role_transition ${pick(roles)} ${pick(types)}:${pick(["domain", "event"])} ${pick(roles)};`),
     () => { const i = pick(idx(/^(pirqcon|iomemcon|ioportcon|pcidevicecon|devicetreecon) /)); if (i !== undefined) lines[i] = lines[i]!.replace(/:\w+_t\b/, `:${pick(types)}`); },
+    // default_* rules and policy capabilities sit between the access vectors and the TE statements
+    () => insertBefore(/^attribute /, pick([
+      `default_user ${pick(classes)} ${pick(["source", "target"])};`,
+      `default_role ${pick(classes)} ${pick(["source", "target"])};`,
+      `default_type ${pick(classes)} ${pick(["source", "target"])};`,
+      `default_range ${pick(classes)} ${pick(["source", "target"])} ${pick(["low", "high", "low-high"])};`,
+    ])),
+    () => { const i = pick(idx(/^default_\w+ /)); if (i !== undefined) lines.splice(i, 1); },
+    () => insertBefore(/^attribute /, `policycap ${pick(["network_peer_controls", "open_perms", "always_check_network", "cgroup_seclabel"])};`),
   ];
   const n = 1 + Math.floor(rnd() * 4);
   for (let k = 0; k < n; k++) pick(muts)();
@@ -351,12 +362,19 @@ export function mutateRbac(text: string, seed: number): string {
 }
 
 /** sediff's options for a pair as xsm diff reports it: the MLS sections for MLS policies, the
- *  validatetrans and role_transition sections when either text has such a statement (xsm diff
- *  prints those only then). */
+ *  validatetrans, role_transition, policy capability and default_* sections when either text has
+ *  such a statement (xsm diff prints those only then). */
 export function sediffArgsFor(a: string, b: string, mls: boolean): string[] {
   const has = (re: RegExp) => re.test(a) || re.test(b);
   // sediff prints its sections in its own order, whatever the options' order
   const mlsFlags = ["--category", "--sensitivity", "--level", "--range_trans", "--mlsconstrain"];
   const vt = mls || has(/^\s*(mls)?validatetrans /m);
-  return [...SEDIFF_SECTIONS, ...(mls ? mlsFlags : []), ...(vt ? ["--validatetrans", "--mlsvalidatetrans"] : []), ...(has(/^\s*role_transition /m) ? ["--role_trans"] : [])];
+  return [
+    ...SEDIFF_SECTIONS,
+    ...(mls ? mlsFlags : []),
+    ...(vt ? ["--validatetrans", "--mlsvalidatetrans"] : []),
+    ...(has(/^\s*role_transition /m) ? ["--role_trans"] : []),
+    ...(has(/^\s*policycap /m) ? ["--polcap"] : []),
+    ...(has(/^\s*default_(user|role|type|range) /m) ? ["--default"] : []),
+  ];
 }
