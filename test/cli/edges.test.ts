@@ -478,4 +478,14 @@ describe("a scenario takes the PCI addresses the policy and the CLI take (BB:DD.
       rmSync(bad, { force: true });
     }
   });
+
+  it("a bad address where null is allowed too (an expected physfn) has the one message, not also the oneOf's 'one of the allowed forms'", async () => {
+    const file = at("bad-physfn.json");
+    const step = { as: "svp-hwdom", op: "pci_add_device", sbdf: "0000:03:00.0", expect: { devices: [{ sbdf: "03:00.0", physfn: "0:3:0" }] } };
+    const domains = [{ name: "svp-hwdom", domid: 0, context: "system_u:system_r:svp_hwdom_t", control: true, hardware: true }];
+    writeFileSync(file, JSON.stringify({ name: "t", policy: resolve(svp), xsm: "flask", domains, steps: [step] }));
+    const r = await xsm("simulate", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${file}: /steps/0/expect/devices/0/physfn: expected a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1; got "0:3:0" (expected '.' between device and function (SSSS:BB:DD.F))\n`);
+  });
 });
