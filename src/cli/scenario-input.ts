@@ -57,18 +57,8 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
     const source: PolicySource = {
       text: m4.text,
       name: "policy.conf",
-      locate: (span) => {
-        const found = locator.locate(span);
-        // the outermost call: the .te line that wrote it (the notes are innermost first)
-        const call = found.context[found.context.length - 1];
-        return call ? { span: found.span, expansion: call.message } : { span: found.span };
-      },
-      diagnostic: (d: Diagnostic) => {
-        const out = locator.diagnostic(d);
-        if (!d.span) return out;
-        const call = locator.locate(d.span).context.at(-1);
-        return call ? { ...out, message: `${out.message} (${call.message})` } : out;
-      },
+      locate: locator.rule,
+      diagnostic: (d: Diagnostic) => locator.oneLine(d),
     };
     built.set(key, source);
     return source;
