@@ -264,6 +264,10 @@ describe("xsm studio in chromium", () => {
       await expectCount(svg.locator("g.edge.channel"), 3);
       await expectText(svg.locator('g[id="chan-dom0-1-web-1"]'), "dom0_t_channel | domU_t_channel");
       await expectCount(svg.locator('g[id="unbound-shop"].unbound'), 1);
+      // the tree is the directory's policy, but the scenario names policy.conf: no tree bar for it
+      expect(await page.getByTestId("file-select").locator("option").allTextContents()).toContain("policy · .");
+      await expectText(page.locator(".left .tabs"), "policy.conf");
+      expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
       await shot(page, "6-split-drivers-step17-channels");
       // web closes its end (step 18): the edge is gone, dom0's end is left unbound
       await page.getByTestId("step-list").locator("li[data-step='18']").click();

@@ -137,6 +137,7 @@ class Studio {
     } else {
       this.editing = name;
       this.policyEditor.load(this.ws.text(name) ?? "");
+      this.renderTreeBar();
     }
     this.compile();
     this.renderTabs();
