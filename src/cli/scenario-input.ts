@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { error, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { ok } from "../diagnostics/result.js";
 import type { LoadResult, PolicySource, ReadPolicy } from "../sim/load.js";
+import type { PolicyTree } from "../build/tree.js";
 
 /** How a tree a scenario names is built besides its "mls": xsm build's --flask-dir and -D. */
 export interface ScenarioTreeOptions {
@@ -22,23 +23,28 @@ const isDirectory = (path: string): boolean => statSync(path, { throwIfNoEntry: 
 /** Builds the trees a scenario names; `used` lists the ones it built (by absolute path). */
 export interface TreeReader {
   read: (dir: string, rel: string, options: { mls: boolean }) => PolicySource;
+  /** The tree `read` built for these arguments (the studio serves its files), if it did. */
+  tree: (dir: string, rel: string, options: { mls: boolean }) => PolicyTree | undefined;
   readonly used: Set<string>;
+  /** --flask-dir and -D, as every tree is built with them. */
+  readonly options: ScenarioTreeOptions;
 }
+
+const keyOf = (full: string, mls: boolean) => `${mls ? "mls" : "te"}\0${full}`;
 
 /** A reader of policy trees with these options (the build modules load here, not for every command). */
 export async function treeReader(options: ScenarioTreeOptions = {}): Promise<TreeReader> {
   const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
   const { Locator } = await import("../build/locate.js");
-  const built = new Map<string, PolicySource>();
+  const built = new Map<string, { source: PolicySource; tree: PolicyTree }>();
   const used = new Set<string>();
   const refused = (message: string): PolicyError => new PolicyError([error("input", message)]);
   const read = (dir: string, rel: string, { mls }: { mls: boolean }): PolicySource => {
     const full = resolve(dir, rel);
     used.add(full);
     // a scenario naming one tree for its policy and a load_policy step builds it once
-    const key = `${mls ? "mls" : "te"}\0${full}`;
-    const cached = built.get(key);
-    if (cached) return cached;
+    const cached = built.get(keyOf(full, mls));
+    if (cached) return cached.source;
     let tree;
     let m4;
     try {
@@ -57,23 +63,14 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
     const source: PolicySource = {
       text: m4.text,
       name: "policy.conf",
-      locate: (span) => {
-        const found = locator.locate(span);
-        // the outermost call: the .te line that wrote it (the notes are innermost first)
-        const call = found.context[found.context.length - 1];
-        return call ? { span: found.span, expansion: call.message } : { span: found.span };
-      },
-      diagnostic: (d: Diagnostic) => {
-        const out = locator.diagnostic(d);
-        if (!d.span) return out;
-        const call = locator.locate(d.span).context.at(-1);
-        return call ? { ...out, message: `${out.message} (${call.message})` } : out;
-      },
+      locate: locator.rule,
+      diagnostic: (d: Diagnostic) => locator.oneLine(d),
     };
-    built.set(key, source);
+    built.set(keyOf(full, mls), { source, tree });
     return source;
   };
-  return { read, used };
+  const tree = (dir: string, rel: string, { mls }: { mls: boolean }) => built.get(keyOf(resolve(dir, rel), mls))?.tree;
+  return { read, tree, used, options };
 }
 
 /** The loaded scenario with a reader that builds the trees it names and reads every other policy
