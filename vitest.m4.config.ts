@@ -13,6 +13,7 @@ export default defineConfig({
       "test/lint/mls.test.ts",
       "test/sim/tree-scenario.test.ts",
       "test/studio/server.test.ts",
+      "test/studio/tree.test.ts",
     ],
     env: { XSM_REQUIRE_M4: "1" },
     testTimeout: 60_000,

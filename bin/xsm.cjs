@@ -6,7 +6,9 @@
 // all of src/ for the whole command line, and for the compile bundle the files it was made from and
 // their directories (an edit of another file leaves it as a rebuild would make it). A file edited
 // since is newer than the build, and one added, removed or renamed makes its directory newer, so
-// one stat per listed path tells, without walking src/ (readdir cost as much as the stats).
+// one stat per listed path tells, without walking src/ (readdir cost as much as the stats). Only a
+// newer path is read, and runs the build if its bytes (a directory's names) are those the build
+// started from: a checkout that rewrote it as it was (bin/source-digest.cjs).
 // A package without src/ has nothing to compare and runs its build; so does an installed one (under
 // node_modules: npm dates every file of a tarball 1985, and nobody edits there instead of building),
 // which skips the stats. (A checkout linked with `npm link` runs from its real path and keeps them.)
@@ -87,6 +89,11 @@ function writeNow(fd) {
 }
 const stderrNow = writeNow(2);
 
+/** A path newer than the build that still holds what the build read (a checkout rewrote it). */
+function asBuilt(path, digest) {
+  return digest !== undefined && require("./source-digest.cjs").sourceDigest(`${root}${path}`, path.endsWith("/")) === digest;
+}
+
 function staleness() {
   let stamp;
   try {
@@ -102,7 +109,7 @@ function staleness() {
   for (const path of paths) {
     const stat = statSync(`${root}${path}`, { throwIfNoEntry: false });
     if (stat === undefined) return path === "src/" ? undefined : `the build in dist/ is stale (${path} is gone)`;
-    if (stat.mtimeMs > stamp.builtAt) return `the build in dist/ is older than ${path}${path.endsWith("/") ? " (a file added, removed or renamed there)" : ""}`;
+    if (stat.mtimeMs > stamp.builtAt && !asBuilt(path, stamp.digests?.[path])) return `the build in dist/ is older than ${path}${path.endsWith("/") ? " (a file added, removed or renamed there)" : ""}`;
   }
   return undefined;
 }

@@ -17,7 +17,8 @@
 //                    (src/lsp/runner.ts finds it beside the bundle);
 //   dist/build-stamp.json  when this build started and, per bundle, the paths of src/ bin/xsm.cjs
 //                    compares with the build to refuse running a stale one: all of src/ for
-//                    xsm.cjs, the compile bundle's own sources and their directories for xsm-compile.cjs.
+//                    xsm.cjs, the compile bundle's own sources and their directories for xsm-compile.cjs;
+//                    and a digest of each path as the build started (bin/source-digest.cjs).
 // The scenario validator (src/sim/scenario.validate.generated.js) is regenerated first when the
 // schema changed.
 import { execFileSync } from "node:child_process";
@@ -35,6 +36,11 @@ rmSync(dist, { recursive: true, force: true });
 if (writeValidator()) console.log("build: regenerated src/sim/scenario.validate.generated.js from the schema");
 // after the only write into src/: an edit from here on makes this build stale
 const startedAt = Date.now();
+// what src/ held as the build started (bin/source-digest.cjs): a path newer than the build whose
+// bytes are these still runs it. Taken before anything reads src/, so an edit during the build
+// leaves a digest the edited file no longer matches (stale, as it should say).
+const { sourceDigest } = createRequire(import.meta.url)("../bin/source-digest.cjs");
+const digests = Object.fromEntries(listSrc("src").map((path) => [path, sourceDigest(join(root, path), path.endsWith("/"))]));
 const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
 execFileSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
 
@@ -175,7 +181,7 @@ function bundlePaths(sources) {
 mkdirSync(dist, { recursive: true });
 // the whole command line is compared with all of src/: its commands also serve the studio page
 // (built apart) and read src/ files at run time
-const stamp = { builtAt: startedAt, bundles: { "xsm.cjs": listSrc("src"), "xsm-compile.cjs": bundlePaths(bundleSources["xsm-compile.cjs"]) } };
+const stamp = { builtAt: startedAt, bundles: { "xsm.cjs": listSrc("src"), "xsm-compile.cjs": bundlePaths(bundleSources["xsm-compile.cjs"]) }, digests };
 writeFileSync(join(dist, "build-stamp.json"), `${JSON.stringify(stamp)}\n`);
 
 // V8's code caches of the bundles, from runs of the built CLI (after the stamp: bin/xsm.cjs refuses a

@@ -8,7 +8,7 @@ import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { Locator, type SourceLookup } from "./locate.js";
 import { runM4 } from "./m4.js";
-import { macroDefinitions, type MacroDef } from "./macros.js";
+import { sectionMacros, type MacroDef } from "./macros.js";
 import { readTree, type PolicyTree, type TreeOptions } from "./tree.js";
 
 export { readTree, enabledModules, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
@@ -47,13 +47,7 @@ export function treeSources(tree: PolicyTree): SourceLookup {
 
 /** Every macro the tree's sections define, by name (a later definition wins, as in m4). */
 export function treeMacros(tree: PolicyTree, sources: SourceLookup): Map<string, MacroDef> {
-  const macros = new Map<string, MacroDef>();
-  for (const file of tree.sections) {
-    const text = sources(file);
-    if (text === undefined || !text.includes("define(")) continue;
-    for (const def of macroDefinitions(text, file)) macros.set(def.name, def);
-  }
-  return macros;
+  return sectionMacros(tree.sections, sources);
 }
 
 export interface BuildCompileOptions extends CompileOptions {

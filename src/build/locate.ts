@@ -8,6 +8,7 @@
 // "in expansion of `use_device_iommu` at modules/gpu_drv.te:18" (GCC's "in expansion of macro").
 import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../policy/lines.js";
+import type { LocateRule } from "../policy/reasons.js";
 import { macroCalls, substituteLine, type MacroDef } from "./macros.js";
 
 type Note = NonNullable<Diagnostic["notes"]>[number];
@@ -55,6 +56,23 @@ export class Locator {
     }
     if (notes.length > 0 || d.notes) out.notes = notes;
     return out;
+  }
+
+  /** A rule's span in the tree's files with the outermost macro call that wrote it (the .te line):
+   *  how the trace, the analysis commands and the studio name a rule of m4's output. */
+  readonly rule: LocateRule = (span) => {
+    const found = this.locate(span);
+    const call = found.context[found.context.length - 1]; // (the notes are innermost first)
+    return call ? { span: found.span, expansion: call.message } : { span: found.span };
+  };
+
+  /** The diagnostic in the tree's files on one line, its outermost call in the message (a scenario
+   *  error is one line at its JSON path). */
+  oneLine(d: Diagnostic): Diagnostic {
+    const out = this.diagnostic(d);
+    if (!d.span) return out;
+    const call = this.locate(d.span).context.at(-1);
+    return call ? { ...out, message: `${out.message} (${call.message})` } : out;
   }
 
   private lineMap(file: string, text: string): LineMap {

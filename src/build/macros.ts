@@ -124,3 +124,14 @@ export function substituteLine(line: string, args: readonly string[]): { text: s
   }
   return { text, origin };
 }
+
+/** Every macro a tree's sections define, by name, read in m4's order (a later definition wins). */
+export function sectionMacros(sections: readonly string[], sources: (file: string) => string | undefined): Map<string, MacroDef> {
+  const macros = new Map<string, MacroDef>();
+  for (const file of sections) {
+    const text = sources(file);
+    if (text === undefined || !text.includes("define(")) continue;
+    for (const def of macroDefinitions(text, file)) macros.set(def.name, def);
+  }
+  return macros;
+}

@@ -100,12 +100,7 @@ async function treeText(dir: string, options: PolicyInputOptions): Promise<Polic
     compileName: "policy.conf",
     name: dir,
     mls: options.mls === true,
-    locate: (span) => {
-      const found = locator.locate(span);
-      // the outermost call: the line of the .te file that wrote it (notes are innermost first)
-      const call = found.context[found.context.length - 1];
-      return call ? { span: found.span, expansion: call.message } : { span: found.span };
-    },
+    locate: locator.rule,
     render: (diagnostics) => renderDiagnostics([...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], sources, dir),
     located: (diagnostics) => ({ diagnostics: [...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], text: sources }),
   };

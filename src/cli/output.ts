@@ -6,7 +6,7 @@
 // after the files are staged and before any is renamed: renaming over it would replace the device
 // or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
 // A rename that fails after another was done puts the earlier targets back (replaceAll), and a
-// SIGINT or SIGTERM meanwhile removes the temporary files before the process ends (signals.ts).
+// SIGINT, SIGTERM or SIGHUP meanwhile removes the temporary files before the process ends (signals.ts).
 // Before anything is computed, checkOutputs makes sure each target's directory takes a new file
 // (creating and removing an empty one beside it), so `-o /sys/x` or a read-only directory is one
 // error at the option, exit 1, as gcc's `cannot open 'x' for writing`, rather than the policy's

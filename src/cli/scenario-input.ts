@@ -10,6 +10,7 @@ import { resolve } from "node:path";
 import { error, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { ok } from "../diagnostics/result.js";
 import type { LoadResult, PolicySource, ReadPolicy } from "../sim/load.js";
+import type { PolicyTree } from "../build/tree.js";
 
 /** How a tree a scenario names is built besides its "mls": xsm build's --flask-dir and -D. */
 export interface ScenarioTreeOptions {
@@ -22,23 +23,35 @@ const isDirectory = (path: string): boolean => statSync(path, { throwIfNoEntry: 
 /** Builds the trees a scenario names; `used` lists the ones it built (by absolute path). */
 export interface TreeReader {
   read: (dir: string, rel: string, options: { mls: boolean }) => PolicySource;
+  /** The tree `read` built for these arguments (the studio serves its files), if it did. */
+  tree: (dir: string, rel: string, options: { mls: boolean }) => PolicyTree | undefined;
+  /** `read` that returns a failure instead of throwing it, with the tree when readTree could read
+   *  it (m4 failed, or is missing): the studio opens such a tree to have it fixed in the page. */
+  attempt: (dir: string, rel: string, options: { mls: boolean }) => TreeAttempt;
   readonly used: Set<string>;
+  /** --flask-dir and -D, as every tree is built with them. */
+  readonly options: ScenarioTreeOptions;
 }
+
+export type TreeAttempt =
+  | { ok: true; source: PolicySource; tree: PolicyTree }
+  | { ok: false; diagnostics: Diagnostic[]; tree?: PolicyTree; m4Missing: boolean };
+
+const keyOf = (full: string, mls: boolean) => `${mls ? "mls" : "te"}\0${full}`;
 
 /** A reader of policy trees with these options (the build modules load here, not for every command). */
 export async function treeReader(options: ScenarioTreeOptions = {}): Promise<TreeReader> {
   const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
   const { Locator } = await import("../build/locate.js");
-  const built = new Map<string, PolicySource>();
+  const built = new Map<string, { source: PolicySource; tree: PolicyTree }>();
   const used = new Set<string>();
   const refused = (message: string): PolicyError => new PolicyError([error("input", message)]);
-  const read = (dir: string, rel: string, { mls }: { mls: boolean }): PolicySource => {
+  const attempt = (dir: string, rel: string, { mls }: { mls: boolean }): TreeAttempt => {
     const full = resolve(dir, rel);
     used.add(full);
     // a scenario naming one tree for its policy and a load_policy step builds it once
-    const key = `${mls ? "mls" : "te"}\0${full}`;
-    const cached = built.get(key);
-    if (cached) return cached;
+    const cached = built.get(keyOf(full, mls));
+    if (cached) return { ok: true, ...cached };
     let tree;
     let m4;
     try {
@@ -46,34 +59,31 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
       m4 = runM4(tree);
     } catch (err) {
       // (readTree's messages start with the path it was given: the JSON path names the tree already)
-      if (err instanceof TreeError) throw refused(`cannot build the policy tree: ${err.message.startsWith(`${full}: `) ? err.message.slice(full.length + 2) : err.message}`);
-      throw err;
+      if (!(err instanceof TreeError)) throw err;
+      const message = `cannot build the policy tree: ${err.message.startsWith(`${full}: `) ? err.message.slice(full.length + 2) : err.message}`;
+      return { ok: false, diagnostics: refused(message).diagnostics, ...(tree ? { tree } : {}), m4Missing: err.m4Missing };
     }
     // (located in the tree's files: "modules/x.te:3:1: m4: ...")
     const m4Errors = m4.diagnostics.filter((d) => d.severity === "error");
-    if (m4Errors.length) throw new PolicyError(m4Errors);
+    if (m4Errors.length) return { ok: false, diagnostics: m4Errors, tree, m4Missing: false };
     const sources = treeSources(tree);
     const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
     const source: PolicySource = {
       text: m4.text,
       name: "policy.conf",
-      locate: (span) => {
-        const found = locator.locate(span);
-        // the outermost call: the .te line that wrote it (the notes are innermost first)
-        const call = found.context[found.context.length - 1];
-        return call ? { span: found.span, expansion: call.message } : { span: found.span };
-      },
-      diagnostic: (d: Diagnostic) => {
-        const out = locator.diagnostic(d);
-        if (!d.span) return out;
-        const call = locator.locate(d.span).context.at(-1);
-        return call ? { ...out, message: `${out.message} (${call.message})` } : out;
-      },
+      locate: locator.rule,
+      diagnostic: (d: Diagnostic) => locator.oneLine(d),
     };
-    built.set(key, source);
-    return source;
+    built.set(keyOf(full, mls), { source, tree });
+    return { ok: true, source, tree };
   };
-  return { read, used };
+  const read = (dir: string, rel: string, options: { mls: boolean }): PolicySource => {
+    const r = attempt(dir, rel, options);
+    if (!r.ok) throw new PolicyError(r.diagnostics);
+    return r.source;
+  };
+  const tree = (dir: string, rel: string, { mls }: { mls: boolean }) => built.get(keyOf(resolve(dir, rel), mls))?.tree;
+  return { read, tree, attempt, used, options };
 }
 
 /** The loaded scenario with a reader that builds the trees it names and reads every other policy

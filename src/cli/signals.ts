@@ -1,8 +1,8 @@
-// Ctrl-C (SIGINT) or a kill (SIGTERM) while a command writes its outputs: node's default ends the
-// process on the spot, leaving the temporary files beside the targets (`policy.bin.xsm-PID-0.tmp`).
-// While files are staged, a handler holds the two signals: it removes what was staged, then ends
-// the process by the same signal, so a shell sees 128+N (130, 143) and bash, which stops a script
-// only when its child died of SIGINT, stops it. JavaScript runs a handler only between tasks, so a
+// Ctrl-C (SIGINT), a kill (SIGTERM) or a closed terminal or ssh session (SIGHUP) while a command
+// writes its outputs: node's default ends the process on the spot, leaving the temporary files
+// beside the targets (`policy.bin.xsm-PID-0.tmp`). While files are staged, a handler holds the three
+// signals: it removes what was staged, then ends the process by the same signal, so a shell sees
+// 128+N (130, 143, 129) and bash, which stops a script only when its child died of SIGINT, stops it. JavaScript runs a handler only between tasks, so a
 // signal that comes during a synchronous step (a write, the renames) is taken when that step is
 // over; holdSignals lets the event loop take it before the handler goes.
 // (process.on for a signal loads node's signal_wrap binding, no module: a compile loads none after
@@ -16,8 +16,8 @@ export interface Staged {
   delete(path: string): void;
 }
 
-const SIGNALS = ["SIGINT", "SIGTERM"] as const;
-const NUMBER: Record<(typeof SIGNALS)[number], number> = { SIGINT: 2, SIGTERM: 15 };
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+const NUMBER: Record<(typeof SIGNALS)[number], number> = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 /** Every path the holders staged, and whether it is a directory. */
 const staged = new Map<string, boolean>();
 let holders = 0;
@@ -36,12 +36,17 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
   holders = 0;
   // another listener (none while writing today) has the signal as well, and decides
   if (process.listenerCount(signal) > 0) return;
-  // node's own handling is back: the signal ends the process as if never held
-  process.kill(process.pid, signal);
+  // node's own handling is back: the signal ends the process as if never held (where a process
+  // cannot signal itself so, Windows for SIGHUP, the exit status says which signal it was)
+  try {
+    process.kill(process.pid, signal);
+  } catch {
+    // (process.exit below)
+  }
   process.exit(128 + NUMBER[signal]);
 }
 
-/** Runs `work` with SIGINT and SIGTERM held: what it stages (`staged.add`) is removed if one
+/** Runs `work` with SIGINT, SIGTERM and SIGHUP held: what it stages (`staged.add`) is removed if one
  *  comes, and the process then ends by it. */
 export async function holdSignals<T>(work: (staged: Staged) => Promise<T>): Promise<T> {
   if (holders++ === 0) for (const s of SIGNALS) process.on(s, onSignal);

@@ -28,7 +28,9 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const port = portOption(opts.port);
   const { buildSite } = await import("../studio/site.js");
   const { treeReader } = await import("./scenario-input.js");
-  const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }));
+  // (served, the page may have a tree rebuilt from its edits; an export has nothing to run m4)
+  const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }), { rebuild: opts.export === undefined });
+  for (const w of site.warnings) cli.io.stderr.write(`${w}\n`);
   const names = site.manifest.files.map((f) => f.name).join(", ");
   // located at the option, as the other outputs' errors are (src/cli/output.ts)
   const cannot = `--export ${opts.export}: cannot write the site`;
@@ -54,7 +56,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const { startServer } = await import("../studio/server.js");
   let server;
   try {
-    server = await startServer(site.entries, port);
+    server = await startServer(site.entries, port, { trees: site.rebuilds, token: site.token });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(code === "EADDRINUSE" ? `port ${port} is in use; pick another with --port, or leave it out for a free one` : `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
@@ -88,7 +90,7 @@ export function registerStudio(program: Command, cli: CliContext): void {
   const cmd = program
     .command("studio")
     .description("the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)")
-    .argument("[target]", "a policy.conf, a scenario (.json) or a directory of them (default: the SVP examples)")
+    .argument("[target]", "a policy.conf, a scenario (.json), a policy tree or a directory of them (default: the SVP examples)")
     .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)")
     .option("--no-open", "do not try to open a browser")
     .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving");

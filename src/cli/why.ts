@@ -26,7 +26,10 @@ export function finish(cli: CliContext, path: string, s: LogSummary, invalid: nu
   const name = displayName(path);
   checkLogHasAvc(path, s);
   const bad = invalid + s.malformed;
-  cli.io.stderr.write(`xsm: ${s.avc} avc line${s.avc === 1 ? "" : "s"} read, ${s.other} other line${s.other === 1 ? "" : "s"} skipped${bad ? `, ${bad} not understood` : ""}\n`);
+  // a malformed avc line is an avc line read (and one not understood): "6 avc lines read, ..., 8
+  // not understood" of 8 lines did not add up
+  const read = s.avc + s.malformed;
+  cli.io.stderr.write(`xsm: ${read} avc line${read === 1 ? "" : "s"} read, ${s.other} other line${s.other === 1 ? "" : "s"} skipped${bad ? `, ${bad} not understood` : ""}\n`);
   if (bad > 0) throw new CliError(`${name}: ${bad} line${bad === 1 ? "" : "s"} could not be analysed (listed above)`);
 }
 

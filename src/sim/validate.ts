@@ -111,11 +111,16 @@ function schemaMessages(errors: ErrorObject[]): ScenarioError[] {
   // less than the oneOf itself, so keep only the oneOf at that path.
   const relevant = errors.filter((e) => e.keyword !== "if");
   const oneOfPaths = new Set(relevant.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf").map((e) => e.instancePath));
+  // ...except a PCI address in a oneOf (`"physfn": address or null`): its branch, a $ref whose
+  // schemaPath does not show the oneOf, says which part of the address is wrong, and the oneOf
+  // only "one of the allowed forms", so the address's message stands alone, as it does elsewhere
+  const sbdfPaths = new Set(relevant.filter(isSbdfShape).map((e) => e.instancePath));
   const out: ScenarioError[] = [];
   const seen = new Set<string>();
   for (const e of relevant) {
     const underOneOf = e.keyword !== "oneOf" && e.keyword !== "anyOf" && oneOfPaths.has(e.instancePath) && e.schemaPath.includes("/oneOf/");
     if (underOneOf) continue;
+    if ((e.keyword === "oneOf" || e.keyword === "anyOf") && sbdfPaths.has(e.instancePath)) continue;
     const m = message(e);
     const key = `${m.path}\0${m.message}`;
     if (!seen.has(key)) out.push(m), seen.add(key);
@@ -128,6 +133,10 @@ function schemaMessages(errors: ErrorObject[]): ScenarioError[] {
 const SBDF_DESCRIPTION = "a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1";
 /** Which part of an address parseSbdf refused ("device 20 out of range (max 1f)"). */
 const sbdfWhy = (error: string) => error.replace(/^invalid PCI address '.*?': /, "");
+
+/** A string that is not shaped as a PCI address (the schema's sbdf pattern). */
+const isSbdfShape = (e: ErrorObject): boolean =>
+  e.keyword === "pattern" && typeof e.data === "string" && ((e.parentSchema as { description?: string } | undefined)?.description?.startsWith("a PCI address") ?? false);
 
 function message(e: ErrorObject): ScenarioError {
   const got = e.data === undefined ? "" : `; got ${shortJson(e.data)}`;
@@ -144,7 +153,7 @@ function message(e: ErrorObject): ScenarioError {
       return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
     case "pattern": {
       // a PCI address: which part is wrong (parse_pci's fields), when it can tell
-      const sbdf = typeof e.data === "string" && desc?.startsWith("a PCI address") ? parseSbdf(e.data) : undefined;
+      const sbdf = isSbdfShape(e) ? parseSbdf(e.data as string) : undefined;
       const why = sbdf && !sbdf.ok ? ` (${sbdfWhy(sbdf.error)})` : "";
       return atPath("scenario-schema", e.instancePath, `expected ${desc ?? `a string matching ${(e.params as { pattern: string }).pattern}`}${got}${why}`);
     }

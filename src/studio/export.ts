@@ -2,8 +2,8 @@
 // relative (the page fetches files.json and files/... beside itself), so it works from any static
 // host or sub-directory. All or nothing: the site is written into a temporary sibling of DIR and
 // renamed into place only when every file is there, so a failure (a missing source file, a full
-// disk) or a SIGINT or SIGTERM leaves DIR as it was, a previous export included, and no partial
-// site behind.
+// disk) or a SIGINT, SIGTERM or SIGHUP leaves DIR as it was, a previous export included, and no
+// partial site behind.
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { SiteEntry } from "./site.js";
@@ -29,8 +29,8 @@ function makeDirectories(dir: string): void {
 }
 
 /** The site's files, written under `root`; their paths as they will be under `dir`. Between two
- *  files the event loop turns, so a SIGINT or SIGTERM stops the export there (holdSignals removes
- *  the staging directory) rather than once every file is written. */
+ *  files the event loop turns, so a SIGINT, SIGTERM or SIGHUP stops the export there (holdSignals
+ *  removes the staging directory) rather than once every file is written. */
 async function writeSite(entries: SiteEntry[], root: string, dir: string): Promise<string[]> {
   const written: string[] = [];
   for (const e of entries) {

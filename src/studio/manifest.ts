@@ -1,5 +1,7 @@
 // The contract between the studio's server (or an exported site) and its page: `files.json` lists
 // the files the studio was started on, each fetched from its own `url` beside the page.
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+
 export interface StudioFile {
   /** Path relative to the directory the studio was started in ("svp.conf", "../policies/x.conf"). */
   name: string;
@@ -9,6 +11,39 @@ export interface StudioFile {
   /** The absolute paths scenarios name it by ("policy": "/srv/xen/policy.conf"): the page resolves
    *  a scenario's relative names itself, but cannot tell where an absolute one is from `name`. */
   absolute?: string[];
+  /** A policy tree (Xen's tools/flask/policy layout): the file at `url` is m4's output, which the
+   *  page compiles; these are the files it was built from, which the page shows and edits. */
+  tree?: StudioTree;
+}
+
+export interface StudioTree {
+  /** The tree's files, named as m4's #line names them ("modules/xen.te", "flask/access_vectors"):
+   *  the sections m4 read, modules/modules.conf and the modules that are off. */
+  files: { name: string; url: string }[];
+  /** The files m4 read, in its order (its macros are read from them, a later definition winning). */
+  sections: string[];
+  /** Where the page POSTs its texts of the files for m4 to run again (served only: absent in an
+   *  export, where nothing can run m4). */
+  rebuild?: string;
+  /** What the rebuild request carries in its X-Xsm-Studio header (a page elsewhere cannot read it). */
+  token?: string;
+  /** The build at start failed: its errors, located in the tree's files (m4's, or why the tree
+   *  cannot be read). The file at `url` is then empty; the page shows these and rebuilds on edit. */
+  diagnostics?: Diagnostic[];
+  /** Why the tree's files are read only in the page (the server has no m4 to rebuild them). */
+  readOnly?: string;
+}
+
+/** What the page POSTs to `rebuild`: its text of each tree file, by name (others are read from disk). */
+export interface RebuildRequest {
+  files: Record<string, string>;
+}
+
+/** The server's answer: m4's output and the files it read, or m4's located errors (no text). */
+export interface RebuildResponse {
+  text?: string;
+  sections: string[];
+  diagnostics: Diagnostic[];
 }
 
 export interface StudioManifest {
@@ -17,6 +52,8 @@ export interface StudioManifest {
   files: StudioFile[];
   /** What the page opens first. */
   open: { policy?: string; scenario?: string };
+  /** What the page says above everything (m4 is missing, so a tree cannot be rebuilt). */
+  notice?: string;
 }
 
 /** The page's own files: what `npm run build` bundles into dist/studio-web. */

@@ -1,9 +1,19 @@
 // The studio's server: loopback only, GET and HEAD only, the site's fixed paths only. A Host header
 // that is not this loopback address is refused (a web page elsewhere cannot reach it through DNS
 // rebinding). It reads a served file on each request, so an edit on disk shows on reload.
+//
+// One exception: a policy tree's rebuild path takes a POST of the page's texts of the tree's files
+// and runs m4 over a scratch copy (src/studio/rebuild.ts). m4 runs what a file says (esyscmd), so
+// the request must prove it is the page's own: the token files.json holds (which a page elsewhere
+// cannot read) in a header a cross-origin page cannot send without a preflight this server never
+// grants, JSON only, from this origin only, bounded.
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PolicyError } from "../diagnostics/diagnostic.js";
+import { MAX_POLICY_BYTES } from "../io/read.js";
+import type { RebuildRequest } from "./manifest.js";
+import { rebuildTree, type ServedTree } from "./rebuild.js";
 import type { SiteEntry } from "./site.js";
 
 export const LOOPBACK = "127.0.0.1";
@@ -19,9 +29,15 @@ export interface StudioServer {
   close(): Promise<void>;
 }
 
-export function startServer(entries: SiteEntry[], port = 0): Promise<StudioServer> {
+/** The trees the page may have rebuilt, by URL path, and the token a rebuild must carry. */
+export interface Rebuilds {
+  trees: Map<string, ServedTree>;
+  token: string;
+}
+
+export function startServer(entries: SiteEntry[], port = 0, rebuilds?: Rebuilds): Promise<StudioServer> {
   const byPath = new Map(entries.map((e) => [e.path, e]));
-  const server = createServer((req, res) => void handle(req, res, byPath, server));
+  const server = createServer((req, res) => void handle(req, res, byPath, server, rebuilds));
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, LOOPBACK, () => {
@@ -37,10 +53,12 @@ export function startServer(entries: SiteEntry[], port = 0): Promise<StudioServe
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<string, SiteEntry>, server: Server): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<string, SiteEntry>, server: Server, rebuilds: Rebuilds | undefined): Promise<void> {
   const port = (server.address() as AddressInfo).port;
   const host = req.headers.host ?? "";
   if (host !== `${LOOPBACK}:${port}` && host !== `localhost:${port}`) return send(res, 421, "misdirected request: this server answers only on its loopback address\n");
+  const tree = rebuilds?.trees.get((req.url ?? "/").split(/[?#]/)[0]!);
+  if (tree && req.method === "POST") return rebuild(req, res, tree, rebuilds!.token, host);
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     return send(res, 405, "method not allowed\n");
@@ -64,6 +82,49 @@ async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<str
     "Referrer-Policy": "no-referrer",
   });
   res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/** A tree's rebuild: m4 over the page's texts; the answer is m4's output or its located errors. */
+async function rebuild(req: IncomingMessage, res: ServerResponse, tree: ServedTree, token: string, host: string): Promise<void> {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return send(res, 403, "forbidden: a rebuild is asked for by the studio's own page only\n");
+  if (req.headers["x-xsm-studio"] !== token) return send(res, 403, "forbidden: a rebuild is asked for by the studio's own page only\n");
+  if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) return send(res, 415, "a rebuild takes JSON\n");
+  let body: RebuildRequest;
+  try {
+    const raw = await readBody(req, MAX_POLICY_BYTES);
+    if (raw === undefined) return send(res, 413, "too large for a policy tree\n");
+    body = JSON.parse(raw) as RebuildRequest;
+    if (typeof body?.files !== "object" || body.files === null || Object.values(body.files).some((t) => typeof t !== "string")) throw new Error("not {files: {name: text}}");
+  } catch (err) {
+    return send(res, 400, `bad rebuild request: ${(err as Error).message}\n`);
+  }
+  let answer;
+  try {
+    answer = rebuildTree(tree, body.files);
+  } catch (err) {
+    if (err instanceof PolicyError) return send(res, 400, `bad rebuild request: ${err.diagnostics.map((d) => d.message).join("; ")}\n`);
+    // (the scratch copy could not be written: the server goes on serving)
+    return send(res, 500, `cannot rebuild the tree: ${(err as Error).message}\n`);
+  }
+  const text = JSON.stringify(answer);
+  res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  res.end(text);
+}
+
+/** The request's body as text, or undefined past `limit` bytes. */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    // (past the limit the rest is read and dropped, so the answer still reaches the page)
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    req.on("end", () => resolve(size > limit ? undefined : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
 }
 
 function send(res: ServerResponse, status: number, text: string): void {

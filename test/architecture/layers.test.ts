@@ -63,12 +63,14 @@ const LAYERS: Layer[] = [
     // xen: seinfo --pcidevicecon takes a PCI address as Xen prints it (xen/sbdf.ts)
     mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline", "binary"],
   },
-  { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary"] },
+  // m4's output mapped back to a tree's files: pure, so the studio page uses the same mapping
+  { name: "build-map", modules: ["src/build/locate", "src/build/macros"], mayImport: ["diagnostics", "policy-contract", "policy-syntax"] },
+  { name: "build", modules: ["src/build/"], mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "build-map"] },
   {
     name: "lsp",
     modules: ["src/lsp/"],
     // binary: the warnings for what Xen's loader would refuse (xen-compat.ts), as lint gives them
-    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "fmt", "build"],
+    mayImport: ["diagnostics", "policy-syntax", "policy-desugar", "policy-symbols", "policy-tables", "policy-pipeline", "binary", "fmt", "build-map", "build"],
   },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "hypervisor", modules: ["src/hypervisor/"], mayImport: ["diagnostics", "xen", "xsm"] },
@@ -77,13 +79,13 @@ const LAYERS: Layer[] = [
     // the page the studio bundles for the browser: no Node modules, below the CLI that serves it
     name: "studio-page",
     modules: ["src/studio/page/", "src/studio/manifest"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-pipeline", "binary", "xsm", "hypervisor", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-pipeline", "binary", "build-map", "xsm", "hypervisor", "sim"],
   },
   {
     // the studio's server, static export and site files are the CLI's edge like its commands
     name: "cli",
-    modules: ["src/cli/", "src/studio/server", "src/studio/site", "src/studio/export"],
-    mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build", "lsp", "xsm", "hypervisor", "sim", "studio-page"],
+    modules: ["src/cli/", "src/studio/server", "src/studio/site", "src/studio/export", "src/studio/rebuild"],
+    mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build-map", "build", "lsp", "xsm", "hypervisor", "sim", "studio-page"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },
 ];

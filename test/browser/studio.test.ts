@@ -1,7 +1,7 @@
 // The studio in a real browser: Debian's chromium driven by playwright-core, the page served by
 // `xsm studio` (and, exported, by a plain static file server). Screenshots go to artifacts/browser/.
 import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
@@ -13,15 +13,16 @@ const examples = join(root, "examples/svp");
 const artifacts = join(root, "artifacts/browser");
 const CHROMIUM = process.env.XSM_CHROMIUM ?? "/usr/bin/chromium";
 
-/** Starts a server process and resolves with the URL it prints first. */
-function serve(cmd: string, args: string[], pattern: RegExp): Promise<{ proc: ChildProcess; url: string }> {
+/** Starts a server process and resolves with the URL it prints first (and all it prints, as it
+ *  comes: `output`). */
+function serve(cmd: string, args: string[], pattern: RegExp, env?: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
     let out = "";
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = pattern.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
+      if (m) resolve({ proc, url: m[1]!, output: () => out });
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);
@@ -102,6 +103,8 @@ describe("xsm studio in chromium", () => {
     await expectText(page.getByTestId("diagnostics"), "no diagnostics");
     await expectText(page.getByTestId("status"), "compiles");
     await expectText(page.getByTestId("outline"), "gvp1");
+    // a policy.conf has no tree to pick files from
+    expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
     // svp's hwdom manages every platform's devices; gvp1's cannot touch gvp2's
     const cell = (s: string, t: string, p: string) => page.getByTestId("access-grid").locator(`td[data-source="${s}"][data-target="${t}"][data-perm="${p}"]`);
     await expectAttr(cell("svp_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "true");
@@ -262,6 +265,10 @@ describe("xsm studio in chromium", () => {
       await expectCount(svg.locator("g.edge.channel"), 3);
       await expectText(svg.locator('g[id="chan-dom0-1-web-1"]'), "dom0_t_channel | domU_t_channel");
       await expectCount(svg.locator('g[id="unbound-shop"].unbound'), 1);
+      // the tree is the directory's policy, but the scenario names policy.conf: no tree bar for it
+      expect(await page.getByTestId("file-select").locator("option").allTextContents()).toContain("policy · .");
+      await expectText(page.locator(".left .tabs"), "policy.conf");
+      expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
       await shot(page, "6-split-drivers-step17-channels");
       // web closes its end (step 18): the edge is gone, dom0's end is left unbound
       await page.getByTestId("step-list").locator("li[data-step='18']").click();
@@ -313,6 +320,215 @@ describe("xsm studio in chromium", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  describe("a policy tree (examples/xen-flask's layout): its own files, edited and rebuilt with m4", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-tree-"));
+    const copy = join(dir, "xen-flask");
+    let served: { proc: ChildProcess; url: string };
+    beforeAll(async () => {
+      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+      const scenario = JSON.parse(readFileSync(join(copy, "split-drivers.json"), "utf8"));
+      writeFileSync(join(copy, "on-tree.json"), JSON.stringify({ ...scenario, policy: "." }, null, 2));
+      served = await serve(process.execPath, [xsm, "studio", join(copy, "on-tree.json"), "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    });
+    afterAll(() => {
+      served?.proc.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("names a rule at its .if line with the macro call, in the explorer, the outline and the step log, and opens that file", async () => {
+      const page = await openPage(`${served.url}?view=decisions`);
+      await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
+      expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/xen.te");
+      const form = page.getByTestId("decision-form");
+      await form.locator("input[name=source]").fill("domU_t_channel");
+      await form.locator("input[name=target]").fill("domU_t");
+      await form.locator("select[name=class]").selectOption("event");
+      await form.locator("select[name=perm]").selectOption("bind");
+      await form.getByRole("button", { name: "Decide" }).click();
+      const granted = page.getByTestId("decision-result").locator("li.granted-by");
+      // where xsm simulate's trace names it (test/sim/tree-scenario.test.ts)
+      await expectExactText(granted.locator("a.rule-link"), "modules/xen.if:139");
+      await expectAttr(granted.locator("a.rule-link"), "data-file", "modules/xen.if");
+      await expectText(granted.locator(".expansion"), "(in expansion of `domain_comms` at modules/domU.te:10)");
+      await granted.locator("a.rule-link").click();
+      expect(await eventually(() => page.getByTestId("tree-file").inputValue(), (v) => v === "modules/xen.if")).toBe("modules/xen.if");
+      await expectText(page.getByTestId("editor").locator(".cm-activeLine"), "allow $3 $2:event bind;");
+      await shot(page, "8-tree-rule-in-macro");
+      // a name declared by the tree: the outline opens its .te line
+      await page.getByTestId("outline").locator("summary", { hasText: "Types" }).click();
+      await page.getByTestId("outline").locator("li", { hasText: /^dom0_t$/ }).click();
+      expect(await eventually(() => page.getByTestId("tree-file").inputValue(), (v) => v === "modules/xen.te")).toBe("modules/xen.te");
+      await expectText(page.getByTestId("editor").locator(".cm-activeLine"), "dom0_t");
+      // the scenario runner's reasons, from the same mapping
+      await page.goto(`${served.url}?scenario=on-tree.json&strategy=upstream&step=1`);
+      await page.waitForSelector("body[data-ready=true]");
+      const link = page.getByTestId("step-log").locator("a.rule-link[data-file='modules/xen.if']");
+      await expectCount(link, "some");
+      await expectText(page.getByTestId("step-log"), "(in expansion of `domain_comms` at modules/domU.te:");
+      await link.first().click();
+      expect(await eventually(() => page.getByTestId("tree-file").inputValue(), (v) => v === "modules/xen.if")).toBe("modules/xen.if");
+      await page.close();
+    });
+
+    it("an edit of a .te file is built with m4: errors at the macro's line with the call in the edited file, m4's own there too", async () => {
+      const page = await openPage(`${served.url}?view=decisions`);
+      const editor = page.getByTestId("editor");
+      await page.getByTestId("tree-file").selectOption("modules/domU.te");
+      await expectText(editor.locator(".cm-content"), "declare_domain(domU_t");
+      const last = readFileSync(join(copy, "modules/domU.te"), "utf8").trimEnd().split("\n").length;
+      await editor.locator(".cm-content").click();
+      await page.keyboard.press("Control+End");
+      // (the last line is the empty one after the file's final newline)
+      await page.keyboard.type("create_domain(dom0_t, nosuch_t)");
+      const line = last + 1;
+      // xsm build on the same edit: its first error and the note naming the call
+      const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
+      writeFileSync(join(copy, "modules/domU.te"), `${te.trimEnd()}\ncreate_domain(dom0_t, nosuch_t)\n`);
+      const cli = spawnSync(process.execPath, [xsm, "build", copy], { cwd: root, encoding: "utf8" }).stderr;
+      writeFileSync(join(copy, "modules/domU.te"), te);
+      const [, file, cliLine, col, message] = /^(\S+?):(\d+):(\d+): error: (.*)$/m.exec(cli)!;
+      expect(cli).toContain(`note: in expansion of \`create_domain\` at modules/domU.te:${line}`);
+      const first = page.getByTestId("diagnostics").locator("li.diag.error").first();
+      await expectAttr(first, "data-file", file!);
+      await expectAttr(first, "data-line", cliLine!);
+      await expectText(first.locator(".loc").first(), `${file}:${cliLine}:${col}`);
+      await expectExactText(first.locator(".msg"), message!);
+      await expectText(first, `in expansion of \`create_domain\` at modules/domU.te:${line}`);
+      // the edited file marks the call (the notes of the errors in xen.if)
+      await expectText(editor.locator(".cm-lintRange-info").first(), "create_domain");
+      await shot(page, "9-tree-edit-error");
+      // m4's own error, in the file as typed
+      await page.keyboard.type("\ndefine(`broken");
+      const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
+      await expectCount(m4, 1);
+      await expectAttr(m4, "data-file", "modules/domU.te");
+      await expectText(m4, "m4: end of file in string");
+      await expectText(page.getByTestId("status"), "1 error");
+      // taken out again, it compiles; the tree on disk never changed
+      for (let i = 0; i < 8 && (await editor.locator(".cm-content").textContent())!.includes("create_domain(dom0_t, nosuch"); i++) await page.keyboard.press("Control+z");
+      await expectText(page.getByTestId("status"), "compiles");
+      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+      expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(te);
+      await page.close();
+    });
+
+    it("m4's output is read only and says why; an exported tree says it cannot rebuild", async () => {
+      const page = await openPage(`${served.url}?view=decisions`);
+      await page.getByTestId("tree-file").selectOption({ label: "policy.conf: m4's output (read only)" });
+      const note = page.getByTestId("tree-note");
+      await expectAttr(note, "data-state", "read-only");
+      await expectText(note, "could not be written back");
+      const editor = page.getByTestId("editor").locator(".cm-content");
+      const before = await editor.textContent();
+      await editor.click();
+      await page.keyboard.type("xyz");
+      await expectAttr(note, "data-refused", /^[1-9]/);
+      expect(await editor.textContent()).toBe(before);
+      await shot(page, "10-tree-m4-output-read-only");
+      await page.close();
+
+      execFileSync(process.execPath, [xsm, "studio", join(copy, "on-tree.json"), "--export", join(dir, "site")], { cwd: root, encoding: "utf8" });
+      const stat = await serve("/usr/bin/python3", ["-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", dir], /Serving HTTP on \S+ port (\d+)/);
+      try {
+        const exported = await openPage(`http://127.0.0.1:${stat.url}/site/?view=decisions`);
+        await expectAttr(exported.getByTestId("tree-note"), "data-state", "no-rebuild");
+        await expectText(exported.getByTestId("tree-note"), "cannot run m4");
+        // the locations are the tree's all the same
+        await exported.getByTestId("outline").locator("summary", { hasText: "Types" }).click();
+        await exported.getByTestId("outline").locator("li", { hasText: /^dom0_t$/ }).click();
+        expect(await exported.getByTestId("tree-file").inputValue()).toBe("modules/xen.te");
+        await expectText(exported.getByTestId("status"), "compiles");
+        await exported.close();
+      } finally {
+        stat.proc.kill("SIGTERM");
+      }
+    });
+  });
+
+  describe("a policy tree without m4, or one that does not build: the studio opens all the same", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-unbuilt-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
+
+    it("without m4 (a PATH without it): policy.conf opens, the page says m4 is missing, the tree's files are read only and say why", async () => {
+      // (an empty directory: the server's /bin/sh finds no m4 there)
+      const noM4 = join(dir, "bin");
+      mkdirSync(noM4);
+      const s = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], URL_LINE, { ...process.env, PATH: noM4, M4: "" });
+      try {
+        const warning = await eventually(async () => s.output(), (o) => o.includes("warning"));
+        expect(warning.split("\n").filter((l) => l.startsWith("xsm studio: warning:"))).toEqual([expect.stringContaining("m4 is not installed where xsm studio runs")]);
+        const page = await openPage(`${s.url}?view=decisions`);
+        await expectText(page.getByTestId("notice"), "m4 is not installed where xsm studio runs, so the policy tree's files are shown read only and edits to them cannot be rebuilt");
+        // the policy.conf committed beside the tree, as before the studio served trees
+        expect(await page.getByTestId("file-select").inputValue()).toBe("policy.conf");
+        await expectText(page.getByTestId("status"), "compiles");
+        expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
+        // the tree: its files, read only with the reason, m4's absence its error
+        await page.getByTestId("file-select").selectOption(".");
+        const note = page.getByTestId("tree-note");
+        await expectAttr(note, "data-state", "no-m4");
+        await expectText(note, "m4 is not installed");
+        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/xen.te");
+        await expectText(page.getByTestId("diagnostics").locator("li.diag.error"), "m4 not found");
+        // (not policy.conf's names, opened before: the tree has none until it is built)
+        await expectText(page.getByTestId("outline"), "no outline until it parses");
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        const before = await editor.textContent();
+        await editor.click();
+        await page.keyboard.type("xyz");
+        await expectAttr(note, "data-refused", /^[1-9]/);
+        expect(await editor.textContent()).toBe(before);
+        await shot(page, "11-tree-without-m4");
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("a tree m4 cannot build opens at m4's error, and compiles once it is fixed in the page", async () => {
+      const copy = join(dir, "broken");
+      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+      const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
+      writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
+        await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
+        const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
+        await expectCount(m4, 1);
+        await expectAttr(m4, "data-file", "modules/domU.te");
+        await expectAttr(m4, "data-line", String(te.split("\n").length));
+        await expectText(m4, "m4: end of file in string");
+        await expectText(page.getByTestId("status"), "1 error");
+        await shot(page, "12-tree-not-building");
+        // the broken last line taken out in the page: m4 runs again and the policy compiles
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        await editor.click();
+        await page.keyboard.press("Control+End");
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Shift+Home");
+        await page.keyboard.press("Backspace");
+        await expectText(page.getByTestId("status"), "compiles");
+        await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+        // it answers: a rule of the tree, at its .if line
+        const form = page.getByTestId("decision-form");
+        await form.locator("input[name=source]").fill("domU_t_channel");
+        await form.locator("input[name=target]").fill("domU_t");
+        await form.locator("select[name=class]").selectOption("event");
+        await form.locator("select[name=perm]").selectOption("bind");
+        await form.getByRole("button", { name: "Decide" }).click();
+        await expectExactText(page.getByTestId("decision-result").locator("li.granted-by a.rule-link"), "modules/xen.if:139");
+        // the file on disk is as it was
+        expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(`${te}define(\`broken\n`);
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
   });
 
   it("logged no console errors or warnings, and no failed requests", () => {

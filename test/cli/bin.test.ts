@@ -5,7 +5,10 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
+
+const { sourceDigest } = createRequire(import.meta.url)("../../bin/source-digest.cjs") as { sourceDigest(path: string, isDirectory: boolean): string };
 
 function run(argv: string[], bin = "bin/xsm.cjs", input?: string) {
   const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
@@ -172,6 +175,7 @@ function checkout(builtAt?: number, parent = mkdtempSync(join(tmpdir(), "xsm-bin
   mkdirSync(join(root, "bin"), { recursive: true });
   cpSync("bin/xsm.cjs", join(root, "bin", "xsm.cjs"));
   cpSync("bin/xsm.js", join(root, "bin", "xsm.js"));
+  cpSync("bin/source-digest.cjs", join(root, "bin", "source-digest.cjs"));
   mkdirSync(join(root, "src", "cli"), { recursive: true });
   writeFileSync(join(root, "src", "cli", "main.ts"), "");
   utimesSync(join(root, "src", "cli", "main.ts"), 1000, 1000);
@@ -179,10 +183,19 @@ function checkout(builtAt?: number, parent = mkdtempSync(join(tmpdir(), "xsm-bin
   if (builtAt !== undefined) {
     mkdirSync(join(root, "dist", "bin"), { recursive: true });
     const paths = ["src/", "src/cli/", "src/cli/main.ts"];
-    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, bundles: { "xsm.cjs": paths, "xsm-compile.cjs": paths } }));
+    const digests = Object.fromEntries(paths.map((path) => [path, sourceDigest(join(root, path), path.endsWith("/"))]));
+    writeFileSync(join(root, "dist", "build-stamp.json"), JSON.stringify({ builtAt, bundles: { "xsm.cjs": paths, "xsm-compile.cjs": paths }, digests }));
     for (const bundle of ["xsm.cjs", "xsm-compile.cjs"]) writeFileSync(join(root, "dist", "bin", bundle), FAKE_BUNDLE);
   }
   return join(root, "bin", "xsm.cjs");
+}
+
+/** The checkout's source file edited after its build (its mtime as before: the stamp's digest tells). */
+function edited(bin: string): string {
+  const main = join(bin, "..", "..", "src", "cli", "main.ts");
+  writeFileSync(main, "export {};\n");
+  utimesSync(main, 1000, 1000);
+  return bin;
 }
 
 describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
@@ -194,9 +207,21 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
   });
 
   it("says which source is newer than the build", () => {
-    const r = run(["--help"], checkout(999_000));
+    const r = run(["--help"], edited(checkout(999_000)));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
+  });
+
+  it("runs a build whose newer sources still hold what it was built from (a checkout rewrote them)", () => {
+    const bin = checkout(2_000_000);
+    const root = join(bin, "..", "..");
+    // git checkout or stash pop: the same bytes, the same names, every mtime newer than the build
+    writeFileSync(join(root, "src", "cli", "main.ts"), "");
+    for (const path of ["src/cli/main.ts", "src/cli", "src"]) utimesSync(join(root, path), 3000, 3000);
+    expect(run(["--help"], bin)).toEqual({ code: 0, stdout: "ran --help\n", stderr: "" });
+    // ... and once the bytes differ, the build is older than them
+    writeFileSync(join(root, "src", "cli", "main.ts"), "export {};\n");
+    expect(run(["--help"], bin).stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
   });
 
   it("notices a source file added, removed or renamed since the build (its directory is newer)", () => {
@@ -234,7 +259,8 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
   });
 
   it("lists the compile bundle's sources and their directories in the stamp, and all of src/ for the whole command line", () => {
-    const stamp = JSON.parse(readFileSync("dist/build-stamp.json", "utf8")) as { bundles: Record<string, string[]> };
+    const stamp = JSON.parse(readFileSync("dist/build-stamp.json", "utf8")) as { bundles: Record<string, string[]>; digests: Record<string, string> };
+    expect(stamp.bundles["xsm.cjs"]!.filter((path) => stamp.digests[path] === undefined)).toEqual([]);
     const compile = stamp.bundles["xsm-compile.cjs"]!;
     expect(compile).toEqual(expect.arrayContaining(["src/", "src/cli/", "src/cli/main.ts", "src/cli/compile.ts", "src/policy/", "src/policy/parse.ts"]));
     expect(compile).not.toContain("src/lsp/server.ts");
@@ -249,7 +275,7 @@ describe("bin/xsm.cjs in a checkout whose build is missing or stale", () => {
   });
 
   it("says so through bin/xsm.js too", () => {
-    const r = run(["--help"], checkout(999_000).replace(/\.cjs$/, ".js"));
+    const r = run(["--help"], edited(checkout(999_000)).replace(/\.cjs$/, ".js"));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe("xsm: the build in dist/ is older than src/cli/main.ts; run `npm run build`\n");
   });

@@ -478,4 +478,35 @@ describe("a scenario takes the PCI addresses the policy and the CLI take (BB:DD.
       rmSync(bad, { force: true });
     }
   });
+
+  it("a bad address where null is allowed too (an expected physfn) has the one message, not also the oneOf's 'one of the allowed forms'", async () => {
+    const file = at("bad-physfn.json");
+    const step = { as: "svp-hwdom", op: "pci_add_device", sbdf: "0000:03:00.0", expect: { devices: [{ sbdf: "03:00.0", physfn: "0:3:0" }] } };
+    const domains = [{ name: "svp-hwdom", domid: 0, context: "system_u:system_r:svp_hwdom_t", control: true, hardware: true }];
+    writeFileSync(file, JSON.stringify({ name: "t", policy: resolve(svp), xsm: "flask", domains, steps: [step] }));
+    const r = await xsm("simulate", file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${file}: /steps/0/expect/devices/0/physfn: expected a PCI address as Xen reads it (parse_pci), SSSS:BB:DD.F or BB:DD.F (segment 0), hex, e.g. 0000:03:10.1 or 03:10.1; got "0:3:0" (expected '.' between device and function (SSSS:BB:DD.F))\n`);
+  });
+});
+
+describe("xsm why and allow: bad avc lines located at their token, and counts that add up", () => {
+  it("each bad line is LOG:LINE:COL; a malformed avc line counts as an avc line read (and one not understood)", async () => {
+    const log = at("mixed.log");
+    const avc = (perm: string, tclass = "resource", scontext = "system_u:system_r:dom0_t") =>
+      `(XEN) avc:  denied  { ${perm} } for domid=0 scontext=${scontext} tcontext=system_u:system_r:dom0_t tclass=${tclass}`;
+    writeFileSync(log, [avc("plug"), avc("frob"), "(XEN) not an avc line", avc("plug", "resource", "dom0_t"), "(XEN) avc:  denied  { plug for"].join("\n") + "\n");
+    const located = [
+      `${log}:2:23: class resource has no permission 'frob'`,
+      `${log}:4:42: malformed avc line: scontext 'dom0_t' is not user:role:type`,
+      `${log}:5:21: malformed avc line: no '}' closes the permission list`,
+    ];
+    const summary = ["xsm: 4 avc lines read, 1 other line skipped, 3 not understood", `xsm: error: ${log}: 3 lines could not be analysed (listed above)`];
+    for (const command of ["why", "allow"]) {
+      const r = await xsm(command, small, log);
+      expect(r.code, command).toBe(1);
+      expect(r.stderr.trimEnd().split("\n"), command).toEqual([...located, ...summary]);
+      expect(r.stderr, command).not.toMatch(STACK_LINE);
+    }
+  });
 });

@@ -1,6 +1,7 @@
 // The studio's server hands out the page and the files it was started on, and nothing else:
 // loopback only, fixed paths, GET/HEAD, its own Host. Node-only (the browser tests are
 // test/browser/, npm run test:browser).
+import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
@@ -189,4 +190,36 @@ describe("studio --export is all or nothing", () => {
     expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("mine");
     expect(siblings(out)).toEqual([]);
   });
+
+  // A process of its own exports a site whose second file sends it the signal while it is written:
+  // the staging directory goes, the earlier export stays, and the process ends by the signal.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    it(`a ${signal} part way leaves the previous export as it was and no staging directory`, async () => {
+      const out = join(tmp, `signalled-${signal}`);
+      await exportSite(site().entries, out);
+      const before = readFileSync(join(out, "files.json"), "utf8");
+      const script = join(tmp, `export-${signal}.mts`);
+      writeFileSync(
+        script,
+        [
+          `import { exportSite } from ${JSON.stringify(join(import.meta.dirname, "../../src/studio/export.ts"))};`,
+          "const entries = [",
+          "  { path: '/files.json', content: '{}', type: 'application/json' },",
+          `  { path: '/index.html', get content() { process.kill(process.pid, ${JSON.stringify(signal)}); return 'page'; }, type: 'text/html' },`,
+          "  { path: '/studio.js', content: '', type: 'text/javascript' },",
+          "  { path: '/studio.css', content: '', type: 'text/css' },",
+          "  { path: '/files/0/x.conf', content: '', type: 'text/plain' },",
+          "];",
+          `await exportSite(entries, ${JSON.stringify(out)});`,
+          "console.log('exported');",
+          "",
+        ].join("\n"),
+      );
+      const r = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 60_000 });
+      expect({ signal: r.signal, stdout: r.stdout }, r.stderr).toEqual({ signal, stdout: "" });
+      expect(readFileSync(join(out, "files.json"), "utf8")).toBe(before);
+      expect(readdirSync(out).sort()).toEqual(["files", "files.json", "index.html", "studio.css", "studio.js"]);
+      expect(siblings(out)).toEqual([]);
+    });
+  }
 });

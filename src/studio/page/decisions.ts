@@ -4,13 +4,15 @@ import type { Span } from "../../diagnostics/diagnostic.js";
 import type { CompiledPolicy, Decision, Reason } from "../../policy/types.js";
 import { domainContext, objectContext } from "./contexts.js";
 import { fill, h } from "./dom.js";
-import { groupIdentical, identicalSuffix, reasonText } from "../../policy/reasons.js";
+import { groupIdentical, identicalSuffix, locatedReason, reasonText, type LocateRule } from "../../policy/reasons.js";
 import type { PolicyIndex } from "./symbols.js";
 
 export interface PolicyView {
   policy(): CompiledPolicy | undefined;
   index(): PolicyIndex | undefined;
   reveal(span: Span): void;
+  /** A policy tree's way from m4's output to its files (the reasons then name the .te/.if line). */
+  locate(): LocateRule | undefined;
 }
 
 export interface Question {
@@ -99,7 +101,9 @@ export class DecisionExplorer {
     const scontext = domainContext(policy, index, q.source);
     const tcontext = objectContext(policy, index, q.target);
     // a view of the image under the chosen booleans (the compiled policy itself stays as it is)
-    const d = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
+    const explained = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
+    const at = this.view.locate();
+    const d = at ? { ...explained, reasons: explained.reasons.map((r) => locatedReason(r, at)) } : explained;
     this.result.classList.remove("empty");
     fill(this.result, renderDecision(d, scontext, tcontext, q, this.view.reveal));
   }
@@ -117,8 +121,8 @@ export function renderDecision(d: Decision, scontext: string, tcontext: string, 
 }
 
 export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | string)[] {
-  const link = (rule: { text: string; span: Span }) =>
-    h("a", { href: "#", class: "rule-link", "data-line": String(rule.span.line), onclick: (e: Event) => (e.preventDefault(), reveal(rule.span)) }, `${rule.span.file}:${rule.span.line}`);
+  const link = (rule: { text: string; span: Span; expansion?: string }) =>
+    ruleLink(rule.span.file, rule.span.line, rule.expansion, () => reveal(rule.span));
   const text = (rule: { text: string }) => h("code", { class: "rule-text" }, abbreviate(rule.text));
   switch (r.kind) {
     case "granted-by":
@@ -142,6 +146,14 @@ export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | st
     case "invalid":
       return [r.message];
   }
+}
+
+/** A rule's place, a link to it, and for a policy tree's macro-written rule the call that wrote it. */
+export function ruleLink(file: string, line: number, expansion: string | undefined, go: () => void): DocumentFragment {
+  const out = document.createDocumentFragment();
+  out.append(h("a", { href: "#", class: "rule-link", "data-file": file, "data-line": String(line), onclick: (e: Event) => (e.preventDefault(), go()) }, `${file}:${line}`));
+  if (expansion) out.append(h("span", { class: "expansion muted" }, ` (${expansion})`));
+  return out;
 }
 
 function abbreviate(text: string): string {

@@ -11,7 +11,7 @@ import { prepare, type Prepared } from "../../sim/run.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };
 import { scenarioErrors, type LoadedScenario } from "../../sim/validate.js";
-import { atPath } from "../../diagnostics/diagnostic.js";
+import { atPath, PolicyError } from "../../diagnostics/diagnostic.js";
 import type { StudioFile } from "../manifest.js";
 import { renderAccessGrid } from "./access-grid.js";
 import { DecisionExplorer } from "./decisions.js";
@@ -20,7 +20,11 @@ import { PolicyEditor } from "./policy-editor.js";
 import { ScenarioEditor } from "./scenario-editor.js";
 import { ScenarioRunner } from "./scenario-runner.js";
 import { indexPolicy, type PolicyIndex } from "./symbols.js";
+import { indexInTree, TREE_CONF, TreeBuild } from "./tree.js";
 import { dirOf, Workspace } from "./workspace.js";
+
+/** The editor's name for a tree's m4 output (read only: no edit of it can reach the tree's files). */
+const M4_OUTPUT = "\0m4";
 
 interface PolicyState {
   file: string;
@@ -34,6 +38,15 @@ class Studio {
   private scenarioFile: string | undefined;
   private state: PolicyState = { file: "", diagnostics: [] };
   private lastIndex: PolicyIndex | undefined;
+  /** The open policy's tree, when it is one; each tree's edits and build survive switching. */
+  private tree: TreeBuild | undefined;
+  private readonly trees = new Map<string, TreeBuild>();
+  /** What the editor shows: the policy file, or a file of its tree, or M4_OUTPUT. */
+  private editing: string | undefined;
+  private rebuilding: Promise<void> = Promise.resolve();
+  private readonly treeSelect = h("select", { class: "tree-file", testid: "tree-file", "aria-label": "a file of the policy tree" });
+  private readonly treeNote = h("div", { class: "tree-note", testid: "tree-note", role: "status" });
+  private readonly treeBar = h("div", { class: "tree-bar", testid: "tree-bar", hidden: true }, h("span", { class: "muted" }, "tree file"), this.treeSelect, this.treeNote);
   private readonly status = h("span", { class: "status", testid: "status" });
   private readonly diagnosticsEl = h("div", { class: "diagnostics", testid: "diagnostics" });
   private readonly outlineEl = h("nav", { class: "outline", testid: "outline" });
@@ -52,13 +65,22 @@ class Studio {
   constructor(private readonly ws: Workspace, root: HTMLElement) {
     const policyHost = h("div", { class: "editor", testid: "editor" });
     const scenarioHost = h("div", { class: "editor", testid: "scenario-editor" });
-    this.policyEditor = new PolicyEditor({ parent: policyHost, text: "", onChange: (t) => this.policyEdited(t), index: () => this.lastIndex });
+    this.policyEditor = new PolicyEditor({
+      parent: policyHost,
+      text: "",
+      onChange: (t) => this.policyEdited(t),
+      index: () => this.lastIndex,
+      goto: (span) => this.reveal(span),
+      where: (span) => (this.tree ? `${span.file}:${span.line}` : `line ${this.physicalLine(span.offset)}`),
+      refused: () => this.treeRefused(),
+    });
+    this.treeSelect.addEventListener("change", () => this.edit(this.treeSelect.value));
     this.scenarioEditor = new ScenarioEditor({ parent: scenarioHost, schema, onChange: (t) => this.scenarioEdited(t), hints: () => this.hints() });
-    const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s) };
+    const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s), locate: () => this.tree?.rule };
     this.explorer = new DecisionExplorer(view);
     this.runner = new ScenarioRunner({ revealLine: (f, l) => this.revealLine(f, l) });
 
-    this.panes["policy"] = h("div", { class: "pane policy-pane" }, h("div", { class: "editor-row" }, this.outlineEl, policyHost), this.diagnosticsEl);
+    this.panes["policy"] = h("div", { class: "pane policy-pane" }, this.treeBar, h("div", { class: "editor-row" }, this.outlineEl, policyHost), this.diagnosticsEl);
     this.panes["scenario-json"] = h("div", { class: "pane" }, h("div", { class: "editor-row" }, scenarioHost), this.scenarioErrorsEl);
     this.panes["decisions"] = h("div", { class: "pane decisions-pane" }, h("h2", {}, "Decision"), this.explorer.form, this.explorer.result, h("h2", {}, "Access grid", h("span", { class: "muted sub" }, " hardware domains and guests of each platform × device labels, resource permissions")), this.gridEl);
     this.panes["scenario"] = h(
@@ -73,6 +95,7 @@ class Studio {
     fileSelect.addEventListener("change", () => this.open(ws.files.find((f) => f.name === fileSelect.value)!));
     root.append(
       h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.status),
+      ...(ws.manifest.notice ? [h("div", { class: "notice", testid: "notice", role: "alert" }, ws.manifest.notice)] : []),
       (this.mainEl = h("main", {}, h("section", { class: "left" }, this.leftTabs, this.panes["policy"], this.panes["scenario-json"]), h("section", { class: "right" }, this.rightTabs, this.panes["decisions"], this.panes["scenario"]))),
     );
     this.fileSelect = fileSelect;
@@ -105,10 +128,80 @@ class Studio {
 
   private openPolicy(name: string): void {
     this.flushPolicy();
+    // (another policy's names would be offered for one that never parsed: a tree that did not build)
+    if (name !== this.policyFile) this.lastIndex = undefined;
     this.policyFile = name;
-    this.policyEditor.load(this.ws.text(name) ?? "");
+    this.tree = this.treeFor(name);
+    if (this.tree) {
+      // the file of the build's first error (a tree that did not build at start), else the tree's
+      // first module, where a policy's own rules start (xen.te in Xen's tree)
+      const tree = this.tree;
+      const failing = tree.m4Diagnostics.find((d) => d.severity === "error" && d.span && tree.fileOf(tree.key(d.span.file)))?.span?.file;
+      const first = failing ?? tree.files.find((f) => f.startsWith("modules/") && f.endsWith(".te")) ?? tree.files[0]!;
+      this.editing = undefined;
+      this.edit(this.tree.key(first), false);
+    } else {
+      this.editing = name;
+      this.policyEditor.load(this.ws.text(name) ?? "");
+      this.renderTreeBar();
+    }
     this.compile();
     this.renderTabs();
+  }
+
+  /** The tree a policy of the workspace is, if it is one. */
+  private treeFor(name: string): TreeBuild | undefined {
+    const info = this.ws.files.find((f) => f.name === name)?.tree;
+    if (!info) return undefined;
+    let tree = this.trees.get(name);
+    if (!tree) this.trees.set(name, (tree = new TreeBuild(name, info, this.ws)));
+    return tree;
+  }
+
+  /** Shows a file of the open tree (its workspace name) or its m4 output in the editor. */
+  private edit(key: string, diagnostics = true): void {
+    const tree = this.tree;
+    if (!tree || key === this.editing) return;
+    this.flushPolicy();
+    this.editing = key;
+    const m4 = key === M4_OUTPUT;
+    this.policyEditor.load(m4 ? tree.conf : (this.ws.text(key) ?? ""), m4 || tree.readOnly !== undefined);
+    this.renderTreeBar();
+    if (diagnostics) this.policyEditor.showDiagnostics(this.editorDiagnostics());
+  }
+
+  private renderTreeBar(): void {
+    const tree = this.tree;
+    this.treeBar.hidden = !tree;
+    if (!tree) return;
+    const file = this.editing === M4_OUTPUT ? undefined : tree.fileOf(this.editing ?? "");
+    fill(this.treeSelect, tree.files.map((f) => h("option", { value: tree.key(f), selected: f === file }, f)), h("option", { value: M4_OUTPUT, selected: !file }, `${TREE_CONF}: m4's output (read only)`));
+    this.treeNote.classList.remove("flash");
+    if (!file) {
+      this.treeNote.className = "tree-note warn";
+      this.treeNote.dataset.state = "read-only";
+      fill(this.treeNote, `m4's output of the policy tree ${tree.name}, read only: an edit here could not be written back to the .te/.if line that produced it. Edit the tree's files (pick one above); the studio runs m4 over them again.`);
+    } else if (tree.readOnly) {
+      this.treeNote.className = "tree-note warn";
+      this.treeNote.dataset.state = "no-m4";
+      fill(this.treeNote, `${file}, read only: ${tree.readOnly}.`);
+    } else if (!tree.canRebuild) {
+      this.treeNote.className = "tree-note warn";
+      this.treeNote.dataset.state = "no-rebuild";
+      fill(this.treeNote, `This exported site cannot run m4: edits to ${file} stay in the page and are not built (the policy is the tree as exported). Serve the tree with xsm studio to rebuild it as you edit.`);
+    } else {
+      this.treeNote.className = "tree-note";
+      this.treeNote.dataset.state = "editable";
+      fill(this.treeNote, `Policy tree ${tree.name}: ${file}. Edits are built with m4 as xsm build builds the tree (in the page; the files on disk stay as they are).`);
+    }
+  }
+
+  /** A key typed into m4's output: nothing changes, and the note says why again. */
+  private treeRefused(): void {
+    this.treeNote.classList.remove("flash");
+    void this.treeNote.offsetWidth; // (restarts the animation)
+    this.treeNote.classList.add("flash");
+    this.treeNote.dataset.refused = String(Number(this.treeNote.dataset.refused ?? 0) + 1);
   }
 
   private openScenario(name: string): void {
@@ -154,8 +247,17 @@ class Studio {
     this.renderTabs();
   }
 
-  /** A line of a policy the open scenario names (as it names it). */
+  /** A line of a policy the open scenario names (as it names it; a tree's rule by the tree's file). */
   revealLine(file: string, line: number): void {
+    const tree = this.scenarioTree();
+    if (tree && this.ws.has(tree.key(file))) {
+      if (this.policyFile !== tree.name) this.openPolicy(tree.name);
+      this.showLeft("policy");
+      this.edit(tree.key(file));
+      const doc = this.policyEditor.view.state.doc;
+      const l = doc.line(Math.min(Math.max(1, line), doc.lines));
+      return this.policyEditor.reveal(l.from, l.length);
+    }
     const name = this.scenarioFile ? this.ws.resolve(dirOf(this.scenarioFile), file) : file;
     if (!this.ws.has(name)) return;
     if (name !== this.policyFile) this.openPolicy(name);
@@ -165,14 +267,40 @@ class Studio {
     this.policyEditor.reveal(l.from, l.length);
   }
 
+  /** A span of the open policy: a tree's in the file it names. */
   reveal(span: Span): void {
     this.showLeft("policy");
+    if (this.tree) {
+      const key = this.tree.key(span.file);
+      if (!this.ws.has(key)) return;
+      this.edit(key);
+    }
     this.policyEditor.reveal(span.offset, span.length);
+  }
+
+  /** The tree the open scenario's policy is, if it is one. */
+  private scenarioTree(): TreeBuild | undefined {
+    if (!this.scenarioFile) return undefined;
+    try {
+      const s = JSON.parse(this.ws.text(this.scenarioFile) ?? "") as Partial<Scenario>;
+      return typeof s.policy === "string" ? this.treeFor(this.ws.resolve(dirOf(this.scenarioFile), s.policy)) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   // ---- the policy ------------------------------------------------------------------------------
 
   private policyEdited(text: string): void {
+    const tree = this.tree;
+    if (tree) {
+      if (!this.editing || this.editing === M4_OUTPUT) return; // (read only: never reached)
+      this.ws.setText(this.editing, text);
+      window.clearTimeout(this.compileTimer);
+      if (!tree.canRebuild) return;
+      this.compileTimer = window.setTimeout(() => this.rebuild(tree), 400);
+      return;
+    }
     if (this.policyFile) this.ws.setText(this.policyFile, text);
     window.clearTimeout(this.compileTimer);
     this.compileTimer = window.setTimeout(() => {
@@ -181,30 +309,66 @@ class Studio {
     }, 250);
   }
 
+  /** m4 over the tree's files as edited (one build at a time, each with the texts then), then
+   *  the compile and the scenario again. */
+  private rebuild(tree: TreeBuild): void {
+    fill(this.status, h("span", { class: "pill" }, "building"), " m4 over the tree");
+    this.rebuilding = this.rebuilding.then(async () => {
+      await tree.rebuild(new URL(".", window.location.href));
+      if (this.tree !== tree) return;
+      this.compile();
+      if (this.scenarioFile) this.runScenario(false);
+    });
+  }
+
   private flushPolicy(): void {
     if (this.compileTimer !== undefined) window.clearTimeout(this.compileTimer), (this.compileTimer = undefined);
   }
 
   private compile(): void {
     const file = this.policyFile!;
-    const text = this.policyEditor.text;
+    const tree = this.tree;
+    // a tree: m4's output, with every location pointed into the tree's files
+    const text = tree ? tree.conf : this.policyEditor.text;
+    const name = tree ? TREE_CONF : file;
     const started = performance.now();
-    const run = compile(text, { file });
-    const ok = run.ok;
-    const state: PolicyState = { file, diagnostics: [...(run.ok ? run.value.diagnostics : run.error)], ...(run.ok ? { policy: run.value.policy } : {}) };
+    const m4Failed = tree !== undefined && hasErrors(tree.m4Diagnostics);
+    const run = compile(text, { file: name });
+    // (m4's errors stop the build, as in xsm build: the last good output answers nothing)
+    const ok = run.ok && !m4Failed;
+    const compiled = m4Failed ? [] : [...(run.ok ? run.value.diagnostics : run.error)];
+    const diagnostics = tree ? [...tree.m4Diagnostics, ...compiled.map((d) => tree.diagnostic(d))] : compiled;
+    const state: PolicyState = { file, diagnostics, ...(run.ok && ok ? { policy: run.value.policy } : {}) };
     // the index comes from the parse alone, so hover and the outline keep working while a later
     // stage reports errors; the explorer and the grid answer only for a policy that compiles
-    const parsed = parsePolicy(text, file);
-    const index = hasErrors(parsed.diagnostics) ? undefined : indexPolicy(parsed.ast);
+    const parsed = parsePolicy(text, name);
+    const parsedIndex = hasErrors(parsed.diagnostics) ? undefined : indexPolicy(parsed.ast);
+    const index = parsedIndex && tree ? indexInTree(parsedIndex, (span) => tree.locate(span)) : parsedIndex;
     if (index) this.lastIndex = index;
     if (ok && index) state.index = index;
     this.state = state;
     const ms = performance.now() - started;
-    this.policyEditor.showDiagnostics(state.diagnostics);
+    if (tree && this.editing === M4_OUTPUT) this.policyEditor.load(tree.conf, true);
+    this.policyEditor.showDiagnostics(this.editorDiagnostics());
     this.renderDiagnostics(ms);
     this.renderOutline();
     this.explorer.refresh();
     renderAccessGrid(this.gridEl, state.policy, state.index, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })));
+  }
+
+  /** The diagnostics of the text in the editor: all of a policy.conf's; a tree's in the file shown. */
+  private editorDiagnostics(): Diagnostic[] {
+    const tree = this.tree;
+    if (!tree) return this.state.diagnostics;
+    const file = tree.fileOf(this.editing ?? "");
+    if (!file) return [];
+    return this.state.diagnostics.flatMap((d) => {
+      const here = d.span?.file === file;
+      const notes = (d.notes ?? []).filter((n) => n.span?.file === file);
+      if (!here && !notes.length) return [];
+      const { span, ...rest } = d;
+      return [{ ...rest, ...(here ? { span } : {}), notes }];
+    });
   }
 
   private renderDiagnostics(ms: number): void {
@@ -222,7 +386,8 @@ class Studio {
         diagnostics.map((d) =>
           h(
             "li",
-            { class: `diag ${d.severity}`, "data-line": d.span ? String(this.physicalLine(d.span.offset)) : "", "data-code": d.code, onclick: () => d.span && this.policyEditor.reveal(d.span.offset, d.span.length) },
+            // (a tree's: the line of the file it names, which a click opens)
+            { class: `diag ${d.severity}`, "data-line": d.span ? String(this.tree ? d.span.line : this.physicalLine(d.span.offset)) : "", ...(this.tree && d.span ? { "data-file": d.span.file } : {}), "data-code": d.code, onclick: () => d.span && this.reveal(d.span) },
             h("span", { class: `sev ${d.severity}` }, d.severity),
             h("span", { class: "loc mono" }, d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : file),
             h("span", { class: "msg" }, d.message),
@@ -250,7 +415,7 @@ class Studio {
           "details",
           { open: g.title === "Platforms" || g.title === "Classes" || g.items.length <= 12 },
           h("summary", {}, g.title, h("span", { class: "count" }, String(g.items.length))),
-          h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, onclick: () => this.policyEditor.reveal(i.span.offset, i.span.length) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
+          h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, onclick: () => this.reveal(i.span) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
         ),
       ),
     );
@@ -294,7 +459,14 @@ class Studio {
         scenario: data as Scenario,
         file: name,
         dir,
-        readPolicy: (d, rel) => this.ws.text(this.ws.resolve(d, rel)) ?? "",
+        readPolicy: (d, rel) => {
+          const name = this.ws.resolve(d, rel);
+          const tree = this.treeFor(name);
+          if (!tree) return this.ws.text(name) ?? "";
+          // (m4's errors stop the tree's build: reported at the JSON path naming it, as xsm simulate does)
+          if (hasErrors(tree.m4Diagnostics)) throw new PolicyError(tree.m4Diagnostics.filter((x) => x.severity === "error"));
+          return tree.source();
+        },
       };
       const p = prepare(loaded);
       if (p.ok) prepared = p.value;

@@ -3,9 +3,9 @@
 // jump to definition (F12, or Ctrl/Cmd-click).
 import { syntaxHighlighting } from "@codemirror/language";
 import { setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
-import { EditorSelection, type EditorState } from "@codemirror/state";
+import { EditorSelection, EditorState } from "@codemirror/state";
 import { EditorView, hoverTooltip, keymap } from "@codemirror/view";
-import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
 import { editorState } from "./editor-setup.js";
 import { policyHighlight, policyLanguage } from "./language.js";
@@ -17,6 +17,12 @@ export interface PolicyEditorOptions {
   onChange(text: string): void;
   /** The latest index of names (may lag the text while it does not parse). */
   index(): PolicyIndex | undefined;
+  /** Shows a declaration in whichever file holds it (a policy tree's); default: in this text. */
+  goto?(span: Span): void;
+  /** Where a declaration is, in words (a tree's "modules/xen.te:12"); default: its line here. */
+  where?(span: Span): string;
+  /** Typing into a read-only text (m4's output of a tree): the page says why nothing changes. */
+  refused?(): void;
 }
 
 export class PolicyEditor {
@@ -26,13 +32,22 @@ export class PolicyEditor {
     this.view = new EditorView({ parent: opts.parent, state: this.stateFor(opts.text) });
   }
 
+  private readOnly = false;
+
   private stateFor(text: string): EditorState {
     return editorState(text, {
       language: [policyLanguage, syntaxHighlighting(policyHighlight)],
       features: [
         hoverTooltip((view, pos) => this.hover(view, pos), { hoverTime: 250 }),
         keymap.of([{ key: "F12", run: (view) => this.gotoDefinition(view.state.selection.main.head) }]),
+        EditorState.readOnly.of(this.readOnly),
         EditorView.domEventHandlers({
+          keydown: (event) => {
+            if (this.readOnly && (event.key.length === 1 || ["Backspace", "Delete", "Enter"].includes(event.key)) && !event.ctrlKey && !event.metaKey) this.opts.refused?.();
+            return false;
+          },
+          paste: () => (this.readOnly && this.opts.refused?.(), false),
+          drop: () => (this.readOnly && this.opts.refused?.(), false),
           mousedown: (event, view) => {
             if (!(event.ctrlKey || event.metaKey)) return false;
             const pos = view.posAtCoords({ x: event.clientX, y: event.clientY });
@@ -48,8 +63,10 @@ export class PolicyEditor {
     return this.view.state.doc.toString();
   }
 
-  /** A new file: a fresh state (no undo across files). */
-  load(text: string): void {
+  /** A new file: a fresh state (no undo across files); `readOnly` for a text no edit can reach
+   *  the sources of (m4's output). */
+  load(text: string, readOnly = false): void {
+    this.readOnly = readOnly;
     this.view.setState(this.stateFor(text));
   }
 
@@ -82,7 +99,8 @@ export class PolicyEditor {
   private gotoDefinition(pos: number): boolean {
     const at = this.symbolAt(pos);
     if (!at?.sym) return false;
-    this.reveal(at.sym.span.offset, at.sym.span.length);
+    if (this.opts.goto) this.opts.goto(at.sym.span);
+    else this.reveal(at.sym.span.offset, at.sym.span.length);
     return true;
   }
 
@@ -101,7 +119,8 @@ export class PolicyEditor {
         if (at.sym) {
           dom.append(h("div", { class: "hover-head" }, h("span", { class: `kind kind-${at.sym.kind}` }, at.sym.kind), " ", h("b", {}, at.sym.name)));
           for (const line of at.sym.detail) dom.append(h("div", {}, line));
-          dom.append(h("div", { class: "hover-foot" }, `declared at line ${view.state.doc.lineAt(Math.min(at.sym.span.offset, view.state.doc.length)).number} · F12 or Ctrl-click to go there`));
+          const where = this.opts.where ? this.opts.where(at.sym.span) : `line ${view.state.doc.lineAt(Math.min(at.sym.span.offset, view.state.doc.length)).number}`;
+          dom.append(h("div", { class: "hover-foot" }, `declared at ${where} · F12 or Ctrl-click to go there`));
         }
         if (classes) dom.append(h("div", {}, h("span", { class: "kind kind-perm" }, "permission"), ` of ${classes.join(", ")}`));
         return { dom };

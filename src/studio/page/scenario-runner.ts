@@ -7,6 +7,7 @@ import { SUMMARY_ROWS, checkQuestion, checkVerdict, rcCell, stepTitle } from "..
 import { runPrepared, type Prepared, type RunResult, type StepResult } from "../../sim/run.js";
 import { groupIdentical, identicalSuffix, type ReasonJson } from "../../policy/reasons.js";
 import type { Explained } from "../../sim/explain.js";
+import { ruleLink } from "./decisions.js";
 import { fill, h } from "./dom.js";
 import { runTopology } from "../../sim/report.js";
 import { topologyDot } from "../../sim/topology.js";
@@ -193,7 +194,7 @@ function decisionItem(c: Explained, revealLine: RunnerContext["revealLine"]): HT
 function reasonJsonParts(r: ReasonJson, revealLine: RunnerContext["revealLine"]): (Node | string)[] {
   if (!r.rule) return [r.text];
   const rule = r.rule;
-  const link = h("a", { href: "#", class: "rule-link", "data-line": String(rule.line), onclick: (e: Event) => (e.preventDefault(), revealLine(rule.file, rule.line)) }, `${rule.file}:${rule.line}`);
+  const link = ruleLink(rule.file, rule.line, rule.expansion, () => revealLine(rule.file, rule.line));
   const text = h("code", { class: "rule-text" }, rule.text.length > 140 ? `${rule.text.slice(0, 137)}...` : rule.text);
   switch (r.kind) {
     case "granted-by":

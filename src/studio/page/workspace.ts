@@ -16,8 +16,10 @@ export class Workspace {
     if (!res.ok) throw new Error(`files.json: HTTP ${res.status}`);
     const manifest = (await res.json()) as StudioManifest;
     const texts = new Map<string, string>();
+    // a policy tree's files are named inside the tree ("." + "modules/xen.te": "modules/xen.te")
+    const wanted = manifest.files.flatMap((f) => [{ name: f.name, url: f.url }, ...(f.tree?.files ?? []).map((t) => ({ name: joinPath(f.name, t.name), url: t.url }))]);
     await Promise.all(
-      manifest.files.map(async (f) => {
+      wanted.map(async (f) => {
         const r = await fetch(new URL(f.url, base));
         if (!r.ok) throw new Error(`${f.name}: HTTP ${r.status}`);
         texts.set(f.name, await r.text());
