@@ -13,6 +13,7 @@ import { effectiveAccess } from "./effective.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { pySorted } from "./search.js";
 import { roleRules } from "./rolerules.js";
+import { typeParent } from "../policy/symbols.js";
 import { defaultStatements } from "./info.js";
 import { POLICY_CAPABILITIES } from "../policy/resolve/declarations.js";
 import { keyTypes, type TeKind } from "./terules.js";
@@ -192,6 +193,14 @@ function typePermissive(a: AnalysisPolicy, b: AnalysisPolicy): (name: string) =>
  *  role and type attributes expanded, as sediff compares them. */
 const roleTransitions = (ap: AnalysisPolicy) => new Map(roleRules(ap, { kinds: ["role_transition"] }).map((h) => [`${h.source} ${h.target}:${h.class}`, h.default!]));
 
+/** A bounded type's parent, by the bounded type: sediff keys typebounds by the child's name (an
+ *  alias's repeated record, as setools reads it, is the same child). */
+const typebounds = (ap: AnalysisPolicy) =>
+  new Map(ap.sym.types.flatMap((t) => {
+    const parent = typeParent(ap.sym, t.id);
+    return parent === undefined ? [] : [[t.name, ap.sym.types[parent]!.name] as const];
+  }));
+
 const polcaps = (ap: AnalysisPolicy) => new Set(ap.sym.policycaps.map((i) => POLICY_CAPABILITIES[i] ?? `cap${i}`));
 
 /** default_* rules by (kind, class), each with its side and, for default_range, its range part. */
@@ -344,9 +353,9 @@ export interface DiffReport {
 }
 
 /** Sections only an MLS policy (either side) can fill; validatetrans ones also when either side
- *  has a validatetrans, role_transition, policy capability and default_* ones when either has
- *  such a statement: printed then, so a report without them stays sediff's of its sections. */
-type Gate = "mls" | "validatetrans" | "roletrans" | "polcap" | "defaults";
+ *  has a validatetrans, role_transition, policy capability, default_* and typebounds ones when
+ *  either has such a record: printed then, so a report without them stays sediff's of its sections. */
+type Gate = "mls" | "validatetrans" | "roletrans" | "polcap" | "defaults" | "typebounds";
 const gated = (gate: Gate, section: SectionOf): SectionOf & { gate: Gate } => Object.assign(section, { gate });
 
 /** The sections in the order the sediff script prints them. */
@@ -408,6 +417,15 @@ const SECTIONS: (SectionOf & { gate?: Gate })[] = [
   // sediff prints these after its (SELinux) ocontexts
   gated("polcap", linesSection("Policy Capabilities", "Policy Capabilities", polcaps)),
   gated("defaults", defaultsSection),
+  gated(
+    "typebounds",
+    valuesSection(
+      "Typebounds",
+      typebounds,
+      (child, parent) => `typebounds ${parent} ${child};`,
+      (child, before, after) => ({ line: `typebounds +${after} -${before} ${child};`, details: [] }),
+    ),
+  ),
 ];
 
 export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
@@ -415,7 +433,8 @@ export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
   const roletrans = roleTransitions(a).size + roleTransitions(b).size > 0;
   const polcap = a.sym.policycaps.length + b.sym.policycaps.length > 0;
   const anyDefaults = defaults(a).size + defaults(b).size > 0;
-  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0, roletrans, polcap, defaults: anyDefaults };
+  const bounded = typebounds(a).size + typebounds(b).size > 0;
+  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0, roletrans, polcap, defaults: anyDefaults, typebounds: bounded };
   const sections = SECTIONS.filter((s) => s.gate === undefined || open[s.gate]).map((section) => section(a, b));
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }

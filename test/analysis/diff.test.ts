@@ -103,3 +103,17 @@ describe("xsm diff: policy capabilities and default_* rules", () => {
     expect(r.stdout).toContain("      * default_range xen +target -source +low_high -low;\n");
   });
 })
+
+describe("xsm diff: typebounds", () => {
+  // sediff --typebounds (with SEDIFF_SECTIONS) on checkpolicy's binaries, setools 4.4.1
+  const dir = "test/fixtures/analysis/diff";
+  it("equals sediff's Typebounds section: by bounded type, a dotted type's implicit bound included", async () => {
+    for (const [a, b] of [["old", "new"], ["new", "old"]]) {
+      const r = await xsm("diff", `${dir}/typebounds-${a}.conf`, `${dir}/typebounds-${b}.conf`);
+      expect(r.code).toBe(1);
+      if (a === "old") expect(sediffComparable(r.stdout, false)).toBe(sediffComparable(readFileSync(`${dir}/typebounds.sediff.txt`, "utf8"), true));
+    }
+    const r = await xsm("diff", `${dir}/typebounds-old.conf`, `${dir}/typebounds-new.conf`);
+    expect(r.stdout).toContain("   Modified Typebounds: 1\n      * typebounds +p2_t -p1_t c1_t;\n");
+  });
+});

@@ -355,6 +355,8 @@ export function mutateRbac(text: string, seed: number): string {
     ])),
     () => { const i = pick(idx(/^default_\w+ /)); if (i !== undefined) lines.splice(i, 1); },
     () => insertBefore(/^attribute /, `policycap ${pick(["network_peer_controls", "open_perms", "always_check_network", "cgroup_seclabel"])};`),
+    () => insertBefore(/^role /, `typebounds ${pick(types)} ${pick(types)};`),
+    () => { const i = pick(idx(/^typebounds /)); if (i !== undefined) lines.splice(i, 1); },
   ];
   const n = 1 + Math.floor(rnd() * 4);
   for (let k = 0; k < n; k++) pick(muts)();
@@ -376,5 +378,6 @@ export function sediffArgsFor(a: string, b: string, mls: boolean): string[] {
     ...(has(/^\s*role_transition /m) ? ["--role_trans"] : []),
     ...(has(/^\s*policycap /m) ? ["--polcap"] : []),
     ...(has(/^\s*default_(user|role|type|range) /m) ? ["--default"] : []),
+    ...(has(/^\s*typebounds |^type [\w]+\.\w/m) ? ["--typebounds"] : []),
   ];
 }
