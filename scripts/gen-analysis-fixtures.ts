@@ -4,7 +4,9 @@
 //   npx tsx scripts/gen-analysis-fixtures.ts [--seeds 1-40] [--only info|why|diff]
 //
 // For each policy (the example policies and the committed gen-policy seeds under
-// test/fixtures/oracle) it builds the binary with `checkpolicy -t Xen -c 30` and writes
+// test/fixtures/oracle; for why.json also the role-cause policies under
+// test/fixtures/analysis/why-role; why-mls.json: the MLS policies of test/fixtures/mls and their
+// binaries) it builds the binary with `checkpolicy -t Xen -c 30` and writes
 // test/fixtures/analysis/search.json (per query, xsm search's arguments and sesearch's exit status
 // and stdout on the binary) and info.json (the same for seinfo; Xen ocontext listings from
 // setools' own queries, which seinfo 4.4.1 fails to print). Needs checkpolicy and setools.
@@ -12,7 +14,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { expandPolicyText } from "../src/policy/svp.js";
-import { SEDIFF_SECTIONS, XEN_OCONTEXTS, avcLog, batch, mutatePolicy, buildBinary, infoCases, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
+import { ROLE_WHY_POLICIES, SEDIFF_SECTIONS, XEN_OCONTEXTS, avcLog, batch, mlsAvcLog, mutatePolicy, buildBinary, infoCases, roleOnlyLog, searchCases, sesearchArgs } from "../test/oracle/analysis-harness.js";
 
 export interface SearchFixture {
   policy: string;
@@ -78,6 +80,37 @@ for (const [k, path] of only === "diff" ? [] : policies.entries()) {
   }
   process.stderr.write(`${path}\n`);
 }
+// the role cause (domain transitions between roles no role allow pairs): alone, and among the others
+if (only === undefined || only === "why") {
+  for (const [k, path] of ROLE_WHY_POLICIES.entries()) {
+    const ap = analyzePolicy(readFileSync(path, "utf8"), path);
+    const bin = await buildBinary(plainText(path));
+    const logs = [avcLog(ap, k + 1, 40, 30), ...(k === 0 ? [roleOnlyLog(ap, 1)] : [])];
+    for (const log of logs) {
+      const [w, a] = await batch([
+        { tool: "audit2why", args: ["-p", bin], stdin: log },
+        { tool: "audit2allow", args: ["-p", bin], stdin: log },
+      ]);
+      why.push({ policy: path, log, audit2why: w!.stdout, audit2allow: a!.stdout });
+    }
+    process.stderr.write(`${path}\n`);
+  }
+}
+// MLS: the committed MLS policies and their checkpolicy -M binaries, logs with levels and ranges
+const whyMls: { policy: string; binary: string; log: string; audit2why: string; audit2allow: string }[] = [];
+if (only === undefined || only === "why") {
+  for (const n of [1, 2, 3, 4, 5, 6]) {
+    const path = `test/fixtures/mls/seed-${n}.conf`;
+    const binary = path.replace(/\.conf$/, ".bin");
+    const log = mlsAvcLog(analyzePolicy(readFileSync(path, "utf8"), path, { mls: true }), n);
+    const [w, a] = await batch([
+      { tool: "audit2why", args: ["-p", binary], stdin: log },
+      { tool: "audit2allow", args: ["-p", binary], stdin: log },
+    ]);
+    whyMls.push({ policy: path, binary, log, audit2why: w!.stdout, audit2allow: a!.stdout });
+    process.stderr.write(`${path}\n`);
+  }
+}
 mkdirSync("test/fixtures/analysis", { recursive: true });
 // diffs: each seed against its mutation, and against the next seed
 const diffs: { old: string; new: string; code: number; stdout: string }[] = [];
@@ -101,4 +134,7 @@ if (only === undefined || only === "diff") {
 }
 if (only === undefined) writeFileSync(join("test/fixtures/analysis", "search.json"), `${JSON.stringify(out, null, 1)}\n`);
 if (only === undefined || only === "info") writeFileSync(join("test/fixtures/analysis", "info.json"), `${JSON.stringify(info, null, 1)}\n`);
-if (only === undefined || only === "why") writeFileSync(join("test/fixtures/analysis", "why.json"), `${JSON.stringify(why, null, 1)}\n`);
+if (only === undefined || only === "why") {
+  writeFileSync(join("test/fixtures/analysis", "why.json"), `${JSON.stringify(why, null, 1)}\n`);
+  writeFileSync(join("test/fixtures/analysis", "why-mls.json"), `${JSON.stringify(whyMls, null, 1)}\n`);
+}

@@ -51,7 +51,9 @@ export function explanationText(e: Explanation): string {
   for (const c of e.constraints ?? []) out += `\txsm: constraint ${c.at} fails: ${c.text}\n`;
   if (e.cause === "role") {
     const { role, newRole } = e.roleDenied!;
-    out += `\txsm: no \`allow ${role} ${newRole};\` (role allow): Xen denies domain transition from role ${role} to role ${newRole} without it\n`;
+    // dyntransition alone is libsepol's (audit2why's) denial: Xen checks only transition
+    const who = e.perms!.includes("transition") ? "Xen denies domain transition" : "audit2why's libsepol denies domain dyntransition (Xen does not check it)";
+    out += `\txsm: no \`allow ${role} ${newRole};\` (role allow): ${who} from role ${role} to role ${newRole} without it\n`;
   } else if (e.cause === "allowed") out += "\txsm: allowed by this policy: the host runs another policy or other boolean values\n";
   return out ? `${out}\n` : "";
 }

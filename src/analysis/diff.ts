@@ -12,6 +12,9 @@ import type { AnalysisPolicy } from "./load.js";
 import { effectiveAccess } from "./effective.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { pySorted } from "./search.js";
+import { roleRules } from "./rolerules.js";
+import { defaultStatements } from "./info.js";
+import { POLICY_CAPABILITIES } from "../policy/resolve/declarations.js";
 import { keyTypes, type TeKind } from "./terules.js";
 
 interface Section {
@@ -185,6 +188,40 @@ function typePermissive(a: AnalysisPolicy, b: AnalysisPolicy): (name: string) =>
   return (name) => (pa.has(name) === pb.has(name) ? [] : [pa.has(name) ? "Removed permissive" : "Added permissive"]);
 }
 
+/** role_transition records by (role, type, class), each with its new role: the binary's records,
+ *  role and type attributes expanded, as sediff compares them. */
+const roleTransitions = (ap: AnalysisPolicy) => new Map(roleRules(ap, { kinds: ["role_transition"] }).map((h) => [`${h.source} ${h.target}:${h.class}`, h.default!]));
+
+const polcaps = (ap: AnalysisPolicy) => new Set(ap.sym.policycaps.map((i) => POLICY_CAPABILITIES[i] ?? `cap${i}`));
+
+/** default_* rules by (kind, class), each with its side and, for default_range, its range part. */
+function defaults(ap: AnalysisPolicy): Map<string, { statement: string; side: string; range?: string }> {
+  const out = new Map<string, { statement: string; side: string; range?: string }>();
+  for (const cls of ap.sym.classes) {
+    for (const statement of defaultStatements(cls.name, cls.defaults)) {
+      const [kind, , side, range] = statement.replace(/;$/, "").split(" ");
+      out.set(`${kind} ${cls.name}`, { statement, side: side!, range });
+    }
+  }
+  return out;
+}
+
+/** sediff's Defaults: a rule of one kind and class whose side or range changed is modified,
+ *  `default_range C +target -source low;` (each part that changed as +new -old). */
+const defaultsSection: SectionOf = (a, b) => {
+  const [da, db] = [defaults(a), defaults(b)];
+  const d = setDiff(da, db);
+  const modified = pySorted(
+    d.both.filter((k) => da.get(k)!.statement !== db.get(k)!.statement).map((k) => {
+      const [x, y] = [da.get(k)!, db.get(k)!];
+      const side = x.side === y.side ? y.side : `+${y.side} -${x.side}`;
+      const range = x.range === y.range ? (y.range ? ` ${y.range}` : "") : ` +${y.range} -${x.range}`;
+      return `${k} ${side}${range};`;
+    }),
+  ).map((line) => ({ line, details: [] }));
+  return { title: "Defaults", noun: "Defaults", added: pySorted(d.added.map((k) => db.get(k)!.statement)), removed: pySorted(d.removed.map((k) => da.get(k)!.statement)), modified };
+};
+
 const roleAllows = (ap: AnalysisPolicy) => new Set(ap.roleAllows.map(([s, t]) => `allow ${ap.sym.roles[s]!.name} ${ap.sym.roles[t]!.name};`));
 
 /** Constraints compare as written (setools: no attribute expansion, no logical equivalence); one
@@ -307,8 +344,9 @@ export interface DiffReport {
 }
 
 /** Sections only an MLS policy (either side) can fill; validatetrans ones also when either side
- *  has a validatetrans: printed then, so a plain policy's report stays sediff's of its sections. */
-type Gate = "mls" | "validatetrans";
+ *  has a validatetrans, role_transition, policy capability and default_* ones when either has
+ *  such a statement: printed then, so a report without them stays sediff's of its sections. */
+type Gate = "mls" | "validatetrans" | "roletrans" | "polcap" | "defaults";
 const gated = (gate: Gate, section: SectionOf): SectionOf & { gate: Gate } => Object.assign(section, { gate });
 
 /** The sections in the order the sediff script prints them. */
@@ -331,6 +369,15 @@ const SECTIONS: (SectionOf & { gate?: Gate })[] = [
   gated("mls", levelsSection),
   ...RULE_SECTIONS.map(([k, t]): SectionOf => (a, b) => ruleSection(a, b, k, t)),
   linesSection("Role allow Rules", "Role Allow Rules", roleAllows),
+  gated(
+    "roletrans",
+    valuesSection(
+      "Role_transition Rules",
+      roleTransitions,
+      (key, role) => `role_transition ${key} ${role};`,
+      (key, before, after) => ({ line: `role_transition ${key} +${after} -${before}`, details: [] }),
+    ),
+  ),
   gated(
     "mls",
     valuesSection(
@@ -358,11 +405,17 @@ const SECTIONS: (SectionOf & { gate?: Gate })[] = [
       (k, before, after) => ({ line: `${kind} ${k} +[${after}] -[${before}];`, details: [] }),
     ),
   ),
+  // sediff prints these after its (SELinux) ocontexts
+  gated("polcap", linesSection("Policy Capabilities", "Policy Capabilities", polcaps)),
+  gated("defaults", defaultsSection),
 ];
 
 export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
   const mls = a.sym.mls !== undefined || b.sym.mls !== undefined;
-  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0 };
+  const roletrans = roleTransitions(a).size + roleTransitions(b).size > 0;
+  const polcap = a.sym.policycaps.length + b.sym.policycaps.length > 0;
+  const anyDefaults = defaults(a).size + defaults(b).size > 0;
+  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0, roletrans, polcap, defaults: anyDefaults };
   const sections = SECTIONS.filter((s) => s.gate === undefined || open[s.gate]).map((section) => section(a, b));
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }

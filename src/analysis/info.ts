@@ -511,7 +511,7 @@ function checkName(ap: AnalysisPolicy, c: Component, name: string): void {
 
 /** A class's default_* rules as setools' Default.statement() prints them. default_range glblub
  *  needs version 32: a version 30 binary leaves it out, so it is not listed (see defaultCount). */
-function defaultStatements(cls: string, d: ClassDefaults | undefined): string[] {
+export function defaultStatements(cls: string, d: ClassDefaults | undefined): string[] {
   if (d === undefined) return [];
   const side = (v: number) => (v === 1 ? "source" : "target");
   const out: string[] = [];

@@ -6,7 +6,7 @@
 // Our explanation names the rules, conditionals and constraints (file:line) behind the cause.
 import { operandsOf, type ConstraintExpr } from "../policy/ast.js";
 import { PolicyTables } from "../policy/image.js";
-import { holds, roleDomOf, roleTransitionDenied } from "../policy/decide.js";
+import { holds, roleDomOf } from "../policy/decide.js";
 import type { AvTab } from "../policy/avtab.js";
 import type { ResolvedConstraint } from "../policy/symbols.js";
 import type { SecurityContext } from "../policy/types.js";
@@ -15,6 +15,7 @@ import { hashRank } from "../binary/hash.js";
 import { roleRanks, typeRanks } from "../binary/symtab.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { isMlsExpr } from "./mls.js";
 
 /** "role": audit2why's RBAC cause ("Missing role allow rule"): TE and the constraints grant it, but
  *  domain:transition goes between two roles that no `role allow` pairs (decide.ts's
@@ -104,6 +105,16 @@ export class WhyAnalyzer {
     return { teMissing, consMissing: requested & ~teMissing & ~allowed, failed };
   }
 
+  /** The requested bits libsepol's context_struct_compute_av removes for want of a role allow: its
+   *  process_trans_dyntrans, `transition` and `dyntransition` of class `domain` (Xen's own check,
+   *  decide.ts's roleTransitionDenied, removes `transition` only). */
+  private roleDenied(s: SecurityContext, t: SecurityContext, c: number, requested: number): number {
+    const domain = this.core.classEntries.get("domain");
+    if (s.role === t.role || domain === undefined || domain.id !== c) return 0;
+    const bits = requested & ((domain.perms.get("transition") ?? 0) | (domain.perms.get("dyntransition") ?? 0));
+    return bits !== 0 && !this.core.roleAllowed(s.role, t.role) ? bits : 0;
+  }
+
   /** policy_define.c define_constraint prepends each constraint to its class's list. */
   private constraintList(c: number): ResolvedConstraint[] {
     // a binary's tables hold each class's list as read (to-policy.ts): already that order
@@ -158,7 +169,8 @@ export class WhyAnalyzer {
         const flipped = state.slice();
         flipped[b] = state[b] ? 0 : 1;
         const f = this.decide(flipped, s.value, t.value, c, requested);
-        if (f.teMissing === 0 && f.consMissing === 0) booleans[sym.bools[b]!.name] = flipped[b] === 1;
+        // libsepol's reason must be empty: a role-denied transition keeps it "te-rule"
+        if (f.teMissing === 0 && f.consMissing === 0 && this.roleDenied(s.value, t.value, c, requested) === 0) booleans[sym.bools[b]!.name] = flipped[b] === 1;
       }
       if (Object.keys(booleans).length > 0) return { ...base, cause: "boolean", booleans };
       const { dontaudit } = this.entry(this.table(state), s.value, t.value, c);
@@ -173,7 +185,7 @@ export class WhyAnalyzer {
         differences: differences(avc.scontext, avc.tcontext),
       };
     }
-    if (roleTransitionDenied(this.core, s.value, t.value, c, requested) !== 0) {
+    if (this.roleDenied(s.value, t.value, c, requested) !== 0) {
       return { ...base, cause: "role", roleDenied: { role: sym.roles[s.value.role]!.name, newRole: sym.roles[t.value.role]!.name } };
     }
     return base;
@@ -217,7 +229,8 @@ export class WhyAnalyzer {
     const perms = cls.perms.filter((_, bit) => (con.mask >>> bit) & 1).map((p) => ` ${p}`).join("");
     const expr = this.ap.constraintSources.get(con.span.offset);
     const body = expr ? this.exprText(expr, con, s, t) : "";
-    return `constrain ${cls.name} {${perms} } (${body}); Constraint DENIED\n`;
+    // libsepol's get_class_info: mlsconstrain when any leaf compares levels, whichever keyword wrote it
+    return `${isMlsExpr(con.expr) ? "mlsconstrain" : "constrain"} ${cls.name} {${perms} } (${body}); Constraint DENIED\n`;
   }
 
   /**
@@ -256,7 +269,8 @@ export class WhyAnalyzer {
         return `${parts[0]} ${e.op} ${parts[1]}`;
       case "cmp": {
         const ok = resolved ? holds(resolved, s, t, undefined, roleDomOf(this.ap.sym)) : true;
-        const op = e.cmp;
+        // libsepol spells a level equality "eq" (its names and attributes "==")
+        const op = e.cmp === "==" && LEVELS.has(e.left) ? "eq" : e.cmp;
         return `(${e.left} ${op} ${e.right}${ok ? "" : " -Fail-"}) `;
       }
       case "names": {
@@ -296,13 +310,19 @@ export function sortedContains(sorted: Int32Array, id: number): boolean {
   return false;
 }
 
-/** sepolgen audit.py: the parts of the two contexts that differ (role only when the target's is not object_r). */
+const LEVELS = new Set(["l1", "l2", "h1", "h2"]);
+
+/** sepolgen audit.py: the parts of the two contexts that differ (role only when the target's is not
+ *  object_r; the level, refpolicy.SecurityContext's text after the type, when either has one). */
 function differences(scontext: string, tcontext: string): [string, string][] {
-  const [su, sr] = scontext.split(":");
-  const [tu, tr] = tcontext.split(":");
+  const [su, sr, , ...sl] = scontext.split(":");
+  const [tu, tr, , ...tl] = tcontext.split(":");
   const out: [string, string][] = [];
   if (su !== tu) out.push([`user (${su})`, `user (${tu})`]);
   if (sr !== tr && tr !== "object_r") out.push([`role (${sr})`, `role (${tr})`]);
+  // sepolgen's level is None without one, printed as "None"
+  const level = (l: string[]) => (l.length > 0 ? l.join(":") : "None");
+  if (level(sl) !== level(tl)) out.push([`level (${level(sl)})`, `level (${level(tl)})`]);
   return out;
 }
 

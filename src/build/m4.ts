@@ -63,13 +63,13 @@ export function runM4(tree: PolicyTree, m4 = process.env.M4 || "m4", limits: Par
   const notFound = `${m4} not found: xsm build runs GNU m4 over the tree as Xen's Makefile.common does (Debian: apt-get install m4)`;
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new TreeError(viaShell ? `cannot run /bin/sh (which runs ${m4} within its memory limit)` : notFound);
+    if (code === "ENOENT") throw viaShell ? new TreeError(`cannot run /bin/sh (which runs ${m4} within its memory limit)`) : new TreeError(notFound, true);
     if (code === "ETIMEDOUT") throw new TreeError(`${m4} ran for ${timeoutMs / 1000} s without finishing and was stopped: ${RUNAWAY}`);
     if (code === "ENOBUFS") throw new TreeError(`${m4}'s output passed ${outputBytes >= 1 << 20 ? `${(outputBytes / (1 << 20)).toFixed(0)} MB` : `${outputBytes} bytes`}, the limit for a policy, and ${m4} was stopped: ${RUNAWAY}`);
     throw new TreeError(`cannot run ${m4}: ${r.error.message}`);
   }
   // the shell's "exec: m4: not found" (126: found but not executable)
-  if (viaShell && r.status === 127 && /not found/.test(r.stderr)) throw new TreeError(notFound);
+  if (viaShell && r.status === 127 && /not found/.test(r.stderr)) throw new TreeError(notFound, true);
   if (viaShell && r.status === 126 && /denied/i.test(r.stderr)) throw new TreeError(`cannot run ${m4}: permission denied`);
   const failed = r.status !== 0;
   const diagnostics = r.stderr

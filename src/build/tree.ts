@@ -31,7 +31,11 @@ export interface PolicyTree {
 
 /** A tree that cannot be built; the message names the file and what Makefile.common expects. */
 export class TreeError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** m4 itself is not installed (the tree may be fine): the studio still serves it, unbuilt. */
+    readonly m4Missing = false,
+  ) {
     super(message);
     this.name = "TreeError";
   }

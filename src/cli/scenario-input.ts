@@ -25,10 +25,17 @@ export interface TreeReader {
   read: (dir: string, rel: string, options: { mls: boolean }) => PolicySource;
   /** The tree `read` built for these arguments (the studio serves its files), if it did. */
   tree: (dir: string, rel: string, options: { mls: boolean }) => PolicyTree | undefined;
+  /** `read` that returns a failure instead of throwing it, with the tree when readTree could read
+   *  it (m4 failed, or is missing): the studio opens such a tree to have it fixed in the page. */
+  attempt: (dir: string, rel: string, options: { mls: boolean }) => TreeAttempt;
   readonly used: Set<string>;
   /** --flask-dir and -D, as every tree is built with them. */
   readonly options: ScenarioTreeOptions;
 }
+
+export type TreeAttempt =
+  | { ok: true; source: PolicySource; tree: PolicyTree }
+  | { ok: false; diagnostics: Diagnostic[]; tree?: PolicyTree; m4Missing: boolean };
 
 const keyOf = (full: string, mls: boolean) => `${mls ? "mls" : "te"}\0${full}`;
 
@@ -39,12 +46,12 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
   const built = new Map<string, { source: PolicySource; tree: PolicyTree }>();
   const used = new Set<string>();
   const refused = (message: string): PolicyError => new PolicyError([error("input", message)]);
-  const read = (dir: string, rel: string, { mls }: { mls: boolean }): PolicySource => {
+  const attempt = (dir: string, rel: string, { mls }: { mls: boolean }): TreeAttempt => {
     const full = resolve(dir, rel);
     used.add(full);
     // a scenario naming one tree for its policy and a load_policy step builds it once
     const cached = built.get(keyOf(full, mls));
-    if (cached) return cached.source;
+    if (cached) return { ok: true, ...cached };
     let tree;
     let m4;
     try {
@@ -52,12 +59,13 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
       m4 = runM4(tree);
     } catch (err) {
       // (readTree's messages start with the path it was given: the JSON path names the tree already)
-      if (err instanceof TreeError) throw refused(`cannot build the policy tree: ${err.message.startsWith(`${full}: `) ? err.message.slice(full.length + 2) : err.message}`);
-      throw err;
+      if (!(err instanceof TreeError)) throw err;
+      const message = `cannot build the policy tree: ${err.message.startsWith(`${full}: `) ? err.message.slice(full.length + 2) : err.message}`;
+      return { ok: false, diagnostics: refused(message).diagnostics, ...(tree ? { tree } : {}), m4Missing: err.m4Missing };
     }
     // (located in the tree's files: "modules/x.te:3:1: m4: ...")
     const m4Errors = m4.diagnostics.filter((d) => d.severity === "error");
-    if (m4Errors.length) throw new PolicyError(m4Errors);
+    if (m4Errors.length) return { ok: false, diagnostics: m4Errors, tree, m4Missing: false };
     const sources = treeSources(tree);
     const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
     const source: PolicySource = {
@@ -67,10 +75,15 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
       diagnostic: (d: Diagnostic) => locator.oneLine(d),
     };
     built.set(keyOf(full, mls), { source, tree });
-    return source;
+    return { ok: true, source, tree };
+  };
+  const read = (dir: string, rel: string, options: { mls: boolean }): PolicySource => {
+    const r = attempt(dir, rel, options);
+    if (!r.ok) throw new PolicyError(r.diagnostics);
+    return r.source;
   };
   const tree = (dir: string, rel: string, { mls }: { mls: boolean }) => built.get(keyOf(resolve(dir, rel), mls))?.tree;
-  return { read, tree, used, options };
+  return { read, tree, attempt, used, options };
 }
 
 /** The loaded scenario with a reader that builds the trees it names and reads every other policy

@@ -107,11 +107,13 @@ function contradictions(o: SearchOptions): void {
     throw new CliError("--effective takes -s, -t, -c, -p, --scontext, --tcontext and --set; not -ds/-dt/-r*/-D/-b/--origins", 2);
   }
   if (o.ep && o.Sp) throw new CliError("-ep (equal) and -Sp (subset) contradict", 2);
-  // sesearch hands -p and -b to its TE query only: with role rules alone they would be ignored
+  // sesearch hands -p and -b to its TE query only: with role and range_transition rules alone
+  // they would be ignored (an -p naming no permission of -c's class too)
   const kinds = kindsOf(o);
-  if (kinds.length > 0 && kinds.every((k) => k === "role_allow" || k === "role_transition")) {
+  if (kinds.length > 0 && kinds.every((k) => k === "role_allow" || k === "role_transition" || k === "range_transition")) {
     const te = [o.perms && "-p", o.bool && "-b", o.ep && "-ep", o.Sp && "-Sp", o.eb && "-eb", o.rb && "-rb"].filter(Boolean);
-    if (te.length > 0) throw new CliError(`${te.join(", ")} ${te.length > 1 ? "apply" : "applies"} to TE rules (-A, --auditallow, --dontaudit, -T ...); role allow and role_transition rules have no permissions or booleans`, 2);
+    const rules = kinds.includes("range_transition") ? (kinds.length > 1 ? "role and range_transition rules" : "range_transition rules") : "role allow and role_transition rules";
+    if (te.length > 0) throw new CliError(`${te.join(", ")} ${te.length > 1 ? "apply" : "applies"} to TE rules (-A, --auditallow, --dontaudit, -T ...); ${rules} have no permissions or booleans`, 2);
   }
   if (o.source && o.scontext) throw new CliError("-s and --scontext both name the source; give one", 2);
   if (o.target && o.tcontext) throw new CliError("-t and --tcontext both name the target; give one", 2);

@@ -30,6 +30,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const { treeReader } = await import("./scenario-input.js");
   // (served, the page may have a tree rebuilt from its edits; an export has nothing to run m4)
   const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }), { rebuild: opts.export === undefined });
+  for (const w of site.warnings) cli.io.stderr.write(`${w}\n`);
   const names = site.manifest.files.map((f) => f.name).join(", ");
   // located at the option, as the other outputs' errors are (src/cli/output.ts)
   const cannot = `--export ${opts.export}: cannot write the site`;

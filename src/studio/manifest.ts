@@ -27,6 +27,11 @@ export interface StudioTree {
   rebuild?: string;
   /** What the rebuild request carries in its X-Xsm-Studio header (a page elsewhere cannot read it). */
   token?: string;
+  /** The build at start failed: its errors, located in the tree's files (m4's, or why the tree
+   *  cannot be read). The file at `url` is then empty; the page shows these and rebuilds on edit. */
+  diagnostics?: Diagnostic[];
+  /** Why the tree's files are read only in the page (the server has no m4 to rebuild them). */
+  readOnly?: string;
 }
 
 /** What the page POSTs to `rebuild`: its text of each tree file, by name (others are read from disk). */
@@ -47,6 +52,8 @@ export interface StudioManifest {
   files: StudioFile[];
   /** What the page opens first. */
   open: { policy?: string; scenario?: string };
+  /** What the page says above everything (m4 is missing, so a tree cannot be rebuilt). */
+  notice?: string;
 }
 
 /** The page's own files: what `npm run build` bundles into dist/studio-web. */

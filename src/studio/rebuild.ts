@@ -46,8 +46,10 @@ export function rebuildTree(served: ServedTree, texts: Record<string, string>): 
     let tree: PolicyTree;
     let m4;
     try {
-      // the flask directory the tree was read with, at its place in the copy
-      tree = readTree(dir, { ...served.options, flaskDir: join(dir, posix.dirname(served.tree.sections[0]!)) });
+      // the flask directory the tree was read with, at its place in the copy (none found at start:
+      // readTree looks where it always looks, and says so)
+      const flask = served.tree.sections[0];
+      tree = readTree(dir, { ...served.options, ...(flask !== undefined ? { flaskDir: join(dir, posix.dirname(flask)) } : {}) });
       m4 = runM4(tree);
     } catch (err) {
       // (a module switched on without its .te; m4 missing or stopped)

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
 import { describeErrno } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
-import { PolicyError } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
 import { renderInline } from "../diagnostics/render.js";
 import { PAGE_FILES, type StudioFile, type StudioManifest, type StudioTree } from "./manifest.js";
 import { servedFiles, type ServedTree } from "./rebuild.js";
@@ -42,6 +43,8 @@ export interface Site {
   rebuilds: Map<string, ServedTree>;
   /** What a rebuild request must carry in its X-Xsm-Studio header. */
   token: string;
+  /** One line each for the terminal: a tree served unbuilt (m4 missing, or the build failing). */
+  warnings: string[];
 }
 
 /** `trees` builds the policy trees scenarios name (src/cli/scenario-input.ts), and a DIR that is a
@@ -66,8 +69,9 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
     if (!tree) return;
     const files = tree.served.files.map((name, j) => ({ name, url: `files/${i}/${j}/${encodeURIComponent(name.slice(name.lastIndexOf("/") + 1))}` }));
     files.forEach((t, j) => entries.push({ path: `/${t.url}`, content: tree.texts[j]!, type: "text/plain; charset=utf-8" }));
-    const info: StudioTree = { files, sections: tree.served.tree.sections };
-    if (options.rebuild) {
+    const info: StudioTree = { files, sections: tree.served.tree.sections, ...(tree.diagnostics ? { diagnostics: tree.diagnostics } : {}), ...(tree.readOnly ? { readOnly: tree.readOnly } : {}) };
+    // (without m4 there is nothing to rebuild with)
+    if (options.rebuild && !tree.readOnly) {
       info.rebuild = `rebuild/${i}`;
       info.token = token;
       rebuilds.set(`/${info.rebuild}`, tree.served);
@@ -76,7 +80,7 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
   });
   // (after the trees: files.json says where each is rebuilt)
   entries.push({ path: "/files.json", content: `${JSON.stringify(manifest, null, 2)}\n`, type: typeOf("files.json") });
-  return { entries, manifest, rebuilds, token };
+  return { entries, manifest, rebuilds, token, warnings: collected.warnings };
 }
 
 /** The target as the user would name it from here. */
@@ -93,12 +97,17 @@ interface Collected {
   contents: (string | undefined)[];
   /** A policy tree's files as read at start (m4's output is theirs), by index. */
   trees: (BuiltTree | undefined)[];
+  warnings: string[];
 }
 
 interface BuiltTree {
   served: ServedTree;
   /** The text of each of `served.files`, in its order. */
   texts: string[];
+  /** The build at start failed (the text is then empty): why, in the tree's files. */
+  diagnostics?: Diagnostic[];
+  /** m4 is missing: why the page cannot rebuild the tree. */
+  readOnly?: string;
 }
 
 /** POLICY, SCENARIO (and the policies it names) or DIR (its .conf files and scenarios). */
@@ -124,13 +133,17 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
     for (const { rel, at } of policiesOf(data)) {
       const p = resolve(dirname(path), rel);
       const st = statSync(p, { throwIfNoEntry: false });
+      // (the DIR's own tree served unbuilt: the page reports it at this JSON path, as xsm simulate would)
+      const unbuilt = files.find((f) => f.path === p && f.tree?.diagnostics);
       if (st?.isFile()) named(add(p, "policy"), rel);
+      else if (unbuilt) named(unbuilt, rel);
       else if (st?.isDirectory() && trees) named(add(p, "policy", builtTree(trees, path, rel, dirname(path), at, data.mls === true)), rel);
     }
   };
-  // a DIR that is a tree: the tree is its policy (a policy.conf m4 once wrote there is listed too)
+  // a DIR that is a tree: the tree is its policy (a policy.conf m4 once wrote there is listed too);
+  // one that does not build opens all the same, to be fixed in the page
   const isTree = st.isDirectory() && trees !== undefined && statSync(join(base, "modules", "modules.conf"), { throwIfNoEntry: false })?.isFile() === true;
-  if (isTree) add(base, "policy", builtTree(trees, join(base, "modules", "modules.conf"), ".", base, "", false));
+  const dirTree = isTree ? add(base, "policy", builtTree(trees, join(base, "modules", "modules.conf"), ".", base, "", false, true)).tree : undefined;
   if (st.isDirectory()) {
     const names = readdirSync(base).sort();
     for (const n of names.filter((n) => n.endsWith(".conf"))) add(join(base, n), "policy");
@@ -149,39 +162,72 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
     if (size > MAX_POLICY_BYTES) throw new CliError(`${f.path}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB`);
   }
   const firstScenario = files.find((f) => f.kind === "scenario");
+  // without m4 the tree cannot be built: the policy.conf committed beside it opens, with the
+  // scenario, as before the studio served trees (and as xsm simulate reads them without m4)
+  const committed = dirTree?.readOnly ? files.find((f) => f.kind === "policy" && !f.tree) : undefined;
   // (a tree's own scenarios may name another policy, which opening one would switch to)
-  const scenario = isTree ? undefined : st.isDirectory() ? (files.find((f) => f.name === "nested-trust.json") ?? firstScenario) : firstScenario;
-  const policy = files.find((f) => f.kind === "policy");
+  const scenario = isTree && !committed ? undefined : st.isDirectory() ? (files.find((f) => f.name === "nested-trust.json") ?? firstScenario) : firstScenario;
+  const policy = committed ?? files.find((f) => f.kind === "policy");
+  const warnings: string[] = [];
+  let notice: string | undefined;
+  if (dirTree?.readOnly) {
+    notice = `${dirTree.readOnly}${committed ? `; ${committed.name} is the build committed beside it` : ""}.`;
+    warnings.push(`xsm studio: warning: ${notice}`);
+  } else if (dirTree?.diagnostics) {
+    const n = dirTree.diagnostics.length;
+    warnings.push(`xsm studio: warning: the policy tree ${title} does not build (${n} error${n === 1 ? "" : "s"}); the page shows ${n === 1 ? "it" : "them"} in the tree's files, to be fixed there`);
+  }
   return {
     manifest: {
       title,
       files: files.map((f, i) => ({ name: f.name, kind: f.kind, url: `files/${i}/${encodeURIComponent(basename(f.path))}`, ...(f.absolute ? { absolute: f.absolute } : {}) })),
       open: { ...(policy ? { policy: policy.name } : {}), ...(scenario ? { scenario: scenario.name } : {}) },
+      ...(notice ? { notice } : {}),
     },
     paths: files.map((f) => f.path),
     contents: files.map((f) => f.content),
     trees: files.map((f) => f.tree),
+    warnings,
   };
 }
 
 /** m4's output for a tree a scenario names (or the DIR the studio was started on) and the files it
- *  was built from; a tree that cannot be built stops the studio with the line `xsm simulate` prints
- *  for it (the scenario, the JSON path, the tree's file:line; for DIR, the tree's file:line). */
-function builtTree(trees: TreeReader, from: string, rel: string, dir: string, at: string, mls: boolean): { text: string; tree: BuiltTree } {
-  let text: string;
-  try {
-    text = trees.read(dir, rel, { mls }).text;
-  } catch (err) {
-    if (!(err instanceof PolicyError)) throw err;
-    const lines = err.diagnostics.map((d) => (at ? `${from}: ${at}: ${renderInline(d)}` : renderInline(d)));
+ *  was built from; a tree a scenario names that cannot be built stops the studio with the line
+ *  `xsm simulate` prints for it (the scenario, the JSON path, the tree's file:line). `unbuilt` (the
+ *  DIR's tree): one that cannot be built is served all the same, with no text and the build's
+ *  errors, and read only when m4 is missing. */
+function builtTree(trees: TreeReader, from: string, rel: string, dir: string, at: string, mls: boolean, unbuilt = false): { text: string; tree: BuiltTree } {
+  const r = trees.attempt(dir, rel, { mls });
+  if (!r.ok && !unbuilt) {
+    const lines = r.diagnostics.map((d) => (at ? `${from}: ${at}: ${renderInline(d)}` : renderInline(d)));
     throw new CliError(lines.join("\n"));
   }
-  const tree = trees.tree(dir, rel, { mls })!;
+  const full = resolve(dir, rel);
+  // (readTree refused it: the files it would have read, as far as they are there)
+  const loose = r.tree ? undefined : looseTree(full, trees.options.flaskDir);
+  const tree = r.tree ?? loose!.tree;
   const modules = readdirSync(join(tree.dir, "modules")).filter((n) => /\.(te|if|cons)$/.test(n)).sort().map((n) => `modules/${n}`);
-  const files = servedFiles(tree, modules);
+  const files = servedFiles(tree, [...modules, ...(loose?.others ?? [])]);
   const texts = files.map((n) => readFileSync(join(tree.dir, n), "utf8"));
   const options = { mls, ...(trees.options.define ? { defines: trees.options.define } : {}) };
-  return { text, tree: { served: { tree, options, files }, texts } };
+  const served: ServedTree = { tree, options, files };
+  if (r.ok) return { text: r.source.text, tree: { served, texts } };
+  const readOnly = r.m4Missing ? "m4 is not installed where xsm studio runs, so the policy tree's files are shown read only and edits to them cannot be rebuilt (Debian: apt-get install m4, then start xsm studio again)" : undefined;
+  return { text: "", tree: { served, texts, diagnostics: r.diagnostics, ...(readOnly ? { readOnly } : {}) } };
+}
+
+/** A tree readTree refuses (a module on without its .te, a missing section): Xen's flask files as
+ *  build/tree.ts finds them (the sections, which place them in a rebuild's scratch copy) and the
+ *  tree's policy/ files that are there, for the page to show and fix. */
+function looseTree(dir: string, flaskDir: string | undefined): { tree: PolicyTree; others: string[] } {
+  const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+  const flask = [...(flaskDir !== undefined ? [resolve(flaskDir)] : []), resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")].find((f) => isFile(join(f, "security_classes")));
+  const rel = (p: string) => relative(dir, p).split(sep).join("/");
+  const sections = flask ? ["security_classes", "initial_sids", "access_vectors"].map((n) => join(flask, n)).filter(isFile).map(rel) : [];
+  const policyDir = join(dir, "policy");
+  const support = statSync(join(policyDir, "support"), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(policyDir, "support")).filter((n) => n.endsWith(".spt")).sort().map((n) => `policy/support/${n}`) : [];
+  const others = [...["security_classes", "access_vectors", "mls", "global_tunables", "users", "initial_sids", "device_contexts"].map((n) => `policy/${n}`), ...support].filter((n) => isFile(join(dir, n)));
+  return { tree: { dir, enabled: [], sections, m4Params: [] }, others };
 }
 
 function statOf(path: string) {

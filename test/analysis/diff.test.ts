@@ -76,3 +76,30 @@ describe("xsm diff: exit statuses, --access", () => {
     expect(text.stdout).toMatch(/^\S+\n {4}\S+:\S+ [+-]/);
   });
 });
+
+describe("xsm diff: role_transition records", () => {
+  // sediff --role_trans (with the sections of SEDIFF_SECTIONS) on checkpolicy's binaries of the two
+  // policies, setools 4.4.1: a change only in role_transition used to be "no difference", exit 0
+  const dir = "test/fixtures/analysis/diff";
+  it("equals sediff's Role_transition section: added, removed and modified (new role) records, attributes expanded", async () => {
+    const r = await xsm("diff", `${dir}/role-trans-old.conf`, `${dir}/role-trans-new.conf`);
+    expect(r.code).toBe(1);
+    expect(sediffComparable(r.stdout, false)).toBe(sediffComparable(readFileSync(`${dir}/role-trans.sediff.txt`, "utf8"), true));
+  });
+  it("is printed only when either policy has a role_transition record, as sediff prints it only when asked", async () => {
+    const r = await xsm("diff", "test/fixtures/cli/small.conf", `${dir}/small.changed.conf`);
+    expect(r.stdout).not.toContain("Role_transition");
+  });
+});
+
+describe("xsm diff: policy capabilities and default_* rules", () => {
+  // sediff --polcap --default (with SEDIFF_SECTIONS) on checkpolicy's binaries, setools 4.4.1: a
+  // change only there used to be "no difference", exit 0
+  const dir = "test/fixtures/analysis/diff";
+  it("equals sediff's Policy Capabilities and Defaults sections", async () => {
+    const r = await xsm("diff", `${dir}/defaults-old.conf`, `${dir}/defaults-new.conf`);
+    expect(r.code).toBe(1);
+    expect(sediffComparable(r.stdout, false)).toBe(sediffComparable(readFileSync(`${dir}/defaults.sediff.txt`, "utf8"), true));
+    expect(r.stdout).toContain("      * default_range xen +target -source +low_high -low;\n");
+  });
+})

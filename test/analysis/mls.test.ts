@@ -63,6 +63,19 @@ describe("MLS analysis: what setools cannot answer, and bad input", () => {
     expect(bad.stderr).toBe("xsm: error: -D: invalid range 's9'\n");
   });
 
+  it("-p, -b, -ep, -Sp, -eb, -rb with range_transition rules alone are usage errors, as with role rules", async () => {
+    // sesearch 4.4.1 ignores them there (`sesearch --range_trans -c event -p nosuchperm` on
+    // seed-1.bin prints event's two records); xsm checked -p against -c's class instead (exit 1)
+    for (const extra of [["-p", "nosuchperm"], ["-p", "eve_p0"], ["-b", "b0"], ["--ep", "-p", "eve_p0"], ["--rb", "-b", "."]]) {
+      const r = await xsm("search", "test/fixtures/mls/seed-1.bin", "--range_trans", "-c", "event", ...extra);
+      expect(r.code, extra.join(" ")).toBe(2);
+      expect(r.stderr, extra.join(" ")).toMatch(/range_transition rules have no permissions or booleans/);
+    }
+    const withTe = await xsm("search", "test/fixtures/mls/seed-1.bin", "--range_trans", "-A", "-c", "event", "-p", "eve_p0");
+    expect(withTe.code).toBe(0);
+    expect(withTe.stdout).toContain("range_transition o12_t o18_t:event s0 - s2:c0,c2;\n");
+  });
+
   it("--origins names the range_transition statement behind each record", async () => {
     const r = await xsm("search", "-M", "test/fixtures/mls/devices.conf", "--range_trans", "-s", "dom0_t", "-c", "resource", "--origins");
     expect(r.stdout).toBe("range_transition dom0_t nic_t:resource s0 - s1:c0;\n    test/fixtures/mls/devices.conf:41: range_transition dom0_t nic_t:resource s0 - s1:c0;\n");

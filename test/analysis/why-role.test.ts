@@ -58,3 +58,26 @@ describe("xsm why and xsm allow on a role-caused denial", () => {
     expect(allow.stdout).not.toContain("allowed in the current policy");
   });
 });
+
+describe("xsm why: libsepol's role check, where it is not Xen's", () => {
+  // expected: audit2why -p and audit2allow -p on checkpolicy's binary of the fixture (policycoreutils 3.4)
+  const mixed = "test/fixtures/analysis/why-role/mixed.conf";
+  const line = (perm: string, s: string, t: string) => `(XEN) avc:  denied  { ${perm} } for domid=0 scontext=system_u:${s} tcontext=system_u:${t} tclass=domain\n`;
+  const lines = [line("dyntransition", "system_r:dom0_t", "vm_r:guest_a_t"), line("transition", "system_r:guest_b_t", "vm_r:guest_a_t"), line("transition", "vm_r:guest_b_t", "system_r:guest_a_t")];
+  const TE = "\tWas caused by:\n\t\tMissing type enforcement (TE) allow rule.\n\n\t\tYou can use audit2allow to generate a loadable module to allow this access.\n\n";
+  const BOOL = "\tWas caused by:\n\tThe boolean guests_may_plug was set incorrectly. \n\tDescription:\n\tAllow guests to may plug\n\n\tAllow access by executing:\n\t# setsebool -P guests_may_plug 1\n";
+
+  it("dyntransition between unpaired roles is the role cause (libsepol's process_trans_dyntrans; Xen checks only transition)", async () => {
+    const log = write("dyn.log", lines[0]!);
+    expect((await xsm("why", mixed, log, "--plain")).stdout).toBe(`${lines[0]}\n${ROLE}`);
+    expect((await xsm("allow", mixed, log)).stdout).toBe("\n\n#============= dom0_t ==============\nallow dom0_t guest_a_t:domain dyntransition;\n");
+  });
+
+  it("a boolean that grants a transition the missing role allow still blocks is no boolean cause: te-rule", async () => {
+    const log = write("bool.log", lines[1]! + lines[2]!);
+    expect((await xsm("why", mixed, log, "--plain")).stdout).toBe(`${lines[1]}\n${TE}${lines[2]}\n${BOOL}`);
+    expect((await xsm("allow", mixed, log)).stdout).toBe(
+      "\n\n#============= guest_b_t ==============\nallow guest_b_t guest_a_t:domain transition;\n\n#!!!! This avc can be allowed using the boolean 'guests_may_plug'\nallow guest_b_t guest_a_t:domain transition;\n",
+    );
+  });
+});

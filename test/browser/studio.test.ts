@@ -13,15 +13,16 @@ const examples = join(root, "examples/svp");
 const artifacts = join(root, "artifacts/browser");
 const CHROMIUM = process.env.XSM_CHROMIUM ?? "/usr/bin/chromium";
 
-/** Starts a server process and resolves with the URL it prints first. */
-function serve(cmd: string, args: string[], pattern: RegExp): Promise<{ proc: ChildProcess; url: string }> {
+/** Starts a server process and resolves with the URL it prints first (and all it prints, as it
+ *  comes: `output`). */
+function serve(cmd: string, args: string[], pattern: RegExp, env?: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
     let out = "";
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const m = pattern.exec(out);
-      if (m) resolve({ proc, url: m[1]! });
+      if (m) resolve({ proc, url: m[1]!, output: () => out });
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);
@@ -442,6 +443,90 @@ describe("xsm studio in chromium", () => {
         await exported.close();
       } finally {
         stat.proc.kill("SIGTERM");
+      }
+    });
+  });
+
+  describe("a policy tree without m4, or one that does not build: the studio opens all the same", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-unbuilt-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
+
+    it("without m4 (a PATH without it): policy.conf opens, the page says m4 is missing, the tree's files are read only and say why", async () => {
+      // (an empty directory: the server's /bin/sh finds no m4 there)
+      const noM4 = join(dir, "bin");
+      mkdirSync(noM4);
+      const s = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], URL_LINE, { ...process.env, PATH: noM4, M4: "" });
+      try {
+        const warning = await eventually(async () => s.output(), (o) => o.includes("warning"));
+        expect(warning.split("\n").filter((l) => l.startsWith("xsm studio: warning:"))).toEqual([expect.stringContaining("m4 is not installed where xsm studio runs")]);
+        const page = await openPage(`${s.url}?view=decisions`);
+        await expectText(page.getByTestId("notice"), "m4 is not installed where xsm studio runs, so the policy tree's files are shown read only and edits to them cannot be rebuilt");
+        // the policy.conf committed beside the tree, as before the studio served trees
+        expect(await page.getByTestId("file-select").inputValue()).toBe("policy.conf");
+        await expectText(page.getByTestId("status"), "compiles");
+        expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
+        // the tree: its files, read only with the reason, m4's absence its error
+        await page.getByTestId("file-select").selectOption(".");
+        const note = page.getByTestId("tree-note");
+        await expectAttr(note, "data-state", "no-m4");
+        await expectText(note, "m4 is not installed");
+        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/xen.te");
+        await expectText(page.getByTestId("diagnostics").locator("li.diag.error"), "m4 not found");
+        // (not policy.conf's names, opened before: the tree has none until it is built)
+        await expectText(page.getByTestId("outline"), "no outline until it parses");
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        const before = await editor.textContent();
+        await editor.click();
+        await page.keyboard.type("xyz");
+        await expectAttr(note, "data-refused", /^[1-9]/);
+        expect(await editor.textContent()).toBe(before);
+        await shot(page, "11-tree-without-m4");
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("a tree m4 cannot build opens at m4's error, and compiles once it is fixed in the page", async () => {
+      const copy = join(dir, "broken");
+      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+      const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
+      writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
+        await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
+        const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
+        await expectCount(m4, 1);
+        await expectAttr(m4, "data-file", "modules/domU.te");
+        await expectAttr(m4, "data-line", String(te.split("\n").length));
+        await expectText(m4, "m4: end of file in string");
+        await expectText(page.getByTestId("status"), "1 error");
+        await shot(page, "12-tree-not-building");
+        // the broken last line taken out in the page: m4 runs again and the policy compiles
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        await editor.click();
+        await page.keyboard.press("Control+End");
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Shift+Home");
+        await page.keyboard.press("Backspace");
+        await expectText(page.getByTestId("status"), "compiles");
+        await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+        // it answers: a rule of the tree, at its .if line
+        const form = page.getByTestId("decision-form");
+        await form.locator("input[name=source]").fill("domU_t_channel");
+        await form.locator("input[name=target]").fill("domU_t");
+        await form.locator("select[name=class]").selectOption("event");
+        await form.locator("select[name=perm]").selectOption("bind");
+        await form.getByRole("button", { name: "Decide" }).click();
+        await expectExactText(page.getByTestId("decision-result").locator("li.granted-by a.rule-link"), "modules/xen.if:139");
+        // the file on disk is as it was
+        expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(`${te}define(\`broken\n`);
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
       }
     });
   });

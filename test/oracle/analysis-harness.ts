@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AnalysisPolicy } from "../../src/analysis/load.js";
+import { prng } from "./mls-policy.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -114,7 +115,7 @@ export const XEN_OCONTEXTS: Record<string, string> = {
 /** A Xen log for one policy, picked by `seed`: avc lines over valid contexts (denied and granted,
  *  with and without the "(XEN)" prefix and a timestamp), lines from conditional rules' branches
  *  (boolean causes), other lines, and a few lines that name what the policy lacks. */
-export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
+export function avcLog(ap: AnalysisPolicy, seed: number, count = 40, roleLines = Math.max(4, count >> 3)): string {
   const sym = ap.sym;
   let state = seed * 2654435761 >>> 0;
   const rnd = (n: number): number => {
@@ -156,6 +157,8 @@ export function avcLog(ap: AnalysisPolicy, seed: number, count = 40): string {
     const perms = [...new Set([pick(cls.perms), ...(rnd(3) === 0 ? [pick(cls.perms)] : [])])];
     lines.push(line(rnd(12) === 0 ? "granted" : "denied", perms, pick(subjects), pick(objects), cls.name));
   }
+  // domain transitions between roles (audit2why's role cause), on policies whose class domain has them
+  lines.push(...roleAvcLines(ap, seed, roleLines));
   // a repeated line (merged by audit2allow) and lines naming what the policy lacks
   if (lines.length > 2) lines.push(lines[1]!);
   const s0 = subjects[0] ?? "u:r:t";
@@ -233,4 +236,145 @@ export function sediffComparable(report: string, fromSediff: boolean): string {
       .replace(/^( {6}[+-] sid )\S+/gm, "$1?")
       .replace(/^( {6}\* )\S+( \+\[)/gm, "$1?$2"),
   );
+}
+
+/** avc lines for domain `transition` / `dyntransition` that the policy's allow rules grant (in
+ *  either branch of a conditional), between subject contexts whose roles differ or not, some pairs
+ *  joined by a `role allow`, most not: audit2why's role cause ("Missing role allow rule."), alone or
+ *  with another permission of the rule (TE, constraint, boolean causes first). None when the class
+ *  `domain` has neither permission (gen-policy's classes). */
+export function roleAvcLines(ap: AnalysisPolicy, seed: number, count: number): string[] {
+  const sym = ap.sym;
+  const domain = sym.classes.find((c) => c.name === "domain");
+  const trans = domain ? ["transition", "dyntransition"].filter((p) => domain.permMask.has(p)) : [];
+  if (!domain || trans.length === 0) return [];
+  let state = (seed * 40503 + 17) >>> 0;
+  const rnd = (n: number): number => {
+    state = (Math.imul(state ^ (state >>> 13), 0x5bd1e995) + 0x3c6ef372) >>> 0;
+    return n > 0 ? state % n : 0;
+  };
+  const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+  const members = (id: number): number[] => (id < sym.types.length ? [id] : Array.from(sym.attrs[id - sym.types.length]!.members));
+  const contexts = (types: number[]): string[] =>
+    sym.users.flatMap((u) => Array.from(u.roles).flatMap((r) => Array.from(sym.roles[r]!.types).filter((t) => types.includes(t)).map((t) => `${u.name}:${sym.roles[r]!.name}:${sym.types[t]!.name}`)));
+  const transBits = trans.reduce((m, p) => m | domain.permMask.get(p)!, 0);
+  const rules = ap.terules.filter((r) => r.kind === "allow" && r.tclass === domain.id && (r.perms & transBits) !== 0);
+  const lines: string[] = [];
+  for (let i = 0; i < count * 4 && lines.length < count && rules.length > 0; i++) {
+    const r = pick(rules);
+    const ss = contexts(members(r.source));
+    const ts = contexts(members(r.target));
+    if (ss.length === 0 || ts.length === 0) continue;
+    const s = pick(ss);
+    // mostly a target of another role: the pairs a role allow may miss
+    const other = ts.filter((t) => t.split(":")[1] !== s.split(":")[1]);
+    const t = other.length > 0 && rnd(4) !== 0 ? pick(other) : pick(ts);
+    const granted = domain.perms.filter((p, b) => (r.perms >>> b) & 1 && !trans.includes(p));
+    const perms = [pick(trans.filter((p) => (r.perms & domain.permMask.get(p)!) !== 0)), ...(granted.length > 0 && rnd(3) === 0 ? [pick(granted)] : [])];
+    if (rnd(5) === 0) perms.push(pick(domain.perms));
+    lines.push(`(XEN) avc:  ${rnd(10) === 0 ? "granted" : "denied"}  { ${[...new Set(perms)].join(" ")} } for domid=${rnd(8)} scontext=${s} tcontext=${t} tclass=domain`);
+  }
+  return lines;
+}
+
+/** Policies for the role cause (test/fixtures/analysis/why-role/): one without any role allow, one
+ *  with a role allow one way, constraints, conditional transitions, a dontaudit and a permissive
+ *  type, so one log mixes the role cause with the TE, boolean, dontaudit and constraint ones. */
+export const ROLE_WHY_POLICIES = ["test/fixtures/analysis/why-role/no-role-allow.conf", "test/fixtures/analysis/why-role/mixed.conf"];
+
+/** A log of role-cause lines only: every line a domain transition the TE rules grant between two
+ *  roles no role allow pairs (audit2why: "Missing role allow rule." for each). */
+export function roleOnlyLog(ap: AnalysisPolicy, seed: number): string {
+  const sym = ap.sym;
+  const paired = new Set(ap.roleAllows.map(([a, b]) => `${sym.roles[a]!.name} ${sym.roles[b]!.name}`));
+  const lines = roleAvcLines(ap, seed, 40).filter((l) => {
+    const m = /scontext=[^:]+:([^:]+):\S+ tcontext=[^:]+:([^:]+):\S+/.exec(l)!;
+    return m[1] !== m[2] && !paired.has(`${m[1]} ${m[2]}`) && /\{ \S+ \}/.test(l);
+  });
+  return `${lines.join("\n")}\n`;
+}
+
+/** avcLog for an MLS policy: each context given a level or a range over the policy's sensitivities
+ *  and categories (some outside a user's range: audit2why drops those, xsm reports them). */
+export function mlsAvcLog(ap: AnalysisPolicy, seed: number, count = 60): string {
+  const mls = ap.sym.mls;
+  if (!mls) throw new Error(`${ap.file} is not MLS`);
+  let state = (seed * 69069 + 1) >>> 0;
+  const rnd = (n: number): number => {
+    state = (Math.imul(state ^ (state >>> 16), 0x45d9f3b) + 0x9e3779b9) >>> 0;
+    return n > 0 ? state % n : 0;
+  };
+  const level = (): string => {
+    const cats = mls.cats.filter(() => rnd(10) < 3).map((c) => c.name);
+    return `${mls.sens[rnd(mls.sens.length)]!.name}${cats.length ? `:${cats.join(",")}` : ""}`;
+  };
+  const range = (): string => (rnd(2) === 0 ? level() : `${mls.sens[0]!.name}-${level()}`);
+  return avcLog(ap, seed, count).replace(/(scontext|tcontext)=(\S+)/g, (_, k: string, c: string) => `${k}=${c}:${range()}`);
+}
+
+/** A variant of a policy for sediff: 1-4 edits picked by `seed` among roles (a type dropped, a role
+ *  added, a role allow added or dropped, a role_transition added), users (roles changed, one
+ *  added), booleans (a default flipped, one added), constraints (dropped, added, an operator
+ *  negated), a permissive type, an initial SID or ocontext relabeled, a type losing an attribute,
+ *  default_* rules and policy capabilities added or dropped.
+ *  The result may not compile (a dropped role a user names...): callers skip what checkpolicy
+ *  refuses. */
+export function mutateRbac(text: string, seed: number): string {
+  const rnd = prng(seed * 97 + 3);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  let lines = text.split("\n");
+  const types = lines.map((l) => /^type (\w+)[,;]/.exec(l)?.[1]).filter(Boolean) as string[];
+  const roles = [...new Set(lines.map((l) => /^role (\w+)/.exec(l)?.[1]).filter(Boolean) as string[])];
+  const users = lines.map((l) => /^user (\w+)/.exec(l)?.[1]).filter(Boolean) as string[];
+  const classes = [...new Set(lines.map((l) => /^class (\w+) /.exec(l)?.[1]).filter(Boolean) as string[])];
+  const idx = (re: RegExp) => lines.map((l, i) => (re.test(l) ? i : -1)).filter((i) => i >= 0);
+  const insertBefore = (re: RegExp, add: string) => { const i = lines.findIndex((l) => re.test(l)); if (i >= 0) lines.splice(i, 0, add); };
+  const muts: (() => void)[] = [
+    () => { const i = pick(idx(/^role \w+ types \{/)); if (i !== undefined) lines[i] = lines[i]!.replace(/\{ (\S+) /, "{ "); },
+    () => insertBefore(/^user /, `role extra${Math.floor(rnd() * 3)}_r types { ${pick(types)} ${pick(types)} };`),
+    () => insertBefore(/^user /, `allow ${pick(roles)} ${pick(roles)};`),
+    () => { const i = pick(idx(/^allow \w+_r \w+_r;/)); if (i !== undefined) lines.splice(i, 1); },
+    () => { const i = pick(idx(/^user /)); if (i !== undefined) lines[i] = lines[i]!.replace(/roles \{? ?([^;}]*?) ?\}?( level|;)/, (_, r: string, t: string) => `roles { ${r.split(" ").includes(roles[0]!) ? r.split(" ").filter((x) => x !== roles[0]).concat(roles.slice(1, 2)).join(" ") : `${r} ${roles[0]}`} }${t}`); },
+    () => { const i = pick(idx(/^user /)); if (i !== undefined) lines.splice(i + 1, 0, lines[i]!.replace(/^user \w+/, `user extra${Math.floor(rnd() * 3)}_u`)); },
+    () => { const i = pick(idx(/^\s*bool \S+ (true|false);/)); if (i !== undefined) lines[i] = lines[i]!.replace(/(true|false)/, (v) => (v === "true" ? "false" : "true")); },
+    () => insertBefore(/^(allow|if) /, `bool extrab${Math.floor(rnd() * 3)} ${rnd() < 0.5};`),
+    () => { const i = pick(idx(/^(mls)?constrain /)); if (i !== undefined) lines.splice(i, 1); },
+    () => insertBefore(/^sid \w+ \S+:/, `constrain ${pick(["domain", "resource", "event", "xen"])} ${pick(["{ getattr }", "*"])} ( ${pick(["u1 == u2", "r1 != r2", `t1 == ${pick(types)}`, `t2 != { ${pick(types)} ${pick(types)} }`, "r1 dom r2"])} or ${pick(["t1 == t2", `u2 == ${pick(users)}`, `r2 == ${pick(roles)}`])} );`),
+    () => { const i = pick(idx(/^constrain /)); if (i !== undefined) lines[i] = lines[i]!.replace(/ == /, " != "); },
+    () => insertBefore(/^role /, `permissive ${pick(types)};`),
+    () => { const i = pick(idx(/^sid \w+ \S+:/)); if (i !== undefined) lines[i] = lines[i]!.replace(/:[^:\s]+_t\b/, `:${pick(types)}`); },
+    () => { const i = pick(idx(/^type \w+,/)); if (i !== undefined) lines[i] = lines[i]!.replace(/, *\w+;$/, ";"); },
+    () => insertBefore(/^user /, `role_transition ${pick(roles)} ${pick(types)}:${pick(["domain", "event"])} ${pick(roles)};`),
+    () => { const i = pick(idx(/^(pirqcon|iomemcon|ioportcon|pcidevicecon|devicetreecon) /)); if (i !== undefined) lines[i] = lines[i]!.replace(/:\w+_t\b/, `:${pick(types)}`); },
+    // default_* rules and policy capabilities sit between the access vectors and the TE statements
+    () => insertBefore(/^attribute /, pick([
+      `default_user ${pick(classes)} ${pick(["source", "target"])};`,
+      `default_role ${pick(classes)} ${pick(["source", "target"])};`,
+      `default_type ${pick(classes)} ${pick(["source", "target"])};`,
+      `default_range ${pick(classes)} ${pick(["source", "target"])} ${pick(["low", "high", "low-high"])};`,
+    ])),
+    () => { const i = pick(idx(/^default_\w+ /)); if (i !== undefined) lines.splice(i, 1); },
+    () => insertBefore(/^attribute /, `policycap ${pick(["network_peer_controls", "open_perms", "always_check_network", "cgroup_seclabel"])};`),
+  ];
+  const n = 1 + Math.floor(rnd() * 4);
+  for (let k = 0; k < n; k++) pick(muts)();
+  return lines.join("\n");
+}
+
+/** sediff's options for a pair as xsm diff reports it: the MLS sections for MLS policies, the
+ *  validatetrans, role_transition, policy capability and default_* sections when either text has
+ *  such a statement (xsm diff prints those only then). */
+export function sediffArgsFor(a: string, b: string, mls: boolean): string[] {
+  const has = (re: RegExp) => re.test(a) || re.test(b);
+  // sediff prints its sections in its own order, whatever the options' order
+  const mlsFlags = ["--category", "--sensitivity", "--level", "--range_trans", "--mlsconstrain"];
+  const vt = mls || has(/^\s*(mls)?validatetrans /m);
+  return [
+    ...SEDIFF_SECTIONS,
+    ...(mls ? mlsFlags : []),
+    ...(vt ? ["--validatetrans", "--mlsvalidatetrans"] : []),
+    ...(has(/^\s*role_transition /m) ? ["--role_trans"] : []),
+    ...(has(/^\s*policycap /m) ? ["--polcap"] : []),
+    ...(has(/^\s*default_(user|role|type|range) /m) ? ["--default"] : []),
+  ];
 }

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { analyzePolicy } from "../../src/analysis/load.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { xsm } from "../cli/run.js";
-import { batch } from "./analysis-harness.js";
+import { batch, mlsAvcLog } from "./analysis-harness.js";
 import { assertOracleAvailable, genPolicy, type MatrixDoc } from "./harness.js";
 import { diffComparable, mlsAnalysisCases, normalise, sediffFlags } from "./mls-analysis.js";
 import { mlsPolicy, mlsShape } from "./mls-policy.js";
@@ -59,5 +59,32 @@ describe("xsm info / search / diff on MLS policies = seinfo / sesearch / sediff,
     }
     expect(ranges).toBeGreaterThan(0);
     expect(diffs).toBeGreaterThan(5);
+  }, 600_000);
+});
+
+describe("xsm why / allow on MLS policies = audit2why / audit2allow, live", () => {
+  it("agree on 8 fresh MLS seeds, from the source with -M and from the binary", async () => {
+    let mlsTexts = 0;
+    for (let seed = 50; seed < 58; seed++) {
+      const conf = mlsPolicy(await genPolicy(seed, "small"), seed);
+      const src = join(tmp, `why-mls-${seed}.conf`);
+      const bin = join(tmp, `why-mls-${seed}.bin`);
+      writeFileSync(src, conf);
+      const cp = await new Promise<string>((done) => execFile("checkpolicy", ["-M", "-t", "Xen", "-c", "30", src, "-o", bin], (err, out, errOut) => done(err ? `${out}${errOut}` : "")));
+      expect(cp).toBe("");
+      const log = mlsAvcLog(analyzePolicy(conf, src, { mls: true }), seed);
+      const logPath = join(tmp, `why-mls-${seed}.log`);
+      writeFileSync(logPath, log);
+      const [why, allow] = await batch([
+        { tool: "audit2why", args: ["-p", bin], stdin: log },
+        { tool: "audit2allow", args: ["-p", bin], stdin: log },
+      ]);
+      mlsTexts += (why!.stdout.match(/mlsconstrain |Possible cause is the source level/g) ?? []).length;
+      for (const input of [["-M", src], [bin]]) {
+        expect({ seed, input, why: (await xsm("why", ...input, logPath, "--plain")).stdout }).toEqual({ seed, input, why: why!.stdout });
+        expect({ seed, input, allow: (await xsm("allow", ...input, logPath)).stdout }).toEqual({ seed, input, allow: allow!.stdout });
+      }
+    }
+    expect(mlsTexts).toBeGreaterThan(5);
   }, 600_000);
 });

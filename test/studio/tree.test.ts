@@ -262,3 +262,65 @@ describe.skipIf(!hasM4)("the rebuild request: the studio's own page only (needs 
     expect((await post(server, path, "", {}, "OPTIONS")).status).toBe(405);
   });
 });
+
+describe.skipIf(!hasM4)("a tree that does not build still opens, to be fixed in the page (needs GNU m4)", () => {
+  /** A copy of the example with `change` made to its files on disk. */
+  const broken = (name: string, change: (dir: string) => void): string => {
+    const dir = join(tmp, name);
+    cpSync(EXAMPLE, dir, { recursive: true });
+    change(dir);
+    return dir;
+  };
+  const append = (dir: string, file: string, text: string) => writeFileSync(join(dir, file), `${readFileSync(join(dir, file), "utf8")}${text}`);
+  const textsOf = (build: TreeBuild, ws: Workspace) => Object.fromEntries(build.files.map((f) => [f, ws.text(build.key(f))!]));
+
+  it("m4's error: the tree is served with its files and the error at its line, and rebuilds once fixed", async () => {
+    const dir = broken("m4-error", (d) => append(d, "modules/domU.te", "define(`broken\n"));
+    const te = readFileSync(join(dir, "modules/domU.te"), "utf8");
+    const site = buildSite(dir, pageDir, await treeReader(), { rebuild: true });
+    const f = treeFile(site);
+    expect(site.manifest.open).toEqual({ policy: "." });
+    expect(site.entries.find((e) => e.path === `/${f.url}`)!.content).toBe("");
+    expect(f.tree!.diagnostics!.map((d) => [d.severity, d.span?.file, d.span?.line, d.message])).toEqual([["error", "modules/domU.te", lastLine(te), "m4: end of file in string"]]);
+    expect(f.tree!.rebuild).toBeDefined();
+    expect(f.tree!.readOnly).toBeUndefined();
+    expect(site.warnings).toEqual([`xsm studio: warning: the policy tree ${dir} does not build (1 error); the page shows it in the tree's files, to be fixed there`]);
+    // the page: the error located by offset in the file as served; fixed, it builds xsm build's text
+    const ws = workspaceOf(site);
+    const build = new TreeBuild(".", f.tree!, ws);
+    const [d] = build.m4Diagnostics;
+    expect(te.slice(d!.span!.offset, d!.span!.offset + d!.span!.length)).toBe("define(`broken");
+    ws.setText("modules/domU.te", readFileSync(join(EXAMPLE, "modules/domU.te"), "utf8"));
+    const texts = textsOf(build, ws);
+    build.apply(rebuildTree(served(site), texts), texts);
+    expect(build.m4Diagnostics).toEqual([]);
+    expect(build.conf).toBe(conf);
+  });
+
+  it("a tree readTree refuses (a module on without its .te): served with the refusal, fixed in modules.conf", async () => {
+    const dir = broken("no-te", (d) => append(d, "modules/modules.conf", "nosuch = on\n"));
+    const site = buildSite(dir, pageDir, await treeReader(), { rebuild: true });
+    const f = treeFile(site);
+    expect(f.tree!.diagnostics!.map((d) => d.message)).toEqual([expect.stringMatching(/^cannot build the policy tree: .*modules\/nosuch\.te: missing \(module nosuch is on in modules\/modules\.conf; a module must have a \.te file\)$/)]);
+    expect(f.tree!.files.map((t) => t.name)).toEqual(expect.arrayContaining(["flask/security_classes", "modules/modules.conf", "modules/domU.te", "modules/xen.if", "policy/users", "policy/support/misc_macros.spt"]));
+    const ws = workspaceOf(site);
+    const build = new TreeBuild(".", f.tree!, ws);
+    ws.setText("modules/modules.conf", readFileSync(join(EXAMPLE, "modules/modules.conf"), "utf8"));
+    const texts = textsOf(build, ws);
+    build.apply(rebuildTree(served(site), texts), texts);
+    expect(build.m4Diagnostics).toEqual([]);
+    expect(build.conf).toBe(conf);
+  });
+
+  it("a scenario in the DIR naming the broken tree takes the same entry; the studio started on that scenario still stops, as before", async () => {
+    const dir = broken("m4-error-scenario", (d) => {
+      append(d, "modules/domU.te", "define(`broken\n");
+      const doc = JSON.parse(readFileSync(join(d, "split-drivers.json"), "utf8")) as Record<string, unknown>;
+      writeFileSync(join(d, "on-tree.json"), JSON.stringify({ ...doc, policy: "." }));
+    });
+    const site = buildSite(dir, pageDir, await treeReader(), { rebuild: true });
+    expect(site.manifest.files.filter((f) => f.tree).map((f) => f.name)).toEqual(["."]);
+    const reader = await treeReader();
+    expect(() => buildSite(join(dir, "on-tree.json"), pageDir, reader)).toThrow(/on-tree\.json: \/policy: modules\/domU\.te:\d+:1: m4: end of file in string/);
+  });
+});

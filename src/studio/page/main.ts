@@ -95,6 +95,7 @@ class Studio {
     fileSelect.addEventListener("change", () => this.open(ws.files.find((f) => f.name === fileSelect.value)!));
     root.append(
       h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.status),
+      ...(ws.manifest.notice ? [h("div", { class: "notice", testid: "notice", role: "alert" }, ws.manifest.notice)] : []),
       (this.mainEl = h("main", {}, h("section", { class: "left" }, this.leftTabs, this.panes["policy"], this.panes["scenario-json"]), h("section", { class: "right" }, this.rightTabs, this.panes["decisions"], this.panes["scenario"]))),
     );
     this.fileSelect = fileSelect;
@@ -127,11 +128,16 @@ class Studio {
 
   private openPolicy(name: string): void {
     this.flushPolicy();
+    // (another policy's names would be offered for one that never parsed: a tree that did not build)
+    if (name !== this.policyFile) this.lastIndex = undefined;
     this.policyFile = name;
     this.tree = this.treeFor(name);
     if (this.tree) {
-      // the tree's first module, where a policy's own rules start (xen.te in Xen's tree)
-      const first = this.tree.files.find((f) => f.startsWith("modules/") && f.endsWith(".te")) ?? this.tree.files[0]!;
+      // the file of the build's first error (a tree that did not build at start), else the tree's
+      // first module, where a policy's own rules start (xen.te in Xen's tree)
+      const tree = this.tree;
+      const failing = tree.m4Diagnostics.find((d) => d.severity === "error" && d.span && tree.fileOf(tree.key(d.span.file)))?.span?.file;
+      const first = failing ?? tree.files.find((f) => f.startsWith("modules/") && f.endsWith(".te")) ?? tree.files[0]!;
       this.editing = undefined;
       this.edit(this.tree.key(first), false);
     } else {
@@ -159,7 +165,7 @@ class Studio {
     this.flushPolicy();
     this.editing = key;
     const m4 = key === M4_OUTPUT;
-    this.policyEditor.load(m4 ? tree.conf : (this.ws.text(key) ?? ""), m4);
+    this.policyEditor.load(m4 ? tree.conf : (this.ws.text(key) ?? ""), m4 || tree.readOnly !== undefined);
     this.renderTreeBar();
     if (diagnostics) this.policyEditor.showDiagnostics(this.editorDiagnostics());
   }
@@ -175,6 +181,10 @@ class Studio {
       this.treeNote.className = "tree-note warn";
       this.treeNote.dataset.state = "read-only";
       fill(this.treeNote, `m4's output of the policy tree ${tree.name}, read only: an edit here could not be written back to the .te/.if line that produced it. Edit the tree's files (pick one above); the studio runs m4 over them again.`);
+    } else if (tree.readOnly) {
+      this.treeNote.className = "tree-note warn";
+      this.treeNote.dataset.state = "no-m4";
+      fill(this.treeNote, `${file}, read only: ${tree.readOnly}.`);
     } else if (!tree.canRebuild) {
       this.treeNote.className = "tree-note warn";
       this.treeNote.dataset.state = "no-rebuild";

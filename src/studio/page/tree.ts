@@ -38,6 +38,8 @@ export class TreeBuild {
     this.sections = info.sections;
     for (const f of info.files) this.built.set(f.name, ws.text(this.key(f.name)) ?? "");
     this.locator = this.locatorFor();
+    // (the build at start failed: its errors stand until an edit builds)
+    if (info.diagnostics) this.m4Diagnostics = this.located(info.diagnostics);
   }
 
   /** The tree's files as it names them, modules/modules.conf and the sections first. */
@@ -55,9 +57,14 @@ export class TreeBuild {
     return this.files.find((f) => this.key(f) === key);
   }
 
-  /** The server can run m4 again (not in an exported site). */
+  /** The server can run m4 again (not in an exported site, nor without m4). */
   get canRebuild(): boolean {
     return this.info.rebuild !== undefined;
+  }
+
+  /** Why the tree's files are read only (the server has no m4), if they are. */
+  get readOnly(): string | undefined {
+    return this.info.readOnly;
   }
 
   /** A rule's span of m4's output -> its .te/.if line and the macro call that wrote it. */
