@@ -221,7 +221,7 @@ export const CATALOG = {
     "error",
     "formatter",
     "A carriage return outside a comment (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both.",
-    () => "carriage return outside a comment: checkpolicy rejects it; convert the file to LF line endings first",
+    () => "a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first",
   ),
   "fmt-unopened": entry(
     "error",

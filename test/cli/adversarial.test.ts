@@ -351,7 +351,7 @@ const ROWS: Record<string, Row> = {
       return ["fmt", at("crlf.te")];
     },
     code: 1,
-    stderr: [`${at("crlf.te")}:2:28: error: carriage return outside a comment: checkpolicy rejects it; convert the file to LF line endings first`],
+    stderr: [`${at("crlf.te")}:2:28: error: a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first`],
   },
   "info --sensitivity NAME on a policy.conf read without -M": {
     argv: () => ["info", small, "--sensitivity", "s0"],

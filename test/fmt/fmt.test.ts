@@ -195,7 +195,7 @@ describe("xsm fmt", () => {
       const both = await xsm("fmt", "--check", crlf, quote);
       expect(both.code).toBe(1);
       expect(both.stderr).toBe(
-        `${crlf}:1:10: error: carriage return outside a comment: checkpolicy rejects it; convert the file to LF line endings first\nclass xen\n         ^\n` +
+        `${crlf}:1:10: error: a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first\nclass xen\n         ^\n` +
           `${quote}: error: an m4 quote is never closed\n`,
       );
     } finally {
