@@ -30,6 +30,8 @@ interface Section {
   noModified?: boolean;
   /** The noun after "Added" where sediff spells it otherwise ("Added Sensitivites"). */
   addedNoun?: string;
+  /** Policy properties are only modified: "(N Modified)", the lines without a header. */
+  onlyModified?: boolean;
 }
 
 function setDiff<T>(a: Map<string, T>, b: Map<string, T>): { added: string[]; removed: string[]; both: string[] } {
@@ -355,11 +357,26 @@ export interface DiffReport {
 /** Sections only an MLS policy (either side) can fill; validatetrans ones also when either side
  *  has a validatetrans, role_transition, policy capability, default_* and typebounds ones when
  *  either has such a record: printed then, so a report without them stays sediff's of its sections. */
-type Gate = "mls" | "validatetrans" | "roletrans" | "polcap" | "defaults" | "typebounds";
+type Gate = "mls" | "validatetrans" | "roletrans" | "polcap" | "defaults" | "typebounds" | "properties";
 const gated = (gate: Gate, section: SectionOf): SectionOf & { gate: Gate } => Object.assign(section, { gate });
+
+/** sediff's Policy Properties: handle_unknown, MLS and version, each `name +new -old` when it
+ *  differs (a source is compiled as version 30, deny, as checkpolicy -t Xen -c 30 builds it). */
+const propertiesSection: SectionOf = (a, b) => {
+  // sorted by name as sediff sorts them (Python: upper case first)
+  const props = (ap: AnalysisPolicy): [string, string][] => [
+    ["MLS", ap.sym.mls !== undefined ? "True" : "False"],
+    ["handle_unknown", ap.handleUnknown ?? "deny"],
+    ["version", String(ap.version ?? 30)],
+  ];
+  const pb = new Map(props(b));
+  const modified = props(a).filter(([n, v]) => pb.get(n) !== v).map(([n, v]) => ({ line: `${n} +${pb.get(n)} -${v}`, details: [] }));
+  return { title: "Policy Properties", noun: "Policy Properties", added: [], removed: [], modified, onlyModified: true };
+};
 
 /** The sections in the order the sediff script prints them. */
 const SECTIONS: (SectionOf & { gate?: Gate })[] = [
+  gated("properties", propertiesSection),
   membersSection("Commons", PERMISSIONS, commons),
   membersSection("Classes", PERMISSIONS, classes),
   valuesSection(
@@ -434,7 +451,9 @@ export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
   const polcap = a.sym.policycaps.length + b.sym.policycaps.length > 0;
   const anyDefaults = defaults(a).size + defaults(b).size > 0;
   const bounded = typebounds(a).size + typebounds(b).size > 0;
-  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0, roletrans, polcap, defaults: anyDefaults, typebounds: bounded };
+  // as sediff without --property: only when a property differs
+  const properties = propertiesSection(a, b).modified.length > 0;
+  const open: Record<Gate, boolean> = { mls, validatetrans: mls || a.sym.validatetrans.length + b.sym.validatetrans.length > 0, roletrans, polcap, defaults: anyDefaults, typebounds: bounded, properties };
   const sections = SECTIONS.filter((s) => s.gate === undefined || open[s.gate]).map((section) => section(a, b));
   return { sections, differs: sections.some((s) => s.added.length + s.removed.length + s.modified.length > 0) };
 }
@@ -444,6 +463,10 @@ export function diffPolicies(a: AnalysisPolicy, b: AnalysisPolicy): DiffReport {
 export function renderDiff(r: DiffReport): string {
   let out = "";
   for (const s of r.sections) {
+    if (s.onlyModified) {
+      out += `${s.title} (${s.modified.length} Modified)\n${s.modified.map((m) => `      * ${m.line}\n`).join("")}\n`;
+      continue;
+    }
     out += `${s.title} (${s.added.length} Added, ${s.removed.length} Removed${s.noModified ? "" : `, ${s.modified.length} Modified`})\n`;
     if (s.added.length) out += `   Added ${s.addedNoun ?? s.noun}: ${s.added.length}\n${s.added.map((x) => `      + ${x}\n`).join("")}`;
     if (s.removed.length) out += `   Removed ${s.noun}: ${s.removed.length}\n${s.removed.map((x) => `      - ${x}\n`).join("")}`;

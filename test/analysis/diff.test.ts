@@ -117,3 +117,22 @@ describe("xsm diff: typebounds", () => {
     expect(r.stdout).toContain("   Modified Typebounds: 1\n      * typebounds +p2_t -p1_t c1_t;\n");
   });
 });
+
+describe("xsm diff: policy properties", () => {
+  // sediff --property (with SEDIFF_SECTIONS) between checkpolicy -t Xen -c 30's binary of small.conf
+  // and small.v24-allow.bin (checkpolicy -t Xen -c 24 -U allow), setools 4.4.1; a source counts as
+  // version 30, handle_unknown deny
+  const dir = "test/fixtures/analysis/diff";
+  it("prints sediff's Policy Properties when handle_unknown, MLS or the version differ", async () => {
+    const r = await xsm("diff", "test/fixtures/cli/small.conf", `${dir}/small.v24-allow.bin`);
+    expect(r.code).toBe(1);
+    const want = readFileSync(`${dir}/properties.sediff.txt`, "utf8");
+    expect(r.stdout.startsWith("Policy Properties (2 Modified)\n      * handle_unknown +allow -deny\n      * version +24 -30\n\n")).toBe(true);
+    // initial SIDs: the binary names them by number (Xen's names), the source as declared
+    const noSids = (t: string) => t.replace(/^Initial SIDs \(.*\n(?:.+\n)*\n/m, "");
+    expect(noSids(sediffComparable(r.stdout, false))).toBe(noSids(sediffComparable(want, true)));
+    const mls = await xsm("diff", "test/fixtures/cli/small.conf", "test/fixtures/mls/devices.bin");
+    expect(mls.stdout.startsWith("Policy Properties (1 Modified)\n      * MLS +True -False\n\n")).toBe(true);
+    expect((await xsm("diff", "test/fixtures/cli/small.conf", "test/fixtures/cli/small.conf")).stdout).not.toContain("Policy Properties");
+  });
+});
