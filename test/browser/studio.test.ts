@@ -57,6 +57,15 @@ async function expectAttr(loc: Locator, name: string, value: string | RegExp): P
   if (typeof value === "string") expect(got).toBe(value);
   else expect(got).toMatch(value);
 }
+/** Keys typed into a read-only editor change nothing and are counted on its note (data-refused). */
+async function expectTypingRefused(page: Page, note: Locator): Promise<void> {
+  const editor = page.getByTestId("editor").locator(".cm-content");
+  const before = await editor.textContent();
+  await editor.click();
+  await page.keyboard.type("xyz");
+  await expectAttr(note, "data-refused", /^[1-9]/);
+  expect(await editor.textContent()).toBe(before);
+}
 async function expectCount(loc: Locator, n: number | "some"): Promise<void> {
   const got = await eventually(() => loc.count(), (c) => (n === "some" ? c > 0 : c === n));
   if (n === "some") expect(got).toBeGreaterThan(0);
@@ -420,12 +429,7 @@ describe("xsm studio in chromium", () => {
       const note = page.getByTestId("tree-note");
       await expectAttr(note, "data-state", "read-only");
       await expectText(note, "could not be written back");
-      const editor = page.getByTestId("editor").locator(".cm-content");
-      const before = await editor.textContent();
-      await editor.click();
-      await page.keyboard.type("xyz");
-      await expectAttr(note, "data-refused", /^[1-9]/);
-      expect(await editor.textContent()).toBe(before);
+      await expectTypingRefused(page, note);
       await shot(page, "10-tree-m4-output-read-only");
       await page.close();
 
@@ -475,12 +479,7 @@ describe("xsm studio in chromium", () => {
         await expectText(page.getByTestId("diagnostics").locator("li.diag.error"), "m4 not found");
         // (not policy.conf's names, opened before: the tree has none until it is built)
         await expectText(page.getByTestId("outline"), "no outline until it parses");
-        const editor = page.getByTestId("editor").locator(".cm-content");
-        const before = await editor.textContent();
-        await editor.click();
-        await page.keyboard.type("xyz");
-        await expectAttr(note, "data-refused", /^[1-9]/);
-        expect(await editor.textContent()).toBe(before);
+        await expectTypingRefused(page, note);
         await shot(page, "11-tree-without-m4");
         await page.close();
       } finally {
