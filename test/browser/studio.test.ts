@@ -57,6 +57,15 @@ async function expectAttr(loc: Locator, name: string, value: string | RegExp): P
   if (typeof value === "string") expect(got).toBe(value);
   else expect(got).toMatch(value);
 }
+/** Asks the decision explorer one question (its form, then Decide). */
+async function decide(page: Page, source: string, target: string, tclass: string, perm: string): Promise<void> {
+  const form = page.getByTestId("decision-form");
+  await form.locator("input[name=source]").fill(source);
+  await form.locator("input[name=target]").fill(target);
+  await form.locator("select[name=class]").selectOption(tclass);
+  await form.locator("select[name=perm]").selectOption(perm);
+  await form.getByRole("button", { name: "Decide" }).click();
+}
 /** Keys typed into a read-only editor change nothing and are counted on its note (data-refused). */
 async function expectTypingRefused(page: Page, note: Locator): Promise<void> {
   const editor = page.getByTestId("editor").locator(".cm-content");
@@ -182,12 +191,7 @@ describe("xsm studio in chromium", () => {
 
   it("answers svp_hwdom_t unplug gvp1_pci_t: allowed, with the rule that grants it", async () => {
     const page = await openPage(`${server.url}?view=decisions`);
-    const form = page.getByTestId("decision-form");
-    await form.locator("input[name=source]").fill("svp_hwdom_t");
-    await form.locator("input[name=target]").fill("gvp1_pci_t");
-    await form.locator("select[name=class]").selectOption("resource");
-    await form.locator("select[name=perm]").selectOption("unplug");
-    await form.getByRole("button", { name: "Decide" }).click();
+    await decide(page, "svp_hwdom_t", "gvp1_pci_t", "resource", "unplug");
     const result = page.getByTestId("decision-result");
     await expectAttr(result.locator(".decision"), "data-allowed", "true");
     await expectExactText(result.locator(".verdict"), "allowed");
@@ -350,12 +354,7 @@ describe("xsm studio in chromium", () => {
       const page = await openPage(`${served.url}?view=decisions`);
       await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
       expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/xen.te");
-      const form = page.getByTestId("decision-form");
-      await form.locator("input[name=source]").fill("domU_t_channel");
-      await form.locator("input[name=target]").fill("domU_t");
-      await form.locator("select[name=class]").selectOption("event");
-      await form.locator("select[name=perm]").selectOption("bind");
-      await form.getByRole("button", { name: "Decide" }).click();
+      await decide(page, "domU_t_channel", "domU_t", "event", "bind");
       const granted = page.getByTestId("decision-result").locator("li.granted-by");
       // where xsm simulate's trace names it (test/sim/tree-scenario.test.ts)
       await expectExactText(granted.locator("a.rule-link"), "modules/xen.if:139");
@@ -514,12 +513,7 @@ describe("xsm studio in chromium", () => {
         await expectText(page.getByTestId("status"), "compiles");
         await expectText(page.getByTestId("diagnostics"), "no diagnostics");
         // it answers: a rule of the tree, at its .if line
-        const form = page.getByTestId("decision-form");
-        await form.locator("input[name=source]").fill("domU_t_channel");
-        await form.locator("input[name=target]").fill("domU_t");
-        await form.locator("select[name=class]").selectOption("event");
-        await form.locator("select[name=perm]").selectOption("bind");
-        await form.getByRole("button", { name: "Decide" }).click();
+        await decide(page, "domU_t_channel", "domU_t", "event", "bind");
         await expectExactText(page.getByTestId("decision-result").locator("li.granted-by a.rule-link"), "modules/xen.if:139");
         // the file on disk is as it was
         expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(`${te}define(\`broken\n`);
