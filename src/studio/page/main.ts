@@ -313,9 +313,16 @@ class Studio {
 
   // ---- saving ----------------------------------------------------------------------------------
 
-  /** Writes the file in the editor shown back to disk (the server checks it is the file as the
-   *  page loaded it, unless `overwrite`). */
-  private async save(overwrite = false): Promise<void> {
+  /** Writes the file in the editor shown back to disk, one save at a time (a second Ctrl+S while
+   *  the first is under way would send the digest the first replaces, and read as a conflict). */
+  private save(overwrite = false): Promise<void> {
+    this.saving = this.saving.then(() => this.saveNow(overwrite));
+    return this.saving;
+  }
+  private saving: Promise<void> = Promise.resolve();
+
+  /** The server checks the file is as the page loaded it, unless `overwrite`. */
+  private async saveNow(overwrite: boolean): Promise<void> {
     const key = this.activeFile();
     if (key === undefined) return this.say("warn", "m4's output is not a file: edit and save the tree's files (pick one above the editor)");
     const label = this.fileLabel(key);
