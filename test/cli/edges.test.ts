@@ -331,6 +331,14 @@ describe("help", () => {
     }
     expect(seen.size).toBe(2);
   });
+
+  it("-M says what it does to each input the command reads: a policy.conf, a tree, a binary", async () => {
+    // check reads all three as the analysis commands do; its -M said only "contexts carry levels"
+    for (const c of ["check", "search", "info", "why", "allow", "flow", "diff", "test"]) {
+      const mls = (await options(c)).get("-M, --mls");
+      expect(mls, c).toContain("a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself");
+    }
+  });
 });
 
 describe("xsm build never writes over the tree it builds", () => {
