@@ -133,6 +133,14 @@ describe("xsm at the edges", () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ name: "svp", xsm: "flask" });
     expect(existsSync(join(dir, "-"))).toBe(false);
   });
+
+  it("scaffold -: the scenario names a policy.conf that is not there yet, and a warning says so", () => {
+    // it was named "<stdin>" and pointed at policy.conf without a word; simulate then found no file
+    const r = withStdin(readFileSync(svp, "utf8"), ["scaffold", "-"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: "scenario", policy: "policy.conf" });
+    expect(r.stderr).toBe(`xsm: warning: the policy came from standard input, so the scenario's /policy names it "policy.conf": save the policy there, or change /policy\n`);
+  });
 });
 
 describe("standard input is <stdin> in every command's diagnostics", () => {
