@@ -13,7 +13,8 @@ export function diagnosticsDoc(): string {
     "",
     "Every diagnostic xsm-policy prints carries one of these codes. A policy diagnostic is located by",
     "`file:line:col` (mapped through `#line` directives); a scenario diagnostic by its file and the",
-    "JSON path of the offending value. `xsm` exits 1 when any error is reported.",
+    "JSON path of the offending value. `xsm` exits 1 when any error is reported",
+    "(`xsm diff` 2, as diff(1) does when it cannot compare).",
     "",
   ];
   for (const area of AREAS) {

@@ -124,7 +124,7 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
   for (const name of Object.keys(bools)) {
     if (policy.getBoolean(name) === undefined) {
       const known = policy.booleanNames();
-      throw new CliError(`unknown boolean '${name}' (the policy declares ${known.length ? known.join(", ") : "none"})`);
+      throw new CliError(`--bool: unknown boolean '${name}' (the policy declares ${known.length ? known.join(", ") : "none"})`);
     }
   }
   try {
@@ -267,7 +267,7 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .argument("<policy>", "policy.conf or binary policy file, a policy tree directory (as xsm build reads it), or - for standard input")
     .option("--scontext <context>", "source context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
     .option("--tcontext <context>", "target context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
-    .option("-M, --mls", "an MLS policy (as checkpolicy -M): contexts carry levels, mlsconstrain applies")
+    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself. Contexts carry levels, mlsconstrain applies")
     .option("--class <class>", "object class, e.g. resource")
     .option("--perm <perm>", "permission, e.g. plug (repeatable: each is decided and printed)", collectPerms)
     .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)

@@ -26,7 +26,7 @@ export function registerDiff(program: Command, cli: CliContext): void {
     .command("diff")
     .description("compare two policies as sediff does (components, TE and role allow rules, constraints, initial SIDs, Xen ocontexts); --access: the effective permissions that change")
     .argument("<old>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
-    .argument("<new>", "policy.conf, binary policy, or policy tree directory (the tree options apply to both)")
+    .argument("<new>", "policy.conf, binary policy or policy tree directory (the tree options apply to both), or - for standard input when OLD is a file")
     .option("--access", "per (source, target, class): the effective permissions gained and lost")
     .option("--json", "print JSON");
   policyInputOptions(cmd)

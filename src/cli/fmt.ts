@@ -83,7 +83,7 @@ export function registerFmt(program: Command, cli: CliContext): void {
   program
     .command("fmt")
     .description("lay out policy.conf, .te and .if files in the canonical way (only blanks change)")
-    .argument("<files...>", "policy files (*.conf as policy.conf; anything else as m4 source of a policy tree)")
+    .argument("<files...>", "policy files (*.conf as policy.conf; anything else as m4 source of a policy tree), or - for standard input (named <stdin>, laid out as m4 source)")
     .option("--check", "write nothing; list the files that would change and exit 1 if any")
     .option("--write", "rewrite the files that change in place")
     .action((files: string[], opts: FmtOptions) => runFmt(cli, files, opts));

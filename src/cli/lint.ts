@@ -33,14 +33,14 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
     if (opts.format === "json") {
       const checks = [
         ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
-        ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help })),
+        ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help, example: lint.XEN_LINT_EXAMPLES[code] })),
       ];
       cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
       return;
     }
     for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
     // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
-    for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n`);
+    for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n    e.g. ${lint.XEN_LINT_EXAMPLES[code]}\n`);
     return;
   }
   if (target === undefined) throw new CliError("missing argument: a policy.conf or a policy tree directory", 2);

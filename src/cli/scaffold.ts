@@ -53,12 +53,14 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   // the scenario names its policy relative to where the scenario is written
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
-  const name = opts.name ?? (basename(path).replace(/\.conf$/, "") || "scenario");
+  const name = opts.name ?? (file === "-" ? "scenario" : basename(path).replace(/\.conf$/, "") || "scenario");
   const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy);
   // a scenario needs a domain (scenario.schema.json): without platforms there is none to write
   if (scenario.domains.length === 0) {
     throw new CliError(`${path}: no scenario written: it would have no domain (${warnings.join("; ")}); xsm init writes a policy with platform blocks to start from`);
   }
+  // standard input has no path to put in the scenario: it names a file the user has yet to save
+  if (file === "-") warnings.push(`the policy came from standard input, so the scenario's /policy names it "${policyPath}": save the policy there, or change /policy`);
   for (const w of warnings) cli.io.stderr.write(`xsm: warning: ${w}\n`);
   const json = `${JSON.stringify(scenario, null, 2)}\n`;
   if (opts.output === undefined) cli.io.stdout.write(json);

@@ -12,6 +12,16 @@ export { CHECKS, CHECK_CODES } from "./checks.js";
  *  (src/binary: sourceRefusals, initialSidOrder), as `xsm compile -o` warns. */
 export const XEN_LINT_CODES: readonly DiagnosticCode[] = [...XEN_REFUSAL_CODES, "role-dominates-attribute", "initial-sid-order"];
 
+/** `xsm lint --list`'s example of each Xen-side code, as the checks carry theirs (each one, added to
+ *  test/fixtures/cli/small.conf, is reported under its code). */
+export const XEN_LINT_EXAMPLES: Readonly<Record<string, string>> = {
+  "xen-common-prefix": "common basic { getattr setattr }   class domain inherits basic { create destroy }",
+  "xen-empty-avtab": "if (debug) { allow dom0_t xen_t:xen settime; }   # and no allow, auditallow or dontaudit rule outside a conditional",
+  "xen-filename-trans": 'type_transition dom0_t guest_t:domain guest_self_t "xenstore";',
+  "role-dominates-attribute": "attribute_role guest_roles;   dominance { role system_r { role guest_roles; } }",
+  "initial-sid-order": "sid xen   sid xenboot   # declared first, sid xen is SID 1, which Xen reads as xenboot",
+};
+
 /** Every code a lint finding carries: each can be suppressed by a comment and given a severity
  *  (or turned off) by the config, the Xen ones as the checks. */
 export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, ...XEN_LINT_CODES]);

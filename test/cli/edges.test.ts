@@ -55,6 +55,11 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: ["xsm: error: standard input (-) is named more than once; it can be read only once"],
   },
+  "studio -: standard input is no file the studio can serve (it said '-: no such file')": {
+    argv: () => ["studio", "-", "--no-open"],
+    code: 2,
+    stderr: ["xsm: error: xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory"],
+  },
   "scaffold --name '': the scenario's name may not be empty": {
     argv: () => ["scaffold", svp, "--name", ""],
     code: 2,
@@ -132,6 +137,14 @@ describe("xsm at the edges", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ name: "svp", xsm: "flask" });
     expect(existsSync(join(dir, "-"))).toBe(false);
+  });
+
+  it("scaffold -: the scenario names a policy.conf that is not there yet, and a warning says so", () => {
+    // it was named "<stdin>" and pointed at policy.conf without a word; simulate then found no file
+    const r = withStdin(readFileSync(svp, "utf8"), ["scaffold", "-"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ name: "scenario", policy: "policy.conf" });
+    expect(r.stderr).toBe(`xsm: warning: the policy came from standard input, so the scenario's /policy names it "policy.conf": save the policy there, or change /policy\n`);
   });
 });
 
@@ -330,6 +343,29 @@ describe("help", () => {
       }
     }
     expect(seen.size).toBe(2);
+  });
+
+  it("every argument that reads standard input says so: - is named in its help", async () => {
+    // fmt's files and diff's NEW read - without their help saying so
+    const reads: [string, string][] = [["compile", "policy"], ["check", "policy"], ["fmt", "files"], ["lint", "policy"], ["simulate", "scenario"], ["scaffold", "policy"], ["search", "policy"], ["info", "policy"], ["why", "policy"], ["allow", "policy"], ["flow", "policy"], ["diff", "old"], ["diff", "new"], ["test", "files"]];
+    for (const [c, arg] of reads) {
+      const help = (await xsm(c, "--help")).stdout;
+      const section = help.slice(help.indexOf("Arguments:"), help.indexOf("Options:")).split("\n");
+      const first = section.findIndex((l) => l.startsWith(`  ${arg} `));
+      const rest = section.slice(first + 1);
+      const end = rest.findIndex((l) => !/^ {3,}\S/.test(l));
+      const text = [section[first], ...rest.slice(0, end)].join(" ").replace(/\s+/g, " ");
+      expect(first, `${c} ${arg}`).toBeGreaterThan(0);
+      expect(text, `${c} ${arg}`).toMatch(/- for standard input/);
+    }
+  });
+
+  it("-M says what it does to each input the command reads: a policy.conf, a tree, a binary", async () => {
+    // check reads all three as the analysis commands do; its -M said only "contexts carry levels"
+    for (const c of ["check", "search", "info", "why", "allow", "flow", "diff", "test"]) {
+      const mls = (await options(c)).get("-M, --mls");
+      expect(mls, c).toContain("a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself");
+    }
   });
 });
 

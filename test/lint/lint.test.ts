@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHECKS, lintText } from "../../src/lint/index.js";
+import { CHECKS, lintText, XEN_LINT_CODES, XEN_LINT_EXAMPLES } from "../../src/lint/index.js";
 import { compilePolicy } from "../../src/policy/index.js";
 import { xsm } from "../cli/run.js";
 import { policyText } from "../policy/policy-text.js";
@@ -96,6 +96,26 @@ describe("xsm lint on a policy with planted defects", () => {
   it("--list documents every check: code, severity, rationale, example", async () => {
     const r = await xsm("lint", "--list");
     for (const c of CHECKS) expect(r.stdout).toContain(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
+    // the Xen-side codes too (they had no example, though --help promises one for every check)
+    const entries = r.stdout.split(/\n(?=\S)/).filter((e) => e !== "");
+    expect(entries.length).toBe(CHECKS.length + XEN_LINT_CODES.length);
+    for (const e of entries) expect(e).toMatch(/^\S+ \((error|warning)\): .+\n {4}e\.g\. \S/);
+  });
+
+  it("each Xen-side example of --list is reported under its code", async () => {
+    const small = readFileSync("test/fixtures/cli/small.conf", "utf8");
+    // small.conf has a class inheriting a common and sid xen first: those two are its own
+    const planted: Record<string, string> = {
+      "xen-common-prefix": small,
+      "initial-sid-order": small,
+      "xen-filename-trans": small.replace("role system_r;", 'type_transition dom0_t guest_a_t:domain guest_b_t "xenstore";\nrole system_r;'),
+      "role-dominates-attribute": small.replace("role vm_r;", "role vm_r;\nattribute_role guest_roles;\nrole vm_r, guest_roles;\ndominance { role system_r { role guest_roles; } }"),
+      "xen-empty-avtab": small.replace(/^(allow|auditallow|dontaudit) .*\n/gm, "").replace("if (guests_may_plug) {", "if (guests_may_plug) {\n  allow dom0_t xen_t:xen settime;"),
+    };
+    for (const code of XEN_LINT_CODES) {
+      expect(XEN_LINT_EXAMPLES[code], code).toBeDefined();
+      expect(lintText(planted[code]!, "small.conf").diagnostics.map((d) => d.code), code).toContain(code);
+    }
   });
 });
 
