@@ -222,7 +222,8 @@ export const CATALOG = {
     sentence,
   ),
 
-  // ---- xsm fmt (a file it cannot lay out safely is left as it is) ----
+  // ---- xsm fmt (a file it cannot lay out safely is left as it is; one compile refuses at the syntax
+  // level is refused with compile's own codes: syntax, bad-character, limit) ----
   "fmt-carriage-return": entry(
     "error",
     "formatter",
