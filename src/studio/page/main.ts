@@ -645,7 +645,9 @@ class Studio {
   /** m4 over the tree's files as edited (one build at a time, each with the texts then), then
    *  the compile and the scenario again. */
   private rebuild(tree: TreeBuild): void {
-    fill(this.status, h("span", { class: "pill" }, "building"), " m4 over the tree");
+    // (a tree not open is rebuilt too, when one of its files is taken from disk: its own status
+    // line is its compile's, when it is opened)
+    if (this.tree === tree) fill(this.status, h("span", { class: "pill" }, "building"), " m4 over the tree");
     this.rebuilding = this.rebuilding.then(async () => {
       // (the answer is about the texts sent now: later edits are carried over it)
       for (const f of tree.files) this.sinceAnswer.delete(tree.key(f));
