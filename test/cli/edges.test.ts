@@ -60,6 +60,17 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: ["xsm: error: xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory"],
   },
+  "build -: a policy tree cannot come from standard input (it said '-: no such directory')": {
+    argv: () => ["build", "-"],
+    code: 2,
+    stderr: ["xsm: error: xsm build reads a policy tree, a directory, and standard input (-) is none: for one policy.conf on standard input, use xsm compile -"],
+  },
+  "check --queries -: an empty standard input names what was expected (it said 'expected a queries')": {
+    argv: () => ["check", resolve(small), "--queries", "-"],
+    stdin: "",
+    code: 1,
+    stderr: ["xsm: error: standard input is empty, expected a query list"],
+  },
   "scaffold --name '': the scenario's name may not be empty": {
     argv: () => ["scaffold", svp, "--name", ""],
     code: 2,
@@ -173,7 +184,7 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     const notUtf8 = Buffer.from([0x7b, 0xff, 0x7d]);
     expect(withStdin(notUtf8, ["test", "-"]).stderr).toContain("<stdin>: not valid UTF-8 text (test files are UTF-8)\n");
     expect(withStdin(notUtf8, ["simulate", "-"]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (scenario files are UTF-8)\n");
-    expect(withStdin(notUtf8, ["check", "--queries", "-", resolve(small)]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (queries files are UTF-8)\n");
+    expect(withStdin(notUtf8, ["check", "--queries", "-", resolve(small)]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (query list files are UTF-8)\n");
     const huge = withStdin(Buffer.alloc(17 * 1024 * 1024, 0x20), ["simulate", "-"]);
     expect(huge.code).toBe(1);
     expect(huge.stderr).toBe("xsm: error: <stdin>: too large (the limit for a scenario file is 16.0 MB)\n");
