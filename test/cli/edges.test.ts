@@ -377,6 +377,9 @@ describe("help", () => {
       const mls = (await options(c)).get("-M, --mls");
       expect(mls, c).toContain("a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself");
     }
+    // compile reads no tree, lint no binary
+    expect((await options("compile")).get("-M, --mls")).toMatch(/^an MLS policy: a policy\.conf as checkpolicy -M reads it .*; a binary says so itself$/);
+    expect((await options("lint")).get("-M, --mls")).toBe("an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)");
   });
 });
 
