@@ -94,6 +94,11 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [`xsm: error: cannot write ${at("adir")}: it is a directory; name the policy.conf to write`],
   },
+  "allow --module --json: JSON has no module to lay out (--module was dropped without a word)": {
+    argv: () => ["allow", resolve(small), "/dev/null", "--module", "local", "--json"],
+    code: 2,
+    stderr: ["xsm: error: --json and --module contradict: give one"],
+  },
   "flow -S -A: the two path analyses contradict": {
     argv: () => ["flow", small, "-s", "dom0_t", "-t", "nic_t", "-S", "-A", "3"],
     code: 2,
