@@ -99,6 +99,11 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: ["xsm: error: --json and --module contradict: give one"],
   },
+  "simulate --compare --verbose: the table has no decisions to explain (--verbose was dropped without a word)": {
+    argv: () => ["simulate", "examples/svp/jan-reassociate.json", "--compare", "--verbose"],
+    code: 2,
+    stderr: ["xsm: error: --verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)"],
+  },
   "flow -S -A: the two path analyses contradict": {
     argv: () => ["flow", small, "-s", "dom0_t", "-t", "nic_t", "-S", "-A", "3"],
     code: 2,
