@@ -104,6 +104,16 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: ["xsm: error: --verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)"],
   },
+  "build --flask-dir MISSING: says the directory is missing, as xsm lsp does (it said 'no security_classes here')": {
+    argv: () => ["build", "examples/xen-flask", "--flask-dir", at("no-flask")],
+    code: 1,
+    stderr: [`xsm: error: --flask-dir ${at("no-flask")}: no such directory; it names Xen's xen/xsm/flask/policy directory`],
+  },
+  "build --flask-dir EMPTY-DIR: a directory without Xen's class files": {
+    argv: () => ["build", "examples/xen-flask", "--flask-dir", at("adir")],
+    code: 1,
+    stderr: [`xsm: error: --flask-dir ${at("adir")}: no security_classes in it; it names Xen's xen/xsm/flask/policy directory`],
+  },
   "flow -S -A: the two path analyses contradict": {
     argv: () => ["flow", small, "-s", "dom0_t", "-t", "nic_t", "-S", "-A", "3"],
     code: 2,
