@@ -209,9 +209,13 @@ function entry(b: Builder, e: AvEntry, out: { rules: ExpandedAvRule[]; typeRules
     const mask = av.kind === AvKind.DontAudit ? ~e.data >>> 0 : e.data;
     const perms = cls.perms.filter((p, bit) => p && (mask >>> bit) & 1);
     const text = `${av.rule} ${b.typeName(e.source)} ${b.typeName(e.target)}:${cls.name} { ${perms.join(" ")} };`;
-    out.rules.push({ kind: av.rule, span: b.span(text), cond, sources, targets, self: false, classes: [tclass], masks: [mask] });
     const s = b.keyId[e.source]!;
     const t = b.keyId[e.target]!;
+    const nt = b.sym.types.length;
+    const rule: ExpandedAvRule = { kind: av.rule, span: b.span(text), cond, sources, targets, self: false, classes: [tclass], masks: [mask] };
+    // an entry keyed on an attribute is what a context with that attribute as its type matches
+    if (s >= nt || t >= nt) rule.attrKeys = { sources: s >= nt ? [s] : [], targets: t >= nt ? [t] : [] };
+    out.rules.push(rule);
     if (s >= 0 && t >= 0) target.addPairs([s], [t], false, tclass, av.kind, mask);
     return;
   }

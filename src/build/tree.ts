@@ -29,6 +29,8 @@ export interface PolicyTree {
   m4Params: string[];
 }
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** A tree that cannot be built; the message names the file and what Makefile.common expects. */
 export class TreeError extends Error {
   constructor(
@@ -38,6 +40,18 @@ export class TreeError extends Error {
   ) {
     super(message);
     this.name = "TreeError";
+  }
+
+  /** The message with the paths under `dir` (the tree as readTree was given it) named from the
+   *  tree, for a reader that names the tree already: a scenario at its JSON path, the studio whose
+   *  rebuild reads a scratch copy of the tree. */
+  fromTree(dir: string): string {
+    const full = resolve(dir);
+    const here = relative(process.cwd(), full);
+    // a path is the tree's where it starts (the message's start, after a blank, quote or bracket);
+    // the longer spelling first, as either may end the other
+    const spellings = (here === "" ? [full] : [full, here]).sort((a, b) => b.length - a.length).map(escapeRegExp).join("|");
+    return this.message.replace(new RegExp(`^(?:${spellings}): `), "").replace(new RegExp(`(^|[\\s'"\`(])(?:${spellings})${escapeRegExp(sep)}`, "g"), "$1");
   }
 }
 

@@ -2,7 +2,8 @@
 // tree's m4 sources (src/fmt/format.ts). Without flags the formatted text goes to stdout; --write
 // rewrites the files that change, all of them or none (one file that cannot be laid out leaves every
 // file as it was); --check writes nothing and exits 1 naming the files that would change (for CI). A
-// file that cannot be laid out safely is an error naming FILE:LINE:COL.
+// file that cannot be laid out safely, or that compile refuses as it is (a policy.conf that does
+// not parse), is an error naming FILE:LINE:COL, with compile's code and message for the latter.
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
@@ -36,7 +37,7 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       text = readPolicyFile(file, "xsm fmt");
       laidOut.push({ file, text, formatted: formatSource(text, kindOf(file)) });
     } catch (err) {
-      if (err instanceof FormatError) errors.push(renderDiagnostic(err.diagnostic(displayName(file), text!), text, displayName(file)));
+      if (err instanceof FormatError) errors.push(err.diagnostics(displayName(file), text!).map((d) => renderDiagnostic(d, text, displayName(file))).join(""));
       else if (err instanceof CliError) errors.push(`xsm: error: ${err.message}\n`);
       else throw err;
       failed++;

@@ -45,7 +45,6 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
   const { Locator } = await import("../build/locate.js");
   const built = new Map<string, { source: PolicySource; tree: PolicyTree }>();
   const used = new Set<string>();
-  const refused = (message: string): PolicyError => new PolicyError([error("input", message)]);
   const attempt = (dir: string, rel: string, { mls }: { mls: boolean }): TreeAttempt => {
     const full = resolve(dir, rel);
     used.add(full);
@@ -58,10 +57,10 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
       tree = readTree(full, { flaskDir: options.flaskDir, mls, defines: options.define });
       m4 = runM4(tree);
     } catch (err) {
-      // (readTree's messages start with the path it was given: the JSON path names the tree already)
+      // (the JSON path names the tree already)
       if (!(err instanceof TreeError)) throw err;
-      const message = `cannot build the policy tree: ${err.message.startsWith(`${full}: `) ? err.message.slice(full.length + 2) : err.message}`;
-      return { ok: false, diagnostics: refused(message).diagnostics, ...(tree ? { tree } : {}), m4Missing: err.m4Missing };
+      const diagnostics = [error("input", `cannot build the policy tree: ${err.fromTree(full)}`)];
+      return { ok: false, diagnostics, ...(tree ? { tree } : {}), m4Missing: err.m4Missing };
     }
     // (located in the tree's files: "modules/x.te:3:1: m4: ...")
     const m4Errors = m4.diagnostics.filter((d) => d.severity === "error");

@@ -1,6 +1,7 @@
-// `xsm studio [POLICY|SCENARIO|DIR] [--port N] [--no-open] [--export DIR]`: the policy, its
-// decisions and the SVP platform in a browser. The page (dist/studio-web, built by npm run build)
-// runs the compiler and the simulator itself; the server only hands it its files, on 127.0.0.1.
+// `xsm studio [POLICY|SCENARIO|DIR] [--port N] [--no-open] [--read-only] [--export DIR]`: the
+// policy, its decisions and the SVP platform in a browser. The page (dist/studio-web, built by npm
+// run build) runs the compiler and the simulator itself; the server hands it its files on
+// 127.0.0.1, and writes back the ones the page saves (not with --read-only).
 // The server's modules load when the command runs, not for the other commands.
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
@@ -15,7 +16,10 @@ interface StudioOptions extends ScenarioTreeOptions {
   port?: string;
   open: boolean;
   export?: string;
+  readOnly?: boolean;
 }
+
+const READ_ONLY = "xsm studio was started with --read-only: edits stay in the page";
 
 function portOption(text: string | undefined): number {
   if (text === undefined) return 0;
@@ -31,7 +35,8 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const { buildSite } = await import("../studio/site.js");
   const { treeReader } = await import("./scenario-input.js");
   // (served, the page may have a tree rebuilt from its edits; an export has nothing to run m4)
-  const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }), { rebuild: opts.export === undefined });
+  const served = opts.export === undefined;
+  const site = buildSite(target, undefined, await treeReader({ flaskDir: opts.flaskDir, define: opts.define }), { rebuild: served, save: served && !opts.readOnly, ...(opts.readOnly && served ? { noSave: READ_ONLY } : {}) });
   for (const w of site.warnings) cli.io.stderr.write(`${w}\n`);
   const names = site.manifest.files.map((f) => f.name).join(", ");
   // located at the option, as the other outputs' errors are (src/cli/output.ts)
@@ -58,7 +63,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const { startServer } = await import("../studio/server.js");
   let server;
   try {
-    server = await startServer(site.entries, port, { trees: site.rebuilds, token: site.token });
+    server = await startServer(site.entries, port, { trees: site.rebuilds, saves: site.saves, token: site.token });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(code === "EADDRINUSE" ? `port ${port} is in use; pick another with --port, or leave it out for a free one` : `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);
@@ -95,6 +100,7 @@ export function registerStudio(program: Command, cli: CliContext): void {
     .argument("[target]", "a policy.conf, a scenario (.json), a policy tree or a directory of them (default: the SVP examples)")
     .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)")
     .option("--no-open", "do not try to open a browser")
+    .option("--read-only", "serve without writing: the page's Save is off, edits stay in the page")
     .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving");
   // for the policy trees scenarios name (built here: the page cannot run m4)
   policyInputOptions(cmd, { mls: false })

@@ -160,6 +160,12 @@ export const CATALOG = {
     "A reload while permissive kept a SID whose context the new policy does not accept (its names all exist): decisions still use it, security_context_to_sid refuses its text. Xen logs the same line (with its two spaces) without the reason.",
     (context: string, why: string) => `Flask:  context ${context} is invalid (${why})`,
   ),
+  "xsm-attribute-context": entry(
+    "warning",
+    "XSM",
+    "A reload converted a SID's context to one whose type the new policy declares as an attribute (Xen's convert_context looks the name up among types and attributes alike; object_r accepts any). Xen keeps the SID and prints nothing. Its decisions reach only the rules keyed on the attribute itself (its type_attr_map row is the attribute alone): not those of other attributes or of the attribute's types, nor a rule naming it with self, -, * or ~ or under `expandattribute A true`, which checkpolicy expands to its types. Constraints apply as to any context; security_context_to_sid refuses its text.",
+    (context: string, attribute: string) => `context ${context} now has attribute ${attribute} as its type: only rules keyed on the attribute itself apply to it (Xen prints nothing)`,
+  ),
   "xsm-mls-switch": entry("error", "XSM", "A reload cannot switch between an MLS and a non-MLS policy (Xen's policydb_read refuses it).", (wasMls: boolean) =>
     wasMls ? "Cannot switch between MLS and non-MLS policies" : "Cannot switch between non-MLS and MLS policies",
   ),
@@ -216,7 +222,8 @@ export const CATALOG = {
     sentence,
   ),
 
-  // ---- xsm fmt (a file it cannot lay out safely is left as it is) ----
+  // ---- xsm fmt (a file it cannot lay out safely is left as it is; one compile refuses at the syntax
+  // level is refused with compile's own codes: syntax, bad-character, limit) ----
   "fmt-carriage-return": entry(
     "error",
     "formatter",

@@ -8,59 +8,93 @@
 // written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. A
 // `#` comment is kept as written. A last check refuses any output whose non-blank characters differ
 // from the input's.
+//
+// fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
+// out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
+// in an m4 source a character checkpolicy rejects where m4 certainly carries it into policy.conf.
+// Blanks are spaces, tabs and form feeds (checkpolicy's, newline apart); any other white space, a
+// carriage return or a no-break space, is text fmt keeps.
 
 import type { MessageArgs } from "../diagnostics/catalog.js";
-import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { parsePolicy, strayMessage } from "../policy/parse.js";
+import { strayKind, type StrayKind } from "../policy/scan.js";
 
-export type SourceKind = "conf" | "m4";
+/** conf: a policy.conf (checkpolicy's input); m4: a policy tree's m4 source; modules: a tree's
+ *  modules/modules.conf (`name = on` lines, which Makefile.common reads with awk), laid out as a
+ *  policy.conf is but not parsed as one. */
+export type SourceKind = "conf" | "m4" | "modules";
 
-/** conf for `*.conf` (plain checkpolicy input), m4 for every other file of a policy tree. */
 /** Indentation stops growing here: a conditional nested as deep as checkpolicy reads (9,987
  *  levels, one per line) would otherwise grow by the square of its depth, past any file limit. */
 const MAX_INDENT = 64;
 
+/** modules for a file named modules.conf, conf for any other `*.conf`, m4 for every other file. */
 export function kindOf(path: string): SourceKind {
+  if (/(^|[\\/])modules\.conf$/.test(path)) return "modules";
   return path.endsWith(".conf") ? "conf" : "m4";
 }
 
-/** Why a file cannot be laid out safely: a diagnostic of the catalog's `fmt-*` codes, at a line
- *  when one is to blame. */
+/** A file compile refuses at the syntax level: its diagnostics, located in it when its name is
+ *  known (`file`, whose text is `text`), the first of them told at once. */
+interface Refused {
+  first: Diagnostic;
+  locate: (file: string, text: string) => Diagnostic[];
+}
+
+/** Why a file is not laid out: a diagnostic of the catalog's `fmt-*` codes, at a line when one is
+ *  to blame; or the compiler's own diagnostics (`syntax`, `bad-character`, `limit`) for a file
+ *  compile refuses as it is. */
 export class FormatError extends Error {
   readonly line?: number;
   /** The 1-based column of the one character to blame (a carriage return); else the whole line. */
   readonly col?: number;
-  readonly code: FormatCode;
+  readonly code: FormatCode | Diagnostic["code"];
   private readonly args: MessageArgs<FormatCode>;
+  private readonly refused?: Refused;
   constructor(code: "fmt-carriage-return", at: { line: number; col: number });
   constructor(code: "fmt-unsafe", line?: undefined);
   constructor(code: "fmt-unopened", line: number, close: "}" | ")");
   constructor(code: "fmt-unclosed", line: number | undefined, what: "quote" | "call" | "define" | "brace");
-  constructor(code: FormatCode, at?: number | { line: number; col: number }, ...args: unknown[]) {
-    const d = diagnostic(code, undefined, ...(args as MessageArgs<FormatCode>));
-    super(d.message);
+  constructor(refused: Refused);
+  constructor(code: FormatCode | Refused, at?: number | { line: number; col: number }, ...args: unknown[]) {
+    super(typeof code === "object" ? code.first.message : diagnostic(code, undefined, ...(args as MessageArgs<FormatCode>)).message);
     this.name = "FormatError";
+    this.args = args as MessageArgs<FormatCode>;
+    if (typeof code === "object") {
+      this.refused = code;
+      this.code = code.first.code;
+      this.line = code.first.span?.line;
+      this.col = code.first.span?.col;
+      return;
+    }
     this.code = code;
     this.line = typeof at === "object" ? at.line : at;
     this.col = typeof at === "object" ? at.col : undefined;
-    this.args = args as MessageArgs<FormatCode>;
   }
 
-  /** The diagnostic, located in `file` (whose text is `text`): the whole line to blame. */
-  diagnostic(file: string, text: string): Diagnostic {
-    if (this.line === undefined) return diagnostic(this.code, undefined, ...this.args);
+  /** Every diagnostic, located in `file` (whose text is `text`). */
+  diagnostics(file: string, text: string): Diagnostic[] {
+    return this.refused ? this.refused.locate(file, text) : [this.diagnostic(file, text)];
+  }
+
+  /** The `fmt-*` diagnostic, located in `file` (whose text is `text`): the whole line to blame. */
+  private diagnostic(file: string, text: string): Diagnostic {
+    const code = this.code as FormatCode;
+    if (this.line === undefined) return diagnostic(code, undefined, ...this.args);
     let offset = 0;
     for (let n = 1; n < this.line && offset >= 0; n++) offset = text.indexOf("\n", offset) + 1 || -1;
-    if (offset < 0) return diagnostic(this.code, undefined, ...this.args);
+    if (offset < 0) return diagnostic(code, undefined, ...this.args);
     const end = text.indexOf("\n", offset);
     const line = text.slice(offset, end < 0 ? text.length : end);
     if (this.col !== undefined) {
       const span: Span = { file, line: this.line, col: this.col, endLine: this.line, endCol: this.col + 1, offset: offset + this.col - 1, length: 1 };
-      return diagnostic(this.code, span, ...this.args);
+      return diagnostic(code, span, ...this.args);
     }
     const lead = line.length - line.trimStart().length;
     const length = Math.max(1, line.trim().length);
     const span: Span = { file, line: this.line, col: lead + 1, endLine: this.line, endCol: lead + 1 + length, offset: offset + lead, length };
-    return diagnostic(this.code, span, ...this.args);
+    return diagnostic(code, span, ...this.args);
   }
 }
 
@@ -73,10 +107,48 @@ type Frame =
   | { kind: "args"; parens: number; quote: number }; // an m4 call's argument list, kept verbatim
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
+/** A character of an m4 name (m4's words: `$` is not one). */
+const isM4WordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/** fmt's blanks: checkpolicy's (policy_scan.l's [ \t\f]), which are m4's text as any other. */
+const isBlank = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\f";
+
+function trimStartBlanks(s: string): string {
+  let i = 0;
+  while (isBlank(s[i])) i++;
+  return s.slice(i);
+}
+
+function trimEndBlanks(s: string): string {
+  let end = s.length;
+  while (end > 0 && isBlank(s[end - 1])) end--;
+  return s.slice(0, end);
+}
+
+/** A comment's end: its trailing blanks go, a carriage return ending it (a CR LF line, which
+ *  checkpolicy reads as part of the comment) stays after them. */
+function trimCommentEnd(s: string): string {
+  return s.endsWith("\r") ? `${trimEndBlanks(s.slice(0, -1))}\r` : trimEndBlanks(s);
+}
+
+/** The first place of a character checkpolicy rejects (src/policy/scan.ts's strays). */
+interface StrayAt {
+  line: number;
+  col: number;
+  offset: number;
+}
 
 class Formatter {
   private readonly stack: Frame[] = [{ kind: "code", define: false, braces: 0, parens: 0 }];
   private readonly out: string[] = [];
+  /** The first character of each kind checkpolicy rejects that m4 copies into policy.conf as it
+   *  is (m4 sources only; a policy.conf is read by the parser itself). */
+  readonly strays = new Map<StrayKind, StrayAt>();
+  /** Where the current line starts in the text (for strays' offsets). */
+  private lineOffset = 0;
+  /** m4 sources where top-level text certainly reaches policy.conf: not a file that diverts its
+   *  output (`divert(-1)` discards it) or changes m4's quotes or comments (fmt reads m4's defaults). */
+  private checkStrays = false;
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -95,12 +167,16 @@ class Formatter {
   format(text: string): string {
     const cr = crOutsideComment(text);
     if (cr !== undefined) throw new FormatError("fmt-carriage-return", cr);
+    this.checkStrays = this.kind === "m4" && !/\b(divert|changequote|changecom|changeword)\b/.test(text);
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;
+    let offset = 0;
     lines.forEach((line, i) => {
+      this.lineOffset = offset;
+      offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
-      if (startsInCode && line.trim() === "") {
+      if (startsInCode && trimStartBlanks(line) === "") {
         blank++;
         return;
       }
@@ -124,15 +200,24 @@ class Formatter {
       // the line starts inside a quote or a call's arguments: verbatim up to where that ends
       const end = this.verbatim(line, 0);
       if (end >= line.length) return line;
-      return line.slice(0, end) + this.code(line.slice(end), lineNo).trimEnd();
+      return trimEndBlanks(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
     }
-    const body = line.trim();
+    const lead = line.length - trimStartBlanks(line).length;
+    const body = trimEndBlanks(line.slice(lead));
     if (body.startsWith("#line")) return body;
     let depth = this.depth();
     if (body.startsWith("}") || body.startsWith(")")) depth--;
     else if (body.startsWith("'") && this.closesDefine()) depth--;
-    const laid = this.code(body, lineNo);
-    return `${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`.trimEnd();
+    const laid = this.code(body, lineNo, lead);
+    return trimEndBlanks(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
+  }
+
+  /** Notes `c` at column index `at` of line `lineNo` when checkpolicy rejects it there. */
+  private stray(c: number, lineNo: number, at: number): void {
+    if (c >= 32 && c < 127) return;
+    if (c === 9 || c === 12) return; // (a tab or form feed between two words)
+    const kind = strayKind(c);
+    if (!this.strays.has(kind)) this.strays.set(kind, { line: lineNo, col: at + 1, offset: this.lineOffset + at });
   }
 
   private closesDefine(): boolean {
@@ -162,12 +247,15 @@ class Formatter {
     return line.length;
   }
 
-  /** Lays out code text (no leading blanks), switching to verbatim for quotes and m4 calls. */
-  private code(text: string, lineNo: number): string {
+  /** Lays out code text (no leading blanks; it starts at column `col0` of line `lineNo`),
+   *  switching to verbatim for quotes and m4 calls. */
+  private code(text: string, lineNo: number, col0: number): string {
     let out = "";
     const space = () => {
       if (out !== "" && !out.endsWith(" ")) out += " ";
     };
+    // m4's `dnl` discards the rest of its line: nothing there reaches policy.conf
+    let discarded = false;
     for (let i = 0; i < text.length; i++) {
       const f = this.top();
       if (f.kind !== "code") {
@@ -176,7 +264,7 @@ class Formatter {
         i = end - 1;
         continue;
       }
-      const c = text[i];
+      const c = text[i]!;
       if (c === " " || c === "\t") {
         space();
         continue;
@@ -185,7 +273,12 @@ class Formatter {
         // a comment, kept as written (in a define body m4 sees quotes in it, so those go on below)
         space();
         if (out === " ") out = "";
-        return out + text.slice(i).trimEnd();
+        return out + trimCommentEnd(text.slice(i));
+      }
+      if (this.checkStrays && !discarded && this.stack.length === 1) {
+        // top-level text, which m4 copies to policy.conf as it is
+        if (c === "d" && text.startsWith("dnl", i) && !isM4WordChar(text[i - 1]) && !isM4WordChar(text[i + 3])) discarded = true;
+        else this.stray(c.charCodeAt(0), lineNo, col0 + i);
       }
       if (this.kind === "m4" && c === "`") {
         this.stack.push({ kind: "quote", depth: 1 });
@@ -260,7 +353,7 @@ class Formatter {
 /** The line and column of the first carriage return outside a comment, or undefined. checkpolicy
  *  rejects those ('unrecognized character') and reads one in a comment (a `#` before it on its
  *  line, the rule the compiler applies, src/policy/parse.ts), so fmt accepts what compile accepts:
- *  a CR in a comment is kept, or dropped at the end of the line as any trailing blank is. */
+ *  a CR in a comment is kept, as every byte of a comment is. */
 function crOutsideComment(text: string): { line: number; col: number } | undefined {
   let line = 1;
   let start = 0;
@@ -275,14 +368,58 @@ function crOutsideComment(text: string): { line: number; col: number } | undefin
   return undefined;
 }
 
-/** Only blanks differ: the same non-blank characters in the same order. */
+/** Only blanks (fmt's, and line breaks) differ: the same other characters in the same order. */
 function sameNonBlank(a: string, b: string): boolean {
-  return a.replace(/\s+/g, "") === b.replace(/\s+/g, "");
+  return a.replace(/[ \t\f\n]+/g, "") === b.replace(/[ \t\f\n]+/g, "");
 }
 
-/** The canonical layout of a file's text. Throws FormatError when it cannot be laid out safely. */
+/** Nothing but blanks and comments: no statement to parse (checkpolicy's "empty policy", a whole
+ *  policy's fault, not a fragment's). */
+function onlyComments(text: string): boolean {
+  for (const line of text.split("\n")) {
+    const body = trimStartBlanks(line);
+    if (body !== "" && !body.startsWith("#")) return false;
+  }
+  return true;
+}
+
+/** compile's parse-stage errors for a policy.conf read as `file`, but for those about the whole
+ *  policy (the sections' order and presence: fmt lays out fragments too, and never moves a
+ *  statement) and `unsupported` (statements checkpolicy reads). */
+function syntaxErrors(text: string, file: string): Diagnostic[] {
+  if (onlyComments(text)) return [];
+  const { diagnostics } = parsePolicy(text, file, { sections: false });
+  return diagnostics.filter((d) => d.severity === "error" && d.code !== "unsupported");
+}
+
+/** A policy.conf that does not parse, refused with the parser's diagnostics. */
+function unparsed(text: string): FormatError | undefined {
+  const found = syntaxErrors(text, "<input>");
+  if (found.length === 0) return undefined;
+  return new FormatError({ first: found[0]!, locate: (file) => syntaxErrors(text, file) });
+}
+
+/** An m4 source with characters checkpolicy rejects where m4 copies them into policy.conf:
+ *  compile's diagnostic for each kind, at its first place. */
+function strayRefusal(text: string, strays: ReadonlyMap<StrayKind, StrayAt>): FormatError | undefined {
+  if (strays.size === 0) return undefined;
+  const at = [...strays].sort((a, b) => a[1].offset - b[1].offset);
+  const locate = (file: string): Diagnostic[] =>
+    at.map(([kind, { line, col, offset }]) =>
+      error("bad-character", strayMessage(kind, text, offset), { file, line, col, endLine: line, endCol: col + 1, offset, length: 1 }),
+    );
+  return new FormatError({ first: locate("<input>")[0]!, locate });
+}
+
+/** The canonical layout of a file's text. Throws FormatError when it cannot be laid out safely, or
+ *  when compile would refuse the file as it is (a policy.conf that does not parse; in an m4 source,
+ *  a character checkpolicy rejects that m4 certainly carries into policy.conf): a formatter does not
+ *  lay out what does not parse, and must not quietly drop such a character as a blank. */
 export function formatSource(text: string, kind: SourceKind): string {
-  const out = new Formatter(kind).format(text);
+  const formatter = new Formatter(kind);
+  const out = formatter.format(text);
+  const refused = kind === "conf" ? unparsed(text) : strayRefusal(text, formatter.strays);
+  if (refused) throw refused;
   if (!sameNonBlank(text, out)) throw new FormatError("fmt-unsafe");
   return out;
 }

@@ -29,7 +29,7 @@ import { TextDocument } from "vscode-languageserver-textdocument";
 import { treeSources, type PolicyTree } from "../build/index.js";
 import type { SourceLookup } from "../build/locate.js";
 import { macroCalls } from "../build/macros.js";
-import { formatSource, kindOf } from "../fmt/format.js";
+import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { describe } from "./hover.js";
@@ -360,15 +360,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return doc ? documentSymbols(doc) : [];
   });
 
-  connection.onDocumentFormatting((params): TextEdit[] => {
+  connection.onDocumentFormatting((params): TextEdit[] | ResponseError => {
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
     const text = doc.getText();
+    const path = pathOf(doc.uri);
     let formatted: string;
     try {
-      formatted = formatSource(text, kindOf(pathOf(doc.uri)));
-    } catch {
-      return []; // fmt refuses what it cannot lay out safely; the document stays as it is
+      formatted = formatSource(text, kindOf(path));
+    } catch (err) {
+      // fmt refuses what it cannot lay out safely or what compile refuses as it is: the document
+      // stays as it is, and the editor is told why, at the first place `xsm fmt` would name
+      if (!(err instanceof FormatError)) throw err;
+      const [first, ...more] = err.diagnostics(path, text);
+      const where = first?.span ? `${first.span.line}:${first.span.col}: ` : "";
+      const others = more.length > 0 ? ` (and ${more.length} more)` : "";
+      return refuse(`not formatted: ${where}${first?.message ?? err.message}${others}; the document is left as it is`);
     }
     if (formatted === text) return [];
     return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: formatted }];

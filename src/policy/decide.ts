@@ -90,12 +90,18 @@ export function parseContext(core: PolicyTables, text: string): ContextResult {
 }
 
 // policydb_context_isvalid's role checks: the role authorized for the user, the type for the
-// role (object_r is valid for every user and type)
+// role (object_r is valid for every user and type, an attribute included; any other role's types
+// are types only, attributes expanded, so it holds no attribute)
 function roleProblem(sym: Symbols, u: number, r: number, t: number): string | undefined {
   if (r === OBJECT_R) return undefined;
   if (!sym.users[u]!.roles.has(r)) return `role ${sym.roles[r]!.name} not authorized for user ${sym.users[u]!.name}`;
-  if (!sym.roles[r]!.types.has(t)) return `type ${sym.types[t]!.name} not authorized for role ${sym.roles[r]!.name}`;
+  if (!sym.roles[r]!.types.has(t)) return `type ${typeOrAttrName(sym, t)} not authorized for role ${sym.roles[r]!.name}${t >= sym.types.length ? ": it is an attribute in this policy" : ""}`;
   return undefined;
+}
+
+/** The name of a context's type: a type's, or an attribute's for its key id (SecurityContext.type). */
+export function typeOrAttrName(sym: Symbols, id: number): string {
+  return id < sym.types.length ? sym.types[id]!.name : sym.attrs[id - sym.types.length]!.name;
 }
 
 // mls_context_isvalid: a valid range, within the user's unless the role is object_r
@@ -109,7 +115,7 @@ function rangeProblem(sym: Symbols, c: SecurityContext, mlsText: string): string
 
 /** A context's names (p_*_val_to_name): primary names, each category by itself. */
 export function contextNames(sym: Symbols, c: SecurityContext): ContextNames {
-  const names = { user: sym.users[c.user]!.name, role: sym.roles[c.role]!.name, type: sym.types[c.type]!.name };
+  const names = { user: sym.users[c.user]!.name, role: sym.roles[c.role]!.name, type: typeOrAttrName(sym, c.type) };
   const mls = sym.mls;
   if (!mls || !c.range) return names;
   const level = (l: Level): LevelNames => ({ sens: mls.sens.find((s) => s.order === l.sens)!.name, cats: l.cats.map((id) => mls.cats[id]!.name) });
@@ -120,16 +126,20 @@ export function contextNames(sym: Symbols, c: SecurityContext): ContextNames {
  * Xen's convert_context: each name looked up in this policy (user, role, type, then each level's
  * sensitivity and every category by itself, aliases included as its hashtab_search finds them),
  * a name this policy does not declare failing the conversion; then policydb_context_isvalid on the
- * result. A type name this policy declares as an attribute fails the conversion here: Xen's lookup
- * finds the attribute, but a context cannot hold one in this model.
+ * result. A type name this policy declares as an attribute converts to the attribute: p_types
+ * holds attributes too and convert_context, unlike security_context_to_sid, does not look at
+ * type_datum's `attribute` flag. Under object_r the context is valid; under another role it is
+ * not (a role's types bitmap holds no attribute).
  */
 export function convertContext(sym: Symbols, names: ContextNames): ContextConversion {
   const user = sym.userIds.get(names.user);
   if (user === undefined) return { ok: false, error: `unknown user ${pyRepr(names.user)}` };
   const role = sym.roleIds.get(names.role);
   if (role === undefined) return { ok: false, error: `unknown role ${pyRepr(names.role)}` };
-  const type = sym.typeIds.get(names.type);
-  if (type === undefined) return { ok: false, error: sym.attrIds.has(names.type) ? `type ${pyRepr(names.type)} is an attribute` : `unknown type ${pyRepr(names.type)}` };
+  const attr = sym.typeIds.has(names.type) ? undefined : sym.attrIds.get(names.type);
+  const type = attr === undefined ? sym.typeIds.get(names.type) : sym.types.length + attr;
+  if (type === undefined) return { ok: false, error: `unknown type ${pyRepr(names.type)}` };
+  const attribute = attr === undefined ? {} : { attribute: sym.attrs[attr]!.name };
   let context: SecurityContext = { user, role, type };
   const mls = sym.mls;
   if (mls && names.range) {
@@ -151,7 +161,7 @@ export function convertContext(sym: Symbols, names: ContextNames): ContextConver
     context = { ...context, range: { low, high } };
   }
   const invalid = roleProblem(sym, user, role, type) ?? rangeProblem(sym, context, context.range && mls ? rangeText(mls, context.range) : "");
-  return invalid === undefined ? { ok: true, value: context } : { ok: true, value: context, invalid };
+  return invalid === undefined ? { ok: true, value: context, ...attribute } : { ok: true, value: context, invalid, ...attribute };
 }
 
 /** l1 h1 / l2 h2: the low and high level of the source / target range. */
@@ -326,17 +336,23 @@ export function decide(state: BoolState, scontext: string, tcontext: string, tcl
   if (!s.ok) return invalid(s.error);
   const t = parseContext(core, tcontext);
   if (!t.ok) return invalid(t.error);
+  return decideContexts(state, s.value, t.value, tclass, perm, explain);
+}
+
+/** decide() on contexts as a SID table holds them (valid or not, an attribute as the type). */
+export function decideContexts(state: BoolState, s: SecurityContext, t: SecurityContext, tclass: string, perm: string, explain: boolean): Decision {
+  const core = state.tables;
   const cls = core.classEntries.get(tclass);
   if (!cls) return invalid(`unknown class ${pyRepr(tclass)}`);
   const bit = cls.perms.get(perm);
   if (bit === undefined) return invalid(`unknown permission ${pyRepr(perm)} in class ${tclass}`);
-  const av = computeAv(state, s.value, t.value, cls.id);
+  const av = computeAv(state, s, t, cls.id);
   const allowed = (av.allowed & bit) !== 0;
   const audited = allowed ? (av.auditallow & bit) !== 0 : (av.auditdeny & bit) !== 0;
   if (!explain) return { allowed, audited, reasons: [] };
-  const why = reasons(state, s.value, t.value, cls.id, bit);
+  const why = reasons(state, s, t, cls.id, bit);
   // the security server still denies; avc_has_perm returns 0 for a permissive source (Xen's avc.c)
-  if (!allowed && av.permissive) why.push({ kind: "permissive", type: core.sym.types[s.value.type]!.name });
+  if (!allowed && av.permissive) why.push({ kind: "permissive", type: core.sym.types[s.type]!.name });
   return { allowed, audited, reasons: why };
 }
 
@@ -345,9 +361,10 @@ function reasons(state: BoolState, s: SecurityContext, t: SecurityContext, tclas
   const core = state.tables;
   const out: Reason[] = [];
   const enabled = (r: ExpandedAvRule) => !r.cond || (state.conds[r.cond.node] === 1) === r.cond.branch;
-  const matching = (kind: string) => core.ex.rules.filter((r) => r.kind === kind && (ruleMask(r, s.type, t.type, tclass) & bit) !== 0);
+  const nt = core.sym.types.length;
+  const matching = (kind: string) => core.ex.rules.filter((r) => r.kind === kind && (ruleMask(r, s.type, t.type, tclass, nt) & bit) !== 0);
   // auditdeny lists what to audit: a rule that leaves the permission out silences it, like dontaudit
-  const silencing = core.ex.rules.filter((r) => r.kind === "auditdeny" && r.classes.includes(tclass) && (ruleMask(r, s.type, t.type, tclass) & bit) === 0 && ruleCovers(r, s.type, t.type));
+  const silencing = core.ex.rules.filter((r) => r.kind === "auditdeny" && r.classes.includes(tclass) && (ruleMask(r, s.type, t.type, tclass, nt) & bit) === 0 && ruleCovers(r, s.type, t.type, nt));
   let granted = false;
   const disabled: Reason[] = [];
   for (const r of matching("allow")) {

@@ -24,6 +24,9 @@ export interface ExpandedAvRule {
   self: boolean;
   classes: number[];
   masks: number[];
+  /** The attribute key ids (ntypes + index) the avtab keeps for this rule on each side, when it
+   *  keeps any: what a context whose type is an attribute matches (decide.ts reasons). */
+  attrKeys?: { readonly sources: readonly number[]; readonly targets: readonly number[] };
 }
 
 export interface TypeRuleEntry {
@@ -88,7 +91,18 @@ class Expander {
   expandedRule(r: ResolvedAvRule): ExpandedAvRule {
     const sources = expandTypeSet(r.sources, this.sym);
     const targets = expandTypeSet(r.targets, this.sym);
-    return { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self: r.targets.self, classes: r.classes, masks: r.masks };
+    const rule: ExpandedAvRule = { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self: r.targets.self, classes: r.classes, masks: r.masks };
+    const self = r.targets.self;
+    const attrSources = keepsAttributes(r.sources, self) ? this.keptAttrs(r.sources) : [];
+    const attrTargets = keepsAttributes(r.targets, self) ? this.keptAttrs(r.targets) : [];
+    if (attrSources.length > 0 || attrTargets.length > 0) rule.attrKeys = { sources: attrSources, targets: attrTargets };
+    return rule;
+  }
+
+  // the set's attributes as key ids, but those `expandattribute A true` expands (libsepol writes
+  // no key for them, lower.ts; the model's table keeps one, which only A's own row would reach)
+  private keptAttrs(ts: TypeSet): number[] {
+    return ts.attrs.filter((a) => this.sym.attrs[a]!.expand !== true).map((a) => this.nt + a);
   }
 
   /** The rule's entries in its table (a set that keeps its attributes is not expanded here). */

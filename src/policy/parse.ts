@@ -138,7 +138,8 @@ function strayDiagnostics(scanner: Scanner, text: string, lines: LineMap): Diagn
   return out;
 }
 
-function strayMessage(kind: StrayKind, text: string, offset: number): string {
+/** compile's words for a stray character at `offset` (xsm fmt words its m4 refusals the same way). */
+export function strayMessage(kind: StrayKind, text: string, offset: number): string {
   const rejects = "checkpolicy rejects it ('unrecognized character')";
   switch (kind) {
     case "bom":

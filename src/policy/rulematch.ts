@@ -16,16 +16,22 @@ function sortedHas(a: Int32Array, v: number): boolean {
   return false;
 }
 
-/** Does an expanded rule name this (source, target) pair? */
-export function ruleCovers(r: ExpandedAvRule, stype: number, ttype: number): boolean {
-  return sortedHas(r.sources, stype) && ((r.self && stype === ttype) || sortedHas(r.targets, ttype));
+// An id at or past `nt` is an attribute's key id (a context a reload left with an attribute as its
+// type): Xen's walk reaches only the entries keyed on that attribute itself, so a rule names it
+// only when the avtab keeps the attribute for it (never through `self`, which libsepol expands).
+function sideHas(types: Int32Array, attrKeys: readonly number[] | undefined, id: number, nt: number): boolean {
+  return id < nt ? sortedHas(types, id) : attrKeys !== undefined && attrKeys.includes(id);
+}
+
+/** Does an expanded rule name this (source, target) pair? `nt`: the number of types, when either
+ *  id may be an attribute's. */
+export function ruleCovers(r: ExpandedAvRule, stype: number, ttype: number, nt = Infinity): boolean {
+  return sideHas(r.sources, r.attrKeys?.sources, stype, nt) && ((r.self && stype === ttype && stype < nt) || sideHas(r.targets, r.attrKeys?.targets, ttype, nt));
 }
 
 /** Does an expanded rule cover (stype, ttype, tclass)? Returns its mask for the class, or 0. */
-export function ruleMask(r: ExpandedAvRule, stype: number, ttype: number, tclass: number): number {
+export function ruleMask(r: ExpandedAvRule, stype: number, ttype: number, tclass: number, nt = Infinity): number {
   const ci = r.classes.indexOf(tclass);
-  if (ci < 0 || !sortedHas(r.sources, stype)) return 0;
-  if ((r.self && stype === ttype) || sortedHas(r.targets, ttype)) return r.masks[ci]!;
-  return 0;
+  return ci >= 0 && ruleCovers(r, stype, ttype, nt) ? r.masks[ci]! : 0;
 }
 

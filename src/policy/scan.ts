@@ -118,6 +118,13 @@ export const CHECKPOLICY_COND_ROOM = 9989;
 
 export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
 
+/** What kind of stray a character checkpolicy's scanner does not recognize outside a comment is
+ *  (one that is neither a blank nor printable ASCII: the caller tells). Shared with xsm fmt, which
+ *  refuses these in an m4 source where m4 carries them into policy.conf. */
+export function strayKind(c: number): StrayKind {
+  return c === 13 ? "cr" : c === 0xfeff ? "bom" : c === 0 ? "nul" : c < 32 || c === 127 ? "control" : "non-ascii";
+}
+
 // Slots of the cache of recently read names (powers of two): one per 32 characters of input
 // (Xen's policy, 54 KB, names ~500 distinct words), 16K from 512 KB on. The slots are fresh memory
 // of the young generation and of malloc, which a start pays for per page (docs/performance.md:
@@ -821,8 +828,7 @@ export class Scanner {
   readonly stray = new Map<StrayKind, number>();
 
   private strayAt(offset: number, c: number): void {
-    const kind: StrayKind =
-      c === 13 ? "cr" : c === 0xfeff ? "bom" : c === 0 ? "nul" : c < 32 || c === 127 ? "control" : "non-ascii";
+    const kind = strayKind(c);
     const seen = this.stray.get(kind);
     if (seen === undefined || offset < seen) this.stray.set(kind, offset);
   }

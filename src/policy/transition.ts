@@ -11,6 +11,13 @@ import { OBJECT_R, rangeContains, type LevelRange, type ResolvedRangeTransition,
 import { expandTypeSet } from "./typeset.js";
 import type { ComputedContext, RuleRef, SecurityContext, TypeRuleKindName } from "./types.js";
 
+// Keys count every key id, attributes included: a context a reload left with an attribute as its
+// type asks with the attribute's id (SecurityContext.type), which no rule has, and must not land on
+// another pair's key.
+function keyIds(tables: PolicyTables): number {
+  return tables.sym.types.length + tables.sym.attrs.length;
+}
+
 /** The type rules of an image by (kind, stype, ttype, tclass): Xen's te_avtab and te_cond_avtab
  *  searched with AVTAB_TRANSITION / AVTAB_MEMBER / AVTAB_CHANGE keys. Unconditional entries first. */
 class TypeRuleIndex {
@@ -19,7 +26,7 @@ class TypeRuleIndex {
   private readonly nc: number;
 
   constructor(tables: PolicyTables) {
-    this.nt = tables.sym.types.length;
+    this.nt = keyIds(tables);
     this.nc = Math.max(1, tables.sym.classes.length);
     for (const e of tables.ex.typeRules) {
       let byKey = this.byKind.get(e.kind);
@@ -57,7 +64,7 @@ class RoleTransIndex {
   private readonly nt: number;
 
   constructor(tables: PolicyTables) {
-    this.nt = tables.sym.types.length;
+    this.nt = keyIds(tables);
     const rules = tables.sym.roleTransitions ?? [];
     for (let i = rules.length - 1; i >= 0; i--) {
       const rule = rules[i]!;
@@ -85,7 +92,7 @@ class RangeTransIndex {
 
   constructor(tables: PolicyTables) {
     const sym = tables.sym;
-    this.nt = sym.types.length;
+    this.nt = keyIds(tables);
     this.nc = Math.max(1, sym.classes.length);
     for (const rule of sym.mls?.rangeTransitions ?? []) {
       const targets = expandTypeSet(rule.targets, sym);

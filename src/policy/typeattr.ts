@@ -25,7 +25,8 @@ export function typeAttrMap(sym: Symbols, ex: Expanded): TypeAttrMap {
   return tam;
 }
 
-/** Per type, the key ids a decision probes on each side (CSR: ids[start[t] .. start[t + 1])). */
+/** Per key id (each type, then each attribute), the key ids a decision probes on each side
+ *  (CSR: ids[start[id] .. start[id + 1])): Xen's type_attr_map, less the ids no entry uses. */
 export class TypeAttrMap {
   readonly ntypes: number;
   readonly sourceStart: Int32Array;
@@ -61,12 +62,16 @@ export class TypeAttrMap {
         usedSource[Math.floor(pair / nids)] = 1;
       }
     }
-    const attrsOf: number[][] = Array.from({ length: nt }, () => []);
+    // a row per key id, as Xen's type_attr_map has one per p_types value: a type's holds the type
+    // and its attributes; an attribute's (read by a context a reload left with an attribute as its
+    // type) holds the attribute itself (checkpolicy writes it, policydb_read sets it again), or
+    // nothing under `expandattribute A true` (checkpolicy writes it empty and keys no rule on A)
+    const keysOf: number[][] = Array.from({ length: nids }, (_, id) => (id < nt || sym.attrs[id - nt]!.expand !== true ? [id] : []));
     sym.attrs.forEach((a, i) => {
-      for (const t of a.members) attrsOf[t]!.push(nt + i);
+      for (const t of a.members) keysOf[t]!.push(nt + i);
     });
-    [this.sourceStart, this.sourceIds] = csr(attrsOf, usedSource);
-    [this.targetStart, this.targetIds] = csr(attrsOf, usedTarget);
+    [this.sourceStart, this.sourceIds] = csr(keysOf, usedSource);
+    [this.targetStart, this.targetIds] = csr(keysOf, usedTarget);
   }
 
   /** The type ids a key id stands for. */
@@ -140,13 +145,12 @@ export class TypeAttrMap {
   }
 }
 
-function csr(attrsOf: readonly number[][], used: Uint8Array): [Int32Array, Int32Array] {
-  const start = new Int32Array(attrsOf.length + 1);
+function csr(keysOf: readonly number[][], used: Uint8Array): [Int32Array, Int32Array] {
+  const start = new Int32Array(keysOf.length + 1);
   const ids: number[] = [];
-  attrsOf.forEach((attrs, t) => {
-    if (used[t]) ids.push(t);
-    for (const a of attrs) if (used[a]) ids.push(a);
-    start[t + 1] = ids.length;
+  keysOf.forEach((keys, row) => {
+    for (const k of keys) if (used[k]) ids.push(k);
+    start[row + 1] = ids.length;
   });
   return [start, Int32Array.from(ids)];
 }

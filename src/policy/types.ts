@@ -15,6 +15,9 @@ export interface MlsLevelValue {
 export interface SecurityContext {
   readonly user: number;
   readonly role: number;
+  /** A type id; or, for a context a reload converted to a name the policy declares as an
+   *  attribute (convert_context looks names up among types and attributes alike), the
+   *  attribute's key id: the number of types plus its index, as the avtab keys attributes. */
   readonly type: number;
   readonly range?: { readonly low: MlsLevelValue; readonly high: MlsLevelValue };
 }
@@ -40,9 +43,12 @@ export interface LevelNames {
  * convert_context's answer under a new policy: `ok: false` when a name is not declared there (Xen
  * invalidates the SID whatever the mode); otherwise the context by the new values, with `invalid`
  * saying why the new policy does not accept the combination (policydb_context_isvalid fails: Xen
- * invalidates the SID when enforcing, keeps it with this context when permissive).
+ * invalidates the SID when enforcing, keeps it with this context when permissive). `attribute`
+ * names the type when this policy declares it as an attribute: Xen converts to it all the same.
  */
-export type ContextConversion = { readonly ok: false; readonly error: string } | { readonly ok: true; readonly value: SecurityContext; readonly invalid?: string };
+export type ContextConversion =
+  | { readonly ok: false; readonly error: string }
+  | { readonly ok: true; readonly value: SecurityContext; readonly invalid?: string; readonly attribute?: string };
 
 /** Xen's struct av_decision: one bit per permission of the class, bit i = the class's i-th permission
  *  (common perms first, as libsepol numbers them). */
@@ -222,6 +228,10 @@ export interface CompiledPolicy extends PolicyNames {
   check(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
   /** `check` plus every reason: granting rules (file:line), rules disabled by booleans, failed constraint. */
   explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision;
+  /** `explain` on contexts a SID table holds, which need not parse (a permissive reload keeps
+   *  contexts the policy refuses, a reload may leave an attribute as a context's type): what
+   *  security_compute_av decides for them, with its reasons. */
+  explainContexts(scontext: SecurityContext, tcontext: SecurityContext, tclass: string, perm: string): Decision;
   /** Xen's security_compute_av on interned contexts. */
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
   /** The default type of the `kind` rule enabled in this view for (stype, ttype, tclass), or -1:

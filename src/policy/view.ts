@@ -3,7 +3,7 @@
 // image and owns only its BoolState; withBooleans() builds a new view and leaves the old one as it
 // was, as Xen's security_set_bools builds the new conditional state before it installs it.
 import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { computeAv, contextNames, convertContext, decide, failedValidatetrans, parseContext } from "./decide.js";
+import { computeAv, contextNames, convertContext, decide, decideContexts, failedValidatetrans, parseContext, typeOrAttrName } from "./decide.js";
 import type { Expanded } from "./expand.js";
 import { boolState, type BoolState, type PolicyTables } from "./image.js";
 import { matrixJson } from "./matrix.js";
@@ -216,7 +216,7 @@ class Image implements PolicyImage {
   }
   contextToString(c: SecurityContext): string {
     const sym = this.tables.sym;
-    const base = `${sym.users[c.user]?.name}:${sym.roles[c.role]?.name}:${sym.types[c.type]?.name}`;
+    const base = `${sym.users[c.user]?.name}:${sym.roles[c.role]?.name}:${c.type < sym.types.length + sym.attrs.length ? typeOrAttrName(sym, c.type) : undefined}`;
     return sym.mls && c.range ? `${base}:${rangeText(sym.mls, c.range)}` : base;
   }
   get mls(): boolean {
@@ -347,6 +347,9 @@ class View implements CompiledPolicy {
   }
   explain(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
     return decide(this.state, scontext, tcontext, tclass, perm, true);
+  }
+  explainContexts(scontext: SecurityContext, tcontext: SecurityContext, tclass: string, perm: string): Decision {
+    return decideContexts(this.state, scontext, tcontext, tclass, perm, true);
   }
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision {
     return computeAv(this.state, scontext, tcontext, tclass);

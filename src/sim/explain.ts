@@ -58,9 +58,13 @@ export class Explainer {
       // one permission at a time
       const lookup = (name: string) => policy.getBoolean(name);
       const at = this.locate(policy);
+      // on the SIDs' contexts as the table holds them (a context kept invalid, or whose type a
+      // reload left as an attribute, does not parse but is what the security server decided on)
+      const s = this.xsm.sidContext(c.scontext);
+      const t = this.xsm.sidContext(c.tcontext);
+      const explain = (perm: string) => (s && t ? policy.explainContexts(s, t, c.tclass!, perm) : policy.explain(c.scontext!, c.tcontext!, c.tclass!, perm));
       reasons = c.perm.split(" ").flatMap((perm) =>
-        policy
-          .explain(c.scontext!, c.tcontext!, c.tclass!, perm)
+        explain(perm)
           .reasons.filter((r) => r.kind !== "auditallow" && r.kind !== "dontaudit")
           .map((r) => reasonJson(at ? locatedReason(r, at) : r, lookup))
           .map((r) => (c.perm!.includes(" ") ? { ...r, text: `${perm}: ${r.text}` } : r)),

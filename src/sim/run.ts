@@ -479,7 +479,12 @@ function perform(
     case "load_policy": {
       const load = prepared.loads.get(index)!;
       const res = load.policy ? xsm.loadCompiledPolicy(load.policy) : { rc: "-EINVAL" as const, diagnostics: load.diagnostics };
-      for (const d of res.diagnostics) log(`flask: ${step.policy}: ${renderInline(d)}`);
+      // a SID left with an attribute as its type is no line of Xen's (it prints nothing): the trace
+      // says it as the step's why
+      for (const d of res.diagnostics) {
+        if (d.code === "xsm-attribute-context") say(result, `${step.policy}: ${d.message}`);
+        else log(`flask: ${step.policy}: ${renderInline(d)}`);
+      }
       if (res.rc === 0) log(`flask: policy ${step.policy} loaded`);
       return res.rc;
     }

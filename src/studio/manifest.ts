@@ -14,12 +14,16 @@ export interface StudioFile {
   /** A policy tree (Xen's tools/flask/policy layout): the file at `url` is m4's output, which the
    *  page compiles; these are the files it was built from, which the page shows and edits. */
   tree?: StudioTree;
+  /** Where the page POSTs its text to write the file back (a served studio that may write only). */
+  save?: string;
+  /** Why this file is never written, in a studio that writes. */
+  noSave?: string;
 }
 
 export interface StudioTree {
   /** The tree's files, named as m4's #line names them ("modules/xen.te", "flask/access_vectors"):
    *  the sections m4 read, modules/modules.conf and the modules that are off. */
-  files: { name: string; url: string }[];
+  files: StudioTreeFile[];
   /** The files m4 read, in its order (its macros are read from them, a later definition winning). */
   sections: string[];
   /** Where the page POSTs its texts of the files for m4 to run again (served only: absent in an
@@ -33,6 +37,29 @@ export interface StudioTree {
   /** Why the tree's files are read only in the page (the server has no m4 to rebuild them). */
   readOnly?: string;
 }
+
+/** A file of a tree: where the page fetches it, and where it saves it or why it cannot. */
+export interface StudioTreeFile {
+  name: string;
+  url: string;
+  /** Where the page POSTs its text to write the file back. */
+  save?: string;
+  /** Why this file is never written (Xen's flask files outside the tree), in a studio that writes. */
+  noSave?: string;
+}
+
+/** What the page POSTs to a file's `save`. `base` is the digest of the text the page loaded or last
+ *  saved (the ETag it was served with): a file changed on disk since is not written over unless
+ *  `overwrite`, the user's explicit choice. */
+export interface SaveRequest {
+  text: string;
+  base?: string;
+  overwrite?: boolean;
+}
+
+/** The server's answer: the file's digest now (written), or why it was not written. `conflict`:
+ *  the file changed on disk since `base` (its digest now in `digest`). */
+export type SaveResponse = { digest: string } | { conflict: string; digest?: string } | { error: string };
 
 /** What the page POSTs to `rebuild`: its text of each tree file, by name (others are read from disk). */
 export interface RebuildRequest {
@@ -54,6 +81,9 @@ export interface StudioManifest {
   open: { policy?: string; scenario?: string };
   /** What the page says above everything (m4 is missing, so a tree cannot be rebuilt). */
   notice?: string;
+  /** Writing edits back to disk: the token a save carries (X-Xsm-Studio), or why the page cannot
+   *  (an exported site, --read-only). */
+  save?: { token: string } | { refused: string };
 }
 
 /** The page's own files: what `npm run build` bundles into dist/studio-web. */

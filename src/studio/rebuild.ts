@@ -5,7 +5,7 @@
 // included, at the same relative place): m4's #line names and errors are the tree's own.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, posix, relative } from "node:path";
+import { dirname, join, posix } from "node:path";
 import { readTree, runM4, TreeError, type PolicyTree, type TreeOptions } from "../build/index.js";
 import { error, PolicyError } from "../diagnostics/diagnostic.js";
 import type { RebuildResponse } from "./manifest.js";
@@ -54,9 +54,8 @@ export function rebuildTree(served: ServedTree, texts: Record<string, string>): 
     } catch (err) {
       // (a module switched on without its .te; m4 missing or stopped)
       if (!(err instanceof TreeError)) throw err;
-      // (readTree names files from the working directory: the copy's names, made the tree's)
-      const message = err.message.split(`${relative(process.cwd(), dir)}/`).join("").split(`${dir}/`).join("");
-      return { sections: served.tree.sections, diagnostics: [error("input", `cannot build the policy tree: ${message}`)] };
+      // (the copy's paths, named as the tree's)
+      return { sections: served.tree.sections, diagnostics: [error("input", `cannot build the policy tree: ${err.fromTree(dir)}`)] };
     }
     const failed = m4.diagnostics.some((d) => d.severity === "error");
     return { ...(failed ? {} : { text: m4.text }), sections: tree.sections, diagnostics: m4.diagnostics };

@@ -7,13 +7,18 @@
 // the request must prove it is the page's own: the token files.json holds (which a page elsewhere
 // cannot read) in a header a cross-origin page cannot send without a preflight this server never
 // grants, JSON only, from this origin only, bounded.
+//
+// The same proof lets the page write a file back (src/studio/save.ts): a POST to a save path the
+// site made at start for one file the studio opened; the request carries the text, never a path.
+// Files are served with their digest as ETag, which a save sends back to detect a change on disk.
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { MAX_POLICY_BYTES } from "../io/read.js";
-import type { RebuildRequest } from "./manifest.js";
+import type { RebuildRequest, SaveRequest } from "./manifest.js";
 import { rebuildTree, type ServedTree } from "./rebuild.js";
+import { digestOf, saveFile, type SaveSlot } from "./save.js";
 import type { SiteEntry } from "./site.js";
 
 export const LOOPBACK = "127.0.0.1";
@@ -29,9 +34,11 @@ export interface StudioServer {
   close(): Promise<void>;
 }
 
-/** The trees the page may have rebuilt, by URL path, and the token a rebuild must carry. */
+/** The trees the page may have rebuilt and the files it may write, by URL path, and the token
+ *  both requests must carry. */
 export interface Rebuilds {
   trees: Map<string, ServedTree>;
+  saves?: Map<string, SaveSlot>;
   token: string;
 }
 
@@ -59,6 +66,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<str
   if (host !== `${LOOPBACK}:${port}` && host !== `localhost:${port}`) return send(res, 421, "misdirected request: this server answers only on its loopback address\n");
   const tree = rebuilds?.trees.get((req.url ?? "/").split(/[?#]/)[0]!);
   if (tree && req.method === "POST") return rebuild(req, res, tree, rebuilds!.token, host);
+  const slot = rebuilds?.saves?.get((req.url ?? "/").split(/[?#]/)[0]!);
+  if (slot && req.method === "POST") return save(req, res, slot, rebuilds!.token, host);
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     return send(res, 405, "method not allowed\n");
@@ -80,16 +89,25 @@ async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<str
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": CSP,
     "Referrer-Policy": "no-referrer",
+    // (a file's: what a save sends back as the text it started from)
+    ...(path.startsWith("/files/") ? { ETag: `"${digestOf(body)}"` } : {}),
   });
   res.end(req.method === "HEAD" ? undefined : body);
 }
 
+/** Why a POST is not the studio's own page's (undefined: it is): the token, this origin, JSON. */
+function refusal(req: IncomingMessage, token: string, host: string, what: string): [number, string] | undefined {
+  const origin = req.headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) return [403, `forbidden: ${what} is asked for by the studio's own page only\n`];
+  if (req.headers["x-xsm-studio"] !== token) return [403, `forbidden: ${what} is asked for by the studio's own page only\n`];
+  if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) return [415, `${what} takes JSON\n`];
+  return undefined;
+}
+
 /** A tree's rebuild: m4 over the page's texts; the answer is m4's output or its located errors. */
 async function rebuild(req: IncomingMessage, res: ServerResponse, tree: ServedTree, token: string, host: string): Promise<void> {
-  const origin = req.headers.origin;
-  if (origin !== undefined && origin !== `http://${host}`) return send(res, 403, "forbidden: a rebuild is asked for by the studio's own page only\n");
-  if (req.headers["x-xsm-studio"] !== token) return send(res, 403, "forbidden: a rebuild is asked for by the studio's own page only\n");
-  if (!/^application\/json\b/.test(req.headers["content-type"] ?? "")) return send(res, 415, "a rebuild takes JSON\n");
+  const refused = refusal(req, token, host, "a rebuild");
+  if (refused) return send(res, ...refused);
   let body: RebuildRequest;
   try {
     const raw = await readBody(req, MAX_POLICY_BYTES);
@@ -107,8 +125,29 @@ async function rebuild(req: IncomingMessage, res: ServerResponse, tree: ServedTr
     // (the scratch copy could not be written: the server goes on serving)
     return send(res, 500, `cannot rebuild the tree: ${(err as Error).message}\n`);
   }
-  const text = JSON.stringify(answer);
-  res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+  sendJson(res, 200, answer);
+}
+
+/** A file written back: the page's text into the file the slot names. */
+async function save(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, token: string, host: string): Promise<void> {
+  const refused = refusal(req, token, host, "a save");
+  if (refused) return send(res, ...refused);
+  let body: SaveRequest;
+  try {
+    const raw = await readBody(req, MAX_POLICY_BYTES);
+    if (raw === undefined) return send(res, 413, "too large for a policy file\n");
+    body = JSON.parse(raw) as SaveRequest;
+    if (typeof body?.text !== "string" || (body.base !== undefined && typeof body.base !== "string") || (body.overwrite !== undefined && typeof body.overwrite !== "boolean")) throw new Error("not {text, base, overwrite}");
+  } catch (err) {
+    return send(res, 400, `bad save request: ${(err as Error).message}\n`);
+  }
+  const { status, answer } = await saveFile(slot, body);
+  sendJson(res, status, answer);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const text = JSON.stringify(value);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
   res.end(text);
 }
 

@@ -8,11 +8,11 @@ import { fileURLToPath } from "node:url";
 import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
 import { describeErrno } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
-import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
-import { renderInline } from "../diagnostics/render.js";
-import { PAGE_FILES, type StudioFile, type StudioManifest, type StudioTree } from "./manifest.js";
-import { servedFiles, type ServedTree } from "./rebuild.js";
+import { PAGE_FILES, type RebuildResponse, type StudioFile, type StudioManifest, type StudioTree, type StudioTreeFile } from "./manifest.js";
+import { rebuildTree, servedFiles, type ServedTree } from "./rebuild.js";
+import { slotFor, type SaveSlot } from "./save.js";
 
 export interface SiteEntry {
   /** URL path, e.g. "/studio.js", "/files/0/svp.conf". */
@@ -41,18 +41,32 @@ export interface Site {
   manifest: StudioManifest;
   /** The trees the page may have rebuilt, by the URL path it POSTs to (only with `rebuild`). */
   rebuilds: Map<string, ServedTree>;
-  /** What a rebuild request must carry in its X-Xsm-Studio header. */
+  /** The files the page may write back, by the URL path it POSTs to (only with `save`). */
+  saves: Map<string, SaveSlot>;
+  /** What a rebuild or save request must carry in its X-Xsm-Studio header. */
   token: string;
   /** One line each for the terminal: a tree served unbuilt (m4 missing, or the build failing). */
   warnings: string[];
 }
 
+/** Why the page of an exported site cannot save (a studio started --read-only says its own). */
+export const EXPORT_CANNOT_SAVE = "an exported site has no server to write files: edits stay in the page (xsm studio serving the files saves them)";
+
+export interface SiteOptions {
+  /** The server, not an export: the page may POST its texts of a tree's files for m4 to run again. */
+  rebuild?: boolean;
+  /** The server may write the files back (the policy files and scenarios it opened, a tree's own
+   *  files; never m4's output). */
+  save?: boolean;
+  /** Why it may not, for the page (default: an export's reason). */
+  noSave?: string;
+}
+
 /** `trees` builds the policy trees scenarios name (src/cli/scenario-input.ts), and a DIR that is a
  *  tree: the page gets m4's output as the policy's text, since it compiles in the browser and
  *  cannot run m4, with the tree's files, which it shows and edits. Without it a scenario's tree is
- *  left out (the page then says the policy is missing). `rebuild` (the server, not an export):
- *  the page may POST its texts of a tree's files for m4 to run again. */
-export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?: TreeReader, options: { rebuild?: boolean } = {}): Site {
+ *  left out (the page then says the policy is missing). */
+export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?: TreeReader, options: SiteOptions = {}): Site {
   for (const f of PAGE_FILES) {
     if (!existsSync(join(pageDir, f))) throw new CliError(`the studio page is not built (${join(pageDir, f)} is missing); run npm run build`);
   }
@@ -60,27 +74,82 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
   const manifest = collected.manifest;
   const token = randomBytes(16).toString("hex");
   const rebuilds = new Map<string, ServedTree>();
+  const saves = new Map<string, SaveSlot>();
   const entries: SiteEntry[] = PAGE_FILES.map((f) => ({ path: `/${f}`, file: join(pageDir, f), type: typeOf(f) }));
   entries.push({ path: "/", file: join(pageDir, "index.html"), type: typeOf("index.html") });
+  const filesJson: SiteEntry = { path: "/files.json", content: "", type: typeOf("files.json") };
+  const writeManifest = () => (filesJson.content = `${JSON.stringify(manifest, null, 2)}\n`);
   manifest.files.forEach((f, i) => {
     const content = collected.contents[i];
-    entries.push({ path: `/${f.url}`, ...(content !== undefined ? { content } : { file: collected.paths[i]! }), type: "text/plain; charset=utf-8" });
+    const served: SiteEntry = { path: `/${f.url}`, ...(content !== undefined ? { content } : { file: collected.paths[i]! }), type: "text/plain; charset=utf-8" };
+    entries.push(served);
     const tree = collected.trees[i];
-    if (!tree) return;
-    const files = tree.served.files.map((name, j) => ({ name, url: `files/${i}/${j}/${encodeURIComponent(name.slice(name.lastIndexOf("/") + 1))}` }));
-    files.forEach((t, j) => entries.push({ path: `/${t.url}`, content: tree.texts[j]!, type: "text/plain; charset=utf-8" }));
+    if (!tree) {
+      if (options.save) offer(saves, f, `save/${i}`, slotFor(collected.paths[i]!, f.name));
+      return;
+    }
+    const files: StudioTreeFile[] = tree.served.files.map((name, j) => ({ name, url: `files/${i}/${j}/${encodeURIComponent(name.slice(name.lastIndexOf("/") + 1))}` }));
+    const fileEntries: SiteEntry[] = files.map((t, j) => ({ path: `/${t.url}`, content: tree.texts[j]!, type: "text/plain; charset=utf-8" }));
+    entries.push(...fileEntries);
     const info: StudioTree = { files, sections: tree.served.tree.sections, ...(tree.diagnostics ? { diagnostics: tree.diagnostics } : {}), ...(tree.readOnly ? { readOnly: tree.readOnly } : {}) };
-    // (without m4 there is nothing to rebuild with)
+    // (without m4 there is nothing to rebuild with, and the files are read only in the page)
     if (options.rebuild && !tree.readOnly) {
       info.rebuild = `rebuild/${i}`;
       info.token = token;
       rebuilds.set(`/${info.rebuild}`, tree.served);
     }
+    if (options.save && !tree.readOnly) {
+      // what a reload serves follows a save: the tree's files as on disk, m4 run over them again
+      const refresh = () => {
+        fileEntries.forEach((e, j) => (e.content = readOrEmpty(join(tree.served.tree.dir, tree.served.files[j]!))));
+        const answer = rebuiltFromDisk(tree.served);
+        served.content = answer.text ?? "";
+        info.sections = answer.sections;
+        if (answer.text === undefined) info.diagnostics = answer.diagnostics;
+        else delete info.diagnostics;
+        writeManifest();
+      };
+      files.forEach((t, j) => {
+        // (Xen's flask files in xen.git's layout: the hypervisor's, not the tree's)
+        const slot = t.name.split("/").includes("..") ? `${t.name} is outside the policy tree (Xen's own flask files): xsm studio writes only the tree's files` : slotFor(join(tree.served.tree.dir, t.name), t.name, tree.served.tree.dir);
+        if (typeof slot !== "string") slot.saved = refresh;
+        offer(saves, t, `save/${i}/${j}`, slot);
+      });
+    }
     f.tree = info;
   });
-  // (after the trees: files.json says where each is rebuilt)
-  entries.push({ path: "/files.json", content: `${JSON.stringify(manifest, null, 2)}\n`, type: typeOf("files.json") });
-  return { entries, manifest, rebuilds, token, warnings: collected.warnings };
+  manifest.save = options.save ? { token } : { refused: options.noSave ?? EXPORT_CANNOT_SAVE };
+  // (after the trees: files.json says where each is rebuilt and saved)
+  writeManifest();
+  entries.push(filesJson);
+  return { entries, manifest, rebuilds, saves, token, warnings: collected.warnings };
+}
+
+/** A file's save path in the manifest and its slot, or why it cannot be saved. */
+function offer(saves: Map<string, SaveSlot>, f: { save?: string; noSave?: string }, url: string, slot: SaveSlot | string): void {
+  if (typeof slot === "string") {
+    f.noSave = slot;
+    return;
+  }
+  f.save = url;
+  saves.set(`/${url}`, slot);
+}
+
+/** m4 over the tree's files as on disk; one that cannot run answers as a failed build does. */
+function rebuiltFromDisk(served: ServedTree): RebuildResponse {
+  try {
+    return rebuildTree(served, {});
+  } catch (err) {
+    return { sections: served.tree.sections, diagnostics: [error("input", `cannot build the policy tree: ${(err as Error).message}`)] };
+  }
+}
+
+function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
 }
 
 /** The target as the user would name it from here. */
@@ -137,13 +206,20 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
       const unbuilt = files.find((f) => f.path === p && f.tree?.diagnostics);
       if (st?.isFile()) named(add(p, "policy"), rel);
       else if (unbuilt) named(unbuilt, rel);
-      else if (st?.isDirectory() && trees) named(add(p, "policy", builtTree(trees, path, rel, dirname(path), at, data.mls === true)), rel);
+      else if (st?.isDirectory() && trees) {
+        const f = add(p, "policy", builtTree(trees, rel, dirname(path), data.mls === true));
+        named(f, rel);
+        // one that does not build opens all the same, as the DIR's own tree does
+        if (f.tree?.diagnostics && !unbuiltAt.has(f)) unbuiltAt.set(f, `${relative(base, path).split(sep).join("/")}: ${at}`);
+      }
     }
   };
+  /** The trees scenarios name that do not build, and where the first names each (file: JSON path). */
+  const unbuiltAt = new Map<Entry, string>();
   // a DIR that is a tree: the tree is its policy (a policy.conf m4 once wrote there is listed too);
   // one that does not build opens all the same, to be fixed in the page
   const isTree = st.isDirectory() && trees !== undefined && statSync(join(base, "modules", "modules.conf"), { throwIfNoEntry: false })?.isFile() === true;
-  const dirTree = isTree ? add(base, "policy", builtTree(trees, join(base, "modules", "modules.conf"), ".", base, "", false, true)).tree : undefined;
+  const dirTree = isTree ? add(base, "policy", builtTree(trees, ".", base, false)).tree : undefined;
   if (st.isDirectory()) {
     const names = readdirSync(base).sort();
     for (const n of names.filter((n) => n.endsWith(".conf"))) add(join(base, n), "policy");
@@ -174,8 +250,12 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
     notice = `${dirTree.readOnly}${committed ? `; ${committed.name} is the build committed beside it` : ""}.`;
     warnings.push(`xsm studio: warning: ${notice}`);
   } else if (dirTree?.diagnostics) {
-    const n = dirTree.diagnostics.length;
-    warnings.push(`xsm studio: warning: the policy tree ${title} does not build (${n} error${n === 1 ? "" : "s"}); the page shows ${n === 1 ? "it" : "them"} in the tree's files, to be fixed there`);
+    warnings.push(`xsm studio: warning: the policy tree ${title} ${doesNotBuild(dirTree.diagnostics)}`);
+  }
+  for (const [f, at] of unbuiltAt) {
+    // (without m4, no tree builds: the scenario's policy is the tree all the same, read only)
+    if (f.tree!.readOnly) notice ??= `${f.tree!.readOnly}.`;
+    warnings.push(`xsm studio: warning: ${at}: ${f.tree!.readOnly ? f.tree!.readOnly : `the policy tree ${f.name} ${doesNotBuild(f.tree!.diagnostics!)}`}`);
   }
   return {
     manifest: {
@@ -191,17 +271,16 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
   };
 }
 
+function doesNotBuild(diagnostics: readonly Diagnostic[]): string {
+  const n = diagnostics.length;
+  return `does not build (${n} error${n === 1 ? "" : "s"}); the page shows ${n === 1 ? "it" : "them"} in the tree's files, to be fixed there`;
+}
+
 /** m4's output for a tree a scenario names (or the DIR the studio was started on) and the files it
- *  was built from; a tree a scenario names that cannot be built stops the studio with the line
- *  `xsm simulate` prints for it (the scenario, the JSON path, the tree's file:line). `unbuilt` (the
- *  DIR's tree): one that cannot be built is served all the same, with no text and the build's
- *  errors, and read only when m4 is missing. */
-function builtTree(trees: TreeReader, from: string, rel: string, dir: string, at: string, mls: boolean, unbuilt = false): { text: string; tree: BuiltTree } {
+ *  was built from. One that cannot be built is served all the same, with no text and the build's
+ *  errors (the page opens at the first, to be fixed there), and read only when m4 is missing. */
+function builtTree(trees: TreeReader, rel: string, dir: string, mls: boolean): { text: string; tree: BuiltTree } {
   const r = trees.attempt(dir, rel, { mls });
-  if (!r.ok && !unbuilt) {
-    const lines = r.diagnostics.map((d) => (at ? `${from}: ${at}: ${renderInline(d)}` : renderInline(d)));
-    throw new CliError(lines.join("\n"));
-  }
   const full = resolve(dir, rel);
   // (readTree refused it: the files it would have read, as far as they are there)
   const loose = r.tree ? undefined : looseTree(full, trees.options.flaskDir);

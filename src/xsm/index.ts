@@ -2,7 +2,7 @@
 // (xen/xsm/flask/flask_op.c: load, setenforce, setbool/commitbools, avc stats).
 // Callers hand `xsm.module` to the PCI registry and read each step's checks and audit lines.
 import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
-import type { CompiledPolicy, PolicyCompiler } from "../policy/types.js";
+import type { CompiledPolicy, PolicyCompiler, SecurityContext } from "../policy/types.js";
 import type { AvcStats } from "./avc.js";
 import { DummyXsm } from "./dummy.js";
 import { FlaskXsm } from "./flask.js";
@@ -78,6 +78,13 @@ export class Xsm {
   /** The running policy (flask): the view the XSM owns, swapped whole by loadPolicy and commitBools. */
   get policy(): CompiledPolicy | undefined {
     return this.flask?.ss.policy;
+  }
+
+  /** The context of the running SID whose text a check names (XsmCheck.scontext, tcontext), as
+   *  the SID table holds it: also one the policy would refuse to parse (kept invalid, or with an
+   *  attribute as its type after a reload). */
+  sidContext(text: string): SecurityContext | undefined {
+    return this.flask?.ss.sidtab.contextOfText(text);
   }
 
   get enforcing(): boolean {

@@ -195,11 +195,12 @@ export class SecurityServer {
       return { ok: false, error: [diagnostic("xsm-class", undefined)] };
     }
     const masks = resourceMasks(policy, id, diagnostics);
-    const sids = previous ? previous.sidtab.convert(policy, enforcing) : { ...SidTable.load(policy), invalidated: [], kept: [] };
+    const sids = previous ? previous.sidtab.convert(policy, enforcing) : { ...SidTable.load(policy), invalidated: [], kept: [], attributes: [] };
     for (const problem of sids.problems) diagnostics.push(error("xsm-isid", problem));
     if (diagnostics.some((d) => d.severity === "error")) return { ok: false, error: diagnostics };
     for (const r of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, r.context, r.why));
     for (const r of sids.kept) diagnostics.push(diagnostic("xsm-invalid-kept", undefined, r.context, r.why));
+    for (const r of sids.attributes) diagnostics.push(diagnostic("xsm-attribute-context", undefined, r.context, r.attribute));
     return { ok: true, value: { server: new SecurityServer(policy, sids.table, { id, masks }), warnings: diagnostics } };
   }
 

@@ -51,6 +51,9 @@ interface SidEntry {
    *  reload kept it (convert_context_handle_invalid_context), or a permissive transition computed
    *  it (compute_sid_handle_invalid_context). security_context_to_sid never gives such a SID. */
   invalid?: true;
+  /** Its type is an attribute of the policy (a reload converted it so): valid under object_r, but
+   *  security_context_to_sid refuses the text (it checks type_datum's attribute flag). */
+  attribute?: true;
 }
 
 /** A SID's context as the old policy names it (what Xen prints) and why the new policy refuses it. */
@@ -68,6 +71,9 @@ export interface Conversion {
   kept: Refused[];
   /** The new policy's own `sid` contexts it rejects. */
   problems: string[];
+  /** SIDs converted, valid, to a context whose type the new policy declares as an attribute
+   *  (under object_r): Xen prints nothing for them. */
+  attributes: { context: string; attribute: string }[];
 }
 
 export class SidTable {
@@ -159,6 +165,13 @@ export class SidTable {
     return (this.entries[sid] ?? this.entries[SECINITSID_UNLABELED])?.text;
   }
 
+  /** The context of the SID whose canonical text (sidToString's) this is, valid or not: what an
+   *  explanation of a hook's check asks about. */
+  contextOfText(text: string): SecurityContext | undefined {
+    const sid = this.byContext.get(text);
+    return sid === undefined ? undefined : this.entries[sid]?.context;
+  }
+
   /** Whether a reload invalidated this SID, and the context it had. */
   invalidatedContext(sid: number): string | undefined {
     return this.invalidated.get(sid);
@@ -188,12 +201,18 @@ export class SidTable {
    *   converts it again: enforcing then removes it unless the newer policy accepts it.
    * A SID removed or kept invalid stays held by the texts that named it (running domains keep
    * their SID), but security_context_to_sid refuses those texts, as Xen's does.
+   * A type name the new policy declares as an attribute converts to the attribute (Xen's lookup in
+   * p_types finds attributes too): valid under object_r, so kept in either mode with nothing
+   * printed (`attributes` lists them); under another role not accepted, as above. Decisions for
+   * such a SID reach only the rules keyed on the attribute itself (its type_attr_map row), and
+   * security_context_to_sid refuses its text (it checks the attribute flag).
    */
   convert(newPolicy: CompiledPolicy, enforcing = true): Conversion {
     const { problems } = SidTable.load(newPolicy);
     const table = new SidTable(newPolicy);
     const invalidated: Refused[] = [];
     const kept: Refused[] = [];
+    const attributes: Conversion["attributes"] = [];
     // clone_sid inserts every SID, so next_sid ends one past the highest: the running table's
     table.nextSid = this.nextSid;
     this.entries.forEach((entry, sid) => {
@@ -201,6 +220,7 @@ export class SidTable {
       const converted = newPolicy.convertContext(this.policy.contextNames(entry.context));
       if (converted.ok && converted.invalid === undefined) {
         table.install(sid, converted.value, newPolicy.contextToString(converted.value));
+        if (converted.attribute !== undefined) attributes.push({ context: entry.text, attribute: converted.attribute });
       } else if (converted.ok && !enforcing) {
         table.install(sid, converted.value, newPolicy.contextToString(converted.value), false);
         kept.push({ context: entry.text, why: converted.invalid! });
@@ -210,17 +230,20 @@ export class SidTable {
       }
     });
     for (const [sid, text] of this.invalidated) table.invalidated.set(sid, text);
-    const stale = (sid: number) => table.invalidated.has(sid) || table.isInvalid(sid);
+    // texts security_context_to_sid now refuses, though a running domain still holds their SID
+    const stale = (sid: number) => table.invalidated.has(sid) || table.isInvalid(sid) || table.entries[sid]?.attribute === true;
     for (const handles of [this.held, this.byText]) {
       for (const [text, sid] of handles) if (stale(sid) && !table.held.has(text)) table.held.set(text, sid);
     }
-    return { table, invalidated, kept, problems };
+    return { table, invalidated, kept, problems, attributes };
   }
 
   private install(sid: number, context: SecurityContext, text: string, valid = true): void {
-    this.entries[sid] = valid ? { text, context } : { text, context, invalid: true };
+    // a type id past the types is an attribute's (SecurityContext.type)
+    const attribute = context.type >= this.policy.stats.types;
+    this.entries[sid] = { text, context, ...(valid ? {} : { invalid: true as const }), ...(attribute ? { attribute: true as const } : {}) };
     if (!this.byContext.has(text)) this.byContext.set(text, sid);
-    if (valid && !this.byText.has(text)) this.byText.set(text, sid);
+    if (valid && !attribute && !this.byText.has(text)) this.byText.set(text, sid);
     if (sid >= this.nextSid) this.nextSid = sid + 1;
   }
 }

@@ -84,7 +84,7 @@ const LAYERS: Layer[] = [
   {
     // the studio's server, static export and site files are the CLI's edge like its commands
     name: "cli",
-    modules: ["src/cli/", "src/studio/server", "src/studio/site", "src/studio/export", "src/studio/rebuild"],
+    modules: ["src/cli/", "src/studio/server", "src/studio/site", "src/studio/export", "src/studio/rebuild", "src/studio/save"],
     mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-desugar", "policy-pipeline", "binary", "lint", "fmt", "analysis", "build-map", "build", "lsp", "xsm", "hypervisor", "sim", "studio-page"],
   },
   { name: "api", modules: ["src/index", "src/internal/"], mayImport: ["*"] },

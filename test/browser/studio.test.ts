@@ -325,6 +325,9 @@ describe("xsm studio in chromium", () => {
         const page = await openPage(`http://127.0.0.1:${stat.url}/site/?step=14&strategy=upstream`);
         await expectCount(page.getByTestId("scenario-table").locator("td.rc"), "some");
         await expectText(page.locator("svg[data-testid=topology][data-step='14']"), "BROKEN");
+        // no server to write to: Save is off and says why
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        await expectAttr(page.getByTestId("save"), "data-reason", /^an exported site has no server to write files/);
         await shot(page, "5-exported");
         await page.close();
       } finally {
@@ -517,6 +520,173 @@ describe("xsm studio in chromium", () => {
         await expectExactText(page.getByTestId("decision-result").locator("li.granted-by a.rule-link"), "modules/xen.if:139");
         // the file on disk is as it was
         expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(`${te}define(\`broken\n`);
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+  });
+
+  describe("saving edits to disk", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-save-"));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
+    /** The page would ask before leaving (its beforeunload handler cancels the event). */
+    const asksBeforeLeaving = (page: Page) => page.evaluate(() => {
+      const e = new Event("beforeunload", { cancelable: true });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+    /** Chromium logs a fetch answered 409 as a console error: the conflict the test provoked. */
+    const dropConflictLogs = () => {
+      const kept = problems.filter((p) => !/status of 409 \(Conflict\)/.test(p));
+      problems.splice(0, problems.length, ...kept);
+    };
+
+    it("policy.conf: the unsaved mark, Ctrl+S writes the file, a change on disk is a conflict the page explains, overwrite on request", async () => {
+      const copy = join(dir, "svp");
+      cpSync(examples, copy, { recursive: true });
+      const file = join(copy, "svp.conf");
+      const original = readFileSync(file, "utf8");
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        const tab = page.locator(".tabs .tab[data-tab=policy]");
+        expect(await tab.getAttribute("data-unsaved")).toBeNull();
+        expect(await asksBeforeLeaving(page)).toBe(false);
+        await editor.click();
+        await page.keyboard.press("Control+Home");
+        await page.keyboard.type("# saved from the studio\n");
+        await expectCount(tab.getByTestId("unsaved"), 1);
+        await expectAttr(page.getByTestId("save"), "title", "Save svp.conf (Ctrl+S)");
+        expect(await asksBeforeLeaving(page)).toBe(true);
+        await shot(page, "13-unsaved");
+        // twice at once: one save, then nothing left to save (not a conflict with the first)
+        await page.keyboard.press("Control+s");
+        await page.keyboard.press("Control+s");
+        await expectExactText(page.getByTestId("save-message"), "svp.conf: no changes to save");
+        await expectAttr(page.getByTestId("save-message"), "data-state", "ok");
+        expect(readFileSync(file, "utf8")).toBe(`# saved from the studio\n${original}`);
+        await expectCount(tab.getByTestId("unsaved"), 0);
+        expect(await asksBeforeLeaving(page)).toBe(false);
+        // another editor changes the file; the page's next save is refused and its text kept
+        writeFileSync(file, `# from elsewhere\n${original}`);
+        await page.keyboard.type("# second edit\n");
+        await page.getByTestId("save").click();
+        const message = page.getByTestId("save-message");
+        await expectAttr(message, "data-state", "conflict");
+        await expectText(message, "svp.conf changed on disk since the page loaded it. Your text is kept in the page, and the file is not written.");
+        expect(readFileSync(file, "utf8")).toBe(`# from elsewhere\n${original}`);
+        await expectText(editor, "# second edit");
+        await expectCount(tab.getByTestId("unsaved"), 1);
+        await shot(page, "14-save-conflict");
+        await message.getByTestId("overwrite").click();
+        await expectExactText(message, "saved svp.conf");
+        expect(readFileSync(file, "utf8")).toBe(`# saved from the studio\n# second edit\n${original}`);
+        await expectCount(tab.getByTestId("unsaved"), 0);
+        // a reload shows what was saved
+        await page.reload();
+        await page.waitForSelector("body[data-ready=true]");
+        await expectText(page.getByTestId("editor").locator(".cm-line").first(), "# saved from the studio");
+        await page.close();
+        dropConflictLogs();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("diagnostics move with the text typed before the next compile", async () => {
+      const page = await openPage(`${server.url}?view=decisions`);
+      const target = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms device_t:resource" });
+      const line = policyText.findIndex((l) => l.includes("allow svp_hwdoms device_t:resource")) + 1;
+      await target.click();
+      await page.keyboard.press("Home");
+      await page.keyboard.type("allow svp_hwdoms nosuch_t:resource plug;\n");
+      const item = page.getByTestId("diagnostics").locator("li.diag.error");
+      await expectAttr(item, "data-line", String(line));
+      // two lines typed above it: the list follows at once, before the compile (250 ms later) runs
+      await page.getByTestId("editor").locator(".cm-line").first().click();
+      await page.keyboard.press("Home");
+      await page.keyboard.press("Enter");
+      await page.keyboard.press("Enter");
+      expect(await item.getAttribute("data-line")).toBe(String(line + 2));
+      await expectText(item.locator(".loc"), `svp.conf:${line + 2}:18`);
+      await expectExactText(page.getByTestId("editor").locator(".cm-lintRange-error"), "nosuch_t");
+      // and the compile agrees
+      await new Promise((r) => setTimeout(r, 600));
+      expect(await item.getAttribute("data-line")).toBe(String(line + 2));
+      await page.close();
+    });
+
+    it("a scenario naming a tree that does not build opens at the error; fixed in the page, Save writes the tree's file; m4's output has no Save", async () => {
+      const copy = join(dir, "tree");
+      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+      const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
+      writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
+      const scenario = JSON.parse(readFileSync(join(copy, "split-drivers.json"), "utf8"));
+      writeFileSync(join(copy, "on-tree.json"), JSON.stringify({ ...scenario, policy: "." }, null, 2));
+      const s = await serve(process.execPath, [xsm, "studio", join(copy, "on-tree.json"), "--no-open"], URL_LINE);
+      try {
+        const warning = await eventually(async () => s.output(), (o) => o.includes("warning"));
+        expect(warning).toContain("xsm studio: warning: on-tree.json: /policy: the policy tree . does not build (1 error)");
+        const page = await openPage(`${s.url}?view=decisions`);
+        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
+        const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
+        await expectCount(m4, 1);
+        await expectAttr(m4, "data-file", "modules/domU.te");
+        await expectAttr(m4, "data-line", String(te.split("\n").length));
+        await expectText(m4, "m4: end of file in string");
+        // the scenario names the error at its policy, as xsm simulate does
+        await expectText(page.getByTestId("scenario-errors"), "on-tree.json: /policy");
+        await expectText(page.getByTestId("scenario-errors"), "m4: end of file in string");
+        await shot(page, "15-scenario-tree-not-building");
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        await editor.click();
+        await page.keyboard.press("Control+End");
+        await page.keyboard.press("Backspace");
+        await page.keyboard.press("Shift+Home");
+        await page.keyboard.press("Backspace");
+        await expectText(page.getByTestId("status"), "compiles");
+        await expectText(page.getByTestId("scenario-errors"), "on-tree.json: valid");
+        // the tree's file and the policy tab are marked unsaved until saved
+        const option = page.getByTestId("tree-file").locator("option[value='modules/domU.te']");
+        await expectAttr(option, "data-unsaved", "");
+        await expectCount(page.locator(".tabs .tab[data-tab=policy]").getByTestId("unsaved"), 1);
+        await page.keyboard.press("Control+s");
+        await expectExactText(page.getByTestId("save-message"), "saved modules/domU.te");
+        expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(te);
+        expect(await option.getAttribute("data-unsaved")).toBeNull();
+        await expectCount(page.locator(".tabs .tab[data-tab=policy]").getByTestId("unsaved"), 0);
+        // m4's output is no file: Save is off there, with the reason
+        await page.getByTestId("tree-file").selectOption({ label: "policy.conf: m4's output (read only)" });
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        await expectAttr(page.getByTestId("save"), "data-reason", /^m4's output is not a file/);
+        // a reload serves the tree as saved: it builds, no error
+        await page.reload();
+        await page.waitForSelector("body[data-ready=true]");
+        await expectText(page.getByTestId("status"), "compiles");
+        await expectText(page.getByTestId("scenario-errors"), "on-tree.json: valid");
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("--read-only: Save is off and says why; Ctrl+S writes nothing", async () => {
+      const copy = join(dir, "read-only");
+      cpSync(examples, copy, { recursive: true });
+      const original = readFileSync(join(copy, "svp.conf"), "utf8");
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open", "--read-only"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        await expectAttr(page.getByTestId("save"), "data-reason", "xsm studio was started with --read-only: edits stay in the page");
+        await page.getByTestId("editor").locator(".cm-content").click();
+        await page.keyboard.type("# x\n");
+        await page.keyboard.press("Control+s");
+        await expectText(page.getByTestId("save-message"), "svp.conf is not saved: xsm studio was started with --read-only");
+        expect(readFileSync(join(copy, "svp.conf"), "utf8")).toBe(original);
         await page.close();
       } finally {
         s.proc.kill("SIGTERM");

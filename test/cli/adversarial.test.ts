@@ -25,6 +25,9 @@ const FILES: Record<string, string> = {
   "deep-not-no-brace.conf": withRule(`if ${"! ".repeat(1200)}guests_may_plug allow dom0_t xen_t:xen settime; }`), // 'allow'
   "unterminated-if.conf": withRule("if (guests_may_plug) {\n  allow dom0_t xen_t:xen settime;\n").replace(/\}\n(neverallow)/, "$1"),
   "fmt-unclosed.conf": "type a_t;\nif (b) {\n\tallow a_t a_t:c p;\n",
+  // what compile refuses at the syntax level: fmt refuses it too, with compile's error
+  "fmt-semi.conf": base.replace("type xen_t;", "type  xen_t"),
+  "fmt-ascii.te": "# caf\u00e9 in a comment\ntype  caf\u00e9_t;\n",
   // a module's last rule left unfinished: m4's output goes on with the next module's file
   "unfinished-module.conf": base.replace("allow dom0_t xen_t", '#line 1 "modules/a.te"\nallow dom0_t\n#line 1 "modules/b.te"\ntype b_t;\nallow dom0_t xen_t'),
   // a terminal escape sequence (set the window title) and a NUL, where a statement should be
@@ -169,6 +172,17 @@ const ROWS: Record<string, Row> = {
     argv: () => ["fmt", at("fmt-unclosed.conf")],
     code: 1,
     stderr: [`${at("fmt-unclosed.conf")}:2:1: error: a '{' that is never closed (the file ends inside it)`],
+  },
+  "fmt: a missing ';' is refused with compile's error, the file as it was": {
+    argv: () => ["fmt", "--write", at("fmt-semi.conf")],
+    code: 1,
+    stderr: [`${at("fmt-semi.conf")}:17:1: error: expected ';' in type declaration, found 'type'`, "type unlabeled_t;", "xsm: 1 of 1 file could not be laid out"],
+  },
+  "fmt: an m4 source with a character that is not ASCII where m4 carries it into policy.conf": {
+    argv: () => ["fmt", "--check", at("fmt-ascii.te")],
+    code: 1,
+    stderr: [`${at("fmt-ascii.te")}:2:10: error: '\u00e9' (U+00E9), not ASCII, outside a comment: checkpolicy rejects it ('unrecognized character'); outside comments, paths and quoted file names a policy is ASCII`],
+    stdout: "",
   },
   "lint --config: a JSON syntax error is located": {
     argv: () => ["lint", small, "--config", at("lint-bad.json")],

@@ -59,9 +59,10 @@ describe("fmt keeps the meaning of every committed policy", () => {
       try {
         formatted = formatSource(text, "conf");
       } catch (err) {
-        // only a file checkpolicy itself would reject (a carriage return) may be refused
+        // only a file compile itself refuses as it is may be refused: a carriage return, or with
+        // compile's own error (a fixture that does not parse)
         expect(err, name).toBeInstanceOf(FormatError);
-        expect(text, name).toContain("\r");
+        if (!text.includes("\r")) expect(outcome(text), name).toContain(`error: ${(err as FormatError).message}`);
         continue;
       }
       if (formatted !== text) changed++;
@@ -144,9 +145,73 @@ describe("the canonical layout", () => {
     expect(at("# a comment\ntype  a_t;\r # after\n")).toEqual([2, 11]);
     expect(at("# CR LF \r\n# only in\r\n# comments\r\n")).toBeUndefined();
     expect(at("type a_t; # x\r\nallow a_t\rself:xen settime;\n")).toEqual([2, 10]);
-    // in a comment a CR mid-line is kept; at the end of a line it is a trailing blank
-    expect(formatSource("type  a_t; # a\rb \r\n", "conf")).toBe("type a_t; # a\rb\n");
+    // in a comment every CR is kept, mid-line and ending it (a CR LF line: the blanks before its
+    // CR are trailing blanks), as compile reads it; fmt never drops a byte it does not own
+    expect(formatSource("type  a_t; # a\rb \r\n", "conf")).toBe("type a_t; # a\rb\r\n");
+    expect(formatSource("# CR LF \r\n# only in\r\n  # comments\t\r\n", "conf")).toBe("# CR LF\r\n# only in\r\n# comments\r\n");
+    expect(formatSource("define(`x', `\n  allow a b:c d; # why \r\n')\n", "m4")).toBe("define(`x', `\n\tallow a b:c d; # why\r\n')\n");
     expect(() => formatSource("define(`x', `\r')\n", "m4")).toThrow(expect.objectContaining({ line: 1, col: 14 }));
+  });
+
+  it("refuses a policy.conf that does not parse, with the parser's error; formats one that fails later", () => {
+    const refusal = (text: string) => {
+      try {
+        formatSource(text, "conf");
+      } catch (err) {
+        const e = err as FormatError;
+        return [e.code, e.line, e.col, e.message];
+      }
+      return undefined;
+    };
+    expect(refusal("type a_t\ntype b_t;\n")).toEqual(["syntax", 2, 1, "expected ';' in type declaration, found 'type'"]);
+    expect(refusal("type caf\u00e9_t;\n")).toEqual(["bad-character", 1, 9, expect.stringMatching(/^'\u00e9' \(U\+00E9\), not ASCII, outside a comment/)]);
+    expect(refusal("type a_t;\u00a0\n")).toEqual(["bad-character", 1, 10, expect.stringMatching(/U\+00A0/)]);
+    expect(refusal("\ufefftype a_t;\n")).toEqual(["bad-character", 1, 1, expect.stringMatching(/byte-order mark/)]);
+    // compile's other diagnostics are not fmt's business: an unknown type, a section out of its
+    // order or missing (a fragment), a statement checkpolicy reads and xsm does not, no statement
+    expect(refusal("allow nowhere_t self:xen settime;\n")).toBeUndefined();
+    expect(refusal("type a_t;\nclass xen\n")).toBeUndefined();
+    expect(refusal("portcon tcp 80 u:r:t;\n")).toBeUndefined();
+    expect(refusal("# only a comment, caf\u00e9\n\n")).toBeUndefined();
+    // every diagnostic the parser gives, located in the file named
+    const two = (() => {
+      try {
+        formatSource("type a\u00e9;\ntype b_t\n", "conf");
+      } catch (err) {
+        return (err as FormatError).diagnostics("p.conf", "");
+      }
+    })();
+    expect(two?.map((d) => [d.code, d.span?.file, d.span?.line, d.span?.col])).toEqual([
+      ["bad-character", "p.conf", 1, 7],
+      ["syntax", "p.conf", 2, 9],
+    ]);
+  });
+
+  it("refuses in an m4 source what m4 certainly carries into policy.conf where checkpolicy rejects it", () => {
+    const m4 = (text: string) => formatSource(text, "m4");
+    // top-level text: m4 copies it as it is
+    expect(() => m4("type caf\u00e9_t;\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 9 }));
+    expect(() => m4("allow a b:c d;\ntype a_t;  \u00a0\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 12 }));
+    expect(() => m4("\ufefftype a_t;\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 1 }));
+    expect(() => m4("pair(a, b)\u00e9\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 11 }));
+    // not carried, or not certainly: a comment (m4 copies it, checkpolicy reads it), after dnl
+    // (discarded), a macro's arguments or a quoted string (the macro decides), a define body (only
+    // if the macro is used), and a file that diverts its output or changes m4's quotes
+    const kept = [
+      "type a_t; # caf\u00e9\u00a0\n",
+      "type a_t; dnl caf\u00e9\n",
+      "')dnl caf\u00e9\n",
+      "ignore(caf\u00e9)\n",
+      "`caf\u00e9'\n",
+      "define(`x', `type caf\u00e9_t;')\n",
+      "define(`x', `\n\u00a0allow a b:c d;\n')\n",
+      "divert(-1)\ntype caf\u00e9_t;\ndivert\n",
+    ];
+    for (const text of kept) expect(m4(text), JSON.stringify(text)).toBe(formatSource(m4(text), "m4"));
+    // a no-break space at a line's edge is text, not a blank: kept where it was
+    expect(m4("define(`x', `\n  \u00a0allow a b:c d; \n')\n")).toBe("define(`x', `\n\t\u00a0allow a b:c d;\n')\n");
+    // the tree's modules.conf is no policy.conf: laid out, never parsed as one
+    expect(formatSource("xen  =  on\n", kindOf("modules/modules.conf"))).toBe("xen = on\n");
   });
 });
 
@@ -221,6 +286,93 @@ describe("xsm fmt", () => {
       const write = await xsm("fmt", "--write", file);
       expect(write).toMatchObject({ code: 0, stdout: `formatted ${file}\n` });
       expect(readFileSync(file).equals(want)).toBe(true);
+      expect((await xsm("fmt", "--check", file)).code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a policy.conf compile refuses at the syntax level with compile's own error, in every mode, the file untouched", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const base = readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8");
+      const cases = {
+        // the reported cases: a missing ';' and a character that is not ASCII outside a comment
+        "semi.conf": base.replace("type xen_t;", "type  xen_t"),
+        "ascii.conf": base.replace("type nic_t, device_type;", "type nic_t,\u00a0device_type;  # caf\u00e9"),
+      };
+      for (const [name, text] of Object.entries(cases)) {
+        const file = join(dir, name);
+        writeFileSync(file, text);
+        const compiled = await xsm("compile", file);
+        expect(compiled.code).toBe(1);
+        // compile's diagnostics, as compile renders them, without its count line
+        const diagnostics = compiled.stderr.replace(/^\d+ errors?\n$/m, "");
+        expect(diagnostics).toMatch(new RegExp(`^${file}:\\d+:\\d+: error: `));
+        for (const mode of [[], ["--check"], ["--write"]]) {
+          const r = await xsm("fmt", ...mode, file);
+          expect(r.code, `${name} ${mode}`).toBe(1);
+          expect(r.stdout, `${name} ${mode}`).toBe("");
+          expect(r.stderr, `${name} ${mode}`).toBe(diagnostics + (mode[0] === "--write" ? "xsm: 1 of 1 file could not be laid out\n" : ""));
+          expect(readFileSync(file, "utf8")).toBe(text);
+        }
+      }
+      // with others: their layout is printed or written only where fmt would (stdout: each file's
+      // own; --write: none, all or nothing)
+      const messy = join(dir, "messy.conf");
+      writeFileSync(messy, "type  a_t;\n");
+      const both = await xsm("fmt", messy, join(dir, "semi.conf"));
+      expect(both).toMatchObject({ code: 1, stdout: "type a_t;\n" });
+      const write = await xsm("fmt", "--write", messy, join(dir, "semi.conf"));
+      expect(write.stderr).toMatch(/xsm: 1 of 2 files could not be laid out; none of the 1 that would change was written\n$/);
+      expect(readFileSync(messy, "utf8")).toBe("type  a_t;\n");
+      // a semantic error is compile's business, not fmt's: laid out
+      const unknown = join(dir, "unknown.conf");
+      writeFileSync(unknown, base.replace("allow guest_type nic_t:resource use;", "allow  guest_type nix_t:resource use;"));
+      expect((await xsm("compile", unknown)).stderr).toMatch(/unknown type nix_t/);
+      expect(await xsm("fmt", "--write", unknown)).toMatchObject({ code: 0, stdout: `formatted ${unknown}\n` });
+      expect(readFileSync(unknown, "utf8")).toContain("\nallow guest_type nix_t:resource use;\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses an m4 source with a character m4 carries into policy.conf where checkpolicy rejects it, as build reports it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const te = join(dir, "caf.te");
+      const text = "# caf\u00e9 is fine here\ndnl and here: caf\u00e9\ntype caf\u00e9_t, domain_type;\n";
+      writeFileSync(te, text);
+      const r = await xsm("fmt", "--write", te);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(
+        `${te}:3:9: error: '\u00e9' (U+00E9), not ASCII, outside a comment: checkpolicy rejects it ('unrecognized character'); outside comments, paths and quoted file names a policy is ASCII\n` +
+          "type caf\u00e9_t, domain_type;\n        ^\nxsm: 1 of 1 file could not be laid out\n",
+      );
+      expect(readFileSync(te, "utf8")).toBe(text);
+      // standard input is read as m4 source, under the same rule
+      const bin = join(root, "bin/xsm.cjs");
+      const stdin = spawnSync(process.execPath, [bin, "fmt", "--check", "-"], { input: "type  a_t;\u00a0\n", encoding: "utf8" });
+      expect(stdin.status).toBe(1);
+      expect(stdin.stdout).toBe("");
+      expect(stdin.stderr).toMatch(/^<stdin>:1:11: error: '\u00a0' \(U\+00A0\), not ASCII, outside a comment: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a carriage return ending a comment line, as compile reads it (it was dropped as a trailing blank)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      const base = formatSource(readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8"), "conf");
+      const file = join(dir, "cr.conf");
+      const text = `# written on Windows \r\n${base.replace("type xen_t;", "type  xen_t;  # the hypervisor\r")}`;
+      writeFileSync(file, text);
+      expect((await xsm("compile", file)).code).toBe(0);
+      const want = `# written on Windows\r\n${base.replace("type xen_t;", "type xen_t; # the hypervisor\r")}`;
+      expect(await xsm("fmt", file)).toMatchObject({ code: 0, stdout: want });
+      expect(await xsm("fmt", "--write", file)).toMatchObject({ code: 0, stdout: `formatted ${file}\n` });
+      expect(readFileSync(file, "utf8")).toBe(want);
       expect((await xsm("fmt", "--check", file)).code).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -160,6 +160,21 @@ describe("outline, formatting, rename", () => {
     await c.change(uri, 41, small);
     await back;
   });
+  it("formatting refuses, with fmt's located error, a document compile refuses as it is", async () => {
+    // a missing ';' and a character checkpolicy rejects: refused with the first, no edit sent
+    const messy = small.replace("type xen_t;", "type  xen_t").replace("attribute guest_type;", "attribute guest_type;\u00a0");
+    const line = lines.findIndex((l) => l.startsWith("attribute guest_type;")) + 1;
+    const got = c.diagnostics(uri, () => true);
+    await c.change(uri, 42, messy);
+    await got;
+    const formatting = req<TextEdit[]>("textDocument/formatting", { textDocument: { uri }, options: { tabSize: 8, insertSpaces: false } });
+    await expect(formatting).rejects.toThrow(
+      `xsm: not formatted: ${line}:22: '\u00a0' (U+00A0), not ASCII, outside a comment: checkpolicy rejects it ('unrecognized character'); outside comments, paths and quoted file names a policy is ASCII (and 1 more); the document is left as it is`,
+    );
+    const back = c.diagnostics(uri, () => true);
+    await c.change(uri, 43, small);
+    await back;
+  });
   it("rename of a type: every occurrence, aliases untouched", async () => {
     const edit = await req<WorkspaceEdit>("textDocument/rename", { ...pos(at("type nic_t", "nic_t")), newName: "eth_t" });
     const edits = edit.changes![uri]!;

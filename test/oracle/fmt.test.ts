@@ -1,6 +1,7 @@
 // Live: xsm fmt keeps the meaning of m4 policy trees and of every committed gen-policy seed. The
 // example tree and Xen's real tree ($XSM_XEN_SRC), every source file formatted, build with m4 to
-// the same binary as before; all 300 committed seeds compile to the same binary after fmt.
+// the same binary as before; all 300 committed seeds compile to the same binary after fmt. What fmt
+// refuses in an m4 source, the build with m4 refuses too, with the same error.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +9,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
 import { buildTree } from "../../src/build/index.js";
-import { formatSource, kindOf } from "../../src/fmt/format.js";
+import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { FormatError, formatSource, kindOf } from "../../src/fmt/format.js";
 import { repoRoot } from "./harness.js";
 
 let work: string;
@@ -81,4 +83,46 @@ describe("every committed gen-policy seed", () => {
       expect(Buffer.from(a).equals(Buffer.from(b)), seed).toBe(true);
     }
   }, 600_000);
+});
+
+describe("what fmt refuses in an m4 source, m4 carries into policy.conf and the build refuses", () => {
+  // each line appended to the example tree's modules/xen.te: fmt refuses it exactly when it is
+  // certain the build fails on it, with the build's code and message at the same place (m4 and
+  // the compiler, located back through #line); what fmt accepts, it accepts whether the build
+  // does or not (a macro decides)
+  const cases: { text: string; refused: boolean; builds: boolean }[] = [
+    { text: "type caf\u00e9_t;", refused: true, builds: false },
+    { text: "type cafe_t; \u00a0", refused: true, builds: false },
+    { text: "\ufefftype cafe_t;", refused: true, builds: false },
+    { text: "define(`ign', `')ign(x)\u00e9", refused: true, builds: false },
+    { text: "# caf\u00e9", refused: false, builds: true },
+    { text: "type cafe_t; dnl caf\u00e9", refused: false, builds: true },
+    { text: "define(`unused', `type caf\u00e9_t;')", refused: false, builds: true },
+    { text: "define(`used', `type caf\u00e9_t;')used", refused: false, builds: false },
+    { text: "define(`ign', `')ign(caf\u00e9)", refused: false, builds: true },
+  ];
+  for (const c of cases) {
+    it(JSON.stringify(c.text), () => {
+      const dir = join(work, `m4-${cases.indexOf(c)}`);
+      cpSync(join(repoRoot, "examples/xen-flask"), dir, { recursive: true });
+      const te = join(dir, "modules/xen.te");
+      const text = `${readFileSync(te, "utf8")}${c.text}\n`;
+      writeFileSync(te, text);
+      const built = buildTree(dir, { flaskDir: join(dir, "flask") });
+      const errors = built.diagnostics.filter((d) => d.severity === "error");
+      expect(errors.length === 0, JSON.stringify(errors)).toBe(c.builds);
+      let refusal: Diagnostic[] = [];
+      try {
+        formatSource(text, kindOf(te));
+      } catch (err) {
+        if (!(err instanceof FormatError)) throw err;
+        refusal = err.diagnostics("modules/xen.te", text);
+      }
+      expect(refusal.length > 0).toBe(c.refused);
+      if (c.refused) {
+        const at = (d: Diagnostic) => [d.code, d.message, d.span?.file, d.span?.line, d.span?.col];
+        expect(errors.map(at)).toContainEqual(at(refusal[0]!));
+      }
+    });
+  }
 });

@@ -61,6 +61,8 @@ describe("xsm studio on a policy tree without m4", () => {
     expect(f.tree!.rebuild).toBeUndefined();
     expect(f.tree!.token).toBeUndefined();
     expect(site.rebuilds.size).toBe(0);
+    // (nor a save: the files are read only in the page)
+    expect(f.tree!.files.filter((t) => t.save !== undefined)).toEqual([]);
     expect(f.tree!.files.map((t) => t.name)).toEqual(expect.arrayContaining(["flask/security_classes", "modules/xen.if", "modules/domU.te", "modules/modules.conf", "policy/device_contexts"]));
     for (const t of f.tree!.files) expect(content(site, t.url)).toBe(readFileSync(join(tree, t.name), "utf8"));
   });
@@ -77,6 +79,19 @@ describe("xsm studio on a policy tree without m4", () => {
     expect(build.readOnly).toMatch(/^m4 is not installed/);
     expect(build.conf).toBe("");
     expect(build.m4Diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/^cannot build the policy tree: m4 not found/)]);
+  });
+
+  it("a scenario naming the tree opens on the tree, read only, with the notice, one warning line at its JSON path, and its own files still saved", async () => {
+    const doc = JSON.parse(readFileSync(join(tree, "split-drivers.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(tree, "on-tree.json"), JSON.stringify({ ...doc, policy: "." }));
+    const site = buildSite(join(tree, "on-tree.json"), pageDir, await treeReader(), { rebuild: true, save: true });
+    expect(site.manifest.open).toEqual({ scenario: "on-tree.json", policy: "." });
+    expect(site.manifest.notice).toMatch(/^m4 is not installed where xsm studio runs, so the policy tree's files are shown read only and edits to them cannot be rebuilt \(Debian: apt-get install m4, then start xsm studio again\)\.$/);
+    expect(site.warnings).toEqual([expect.stringMatching(/^xsm studio: warning: on-tree\.json: \/policy: m4 is not installed where xsm studio runs/)]);
+    const f = treeFile(site);
+    expect(f.tree!.readOnly).toMatch(/^m4 is not installed/);
+    expect(f.tree!.files.filter((t) => t.save !== undefined)).toEqual([]);
+    expect(site.manifest.files.find((x) => x.name === "on-tree.json")!.save).toBe("save/0");
   });
 
   it("a tree with no policy.conf beside it opens the tree itself, read only", async () => {

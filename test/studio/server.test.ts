@@ -74,11 +74,13 @@ describe("studio site", () => {
     expect(site.manifest.files.map((f) => [f.name, f.kind])).toEqual([["on-tree.json", "scenario"], [".", "policy"]]);
     const served = site.entries.find((e) => e.path === `/${site.manifest.files[1]!.url}`)!;
     expect(served.content).toBe(readFileSync(join(tree, "policy.conf"), "utf8"));
-    // a tree that cannot be built stops the studio with the scenario's located line
+    // a tree that cannot be built opens all the same, its error in the tree's file, one warning
+    // line naming the scenario's JSON path
     writeFileSync(join(tree, "modules", "domU.te"), `${readFileSync(join(tree, "modules", "domU.te"), "utf8")}define(\`broken\n`);
     expect(() => buildSite(join(tree, "on-tree.json"), pageDir, undefined)).not.toThrow();
-    const trees = await treeReader();
-    expect(() => buildSite(join(tree, "on-tree.json"), pageDir, trees)).toThrow(/on-tree\.json: \/policy: modules\/domU\.te:\d+:1: m4: end of file in string/);
+    const broken = buildSite(join(tree, "on-tree.json"), pageDir, await treeReader());
+    expect(broken.manifest.files[1]!.tree!.diagnostics!.map((d) => [d.span?.file, d.message])).toEqual([["modules/domU.te", "m4: end of file in string"]]);
+    expect(broken.warnings).toEqual(["xsm studio: warning: on-tree.json: /policy: the policy tree . does not build (1 error); the page shows it in the tree's files, to be fixed there"]);
   });
 
   it("refuses what it cannot serve with one clear error", () => {

@@ -4,7 +4,7 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { bracketMatching, foldGutter, indentOnInput } from "@codemirror/language";
 import { lintGutter } from "@codemirror/lint";
-import { EditorState, type Extension } from "@codemirror/state";
+import { EditorState, type ChangeDesc, type Extension, type Text } from "@codemirror/state";
 import { EditorView, drawSelection, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
 
 function baseExtensions(): Extension[] {
@@ -27,7 +27,8 @@ export interface EditorSetup {
   language: Extension[];
   /** What this editor adds after the lint gutter (hover, completion, key bindings). */
   features: Extension[];
-  onChange(text: string): void;
+  /** Every edit: the new text, the change and the text before it (diagnostics move with it). */
+  onChange(text: string, changes: ChangeDesc, before: Text): void;
 }
 
 /** A fresh state for `doc` (a new file: no undo across files). */
@@ -40,7 +41,7 @@ export function editorState(doc: string, setup: EditorSetup): EditorState {
       lintGutter(),
       ...setup.features,
       EditorView.updateListener.of((u) => {
-        if (u.docChanged) setup.onChange(u.state.doc.toString());
+        if (u.docChanged) setup.onChange(u.state.doc.toString(), u.changes.desc, u.startState.doc);
       }),
     ],
   });

@@ -12,13 +12,15 @@ import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };
 import { scenarioErrors, type LoadedScenario } from "../../sim/validate.js";
 import { atPath, PolicyError } from "../../diagnostics/diagnostic.js";
-import type { StudioFile } from "../manifest.js";
+import { Text, type ChangeDesc } from "@codemirror/state";
+import type { SaveRequest, SaveResponse, StudioFile } from "../manifest.js";
 import { renderAccessGrid } from "./access-grid.js";
 import { DecisionExplorer } from "./decisions.js";
 import { fill, h } from "./dom.js";
 import { PolicyEditor } from "./policy-editor.js";
 import { ScenarioEditor } from "./scenario-editor.js";
 import { ScenarioRunner } from "./scenario-runner.js";
+import { mapDiagnostics } from "./map-diagnostics.js";
 import { indexPolicy, type PolicyIndex } from "./symbols.js";
 import { indexInTree, TREE_CONF, TreeBuild } from "./tree.js";
 import { dirOf, Workspace } from "./workspace.js";
@@ -48,6 +50,13 @@ class Studio {
   private readonly treeNote = h("div", { class: "tree-note", testid: "tree-note", role: "status" });
   private readonly treeBar = h("div", { class: "tree-bar", testid: "tree-bar", hidden: true }, h("span", { class: "muted" }, "tree file"), this.treeSelect, this.treeNote);
   private readonly status = h("span", { class: "status", testid: "status" });
+  private readonly saveButton = h("button", { class: "save", testid: "save", type: "button" }, "Save");
+  /** What the last save said (saved, refused, a conflict with its choice). */
+  private readonly saveMessage = h("div", { class: "save-message", testid: "save-message", role: "status", hidden: true });
+  /** Each edited file's changes since the text its diagnostics answer for (a tree's: the texts the
+   *  last rebuild sent), and that text: a late answer is moved through them. */
+  private readonly sinceAnswer = new Map<string, { before: Text; changes: ChangeDesc }>();
+  private lastMs = 0;
   private readonly diagnosticsEl = h("div", { class: "diagnostics", testid: "diagnostics" });
   private readonly outlineEl = h("nav", { class: "outline", testid: "outline" });
   private readonly gridEl = h("div", { class: "access-grid", testid: "access-grid" });
@@ -68,7 +77,7 @@ class Studio {
     this.policyEditor = new PolicyEditor({
       parent: policyHost,
       text: "",
-      onChange: (t) => this.policyEdited(t),
+      onChange: (t, changes, before) => this.policyEdited(t, changes, before),
       index: () => this.lastIndex,
       goto: (span) => this.reveal(span),
       where: (span) => (this.tree ? `${span.file}:${span.line}` : `line ${this.physicalLine(span.offset)}`),
@@ -94,11 +103,29 @@ class Studio {
     const fileSelect = h("select", { class: "file-select", testid: "file-select", "aria-label": "open a file" }, ws.files.map((f) => h("option", { value: f.name }, `${f.kind === "policy" ? "policy" : "scenario"} · ${f.name}`)));
     fileSelect.addEventListener("change", () => this.open(ws.files.find((f) => f.name === fileSelect.value)!));
     root.append(
-      h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.status),
+      h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.saveButton, this.status),
       ...(ws.manifest.notice ? [h("div", { class: "notice", testid: "notice", role: "alert" }, ws.manifest.notice)] : []),
+      this.saveMessage,
       (this.mainEl = h("main", {}, h("section", { class: "left" }, this.leftTabs, this.panes["policy"], this.panes["scenario-json"]), h("section", { class: "right" }, this.rightTabs, this.panes["decisions"], this.panes["scenario"]))),
     );
     this.fileSelect = fileSelect;
+    this.saveButton.addEventListener("click", () => void this.save());
+    // Ctrl/Cmd+S anywhere on the page (both editors, the forms): the file in the editor shown
+    document.addEventListener(
+      "keydown",
+      (e) => {
+        if ((e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === "s") {
+          e.preventDefault();
+          void this.save();
+        }
+      },
+      true,
+    );
+    window.addEventListener("beforeunload", (e) => {
+      if (!this.ws.unsaved().length) return;
+      e.preventDefault();
+      e.returnValue = ""; // (older browsers ask only when it is set)
+    });
   }
   private fileSelect: HTMLSelectElement;
   private mainEl!: HTMLElement;
@@ -192,8 +219,11 @@ class Studio {
     } else {
       this.treeNote.className = "tree-note";
       this.treeNote.dataset.state = "editable";
-      fill(this.treeNote, `Policy tree ${tree.name}: ${file}. Edits are built with m4 as xsm build builds the tree (in the page; the files on disk stay as they are).`);
+      const target = this.ws.saveTarget(tree.key(file));
+      const saving = "url" in target ? "Save (Ctrl+S) writes the file back to disk." : `The file on disk stays as it is: ${target.refused}.`;
+      fill(this.treeNote, `Policy tree ${tree.name}: ${file}. Edits are built with m4 as xsm build builds the tree. ${saving}`);
     }
+    this.renderDirty();
   }
 
   /** A key typed into m4's output: nothing changes, and the note says why again. */
@@ -224,11 +254,121 @@ class Studio {
 
   private renderTabs(): void {
     this.fileSelect.value = (this.left === "policy" ? this.policyFile : this.scenarioFile) ?? "";
+    const dirty = (id: typeof this.left) => (id === "policy" ? this.policyDirty() : this.scenarioFile !== undefined && this.ws.dirty(this.scenarioFile));
     const tab = (id: typeof this.left, label: string | undefined, kind: string) =>
-      label ? h("button", { class: `tab${this.left === id ? " active" : ""}`, "data-tab": id, onclick: () => this.showLeft(id) }, h("span", { class: `file-kind ${kind}` }, kind), label) : null;
+      label
+        ? h(
+            "button",
+            { class: `tab${this.left === id ? " active" : ""}`, "data-tab": id, ...(dirty(id) ? { "data-unsaved": "true" } : {}), onclick: () => this.showLeft(id) },
+            h("span", { class: `file-kind ${kind}` }, kind),
+            label,
+            dirty(id) ? h("span", { class: "unsaved", testid: "unsaved", title: "unsaved changes" }, " ●") : null,
+          )
+        : null;
     fill(this.leftTabs, tab("policy", this.policyFile, "policy"), tab("scenario-json", this.scenarioFile, "scenario"));
     const rtab = (id: typeof this.right, label: string) => h("button", { class: `tab${this.right === id ? " active" : ""}`, "data-tab": id, onclick: () => this.showRight(id) }, label);
     fill(this.rightTabs, rtab("decisions", "Decisions & access grid"), this.scenarioFile ? rtab("scenario", "Scenario runner") : null);
+    this.renderDirty();
+  }
+
+  /** The open policy has edits not saved (a tree: any of its files). */
+  private policyDirty(): boolean {
+    const tree = this.tree;
+    if (tree) return tree.files.some((f) => this.ws.dirty(tree.key(f)));
+    return this.policyFile !== undefined && this.ws.dirty(this.policyFile);
+  }
+
+  /** The unsaved marks of the file pickers and the Save control, for the file in the editor shown. */
+  private renderDirty(): void {
+    const mark = (o: HTMLOptionElement, dirty: boolean) => {
+      const base = o.dataset.label ?? (o.dataset.label = o.textContent ?? "");
+      o.textContent = dirty ? `● ${base}` : base;
+      o.toggleAttribute("data-unsaved", dirty);
+    };
+    for (const o of this.fileSelect.options) {
+      const tree = this.trees.get(o.value);
+      mark(o, tree ? tree.files.some((f) => this.ws.dirty(tree.key(f))) : this.ws.dirty(o.value));
+    }
+    for (const o of this.treeSelect.options) mark(o, o.value !== M4_OUTPUT && this.ws.dirty(o.value));
+    const key = this.activeFile();
+    const target = key === undefined ? { refused: "m4's output is not a file: edit and save the tree's files" } : this.ws.saveTarget(key);
+    const refused = "refused" in target ? target.refused : undefined;
+    this.saveButton.disabled = refused !== undefined;
+    this.saveButton.title = refused ?? `Save ${this.fileLabel(key!)} (Ctrl+S)`;
+    this.saveButton.dataset.reason = refused ?? "";
+    this.saveButton.toggleAttribute("data-unsaved", key !== undefined && this.ws.dirty(key));
+  }
+
+  /** The file the editor shown holds (undefined: m4's output, or nothing open). */
+  private activeFile(): string | undefined {
+    if (this.left === "scenario-json") return this.scenarioFile;
+    if (this.tree) return this.editing === M4_OUTPUT ? undefined : this.editing;
+    return this.policyFile;
+  }
+
+  /** A file as the user knows it: a tree's by its name in the tree. */
+  private fileLabel(key: string): string {
+    return this.tree?.fileOf(key) ?? key;
+  }
+
+  // ---- saving ----------------------------------------------------------------------------------
+
+  /** Writes the file in the editor shown back to disk, one save at a time (a second Ctrl+S while
+   *  the first is under way would send the digest the first replaces, and read as a conflict). */
+  private save(overwrite = false): Promise<void> {
+    this.saving = this.saving.then(() => this.saveNow(overwrite));
+    return this.saving;
+  }
+  private saving: Promise<void> = Promise.resolve();
+
+  /** The server checks the file is as the page loaded it, unless `overwrite`. */
+  private async saveNow(overwrite: boolean): Promise<void> {
+    const key = this.activeFile();
+    if (key === undefined) return this.say("warn", "m4's output is not a file: edit and save the tree's files (pick one above the editor)");
+    const label = this.fileLabel(key);
+    const target = this.ws.saveTarget(key);
+    if ("refused" in target) return this.say("warn", `${label} is not saved: ${target.refused}`);
+    const text = this.ws.text(key) ?? "";
+    if (!overwrite && !this.ws.dirty(key)) return this.say("ok", `${label}: no changes to save`);
+    const save = this.ws.manifest.save;
+    const body: SaveRequest = { text, ...(this.ws.digest(key) ? { base: this.ws.digest(key)! } : {}), ...(overwrite ? { overwrite: true } : {}) };
+    this.say("busy", `saving ${label}…`);
+    let answer: SaveResponse;
+    try {
+      const res = await fetch(new URL(target.url, window.location.href), {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "X-Xsm-Studio": save && "token" in save ? save.token : "" },
+        body: JSON.stringify(body),
+      });
+      answer = /^application\/json/.test(res.headers.get("Content-Type") ?? "") ? ((await res.json()) as SaveResponse) : { error: `HTTP ${res.status}: ${(await res.text()).trim()}` };
+    } catch {
+      return this.say("error", `cannot save ${label}: the server does not answer (is xsm studio still running?); your text is kept in the page`);
+    }
+    if ("digest" in answer && !("conflict" in answer)) {
+      this.ws.saved(key, text, answer.digest);
+      this.say("ok", `saved ${label}`);
+    } else if ("conflict" in answer) {
+      this.say(
+        "conflict",
+        `${answer.conflict}. Your text is kept in the page, and the file is not written.`,
+        h("button", { type: "button", testid: "overwrite", onclick: () => void this.saveAgain(key) }, `Overwrite ${label}`),
+        h("button", { type: "button", testid: "dismiss", onclick: () => (this.saveMessage.hidden = true) }, "Keep editing"),
+      );
+    } else this.say("error", `cannot save ${label}: ${answer.error.replace(/^cannot write [^:]*: /, "")}; your text is kept in the page`);
+    this.renderTabs();
+  }
+
+  /** Overwrite, the user's explicit choice after a conflict: the file the conflict was about. */
+  private async saveAgain(key: string): Promise<void> {
+    if (this.activeFile() !== key) return this.say("warn", `open ${this.fileLabel(key)} again to overwrite it`);
+    await this.save(true);
+  }
+
+  private say(state: "ok" | "busy" | "warn" | "error" | "conflict", text: string, ...actions: HTMLElement[]): void {
+    this.saveMessage.hidden = false;
+    this.saveMessage.dataset.state = state;
+    this.saveMessage.setAttribute("role", state === "conflict" || state === "error" ? "alert" : "status");
+    fill(this.saveMessage, h("span", { class: "msg" }, text), ...actions);
   }
 
   private showLeft(id: typeof this.left): void {
@@ -291,22 +431,36 @@ class Studio {
 
   // ---- the policy ------------------------------------------------------------------------------
 
-  private policyEdited(text: string): void {
+  private policyEdited(text: string, changes: ChangeDesc, before: Text): void {
     const tree = this.tree;
+    const key = tree ? this.editing : this.policyFile;
+    if (!key || key === M4_OUTPUT) return; // (read only: never reached)
+    this.ws.setText(key, text);
+    this.carry(key, changes, before);
+    this.renderTabs();
+    window.clearTimeout(this.compileTimer);
+    this.compileTimer = undefined;
     if (tree) {
-      if (!this.editing || this.editing === M4_OUTPUT) return; // (read only: never reached)
-      this.ws.setText(this.editing, text);
-      window.clearTimeout(this.compileTimer);
-      if (!tree.canRebuild) return;
-      this.compileTimer = window.setTimeout(() => this.rebuild(tree), 400);
+      if (tree.canRebuild) this.compileTimer = window.setTimeout(() => ((this.compileTimer = undefined), this.rebuild(tree)), 400);
       return;
     }
-    if (this.policyFile) this.ws.setText(this.policyFile, text);
-    window.clearTimeout(this.compileTimer);
     this.compileTimer = window.setTimeout(() => {
+      this.compileTimer = undefined;
       this.compile();
       if (this.scenarioFile) this.runScenario(false);
     }, 250);
+  }
+
+  /** An edit of `key`: the diagnostics shown move with the text until the next answer, and the
+   *  change is kept for an answer about the text before it (a rebuild under way). */
+  private carry(key: string, changes: ChangeDesc, before: Text): void {
+    const after = this.policyEditor.view.state.doc;
+    const file = this.tree ? this.tree.fileOf(key) : undefined;
+    const here = (f: string) => !this.tree || f === file;
+    this.state = { ...this.state, diagnostics: mapDiagnostics(this.state.diagnostics, changes, before, after, here) };
+    this.renderDiagnostics(this.lastMs);
+    const since = this.sinceAnswer.get(key);
+    this.sinceAnswer.set(key, since ? { before: since.before, changes: since.changes.composeDesc(changes) } : { before, changes });
   }
 
   /** m4 over the tree's files as edited (one build at a time, each with the texts then), then
@@ -314,6 +468,8 @@ class Studio {
   private rebuild(tree: TreeBuild): void {
     fill(this.status, h("span", { class: "pill" }, "building"), " m4 over the tree");
     this.rebuilding = this.rebuilding.then(async () => {
+      // (the answer is about the texts sent now: later edits are carried over it)
+      for (const f of tree.files) this.sinceAnswer.delete(tree.key(f));
       await tree.rebuild(new URL(".", window.location.href));
       if (this.tree !== tree) return;
       this.compile();
@@ -321,8 +477,13 @@ class Studio {
     });
   }
 
+  /** Before the editor changes file: a tree's pending rebuild runs now (the edit is built even if
+   *  no other follows); a policy.conf's compile is dropped, its text compiled when it is opened. */
   private flushPolicy(): void {
-    if (this.compileTimer !== undefined) window.clearTimeout(this.compileTimer), (this.compileTimer = undefined);
+    if (this.compileTimer === undefined) return;
+    window.clearTimeout(this.compileTimer);
+    this.compileTimer = undefined;
+    if (this.tree?.canRebuild) this.rebuild(this.tree);
   }
 
   private compile(): void {
@@ -337,7 +498,15 @@ class Studio {
     // (m4's errors stop the build, as in xsm build: the last good output answers nothing)
     const ok = run.ok && !m4Failed;
     const compiled = m4Failed ? [] : [...(run.ok ? run.value.diagnostics : run.error)];
-    const diagnostics = tree ? [...tree.m4Diagnostics, ...compiled.map((d) => tree.diagnostic(d))] : compiled;
+    let diagnostics = tree ? [...tree.m4Diagnostics, ...compiled.map((d) => tree.diagnostic(d))] : compiled;
+    // a tree's answer is about the texts its rebuild sent: edits since move its spans onto the text
+    // now (a policy.conf compiles the editor's text as it is)
+    if (tree) {
+      for (const f of tree.files) {
+        const since = this.sinceAnswer.get(tree.key(f));
+        if (since) diagnostics = mapDiagnostics(diagnostics, since.changes, since.before, Text.of((this.ws.text(tree.key(f)) ?? "").split("\n")), (x) => x === f);
+      }
+    } else this.sinceAnswer.delete(file);
     const state: PolicyState = { file, diagnostics, ...(run.ok && ok ? { policy: run.value.policy } : {}) };
     // the index comes from the parse alone, so hover and the outline keep working while a later
     // stage reports errors; the explorer and the grid answer only for a policy that compiles
@@ -347,7 +516,7 @@ class Studio {
     if (index) this.lastIndex = index;
     if (ok && index) state.index = index;
     this.state = state;
-    const ms = performance.now() - started;
+    const ms = (this.lastMs = performance.now() - started);
     if (tree && this.editing === M4_OUTPUT) this.policyEditor.load(tree.conf, true);
     this.policyEditor.showDiagnostics(this.editorDiagnostics());
     this.renderDiagnostics(ms);
@@ -436,6 +605,7 @@ class Studio {
 
   private scenarioEdited(text: string): void {
     if (this.scenarioFile) this.ws.setText(this.scenarioFile, text);
+    this.renderTabs();
     window.clearTimeout(this.scenarioTimer);
     this.scenarioTimer = window.setTimeout(() => this.runScenario(false), 300);
   }

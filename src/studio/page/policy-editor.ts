@@ -3,7 +3,7 @@
 // jump to definition (F12, or Ctrl/Cmd-click).
 import { syntaxHighlighting } from "@codemirror/language";
 import { setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
-import { EditorSelection, EditorState } from "@codemirror/state";
+import { EditorSelection, EditorState, type ChangeDesc, type Text } from "@codemirror/state";
 import { EditorView, hoverTooltip, keymap } from "@codemirror/view";
 import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
@@ -14,7 +14,8 @@ import type { PolicyIndex, PolicySymbol } from "./symbols.js";
 export interface PolicyEditorOptions {
   parent: HTMLElement;
   text: string;
-  onChange(text: string): void;
+  /** Every edit, with the change and the text before it (the page moves its diagnostics with it). */
+  onChange(text: string, changes: ChangeDesc, before: Text): void;
   /** The latest index of names (may lag the text while it does not parse). */
   index(): PolicyIndex | undefined;
   /** Shows a declaration in whichever file holds it (a policy tree's); default: in this text. */
@@ -55,7 +56,7 @@ export class PolicyEditor {
           },
         }),
       ],
-      onChange: (t) => this.opts.onChange(t),
+      onChange: (t, changes, before) => this.opts.onChange(t, changes, before),
     });
   }
 

@@ -1,14 +1,21 @@
-// The files the page works on: fetched once from files.json, then edited in memory. Paths are
-// posix-relative names as the manifest gives them; a scenario's `policy` resolves against it.
+// The files the page works on: fetched once from files.json, then edited in memory, and written
+// back when the user saves one the server may write. Paths are posix-relative names as the
+// manifest gives them; a scenario's `policy` resolves against it.
 import type { StudioFile, StudioManifest } from "../manifest.js";
+
+/** Where a file is saved (its POST path, relative to the page), or why it cannot be. */
+export type SaveTarget = { url: string } | { refused: string };
 
 export class Workspace {
   private readonly texts = new Map<string, string>();
+  /** Each file's text as on disk when last loaded or saved, and its digest (the ETag it came with). */
+  private readonly disk = new Map<string, { text: string; digest?: string }>();
   constructor(
     readonly manifest: StudioManifest,
     texts: Map<string, string>,
+    digests: Map<string, string> = new Map(),
   ) {
-    for (const [k, v] of texts) this.texts.set(k, v);
+    for (const [k, v] of texts) this.texts.set(k, v), this.disk.set(k, { text: v, ...(digests.has(k) ? { digest: digests.get(k)! } : {}) });
   }
 
   static async load(base: URL): Promise<Workspace> {
@@ -16,6 +23,7 @@ export class Workspace {
     if (!res.ok) throw new Error(`files.json: HTTP ${res.status}`);
     const manifest = (await res.json()) as StudioManifest;
     const texts = new Map<string, string>();
+    const digests = new Map<string, string>();
     // a policy tree's files are named inside the tree ("." + "modules/xen.te": "modules/xen.te")
     const wanted = manifest.files.flatMap((f) => [{ name: f.name, url: f.url }, ...(f.tree?.files ?? []).map((t) => ({ name: joinPath(f.name, t.name), url: t.url }))]);
     await Promise.all(
@@ -23,9 +31,12 @@ export class Workspace {
         const r = await fetch(new URL(f.url, base));
         if (!r.ok) throw new Error(`${f.name}: HTTP ${r.status}`);
         texts.set(f.name, await r.text());
+        // (the server's digest of the bytes: a save sends it back to detect a change on disk)
+        const etag = r.headers.get("ETag");
+        if (etag) digests.set(f.name, etag.replace(/^W\//, "").replace(/"/g, ""));
       }),
     );
-    return new Workspace(manifest, texts);
+    return new Workspace(manifest, texts, digests);
   }
 
   get files(): StudioFile[] {
@@ -39,6 +50,37 @@ export class Workspace {
   }
   has(name: string): boolean {
     return this.texts.has(name);
+  }
+  /** The text differs from the file's as last loaded or saved. */
+  dirty(name: string): boolean {
+    const d = this.disk.get(name);
+    return d !== undefined && this.texts.get(name) !== d.text;
+  }
+  /** Files with edits not saved. */
+  unsaved(): string[] {
+    return [...this.texts.keys()].filter((n) => this.dirty(n));
+  }
+  /** The digest of the file as the page last had it from disk. */
+  digest(name: string): string | undefined {
+    return this.disk.get(name)?.digest;
+  }
+  /** `text` is now the file's on disk, with that digest (a save's answer). */
+  saved(name: string, text: string, digest: string): void {
+    this.disk.set(name, { text, digest });
+  }
+  /** Where a file is saved, or why it cannot be (an export, --read-only, m4's output, Xen's files). */
+  saveTarget(name: string): SaveTarget {
+    const global = this.manifest.save;
+    if (!global || "refused" in global) return { refused: global?.refused ?? "this studio does not write files" };
+    for (const f of this.manifest.files) {
+      if (f.name === name && !f.tree) return f.save ? { url: f.save } : { refused: f.noSave ?? `${name} is not written by xsm studio` };
+      for (const t of f.tree?.files ?? []) {
+        if (joinPath(f.name, t.name) !== name) continue;
+        if (f.tree!.readOnly) return { refused: f.tree!.readOnly };
+        return t.save ? { url: t.save } : { refused: t.noSave ?? `${t.name} is not written by xsm studio` };
+      }
+    }
+    return { refused: `${name} is not a file xsm studio opened` };
   }
   /** The file a scenario in `dir` means by `ref`: joined onto `dir` as the server named it, or an
    *  absolute path through the names the manifest lists for it. */
