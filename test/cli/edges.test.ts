@@ -468,6 +468,12 @@ describe("a single-valued option given twice with different values is a usage er
     const perms = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", "plug", "--perm", "unplug", "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
     expect(perms.code, perms.stderr).toBe(0);
     expect(perms.stdout).toContain("resource { plug unplug }");
+    // a list in one --perm, as its help says, asks the same
+    for (const list of ["plug,unplug", "{ plug unplug }"]) {
+      const one = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", list, "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
+      expect(one.stdout, list).toBe(perms.stdout);
+    }
+    expect((await xsm("check", "--help")).stdout.replace(/\s+/g, " ")).toContain("(repeatable, or a list as plug,unplug or '{ plug unplug }': each is decided and printed)");
     expect((await xsm("search", small, "-A", "-c", "resource", "-c", "xen")).code).toBe(0);
   });
   for (const argv of [
