@@ -75,6 +75,10 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   checkOutputs(pictures, [path]);
   const prepared = await load(path, { flaskDir: opts.flaskDir, define: opts.define });
   const scenario = prepared.scenario;
+  // the policies it names are read too: a picture never replaces one (checked before the trace)
+  const { scenarioPolicyFiles } = await import("./scenario-input.js");
+  const inputs = [path, ...scenarioPolicyFiles(path, scenario)];
+  checkOutputs(pictures, inputs);
   const chosen = strategy ?? scenario.strategy ?? "upstream";
   const until = untilOption(opts.until, scenario.steps.length);
   const tty = (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
@@ -112,7 +116,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const dot = renderDot(primary, prepared);
     if (opts.dot === true) cli.io.stdout.write(dot);
     // both files or neither
-    await writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], [path]);
+    await writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], inputs);
     if (typeof opts.dot === "string") {
       cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${svgBeside(opts.dot)}${path === STDIN ? ", the scenario on standard input again" : ""})` : ""}\n`);
     }
