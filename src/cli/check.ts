@@ -196,7 +196,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (opts.json && opts.format !== "text") cmd.error("error: --json and --format both choose the output; give one", { exitCode: 2 });
   const query = single ? singleQuery(cmd, opts) : undefined;
   if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
-  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "query list"), opts.queries!);
   const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, loaded.path);
 
@@ -248,7 +248,7 @@ export function queryProblem(policy: CompiledPolicy, q: Omit<Query, "perm">, per
 /** --format json|sarif: the policy's diagnostics as one document; json adds each answer
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
-  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "query list"), opts.queries!);
   const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));

@@ -68,6 +68,8 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   if (opts.dot === true && (opts.json || opts.compare)) {
     throw new CliError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE", 2);
   }
+  // --compare's table shows no decisions, so --verbose would change nothing there
+  if (opts.compare && opts.verbose && !opts.json) throw new CliError("--verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)", 2);
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture", option: "--svg" }] : [])];
   checkOutputs(pictures, [path]);
@@ -174,7 +176,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--compare", "run every strategy and tabulate the outcomes")
     .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")
-    .option("--verbose", "explain granted XSM decisions too (denied ones always say why)")
+    .option("--verbose", "explain granted XSM decisions too in the trace (denied ones always say why; --json has every reason)")
     .option("--until <step>", "stop after this step (the state --dot and the trace end with)")
     .option("--dot [file]", "a Graphviz picture of the state: platforms as the policy declares them (to FILE, or stdout)")
     .option("--svg <file>", "the same picture rendered to SVG in process (no Graphviz install needed)");

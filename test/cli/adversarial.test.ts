@@ -276,7 +276,7 @@ const ROWS: Record<string, Row> = {
   "check --queries: an empty file": {
     argv: () => ["check", small, "--queries", at("empty.json")],
     code: 1,
-    stderr: [`xsm: error: ${at("empty.json")}: file is empty, expected a queries file`],
+    stderr: [`xsm: error: ${at("empty.json")}: file is empty, expected a query list file`],
   },
   "allow: a log without an avc line prints no rules, only the error": {
     argv: () => ["allow", small, at("no-avc.log")],
