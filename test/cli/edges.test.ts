@@ -200,6 +200,19 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     expect(check.stdout).toBe("<stdin>\n");
   });
 
+  it("fmt - --stdin-filepath PATH names PATH instead, and never reads or writes PATH", () => {
+    // PATH may exist with other text (the editor's buffer is newer), or not at all
+    const there = at("there.conf");
+    writeFileSync(there, "type  other_t;\n");
+    const r = withStdin("type  a_t;\n", ["fmt", "-", "--stdin-filepath", there]);
+    expect(r).toEqual({ code: 0, stdout: "type a_t;\n", stderr: "" });
+    expect(readFileSync(there, "utf8")).toBe("type  other_t;\n");
+    const nowhere = at("no/such/dir/x.conf");
+    const check = withStdin("type  a_t;\n", ["fmt", "--check", "-", "--stdin-filepath", nowhere]);
+    expect(check).toEqual({ code: 1, stdout: `${nowhere}\n`, stderr: "1 file would be reformatted (run xsm fmt --write)\n" });
+    expect(existsSync(at("no"))).toBe(false);
+  });
+
   it("a JSON input on standard input that is not UTF-8, or too large, is <stdin> too (it was '-:' and 'standard input:')", () => {
     const notUtf8 = Buffer.from([0x7b, 0xff, 0x7d]);
     expect(withStdin(notUtf8, ["test", "-"]).stderr).toContain("<stdin>: not valid UTF-8 text (test files are UTF-8)\n");
