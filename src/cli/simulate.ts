@@ -57,7 +57,7 @@ function readScenario(path: string): string {
 function strategyOption(text: string | undefined): Strategy | undefined {
   if (text === undefined) return undefined;
   if (!(STRATEGIES as readonly string[]).includes(text)) {
-    throw new CliError(`unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`, 2);
+    throw new CliError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`, 2);
   }
   return text as Strategy;
 }
