@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// npm run test:oracle: live differential tests against checkpolicy + setools (../shared/oracle or $XSM_ORACLE).
+// npm run test:oracle: live differential tests against checkpolicy + setools (test/oracle/tools, or $XSM_ORACLE).
 export default defineConfig({
   test: {
     include: ["test/oracle/**/*.test.ts"],

@@ -95,7 +95,11 @@ function supportFiles(dir: string): string[] {
 function flaskDirOf(dir: string, given: string | undefined): string {
   if (given !== undefined) {
     const flask = resolve(given);
-    if (!isFile(join(flask, "security_classes"))) throw new TreeError(`${given}: no security_classes here; --flask-dir names Xen's xen/xsm/flask/policy directory`);
+    // said as the language server says it: a missing directory is not a directory without the file
+    if (!isFile(join(flask, "security_classes"))) {
+      const why = !existsSync(flask) ? "no such directory" : !statSync(flask).isDirectory() ? "not a directory" : "no security_classes in it";
+      throw new TreeError(`--flask-dir ${given}: ${why}; it names Xen's xen/xsm/flask/policy directory`);
+    }
     return flask;
   }
   for (const flask of [resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")]) if (isFile(join(flask, "security_classes"))) return flask;

@@ -24,6 +24,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
   policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
       if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new CliError(`--module: '${o.module}' is not a module name (letters, digits, _)`, 2);
+      // --module lays out the text as a .te module; JSON has no module to write (it was dropped silently)
+      if (o.module !== undefined && o.json) throw new CliError("--json and --module contradict: give one", 2);
       // (the log defaults to -)
       if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
       const ap = await loadAnalysis(policyPath, policyPath, o);

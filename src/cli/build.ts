@@ -27,6 +27,8 @@ interface BuildOptions extends PolicyInputOptions {
 }
 
 async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
+  // m4 reads the tree's many files: standard input cannot be one (it said "-: no such directory")
+  if (dir === "-") throw new CliError("xsm build reads a policy tree, a directory, and standard input (-) is none: for one policy.conf on standard input, use xsm compile -", 2);
   checkBinaryOptions(opts);
   if (opts.format !== "text" && opts.conf === "-") throw new CliError(`--format ${opts.format} writes its document to stdout; --conf - wants it too`, 2);
   return withFormat(cli, opts.format, () => build(cli, dir, opts));

@@ -196,7 +196,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (opts.json && opts.format !== "text") cmd.error("error: --json and --format both choose the output; give one", { exitCode: 2 });
   const query = single ? singleQuery(cmd, opts) : undefined;
   if (opts.format !== "text") return withFormat(cli, opts.format, () => checkReport(cli, path, query ? query.perms.map((perm) => ({ scontext: query.scontext, tcontext: query.tcontext, tclass: query.tclass, perm })) : undefined, opts));
-  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const queries = single ? [] : parseQueries(readJsonFile(opts.queries!, "query list"), opts.queries!);
   const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, loaded.path);
 
@@ -248,7 +248,7 @@ export function queryProblem(policy: CompiledPolicy, q: Omit<Query, "perm">, per
 /** --format json|sarif: the policy's diagnostics as one document; json adds each answer
  *  (oracle-decide's fields); an invalid single query is an error diagnostic (exit 1). */
 async function checkReport(cli: CliContext, path: string, single: Query[] | undefined, opts: CheckOptions): Promise<void> {
-  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "queries"), opts.queries!);
+  const queries = single ?? parseQueries(readJsonFile(opts.queries!, "query list"), opts.queries!);
   const loaded = await loadForCheck(cli, path, opts);
   const policy = applyBooleans(loaded.policy, opts.bool ?? {}, loaded.text, path);
   const answers = queries.map((q) => policy.check(q.scontext, q.tcontext, q.tclass, q.perm));
@@ -269,7 +269,7 @@ export function registerCheck(program: Command, cli: CliContext): void {
     .option("--tcontext <context>", "target context, user:role:type (user:role:type:s0-s1:c0.c3 with --mls)")
     .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself. Contexts carry levels, mlsconstrain applies")
     .option("--class <class>", "object class, e.g. resource")
-    .option("--perm <perm>", "permission, e.g. plug (repeatable: each is decided and printed)", collectPerms)
+    .option("--perm <perm>", "permission, e.g. plug (repeatable, or a list as plug,unplug or '{ plug unplug }': each is decided and printed)", collectPerms)
     .option("--bool <name=value>", "set a boolean for this decision, value 1/0/true/false (repeatable)", parseBool)
     .option("--queries <file>", "decide every query of a JSON list, as oracle-decide reads it")
     .option("--json", "print the decision as JSON: oracle-decide's fields, plus reasons for a single question")

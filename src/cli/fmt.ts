@@ -1,9 +1,14 @@
-// `xsm fmt FILE... [--check] [--write]`: the canonical layout of policy.conf files and of a policy
-// tree's m4 sources (src/fmt/format.ts). Without flags the formatted text goes to stdout; --write
-// rewrites the files that change, all of them or none (one file that cannot be laid out leaves every
-// file as it was); --check writes nothing and exits 1 naming the files that would change (for CI). A
-// file that cannot be laid out safely, or that compile refuses as it is (a policy.conf that does
-// not parse), is an error naming FILE:LINE:COL, with compile's code and message for the latter.
+// `xsm fmt FILE... [--check] [--write] [--stdin-filepath PATH]`: the canonical layout of policy.conf
+// files and of a policy tree's m4 sources (src/fmt/format.ts). Without flags the formatted text goes
+// to stdout; --write rewrites the files that change, all of them or none (one file that cannot be
+// laid out leaves every file as it was); --check writes nothing and exits 1 naming the files that
+// would change (for CI). A file that cannot be laid out safely, or that compile refuses as it is (a
+// policy.conf that does not parse), is an error naming FILE:LINE:COL, with compile's code and
+// message for the latter.
+// `-` is standard input, laid out as m4 source and named <stdin>, or, with --stdin-filepath PATH
+// (prettier's name; clang-format's --assume-filename), as the file PATH an editor's buffer stands
+// for: its kind from its name and PATH in every message, so a filter lays out and refuses as
+// `xsm fmt PATH` would, and the editor can jump to PATH:LINE:COL.
 import { realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
@@ -16,6 +21,7 @@ import { writeOutputs } from "./output.js";
 interface FmtOptions {
   check?: boolean;
   write?: boolean;
+  stdinFilepath?: string;
 }
 
 async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promise<void> {
@@ -24,6 +30,11 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
   // be read once
   if (opts.write && files.includes(STDIN)) throw new CliError("--write rewrites files, and standard input (-) is none: leave out --write to print its layout", 2);
   if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) is named more than once; it can be read only once", 2);
+  const assumed = opts.stdinFilepath;
+  if (assumed !== undefined && !files.includes(STDIN)) throw new CliError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`, 2);
+  if (assumed === STDIN) throw new CliError("--stdin-filepath -: give the name of the file standard input stands for (as in its messages), not - itself", 2);
+  // the name a file is laid out by and named by in messages; nothing is read from PATH or written to it
+  const nameOf = (file: string): string => (file === STDIN && assumed !== undefined ? assumed : displayName(file));
   const { formatSource, kindOf, FormatError } = await import("../fmt/format.js");
   const errors: string[] = [];
   let failed = 0;
@@ -35,9 +46,9 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       // read as compile reads it: a byte that is not UTF-8 (a Latin-1 comment) is accepted where
       // checkpolicy accepts it, and written back as the same byte
       text = readPolicyFile(file, "xsm fmt");
-      laidOut.push({ file, text, formatted: formatSource(text, kindOf(file)) });
+      laidOut.push({ file, text, formatted: formatSource(text, kindOf(file === STDIN ? (assumed ?? file) : file)) });
     } catch (err) {
-      if (err instanceof FormatError) errors.push(err.diagnostics(displayName(file), text!).map((d) => renderDiagnostic(d, text, displayName(file))).join(""));
+      if (err instanceof FormatError) errors.push(err.diagnostics(nameOf(file), text!).map((d) => renderDiagnostic(d, text, nameOf(file))).join(""));
       else if (err instanceof CliError) errors.push(`xsm: error: ${err.message}\n`);
       else throw err;
       failed++;
@@ -62,7 +73,7 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
     for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
     return;
   }
-  if (opts.check) for (const f of changed) cli.io.stdout.write(`${displayName(f.file)}\n`);
+  if (opts.check) for (const f of changed) cli.io.stdout.write(`${nameOf(f.file)}\n`);
   else for (const f of laidOut) cli.io.stdout.write(encodePolicyText(f.formatted));
   if (errors.length > 0) throw new CliError(errors.join(""), 1, true);
   if (opts.check && changed.length > 0) {
@@ -83,8 +94,9 @@ export function registerFmt(program: Command, cli: CliContext): void {
   program
     .command("fmt")
     .description("lay out policy.conf, .te and .if files in the canonical way (only blanks change)")
-    .argument("<files...>", "policy files (*.conf as policy.conf; anything else as m4 source of a policy tree), or - for standard input (named <stdin>, laid out as m4 source)")
+    .argument("<files...>", "policy files (*.conf as policy.conf; anything else as m4 source of a policy tree), or - for standard input (named <stdin>, laid out as m4 source, unless --stdin-filepath names its file)")
     .option("--check", "write nothing; list the files that would change and exit 1 if any")
     .option("--write", "rewrite the files that change in place")
+    .option("--stdin-filepath <path>", "lay out - as the file PATH would be (its kind from its name) and name PATH in messages, for editors; PATH is not read or written")
     .action((files: string[], opts: FmtOptions) => runFmt(cli, files, opts));
 }

@@ -6,11 +6,12 @@
 // tree's files as the analysis commands name them, and a tree that cannot be built is a
 // PolicyError that prepare() reports at the JSON path naming it, one line per problem.
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { error, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { ok } from "../diagnostics/result.js";
 import type { LoadResult, PolicySource, ReadPolicy } from "../sim/load.js";
 import type { PolicyTree } from "../build/tree.js";
+import type { Scenario } from "../sim/scenario.js";
 
 /** How a tree a scenario names is built besides its "mls": xsm build's --flask-dir and -D. */
 export interface ScenarioTreeOptions {
@@ -93,4 +94,13 @@ export function withTrees(loaded: LoadResult, trees: TreeReader): LoadResult {
   if (!base) return loaded;
   const read: ReadPolicy = (dir, rel, options) => (isDirectory(resolve(dir, rel)) ? trees.read(dir, rel, options) : base(dir, rel, options));
   return ok({ ...loaded.value, readPolicy: read });
+}
+
+/** The policy files a scenario reads: its `policy` and each `load_policy` step's, as paths from
+ *  here (relative to the scenario file, or to the working directory for standard input). An output
+ *  (`--dot`, `--svg`, `--junit`) must replace none of them. */
+export function scenarioPolicyFiles(file: string, scenario: Scenario): string[] {
+  const from = file === "-" ? "." : dirname(file);
+  const named = [scenario.policy, ...scenario.steps.map((s) => (s.op === "load_policy" ? s.policy : undefined))];
+  return named.filter((p): p is string => p !== undefined).map((p) => (isAbsolute(p) ? p : join(from, p)));
 }

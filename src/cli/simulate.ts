@@ -68,11 +68,17 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   if (opts.dot === true && (opts.json || opts.compare)) {
     throw new CliError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE", 2);
   }
+  // --compare's table shows no decisions, so --verbose would change nothing there
+  if (opts.compare && opts.verbose && !opts.json) throw new CliError("--verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)", 2);
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture", option: "--svg" }] : [])];
   checkOutputs(pictures, [path]);
   const prepared = await load(path, { flaskDir: opts.flaskDir, define: opts.define });
   const scenario = prepared.scenario;
+  // the policies it names are read too: a picture never replaces one (checked before the trace)
+  const { scenarioPolicyFiles } = await import("./scenario-input.js");
+  const inputs = [path, ...scenarioPolicyFiles(path, scenario)];
+  checkOutputs(pictures, inputs);
   const chosen = strategy ?? scenario.strategy ?? "upstream";
   const until = untilOption(opts.until, scenario.steps.length);
   const tty = (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
@@ -110,7 +116,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const dot = renderDot(primary, prepared);
     if (opts.dot === true) cli.io.stdout.write(dot);
     // both files or neither
-    await writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], [path]);
+    await writeOutputs([...(typeof opts.dot === "string" ? [{ path: opts.dot, data: dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, data: await renderSvg(dot), what: "SVG picture", option: "--svg" }] : [])], inputs);
     if (typeof opts.dot === "string") {
       cli.io.stderr.write(`picture written to ${opts.dot}${opts.svg === undefined ? ` (as SVG: npx xsm simulate ${path} --svg ${svgBeside(opts.dot)}${path === STDIN ? ", the scenario on standard input again" : ""})` : ""}\n`);
     }
@@ -174,7 +180,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--compare", "run every strategy and tabulate the outcomes")
     .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")
-    .option("--verbose", "explain granted XSM decisions too (denied ones always say why)")
+    .option("--verbose", "explain granted XSM decisions too in the trace (denied ones always say why; --json has every reason)")
     .option("--until <step>", "stop after this step (the state --dot and the trace end with)")
     .option("--dot [file]", "a Graphviz picture of the state: platforms as the policy declares them (to FILE, or stdout)")
     .option("--svg <file>", "the same picture rendered to SVG in process (no Graphviz install needed)");

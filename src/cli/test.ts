@@ -188,7 +188,8 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   const { counts, renderJson, renderJunit, renderText } = await import("../analysis/testreport.js");
   if (o.junit !== undefined) {
     // the policies the files name are read too: --junit never replaces one
-    const policies = loaded.flatMap((l) => (l.policyPath !== undefined ? [l.policyPath] : []));
+    const { scenarioPolicyFiles } = await import("./scenario-input.js");
+    const policies = loaded.flatMap((l) => (l.kind === "scenario" ? scenarioPolicyFiles(l.file, l.prepared.scenario) : [l.policyPath]));
     await writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies], "--junit");
   }
   cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));

@@ -276,7 +276,7 @@ const ROWS: Record<string, Row> = {
   "check --queries: an empty file": {
     argv: () => ["check", small, "--queries", at("empty.json")],
     code: 1,
-    stderr: [`xsm: error: ${at("empty.json")}: file is empty, expected a queries file`],
+    stderr: [`xsm: error: ${at("empty.json")}: file is empty, expected a query list file`],
   },
   "allow: a log without an avc line prints no rules, only the error": {
     argv: () => ["allow", small, at("no-avc.log")],
@@ -407,6 +407,30 @@ describe("xsm on adversarial input", () => {
       const r = await xsm("info", small, "--pcidevicecon", key);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain("pcidevicecon 768 system_u:object_r:nic_t");
+    }
+  });
+
+  it("simulate --svg/--dot and test --junit never replace a policy the scenario reads (svg replaced svp.conf)", async () => {
+    // the scenario's policy and a load_policy step's are read as the scenario file is
+    const dir = at("scenario-inputs");
+    mkdirSync(dir);
+    const svp = readFileSync("examples/svp/svp.conf", "utf8");
+    writeFileSync(join(dir, "svp.conf"), svp);
+    writeFileSync(join(dir, "next.conf"), svp);
+    const scenario = JSON.parse(readFileSync("examples/svp/nested-trust.json", "utf8")) as { steps: unknown[] };
+    scenario.steps.push({ op: "load_policy", policy: "next.conf", expect: { rc: 0 } });
+    writeFileSync(join(dir, "s.json"), JSON.stringify(scenario));
+    const s = join(dir, "s.json");
+    for (const [argv, option, what, target] of [
+      [["simulate", s, "--svg", join(dir, "svp.conf")], "--svg", "SVG picture", "svp.conf"],
+      [["simulate", s, "--dot", join(dir, "next.conf")], "--dot", "picture", "next.conf"],
+      [["test", s, "--junit", join(dir, "next.conf")], "--junit", "JUnit report", "next.conf"],
+    ] as const) {
+      const r = await xsm(...argv);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(`xsm: error: ${option} ${join(dir, target)}: cannot write the ${what}: it is one of the files read, which writing it would lose; give another file\n`);
+      expect(readFileSync(join(dir, target), "utf8"), target).toBe(svp);
     }
   });
 

@@ -60,6 +60,17 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: ["xsm: error: xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory"],
   },
+  "build -: a policy tree cannot come from standard input (it said '-: no such directory')": {
+    argv: () => ["build", "-"],
+    code: 2,
+    stderr: ["xsm: error: xsm build reads a policy tree, a directory, and standard input (-) is none: for one policy.conf on standard input, use xsm compile -"],
+  },
+  "check --queries -: an empty standard input names what was expected (it said 'expected a queries')": {
+    argv: () => ["check", resolve(small), "--queries", "-"],
+    stdin: "",
+    code: 1,
+    stderr: ["xsm: error: standard input is empty, expected a query list"],
+  },
   "scaffold --name '': the scenario's name may not be empty": {
     argv: () => ["scaffold", svp, "--name", ""],
     code: 2,
@@ -82,6 +93,26 @@ const ROWS: Record<string, Row> = {
     argv: () => ["init", at("adir"), "--force"],
     code: 1,
     stderr: [`xsm: error: cannot write ${at("adir")}: it is a directory; name the policy.conf to write`],
+  },
+  "allow --module --json: JSON has no module to lay out (--module was dropped without a word)": {
+    argv: () => ["allow", resolve(small), "/dev/null", "--module", "local", "--json"],
+    code: 2,
+    stderr: ["xsm: error: --json and --module contradict: give one"],
+  },
+  "simulate --compare --verbose: the table has no decisions to explain (--verbose was dropped without a word)": {
+    argv: () => ["simulate", "examples/svp/jan-reassociate.json", "--compare", "--verbose"],
+    code: 2,
+    stderr: ["xsm: error: --verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)"],
+  },
+  "build --flask-dir MISSING: says the directory is missing, as xsm lsp does (it said 'no security_classes here')": {
+    argv: () => ["build", "examples/xen-flask", "--flask-dir", at("no-flask")],
+    code: 1,
+    stderr: [`xsm: error: --flask-dir ${at("no-flask")}: no such directory; it names Xen's xen/xsm/flask/policy directory`],
+  },
+  "build --flask-dir EMPTY-DIR: a directory without Xen's class files": {
+    argv: () => ["build", "examples/xen-flask", "--flask-dir", at("adir")],
+    code: 1,
+    stderr: [`xsm: error: --flask-dir ${at("adir")}: no security_classes in it; it names Xen's xen/xsm/flask/policy directory`],
   },
   "flow -S -A: the two path analyses contradict": {
     argv: () => ["flow", small, "-s", "dom0_t", "-t", "nic_t", "-S", "-A", "3"],
@@ -169,11 +200,24 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     expect(check.stdout).toBe("<stdin>\n");
   });
 
+  it("fmt - --stdin-filepath PATH names PATH instead, and never reads or writes PATH", () => {
+    // PATH may exist with other text (the editor's buffer is newer), or not at all
+    const there = at("there.conf");
+    writeFileSync(there, "type  other_t;\n");
+    const r = withStdin("type  a_t;\n", ["fmt", "-", "--stdin-filepath", there]);
+    expect(r).toEqual({ code: 0, stdout: "type a_t;\n", stderr: "" });
+    expect(readFileSync(there, "utf8")).toBe("type  other_t;\n");
+    const nowhere = at("no/such/dir/x.conf");
+    const check = withStdin("type  a_t;\n", ["fmt", "--check", "-", "--stdin-filepath", nowhere]);
+    expect(check).toEqual({ code: 1, stdout: `${nowhere}\n`, stderr: "1 file would be reformatted (run xsm fmt --write)\n" });
+    expect(existsSync(at("no"))).toBe(false);
+  });
+
   it("a JSON input on standard input that is not UTF-8, or too large, is <stdin> too (it was '-:' and 'standard input:')", () => {
     const notUtf8 = Buffer.from([0x7b, 0xff, 0x7d]);
     expect(withStdin(notUtf8, ["test", "-"]).stderr).toContain("<stdin>: not valid UTF-8 text (test files are UTF-8)\n");
     expect(withStdin(notUtf8, ["simulate", "-"]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (scenario files are UTF-8)\n");
-    expect(withStdin(notUtf8, ["check", "--queries", "-", resolve(small)]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (queries files are UTF-8)\n");
+    expect(withStdin(notUtf8, ["check", "--queries", "-", resolve(small)]).stderr).toBe("xsm: error: <stdin>: not valid UTF-8 text (query list files are UTF-8)\n");
     const huge = withStdin(Buffer.alloc(17 * 1024 * 1024, 0x20), ["simulate", "-"]);
     expect(huge.code).toBe(1);
     expect(huge.stderr).toBe("xsm: error: <stdin>: too large (the limit for a scenario file is 16.0 MB)\n");
@@ -366,6 +410,9 @@ describe("help", () => {
       const mls = (await options(c)).get("-M, --mls");
       expect(mls, c).toContain("a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself");
     }
+    // compile reads no tree, lint no binary
+    expect((await options("compile")).get("-M, --mls")).toMatch(/^an MLS policy: a policy\.conf as checkpolicy -M reads it .*; a binary says so itself$/);
+    expect((await options("lint")).get("-M, --mls")).toBe("an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)");
   });
 });
 
@@ -434,6 +481,12 @@ describe("a single-valued option given twice with different values is a usage er
     const perms = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", "plug", "--perm", "unplug", "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
     expect(perms.code, perms.stderr).toBe(0);
     expect(perms.stdout).toContain("resource { plug unplug }");
+    // a list in one --perm, as its help says, asks the same
+    for (const list of ["plug,unplug", "{ plug unplug }"]) {
+      const one = await xsm("check", small, "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:nic_t", "--class", "resource", "--perm", list, "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=0");
+      expect(one.stdout, list).toBe(perms.stdout);
+    }
+    expect((await xsm("check", "--help")).stdout.replace(/\s+/g, " ")).toContain("(repeatable, or a list as plug,unplug or '{ plug unplug }': each is decided and printed)");
     expect((await xsm("search", small, "-A", "-c", "resource", "-c", "xen")).code).toBe(0);
   });
   for (const argv of [

@@ -1,7 +1,10 @@
 // Golden tests of what `xsm` prints: each case's exit status, stdout and stderr are kept in
 // test/fixtures/cli/NAME.txt. After an intended change of output: UPDATE_GOLDEN=1 npx vitest run test/cli/golden.test.ts
+// A case that reads standard input runs the built CLI (bin/xsm.cjs) with a file on it, as an
+// editor's filter does (in-process it would wait for the test runner's own standard input).
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { xsm } from "./run.js";
 
@@ -37,17 +40,53 @@ const CASES: Record<string, string[]> = {
   "check-queries-human": ["check", policy, "--queries", `${dir}/queries.json`],
   "usage-unknown-option": ["compile", policy, "--frobnicate"],
   "usage-unknown-command": ["comple", policy],
+  // --stdin-filepath is refused before standard input is read
+  "fmt-stdin-filepath-without-stdin": ["fmt", policy, "--stdin-filepath", "x.conf"],
+  "fmt-stdin-filepath-write": ["fmt", "--write", "-", "--stdin-filepath", "x.conf"],
+  "fmt-stdin-filepath-dash": ["fmt", "-", "--stdin-filepath", "-"],
+  "fmt-stdin-filepath-empty": ["fmt", "-", "--stdin-filepath", ""],
 };
+
+const stdin = `${dir}/fmt-stdin`;
+/** Cases with a file on standard input: [argv, the file]. */
+const STDIN_CASES: Record<string, [string[], string]> = {
+  // the same text as the file PATH would be: a policy.conf's layout, refusals and name...
+  "fmt-stdin-conf": [["fmt", "-", "--stdin-filepath", "x.conf"], `${stdin}/messy.in`],
+  "fmt-stdin-conf-refused": [["fmt", "-", "--stdin-filepath", "x.conf"], `${stdin}/semi.in`],
+  "fmt-stdin-conf-check": [["fmt", "--check", "-", "--stdin-filepath", "policy/x.conf"], `${stdin}/messy.in`],
+  "fmt-stdin-conf-with-files": [["fmt", "--check", policy, "-", "--stdin-filepath", "x.conf"], `${stdin}/semi.in`],
+  // ...an m4 source's...
+  "fmt-stdin-te": [["fmt", "-", "--stdin-filepath", "policy/modules/xen.te"], `${stdin}/messy-te.in`],
+  "fmt-stdin-te-refused": [["fmt", "-", "--stdin-filepath", "policy/modules/xen.te"], `${stdin}/nonascii-te.in`],
+  // ...a tree's modules.conf, which is not a policy.conf
+  "fmt-stdin-modules": [["fmt", "-", "--stdin-filepath", "policy/modules/modules.conf"], `${stdin}/modules.in`],
+  "fmt-stdin-modules-as-conf": [["fmt", "-", "--stdin-filepath", "x.conf"], `${stdin}/modules.in`],
+  // without the option, as before: m4 source named <stdin> (a missing ';' is laid out)
+  "fmt-stdin": [["fmt", "-"], `${stdin}/messy.in`],
+  "fmt-stdin-semi": [["fmt", "-"], `${stdin}/semi.in`],
+  "fmt-stdin-check": [["fmt", "--check", "-"], `${stdin}/messy.in`],
+  "fmt-stdin-te-refused-plain": [["fmt", "-"], `${stdin}/nonascii-te.in`],
+};
+
+function expectGolden(name: string, actual: string): void {
+  const file = join(dir, `${name}.txt`);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, actual);
+  if (!existsSync(file)) expect.fail(`${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/cli/golden.test.ts`);
+  expect(actual).toBe(readFileSync(file, "utf8"));
+}
 
 describe("xsm output (golden files)", () => {
   for (const [name, argv] of Object.entries(CASES)) {
     it(name, async () => {
       const r = await xsm(...argv);
-      const actual = `$ xsm ${argv.join(" ")}\nexit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
-      const file = join(dir, `${name}.txt`);
-      if (process.env.UPDATE_GOLDEN) writeFileSync(file, actual);
-      if (!existsSync(file)) expect.fail(`${file} is missing: run UPDATE_GOLDEN=1 npx vitest run test/cli/golden.test.ts`);
-      expect(actual).toBe(readFileSync(file, "utf8"));
+      const shown = argv.map((a) => (a === "" ? "''" : a)).join(" ");
+      expectGolden(name, `$ xsm ${shown}\nexit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
+    });
+  }
+  for (const [name, [argv, input]] of Object.entries(STDIN_CASES)) {
+    it(name, () => {
+      const r = spawnSync(process.execPath, [resolve("bin/xsm.cjs"), ...argv], { input: readFileSync(input), encoding: "utf8" });
+      expectGolden(name, `$ xsm ${argv.join(" ")} < ${input}\nexit ${r.status}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
     });
   }
 });

@@ -1,7 +1,7 @@
 // The README's commands as a new user types them: what `npx xsm` (bin/xsm.cjs, the built bundle)
 // writes must hold up under the project's own other commands.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -31,6 +31,22 @@ describe("xsm init, then the README's next commands", () => {
     const fmt = xsm("fmt", "two.conf", "--check");
     expect(fmt.stdout).toBe("");
     expect(fmt.code).toBe(0);
+  });
+});
+
+describe("README's way in for a new topology: its sh block's three commands, as written", () => {
+  it("init, scaffold -o, simulate --svg: each exits 0, the scenario's expectations met, the picture written", () => {
+    const readme = readFileSync(resolve("README.md"), "utf8");
+    const block = /```sh\n(npx xsm init [\s\S]*?)```/.exec(readme)![1]!;
+    const commands = block.split("\n").filter((l) => l.startsWith("npx xsm ")).map((l) => l.replace(/#.*$/, "").trim().split(/\s+/).slice(2));
+    expect(commands.map((c) => c[0])).toEqual(["init", "scaffold", "simulate"]);
+    const dir = join(work, "way-in");
+    mkdirSync(dir);
+    for (const argv of commands) {
+      const r = spawnSync(process.execPath, [bin, ...argv], { cwd: dir, encoding: "utf8" });
+      expect(r.status, `${argv.join(" ")}: ${r.stderr}`).toBe(0);
+    }
+    expect(readFileSync(join(dir, "policy-scenario.svg"), "utf8")).toMatch(/^<svg|<\?xml/);
   });
 });
 
