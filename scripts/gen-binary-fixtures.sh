@@ -19,8 +19,9 @@ if [ -d "$edge" ]; then
   for t in t9 t12 t13; do cp "$edge/$t.conf" "$edge/$t.bin" "$out/read-only/"; done
 fi
 # our own edge cases (typebounds, role_transition, class defaults, `if` blocks with no rules,
-# bounds by dotted names on attributes and aliases, constraints `~` leaves no permission)
-for t in roletrans bounds defaults emptyif hieralias constrain-noperm; do checkpolicy -t Xen -c 30 "$out/edge/$t.conf" -o "$out/edge/$t.bin" > /dev/null; done
+# bounds by dotted names on attributes and aliases, constraints `~` leaves no permission,
+# expandattribute)
+for t in roletrans bounds defaults emptyif hieralias constrain-noperm expandattr; do checkpolicy -t Xen -c 30 "$out/edge/$t.conf" -o "$out/edge/$t.bin" > /dev/null; done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 node bin/xsm.js compile examples/svp/svp.conf --expand > "$tmp/svp.conf" 2>/dev/null
@@ -46,6 +47,8 @@ if [ -d "$edge" ]; then
   for t in t1 t2 t4 t8 t11 t13 shuf5 big; do checkpolicy -b -t Xen -c 30 "$edge/$t.bin" -o "$out/rebucket/$t.bin" > /dev/null; done
   checkpolicy -M -b -t Xen -c 30 "$edge/t12.bin" -o "$out/rebucket/t12.bin" > /dev/null
 fi
+# and sets the own bit of an expanded attribute's type_attr_map row (policydb_read)
+checkpolicy -b -t Xen -c 30 "$out/edge/expandattr.bin" -o "$out/rebucket/expandattr.bin" > /dev/null
 # -c 24, the other version checkpolicy writes for Xen (devicetreecon left out)
 mkdir -p "$out/v24"
 for conf in examples/xen-flask/policy.conf test/fixtures/oracle/seed-002.conf "$out/edge/t4.conf" "$out/edge/t6.conf" "$out/edge/roletrans.conf"; do

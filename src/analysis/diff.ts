@@ -16,7 +16,7 @@ import { roleRules } from "./rolerules.js";
 import { typeParent } from "../policy/symbols.js";
 import { defaultStatements } from "./info.js";
 import { POLICY_CAPABILITIES } from "../policy/resolve/declarations.js";
-import { keyTypes, type TeKind } from "./terules.js";
+import { keyTypes, listedMembers, type TeKind } from "./terules.js";
 
 interface Section {
   title: string;
@@ -175,12 +175,14 @@ const rangeTransitions = (ap: AnalysisPolicy) => {
 
 const validatetrans = (mls: boolean) => (ap: AnalysisPolicy) =>
   new Set(ap.sym.validatetrans.filter((v) => isMlsExpr(v.expr) === mls).map((v) => setoolsValidatetransText(v, ap.sym, ap.constraintSources.get(v.span.offset))));
-const attrTypes = (ap: AnalysisPolicy) => new Map(ap.sym.attrs.map((x) => [x.name, [new Set(Array.from(x.members, (t) => ap.sym.types[t]!.name))]]));
+const attrTypes = (ap: AnalysisPolicy) => new Map(ap.sym.attrs.map((x, i) => [x.name, [new Set(Array.from(listedMembers(ap.sym, i), (t) => ap.sym.types[t]!.name))]]));
 
 /** A type's attributes and aliases. */
 function typeMembers(ap: AnalysisPolicy): Map<string, Set<string>[]> {
   const attrsOf = new Map<string, Set<string>>(ap.sym.types.map((t) => [t.name, new Set<string>()]));
-  for (const at of ap.sym.attrs) for (const t of at.members) attrsOf.get(ap.sym.types[t]!.name)!.add(at.name);
+  ap.sym.attrs.forEach((at, i) => {
+    for (const t of listedMembers(ap.sym, i)) attrsOf.get(ap.sym.types[t]!.name)!.add(at.name);
+  });
   return new Map(ap.sym.types.map((t) => [t.name, [attrsOf.get(t.name)!, new Set(t.aliases)]]));
 }
 

@@ -10,7 +10,7 @@ import { QueryError, unknownName } from "./names.js";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { pySorted } from "./search.js";
 import { byCodePoint } from "../policy/matrix.js";
-import type { TeKind } from "./terules.js";
+import { listedMembers, type TeKind } from "./terules.js";
 import type { ClassDefaults, ResolvedContext, Symbols } from "../policy/symbols.js";
 import { setoolsConstraintText, setoolsValidatetransText } from "./constrainttext.js";
 import { isMlsExpr, rangeTransRecords, setoolsContext, setoolsLevel, setoolsRange } from "./mls.js";
@@ -331,7 +331,9 @@ class Lister {
     const sym = this.ap.sym;
     if (!expand) return types.map((t) => ({ name: t.name, text: t.name }));
     const attrsOf = new Map<number, string[]>();
-    for (const a of sym.attrs) for (const t of a.members) attrsOf.set(t, [...(attrsOf.get(t) ?? []), a.name]);
+    sym.attrs.forEach((a, i) => {
+      for (const t of listedMembers(sym, i)) attrsOf.set(t, [...(attrsOf.get(t) ?? []), a.name]);
+    });
     const rank = this.rank();
     const byValue = (names: string[]) => [...names].sort((a, b) => rank.get(a)! - rank.get(b)!);
     return types.map((t) => {
@@ -371,9 +373,9 @@ class Lister {
           return Array(1 + (dottedParentType(sym, t.name) ? t.aliases.length : 0)).fill(item);
         });
       case "attributes":
-        return sym.attrs.map((a) => {
+        return sym.attrs.map((a, i) => {
           if (!expand) return { name: a.name, text: a.name };
-          const members = pySorted(Array.from(a.members, (t) => sym.types[t]!.name));
+          const members = pySorted(Array.from(listedMembers(sym, i), (t) => sym.types[t]!.name));
           return { name: a.name, text: `attribute ${a.name};\n\t${members.length ? members.join("\n\t") : "<empty attribute>"}` };
         });
       case "classes":

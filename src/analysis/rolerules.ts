@@ -6,6 +6,7 @@
 // RuleUseError does. Printed as sesearch prints them, sorted as strings.
 import type { Span } from "../diagnostics/diagnostic.js";
 import type { Symbols } from "../policy/symbols.js";
+import { listedMembers } from "./terules.js";
 import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
 
@@ -104,7 +105,7 @@ function targetMatcher(sym: Symbols, q: RoleQuery): ((r: RoleRecord) => boolean)
   if (t !== undefined) return (r) => r.kind === "role_transition" && r.target === t;
   const a = sym.attrIds.get(name);
   if (a !== undefined) {
-    const members = sym.attrs[a]!.members;
+    const members = listedMembers(sym, a);
     if (members.length === 0) return undefined;
     // -dt: the rule's target is the attribute itself, which no record is
     if (q.targetDirect) return () => false;

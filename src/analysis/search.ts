@@ -11,7 +11,7 @@ import { rangeTransRecords, setoolsRange } from "./mls.js";
 import { setoolsCondText } from "./condtext.js";
 import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
 import { QueryError, unknownName } from "./names.js";
-import { keyName, keyTypes, type TeKind, type TeRule } from "./terules.js";
+import { keyName, keyTypes, listedMembers, type TeKind, type TeRule } from "./terules.js";
 import { ROLE_KINDS, roleRules, type RoleKind } from "./rolerules.js";
 
 export type SearchKind = TeKind | "neverallow" | "range_transition" | RoleKind;
@@ -80,12 +80,13 @@ function typeOrAttrNames(sym: Symbols): string[] {
   return [...sym.typeIds.keys(), ...sym.attrIds.keys()];
 }
 
-/** The types a type-or-attribute name stands for (setools lookup_type_or_attr(...).expand()). */
-export function lookupTypes(sym: Symbols, name: string, option: string): { key: number; types: Set<number> } {
+/** The types a type-or-attribute name stands for (setools lookup_type_or_attr(...).expand()); with
+ *  `listed`, an attribute's types as the binary lists them (listedMembers). */
+export function lookupTypes(sym: Symbols, name: string, option: string, listed = false): { key: number; types: Set<number> } {
   const t = sym.typeIds.get(name);
   if (t !== undefined) return { key: t, types: new Set([t]) };
   const a = sym.attrIds.get(name);
-  if (a !== undefined) return { key: sym.types.length + a, types: new Set(sym.attrs[a]!.members) };
+  if (a !== undefined) return { key: sym.types.length + a, types: new Set(listed ? listedMembers(sym, a) : sym.attrs[a]!.members) };
   throw unknownName("type or attribute", name, typeOrAttrNames(sym), option);
 }
 
@@ -100,7 +101,7 @@ function keyMatcher(sym: Symbols, criterion: string, direct: boolean, isRegex: b
     const re = regex(criterion, option);
     test = direct ? (id) => re.test(keyName(sym, id)) : (id) => Array.from(keyTypes(sym, id)).some((t) => re.test(sym.types[t]!.name));
   } else {
-    const { key, types } = lookupTypes(sym, criterion, option);
+    const { key, types } = lookupTypes(sym, criterion, option, true);
     if (types.size === 0) return undefined;
     test = direct ? (id) => id === key : (id) => Array.from(keyTypes(sym, id)).some((t) => types.has(t));
   }

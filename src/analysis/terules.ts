@@ -31,11 +31,21 @@ function keepsAttributes(ts: TypeSet, self: boolean): boolean {
   return !self && !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
 }
 
-/** A set's keys: its types and attributes as written, or its expansion when the rule forces one. */
+/** A set's keys: its types and attributes as written, or its expansion when the rule forces one.
+ *  An attribute `expandattribute A true` gives its types either way (type_set_expand expands
+ *  TYPE_FLAGS_EXPAND_ATTR_TRUE; lower.ts writes the same keys). */
 function keyIds(ts: TypeSet, self: boolean, sym: Symbols): ArrayLike<number> {
   if (!keepsAttributes(ts, self)) return expandTypeSet(ts, sym);
   const nt = sym.types.length;
-  return [...new Set([...ts.types, ...ts.attrs.map((a) => nt + a)])].sort((a, b) => a - b);
+  const ids = ts.attrs.flatMap((a) => (sym.attrs[a]!.expand === true ? Array.from(sym.attrs[a]!.members) : [nt + a]));
+  return [...new Set([...ts.types, ...ids])].sort((a, b) => a - b);
+}
+
+/** An attribute's types as a binary lists them (setools reads them from type_attr_map): none for
+ *  one `expandattribute A true` expands, whose membership checkpolicy writes nowhere. */
+export function listedMembers(sym: Symbols, a: number): Int32Array {
+  const attr = sym.attrs[a]!;
+  return attr.expand === true ? new Int32Array(0) : attr.members;
 }
 
 export function kernelRules(sym: Symbols, resolved: ResolvedRules, ex: Expanded): TeRule[] {

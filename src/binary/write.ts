@@ -7,9 +7,13 @@ import type { AvEntry, Bits, Constraint, Context, KernelPolicy, MlsLevel, MlsRan
 import { ConsExprType, POLICYDB_MAGIC, oconCount } from "./model.js";
 
 export interface WriteOptions {
-  /** Re-bucket the avtab with this mask (avtabAllocMask(nel) is what `checkpolicy -b` writes);
-   *  by default it is written in the model's order. */
+  /** Re-bucket the avtab with this mask (avtabAllocMask(nel) is what `checkpolicy -b` writes,
+   *  with ownTypeBits); by default it is written in the model's order. */
   avtabMask?: number;
+  /** Every type_attr_map row with its own bit, as libsepol writes a binary it read (policydb_read
+   *  sets it; checkpolicy writes none for an attribute `expandattribute A true` expands). With
+   *  `avtabMask: avtabAllocMask(nel)`, what `checkpolicy -b` writes. */
+  ownTypeBits?: boolean;
 }
 
 /** write.c ebitmap_write: 64-bit nodes, ascending, none empty. */
@@ -323,7 +327,12 @@ export function writePolicy(p: KernelPolicy, options: WriteOptions = {}): Uint8A
       writeRange(w, r.range);
     }
   }
-  if (v >= 20) for (const bits of p.typeAttrMap) writeBits(w, bits);
+  if (v >= 20) {
+    for (let i = 0; i < p.typeAttrMap.length; i++) {
+      const bits = p.typeAttrMap[i]!;
+      writeBits(w, options.ownTypeBits && !bits.includes(i) ? [...bits, i].sort((a, b) => a - b) : bits);
+    }
+  }
   return w.finish();
 }
 

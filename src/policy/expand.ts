@@ -100,7 +100,7 @@ class Expander {
   }
 
   // the set's attributes as key ids, but those `expandattribute A true` expands (libsepol writes
-  // no key for them, lower.ts; the model's table keeps one, which only A's own row would reach)
+  // no key for them, lower.ts, nor does keyIds)
   private keptAttrs(ts: TypeSet): number[] {
     return ts.attrs.filter((a) => this.sym.attrs[a]!.expand !== true).map((a) => this.nt + a);
   }
@@ -121,13 +121,18 @@ class Expander {
     }
   }
 
-  /** A set's key ids (no `-`, `*`, `~`): its types, and attribute a as ntypes + a. */
+  /** A set's key ids (no `-`, `*`, `~`): its types, and attribute a as ntypes + a, or a's types
+   *  under `expandattribute a true` (type_set_expand; the table counts the keys as seinfo does). */
   private keyIds(ts: TypeSet): number[] {
     if (ts.attrs.length === 0 && ts.types.length <= 1) return ts.types;
     // one attribute (most attribute rules): one shared, never written, list per attribute
-    if (ts.types.length === 0 && ts.attrs.length === 1) return (this.attrKeys[ts.attrs[0]!] ??= [this.nt + ts.attrs[0]!]);
+    const one = ts.attrs[0]!;
+    if (ts.types.length === 0 && ts.attrs.length === 1 && this.sym.attrs[one]!.expand !== true) return (this.attrKeys[one] ??= [this.nt + one]);
     const ids = new Set(ts.types);
-    for (const a of ts.attrs) ids.add(this.nt + a);
+    for (const a of ts.attrs) {
+      if (this.sym.attrs[a]!.expand === true) for (const t of this.sym.attrs[a]!.members) ids.add(t);
+      else ids.add(this.nt + a);
+    }
     return [...ids];
   }
 

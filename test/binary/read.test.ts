@@ -41,13 +41,13 @@ describe("write(read(b)) == b", () => {
   });
 });
 
-describe("checkpolicy -b re-buckets the avtab with avtab_alloc(nel)", () => {
+describe("checkpolicy -b re-buckets the avtab with avtab_alloc(nel) and gives every type_attr_map row its own bit", () => {
   const names = readdirSync(join(dir, "rebucket"));
   it.each(names)("%s", (name) => {
     const original = bytes(join(dir, readdirSync(join(dir, "edge")).includes(name) ? "edge" : "read-only", name));
     const want = bytes(join(dir, "rebucket", name));
     const { policy } = readPolicy(original);
-    expect(same(writePolicy(policy, { avtabMask: avtabAllocMask(policy.avtab.length) }), want)).toBe(true);
+    expect(same(writePolicy(policy, { avtabMask: avtabAllocMask(policy.avtab.length), ownTypeBits: true }), want)).toBe(true);
     // and the re-bucketed file decides as the original (t12 is MLS: its levels too)
     expect(loadBinary(want, name).policy.matrixJson()).toBe(loadBinary(original, name).policy.matrixJson());
   });

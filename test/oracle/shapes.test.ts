@@ -65,7 +65,7 @@ describe("shaped gen-policy seeds: binaries and verdicts", () => {
       const b = join(dir, `s${seed}.b.bin`);
       if (spawnSync("checkpolicy", ["-b", "-t", "Xen", "-c", "30", o.bin, "-o", b]).status !== 0) continue;
       const { policy } = readPolicy(new Uint8Array(readFileSync(o.bin)));
-      expect(Buffer.from(writePolicy(policy, { avtabMask: avtabAllocMask(policy.avtab.length) })).equals(readFileSync(b)), `seed ${seed}: checkpolicy -b`).toBe(true);
+      expect(Buffer.from(writePolicy(policy, { avtabMask: avtabAllocMask(policy.avtab.length), ownTypeBits: true })).equals(readFileSync(b)), `seed ${seed}: checkpolicy -b`).toBe(true);
     }
     expect(accepted).toBeGreaterThan(20);
   });

@@ -2,7 +2,8 @@
 // test/oracle/shapes.oracle.test.ts): dotted names (hierarchy bounds), aliases, an inherit-only
 // class, typebounds, permissive types, attributes in every rule position, type_change/type_member,
 // role attributes, role_transition, default_* rules, class sets, validatetrans, constraints over
-// attributes and role/user sets (a class sometimes named twice), complex booleans. Deterministic.
+// attributes and role/user sets (a class sometimes named twice), complex booleans, expandattribute.
+// Deterministic.
 export function prng(seed: number): () => number {
   let s = (seed * 2654435761) >>> 0 || 1;
   return () => {
@@ -157,6 +158,10 @@ export function addShapes(conf: string, seed: number): string {
     const vt = () => (chance(0.5) ? `t3 == ${pick(allAttrs)}` : `( u1 == u2 or t3 != { ${pick(allTypes)} } )`);
     cons.push(`validatetrans ${c.name} ${vt()};`);
   }
+
+  // expandattribute (on its own generator, so the shapes above stay as they were recorded)
+  const rnd2 = prng(seed * 53 + 11);
+  if (rnd2() < 0.5) decl.push(`expandattribute ${allAttrs[Math.floor(rnd2() * allAttrs.length)]} true;`);
 
   const out: string[] = [];
   let placedDecl = false, placedRoles = false, placedCons = false, placedDefaults = false;
