@@ -117,15 +117,10 @@ function refusal(req: IncomingMessage, token: string, host: string, what: string
 async function rebuild(req: IncomingMessage, res: ServerResponse, tree: ServedTree, token: string, host: string): Promise<void> {
   const refused = refusal(req, token, host, "a rebuild");
   if (refused) return send(res, ...refused);
-  let body: RebuildRequest;
-  try {
-    const raw = await readBody(req, MAX_POLICY_BYTES);
-    if (raw === undefined) return send(res, 413, "too large for a policy tree\n");
-    body = JSON.parse(raw) as RebuildRequest;
-    if (typeof body?.files !== "object" || body.files === null || Object.values(body.files).some((t) => typeof t !== "string")) throw new Error("not {files: {name: text}}");
-  } catch (err) {
-    return send(res, 400, `bad rebuild request: ${(err as Error).message}\n`);
-  }
+  const body = await jsonBody<RebuildRequest>(req, res, { name: "rebuild", limit: MAX_POLICY_BYTES, tooLarge: "too large for a policy tree", shape: "{files: {name: text}}" }, (b) =>
+    typeof b?.files === "object" && b.files !== null && Object.values(b.files).every((t) => typeof t === "string"),
+  );
+  if (body === undefined) return;
   let answer;
   try {
     answer = rebuildTree(tree, body.files);
@@ -141,15 +136,10 @@ async function rebuild(req: IncomingMessage, res: ServerResponse, tree: ServedTr
 async function save(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, token: string, host: string): Promise<void> {
   const refused = refusal(req, token, host, "a save");
   if (refused) return send(res, ...refused);
-  let body: SaveRequest;
-  try {
-    const raw = await readBody(req, MAX_POLICY_BYTES);
-    if (raw === undefined) return send(res, 413, "too large for a policy file\n");
-    body = JSON.parse(raw) as SaveRequest;
-    if (typeof body?.text !== "string" || (body.base !== undefined && typeof body.base !== "string") || (body.overwrite !== undefined && typeof body.overwrite !== "boolean")) throw new Error("not {text, base, overwrite}");
-  } catch (err) {
-    return send(res, 400, `bad save request: ${(err as Error).message}\n`);
-  }
+  const body = await jsonBody<SaveRequest>(req, res, { name: "save", limit: MAX_POLICY_BYTES, tooLarge: "too large for a policy file", shape: "{text, base, overwrite}" }, (b) =>
+    typeof b?.text === "string" && (b.base === undefined || typeof b.base === "string") && (b.overwrite === undefined || typeof b.overwrite === "boolean"),
+  );
+  if (body === undefined) return;
   const { status, answer } = await saveFile(slot, body);
   sendJson(res, status, answer);
 }
@@ -168,15 +158,10 @@ async function read(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, t
 async function diskState(req: IncomingMessage, res: ServerResponse, saves: Map<string, SaveSlot>, token: string, host: string): Promise<void> {
   const refused = refusal(req, token, host, "a check of the files on disk");
   if (refused) return send(res, ...refused);
-  let body: DiskStateRequest;
-  try {
-    const raw = await readBody(req, 256 * 1024);
-    if (raw === undefined) return send(res, 413, "too many files\n");
-    body = JSON.parse(raw) as DiskStateRequest;
-    if (!Array.isArray(body?.files) || body.files.some((f) => typeof f !== "string")) throw new Error("not {files: [save path]}");
-  } catch (err) {
-    return send(res, 400, `bad disk-state request: ${(err as Error).message}\n`);
-  }
+  const body = await jsonBody<DiskStateRequest>(req, res, { name: "disk-state", limit: 256 * 1024, tooLarge: "too many files", shape: "{files: [save path]}" }, (b) =>
+    Array.isArray(b?.files) && b.files.every((f: unknown) => typeof f === "string"),
+  );
+  if (body === undefined) return;
   const unknown = body.files.filter((f) => !saves.has(`/${f}`));
   if (unknown.length) return send(res, 400, `bad disk-state request: not a file xsm studio may write: ${unknown.join(", ")}\n`);
   const answer: DiskStateResponse = { files: diskDigests(new Map(body.files.map((f) => [f, saves.get(`/${f}`)!]))) };
@@ -187,6 +172,30 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const text = JSON.stringify(value);
   res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
   res.end(text);
+}
+
+/** The request's JSON body when `accepts` takes it; otherwise the refusal is sent (413 past the
+ *  limit, 400 naming the request and what its body should be) and the answer is undefined. */
+async function jsonBody<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  request: { name: string; limit: number; tooLarge: string; shape: string },
+  accepts: (body: any) => boolean, // (a parsed body, looked at before it is typed)
+): Promise<T | undefined> {
+  let body: unknown;
+  try {
+    const raw = await readBody(req, request.limit);
+    if (raw === undefined) {
+      send(res, 413, `${request.tooLarge}\n`);
+      return undefined;
+    }
+    body = JSON.parse(raw);
+    if (!accepts(body)) throw new Error(`not ${request.shape}`);
+  } catch (err) {
+    send(res, 400, `bad ${request.name} request: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  return body as T;
 }
 
 /** The request's body as text, or undefined past `limit` bytes. */

@@ -75,6 +75,26 @@ async function expectTypingRefused(page: Page, note: Locator): Promise<void> {
   await expectAttr(note, "data-refused", /^[1-9]/);
   expect(await editor.textContent()).toBe(before);
 }
+/** A tree whose modules/domU.te (text `te`, before the page) ends in a string m4 never sees close:
+ *  the page opens that file at m4's one error, on its last line. */
+async function expectOpenAtUnclosedString(page: Page, te: string): Promise<void> {
+  expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
+  const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
+  await expectCount(m4, 1);
+  await expectAttr(m4, "data-file", "modules/domU.te");
+  await expectAttr(m4, "data-line", String(te.split("\n").length));
+  await expectText(m4, "m4: end of file in string");
+}
+
+/** The editor's last line taken out, as a user does it. */
+async function deleteLastLine(page: Page): Promise<void> {
+  await page.getByTestId("editor").locator(".cm-content").click();
+  await page.keyboard.press("Control+End");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Shift+Home");
+  await page.keyboard.press("Backspace");
+}
+
 async function expectCount(loc: Locator, n: number | "some"): Promise<void> {
   const got = await eventually(() => loc.count(), (c) => (n === "some" ? c > 0 : c === n));
   if (n === "some") expect(got).toBeGreaterThan(0);
@@ -497,22 +517,12 @@ describe("xsm studio in chromium", () => {
       const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
       try {
         const page = await openPage(`${s.url}?view=decisions`);
-        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
         await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
-        const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
-        await expectCount(m4, 1);
-        await expectAttr(m4, "data-file", "modules/domU.te");
-        await expectAttr(m4, "data-line", String(te.split("\n").length));
-        await expectText(m4, "m4: end of file in string");
+        await expectOpenAtUnclosedString(page, te);
         await expectText(page.getByTestId("status"), "1 error");
         await shot(page, "12-tree-not-building");
         // the broken last line taken out in the page: m4 runs again and the policy compiles
-        const editor = page.getByTestId("editor").locator(".cm-content");
-        await editor.click();
-        await page.keyboard.press("Control+End");
-        await page.keyboard.press("Backspace");
-        await page.keyboard.press("Shift+Home");
-        await page.keyboard.press("Backspace");
+        await deleteLastLine(page);
         await expectText(page.getByTestId("status"), "compiles");
         await expectText(page.getByTestId("diagnostics"), "no diagnostics");
         // it answers: a rule of the tree, at its .if line
@@ -797,22 +807,12 @@ describe("xsm studio in chromium", () => {
         const warning = await eventually(async () => s.output(), (o) => o.includes("warning"));
         expect(warning).toContain("xsm studio: warning: on-tree.json: /policy: the policy tree . does not build (1 error)");
         const page = await openPage(`${s.url}?view=decisions`);
-        expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
-        const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
-        await expectCount(m4, 1);
-        await expectAttr(m4, "data-file", "modules/domU.te");
-        await expectAttr(m4, "data-line", String(te.split("\n").length));
-        await expectText(m4, "m4: end of file in string");
+        await expectOpenAtUnclosedString(page, te);
         // the scenario names the error at its policy, as xsm simulate does
         await expectText(page.getByTestId("scenario-errors"), "on-tree.json: /policy");
         await expectText(page.getByTestId("scenario-errors"), "m4: end of file in string");
         await shot(page, "15-scenario-tree-not-building");
-        const editor = page.getByTestId("editor").locator(".cm-content");
-        await editor.click();
-        await page.keyboard.press("Control+End");
-        await page.keyboard.press("Backspace");
-        await page.keyboard.press("Shift+Home");
-        await page.keyboard.press("Backspace");
+        await deleteLastLine(page);
         await expectText(page.getByTestId("status"), "compiles");
         await expectText(page.getByTestId("scenario-errors"), "on-tree.json: valid");
         // the tree's file and the policy tab are marked unsaved until saved

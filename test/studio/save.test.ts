@@ -4,53 +4,25 @@
 // not written over unless the page asks to overwrite; the write is atomic and keeps the mode. An
 // export, or a studio started --read-only, writes nothing. The browser side: test/browser/.
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { treeReader } from "../../src/cli/scenario-input.js";
-import { PAGE_FILES, type SaveResponse, type StudioManifest } from "../../src/studio/manifest.js";
+import { type SaveResponse, type StudioManifest } from "../../src/studio/manifest.js";
 import { digestOf, saveFile, slotFor } from "../../src/studio/save.js";
 import { startServer, type StudioServer } from "../../src/studio/server.js";
 import { buildSite, EXPORT_CANNOT_SAVE, type Site } from "../../src/studio/site.js";
 import { Workspace } from "../../src/studio/page/workspace.js";
 import { xsm } from "../cli/run.js";
 import { hasM4 } from "../tools.js";
+import { fileOf, http, pagePost, scratchWithPage } from "./support.js";
 
 const EXAMPLES = join(import.meta.dirname, "../../examples");
-const tmp = mkdtempSync(join(tmpdir(), "xsm-studio-save-"));
-const pageDir = join(tmp, "page");
-mkdirSync(pageDir);
-for (const f of PAGE_FILES) writeFileSync(join(pageDir, f), `/* ${f} */`);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, pageDir } = scratchWithPage("xsm-studio-save-");
 const isRoot = process.getuid?.() === 0;
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
-function http(server: StudioServer, path: string, opts: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, method: opts.method ?? "GET", headers: { host: `127.0.0.1:${server.port}`, ...opts.headers } }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
 
 /** A studio served on `target` that may write (unless `site` says otherwise). */
 async function serve(site: Site): Promise<StudioServer> {
   return startServer(site.entries, 0, { trees: site.rebuilds, saves: site.saves, token: site.token });
-}
-
-/** The page's own save request: its token, JSON, from its origin. */
-function save(server: StudioServer, site: Site, url: string, body: object, headers: Record<string, string> = {}): Promise<Answer> {
-  return http(server, `/${url}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", "x-xsm-studio": site.token, origin: `http://127.0.0.1:${server.port}`, ...headers } });
 }
 
 /** The ETag the page was served a file with: the digest a save sends back. */
@@ -58,8 +30,6 @@ async function etagOf(server: StudioServer, url: string): Promise<string> {
   const r = await http(server, `/${url}`);
   return String(r.headers.etag).replace(/"/g, "");
 }
-
-const fileOf = (site: Site, name: string) => site.manifest.files.find((f) => f.name === name)!;
 
 describe("saving a policy.conf and a scenario", () => {
   const dir = join(tmp, "svp");
@@ -87,7 +57,7 @@ describe("saving a policy.conf and a scenario", () => {
     const base = await etagOf(server, f.url);
     expect(base).toBe(digestOf(original));
     const text = `${original}# saved from the page\n`;
-    const r = await save(server, site, f.save!, { text, base });
+    const r = await pagePost(server, site, f.save!, { text, base });
     expect(r.status, r.body).toBe(200);
     expect(JSON.parse(r.body)).toEqual({ digest: digestOf(text) });
     expect(readFileSync(policy, "utf8")).toBe(text);
@@ -97,7 +67,7 @@ describe("saving a policy.conf and a scenario", () => {
     // a reload of the page gets the saved text and its digest, and saves again from there
     expect((await http(server, `/${f.url}`)).body).toBe(text);
     expect(await etagOf(server, f.url)).toBe(digestOf(text));
-    expect((await save(server, site, f.save!, { text: original, base: digestOf(text) })).status).toBe(200);
+    expect((await pagePost(server, site, f.save!, { text: original, base: digestOf(text) })).status).toBe(200);
   });
 
   it("a scenario is saved the same way", async () => {
@@ -105,7 +75,7 @@ describe("saving a policy.conf and a scenario", () => {
     const path = join(dir, "nested-trust.json");
     const before = readFileSync(path, "utf8");
     const text = before.replace('"name"', '"name"');
-    const r = await save(server, site, f.save!, { text: `${text}\n`, base: digestOf(before) });
+    const r = await pagePost(server, site, f.save!, { text: `${text}\n`, base: digestOf(before) });
     expect(r.status, r.body).toBe(200);
     expect(readFileSync(path, "utf8")).toBe(`${text}\n`);
     writeFileSync(path, before);
@@ -115,13 +85,13 @@ describe("saving a policy.conf and a scenario", () => {
     const f = fileOf(site, "svp.conf");
     const base = await etagOf(server, f.url);
     writeFileSync(policy, `${original}# edited in another editor\n`);
-    const r = await save(server, site, f.save!, { text: "page's text\n", base });
+    const r = await pagePost(server, site, f.save!, { text: "page's text\n", base });
     expect(r.status).toBe(409);
     expect(JSON.parse(r.body)).toEqual({ conflict: "svp.conf changed on disk since the page loaded it", digest: digestOf(`${original}# edited in another editor\n`) });
     expect(readFileSync(policy, "utf8")).toBe(`${original}# edited in another editor\n`);
     // (no base at all is no proof either)
-    expect((await save(server, site, f.save!, { text: "page's text\n" })).status).toBe(409);
-    const forced = await save(server, site, f.save!, { text: "page's text\n", overwrite: true });
+    expect((await pagePost(server, site, f.save!, { text: "page's text\n" })).status).toBe(409);
+    const forced = await pagePost(server, site, f.save!, { text: "page's text\n", overwrite: true });
     expect(forced.status).toBe(200);
     expect(readFileSync(policy, "utf8")).toBe("page's text\n");
   });
@@ -129,25 +99,25 @@ describe("saving a policy.conf and a scenario", () => {
   it("a file removed since: a conflict; overwrite writes it anew", async () => {
     const f = fileOf(site, "svp.conf");
     unlinkSync(policy);
-    const r = await save(server, site, f.save!, { text: original, base: digestOf(original) });
+    const r = await pagePost(server, site, f.save!, { text: original, base: digestOf(original) });
     expect([r.status, (JSON.parse(r.body) as { conflict: string }).conflict]).toEqual([409, "svp.conf on disk: no such file (it was there when the page loaded it)"]);
     expect(existsSync(policy)).toBe(false);
-    expect((await save(server, site, f.save!, { text: original, overwrite: true })).status).toBe(200);
+    expect((await pagePost(server, site, f.save!, { text: original, overwrite: true })).status).toBe(200);
     expect(readFileSync(policy, "utf8")).toBe(original);
   });
 
   it("refuses another page: no token, a wrong one, a foreign origin, not JSON, another Host", async () => {
     const f = fileOf(site, "svp.conf");
     const body = { text: "x", overwrite: true };
-    expect((await save(server, site, f.save!, body, { "x-xsm-studio": "nope" })).status).toBe(403);
+    expect((await pagePost(server, site, f.save!, body, { "x-xsm-studio": "nope" })).status).toBe(403);
     expect((await http(server, `/${f.save}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })).status).toBe(403);
-    const foreign = await save(server, site, f.save!, body, { origin: "http://evil.example" });
+    const foreign = await pagePost(server, site, f.save!, body, { origin: "http://evil.example" });
     expect([foreign.status, foreign.body]).toEqual([403, "forbidden: a save is asked for by the studio's own page only\n"]);
     // (a form post from elsewhere cannot send JSON without a preflight, which is never granted)
-    expect((await save(server, site, f.save!, body, { "content-type": "text/plain" })).status).toBe(415);
+    expect((await pagePost(server, site, f.save!, body, { "content-type": "text/plain" })).status).toBe(415);
     expect((await http(server, `/${f.save}`, { method: "OPTIONS" })).status).toBe(405);
-    expect((await save(server, site, f.save!, body, { host: "evil.example" })).status).toBe(421);
-    expect((await save(server, site, f.save!, { text: 1 })).status).toBe(400);
+    expect((await pagePost(server, site, f.save!, body, { host: "evil.example" })).status).toBe(421);
+    expect((await pagePost(server, site, f.save!, { text: 1 })).status).toBe(400);
     expect(readFileSync(policy, "utf8")).toBe(original);
   });
 
@@ -159,7 +129,7 @@ describe("saving a policy.conf and a scenario", () => {
 
   it("a request naming a path writes the slot's file only", async () => {
     const f = fileOf(site, "svp.conf");
-    const r = await save(server, site, f.save!, { text: original, base: digestOf(original), path: "../../etc/x", name: "/tmp/x" });
+    const r = await pagePost(server, site, f.save!, { text: original, base: digestOf(original), path: "../../etc/x", name: "/tmp/x" });
     expect(r.status).toBe(200);
     expect(existsSync("/tmp/x")).toBe(false);
   });
@@ -171,7 +141,7 @@ describe("saving a policy.conf and a scenario", () => {
     renameSync(policy, `${policy}.away`);
     symlinkSync(elsewhere, policy);
     try {
-      const r = await save(server, site, f.save!, { text: "x", overwrite: true });
+      const r = await pagePost(server, site, f.save!, { text: "x", overwrite: true });
       expect(r.status).toBe(403);
       expect((JSON.parse(r.body) as { error: string }).error).toBe(`svp.conf is now a link to ${elsewhere}, not the file xsm studio opened; it is not written`);
       expect(readFileSync(elsewhere, "utf8")).toBe(original);
@@ -185,7 +155,7 @@ describe("saving a policy.conf and a scenario", () => {
     const f = fileOf(site, "svp.conf");
     const latin1 = Buffer.concat([Buffer.from("# caf"), Buffer.of(0xe9), Buffer.from("\n")]);
     writeFileSync(policy, latin1);
-    const r = await save(server, site, f.save!, { text: "# caf\ufffd\n", base: digestOf(latin1) });
+    const r = await pagePost(server, site, f.save!, { text: "# caf\ufffd\n", base: digestOf(latin1) });
     expect(r.status).toBe(422);
     expect((JSON.parse(r.body) as { error: string }).error).toMatch(/^svp\.conf is not UTF-8 text on disk/);
     expect(readFileSync(policy)).toEqual(latin1);
@@ -195,7 +165,7 @@ describe("saving a policy.conf and a scenario", () => {
     const f = fileOf(site, "svp.conf");
     chmodSync(dir, 0o555);
     try {
-      const r = await save(server, site, f.save!, { text: "x\n", base: digestOf(original) });
+      const r = await pagePost(server, site, f.save!, { text: "x\n", base: digestOf(original) });
       expect([r.status, JSON.parse(r.body)]).toEqual([500, { error: "cannot write svp.conf: permission denied" }]);
     } finally {
       chmodSync(dir, 0o755);
@@ -237,7 +207,7 @@ describe("a studio that does not write", () => {
     const server = await serve(site);
     try {
       const before = readFileSync(join(EXAMPLES, "svp/svp.conf"), "utf8");
-      const r = await save(server, site, "save/0", { text: "x", overwrite: true });
+      const r = await pagePost(server, site, "save/0", { text: "x", overwrite: true });
       expect(r.status).toBe(405);
       expect(readFileSync(join(EXAMPLES, "svp/svp.conf"), "utf8")).toBe(before);
       // the page says why it cannot save
@@ -288,19 +258,19 @@ describe.skipIf(!hasM4)("saving a policy tree's files (needs GNU m4)", () => {
   it("a saved file: written, and a reload serves it with m4's output of the tree as on disk", async () => {
     const f = treeFile("modules/domU.te");
     const text = `${original}allow domU_t dom0_t:event send;\n`;
-    const r = await save(server, site, f.save!, { text, base: await etagOf(server, f.url) });
+    const r = await pagePost(server, site, f.save!, { text, base: await etagOf(server, f.url) });
     expect(r.status, r.body).toBe(200);
     expect(readFileSync(te, "utf8")).toBe(text);
     expect((await http(server, `/${f.url}`)).body).toBe(text);
     expect((await http(server, `/${tree().url}`)).body).toContain("\nallow domU_t dom0_t:event send;\n");
     // saved broken: a reload opens at the error, as a tree that did not build at start
     const broken = `${text}define(\`broken\n`;
-    expect((await save(server, site, f.save!, { text: broken, base: digestOf(text) })).status).toBe(200);
+    expect((await pagePost(server, site, f.save!, { text: broken, base: digestOf(text) })).status).toBe(200);
     const manifest = JSON.parse((await http(server, "/files.json")).body) as StudioManifest;
     const info = manifest.files.find((x) => x.name === ".")!.tree!;
     expect(info.diagnostics!.map((d) => [d.span?.file, d.message])).toEqual([["modules/domU.te", "m4: end of file in string"]]);
     expect((await http(server, `/${tree().url}`)).body).toBe("");
-    expect((await save(server, site, f.save!, { text: original, base: digestOf(broken) })).status).toBe(200);
+    expect((await pagePost(server, site, f.save!, { text: original, base: digestOf(broken) })).status).toBe(200);
     expect(JSON.parse((await http(server, "/files.json")).body).files.find((x: { name: string }) => x.name === ".").tree.diagnostics).toBeUndefined();
     expect((await http(server, `/${tree().url}`)).body).toBe(readFileSync(join(EXAMPLES, "xen-flask/policy.conf"), "utf8"));
   });
@@ -314,7 +284,7 @@ describe.skipIf(!hasM4)("saving a policy tree's files (needs GNU m4)", () => {
     renameSync(path, `${path}.away`);
     symlinkSync(outside, path);
     try {
-      const r = await save(server, site, f.save!, { text: "x", base: digestOf(text) });
+      const r = await pagePost(server, site, f.save!, { text: "x", base: digestOf(text) });
       expect(r.status).toBe(403);
       expect(readFileSync(outside, "utf8")).toBe(text);
     } finally {

@@ -2,37 +2,20 @@
 // loopback only, fixed paths, GET/HEAD, its own Host. Node-only (the browser tests are
 // test/browser/, npm run test:browser).
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliError } from "../../src/cli/io.js";
 import { exportSite, ExportRefused } from "../../src/studio/export.js";
-import { PAGE_FILES, type StudioManifest } from "../../src/studio/manifest.js";
+import { type StudioManifest } from "../../src/studio/manifest.js";
 import { startServer, type StudioServer } from "../../src/studio/server.js";
 import { buildSite } from "../../src/studio/site.js";
 import { Workspace } from "../../src/studio/page/workspace.js";
 import { hasM4 } from "../tools.js";
+import { http, scratchWithPage } from "./support.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
-const tmp = mkdtempSync(join(tmpdir(), "xsm-studio-test-"));
-const pageDir = join(tmp, "page");
-mkdirSync(pageDir);
-for (const f of PAGE_FILES) writeFileSync(join(pageDir, f), `/* ${f} */`);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function get(server: StudioServer, path: string, opts: { method?: string; host?: string } = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, method: opts.method ?? "GET", headers: { host: opts.host ?? `127.0.0.1:${server.port}` } }, (res) => {
-      let body = "";
-      res.on("data", (c) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const { tmp, pageDir } = scratchWithPage("xsm-studio-test-");
 
 describe("studio site", () => {
   it("a scenario brings the policy it names; names are relative to the scenario", () => {
@@ -108,16 +91,16 @@ describe("studio server", () => {
   });
 
   it("serves the page, files.json and each file it was started on", async () => {
-    expect((await get(server, "/")).body).toBe("/* index.html */");
-    expect((await get(server, "/studio.js")).headers["content-type"]).toMatch(/javascript/);
-    const files = JSON.parse((await get(server, "/files.json")).body) as StudioManifest;
+    expect((await http(server, "/")).body).toBe("/* index.html */");
+    expect((await http(server, "/studio.js")).headers["content-type"]).toMatch(/javascript/);
+    const files = JSON.parse((await http(server, "/files.json")).body) as StudioManifest;
     expect(files).toEqual(manifest);
     const policy = files.files.find((f) => f.name === "svp.conf")!;
-    const res = await get(server, `/${policy.url}`);
+    const res = await http(server, `/${policy.url}`);
     expect(res.status).toBe(200);
     expect(res.body).toBe(readFileSync(join(examples, "svp.conf"), "utf8"));
     expect(res.headers["content-security-policy"]).toMatch(/default-src 'self'/);
-    expect((await get(server, "/files.json?x=1")).status).toBe(200);
+    expect((await http(server, "/files.json?x=1")).status).toBe(200);
   });
 
   it.each([
@@ -131,23 +114,23 @@ describe("studio server", () => {
     "//etc/passwd",
     "/files/",
   ])("answers 404 for %s", async (path) => {
-    const res = await get(server, path);
+    const res = await http(server, path);
     expect(res.status).toBe(404);
     expect(res.body).toBe("not found\n");
   });
 
   it("answers only GET and HEAD", async () => {
-    expect((await get(server, "/", { method: "POST" })).status).toBe(405);
-    expect((await get(server, "/files.json", { method: "PUT" })).status).toBe(405);
-    const head = await get(server, "/", { method: "HEAD" });
+    expect((await http(server, "/", { method: "POST" })).status).toBe(405);
+    expect((await http(server, "/files.json", { method: "PUT" })).status).toBe(405);
+    const head = await http(server, "/", { method: "HEAD" });
     expect(head.status).toBe(200);
     expect(head.body).toBe("");
   });
 
   it("refuses a Host that is not its own (DNS rebinding)", async () => {
-    expect((await get(server, "/", { host: "evil.example:80" })).status).toBe(421);
-    expect((await get(server, "/", { host: `evil.example:${server.port}` })).status).toBe(421);
-    expect((await get(server, "/", { host: `localhost:${server.port}` })).status).toBe(200);
+    expect((await http(server, "/", { host: "evil.example:80" })).status).toBe(421);
+    expect((await http(server, "/", { host: `evil.example:${server.port}` })).status).toBe(421);
+    expect((await http(server, "/", { host: `localhost:${server.port}` })).status).toBe(200);
   });
 });
 

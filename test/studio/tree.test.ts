@@ -2,8 +2,7 @@
 // tree's files, the server runs m4 again over the page's texts of them (and only for its own page),
 // and the page's model names every location in the tree's files through the Locator `xsm build`
 // and `xsm simulate` use. The browser side is test/browser/studio.test.ts.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { cpSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -12,7 +11,7 @@ import { compile } from "../../src/policy/index.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { prepare, runPrepared } from "../../src/sim/run.js";
 import type { Scenario } from "../../src/sim/scenario.js";
-import { PAGE_FILES, type RebuildResponse, type StudioFile } from "../../src/studio/manifest.js";
+import { type RebuildResponse, type StudioFile } from "../../src/studio/manifest.js";
 import { indexPolicy } from "../../src/studio/page/symbols.js";
 import { indexInTree, TREE_CONF, TreeBuild } from "../../src/studio/page/tree.js";
 import { joinPath, Workspace } from "../../src/studio/page/workspace.js";
@@ -20,13 +19,10 @@ import { rebuildTree } from "../../src/studio/rebuild.js";
 import { startServer, type StudioServer } from "../../src/studio/server.js";
 import { buildSite, type Site } from "../../src/studio/site.js";
 import { hasM4 } from "../tools.js";
+import { http, scratchWithPage } from "./support.js";
 
 const EXAMPLE = join(import.meta.dirname, "../../examples/xen-flask");
-const tmp = mkdtempSync(join(tmpdir(), "xsm-studio-tree-"));
-const pageDir = join(tmp, "page");
-mkdirSync(pageDir);
-for (const f of PAGE_FILES) writeFileSync(join(pageDir, f), `/* ${f} */`);
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const { tmp, pageDir } = scratchWithPage("xsm-studio-tree-");
 
 const tree = join(tmp, "xen-flask");
 cpSync(EXAMPLE, tree, { recursive: true });
@@ -213,17 +209,8 @@ describe.skipIf(!hasM4)("the page's model of a tree: locations in the tree's fil
   });
 });
 
-function post(server: StudioServer, path: string, body: string, headers: Record<string, string>, method = "POST"): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port: server.port, path, method, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      let text = "";
-      res.on("data", (c) => (text += c));
-      res.on("end", () => resolve({ status: res.statusCode!, body: text }));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+// (malformed bodies too: the rebuild request is taken apart here)
+const post = (server: StudioServer, path: string, body: string, headers: Record<string, string>, method = "POST") => http(server, path, { method, body, headers });
 
 describe.skipIf(!hasM4)("the rebuild request: the studio's own page only (needs GNU m4)", () => {
   let server: StudioServer;
