@@ -7,11 +7,13 @@ export default defineConfig({
   test: {
     include: [
       "test/build/m4-limits.test.ts",
+      "test/cli/adversarial.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
       "test/cli/tree-input.test.ts",
       "test/lint/mls.test.ts",
       "test/sim/tree-scenario.test.ts",
+      "test/studio/disk.test.ts",
       "test/studio/save.test.ts",
       "test/studio/server.test.ts",
       "test/studio/tree.test.ts",

@@ -94,7 +94,7 @@ export function registerBuild(program: Command, cli: CliContext): void {
 
 /** The files a tree is made of: what m4 read, modules.conf, and every module's .te and .if (a
  *  module switched off is still the author's source, not a place to write a build into). */
-function treeInputs(tree: PolicyTree): string[] {
+export function treeInputs(tree: PolicyTree): string[] {
   const modules = join(tree.dir, "modules");
   let names: string[] = [];
   try {

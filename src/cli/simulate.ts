@@ -28,7 +28,7 @@ interface SimulateOptions extends ScenarioTreeOptions {
 
 /** Reads, checks and prepares the scenario; a policy tree it names is built with --flask-dir and
  *  -D (which, with no tree to build, are refused rather than ignored). */
-async function load(path: string, trees: ScenarioTreeOptions): Promise<Prepared> {
+async function load(path: string, trees: ScenarioTreeOptions): Promise<{ prepared: Prepared; treeFiles: string[] }> {
   const { treeReader, withTrees } = await import("./scenario-input.js");
   const reader = await treeReader(trees);
   const name = displayName(path);
@@ -40,7 +40,14 @@ async function load(path: string, trees: ScenarioTreeOptions): Promise<Prepared>
   if (treeOnly.length > 0 && reader.used.size === 0) {
     throw new CliError(`${name}: ${treeOnly.join(" and ")} ${treeOnly.length > 1 ? "apply" : "applies"} only to a policy tree (a directory), and this scenario names none`);
   }
-  return prepared.value;
+  // the source files of the trees it built: a picture is never written over one, as xsm build's outputs are not
+  const { treeInputs } = await import("./build.js");
+  const mls = prepared.value.scenario.mls === true;
+  const treeFiles = [...reader.used].flatMap((full) => {
+    const tree = reader.tree(full, ".", { mls });
+    return tree ? treeInputs(tree) : [];
+  });
+  return { prepared: prepared.value, treeFiles };
 }
 
 /** The scenario's text; a file that cannot be read is named as every command names its input
@@ -57,7 +64,7 @@ function readScenario(path: string): string {
 function strategyOption(text: string | undefined): Strategy | undefined {
   if (text === undefined) return undefined;
   if (!(STRATEGIES as readonly string[]).includes(text)) {
-    throw new CliError(`unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`, 2);
+    throw new CliError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`, 2);
   }
   return text as Strategy;
 }
@@ -73,11 +80,11 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture", option: "--svg" }] : [])];
   checkOutputs(pictures, [path]);
-  const prepared = await load(path, { flaskDir: opts.flaskDir, define: opts.define });
+  const { prepared, treeFiles } = await load(path, { flaskDir: opts.flaskDir, define: opts.define });
   const scenario = prepared.scenario;
   // the policies it names are read too: a picture never replaces one (checked before the trace)
   const { scenarioPolicyFiles } = await import("./scenario-input.js");
-  const inputs = [path, ...scenarioPolicyFiles(path, scenario)];
+  const inputs = [path, ...scenarioPolicyFiles(path, scenario), ...treeFiles];
   checkOutputs(pictures, inputs);
   const chosen = strategy ?? scenario.strategy ?? "upstream";
   const until = untilOption(opts.until, scenario.steps.length);

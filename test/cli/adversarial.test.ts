@@ -1,11 +1,12 @@
 // The CLI as a careless or adversarial user meets it: every row is a command line a real user
 // types, with the exit status and the message it must give (where, and what), never a stack
 // trace, "undefined" or "[object Object]", and no file written when the command fails.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { STACK_LINE, xsm } from "./run.js";
+import { hasM4 } from "../tools.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "xsm-adversarial-"));
 const small = "test/fixtures/cli/small.conf";
@@ -432,6 +433,23 @@ describe("xsm on adversarial input", () => {
       expect(r.stderr).toBe(`xsm: error: ${option} ${join(dir, target)}: cannot write the ${what}: it is one of the files read, which writing it would lose; give another file\n`);
       expect(readFileSync(join(dir, target), "utf8"), target).toBe(svp);
     }
+  });
+
+  it.skipIf(!hasM4)("simulate --svg never replaces a source file of a policy tree the scenario builds (needs GNU m4)", async () => {
+    const tree = at("tree-scenario");
+    cpSync("examples/xen-flask", tree, { recursive: true });
+    const scenario = JSON.parse(readFileSync(join(tree, "lifecycle.json"), "utf8")) as { policy: string };
+    scenario.policy = ".";
+    writeFileSync(join(tree, "t.json"), JSON.stringify(scenario));
+    const te = join(tree, "modules", "dom0.te");
+    const before = readFileSync(te, "utf8");
+    const r = await xsm("simulate", join(tree, "t.json"), "--svg", te);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`xsm: error: --svg ${te}: cannot write the SVG picture: it is one of the files read, which writing it would lose; give another file\n`);
+    expect(readFileSync(te, "utf8")).toBe(before);
+    // a new file in the tree's directory is no source of it
+    expect((await xsm("simulate", join(tree, "t.json"), "--svg", join(tree, "pic.svg"))).code).toBe(0);
   });
 
   it("compile -o over an existing file leaves it as it was when the compile fails, and replaces it whole when it succeeds", async () => {

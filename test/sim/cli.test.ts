@@ -140,6 +140,6 @@ describe("xsm simulate", () => {
   it("refuses an unknown --strategy as a usage error", async () => {
     const r = await xsm("simulate", example("nested-trust"), "--strategy", "yolo");
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown strategy 'yolo'; expected one of upstream, unlink-broken/);
+    expect(r.stderr).toMatch(/^xsm: error: --strategy: unknown strategy 'yolo'; expected one of upstream, unlink-broken/);
   });
 });
