@@ -13,6 +13,7 @@ export default defineConfig({
       "test/cli/tree-input.test.ts",
       "test/lint/mls.test.ts",
       "test/sim/tree-scenario.test.ts",
+      "test/studio/disk.test.ts",
       "test/studio/save.test.ts",
       "test/studio/server.test.ts",
       "test/studio/tree.test.ts",

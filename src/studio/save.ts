@@ -2,14 +2,16 @@
 // file is the server's own record (a slot made at start), never a path from the request; the write
 // is the CLI's (src/cli/output.ts: a temporary file beside it renamed over it, the mode kept, a
 // link written through), refused when the file changed on disk since the page loaded it, unless
-// the page asks to overwrite.
+// the page asks to overwrite. The same slots are read back (a conflict's reload or compare) and
+// their digests checked (has a file changed on disk since the page loaded it?), never a path from
+// the request either.
 import { createHash } from "node:crypto";
 import { readFileSync, realpathSync } from "node:fs";
 import { sep } from "node:path";
 import { CliError } from "../cli/io.js";
 import { writeOutputs, writeProblem } from "../cli/output.js";
 import { describeErrno } from "../io/read.js";
-import type { SaveRequest, SaveResponse } from "./manifest.js";
+import type { DiskStateResponse, DiskTextResponse, SaveRequest, SaveResponse } from "./manifest.js";
 
 /** A file the page may write, as the studio opened it. */
 export interface SaveSlot {
@@ -41,26 +43,44 @@ export function slotFor(path: string, name: string, within?: string): SaveSlot |
   return { path, name, real };
 }
 
-/** Writes `req.text` to the slot's file, or says why not; never throws for what the disk does. */
-export async function saveFile(slot: SaveSlot, req: SaveRequest): Promise<{ status: number; answer: SaveResponse }> {
-  let real: string;
-  let bytes: Buffer;
+/** The slot's file as on disk now (through the link it was at start), or what reading it threw. */
+function readSlot(slot: SaveSlot): { real: string; bytes: Buffer } | { err: unknown } {
   try {
-    real = realpathSync(slot.path);
-    bytes = readFileSync(real);
+    const real = realpathSync(slot.path);
+    return { real, bytes: readFileSync(real) };
   } catch (err) {
-    // (gone since the page loaded it: written anew only when asked to)
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT" || !req.overwrite) return { status: 409, answer: { conflict: `${slot.name} on disk: ${describeErrno(err)} (it was there when the page loaded it)` } };
-    real = slot.real;
-    bytes = Buffer.alloc(0);
+    return { err };
   }
-  if (real !== slot.real) return { status: 403, answer: { error: `${slot.name} is now a link to ${real}, not the file xsm studio opened; it is not written` } };
+}
+
+/** A link that leads elsewhere since the studio opened it: neither written nor read. */
+function moved(slot: SaveSlot, real: string): string {
+  return `${slot.name} is now a link to ${real}, not the file xsm studio opened`;
+}
+
+function isUtf8(bytes: Uint8Array): boolean {
   try {
     new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return true;
   } catch {
-    // (the page holds U+FFFD for those bytes: writing its text would replace them)
-    return { status: 422, answer: { error: `${slot.name} is not UTF-8 text on disk: the page shows its other bytes as U+FFFD, and saving would replace them` } };
+    return false;
   }
+}
+
+/** Writes `req.text` to the slot's file, or says why not; never throws for what the disk does. */
+export async function saveFile(slot: SaveSlot, req: SaveRequest): Promise<{ status: number; answer: SaveResponse }> {
+  const got = readSlot(slot);
+  let real: string;
+  let bytes: Buffer;
+  if ("err" in got) {
+    // (gone since the page loaded it: written anew only when asked to)
+    if ((got.err as NodeJS.ErrnoException).code !== "ENOENT" || !req.overwrite) return { status: 409, answer: { conflict: `${slot.name} on disk: ${describeErrno(got.err)} (it was there when the page loaded it)` } };
+    real = slot.real;
+    bytes = Buffer.alloc(0);
+  } else ({ real, bytes } = got);
+  if (real !== slot.real) return { status: 403, answer: { error: `${moved(slot, real)}; it is not written` } };
+  // (the page holds U+FFFD for those bytes: writing its text would replace them)
+  if (!isUtf8(bytes)) return { status: 422, answer: { error: `${slot.name} is not UTF-8 text on disk: the page shows its other bytes as U+FFFD, and saving would replace them` } };
   const digest = digestOf(bytes);
   if (!req.overwrite && digest !== req.base) return { status: 409, answer: { conflict: `${slot.name} changed on disk since the page loaded it`, digest } };
   try {
@@ -74,4 +94,33 @@ export async function saveFile(slot: SaveSlot, req: SaveRequest): Promise<{ stat
     // (the file is written; a reload shows the tree as it was served before)
   }
   return { status: 200, answer: { digest: digestOf(req.text) } };
+}
+
+/** The slot's file as on disk now, for the page to take in place of its text (a conflict's
+ *  "Reload from disk") or to compare with it. What the server serves follows the disk afterwards,
+ *  as after a save (a tree's m4 output is built again). */
+export function readDisk(slot: SaveSlot): { status: number; answer: DiskTextResponse } {
+  const got = readSlot(slot);
+  if ("err" in got) return { status: (got.err as NodeJS.ErrnoException).code === "ENOENT" ? 404 : 500, answer: { error: `${slot.name} on disk: ${describeErrno(got.err)}` } };
+  if (got.real !== slot.real) return { status: 403, answer: { error: `${moved(slot, got.real)}; it is not read` } };
+  if (!isUtf8(got.bytes)) return { status: 422, answer: { error: `${slot.name} is not UTF-8 text on disk: the page cannot hold its other bytes` } };
+  try {
+    slot.saved?.();
+  } catch {
+    // (the text is read; a reload shows the tree as it was served before)
+  }
+  return { status: 200, answer: { text: got.bytes.toString("utf8"), digest: digestOf(got.bytes) } };
+}
+
+/** Each slot's digest on disk now, or why it cannot be read: whether the page's files changed on
+ *  disk, without their texts. */
+export function diskDigests(slots: ReadonlyMap<string, SaveSlot>): DiskStateResponse["files"] {
+  const out: DiskStateResponse["files"] = {};
+  for (const [url, slot] of slots) {
+    const got = readSlot(slot);
+    if ("err" in got) out[url] = { error: `${slot.name} on disk: ${describeErrno(got.err)}` };
+    else if (got.real !== slot.real) out[url] = { error: moved(slot, got.real) };
+    else out[url] = { digest: digestOf(got.bytes) };
+  }
+  return out;
 }

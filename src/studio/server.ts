@@ -11,14 +11,17 @@
 // The same proof lets the page write a file back (src/studio/save.ts): a POST to a save path the
 // site made at start for one file the studio opened; the request carries the text, never a path.
 // Files are served with their digest as ETag, which a save sends back to detect a change on disk.
+// With the same proof, and the same slots, the page reads a file's text as it is on disk now (a
+// POST to disk/ + the slot, for a conflict's reload or compare) and asks which of its files changed
+// on disk (one POST to disk-state naming slots, answered with digests only).
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { MAX_POLICY_BYTES } from "../io/read.js";
-import type { RebuildRequest, SaveRequest } from "./manifest.js";
+import { DISK_STATE, type DiskStateRequest, type DiskStateResponse, type RebuildRequest, type SaveRequest } from "./manifest.js";
 import { rebuildTree, type ServedTree } from "./rebuild.js";
-import { digestOf, saveFile, type SaveSlot } from "./save.js";
+import { diskDigests, digestOf, readDisk, saveFile, type SaveSlot } from "./save.js";
 import type { SiteEntry } from "./site.js";
 
 export const LOOPBACK = "127.0.0.1";
@@ -66,8 +69,14 @@ async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<str
   if (host !== `${LOOPBACK}:${port}` && host !== `localhost:${port}`) return send(res, 421, "misdirected request: this server answers only on its loopback address\n");
   const tree = rebuilds?.trees.get((req.url ?? "/").split(/[?#]/)[0]!);
   if (tree && req.method === "POST") return rebuild(req, res, tree, rebuilds!.token, host);
-  const slot = rebuilds?.saves?.get((req.url ?? "/").split(/[?#]/)[0]!);
+  const at = (req.url ?? "/").split(/[?#]/)[0]!;
+  const slot = rebuilds?.saves?.get(at);
   if (slot && req.method === "POST") return save(req, res, slot, rebuilds!.token, host);
+  // (the slot a save path names: never a path of the file system)
+  const disk = at.startsWith("/disk/") ? rebuilds?.saves?.get(`/save/${at.slice("/disk/".length)}`) : undefined;
+  if (disk && req.method === "POST") return read(req, res, disk, rebuilds!.token, host);
+  // (a studio that writes nothing has no files to ask about)
+  if (at === `/${DISK_STATE}` && rebuilds?.saves?.size && req.method === "POST") return diskState(req, res, rebuilds.saves, rebuilds.token, host);
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     return send(res, 405, "method not allowed\n");
@@ -143,6 +152,35 @@ async function save(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, t
   }
   const { status, answer } = await saveFile(slot, body);
   sendJson(res, status, answer);
+}
+
+/** A file's text as on disk now, for the page's reload or compare; the body is an empty object. */
+async function read(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, token: string, host: string): Promise<void> {
+  const refused = refusal(req, token, host, "a file's text on disk");
+  if (refused) return send(res, ...refused);
+  // (nothing in the body is used: it is read only so the connection is left clean)
+  if ((await readBody(req, 1024)) === undefined) return send(res, 413, "a read takes an empty JSON object\n");
+  const { status, answer } = readDisk(slot);
+  sendJson(res, status, answer);
+}
+
+/** The digests on disk now of the files the page names by their save paths. */
+async function diskState(req: IncomingMessage, res: ServerResponse, saves: Map<string, SaveSlot>, token: string, host: string): Promise<void> {
+  const refused = refusal(req, token, host, "a check of the files on disk");
+  if (refused) return send(res, ...refused);
+  let body: DiskStateRequest;
+  try {
+    const raw = await readBody(req, 256 * 1024);
+    if (raw === undefined) return send(res, 413, "too many files\n");
+    body = JSON.parse(raw) as DiskStateRequest;
+    if (!Array.isArray(body?.files) || body.files.some((f) => typeof f !== "string")) throw new Error("not {files: [save path]}");
+  } catch (err) {
+    return send(res, 400, `bad disk-state request: ${(err as Error).message}\n`);
+  }
+  const unknown = body.files.filter((f) => !saves.has(`/${f}`));
+  if (unknown.length) return send(res, 400, `bad disk-state request: not a file xsm studio may write: ${unknown.join(", ")}\n`);
+  const answer: DiskStateResponse = { files: diskDigests(new Map(body.files.map((f) => [f, saves.get(`/${f}`)!]))) };
+  sendJson(res, 200, answer);
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -555,19 +555,29 @@ describe("xsm studio in chromium", () => {
         const tab = page.locator(".tabs .tab[data-tab=policy]");
         expect(await tab.getAttribute("data-unsaved")).toBeNull();
         expect(await asksBeforeLeaving(page)).toBe(false);
+        // nothing to save yet: Save is off and says why, as in editors
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        await expectAttr(page.getByTestId("save"), "title", "svp.conf has no unsaved changes");
         await editor.click();
         await page.keyboard.press("Control+Home");
         await page.keyboard.type("# saved from the studio\n");
         await expectCount(tab.getByTestId("unsaved"), 1);
         await expectAttr(page.getByTestId("save"), "title", "Save svp.conf (Ctrl+S)");
+        expect(await page.getByTestId("save").isDisabled()).toBe(false);
         expect(await asksBeforeLeaving(page)).toBe(true);
         await shot(page, "13-unsaved");
-        // twice at once: one save, then nothing left to save (not a conflict with the first)
+        // twice at once: one save, then nothing left to save, and Ctrl+S does nothing (not a
+        // conflict with the first, nor a message)
         await page.keyboard.press("Control+s");
         await page.keyboard.press("Control+s");
-        await expectExactText(page.getByTestId("save-message"), "svp.conf: no changes to save");
+        await expectExactText(page.getByTestId("save-message"), "saved svp.conf");
         await expectAttr(page.getByTestId("save-message"), "data-state", "ok");
         expect(readFileSync(file, "utf8")).toBe(`# saved from the studio\n${original}`);
+        await expectAttr(page.getByTestId("save"), "title", "svp.conf has no unsaved changes");
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        await page.keyboard.press("Control+s");
+        await new Promise((r) => setTimeout(r, 300));
+        await expectExactText(page.getByTestId("save-message"), "saved svp.conf");
         await expectCount(tab.getByTestId("unsaved"), 0);
         expect(await asksBeforeLeaving(page)).toBe(false);
         // another editor changes the file; the page's next save is refused and its text kept
@@ -591,6 +601,162 @@ describe("xsm studio in chromium", () => {
         await expectText(page.getByTestId("editor").locator(".cm-line").first(), "# saved from the studio");
         await page.close();
         dropConflictLogs();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("a conflict: Compare shows the page's text against the disk's; Reload from disk, confirmed, takes the disk's text", async () => {
+      const copy = join(dir, "svp-reload");
+      cpSync(examples, copy, { recursive: true });
+      const file = join(copy, "svp.conf");
+      const original = readFileSync(file, "utf8");
+      const lines = original.split("\n");
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        const tab = page.locator(".tabs .tab[data-tab=policy]");
+        await editor.click();
+        await page.keyboard.press("Control+Home");
+        await page.keyboard.type("# the page's edit\n");
+        const onDisk = [...lines.slice(0, 10), "# another editor's edit", ...lines.slice(10)].join("\n");
+        writeFileSync(file, onDisk);
+        await page.getByTestId("save").click();
+        const message = page.getByTestId("save-message");
+        await expectAttr(message, "data-state", "conflict");
+        expect((await message.locator("button").allTextContents())).toEqual(["Overwrite svp.conf", "Reload from disk", "Compare", "Keep editing"]);
+        // Compare: a line diff, read only, the page's line out (−) and the disk's in (+)
+        await message.getByTestId("compare").click();
+        const compare = page.getByTestId("compare-view");
+        await expectText(compare, "svp.conf: your text in the page (−) against the file on disk (+)");
+        const changed = compare.locator(".line:not(.same)");
+        await expectCount(changed, 2);
+        expect(await changed.evaluateAll((els) => els.map((e) => [(e as HTMLElement).dataset.op, e.querySelector(".text")!.textContent]))).toEqual([
+          ["page", "# the page's edit"],
+          ["disk", "# another editor's edit"],
+        ]);
+        expect(await compare.locator("[contenteditable=true], textarea, input").count()).toBe(0);
+        await shot(page, "16-save-conflict-compare");
+        // Reload from disk asks first; Cancel is back at the conflict, the page's text untouched
+        await message.getByTestId("reload-from-disk").click();
+        await expectText(message, "Discard your edits to svp.conf and take the file as it is on disk?");
+        await message.getByTestId("cancel-reload").click();
+        await expectAttr(message.getByTestId("overwrite"), "type", "button");
+        await expectText(editor, "# the page's edit");
+        await message.getByTestId("reload-from-disk").click();
+        await message.getByTestId("confirm-reload").click();
+        await expectExactText(message, "reloaded svp.conf from disk");
+        await expectText(editor, "# another editor's edit");
+        await expectNoText(editor, "# the page's edit");
+        await expectCount(tab.getByTestId("unsaved"), 0);
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        expect(await compare.isHidden()).toBe(true);
+        await expectText(page.getByTestId("status"), "compiles");
+        // the page has the disk's digest now: the next save is no conflict
+        await editor.click();
+        await page.keyboard.press("Control+Home");
+        await page.keyboard.type("# after the reload\n");
+        await page.keyboard.press("Control+s");
+        await expectExactText(message, "saved svp.conf");
+        expect(readFileSync(file, "utf8")).toBe(`# after the reload\n${onDisk}`);
+        await page.close();
+        dropConflictLogs();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("back on the page (focus, visibilitychange): a file changed on disk without edits is taken with a brief notice; one with edits gets the conflict bar at once", async () => {
+      const copy = join(dir, "svp-focus");
+      cpSync(examples, copy, { recursive: true });
+      const file = join(copy, "svp.conf");
+      const original = readFileSync(file, "utf8");
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        const message = page.getByTestId("save-message");
+        const asked: string[] = [];
+        page.on("request", (r) => asked.push(`${r.method()} ${new URL(r.url()).pathname}`));
+        // nothing changed: one request, digests only, and nothing said
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await eventually(async () => asked, (a) => a.length > 0);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(asked).toEqual(["POST /disk-state"]);
+        expect(await message.isHidden()).toBe(true);
+        writeFileSync(file, `# changed elsewhere\n${original}`);
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await expectText(editor, "# changed elsewhere");
+        await expectExactText(message, "svp.conf changed on disk: reloaded");
+        await expectCount(page.locator(".tabs .tab[data-tab=policy]").getByTestId("unsaved"), 0);
+        await expectText(page.getByTestId("status"), "compiles");
+        // a brief notice: gone after a few seconds
+        expect(await eventually(() => message.isHidden(), (h) => h, 10_000)).toBe(true);
+        // the scenario too, on visibilitychange
+        const scenario = join(copy, "nested-trust.json");
+        const scenarioText = readFileSync(scenario, "utf8");
+        writeFileSync(scenario, scenarioText.replace('"description": "', '"description": "(edited elsewhere) '));
+        await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+        await expectText(message, "nested-trust.json changed on disk: reloaded");
+        await page.locator(".tabs .tab[data-tab=scenario-json]").click();
+        await expectText(page.getByTestId("scenario-editor").locator(".cm-content"), "edited elsewhere");
+        await page.locator(".tabs .tab[data-tab=policy]").click();
+        // unsaved edits: the conflict bar now, before any save, and nothing taken or written
+        await editor.click();
+        await page.keyboard.press("Control+Home");
+        await page.keyboard.type("# typed in the page\n");
+        writeFileSync(file, `# changed elsewhere again\n${original}`);
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await expectAttr(message, "data-state", "conflict");
+        await expectText(message, "svp.conf changed on disk, and the page has unsaved edits to it.");
+        await expectText(editor, "# typed in the page");
+        await expectNoText(editor, "# changed elsewhere again");
+        expect(readFileSync(file, "utf8")).toBe(`# changed elsewhere again\n${original}`);
+        await shot(page, "17-changed-on-disk-with-edits");
+        // Keep editing: not asked again for the same change on the next return
+        await message.getByTestId("dismiss").click();
+        const before = asked.length;
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await eventually(async () => asked.length, (n) => n > before);
+        await new Promise((r) => setTimeout(r, 300));
+        expect(await message.isHidden()).toBe(true);
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("a policy tree's file changed on disk while edited: Reload from disk takes it, and the tree is built again with m4", async () => {
+      const copy = join(dir, "tree-reload");
+      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+      const te = join(copy, "modules/domU.te");
+      const original = readFileSync(te, "utf8");
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        await page.getByTestId("tree-file").selectOption("modules/domU.te");
+        const editor = page.getByTestId("editor").locator(".cm-content");
+        await editor.click();
+        await page.keyboard.press("Control+End");
+        await page.keyboard.type("# typed in the page\n");
+        await expectText(page.getByTestId("status"), "compiles");
+        // another program writes a rule naming a type the policy lacks
+        writeFileSync(te, `${original}allow domU_t nosuch_t:event send;\n`);
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        const message = page.getByTestId("save-message");
+        await expectText(message, "modules/domU.te changed on disk, and the page has unsaved edits to it.");
+        await message.getByTestId("reload-from-disk").click();
+        await message.getByTestId("confirm-reload").click();
+        await expectExactText(message, "reloaded modules/domU.te from disk");
+        await expectText(editor, "allow domU_t nosuch_t:event send;");
+        // built again from the disk's text: the compiler's error at the new line of domU.te
+        const error = page.getByTestId("diagnostics").locator("li.diag.error");
+        await expectAttr(error, "data-file", "modules/domU.te");
+        await expectAttr(error, "data-line", String(original.split("\n").length));
+        await expectText(error, "nosuch_t");
+        expect(await page.getByTestId("save").isDisabled()).toBe(true);
+        await page.close();
       } finally {
         s.proc.kill("SIGTERM");
       }

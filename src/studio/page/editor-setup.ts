@@ -46,3 +46,13 @@ export function editorState(doc: string, setup: EditorSetup): EditorState {
     ],
   });
 }
+
+/** A view given `state` for the same file's text as it is on disk now (taken in place of the
+ *  page's): the cursor and the scroll stay where they were, as far as the text reaches. */
+export function replaceKeepingPlace(view: EditorView, state: EditorState): void {
+  const head = view.state.selection.main.head;
+  const top = view.scrollDOM.scrollTop;
+  view.setState(state);
+  view.dispatch({ selection: { anchor: Math.min(head, state.doc.length) } });
+  view.scrollDOM.scrollTop = top;
+}

@@ -7,7 +7,7 @@ import { EditorSelection, EditorState, type ChangeDesc, type Text } from "@codem
 import { EditorView, hoverTooltip, keymap } from "@codemirror/view";
 import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
-import { editorState } from "./editor-setup.js";
+import { editorState, replaceKeepingPlace } from "./editor-setup.js";
 import { policyHighlight, policyLanguage } from "./language.js";
 import type { PolicyIndex, PolicySymbol } from "./symbols.js";
 
@@ -69,6 +69,11 @@ export class PolicyEditor {
   load(text: string, readOnly = false): void {
     this.readOnly = readOnly;
     this.view.setState(this.stateFor(text));
+  }
+
+  /** The same file's text from disk (a reload): the cursor and scroll kept, undo not. */
+  reload(text: string): void {
+    replaceKeepingPlace(this.view, this.stateFor(text));
   }
 
   showDiagnostics(diagnostics: readonly Diagnostic[]): void {

@@ -9,7 +9,7 @@ import { setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lin
 import type { EditorState } from "@codemirror/state";
 import { EditorView } from "@codemirror/view";
 import type { ScenarioError } from "../../sim/scenario.js";
-import { editorState } from "./editor-setup.js";
+import { editorState, replaceKeepingPlace } from "./editor-setup.js";
 import { placeAt, rangeOfPath } from "./json-paths.js";
 
 type Schema = { $ref?: string; properties?: Record<string, Schema>; items?: Schema; allOf?: { if?: Schema; then?: Schema }[]; enum?: unknown[]; const?: unknown; description?: string; oneOf?: Schema[]; anyOf?: Schema[]; additionalProperties?: boolean | Schema };
@@ -44,6 +44,11 @@ export class ScenarioEditor {
 
   load(text: string): void {
     this.view.setState(this.stateFor(text));
+  }
+
+  /** The same file's text from disk (a reload): the cursor and scroll kept, undo not. */
+  reload(text: string): void {
+    replaceKeepingPlace(this.view, this.stateFor(text));
   }
 
   /** JSON syntax errors first (lang-json's), else the validation errors at their paths. */

@@ -68,6 +68,22 @@ export class Workspace {
   saved(name: string, text: string, digest: string): void {
     this.disk.set(name, { text, digest });
   }
+  /** The file's text as on disk now, with that digest, in place of the page's (a reload from disk). */
+  taken(name: string, text: string, digest: string): void {
+    this.texts.set(name, text);
+    this.disk.set(name, { text, digest });
+  }
+  /** The files the server may write, with their save paths: the ones it can say changed on disk. */
+  writable(): { name: string; url: string }[] {
+    return [...this.texts.keys()].flatMap((name) => {
+      const target = this.saveTarget(name);
+      return "url" in target ? [{ name, url: target.url }] : [];
+    });
+  }
+  /** The policy tree a file belongs to (its name in the workspace), if it is a tree's file. */
+  treeOf(name: string): string | undefined {
+    return this.manifest.files.find((f) => f.tree?.files.some((t) => joinPath(f.name, t.name) === name))?.name;
+  }
   /** Where a file is saved, or why it cannot be (an export, --read-only, m4's output, Xen's files). */
   saveTarget(name: string): SaveTarget {
     const global = this.manifest.save;
