@@ -51,7 +51,8 @@ fi
 checkpolicy -b -t Xen -c 30 "$out/edge/expandattr.bin" -o "$out/rebucket/expandattr.bin" > /dev/null
 # -c 24, the other version checkpolicy writes for Xen (devicetreecon left out)
 mkdir -p "$out/v24"
-for conf in examples/xen-flask/policy.conf test/fixtures/oracle/seed-002.conf "$out/edge/t4.conf" "$out/edge/t6.conf" "$out/edge/roletrans.conf"; do
+# (t11: its filename type transition left out, so Xen loads it)
+for conf in examples/xen-flask/policy.conf test/fixtures/oracle/seed-002.conf "$out/edge/t4.conf" "$out/edge/t6.conf" "$out/edge/roletrans.conf" "$out/edge/t11.conf"; do
   name=$(basename "$(dirname "$conf")")-$(basename "$conf" .conf)
   checkpolicy -t Xen -c 24 "$conf" -o "$out/v24/$name.bin" > /dev/null
 done
@@ -59,6 +60,7 @@ done
 # names for Xen) are left out; a policy compiled at 24 keeps none (above)
 mkdir -p "$out/rebucket-v24"
 checkpolicy -b -t Xen -c 24 "$out/edge/roletrans.bin" -o "$out/rebucket-v24/roletrans.bin" > /dev/null
+checkpolicy -b -t Xen -c 24 "$out/edge/t11.bin" -o "$out/rebucket-v24/t11.bin" > /dev/null
 # every policy of the accept-set corpus checkpolicy accepts, as a sha256
 {
   printf '{\n'

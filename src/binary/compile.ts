@@ -10,7 +10,7 @@ import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
 import { writePolicy } from "./write.js";
-import { roleAttributeDominance, xenRefusals } from "./xen-compat.js";
+import { FILENAME_TRANS_VERSION, filenameTransDroppedMessage, roleAttributeDominance, xenRefusals } from "./xen-compat.js";
 import { initialSidOrder } from "./initial-sids.js";
 
 export interface BinaryCompileOptions extends CompileOptions {
@@ -63,7 +63,7 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;
   const kernel = lowerPolicy(ast, symbols, { version, handleUnknown: options.handleUnknown });
-  const refusals = [...xenRefusals(ast, kernel.avtab.length > 0, options.strict === true), ...roleAttributeDominance(ast, symbols), ...initialSidOrder(ast, symbols)];
+  const refusals = [...xenRefusals(ast, kernel.avtab.length > 0, options.strict === true, version), ...roleAttributeDominance(ast, symbols), ...initialSidOrder(ast, symbols)];
   // class_write: "default_range set to GLBLUB but policy version is N (32 required), discarding"
   if (version < 32) {
     for (const s of ast.statements) {
@@ -107,9 +107,13 @@ export function rewriteBinary(data: Uint8Array, file: string, options: Omit<Bina
     throw err;
   }
   const kernel = read.policy;
-  const warnings = read.refusals.map((r) => refusalDiagnostic(r, options.strict === true, file));
+  // write.c leaves filename transitions out below version 25: Xen's loader does not see them
+  const dropsFilenameTrans = options.version !== undefined && options.version < FILENAME_TRANS_VERSION && kernel.filenameTrans.length > 0;
+  const warnings = read.refusals.filter((r) => !(dropsFilenameTrans && r.code === "xen-filename-trans")).map((r) => refusalDiagnostic(r, options.strict === true, file));
   if (options.version !== undefined && options.version !== kernel.version) {
     checkVersion(options.version);
+    const n = kernel.filenameTrans.length;
+    if (dropsFilenameTrans) warnings.push(warning("version-dropped", `${file}: ${filenameTransDroppedMessage(`${n} filename type transition${n === 1 ? "" : "s"}`, n !== 1, options.version!)}`));
     // write.c ocontext_write_xen: no devicetreecon before 30, and 32-bit iomemcon addresses
     warnings.push(...droppedAt(kernel, options.version), ...roleTransDropped(kernel, options.version, domainClass(kernel)));
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);

@@ -33,13 +33,24 @@ export function filenameTransMessage(what: string): string {
   return `${what}: Xen's loader refuses filename type transitions ("${XEN_REFUSALS.filenameTrans}", policydb.c policydb_read)`;
 }
 
+/** Policy versions with a filename_trans section (POLICYDB_VERSION_FILENAME_TRANS). */
+export const FILENAME_TRANS_VERSION = 25;
+
+export function filenameTransDroppedMessage(what: string, plural: boolean, version: number): string {
+  return `${what} ${plural ? "are" : "is"} left out of the version ${version} policy, as checkpolicy -c ${version} leaves filename transitions out ("Discarding filename type transition rules"; a binary holds them from version ${FILENAME_TRANS_VERSION}): Xen's loader, which refuses them, loads that policy`;
+}
+
 /** The constructs of a source policy Xen's loader would refuse, located (a binary's are reported
- *  by read.ts). */
-export function xenRefusals(ast: PolicyAst, unconditionalRules: boolean, strict: boolean): Diagnostic[] {
+ *  by read.ts), for a binary of `version`: below 25 write.c leaves filename transitions out. */
+export function xenRefusals(ast: PolicyAst, unconditionalRules: boolean, strict: boolean, version = 30): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const s of ast.statements) {
     if (s.kind === "av" && s.inherits) out.push(refusal(strict, "xen-common-prefix", commonPrefixMessage(`class ${s.className.name} inherits common ${s.inherits.name}`), s.inherits.span));
-    if (s.kind === "typerule" && s.filename !== undefined) out.push(refusal(strict, "xen-filename-trans", filenameTransMessage(`type_transition with the filename "${s.filename}"`), s.span));
+    if (s.kind === "typerule" && s.filename !== undefined) {
+      const what = `type_transition with the filename "${s.filename}"`;
+      if (version < FILENAME_TRANS_VERSION) out.push(warning("version-dropped", filenameTransDroppedMessage(what, false, version), s.span));
+      else out.push(refusal(strict, "xen-filename-trans", filenameTransMessage(what), s.span));
+    }
   }
   if (!unconditionalRules) out.push(refusal(strict, "xen-empty-avtab", emptyAvtabMessage(), ast.statements[0]?.span));
   return out;

@@ -178,7 +178,7 @@ export const CATALOG = {
 
   // ---- binary policy (xsm compile -o) ----
   "policy-version": entry("error", "binary policy", "A policy version checkpolicy does not write for Xen, or a policy that does not fit the version.", sentence),
-  "version-dropped": entry("warning", "binary policy", "Something the policy version cannot hold, which checkpolicy leaves out too: devicetreecon below version 30 (5 Xen ocontext tables before it), default_range glblub below version 32.", sentence),
+  "version-dropped": entry("warning", "binary policy", "Something the policy version cannot hold, which checkpolicy leaves out too: devicetreecon below version 30 (5 Xen ocontext tables before it), filename type transitions below version 25 (which Xen's loader then does not refuse), default_range glblub below version 32.", sentence),
   "xen-common-prefix": entry("warning", "binary policy", "A class inherits a common, which Xen's loader refuses (an error with --strict).", sentence),
   "xen-empty-avtab": entry("warning", "binary policy", "No unconditional rule at all: Xen's loader refuses an empty rule table (an error with --strict).", sentence),
   "xen-filename-trans": entry("warning", "binary policy", "Filename type transitions, which Xen's loader refuses (an error with --strict).", sentence),
