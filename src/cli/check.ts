@@ -220,7 +220,7 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   }
   const lines = answers.map((d, i) => {
     const q = queries[i];
-    const verdict = d.error !== undefined ? `error: ${d.error}` : `${d.allowed ? "allowed" : "denied"}${d.audited ? " audited" : ""}`;
+    const verdict = d.error !== undefined ? `error: ${d.error}` : verdictOf(d);
     return `${q!.scontext} -> ${q!.tcontext} ${q!.tclass} { ${q!.perm} }: ${verdict}\n`;
   });
   cli.io.stdout.write(lines.join(""));
