@@ -54,9 +54,10 @@ export async function exportSite(entries: SiteEntry[], dir: string): Promise<str
   const names = new Set(entries.filter((e) => e.path !== "/").map((e) => decodeURIComponent(e.path.slice(1).split("/")[0]!)));
   const before = statSync(target, { throwIfNoEntry: false });
   if (before?.isDirectory()) {
-    const foreign = readdirSync(target).filter((n) => !names.has(n));
+    const foreign = readdirSync(target).filter((n) => !names.has(n)).sort();
     if (foreign.length > 0) {
-      throw new ExportRefused(`it holds ${foreign.length === 1 ? `'${foreign[0]}'` : `${foreign.length} entries ('${foreign.slice(0, 3).join("', '")}'${foreign.length > 3 ? ", ..." : ""})`}, which is not part of a studio site, and the export replaces the directory: give a new or empty directory (or an earlier export)`);
+      const held = foreign.length === 1 ? `'${foreign[0]}', which is` : `${foreign.length} entries ('${foreign.slice(0, 3).join("', '")}'${foreign.length > 3 ? ", ..." : ""}), which are`;
+      throw new ExportRefused(`it holds ${held} not part of a studio site, and the export replaces the directory: give a new or empty directory (or an earlier export)`);
     }
   }
   const parent = dirname(target);

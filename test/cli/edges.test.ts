@@ -271,6 +271,15 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       code: 1,
       stderr: [`xsm: error: --export ${at("not-a-site")}: cannot write the site: it holds 'notes.txt', which is not part of a studio site, and the export replaces the directory: give a new or empty directory (or an earlier export)`],
     },
+    "studio --export DIR holding several other files: they are counted, the first three named": {
+      argv: () => {
+        mkdirSync(at("not-a-site-2"), { recursive: true });
+        for (const n of ["a.txt", "b.txt", "c.txt", "d.txt"]) writeFileSync(at(`not-a-site-2/${n}`), "mine");
+        return ["studio", resolve("examples/svp/nested-trust.json"), "--export", at("not-a-site-2")];
+      },
+      code: 1,
+      stderr: [`xsm: error: --export ${at("not-a-site-2")}: cannot write the site: it holds 4 entries ('a.txt', 'b.txt', 'c.txt', ...), which are not part of a studio site, and the export replaces the directory: give a new or empty directory (or an earlier export)`],
+    },
     "build -D '': not an m4 name": {
       argv: () => ["build", "examples/xen-flask", "-D", "=1"],
       code: 2,
