@@ -5,8 +5,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
-import { describeErrno } from "../io/read.js";
+import { CliError, MAX_POLICY_BYTES, readJsonFile, readPolicyFile } from "../cli/io.js";
+import { shortJson } from "../io/json.js";
+import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
@@ -228,11 +229,11 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
       if (data) addScenario(join(base, n), data);
     }
     if (!files.length) throw new CliError(`${target}: no policy (.conf) or scenario (.json with "steps") in this directory`);
-  } else if (target.endsWith(".json")) {
-    const data = scenarioLike(target);
-    if (!data) throw new CliError(`${target}: not a scenario (a JSON object with "domains" and "steps")`);
-    addScenario(resolve(target), data);
-  } else add(resolve(target), "policy");
+  } else if (target.endsWith(".json")) addScenario(resolve(target), namedScenario(target));
+  else {
+    namedPolicy(target);
+    add(resolve(target), "policy");
+  }
   for (const f of files) {
     const size = f.content !== undefined ? Buffer.byteLength(f.content) : statOf(f.path).size;
     if (size > MAX_POLICY_BYTES) throw new CliError(`${f.path}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB`);
@@ -316,6 +317,29 @@ function statOf(path: string) {
     // worded as every command words a file it cannot read ("no such file")
     throw new CliError(`${path}: ${describeErrno(err)}`);
   }
+}
+
+/** A POLICY the user named is read as every command reads one (readPolicyFile): an empty file,
+ *  a binary policy or a FIFO is refused as they refuse it. One holding a NUL byte is a binary file
+ *  the page's editor cannot hold (nor save unchanged), refused in decodeStrictText's words; a
+ *  policy.conf that does not parse opens, its errors shown in the page, as xsm compile lists them. */
+function namedPolicy(path: string): void {
+  const text = readPolicyFile(path, "xsm studio");
+  const nul = text.indexOf("\0");
+  if (nul >= 0) throw new CliError(`${path}: binary file (NUL byte at offset ${encodePolicyText(text.slice(0, nul)).length}), expected policy text`);
+}
+
+/** A SCENARIO the user named, read as xsm simulate reads one (empty, binary, not JSON: refused with
+ *  the file, or its line and column); JSON that is no scenario at all is refused at the JSON path
+ *  that says so. One that is a scenario with mistakes opens, its errors shown in the page. */
+function namedScenario(path: string): ScenarioLike {
+  const data = readJsonFile(path, "scenario");
+  const not = 'not a scenario (a JSON object with "domains" and "steps")';
+  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new CliError(`${path}: /: expected an object; got ${shortJson(data)}: ${not}`);
+  const steps = (data as { steps?: unknown }).steps;
+  if (steps === undefined) throw new CliError(`${path}: /steps: missing: ${not}`);
+  if (!Array.isArray(steps)) throw new CliError(`${path}: /steps: expected an array; got ${shortJson(steps)}: ${not}`);
+  return data as ScenarioLike;
 }
 
 interface ScenarioLike {
