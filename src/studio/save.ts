@@ -21,7 +21,8 @@ export interface SaveSlot {
   name: string;
   /** Its real path at start: a link that leads elsewhere since is not written through. */
   real: string;
-  /** After a write: what the server serves follows the disk (a tree's m4 output). */
+  /** After a write or a read back: what the server serves follows the disk (a tree's m4 output,
+   *  built again when next served). */
   saved?(): void;
 }
 

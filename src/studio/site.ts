@@ -21,6 +21,9 @@ export interface SiteEntry {
   /** Absolute file to send (read on each request), or fixed content. */
   file?: string;
   content?: string;
+  /** Brings `content` up to date just before it is served: a tree's files and m4's output after
+   *  saves or reads back (m4 runs then, once for all of them). */
+  current?: () => void;
   type: string;
 }
 
@@ -79,6 +82,8 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
   const entries: SiteEntry[] = PAGE_FILES.map((f) => ({ path: `/${f}`, file: join(pageDir, f), type: typeOf(f) }));
   entries.push({ path: "/", file: join(pageDir, "index.html"), type: typeOf("index.html") });
   const filesJson: SiteEntry = { path: "/files.json", content: "", type: typeOf("files.json") };
+  /** Each tree's catch-up, for files.json (which says whether each builds). */
+  const catchUps: (() => void)[] = [];
   const writeManifest = () => (filesJson.content = `${JSON.stringify(manifest, null, 2)}\n`);
   manifest.files.forEach((f, i) => {
     const content = collected.contents[i];
@@ -100,7 +105,9 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
       rebuilds.set(`/${info.rebuild}`, tree.served);
     }
     if (options.save && !tree.readOnly) {
-      // what a reload serves follows a save: the tree's files as on disk, m4 run over them again
+      // what a reload serves follows a save or a read back: the tree's files as on disk, m4 run
+      // over them again, when next served (once for a set of files saved or read back meanwhile)
+      let stale = false;
       const refresh = () => {
         fileEntries.forEach((e, j) => (e.content = readOrEmpty(join(tree.served.tree.dir, tree.served.files[j]!))));
         const answer = rebuiltFromDisk(tree.served);
@@ -110,10 +117,17 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
         else delete info.diagnostics;
         writeManifest();
       };
+      const catchUp = () => {
+        if (!stale) return;
+        stale = false;
+        refresh();
+      };
+      for (const e of [served, ...fileEntries]) e.current = catchUp;
+      catchUps.push(catchUp);
       files.forEach((t, j) => {
         // (Xen's flask files in xen.git's layout: the hypervisor's, not the tree's)
         const slot = t.name.split("/").includes("..") ? `${t.name} is outside the policy tree (Xen's own flask files): xsm studio writes only the tree's files` : slotFor(join(tree.served.tree.dir, t.name), t.name, tree.served.tree.dir);
-        if (typeof slot !== "string") slot.saved = refresh;
+        if (typeof slot !== "string") slot.saved = () => (stale = true);
         offer(saves, t, `save/${i}/${j}`, slot);
       });
     }
@@ -122,6 +136,7 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
   manifest.save = options.save ? { token } : { refused: options.noSave ?? EXPORT_CANNOT_SAVE };
   // (after the trees: files.json says where each is rebuilt and saved)
   writeManifest();
+  if (catchUps.length) filesJson.current = () => catchUps.forEach((c) => c());
   entries.push(filesJson);
   return { entries, manifest, rebuilds, saves, token, warnings: collected.warnings };
 }
