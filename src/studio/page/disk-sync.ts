@@ -22,6 +22,16 @@ export interface DiskHost {
   changed(): void;
 }
 
+/** A file on disk that is not the one the page's edits started from. */
+interface Conflict {
+  /** What the bar says of it. */
+  text: string;
+  /** Removed or unreadable on disk: the page's text can only be written again. */
+  gone?: boolean;
+  /** Reload from disk was pressed: the bar asks once more. */
+  confirming?: boolean;
+}
+
 export class DiskSync {
   readonly saveButton = h("button", { class: "save", testid: "save", type: "button" }, "Save");
   /** What the last save said (saved, refused, a conflict with its choice). */
@@ -35,6 +45,10 @@ export class DiskSync {
   private readonly noticed = new Map<string, string>();
   private checking = false;
   private saving: Promise<void> = Promise.resolve();
+  /** The files waiting for the user's choice, all shown in the bar at once, each with its own
+   *  actions (as an editor lists each file it could not save): gone when saved, reloaded or put
+   *  aside with Keep editing. */
+  private readonly conflicts = new Map<string, Conflict>();
 
   constructor(
     private readonly ws: Workspace,
@@ -106,66 +120,96 @@ export class DiskSync {
 
   /** The server checks the file is as the page loaded it, unless `overwrite`. */
   private async saveNow(key: string | undefined, overwrite: boolean): Promise<void> {
-    if (key === undefined) return this.say("warn", "m4's output is not a file: edit and save the tree's files (pick one above the editor)");
+    if (key === undefined) return this.report("warn", "m4's output is not a file: edit and save the tree's files (pick one above the editor)");
     const label = this.host.label(key);
     const target = this.ws.saveTarget(key);
-    if ("refused" in target) return this.say("warn", `${label} is not saved: ${target.refused}`);
+    if ("refused" in target) return this.report("warn", `${label} is not saved: ${target.refused}`, key);
     // (nothing to save: Save is off, and Ctrl+S does nothing, as in editors)
     if (!overwrite && !this.ws.dirty(key)) return;
     const text = this.ws.text(key) ?? "";
     const body: SaveRequest = { text, ...(this.ws.digest(key) ? { base: this.ws.digest(key)! } : {}), ...(overwrite ? { overwrite: true } : {}) };
-    this.say("busy", `saving ${label}…`);
+    this.report("busy", `saving ${label}…`, key);
     let answer: SaveResponse;
     try {
       const res = await fetch(new URL(target.url, window.location.href), { method: "POST", headers: this.proof(), body: JSON.stringify(body) });
       answer = /^application\/json/.test(res.headers.get("Content-Type") ?? "") ? ((await res.json()) as SaveResponse) : { error: `HTTP ${res.status}: ${(await res.text()).trim()}` };
     } catch {
-      return this.say("error", `cannot save ${label}: the server does not answer (is xsm studio still running?); your text is kept in the page`);
+      return this.report("error", `cannot save ${label}: the server does not answer (is xsm studio still running?); your text is kept in the page`, key);
     }
     if ("digest" in answer && !("conflict" in answer)) {
       this.ws.saved(key, text, answer.digest);
       this.noticed.delete(key);
       this.closeCompare(key);
-      this.say("ok", `saved ${label}`);
-    } else if ("conflict" in answer) this.conflict(key, `${answer.conflict}. Your text is kept in the page, and the file is not written.`);
-    else this.say("error", `cannot save ${label}: ${answer.error.replace(/^cannot write [^:]*: /, "")}; your text is kept in the page`);
+      this.conflicts.delete(key);
+      this.report("ok", `saved ${label}`, key);
+    } else if ("conflict" in answer) {
+      this.conflicts.set(key, { text: `${answer.conflict}. Your text is kept in the page, and the file is not written.` });
+      this.renderConflicts();
+    } else this.report("error", `cannot save ${label}: ${answer.error.replace(/^cannot write [^:]*: /, "")}; your text is kept in the page`, key);
     this.host.changed();
   }
 
   // ---- conflicts -------------------------------------------------------------------------------
 
-  /** The file on disk is not the one the page's edits started from: the user chooses. */
-  private conflict(key: string, text: string): void {
-    const label = this.host.label(key);
+  /** The conflicts in the bar: one alone as a sentence and its actions; several as a list, each
+   *  file with its own actions, under `lead` (what the last action did) when given. */
+  private renderConflicts(lead?: string): void {
+    const all = [...this.conflicts];
+    const keep = h("button", { type: "button", testid: "dismiss", onclick: () => (this.conflicts.clear(), (this.message.hidden = true)) }, "Keep editing");
+    if (all.length === 1 && lead === undefined) {
+      const [key, c] = all[0]!;
+      if (c.confirming) return this.say("conflict", this.reloadQuestion(key), ...this.actions(key, c));
+      return this.say(c.gone ? "warn" : "conflict", c.text, ...this.actions(key, c), keep);
+    }
+    const head = all.length === 1 ? "One file is still to choose for:" : `${all.length} files changed on disk, and the page has unsaved edits to them. Nothing is written until you choose, for each:`;
     this.say(
       "conflict",
-      text,
-      h("button", { type: "button", testid: "overwrite", onclick: () => void this.save(true, key) }, `Overwrite ${label}`),
-      h("button", { type: "button", testid: "reload-from-disk", onclick: () => this.confirmReload(key, text) }, "Reload from disk"),
-      h("button", { type: "button", testid: "compare", onclick: () => void this.compare(key) }, "Compare"),
-      h("button", { type: "button", testid: "dismiss", onclick: () => (this.message.hidden = true) }, "Keep editing"),
+      head,
+      h(
+        "ul",
+        { class: "conflicts", testid: "conflicts" },
+        all.map(([key, c]) => h("li", { "data-file": key, testid: "conflict" }, h("span", { class: "msg" }, c.confirming ? this.reloadQuestion(key) : c.text), ...this.actions(key, c))),
+      ),
+      keep,
     );
+    if (lead !== undefined) this.message.prepend(h("span", { class: "lead", testid: "save-lead" }, lead));
   }
 
-  /** Reload from disk discards the page's edits: asked once more, in the bar. */
-  private confirmReload(key: string, conflict: string): void {
+  /** A conflict's choices: write the page's text over the disk's, take the disk's (asked once
+   *  more: the page's edits are lost), or compare them first. */
+  private actions(key: string, c: Conflict): HTMLElement[] {
     const label = this.host.label(key);
-    this.say(
-      "conflict",
-      `Discard your edits to ${label} and take the file as it is on disk? The page's text is not kept anywhere.`,
-      h("button", { type: "button", testid: "confirm-reload", onclick: () => void this.serially(() => this.reloadNow(key)) }, "Discard my edits and reload"),
-      h("button", { type: "button", testid: "cancel-reload", onclick: () => this.conflict(key, conflict) }, "Cancel"),
-    );
+    const ask = (confirming: boolean) => () => ((c.confirming = confirming), this.renderConflicts());
+    if (c.confirming) {
+      return [
+        h("button", { type: "button", testid: "confirm-reload", onclick: () => void this.serially(() => this.reloadNow(key)) }, "Discard my edits and reload"),
+        h("button", { type: "button", testid: "cancel-reload", onclick: ask(false) }, "Cancel"),
+      ];
+    }
+    if (c.gone) return [h("button", { type: "button", testid: "overwrite", onclick: () => void this.save(true, key) }, `Write ${label} again`)];
+    return [
+      h("button", { type: "button", testid: "overwrite", onclick: () => void this.save(true, key) }, `Overwrite ${label}`),
+      h("button", { type: "button", testid: "reload-from-disk", onclick: ask(true) }, "Reload from disk"),
+      h("button", { type: "button", testid: "compare", onclick: () => void this.compare(key) }, "Compare"),
+    ];
+  }
+
+  private reloadQuestion(key: string): string {
+    return `Discard your edits to ${this.host.label(key)} and take the file as it is on disk? The page's text is not kept anywhere.`;
   }
 
   private async reloadNow(key: string): Promise<void> {
     const label = this.host.label(key);
-    this.say("busy", `reading ${label} from disk…`);
+    this.report("busy", `reading ${label} from disk…`, key);
     const disk = await this.readDisk(key);
-    if ("error" in disk) return this.say("error", `cannot reload ${label}: ${disk.error}; your text is kept in the page`);
+    if ("error" in disk) {
+      const c = this.conflicts.get(key);
+      if (c) c.confirming = false;
+      return this.report("error", `cannot reload ${label}: ${disk.error}; your text is kept in the page`, key);
+    }
     this.take([{ key, ...disk }]);
     this.closeCompare(key);
-    this.say("ok", `reloaded ${label} from disk`);
+    this.report("ok", `reloaded ${label} from disk`, key);
   }
 
   /** The file's text and digest as on disk now (the server reads the file it opened, never a path
@@ -186,6 +230,7 @@ export class DiskSync {
     for (const { key, text, digest } of files) {
       this.ws.taken(key, text, digest);
       this.noticed.delete(key);
+      this.conflicts.delete(key);
     }
     this.host.taken(files.map((f) => f.key));
   }
@@ -254,37 +299,49 @@ export class DiskSync {
     } catch {
       return; // (the server is gone: a save says so, when one is tried)
     }
-    const taken: string[] = [];
     const conflicts: { key: string; state: string; gone?: string }[] = [];
+    const changed: { key: string; state: string }[] = [];
     for (const { name, url } of files) {
       const now = answer.files[url];
       if (!now || ("digest" in now && now.digest === this.ws.digest(name))) continue;
       const state = "digest" in now ? now.digest : now.error;
       if (this.noticed.get(name) === state) continue;
-      if ("digest" in now && !this.ws.dirty(name)) {
-        const disk = await this.readDisk(name);
-        // (typed into while the text was on its way: a conflict after all)
-        if ("text" in disk && !this.ws.dirty(name)) {
-          this.take([{ key: name, ...disk }]);
-          taken.push(this.host.label(name));
-          continue;
-        }
-        if ("error" in disk) continue;
-      }
-      conflicts.push({ key: name, state, ...("error" in now ? { gone: now.error } : {}) });
+      if ("digest" in now && !this.ws.dirty(name)) changed.push({ key: name, state });
+      else conflicts.push({ key: name, state, ...("error" in now ? { gone: now.error } : {}) });
     }
-    const first = conflicts[0];
-    if (first) {
-      this.noticed.set(first.key, first.state);
-      const label = this.host.label(first.key);
-      const more = conflicts.length > 1 ? ` (and ${conflicts.slice(1).map((c) => this.host.label(c.key)).join(", ")})` : "";
-      if (first.gone) {
-        this.say("warn", `${first.gone}${more}: the page keeps its text of ${label}, and Save writes it again.`, h("button", { type: "button", testid: "overwrite", onclick: () => void this.save(true, first.key) }, `Write ${label} again`), h("button", { type: "button", testid: "dismiss", onclick: () => (this.message.hidden = true) }, "Keep editing"));
-      } else this.conflict(first.key, `${label} changed on disk${more}, and the page has unsaved edits to it. Nothing is written until you choose.`);
-    } else if (taken.length) this.notice(`${taken.join(", ")} changed on disk: reloaded`);
+    // the files without edits read back together and taken at once: a tree is built once for
+    // all of its files, not once for each
+    const read = await Promise.all(changed.map(async (c) => ({ ...c, disk: await this.readDisk(c.key) })));
+    const fresh: { key: string; text: string; digest: string }[] = [];
+    for (const { key, state, disk } of read) {
+      if ("error" in disk) continue;
+      // (typed into while the text was on its way: a conflict after all)
+      if (this.ws.dirty(key)) conflicts.push({ key, state });
+      else fresh.push({ key, ...disk });
+    }
+    if (fresh.length) this.take(fresh);
+    const taken = fresh.map((f) => this.host.label(f.key));
+    // every file at once, each with its own choice (added to those a save already found)
+    for (const c of conflicts) {
+      this.noticed.set(c.key, c.state);
+      const label = this.host.label(c.key);
+      const text = c.gone
+        ? `${c.gone}: the page keeps its text of ${label}, and Save writes it again.`
+        : `${label} changed on disk, and the page has unsaved edits to it.${conflicts.length === 1 ? " Nothing is written until you choose." : ""}`;
+      this.conflicts.set(c.key, { text, ...(c.gone ? { gone: true } : {}) });
+    }
+    const reloaded = taken.length ? `${taken.join(", ")} changed on disk: reloaded` : undefined;
+    if (conflicts.length) this.renderConflicts(reloaded);
+    else if (reloaded) this.notice(reloaded);
   }
 
   // ---- the message bar -------------------------------------------------------------------------
+
+  /** What an action on `about` did: said alone, or above the other files' conflicts still waiting. */
+  private report(state: "ok" | "busy" | "warn" | "error", text: string, about?: string): void {
+    if ([...this.conflicts.keys()].some((k) => k !== about)) this.renderConflicts(text);
+    else this.say(state, text);
+  }
 
   private say(state: "ok" | "busy" | "warn" | "error" | "conflict", text: string, ...actions: HTMLElement[]): void {
     this.said++;

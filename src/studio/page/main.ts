@@ -279,22 +279,25 @@ class Studio {
   }
 
   /** The disk's texts of `keys` are the page's now: the editors showing them follow (cursor kept)
-   *  and they are compiled again; a tree's files are built again with m4, as after a save. */
+   *  and what is built from them is built again, once for the set (a tree's m4 once, however many
+   *  of its files were taken). */
   private taken(keys: string[]): void {
+    const trees = new Set<TreeBuild>();
+    let plain = false;
     for (const key of keys) {
       const text = this.ws.text(key) ?? "";
       this.sinceAnswer.delete(key);
       if (this.editing === key) this.policyEditor.reload(text);
       if (key === this.scenarioFile) this.scenarioEditor.reload(text);
       const treeName = this.ws.treeOf(key);
-      if (treeName !== undefined) {
-        const tree = this.treeFor(treeName)!;
-        if (tree.canRebuild) this.rebuild(tree);
-      } else {
-        if (key === this.policyFile) this.compile();
-        // (the scenario, or a policy it names)
-        if (this.scenarioFile) this.runScenario(false);
-      }
+      if (treeName !== undefined) trees.add(this.treeFor(treeName)!);
+      else plain = true;
+    }
+    for (const tree of trees) if (tree.canRebuild) this.rebuild(tree);
+    if (plain) {
+      if (keys.includes(this.policyFile ?? "")) this.compile();
+      // (the scenario, or a policy it names)
+      if (this.scenarioFile) this.runScenario(false);
     }
     this.renderTabs();
   }
