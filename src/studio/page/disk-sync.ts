@@ -120,32 +120,32 @@ export class DiskSync {
 
   /** The server checks the file is as the page loaded it, unless `overwrite`. */
   private async saveNow(key: string | undefined, overwrite: boolean): Promise<void> {
-    if (key === undefined) return this.report("warn", "m4's output is not a file: edit and save the tree's files (pick one above the editor)");
+    if (key === undefined) return this.sayAbout("warn", "m4's output is not a file: edit and save the tree's files (pick one above the editor)");
     const label = this.host.label(key);
     const target = this.ws.saveTarget(key);
-    if ("refused" in target) return this.report("warn", `${label} is not saved: ${target.refused}`, key);
+    if ("refused" in target) return this.sayAbout("warn", `${label} is not saved: ${target.refused}`, key);
     // (nothing to save: Save is off, and Ctrl+S does nothing, as in editors)
     if (!overwrite && !this.ws.dirty(key)) return;
     const text = this.ws.text(key) ?? "";
     const body: SaveRequest = { text, ...(this.ws.digest(key) ? { base: this.ws.digest(key)! } : {}), ...(overwrite ? { overwrite: true } : {}) };
-    this.report("busy", `saving ${label}…`, key);
+    this.sayAbout("busy", `saving ${label}…`, key);
     let answer: SaveResponse;
     try {
       const res = await fetch(new URL(target.url, window.location.href), { method: "POST", headers: this.proof(), body: JSON.stringify(body) });
       answer = /^application\/json/.test(res.headers.get("Content-Type") ?? "") ? ((await res.json()) as SaveResponse) : { error: `HTTP ${res.status}: ${(await res.text()).trim()}` };
     } catch {
-      return this.report("error", `cannot save ${label}: the server does not answer (is xsm studio still running?); your text is kept in the page`, key);
+      return this.sayAbout("error", `cannot save ${label}: the server does not answer (is xsm studio still running?); your text is kept in the page`, key);
     }
     if ("digest" in answer && !("conflict" in answer)) {
       this.ws.saved(key, text, answer.digest);
       this.noticed.delete(key);
       this.closeCompare(key);
       this.conflicts.delete(key);
-      this.report("ok", `saved ${label}`, key);
+      this.sayAbout("ok", `saved ${label}`, key);
     } else if ("conflict" in answer) {
       this.conflicts.set(key, { text: `${answer.conflict}. Your text is kept in the page, and the file is not written.` });
       this.renderConflicts();
-    } else this.report("error", `cannot save ${label}: ${answer.error.replace(/^cannot write [^:]*: /, "")}; your text is kept in the page`, key);
+    } else this.sayAbout("error", `cannot save ${label}: ${answer.error.replace(/^cannot write [^:]*: /, "")}; your text is kept in the page`, key);
     this.host.changed();
   }
 
@@ -200,16 +200,16 @@ export class DiskSync {
 
   private async reloadNow(key: string): Promise<void> {
     const label = this.host.label(key);
-    this.report("busy", `reading ${label} from disk…`, key);
+    this.sayAbout("busy", `reading ${label} from disk…`, key);
     const disk = await this.readDisk(key);
     if ("error" in disk) {
       const c = this.conflicts.get(key);
       if (c) c.confirming = false;
-      return this.report("error", `cannot reload ${label}: ${disk.error}; your text is kept in the page`, key);
+      return this.sayAbout("error", `cannot reload ${label}: ${disk.error}; your text is kept in the page`, key);
     }
     this.take([{ key, ...disk }]);
     this.closeCompare(key);
-    this.report("ok", `reloaded ${label} from disk`, key);
+    this.sayAbout("ok", `reloaded ${label} from disk`, key);
   }
 
   /** The file's text and digest as on disk now (the server reads the file it opened, never a path
@@ -338,7 +338,7 @@ export class DiskSync {
   // ---- the message bar -------------------------------------------------------------------------
 
   /** What an action on `about` did: said alone, or above the other files' conflicts still waiting. */
-  private report(state: "ok" | "busy" | "warn" | "error", text: string, about?: string): void {
+  private sayAbout(state: "ok" | "busy" | "warn" | "error", text: string, about?: string): void {
     if ([...this.conflicts.keys()].some((k) => k !== about)) this.renderConflicts(text);
     else this.say(state, text);
   }
