@@ -483,9 +483,11 @@ export class PciRegistry {
     this.printk(() => `PCI SR-IOV PF ${pp(pf.key)} re-associated with ${n} stale VFs`);
   }
 
-  /** `refcount`: the PF leaves its owner and the visible registry; the last VF frees it. */
+  /** `refcount`: the PF leaves its owner and the visible registry; the last VF frees it. Only
+   *  free_pdev() waits: pci_remove_device()'s pci_cleanup_msi() runs now, as for any removal. */
   private hide(pf: Pdev): void {
     this.setOwner(pf, null);
+    this.onFree?.(pf.key);
     pf.hidden = true;
     this.printk(() => `PCI remove device ${pp(pf.key)}`);
   }

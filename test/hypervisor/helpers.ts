@@ -83,6 +83,8 @@ export function makeRegistry(opts: Partial<RegistryOptions> = {}, decide?: Decid
     strategy: opts.strategy ?? "upstream",
     vfWithoutPf: opts.vfWithoutPf ?? "reject",
     log: (l) => log.push(l),
+    onFree: opts.onFree,
+    onAssign: opts.onAssign,
   });
   return { reg, xsm, domains, log };
 }

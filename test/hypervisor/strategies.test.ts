@@ -131,6 +131,19 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.checkInvariants()).toEqual([]);
   });
 
+  it("refcount: the PF's MSI is torn down when it is removed, not when its last VF goes", () => {
+    // pci_remove_device() runs pci_cleanup_msi() before free_pdev(); refcount defers only the free,
+    // so a removed PF must not keep its IRQs (nor its MSI-X table read-only) while its VFs live.
+    const freed: number[] = [];
+    const r = makeRegistry({ strategy: "refcount", onFree: (bdf) => freed.push(bdf) });
+    r.reg.addDevice(svpHwdom, PF);
+    r.reg.addDevice(svpHwdom, VF0, { physfn: PF });
+    expect(r.reg.removeDevice(svpHwdom, PF)).toBe(0);
+    expect(freed).toEqual([0x300]);
+    expect(r.reg.removeDevice(svpHwdom, VF0)).toBe(0);
+    expect(freed).toEqual([0x300, 0x380]);
+  });
+
   it("refcount: adding the PF again while its record lives makes it visible again", () => {
     const { reg } = sriov("refcount");
     reg.removeDevice(svpHwdom, PF);
