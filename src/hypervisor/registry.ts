@@ -23,7 +23,7 @@ import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptio
 import { STRATEGIES } from "./types.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
-import { type Pdev, newPdev } from "./pdev.js";
+import { type Pdev, newPdev, vfList } from "./pdev.js";
 import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
 
 export type SbdfInput = string | number;
@@ -307,11 +307,11 @@ export class PciRegistry {
     return pdev && this.state(pdev);
   }
 
-  /** A PF's linked VFs in the order strategies visit them (authority's check order). */
+  /** A PF's linked VFs in the order strategies visit them (authority's check order): its vf_list, newest first. */
   linkedVfs(sbdf: SbdfInput): string[] {
     const key = this.key(sbdf, false);
     const pdev = key < 0 ? undefined : this.record(key);
-    return pdev ? [...pdev.vfs].map((v) => pp(v.key)) : [];
+    return pdev ? vfList(pdev).map((v) => pp(v.key)) : [];
   }
 
   /** PFs `refcount` took out of the visible registry whose record lives on for their VFs, by SBDF. */
@@ -475,7 +475,8 @@ export class PciRegistry {
     const set = this.stale.get(pf.key);
     if (!set || set.size === 0) return;
     const n = set.size;
-    for (const vf of [...set]) {
+    // unlinked newest first, re-linked oldest first: each list_add() at the head, the list as it was
+    for (const vf of [...set].reverse()) {
       this.link(vf, pf);
       vf.broken = false;
     }
