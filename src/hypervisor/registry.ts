@@ -208,11 +208,11 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
-    if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-assignment of devices."
-    const rc = this.xsm.assignDevice(cur, target, key);
+    // iommu_do_pci_domctl() (Xen 4.19/4.20): after do_domctl's xsm_domctl and before
+    // xsm_assign_device, "Don't support self-assignment of devices." and d->is_dying are -EINVAL
+    const refusal = (): Rc => (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
+    const rc = this.domctl(refusal, (refuse) => this.xsm.assignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
-    // iommu_do_pci_domctl(): a dying domain is found, then refused once XSM has answered
-    if (this.domains.dying?.(target.domid)) return "-EINVAL";
     const pdev = this.visible(key);
     if (!pdev) return "-ENODEV";
     // device_assigned(): not owned by a hardware domain (or dom_io, i.e. no one) -> assigned elsewhere.
@@ -232,6 +232,30 @@ export class PciRegistry {
     return 0;
   }
 
+  /** An assignment domctl's XSM call with iommu_do_pci_domctl's refusals where the module puts
+   *  them (between xsm_domctl and the hook); a module that does not take them gets them after. */
+  private domctl(refusal: () => Rc, call: (refuse: () => Rc) => Rc): Rc {
+    let asked = false;
+    const rc = call(() => {
+      asked = true;
+      return refusal();
+    });
+    return rc !== 0 || asked ? rc : refusal();
+  }
+
+  /** Mirrors XEN_DOMCTL_test_assign_device: the XSM check, then device_assigned(), whose failure
+   *  (no such device, or assigned to a domain other than the hardware domain) Xen logs and makes -EINVAL. */
+  testAssignDevice(cur: Domain, sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    const rc = this.xsm.testAssignDevice(cur, key);
+    if (rc !== 0) return rc;
+    const pdev = this.visible(key);
+    if (pdev && (pdev.owner === null || this.domains.byDomid(pdev.owner)?.hardware)) return 0;
+    this.printk(() => `${pp(key)} already assigned, or non-existent`);
+    return "-EINVAL";
+  }
+
   /** rcu_lock_domain_by_id(): a live domain, or a dying one not yet freed. */
   private found(domid: number): boolean {
     return this.domains.byDomid(domid) !== undefined || this.domains.dying?.(domid) !== undefined;
@@ -242,8 +266,9 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH";
-    if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-deassignment of devices."
-    const rc = this.xsm.deassignDevice(cur, target, key);
+    // "Don't support self-deassignment of devices.", between xsm_domctl and xsm_deassign_device
+    const refusal = (): Rc => (target.domid === cur.domid ? "-EINVAL" : 0);
+    const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (!pdev || pdev.owner !== target.domid) return "-ENODEV"; // pci_get_pdev(d, sbdf)

@@ -120,11 +120,11 @@ export class CountingXsm implements XsmModule {
   resourceSetupPci(cur: Domain, bdf: number) {
     return this.note("resource_setup_pci", cur, bdf, this.inner.resourceSetupPci(cur, bdf));
   }
-  assignDevice(cur: Domain, target: Domain, bdf: number) {
-    return this.note("assign_device", cur, bdf, this.inner.assignDevice(cur, target, bdf));
+  assignDevice(cur: Domain, target: Domain, bdf: number, refuse?: () => Rc) {
+    return this.note("assign_device", cur, bdf, this.inner.assignDevice(cur, target, bdf, refuse));
   }
-  deassignDevice(cur: Domain, target: Domain, bdf: number) {
-    return this.note("deassign_device", cur, bdf, this.inner.deassignDevice(cur, target, bdf));
+  deassignDevice(cur: Domain, target: Domain, bdf: number, refuse?: () => Rc) {
+    return this.note("deassign_device", cur, bdf, this.inner.deassignDevice(cur, target, bdf, refuse));
   }
   testAssignDevice(cur: Domain, bdf: number) {
     return this.note("test_assign_device", cur, bdf, this.inner.testAssignDevice(cur, bdf));
@@ -160,8 +160,9 @@ function expectedCalls(op: Op, before: Map<string, DeviceState>, reg: PciRegistr
     }
     case "assign":
     case "deassign":
-      // One hook call whatever it answers: nothing follows it that could call XSM again.
-      if (op.as !== op.target) out.push([op.op === "assign" ? "assign_device" : "deassign_device", keyOf(op.sbdf)]);
+      // One module call whatever it answers: self-assignment is refused inside it (after
+      // xsm_domctl, before the hook), and nothing follows it that could call XSM again.
+      out.push([op.op === "assign" ? "assign_device" : "deassign_device", keyOf(op.sbdf)]);
       break;
     case "setup":
       ask("resource_setup_pci", op.as, op.sbdf);
