@@ -157,7 +157,8 @@ export class PciRegistry {
           this.printk(() => `Attempted to add SR-IOV VF ${pp(key)} without PF ${pp(physfnKey)}`);
           return "-ENODEV";
         }
-        // Before the series (and v8 1/3): add the PF first, through its own plug check.
+        // v6 as posted (and v8 1/3): after the VF's plug check, add the PF through its own; its
+        // error fails the VF. (Xen 4.19 added the PF before the VF's check and ignored its error.)
         const pfRc = this.addDevice(cur, physfnKey);
         if (pfRc !== 0) {
           this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
