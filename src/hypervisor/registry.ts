@@ -15,6 +15,12 @@
 //   list_add one VF onto another's list; physdev_pci_device_add has no PF segment).
 // - With no hardware domain at all, a device added by a non-hardware caller is owned by no one
 //   (Xen would dereference a NULL hardware_domain).
+// - Phantom functions (pdev->phantom_stride, from PCIe DEVCAP or pci-phantom=) are not modelled:
+//   no "PCI phantom %pp" lines after an add, and assignment moves the function alone. XSM is not
+//   asked about a phantom function in Xen either; an op naming one finds no pdev (-ENODEV) alike.
+// - Several hardware domains (SVP): where Xen compares with its one hardware_domain
+//   (device_assigned(), assign_device()'s broken test, the owner of a new pdev), any domain marked
+//   hardware counts.
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
 //   iommu_remove_device's -EINVAL for an unowned device do not occur; dom_io quarantine is not
 //   modelled (deassign returns the device to the hardware domain that added it).
