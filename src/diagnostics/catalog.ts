@@ -227,7 +227,7 @@ export const CATALOG = {
   "fmt-carriage-return": entry(
     "error",
     "formatter",
-    "A carriage return outside a comment (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both.",
+    "A carriage return outside a comment of a policy.conf or modules.conf (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both. In an m4 source, a CR the build certainly carries into policy.conf is refused with compile's `bad-character`.",
     () => "a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first",
   ),
   "fmt-unopened": entry(

@@ -150,7 +150,22 @@ describe("the canonical layout", () => {
     expect(formatSource("type  a_t; # a\rb \r\n", "conf")).toBe("type a_t; # a\rb\r\n");
     expect(formatSource("# CR LF \r\n# only in\r\n  # comments\t\r\n", "conf")).toBe("# CR LF\r\n# only in\r\n# comments\r\n");
     expect(formatSource("define(`x', `\n  allow a b:c d; # why \r\n')\n", "m4")).toBe("define(`x', `\n\tallow a b:c d; # why\r\n')\n");
-    expect(() => formatSource("define(`x', `\r')\n", "m4")).toThrow(expect.objectContaining({ line: 1, col: 14 }));
+  });
+
+  it("in an m4 source refuses a carriage return where the build does: m4 copies it, and not after dnl, which discards it", () => {
+    const m4 = (text: string) => formatSource(text, "m4");
+    // top-level text and a top-level quoted string reach policy.conf: compile's error, at the CR
+    expect(() => m4("type a_t;\r\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 10, message: expect.stringContaining("remove it") }));
+    expect(() => m4("# x\n\r\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 1 }));
+    expect(() => m4("`type a_t;\r'\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 11 }));
+    expect(() => m4("type a_t;\r\ntype b_t;\r\n")).toThrow(expect.objectContaining({ message: expect.stringContaining("2 lines end in CR LF") }));
+    // dnl discards through its newline (a CR LF line's CR, quotes, braces); a define body and a
+    // macro's arguments reach policy.conf only as the macro is used: kept, as the text after dnl
+    expect(m4("type  a_t; dnl  why \r\n")).toBe("type a_t; dnl  why\r\n");
+    expect(m4("dnl `a } (\r\n")).toBe("dnl `a } (\r\n");
+    expect(m4("define(`x', `\r')\n")).toBe("define(`x', `\r')\n");
+    expect(m4("define(`x', `\n  type  a_t; dnl } `q' \r\n')x\n")).toBe("define(`x', `\n\ttype a_t; dnl } `q'\r\n')x\n");
+    expect(m4("ignore(a\r)\n")).toBe("ignore(a\r)\n");
   });
 
   it("refuses a policy.conf that does not parse, with the parser's error; formats one that fails later", () => {
@@ -194,15 +209,20 @@ describe("the canonical layout", () => {
     expect(() => m4("allow a b:c d;\ntype a_t;  \u00a0\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 12 }));
     expect(() => m4("\ufefftype a_t;\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 1 }));
     expect(() => m4("pair(a, b)\u00e9\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 11 }));
-    // not carried, or not certainly: a comment (m4 copies it, checkpolicy reads it), after dnl
-    // (discarded), a macro's arguments or a quoted string (the macro decides), a define body (only
-    // if the macro is used), and a file that diverts its output or changes m4's quotes
+    // a top-level quoted string: m4 copies what it holds, quotes removed (a `#` there starts a
+    // comment for checkpolicy)
+    expect(() => m4("  `type caf\u00e9_t;'\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 12 }));
+    expect(() => m4("`type a_t;\n caf\u00e9'\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 5 }));
+    // not carried, or not certainly: a comment (m4 copies it, checkpolicy reads it, also after a
+    // quoted `#`), after dnl (discarded), a macro's arguments (the macro decides), a define body
+    // (only if the macro is used), and a file that diverts its output or changes m4's quotes
     const kept = [
       "type a_t; # caf\u00e9\u00a0\n",
       "type a_t; dnl caf\u00e9\n",
       "')dnl caf\u00e9\n",
       "ignore(caf\u00e9)\n",
-      "`caf\u00e9'\n",
+      "`# caf\u00e9'\n",
+      "`a # caf\u00e9' b\u00a0\n",
       "define(`x', `type caf\u00e9_t;')\n",
       "define(`x', `\n\u00a0allow a b:c d;\n')\n",
       "divert(-1)\ntype caf\u00e9_t;\ndivert\n",
