@@ -420,11 +420,27 @@ function syntaxErrors(text: string, file: string): Diagnostic[] {
   return diagnostics.filter((d) => d.severity === "error" && d.code !== "unsupported");
 }
 
+/** The name a refused policy.conf is parsed under before its file is known: no `#line` directive
+ *  can give it (a quoted name holds no '"'), so every span and message naming it means the text
+ *  itself, and one parse serves every name the file is located under. */
+const UNNAMED = '"<input>"';
+
+/** `d` with the text it was found in named `file`. */
+function named(d: Diagnostic, file: string): Diagnostic {
+  // (a parse's spans are SourceSpans, whose fields are getters: copied, not spread)
+  const span = (s: Span | undefined): Span | undefined =>
+    s?.file === UNNAMED ? { file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol, offset: s.offset, length: s.length } : s;
+  const out: Diagnostic = { ...d, message: d.message.replaceAll(UNNAMED, file), span: span(d.span) };
+  if (d.notes) out.notes = d.notes.map((n) => ({ ...n, message: n.message.replaceAll(UNNAMED, file), span: span(n.span) }));
+  return out;
+}
+
 /** A policy.conf that does not parse, refused with the parser's diagnostics. */
 function unparsed(text: string): FormatError | undefined {
-  const found = syntaxErrors(text, "<input>");
+  const found = syntaxErrors(text, UNNAMED);
   if (found.length === 0) return undefined;
-  return new FormatError({ first: found[0]!, locate: (file) => syntaxErrors(text, file) });
+  const locate = (file: string): Diagnostic[] => found.map((d) => named(d, file));
+  return new FormatError({ first: locate("<input>")[0]!, locate });
 }
 
 /** An m4 source with characters checkpolicy rejects where m4 copies them into policy.conf:

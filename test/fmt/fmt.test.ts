@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
 import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { formatSource, kindOf, FormatError } from "../../src/fmt/format.js";
+import { parsePolicy } from "../../src/policy/parse.js";
 import { xsm } from "../cli/run.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -200,6 +201,23 @@ describe("the canonical layout", () => {
       ["bad-character", "p.conf", 1, 7],
       ["syntax", "p.conf", 2, 9],
     ]);
+  });
+
+  it("names the file in every span and message of a refusal as compile's parse under that name does (one parse for any name)", () => {
+    // the allow rule starts in the file and the parser stops in m.te: the note names the file
+    const text = "type a_t;\nallow a_t b_t:c\n#line 1 \"m.te\"\n;\ntype b\u00e9;\n";
+    const refusal = (() => {
+      try {
+        formatSource(text, "conf");
+      } catch (err) {
+        return err as FormatError;
+      }
+    })()!;
+    for (const file of ["p.conf", "dir/q.conf"]) {
+      const compile = parsePolicy(text, file, { sections: false }).diagnostics.filter((d) => d.severity === "error");
+      expect(JSON.parse(JSON.stringify(refusal.diagnostics(file, text)))).toEqual(JSON.parse(JSON.stringify(compile)));
+    }
+    expect(refusal.diagnostics("p.conf", text)[0]!.notes![0]!.message).toBe("the allow rule starts here, and p.conf ends before it is finished");
   });
 
   it("refuses in an m4 source what m4 certainly carries into policy.conf where checkpolicy rejects it", () => {
