@@ -435,12 +435,48 @@ function named(d: Diagnostic, file: string): Diagnostic {
   return out;
 }
 
-/** A policy.conf that does not parse, refused with the parser's diagnostics. */
+/** A policy.conf that does not parse, refused with the parser's diagnostics, or as no policy.conf
+ *  at all when its first line of code is none. */
 function unparsed(text: string): FormatError | undefined {
   const found = syntaxErrors(text, UNNAMED);
   if (found.length === 0) return undefined;
-  const locate = (file: string): Diagnostic[] => found.map((d) => named(d, file));
+  const refused = notPolicy(text, found[0]!) ?? found;
+  const locate = (file: string): Diagnostic[] => refused.map((d) => named(d, file));
   return new FormatError({ first: locate("<input>")[0]!, locate });
+}
+
+/** A `NAME = value` line (make, shell, refpolicy's build.conf and booleans.conf), which no policy
+ *  statement is. */
+const SETTING = /^[A-Za-z_][A-Za-z0-9_.-]*[ \t]*[:+?]?=/;
+/** An INI section header. */
+const SECTION = /^\[[^\]\n]*\][ \t]*$/;
+
+/** Another program's `*.conf` (refpolicy's build.conf, an INI file): the parser's first error is on
+ *  the first line of code, and that line is a setting or a section header, or its first word
+ *  starts no statement. One error, fmt-not-policy at that line, the parser's error as its note
+ *  (instead of "expected a name in type declaration, found '='" for `TYPE = standard`). */
+function notPolicy(text: string, first: Diagnostic): Diagnostic[] | undefined {
+  if (first.span === undefined || first.span.file !== UNNAMED) return undefined;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf("\n", start);
+    const line = text.slice(start, end < 0 ? text.length : end);
+    const body = trimEndBlanks(trimStartBlanks(line));
+    if (body !== "" && !body.startsWith("#")) {
+      if (first.span.offset < start || (end >= 0 && first.span.offset > end)) return undefined;
+      const lead = line.length - trimStartBlanks(line).length;
+      const shape = SETTING.test(body) ? "setting" : SECTION.test(body) ? "section" : first.span.offset === start + lead && first.message.startsWith("expected a statement") ? "word" : undefined;
+      if (shape === undefined) return undefined;
+      // (the line as the parser numbers it, a `#line N` before it counted)
+      const lineNo = first.span.line;
+      const word = shape === "word" ? /^[^ \t\f]+/.exec(body)![0] : body;
+      const span: Span = { file: UNNAMED, line: lineNo, col: lead + 1, endLine: lineNo, endCol: lead + 1 + word.length, offset: start + lead, length: word.length };
+      const shown = word.length > 60 ? `${word.slice(0, 57)}...` : word;
+      return [{ ...diagnostic("fmt-not-policy", span, shown, shape), notes: [{ message: `compile stops here: ${first.message}`, span: first.span }] }];
+    }
+    if (end < 0) return undefined;
+    start = end + 1;
+  }
 }
 
 /** An m4 source with characters checkpolicy rejects where m4 copies them into policy.conf:

@@ -220,6 +220,34 @@ describe("the canonical layout", () => {
     expect(refusal.diagnostics("p.conf", text)[0]!.notes![0]!.message).toBe("the allow rule starts here, and p.conf ends before it is finished");
   });
 
+  it("refuses a *.conf that is no policy.conf (refpolicy's build.conf) saying so at its first line of code", () => {
+    const text = readFileSync(join(root, "test/fixtures/fmt/refpolicy-build.conf.txt"), "utf8");
+    const first = (t: string) => {
+      try {
+        formatSource(t, "conf");
+      } catch (err) {
+        const d = (err as FormatError).diagnostics("build.conf", t);
+        return d.map((x) => [x.code, x.span?.line, x.span?.col, x.message, ...(x.notes ?? []).map((n) => `${n.span?.line}:${n.span?.col}: ${n.message}`)]);
+      }
+    };
+    expect(first(text)).toEqual([
+      [
+        "fmt-not-policy",
+        14,
+        1,
+        "this file does not look like a policy.conf: 'TYPE = standard' is a NAME = value setting (as in refpolicy's build.conf); xsm fmt reads every *.conf file (but modules.conf) as a policy.conf",
+        "14:6: compile stops here: expected a name in type declaration, found '='",
+      ],
+    ]);
+    expect(first("[main]\nkey = value\n")?.[0]?.slice(0, 4)).toEqual(["fmt-not-policy", 1, 1, expect.stringContaining("'[main]' is an INI section header")]);
+    expect(first("  nameserver 10.0.0.1\n")?.[0]?.slice(0, 4)).toEqual(["fmt-not-policy", 1, 3, expect.stringContaining("it starts with 'nameserver', which starts no policy.conf statement")]);
+    // a policy.conf's own mistakes keep compile's words: past its first line of code, or a line
+    // that starts a statement
+    expect(first("type a_t;\nTYPE = x\n")?.[0]?.slice(0, 2)).toEqual(["syntax", 2]);
+    expect(first("type a_t\ntype b_t;\n")?.[0]?.slice(0, 2)).toEqual(["syntax", 2]);
+    expect(first("allow a b:c { x y }\n")?.[0]?.[0]).toBe("syntax");
+  });
+
   it("refuses in an m4 source what m4 certainly carries into policy.conf where checkpolicy rejects it", () => {
     const m4 = (text: string) => formatSource(text, "m4");
     // top-level text: m4 copies it as it is
