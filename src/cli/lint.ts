@@ -89,7 +89,7 @@ async function runLint(cli: CliContext, target: string | undefined, opts: LintOp
       diagnostics = lint.applyUserSay(found, lint.fileLines(sources), sources, config);
     }
   } else {
-    refuseTreeOptions(target, opts);
+    refuseTreeOptions(assumed ?? target, opts);
     const text = readPolicyFile(target, "xsm lint");
     const name = assumed ?? displayName(target);
     report = { format: opts.format, text, fallbackFile: name };

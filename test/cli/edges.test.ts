@@ -224,6 +224,8 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     expect(r.stdout).toBe(`${there}:7:6: error: type spare_t is covered by no TE rule, constraint or context\ntype spare_t;\n     ^~~~~~~\n1 error\n`);
     writeFileSync(at("quiet.json"), JSON.stringify({ severity: { "unused-type": "off", "initial-sid-order": "off" } }));
     expect(withStdin(spare, ["lint", "-", "--stdin-filepath", there, "--config", at("quiet.json")])).toEqual({ code: 0, stdout: "", stderr: "" });
+    // a tree's options are refused naming PATH, the file standard input stands for
+    expect(withStdin(spare, ["lint", "-", "--stdin-filepath", there, "-D", "a=b"]).stderr).toBe(`xsm: error: ${there}: -D/--define applies only to a policy tree (a directory), and this is a file\n`);
   });
 
   it("a JSON input on standard input that is not UTF-8, or too large, is <stdin> too (it was '-:' and 'standard input:')", () => {
