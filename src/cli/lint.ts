@@ -25,25 +25,26 @@ function configPath(target: string, isDir: boolean, given?: string): string | un
   return existsSync(auto) ? auto : undefined;
 }
 
-async function runLint(cli: CliContext, target: string | undefined, opts: LintOptions): Promise<void> {
+/** `xsm lint --list`: the checks, then what Xen would refuse or make of the policy. */
+async function listChecks(cli: CliContext, opts: LintOptions): Promise<void> {
   const lint = await import("../lint/index.js");
-  if (opts.list) {
-    const { CATALOG } = await import("../diagnostics/catalog.js");
-    if (opts.format === "sarif") throw new CliError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings", 2);
-    if (opts.format === "json") {
-      const checks = [
-        ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
-        ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help, example: lint.XEN_LINT_EXAMPLES[code] })),
-      ];
-      cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
-      return;
-    }
-    for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
-    // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
-    for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n    e.g. ${lint.XEN_LINT_EXAMPLES[code]}\n`);
+  const { CATALOG } = await import("../diagnostics/catalog.js");
+  if (opts.format === "sarif") throw new CliError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings", 2);
+  if (opts.format === "json") {
+    const checks = [
+      ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
+      ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help, example: lint.XEN_LINT_EXAMPLES[code] })),
+    ];
+    cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
     return;
   }
-  if (target === undefined) throw new CliError("missing argument: a policy.conf or a policy tree directory", 2);
+  for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
+  // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
+  for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n    e.g. ${lint.XEN_LINT_EXAMPLES[code]}\n`);
+}
+
+async function runLint(cli: CliContext, target: string, opts: LintOptions): Promise<void> {
+  const lint = await import("../lint/index.js");
   const isDir = existsSync(target) && statSync(target).isDirectory();
   const cfgFile = configPath(target, isDir, opts.config);
   let config = {};
@@ -108,5 +109,10 @@ export function registerLint(program: Command, cli: CliContext): void {
     .option("--format <format>", "how findings are written: text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .option("--list", "list the checks with their code, severity, rationale and an example");
   policyInputOptions(cmd, { reads: "source" })
-    .action((target: string | undefined, opts: LintOptions) => withFormat(cli, opts.format, () => runLint(cli, target, opts)));
+    .action((target: string | undefined, opts: LintOptions) => {
+      // optional for --list; without it, commander's words and usage hint, as a required argument gets
+      if (opts.list) return withFormat(cli, opts.format, () => listChecks(cli, opts));
+      if (target === undefined) return cmd.error("error: missing required argument 'policy'", { exitCode: 2 });
+      return withFormat(cli, opts.format, () => runLint(cli, target, opts));
+    });
 }

@@ -244,7 +244,7 @@ const ROWS: Record<string, Row> = {
   "info -r POLICY: the optional name took the policy": {
     argv: () => ["info", "-x", "-r", small],
     code: 2,
-    stderr: [`xsm: error: missing the policy argument; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
+    stderr: [`xsm: error: missing required argument 'policy'; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
   },
   "info POLICY -x -t FILE: -t took a second file as a type's name": {
     argv: () => ["info", small, "-x", "-t", errors],
@@ -376,7 +376,7 @@ const ROWS: Record<string, Row> = {
   "info with no policy at all": {
     argv: () => ["info"],
     code: 2,
-    stderr: ["xsm: error: missing the policy argument"],
+    stderr: ["xsm: error: missing required argument 'policy'", "(run 'npx xsm info --help' for usage)"],
   },
   "info --pirqcon: not a number": {
     argv: () => ["info", small, "--pirqcon", "abc"],
