@@ -269,10 +269,10 @@ const ROWS: Record<string, Row> = {
       "modules/a.te:1:1: note: the allow rule starts here, and modules/a.te ends before it is finished",
     ],
   },
-  "compile: control characters in the quoted line are shown as U+FFFD, not sent to the terminal": {
+  "compile: control characters in the quoted line are escaped (<U+001B>), not sent to the terminal, the caret under the escape": {
     argv: () => ["compile", at("escapes.conf")],
     code: 1,
-    stderr: [/escapes\.conf:24:12: error: a NUL byte outside a comment .*\n\uFFFD\]0;owned\uFFFD \uFFFD;\n {11}\^\n/],
+    stderr: [/escapes\.conf:24:12: error: a NUL byte outside a comment .*\n<U\+001B>\]0;owned<U\+0007> <U\+0000>;\n {25}\^~{7}\n/],
   },
   "check --queries: an empty file": {
     argv: () => ["check", small, "--queries", at("empty.json")],
