@@ -10,7 +10,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { analyzePolicy } from "../src/analysis/load.js";
 import { batch, buildBinary, sesearchArgs, run } from "../test/oracle/analysis-harness.js";
-import { RBAC_POLICIES, infoComponentCases, rbacSearchCases, seinfoExpected } from "../test/oracle/rbac-info-harness.js";
+import { RBAC_POLICIES, infoComponentCases, rbacSearchCases, seinfoExpectedMany } from "../test/oracle/rbac-info-harness.js";
 
 interface Fixture {
   policy: string;
@@ -33,10 +33,9 @@ for (const [k, [path, mls]] of RBAC_POLICIES.entries()) {
   const cases = rbacSearchCases(ap, k + 1);
   const answers = await batch(cases.map((args) => ({ tool: "sesearch", args: [...sesearchArgs(args), bin] })));
   cases.forEach((args, j) => search.push({ policy: path, args, code: answers[j]!.code, stdout: answers[j]!.stdout }));
-  for (const args of infoComponentCases(ap, k + 1)) {
-    const r = await seinfoExpected(bin, args);
-    info.push({ policy: path, args, code: r.code, stdout: r.stdout });
-  }
+  const infoCases = infoComponentCases(ap, k + 1);
+  const infoAnswers = await seinfoExpectedMany(bin, infoCases);
+  infoCases.forEach((args, j) => info.push({ policy: path, args, code: infoAnswers[j]!.code, stdout: infoAnswers[j]!.stdout }));
   process.stderr.write(`${path}: ${cases.length} searches\n`);
 }
 writeFileSync("test/fixtures/analysis/rbac/search.json", `${JSON.stringify(search, null, 1)}\n`);

@@ -139,13 +139,20 @@ export class WhyAnalyzer {
     return { line: avc.line, column, cause: "invalid", message };
   }
 
+  /** Xen logs a context whose type is an attribute after a reload converted a SID to it
+   *  (convert_context); audit2why refuses the line too (libsepol's context_from_record). */
+  private reloadHint(context: string): string {
+    const type = context.split(":")[2];
+    return type !== undefined && this.ap.sym.attrIds.has(type) ? `; Xen logs one after a policy reload turned the SID's type into this attribute, and audit2why cannot analyse the line either` : "";
+  }
+
   private analyze(avc: AvcLine): Explanation {
     const sym = this.ap.sym;
     const policy = this.ap.policy;
     const s = policy.parseContext(avc.scontext);
-    if (!s.ok) return this.invalid(avc, avc.cols.scontext, `scontext ${avc.scontext}: ${policy.explainContext(avc.scontext) ?? s.error}`);
+    if (!s.ok) return this.invalid(avc, avc.cols.scontext, `scontext ${avc.scontext}: ${policy.explainContext(avc.scontext) ?? s.error}${this.reloadHint(avc.scontext)}`);
     const t = policy.parseContext(avc.tcontext);
-    if (!t.ok) return this.invalid(avc, avc.cols.tcontext, `tcontext ${avc.tcontext}: ${policy.explainContext(avc.tcontext) ?? t.error}`);
+    if (!t.ok) return this.invalid(avc, avc.cols.tcontext, `tcontext ${avc.tcontext}: ${policy.explainContext(avc.tcontext) ?? t.error}${this.reloadHint(avc.tcontext)}`);
     const c = sym.classIds.get(avc.tclass);
     if (c === undefined) {
       return this.invalid(avc, avc.cols.tclass, `unknown class '${avc.tclass}'${didYouMean(avc.tclass, sym.classIds.keys())}`);

@@ -1,13 +1,16 @@
-// `xsm lint POLICY|DIR [--config FILE] [--flask-dir DIR] [-M] [-D NAME[=VALUE]]... [--format text|json|sarif] [--list]`: the checks of
-// src/lint over a policy.conf or a policy tree (built as `xsm build` builds it, findings located in
-// its .te/.if files). Exit 1 when an error-level finding is left (or the policy does not compile).
+// `xsm lint POLICY|DIR [--config FILE] [--flask-dir DIR] [-M] [-D NAME[=VALUE]]... [--format text|json|sarif] [--list] [--stdin-filepath PATH]`:
+// the checks of src/lint over a policy.conf or a policy tree (built as `xsm build` builds it, findings
+// located in its .te/.if files). Exit 1 when an error-level finding is left (or the policy does not
+// compile). `-` is standard input, named <stdin> with .xsm-lint.json looked up in the current
+// directory, or, with --stdin-filepath PATH (fmt's option), linted as the file PATH an editor's
+// buffer stands for: PATH in every message, its config beside PATH. PATH itself is never read.
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { parseFormat } from "./format-option.js";
-import { CliError, displayName, readJsonFile, readPolicyFile } from "./io.js";
+import { CliError, STDIN, displayName, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { policyInputOptions, refuseTreeOptions, type PolicyInputOptions } from "./analysis-input.js";
@@ -16,6 +19,7 @@ interface LintOptions extends PolicyInputOptions {
   config?: string;
   format: OutputFormat;
   list?: boolean;
+  stdinFilepath?: string;
 }
 
 /** The config named, else `.xsm-lint.json` beside the policy (or in the tree). */
@@ -45,8 +49,14 @@ async function listChecks(cli: CliContext, opts: LintOptions): Promise<void> {
 
 async function runLint(cli: CliContext, target: string, opts: LintOptions): Promise<void> {
   const lint = await import("../lint/index.js");
-  const isDir = existsSync(target) && statSync(target).isDirectory();
-  const cfgFile = configPath(target, isDir, opts.config);
+  // refused before standard input is read, in fmt's words
+  const assumed = opts.stdinFilepath;
+  if (assumed !== undefined && target !== STDIN) throw new CliError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`, 2);
+  if (assumed === STDIN) throw new CliError("--stdin-filepath -: give the name of the file standard input stands for (as in its messages), not - itself", 2);
+  const isDir = target !== STDIN && existsSync(target) && statSync(target).isDirectory();
+  // PATH stands for a file (standard input is one policy.conf), so its config is looked up as a
+  // file's, beside it, whatever is on disk at PATH
+  const cfgFile = configPath(assumed ?? target, isDir, opts.config);
   let config = {};
   if (cfgFile !== undefined) {
     try {
@@ -80,9 +90,9 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
       diagnostics = lint.applyUserSay(found, lint.fileLines(sources), sources, config);
     }
   } else {
-    refuseTreeOptions(target, opts);
+    refuseTreeOptions(assumed ?? target, opts);
     const text = readPolicyFile(target, "xsm lint");
-    const name = displayName(target);
+    const name = assumed ?? displayName(target);
     report = { format: opts.format, text, fallbackFile: name };
     const found = lint.lintText(text, name, { mls: opts.mls }).diagnostics;
     diagnostics = lint.applyUserSay(found, lint.physicalLines(text), (file) => (file === name ? text : undefined), config);
@@ -104,10 +114,11 @@ export function registerLint(program: Command, cli: CliContext): void {
   const cmd = program
     .command("lint")
     .description("check a policy.conf or a policy tree for unused, empty, duplicate and redundant declarations and rules")
-    .argument("[policy]", "policy.conf file or policy tree directory (built as xsm build builds it), or - for standard input")
+    .argument("[policy]", "policy.conf file or policy tree directory (built as xsm build builds it), or - for standard input (named <stdin> unless --stdin-filepath names its file)")
     .option("--config <file>", "severities per check, JSON {\"severity\": {CODE: \"error\"|\"warning\"|\"off\"}} (default: .xsm-lint.json beside the policy)")
     .option("--format <format>", "how findings are written: text, json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
-    .option("--list", "list the checks with their code, severity, rationale and an example");
+    .option("--list", "list the checks with their code, severity, rationale and an example")
+    .option("--stdin-filepath <path>", "lint - as the file PATH: name PATH in findings and read .xsm-lint.json beside it, for editors; PATH is not read");
   policyInputOptions(cmd, { reads: "source" })
     .action((target: string | undefined, opts: LintOptions) => {
       // optional for --list; without it, commander's words and usage hint, as a required argument gets

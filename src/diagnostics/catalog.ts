@@ -227,8 +227,17 @@ export const CATALOG = {
   "fmt-carriage-return": entry(
     "error",
     "formatter",
-    "A carriage return outside a comment (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both.",
+    "A carriage return outside a comment of a policy.conf or modules.conf (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both. In an m4 source, a CR the build certainly carries into policy.conf is refused with compile's `bad-character`.",
     () => "a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first",
+  ),
+  "fmt-not-policy": entry(
+    "error",
+    "formatter",
+    "A `*.conf` whose first line of code is no policy.conf statement (refpolicy's build.conf, an INI file): fmt reads every `*.conf` but modules.conf as a policy.conf, so it refuses the file; the parser's first error is a note.",
+    (line: string, shape: "setting" | "section" | "word") =>
+      `this file does not look like a policy.conf: ${
+        shape === "setting" ? `'${line}' is a NAME = value setting (as in refpolicy's build.conf)` : shape === "section" ? `'${line}' is an INI section header` : `it starts with '${line}', which starts no policy.conf statement`
+      }; xsm fmt reads every *.conf file (but modules.conf) as a policy.conf`,
   ),
   "fmt-unopened": entry(
     "error",

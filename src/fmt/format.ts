@@ -11,7 +11,12 @@
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
 // out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
-// in an m4 source a character checkpolicy rejects where m4 certainly carries it into policy.conf.
+// in an m4 source a character checkpolicy rejects (a carriage return, a character that is not
+// ASCII) where m4 certainly carries it into policy.conf: top-level text and top-level quoted strings
+// (m4 copies both, quotes removed), not a comment's (checkpolicy reads it) nor what `dnl` discards
+// through its newline (its CR too). A macro's arguments and a `define` body are kept: whether they
+// reach policy.conf depends on the macro's use, maybe in another file (an unused macro, or one
+// whose use drops an argument, builds), so the build reports them where they are expanded.
 // Blanks are spaces, tabs and form feeds (checkpolicy's, newline apart); any other white space, a
 // carriage return or a no-break space, is text fmt keeps.
 
@@ -146,6 +151,9 @@ class Formatter {
   readonly strays = new Map<StrayKind, StrayAt>();
   /** Where the current line starts in the text (for strays' offsets). */
   private lineOffset = 0;
+  /** A `#` in a top-level quoted string on the current line: m4 copies it, so checkpolicy reads
+   *  the rest of the line as a comment. */
+  private quotedComment = false;
   /** m4 sources where top-level text certainly reaches policy.conf: not a file that diverts its
    *  output (`divert(-1)` discards it) or changes m4's quotes or comments (fmt reads m4's defaults). */
   private checkStrays = false;
@@ -165,7 +173,8 @@ class Formatter {
   }
 
   format(text: string): string {
-    const cr = crOutsideComment(text);
+    // in an m4 source a CR is checked as any other character checkpolicy rejects (strays)
+    const cr = this.kind === "m4" ? undefined : crOutsideComment(text);
     if (cr !== undefined) throw new FormatError("fmt-carriage-return", cr);
     this.checkStrays = this.kind === "m4" && !/\b(divert|changequote|changecom|changeword)\b/.test(text);
     const lines = text.split("\n");
@@ -174,6 +183,7 @@ class Formatter {
     let offset = 0;
     lines.forEach((line, i) => {
       this.lineOffset = offset;
+      this.quotedComment = false;
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       if (startsInCode && trimStartBlanks(line) === "") {
@@ -198,7 +208,7 @@ class Formatter {
   private line(line: string, startsInCode: boolean, lineNo: number): string {
     if (!startsInCode) {
       // the line starts inside a quote or a call's arguments: verbatim up to where that ends
-      const end = this.verbatim(line, 0);
+      const end = this.verbatim(line, 0, lineNo);
       if (end >= line.length) return line;
       return trimEndBlanks(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
     }
@@ -227,14 +237,19 @@ class Formatter {
 
   /** Scans verbatim text from `from` while a quote or argument frame is open; returns where the
    *  frame (and any it nests in) closed, or line.length. */
-  private verbatim(line: string, from: number): number {
+  private verbatim(line: string, from: number, lineNo: number, col0 = 0): number {
     for (let i = from; i < line.length; i++) {
       const f = this.top();
       if (f.kind === "code") return i;
-      const c = line[i];
+      const c = line[i]!;
       if (f.kind === "quote") {
         if (c === "`") f.depth++;
         else if (c === "'" && --f.depth === 0) this.stack.pop();
+        else if (this.checkStrays && this.stack.length === 2) {
+          // a top-level quoted string: m4 copies what it holds, quotes removed, unread
+          if (c === "#") this.quotedComment = true;
+          else if (!this.quotedComment) this.stray(c.charCodeAt(0), lineNo, col0 + i);
+        }
         continue;
       }
       if (f.quote > 0) {
@@ -254,17 +269,31 @@ class Formatter {
     const space = () => {
       if (out !== "" && !out.endsWith(" ")) out += " ";
     };
-    // m4's `dnl` discards the rest of its line: nothing there reaches policy.conf
-    let discarded = false;
+    // after `dnl` in a define body: m4 discards the rest of the line when it expands the body, and
+    // reads only quotes there while it defines it
+    let dnlIn: Frame | undefined;
     for (let i = 0; i < text.length; i++) {
       const f = this.top();
       if (f.kind !== "code") {
-        const end = this.verbatim(text, i);
+        const end = this.verbatim(text, i, lineNo, col0);
         out += text.slice(i, end);
         i = end - 1;
         continue;
       }
       const c = text[i]!;
+      if (dnlIn === f) {
+        if (c !== "`" && c !== "'") {
+          out += c;
+          continue;
+        }
+      } else if (this.kind === "m4" && c === "d" && text.startsWith("dnl", i) && !isM4WordChar(text[i - 1]) && !isM4WordChar(text[i + 3])) {
+        // m4's `dnl` discards the rest of its line, a CR and quotes too: at top level kept as
+        // written, as a comment is, nothing there reaches policy.conf
+        if (this.stack.length === 1) return out + trimCommentEnd(text.slice(i));
+        dnlIn = f;
+        out += c;
+        continue;
+      }
       if (c === " " || c === "\t") {
         space();
         continue;
@@ -275,11 +304,8 @@ class Formatter {
         if (out === " ") out = "";
         return out + trimCommentEnd(text.slice(i));
       }
-      if (this.checkStrays && !discarded && this.stack.length === 1) {
-        // top-level text, which m4 copies to policy.conf as it is
-        if (c === "d" && text.startsWith("dnl", i) && !isM4WordChar(text[i - 1]) && !isM4WordChar(text[i + 3])) discarded = true;
-        else this.stray(c.charCodeAt(0), lineNo, col0 + i);
-      }
+      // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)
+      if (this.checkStrays && !this.quotedComment && this.stack.length === 1) this.stray(c.charCodeAt(0), lineNo, col0 + i);
       if (this.kind === "m4" && c === "`") {
         this.stack.push({ kind: "quote", depth: 1 });
         out += c;
@@ -302,7 +328,7 @@ class Formatter {
         }
         // an m4 macro call: its arguments are kept exactly
         this.stack.push({ kind: "args", parens: 0, quote: 0 });
-        const end = this.verbatim(text, i);
+        const end = this.verbatim(text, i, lineNo, col0);
         out += text.slice(i, end);
         i = end - 1;
         continue;
@@ -336,7 +362,8 @@ class Formatter {
       }
       out += c;
     }
-    return out;
+    // a line ending in dnl text: its trailing blanks go, as a comment's, before a CR too
+    return dnlIn !== undefined && dnlIn === this.top() ? trimCommentEnd(out) : out;
   }
 
   /** `define(`name', `BODY...`: the body is laid out as code in a define frame; true when the
@@ -350,10 +377,11 @@ class Formatter {
   }
 }
 
-/** The line and column of the first carriage return outside a comment, or undefined. checkpolicy
- *  rejects those ('unrecognized character') and reads one in a comment (a `#` before it on its
- *  line, the rule the compiler applies, src/policy/parse.ts), so fmt accepts what compile accepts:
- *  a CR in a comment is kept, as every byte of a comment is. */
+/** The line and column of the first carriage return outside a comment of a policy.conf (or
+ *  modules.conf), or undefined. checkpolicy rejects those ('unrecognized character') and reads one
+ *  in a comment (a `#` before it on its line, the rule the compiler applies, src/policy/parse.ts),
+ *  so fmt accepts what compile accepts: a CR in a comment is kept, as every byte of a comment is.
+ *  (An m4 source's CRs are the Formatter's strays: only where m4 certainly copies them.) */
 function crOutsideComment(text: string): { line: number; col: number } | undefined {
   let line = 1;
   let start = 0;
@@ -392,11 +420,63 @@ function syntaxErrors(text: string, file: string): Diagnostic[] {
   return diagnostics.filter((d) => d.severity === "error" && d.code !== "unsupported");
 }
 
-/** A policy.conf that does not parse, refused with the parser's diagnostics. */
+/** The name a refused policy.conf is parsed under before its file is known: no `#line` directive
+ *  can give it (a quoted name holds no '"'), so every span and message naming it means the text
+ *  itself, and one parse serves every name the file is located under. */
+const UNNAMED = '"<input>"';
+
+/** `d` with the text it was found in named `file`. */
+function named(d: Diagnostic, file: string): Diagnostic {
+  // (a parse's spans are SourceSpans, whose fields are getters: copied, not spread)
+  const span = (s: Span | undefined): Span | undefined =>
+    s?.file === UNNAMED ? { file, line: s.line, col: s.col, endLine: s.endLine, endCol: s.endCol, offset: s.offset, length: s.length } : s;
+  const out: Diagnostic = { ...d, message: d.message.replaceAll(UNNAMED, file), span: span(d.span) };
+  if (d.notes) out.notes = d.notes.map((n) => ({ ...n, message: n.message.replaceAll(UNNAMED, file), span: span(n.span) }));
+  return out;
+}
+
+/** A policy.conf that does not parse, refused with the parser's diagnostics, or as no policy.conf
+ *  at all when its first line of code is none. */
 function unparsed(text: string): FormatError | undefined {
-  const found = syntaxErrors(text, "<input>");
+  const found = syntaxErrors(text, UNNAMED);
   if (found.length === 0) return undefined;
-  return new FormatError({ first: found[0]!, locate: (file) => syntaxErrors(text, file) });
+  const refused = notPolicy(text, found[0]!) ?? found;
+  const locate = (file: string): Diagnostic[] => refused.map((d) => named(d, file));
+  return new FormatError({ first: locate("<input>")[0]!, locate });
+}
+
+/** A `NAME = value` line (make, shell, refpolicy's build.conf and booleans.conf), which no policy
+ *  statement is. */
+const SETTING = /^[A-Za-z_][A-Za-z0-9_.-]*[ \t]*[:+?]?=/;
+/** An INI section header. */
+const SECTION = /^\[[^\]\n]*\][ \t]*$/;
+
+/** Another program's `*.conf` (refpolicy's build.conf, an INI file): the parser's first error is on
+ *  the first line of code, and that line is a setting or a section header, or its first word
+ *  starts no statement. One error, fmt-not-policy at that line, the parser's error as its note
+ *  (instead of "expected a name in type declaration, found '='" for `TYPE = standard`). */
+function notPolicy(text: string, first: Diagnostic): Diagnostic[] | undefined {
+  if (first.span === undefined || first.span.file !== UNNAMED) return undefined;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf("\n", start);
+    const line = text.slice(start, end < 0 ? text.length : end);
+    const body = trimEndBlanks(trimStartBlanks(line));
+    if (body !== "" && !body.startsWith("#")) {
+      if (first.span.offset < start || (end >= 0 && first.span.offset > end)) return undefined;
+      const lead = line.length - trimStartBlanks(line).length;
+      const shape = SETTING.test(body) ? "setting" : SECTION.test(body) ? "section" : first.span.offset === start + lead && first.message.startsWith("expected a statement") ? "word" : undefined;
+      if (shape === undefined) return undefined;
+      // (the line as the parser numbers it, a `#line N` before it counted)
+      const lineNo = first.span.line;
+      const word = shape === "word" ? /^[^ \t\f]+/.exec(body)![0] : body;
+      const span: Span = { file: UNNAMED, line: lineNo, col: lead + 1, endLine: lineNo, endCol: lead + 1 + word.length, offset: start + lead, length: word.length };
+      const shown = word.length > 60 ? `${word.slice(0, 57)}...` : word;
+      return [{ ...diagnostic("fmt-not-policy", span, shown, shape), notes: [{ message: `compile stops here: ${first.message}`, span: first.span }] }];
+    }
+    if (end < 0) return undefined;
+    start = end + 1;
+  }
 }
 
 /** An m4 source with characters checkpolicy rejects where m4 copies them into policy.conf:

@@ -157,6 +157,8 @@ export interface PolicyNames {
 
   // ---- names <-> ids (edges only) ----
   typeId(name: string): number; // primary type or alias -> id; -1 if unknown (attributes are not types)
+  /** A type's primary name; for an attribute's key id (a context's type after a reload converted
+   *  to an attribute, SecurityContext.type) the attribute's name. Throws RangeError past both. */
   typeName(id: number): string;
   classId(name: string): number; // -1 if unknown
   className(id: number): string;

@@ -188,9 +188,10 @@ class Image implements PolicyImage {
     return this.tables.typeIds.get(name) ?? -1;
   }
   typeName(id: number): string {
-    const t = this.tables.sym.types[id];
-    if (!t) throw new RangeError(`no type with id ${id}`);
-    return t.name;
+    const sym = this.tables.sym;
+    // an attribute's key id is a context's type after a reload converted to it (SecurityContext.type)
+    if (!Number.isInteger(id) || id < 0 || id >= sym.types.length + sym.attrs.length) throw new RangeError(`no type or attribute with id ${id}`);
+    return typeOrAttrName(sym, id);
   }
   classId(name: string): number {
     return this.tables.classEntries.get(name)?.id ?? -1;

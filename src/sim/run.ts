@@ -59,8 +59,9 @@ export interface StepResult {
   frames?: number;
   maxFrames?: number;
   /** Why Xen's own checks refused the step, or left it without effect, with XSM allowing it (e.g.
-   *  the caller does not hold the IRQ). */
-  why?: string;
+   *  the caller does not hold the IRQ): every note, in the order they came (a libxl call that
+   *  fails after Xen refused the hypercall adds its own); absent when none. */
+  why?: string[];
   /** Checks and log lines in the order they happened (the trace prints them so). */
   events: StepEvent[];
 }
@@ -262,9 +263,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       current?.events.push({ log: line });
     },
     why: (why) => {
-      if (!current) return;
-      current.why = why;
-      current.events.push({ why });
+      if (current) say(current, why);
     },
     ownerOf: (bdf) => {
       const owner = registry.device(bdf)?.owner;
@@ -300,9 +299,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     registry,
     device: (bdf) => specs.get(bdf),
     why: (text) => {
-      if (!current) return;
-      current.why = text;
-      current.events.push({ why: text });
+      if (current) say(current, text);
     },
   };
   const trackPartial = opts.trackPartial ?? true;
@@ -544,9 +541,7 @@ function perform(
       const rd = world.find(step.remote);
       if (!rd) {
         // rcu_lock_domain_by_any_id(rdom) finds none
-        const why = `${step.remote} is not running: there is no channel of it to bind`;
-        result.why = why;
-        result.events.push({ why });
+        say(result, `${step.remote} is not running: there is no channel of it to bind`);
         return "-ESRCH";
       }
       const bound = io.evtchn.bindInterdomain(as!, rd, step.remote_port);
@@ -716,9 +711,9 @@ function freeDomain(d: Domain, io: IoCaps, world: World, xsm: Xsm): void {
   xsm.module.domainDestroyed(d);
 }
 
-/** A why of the step (the trace prints it where it happened). */
+/** A why of the step, after any it has (the trace prints it where it happened). */
 function say(result: StepResult, why: string): void {
-  result.why = why;
+  (result.why ??= []).push(why);
   result.events.push({ why });
 }
 

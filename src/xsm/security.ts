@@ -200,7 +200,9 @@ export class SecurityServer {
     if (diagnostics.some((d) => d.severity === "error")) return { ok: false, error: diagnostics };
     for (const r of sids.invalidated) diagnostics.push(diagnostic("xsm-invalidated", undefined, r.context, r.why));
     for (const r of sids.kept) diagnostics.push(diagnostic("xsm-invalid-kept", undefined, r.context, r.why));
-    for (const r of sids.attributes) diagnostics.push(diagnostic("xsm-attribute-context", undefined, r.context, r.attribute));
+    // one warning per context (Xen prints none): a policy may give several initial SIDs the same one
+    const attributeContexts = new Map(sids.attributes.map((r) => [r.context, r.attribute]));
+    for (const [context, attribute] of attributeContexts) diagnostics.push(diagnostic("xsm-attribute-context", undefined, context, attribute));
     return { ok: true, value: { server: new SecurityServer(policy, sids.table, { id, masks }), warnings: diagnostics } };
   }
 

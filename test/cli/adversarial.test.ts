@@ -360,13 +360,21 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [`xsm: error: ${at("perms.json")}: /0/perm: missing (the query has "perms": a typo for "perm"?); a query is {"scontext", "tcontext", "tclass", "perm"}`],
   },
-  "fmt: a carriage return is located at its line and column": {
+  "fmt: a carriage return is located at its line and column (in an m4 source, in the build's words)": {
     argv: () => {
       writeFileSync(at("crlf.te"), "type a_t;\nallow a_t self:xen settime;\r\n");
       return ["fmt", at("crlf.te")];
     },
     code: 1,
-    stderr: [`${at("crlf.te")}:2:28: error: a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first`],
+    stderr: [`${at("crlf.te")}:2:28: error: a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); remove it`],
+  },
+  "fmt: a carriage return in a policy.conf is located at its line and column": {
+    argv: () => {
+      writeFileSync(at("crlf.conf"), "type a_t;\nallow a_t self:xen settime;\r\n");
+      return ["fmt", at("crlf.conf")];
+    },
+    code: 1,
+    stderr: [`${at("crlf.conf")}:2:28: error: a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first`],
   },
   "info --sensitivity NAME on a policy.conf read without -M": {
     argv: () => ["info", small, "--sensitivity", "s0"],

@@ -213,6 +213,21 @@ describe("standard input is <stdin> in every command's diagnostics", () => {
     expect(existsSync(at("no"))).toBe(false);
   });
 
+  it("lint - --stdin-filepath PATH lints standard input, never PATH, with PATH's config unless --config names one", () => {
+    const spare = readFileSync(resolve("test/fixtures/cli/lint-stdin/spare.in"), "utf8");
+    const there = at("lintdir/x.conf");
+    mkdirSync(at("lintdir"), { recursive: true });
+    writeFileSync(there, "not a policy\n");
+    writeFileSync(at("lintdir/.xsm-lint.json"), JSON.stringify({ severity: { "unused-type": "error", "initial-sid-order": "off" } }));
+    const r = withStdin(spare, ["lint", "-", "--stdin-filepath", there]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`${there}:7:6: error: type spare_t is covered by no TE rule, constraint or context\ntype spare_t;\n     ^~~~~~~\n1 error\n`);
+    writeFileSync(at("quiet.json"), JSON.stringify({ severity: { "unused-type": "off", "initial-sid-order": "off" } }));
+    expect(withStdin(spare, ["lint", "-", "--stdin-filepath", there, "--config", at("quiet.json")])).toEqual({ code: 0, stdout: "", stderr: "" });
+    // a tree's options are refused naming PATH, the file standard input stands for
+    expect(withStdin(spare, ["lint", "-", "--stdin-filepath", there, "-D", "a=b"]).stderr).toBe(`xsm: error: ${there}: -D/--define applies only to a policy tree (a directory), and this is a file\n`);
+  });
+
   it("a JSON input on standard input that is not UTF-8, or too large, is <stdin> too (it was '-:' and 'standard input:')", () => {
     const notUtf8 = Buffer.from([0x7b, 0xff, 0x7d]);
     expect(withStdin(notUtf8, ["test", "-"]).stderr).toContain("<stdin>: not valid UTF-8 text (test files are UTF-8)\n");

@@ -49,9 +49,12 @@ const CASES: Record<string, string[]> = {
   "fmt-stdin-filepath-write": ["fmt", "--write", "-", "--stdin-filepath", "x.conf"],
   "fmt-stdin-filepath-dash": ["fmt", "-", "--stdin-filepath", "-"],
   "fmt-stdin-filepath-empty": ["fmt", "-", "--stdin-filepath", ""],
+  "lint-stdin-filepath-without-stdin": ["lint", policy, "--stdin-filepath", "x.conf"],
+  "lint-stdin-filepath-dash": ["lint", "-", "--stdin-filepath", "-"],
 };
 
 const stdin = `${dir}/fmt-stdin`;
+const lintStdin = `${dir}/lint-stdin`;
 /** Cases with a file on standard input: [argv, the file]. */
 const STDIN_CASES: Record<string, [string[], string]> = {
   // the same text as the file PATH would be: a policy.conf's layout, refusals and name...
@@ -70,6 +73,12 @@ const STDIN_CASES: Record<string, [string[], string]> = {
   "fmt-stdin-semi": [["fmt", "-"], `${stdin}/semi.in`],
   "fmt-stdin-check": [["fmt", "--check", "-"], `${stdin}/messy.in`],
   "fmt-stdin-te-refused-plain": [["fmt", "-"], `${stdin}/nonascii-te.in`],
+  // lint as the file PATH: PATH named, PATH's directory's .xsm-lint.json read (an error, one check off)...
+  "lint-stdin-filepath": [["lint", "-", "--stdin-filepath", `${lintStdin}/policy/x.conf`], `${lintStdin}/spare.in`],
+  "lint-stdin-filepath-json": [["lint", "-", "--stdin-filepath", `${lintStdin}/policy/x.conf`, "--format", "json"], `${lintStdin}/spare.in`],
+  // ...PATH need not exist, nor its directory; without the option, <stdin> and the current directory's config
+  "lint-stdin-filepath-elsewhere": [["lint", "-", "--stdin-filepath", "no/such/dir/x.conf"], `${lintStdin}/spare.in`],
+  "lint-stdin": [["lint", "-"], `${lintStdin}/spare.in`],
 };
 
 function expectGolden(name: string, actual: string): void {

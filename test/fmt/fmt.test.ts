@@ -11,6 +11,7 @@ import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
 import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { formatSource, kindOf, FormatError } from "../../src/fmt/format.js";
+import { parsePolicy } from "../../src/policy/parse.js";
 import { xsm } from "../cli/run.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -150,7 +151,22 @@ describe("the canonical layout", () => {
     expect(formatSource("type  a_t; # a\rb \r\n", "conf")).toBe("type a_t; # a\rb\r\n");
     expect(formatSource("# CR LF \r\n# only in\r\n  # comments\t\r\n", "conf")).toBe("# CR LF\r\n# only in\r\n# comments\r\n");
     expect(formatSource("define(`x', `\n  allow a b:c d; # why \r\n')\n", "m4")).toBe("define(`x', `\n\tallow a b:c d; # why\r\n')\n");
-    expect(() => formatSource("define(`x', `\r')\n", "m4")).toThrow(expect.objectContaining({ line: 1, col: 14 }));
+  });
+
+  it("in an m4 source refuses a carriage return where the build does: m4 copies it, and not after dnl, which discards it", () => {
+    const m4 = (text: string) => formatSource(text, "m4");
+    // top-level text and a top-level quoted string reach policy.conf: compile's error, at the CR
+    expect(() => m4("type a_t;\r\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 10, message: expect.stringContaining("remove it") }));
+    expect(() => m4("# x\n\r\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 1 }));
+    expect(() => m4("`type a_t;\r'\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 11 }));
+    expect(() => m4("type a_t;\r\ntype b_t;\r\n")).toThrow(expect.objectContaining({ message: expect.stringContaining("2 lines end in CR LF") }));
+    // dnl discards through its newline (a CR LF line's CR, quotes, braces); a define body and a
+    // macro's arguments reach policy.conf only as the macro is used: kept, as the text after dnl
+    expect(m4("type  a_t; dnl  why \r\n")).toBe("type a_t; dnl  why\r\n");
+    expect(m4("dnl `a } (\r\n")).toBe("dnl `a } (\r\n");
+    expect(m4("define(`x', `\r')\n")).toBe("define(`x', `\r')\n");
+    expect(m4("define(`x', `\n  type  a_t; dnl } `q' \r\n')x\n")).toBe("define(`x', `\n\ttype a_t; dnl } `q'\r\n')x\n");
+    expect(m4("ignore(a\r)\n")).toBe("ignore(a\r)\n");
   });
 
   it("refuses a policy.conf that does not parse, with the parser's error; formats one that fails later", () => {
@@ -187,6 +203,51 @@ describe("the canonical layout", () => {
     ]);
   });
 
+  it("names the file in every span and message of a refusal as compile's parse under that name does (one parse for any name)", () => {
+    // the allow rule starts in the file and the parser stops in m.te: the note names the file
+    const text = "type a_t;\nallow a_t b_t:c\n#line 1 \"m.te\"\n;\ntype b\u00e9;\n";
+    const refusal = (() => {
+      try {
+        formatSource(text, "conf");
+      } catch (err) {
+        return err as FormatError;
+      }
+    })()!;
+    for (const file of ["p.conf", "dir/q.conf"]) {
+      const compile = parsePolicy(text, file, { sections: false }).diagnostics.filter((d) => d.severity === "error");
+      expect(JSON.parse(JSON.stringify(refusal.diagnostics(file, text)))).toEqual(JSON.parse(JSON.stringify(compile)));
+    }
+    expect(refusal.diagnostics("p.conf", text)[0]!.notes![0]!.message).toBe("the allow rule starts here, and p.conf ends before it is finished");
+  });
+
+  it("refuses a *.conf that is no policy.conf (refpolicy's build.conf) saying so at its first line of code", () => {
+    const text = readFileSync(join(root, "test/fixtures/fmt/refpolicy-build.conf.txt"), "utf8");
+    const first = (t: string) => {
+      try {
+        formatSource(t, "conf");
+      } catch (err) {
+        const d = (err as FormatError).diagnostics("build.conf", t);
+        return d.map((x) => [x.code, x.span?.line, x.span?.col, x.message, ...(x.notes ?? []).map((n) => `${n.span?.line}:${n.span?.col}: ${n.message}`)]);
+      }
+    };
+    expect(first(text)).toEqual([
+      [
+        "fmt-not-policy",
+        14,
+        1,
+        "this file does not look like a policy.conf: 'TYPE = standard' is a NAME = value setting (as in refpolicy's build.conf); xsm fmt reads every *.conf file (but modules.conf) as a policy.conf",
+        "14:6: compile stops here: expected a name in type declaration, found '='",
+      ],
+    ]);
+    expect(first("[main]\nkey = value\n")?.[0]?.slice(0, 4)).toEqual(["fmt-not-policy", 1, 1, expect.stringContaining("'[main]' is an INI section header")]);
+    expect(first("  nameserver 10.0.0.1\n")?.[0]?.slice(0, 4)).toEqual(["fmt-not-policy", 1, 3, expect.stringContaining("it starts with 'nameserver', which starts no policy.conf statement")]);
+    // a policy.conf's own mistakes keep compile's words: past its first line of code, or a line
+    // that starts a statement
+    expect(first("type a_t;\nTYPE = x\n")?.[0]?.slice(0, 2)).toEqual(["syntax", 2]);
+    expect(first("type a_t\ntype b_t;\n")?.[0]?.slice(0, 2)).toEqual(["syntax", 2]);
+    expect(first("allow a b:c { x y }\n")?.[0]?.[0]).toBe("syntax");
+  });
+
   it("refuses in an m4 source what m4 certainly carries into policy.conf where checkpolicy rejects it", () => {
     const m4 = (text: string) => formatSource(text, "m4");
     // top-level text: m4 copies it as it is
@@ -194,15 +255,20 @@ describe("the canonical layout", () => {
     expect(() => m4("allow a b:c d;\ntype a_t;  \u00a0\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 12 }));
     expect(() => m4("\ufefftype a_t;\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 1 }));
     expect(() => m4("pair(a, b)\u00e9\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 11 }));
-    // not carried, or not certainly: a comment (m4 copies it, checkpolicy reads it), after dnl
-    // (discarded), a macro's arguments or a quoted string (the macro decides), a define body (only
-    // if the macro is used), and a file that diverts its output or changes m4's quotes
+    // a top-level quoted string: m4 copies what it holds, quotes removed (a `#` there starts a
+    // comment for checkpolicy)
+    expect(() => m4("  `type caf\u00e9_t;'\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 12 }));
+    expect(() => m4("`type a_t;\n caf\u00e9'\n")).toThrow(expect.objectContaining({ code: "bad-character", line: 2, col: 5 }));
+    // not carried, or not certainly: a comment (m4 copies it, checkpolicy reads it, also after a
+    // quoted `#`), after dnl (discarded), a macro's arguments (the macro decides), a define body
+    // (only if the macro is used), and a file that diverts its output or changes m4's quotes
     const kept = [
       "type a_t; # caf\u00e9\u00a0\n",
       "type a_t; dnl caf\u00e9\n",
       "')dnl caf\u00e9\n",
       "ignore(caf\u00e9)\n",
-      "`caf\u00e9'\n",
+      "`# caf\u00e9'\n",
+      "`a # caf\u00e9' b\u00a0\n",
       "define(`x', `type caf\u00e9_t;')\n",
       "define(`x', `\n\u00a0allow a b:c d;\n')\n",
       "divert(-1)\ntype caf\u00e9_t;\ndivert\n",

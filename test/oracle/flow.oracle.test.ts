@@ -12,14 +12,14 @@ import { XEN_MAP, classesOf, flowCases, graphOf, randomMap } from "../analysis/f
 import { batch, buildBinary, repoRoot, run } from "./analysis-harness.js";
 import { genPolicy } from "./harness.js";
 
-async function compare(name: string, text: string, mapText: string, seed: number, heavy = true): Promise<number> {
+async function compare(name: string, text: string, mapText: string, seed: number, heavy = true, keep: (i: number) => boolean = () => true): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "xsm-flow-"));
   const conf = join(dir, `${name}.conf`);
   const map = join(dir, `${name}.permmap`);
   writeFileSync(conf, text);
   writeFileSync(map, mapText);
   const bin = await buildBinary(expandPolicyText(text, name).text!, name.replace(/\W/g, "_"));
-  const cases = flowCases(graphOf(text, name, mapText), seed, heavy);
+  const cases = flowCases(graphOf(text, name, mapText), seed, heavy).filter((_, i) => keep(i));
   const refs = await batch(cases.map((args) => ({ tool: "seinfoflow", args: ["-p", bin, "-m", map, ...args] })));
   let flows = 0;
   for (const [k, args] of cases.entries()) {
@@ -38,9 +38,13 @@ describe("xsm flow = seinfoflow (live)", () => {
       expect(await compare(`seed${seed}`, text, randomMap(classesOf(text, "p"), seed), seed)).toBeGreaterThan(0);
     });
   }
+  // seinfoflow takes 6-25 s a query on a medium policy (it reads the binary and builds its graph
+  // for each), so the medium seed asks one query of each kind the small seeds ask in full: all
+  // flows out, a shortest path, all paths with a limit, booleans at default and overridden, stats.
   it("gen-policy seed 9 medium", async () => {
     const text = await genPolicy(9, "medium");
-    expect(await compare("seed9m", text, randomMap(classesOf(text, "p"), 9), 9, false)).toBeGreaterThan(0);
+    const kinds = new Set([0, 4, 10, 14, 16, 18]);
+    expect(await compare("seed9m", text, randomMap(classesOf(text, "p"), 9), 9, false, (i) => kinds.has(i))).toBeGreaterThan(0);
   });
   for (const [policy, seed] of [["examples/xen-flask/policy.conf", 11], ["examples/svp/svp.conf", 12], ["examples/xen-flask/policy.conf", 13]] as const) {
     it(`${policy} under the Xen map (seed ${seed})`, async () => {

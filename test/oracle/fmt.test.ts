@@ -1,14 +1,15 @@
 // Live: xsm fmt keeps the meaning of m4 policy trees and of every committed gen-policy seed. The
 // example tree and Xen's real tree ($XSM_XEN_SRC), every source file formatted, build with m4 to
 // the same binary as before; all 300 committed seeds compile to the same binary after fmt. What fmt
-// refuses in an m4 source, the build with m4 refuses too, with the same error.
+// refuses in an m4 source, the build with m4 refuses too, with the same error, and checkpolicy
+// refuses m4's output; what it keeps there is whatever checkpolicy makes of m4's output.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
-import { buildTree } from "../../src/build/index.js";
+import { buildTree, readTree, runM4 } from "../../src/build/index.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { FormatError, formatSource, kindOf } from "../../src/fmt/format.js";
 import { repoRoot } from "./harness.js";
@@ -85,11 +86,21 @@ describe("every committed gen-policy seed", () => {
   }, 600_000);
 });
 
+/** checkpolicy's verdict on m4's output for the tree (Xen's build: checkpolicy -t Xen). */
+function checkpolicyAccepts(dir: string): boolean {
+  const m4 = runM4(readTree(dir, { flaskDir: join(dir, "flask") }));
+  const conf = join(dir, "policy.conf");
+  writeFileSync(conf, m4.text);
+  const r = spawnSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", join(dir, "xenpolicy"), conf], { cwd: dir, encoding: "utf8" });
+  if (r.error) throw new Error(`checkpolicy could not run (apt-get install -y checkpolicy): ${r.error.message}`);
+  return r.status === 0;
+}
+
 describe("what fmt refuses in an m4 source, m4 carries into policy.conf and the build refuses", () => {
   // each line appended to the example tree's modules/xen.te: fmt refuses it exactly when it is
   // certain the build fails on it, with the build's code and message at the same place (m4 and
-  // the compiler, located back through #line); what fmt accepts, it accepts whether the build
-  // does or not (a macro decides)
+  // the compiler, located back through #line), and checkpolicy agrees with the build; what fmt
+  // accepts, it accepts whether the build does or not (a macro decides)
   const cases: { text: string; refused: boolean; builds: boolean }[] = [
     { text: "type caf\u00e9_t;", refused: true, builds: false },
     { text: "type cafe_t; \u00a0", refused: true, builds: false },
@@ -100,6 +111,20 @@ describe("what fmt refuses in an m4 source, m4 carries into policy.conf and the 
     { text: "define(`unused', `type caf\u00e9_t;')", refused: false, builds: true },
     { text: "define(`used', `type caf\u00e9_t;')used", refused: false, builds: false },
     { text: "define(`ign', `')ign(caf\u00e9)", refused: false, builds: true },
+    // a top-level quoted string: m4 copies what it holds, unless checkpolicy reads it as a comment
+    { text: "`type caf\u00e9_t;'", refused: true, builds: false },
+    { text: "`type quoted_t; # caf\u00e9' \u00a0", refused: false, builds: true },
+    // a carriage return: where m4 copies it, and not where dnl discards it through the newline
+    { text: "type cr_t;\r", refused: true, builds: false },
+    { text: "`type cr_t;\r'", refused: true, builds: false },
+    { text: "\r", refused: true, builds: false },
+    { text: "type cr_t; dnl caf\u00e9 \r", refused: false, builds: true },
+    { text: "dnl `a } ( caf\u00e9\r", refused: false, builds: true },
+    { text: "type cr_t; # caf\u00e9\r", refused: false, builds: true },
+    { text: "define(`unusedcr', `type cr_t;\r')", refused: false, builds: true },
+    { text: "define(`usedcr', `type cr_t;\r')usedcr", refused: false, builds: false },
+    { text: "define(`ign', `')ign(a\r)", refused: false, builds: true },
+    { text: "define(`dnlbody', `type cr_t; dnl } caf\u00e9\r')dnlbody", refused: false, builds: true },
   ];
   for (const c of cases) {
     it(JSON.stringify(c.text), () => {
@@ -111,6 +136,7 @@ describe("what fmt refuses in an m4 source, m4 carries into policy.conf and the 
       const built = buildTree(dir, { flaskDir: join(dir, "flask") });
       const errors = built.diagnostics.filter((d) => d.severity === "error");
       expect(errors.length === 0, JSON.stringify(errors)).toBe(c.builds);
+      expect(checkpolicyAccepts(dir), "checkpolicy on m4's output").toBe(c.builds);
       let refusal: Diagnostic[] = [];
       try {
         formatSource(text, kindOf(te));

@@ -4,7 +4,7 @@
 // --default, --permissive, --polcap, --typebounds, --flat, --all queries asked of each.
 import type { AnalysisPolicy } from "../../src/analysis/load.js";
 import { declaredRoles } from "../../src/policy/symbols.js";
-import { batch } from "./analysis-harness.js";
+import { type Job, type Run, batch } from "./analysis-harness.js";
 import { prng } from "./shapes.js";
 
 /** [policy.conf, read as MLS]: a hand-written one with every RBAC and info shape, its MLS variant
@@ -117,36 +117,49 @@ const XEN_LISTINGS: [string, string][] = [["IoportconQuery", "Ioportcon"], ["Iom
  *  begin with what seinfo --all printed before the first of those. Initial SIDs seinfo cannot list
  *  (4.4.1's table of Xen SID names is short: "tuple index out of range") are left as their count. */
 export async function seinfoExpected(bin: string, args: string[]): Promise<{ code: number; stdout: string }> {
-  if (!args.includes("--all")) {
-    const [r] = await batch([{ tool: "seinfo", args: [bin, ...args] }]);
-    return r!;
-  }
+  return (await seinfoExpectedMany(bin, [args]))[0]!;
+}
+
+/** seinfoExpected for many argument lists, in one Python process: setools' start-up is most of a
+ *  single query's time. */
+export async function seinfoExpectedMany(bin: string, argLists: string[][]): Promise<{ code: number; stdout: string }[]> {
+  const asked = argLists.map((args) => seinfoJobs(bin, args));
+  const results = await batch(asked.flatMap((a) => a.jobs));
+  let at = 0;
+  return asked.map((a) => a.answer(results.slice(at, (at += a.jobs.length))));
+}
+
+function seinfoJobs(bin: string, args: string[]): { jobs: Job[]; answer: (rs: Run[]) => { code: number; stdout: string } } {
+  if (!args.includes("--all")) return { jobs: [{ tool: "seinfo", args: [bin, ...args] }], answer: ([r]) => r! };
   const rest = args.filter((a) => a !== "--all");
   const flat = rest.includes("--flat");
   const listed = SEINFO_LISTINGS.filter(([o]) => o !== null) as [string, string][];
-  const [all, stats, ...parts] = await batch([
+  const jobs: Job[] = [
     { tool: "seinfo", args: [bin, "--all", ...rest] },
     { tool: "seinfo", args: [bin] },
     ...listed.map(([o]) => ({ tool: "seinfo" as const, args: [bin, o, ...rest] })),
     ...XEN_LISTINGS.map(([q]) => ({ tool: "xen-ocontexts" as const, args: [q, bin] })),
-  ]);
-  const block = (title: string, items: string[]) => (flat ? items.map((l) => `${l}\n`).join("") : `\n${title}: ${items.length}\n${items.map((l) => `   ${l}\n`).join("")}`);
-  let out = flat ? "" : stats!.stdout;
-  for (const [option, title] of SEINFO_LISTINGS) {
-    if (option === null) {
-      out += block(title, []);
-      continue;
+  ];
+  const answer = ([all, stats, ...parts]: Run[]) => {
+    const block = (title: string, items: string[]) => (flat ? items.map((l) => `${l}\n`).join("") : `\n${title}: ${items.length}\n${items.map((l) => `   ${l}\n`).join("")}`);
+    let out = flat ? "" : stats!.stdout;
+    for (const [option, title] of SEINFO_LISTINGS) {
+      if (option === null) {
+        out += block(title, []);
+        continue;
+      }
+      const r = parts[listed.findIndex(([o]) => o === option)]!;
+      if (r.code === 0) out += r.stdout;
+      else if (option === "--initialsid") out += flat ? "" : `\nInitial SIDs: ${/Initial SIDs: +(\d+)/.exec(stats!.stdout)![1]}\n`;
+      else throw new Error(`seinfo ${option} ${rest.join(" ")}: ${r.stdout}`);
     }
-    const r = parts[listed.findIndex(([o]) => o === option)]!;
-    if (r.code === 0) out += r.stdout;
-    else if (option === "--initialsid") out += flat ? "" : `\nInitial SIDs: ${/Initial SIDs: +(\d+)/.exec(stats!.stdout)![1]}\n`;
-    else throw new Error(`seinfo ${option} ${rest.join(" ")}: ${r.stdout}`);
-  }
-  XEN_LISTINGS.forEach(([, title], j) => out += block(title, parts[listed.length + j]!.stdout.split("\n").filter((l) => l !== "")));
-  // what seinfo --all printed up to the first SELinux ocontext listing
-  const upTo = flat ? all!.stdout : all!.stdout.slice(0, Math.max(0, all!.stdout.indexOf("\nFs_use:")));
-  if (!flat && !out.startsWith(upTo)) throw new Error(`seinfo --all ${rest.join(" ")} printed what its listings do not begin with`);
-  return { code: 0, stdout: out };
+    XEN_LISTINGS.forEach(([, title], j) => out += block(title, parts[listed.length + j]!.stdout.split("\n").filter((l) => l !== "")));
+    // what seinfo --all printed up to the first SELinux ocontext listing
+    const upTo = flat ? all!.stdout : all!.stdout.slice(0, Math.max(0, all!.stdout.indexOf("\nFs_use:")));
+    if (!flat && !out.startsWith(upTo)) throw new Error(`seinfo --all ${rest.join(" ")} printed what its listings do not begin with`);
+    return { code: 0, stdout: out };
+  };
+  return { jobs, answer };
 }
 
 /** setools names a Xen policy's initial SIDs from its own table, off by one from Xen's (README),

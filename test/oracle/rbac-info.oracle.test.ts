@@ -11,7 +11,7 @@ import { analyzePolicy } from "../../src/analysis/load.js";
 import { xsm } from "../cli/run.js";
 import { batch, sesearchArgs } from "./analysis-harness.js";
 import { assertOracleAvailable, genPolicy, repoRoot } from "./harness.js";
-import { RBAC_POLICIES, comparableInfo, infoComponentCases, rbacSearchCases, seinfoExpected } from "./rbac-info-harness.js";
+import { RBAC_POLICIES, comparableInfo, infoComponentCases, rbacSearchCases, seinfoExpected, seinfoExpectedMany } from "./rbac-info-harness.js";
 import { addShapes } from "./shapes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "xsm-rbac-live-"));
@@ -46,8 +46,10 @@ async function compare(conf: string, mls: boolean, seed: number): Promise<number
     }
     lines += ref.stdout.split("\n").length - 1;
   }
-  for (const args of infoComponentCases(ap, seed)) {
-    const ref = await seinfoExpected(bin!, args);
+  const infoCases = infoComponentCases(ap, seed);
+  const infoRefs = await seinfoExpectedMany(bin!, infoCases);
+  for (const [j, args] of infoCases.entries()) {
+    const ref = infoRefs[j]!;
     for (const input of inputs) {
       const r = await xsm("info", ...input, ...args);
       if (ref.code !== 0) expect(r.code, `xsm info ${input.join(" ")} ${args.join(" ")}: seinfo said ${ref.stdout}`).toBe(1);

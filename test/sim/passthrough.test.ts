@@ -52,6 +52,15 @@ describe("examples/xen-flask/passthrough.json", () => {
     expect(msi).toMatchObject({ op: "map_pirq", msi: "0000:c8:00.0", rc: 0, mappedPirq: 79 });
     expect(msi.decisions[1]).toMatchObject({ hook: "map_domain_irq", perm: "add_irq", device: 0xc800 });
   });
+
+  it("a step with several notes keeps each, in order, in --json as in the trace (the JSON kept the last)", async () => {
+    const notes = ["hvm-guest's pirq 33 is not mapped", "libxl: xc_physdev_unmap_pirq irq=33 failed (-EINVAL); libxl logs it and carries on"];
+    const doc = JSON.parse((await xsm("simulate", example, "--json")).stdout);
+    expect(doc.steps.find((s: { step: number }) => s.step === 23)).toMatchObject({ op: "pci_detach", rc: 0, why: notes });
+    const trace = (await xsm("simulate", example)).stdout;
+    const step23 = trace.slice(trace.indexOf("\n23. "), trace.indexOf("\n\n", trace.indexOf("\n23. ")));
+    expect(step23.split("\n").filter((l) => /^ *why {3}/.test(l)).map((l) => l.replace(/^ *why {3}/, ""))).toEqual(notes);
+  });
 });
 
 const IO_DOMAINS = [
@@ -81,7 +90,7 @@ describe("resource steps on io.conf", () => {
       ],
     });
     expect(failures(r)).toEqual([]);
-    expect(r.steps[2]!.why).toMatch(/^dm does not hold IRQ 33 \(irq_access_permitted\(current\)\)/);
+    expect(r.steps[2]!.why).toEqual([expect.stringMatching(/^dm does not hold IRQ 33 \(irq_access_permitted\(current\)\)/)]);
   });
 
   it("the dummy module: dom0 and the guest's device model pass XSM_DM_PRIV, the guest does not", () => {
@@ -100,7 +109,7 @@ describe("resource steps on io.conf", () => {
     expect(failures(r)).toEqual([]);
     expect(r.steps[0]!.decisions[0]).toMatchObject({ xen: "xsm_map_domain_pirq", action: "XSM_DM_PRIV", allowed: false, reasons: [{ kind: "default-action" }] });
     expect(r.steps[4]!.decisions[0]).toMatchObject({ action: "XSM_DM_PRIV", allowed: true }); // dm is the guest's device model...
-    expect(r.steps[4]!.why).toMatch(/^dm does not hold frames 0xfebe0/); // ...but holds no frames
+    expect(r.steps[4]!.why).toEqual([expect.stringMatching(/^dm does not hold frames 0xfebe0/)]); // ...but holds no frames
   });
 
   it("expectations on resources compare sets, and say what differed", () => {
@@ -182,7 +191,7 @@ describe("pci_attach / pci_detach: libxl's sequences (libxl_pci.c)", () => {
     });
     expect(failures(r)).toEqual([]);
     expect(r.steps[1]!.partial).toBe(true);
-    expect(r.steps[1]!.why).toBe("libxl: xc_domain_iomem_permission 0xfe900000/0x1000 failed: the device is not attached");
+    expect(r.steps[1]!.why).toEqual(["libxl: xc_domain_iomem_permission 0xfe900000/0x1000 failed: the device is not attached"]);
   });
 
   it("devices: a duplicate device and a BAR that is both or neither memory and I/O are errors at their paths", () => {

@@ -275,3 +275,23 @@ describe("a reload through the XSM, hooks on such SIDs", () => {
     expect(xsm.module.domainCreate(dom0, { ...rogue, domid: 7, name: "rogue2" })).toBe("-EINVAL");
   });
 });
+
+describe("names of a context whose type is an attribute", () => {
+  it("typeName answers the attribute's name for its key id, from a policy.conf and from checkpolicy's binary (it threw)", () => {
+    const source = compilePolicy(ATTRS, { file: "attributes.conf" });
+    const binary = loadPolicyBytes(new Uint8Array(readFileSync(fixture("sim/reload/attributes.bin"))), "attributes.bin", { asXen: true }).policy;
+    for (const policy of [source, binary]) {
+      const r = running().t.convert(policy, true);
+      const c = r.table.sidToContext(SECINITSID_DEVICE)!;
+      expect(c.type).toBeGreaterThanOrEqual(policy.stats.types);
+      expect(policy.typeName(c.type)).toBe("device_t");
+      expect(policy.contextToString(c)).toBe(DEVICE);
+      // a type's id as before; attributes are still no type by name
+      expect(policy.typeName(policy.typeId("pci_default_t"))).toBe("pci_default_t");
+      expect(policy.typeId("device_t")).toBe(-1);
+      // past both, as before past the types
+      expect(() => policy.typeName(policy.stats.types + policy.stats.attributes)).toThrow(RangeError);
+      expect(() => policy.typeName(-1)).toThrow(RangeError);
+    }
+  });
+});
