@@ -108,7 +108,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     if (opts.json) {
       cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, strategies: results.map((r) => toJson(r)) }, null, 2)}\n`);
     } else {
-      cli.io.stdout.write(renderCompare(results, scenario));
+      cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
       cli.io.stdout.write(pointers(path, chosen));
     }

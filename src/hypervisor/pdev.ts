@@ -12,7 +12,7 @@ export interface Pdev {
   readonly physfnKey: number;
   /** pf_pdev: a VF's link to its PF; null when unlinked (stale). */
   pf: Pdev | null;
-  /** vf_list: a PF's linked VFs, in the order they were linked. */
+  /** vf_list: a PF's linked VFs, kept in the order they were linked; walk it with vfList(). */
   readonly vfs: Set<Pdev>;
   /** Has had VFs linked: Xen has no PF flag (Roger: "we have no field to mark a device as a PF"); reports call it "pf". */
   sriov: boolean;
@@ -42,4 +42,10 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     present: true,
     hidden: false,
   };
+}
+
+/** A PF's vf_list as list_for_each_entry() walks it: pci_add_device() links each VF with
+ *  list_add(), at the head, so the newest VF comes first. */
+export function vfList(pf: Pdev): Pdev[] {
+  return [...pf.vfs].reverse();
 }

@@ -15,6 +15,12 @@
 //   list_add one VF onto another's list; physdev_pci_device_add has no PF segment).
 // - With no hardware domain at all, a device added by a non-hardware caller is owned by no one
 //   (Xen would dereference a NULL hardware_domain).
+// - Phantom functions (pdev->phantom_stride, from PCIe DEVCAP or pci-phantom=) are not modelled:
+//   no "PCI phantom %pp" lines after an add, and assignment moves the function alone. XSM is not
+//   asked about a phantom function in Xen either; an op naming one finds no pdev (-ENODEV) alike.
+// - Several hardware domains (SVP): where Xen compares with its one hardware_domain
+//   (device_assigned(), assign_device()'s broken test, the owner of a new pdev), any domain marked
+//   hardware counts.
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
 //   iommu_remove_device's -EINVAL for an unowned device do not occur; dom_io quarantine is not
 //   modelled (deassign returns the device to the hardware domain that added it).
@@ -23,7 +29,7 @@ import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptio
 import { STRATEGIES } from "./types.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
-import { type Pdev, newPdev } from "./pdev.js";
+import { type Pdev, newPdev, vfList } from "./pdev.js";
 import { PF_REMOVAL, type PfRemovalOps, STRATEGY_TRAITS } from "./strategies.js";
 
 export type SbdfInput = string | number;
@@ -157,7 +163,8 @@ export class PciRegistry {
           this.printk(() => `Attempted to add SR-IOV VF ${pp(key)} without PF ${pp(physfnKey)}`);
           return "-ENODEV";
         }
-        // Before the series (and v8 1/3): add the PF first, through its own plug check.
+        // v6 as posted (and v8 1/3): after the VF's plug check, add the PF through its own; its
+        // error fails the VF. (Xen 4.19 added the PF before the VF's check and ignored its error.)
         const pfRc = this.addDevice(cur, physfnKey);
         if (pfRc !== 0) {
           this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
@@ -208,11 +215,11 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
-    if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-assignment of devices."
-    const rc = this.xsm.assignDevice(cur, target, key);
+    // iommu_do_pci_domctl() (Xen 4.19/4.20): after do_domctl's xsm_domctl and before
+    // xsm_assign_device, "Don't support self-assignment of devices." and d->is_dying are -EINVAL
+    const refusal = (): Rc => (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
+    const rc = this.domctl(refusal, (refuse) => this.xsm.assignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
-    // iommu_do_pci_domctl(): a dying domain is found, then refused once XSM has answered
-    if (this.domains.dying?.(target.domid)) return "-EINVAL";
     const pdev = this.visible(key);
     if (!pdev) return "-ENODEV";
     // device_assigned(): not owned by a hardware domain (or dom_io, i.e. no one) -> assigned elsewhere.
@@ -232,6 +239,30 @@ export class PciRegistry {
     return 0;
   }
 
+  /** An assignment domctl's XSM call with iommu_do_pci_domctl's refusals where the module puts
+   *  them (between xsm_domctl and the hook); a module that does not take them gets them after. */
+  private domctl(refusal: () => Rc, call: (refuse: () => Rc) => Rc): Rc {
+    let asked = false;
+    const rc = call(() => {
+      asked = true;
+      return refusal();
+    });
+    return rc !== 0 || asked ? rc : refusal();
+  }
+
+  /** Mirrors XEN_DOMCTL_test_assign_device: the XSM check, then device_assigned(), whose failure
+   *  (no such device, or assigned to a domain other than the hardware domain) Xen logs and makes -EINVAL. */
+  testAssignDevice(cur: Domain, sbdf: SbdfInput): Rc {
+    const key = this.key(sbdf);
+    if (key < 0) return "-EINVAL";
+    const rc = this.xsm.testAssignDevice(cur, key);
+    if (rc !== 0) return rc;
+    const pdev = this.visible(key);
+    if (pdev && (pdev.owner === null || this.domains.byDomid(pdev.owner)?.hardware)) return 0;
+    this.printk(() => `${pp(key)} already assigned, or non-existent`);
+    return "-EINVAL";
+  }
+
   /** rcu_lock_domain_by_id(): a live domain, or a dying one not yet freed. */
   private found(domid: number): boolean {
     return this.domains.byDomid(domid) !== undefined || this.domains.dying?.(domid) !== undefined;
@@ -242,8 +273,9 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH";
-    if (target.domid === cur.domid) return "-EINVAL"; // "Don't support self-deassignment of devices."
-    const rc = this.xsm.deassignDevice(cur, target, key);
+    // "Don't support self-deassignment of devices.", between xsm_domctl and xsm_deassign_device
+    const refusal = (): Rc => (target.domid === cur.domid ? "-EINVAL" : 0);
+    const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (!pdev || pdev.owner !== target.domid) return "-ENODEV"; // pci_get_pdev(d, sbdf)
@@ -307,11 +339,11 @@ export class PciRegistry {
     return pdev && this.state(pdev);
   }
 
-  /** A PF's linked VFs in the order strategies visit them (authority's check order). */
+  /** A PF's linked VFs in the order strategies visit them (authority's check order): its vf_list, newest first. */
   linkedVfs(sbdf: SbdfInput): string[] {
     const key = this.key(sbdf, false);
     const pdev = key < 0 ? undefined : this.record(key);
-    return pdev ? [...pdev.vfs].map((v) => pp(v.key)) : [];
+    return pdev ? vfList(pdev).map((v) => pp(v.key)) : [];
   }
 
   /** PFs `refcount` took out of the visible registry whose record lives on for their VFs, by SBDF. */
@@ -475,7 +507,8 @@ export class PciRegistry {
     const set = this.stale.get(pf.key);
     if (!set || set.size === 0) return;
     const n = set.size;
-    for (const vf of [...set]) {
+    // unlinked newest first, re-linked oldest first: each list_add() at the head, the list as it was
+    for (const vf of [...set].reverse()) {
       this.link(vf, pf);
       vf.broken = false;
     }
@@ -483,9 +516,11 @@ export class PciRegistry {
     this.printk(() => `PCI SR-IOV PF ${pp(pf.key)} re-associated with ${n} stale VFs`);
   }
 
-  /** `refcount`: the PF leaves its owner and the visible registry; the last VF frees it. */
+  /** `refcount`: the PF leaves its owner and the visible registry; the last VF frees it. Only
+   *  free_pdev() waits: pci_remove_device()'s pci_cleanup_msi() runs now, as for any removal. */
   private hide(pf: Pdev): void {
     this.setOwner(pf, null);
+    this.onFree?.(pf.key);
     pf.hidden = true;
     this.printk(() => `PCI remove device ${pp(pf.key)}`);
   }

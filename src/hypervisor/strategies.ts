@@ -4,7 +4,7 @@
 // a strategy decides the rest. Names are the thread's proposals as README lists them (src/hypervisor/types.ts STRATEGIES).
 import type { Rc } from "../xen/errno.js";
 import type { Strategy } from "./types.js";
-import type { Pdev } from "./pdev.js";
+import { type Pdev, vfList } from "./pdev.js";
 import { formatSbdf } from "../xen/sbdf.js";
 
 /** What a strategy may do to the registry; the registry implements it. */
@@ -44,7 +44,7 @@ const removedWith = (pf: Pdev) => `PCI SR-IOV PF ${formatSbdf(pf.key)} removed w
  * it's appropriate to mark them broken"). So: VFs and PF marked broken, -EBUSY, nothing removed.
  */
 const upstream: PfRemoval = (ops, pf) => {
-  for (const vf of pf.vfs) vf.broken = true;
+  for (const vf of vfList(pf)) vf.broken = true;
   pf.broken = true;
   ops.printk(() => stillPresent(pf));
   return "-EBUSY";
@@ -57,7 +57,7 @@ const upstream: PfRemoval = (ops, pf) => {
  * The PF goes, 0. Jan objected: "I'm instead actively concerned of the resulting behavior."
  */
 const unlinkBroken: PfRemoval = (ops, pf) => {
-  for (const vf of [...pf.vfs]) ops.unlinkStale(vf);
+  for (const vf of vfList(pf)) ops.unlinkStale(vf);
   ops.printk(() => removedWith(pf));
   ops.free(pf);
   return 0;
@@ -72,7 +72,7 @@ const unlinkBroken: PfRemoval = (ops, pf) => {
  */
 const cascade: PfRemoval = (ops, pf) => {
   ops.printk(() => stillPresent(pf));
-  for (const vf of [...pf.vfs]) ops.free(vf);
+  for (const vf of vfList(pf)) ops.free(vf);
   ops.free(pf);
   return "-EBUSY";
 };
@@ -117,11 +117,11 @@ const refcount: PfRemoval = (ops, pf) => {
  * reasonable". Every VF's unplug check is made before anything changes; the first denial is returned.
  */
 const authority: PfRemoval = (ops, pf) => {
-  for (const vf of pf.vfs) {
+  for (const vf of vfList(pf)) {
     const rc = ops.unplugCheck(vf);
     if (rc !== 0) return rc;
   }
-  for (const vf of [...pf.vfs]) ops.free(vf);
+  for (const vf of vfList(pf)) ops.free(vf);
   ops.free(pf);
   return 0;
 };

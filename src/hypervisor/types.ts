@@ -50,7 +50,8 @@ export interface RegistryOptions {
   vfWithoutPf: VfWithoutPf;
   /** Xen's printk: every log line the registry emits, e.g. "Attempted to remove PCI SR-IOV PF ... with VFs still present". */
   log?: (line: string) => void;
-  /** A device record is freed (pci_remove_device: pci_cleanup_msi runs first), by machine_bdf. */
+  /** A device is removed, by machine_bdf: pci_remove_device()'s pci_cleanup_msi(), before free_pdev()
+   *  (a `refcount` PF's record outlives this call). */
   onFree?: (machineBdf: number) => void;
   /** A device is being assigned to a domain (assign_device's pdev_msix_assign, before the IOMMU
    *  moves it): 0, or the error that fails the assignment (pci_reset_msix_state's -EBUSY). */

@@ -1,6 +1,6 @@
 // What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
 // table of the seven strategies and the --dot picture.
-import type { DeviceState } from "../hypervisor/types.js";
+import type { DeviceState, Strategy } from "../hypervisor/types.js";
 import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
 import { GNTST, type GrantReport } from "../hypervisor/grant.js";
 import type { XsmCheck } from "../xsm/types.js";
@@ -270,7 +270,7 @@ export const SUMMARY_ROWS: readonly (readonly [keyof RunSummary, string])[] = [
 ];
 
 /** One column per strategy; a row per step (when they differ or the scenario is short) and per outcome. */
-export function renderCompare(results: RunResult[], scenario: Scenario, maxStepRows = 30): string {
+export function renderCompare(results: RunResult[], scenario: Scenario, maxStepRows = 30, chosen?: Strategy): string {
   const strategies = results.map((r) => r.strategy);
   const steps = results[0]?.steps ?? [];
   const differs = (i: number) => new Set(results.map((r) => r.steps[i]!.rc)).size > 1;
@@ -285,7 +285,10 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
   const cols = strategies.map((s, j) => Math.max(s.length, ...rows.map((r) => r[j + 1]!.length), 3));
   const line = (label: string, cells: string[]) => `${label.padEnd(width)} ${cells.map((c, j) => c.padStart(cols[j]!)).join(" ")}`.trimEnd();
   const out: string[] = [];
-  out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${scenario.strategy ?? "upstream"} is the file's)`);
+  const own = scenario.strategy ?? "upstream";
+  // the ! marks are the file's expectations; a --strategy choice only picks whose failures exit 1
+  const exit = chosen !== undefined && chosen !== own ? `, ${chosen} (--strategy) sets the exit status` : "";
+  out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${own} is the file's${exit})`);
   if (scenario.description) out.push(...wrap(scenario.description, 100).map((l) => `  ${l}`));
   for (const note of results[0]?.notes ?? []) out.push(...wrap(`note: ${note}`, 100));
   out.push("");

@@ -66,17 +66,21 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("resource_setup_pci", "xsm_resource_setup_pci", "XSM_PRIV", cur, null);
   }
 
-  // do_domctl's xsm_domctl (XSM_PRIV), then dummy.h xsm_assign_device: XSM_HOOK
-  assignDevice(cur: Domain, target: Domain, _machineBdf: number): Rc {
+  // do_domctl's xsm_domctl (XSM_PRIV), iommu_do_pci_domctl's refusals, then dummy.h xsm_assign_device: XSM_HOOK
+  assignDevice(cur: Domain, target: Domain, _machineBdf: number, refuse?: () => Rc): Rc {
     const rc = this.gate("assign_device", cur, target);
     if (rc !== 0) return rc;
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
     return this.apply("assign_device", "xsm_assign_device", "XSM_HOOK", cur, target);
   }
 
-  // do_domctl's xsm_domctl (XSM_PRIV), then dummy.h xsm_deassign_device: XSM_HOOK
-  deassignDevice(cur: Domain, target: Domain, _machineBdf: number): Rc {
+  // do_domctl's xsm_domctl (XSM_PRIV), iommu_do_pci_domctl's refusals, then dummy.h xsm_deassign_device: XSM_HOOK
+  deassignDevice(cur: Domain, target: Domain, _machineBdf: number, refuse?: () => Rc): Rc {
     const rc = this.gate("deassign_device", cur, target);
     if (rc !== 0) return rc;
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
     return this.apply("deassign_device", "xsm_deassign_device", "XSM_HOOK", cur, target);
   }
 

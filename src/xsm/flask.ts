@@ -79,10 +79,13 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   }
 
   // mirrors flask_assign_device(): current -> domain add, current -> device add_device,
-  // domain -> device use_* (flask_iommu_resource_use_perm)
-  assignDevice(cur: Domain, target: Domain, machineBdf: number): Rc {
+  // domain -> device use_* (flask_iommu_resource_use_perm); flask_domctl asks nothing before
+  // iommu_do_pci_domctl's own refusals
+  assignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc {
     const hook = "assign_device";
     const xen = "flask_assign_device";
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
     const rc = this.currentHasPerm(hook, xen, cur, target, PERM.add);
     if (rc !== 0) return rc;
     const rc2 = this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.add_device, AD_DEV);
@@ -92,9 +95,11 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
 
   // mirrors flask_deassign_device(): current -> domain remove, current -> device remove_device
   // (no audit data on the second check, as in Xen)
-  deassignDevice(cur: Domain, target: Domain, machineBdf: number): Rc {
+  deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc {
     const hook = "deassign_device";
     const xen = "flask_deassign_device";
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
     const rc = this.currentHasPerm(hook, xen, cur, target, PERM.remove);
     if (rc !== 0) return rc;
     return this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.remove_device, AD_NULL);

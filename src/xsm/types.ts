@@ -116,10 +116,14 @@ export interface XsmModule {
   resourceUnplugPci(cur: Domain, machineBdf: number): Rc;
   resourceSetupPci(cur: Domain, machineBdf: number): Rc;
   /** xsm_assign_device: cur -> target resource:add, cur -> device resource:add_device,
-   *  target -> device use_iommu | use_iommu_nointremap | use_noiommu. */
-  assignDevice(cur: Domain, target: Domain, machineBdf: number): Rc;
-  /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device. */
-  deassignDevice(cur: Domain, target: Domain, machineBdf: number): Rc;
+   *  target -> device use_iommu | use_iommu_nointremap | use_noiommu. `refuse` is
+   *  iommu_do_pci_domctl's own refusals (self-assignment, a dying domain), which Xen makes after
+   *  do_domctl's xsm_domctl and before this hook: a module calls it between the two and returns
+   *  its error, if any (the registry asks it itself of a module that does not). */
+  assignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
+  /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device;
+   *  `refuse` as for assignDevice (self-deassignment). */
+  deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
   /** xsm_test_assign_device (stat_device). */
   testAssignDevice(cur: Domain, machineBdf: number): Rc;
   /** Called with every check as it is made; undefined = nobody listens (the fast path). */

@@ -36,11 +36,12 @@ export class ScriptedXsm implements XsmModule {
   resourceSetupPci(cur: Domain, machineBdf: number): Rc {
     return this.ask("resource_setup_pci", cur, machineBdf);
   }
-  assignDevice(cur: Domain, _target: Domain, machineBdf: number): Rc {
-    return this.ask("assign_device", cur, machineBdf);
+  // as flask's: iommu_do_pci_domctl's refusals before the hook (flask_domctl asks nothing first)
+  assignDevice(cur: Domain, _target: Domain, machineBdf: number, refuse?: () => Rc): Rc {
+    return refuse?.() || this.ask("assign_device", cur, machineBdf);
   }
-  deassignDevice(cur: Domain, _target: Domain, machineBdf: number): Rc {
-    return this.ask("deassign_device", cur, machineBdf);
+  deassignDevice(cur: Domain, _target: Domain, machineBdf: number, refuse?: () => Rc): Rc {
+    return refuse?.() || this.ask("deassign_device", cur, machineBdf);
   }
   testAssignDevice(cur: Domain, machineBdf: number): Rc {
     return this.ask("test_assign_device", cur, machineBdf);
@@ -83,6 +84,8 @@ export function makeRegistry(opts: Partial<RegistryOptions> = {}, decide?: Decid
     strategy: opts.strategy ?? "upstream",
     vfWithoutPf: opts.vfWithoutPf ?? "reject",
     log: (l) => log.push(l),
+    onFree: opts.onFree,
+    onAssign: opts.onAssign,
   });
   return { reg, xsm, domains, log };
 }

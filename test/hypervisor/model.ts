@@ -120,11 +120,11 @@ export class CountingXsm implements XsmModule {
   resourceSetupPci(cur: Domain, bdf: number) {
     return this.note("resource_setup_pci", cur, bdf, this.inner.resourceSetupPci(cur, bdf));
   }
-  assignDevice(cur: Domain, target: Domain, bdf: number) {
-    return this.note("assign_device", cur, bdf, this.inner.assignDevice(cur, target, bdf));
+  assignDevice(cur: Domain, target: Domain, bdf: number, refuse?: () => Rc) {
+    return this.note("assign_device", cur, bdf, this.inner.assignDevice(cur, target, bdf, refuse));
   }
-  deassignDevice(cur: Domain, target: Domain, bdf: number) {
-    return this.note("deassign_device", cur, bdf, this.inner.deassignDevice(cur, target, bdf));
+  deassignDevice(cur: Domain, target: Domain, bdf: number, refuse?: () => Rc) {
+    return this.note("deassign_device", cur, bdf, this.inner.deassignDevice(cur, target, bdf, refuse));
   }
   testAssignDevice(cur: Domain, bdf: number) {
     return this.note("test_assign_device", cur, bdf, this.inner.testAssignDevice(cur, bdf));
@@ -160,8 +160,9 @@ function expectedCalls(op: Op, before: Map<string, DeviceState>, reg: PciRegistr
     }
     case "assign":
     case "deassign":
-      // One hook call whatever it answers: nothing follows it that could call XSM again.
-      if (op.as !== op.target) out.push([op.op === "assign" ? "assign_device" : "deassign_device", keyOf(op.sbdf)]);
+      // One module call whatever it answers: self-assignment is refused inside it (after
+      // xsm_domctl, before the hook), and nothing follows it that could call XSM again.
+      out.push([op.op === "assign" ? "assign_device" : "deassign_device", keyOf(op.sbdf)]);
       break;
     case "setup":
       ask("resource_setup_pci", op.as, op.sbdf);
@@ -180,6 +181,8 @@ export interface World {
   vfWithoutPf: VfWithoutPf;
   /** What the module answers, without recording: lets the test predict the calls. */
   answer: (hook: XsmHook, domid: number, bdf: number) => Rc;
+  /** The registry's onFree calls (pci_cleanup_msi), when the test listens. */
+  freed?: number[];
 }
 
 /** World.answer from a second instance of a real module (so asking it records nothing): the
@@ -242,6 +245,7 @@ export function step(w: World, op: Op): void {
   const vfsBefore = op.op === "remove" ? w.reg.linkedVfs(op.sbdf) : [];
   const expected = expectedCalls(op, before, w.reg, w.vfWithoutPf, w.strategy, w.answer);
   const n0 = w.xsm.calls.length;
+  const f0 = w.freed?.length ?? 0;
 
   const rc = apply(w, op);
 
@@ -249,6 +253,12 @@ export function step(w: World, op: Op): void {
   expect(calls, `XSM calls of ${JSON.stringify(op)}`).toEqual(expected);
   expect(w.reg.checkInvariants(), `invariants after ${JSON.stringify(op)} -> ${rc}`).toEqual([]);
   const after = w.reg.devices();
+  if (w.freed) {
+    // pci_remove_device() runs pci_cleanup_msi() for each device it takes away, once, whatever
+    // becomes of its record (refcount keeps a removed PF's), and for no other
+    const left = beforeList.filter((s) => !after.some((a) => a.sbdf === s.sbdf)).map((s) => keyOf(s.sbdf));
+    expect(w.freed.slice(f0).sort(), `pci_cleanup_msi of ${JSON.stringify(op)} -> ${rc}`).toEqual(left.sort());
+  }
 
   if (rc !== 0) {
     const pfWithVfs = op.op === "remove" && before.get(op.sbdf)?.kind !== "vf" && vfsBefore.length > 0;

@@ -1,5 +1,6 @@
 // Random operation sequences by random domains, under every strategy and both VF-without-PF
-// policies, against a scripted XSM module that allows or denies per (domain, hook, device).
+// policies, against a scripted XSM module that allows or denies per (domain, hook, device); every
+// device that leaves the registry has its MSI cleaned up (onFree) exactly once.
 import { describe, it } from "vitest";
 import fc from "fast-check";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
@@ -17,10 +18,11 @@ describe.each(STRATEGIES.flatMap((s) => VF_WITHOUT_PF.map((v) => [s, v] as const
         const decide = scriptedDecider(seed, denyPercent);
         const xsm = new CountingXsm(new ScriptedXsm(decide));
         const domains = new Domains(DOMAINS, 0);
-        const reg = new PciRegistry(xsm, domains, { strategy, vfWithoutPf });
+        const freed: number[] = [];
+        const reg = new PciRegistry(xsm, domains, { strategy, vfWithoutPf, onFree: (bdf) => freed.push(bdf) });
         const answer = (hook: Parameters<typeof decide>[1], domid: number, bdf: number): Rc =>
           decide(domains.byDomid(domid)!, hook, bdf) ? 0 : "-EACCES";
-        const w: World = { reg, xsm, domains, strategy, vfWithoutPf, answer };
+        const w: World = { reg, xsm, domains, strategy, vfWithoutPf, answer, freed };
         for (const op of ops) step(w, op);
       }),
       { numRuns: RUNS },

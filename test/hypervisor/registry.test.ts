@@ -1,6 +1,7 @@
 // One behaviour of pci.c per test: return codes, printk lines, XSM checks made, final devices().
 import { describe, expect, it } from "vitest";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
+import type { Domain, Rc } from "../../src/xsm/types.js";
 import { Domains, ScriptedXsm, cast, gvpGuest, gvpHwdom, makeRegistry, svpHwdom } from "./helpers.js";
 
 const PF = "0000:03:00.0";
@@ -195,7 +196,19 @@ describe("assign_device / deassign_device", () => {
     expect(xsm.checks).toHaveLength(1);
   });
 
-  it("refuses self-assignment with -EINVAL before any XSM check, and unknown targets with -ESRCH", () => {
+  it("a module that does not take iommu_do_pci_domctl's refusals gets them after its answer", () => {
+    class Plain extends ScriptedXsm {
+      override assignDevice(cur: Domain, target: Domain, bdf: number): Rc {
+        return super.assignDevice(cur, target, bdf);
+      }
+    }
+    const xsm = new Plain();
+    const reg = new PciRegistry(xsm, new Domains(cast, 0), { strategy: "upstream", vfWithoutPf: "reject" });
+    expect(reg.assignDevice(gvpHwdom, gvpHwdom, VF0)).toBe("-EINVAL");
+    expect(xsm.checks.map((c) => c.hook)).toEqual(["assign_device"]);
+  });
+
+  it("refuses self-assignment with -EINVAL before the hook, and unknown targets with -ESRCH", () => {
     const { reg, xsm } = withVf();
     expect(reg.assignDevice(gvpHwdom, gvpHwdom, VF0)).toBe("-EINVAL");
     expect(reg.deassignDevice(gvpHwdom, gvpHwdom, VF0)).toBe("-EINVAL");

@@ -65,8 +65,8 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(xsm.checks.map((c) => c.tcontext)).toEqual(["300"]);
     expect(log).toEqual([
       "Attempted to remove PCI SR-IOV PF 0000:03:00.0 with VFs still present",
-      "PCI remove device 0000:03:10.0",
       "PCI remove device 0000:03:10.2",
+      "PCI remove device 0000:03:10.0",
       "PCI remove device 0000:03:00.0",
     ]);
     expect(reg.devices()).toEqual([]);
@@ -109,7 +109,7 @@ describe("PF removal with VFs still present, per strategy", () => {
     const { reg } = sriov("reassociate", undefined, "add-pf");
     reg.removeDevice(svpHwdom, PF);
     expect(reg.addDevice(svpHwdom, "0000:03:10.4", { physfn: PF })).toBe(0);
-    expect(reg.linkedVfs(PF)).toEqual([VF0, VF2, "0000:03:10.4"]);
+    expect(reg.linkedVfs(PF)).toEqual(["0000:03:10.4", VF2, VF0]);
     expect(reg.devices().every((d) => !d.broken)).toBe(true);
   });
 
@@ -131,12 +131,25 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.checkInvariants()).toEqual([]);
   });
 
+  it("refcount: the PF's MSI is torn down when it is removed, not when its last VF goes", () => {
+    // pci_remove_device() runs pci_cleanup_msi() before free_pdev(); refcount defers only the free,
+    // so a removed PF must not keep its IRQs (nor its MSI-X table read-only) while its VFs live.
+    const freed: number[] = [];
+    const r = makeRegistry({ strategy: "refcount", onFree: (bdf) => freed.push(bdf) });
+    r.reg.addDevice(svpHwdom, PF);
+    r.reg.addDevice(svpHwdom, VF0, { physfn: PF });
+    expect(r.reg.removeDevice(svpHwdom, PF)).toBe(0);
+    expect(freed).toEqual([0x300]);
+    expect(r.reg.removeDevice(svpHwdom, VF0)).toBe(0);
+    expect(freed).toEqual([0x300, 0x380]);
+  });
+
   it("refcount: adding the PF again while its record lives makes it visible again", () => {
     const { reg } = sriov("refcount");
     reg.removeDevice(svpHwdom, PF);
     expect(reg.addDevice(gvpHwdom, PF)).toBe(0);
     expect(reg.device(PF)).toEqual(dev(PF, "pf", null, false, "gvp1-hwdom"));
-    expect(reg.linkedVfs(PF)).toEqual([VF0, VF2]);
+    expect(reg.linkedVfs(PF)).toEqual([VF2, VF0]);
     expect(reg.checkInvariants()).toEqual([]);
   });
 
@@ -145,10 +158,10 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.removeDevice(svpHwdom, PF)).toBe(0);
     expect(xsm.checks.map((c) => `${c.hook} ${c.tcontext}`)).toEqual([
       "resource_unplug_pci 300",
-      "resource_unplug_pci 380",
       "resource_unplug_pci 382",
+      "resource_unplug_pci 380",
     ]);
-    expect(log).toEqual(["PCI remove device 0000:03:10.0", "PCI remove device 0000:03:10.2", "PCI remove device 0000:03:00.0"]);
+    expect(log).toEqual(["PCI remove device 0000:03:10.2", "PCI remove device 0000:03:10.0", "PCI remove device 0000:03:00.0"]);
     expect(reg.devices()).toEqual([]);
   });
 
@@ -160,6 +173,7 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.removeDevice(svpHwdom, PF)).toBe("-EACCES");
     expect(xsm.checks.map((c) => [c.tcontext, c.allowed])).toEqual([
       ["300", true],
+      ["382", true],
       ["380", false],
     ]);
     expect(log).toEqual([]);
@@ -176,6 +190,26 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.removeDevice(gvpHwdom, PF)).toBe("-EACCES");
     expect(xsm.checks).toHaveLength(1);
     expect(reg.devices()).toHaveLength(3);
+  });
+});
+
+describe("vf_list order: pci_add_device()'s list_add() puts each VF at the head of its PF's vf_list", () => {
+  // so list_for_each_entry(), what every proposal walks, visits the newest VF first
+  it("authority asks for the newest VF first, and stops at its denial", () => {
+    const decide: Decide = (cur, hook, bdf) => hook !== "resource_unplug_pci" || bdf === 0x300 || cur.domid === gvpHwdom.domid;
+    const { reg, xsm } = sriov("authority", decide);
+    expect(reg.linkedVfs(PF)).toEqual([VF2, VF0]);
+    expect(reg.removeDevice(svpHwdom, PF)).toBe("-EACCES");
+    expect(xsm.checks.map((c) => [c.tcontext, c.allowed])).toEqual([
+      ["300", true],
+      ["382", false],
+    ]);
+  });
+
+  it("cascade removes the newest VF first", () => {
+    const { reg, log } = sriov("cascade");
+    reg.removeDevice(svpHwdom, PF);
+    expect(log.filter((l) => l.startsWith("PCI remove"))).toEqual(["PCI remove device 0000:03:10.2", "PCI remove device 0000:03:10.0", "PCI remove device 0000:03:00.0"]);
   });
 });
 

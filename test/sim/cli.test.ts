@@ -78,6 +78,12 @@ describe("xsm simulate", () => {
     expect(r.stderr).toMatch(/expectation\(s\) failed under strategy upstream/);
   });
 
+  it("--compare --strategy says which strategy's expectations set the exit status", async () => {
+    const r = await xsm("simulate", example("alejandro-authority"), "--compare", "--strategy", "upstream");
+    expect(r.code).toBe(1);
+    expect(r.stdout.split("\n")[0]).toBe("alejandro-authority: every PF-removal strategy (rc per step; * = strategies differ; authority is the file's, upstream (--strategy) sets the exit status)");
+  });
+
   it("--dot draws platforms, domains, devices, PF->VF links, labels and owners", async () => {
     const r = await xsm("simulate", example("jan-reassociate"), "--dot");
     expect(r.code).toBe(0);
