@@ -4,7 +4,7 @@ import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diag
 import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
-import { binaryError, decodeSource, refusalDiagnostic } from "./load.js";
+import { binaryError, decodeSource, readDiagnostics } from "./load.js";
 import { lowerPolicy } from "./lower.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy } from "./read.js";
@@ -109,7 +109,7 @@ export function rewriteBinary(data: Uint8Array, file: string, options: Omit<Bina
   const kernel = read.policy;
   // write.c leaves filename transitions out below version 25: Xen's loader does not see them
   const dropsFilenameTrans = options.version !== undefined && options.version < FILENAME_TRANS_VERSION && kernel.filenameTrans.length > 0;
-  const warnings = read.refusals.filter((r) => !(dropsFilenameTrans && r.code === "xen-filename-trans")).map((r) => refusalDiagnostic(r, options.strict === true, file));
+  const warnings = readDiagnostics(read, options.strict === true, (r) => !(dropsFilenameTrans && r.code === "xen-filename-trans"));
   if (options.version !== undefined && options.version !== kernel.version) {
     checkVersion(options.version);
     const n = kernel.filenameTrans.length;

@@ -6,9 +6,9 @@ import { compile, compilePolicy } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
-import { isBinaryPolicy, readPolicy, type XenRefusal } from "./read.js";
+import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
-import { commonPrefixMessage, emptyAvtabMessage, filenameTransMessage, sourceRefusals } from "./xen-compat.js";
+import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, filenameTransMessage, sourceRefusals } from "./xen-compat.js";
 
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
@@ -23,7 +23,7 @@ export interface PolicyInput {
   text: string;
   /** Set when the input was a binary policy. */
   kernel?: KernelPolicy;
-  /** The compile's warnings and Xen's refusals (warnings unless asXen). */
+  /** The compile's warnings, Xen's refusals (warnings unless asXen) and libsepol's (warnings). */
   warnings: Diagnostic[];
 }
 
@@ -35,6 +35,21 @@ export function refusalDiagnostic(r: XenRefusal, asXen: boolean, _file?: string)
   return asXen ? error(r.code, at + message) : warning(r.code, at + message);
 }
 
+/** What only libsepol refuses, as a warning whatever the mode: Xen loads the policy. */
+export function libsepolRefusalDiagnostic(r: LibsepolRefusal): Diagnostic {
+  return warning(r.code, `offset ${r.offset}: ${emptyConstraintMessage(r.what)}`);
+}
+
+/** A read binary's findings in file order: Xen's refusals (errors when `asXen`) and what only
+ *  libsepol refuses; `keep` drops refusals a rewrite makes moot. */
+export function readDiagnostics(read: Pick<ReadResult, "refusals" | "libsepolRefusals">, asXen: boolean, keep: (r: XenRefusal) => boolean = () => true): Diagnostic[] {
+  const found: { offset: number; d: Diagnostic }[] = [
+    ...read.refusals.filter(keep).map((r) => ({ offset: r.offset, d: refusalDiagnostic(r, asXen) })),
+    ...read.libsepolRefusals.map((r) => ({ offset: r.offset, d: libsepolRefusalDiagnostic(r) })),
+  ];
+  return found.sort((a, b) => a.offset - b.offset).map((f) => f.d);
+}
+
 /** A binary that cannot be read, as the one error it is. */
 export function binaryError(err: BinaryFormatError, _file?: string): Diagnostic {
   const xen = err.xenLog !== undefined ? `; Xen's loader refuses it too ("${err.xenLog}")` : "";
@@ -44,15 +59,15 @@ export function binaryError(err: BinaryFormatError, _file?: string): Diagnostic 
 /** Reads a binary policy into the compiled form; throws PolicyError (one diagnostic) if it cannot. */
 export function loadBinary(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
   const asXen = options.asXen === true;
-  let kernel: KernelPolicy;
-  let refusals: XenRefusal[];
+  let read: ReadResult;
   try {
-    ({ policy: kernel, refusals } = readPolicy(data));
+    read = readPolicy(data);
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
     throw err;
   }
-  const warnings = refusals.map((r) => refusalDiagnostic(r, asXen, file));
+  const kernel: KernelPolicy = read.policy;
+  const warnings = readDiagnostics(read, asXen);
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   try {
     const { policy, listing } = kernelToPolicy(kernel, file, warnings);

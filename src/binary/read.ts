@@ -44,9 +44,21 @@ export interface XenRefusal {
   offset: number;
 }
 
+/** A construct Xen's loader reads but libsepol's validate_policydb refuses, so checkpolicy -b,
+ *  setools and audit2why cannot read the file: a warning whatever the mode, as Xen loads it. */
+export interface LibsepolRefusal {
+  /** A constraint node with no permissions, which checkpolicy writes for a class named twice in
+   *  one constrain (the source side's code, src/policy/resolve/constraints.ts). */
+  code: "constraint-class-twice";
+  /** What it is, e.g. "class domain's constraint 2 of 3". */
+  what: string;
+  offset: number;
+}
+
 export interface ReadResult {
   policy: KernelPolicy;
   refusals: XenRefusal[];
+  libsepolRefusals: LibsepolRefusal[];
 }
 
 /** Versions Xen reads for the XenFlask target (policydb_compat[]): 24 (5 ocontexts) and 30 (6). */
@@ -65,6 +77,7 @@ export function isBinaryPolicy(data: Uint8Array): boolean {
 class PolicyReader {
   readonly r: ByteReader;
   readonly refusals: XenRefusal[] = [];
+  readonly libsepolRefusals: LibsepolRefusal[] = [];
   version = 0;
 
   constructor(data: Uint8Array) {
@@ -158,12 +171,16 @@ class PolicyReader {
     return perms;
   }
 
-  /** read_cons_helper, with its RPN depth check. */
-  constraints(n: number, allowXtarget: boolean, what: string): Constraint[] {
+  /** read_cons_helper, with its RPN depth check. A class's constraint with no permissions (`cls`
+   *  with permissions) is noted: Xen reads it, libsepol's validate_constraint_nodes does not. */
+  constraints(n: number, allowXtarget: boolean, what: string, cls?: { name: string; nprim: number }): Constraint[] {
     const out: Constraint[] = [];
     for (let i = 0; i < n; i++) {
       const at = this.r.offset;
       const permissions = this.r.u32(what);
+      if (cls && cls.nprim > 0 && permissions === 0) {
+        this.libsepolRefusals.push({ code: "constraint-class-twice", what: `class ${cls.name}'s constraint ${i + 1} of ${n}`, offset: at });
+      }
       const nexpr = this.r.count(`${what} expression`, 12);
       const expr: ConsExpr[] = [];
       let depth = -1;
@@ -290,7 +307,7 @@ class PolicyReader {
         this.refusals.push({ code: "xen-common-prefix", what: `class ${name} inherits common ${common}`, xenLog: XEN_REFUSALS.commonPrefix, offset: at });
       }
       const perms = this.perms(nel, `class ${name}`);
-      const constraints = this.constraints(ncons, false, `class ${name} constraint`);
+      const constraints = this.constraints(ncons, false, `class ${name} constraint`, { name, nprim });
       const validatetrans = version >= 19 ? this.constraints(r.count("validatetrans", 8), true, `class ${name} validatetrans`) : [];
       const defaults: [number, number, number, number] = [0, 0, 0, 0];
       if (version >= 27) {
@@ -578,7 +595,7 @@ export function contextIsValid(p: KernelPolicy, c: Context): boolean {
 export function readPolicy(data: Uint8Array): ReadResult {
   const reader = new PolicyReader(data);
   try {
-    return { policy: reader.read(), refusals: reader.refusals };
+    return { policy: reader.read(), refusals: reader.refusals, libsepolRefusals: reader.libsepolRefusals };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw err;
     // an invariant of ours the file broke (e.g. a name decoder): still one clear error

@@ -5,6 +5,7 @@
 // warning either way.
 import type { PolicyAst, RoleDomDef } from "../policy/ast.js";
 import type { Symbols } from "../policy/symbols.js";
+import { emptyNodeConsequence } from "../policy/resolve/constraints.js";
 import { hasUnconditionalEntry } from "./lower.js";
 import { error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../diagnostics/diagnostic.js";
 
@@ -88,6 +89,12 @@ export function roleDominatesAttributeMessage(attr: string, roles: readonly stri
     `Xen loads it, and ${roles.length === 1 ? `${list} dominates` : "they dominate"} none of ${attr}'s roles there (only the types given to ${attr} itself are taken); ` +
     `libsepol refuses the binary ("validate_role_datum: Invalid role datum"), so checkpolicy -b, setools and audit2why cannot read it. Name ${attr}'s roles instead`
   );
+}
+
+/** A binary's constraint node with no permissions (read.ts): the same consequence as the source's
+ *  constraint-class-twice, the one way checkpolicy writes such a node. */
+export function emptyConstraintMessage(what: string): string {
+  return `${what} has no permissions, as checkpolicy writes for a class named twice in one constrain: ${emptyNodeConsequence(true)}`;
 }
 
 /** xenRefusals of a compiled source policy, without writing its binary (the empty-avtab check

@@ -88,19 +88,27 @@ function supportFiles(dir: string): string[] {
     .map((name) => `policy/support/${name}`);
 }
 
+/** What is wrong with a --flask-dir (relative to the working directory), in the words every
+ *  command says it: xsm build and the tree readers when they build, the servers (xsm lsp, studio)
+ *  at start, before an editor or page sees every tree fail. Undefined when it holds
+ *  security_classes. */
+export function flaskDirProblem(given: string): string | undefined {
+  const flask = resolve(given);
+  if (isFile(join(flask, "security_classes"))) return undefined;
+  // a missing directory is not a directory without the file
+  const why = !existsSync(flask) ? "no such directory" : !statSync(flask).isDirectory() ? "not a directory" : "no security_classes in it";
+  return `--flask-dir ${given}: ${why}; it names Xen's xen/xsm/flask/policy directory`;
+}
+
 /** Finds Xen's flask policy directory as Makefile.common does (from a xen.git checkout's
  *  tools/flask/policy), else the tree's own `flask/` (a tree kept outside xen.git with Xen's class
  *  files beside it, as examples/xen-flask is; the language server looks there too), or takes the
  *  one given. */
 function flaskDirOf(dir: string, given: string | undefined): string {
   if (given !== undefined) {
-    const flask = resolve(given);
-    // said as the language server says it: a missing directory is not a directory without the file
-    if (!isFile(join(flask, "security_classes"))) {
-      const why = !existsSync(flask) ? "no such directory" : !statSync(flask).isDirectory() ? "not a directory" : "no security_classes in it";
-      throw new TreeError(`--flask-dir ${given}: ${why}; it names Xen's xen/xsm/flask/policy directory`);
-    }
-    return flask;
+    const problem = flaskDirProblem(given);
+    if (problem !== undefined) throw new TreeError(problem);
+    return resolve(given);
   }
   for (const flask of [resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")]) if (isFile(join(flask, "security_classes"))) return flask;
   throw new TreeError(

@@ -55,7 +55,8 @@ export function registerInfo(program: Command, cli: CliContext): void {
         // `xsm info -x -r merged.conf`: -r [name] took the policy as a role's name
         const took = OPTIONS.find(([, attr]) => typeof o[attr] === "string" && isFile(o[attr] as string));
         const why = took ? `; ${took[0].split(/[ ,]/)[0]} took '${o[took[1]] as string}' as the name of one (put the policy first: xsm info ${o[took[1]] as string} ${took[0].split(/[ ,]/)[0]})` : "";
-        throw new CliError(`missing the policy argument${why}`, 2);
+        // commander's own words and usage hint, as a command whose argument is required gets them
+        return cmd.error(`error: missing required argument 'policy'${why}`, { exitCode: 2 });
       }
       const asked = OPTIONS.filter(([, attr]) => o[attr] !== undefined);
       // seinfo --flat without a listing prints nothing at all

@@ -29,25 +29,26 @@ function configPath(target: string, isDir: boolean, given?: string): string | un
   return existsSync(auto) ? auto : undefined;
 }
 
-async function runLint(cli: CliContext, target: string | undefined, opts: LintOptions): Promise<void> {
+/** `xsm lint --list`: the checks, then what Xen would refuse or make of the policy. */
+async function listChecks(cli: CliContext, opts: LintOptions): Promise<void> {
   const lint = await import("../lint/index.js");
-  if (opts.list) {
-    const { CATALOG } = await import("../diagnostics/catalog.js");
-    if (opts.format === "sarif") throw new CliError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings", 2);
-    if (opts.format === "json") {
-      const checks = [
-        ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
-        ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help, example: lint.XEN_LINT_EXAMPLES[code] })),
-      ];
-      cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
-      return;
-    }
-    for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
-    // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
-    for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n    e.g. ${lint.XEN_LINT_EXAMPLES[code]}\n`);
+  const { CATALOG } = await import("../diagnostics/catalog.js");
+  if (opts.format === "sarif") throw new CliError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings", 2);
+  if (opts.format === "json") {
+    const checks = [
+      ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
+      ...lint.XEN_LINT_CODES.map((code) => ({ code, severity: CATALOG[code].severity, rationale: CATALOG[code].help, example: lint.XEN_LINT_EXAMPLES[code] })),
+    ];
+    cli.io.stdout.write(`${JSON.stringify(checks, null, 2)}\n`);
     return;
   }
-  if (target === undefined) throw new CliError("missing argument: a policy.conf or a policy tree directory", 2);
+  for (const c of lint.CHECKS) cli.io.stdout.write(`${c.code} (${c.severity}): ${c.rationale}\n    e.g. ${c.example}\n`);
+  // what Xen would refuse or make of the policy: reported, suppressed and configured as the checks
+  for (const code of lint.XEN_LINT_CODES) cli.io.stdout.write(`${code} (${CATALOG[code].severity}): ${CATALOG[code].help}\n    e.g. ${lint.XEN_LINT_EXAMPLES[code]}\n`);
+}
+
+async function runLint(cli: CliContext, target: string, opts: LintOptions): Promise<void> {
+  const lint = await import("../lint/index.js");
   // refused before standard input is read, in fmt's words
   const assumed = opts.stdinFilepath;
   if (assumed !== undefined && target !== STDIN) throw new CliError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`, 2);
@@ -119,5 +120,10 @@ export function registerLint(program: Command, cli: CliContext): void {
     .option("--list", "list the checks with their code, severity, rationale and an example")
     .option("--stdin-filepath <path>", "lint - as the file PATH: name PATH in findings and read .xsm-lint.json beside it, for editors; PATH is not read");
   policyInputOptions(cmd, { reads: "source" })
-    .action((target: string | undefined, opts: LintOptions) => withFormat(cli, opts.format, () => runLint(cli, target, opts)));
+    .action((target: string | undefined, opts: LintOptions) => {
+      // optional for --list; without it, commander's words and usage hint, as a required argument gets
+      if (opts.list) return withFormat(cli, opts.format, () => listChecks(cli, opts));
+      if (target === undefined) return cmd.error("error: missing required argument 'policy'", { exitCode: 2 });
+      return withFormat(cli, opts.format, () => runLint(cli, target, opts));
+    });
 }

@@ -1,7 +1,6 @@
 // `xsm lsp [--stdio]`: the language server (src/lsp/server.ts) over stdin/stdout, as editors start
 // it (they pass --stdio).
 import { InvalidArgumentError, type Command } from "commander";
-import { existsSync, statSync } from "node:fs";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 
@@ -28,8 +27,9 @@ export function registerLsp(program: Command, _cli: CliContext): void {
     .option("--debounce <ms>", "quiet time after a change before the policy is analysed again (default: 150)", debounceOption)
     .action(async (opts: LspOptions) => {
       // checked before the server starts: an editor would only see every tree fail to build
-      if (opts.flaskDir !== undefined && statSync(opts.flaskDir, { throwIfNoEntry: false })?.isDirectory() !== true) {
-        throw new CliError(`--flask-dir ${opts.flaskDir}: ${existsSync(opts.flaskDir) ? "not a directory" : "no such directory"}; it names Xen's xen/xsm/flask/policy directory`);
+      if (opts.flaskDir !== undefined) {
+        const problem = (await import("../build/tree.js")).flaskDirProblem(opts.flaskDir);
+        if (problem !== undefined) throw new CliError(problem);
       }
       const { runStdioServer } = await import("../lsp/server.js");
       await runStdioServer({ flaskDir: opts.flaskDir, mls: opts.mls, debounceMs: opts.debounce ?? 150 });

@@ -7,7 +7,7 @@ import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
 import { refuseConflictingRepeats, refuseEmptyArguments } from "./repeats.js";
-import { renderDiagnostics } from "../diagnostics/render.js";
+import { escapeUnshowable, renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
 
 /** One subcommand as `xsm --help` lists it, and how to load its module. */
@@ -161,7 +161,8 @@ function report(err: unknown, io: CliIo, commanderError?: typeof CommanderError)
     return ok ? EXIT_OK : EXIT_USAGE;
   }
   if (err instanceof CliError) {
-    io.stderr.write(err.rendered ? err.message : `xsm: error: ${err.message}\n`);
+    // a message quotes what the user gave (a file name, an option's value): escaped as diagnostics are
+    io.stderr.write(err.rendered ? err.message : `xsm: error: ${escapeUnshowable(err.message)}\n`);
     return err.exitCode;
   }
   if (err instanceof PolicyError) {

@@ -32,6 +32,11 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const port = portOption(opts.port);
   // the page is served the files themselves (and a tree's rebuild reads them again): stdin is no file
   if (target === "-") throw new CliError("xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory", 2);
+  // a server, as xsm lsp: refused at start, not every tree failing on the page (nor exported so)
+  if (opts.flaskDir !== undefined) {
+    const problem = (await import("../build/tree.js")).flaskDirProblem(opts.flaskDir);
+    if (problem !== undefined) throw new CliError(problem);
+  }
   const { buildSite } = await import("../studio/site.js");
   const { treeReader } = await import("./scenario-input.js");
   // (served, the page may have a tree rebuilt from its edits; an export has nothing to run m4)

@@ -73,7 +73,7 @@ export const CATALOG = {
   "constraint-class-twice": entry(
     "warning",
     "binary policy",
-    "A constrain statement names a class twice: checkpolicy gives the permissions to the class's last node and writes the others with none. Xen loads the binary (those nodes check nothing); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it.",
+    "A constrain statement names a class twice: checkpolicy gives the permissions to the class's last node and writes the others with none. Xen loads the binary (those nodes check nothing); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it. Reading a binary, the same warning names each such node by its offset.",
     sentence,
   ),
   "constraint-no-perms": entry(

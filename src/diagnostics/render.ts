@@ -23,7 +23,45 @@ function location(span: Span | undefined, fallbackFile: string): string {
   return span ? `${span.file}:${span.line}:${span.col}` : fallbackFile;
 }
 
-/** The physical line holding span.offset, and a caret line under the span (clipped to that line). */
+/** What a terminal would act on rather than show: C0 controls but tab and newline, DEL, C1, the
+ *  invisible and bidi format characters (U+200B-U+200F, U+2028-U+202E, U+2060-U+2069, U+FEFF:
+ *  a U+202E reorders the rest of the line on screen) and lone surrogates, which decodePolicyText
+ *  makes of bytes that are not UTF-8 (U+DC80 + the byte). */
+const UNSHOWABLE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** One unshowable character as clang shows it: `<U+001B>`, or `<E9>` for a byte that is not UTF-8. */
+function escapeOne(ch: string): string {
+  const c = ch.charCodeAt(0);
+  if (c >= 0xdc80 && c <= 0xdcff) return `<${(c - 0xdc00).toString(16).toUpperCase()}>`;
+  return `<U+${c.toString(16).toUpperCase().padStart(4, "0")}>`;
+}
+
+/** Text from a file or a user, safe to print: each unshowable character escaped (newline and tab
+ *  kept). Every diagnostic's header goes through it; the CLI's one-line errors too. */
+export function escapeUnshowable(text: string): string {
+  return text.replace(UNSHOWABLE, escapeOne);
+}
+
+/** A window this share or more unshowable (and at least BINARY_MIN characters) is a binary file's
+ *  bytes: escaped, it would be a screen of <U+0000>, so the excerpt is left out. */
+const BINARY_SHARE = 4;
+const BINARY_MIN = 8;
+
+/** Whether text (a policy's, parsed as text) starts with the binary policy magic, 8c ff 7c f9
+ *  (the two bytes that are not UTF-8 as decodePolicyText escapes them). */
+function hasPolicyMagic(text: string): boolean {
+  return text.startsWith("\udc8c\udcff\u007c\udcf9");
+}
+
+function binaryNote(text: string): string {
+  return hasPolicyMagic(text)
+    ? "(source line not shown: the file is a binary policy, by its magic number; xsm compile, check, search, info, diff, why, allow and flow read it as one)"
+    : "(source line not shown: it is not text, so the file looks binary; xsm reads a binary policy, checkpolicy's output, by the magic number it starts with, 8c ff 7c f9, which this file lacks)";
+}
+
+/** The physical line holding span.offset, and a caret line under the span (clipped to that line).
+ *  Unshowable characters are escaped, the caret under what they became; a binary file's line is
+ *  not shown, a note says why. */
 function excerpt(span: Span, text: string): string[] {
   if (span.offset < 0 || span.offset > text.length) return [];
   const start = text.lastIndexOf("\n", span.offset - 1) + 1;
@@ -37,17 +75,19 @@ function excerpt(span: Span, text: string): string[] {
     from = Math.max(start, span.offset - MAX_EXCERPT / 2);
     to = Math.min(end, from + MAX_EXCERPT);
   }
-  // a control character (a binary file's bytes, an escape sequence) is shown as U+FFFD, one
-  // column as it was, so the terminal is not driven by the file and the caret stays under it
-  const line = text.slice(from, to).replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, "\uFFFD");
-  if (line.trim() === "") return [];
+  const raw = text.slice(from, to);
+  if (raw.trim() === "") return [];
+  const unshowable = raw.match(UNSHOWABLE)?.length ?? 0;
+  if (unshowable >= BINARY_MIN && unshowable * BINARY_SHARE >= raw.length) return [binaryNote(text)];
   const col = Math.min(span.offset, to) - from;
   const width = Math.max(1, Math.min(span.length, to - span.offset));
+  const before = escapeUnshowable(raw.slice(0, col));
+  const under = escapeUnshowable(raw.slice(col, col + width)) || " ";
   // tabs stay tabs so the caret lines up whatever the terminal's tab width
-  const pad = line.slice(0, col).replace(/[^\t]/g, " ");
+  const pad = before.replace(/[^\t]/g, " ");
   const prefix = from > start ? "..." : "";
   const suffix = to < end ? "..." : "";
-  return [`${prefix}${line}${suffix}`, `${" ".repeat(prefix.length)}${pad}^${"~".repeat(width - 1)}`];
+  return [`${prefix}${escapeUnshowable(raw)}${suffix}`, `${" ".repeat(prefix.length)}${pad}^${"~".repeat(under.length - 1)}`];
 }
 
 /** One diagnostic and its notes, each with its source line and caret when the text is at hand.
@@ -55,16 +95,16 @@ function excerpt(span: Span, text: string): string[] {
 export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: string): string {
   if (d.path !== undefined) {
     // a JSON document: where the syntax broke when known, else the JSON path of the value
-    return d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}: ${d.message}\n` : `${fallbackFile}: ${d.path || "/"}: ${d.message}\n`;
+    return escapeUnshowable(d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}: ${d.message}` : `${fallbackFile}: ${d.path || "/"}: ${d.message}`) + "\n";
   }
-  const lines = [`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`];
+  const lines = [escapeUnshowable(`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`)];
   const show = (span: Span | undefined): void => {
     const source = span && textOf(span, text);
     if (span && source !== undefined) lines.push(...excerpt(span, source));
   };
   show(d.span);
   for (const note of d.notes ?? []) {
-    lines.push(`${location(note.span, fallbackFile)}: note: ${note.message}`);
+    lines.push(escapeUnshowable(`${location(note.span, fallbackFile)}: note: ${note.message}`));
     show(note.span);
   }
   return lines.join("\n") + "\n";

@@ -3,17 +3,20 @@
 // set', and a class named twice gets a node per name, the permissions on its last only, so the
 // binary holds a node with none, which Xen loads and libsepol refuses. The byte identity of the
 // fixture with checkpolicy's binary is in write.test.ts (test/fixtures/binary/edge); here, what is
-// said and what the decisions keep.
+// said and what the decisions keep. Reading a binary, such a node is the same warning at its offset
+// (checkpolicy's own binary, and a hand-made one whose node checkpolicy wrote with permissions).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { compileBinary } from "../../src/binary/compile.js";
+import { compileBinary, rewriteBinary } from "../../src/binary/compile.js";
+import { loadBinary } from "../../src/binary/load.js";
+import { readPolicy } from "../../src/binary/read.js";
 import { compile } from "../../src/policy/index.js";
 import { analyzeText } from "../../src/lsp/analysis.js";
 import { xsm } from "../cli/run.js";
 
 const file = "test/fixtures/binary/edge/constrain-noperm.conf";
 const text = readFileSync(file, "utf8");
-type D = { code: string; severity: string; span?: { line: number; col: number } };
+type D = { code: string; severity: string; message: string; span?: { line: number; col: number } };
 const of = (ds: readonly D[], code: string) => ds.filter((d) => d.code === code).map((d) => `${d.severity} ${d.span?.line}:${d.span?.col}`);
 
 describe("constraints checkpolicy omits or writes without permissions", () => {
@@ -43,5 +46,43 @@ describe("constraints checkpolicy omits or writes without permissions", () => {
     expect(r.stderr).toContain(`${file}:19:15: warning: this ~{ ... } leaves class xen no permission: checkpolicy omits the constraint for xen ('omitting constraint with no permission set'), so it checks nothing`);
     expect(r.stderr).toContain(`${file}:21:20: warning: class domain is named twice in this constrain`);
     expect(r.stdout + r.stderr).toMatch(/constraints\s+3\b/);
+  });
+});
+
+describe("a binary's constraint node with no permissions: Xen loads it, libsepol refuses it", () => {
+  const handMade = "test/fixtures/binary/hand-made/constrain-zero.bin";
+  const checkpolicys = "test/fixtures/binary/edge/constrain-noperm.bin";
+  const bytes = (path: string) => new Uint8Array(readFileSync(path));
+  const at = (ds: readonly D[]) => ds.filter((d) => d.code === "constraint-class-twice").map((d) => `${d.severity} ${d.message.slice(0, d.message.indexOf(" has "))}`);
+
+  it("the reader notes each such node of a class with permissions, by its offset", () => {
+    expect(readPolicy(bytes(handMade)).libsepolRefusals).toEqual([{ code: "constraint-class-twice", what: "class resource's constraint 1 of 2", offset: 130 }]);
+    expect(readPolicy(bytes(checkpolicys)).libsepolRefusals.map((r) => r.what)).toEqual(["class domain's constraint 2 of 2"]);
+  });
+
+  it("is the source's warning, whether loaded as Xen loads it or rewritten under --strict", () => {
+    expect(at(loadBinary(bytes(handMade), handMade).warnings)).toEqual(["warning offset 130: class resource's constraint 1 of 2"]);
+    expect(at(loadBinary(bytes(handMade), handMade, { asXen: true }).warnings), "Xen loads it").toEqual(["warning offset 130: class resource's constraint 1 of 2"]);
+    expect(at(rewriteBinary(bytes(handMade), handMade, { strict: true }).warnings)).toEqual(["warning offset 130: class resource's constraint 1 of 2"]);
+    expect(at(loadBinary(bytes(checkpolicys), checkpolicys).warnings)).toEqual(["warning offset 335: class domain's constraint 2 of 2"]);
+  });
+
+  it("the node checks nothing, as in Xen: unplug is allowed from the binary, denied by its source", () => {
+    const ctx = (t: string) => `system_u:system_r:${t}`;
+    const fromBinary = loadBinary(bytes(handMade), handMade).policy;
+    expect(fromBinary.check(ctx("dom0_t"), ctx("nic_t"), "resource", "unplug").allowed).toBe(true);
+    expect(fromBinary.check(ctx("dom0_t"), ctx("nic_t"), "resource", "plug").allowed).toBe(true);
+    const source = compileBinary(readFileSync(handMade.replace(/\.bin$/, ".conf"), "utf8"), { file: "constrain-zero.conf" }).policy;
+    expect(source.check(ctx("dom0_t"), ctx("nic_t"), "resource", "unplug").allowed).toBe(false);
+  });
+
+  it("says so on the command line, exit 0 with --strict, counted in the summary", async () => {
+    const r = await xsm("compile", handMade, "--strict", "-o", "/dev/null");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `${handMade}: warning: offset 130: class resource's constraint 1 of 2 has no permissions, as checkpolicy writes for a class named twice in one constrain: ` +
+        `Xen loads the binary (that node checks nothing); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it\n`,
+    );
+    expect(r.stdout).toMatch(/warnings\s+1\b/);
   });
 });

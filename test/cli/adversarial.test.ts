@@ -244,7 +244,7 @@ const ROWS: Record<string, Row> = {
   "info -r POLICY: the optional name took the policy": {
     argv: () => ["info", "-x", "-r", small],
     code: 2,
-    stderr: [`xsm: error: missing the policy argument; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
+    stderr: [`xsm: error: missing required argument 'policy'; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
   },
   "info POLICY -x -t FILE: -t took a second file as a type's name": {
     argv: () => ["info", small, "-x", "-t", errors],
@@ -269,10 +269,10 @@ const ROWS: Record<string, Row> = {
       "modules/a.te:1:1: note: the allow rule starts here, and modules/a.te ends before it is finished",
     ],
   },
-  "compile: control characters in the quoted line are shown as U+FFFD, not sent to the terminal": {
+  "compile: control characters in the quoted line are escaped (<U+001B>), not sent to the terminal, the caret under the escape": {
     argv: () => ["compile", at("escapes.conf")],
     code: 1,
-    stderr: [/escapes\.conf:24:12: error: a NUL byte outside a comment .*\n\uFFFD\]0;owned\uFFFD \uFFFD;\n {11}\^\n/],
+    stderr: [/escapes\.conf:24:12: error: a NUL byte outside a comment .*\n<U\+001B>\]0;owned<U\+0007> <U\+0000>;\n {25}\^~{7}\n/],
   },
   "check --queries: an empty file": {
     argv: () => ["check", small, "--queries", at("empty.json")],
@@ -384,7 +384,7 @@ const ROWS: Record<string, Row> = {
   "info with no policy at all": {
     argv: () => ["info"],
     code: 2,
-    stderr: ["xsm: error: missing the policy argument"],
+    stderr: ["xsm: error: missing required argument 'policy'", "(run 'npx xsm info --help' for usage)"],
   },
   "info --pirqcon: not a number": {
     argv: () => ["info", small, "--pirqcon", "abc"],

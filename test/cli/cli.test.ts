@@ -40,6 +40,24 @@ describe("xsm", () => {
     expect(first!.startsWith("xsm: error:")).toBe(true);
     expect(hint).toMatch(/^\(run 'npx xsm( \w+)? --help' for usage\)$/);
   });
+
+  // every command `xsm --help` lists, but those that run on nothing (the editor's server, a
+  // starter file, the studio on the examples): info and lint, whose policy is optional for other
+  // reasons, said "missing ..." with no hint
+  const runsOnNothing = new Set(["lsp", "init", "studio", "help"]);
+  it("refuses each command given nothing to read: one error line and the command's hint, exit 2", async () => {
+    const help = (await xsm("--help")).stdout;
+    const names = [...help.slice(help.indexOf("Commands:")).matchAll(/^ {2}(\w+) /gm)].map((m) => m[1]!).filter((n) => !runsOnNothing.has(n));
+    expect(names).toEqual(expect.arrayContaining(["compile", "info", "lint", "search", "flow"]));
+    for (const name of names) {
+      const r = await xsm(name);
+      expect([r.code, r.stdout], name).toEqual([2, ""]);
+      const lines = r.stderr.split("\n");
+      expect(lines.length, `${name}: ${r.stderr}`).toBe(3);
+      expect(lines[0], name).toMatch(/^xsm: error: (missing required argument '\w+'|required option .* not specified)$/);
+      expect(lines[1]).toBe(`(run 'npx xsm ${name} --help' for usage)`);
+    }
+  });
 });
 
 describe("xsm compile", () => {

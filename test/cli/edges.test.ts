@@ -306,6 +306,24 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       code: 1,
       stderr: ["xsm: error: --flask-dir /nonexistent: no such directory; it names Xen's xen/xsm/flask/policy directory"],
     },
+    "lsp --flask-dir EMPTY-DIR: refused at start as xsm build refuses it (a directory was enough)": {
+      stdin: "",
+      argv: () => ["lsp", "--flask-dir", at("adir")],
+      code: 1,
+      stderr: [`xsm: error: --flask-dir ${at("adir")}: no security_classes in it; it names Xen's xen/xsm/flask/policy directory`],
+    },
+    "lsp --flask-dir FILE: not a directory": {
+      stdin: "",
+      argv: () => ["lsp", "--flask-dir", at("no-domain.conf")],
+      code: 1,
+      stderr: [`xsm: error: --flask-dir ${at("no-domain.conf")}: not a directory; it names Xen's xen/xsm/flask/policy directory`],
+    },
+    "studio --flask-dir EMPTY-DIR: refused at start, nothing exported (the tree was served and exported failing)": {
+      argv: () => ["studio", resolve("examples/xen-flask"), "--flask-dir", at("adir"), "--export", at("flaskless-site")],
+      code: 1,
+      stderr: [`xsm: error: --flask-dir ${at("adir")}: no security_classes in it; it names Xen's xen/xsm/flask/policy directory`],
+      noFiles: () => [at("flaskless-site")],
+    },
     "lsp --debounce abc: a number of milliseconds": {
       stdin: "",
       argv: () => ["lsp", "--debounce", "abc"],

@@ -38,6 +38,10 @@ const CASES: Record<string, string[]> = {
   "check-unknown-bool": check(dom0, nic, "resource", "plug", "--bool", "nope=true"),
   "check-queries-json": ["check", policy, "--queries", `${dir}/queries.json`, "--json"],
   "check-queries-human": ["check", policy, "--queries", `${dir}/queries.json`],
+  // what the file holds that a terminal would act on is escaped in the quoted line, as clang shows
+  // it; a binary file's line is not quoted at all
+  "compile-control-chars": ["compile", `${dir}/control-chars.conf`],
+  "compile-binary-not-policy": ["compile", `${dir}/elf-like.bin`],
   "usage-unknown-option": ["compile", policy, "--frobnicate"],
   "usage-unknown-command": ["comple", policy],
   // --stdin-filepath is refused before standard input is read

@@ -74,3 +74,30 @@ describe("diagnostics about a JSON document", () => {
     expect(renderDiagnostic({ ...d, path: "" }, undefined, "s.json")).toBe("s.json: /: expected boolean\n");
   });
 });
+
+describe("what a terminal would act on", () => {
+  const d = (text: string, needle: string, message = "m"): string => renderDiagnostic({ code: "syntax", severity: "error", message, span: spanOf(text, needle) }, text, "p.conf");
+
+  it("is escaped in the quoted line as clang shows it, the caret under the escape", () => {
+    expect(d("allow a_t \x1b[31mb_t;\n", "\x1b")).toBe("p.conf:1:11: error: m\nallow a_t <U+001B>[31mb_t;\n          ^~~~~~~~\n");
+    // a right-to-left override would reorder the rest of the line on screen
+    expect(d("type \u202egnp_t;\n", "gnp_t")).toBe("p.conf:1:7: error: m\ntype <U+202E>gnp_t;\n             ^~~~~\n");
+    // a byte that is not UTF-8 (decodePolicyText's U+DC80 + byte) as the byte; a tab stays a tab
+    expect(d("\ttype caf\udce9_t;\n", "_t")).toBe("p.conf:1:11: error: m\n\ttype caf<E9>_t;\n\t            ^~\n");
+  });
+
+  it("is escaped in the message and the file name too (newlines kept)", () => {
+    const text = "type a_t;\n";
+    const out = renderDiagnostic({ code: "syntax", severity: "error", message: "found '\x1b]0;x\x07'", span: { ...spanOf(text, "a_t"), file: "a\x1bb.te" } }, text, "p.conf");
+    expect(out.split("\n")[0]).toBe("a<U+001B>b.te:1:6: error: found '<U+001B>]0;x<U+0007>'");
+  });
+
+  it("leaves a binary file's line out, saying why, and whether it is a binary policy read as text", () => {
+    const elf = "\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00\x01\x00\x00\x00";
+    expect(d(elf, "\x00")).toBe(
+      "p.conf:1:8: error: m\n(source line not shown: it is not text, so the file looks binary; xsm reads a binary policy, checkpolicy's output, by the magic number it starts with, 8c ff 7c f9, which this file lacks)\n",
+    );
+    const policy = "\udc8c\udcff|\udcf9\x08\x00\x00\x00XenFlask\x1e\x00\x00\x00\x00\x00\x00\x00\x08\x00\x00\x00\x06\x00\x00\x00";
+    expect(d(policy, "X")).toContain("(source line not shown: the file is a binary policy, by its magic number; xsm compile, check, search, info, diff, why, allow and flow read it as one)");
+  });
+});

@@ -48,8 +48,14 @@ function classTwiceMessage(cls: string, times: number): string {
   const others = times === 2 ? "the other node" : `the other ${times - 1} nodes`;
   return (
     `class ${cls} is named ${times === 2 ? "twice" : `${times} times`} in this constrain: checkpolicy gives the permissions to its last node and writes ${others} with none. ` +
-    `Xen loads the binary (${times === 2 ? "that node checks" : "those nodes check"} nothing); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it. Name ${cls} once`
+    `${emptyNodeConsequence(times === 2)}. Name ${cls} once`
   );
+}
+
+/** What becomes of a constraint node with no permissions, in the source's words and a binary's
+ *  (src/binary/xen-compat.ts): Xen's read_cons_helper takes it, validate_constraint_nodes does not. */
+export function emptyNodeConsequence(one: boolean): string {
+  return `Xen loads the binary (${one ? "that node checks" : "those nodes check"} nothing); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it`;
 }
 
 /** How often a class set names class `c` (a plain list: constraints take no `*`, `~` or `-`). */
