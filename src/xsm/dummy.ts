@@ -84,12 +84,12 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("deassign_device", "xsm_deassign_device", "XSM_HOOK", cur, target);
   }
 
-  // do_domctl's xsm_domctl (XSM_PRIV), then xsm_test_assign_device: XSM_HOOK
-  // (pci.c's XEN_DOMCTL_test_assign_device passes XSM_HOOK)
+  // do_domctl's xsm_domctl (XSM_PRIV), then pci.c's xsm_assign_device(XSM_HOOK, NULL, sbdf):
+  // XEN_DOMCTL_test_assign_device has no hook of its own in dummy.h
   testAssignDevice(cur: Domain, _machineBdf: number): Rc {
     const rc = this.gate("test_assign_device", cur, null);
     if (rc !== 0) return rc;
-    return this.apply("test_assign_device", "xsm_test_assign_device", "XSM_HOOK", cur, null);
+    return this.apply("test_assign_device", "xsm_assign_device", "XSM_HOOK", cur, null);
   }
 
   // do_domctl's xsm_domctl (XSM_PRIV; d is NULL for createdomain), then xsm_domain_create: XSM_HOOK

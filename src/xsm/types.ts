@@ -124,7 +124,7 @@ export interface XsmModule {
   /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device;
    *  `refuse` as for assignDevice (self-deassignment). */
   deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
-  /** xsm_test_assign_device (stat_device). */
+  /** XEN_DOMCTL_test_assign_device's check: xsm_assign_device with no domain (flask_test_assign_device, stat_device). */
   testAssignDevice(cur: Domain, machineBdf: number): Rc;
   /** Called with every check as it is made; undefined = nobody listens (the fast path). */
   onCheck: ((check: XsmCheck) => void) | undefined;
