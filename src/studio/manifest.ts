@@ -18,6 +18,15 @@ export interface StudioFile {
   save?: string;
   /** Why this file is never written, in a studio that writes. */
   noSave?: string;
+  /** A compiled binary policy (a scenario's, or a .conf of the DIR): the page fetches its bytes and
+   *  runs it as xsm simulate does; there is no text to show or edit. */
+  binary?: true;
+}
+
+/** A file of the DIR the page does not offer, and why (a .json that is no scenario). */
+export interface StudioSkipped {
+  name: string;
+  reason: string;
 }
 
 export interface StudioTree {
@@ -105,6 +114,8 @@ export interface StudioManifest {
   open: { policy?: string; scenario?: string };
   /** What the page says above everything (m4 is missing, so a tree cannot be rebuilt). */
   notice?: string;
+  /** The DIR's files that are not offered, each with why (an editor lists what it leaves out). */
+  skipped?: StudioSkipped[];
   /** Writing edits back to disk: the token a save carries (X-Xsm-Studio), or why the page cannot
    *  (an exported site, --read-only). */
   save?: { token: string } | { refused: string };

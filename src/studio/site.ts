@@ -2,7 +2,7 @@
 // on, each at a fixed path. Fixed when the studio starts: a request for anything else is a 404, so
 // the server never maps a URL onto the file system.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CliError, MAX_POLICY_BYTES, readJsonFile, readPolicyFile } from "../cli/io.js";
@@ -11,7 +11,8 @@ import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
-import { PAGE_FILES, type RebuildResponse, type StudioFile, type StudioManifest, type StudioTree, type StudioTreeFile } from "./manifest.js";
+import { isBinaryPolicy } from "../binary/read.js";
+import { PAGE_FILES, type RebuildResponse, type StudioFile, type StudioManifest, type StudioSkipped, type StudioTree, type StudioTreeFile } from "./manifest.js";
 import { rebuildTree, servedFiles, type ServedTree } from "./rebuild.js";
 import { slotFor, type SaveSlot } from "./save.js";
 
@@ -53,6 +54,9 @@ export interface Site {
   warnings: string[];
 }
 
+/** Why a binary policy is never written: the page has its bytes, not a text to edit. */
+const BINARY_NO_SAVE = "a compiled binary policy: the page runs it as xsm simulate does, but has no source text of it to edit or write back";
+
 /** Why the page of an exported site cannot save (a studio started --read-only says its own). */
 export const EXPORT_CANNOT_SAVE = "an exported site has no server to write files: edits stay in the page (xsm studio serving the files saves them)";
 
@@ -91,7 +95,7 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
     entries.push(served);
     const tree = collected.trees[i];
     if (!tree) {
-      if (options.save) offer(saves, f, `save/${i}`, slotFor(collected.paths[i]!, f.name));
+      if (options.save) offer(saves, f, `save/${i}`, f.binary ? BINARY_NO_SAVE : slotFor(collected.paths[i]!, f.name));
       return;
     }
     const files: StudioTreeFile[] = tree.served.files.map((name, j) => ({ name, url: `files/${i}/${j}/${encodeURIComponent(name.slice(name.lastIndexOf("/") + 1))}` }));
@@ -199,7 +203,7 @@ interface BuiltTree {
 function collect(target: string, title: string, trees?: TreeReader): Collected {
   const st = statOf(target);
   const base = st.isDirectory() ? resolve(target) : dirname(resolve(target));
-  type Entry = { name: string; kind: StudioFile["kind"]; path: string; content?: string; absolute?: string[]; tree?: BuiltTree };
+  type Entry = { name: string; kind: StudioFile["kind"]; path: string; content?: string; absolute?: string[]; tree?: BuiltTree; binary?: true };
   const files: Entry[] = [];
   const add = (path: string, kind: StudioFile["kind"], built?: { text: string; tree?: BuiltTree }): Entry => {
     // (a tree the scenario names as "." is named "." too: the page resolves it so)
@@ -220,7 +224,12 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
       const st = statSync(p, { throwIfNoEntry: false });
       // (the DIR's own tree served unbuilt: the page reports it at this JSON path, as xsm simulate would)
       const unbuilt = files.find((f) => f.path === p && f.tree?.diagnostics);
-      if (st?.isFile()) named(add(p, "policy"), rel);
+      if (st?.isFile()) {
+        const f = add(p, "policy");
+        named(f, rel);
+        // (an empty one: xsm simulate refuses it at this JSON path, which the page says too)
+        if (st.size === 0 && !emptyAt.has(f)) emptyAt.set(f, `${relative(base, path).split(sep).join("/")}: ${at}: cannot read policy ${rel}: ${EMPTY_POLICY}`);
+      }
       else if (unbuilt) named(unbuilt, rel);
       else if (st?.isDirectory() && trees) {
         const f = add(p, "policy", builtTree(trees, rel, dirname(path), data.mls === true));
@@ -232,6 +241,9 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
   };
   /** The trees scenarios name that do not build, and where the first names each (file: JSON path). */
   const unbuiltAt = new Map<Entry, string>();
+  /** The empty policy files scenarios name, with what xsm simulate says of the first naming each. */
+  const emptyAt = new Map<Entry, string>();
+  const skipped: StudioSkipped[] = [];
   // a DIR that is a tree: the tree is its policy (a policy.conf m4 once wrote there is listed too);
   // one that does not build opens all the same, to be fixed in the page
   const isTree = st.isDirectory() && trees !== undefined && statSync(join(base, "modules", "modules.conf"), { throwIfNoEntry: false })?.isFile() === true;
@@ -240,10 +252,12 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
     const names = readdirSync(base).sort();
     for (const n of names.filter((n) => n.endsWith(".conf"))) add(join(base, n), "policy");
     for (const n of names.filter((n) => n.endsWith(".json"))) {
-      const data = scenarioLike(join(base, n));
-      if (data) addScenario(join(base, n), data);
+      const data = scenarioOrWhy(join(base, n));
+      if (typeof data === "string") skipped.push({ name: n, reason: data });
+      else addScenario(join(base, n), data);
     }
-    if (!files.length) throw new CliError(`${target}: no policy (.conf) or scenario (.json with "steps") in this directory`);
+    const why = skipped.map((s) => `; ${s.name}: ${s.reason}`).join("");
+    if (!files.length) throw new CliError(`${target}: no policy (.conf) or scenario (.json with "steps") in this directory${why}`);
   } else if (target.endsWith(".json")) addScenario(resolve(target), namedScenario(target));
   else {
     namedPolicy(target);
@@ -252,6 +266,7 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
   for (const f of files) {
     const size = f.content !== undefined ? Buffer.byteLength(f.content) : statOf(f.path).size;
     if (size > MAX_POLICY_BYTES) throw new CliError(`${f.path}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB`);
+    if (f.kind === "policy" && !f.tree && startsBinary(f.path)) f.binary = true;
   }
   const firstScenario = files.find((f) => f.kind === "scenario");
   // without m4 the tree cannot be built: the policy.conf committed beside it opens, with the
@@ -273,12 +288,14 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
     if (f.tree!.readOnly) notice ??= `${f.tree!.readOnly}.`;
     warnings.push(`xsm studio: warning: ${at}: ${f.tree!.readOnly ? f.tree!.readOnly : `the policy tree ${f.name} ${doesNotBuild(f.tree!.diagnostics!)}`}`);
   }
+  for (const said of emptyAt.values()) warnings.push(`xsm studio: warning: ${said}; the page opens it to be written`);
   return {
     manifest: {
       title,
-      files: files.map((f, i) => ({ name: f.name, kind: f.kind, url: `files/${i}/${encodeURIComponent(basename(f.path))}`, ...(f.absolute ? { absolute: f.absolute } : {}) })),
+      files: files.map((f, i) => ({ name: f.name, kind: f.kind, url: `files/${i}/${encodeURIComponent(basename(f.path))}`, ...(f.absolute ? { absolute: f.absolute } : {}), ...(f.binary ? { binary: true as const } : {}) })),
       open: { ...(policy ? { policy: policy.name } : {}), ...(scenario ? { scenario: scenario.name } : {}) },
       ...(notice ? { notice } : {}),
+      ...(skipped.length ? { skipped } : {}),
     },
     paths: files.map((f) => f.path),
     contents: files.map((f) => f.content),
@@ -363,13 +380,33 @@ interface ScenarioLike {
   steps: unknown[];
 }
 
-function scenarioLike(path: string): ScenarioLike | undefined {
+/** What xsm simulate says of an empty policy file (src/io/read.ts), after "cannot read policy X: ". */
+const EMPTY_POLICY = "file is empty, expected a policy file";
+
+/** A .json of the DIR: a scenario, or why it is not offered (namedScenario's words, without the
+ *  path the page names it by; a syntax error's place as "line L, column C"). */
+function scenarioOrWhy(path: string): ScenarioLike | string {
   try {
-    if (statSync(path).size > MAX_POLICY_BYTES) return undefined;
-    const data = JSON.parse(readFileSync(path, "utf8")) as unknown;
-    return data && typeof data === "object" && Array.isArray((data as ScenarioLike).steps) ? (data as ScenarioLike) : undefined;
+    return namedScenario(path);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    const said = err.message.startsWith(path) ? err.message.slice(path.length) : err.message;
+    const at = /^:(\d+):(\d+): /.exec(said);
+    return at ? `line ${at[1]}, column ${at[2]}: ${said.slice(at[0].length)}` : said.replace(/^: /, "");
+  }
+}
+
+/** The file starts with the binary policy magic (a policy Xen loads as is). */
+function startsBinary(path: string): boolean {
+  const head = new Uint8Array(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    return isBinaryPolicy(head.subarray(0, readSync(fd, head, 0, 4, 0)));
   } catch {
-    return undefined;
+    return false; // (unreadable: served as the server serves it, a 404 the page reports)
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -537,6 +537,46 @@ describe("xsm studio in chromium", () => {
     });
   });
 
+  it("files that are no policy text or no scenario: an empty policy says so (at the scenario's /policy too), a binary one runs, a DIR lists what it leaves out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-unusable-"));
+    const s = { proc: undefined as ChildProcess | undefined };
+    try {
+      const doc = JSON.parse(readFileSync(join(examples, "nested-trust.json"), "utf8")) as Record<string, unknown>;
+      writeFileSync(join(dir, "empty.conf"), "");
+      writeFileSync(join(dir, "on-empty.json"), JSON.stringify({ ...doc, $schema: undefined, policy: "empty.conf" }));
+      execFileSync(process.execPath, [xsm, "compile", join(examples, "svp.conf"), "-o", join(dir, "svp.bin")]);
+      writeFileSync(join(dir, "on-binary.json"), JSON.stringify({ ...doc, $schema: undefined, policy: "svp.bin" }));
+      writeFileSync(join(dir, "package.json"), '{"name": "x"}');
+      const served = await serve(process.execPath, [xsm, "studio", dir, "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+      s.proc = served.proc;
+      expect(served.output()).toContain("xsm studio: warning: on-empty.json: /policy: cannot read policy empty.conf: file is empty, expected a policy file");
+      let page = await openPage(`${served.url}?scenario=on-empty.json&policy=empty.conf&view=decisions`);
+      await expectText(page.getByTestId("skipped"), "1 file not offered");
+      await expectText(page.getByTestId("skipped"), "package.json: /steps: missing: not a scenario");
+      await expectText(page.getByTestId("diagnostics").locator("li.diag.error"), "file is empty, expected a policy file");
+      await expectText(page.getByTestId("status"), "1 error");
+      await expectText(page.getByTestId("scenario-errors"), "on-empty.json: /policy");
+      await expectText(page.getByTestId("scenario-errors"), "cannot read policy empty.conf: file is empty, expected a policy file");
+      await page.close();
+      // the binary: its rule listing, read only; it loads as Xen loads it and the scenario runs as
+      // xsm simulate runs it (the explorer, which asks by a policy.conf's names, says why it cannot)
+      page = await openPage(`${served.url}?scenario=on-binary.json&policy=svp.bin&view=decisions`);
+      await expectText(page.getByTestId("status"), "compiles");
+      await expectText(page.getByTestId("editor").locator(".cm-content"), "allow");
+      await expectText(page.getByTestId("decision-result"), "A compiled binary policy");
+      const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(dir, "on-binary.json"), "--compare", "--json"], { encoding: "utf8" })) as { strategies: { strategy: string; steps: { step: number; rc: number | string }[] }[] };
+      const rcs = page.getByTestId("scenario-table").locator("td.rc");
+      await expectCount(rcs, cli.strategies.length * cli.strategies[0]!.steps.length);
+      const shown = await rcs.evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
+      expect(shown.sort()).toEqual(cli.strategies.flatMap((c) => c.steps.map((st) => [c.strategy, st.step, String(st.rc)])).sort());
+      await shot(page, "13-binary-policy");
+      await page.close();
+    } finally {
+      s.proc?.kill("SIGTERM");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe("saving edits to disk", () => {
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-save-"));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));

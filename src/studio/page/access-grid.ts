@@ -16,6 +16,7 @@ export interface GridCell {
 }
 
 export function renderAccessGrid(el: HTMLElement, policy: CompiledPolicy | undefined, index: PolicyIndex | undefined, onPick: (cell: GridCell) => void): void {
+  if (policy && !index) return fill(el, h("p", { class: "muted" }, "A compiled binary policy keeps no platform blocks: the grid is for SVP policy.conf source."));
   if (!policy || !index) return fill(el, h("p", { class: "muted" }, "The policy does not compile."));
   if (index.platforms.length === 0) return fill(el, h("p", { class: "muted" }, "No platform blocks in this policy: the grid is for SVP policies."));
   const labels = index.platforms.flatMap((p) => p.devices.map((d) => ({ platform: p.name, type: d.type })));

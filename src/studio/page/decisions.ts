@@ -55,6 +55,7 @@ export class DecisionExplorer {
   refresh(): void {
     const policy = this.view.policy();
     const index = this.view.index();
+    if (policy && !index) return this.decide();
     if (!policy || !index) return;
     const names = [...index.symbols.values()].filter((s) => s.kind === "type" || s.kind === "alias").map((s) => s.name).sort();
     fill(this.types, names.map((n) => h("option", { value: n })));
@@ -95,6 +96,8 @@ export class DecisionExplorer {
   decide(): void {
     const policy = this.view.policy();
     const index = this.view.index();
+    // (a binary policy compiles, but the form's names and classes come from a policy.conf's source)
+    if (policy && !index) return fill(this.result, h("div", { class: "muted" }, "A compiled binary policy: the explorer asks by the names a policy.conf declares, and a binary has no source here (xsm check BINARY --scontext ... --tcontext ... answers it)."));
     if (!policy || !index) return fill(this.result, h("div", { class: "muted" }, "The policy does not compile; fix its errors first."));
     if (!this.source.value.trim() || !this.target.value.trim()) return;
     const q: Question = { source: this.source.value.trim(), target: this.target.value.trim(), tclass: this.tclass.value, perm: this.perm.value, bools: this.boolValues };

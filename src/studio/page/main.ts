@@ -3,7 +3,8 @@
 // with the disk (disk-sync.ts: Save, conflicts, unsaved marks). Everything runs here: the same
 // compiler, decisions and simulator as the CLI, bundled (scripts/build-studio.mjs).
 import type { Span } from "../../diagnostics/diagnostic.js";
-import { hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { loadPolicyBytes } from "../../binary/load.js";
 import { compile } from "../../policy/index.js";
 import { parsePolicy } from "../../policy/parse.js";
 import type { CompiledPolicy } from "../../policy/types.js";
@@ -29,6 +30,9 @@ import { dirOf, Workspace } from "./workspace.js";
 
 /** The editor's name for a tree's m4 output (read only: no edit of it can reach the tree's files). */
 const M4_OUTPUT = "\0m4";
+
+/** What xsm simulate says of an empty policy file (src/io/read.ts), which the page says too. */
+const EMPTY_POLICY = "file is empty, expected a policy file";
 
 interface PolicyState {
   file: string;
@@ -107,6 +111,10 @@ class Studio {
     root.append(
       h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.disk.saveButton, this.status),
       ...(ws.manifest.notice ? [h("div", { class: "notice", testid: "notice", role: "alert" }, ws.manifest.notice)] : []),
+      // (what an editor leaves out of a folder, it says: a .json that is no scenario)
+      ...(ws.manifest.skipped?.length
+        ? [h("details", { class: "skipped", testid: "skipped" }, h("summary", {}, `${ws.manifest.skipped.length} file${ws.manifest.skipped.length > 1 ? "s" : ""} not offered`), h("ul", {}, ws.manifest.skipped.map((s) => h("li", {}, h("span", { class: "mono" }, s.name), `: ${s.reason}`))))]
+        : []),
       this.disk.message,
       this.disk.compareEl,
       (this.mainEl = h("main", {}, h("section", { class: "left" }, this.leftTabs, this.panes["policy"], this.panes["scenario-json"]), h("section", { class: "right" }, this.rightTabs, this.panes["decisions"], this.panes["scenario"]))),
@@ -155,7 +163,7 @@ class Studio {
       this.edit(this.tree.key(first), false);
     } else {
       this.editing = name;
-      this.policyEditor.load(this.ws.text(name) ?? "");
+      this.policyEditor.load(this.ws.text(name) ?? "", this.ws.binary(name) !== undefined);
       this.renderTreeBar();
     }
     this.compile();
@@ -422,6 +430,7 @@ class Studio {
   private compile(): void {
     const file = this.policyFile!;
     const tree = this.tree;
+    if (!tree && (this.ws.binary(file) || this.policyEditor.text === "")) return this.compileWhole(file);
     // a tree: m4's output, with every location pointed into the tree's files
     const text = tree ? tree.conf : this.policyEditor.text;
     const name = tree ? TREE_CONF : file;
@@ -456,6 +465,33 @@ class Studio {
     this.renderOutline();
     this.explorer.refresh();
     renderAccessGrid(this.gridEl, state.policy, state.index, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })));
+  }
+
+  /** A policy with no text to compile: a binary policy, loaded as xsm simulate loads it (its stats,
+   *  decisions and rule listing; no outline), or an empty file, which simulate refuses. */
+  private compileWhole(file: string): void {
+    const started = performance.now();
+    const bytes = this.ws.binary(file);
+    let state: PolicyState = { file, diagnostics: [error("input", EMPTY_POLICY)] };
+    if (bytes) {
+      try {
+        const loaded = loadPolicyBytes(bytes, file, { asXen: true });
+        state = { file, diagnostics: loaded.warnings, policy: loaded.policy };
+        // (its rule listing, as xsm compile lists a binary, read only: the diagnostics point into it)
+        this.policyEditor.load(loaded.text, true);
+      } catch (err) {
+        if (!(err instanceof PolicyError)) throw err;
+        state = { file, diagnostics: err.diagnostics };
+      }
+    }
+    this.state = state;
+    this.lastIndex = undefined;
+    this.policyEditor.showDiagnostics(state.diagnostics);
+    this.renderDiagnostics((this.lastMs = performance.now() - started));
+    if (bytes) fill(this.outlineEl, h("p", { class: "muted" }, "(a compiled binary policy: no source to outline)"));
+    else this.renderOutline();
+    this.explorer.refresh();
+    renderAccessGrid(this.gridEl, state.policy, undefined, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })));
   }
 
   /** The diagnostics of the text in the editor: all of a policy.conf's; a tree's in the file shown. */
@@ -565,6 +601,10 @@ class Studio {
         readPolicy: (d, rel) => {
           const name = this.ws.resolve(d, rel);
           const tree = this.treeFor(name);
+          // (a binary runs as Xen loads it; an empty file is refused as xsm simulate refuses it)
+          const bytes = this.ws.binary(name);
+          if (bytes) return bytes;
+          if (!tree && this.ws.text(name) === "") throw new PolicyError([error("input", `cannot read policy ${rel}: ${EMPTY_POLICY}`)]);
           if (!tree) return this.ws.text(name) ?? "";
           // (m4's errors stop the tree's build: reported at the JSON path naming it, as xsm simulate does)
           if (hasErrors(tree.m4Diagnostics)) throw new PolicyError(tree.m4Diagnostics.filter((x) => x.severity === "error"));

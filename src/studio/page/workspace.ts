@@ -8,14 +8,18 @@ export type SaveTarget = { url: string } | { refused: string };
 
 export class Workspace {
   private readonly texts = new Map<string, string>();
+  /** A compiled binary policy's bytes (its text is empty: nothing to show or edit). */
+  private readonly binaries = new Map<string, Uint8Array>();
   /** Each file's text as on disk when last loaded or saved, and its digest (the ETag it came with). */
   private readonly disk = new Map<string, { text: string; digest?: string }>();
   constructor(
     readonly manifest: StudioManifest,
     texts: Map<string, string>,
     digests: Map<string, string> = new Map(),
+    binaries: Map<string, Uint8Array> = new Map(),
   ) {
     for (const [k, v] of texts) this.texts.set(k, v), this.disk.set(k, { text: v, ...(digests.has(k) ? { digest: digests.get(k)! } : {}) });
+    for (const [k, v] of binaries) this.binaries.set(k, v), this.texts.set(k, ""), this.disk.set(k, { text: "" });
   }
 
   static async load(base: URL): Promise<Workspace> {
@@ -24,19 +28,21 @@ export class Workspace {
     const manifest = (await res.json()) as StudioManifest;
     const texts = new Map<string, string>();
     const digests = new Map<string, string>();
+    const binaries = new Map<string, Uint8Array>();
     // a policy tree's files are named inside the tree ("." + "modules/xen.te": "modules/xen.te")
-    const wanted = manifest.files.flatMap((f) => [{ name: f.name, url: f.url }, ...(f.tree?.files ?? []).map((t) => ({ name: joinPath(f.name, t.name), url: t.url }))]);
+    const wanted = manifest.files.flatMap((f) => [{ name: f.name, url: f.url, binary: f.binary }, ...(f.tree?.files ?? []).map((t) => ({ name: joinPath(f.name, t.name), url: t.url }))]);
     await Promise.all(
       wanted.map(async (f) => {
         const r = await fetch(new URL(f.url, base));
         if (!r.ok) throw new Error(`${f.name}: HTTP ${r.status}`);
+        if ("binary" in f && f.binary) return void binaries.set(f.name, new Uint8Array(await r.arrayBuffer()));
         texts.set(f.name, await r.text());
         // (the server's digest of the bytes: a save sends it back to detect a change on disk)
         const etag = r.headers.get("ETag");
         if (etag) digests.set(f.name, etag.replace(/^W\//, "").replace(/"/g, ""));
       }),
     );
-    return new Workspace(manifest, texts, digests);
+    return new Workspace(manifest, texts, digests, binaries);
   }
 
   get files(): StudioFile[] {
@@ -44,6 +50,10 @@ export class Workspace {
   }
   text(name: string): string | undefined {
     return this.texts.get(name);
+  }
+  /** A compiled binary policy's bytes, if the file is one. */
+  binary(name: string): Uint8Array | undefined {
+    return this.binaries.get(name);
   }
   setText(name: string, text: string): void {
     this.texts.set(name, text);
