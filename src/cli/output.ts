@@ -141,8 +141,10 @@ function overwritesInput(path: string, inputs: readonly string[]): string | unde
 }
 
 /** Writes every file, or none (throws CliError saying which and why); none may be one of `inputs`,
- *  the files the command read. */
-export async function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = []): Promise<void> {
+ *  the files the command read. `beforeReplace` runs once every file is staged, just before the
+ *  first rename: what it throws leaves every target as it was (the studio's save checks there that
+ *  the file is still the one the page loaded). */
+export async function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = [], beforeReplace?: () => void): Promise<void> {
   checkOutputs(files, inputs);
   const special = files.filter((f) => statOf(f.path)?.isFile() === false);
   const regular = files.filter((f) => !special.includes(f));
@@ -167,6 +169,12 @@ export async function writeOutputs(files: readonly OutputFile[], inputs: readonl
       }
     });
     await writeSpecial(special, cleanup);
+    try {
+      beforeReplace?.();
+    } catch (err) {
+      cleanup();
+      throw err;
+    }
     replaceAll(regular, targets, temps, staged);
   });
 }

@@ -21,7 +21,8 @@ export interface SaveSlot {
   name: string;
   /** Its real path at start: a link that leads elsewhere since is not written through. */
   real: string;
-  /** After a write: what the server serves follows the disk (a tree's m4 output). */
+  /** After a write or a read back: what the server serves follows the disk (a tree's m4 output,
+   *  built again when next served). */
   saved?(): void;
 }
 
@@ -67,6 +68,13 @@ function isUtf8(bytes: Uint8Array): boolean {
   }
 }
 
+/** The file changed on disk between the save's first check and its rename: the conflict to answer. */
+class ChangedMeanwhile extends Error {
+  constructor(readonly answer: SaveResponse) {
+    super("changed on disk meanwhile");
+  }
+}
+
 /** Writes `req.text` to the slot's file, or says why not; never throws for what the disk does. */
 export async function saveFile(slot: SaveSlot, req: SaveRequest): Promise<{ status: number; answer: SaveResponse }> {
   const got = readSlot(slot);
@@ -82,10 +90,22 @@ export async function saveFile(slot: SaveSlot, req: SaveRequest): Promise<{ stat
   // (the page holds U+FFFD for those bytes: writing its text would replace them)
   if (!isUtf8(bytes)) return { status: 422, answer: { error: `${slot.name} is not UTF-8 text on disk: the page shows its other bytes as U+FFFD, and saving would replace them` } };
   const digest = digestOf(bytes);
-  if (!req.overwrite && digest !== req.base) return { status: 409, answer: { conflict: `${slot.name} changed on disk since the page loaded it`, digest } };
+  const changed = (now: string) => ({ status: 409, answer: { conflict: `${slot.name} changed on disk since the page loaded it`, digest: now } });
+  if (!req.overwrite && digest !== req.base) return changed(digest);
+  // Checked again once the text is staged beside the file, just before the rename: writing a large
+  // text takes time another program may use. Without a lock (editors and git take none) a window
+  // of a few system calls remains between this read and the rename.
+  const stillBase = () => {
+    if (req.overwrite) return;
+    const again = readSlot(slot);
+    if ("err" in again) throw new ChangedMeanwhile({ conflict: `${slot.name} on disk: ${describeErrno(again.err)} (it was there when the save began)` });
+    const now = digestOf(again.bytes);
+    if (now !== req.base) throw new ChangedMeanwhile(changed(now).answer);
+  };
   try {
-    await writeOutputs([{ path: real, data: req.text }]);
+    await writeOutputs([{ path: real, data: req.text }], [], stillBase);
   } catch (err) {
+    if (err instanceof ChangedMeanwhile) return { status: 409, answer: err.answer };
     return { status: 500, answer: { error: err instanceof CliError ? err.message.split(real).join(slot.name) : `cannot write ${slot.name}: ${writeProblem(real, err).split(real).join(slot.name)}` } };
   }
   try {

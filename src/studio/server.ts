@@ -87,6 +87,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<str
   if (!entry) return send(res, 404, "not found\n");
   let body: Buffer;
   try {
+    entry.current?.();
     body = entry.content !== undefined ? Buffer.from(entry.content) : await readFile(entry.file!);
   } catch {
     return send(res, 404, "not found\n");

@@ -5,8 +5,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError, MAX_POLICY_BYTES } from "../cli/io.js";
-import { describeErrno } from "../io/read.js";
+import { CliError, MAX_POLICY_BYTES, readJsonFile, readPolicyFile } from "../cli/io.js";
+import { shortJson } from "../io/json.js";
+import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
@@ -20,6 +21,9 @@ export interface SiteEntry {
   /** Absolute file to send (read on each request), or fixed content. */
   file?: string;
   content?: string;
+  /** Brings `content` up to date just before it is served: a tree's files and m4's output after
+   *  saves or reads back (m4 runs then, once for all of them). */
+  current?: () => void;
   type: string;
 }
 
@@ -78,6 +82,8 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
   const entries: SiteEntry[] = PAGE_FILES.map((f) => ({ path: `/${f}`, file: join(pageDir, f), type: typeOf(f) }));
   entries.push({ path: "/", file: join(pageDir, "index.html"), type: typeOf("index.html") });
   const filesJson: SiteEntry = { path: "/files.json", content: "", type: typeOf("files.json") };
+  /** Each tree's catch-up, for files.json (which says whether each builds). */
+  const catchUps: (() => void)[] = [];
   const writeManifest = () => (filesJson.content = `${JSON.stringify(manifest, null, 2)}\n`);
   manifest.files.forEach((f, i) => {
     const content = collected.contents[i];
@@ -99,7 +105,9 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
       rebuilds.set(`/${info.rebuild}`, tree.served);
     }
     if (options.save && !tree.readOnly) {
-      // what a reload serves follows a save: the tree's files as on disk, m4 run over them again
+      // what a reload serves follows a save or a read back: the tree's files as on disk, m4 run
+      // over them again, when next served (once for a set of files saved or read back meanwhile)
+      let stale = false;
       const refresh = () => {
         fileEntries.forEach((e, j) => (e.content = readOrEmpty(join(tree.served.tree.dir, tree.served.files[j]!))));
         const answer = rebuiltFromDisk(tree.served);
@@ -109,10 +117,17 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
         else delete info.diagnostics;
         writeManifest();
       };
+      const catchUp = () => {
+        if (!stale) return;
+        stale = false;
+        refresh();
+      };
+      for (const e of [served, ...fileEntries]) e.current = catchUp;
+      catchUps.push(catchUp);
       files.forEach((t, j) => {
         // (Xen's flask files in xen.git's layout: the hypervisor's, not the tree's)
         const slot = t.name.split("/").includes("..") ? `${t.name} is outside the policy tree (Xen's own flask files): xsm studio writes only the tree's files` : slotFor(join(tree.served.tree.dir, t.name), t.name, tree.served.tree.dir);
-        if (typeof slot !== "string") slot.saved = refresh;
+        if (typeof slot !== "string") slot.saved = () => (stale = true);
         offer(saves, t, `save/${i}/${j}`, slot);
       });
     }
@@ -121,6 +136,7 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
   manifest.save = options.save ? { token } : { refused: options.noSave ?? EXPORT_CANNOT_SAVE };
   // (after the trees: files.json says where each is rebuilt and saved)
   writeManifest();
+  if (catchUps.length) filesJson.current = () => catchUps.forEach((c) => c());
   entries.push(filesJson);
   return { entries, manifest, rebuilds, saves, token, warnings: collected.warnings };
 }
@@ -228,11 +244,11 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
       if (data) addScenario(join(base, n), data);
     }
     if (!files.length) throw new CliError(`${target}: no policy (.conf) or scenario (.json with "steps") in this directory`);
-  } else if (target.endsWith(".json")) {
-    const data = scenarioLike(target);
-    if (!data) throw new CliError(`${target}: not a scenario (a JSON object with "domains" and "steps")`);
-    addScenario(resolve(target), data);
-  } else add(resolve(target), "policy");
+  } else if (target.endsWith(".json")) addScenario(resolve(target), namedScenario(target));
+  else {
+    namedPolicy(target);
+    add(resolve(target), "policy");
+  }
   for (const f of files) {
     const size = f.content !== undefined ? Buffer.byteLength(f.content) : statOf(f.path).size;
     if (size > MAX_POLICY_BYTES) throw new CliError(`${f.path}: larger than ${MAX_POLICY_BYTES / 1024 / 1024} MB`);
@@ -316,6 +332,29 @@ function statOf(path: string) {
     // worded as every command words a file it cannot read ("no such file")
     throw new CliError(`${path}: ${describeErrno(err)}`);
   }
+}
+
+/** A POLICY the user named is read as every command reads one (readPolicyFile): an empty file,
+ *  a binary policy or a FIFO is refused as they refuse it. One holding a NUL byte is a binary file
+ *  the page's editor cannot hold (nor save unchanged), refused in decodeStrictText's words; a
+ *  policy.conf that does not parse opens, its errors shown in the page, as xsm compile lists them. */
+function namedPolicy(path: string): void {
+  const text = readPolicyFile(path, "xsm studio");
+  const nul = text.indexOf("\0");
+  if (nul >= 0) throw new CliError(`${path}: binary file (NUL byte at offset ${encodePolicyText(text.slice(0, nul)).length}), expected policy text`);
+}
+
+/** A SCENARIO the user named, read as xsm simulate reads one (empty, binary, not JSON: refused with
+ *  the file, or its line and column); JSON that is no scenario at all is refused at the JSON path
+ *  that says so. One that is a scenario with mistakes opens, its errors shown in the page. */
+function namedScenario(path: string): ScenarioLike {
+  const data = readJsonFile(path, "scenario");
+  const not = 'not a scenario (a JSON object with "domains" and "steps")';
+  if (data === null || typeof data !== "object" || Array.isArray(data)) throw new CliError(`${path}: /: expected an object; got ${shortJson(data)}: ${not}`);
+  const steps = (data as { steps?: unknown }).steps;
+  if (steps === undefined) throw new CliError(`${path}: /steps: missing: ${not}`);
+  if (!Array.isArray(steps)) throw new CliError(`${path}: /steps: expected an array; got ${shortJson(steps)}: ${not}`);
+  return data as ScenarioLike;
 }
 
 interface ScenarioLike {

@@ -737,6 +737,98 @@ describe("xsm studio in chromium", () => {
       }
     });
 
+    it("two files changed on disk while both have edits: the bar lists both, each with its own Overwrite, Reload and Compare", async () => {
+      const copy = join(dir, "svp-two");
+      cpSync(examples, copy, { recursive: true });
+      const policy = join(copy, "svp.conf");
+      const scenario = join(copy, "nested-trust.json");
+      const policyText = readFileSync(policy, "utf8");
+      const scenarioText = readFileSync(scenario, "utf8");
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        const message = page.getByTestId("save-message");
+        await page.getByTestId("editor").locator(".cm-content").click();
+        await page.keyboard.press("Control+Home");
+        await page.keyboard.type("# the page's policy edit\n");
+        await page.locator(".tabs .tab[data-tab=scenario-json]").click();
+        await page.getByTestId("scenario-editor").locator(".cm-content").click();
+        await page.keyboard.press("Control+End");
+        await page.keyboard.type("\n");
+        writeFileSync(policy, `# another editor's policy edit\n${policyText}`);
+        const elsewhere = scenarioText.replace('"description": "', '"description": "(edited elsewhere) ');
+        writeFileSync(scenario, elsewhere);
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await expectAttr(message, "data-state", "conflict");
+        await expectText(message, "2 files changed on disk, and the page has unsaved edits to them.");
+        const rows = message.getByTestId("conflict");
+        await expectCount(rows, 2);
+        const row = (file: string) => message.locator(`li[data-file="${file}"]`);
+        await expectText(row("svp.conf"), "svp.conf changed on disk, and the page has unsaved edits to it.");
+        expect(await row("svp.conf").locator("button").allTextContents()).toEqual(["Overwrite svp.conf", "Reload from disk", "Compare"]);
+        expect(await row("nested-trust.json").locator("button").allTextContents()).toEqual(["Overwrite nested-trust.json", "Reload from disk", "Compare"]);
+        await shot(page, "18-two-files-changed-on-disk");
+        // Compare on one row shows that file
+        await row("nested-trust.json").getByTestId("compare").click();
+        await expectText(page.getByTestId("compare-view"), "nested-trust.json: your text in the page (−) against the file on disk (+)");
+        // Reload one (asked in its row): it leaves the list, the other stays with its choices
+        await row("svp.conf").getByTestId("reload-from-disk").click();
+        await expectText(row("svp.conf"), "Discard your edits to svp.conf");
+        await row("svp.conf").getByTestId("confirm-reload").click();
+        await expectText(page.getByTestId("save-lead"), "reloaded svp.conf from disk");
+        await expectCount(rows, 1);
+        await expectCount(row("nested-trust.json").getByTestId("overwrite"), 1);
+        expect(await page.getByTestId("compare-view").isHidden()).toBe(false);
+        // Overwrite the other: the page's text is written, and the bar says so alone
+        await row("nested-trust.json").getByTestId("overwrite").click();
+        await expectExactText(message, "saved nested-trust.json");
+        expect(readFileSync(scenario, "utf8")).not.toContain("(edited elsewhere)");
+        expect(readFileSync(scenario, "utf8")).toContain(scenarioText.trimEnd());
+        expect(readFileSync(policy, "utf8")).toBe(`# another editor's policy edit\n${policyText}`);
+        await page.locator(".tabs .tab[data-tab=policy]").click();
+        await expectText(page.getByTestId("editor").locator(".cm-content"), "# another editor's policy edit");
+        await expectCount(page.locator(".tabs .tab").getByTestId("unsaved"), 0);
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
+    it("several files of a policy tree changed on disk: taken together, and m4 runs once for them", async () => {
+      const copy = join(dir, "tree-batch");
+      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+      // (m4 as $M4 names it: a script that counts its runs)
+      const log = join(dir, "tree-batch-m4.log");
+      const counting = join(dir, "counting-m4");
+      writeFileSync(counting, `#!/bin/sh\necho run >> '${log}'\nexec m4 "$@"\n`, { mode: 0o755 });
+      const runs = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
+      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE, { ...process.env, M4: counting });
+      try {
+        const page = await openPage(`${s.url}?view=decisions`);
+        await page.getByTestId("tree-file").selectOption("modules/domU.te");
+        await expectText(page.getByTestId("status"), "compiles");
+        const rebuilds: string[] = [];
+        page.on("request", (r) => new URL(r.url()).pathname.startsWith("/rebuild/") && rebuilds.push(r.url()));
+        const before = runs();
+        const files = ["modules/domU.te", "modules/dom0.te", "modules/xen.te"];
+        for (const f of files) writeFileSync(join(copy, f), `# changed elsewhere: ${f}\n${readFileSync(join(copy, f), "utf8")}`);
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        const message = page.getByTestId("save-message");
+        await expectText(message, "changed on disk: reloaded");
+        for (const f of files) await expectText(message, f);
+        await expectText(page.getByTestId("editor").locator(".cm-content"), "# changed elsewhere: modules/domU.te");
+        await eventually(async () => rebuilds.length, (n) => n > 0);
+        await expectText(page.getByTestId("status"), "compiles");
+        // (a second rebuild, had one been asked for, would have been sent by now: they run in turn)
+        await new Promise((r) => setTimeout(r, 500));
+        expect(rebuilds).toHaveLength(1);
+        expect(runs() - before).toBe(1);
+        await page.close();
+      } finally {
+        s.proc.kill("SIGTERM");
+      }
+    });
+
     it("a policy tree's file changed on disk while edited: Reload from disk takes it, and the tree is built again with m4", async () => {
       const copy = join(dir, "tree-reload");
       cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });

@@ -2,7 +2,7 @@
 // "Compare") and asks, in one request, which of its files changed on disk (when it regains
 // focus): with the save's proof (token, this origin, JSON, loopback Host) and by slot only, never
 // a path from the request. The browser side: test/browser/.
-import { cpSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { treeReader } from "../../src/cli/scenario-input.js";
@@ -143,5 +143,44 @@ describe.skipIf(!hasM4)("a policy tree's file read back (needs GNU m4)", () => {
     expect((await http(server, `/${f.url}`)).body).toBe(text);
     expect((await http(server, `/${tree.url}`)).body).toContain("\nallow domU_t dom0_t:event send;\n");
     writeFileSync(te, original);
+  });
+
+  it("files read back together: m4 runs once for them, when the tree is next served, not once for each", async () => {
+    // (m4 as $M4 names it: a script that counts its runs, then runs m4)
+    const log = join(tmp, "m4-runs.log");
+    const counting = join(tmp, "counting-m4");
+    writeFileSync(counting, `#!/bin/sh\necho run >> '${log}'\nexec m4 "$@"\n`, { mode: 0o755 });
+    const runs = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
+    const m4 = process.env.M4;
+    process.env.M4 = counting;
+    const dom0 = join(dir, "modules/dom0.te");
+    const dom0Text = readFileSync(dom0, "utf8");
+    try {
+      const tree = fileOf(site, ".");
+      const slot = (name: string) => tree.tree!.files.find((t) => t.name === name)!.save!;
+      writeFileSync(te, `${original}allow domU_t dom0_t:event send;\n`);
+      writeFileSync(dom0, `${dom0Text}allow dom0_t domU_t:event send;\n`);
+      for (const name of ["modules/domU.te", "modules/dom0.te"]) expect((await pagePost(server, site, diskUrl(slot(name)), {})).status).toBe(200);
+      expect(runs()).toBe(0);
+      const built = (await http(server, `/${tree.url}`)).body;
+      expect(built).toContain("\nallow domU_t dom0_t:event send;\n");
+      expect(built).toContain("\nallow dom0_t domU_t:event send;\n");
+      expect(runs()).toBe(1);
+      // served again, files.json too: nothing changed since, m4 is not run again
+      expect((await http(server, "/files.json")).status).toBe(200);
+      expect((await http(server, `/${tree.url}`)).body).toBe(built);
+      expect(runs()).toBe(1);
+      // a file read back, then files.json asked for first: one run, and it says what m4 made
+      writeFileSync(te, original);
+      expect((await pagePost(server, site, diskUrl(slot("modules/domU.te")), {})).status).toBe(200);
+      expect((await http(server, "/files.json")).status).toBe(200);
+      expect((await http(server, `/${tree.url}`)).body).not.toContain("\nallow domU_t dom0_t:event send;\n");
+      expect(runs()).toBe(2);
+    } finally {
+      if (m4 === undefined) delete process.env.M4;
+      else process.env.M4 = m4;
+      writeFileSync(te, original);
+      writeFileSync(dom0, dom0Text);
+    }
   });
 });

@@ -56,6 +56,11 @@ export class Workspace {
     const d = this.disk.get(name);
     return d !== undefined && this.texts.get(name) !== d.text;
   }
+  /** The file has edits not saved; a policy tree (by its name): any of its files. */
+  edited(name: string): boolean {
+    const tree = this.manifest.files.find((f) => f.name === name)?.tree;
+    return tree ? tree.files.some((t) => this.dirty(joinPath(name, t.name))) : this.dirty(name);
+  }
   /** Files with edits not saved. */
   unsaved(): string[] {
     return [...this.texts.keys()].filter((n) => this.dirty(n));
