@@ -8,7 +8,7 @@ import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
-import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, filenameTransMessage, sourceRefusals } from "./xen-compat.js";
+import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
 
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
@@ -37,7 +37,9 @@ export function refusalDiagnostic(r: XenRefusal, asXen: boolean, _file?: string)
 
 /** What only libsepol refuses, as a warning whatever the mode: Xen loads the policy. */
 export function libsepolRefusalDiagnostic(r: LibsepolRefusal): Diagnostic {
-  return warning(r.code, `offset ${r.offset}: ${emptyConstraintMessage(r.what)}`);
+  const message =
+    r.code === "constraint-class-twice" ? emptyConstraintMessage(r.what) : r.code === "constraint-extra-perms" ? extraPermsConstraintMessage(r.what, r.permissions, r.nprim, r.named) : validatetransPermsMessage(r.what, r.permissions);
+  return warning(r.code, `offset ${r.offset}: ${message}`);
 }
 
 /** A read binary's findings in file order: Xen's refusals (errors when `asXen`) and what only

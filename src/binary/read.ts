@@ -47,12 +47,19 @@ export interface XenRefusal {
 /** A construct Xen's loader reads but libsepol's validate_policydb refuses, so checkpolicy -b,
  *  setools and audit2why cannot read the file: a warning whatever the mode, as Xen loads it. */
 export interface LibsepolRefusal {
-  /** A constraint node with no permissions, which checkpolicy writes for a class named twice in
-   *  one constrain (the source side's code, src/policy/resolve/constraints.ts). */
-  code: "constraint-class-twice";
+  /** constraint-class-twice: a constraint node with no permissions, which checkpolicy writes for a
+   *  class named twice in one constrain (the source side's code, src/policy/resolve/constraints.ts).
+   *  constraint-extra-perms: a constraint node with bits past the class's permissions;
+   *  validatetrans-perms: a validatetrans node with permissions. checkpolicy writes neither. */
+  code: "constraint-class-twice" | "constraint-extra-perms" | "validatetrans-perms";
   /** What it is, e.g. "class domain's constraint 2 of 3". */
   what: string;
   offset: number;
+  /** The node's permissions word, its class's permission count, and the names of the class's
+   *  own permissions among the word's bits. */
+  permissions: number;
+  nprim: number;
+  named: string[];
 }
 
 export interface ReadResult {
@@ -68,6 +75,14 @@ const CEXPR_MAXDEPTH = 5;
 /** Smallest encodings, to bound counts by the bytes left. */
 const EBITMAP_MIN = 12;
 const CONTEXT_MIN = 12;
+
+/** validate_constraint_nodes (libsepol 3.4) on one node's permissions word: a validatetrans
+ *  takes none; a constraint of a class with permissions takes some, and only the class's. */
+function libsepolRefusal(permissions: number, nprim: number, validatetrans: boolean): LibsepolRefusal["code"] | undefined {
+  if (validatetrans) return permissions !== 0 ? "validatetrans-perms" : undefined;
+  if (nprim > 0 && permissions === 0) return "constraint-class-twice";
+  return nprim < 32 && permissions >>> nprim !== 0 ? "constraint-extra-perms" : undefined;
+}
 
 /** Does `data` start with the binary policy magic (0xf97cff8c, little endian)? */
 export function isBinaryPolicy(data: Uint8Array): boolean {
@@ -171,15 +186,19 @@ class PolicyReader {
     return perms;
   }
 
-  /** read_cons_helper, with its RPN depth check. A class's constraint with no permissions (`cls`
-   *  with permissions) is noted: Xen reads it, libsepol's validate_constraint_nodes does not. */
-  constraints(n: number, allowXtarget: boolean, what: string, cls?: { name: string; nprim: number }): Constraint[] {
+  /** read_cons_helper, with its RPN depth check (`allowXtarget`: the class's validatetrans). The
+   *  permissions words libsepol 3.4's validate_constraint_nodes refuses and Xen reads as they are
+   *  are noted (libsepolRefusal). */
+  constraints(n: number, allowXtarget: boolean, what: string, cls: { name: string; nprim: number; perms: readonly Perm[] }): Constraint[] {
     const out: Constraint[] = [];
     for (let i = 0; i < n; i++) {
       const at = this.r.offset;
       const permissions = this.r.u32(what);
-      if (cls && cls.nprim > 0 && permissions === 0) {
-        this.libsepolRefusals.push({ code: "constraint-class-twice", what: `class ${cls.name}'s constraint ${i + 1} of ${n}`, offset: at });
+      const code = libsepolRefusal(permissions, cls.nprim, allowXtarget);
+      if (code) {
+        const node = `class ${cls.name}'s ${allowXtarget ? "validatetrans" : "constraint"} ${i + 1} of ${n}`;
+        const named = cls.perms.filter((p) => p.value >= 1 && p.value <= 32 && (permissions >>> (p.value - 1)) & 1).map((p) => p.name);
+        this.libsepolRefusals.push({ code, what: node, offset: at, permissions, nprim: cls.nprim, named });
       }
       const nexpr = this.r.count(`${what} expression`, 12);
       const expr: ConsExpr[] = [];
@@ -307,8 +326,8 @@ class PolicyReader {
         this.refusals.push({ code: "xen-common-prefix", what: `class ${name} inherits common ${common}`, xenLog: XEN_REFUSALS.commonPrefix, offset: at });
       }
       const perms = this.perms(nel, `class ${name}`);
-      const constraints = this.constraints(ncons, false, `class ${name} constraint`, { name, nprim });
-      const validatetrans = version >= 19 ? this.constraints(r.count("validatetrans", 8), true, `class ${name} validatetrans`) : [];
+      const constraints = this.constraints(ncons, false, `class ${name} constraint`, { name, nprim, perms });
+      const validatetrans = version >= 19 ? this.constraints(r.count("validatetrans", 8), true, `class ${name} validatetrans`, { name, nprim, perms }) : [];
       const defaults: [number, number, number, number] = [0, 0, 0, 0];
       if (version >= 27) {
         defaults[0] = r.u32("class defaults");

@@ -97,6 +97,26 @@ export function emptyConstraintMessage(what: string): string {
   return `${what} has no permissions, as checkpolicy writes for a class named twice in one constrain: ${emptyNodeConsequence(true)}`;
 }
 
+const LIBSEPOL_REFUSES = `libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it`;
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+/** A binary's constraint node with bits past its class's permissions (read.ts), which checkpolicy
+ *  never writes. Xen's read_cons_helper takes the word as it is and context_struct_compute_av
+ *  clears the node's bits from what is allowed when its expression fails: the class's own bits
+ *  are constrained as written, the others name no permission, so no check asks for them. */
+export function extraPermsConstraintMessage(what: string, permissions: number, nprim: number, named: readonly string[]): string {
+  const xen = named.length === 0 ? "that node checks nothing: none of its bits names a permission, so no check asks for them" : `that node constrains ${named.join(" ")} as written; its other bits name no permission, so no check asks for them`;
+  return `${what} has permissions ${hex(permissions)}, bits past the class's ${nprim} permission${nprim === 1 ? "" : "s"}, which checkpolicy never writes: Xen loads the binary (${xen}); ${LIBSEPOL_REFUSES}`;
+}
+
+/** A binary's validatetrans node with permissions (read.ts), which checkpolicy never writes (it
+ *  writes 0). Xen's security_validate_transition evaluates every validatetrans of the class and
+ *  never looks at the word (and no hook calls it: SecurityServer.validateTransition). */
+export function validatetransPermsMessage(what: string, permissions: number): string {
+  return `${what} has permissions ${hex(permissions)}, where checkpolicy writes none: Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class, whatever its permissions); ${LIBSEPOL_REFUSES}`;
+}
+
 /** xenRefusals of a compiled source policy, without writing its binary (the empty-avtab check
  *  looks at the rules: lower.ts hasUnconditionalEntry). For loaders, `xsm lint` and the editor. */
 export function sourceRefusals(ast: PolicyAst, symbols: Symbols, strict: boolean): Diagnostic[] {

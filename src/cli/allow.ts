@@ -4,7 +4,7 @@ import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
-import { CliError, displayName } from "./io.js";
+import { UsageError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkLogHasAvc, finish } from "./why.js";
 
@@ -23,11 +23,11 @@ export function registerAllow(program: Command, cli: CliContext): void {
     .option("--json", "print the rules as JSON");
   policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
-      if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new CliError(`--module: '${o.module}' is not a module name (letters, digits, _)`, 2);
+      if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new UsageError(`--module: '${o.module}' is not a module name (letters, digits, _)`);
       // --module lays out the text as a .te module; JSON has no module to write (it was dropped silently)
-      if (o.module !== undefined && o.json) throw new CliError("--json and --module contradict: give one", 2);
+      if (o.module !== undefined && o.json) throw new UsageError("--json and --module contradict: give one");
       // (the log defaults to -)
-      if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
+      if (policyPath === "-" && logPath === "-") throw new UsageError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file");
       const ap = await loadAnalysis(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { AllowSet } = await import("../analysis/audit2.js");

@@ -8,7 +8,7 @@ import type { Command } from "commander";
 import type { PolicyTree } from "../build/tree.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import { summary } from "./compile.js";
-import { CliError } from "./io.js";
+import { CliError, UsageError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkBinaryOptions, parseHandleUnknown, parseVersion } from "./compile-binary.js";
 import { checkOutputs, writeOutputs } from "./output.js";
@@ -28,9 +28,9 @@ interface BuildOptions extends PolicyInputOptions {
 
 async function runBuild(cli: CliContext, dir: string, opts: BuildOptions): Promise<void> {
   // m4 reads the tree's many files: standard input cannot be one (it said "-: no such directory")
-  if (dir === "-") throw new CliError("xsm build reads a policy tree, a directory, and standard input (-) is none: for one policy.conf on standard input, use xsm compile -", 2);
+  if (dir === "-") throw new UsageError("xsm build reads a policy tree, a directory, and standard input (-) is none: for one policy.conf on standard input, use xsm compile -");
   checkBinaryOptions(opts);
-  if (opts.format !== "text" && opts.conf === "-") throw new CliError(`--format ${opts.format} writes its document to stdout; --conf - wants it too`, 2);
+  if (opts.format !== "text" && opts.conf === "-") throw new UsageError(`--format ${opts.format} writes its document to stdout; --conf - wants it too`);
   return withFormat(cli, opts.format, () => build(cli, dir, opts));
 }
 

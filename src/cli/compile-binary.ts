@@ -4,7 +4,7 @@
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { failWith, type OutputFormat } from "./format.js";
-import { CliError, readPolicyInput } from "./io.js";
+import { UsageError, readPolicyInput } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
@@ -21,14 +21,14 @@ const HANDLE_UNKNOWN: Record<string, number> = { deny: 0, reject: 2, allow: 4 };
 export function parseVersion(text: string | undefined): number {
   if (text === undefined) return 30;
   const v = Number(text);
-  if (text !== "24" && text !== "30") throw new CliError(`-c ${text}: checkpolicy writes the Xen target only at versions 24 and 30`, 2);
+  if (text !== "24" && text !== "30") throw new UsageError(`-c ${text}: checkpolicy writes the Xen target only at versions 24 and 30`);
   return v;
 }
 
 export function parseHandleUnknown(text: string | undefined): number {
   if (text === undefined) return 0;
   const v = HANDLE_UNKNOWN[text];
-  if (v === undefined) throw new CliError(`-U ${text}: expected deny, reject or allow`, 2);
+  if (v === undefined) throw new UsageError(`-U ${text}: expected deny, reject or allow`);
   return v;
 }
 
@@ -38,7 +38,7 @@ export function checkBinaryOptions(opts: { output?: string; policyvers?: string;
   parseVersion(opts.policyvers);
   parseHandleUnknown(opts.handleUnknown);
   if (opts.output === undefined && (opts.policyvers !== undefined || opts.handleUnknown !== undefined)) {
-    throw new CliError(`${opts.policyvers !== undefined ? "-c" : "-U"} sets how the binary policy is written: give -o FILE too`, 2);
+    throw new UsageError(`${opts.policyvers !== undefined ? "-c" : "-U"} sets how the binary policy is written: give -o FILE too`);
   }
 }
 

@@ -4,7 +4,7 @@
 // per file, straight from here without loading commander or building its program.
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
-import { CliError, displayName, readPolicyInput } from "./io.js";
+import { CliError, UsageError, displayName, readPolicyInput } from "./io.js";
 import { checkOutputs, writeOutput, writeOutputs } from "./output.js";
 import type { CliContext, CliOutput } from "./context.js";
 import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
@@ -91,11 +91,11 @@ function matrixBytes(policy: CompiledPolicy): string {
 
 export async function runCompile(cli: CliContext, file: string, opts: CompileOptions): Promise<void> {
   if (opts.policyvers !== undefined || opts.handleUnknown !== undefined) (await import("./compile-binary.js")).checkBinaryOptions(opts);
-  if (opts.expand && opts.emitMatrix === "-") throw new CliError("--expand and --emit-matrix - both want stdout; write the matrix to a file", 2);
+  if (opts.expand && opts.emitMatrix === "-") throw new UsageError("--expand and --emit-matrix - both want stdout; write the matrix to a file");
   if (opts.format !== "text" && (opts.expand || opts.emitMatrix === "-")) {
-    throw new CliError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`, 2);
+    throw new UsageError(`--format ${opts.format} writes its document to stdout; ${opts.expand ? "--expand" : "--emit-matrix -"} wants it too`);
   }
-  if (opts.expand && opts.output !== undefined) throw new CliError("--expand and -o: write the binary from the expanded policy in a second run", 2);
+  if (opts.expand && opts.output !== undefined) throw new UsageError("--expand and -o: write the binary from the expanded policy in a second run");
   // the outputs' paths are checked before the compile prints anything
   const outputs = [...(opts.output !== undefined ? [{ path: opts.output, what: "binary policy", option: "-o" }] : []), ...(opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? [{ path: opts.emitMatrix, what: "matrix", option: "--emit-matrix" }] : [])];
   if (opts.format !== "text") return withFormat(cli, opts.format, () => (checkOutputs(outputs, [file]), compileReport(cli, file, opts)));

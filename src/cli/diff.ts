@@ -3,7 +3,7 @@
 import type { Command } from "commander";
 import type { AnalysisPolicy } from "../analysis/load.js";
 import { isDirectory, loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError } from "./io.js";
+import { CliError, UsageError } from "./io.js";
 import type { CliContext } from "./context.js";
 
 interface DiffOptions extends PolicyInputOptions {
@@ -16,7 +16,7 @@ async function load(path: string, options: PolicyInputOptions): Promise<Analysis
   try {
     return await loadAnalysis(path, path, options);
   } catch (err) {
-    if (err instanceof CliError) throw new CliError(err.message, 2, err.rendered);
+    if (err instanceof CliError && !err.usage) throw new CliError(err.message, 2, err.rendered);
     throw err;
   }
 }
@@ -31,7 +31,7 @@ export function registerDiff(program: Command, cli: CliContext): void {
     .option("--json", "print JSON");
   policyInputOptions(cmd)
     .action(async (oldPath: string, newPath: string, o: DiffOptions) => {
-      if (oldPath === "-" && newPath === "-") throw new CliError("standard input (-) can be read only once: give one of the policies as a file", 2);
+      if (oldPath === "-" && newPath === "-") throw new UsageError("standard input (-) can be read only once: give one of the policies as a file");
       // the tree options go to the tree(s) among the two; given with two files, loading refuses them
       const trees = [oldPath, newPath].map((p) => p !== "-" && isDirectory(p));
       const forFile: PolicyInputOptions = trees.some(Boolean) ? { mls: o.mls } : o;

@@ -9,7 +9,7 @@ import { renderDiagnostics } from "../diagnostics/render.js";
 import type { PermMap } from "../analysis/permmap.js";
 import type { FlowInput, FlowMode } from "../analysis/flowquery.js";
 import { asCliErrors, oneName, policyInputOptions, readPolicyArgument, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError, displayName, readTextFile } from "./io.js";
+import { CliError, UsageError, displayName, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { readFileSync } from "node:fs";
 
@@ -32,7 +32,7 @@ interface FlowCliOptions extends PolicyInputOptions {
 export const XEN_PERMMAP_URL = new URL("../../src/analysis/xen.permmap", import.meta.url);
 
 function integer(value: string, option: string): number {
-  if (!/^[+-]?\d+$/.test(value.trim())) throw new CliError(`${option}: expected an integer, got '${value}'`, 2);
+  if (!/^[+-]?\d+$/.test(value.trim())) throw new UsageError(`${option}: expected an integer, got '${value}'`);
   return Number(value);
 }
 
@@ -42,9 +42,9 @@ export function parseBooleans(spec: string): Record<string, boolean> {
   const out: Record<string, boolean> = {};
   for (const item of spec.split(",")) {
     const parts = item.split(":");
-    if (parts.length !== 2) throw new CliError(`-b: expected 'default' or NAME:true,NAME:false..., got '${item}'`, 2);
+    if (parts.length !== 2) throw new UsageError(`-b: expected 'default' or NAME:true,NAME:false..., got '${item}'`);
     const value = parts[1]!.toLowerCase();
-    if (value !== "true" && value !== "false") throw new CliError(`-b: a boolean's value is true or false, got '${parts[1]}' for ${parts[0]}`, 2);
+    if (value !== "true" && value !== "false") throw new UsageError(`-b: a boolean's value is true or false, got '${parts[1]}' for ${parts[0]}`);
     out[parts[0]!] = value === "true";
   }
   return out;
@@ -103,20 +103,20 @@ export function registerFlow(program: Command, cli: CliContext): void {
     .action(async (path: string, exclude: string[], o: FlowCliOptions) => {
       // usage errors, as -l's: -S with -A (seinfoflow silently takes -S; the synopsis is [-S | -A N])
       // and a weight outside 1-10
-      if (o.shortest_path && o.all_paths !== undefined) throw new CliError("-S (shortest paths) and -A (all paths) contradict: give one", 2);
+      if (o.shortest_path && o.all_paths !== undefined) throw new UsageError("-S (shortest paths) and -A (all paths) contradict: give one");
       const minWeight = integer(o.min_weight ?? "3", "-w");
-      if (minWeight < 1 || minWeight > 10) throw new CliError(`-w: the minimum weight is an integer 1-10, got '${o.min_weight}'`, 2);
+      if (minWeight < 1 || minWeight > 10) throw new UsageError(`-w: the minimum weight is an integer 1-10, got '${o.min_weight}'`);
       const limit = integer(o.limit_flows ?? "0", "-l");
-      if (limit < 0) throw new CliError("-l: the limit on flows cannot be negative", 2);
+      if (limit < 0) throw new UsageError("-l: the limit on flows cannot be negative");
       let mode: FlowMode = { kind: "out" };
       if (o.shortest_path) mode = { kind: "shortest" };
       else if (o.all_paths !== undefined) {
         const n = integer(o.all_paths, "-A");
-        if (n < 1) throw new CliError("-A: the maximum number of steps must be positive", 2);
+        if (n < 1) throw new UsageError("-A: the maximum number of steps must be positive");
         mode = { kind: "all", maxSteps: n };
       }
-      if (mode.kind !== "out" && o.target === undefined) throw new CliError("a path analysis (-S, -A) needs a target type (-t)", 2);
-      if (mode.kind === "out" && o.target !== undefined) throw new CliError("-t is for a path analysis (-S or -A); without one, the flows out of the source are listed", 2);
+      if (mode.kind !== "out" && o.target === undefined) throw new UsageError("a path analysis (-S, -A) needs a target type (-t)");
+      if (mode.kind === "out" && o.target !== undefined) throw new UsageError("-t is for a path analysis (-S or -A); without one, the flows out of the source are listed");
       const booleans = o.booleans === undefined ? undefined : parseBooleans(o.booleans);
       const map = await loadMap(o.map, cli);
       const input = await loadInput(path, o);

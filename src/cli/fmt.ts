@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { renderDiagnostic } from "../diagnostics/render.js";
 import { encodePolicyText } from "../io/read.js";
-import { CliError, STDIN, displayName, readPolicyFile } from "./io.js";
+import { CliError, UsageError, STDIN, displayName, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { writeOutputs } from "./output.js";
 
@@ -25,14 +25,14 @@ interface FmtOptions {
 }
 
 async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promise<void> {
-  if (opts.check && opts.write) throw new CliError("--check and --write: give one", 2);
+  if (opts.check && opts.write) throw new UsageError("--check and --write: give one");
   // standard input has no file to rewrite (a file named "-" would be written instead), and can
   // be read once
-  if (opts.write && files.includes(STDIN)) throw new CliError("--write rewrites files, and standard input (-) is none: leave out --write to print its layout", 2);
-  if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) is named more than once; it can be read only once", 2);
+  if (opts.write && files.includes(STDIN)) throw new UsageError("--write rewrites files, and standard input (-) is none: leave out --write to print its layout");
+  if (files.filter((f) => f === STDIN).length > 1) throw new UsageError("standard input (-) is named more than once; it can be read only once");
   const assumed = opts.stdinFilepath;
-  if (assumed !== undefined && !files.includes(STDIN)) throw new CliError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`, 2);
-  if (assumed === STDIN) throw new CliError("--stdin-filepath -: give the name of the file standard input stands for (as in its messages), not - itself", 2);
+  if (assumed !== undefined && !files.includes(STDIN)) throw new UsageError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`);
+  if (assumed === STDIN) throw new UsageError("--stdin-filepath -: give the name of the file standard input stands for (as in its messages), not - itself");
   // the name a file is laid out by and named by in messages; nothing is read from PATH or written to it
   const nameOf = (file: string): string => (file === STDIN && assumed !== undefined ? assumed : displayName(file));
   const { formatSource, kindOf, FormatError } = await import("../fmt/format.js");

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
 import { QueryError } from "../analysis/names.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError } from "./io.js";
+import { CliError, UsageError } from "./io.js";
 import type { CliContext } from "./context.js";
 
 type InfoOptions = Partial<Record<string, string | boolean | string[]>> & PolicyInputOptions & { expand?: boolean; json?: boolean; flat?: boolean; all?: boolean };
@@ -60,8 +60,8 @@ export function registerInfo(program: Command, cli: CliContext): void {
       }
       const asked = OPTIONS.filter(([, attr]) => o[attr] !== undefined);
       // seinfo --flat without a listing prints nothing at all
-      if (o.flat && asked.length === 0 && !o.all) throw new CliError("--flat prints listings without titles; give one (-t, -a, -c, --common, ... or --all)", 2);
-      if (o.flat && o.json) throw new CliError("--flat and --json are two output formats; give one", 2);
+      if (o.flat && asked.length === 0 && !o.all) throw new UsageError("--flat prints listings without titles; give one (-t, -a, -c, --common, ... or --all)");
+      if (o.flat && o.json) throw new UsageError("--flat and --json are two output formats; give one");
       const ap = await loadAnalysis(path, path, o);
       const { COMPONENTS, listings, renderListings, renderStatistics, statistics } = await import("../analysis/info.js");
       // --all: every listing, each with the NAME its own option gave (seinfo --all -t T lists type T)

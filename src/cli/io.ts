@@ -20,6 +20,8 @@ const CLI_ERROR = Symbol.for("xsm-policy.CliError");
 export class CliError extends Error {
   readonly exitCode: number;
   readonly rendered: boolean;
+  /** A usage error (UsageError), which the CLI's edge prints with the command's `--help` hint. */
+  readonly usage: boolean = false;
   constructor(message: string, exitCode = 1, rendered = false) {
     super(message);
     this.name = "CliError";
@@ -37,6 +39,17 @@ export class CliError extends Error {
   }
 }
 Object.defineProperty(CliError.prototype, CLI_ERROR, { value: true });
+
+/** What the command line asks for cannot be done as asked (options that contradict, a value out
+ *  of range): exit 2, and main.ts's report adds the `--help` hint commander gives its own usage
+ *  errors. Tell it by `usage`, not by class (the two copies of this module, above). */
+export class UsageError extends CliError {
+  override readonly usage = true;
+  constructor(message: string) {
+    super(message, 2);
+    this.name = "UsageError";
+  }
+}
 
 export { MAX_POLICY_BYTES };
 

@@ -10,7 +10,7 @@ import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { parseFormat } from "./format-option.js";
-import { CliError, STDIN, displayName, readJsonFile, readPolicyFile } from "./io.js";
+import { CliError, UsageError, STDIN, displayName, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { policyInputOptions, refuseTreeOptions, type PolicyInputOptions } from "./analysis-input.js";
@@ -33,7 +33,7 @@ function configPath(target: string, isDir: boolean, given?: string): string | un
 async function listChecks(cli: CliContext, opts: LintOptions): Promise<void> {
   const lint = await import("../lint/index.js");
   const { CATALOG } = await import("../diagnostics/catalog.js");
-  if (opts.format === "sarif") throw new CliError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings", 2);
+  if (opts.format === "sarif") throw new UsageError("--list prints the checks as text or, with --format json, as JSON; SARIF is for findings");
   if (opts.format === "json") {
     const checks = [
       ...lint.CHECKS.map((c) => ({ code: c.code, severity: c.severity, rationale: c.rationale, example: c.example })),
@@ -51,8 +51,8 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
   const lint = await import("../lint/index.js");
   // refused before standard input is read, in fmt's words
   const assumed = opts.stdinFilepath;
-  if (assumed !== undefined && target !== STDIN) throw new CliError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`, 2);
-  if (assumed === STDIN) throw new CliError("--stdin-filepath -: give the name of the file standard input stands for (as in its messages), not - itself", 2);
+  if (assumed !== undefined && target !== STDIN) throw new UsageError(`--stdin-filepath ${assumed}: it names the file standard input stands for; give - to read standard input`);
+  if (assumed === STDIN) throw new UsageError("--stdin-filepath -: give the name of the file standard input stands for (as in its messages), not - itself");
   const isDir = target !== STDIN && existsSync(target) && statSync(target).isDirectory();
   // PATH stands for a file (standard input is one policy.conf), so its config is looked up as a
   // file's, beside it, whatever is on disk at PATH

@@ -85,6 +85,12 @@ export function plainCompile(argv: readonly string[]): { file: string; output?: 
   return undefined;
 }
 
+/** The line under every usage error (exit 2): commander's, after its own, and report's, after a
+ *  command's UsageError. */
+function usageHint(command?: string): string {
+  return `(run 'npx xsm ${command === undefined ? "" : `${command} `}--help' for usage)`;
+}
+
 async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<Command> {
   const { Command } = await import("commander");
   const program = new Command("xsm")
@@ -98,7 +104,7 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     })
     .configureHelp({ subcommandTerm: (cmd) => `${cmd.name()} ${cmd.usage()}` })
     .showSuggestionAfterError(true)
-    .showHelpAfterError("(run 'npx xsm --help' for usage)");
+    .showHelpAfterError(usageHint());
   const wanted = requestedCommand(argv);
   // `xsm NAME ...` and `xsm help NAME` need only NAME (its help, errors and output never name the
   // others); the rest, as placeholders, are for `xsm --help` (also `xsm -h NAME`, which commander
@@ -108,7 +114,7 @@ async function buildProgram(cli: CliContext, argv: readonly string[]): Promise<C
     if (entry === wanted) (await entry.load())(program, cli);
     else if (!alone) program.command(entry.name).usage(entry.usage).description(entry.summary);
   }
-  for (const cmd of program.commands) cmd.showHelpAfterError(`(run 'npx xsm ${cmd.name()} --help' for usage)`);
+  for (const cmd of program.commands) cmd.showHelpAfterError(usageHint(cmd.name()));
   refuseConflictingRepeats(program);
   refuseEmptyArguments(program);
   return program;
@@ -128,7 +134,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       await runCompile(cli, plain.file, plain.output === undefined ? { format: "text" } : { format: "text", output: plain.output });
       return EXIT_OK;
     } catch (err) {
-      return report(err, io);
+      return report(err, io, "compile");
     }
   }
   const program = await buildProgram(cli, argv);
@@ -140,7 +146,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await program.parseAsync(argv, { from: "user" });
     return EXIT_OK;
   } catch (err) {
-    return report(err, io, (await import("commander")).CommanderError);
+    return report(err, io, requestedCommand(argv)?.name, (await import("commander")).CommanderError);
   }
 }
 
@@ -151,9 +157,10 @@ if (process.argv[1] !== undefined && /[\\/]main\.[jt]s$/.test(process.argv[1]) &
   void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => (process.exitCode = code));
 }
 
-/** The exit status for what a run threw, its message written; `commanderError` is commander's
- *  error class when commander parsed the arguments (a plain compile never loads it). */
-function report(err: unknown, io: CliIo, commanderError?: typeof CommanderError): number {
+/** The exit status for what a run threw, its message written (a usage error with the `--help`
+ *  hint of `command`, the one run); `commanderError` is commander's error class when commander
+ *  parsed the arguments (a plain compile never loads it). */
+function report(err: unknown, io: CliIo, command: string | undefined, commanderError?: typeof CommanderError): number {
   if (commanderError !== undefined && err instanceof commanderError) {
     // commander already wrote the message (and the usage hint) through configureOutput
     // (`xsm help NAME` ends with commander.help, `xsm NAME --help` with commander.helpDisplayed)
@@ -163,6 +170,7 @@ function report(err: unknown, io: CliIo, commanderError?: typeof CommanderError)
   if (err instanceof CliError) {
     // a message quotes what the user gave (a file name, an option's value): escaped as diagnostics are
     io.stderr.write(err.rendered ? err.message : `xsm: error: ${escapeUnshowable(err.message)}\n`);
+    if (err.usage) io.stderr.write(`${usageHint(command)}\n`);
     return err.exitCode;
   }
   if (err instanceof PolicyError) {

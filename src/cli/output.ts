@@ -13,7 +13,7 @@
 // warnings followed by the failure once the binary is made (checkpolicy's order).
 import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFile, writeFileSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { CliError } from "./io.js";
+import { CliError, UsageError } from "./io.js";
 import { holdSignals, type Staged } from "./signals.js";
 
 export interface OutputFile {
@@ -104,7 +104,7 @@ export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs:
   for (const f of files) {
     // a command that writes to stdout for `-` has taken it before here: anywhere else, `-` would
     // be a file named "-" in the current directory, which nobody means
-    if (f.path === "-") throw new CliError(`${cannotWrite(f)}: ${f.option ?? "the output"} takes a file name, not - (for standard output, name /dev/stdout)`, 2);
+    if (f.path === "-") throw new UsageError(`${cannotWrite(f)}: ${f.option ?? "the output"} takes a file name, not - (for standard output, name /dev/stdout)`);
     const why = precheck(f.path) ?? overwritesInput(f.path, inputs);
     if (why !== undefined) throw new CliError(`${cannotWrite(f)}: ${why}`);
   }
@@ -113,7 +113,7 @@ export function checkOutputs(files: readonly Omit<OutputFile, "data">[], inputs:
     const other = files.slice(0, i).find((g) => sameFile(g.path, f.path));
     if (other !== undefined) {
       const goes = other.option !== undefined ? `${other.option} writes ${other.what ? `the ${other.what}` : "another output"} to` : `${other.what ?? "another output"} goes to`;
-      throw new CliError(`${cannotWrite(f)}: ${goes} ${other.path}, the same file; give each output its own`, 2);
+      throw new UsageError(`${cannotWrite(f)}: ${goes} ${other.path}, the same file; give each output its own`);
     }
   }
 }

@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { basename, dirname, relative, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { loadPolicy } from "./compile.js";
-import { CliError, STDIN } from "./io.js";
+import { CliError, UsageError, STDIN } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
 
@@ -17,7 +17,7 @@ interface InitOptions {
 async function runInit(cli: CliContext, file: string, opts: InitOptions): Promise<void> {
   const { parsePlatformList, starterPolicy } = await import("../sim/starter.js");
   const parsed = parsePlatformList(opts.platforms);
-  if (!parsed.ok) throw new CliError(`--platforms: ${parsed.message}`, 2);
+  if (!parsed.ok) throw new UsageError(`--platforms: ${parsed.message}`);
   if (file !== "-" && statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new CliError(`cannot write ${file}: it is a directory; name the policy.conf to write`);
   if (file !== "-" && existsSync(file) && !opts.force) throw new CliError(`${file} exists; give --force to overwrite it`);
   const { formatSource } = await import("../fmt/format.js");

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { locationText } from "../analysis/load.js";
 import type { SearchHit, SearchKind, SearchQuery } from "../analysis/search.js";
 import { asCliErrors, commaList, loadAnalysis, oneName, policyInputOptions, singleDashLongOptions, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError } from "./io.js";
+import { UsageError } from "./io.js";
 import type { CliContext } from "./context.js";
 
 interface SearchOptions extends PolicyInputOptions {
@@ -49,7 +49,7 @@ const TWO_LETTER = ["ds", "dt", "ep", "Sp", "eb", "rs", "rt", "rc", "rd", "rb"];
 /** NAME=VALUE, with 1/0 as check --bool and flask-set-bool take them. */
 function parseBool(value: string, previous: Record<string, boolean> | undefined): Record<string, boolean> {
   const m = /^([^=\s]+)=(true|false|1|0)$/.exec(value);
-  if (!m) throw new CliError(`--set expects NAME=1, NAME=0, NAME=true or NAME=false, got '${value}'`, 2);
+  if (!m) throw new UsageError(`--set expects NAME=1, NAME=0, NAME=true or NAME=false, got '${value}'`);
   return { ...previous, [m[1]!]: m[2] === "true" || m[2] === "1" };
 }
 
@@ -101,22 +101,22 @@ function render(hits: SearchHit[], origins: boolean): string {
 
 function contradictions(o: SearchOptions): void {
   const effective = !!o.effective;
-  if (!effective && (o.scontext || o.tcontext || o.set)) throw new CliError("--scontext, --tcontext and --set apply to --effective only", 2);
-  if (effective && kindsOf(o).length > 0) throw new CliError("--effective lists granted permissions; it takes no rule type (-A, -T, ...)", 2);
+  if (!effective && (o.scontext || o.tcontext || o.set)) throw new UsageError("--scontext, --tcontext and --set apply to --effective only");
+  if (effective && kindsOf(o).length > 0) throw new UsageError("--effective lists granted permissions; it takes no rule type (-A, -T, ...)");
   if (effective && (o.ds || o.dt || o.rs || o.rt || o.rc || o.default || o.bool || o.origins)) {
-    throw new CliError("--effective takes -s, -t, -c, -p, --scontext, --tcontext and --set; not -ds/-dt/-r*/-D/-b/--origins", 2);
+    throw new UsageError("--effective takes -s, -t, -c, -p, --scontext, --tcontext and --set; not -ds/-dt/-r*/-D/-b/--origins");
   }
-  if (o.ep && o.Sp) throw new CliError("-ep (equal) and -Sp (subset) contradict", 2);
+  if (o.ep && o.Sp) throw new UsageError("-ep (equal) and -Sp (subset) contradict");
   // sesearch hands -p and -b to its TE query only: with role and range_transition rules alone
   // they would be ignored (an -p naming no permission of -c's class too)
   const kinds = kindsOf(o);
   if (kinds.length > 0 && kinds.every((k) => k === "role_allow" || k === "role_transition" || k === "range_transition")) {
     const te = [o.perms && "-p", o.bool && "-b", o.ep && "-ep", o.Sp && "-Sp", o.eb && "-eb", o.rb && "-rb"].filter(Boolean);
     const rules = kinds.includes("range_transition") ? (kinds.length > 1 ? "role and range_transition rules" : "range_transition rules") : "role allow and role_transition rules";
-    if (te.length > 0) throw new CliError(`${te.join(", ")} ${te.length > 1 ? "apply" : "applies"} to TE rules (-A, --auditallow, --dontaudit, -T ...); ${rules} have no permissions or booleans`, 2);
+    if (te.length > 0) throw new UsageError(`${te.join(", ")} ${te.length > 1 ? "apply" : "applies"} to TE rules (-A, --auditallow, --dontaudit, -T ...); ${rules} have no permissions or booleans`);
   }
-  if (o.source && o.scontext) throw new CliError("-s and --scontext both name the source; give one", 2);
-  if (o.target && o.tcontext) throw new CliError("-t and --tcontext both name the target; give one", 2);
+  if (o.source && o.scontext) throw new UsageError("-s and --scontext both name the source; give one");
+  if (o.target && o.tcontext) throw new UsageError("-t and --tcontext both name the target; give one");
 }
 
 export function registerSearch(program: Command, cli: CliContext): void {
@@ -160,7 +160,7 @@ export function registerSearch(program: Command, cli: CliContext): void {
   policyInputOptions(cmd, { shortDefine: false }) // -D is sesearch's default type
     .action(async (path: string, o: SearchOptions) => {
       contradictions(o);
-      if (!o.effective && kindsOf(o).length === 0) throw new CliError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans, --role_allow, --role_trans) or --effective", 2);
+      if (!o.effective && kindsOf(o).length === 0) throw new UsageError("give a rule type (-A, --auditallow, --dontaudit, --neverallow, -T, --type_change, --type_member, --range_trans, --role_allow, --role_trans) or --effective");
       const ap = await loadAnalysis(path, path, o);
       if (o.effective) {
         const { effectiveAccess, renderEffective } = await import("../analysis/effective.js");

@@ -10,7 +10,7 @@ import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
-import { CliError, STDIN, displayName } from "./io.js";
+import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
@@ -64,7 +64,7 @@ function readScenario(path: string): string {
 function strategyOption(text: string | undefined): Strategy | undefined {
   if (text === undefined) return undefined;
   if (!(STRATEGIES as readonly string[]).includes(text)) {
-    throw new CliError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`, 2);
+    throw new UsageError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`);
   }
   return text as Strategy;
 }
@@ -73,10 +73,10 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   const strategy = strategyOption(opts.strategy);
   if (opts.dot === "-") opts = { ...opts, dot: true }; // `-` is stdout, as elsewhere
   if (opts.dot === true && (opts.json || opts.compare)) {
-    throw new CliError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE", 2);
+    throw new UsageError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE");
   }
   // --compare's table shows no decisions, so --verbose would change nothing there
-  if (opts.compare && opts.verbose && !opts.json) throw new CliError("--verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)", 2);
+  if (opts.compare && opts.verbose && !opts.json) throw new UsageError("--verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)");
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture", option: "--svg" }] : [])];
   checkOutputs(pictures, [path]);
@@ -154,7 +154,7 @@ async function renderSvg(dot: string): Promise<string> {
 function untilOption(text: string | undefined, steps: number): { until?: number } {
   if (text === undefined) return {};
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > steps) throw new CliError(`--until takes a step number from 1 to ${steps}, not '${text}'`, 2);
+  if (!Number.isInteger(n) || n < 1 || n > steps) throw new UsageError(`--until takes a step number from 1 to ${steps}, not '${text}'`);
   return { until: n };
 }
 

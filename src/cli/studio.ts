@@ -6,7 +6,7 @@
 import { spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import type { Command } from "commander";
-import { CliError } from "./io.js";
+import { CliError, UsageError } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
@@ -24,14 +24,14 @@ const READ_ONLY = "xsm studio was started with --read-only: edits stay in the pa
 function portOption(text: string | undefined): number {
   if (text === undefined) return 0;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new CliError(`--port takes a TCP port from 1 to 65535, not '${text}'`, 2);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port takes a TCP port from 1 to 65535, not '${text}'`);
   return n;
 }
 
 async function runStudio(cli: CliContext, target: string | undefined, opts: StudioOptions): Promise<void> {
   const port = portOption(opts.port);
   // the page is served the files themselves (and a tree's rebuild reads them again): stdin is no file
-  if (target === "-") throw new CliError("xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory", 2);
+  if (target === "-") throw new UsageError("xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory");
   // a server, as xsm lsp: refused at start, not every tree failing on the page (nor exported so)
   if (opts.flaskDir !== undefined) {
     const problem = (await import("../build/tree.js")).flaskDirProblem(opts.flaskDir);
@@ -46,7 +46,7 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const names = site.manifest.files.map((f) => f.name).join(", ");
   // located at the option, as the other outputs' errors are (src/cli/output.ts)
   const cannot = `--export ${opts.export}: cannot write the site`;
-  if (opts.export === "-") throw new CliError(`${cannot}: --export takes a directory, not - (a site is many files)`, 2);
+  if (opts.export === "-") throw new UsageError(`${cannot}: --export takes a directory, not - (a site is many files)`);
   if (opts.export !== undefined) {
     const { exportSite, ExportRefused } = await import("../studio/export.js");
     if (statSync(opts.export, { throwIfNoEntry: false })?.isDirectory() === false) {

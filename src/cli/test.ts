@@ -12,7 +12,7 @@ import { CoverageTracker, allowSites } from "../analysis/coverage.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError, STDIN, displayName, readTextFile } from "./io.js";
+import { CliError, UsageError, STDIN, displayName, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
 
@@ -168,9 +168,9 @@ async function runScenario(l: Extract<Loaded, { kind: "scenario" }>, coverage?: 
 }
 
 async function runTest(cli: CliContext, files: string[], o: TestOptions): Promise<void> {
-  if (files.filter((f) => f === STDIN).length > 1) throw new CliError("standard input (-) can be read only once", 2);
+  if (files.filter((f) => f === STDIN).length > 1) throw new UsageError("standard input (-) can be read only once");
   // (checked before any test runs; '-' would be a file named '-')
-  if (o.junit === STDIN) throw new CliError("--junit -: cannot write the JUnit report: --junit takes a file name, not - (the results already go to standard output; --json makes them one document)", 2);
+  if (o.junit === STDIN) throw new UsageError("--junit -: cannot write the JUnit report: --junit takes a file name, not - (the results already go to standard output; --json makes them one document)");
   if (o.junit !== undefined) checkOutputs([{ path: o.junit, what: "JUnit report", option: "--junit" }], files);
   const problems: string[] = [];
   const loaded: Loaded[] = [];

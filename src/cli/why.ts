@@ -6,7 +6,7 @@ import type { AvcLine } from "../analysis/avcline.js";
 import type { Explanation } from "../analysis/why.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog, type LogSummary } from "./avclog.js";
-import { CliError, displayName } from "./io.js";
+import { CliError, UsageError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
 
 interface WhyOptions extends PolicyInputOptions {
@@ -43,9 +43,9 @@ export function registerWhy(program: Command, cli: CliContext): void {
     .option("--json", "one JSON object per avc line");
   policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: WhyOptions) => {
-      if (o.json && o.plain) throw new CliError("--json and --plain contradict: give one", 2);
+      if (o.json && o.plain) throw new UsageError("--json and --plain contradict: give one");
       // (the log defaults to -)
-      if (policyPath === "-" && logPath === "-") throw new CliError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file", 2);
+      if (policyPath === "-" && logPath === "-") throw new UsageError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file");
       const ap = await loadAnalysis(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { audit2whyText, explanationText } = await import("../analysis/audit2.js");

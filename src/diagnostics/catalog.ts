@@ -76,6 +76,18 @@ export const CATALOG = {
     "A constrain statement names a class twice: checkpolicy gives the permissions to the class's last node and writes the others with none. Xen loads the binary (those nodes check nothing); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it. Reading a binary, the same warning names each such node by its offset.",
     sentence,
   ),
+  "constraint-extra-perms": entry(
+    "warning",
+    "binary policy",
+    "A binary's constraint node has permission bits past its class's permissions, which checkpolicy never writes. Xen loads the binary (the node constrains the class's permissions among its bits; the others name no permission, so no check asks for them); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
+    sentence,
+  ),
+  "validatetrans-perms": entry(
+    "warning",
+    "binary policy",
+    "A binary's validatetrans node has permissions, where checkpolicy writes none. Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
+    sentence,
+  ),
   "constraint-no-perms": entry(
     "warning",
     "policy text",

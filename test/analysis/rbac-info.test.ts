@@ -66,8 +66,8 @@ describe("xsm info listings: what seinfo leaves unsaid", () => {
     return { code: r.code, stderr: r.stderr };
   };
   it("--flat without a listing, and --flat with --json, are usage errors (seinfo --flat alone prints nothing)", async () => {
-    expect(await err("--flat")).toEqual({ code: 2, stderr: "xsm: error: --flat prints listings without titles; give one (-t, -a, -c, --common, ... or --all)\n" });
-    expect(await err("--flat", "-t", "--json")).toEqual({ code: 2, stderr: "xsm: error: --flat and --json are two output formats; give one\n" });
+    expect(await err("--flat")).toEqual({ code: 2, stderr: "xsm: error: --flat prints listings without titles; give one (-t, -a, -c, --common, ... or --all)\n(run 'npx xsm info --help' for usage)\n" });
+    expect(await err("--flat", "-t", "--json")).toEqual({ code: 2, stderr: "xsm: error: --flat and --json are two output formats; give one\n(run 'npx xsm info --help' for usage)\n" });
   });
   it("a name seinfo would match to nothing is an error saying why (seinfo prints an empty listing)", async () => {
     expect(await err("--permissive", "ga2_t")).toEqual({ code: 1, stderr: "xsm: error: --permissive: 'ga2_t' is an alias of guest_a_t; seinfo matches --permissive against primary names (give guest_a_t)\n" });

@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { compileBinary, rewriteBinary } from "../../src/binary/compile.js";
 import { loadBinary } from "../../src/binary/load.js";
 import { readPolicy } from "../../src/binary/read.js";
+import { extraPermsConstraintMessage } from "../../src/binary/xen-compat.js";
 import { compile } from "../../src/policy/index.js";
 import { analyzeText } from "../../src/lsp/analysis.js";
 import { xsm } from "../cli/run.js";
@@ -56,7 +57,7 @@ describe("a binary's constraint node with no permissions: Xen loads it, libsepol
   const at = (ds: readonly D[]) => ds.filter((d) => d.code === "constraint-class-twice").map((d) => `${d.severity} ${d.message.slice(0, d.message.indexOf(" has "))}`);
 
   it("the reader notes each such node of a class with permissions, by its offset", () => {
-    expect(readPolicy(bytes(handMade)).libsepolRefusals).toEqual([{ code: "constraint-class-twice", what: "class resource's constraint 1 of 2", offset: 130 }]);
+    expect(readPolicy(bytes(handMade)).libsepolRefusals).toEqual([{ code: "constraint-class-twice", what: "class resource's constraint 1 of 2", offset: 130, permissions: 0, nprim: 2, named: [] }]);
     expect(readPolicy(bytes(checkpolicys)).libsepolRefusals.map((r) => r.what)).toEqual(["class domain's constraint 2 of 2"]);
   });
 
@@ -84,5 +85,50 @@ describe("a binary's constraint node with no permissions: Xen loads it, libsepol
         `Xen loads the binary (that node checks nothing); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it\n`,
     );
     expect(r.stdout).toMatch(/warnings\s+1\b/);
+  });
+});
+
+describe("a binary's constraint words checkpolicy never writes: Xen loads them, libsepol refuses them", () => {
+  const extraBits = "test/fixtures/binary/hand-made/constrain-extra-bits.bin";
+  const vtPerms = "test/fixtures/binary/hand-made/validatetrans-perms.bin";
+  const bytes = (path: string) => new Uint8Array(readFileSync(path));
+  const ctx = (t: string) => `system_u:system_r:${t}`;
+  const codes = (ds: readonly D[]) => ds.filter((d) => d.code.endsWith("-perms") || d.code === "constraint-class-twice").map((d) => `${d.code} ${d.severity}`);
+
+  it("notes a constraint's bits past its class's permissions, with the permissions among them", () => {
+    const { libsepolRefusals } = readPolicy(bytes(extraBits));
+    expect(libsepolRefusals).toEqual([{ code: "constraint-extra-perms", what: "class resource's constraint 1 of 2", offset: 130, permissions: 6, nprim: 2, named: ["unplug"] }]);
+  });
+
+  it("notes a validatetrans with permissions", () => {
+    const { libsepolRefusals } = readPolicy(bytes(vtPerms));
+    expect(libsepolRefusals).toEqual([{ code: "validatetrans-perms", what: "class resource's validatetrans 1 of 1", offset: 302, permissions: 1, nprim: 2, named: ["plug"] }]);
+  });
+
+  it("a warning whether loaded as Xen loads it or rewritten under --strict", () => {
+    for (const [file, code] of [[extraBits, "constraint-extra-perms"], [vtPerms, "validatetrans-perms"]] as const) {
+      expect(codes(loadBinary(bytes(file), file, { asXen: true }).warnings), "Xen loads it").toEqual([`${code} warning`]);
+      expect(codes(rewriteBinary(bytes(file), file, { strict: true }).warnings)).toEqual([`${code} warning`]);
+    }
+  });
+
+  it("decides as Xen: the node still constrains unplug, the extra bit asks for nothing", () => {
+    expect(extraPermsConstraintMessage("n", 0x4, 2, [])).toContain("(that node checks nothing: none of its bits names a permission, so no check asks for them)");
+    const policy = loadBinary(bytes(extraBits), extraBits).policy;
+    expect(policy.check(ctx("dom0_t"), ctx("nic_t"), "resource", "unplug").allowed).toBe(false);
+    expect(policy.check(ctx("dom0_t"), ctx("nic_t"), "resource", "plug").allowed).toBe(true);
+  });
+
+  it("says what Xen does with each on the command line, exit 0", async () => {
+    const [r, v] = await Promise.all([xsm("compile", extraBits, "--strict", "-o", "/dev/null"), xsm("compile", vtPerms, "--strict", "-o", "/dev/null")]);
+    expect([r.code, v.code]).toEqual([0, 0]);
+    expect(r.stderr).toBe(
+      `${extraBits}: warning: offset 130: class resource's constraint 1 of 2 has permissions 0x6, bits past the class's 2 permissions, which checkpolicy never writes: ` +
+        `Xen loads the binary (that node constrains unplug as written; its other bits name no permission, so no check asks for them); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it\n`,
+    );
+    expect(v.stderr).toContain(
+      `${vtPerms}: warning: offset 302: class resource's validatetrans 1 of 1 has permissions 0x1, where checkpolicy writes none: ` +
+        `Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class, whatever its permissions); libsepol refuses it`,
+    );
   });
 });

@@ -41,6 +41,34 @@ describe("xsm", () => {
     expect(hint).toMatch(/^\(run 'npx xsm( \w+)? --help' for usage\)$/);
   });
 
+  // usage errors a command raises itself (UsageError) get the hint where commander's do: at
+  // main.ts's report, with the command run (the plain `compile FILE -o OUT` path included)
+  it.each([
+    [["fmt", "--check", "--write", policy], "--check and --write: give one", "fmt"],
+    [["compile", policy, "--expand", "-o", "/dev/null"], "--expand and -o", "compile"],
+    [["compile", policy, "-o", "-"], "takes a file name, not -", "compile"],
+    [["diff", "-", "-"], "standard input (-) can be read only once", "diff"],
+    [["search", policy, "-s", "a", "--scontext", "b", "--effective"], "give one", "search"],
+  ])("a command's own usage error %j: one line and the command's hint, exit 2", async (argv, message, name) => {
+    const r = await xsm(...argv);
+    expect([r.code, r.stdout]).toEqual([2, ""]);
+    const lines = r.stderr.split("\n");
+    expect(lines[0]).toContain(message);
+    expect(lines.slice(1)).toEqual([`(run 'npx xsm ${name} --help' for usage)`, ""]);
+  });
+
+  it("diff's trouble (exit 2, as diff(1)) is no usage error: no hint", async () => {
+    const r = await xsm("diff", join(dir, "no-such.conf"), policy);
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain("--help");
+  });
+
+  it("raises every exit-2 error of a command as a UsageError (the hint is added in one place)", () => {
+    const cli = "src/cli";
+    const bare = readdirSync(cli).filter((f) => /CliError\([^;]*,\s*2\s*\)/.test(readFileSync(join(cli, f), "utf8")));
+    expect(bare).toEqual([]);
+  });
+
   // every command `xsm --help` lists, but those that run on nothing (the editor's server, a
   // starter file, the studio on the examples): info and lint, whose policy is optional for other
   // reasons, said "missing ..." with no hint

@@ -1,7 +1,8 @@
-// Live: libsepol (checkpolicy 3.4's -b) refuses a binary's constraint node with no permissions
+// Live: libsepol (checkpolicy 3.4's -b) refuses a binary's constraint permissions word
 // ("validate_constraint_nodes: Invalid constraint expr") exactly where xsm's reader notes one
-// (constraint-class-twice at its offset), over every committed binary fixture; and the hand-made
-// fixture is checkpolicy's bytes of its source but for that node's permissions word.
+// (constraint-class-twice: none; constraint-extra-perms: bits past the class's; validatetrans-perms:
+// any), over every committed binary fixture; and each hand-made fixture is checkpolicy's bytes of
+// its source but for that one word.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +14,7 @@ import { repoRoot } from "./harness.js";
 const dir = join(repoRoot, "test/fixtures/binary");
 const binaries = ["edge", "read-only", "v24", "hand-made"].flatMap((d) => readdirSync(join(dir, d)).filter((f) => f.endsWith(".bin")).map((f) => join(d, f)));
 
-describe("constraint nodes with no permissions: noted where libsepol refuses them, live", () => {
+describe("constraint permissions words: noted where libsepol refuses them, live", () => {
   const tmp = mkdtempSync(join(tmpdir(), "xsm-noperm-"));
 
   it.each(binaries)("%s", (name) => {
@@ -23,14 +24,20 @@ describe("constraint nodes with no permissions: noted where libsepol refuses the
     expect(read.libsepolRefusals.length > 0, back.stderr).toBe(back.stderr.includes("validate_constraint_nodes: Invalid constraint expr"));
   });
 
-  it("the hand-made binary differs from checkpolicy's only in the zeroed permissions word", () => {
-    const conf = join(dir, "hand-made/constrain-zero.conf");
-    execFileSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", join(tmp, "p.bin"), conf], { stdio: "ignore" });
-    const theirs = readFileSync(join(tmp, "p.bin"));
-    const ours = readFileSync(join(dir, "hand-made/constrain-zero.bin"));
+  // Each hand-made binary is checkpolicy's bytes of its source but for one permissions word.
+  it.each([
+    ["constrain-zero", 130, "constraint-class-twice"],
+    ["constrain-extra-bits", 130, "constraint-extra-perms"],
+    ["validatetrans-perms", 302, "validatetrans-perms"],
+  ] as const)("hand-made %s differs from checkpolicy's binary only in the word at %d, which xsm notes", (name, offset, code) => {
+    const conf = join(dir, `hand-made/${name}.conf`);
+    execFileSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", join(tmp, `${name}.bin`), conf], { stdio: "ignore" });
+    const theirs = readFileSync(join(tmp, `${name}.bin`));
+    const ours = readFileSync(join(dir, `hand-made/${name}.bin`));
     const differ = [...theirs.keys()].filter((i) => theirs[i] !== ours[i]);
     expect(ours.length).toBe(theirs.length);
-    expect(differ).toEqual([130]);
-    expect(theirs.readUInt32LE(130)).not.toBe(0);
+    expect(differ).toEqual([offset]);
+    expect(readPolicy(new Uint8Array(theirs)).libsepolRefusals, "checkpolicy's own bytes are clean").toEqual([]);
+    expect(readPolicy(new Uint8Array(ours)).libsepolRefusals.map((r) => [r.code, r.offset])).toEqual([[code, offset]]);
   });
 });
