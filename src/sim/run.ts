@@ -8,6 +8,7 @@ import type { DeviceState, DomainTable, Strategy } from "../hypervisor/types.js"
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
+import { isBinaryPolicy } from "../binary/read.js";
 import { parsePolicy } from "../policy/parse.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
 import type { CompiledPolicy, PolicyImage } from "../policy/types.js";
@@ -193,8 +194,11 @@ function compileFile(
     if (built?.locate) locators.set(loaded.policy.image, built.locate);
     return { policy: loaded.policy, diagnostics: [], platforms };
   } catch (err) {
-    if (err instanceof PolicyError) return { diagnostics: built?.diagnostic ? err.diagnostics.map(built.diagnostic) : err.diagnostics };
-    throw err;
+    if (!(err instanceof PolicyError)) throw err;
+    if (built?.diagnostic) return { diagnostics: err.diagnostics.map(built.diagnostic) };
+    // a binary's diagnostics are placed by offset, without the file (the CLI names it at the edge)
+    if (data instanceof Uint8Array && isBinaryPolicy(data)) return { diagnostics: err.diagnostics.map((d) => (d.span ? d : { ...d, message: `cannot load binary policy ${rel}: ${d.message}` })), unread: true };
+    return { diagnostics: err.diagnostics };
   }
 }
 

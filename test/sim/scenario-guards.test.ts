@@ -1,7 +1,7 @@
 // The scenario inputs an outside fuzzing campaign crashed or stalled xsm with (exit 70, a FIFO
 // waited on forever, quadratic error reporting, a 20 MB value echoed into stderr), each kept as a
 // regression test: every one is now a located error, in bounded time.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,6 +42,8 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "xsm-scenario-guards-"));
   copyFileSync(join(examples, "svp.conf"), join(dir, "svp.conf"));
   writeFileSync(join(dir, "empty.conf"), "");
+  // a binary policy cut short: its diagnostics are placed by offset only
+  writeFileSync(join(dir, "cut.bin"), readFileSync(join(import.meta.dirname, "../fixtures/binary/hand-made/constrain-zero.bin")).subarray(0, 100));
   mkdirSync(join(dir, "policies"));
   execFileSync("mkfifo", [join(dir, "fifo.conf")]);
   execFileSync("mkfifo", [join(dir, "fifo.json")]);
@@ -57,6 +59,7 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     ["a policy that names a directory", scenario({ policy: "policies" }), /\/policy: cannot read policy policies: is a directory/],
     ["a policy that is an empty file", scenario({ policy: "empty.conf" }), /\/policy: cannot read policy empty.conf: file is empty/],
     ["a policy that is a FIFO", scenario({ policy: "fifo.conf" }), /\/policy: cannot read policy fifo.conf: not a regular file \(a FIFO\)/],
+    ["a binary policy cut short", scenario({ policy: "cut.bin" }), /\/policy: cannot load binary policy cut.bin: offset \d+: /],
   ])("%s is a located error", (_what, doc, message) => {
     const errors = refusal(write("p.json", JSON.stringify(doc)));
     expect(errors.join("\n")).toMatch(message);
@@ -66,6 +69,7 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     ["a directory", "policies"],
     ["an empty file", "empty.conf"],
     ["a FIFO", "fifo.conf"],
+    ["a binary policy cut short", "cut.bin"],
   ])("a load_policy step naming %s fails at run time as a load, not a crash", (_what, policy) => {
     const doc = scenario({ steps: [{ as: "svp-hwdom", op: "load_policy", policy }] });
     const loaded = loadScenario(write("lp.json", JSON.stringify(doc)));
@@ -76,7 +80,7 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     if (!prepared.ok) return;
     const load = prepared.value.loads.get(0)!;
     expect(load.policy).toBeUndefined();
-    expect(load.diagnostics[0]!.message).toMatch(new RegExp(`cannot read policy ${policy}`));
+    expect(load.diagnostics[0]!.message).toMatch(new RegExp(`cannot (read|load binary) policy ${policy}`));
   });
 
   it("a scenario file that is a FIFO, a directory, a device or empty is refused without reading it", () => {
