@@ -65,10 +65,10 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
     cli.io.stdout.write(`xsm studio: wrote ${written.length} files to ${opts.export} (${names})\n  serve it from any static file server, e.g. python3 -m http.server -d ${opts.export}\n`);
     return;
   }
-  const { startServer } = await import("../studio/server.js");
+  const { serveSite } = await import("../studio/server.js");
   let server;
   try {
-    server = await startServer(site.entries, port, { trees: site.rebuilds, saves: site.saves, token: site.token });
+    server = await serveSite(site, port);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new CliError(code === "EADDRINUSE" ? `port ${port} is in use; pick another with --port, or leave it out for a free one` : `cannot listen on 127.0.0.1:${port}: ${(err as Error).message}`);

@@ -22,7 +22,7 @@ import { MAX_POLICY_BYTES } from "../io/read.js";
 import { DISK_STATE, type DiskStateRequest, type DiskStateResponse, type RebuildRequest, type SaveRequest } from "./manifest.js";
 import { rebuildTree, type ServedTree } from "./rebuild.js";
 import { diskDigests, digestOf, readDisk, saveFile, type SaveSlot } from "./save.js";
-import type { SiteEntry } from "./site.js";
+import type { Site, SiteEntry } from "./site.js";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -43,6 +43,11 @@ export interface Rebuilds {
   trees: Map<string, ServedTree>;
   saves?: Map<string, SaveSlot>;
   token: string;
+}
+
+/** Serves a built site with the rebuilds, saves and token it was made with (xsm studio's server). */
+export function serveSite(site: Site, port = 0): Promise<StudioServer> {
+  return startServer(site.entries, port, { trees: site.rebuilds, saves: site.saves, token: site.token });
 }
 
 export function startServer(entries: SiteEntry[], port = 0, rebuilds?: Rebuilds): Promise<StudioServer> {

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { treeReader } from "../../src/cli/scenario-input.js";
 import { diskUrl, DISK_STATE, type DiskStateResponse, type DiskTextResponse } from "../../src/studio/manifest.js";
 import { digestOf } from "../../src/studio/save.js";
-import { startServer, type StudioServer } from "../../src/studio/server.js";
+import { serveSite, type StudioServer } from "../../src/studio/server.js";
 import { buildSite, type Site } from "../../src/studio/site.js";
 import { hasM4 } from "../tools.js";
 import { fileOf, http, pagePost, scratchWithPage } from "./support.js";
@@ -25,7 +25,7 @@ describe("reading a file back and checking the files on disk", () => {
   let server: StudioServer;
   beforeAll(async () => {
     site = buildSite(dir, pageDir, undefined, { rebuild: true, save: true });
-    server = await startServer(site.entries, 0, { trees: site.rebuilds, saves: site.saves, token: site.token });
+    server = await serveSite(site);
   });
   afterAll(() => server?.close());
   afterEach(() => writeFileSync(policy, original));
@@ -108,7 +108,7 @@ describe("reading a file back and checking the files on disk", () => {
 
   it("a studio that does not write has neither", async () => {
     const ro = buildSite(dir, pageDir, undefined, { rebuild: true });
-    const s = await startServer(ro.entries, 0, { trees: ro.rebuilds, saves: ro.saves, token: ro.token });
+    const s = await serveSite(ro);
     try {
       expect((await pagePost(s, ro, "disk/0", {})).status).toBe(405);
       expect((await pagePost(s, ro, DISK_STATE, { files: [] })).status).toBe(405);
@@ -127,7 +127,7 @@ describe.skipIf(!hasM4)("a policy tree's file read back (needs GNU m4)", () => {
   let server: StudioServer;
   beforeAll(async () => {
     site = buildSite(dir, pageDir, await treeReader(), { rebuild: true, save: true });
-    server = await startServer(site.entries, 0, { trees: site.rebuilds, saves: site.saves, token: site.token });
+    server = await serveSite(site);
   });
   afterAll(() => server?.close());
 

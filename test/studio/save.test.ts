@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { treeReader } from "../../src/cli/scenario-input.js";
 import { type SaveResponse, type StudioManifest } from "../../src/studio/manifest.js";
 import { digestOf, saveFile, slotFor } from "../../src/studio/save.js";
-import { startServer, type StudioServer } from "../../src/studio/server.js";
+import { serveSite, type StudioServer } from "../../src/studio/server.js";
 import { buildSite, EXPORT_CANNOT_SAVE, type Site } from "../../src/studio/site.js";
 import { Workspace } from "../../src/studio/page/workspace.js";
 import { xsm } from "../cli/run.js";
@@ -21,9 +21,6 @@ const { tmp, pageDir } = scratchWithPage("xsm-studio-save-");
 const isRoot = process.getuid?.() === 0;
 
 /** A studio served on `target` that may write (unless `site` says otherwise). */
-async function serve(site: Site): Promise<StudioServer> {
-  return startServer(site.entries, 0, { trees: site.rebuilds, saves: site.saves, token: site.token });
-}
 
 /** The ETag the page was served a file with: the digest a save sends back. */
 async function etagOf(server: StudioServer, url: string): Promise<string> {
@@ -40,7 +37,7 @@ describe("saving a policy.conf and a scenario", () => {
   let server: StudioServer;
   beforeAll(async () => {
     site = buildSite(dir, pageDir, undefined, { rebuild: true, save: true });
-    server = await serve(site);
+    server = await serveSite(site);
   });
   afterAll(() => server?.close());
   afterEach(() => writeFileSync(policy, original));
@@ -204,7 +201,7 @@ describe("a studio that does not write", () => {
     expect(site.manifest.save).toEqual({ refused: "xsm studio was started with --read-only: edits stay in the page" });
     expect(site.manifest.files.map((f) => f.save)).toEqual(site.manifest.files.map(() => undefined));
     expect(site.saves.size).toBe(0);
-    const server = await serve(site);
+    const server = await serveSite(site);
     try {
       const before = readFileSync(join(EXAMPLES, "svp/svp.conf"), "utf8");
       const r = await pagePost(server, site, "save/0", { text: "x", overwrite: true });
@@ -244,7 +241,7 @@ describe.skipIf(!hasM4)("saving a policy tree's files (needs GNU m4)", () => {
   let server: StudioServer;
   beforeAll(async () => {
     site = buildSite(dir, pageDir, await treeReader(), { rebuild: true, save: true });
-    server = await serve(site);
+    server = await serveSite(site);
   });
   afterAll(() => server?.close());
   const tree = () => fileOf(site, ".");
