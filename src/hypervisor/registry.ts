@@ -168,8 +168,8 @@ export class PciRegistry {
           this.printk(() => `Attempted to add SR-IOV VF ${pp(key)} without PF ${pp(physfnKey)}`);
           return "-ENODEV";
         }
-        // v6 as posted (and v8 1/3): after the VF's plug check, add the PF through its own; its
-        // error fails the VF. (Xen 4.19 added the PF before the VF's check and ignored its error.)
+        // v6 as posted (and v8 1/3, backported to 4.19.1): after the VF's plug check, add the PF
+        // through its own; its error fails the VF
         const pfRc = this.addDevice(cur, physfnKey);
         if (pfRc !== 0) {
           this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
@@ -221,8 +221,8 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
-    // iommu_do_pci_domctl() (Xen 4.19/4.20): after do_domctl's xsm_domctl and before
-    // xsm_assign_device, "Don't support self-assignment of devices." and d->is_dying are -EINVAL
+    // iommu_do_pci_domctl(): "Don't support self-assignment of devices." and d->is_dying are
+    // -EINVAL; the XSM module makes them where its Xen does (AssignCheck: before or after XSA-492)
     const refusal = (): Rc => (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.assignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
@@ -279,7 +279,7 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH";
-    // "Don't support self-deassignment of devices.", between xsm_domctl and xsm_deassign_device
+    // "Don't support self-deassignment of devices.", where the XSM module's Xen makes it (AssignCheck)
     const refusal = (): Rc => (target.domid === cur.domid ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;

@@ -11,7 +11,7 @@ export type Strategy = (typeof STRATEGIES)[number];
  *  plug check: Xen 4.20.0 on, 8fe330a4da), `add-pf` (after the VF's plug check, add the PF through
  *  its own, its error failing the VF: v6, and Xen 4.19.1-4.19.6 through the backport f67d770d86),
  *  `add-pf-first` (add the PF first, through its own plug check, ignore its error, then the VF,
- *  with no PF when the PF's add failed: Xen 4.19.0 and before). */
+ *  with no PF when the PF's add failed: Xen 4.19.0). */
 export const VF_WITHOUT_PF = ["reject", "add-pf", "add-pf-first"] as const;
 export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
 

@@ -111,6 +111,16 @@ describe("examples/svp/xsa-492-assign-order.json", () => {
     expect(after.steps[2]!.why?.[0]).toContain("dummy.h's xsm_domctl (XSM_PRIV, no xsm_assign_device any more)");
   });
 
+  it("a dying domain too: on 4.22.0 flask is asked before iommu_do_pci_domctl's d->is_dying refusal", () => {
+    const file = join(root, "examples/xen-flask/dying.json");
+    const doc = JSON.parse(readFileSync(file, "utf8")) as Scenario;
+    const step6 = (xen?: Scenario["xen"]) => runPrepared(prepared(parseScenario({ ...doc, ...(xen ? { xen } : {}) }, file))).steps[5]!;
+    expect([step6().rc, step6().decisions]).toEqual(["-EINVAL", []]);
+    const after = step6("4.22.0");
+    expect([after.rc, after.decisions.map((d) => d.perm)]).toEqual(["-EINVAL", ["add", "add_device", "use_iommu"]]);
+    expect(after.why?.[0]).toContain("come before iommu_do_pci_domctl refuses a dying domain (d->is_dying)");
+  });
+
   it("--json carries the release and what it does", async () => {
     const out = await xsm("simulate", example("xsa-492-assign-order"), "--json");
     const doc = JSON.parse(out.stdout);
