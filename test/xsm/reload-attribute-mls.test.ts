@@ -16,7 +16,7 @@ import { compilePolicy } from "../../src/index.js";
 import { loadPolicyBytes } from "../../src/binary/load.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { SECINITSID_DEVICE, SidTable } from "../../src/xsm/sidtab.js";
-import { allowed, expectSameConversion } from "./same-conversion.js";
+import { allowed, expectSameConversion, sidOf } from "./reload-harness.js";
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const OLD = readFileSync(fixture("sim/reload/mls-running.conf"), "utf8");
@@ -39,11 +39,7 @@ const mls = (text: string, file: string) => compilePolicy(text, { file, mls: tru
 /** The running policy's SID table with the SIDs the tests convert. */
 function running() {
   const t = SidTable.load(mls(OLD, "mls-running.conf")).table;
-  const sid = (text: string) => {
-    const r = t.contextToSid(text);
-    if (!r.ok) throw new Error(`fixture context ${text}: ${r.error}`);
-    return r.value;
-  };
+  const sid = (text: string) => sidOf(t, text);
   return { t, device: SECINITSID_DEVICE, hwdom: sid(LOW_HWDOM), high: sid("system_u:object_r:device_t:s1:c0.c1"), dom0: sid("system_u:system_r:dom0_t:s0-s1:c0.c1"), nicHigh: sid("system_u:object_r:nic_t:s1"), nicLow: sid("system_u:object_r:nic_t:s0") };
 }
 

@@ -21,7 +21,7 @@ import { readPolicy } from "../../src/binary/read.js";
 import { createXsm } from "../../src/xsm/index.js";
 import { SECINITSID_DEVICE, SidTable } from "../../src/xsm/sidtab.js";
 import type { Domain } from "../../src/xsm/types.js";
-import { allowed, expectSameConversion } from "./same-conversion.js";
+import { allowed, expectSameConversion, sidOf } from "./reload-harness.js";
 
 const fixture = (name: string) => new URL(`../fixtures/${name}`, import.meta.url);
 const OLD = readFileSync(fixture("xsm/pci.conf"), "utf8");
@@ -43,11 +43,7 @@ function stages(text: string, file: string) {
 function running() {
   const old = compilePolicy(OLD, { file: "pci.conf" });
   const t = SidTable.load(old).table;
-  const sid = (text: string) => {
-    const r = t.contextToSid(text);
-    if (!r.ok) throw new Error(`fixture context ${text}: ${r.error}`);
-    return r.value;
-  };
+  const sid = (text: string) => sidOf(t, text);
   return { t, rogue: sid(ROGUE), dom0: sid(DOM0) };
 }
 

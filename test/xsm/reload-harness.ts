@@ -1,8 +1,16 @@
-// Shared by the reload tests that hold checkpolicy's binary of a new policy beside its source: a
-// reload to either must convert the running SIDs alike and decide alike between them.
+// Shared by the reload tests (test/xsm/reload*.test.ts): a fixture context's SID, a decision by
+// permission names, and the check that a reload to checkpolicy's binary of a new policy converts
+// the running SIDs and decides between them as a reload to its source does.
 import { expect } from "vitest";
 import type { CompiledPolicy, SecurityContext } from "../../src/policy/types.js";
 import type { SidTable } from "../../src/xsm/sidtab.js";
+
+/** The SID of a context the fixture policy must accept. */
+export function sidOf(t: SidTable, text: string): number {
+  const r = t.contextToSid(text);
+  if (!r.ok) throw new Error(`fixture context ${text}: ${r.error}`);
+  return r.value;
+}
 
 /** The permissions `policy` allows from `s` to `t` in `tclass`, by name. */
 export function allowed(policy: CompiledPolicy, s: SecurityContext, t: SecurityContext, tclass = "resource"): string[] {
