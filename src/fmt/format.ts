@@ -5,8 +5,10 @@
 //
 // It changes only blanks, and never joins or splits lines, so a formatted policy means what the
 // original meant. m4 is respected: quoted strings and a macro call's arguments are kept exactly as
-// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. A
-// `#` comment is kept as written. A last check refuses any output whose non-blank characters differ
+// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. Where
+// a call's arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument
+// runs to the end of the line, whatever parenthesis or quote is there. A `#` comment is kept as
+// written. A last check refuses any output whose non-blank characters differ
 // from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
@@ -109,11 +111,33 @@ type FormatCode = "fmt-carriage-return" | "fmt-unopened" | "fmt-unclosed" | "fmt
 type Frame =
   | { kind: "code"; define: boolean; braces: number; parens: number; braceLines?: number[] }
   | { kind: "quote"; depth: number } // an m4 quoted string, kept verbatim
-  | { kind: "args"; parens: number; quote: number }; // an m4 call's argument list, kept verbatim
+  | ArgsFrame;
+
+/** An m4 call's argument list, kept verbatim; fmt follows it as m4 collects the arguments, to find
+ *  its end: parentheses and quotes nest, and a comment or `dnl` runs to the end of the line. */
+interface ArgsFrame {
+  kind: "args";
+  parens: number;
+  quote: number;
+  /** After `dnl` or `#` in a define body, to the end of the line: m4 reads them only when it
+   *  expands the body; while it defines it, it reads only the quotes there. */
+  skip?: boolean;
+  /** `dnl(`'s own arguments: m4 collects them as any call's, then discards the rest of the line. */
+  thenDnl?: boolean;
+}
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
 /** A character of an m4 name (m4's words: `$` is not one). */
 const isM4WordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/** m4 reads the word `dnl` at `i`: a word starts with a letter or `_`, so a digit before it starts
+ *  none (`9dnl` is 9 and dnl), and a word character after it makes another word. */
+function dnlAt(text: string, i: number): boolean {
+  if (!text.startsWith("dnl", i) || isM4WordChar(text[i + 3])) return false;
+  let start = i;
+  while (start > 0 && isM4WordChar(text[start - 1])) start--;
+  return /^[0-9]*$/.test(text.slice(start, i));
+}
 
 /** fmt's blanks: checkpolicy's (policy_scan.l's [ \t\f]), which are m4's text as any other. */
 const isBlank = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\f";
@@ -157,6 +181,8 @@ class Formatter {
   /** m4 sources where top-level text certainly reaches policy.conf: not a file that diverts its
    *  output (`divert(-1)` discards it) or changes m4's quotes or comments (fmt reads m4's defaults). */
   private checkStrays = false;
+  /** `dnl(...)`'s arguments just closed: m4 discards the rest of the line. */
+  private dnlRest = false;
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -184,6 +210,8 @@ class Formatter {
     lines.forEach((line, i) => {
       this.lineOffset = offset;
       this.quotedComment = false;
+      this.dnlRest = false;
+      for (const f of this.stack) if (f.kind === "args") f.skip = false;
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       if (startsInCode && trimStartBlanks(line) === "") {
@@ -230,6 +258,12 @@ class Formatter {
     if (!this.strays.has(kind)) this.strays.set(kind, { line: lineNo, col: at + 1, offset: this.lineOffset + at });
   }
 
+  /** Text m4 reads inside a quoted string first: a define body (where it reads only quotes while
+   *  it defines it, and all of m4 when it expands it). */
+  private inDefine(): boolean {
+    return this.stack.some((f) => f.kind === "code" && f.define);
+  }
+
   private closesDefine(): boolean {
     const f = this.top();
     return f.kind === "code" && f.define && f.braces === 0 && f.parens === 0;
@@ -256,8 +290,27 @@ class Formatter {
         if (c === "`") f.quote++;
         else if (c === "'") f.quote--;
       } else if (c === "`") f.quote = 1;
-      else if (c === "(") f.parens++;
-      else if (c === ")" && --f.parens === 0) this.stack.pop();
+      else if (f.skip) continue;
+      else if (c === "#" || (c === "d" && dnlAt(line, i))) {
+        // m4 reads a comment in an argument to the end of its line, into the argument, and dnl
+        // discards through the newline: no parenthesis or quote there opens or closes anything
+        if (this.inDefine()) f.skip = true;
+        else if (c === "d" && line[i + 3] === "(") {
+          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true });
+          i += 2;
+        } else return line.length;
+      } else if (c === "(") f.parens++;
+      else if (c === ")" && --f.parens === 0) {
+        this.stack.pop();
+        if (!f.thenDnl) continue;
+        // after dnl's arguments m4 discards the rest of the line
+        const below = this.top();
+        if (below.kind === "code") {
+          this.dnlRest = true;
+          return i + 1;
+        }
+        if (below.kind === "args") return line.length;
+      }
     }
     return line.length;
   }
@@ -273,6 +326,11 @@ class Formatter {
     // reads only quotes there while it defines it
     let dnlIn: Frame | undefined;
     for (let i = 0; i < text.length; i++) {
+      if (this.dnlRest) {
+        // the rest of a line after `dnl(...)` at top level, kept as written as after dnl
+        this.dnlRest = false;
+        return out + trimCommentEnd(text.slice(i));
+      }
       const f = this.top();
       if (f.kind !== "code") {
         const end = this.verbatim(text, i, lineNo, col0);
@@ -286,9 +344,16 @@ class Formatter {
           out += c;
           continue;
         }
-      } else if (this.kind === "m4" && c === "d" && text.startsWith("dnl", i) && !isM4WordChar(text[i - 1]) && !isM4WordChar(text[i + 3])) {
+      } else if (this.kind === "m4" && c === "d" && dnlAt(text, i)) {
         // m4's `dnl` discards the rest of its line, a CR and quotes too: at top level kept as
-        // written, as a comment is, nothing there reaches policy.conf
+        // written, as a comment is, nothing there reaches policy.conf; `dnl(` first collects its
+        // arguments, maybe over lines, as any call's
+        if (this.stack.length === 1 && text[i + 3] === "(") {
+          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true });
+          out += "dnl";
+          i += 2;
+          continue;
+        }
         if (this.stack.length === 1) return out + trimCommentEnd(text.slice(i));
         dnlIn = f;
         out += c;
