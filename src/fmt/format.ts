@@ -18,8 +18,9 @@
 // (m4 copies both, quotes removed), not a comment's (checkpolicy reads it) nor what `dnl` discards
 // through its newline (its CR too). A macro's arguments and a `define` body are kept: whether they
 // reach policy.conf depends on the macro's use, maybe in another file (an unused macro, or one
-// whose use drops an argument, builds), so the build reports them where they are expanded.
-// Blanks are spaces, tabs and form feeds (checkpolicy's, newline apart); any other white space, a
+// whose use drops an argument, builds), so the build reports them where they are expanded. In a
+// file the build never reads (a module modules.conf leaves off: FormatOptions.unread) no such
+// character is refused. Blanks are spaces, tabs and form feeds (checkpolicy's, newline apart); any other white space, a
 // carriage return or a no-break space, is text fmt keeps.
 
 import type { MessageArgs } from "../diagnostics/catalog.js";
@@ -31,6 +32,14 @@ import { strayKind, type StrayKind } from "../policy/scan.js";
  *  modules/modules.conf (`name = on` lines, which Makefile.common reads with awk), laid out as a
  *  policy.conf is but not parsed as one. */
 export type SourceKind = "conf" | "m4" | "modules";
+
+export interface FormatOptions {
+  /** The build never reads this m4 source (a module modules/modules.conf does not switch on): m4
+   *  copies nothing of it into policy.conf, so nothing in it is refused as the build would refuse it
+   *  (a character checkpolicy rejects, kept where it is). What fmt cannot lay out safely is
+   *  refused all the same. */
+  unread?: boolean;
+}
 
 /** Indentation stops growing here: a conditional nested as deep as checkpolicy reads (9,987
  *  levels, one per line) would otherwise grow by the square of its depth, past any file limit. */
@@ -558,12 +567,13 @@ function strayRefusal(text: string, strays: ReadonlyMap<StrayKind, StrayAt>): Fo
 
 /** The canonical layout of a file's text. Throws FormatError when it cannot be laid out safely, or
  *  when compile would refuse the file as it is (a policy.conf that does not parse; in an m4 source,
- *  a character checkpolicy rejects that m4 certainly carries into policy.conf): a formatter does not
- *  lay out what does not parse, and must not quietly drop such a character as a blank. */
-export function formatSource(text: string, kind: SourceKind): string {
+ *  a character checkpolicy rejects that m4 certainly carries into policy.conf, unless the build
+ *  never reads the file: `options.unread`): a formatter does not lay out what does not parse, and
+ *  must not quietly drop such a character as a blank. */
+export function formatSource(text: string, kind: SourceKind, options: FormatOptions = {}): string {
   const formatter = new Formatter(kind);
   const out = formatter.format(text);
-  const refused = kind === "conf" ? unparsed(text) : strayRefusal(text, formatter.strays);
+  const refused = kind === "conf" ? unparsed(text) : options.unread ? undefined : strayRefusal(text, formatter.strays);
   if (refused) throw refused;
   if (!sameNonBlank(text, out)) throw new FormatError("fmt-unsafe");
   return out;
