@@ -5,11 +5,11 @@
 //
 // It changes only blanks, and never joins or splits lines, so a formatted policy means what the
 // original meant. m4 is respected: quoted strings and a macro call's arguments are kept exactly as
-// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. Where
-// a call's arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument
-// runs to the end of the line, whatever parenthesis or quote is there. A `#` comment is kept as
-// written. A last check refuses any output whose non-blank characters differ
-// from the input's.
+// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. Where a
+// call's arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument
+// runs to the end of the line, whatever parenthesis or quote is there; a line ending inside a quote
+// or an argument keeps its trailing blanks. A `#` comment is kept as written. A last check refuses
+// any output whose non-blank characters differ from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
 // out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
@@ -118,8 +118,17 @@ type FormatCode = "fmt-carriage-return" | "fmt-unopened" | "fmt-unclosed" | "fmt
 
 /** What the scanner is inside of at a point of the text. */
 type Frame =
-  | { kind: "code"; define: boolean; braces: number; parens: number; braceLines?: number[] }
-  | { kind: "quote"; depth: number } // an m4 quoted string, kept verbatim
+  | {
+      kind: "code";
+      define: boolean;
+      braces: number;
+      parens: number;
+      braceLines?: number[];
+      /** In a define body, right after a quoted string: the `(` it holds outside its own nested
+       *  quotes and leaves open, which a `)` straight after it may close (see code()). */
+      quotedOpen?: number;
+    }
+  | { kind: "quote"; depth: number; parens: number } // an m4 quoted string, kept verbatim
   | ArgsFrame;
 
 /** An m4 call's argument list, kept verbatim; fmt follows it as m4 collects the arguments, to find
@@ -220,7 +229,10 @@ class Formatter {
       this.lineOffset = offset;
       this.quotedComment = false;
       this.dnlRest = false;
-      for (const f of this.stack) if (f.kind === "args") f.skip = false;
+      for (const f of this.stack) {
+        if (f.kind === "args") f.skip = false;
+        if (f.kind === "code") f.quotedOpen = 0;
+      }
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       if (startsInCode && trimStartBlanks(line) === "") {
@@ -243,20 +255,23 @@ class Formatter {
 
   /** One physical line. */
   private line(line: string, startsInCode: boolean, lineNo: number): string {
+    // trailing blanks go where the line ends in code; a quoted string or a call's arguments that
+    // go on to the next line hold them, as m4 reads them
+    const trimEnd = (laid: string): string => (this.top().kind === "code" ? trimEndBlanks(laid) : laid);
     if (!startsInCode) {
       // the line starts inside a quote or a call's arguments: verbatim up to where that ends
       const end = this.verbatim(line, 0, lineNo);
       if (end >= line.length) return line;
-      return trimEndBlanks(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
+      return trimEnd(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
     }
     const lead = line.length - trimStartBlanks(line).length;
-    const body = trimEndBlanks(line.slice(lead));
-    if (body.startsWith("#line")) return body;
+    const body = line.slice(lead);
+    if (body.startsWith("#line")) return trimEndBlanks(body);
     let depth = this.depth();
     if (body.startsWith("}") || body.startsWith(")")) depth--;
     else if (body.startsWith("'") && this.closesDefine()) depth--;
     const laid = this.code(body, lineNo, lead);
-    return trimEndBlanks(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
+    return trimEnd(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
   }
 
   /** Notes `c` at column index `at` of line `lineNo` when checkpolicy rejects it there. */
@@ -287,7 +302,11 @@ class Formatter {
       const c = line[i]!;
       if (f.kind === "quote") {
         if (c === "`") f.depth++;
-        else if (c === "'" && --f.depth === 0) this.stack.pop();
+        else if (c === "'" && --f.depth === 0) {
+          this.stack.pop();
+          const below = this.top();
+          if (below.kind === "code" && below.define) below.quotedOpen = Math.max(0, f.parens);
+        } else if (f.depth === 1 && (c === "(" || c === ")")) f.parens += c === "(" ? 1 : -1;
         else if (this.checkStrays && this.stack.length === 2) {
           // a top-level quoted string: m4 copies what it holds, quotes removed, unread
           if (c === "#") this.quotedComment = true;
@@ -348,6 +367,8 @@ class Formatter {
         continue;
       }
       const c = text[i]!;
+      const quotedOpen = f.quotedOpen ?? 0;
+      f.quotedOpen = 0;
       if (dnlIn === f) {
         if (c !== "`" && c !== "'") {
           out += c;
@@ -381,7 +402,7 @@ class Formatter {
       // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)
       if (this.checkStrays && !this.quotedComment && this.stack.length === 1) this.stray(c.charCodeAt(0), lineNo, col0 + i);
       if (this.kind === "m4" && c === "`") {
-        this.stack.push({ kind: "quote", depth: 1 });
+        this.stack.push({ kind: "quote", depth: 1, parens: 0 });
         out += c;
         continue;
       }
@@ -430,7 +451,10 @@ class Formatter {
       }
       if (c === "(") f.parens++;
       if (c === ")") {
-        if (f.parens === 0) {
+        // in a define body, straight after a quoted string holding an open `(`: the call that quote
+        // starts when the body is expanded (refpolicy's template: `define(`$1',`...'')`), kept
+        if (f.parens === 0 && quotedOpen > 0) f.quotedOpen = quotedOpen - 1;
+        else if (f.parens === 0) {
           if (f.define || this.stack.length > 1) throw new FormatError("fmt-unopened", lineNo, ")");
         } else f.parens--;
       }

@@ -1,7 +1,9 @@
-// fmt keeps a macro call's arguments exactly, so it must find where m4 ends them: a comment or `dnl`
-// in an unquoted argument runs to the end of its line (a `)` or a quote there opens or closes
+// fmt keeps a macro call's arguments exactly, so it must find where m4 ends them: a comment or
+// `dnl` in an unquoted argument runs to the end of its line (a `)` or a quote there opens or closes
 // nothing; dnl discards it, the comment goes into the argument), `dnl(` first collects its own
-// arguments, and `9dnl` is 9 and dnl. Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
+// arguments, and `9dnl` is 9 and dnl; a line ending inside a quote or an argument keeps its
+// trailing blanks. In a define body a `)` straight after a quoted string closes the `(` the string
+// leaves open (refpolicy's template). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
 // NAME.fmt.m4, and GNU m4 writes NAME.out from both. The outputs are committed, so `npm test`, with
 // only Node, checks that fmt still writes the layout m4 was run on; where m4 is installed (npm run
 // test:m4) m4 runs on both.
@@ -29,7 +31,7 @@ function m4(file: string): string {
 
 describe("fmt keeps what m4 collects as a call's arguments", () => {
   it("finds the cases", () => {
-    expect(cases).toEqual(["comment-in-args", "define-body", "digit-dnl", "dnl-closes", "dnl-opens", "dnl-quotes", "dnl-with-args", "not-dnl"]);
+    expect(cases).toEqual(["comment-in-args", "define-body", "digit-dnl", "dnl-closes", "dnl-opens", "dnl-quotes", "dnl-with-args", "line-end-in-args", "not-dnl", "quoted-call"]);
   });
 
   for (const name of cases) {
@@ -56,5 +58,16 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     // a word that ends in dnl is no dnl; a digit before it is no part of a word
     expect(formatSource("show(a, xdnl ) b)\n", "m4")).toBe("show(a, xdnl ) b)\n");
     expect(formatSource("type  a_t; 9dnl  x  \n", "m4")).toBe("type a_t; 9dnl  x\n");
+  });
+
+  it("in a define body a ')' closes a '(' of the quoted string straight before it, and no other", () => {
+    // refpolicy's template: the quoted define( and its ) become one call once the quote is removed
+    expect(formatSource("define(`t', `\n  `define(`$1', `$2'')\n')\n", "m4")).toBe("define(`t', `\n\t`define(`$1', `$2'')\n')\n");
+    expect(formatSource("define(`t', `\n  `f(a, g(b'))\n')\n", "m4")).toBe("define(`t', `\n\t`f(a, g(b'))\n')\n");
+    // a ')' that closes a call made elsewhere: the text before it may be an argument, refused
+    expect(() => formatSource("define(`t', `b  ,  c)')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 1 }));
+    expect(() => formatSource("define(`t', `\n  `f(a' b)\n')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 2 }));
+    expect(() => formatSource("define(`t', `\n  `f(a')\n)\n')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 3 }));
+    expect(() => formatSource("define(`t', `\n  `f(a')))\n')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 2 }));
   });
 });
