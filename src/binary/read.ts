@@ -618,6 +618,6 @@ export function readPolicy(data: Uint8Array): ReadResult {
   } catch (err) {
     if (err instanceof BinaryFormatError) throw err;
     // an invariant of ours the file broke (e.g. a name decoder): still one clear error
-    throw new BinaryFormatError(`unreadable binary policy at offset ${reader.r.offset}: ${(err as Error).message}`, reader.r.offset);
+    throw new BinaryFormatError(`unreadable binary policy: ${(err as Error).message}`, reader.r.offset);
   }
 }

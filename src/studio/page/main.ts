@@ -3,7 +3,7 @@
 // with the disk (disk-sync.ts: Save, conflicts, unsaved marks). Everything runs here: the same
 // compiler, decisions and simulator as the CLI, bundled (scripts/build-studio.mjs).
 import type { Span } from "../../diagnostics/diagnostic.js";
-import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { byteLocation, error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { loadPolicyBytes } from "../../binary/load.js";
 import { compile } from "../../policy/index.js";
 import { parsePolicy } from "../../policy/parse.js";
@@ -527,7 +527,7 @@ class Studio {
             // (a tree's: the line of the file it names, which a click opens)
             { class: `diag ${d.severity}`, "data-line": d.span ? String(this.tree ? d.span.line : this.physicalLine(d.span.offset)) : "", ...(this.tree && d.span ? { "data-file": d.span.file } : {}), "data-code": d.code, onclick: () => d.span && this.reveal(d.span) },
             h("span", { class: `sev ${d.severity}` }, d.severity),
-            h("span", { class: "loc mono" }, d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : file),
+            h("span", { class: "loc mono" }, d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : d.byteSpan ? byteLocation(d.byteSpan) : file),
             h("span", { class: "msg" }, d.message),
             h("span", { class: "code mono" }, d.code),
             (d.notes ?? []).map((n) => h("div", { class: "note" }, "note: ", n.span ? h("span", { class: "loc mono" }, `${n.span.file}:${n.span.line}`) : null, " ", n.message)),
