@@ -8,7 +8,7 @@ import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
-import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
+import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, permLimitMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
 
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
@@ -37,7 +37,13 @@ export function refusalDiagnostic(r: XenRefusal, asXen: boolean, file: string): 
  *  offset in `file`. */
 export function libsepolRefusalDiagnostic(r: LibsepolRefusal, file: string): Diagnostic {
   const message =
-    r.code === "constraint-class-twice" ? emptyConstraintMessage(r.what) : r.code === "constraint-extra-perms" ? extraPermsConstraintMessage(r.what, r.permissions, r.nprim, r.named) : validatetransPermsMessage(r.what, r.permissions);
+    r.code === "constraint-class-twice"
+      ? emptyConstraintMessage(r.what)
+      : r.code === "constraint-extra-perms"
+        ? extraPermsConstraintMessage(r.what, r.permissions, r.nprim, r.named)
+        : r.code === "binary-perm-limit"
+          ? permLimitMessage(r.what, r.nprim)
+          : validatetransPermsMessage(r.what, r.permissions);
   return inBinary(warning(r.code, message), file, r.offset);
 }
 

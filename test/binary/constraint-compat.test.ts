@@ -14,6 +14,7 @@ import { extraPermsConstraintMessage } from "../../src/binary/xen-compat.js";
 import { compile } from "../../src/policy/index.js";
 import { analyzeText } from "../../src/lsp/analysis.js";
 import { xsm } from "../cli/run.js";
+import { wideClassBinary } from "./wide-class.js";
 
 const file = "test/fixtures/binary/edge/constrain-noperm.conf";
 const text = readFileSync(file, "utf8");
@@ -130,5 +131,43 @@ describe("a binary's constraint words checkpolicy never writes: Xen loads them, 
       `${vtPerms}: offset 302 (0x12e): warning: class resource's validatetrans 1 of 1 has permissions 0x1, where checkpolicy writes none: ` +
         `Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class, whatever its permissions); libsepol refuses it`,
     );
+  });
+});
+
+// An access vector, and so a constraint's permissions word, is 32 bits (PERM_SYMTAB_SIZE).
+// libsepol 3.4 (to 3.11) checks a node's word against its class's count only below 32: at 32,
+// every bit names a permission. Over 32, its class_read refuses the class before any node is
+// looked at; Xen's takes the count as written. (Live against checkpolicy -b:
+// test/oracle/constraint-noperm.test.ts.)
+describe("a class of 32 permissions, and a binary's count over 32", () => {
+  const notes = (n: number, word: number) => readPolicy(wideClassBinary(n, word).bytes).libsepolRefusals.map((r) => `${r.code} 0x${r.permissions.toString(16)}`);
+
+  it("32 permissions: every bit of the word is one of them, so no bit is past them", () => {
+    expect(notes(32, 0x80000000)).toEqual([]);
+    expect(notes(32, 0xffffffff)).toEqual([]);
+  });
+
+  it("31 permissions: bit 31 is past them", () => {
+    expect(notes(31, 0x80000000)).toEqual(["constraint-extra-perms 0x80000000"]);
+    expect(notes(31, 0x40000000)).toEqual([]);
+  });
+
+  it("a count over 32 is libsepol's refusal of the class itself, at the class, whatever its nodes", () => {
+    const { bytes, node, classAt } = wideClassBinary(32, 0, 33);
+    expect(readPolicy(bytes).libsepolRefusals.map((r) => [r.code, r.what, r.offset])).toEqual([
+      ["binary-perm-limit", "class wide", classAt],
+      ["constraint-class-twice", "class wide's constraint 2 of 2", node],
+    ]);
+    // Xen's reader takes it: a warning, the policy decides as before
+    const loaded = loadBinary(bytes, "wide.bin", { asXen: true });
+    expect(loaded.warnings.map((w) => [w.code, w.severity, w.byteSpan])).toEqual([
+      ["binary-perm-limit", "warning", { file: "wide.bin", offset: classAt }],
+      ["constraint-class-twice", "warning", { file: "wide.bin", offset: node }],
+    ]);
+    expect(loaded.warnings[0]!.message).toMatch(/^class wide has a permission count of 33, over the 32 an access vector holds, .*libsepol refuses it/);
+    const xen = "system_u:system_r:xen_t";
+    expect(loaded.policy.check(xen, xen, "xen", "settime").allowed).toBe(true);
+    // and xsm compile X.bin -o Y.bin writes it back as it is
+    expect(Buffer.from(rewriteBinary(bytes, "wide.bin").bytes).equals(Buffer.from(bytes))).toBe(true);
   });
 });
