@@ -3,6 +3,7 @@
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
 import { PolicyError, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile, compilePolicy } from "../policy/index.js";
+import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
@@ -23,6 +24,9 @@ export interface PolicyInput {
   text: string;
   /** Set when the input was a binary policy. */
   kernel?: KernelPolicy;
+  /** The symbol tables decisions read: a source's from its compile, a binary's as kernelToPolicy
+   *  rebuilt them (the names a binary keeps, for the studio's explorer as for a source). */
+  symbols: Symbols;
   /** The compile's warnings, Xen's refusals (warnings unless asXen) and libsepol's (warnings). */
   warnings: Diagnostic[];
 }
@@ -77,8 +81,8 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
   const warnings = readDiagnostics(read, file, asXen);
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   try {
-    const { policy, listing } = kernelToPolicy(kernel, file, warnings);
-    return { policy, text: listing, kernel, warnings };
+    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings);
+    return { policy, text: listing, kernel, symbols: sym, warnings };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
     throw err;
@@ -93,7 +97,7 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
   const refusals = sourceRefusals(ast, symbols, options.asXen === true);
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
-  return { policy, text, warnings };
+  return { policy, text, symbols, warnings };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
