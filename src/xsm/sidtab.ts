@@ -183,6 +183,11 @@ export class SidTable {
     return this.entries[sid]?.invalid === true;
   }
 
+  /** The SIDs the table holds, ascending (sidtab_map's walk); a SID a reload invalidated is gone. */
+  sids(): number[] {
+    return this.entries.flatMap((e, sid) => (e === undefined ? [] : [sid]));
+  }
+
   get size(): number {
     return this.entries.reduce((n, e) => (e === undefined ? n : n + 1), 0);
   }

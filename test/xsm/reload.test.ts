@@ -13,6 +13,7 @@ import { compilePolicy } from "../../src/index.js";
 import { createXsm } from "../../src/xsm/index.js";
 import { SECINITSID_DOM0, SECINITSID_UNLABELED, SidTable } from "../../src/xsm/sidtab.js";
 import type { Domain } from "../../src/xsm/types.js";
+import { sidOf } from "./reload-harness.js";
 
 const POLICY = readFileSync(new URL("../fixtures/xsm/pci.conf", import.meta.url), "utf8");
 const MLS = readFileSync(new URL("../fixtures/sim/mls/mls-policy.conf", import.meta.url), "utf8");
@@ -24,12 +25,6 @@ function table(text = POLICY, mls = false) {
   const policy = compilePolicy(text, { file: "old.conf", mls });
   const t = SidTable.load(policy).table;
   return { policy, t };
-}
-
-function sidOf(t: SidTable, text: string): number {
-  const r = t.contextToSid(text);
-  if (!r.ok) throw new Error(`fixture context ${text}: ${r.error}`);
-  return r.value;
 }
 
 // each: a new policy, and what the old one's `vm_u:vm_r:gvp1_rogue_t` lacks in it
