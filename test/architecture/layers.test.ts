@@ -79,7 +79,7 @@ const LAYERS: Layer[] = [
     // the page the studio bundles for the browser: no Node modules, below the CLI that serves it
     name: "studio-page",
     modules: ["src/studio/page/", "src/studio/manifest"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-pipeline", "binary", "build-map", "xsm", "hypervisor", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-symbols", "policy-pipeline", "binary", "build-map", "xsm", "hypervisor", "sim"],
   },
   {
     // the studio's server, static export and site files are the CLI's edge like its commands
