@@ -88,6 +88,12 @@ export const CATALOG = {
     "A binary's validatetrans node has permissions, where checkpolicy writes none. Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
     sentence,
   ),
+  "binary-perm-limit": entry(
+    "warning",
+    "binary policy",
+    "A binary's class or common has a permission count over 32, which checkpolicy never writes (perm-limit on the source). Xen's policydb_read takes the count as written (the permissions' values are 1..32 still; for a class Xen's hooks name, validate_classes then shifts by it, undefined in C past 32); libsepol refuses it (class_read and common_read allow at most 32), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
+    sentence,
+  ),
   "constraint-no-perms": entry(
     "warning",
     "policy text",

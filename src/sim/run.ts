@@ -8,7 +8,6 @@ import type { DeviceState, DomainTable, Strategy, VfWithoutPf } from "../hypervi
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
-import { isBinaryPolicy } from "../binary/read.js";
 import type { PlatformInfo } from "./topology.js";
 import { policyPlatforms } from "./platforms.js";
 import type { CompiledPolicy, PolicyImage } from "../policy/types.js";
@@ -151,8 +150,10 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   if (!compiled.policy) {
     // a scenario asks for MLS with "mls": true, as the CLI does with -M
     const hint = (d: Diagnostic) => (d.code === "mls-disabled" ? ' (set "mls": true in the scenario)' : "");
-    // (a policy the reader could not read or build says so itself)
-    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${compiled.unread ? "" : "does not compile: "}${renderInline(d)}${hint(d)}`));
+    // (a policy the reader could not read or build says so itself; a binary's diagnostics name
+    // its file and offset, and a binary is loaded, not compiled)
+    const verb = (d: Diagnostic) => (compiled.unread ? "" : d.byteSpan ? "cannot load: " : "does not compile: ");
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${verb(d)}${renderInline(d)}${hint(d)}`));
     return fail(errors);
   }
   prepared.policy = compiled.policy;
@@ -201,8 +202,6 @@ function compileFile(
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     if (built?.diagnostic) return { diagnostics: err.diagnostics.map(built.diagnostic) };
-    // a binary's diagnostics are placed by offset, without the file (the CLI names it at the edge)
-    if (data instanceof Uint8Array && isBinaryPolicy(data)) return { diagnostics: err.diagnostics.map((d) => (d.span ? d : { ...d, message: `cannot load binary policy ${rel}: ${d.message}` })), unread: true };
     return { diagnostics: err.diagnostics };
   }
 }
