@@ -246,6 +246,16 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: [`xsm: error: missing required argument 'policy'; -r took '${small}' as the name of one (put the policy first: xsm info ${small} -r)`],
   },
+  "simulate --compare-xen SCENARIO: the optional list took the scenario": {
+    argv: () => ["simulate", "--compare-xen", "examples/svp/nested-trust.json"],
+    code: 2,
+    stderr: ["xsm: error: missing required argument 'scenario'; --compare-xen took 'examples/svp/nested-trust.json' as its releases (put the scenario first: xsm simulate examples/svp/nested-trust.json --compare-xen)", "(run 'npx xsm simulate --help' for usage)"],
+  },
+  "simulate --dot SCENARIO: the optional file took the scenario": {
+    argv: () => ["simulate", "--dot", "examples/svp/nested-trust.json"],
+    code: 2,
+    stderr: ["xsm: error: missing required argument 'scenario'; --dot took 'examples/svp/nested-trust.json' as its file (put the scenario first: xsm simulate examples/svp/nested-trust.json --dot)", "(run 'npx xsm simulate --help' for usage)"],
+  },
   "info POLICY -x -t FILE: -t took a second file as a type's name": {
     argv: () => ["info", small, "-x", "-t", errors],
     code: 1,
