@@ -245,7 +245,7 @@ export const CATALOG = {
   "fmt-carriage-return": entry(
     "error",
     "formatter",
-    "A carriage return outside a comment of a policy.conf or modules.conf (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both. In an m4 source, a CR the build certainly carries into policy.conf is refused with compile's `bad-character`.",
+    "A carriage return outside a comment of a policy.conf or modules.conf (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both. In an m4 source, a CR the build certainly carries into policy.conf is refused with compile's `bad-character`, except in a module modules/modules.conf leaves off, which the build never reads.",
     () => "a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first",
   ),
   "fmt-not-policy": entry(
@@ -260,7 +260,7 @@ export const CATALOG = {
   "fmt-unopened": entry(
     "error",
     "formatter",
-    "A closing brace or parenthesis with no opening one before it: the nesting fmt indents by is broken.",
+    "A closing brace or parenthesis with no opening one before it: the nesting fmt indents by is broken. In an m4 define body a `)` straight after a quoted string closes a `(` that string leaves open (refpolicy's template); any other is refused, as the text before it may be a call's argument once the body is expanded.",
     (close: "}" | ")") => `a '${close}' without its '${close === "}" ? "{" : "("}'`,
   ),
   "fmt-unclosed": entry(

@@ -8,8 +8,8 @@ import type { DeviceState, DomainTable, Strategy, VfWithoutPf } from "../hypervi
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
-import { parsePolicy } from "../policy/parse.js";
-import { platformsOf, type PlatformInfo } from "./topology.js";
+import type { PlatformInfo } from "./topology.js";
+import { policyPlatforms } from "./platforms.js";
 import type { CompiledPolicy, PolicyImage } from "../policy/types.js";
 import type { AssignCheck, Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
@@ -122,8 +122,10 @@ export interface Prepared {
   dir: string;
   /** The scenario's policy (flask). */
   policy?: CompiledPolicy;
-  /** Its `platform` blocks (what --dot draws); empty for dummy or a policy without any. */
+  /** Its `platform` blocks (what --dot draws), a binary's rebuilt (platforms.ts); empty for dummy or a policy without any. */
   platforms: PlatformInfo[];
+  /** What a binary could not tell of its platforms (their nesting), noted in every run. */
+  platformNote?: string;
   /** load_policy steps by index: the compiled policy, or why it does not compile (`unread`: the
    *  reader could not read or build the file, and its diagnostics say so, naming it). */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[]; unread?: true }>;
@@ -157,6 +159,7 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   }
   prepared.policy = compiled.policy;
   prepared.platforms = compiled.platforms ?? [];
+  if (compiled.platformNote !== undefined) prepared.platformNote = compiled.platformNote;
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
     if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${compiled.policy!.explainContext(d.context!) ?? c.error}`));
@@ -173,8 +176,7 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
- *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
- *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none.
+ *  refuses (policydb.c) is refused here too, with Xen's log line. Its platforms: platforms.ts.
  *  A policy built from a tree (the reader's PolicySource) compiles its text under the name the
  *  reader gives; its diagnostics point into the tree and its locator is kept by image. */
 function compileFile(
@@ -183,7 +185,7 @@ function compileFile(
   rel: string,
   mls: boolean,
   locators: Map<PolicyImage, LocateRule>,
-): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; unread?: true } {
+): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; platformNote?: string; unread?: true } {
   let data: ReturnType<ReadPolicy>;
   try {
     data = read(dir, rel, { mls });
@@ -195,9 +197,9 @@ function compileFile(
   try {
     const name = built ? built.name : rel;
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
-    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, name).ast.statements) : [];
+    const { platforms, note } = policyPlatforms(loaded, name);
     if (built?.locate) locators.set(loaded.policy.image, built.locate);
-    return { policy: loaded.policy, diagnostics: [], platforms };
+    return { policy: loaded.policy, diagnostics: [], platforms, ...(note !== undefined ? { platformNote: note } : {}) };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     if (built?.diagnostic) return { diagnostics: err.diagnostics.map(built.diagnostic) };
@@ -352,7 +354,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
   const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck } } : {};
-  return { scenario: s.name, strategy, ...release, notes: runNotes(s, strategy), steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
+  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, strategy), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {

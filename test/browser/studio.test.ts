@@ -516,6 +516,15 @@ describe("xsm studio in chromium", () => {
       expect(shown.sort()).toEqual(cli.strategies.flatMap((c) => c.steps.map((st) => [c.strategy, st.step, String(st.rc)])).sort());
       await shot(page, "13-binary-policy");
       await page.close();
+      // its topology draws the platforms rebuilt from the binary's attributes, as for svp.conf
+      page = await openPage(`${served.url}?scenario=on-binary.json&policy=svp.bin`);
+      await page.getByTestId("step-list").locator("li[data-step='14']").click();
+      const svg = page.locator("svg[data-testid=topology][data-step='14']");
+      await expectCount(svg, 1);
+      await expectText(svg, "platform svp (supervisor)");
+      await expectText(svg, "platform gvp1 (guest of svp)");
+      await expectText(svg, "platform gvp2 (guest of svp)");
+      await page.close();
     } finally {
       s.proc?.kill("SIGTERM");
       rmSync(dir, { recursive: true, force: true });

@@ -112,6 +112,14 @@ describe("a binary the page loads", () => {
     expect(state.index!.symbols.size).toBeGreaterThan(0);
   });
 
+  it("whose platform nesting is not all in it: the index says which platform, for the grid to show", () => {
+    const spare = `${text}\nplatform spare guest of gvp1 {\n}\n`;
+    const state = binaryState(toBinary(spare, { file: "spare.conf" }).bytes, "spare.bin");
+    expect(state.index!.platforms.find((p) => p.name === "spare")).toMatchObject({ level: "supervisor" });
+    expect(state.index!.platformNote).toContain("where platform spare nests is not among them");
+    expect(binaryState(toBinary(text, { file: "svp.conf" }).bytes, "svp.bin").index!.platformNote).toBeUndefined();
+  });
+
   it("that Xen's loader refuses: the error, no policy", () => {
     const state = binaryState(Uint8Array.from([0x8c, 0xff, 0x7c, 0xf9, 1, 2, 3]), "cut.bin");
     expect(state.policy).toBeUndefined();

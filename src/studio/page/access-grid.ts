@@ -57,7 +57,9 @@ export function renderAccessGrid(el: HTMLElement, policy: CompiledPolicy | undef
       body.append(tr);
     }
   }
-  fill(el, h("table", { class: "grid" }, h("thead", {}, head1, head2), body), h("p", { class: "legend muted" }, h("span", { class: "cell allowed sample" }, "✓"), " allowed  ", h("span", { class: "cell denied sample" }, "·"), " denied — click a cell for the reasons"));
+  // a binary whose platform nesting is not all in it says so above the grid, not a silent guess
+  const note = index.platformNote !== undefined ? h("p", { class: "muted platform-note" }, `note: ${index.platformNote}`) : null;
+  fill(el, note, h("table", { class: "grid" }, h("thead", {}, head1, head2), body), h("p", { class: "legend muted" }, h("span", { class: "cell allowed sample" }, "✓"), " allowed  ", h("span", { class: "cell denied sample" }, "·"), " denied — click a cell for the reasons"));
 }
 
 function ordered(index: PolicyIndex) {
