@@ -104,6 +104,25 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   finishRoleTypes(st);
 }
 
+const MLS_DECLARATIONS = new Set(["sensitivity", "dominance", "category", "level"]);
+
+/** The errors of checkpolicy's first pass over `ast` (the statements its parser read before it
+ *  stopped): declarations, and MLS declarations (refused at once in a policy that is not MLS), in
+ *  the order of the text. */
+export function declarationErrors(ast: PolicyAst, options: ResolveOptions = {}): Diagnostic[] {
+  const st = new ResolveState(ast);
+  const mls = options.mls ? new MlsResolver(st) : undefined;
+  declarations(st);
+  mls?.declarations(true);
+  const errors = st.diags.filter((d) => d.severity === "error");
+  if (!options.mls) {
+    // (the first alone: what follows the stop is not counted)
+    const first = ast.statements.find((s) => MLS_DECLARATIONS.has(s.kind));
+    if (first !== undefined) errors.push(...mlsDisabled({ file: ast.file, statements: [first] }));
+  }
+  return errors.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+}
+
 export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveResult {
   const st = new ResolveState(ast);
   const disabled = options.mls ? [] : mlsDisabled(ast);
@@ -123,5 +142,6 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   );
   expandRoleAttributes(st);
   roleTransitionConflicts(st);
+  mls?.levelsUsed();
   return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
 }
