@@ -43,7 +43,7 @@ export type { BoolLookup, ReasonJson } from "./policy/reasons.js";
 
 // ---- diagnostics: one catalog of codes, one type, one renderer ----
 export { PolicyError } from "./diagnostics/diagnostic.js";
-export type { Diagnostic, DiagnosticCode, Severity, Span } from "./diagnostics/diagnostic.js";
+export type { ByteSpan, Diagnostic, DiagnosticCode, Severity, Span } from "./diagnostics/diagnostic.js";
 export { CATALOG } from "./diagnostics/catalog.js";
 export { renderDiagnostic, renderDiagnostics } from "./diagnostics/render.js";
 export type { Result } from "./diagnostics/result.js";
@@ -51,7 +51,8 @@ export type { Result } from "./diagnostics/result.js";
 // ---- XSM: the flask and dummy modules behind flask_op's operations ----
 export { Xsm } from "./xsm/index.js";
 export type { AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
-export type { Domain, Domctl, ErrnoName, EvtchnRef, EvtchnState, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, IrqRef, XsmModule } from "./xsm/types.js";
+export { ASSIGN_CHECKS } from "./xsm/types.js";
+export type { AssignCheck, Domain, Domctl, ErrnoName, EvtchnRef, EvtchnState, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, IrqRef, XsmModule } from "./xsm/types.js";
 
 /** An XSM with the dummy or flask module; `policyText` and `loadPolicy` take policy.conf text or a
  *  binary policy's bytes and, as Xen's security_load_policy, refuse what Xen's policydb.c refuses. */
@@ -74,4 +75,6 @@ export { buildTopology, platformsOf, topologyDot } from "./sim/topology.js";
 export type { PlatformInfo, TopoDenial, TopoDevice, TopoDomain, TopoPlatform, Topology, TopologyInput } from "./sim/topology.js";
 export { generateScenario } from "./sim/generate.js";
 export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
+export { XEN_RELEASES, xenBehaviour } from "./sim/xen-release.js";
+export type { XenBehaviour, XenRelease } from "./sim/xen-release.js";
 export { expandPolicyText, printPolicyConf } from "./policy/svp.js";

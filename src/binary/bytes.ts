@@ -86,7 +86,7 @@ export class ByteReader {
 
   /** Fails unless `n` more bytes exist (next_entry's truncation check). */
   need(n: number, what: string): void {
-    if (n > this.remaining) throw new BinaryFormatError(`truncated ${what}: needs ${n} bytes at offset ${this.offset}, ${this.remaining} left`, this.offset);
+    if (n > this.remaining) throw new BinaryFormatError(`truncated ${what}: needs ${n} bytes, ${this.remaining} left`, this.offset);
   }
 
   u16(what: string): number {
@@ -124,7 +124,7 @@ export class ByteReader {
     const at = this.offset;
     const n = this.u32(`${what} count`);
     if (n * minBytes > this.remaining) {
-      throw new BinaryFormatError(`${what}: count ${n} at offset ${at} cannot fit in the ${this.remaining} bytes left`, at);
+      throw new BinaryFormatError(`${what}: count ${n} cannot fit in the ${this.remaining} bytes left`, at);
     }
     return n;
   }

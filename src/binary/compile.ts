@@ -109,15 +109,15 @@ export function rewriteBinary(data: Uint8Array, file: string, options: Omit<Bina
   const kernel = read.policy;
   // write.c leaves filename transitions out below version 25: Xen's loader does not see them
   const dropsFilenameTrans = options.version !== undefined && options.version < FILENAME_TRANS_VERSION && kernel.filenameTrans.length > 0;
-  const warnings = readDiagnostics(read, options.strict === true, (r) => !(dropsFilenameTrans && r.code === "xen-filename-trans"));
+  const warnings = readDiagnostics(read, file, options.strict === true, (r) => !(dropsFilenameTrans && r.code === "xen-filename-trans"));
   if (options.version !== undefined && options.version !== kernel.version) {
     checkVersion(options.version);
     const n = kernel.filenameTrans.length;
-    if (dropsFilenameTrans) warnings.push(warning("version-dropped", `${file}: ${filenameTransDroppedMessage(`${n} filename type transition${n === 1 ? "" : "s"}`, n !== 1, options.version!)}`));
+    if (dropsFilenameTrans) warnings.push(warning("version-dropped", filenameTransDroppedMessage(`${n} filename type transition${n === 1 ? "" : "s"}`, n !== 1, options.version!)));
     // write.c ocontext_write_xen: no devicetreecon before 30, and 32-bit iomemcon addresses
     warnings.push(...droppedAt(kernel, options.version), ...roleTransDropped(kernel, options.version, domainClass(kernel)));
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
-    if (options.version < 30 && wide) warnings.push(error("policy-version", `${file}: iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${options.version} policy (32-bit addresses); use version 30`));
+    if (options.version < 30 && wide) warnings.push(error("policy-version", `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${options.version} policy (32-bit addresses); use version 30`));
     kernel.version = options.version;
   }
   if (options.handleUnknown !== undefined) kernel.config = (kernel.config & ~6) | options.handleUnknown;

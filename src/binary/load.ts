@@ -1,14 +1,15 @@
 // One entry for "a policy, as a file holds it": policy.conf text or a binary policy (recognised by
 // its magic), into the same compiled policy, with what Xen's loader would refuse as diagnostics.
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
-import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile, compilePolicy } from "../policy/index.js";
+import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
-import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
+import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, permLimitMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
 
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
@@ -23,39 +24,47 @@ export interface PolicyInput {
   text: string;
   /** Set when the input was a binary policy. */
   kernel?: KernelPolicy;
+  /** The symbol tables decisions read: a source's from its compile, a binary's as kernelToPolicy
+   *  rebuilt them (the names a binary keeps, for the studio's explorer as for a source). */
+  symbols: Symbols;
   /** The compile's warnings, Xen's refusals (warnings unless asXen) and libsepol's (warnings). */
   warnings: Diagnostic[];
 }
 
-/** A binary's refusal as a diagnostic: the construct, Xen's log line, the offset (the renderer
- *  names the file). */
-export function refusalDiagnostic(r: XenRefusal, asXen: boolean, _file?: string): Diagnostic {
-  const at = `offset ${r.offset}: `;
+/** A binary's refusal as a diagnostic at its offset in `file`: the construct and Xen's log line. */
+export function refusalDiagnostic(r: XenRefusal, asXen: boolean, file: string): Diagnostic {
   const message = r.code === "xen-common-prefix" ? commonPrefixMessage(r.what) : r.code === "xen-empty-avtab" ? emptyAvtabMessage() : filenameTransMessage(r.what);
-  return asXen ? error(r.code, at + message) : warning(r.code, at + message);
+  return inBinary(asXen ? error(r.code, message) : warning(r.code, message), file, r.offset);
 }
 
-/** What only libsepol refuses, as a warning whatever the mode: Xen loads the policy. */
-export function libsepolRefusalDiagnostic(r: LibsepolRefusal): Diagnostic {
+/** What only libsepol refuses, as a warning whatever the mode (Xen loads the policy), at its
+ *  offset in `file`. */
+export function libsepolRefusalDiagnostic(r: LibsepolRefusal, file: string): Diagnostic {
   const message =
-    r.code === "constraint-class-twice" ? emptyConstraintMessage(r.what) : r.code === "constraint-extra-perms" ? extraPermsConstraintMessage(r.what, r.permissions, r.nprim, r.named) : validatetransPermsMessage(r.what, r.permissions);
-  return warning(r.code, `offset ${r.offset}: ${message}`);
+    r.code === "constraint-class-twice"
+      ? emptyConstraintMessage(r.what)
+      : r.code === "constraint-extra-perms"
+        ? extraPermsConstraintMessage(r.what, r.permissions, r.nprim, r.named)
+        : r.code === "binary-perm-limit"
+          ? permLimitMessage(r.what, r.nprim)
+          : validatetransPermsMessage(r.what, r.permissions);
+  return inBinary(warning(r.code, message), file, r.offset);
 }
 
 /** A read binary's findings in file order: Xen's refusals (errors when `asXen`) and what only
  *  libsepol refuses; `keep` drops refusals a rewrite makes moot. */
-export function readDiagnostics(read: Pick<ReadResult, "refusals" | "libsepolRefusals">, asXen: boolean, keep: (r: XenRefusal) => boolean = () => true): Diagnostic[] {
+export function readDiagnostics(read: Pick<ReadResult, "refusals" | "libsepolRefusals">, file: string, asXen: boolean, keep: (r: XenRefusal) => boolean = () => true): Diagnostic[] {
   const found: { offset: number; d: Diagnostic }[] = [
-    ...read.refusals.filter(keep).map((r) => ({ offset: r.offset, d: refusalDiagnostic(r, asXen) })),
-    ...read.libsepolRefusals.map((r) => ({ offset: r.offset, d: libsepolRefusalDiagnostic(r) })),
+    ...read.refusals.filter(keep).map((r) => ({ offset: r.offset, d: refusalDiagnostic(r, asXen, file) })),
+    ...read.libsepolRefusals.map((r) => ({ offset: r.offset, d: libsepolRefusalDiagnostic(r, file) })),
   ];
   return found.sort((a, b) => a.offset - b.offset).map((f) => f.d);
 }
 
-/** A binary that cannot be read, as the one error it is. */
-export function binaryError(err: BinaryFormatError, _file?: string): Diagnostic {
+/** A binary that cannot be read, as the one error it is, at the offset where reading stopped. */
+export function binaryError(err: BinaryFormatError, file: string): Diagnostic {
   const xen = err.xenLog !== undefined ? `; Xen's loader refuses it too ("${err.xenLog}")` : "";
-  return error("binary-format", `offset ${err.offset}: ${err.message}${xen}`);
+  return inBinary(error("binary-format", `${err.message}${xen}`), file, err.offset);
 }
 
 /** Reads a binary policy into the compiled form; throws PolicyError (one diagnostic) if it cannot. */
@@ -69,11 +78,11 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
     throw err;
   }
   const kernel: KernelPolicy = read.policy;
-  const warnings = readDiagnostics(read, asXen);
+  const warnings = readDiagnostics(read, file, asXen);
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   try {
-    const { policy, listing } = kernelToPolicy(kernel, file, warnings);
-    return { policy, text: listing, kernel, warnings };
+    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings);
+    return { policy, text: listing, kernel, symbols: sym, warnings };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
     throw err;
@@ -88,7 +97,7 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
   const refusals = sourceRefusals(ast, symbols, options.asXen === true);
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
-  return { policy, text, warnings };
+  return { policy, text, symbols, warnings };
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -50,9 +50,10 @@ export interface LibsepolRefusal {
   /** constraint-class-twice: a constraint node with no permissions, which checkpolicy writes for a
    *  class named twice in one constrain (the source side's code, src/policy/resolve/constraints.ts).
    *  constraint-extra-perms: a constraint node with bits past the class's permissions;
-   *  validatetrans-perms: a validatetrans node with permissions. checkpolicy writes neither. */
-  code: "constraint-class-twice" | "constraint-extra-perms" | "validatetrans-perms";
-  /** What it is, e.g. "class domain's constraint 2 of 3". */
+   *  validatetrans-perms: a validatetrans node with permissions; binary-perm-limit: a class or
+   *  common whose permission count is over 32. checkpolicy writes none of the last three. */
+  code: "constraint-class-twice" | "constraint-extra-perms" | "validatetrans-perms" | "binary-perm-limit";
+  /** What it is, e.g. "class domain's constraint 2 of 3", "class big". */
   what: string;
   offset: number;
   /** The node's permissions word, its class's permission count, and the names of the class's
@@ -76,12 +77,22 @@ const CEXPR_MAXDEPTH = 5;
 const EBITMAP_MIN = 12;
 const CONTEXT_MIN = 12;
 
-/** validate_constraint_nodes (libsepol 3.4) on one node's permissions word: a validatetrans
- *  takes none; a constraint of a class with permissions takes some, and only the class's. */
+/** PERM_SYMTAB_SIZE (libsepol and Xen): an access vector, and so a constraint's permissions
+ *  word, is 32 bits. */
+const PERM_SYMTAB_SIZE = 32;
+
+/** validate_constraint_nodes (libsepol 3.4, the same through 3.11) on one node's permissions
+ *  word: a validatetrans takes none; a constraint of a class with permissions takes some, and only
+ *  the class's (`permissions >= 1 << nperms`). A class of exactly 32 permissions is not checked
+ *  (`nperms != PERM_SYMTAB_SIZE`): each of the word's 32 bits names one of them, so no bit is past
+ *  them (nor could `>>> 32`, which JavaScript reads as `>>> 0`, say so). A count over 32 never gets
+ *  here in libsepol: class_read refuses it first (binary-perm-limit, noted where the class is read);
+ *  past the word's 32 bits there is no bit either. (libsepol after 3.11 refuses only a word with no
+ *  bit of the class's: NO_VALID_PERMS.) */
 function libsepolRefusal(permissions: number, nprim: number, validatetrans: boolean): LibsepolRefusal["code"] | undefined {
   if (validatetrans) return permissions !== 0 ? "validatetrans-perms" : undefined;
   if (nprim > 0 && permissions === 0) return "constraint-class-twice";
-  return nprim < 32 && permissions >>> nprim !== 0 ? "constraint-extra-perms" : undefined;
+  return nprim < PERM_SYMTAB_SIZE && permissions >>> nprim !== 0 ? "constraint-extra-perms" : undefined;
 }
 
 /** Does `data` start with the binary policy magic (0xf97cff8c, little endian)? */
@@ -169,6 +180,12 @@ class PolicyReader {
     const type = r.u32(what);
     const range = this.version >= 19 ? this.range(what) : { low: { sens: 0, cats: [] }, high: { sens: 0, cats: [] } };
     return { user, role, type, range };
+  }
+
+  /** libsepol's class_read and common_read refuse a permission count over PERM_SYMTAB_SIZE;
+   *  Xen's read it as it is (their permissions' values are checked by index() either way). */
+  permLimit(what: string, nprim: number, at: number): void {
+    if (nprim > PERM_SYMTAB_SIZE) this.libsepolRefusals.push({ code: "binary-perm-limit", what, offset: at, permissions: 0, nprim, named: [] });
   }
 
   perms(n: number, what: string): Perm[] {
@@ -305,11 +322,13 @@ class PolicyReader {
     if (symNum !== 8 || oconNum !== wantOcons) this.xen(`Flask:  policydb table sizes (${symNum},${oconNum}) do not match mine (8,${wantOcons})`, 24);
 
     const commons = this.symtab<Common>("commons", 16, () => {
+      const at = r.offset;
       const len = r.u32("common");
       const value = r.u32("common");
       const nprim = r.u32("common");
       const nel = r.count("common permissions", 8);
       const name = this.name(len, "common name");
+      this.permLimit(`common ${name}`, nprim, at);
       return { name, value, nprim, perms: this.perms(nel, `common ${name}`) };
     });
     const classes = this.symtab<ClassDatum>("classes", 24, () => {
@@ -322,6 +341,7 @@ class PolicyReader {
       const ncons = r.count("class constraints", 8);
       const name = this.name(len, "class name");
       const common = this.name(comLen, "class common name");
+      this.permLimit(`class ${name}`, nprim, at);
       if (common !== "") {
         this.refusals.push({ code: "xen-common-prefix", what: `class ${name} inherits common ${common}`, xenLog: XEN_REFUSALS.commonPrefix, offset: at });
       }
@@ -618,6 +638,6 @@ export function readPolicy(data: Uint8Array): ReadResult {
   } catch (err) {
     if (err instanceof BinaryFormatError) throw err;
     // an invariant of ours the file broke (e.g. a name decoder): still one clear error
-    throw new BinaryFormatError(`unreadable binary policy at offset ${reader.r.offset}: ${(err as Error).message}`, reader.r.offset);
+    throw new BinaryFormatError(`unreadable binary policy: ${(err as Error).message}`, reader.r.offset);
   }
 }

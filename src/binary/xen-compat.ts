@@ -117,6 +117,16 @@ export function validatetransPermsMessage(what: string, permissions: number): st
   return `${what} has permissions ${hex(permissions)}, where checkpolicy writes none: Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class, whatever its permissions); ${LIBSEPOL_REFUSES}`;
 }
 
+/** A binary's class or common with a permission count over 32 (read.ts), which checkpolicy never
+ *  writes (perm-limit on the source). Xen's class_read and common_read take the count as written
+ *  (the permissions' values are 1..32 still: an access vector is 32 bits), but for a class its
+ *  hooks name, validate_classes computes `1 << (nprim - 1)`, undefined in C from 33 on: whether
+ *  that Xen loads it is the compiler's choice, so the message does not promise it. libsepol's
+ *  class_read and common_read refuse it. */
+export function permLimitMessage(what: string, nprim: number): string {
+  return `${what} has a permission count of ${nprim}, over the 32 an access vector holds, which checkpolicy never writes: Xen's policydb_read takes it as written (for a class Xen's hooks name, validate_classes then shifts by it, undefined in C past 32); libsepol refuses it (class_read and common_read allow at most 32, PERM_SYMTAB_SIZE), so checkpolicy -b, setools and audit2why cannot read it`;
+}
+
 /** xenRefusals of a compiled source policy, without writing its binary (the empty-avtab check
  *  looks at the rules: lower.ts hasUnconditionalEntry). For loaders, `xsm lint` and the editor. */
 export function sourceRefusals(ast: PolicyAst, symbols: Symbols, strict: boolean): Diagnostic[] {

@@ -3,7 +3,7 @@
 // sections, their order and m4's flags are Makefile.common's, so the policy.conf m4 writes from
 // them is byte-identical to the one `make -C tools/flask/policy` writes.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve, sep } from "node:path";
+import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
 
 export interface TreeOptions {
   /** Xen's xen/xsm/flask/policy (security_classes, initial_sids, access_vectors). Default: where
@@ -70,6 +70,28 @@ export function enabledModules(modulesConf: string): string[] {
     if (fields[2] === "on") enabled.push(fields[0]!);
   }
   return enabled;
+}
+
+/** The module a tree's file belongs to when the build never reads the file: DIR/modules/NAME.te,
+ *  .if or .cons where DIR/modules/modules.conf does not switch NAME on (off, or not listed:
+ *  Makefile.common hands m4 only ENABLED_LIST's files). `modulesConf` is that file's text when the
+ *  caller holds it (an editor's buffer); else it is read from disk. Undefined for any other file,
+ *  or when there is no modules.conf beside it to tell. */
+export function moduleOff(path: string, modulesConf?: string): string | undefined {
+  const full = resolve(path);
+  const dir = dirname(full);
+  const ext = extname(full);
+  if (basename(dir) !== "modules" || ![".te", ".if", ".cons"].includes(ext)) return undefined;
+  let conf = modulesConf;
+  if (conf === undefined) {
+    try {
+      conf = readFileSync(join(dir, "modules.conf"), "utf8");
+    } catch {
+      return undefined;
+    }
+  }
+  const name = basename(full, ext);
+  return enabledModules(conf).includes(name) ? undefined : name;
 }
 
 /** Path of `target` as m4 is given it from `dir`: relative, with '/' separators. */

@@ -64,6 +64,14 @@ export interface PolicyText {
   located(diagnostics: readonly Diagnostic[]): { diagnostics: Diagnostic[]; text: SpanText };
 }
 
+/** A binary policy's bytes (told apart by its magic). Its diagnostics name the file and offset
+ *  themselves; render() is the same renderer as a text's. */
+export interface PolicyBinary {
+  binary: Uint8Array;
+  name: string;
+  render(diagnostics: readonly Diagnostic[]): string;
+}
+
 export function isDirectory(path: string): boolean {
   try {
     return statSync(path).isDirectory();
@@ -115,12 +123,12 @@ export function refuseTreeOptions(path: string, options: PolicyInputOptions): vo
 
 /** A policy argument as text to compile or a binary's bytes. `name` is what diagnostics call it
  *  (default: the path; standard input, `-`, is `<stdin>` either way). */
-export async function readPolicyArgument(path: string, options: PolicyInputOptions = {}, name = path): Promise<PolicyText | { binary: Uint8Array }> {
+export async function readPolicyArgument(path: string, options: PolicyInputOptions = {}, name = path): Promise<PolicyText | PolicyBinary> {
   name = displayName(name);
   if (path !== STDIN && isDirectory(path)) return treeText(path, options);
   refuseTreeOptions(path, options);
   const input = readPolicyInput(path);
-  if ("binary" in input) return input;
+  if ("binary" in input) return { binary: input.binary, name, render: (d) => renderDiagnostics(d, undefined, name) };
   const text = input.text;
   return { text, compileName: name, name, mls: options.mls === true, render: (d) => renderDiagnostics(d, text, name), located: (d) => ({ diagnostics: [...d], text }) };
 }
@@ -131,17 +139,11 @@ export async function readPolicyArgument(path: string, options: PolicyInputOptio
 export async function loadAnalysis(path: string, name = path, options: PolicyInputOptions = {}): Promise<AnalysisPolicy> {
   name = displayName(name);
   const input = await readPolicyArgument(path, options, name);
-  if ("binary" in input) {
-    const { analyzeBinary } = await import("./analysis-binary.js");
-    try {
-      return analyzeBinary(input.binary, name);
-    } catch (err) {
-      if (err instanceof PolicyError) throw new CliError(renderDiagnostics(err.diagnostics, undefined, name), 1, true);
-      throw err;
-    }
-  }
+  // (the binary reader is loaded only for a binary)
+  const binary = "binary" in input ? await import("./analysis-binary.js") : undefined;
   const { analyzePolicy } = await import("../analysis/load.js");
   try {
+    if ("binary" in input) return binary!.analyzeBinary(input.binary, input.name);
     const ap = analyzePolicy(input.text, input.compileName, { mls: input.mls });
     return input.locate ? { ...ap, file: input.name, locate: input.locate } : ap;
   } catch (err) {

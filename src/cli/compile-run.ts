@@ -4,6 +4,7 @@
 // per file, straight from here without loading commander or building its program.
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
+import type { PolicyInput } from "../binary/load.js";
 import { CliError, UsageError, displayName, readPolicyInput } from "./io.js";
 import { checkOutputs, writeOutput, writeOutputs } from "./output.js";
 import type { CliContext, CliOutput } from "./context.js";
@@ -14,6 +15,9 @@ export interface LoadedPolicy {
   policy: CompiledPolicy;
   text: string;
   path: string;
+  /** Set for a binary policy: what load.ts read (its symbol tables, whose platform attributes
+   *  `xsm scaffold` rebuilds platforms from). */
+  binary?: PolicyInput;
 }
 
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
@@ -27,7 +31,7 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
     try {
       const loaded = loadBinary(input.binary, path);
       if (showWarnings && format === "text" && loaded.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(loaded.warnings, loaded.text, path));
-      return { policy: loaded.policy, text: loaded.text, path };
+      return { policy: loaded.policy, text: loaded.text, path, binary: loaded };
     } catch (err) {
       if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text: "", fallbackFile: path });
       throw err;

@@ -74,9 +74,9 @@ async function loadInput(path: string, options: PolicyInputOptions): Promise<Flo
   const input = await readPolicyArgument(path, options);
   const { flowInputFromBinary, flowInputFromSource } = await import("../analysis/flowquery.js");
   try {
-    return "binary" in input ? flowInputFromBinary(input.binary, displayName(path)) : flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
+    return "binary" in input ? flowInputFromBinary(input.binary, input.name) : flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
   } catch (err) {
-    if (err instanceof PolicyError) throw new CliError("binary" in input ? renderDiagnostics(err.diagnostics, undefined, displayName(path)) : input.render(err.diagnostics), 1, true);
+    if (err instanceof PolicyError) throw new CliError(input.render(err.diagnostics), 1, true);
     throw err;
   }
 }

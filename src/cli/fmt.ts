@@ -4,7 +4,8 @@
 // laid out leaves every file as it was); --check writes nothing and exits 1 naming the files that
 // would change (for CI). A file that cannot be laid out safely, or that compile refuses as it is (a
 // policy.conf that does not parse), is an error naming FILE:LINE:COL, with compile's code and
-// message for the latter.
+// message for the latter. A module modules/modules.conf leaves off is never built, so what the
+// build would refuse in it is laid out as it is (src/build/tree.ts's moduleOff tells).
 // `-` is standard input, laid out as m4 source and named <stdin>, or, with --stdin-filepath PATH
 // (prettier's name; clang-format's --assume-filename), as the file PATH an editor's buffer stands
 // for: its kind from its name and PATH in every message, so a filter lays out and refuses as
@@ -36,6 +37,7 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
   // the name a file is laid out by and named by in messages; nothing is read from PATH or written to it
   const nameOf = (file: string): string => (file === STDIN && assumed !== undefined ? assumed : displayName(file));
   const { formatSource, kindOf, FormatError } = await import("../fmt/format.js");
+  const { moduleOff } = await import("../build/tree.js");
   const errors: string[] = [];
   let failed = 0;
   const laidOut: { file: string; text: string; formatted: string }[] = [];
@@ -46,7 +48,11 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       // read as compile reads it: a byte that is not UTF-8 (a Latin-1 comment) is accepted where
       // checkpolicy accepts it, and written back as the same byte
       text = readPolicyFile(file, "xsm fmt");
-      laidOut.push({ file, text, formatted: formatSource(text, kindOf(file === STDIN ? (assumed ?? file) : file)) });
+      const as = file === STDIN ? assumed : file;
+      // a module modules.conf leaves off is source the build never reads (the one beside PATH for
+      // standard input, as `xsm fmt PATH` would read it)
+      const unread = as !== undefined && moduleOff(as) !== undefined;
+      laidOut.push({ file, text, formatted: formatSource(text, kindOf(as ?? file), { unread }) });
     } catch (err) {
       if (err instanceof FormatError) errors.push(err.diagnostics(nameOf(file), text!).map((d) => renderDiagnostic(d, text, nameOf(file))).join(""));
       else if (err instanceof CliError) errors.push(`xsm: error: ${err.message}\n`);

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import type * as Sarif from "sarif";
-import { diagnostic, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { diagnostic, type ByteSpan, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { CliError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
@@ -22,6 +22,8 @@ export interface LocationJson {
 }
 
 export interface DiagnosticJson extends LocationJson {
+  /** A binary policy's diagnostic: the 0-based byte offset in `file` (line and column are null). */
+  byteOffset?: number;
   code: string;
   severity: Diagnostic["severity"];
   message: string;
@@ -43,12 +45,17 @@ function locationJson(span: Span | undefined, opts: FormatOptions): LocationJson
   return { file: fileOf(span, opts), line: span.line, column: span.col, endLine: span.endLine, endColumn: span.endCol };
 }
 
+/** A place in a binary: its file, no line; the offset beside it (byteOffset). */
+function byteLocationJson(at: ByteSpan): LocationJson & { byteOffset: number } {
+  return { file: at.file, line: null, column: null, endLine: null, endColumn: null, byteOffset: at.offset };
+}
+
 export function diagnosticJson(d: Diagnostic, opts: FormatOptions = {}): DiagnosticJson {
   return {
     code: d.code,
     severity: d.severity,
     message: d.message,
-    ...locationJson(d.span, opts),
+    ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, opts)),
     notes: (d.notes ?? []).map((n) => ({ message: n.message, ...locationJson(n.span, opts) })),
   };
 }
@@ -71,6 +78,11 @@ function sarifLocation(span: Span, opts: FormatOptions): Sarif.PhysicalLocation 
   };
 }
 
+/** SARIF's region for a binary artifact: a byteOffset, no lines. */
+function sarifByteLocation(at: ByteSpan): Sarif.PhysicalLocation {
+  return { artifactLocation: { uri: encodeURI(at.file) }, region: { byteOffset: at.offset } };
+}
+
 /** A SARIF 2.1.0 log with one run of xsm: one rule per diagnostic code met, one result per
  *  diagnostic, its notes as related locations. */
 export function sarifLog(diags: readonly Diagnostic[], version: string, opts: FormatOptions = {}): Sarif.Log {
@@ -89,6 +101,7 @@ export function sarifLog(diags: readonly Diagnostic[], version: string, opts: Fo
       message: { text: d.message },
     };
     if (d.span) result.locations = [{ physicalLocation: sarifLocation(d.span, opts) }];
+    else if (d.byteSpan) result.locations = [{ physicalLocation: sarifByteLocation(d.byteSpan) }];
     const related = (d.notes ?? []).map((n, id): Sarif.Location => {
       const loc: Sarif.Location = { id, message: { text: n.message } };
       if (n.span) loc.physicalLocation = sarifLocation(n.span, opts);

@@ -48,13 +48,13 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   // `-o -` is standard output, as `--conf -` and `--emit-matrix -` are (not a file named "-")
   if (opts.output === STDIN) opts = { ...opts, output: undefined };
   if (opts.output !== undefined) checkOutputs([{ path: opts.output, what: "scenario", option: "-o" }], [file]);
-  const { policy, text, path } = await loadPolicy(cli, file);
+  const { policy, text, path, binary } = await loadPolicy(cli, file);
   const { scaffoldScenario } = await import("../sim/scaffold.js");
   // the scenario names its policy relative to where the scenario is written
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
   const name = opts.name ?? (file === "-" ? "scenario" : basename(path).replace(/\.conf$/, "") || "scenario");
-  const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy);
+  const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy, binary);
   // a scenario needs a domain (scenario.schema.json): without platforms there is none to write
   if (scenario.domains.length === 0) {
     throw new CliError(`${path}: no scenario written: it would have no domain (${warnings.join("; ")}); xsm init writes a policy with platform blocks to start from`);
@@ -95,7 +95,7 @@ export function registerScaffold(program: Command, cli: CliContext): void {
   program
     .command("scaffold")
     .description("write a scenario skeleton from a policy's platform blocks: domains with their contexts, add/assign steps, a teardown")
-    .argument("<policy>", "policy.conf with platform blocks, or - for standard input")
+    .argument("<policy>", "policy.conf with platform blocks, its binary (xsm compile -o), or - for standard input")
     .option("-o, --output <file>", "write the scenario to FILE (its policy path is made relative to it), or - for stdout (the default)")
     .option("--name <name>", "the scenario's name (default: the policy file's)", nameOption)
     .action((file: string, opts: ScaffoldOptions) => runScaffold(cli, file, opts));

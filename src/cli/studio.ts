@@ -102,7 +102,7 @@ export function registerStudio(program: Command, cli: CliContext): void {
   const cmd = program
     .command("studio")
     .description("the policy, its decisions and SVP scenarios in a browser (local server, or --export a static site)")
-    .argument("[target]", "a policy.conf, a scenario (.json), a policy tree or a directory of them (default: the SVP examples)")
+    .argument("[target]", "a policy.conf, a binary policy, a scenario (.json), a policy tree or a directory of them (default: the SVP examples)")
     .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)")
     .option("--no-open", "do not try to open a browser")
     .option("--read-only", "serve without writing: the page's Save is off, edits stay in the page")

@@ -88,6 +88,12 @@ export const CATALOG = {
     "A binary's validatetrans node has permissions, where checkpolicy writes none. Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class); libsepol refuses it ('validate_constraint_nodes: Invalid constraint expr'), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
     sentence,
   ),
+  "binary-perm-limit": entry(
+    "warning",
+    "binary policy",
+    "A binary's class or common has a permission count over 32, which checkpolicy never writes (perm-limit on the source). Xen's policydb_read takes the count as written (the permissions' values are 1..32 still; for a class Xen's hooks name, validate_classes then shifts by it, undefined in C past 32); libsepol refuses it (class_read and common_read allow at most 32), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
+    sentence,
+  ),
   "constraint-no-perms": entry(
     "warning",
     "policy text",
@@ -239,7 +245,7 @@ export const CATALOG = {
   "fmt-carriage-return": entry(
     "error",
     "formatter",
-    "A carriage return outside a comment of a policy.conf or modules.conf (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both. In an m4 source, a CR the build certainly carries into policy.conf is refused with compile's `bad-character`.",
+    "A carriage return outside a comment of a policy.conf or modules.conf (Windows line endings): checkpolicy rejects it, so fmt does not lay the file out; one in a comment is read by both. In an m4 source, a CR the build certainly carries into policy.conf is refused with compile's `bad-character`, except in a module modules/modules.conf leaves off, which the build never reads.",
     () => "a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first",
   ),
   "fmt-not-policy": entry(
@@ -254,7 +260,7 @@ export const CATALOG = {
   "fmt-unopened": entry(
     "error",
     "formatter",
-    "A closing brace or parenthesis with no opening one before it: the nesting fmt indents by is broken.",
+    "A closing brace or parenthesis with no opening one before it: the nesting fmt indents by is broken. In an m4 define body a `)` straight after a quoted string closes a `(` that string leaves open (refpolicy's template); any other is refused, as the text before it may be a call's argument once the body is expanded.",
     (close: "}" | ")") => `a '${close}' without its '${close === "}" ? "{" : "("}'`,
   ),
   "fmt-unclosed": entry(

@@ -16,9 +16,23 @@ export interface Span {
   length: number;
 }
 
+/** A place in a binary file (a binary policy): the file as the user named it and a 0-based byte
+ *  offset. Text spans have lines; a binary has only offsets, which is all its readers know. */
+export interface ByteSpan {
+  file: string;
+  offset: number;
+}
+
+/** The one spelling of a byte location, `FILE: offset N (0xHEX)`: the renderer's and
+ *  PolicyError's (hex as a hex dump shows the file). */
+export function byteLocation(at: ByteSpan): string {
+  return `${at.file}: offset ${at.offset} (0x${at.offset.toString(16)})`;
+}
+
 /**
- * One finding, located either in source text (`span`: policy.conf, .te/.if files) or in a JSON
- * document (`path`: a JSON pointer into a scenario file, "" for the whole document).
+ * One finding, located in source text (`span`: policy.conf, .te/.if files), in a binary file
+ * (`byteSpan`: a binary policy) or in a JSON document (`path`: a JSON pointer into a scenario
+ * file, "" for the whole document).
  */
 export interface Diagnostic {
   /** Stable machine-readable code from the catalog (docs/diagnostics.md), e.g. "syntax", "neverallow". */
@@ -26,6 +40,8 @@ export interface Diagnostic {
   severity: Severity;
   message: string;
   span?: Span;
+  /** Where in a binary file, for diagnostics about a binary policy (never with `span`). */
+  byteSpan?: ByteSpan;
   /** JSON pointer of the offending value, for diagnostics about a JSON document. */
   path?: string;
   /** With `path`: the place in the JSON text (1-based), when known (a syntax error). */
@@ -49,7 +65,7 @@ export class PolicyError extends Error {
   readonly diagnostics: Diagnostic[];
   constructor(diagnostics: Diagnostic[]) {
     const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
-    const where = first?.span ? `${first.span.file}:${first.span.line}:${first.span.col}: ` : "";
+    const where = first?.span ? `${first.span.file}:${first.span.line}:${first.span.col}: ` : first?.byteSpan ? `${byteLocation(first.byteSpan)}: ` : "";
     const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
     super(first ? `${where}${first.message}${more}` : "policy error");
     this.name = "PolicyError";
@@ -77,6 +93,11 @@ export function error(code: DiagnosticCode, message: string, span?: Span, notes?
 
 export function warning(code: DiagnosticCode, message: string, span?: Span): Diagnostic {
   return { code, severity: "warning", message, span };
+}
+
+/** `d` placed at a byte offset of a binary file (a binary policy's reader knows only offsets). */
+export function inBinary(d: Diagnostic, file: string, offset: number): Diagnostic {
+  return { ...d, byteSpan: { file, offset } };
 }
 
 /** A diagnostic about a JSON document (a scenario file) at a JSON pointer. */

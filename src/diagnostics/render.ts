@@ -5,8 +5,9 @@
 //         ^~~~~
 //
 // `file:line:col` is the #line-mapped location; the source line and caret come from the physical
-// text that was parsed (span.offset/length), so they show what the parser actually saw.
-import type { Diagnostic, Span } from "./diagnostic.js";
+// text that was parsed (span.offset/length), so they show what the parser actually saw. A binary
+// policy's diagnostics have no line; they read `xenpolicy: offset 298 (0x12a): error: ...`.
+import { byteLocation, type Diagnostic, type Span } from "./diagnostic.js";
 
 /** The text spans index: one parsed text, or (for a built tree, whose spans point into its
  *  .te/.if files) the text of the file a span names. */
@@ -21,6 +22,12 @@ const MAX_EXCERPT = 160;
 
 function location(span: Span | undefined, fallbackFile: string): string {
   return span ? `${span.file}:${span.line}:${span.col}` : fallbackFile;
+}
+
+/** A diagnostic's own place: its text span, or its offset in a binary file; else the file the
+ *  caller names. */
+function placeOf(d: Diagnostic, fallbackFile: string): string {
+  return d.byteSpan ? byteLocation(d.byteSpan) : location(d.span, fallbackFile);
 }
 
 /** What a terminal would act on rather than show: C0 controls but tab and newline, DEL, C1, the
@@ -97,7 +104,7 @@ export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: st
     // a JSON document: where the syntax broke when known, else the JSON path of the value
     return escapeUnshowable(d.line !== undefined ? `${fallbackFile}:${d.line}:${d.col}: ${d.message}` : `${fallbackFile}: ${d.path || "/"}: ${d.message}`) + "\n";
   }
-  const lines = [escapeUnshowable(`${location(d.span, fallbackFile)}: ${d.severity}: ${d.message}`)];
+  const lines = [escapeUnshowable(`${placeOf(d, fallbackFile)}: ${d.severity}: ${d.message}`)];
   const show = (span: Span | undefined): void => {
     const source = span && textOf(span, text);
     if (span && source !== undefined) lines.push(...excerpt(span, source));
@@ -128,6 +135,6 @@ export function renderDiagnostics(diags: readonly Diagnostic[], text: SpanText, 
 /** One line, no severity and no excerpt: a diagnostic quoted inside another message (a log line,
  *  a scenario error about the policy it names). */
 export function renderInline(d: Diagnostic): string {
-  const at = d.span ? `${d.span.file}:${d.span.line}:${d.span.col}: ` : "";
+  const at = d.span || d.byteSpan ? `${placeOf(d, "")}: ` : "";
   return `${at}${d.message}`;
 }

@@ -5,9 +5,11 @@
 //
 // It changes only blanks, and never joins or splits lines, so a formatted policy means what the
 // original meant. m4 is respected: quoted strings and a macro call's arguments are kept exactly as
-// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. A
-// `#` comment is kept as written. A last check refuses any output whose non-blank characters differ
-// from the input's.
+// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. Where a
+// call's arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument
+// runs to the end of the line, whatever parenthesis or quote is there; a line ending inside a quote
+// or an argument keeps its trailing blanks. A `#` comment is kept as written. A last check refuses
+// any output whose non-blank characters differ from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
 // out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
@@ -16,8 +18,9 @@
 // (m4 copies both, quotes removed), not a comment's (checkpolicy reads it) nor what `dnl` discards
 // through its newline (its CR too). A macro's arguments and a `define` body are kept: whether they
 // reach policy.conf depends on the macro's use, maybe in another file (an unused macro, or one
-// whose use drops an argument, builds), so the build reports them where they are expanded.
-// Blanks are spaces, tabs and form feeds (checkpolicy's, newline apart); any other white space, a
+// whose use drops an argument, builds), so the build reports them where they are expanded. In a
+// file the build never reads (a module modules.conf leaves off: FormatOptions.unread) no such
+// character is refused. Blanks are spaces, tabs and form feeds (checkpolicy's, newline apart); any other white space, a
 // carriage return or a no-break space, is text fmt keeps.
 
 import type { MessageArgs } from "../diagnostics/catalog.js";
@@ -29,6 +32,14 @@ import { strayKind, type StrayKind } from "../policy/scan.js";
  *  modules/modules.conf (`name = on` lines, which Makefile.common reads with awk), laid out as a
  *  policy.conf is but not parsed as one. */
 export type SourceKind = "conf" | "m4" | "modules";
+
+export interface FormatOptions {
+  /** The build never reads this m4 source (a module modules/modules.conf does not switch on): m4
+   *  copies nothing of it into policy.conf, so nothing in it is refused as the build would refuse it
+   *  (a character checkpolicy rejects, kept where it is). What fmt cannot lay out safely is
+   *  refused all the same. */
+  unread?: boolean;
+}
 
 /** Indentation stops growing here: a conditional nested as deep as checkpolicy reads (9,987
  *  levels, one per line) would otherwise grow by the square of its depth, past any file limit. */
@@ -107,13 +118,44 @@ type FormatCode = "fmt-carriage-return" | "fmt-unopened" | "fmt-unclosed" | "fmt
 
 /** What the scanner is inside of at a point of the text. */
 type Frame =
-  | { kind: "code"; define: boolean; braces: number; parens: number; braceLines?: number[] }
-  | { kind: "quote"; depth: number } // an m4 quoted string, kept verbatim
-  | { kind: "args"; parens: number; quote: number }; // an m4 call's argument list, kept verbatim
+  | {
+      kind: "code";
+      define: boolean;
+      braces: number;
+      parens: number;
+      braceLines?: number[];
+      /** In a define body, right after a quoted string: the `(` it holds outside its own nested
+       *  quotes and leaves open, which a `)` straight after it may close (see code()). */
+      quotedOpen?: number;
+    }
+  | { kind: "quote"; depth: number; parens: number } // an m4 quoted string, kept verbatim
+  | ArgsFrame;
+
+/** An m4 call's argument list, kept verbatim; fmt follows it as m4 collects the arguments, to find
+ *  its end: parentheses and quotes nest, and a comment or `dnl` runs to the end of the line. */
+interface ArgsFrame {
+  kind: "args";
+  parens: number;
+  quote: number;
+  /** After `dnl` or `#` in a define body, to the end of the line: m4 reads them only when it
+   *  expands the body; while it defines it, it reads only the quotes there. */
+  skip?: boolean;
+  /** `dnl(`'s own arguments: m4 collects them as any call's, then discards the rest of the line. */
+  thenDnl?: boolean;
+}
 
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
 /** A character of an m4 name (m4's words: `$` is not one). */
 const isM4WordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+
+/** m4 reads the word `dnl` at `i`: a word starts with a letter or `_`, so a digit before it starts
+ *  none (`9dnl` is 9 and dnl), and a word character after it makes another word. */
+function dnlAt(text: string, i: number): boolean {
+  if (!text.startsWith("dnl", i) || isM4WordChar(text[i + 3])) return false;
+  let start = i;
+  while (start > 0 && isM4WordChar(text[start - 1])) start--;
+  return /^[0-9]*$/.test(text.slice(start, i));
+}
 
 /** fmt's blanks: checkpolicy's (policy_scan.l's [ \t\f]), which are m4's text as any other. */
 const isBlank = (c: string | undefined): boolean => c === " " || c === "\t" || c === "\f";
@@ -157,6 +199,8 @@ class Formatter {
   /** m4 sources where top-level text certainly reaches policy.conf: not a file that diverts its
    *  output (`divert(-1)` discards it) or changes m4's quotes or comments (fmt reads m4's defaults). */
   private checkStrays = false;
+  /** `dnl(...)`'s arguments just closed: m4 discards the rest of the line. */
+  private dnlRest = false;
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -184,6 +228,11 @@ class Formatter {
     lines.forEach((line, i) => {
       this.lineOffset = offset;
       this.quotedComment = false;
+      this.dnlRest = false;
+      for (const f of this.stack) {
+        if (f.kind === "args") f.skip = false;
+        if (f.kind === "code") f.quotedOpen = 0;
+      }
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       if (startsInCode && trimStartBlanks(line) === "") {
@@ -206,20 +255,23 @@ class Formatter {
 
   /** One physical line. */
   private line(line: string, startsInCode: boolean, lineNo: number): string {
+    // trailing blanks go where the line ends in code; a quoted string or a call's arguments that
+    // go on to the next line hold them, as m4 reads them
+    const trimEnd = (laid: string): string => (this.top().kind === "code" ? trimEndBlanks(laid) : laid);
     if (!startsInCode) {
       // the line starts inside a quote or a call's arguments: verbatim up to where that ends
       const end = this.verbatim(line, 0, lineNo);
       if (end >= line.length) return line;
-      return trimEndBlanks(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
+      return trimEnd(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
     }
     const lead = line.length - trimStartBlanks(line).length;
-    const body = trimEndBlanks(line.slice(lead));
-    if (body.startsWith("#line")) return body;
+    const body = line.slice(lead);
+    if (body.startsWith("#line")) return trimEndBlanks(body);
     let depth = this.depth();
     if (body.startsWith("}") || body.startsWith(")")) depth--;
     else if (body.startsWith("'") && this.closesDefine()) depth--;
     const laid = this.code(body, lineNo, lead);
-    return trimEndBlanks(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
+    return trimEnd(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
   }
 
   /** Notes `c` at column index `at` of line `lineNo` when checkpolicy rejects it there. */
@@ -228,6 +280,12 @@ class Formatter {
     if (c === 9 || c === 12) return; // (a tab or form feed between two words)
     const kind = strayKind(c);
     if (!this.strays.has(kind)) this.strays.set(kind, { line: lineNo, col: at + 1, offset: this.lineOffset + at });
+  }
+
+  /** Text m4 reads inside a quoted string first: a define body (where it reads only quotes while
+   *  it defines it, and all of m4 when it expands it). */
+  private inDefine(): boolean {
+    return this.stack.some((f) => f.kind === "code" && f.define);
   }
 
   private closesDefine(): boolean {
@@ -244,7 +302,11 @@ class Formatter {
       const c = line[i]!;
       if (f.kind === "quote") {
         if (c === "`") f.depth++;
-        else if (c === "'" && --f.depth === 0) this.stack.pop();
+        else if (c === "'" && --f.depth === 0) {
+          this.stack.pop();
+          const below = this.top();
+          if (below.kind === "code" && below.define) below.quotedOpen = Math.max(0, f.parens);
+        } else if (f.depth === 1 && (c === "(" || c === ")")) f.parens += c === "(" ? 1 : -1;
         else if (this.checkStrays && this.stack.length === 2) {
           // a top-level quoted string: m4 copies what it holds, quotes removed, unread
           if (c === "#") this.quotedComment = true;
@@ -256,8 +318,27 @@ class Formatter {
         if (c === "`") f.quote++;
         else if (c === "'") f.quote--;
       } else if (c === "`") f.quote = 1;
-      else if (c === "(") f.parens++;
-      else if (c === ")" && --f.parens === 0) this.stack.pop();
+      else if (f.skip) continue;
+      else if (c === "#" || (c === "d" && dnlAt(line, i))) {
+        // m4 reads a comment in an argument to the end of its line, into the argument, and dnl
+        // discards through the newline: no parenthesis or quote there opens or closes anything
+        if (this.inDefine()) f.skip = true;
+        else if (c === "d" && line[i + 3] === "(") {
+          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true });
+          i += 2;
+        } else return line.length;
+      } else if (c === "(") f.parens++;
+      else if (c === ")" && --f.parens === 0) {
+        this.stack.pop();
+        if (!f.thenDnl) continue;
+        // after dnl's arguments m4 discards the rest of the line
+        const below = this.top();
+        if (below.kind === "code") {
+          this.dnlRest = true;
+          return i + 1;
+        }
+        if (below.kind === "args") return line.length;
+      }
     }
     return line.length;
   }
@@ -273,6 +354,11 @@ class Formatter {
     // reads only quotes there while it defines it
     let dnlIn: Frame | undefined;
     for (let i = 0; i < text.length; i++) {
+      if (this.dnlRest) {
+        // the rest of a line after `dnl(...)` at top level, kept as written as after dnl
+        this.dnlRest = false;
+        return out + trimCommentEnd(text.slice(i));
+      }
       const f = this.top();
       if (f.kind !== "code") {
         const end = this.verbatim(text, i, lineNo, col0);
@@ -281,14 +367,23 @@ class Formatter {
         continue;
       }
       const c = text[i]!;
+      const quotedOpen = f.quotedOpen ?? 0;
+      f.quotedOpen = 0;
       if (dnlIn === f) {
         if (c !== "`" && c !== "'") {
           out += c;
           continue;
         }
-      } else if (this.kind === "m4" && c === "d" && text.startsWith("dnl", i) && !isM4WordChar(text[i - 1]) && !isM4WordChar(text[i + 3])) {
+      } else if (this.kind === "m4" && c === "d" && dnlAt(text, i)) {
         // m4's `dnl` discards the rest of its line, a CR and quotes too: at top level kept as
-        // written, as a comment is, nothing there reaches policy.conf
+        // written, as a comment is, nothing there reaches policy.conf; `dnl(` first collects its
+        // arguments, maybe over lines, as any call's
+        if (this.stack.length === 1 && text[i + 3] === "(") {
+          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true });
+          out += "dnl";
+          i += 2;
+          continue;
+        }
         if (this.stack.length === 1) return out + trimCommentEnd(text.slice(i));
         dnlIn = f;
         out += c;
@@ -307,7 +402,7 @@ class Formatter {
       // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)
       if (this.checkStrays && !this.quotedComment && this.stack.length === 1) this.stray(c.charCodeAt(0), lineNo, col0 + i);
       if (this.kind === "m4" && c === "`") {
-        this.stack.push({ kind: "quote", depth: 1 });
+        this.stack.push({ kind: "quote", depth: 1, parens: 0 });
         out += c;
         continue;
       }
@@ -356,7 +451,10 @@ class Formatter {
       }
       if (c === "(") f.parens++;
       if (c === ")") {
-        if (f.parens === 0) {
+        // in a define body, straight after a quoted string holding an open `(`: the call that quote
+        // starts when the body is expanded (refpolicy's template: `define(`$1',`...'')`), kept
+        if (f.parens === 0 && quotedOpen > 0) f.quotedOpen = quotedOpen - 1;
+        else if (f.parens === 0) {
           if (f.define || this.stack.length > 1) throw new FormatError("fmt-unopened", lineNo, ")");
         } else f.parens--;
       }
@@ -493,12 +591,13 @@ function strayRefusal(text: string, strays: ReadonlyMap<StrayKind, StrayAt>): Fo
 
 /** The canonical layout of a file's text. Throws FormatError when it cannot be laid out safely, or
  *  when compile would refuse the file as it is (a policy.conf that does not parse; in an m4 source,
- *  a character checkpolicy rejects that m4 certainly carries into policy.conf): a formatter does not
- *  lay out what does not parse, and must not quietly drop such a character as a blank. */
-export function formatSource(text: string, kind: SourceKind): string {
+ *  a character checkpolicy rejects that m4 certainly carries into policy.conf, unless the build
+ *  never reads the file: `options.unread`): a formatter does not lay out what does not parse, and
+ *  must not quietly drop such a character as a blank. */
+export function formatSource(text: string, kind: SourceKind, options: FormatOptions = {}): string {
   const formatter = new Formatter(kind);
   const out = formatter.format(text);
-  const refused = kind === "conf" ? unparsed(text) : strayRefusal(text, formatter.strays);
+  const refused = kind === "conf" ? unparsed(text) : options.unread ? undefined : strayRefusal(text, formatter.strays);
   if (refused) throw refused;
   if (!sameNonBlank(text, out)) throw new FormatError("fmt-unsafe");
   return out;

@@ -25,6 +25,9 @@ export interface Pdev {
   present: boolean;
   /** `refcount` only: removed from the visible registry, kept alive by its VFs' references. */
   hidden: boolean;
+  /** A VF added with no PF to link to (vfWithoutPf add-pf-first, its PF's add refused): unlinked
+   *  from the start, not broken, under any strategy; false once it is linked. */
+  orphan: boolean;
 }
 
 export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey: number): Pdev {
@@ -41,6 +44,7 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     hwdom: null,
     present: true,
     hidden: false,
+    orphan: false,
   };
 }
 

@@ -119,7 +119,7 @@ export class PciRegistry {
     if (!STRATEGIES.includes(strategy)) return { ok: false, error: `unknown strategy '${strategy}'` };
     const traits = STRATEGY_TRAITS[strategy];
     for (const pdev of this.allPdevs()) {
-      if (!traits.staleVfs && pdev.virtfn && !pdev.pf)
+      if (!traits.staleVfs && pdev.virtfn && !pdev.pf && !pdev.orphan)
         return { ok: false, error: `${strategy} does not allow the stale VF ${pp(pdev.key)}` };
       if (!traits.hiddenPfs && pdev.hidden)
         return { ok: false, error: `${strategy} does not allow the removed PF ${pp(pdev.key)} still referenced by its VFs` };
@@ -146,6 +146,11 @@ export class PciRegistry {
     }
     const type = !info ? "device" : physfnKey >= 0 ? "virtual function" : info.extfn ? "extended function" : "device";
 
+    // Xen 4.19.0: a missing PF is added first, as a device of its own (pci_add_device(seg, physfn,
+    // NULL)), and its result ignored; the VF's own plug check comes after, so a refused VF may
+    // leave its PF added
+    if (physfnKey >= 0 && this.vfWithoutPf === "add-pf-first" && !this.visible(physfnKey)) this.addDevice(cur, physfnKey);
+
     const rc = this.xsm.resourcePlugPci(cur, key);
     if (rc !== 0) return rc;
 
@@ -157,14 +162,14 @@ export class PciRegistry {
         this.printk(() => `PCI add virtual function ${pp(key)}: physfn ${pp(physfnKey)} is itself a VF`);
         return "-EINVAL";
       }
-      if (!pf) {
+      if (!pf && this.vfWithoutPf !== "add-pf-first") {
         if (this.vfWithoutPf === "reject") {
           // Stewart's v8 3/3 "remove logic catering to adding VF without PF".
           this.printk(() => `Attempted to add SR-IOV VF ${pp(key)} without PF ${pp(physfnKey)}`);
           return "-ENODEV";
         }
-        // v6 as posted (and v8 1/3): after the VF's plug check, add the PF through its own; its
-        // error fails the VF. (Xen 4.19 added the PF before the VF's check and ignored its error.)
+        // v6 as posted (and v8 1/3, backported to 4.19.1): after the VF's plug check, add the PF
+        // through its own; its error fails the VF
         const pfRc = this.addDevice(cur, physfnKey);
         if (pfRc !== 0) {
           this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
@@ -179,6 +184,7 @@ export class PciRegistry {
     if (!pdev) {
       pdev = newPdev(key, physfnKey >= 0, !!info?.extfn, physfnKey);
       this.segment(key).pdevs.set(key & 0xffff, pdev);
+      if (pdev.virtfn && !pf) this.orphan(pdev); // add-pf-first: its PF's add was refused
     }
     pdev.present = true;
     if (pdev.virtfn && pf && !pdev.pf && pdev.physfnKey === pf.key) this.link(pdev, pf); // v8: "if ( !pdev->pf_pdev )"
@@ -215,8 +221,8 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
-    // iommu_do_pci_domctl() (Xen 4.19/4.20): after do_domctl's xsm_domctl and before
-    // xsm_assign_device, "Don't support self-assignment of devices." and d->is_dying are -EINVAL
+    // iommu_do_pci_domctl(): "Don't support self-assignment of devices." and d->is_dying are
+    // -EINVAL; the XSM module makes them where its Xen does (AssignCheck: before or after XSA-492)
     const refusal = (): Rc => (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.assignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
@@ -273,7 +279,7 @@ export class PciRegistry {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     if (!this.found(target.domid)) return "-ESRCH";
-    // "Don't support self-deassignment of devices.", between xsm_domctl and xsm_deassign_device
+    // "Don't support self-deassignment of devices.", where the XSM module's Xen makes it (AssignCheck)
     const refusal = (): Rc => (target.domid === cur.domid ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
@@ -374,8 +380,12 @@ export class PciRegistry {
           else if (pdev.pf.hidden && !traits.hiddenPfs) errors.push(`VF ${at} links to removed PF ${pp(pdev.pf.key)}`);
           if (!pdev.pf.vfs.has(pdev)) errors.push(`PF ${pp(pdev.pf.key)} does not list its VF ${at}`);
           if (pdev.pf.key !== pdev.physfnKey) errors.push(`VF ${at} names PF ${pp(pdev.physfnKey)} but links to ${pp(pdev.pf.key)}`);
+          if (pdev.orphan) errors.push(`linked VF ${at} still marked as added without its PF`);
         } else {
-          if (!traits.staleVfs) errors.push(`unlinked VF ${at} under strategy ${this.strategy}`);
+          // a VF added without its PF (add-pf-first) was never linked: no strategy unlinked it
+          if (pdev.orphan) {
+            if (this.vfWithoutPf !== "add-pf-first") errors.push(`VF ${at} added without its PF under vfWithoutPf ${this.vfWithoutPf}`);
+          } else if (!traits.staleVfs) errors.push(`unlinked VF ${at} under strategy ${this.strategy}`);
           else if (!pdev.broken) errors.push(`unlinked VF ${at} is not broken`);
           if (!this.stale.get(pdev.physfnKey)?.has(pdev)) errors.push(`unlinked VF ${at} missing from the stale index`);
         }
@@ -484,6 +494,7 @@ export class PciRegistry {
 
   private link(vf: Pdev, pf: Pdev): void {
     this.stale.get(vf.physfnKey)?.delete(vf);
+    vf.orphan = false;
     vf.pf = pf;
     vf.extfn = pf.extfn;
     pf.vfs.add(vf);
@@ -494,6 +505,17 @@ export class PciRegistry {
     vf.pf?.vfs.delete(vf);
     vf.pf = null;
     vf.broken = true;
+    this.indexStale(vf);
+  }
+
+  /** add-pf-first: a new VF whose PF's add was refused has no PF; indexed as the stale VFs are, so
+   *  `reassociate` links it when its PF comes. Not broken: Xen 4.19.0 marked nothing. */
+  private orphan(vf: Pdev): void {
+    vf.orphan = true;
+    this.indexStale(vf);
+  }
+
+  private indexStale(vf: Pdev): void {
     let set = this.stale.get(vf.physfnKey);
     if (!set) {
       set = new Set();

@@ -7,8 +7,12 @@ import type { Domain } from "../xsm/types.js";
 export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** What pci_add_device does with a VF whose PF is not present. */
-export const VF_WITHOUT_PF = ["reject", "add-pf"] as const;
+/** What pci_add_device does with a VF whose PF is not present: `reject` (-ENODEV after the VF's
+ *  plug check: Xen 4.20.0 on, 8fe330a4da), `add-pf` (after the VF's plug check, add the PF through
+ *  its own, its error failing the VF: v6, and Xen 4.19.1-4.19.6 through the backport f67d770d86),
+ *  `add-pf-first` (add the PF first, through its own plug check, ignore its error, then the VF,
+ *  with no PF when the PF's add failed: Xen 4.19.0). */
+export const VF_WITHOUT_PF = ["reject", "add-pf", "add-pf-first"] as const;
 export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
 
 export type DeviceKind = "device" | "extfn" | "pf" | "vf";

@@ -5,7 +5,7 @@
 // compiler runs in a worker thread (runner.ts); requests are answered on this thread from the last
 // analysis's model (model.ts), so they never wait for a compile, and a change cancels the analysis
 // of the version before it.
-import { relative, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CompletionItemKind,
@@ -26,7 +26,7 @@ import {
 } from "vscode-languageserver";
 import { createConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { treeSources, type PolicyTree } from "../build/index.js";
+import { moduleOff, treeSources, type PolicyTree } from "../build/index.js";
 import type { SourceLookup } from "../build/locate.js";
 import { macroCalls } from "../build/macros.js";
 import { FormatError, formatSource, kindOf } from "../fmt/format.js";
@@ -365,9 +365,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return [];
     const text = doc.getText();
     const path = pathOf(doc.uri);
+    // a module modules.conf leaves off (the editor's modules.conf, when it is open) is never built
+    const modulesConf = resolve(dirname(path), "modules.conf");
+    const conf = documents.all().find((d) => resolve(pathOf(d.uri)) === modulesConf)?.getText();
+    const unread = moduleOff(path, conf) !== undefined;
     let formatted: string;
     try {
-      formatted = formatSource(text, kindOf(path));
+      formatted = formatSource(text, kindOf(path), { unread });
     } catch (err) {
       // fmt refuses what it cannot lay out safely or what compile refuses as it is: the document
       // stays as it is, and the editor is told why, at the first place `xsm fmt` would name

@@ -10,6 +10,7 @@ import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
 import { RESOURCE_OPS, type Scenario } from "./scenario.js";
 import { RangeSet } from "../xen/rangeset.js";
+import { scenarioXen } from "./xen-release.js";
 
 const RESOURCE = new Set<string>(RESOURCE_OPS);
 
@@ -109,7 +110,9 @@ export function stepTitle(r: StepResult, short = false): string {
 export function renderTrace(result: RunResult, scenario: Scenario): string {
   const out: string[] = [];
   const mode = scenario.xsm === "flask" ? `flask (${scenario.enforcing === false ? "permissive" : "enforcing"})` : "dummy";
-  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${scenario.vfWithoutPf ?? "reject"}, iommu ${scenario.iommu ?? "intremap"}`);
+  const xen = scenarioXen(scenario);
+  const release = xen.release !== undefined ? `, xen ${xen.release} (assignment checks: ${xen.assignCheck})` : "";
+  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${release}`);
   for (const note of result.notes) out.push(`note: ${note}`);
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
@@ -221,6 +224,7 @@ export function toJson(result: RunResult): object {
   return {
     scenario: result.scenario,
     strategy: result.strategy,
+    ...(result.xen ? { xen: result.xen } : {}),
     ...(result.notes.length ? { notes: result.notes } : {}),
     steps: result.steps.map(stepJson),
     state: result.state,

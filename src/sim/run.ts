@@ -4,15 +4,14 @@
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
-import type { DeviceState, DomainTable, Strategy } from "../hypervisor/types.js";
+import type { DeviceState, DomainTable, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
-import { isBinaryPolicy } from "../binary/read.js";
-import { parsePolicy } from "../policy/parse.js";
-import { platformsOf, type PlatformInfo } from "./topology.js";
+import type { PlatformInfo } from "./topology.js";
+import { policyPlatforms } from "./platforms.js";
 import type { CompiledPolicy, PolicyImage } from "../policy/types.js";
-import type { Domain, Rc, XsmCheck } from "../xsm/types.js";
+import type { AssignCheck, Domain, Rc, XsmCheck } from "../xsm/types.js";
 import { checkExpect, type ExpectResult } from "./expect.js";
 import { Explainer, type Explained } from "./explain.js";
 import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
@@ -22,6 +21,7 @@ import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type Scenar
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
+import { scenarioXen, xenLabel, xenNotes, type XenRelease } from "./xen-release.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
 import type { CopySide, Gntst } from "../hypervisor/grant.js";
 
@@ -104,6 +104,8 @@ export interface DomainState {
 export interface RunResult {
   scenario: string;
   strategy: Strategy;
+  /** The scenario's "xen": the release and what it does where releases differ (absent without one). */
+  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck };
   /** What a reader should know about the run as a model of Xen (e.g. several hardware domains). */
   notes: string[];
   steps: StepResult[];
@@ -120,8 +122,10 @@ export interface Prepared {
   dir: string;
   /** The scenario's policy (flask). */
   policy?: CompiledPolicy;
-  /** Its `platform` blocks (what --dot draws); empty for dummy or a policy without any. */
+  /** Its `platform` blocks (what --dot draws), a binary's rebuilt (platforms.ts); empty for dummy or a policy without any. */
   platforms: PlatformInfo[];
+  /** What a binary could not tell of its platforms (their nesting), noted in every run. */
+  platformNote?: string;
   /** load_policy steps by index: the compiled policy, or why it does not compile. */
   loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
   /** The policies built from a tree (by image): where their rules came from, which the trace's
@@ -146,12 +150,15 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
   if (!compiled.policy) {
     // a scenario asks for MLS with "mls": true, as the CLI does with -M
     const hint = (d: Diagnostic) => (d.code === "mls-disabled" ? ' (set "mls": true in the scenario)' : "");
-    // (a policy the reader could not read or build says so itself)
-    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${compiled.unread ? "" : "does not compile: "}${renderInline(d)}${hint(d)}`));
+    // (a policy the reader could not read or build says so itself; a binary's diagnostics name
+    // its file and offset, and a binary is loaded, not compiled)
+    const verb = (d: Diagnostic) => (compiled.unread ? "" : d.byteSpan ? "cannot load: " : "does not compile: ");
+    for (const d of compiled.diagnostics) errors.push(atPath("scenario", "/policy", `${verb(d)}${renderInline(d)}${hint(d)}`));
     return fail(errors);
   }
   prepared.policy = compiled.policy;
   prepared.platforms = compiled.platforms ?? [];
+  if (compiled.platformNote !== undefined) prepared.platformNote = compiled.platformNote;
   scenario.domains.forEach((d, i) => {
     const c = compiled.policy!.parseContext(d.context!);
     if (!c.ok) errors.push(atPath("scenario", `/domains/${i}/context`, `invalid context ${JSON.stringify(d.context)} for this policy: ${compiled.policy!.explainContext(d.context!) ?? c.error}`));
@@ -168,8 +175,7 @@ export function prepare(loaded: LoadedScenario, read: ReadPolicy | undefined = l
 }
 
 /** A policy file (source or binary) as Xen's security_load_policy takes it: what Xen's loader
- *  refuses (policydb.c) is refused here too, with Xen's log line. A source policy's `platform`
- *  blocks are read as written (the compiled policy keeps only what they desugar to); a binary has none.
+ *  refuses (policydb.c) is refused here too, with Xen's log line. Its platforms: platforms.ts.
  *  A policy built from a tree (the reader's PolicySource) compiles its text under the name the
  *  reader gives; its diagnostics point into the tree and its locator is kept by image. */
 function compileFile(
@@ -178,7 +184,7 @@ function compileFile(
   rel: string,
   mls: boolean,
   locators: Map<PolicyImage, LocateRule>,
-): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; unread?: true } {
+): { policy?: CompiledPolicy; diagnostics: Diagnostic[]; platforms?: PlatformInfo[]; platformNote?: string; unread?: true } {
   let data: ReturnType<ReadPolicy>;
   try {
     data = read(dir, rel, { mls });
@@ -190,14 +196,12 @@ function compileFile(
   try {
     const name = built ? built.name : rel;
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
-    const platforms = loaded.kernel === undefined ? platformsOf(parsePolicy(loaded.text, name).ast.statements) : [];
+    const { platforms, note } = policyPlatforms(loaded, name);
     if (built?.locate) locators.set(loaded.policy.image, built.locate);
-    return { policy: loaded.policy, diagnostics: [], platforms };
+    return { policy: loaded.policy, diagnostics: [], platforms, ...(note !== undefined ? { platformNote: note } : {}) };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     if (built?.diagnostic) return { diagnostics: err.diagnostics.map(built.diagnostic) };
-    // a binary's diagnostics are placed by offset, without the file (the CLI names it at the edge)
-    if (data instanceof Uint8Array && isBinaryPolicy(data)) return { diagnostics: err.diagnostics.map((d) => (d.span ? d : { ...d, message: `cannot load binary policy ${rel}: ${d.message}` })), unread: true };
     return { diagnostics: err.diagnostics };
   }
 }
@@ -222,11 +226,13 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const world = new World(prepared);
   // each run starts from its own view: the prepared policies are images nobody changes
   const policy = prepared.policy && s.booleans ? prepared.policy.withBooleans(s.booleans) : prepared.policy;
+  const xen = scenarioXen(s);
   const xsm = createXsm({
     module: s.xsm,
     ...(policy ? { policy } : {}),
     enforcing: s.enforcing ?? true,
     iommu: s.iommu ?? "intremap",
+    assignCheck: xen.assignCheck,
   });
   // the domains the scenario starts with exist before its first step: labelled now, under the
   // policy and booleans the scenario starts with
@@ -249,7 +255,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   let io!: IoCaps;
   const registry = new PciRegistry(xsm.module, world.table, {
     strategy,
-    vfWithoutPf: s.vfWithoutPf ?? "reject",
+    vfWithoutPf: xen.vfWithoutPf,
     log: (line) => {
       current?.log.push(line);
       current?.events.push({ log: line });
@@ -346,7 +352,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const devices = registry.devices().map(withMsix);
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
-  return { scenario: s.name, strategy, notes: runNotes(s), steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
+  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck } } : {};
+  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, strategy), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
@@ -372,10 +379,12 @@ function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
 
 /** Xen has one hardware domain (xen/common/domain.c `hardware_domain`); the SVP topology, the
  *  research this simulator serves, has one per platform. A run with several says so. */
-export function runNotes(s: Scenario): string[] {
+export function runNotes(s: Scenario, strategy: Strategy = s.strategy ?? "upstream"): string[] {
+  const notes = xenNotes(scenarioXen(s), strategy);
   const hw = s.domains.filter((d) => d.hardware).map((d) => d.name);
-  if (hw.length < 2) return [];
+  if (hw.length < 2) return notes;
   return [
+    ...notes,
     `${hw.length} hardware domains (${hw.join(", ")}): the SVP research topology; Xen upstream has exactly one hardware domain, so this run models a proposed design, not a shipping Xen`,
   ];
 }
@@ -438,17 +447,29 @@ function perform(
     return "-ESRCH";
   }
   switch (step.op) {
-    case "pci_add_device":
-      return registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
+    case "pci_add_device": {
+      const xen = scenarioXen(prepared.scenario);
+      const pfFirst = step.physfn !== undefined && xen.vfWithoutPf === "add-pf-first" && !registry.device(step.physfn);
+      const rc = registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
+      if (pfFirst && result.decisions.length > 0) say(result, pfFirstWhy(xenLabel(xen, "vfWithoutPf add-pf-first"), step.physfn!, registry.device(step.physfn!) !== undefined, rc));
+      return rc;
+    }
     case "pci_remove_device":
       return registry.removeDevice(as!, sbdf);
     case "assign_device": {
       const rc = registry.assignDevice(as!, target!, sbdf);
-      if (rc === "-EINVAL" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: XEN_DOMCTL_assign_device finds it, and iommu_do_pci_domctl refuses a dying domain (d->is_dying) before xsm_assign_device`);
+      const dying = world.isDying(target!.domid);
+      const xen = scenarioXen(prepared.scenario);
+      if (xen.assignCheck === "xsm_domctl" && (dying || target!.domid === as!.domid)) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "assign", dying ? "a dying domain (d->is_dying)" : "self-assignment", rc));
+      else if (rc === "-EINVAL" && dying) say(result, `${target!.name} is dying: XEN_DOMCTL_assign_device finds it, and iommu_do_pci_domctl refuses a dying domain (d->is_dying) before xsm_assign_device`);
+      else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "assign", "self-assignment"));
       return rc;
     }
     case "deassign_device": {
       const rc = registry.deassignDevice(as!, target!, sbdf);
+      const xen = scenarioXen(prepared.scenario);
+      if (xen.assignCheck === "xsm_domctl" && target!.domid === as!.domid) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "deassign", "self-deassignment", rc));
+      else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "deassign", "self-deassignment"));
       if (rc === "-ENODEV" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: its devices went back at domain_kill (pci_release_devices), so deassign_device finds none of it (pci_get_pdev(d))`);
       return rc;
     }
@@ -707,6 +728,25 @@ function freeDomain(d: Domain, io: IoCaps, world: World, xsm: Xsm): void {
   io.free(d);
   world.freed(d);
   xsm.module.domainDestroyed(d);
+}
+
+/** add-pf-first: what became of the PF pci_add_device added before the VF (Xen 4.19.0). */
+function pfFirstWhy(who: string, physfn: string, pfThere: boolean, rc: Rc): string {
+  if (pfThere) return `${who}: the PF ${physfn} was not there, so pci_add_device added it first, as a device of its own (its own plug check)${rc !== 0 ? "; it stays, though the VF's add failed" : ""}`;
+  return `${who}: pci_add_device tried to add the PF ${physfn} first and ignored its failure; ${rc === 0 ? "the VF is added all the same, with no PF" : "the VF's own add failed too"}`;
+}
+
+/** XSA-492's order: the assignment domctl's checks before iommu_do_pci_domctl's refusal. */
+function xsa492Why(who: string, module: Scenario["xsm"], op: "assign" | "deassign", refusal: string, rc: Rc): string {
+  const checks = module === "flask" ? `flask_domctl's flask_${op}_device checks` : "dummy.h's xsm_domctl (XSM_PRIV, no xsm_" + op + "_device any more)";
+  const outcome = rc === "-EINVAL" ? "they passed, so the refusal is -EINVAL" : `they answered ${rc}, which Xen returns before the refusal`;
+  return `${who} asks XSM from xsm_domctl (XSA-492, eab54f074f): ${checks} come before iommu_do_pci_domctl refuses ${refusal}; ${outcome} (before XSA-492 the refusal came first, and flask asked nothing)`;
+}
+
+/** The order before XSA-492, said only when the scenario names its Xen (the default's traces stay as they were). */
+function beforeXsa492Why(release: string, module: Scenario["xsm"], op: "assign" | "deassign", refusal: string): string {
+  const asked = module === "flask" ? "flask asks nothing (flask_domctl leaves the command to the hook)" : "only do_domctl's xsm_domctl (XSM_PRIV) was asked";
+  return `Xen ${release}: iommu_do_pci_domctl refuses ${refusal} before xsm_${op}_device, so ${asked}; since XSA-492 (4.19.6, 4.20.4, 4.21.2, 4.22.0) XSM answers first`;
 }
 
 /** A why of the step, after any it has (the trace prints it where it happened). */

@@ -6,8 +6,10 @@
 // guest, then a teardown in an order every strategy accepts: deepest platforms first, guests
 // destroyed, VFs removed before their PFs, hardware domains destroyed last. Every step expects rc 0.
 import type { CompiledPolicy } from "../policy/types.js";
+import type { PolicyInput } from "../binary/load.js";
 import type { Statement } from "../policy/ast.js";
 import { parsePolicy } from "../policy/parse.js";
+import { policyPlatforms } from "./platforms.js";
 import { parseSbdf } from "../xen/sbdf.js";
 import type { DomainSpec, Scenario, Step } from "./scenario.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
@@ -24,13 +26,15 @@ interface Device {
   physfn?: string;
 }
 
-/** `text`/`file`: the policy's source, whose platform blocks and users/roles are read as written. */
-export function scaffoldScenario(name: string, policyPath: string, text: string, file: string, policy: CompiledPolicy): ScaffoldResult {
-  const statements: readonly Statement[] = parsePolicy(text, file).ast.statements;
+/** `text`/`file`: the policy's source, whose platform blocks and users/roles are read as written;
+ *  or `binary`, the binary policy as load.ts read it: its platforms rebuilt (platforms.ts), its
+ *  users and roles from its symbol tables. */
+export function scaffoldScenario(name: string, policyPath: string, text: string, file: string, policy: CompiledPolicy, binary?: Pick<PolicyInput, "text" | "kernel" | "symbols">): ScaffoldResult {
   const warnings: string[] = [];
-  const platforms = byDepth(platformsOf(statements));
-  const users = statements.flatMap((s) => (s.kind === "user" ? [s.name.name] : []));
-  const roles = [...new Set(statements.flatMap((s) => (s.kind === "role" ? [s.name.name] : [])))];
+  const read = binary ? readBinary(binary, file) : readSource(text, file);
+  if (read.note !== undefined) warnings.push(read.note);
+  const platforms = byDepth(read.platforms);
+  const { users, roles } = read;
   const domains: DomainSpec[] = [];
   const hwdomOf = new Map<string, string>();
   const guestOf = new Map<string, string>();
@@ -89,7 +93,7 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
     }
     if (p.parent !== null) for (const dom of domains.filter((d) => d.hardware && platformOfDomain(d, p))) steps.push({ op: "destroy_domain", domain: dom.name, ...ok });
   }
-  if (platforms.length === 0) warnings.push("the policy declares no platform blocks");
+  if (platforms.length === 0) warnings.push(binary ? "the binary policy holds no platform's attributes (P_hwdoms, P_devices ...)" : "the policy declares no platform blocks");
   const scenario: Scenario = {
     name,
     description: `Scaffolded from ${policyPath} by xsm scaffold: every platform's domains, each labelled device added (VFs with their PF), VFs assigned to their platform's guest, then torn down.`,
@@ -102,6 +106,27 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
     steps,
   };
   return { scenario, warnings };
+}
+
+interface ScaffoldRead {
+  platforms: PlatformInfo[];
+  note?: string;
+  users: string[];
+  roles: string[];
+}
+
+function readSource(text: string, file: string): ScaffoldRead {
+  const statements: readonly Statement[] = parsePolicy(text, file).ast.statements;
+  const users = statements.flatMap((s) => (s.kind === "user" ? [s.name.name] : []));
+  const roles = [...new Set(statements.flatMap((s) => (s.kind === "role" ? [s.name.name] : [])))];
+  return { platforms: platformsOf(statements), users, roles };
+}
+
+/** A binary's users and roles in its symbol tables' order (object_r first, which contextFor skips). */
+function readBinary(binary: Pick<PolicyInput, "text" | "kernel" | "symbols">, file: string): ScaffoldRead {
+  const users = binary.symbols.users.map((u) => u.name);
+  const roles = binary.symbols.roles.map((r) => r.name);
+  return { ...policyPlatforms(binary, file), users, roles };
 }
 
 /** Whether the policy declares what create_domain asks (the classes and permissions of

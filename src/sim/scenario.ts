@@ -4,6 +4,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { DeviceKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 import type { Gntst } from "../hypervisor/grant.js";
+import type { XenRelease } from "./xen-release.js";
 
 export interface DomainSpec {
   name: string;
@@ -231,6 +232,8 @@ export interface Scenario {
   /** The policy.conf files are MLS (checkpolicy -M); a binary policy says so itself. */
   mls?: boolean;
   strategy?: Strategy;
+  /** The Xen release modelled where releases differ (xen-release.ts); default the model's defaults. */
+  xen?: XenRelease;
   vfWithoutPf?: VfWithoutPf;
   iommu?: IommuMode;
   booleans?: Record<string, boolean>;

@@ -11,6 +11,7 @@ import { parseSbdf } from "../xen/sbdf.js";
 import type { LocateRule } from "../policy/reasons.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
+import { xenValueHint } from "./xen-release.js";
 
 /** Where a span of a policy's text came from, in the files a person edits. */
 export type { LocateRule };
@@ -149,8 +150,10 @@ function message(e: ErrorObject): ScenarioError {
       const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
       return atPath("scenario-schema", `${e.instancePath}/${name}`, `unknown property; expected one of ${allowed.join(", ")}`);
     }
-    case "enum":
-      return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}`);
+    case "enum": {
+      const hint = e.instancePath === "/xen" ? xenValueHint(e.data) : "";
+      return atPath("scenario-schema", e.instancePath, `expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}${got}${hint}`);
+    }
     case "pattern": {
       // a PCI address: which part is wrong (parse_pci's fields), when it can tell
       const sbdf = isSbdfShape(e) ? parseSbdf(e.data as string) : undefined;

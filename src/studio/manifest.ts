@@ -70,28 +70,32 @@ export interface SaveRequest {
  *  the file changed on disk since `base` (its digest now in `digest`). */
 export type SaveResponse = { digest: string } | { conflict: string; digest?: string } | { error: string };
 
-/** Where the page reads a file's text as it is on disk now: a POST (the save's proof, an empty JSON
- *  object) to the file's save path under disk/ ("save/0/3": "disk/0/3"); the answer is a
- *  DiskTextResponse. A conflict's "Reload from disk" and "Compare" read it. */
-export function diskUrl(save: string): string {
-  return `disk/${save.slice("save/".length)}`;
-}
-
-/** The file's text and digest on disk now, or why it cannot be read (gone, not UTF-8, a link moved). */
-export type DiskTextResponse = { text: string; digest: string } | { error: string };
-
 /** Where the page asks, in one request, which of its files changed on disk (when it regains focus):
- *  a POST of DiskStateRequest, answered with a DiskStateResponse. */
+ *  a POST of DiskFilesRequest, answered with a DiskStateResponse. */
 export const DISK_STATE = "disk-state";
 
+/** Where the page reads back, in one request, the texts of its files as they are on disk now: a POST
+ *  of DiskFilesRequest, answered with a DiskTextsResponse. A conflict's "Reload from disk" and
+ *  "Compare" read one file so; the return to the page reads every changed file it takes at once
+ *  (a policy tree's m4 then runs once for the set, when the tree is next served). */
+export const DISK_TEXTS = "disk-texts";
+
 /** The files the page asks about, by their save paths. */
-export interface DiskStateRequest {
+export interface DiskFilesRequest {
   files: string[];
 }
 
 /** Each file's digest on disk now (digests only, no text), or why it cannot be read, by save path. */
 export interface DiskStateResponse {
   files: Record<string, { digest: string } | { error: string }>;
+}
+
+/** A file's text and digest on disk now, or why it cannot be read (gone, not UTF-8, a link moved). */
+export type DiskTextResponse = { text: string; digest: string } | { error: string };
+
+/** Each file's text and digest on disk now, or why it cannot be read, by save path. */
+export interface DiskTextsResponse {
+  files: Record<string, DiskTextResponse>;
 }
 
 /** What the page POSTs to `rebuild`: its text of each tree file, by name (others are read from disk). */

@@ -11,7 +11,7 @@ import { sep } from "node:path";
 import { CliError } from "../cli/io.js";
 import { writeOutputs, writeProblem } from "../cli/output.js";
 import { describeErrno } from "../io/read.js";
-import type { DiskStateResponse, DiskTextResponse, SaveRequest, SaveResponse } from "./manifest.js";
+import type { DiskStateResponse, DiskTextResponse, DiskTextsResponse, SaveRequest, SaveResponse } from "./manifest.js";
 
 /** A file the page may write, as the studio opened it. */
 export interface SaveSlot {
@@ -117,19 +117,25 @@ export async function saveFile(slot: SaveSlot, req: SaveRequest): Promise<{ stat
 }
 
 /** The slot's file as on disk now, for the page to take in place of its text (a conflict's
- *  "Reload from disk") or to compare with it. What the server serves follows the disk afterwards,
- *  as after a save (a tree's m4 output is built again). */
-export function readDisk(slot: SaveSlot): { status: number; answer: DiskTextResponse } {
+ *  "Reload from disk", a file changed on disk without edits) or to compare with it. What the server
+ *  serves follows the disk afterwards, as after a save (a tree's m4 output is built again, when
+ *  next served: once for every file read back meanwhile). */
+export function readDisk(slot: SaveSlot): DiskTextResponse {
   const got = readSlot(slot);
-  if ("err" in got) return { status: (got.err as NodeJS.ErrnoException).code === "ENOENT" ? 404 : 500, answer: { error: `${slot.name} on disk: ${describeErrno(got.err)}` } };
-  if (got.real !== slot.real) return { status: 403, answer: { error: `${moved(slot, got.real)}; it is not read` } };
-  if (!isUtf8(got.bytes)) return { status: 422, answer: { error: `${slot.name} is not UTF-8 text on disk: the page cannot hold its other bytes` } };
+  if ("err" in got) return { error: `${slot.name} on disk: ${describeErrno(got.err)}` };
+  if (got.real !== slot.real) return { error: `${moved(slot, got.real)}; it is not read` };
+  if (!isUtf8(got.bytes)) return { error: `${slot.name} is not UTF-8 text on disk: the page cannot hold its other bytes` };
   try {
     slot.saved?.();
   } catch {
     // (the text is read; a reload shows the tree as it was served before)
   }
-  return { status: 200, answer: { text: got.bytes.toString("utf8"), digest: digestOf(got.bytes) } };
+  return { text: got.bytes.toString("utf8"), digest: digestOf(got.bytes) };
+}
+
+/** Each slot's text and digest on disk now, or why it cannot be read (readDisk, for a set). */
+export function diskTexts(slots: ReadonlyMap<string, SaveSlot>): DiskTextsResponse["files"] {
+  return Object.fromEntries([...slots].map(([url, slot]) => [url, readDisk(slot)]));
 }
 
 /** Each slot's digest on disk now, or why it cannot be read: whether the page's files changed on

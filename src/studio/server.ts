@@ -11,17 +11,18 @@
 // The same proof lets the page write a file back (src/studio/save.ts): a POST to a save path the
 // site made at start for one file the studio opened; the request carries the text, never a path.
 // Files are served with their digest as ETag, which a save sends back to detect a change on disk.
-// With the same proof, and the same slots, the page reads a file's text as it is on disk now (a
-// POST to disk/ + the slot, for a conflict's reload or compare) and asks which of its files changed
-// on disk (one POST to disk-state naming slots, answered with digests only).
+// With the same proof, and the same slots, the page asks which of its files changed on disk (one
+// POST to disk-state naming slots, answered with digests only) and reads their texts as they are on
+// disk now (one POST to disk-texts naming slots: a conflict's reload or compare, the files it takes
+// on return to the page).
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import { MAX_POLICY_BYTES } from "../io/read.js";
-import { DISK_STATE, type DiskStateRequest, type DiskStateResponse, type RebuildRequest, type SaveRequest } from "./manifest.js";
+import { DISK_STATE, DISK_TEXTS, type DiskFilesRequest, type RebuildRequest, type SaveRequest } from "./manifest.js";
 import { rebuildTree, type ServedTree } from "./rebuild.js";
-import { diskDigests, digestOf, readDisk, saveFile, type SaveSlot } from "./save.js";
+import { diskDigests, diskTexts, digestOf, saveFile, type SaveSlot } from "./save.js";
 import type { Site, SiteEntry } from "./site.js";
 
 export const LOOPBACK = "127.0.0.1";
@@ -77,11 +78,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, byPath: Map<str
   const at = (req.url ?? "/").split(/[?#]/)[0]!;
   const slot = rebuilds?.saves?.get(at);
   if (slot && req.method === "POST") return save(req, res, slot, rebuilds!.token, host);
-  // (the slot a save path names: never a path of the file system)
-  const disk = at.startsWith("/disk/") ? rebuilds?.saves?.get(`/save/${at.slice("/disk/".length)}`) : undefined;
-  if (disk && req.method === "POST") return read(req, res, disk, rebuilds!.token, host);
   // (a studio that writes nothing has no files to ask about)
-  if (at === `/${DISK_STATE}` && rebuilds?.saves?.size && req.method === "POST") return diskState(req, res, rebuilds.saves, rebuilds.token, host);
+  const disk = at === `/${DISK_STATE}` ? DISK_ANSWERS.state : at === `/${DISK_TEXTS}` ? DISK_ANSWERS.texts : undefined;
+  if (disk && rebuilds?.saves?.size && req.method === "POST") return diskFiles(req, res, disk, rebuilds.saves, rebuilds.token, host);
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("Allow", "GET, HEAD");
     return send(res, 405, "method not allowed\n");
@@ -150,28 +149,24 @@ async function save(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, t
   sendJson(res, status, answer);
 }
 
-/** A file's text as on disk now, for the page's reload or compare; the body is an empty object. */
-async function read(req: IncomingMessage, res: ServerResponse, slot: SaveSlot, token: string, host: string): Promise<void> {
-  const refused = refusal(req, token, host, "a file's text on disk");
-  if (refused) return send(res, ...refused);
-  // (nothing in the body is used: it is read only so the connection is left clean)
-  if ((await readBody(req, 1024)) === undefined) return send(res, 413, "a read takes an empty JSON object\n");
-  const { status, answer } = readDisk(slot);
-  sendJson(res, status, answer);
-}
+/** What the page asks of its files on disk: their digests (has one changed?) or their texts. */
+const DISK_ANSWERS = {
+  state: { name: DISK_STATE, what: "a check of the files on disk", answer: diskDigests },
+  texts: { name: DISK_TEXTS, what: "a read of files on disk", answer: diskTexts },
+} as const;
 
-/** The digests on disk now of the files the page names by their save paths. */
-async function diskState(req: IncomingMessage, res: ServerResponse, saves: Map<string, SaveSlot>, token: string, host: string): Promise<void> {
-  const refused = refusal(req, token, host, "a check of the files on disk");
+/** The digests, or the texts, on disk now of the files the page names by their save paths (slots
+ *  only, never a path of the file system), in one answer. */
+async function diskFiles(req: IncomingMessage, res: ServerResponse, disk: (typeof DISK_ANSWERS)[keyof typeof DISK_ANSWERS], saves: Map<string, SaveSlot>, token: string, host: string): Promise<void> {
+  const refused = refusal(req, token, host, disk.what);
   if (refused) return send(res, ...refused);
-  const body = await jsonBody<DiskStateRequest>(req, res, { name: "disk-state", limit: 256 * 1024, tooLarge: "too many files", shape: "{files: [save path]}" }, (b) =>
+  const body = await jsonBody<DiskFilesRequest>(req, res, { name: disk.name, limit: 256 * 1024, tooLarge: "too many files", shape: "{files: [save path]}" }, (b) =>
     Array.isArray(b?.files) && b.files.every((f: unknown) => typeof f === "string"),
   );
   if (body === undefined) return;
   const unknown = body.files.filter((f) => !saves.has(`/${f}`));
-  if (unknown.length) return send(res, 400, `bad disk-state request: not a file xsm studio may write: ${unknown.join(", ")}\n`);
-  const answer: DiskStateResponse = { files: diskDigests(new Map(body.files.map((f) => [f, saves.get(`/${f}`)!]))) };
-  sendJson(res, 200, answer);
+  if (unknown.length) return send(res, 400, `bad ${disk.name} request: not a file xsm studio may write: ${unknown.join(", ")}\n`);
+  sendJson(res, 200, { files: disk.answer(new Map(body.files.map((f) => [f, saves.get(`/${f}`)!]))) });
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {

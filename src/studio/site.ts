@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, readSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CliError, MAX_POLICY_BYTES, readJsonFile, readPolicyFile } from "../cli/io.js";
+import { CliError, MAX_POLICY_BYTES, readJsonFile, readPolicyInput } from "../cli/io.js";
 import { shortJson } from "../io/json.js";
 import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
@@ -351,12 +351,16 @@ function statOf(path: string) {
   }
 }
 
-/** A POLICY the user named is read as every command reads one (readPolicyFile): an empty file,
- *  a binary policy or a FIFO is refused as they refuse it. One holding a NUL byte is a binary file
- *  the page's editor cannot hold (nor save unchanged), refused in decodeStrictText's words; a
- *  policy.conf that does not parse opens, its errors shown in the page, as xsm compile lists them. */
+/** A POLICY the user named is read as every command reads one (readPolicyInput): an empty file or
+ *  a FIFO is refused as they refuse it; a binary policy opens as xsm why and xsm search read one
+ *  (the page loads its bytes as Xen does, and asks it the questions it asks a source). Text holding
+ *  a NUL byte is a binary file the page's editor cannot hold (nor save unchanged), refused in
+ *  decodeStrictText's words; a policy.conf that does not parse opens, its errors shown in the
+ *  page, as xsm compile lists them. */
 function namedPolicy(path: string): void {
-  const text = readPolicyFile(path, "xsm studio");
+  const input = readPolicyInput(path);
+  if ("binary" in input) return;
+  const text = input.text;
   const nul = text.indexOf("\0");
   if (nul >= 0) throw new CliError(`${path}: binary file (NUL byte at offset ${encodePolicyText(text.slice(0, nul)).length}), expected policy text`);
 }

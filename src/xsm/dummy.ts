@@ -1,5 +1,5 @@
 // The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
-import type { Domain, Domctl, EvtchnRef, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
+import type { AssignCheck, Domain, Domctl, EvtchnRef, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
 
 /**
  * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
@@ -39,6 +39,9 @@ export interface DummyOptions {
    * -EPERM as it does in Xen; without it only the XSM_HOOK of xsm_assign_device is applied.
    */
   domctlGate?: boolean;
+  /** Where the assignment domctls ask (types.ts AssignCheck): with xsm_domctl (XSA-492) dummy.h has
+   *  no xsm_{,de}assign_device, so the gate is the only check. Default xsm_assign_device. */
+  assignCheck?: AssignCheck;
 }
 
 /** The dummy module: every hook with the default action dummy.h gives it. */
@@ -46,9 +49,11 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   readonly name = "dummy" as const;
   onCheck: ((check: XsmCheck) => void) | undefined = undefined;
   private readonly domctlGate: boolean;
+  readonly assignCheck: AssignCheck;
 
   constructor(options: DummyOptions = {}) {
     this.domctlGate = options.domctlGate ?? true;
+    this.assignCheck = options.assignCheck ?? "xsm_assign_device";
   }
 
   // dummy.h xsm_resource_plug_pci: XSM_PRIV, target NULL
@@ -66,29 +71,31 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("resource_setup_pci", "xsm_resource_setup_pci", "XSM_PRIV", cur, null);
   }
 
-  // do_domctl's xsm_domctl (XSM_PRIV), iommu_do_pci_domctl's refusals, then dummy.h xsm_assign_device: XSM_HOOK
+  // do_domctl's xsm_domctl (XSM_PRIV), iommu_do_pci_domctl's refusals, then dummy.h xsm_assign_device:
+  // XSM_HOOK (gone since XSA-492)
   assignDevice(cur: Domain, target: Domain, _machineBdf: number, refuse?: () => Rc): Rc {
     const rc = this.gate("assign_device", cur, target);
     if (rc !== 0) return rc;
     const refused = refuse?.() ?? 0;
-    if (refused !== 0) return refused;
+    if (refused !== 0 || this.assignCheck === "xsm_domctl") return refused;
     return this.apply("assign_device", "xsm_assign_device", "XSM_HOOK", cur, target);
   }
 
-  // do_domctl's xsm_domctl (XSM_PRIV), iommu_do_pci_domctl's refusals, then dummy.h xsm_deassign_device: XSM_HOOK
+  // do_domctl's xsm_domctl (XSM_PRIV), iommu_do_pci_domctl's refusals, then dummy.h xsm_deassign_device:
+  // XSM_HOOK (gone since XSA-492)
   deassignDevice(cur: Domain, target: Domain, _machineBdf: number, refuse?: () => Rc): Rc {
     const rc = this.gate("deassign_device", cur, target);
     if (rc !== 0) return rc;
     const refused = refuse?.() ?? 0;
-    if (refused !== 0) return refused;
+    if (refused !== 0 || this.assignCheck === "xsm_domctl") return refused;
     return this.apply("deassign_device", "xsm_deassign_device", "XSM_HOOK", cur, target);
   }
 
   // do_domctl's xsm_domctl (XSM_PRIV), then pci.c's xsm_assign_device(XSM_HOOK, NULL, sbdf):
-  // XEN_DOMCTL_test_assign_device has no hook of its own in dummy.h
+  // XEN_DOMCTL_test_assign_device has no hook of its own in dummy.h (nor, since XSA-492, that one)
   testAssignDevice(cur: Domain, _machineBdf: number): Rc {
     const rc = this.gate("test_assign_device", cur, null);
-    if (rc !== 0) return rc;
+    if (rc !== 0 || this.assignCheck === "xsm_domctl") return rc;
     return this.apply("test_assign_device", "xsm_assign_device", "XSM_HOOK", cur, null);
   }
 

@@ -5,7 +5,7 @@ import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
 import { SECINITSID_UNLABELED } from "./sidtab.js";
 import { PERM, RESOURCE_PERMS, type HookClass, type LifecycleClass, type SecurityServer } from "./security.js";
 import type { LabelledPiece } from "./security.js";
-import { ECS, type Domain, type Domctl, type EvtchnRef, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmGrantHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
+import { ECS, type AssignCheck, type Domain, type Domctl, type EvtchnRef, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmGrantHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
 import { NR_IRQS, NR_IRQS_GSI } from "../xen/machine.js";
 
 /** flask_domctl's permission (class domain) for each modelled domctl. */
@@ -38,6 +38,8 @@ type IrqLabel = { sid: number; ad: typeof AD_IRQ | typeof AD_DEV; arg: number } 
 export interface FlaskOptions {
   enforcing?: boolean;
   iommu?: IommuMode;
+  /** Where the assignment domctls ask (types.ts AssignCheck); default xsm_assign_device. */
+  assignCheck?: AssignCheck;
 }
 
 export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtchnHooks, XsmGrantHooks {
@@ -48,6 +50,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   /** flask_enforcing: a denial returns -EACCES; permissive logs it and lets it through. */
   enforcing: boolean;
   iommu: IommuMode;
+  readonly assignCheck: AssignCheck;
   readonly avc: Avc;
   /** d->ssid by domid: the labels flask_domain_create and flask_set_target computed. */
   private readonly dsec = new Map<number, DomainSecurity>();
@@ -60,6 +63,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   ) {
     this.enforcing = options.enforcing ?? true;
     this.iommu = options.iommu ?? "intremap";
+    this.assignCheck = options.assignCheck ?? "xsm_assign_device";
     this.avc = new Avc((ssid, tsid, tclass) => this.ss.computeAv(ssid, tsid, tclass));
   }
 
@@ -79,33 +83,45 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   }
 
   // mirrors flask_assign_device(): current -> domain add, current -> device add_device,
-  // domain -> device use_* (flask_iommu_resource_use_perm); flask_domctl asks nothing before
-  // iommu_do_pci_domctl's own refusals
+  // domain -> device use_* (flask_iommu_resource_use_perm). Before XSA-492 flask_domctl asks
+  // nothing and iommu_do_pci_domctl's own refusals come first; since, flask_domctl calls it and
+  // the refusals follow it
   assignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc {
-    const hook = "assign_device";
-    const xen = "flask_assign_device";
-    const refused = refuse?.() ?? 0;
-    if (refused !== 0) return refused;
-    const rc = this.currentHasPerm(hook, xen, cur, target, PERM.add);
-    if (rc !== 0) return rc;
-    const rc2 = this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.add_device, AD_DEV);
-    if (rc2 !== 0) return rc2;
-    return this.domainDeviceHasPerm(hook, xen, cur, target, machineBdf, this.usePerm());
+    return this.inAssignOrder(refuse, () => {
+      const hook = "assign_device";
+      const xen = "flask_assign_device";
+      const rc = this.currentHasPerm(hook, xen, cur, target, PERM.add);
+      if (rc !== 0) return rc;
+      const rc2 = this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.add_device, AD_DEV);
+      if (rc2 !== 0) return rc2;
+      return this.domainDeviceHasPerm(hook, xen, cur, target, machineBdf, this.usePerm());
+    });
   }
 
   // mirrors flask_deassign_device(): current -> domain remove, current -> device remove_device
-  // (no audit data on the second check, as in Xen)
+  // (no audit data on the second check, as in Xen); ordered as assignDevice
   deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc {
-    const hook = "deassign_device";
-    const xen = "flask_deassign_device";
-    const refused = refuse?.() ?? 0;
-    if (refused !== 0) return refused;
-    const rc = this.currentHasPerm(hook, xen, cur, target, PERM.remove);
-    if (rc !== 0) return rc;
-    return this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.remove_device, AD_NULL);
+    return this.inAssignOrder(refuse, () => {
+      const hook = "deassign_device";
+      const xen = "flask_deassign_device";
+      const rc = this.currentHasPerm(hook, xen, cur, target, PERM.remove);
+      if (rc !== 0) return rc;
+      return this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.remove_device, AD_NULL);
+    });
   }
 
-  // mirrors flask_test_assign_device(): current -> device stat_device
+  /** iommu_do_pci_domctl's refusals and flask's checks, in the order this module's Xen makes them. */
+  private inAssignOrder(refuse: (() => Rc) | undefined, checks: () => Rc): Rc {
+    if (this.assignCheck === "xsm_domctl") {
+      const rc = checks();
+      return rc !== 0 ? rc : (refuse?.() ?? 0);
+    }
+    const refused = refuse?.() ?? 0;
+    return refused !== 0 ? refused : checks();
+  }
+
+  // mirrors flask_test_assign_device(): current -> device stat_device (flask_assign_device with no
+  // domain hands it on; since XSA-492 flask_domctl asks it, the same check)
   testAssignDevice(cur: Domain, machineBdf: number): Rc {
     return this.deviceHasPerm("test_assign_device", "flask_test_assign_device", cur, machineBdf, PERM.stat_device, AD_NULL);
   }

@@ -4,10 +4,10 @@
 import { PolicyError, diagnostic, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy, PolicyCompiler, SecurityContext } from "../policy/types.js";
 import type { AvcStats } from "./avc.js";
-import { DummyXsm } from "./dummy.js";
-import { FlaskXsm } from "./flask.js";
+import { DummyXsm, type DummyOptions } from "./dummy.js";
+import { FlaskXsm, type FlaskOptions } from "./flask.js";
 import { SecurityServer } from "./security.js";
-import type { IommuMode, Rc, XsmCheck, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "./types.js";
+import type { AssignCheck, IommuMode, Rc, XsmCheck, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "./types.js";
 
 export { DummyXsm, createDummyXsm, xsmDefaultAction } from "./dummy.js";
 export { FlaskXsm } from "./flask.js";
@@ -32,6 +32,9 @@ export interface XsmOptions {
   iommu?: IommuMode;
   /** dummy: apply do_domctl's XSM_PRIV gate before assign/deassign/test_assign (default true). */
   domctlGate?: boolean;
+  /** Where the assignment domctls ask XSM (types.ts AssignCheck); default xsm_assign_device,
+   *  Xen before XSA-492. */
+  assignCheck?: AssignCheck;
 }
 
 export interface LoadResult {
@@ -231,7 +234,10 @@ export class Xsm {
  */
 export function createXsm(options: XsmOptions): Xsm {
   if (options.module === "dummy") {
-    return new Xsm(new DummyXsm(options.domctlGate !== undefined ? { domctlGate: options.domctlGate } : {}), [], options.compile);
+    const dummyOptions: DummyOptions = {};
+    if (options.domctlGate !== undefined) dummyOptions.domctlGate = options.domctlGate;
+    if (options.assignCheck !== undefined) dummyOptions.assignCheck = options.assignCheck;
+    return new Xsm(new DummyXsm(dummyOptions), [], options.compile);
   }
   const compile = options.compile;
   if (options.policy === undefined && options.policyText !== undefined && compile === undefined) {
@@ -243,8 +249,9 @@ export function createXsm(options: XsmOptions): Xsm {
   if (policy === undefined) throw new PolicyError([diagnostic("xsm-no-policy", undefined)]);
   const built = SecurityServer.build(policy);
   if (!built.ok) throw new PolicyError(built.error);
-  const flaskOptions: { enforcing?: boolean; iommu?: IommuMode } = {};
+  const flaskOptions: FlaskOptions = {};
   if (options.enforcing !== undefined) flaskOptions.enforcing = options.enforcing;
   if (options.iommu !== undefined) flaskOptions.iommu = options.iommu;
+  if (options.assignCheck !== undefined) flaskOptions.assignCheck = options.assignCheck;
   return new Xsm(new FlaskXsm(built.value.server, flaskOptions), [...policy.warnings, ...built.value.warnings], compile);
 }

@@ -70,6 +70,17 @@ export type XsmDefaultAction = "XSM_HOOK" | "XSM_DM_PRIV" | "XSM_TARGET" | "XSM_
 /** IOMMU mode: picks the perm of the target-domain -> device check on assignment. */
 export type IommuMode = "intremap" | "nointremap" | "none";
 
+/**
+ * Where Xen asks XSM about XEN_DOMCTL_{,test_,de}assign_device. `xsm_assign_device`: the hooks
+ * xsm_assign_device / xsm_deassign_device, called by iommu_do_pci_domctl() after its own refusals
+ * (self-assignment, a dying domain); flask_domctl asks nothing for them. `xsm_domctl`: XSA-492
+ * (eab54f074f, "domctl/XSM: drop {,de}assign_{,dt}device hooks") dropped those hooks; flask_domctl
+ * calls flask_{,de}assign_device itself, so the checks come before the refusals, and dummy.h's
+ * xsm_domctl (XSM_PRIV) is all the dummy module asks.
+ */
+export const ASSIGN_CHECKS = ["xsm_assign_device", "xsm_domctl"] as const;
+export type AssignCheck = (typeof ASSIGN_CHECKS)[number];
+
 /** One permission check a module made, in the order made. The registry and simulator report these. */
 export interface XsmCheck {
   hook: XsmHook;
@@ -117,9 +128,9 @@ export interface XsmModule {
   resourceSetupPci(cur: Domain, machineBdf: number): Rc;
   /** xsm_assign_device: cur -> target resource:add, cur -> device resource:add_device,
    *  target -> device use_iommu | use_iommu_nointremap | use_noiommu. `refuse` is
-   *  iommu_do_pci_domctl's own refusals (self-assignment, a dying domain), which Xen makes after
-   *  do_domctl's xsm_domctl and before this hook: a module calls it between the two and returns
-   *  its error, if any (the registry asks it itself of a module that does not). */
+   *  iommu_do_pci_domctl's own refusals (self-assignment, a dying domain): a module calls it where
+   *  its Xen makes them (AssignCheck: after do_domctl's xsm_domctl and before this hook, or after
+   *  every check) and returns its error, if any (the registry asks it itself of a module that does not). */
   assignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
   /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device;
    *  `refuse` as for assignDevice (self-deassignment). */

@@ -29,6 +29,7 @@ const LAYERS: Layer[] = [
     modules: ["src/policy/symbols", "src/policy/typeset", "src/policy/cond", "src/policy/contexts", "src/policy/resolve", "src/policy/resolve/"],
     mayImport: ["diagnostics", "policy-syntax"],
   },
+  { name: "policy-platforms", modules: ["src/policy/rebuild-platforms"], mayImport: ["diagnostics", "xen", "policy-desugar", "policy-symbols"] },
   {
     name: "policy-tables",
     modules: ["src/policy/avtab", "src/policy/typeattr", "src/policy/typeclasses", "src/policy/avstats", "src/policy/expand", "src/policy/rulematch"],
@@ -74,12 +75,12 @@ const LAYERS: Layer[] = [
   },
   { name: "xsm", modules: ["src/xsm/"], mayImport: ["diagnostics", "xen", "policy-contract"] },
   { name: "hypervisor", modules: ["src/hypervisor/"], mayImport: ["diagnostics", "xen", "xsm"] },
-  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-syntax", "policy-pipeline", "binary", "xsm", "hypervisor"] },
+  { name: "sim", modules: ["src/sim/"], mayImport: ["diagnostics", "io", "xen", "policy-contract", "policy-syntax", "policy-platforms", "policy-pipeline", "binary", "xsm", "hypervisor"] },
   {
     // the page the studio bundles for the browser: no Node modules, below the CLI that serves it
     name: "studio-page",
     modules: ["src/studio/page/", "src/studio/manifest"],
-    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-pipeline", "binary", "build-map", "xsm", "hypervisor", "sim"],
+    mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-desugar", "policy-symbols", "policy-platforms", "policy-pipeline", "binary", "build-map", "xsm", "hypervisor", "sim"],
   },
   {
     // the studio's server, static export and site files are the CLI's edge like its commands

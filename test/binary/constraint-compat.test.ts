@@ -14,10 +14,11 @@ import { extraPermsConstraintMessage } from "../../src/binary/xen-compat.js";
 import { compile } from "../../src/policy/index.js";
 import { analyzeText } from "../../src/lsp/analysis.js";
 import { xsm } from "../cli/run.js";
+import { wideClassBinary } from "./wide-class.js";
 
 const file = "test/fixtures/binary/edge/constrain-noperm.conf";
 const text = readFileSync(file, "utf8");
-type D = { code: string; severity: string; message: string; span?: { line: number; col: number } };
+type D = { code: string; severity: string; message: string; span?: { line: number; col: number }; byteSpan?: { file: string; offset: number } };
 const of = (ds: readonly D[], code: string) => ds.filter((d) => d.code === code).map((d) => `${d.severity} ${d.span?.line}:${d.span?.col}`);
 
 describe("constraints checkpolicy omits or writes without permissions", () => {
@@ -54,7 +55,7 @@ describe("a binary's constraint node with no permissions: Xen loads it, libsepol
   const handMade = "test/fixtures/binary/hand-made/constrain-zero.bin";
   const checkpolicys = "test/fixtures/binary/edge/constrain-noperm.bin";
   const bytes = (path: string) => new Uint8Array(readFileSync(path));
-  const at = (ds: readonly D[]) => ds.filter((d) => d.code === "constraint-class-twice").map((d) => `${d.severity} ${d.message.slice(0, d.message.indexOf(" has "))}`);
+  const at = (ds: readonly D[]) => ds.filter((d) => d.code === "constraint-class-twice").map((d) => `${d.severity} ${d.byteSpan?.file}@${d.byteSpan?.offset}: ${d.message.slice(0, d.message.indexOf(" has "))}`);
 
   it("the reader notes each such node of a class with permissions, by its offset", () => {
     expect(readPolicy(bytes(handMade)).libsepolRefusals).toEqual([{ code: "constraint-class-twice", what: "class resource's constraint 1 of 2", offset: 130, permissions: 0, nprim: 2, named: [] }]);
@@ -62,10 +63,10 @@ describe("a binary's constraint node with no permissions: Xen loads it, libsepol
   });
 
   it("is the source's warning, whether loaded as Xen loads it or rewritten under --strict", () => {
-    expect(at(loadBinary(bytes(handMade), handMade).warnings)).toEqual(["warning offset 130: class resource's constraint 1 of 2"]);
-    expect(at(loadBinary(bytes(handMade), handMade, { asXen: true }).warnings), "Xen loads it").toEqual(["warning offset 130: class resource's constraint 1 of 2"]);
-    expect(at(rewriteBinary(bytes(handMade), handMade, { strict: true }).warnings)).toEqual(["warning offset 130: class resource's constraint 1 of 2"]);
-    expect(at(loadBinary(bytes(checkpolicys), checkpolicys).warnings)).toEqual(["warning offset 335: class domain's constraint 2 of 2"]);
+    expect(at(loadBinary(bytes(handMade), handMade).warnings)).toEqual([`warning ${handMade}@130: class resource's constraint 1 of 2`]);
+    expect(at(loadBinary(bytes(handMade), handMade, { asXen: true }).warnings), "Xen loads it").toEqual([`warning ${handMade}@130: class resource's constraint 1 of 2`]);
+    expect(at(rewriteBinary(bytes(handMade), handMade, { strict: true }).warnings)).toEqual([`warning ${handMade}@130: class resource's constraint 1 of 2`]);
+    expect(at(loadBinary(bytes(checkpolicys), checkpolicys).warnings)).toEqual([`warning ${checkpolicys}@335: class domain's constraint 2 of 2`]);
   });
 
   it("the node checks nothing, as in Xen: unplug is allowed from the binary, denied by its source", () => {
@@ -81,7 +82,7 @@ describe("a binary's constraint node with no permissions: Xen loads it, libsepol
     const r = await xsm("compile", handMade, "--strict", "-o", "/dev/null");
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
-      `${handMade}: warning: offset 130: class resource's constraint 1 of 2 has no permissions, as checkpolicy writes for a class named twice in one constrain: ` +
+      `${handMade}: offset 130 (0x82): warning: class resource's constraint 1 of 2 has no permissions, as checkpolicy writes for a class named twice in one constrain: ` +
         `Xen loads the binary (that node checks nothing); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it\n`,
     );
     expect(r.stdout).toMatch(/warnings\s+1\b/);
@@ -123,12 +124,50 @@ describe("a binary's constraint words checkpolicy never writes: Xen loads them, 
     const [r, v] = await Promise.all([xsm("compile", extraBits, "--strict", "-o", "/dev/null"), xsm("compile", vtPerms, "--strict", "-o", "/dev/null")]);
     expect([r.code, v.code]).toEqual([0, 0]);
     expect(r.stderr).toBe(
-      `${extraBits}: warning: offset 130: class resource's constraint 1 of 2 has permissions 0x6, bits past the class's 2 permissions, which checkpolicy never writes: ` +
+      `${extraBits}: offset 130 (0x82): warning: class resource's constraint 1 of 2 has permissions 0x6, bits past the class's 2 permissions, which checkpolicy never writes: ` +
         `Xen loads the binary (that node constrains unplug as written; its other bits name no permission, so no check asks for them); libsepol refuses it ("validate_constraint_nodes: Invalid constraint expr"), so checkpolicy -b, setools and audit2why cannot read it\n`,
     );
     expect(v.stderr).toContain(
-      `${vtPerms}: warning: offset 302: class resource's validatetrans 1 of 1 has permissions 0x1, where checkpolicy writes none: ` +
+      `${vtPerms}: offset 302 (0x12e): warning: class resource's validatetrans 1 of 1 has permissions 0x1, where checkpolicy writes none: ` +
         `Xen loads the binary and ignores them (security_validate_transition evaluates every validatetrans of the class, whatever its permissions); libsepol refuses it`,
     );
+  });
+});
+
+// An access vector, and so a constraint's permissions word, is 32 bits (PERM_SYMTAB_SIZE).
+// libsepol 3.4 (to 3.11) checks a node's word against its class's count only below 32: at 32,
+// every bit names a permission. Over 32, its class_read refuses the class before any node is
+// looked at; Xen's takes the count as written. (Live against checkpolicy -b:
+// test/oracle/constraint-noperm.test.ts.)
+describe("a class of 32 permissions, and a binary's count over 32", () => {
+  const notes = (n: number, word: number) => readPolicy(wideClassBinary(n, word).bytes).libsepolRefusals.map((r) => `${r.code} 0x${r.permissions.toString(16)}`);
+
+  it("32 permissions: every bit of the word is one of them, so no bit is past them", () => {
+    expect(notes(32, 0x80000000)).toEqual([]);
+    expect(notes(32, 0xffffffff)).toEqual([]);
+  });
+
+  it("31 permissions: bit 31 is past them", () => {
+    expect(notes(31, 0x80000000)).toEqual(["constraint-extra-perms 0x80000000"]);
+    expect(notes(31, 0x40000000)).toEqual([]);
+  });
+
+  it("a count over 32 is libsepol's refusal of the class itself, at the class, whatever its nodes", () => {
+    const { bytes, node, classAt } = wideClassBinary(32, 0, 33);
+    expect(readPolicy(bytes).libsepolRefusals.map((r) => [r.code, r.what, r.offset])).toEqual([
+      ["binary-perm-limit", "class wide", classAt],
+      ["constraint-class-twice", "class wide's constraint 2 of 2", node],
+    ]);
+    // Xen's reader takes it: a warning, the policy decides as before
+    const loaded = loadBinary(bytes, "wide.bin", { asXen: true });
+    expect(loaded.warnings.map((w) => [w.code, w.severity, w.byteSpan])).toEqual([
+      ["binary-perm-limit", "warning", { file: "wide.bin", offset: classAt }],
+      ["constraint-class-twice", "warning", { file: "wide.bin", offset: node }],
+    ]);
+    expect(loaded.warnings[0]!.message).toMatch(/^class wide has a permission count of 33, over the 32 an access vector holds, .*libsepol refuses it/);
+    const xen = "system_u:system_r:xen_t";
+    expect(loaded.policy.check(xen, xen, "xen", "settime").allowed).toBe(true);
+    // and xsm compile X.bin -o Y.bin writes it back as it is
+    expect(Buffer.from(rewriteBinary(bytes, "wide.bin").bytes).equals(Buffer.from(bytes))).toBe(true);
   });
 });

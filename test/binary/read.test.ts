@@ -119,8 +119,14 @@ describe("hostile binaries: one clear error, never a crash", () => {
     } catch (err) {
       if (!(err instanceof PolicyError)) throw err;
       expect(err.diagnostics.length).toBeGreaterThan(0);
-      // located: every error names the byte offset where the reader stopped
-      for (const d of err.diagnostics) if (d.severity === "error") expect(d.message).toMatch(/^offset \d+: \S/);
+      // located: every error names the file and the byte offset where the reader stopped
+      for (const d of err.diagnostics) {
+        if (d.severity !== "error") continue;
+        expect(d.byteSpan?.file).toBe("fuzz.bin");
+        expect(d.byteSpan!.offset).toBeGreaterThanOrEqual(0);
+        expect(d.byteSpan!.offset).toBeLessThanOrEqual(b.length);
+        expect(d.message).toMatch(/^\S/);
+      }
     }
   };
   it("bit flips", () => {

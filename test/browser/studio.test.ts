@@ -1,133 +1,44 @@
 // The studio in a real browser: Debian's chromium driven by playwright-core, the page served by
 // `xsm studio` (and, exported, by a plain static file server). Screenshots go to artifacts/browser/.
-import { spawn, spawnSync, execFileSync, type ChildProcess } from "node:child_process";
+import { execFileSync, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Locator, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  decide,
+  deleteLastLine,
+  eventually,
+  examples,
+  expectAttr,
+  expectCount,
+  expectExactText,
+  expectNoText,
+  expectOpenAtUnclosedString,
+  expectText,
+  expectTypingRefused,
+  openPage,
+  problems,
+  root,
+  serve,
+  shot,
+  startBrowser,
+  stopBrowser,
+  URL_LINE,
+  withStudio,
+  xsm,
+} from "./support.js";
 
-const root = join(import.meta.dirname, "../..");
-const xsm = join(root, "bin/xsm.cjs");
-const examples = join(root, "examples/svp");
-const artifacts = join(root, "artifacts/browser");
-const CHROMIUM = process.env.XSM_CHROMIUM ?? "/usr/bin/chromium";
-
-/** Starts a server process and resolves with the URL it prints first (and all it prints, as it
- *  comes: `output`). */
-function serve(cmd: string, args: string[], pattern: RegExp, env?: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
-    let out = "";
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ proc, url: m[1]!, output: () => out });
-    };
-    proc.stdout!.on("data", onData);
-    proc.stderr!.on("data", onData);
-    proc.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out}`)));
-  });
-}
-
-// playwright-core has no assertion library: these poll until the page agrees or time runs out,
-// then assert with vitest (so a failure shows what the page had).
-async function eventually<T>(get: () => Promise<T>, ok: (v: T) => boolean, timeout = 20_000): Promise<T> {
-  const end = Date.now() + timeout;
-  let v = await get();
-  while (!ok(v) && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, 100));
-    v = await get();
-  }
-  return v;
-}
-const textOf = (loc: Locator) => loc.first().textContent({ timeout: 20_000 }).then((t) => t ?? "");
-async function expectText(loc: Locator, text: string): Promise<void> {
-  expect(await eventually(() => textOf(loc), (t) => t.includes(text))).toContain(text);
-}
-async function expectNoText(loc: Locator, text: string): Promise<void> {
-  expect(await textOf(loc)).not.toContain(text);
-}
-async function expectExactText(loc: Locator, text: string): Promise<void> {
-  expect(await eventually(() => textOf(loc).then((t) => t.trim()), (t) => t === text)).toBe(text);
-}
-async function expectAttr(loc: Locator, name: string, value: string | RegExp): Promise<void> {
-  const ok = (v: string | null) => (typeof value === "string" ? v === value : v !== null && value.test(v));
-  const got = await eventually(() => loc.first().getAttribute(name, { timeout: 20_000 }), ok);
-  if (typeof value === "string") expect(got).toBe(value);
-  else expect(got).toMatch(value);
-}
-/** Asks the decision explorer one question (its form, then Decide). */
-async function decide(page: Page, source: string, target: string, tclass: string, perm: string): Promise<void> {
-  const form = page.getByTestId("decision-form");
-  await form.locator("input[name=source]").fill(source);
-  await form.locator("input[name=target]").fill(target);
-  await form.locator("select[name=class]").selectOption(tclass);
-  await form.locator("select[name=perm]").selectOption(perm);
-  await form.getByRole("button", { name: "Decide" }).click();
-}
-/** Keys typed into a read-only editor change nothing and are counted on its note (data-refused). */
-async function expectTypingRefused(page: Page, note: Locator): Promise<void> {
-  const editor = page.getByTestId("editor").locator(".cm-content");
-  const before = await editor.textContent();
-  await editor.click();
-  await page.keyboard.type("xyz");
-  await expectAttr(note, "data-refused", /^[1-9]/);
-  expect(await editor.textContent()).toBe(before);
-}
-/** A tree whose modules/domU.te (text `te`, before the page) ends in a string m4 never sees close:
- *  the page opens that file at m4's one error, on its last line. */
-async function expectOpenAtUnclosedString(page: Page, te: string): Promise<void> {
-  expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/domU.te");
-  const m4 = page.getByTestId("diagnostics").locator("li.diag.error");
-  await expectCount(m4, 1);
-  await expectAttr(m4, "data-file", "modules/domU.te");
-  await expectAttr(m4, "data-line", String(te.split("\n").length));
-  await expectText(m4, "m4: end of file in string");
-}
-
-/** The editor's last line taken out, as a user does it. */
-async function deleteLastLine(page: Page): Promise<void> {
-  await page.getByTestId("editor").locator(".cm-content").click();
-  await page.keyboard.press("Control+End");
-  await page.keyboard.press("Backspace");
-  await page.keyboard.press("Shift+Home");
-  await page.keyboard.press("Backspace");
-}
-
-async function expectCount(loc: Locator, n: number | "some"): Promise<void> {
-  const got = await eventually(() => loc.count(), (c) => (n === "some" ? c > 0 : c === n));
-  if (n === "some") expect(got).toBeGreaterThan(0);
-  else expect(got).toBe(n);
-}
-
-let browser: Browser;
 let server: { proc: ChildProcess; url: string };
-const problems: string[] = [];
-
-async function openPage(url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  page.on("console", (m) => {
-    if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
-  await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
-  return page;
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`) });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM} (apt-get install chromium, or set XSM_CHROMIUM)`);
-  mkdirSync(artifacts, { recursive: true });
-  server = await serve(process.execPath, [xsm, "studio", examples, "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  await startBrowser();
+  server = await serve(process.execPath, [xsm, "studio", examples, "--no-open"], URL_LINE);
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await stopBrowser();
   server?.proc.kill("SIGTERM");
 });
 
@@ -225,6 +136,45 @@ describe("xsm studio in chromium", () => {
     await page.close();
   });
 
+  it("a binary policy (xsm studio policy.bin): the explorer and the grid answer as for svp.conf, and say what a binary cannot show", async () => {
+    const cells = (page: Page) =>
+      page.getByTestId("access-grid").locator("td.cell").evaluateAll((tds) => tds.map((td) => ["source", "target", "perm", "allowed"].map((k) => (td as HTMLElement).dataset[k]).join(" ")));
+    const source = await openPage(`${server.url}?view=decisions`);
+    await expectCount(source.getByTestId("access-grid").locator("td.cell"), "some");
+    const fromSource = await cells(source);
+    await source.close();
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-binary-"));
+    try {
+      const prepare = (copy: string) => void execFileSync(process.execPath, [xsm, "compile", join(copy, "svp.conf"), "-o", join(copy, "policy.bin")]);
+      await withStudio({ example: "svp", dir, name: "svp", prepare, target: (copy) => join(copy, "policy.bin") }, async ({ page }) => {
+        await expectText(page.getByTestId("status"), "compiles");
+        await expectText(page.getByTestId("editor").locator(".cm-content"), "allow svp_hwdoms svp_managed_devices:resource");
+        await expectCount(page.getByTestId("access-grid").locator("td.cell"), fromSource.length);
+        expect(await cells(page)).toEqual(fromSource);
+        const result = page.getByTestId("decision-result");
+        // granted: by a line of the binary's rule listing, which the link shows in the editor
+        await decide(page, "svp_hwdom_t", "gvp1_pci_t", "resource", "unplug");
+        await expectAttr(result.locator(".decision"), "data-allowed", "true");
+        await expectExactText(result.locator(".verdict"), "allowed");
+        const link = result.locator("li.granted-by a.rule-link");
+        await expectAttr(link, "data-file", "policy.bin");
+        await expectText(result.locator("li.granted-by .rule-text"), "allow svp_hwdoms svp_managed_devices:resource");
+        await expectText(result.getByTestId("binary-note"), "policy.bin is a compiled binary policy: it keeps no source text, so no .conf line can be shown for the rules above.");
+        await link.click();
+        await expectText(page.locator(".cm-activeLine"), "allow svp_hwdoms svp_managed_devices:resource");
+        await shot(page, "3b-decision-binary");
+        // denied: no rule, as from svp.conf
+        await decide(page, "gvp1_hwdom_t", "gvp2_pci_t", "resource", "unplug");
+        await expectAttr(result.locator(".decision"), "data-allowed", "false");
+        await expectExactText(result.locator(".verdict"), "denied");
+        await expectText(result.locator("li.no-rule"), "no enabled allow rule grants it");
+        await expectText(result.getByTestId("binary-note"), "no .conf line can be shown for this answer");
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("runs nested-trust.json: the table's return codes are xsm simulate --compare --json's", async () => {
     const page = await openPage(`${server.url}?scenario=nested-trust.json`);
     const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {
@@ -288,7 +238,7 @@ describe("xsm studio in chromium", () => {
   });
 
   it("split-drivers: event channels between domains are edges, the created guest's unbound port a mark", async () => {
-    const flask = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const flask = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], URL_LINE);
     try {
       const page = await openPage(`${flask.url}?scenario=split-drivers.json&strategy=upstream&step=17`);
       const svg = page.locator("svg[data-testid=topology][data-step='17']");
@@ -319,7 +269,7 @@ describe("xsm studio in chromium", () => {
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-tree-"));
     const scenario = JSON.parse(readFileSync(join(root, "examples/xen-flask/split-drivers.json"), "utf8"));
     writeFileSync(join(dir, "split-tree.json"), JSON.stringify({ ...scenario, policy: join(root, "examples/xen-flask") }));
-    const tree = await serve(process.execPath, [xsm, "studio", join(dir, "split-tree.json"), "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+    const tree = await serve(process.execPath, [xsm, "studio", join(dir, "split-tree.json"), "--no-open"], URL_LINE);
     try {
       const page = await openPage(`${tree.url}?strategy=upstream&step=17`);
       const svg = page.locator("svg[data-testid=topology][data-step='17']");
@@ -366,7 +316,7 @@ describe("xsm studio in chromium", () => {
       cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
       const scenario = JSON.parse(readFileSync(join(copy, "split-drivers.json"), "utf8"));
       writeFileSync(join(copy, "on-tree.json"), JSON.stringify({ ...scenario, policy: "." }, null, 2));
-      served = await serve(process.execPath, [xsm, "studio", join(copy, "on-tree.json"), "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+      served = await serve(process.execPath, [xsm, "studio", join(copy, "on-tree.json"), "--no-open"], URL_LINE);
     });
     afterAll(() => {
       served?.proc.kill("SIGTERM");
@@ -476,7 +426,6 @@ describe("xsm studio in chromium", () => {
   describe("a policy tree without m4, or one that does not build: the studio opens all the same", () => {
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-unbuilt-"));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
 
     it("without m4 (a PATH without it): policy.conf opens, the page says m4 is missing, the tree's files are read only and say why", async () => {
       // (an empty directory: the server's /bin/sh finds no m4 there)
@@ -510,13 +459,12 @@ describe("xsm studio in chromium", () => {
     });
 
     it("a tree m4 cannot build opens at m4's error, and compiles once it is fixed in the page", async () => {
-      const copy = join(dir, "broken");
-      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
-      const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
-      writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
+      let te = "";
+      const prepare = (copy: string) => {
+        te = readFileSync(join(copy, "modules/domU.te"), "utf8");
+        writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
+      };
+      await withStudio({ example: "xen-flask", dir, name: "broken", prepare }, async ({ copy, page }) => {
         await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
         await expectOpenAtUnclosedString(page, te);
         await expectText(page.getByTestId("status"), "1 error");
@@ -530,10 +478,7 @@ describe("xsm studio in chromium", () => {
         await expectExactText(page.getByTestId("decision-result").locator("li.granted-by a.rule-link"), "modules/xen.if:139");
         // the file on disk is as it was
         expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(`${te}define(\`broken\n`);
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
   });
 
@@ -547,7 +492,7 @@ describe("xsm studio in chromium", () => {
       execFileSync(process.execPath, [xsm, "compile", join(examples, "svp.conf"), "-o", join(dir, "svp.bin")]);
       writeFileSync(join(dir, "on-binary.json"), JSON.stringify({ ...doc, $schema: undefined, policy: "svp.bin" }));
       writeFileSync(join(dir, "package.json"), '{"name": "x"}');
-      const served = await serve(process.execPath, [xsm, "studio", dir, "--no-open"], /(http:\/\/127\.0\.0\.1:\d+\/)/);
+      const served = await serve(process.execPath, [xsm, "studio", dir, "--no-open"], URL_LINE);
       s.proc = served.proc;
       expect(served.output()).toContain("xsm studio: warning: on-empty.json: /policy: cannot read policy empty.conf: file is empty, expected a policy file");
       let page = await openPage(`${served.url}?scenario=on-empty.json&policy=empty.conf&view=decisions`);
@@ -559,17 +504,26 @@ describe("xsm studio in chromium", () => {
       await expectText(page.getByTestId("scenario-errors"), "cannot read policy empty.conf: file is empty, expected a policy file");
       await page.close();
       // the binary: its rule listing, read only; it loads as Xen loads it and the scenario runs as
-      // xsm simulate runs it (the explorer, which asks by a policy.conf's names, says why it cannot)
+      // xsm simulate runs it (the grid answers it, as for its source)
       page = await openPage(`${served.url}?scenario=on-binary.json&policy=svp.bin&view=decisions`);
       await expectText(page.getByTestId("status"), "compiles");
       await expectText(page.getByTestId("editor").locator(".cm-content"), "allow");
-      await expectText(page.getByTestId("decision-result"), "A compiled binary policy");
+      await expectCount(page.getByTestId("access-grid").locator("td.cell.allowed"), "some");
       const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(dir, "on-binary.json"), "--compare", "--json"], { encoding: "utf8" })) as { strategies: { strategy: string; steps: { step: number; rc: number | string }[] }[] };
       const rcs = page.getByTestId("scenario-table").locator("td.rc");
       await expectCount(rcs, cli.strategies.length * cli.strategies[0]!.steps.length);
       const shown = await rcs.evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
       expect(shown.sort()).toEqual(cli.strategies.flatMap((c) => c.steps.map((st) => [c.strategy, st.step, String(st.rc)])).sort());
       await shot(page, "13-binary-policy");
+      await page.close();
+      // its topology draws the platforms rebuilt from the binary's attributes, as for svp.conf
+      page = await openPage(`${served.url}?scenario=on-binary.json&policy=svp.bin`);
+      await page.getByTestId("step-list").locator("li[data-step='14']").click();
+      const svg = page.locator("svg[data-testid=topology][data-step='14']");
+      await expectCount(svg, 1);
+      await expectText(svg, "platform svp (supervisor)");
+      await expectText(svg, "platform gvp1 (guest of svp)");
+      await expectText(svg, "platform gvp2 (guest of svp)");
       await page.close();
     } finally {
       s.proc?.kill("SIGTERM");
@@ -580,7 +534,6 @@ describe("xsm studio in chromium", () => {
   describe("saving edits to disk", () => {
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-save-"));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
     /** The page would ask before leaving (its beforeunload handler cancels the event). */
     const asksBeforeLeaving = (page: Page) => page.evaluate(() => {
       const e = new Event("beforeunload", { cancelable: true });
@@ -594,14 +547,8 @@ describe("xsm studio in chromium", () => {
     };
 
     it("policy.conf: the unsaved mark, Ctrl+S writes the file, a change on disk is a conflict the page explains, overwrite on request", async () => {
-      const copy = join(dir, "svp");
-      cpSync(examples, copy, { recursive: true });
-      const file = join(copy, "svp.conf");
-      const original = readFileSync(file, "utf8");
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
-        const editor = page.getByTestId("editor").locator(".cm-content");
+      await withStudio({ example: "svp", dir, name: "svp" }, async ({ page, editor, read }) => {
+        const { path: file, text: original } = read("svp.conf");
         const tab = page.locator(".tabs .tab[data-tab=policy]");
         expect(await tab.getAttribute("data-unsaved")).toBeNull();
         expect(await asksBeforeLeaving(page)).toBe(false);
@@ -649,23 +596,14 @@ describe("xsm studio in chromium", () => {
         await page.reload();
         await page.waitForSelector("body[data-ready=true]");
         await expectText(page.getByTestId("editor").locator(".cm-line").first(), "# saved from the studio");
-        await page.close();
-        dropConflictLogs();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
+      dropConflictLogs();
     });
 
     it("a conflict: Compare shows the page's text against the disk's; Reload from disk, confirmed, takes the disk's text", async () => {
-      const copy = join(dir, "svp-reload");
-      cpSync(examples, copy, { recursive: true });
-      const file = join(copy, "svp.conf");
-      const original = readFileSync(file, "utf8");
-      const lines = original.split("\n");
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
-        const editor = page.getByTestId("editor").locator(".cm-content");
+      await withStudio({ example: "svp", dir, name: "svp-reload" }, async ({ page, editor, read }) => {
+        const { path: file, text: original } = read("svp.conf");
+        const lines = original.split("\n");
         const tab = page.locator(".tabs .tab[data-tab=policy]");
         await editor.click();
         await page.keyboard.press("Control+Home");
@@ -710,22 +648,13 @@ describe("xsm studio in chromium", () => {
         await page.keyboard.press("Control+s");
         await expectExactText(message, "saved svp.conf");
         expect(readFileSync(file, "utf8")).toBe(`# after the reload\n${onDisk}`);
-        await page.close();
-        dropConflictLogs();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
+      dropConflictLogs();
     });
 
     it("back on the page (focus, visibilitychange): a file changed on disk without edits is taken with a brief notice; one with edits gets the conflict bar at once", async () => {
-      const copy = join(dir, "svp-focus");
-      cpSync(examples, copy, { recursive: true });
-      const file = join(copy, "svp.conf");
-      const original = readFileSync(file, "utf8");
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
-        const editor = page.getByTestId("editor").locator(".cm-content");
+      await withStudio({ example: "svp", dir, name: "svp-focus" }, async ({ copy, page, editor, read }) => {
+        const { path: file, text: original } = read("svp.conf");
         const message = page.getByTestId("save-message");
         const asked: string[] = [];
         page.on("request", (r) => asked.push(`${r.method()} ${new URL(r.url()).pathname}`));
@@ -771,22 +700,15 @@ describe("xsm studio in chromium", () => {
         await eventually(async () => asked.length, (n) => n > before);
         await new Promise((r) => setTimeout(r, 300));
         expect(await message.isHidden()).toBe(true);
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
 
     it("two files changed on disk while both have edits: the bar lists both, each with its own Overwrite, Reload and Compare", async () => {
-      const copy = join(dir, "svp-two");
-      cpSync(examples, copy, { recursive: true });
-      const policy = join(copy, "svp.conf");
-      const scenario = join(copy, "nested-trust.json");
-      const policyText = readFileSync(policy, "utf8");
-      const scenarioText = readFileSync(scenario, "utf8");
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
+      await withStudio({ example: "svp", dir, name: "svp-two" }, async ({ copy, page }) => {
+        const policy = join(copy, "svp.conf");
+        const scenario = join(copy, "nested-trust.json");
+        const policyText = readFileSync(policy, "utf8");
+        const scenarioText = readFileSync(scenario, "utf8");
         const message = page.getByTestId("save-message");
         await page.getByTestId("editor").locator(".cm-content").click();
         await page.keyboard.press("Control+Home");
@@ -828,27 +750,23 @@ describe("xsm studio in chromium", () => {
         await page.locator(".tabs .tab[data-tab=policy]").click();
         await expectText(page.getByTestId("editor").locator(".cm-content"), "# another editor's policy edit");
         await expectCount(page.locator(".tabs .tab").getByTestId("unsaved"), 0);
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
 
-    it("several files of a policy tree changed on disk: taken together, and m4 runs once for them", async () => {
-      const copy = join(dir, "tree-batch");
-      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
+    it("several files of a policy tree changed on disk: read back in one request, taken together, and m4 runs once for them", async () => {
       // (m4 as $M4 names it: a script that counts its runs)
       const log = join(dir, "tree-batch-m4.log");
       const counting = join(dir, "counting-m4");
       writeFileSync(counting, `#!/bin/sh\necho run >> '${log}'\nexec m4 "$@"\n`, { mode: 0o755 });
       const runs = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE, { ...process.env, M4: counting });
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
+      await withStudio({ example: "xen-flask", dir, name: "tree-batch", env: { ...process.env, M4: counting } }, async ({ copy, page }) => {
         await page.getByTestId("tree-file").selectOption("modules/domU.te");
         await expectText(page.getByTestId("status"), "compiles");
         const rebuilds: string[] = [];
         page.on("request", (r) => new URL(r.url()).pathname.startsWith("/rebuild/") && rebuilds.push(r.url()));
+        // (the texts read back: one request for the three files)
+        const reads: string[] = [];
+        page.on("request", (r) => new URL(r.url()).pathname === "/disk-texts" && reads.push(r.postData() ?? ""));
         const before = runs();
         const files = ["modules/domU.te", "modules/dom0.te", "modules/xen.te"];
         for (const f of files) writeFileSync(join(copy, f), `# changed elsewhere: ${f}\n${readFileSync(join(copy, f), "utf8")}`);
@@ -863,22 +781,14 @@ describe("xsm studio in chromium", () => {
         await new Promise((r) => setTimeout(r, 500));
         expect(rebuilds).toHaveLength(1);
         expect(runs() - before).toBe(1);
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+        expect(reads.map((r) => (JSON.parse(r) as { files: string[] }).files.length)).toEqual([3]);
+      });
     });
 
     it("a policy tree's file changed on disk while edited: Reload from disk takes it, and the tree is built again with m4", async () => {
-      const copy = join(dir, "tree-reload");
-      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
-      const te = join(copy, "modules/domU.te");
-      const original = readFileSync(te, "utf8");
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
+      await withStudio({ example: "xen-flask", dir, name: "tree-reload" }, async ({ page, editor, read }) => {
+        const { path: te, text: original } = read("modules/domU.te");
         await page.getByTestId("tree-file").selectOption("modules/domU.te");
-        const editor = page.getByTestId("editor").locator(".cm-content");
         await editor.click();
         await page.keyboard.press("Control+End");
         await page.keyboard.type("# typed in the page\n");
@@ -898,10 +808,7 @@ describe("xsm studio in chromium", () => {
         await expectAttr(error, "data-line", String(original.split("\n").length));
         await expectText(error, "nosuch_t");
         expect(await page.getByTestId("save").isDisabled()).toBe(true);
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
 
     it("diagnostics move with the text typed before the next compile", async () => {
@@ -928,17 +835,15 @@ describe("xsm studio in chromium", () => {
     });
 
     it("a scenario naming a tree that does not build opens at the error; fixed in the page, Save writes the tree's file; m4's output has no Save", async () => {
-      const copy = join(dir, "tree");
-      cpSync(join(root, "examples/xen-flask"), copy, { recursive: true });
-      const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
-      writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
-      const scenario = JSON.parse(readFileSync(join(copy, "split-drivers.json"), "utf8"));
-      writeFileSync(join(copy, "on-tree.json"), JSON.stringify({ ...scenario, policy: "." }, null, 2));
-      const s = await serve(process.execPath, [xsm, "studio", join(copy, "on-tree.json"), "--no-open"], URL_LINE);
-      try {
-        const warning = await eventually(async () => s.output(), (o) => o.includes("warning"));
-        expect(warning).toContain("xsm studio: warning: on-tree.json: /policy: the policy tree . does not build (1 error)");
-        const page = await openPage(`${s.url}?view=decisions`);
+      let te = "";
+      const prepare = (copy: string) => {
+        te = readFileSync(join(copy, "modules/domU.te"), "utf8");
+        writeFileSync(join(copy, "modules/domU.te"), `${te}define(\`broken\n`);
+        const scenario = JSON.parse(readFileSync(join(copy, "split-drivers.json"), "utf8"));
+        writeFileSync(join(copy, "on-tree.json"), JSON.stringify({ ...scenario, policy: "." }, null, 2));
+      };
+      await withStudio({ example: "xen-flask", dir, name: "tree", prepare, target: (copy) => join(copy, "on-tree.json") }, async ({ copy, page, output }) => {
+        expect(await eventually(async () => output(), (o) => o.includes("warning"))).toContain("xsm studio: warning: on-tree.json: /policy: the policy tree . does not build (1 error)");
         await expectOpenAtUnclosedString(page, te);
         // the scenario names the error at its policy, as xsm simulate does
         await expectText(page.getByTestId("scenario-errors"), "on-tree.json: /policy");
@@ -965,19 +870,12 @@ describe("xsm studio in chromium", () => {
         await page.waitForSelector("body[data-ready=true]");
         await expectText(page.getByTestId("status"), "compiles");
         await expectText(page.getByTestId("scenario-errors"), "on-tree.json: valid");
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
 
     it("--read-only: Save is off and says why; Ctrl+S writes nothing", async () => {
-      const copy = join(dir, "read-only");
-      cpSync(examples, copy, { recursive: true });
-      const original = readFileSync(join(copy, "svp.conf"), "utf8");
-      const s = await serve(process.execPath, [xsm, "studio", copy, "--no-open", "--read-only"], URL_LINE);
-      try {
-        const page = await openPage(`${s.url}?view=decisions`);
+      await withStudio({ example: "svp", dir, name: "read-only", args: ["--read-only"] }, async ({ copy, page }) => {
+        const original = readFileSync(join(copy, "svp.conf"), "utf8");
         expect(await page.getByTestId("save").isDisabled()).toBe(true);
         await expectAttr(page.getByTestId("save"), "data-reason", "xsm studio was started with --read-only: edits stay in the page");
         await page.getByTestId("editor").locator(".cm-content").click();
@@ -985,10 +883,7 @@ describe("xsm studio in chromium", () => {
         await page.keyboard.press("Control+s");
         await expectText(page.getByTestId("save-message"), "svp.conf is not saved: xsm studio was started with --read-only");
         expect(readFileSync(join(copy, "svp.conf"), "utf8")).toBe(original);
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
   });
 

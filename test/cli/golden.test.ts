@@ -42,6 +42,13 @@ const CASES: Record<string, string[]> = {
   // it; a binary file's line is not quoted at all
   "compile-control-chars": ["compile", `${dir}/control-chars.conf`],
   "compile-binary-not-policy": ["compile", `${dir}/elf-like.bin`],
+  // a binary policy's diagnostics are placed by file and byte offset, in every form and command
+  "compile-binary-truncated": ["compile", `${dir}/truncated.bin`],
+  "compile-binary-truncated-json": ["compile", `${dir}/truncated.bin`, "--format", "json"],
+  "compile-binary-truncated-sarif": ["compile", `${dir}/truncated.bin`, "--format", "sarif"],
+  "info-binary-truncated": ["info", `${dir}/truncated.bin`],
+  "compile-binary-warning": ["compile", "test/fixtures/binary/hand-made/constrain-extra-bits.bin"],
+  "compile-binary-warning-json": ["compile", "test/fixtures/binary/hand-made/constrain-extra-bits.bin", "--format", "json"],
   "usage-unknown-option": ["compile", policy, "--frobnicate"],
   "usage-unknown-command": ["comple", policy],
   // --stdin-filepath is refused before standard input is read

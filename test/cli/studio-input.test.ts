@@ -47,8 +47,13 @@ describe("xsm studio FILE that is no policy or scenario", () => {
     await expectRefused("garbage.conf", `${at("garbage.conf")}: binary file (NUL byte at offset 5), expected policy text`);
   });
 
-  it("a binary policy: checkpolicy's output, not its input, as every policy.conf reader says", async () => {
-    await expectRefused("policy.bin", `${at("policy.bin")}: this is a compiled binary policy; xsm studio reads policy.conf source text (or a policy tree)`);
+  it("a binary policy opens, as xsm why and xsm search read one: its bytes for the page, never written", async () => {
+    const r = await studio("policy.bin");
+    expect([r.code, r.stderr, r.exported]).toEqual([0, "", true]);
+    const manifest = JSON.parse(readFileSync(join(at("site-policy-bin"), "files.json"), "utf8"));
+    expect(manifest.files).toEqual([{ name: "policy.bin", kind: "policy", url: "files/0/policy.bin", binary: true }]);
+    expect(manifest.open).toEqual({ policy: "policy.bin" });
+    expect(readFileSync(join(at("site-policy-bin"), "files/0/policy.bin"))).toEqual(readFileSync(at("policy.bin")));
   });
 
   it("JSON that is no scenario: the JSON path that says so", async () => {

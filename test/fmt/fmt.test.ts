@@ -3,12 +3,13 @@
 // and fmt is idempotent. m4 sources (the example tree) are laid out too; test/oracle/fmt.test.ts
 // builds the formatted trees with m4 and compares.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
+import { moduleOff } from "../../src/build/tree.js";
 import { PolicyError } from "../../src/diagnostics/diagnostic.js";
 import { formatSource, kindOf, FormatError } from "../../src/fmt/format.js";
 import { parsePolicy } from "../../src/policy/parse.js";
@@ -126,6 +127,13 @@ describe("the canonical layout", () => {
       const once = formatSource(readFileSync(path, "utf8"), kindOf(path));
       expect(formatSource(once, kindOf(path)), path).toBe(once);
     }
+  });
+
+  it("in an m4 source the build never reads, keeps what the build would refuse, and lays it out", () => {
+    const text = "type  caf\u00e9_t;\u00a0\r\n`type  b_t;\r'\n";
+    expect(() => formatSource(text, "m4")).toThrow(expect.objectContaining({ code: "bad-character", line: 1, col: 10 }));
+    expect(formatSource(text, "m4", { unread: true })).toBe("type caf\u00e9_t;\u00a0\r\n`type  b_t;\r'\n");
+    expect(() => formatSource("type  a_t;\n}\n", "m4", { unread: true })).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 2 }));
   });
 
   it("refuses what it cannot lay out safely, naming the line", () => {
@@ -422,6 +430,44 @@ describe("xsm fmt", () => {
       expect(stdin.status).toBe(1);
       expect(stdin.stdout).toBe("");
       expect(stdin.stderr).toMatch(/^<stdin>:1:11: error: '\u00a0' \(U\+00A0\), not ASCII, outside a comment: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("lays out a module modules.conf leaves off, which the build never reads, keeping what the build would refuse; refuses there what it cannot lay out", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-fmt-"));
+    try {
+      mkdirSync(join(dir, "modules"));
+      const conf = join(dir, "modules/modules.conf");
+      writeFileSync(conf, "# the tree's modules\nxen = on\nold = off\nbroken = off\n");
+      const mod = (name: string) => join(dir, "modules", name);
+      const stray = "type  caf\u00e9_t;\r\n";
+      for (const name of ["xen.te", "old.te", "old.if", "old.cons", "gone.te"]) writeFileSync(mod(name), stray);
+      writeFileSync(mod("broken.te"), "type  a_t;\nif (b) {\n");
+      expect([moduleOff(mod("old.te")), moduleOff(mod("gone.te")), moduleOff(mod("xen.te")), moduleOff(join(dir, "policy/old.te"))]).toEqual(["old", "gone", undefined, undefined]);
+      expect(moduleOff(mod("old.if"), "old = on\n")).toBeUndefined();
+
+      // xen is on: m4 copies its text into policy.conf and checkpolicy rejects the character; old
+      // is off and gone is not listed (Makefile.common reads neither): laid out, the characters kept
+      const r = await xsm("fmt", "--check", mod("xen.te"), mod("old.te"), mod("old.if"), mod("old.cons"), mod("gone.te"));
+      expect(r.code).toBe(1);
+      expect(r.stdout).toBe([mod("old.te"), mod("old.if"), mod("old.cons"), mod("gone.te"), ""].join("\n"));
+      expect(r.stderr).toMatch(new RegExp(`^${mod("xen.te").replace(/[.\\/]/g, "\\$&")}:1:10: error: '\u00e9' \\(U\\+00E9\\), not ASCII`));
+      expect(await xsm("fmt", "--write", mod("old.te"))).toMatchObject({ code: 0, stdout: `formatted ${mod("old.te")}\n` });
+      expect(readFileSync(mod("old.te"), "utf8")).toBe("type caf\u00e9_t;\r\n");
+      // what fmt cannot lay out safely is refused, on or off
+      const broken = await xsm("fmt", "--check", mod("broken.te"));
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toContain(`${mod("broken.te")}:2:1: error: a '{' that is never closed`);
+      // standard input as a file of the tree: the modules.conf beside PATH tells, as for xsm fmt PATH
+      const bin = join(root, "bin/xsm.cjs");
+      const stdin = (path: string) => spawnSync(process.execPath, [bin, "fmt", "-", "--stdin-filepath", path], { input: stray, encoding: "utf8" });
+      expect(stdin(mod("gone.te"))).toMatchObject({ status: 0, stdout: "type caf\u00e9_t;\r\n" });
+      expect(stdin(mod("xen.te"))).toMatchObject({ status: 1, stdout: "" });
+      // switched on, the module is built: refused as the build refuses it
+      writeFileSync(conf, "xen = on\nold = on\n");
+      expect((await xsm("fmt", "--check", mod("old.te"))).stderr).toMatch(/old\.te:1:9: error: '\u00e9'/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -146,9 +146,11 @@ function expectedCalls(op: Op, before: Map<string, DeviceState>, reg: PciRegistr
   switch (op.op) {
     case "add": {
       if (op.info?.physfn === op.sbdf) break; // -EINVAL before any check
-      if (!ask("resource_plug_pci", op.as, op.sbdf)) break;
       const physfn = op.info?.physfn;
       const pf = physfn === undefined ? undefined : before.get(physfn);
+      // Xen 4.19.0: the missing PF's own check first, whatever it answers
+      if (physfn !== undefined && !pf && vfWithoutPf === "add-pf-first") ask("resource_plug_pci", op.as, physfn);
+      if (!ask("resource_plug_pci", op.as, op.sbdf)) break;
       if (physfn !== undefined && !pf && vfWithoutPf === "add-pf") ask("resource_plug_pci", op.as, physfn);
       break;
     }
@@ -260,7 +262,14 @@ export function step(w: World, op: Op): void {
     expect(w.freed.slice(f0).sort(), `pci_cleanup_msi of ${JSON.stringify(op)} -> ${rc}`).toEqual(left.sort());
   }
 
-  if (rc !== 0) {
+  // add-pf-first adds a missing PF before the VF's own check: the one change a failed add may leave
+  const pfFirst = op.op === "add" && op.info?.physfn !== undefined && op.info.physfn !== op.sbdf && w.vfWithoutPf === "add-pf-first" && !before.has(op.info.physfn) ? op.info.physfn : undefined;
+  if (rc !== 0 && pfFirst !== undefined && after.some((s) => s.sbdf === pfFirst)) {
+    // (reassociate: the PF's add re-links the unlinked VFs that name it, no longer broken)
+    const relinked = (s: DeviceState) => (w.strategy === "reassociate" && s.kind === "vf" && s.physfn === pfFirst && before.get(s.sbdf)?.physfn === null ? { ...s, physfn: null, broken: before.get(s.sbdf)!.broken } : s);
+    expect(after.filter((s) => s.sbdf !== pfFirst).map(relinked), `failed ${JSON.stringify(op)} -> ${rc} changed more than its PF`).toEqual(beforeList);
+    expect(after.find((s) => s.sbdf === pfFirst)).toMatchObject({ physfn: null, broken: false });
+  } else if (rc !== 0) {
     const pfWithVfs = op.op === "remove" && before.get(op.sbdf)?.kind !== "vf" && vfsBefore.length > 0;
     if (pfWithVfs && rc === "-EBUSY" && w.strategy === "upstream") {
       // The one strategy that marks on failure: PF and its VFs broken, nothing else.
@@ -279,6 +288,9 @@ export function step(w: World, op: Op): void {
     if (w.strategy === "authority") for (const vf of vfsBefore) expect(after.some((s) => s.sbdf === vf)).toBe(false);
   } else if (op.op === "add") {
     expect(after.some((s) => s.sbdf === op.sbdf)).toBe(true);
+    // add-pf-first: a new VF links to its PF when the PF's add went through, else it has none
+    const vf = after.find((s) => s.sbdf === op.sbdf);
+    if (pfFirst !== undefined && !before.has(op.sbdf) && vf?.kind === "vf") expect(vf.physfn).toBe(after.some((s) => s.sbdf === pfFirst) ? pfFirst : null);
   } else if (op.op === "assign") {
     expect(after.find((s) => s.sbdf === op.sbdf)?.owner).toBe(DOMAINS[op.target]!.name);
   }

@@ -90,6 +90,44 @@ describe("pci_add_device", () => {
     expect(reg.devices()).toEqual([]);
   });
 
+  it("adds the missing PF before the VF's own plug check under vfWithoutPf=add-pf-first (Xen 4.19.0)", () => {
+    const { reg, xsm, log } = makeRegistry({ vfWithoutPf: "add-pf-first" });
+    expect(reg.addDevice(svpHwdom, VF0, { physfn: PF })).toBe(0);
+    expect(hooks(xsm)).toEqual(["resource_plug_pci d0 300", "resource_plug_pci d0 380"]);
+    expect(log).toEqual(["PCI add device 0000:03:00.0", "PCI add virtual function 0000:03:10.0"]);
+    expect(reg.devices().map((d) => [d.sbdf, d.kind, d.physfn])).toEqual([
+      [PF, "pf", null],
+      [VF0, "vf", PF],
+    ]);
+  });
+
+  it("ignores a refused PF add under add-pf-first: the VF is added with no PF, not broken, and its PF's later add does not link it", () => {
+    const { reg, log } = makeRegistry({ vfWithoutPf: "add-pf-first" }, (cur, _h, bdf) => bdf !== 0x300 || cur.domid === 0);
+    expect(reg.addDevice(gvpHwdom, VF0, { physfn: PF })).toBe(0);
+    expect(log).toEqual(["PCI add virtual function 0000:03:10.0"]);
+    expect(reg.devices()).toEqual([{ sbdf: VF0, kind: "vf", physfn: null, broken: false, owner: "gvp1-hwdom" }]);
+    expect(reg.checkInvariants()).toEqual([]);
+    expect(reg.addDevice(svpHwdom, PF)).toBe(0);
+    expect(reg.device(VF0)).toMatchObject({ physfn: null, broken: false });
+    expect(reg.checkInvariants()).toEqual([]);
+    expect(reg.setStrategy("cascade").ok).toBe(true); // no strategy unlinked it
+  });
+
+  it("keeps the PF it added first when the VF's own check fails (add-pf-first)", () => {
+    const { reg, log } = makeRegistry({ vfWithoutPf: "add-pf-first" }, (_c, _h, bdf) => bdf !== 0x380);
+    expect(reg.addDevice(svpHwdom, VF0, { physfn: PF })).toBe("-EACCES");
+    expect(log).toEqual(["PCI add device 0000:03:00.0"]);
+    expect(reg.devices().map((d) => [d.sbdf, d.kind])).toEqual([[PF, "device"]]);
+  });
+
+  it("lets reassociate link a VF added without its PF once the PF comes (add-pf-first)", () => {
+    const { reg } = makeRegistry({ vfWithoutPf: "add-pf-first", strategy: "reassociate" }, (cur, _h, bdf) => bdf !== 0x300 || cur.domid === 0);
+    reg.addDevice(gvpHwdom, VF0, { physfn: PF });
+    expect(reg.addDevice(svpHwdom, PF)).toBe(0);
+    expect(reg.device(VF0)).toMatchObject({ physfn: PF, broken: false });
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+
   it("gives a VF its PF's extended-function bit", () => {
     const { reg } = makeRegistry();
     reg.addDevice(svpHwdom, PF, { extfn: true });

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
-import { buildTree, readTree, runM4 } from "../../src/build/index.js";
+import { buildTree, moduleOff, readTree, runM4 } from "../../src/build/index.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { FormatError, formatSource, kindOf } from "../../src/fmt/format.js";
 import { repoRoot } from "./harness.js";
@@ -151,4 +151,36 @@ describe("what fmt refuses in an m4 source, m4 carries into policy.conf and the 
       }
     });
   }
+});
+
+describe("a module modules.conf leaves off is never built: fmt lays it out with what the build would refuse", () => {
+  // the example tree's debug_guest is off: m4 never reads it, so the tree builds and checkpolicy
+  // accepts m4's output; switched on, the build, checkpolicy and fmt refuse it, at the same place
+  it("debug_guest.te with a character checkpolicy rejects", () => {
+    const dir = join(work, "off-module");
+    cpSync(join(repoRoot, "examples/xen-flask"), dir, { recursive: true });
+    const te = join(dir, "modules/debug_guest.te");
+    const text = `${readFileSync(te, "utf8")}type  caf\u00e9_t;\r\n`;
+    writeFileSync(te, text);
+    const errors = () => buildTree(dir, { flaskDir: join(dir, "flask") }).diagnostics.filter((d) => d.severity === "error");
+    expect(errors()).toEqual([]);
+    expect(checkpolicyAccepts(dir)).toBe(true);
+    expect(moduleOff(te)).toBe("debug_guest");
+    expect(formatSource(text, kindOf(te), { unread: true })).toContain("\ntype caf\u00e9_t;\r\n");
+
+    const conf = join(dir, "modules/modules.conf");
+    writeFileSync(conf, readFileSync(conf, "utf8").replace("debug_guest = off", "debug_guest = on"));
+    expect(moduleOff(te)).toBeUndefined();
+    expect(checkpolicyAccepts(dir)).toBe(false);
+    let refusal: Diagnostic[] = [];
+    try {
+      formatSource(text, kindOf(te), { unread: false });
+    } catch (err) {
+      if (!(err instanceof FormatError)) throw err;
+      refusal = err.diagnostics("modules/debug_guest.te", text);
+    }
+    const at = (d: Diagnostic) => [d.code, d.message, d.span?.file, d.span?.line, d.span?.col];
+    expect(refusal.length).toBeGreaterThan(0);
+    expect(errors().map(at)).toContainEqual(at(refusal[0]!));
+  });
 });

@@ -63,7 +63,7 @@ describe("SVP policies through checkpolicy", () => {
 
   it("decides every XSM check the examples make as oracle-decide does (constraints included)", async () => {
     const queries = new Map<string, { scontext: string; tcontext: string; tclass: string; perm: string; allowed: boolean }>();
-    for (const name of ["nested-trust", "alejandro-authority", "jan-reassociate", "vf-before-pf-add-pf"]) {
+    for (const name of ["nested-trust", "alejandro-authority", "jan-reassociate", "vf-before-pf-add-pf", "xen-4.19.0-vf-before-pf", "xsa-492-assign-order"]) {
       const loaded = loadScenario(join(repoRoot, "examples/svp", `${name}.json`));
       if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
       const p = prepare(loaded.value);

@@ -8,7 +8,7 @@ import { runPrepared, type Prepared, type RunResult } from "../../src/sim/run.js
 import { prepared as preparedLoad } from "./support.js";
 
 const examples = join(import.meta.dirname, "../../examples/svp");
-const NAMES = ["nested-trust", "alejandro-authority", "stewart-hot-unplug", "jan-reassociate", "vf-before-pf", "vf-before-pf-add-pf", "dummy-module"];
+const NAMES = ["nested-trust", "alejandro-authority", "stewart-hot-unplug", "jan-reassociate", "vf-before-pf", "vf-before-pf-add-pf", "dummy-module", "xen-4.19.0-vf-before-pf", "xsa-492-assign-order"];
 
 function prepared(name: string): Prepared {
   return preparedLoad(loadScenario(join(examples, `${name}.json`)));

@@ -37,7 +37,7 @@ const at = (errors: ScenarioError[], path: string) => errors.filter((e) => e.pat
 
 describe("scenario schema", () => {
   it("accepts every example", () => {
-    for (const name of ["nested-trust", "alejandro-authority", "stewart-hot-unplug", "jan-reassociate", "vf-before-pf", "vf-before-pf-add-pf", "dummy-module"]) {
+    for (const name of ["nested-trust", "alejandro-authority", "stewart-hot-unplug", "jan-reassociate", "vf-before-pf", "vf-before-pf-add-pf", "dummy-module", "xen-4.19.0-vf-before-pf", "xsa-492-assign-order"]) {
       const r = loadScenario(join(examples, `${name}.json`));
       expect(r.ok ? [] : r.error, name).toEqual([]);
     }

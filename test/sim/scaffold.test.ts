@@ -66,6 +66,29 @@ describe("xsm init + xsm scaffold: the newcomer's path", () => {
     expect(r.stdout).toContain("xsm   resource_unplug_pci: gvp2_hwdom_t -> gvp3_pci_t resource:unplug denied -EACCES\n     why   no allow rule grants it\n");
   });
 
+  it("scaffold of the policy's binary writes the same scenario: platforms rebuilt from their attributes, users and roles from its tables", async () => {
+    const bin = join(work, "policy.bin");
+    expect((await xsm("compile", policy, "-o", bin)).code).toBe(0);
+    const r = await xsm("scaffold", bin);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    const fromSource = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/sim/golden/init-four.scenario.json"), "utf8"));
+    const fromBinary = JSON.parse(r.stdout);
+    // only the policy it names differs (the scenario is named after the file)
+    expect(fromBinary).toMatchObject({ name: "policy.bin", policy: expect.stringMatching(/policy\.bin$/) });
+    const bare = ({ name: _n, description: _d, policy: _p, ...rest }: Record<string, unknown>) => rest;
+    expect(bare(fromBinary)).toEqual(bare(fromSource));
+  });
+
+  it("scaffold of a binary whose platform nesting is not all in it warns which platform", async () => {
+    const conf = join(work, "spare.conf");
+    writeFileSync(conf, `${readFileSync(policy, "utf8")}\nplatform spare guest of gvp1 {\n}\n`);
+    expect((await xsm("compile", conf, "-o", join(work, "spare.bin"))).code).toBe(0);
+    const r = await xsm("scaffold", join(work, "spare.bin"));
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("xsm: warning: a binary policy keeps no platform blocks, only the attributes they compile to: where platform spare nests is not among them");
+  });
+
   it("scaffold of the examples' policy runs clean too", async () => {
     const out = join(work, "svp.json");
     expect((await xsm("scaffold", "examples/svp/svp.conf", "-o", out)).code).toBe(0);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../src/sim/load.js";
 import { prepare } from "../../src/sim/run.js";
+import { renderInline } from "../../src/diagnostics/render.js";
 import { MAX_REPORTED_ERRORS, MAX_SCENARIO_DEPTH } from "../../src/sim/validate.js";
 import { cpuTimed } from "../cpu.js";
 
@@ -42,7 +43,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "xsm-scenario-guards-"));
   copyFileSync(join(examples, "svp.conf"), join(dir, "svp.conf"));
   writeFileSync(join(dir, "empty.conf"), "");
-  // a binary policy cut short: its diagnostics are placed by offset only
+  // a binary policy cut short: its diagnostics name the file and the offset
   writeFileSync(join(dir, "cut.bin"), readFileSync(join(import.meta.dirname, "../fixtures/binary/hand-made/constrain-zero.bin")).subarray(0, 100));
   mkdirSync(join(dir, "policies"));
   execFileSync("mkfifo", [join(dir, "fifo.conf")]);
@@ -59,7 +60,7 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     ["a policy that names a directory", scenario({ policy: "policies" }), /\/policy: cannot read policy policies: is a directory/],
     ["a policy that is an empty file", scenario({ policy: "empty.conf" }), /\/policy: cannot read policy empty.conf: file is empty/],
     ["a policy that is a FIFO", scenario({ policy: "fifo.conf" }), /\/policy: cannot read policy fifo.conf: not a regular file \(a FIFO\)/],
-    ["a binary policy cut short", scenario({ policy: "cut.bin" }), /\/policy: cannot load binary policy cut.bin: offset \d+: /],
+    ["a binary policy cut short", scenario({ policy: "cut.bin" }), /\/policy: cannot load: cut\.bin: offset \d+ \(0x[0-9a-f]+\): \S/],
   ])("%s is a located error", (_what, doc, message) => {
     const errors = refusal(write("p.json", JSON.stringify(doc)));
     expect(errors.join("\n")).toMatch(message);
@@ -80,7 +81,8 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     if (!prepared.ok) return;
     const load = prepared.value.loads.get(0)!;
     expect(load.policy).toBeUndefined();
-    expect(load.diagnostics[0]!.message).toMatch(new RegExp(`cannot (read|load binary) policy ${policy}`));
+    // (the reader's refusal names the policy; a binary's diagnostic, its file and offset)
+    expect(renderInline(load.diagnostics[0]!)).toMatch(new RegExp(`cannot read policy ${policy}|^${policy}: offset \\d+ \\(0x[0-9a-f]+\\): \\S`));
   });
 
   it("a scenario file that is a FIFO, a directory, a device or empty is refused without reading it", () => {

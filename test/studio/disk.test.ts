@@ -1,48 +1,47 @@
-// The page reads back a file the studio opened (a save conflict's "Reload from disk" and
-// "Compare") and asks, in one request, which of its files changed on disk (when it regains
-// focus): with the save's proof (token, this origin, JSON, loopback Host) and by slot only, never
-// a path from the request. The browser side: test/browser/.
-import { cpSync, existsSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+// The page reads back, in one request, the files the studio opened (a save conflict's "Reload
+// from disk" and "Compare", the files changed on disk it takes when it regains focus) and asks, in
+// one request, which of its files changed on disk: with the save's proof (token, this origin, JSON,
+// loopback Host) and by slot only, never a path from the request. The browser side: test/browser/.
+import { existsSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { treeReader } from "../../src/cli/scenario-input.js";
-import { diskUrl, DISK_STATE, type DiskStateResponse, type DiskTextResponse } from "../../src/studio/manifest.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { DISK_STATE, DISK_TEXTS, type DiskStateResponse, type DiskTextsResponse } from "../../src/studio/manifest.js";
 import { digestOf } from "../../src/studio/save.js";
-import { serveSite, type StudioServer } from "../../src/studio/server.js";
-import { buildSite, type Site } from "../../src/studio/site.js";
+import { serveSite } from "../../src/studio/server.js";
+import { buildSite } from "../../src/studio/site.js";
 import { hasM4 } from "../tools.js";
-import { fileOf, http, pagePost, scratchWithPage } from "./support.js";
+import { fileOf, http, pagePost, scratchWithPage, servedCopy } from "./support.js";
 
-const EXAMPLES = join(import.meta.dirname, "../../examples");
 const { tmp, pageDir } = scratchWithPage("xsm-studio-disk-");
 
-describe("reading a file back and checking the files on disk", () => {
-  const dir = join(tmp, "svp");
-  cpSync(join(EXAMPLES, "svp"), dir, { recursive: true });
-  const policy = join(dir, "svp.conf");
+/** The texts on disk of the files the page names by their save paths, in one request. */
+async function readBack(studio: ReturnType<typeof servedCopy>, saves: string[]): Promise<{ status: number; files: DiskTextsResponse["files"] }> {
+  const r = await pagePost(studio.server, studio.site, DISK_TEXTS, { files: saves });
+  return { status: r.status, files: r.status === 200 ? (JSON.parse(r.body) as DiskTextsResponse).files : {} };
+}
+
+describe("reading files back and checking the files on disk", () => {
+  const studio = servedCopy(tmp, pageDir, "svp");
+  const policy = join(studio.dir, "svp.conf");
   const original = readFileSync(policy, "utf8");
-  let site: Site;
-  let server: StudioServer;
-  beforeAll(async () => {
-    site = buildSite(dir, pageDir, undefined, { rebuild: true, save: true });
-    server = await serveSite(site);
-  });
-  afterAll(() => server?.close());
   afterEach(() => writeFileSync(policy, original));
 
-  it("disk/ + a slot answers the file's text and digest on disk now", async () => {
-    const f = fileOf(site, "svp.conf");
-    expect(diskUrl(f.save!)).toBe("disk/0");
+  it("disk-texts answers each named file's text and digest on disk now, in one request", async () => {
+    const { site } = studio;
     writeFileSync(policy, `# from elsewhere\n${original}`);
-    const r = await pagePost(server, site, diskUrl(f.save!), {});
-    expect(r.status, r.body).toBe(200);
-    expect(JSON.parse(r.body)).toEqual({ text: `# from elsewhere\n${original}`, digest: digestOf(`# from elsewhere\n${original}`) } satisfies DiskTextResponse);
+    const scenario = readFileSync(join(studio.dir, "nested-trust.json"), "utf8");
+    const [conf, json] = [fileOf(site, "svp.conf").save!, fileOf(site, "nested-trust.json").save!];
+    expect(await readBack(studio, [conf, json])).toEqual({
+      status: 200,
+      files: { [conf]: { text: `# from elsewhere\n${original}`, digest: digestOf(`# from elsewhere\n${original}`) }, [json]: { text: scenario, digest: digestOf(scenario) } },
+    });
   });
 
   it("disk-state answers each named file's digest, no text; one removed says why", async () => {
+    const { site, server } = studio;
     const names = site.manifest.files.map((f) => f.save!);
     writeFileSync(policy, "changed\n");
-    const scenario = join(dir, "nested-trust.json");
+    const scenario = join(studio.dir, "nested-trust.json");
     const scenarioText = readFileSync(scenario, "utf8");
     unlinkSync(scenario);
     try {
@@ -59,9 +58,9 @@ describe("reading a file back and checking the files on disk", () => {
   });
 
   it("refuses another page, as a save does: no token, a wrong one, a foreign origin, not JSON, another Host, GET", async () => {
-    const url = diskUrl(fileOf(site, "svp.conf").save!);
-    for (const path of [url, DISK_STATE]) {
-      const body = path === DISK_STATE ? { files: ["save/0"] } : {};
+    const { site, server } = studio;
+    for (const path of [DISK_TEXTS, DISK_STATE]) {
+      const body = { files: ["save/0"] };
       expect((await pagePost(server, site, path, body, { "x-xsm-studio": "nope" })).status).toBe(403);
       expect((await http(server, `/${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" } })).status).toBe(403);
       const foreign = await pagePost(server, site, path, body, { origin: "http://evil.example" });
@@ -74,26 +73,31 @@ describe("reading a file back and checking the files on disk", () => {
   });
 
   it("names slots only: a path, or a slot the server never made, is not read", async () => {
-    // (no such path takes a POST: refused as any other)
-    for (const path of ["disk/../../etc/passwd", "disk/99", `disk/${encodeURIComponent(policy)}`, "disk/"]) expect((await pagePost(server, site, path, {})).status).toBe(405);
-    const unknown = await pagePost(server, site, DISK_STATE, { files: ["save/0", "/etc/passwd", "files/0/svp.conf"] });
-    expect([unknown.status, unknown.body]).toEqual([400, "bad disk-state request: not a file xsm studio may write: /etc/passwd, files/0/svp.conf\n"]);
-    expect((await pagePost(server, site, DISK_STATE, { files: "save/0" })).status).toBe(400);
-    expect((await pagePost(server, site, DISK_STATE, { files: [0] })).status).toBe(400);
+    const { site, server } = studio;
+    // (no such path takes a POST: refused as any other; a slot was once read at disk/ + its path)
+    for (const path of ["disk/../../etc/passwd", "disk/0", `disk/${encodeURIComponent(policy)}`, "disk-texts/0"]) expect((await pagePost(server, site, path, {})).status).toBe(405);
+    for (const path of [DISK_STATE, DISK_TEXTS]) {
+      const unknown = await pagePost(server, site, path, { files: ["save/0", "/etc/passwd", "files/0/svp.conf"] });
+      expect([unknown.status, unknown.body]).toEqual([400, `bad ${path} request: not a file xsm studio may write: /etc/passwd, files/0/svp.conf\n`]);
+      expect((await pagePost(server, site, path, { files: "save/0" })).status).toBe(400);
+      expect((await pagePost(server, site, path, { files: [0] })).status).toBe(400);
+    }
   });
 
-  it("a file removed, made a link elsewhere, or not UTF-8: why it is not read", async () => {
-    const url = diskUrl(fileOf(site, "svp.conf").save!);
+  it("a file removed, made a link elsewhere, or not UTF-8: why it is not read, beside the others' texts", async () => {
+    const { site, server } = studio;
+    const [conf, json] = [fileOf(site, "svp.conf").save!, fileOf(site, "nested-trust.json").save!];
     unlinkSync(policy);
-    expect(await pagePost(server, site, url, {})).toMatchObject({ status: 404, body: JSON.stringify({ error: "svp.conf on disk: no such file" }) });
+    const gone = await readBack(studio, [conf, json]);
+    expect(gone.files[conf]).toEqual({ error: "svp.conf on disk: no such file" });
+    expect(gone.files[json]).toMatchObject({ digest: expect.any(String) });
     const elsewhere = join(tmp, "elsewhere.conf");
     writeFileSync(elsewhere, "secret\n");
     writeFileSync(policy, original);
     renameSync(policy, `${policy}.away`);
     symlinkSync(elsewhere, policy);
     try {
-      const r = await pagePost(server, site, url, {});
-      expect([r.status, JSON.parse(r.body)]).toEqual([403, { error: `svp.conf is now a link to ${elsewhere}, not the file xsm studio opened; it is not read` }]);
+      expect((await readBack(studio, [conf])).files[conf]).toEqual({ error: `svp.conf is now a link to ${elsewhere}, not the file xsm studio opened; it is not read` });
       const state = JSON.parse((await pagePost(server, site, DISK_STATE, { files: ["save/0"] })).body) as DiskStateResponse;
       expect(state.files["save/0"]).toEqual({ error: `svp.conf is now a link to ${elsewhere}, not the file xsm studio opened` });
     } finally {
@@ -101,16 +105,14 @@ describe("reading a file back and checking the files on disk", () => {
       renameSync(`${policy}.away`, policy);
     }
     writeFileSync(policy, Buffer.concat([Buffer.from("# caf"), Buffer.of(0xe9), Buffer.from("\n")]));
-    const latin1 = await pagePost(server, site, url, {});
-    expect(latin1.status).toBe(422);
-    expect((JSON.parse(latin1.body) as { error: string }).error).toMatch(/^svp\.conf is not UTF-8 text on disk/);
+    expect((await readBack(studio, [conf])).files[conf]).toEqual({ error: expect.stringMatching(/^svp\.conf is not UTF-8 text on disk/) });
   });
 
   it("a studio that does not write has neither", async () => {
-    const ro = buildSite(dir, pageDir, undefined, { rebuild: true });
+    const ro = buildSite(studio.dir, pageDir, undefined, { rebuild: true });
     const s = await serveSite(ro);
     try {
-      expect((await pagePost(s, ro, "disk/0", {})).status).toBe(405);
+      expect((await pagePost(s, ro, DISK_TEXTS, { files: [] })).status).toBe(405);
       expect((await pagePost(s, ro, DISK_STATE, { files: [] })).status).toBe(405);
     } finally {
       await s.close();
@@ -118,34 +120,28 @@ describe("reading a file back and checking the files on disk", () => {
   });
 });
 
-describe.skipIf(!hasM4)("a policy tree's file read back (needs GNU m4)", () => {
-  const dir = join(tmp, "xen-flask");
-  cpSync(join(EXAMPLES, "xen-flask"), dir, { recursive: true });
+describe.skipIf(!hasM4)("a policy tree's files read back (needs GNU m4)", () => {
+  const studio = servedCopy(tmp, pageDir, "xen-flask");
+  const dir = studio.dir;
   const te = join(dir, "modules/domU.te");
   const original = readFileSync(te, "utf8");
-  let site: Site;
-  let server: StudioServer;
-  beforeAll(async () => {
-    site = buildSite(dir, pageDir, await treeReader(), { rebuild: true, save: true });
-    server = await serveSite(site);
-  });
-  afterAll(() => server?.close());
 
   it("changed by another program: read back, and what the server serves follows the disk, m4's output too", async () => {
+    const { site, server } = studio;
     const tree = fileOf(site, ".");
     const f = tree.tree!.files.find((t) => t.name === "modules/domU.te")!;
     const text = `${original}allow domU_t dom0_t:event send;\n`;
     writeFileSync(te, text);
     const state = JSON.parse((await pagePost(server, site, DISK_STATE, { files: [f.save!] })).body) as DiskStateResponse;
     expect(state.files[f.save!]).toEqual({ digest: digestOf(text) });
-    const r = await pagePost(server, site, diskUrl(f.save!), {});
-    expect([r.status, JSON.parse(r.body)]).toEqual([200, { text, digest: digestOf(text) }]);
+    expect(await readBack(studio, [f.save!])).toEqual({ status: 200, files: { [f.save!]: { text, digest: digestOf(text) } } });
     expect((await http(server, `/${f.url}`)).body).toBe(text);
     expect((await http(server, `/${tree.url}`)).body).toContain("\nallow domU_t dom0_t:event send;\n");
     writeFileSync(te, original);
   });
 
-  it("files read back together: m4 runs once for them, when the tree is next served, not once for each", async () => {
+  it("files read back together, in one request: m4 runs once for them, when the tree is next served, not once for each", async () => {
+    const { site, server } = studio;
     // (m4 as $M4 names it: a script that counts its runs, then runs m4)
     const log = join(tmp, "m4-runs.log");
     const counting = join(tmp, "counting-m4");
@@ -160,7 +156,8 @@ describe.skipIf(!hasM4)("a policy tree's file read back (needs GNU m4)", () => {
       const slot = (name: string) => tree.tree!.files.find((t) => t.name === name)!.save!;
       writeFileSync(te, `${original}allow domU_t dom0_t:event send;\n`);
       writeFileSync(dom0, `${dom0Text}allow dom0_t domU_t:event send;\n`);
-      for (const name of ["modules/domU.te", "modules/dom0.te"]) expect((await pagePost(server, site, diskUrl(slot(name)), {})).status).toBe(200);
+      const both = await readBack(studio, [slot("modules/domU.te"), slot("modules/dom0.te")]);
+      expect(Object.values(both.files).map((f) => "text" in f)).toEqual([true, true]);
       expect(runs()).toBe(0);
       const built = (await http(server, `/${tree.url}`)).body;
       expect(built).toContain("\nallow domU_t dom0_t:event send;\n");
@@ -172,7 +169,7 @@ describe.skipIf(!hasM4)("a policy tree's file read back (needs GNU m4)", () => {
       expect(runs()).toBe(1);
       // a file read back, then files.json asked for first: one run, and it says what m4 made
       writeFileSync(te, original);
-      expect((await pagePost(server, site, diskUrl(slot("modules/domU.te")), {})).status).toBe(200);
+      expect((await readBack(studio, [slot("modules/domU.te")])).status).toBe(200);
       expect((await http(server, "/files.json")).status).toBe(200);
       expect((await http(server, `/${tree.url}`)).body).not.toContain("\nallow domU_t dom0_t:event send;\n");
       expect(runs()).toBe(2);

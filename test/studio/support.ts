@@ -1,14 +1,18 @@
 // What the studio's server tests share: a scratch directory with stub page files (the server
-// serves them; their content does not matter here), requests to a served studio, bare or as its
-// own page sends them, and a manifest's file by name.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// serves them; their content does not matter here), a copy of an example served as xsm studio
+// serves it, requests to a served studio, bare or as its own page sends them, and a manifest's
+// file by name.
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request, type IncomingHttpHeaders } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, beforeAll } from "vitest";
+import { treeReader } from "../../src/cli/scenario-input.js";
 import { PAGE_FILES } from "../../src/studio/manifest.js";
-import type { StudioServer } from "../../src/studio/server.js";
-import type { Site } from "../../src/studio/site.js";
+import { serveSite, type StudioServer } from "../../src/studio/server.js";
+import { buildSite, type Site } from "../../src/studio/site.js";
+
+const EXAMPLES = join(import.meta.dirname, "../../examples");
 
 /** A scratch directory, removed after the file's tests, holding `page/` with a stub of each page file. */
 export function scratchWithPage(prefix: string): { tmp: string; pageDir: string } {
@@ -18,6 +22,21 @@ export function scratchWithPage(prefix: string): { tmp: string; pageDir: string 
   for (const f of PAGE_FILES) writeFileSync(join(pageDir, f), `/* ${f} */`);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
   return { tmp, pageDir };
+}
+
+/** A studio on a copy of examples/`example` (in `tmp`, as `name`), which it may rebuild (a tree, with
+ *  m4) and write, served for the enclosing describe's tests: `site` and `server` are set before
+ *  the first of them, and the server is closed after the last. */
+export function servedCopy(tmp: string, pageDir: string, example: "svp" | "xen-flask", name: string = example): { dir: string; site: Site; server: StudioServer } {
+  const dir = join(tmp, name);
+  cpSync(join(EXAMPLES, example), dir, { recursive: true });
+  const studio = { dir } as { dir: string; site: Site; server: StudioServer };
+  beforeAll(async () => {
+    studio.site = buildSite(dir, pageDir, example === "xen-flask" ? await treeReader() : undefined, { rebuild: true, save: true });
+    studio.server = await serveSite(studio.site);
+  });
+  afterAll(() => studio.server?.close());
+  return studio;
 }
 
 export interface Answer {

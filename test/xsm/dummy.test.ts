@@ -75,6 +75,24 @@ describe("dummy module PCI hooks", () => {
     expect(xsm.testAssignDevice(dom0, 0x380)).toBe(0);
   });
 
+  it("since XSA-492 (assignCheck xsm_domctl) xsm_domctl's XSM_PRIV gate is the only check, the refusals after it", () => {
+    const checks: XsmCheck[] = [];
+    const xsm = createDummyXsm({ assignCheck: "xsm_domctl" });
+    xsm.onCheck = (c) => checks.push(c);
+    expect(xsm.assignDevice(dom0, guest, 0x380)).toBe(0);
+    expect(xsm.assignDevice(dom0, dom0, 0x380, () => "-EINVAL")).toBe("-EINVAL");
+    expect(xsm.deassignDevice(dom0, guest, 0x380)).toBe(0);
+    expect(xsm.testAssignDevice(dom0, 0x380)).toBe(0);
+    expect(xsm.testAssignDevice(hwdom, 0x380)).toBe("-EPERM");
+    expect(checks.map((c) => [c.hook, c.xen, c.action])).toEqual([
+      ["assign_device", "xsm_domctl", "XSM_PRIV"],
+      ["assign_device", "xsm_domctl", "XSM_PRIV"],
+      ["deassign_device", "xsm_domctl", "XSM_PRIV"],
+      ["test_assign_device", "xsm_domctl", "XSM_PRIV"],
+      ["test_assign_device", "xsm_domctl", "XSM_PRIV"],
+    ]);
+  });
+
   it("without the domctl gate assignment is dummy.h's bare XSM_HOOK", () => {
     const xsm = createDummyXsm({ domctlGate: false });
     const checks: XsmCheck[] = [];

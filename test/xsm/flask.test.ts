@@ -29,7 +29,7 @@ const T_SVP = "system_u:object_r:svp_pci_t";
 const T_GVP1 = "system_u:object_r:gvp1_pci_t";
 const T_DEVICE = "system_u:object_r:device_t";
 
-function flask(options: { enforcing?: boolean; iommu?: "intremap" | "nointremap" | "none" } = {}): Xsm {
+function flask(options: { enforcing?: boolean; iommu?: "intremap" | "nointremap" | "none"; assignCheck?: "xsm_assign_device" | "xsm_domctl" } = {}): Xsm {
   return createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "pci.conf", ...options });
 }
 
@@ -80,6 +80,23 @@ describe("flask PCI hooks ask Xen's questions (hooks.c)", () => {
       [S_GUEST, T_GVP1, "resource", "use_iommu", 0],
     ]);
     expect(r.checks.every((c) => c.hook === "assign_device" && c.xen === "flask_assign_device" && c.domid === 1)).toBe(true);
+  });
+
+  it("iommu_do_pci_domctl's refusals come before flask_assign_device; since XSA-492 (assignCheck xsm_domctl) after it", () => {
+    const refuse = () => "-EINVAL" as const;
+    const before = flask();
+    const r1 = before.record(() => before.module.assignDevice(hw1, guest, GVP1_VF, refuse));
+    expect([r1.result, r1.checks.length]).toEqual(["-EINVAL", 0]);
+    const after = flask({ assignCheck: "xsm_domctl" });
+    const r2 = after.record(() => after.module.assignDevice(hw1, guest, GVP1_VF, refuse));
+    expect(r2.result).toBe("-EINVAL");
+    expect(questions(r2.checks).map((q) => q[3])).toEqual(["add", "add_device", "use_iommu"]);
+    // a denial is returned before the refusal is asked
+    let asked = false;
+    const r3 = after.record(() => after.module.assignDevice(hw1, dom0, GVP1_VF, () => ((asked = true), "-EINVAL")));
+    expect([r3.result, asked]).toEqual(["-EACCES", false]);
+    const r4 = after.record(() => after.module.deassignDevice(hw1, guest, GVP1_VF, refuse));
+    expect([r4.result, questions(r4.checks).map((q) => q[3])]).toEqual(["-EINVAL", ["remove", "remove_device"]]);
   });
 
   it("assignment stops at the first denial", () => {

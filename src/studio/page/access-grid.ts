@@ -15,10 +15,14 @@ export interface GridCell {
   perm: string;
 }
 
-export function renderAccessGrid(el: HTMLElement, policy: CompiledPolicy | undefined, index: PolicyIndex | undefined, onPick: (cell: GridCell) => void): void {
-  if (policy && !index) return fill(el, h("p", { class: "muted" }, "A compiled binary policy keeps no platform blocks: the grid is for SVP policy.conf source."));
+/** `binary`: the open policy is a compiled binary of that name, whose platforms are the attributes
+ *  its platform blocks compiled to (compiled-index.ts). */
+export function renderAccessGrid(el: HTMLElement, policy: CompiledPolicy | undefined, index: PolicyIndex | undefined, onPick: (cell: GridCell) => void, binary?: string): void {
   if (!policy || !index) return fill(el, h("p", { class: "muted" }, "The policy does not compile."));
-  if (index.platforms.length === 0) return fill(el, h("p", { class: "muted" }, "No platform blocks in this policy: the grid is for SVP policies."));
+  if (index.platforms.length === 0) {
+    const none = binary ? `No SVP platform in ${binary}: a compiled binary keeps no platform blocks, and it does not hold the attributes they compile to (P_hwdoms, P_guests, P_devices, P_managed_devices ...)` : "No platform blocks in this policy";
+    return fill(el, h("p", { class: "muted" }, `${none}: the grid is for SVP policies.`));
+  }
   const labels = index.platforms.flatMap((p) => p.devices.map((d) => ({ platform: p.name, type: d.type })));
   const head1 = h("tr", {}, h("th", { class: "corner", rowspan: 2 }, "domain type \\ device label"), labels.map((l) => h("th", { colspan: GRID_PERMS.length, class: "label-head" }, h("span", { class: "label-name" }, l.type), h("span", { class: "label-platform" }, l.platform))));
   const head2 = h("tr", {}, labels.flatMap(() => GRID_PERMS.map((p, i) => h("th", { class: `perm-head${i === 0 ? " group-start" : ""}`, title: p }, SHORT[p]))));
@@ -53,7 +57,9 @@ export function renderAccessGrid(el: HTMLElement, policy: CompiledPolicy | undef
       body.append(tr);
     }
   }
-  fill(el, h("table", { class: "grid" }, h("thead", {}, head1, head2), body), h("p", { class: "legend muted" }, h("span", { class: "cell allowed sample" }, "✓"), " allowed  ", h("span", { class: "cell denied sample" }, "·"), " denied — click a cell for the reasons"));
+  // a binary whose platform nesting is not all in it says so above the grid, not a silent guess
+  const note = index.platformNote !== undefined ? h("p", { class: "muted platform-note" }, `note: ${index.platformNote}`) : null;
+  fill(el, note, h("table", { class: "grid" }, h("thead", {}, head1, head2), body), h("p", { class: "legend muted" }, h("span", { class: "cell allowed sample" }, "✓"), " allowed  ", h("span", { class: "cell denied sample" }, "·"), " denied — click a cell for the reasons"));
 }
 
 function ordered(index: PolicyIndex) {

@@ -13,6 +13,8 @@ export interface PolicyView {
   reveal(span: Span): void;
   /** A policy tree's way from m4's output to its files (the reasons then name the .te/.if line). */
   locate(): LocateRule | undefined;
+  /** The open policy's file when it is a compiled binary (its rules are lines of its listing). */
+  binary(): string | undefined;
 }
 
 export interface Question {
@@ -55,7 +57,6 @@ export class DecisionExplorer {
   refresh(): void {
     const policy = this.view.policy();
     const index = this.view.index();
-    if (policy && !index) return this.decide();
     if (!policy || !index) return;
     const names = [...index.symbols.values()].filter((s) => s.kind === "type" || s.kind === "alias").map((s) => s.name).sort();
     fill(this.types, names.map((n) => h("option", { value: n })));
@@ -96,20 +97,36 @@ export class DecisionExplorer {
   decide(): void {
     const policy = this.view.policy();
     const index = this.view.index();
-    // (a binary policy compiles, but the form's names and classes come from a policy.conf's source)
-    if (policy && !index) return fill(this.result, h("div", { class: "muted" }, "A compiled binary policy: the explorer asks by the names a policy.conf declares, and a binary has no source here (xsm check BINARY --scontext ... --tcontext ... answers it)."));
     if (!policy || !index) return fill(this.result, h("div", { class: "muted" }, "The policy does not compile; fix its errors first."));
     if (!this.source.value.trim() || !this.target.value.trim()) return;
     const q: Question = { source: this.source.value.trim(), target: this.target.value.trim(), tclass: this.tclass.value, perm: this.perm.value, bools: this.boolValues };
-    const scontext = domainContext(policy, index, q.source);
-    const tcontext = objectContext(policy, index, q.target);
-    // a view of the image under the chosen booleans (the compiled policy itself stays as it is)
-    const explained = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
-    const at = this.view.locate();
-    const d = at ? { ...explained, reasons: explained.reasons.map((r) => locatedReason(r, at)) } : explained;
+    const a = answer(policy, index, q, this.view.locate());
+    const binary = this.view.binary();
     this.result.classList.remove("empty");
-    fill(this.result, renderDecision(d, scontext, tcontext, q, this.view.reveal));
+    fill(this.result, renderDecision(a.decision, a.scontext, a.tcontext, q, this.view.reveal), binary ? binaryNote(binary, a.decision) : null);
   }
+}
+
+/** The explorer's answer to a question, the same for a source and a binary: the contexts the
+ *  names stand for (contexts.ts), and the decision of a view under the chosen booleans (the
+ *  compiled policy itself stays as it is), its rules where a tree's files wrote them. */
+export function answer(policy: CompiledPolicy, index: PolicyIndex, q: Question, at?: LocateRule): { scontext: string; tcontext: string; decision: Decision } {
+  const scontext = domainContext(policy, index, q.source);
+  const tcontext = objectContext(policy, index, q.target);
+  const explained = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
+  return { scontext, tcontext, decision: at ? { ...explained, reasons: explained.reasons.map((r) => locatedReason(r, at)) } : explained };
+}
+
+/** What a binary's answer cannot show, said: it keeps no source, so a rule is cited by its line of
+ *  the rule listing (one per access vector table entry) and a constraint by its number. */
+function binaryNote(file: string, d: Decision): HTMLElement | null {
+  const cites = d.reasons.some((r) => "rule" in r);
+  return h(
+    "p",
+    { class: "binary-note muted", testid: "binary-note" },
+    `${file} is a compiled binary policy: it keeps no source text, so no .conf line can be shown for ${cites ? "the rules above" : "this answer"}.`,
+    cites ? ` Each rule is cited by its line in the binary's rule listing (one line per access vector table entry, in the editor), with the names and permissions the binary holds; a constraint by its number, its expression not listed.` : "",
+  );
 }
 
 export function renderDecision(d: Decision, scontext: string, tcontext: string, q: Question, reveal: (span: Span) => void): HTMLElement {

@@ -4,7 +4,7 @@
 // asked which files changed, a file without edits is taken from disk and one with edits gets the
 // conflict bar before a save would. The unsaved marks and the Save control follow the edits. What
 // the page does with a text taken from disk (editors, builds) is its own (DiskHost.taken).
-import { DISK_STATE, diskUrl, type DiskStateRequest, type DiskStateResponse, type DiskTextResponse, type SaveRequest, type SaveResponse } from "../manifest.js";
+import { DISK_STATE, DISK_TEXTS, type DiskFilesRequest, type DiskStateResponse, type DiskTextResponse, type DiskTextsResponse, type SaveRequest, type SaveResponse } from "../manifest.js";
 import { fill, h } from "./dom.js";
 import { hunks, lineDiff } from "./line-diff.js";
 import type { Workspace } from "./workspace.js";
@@ -201,7 +201,7 @@ export class DiskSync {
   private async reloadNow(key: string): Promise<void> {
     const label = this.host.label(key);
     this.sayAbout("busy", `reading ${label} from disk…`, key);
-    const disk = await this.readDisk(key);
+    const disk = (await this.readDisk([key])).get(key)!;
     if ("error" in disk) {
       const c = this.conflicts.get(key);
       if (c) c.confirming = false;
@@ -212,17 +212,28 @@ export class DiskSync {
     this.sayAbout("ok", `reloaded ${label} from disk`, key);
   }
 
-  /** The file's text and digest as on disk now (the server reads the file it opened, never a path
-   *  the page names), or why not. */
-  private async readDisk(key: string): Promise<DiskTextResponse> {
-    const target = this.ws.saveTarget(key);
-    if ("refused" in target) return { error: target.refused };
-    try {
-      const res = await fetch(new URL(diskUrl(target.url), window.location.href), { method: "POST", headers: this.proof(), body: "{}" });
-      return /^application\/json/.test(res.headers.get("Content-Type") ?? "") ? ((await res.json()) as DiskTextResponse) : { error: `HTTP ${res.status}: ${(await res.text()).trim()}` };
-    } catch {
-      return { error: "the server does not answer (is xsm studio still running?)" };
+  /** The files' texts and digests as on disk now, each or why not, in one request (the server reads
+   *  the files it opened, by their save paths, never a path the page names). */
+  private async readDisk(keys: string[]): Promise<Map<string, DiskTextResponse>> {
+    const out = new Map<string, DiskTextResponse>();
+    const asked = new Map<string, string>();
+    for (const key of keys) {
+      const target = this.ws.saveTarget(key);
+      if ("refused" in target) out.set(key, { error: target.refused });
+      else asked.set(target.url, key);
     }
+    if (!asked.size) return out;
+    let files: DiskTextsResponse["files"] = {};
+    let failed: string | undefined;
+    try {
+      const res = await fetch(new URL(DISK_TEXTS, window.location.href), { method: "POST", headers: this.proof(), body: JSON.stringify({ files: [...asked.keys()] } satisfies DiskFilesRequest) });
+      if (res.ok) files = ((await res.json()) as DiskTextsResponse).files;
+      else failed = `HTTP ${res.status}: ${(await res.text()).trim()}`;
+    } catch {
+      failed = "the server does not answer (is xsm studio still running?)";
+    }
+    for (const [url, key] of asked) out.set(key, failed !== undefined ? { error: failed } : (files[url] ?? { error: "the server did not say" }));
+    return out;
   }
 
   /** The disk's texts in place of the page's, as if just loaded; the page follows (DiskHost.taken). */
@@ -238,7 +249,7 @@ export class DiskSync {
   /** Compare: the page's text of the file against the disk's, as a line diff, read only. */
   private async compare(key: string): Promise<void> {
     const label = this.host.label(key);
-    const disk = await this.readDisk(key);
+    const disk = (await this.readDisk([key])).get(key)!;
     const head = (text: string) => h("div", { class: "compare-head" }, h("span", { class: "msg" }, text), h("button", { type: "button", testid: "close-compare", onclick: () => this.closeCompare() }, "Close"));
     this.compareEl.hidden = false;
     this.compareEl.dataset.file = key;
@@ -293,7 +304,7 @@ export class DiskSync {
     if (!files.length) return;
     let answer: DiskStateResponse;
     try {
-      const res = await fetch(new URL(DISK_STATE, window.location.href), { method: "POST", headers: this.proof(), body: JSON.stringify({ files: files.map((f) => f.url) } satisfies DiskStateRequest) });
+      const res = await fetch(new URL(DISK_STATE, window.location.href), { method: "POST", headers: this.proof(), body: JSON.stringify({ files: files.map((f) => f.url) } satisfies DiskFilesRequest) });
       if (!res.ok) return;
       answer = (await res.json()) as DiskStateResponse;
     } catch {
@@ -309,11 +320,12 @@ export class DiskSync {
       if ("digest" in now && !this.ws.dirty(name)) changed.push({ key: name, state });
       else conflicts.push({ key: name, state, ...("error" in now ? { gone: now.error } : {}) });
     }
-    // the files without edits read back together and taken at once: a tree is built once for
-    // all of its files, not once for each
-    const read = await Promise.all(changed.map(async (c) => ({ ...c, disk: await this.readDisk(c.key) })));
+    // the files without edits read back in one request and taken at once: a tree is built once
+    // for all of its files, not once for each
+    const read = changed.length ? await this.readDisk(changed.map((c) => c.key)) : new Map<string, DiskTextResponse>();
     const fresh: { key: string; text: string; digest: string }[] = [];
-    for (const { key, state, disk } of read) {
+    for (const { key, state } of changed) {
+      const disk = read.get(key)!;
       if ("error" in disk) continue;
       // (typed into while the text was on its way: a conflict after all)
       if (this.ws.dirty(key)) conflicts.push({ key, state });

@@ -4,10 +4,8 @@
 // compiler, decisions and simulator as the CLI, bundled (scripts/build-studio.mjs).
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
-import { loadPolicyBytes } from "../../binary/load.js";
 import { compile } from "../../policy/index.js";
 import { parsePolicy } from "../../policy/parse.js";
-import type { CompiledPolicy } from "../../policy/types.js";
 import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
 import { prepare, type Prepared } from "../../sim/run.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
@@ -24,22 +22,14 @@ import { PolicyEditor } from "./policy-editor.js";
 import { ScenarioEditor } from "./scenario-editor.js";
 import { ScenarioRunner } from "./scenario-runner.js";
 import { mapDiagnostics } from "./map-diagnostics.js";
+import { renderDiagnosticList, renderOutline, renderStatus } from "./policy-panels.js";
+import { binaryState, EMPTY_POLICY, emptyState, type PolicyState } from "./policy-state.js";
 import { indexPolicy, type PolicyIndex } from "./symbols.js";
 import { indexInTree, TREE_CONF, TreeBuild } from "./tree.js";
 import { dirOf, Workspace } from "./workspace.js";
 
 /** The editor's name for a tree's m4 output (read only: no edit of it can reach the tree's files). */
 const M4_OUTPUT = "\0m4";
-
-/** What xsm simulate says of an empty policy file (src/io/read.ts), which the page says too. */
-const EMPTY_POLICY = "file is empty, expected a policy file";
-
-interface PolicyState {
-  file: string;
-  diagnostics: Diagnostic[];
-  policy?: CompiledPolicy;
-  index?: PolicyIndex;
-}
 
 class Studio {
   private policyFile: string | undefined;
@@ -91,7 +81,7 @@ class Studio {
     });
     this.treeSelect.addEventListener("change", () => this.edit(this.treeSelect.value));
     this.scenarioEditor = new ScenarioEditor({ parent: scenarioHost, schema, onChange: (t) => this.scenarioEdited(t), hints: () => this.hints() });
-    const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s), locate: () => this.tree?.rule };
+    const view = { policy: () => this.state.policy, index: () => this.state.index, reveal: (s: Span) => this.reveal(s), locate: () => this.tree?.rule, binary: () => (this.state.listing !== undefined ? this.state.file : undefined) };
     this.explorer = new DecisionExplorer(view);
     this.runner = new ScenarioRunner({ revealLine: (f, l) => this.revealLine(f, l) });
 
@@ -462,36 +452,29 @@ class Studio {
     if (tree && this.editing === M4_OUTPUT) this.policyEditor.load(tree.conf, true);
     this.policyEditor.showDiagnostics(this.editorDiagnostics());
     this.renderDiagnostics(ms);
-    this.renderOutline();
-    this.explorer.refresh();
-    renderAccessGrid(this.gridEl, state.policy, state.index, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })));
+    this.renderAnswers();
   }
 
   /** A policy with no text to compile: a binary policy, loaded as xsm simulate loads it (its stats,
-   *  decisions and rule listing; no outline), or an empty file, which simulate refuses. */
+   *  decisions, names and rule listing; no outline), or an empty file, which simulate refuses. */
   private compileWhole(file: string): void {
     const started = performance.now();
     const bytes = this.ws.binary(file);
-    let state: PolicyState = { file, diagnostics: [error("input", EMPTY_POLICY)] };
-    if (bytes) {
-      try {
-        const loaded = loadPolicyBytes(bytes, file, { asXen: true });
-        state = { file, diagnostics: loaded.warnings, policy: loaded.policy };
-        // (its rule listing, as xsm compile lists a binary, read only: the diagnostics point into it)
-        this.policyEditor.load(loaded.text, true);
-      } catch (err) {
-        if (!(err instanceof PolicyError)) throw err;
-        state = { file, diagnostics: err.diagnostics };
-      }
-    }
-    this.state = state;
+    this.state = bytes ? binaryState(bytes, file) : emptyState(file);
     this.lastIndex = undefined;
-    this.policyEditor.showDiagnostics(state.diagnostics);
+    // (its rule listing, as xsm compile lists a binary, read only: the diagnostics point into it)
+    if (this.state.listing !== undefined) this.policyEditor.load(this.state.listing, true);
+    this.policyEditor.showDiagnostics(this.state.diagnostics);
     this.renderDiagnostics((this.lastMs = performance.now() - started));
-    if (bytes) fill(this.outlineEl, h("p", { class: "muted" }, "(a compiled binary policy: no source to outline)"));
-    else this.renderOutline();
+    this.renderAnswers();
+  }
+
+  /** The outline, the explorer and the grid, for the policy as last compiled or loaded. */
+  private renderAnswers(): void {
+    const binary = this.state.listing !== undefined ? this.state.file : undefined;
+    renderOutline(this.outlineEl, this.lastIndex, (s) => this.reveal(s), binary !== undefined);
     this.explorer.refresh();
-    renderAccessGrid(this.gridEl, state.policy, undefined, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })));
+    renderAccessGrid(this.gridEl, this.state.policy, this.state.index, (c) => (this.showRight("decisions"), this.explorer.ask({ source: c.source, target: c.target, tclass: "resource", perm: c.perm })), binary);
   }
 
   /** The diagnostics of the text in the editor: all of a policy.conf's; a tree's in the file shown. */
@@ -510,53 +493,15 @@ class Studio {
   }
 
   private renderDiagnostics(ms: number): void {
-    const { diagnostics, policy, file } = this.state;
-    const errors = diagnostics.filter((d) => d.severity === "error").length;
-    const warnings = diagnostics.length - errors;
-    const s = policy?.stats;
-    fill(this.status, h("span", { class: `pill ${errors ? "bad" : "good"}` }, errors ? `${errors} error${errors > 1 ? "s" : ""}` : "compiles"), s ? ` ${s.types} types · ${s.attributes} attributes · ${s.allow} allow rules · ${ms.toFixed(0)} ms` : "");
-    if (!diagnostics.length) return fill(this.diagnosticsEl, h("div", { class: "clean" }, `${file}: no diagnostics`));
-    fill(
-      this.diagnosticsEl,
-      h(
-        "ul",
-        {},
-        diagnostics.map((d) =>
-          h(
-            "li",
-            // (a tree's: the line of the file it names, which a click opens)
-            { class: `diag ${d.severity}`, "data-line": d.span ? String(this.tree ? d.span.line : this.physicalLine(d.span.offset)) : "", ...(this.tree && d.span ? { "data-file": d.span.file } : {}), "data-code": d.code, onclick: () => d.span && this.reveal(d.span) },
-            h("span", { class: `sev ${d.severity}` }, d.severity),
-            h("span", { class: "loc mono" }, d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : file),
-            h("span", { class: "msg" }, d.message),
-            h("span", { class: "code mono" }, d.code),
-            (d.notes ?? []).map((n) => h("div", { class: "note" }, "note: ", n.span ? h("span", { class: "loc mono" }, `${n.span.file}:${n.span.line}`) : null, " ", n.message)),
-          ),
-        ),
-      ),
-    );
+    renderStatus(this.status, this.state, ms);
+    const tree = this.tree !== undefined;
+    renderDiagnosticList(this.diagnosticsEl, this.state, { tree, reveal: (s) => this.reveal(s), lineOf: (s) => (tree ? s.line : this.physicalLine(s.offset)) });
   }
 
   /** The editor's line of an offset (diagnostic lines are #line-mapped; the editor shows the text). */
   private physicalLine(offset: number): number {
     const doc = this.policyEditor.view.state.doc;
     return doc.lineAt(Math.min(offset, doc.length)).number;
-  }
-
-  private renderOutline(): void {
-    const index = this.lastIndex;
-    if (!index) return fill(this.outlineEl, h("p", { class: "muted" }, "(no outline until it parses)"));
-    fill(
-      this.outlineEl,
-      index.outline.map((g) =>
-        h(
-          "details",
-          { open: g.title === "Platforms" || g.title === "Classes" || g.items.length <= 12 },
-          h("summary", {}, g.title, h("span", { class: "count" }, String(g.items.length))),
-          h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, onclick: () => this.reveal(i.span) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
-        ),
-      ),
-    );
   }
 
   // ---- the scenario ----------------------------------------------------------------------------

@@ -37,6 +37,8 @@ export interface PolicyIndex {
   /** Permission name -> the classes that define it. */
   perms: Map<string, string[]>;
   platforms: PlatformInfo[];
+  /** What the platforms' nesting cannot tell (a binary's: rebuild-platforms.ts's unplacedNote). */
+  platformNote?: string;
   users: { name: string; roles: string[] }[];
   outline: OutlineGroup[];
 }

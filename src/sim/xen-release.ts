@@ -1,0 +1,104 @@
+// Which Xen a scenario models (its "xen"): the releases of xen.git whose PCI code the model tells
+// apart, and what each does where they differ. Read from the release tags (RELEASE-4.19.0 ..
+// RELEASE-4.22.0) and master as of 2026-08-20:
+// - a VF reported before its PF (pci_add_device): 4.19.0 adds the PF first and ignores its error;
+//   4.19.1-4.19.6 carry f67d770d86 (the backport of "xen/pci: introduce PF<->VF links", without the
+//   series' last patch): the PF after the VF's plug check, its error failing the VF; 4.20.0 on
+//   carry 8fe330a4da ("remove logic catering to adding VF without PF"): -ENODEV.
+// - where XEN_DOMCTL_{,test_,de}assign_device ask XSM: iommu_do_pci_domctl's xsm_{,de}assign_device
+//   until XSA-492's eab54f074f (4.22.0), backported as 923d69856a (4.19.6), 324d0ee554 (4.20.4)
+//   and 1ea57a5866 (4.21.2); from then on flask_domctl / dummy.h's xsm_domctl.
+// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device): 4.20.0-4.20.3
+// and 4.21.0-4.21.1 behave so.
+import type { VfWithoutPf } from "../hypervisor/types.js";
+import type { AssignCheck } from "../xsm/types.js";
+
+export const XEN_RELEASES = [
+  "4.19.0",
+  "4.19.1",
+  "4.19.2",
+  "4.19.3",
+  "4.19.4",
+  "4.19.5",
+  "4.19.6",
+  "4.20.0",
+  "4.20.1",
+  "4.20.2",
+  "4.20.3",
+  "4.20.4",
+  "4.21.0",
+  "4.21.1",
+  "4.21.2",
+  "4.22.0",
+  "master",
+] as const;
+export type XenRelease = (typeof XEN_RELEASES)[number];
+
+/** What a release does where the model offers a choice. */
+export interface XenBehaviour {
+  vfWithoutPf: VfWithoutPf;
+  assignCheck: AssignCheck;
+}
+
+/** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
+const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
+
+export function xenBehaviour(release: XenRelease): XenBehaviour {
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl" };
+  const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
+  const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device" };
+}
+
+/** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" over that (a proposal on
+ *  top of a release); the model's defaults without "xen". */
+export interface ScenarioXen extends XenBehaviour {
+  release: XenRelease | undefined;
+  /** The scenario's vfWithoutPf differs from its release's: that release's, for the notes. */
+  releaseVfWithoutPf: VfWithoutPf | undefined;
+}
+
+export function scenarioXen(s: { xen?: XenRelease | undefined; vfWithoutPf?: VfWithoutPf | undefined }): ScenarioXen {
+  const base: XenBehaviour = s.xen !== undefined ? xenBehaviour(s.xen) : { vfWithoutPf: "reject", assignCheck: "xsm_assign_device" };
+  const vfWithoutPf = s.vfWithoutPf ?? base.vfWithoutPf;
+  return {
+    release: s.xen,
+    vfWithoutPf,
+    assignCheck: base.assignCheck,
+    releaseVfWithoutPf: s.xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
+  };
+}
+
+/** "Xen 4.19.0", or the option's name when the scenario names no release. */
+export function xenLabel(x: ScenarioXen, option: string): string {
+  return x.release !== undefined ? `Xen ${x.release}` : option;
+}
+
+const VF_TEXT: Record<VfWithoutPf, string> = {
+  reject: "a VF reported before its PF is -ENODEV after the VF's plug check",
+  "add-pf": "a VF reported before its PF adds the PF after the VF's plug check, through its own, and the PF's error fails the VF",
+  "add-pf-first": "a VF reported before its PF adds the PF first, through its own plug check, and ignores its error: the VF is added all the same, with no PF when the PF's add failed",
+};
+
+/** The trace's notes for a scenario that names its Xen: what the release does where it matters. */
+export function xenNotes(x: ScenarioXen, strategy: string): string[] {
+  if (x.release === undefined) return [];
+  const own = x.releaseVfWithoutPf !== undefined ? ` (the scenario's vfWithoutPf ${x.vfWithoutPf}; Xen ${x.release} does ${x.releaseVfWithoutPf})` : "";
+  const assign =
+    x.assignCheck === "xsm_domctl"
+      ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain"
+      : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain";
+  const notes = [`Xen ${x.release}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}`];
+  if (x.release === "4.19.0") notes.push(`Xen 4.19.0 had no PF<->VF links and removed a PF without looking at its VFs, which no strategy models: a PF's removal here is strategy ${strategy}'s`);
+  return notes;
+}
+
+/** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
+export function xenValueHint(value: unknown): string {
+  if (typeof value !== "string") return "";
+  const tag = /^RELEASE-(.*)$/.exec(value);
+  if (tag && (XEN_RELEASES as readonly string[]).includes(tag[1]!)) return ` (the release, without RELEASE-: "${tag[1]}")`;
+  const line = XEN_RELEASES.filter((r) => r.startsWith(`${value}.`));
+  if (line.length > 1) return ` (Xen ${value}'s stable releases differ here: name one, ${line[0]} to ${line[line.length - 1]})`;
+  return "";
+}

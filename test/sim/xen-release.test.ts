@@ -1,0 +1,155 @@
+// A scenario's "xen": what each release of xen.git does where the model offers a choice (a VF
+// reported before its PF; where the assignment domctls ask XSM, before and after XSA-492), its two
+// examples under examples/svp with their traces (UPDATE_GOLDEN=1 rewrites them), the notes and whys
+// that say which Xen's behaviour applied, and a bad value's error at its JSON path.
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadScenario, parseScenario } from "../../src/sim/load.js";
+import { runPrepared, type RunResult } from "../../src/sim/run.js";
+import type { Scenario } from "../../src/sim/scenario.js";
+import { XEN_RELEASES, xenBehaviour } from "../../src/sim/xen-release.js";
+import { xsm } from "../cli/run.js";
+import { failures, golden, prepared } from "./support.js";
+
+const root = join(import.meta.dirname, "../..");
+const examples = join(root, "examples/svp");
+const example = (name: string) => relative(process.cwd(), join(examples, `${name}.json`));
+const read = (name: string): Scenario => JSON.parse(readFileSync(join(examples, `${name}.json`), "utf8")) as Scenario;
+
+/** The example run as written, or with its "xen" (and anything else) replaced. */
+function run(name: string, patch: Partial<Scenario> = {}, drop: (keyof Scenario)[] = []): RunResult {
+  const doc: Record<string, unknown> = { ...read(name), ...patch };
+  for (const k of drop) delete doc[k];
+  return runPrepared(prepared(parseScenario(doc, join(examples, `${name}.json`))));
+}
+const rcs = (r: RunResult) => r.steps.map((s) => s.rc);
+
+describe("xenBehaviour: the releases as xen.git's tags have them", () => {
+  it("a VF before its PF: 4.19.0 add-pf-first, 4.19.1-4.19.6 add-pf (f67d770d86), 4.20.0 on reject (8fe330a4da)", () => {
+    const by = Object.fromEntries(XEN_RELEASES.map((r) => [r, xenBehaviour(r).vfWithoutPf]));
+    expect(by["4.19.0"]).toBe("add-pf-first");
+    for (const r of ["4.19.1", "4.19.5", "4.19.6"] as const) expect(by[r]).toBe("add-pf");
+    for (const r of XEN_RELEASES.filter((x) => !x.startsWith("4.19"))) expect(by[r]).toBe("reject");
+  });
+
+  it("XSA-492's order from 4.19.6, 4.20.4, 4.21.2 (the backports), 4.22.0 and master", () => {
+    const after = XEN_RELEASES.filter((r) => xenBehaviour(r).assignCheck === "xsm_domctl");
+    expect(after).toEqual(["4.19.6", "4.20.4", "4.21.2", "4.22.0", "master"]);
+  });
+});
+
+describe("examples/svp/xen-4.19.0-vf-before-pf.json", () => {
+  it("meets every expectation", () => {
+    const r = run("xen-4.19.0-vf-before-pf");
+    expect(failures(r)).toEqual([]);
+    expect(r.summary).toMatchObject({ staleVfs: 1, broken: 0, partial: 1 });
+  });
+
+  it("asks the PF's plug check before the VF's, and says which Xen did", () => {
+    const first = run("xen-4.19.0-vf-before-pf").steps[0]!;
+    expect(first.decisions.map((d) => [d.tcontext?.split(":")[2], d.allowed])).toEqual([
+      ["svp_pci_t", false],
+      ["gvp1_pci_t", true],
+    ]);
+    expect(first.why).toContain("Xen 4.19.0: pci_add_device tried to add the PF 0000:03:00.0 first and ignored its failure; the VF is added all the same, with no PF");
+  });
+
+  it("4.19.1 (add-pf) fails the VF with the PF's error; 4.20.0 (reject) refuses it; the scenario's vfWithoutPf overrides the release's", () => {
+    expect(rcs(run("xen-4.19.0-vf-before-pf", { xen: "4.19.1" })).slice(0, 2)).toEqual(["-EACCES", "-EACCES"]);
+    expect(rcs(run("xen-4.19.0-vf-before-pf", { xen: "4.20.0" })).slice(0, 2)).toEqual(["-ENODEV", "-EACCES"]);
+    const own = run("xen-4.19.0-vf-before-pf", { vfWithoutPf: "reject" });
+    expect(own.steps[0]!.rc).toBe("-ENODEV");
+    expect(own.notes[0]).toContain("(the scenario's vfWithoutPf reject; Xen 4.19.0 does add-pf-first)");
+  });
+
+  it("vfWithoutPf add-pf-first without a release says so by the option's name", () => {
+    const r = run("xen-4.19.0-vf-before-pf", { vfWithoutPf: "add-pf-first" }, ["xen"]);
+    expect(r.steps[0]!.why?.[0]).toMatch(/^vfWithoutPf add-pf-first: pci_add_device tried/);
+    expect(r.xen).toBeUndefined();
+  });
+
+  it("prints the trace", async () => {
+    const out = await xsm("simulate", example("xen-4.19.0-vf-before-pf"));
+    expect([out.code, out.stderr]).toEqual([0, ""]);
+    golden("xen-4.19.0-vf-before-pf.trace.txt", out.stdout);
+  });
+});
+
+describe("examples/svp/xsa-492-assign-order.json", () => {
+  it("meets every expectation: flask answers before the self-assignment refusal", () => {
+    const r = run("xsa-492-assign-order");
+    expect(failures(r)).toEqual([]);
+    expect(r.steps[3]!.decisions.map((d) => d.perm)).toEqual(["add", "add_device", "use_iommu"]);
+    expect(r.steps[3]!.why?.[0]).toMatch(/^Xen 4\.22\.0 asks XSM from xsm_domctl \(XSA-492, eab54f074f\)/);
+  });
+
+  it("before XSA-492 (4.20.3, and no xen at all) the refusal comes first and flask asks nothing", () => {
+    for (const r of [run("xsa-492-assign-order", { xen: "4.20.3" }), run("xsa-492-assign-order", {}, ["xen"])]) {
+      expect(rcs(r)).toEqual([0, 0, "-EINVAL", "-EINVAL", 0, "-EINVAL", 0]);
+      for (const n of [2, 3, 5]) expect(r.steps[n]!.decisions).toEqual([]);
+    }
+    expect(run("xsa-492-assign-order", { xen: "4.20.3" }).steps[2]!.why?.[0]).toMatch(/^Xen 4\.20\.3: iommu_do_pci_domctl refuses self-assignment before xsm_assign_device/);
+    expect(run("xsa-492-assign-order", {}, ["xen"]).steps[2]!.why).toBeUndefined();
+  });
+
+  it("the dummy module: since XSA-492 xsm_domctl's XSM_PRIV is the only check, xsm_assign_device's XSM_HOOK is gone", () => {
+    const steps: Scenario["steps"] = [
+      { as: "svp-hwdom", op: "pci_add_device", sbdf: "0000:03:00.0" },
+      { as: "svp-hwdom", op: "assign_device", domain: "gvp1-guest", sbdf: "0000:03:00.0" },
+      { as: "svp-hwdom", op: "assign_device", domain: "svp-hwdom", sbdf: "0000:03:00.0" },
+      { as: "gvp1-hwdom", op: "assign_device", domain: "gvp1-hwdom", sbdf: "0000:03:00.0" },
+    ];
+    const hooks = (r: RunResult, n: number) => r.steps[n]!.decisions.map((d) => `${d.xen} ${d.action}`);
+    const after = run("xsa-492-assign-order", { xsm: "dummy", steps });
+    const before = run("xsa-492-assign-order", { xsm: "dummy", xen: "4.20.3", steps });
+    expect(hooks(after, 1)).toEqual(["xsm_domctl XSM_PRIV"]);
+    expect(hooks(before, 1)).toEqual(["xsm_domctl XSM_PRIV", "xsm_assign_device XSM_HOOK"]);
+    // the gate comes before the refusal in both: the answers do not change
+    expect(rcs(after)).toEqual([0, 0, "-EINVAL", "-EPERM"]);
+    expect(rcs(before)).toEqual(rcs(after));
+    expect(after.steps[2]!.why?.[0]).toContain("dummy.h's xsm_domctl (XSM_PRIV, no xsm_assign_device any more)");
+  });
+
+  it("a dying domain too: on 4.22.0 flask is asked before iommu_do_pci_domctl's d->is_dying refusal", () => {
+    const file = join(root, "examples/xen-flask/dying.json");
+    const doc = JSON.parse(readFileSync(file, "utf8")) as Scenario;
+    const step6 = (xen?: Scenario["xen"]) => runPrepared(prepared(parseScenario({ ...doc, ...(xen ? { xen } : {}) }, file))).steps[5]!;
+    expect([step6().rc, step6().decisions]).toEqual(["-EINVAL", []]);
+    const after = step6("4.22.0");
+    expect([after.rc, after.decisions.map((d) => d.perm)]).toEqual(["-EINVAL", ["add", "add_device", "use_iommu"]]);
+    expect(after.why?.[0]).toContain("come before iommu_do_pci_domctl refuses a dying domain (d->is_dying)");
+  });
+
+  it("--json carries the release and what it does", async () => {
+    const out = await xsm("simulate", example("xsa-492-assign-order"), "--json");
+    const doc = JSON.parse(out.stdout);
+    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl" });
+    expect(Object.keys(doc).slice(0, 4)).toEqual(["scenario", "strategy", "xen", "notes"]);
+  });
+
+  it("prints the trace", async () => {
+    const out = await xsm("simulate", example("xsa-492-assign-order"));
+    expect([out.code, out.stderr]).toEqual([0, ""]);
+    golden("xsa-492-assign-order.trace.txt", out.stdout);
+  });
+});
+
+describe("a bad xen", () => {
+  const errors = (xen: unknown) => {
+    const r = loadScenario(join(examples, "xsa-492-assign-order.json"));
+    if (!r.ok) throw new Error("the example loads");
+    const parsed = parseScenario({ ...r.value.scenario, xen }, join(examples, "t.json"));
+    return parsed.ok ? [] : parsed.error.map((e) => `${e.path}: ${e.message}`);
+  };
+
+  it("is reported at /xen with the releases the model knows", () => {
+    expect(errors("4.18.0")).toEqual([expect.stringMatching(/^\/xen: expected one of "4\.19\.0", .*"4\.22\.0", "master"; got "4\.18\.0"$/)]);
+    expect(errors(4.19)).toEqual([expect.stringMatching(/^\/xen: expected one of .*; got 4\.19$/)]);
+  });
+
+  it("a stable line without its point release, or a tag's name, says what to write", () => {
+    expect(errors("4.19")[0]).toMatch(/; got "4\.19" \(Xen 4\.19's stable releases differ here: name one, 4\.19\.0 to 4\.19\.6\)$/);
+    expect(errors("RELEASE-4.20.4")[0]).toMatch(/\(the release, without RELEASE-: "4\.20\.4"\)$/);
+  });
+});
