@@ -130,6 +130,7 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   declarations(st);
   flattenRoleAttributes(st);
   mls?.declarations();
+  const firstPass = st.diags.length;
   attributes(st);
   references(st, mls);
   implicitBounds(st);
@@ -143,5 +144,8 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   expandRoleAttributes(st);
   roleTransitionConflicts(st);
   mls?.levelsUsed();
-  return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
+  // checkpolicy's first pass reports in the order of the text, an MLS declaration without -M among
+  // the others; then its second pass
+  const pass1 = [...disabled, ...st.diags.slice(0, firstPass)].sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+  return { symbols: st.sym, rules: st.rules, diagnostics: [...pass1, ...st.diags.slice(firstPass)] };
 }
