@@ -70,11 +70,11 @@ export type { LoadedScenario, LoadResult, LocateRule, PolicySource, ReadPolicy }
 export { SCENARIO_SCHEMA } from "./sim/schema.js";
 export { prepare, runPrepared, simulate } from "./sim/run.js";
 export type { Prepared, PrepareResult, RunOptions, RunResult, RunSummary, StepEvent, StepResult } from "./sim/run.js";
-export { renderCompare, renderDot, renderTrace, runTopology, toJson } from "./sim/report.js";
+export { renderCompare, renderCompareXen, renderDot, renderTrace, runTopology, toJson } from "./sim/report.js";
 export { buildTopology, platformsOf, topologyDot } from "./sim/topology.js";
 export type { PlatformInfo, TopoDenial, TopoDevice, TopoDomain, TopoPlatform, Topology, TopologyInput } from "./sim/topology.js";
 export { generateScenario } from "./sim/generate.js";
 export type { DeviceCheck, DomainSpec, Expect, Scenario, ScenarioError, Step } from "./sim/scenario.js";
-export { XEN_RELEASES, xenBehaviour } from "./sim/xen-release.js";
-export type { XenBehaviour, XenRelease } from "./sim/xen-release.js";
+export { XEN_RELEASES, xenBehaviour, xenColumns } from "./sim/xen-release.js";
+export type { XenBehaviour, XenColumn, XenFields, XenRelease } from "./sim/xen-release.js";
 export { expandPolicyText, printPolicyConf } from "./policy/svp.js";

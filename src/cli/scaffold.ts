@@ -53,7 +53,8 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   // the scenario names its policy relative to where the scenario is written
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
-  const name = opts.name ?? (file === "-" ? "scenario" : basename(path).replace(/\.conf$/, "") || "scenario");
+  // svp.conf and its binary svp.bin give the same scenario name
+  const name = opts.name ?? (file === "-" ? "scenario" : basename(path).replace(/\.(conf|bin)$/, "") || "scenario");
   const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy, binary);
   // a scenario needs a domain (scenario.schema.json): without platforms there is none to write
   if (scenario.domains.length === 0) {

@@ -1,6 +1,7 @@
-// `xsm simulate SCENARIO [--strategy S] [--compare] [--json] [--dot [FILE]]`: run an SVP scenario
-// (src/sim/scenario.schema.json) and print its trace, its JSON document, the seven strategies side by side, or a
-// Graphviz picture of the final state. A failed expectation exits 1.
+// `xsm simulate SCENARIO [--strategy S] [--xen R] [--compare | --compare-xen [LIST]] [--json] [--dot [FILE]]`:
+// run an SVP scenario (src/sim/scenario.schema.json) and print its trace, its JSON document, the seven
+// strategies or several Xen releases side by side, or a Graphviz picture of the final state. A failed
+// expectation exits 1.
 import { readdirSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
@@ -8,8 +9,9 @@ import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { STRATEGIES, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
-import { COMPARE_LEGEND, renderCompare, renderDot, renderTrace, toJson } from "../sim/report.js";
-import { prepare, runPrepared, type Prepared, type RunResult } from "../sim/run.js";
+import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
+import { XEN_RELEASES, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenRelease } from "../sim/xen-release.js";
+import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
@@ -20,6 +22,8 @@ interface SimulateOptions extends ScenarioTreeOptions {
   strategy?: string;
   until?: string;
   compare?: boolean;
+  xen?: string;
+  compareXen?: string | boolean;
   json?: boolean;
   dot?: string | boolean;
   svg?: string;
@@ -69,14 +73,40 @@ function strategyOption(text: string | undefined): Strategy | undefined {
   return text as Strategy;
 }
 
+function xenOption(text: string | undefined): XenRelease | undefined {
+  if (text === undefined) return undefined;
+  if (!(XEN_RELEASES as readonly string[]).includes(text)) {
+    throw new UsageError(`--xen: unknown release '${text}'${xenValueHint(text)}; expected one of ${XEN_RELEASES.join(", ")}`);
+  }
+  return text as XenRelease;
+}
+
+/** --compare-xen's list; true (no list): one release per behaviour. */
+function compareXenOption(value: string | boolean | undefined): XenRelease[] | "behaviours" | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return "behaviours";
+  const parsed = parseXenList(value);
+  if ("bad" in parsed) {
+    // an optional value takes the next word: `--compare-xen FILE` read the scenario as the list
+    const misplaced = /\.json$|^-$/.test(parsed.bad) ? "; the scenario goes before --compare-xen" : "";
+    throw new UsageError(`--compare-xen: '${parsed.bad}' is not a release${misplaced}; give releases (${XEN_RELEASES.join(", ")}), stable lines (4.19, 4.20, 4.21, 4.22: each of their releases) or all, separated by commas`);
+  }
+  return parsed.releases;
+}
+
 async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions): Promise<void> {
   const strategy = strategyOption(opts.strategy);
+  const xen = xenOption(opts.xen);
+  const compareXen = compareXenOption(opts.compareXen);
+  // a matrix of seven strategies by five releases is wider than a terminal: one axis at a time
+  if (opts.compare && compareXen) throw new UsageError("--compare runs every strategy as one Xen release and --compare-xen runs releases under one strategy: give one (--compare --xen RELEASE, or --compare-xen --strategy STRATEGY)");
+  const table = opts.compare ? "--compare" : compareXen ? "--compare-xen" : undefined;
   if (opts.dot === "-") opts = { ...opts, dot: true }; // `-` is stdout, as elsewhere
-  if (opts.dot === true && (opts.json || opts.compare)) {
-    throw new UsageError("--dot without a FILE writes to stdout, which --json or --compare already use; give --dot FILE");
+  if (opts.dot === true && (opts.json || table)) {
+    throw new UsageError(`--dot without a FILE writes to stdout, which ${opts.json ? "--json" : table} already uses; give --dot FILE`);
   }
-  // --compare's table shows no decisions, so --verbose would change nothing there
-  if (opts.compare && opts.verbose && !opts.json) throw new UsageError("--verbose explains the trace's granted decisions, and --compare prints a table without decisions: give one (--compare --json has every reason)");
+  // the tables show no decisions, so --verbose would change nothing there
+  if (table && opts.verbose && !opts.json) throw new UsageError(`--verbose explains the trace's granted decisions, and ${table} prints a table without decisions: give one (${table} --json has every reason)`);
   // the pictures' files, checked before the run prints its trace
   const pictures = [...(typeof opts.dot === "string" ? [{ path: opts.dot, what: "picture", option: "--dot" }] : []), ...(opts.svg !== undefined ? [{ path: opts.svg, what: "SVG picture", option: "--svg" }] : [])];
   checkOutputs(pictures, [path]);
@@ -96,13 +126,18 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   // denials always say why; --verbose and --json explain the granted checks too
   const explain = opts.json || opts.verbose ? ("all" as const) : ("denied" as const);
 
+  // one run per column of a table, with progress on a terminal
+  const runAll = <T>(columns: readonly T[], name: (c: T) => string, options: (c: T) => RunOptions): RunResult[] =>
+    columns.map((c, i) => {
+      const at = `xsm simulate: ${name(c)} (${i + 1}/${columns.length})`;
+      progress(at);
+      return runPrepared(prepared, { explain, ...until, ...options(c), ...(big && tty ? { onProgress: (d, n) => progress(`${at} step ${d}/${n}`) } : {}) });
+    });
+  const asXen = xen !== undefined ? { xen } : {};
+
   let primary: RunResult;
   if (opts.compare) {
-    const results: RunResult[] = [];
-    STRATEGIES.forEach((s, i) => {
-      progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length})`);
-      results.push(runPrepared(prepared, { strategy: s, explain, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: ${s} (${i + 1}/${STRATEGIES.length}) step ${d}/${n}`) } : {}) }));
-    });
+    const results = runAll(STRATEGIES, (s) => s, (s) => ({ strategy: s, ...asXen }));
     progress("");
     primary = results.find((r) => r.strategy === chosen)!;
     if (opts.json) {
@@ -110,10 +145,30 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     } else {
       cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
-      cli.io.stdout.write(pointers(path, chosen));
+      cli.io.stdout.write(pointers(path, `--strategy ${chosen}${xen !== undefined ? ` --xen ${xen}` : ""}`));
+    }
+  } else if (compareXen) {
+    // the exit status is the scenario's as the file (or --xen) says: that release is always a column
+    const own = xen ?? scenario.xen;
+    const named = compareXen !== "behaviours";
+    const columns = xenColumns(scenario, named ? [...compareXen, ...(own !== undefined ? [own] : [])] : undefined, [own, scenario.xen].filter((r) => r !== undefined));
+    const results = runAll(columns, (c) => c.release, (c) => ({ strategy: chosen, xen: c.release }));
+    // a file naming no release runs the model's defaults: a column that behaves so stands for it
+    const defaults = scenarioXen(scenario);
+    const exit = own ?? columns.find((c) => c.behaviour.vfWithoutPf === defaults.vfWithoutPf && c.behaviour.assignCheck === defaults.assignCheck)?.release;
+    primary = exit !== undefined ? results[columns.findIndex((c) => c.release === exit)]! : runPrepared(prepared, { strategy: chosen, explain, ...until });
+    progress("");
+    if (opts.json) {
+      const standsFor = Object.fromEntries(columns.map((c) => [c.release, c.standsFor]));
+      cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, releases: results.map((r) => toJson(r)), standsFor }, null, 2)}\n`);
+    } else {
+      cli.io.stdout.write(renderCompareXen(results, scenario, columns, { named, ...asXen, exit }));
+      cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
+      // the run that set the exit status; one not shown is the file as it is
+      cli.io.stdout.write(pointers(path, [opts.strategy !== undefined ? `--strategy ${chosen}` : "", exit !== undefined ? `--xen ${exit}` : ""].filter(Boolean).join(" ")));
     }
   } else {
-    primary = runPrepared(prepared, { strategy: chosen, explain, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
+    primary = runPrepared(prepared, { strategy: chosen, explain, ...asXen, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
     progress("");
     if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
     // only a picture on stdout takes the trace's place; one written to a file leaves it, as --svg does
@@ -131,7 +186,8 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   }
   const failures = primary.summary.expectFailures;
   if (failures > 0) {
-    throw new CliError(`xsm: ${failures} expectation(s) failed under strategy ${primary.strategy}\n`, 1, true);
+    const as = primary.xen !== undefined && (xen !== undefined || compareXen) ? ` as Xen ${primary.xen.release}` : "";
+    throw new CliError(`xsm: ${failures} expectation(s) failed under strategy ${primary.strategy}${as}\n`, 1, true);
   }
 }
 
@@ -163,10 +219,11 @@ function sbdfKeyOf(text: string): number | undefined {
   return p.ok ? sbdfKey(p.value) : undefined;
 }
 
-/** Where to look next: the trace of one strategy and the scenario's siblings. */
-function pointers(path: string, strategy: Strategy): string {
+/** Where to look next: the trace of one run (`which`: its options) and the scenario's siblings. */
+function pointers(path: string, which: string): string {
   // standard input has no siblings: the working directory's files are not its
-  if (path === STDIN) return `\nthe full trace (decisions, Xen log, audit, why each denial): npx xsm simulate - --strategy ${strategy}, the scenario on standard input again\n`;
+  const command = `npx xsm simulate ${path}${which ? ` ${which}` : ""}`;
+  if (path === STDIN) return `\nthe full trace (decisions, Xen log, audit, why each denial): ${command}, the scenario on standard input again\n`;
   const dir = dirname(path);
   let others: string[] = [];
   try {
@@ -174,7 +231,7 @@ function pointers(path: string, strategy: Strategy): string {
   } catch {
     // no listing, no pointer
   }
-  const lines = [`\nthe full trace (decisions, Xen log, audit, why each denial): npx xsm simulate ${path} --strategy ${strategy}`];
+  const lines = [`\nthe full trace (decisions, Xen log, audit, why each denial): ${command}`];
   if (others.length) lines.push(`more scenarios in ${dir}/: ${others.join(", ")}`);
   return lines.join("\n") + "\n";
 }
@@ -185,7 +242,9 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .description("run an SVP scenario (JSON) against the PCI registry and an XSM module")
     .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json), or - for standard input (named <stdin>; its relative policy paths then resolve against the working directory)")
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
+    .option("--xen <release>", `run as this Xen release, overriding the file's "xen" (${XEN_RELEASES[0]} .. ${XEN_RELEASES[XEN_RELEASES.length - 2]}, master; the file's vfWithoutPf still wins)`)
     .option("--compare", "run every strategy and tabulate the outcomes")
+    .option("--compare-xen [releases]", "run the scenario as several Xen releases and tabulate the outcomes: RELEASES comma separated (4.19.0,4.22.0; 4.20 for each 4.20.x; all), default one release per distinct behaviour")
     .option("--json", "print the run as one JSON document (src/sim/output.schema.json)")
     .option("--verbose", "explain granted XSM decisions too in the trace (denied ones always say why; --json has every reason)")
     .option("--until <step>", "stop after this step (the state --dot and the trace end with)")

@@ -149,8 +149,9 @@ export interface IoCapsOptions {
   msiVectors?: (machineBdf: number) => number;
   /** A device's MSI-X capability (pdev->msix); undefined: none. */
   msix?: (machineBdf: number) => MsixSpec | undefined;
-  /** A VF whose PF link is gone (pdev->pf_pdev NULL: a stale VF some PF-removal strategies leave). */
-  vfWithoutPf?: (machineBdf: number) => boolean;
+  /** A VF without its PF link (pdev->pf_pdev NULL): "gone", a stale VF some PF-removal strategies
+   *  leave; "never", one added without its PF (vfWithoutPf add-pf-first); false for any other device. */
+  vfWithoutPf?: (machineBdf: number) => "gone" | "never" | false;
   /** d->max_evtchn_port (evtchn.ts's default: unlimited for domid 0, libxl's 1023 otherwise). */
   maxEvtchnPort?: (d: Domain) => number | undefined;
   /** grant.ts's limits and its word that a dead domain's last mapped grant went. */
@@ -846,8 +847,14 @@ export class IoCaps {
 
   // msix_capability_init()'s "Locate MSI-X table region": a VF reads its BARs through its PF
   private locateMsix(device: number, m: Msix): Rc {
-    if (this.options.vfWithoutPf?.(device)) {
+    const noPf = this.options.vfWithoutPf?.(device);
+    if (noPf === "gone") {
       return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF whose PF is gone (pf_pdev is NULL): Xen reads a VF's MSI-X BAR through its PF and would dereference NULL here (ASSERT(dev->pf_pdev)); the model refuses instead`);
+    }
+    // Xen 4.19.0, the release that adds such a VF, looks its PF up by SBDF (read_pci_mem_bar's
+    // pci_get_pdev) and, finding none, reads no table: -ENXIO unless map_pirq gave a table_base
+    if (noPf === "never") {
+      return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF added without its PF (the PF's add failed, so it was never linked: pf_pdev is NULL): Xen reads a VF's MSI-X BAR through its PF; 4.19.0 looks the PF up by SBDF and reads no table without it (-ENXIO), releases with PF<->VF links would dereference NULL (ASSERT(dev->pf_pdev)); the model refuses instead`);
     }
     m.locate();
     return 0;

@@ -1,5 +1,5 @@
 // What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
-// table of the seven strategies and the --dot picture.
+// table of the seven strategies (and --compare-xen's of releases, through the same renderer) and the --dot picture.
 import type { DeviceState, Strategy } from "../hypervisor/types.js";
 import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
 import { GNTST, type GrantReport } from "../hypervisor/grant.js";
@@ -10,7 +10,7 @@ import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
 import { RESOURCE_OPS, type Scenario } from "./scenario.js";
 import { RangeSet } from "../xen/rangeset.js";
-import { scenarioXen } from "./xen-release.js";
+import { behaviourNote, releaseRanges, scenarioXen, type XenColumn, type XenRelease } from "./xen-release.js";
 
 const RESOURCE = new Set<string>(RESOURCE_OPS);
 
@@ -110,8 +110,9 @@ export function stepTitle(r: StepResult, short = false): string {
 export function renderTrace(result: RunResult, scenario: Scenario): string {
   const out: string[] = [];
   const mode = scenario.xsm === "flask" ? `flask (${scenario.enforcing === false ? "permissive" : "enforcing"})` : "dummy";
-  const xen = scenarioXen(scenario);
-  const release = xen.release !== undefined ? `, xen ${xen.release} (assignment checks: ${xen.assignCheck})` : "";
+  // the release the run was made as (`--xen` may name another than the file)
+  const xen = result.xen ?? scenarioXen(scenario);
+  const release = result.xen !== undefined ? `, xen ${result.xen.release} (assignment checks: ${xen.assignCheck})` : "";
   out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${release}`);
   for (const note of result.notes) out.push(`note: ${note}`);
   const width = String(result.steps.length).length;
@@ -273,9 +274,54 @@ export const SUMMARY_ROWS: readonly (readonly [keyof RunSummary, string])[] = [
   ["expectFailures", "expectation failures"],
 ];
 
+/** A table of runs of one scenario, one column each: --compare's strategies, --compare-xen's releases. */
+interface Comparison {
+  /** What a column is ("strategy", "release"), for the table's sentences. */
+  kind: string;
+  /** The lines above the table: what it compares, the description, the notes. */
+  head: string[];
+  columns: { label: string; run: RunResult }[];
+  maxStepRows: number;
+}
+
 /** One column per strategy; a row per step (when they differ or the scenario is short) and per outcome. */
 export function renderCompare(results: RunResult[], scenario: Scenario, maxStepRows = 30, chosen?: Strategy): string {
-  const strategies = results.map((r) => r.strategy);
+  const own = scenario.strategy ?? "upstream";
+  // the ! marks are the file's expectations; a --strategy choice only picks whose failures exit 1
+  const exit = chosen !== undefined && chosen !== own ? `, ${chosen} (--strategy) sets the exit status` : "";
+  const head = [`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${own} is the file's${exit})`, ...describe(scenario), ...(results[0]?.notes ?? []).flatMap((n) => wrap(`note: ${n}`, 100))];
+  return renderComparison({ kind: "strategy", head, columns: results.map((r) => ({ label: r.strategy, run: r })), maxStepRows });
+}
+
+/** The --compare-xen table: one column per release (`columns`, xen-release.ts's xenColumns), each
+ *  run under one strategy. `named`: the releases were asked for, not one per behaviour; `xen`: the
+ *  --xen release; `exit`: the column whose run sets the exit status (undefined: a run not shown). */
+export function renderCompareXen(results: RunResult[], scenario: Scenario, columns: XenColumn[], opts: { named: boolean; xen?: XenRelease; exit: XenRelease | undefined; maxStepRows?: number }): string {
+  const strategy = results[0]?.strategy ?? scenario.strategy ?? "upstream";
+  const file = scenario.xen;
+  const which = opts.named ? "the Xen releases asked for" : "one Xen release per behaviour";
+  const marks = [file === undefined ? "the file names no release" : columns.some((c) => c.release === file) ? `${file} is the file's` : `the file's ${file} is not among them`];
+  if (opts.xen !== undefined && opts.xen !== file) marks.push(`${opts.xen} (--xen) sets the exit status`);
+  else if (file === undefined) marks.push(opts.exit !== undefined ? `${opts.exit} behaves as the model's defaults and sets the exit status` : "its own run, not shown, sets the exit status");
+  const head = [`${scenario.name}: ${which}, strategy ${strategy} (rc per step; * = releases differ; ${marks.join(", ")})`, ...describe(scenario)];
+  // what each release does is its column's line; the other notes are said once, or with the release they are about
+  const behaviour = (r: RunResult) => behaviourNote(scenarioXen(scenario, r.xen?.release));
+  const notes = new Map<string, string[]>();
+  for (const r of results) for (const n of r.notes) if (n !== behaviour(r)) notes.set(n, [...(notes.get(n) ?? []), r.xen?.release ?? ""]);
+  for (const [n, by] of notes) head.push(...wrap(`note${by.length === results.length ? "" : ` (${by.join(", ")})`}: ${n}`, 100));
+  const width = Math.max(...columns.map((c) => c.release.length), "release".length);
+  const vfs = new Set(columns.map((c) => c.behaviour.vfWithoutPf));
+  const vfWidth = Math.max(...columns.map((c) => c.behaviour.vfWithoutPf.length), "vfWithoutPf".length);
+  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${opts.named ? "" : "stands for"}`.trimEnd());
+  for (const c of columns) head.push(`${c.release.padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${opts.named ? "" : releaseRanges(c.standsFor)}`.trimEnd());
+  if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
+  return renderComparison({ kind: "release", head, columns: results.map((r) => ({ label: r.xen?.release ?? "", run: r })), maxStepRows: opts.maxStepRows ?? 30 });
+}
+
+const describe = (scenario: Scenario) => (scenario.description ? wrap(scenario.description, 100).map((l) => `  ${l}`) : []);
+
+function renderComparison({ kind, head, columns, maxStepRows }: Comparison): string {
+  const results = columns.map((c) => c.run);
   const steps = results[0]?.steps ?? [];
   const differs = (i: number) => new Set(results.map((r) => r.steps[i]!.rc)).size > 1;
   const shown = steps.length <= maxStepRows ? steps.map((_, i) => i) : steps.map((_, i) => i).filter(differs);
@@ -286,23 +332,16 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
     rows.push([`${mark}${String(r.step).padStart(2)} ${stepTitle(r, true)}`, ...results.map((x) => rcCell(x.steps[i]!))]);
   }
   const width = Math.max(20, ...rows.map((r) => r[0]!.length), ...SUMMARY_ROWS.map(([, l]) => l.length));
-  const cols = strategies.map((s, j) => Math.max(s.length, ...rows.map((r) => r[j + 1]!.length), 3));
+  const cols = columns.map((c, j) => Math.max(c.label.length, ...rows.map((r) => r[j + 1]!.length), 3));
   const line = (label: string, cells: string[]) => `${label.padEnd(width)} ${cells.map((c, j) => c.padStart(cols[j]!)).join(" ")}`.trimEnd();
-  const out: string[] = [];
-  const own = scenario.strategy ?? "upstream";
-  // the ! marks are the file's expectations; a --strategy choice only picks whose failures exit 1
-  const exit = chosen !== undefined && chosen !== own ? `, ${chosen} (--strategy) sets the exit status` : "";
-  out.push(`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${own} is the file's${exit})`);
-  if (scenario.description) out.push(...wrap(scenario.description, 100).map((l) => `  ${l}`));
-  for (const note of results[0]?.notes ?? []) out.push(...wrap(`note: ${note}`, 100));
-  out.push("");
-  out.push(line("step", strategies));
-  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
+  const rule = "-".repeat(width + cols.reduce((a, c) => a + c + 1, 0));
+  const out = [...head, ""];
+  out.push(line("step", columns.map((c) => c.label)), rule);
   for (const r of rows) out.push(line(r[0]!, r.slice(1)));
-  if (shown.length < steps.length) out.push(`   (${steps.length - shown.length} steps with the same rc under every strategy not shown)`);
-  out.push("-".repeat(width + cols.reduce((a, c) => a + c + 1, 0)));
+  if (shown.length < steps.length) out.push(`   (${steps.length - shown.length} steps with the same rc under every ${kind} not shown)`);
+  out.push(rule);
   for (const [k, label] of SUMMARY_ROWS) out.push(line(label, results.map((r) => String(r.summary[k]))));
-  out.push(...leftLines(results), ...failureLines(results));
+  out.push(...leftLines(columns, kind), ...failureLines(columns, kind));
   return out.join("\n") + "\n";
 }
 
@@ -313,37 +352,37 @@ const LEFT_KINDS: [keyof RunResult["left"], string][] = [
   ["removed", "removed"],
 ];
 
-/** Per strategy, the devices behind the counts (SBDFs without the 0000: segment). */
-function leftLines(results: RunResult[]): string[] {
-  const width = Math.max(...results.map((r) => r.strategy.length));
+/** Per column, the devices behind the counts (SBDFs without the 0000: segment). */
+function leftLines(columns: Comparison["columns"], kind: string): string[] {
+  const width = Math.max(...columns.map((c) => c.label.length));
   const short = (sbdf: string) => sbdf.replace(/^0000:/, "");
-  const lines = results.map((r) => {
-    const parts = LEFT_KINDS.filter(([k]) => r.left[k].length).map(([k, label]) => `${label} ${r.left[k].map(short).join(" ")}`);
-    return `  ${r.strategy.padEnd(width)}  ${parts.length ? parts.join("; ") : "nothing stale, broken or removed"}`;
+  const lines = columns.map(({ label, run: r }) => {
+    const parts = LEFT_KINDS.filter(([k]) => r.left[k].length).map(([k, name]) => `${name} ${r.left[k].map(short).join(" ")}`);
+    return `  ${label.padEnd(width)}  ${parts.length ? parts.join("; ") : "nothing stale, broken or removed"}`;
   });
-  return ["", "devices each strategy leaves stale, broken or removed:", ...lines];
+  return ["", `devices each ${kind} leaves stale, broken or removed:`, ...lines];
 }
 
 /** What each `!` refers to: one line per expectation that failed somewhere, with what each
- *  strategy that failed it got instead. */
-function failureLines(results: RunResult[]): string[] {
+ *  column that failed it got instead. */
+function failureLines(columns: Comparison["columns"], kind: string): string[] {
   const byExpectation = new Map<string, { step: number; text: string; got: string[] }>();
-  for (const r of results) {
+  for (const { label, run: r } of columns) {
     for (const step of r.steps) {
       for (const e of step.expect) {
         if (e.ok) continue;
         const key = `${step.step}\0${e.what}\0${e.expected}`;
         let entry = byExpectation.get(key);
         if (!entry) byExpectation.set(key, (entry = { step: step.step, text: `expect ${e.what} ${e.expected}`, got: [] }));
-        entry.got.push(`${r.strategy} ${clip(e.actual, 40)}`);
+        entry.got.push(`${label} ${clip(e.actual, 40)}`);
       }
     }
   }
   if (byExpectation.size === 0) return [];
   const lines = [...byExpectation.values()].sort((a, b) => a.step - b.step).map((e) => `  step ${e.step} ${e.text}: ${e.got.join(", ")}`);
   const shown = lines.slice(0, 12);
-  if (lines.length > shown.length) shown.push(`  (${lines.length - shown.length} more; the trace of each strategy has them all)`);
-  return ["", "expectations that failed (the ! marks), with what each strategy got:", ...shown];
+  if (lines.length > shown.length) shown.push(`  (${lines.length - shown.length} more; the trace of each ${kind} has them all)`);
+  return ["", `expectations that failed (the ! marks), with what each ${kind} got:`, ...shown];
 }
 
 const clip = (text: string, n: number) => (text.length <= n ? text : `${text.slice(0, n - 3)}...`);

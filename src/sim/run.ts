@@ -21,7 +21,7 @@ import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type Scenar
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
-import { scenarioXen, xenLabel, xenNotes, type XenRelease } from "./xen-release.js";
+import { scenarioXen, xenLabel, xenNotes, type ScenarioXen, type XenRelease } from "./xen-release.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
 import type { CopySide, Gntst } from "../hypervisor/grant.js";
 
@@ -217,16 +217,20 @@ export interface RunOptions {
   until?: number;
   /** Which decisions carry reasons: the denied ones (default), all of them, or none (the fast path). */
   explain?: "denied" | "all" | "none";
+  /** Run as this Xen release, not the scenario's "xen" (its own vfWithoutPf still wins); a note says so. */
+  xen?: XenRelease;
 }
 
 /** Runs every step once, in order; never throws on what the scenario does. */
 export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResult {
+  const xen = scenarioXen(prepared.scenario, opts.xen);
+  // the steps read the release from the scenario: another one is run as if the file named it
+  if (opts.xen !== undefined) prepared = { ...prepared, scenario: { ...prepared.scenario, xen: opts.xen } };
   const s = prepared.scenario;
   const strategy = opts.strategy ?? s.strategy ?? "upstream";
   const world = new World(prepared);
   // each run starts from its own view: the prepared policies are images nobody changes
   const policy = prepared.policy && s.booleans ? prepared.policy.withBooleans(s.booleans) : prepared.policy;
-  const xen = scenarioXen(s);
   const xsm = createXsm({
     module: s.xsm,
     ...(policy ? { policy } : {}),
@@ -286,7 +290,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     },
     vfWithoutPf: (bdf) => {
       const dev = registry.device(bdf);
-      return dev?.kind === "vf" && dev.physfn === null;
+      // a stale VF is broken (its PF was removed); one added without its PF (add-pf-first) is not
+      return dev?.kind === "vf" && dev.physfn === null ? (dev.broken ? "gone" : "never") : false;
     },
     maxEvtchnPort: (d) => maxPorts.get(d.domid),
     grants: {
@@ -353,7 +358,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
   const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck } } : {};
-  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, strategy), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
+  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, strategy, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
@@ -379,8 +384,8 @@ function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
 
 /** Xen has one hardware domain (xen/common/domain.c `hardware_domain`); the SVP topology, the
  *  research this simulator serves, has one per platform. A run with several says so. */
-export function runNotes(s: Scenario, strategy: Strategy = s.strategy ?? "upstream"): string[] {
-  const notes = xenNotes(scenarioXen(s), strategy);
+export function runNotes(s: Scenario, strategy: Strategy = s.strategy ?? "upstream", xen: ScenarioXen = scenarioXen(s)): string[] {
+  const notes = xenNotes(xen, strategy);
   const hw = s.domains.filter((d) => d.hardware).map((d) => d.name);
   if (hw.length < 2) return notes;
   return [

@@ -56,18 +56,31 @@ export interface ScenarioXen extends XenBehaviour {
   release: XenRelease | undefined;
   /** The scenario's vfWithoutPf differs from its release's: that release's, for the notes. */
   releaseVfWithoutPf: VfWithoutPf | undefined;
+  /** Run as another release than the file's (`xsm simulate --xen`): the file's, null when it names none. */
+  fileRelease?: XenRelease | null;
 }
 
-export function scenarioXen(s: { xen?: XenRelease | undefined; vfWithoutPf?: VfWithoutPf | undefined }): ScenarioXen {
-  const base: XenBehaviour = s.xen !== undefined ? xenBehaviour(s.xen) : { vfWithoutPf: "reject", assignCheck: "xsm_assign_device" };
+/** What of a scenario says which Xen it runs. */
+export interface XenFields {
+  xen?: XenRelease | undefined;
+  vfWithoutPf?: VfWithoutPf | undefined;
+}
+
+/** `release`: run the scenario as that release instead of its own "xen" (its vfWithoutPf still wins). */
+export function scenarioXen(s: XenFields, release?: XenRelease): ScenarioXen {
+  const xen = release ?? s.xen;
+  const base: XenBehaviour = xen !== undefined ? xenBehaviour(xen) : MODEL_DEFAULTS;
   const vfWithoutPf = s.vfWithoutPf ?? base.vfWithoutPf;
   return {
-    release: s.xen,
+    release: xen,
     vfWithoutPf,
     assignCheck: base.assignCheck,
-    releaseVfWithoutPf: s.xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
+    releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
+    ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
   };
 }
+
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device" };
 
 /** "Xen 4.19.0", or the option's name when the scenario names no release. */
 export function xenLabel(x: ScenarioXen, option: string): string {
@@ -83,14 +96,20 @@ const VF_TEXT: Record<VfWithoutPf, string> = {
 /** The trace's notes for a scenario that names its Xen: what the release does where it matters. */
 export function xenNotes(x: ScenarioXen, strategy: string): string[] {
   if (x.release === undefined) return [];
+  const notes = [behaviourNote(x)];
+  if (x.release === "4.19.0") notes.push(`Xen 4.19.0 had no PF<->VF links and removed a PF without looking at its VFs, which no strategy models: a PF's removal here is strategy ${strategy}'s`);
+  return notes;
+}
+
+/** What the release does (xenNotes' first note); a table of releases says it per column instead. */
+export function behaviourNote(x: ScenarioXen): string {
   const own = x.releaseVfWithoutPf !== undefined ? ` (the scenario's vfWithoutPf ${x.vfWithoutPf}; Xen ${x.release} does ${x.releaseVfWithoutPf})` : "";
+  const instead = x.fileRelease === undefined ? "" : x.fileRelease === null ? ", where the file names no release" : `, in place of the file's ${x.fileRelease}`;
   const assign =
     x.assignCheck === "xsm_domctl"
       ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain"
       : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain";
-  const notes = [`Xen ${x.release}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}`];
-  if (x.release === "4.19.0") notes.push(`Xen 4.19.0 had no PF<->VF links and removed a PF without looking at its VFs, which no strategy models: a PF's removal here is strategy ${strategy}'s`);
-  return notes;
+  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}`;
 }
 
 /** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
@@ -101,4 +120,64 @@ export function xenValueHint(value: unknown): string {
   const line = XEN_RELEASES.filter((r) => r.startsWith(`${value}.`));
   if (line.length > 1) return ` (Xen ${value}'s stable releases differ here: name one, ${line[0]} to ${line[line.length - 1]})`;
   return "";
+}
+
+/** A column of `xsm simulate --compare-xen`: a release, what it does for this scenario, and the
+ *  releases that do the same (itself only, when the releases were named). */
+export interface XenColumn {
+  release: XenRelease;
+  behaviour: XenBehaviour;
+  standsFor: XenRelease[];
+}
+
+/**
+ * The releases to run side by side: those named, in release order; or one per distinct behaviour
+ * for this scenario (its own vfWithoutPf leaves only the assignment order to differ). A group's
+ * column is the first of `prefer` in it (the release that sets the exit status, the file's), else
+ * its newest tag (master only alone).
+ */
+export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefined, prefer: readonly XenRelease[] = []): XenColumn[] {
+  const behaviour = (r: XenRelease): XenBehaviour => {
+    const x = scenarioXen(s, r);
+    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck };
+  };
+  if (named !== undefined) return XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] }));
+  const groups = new Map<string, XenRelease[]>();
+  for (const r of XEN_RELEASES) {
+    const key = JSON.stringify(behaviour(r));
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const columns = [...groups.values()].map((members) => {
+    const tagged = members.filter((r) => r !== "master");
+    const release = prefer.find((r) => members.includes(r)) ?? tagged[tagged.length - 1] ?? members[0]!;
+    return { release, behaviour: behaviour(release), standsFor: members };
+  });
+  return columns.sort((a, b) => XEN_RELEASES.indexOf(a.release) - XEN_RELEASES.indexOf(b.release));
+}
+
+/** "4.20.0-4.20.3, 4.21.0-4.21.1, master": runs of consecutive point releases of one stable line. */
+export function releaseRanges(releases: readonly XenRelease[]): string {
+  const parts: string[] = [];
+  let start = 0;
+  releases.forEach((r, i) => {
+    const next = releases[i + 1];
+    const consecutive = next !== undefined && r !== "master" && next.slice(0, 4) === r.slice(0, 4) && XEN_RELEASES.indexOf(next) === XEN_RELEASES.indexOf(r) + 1;
+    if (consecutive) return;
+    parts.push(i > start ? `${releases[start]}-${r}` : r);
+    start = i + 1;
+  });
+  return parts.join(", ");
+}
+
+/** A --compare-xen list: releases, stable lines ("4.20": each of its releases) and "all", comma
+ *  separated; what is not one of them is returned as the error. */
+export function parseXenList(text: string): { releases: XenRelease[] } | { bad: string } {
+  const out = new Set<XenRelease>();
+  for (const item of text.split(",").map((t) => t.trim())) {
+    const line = XEN_RELEASES.filter((r) => r.startsWith(`${item}.`));
+    const match = item === "all" ? [...XEN_RELEASES] : (XEN_RELEASES as readonly string[]).includes(item) ? [item as XenRelease] : line;
+    if (match.length === 0) return { bad: item };
+    for (const r of match) out.add(r);
+  }
+  return { releases: XEN_RELEASES.filter((r) => out.has(r)) };
 }

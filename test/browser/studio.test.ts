@@ -197,6 +197,16 @@ describe("xsm studio in chromium", () => {
     await page.close();
   });
 
+  it("a scenario naming its Xen: the run's notes under the table, as xsm simulate prints them", async () => {
+    const page = await openPage(`${server.url}?scenario=xsa-492-assign-order.json`);
+    const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "xsa-492-assign-order.json"), "--json"], { cwd: root, encoding: "utf8" })) as { notes: string[] };
+    const notes = page.getByTestId("run-note");
+    await expectCount(notes, cli.notes.length);
+    expect(await notes.allTextContents()).toEqual(cli.notes.map((n) => `note: ${n}`));
+    expect(cli.notes[0]).toMatch(/^Xen 4\.22\.0: /);
+    await page.close();
+  });
+
   it("step 14 under upstream: the picture marks the PF and its VF broken; another strategy keeps the step", async () => {
     const page = await openPage(`${server.url}?scenario=nested-trust.json`);
     await page.getByTestId("step-list").locator("..").locator(".strategy-tabs [data-strategy=upstream]").click();

@@ -58,6 +58,14 @@ const CASES: Record<string, string[]> = {
   "fmt-stdin-filepath-empty": ["fmt", "-", "--stdin-filepath", ""],
   "lint-stdin-filepath-without-stdin": ["lint", policy, "--stdin-filepath", "x.conf"],
   "lint-stdin-filepath-dash": ["lint", "-", "--stdin-filepath", "-"],
+  // a scenario run as another Xen release than its own, and several releases side by side
+  "simulate-xen": ["simulate", "examples/svp/xsa-492-assign-order.json", "--xen", "4.20.3"],
+  "simulate-compare-xen": ["simulate", "examples/svp/xsa-492-assign-order.json", "--compare-xen"],
+  "simulate-compare-xen-list": ["simulate", "examples/svp/xen-4.19.0-vf-before-pf.json", "--compare-xen", "4.20,master", "--strategy", "cascade"],
+  "simulate-compare-xen-no-release": ["simulate", "examples/svp/vf-before-pf-add-pf.json", "--compare-xen"],
+  "simulate-xen-unknown": ["simulate", "examples/svp/nested-trust.json", "--xen", "4.19"],
+  "simulate-compare-xen-unknown": ["simulate", "examples/svp/nested-trust.json", "--compare-xen", "4.18,4.19.0"],
+  "simulate-compare-xen-with-compare": ["simulate", "examples/svp/nested-trust.json", "--compare", "--compare-xen"],
 };
 
 const stdin = `${dir}/fmt-stdin`;

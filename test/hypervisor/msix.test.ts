@@ -18,7 +18,7 @@ const VF = 0x0510;
 const PLAIN = 0x0300;
 const SPEC = { entries: 8, table: 0xfebfc000, pba: 0xfebfd000 };
 
-function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLAIN]: 0 }, stale = new Set<number>(), vectors = 1) {
+function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLAIN]: 0 }, stale = new Set<number>(), vectors = 1, orphans = new Set<number>()) {
   const xsm = createXsm({ module: "dummy" });
   const log: string[] = [];
   const why: string[] = [];
@@ -30,7 +30,7 @@ function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLA
     why: (w) => why.push(w),
     ownerOf: (bdf) => owners[bdf],
     msix: (bdf) => (bdf === NIC || bdf === VF ? SPEC : undefined),
-    vfWithoutPf: (bdf) => stale.has(bdf),
+    vfWithoutPf: (bdf) => (stale.has(bdf) ? "gone" : orphans.has(bdf) ? "never" : false),
     msiVectors: () => vectors,
   });
   const msix = (entry: number, tableBase = SPEC.table) => ({ msi: NIC, msix: { entry, tableBase } });
@@ -123,6 +123,14 @@ describe("prepare_msix and release_msix", () => {
     expect(io.prepareMsix(dom0, VF, false)).toBe("-ENODEV");
     expect(why.at(-1)).toMatch(/PF is gone/);
     expect(io.msixState(VF)).toEqual({ entries: 8, used: 0 });
+  });
+
+  it("a VF added without its PF (add-pf-first) is not called one whose PF is gone: it never had one", () => {
+    const { io, why } = setup(undefined, new Set(), 1, new Set([VF]));
+    expect(io.prepareMsix(dom0, VF, false)).toBe("-ENODEV");
+    expect(why.at(-1)).toMatch(/is a VF added without its PF \(the PF's add failed, so it was never linked: pf_pdev is NULL\)/);
+    expect(why.at(-1)).toContain("4.19.0 looks the PF up by SBDF");
+    expect(why.at(-1)).not.toMatch(/PF is gone/);
   });
 });
 

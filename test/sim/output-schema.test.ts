@@ -1,5 +1,5 @@
 // The --json document is what src/sim/output.schema.json says it is: every example scenario, alone
-// and under --compare, validates against it (so the schema is kept up to date with the output).
+// and under --compare and --compare-xen, validates against it (so the schema is kept up to date with the output).
 import { readdirSync, readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,8 @@ describe("xsm simulate --json follows src/sim/output.schema.json", () => {
     expect(valid(JSON.parse(one.stdout))).toBe("");
     const all = await xsm("simulate", file, "--json", "--compare");
     expect(valid(JSON.parse(all.stdout))).toBe("");
+    const releases = await xsm("simulate", file, "--json", "--compare-xen");
+    expect(valid(JSON.parse(releases.stdout))).toBe("");
   });
 
   it("a document missing a required field is refused (the schema is not vacuous)", async () => {

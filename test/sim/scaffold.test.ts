@@ -74,8 +74,8 @@ describe("xsm init + xsm scaffold: the newcomer's path", () => {
     expect(r.stderr).toBe("");
     const fromSource = JSON.parse(readFileSync(join(import.meta.dirname, "../fixtures/sim/golden/init-four.scenario.json"), "utf8"));
     const fromBinary = JSON.parse(r.stdout);
-    // only the policy it names differs (the scenario is named after the file)
-    expect(fromBinary).toMatchObject({ name: "policy.bin", policy: expect.stringMatching(/policy\.bin$/) });
+    // only the policy it names differs (the scenario is named after the file, less .conf or .bin)
+    expect(fromBinary).toMatchObject({ name: "policy", policy: expect.stringMatching(/policy\.bin$/) });
     const bare = ({ name: _n, description: _d, policy: _p, ...rest }: Record<string, unknown>) => rest;
     expect(bare(fromBinary)).toEqual(bare(fromSource));
   });

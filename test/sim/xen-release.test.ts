@@ -6,9 +6,9 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../src/sim/load.js";
-import { runPrepared, type RunResult } from "../../src/sim/run.js";
+import { runPrepared, type RunOptions, type RunResult } from "../../src/sim/run.js";
 import type { Scenario } from "../../src/sim/scenario.js";
-import { XEN_RELEASES, xenBehaviour } from "../../src/sim/xen-release.js";
+import { XEN_RELEASES, parseXenList, releaseRanges, xenBehaviour, xenColumns } from "../../src/sim/xen-release.js";
 import { xsm } from "../cli/run.js";
 import { failures, golden, prepared } from "./support.js";
 
@@ -17,11 +17,11 @@ const examples = join(root, "examples/svp");
 const example = (name: string) => relative(process.cwd(), join(examples, `${name}.json`));
 const read = (name: string): Scenario => JSON.parse(readFileSync(join(examples, `${name}.json`), "utf8")) as Scenario;
 
-/** The example run as written, or with its "xen" (and anything else) replaced. */
-function run(name: string, patch: Partial<Scenario> = {}, drop: (keyof Scenario)[] = []): RunResult {
+/** The example run as written, or with its "xen" (and anything else) replaced; `opts` as runPrepared's. */
+function run(name: string, patch: Partial<Scenario> = {}, drop: (keyof Scenario)[] = [], opts: RunOptions = {}): RunResult {
   const doc: Record<string, unknown> = { ...read(name), ...patch };
   for (const k of drop) delete doc[k];
-  return runPrepared(prepared(parseScenario(doc, join(examples, `${name}.json`))));
+  return runPrepared(prepared(parseScenario(doc, join(examples, `${name}.json`))), opts);
 }
 const rcs = (r: RunResult) => r.steps.map((s) => s.rc);
 
@@ -151,5 +151,99 @@ describe("a bad xen", () => {
   it("a stable line without its point release, or a tag's name, says what to write", () => {
     expect(errors("4.19")[0]).toMatch(/; got "4\.19" \(Xen 4\.19's stable releases differ here: name one, 4\.19\.0 to 4\.19\.6\)$/);
     expect(errors("RELEASE-4.20.4")[0]).toMatch(/\(the release, without RELEASE-: "4\.20\.4"\)$/);
+  });
+});
+
+describe("running a scenario as another release (xsm simulate --xen, RunOptions.xen)", () => {
+  it("is the same run as the file naming that release, with a note saying the file named another", () => {
+    const asked = run("xsa-492-assign-order", {}, [], { xen: "4.20.3" });
+    const written = run("xsa-492-assign-order", { xen: "4.20.3" });
+    expect(rcs(asked)).toEqual(rcs(written));
+    expect(asked.steps.map((s) => s.why)).toEqual(written.steps.map((s) => s.why));
+    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device" });
+    expect(asked.notes[0]).toMatch(/^Xen 4\.20\.3, in place of the file's 4\.22\.0: a VF reported before its PF is -ENODEV/);
+    expect(written.notes[0]).toMatch(/^Xen 4\.20\.3: /);
+  });
+
+  it("a file naming no release says so; its own vfWithoutPf still wins over the release's", () => {
+    const r = run("xen-4.19.0-vf-before-pf", { vfWithoutPf: "reject" }, ["xen"], { xen: "4.19.0" });
+    expect(r.steps[0]!.rc).toBe("-ENODEV");
+    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device" });
+    expect(r.notes[0]).toContain("Xen 4.19.0, where the file names no release: ");
+    expect(r.notes[0]).toContain("(the scenario's vfWithoutPf reject; Xen 4.19.0 does add-pf-first)");
+  });
+
+  it("the file's own release changes nothing and says nothing more", () => {
+    const r = run("xsa-492-assign-order", {}, [], { xen: "4.22.0" });
+    expect(r.notes).toEqual(run("xsa-492-assign-order").notes);
+  });
+});
+
+describe("the releases --compare-xen runs", () => {
+  const file = (patch: Partial<Scenario> = {}) => ({ xen: undefined, vfWithoutPf: undefined, ...patch });
+
+  it("one per distinct behaviour, the newest tag of each, saying which releases it stands for", () => {
+    const cols = xenColumns(file(), undefined);
+    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.assignCheck, releaseRanges(c.standsFor)])).toEqual([
+      ["4.19.0", "add-pf-first", "xsm_assign_device", "4.19.0"],
+      ["4.19.5", "add-pf", "xsm_assign_device", "4.19.1-4.19.5"],
+      ["4.19.6", "add-pf", "xsm_domctl", "4.19.6"],
+      ["4.21.1", "reject", "xsm_assign_device", "4.20.0-4.20.3, 4.21.0-4.21.1"],
+      ["4.22.0", "reject", "xsm_domctl", "4.20.4, 4.21.2, 4.22.0, master"],
+    ]);
+    expect(cols.flatMap((c) => c.standsFor).sort()).toEqual([...XEN_RELEASES].sort());
+  });
+
+  it("the file's own vfWithoutPf leaves the assignment order to differ; a preferred release stands for its group", () => {
+    const cols = xenColumns(file({ vfWithoutPf: "add-pf" }), undefined, ["4.20.1"]);
+    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.standsFor.length])).toEqual([
+      ["4.20.1", "add-pf", 12],
+      ["4.22.0", "add-pf", 5],
+    ]);
+  });
+
+  it("named releases run each, in release order; stable lines and all expand", () => {
+    expect(xenColumns(file(), ["master", "4.19.0"]).map((c) => [c.release, c.standsFor])).toEqual([
+      ["4.19.0", ["4.19.0"]],
+      ["master", ["master"]],
+    ]);
+    expect(parseXenList("4.22.0, 4.20")).toEqual({ releases: ["4.20.0", "4.20.1", "4.20.2", "4.20.3", "4.20.4", "4.22.0"] });
+    expect(parseXenList("all")).toEqual({ releases: [...XEN_RELEASES] });
+    expect(parseXenList("4.19.0,4.18")).toEqual({ bad: "4.18" });
+  });
+
+  it("--compare-xen --json: one run per release, and what each stands for", async () => {
+    const out = await xsm("simulate", example("xen-4.19.0-vf-before-pf"), "--compare-xen", "--json");
+    expect(out.code).toBe(0);
+    const doc = JSON.parse(out.stdout);
+    expect(Object.keys(doc)).toEqual(["scenario", "releases", "standsFor"]);
+    expect(doc.releases.map((r: { xen: { release: string } }) => r.xen.release)).toEqual(["4.19.0", "4.19.5", "4.19.6", "4.21.1", "4.22.0"]);
+    expect(doc.standsFor["4.19.5"]).toEqual(["4.19.1", "4.19.2", "4.19.3", "4.19.4", "4.19.5"]);
+  });
+
+  it("the exit status is the file's release's: another failing its expectations does not fail the command", async () => {
+    const table = await xsm("simulate", example("xsa-492-assign-order"), "--compare-xen", "4.20.3");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^step +4\.20\.3 +4\.22\.0$/m);
+    const asked = await xsm("simulate", example("xsa-492-assign-order"), "--compare-xen", "4.22.0", "--xen", "4.20.3");
+    expect([asked.code, asked.stderr]).toEqual([1, "xsm: 3 expectation(s) failed under strategy upstream as Xen 4.20.3\n"]);
+  });
+
+  it("a file naming no release, and no column behaving as its run: that run, not shown, sets the exit status", async () => {
+    const out = await xsm("simulate", "examples/svp/nested-trust.json", "--compare-xen", "4.22.0");
+    expect(out.code).toBe(0);
+    expect(out.stdout.split("\n")[0]).toMatch(/; the file names no release, its own run, not shown, sets the exit status\)$/);
+    expect(out.stdout).toContain("the full trace (decisions, Xen log, audit, why each denial): npx xsm simulate examples/svp/nested-trust.json\n");
+  });
+});
+
+describe("MSI-X on a VF added without its PF (add-pf-first)", () => {
+  it("says it never had a PF, not that its PF is gone", () => {
+    const r = run("xen-4.19.0-vf-before-pf", {
+      devices: [{ sbdf: "0000:03:10.0", msix: { entries: 4, table: "0xf8100000", pba: "0xf8101000" } }],
+      steps: [read("xen-4.19.0-vf-before-pf").steps[0]!, { as: "svp-hwdom", op: "prepare_msix", sbdf: "0000:03:10.0" }],
+    });
+    expect(r.steps[1]!.rc).toBe("-ENODEV");
+    expect(r.steps[1]!.why).toEqual([expect.stringMatching(/^0000:03:10\.0 is a VF added without its PF \(the PF's add failed, so it was never linked: pf_pdev is NULL\): .*4\.19\.0 looks the PF up by SBDF/)]);
   });
 });

@@ -107,7 +107,9 @@ export class ScenarioRunner {
         ),
       );
     }
-    fill(this.table, h("table", { class: "compare" }, h("thead", {}, head), body, foot), h("p", { class: "legend muted" }, "highlighted rows: the strategies differ · ~ failed yet changed state · ! an expectation failed · click a cell to see that step"));
+    // the run's notes (which Xen release, several hardware domains), as --compare prints them
+    const notes = this.runs[0]!.notes.map((n) => h("p", { class: "legend muted", testid: "run-note" }, `note: ${n}`));
+    fill(this.table, h("table", { class: "compare" }, h("thead", {}, head), body, foot), h("p", { class: "legend muted" }, "highlighted rows: the strategies differ · ~ failed yet changed state · ! an expectation failed · click a cell to see that step"), ...notes);
   }
 
   private renderStrategyTabs(): void {
@@ -145,7 +147,7 @@ export class ScenarioRunner {
     const run = runPrepared(prepared, { strategy: this.strategy, until: this.step, explain: "all" });
     const step = run.steps[run.steps.length - 1]!;
     this.renderLog(step);
-    // the simulator's picture of the run (src/sim/topology.ts); its notes are shown beside it
+    // the simulator's picture of the run (src/sim/topology.ts); its notes are under the table
     const topo = { ...runTopology(run, prepared), notes: [] };
     const dot = topologyDot(topo, studioStyle(step.sbdf));
     try {
