@@ -1,7 +1,7 @@
 // One entry for "a policy, as a file holds it": policy.conf text or a binary policy (recognised by
 // its magic), into the same compiled policy, with what Xen's loader would refuse as diagnostics.
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
-import { PolicyError, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, aboutFile, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile, compilePolicy } from "../policy/index.js";
 import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
@@ -81,7 +81,7 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
   const warnings = readDiagnostics(read, file, asXen);
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   try {
-    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings);
+    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings, read.offsets);
     return { policy, text: listing, kernel, symbols: sym, warnings };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
@@ -107,7 +107,7 @@ export function decodeSource(data: Uint8Array, file: string): string {
   try {
     return utf8.decode(data);
   } catch {
-    throw new PolicyError([error("encoding", `${file}: not valid UTF-8 text and not a binary policy`)]);
+    throw new PolicyError([aboutFile(error("encoding", "not valid UTF-8 text and not a binary policy"), file)]);
   }
 }
 

@@ -8,8 +8,8 @@ import { PolicyError, hasErrors, type Diagnostic } from "../diagnostics/diagnost
 import { fail as failWith, ok, type Result } from "../diagnostics/result.js";
 import { expand, type Expanded } from "./expand.js";
 import { PolicyTables } from "./image.js";
-import { parsePolicy } from "./parse.js";
-import { resolve } from "./resolve.js";
+import { parsePolicy, type ParseResult } from "./parse.js";
+import { declarationErrors, resolve } from "./resolve.js";
 import { desugarPlatforms } from "./svp.js";
 import type { ResolvedRules, Symbols } from "./symbols.js";
 import type { CompileOptions, CompiledPolicy, PolicyImage } from "./types.js";
@@ -63,7 +63,20 @@ export class Compiler {
     };
     const fail = (all: Diagnostic[]) => failWith(capDiagnostics(all));
     const parsed = parsePolicy(text, options.file ?? "<policy>", { limits: options.limits });
-    if (failed(parsed.diagnostics)) return fail(diagnostics);
+    let parseDiagnostics = parsed.diagnostics;
+    if (hasErrors(parseDiagnostics)) {
+      const early = firstPassErrorsBefore(parsed, options.mls === true);
+      if (early.length > 0) {
+        for (const d of early) diagnostics.push(d);
+        // (checkpolicy stops at the first error: the section order errors after it mostly follow
+        // from it, as a lone MLS declaration in a policy that is not MLS)
+        const sections = new Set(parsed.sections);
+        parseDiagnostics = parseDiagnostics.filter((d) => !sections.has(d));
+        failed(parseDiagnostics);
+        return fail(diagnostics);
+      }
+    }
+    if (failed(parseDiagnostics)) return fail(diagnostics);
     let ast = parsed.ast;
     for (const stage of this.astStages) {
       const rewritten = stage.run(ast);
@@ -80,6 +93,19 @@ export class Compiler {
     const image = policyImage(new PolicyTables(resolved.symbols, expanded.expanded, text), diagnostics);
     return ok({ ast, symbols: resolved.symbols, rules: resolved.rules, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
   }
+}
+
+/** checkpolicy declares names in its first pass as its parser reads them, and stops at the first
+ *  error: a declaration error (an undeclared attribute, a duplicate type) before the first syntax
+ *  error is the one it reports. Those errors, from the statements before that syntax error. */
+function firstPassErrorsBefore(parsed: ParseResult, mls: boolean): Diagnostic[] {
+  let stop = Infinity;
+  for (const d of parsed.diagnostics) if (d.severity === "error") stop = Math.min(stop, d.span?.offset ?? Infinity);
+  const source = parsed.before ?? parsed.ast.statements;
+  const statements = [];
+  for (const s of source) if (s.span.offset < stop) statements.push(s);
+  if (statements.length === 0) return [];
+  return declarationErrors({ file: parsed.ast.file, statements }, { mls }).filter((d) => (d.span?.offset ?? Infinity) < stop);
 }
 
 /** At most this many diagnostics are kept (the first ones, in stage order), then one that counts

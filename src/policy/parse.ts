@@ -45,6 +45,11 @@ export interface ParseOptions {
 export interface ParseResult {
   ast: PolicyAst;
   diagnostics: Diagnostic[];
+  /** When the parse failed (with section checks on): the statements before the one it stopped in,
+   *  read again (the compiler runs checkpolicy's first pass over them). */
+  before?: readonly Statement[];
+  /** Which of `diagnostics` are about the section order (checkpolicy's parser stops at the first). */
+  sections?: readonly Diagnostic[];
 }
 
 // (a sample instance: see shapes.ts)
@@ -72,7 +77,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   const ident = (name: string, start: number) => nodes.ident(name, start);
   const oneName = (id: Ident) => nodes.oneName(id);
   const scanner = new Scanner(text, nodes, options.grammarOnly === true);
-  let failed = false;
+  let failed: number | undefined; // where the parse stopped
   try {
     ast.statements = parse(text, {
       // (statements' spans too are located when read: a compile that reports nothing never
@@ -88,7 +93,15 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
     });
   } catch (e) {
     diagnostics.push(syntaxDiagnostic(e, text, lines, ctx));
-    failed = true;
+    failed = e instanceof StopParse ? e.start : e instanceof PeggySyntaxError ? e.location.start.offset : text.length;
+  }
+  let before: readonly Statement[] | undefined;
+  let sections: Diagnostic[] | undefined;
+  if (failed !== undefined && options.sections !== false) {
+    const read = sectionsBeforeFailure(text, file, failed, ctx, lines, limits);
+    before = read?.statements;
+    sections = read?.diagnostics;
+    for (const d of read?.diagnostics ?? []) diagnostics.push(d);
   }
   for (const d of strayDiagnostics(scanner, text, lines)) diagnostics.push(d);
   if (scanner.longestName > limits.nameLength) {
@@ -103,7 +116,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   if (long !== undefined) diagnostics.push(long);
   // in the order of the text (a stray character is found while reading, reported after)
   diagnostics.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
-  if (failed) return { ast, diagnostics };
+  if (failed !== undefined) return { ast, diagnostics, ...(before !== undefined ? { before } : {}), ...(sections?.length ? { sections } : {}) };
 
   if (ast.statements.length === 0 && !hasErrors(diagnostics)) {
     diagnostics.push(
@@ -114,10 +127,11 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
       ),
     );
   } else if (options.sections !== false) {
-    for (const d of checkSections(ast.statements, lines.lazySpan(text.length, text.length))) diagnostics.push(d);
+    sections = checkSections(ast.statements, lines.lazySpan(text.length, text.length));
+    for (const d of sections) diagnostics.push(d);
     for (const d of checkEmptyStatements(ast.statements, ctx.empties ?? [], lines)) diagnostics.push(d);
   }
-  return { ast, diagnostics };
+  return sections?.length ? { ast, diagnostics, sections } : { ast, diagnostics };
 }
 
 // ---- bytes as policy_scan.l reads them ------------------------------------------------------------
@@ -309,7 +323,12 @@ const SECTIONS = [
   "common permissions",
   "access vectors",
   "default rules",
-  "MLS declarations",
+  // policy_parse.y mls: sensitivities dominance opt_categories levels mlspolicy, each in turn
+  "sensitivities",
+  "MLS dominance",
+  "categories",
+  "levels",
+  "MLS constraints",
   "TE and RBAC statements",
   "users",
   "constraints",
@@ -317,58 +336,83 @@ const SECTIONS = [
   "device contexts",
 ] as const;
 
+const enum Sec {
+  Classes = 0,
+  InitialSids = 1,
+  Commons = 2,
+  AccessVectors = 3,
+  Defaults = 4,
+  Sensitivities = 5,
+  Dominance = 6,
+  Categories = 7,
+  Levels = 8,
+  MlsConstraints = 9,
+  TeRbac = 10,
+  Users = 11,
+  Constraints = 12,
+  SidContexts = 13,
+  DeviceContexts = 14,
+}
+
 const SECTION_OF: Partial<Record<Statement["kind"], number>> = {
-  class: 0,
-  sid_decl: 1,
-  common: 2,
-  av: 3,
-  attribute: 6,
-  type: 6,
-  typealias: 6,
-  typeattribute: 6,
-  bool: 6,
-  permissive: 6,
-  policycap: 6,
-  expandattribute: 6,
-  attribute_role: 6,
-  roleattribute: 6,
-  role: 6,
-  role_allow: 6,
-  role_dominance: 6,
-  typebounds: 6,
-  role_transition: 6,
-  default: 4,
-  avrule: 6,
-  typerule: 6,
-  if: 6,
-  user: 7,
-  constrain: 8,
-  validatetrans: 8,
-  sid_context: 9,
-  pirqcon: 10,
-  iomemcon: 10,
-  ioportcon: 10,
-  pcidevicecon: 10,
-  devicetreecon: 10,
-  sensitivity: 5,
-  dominance: 5,
-  category: 5,
-  level: 5,
-  range_transition: 6,
+  class: Sec.Classes,
+  sid_decl: Sec.InitialSids,
+  common: Sec.Commons,
+  av: Sec.AccessVectors,
+  attribute: Sec.TeRbac,
+  type: Sec.TeRbac,
+  typealias: Sec.TeRbac,
+  typeattribute: Sec.TeRbac,
+  bool: Sec.TeRbac,
+  permissive: Sec.TeRbac,
+  policycap: Sec.TeRbac,
+  expandattribute: Sec.TeRbac,
+  attribute_role: Sec.TeRbac,
+  roleattribute: Sec.TeRbac,
+  role: Sec.TeRbac,
+  role_allow: Sec.TeRbac,
+  role_dominance: Sec.TeRbac,
+  typebounds: Sec.TeRbac,
+  role_transition: Sec.TeRbac,
+  default: Sec.Defaults,
+  avrule: Sec.TeRbac,
+  typerule: Sec.TeRbac,
+  if: Sec.TeRbac,
+  user: Sec.Users,
+  constrain: Sec.Constraints,
+  validatetrans: Sec.Constraints,
+  sid_context: Sec.SidContexts,
+  pirqcon: Sec.DeviceContexts,
+  iomemcon: Sec.DeviceContexts,
+  ioportcon: Sec.DeviceContexts,
+  pcidevicecon: Sec.DeviceContexts,
+  devicetreecon: Sec.DeviceContexts,
+  sensitivity: Sec.Sensitivities,
+  dominance: Sec.Dominance,
+  category: Sec.Categories,
+  level: Sec.Levels,
+  range_transition: Sec.TeRbac,
 };
 
-/** Sections checkpolicy requires to be non-empty, with an example of each. */
-const REQUIRED: { section: number; example: string }[] = [
-  { section: 0, example: "class NAME" },
-  { section: 1, example: "sid NAME" },
-  { section: 3, example: "class NAME { perms }" },
-  { section: 6, example: "type NAME;" },
-  { section: 7, example: "user NAME roles R;" },
-  { section: 9, example: "sid NAME user:role:type" },
+/** Sections checkpolicy requires to be non-empty, with an example of each; `mls`: only in a policy
+ *  with MLS declarations (opt_mls is all of them or none). */
+const REQUIRED: { section: number; example: string; mls?: true }[] = [
+  { section: Sec.Classes, example: "class NAME" },
+  { section: Sec.InitialSids, example: "sid NAME" },
+  { section: Sec.AccessVectors, example: "class NAME { perms }" },
+  { section: Sec.Sensitivities, example: "sensitivity s0;", mls: true },
+  { section: Sec.Dominance, example: "dominance { s0 }", mls: true },
+  { section: Sec.Levels, example: "level s0;", mls: true },
+  { section: Sec.MlsConstraints, example: "mlsconstrain CLASS PERMS (EXPR);", mls: true },
+  { section: Sec.TeRbac, example: "type NAME;" },
+  { section: Sec.Users, example: "user NAME roles R;" },
+  { section: Sec.SidContexts, example: "sid NAME user:role:type" },
 ];
 
+const inMls = (section: number) => section >= Sec.Sensitivities && section <= Sec.MlsConstraints;
+
 function sectionOf(s: Statement): number | undefined {
-  if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return 5;
+  if ((s.kind === "constrain" || s.kind === "validatetrans") && s.mls) return Sec.MlsConstraints;
   return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
 }
 
@@ -421,21 +465,107 @@ function checkEmptyStatements(statements: readonly Statement[], empties: readonl
     while (next < placed.length && placed[next]!.span.offset < at) next++;
     const before = next > 0 ? sectionOf(placed[next - 1]!)! : -1;
     const after = next < placed.length ? sectionOf(placed[next]!)! : undefined;
-    const inTe = before >= 3 && before <= 6 && (after === undefined || after === 6 || after === 7);
+    const inTe = before >= Sec.AccessVectors && before <= Sec.TeRbac && (after === undefined || after === Sec.TeRbac || after === Sec.Users);
     if (!inTe) return [error("syntax", "an empty statement (';') is only allowed among the TE and RBAC statements, as checkpolicy's grammar has it", lines.span(at, at + 1))];
   }
   return [];
 }
 
-export function checkSections(statements: readonly Statement[], endOfFile: Span): Diagnostic[] {
+/** The first required section strictly between `latest` and `section` that has no statement yet:
+ *  policy_parse.y's parser cannot step over it, so the statement that tries is its syntax error. */
+function skippedSection(latest: number, section: number, first: readonly (Statement | undefined)[]): { section: number; example: string } | undefined {
+  const mls = inMls(latest) || inMls(section);
+  return REQUIRED.find((r) => r.section > latest && r.section < section && first[r.section] === undefined && (mls || !r.mls));
+}
+
+function skipError(what: string, section: number, skipped: { section: number; example: string }, span: Span): Diagnostic {
+  return error(
+    "syntax",
+    `${what} belongs to the ${SECTIONS[section]}, but the ${SECTIONS[skipped.section]} must come first and there is none yet (${skipped.example}): checkpolicy requires at least one`,
+    span,
+  );
+}
+
+/** The sections a statement starting with keyword `kw` (canonical) may belong to; undefined for
+ *  ours (`platform`) and those the Xen target has no section for. */
+function sectionsOfKeyword(kw: string): number[] | undefined {
+  switch (kw) {
+    case "class": return [Sec.Classes, Sec.AccessVectors];
+    case "sid": return [Sec.InitialSids, Sec.SidContexts];
+    case "common": return [Sec.Commons];
+    case "default_user": case "default_role": case "default_type": case "default_range": return [Sec.Defaults];
+    case "sensitivity": return [Sec.Sensitivities];
+    case "dominance": return [Sec.Dominance, Sec.TeRbac]; // of sensitivities, or of roles
+    case "category": return [Sec.Categories];
+    case "level": return [Sec.Levels];
+    case "mlsconstrain": case "mlsvalidatetrans": return [Sec.MlsConstraints];
+    case "user": return [Sec.Users];
+    case "constrain": case "validatetrans": return [Sec.Constraints];
+    case "pirqcon": case "iomemcon": case "ioportcon": case "pcidevicecon": case "devicetreecon": return [Sec.DeviceContexts];
+    case "platform": case "unsupported": case "": return undefined;
+    default: return [Sec.TeRbac];
+  }
+}
+
+/** A parse that stopped at `failedAt`: checkpolicy's parser, which follows the section order as it
+ *  reads, stops earlier when a statement before that place is out of its section, or when the
+ *  statement being read cannot begin where it stands (its keyword is the syntax error). Those
+ *  errors, read from the statements before the failing one (parsed again, up to it). */
+function sectionsBeforeFailure(
+  text: string,
+  file: string,
+  failedAt: number,
+  ctx: ParseContext,
+  lines: LineMap,
+  limits: InputLimits,
+): { statements: readonly Statement[]; diagnostics: Diagnostic[] } | undefined {
+  const inStatement = !ctx.done && ctx.start >= 0 && ctx.start <= failedAt;
+  let end = inStatement ? ctx.start : Math.min(failedAt, text.length);
+  let [kw, word] = [ctx.kw, ctx.word];
+  const read = (to: number) => (to === 0 ? { ast: { file, statements: [] as Statement[] }, diagnostics: [] } : parsePolicy(text.slice(0, to), file, { sections: false, limits }));
+  // (a stray character is reported but read past: only a syntax error stops a parse)
+  const stopped = (r: ParseResult) => r.diagnostics.some((d) => d.code === "syntax");
+  let before = read(end);
+  if (stopped(before) && inStatement && ctx.ifStart < end && /^if\b/i.test(text.slice(ctx.ifStart, ctx.ifStart + 3))) {
+    // the statement is a rule inside a conditional: the conditional is the statement
+    end = ctx.ifStart;
+    [kw, word] = ["if", text.slice(end, end + 2)];
+    before = read(end);
+  }
+  if (stopped(before)) return undefined;
+  const next = inStatement ? sectionsOfKeyword(kw) : undefined;
+  const what = inStatement ? describeStatement(kw, word) : "";
+  const tail = next === undefined ? undefined : { sections: next, what: `${/^[aeiou]/.test(what) ? "an" : "a"} ${what}`, span: lines.span(end, end + word.length) };
+  return { statements: before.ast.statements, diagnostics: checkSections(before.ast.statements, lines.span(end, end), true, tail) };
+}
+
+export function checkSections(
+  statements: readonly Statement[],
+  endOfFile: Span,
+  partial = false,
+  tail?: { sections: number[]; what: string; span: Span },
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const first: (Statement | undefined)[] = new Array(SECTIONS.length);
   const reported = new Set<number>(); // one diagnostic per misplaced section, not per statement
+  let skipped: number | undefined; // the required section a statement stepped over (one error: checkpolicy stops there)
   let latest = -1;
   for (let i = 0; i < statements.length; i++) {
     const s = statements[i]!;
     const section = sectionOf(s);
     if (section === undefined) continue;
+    if (section > latest && skipped === undefined) {
+      const over = skippedSection(latest, section, first);
+      if (over !== undefined) {
+        skipped = over.section;
+        diagnostics.push(skipError(describeKind(s), section, over, s.span));
+      }
+    }
+    if (section === Sec.Dominance && first[section] !== undefined && !reported.has(section)) {
+      // policy_parse.y mls: one dominance statement, not a list
+      reported.add(section);
+      diagnostics.push(error("syntax", "a second dominance statement: checkpolicy takes one, ordering every sensitivity", s.span, [{ message: "the first is here", span: first[section]!.span }]));
+    }
     first[section] ??= s;
     if (section >= latest) {
       latest = section;
@@ -453,7 +583,25 @@ export function checkSections(statements: readonly Statement[], endOfFile: Span)
       ),
     );
   }
-  const missing = REQUIRED.filter((r) => first[r.section] === undefined).map((r) => `${SECTIONS[r.section]} (${r.example})`);
+  if (tail !== undefined && diagnostics.length === 0) {
+    // the statement the parse stopped in: an error at its keyword when no section it may belong to can come next
+    const later = tail.sections.filter((c) => c >= latest);
+    if (!later.some((c) => skippedSection(latest, c, first) === undefined)) {
+      const over = later.length > 0 ? skippedSection(latest, later[0]!, first) : undefined;
+      if (over !== undefined) diagnostics.push(skipError(tail.what, later[0]!, over, tail.span));
+      else {
+        const section = Math.max(...tail.sections);
+        diagnostics.push(
+          error("syntax", `${tail.what} belongs to the ${SECTIONS[section]}, which must come before the ${SECTIONS[latest]}`, tail.span, [
+            { message: `the ${SECTIONS[latest]} start here`, span: first[latest]!.span },
+          ]),
+        );
+      }
+    }
+  }
+  if (partial) return diagnostics;
+  const mls = first.some((f, i) => f !== undefined && inMls(i));
+  const missing = REQUIRED.filter((r) => first[r.section] === undefined && r.section !== skipped && (mls || !r.mls)).map((r) => `${SECTIONS[r.section]} (${r.example})`);
   if (missing.length > 0) {
     const list = missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(", ")} and ${missing[missing.length - 1]}`;
     diagnostics.push(error("syntax", `the policy has no ${list}: checkpolicy requires every one of these sections`, endOfFile));

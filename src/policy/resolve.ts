@@ -104,6 +104,25 @@ function references(st: ResolveState, mls: MlsResolver | undefined): void {
   finishRoleTypes(st);
 }
 
+const MLS_DECLARATIONS = new Set(["sensitivity", "dominance", "category", "level"]);
+
+/** The errors of checkpolicy's first pass over `ast` (the statements its parser read before it
+ *  stopped): declarations, and MLS declarations (refused at once in a policy that is not MLS), in
+ *  the order of the text. */
+export function declarationErrors(ast: PolicyAst, options: ResolveOptions = {}): Diagnostic[] {
+  const st = new ResolveState(ast);
+  const mls = options.mls ? new MlsResolver(st) : undefined;
+  declarations(st);
+  mls?.declarations(true);
+  const errors = st.diags.filter((d) => d.severity === "error");
+  if (!options.mls) {
+    // (the first alone: what follows the stop is not counted)
+    const first = ast.statements.find((s) => MLS_DECLARATIONS.has(s.kind));
+    if (first !== undefined) errors.push(...mlsDisabled({ file: ast.file, statements: [first] }));
+  }
+  return errors.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+}
+
 export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveResult {
   const st = new ResolveState(ast);
   const disabled = options.mls ? [] : mlsDisabled(ast);
@@ -111,6 +130,7 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   declarations(st);
   flattenRoleAttributes(st);
   mls?.declarations();
+  const firstPass = st.diags.length;
   attributes(st);
   references(st, mls);
   implicitBounds(st);
@@ -123,5 +143,9 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   );
   expandRoleAttributes(st);
   roleTransitionConflicts(st);
-  return { symbols: st.sym, rules: st.rules, diagnostics: [...disabled, ...st.diags] };
+  mls?.levelsUsed();
+  // checkpolicy's first pass reports in the order of the text, an MLS declaration without -M among
+  // the others; then its second pass
+  const pass1 = [...disabled, ...st.diags.slice(0, firstPass)].sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+  return { symbols: st.sym, rules: st.rules, diagnostics: [...pass1, ...st.diags.slice(firstPass)] };
 }

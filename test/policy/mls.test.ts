@@ -128,8 +128,15 @@ describe("MLS mode and its absence", () => {
 });
 
 describe("MLS errors, located as checkpolicy reports them", () => {
+  it("a sensitivity without a level comes after the errors of both passes (checkpolicy's check_level)", () => {
+    const diags = errors(edit("level s2:c0,c1,c2,c3;\n", ""));
+    expect(diags.at(-1)).toMatchObject({ code: "mls-level", message: "sensitivity s2 was not used in a level definition" });
+    expect(diags.at(-1)!.span?.line).toBe(lineOf(DEVICES, "sensitivity s2;"));
+  });
+
   const cases: [string, string, string, string, RegExp][] = [
-    ["no dominance", "dominance { s0 s1 s2 }\n", "", "mls-required", /need a dominance statement/],
+    // (policy_parse.y: sensitivities dominance opt_categories levels mlspolicy; checkpolicy: 'syntax error' at 'category')
+    ["no dominance", "dominance { s0 s1 s2 }\n", "", "syntax", /^a category declaration belongs to the categories, but the MLS dominance must come first/],
     ["dominance misses one", "dominance { s0 s1 s2 }", "dominance { s0 s1 }", "mls-required", /all sensitivities must be specified in dominance definition \(missing: s2\)/],
     ["dominance names one twice", "dominance { s0 s1 s2 }", "dominance { s0 s1 secret s2 }", "duplicate", /sensitivity secret occurs multiply in dominance definition/],
     ["duplicate category", "category c3;", "category c3;\ncategory c1;", "duplicate", /duplicate declaration of category c1/],
@@ -138,7 +145,8 @@ describe("MLS errors, located as checkpolicy reports them", () => {
     ["level of an unknown sensitivity", "level s0:c0.c1;", "level s9:c0.c1;", "undeclared", /unknown sensitivity s9 used in level definition/],
     ["unknown category in a level", "level s0:c0.c1;", "level s0:c0.c9;", "undeclared", /unknown category c9/],
     ["backwards category range", "level s0:c0.c1;", "level s0:c1.c0;", "mls-level", /category range c1.c0 is invalid/],
-    ["sensitivity without level", "level s2:c0,c1,c2,c3;\n", "", "mls-level", /sensitivity s2 was not used in a level definition/],
+    // (checkpolicy reports a context's level of s2 in its second pass; check_level runs after both)
+    ["sensitivity without level", "level s2:c0,c1,c2,c3;\n", "", "mls-level", /category c0 can not be associated with level s2/],
     ["category not allowed at the level", "sid xen system_u:system_r:xen_t:s0", "sid xen system_u:system_r:xen_t:s0:c3", "mls-level", /category c3 can not be associated with level s0/],
     ["unknown sensitivity in a context", "sid xen system_u:system_r:xen_t:s0", "sid xen system_u:system_r:xen_t:s0-s1", "undeclared", /sensitivity s0-s1 is not defined/],
     ["high below low", "range_transition dom0_t nic_t:resource s0 - s1:c0;", "range_transition dom0_t nic_t:resource s1 - s0;", "mls-level", /MLS range high level does not dominate low level/],
@@ -147,7 +155,7 @@ describe("MLS errors, located as checkpolicy reports them", () => {
     ["conflicting range_transition", "range_transition dom0_t nic_t:resource s0 - s1:c0;", "range_transition dom0_t nic_t:resource s0 - s1:c0;\nrange_transition dom0_t nic_t:resource s0;", "duplicate", /conflicting range_transition rules for dom0_t nic_t:resource: s0-s1:c0 and s0/],
     ["legacy range_transition without a process class", "range_transition dom0_t nic_t:resource s0 - s1:c0;", "range_transition dom0_t nic_t s0 - s1:c0;", "undeclared", /could not find process class for legacy range_transition statement/],
     ["level pair the grammar lacks", "( l1 incomp h2 or t1 == dom0_t )", "( l2 dom h1 )", "syntax", /l2 cannot be compared with h1/],
-    ["mlsconstrain among the constraints", "constrain resource { use }", "mlsconstrain resource { use }", "syntax", /an mlsconstrain statement belongs to the MLS declarations/],
+    ["mlsconstrain among the constraints", "constrain resource { use }", "mlsconstrain resource { use }", "syntax", /an mlsconstrain statement belongs to the MLS constraints/],
   ];
   for (const [what, from, to, code, message] of cases) {
     it(what, () => {

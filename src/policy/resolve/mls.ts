@@ -81,8 +81,10 @@ export class MlsResolver {
     st.sym.mls = this.mls;
   }
 
-  /** define_sens, define_dominance, define_category, define_level, in statement order. */
-  declarations(): void {
+  /** define_sens, define_dominance, define_category, define_level, in statement order; then,
+   *  unless `asRead` (what checkpolicy's first pass has found by the statement it stopped at), what
+   *  the whole policy lacks. */
+  declarations(asRead = false): void {
     const st = this.st;
     let dominance: Statement | undefined;
     let sawMls = false;
@@ -107,14 +109,20 @@ export class MlsResolver {
           break;
       }
     }
+    if (asRead) return;
     if (!sawMls) {
       const first = st.ast.statements.find((s) => s.kind === "user" || s.kind === "type" || s.kind === "attribute");
       st.err("mls-required", "an MLS policy (-M) needs its sensitivity, dominance and level declarations after the access vectors", first?.span);
       return;
     }
     if (!dominance) st.err("mls-required", "the MLS declarations need a dominance statement ordering every sensitivity (dominance { s0 s1 ... })", this.mls.sens[0]!.span);
+  }
+
+  /** checkpolicy's check_level, run once the whole policy is read (after the errors of both
+   *  passes): every sensitivity has a level. */
+  levelsUsed(): void {
     for (const sens of this.mls.sens) {
-      if (sens.cats === undefined) st.err("mls-level", `sensitivity ${sens.name} was not used in a level definition`, sens.span);
+      if (sens.cats === undefined) this.st.err("mls-level", `sensitivity ${sens.name} was not used in a level definition`, sens.span);
     }
   }
 
