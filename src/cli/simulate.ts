@@ -240,9 +240,7 @@ export function registerSimulate(program: Command, cli: CliContext): void {
   const cmd = program
     .command("simulate")
     .description("run an SVP scenario (JSON) against the PCI registry and an XSM module")
-    // optional to commander so that a scenario an option took as its value is named (scenarioArgument)
-    .usage("[options] <scenario>")
-    .argument("[scenario]", "scenario file (see src/sim/scenario.schema.json), or - for standard input (named <stdin>; its relative policy paths then resolve against the working directory)")
+    .argument("<scenario>", "scenario file (see src/sim/scenario.schema.json), or - for standard input (named <stdin>; its relative policy paths then resolve against the working directory)")
     .option("--strategy <strategy>", `PF-removal strategy, overriding the file's (${STRATEGIES.join(", ")})`)
     .option("--xen <release>", `run as this Xen release, overriding the file's "xen" (${XEN_RELEASES[0]} .. ${XEN_RELEASES[XEN_RELEASES.length - 2]}, master; the file's vfWithoutPf still wins)`)
     .option("--compare", "run every strategy and tabulate the outcomes")
@@ -254,23 +252,22 @@ export function registerSimulate(program: Command, cli: CliContext): void {
     .option("--svg <file>", "the same picture rendered to SVG in process (no Graphviz install needed)");
   // a scenario's "mls" says whether its policies are MLS; the tree options build the trees it names
   policyInputOptions(cmd, { mls: false })
-    .action((path: string | undefined, opts: SimulateOptions) => runSimulate(cli, scenarioArgument(path, opts), opts));
+    .action((path: string, opts: SimulateOptions) => runSimulate(cli, path, opts));
+  nameWhatTookTheScenario(cmd);
 }
 
-/** The scenario argument. `--compare-xen` and `--dot` take an optional value, so in
- *  `xsm simulate --compare-xen FILE.json` commander reads the file as the releases and finds no
- *  scenario: say which option took it rather than only that the scenario is missing. */
-function scenarioArgument(path: string | undefined, opts: SimulateOptions): string {
-  if (path !== undefined) return path;
-  const took: [string, string | boolean | undefined, string][] = [
-    ["--compare-xen", opts.compareXen, "releases"],
-    ["--dot", opts.dot, "file"],
-  ];
-  for (const [flag, value, what] of took) {
-    if (typeof value === "string" && /\.json$/i.test(value)) {
-      // worded as `xsm info -r POLICY` words the same slip
-      throw new UsageError(`missing required argument 'scenario'; ${flag} took '${value}' as its ${what} (put the scenario first: xsm simulate ${value} ${flag})`);
-    }
-  }
-  throw new UsageError("missing required argument 'scenario'");
+/** `--compare-xen` and `--dot` take an optional value, so in `xsm simulate --compare-xen FILE.json`
+ *  commander reads the file as the releases and then misses the scenario: say which option took
+ *  it, as `xsm info -r POLICY` does. Commander reports a missing argument through its
+ *  missingArgument method, after the options are parsed (so their values are known). */
+function nameWhatTookTheScenario(cmd: Command): void {
+  const reporter = cmd as unknown as { missingArgument(name: string): void };
+  const commanders = reporter.missingArgument.bind(cmd);
+  reporter.missingArgument = (name: string) => {
+    const opts = cmd.opts<SimulateOptions>();
+    const took = ([["--compare-xen", opts.compareXen, "releases"], ["--dot", opts.dot, "file"]] as const).find(([, value]) => typeof value === "string" && /\.json$/i.test(value));
+    if (took === undefined) return commanders(name);
+    const [flag, value, what] = took;
+    cmd.error(`error: missing required argument '${name}'; ${flag} took '${value as string}' as its ${what} (put the scenario first: xsm simulate ${value as string} ${flag})`, { exitCode: 2, code: "commander.missingArgument" });
+  };
 }
