@@ -1,6 +1,6 @@
 // policy.conf text -> the binary policy checkpolicy -t Xen writes, plus the compiled policy and
 // the warnings for what Xen's loader would refuse. One run of the compiler's stages serves both.
-import { PolicyError, error, hasErrors, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, aboutFile, error, hasErrors, inBinary, warning, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
@@ -38,12 +38,18 @@ function checkVersion(version: number): void {
   }
 }
 
-/** write.c writes ocon_num tables for the version: at 24 the devicetreecon entries are left out. */
-function droppedAt(kernel: KernelPolicy, version: number): Diagnostic[] {
+/** write.c writes ocon_num tables for the version: at 24 the devicetreecon entries are left out
+ *  (a source's warning is placed at its first devicetreecon, a binary's is about the whole file). */
+function droppedAt(kernel: KernelPolicy, version: number, span?: Span): Diagnostic[] {
   const out: Diagnostic[] = [];
   const n = kernel.ocontexts.devicetree.length;
-  if (version < 30 && n > 0) out.push(warning("version-dropped", `${n} devicetreecon ${n === 1 ? "entry is" : "entries are"} left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (Xen reads devicetreecon from version 30)`));
+  if (version < 30 && n > 0) out.push(warning("version-dropped", `${n} devicetreecon ${n === 1 ? "entry is" : "entries are"} left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (Xen reads devicetreecon from version 30)`, span));
   return out;
+}
+
+/** write.c ocontext_write_xen: below version 30 an iomemcon holds 32-bit addresses. */
+function wideIomemMessage(x: { low: bigint; high: bigint }, version: number): string {
+  return `iomemcon 0x${x.low.toString(16)}-0x${x.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30`;
 }
 
 /** A binary rewritten below version 26 (role_trans_write): role_transition rules on a class other
@@ -71,10 +77,9 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
     }
   }
   if (version < 30) {
-    // write.c ocontext_write_xen: a v24 iomemcon holds 32-bit addresses
-    const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
-    if (wide) refusals.push(error("policy-version", `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${version} policy (32-bit addresses); use version 30`));
-    refusals.push(...droppedAt(kernel, version));
+    const wide = ast.statements.find((s) => s.kind === "iomemcon" && s.high > 0xffffffffn);
+    if (wide?.kind === "iomemcon") refusals.push(error("policy-version", wideIomemMessage(wide, version), wide.span));
+    refusals.push(...droppedAt(kernel, version, ast.statements.find((s) => s.kind === "devicetreecon")?.span));
     // lower.ts left every role_transition out (role_trans_write before version 26)
     const rt = ast.statements.find((s) => s.kind === "role_transition");
     if (rt && (symbols.roleTransitions?.length ?? 0) > 0) refusals.push(warning("version-dropped", `the role_transition rules are left out of the version ${version} policy, as checkpolicy -c ${version} leaves them out (role_transition has a class from version 26; before, checkpolicy writes only the process class's, which it knows only when reading a binary)`, rt.span));
@@ -113,18 +118,22 @@ export function rewriteBinary(data: Uint8Array, file: string, options: Omit<Bina
   if (options.version !== undefined && options.version !== kernel.version) {
     checkVersion(options.version);
     const n = kernel.filenameTrans.length;
-    if (dropsFilenameTrans) warnings.push(warning("version-dropped", filenameTransDroppedMessage(`${n} filename type transition${n === 1 ? "" : "s"}`, n !== 1, options.version!)));
+    // what the version cannot hold, said of the file as a whole (it is about the rewrite, not one record)
+    const dropped: Diagnostic[] = [];
+    if (dropsFilenameTrans) dropped.push(warning("version-dropped", filenameTransDroppedMessage(`${n} filename type transition${n === 1 ? "" : "s"}`, n !== 1, options.version!)));
     // write.c ocontext_write_xen: no devicetreecon before 30, and 32-bit iomemcon addresses
-    warnings.push(...droppedAt(kernel, options.version), ...roleTransDropped(kernel, options.version, domainClass(kernel)));
+    dropped.push(...droppedAt(kernel, options.version), ...roleTransDropped(kernel, options.version, domainClass(kernel)));
+    warnings.push(...dropped.map((d) => aboutFile(d, file)));
     const wide = kernel.ocontexts.iomem.find((x) => x.high > 0xffffffffn);
-    if (options.version < 30 && wide) warnings.push(error("policy-version", `iomemcon 0x${wide.low.toString(16)}-0x${wide.high.toString(16)} does not fit a version ${options.version} policy (32-bit addresses); use version 30`));
+    // (an iomemcon that does not fit is one record: placed at it)
+    if (options.version < 30 && wide) warnings.push(inBinary(error("policy-version", wideIomemMessage(wide, options.version)), file, read.offsets.get(wide) ?? 0));
     kernel.version = options.version;
   }
   if (options.handleUnknown !== undefined) kernel.config = (kernel.config & ~6) | options.handleUnknown;
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   const bytes = writePolicy(kernel);
   try {
-    const { policy, listing } = kernelToPolicy(kernel, file, warnings);
+    const { policy, listing } = kernelToPolicy(kernel, file, warnings, read.offsets);
     return { policy, kernel, bytes, warnings, listing };
   } catch (err) {
     if (err instanceof BinaryFormatError) return { kernel, bytes, warnings, listing: "" };

@@ -82,7 +82,7 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
   const warnings = readDiagnostics(read, file, asXen);
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   try {
-    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings);
+    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings, read.offsets);
     return { policy, text: listing, kernel, symbols: sym, warnings };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);

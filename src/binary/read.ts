@@ -63,10 +63,17 @@ export interface LibsepolRefusal {
   named: string[];
 }
 
+/** Where each record of a read binary starts, by the record's object in the KernelPolicy (symbol
+ *  table entries, permissions, constraint nodes, role and filename and range transitions,
+ *  iomemcon): what a finding about a record checked after it was read (policydb_index_*, the
+ *  bounds check, kernelToPolicy, a rewrite) points at. */
+export type RecordOffsets = WeakMap<object, number>;
+
 export interface ReadResult {
   policy: KernelPolicy;
   refusals: XenRefusal[];
   libsepolRefusals: LibsepolRefusal[];
+  offsets: RecordOffsets;
 }
 
 /** Versions Xen reads for the XenFlask target (policydb_compat[]): 24 (5 ocontexts) and 30 (6). */
@@ -104,10 +111,22 @@ class PolicyReader {
   readonly r: ByteReader;
   readonly refusals: XenRefusal[] = [];
   readonly libsepolRefusals: LibsepolRefusal[] = [];
+  readonly offsets: RecordOffsets = new WeakMap();
   version = 0;
 
   constructor(data: Uint8Array) {
     this.r = new ByteReader(data);
+  }
+
+  /** `record`, read from `at`. */
+  placed<T extends object>(record: T, at: number): T {
+    this.offsets.set(record, at);
+    return record;
+  }
+
+  /** Where a record read earlier starts (every record a check names was placed when read). */
+  at(record: object): number {
+    return this.offsets.get(record) ?? this.r.offset;
   }
 
   /** Refuses with Xen's log line (and -EINVAL). */
@@ -198,7 +217,7 @@ class PolicyReader {
       const name = this.name(len, `${what} permission name`);
       if (names.has(name)) this.r.fail(`${what}: duplicate permission ${name}`, at);
       names.add(name);
-      perms.push({ name, value });
+      perms.push(this.placed({ name, value }, at));
     }
     return perms;
   }
@@ -255,7 +274,7 @@ class PolicyReader {
         expr.push(e);
       }
       if (depth !== 0) this.r.fail(`${what}: constraint expression does not reduce to one term`, at);
-      out.push({ permissions, expr });
+      out.push(this.placed({ permissions, expr }, at));
     }
     return out;
   }
@@ -275,7 +294,7 @@ class PolicyReader {
       // hashtab_insert: -EEXIST
       if (names.has(e.name)) r.fail(`${what} table: duplicate name ${e.name}`, recAt);
       names.add(e.name);
-      entries.push(e);
+      entries.push(this.placed(e, recAt));
     }
     return { nprim, entries };
   }
@@ -472,7 +491,7 @@ class PolicyReader {
       // `domain` (Xen's own reader keeps none: it applies role_trans to domains only)
       const tclass = version >= 26 ? r.u32("role transition") : processClass;
       if (!role || role > roles.nprim || !type || type > ntypes || !newRole || newRole > roles.nprim) r.fail("role transition names an unknown role or type", at);
-      roleTrans.push({ role, type, newRole, tclass });
+      roleTrans.push(this.placed({ role, type, newRole, tclass }, at));
     }
     const roleAllow: KernelPolicy["roleAllow"] = [];
     const nra = r.count("role allow rules", 8);
@@ -481,7 +500,7 @@ class PolicyReader {
       const role = r.u32("role allow");
       const newRole = r.u32("role allow");
       if (!role || role > roles.nprim || !newRole || newRole > roles.nprim) r.fail("role allow names an unknown role", at);
-      roleAllow.push({ role, newRole });
+      roleAllow.push(this.placed({ role, newRole }, at));
     }
     const filenameTrans: KernelPolicy["filenameTrans"] = [];
     if (version >= 25) {
@@ -489,9 +508,10 @@ class PolicyReader {
       const n = r.count("filename transitions", 20);
       if (n > 0) this.refusals.push({ code: "xen-filename-trans", what: `${n} filename type transition${n === 1 ? "" : "s"}`, xenLog: XEN_REFUSALS.filenameTrans, offset: at });
       for (let i = 0; i < n; i++) {
+        const recAt = r.offset;
         const len = r.u32("filename transition");
         const name = this.name(len, "filename transition name");
-        filenameTrans.push({ name, stype: r.u32("filename transition"), ttype: r.u32("filename transition"), tclass: r.u32("filename transition"), otype: r.u32("filename transition") });
+        filenameTrans.push(this.placed({ name, stype: r.u32("filename transition"), ttype: r.u32("filename transition"), tclass: r.u32("filename transition"), otype: r.u32("filename transition") }, recAt));
       }
     }
 
@@ -532,9 +552,10 @@ class PolicyReader {
     for (let i = count("pirqcon", 4); i > 0; i--) o.pirq.push({ pirq: r.u32("pirqcon"), context: ctx("pirqcon context") });
     for (let i = count("ioportcon", 8); i > 0; i--) o.ioport.push({ low: r.u32("ioportcon"), high: r.u32("ioportcon"), context: ctx("ioportcon context") });
     for (let i = count("iomemcon", version >= 30 ? 16 : 8); i > 0; i--) {
+      const at = r.offset;
       const low = version >= 30 ? r.u64("iomemcon") : BigInt(r.u32("iomemcon"));
       const high = version >= 30 ? r.u64("iomemcon") : BigInt(r.u32("iomemcon"));
-      o.iomem.push({ low, high, context: ctx("iomemcon context") });
+      o.iomem.push(this.placed({ low, high, context: ctx("iomemcon context") }, at));
     }
     for (let i = count("pcidevicecon", 4); i > 0; i--) o.pcidevice.push({ device: r.u32("pcidevicecon"), context: ctx("pcidevicecon context") });
     if (version >= 30) {
@@ -554,7 +575,7 @@ class PolicyReader {
         const ttype = r.u32("range transition");
         const tclass = version >= 21 ? r.u32("range transition") : 0;
         if (!stype || stype > ntypes || !ttype || ttype > ntypes || (version >= 21 && (!tclass || tclass > nclasses))) r.fail("range transition names an unknown type or class", at);
-        policy.rangeTrans.push({ stype, ttype, tclass, range: this.range("range transition") });
+        policy.rangeTrans.push(this.placed({ stype, ttype, tclass, range: this.range("range transition") }, at));
       }
     }
     if (version >= 20) {
@@ -571,22 +592,22 @@ class PolicyReader {
     const check = (what: string, entries: { name: string; value: number; bounds?: number }[], nprim: number) => {
       const used = new Set<number>();
       for (const e of entries) {
-        if (!e.value || e.value > nprim) this.r.fail(`${what} ${e.name} has value ${e.value} outside 1..${nprim}`);
-        if (e.bounds !== undefined && e.bounds > nprim) this.r.fail(`${what} ${e.name} is bounded by unknown value ${e.bounds}`);
-        if (used.has(e.value)) this.r.fail(`${what} ${e.name} reuses value ${e.value}`);
+        if (!e.value || e.value > nprim) this.r.fail(`${what} ${e.name} has value ${e.value} outside 1..${nprim}`, this.at(e));
+        if (e.bounds !== undefined && e.bounds > nprim) this.r.fail(`${what} ${e.name} is bounded by unknown value ${e.bounds}`, this.at(e));
+        if (used.has(e.value)) this.r.fail(`${what} ${e.name} reuses value ${e.value}`, this.at(e));
         used.add(e.value);
       }
     };
     check("common", p.commons.entries, p.commons.nprim);
     check("class", p.classes.entries, p.classes.nprim);
     for (const c of [...p.commons.entries, ...p.classes.entries]) {
-      for (const perm of c.perms) if (!perm.value || perm.value > c.nprim || perm.value > 32) this.r.fail(`${c.name}: permission ${perm.name} has value ${perm.value} outside 1..${Math.min(c.nprim, 32)}`);
+      for (const perm of c.perms) if (!perm.value || perm.value > c.nprim || perm.value > 32) this.r.fail(`${c.name}: permission ${perm.name} has value ${perm.value} outside 1..${Math.min(c.nprim, 32)}`, this.at(perm));
     }
     const commonNames = new Set(p.commons.entries.map((c) => c.name));
-    for (const c of p.classes.entries) if (c.common !== "" && !commonNames.has(c.common)) this.r.fail(`class ${c.name} inherits unknown common ${c.common}`);
+    for (const c of p.classes.entries) if (c.common !== "" && !commonNames.has(c.common)) this.r.fail(`class ${c.name} inherits unknown common ${c.common}`, this.at(c));
     check("role", p.roles.entries, p.roles.nprim);
     check("type", p.types.entries.filter((t) => (t.properties & TYPE_PRIMARY) !== 0), p.types.nprim);
-    for (const t of p.types.entries) if ((t.properties & TYPE_PRIMARY) === 0 && (!t.value || t.value > p.types.nprim)) this.r.fail(`alias ${t.name} has value ${t.value} outside 1..${p.types.nprim}`);
+    for (const t of p.types.entries) if ((t.properties & TYPE_PRIMARY) === 0 && (!t.value || t.value > p.types.nprim)) this.r.fail(`alias ${t.name} has value ${t.value} outside 1..${p.types.nprim}`, this.at(t));
     check("user", p.users.entries, p.users.nprim);
     check("boolean", p.bools.entries, p.bools.nprim);
     check("category", p.cats.entries.filter((c) => !c.isalias), p.cats.nprim);
@@ -600,7 +621,7 @@ class PolicyReader {
       for (const e of entries) {
         let cur = e;
         for (let depth = 1; cur.bounds; depth++) {
-          if (depth === 4) this.xen(`Flask: ${what} ${e.name}: too deep or looped boundary`);
+          if (depth === 4) this.xen(`Flask: ${what} ${e.name}: too deep or looped boundary`, this.at(e));
           const next = byValue.get(cur.bounds);
           if (!next) break;
           cur = next;
@@ -614,7 +635,7 @@ class PolicyReader {
     const byValue = new Map(primaries.map((t) => [t.value, t]));
     for (const t of primaries) {
       const upper = t.bounds ? byValue.get(t.bounds) : undefined;
-      if (upper && (upper.properties & 2) !== 0) this.xen(`Flask: type ${t.name}: bounded by attribute ${upper.name}`);
+      if (upper && (upper.properties & 2) !== 0) this.xen(`Flask: type ${t.name}: bounded by attribute ${upper.name}`, this.at(t));
     }
   }
 }
@@ -634,7 +655,7 @@ export function contextIsValid(p: KernelPolicy, c: Context): boolean {
 export function readPolicy(data: Uint8Array): ReadResult {
   const reader = new PolicyReader(data);
   try {
-    return { policy: reader.read(), refusals: reader.refusals, libsepolRefusals: reader.libsepolRefusals };
+    return { policy: reader.read(), refusals: reader.refusals, libsepolRefusals: reader.libsepolRefusals, offsets: reader.offsets };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw err;
     // an invariant of ours the file broke (e.g. a name decoder): still one clear error

@@ -17,6 +17,7 @@ import { CondOp, emptySymbols, type ClassSym, type CondNode, type CondPlace, typ
 import { rangeText } from "../policy/resolve/mls.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
+import type { RecordOffsets } from "./read.js";
 import {
   AVTAB_ALLOWED,
   AVTAB_AUDITALLOW,
@@ -63,6 +64,7 @@ class Builder {
   constructor(
     readonly k: KernelPolicy,
     readonly file: string,
+    private readonly offsets?: RecordOffsets,
   ) {
     this.sym = emptySymbols();
     const nt = k.types.nprim;
@@ -120,6 +122,12 @@ class Builder {
 
   typeName(v: number): string {
     return this.names[v] ?? `type${v}`;
+  }
+
+  /** A record this model cannot hold, refused at the record's offset in the file it was read
+   *  from (0 for a policy not read from a file: only a hostile file names what is not there). */
+  refuse(record: object, message: string): never {
+    throw new BinaryFormatError(message, this.offsets?.get(record) ?? 0);
   }
 }
 
@@ -255,6 +263,7 @@ export const MLS_ATTRS: Record<number, [MlsOperand, MlsOperand]> = { 32: ["l1", 
 
 /** read_cons_helper's postfix expression as the tree decide.ts evaluates. */
 function constraintTree(b: Builder, c: Constraint, what: string): ResolvedConstraintExpr {
+  // (an expression's terms are not records of their own: its node is placed)
   const stack: ResolvedConstraintExpr[] = [];
   for (const e of c.expr) {
     switch (e.type) {
@@ -274,7 +283,7 @@ function constraintTree(b: Builder, c: Constraint, what: string): ResolvedConstr
           stack.push({ op: "level", cmp: CMP[e.op] ?? "==", left: levels[0], right: levels[1] });
           break;
         }
-        if ((e.attr & (CEXPR_USER | CEXPR_ROLE | CEXPR_TYPE)) === 0) throw new BinaryFormatError(`${what}: constraint expression attribute ${e.attr} is not one libsepol writes`, 0);
+        if ((e.attr & (CEXPR_USER | CEXPR_ROLE | CEXPR_TYPE)) === 0) b.refuse(c, `${what}: constraint expression attribute ${e.attr} is not one libsepol writes`);
         const kind = OPERAND_KIND(e.attr);
         const left = `${kind}${e.attr & CEXPR_TARGET ? 2 : 1}` as PlainOperand;
         const right = `${kind}${e.attr & CEXPR_XTARGET ? 3 : 2}` as PlainOperand;
@@ -351,7 +360,7 @@ function mlsTables(b: Builder): void {
   for (const r of k.rangeTrans) {
     const [stype, ttype] = [b.typeOf[r.stype] ?? -1, b.typeOf[r.ttype] ?? -1];
     const cls = k.classes.entries.find((c) => c.value === r.tclass);
-    if (stype < 0 || ttype < 0 || !cls) throw new BinaryFormatError(`range_transition names an unknown type or class`, 0);
+    if (stype < 0 || ttype < 0 || !cls) b.refuse(r, `range_transition names an unknown type or class`);
     const one = (t: number) => ({ types: [t], attrs: [], negTypes: [], negAttrs: [], star: false, complement: false, self: false });
     const range = levelRange(r.range);
     const span = b.span(`range_transition ${b.typeName(r.stype)} ${b.typeName(r.ttype)}:${cls.name} ${rangeText(mls, range)};`);
@@ -369,7 +378,7 @@ function roleRules(b: Builder): void {
   const transitions = k.roleTrans.map((r) => {
     const type = b.typeOf[r.type] ?? -1;
     if (type < 0 || r.tclass < 1 || r.tclass > b.sym.classes.length || r.role < 1 || r.newRole < 1 || r.role > b.sym.roles.length || r.newRole > b.sym.roles.length) {
-      throw new BinaryFormatError(`role transition ${r.role} ${r.type}:${r.tclass} ${r.newRole} names an unknown role, type or class`, 0);
+      b.refuse(r, `role transition ${r.role} ${r.type}:${r.tclass} ${r.newRole} names an unknown role, type or class`);
     }
     const span = b.span(`role_transition ${role(r.role)} ${b.typeName(r.type)}:${cls(r.tclass)} ${role(r.newRole)};`);
     return { span, roles: [r.role - 1], types: Int32Array.of(type), classes: [r.tclass - 1], newRole: r.newRole - 1 };
@@ -387,7 +396,7 @@ function rangeRules(b: Builder, mls: MlsSymbols): void {
   for (const r of b.k.rangeTrans) {
     const [s, t] = [b.typeOf[r.stype] ?? -1, b.typeOf[r.ttype] ?? -1];
     const cls = b.k.classes.entries.find((c) => c.value === r.tclass);
-    if (s < 0 || t < 0 || !cls) throw new BinaryFormatError(`range transition ${r.stype} ${r.ttype}:${r.tclass} names an unknown type or class`, 0);
+    if (s < 0 || t < 0 || !cls) b.refuse(r, `range transition ${r.stype} ${r.ttype}:${r.tclass} names an unknown type or class`);
     const range = levelRange(r.range);
     const span = b.span(`range_transition ${b.typeName(r.stype)} ${b.typeName(r.ttype)}:${cls.name} ${rangeText(mls, range)};`);
     mls.rangeTransitions.push({ span, sources: one(s), targets: one(t), classes: [r.tclass - 1], range });
@@ -404,9 +413,11 @@ export interface BinaryPolicyResult {
 }
 
 /** A kernel policy (read from a binary) as a compiled policy; an MLS one (config bit 1) with its
- *  levels, categories and ranges, decided on as its source is. */
-export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnostic[] = []): BinaryPolicyResult {
-  const b = new Builder(k, file);
+ *  levels, categories and ranges, decided on as its source is. `offsets` (the reader's) place a
+ *  record it cannot hold. */
+export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnostic[] = [], offsets?: RecordOffsets): BinaryPolicyResult {
+  // (typed: a call of b.refuse, which never returns, narrows what follows it)
+  const b: Builder = new Builder(k, file, offsets);
   classes(b);
   rolesUsersBools(b);
   if ((k.config & CONFIG_MLS) !== 0) mlsTables(b);
@@ -463,7 +474,7 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
   for (const f of k.filenameTrans) {
     const [stype, ttype, otype] = [b.typeOf[f.stype] ?? -1, b.typeOf[f.ttype] ?? -1, b.typeOf[f.otype] ?? -1];
     const cls = k.classes.entries.find((c) => c.value === f.tclass);
-    if (stype < 0 || ttype < 0 || otype < 0 || !cls) throw new BinaryFormatError(`filename transition "${f.name}" names an unknown type or class`, 0);
+    if (stype < 0 || ttype < 0 || otype < 0 || !cls) b.refuse(f, `filename transition "${f.name}" names an unknown type or class`);
     const one = (t: number) => ({ types: [t], attrs: [], negTypes: [], negAttrs: [], star: false, complement: false, self: false });
     const span = b.span(`type_transition ${b.typeName(f.stype)} ${b.typeName(f.ttype)}:${cls.name} ${b.typeName(f.otype)} "${f.name}";`);
     b.sym.filenameTransitions.push({ span, sources: one(stype), targets: one(ttype), classes: [f.tclass - 1], defaultType: otype, filename: f.name });

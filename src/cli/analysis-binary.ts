@@ -18,8 +18,8 @@ const CMP: Record<number, string> = { 1: "==", 2: "!=", 3: "dom", 4: "domby", 5:
 /** Reads a binary policy into an AnalysisPolicy; throws PolicyError (one diagnostic) if it cannot. */
 export function analyzeBinary(data: Uint8Array, file: string): AnalysisPolicy {
   try {
-    const { policy: kernel } = readPolicy(data);
-    const { policy, listing, sym, ex } = kernelToPolicy(kernel, file);
+    const { policy: kernel, offsets } = readPolicy(data);
+    const { policy, listing, sym, ex } = kernelToPolicy(kernel, file, [], offsets);
     const commons = new Map(kernel.commons.entries.map((c) => [c.name, [...c.perms].sort((a, b) => a.value - b.value).map((p) => p.name)]));
     const roleAllows = kernel.roleAllow.map((r): [number, number] => [r.role - 1, r.newRole - 1]);
     // kernelToPolicy lists constraints class by class (by value), each class's in its list order

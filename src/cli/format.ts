@@ -40,8 +40,10 @@ function fileOf(span: Span, opts: FormatOptions): string {
   return opts.base ? posix.join(opts.base.split("\\").join("/"), span.file) : span.file;
 }
 
-function locationJson(span: Span | undefined, opts: FormatOptions): LocationJson {
-  if (!span) return { file: null, line: null, column: null, endLine: null, endColumn: null };
+/** A text span's place; a whole file's (`file`, the file a diagnostic is about as a whole) is its
+ *  name, no line. */
+function locationJson(span: Span | undefined, opts: FormatOptions, file?: string): LocationJson {
+  if (!span) return { file: file ?? null, line: null, column: null, endLine: null, endColumn: null };
   return { file: fileOf(span, opts), line: span.line, column: span.col, endLine: span.endLine, endColumn: span.endCol };
 }
 
@@ -55,7 +57,7 @@ export function diagnosticJson(d: Diagnostic, opts: FormatOptions = {}): Diagnos
     code: d.code,
     severity: d.severity,
     message: d.message,
-    ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, opts)),
+    ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, opts, d.file)),
     notes: (d.notes ?? []).map((n) => ({ message: n.message, ...locationJson(n.span, opts) })),
   };
 }
@@ -102,6 +104,8 @@ export function sarifLog(diags: readonly Diagnostic[], version: string, opts: Fo
     };
     if (d.span) result.locations = [{ physicalLocation: sarifLocation(d.span, opts) }];
     else if (d.byteSpan) result.locations = [{ physicalLocation: sarifByteLocation(d.byteSpan) }];
+    // a whole file: the artifact, no region
+    else if (d.file !== undefined) result.locations = [{ physicalLocation: { artifactLocation: { uri: encodeURI(d.file) } } }];
     const related = (d.notes ?? []).map((n, id): Sarif.Location => {
       const loc: Sarif.Location = { id, message: { text: n.message } };
       if (n.span) loc.physicalLocation = sarifLocation(n.span, opts);

@@ -31,8 +31,8 @@ export function byteLocation(at: ByteSpan): string {
 
 /**
  * One finding, located in source text (`span`: policy.conf, .te/.if files), in a binary file
- * (`byteSpan`: a binary policy) or in a JSON document (`path`: a JSON pointer into a scenario
- * file, "" for the whole document).
+ * (`byteSpan`: a binary policy), in a JSON document (`path`: a JSON pointer into a scenario
+ * file, "" for the whole document), or about a file as a whole (`file`: nothing in it to point at).
  */
 export interface Diagnostic {
   /** Stable machine-readable code from the catalog (docs/diagnostics.md), e.g. "syntax", "neverallow". */
@@ -42,6 +42,9 @@ export interface Diagnostic {
   span?: Span;
   /** Where in a binary file, for diagnostics about a binary policy (never with `span`). */
   byteSpan?: ByteSpan;
+  /** The file a whole-file finding is about (what a rewrite to another version leaves out, bytes
+   *  that are not text): named, with no place in it (never with `span` or `byteSpan`). */
+  file?: string;
   /** JSON pointer of the offending value, for diagnostics about a JSON document. */
   path?: string;
   /** With `path`: the place in the JSON text (1-based), when known (a syntax error). */
@@ -65,7 +68,7 @@ export class PolicyError extends Error {
   readonly diagnostics: Diagnostic[];
   constructor(diagnostics: Diagnostic[]) {
     const first = diagnostics.find((d) => d.severity === "error") ?? diagnostics[0];
-    const where = first?.span ? `${first.span.file}:${first.span.line}:${first.span.col}: ` : first?.byteSpan ? `${byteLocation(first.byteSpan)}: ` : "";
+    const where = first?.span ? `${first.span.file}:${first.span.line}:${first.span.col}: ` : first?.byteSpan ? `${byteLocation(first.byteSpan)}: ` : first?.file !== undefined ? `${first.file}: ` : "";
     const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
     super(first ? `${where}${first.message}${more}` : "policy error");
     this.name = "PolicyError";
@@ -98,6 +101,11 @@ export function warning(code: DiagnosticCode, message: string, span?: Span): Dia
 /** `d` placed at a byte offset of a binary file (a binary policy's reader knows only offsets). */
 export function inBinary(d: Diagnostic, file: string, offset: number): Diagnostic {
   return { ...d, byteSpan: { file, offset } };
+}
+
+/** `d` about `file` as a whole: a finding with no place in the file to point at. */
+export function aboutFile(d: Diagnostic, file: string): Diagnostic {
+  return { ...d, file };
 }
 
 /** A diagnostic about a JSON document (a scenario file) at a JSON pointer. */

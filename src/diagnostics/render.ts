@@ -24,10 +24,10 @@ function location(span: Span | undefined, fallbackFile: string): string {
   return span ? `${span.file}:${span.line}:${span.col}` : fallbackFile;
 }
 
-/** A diagnostic's own place: its text span, or its offset in a binary file; else the file the
- *  caller names. */
+/** A diagnostic's own place: its text span, its offset in a binary file, or the file it is about
+ *  as a whole; else the file the caller names. */
 function placeOf(d: Diagnostic, fallbackFile: string): string {
-  return d.byteSpan ? byteLocation(d.byteSpan) : location(d.span, fallbackFile);
+  return d.byteSpan ? byteLocation(d.byteSpan) : location(d.span, d.file ?? fallbackFile);
 }
 
 /** What a terminal would act on rather than show: C0 controls but tab and newline, DEL, C1, the
@@ -133,8 +133,10 @@ export function renderDiagnostics(diags: readonly Diagnostic[], text: SpanText, 
 }
 
 /** One line, no severity and no excerpt: a diagnostic quoted inside another message (a log line,
- *  a scenario error about the policy it names). */
-export function renderInline(d: Diagnostic): string {
-  const at = d.span || d.byteSpan ? `${placeOf(d, "")}: ` : "";
-  return `${at}${d.message}`;
+ *  a scenario error about the policy it names). Its own place leads; `fallbackFile`, the file the
+ *  quoting caller knows it came from, only when it names none (so no file is named twice). */
+export function renderInline(d: Diagnostic, fallbackFile?: string): string {
+  const placed = d.span !== undefined || d.byteSpan !== undefined || d.file !== undefined;
+  if (!placed && fallbackFile === undefined) return d.message;
+  return `${placeOf(d, fallbackFile ?? "")}: ${d.message}`;
 }

@@ -126,8 +126,9 @@ export interface Prepared {
   platforms: PlatformInfo[];
   /** What a binary could not tell of its platforms (their nesting), noted in every run. */
   platformNote?: string;
-  /** load_policy steps by index: the compiled policy, or why it does not compile. */
-  loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[] }>;
+  /** load_policy steps by index: the compiled policy, or why it does not compile (`unread`: the
+   *  reader could not read or build the file, and its diagnostics say so, naming it). */
+  loads: Map<number, { policy?: CompiledPolicy; diagnostics: Diagnostic[]; unread?: true }>;
   /** The policies built from a tree (by image): where their rules came from, which the trace's
    *  reasons name. A policy.conf's rules are named by their own (#line-mapped) spans. */
   locators: Map<PolicyImage, LocateRule>;
@@ -501,10 +502,13 @@ function perform(
       const load = prepared.loads.get(index)!;
       const res = load.policy ? xsm.loadCompiledPolicy(load.policy) : { rc: "-EINVAL" as const, diagnostics: load.diagnostics };
       // a SID left with an attribute as its type is no line of Xen's (it prints nothing): the trace
-      // says it as the step's why
+      // says it as the step's why. A diagnostic names its own file and place; the step's policy
+      // is named for one that has none (Xen's refusal of a context), unless the reader's words
+      // name it already
+      const policy = load.unread ? undefined : step.policy;
       for (const d of res.diagnostics) {
-        if (d.code === "xsm-attribute-context") say(result, `${step.policy}: ${d.message}`);
-        else log(`flask: ${step.policy}: ${renderInline(d)}`);
+        if (d.code === "xsm-attribute-context") say(result, renderInline(d, policy));
+        else log(`flask: ${renderInline(d, policy)}`);
       }
       if (res.rc === 0) log(`flask: policy ${step.policy} loaded`);
       return res.rc;

@@ -1,11 +1,13 @@
 // A diagnostic about a binary policy is placed by file and byte offset (its byteSpan), and every
-// output form says so: the text renderer, an inline quote, --format json, SARIF, PolicyError.
+// output form says so: the text renderer, an inline quote, --format json, SARIF, PolicyError. One
+// about a file as a whole (its `file`) names the file in each of them, with no place in it.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { PolicyError, byteLocation, error, inBinary, warning, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { PolicyError, aboutFile, byteLocation, error, inBinary, warning, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { renderDiagnostic, renderDiagnostics, renderInline } from "../../src/diagnostics/render.js";
 import { diagnosticJson, jsonDocument, sarifLog } from "../../src/cli/format.js";
-import { loadBinary } from "../../src/binary/load.js";
+import { loadBinary, loadPolicyBytes } from "../../src/binary/load.js";
+import { rewriteBinary } from "../../src/binary/compile.js";
 
 const truncated: Diagnostic = inBinary(error("binary-format", "truncated validatetrans count: needs 4 bytes, 2 left"), "xenpolicy-4.20", 298);
 const refused: Diagnostic = inBinary(warning("constraint-extra-perms", "class resource's constraint 1 of 2 has permissions 0x6"), "p.bin", 130);
@@ -75,5 +77,39 @@ describe("the binary reader places what it finds", () => {
   it("a libsepol refusal: a warning at its node's offset", () => {
     const { warnings } = loadBinary(new Uint8Array(readFileSync(fixture)), "zero.bin");
     expect(warnings.map((w) => [w.code, w.byteSpan])).toEqual([["constraint-class-twice", { file: "zero.bin", offset: 130 }]]);
+  });
+});
+
+describe("a whole-file diagnostic", () => {
+  const dropped: Diagnostic = aboutFile(warning("version-dropped", "1 filename type transition is left out of the version 24 policy"), "t11.bin");
+
+  it("names its file where a place would be, in every form", () => {
+    expect(renderDiagnostic(dropped, undefined, "other")).toBe("t11.bin: warning: 1 filename type transition is left out of the version 24 policy\n");
+    expect(renderInline(dropped)).toBe("t11.bin: 1 filename type transition is left out of the version 24 policy");
+    expect(new PolicyError([dropped]).message).toBe("t11.bin: 1 filename type transition is left out of the version 24 policy");
+    expect(diagnosticJson(dropped)).toMatchObject({ file: "t11.bin", line: null, column: null });
+    expect(diagnosticJson(dropped)).not.toHaveProperty("byteOffset");
+    expect(sarifLog([dropped], "0.0.0").runs[0]!.results![0]!.locations).toEqual([{ physicalLocation: { artifactLocation: { uri: "t11.bin" } } }]);
+  });
+
+  it("an inline quote names the caller's file only for a diagnostic that names none", () => {
+    expect(renderInline(error("input", "no policy"), "p.conf")).toBe("p.conf: no policy");
+    expect(renderInline(dropped, "p.conf")).toBe("t11.bin: 1 filename type transition is left out of the version 24 policy");
+    expect(renderInline(truncated, "p.conf")).toBe("xenpolicy-4.20: offset 298 (0x12a): truncated validatetrans count: needs 4 bytes, 2 left");
+  });
+
+  it("is what a rewrite leaves out, and bytes that are neither text nor a binary policy", () => {
+    const { warnings } = rewriteBinary(new Uint8Array(readFileSync("test/fixtures/binary/edge/t11.bin")), "t11.bin", { version: 24 });
+    expect(warnings.map((w) => [w.code, w.file, w.byteSpan])).toEqual([
+      ["version-dropped", "t11.bin", undefined],
+      ["version-dropped", "t11.bin", undefined],
+    ]);
+    let err: unknown;
+    try {
+      loadPolicyBytes(Uint8Array.of(0xff, 0xfe, 0x41), "latin.conf");
+    } catch (e) {
+      err = e;
+    }
+    expect((err as PolicyError).message).toBe("latin.conf: not valid UTF-8 text and not a binary policy");
   });
 });

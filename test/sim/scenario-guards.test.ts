@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../src/sim/load.js";
-import { prepare } from "../../src/sim/run.js";
+import { prepare, runPrepared } from "../../src/sim/run.js";
 import { renderInline } from "../../src/diagnostics/render.js";
 import { MAX_REPORTED_ERRORS, MAX_SCENARIO_DEPTH } from "../../src/sim/validate.js";
 import { cpuTimed } from "../cpu.js";
@@ -83,6 +83,10 @@ describe("scenario inputs that crashed or stalled xsm", () => {
     expect(load.policy).toBeUndefined();
     // (the reader's refusal names the policy; a binary's diagnostic, its file and offset)
     expect(renderInline(load.diagnostics[0]!)).toMatch(new RegExp(`cannot read policy ${policy}|^${policy}: offset \\d+ \\(0x[0-9a-f]+\\): \\S`));
+    // the step's log line names the file once: the diagnostic's own words or place say it
+    const log = runPrepared(prepared.value).steps[0]!.log.join("\n");
+    expect(log).toMatch(new RegExp(`^flask: (cannot read policy ${policy}|${policy}: offset \\d+ \\(0x[0-9a-f]+\\)): \\S`));
+    expect(log).not.toContain(`${policy}: ${policy}`);
   });
 
   it("a scenario file that is a FIFO, a directory, a device or empty is refused without reading it", () => {
