@@ -148,7 +148,7 @@ export function toBinary(input: string | Uint8Array, options: BinaryCompileOptio
     const { policy, bytes, warnings } = rewriteBinary(input, options.file ?? "<binary>", options);
     return { policy, bytes, warnings };
   }
-  const text = typeof input === "string" ? input : decodeSource(input, options.file ?? "<input>");
+  const text = typeof input === "string" ? input : decodeSource(input);
   const { policy, bytes, warnings } = compileBinary(text, options);
   return { policy, bytes, warnings };
 }

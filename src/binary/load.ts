@@ -1,7 +1,7 @@
 // One entry for "a policy, as a file holds it": policy.conf text or a binary policy (recognised by
 // its magic), into the same compiled policy, with what Xen's loader would refuse as diagnostics.
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
-import { PolicyError, aboutFile, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile, compilePolicy } from "../policy/index.js";
 import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
@@ -9,6 +9,7 @@ import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
+import { decodePolicyText } from "../io/decode.js";
 import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, permLimitMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
 
 export interface LoadOptions {
@@ -100,21 +101,17 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
   return { policy, text, symbols, warnings };
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** A policy.conf's bytes as text; throws PolicyError when they are not UTF-8. */
-export function decodeSource(data: Uint8Array, file: string): string {
-  try {
-    return utf8.decode(data);
-  } catch {
-    throw new PolicyError([aboutFile(error("encoding", "not valid UTF-8 text and not a binary policy"), file)]);
-  }
+/** A policy.conf's bytes as text, as checkpolicy reads them and `xsm compile` decodes them: a
+ *  byte-order mark kept (refused by the parser, as checkpolicy refuses it), a byte that is not
+ *  UTF-8 escaped (accepted in a comment, refused outside one). */
+export function decodeSource(data: Uint8Array): string {
+  return decodePolicyText(data);
 }
 
 /** A policy file's bytes, source or binary. */
 export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
   if (isBinaryPolicy(data)) return loadBinary(data, file, options);
-  return loadSource(decodeSource(data, file), file, options);
+  return loadSource(decodeSource(data), file, options);
 }
 
 /** The library's compilePolicy: policy.conf text, or a file's bytes (a binary policy by its magic,
@@ -123,7 +120,7 @@ export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOpt
 export function compileAny(input: string | Uint8Array, options: CompileOptions = {}): CompiledPolicy {
   const file = options.file ?? "<input>";
   if (typeof input !== "string" && isBinaryPolicy(input)) return loadBinary(input, file).policy;
-  return compilePolicy(typeof input === "string" ? input : decodeSource(input, file), options);
+  return compilePolicy(typeof input === "string" ? input : decodeSource(input), options);
 }
 
 /** Xen's loader (security_load_policy) as a PolicyCompiler: source or binary, and what

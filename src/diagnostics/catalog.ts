@@ -218,7 +218,6 @@ export const CATALOG = {
 
   // ---- binary policy input (xsm check/simulate on a .bin) ----
   "binary-format": entry("error", "binary policy", "A binary policy the reader cannot read (bad magic, version, or a truncated or inconsistent table); the offset says where.", sentence),
-  encoding: entry("error", "binary policy", "A policy file that is neither UTF-8 text nor a binary policy.", sentence),
 
   // ---- xsm lint (severities can be changed by a config file) ----
   "unused-type": entry("warning", "lint", "A type no TE rule (after attribute expansion), constraint or context covers: it can label nothing that is allowed anything.", sentence),
