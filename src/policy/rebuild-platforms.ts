@@ -12,16 +12,23 @@ import { platformAttributes } from "./svp.js";
 import type { Symbols } from "./symbols.js";
 import { formatSbdf } from "../xen/sbdf.js";
 
-/** A platform as the block declared it, as far as the compiled policy tells (src/sim/topology.ts's
- *  PlatformInfo, plus where its P_hwdoms attribute is declared). */
-export interface RebuiltPlatform {
+/** A platform as the policy declares it (`platform NAME supervisor|guest of PARENT { ... }`), by
+ *  names: what the simulator draws and scaffolds, read from the blocks (src/sim/topology.ts) or
+ *  rebuilt here from a binary's attributes. */
+export interface PlatformInfo {
   name: string;
   level: "supervisor" | "guest";
   parent: string | null;
   hwdomTypes: string[];
   guestTypes: string[];
-  /** Device label types (P_devices' members), each with the SBDFs pcidevicecon labels with it. */
+  /** Device label types, with the SBDFs the block labels with each. */
   deviceTypes: { type: string; sbdfs: string[] }[];
+}
+
+/** A platform as the block declared it, as far as the compiled policy tells (device label types
+ *  are P_devices' members, their SBDFs what pcidevicecon labels with each), and where its P_hwdoms
+ *  attribute is declared. */
+export interface RebuiltPlatform extends PlatformInfo {
   span: Span;
 }
 

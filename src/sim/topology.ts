@@ -15,17 +15,9 @@
 //   A domain's or device's `platform` is the name of the platform it belongs to, or null (outside
 //   every platform: Xen's own domains, unlabeled devices).
 import type { PlatformDecl, Statement } from "../policy/ast.js";
+import type { PlatformInfo } from "../policy/rebuild-platforms.js";
 
-/** A platform as the policy declares it (`platform NAME supervisor|guest of PARENT { ... }`). */
-export interface PlatformInfo {
-  name: string;
-  level: "supervisor" | "guest";
-  parent: string | null;
-  hwdomTypes: string[];
-  guestTypes: string[];
-  /** Device label types, with the SBDFs the block labels with each. */
-  deviceTypes: { type: string; sbdfs: string[] }[];
-}
+export type { PlatformInfo };
 
 export interface TopoPlatform extends PlatformInfo {
   /** Nesting depth: 0 for a platform under none. */
