@@ -4,7 +4,8 @@ import { PolicyError, aboutFile, error, hasErrors, inBinary, warning, type Diagn
 import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
-import { binaryError, decodeSource, readDiagnostics } from "./load.js";
+import { binaryError, readDiagnostics } from "./load.js";
+import { decodePolicyText } from "../io/decode.js";
 import { lowerPolicy } from "./lower.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy } from "./read.js";
@@ -148,7 +149,7 @@ export function toBinary(input: string | Uint8Array, options: BinaryCompileOptio
     const { policy, bytes, warnings } = rewriteBinary(input, options.file ?? "<binary>", options);
     return { policy, bytes, warnings };
   }
-  const text = typeof input === "string" ? input : decodeSource(input);
+  const text = typeof input === "string" ? input : decodePolicyText(input);
   const { policy, bytes, warnings } = compileBinary(text, options);
   return { policy, bytes, warnings };
 }

@@ -101,17 +101,10 @@ export function loadSource(text: string, file: string, options: LoadOptions = {}
   return { policy, text, symbols, warnings };
 }
 
-/** A policy.conf's bytes as text, as checkpolicy reads them and `xsm compile` decodes them: a
- *  byte-order mark kept (refused by the parser, as checkpolicy refuses it), a byte that is not
- *  UTF-8 escaped (accepted in a comment, refused outside one). */
-export function decodeSource(data: Uint8Array): string {
-  return decodePolicyText(data);
-}
-
 /** A policy file's bytes, source or binary. */
 export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOptions = {}): PolicyInput {
   if (isBinaryPolicy(data)) return loadBinary(data, file, options);
-  return loadSource(decodeSource(data), file, options);
+  return loadSource(decodePolicyText(data), file, options);
 }
 
 /** The library's compilePolicy: policy.conf text, or a file's bytes (a binary policy by its magic,
@@ -120,7 +113,7 @@ export function loadPolicyBytes(data: Uint8Array, file: string, options: LoadOpt
 export function compileAny(input: string | Uint8Array, options: CompileOptions = {}): CompiledPolicy {
   const file = options.file ?? "<input>";
   if (typeof input !== "string" && isBinaryPolicy(input)) return loadBinary(input, file).policy;
-  return compilePolicy(typeof input === "string" ? input : decodeSource(input), options);
+  return compilePolicy(typeof input === "string" ? input : decodePolicyText(input), options);
 }
 
 /** Xen's loader (security_load_policy) as a PolicyCompiler: source or binary, and what
