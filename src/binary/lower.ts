@@ -178,27 +178,33 @@ class AvBuild {
   }
 }
 
-/** expand_avrule_helper / expand_terule_helper over a lowered rule: per source, (s, s) for
- *  `self`, then each target, then each class. `created` collects new nodes in order. */
-function expandInto(tab: AvBuild, r: LoweredRule, created?: number[]): void {
-  const { sources, targets, classes, specified } = r;
-  const or = specified === AVTAB_ALLOWED || specified === AVTAB_AUDITALLOW;
-  const and = specified === AVTAB_AUDITDENY;
+/** expand_avrule_helper / expand_terule_helper's keys for a lowered rule: per source, (s, s) for
+ *  `self`, then each target, then each class; types as bits (value - 1). */
+function eachKey(r: LoweredRule, visit: (s: number, t: number, c: LoweredRule["classes"][number]) => void): void {
+  const { sources, targets, classes } = r;
   for (let i = 0; i < sources.length; i++) {
     const s = sources[i]!;
     for (let j = r.self ? -1 : 0; j < targets.length; j++) {
       const t = j < 0 ? s : targets[j]!;
-      for (let k = 0; k < classes.length; k++) {
-        const c = classes[k]!;
-        const e = tab.node(s + 1, t + 1, c.tclass, specified);
-        const d = tab.data;
-        if (or) d[e] = (d[e]! | c.data) >>> 0;
-        else if (and) d[e] = (d[e]! & c.data) >>> 0;
-        else d[e] = c.data;
-        if (created && tab.created) created.push(e);
-      }
+      for (let k = 0; k < classes.length; k++) visit(s, t, classes[k]!);
     }
   }
+}
+
+/** A lowered rule's keys into the table: a node per key, its data ORed (ANDed for dontaudit) or
+ *  set. `created` collects new nodes in order. */
+function expandInto(tab: AvBuild, r: LoweredRule, created?: number[]): void {
+  const { specified } = r;
+  const or = specified === AVTAB_ALLOWED || specified === AVTAB_AUDITALLOW;
+  const and = specified === AVTAB_AUDITDENY;
+  eachKey(r, (s, t, c) => {
+    const e = tab.node(s + 1, t + 1, c.tclass, specified);
+    const d = tab.data;
+    if (or) d[e] = (d[e]! | c.data) >>> 0;
+    else if (and) d[e] = (d[e]! & c.data) >>> 0;
+    else d[e] = c.data;
+    if (created && tab.created) created.push(e);
+  });
 }
 
 function bitsOf(values: Iterable<number>): Bits {
@@ -745,14 +751,9 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
   // te_avtab: every unconditional rule in source order, then the conditional lists
   const base = new AvBuild();
   const conds = lowerConds(lw, ast);
-  for (const s of ast.statements) {
-    const r = lw.rule(s);
+  for (const { s, inIf } of ruleStatements(lw, ast)) {
+    const r = inIf ? undefined : lw.rule(s);
     if (r) expandInto(base, r);
-    if (s.kind !== "if") continue;
-    for (const t of lw.tunableBranch(s) ?? []) {
-      const tr = lw.rule(t);
-      if (tr) expandInto(base, tr);
-    }
   }
   const condNodes = conds.map((c) => ({
     curState: c.curState,
@@ -843,13 +844,55 @@ export function lowerPolicy(ast: PolicyAst, sym: Symbols, options: LowerOptions 
  *  A cheap look at the rules: the first that expands to a (source, target, class) answers. */
 export function hasUnconditionalEntry(ast: PolicyAst, sym: Symbols): boolean {
   const lw = new Lowering(ast, sym);
-  const grants = (s: Statement) => {
-    const r = lw.rule(s);
-    return r !== undefined && r.classes.length > 0 && r.sources.length > 0 && (r.self || r.targets.length > 0);
-  };
-  for (const s of ast.statements) {
-    if (grants(s)) return true;
-    if (s.kind === "if" && (lw.tunableBranch(s) ?? []).some(grants)) return true;
+  for (const { s, inIf } of ruleStatements(lw, ast)) {
+    const r = inIf ? undefined : lw.rule(s);
+    if (r !== undefined && r.classes.length > 0 && r.sources.length > 0 && (r.self || r.targets.length > 0)) return true;
   }
   return false;
+}
+
+/** The statements in source order, a rule in an `if` with the `if` and its branch: an `if` over
+ *  tunables gives the branch checkpolicy keeps (discard_tunables), unconditionally. */
+function* ruleStatements(lw: Lowering, ast: PolicyAst): Generator<{ s: Statement; inIf?: Statement & { kind: "if" }; branch: boolean }> {
+  for (const s of ast.statements) {
+    const kept = s.kind === "if" ? lw.tunableBranch(s) : [s];
+    if (kept) for (const t of kept) yield { s: t, branch: true };
+    else if (s.kind === "if") {
+      for (const t of s.then) yield { s: t, inIf: s, branch: true };
+      for (const t of s.else) yield { s: t, inIf: s, branch: false };
+    }
+  }
+}
+
+/** A rule statement's avtab keys as lowerPolicy makes them, for what reads a source's rules as its
+ *  binary holds them (the studio's hover and outline). */
+export interface StatementKeys {
+  statement: Statement;
+  /** The boolean conditional it is in: its expression (condProgram over sym.bools) and branch;
+   *  none for the unconditional table. */
+  cond?: { program: number[]; branch: boolean };
+  /** AVTAB_ALLOWED ... AVTAB_CHANGE (auditdeny and dontaudit are both AVTAB_AUDITDENY). */
+  specified: number;
+  /** In the order expand visits them: type values, class value, and the rule's data for the class
+   *  (its permission bits, their complement for dontaudit as the parser stores it, a type rule's
+   *  new type's value). */
+  keys: { source: number; target: number; tclass: number; data: number }[];
+}
+
+/** Every rule statement's keys, and the names of the type values they use (value - 1 -> name). */
+export function ruleKeys(ast: PolicyAst, sym: Symbols): { statements: StatementKeys[]; typeNames: string[] } {
+  const lw = new Lowering(ast, sym);
+  const typeNames: string[] = new Array<string>(lw.ntypes);
+  for (const t of sym.types) typeNames[lw.typeBit[t.id]!] = t.name;
+  for (const a of sym.attrs) typeNames[lw.attrBit[a.id]!] = a.name;
+  const statements: StatementKeys[] = [];
+  for (const { s, inIf, branch } of ruleStatements(lw, ast)) {
+    const r = lw.rule(s);
+    const compiled = inIf ? condProgram(inIf.expr, (e) => sym.boolIds.get(e.name.name)) : undefined;
+    if (!r || (inIf && !compiled)) continue;
+    const keys: StatementKeys["keys"] = [];
+    eachKey(r, (source, target, c) => keys.push({ source: source + 1, target: target + 1, tclass: c.tclass, data: c.data }));
+    statements.push({ statement: s, ...(compiled ? { cond: { program: compiled.program, branch } } : {}), specified: r.specified, keys });
+  }
+  return { statements, typeNames };
 }

@@ -440,10 +440,11 @@ class Studio {
       }
     } else this.sinceAnswer.delete(file);
     const state: PolicyState = { file, diagnostics, ...(run.ok && ok ? { policy: run.value.policy } : {}) };
-    // the index comes from the parse alone, so hover and the outline keep working while a later
-    // stage reports errors; the explorer and the grid answer only for a policy that compiles
+    // the index comes from the parse (its rules' grants once it resolves), so hover and the outline
+    // keep working while a later stage reports errors; the explorer and the grid answer only for a
+    // policy that compiles
     const parsed = parsePolicy(text, name);
-    const parsedIndex = hasErrors(parsed.diagnostics) ? undefined : indexPolicy(parsed.ast);
+    const parsedIndex = hasErrors(parsed.diagnostics) ? undefined : indexPolicy(parsed.ast, run.ok ? run.value : undefined);
     const index = parsedIndex && tree ? indexInTree(parsedIndex, (span) => tree.locate(span)) : parsedIndex;
     if (index) this.lastIndex = index;
     if (ok && index) state.index = index;

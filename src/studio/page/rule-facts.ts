@@ -1,13 +1,16 @@
 // What a rule grants, in the shape Xen's avtab holds it: one grant per (source, target, class),
-// which a binary's listing shows as one line each. A source's rules are read from the parse the way
-// libsepol's expand keys them (src/binary/lower.ts, typeSet and avRule): a set of plain names keeps
-// its attributes; `*`, `~`, `-name` and a `self` target expand to types; type rules always expand.
-// Grants with the same key merge (their permissions joined), as avtab entries do, so a source's
-// merged grants are the lines of the binary it compiles to. A conditional rule's grants are keyed
-// by the condition they hold under, said the same way for both (whenText).
-import type { NameSet, Statement } from "../../policy/ast.js";
+// which a binary's listing shows as one line each. A source's rules are keyed by the compiler's own
+// lowering (src/binary/lower.ts ruleKeys): attributes kept unless `*`, `~`, `-name`, `self` or a
+// type rule expands them, aliases their types, tunables decided. Grants with the same key merge
+// (their permissions joined), as avtab entries do, so a source's merged grants are the lines of the
+// binary it compiles to. A conditional rule's grants are keyed by the condition they hold under,
+// said the same way for both (whenText).
+import type { PolicyAst, Statement } from "../../policy/ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
-import { condProgram, evalCond } from "../../policy/cond.js";
+import { evalCond } from "../../policy/cond.js";
+import type { Symbols } from "../../policy/symbols.js";
+import { ruleKeys } from "../../binary/lower.js";
+import { AVTAB_ALLOWED, AVTAB_AUDITALLOW, AVTAB_AUDITDENY, AVTAB_CHANGE, AVTAB_MEMBER, AVTAB_TRANSITION, AVTAB_TYPE } from "../../binary/model.js";
 
 export interface Grant {
   kind: string;
@@ -26,20 +29,6 @@ export interface Grant {
 export interface RuleFacts {
   span: Span;
   grants: Grant[];
-}
-
-/** The names a source's rules are read against. */
-export interface NameTables {
-  /** Every type, in declaration order. */
-  types: string[];
-  /** Attribute -> its member types. */
-  members: Map<string, string[]>;
-  /** Class -> its permissions in bit order (its common's first). */
-  classPerms: Map<string, string[]>;
-  /** The booleans, in declaration order. */
-  bools: string[];
-  /** Type alias -> its type (a rule naming an alias keys its type). */
-  aliases: Map<string, string>;
 }
 
 /** The condition a branch of a conditional holds under, from its truth table rather than its
@@ -94,92 +83,39 @@ export function mergeGrants(rules: RuleFacts[], classPerms: (tclass: string) => 
   return [...out.values()];
 }
 
-/** The grants of a source's rules (after its platform blocks are desugared), read as lower.ts
- *  lowers them; neverallow rules, which no binary keeps, only counted by the names they include. */
-export function sourceRuleFacts(statements: readonly Statement[], t: NameTables): { rules: RuleFacts[]; neverallowNames: Map<string, number> } {
-  const rules: RuleFacts[] = [];
-  const neverallowNames = new Map<string, number>();
-  const attrs = new Set(t.members.keys());
-  const isType = new Set(t.types.filter((x) => !attrs.has(x)));
-  /** type_set_expand: the names a set keys the avtab by, and whether it names `self`. */
-  const typeSet = (set: NameSet, expand: boolean): { names: string[]; self: boolean } => {
-    const named = set.include.map((i) => t.aliases.get(i.name) ?? i.name).filter((n) => n !== "self");
-    const self = named.length < set.include.length;
-    const doExpand = expand || set.star || set.complement || set.exclude.length > 0;
-    if (!doExpand) return { names: unique(named.filter((n) => attrs.has(n) || isType.has(n))), self };
-    return { names: expandTypeSet(set, t), self };
+const KINDS: Record<number, string> = { [AVTAB_ALLOWED]: "allow", [AVTAB_AUDITALLOW]: "auditallow", [AVTAB_AUDITDENY]: "dontaudit", [AVTAB_TRANSITION]: "type_transition", [AVTAB_MEMBER]: "type_member", [AVTAB_CHANGE]: "type_change" };
+
+/** The grants of a resolved source's rules (its platform blocks desugared): the keys lower.ts
+ *  makes, in names, a rule's in the order the policy declares their types (lower.ts's is the
+ *  binary's value order, which follows a hash). An AUDITDENY key holds the permissions still
+ *  audited, so its grant (the listing's dontaudit) has the others. */
+export function sourceRuleFacts(ast: PolicyAst, sym: Symbols): RuleFacts[] {
+  const { statements, typeNames } = ruleKeys(ast, sym);
+  const declared = (name: string) => {
+    const t = sym.typeIds.get(name);
+    return t !== undefined ? sym.types[t]!.span.offset : sym.attrs[sym.attrIds.get(name)!]!.span.offset;
   };
-  const classesOf = (set: NameSet) => unique(set.include.map((i) => i.name)).filter((c) => t.classPerms.has(c));
-  const permsOf = (set: NameSet, tclass: string): string[] => {
-    const all = t.classPerms.get(tclass) ?? [];
-    const named = new Set(set.include.map((i) => i.name));
-    // `*` is every permission, `~{...}` the ones not named (define_te_avtab_helper)
-    return set.star ? all : set.complement ? all.filter((p) => !named.has(p)) : all.filter((p) => named.has(p));
-  };
-  const boolIds = new Map(t.bools.map((b, i) => [b, i]));
-  const boolNames = t.bools.map((name) => ({ name }));
-  const visit = (s: Statement, when?: string) => {
-    if (s.kind === "if") {
-      const compiled = condProgram(s.expr, (e) => boolIds.get(e.name.name));
-      // (an undeclared boolean: the compile says so; its rules grant nothing)
-      if (!compiled) return;
-      s.then.forEach((x) => visit(x, whenText(compiled.program, true, boolNames)));
-      s.else.forEach((x) => visit(x, whenText(compiled.program, false, boolNames)));
-      return;
-    }
-    if (s.kind === "avrule" && s.rule === "neverallow") {
-      for (const n of unique([...s.sources.include, ...s.targets.include].map((i) => i.name))) neverallowNames.set(n, (neverallowNames.get(n) ?? 0) + 1);
-      return;
-    }
-    if (s.kind !== "avrule" && (s.kind !== "typerule" || s.filename !== undefined)) return;
-    const grants: Grant[] = [];
-    const targets0 = typeSet(s.targets, s.kind === "typerule");
-    // a `self` target expands both sets (convert_and_expand_rule's RULE_SELF)
-    const forced = s.kind === "typerule" || targets0.self;
-    const sources = typeSet(s.sources, forced).names;
-    const targets = forced ? typeSet(s.targets, true) : targets0;
-    // auditdeny's permissions are the ones audited: the listing's dontaudit shows the others
-    const kind = s.rule === "auditdeny" ? "dontaudit" : s.rule;
-    const perms = (tclass: string) => (s.kind !== "avrule" ? [] : s.rule === "auditdeny" ? (t.classPerms.get(tclass) ?? []).filter((p) => !permsOf(s.perms, tclass).includes(p)) : permsOf(s.perms, tclass));
-    for (const src of sources) {
-      for (const tgt of [...(targets.self ? [src] : []), ...targets.names]) {
-        for (const tclass of classesOf(s.classes)) {
-          const base = { kind, source: src, target: tgt, tclass, ...(when !== undefined ? { when } : {}) };
-          grants.push(s.kind === "avrule" ? { ...base, perms: perms(tclass) } : { ...base, defaultType: t.aliases.get(s.defaultType.name) ?? s.defaultType.name });
-        }
-      }
-    }
-    rules.push({ span: s.span, grants });
-  };
-  statements.forEach((s) => visit(s));
-  return { rules, neverallowNames };
+  const at = typeNames.map(declared);
+  return statements.map(({ statement, cond, specified, keys }) => {
+    keys = [...keys].sort((x, y) => at[x.source - 1]! - at[y.source - 1]! || at[x.target - 1]! - at[y.target - 1]! || x.tclass - y.tclass);
+    const when = cond ? { when: whenText(cond.program, cond.branch, sym.bools) } : {};
+    const grants = keys.map(({ source, target, tclass, data }): Grant => {
+      const cls = sym.classes[tclass - 1]!;
+      const base = { kind: KINDS[specified]!, source: typeNames[source - 1]!, target: typeNames[target - 1]!, tclass: cls.name, ...when };
+      if (specified & AVTAB_TYPE) return { ...base, defaultType: typeNames[data - 1]! };
+      const mask = specified === AVTAB_AUDITDENY ? ~data : data;
+      return { ...base, perms: cls.perms.filter((p, bit) => p && (mask >>> bit) & 1) };
+    });
+    return { span: statement.span, grants };
+  });
 }
 
-/** A type set's types, attributes expanded (type_set_expand with every attribute expanded):
- *  `*` every type, `-name` taken out, `~` the types left out; in declaration order. */
-export function expandTypeSet(set: NameSet, t: Pick<NameTables, "types" | "members" | "aliases">): string[] {
-  const plainTypes = t.types.filter((x) => !t.members.has(x));
-  const isType = new Set(plainTypes);
-  const expandName = (alias: string): string[] => {
-    const n = t.aliases.get(alias) ?? alias;
-    return t.members.get(n) ?? (isType.has(n) ? [n] : []);
-  };
-  const excluded = new Set(set.exclude.flatMap((e) => expandName(e.name)));
-  let names = set.star ? plainTypes : unique(set.include.flatMap((i) => expandName(i.name)));
-  names = names.filter((n) => !excluded.has(n));
-  if (set.complement) {
-    const have = new Set(names);
-    names = plainTypes.filter((n) => !have.has(n));
+/** How many neverallow rules (which no binary keeps) include each name. */
+export function neverallowNames(statements: readonly Statement[]): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const s of statements) {
+    if (s.kind !== "avrule" || s.rule !== "neverallow") continue;
+    for (const x of new Set([...s.sources.include, ...s.targets.include].map((i) => i.name))) n.set(x, (n.get(x) ?? 0) + 1);
   }
-  return sortedLike(names, plainTypes);
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
-}
-
-/** `names` in the order `order` has them (a set's types in declaration order, as bits are). */
-function sortedLike(names: string[], order: string[]): string[] {
-  const have = new Set(names);
-  return order.filter((n) => have.has(n));
+  return n;
 }

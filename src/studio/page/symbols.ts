@@ -8,7 +8,10 @@ import type { NameSet, PlatformDecl, PolicyAst, Statement } from "../../policy/a
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { ocontextLabel } from "../../binary/to-policy.js";
 import { desugarPlatforms } from "../../policy/svp.js";
-import { expandTypeSet, grantText, mergeGrants, sourceRuleFacts, type RuleFacts } from "./rule-facts.js";
+import { resolve } from "../../policy/resolve.js";
+import { hasErrors } from "../../diagnostics/diagnostic.js";
+import { OBJECT_R, type Symbols } from "../../policy/symbols.js";
+import { grantText, mergeGrants, neverallowNames, sourceRuleFacts, type RuleFacts } from "./rule-facts.js";
 
 export type SymbolKind = "type" | "alias" | "attribute" | "class" | "common" | "bool" | "role" | "user" | "platform" | "sid";
 
@@ -53,14 +56,17 @@ const setNames = (s: NameSet | undefined): string[] => (s ? s.include.map((i) =>
 const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
 const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
+const namedBy = (rules: number | undefined) => (rules === undefined ? [] : [`named by ${plural(rules, "rule")}`]);
+
 // ---- hover lines, the same for a source and a binary ------------------------------------------
 
 export const hoverLines = {
-  type: (platformRole: string | undefined, attrs: Iterable<string>, rules: number): string[] => {
+  /** (`rules` unknown: a source that does not resolve has no avtab keys to count) */
+  type: (platformRole: string | undefined, attrs: Iterable<string>, rules: number | undefined): string[] => {
     const a = sorted(attrs);
-    return [...(platformRole ? [platformRole] : []), a.length ? `attributes: ${a.join(" ")}` : "no attributes", `named by ${plural(rules, "rule")}`];
+    return [...(platformRole ? [platformRole] : []), a.length ? `attributes: ${a.join(" ")}` : "no attributes", ...namedBy(rules)];
   },
-  attribute: (members: Iterable<string>, rules: number): string[] => [`members: ${sorted(members).join(" ") || "none"}`, `named by ${plural(rules, "rule")}`],
+  attribute: (members: Iterable<string>, rules: number | undefined): string[] => [`members: ${sorted(members).join(" ") || "none"}`, ...namedBy(rules)],
   perms: (perms: string[], inherits?: string): string[] => [`permissions: ${perms.join(" ")}${inherits ? ` (inherits ${inherits})` : ""}`],
   role: (types: Iterable<string>): string[] => [`types: ${sorted(types).join(" ") || "none"}`],
   user: (roles: Iterable<string>): string[] => [`roles: ${sorted(roles).join(" ") || "none"}`],
@@ -145,7 +151,10 @@ export function buildOutline(o: OutlineParts): OutlineGroup[] {
 
 const contextText = (c: { user: { name: string }; role: { name: string }; type: { name: string } }) => `${c.user.name}:${c.role.name}:${c.type.name}`;
 
-export function indexPolicy(ast: PolicyAst): PolicyIndex {
+/** A source's index from its parse. Its rules' grants are the keys the compiler lowers them to, so
+ *  they need the policy resolved: `compiled` when the caller has it (the AST platforms desugared,
+ *  and its symbols), else resolved here; a policy that does not resolve has no grants. */
+export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols: Symbols }): PolicyIndex {
   const symbols = new Map<string, PolicySymbol>();
   const perms = new Map<string, string[]>();
   const permSpans = new Map<string, Span>();
@@ -156,14 +165,13 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
   const platforms = ast.statements.filter((s): s is PlatformDecl => s.kind === "platform").map(platformInfo);
   const memberOf = platformRoles(platforms);
   // the desugared statements carry every attribute membership, the platforms' included
-  const statements: Statement[] = platforms.length ? [...desugarPlatforms(ast).ast.statements] : ast.statements;
+  const desugared = platforms.length ? desugarPlatforms(ast) : { ast, diagnostics: [] };
+  const statements = desugared.ast.statements;
   const attrsOf = new Map<string, Set<string>>();
   const addAttr = (type: string, attr: string) => attrsOf.set(type, (attrsOf.get(type) ?? new Set()).add(attr));
   const commons = new Map<string, string[]>();
   const classPerms = new Map<string, string[]>();
   const users: PolicyIndex["users"] = [];
-  const roleTypes = new Map<string, NameSet[]>();
-  const types: string[] = [];
   const aliases = new Map<string, string>();
   const sidContexts = new Map<string, string>();
   const sids: OutlineParts["sids"] = [];
@@ -172,7 +180,6 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
     switch (s.kind) {
       case "type": {
         define(s.name.name, "type", s.name.span);
-        types.push(s.name.name);
         for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.name.name}`), aliases.set(a.name, s.name.name);
         for (const a of s.attributes) addAttr(s.name.name, a.name);
         break;
@@ -209,11 +216,9 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
       case "bool":
         define(s.name.name, "bool", s.name.span).detail.push(...hoverLines.bool(s.value));
         break;
-      case "role": {
+      case "role":
         define(s.name.name, "role", s.name.span);
-        roleTypes.set(s.name.name, [...(roleTypes.get(s.name.name) ?? []), ...(s.types ? [s.types] : [])]);
         break;
-      }
       case "user":
         define(s.name.name, "user", s.name.span);
         users.push({ name: s.name.name, roles: setNames(s.roles) });
@@ -245,23 +250,33 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
   const members = new Map<string, string[]>();
   for (const [type, attrs] of attrsOf) for (const a of attrs) members.set(a, [...(members.get(a) ?? []), type]);
   const permsOf = (c: string) => classPerms.get(c) ?? [];
-  const bools = statements.filter((x): x is Statement & { kind: "bool" } => x.kind === "bool").map((x) => x.name.name);
-  const { rules, neverallowNames } = sourceRuleFacts(statements, { types, members, classPerms, bools, aliases });
-  const named = grantCounts(rules, permsOf);
-  // a role's types as the binary holds them: its sets expanded
-  const expand = (sets: NameSet[]) => sets.flatMap((set) => expandTypeSet(set, { types, members, aliases }));
+  const resolved = compiled ?? (hasErrors(desugared.diagnostics) ? undefined : resolvedOrNot(desugared.ast));
+  const rules = resolved ? sourceRuleFacts(resolved.ast, resolved.symbols) : [];
+  const named = resolved && grantCounts(rules, permsOf);
+  const never = neverallowNames(statements);
   for (const sym of symbols.values()) {
-    if (sym.kind === "type") sym.detail.push(...hoverLines.type(memberOf.get(sym.name), attrsOf.get(sym.name) ?? [], named.get(sym.name) ?? 0));
-    if (sym.kind === "attribute") sym.detail.push(...hoverLines.attribute(members.get(sym.name) ?? [], named.get(sym.name) ?? 0));
-    if (sym.kind === "role") sym.detail.push(...hoverLines.role(expand(roleTypes.get(sym.name) ?? [])));
+    if (sym.kind === "type") sym.detail.push(...hoverLines.type(memberOf.get(sym.name), attrsOf.get(sym.name) ?? [], named && (named.get(sym.name) ?? 0)));
+    if (sym.kind === "attribute") sym.detail.push(...hoverLines.attribute(members.get(sym.name) ?? [], named && (named.get(sym.name) ?? 0)));
+    // a role's types as the binary holds them (object_r: none); a role attribute's, given to its roles
+    if (resolved && sym.kind === "role") {
+      const { roles, roleIds, roleAttrs, types } = resolved.symbols;
+      const role = roleIds.get(sym.name);
+      const ids = role === undefined ? roleAttrs.find((a) => a.name === sym.name)?.types : role === OBJECT_R ? [] : roles[role]!.types;
+      sym.detail.push(...hoverLines.role(Array.from(ids ?? [], (t) => types[t]!.name)));
+    }
     if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []));
     if (sym.kind === "sid") sym.detail.push(...hoverLines.sid(sidContexts.get(sym.name)));
     // (what a binary cannot say: it keeps no neverallow)
-    const never = neverallowNames.get(sym.name);
-    if (never) sym.detail.push(`named by ${plural(never, "neverallow rule")}`);
+    const nevers = never.get(sym.name);
+    if (nevers) sym.detail.push(`named by ${plural(nevers, "neverallow rule")}`);
   }
   const outline = buildOutline({ platforms, symbols, permSpans, perms, sids, ocontexts, rules, classPerms: permsOf });
   return { symbols, perms, platforms, users, outline, rules };
+}
+
+function resolvedOrNot(ast: PolicyAst): { ast: PolicyAst; symbols: Symbols } | undefined {
+  const { symbols, diagnostics } = resolve(ast);
+  return hasErrors(diagnostics) ? undefined : { ast, symbols };
 }
 
 function platformInfo(p: PlatformDecl): PlatformInfo {
