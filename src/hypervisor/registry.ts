@@ -25,8 +25,8 @@
 //   iommu_remove_device's -EINVAL for an unowned device do not occur; dom_io quarantine is not
 //   modelled (deassign returns the device to the hardware domain that added it).
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, RegistryOptions, Strategy } from "./types.js";
-import { STRATEGIES } from "./types.js";
+import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, PfRemovalKind, RegistryOptions } from "./types.js";
+import { PF_REMOVALS } from "./types.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
 import { type Pdev, newPdev, vfList } from "./pdev.js";
@@ -66,7 +66,7 @@ export function domainTable(domains: DomainTable | readonly Domain[]): DomainTab
 }
 
 export class PciRegistry {
-  private strategy: Strategy;
+  private strategy: PfRemovalKind;
   private readonly vfWithoutPf: RegistryOptions["vfWithoutPf"];
   private readonly log: ((line: string) => void) | undefined;
   private readonly onFree: RegistryOptions["onFree"];
@@ -105,22 +105,28 @@ export class PciRegistry {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
       free: (pdev) => this.free(pdev),
       unlinkStale: (vf) => this.unlinkStale(vf),
+      forget: (vf) => this.forget(vf),
       hide: (pf) => this.hide(pf),
       printk: (line) => this.printk(line),
     };
   }
 
-  getStrategy(): Strategy {
+  getStrategy(): PfRemovalKind {
     return this.strategy;
   }
 
-  /** Switch strategy; refused when the registry holds state the new strategy cannot (stale VFs, hidden PFs). */
-  setStrategy(strategy: Strategy): Parsed<Strategy> {
-    if (!STRATEGIES.includes(strategy)) return { ok: false, error: `unknown strategy '${strategy}'` };
+  /** Switch strategy; refused when the registry holds state the new strategy cannot (stale VFs, hidden
+   *  PFs, VFs without a PF where the strategy has links; under `pre-links`, VFs not linked to the PF at their SBDF). */
+  setStrategy(strategy: PfRemovalKind): Parsed<PfRemovalKind> {
+    if (!PF_REMOVALS.includes(strategy)) return { ok: false, error: `unknown strategy '${strategy}'` };
     const traits = STRATEGY_TRAITS[strategy];
     for (const pdev of this.allPdevs()) {
       if (!traits.staleVfs && pdev.virtfn && !pdev.pf && !pdev.orphan)
         return { ok: false, error: `${strategy} does not allow the stale VF ${pp(pdev.key)}` };
+      if (pdev.orphan && !traits.pfBySbdf && this.vfWithoutPf !== "add-pf-first")
+        return { ok: false, error: `${strategy} does not allow the VF ${pp(pdev.key)} without its PF` };
+      if (pdev.orphan && traits.pfBySbdf && this.pfAt(pdev.physfnKey))
+        return { ok: false, error: `${strategy} would find ${pp(pdev.physfnKey)} as the PF of the VF ${pp(pdev.key)}, which is not linked to it` };
       if (!traits.hiddenPfs && pdev.hidden)
         return { ok: false, error: `${strategy} does not allow the removed PF ${pp(pdev.key)} still referenced by its VFs` };
     }
@@ -191,6 +197,7 @@ export class PciRegistry {
     if (pdev.hidden) pdev.hidden = false;
     if (pdev.owner === null) this.setOwner(pdev, this.hwdomFor(cur));
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
+    if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].pfBySbdf) this.adopt(pdev);
 
     this.printk(() => `PCI add ${type} ${pp(key)}`);
     return 0;
@@ -382,9 +389,12 @@ export class PciRegistry {
           if (pdev.pf.key !== pdev.physfnKey) errors.push(`VF ${at} names PF ${pp(pdev.physfnKey)} but links to ${pp(pdev.pf.key)}`);
           if (pdev.orphan) errors.push(`linked VF ${at} still marked as added without its PF`);
         } else {
-          // a VF added without its PF (add-pf-first) was never linked: no strategy unlinked it
+          // a VF added without its PF (add-pf-first) was never linked: no strategy unlinked it;
+          // under pre-links a PF's removal leaves its VFs so too, and a PF at their SBDF is theirs
           if (pdev.orphan) {
-            if (this.vfWithoutPf !== "add-pf-first") errors.push(`VF ${at} added without its PF under vfWithoutPf ${this.vfWithoutPf}`);
+            if (this.vfWithoutPf !== "add-pf-first" && !traits.pfBySbdf) errors.push(`VF ${at} without its PF under vfWithoutPf ${this.vfWithoutPf} and strategy ${this.strategy}`);
+            if (traits.pfBySbdf && this.pfAt(pdev.physfnKey)) errors.push(`VF ${at} has no PF though ${pp(pdev.physfnKey)} is in the registry`);
+            if (pdev.broken) errors.push(`VF ${at} without its PF is broken: nothing marks one`);
           } else if (!traits.staleVfs) errors.push(`unlinked VF ${at} under strategy ${this.strategy}`);
           else if (!pdev.broken) errors.push(`unlinked VF ${at} is not broken`);
           if (!this.stale.get(pdev.physfnKey)?.has(pdev)) errors.push(`unlinked VF ${at} missing from the stale index`);
@@ -508,8 +518,31 @@ export class PciRegistry {
     this.indexStale(vf);
   }
 
+  /** `pre-links` (Xen 4.19.0): a removed PF's VF keeps its physfn and nothing else. */
+  private forget(vf: Pdev): void {
+    vf.pf?.vfs.delete(vf);
+    vf.pf = null;
+    this.orphan(vf);
+  }
+
+  /** A non-VF device at `key`: what Xen 4.19.0's pci_get_pdev(physfn) finds for a VF naming it. */
+  private pfAt(key: number): Pdev | undefined {
+    const pdev = this.visible(key);
+    return pdev && !pdev.virtfn ? pdev : undefined;
+  }
+
+  /** `pre-links`: a device added at the SBDF VFs without a PF name is their PF (Xen 4.19.0 looks it
+   *  up by that SBDF); Xen prints nothing, there being no link to make. */
+  private adopt(pf: Pdev): void {
+    const set = this.stale.get(pf.key);
+    if (!set) return;
+    // Xen 4.19.0 keeps no list; the model's is reassociate's order (forgotten newest first, linked back oldest first)
+    for (const vf of [...set].reverse()) if (vf.orphan) this.link(vf, pf);
+    if (set.size === 0) this.stale.delete(pf.key);
+  }
+
   /** add-pf-first: a new VF whose PF's add was refused has no PF; indexed as the stale VFs are, so
-   *  `reassociate` links it when its PF comes. Not broken: Xen 4.19.0 marked nothing. */
+   *  `reassociate` and `pre-links` link it when its PF comes. Not broken: Xen 4.19.0 marked nothing. */
   private orphan(vf: Pdev): void {
     vf.orphan = true;
     this.indexStale(vf);
