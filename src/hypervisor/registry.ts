@@ -138,6 +138,11 @@ export class PciRegistry {
 
   /** Mirrors pci_add_device() (PHYSDEVOP_pci_device_add / _manage_pci_add_ext). */
   addDevice(cur: Domain, sbdf: SbdfInput, info?: AddDeviceInfo): Rc {
+    return this.add(cur, sbdf, info, false);
+  }
+
+  /** `forVf`: the PF's add a VF's makes (add-pf, add-pf-first), its VFs on in the hardware. */
+  private add(cur: Domain, sbdf: SbdfInput, info: AddDeviceInfo | undefined, forVf: boolean): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     let physfnKey = -1;
@@ -155,7 +160,7 @@ export class PciRegistry {
     // Xen 4.19.0: a missing PF is added first, as a device of its own (pci_add_device(seg, physfn,
     // NULL)), and its result ignored; the VF's own plug check comes after, so a refused VF may
     // leave its PF added
-    if (physfnKey >= 0 && this.vfWithoutPf === "add-pf-first" && !this.visible(physfnKey)) this.addDevice(cur, physfnKey);
+    if (physfnKey >= 0 && this.vfWithoutPf === "add-pf-first" && !this.visible(physfnKey)) this.add(cur, physfnKey, undefined, true);
 
     const rc = this.xsm.resourcePlugPci(cur, key);
     if (rc !== 0) return rc;
@@ -176,7 +181,7 @@ export class PciRegistry {
         }
         // v6 as posted (and v8 1/3, backported to 4.19.1): after the VF's plug check, add the PF
         // through its own; its error fails the VF
-        const pfRc = this.addDevice(cur, physfnKey);
+        const pfRc = this.add(cur, physfnKey, undefined, true);
         if (pfRc !== 0) {
           this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
           return pfRc;
@@ -193,6 +198,7 @@ export class PciRegistry {
       if (pdev.virtfn && !pf) this.orphan(pdev); // add-pf-first: its PF's add was refused
     }
     pdev.present = true;
+    if (!pdev.virtfn && !pdev.vfRlen) this.sizeVfBars(pdev, forVf);
     if (pdev.virtfn && pf && !pdev.pf && pdev.physfnKey === pf.key) this.link(pdev, pf); // v8: "if ( !pdev->pf_pdev )"
     if (pdev.hidden) pdev.hidden = false;
     if (pdev.owner === null) this.setOwner(pdev, this.hwdomFor(cur));
@@ -359,6 +365,20 @@ export class PciRegistry {
     return pdev ? vfList(pdev).map((v) => pp(v.key)) : [];
   }
 
+  /** The PF a VF names (info.physfn), linked or not; undefined for any other device. */
+  physfnOf(sbdf: SbdfInput): string | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev?.virtfn ? pp(pdev.physfnKey) : undefined;
+  }
+
+  /** Whether pci_add_device sized a PF's VF BARs (pdev->vf_rlen[]); undefined for a VF or no device. */
+  vfBarsSized(sbdf: SbdfInput): boolean | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev && !pdev.virtfn ? pdev.vfRlen : undefined;
+  }
+
   /** PFs `refcount` took out of the visible registry whose record lives on for their VFs, by SBDF. */
   hiddenPfs(): string[] {
     const keys: number[] = [];
@@ -516,6 +536,18 @@ export class PciRegistry {
     vf.pf = null;
     vf.broken = true;
     this.indexStale(vf);
+  }
+
+  /** pci_add_device()'s SR-IOV BAR sizing: only with the VFs off. They are on when a VF's add adds
+   *  the PF, or when a VF naming it is there (Xen is not told when VFs go off; the VFs' removal
+   *  says so). The control word is Linux's sriov_enable()'s, VFE | MSE. */
+  private sizeVfBars(pdev: Pdev, forVf: boolean): void {
+    const named = [...pdev.vfs, ...(this.stale.get(pdev.key) ?? [])];
+    if (forVf || named.some((vf) => vf.present)) {
+      this.printk(() => `SR-IOV device ${pp(pdev.key)} has its virtual functions already enabled (0009)`);
+      return;
+    }
+    pdev.vfRlen = true;
   }
 
   /** `pre-links` (Xen 4.19.0): a removed PF's VF keeps its physfn and nothing else. */

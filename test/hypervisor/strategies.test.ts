@@ -96,7 +96,7 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.devices()).toEqual([dev(VF0, "vf", null, true, "gvp1-guest"), dev(VF2, "vf", null, true, "svp-hwdom")]);
     log.length = 0;
     expect(reg.addDevice(svpHwdom, PF)).toBe(0);
-    expect(log).toEqual(["PCI SR-IOV PF 0000:03:00.0 re-associated with 2 stale VFs", "PCI add device 0000:03:00.0"]);
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI SR-IOV PF 0000:03:00.0 re-associated with 2 stale VFs", "PCI add device 0000:03:00.0"]);
     expect(reg.devices()).toEqual([
       dev(PF, "pf", null, false, "svp-hwdom"),
       dev(VF0, "vf", PF, false, "gvp1-guest"),
@@ -203,12 +203,14 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.checkInvariants()).toEqual([]);
   });
 
-  it("pre-links: a PF added again at that SBDF is the VFs' PF again, with no line of its own; the VFs then go as any device", () => {
+  it("pre-links: a PF added again at that SBDF is the VFs' PF again, with no line of its own, its VF BARs unsized; the VFs then go as any device", () => {
     const { reg, log } = sriov("pre-links");
+    expect(reg.vfBarsSized(PF)).toBe(true);
     expect(reg.removeDevice(svpHwdom, PF)).toBe(0);
     log.length = 0;
     expect(reg.addDevice(svpHwdom, PF)).toBe(0);
-    expect(log).toEqual(["PCI add device 0000:03:00.0"]);
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI add device 0000:03:00.0"]);
+    expect(reg.vfBarsSized(PF)).toBe(false);
     expect(reg.devices()).toEqual([dev(PF, "pf", null, false, "svp-hwdom"), dev(VF0, "vf", PF, false, "gvp1-guest"), dev(VF2, "vf", PF, false, "svp-hwdom")]);
     expect(reg.linkedVfs(PF)).toEqual([VF2, VF0]);
     expect(reg.removeDevice(svpHwdom, VF0)).toBe(0);
