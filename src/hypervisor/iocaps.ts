@@ -833,9 +833,12 @@ export class IoCaps {
       const rc = this.locateMsix(device, m, msix.tableBase);
       if (rc !== 0) return rc;
     } else if (m.table === null) {
+      m.hostMaskall = true; // msix_capability_init set it on entry and returns without restoring it
       return this.refuse("-ENODATA", `${formatSbdf(device)}'s MSI-X table was never located: only the hardware domain mapping its own (or an unowned) device does that on a first use; prepare it first (PHYSDEVOP_prepare_msix)`);
     }
     if (m.used === 0) {
+      // the first user: msix_capability_init ends with host_maskall = maskall, false by then
+      m.hostMaskall = false;
       this.mmioRo.add(m);
       // msix_capability_init's warning when the first user is not the hardware domain for itself
       if (!cur.hardware || owner !== cur.domid) this.log(`${cur.hardware ? "Potentially insecure" : "Insecure"} use of MSI-X on ${formatSbdf(device)} by ${owner === null || owner === undefined ? "d[IO]" : `d${owner}`}`);
@@ -942,6 +945,7 @@ export class IoCaps {
     }
     const located = this.locateMsix(device, m);
     if (located !== 0) return located;
+    m.hostMaskall = false;
     this.mmioRo.add(m);
     m.used++;
     return 0;

@@ -99,6 +99,16 @@ describe("locating the table", () => {
 });
 
 describe("prepare_msix and release_msix", () => {
+  it("a refused locate leaves msix->host_maskall set (msix_capability_init sets it on entry), so MASKALL stays on until a first use succeeds", () => {
+    const { io, msix } = setup();
+    expect(io.mapPirq(dom0, guest, msix(0), -1).rc).toBe("-ENODATA");
+    expect(io.msixControlWrite(dom0, NIC, false)).toBe(0);
+    expect(io.msixState(NIC)?.maskall).toBe(true);
+    expect(io.prepareMsix(dom0, NIC, false)).toBe(0);
+    expect(io.msixControlWrite(dom0, NIC, false)).toBe(0);
+    expect(io.msixState(NIC)?.maskall).toBeUndefined();
+  });
+
   it("ask XSM resource_setup_pci first; the device must be known; prepare needs no user, release exactly prepare's", () => {
     const { io, msix, checks } = setup();
     expect(io.prepareMsix(guest, NIC, false)).toBe("-EPERM"); // dummy: XSM_PRIV
