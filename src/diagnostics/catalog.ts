@@ -259,7 +259,7 @@ export const CATALOG = {
   "fmt-unopened": entry(
     "error",
     "formatter",
-    "A closing brace with no opening one before it: the nesting fmt indents by is broken. (A `)` without its `(` is text fmt lays out as any other; one in a macro call's arguments or a quoted string, a define body among them, is kept as written.)",
+    "A closing brace with no opening one before it: the nesting fmt indents by is broken. A `)` without its `(` is text fmt lays out as any other; one in a macro call's arguments or a quoted string, a define body among them, is kept as written.",
     (close: "}") => `a '${close}' without its '{'`,
   ),
   "fmt-unclosed": entry(
