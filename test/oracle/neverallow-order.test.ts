@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../../src/policy/index.js";
-import { byNeverallow, checkpolicyReports, dir, recorded, runCheckpolicy, xsmReports } from "../policy/neverallow-order.js";
+import { byNeverallow, checkpolicyReports, dir, xsmReports } from "../policy/neverallow-order.js";
+import { recorded, runCheckpolicy } from "../policy/checkpolicy-runs.js";
 import { assertOracleAvailable, genPolicy, type Size } from "./harness.js";
 import { Rng } from "../fuzz/mutate.js";
 
@@ -21,7 +22,7 @@ beforeAll(async () => {
 
 describe("checkpolicy on the neverallow-order corpus", () => {
   it("prints what checkpolicy.json recorded", () => {
-    const runs = recorded();
+    const runs = recorded(dir);
     const changed = runs.filter((r) => JSON.stringify(runCheckpolicy(dir, r.file)) !== JSON.stringify(r));
     expect(changed.map((r) => r.file)).toEqual([]);
   });

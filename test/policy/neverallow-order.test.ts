@@ -9,12 +9,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/policy/index.js";
-import { byNeverallow, checkpolicyReports, dir, recorded, xsmReports } from "./neverallow-order.js";
+import { byNeverallow, checkpolicyReports, dir, xsmReports } from "./neverallow-order.js";
+import { recorded } from "./checkpolicy-runs.js";
 
 const SHOWN = 20;
 
 describe("xsm reports neverallow failures as checkpolicy does", () => {
-  const runs = recorded();
+  const runs = recorded(dir);
   it("covers the shapes: two neverallows, several rules, attributes, self, conditionals, bounds, #line, more than 20", () => {
     expect(runs.map((r) => r.file)).toEqual(expect.arrayContaining(["two-neverallows.conf", "several-rules.conf", "mixed.conf", "self.conf", "self-other-target.conf", "conditional.conf", "bounds-first.conf", "line-directive.conf", "many.conf"]));
   });

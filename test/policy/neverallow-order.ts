@@ -1,32 +1,10 @@
 // The neverallow-order corpus (test/fixtures/neverallow-order): checkpolicy's recorded runs, its
 // report lines read back, and xsm's neverallow errors in the same terms. Shared by
-// test/policy/neverallow-order.test.ts, the live test/oracle/neverallow-order.test.ts and
-// scripts/gen-neverallow-order-fixtures.ts.
-import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// test/policy/neverallow-order.test.ts and the live test/oracle/neverallow-order.test.ts (the
+// record itself: checkpolicy-runs.ts).
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 
 export const dir = "test/fixtures/neverallow-order";
-
-export interface Recorded {
-  file: string;
-  /** checkpolicy's exit status. */
-  status: number;
-  /** Its stderr, byte for byte. */
-  stderr: string;
-}
-
-export function recorded(): Recorded[] {
-  return JSON.parse(readFileSync(join(dir, "checkpolicy.json"), "utf8")) as Recorded[];
-}
-
-/** `checkpolicy -t Xen -c 30 -o /dev/null FILE` in the file's directory, as recorded. */
-export function runCheckpolicy(directory: string, file: string): Recorded {
-  const r = spawnSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", "/dev/null", file], { cwd: directory, encoding: "latin1", timeout: 120_000 });
-  if (r.error) throw new Error(`checkpolicy does not run (apt-get install checkpolicy): ${r.error.message}`);
-  return { file, status: r.status ?? -1, stderr: r.stderr };
-}
 
 /** One report: the neverallow's physical line and the violation as checkpolicy words it. */
 export interface Report {
