@@ -197,7 +197,7 @@ function compileFile(
   try {
     const name = built ? built.name : rel;
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
-    const { platforms, note } = policyPlatforms(loaded, name);
+    const { platforms, note } = policyPlatforms(loaded);
     if (built?.locate) locators.set(loaded.policy.image, built.locate);
     return { policy: loaded.policy, diagnostics: [], platforms, ...(note !== undefined ? { platformNote: note } : {}) };
   } catch (err) {
