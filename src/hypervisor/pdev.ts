@@ -28,6 +28,10 @@ export interface Pdev {
   /** A VF added with no PF to link to (vfWithoutPf add-pf-first, its PF's add refused): unlinked
    *  from the start, not broken, under any strategy; false once it is linked. */
   orphan: boolean;
+  /** A non-VF's pdev->vf_rlen[] (its SR-IOV BARs' sizes) filled: pci_add_device sizes them only
+   *  while its VFs are off ("SR-IOV device %pp has its virtual functions already enabled"
+   *  otherwise), and a VF's MSI-X table is read through them. */
+  vfRlen: boolean;
 }
 
 export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey: number): Pdev {
@@ -45,6 +49,7 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     present: true,
     hidden: false,
     orphan: false,
+    vfRlen: false,
   };
 }
 
