@@ -129,6 +129,9 @@ export class CountingXsm implements XsmModule {
   testAssignDevice(cur: Domain, bdf: number) {
     return this.note("test_assign_device", cur, bdf, this.inner.testAssignDevice(cur, bdf));
   }
+  getDeviceGroup(cur: Domain, d: Domain, bdf: number, sibling: boolean) {
+    return this.note("get_device_group", cur, bdf, this.inner.getDeviceGroup(cur, d, bdf, sibling));
+  }
 }
 
 const keyOf = (sbdf: string) => parseInt(sbdf.slice(5, 7), 16) * 256 + parseInt(sbdf.slice(8, 10), 16) * 8 + Number(sbdf[11]);
