@@ -1,0 +1,90 @@
+// get_device_group and quarantine in runs: examples/svp/device-group-quarantine.json with its
+// trace, the dummy module's checks before and after XSA-492, and the scenario checks they added.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadScenario, parseScenario } from "../../src/sim/load.js";
+import { runPrepared } from "../../src/sim/run.js";
+import { renderTrace } from "../../src/sim/report.js";
+import type { Scenario } from "../../src/sim/scenario.js";
+import { failures, golden, prepared } from "./support.js";
+
+const examples = join(import.meta.dirname, "../../examples/svp");
+const file = join(examples, "device-group-quarantine.json");
+
+describe("examples/svp/device-group-quarantine.json", () => {
+  const loaded = loadScenario(file);
+  const r = runPrepared(prepared(loaded));
+  it("meets every expectation; each refusal says why", () => {
+    expect(failures(r)).toEqual([]);
+    for (const s of r.steps.filter((x) => x.rc !== 0)) expect(s.why !== undefined || s.decisions.some((d) => !d.allowed), `step ${s.step}`).toBe(true);
+  });
+  it("prints the trace", () => {
+    if (!loaded.ok) throw new Error("load");
+    golden("device-group-quarantine.trace.txt", renderTrace(r, loaded.value.scenario));
+  });
+});
+
+const dummy = (xen: Scenario["xen"], extra: Partial<Scenario> = {}): Scenario => ({
+  name: "g",
+  xsm: "dummy",
+  ...(xen !== undefined ? { xen } : {}),
+  ...extra,
+  domains: [
+    { name: "dom0", domid: 0, control: true, hardware: true },
+    { name: "guest", domid: 1 },
+  ],
+  steps: [
+    { op: "pci_add_device", as: "dom0", sbdf: "0000:03:00.0" },
+    { op: "pci_add_device", as: "dom0", sbdf: "0000:03:01.0" },
+    { op: "get_device_group", as: "dom0", domain: "dom0", sbdf: "0000:03:00.0" },
+    { op: "get_device_group", as: "guest", domain: "dom0", sbdf: "0000:03:00.0" },
+    { op: "assign_device", as: "dom0", domain: "guest", sbdf: "0000:03:00.0" },
+    { op: "deassign_device", as: "dom0", domain: "guest", sbdf: "0000:03:00.0" },
+  ],
+});
+const run = (s: Scenario) => runPrepared(prepared(parseScenario(s, join(examples, "inline.json"))));
+
+describe("get_device_group under the dummy module", () => {
+  it("before XSA-492: xsm_domctl (XSM_PRIV) on the domain, then the hook (XSM_HOOK) for the device and each sibling", () => {
+    const r = run(dummy("4.20.3"));
+    expect(r.steps[2]!.decisions.map((d) => `${d.xen} ${d.action}`)).toEqual(["xsm_domctl XSM_PRIV", "xsm_get_device_group XSM_HOOK", "xsm_get_device_group XSM_HOOK"]);
+    expect([r.steps[3]!.rc, r.steps[3]!.decisions.map((d) => d.xen)]).toEqual(["-EPERM", ["xsm_domctl"]]);
+  });
+  it("since XSA-492: the hook alone, XSM_PRIV", () => {
+    const r = run(dummy("4.22.0"));
+    expect(r.steps[2]!.decisions.map((d) => `${d.xen} ${d.action}`)).toEqual(["xsm_get_device_group XSM_PRIV", "xsm_get_device_group XSM_PRIV"]);
+    expect([r.steps[3]!.rc, r.steps[3]!.decisions.map((d) => d.xen)]).toEqual(["-EPERM", ["xsm_get_device_group"]]);
+  });
+  it("no bridge: each device is its own group, so nothing is listed", () => {
+    expect(run(dummy("4.22.0")).steps[2]!.group).toEqual([]);
+  });
+});
+
+describe("quarantine in runs", () => {
+  const owner = (r: ReturnType<typeof run>) => r.state.devices.find((d) => d.sbdf === "0000:03:00.0")?.owner;
+  it("a named release quarantines by default; the model's defaults and quarantine none do not", () => {
+    expect(owner(run(dummy("4.19.0")))).toBe("dom_io");
+    expect(owner(run(dummy(undefined)))).toBe("dom0");
+    expect(owner(run(dummy("master", { quarantine: "none" })))).toBe("dom0");
+    expect(owner(run(dummy(undefined, { quarantine: "scratch-page" })))).toBe("dom_io");
+  });
+});
+
+describe("scenario checks", () => {
+  const errors = (doc: unknown) => {
+    const l = parseScenario(doc, join(examples, "inline.json"));
+    return l.ok ? [] : l.error.map((e) => `${e.path}: ${e.message}`);
+  };
+  it("dom_io is a reserved domain name, accepted only where the domctl takes DOMID_IO", () => {
+    const s = dummy(undefined);
+    expect(errors({ ...s, domains: [...s.domains, { name: "dom_io", domid: 5 }] }).join("\n")).toContain("/domains/2/name");
+    expect(errors({ ...s, steps: [{ op: "assign_device", as: "dom0", domain: "dom_io", sbdf: "03:00.0" }] })).toEqual([]);
+    expect(errors({ ...s, steps: [{ op: "get_device_group", as: "dom0", domain: "dom_io", sbdf: "03:00.0" }] }).join("\n")).toContain('/steps/0/domain: unknown domain "dom_io"');
+  });
+  it("expect.group only on get_device_group; a bridge's buses after its own and in order", () => {
+    const s = dummy(undefined);
+    expect(errors({ ...s, steps: [{ op: "pci_add_device", as: "dom0", sbdf: "03:00.0", expect: { group: [] } }] }).join("\n")).toContain("/steps/0/expect/group");
+    expect(errors({ ...s, devices: [{ sbdf: "0000:05:00.0", bridge: { secondary: 5, subordinate: 6 } }] }).join("\n")).toContain("/devices/0/bridge/secondary");
+    expect(errors({ ...s, devices: [{ sbdf: "0000:00:1e.0", bridge: { secondary: 7, subordinate: 6 } }] }).join("\n")).toContain("/devices/0/bridge/subordinate");
+  });
+});
