@@ -24,6 +24,9 @@
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
 //   iommu_remove_device's -EINVAL for an unowned device do not occur. Quarantine (dom_io) is
 //   modelled as ownership: where deassign_device() sends a device, not the IOMMU contexts.
+// - Without an IOMMU (RegistryOptions.iommu false) Xen's assign_device() does nothing and
+//   deassign_device() is -EINVAL; the model moves the device as with one, never to dom_io (whose
+//   quarantine context iommu_setup() makes only with an IOMMU).
 // - The IOMMU is VT-d: XEN_DOMCTL_get_device_group's groups are intel_iommu_group_id's (the
 //   requester ID behind PCI bridges); AMD's IVRS aliases are not modelled.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
@@ -329,7 +332,7 @@ export class PciRegistry {
    *  neither applies). */
   quarantineOf(pdevOrSbdf: Pdev | SbdfInput): "iommu_quarantine" | "pdev->quarantine" | undefined {
     const pdev = typeof pdevOrSbdf === "object" ? pdevOrSbdf : this.visible(this.key(pdevOrSbdf, false));
-    if (!pdev || pdev.owner === DOMID_IO) return undefined;
+    if (!pdev || pdev.owner === DOMID_IO || !this.iommu) return undefined;
     if (this.quarantineMode !== "none") return "iommu_quarantine";
     return pdev.quarantine ? "pdev->quarantine" : undefined;
   }
