@@ -318,7 +318,7 @@ export class PciRegistry {
 
   /** deassign_device()'s move: "De-assignment from dom_io should de-quarantine the device". */
   private deassign(pdev: Pdev, gone: number): void {
-    if (this.quarantineOf(pdev) !== undefined) {
+    if (this.quarantineFor(pdev) !== undefined) {
       this.setOwner(pdev, DOMID_IO);
       return;
     }
@@ -330,9 +330,14 @@ export class PciRegistry {
   /** Why deassign_device() would send the device to dom_io now: iommu_quarantine, or the device's
    *  own quarantine mark; undefined when it goes to the hardware domain (it is in dom_io already, or
    *  neither applies). */
-  quarantineOf(pdevOrSbdf: Pdev | SbdfInput): "iommu_quarantine" | "pdev->quarantine" | undefined {
-    const pdev = typeof pdevOrSbdf === "object" ? pdevOrSbdf : this.visible(this.key(pdevOrSbdf, false));
-    if (!pdev || pdev.owner === DOMID_IO || !this.iommu) return undefined;
+  quarantineOf(sbdf: SbdfInput): "iommu_quarantine" | "pdev->quarantine" | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev && this.quarantineFor(pdev);
+  }
+
+  private quarantineFor(pdev: Pdev): "iommu_quarantine" | "pdev->quarantine" | undefined {
+    if (pdev.owner === DOMID_IO || !this.iommu) return undefined;
     if (this.quarantineMode !== "none") return "iommu_quarantine";
     return pdev.quarantine ? "pdev->quarantine" : undefined;
   }
