@@ -75,7 +75,7 @@ export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: nu
     say(`segment ${formatSbdf(k).slice(0, 4)} is not one Xen knows and the bus is not 0: find_upstream_bridge finds no pci_seg, so intel_iommu_group_id is -ENODEV; num_sdevs is 0 and the error comes back through the domctl`);
     return g.rc;
   }
-  const gid = g.groupId! | (k & ~0xffff);
+  const gid = k - (k & 0xffff) + g.groupId!; // the group is a bdf in the device's segment
   const own = gid === k;
   if (!registry.device(sbdf)) say(`${formatSbdf(k)} is no device Xen knows: iommu_get_device_group does not look it up, only its requester ID`);
   say(own ? `${formatSbdf(k)}'s group is its own requester ID: no bridge Xen recorded (bus2bridge) is above its bus` : `${formatSbdf(k)}'s group is the requester ID of ${formatSbdf(gid)}, the topmost PCI bridge above it (find_upstream_bridge): devices behind a PCIe-to-PCI or PCI bridge share it`);
@@ -90,7 +90,7 @@ export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: nu
 function askedWhy(xen: ScenarioXen, scenario: Scenario): string {
   const flask = scenario.xsm === "flask";
   if (xen.assignCheck === "xsm_domctl") {
-    return `Xen ${xen.release}: do_domctl hands XEN_DOMCTL_get_device_group to iommu_do_domctl before xsm_domctl (XSA-492), so xsm_get_device_group is the only check: ${flask ? "flask_get_device_group, current -> device stat_device" : "dummy.h's XSM_PRIV"}, for the device and each device listed`;
+    return `Xen ${xen.release}: do_domctl hands XEN_DOMCTL_get_device_group to iommu_do_domctl before xsm_domctl (XSA-492), so xsm_get_device_group is the only check: ${flask ? "flask_get_device_group, current -> device stat_device" : "dummy.h's XSM_PRIV"}, for the device and for each other device of the domain in its segment`;
   }
-  return `Xen ${xen.release}: do_domctl's xsm_domctl comes first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV, current -> the domain"}), then xsm_get_device_group (${flask ? "flask_get_device_group, current -> device stat_device" : "dummy.h's XSM_HOOK"}), for the device and each device listed; since XSA-492 (4.19.6, 4.20.4, 4.21.2, 4.22.0) only the hook, XSM_PRIV in dummy.h`;
+  return `Xen ${xen.release}: do_domctl's xsm_domctl comes first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV, current -> the domain"}), then xsm_get_device_group (${flask ? "flask_get_device_group, current -> device stat_device" : "dummy.h's XSM_HOOK"}), for the device and for each other device of the domain in its segment; since XSA-492 (4.19.6, 4.20.4, 4.21.2, 4.22.0) only the hook, XSM_PRIV in dummy.h`;
 }

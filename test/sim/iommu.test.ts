@@ -59,6 +59,34 @@ describe("get_device_group under the dummy module", () => {
   });
 });
 
+describe("get_device_group's reasons", () => {
+  const steps = (extra: Partial<Scenario>, sbdf: string, max?: number) => {
+    const s = dummy("4.22.0", extra);
+    return run({ ...s, steps: [...s.steps.slice(0, 2), { op: "get_device_group", as: "dom0", domain: "dom0", sbdf, ...(max !== undefined ? { max_sdevs: max } : {}) }] }).steps[2]!;
+  };
+  it("without an IOMMU: 0, nothing listed, and why", () => {
+    const r = steps({ iommu: "none" }, "0000:03:00.0");
+    expect([r.rc, r.group]).toEqual([0, []]);
+    expect(r.why?.join("\n")).toContain("is_iommu_enabled(d) is false");
+  });
+  it("an unknown segment off bus 0: -ENODEV from find_upstream_bridge", () => {
+    const r = steps({}, "0001:05:00.0");
+    expect(r.rc).toBe("-ENODEV");
+    expect(r.why?.join("\n")).toContain("segment 0001 is not one Xen knows");
+  });
+  it("a device Xen does not know, behind a bridge: its group all the same, and max_sdevs cuts the list", () => {
+    const r = steps({ devices: [{ sbdf: "0000:03:00.0", bridge: { secondary: 5, subordinate: 5 } }], steps: [] }, "0000:05:07.0", 0);
+    expect([r.rc, r.group]).toEqual([0, []]);
+    expect(r.why).toEqual([
+      expect.stringContaining("Xen 4.22.0: do_domctl hands XEN_DOMCTL_get_device_group to iommu_do_domctl"),
+      "0000:05:07.0 is no device Xen knows: iommu_get_device_group does not look it up, only its requester ID",
+      expect.stringContaining("0000:05:07.0's group is the requester ID of 0000:03:00.0"),
+      expect.stringContaining("in the group: none"),
+      "1 more in the group past max_sdevs 0: neither listed nor counted in num_sdevs",
+    ]);
+  });
+});
+
 describe("quarantine in runs", () => {
   const owner = (r: ReturnType<typeof run>) => r.state.devices.find((d) => d.sbdf === "0000:03:00.0")?.owner;
   it("a named release quarantines by default; the model's defaults and quarantine none do not", () => {
