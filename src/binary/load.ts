@@ -3,12 +3,13 @@
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
 import { PolicyError, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile, compilePolicy } from "../policy/index.js";
+import type { Expanded } from "../policy/expand.js";
 import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
 import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
-import { kernelToPolicy } from "./to-policy.js";
+import { kernelToPolicy, type ListingDeclarations } from "./to-policy.js";
 import { decodePolicyText } from "../io/decode.js";
 import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, permLimitMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
 
@@ -30,6 +31,10 @@ export interface PolicyInput {
   symbols: Symbols;
   /** The compile's warnings, Xen's refusals (warnings unless asXen) and libsepol's (warnings). */
   warnings: Diagnostic[];
+  /** A binary's: where its listing declares the roles, users, initial SIDs and ocontexts. */
+  declared?: ListingDeclarations;
+  /** A binary's rules as kernelToPolicy rebuilt them (one per avtab entry, at its listing line). */
+  expanded?: Expanded;
 }
 
 /** A binary's refusal as a diagnostic at its offset in `file`: the construct and Xen's log line. */
@@ -82,8 +87,8 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
   const warnings = readDiagnostics(read, file, asXen);
   if (hasErrors(warnings)) throw new PolicyError(warnings);
   try {
-    const { policy, listing, sym } = kernelToPolicy(kernel, file, warnings, read.offsets);
-    return { policy, text: listing, kernel, symbols: sym, warnings };
+    const { policy, listing, sym, ex, declared } = kernelToPolicy(kernel, file, warnings, read.offsets);
+    return { policy, text: listing, kernel, symbols: sym, warnings, declared, expanded: ex };
   } catch (err) {
     if (err instanceof BinaryFormatError) throw new PolicyError([binaryError(err, file)]);
     throw err;

@@ -13,7 +13,7 @@ import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
 import { PolicyTables } from "../policy/image.js";
 import { policyImage } from "../policy/view.js";
 import type { ExpandedAvRule, Expanded, TypeRuleEntry } from "../policy/expand.js";
-import { CondOp, emptySymbols, type ClassSym, type CondNode, type CondPlace, type LevelRange, type MlsSymbols, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
+import { CondOp, emptySymbols, type ClassSym, type CondNode, type CondPlace, type LevelRange, type MlsSymbols, type Ocontexts, type ResolvedConstraint, type ResolvedConstraintExpr, type ResolvedContext, type Symbols } from "../policy/symbols.js";
 import { rangeText } from "../policy/resolve/mls.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
@@ -46,6 +46,65 @@ import {
 /** xen/xsm/flask/policy/initial_sids, in order: sid n is the n-th name. */
 export const XEN_INITIAL_SIDS = ["xenboot", "xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device", "domU", "domDM"];
 
+/** ` alias NAME` or ` alias { NAMES }`, as policy.conf writes aliases (nothing for none). */
+function aliasText(xs: string[]): string {
+  return xs.length === 0 ? "" : xs.length === 1 ? ` alias ${xs[0]}` : ` alias { ${xs.join(" ")} }`;
+}
+
+export type OcontextKind = keyof Ocontexts;
+const hex = (n: number | bigint) => `0x${n.toString(16)}`;
+
+/** An ocontext entry as policy.conf names it, without its context (`pcidevicecon 0x300`,
+ *  `ioportcon 0x60-0x64`): a line of a binary's listing and the studio's outline name it so. */
+export function ocontextLabel<K extends OcontextKind>(kind: K, x: Omit<Ocontexts[K][number], "context">): string {
+  const e = x as { irq?: number; low?: number | bigint; high?: number | bigint; device?: number; path?: string };
+  if (kind === "pirqcon") return `pirqcon ${e.irq}`;
+  if (kind === "pcidevicecon") return `pcidevicecon ${hex(e.device!)}`;
+  if (kind === "devicetreecon") return `devicetreecon "${e.path}"`;
+  return `${kind} ${hex(e.low!)}${e.high !== e.low ? `-${hex(e.high!)}` : ""}`;
+}
+
+/** What the listing declares that the symbol tables keep no span for, at its line: the commons,
+ *  roles, users and initial SIDs by name, each ocontext entry by its place in its Ocontexts list. */
+export interface ListingDeclarations {
+  /** Each common with its permissions (in bit order): the symbol tables keep only a class's. */
+  commons: Map<string, { perms: string[]; span: Span }>;
+  roles: Map<string, Span>;
+  users: Map<string, Span>;
+  initialSids: Map<string, Span>;
+  ocontexts: Record<OcontextKind, Span[]>;
+}
+
+/** The declarations kernelToPolicy lists after the rules (after them, so a rule's line is the
+ *  same whether or not these are listed): commons, roles with their types, users with their
+ *  roles, initial SIDs with their contexts, ocontexts. object_r, which every policy has and no
+ *  source declares, is left out. */
+function declarations(b: Builder): ListingDeclarations {
+  const sym = b.sym;
+  const commons = new Map<string, { perms: string[]; span: Span }>();
+  for (const c of b.k.commons.entries) {
+    const perms = [...c.perms].sort((x, y) => x.value - y.value).map((p) => p.name);
+    commons.set(c.name, { perms, span: b.span(`common ${c.name} { ${perms.join(" ")} }`) });
+  }
+  const typeNames = (ids: Iterable<number>) => [...ids].map((t) => sym.types[t]!.name);
+  const roles = new Map<string, Span>();
+  for (const r of sym.roles) {
+    if (r.id === 0 || !sym.roleIds.has(r.name)) continue;
+    roles.set(r.name, b.span(`role ${r.name}${r.types.size ? ` types { ${typeNames([...r.types].sort((x, y) => x - y)).join(" ")} }` : ""};`));
+  }
+  const users = new Map<string, Span>();
+  for (const u of sym.users) {
+    if (!sym.userIds.has(u.name)) continue;
+    const mls = sym.mls && u.level && u.range ? ` level ${rangeText(sym.mls, { low: u.level, high: u.level })} range ${rangeText(sym.mls, u.range)}` : "";
+    users.set(u.name, b.span(`user ${u.name} roles { ${[...u.roles].sort((x, y) => x - y).map((r) => sym.roles[r]!.name).join(" ")} }${mls};`));
+  }
+  const initialSids = new Map<string, Span>();
+  for (const [name, c] of sym.initialSids) initialSids.set(name, b.span(`sid ${name}${c ? ` ${c.text}` : ""}`));
+  const o = sym.ocontexts;
+  const place = <K extends OcontextKind>(kind: K) => (o[kind] as Ocontexts[K][number][]).map((x) => b.span(`${ocontextLabel(kind, x)} ${x.context.text}`));
+  return { commons, roles, users, initialSids, ocontexts: { pirqcon: place("pirqcon"), ioportcon: place("ioportcon"), iomemcon: place("iomemcon"), pcidevicecon: place("pcidevicecon"), devicetreecon: place("devicetreecon") } };
+}
+
 const CMP: Record<number, ConstraintOp> = { 1: "==", 2: "!=", 3: "dom", 4: "domby", 5: "incomp" };
 
 class Builder {
@@ -71,16 +130,18 @@ class Builder {
     this.typeOf = new Int32Array(nt + 1).fill(-1);
     const primaries = k.types.entries.filter((t) => (t.properties & TYPE_PRIMARY) !== 0).sort((a, b) => a.value - b.value);
     const attrOf = new Int32Array(nt + 1).fill(-1);
+    // (each gets its declaration line below, once its aliases and attributes are known)
+    const unplaced = this.placeholder();
     for (const t of primaries) {
       this.names[t.value] = t.name;
       if ((t.properties & TYPE_ATTRIBUTE) !== 0) {
         attrOf[t.value] = this.sym.attrs.length;
         this.sym.attrIds.set(t.name, this.sym.attrs.length);
-        this.sym.attrs.push({ id: this.sym.attrs.length, name: t.name, span: this.span(), members: new Int32Array(0) });
+        this.sym.attrs.push({ id: this.sym.attrs.length, name: t.name, span: unplaced, members: new Int32Array(0) });
       } else {
         this.typeOf[t.value] = this.sym.types.length;
         this.sym.typeIds.set(t.name, this.sym.types.length);
-        this.sym.types.push({ id: this.sym.types.length, name: t.name, span: this.span(), aliases: [] });
+        this.sym.types.push({ id: this.sym.types.length, name: t.name, span: unplaced, aliases: [] });
       }
     }
     for (const t of k.types.entries) {
@@ -102,6 +163,17 @@ class Builder {
       }
     });
     this.sym.attrs.forEach((a, i) => (a.members = Int32Array.from(attrMembers[i]!).sort()));
+    // one line per type or attribute, in value order, declaring it as policy.conf would
+    for (const t of primaries) {
+      const a = attrOf[t.value]!;
+      if (a >= 0) {
+        this.sym.attrs[a]!.span = this.span(`attribute ${t.name};`);
+        continue;
+      }
+      const type = this.sym.types[this.typeOf[t.value]!]!;
+      const attrs = (k.typeAttrMap[t.value - 1] ?? []).map((bit) => attrOf[bit + 1]!).filter((x) => x >= 0).map((x) => this.sym.attrs[x]!.name);
+      type.span = this.span(`type ${t.name}${aliasText(type.aliases)}${attrs.map((x) => `, ${x}`).join("")};`);
+    }
     this.members = [];
     this.keyId = new Int32Array(nt + 1).fill(-1);
     for (let v = 1; v <= nt; v++) this.keyId[v] = this.typeOf[v]! >= 0 ? this.typeOf[v]! : attrOf[v]! >= 0 ? this.sym.types.length + attrOf[v]! : -1;
@@ -109,6 +181,11 @@ class Builder {
       const id = this.typeOf[v]!;
       this.members.push(id >= 0 ? Int32Array.of(id) : attrOf[v]! >= 0 ? this.sym.attrs[attrOf[v]!]!.members : new Int32Array(0));
     }
+  }
+
+  /** A span no line holds yet (replaced before the listing is read). */
+  placeholder(): Span {
+    return { file: this.file, line: 0, col: 1, endLine: 0, endCol: 1, offset: 0, length: 0 };
   }
 
   /** A span on the next line of the binary's listing. */
@@ -148,10 +225,12 @@ function classes(b: Builder): void {
     for (let i = 0; i < perms.length; i++) perms[i] ??= "";
     const permMask = new Map<string, number>();
     perms.forEach((p, bit) => p && permMask.set(p, (1 << bit) >>> 0));
+    const name = c?.name ?? `class${v}`;
+    const own = (c?.perms ?? []).slice().sort((x, y) => x.value - y.value).map((p) => p.name);
     const cls: ClassSym = {
       id,
-      name: c?.name ?? `class${v}`,
-      span: b.span(),
+      name,
+      span: b.span(`class ${name}${common ? ` inherits ${common.name}` : ""}${own.length ? ` { ${own.join(" ")} }` : ""}`),
       perms,
       permMask,
       allMask: perms.length >= 32 ? 0xffffffff : ((1 << perms.length) - 1) >>> 0,
@@ -188,13 +267,14 @@ function rolesUsersBools(b: Builder): void {
     for (const bit of u.roles) if (bit < k.roles.nprim) user.roles.add(bit);
     b.sym.userIds.set(u.name, user.id);
   }
-  for (let v = 1; v <= k.bools.nprim; v++) b.sym.bools.push({ id: v - 1, name: `bool${v}`, value: false, span: b.span() });
+  for (let v = 1; v <= k.bools.nprim; v++) b.sym.bools.push({ id: v - 1, name: `bool${v}`, value: false, span: b.placeholder() });
   for (const x of k.bools.entries) {
     const bool = b.sym.bools[x.value - 1]!;
     bool.name = x.name;
     bool.value = x.state === 1;
     b.sym.boolIds.set(x.name, bool.id);
   }
+  for (const bool of b.sym.bools) bool.span = b.span(`bool ${bool.name} ${bool.value};`);
 }
 
 const AV_KINDS: Record<number, { kind: AvKind; rule: AvRuleKind }> = {
@@ -331,7 +411,7 @@ function mlsTables(b: Builder): void {
   const primaries = sorted(k.levels.entries.filter((l) => l.isalias === 0), (l) => l.level.sens);
   for (const l of primaries) {
     const id = mls.sens.length;
-    mls.sens.push({ id, name: l.name, span: b.span(), aliases: [], order: l.level.sens, cats: l.level.cats });
+    mls.sens.push({ id, name: l.name, span: b.placeholder(), aliases: [], order: l.level.sens, cats: l.level.cats });
     mls.sensIds.set(l.name, id);
   }
   for (const l of k.levels.entries) {
@@ -342,7 +422,7 @@ function mlsTables(b: Builder): void {
     mls.sensIds.set(l.name, sens.id);
   }
   for (const c of sorted(k.cats.entries.filter((c) => c.isalias === 0), (c) => c.value)) {
-    mls.cats[c.value - 1] = { id: c.value - 1, name: c.name, span: b.span(), aliases: [] };
+    mls.cats[c.value - 1] = { id: c.value - 1, name: c.name, span: b.placeholder(), aliases: [] };
     mls.catIds.set(c.name, c.value - 1);
   }
   for (const c of k.cats.entries) {
@@ -350,6 +430,9 @@ function mlsTables(b: Builder): void {
     mls.cats[c.value - 1]!.aliases.push(c.name);
     mls.catIds.set(c.name, c.value - 1);
   }
+  // their lines in the order the spans were taken before: sensitivities, then categories
+  for (const x of mls.sens) x.span = b.span(`sensitivity ${x.name}${aliasText(x.aliases)};`);
+  for (const x of mls.cats) if (x) x.span = b.span(`category ${x.name}${aliasText(x.aliases)};`);
   b.sym.mls = mls;
   for (const u of k.users.entries) {
     const user = b.sym.users[u.value - 1]!;
@@ -410,6 +493,8 @@ export interface BinaryPolicyResult {
   /** The tables the policy was built from (the analysis commands read them, as from a source). */
   sym: Symbols;
   ex: Expanded;
+  /** Where the listing declares what `sym` keeps no span for. */
+  declared: ListingDeclarations;
 }
 
 /** A kernel policy (read from a binary) as a compiled policy; an MLS one (config bit 1) with its
@@ -480,7 +565,8 @@ export function kernelToPolicy(k: KernelPolicy, file: string, warnings: Diagnost
     b.sym.filenameTransitions.push({ span, sources: one(stype), targets: one(ttype), classes: [f.tclass - 1], defaultType: otype, filename: f.name });
   }
 
+  const declared = declarations(b);
   const ex: Expanded = { rules: out.rules, neverallows: [], base, condLists, typeRules: out.typeRules, counts: avCounts(base, condLists) };
   const listing = b.lines.join("\n") + "\n";
-  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing, sym: b.sym, ex };
+  return { policy: policyImage(new PolicyTables(b.sym, ex, listing), warnings).defaults, listing, sym: b.sym, ex, declared };
 }

@@ -259,15 +259,23 @@ export const CATALOG = {
   "fmt-unopened": entry(
     "error",
     "formatter",
-    "A closing brace or parenthesis with no opening one before it: the nesting fmt indents by is broken. In an m4 define body a `)` straight after a quoted string closes a `(` that string leaves open (refpolicy's template); any other is refused, as the text before it may be a call's argument once the body is expanded.",
-    (close: "}" | ")") => `a '${close}' without its '${close === "}" ? "{" : "("}'`,
+    "A closing brace with no opening one before it: the nesting fmt indents by is broken. A `)` without its `(` is text fmt lays out as any other; one in a macro call's arguments or a quoted string, a define body among them, is kept as written.",
+    (close: "}") => `a '${close}' without its '{'`,
   ),
   "fmt-unclosed": entry(
     "error",
     "formatter",
-    "A brace, m4 quote, macro call or define body still open at the end of the file.",
-    (what: "quote" | "call" | "define" | "brace") =>
-      what === "brace" ? "a '{' that is never closed (the file ends inside it)" : what === "quote" ? "an m4 quote is never closed" : what === "call" ? "an m4 macro call's parenthesis is never closed" : "a define body is never closed",
+    "A brace, m4 quote or macro call still open at the end of the file. m4 stops there for a quote (`end of file in string`) and for a `name(` whose name is certainly a macro: an m4 builtin, one Xen's Makefile defines with -D, or one the file defines before it (`end of file in argument list`; m4 never carries arguments on into the next file). A `name(` never closed whose name this file does not make a macro is text to m4 and laid out as such.",
+    (what: "brace" | "quote" | "call", name?: string, why?: "builtin" | "makefile" | number) =>
+      what === "brace"
+        ? "a '{' that is never closed (the file ends inside it)"
+        : what === "quote"
+          ? "an m4 quote '`' that is never closed: m4 stops at the end of the file ('end of file in string')"
+          : name === undefined || why === undefined
+            ? "an m4 macro call's parenthesis is never closed"
+            : `'${name}(' is never closed, and ${name} is ${
+              why === "builtin" ? "an m4 builtin" : why === "makefile" ? "defined on m4's command line by Xen's Makefile (-D)" : `a macro (defined at line ${why})`
+            }: m4 collects its arguments to the end of the file and stops there ('end of file in argument list')`,
   ),
   "fmt-unsafe": entry(
     "error",

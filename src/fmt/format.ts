@@ -1,15 +1,17 @@
 // `xsm fmt`: one canonical layout for policy.conf and for the m4 sources of a Xen policy tree
 // (.te, .if, .spt, .cons, policy/*), like gofmt: indentation by nesting (one tab per open brace or
-// parenthesis, and per m4 `define` body), one blank between words, no blank before `;` or `,`, one
-// after `,` and around braces, no trailing blanks, no runs of blank lines.
+// parenthesis), one blank between words, no blank before `;` or `,`, one after `,` and around
+// braces, no trailing blanks, no runs of blank lines.
 //
 // It changes only blanks, and never joins or splits lines, so a formatted policy means what the
 // original meant. m4 is respected: quoted strings and a macro call's arguments are kept exactly as
-// written (m4 keeps their blanks), and only a `define`'s body is laid out as policy text. Where a
-// call's arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument
-// runs to the end of the line, whatever parenthesis or quote is there; a line ending inside a quote
-// or an argument keeps its trailing blanks. A `#` comment is kept as written. A last check refuses
-// any output whose non-blank characters differ from the input's.
+// written (m4 keeps their blanks), a `define`'s body among them (it is m4's output wherever the
+// macro is used, and ifelse may compare it), so only top-level text is laid out. Where a call's
+// arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument runs to
+// the end of the line, whatever parenthesis or quote is there; a line ending inside a quote or an
+// argument keeps its trailing blanks. A `name(` never closed in the file is text to m4 unless name
+// is certainly a macro, where m4 stops (m4-calls.ts). A `#` comment is kept as written. A last check
+// refuses any output whose non-blank characters differ from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
 // out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
@@ -27,6 +29,7 @@ import type { MessageArgs } from "../diagnostics/catalog.js";
 import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { parsePolicy, strayMessage } from "../policy/parse.js";
 import { strayKind, type StrayKind } from "../policy/scan.js";
+import { unclosedParens } from "./m4-calls.js";
 
 /** conf: a policy.conf (checkpolicy's input); m4: a policy tree's m4 source; modules: a tree's
  *  modules/modules.conf (`name = on` lines, which Makefile.common reads with awk), laid out as a
@@ -51,6 +54,13 @@ export function kindOf(path: string): SourceKind {
   return path.endsWith(".conf") ? "conf" : "m4";
 }
 
+/** A place in the text: 1-based line and column, and how many characters (1 unless told). */
+interface Located {
+  line: number;
+  col: number;
+  length?: number;
+}
+
 /** A file compile refuses at the syntax level: its diagnostics, located in it when its name is
  *  known (`file`, whose text is `text`), the first of them told at once. */
 interface Refused {
@@ -63,17 +73,22 @@ interface Refused {
  *  compile refuses as it is. */
 export class FormatError extends Error {
   readonly line?: number;
-  /** The 1-based column of the one character to blame (a carriage return); else the whole line. */
+  /** The 1-based column of the text to blame (a carriage return, a quote, a call's `name(`); else
+   *  the whole line. */
   readonly col?: number;
+  /** How many characters from `col` are to blame (1 unless told). */
+  private readonly length: number = 1;
   readonly code: FormatCode | Diagnostic["code"];
   private readonly args: MessageArgs<FormatCode>;
   private readonly refused?: Refused;
-  constructor(code: "fmt-carriage-return", at: { line: number; col: number });
+  constructor(code: "fmt-carriage-return", at: Located);
   constructor(code: "fmt-unsafe", line?: undefined);
-  constructor(code: "fmt-unopened", line: number, close: "}" | ")");
-  constructor(code: "fmt-unclosed", line: number | undefined, what: "quote" | "call" | "define" | "brace");
+  constructor(code: "fmt-unopened", line: number, close: "}");
+  constructor(code: "fmt-unclosed", line: number | undefined, what: "brace");
+  constructor(code: "fmt-unclosed", at: Located, what: "quote");
+  constructor(code: "fmt-unclosed", at: Located, what: "call", name?: string, why?: "builtin" | "makefile" | number);
   constructor(refused: Refused);
-  constructor(code: FormatCode | Refused, at?: number | { line: number; col: number }, ...args: unknown[]) {
+  constructor(code: FormatCode | Refused, at?: number | Located, ...args: unknown[]) {
     super(typeof code === "object" ? code.first.message : diagnostic(code, undefined, ...(args as MessageArgs<FormatCode>)).message);
     this.name = "FormatError";
     this.args = args as MessageArgs<FormatCode>;
@@ -87,6 +102,7 @@ export class FormatError extends Error {
     this.code = code;
     this.line = typeof at === "object" ? at.line : at;
     this.col = typeof at === "object" ? at.col : undefined;
+    if (typeof at === "object" && at.length !== undefined) this.length = at.length;
   }
 
   /** Every diagnostic, located in `file` (whose text is `text`). */
@@ -104,7 +120,8 @@ export class FormatError extends Error {
     const end = text.indexOf("\n", offset);
     const line = text.slice(offset, end < 0 ? text.length : end);
     if (this.col !== undefined) {
-      const span: Span = { file, line: this.line, col: this.col, endLine: this.line, endCol: this.col + 1, offset: offset + this.col - 1, length: 1 };
+      const length = this.length;
+      const span: Span = { file, line: this.line, col: this.col, endLine: this.line, endCol: this.col + length, offset: offset + this.col - 1, length };
       return diagnostic(code, span, ...this.args);
     }
     const lead = line.length - line.trimStart().length;
@@ -116,19 +133,11 @@ export class FormatError extends Error {
 
 type FormatCode = "fmt-carriage-return" | "fmt-unopened" | "fmt-unclosed" | "fmt-unsafe";
 
-/** What the scanner is inside of at a point of the text. */
+/** What the scanner is inside of at a point of the text: top-level code (the only code frame, at
+ *  the stack's bottom), or text kept as written. */
 type Frame =
-  | {
-      kind: "code";
-      define: boolean;
-      braces: number;
-      parens: number;
-      braceLines?: number[];
-      /** In a define body, right after a quoted string: the `(` it holds outside its own nested
-       *  quotes and leaves open, which a `)` straight after it may close (see code()). */
-      quotedOpen?: number;
-    }
-  | { kind: "quote"; depth: number; parens: number } // an m4 quoted string, kept verbatim
+  | { kind: "code"; braces: number; parens: number; braceLines?: number[] }
+  | { kind: "quote"; depth: number; at: Located } // an m4 quoted string
   | ArgsFrame;
 
 /** An m4 call's argument list, kept verbatim; fmt follows it as m4 collects the arguments, to find
@@ -137,9 +146,7 @@ interface ArgsFrame {
   kind: "args";
   parens: number;
   quote: number;
-  /** After `dnl` or `#` in a define body, to the end of the line: m4 reads them only when it
-   *  expands the body; while it defines it, it reads only the quotes there. */
-  skip?: boolean;
+  at: Located;
   /** `dnl(`'s own arguments: m4 collects them as any call's, then discards the rest of the line. */
   thenDnl?: boolean;
 }
@@ -186,7 +193,7 @@ interface StrayAt {
 }
 
 class Formatter {
-  private readonly stack: Frame[] = [{ kind: "code", define: false, braces: 0, parens: 0 }];
+  private readonly stack: Frame[] = [{ kind: "code", braces: 0, parens: 0 }];
   private readonly out: string[] = [];
   /** The first character of each kind checkpolicy rejects that m4 copies into policy.conf as it
    *  is (m4 sources only; a policy.conf is read by the parser itself). */
@@ -201,6 +208,8 @@ class Formatter {
   private checkStrays = false;
   /** `dnl(...)`'s arguments just closed: m4 discards the rest of the line. */
   private dnlRest = false;
+  /** m4 sources: the `(` never closed in the file, by offset, and the `name(` calls among them. */
+  private unclosed: ReturnType<typeof unclosedParens> = { parens: new Set(), calls: new Map() };
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -208,12 +217,10 @@ class Formatter {
     return this.stack[this.stack.length - 1]!;
   }
 
-  /** Indentation of a line starting in code: open braces and parentheses of every code frame,
-   *  plus one per define body. */
+  /** Indentation of a line starting in code: its open braces and parentheses. */
   private depth(): number {
-    let n = 0;
-    for (const f of this.stack) if (f.kind === "code") n += f.braces + f.parens + (f.define ? 1 : 0);
-    return n;
+    const f = this.stack[0]!;
+    return f.kind === "code" ? f.braces + f.parens : 0;
   }
 
   format(text: string): string {
@@ -221,6 +228,7 @@ class Formatter {
     const cr = this.kind === "m4" ? undefined : crOutsideComment(text);
     if (cr !== undefined) throw new FormatError("fmt-carriage-return", cr);
     this.checkStrays = this.kind === "m4" && !/\b(divert|changequote|changecom|changeword)\b/.test(text);
+    if (this.kind === "m4") this.unclosed = unclosedParens(text);
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;
@@ -229,10 +237,6 @@ class Formatter {
       this.lineOffset = offset;
       this.quotedComment = false;
       this.dnlRest = false;
-      for (const f of this.stack) {
-        if (f.kind === "args") f.skip = false;
-        if (f.kind === "code") f.quotedOpen = 0;
-      }
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       if (startsInCode && trimStartBlanks(line) === "") {
@@ -244,8 +248,13 @@ class Formatter {
       this.out.push(this.line(line, startsInCode, i + 1));
     });
     if (this.stack.length > 1 && this.kind === "m4") {
-      const f = this.top();
-      throw new FormatError("fmt-unclosed", undefined, f.kind === "quote" ? "quote" : f.kind === "args" ? "call" : "define");
+      // m4 stops at the end of the file inside a quote, or inside a call unclosedParens() missed
+      const f = this.stack[1]!;
+      if (f.kind === "quote") throw new FormatError("fmt-unclosed", f.at, "quote");
+      if (f.kind === "args") {
+        // (unclosedParens() reads the file as verbatim() does, so this is not reached; said plainly)
+        throw new FormatError("fmt-unclosed", f.at, "call");
+      }
     }
     // a '{' never closed would indent the rest of the file by it: refused at that brace's line
     const outer = this.stack[0]!;
@@ -259,17 +268,18 @@ class Formatter {
     // go on to the next line hold them, as m4 reads them
     const trimEnd = (laid: string): string => (this.top().kind === "code" ? trimEndBlanks(laid) : laid);
     if (!startsInCode) {
-      // the line starts inside a quote or a call's arguments: verbatim up to where that ends
+      // the line starts inside a quote or a call's arguments: verbatim up to where that ends, then
+      // code, a blank after the quote or call kept as one (`b' c` is not `b'c`)
       const end = this.verbatim(line, 0, lineNo);
       if (end >= line.length) return line;
-      return trimEnd(line.slice(0, end) + this.code(line.slice(end), lineNo, end));
+      return trimEnd(this.code(line.slice(end), lineNo, end, line.slice(0, end)));
     }
     const lead = line.length - trimStartBlanks(line).length;
     const body = line.slice(lead);
     if (body.startsWith("#line")) return trimEndBlanks(body);
     let depth = this.depth();
-    if (body.startsWith("}") || body.startsWith(")")) depth--;
-    else if (body.startsWith("'") && this.closesDefine()) depth--;
+    const top = this.stack[0]!;
+    if (body.startsWith("}") || (body.startsWith(")") && top.kind === "code" && top.parens > 0)) depth--;
     const laid = this.code(body, lineNo, lead);
     return trimEnd(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
   }
@@ -282,17 +292,6 @@ class Formatter {
     if (!this.strays.has(kind)) this.strays.set(kind, { line: lineNo, col: at + 1, offset: this.lineOffset + at });
   }
 
-  /** Text m4 reads inside a quoted string first: a define body (where it reads only quotes while
-   *  it defines it, and all of m4 when it expands it). */
-  private inDefine(): boolean {
-    return this.stack.some((f) => f.kind === "code" && f.define);
-  }
-
-  private closesDefine(): boolean {
-    const f = this.top();
-    return f.kind === "code" && f.define && f.braces === 0 && f.parens === 0;
-  }
-
   /** Scans verbatim text from `from` while a quote or argument frame is open; returns where the
    *  frame (and any it nests in) closed, or line.length. */
   private verbatim(line: string, from: number, lineNo: number, col0 = 0): number {
@@ -302,11 +301,7 @@ class Formatter {
       const c = line[i]!;
       if (f.kind === "quote") {
         if (c === "`") f.depth++;
-        else if (c === "'" && --f.depth === 0) {
-          this.stack.pop();
-          const below = this.top();
-          if (below.kind === "code" && below.define) below.quotedOpen = Math.max(0, f.parens);
-        } else if (f.depth === 1 && (c === "(" || c === ")")) f.parens += c === "(" ? 1 : -1;
+        else if (c === "'" && --f.depth === 0) this.stack.pop();
         else if (this.checkStrays && this.stack.length === 2) {
           // a top-level quoted string: m4 copies what it holds, quotes removed, unread
           if (c === "#") this.quotedComment = true;
@@ -318,13 +313,11 @@ class Formatter {
         if (c === "`") f.quote++;
         else if (c === "'") f.quote--;
       } else if (c === "`") f.quote = 1;
-      else if (f.skip) continue;
       else if (c === "#" || (c === "d" && dnlAt(line, i))) {
         // m4 reads a comment in an argument to the end of its line, into the argument, and dnl
         // discards through the newline: no parenthesis or quote there opens or closes anything
-        if (this.inDefine()) f.skip = true;
-        else if (c === "d" && line[i + 3] === "(") {
-          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true });
+        if (c === "d" && line[i + 3] === "(") {
+          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true, at: { line: lineNo, col: col0 + i + 1, length: 4 } });
           i += 2;
         } else return line.length;
       } else if (c === "(") f.parens++;
@@ -343,19 +336,16 @@ class Formatter {
     return line.length;
   }
 
-  /** Lays out code text (no leading blanks; it starts at column `col0` of line `lineNo`),
-   *  switching to verbatim for quotes and m4 calls. */
-  private code(text: string, lineNo: number, col0: number): string {
-    let out = "";
+  /** Lays out code text (no leading blanks unless after `before`, the verbatim start of its line;
+   *  it starts at column `col0` of line `lineNo`), switching to verbatim for quotes and m4 calls. */
+  private code(text: string, lineNo: number, col0: number, before = ""): string {
+    let out = before;
     const space = () => {
       if (out !== "" && !out.endsWith(" ")) out += " ";
     };
-    // after `dnl` in a define body: m4 discards the rest of the line when it expands the body, and
-    // reads only quotes there while it defines it
-    let dnlIn: Frame | undefined;
     for (let i = 0; i < text.length; i++) {
       if (this.dnlRest) {
-        // the rest of a line after `dnl(...)` at top level, kept as written as after dnl
+        // the rest of a line after `dnl(...)`, kept as written as after dnl
         this.dnlRest = false;
         return out + trimCommentEnd(text.slice(i));
       }
@@ -367,62 +357,42 @@ class Formatter {
         continue;
       }
       const c = text[i]!;
-      const quotedOpen = f.quotedOpen ?? 0;
-      f.quotedOpen = 0;
-      if (dnlIn === f) {
-        if (c !== "`" && c !== "'") {
-          out += c;
-          continue;
-        }
-      } else if (this.kind === "m4" && c === "d" && dnlAt(text, i)) {
-        // m4's `dnl` discards the rest of its line, a CR and quotes too: at top level kept as
-        // written, as a comment is, nothing there reaches policy.conf; `dnl(` first collects its
-        // arguments, maybe over lines, as any call's
-        if (this.stack.length === 1 && text[i + 3] === "(") {
-          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true });
+      if (this.kind === "m4" && c === "d" && dnlAt(text, i)) {
+        // m4's `dnl` discards the rest of its line, a CR and quotes too: kept as written, as a
+        // comment is, nothing there reaches policy.conf; `dnl(` first collects its arguments, maybe
+        // over lines, as any call's (one never closed is unclosedParens()'s: m4 stops there)
+        if (text[i + 3] === "(") {
+          this.unclosedCall(this.lineOffset + col0 + i + 3);
+          this.stack.push({ kind: "args", parens: 0, quote: 0, thenDnl: true, at: { line: lineNo, col: col0 + i + 1, length: 4 } });
           out += "dnl";
           i += 2;
           continue;
         }
-        if (this.stack.length === 1) return out + trimCommentEnd(text.slice(i));
-        dnlIn = f;
-        out += c;
-        continue;
+        return out + trimCommentEnd(text.slice(i));
       }
       if (c === " " || c === "\t") {
         space();
         continue;
       }
-      if (c === "#" && !(f.define && /[`']/.test(text.slice(i)))) {
-        // a comment, kept as written (in a define body m4 sees quotes in it, so those go on below)
+      if (c === "#") {
+        // a comment, kept as written
         space();
         if (out === " ") out = "";
         return out + trimCommentEnd(text.slice(i));
       }
       // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)
-      if (this.checkStrays && !this.quotedComment && this.stack.length === 1) this.stray(c.charCodeAt(0), lineNo, col0 + i);
+      if (this.checkStrays && !this.quotedComment) this.stray(c.charCodeAt(0), lineNo, col0 + i);
       if (this.kind === "m4" && c === "`") {
-        this.stack.push({ kind: "quote", depth: 1, parens: 0 });
+        this.stack.push({ kind: "quote", depth: 1, at: { line: lineNo, col: col0 + i + 1 } });
         out += c;
         continue;
       }
-      if (this.kind === "m4" && c === "'" && f.define && f.braces === 0 && f.parens === 0) {
-        // the define body's closing quote: back to the define call's arguments
-        this.stack.pop();
-        if (out.endsWith(" ") && out.trim() === "") out = "";
-        out += c;
-        continue;
-      }
-      if (this.kind === "m4" && c === "(" && isWordChar(text[i - 1])) {
-        const name = /[A-Za-z_][A-Za-z0-9_]*$/.exec(text.slice(0, i))?.[0];
-        if (name === "define" && this.startDefine(text, i)) {
-          const m = /^\(\s*`[^`']*'\s*,\s*`/.exec(text.slice(i))!;
-          out += m[0];
-          i += m[0].length - 1;
-          continue;
-        }
-        // an m4 macro call: its arguments are kept exactly
-        this.stack.push({ kind: "args", parens: 0, quote: 0 });
+      const offset = this.lineOffset + col0 + i;
+      if (this.kind === "m4" && c === "(" && isWordChar(text[i - 1]) && !this.unclosedCall(offset)) {
+        // an m4 macro call (define's among them): its arguments, a define body too, are kept
+        // exactly, as m4 keeps their blanks
+        const name = /[A-Za-z0-9_$]*$/.exec(text.slice(0, i))![0];
+        this.stack.push({ kind: "args", parens: 0, quote: 0, at: { line: lineNo, col: col0 + i - name.length + 1, length: name.length + 1 } });
         const end = this.verbatim(text, i, lineNo, col0);
         out += text.slice(i, end);
         i = end - 1;
@@ -449,29 +419,25 @@ class Formatter {
         out += c;
         continue;
       }
-      if (c === "(") f.parens++;
-      if (c === ")") {
-        // in a define body, straight after a quoted string holding an open `(`: the call that quote
-        // starts when the body is expanded (refpolicy's template: `define(`$1',`...'')`), kept
-        if (f.parens === 0 && quotedOpen > 0) f.quotedOpen = quotedOpen - 1;
-        else if (f.parens === 0) {
-          if (f.define || this.stack.length > 1) throw new FormatError("fmt-unopened", lineNo, ")");
-        } else f.parens--;
-      }
+      // a `(` never closed in the file opens nothing to indent by (as m4 copies it, as text); a `)`
+      // without its `(` is text too
+      if (c === "(" && !this.unclosed.parens.has(offset)) f.parens++;
+      if (c === ")" && f.parens > 0) f.parens--;
       out += c;
     }
-    // a line ending in dnl text: its trailing blanks go, as a comment's, before a CR too
-    return dnlIn !== undefined && dnlIn === this.top() ? trimCommentEnd(out) : out;
+    return out;
   }
 
-  /** `define(`name', `BODY...`: the body is laid out as code in a define frame; true when the
-   *  call has that shape (else it is kept verbatim like any call). */
-  private startDefine(text: string, open: number): boolean {
-    if (!/^\(\s*`[^`']*'\s*,\s*`/.test(text.slice(open))) return false;
-    // the define call's own argument list holds the body; after the body, `)` ends it
-    this.stack.push({ kind: "args", parens: 1, quote: 0 });
-    this.stack.push({ kind: "code", define: true, braces: 0, parens: 0 });
-    return true;
+  /** The `(` at `offset` is never closed in the file: a call m4 certainly collects to the file's
+   *  end (a builtin's, a macro's the file or Xen's Makefile defines before it) is refused there;
+   *  any other is text to m4, so true: laid out as text. */
+  private unclosedCall(offset: number): boolean {
+    const call = this.unclosed.calls.get(offset);
+    if (call?.macro) {
+      const why = call.macro.kind === "defined" ? call.macro.line : call.macro.kind;
+      throw new FormatError("fmt-unclosed", { line: call.line, col: call.col, length: call.name.length + 1 }, "call", call.name, why);
+    }
+    return this.unclosed.parens.has(offset);
   }
 }
 

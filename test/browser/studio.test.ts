@@ -30,125 +30,150 @@ import {
   xsm,
 } from "./support.js";
 
-let server: { proc: ChildProcess; url: string };
+// (every studio these tests start serves a copy made here: none writes into examples/)
+const scratch = mkdtempSync(join(tmpdir(), "xsm-studio-browser-"));
 
 beforeAll(async () => {
   await startBrowser();
-  server = await serve(process.execPath, [xsm, "studio", examples, "--no-open"], URL_LINE);
 });
 
 afterAll(async () => {
   await stopBrowser();
-  server?.proc.kill("SIGTERM");
+  rmSync(scratch, { recursive: true, force: true });
 });
+
+/** `xsm studio` on a copy of examples/svp named `name`, its page open at `query`. */
+const onSvp = (name: string, body: Parameters<typeof withStudio>[1], query = "?view=decisions") => withStudio({ example: "svp", dir: scratch, name, query }, body);
 
 describe("xsm studio in chromium", () => {
   const policyText = readFileSync(join(examples, "svp.conf"), "utf8").split("\n");
   const lineOf = (needle: string) => policyText.findIndex((l) => l.includes(needle)) + 1;
 
   it("loads the example policy: it compiles, with its outline and access grid", async () => {
-    const page = await openPage(`${server.url}?view=decisions`);
-    await expectText(page.getByTestId("editor").locator(".cm-content"), "platform svp supervisor");
-    await expectText(page.getByTestId("diagnostics"), "no diagnostics");
-    await expectText(page.getByTestId("status"), "compiles");
-    await expectText(page.getByTestId("outline"), "gvp1");
-    // a policy.conf has no tree to pick files from
-    expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
-    // svp's hwdom manages every platform's devices; gvp1's cannot touch gvp2's
-    const cell = (s: string, t: string, p: string) => page.getByTestId("access-grid").locator(`td[data-source="${s}"][data-target="${t}"][data-perm="${p}"]`);
-    await expectAttr(cell("svp_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "true");
-    await expectAttr(cell("gvp1_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "false");
-    await cell("gvp1_hwdom_t", "gvp2_pci_t", "unplug").click();
-    await expectText(page.getByTestId("decision-result"), "denied");
-    await expectText(page.getByTestId("decision-result"), "no enabled allow rule grants it");
-    await shot(page, "1-policy-and-grid");
-    await page.close();
+    await onSvp("svp-loads", async ({ page }) => {
+      await expectText(page.getByTestId("editor").locator(".cm-content"), "platform svp supervisor");
+      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+      await expectText(page.getByTestId("status"), "compiles");
+      await expectText(page.getByTestId("outline"), "gvp1");
+      // a policy.conf has no tree to pick files from
+      expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
+      // svp's hwdom manages every platform's devices; gvp1's cannot touch gvp2's
+      const cell = (s: string, t: string, p: string) => page.getByTestId("access-grid").locator(`td[data-source="${s}"][data-target="${t}"][data-perm="${p}"]`);
+      await expectAttr(cell("svp_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "true");
+      await expectAttr(cell("gvp1_hwdom_t", "gvp2_pci_t", "unplug"), "data-allowed", "false");
+      await cell("gvp1_hwdom_t", "gvp2_pci_t", "unplug").click();
+      await expectText(page.getByTestId("decision-result"), "denied");
+      await expectText(page.getByTestId("decision-result"), "no enabled allow rule grants it");
+      await shot(page, "1-policy-and-grid");
+    });
   });
 
   it("shows a diagnostic at the line where an error is typed, with the CLI's message and code", async () => {
-    const page = await openPage(`${server.url}?view=decisions`);
-    const line = lineOf("allow svp_hwdoms device_t:resource");
-    const target = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms device_t:resource" });
-    await target.click();
-    await page.keyboard.press("Home");
-    await page.keyboard.type("allow svp_hwdoms nosuch_t:resource plug;\n");
-    const item = page.getByTestId("diagnostics").locator("li.diag.error");
-    await expectCount(item, 1);
-    await expectAttr(item, "data-line", String(line));
-    await expectText(item, `svp.conf:${line}:18`);
-    // the same message and code as `xsm compile` prints for this text
-    const cli = cliCompile(policyText.slice(0, line - 1).concat("allow svp_hwdoms nosuch_t:resource plug;", policyText.slice(line - 1)).join("\n"));
-    expect(cli).toContain(`:${line}:18: error:`);
-    const message = /error: (.*)/.exec(cli)![1]!;
-    await expectExactText(item.locator(".msg"), message);
-    await expectExactText(page.getByTestId("editor").locator(".cm-lintRange-error"), "nosuch_t");
-    await expectCount(page.getByTestId("editor").locator(".cm-gutter-lint .cm-lint-marker-error"), 1);
-    await expectText(page.getByTestId("status"), "1 error");
-    await shot(page, "2-diagnostic");
-    // undo (the insertion and its newline may be separate history events) compiles clean again
-    for (let i = 0; i < 4 && (await page.getByTestId("editor").locator(".cm-content").textContent())!.includes("nosuch_t"); i++) await page.keyboard.press("Control+z");
-    await expectText(page.getByTestId("diagnostics"), "no diagnostics");
-    await page.close();
+    await onSvp("svp-diagnostic", async ({ page }) => {
+      const line = lineOf("allow svp_hwdoms device_t:resource");
+      const target = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms device_t:resource" });
+      await target.click();
+      await page.keyboard.press("Home");
+      await page.keyboard.type("allow svp_hwdoms nosuch_t:resource plug;\n");
+      const item = page.getByTestId("diagnostics").locator("li.diag.error");
+      await expectCount(item, 1);
+      await expectAttr(item, "data-line", String(line));
+      await expectText(item, `svp.conf:${line}:18`);
+      // the same message and code as `xsm compile` prints for this text
+      const cli = cliCompile(policyText.slice(0, line - 1).concat("allow svp_hwdoms nosuch_t:resource plug;", policyText.slice(line - 1)).join("\n"));
+      expect(cli).toContain(`:${line}:18: error:`);
+      const message = /error: (.*)/.exec(cli)![1]!;
+      await expectExactText(item.locator(".msg"), message);
+      await expectExactText(page.getByTestId("editor").locator(".cm-lintRange-error"), "nosuch_t");
+      await expectCount(page.getByTestId("editor").locator(".cm-gutter-lint .cm-lint-marker-error"), 1);
+      await expectText(page.getByTestId("status"), "1 error");
+      await shot(page, "2-diagnostic");
+      // undo (the insertion and its newline may be separate history events) compiles clean again
+      for (let i = 0; i < 4 && (await page.getByTestId("editor").locator(".cm-content").textContent())!.includes("nosuch_t"); i++) await page.keyboard.press("Control+z");
+      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+    });
   });
 
   it("hovers a name, jumps to its definition, completes a scenario from the schema", async () => {
-    const page = await openPage(`${server.url}?view=decisions`);
-    const editor = page.getByTestId("editor");
-    await editor.locator(".cm-line", { hasText: "device gvp1_pci_t" }).locator("span", { hasText: /^gvp1_pci_t$/ }).hover();
-    await expectText(page.locator(".cm-tooltip-hover"), "device label of platform gvp1: 0000:03:10.0");
-    await expectText(page.locator(".cm-tooltip-hover"), "gvp1_devices");
-    await editor.locator(".cm-line", { hasText: "allow svp_hwdoms xen_t:xen" }).locator("span", { hasText: /^xen_t$/ }).click();
-    await page.keyboard.press("F12");
-    await expectText(editor.locator(".cm-activeLine"), "type xen_t, xen_type;");
-    await shot(page, "2b-hover");
+    await onSvp("svp-hover", async ({ page }) => {
+      const editor = page.getByTestId("editor");
+      await editor.locator(".cm-line", { hasText: "device gvp1_pci_t" }).locator("span", { hasText: /^gvp1_pci_t$/ }).hover();
+      await expectText(page.locator(".cm-tooltip-hover"), "device label of platform gvp1: 0000:03:10.0");
+      await expectText(page.locator(".cm-tooltip-hover"), "gvp1_devices");
+      await editor.locator(".cm-line", { hasText: "allow svp_hwdoms xen_t:xen" }).locator("span", { hasText: /^xen_t$/ }).click();
+      await page.keyboard.press("F12");
+      await expectText(editor.locator(".cm-activeLine"), "type xen_t, xen_type;");
+      // a rule: what it grants, one line per avtab key
+      await editor.locator(".cm-line", { hasText: "allow { gvp1_hwdoms gvp2_hwdoms } xen_t:xen physinfo;" }).locator("span", { hasText: /^allow$/ }).hover();
+      await expectText(page.locator(".cm-tooltip-hover"), "2 grants, one per avtab key");
+      await expectText(page.locator(".cm-tooltip-hover"), "allow gvp2_hwdoms xen_t:xen { physinfo };");
+      await shot(page, "2b-hover");
+      await page.mouse.move(0, 0);
 
-    await page.locator(".left .tabs [data-tab=scenario-json]").click();
-    const json = page.getByTestId("scenario-editor");
-    await json.locator(".cm-line", { hasText: '"strategy": "authority",' }).click();
-    await page.keyboard.press("End");
-    await page.keyboard.press("Enter");
-    await page.keyboard.type('"io');
-    // Enter accepts the selected option: wait until filtering has made it "iommu" (under load the
-    // unfiltered list, which also contains "iommu", can still be showing with "booleans" selected)
-    await expectText(page.locator(".cm-tooltip-autocomplete li[aria-selected=true]"), '"iommu"');
-    // CodeMirror ignores Enter on a completion list younger than its interactionDelay (75 ms)
-    await page.waitForTimeout(300);
-    await page.keyboard.press("Enter");
-    await expectText(json.locator(".cm-activeLine"), '"iommu"');
-    await page.keyboard.type('"');
-    await expectText(page.locator(".cm-tooltip-autocomplete"), '"nointremap"');
-    await page.close();
+      await page.locator(".left .tabs [data-tab=scenario-json]").click();
+      const json = page.getByTestId("scenario-editor");
+      await json.locator(".cm-line", { hasText: '"strategy": "authority",' }).click();
+      await page.keyboard.press("End");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type('"io');
+      // Enter accepts the selected option: wait until filtering has made it "iommu" (under load the
+      // unfiltered list, which also contains "iommu", can still be showing with "booleans" selected)
+      await expectText(page.locator(".cm-tooltip-autocomplete li[aria-selected=true]"), '"iommu"');
+      // CodeMirror ignores Enter on a completion list younger than its interactionDelay (75 ms)
+      await page.waitForTimeout(300);
+      await page.keyboard.press("Enter");
+      await expectText(json.locator(".cm-activeLine"), '"iommu"');
+      await page.keyboard.type('"');
+      await expectText(page.locator(".cm-tooltip-autocomplete"), '"nointremap"');
+    });
   });
 
   it("answers svp_hwdom_t unplug gvp1_pci_t: allowed, with the rule that grants it", async () => {
-    const page = await openPage(`${server.url}?view=decisions`);
-    await decide(page, "svp_hwdom_t", "gvp1_pci_t", "resource", "unplug");
-    const result = page.getByTestId("decision-result");
-    await expectAttr(result.locator(".decision"), "data-allowed", "true");
-    await expectExactText(result.locator(".verdict"), "allowed");
-    // the platform block that desugars to `allow svp_hwdoms svp_managed_devices:resource ...`
-    const link = result.locator("li.granted-by a.rule-link");
-    await expectExactText(link, `svp.conf:${lineOf("platform svp supervisor")}`);
-    await expectText(result.locator("li.granted-by .rule-text"), "platform svp supervisor");
-    await link.click();
-    await expectText(page.locator(".cm-activeLine"), "platform svp supervisor");
-    await shot(page, "3-decision");
-    await page.close();
+    await onSvp("svp-answers", async ({ page }) => {
+      await decide(page, "svp_hwdom_t", "gvp1_pci_t", "resource", "unplug");
+      const result = page.getByTestId("decision-result");
+      await expectAttr(result.locator(".decision"), "data-allowed", "true");
+      await expectExactText(result.locator(".verdict"), "allowed");
+      // the platform block that desugars to `allow svp_hwdoms svp_managed_devices:resource ...`
+      const link = result.locator("li.granted-by a.rule-link");
+      await expectExactText(link, `svp.conf:${lineOf("platform svp supervisor")}`);
+      await expectText(result.locator("li.granted-by .rule-text"), "platform svp supervisor");
+      await link.click();
+      await expectText(page.locator(".cm-activeLine"), "platform svp supervisor");
+      await shot(page, "3-decision");
+    });
   });
 
   it("a binary policy (xsm studio policy.bin): the explorer and the grid answer as for svp.conf, and say what a binary cannot show", async () => {
     const cells = (page: Page) =>
       page.getByTestId("access-grid").locator("td.cell").evaluateAll((tds) => tds.map((td) => ["source", "target", "perm", "allowed"].map((k) => (td as HTMLElement).dataset[k]).join(" ")));
-    const source = await openPage(`${server.url}?view=decisions`);
-    await expectCount(source.getByTestId("access-grid").locator("td.cell"), "some");
-    const fromSource = await cells(source);
-    await source.close();
+    let fromSource: string[] = [];
+    await onSvp("svp-for-binary", async ({ page }) => {
+        await expectCount(page.getByTestId("access-grid").locator("td.cell"), "some");
+        fromSource = await cells(page);
+    });
     const dir = mkdtempSync(join(tmpdir(), "xsm-studio-binary-"));
     try {
       const prepare = (copy: string) => void execFileSync(process.execPath, [xsm, "compile", join(copy, "svp.conf"), "-o", join(copy, "policy.bin")]);
       await withStudio({ example: "svp", dir, name: "svp", prepare, target: (copy) => join(copy, "policy.bin") }, async ({ page }) => {
         await expectText(page.getByTestId("status"), "compiles");
         await expectText(page.getByTestId("editor").locator(".cm-content"), "allow svp_hwdoms svp_managed_devices:resource");
+        // its listing has an outline and hover, as svp.conf has (test/studio/binary.test.ts: the same entries)
+        const outline = page.getByTestId("outline");
+        await expectExactText(outline.locator("details[data-group=Rules] summary .count"), "17");
+        await expectExactText(outline.locator("details[data-group='Initial SIDs'] summary .count"), "13");
+        await outline.locator("details[data-group=Types] summary").click();
+        await outline.locator("details[data-group=Types] li", { hasText: /^svp_hwdom_t$/ }).click();
+        await expectText(page.locator(".cm-activeLine"), "type svp_hwdom_t, svp_managed_domains, svp_hwdoms, svp_platform_domain;");
+        const ruleLine = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms svp_managed_devices:resource { stat_device" });
+        await ruleLine.locator("span", { hasText: /^svp_managed_devices$/ }).hover();
+        await expectText(page.locator(".cm-tooltip-hover"), "members: gvp1_pci_t gvp2_pci_t svp_pci_t");
+        await page.mouse.move(0, 0);
+        await ruleLine.locator("span", { hasText: /^allow$/ }).hover();
+        await expectText(page.locator(".cm-tooltip-hover"), "allow svp_hwdoms svp_managed_devices:resource { stat_device add_device remove_device plug unplug setup };");
+        await expectText(page.locator(".cm-tooltip-hover"), "svp_hwdoms: svp_hwdom_t");
+        await shot(page, "3c-binary-outline-hover");
+        await page.mouse.move(0, 0);
         await expectCount(page.getByTestId("access-grid").locator("td.cell"), fromSource.length);
         expect(await cells(page)).toEqual(fromSource);
         const result = page.getByTestId("decision-result");
@@ -176,81 +201,78 @@ describe("xsm studio in chromium", () => {
   });
 
   it("runs nested-trust.json: the table's return codes are xsm simulate --compare --json's", async () => {
-    const page = await openPage(`${server.url}?scenario=nested-trust.json`);
-    const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {
-      strategies: { strategy: string; steps: { step: number; rc: number | string }[]; summary: Record<string, number | Record<string, string[]>> }[];
-    };
-    const table = page.getByTestId("scenario-table");
-    await expectCount(table.locator("td.rc"), cli.strategies.length * cli.strategies[0]!.steps.length);
-    const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
-    const expected = cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)]));
-    expect(shown.sort()).toEqual(expected.sort());
-    for (const s of cli.strategies) {
-      for (const [key, value] of Object.entries(s.summary).filter(([, v]) => typeof v === "number")) {
-        await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "data-value", String(value));
+    await onSvp("svp-nested-trust", async ({ page }) => {
+      const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {
+        strategies: { strategy: string; steps: { step: number; rc: number | string }[]; summary: Record<string, number | Record<string, string[]>> }[];
+      };
+      const table = page.getByTestId("scenario-table");
+      await expectCount(table.locator("td.rc"), cli.strategies.length * cli.strategies[0]!.steps.length);
+      const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
+      const expected = cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)]));
+      expect(shown.sort()).toEqual(expected.sort());
+      for (const s of cli.strategies) {
+        for (const [key, value] of Object.entries(s.summary).filter(([, v]) => typeof v === "number")) {
+          await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "data-value", String(value));
+        }
+        // the devices behind the counts, named as --compare names them
+        for (const [key, sbdfs] of Object.entries(s.summary.devices as Record<string, string[]>)) {
+          await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "title", sbdfs.map((d) => d.replace(/^0000:/, "")).join(" "));
+        }
       }
-      // the devices behind the counts, named as --compare names them
-      for (const [key, sbdfs] of Object.entries(s.summary.devices as Record<string, string[]>)) {
-        await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "title", sbdfs.map((d) => d.replace(/^0000:/, "")).join(" "));
-      }
-    }
-    await page.close();
+    }, "?scenario=nested-trust.json");
   });
 
   it("a scenario naming its Xen: the run's notes under the table, as xsm simulate prints them", async () => {
-    const page = await openPage(`${server.url}?scenario=xsa-492-assign-order.json`);
-    const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "xsa-492-assign-order.json"), "--json"], { cwd: root, encoding: "utf8" })) as { notes: string[] };
-    const notes = page.getByTestId("run-note");
-    await expectCount(notes, cli.notes.length);
-    expect(await notes.allTextContents()).toEqual(cli.notes.map((n) => `note: ${n}`));
-    expect(cli.notes[0]).toMatch(/^Xen 4\.22\.0: /);
-    await page.close();
+    await onSvp("svp-xsa-492", async ({ page }) => {
+      const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "xsa-492-assign-order.json"), "--json"], { cwd: root, encoding: "utf8" })) as { notes: string[] };
+      const notes = page.getByTestId("run-note");
+      await expectCount(notes, cli.notes.length);
+      expect(await notes.allTextContents()).toEqual(cli.notes.map((n) => `note: ${n}`));
+      expect(cli.notes[0]).toMatch(/^Xen 4\.22\.0: /);
+    }, "?scenario=xsa-492-assign-order.json");
   });
 
   it("step 14 under upstream: the picture marks the PF and its VF broken; another strategy keeps the step", async () => {
-    const page = await openPage(`${server.url}?scenario=nested-trust.json`);
-    await page.getByTestId("step-list").locator("..").locator(".strategy-tabs [data-strategy=upstream]").click();
-    await page.getByTestId("step-list").locator("li[data-step='14']").click();
-    const svg = page.locator("svg[data-testid=topology][data-step='14'][data-strategy=upstream]");
-    await expectCount(svg, 1);
-    // (exit 1: the file's expectations are written for `authority`)
-    const state = JSON.parse(spawnSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--strategy", "upstream", "--until", "14", "--json"], { cwd: root, encoding: "utf8" }).stdout) as {
-      state: { devices: { sbdf: string; kind: string; broken: boolean }[] };
-    };
-    const broken = state.state.devices.filter((d) => d.broken);
-    expect(broken.map((d) => d.kind).sort()).toEqual(["pf", "vf"]);
-    for (const d of broken) {
-      const node = svg.locator(`g[id="dev-${d.sbdf}"]`);
-      await expectAttr(node, "class", new RegExp(`\\bbroken\\b`));
-      await expectText(node, "BROKEN");
-    }
-    for (const d of state.state.devices.filter((x) => !x.broken)) await expectNoText(svg.locator(`g[id="dev-${d.sbdf}"]`), "BROKEN");
-    const log = page.getByTestId("step-log");
-    await expectText(log, "rc -EBUSY");
-    await expectText(log.locator("li.xsm").first(), "resource_unplug_pci");
-    await shot(page, "4-nested-trust-step14-upstream");
+    await onSvp("svp-step14", async ({ page, url }) => {
+      await page.getByTestId("step-list").locator("..").locator(".strategy-tabs [data-strategy=upstream]").click();
+      await page.getByTestId("step-list").locator("li[data-step='14']").click();
+      const svg = page.locator("svg[data-testid=topology][data-step='14'][data-strategy=upstream]");
+      await expectCount(svg, 1);
+      // (exit 1: the file's expectations are written for `authority`)
+      const state = JSON.parse(spawnSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--strategy", "upstream", "--until", "14", "--json"], { cwd: root, encoding: "utf8" }).stdout) as {
+        state: { devices: { sbdf: string; kind: string; broken: boolean }[] };
+      };
+      const broken = state.state.devices.filter((d) => d.broken);
+      expect(broken.map((d) => d.kind).sort()).toEqual(["pf", "vf"]);
+      for (const d of broken) {
+        const node = svg.locator(`g[id="dev-${d.sbdf}"]`);
+        await expectAttr(node, "class", new RegExp(`\\bbroken\\b`));
+        await expectText(node, "BROKEN");
+      }
+      for (const d of state.state.devices.filter((x) => !x.broken)) await expectNoText(svg.locator(`g[id="dev-${d.sbdf}"]`), "BROKEN");
+      const log = page.getByTestId("step-log");
+      await expectText(log, "rc -EBUSY");
+      await expectText(log.locator("li.xsm").first(), "resource_unplug_pci");
+      await shot(page, "4-nested-trust-step14-upstream");
 
-    await page.locator(".strategy-tabs [data-strategy=authority]").click();
-    await expectCount(page.locator("svg[data-testid=topology][data-step='14'][data-strategy=authority]"), 1);
-    await expectAttr(page.getByTestId("step-list").locator("li.selected"), "data-step", "14");
-    // a denied access is drawn in red: step 10, gvp1's hwdom asking to remove the supervisor's PF
-    await page.getByTestId("step-list").locator("li[data-step='10']").click();
-    await expectCount(page.locator("svg[data-testid=topology][data-step='10'] g.edge.denied"), "some");
-    await shot(page, "4b-nested-trust-step10-denied");
-    if (process.env.XSM_UPDATE_DOCS) {
-      // README's picture: the scenario's JSON beside the runner
-      await page.goto(`${server.url}?scenario=nested-trust.json&strategy=upstream&step=14&edit=scenario`);
-      await page.waitForSelector("svg[data-testid=topology][data-step='14']");
-      await page.screenshot({ path: join(root, "docs/studio-nested-trust.png") });
-    }
-
-    await page.close();
+      await page.locator(".strategy-tabs [data-strategy=authority]").click();
+      await expectCount(page.locator("svg[data-testid=topology][data-step='14'][data-strategy=authority]"), 1);
+      await expectAttr(page.getByTestId("step-list").locator("li.selected"), "data-step", "14");
+      // a denied access is drawn in red: step 10, gvp1's hwdom asking to remove the supervisor's PF
+      await page.getByTestId("step-list").locator("li[data-step='10']").click();
+      await expectCount(page.locator("svg[data-testid=topology][data-step='10'] g.edge.denied"), "some");
+      await shot(page, "4b-nested-trust-step10-denied");
+      if (process.env.XSM_UPDATE_DOCS) {
+        // README's picture: the scenario's JSON beside the runner
+        await page.goto(`${url}?scenario=nested-trust.json&strategy=upstream&step=14&edit=scenario`);
+        await page.waitForSelector("svg[data-testid=topology][data-step='14']");
+        await page.screenshot({ path: join(root, "docs/studio-nested-trust.png") });
+      }
+    }, "?scenario=nested-trust.json");
   });
 
   it("split-drivers: event channels between domains are edges, the created guest's unbound port a mark", async () => {
-    const flask = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], URL_LINE);
-    try {
-      const page = await openPage(`${flask.url}?scenario=split-drivers.json&strategy=upstream&step=17`);
+    await withStudio({ example: "xen-flask", dir: scratch, name: "flask-split-drivers", query: "?scenario=split-drivers.json&strategy=upstream&step=17" }, async ({ page }) => {
       const svg = page.locator("svg[data-testid=topology][data-step='17']");
       await expectCount(svg, 1);
       // the netfront/netback pair, xenstore's ring channel to the new guest, web's vchan to db
@@ -269,19 +291,17 @@ describe("xsm studio in chromium", () => {
       await expectCount(after, 1);
       await expectCount(after.locator('g[id="chan-dom0-1-web-1"]'), 0);
       await expectCount(after.locator('g[id="unbound-dom0"].unbound'), 1);
-      await page.close();
-    } finally {
-      flask.proc.kill("SIGTERM");
-    }
+    });
   });
 
   it("a scenario naming the policy tree: the studio builds it and draws split-drivers as from policy.conf", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-tree-"));
-    const scenario = JSON.parse(readFileSync(join(root, "examples/xen-flask/split-drivers.json"), "utf8"));
-    writeFileSync(join(dir, "split-tree.json"), JSON.stringify({ ...scenario, policy: join(root, "examples/xen-flask") }));
-    const tree = await serve(process.execPath, [xsm, "studio", join(dir, "split-tree.json"), "--no-open"], URL_LINE);
-    try {
-      const page = await openPage(`${tree.url}?strategy=upstream&step=17`);
+    // the scenario outside the tree, naming it by its absolute path
+    const scenarioFile = join(scratch, "split-tree.json");
+    const prepare = (copy: string) => {
+      const scenario = JSON.parse(readFileSync(join(copy, "split-drivers.json"), "utf8"));
+      writeFileSync(scenarioFile, JSON.stringify({ ...scenario, policy: copy }));
+    };
+    await withStudio({ example: "xen-flask", dir: scratch, name: "flask-named-tree", prepare, target: () => scenarioFile, query: "?strategy=upstream&step=17" }, async ({ page }) => {
       const svg = page.locator("svg[data-testid=topology][data-step='17']");
       await expectCount(svg, 1);
       for (const id of ["chan-dom0-1-web-1", "chan-xenstore-1-shop-1", "chan-web-2-db-1"]) await expectAttr(svg.locator(`g[id="${id}"]`), "class", /\bchannel\b/);
@@ -289,11 +309,7 @@ describe("xsm studio in chromium", () => {
       await expectText(svg.locator('g[id="chan-dom0-1-web-1"]'), "dom0_t_channel | domU_t_channel");
       await expectCount(page.getByTestId("scenario-table").locator("td.rc"), "some");
       await shot(page, "7-tree-scenario-step17");
-      await page.close();
-    } finally {
-      tree.proc.kill("SIGTERM");
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it("works exported, from a plain static file server", async () => {
@@ -441,11 +457,9 @@ describe("xsm studio in chromium", () => {
       // (an empty directory: the server's /bin/sh finds no m4 there)
       const noM4 = join(dir, "bin");
       mkdirSync(noM4);
-      const s = await serve(process.execPath, [xsm, "studio", join(root, "examples/xen-flask"), "--no-open"], URL_LINE, { ...process.env, PATH: noM4, M4: "" });
-      try {
-        const warning = await eventually(async () => s.output(), (o) => o.includes("warning"));
+      await withStudio({ example: "xen-flask", dir, name: "no-m4", env: { ...process.env, PATH: noM4, M4: "" } }, async ({ page, output }) => {
+        const warning = await eventually(async () => output(), (o) => o.includes("warning"));
         expect(warning.split("\n").filter((l) => l.startsWith("xsm studio: warning:"))).toEqual([expect.stringContaining("m4 is not installed where xsm studio runs")]);
-        const page = await openPage(`${s.url}?view=decisions`);
         await expectText(page.getByTestId("notice"), "m4 is not installed where xsm studio runs, so the policy tree's files are shown read only and edits to them cannot be rebuilt");
         // the policy.conf committed beside the tree, as before the studio served trees
         expect(await page.getByTestId("file-select").inputValue()).toBe("policy.conf");
@@ -462,10 +476,7 @@ describe("xsm studio in chromium", () => {
         await expectText(page.getByTestId("outline"), "no outline until it parses");
         await expectTypingRefused(page, note);
         await shot(page, "11-tree-without-m4");
-        await page.close();
-      } finally {
-        s.proc.kill("SIGTERM");
-      }
+      });
     });
 
     it("a tree m4 cannot build opens at m4's error, and compiles once it is fixed in the page", async () => {
@@ -822,26 +833,26 @@ describe("xsm studio in chromium", () => {
     });
 
     it("diagnostics move with the text typed before the next compile", async () => {
-      const page = await openPage(`${server.url}?view=decisions`);
-      const target = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms device_t:resource" });
-      const line = policyText.findIndex((l) => l.includes("allow svp_hwdoms device_t:resource")) + 1;
-      await target.click();
-      await page.keyboard.press("Home");
-      await page.keyboard.type("allow svp_hwdoms nosuch_t:resource plug;\n");
-      const item = page.getByTestId("diagnostics").locator("li.diag.error");
-      await expectAttr(item, "data-line", String(line));
-      // two lines typed above it: the list follows at once, before the compile (250 ms later) runs
-      await page.getByTestId("editor").locator(".cm-line").first().click();
-      await page.keyboard.press("Home");
-      await page.keyboard.press("Enter");
-      await page.keyboard.press("Enter");
-      expect(await item.getAttribute("data-line")).toBe(String(line + 2));
-      await expectText(item.locator(".loc"), `svp.conf:${line + 2}:18`);
-      await expectExactText(page.getByTestId("editor").locator(".cm-lintRange-error"), "nosuch_t");
-      // and the compile agrees
-      await new Promise((r) => setTimeout(r, 600));
-      expect(await item.getAttribute("data-line")).toBe(String(line + 2));
-      await page.close();
+      await onSvp("svp-moving-diagnostics", async ({ page }) => {
+        const target = page.getByTestId("editor").locator(".cm-line", { hasText: "allow svp_hwdoms device_t:resource" });
+        const line = policyText.findIndex((l) => l.includes("allow svp_hwdoms device_t:resource")) + 1;
+        await target.click();
+        await page.keyboard.press("Home");
+        await page.keyboard.type("allow svp_hwdoms nosuch_t:resource plug;\n");
+        const item = page.getByTestId("diagnostics").locator("li.diag.error");
+        await expectAttr(item, "data-line", String(line));
+        // two lines typed above it: the list follows at once, before the compile (250 ms later) runs
+        await page.getByTestId("editor").locator(".cm-line").first().click();
+        await page.keyboard.press("Home");
+        await page.keyboard.press("Enter");
+        await page.keyboard.press("Enter");
+        expect(await item.getAttribute("data-line")).toBe(String(line + 2));
+        await expectText(item.locator(".loc"), `svp.conf:${line + 2}:18`);
+        await expectExactText(page.getByTestId("editor").locator(".cm-lintRange-error"), "nosuch_t");
+        // and the compile agrees
+        await new Promise((r) => setTimeout(r, 600));
+        expect(await item.getAttribute("data-line")).toBe(String(line + 2));
+      });
     });
 
     it("a scenario naming a tree that does not build opens at the error; fixed in the page, Save writes the tree's file; m4's output has no Save", async () => {

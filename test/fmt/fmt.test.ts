@@ -97,29 +97,41 @@ describe("the canonical layout", () => {
     );
   });
 
-  it("m4: call arguments and quotes are kept as written, a define body is laid out", () => {
+  it("m4: call arguments, quotes and define bodies are kept as written; the text around them is laid out", () => {
+    // a define body's blanks are m4's output wherever the macro is used (and an ifelse may compare
+    // them), so it is kept as any call's arguments are
     const src = [
       "define(`pair', `",
       "      allow $1 $2:event {  bind",
       "  send };",
       "   create_channel($1,   $2 ,$1_channel)",
-      "')",
+      "')  dnl  pair  ",
       "pair( a_t,b_t )",
+      "  type   y_t ;",
       "type x_t, domain_type`'ifelse(`$#', `1', `', `,shift($@)');",
+      "define(`one', `allow  a  b:c  d;')   one",
       "",
     ].join("\n");
     expect(formatSource(src, "m4")).toBe(
       [
         "define(`pair', `",
-        "\tallow $1 $2:event { bind",
-        "\t\tsend };",
-        "\tcreate_channel($1,   $2 ,$1_channel)",
-        "')",
+        "      allow $1 $2:event {  bind",
+        "  send };",
+        "   create_channel($1,   $2 ,$1_channel)",
+        "') dnl  pair",
         "pair( a_t,b_t )",
+        "type y_t;",
         "type x_t, domain_type`'ifelse(`$#', `1', `', `,shift($@)');",
+        "define(`one', `allow  a  b:c  d;') one",
         "",
       ].join("\n"),
     );
+  });
+
+  it("m4: a blank after a quote or call that ends on a later line is kept, as it parts two words", () => {
+    expect(formatSource("`a\nb'   c\n", "m4")).toBe("`a\nb' c\n");
+    expect(formatSource("foo(a,\n b)  c  ;\n", "m4")).toBe("foo(a,\n b) c;\n");
+    expect(formatSource("foo(a,\n b)c\n", "m4")).toBe("foo(a,\n b)c\n");
   });
 
   it("the example tree's m4 sources are laid out idempotently", () => {
@@ -158,7 +170,7 @@ describe("the canonical layout", () => {
     // CR are trailing blanks), as compile reads it; fmt never drops a byte it does not own
     expect(formatSource("type  a_t; # a\rb \r\n", "conf")).toBe("type a_t; # a\rb\r\n");
     expect(formatSource("# CR LF \r\n# only in\r\n  # comments\t\r\n", "conf")).toBe("# CR LF\r\n# only in\r\n# comments\r\n");
-    expect(formatSource("define(`x', `\n  allow a b:c d; # why \r\n')\n", "m4")).toBe("define(`x', `\n\tallow a b:c d; # why\r\n')\n");
+    expect(formatSource("define(`x', `\n  allow a b:c d; # why \r\n')\n", "m4")).toBe("define(`x', `\n  allow a b:c d; # why \r\n')\n");
   });
 
   it("in an m4 source refuses a carriage return where the build does: m4 copies it, and not after dnl, which discards it", () => {
@@ -173,7 +185,7 @@ describe("the canonical layout", () => {
     expect(m4("type  a_t; dnl  why \r\n")).toBe("type a_t; dnl  why\r\n");
     expect(m4("dnl `a } (\r\n")).toBe("dnl `a } (\r\n");
     expect(m4("define(`x', `\r')\n")).toBe("define(`x', `\r')\n");
-    expect(m4("define(`x', `\n  type  a_t; dnl } `q' \r\n')x\n")).toBe("define(`x', `\n\ttype a_t; dnl } `q'\r\n')x\n");
+    expect(m4("define(`x', `\n  type  a_t; dnl } `q' \r\n')x\n")).toBe("define(`x', `\n  type  a_t; dnl } `q' \r\n')x\n");
     expect(m4("ignore(a\r)\n")).toBe("ignore(a\r)\n");
   });
 
@@ -283,7 +295,7 @@ describe("the canonical layout", () => {
     ];
     for (const text of kept) expect(m4(text), JSON.stringify(text)).toBe(formatSource(m4(text), "m4"));
     // a no-break space at a line's edge is text, not a blank: kept where it was
-    expect(m4("define(`x', `\n  \u00a0allow a b:c d; \n')\n")).toBe("define(`x', `\n\t\u00a0allow a b:c d;\n')\n");
+    expect(formatSource("  \u00a0allow a b:c d; \n", "m4", { unread: true })).toBe("\u00a0allow a b:c d;\n");
     // the tree's modules.conf is no policy.conf: laid out, never parsed as one
     expect(formatSource("xen  =  on\n", kindOf("modules/modules.conf"))).toBe("xen = on\n");
   });
@@ -335,7 +347,7 @@ describe("xsm fmt", () => {
       expect(both.code).toBe(1);
       expect(both.stderr).toBe(
         `${crlf}:1:10: error: a carriage return (CR) outside a comment: checkpolicy rejects it ('unrecognized character'); convert the file to LF line endings (dos2unix) first\nclass xen\n         ^\n` +
-          `${quote}: error: an m4 quote is never closed\n`,
+          `${quote}:1:9: error: an m4 quote '\`' that is never closed: m4 stops at the end of the file ('end of file in string')\nallow a \`b c:d e;\n        ^\n`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -2,8 +2,9 @@
 // `dnl` in an unquoted argument runs to the end of its line (a `)` or a quote there opens or closes
 // nothing; dnl discards it, the comment goes into the argument), `dnl(` first collects its own
 // arguments, and `9dnl` is 9 and dnl; a line ending inside a quote or an argument keeps its
-// trailing blanks. In a define body a `)` straight after a quoted string closes the `(` the string
-// leaves open (refpolicy's template). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
+// trailing blanks. A define body is kept as written, as any call's arguments: its blanks are m4's
+// output where the macro is used (define-blanks: ifelse compares them). A `name(` never closed in
+// the file is text to m4 unless name is certainly a macro there (m4 then stops). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
 // NAME.fmt.m4, and GNU m4 writes NAME.out from both. The outputs are committed, so `npm test`, with
 // only Node, checks that fmt still writes the layout m4 was run on; where m4 is installed (npm run
 // test:m4) m4 runs on both.
@@ -12,7 +13,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { formatSource } from "../../src/fmt/format.js";
+import { FormatError, formatSource } from "../../src/fmt/format.js";
 import { hasM4 } from "../tools.js";
 
 const dir = fileURLToPath(new URL("../fixtures/fmt/m4", import.meta.url));
@@ -31,7 +32,22 @@ function m4(file: string): string {
 
 describe("fmt keeps what m4 collects as a call's arguments", () => {
   it("finds the cases", () => {
-    expect(cases).toEqual(["comment-in-args", "define-body", "digit-dnl", "dnl-closes", "dnl-opens", "dnl-quotes", "dnl-with-args", "line-end-in-args", "not-dnl", "quoted-call"]);
+    expect(cases).toEqual([
+      "comment-in-args",
+      "define-blanks",
+      "define-body",
+      "define-dnl-args",
+      "digit-dnl",
+      "dnl-closes",
+      "dnl-opens",
+      "dnl-quotes",
+      "dnl-with-args",
+      "line-end-in-args",
+      "not-dnl",
+      "quote-then-word",
+      "quoted-call",
+      "unclosed-text",
+    ]);
   });
 
   for (const name of cases) {
@@ -60,14 +76,66 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     expect(formatSource("type  a_t; 9dnl  x  \n", "m4")).toBe("type a_t; 9dnl  x\n");
   });
 
-  it("in a define body a ')' closes a '(' of the quoted string straight before it, and no other", () => {
-    // refpolicy's template: the quoted define( and its ) become one call once the quote is removed
-    expect(formatSource("define(`t', `\n  `define(`$1', `$2'')\n')\n", "m4")).toBe("define(`t', `\n\t`define(`$1', `$2'')\n')\n");
-    expect(formatSource("define(`t', `\n  `f(a, g(b'))\n')\n", "m4")).toBe("define(`t', `\n\t`f(a, g(b'))\n')\n");
-    // a ')' that closes a call made elsewhere: the text before it may be an argument, refused
-    expect(() => formatSource("define(`t', `b  ,  c)')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 1 }));
-    expect(() => formatSource("define(`t', `\n  `f(a' b)\n')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 2 }));
-    expect(() => formatSource("define(`t', `\n  `f(a')\n)\n')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 3 }));
-    expect(() => formatSource("define(`t', `\n  `f(a')))\n')\n", "m4")).toThrow(expect.objectContaining({ code: "fmt-unopened", line: 2 }));
+  it("a define body is kept as written, whatever its parentheses, quotes and dnl( (m4 reads only its quotes while it defines it)", () => {
+    const kept = [
+      // refpolicy's template: the quoted define( and its ) become one call once the quote is removed
+      "define(`t', `\n  `define(`$1', `$2'')\n')\n",
+      "define(`t', `\n  `f(a, g(b'))\n')\n",
+      // a ')' that closes a call made where the macro is used
+      "define(`t', `b  ,  c)')\n",
+      "define(`t', `\n  `f(a' b)\n')\n",
+      "define(`t', `\n  `f(a')))\n')\n",
+      // dnl( whose arguments go on over lines, and a quote that does
+      "define(`x', `\n  foo dnl(a,\n  b) c\n')\n",
+      "define(`x', `\n  foo `a\n  b'   c\n')\n",
+    ];
+    for (const text of kept) expect(formatSource(text, "m4"), JSON.stringify(text)).toBe(text);
+  });
+
+  it("a name( never closed is text to m4 unless the name is certainly a macro: laid out, or refused where m4 stops", () => {
+    // nothing here makes foo a macro: m4 copies the text, and the ( opens nothing to indent by
+    expect(formatSource("constrain  foo(a  b\n  type   t;\n", "m4")).toBe("constrain foo(a b\ntype t;\n");
+    expect(formatSource("a(b(c)\n  d;\n", "m4")).toBe("a(b(c)\nd;\n");
+    // m4 stops at the end of the file: a builtin, a macro of Xen's Makefile's -D, or one the file
+    // defined before; located at the name, saying why
+    const refusal = (text: string) => {
+      try {
+        formatSource(text, "m4");
+      } catch (err) {
+        const e = err as FormatError;
+        const d = e.diagnostics("f.te", text)[0]!;
+        return [e.code, d.span?.line, d.span?.col, d.span?.length, d.message];
+      }
+      return undefined;
+    };
+    const stops = "m4 collects its arguments to the end of the file and stops there ('end of file in argument list')";
+    expect(refusal("type t;\n  ifelse(a, b\n")).toEqual(["fmt-unclosed", 2, 3, 7, `'ifelse(' is never closed, and ifelse is an m4 builtin: ${stops}`]);
+    expect(refusal("x dnl(a,\n")).toEqual(["fmt-unclosed", 1, 3, 4, `'dnl(' is never closed, and dnl is an m4 builtin: ${stops}`]);
+    expect(refusal("mls_num_sens(\n")).toEqual(["fmt-unclosed", 1, 1, 13, `'mls_num_sens(' is never closed, and mls_num_sens is defined on m4's command line by Xen's Makefile (-D): ${stops}`]);
+    expect(refusal("define(`foo', `[$1]')\nfoo(a\n")).toEqual(["fmt-unclosed", 2, 1, 4, `'foo(' is never closed, and foo is a macro (defined at line 1): ${stops}`]);
+    // a name the file takes back, or defines only after the call, is none there
+    expect(refusal("undefine(`index')index(a\n")).toBeUndefined();
+    expect(refusal("foo(a\ndefine(`foo', `x')\n")).toBeUndefined();
+    // a quote never closed: m4 stops too
+    expect(refusal("type t;\nallow `a b;\n")).toEqual(["fmt-unclosed", 2, 7, 1, "an m4 quote '`' that is never closed: m4 stops at the end of the file ('end of file in string')"]);
+  });
+
+  it.skipIf(!hasM4)("m4 stops where fmt refuses a name( never closed, and copies one whose name is no macro", () => {
+    const run = (text: string) => spawnSync("m4", ["-D", "self_contained_policy", "-D", "mls_num_sens=16", "-D", "mls_num_cats=256"], { input: text, encoding: "utf8" });
+    for (const text of ["type t;\n  ifelse(a, b\n", "x dnl(a,\n", "mls_num_sens(\n", "define(`foo', `[$1]')\nfoo(a\n"]) {
+      expect(() => formatSource(text, "m4")).toThrow(expect.objectContaining({ code: "fmt-unclosed" }));
+      const r = run(text);
+      expect(r.status, text).toBe(1);
+      expect(r.stderr).toContain("ERROR: end of file in argument list");
+    }
+    const quote = run("type t;\nallow `a b;\n");
+    expect([quote.status, quote.stderr]).toEqual([1, expect.stringContaining("ERROR: end of file in string")]);
+    for (const text of ["constrain  foo(a  b\n  type   t;\n", "undefine(`index')index(a\n", "foo(a\ndefine(`foo', `x')\n"]) {
+      const r = run(text);
+      expect(r.status, text).toBe(0);
+      // top-level text, laid out: the same words on the same lines
+      const words = (out: string) => out.replace(/[ \t]+/g, " ").replace(/^ | $/gm, "");
+      expect(words(run(formatSource(text, "m4")).stdout)).toBe(words(r.stdout));
+    }
   });
 });

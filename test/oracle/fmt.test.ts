@@ -1,10 +1,12 @@
 // Live: xsm fmt keeps the meaning of m4 policy trees and of every committed gen-policy seed. The
-// example tree and Xen's real tree ($XSM_XEN_SRC), every source file formatted, build with m4 to
-// the same binary as before; all 300 committed seeds compile to the same binary after fmt. What fmt
+// example tree, Xen's real tree ($XSM_XEN_SRC) and Xen's tree at HEAD and every release 4.3.0 ..
+// 4.20.0 ($XSM_XEN_GIT), every source file formatted: m4's trace of every macro call is the same
+// byte for byte, its output the same word for word, and checkpolicy and xsm write the same binary
+// as before; all 300 committed seeds compile to the same binary after fmt. What fmt
 // refuses in an m4 source, the build with m4 refuses too, with the same error, and checkpolicy
 // refuses m4's output; what it keeps there is whatever checkpolicy makes of m4's output.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,6 +15,7 @@ import { buildTree, moduleOff, readTree, runM4 } from "../../src/build/index.js"
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { FormatError, formatSource, kindOf } from "../../src/fmt/format.js";
 import { repoRoot } from "./harness.js";
+import { checkoutPolicy, m4Command, runM4Traced, XEN_REFS, type M4Command } from "./xen-trees.js";
 
 let work: string;
 beforeAll(() => {
@@ -51,23 +54,91 @@ function binaryOf(dir: string, flaskDir?: string): Buffer {
   return Buffer.from(built.bytes!);
 }
 
-describe("formatted m4 trees build to the same binary", () => {
+/** m4's output as checkpolicy reads it: each line's words, one blank apart; `#line` directives and
+ *  empty lines apart (fmt removes runs of blank lines and re-indents top-level text, which m4
+ *  copies as it is). */
+function words(out: string): string {
+  return out
+    .split("\n")
+    .filter((l) => !l.startsWith("#line "))
+    .map((l) => l.replace(/[ \t\f]+/g, " ").trim())
+    .filter((l) => l !== "")
+    .join("\n");
+}
+
+/** The first line where two texts differ, with a few lines of each from there: a readable failure
+ *  for texts of thousands of lines. */
+function firstDifference(a: string, b: string): string | undefined {
+  const x = a.split("\n");
+  const y = b.split("\n");
+  const i = x.findIndex((l, n) => l !== y[n]);
+  const at = i === -1 ? (x.length === y.length ? -1 : Math.min(x.length, y.length)) : i;
+  return at === -1 ? undefined : `line ${at + 1}:\n- ${x.slice(at, at + 4).join("\n- ")}\n+ ${y.slice(at, at + 4).join("\n+ ")}`;
+}
+
+/** The binary checkpolicy writes from `conf` (Xen's build: checkpolicy -t Xen -c 30). */
+function checkpolicyBinary(conf: string, dir: string): Buffer {
+  writeFileSync(join(dir, "policy.conf"), conf);
+  const r = spawnSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", join(dir, "xenpolicy"), join(dir, "policy.conf")], { encoding: "utf8" });
+  if (r.error) throw new Error(`checkpolicy could not run (apt-get install -y checkpolicy): ${r.error.message}`);
+  expect(r.status, r.stderr).toBe(0);
+  return readFileSync(join(dir, "xenpolicy"));
+}
+
+/** Formats every source of the tree under `root` (formatTree: every .te, .if, .spt, .cons and
+ *  .conf, policy/*, Xen's flask classes and vectors) and checks that m4 makes the same of it: every
+ *  macro call, define's among them, collects the same arguments and expands to the same text (m4's
+ *  trace, byte for byte), m4's output has the same words on each line, and checkpolicy and xsm
+ *  compile it to the same binary as before. A second fmt changes nothing. */
+function expectFmtKeepsM4(root: string, command: () => M4Command, scratch: string): void {
+  mkdirSync(scratch, { recursive: true });
+  const before = runM4Traced(command(), join(scratch, "before.trace"));
+  expect(formatTree(root)).toBeGreaterThan(0);
+  expect(formatTree(root), "a second fmt changes nothing").toBe(0);
+  const after = runM4Traced(command(), join(scratch, "after.trace"));
+  expect(firstDifference(before.trace, after.trace), "m4's trace of every macro call").toBeUndefined();
+  expect(firstDifference(words(before.out), words(after.out)), "m4's output, word by word").toBeUndefined();
+  const ours = (conf: string) => Buffer.from(compileBinary(conf, { file: "policy.conf", version: 30 }).bytes);
+  expect(ours(after.out).equals(ours(before.out)), "xsm compile's binary").toBe(true);
+  expect(checkpolicyBinary(after.out, scratch).equals(checkpolicyBinary(before.out, scratch)), "checkpolicy's binary").toBe(true);
+}
+
+describe("formatted m4 trees: m4 makes the same of them, and they build to the same binary", () => {
   it("examples/xen-flask", () => {
     const dir = join(work, "example");
     cpSync(join(repoRoot, "examples/xen-flask"), dir, { recursive: true });
     const before = binaryOf(dir, join(dir, "flask"));
-    expect(formatTree(dir)).toBeGreaterThan(0);
+    const tree = () => {
+      const t = readTree(dir, { flaskDir: join(dir, "flask") });
+      return { cwd: t.dir, args: [...t.m4Params, ...t.sections] };
+    };
+    // the example is laid out as fmt lays it out: nothing to change, so one line is spoilt first
+    const te = join(dir, "modules/xen.te");
+    writeFileSync(te, readFileSync(te, "utf8").replace(/\n/, "\n\n\n   "));
+    expectFmtKeepsM4(dir, tree, join(work, "example-m4"));
     expect(binaryOf(dir, join(dir, "flask")).equals(before)).toBe(true);
   });
 
-  it.skipIf(!process.env.XSM_XEN_SRC)("Xen's real tools/flask/policy and xen/xsm/flask/policy", () => {
+  it.skipIf(!process.env.XSM_XEN_SRC)("Xen's real tools/flask/policy and xen/xsm/flask/policy ($XSM_XEN_SRC)", () => {
     const root = join(work, "xen");
     for (const part of ["tools/flask/policy", "xen/xsm/flask/policy"]) cpSync(join(process.env.XSM_XEN_SRC!, part), join(root, part), { recursive: true });
     const dir = join(root, "tools/flask/policy");
     const before = binaryOf(dir);
-    expect(formatTree(root)).toBeGreaterThan(0);
+    expectFmtKeepsM4(root, () => m4Command(root), join(work, "xen-m4"));
     expect(binaryOf(dir).equals(before)).toBe(true);
   });
+});
+
+// every release's tree from 4.3 (the oldest with Xen's own m4 policy tree in this shape) and HEAD,
+// read from a xen.git repository ($XSM_XEN_GIT; .ci/run clones one without blobs)
+describe.skipIf(!process.env.XSM_XEN_GIT)("Xen's tree at HEAD and every RELEASE-4.3.0 .. RELEASE-4.20.0 ($XSM_XEN_GIT)", () => {
+  for (const ref of XEN_REFS) {
+    it(ref, () => {
+      const root = join(work, `git-${ref}`);
+      checkoutPolicy(process.env.XSM_XEN_GIT!, ref, root);
+      expectFmtKeepsM4(root, () => m4Command(root), join(work, `git-${ref}-m4`));
+    });
+  }
 });
 
 describe("every committed gen-policy seed", () => {

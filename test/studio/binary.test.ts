@@ -3,7 +3,7 @@
 // its source (src/studio/page/policy-state.ts, compiled-index.ts), so the explorer and the access
 // grid answer a binary exactly as they answer the policy.conf it was compiled from. What the page
 // does with the answer: test/browser/.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBinary } from "../../src/binary/compile.js";
@@ -15,6 +15,7 @@ import { GRID_PERMS } from "../../src/studio/page/access-grid.js";
 import { domainContext, objectContext } from "../../src/studio/page/contexts.js";
 import { answer, type Question } from "../../src/studio/page/decisions.js";
 import { binaryState } from "../../src/studio/page/policy-state.js";
+import { grantText, mergeGrants } from "../../src/studio/page/rule-facts.js";
 import { indexPolicy, type PolicyIndex } from "../../src/studio/page/symbols.js";
 import { serveSite, type StudioServer } from "../../src/studio/server.js";
 import { buildSite } from "../../src/studio/site.js";
@@ -100,6 +101,109 @@ describe("xsm studio policy.bin", () => {
     expect(cells).toEqual(grid(src.policy, src.index));
     expect(cells.filter((c) => c.endsWith("true")).length).toBeGreaterThan(0);
     expect(cells.filter((c) => c.endsWith("false")).length).toBeGreaterThan(0);
+  });
+});
+
+/** An outline as its entries: each group's items (name and note), sorted (a source lists them in
+ *  declaration order, a binary in value order). */
+const entries = (i: PolicyIndex) => Object.fromEntries(i.outline.map((g) => [g.title, g.items.map((x) => `${x.name}${x.note ? ` (${x.note})` : ""}`).sort()]));
+/** Each name's hover: its kind and lines, less what only a source can say (a binary keeps no neverallow). */
+const hovers = (i: PolicyIndex) => Object.fromEntries([...i.symbols].map(([n, s]) => [n, [s.kind, ...s.detail.filter((d) => !d.includes("neverallow rule"))]]));
+/** What each rule grants, merged by avtab key as the binary holds it. */
+const grants = (i: PolicyIndex, classPerms: (c: string) => string[]) => mergeGrants(i.rules, classPerms).map((g) => grantText(g.grant)).sort();
+const permsOf = (i: PolicyIndex) => (c: string) => i.symbols.get(c)!.detail[0]!.replace(/^permissions: /, "").replace(/ \(inherits .*\)$/, "").split(" ");
+
+describe("a binary's listing: its outline and hover are its source's", () => {
+  const compiled = (conf: string) => {
+    const t = readFileSync(conf, "utf8");
+    return { src: indexPolicy(parsePolicy(t, "policy.conf").ast), bin: binaryState(toBinary(t, { file: "policy.conf" }).bytes, "policy.bin") };
+  };
+
+  it("svp.conf and the svp.bin xsm compile writes: the same outline entries and hover facts", async () => {
+    // (the binary the CLI writes, as the studio serves it)
+    expect((await xsm("compile", join(examples, "svp.conf"), "-o", join(tmp, "svp.bin"))).code).toBe(0);
+    const bin = binaryState(readFileSync(join(tmp, "svp.bin")), "svp.bin");
+    const src = indexPolicy(parsePolicy(text, "svp.conf").ast);
+    expect(bin.diagnostics).toEqual([]);
+    expect(entries(bin.index!)).toEqual(entries(src));
+    expect(Object.keys(entries(src))).toEqual(["Platforms", "Classes", "Permissions", "Types", "Attributes", "Roles", "Users", "Initial SIDs", "Ocontexts", "Rules"]);
+    expect(entries(src)["Rules"]).toHaveLength(17);
+    expect(entries(src)["Initial SIDs"]).toHaveLength(13);
+    expect(hovers(bin.index!)).toEqual(hovers(src));
+    expect(bin.index!.symbols.get("gvp1_pci_t")!.detail).toEqual(["device label of platform gvp1: 0000:03:10.0 0000:03:10.2 0000:04:10.0 0000:05:00.0", "attributes: gvp1_devices gvp1_managed_devices svp_managed_devices", "named by 0 rules"]);
+    expect(bin.index!.symbols.get("svp_managed_devices")!.detail).toEqual(["members: gvp1_pci_t gvp2_pci_t svp_pci_t", "named by 2 rules"]);
+    // what its rules grant: the source's rules' grants, merged by key, are the binary's lines
+    expect(grants(bin.index!, permsOf(bin.index!))).toEqual(grants(src, permsOf(src)));
+  });
+
+  it("each entry of a binary's outline is the listing line that declares it", () => {
+    const { bin } = compiled(join(examples, "svp.conf"));
+    const lines = bin.listing!.split("\n");
+    const at = (span: { line: number }) => lines[span.line - 1]!;
+    const group = (title: string) => bin.index!.outline.find((g) => g.title === title)!.items;
+    for (const i of group("Types")) expect(at(i.span)).toMatch(new RegExp(`^type ${i.name}[,;]`));
+    for (const i of group("Attributes")) expect(at(i.span)).toBe(`attribute ${i.name};`);
+    for (const i of group("Classes")) expect(at(i.span)).toMatch(new RegExp(`^class ${i.name} \\{`));
+    for (const i of group("Roles")) expect(at(i.span)).toMatch(new RegExp(`^role ${i.name} types \\{`));
+    for (const i of group("Users")) expect(at(i.span)).toMatch(new RegExp(`^user ${i.name} roles \\{`));
+    for (const i of group("Initial SIDs")) expect(at(i.span)).toMatch(new RegExp(`^sid ${i.name} system_u:`));
+    for (const i of group("Ocontexts")) expect(at(i.span)).toBe(`${i.name} ${i.note}`);
+    for (const i of group("Rules")) expect(at(i.span)).toBe(i.name);
+    expect(lines).toContain("type svp_hwdom_t, svp_managed_domains, svp_hwdoms, svp_platform_domain;");
+    expect(lines).toContain("sid dom0 system_u:system_r:svp_hwdom_t");
+    expect(lines).toContain("pcidevicecon 0x300 system_u:object_r:svp_pci_t");
+    // a rule's hover: what its line grants
+    const rule = bin.index!.rules.find((r) => at(r.span) === "allow svp_hwdoms svp_managed_devices:resource { stat_device add_device remove_device plug unplug setup };")!;
+    expect(rule.grants.map(grantText)).toEqual([at(rule.span)]);
+  });
+
+  it("a source's outline leads to its statements: a rule to the first that makes the entry", () => {
+    const { src } = compiled(join(examples, "svp.conf"));
+    const rules = src.outline.find((g) => g.title === "Rules")!.items;
+    const from = (name: string) => {
+      const span = rules.find((i) => i.name === name)!.span;
+      return text.slice(span.offset, span.offset + span.length);
+    };
+    expect(from("allow gvp2_hwdoms xen_t:xen { physinfo };")).toBe("allow { gvp1_hwdoms gvp2_hwdoms } xen_t:xen physinfo;");
+    // a platform block's rules are the block's
+    expect(from("allow gvp1_hwdoms gvp1_managed_devices:resource { stat_device add_device remove_device plug unplug setup };")).toMatch(/^platform gvp1 guest of svp \{/);
+    const hwdoms = src.rules.filter((r) => r.span.offset === text.indexOf("allow { gvp1_hwdoms"));
+    expect(hwdoms.flatMap((r) => r.grants.map(grantText))).toEqual(["allow gvp1_hwdoms xen_t:xen { physinfo };", "allow gvp2_hwdoms xen_t:xen { physinfo };"]);
+  });
+
+  it("examples/xen-flask's policy.conf and its binary: the same outline entries and hover facts (conditional rules by their condition)", () => {
+    const { src, bin } = compiled(join(examples, "../xen-flask/policy.conf"));
+    expect(entries(bin.index!)).toEqual(entries(src));
+    expect(hovers(bin.index!)).toEqual(hovers(src));
+    expect(entries(src)["Rules"]!.filter((r) => / \(if /.test(r)).length).toBeGreaterThan(0);
+  });
+
+  it("the random policies the oracle fixtures hold that Xen loads: the same rules and type, attribute, class and role hover", () => {
+    const dir = join(import.meta.dirname, "../fixtures/oracle");
+    let compared = 0;
+    for (const f of readdirSync(dir).filter((x) => /^seed-\d+\.conf$/.test(x))) {
+      const t = readFileSync(join(dir, f), "utf8");
+      let bytes: Uint8Array;
+      try {
+        bytes = toBinary(t, { file: f }).bytes;
+      } catch {
+        continue; // (one Xen's loader refuses, or none it can write)
+      }
+      const bin = binaryState(bytes, "x.bin");
+      if (!bin.index) continue;
+      const src = indexPolicy(parsePolicy(t, f).ast);
+      // (initial SIDs: a binary names them by number, as Xen does; these declare theirs in another
+      // order. A rule's condition: checkpolicy merges two conditionals whose truth tables agree
+      // position by position over booleans in a different order (cond_expr_equal), so the binary's
+      // can differ from the source's; lower.ts models it, and the outline says what the binary holds)
+      const bare = (i: PolicyIndex) => ({ ...entries(i), "Initial SIDs": undefined, Rules: entries(i)["Rules"]!.map((r) => r.replace(/ \(if .*\)$/, "")).sort() });
+      expect(bare(bin.index), f).toEqual(bare(src));
+      const kinds = (i: PolicyIndex) => Object.fromEntries(Object.entries(hovers(i)).filter(([, [k]]) => ["type", "attribute", "class", "role", "user", "bool", "alias", "common"].includes(k!)));
+      expect(kinds(bin.index), f).toEqual(kinds(src));
+      // (enough of them to meet sets, aliases, self, conditionals and dontaudit, in a few seconds)
+      if (++compared === 30) break;
+    }
+    expect(compared).toBe(30);
   });
 });
 

@@ -37,8 +37,8 @@ describe("the policy's names", () => {
     expect(index.symbols.get("gvp2")!.detail).toEqual(["guest platform of svp", "hwdom: gvp2_hwdom_t", "guest: gvp2_guest_t", "device gvp2_pci_t: 0000:03:10.1 0000:03:10.3 0000:04:10.1 0000:05:10.0"]);
   });
 
-  it("outlines platforms nested as declared, then types, attributes, classes", () => {
-    expect(index.outline.map((g) => g.title)).toEqual(["Platforms", "Types", "Attributes", "Classes"]);
+  it("outlines platforms nested as declared, then classes, permissions, names by kind, ocontexts and rules", () => {
+    expect(index.outline.map((g) => g.title)).toEqual(["Platforms", "Classes", "Permissions", "Types", "Attributes", "Roles", "Users", "Initial SIDs", "Ocontexts", "Rules"]);
     expect(index.outline[0]!.items.map((i) => [i.name, i.depth])).toEqual([["svp", 0], ["gvp1", 1], ["gvp2", 1]]);
   });
 });

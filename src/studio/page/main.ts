@@ -456,12 +456,13 @@ class Studio {
   }
 
   /** A policy with no text to compile: a binary policy, loaded as xsm simulate loads it (its stats,
-   *  decisions, names and rule listing; no outline), or an empty file, which simulate refuses. */
+   *  decisions, names, rule listing and its outline), or an empty file, which simulate refuses. */
   private compileWhole(file: string): void {
     const started = performance.now();
     const bytes = this.ws.binary(file);
     this.state = bytes ? binaryState(bytes, file) : emptyState(file);
-    this.lastIndex = undefined;
+    // (a binary's names, hover and outline are its listing's)
+    this.lastIndex = this.state.index;
     // (its rule listing, as xsm compile lists a binary, read only: the diagnostics point into it)
     if (this.state.listing !== undefined) this.policyEditor.load(this.state.listing, true);
     this.policyEditor.showDiagnostics(this.state.diagnostics);

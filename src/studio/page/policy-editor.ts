@@ -9,6 +9,7 @@ import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
 import { editorState, replaceKeepingPlace } from "./editor-setup.js";
 import { policyHighlight, policyLanguage } from "./language.js";
+import { grantText } from "./rule-facts.js";
 import type { PolicyIndex, PolicySymbol } from "./symbols.js";
 
 export interface PolicyEditorOptions {
@@ -115,7 +116,7 @@ export class PolicyEditor {
     if (!at) return null;
     const index = this.opts.index();
     const classes = index?.perms.get(at.word);
-    if (!at.sym && !classes) return null;
+    if (!at.sym && !classes) return index ? this.ruleHover(index, at, pos) : null;
     return {
       pos: at.from,
       end: at.to,
@@ -133,6 +134,38 @@ export class PolicyEditor {
       },
     };
   }
+
+  private ruleHover(index: PolicyIndex, at: { from: number; to: number }, pos: number) {
+    const facts = ruleGrantsAt(index, pos);
+    if (!facts) return null;
+    return {
+      pos: at.from,
+      end: at.to,
+      above: true,
+      create: () => {
+        const n = facts.grants.length;
+        const dom = h("div", { class: "hover", testid: "hover" }, h("div", { class: "hover-head" }, h("span", { class: "kind kind-rule" }, "rule"), ` ${n} grant${n === 1 ? "" : "s"}, one per avtab key`));
+        for (const g of facts.grants) dom.append(h("div", { class: "mono grant" }, g));
+        for (const m of facts.members) dom.append(h("div", { class: "muted" }, m));
+        return { dom };
+      },
+    };
+  }
+}
+
+/** What the rules at `pos` grant (a binary's listing line, a source's statement or platform
+ *  block), each grant as the avtab keys it, and the types behind each attribute it names. */
+function ruleGrantsAt(index: PolicyIndex, pos: number): { grants: string[]; members: string[] } | undefined {
+  const rules = index.rules.filter((r) => r.span.offset <= pos && pos < r.span.offset + Math.max(1, r.span.length));
+  if (!rules.length) return undefined;
+  const grants = rules.flatMap((r) => r.grants.map(grantText));
+  const named = [...new Set(rules.flatMap((r) => r.grants.flatMap((g) => [g.source, g.target])))];
+  const members = named.flatMap((n) => {
+    const sym = index.symbols.get(n);
+    const line = sym?.kind === "attribute" ? sym.detail.find((d) => d.startsWith("members: ")) : undefined;
+    return line ? [`${n}: ${line.slice("members: ".length)}`] : [];
+  });
+  return { grants, members };
 }
 
 function cm(offset: number, length: number, docLength: number, severity: CmDiagnostic["severity"], message: string): CmDiagnostic {

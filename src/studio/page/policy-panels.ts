@@ -43,16 +43,15 @@ export function renderDiagnosticList(el: HTMLElement, { diagnostics, file }: Pol
   );
 }
 
-/** The outline of the last index that parsed (a binary: none, and it says why). */
+/** The outline of the last index that parsed (a binary's: of its listing, from its symbol tables). */
 export function renderOutline(el: HTMLElement, index: PolicyIndex | undefined, reveal: (span: Span) => void, binary: boolean): void {
-  if (binary) return fill(el, h("p", { class: "muted" }, "(a compiled binary policy: no source to outline)"));
-  if (!index) return fill(el, h("p", { class: "muted" }, "(no outline until it parses)"));
+  if (!index) return fill(el, h("p", { class: "muted" }, binary ? "(no outline: the binary does not load)" : "(no outline until it parses)"));
   fill(
     el,
     index.outline.map((g) =>
       h(
         "details",
-        { open: g.title === "Platforms" || g.title === "Classes" || g.items.length <= 12 },
+        { open: g.title === "Platforms" || g.title === "Classes" || g.items.length <= 12, "data-group": g.title },
         h("summary", {}, g.title, h("span", { class: "count" }, String(g.items.length))),
         h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, onclick: () => reveal(i.span) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
       ),

@@ -29,7 +29,8 @@ export function emptyState(file: string): PolicyState {
 export function binaryState(bytes: Uint8Array, file: string): PolicyState {
   try {
     const loaded = loadPolicyBytes(bytes, file, { asXen: true });
-    return { file, diagnostics: loaded.warnings, policy: loaded.policy, index: indexCompiled(loaded.symbols), listing: loaded.text };
+    const index = indexCompiled(loaded.symbols, { expanded: loaded.expanded, declared: loaded.declared });
+    return { file, diagnostics: loaded.warnings, policy: loaded.policy, index, listing: loaded.text };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     return { file, diagnostics: err.diagnostics };

@@ -1,10 +1,14 @@
 // What the editor knows about the names of a policy: where each is declared and what to say about
-// it on hover, the outline, and the SVP platforms (for the access grid and the topology). Read from
-// the AST as written and as the platform blocks desugar it, so generated attributes
-// (gvp1_hwdoms, svp_managed_devices ...) point at the platform that makes them.
+// it on hover, what each rule grants, the outline, and the SVP platforms (for the access grid and
+// the topology). Read from the AST as written and as the platform blocks desugar it, so generated
+// attributes (gvp1_hwdoms, svp_managed_devices ...) point at the platform that makes them. A
+// compiled binary's index (compiled-index.ts) says the same things from its symbol tables, in the
+// words of the helpers below, so a binary's hover and outline read as its source's.
 import type { NameSet, PlatformDecl, PolicyAst, Statement } from "../../policy/ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
+import { ocontextLabel } from "../../binary/to-policy.js";
 import { desugarPlatforms } from "../../policy/svp.js";
+import { expandTypeSet, grantText, mergeGrants, sourceRuleFacts, type RuleFacts } from "./rule-facts.js";
 
 export type SymbolKind = "type" | "alias" | "attribute" | "class" | "common" | "bool" | "role" | "user" | "platform" | "sid";
 
@@ -41,54 +45,149 @@ export interface PolicyIndex {
   platformNote?: string;
   users: { name: string; roles: string[] }[];
   outline: OutlineGroup[];
+  /** Each rule and what it grants (hover over it); none for a policy tree's files. */
+  rules: RuleFacts[];
 }
 
 const setNames = (s: NameSet | undefined): string[] => (s ? s.include.map((i) => i.name) : []);
+const sorted = (xs: Iterable<string>) => [...new Set(xs)].sort();
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? "" : "s"}`;
 
-export function indexPolicy(ast: PolicyAst): PolicyIndex {
-  const symbols = new Map<string, PolicySymbol>();
-  const perms = new Map<string, string[]>();
-  const define = (name: string, kind: SymbolKind, span: Span) => {
-    if (!symbols.has(name)) symbols.set(name, { name, kind, span, detail: [] });
-    return symbols.get(name)!;
-  };
-  const platforms = ast.statements.filter((s): s is PlatformDecl => s.kind === "platform").map(platformInfo);
+// ---- hover lines, the same for a source and a binary ------------------------------------------
+
+export const hoverLines = {
+  type: (platformRole: string | undefined, attrs: Iterable<string>, rules: number): string[] => {
+    const a = sorted(attrs);
+    return [...(platformRole ? [platformRole] : []), a.length ? `attributes: ${a.join(" ")}` : "no attributes", `named by ${plural(rules, "rule")}`];
+  },
+  attribute: (members: Iterable<string>, rules: number): string[] => [`members: ${sorted(members).join(" ") || "none"}`, `named by ${plural(rules, "rule")}`],
+  perms: (perms: string[], inherits?: string): string[] => [`permissions: ${perms.join(" ")}${inherits ? ` (inherits ${inherits})` : ""}`],
+  role: (types: Iterable<string>): string[] => [`types: ${sorted(types).join(" ") || "none"}`],
+  user: (roles: Iterable<string>): string[] => [`roles: ${sorted(roles).join(" ") || "none"}`],
+  bool: (value: boolean): string[] => [`default ${value}`],
+  sid: (context: string | undefined): string[] => [context ? `context: ${context}` : "no context"],
+  platform: (p: PlatformInfo): string[] => [
+    p.parent ? `guest platform of ${p.parent}` : "supervisor platform",
+    ...(p.hwdoms.length ? [`hwdom: ${p.hwdoms.join(" ")}`] : []),
+    ...(p.guests.length ? [`guest: ${p.guests.join(" ")}`] : []),
+    ...p.devices.map((d) => `device ${d.type}: ${d.sbdfs.join(" ")}`),
+  ],
+};
+
+/** What each platform's member types are, for their hover. */
+export function platformRoles(platforms: PlatformInfo[]): Map<string, string> {
   const memberOf = new Map<string, string>();
   for (const p of platforms) {
     for (const t of p.hwdoms) memberOf.set(t, `hardware domain type of platform ${p.name}`);
     for (const t of p.guests) memberOf.set(t, `guest type of platform ${p.name}`);
     for (const d of p.devices) memberOf.set(d.type, `device label of platform ${p.name}: ${d.sbdfs.join(" ") || "no SBDFs"}`);
   }
+  return memberOf;
+}
+
+/** How many merged grants (avtab entries) name each type or attribute as source or target. */
+export function grantCounts(rules: RuleFacts[], classPerms: (tclass: string) => string[]): Map<string, number> {
+  const n = new Map<string, number>();
+  for (const { grant } of mergeGrants(rules, classPerms)) for (const x of new Set([grant.source, grant.target])) n.set(x, (n.get(x) ?? 0) + 1);
+  return n;
+}
+
+/** The parts of an outline, each listing in the policy's own order. */
+export interface OutlineParts {
+  platforms: PlatformInfo[];
+  symbols: Map<string, PolicySymbol>;
+  /** Permission -> where it is declared (a source's: its first class's; a binary's: that class's line). */
+  permSpans: Map<string, Span>;
+  perms: Map<string, string[]>;
+  /** The initial SIDs, apart from `symbols`: `xen` is a class and a SID in Xen's policy. */
+  sids: { name: string; span: Span }[];
+  ocontexts: { label: string; context: string; span: Span }[];
+  rules: RuleFacts[];
+  classPerms: (tclass: string) => string[];
+}
+
+/** Platforms nested as declared, then the names by kind, the ocontexts and the rules (merged as
+ *  the avtab holds them: a source's rule at its first statement). Empty groups are left out. */
+export function buildOutline(o: OutlineParts): OutlineGroup[] {
+  const of = (kind: SymbolKind, note?: (s: PolicySymbol) => string | undefined) =>
+    [...o.symbols.values()].filter((s) => s.kind === kind).map((s) => {
+      const n = note?.(s);
+      return { name: s.name, span: s.span, depth: 0, ...(n !== undefined ? { note: n } : {}) };
+    });
+  const platformItems: OutlineGroup["items"] = [];
+  const children = (parent: string | undefined, depth: number) => {
+    for (const p of o.platforms.filter((q) => q.parent === parent)) {
+      platformItems.push({ name: p.name, span: p.span, depth, note: p.level });
+      children(p.name, depth + 1);
+    }
+  };
+  children(undefined, 0);
+  // platforms whose parent is missing still belong in the outline
+  for (const p of o.platforms) if (!platformItems.some((i) => i.name === p.name)) platformItems.push({ name: p.name, span: p.span, depth: 0, note: p.level });
+  const permCount = (s: PolicySymbol) => plural(o.classPerms(s.name).length, "permission");
+  return [
+    { title: "Platforms", items: platformItems },
+    { title: "Classes", items: of("class", permCount) },
+    { title: "Commons", items: of("common") },
+    { title: "Permissions", items: [...o.perms].map(([name, classes]) => ({ name, span: o.permSpans.get(name)!, depth: 0, note: [...classes].sort().join(" ") })) },
+    { title: "Types", items: of("type") },
+    { title: "Attributes", items: of("attribute") },
+    { title: "Roles", items: of("role") },
+    { title: "Users", items: of("user") },
+    { title: "Booleans", items: of("bool", (s) => s.detail[0]?.replace(/^default /, "")) },
+    { title: "Initial SIDs", items: o.sids.map((x) => ({ name: x.name, span: x.span, depth: 0 })) },
+    { title: "Ocontexts", items: o.ocontexts.map((x) => ({ name: x.label, span: x.span, depth: 0, note: x.context })) },
+    { title: "Rules", items: mergeGrants(o.rules, o.classPerms).map(({ grant, span }) => ({ name: grantText(grant), span, depth: 0, ...(grant.when !== undefined ? { note: `if ${grant.when}` } : {}) })) },
+  ].filter((g) => g.items.length > 0);
+}
+
+// ---- a source's index ---------------------------------------------------------------------------
+
+const contextText = (c: { user: { name: string }; role: { name: string }; type: { name: string } }) => `${c.user.name}:${c.role.name}:${c.type.name}`;
+
+export function indexPolicy(ast: PolicyAst): PolicyIndex {
+  const symbols = new Map<string, PolicySymbol>();
+  const perms = new Map<string, string[]>();
+  const permSpans = new Map<string, Span>();
+  const define = (name: string, kind: SymbolKind, span: Span) => {
+    if (!symbols.has(name)) symbols.set(name, { name, kind, span, detail: [] });
+    return symbols.get(name)!;
+  };
+  const platforms = ast.statements.filter((s): s is PlatformDecl => s.kind === "platform").map(platformInfo);
+  const memberOf = platformRoles(platforms);
   // the desugared statements carry every attribute membership, the platforms' included
   const statements: Statement[] = platforms.length ? [...desugarPlatforms(ast).ast.statements] : ast.statements;
   const attrsOf = new Map<string, Set<string>>();
   const addAttr = (type: string, attr: string) => attrsOf.set(type, (attrsOf.get(type) ?? new Set()).add(attr));
   const commons = new Map<string, string[]>();
+  const classPerms = new Map<string, string[]>();
   const users: PolicyIndex["users"] = [];
-  const roleTypes = new Map<string, string[]>();
-  const ruleCount = new Map<string, number>();
-  const countNames = (...sets: NameSet[]) => {
-    for (const n of new Set(sets.flatMap((s) => [...s.include, ...s.exclude].map((i) => i.name)))) ruleCount.set(n, (ruleCount.get(n) ?? 0) + 1);
-  };
+  const roleTypes = new Map<string, NameSet[]>();
+  const types: string[] = [];
+  const aliases = new Map<string, string>();
+  const sidContexts = new Map<string, string>();
+  const sids: OutlineParts["sids"] = [];
+  const ocontexts: OutlineParts["ocontexts"] = [];
   const visit = (s: Statement) => {
     switch (s.kind) {
       case "type": {
         define(s.name.name, "type", s.name.span);
-        for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.name.name}`);
+        types.push(s.name.name);
+        for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.name.name}`), aliases.set(a.name, s.name.name);
         for (const a of s.attributes) addAttr(s.name.name, a.name);
         break;
       }
       case "typealias":
-        for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.type.name}`);
+        for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.type.name}`), aliases.set(a.name, s.type.name);
         break;
       case "typeattribute":
-        for (const a of s.attributes) addAttr(s.type.name, a.name);
+        for (const a of s.attributes) addAttr(aliases.get(s.type.name) ?? s.type.name, a.name);
         break;
       case "attribute":
         define(s.name.name, "attribute", s.name.span);
         break;
       case "common":
-        define(s.name.name, "common", s.name.span).detail.push(`permissions: ${s.perms.map((p) => p.name).join(" ")}`);
+        define(s.name.name, "common", s.name.span).detail.push(...hoverLines.perms(s.perms.map((p) => p.name)));
         commons.set(s.name.name, s.perms.map((p) => p.name));
         break;
       case "class":
@@ -98,16 +197,21 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
         const own = s.perms.map((p) => p.name);
         const all = [...(s.inherits ? commons.get(s.inherits.name) ?? [] : []), ...own];
         const sym = define(s.className.name, "class", s.className.span);
-        sym.detail.push(`permissions: ${all.join(" ")}${s.inherits ? ` (inherits ${s.inherits.name})` : ""}`);
+        sym.detail.push(...hoverLines.perms(all, s.inherits?.name));
+        classPerms.set(s.className.name, all);
         for (const p of all) perms.set(p, [...(perms.get(p) ?? []), s.className.name]);
+        // (a common's permission is declared in the common)
+        const inherited = s.inherits ? ast.statements.find((x) => x.kind === "common" && x.name.name === s.inherits!.name) : undefined;
+        for (const p of inherited?.kind === "common" ? inherited.perms : []) if (!permSpans.has(p.name)) permSpans.set(p.name, p.span);
+        for (const p of s.perms) if (!permSpans.has(p.name)) permSpans.set(p.name, p.span);
         break;
       }
       case "bool":
-        define(s.name.name, "bool", s.name.span).detail.push(`default ${s.value}`);
+        define(s.name.name, "bool", s.name.span).detail.push(...hoverLines.bool(s.value));
         break;
       case "role": {
         define(s.name.name, "role", s.name.span);
-        roleTypes.set(s.name.name, [...(roleTypes.get(s.name.name) ?? []), ...setNames(s.types)]);
+        roleTypes.set(s.name.name, [...(roleTypes.get(s.name.name) ?? []), ...(s.types ? [s.types] : [])]);
         break;
       }
       case "user":
@@ -116,10 +220,17 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
         break;
       case "sid_decl":
         define(s.name.name, "sid", s.name.span);
+        sids.push({ name: s.name.name, span: s.name.span });
         break;
-      case "avrule":
-      case "typerule":
-        countNames(s.sources, s.targets);
+      case "sid_context":
+        sidContexts.set(s.name.name, contextText(s.context));
+        break;
+      case "pirqcon":
+      case "iomemcon":
+      case "ioportcon":
+      case "pcidevicecon":
+      case "devicetreecon":
+        ocontexts.push({ label: ocontextLabel(s.kind, s as never), context: contextText(s.context), span: s.span });
         break;
       case "if":
         [...s.then, ...s.else].forEach(visit);
@@ -129,32 +240,28 @@ export function indexPolicy(ast: PolicyAst): PolicyIndex {
     }
   };
   statements.forEach(visit);
-  for (const p of platforms) {
-    const sym = define(p.name, "platform", p.span);
-    sym.detail.push(p.parent ? `guest platform of ${p.parent}` : "supervisor platform");
-    if (p.hwdoms.length) sym.detail.push(`hwdom: ${p.hwdoms.join(" ")}`);
-    if (p.guests.length) sym.detail.push(`guest: ${p.guests.join(" ")}`);
-    for (const d of p.devices) sym.detail.push(`device ${d.type}: ${d.sbdfs.join(" ")}`);
-  }
+  for (const p of platforms) define(p.name, "platform", p.span).detail.push(...hoverLines.platform(p));
 
   const members = new Map<string, string[]>();
   for (const [type, attrs] of attrsOf) for (const a of attrs) members.set(a, [...(members.get(a) ?? []), type]);
+  const permsOf = (c: string) => classPerms.get(c) ?? [];
+  const bools = statements.filter((x): x is Statement & { kind: "bool" } => x.kind === "bool").map((x) => x.name.name);
+  const { rules, neverallowNames } = sourceRuleFacts(statements, { types, members, classPerms, bools, aliases });
+  const named = grantCounts(rules, permsOf);
+  // a role's types as the binary holds them: its sets expanded
+  const expand = (sets: NameSet[]) => sets.flatMap((set) => expandTypeSet(set, { types, members, aliases }));
   for (const sym of symbols.values()) {
-    if (sym.kind === "type") {
-      const m = memberOf.get(sym.name);
-      if (m) sym.detail.push(m);
-      const attrs = [...(attrsOf.get(sym.name) ?? [])];
-      sym.detail.push(attrs.length ? `attributes: ${attrs.join(" ")}` : "no attributes");
-    }
-    if (sym.kind === "attribute") sym.detail.push(`members: ${members.get(sym.name)?.join(" ") || "none"}`);
-    if (sym.kind === "role") sym.detail.push(`types: ${roleTypes.get(sym.name)?.join(" ") || "none"}`);
-    if (sym.kind === "user") sym.detail.push(`roles: ${users.find((u) => u.name === sym.name)?.roles.join(" ") || "none"}`);
-    if (sym.kind === "type" || sym.kind === "attribute") {
-      const n = ruleCount.get(sym.name) ?? 0;
-      sym.detail.push(`named by ${n} rule${n === 1 ? "" : "s"}`);
-    }
+    if (sym.kind === "type") sym.detail.push(...hoverLines.type(memberOf.get(sym.name), attrsOf.get(sym.name) ?? [], named.get(sym.name) ?? 0));
+    if (sym.kind === "attribute") sym.detail.push(...hoverLines.attribute(members.get(sym.name) ?? [], named.get(sym.name) ?? 0));
+    if (sym.kind === "role") sym.detail.push(...hoverLines.role(expand(roleTypes.get(sym.name) ?? [])));
+    if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []));
+    if (sym.kind === "sid") sym.detail.push(...hoverLines.sid(sidContexts.get(sym.name)));
+    // (what a binary cannot say: it keeps no neverallow)
+    const never = neverallowNames.get(sym.name);
+    if (never) sym.detail.push(`named by ${plural(never, "neverallow rule")}`);
   }
-  return { symbols, perms, platforms, users, outline: outline(symbols, platforms) };
+  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids, ocontexts, rules, classPerms: permsOf });
+  return { symbols, perms, platforms, users, outline, rules };
 }
 
 function platformInfo(p: PlatformDecl): PlatformInfo {
@@ -168,25 +275,4 @@ function platformInfo(p: PlatformDecl): PlatformInfo {
     devices: of("device").map((m) => ({ type: m.type.name, sbdfs: m.devices.map((d) => d.text) })),
     span: p.name.span,
   };
-}
-
-function outline(symbols: Map<string, PolicySymbol>, platforms: PlatformInfo[]): OutlineGroup[] {
-  const of = (kind: SymbolKind) => [...symbols.values()].filter((s) => s.kind === kind).map((s) => ({ name: s.name, span: s.span, depth: 0 }));
-  const platformItems: OutlineGroup["items"] = [];
-  const children = (parent: string | undefined, depth: number) => {
-    for (const p of platforms.filter((q) => q.parent === parent)) {
-      platformItems.push({ name: p.name, span: p.span, depth, note: p.level });
-      children(p.name, depth + 1);
-    }
-  };
-  children(undefined, 0);
-  // platforms whose parent is missing still belong in the outline
-  for (const p of platforms) if (!platformItems.some((i) => i.name === p.name)) platformItems.push({ name: p.name, span: p.span, depth: 0, note: p.level });
-  return [
-    { title: "Platforms", items: platformItems },
-    { title: "Types", items: of("type") },
-    { title: "Attributes", items: of("attribute") },
-    { title: "Classes", items: of("class") },
-    { title: "Booleans", items: of("bool") },
-  ].filter((g) => g.items.length > 0);
 }
