@@ -6,11 +6,11 @@ import { readdirSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
-import { STRATEGIES, type Strategy } from "../hypervisor/types.js";
+import { PF_REMOVALS, STRATEGIES, type PfRemovalKind, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
-import { XEN_RELEASES, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenRelease } from "../sim/xen-release.js";
+import { XEN_RELEASES, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
 import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
@@ -67,6 +67,7 @@ function readScenario(path: string): string {
 
 function strategyOption(text: string | undefined): Strategy | undefined {
   if (text === undefined) return undefined;
+  if (text === "pre-links") throw new UsageError("--strategy: pre-links is Xen 4.19.0's own PF removal, not a proposal of the thread: run the scenario as that release (--xen 4.19.0)");
   if (!(STRATEGIES as readonly string[]).includes(text)) {
     throw new UsageError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`);
   }
@@ -116,7 +117,9 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   const { scenarioPolicyFiles } = await import("./scenario-input.js");
   const inputs = [path, ...scenarioPolicyFiles(path, scenario), ...treeFiles];
   checkOutputs(pictures, inputs);
-  const chosen = strategy ?? scenario.strategy ?? "upstream";
+  // the strategy asked for (--strategy, the file's); without one, each run removes PFs as its release does
+  const asked = strategy ?? scenario.strategy;
+  const withStrategy = asked !== undefined ? { strategy: asked } : {};
   const until = untilOption(opts.until, scenario.steps.length);
   const tty = (cli.io.stderr as { isTTY?: boolean }).isTTY === true;
   const progress = (text: string) => {
@@ -137,38 +140,45 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
 
   let primary: RunResult;
   if (opts.compare) {
-    const results = runAll(STRATEGIES, (s) => s, (s) => ({ strategy: s, ...asXen }));
+    // the release's own PF removal is a column too when it is none of the thread's (4.19.0's pre-links)
+    const releaseRemoval = scenarioXen({ xen: scenario.xen }, xen).pfRemoval;
+    const chosen: PfRemovalKind = asked ?? releaseRemoval;
+    const removals = PF_REMOVALS.filter((r) => (STRATEGIES as readonly string[]).includes(r) || r === releaseRemoval);
+    const results = runAll(removals, (s) => s, (s) => ({ strategy: s, ...asXen }));
     progress("");
     primary = results.find((r) => r.strategy === chosen)!;
     if (opts.json) {
       cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, strategies: results.map((r) => toJson(r)) }, null, 2)}\n`);
     } else {
-      cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen));
+      cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen, scenario.strategy ?? releaseRemoval));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
-      cli.io.stdout.write(pointers(path, `--strategy ${chosen}${xen !== undefined ? ` --xen ${xen}` : ""}`));
+      // pre-links is no --strategy: the release it belongs to runs it
+      cli.io.stdout.write(pointers(path, `${(STRATEGIES as readonly string[]).includes(chosen) ? `--strategy ${chosen}` : ""}${xen !== undefined ? ` --xen ${xen}` : ""}`.trim()));
     }
   } else if (compareXen) {
     // the exit status is the scenario's as the file (or --xen) says: that release is always a column
     const own = xen ?? scenario.xen;
     const named = compareXen !== "behaviours";
-    const columns = xenColumns(scenario, named ? [...compareXen, ...(own !== undefined ? [own] : [])] : undefined, [own, scenario.xen].filter((r) => r !== undefined));
-    const results = runAll(columns, (c) => c.release, (c) => ({ strategy: chosen, xen: c.release }));
+    const fields = { ...scenario, strategy: asked };
+    const columns = xenColumns(fields, named ? [...compareXen, ...(own !== undefined ? [own] : [])] : undefined, [own, scenario.xen].filter((r) => r !== undefined));
+    const results = runAll(columns, (c) => c.release, (c) => ({ ...withStrategy, xen: c.release }));
     // a file naming no release runs the model's defaults: a column that behaves so stands for it
-    const defaults = scenarioXen(scenario);
-    const exit = own ?? columns.find((c) => c.behaviour.vfWithoutPf === defaults.vfWithoutPf && c.behaviour.assignCheck === defaults.assignCheck)?.release;
-    primary = exit !== undefined ? results[columns.findIndex((c) => c.release === exit)]! : runPrepared(prepared, { strategy: chosen, explain, ...until });
+    const defaults = scenarioXen(fields);
+    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.pfRemoval === defaults.pfRemoval;
+    const exit = own ?? columns.find((c) => same(c.behaviour))?.release;
+    primary = exit !== undefined ? results[columns.findIndex((c) => c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
     progress("");
     if (opts.json) {
       const standsFor = Object.fromEntries(columns.map((c) => [c.release, c.standsFor]));
       cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, releases: results.map((r) => toJson(r)), standsFor }, null, 2)}\n`);
     } else {
-      cli.io.stdout.write(renderCompareXen(results, scenario, columns, { named, ...asXen, exit }));
+      cli.io.stdout.write(renderCompareXen(results, scenario, columns, { named, ...asXen, exit, ...withStrategy }));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
       // the run that set the exit status; one not shown is the file as it is
-      cli.io.stdout.write(pointers(path, [opts.strategy !== undefined ? `--strategy ${chosen}` : "", exit !== undefined ? `--xen ${exit}` : ""].filter(Boolean).join(" ")));
+      cli.io.stdout.write(pointers(path, [strategy !== undefined ? `--strategy ${strategy}` : "", exit !== undefined ? `--xen ${exit}` : ""].filter(Boolean).join(" ")));
     }
   } else {
-    primary = runPrepared(prepared, { strategy: chosen, explain, ...asXen, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
+    primary = runPrepared(prepared, { ...withStrategy, explain, ...asXen, ...until, ...(big && tty ? { onProgress: (d, n) => progress(`xsm simulate: step ${d}/${n}`) } : {}) });
     progress("");
     if (opts.json) cli.io.stdout.write(`${JSON.stringify(toJson(primary), null, 2)}\n`);
     // only a picture on stdout takes the trace's place; one written to a file leaves it, as --svg does

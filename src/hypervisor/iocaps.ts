@@ -149,9 +149,13 @@ export interface IoCapsOptions {
   msiVectors?: (machineBdf: number) => number;
   /** A device's MSI-X capability (pdev->msix); undefined: none. */
   msix?: (machineBdf: number) => MsixSpec | undefined;
-  /** A VF without its PF link (pdev->pf_pdev NULL): "gone", a stale VF some PF-removal strategies
-   *  leave; "never", one added without its PF (vfWithoutPf add-pf-first); false for any other device. */
-  vfWithoutPf?: (machineBdf: number) => "gone" | "never" | false;
+  /** A VF whose PF gives msix_capability_init no BAR to read its table's address from. Releases
+   *  with PF<->VF links follow pdev->pf_pdev: "gone", a stale VF some PF-removal strategies leave,
+   *  "never", one added without its PF (vfWithoutPf add-pf-first). `{ physfn, why }`: "none", Xen
+   *  4.19.0, which looks the PF up by the VF's physfn SBDF, found no device there; "unsized", the
+   *  PF was added while its VFs were on, so its VF BARs were never sized. False: the PF's BAR is
+   *  read, or the device is no VF. */
+  vfWithoutPf?: (machineBdf: number) => "gone" | "never" | { physfn: number; why: "none" | "unsized" } | false;
   /** d->max_evtchn_port (evtchn.ts's default: unlimited for domid 0, libxl's 1023 otherwise). */
   maxEvtchnPort?: (d: Domain) => number | undefined;
   /** grant.ts's limits and its word that a dead domain's last mapped grant went. */
@@ -826,13 +830,15 @@ export class IoCaps {
     if (this.firstMsiEntry(device, "msi", irq) !== undefined) this.log(`MSI already in use on ${formatSbdf(device)}`);
     const owner = this.options.ownerOf(device);
     if (m.used === 0 && cur.hardware && (owner === cur.domid || owner === null)) {
-      const rc = this.locateMsix(device, m);
+      const rc = this.locateMsix(device, m, msix.tableBase);
       if (rc !== 0) return rc;
-      if (msix.tableBase !== m.spec.table) this.log(`WARN_ON(msi->table_base != table_paddr): ${formatSbdf(device)} table_base ${hex(msix.tableBase)}, the BAR says ${hex(m.spec.table)}`);
     } else if (m.table === null) {
+      m.hostMaskall = true; // msix_capability_init set it on entry and returns without restoring it
       return this.refuse("-ENODATA", `${formatSbdf(device)}'s MSI-X table was never located: only the hardware domain mapping its own (or an unowned) device does that on a first use; prepare it first (PHYSDEVOP_prepare_msix)`);
     }
     if (m.used === 0) {
+      // the first user: msix_capability_init ends with host_maskall = maskall, false by then
+      m.hostMaskall = false;
       this.mmioRo.add(m);
       // msix_capability_init's warning when the first user is not the hardware domain for itself
       if (!cur.hardware || owner !== cur.domid) this.log(`${cur.hardware ? "Potentially insecure" : "Insecure"} use of MSI-X on ${formatSbdf(device)} by ${owner === null || owner === undefined ? "d[IO]" : `d${owner}`}`);
@@ -845,18 +851,48 @@ export class IoCaps {
     return 0;
   }
 
-  // msix_capability_init()'s "Locate MSI-X table region": a VF reads its BARs through its PF
-  private locateMsix(device: number, m: Msix): Rc {
+  // msix_capability_init()'s "Locate MSI-X table region": a VF reads its BARs through its PF.
+  // `tableBase`: map_pirq's msi->table_base (prepare_msix has no msi).
+  private locateMsix(device: number, m: Msix, tableBase?: number): Rc {
     const noPf = this.options.vfWithoutPf?.(device);
-    if (noPf === "gone") {
-      return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF whose PF is gone (pf_pdev is NULL): Xen reads a VF's MSI-X BAR through its PF and would dereference NULL here (ASSERT(dev->pf_pdev)); the model refuses instead`);
-    }
-    // Xen 4.19.0, the release that adds such a VF, looks its PF up by SBDF (read_pci_mem_bar's
-    // pci_get_pdev) and, finding none, reads no table: -ENXIO unless map_pirq gave a table_base
-    if (noPf === "never") {
-      return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF added without its PF (the PF's add failed, so it was never linked: pf_pdev is NULL): Xen reads a VF's MSI-X BAR through its PF; 4.19.0 looks the PF up by SBDF and reads no table without it (-ENXIO), releases with PF<->VF links would dereference NULL (ASSERT(dev->pf_pdev)); the model refuses instead`);
-    }
+    // releases with PF<->VF links: ASSERT(dev->pf_pdev), a debug build's panic; a release build
+    // reads the PF's vf_rlen through NULL (4.19.1-4.21: &pf_pdev->physfn; 4.22: read_pci_mem_bar(NULL))
+    const deref = "Xen (4.19.1 on, PF<->VF links) reads a VF's MSI-X BAR through pdev->pf_pdev, only ASSERTed, and would dereference NULL here; the model refuses instead";
+    if (noPf === "gone") return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF whose PF is gone (pf_pdev is NULL): ${deref}`);
+    if (noPf === "never") return this.refuse("-ENODEV", `${formatSbdf(device)} is a VF added without its PF (the PF's add failed, so it was never linked: pf_pdev is NULL): ${deref}`);
+    if (typeof noPf === "object") return this.locateWithoutBar(device, m, noPf, tableBase);
     m.locate();
+    if (tableBase !== undefined && tableBase !== m.spec.table) this.log(`WARN_ON(msi->table_base != table_paddr): ${formatSbdf(device)} table_base ${hex(tableBase)}, the BAR says ${hex(m.spec.table)}`);
+    return 0;
+  }
+
+  /**
+   * read_pci_mem_bar() gives a VF's table address 0: Xen 4.19.0 found no device at its physfn SBDF
+   * (pci_get_pdev), or its PF's vf_rlen[] is 0 (added while its VFs were on). Without a table_base
+   * (prepare_msix, or map_pirq's 0) that is -ENXIO, MSI-X's enable bit written back off and
+   * msix->host_maskall left set (msix_capability_init set it on entry). With one, the table is
+   * located there (WARN_ON: table_base is not 0) and the PBA at its bare offset (WARN_ON: no BAR
+   * address): the model's MSI-X device has its table start the BAR table_base names and its PBA
+   * in the same BAR, so that offset is the PBA's distance from the table (0 if it lies below).
+   */
+  private locateWithoutBar(device: number, m: Msix, pf: { physfn: number; why: "none" | "unsized" }, tableBase: number | undefined): Rc {
+    const at = formatSbdf(device);
+    const pfAt = formatSbdf(pf.physfn);
+    const why =
+      pf.why === "none"
+        ? `Xen 4.19.0 reads a VF's MSI-X BAR through its PF, looked up by SBDF (read_pci_mem_bar: pci_get_pdev), and there is no device at ${at}'s PF ${pfAt}`
+        : `${at}'s PF ${pfAt} was added while its VFs were on ("has its virtual functions already enabled"), so pci_add_device never sized its VF BARs and read_pci_mem_bar finds vf_rlen 0`;
+    const short = pf.why === "none" ? `no PF ${pfAt}` : `PF ${pfAt}'s VF BARs unsized`;
+    if (!tableBase) {
+      m.hostMaskall = true;
+      const given = tableBase === undefined ? "prepare_msix gives none" : "map_pirq's is 0";
+      return this.refuse("-ENXIO", `${why}: no table address, and no table_base to use instead (${given}); msix->host_maskall stays set`);
+    }
+    this.log(`WARN_ON(msi->table_base != table_paddr): ${at} table_base ${hex(tableBase)}, the BAR says 0 (${short})`);
+    const pbaOffset = Math.max(0, m.spec.pba - m.spec.table);
+    this.log(`WARN_ON(!pba_paddr): ${at}'s PBA at its offset ${hex(pbaOffset)} alone (${short})`);
+    this.options.why?.(`${why}: the table is located at map_pirq's table_base ${hex(tableBase)}, the PBA at ${hex(pbaOffset)}, its offset with no BAR address, and both made read-only there`);
+    m.locateAt(tableBase, pbaOffset);
     return 0;
   }
 
@@ -909,6 +945,7 @@ export class IoCaps {
     }
     const located = this.locateMsix(device, m);
     if (located !== 0) return located;
+    m.hostMaskall = false;
     this.mmioRo.add(m);
     m.used++;
     return 0;

@@ -48,7 +48,12 @@ export class Msix {
    *  entries of 16 bytes) and of the PBA (Xen adds BITS_TO_LONGS(nr_entries) - 1 bytes: a count of
    *  longs, not bytes). */
   locate(): void {
-    const { entries, table, pba } = this.spec;
+    this.locateAt(this.spec.table, this.spec.pba);
+  }
+
+  /** The same at other addresses (Xen 4.19.0 with no PF to read a VF's BAR through: table_base's). */
+  locateAt(table: number, pba: number): void {
+    const { entries } = this.spec;
     this.table = { start: pfn(table), end: pfn(table + entries * PCI_MSIX_ENTRY_SIZE - 1) };
     this.pba = { start: pfn(pba), end: pfn(pba + Math.ceil(entries / 64) - 1) };
   }

@@ -34,6 +34,10 @@ export interface Pdev {
   quarantine: boolean;
   /** The bus range behind it, when it is a bridge alloc_pdev() recorded in bus2bridge. */
   bridge: { secondary: number; subordinate: number } | null;
+  /** A non-VF's pdev->vf_rlen[] (its SR-IOV BARs' sizes) filled: pci_add_device sizes them only
+   *  while its VFs are off ("SR-IOV device %pp has its virtual functions already enabled"
+   *  otherwise), and a VF's MSI-X table is read through them. */
+  vfRlen: boolean;
 }
 
 export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey: number): Pdev {
@@ -53,6 +57,7 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     orphan: false,
     quarantine: false,
     bridge: null,
+    vfRlen: false,
   };
 }
 

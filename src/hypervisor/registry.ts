@@ -30,8 +30,8 @@
 // - The IOMMU is VT-d: XEN_DOMCTL_get_device_group's groups are intel_iommu_group_id's (the
 //   requester ID behind PCI bridges); AMD's IVRS aliases are not modelled.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeviceGroup, DeviceKind, DeviceState, DomainTable, Quarantine, RegistryOptions, Strategy } from "./types.js";
-import { DOM_IO, STRATEGIES } from "./types.js";
+import type { AddDeviceInfo, DeviceGroup, DeviceKind, DeviceState, DomainTable, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
@@ -79,7 +79,7 @@ export function domainTable(domains: DomainTable | readonly Domain[]): DomainTab
 }
 
 export class PciRegistry {
-  private strategy: Strategy;
+  private strategy: PfRemovalKind;
   private readonly vfWithoutPf: RegistryOptions["vfWithoutPf"];
   private readonly log: ((line: string) => void) | undefined;
   private readonly onFree: RegistryOptions["onFree"];
@@ -124,22 +124,28 @@ export class PciRegistry {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
       free: (pdev) => this.free(pdev),
       unlinkStale: (vf) => this.unlinkStale(vf),
+      forget: (vf) => this.forget(vf),
       hide: (pf) => this.hide(pf),
       printk: (line) => this.printk(line),
     };
   }
 
-  getStrategy(): Strategy {
+  getStrategy(): PfRemovalKind {
     return this.strategy;
   }
 
-  /** Switch strategy; refused when the registry holds state the new strategy cannot (stale VFs, hidden PFs). */
-  setStrategy(strategy: Strategy): Parsed<Strategy> {
-    if (!STRATEGIES.includes(strategy)) return { ok: false, error: `unknown strategy '${strategy}'` };
+  /** Switch strategy; refused when the registry holds state the new strategy cannot (stale VFs, hidden
+   *  PFs, VFs without a PF where the strategy has links; under `pre-links`, VFs not linked to the PF at their SBDF). */
+  setStrategy(strategy: PfRemovalKind): Parsed<PfRemovalKind> {
+    if (!PF_REMOVALS.includes(strategy)) return { ok: false, error: `unknown strategy '${strategy}'` };
     const traits = STRATEGY_TRAITS[strategy];
     for (const pdev of this.allPdevs()) {
       if (!traits.staleVfs && pdev.virtfn && !pdev.pf && !pdev.orphan)
         return { ok: false, error: `${strategy} does not allow the stale VF ${pp(pdev.key)}` };
+      if (pdev.orphan && !traits.pfBySbdf && this.vfWithoutPf !== "add-pf-first")
+        return { ok: false, error: `${strategy} does not allow the VF ${pp(pdev.key)} without its PF` };
+      if (pdev.orphan && traits.pfBySbdf && this.pfAt(pdev.physfnKey))
+        return { ok: false, error: `${strategy} would find ${pp(pdev.physfnKey)} as the PF of the VF ${pp(pdev.key)}, which is not linked to it` };
       if (!traits.hiddenPfs && pdev.hidden)
         return { ok: false, error: `${strategy} does not allow the removed PF ${pp(pdev.key)} still referenced by its VFs` };
     }
@@ -151,6 +157,11 @@ export class PciRegistry {
 
   /** Mirrors pci_add_device() (PHYSDEVOP_pci_device_add / _manage_pci_add_ext). */
   addDevice(cur: Domain, sbdf: SbdfInput, info?: AddDeviceInfo): Rc {
+    return this.add(cur, sbdf, info, false);
+  }
+
+  /** `forVf`: the PF's add a VF's makes (add-pf, add-pf-first), its VFs on in the hardware. */
+  private add(cur: Domain, sbdf: SbdfInput, info: AddDeviceInfo | undefined, forVf: boolean): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
     let physfnKey = -1;
@@ -168,7 +179,7 @@ export class PciRegistry {
     // Xen 4.19.0: a missing PF is added first, as a device of its own (pci_add_device(seg, physfn,
     // NULL)), and its result ignored; the VF's own plug check comes after, so a refused VF may
     // leave its PF added
-    if (physfnKey >= 0 && this.vfWithoutPf === "add-pf-first" && !this.visible(physfnKey)) this.addDevice(cur, physfnKey);
+    if (physfnKey >= 0 && this.vfWithoutPf === "add-pf-first" && !this.visible(physfnKey)) this.add(cur, physfnKey, undefined, true);
 
     const rc = this.xsm.resourcePlugPci(cur, key);
     if (rc !== 0) return rc;
@@ -189,7 +200,7 @@ export class PciRegistry {
         }
         // v6 as posted (and v8 1/3, backported to 4.19.1): after the VF's plug check, add the PF
         // through its own; its error fails the VF
-        const pfRc = this.addDevice(cur, physfnKey);
+        const pfRc = this.add(cur, physfnKey, undefined, true);
         if (pfRc !== 0) {
           this.printk(() => `Failed to add SR-IOV device PF ${pp(physfnKey)} for VF ${pp(key)}`);
           return pfRc;
@@ -207,10 +218,12 @@ export class PciRegistry {
       if (pdev.virtfn && !pf) this.orphan(pdev); // add-pf-first: its PF's add was refused
     }
     pdev.present = true;
+    if (!pdev.virtfn && !pdev.vfRlen) this.sizeVfBars(pdev, forVf);
     if (pdev.virtfn && pf && !pdev.pf && pdev.physfnKey === pf.key) this.link(pdev, pf); // v8: "if ( !pdev->pf_pdev )"
     if (pdev.hidden) pdev.hidden = false;
     if (pdev.owner === null) this.setOwner(pdev, this.hwdomFor(cur));
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
+    if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].pfBySbdf) this.adopt(pdev);
 
     this.printk(() => `PCI add ${type} ${pp(key)}`);
     return 0;
@@ -481,6 +494,20 @@ export class PciRegistry {
     return pdev ? vfList(pdev).map((v) => pp(v.key)) : [];
   }
 
+  /** The PF a VF names (info.physfn), linked or not; undefined for any other device. */
+  physfnOf(sbdf: SbdfInput): string | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev?.virtfn ? pp(pdev.physfnKey) : undefined;
+  }
+
+  /** Whether pci_add_device sized a PF's VF BARs (pdev->vf_rlen[]); undefined for a VF or no device. */
+  vfBarsSized(sbdf: SbdfInput): boolean | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev && !pdev.virtfn ? pdev.vfRlen : undefined;
+  }
+
   /** PFs `refcount` took out of the visible registry whose record lives on for their VFs, by SBDF. */
   hiddenPfs(): string[] {
     const keys: number[] = [];
@@ -511,9 +538,12 @@ export class PciRegistry {
           if (pdev.pf.key !== pdev.physfnKey) errors.push(`VF ${at} names PF ${pp(pdev.physfnKey)} but links to ${pp(pdev.pf.key)}`);
           if (pdev.orphan) errors.push(`linked VF ${at} still marked as added without its PF`);
         } else {
-          // a VF added without its PF (add-pf-first) was never linked: no strategy unlinked it
+          // a VF added without its PF (add-pf-first) was never linked: no strategy unlinked it;
+          // under pre-links a PF's removal leaves its VFs so too, and a PF at their SBDF is theirs
           if (pdev.orphan) {
-            if (this.vfWithoutPf !== "add-pf-first") errors.push(`VF ${at} added without its PF under vfWithoutPf ${this.vfWithoutPf}`);
+            if (this.vfWithoutPf !== "add-pf-first" && !traits.pfBySbdf) errors.push(`VF ${at} without its PF under vfWithoutPf ${this.vfWithoutPf} and strategy ${this.strategy}`);
+            if (traits.pfBySbdf && this.pfAt(pdev.physfnKey)) errors.push(`VF ${at} has no PF though ${pp(pdev.physfnKey)} is in the registry`);
+            if (pdev.broken) errors.push(`VF ${at} without its PF is broken: nothing marks one`);
           } else if (!traits.staleVfs) errors.push(`unlinked VF ${at} under strategy ${this.strategy}`);
           else if (!pdev.broken) errors.push(`unlinked VF ${at} is not broken`);
           if (!this.stale.get(pdev.physfnKey)?.has(pdev)) errors.push(`unlinked VF ${at} missing from the stale index`);
@@ -637,8 +667,43 @@ export class PciRegistry {
     this.indexStale(vf);
   }
 
+  /** pci_add_device()'s SR-IOV BAR sizing: only with the VFs off. They are on when a VF's add adds
+   *  the PF, or when a VF naming it is there (Xen is not told when VFs go off; the VFs' removal
+   *  says so). The control word is Linux's sriov_enable()'s, VFE | MSE. */
+  private sizeVfBars(pdev: Pdev, forVf: boolean): void {
+    const named = [...pdev.vfs, ...(this.stale.get(pdev.key) ?? [])];
+    if (forVf || named.some((vf) => vf.present)) {
+      this.printk(() => `SR-IOV device ${pp(pdev.key)} has its virtual functions already enabled (0009)`);
+      return;
+    }
+    pdev.vfRlen = true;
+  }
+
+  /** `pre-links` (Xen 4.19.0): a removed PF's VF keeps its physfn and nothing else. */
+  private forget(vf: Pdev): void {
+    vf.pf?.vfs.delete(vf);
+    vf.pf = null;
+    this.orphan(vf);
+  }
+
+  /** A non-VF device at `key`: what Xen 4.19.0's pci_get_pdev(physfn) finds for a VF naming it. */
+  private pfAt(key: number): Pdev | undefined {
+    const pdev = this.visible(key);
+    return pdev && !pdev.virtfn ? pdev : undefined;
+  }
+
+  /** `pre-links`: a device added at the SBDF VFs without a PF name is their PF (Xen 4.19.0 looks it
+   *  up by that SBDF); Xen prints nothing, there being no link to make. */
+  private adopt(pf: Pdev): void {
+    const set = this.stale.get(pf.key);
+    if (!set) return;
+    // Xen 4.19.0 keeps no list; the model's is reassociate's order (forgotten newest first, linked back oldest first)
+    for (const vf of [...set].reverse()) if (vf.orphan) this.link(vf, pf);
+    if (set.size === 0) this.stale.delete(pf.key);
+  }
+
   /** add-pf-first: a new VF whose PF's add was refused has no PF; indexed as the stale VFs are, so
-   *  `reassociate` links it when its PF comes. Not broken: Xen 4.19.0 marked nothing. */
+   *  `reassociate` and `pre-links` link it when its PF comes. Not broken: Xen 4.19.0 marked nothing. */
   private orphan(vf: Pdev): void {
     vf.orphan = true;
     this.indexStale(vf);

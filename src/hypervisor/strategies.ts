@@ -1,9 +1,10 @@
 // What pci_remove_device() does when asked to remove a PF whose VFs are still present: every answer
 // given in the xen-devel thread "[PATCH v6 2/3] xen/pci: introduce PF<->VF links" (Oct-Nov 2024).
 // The registry has already passed xsm_resource_unplug_pci on the PF and found it has linked VFs;
-// a strategy decides the rest. Names are the thread's proposals as README lists them (src/hypervisor/types.ts STRATEGIES).
+// a strategy decides the rest. Names are the thread's proposals as README lists them (src/hypervisor/types.ts
+// STRATEGIES), and `pre-links`, what Xen 4.19.0 did before the series.
 import type { Rc } from "../xen/errno.js";
-import type { Strategy } from "./types.js";
+import type { PfRemovalKind } from "./types.js";
 import { type Pdev, vfList } from "./pdev.js";
 import { formatSbdf } from "../xen/sbdf.js";
 
@@ -15,6 +16,9 @@ export interface PfRemovalOps {
   free(pdev: Pdev): void;
   /** v6: list_del(vf_list), pf_pdev = NULL, broken = true; the VF stays, naming its PF. */
   unlinkStale(vf: Pdev): void;
+  /** Xen 4.19.0: the VF loses its PF with nothing marked (there was no link to break); it still
+   *  names its PF's SBDF (info.physfn), where a PF added later is found again. */
+  forget(vf: Pdev): void;
   /** Take the PF out of the visible registry (and its owner's list) while its VFs keep the record alive. */
   hide(pf: Pdev): void;
   /** printk, built only when someone listens. */
@@ -31,6 +35,9 @@ export interface StrategyTraits {
   readonly relinkOnPfAdd: boolean;
   /** A removed PF's record may outlive its visibility. */
   readonly hiddenPfs: boolean;
+  /** No links at all (Xen 4.19.0): a VF's PF is whatever non-VF device is at its physfn SBDF, so a
+   *  VF may have none without being broken, and a PF added there is its PF again, silently. */
+  readonly pfBySbdf: boolean;
 }
 
 const stillPresent = (pf: Pdev) => `Attempted to remove PCI SR-IOV PF ${formatSbdf(pf.key)} with VFs still present`;
@@ -126,7 +133,23 @@ const authority: PfRemoval = (ops, pf) => {
   return 0;
 };
 
-export const PF_REMOVAL: Readonly<Record<Strategy, PfRemoval>> = {
+/**
+ * `pre-links` — Xen 4.19.0 (RELEASE-4.19.0's xen/drivers/passthrough/pci.c), before the series:
+ * struct pci_dev has no vf_list and no pf_pdev, so pci_remove_device() does to a PF what it does to
+ * any device (after xsm_resource_unplug_pci: leave the owner's list, pci_cleanup_msi,
+ * iommu_remove_device, "PCI remove device %pp", free_pdev) and returns 0. Its VFs are not looked
+ * at: not marked broken, still assignable, each keeping info.physfn, the PF's bus/devfn; what
+ * needs the PF later looks it up there (msix_capability_init's read_pci_mem_bar: pci_get_pdev),
+ * finds none until a PF is added at that SBDF, and then finds that one. This is what the thread
+ * set out to change (v6's cover: "VFs may exist without a corresponding PF").
+ */
+const preLinks: PfRemoval = (ops, pf) => {
+  for (const vf of vfList(pf)) ops.forget(vf);
+  ops.free(pf);
+  return 0;
+};
+
+export const PF_REMOVAL: Readonly<Record<PfRemovalKind, PfRemoval>> = {
   upstream,
   "unlink-broken": unlinkBroken,
   cascade,
@@ -134,11 +157,12 @@ export const PF_REMOVAL: Readonly<Record<Strategy, PfRemoval>> = {
   reassociate,
   refcount,
   authority,
+  "pre-links": preLinks,
 };
 
-const plain: StrategyTraits = { staleVfs: false, relinkOnPfAdd: false, hiddenPfs: false };
+const plain: StrategyTraits = { staleVfs: false, relinkOnPfAdd: false, hiddenPfs: false, pfBySbdf: false };
 
-export const STRATEGY_TRAITS: Readonly<Record<Strategy, StrategyTraits>> = {
+export const STRATEGY_TRAITS: Readonly<Record<PfRemovalKind, StrategyTraits>> = {
   upstream: plain,
   "unlink-broken": { ...plain, staleVfs: true },
   cascade: plain,
@@ -146,4 +170,5 @@ export const STRATEGY_TRAITS: Readonly<Record<Strategy, StrategyTraits>> = {
   reassociate: { ...plain, staleVfs: true, relinkOnPfAdd: true },
   refcount: { ...plain, hiddenPfs: true },
   authority: plain,
+  "pre-links": { ...plain, pfBySbdf: true },
 };

@@ -8,6 +8,13 @@ import { DOMID_IO } from "../xsm/security.js";
 export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** How a PF is removed: a strategy of the thread, or `pre-links`, what Xen 4.19.0 did before the
+ *  series (no PF<->VF links: the PF goes, its VFs stay unmarked with no PF; a PF added at that SBDF
+ *  is theirs again). `pre-links` is a release's behaviour, not a proposal: scenarios and --strategy
+ *  name only STRATEGIES, a run on Xen 4.19.0 gets it (src/sim/xen-release.ts). */
+export const PF_REMOVALS = [...STRATEGIES, "pre-links"] as const;
+export type PfRemovalKind = (typeof PF_REMOVALS)[number];
+
 /** What pci_add_device does with a VF whose PF is not present: `reject` (-ENODEV after the VF's
  *  plug check: Xen 4.20.0 on, 8fe330a4da), `add-pf` (after the VF's plug check, add the PF through
  *  its own, its error failing the VF: v6, and Xen 4.19.1-4.19.6 through the backport f67d770d86),
@@ -89,7 +96,7 @@ export interface DeviceGroup {
 }
 
 export interface RegistryOptions {
-  strategy: Strategy;
+  strategy: PfRemovalKind;
   vfWithoutPf: VfWithoutPf;
   /** Xen's printk: every log line the registry emits, e.g. "Attempted to remove PCI SR-IOV PF ... with VFs still present". */
   log?: (line: string) => void;

@@ -1,6 +1,6 @@
 // What `xsm simulate` prints: the readable trace, the --json document (src/sim/output.schema.json), the --compare
 // table of the seven strategies (and --compare-xen's of releases, through the same renderer) and the --dot picture.
-import type { DeviceState, Strategy } from "../hypervisor/types.js";
+import type { DeviceState, PfRemovalKind, Strategy } from "../hypervisor/types.js";
 import type { ChannelReport, EvtchnStatus } from "../hypervisor/evtchn.js";
 import { GNTST, type GrantReport } from "../hypervisor/grant.js";
 import type { XsmCheck } from "../xsm/types.js";
@@ -287,35 +287,39 @@ interface Comparison {
 }
 
 /** One column per strategy; a row per step (when they differ or the scenario is short) and per outcome. */
-export function renderCompare(results: RunResult[], scenario: Scenario, maxStepRows = 30, chosen?: Strategy): string {
-  const own = scenario.strategy ?? "upstream";
+export function renderCompare(results: RunResult[], scenario: Scenario, maxStepRows = 30, chosen?: PfRemovalKind, own: PfRemovalKind = scenario.strategy ?? "upstream"): string {
   // the ! marks are the file's expectations; a --strategy choice only picks whose failures exit 1
   const exit = chosen !== undefined && chosen !== own ? `, ${chosen} (--strategy) sets the exit status` : "";
-  const head = [`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${own} is the file's${exit})`, ...describe(scenario), ...(results[0]?.notes ?? []).flatMap((n) => wrap(`note: ${n}`, 100))];
+  // the notes of the file's own run: another strategy's say it is not the release's
+  const notes = (results.find((r) => r.strategy === own) ?? results[0])?.notes ?? [];
+  const head = [`${scenario.name}: every PF-removal strategy (rc per step; * = strategies differ; ${own} is the file's${exit})`, ...describe(scenario), ...notes.flatMap((n) => wrap(`note: ${n}`, 100))];
   return renderComparison({ kind: "strategy", head, columns: results.map((r) => ({ label: r.strategy, run: r })), maxStepRows });
 }
 
 /** The --compare-xen table: one column per release (`columns`, xen-release.ts's xenColumns), each
- *  run under one strategy. `named`: the releases were asked for, not one per behaviour; `xen`: the
- *  --xen release; `exit`: the column whose run sets the exit status (undefined: a run not shown). */
-export function renderCompareXen(results: RunResult[], scenario: Scenario, columns: XenColumn[], opts: { named: boolean; xen?: XenRelease; exit: XenRelease | undefined; maxStepRows?: number }): string {
-  const strategy = results[0]?.strategy ?? scenario.strategy ?? "upstream";
+ *  run under `strategy` (--strategy, the file's), or, without one, removing PFs as its release does.
+ *  `named`: the releases were asked for, not one per behaviour; `xen`: the --xen release; `exit`:
+ *  the column whose run sets the exit status (undefined: a run not shown). */
+export function renderCompareXen(results: RunResult[], scenario: Scenario, columns: XenColumn[], opts: { named: boolean; xen?: XenRelease; exit: XenRelease | undefined; strategy?: Strategy; maxStepRows?: number }): string {
+  const removals = new Set(columns.map((c) => c.behaviour.pfRemoval));
+  const strategy = opts.strategy !== undefined ? `strategy ${opts.strategy}` : removals.size === 1 ? `strategy ${[...removals][0]!}` : "PFs removed as each release does";
   const file = scenario.xen;
   const which = opts.named ? "the Xen releases asked for" : "one Xen release per behaviour";
   const marks = [file === undefined ? "the file names no release" : columns.some((c) => c.release === file) ? `${file} is the file's` : `the file's ${file} is not among them`];
   if (opts.xen !== undefined && opts.xen !== file) marks.push(`${opts.xen} (--xen) sets the exit status`);
   else if (file === undefined) marks.push(opts.exit !== undefined ? `${opts.exit} behaves as the model's defaults and sets the exit status` : "its own run, not shown, sets the exit status");
-  const head = [`${scenario.name}: ${which}, strategy ${strategy} (rc per step; * = releases differ; ${marks.join(", ")})`, ...describe(scenario)];
+  const head = [`${scenario.name}: ${which}, ${strategy} (rc per step; * = releases differ; ${marks.join(", ")})`, ...describe(scenario)];
   // what each release does is its column's line; the other notes are said once, or with the release they are about
-  const behaviour = (r: RunResult) => behaviourNote(scenarioXen(scenario, r.xen?.release));
+  const behaviour = (r: RunResult) => behaviourNote(scenarioXen({ ...scenario, strategy: opts.strategy }, r.xen?.release));
   const notes = new Map<string, string[]>();
   for (const r of results) for (const n of r.notes) if (n !== behaviour(r)) notes.set(n, [...(notes.get(n) ?? []), r.xen?.release ?? ""]);
   for (const [n, by] of notes) head.push(...wrap(`note${by.length === results.length ? "" : ` (${by.join(", ")})`}: ${n}`, 100));
   const width = Math.max(...columns.map((c) => c.release.length), "release".length);
   const vfs = new Set(columns.map((c) => c.behaviour.vfWithoutPf));
   const vfWidth = Math.max(...columns.map((c) => c.behaviour.vfWithoutPf.length), "vfWithoutPf".length);
-  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${opts.named ? "" : "stands for"}`.trimEnd());
-  for (const c of columns) head.push(`${c.release.padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${opts.named ? "" : releaseRanges(c.standsFor)}`.trimEnd());
+  const rmWidth = Math.max(...columns.map((c) => c.behaviour.pfRemoval.length), "PF removal".length);
+  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${"PF removal".padEnd(rmWidth)}  ${opts.named ? "" : "stands for"}`.trimEnd());
+  for (const c of columns) head.push(`${c.release.padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : releaseRanges(c.standsFor)}`.trimEnd());
   if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
   return renderComparison({ kind: "release", head, columns: results.map((r) => ({ label: r.xen?.release ?? "", run: r })), maxStepRows: opts.maxStepRows ?? 30 });
 }

@@ -4,7 +4,7 @@
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
-import { DOM_IO, type DeviceState, type DomainTable, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
+import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type VfWithoutPf } from "../hypervisor/types.js";
 import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, quarantineText } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
@@ -22,7 +22,7 @@ import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type Scenar
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
-import { scenarioXen, xenLabel, xenNotes, type ScenarioXen, type XenRelease } from "./xen-release.js";
+import { pfBySbdf, scenarioXen, xenLabel, xenNotes, type ScenarioXen, type XenRelease } from "./xen-release.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
 import type { CopySide, Gntst } from "../hypervisor/grant.js";
 
@@ -106,7 +106,8 @@ export interface DomainState {
 
 export interface RunResult {
   scenario: string;
-  strategy: Strategy;
+  /** How PFs were removed: the run's strategy, or its release's (pre-links: Xen 4.19.0). */
+  strategy: PfRemovalKind;
   /** The scenario's "xen": the release and what it does where releases differ (absent without one). */
   xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck };
   /** What a reader should know about the run as a model of Xen (e.g. several hardware domains). */
@@ -212,7 +213,8 @@ function compileFile(
 
 
 export interface RunOptions {
-  strategy?: Strategy;
+  /** Over the scenario's strategy and its release's PF removal. */
+  strategy?: PfRemovalKind;
   /** Record partial states (steps that fail yet change devices): costs a look at the devices a step touches. */
   trackPartial?: boolean;
   /** Called every 1000 steps (long runs show progress on a terminal). */
@@ -227,11 +229,10 @@ export interface RunOptions {
 
 /** Runs every step once, in order; never throws on what the scenario does. */
 export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResult {
-  const xen = scenarioXen(prepared.scenario, opts.xen);
-  // the steps read the release from the scenario: another one is run as if the file named it
-  if (opts.xen !== undefined) prepared = { ...prepared, scenario: { ...prepared.scenario, xen: opts.xen } };
+  // the steps read which Xen they run from `xen`, never from the scenario's "xen"
+  const xen = scenarioXen(prepared.scenario, opts.xen, opts.strategy);
   const s = prepared.scenario;
-  const strategy = opts.strategy ?? s.strategy ?? "upstream";
+  const strategy = xen.pfRemoval;
   const world = new World(prepared);
   // each run starts from its own view: the prepared policies are images nobody changes
   const policy = prepared.policy && s.booleans ? prepared.policy.withBooleans(s.booleans) : prepared.policy;
@@ -299,8 +300,17 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     },
     vfWithoutPf: (bdf) => {
       const dev = registry.device(bdf);
-      // a stale VF is broken (its PF was removed); one added without its PF (add-pf-first) is not
-      return dev?.kind === "vf" && dev.physfn === null ? (dev.broken ? "gone" : "never") : false;
+      if (dev?.kind !== "vf") return false;
+      const physfn = registry.physfnOf(bdf)!;
+      if (pfBySbdf(xen)) {
+        // Xen 4.19.0 has no links: msix_capability_init finds the PF at the VF's physfn SBDF, if any
+        const pf = registry.device(physfn);
+        if (pf === undefined || pf.kind === "vf") return { physfn: key(physfn), why: "none" };
+      } else if (dev.physfn === null) {
+        // a stale VF is broken (its PF was removed); one added without its PF (add-pf-first) is not
+        return dev.broken ? "gone" : "never";
+      }
+      return registry.vfBarsSized(physfn) ? false : { physfn: key(physfn), why: "unsized" };
     },
     maxEvtchnPort: (d) => maxPorts.get(d.domid),
     grants: {
@@ -341,7 +351,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     const before = touched.map((t) => fingerprint(registry.device(t)));
     const vanishing = step.op === "hot_unplug" && sbdf ? [sbdf, ...registry.linkedVfs(sbdf)] : [];
     const ioBefore = trackPartial && touchesResources(step) ? ioFingerprint(io, world, step) : undefined;
-    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, toolstack, world, xsm, prepared, result, (line) => {
+    result.rc = perform(step, i, sbdf === null ? -1 : key(sbdf), key, registry, io, toolstack, world, xsm, prepared, xen, result, (line) => {
       result.log.push(line);
       result.events.push({ log: line });
     });
@@ -367,7 +377,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
   const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck } } : {};
-  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, strategy, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
+  return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
 function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
@@ -393,8 +403,8 @@ function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
 
 /** Xen has one hardware domain (xen/common/domain.c `hardware_domain`); the SVP topology, the
  *  research this simulator serves, has one per platform. A run with several says so. */
-export function runNotes(s: Scenario, strategy: Strategy = s.strategy ?? "upstream", xen: ScenarioXen = scenarioXen(s)): string[] {
-  const notes = xenNotes(xen, strategy);
+export function runNotes(s: Scenario, xen: ScenarioXen = scenarioXen(s)): string[] {
+  const notes = xenNotes(xen);
   const hw = s.domains.filter((d) => d.hardware).map((d) => d.name);
   if (hw.length < 2) return notes;
   return [
@@ -446,6 +456,7 @@ function perform(
   world: World,
   xsm: Xsm,
   prepared: Prepared,
+  xen: ScenarioXen,
   result: StepResult,
   log: (line: string) => void,
 ): Rc {
@@ -462,7 +473,6 @@ function perform(
   }
   switch (step.op) {
     case "pci_add_device": {
-      const xen = scenarioXen(prepared.scenario);
       const pfFirst = step.physfn !== undefined && xen.vfWithoutPf === "add-pf-first" && !registry.device(step.physfn);
       const rc = registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
       if (pfFirst && result.decisions.length > 0) say(result, pfFirstWhy(xenLabel(xen, "vfWithoutPf add-pf-first"), step.physfn!, registry.device(step.physfn!) !== undefined, rc));
@@ -475,7 +485,6 @@ function perform(
       const rc = registry.assignDevice(as!, target!, sbdf);
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
       const dying = world.isDying(target!.domid);
-      const xen = scenarioXen(prepared.scenario);
       if (xen.assignCheck === "xsm_domctl" && (dying || target!.domid === as!.domid)) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "assign", dying ? "a dying domain (d->is_dying)" : "self-assignment", rc));
       else if (rc === "-EINVAL" && dying) say(result, `${target!.name} is dying: XEN_DOMCTL_assign_device finds it, and iommu_do_pci_domctl refuses a dying domain (d->is_dying) before xsm_assign_device`);
       else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "assign", "self-assignment"));
@@ -485,7 +494,6 @@ function perform(
       const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
       if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
-      const xen = scenarioXen(prepared.scenario);
       if (xen.assignCheck === "xsm_domctl" && target!.domid === as!.domid) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "deassign", "self-deassignment", rc));
       else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "deassign", "self-deassignment"));
       if (rc === "-ENODEV" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: its devices went back at domain_kill (pci_release_devices), so deassign_device finds none of it (pci_get_pdev(d))`);
@@ -496,7 +504,7 @@ function perform(
     case "test_assign_device":
       return registry.testAssignDevice(as!, sbdf);
     case "get_device_group":
-      return deviceGroup(as!, target!, sbdf, step.max_sdevs ?? MAX_SDEVS, registry, prepared.scenario, scenarioXen(prepared.scenario), (why) => say(result, why), (sdevs) => (result.group = sdevs));
+      return deviceGroup(as!, target!, sbdf, step.max_sdevs ?? MAX_SDEVS, registry, prepared.scenario, xen, (why) => say(result, why), (sdevs) => (result.group = sdevs));
     case "hot_unplug":
       return registry.hotUnplug(sbdf);
     case "destroy_domain":

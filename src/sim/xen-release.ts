@@ -8,9 +8,15 @@
 // - where XEN_DOMCTL_{,test_,de}assign_device ask XSM: iommu_do_pci_domctl's xsm_{,de}assign_device
 //   until XSA-492's eab54f074f (4.22.0), backported as 923d69856a (4.19.6), 324d0ee554 (4.20.4)
 //   and 1ea57a5866 (4.21.2); from then on flask_domctl / dummy.h's xsm_domctl.
-// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device): 4.20.0-4.20.3
-// and 4.21.0-4.21.1 behave so.
-import type { VfWithoutPf } from "../hypervisor/types.js";
+// - a PF removed with VFs present (pci_remove_device): 4.19.0 has no PF<->VF links and removes it
+//   as any device, its VFs left with no PF (`pre-links`); 4.19.1 on (f67d770d86, and the series
+//   itself from 4.20.0) mark PF and VFs broken and return -EBUSY (`upstream`).
+// - a VF's MSI-X table with no PF to read it through (msix_capability_init): 4.19.0 looks the PF up
+//   by the VF's physfn SBDF (read_pci_mem_bar's pci_get_pdev) and, finding none, reads no address:
+//   -ENXIO unless map_pirq gave a table_base; 4.19.1 on follow pdev->pf_pdev (ASSERT only).
+// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream):
+// 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
+import type { PfRemovalKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -38,24 +44,29 @@ export type XenRelease = (typeof XEN_RELEASES)[number];
 export interface XenBehaviour {
   vfWithoutPf: VfWithoutPf;
   assignCheck: AssignCheck;
+  /** What pci_remove_device does to a PF with VFs: the release's, or the scenario's strategy. */
+  pfRemoval: PfRemovalKind;
 }
 
 /** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", pfRemoval: "upstream" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device" };
+  const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", pfRemoval };
 }
 
-/** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" over that (a proposal on
- *  top of a release); the model's defaults without "xen". */
+/** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
+ *  (proposals on top of a release); the model's defaults without "xen". */
 export interface ScenarioXen extends XenBehaviour {
   release: XenRelease | undefined;
   /** The scenario's vfWithoutPf differs from its release's: that release's, for the notes. */
   releaseVfWithoutPf: VfWithoutPf | undefined;
+  /** The run's strategy differs from its release's PF removal: that release's, for the notes. */
+  releasePfRemoval: PfRemovalKind | undefined;
   /** Run as another release than the file's (`xsm simulate --xen`): the file's, null when it names none. */
   fileRelease?: XenRelease | null;
 }
@@ -64,23 +75,35 @@ export interface ScenarioXen extends XenBehaviour {
 export interface XenFields {
   xen?: XenRelease | undefined;
   vfWithoutPf?: VfWithoutPf | undefined;
+  strategy?: Strategy | undefined;
 }
 
-/** `release`: run the scenario as that release instead of its own "xen" (its vfWithoutPf still wins). */
-export function scenarioXen(s: XenFields, release?: XenRelease): ScenarioXen {
+/** `release`: run the scenario as that release instead of its own "xen"; `strategy`: remove PFs so
+ *  instead of the scenario's strategy (--strategy). The scenario's vfWithoutPf and strategy win
+ *  over the release's. */
+export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRemovalKind): ScenarioXen {
   const xen = release ?? s.xen;
   const base: XenBehaviour = xen !== undefined ? xenBehaviour(xen) : MODEL_DEFAULTS;
   const vfWithoutPf = s.vfWithoutPf ?? base.vfWithoutPf;
+  const pfRemoval = strategy ?? s.strategy ?? base.pfRemoval;
   return {
     release: xen,
     vfWithoutPf,
     assignCheck: base.assignCheck,
+    pfRemoval,
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
+    releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
   };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device" };
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", pfRemoval: "upstream" };
+
+/** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
+ *  later releases follow pdev->pf_pdev, as the model's defaults do. */
+export function pfBySbdf(x: ScenarioXen): boolean {
+  return x.release === "4.19.0";
+}
 
 /** "Xen 4.19.0", or the option's name when the scenario names no release. */
 export function xenLabel(x: ScenarioXen, option: string): string {
@@ -94,11 +117,20 @@ const VF_TEXT: Record<VfWithoutPf, string> = {
 };
 
 /** The trace's notes for a scenario that names its Xen: what the release does where it matters. */
-export function xenNotes(x: ScenarioXen, strategy: string): string[] {
-  if (x.release === undefined) return [];
-  const notes = [behaviourNote(x)];
-  if (x.release === "4.19.0") notes.push(`Xen 4.19.0 had no PF<->VF links and removed a PF without looking at its VFs, which no strategy models: a PF's removal here is strategy ${strategy}'s`);
-  return notes;
+export function xenNotes(x: ScenarioXen): string[] {
+  return x.release === undefined ? [] : [behaviourNote(x)];
+}
+
+const REMOVAL_TEXT: Partial<Record<PfRemovalKind, string>> = {
+  "pre-links": "a PF is removed as any device, its VFs not looked at, there being no PF<->VF links: they stay, unmarked and assignable, with no PF until one is added at their PF's SBDF, where msix_capability_init looks for it; without it a VF's MSI-X table has no address, -ENXIO unless map_pirq gave a table_base",
+  upstream: "a PF with VFs is not removed: PF and VFs are marked broken, -EBUSY",
+};
+
+/** What the run does to a PF with VFs where that is news: the release's when not upstream's (the
+ *  model's default), the run's strategy when not the release's. */
+function removalText(x: ScenarioXen): string {
+  if (x.releasePfRemoval !== undefined) return `; a PF's removal is strategy ${x.pfRemoval}'s, where Xen ${x.release}'s is ${x.releasePfRemoval}: ${REMOVAL_TEXT[x.releasePfRemoval]}`;
+  return x.pfRemoval === "upstream" ? "" : `; ${REMOVAL_TEXT[x.pfRemoval]}`;
 }
 
 /** What the release does (xenNotes' first note); a table of releases says it per column instead. */
@@ -109,7 +141,7 @@ export function behaviourNote(x: ScenarioXen): string {
     x.assignCheck === "xsm_domctl"
       ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain"
       : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain";
-  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}`;
+  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${removalText(x)}`;
 }
 
 /** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
@@ -132,14 +164,14 @@ export interface XenColumn {
 
 /**
  * The releases to run side by side: those named, in release order; or one per distinct behaviour
- * for this scenario (its own vfWithoutPf leaves only the assignment order to differ). A group's
+ * for this scenario (its own vfWithoutPf or strategy leaves the others to differ). A group's
  * column is the first of `prefer` in it (the release that sets the exit status, the file's), else
  * its newest tag (master only alone).
  */
 export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefined, prefer: readonly XenRelease[] = []): XenColumn[] {
   const behaviour = (r: XenRelease): XenBehaviour => {
     const x = scenarioXen(s, r);
-    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck };
+    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, pfRemoval: x.pfRemoval };
   };
   if (named !== undefined) return XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] }));
   const groups = new Map<string, XenRelease[]>();

@@ -7,6 +7,7 @@ export type ErrnoName =
   | "-ENOENT"
   | "-ESRCH"
   | "-EIO"
+  | "-ENXIO"
   | "-EAGAIN"
   | "-EBADF"
   | "-ENOMEM"
@@ -33,6 +34,7 @@ const ERRNO: Record<ErrnoName, number> = {
   "-ENOENT": 2,
   "-ESRCH": 3,
   "-EIO": 5,
+  "-ENXIO": 6,
   "-EBADF": 9,
   "-EAGAIN": 11,
   "-ENOMEM": 12,

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import type { Domain, Rc, XsmHook, XsmModule } from "../../src/xsm/types.js";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
-import { DOM_IO, type DeviceState, type Strategy, type VfWithoutPf } from "../../src/hypervisor/types.js";
+import { DOM_IO, type DeviceState, type PfRemovalKind, type VfWithoutPf } from "../../src/hypervisor/types.js";
 import { Domains } from "./helpers.js";
 
 export const DOMAINS: Domain[] = [
@@ -143,7 +143,7 @@ const keyOf = (sbdf: string) => parseInt(sbdf.slice(5, 7), 16) * 256 + parseInt(
  * The XSM calls Xen makes for an op, given the state before it and what each call answers:
  * stops at the first denial, as every path in pci.c and domctl does.
  */
-function expectedCalls(op: Op, before: Map<string, DeviceState>, reg: PciRegistry, vfWithoutPf: VfWithoutPf, strategy: Strategy, answer: (hook: XsmHook, domid: number, bdf: number) => Rc): Array<[XsmHook, number]> {
+function expectedCalls(op: Op, before: Map<string, DeviceState>, reg: PciRegistry, vfWithoutPf: VfWithoutPf, strategy: PfRemovalKind, answer: (hook: XsmHook, domid: number, bdf: number) => Rc): Array<[XsmHook, number]> {
   const out: Array<[XsmHook, number]> = [];
   const ask = (hook: XsmHook, domid: number, sbdf: string): boolean => {
     out.push([hook, keyOf(sbdf)]);
@@ -185,7 +185,7 @@ export interface World {
   reg: PciRegistry;
   xsm: CountingXsm;
   domains: Domains;
-  strategy: Strategy;
+  strategy: PfRemovalKind;
   vfWithoutPf: VfWithoutPf;
   /** What the module answers, without recording: lets the test predict the calls. */
   answer: (hook: XsmHook, domid: number, bdf: number) => Rc;
@@ -287,8 +287,9 @@ export function step(w: World, op: Op): void {
   // add-pf-first adds a missing PF before the VF's own check: the one change a failed add may leave
   const pfFirst = op.op === "add" && op.info?.physfn !== undefined && op.info.physfn !== op.sbdf && w.vfWithoutPf === "add-pf-first" && !before.has(op.info.physfn) ? op.info.physfn : undefined;
   if (rc !== 0 && pfFirst !== undefined && after.some((s) => s.sbdf === pfFirst)) {
-    // (reassociate: the PF's add re-links the unlinked VFs that name it, no longer broken)
-    const relinked = (s: DeviceState) => (w.strategy === "reassociate" && s.kind === "vf" && s.physfn === pfFirst && before.get(s.sbdf)?.physfn === null ? { ...s, physfn: null, broken: before.get(s.sbdf)!.broken } : s);
+    // (reassociate: the PF's add re-links the unlinked VFs that name it, no longer broken;
+    // pre-links: the VFs without a PF that name it have it again)
+    const relinked = (s: DeviceState) => ((w.strategy === "reassociate" || w.strategy === "pre-links") && s.kind === "vf" && s.physfn === pfFirst && before.get(s.sbdf)?.physfn === null ? { ...s, physfn: null, broken: before.get(s.sbdf)!.broken } : s);
     expect(after.filter((s) => s.sbdf !== pfFirst).map(relinked), `failed ${JSON.stringify(op)} -> ${rc} changed more than its PF`).toEqual(beforeList);
     expect(after.find((s) => s.sbdf === pfFirst)).toMatchObject({ physfn: null, broken: false });
   } else if (rc !== 0) {
@@ -308,11 +309,24 @@ export function step(w: World, op: Op): void {
   } else if (op.op === "remove") {
     expect(after.some((s) => s.sbdf === op.sbdf)).toBe(false);
     if (w.strategy === "authority") for (const vf of vfsBefore) expect(after.some((s) => s.sbdf === vf)).toBe(false);
+    if (w.strategy === "pre-links") {
+      // Xen 4.19.0 removes the PF as any device: its VFs stay, with no PF and nothing else changed
+      const orphaned = new Set(vfsBefore);
+      expect(after, `pre-links ${JSON.stringify(op)}`).toEqual(beforeList.filter((s) => s.sbdf !== op.sbdf).map((s) => (orphaned.has(s.sbdf) ? { ...s, physfn: null } : s)));
+    }
+
   } else if (op.op === "add") {
     expect(after.some((s) => s.sbdf === op.sbdf)).toBe(true);
     // add-pf-first: a new VF links to its PF when the PF's add went through, else it has none
     const vf = after.find((s) => s.sbdf === op.sbdf);
     if (pfFirst !== undefined && !before.has(op.sbdf) && vf?.kind === "vf") expect(vf.physfn).toBe(after.some((s) => s.sbdf === pfFirst) ? pfFirst : null);
+    if (w.strategy === "pre-links" && op.info?.physfn === undefined) {
+      // a device at a PF's SBDF is the PF of the VFs without one that name it, silently
+      const vfs = after.filter((s) => s.kind === "vf" && before.get(s.sbdf)?.physfn === null && s.physfn !== null);
+      for (const v of vfs) expect(v.physfn).toBe(op.sbdf);
+      const others = (list: DeviceState[]) => list.filter((s) => s.sbdf !== op.sbdf);
+      expect(others(after), `pre-links ${JSON.stringify(op)}`).toEqual(others(beforeList).map((s) => (vfs.some((v) => v.sbdf === s.sbdf) ? { ...s, physfn: op.sbdf } : s)));
+    }
   } else if (op.op === "assign") {
     expect(after.find((s) => s.sbdf === op.sbdf)?.owner).toBe(op.target === DOM_IO.domid ? DOM_IO.name : DOMAINS[op.target]!.name);
   } else if (op.op === "group") {

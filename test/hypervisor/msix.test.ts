@@ -18,7 +18,9 @@ const VF = 0x0510;
 const PLAIN = 0x0300;
 const SPEC = { entries: 8, table: 0xfebfc000, pba: 0xfebfd000 };
 
-function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLAIN]: 0 }, stale = new Set<number>(), vectors = 1, orphans = new Set<number>()) {
+type NoBar = { physfn: number; why: "none" | "unsized" };
+
+function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLAIN]: 0 }, stale = new Set<number>(), vectors = 1, orphans = new Set<number>(), noBar = new Map<number, NoBar>()) {
   const xsm = createXsm({ module: "dummy" });
   const log: string[] = [];
   const why: string[] = [];
@@ -30,7 +32,7 @@ function setup(owners: Record<number, number | null> = { [NIC]: 1, [VF]: 1, [PLA
     why: (w) => why.push(w),
     ownerOf: (bdf) => owners[bdf],
     msix: (bdf) => (bdf === NIC || bdf === VF ? SPEC : undefined),
-    vfWithoutPf: (bdf) => (stale.has(bdf) ? "gone" : orphans.has(bdf) ? "never" : false),
+    vfWithoutPf: (bdf) => (stale.has(bdf) ? "gone" : orphans.has(bdf) ? "never" : (noBar.get(bdf) ?? false)),
     msiVectors: () => vectors,
   });
   const msix = (entry: number, tableBase = SPEC.table) => ({ msi: NIC, msix: { entry, tableBase } });
@@ -97,6 +99,16 @@ describe("locating the table", () => {
 });
 
 describe("prepare_msix and release_msix", () => {
+  it("a refused locate leaves msix->host_maskall set (msix_capability_init sets it on entry), so MASKALL stays on until a first use succeeds", () => {
+    const { io, msix } = setup();
+    expect(io.mapPirq(dom0, guest, msix(0), -1).rc).toBe("-ENODATA");
+    expect(io.msixControlWrite(dom0, NIC, false)).toBe(0);
+    expect(io.msixState(NIC)?.maskall).toBe(true);
+    expect(io.prepareMsix(dom0, NIC, false)).toBe(0);
+    expect(io.msixControlWrite(dom0, NIC, false)).toBe(0);
+    expect(io.msixState(NIC)?.maskall).toBeUndefined();
+  });
+
   it("ask XSM resource_setup_pci first; the device must be known; prepare needs no user, release exactly prepare's", () => {
     const { io, msix, checks } = setup();
     expect(io.prepareMsix(guest, NIC, false)).toBe("-EPERM"); // dummy: XSM_PRIV
@@ -129,8 +141,43 @@ describe("prepare_msix and release_msix", () => {
     const { io, why } = setup(undefined, new Set(), 1, new Set([VF]));
     expect(io.prepareMsix(dom0, VF, false)).toBe("-ENODEV");
     expect(why.at(-1)).toMatch(/is a VF added without its PF \(the PF's add failed, so it was never linked: pf_pdev is NULL\)/);
-    expect(why.at(-1)).toContain("4.19.0 looks the PF up by SBDF");
+    expect(why.at(-1)).toContain("4.19.1 on, PF<->VF links");
     expect(why.at(-1)).not.toMatch(/PF is gone/);
+  });
+
+  it("Xen 4.19.0, no device at the VF's PF SBDF: read_pci_mem_bar gives 0, so prepare_msix is -ENXIO and leaves host_maskall set", () => {
+    const { io, why } = setup(undefined, new Set(), 1, new Set(), new Map([[VF, { physfn: 0x0500, why: "none" as const }]]));
+    expect(io.prepareMsix(dom0, VF, false)).toBe("-ENXIO");
+    expect(why.at(-1)).toMatch(/^Xen 4\.19\.0 reads a VF's MSI-X BAR through its PF, looked up by SBDF .* no device at 0000:05:02\.0's PF 0000:05:00\.0: no table address, and no table_base to use instead \(prepare_msix gives none\)/);
+    expect(io.msixState(VF)).toEqual({ entries: 8, used: 0 });
+    expect(io.readOnlyFrames()).toEqual([]);
+    // host_maskall stays set: the hardware domain's own write of MASKALL off is overridden
+    expect(io.msixControlWrite(dom0, VF, false)).toBe(0);
+    expect(io.msixState(VF)?.maskall).toBe(true);
+  });
+
+  it("Xen 4.19.0, no PF: map_pirq's table_base locates the table (two WARN_ONs), the PBA at its bare offset", () => {
+    const { io, log, why, owners } = setup(undefined, new Set(), 1, new Set(), new Map([[VF, { physfn: 0x0500, why: "none" as const }]]));
+    owners[VF] = 0;
+    expect(io.mapPirq(dom0, dom0, { msi: VF, msix: { entry: 0, tableBase: SPEC.table } }, -1).rc).toBe(0);
+    expect(log).toEqual([
+      "WARN_ON(msi->table_base != table_paddr): 0000:05:02.0 table_base 0xfebfc000, the BAR says 0 (no PF 0000:05:00.0)",
+      "WARN_ON(!pba_paddr): 0000:05:02.0's PBA at its offset 0x1000 alone (no PF 0000:05:00.0)",
+    ]);
+    expect(io.msixState(VF)).toEqual({ entries: 8, used: 1, table: { start: 0xfebfc, end: 0xfebfc }, pba: { start: 1, end: 1 } });
+    expect(io.readOnlyFrames()).toEqual([{ start: 1, end: 1 }, { start: 0xfebfc, end: 0xfebfc }]);
+    expect(why.at(-1)).toContain("the PBA at 0x1000, its offset with no BAR address");
+    // a table_base of 0 is no address either
+    const zero = setup(undefined, new Set(), 1, new Set(), new Map([[VF, { physfn: 0x0500, why: "none" as const }]]));
+    zero.owners[VF] = 0;
+    expect(zero.io.mapPirq(dom0, dom0, { msi: VF, msix: { entry: 0, tableBase: 0 } }, -1).rc).toBe("-ENXIO");
+    expect(zero.why.at(-1)).toContain("(map_pirq's is 0)");
+  });
+
+  it("a PF added while its VFs were on has no VF BAR sizes: -ENXIO in any release, the table_base otherwise", () => {
+    const { io, why } = setup(undefined, new Set(), 1, new Set(), new Map([[VF, { physfn: 0x0500, why: "unsized" as const }]]));
+    expect(io.prepareMsix(dom0, VF, false)).toBe("-ENXIO");
+    expect(why.at(-1)).toMatch(/^0000:05:02\.0's PF 0000:05:00\.0 was added while its VFs were on .* vf_rlen 0: no table address/);
   });
 });
 

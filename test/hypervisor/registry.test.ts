@@ -77,7 +77,9 @@ describe("pci_add_device", () => {
     const { reg, xsm, log } = makeRegistry({ vfWithoutPf: "add-pf" });
     expect(reg.addDevice(svpHwdom, VF0, { physfn: PF })).toBe(0);
     expect(hooks(xsm)).toEqual(["resource_plug_pci d0 380", "resource_plug_pci d0 300"]);
-    expect(log).toEqual(["PCI add device 0000:03:00.0", "PCI add virtual function 0000:03:10.0"]);
+    // the VF is there, so its PF's SR-IOV BARs cannot be sized: pci_add_device warns
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI add device 0000:03:00.0", "PCI add virtual function 0000:03:10.0"]);
+    expect(reg.vfBarsSized(PF)).toBe(false);
     expect(reg.devices().map((d) => [d.sbdf, d.kind, d.physfn])).toEqual([
       [PF, "pf", null],
       [VF0, "vf", PF],
@@ -95,7 +97,7 @@ describe("pci_add_device", () => {
     const { reg, xsm, log } = makeRegistry({ vfWithoutPf: "add-pf-first" });
     expect(reg.addDevice(svpHwdom, VF0, { physfn: PF })).toBe(0);
     expect(hooks(xsm)).toEqual(["resource_plug_pci d0 300", "resource_plug_pci d0 380"]);
-    expect(log).toEqual(["PCI add device 0000:03:00.0", "PCI add virtual function 0000:03:10.0"]);
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI add device 0000:03:00.0", "PCI add virtual function 0000:03:10.0"]);
     expect(reg.devices().map((d) => [d.sbdf, d.kind, d.physfn])).toEqual([
       [PF, "pf", null],
       [VF0, "vf", PF],
@@ -117,7 +119,8 @@ describe("pci_add_device", () => {
   it("keeps the PF it added first when the VF's own check fails (add-pf-first)", () => {
     const { reg, log } = makeRegistry({ vfWithoutPf: "add-pf-first" }, (_c, _h, bdf) => bdf !== 0x380);
     expect(reg.addDevice(svpHwdom, VF0, { physfn: PF })).toBe("-EACCES");
-    expect(log).toEqual(["PCI add device 0000:03:00.0"]);
+    // the VF is on in the hardware though Xen refuses it: the PF's VF BARs stay unsized
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI add device 0000:03:00.0"]);
     expect(reg.devices().map((d) => [d.sbdf, d.kind])).toEqual([[PF, "device"]]);
   });
 

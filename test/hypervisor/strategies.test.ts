@@ -4,13 +4,13 @@
 import { describe, expect, it } from "vitest";
 import type { Decide } from "./helpers.js";
 import { gvpGuest, gvpHwdom, makeRegistry, svpHwdom } from "./helpers.js";
-import type { DeviceState, Strategy, VfWithoutPf } from "../../src/hypervisor/types.js";
+import type { DeviceState, PfRemovalKind, VfWithoutPf } from "../../src/hypervisor/types.js";
 
 const PF = "0000:03:00.0";
 const VF0 = "0000:03:10.0";
 const VF2 = "0000:03:10.2";
 
-function sriov(strategy: Strategy, decide?: Decide, vfWithoutPf: VfWithoutPf = "reject") {
+function sriov(strategy: PfRemovalKind, decide?: Decide, vfWithoutPf: VfWithoutPf = "reject") {
   const r = makeRegistry({ strategy, vfWithoutPf }, decide);
   expect(r.reg.addDevice(svpHwdom, PF)).toBe(0);
   expect(r.reg.addDevice(svpHwdom, VF0, { physfn: PF })).toBe(0);
@@ -96,7 +96,7 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.devices()).toEqual([dev(VF0, "vf", null, true, "gvp1-guest"), dev(VF2, "vf", null, true, "svp-hwdom")]);
     log.length = 0;
     expect(reg.addDevice(svpHwdom, PF)).toBe(0);
-    expect(log).toEqual(["PCI SR-IOV PF 0000:03:00.0 re-associated with 2 stale VFs", "PCI add device 0000:03:00.0"]);
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI SR-IOV PF 0000:03:00.0 re-associated with 2 stale VFs", "PCI add device 0000:03:00.0"]);
     expect(reg.devices()).toEqual([
       dev(PF, "pf", null, false, "svp-hwdom"),
       dev(VF0, "vf", PF, false, "gvp1-guest"),
@@ -190,6 +190,40 @@ describe("PF removal with VFs still present, per strategy", () => {
     expect(reg.removeDevice(gvpHwdom, PF)).toBe("-EACCES");
     expect(xsm.checks).toHaveLength(1);
     expect(reg.devices()).toHaveLength(3);
+  });
+
+  it("pre-links (Xen 4.19.0, RELEASE-4.19.0's pci_remove_device): the PF goes as any device, 0; its VFs stay, unmarked, assignable, with no PF", () => {
+    const { reg, log, xsm } = sriov("pre-links");
+    expect(reg.removeDevice(svpHwdom, PF)).toBe(0);
+    expect(log).toEqual(["PCI remove device 0000:03:00.0"]);
+    expect(xsm.checks.map((c) => c.hook)).toEqual(["resource_unplug_pci"]);
+    expect(reg.devices()).toEqual([dev(VF0, "vf", null, false, "gvp1-guest"), dev(VF2, "vf", null, false, "svp-hwdom")]);
+    // nothing marks them: assign_device's broken test passes
+    expect(reg.assignDevice(svpHwdom, gvpGuest, VF2)).toBe(0);
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+
+  it("pre-links: a PF added again at that SBDF is the VFs' PF again, with no line of its own, its VF BARs unsized; the VFs then go as any device", () => {
+    const { reg, log } = sriov("pre-links");
+    expect(reg.vfBarsSized(PF)).toBe(true);
+    expect(reg.removeDevice(svpHwdom, PF)).toBe(0);
+    log.length = 0;
+    expect(reg.addDevice(svpHwdom, PF)).toBe(0);
+    expect(log).toEqual(["SR-IOV device 0000:03:00.0 has its virtual functions already enabled (0009)", "PCI add device 0000:03:00.0"]);
+    expect(reg.vfBarsSized(PF)).toBe(false);
+    expect(reg.devices()).toEqual([dev(PF, "pf", null, false, "svp-hwdom"), dev(VF0, "vf", PF, false, "gvp1-guest"), dev(VF2, "vf", PF, false, "svp-hwdom")]);
+    expect(reg.linkedVfs(PF)).toEqual([VF2, VF0]);
+    expect(reg.removeDevice(svpHwdom, VF0)).toBe(0);
+    expect(reg.removeDevice(svpHwdom, VF2)).toBe(0);
+    expect(reg.devices()).toEqual([dev(PF, "device", null, false, "svp-hwdom")].map((d) => ({ ...d, kind: "pf" as const })));
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+
+  it("pre-links: another strategy cannot take over VFs left without their PF", () => {
+    const { reg } = sriov("pre-links");
+    expect(reg.removeDevice(svpHwdom, PF)).toBe(0);
+    expect(reg.setStrategy("upstream")).toEqual({ ok: false, error: "upstream does not allow the VF 0000:03:10.0 without its PF" });
+    expect(reg.getStrategy()).toBe("pre-links");
   });
 });
 

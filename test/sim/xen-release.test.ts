@@ -1,5 +1,6 @@
 // A scenario's "xen": what each release of xen.git does where the model offers a choice (a VF
-// reported before its PF; where the assignment domctls ask XSM, before and after XSA-492), its two
+// reported before its PF; where the assignment domctls ask XSM, before and after XSA-492; a PF
+// removed with its VFs, 4.19.0's pre-links; a VF's MSI-X table with no PF), its three
 // examples under examples/svp with their traces (UPDATE_GOLDEN=1 rewrites them), the notes and whys
 // that say which Xen's behaviour applied, and a bad value's error at its JSON path.
 import { readFileSync } from "node:fs";
@@ -43,7 +44,8 @@ describe("examples/svp/xen-4.19.0-vf-before-pf.json", () => {
   it("meets every expectation", () => {
     const r = run("xen-4.19.0-vf-before-pf");
     expect(failures(r)).toEqual([]);
-    expect(r.summary).toMatchObject({ staleVfs: 1, broken: 0, partial: 1 });
+    // the PF reported at last is the VF's (4.19.0 finds it by SBDF): nothing stale is left
+    expect(r.summary).toMatchObject({ staleVfs: 0, broken: 0, partial: 1 });
   });
 
   it("asks the PF's plug check before the VF's, and says which Xen did", () => {
@@ -73,6 +75,59 @@ describe("examples/svp/xen-4.19.0-vf-before-pf.json", () => {
     const out = await xsm("simulate", example("xen-4.19.0-vf-before-pf"));
     expect([out.code, out.stderr]).toEqual([0, ""]);
     golden("xen-4.19.0-vf-before-pf.trace.txt", out.stdout);
+  });
+});
+
+describe("examples/svp/xen-4.19.0-pf-removal.json: Xen 4.19.0's PF removal (pre-links)", () => {
+  it("meets every expectation as 4.19.0, whose own PF removal it runs without a strategy of its own", () => {
+    const r = run("xen-4.19.0-pf-removal");
+    expect(failures(r)).toEqual([]);
+    expect(r.strategy).toBe("pre-links");
+    expect(rcs(r)).toEqual([0, 0, 0, 0, 0, "-ENXIO", 0, 0, "-ENXIO", 0, 0, 0]);
+  });
+
+  it("4.19.1 on refuse the removal and mark PF and VFs broken (upstream); the file's strategy wins over the release's, and the notes say so", () => {
+    for (const xen of ["4.19.1", "4.22.0", "master"] as const) {
+      const r = run("xen-4.19.0-pf-removal", { xen });
+      expect(r.strategy).toBe("upstream");
+      expect(rcs(r).slice(4, 9)).toEqual(["-EBUSY", 0, "-EBADF", 0, 0]);
+    }
+    const own = run("xen-4.19.0-pf-removal", { strategy: "refuse" });
+    expect(own.strategy).toBe("refuse");
+    expect(own.notes[0]).toContain("a PF's removal is strategy refuse's, where Xen 4.19.0's is pre-links: a PF is removed as any device");
+    // --strategy (RunOptions.strategy) over the file's too
+    expect(run("xen-4.19.0-pf-removal", { strategy: "refuse" }, [], { strategy: "cascade" }).strategy).toBe("cascade");
+  });
+
+  it("runs as another release without rewriting the scenario: the prepared scenario keeps its xen", () => {
+    const p = prepared(parseScenario(read("xen-4.19.0-pf-removal"), join(examples, "xen-4.19.0-pf-removal.json")));
+    const r = runPrepared(p, { xen: "4.22.0" });
+    expect([r.xen?.release, r.strategy, p.scenario.xen]).toEqual(["4.22.0", "upstream", "4.19.0"]);
+    expect(r.notes[0]).toMatch(/^Xen 4\.22\.0, in place of the file's 4\.19\.0: /);
+  });
+
+  it("--compare-xen makes 4.19.0 a column of its own, and --compare adds pre-links to the seven", async () => {
+    const table = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare-xen");
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +pre-links +4\.19\.0$/m);
+    expect(table.stdout).toMatch(/^\* 5 svp-hwdom remove 03:00\.0 +0 +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~!$/m);
+    const strategies = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare");
+    expect(strategies.stdout).toMatch(/^step +upstream unlink-broken +cascade +refuse reassociate refcount authority pre-links$/m);
+    expect(strategies.stdout).toContain("pre-links is the file's");
+    const plain = await xsm("simulate", "examples/svp/nested-trust.json", "--compare");
+    expect(plain.stdout).not.toContain("pre-links");
+  });
+
+  it("pre-links is no --strategy", async () => {
+    const out = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--strategy", "pre-links");
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("xsm: error: --strategy: pre-links is Xen 4.19.0's own PF removal, not a proposal of the thread: run the scenario as that release (--xen 4.19.0)\n");
+  });
+
+  it("prints the trace", async () => {
+    const out = await xsm("simulate", example("xen-4.19.0-pf-removal"));
+    expect([out.code, out.stderr]).toEqual([0, ""]);
+    golden("xen-4.19.0-pf-removal.trace.txt", out.stdout);
   });
 });
 
@@ -184,21 +239,28 @@ describe("the releases --compare-xen runs", () => {
 
   it("one per distinct behaviour, the newest tag of each, saying which releases it stands for", () => {
     const cols = xenColumns(file(), undefined);
-    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.assignCheck, releaseRanges(c.standsFor)])).toEqual([
-      ["4.19.0", "add-pf-first", "xsm_assign_device", "4.19.0"],
-      ["4.19.5", "add-pf", "xsm_assign_device", "4.19.1-4.19.5"],
-      ["4.19.6", "add-pf", "xsm_domctl", "4.19.6"],
-      ["4.21.1", "reject", "xsm_assign_device", "4.20.0-4.20.3, 4.21.0-4.21.1"],
-      ["4.22.0", "reject", "xsm_domctl", "4.20.4, 4.21.2, 4.22.0, master"],
+    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.assignCheck, c.behaviour.pfRemoval, releaseRanges(c.standsFor)])).toEqual([
+      ["4.19.0", "add-pf-first", "xsm_assign_device", "pre-links", "4.19.0"],
+      ["4.19.5", "add-pf", "xsm_assign_device", "upstream", "4.19.1-4.19.5"],
+      ["4.19.6", "add-pf", "xsm_domctl", "upstream", "4.19.6"],
+      ["4.21.1", "reject", "xsm_assign_device", "upstream", "4.20.0-4.20.3, 4.21.0-4.21.1"],
+      ["4.22.0", "reject", "xsm_domctl", "upstream", "4.20.4, 4.21.2, 4.22.0, master"],
     ]);
     expect(cols.flatMap((c) => c.standsFor).sort()).toEqual([...XEN_RELEASES].sort());
   });
 
-  it("the file's own vfWithoutPf leaves the assignment order to differ; a preferred release stands for its group", () => {
+  it("the file's own vfWithoutPf leaves the assignment order and 4.19.0's PF removal to differ; a preferred release stands for its group", () => {
     const cols = xenColumns(file({ vfWithoutPf: "add-pf" }), undefined, ["4.20.1"]);
-    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.standsFor.length])).toEqual([
-      ["4.20.1", "add-pf", 12],
-      ["4.22.0", "add-pf", 5],
+    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.pfRemoval, c.standsFor.length])).toEqual([
+      ["4.19.0", "add-pf", "pre-links", 1],
+      ["4.20.1", "add-pf", "upstream", 11],
+      ["4.22.0", "add-pf", "upstream", 5],
+    ]);
+    // its own strategy too: only the assignment order is left
+    const both = xenColumns(file({ vfWithoutPf: "add-pf", strategy: "refcount" }), undefined, ["4.20.1"]);
+    expect(both.map((c) => [c.release, c.behaviour.pfRemoval, c.standsFor.length])).toEqual([
+      ["4.20.1", "refcount", 12],
+      ["4.22.0", "refcount", 5],
     ]);
   });
 
@@ -238,12 +300,28 @@ describe("the releases --compare-xen runs", () => {
 });
 
 describe("MSI-X on a VF added without its PF (add-pf-first)", () => {
-  it("says it never had a PF, not that its PF is gone", () => {
-    const r = run("xen-4.19.0-vf-before-pf", {
-      devices: [{ sbdf: "0000:03:10.0", msix: { entries: 4, table: "0xf8100000", pba: "0xf8101000" } }],
-      steps: [read("xen-4.19.0-vf-before-pf").steps[0]!, { as: "svp-hwdom", op: "prepare_msix", sbdf: "0000:03:10.0" }],
-    });
-    expect(r.steps[1]!.rc).toBe("-ENODEV");
-    expect(r.steps[1]!.why).toEqual([expect.stringMatching(/^0000:03:10\.0 is a VF added without its PF \(the PF's add failed, so it was never linked: pf_pdev is NULL\): .*4\.19\.0 looks the PF up by SBDF/)]);
+  const msixRun = (patch: Partial<Scenario>) =>
+    run(
+      "xen-4.19.0-vf-before-pf",
+      {
+        devices: [{ sbdf: "0000:03:10.0", msix: { entries: 4, table: "0xf8100000", pba: "0xf8101000" } }],
+        steps: [read("xen-4.19.0-vf-before-pf").steps[0]!, { as: "svp-hwdom", op: "prepare_msix", sbdf: "0000:03:10.0" }],
+        ...patch,
+      },
+      "xen" in patch && patch.xen === undefined ? ["xen"] : [],
+    );
+
+  it("Xen 4.19.0 looks the PF up at the VF's physfn SBDF, finds none, and reads no table address: -ENXIO (RELEASE-4.19.0 msi.c)", () => {
+    const r = msixRun({});
+    expect(r.steps[1]!.rc).toBe("-ENXIO");
+    expect(r.steps[1]!.why).toEqual([expect.stringMatching(/^Xen 4\.19\.0 reads a VF's MSI-X BAR through its PF, looked up by SBDF \(read_pci_mem_bar: pci_get_pdev\), and there is no device at 0000:03:10\.0's PF 0000:03:00\.0/)]);
+  });
+
+  it("a release with PF<->VF links (add-pf-first as the file's own) follows pf_pdev: it never had a PF, not that its PF is gone; the model refuses (-ENODEV)", () => {
+    for (const xen of ["4.19.1", "4.22.0", undefined] as const) {
+      const r = msixRun({ xen, vfWithoutPf: "add-pf-first" });
+      expect(r.steps[1]!.rc).toBe("-ENODEV");
+      expect(r.steps[1]!.why).toEqual([expect.stringMatching(/^0000:03:10\.0 is a VF added without its PF \(the PF's add failed, so it was never linked: pf_pdev is NULL\): Xen \(4\.19\.1 on, PF<->VF links\)/)]);
+    }
   });
 });

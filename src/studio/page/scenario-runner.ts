@@ -2,7 +2,7 @@
 // strategy, and for the selected step the platform picture after it beside the step's XSM
 // decisions (denials with their reasons), Xen's log lines and the avc lines. Switching strategy
 // keeps the step.
-import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
+import { STRATEGIES, type PfRemovalKind, type Strategy } from "../../hypervisor/types.js";
 import { SUMMARY_ROWS, checkQuestion, checkVerdict, rcCell, stepTitle } from "../../sim/report.js";
 import { runPrepared, type Prepared, type RunResult, type StepResult } from "../../sim/run.js";
 import { groupIdentical, identicalSuffix, type ReasonJson } from "../../policy/reasons.js";
@@ -27,7 +27,7 @@ export class ScenarioRunner {
   readonly stepLog = h("div", { class: "step-log", testid: "step-log" });
   private prepared: Prepared | undefined;
   private runs: RunResult[] = [];
-  strategy: Strategy = "upstream";
+  strategy: PfRemovalKind = "upstream";
   step = 0; // 0 = none selected
   private drawing = 0;
 
@@ -60,7 +60,7 @@ export class ScenarioRunner {
     return this.runs;
   }
 
-  select(strategy: Strategy, step: number): void {
+  select(strategy: PfRemovalKind, step: number): void {
     this.strategy = strategy;
     this.step = step;
     for (const td of this.table.querySelectorAll<HTMLElement>("td.rc")) td.classList.toggle("selected", td.dataset.strategy === strategy && Number(td.dataset.step) === step);
