@@ -4,14 +4,14 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { DummyXsm } from "../../src/xsm/dummy.js";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
-import { STRATEGIES } from "../../src/hypervisor/types.js";
+import { PF_REMOVALS } from "../../src/hypervisor/types.js";
 import { Domains, gvpHwdom, svpHwdom } from "./helpers.js";
 import { CountingXsm, DOMAINS, moduleAnswer, opsArb, step, type World } from "./model.js";
 
 // assign/deassign behave alike in dummy.h: do_domctl's XSM_PRIV gate
 const answerer = (domains: Domains) => moduleAnswer(new DummyXsm(), domains, (_hook, d) => (d.control ? 0 : "-EPERM"));
 
-describe.each(STRATEGIES)("dummy module, strategy %s", (strategy) => {
+describe.each(PF_REMOVALS)("dummy module, strategy %s", (strategy) => {
   it("keeps the invariants and makes Xen's checks", () => {
     fc.assert(
       fc.property(fc.constantFrom("reject" as const, "add-pf" as const), opsArb, (vfWithoutPf, ops) => {

@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { compilePolicy } from "../../src/index.js";
 import { createXsm } from "../../src/xsm/index.js";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
-import { STRATEGIES, type Strategy } from "../../src/hypervisor/types.js";
+import { PF_REMOVALS, type PfRemovalKind } from "../../src/hypervisor/types.js";
 import type { Domain } from "../../src/xsm/types.js";
 import { Domains } from "./helpers.js";
 import { CountingXsm, moduleAnswer, opsArb, step, type World } from "./model.js";
@@ -22,7 +22,7 @@ const DOMS: Domain[] = [
 ];
 const [svp, gvp1, guest] = DOMS as [Domain, Domain, Domain];
 
-function world(strategy: Strategy) {
+function world(strategy: PfRemovalKind) {
   const xsm = createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "svp-pci.conf" });
   const log: string[] = [];
   const reg = new PciRegistry(xsm.module, new Domains(DOMS, 0), { strategy, vfWithoutPf: "reject", log: (l) => log.push(l) });
@@ -70,7 +70,7 @@ describe("flask with an SVP policy", () => {
   });
 });
 
-describe.each(STRATEGIES)("flask, random sequences, strategy %s", (strategy) => {
+describe.each(PF_REMOVALS)("flask, random sequences, strategy %s", (strategy) => {
   it("keeps the invariants and makes Xen's hook calls", () => {
     const oracle = createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "svp-pci.conf" }).module;
     fc.assert(

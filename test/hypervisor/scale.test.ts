@@ -1,20 +1,20 @@
 // Issue #4 item 7: 64 PFs x 256 VFs build and tear down under every strategy, PF removal linear in its VFs.
 import { describe, expect, it, vi } from "vitest";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
-import { STRATEGIES } from "../../src/hypervisor/types.js";
+import { PF_REMOVALS } from "../../src/hypervisor/types.js";
 import { build, tearDown } from "../../src/hypervisor/workload.js";
 import { Domains, ScriptedXsm, cast, svpHwdom } from "./helpers.js";
 
 const SHAPE = { pfs: 64, vfsPerPf: 256 };
 
-function registry(strategy: (typeof STRATEGIES)[number]) {
+function registry(strategy: (typeof PF_REMOVALS)[number]) {
   const xsm = new ScriptedXsm();
   xsm.onCheck = undefined; // the fast path: nobody listens
   return new PciRegistry(xsm, new Domains(cast, 0), { strategy, vfWithoutPf: "reject" });
 }
 
 describe("a registry of 64 PFs x 256 VFs", () => {
-  it.each(STRATEGIES)("builds and tears down under %s", (strategy) => {
+  it.each(PF_REMOVALS)("builds and tears down under %s", (strategy) => {
     const reg = registry(strategy);
     const built = build(reg, svpHwdom, SHAPE);
     expect(built.rcs.get(0)).toBe(64 * 257);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/policy/index.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { desugarPlatforms, printPolicyConf } from "../../src/policy/svp.js";
-import { STRATEGIES } from "../../src/hypervisor/types.js";
+import { PF_REMOVALS } from "../../src/hypervisor/types.js";
 import { generateScenario } from "../../src/sim/generate.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { prepare, runPrepared } from "../../src/sim/run.js";
@@ -63,12 +63,12 @@ describe("SVP policies through checkpolicy", () => {
 
   it("decides every XSM check the examples make as oracle-decide does (constraints included)", async () => {
     const queries = new Map<string, { scontext: string; tcontext: string; tclass: string; perm: string; allowed: boolean }>();
-    for (const name of ["nested-trust", "alejandro-authority", "jan-reassociate", "vf-before-pf-add-pf", "xen-4.19.0-vf-before-pf", "xsa-492-assign-order"]) {
+    for (const name of ["nested-trust", "alejandro-authority", "jan-reassociate", "vf-before-pf-add-pf", "xen-4.19.0-vf-before-pf", "xen-4.19.0-pf-removal", "xsa-492-assign-order"]) {
       const loaded = loadScenario(join(repoRoot, "examples/svp", `${name}.json`));
       if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
       const p = prepare(loaded.value);
       if (!p.ok) throw new Error(JSON.stringify(p.error));
-      for (const strategy of STRATEGIES) {
+      for (const strategy of PF_REMOVALS) {
         for (const step of runPrepared(p.value, { strategy }).steps) {
           for (const c of step.decisions) {
             if (c.scontext === undefined || c.tcontext === undefined || c.tclass === undefined || c.perm === undefined) continue;
