@@ -20,7 +20,7 @@
 // (networkx 2.8.8 predecessor BFS and _build_paths_from_predecessors), all simple paths up to N
 // steps (_all_simple_paths_graph). A type that is not a node (no flow, or excluded) has no flows;
 // a shortest path from a type to itself is one flow of no steps, an all-paths one none.
-import { avtabAllocMask, avtabHash } from "../binary/hash.js";
+import { avtabAllocMask, avtabHash } from "../policy/hashtab.js";
 import { AVTAB_ALLOWED, COND_OP_OF_EXPR_TYPE, CondExprType, TYPE_ATTRIBUTE, TYPE_PRIMARY, type AvEntry, type KernelPolicy } from "../binary/model.js";
 import { evalCond } from "../policy/cond.js";
 import { byCodePoint } from "../policy/matrix.js";

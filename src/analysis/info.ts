@@ -1,7 +1,7 @@
 // `xsm info`: seinfo's statistics block (the counts setools reports for the binary checkpolicy
 // builds: avtab entries in their kernel form, conditional nodes, Xen ocontexts) and its component
 // listings, each line as setools' statement() prints it, sorted as seinfo sorts them (as strings).
-import { typeRanks } from "../binary/symtab.js";
+import { typeRanks } from "../policy/symtab-order.js";
 import { declaredRoles, parentName, typeParent, type TypeSym } from "../policy/symbols.js";
 import { POLICY_CAPABILITIES } from "../policy/resolve/declarations.js";
 import { filenameTransRecords } from "../policy/typeset.js";

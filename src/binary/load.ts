@@ -3,6 +3,7 @@
 // The CLI, the simulator's scenario policies and load_policy steps all come through here.
 import { PolicyError, error, hasErrors, inBinary, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile, compilePolicy } from "../policy/index.js";
+import type { PolicyAst } from "../policy/ast.js";
 import type { Expanded } from "../policy/expand.js";
 import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
@@ -26,6 +27,9 @@ export interface PolicyInput {
   text: string;
   /** Set when the input was a binary policy. */
   kernel?: KernelPolicy;
+  /** Set when the input was a source: its AST as parsed (the `platform` blocks as written, which
+   *  the compiled policy keeps only desugared). */
+  ast?: PolicyAst;
   /** The symbol tables decisions read: a source's from its compile, a binary's as kernelToPolicy
    *  rebuilt them (the names a binary keeps, for the studio's explorer as for a source). */
   symbols: Symbols;
@@ -99,11 +103,11 @@ export function loadBinary(data: Uint8Array, file: string, options: LoadOptions 
 export function loadSource(text: string, file: string, options: LoadOptions = {}): PolicyInput {
   const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) throw new PolicyError(run.error);
-  const { ast, symbols, policy, diagnostics } = run.value;
+  const { parsed, ast, symbols, policy, diagnostics } = run.value;
   const refusals = sourceRefusals(ast, symbols, options.asXen === true);
   const warnings = [...diagnostics.filter((d) => d.severity === "warning"), ...refusals];
   if (hasErrors(refusals)) throw new PolicyError(warnings);
-  return { policy, text, symbols, warnings };
+  return { policy, text, ast: parsed, symbols, warnings };
 }
 
 /** A policy file's bytes, source or binary. */

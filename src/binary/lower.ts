@@ -12,8 +12,8 @@ import { foldTree, type ConstraintExpr, type NameSet, type PolicyAst, type State
 import { excludeNames, includeNames } from "../policy/nodes.js";
 import { CondPlacement, condProgram, defineConditional, evalCond } from "../policy/cond.js";
 import { CondOp, OBJECT_R, parentName, type ClassSym, type Level, type LevelRange, type MlsSymbols, type ResolvedContext, type Symbols } from "../policy/symbols.js";
-import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "./hash.js";
-import { roleTableOrder, typeTableOrder } from "./symtab.js";
+import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "../policy/hashtab.js";
+import { roleTableOrder, typeTableOrder } from "../policy/symtab-order.js";
 import { byCodePoint } from "../policy/matrix.js";
 import { omitted } from "../policy/resolve/constraints.js";
 import {

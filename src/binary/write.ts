@@ -2,7 +2,7 @@
 // target. The model's lists are already in checkpolicy's order (lower.ts) or the file's (read.ts);
 // this module only encodes, except the avtab, which it can re-bucket (checkpolicy -b).
 import { ByteWriter, nameBytes } from "./bytes.js";
-import { avtabHash } from "./hash.js";
+import { avtabHash } from "../policy/hashtab.js";
 import type { AvEntry, Bits, Constraint, Context, KernelPolicy, MlsLevel, MlsRange } from "./model.js";
 import { ConsExprType, POLICYDB_MAGIC, oconCount } from "./model.js";
 

@@ -97,7 +97,7 @@ function jsonKind(v: unknown): string {
 
 /** The policy to decide on: a policy.conf or binary (loadPolicy), or a policy tree built as
  *  `xsm build` builds it, whose reasons then name the .te/.if lines and macro calls behind a rule. */
-async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): Promise<LoadedPolicy & { locate?: LocateRule }> {
+async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): Promise<Omit<LoadedPolicy, "read"> & { locate?: LocateRule }> {
   if (path === STDIN || !isDirectory(path)) {
     refuseTreeOptions(path, opts);
     return loadPolicy(cli, path, false, opts.format, { mls: opts.mls });

@@ -15,9 +15,10 @@ export interface LoadedPolicy {
   policy: CompiledPolicy;
   text: string;
   path: string;
-  /** Set for a binary policy: what load.ts read (its symbol tables, whose platform attributes
-   *  `xsm scaffold` rebuilds platforms from). */
-  binary?: PolicyInput;
+  /** What the load read, for `xsm scaffold`: a source's AST as parsed (its platform blocks, users
+   *  and roles as written), or a binary's symbol tables (whose platform attributes it rebuilds
+   *  platforms from). */
+  read: Pick<PolicyInput, "ast" | "symbols">;
 }
 
 /** Reads and compiles a policy file; every diagnostic of a failed compile becomes one rendered
@@ -31,7 +32,7 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
     try {
       const loaded = loadBinary(input.binary, path);
       if (showWarnings && format === "text" && loaded.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(loaded.warnings, loaded.text, path));
-      return { policy: loaded.policy, text: loaded.text, path, binary: loaded };
+      return { policy: loaded.policy, text: loaded.text, path, read: loaded };
     } catch (err) {
       if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text: "", fallbackFile: path });
       throw err;
@@ -39,16 +40,12 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
   }
   const text = input.text;
   // loaded on first use: `xsm --help` and usage errors need not load the compiler
-  const { compilePolicy } = await import("../policy/index.js");
-  let policy: CompiledPolicy;
-  try {
-    policy = compilePolicy(text, { file: path, mls: options.mls === true });
-  } catch (err) {
-    if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text, fallbackFile: path });
-    throw err;
-  }
+  const { compile } = await import("../policy/index.js");
+  const run = compile(text, { file: path, mls: options.mls === true });
+  if (!run.ok) failWith(cli, run.error, { format, text, fallbackFile: path });
+  const { policy, parsed, symbols } = run.value;
   if (showWarnings && format === "text" && policy.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(policy.warnings, text, path));
-  return { policy, text, path };
+  return { policy, text, path, read: { ast: parsed, symbols } };
 }
 
 export { displayName } from "./io.js";

@@ -48,14 +48,14 @@ async function runScaffold(cli: CliContext, file: string, opts: ScaffoldOptions)
   // `-o -` is standard output, as `--conf -` and `--emit-matrix -` are (not a file named "-")
   if (opts.output === STDIN) opts = { ...opts, output: undefined };
   if (opts.output !== undefined) checkOutputs([{ path: opts.output, what: "scenario", option: "-o" }], [file]);
-  const { policy, text, path, binary } = await loadPolicy(cli, file);
+  const { policy, path, read } = await loadPolicy(cli, file);
   const { scaffoldScenario } = await import("../sim/scaffold.js");
   // the scenario names its policy relative to where the scenario is written
   const from = opts.output !== undefined ? dirname(resolve(opts.output)) : process.cwd();
   const policyPath = file === "-" ? "policy.conf" : relative(from, resolve(file)) || basename(file);
   // svp.conf and its binary svp.bin give the same scenario name
   const name = opts.name ?? (file === "-" ? "scenario" : basename(path).replace(/\.(conf|bin)$/, "") || "scenario");
-  const { scenario, warnings } = scaffoldScenario(name, policyPath, text, path, policy, binary);
+  const { scenario, warnings } = scaffoldScenario(name, policyPath, policy, read);
   // a scenario needs a domain (scenario.schema.json): without platforms there is none to write
   if (scenario.domains.length === 0) {
     throw new CliError(`${path}: no scenario written: it would have no domain (${warnings.join("; ")}); xsm init writes a policy with platform blocks to start from`);

@@ -127,6 +127,12 @@ export const CATALOG = {
   "default-conflict": entry("error", "policy text", "Two default_user/role/type/range rules give one class different values.", sentence),
   bounds: entry("error", "policy text", "A typebounds child allowed more than its parent (libsepol bounds_check_types), or a type given two parents.", sentence),
   neverallow: entry("error", "policy text", "An allow rule grants what a neverallow forbids; the note names the allow rule.", sentence),
+  "neverallow-unchecked": entry(
+    "warning",
+    "policy text",
+    "An allow rule grants one of a neverallow's targets other than `self` what it forbids: checkpolicy 3.4 (libsepol assertion.c) reports only the pairs of a type with itself for a neverallow with `self`, and accepts the policy, so xsm does too.",
+    sentence,
+  ),
   unused: entry("warning", "policy text", "A declaration nothing uses (with `--warnings`): an attribute without types, a boolean no conditional reads.", sentence),
 
   // ---- the SVP extension ----

@@ -17,7 +17,7 @@ export interface Pdev {
   /** Has had VFs linked: Xen has no PF flag (Roger: "we have no field to mark a device as a PF"); reports call it "pf". */
   sriov: boolean;
   broken: boolean;
-  /** pdev->domain as a domid; null = no owner. */
+  /** pdev->domain as a domid (DOMID_IO: dom_io, quarantined); null = no owner. */
   owner: number | null;
   /** The hardware domain it was given to at add: where deassign_device() returns it. */
   hwdom: number | null;
@@ -28,6 +28,12 @@ export interface Pdev {
   /** A VF added with no PF to link to (vfWithoutPf add-pf-first, its PF's add refused): unlinked
    *  from the start, not broken, under any strategy; false once it is linked. */
   orphan: boolean;
+  /** pdev->quarantine: assigned to dom_io by XEN_DOMCTL_assign_device (xl pci-assignable-add), so
+   *  deassign_device() returns it there even without iommu=quarantine; cleared when it reaches the
+   *  hardware domain. */
+  quarantine: boolean;
+  /** The bus range behind it, when it is a bridge alloc_pdev() recorded in bus2bridge. */
+  bridge: { secondary: number; subordinate: number } | null;
   /** A non-VF's pdev->vf_rlen[] (its SR-IOV BARs' sizes) filled: pci_add_device sizes them only
    *  while its VFs are off ("SR-IOV device %pp has its virtual functions already enabled"
    *  otherwise), and a VF's MSI-X table is read through them. */
@@ -49,6 +55,8 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     present: true,
     hidden: false,
     orphan: false,
+    quarantine: false,
+    bridge: null,
     vfRlen: false,
   };
 }

@@ -22,11 +22,17 @@
 //   (device_assigned(), assign_device()'s broken test, the owner of a new pdev), any domain marked
 //   hardware counts.
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
-//   iommu_remove_device's -EINVAL for an unowned device do not occur; dom_io quarantine is not
-//   modelled (deassign returns the device to the hardware domain that added it).
+//   iommu_remove_device's -EINVAL for an unowned device do not occur. Quarantine (dom_io) is
+//   modelled as ownership: where deassign_device() sends a device, not the IOMMU contexts.
+// - Without an IOMMU (RegistryOptions.iommu false) Xen's assign_device() does nothing and
+//   deassign_device() is -EINVAL; the model moves the device as with one, never to dom_io (whose
+//   quarantine context iommu_setup() makes only with an IOMMU).
+// - The IOMMU is VT-d: XEN_DOMCTL_get_device_group's groups are intel_iommu_group_id's (the
+//   requester ID behind PCI bridges); AMD's IVRS aliases are not modelled.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeviceKind, DeviceState, DomainTable, PfRemovalKind, RegistryOptions } from "./types.js";
-import { PF_REMOVALS } from "./types.js";
+import type { AddDeviceInfo, DeviceGroup, DeviceKind, DeviceState, DomainTable, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import { DOM_IO, PF_REMOVALS } from "./types.js";
+import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import { errnoValue } from "../xen/errno.js";
 import { type Pdev, newPdev, vfList } from "./pdev.js";
@@ -38,10 +44,17 @@ export type SbdfInput = string | number;
 interface PciSeg {
   readonly nr: number;
   readonly pdevs: Map<number, Pdev>;
+  /** bus2bridge: the bus behind a recorded bridge -> that bridge's bus and devfn. */
+  readonly bus2bridge: Map<number, { bus: number; devfn: number }>;
 }
 
 const pp = formatSbdf;
-const pd = (d: Domain | number) => `d${typeof d === "number" ? d : d.domid}`;
+const pd = (d: Domain | number) => {
+  const domid = typeof d === "number" ? d : d.domid;
+  return domid === DOMID_IO ? "d[IO]" : `d${domid}`; // %pd
+};
+/** MAX_BUSES: find_upstream_bridge() gives up after this many hops (a bus2bridge cycle). */
+const MAX_BUSES = 256;
 
 /**
  * A DomainTable from a list of domains: found by domid; Xen's `hardware_domain` is the domain that
@@ -71,6 +84,9 @@ export class PciRegistry {
   private readonly log: ((line: string) => void) | undefined;
   private readonly onFree: RegistryOptions["onFree"];
   private readonly onAssign: RegistryOptions["onAssign"];
+  private readonly quarantineMode: Quarantine;
+  private readonly iommu: boolean;
+  private readonly pciBridge: RegistryOptions["pciBridge"];
   /** pci_segments (a radix tree in Xen). */
   private readonly segments = new Map<number, PciSeg>();
   /** d->pdev_list for every domain holding devices. */
@@ -101,6 +117,9 @@ export class PciRegistry {
     this.log = opts.log;
     this.onFree = opts.onFree;
     this.onAssign = opts.onAssign;
+    this.quarantineMode = opts.quarantine ?? "basic";
+    this.iommu = opts.iommu ?? true;
+    this.pciBridge = opts.pciBridge;
     this.removalOps = {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
       free: (pdev) => this.free(pdev),
@@ -195,6 +214,7 @@ export class PciRegistry {
     if (!pdev) {
       pdev = newPdev(key, physfnKey >= 0, !!info?.extfn, physfnKey);
       this.segment(key).pdevs.set(key & 0xffff, pdev);
+      this.recordBridge(pdev);
       if (pdev.virtfn && !pf) this.orphan(pdev); // add-pf-first: its PF's add was refused
     }
     pdev.present = true;
@@ -233,7 +253,7 @@ export class PciRegistry {
   assignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
-    if (!this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl
+    if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl; DOMID_IO is dom_io
     // iommu_do_pci_domctl(): "Don't support self-assignment of devices." and d->is_dying are
     // -EINVAL; the XSM module makes them where its Xen does (AssignCheck: before or after XSA-492)
     const refusal = (): Rc => (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
@@ -241,9 +261,8 @@ export class PciRegistry {
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (!pdev) return "-ENODEV";
-    // device_assigned(): not owned by a hardware domain (or dom_io, i.e. no one) -> assigned elsewhere.
-    if (pdev.owner !== null && !this.domains.byDomid(pdev.owner)?.hardware) return "-EBUSY";
-    if (pdev.broken && !target.hardware) {
+    if (!this.assignable(pdev)) return "-EBUSY"; // device_assigned()
+    if (pdev.broken && !target.hardware && target.domid !== DOMID_IO) {
       // assign_device(): "Do not allow broken devices to be assigned to guests."
       this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue("-EBADF")})`);
       return "-EBADF";
@@ -255,7 +274,14 @@ export class PciRegistry {
       return msix;
     }
     this.setOwner(pdev, target.domid);
+    if (target.domid === DOMID_IO) pdev.quarantine = true; // "assigned to dom_io so mark it as quarantined"
     return 0;
+  }
+
+  /** device_assigned(): owned by a hardware domain or dom_io (or, in the model, by no one); else
+   *  assigned to a guest. */
+  private assignable(pdev: Pdev): boolean {
+    return pdev.owner === null || pdev.owner === DOMID_IO || this.domains.byDomid(pdev.owner)?.hardware === true;
   }
 
   /** An assignment domctl's XSM call with iommu_do_pci_domctl's refusals where the module puts
@@ -277,7 +303,7 @@ export class PciRegistry {
     const rc = this.xsm.testAssignDevice(cur, key);
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
-    if (pdev && (pdev.owner === null || this.domains.byDomid(pdev.owner)?.hardware)) return 0;
+    if (pdev && this.assignable(pdev)) return 0;
     this.printk(() => `${pp(key)} already assigned, or non-existent`);
     return "-EINVAL";
   }
@@ -287,19 +313,121 @@ export class PciRegistry {
     return this.domains.byDomid(domid) !== undefined || this.domains.dying?.(domid) !== undefined;
   }
 
-  /** Mirrors XEN_DOMCTL_deassign_device and deassign_device(): back to the hardware domain that added it. */
+  /** Mirrors XEN_DOMCTL_deassign_device and deassign_device(): to dom_io under quarantine (see
+   *  quarantineOf), else back to the hardware domain that added it; from dom_io (DOM_IO), back. */
   deassignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
-    if (!this.found(target.domid)) return "-ESRCH";
+    if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH";
     // "Don't support self-deassignment of devices.", where the XSM module's Xen makes it (AssignCheck)
     const refusal = (): Rc => (target.domid === cur.domid ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (!pdev || pdev.owner !== target.domid) return "-ENODEV"; // pci_get_pdev(d, sbdf)
-    this.setOwner(pdev, this.returnTo(pdev, -1));
+    this.deassign(pdev, -1);
     return 0;
+  }
+
+  /** deassign_device()'s move: "De-assignment from dom_io should de-quarantine the device". */
+  private deassign(pdev: Pdev, gone: number): void {
+    if (this.quarantineFor(pdev) !== undefined) {
+      this.setOwner(pdev, DOMID_IO);
+      return;
+    }
+    const to = this.returnTo(pdev, gone);
+    this.setOwner(pdev, to);
+    if (to !== null && this.domains.byDomid(to)?.hardware) pdev.quarantine = false;
+  }
+
+  /** Why deassign_device() would send the device to dom_io now: iommu_quarantine, or the device's
+   *  own quarantine mark; undefined when it goes to the hardware domain (it is in dom_io already, or
+   *  neither applies). */
+  quarantineOf(sbdf: SbdfInput): "iommu_quarantine" | "pdev->quarantine" | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    return pdev && this.quarantineFor(pdev);
+  }
+
+  private quarantineFor(pdev: Pdev): "iommu_quarantine" | "pdev->quarantine" | undefined {
+    if (pdev.owner === DOMID_IO || !this.iommu) return undefined;
+    if (this.quarantineMode !== "none") return "iommu_quarantine";
+    return pdev.quarantine ? "pdev->quarantine" : undefined;
+  }
+
+  /** The iommu_quarantine mode this registry models. */
+  quarantine(): Quarantine {
+    return this.quarantineMode;
+  }
+
+  /**
+   * Mirrors XEN_DOMCTL_get_device_group: xsm_get_device_group on the device asked about, then
+   * iommu_get_device_group(): the devices of `d` (same segment, not the device itself) whose group
+   * (intel_iommu_group_id) is the device's, each passing xsm_get_device_group (a refusal skips
+   * it), at most `maxSdevs`. The device itself need not exist. `d` is a live or dying domain (the
+   * caller found it: rcu_lock_domain_by_id).
+   */
+  getDeviceGroup(cur: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: number): DeviceGroup {
+    const none = (rc: Rc): DeviceGroup => ({ rc, iommu: this.iommu, sdevs: [], refused: [], truncated: 0 });
+    const key = this.key(sbdf);
+    if (key < 0) return none("-EINVAL");
+    const rc = this.xsm.getDeviceGroup(cur, d, key, false);
+    if (rc !== 0) return none(rc);
+    if (!this.iommu) return none(0); // !is_iommu_enabled(d): nothing listed, 0
+    const seg = Math.floor(key / 0x10000);
+    const groupId = this.groupId(seg, key & 0xffff);
+    if (groupId < 0) return none("-ENODEV");
+    const out: DeviceGroup = { rc: 0, iommu: true, groupId, sdevs: [], refused: [], truncated: 0 };
+    // for_each_pdev(d): d->pdev_list, each device list_add()ed at its head when it came
+    for (const pdev of [...(this.byOwner.get(d.domid) ?? [])].reverse()) {
+      if (Math.floor(pdev.key / 0x10000) !== seg || pdev.key === key) continue;
+      if (this.xsm.getDeviceGroup(cur, d, pdev.key, true) !== 0) {
+        out.refused.push(pdev.key);
+        continue;
+      }
+      if (this.groupId(seg, pdev.key & 0xffff) !== groupId) continue;
+      if (out.sdevs.length < maxSdevs) out.sdevs.push(pdev.key);
+      else out.truncated++;
+    }
+    return out;
+  }
+
+  /** intel_iommu_group_id(): the bdf find_upstream_bridge() leaves (the topmost recorded bridge
+   *  above the device, or the device), -1 for -ENODEV (no such segment off bus 0, or a bus2bridge
+   *  cycle). pci_segments_init() makes segment 0 at boot; others come with their first device. */
+  private groupId(seg: number, bdf: number): number {
+    let bus = bdf >> 8;
+    let devfn = bdf & 0xff;
+    if (bus === 0) return bdf;
+    const pseg = this.segments.get(seg);
+    if (!pseg) return seg === 0 ? bdf : -1;
+    for (let hops = 0; ; hops++) {
+      const up = pseg.bus2bridge.get(bus);
+      if (!up) return (bus << 8) | devfn;
+      if (hops >= MAX_BUSES) return -1;
+      ({ bus, devfn } = up);
+    }
+  }
+
+  /** alloc_pdev(): a bridge's secondary..subordinate buses map to it. */
+  private recordBridge(pdev: Pdev): void {
+    const b = this.pciBridge?.(pdev.key);
+    if (!b) return;
+    pdev.bridge = { secondary: b.secondary, subordinate: b.subordinate };
+    const seg = this.segment(pdev.key);
+    const at = { bus: (pdev.key >> 8) & 0xff, devfn: pdev.key & 0xff };
+    for (let bus = b.secondary; bus <= b.subordinate; bus++) seg.bus2bridge.set(bus, at);
+  }
+
+  /** free_pdev(): the bridge's buses map to what its own bus maps to. */
+  private forgetBridge(pdev: Pdev): void {
+    if (!pdev.bridge) return;
+    const seg = this.segment(pdev.key);
+    const parent = seg.bus2bridge.get((pdev.key >> 8) & 0xff);
+    for (let bus = pdev.bridge.secondary; bus <= pdev.bridge.subordinate; bus++) {
+      if (parent) seg.bus2bridge.set(bus, parent);
+      else seg.bus2bridge.delete(bus);
+    }
   }
 
   /** Mirrors PHYSDEVOP_prepare_msix/pci_device_reset: xsm_resource_setup_pci, then the device must be there. */
@@ -330,7 +458,8 @@ export class PciRegistry {
 
   /**
    * Domain teardown, as pci_release_devices() does: every device the domain holds is deassigned
-   * back to the hardware domain that added it (no XSM check: Xen itself does it). Devices the
+   * (deassign_device: to dom_io under quarantine, else back to the hardware domain that added it;
+   * no XSM check: Xen itself does it). Devices the
    * domain added, if it was a hardware domain, fall to Xen's hardware_domain or to no one.
    * Call before the domain leaves the DomainTable.
    */
@@ -338,7 +467,7 @@ export class PciRegistry {
     for (const pdev of this.allPdevs()) {
       if (pdev.hwdom === domid) pdev.hwdom = this.fallbackHwdom(domid);
     }
-    for (const pdev of [...(this.byOwner.get(domid) ?? [])]) this.setOwner(pdev, this.returnTo(pdev, domid));
+    for (const pdev of [...(this.byOwner.get(domid) ?? [])].reverse()) this.deassign(pdev, domid);
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -426,7 +555,7 @@ export class PciRegistry {
       }
       if (pdev.hidden && pdev.owner !== null) errors.push(`removed PF ${at} still owned by ${pd(pdev.owner)}`);
       if (pdev.owner !== null) {
-        if (!this.domains.byDomid(pdev.owner)) errors.push(`${at} owned by ${pd(pdev.owner)}, which does not exist`);
+        if (pdev.owner !== DOMID_IO && !this.domains.byDomid(pdev.owner)) errors.push(`${at} owned by ${pd(pdev.owner)}, which does not exist`);
         if (!this.byOwner.get(pdev.owner)?.has(pdev)) errors.push(`${at} missing from ${pd(pdev.owner)}'s device list`);
       }
     }
@@ -457,7 +586,7 @@ export class PciRegistry {
     const nr = Math.floor(key / 0x10000);
     let seg = this.segments.get(nr); // alloc_pseg()
     if (!seg) {
-      seg = { nr, pdevs: new Map() };
+      seg = { nr, pdevs: new Map(), bus2bridge: new Map() };
       this.segments.set(nr, seg);
     }
     return seg;
@@ -485,7 +614,7 @@ export class PciRegistry {
       kind,
       physfn: pdev.pf ? pp(pdev.pf.key) : null,
       broken: pdev.broken,
-      owner: pdev.owner === null ? null : (this.domains.byDomid(pdev.owner)?.name ?? null),
+      owner: pdev.owner === null ? null : pdev.owner === DOMID_IO ? DOM_IO.name : (this.domains.byDomid(pdev.owner)?.name ?? null),
     };
     if (!pdev.present) s.present = false;
     return s;
@@ -633,6 +762,7 @@ export class PciRegistry {
   }
 
   private drop(pdev: Pdev): void {
+    this.forgetBridge(pdev);
     const seg = this.segments.get(Math.floor(pdev.key / 0x10000));
     seg?.pdevs.delete(pdev.key & 0xffff);
   }

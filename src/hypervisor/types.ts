@@ -2,6 +2,7 @@
 // the simulator, the CLI and the library API.
 import type { Rc } from "../xen/errno.js";
 import type { Domain } from "../xsm/types.js";
+import { DOMID_IO } from "../xsm/security.js";
 
 /** PF-removal strategies from the xen-devel thread "xen/pci: introduce PF<->VF links" (see strategies.ts). */
 export const STRATEGIES = ["upstream", "unlink-broken", "cascade", "refuse", "reassociate", "refcount", "authority"] as const;
@@ -56,6 +57,44 @@ export interface DomainTable {
   dying?(domid: number): Domain | undefined;
 }
 
+/** Xen's iommu=[no-]quarantine and iommu=quarantine=scratch-page (iommu_quarantine): with `basic`
+ *  or `scratch-page`, deassign_device() hands a device leaving a domain to dom_io, whose IOMMU
+ *  context faults its DMA (scratch-page: reads hit a scratch page), instead of the hardware domain.
+ *  `none` sends it to the hardware domain, unless it was quarantined by an assignment to DOMID_IO
+ *  (pdev->quarantine). Kconfig's default is IOMMU_QUARANTINE_BASIC in every release modelled. */
+export const QUARANTINE_MODES = ["none", "basic", "scratch-page"] as const;
+export type Quarantine = (typeof QUARANTINE_MODES)[number];
+
+/** dom_io (DOMID_IO): the owner of quarantined devices (xen/common/domain.c). Not in any domain
+ *  table (rcu_lock_domain_by_id finds no system domain); the assignment domctls name it by id.
+ *  flask labels it with the domio initial SID. */
+export const DOM_IO: Domain = Object.freeze({ domid: DOMID_IO, name: "dom_io", control: false, hardware: false });
+
+/** A PCI-to-PCI bridge Xen records in bus2bridge (alloc_pdev(): a PCIe-to-PCI, PCI-to-PCIe or
+ *  legacy PCI bridge): the bus range behind it, from its config space. Devices behind it reach the
+ *  IOMMU with its requester ID. */
+export interface PciBridge {
+  secondary: number;
+  subordinate: number;
+}
+
+/** XEN_DOMCTL_get_device_group's answer (iommu_get_device_group with VT-d's intel_iommu_group_id). */
+export interface DeviceGroup {
+  rc: Rc;
+  /** is_iommu_enabled(d): false lists nothing and answers 0. */
+  iommu: boolean;
+  /** The group: the bdf of the requester ID the device's DMA carries (its own, or the bridge's it
+   *  sits behind: find_upstream_bridge). Undefined when the XSM check or the domain refused first. */
+  groupId?: number;
+  /** The devices of the domain in that group, machine_bdf keys, in the order Xen lists them
+   *  (d->pdev_list, newest first), at most max_sdevs. Xen hands each back as (bus << 16) | (devfn << 8). */
+  sdevs: number[];
+  /** Devices of the domain in the segment that xsm_get_device_group refused: skipped, not an error. */
+  refused: number[];
+  /** Members past max_sdevs: not listed, not counted. */
+  truncated: number;
+}
+
 export interface RegistryOptions {
   strategy: PfRemovalKind;
   vfWithoutPf: VfWithoutPf;
@@ -67,4 +106,10 @@ export interface RegistryOptions {
   /** A device is being assigned to a domain (assign_device's pdev_msix_assign, before the IOMMU
    *  moves it): 0, or the error that fails the assignment (pci_reset_msix_state's -EBUSY). */
   onAssign?: (domid: number, machineBdf: number) => Rc;
+  /** iommu_quarantine; default `basic`, Xen's. */
+  quarantine?: Quarantine;
+  /** is_iommu_enabled(): an IOMMU is in use (every domain has one then, dom_io included); default true. */
+  iommu?: boolean;
+  /** A new record's config space says it is a bridge Xen records (alloc_pdev): its bus range. */
+  pciBridge?: (machineBdf: number) => PciBridge | undefined;
 }

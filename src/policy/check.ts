@@ -1,7 +1,8 @@
 // Stage `check`: neverallow assertions, as libsepol's assertion.c check_assertions(): every
 // neverallow is tested against every allow entry, unconditional or in either branch of any
 // conditional, whatever the booleans' values. A violation names the neverallow, each violating
-// (source, target, class, perms), and the allow rule(s) that grant it.
+// (source, target, class, perms), and the allow rule(s) that grant it. The violations come one per
+// line checkpolicy prints, in its order (test/fixtures/neverallow-order holds its output).
 import { AvKind, AvTab, EMPTY } from "./avtab.js";
 import { error, warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded, ExpandedAvRule } from "./expand.js";
@@ -9,6 +10,8 @@ import { ruleMask } from "./rulematch.js";
 import type { Symbols } from "./symbols.js";
 import { checkBounds } from "./bounds.js";
 import { typeAttrMap, type TypeAttrMap } from "./typeattr.js";
+import { AVTAB_COMPILE_MASK, avtabHash } from "./hashtab.js";
+import { typeTableOrder } from "./symtab-order.js";
 
 /** Enough to act on; a rule that breaks a neverallow for thousands of pairs would drown the rest. */
 const MAX_REPORTS_PER_NEVERALLOW = 20;
@@ -41,16 +44,126 @@ export function checkNeverallows(sym: Symbols, ex: Expanded): Diagnostic[] {
   const tam = typeAttrMap(sym, ex);
   // the allow rules expanded to types, read only to name the rules behind a violation
   let allows: ExpandedAvRule[] | undefined;
-  for (const na of ex.neverallows) {
+  let walk: AvtabWalk | undefined;
+  // expand.c copy_neverallow prepends each neverallow to the list check_assertions walks: the
+  // last one declared is checked, and reported, first
+  for (let n = ex.neverallows.length - 1; n >= 0; n--) {
+    const na = ex.neverallows[n]!;
     const found = violations(tables, tam, na);
     if (found.length === 0) continue;
     allows ??= ex.rules.filter((r) => r.kind === "allow");
-    for (const [s, t, c, bad] of found.slice(0, MAX_REPORTS_PER_NEVERALLOW)) diags.push(violation(sym, na, allows, s, t, c, bad));
-    if (found.length > MAX_REPORTS_PER_NEVERALLOW) {
-      diags.push(error("neverallow", `neverallow violated ${found.length - MAX_REPORTS_PER_NEVERALLOW} more time(s) (first ${MAX_REPORTS_PER_NEVERALLOW} shown)`, na.span));
+    walk ??= new AvtabWalk(sym, ex);
+    const { shown, count } = walk.reports(tam, na, MAX_REPORTS_PER_NEVERALLOW);
+    for (const r of shown) diags.push(violation(sym, na, allows, r));
+    if (count > shown.length) {
+      diags.push(error("neverallow", `neverallow violated ${count - shown.length} more time(s) (first ${shown.length} shown)`, na.span));
+    }
+    // report_assertion_avtab_matches skips every pair but (s, s) of a neverallow with `self`, and
+    // check_assertions fails only on what it reported: its other targets are never enforced
+    const unchecked = na.self ? found.filter((v) => v[0] !== v[1]) : [];
+    if (unchecked.length > 0) {
+      const [s, t, c, bad] = unchecked[0]!;
+      const more = unchecked.length > 1 ? ` (and ${unchecked.length - 1} more)` : "";
+      diags.push(
+        warning(
+          "neverallow-unchecked",
+          `allow ${sym.types[s]!.name} ${sym.types[t]!.name}:${sym.classes[c]!.name} { ${permList(sym, c, bad).join(" ")} }${more} breaks this neverallow, but checkpolicy checks only the self pairs of a neverallow with self and accepts it`,
+          na.span,
+        ),
+      );
     }
   }
   return diags;
+}
+
+/** One line of checkpolicy's report: `neverallow ... violated by allow S T:C { perms }`. */
+interface Report {
+  s: number;
+  t: number;
+  c: number;
+  perms: number;
+}
+
+/** The allow entries in the order check_assertions meets them (avtab_map over te_avtab, then
+ *  te_cond_avtab: avtab_hash buckets of libsepol's values, chains by (source, target, class)),
+ *  so the reports come in checkpolicy's order. A conditional list's entries are merged per key
+ *  as find_avtab_node merges them. */
+class AvtabWalk {
+  /** Key id (types, then attributes) -> libsepol value: p_types in hashtab_map order. */
+  private readonly value: Int32Array;
+  private readonly entries: { s: number; t: number; c: number; allow: number }[] = [];
+
+  constructor(sym: Symbols, ex: Expanded) {
+    const nt = sym.types.length;
+    const value = (this.value = new Int32Array(nt + sym.attrs.length));
+    let next = 0;
+    for (const e of typeTableOrder(sym)) {
+      if (e.kind === "type") value[e.id] = ++next;
+      else if (e.kind === "attr") value[nt + e.id] = ++next;
+    }
+    const base = this.sorted(ex.base.keys, (i) => ex.base.allow[i]!, ex.base);
+    const conds = ex.condLists.flatMap((l) => {
+      const merged = new Map<number, number>();
+      for (let i = 0; i < l.length; i++) if (l.kinds[i] === AvKind.Allow) merged.set(l.keys[i]!, (merged.get(l.keys[i]!) ?? 0) | l.masks[i]!);
+      const keys = [...merged.keys()];
+      return this.sorted(keys, (i) => merged.get(keys[i]!)!, l);
+    });
+    // one key in several lists: avtab_insert_nonunique puts each new node before the equal ones,
+    // so the last list expand copied comes first (our lists are in the order it copies them)
+    conds.reverse().sort((a, b) => this.compare(a, b));
+    this.entries = [...base, ...conds];
+  }
+
+  private sorted(keys: ArrayLike<number>, allow: (i: number) => number, shape: { nids: number; nclasses: number }) {
+    const out: { s: number; t: number; c: number; allow: number; bucket: number }[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const mask = allow(i);
+      if (key === EMPTY || mask === 0) continue;
+      const c = key % shape.nclasses;
+      const pair = (key - c) / shape.nclasses;
+      const t = pair % shape.nids;
+      const s = (pair - t) / shape.nids;
+      out.push({ s, t, c, allow: mask, bucket: avtabHash(this.value[s]!, this.value[t]!, c + 1, AVTAB_COMPILE_MASK) });
+    }
+    return out.sort((a, b) => this.compare(a, b));
+  }
+
+  private compare(a: { s: number; t: number; c: number; bucket: number }, b: { s: number; t: number; c: number; bucket: number }): number {
+    return a.bucket - b.bucket || this.value[a.s]! - this.value[b.s]! || this.value[a.t]! - this.value[b.t]! || a.c - b.c;
+  }
+
+  /** report_assertion_avtab_matches over every entry: per entry, each source type of both the
+   *  neverallow and the key by value, then each such target (with `self`, only the source
+   *  itself). The first `limit` reports, and how many there are. */
+  reports(tam: TypeAttrMap, na: ExpandedAvRule, limit: number): { shown: Report[]; count: number } {
+    const nids = this.value.length;
+    const src = new Uint8Array(nids);
+    const tgt = new Uint8Array(nids);
+    for (let a = 0; a < na.sources.length; a++) src[na.sources[a]!] = 1;
+    for (let b = 0; b < na.targets.length; b++) tgt[na.targets[b]!] = 1;
+    const classMask = new Map<number, number>();
+    na.classes.forEach((c, i) => classMask.set(c, (classMask.get(c) ?? 0) | na.masks[i]!));
+    const byValue = (ids: number[]) => ids.sort((x, y) => this.value[x]! - this.value[y]!);
+    const shown: Report[] = [];
+    let count = 0;
+    for (const e of this.entries) {
+      const perms = e.allow & (classMask.get(e.c) ?? 0);
+      if (perms === 0) continue;
+      const sources = byValue(Array.from(tam.members(e.s)).filter((s) => src[s] === 1));
+      if (sources.length === 0) continue;
+      const inTarget = new Set(Array.from(tam.members(e.t)));
+      const forbidden = na.self ? [] : byValue([...inTarget].filter((t) => tgt[t] === 1));
+      for (const s of sources) {
+        const targets = na.self ? (inTarget.has(s) ? [s] : []) : forbidden;
+        for (const t of targets) {
+          if (shown.length < limit) shown.push({ s, t, c: e.c, perms });
+          count++;
+        }
+      }
+    }
+    return { shown, count };
+  }
 }
 
 type Violation = [stype: number, ttype: number, tclass: number, perms: number];
@@ -131,7 +244,7 @@ function violations(tables: readonly AvTab[], tam: TypeAttrMap, na: ExpandedAvRu
   return out.sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
 }
 
-function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s: number, t: number, c: number, bad: number): ReturnType<typeof error> {
+function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], { s, t, c, perms: bad }: Report): Diagnostic {
   const perms = permList(sym, c, bad);
   const sn = sym.types[s]!.name;
   const tn = sym.types[t]!.name;
@@ -146,8 +259,10 @@ function violation(sym: Symbols, na: ExpandedAvRule, allows: ExpandedAvRule[], s
   return error("neverallow", `neverallow violated by allow ${sn} ${tn}:${cn} { ${perms.join(" ")} }`, na.span, notes);
 }
 
+/** expand_module runs hierarchy_check_constraints before check_assertions, and checkpolicy stops
+ *  at a bounds failure: its errors come first (the neverallow ones are still reported). */
 export function check(sym: Symbols, ex: Expanded): Diagnostic[] {
-  return [...checkNeverallows(sym, ex), ...checkBounds(sym, ex)];
+  return [...checkBounds(sym, ex), ...checkNeverallows(sym, ex)];
 }
 
 /** CompileOptions.warnings: declarations that cannot matter (checkpolicy accepts them silently). */

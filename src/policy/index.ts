@@ -23,6 +23,9 @@ export interface AstStage {
 
 /** What a successful run leaves: each stage's output, and the warnings of all of them. */
 export interface Compiled {
+  /** The AST as parsed, before the AST stages: what they rewrite (the `platform` blocks) as
+   *  written, for whoever reads it after a compile without parsing the text again. */
+  readonly parsed: PolicyAst;
   /** The AST after every AST stage (platforms desugared). */
   readonly ast: PolicyAst;
   readonly symbols: Symbols;
@@ -91,7 +94,7 @@ export class Compiler {
     if (options.warnings) checked.push(...unusedDeclarations(resolved.symbols));
     if (failed(checked)) return fail(diagnostics);
     const image = policyImage(new PolicyTables(resolved.symbols, expanded.expanded, text), diagnostics);
-    return ok({ ast, symbols: resolved.symbols, rules: resolved.rules, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
+    return ok({ parsed: parsed.ast, ast, symbols: resolved.symbols, rules: resolved.rules, expanded: expanded.expanded, image, policy: image.defaults, diagnostics });
   }
 }
 

@@ -4,11 +4,14 @@
 // `#line N` when a macro expansion shifts lines. checkpolicy's scanner (policy_scan.l) honours both
 // forms; we accept `#line N "file"` for any N as well, and follow the C preprocessor's meaning: the
 // line after `#line N` is line N. (checkpolicy numbers the line after `#line 1 "file"` as 2, an
-// off-by-one we do not copy.)
+// off-by-one we do not copy.) A directive must end its line: checkpolicy's scanner takes the longest
+// match, and `#[^\n]*` (a comment) outruns the directive's rules when anything follows it, a
+// blank or the CR of a CRLF line, so such a line changes nothing (checked live: the lines after it
+// keep their numbers in checkpolicy's errors).
 import type { Span } from "../diagnostics/diagnostic.js";
 import { keepShape } from "./shapes.js";
 
-const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?[ \t]*\r?$/;
+const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?$/;
 
 export class LineMap {
   /** Offset of the first character of each physical line (made at the first lookup: see build). */

@@ -26,6 +26,8 @@ export interface ExpectResult {
 interface Outcome {
   rc: Rc;
   gntst?: Gntst;
+  /** get_device_group: the devices listed. */
+  group?: string[];
   log: string[];
   audit: string[];
   decisions: XsmCheck[];
@@ -45,6 +47,11 @@ export function checkExpect(
   const check = (what: string, ok: boolean, expected: string, actual: string) => results.push({ ok, what, expected, actual });
   if (e.rc !== undefined) check("rc", out.rc === e.rc, show(e.rc), show(out.rc));
   if (e.gntst !== undefined) check("gntst", out.gntst === e.gntst, e.gntst, out.gntst ?? "(no grant status)");
+  if (e.group !== undefined) {
+    const want = e.group.map(canonical);
+    const got = out.group ?? [];
+    check("group", want.join(",") === got.join(","), want.length ? want.join(", ") : "(none)", got.length ? got.join(", ") : "(none)");
+  }
   const lines = (xs: string[]) => (xs.length ? xs.join(" | ") : "(none)");
   for (const text of list(e.log)) check("log", out.log.some((l) => l.includes(text)), `a line containing "${text}"`, lines(out.log));
   for (const text of list(e.noLog)) check("log", !out.log.some((l) => l.includes(text)), `no line containing "${text}"`, lines(out.log));

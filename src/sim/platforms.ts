@@ -4,7 +4,6 @@
 // simulator's topology and `xsm scaffold` read them here, so a binary draws and scaffolds as its
 // source does; what the binary cannot tell comes back as a note to print.
 import type { PolicyInput } from "../binary/load.js";
-import { parsePolicy } from "../policy/parse.js";
 import { rebuildPlatforms, unplacedNote } from "../policy/rebuild-platforms.js";
 import { platformsOf, type PlatformInfo } from "./topology.js";
 
@@ -14,9 +13,9 @@ export interface PolicyPlatforms {
   note?: string;
 }
 
-/** `file`: the name a source's diagnostics and spans use. */
-export function policyPlatforms(loaded: Pick<PolicyInput, "text" | "kernel" | "symbols">, file: string): PolicyPlatforms {
-  if (loaded.kernel === undefined) return { platforms: platformsOf(parsePolicy(loaded.text, file).ast.statements) };
+/** A source's from the AST its load parsed (its text is not parsed again), a binary's rebuilt. */
+export function policyPlatforms(loaded: Pick<PolicyInput, "ast" | "symbols">): PolicyPlatforms {
+  if (loaded.ast !== undefined) return { platforms: platformsOf(loaded.ast.statements) };
   const rebuilt = rebuildPlatforms(loaded.symbols);
   const note = unplacedNote(rebuilt.unplaced);
   // a span points into the binary's listing: the topology has no use for it

@@ -57,6 +57,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   assign_device: "assign",
   deassign_device: "deassign",
   test_assign_device: "test_assign",
+  get_device_group: "device_group",
   setup_device: "setup",
   hot_unplug: "hot-unplug",
   create_domain: "create",
@@ -113,12 +114,12 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   // the release the run was made as (`--xen` may name another than the file)
   const xen = result.xen ?? scenarioXen(scenario);
   const release = result.xen !== undefined ? `, xen ${result.xen.release} (assignment checks: ${xen.assignCheck})` : "";
-  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${release}`);
+  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${scenario.quarantine !== undefined ? `, quarantine ${scenario.quarantine}` : ""}${release}`);
   for (const note of result.notes) out.push(`note: ${note}`);
   const width = String(result.steps.length).length;
   for (const r of result.steps) {
     out.push("");
-    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}${r.status !== undefined ? `, status ${statusText(r.status)}` : ""}${grantText(r)}`;
+    const mapped = `${r.mappedPirq !== undefined ? `, pirq ${r.mappedPirq}` : ""}${r.entryNr !== undefined ? `, entry_nr ${r.entryNr}` : ""}${r.port !== undefined ? `, port ${r.port}` : ""}${r.status !== undefined ? `, status ${statusText(r.status)}` : ""}${grantText(r)}${r.group !== undefined ? `, group [${r.group.join(", ")}]` : ""}`;
     out.push(`${String(r.step).padStart(width)}. ${stepTitle(r)}  => rc ${r.rc}${mapped}${r.partial ? "  (failed, yet changed state)" : ""}`);
     const pad = " ".repeat(width + 4);
     if (r.note) out.push(`${pad}# ${r.note}`);
@@ -252,6 +253,7 @@ function stepJson(r: StepResult): object {
     ...(r.handle !== undefined ? { handle: r.handle } : {}),
     ...(r.frames !== undefined ? { frames: r.frames } : {}),
     ...(r.maxFrames !== undefined ? { maxFrames: r.maxFrames } : {}),
+    ...(r.group !== undefined ? { group: r.group } : {}),
     ...(r.why !== undefined ? { why: r.why } : {}),
     partial: r.partial,
     decisions: r.decisions,

@@ -4,7 +4,8 @@
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
-import type { DeviceState, DomainTable, PfRemovalKind, VfWithoutPf } from "../hypervisor/types.js";
+import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type VfWithoutPf } from "../hypervisor/types.js";
+import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, quarantineText } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -54,6 +55,8 @@ export interface StepResult {
   status?: EvtchnStatus;
   /** A grant op's status (op->status: GNTST_*), beside rc, the hypercall's return (0). */
   gntst?: Gntst;
+  /** get_device_group: the devices it listed (sdev_array), in Xen's order. */
+  group?: string[];
   /** grant_map: the maptrack handle Xen handed back. */
   handle?: number;
   /** grant_setup_table, grant_query_size: nr_frames (and max_nr_frames) Xen answered. */
@@ -198,7 +201,7 @@ function compileFile(
   try {
     const name = built ? built.name : rel;
     const loaded = typeof data === "string" ? loadSource(data, rel, { asXen: true, mls }) : built ? loadSource(built.text, name, { asXen: true, mls }) : loadPolicyBytes(data as Uint8Array, rel, { asXen: true, mls });
-    const { platforms, note } = policyPlatforms(loaded, name);
+    const { platforms, note } = policyPlatforms(loaded);
     if (built?.locate) locators.set(loaded.policy.image, built.locate);
     return { policy: loaded.policy, diagnostics: [], platforms, ...(note !== undefined ? { platformNote: note } : {}) };
   } catch (err) {
@@ -268,9 +271,14 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     },
     onFree: (bdf) => io.pciCleanupMsi(bdf),
     onAssign: (domid, bdf) => {
-      const d = world.byDomid(domid);
+      const d = domid === DOM_IO.domid ? DOM_IO : world.byDomid(domid);
       return d ? io.msixAssign(d, bdf) : 0;
     },
+    // Xen's default (basic) in every release; a scenario naming none runs the model's defaults,
+    // which return a device to its hardware domain as before quarantine was modelled
+    quarantine: s.quarantine ?? (xen.release !== undefined ? "basic" : "none"),
+    iommu: (s.iommu ?? "intremap") !== "none",
+    pciBridge: (bdf) => specs.get(bdf)?.bridge,
   });
   io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
@@ -458,7 +466,7 @@ function perform(
   if (isGrantStep(step)) return performGrant(step, as!, io, world, result);
   // rcu_lock_domain_by_id() and its kin find a dying domain (killed, not yet freed) too: the op
   // goes on, and refuses it (or not) where Xen's code tests d->is_dying
-  const target = "domain" in step && step.domain !== undefined ? world.find(step.domain) : undefined;
+  const target = "domain" in step && step.domain !== undefined ? (namesDomIo(step) ? DOM_IO : world.find(step.domain)) : undefined;
   if ("domain" in step && step.domain !== undefined && !target) {
     say(result, `no domain ${world.byName(step.domain)!.domid}: ${step.domain} is neither running nor dying (rcu_lock_domain_by_id finds none)`);
     return "-ESRCH";
@@ -473,7 +481,9 @@ function perform(
     case "pci_remove_device":
       return registry.removeDevice(as!, sbdf);
     case "assign_device": {
+      const from = registry.device(sbdf)?.owner;
       const rc = registry.assignDevice(as!, target!, sbdf);
+      if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
       const dying = world.isDying(target!.domid);
       if (xen.assignCheck === "xsm_domctl" && (dying || target!.domid === as!.domid)) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "assign", dying ? "a dying domain (d->is_dying)" : "self-assignment", rc));
       else if (rc === "-EINVAL" && dying) say(result, `${target!.name} is dying: XEN_DOMCTL_assign_device finds it, and iommu_do_pci_domctl refuses a dying domain (d->is_dying) before xsm_assign_device`);
@@ -481,7 +491,9 @@ function perform(
       return rc;
     }
     case "deassign_device": {
+      const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
+      if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
       if (xen.assignCheck === "xsm_domctl" && target!.domid === as!.domid) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "deassign", "self-deassignment", rc));
       else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "deassign", "self-deassignment"));
       if (rc === "-ENODEV" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: its devices went back at domain_kill (pci_release_devices), so deassign_device finds none of it (pci_get_pdev(d))`);
@@ -491,6 +503,8 @@ function perform(
       return registry.setupDevice(as!, sbdf);
     case "test_assign_device":
       return registry.testAssignDevice(as!, sbdf);
+    case "get_device_group":
+      return deviceGroup(as!, target!, sbdf, step.max_sdevs ?? MAX_SDEVS, registry, prepared.scenario, xen, (why) => say(result, why), (sdevs) => (result.group = sdevs));
     case "hot_unplug":
       return registry.hotUnplug(sbdf);
     case "destroy_domain":
@@ -726,7 +740,11 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
     if (result) say(result, `${d.name} is dying already (destroyed, not yet freed: ${world.holdersOf(d.domid, io)}): domain_kill() of a dead domain does nothing`);
     return 0;
   }
+  // pci_release_devices() deassigns each device of the domain: under quarantine to dom_io
+  const quarantined = registry.devices().filter((x) => x.owner === d.name && registry.quarantineOf(x.sbdf) !== undefined);
+  const because = quarantined.length > 0 ? quarantineText(registry, quarantined[0]!.sbdf) : "";
   registry.removeDomain(d.domid);
+  if (result && quarantined.length > 0) say(result, `pci_release_devices: deassign_device sends ${quarantined.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   const dying = io.kill(d, dm !== undefined);
   world.destroy(d);

@@ -7,8 +7,7 @@
 // destroyed, VFs removed before their PFs, hardware domains destroyed last. Every step expects rc 0.
 import type { CompiledPolicy } from "../policy/types.js";
 import type { PolicyInput } from "../binary/load.js";
-import type { Statement } from "../policy/ast.js";
-import { parsePolicy } from "../policy/parse.js";
+import type { PolicyAst } from "../policy/ast.js";
 import { policyPlatforms } from "./platforms.js";
 import { parseSbdf } from "../xen/sbdf.js";
 import type { DomainSpec, Scenario, Step } from "./scenario.js";
@@ -26,12 +25,12 @@ interface Device {
   physfn?: string;
 }
 
-/** `text`/`file`: the policy's source, whose platform blocks and users/roles are read as written;
- *  or `binary`, the binary policy as load.ts read it: its platforms rebuilt (platforms.ts), its
- *  users and roles from its symbol tables. */
-export function scaffoldScenario(name: string, policyPath: string, text: string, file: string, policy: CompiledPolicy, binary?: Pick<PolicyInput, "text" | "kernel" | "symbols">): ScaffoldResult {
+/** `loaded`: what loading the policy read. A source's AST as parsed, whose platform blocks and
+ *  users/roles are read as written; or a binary's symbol tables: its platforms rebuilt
+ *  (platforms.ts), its users and roles in their order. */
+export function scaffoldScenario(name: string, policyPath: string, policy: CompiledPolicy, loaded: Pick<PolicyInput, "ast" | "symbols">): ScaffoldResult {
   const warnings: string[] = [];
-  const read = binary ? readBinary(binary, file) : readSource(text, file);
+  const read = loaded.ast !== undefined ? readSource(loaded.ast) : readBinary(loaded);
   if (read.note !== undefined) warnings.push(read.note);
   const platforms = byDepth(read.platforms);
   const { users, roles } = read;
@@ -93,7 +92,7 @@ export function scaffoldScenario(name: string, policyPath: string, text: string,
     }
     if (p.parent !== null) for (const dom of domains.filter((d) => d.hardware && platformOfDomain(d, p))) steps.push({ op: "destroy_domain", domain: dom.name, ...ok });
   }
-  if (platforms.length === 0) warnings.push(binary ? "the binary policy holds no platform's attributes (P_hwdoms, P_devices ...)" : "the policy declares no platform blocks");
+  if (platforms.length === 0) warnings.push(loaded.ast === undefined ? "the binary policy holds no platform's attributes (P_hwdoms, P_devices ...)" : "the policy declares no platform blocks");
   const scenario: Scenario = {
     name,
     description: `Scaffolded from ${policyPath} by xsm scaffold: every platform's domains, each labelled device added (VFs with their PF), VFs assigned to their platform's guest, then torn down.`,
@@ -115,18 +114,18 @@ interface ScaffoldRead {
   roles: string[];
 }
 
-function readSource(text: string, file: string): ScaffoldRead {
-  const statements: readonly Statement[] = parsePolicy(text, file).ast.statements;
+function readSource(ast: PolicyAst): ScaffoldRead {
+  const statements = ast.statements;
   const users = statements.flatMap((s) => (s.kind === "user" ? [s.name.name] : []));
   const roles = [...new Set(statements.flatMap((s) => (s.kind === "role" ? [s.name.name] : [])))];
   return { platforms: platformsOf(statements), users, roles };
 }
 
 /** A binary's users and roles in its symbol tables' order (object_r first, which contextFor skips). */
-function readBinary(binary: Pick<PolicyInput, "text" | "kernel" | "symbols">, file: string): ScaffoldRead {
+function readBinary(binary: Pick<PolicyInput, "symbols">): ScaffoldRead {
   const users = binary.symbols.users.map((u) => u.name);
   const roles = binary.symbols.roles.map((r) => r.name);
-  return { ...policyPlatforms(binary, file), users, roles };
+  return { ...policyPlatforms(binary), users, roles };
 }
 
 /** Whether the policy declares what create_domain asks (the classes and permissions of

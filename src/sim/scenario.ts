@@ -1,7 +1,7 @@
 // The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { DeviceKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
+import type { DeviceKind, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 import type { Gntst } from "../hypervisor/grant.js";
 import type { XenRelease } from "./xen-release.js";
@@ -45,6 +45,8 @@ export interface DeviceSpec {
   msi?: number;
   /** Its MSI-X capability: table size, byte addresses of the table and the PBA. */
   msix?: { entries: number; table: Num; pba: Num };
+  /** A bridge Xen records in bus2bridge (PCIe-to-PCI, PCI-to-PCIe, legacy PCI): the buses behind it. */
+  bridge?: PciBridge;
 }
 
 /** A domain's passthrough resources after a step (src/hypervisor/iocaps.ts); each range list is compared
@@ -128,6 +130,8 @@ export interface Expect {
   denied?: string[];
   devices?: DeviceCheck[];
   resources?: ResourceCheck[];
+  /** get_device_group: the devices it lists, in order. */
+  group?: string[];
 }
 
 interface StepBase {
@@ -143,6 +147,7 @@ export type Step = StepBase &
     | { op: "assign_device"; as: string; sbdf: string; domain: string }
     | { op: "deassign_device"; as: string; sbdf: string; domain: string }
     | { op: "test_assign_device"; as: string; sbdf: string }
+    | { op: "get_device_group"; as: string; sbdf: string; domain: string; max_sdevs?: number }
     | { op: "setup_device"; as: string; sbdf: string }
     | { op: "hot_unplug"; sbdf: string }
     | { op: "create_domain"; as: string; domain: string; pci?: string[] }
@@ -236,6 +241,8 @@ export interface Scenario {
   xen?: XenRelease;
   vfWithoutPf?: VfWithoutPf;
   iommu?: IommuMode;
+  /** iommu_quarantine: where a deassigned device goes; default basic (dom_io). */
+  quarantine?: Quarantine;
   booleans?: Record<string, boolean>;
   /** The resources of PCI devices (BARs, legacy IRQ) libxl grants with them. */
   devices?: DeviceSpec[];

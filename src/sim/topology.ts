@@ -293,6 +293,8 @@ export function topologyDot(t: Topology, style: TopologyStyle = {}): string {
   };
   for (const p of children.get(null) ?? []) out.push(...cluster(p, "  "));
   out.push(...nodesIn(null).map((n) => `  ${n}`));
+  // dom_io is no domain of the scenario: drawn once when it holds a device (quarantine)
+  if (t.devices.some((d) => d.owner === "dom_io") && !t.domains.some((d) => d.name === "dom_io")) out.push(`  ${q("dom_io")} [shape=box, style=dashed, label=${q("dom_io\n(quarantine)")}];`);
   for (const d of t.devices) {
     if (d.owner !== null) out.push(`  ${q(d.owner)} -> ${q(d.sbdf)} [${style.owns?.(d) ?? 'label="owns", arrowhead=none'}];`);
     if (d.physfn !== null) out.push(`  ${q(d.physfn)} -> ${q(d.sbdf)} [${style.vf?.(d) ?? 'style=dashed, label="VF"'}];`);

@@ -12,6 +12,10 @@ import type { LocateRule } from "../policy/reasons.js";
 import type { Scenario, ScenarioError, Step } from "./scenario.js";
 import { validate as validator } from "./scenario.validate.generated.js";
 import { xenValueHint } from "./xen-release.js";
+import { DOM_IO } from "../hypervisor/types.js";
+
+/** dom_io's name in a scenario: what assign_device and deassign_device call DOMID_IO. */
+const DOM_IO_NAME = DOM_IO.name;
 
 /** Where a span of a policy's text came from, in the files a person edits. */
 export type { LocateRule };
@@ -199,7 +203,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   domains.forEach((d, i) => {
     if (!isObject(d)) return;
     const name = str(d.name);
-    if (name !== undefined) {
+    if (name === DOM_IO_NAME) err(`/domains/${i}/name`, `"${DOM_IO_NAME}" is Xen's dom_io (DOMID_IO), which assign_device and deassign_device name for quarantine; give this domain another name`);
+    else if (name !== undefined) {
       if (names.has(name)) err(`/domains/${i}/name`, `duplicate domain name ${shortJson(name)} (also /domains/${names.get(name)})`);
       else names.set(name, i);
     }
@@ -212,8 +217,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     if (d.callbackVector !== undefined && d.hvmPirq !== true) err(`/domains/${i}/callbackVector`, 'a vector callback matters only to a guest mapping its own pirqs; set "hvmPirq": true');
     if (flask && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
   });
-  const known = (path: string, name: unknown) => {
-    if (typeof name === "string" && !names.has(name)) err(path, `unknown domain ${shortJson(name)}; expected one of ${domainList(names)}`);
+  const known = (path: string, name: unknown, domIo = false) => {
+    if (typeof name === "string" && !names.has(name) && !(domIo && name === DOM_IO_NAME)) err(path, `unknown domain ${shortJson(name)}; expected one of ${domainList(names)}${domIo ? `, or "${DOM_IO_NAME}"` : ""}`);
   };
   domains.forEach((d, i) => isObject(d) && known(`/domains/${i}/target`, d.target));
   // A domain made by a create_domain step does not exist before it. A device model that exists from
@@ -251,6 +256,11 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       const c = canonicalSbdf(d.sbdf);
       if (c !== undefined) msixDevices.add(c);
     }
+    if (isObject(d.bridge) && typeof d.bridge.secondary === "number" && typeof d.bridge.subordinate === "number") {
+      const bus = typeof d.sbdf === "string" ? parseSbdf(d.sbdf) : undefined;
+      if (d.bridge.secondary > d.bridge.subordinate) err(`/devices/${i}/bridge/subordinate`, `the last bus behind the bridge (${d.bridge.subordinate}) is below its first (${d.bridge.secondary})`);
+      else if (bus?.ok && d.bridge.secondary <= bus.value.bus) err(`/devices/${i}/bridge/secondary`, `the buses behind a bridge come after its own (bus ${bus.value.bus}); got ${d.bridge.secondary}`);
+    }
     list(d.bars).forEach((b, j) => {
       if (isObject(b) && (b.mem === undefined) === (b.io === undefined)) err(`/devices/${i}/bars/${j}`, "give either mem (a memory BAR's address) or io (an I/O BAR's first port)");
     });
@@ -266,7 +276,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     const at = `/steps/${i}`;
     const op = str(step.op);
     known(`${at}/as`, step.as);
-    known(`${at}/domain`, step.domain);
+    // XEN_DOMCTL_{,de}assign_device take DOMID_IO (dom_io); other domctls look the domain up
+    known(`${at}/domain`, step.domain, op === "assign_device" || op === "deassign_device");
     known(`${at}/remote`, step.remote);
     if (op === "grant_copy") {
       // struct gnttab_copy_ptr is a union: a grant ref (with the GNTCOPY_*_gref flag) or a frame
@@ -316,6 +327,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       err(`${at}/${step.device === undefined ? "device" : "intx"}`, "missing; a PT_IRQ_TYPE_PCI binding names the guest device and its INTx pin together");
     }
     const expect = isObject(step.expect) ? step.expect : {};
+    if (expect.group !== undefined && op !== "get_device_group") err(`${at}/expect/group`, "group is what get_device_group lists; this step lists nothing");
+    list(expect.group).forEach((g, j) => typeof g === "string" && sbdf(`${at}/expect/group/${j}`, g, err));
     list(expect.resources).forEach((r, j) => {
       if (!isObject(r)) return;
       known(`${at}/expect/resources/${j}/domain`, r.domain);
@@ -334,7 +347,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (typeof d.sbdf === "string") sbdf(`${at}/expect/devices/${j}/sbdf`, d.sbdf, err);
       // (the schema checks an address's shape only: the one parser, parseSbdf, checks every one)
       if (typeof d.physfn === "string") sbdf(`${at}/expect/devices/${j}/physfn`, d.physfn, err);
-      known(`${at}/expect/devices/${j}/owner`, d.owner);
+      known(`${at}/expect/devices/${j}/owner`, d.owner, true);
     });
   });
   return errors;

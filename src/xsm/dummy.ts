@@ -99,6 +99,17 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("test_assign_device", "xsm_assign_device", "XSM_HOOK", cur, null);
   }
 
+  // before XSA-492: do_domctl's xsm_domctl (XSM_PRIV on d), then pci.c's xsm_get_device_group
+  // (XSM_HOOK; each sibling too); since, xsm_domctl is not asked and the hook is XSM_PRIV
+  getDeviceGroup(cur: Domain, d: Domain, _machineBdf: number, sibling: boolean): Rc {
+    if (this.assignCheck === "xsm_domctl") return this.apply("get_device_group", "xsm_get_device_group", "XSM_PRIV", cur, null);
+    if (!sibling) {
+      const rc = this.gate("get_device_group", cur, d);
+      if (rc !== 0) return rc;
+    }
+    return this.apply("get_device_group", "xsm_get_device_group", "XSM_HOOK", cur, null);
+  }
+
   // do_domctl's xsm_domctl (XSM_PRIV; d is NULL for createdomain), then xsm_domain_create: XSM_HOOK
   domainCreate(cur: Domain, d: Domain): Rc {
     const rc = this.apply("domain_create", "xsm_domctl", "XSM_PRIV", cur, null);

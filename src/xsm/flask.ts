@@ -126,6 +126,12 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.deviceHasPerm("test_assign_device", "flask_test_assign_device", cur, machineBdf, PERM.stat_device, AD_NULL);
   }
 
+  // mirrors flask_get_device_group(): current -> device stat_device, for the device asked about and
+  // for each sibling; flask_domctl asks nothing for XEN_DOMCTL_get_device_group in any release
+  getDeviceGroup(cur: Domain, _d: Domain, machineBdf: number, _sibling: boolean): Rc {
+    return this.deviceHasPerm("get_device_group", "flask_get_device_group", cur, machineBdf, PERM.stat_device, AD_NULL);
+  }
+
   /** flask_iommu_resource_use_perm() */
   usePerm(): number {
     if (this.iommu === "none") return PERM.use_noiommu;

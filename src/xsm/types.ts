@@ -35,6 +35,7 @@ export type XsmHook =
   | "assign_device"
   | "deassign_device"
   | "test_assign_device"
+  | "get_device_group"
   | "domain_create"
   | "domctl"
   | "set_target"
@@ -137,6 +138,11 @@ export interface XsmModule {
   deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
   /** XEN_DOMCTL_test_assign_device's check: xsm_assign_device with no domain (flask_test_assign_device, stat_device). */
   testAssignDevice(cur: Domain, machineBdf: number): Rc;
+  /** XEN_DOMCTL_get_device_group's xsm_get_device_group(machine_bdf) (flask: current -> device
+   *  stat_device). `d` is the domain the domctl names: before XSA-492 do_domctl's xsm_domctl asked
+   *  about it first (dummy XSM_PRIV; flask_domctl nothing). `sibling`: iommu_get_device_group's
+   *  check of each device of `d` it would list, which only the hook makes. */
+  getDeviceGroup(cur: Domain, d: Domain, machineBdf: number, sibling: boolean): Rc;
   /** Called with every check as it is made; undefined = nobody listens (the fast path). */
   onCheck: ((check: XsmCheck) => void) | undefined;
 }

@@ -26,7 +26,7 @@ const LAYERS: Layer[] = [
   { name: "policy-desugar", modules: ["src/policy/svp"], mayImport: ["diagnostics", "xen", "policy-syntax"] },
   {
     name: "policy-symbols",
-    modules: ["src/policy/symbols", "src/policy/typeset", "src/policy/cond", "src/policy/contexts", "src/policy/resolve", "src/policy/resolve/"],
+    modules: ["src/policy/symbols", "src/policy/hashtab", "src/policy/symtab-order", "src/policy/typeset", "src/policy/cond", "src/policy/contexts", "src/policy/resolve", "src/policy/resolve/"],
     mayImport: ["diagnostics", "policy-syntax"],
   },
   { name: "policy-platforms", modules: ["src/policy/rebuild-platforms"], mayImport: ["diagnostics", "xen", "policy-desugar", "policy-symbols"] },
@@ -60,7 +60,7 @@ const LAYERS: Layer[] = [
   {
     name: "analysis",
     modules: ["src/analysis/"],
-    // binary: setools orders by kernel value, which follows the binary's hash order (binary/hash.ts);
+    // binary: flow reads the kernel policy src/binary lowers, in its avtab order;
     // xen: seinfo --pcidevicecon takes a PCI address as Xen prints it (xen/sbdf.ts)
     mayImport: ["diagnostics", "xen", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables", "policy-decisions", "policy-pipeline", "binary"],
   },

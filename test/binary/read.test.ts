@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BinaryFormatError } from "../../src/binary/bytes.js";
 import { compileBinary } from "../../src/binary/compile.js";
-import { avtabAllocMask } from "../../src/binary/hash.js";
+import { avtabAllocMask } from "../../src/policy/hashtab.js";
 import { loadBinary } from "../../src/binary/load.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { writePolicy } from "../../src/binary/write.js";

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
 import { compileBinary, rewriteBinary } from "../../src/binary/compile.js";
-import { avtabAllocMask } from "../../src/binary/hash.js";
+import { avtabAllocMask } from "../../src/policy/hashtab.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { writePolicy } from "../../src/binary/write.js";
 import { PolicyError } from "../../src/policy/index.js";

@@ -3,11 +3,13 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { STACK_LINE, xsm } from "./run.js";
 
-vi.mock("../../src/policy/index.js", () => ({
-  compilePolicy: () => {
+// (loadPolicy calls compile; compilePolicy too, for whichever command calls it)
+vi.mock("../../src/policy/index.js", () => {
+  const bug = () => {
     throw new TypeError("cannot read properties of undefined (reading 'span')");
-  },
-}));
+  };
+  return { compile: bug, compilePolicy: bug };
+});
 
 afterEach(() => {
   delete process.env.XSM_DEBUG;

@@ -46,6 +46,9 @@ export class ScriptedXsm implements XsmModule {
   testAssignDevice(cur: Domain, machineBdf: number): Rc {
     return this.ask("test_assign_device", cur, machineBdf);
   }
+  getDeviceGroup(cur: Domain, _d: Domain, machineBdf: number): Rc {
+    return this.ask("get_device_group", cur, machineBdf);
+  }
 }
 
 export class Domains implements DomainTable {
@@ -86,6 +89,9 @@ export function makeRegistry(opts: Partial<RegistryOptions> = {}, decide?: Decid
     log: (l) => log.push(l),
     onFree: opts.onFree,
     onAssign: opts.onAssign,
+    quarantine: opts.quarantine,
+    iommu: opts.iommu,
+    pciBridge: opts.pciBridge,
   });
   return { reg, xsm, domains, log };
 }

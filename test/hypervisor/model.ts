@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import type { Domain, Rc, XsmHook, XsmModule } from "../../src/xsm/types.js";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
-import type { DeviceState, PfRemovalKind, VfWithoutPf } from "../../src/hypervisor/types.js";
+import { DOM_IO, type DeviceState, type PfRemovalKind, type VfWithoutPf } from "../../src/hypervisor/types.js";
 import { Domains } from "./helpers.js";
 
 export const DOMAINS: Domain[] = [
@@ -28,7 +28,8 @@ export type Op =
   | { op: "assign" | "deassign"; as: number; target: number; sbdf: string }
   | { op: "setup"; as: number; sbdf: string }
   | { op: "hot_unplug"; sbdf: string }
-  | { op: "teardown"; domid: number };
+  | { op: "teardown"; domid: number }
+  | { op: "group"; as: number; target: number; sbdf: string; max: number };
 
 const dom = fc.integer({ min: 0, max: DOMAINS.length - 1 });
 const addr = fc.constantFrom(...ADDRESSES);
@@ -59,7 +60,9 @@ const removeAddr = fc.oneof(fc.constantFrom(...PFS), addr);
 const randomOp: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: addOp },
   { weight: 4, arbitrary: fc.record({ op: fc.constant("remove" as const), as: dom, sbdf: removeAddr }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom("assign" as const, "deassign" as const), as: dom, target: fc.oneof(dom, fc.constantFrom(2, 3)), sbdf: fc.oneof(fc.constantFrom(...VFS), addr) }) },
+  // DOMID_IO: quarantine (xl pci-assignable-add / -remove)
+  { weight: 2, arbitrary: fc.record({ op: fc.constantFrom("assign" as const, "deassign" as const), as: dom, target: fc.oneof(dom, fc.constantFrom(2, 3, DOM_IO.domid)), sbdf: fc.oneof(fc.constantFrom(...VFS), addr) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("group" as const), as: dom, target: dom, sbdf: addr, max: fc.constantFrom(0, 2, 1024) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("setup" as const), as: dom, sbdf: addr }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("hot_unplug" as const), sbdf: addr }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("teardown" as const), domid: fc.integer({ min: 1, max: 3 }) }) },
@@ -129,6 +132,9 @@ export class CountingXsm implements XsmModule {
   testAssignDevice(cur: Domain, bdf: number) {
     return this.note("test_assign_device", cur, bdf, this.inner.testAssignDevice(cur, bdf));
   }
+  getDeviceGroup(cur: Domain, d: Domain, bdf: number, sibling: boolean) {
+    return this.note("get_device_group", cur, bdf, this.inner.getDeviceGroup(cur, d, bdf, sibling));
+  }
 }
 
 const keyOf = (sbdf: string) => parseInt(sbdf.slice(5, 7), 16) * 256 + parseInt(sbdf.slice(8, 10), 16) * 8 + Number(sbdf[11]);
@@ -185,6 +191,8 @@ export interface World {
   answer: (hook: XsmHook, domid: number, bdf: number) => Rc;
   /** The registry's onFree calls (pci_cleanup_msi), when the test listens. */
   freed?: number[];
+  /** The registry's iommu_quarantine (default basic). */
+  quarantine?: "none" | "basic" | "scratch-page";
 }
 
 /** World.answer from a second instance of a real module (so asking it records nothing): the
@@ -210,7 +218,7 @@ export function moduleAnswer(
 }
 
 export function apply(w: World, op: Op): Rc {
-  const d = (id: number) => w.domains.byDomid(id)!;
+  const d = (id: number) => (id === DOM_IO.domid ? DOM_IO : w.domains.byDomid(id)!);
   switch (op.op) {
     case "add":
       return w.reg.addDevice(d(op.as), op.sbdf, op.info);
@@ -224,6 +232,14 @@ export function apply(w: World, op: Op): Rc {
       return w.reg.setupDevice(d(op.as), op.sbdf);
     case "hot_unplug":
       return w.reg.hotUnplug(op.sbdf);
+    case "group": {
+      const g = w.reg.getDeviceGroup(d(op.as), d(op.target), op.sbdf, op.max);
+      // listed: devices of the domain that passed the check, no more than max; no bridges here,
+      // so every device is its own group and nothing is listed
+      expect(g.sdevs.length).toBeLessThanOrEqual(op.max);
+      expect(g.sdevs).toEqual([]);
+      return g.rc;
+    }
     case "teardown": {
       // The guest is destroyed and a new one takes its domid.
       w.reg.removeDomain(op.domid);
@@ -252,7 +268,13 @@ export function step(w: World, op: Op): void {
   const rc = apply(w, op);
 
   const calls = w.xsm.calls.slice(n0).map((c): [XsmHook, number] => [c.hook, c.bdf]);
-  expect(calls, `XSM calls of ${JSON.stringify(op)}`).toEqual(expected);
+  if (op.op === "group") {
+    // the device, then (if allowed) each other device the domain holds, in its pdev_list order
+    const first = w.xsm.calls[n0]!;
+    const held = beforeList.filter((s) => s.owner === DOMAINS[op.target]!.name && s.sbdf !== op.sbdf).map((s) => keyOf(s.sbdf));
+    expect([first.hook, first.bdf]).toEqual(["get_device_group", keyOf(op.sbdf)]);
+    expect(calls.slice(1).map(([, bdf]) => bdf).sort(), `XSM calls of ${JSON.stringify(op)}`).toEqual(first.rc === 0 ? held.sort() : []);
+  } else expect(calls, `XSM calls of ${JSON.stringify(op)}`).toEqual(expected);
   expect(w.reg.checkInvariants(), `invariants after ${JSON.stringify(op)} -> ${rc}`).toEqual([]);
   const after = w.reg.devices();
   if (w.freed) {
@@ -306,6 +328,13 @@ export function step(w: World, op: Op): void {
       expect(others(after), `pre-links ${JSON.stringify(op)}`).toEqual(others(beforeList).map((s) => (vfs.some((v) => v.sbdf === s.sbdf) ? { ...s, physfn: op.sbdf } : s)));
     }
   } else if (op.op === "assign") {
-    expect(after.find((s) => s.sbdf === op.sbdf)?.owner).toBe(DOMAINS[op.target]!.name);
+    expect(after.find((s) => s.sbdf === op.sbdf)?.owner).toBe(op.target === DOM_IO.domid ? DOM_IO.name : DOMAINS[op.target]!.name);
+  } else if (op.op === "group") {
+    expect(after, "get_device_group changes nothing").toEqual(beforeList);
+  } else if (op.op === "deassign") {
+    // deassign_device: to dom_io under quarantine, back to a hardware domain from dom_io
+    const owner = after.find((s) => s.sbdf === op.sbdf)?.owner;
+    if (op.target === DOM_IO.domid) expect(owner).not.toBe(DOM_IO.name);
+    else if (w.quarantine !== "none") expect(owner).toBe(DOM_IO.name);
   }
 }

@@ -14,15 +14,15 @@ const RUNS = 150; // x 24 configurations (pre-links, Xen 4.19.0's, with the stra
 describe.each(PF_REMOVALS.flatMap((s) => VF_WITHOUT_PF.map((v) => [s, v] as const)))("strategy %s, vfWithoutPf %s", (strategy, vfWithoutPf) => {
   it("keeps its invariants, makes exactly Xen's XSM checks and changes nothing on failure", () => {
     fc.assert(
-      fc.property(fc.integer(), fc.constantFrom(0, 10, 30), opsArb, (seed, denyPercent, ops) => {
+      fc.property(fc.integer(), fc.constantFrom(0, 10, 30), fc.constantFrom("none" as const, "basic" as const), opsArb, (seed, denyPercent, quarantine, ops) => {
         const decide = scriptedDecider(seed, denyPercent);
         const xsm = new CountingXsm(new ScriptedXsm(decide));
         const domains = new Domains(DOMAINS, 0);
         const freed: number[] = [];
-        const reg = new PciRegistry(xsm, domains, { strategy, vfWithoutPf, onFree: (bdf) => freed.push(bdf) });
+        const reg = new PciRegistry(xsm, domains, { strategy, vfWithoutPf, onFree: (bdf) => freed.push(bdf), quarantine });
         const answer = (hook: Parameters<typeof decide>[1], domid: number, bdf: number): Rc =>
           decide(domains.byDomid(domid)!, hook, bdf) ? 0 : "-EACCES";
-        const w: World = { reg, xsm, domains, strategy, vfWithoutPf, answer, freed };
+        const w: World = { reg, xsm, domains, strategy, vfWithoutPf, answer, freed, quarantine };
         for (const op of ops) step(w, op);
       }),
       { numRuns: RUNS },

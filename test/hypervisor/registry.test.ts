@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { PciRegistry } from "../../src/hypervisor/registry.js";
 import type { Domain, Rc } from "../../src/xsm/types.js";
+import type { RegistryOptions } from "../../src/hypervisor/types.js";
 import { Domains, ScriptedXsm, cast, gvpGuest, gvpHwdom, makeRegistry, svpHwdom } from "./helpers.js";
 
 const PF = "0000:03:00.0";
@@ -208,8 +209,8 @@ describe("pci_remove_device", () => {
 });
 
 describe("assign_device / deassign_device", () => {
-  function withVf() {
-    const r = makeRegistry();
+  function withVf(opts: Partial<RegistryOptions> = {}) {
+    const r = makeRegistry(opts);
     r.reg.addDevice(svpHwdom, PF);
     r.reg.addDevice(gvpHwdom, VF0, { physfn: PF });
     r.xsm.checks.length = 0;
@@ -275,8 +276,8 @@ describe("assign_device / deassign_device", () => {
     expect(reg.device(PF)?.owner).toBe("svp-hwdom");
   });
 
-  it("deassign returns the device to the hardware domain that added it", () => {
-    const { reg, xsm } = withVf();
+  it("deassign returns the device to the hardware domain that added it (iommu=no-quarantine)", () => {
+    const { reg, xsm } = withVf({ quarantine: "none" });
     reg.assignDevice(svpHwdom, gvpGuest, VF0);
     xsm.checks.length = 0;
     expect(reg.deassignDevice(svpHwdom, gvpGuest, VF0)).toBe(0);
@@ -341,8 +342,8 @@ describe("setup_device, hot_unplug and domain teardown", () => {
     expect(reg.device(PF)?.present).toBeUndefined();
   });
 
-  it("domain teardown deassigns the domain's devices back to their hardware domains (pci_release_devices)", () => {
-    const { reg, domains } = makeRegistry();
+  it("domain teardown deassigns the domain's devices back to their hardware domains (pci_release_devices, iommu=no-quarantine)", () => {
+    const { reg, domains } = makeRegistry({ quarantine: "none" });
     reg.addDevice(svpHwdom, PF);
     reg.addDevice(gvpHwdom, VF0, { physfn: PF });
     reg.assignDevice(gvpHwdom, gvpGuest, VF0);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
-import { avtabAllocMask } from "../../src/binary/hash.js";
+import { avtabAllocMask } from "../../src/policy/hashtab.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { writePolicy } from "../../src/binary/write.js";
 import { expandPolicyText } from "../../src/policy/svp.js";

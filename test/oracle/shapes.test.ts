@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { analyzePolicy } from "../../src/analysis/load.js";
 import { compileBinary } from "../../src/binary/compile.js";
-import { avtabAllocMask } from "../../src/binary/hash.js";
+import { avtabAllocMask } from "../../src/policy/hashtab.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { writePolicy } from "../../src/binary/write.js";
 import { xsm } from "../cli/run.js";

@@ -32,9 +32,11 @@ describe("neverallow", () => {
     expect(d.notes![0]!.message).toMatch(/allow domU_t dev2_t:resource \{ plug \} granted by this rule/);
   });
 
-  it("one diagnostic per violating (source, target, class), each with every granting rule", () => {
+  it("one diagnostic per line checkpolicy prints (an allow entry and a type pair), each with every granting rule", () => {
     const diags = violations("neverallow domains dev_t:resource plug;\nallow dom0_t dev_t:resource plug;\nallow domains devices:resource plug;");
+    // (dom0_t, dev_t) through its own entry and through (domains, devices)'s
     expect(diags.map((d) => d.message).sort()).toEqual([
+      "neverallow violated by allow dom0_t dev_t:resource { plug }",
       "neverallow violated by allow dom0_t dev_t:resource { plug }",
       "neverallow violated by allow domU_t dev_t:resource { plug }",
     ]);

@@ -491,7 +491,7 @@ describe("spans", () => {
 });
 
 describe("LineMap", () => {
-  const text = ["aaa", '#line 10 "x.te"', "bbb", "ccc", "#line 3", "ddd\r", '  #line 1 "y.te"  ', "eee"].join("\n");
+  const text = ["aaa", '#line 10 "x.te"', "bbb", "ccc", "#line 3", "ddd\r", '  #line 1 "y.te"', "eee"].join("\n");
   const at = (s: string) => text.indexOf(s);
 
   it("maps offsets in any order, through every directive", () => {
@@ -517,6 +517,17 @@ describe("LineMap", () => {
   it("treats a #line that is not alone on its line as a comment", () => {
     const text = 'x #line 5 "z"\ny';
     expect(new LineMap(text, "f").position(text.indexOf("y"))).toEqual({ file: "f", line: 2, col: 1 });
+  });
+
+  // checkpolicy reads `#line 1 "x.te"\r` and `#line 50 ` as comments (flex's longest match), and
+  // numbers the lines after them as if they were not there
+  it("treats a #line followed by a CR or a blank as a comment, as checkpolicy does", () => {
+    for (const directive of ['#line 1 "x.te"\r', '#line 1 "x.te" ', "#line 50\r", "#line 50\t"]) {
+      const text = `a\n${directive}\nb`;
+      expect(new LineMap(text, "f").position(text.indexOf("b")), JSON.stringify(directive)).toEqual({ file: "f", line: 3, col: 1 });
+    }
+    const text = '#line 7 "x.te"\na\n#line 50\r\nb';
+    expect(new LineMap(text, "f").position(text.indexOf("b"))).toEqual({ file: "x.te", line: 9, col: 1 });
   });
 });
 

@@ -119,3 +119,24 @@ describe("dummy module PCI hooks", () => {
     ]);
   });
 });
+
+describe("xsm_get_device_group (dummy.h)", () => {
+  it("before XSA-492: xsm_domctl's XSM_PRIV on the domain, then XSM_HOOK; a sibling's check is the hook alone", () => {
+    const checks: XsmCheck[] = [];
+    const xsm = createDummyXsm();
+    xsm.onCheck = (c) => checks.push(c);
+    expect(xsm.getDeviceGroup(dom0, guest, 0x380, false)).toBe(0);
+    expect(xsm.getDeviceGroup(dom0, guest, 0x381, true)).toBe(0);
+    expect(checks.map((c) => `${c.xen} ${c.action}`)).toEqual(["xsm_domctl XSM_PRIV", "xsm_get_device_group XSM_HOOK", "xsm_get_device_group XSM_HOOK"]);
+    expect(xsm.getDeviceGroup(hwdom, guest, 0x380, false)).toBe("-EPERM");
+  });
+
+  it("since XSA-492: the hook alone, XSM_PRIV, for the device and each sibling", () => {
+    const checks: XsmCheck[] = [];
+    const xsm = createDummyXsm({ assignCheck: "xsm_domctl" });
+    xsm.onCheck = (c) => checks.push(c);
+    expect(xsm.getDeviceGroup(dom0, guest, 0x380, false)).toBe(0);
+    expect(xsm.getDeviceGroup(hwdom, guest, 0x381, true)).toBe("-EPERM");
+    expect(checks.map((c) => `${c.xen} ${c.action} ${c.rc}`)).toEqual(["xsm_get_device_group XSM_PRIV 0", "xsm_get_device_group XSM_PRIV -EPERM"]);
+  });
+});

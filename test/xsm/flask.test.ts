@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/index.js";
 import { createXsm, type Xsm } from "../../src/xsm/index.js";
 import type { Domain, XsmCheck } from "../../src/xsm/types.js";
+import { DOM_IO } from "../../src/hypervisor/types.js";
 
 // test/fixtures/xsm/pci.conf (checkpolicy -t Xen -c 30 accepts it); the expected decisions below
 // were confirmed with test/oracle/tools/oracle-decide.
@@ -441,5 +442,38 @@ describe("a policy missing a resource permission", () => {
       ["use_noiommu", false],
     ]);
     expect(r.audit[0]).toMatch(/^avc: {2}denied {2}\{ 0x80000000 \} for domid=0 device=0x380 scontext=system_u:system_r:dom0_t /);
+  });
+});
+
+describe("XEN_DOMCTL_get_device_group and dom_io (decisions confirmed with oracle-decide on pci.conf)", () => {
+  it("flask_get_device_group: current -> device stat_device, without audit data (the line names current only)", () => {
+    const xsm = flask();
+    const r = xsm.record(() => [xsm.module.getDeviceGroup(hw1, guest, GVP1_VF, false), xsm.module.getDeviceGroup(rogue, guest, GVP1_VF, true)]);
+    expect(r.result).toEqual([0, "-EACCES"]);
+    expect(questions(r.checks)).toEqual([
+      [S_HW1, T_GVP1, "resource", "stat_device", 0],
+      [S_ROGUE, T_GVP1, "resource", "stat_device", "-EACCES"],
+    ]);
+    expect(r.checks.map((c) => c.xen)).toEqual(["flask_get_device_group", "flask_get_device_group"]);
+    expect(r.checks.map((c) => c.audit)).toEqual([undefined, "avc:  denied  { stat_device } for domid=3 scontext=vm_u:vm_r:gvp1_rogue_t tcontext=system_u:object_r:gvp1_pci_t tclass=resource"]);
+  });
+
+  it("the same question whichever release: flask_domctl asks nothing for the command before or after XSA-492", () => {
+    for (const assignCheck of ["xsm_assign_device", "xsm_domctl"] as const) {
+      const xsm = flask({ assignCheck });
+      const r = xsm.record(() => xsm.module.getDeviceGroup(hw1, dom0, SVP_VF, false));
+      // dontaudit gvp1_hwdom_t svp_pci_t:resource stat_device: denied, not printed
+      expect([r.result, questions(r.checks), r.checks[0]!.audit]).toEqual(["-EACCES", [[S_HW1, T_SVP, "resource", "stat_device", "-EACCES"]], undefined]);
+    }
+  });
+
+  it("assignment to dom_io asks about dom_io's domio initial SID: current -> dom_io resource:add, dom_io -> device use_*", () => {
+    const xsm = flask();
+    const r = xsm.record(() => xsm.module.assignDevice(dom0, DOM_IO, SVP_VF));
+    expect(r.result).toBe("-EACCES");
+    expect(questions(r.checks)).toEqual([[S_DOM0, "system_u:system_r:domio_t", "resource", "add", "-EACCES"]]);
+    expect(r.checks[0]!.audit).toBe("avc:  denied  { add } for domid=0 target=32753 scontext=system_u:system_r:dom0_t tcontext=system_u:system_r:domio_t tclass=resource");
+    const deassign = xsm.record(() => xsm.module.deassignDevice(dom0, DOM_IO, SVP_VF));
+    expect(questions(deassign.checks)).toEqual([[S_DOM0, "system_u:system_r:domio_t", "resource", "remove", "-EACCES"]]);
   });
 });

@@ -5,6 +5,7 @@
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { compile } from "../../policy/index.js";
+import type { PolicyAst } from "../../policy/ast.js";
 import { parsePolicy } from "../../policy/parse.js";
 import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
 import { prepare, type Prepared } from "../../sim/run.js";
@@ -442,9 +443,10 @@ class Studio {
     const state: PolicyState = { file, diagnostics, ...(run.ok && ok ? { policy: run.value.policy } : {}) };
     // the index comes from the parse (its rules' grants once it resolves), so hover and the outline
     // keep working while a later stage reports errors; the explorer and the grid answer only for a
-    // policy that compiles
-    const parsed = parsePolicy(text, name);
-    const parsedIndex = hasErrors(parsed.diagnostics) ? undefined : indexPolicy(parsed.ast, run.ok ? run.value : undefined);
+    // policy that compiles (a compile that succeeded kept its parse and its symbols: the text is
+    // parsed again only after a failed one)
+    const parsedAst = run.ok ? run.value.parsed : parsedWithoutErrors(text, name);
+    const parsedIndex = parsedAst === undefined ? undefined : indexPolicy(parsedAst, run.ok ? run.value : undefined);
     const index = parsedIndex && tree ? indexInTree(parsedIndex, (span) => tree.locate(span)) : parsedIndex;
     if (index) this.lastIndex = index;
     if (ok && index) state.index = index;
@@ -572,6 +574,12 @@ class Studio {
     if (errors.length && !first) return; // keep the last good run on screen while it is edited
     this.runner.load(prepared, first ? (data as Scenario | undefined)?.strategy : undefined);
   }
+}
+
+/** The text's AST when it parses without an error. */
+function parsedWithoutErrors(text: string, file: string): PolicyAst | undefined {
+  const parsed = parsePolicy(text, file);
+  return hasErrors(parsed.diagnostics) ? undefined : parsed.ast;
 }
 
 async function main(): Promise<void> {

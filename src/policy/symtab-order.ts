@@ -3,8 +3,8 @@
 // (expand.c type_copy_callback, role_copy_callback), and tools that list by value (setools,
 // services.c constraint_expr_eval_reason) list in that order. The writer and the analyses that
 // mirror those tools read the tables from here, so they count the same entries.
-import type { Symbols } from "../policy/symbols.js";
-import { SYMTAB_SIZES, hashOrder, hashRank } from "./hash.js";
+import type { Symbols } from "./symbols.js";
+import { SYMTAB_SIZES, hashOrder, hashRank } from "./hashtab.js";
 
 export interface TypeTableEntry {
   name: string;

@@ -1,8 +1,10 @@
 // The two hash functions whose bucket order decides the bytes of a binary policy, as libsepol 3.4
 // has them: symtab.c symhash (every symbol table and permission table is written in
 // hashtab_map order: bucket 0..size-1, each chain sorted by strcmp) and avtab.c avtab_hash
-// (MurmurHash3 over class, target, source; chains sorted by (source, target, class)).
-import { nameBytes } from "./bytes.js";
+// (MurmurHash3 over class, target, source; chains sorted by (source, target, class)). The writer
+// (src/binary) and the neverallow check (check.ts reports in avtab_map order) both read them.
+
+const utf8 = new TextEncoder();
 
 /** symtab.c symhash (3.4; 3.6 switched to DJB2a): rotate left by 4, xor the byte. */
 export function symhash(name: Uint8Array): number {
@@ -36,7 +38,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 export function hashOrder<T>(items: readonly T[], name: (t: T) => string, initial: number, count = items.length): T[] {
   const mask = tableSize(initial, count) - 1;
   const keyed = items.map((item) => {
-    const bytes = nameBytes(name(item));
+    const bytes = utf8.encode(name(item));
     return { item, bytes, bucket: symhash(bytes) & mask };
   });
   keyed.sort((a, b) => a.bucket - b.bucket || compareBytes(a.bytes, b.bytes));

@@ -1,0 +1,96 @@
+// The IOMMU side of passthrough as a run explains it: XEN_DOMCTL_get_device_group (iommu_get_device_group
+// over VT-d's requester IDs) and quarantine (dom_io, deassign_device's destination). Read from
+// xen/drivers/passthrough/pci.c, iommu.c, vtd/iommu.c, xen/xsm/flask/hooks.c, xen/include/xsm/dummy.h
+// and xen/common/domctl.c at RELEASE-4.19.0 .. RELEASE-4.22.0 and master: the quarantine code is the
+// same in all of them; where XEN_DOMCTL_get_device_group asks XSM moved with XSA-492.
+import { DOM_IO, type PciRegistry, type SbdfInput } from "../hypervisor/index.js";
+import { formatSbdf, toSbdfKey } from "../xen/sbdf.js";
+import type { Domain, Rc } from "../xsm/types.js";
+import type { Scenario, Step } from "./scenario.js";
+import type { ScenarioXen } from "./xen-release.js";
+
+/** What tools/python's xc.get_device_group gives as sdev_array's room (libxl does not call it). */
+export const MAX_SDEVS = 1024;
+
+type Say = (why: string) => void;
+
+/** An assign_device or deassign_device naming "dom_io": the domctl's domain is DOMID_IO, which
+ *  do_domctl turns into dom_io without looking it up. */
+export function namesDomIo(step: Step): boolean {
+  return (step.op === "assign_device" || step.op === "deassign_device") && step.domain === DOM_IO.name;
+}
+
+/** The iommu_quarantine mode in words. */
+function quarantineMode(registry: PciRegistry): string {
+  const mode = registry.quarantine();
+  return mode === "basic" ? "iommu=quarantine, Xen's default (IOMMU_QUARANTINE_BASIC)" : mode === "scratch-page" ? "iommu=quarantine=scratch-page" : "iommu=no-quarantine";
+}
+
+/** Why deassign_device() sends `sbdf` to dom_io now. */
+export function quarantineText(registry: PciRegistry, sbdf: SbdfInput): string {
+  return registry.quarantineOf(sbdf) === "pdev->quarantine" ? `it was quarantined by an assignment to dom_io (pdev->quarantine), though ${quarantineMode(registry)}` : quarantineMode(registry);
+}
+
+/** A successful assign_device: to dom_io, or out of it (the owner before the step: `from`). */
+export function assignWhy(say: Say, scenario: Scenario, target: Domain, from: string | null | undefined): void {
+  const flask = scenario.xsm === "flask";
+  if (target === DOM_IO) {
+    const checks = flask
+      ? "flask_assign_device asked current -> dom_io (the domio initial SID) resource:add, current -> device add_device and dom_io -> device use_*, as for any domain"
+      : "the dummy module asked what it asks for any domain";
+    say(`the device is quarantined in dom_io (XEN_DOMCTL_assign_device with DOMID_IO, as xl pci-assignable-add makes): ${checks}; assign_device marks it (pdev->quarantine), so deassign_device sends it back to dom_io after a guest even with iommu=no-quarantine`);
+    return;
+  }
+  if (from !== DOM_IO.name) return;
+  const checks = flask
+    ? "flask_assign_device's checks are current -> the target resource:add, current -> device add_device and the target -> device use_*: none names dom_io or the device's owner (no domain_target, no domio_t question)"
+    : "the dummy module does not look at the owner either";
+  say(`the device comes out of quarantine: device_assigned() takes a device held by dom_io as one held by the hardware domain, and ${checks}`);
+}
+
+/** A successful deassign_device: where the device went and why (`reason`: quarantineOf before the step). */
+export function deassignWhy(say: Say, registry: PciRegistry, sbdf: SbdfInput, target: Domain, reason: ReturnType<PciRegistry["quarantineOf"]>): void {
+  const now = registry.device(sbdf)?.owner ?? "no one";
+  if (target === DOM_IO) {
+    say(`"De-assignment from dom_io should de-quarantine the device": deassign_device gives it back to ${now} and clears pdev->quarantine`);
+    return;
+  }
+  if (reason === "iommu_quarantine") say(`deassign_device sends the device to dom_io, not back to a hardware domain: ${quarantineMode(registry)}, the same in every release modelled; its DMA now faults in dom_io's IOMMU context until an assignment or a deassign from dom_io moves it`);
+  else if (reason === "pdev->quarantine") say(`deassign_device sends the device back to dom_io: it was quarantined by an assignment to dom_io (pdev->quarantine), though ${quarantineMode(registry)}`);
+}
+
+/** XEN_DOMCTL_get_device_group as the step runs it: the registry's answer, the trace's reasons. */
+export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: number, registry: PciRegistry, scenario: Scenario, xen: ScenarioXen, say: Say, group: (sdevs: string[]) => void): Rc {
+  const g = registry.getDeviceGroup(as, d, sbdf, maxSdevs);
+  if (xen.release !== undefined) say(askedWhy(xen, scenario));
+  if (g.rc !== 0 && g.rc !== "-ENODEV") return g.rc; // the XSM check (or the SBDF) refused: its decision says why
+  group(g.sdevs.map((k) => formatSbdf(k)));
+  if (!g.iommu) {
+    say("no IOMMU (iommu none): is_iommu_enabled(d) is false, so iommu_get_device_group lists nothing and the domctl answers 0 with num_sdevs 0");
+    return g.rc;
+  }
+  const key = toSbdfKey(sbdf);
+  const k = key.ok ? key.value : 0;
+  if (g.rc === "-ENODEV") {
+    say(`segment ${formatSbdf(k).slice(0, 4)} is not one Xen knows and the bus is not 0: find_upstream_bridge finds no pci_seg, so intel_iommu_group_id is -ENODEV; num_sdevs is 0 and the error comes back through the domctl`);
+    return g.rc;
+  }
+  const gid = k - (k & 0xffff) + g.groupId!; // the group is a bdf in the device's segment
+  const own = gid === k;
+  if (!registry.device(sbdf)) say(`${formatSbdf(k)} is no device Xen knows: iommu_get_device_group does not look it up, only its requester ID`);
+  say(own ? `${formatSbdf(k)}'s group is its own requester ID: no bridge Xen recorded (bus2bridge) is above its bus` : `${formatSbdf(k)}'s group is the requester ID of ${formatSbdf(gid)}, the topmost PCI bridge above it (find_upstream_bridge): devices behind a PCIe-to-PCI or PCI bridge share it`);
+  const listed = g.sdevs.length ? `${g.sdevs.map((x) => formatSbdf(x)).join(", ")} (sdev_array entries ${g.sdevs.map((x) => `0x${(((x >> 8) & 0xff) << 16 | (x & 0xff) << 8).toString(16)}`).join(", ")}: (bus << 16) | (devfn << 8), no segment)` : "none";
+  say(`of ${d.name}'s devices (for_each_pdev(d), newest first, the segment's only), in the group: ${listed}`);
+  if (g.refused.length) say(`xsm_get_device_group refused ${g.refused.map((x) => formatSbdf(x)).join(", ")}: skipped, not an error (iommu_get_device_group asks before it compares groups)`);
+  if (g.truncated) say(`${g.truncated} more in the group past max_sdevs ${maxSdevs}: neither listed nor counted in num_sdevs`);
+  return g.rc;
+}
+
+/** Where the domctl asks XSM in the scenario's release (said only when it names one). */
+function askedWhy(xen: ScenarioXen, scenario: Scenario): string {
+  const flask = scenario.xsm === "flask";
+  if (xen.assignCheck === "xsm_domctl") {
+    return `Xen ${xen.release}: do_domctl hands XEN_DOMCTL_get_device_group to iommu_do_domctl before xsm_domctl (XSA-492), so xsm_get_device_group is the only check: ${flask ? "flask_get_device_group, current -> device stat_device" : "dummy.h's XSM_PRIV"}, for the device and for each other device of the domain in its segment`;
+  }
+  return `Xen ${xen.release}: do_domctl's xsm_domctl comes first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV, current -> the domain"}), then xsm_get_device_group (${flask ? "flask_get_device_group, current -> device stat_device" : "dummy.h's XSM_HOOK"}), for the device and for each other device of the domain in its segment; since XSA-492 (4.19.6, 4.20.4, 4.21.2, 4.22.0) only the hook, XSM_PRIV in dummy.h`;
+}
