@@ -1,10 +1,13 @@
-// Live: every AVC question examples/xen-flask/interrupts.json's run asks, put to oracle-decide on
-// Xen's policy today: the simulator decides each as the oracle does, and the committed fixture
-// (test/fixtures/xen-flask/interrupts.oracle.json, which npm test uses) is not stale.
+// Live: every AVC question a scenario's run asks, put to oracle-decide on the scenario's policy
+// today: the simulator decides each as the oracle does, and the committed fixture (which npm test
+// uses) is not stale. An SVP policy goes to the oracle as the policy.conf its platform blocks
+// desugar to (checkpolicy has no `platform`).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parsePolicy } from "../../src/policy/parse.js";
+import { desugarPlatforms, printPolicyConf } from "../../src/policy/svp.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { prepare, runPrepared } from "../../src/sim/run.js";
 import { assertOracleAvailable, repoRoot, runTool } from "./harness.js";
@@ -16,9 +19,15 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-describe("examples/xen-flask/interrupts.json against oracle-decide", () => {
+const cases = [
+  { scenario: "examples/xen-flask/interrupts.json", policy: "examples/xen-flask/policy.conf", fixture: "test/fixtures/xen-flask/interrupts.oracle.json", svp: false, asks: undefined },
+  // stat_device of get_device_group, add/remove on dom_io's domio_t, the assignment's
+  { scenario: "examples/svp/device-group-quarantine.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/device-group-quarantine.oracle.json", svp: true, asks: '"stat_device"' },
+];
+
+describe.each(cases)("$scenario against oracle-decide", ({ scenario, policy, fixture, svp, asks }) => {
   it("decides every question as the oracle does today; the fixture is current", async () => {
-    const loaded = loadScenario(join(repoRoot, "examples/xen-flask/interrupts.json"));
+    const loaded = loadScenario(join(repoRoot, scenario));
     if (!loaded.ok) throw new Error(JSON.stringify(loaded.error));
     const prepared = prepare(loaded.value);
     if (!prepared.ok) throw new Error(JSON.stringify(prepared.error));
@@ -30,13 +39,20 @@ describe("examples/xen-flask/interrupts.json against oracle-decide", () => {
       }
     }
     const keys = [...decided.keys()].sort();
-    const file = join(work, "queries.json");
-    writeFileSync(file, `[${keys.join(",")}]`);
-    const r = await runTool("oracle-decide", [join(repoRoot, "examples/xen-flask/policy.conf"), file]);
+    if (asks !== undefined) expect(keys.some((k) => k.includes(asks))).toBe(true);
+    const queries = join(work, "queries.json");
+    writeFileSync(queries, `[${keys.join(",")}]`);
+    let conf = join(repoRoot, policy);
+    if (svp) {
+      const plain = join(work, "policy.conf");
+      writeFileSync(plain, printPolicyConf(desugarPlatforms(parsePolicy(readFileSync(conf, "utf8"), conf).ast).ast));
+      conf = plain;
+    }
+    const r = await runTool("oracle-decide", [conf, queries]);
     expect(r.code, r.stderr).toBe(0);
     const answers = JSON.parse(r.stdout) as { allowed: boolean; audited: boolean }[];
     keys.forEach((k, i) => expect(decided.get(k), k).toBe(answers[i]!.allowed));
-    const fixture = JSON.parse(readFileSync(join(repoRoot, "test/fixtures/xen-flask/interrupts.oracle.json"), "utf8")) as { query: object; answer: object }[];
-    expect(fixture).toEqual(keys.map((k, i) => ({ query: JSON.parse(k), answer: answers[i] })));
+    const committed = JSON.parse(readFileSync(join(repoRoot, fixture), "utf8")) as { query: object; answer: object }[];
+    expect(committed).toEqual(keys.map((k, i) => ({ query: JSON.parse(k), answer: answers[i] })));
   });
 });

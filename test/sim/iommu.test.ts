@@ -15,7 +15,7 @@ const file = join(examples, "device-group-quarantine.json");
 describe("examples/svp/device-group-quarantine.json", () => {
   const loaded = loadScenario(file);
   // the stat_device, add and remove questions as oracle-decide answers them on the policy.conf
-  // svp.conf desugars to (scripts/gen-scenario-oracle.ts; test/oracle/device-group.test.ts keeps it fresh)
+  // svp.conf desugars to (scripts/gen-scenario-oracle.ts; test/oracle/scenario-decisions.test.ts keeps it fresh)
   const r = exampleOnXenPolicy(file, join(import.meta.dirname, "../fixtures/sim/device-group-quarantine.oracle.json"), 15);
   it("prints the trace", () => {
     if (!loaded.ok) throw new Error("load");
