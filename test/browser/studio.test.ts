@@ -222,6 +222,27 @@ describe("xsm studio in chromium", () => {
     }, "?scenario=nested-trust.json");
   });
 
+  it("a scenario naming Xen 4.19.0: its own PF removal (pre-links) is a column and a tab, as in xsm simulate --compare, and the one first shown", async () => {
+    await onSvp("svp-pre-links", async ({ page }) => {
+      const file = join(examples, "xen-4.19.0-pf-removal.json");
+      const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", file, "--compare", "--json"], { cwd: root, encoding: "utf8" })) as { strategies: { strategy: string; steps: { step: number; rc: number | string }[] }[] };
+      const own = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", file, "--json"], { cwd: root, encoding: "utf8" })) as { strategy: string; notes: string[] };
+      const names = cli.strategies.map((s) => s.strategy);
+      expect(names).toContain("pre-links");
+      expect(own.strategy).toBe("pre-links");
+      const table = page.getByTestId("scenario-table");
+      await expectCount(table.locator("th.strategy"), names.length);
+      expect(await table.locator("th.strategy").evaluateAll((ths) => ths.map((th) => (th as HTMLElement).dataset.strategy))).toEqual(names);
+      const tabs = page.locator(".strategy-tabs button");
+      expect(await tabs.evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.strategy))).toEqual(names);
+      await expectAttr(page.locator(".strategy-tabs button.active"), "data-strategy", "pre-links");
+      const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
+      expect(shown.sort()).toEqual(cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)])).sort());
+      // the notes are the file's own run's (pre-links), as --compare prints them
+      expect(await page.getByTestId("run-note").allTextContents()).toEqual(own.notes.map((n) => `note: ${n}`));
+    }, "?scenario=xen-4.19.0-pf-removal.json&strategy=pre-links&step=2");
+  });
+
   it("a scenario naming its Xen: the run's notes under the table, as xsm simulate prints them", async () => {
     await onSvp("svp-xsa-492", async ({ page }) => {
       const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "xsa-492-assign-order.json"), "--json"], { cwd: root, encoding: "utf8" })) as { notes: string[] };
