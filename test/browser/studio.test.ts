@@ -174,6 +174,14 @@ describe("xsm studio in chromium", () => {
         await expectText(page.locator(".cm-tooltip-hover"), "svp_hwdoms: svp_hwdom_t");
         await shot(page, "3c-binary-outline-hover");
         await page.mouse.move(0, 0);
+        // a name after `sid` is the SID's (xen is a class too), with what checkpolicy -b calls its number
+        await outline.locator("details[data-group='Initial SIDs'] summary").click();
+        await outline.locator("details[data-group='Initial SIDs'] li", { hasText: /^xen$/ }).click();
+        const sidLine = page.getByTestId("editor").locator(".cm-line", { hasText: /^sid xen system_u/ });
+        await sidLine.locator("span", { hasText: /^xen$/ }).hover();
+        await expectText(page.locator(".cm-tooltip-hover .hover-head"), "sid xen");
+        await expectText(page.locator(".cm-tooltip-hover"), "SID 2: checkpolicy -b names it dom0, seinfo domxen");
+        await page.mouse.move(0, 0);
         await expectCount(page.getByTestId("access-grid").locator("td.cell"), fromSource.length);
         expect(await cells(page)).toEqual(fromSource);
         const result = page.getByTestId("decision-result");

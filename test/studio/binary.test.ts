@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toBinary } from "../../src/binary/compile.js";
+import { XEN_INITIAL_SIDS } from "../../src/binary/to-policy.js";
 import { compile } from "../../src/policy/index.js";
 import { parsePolicy } from "../../src/policy/parse.js";
 import type { CompiledPolicy } from "../../src/policy/types.js";
@@ -130,6 +131,9 @@ describe("a binary's listing: its outline and hover are its source's", () => {
     expect(entries(src)["Rules"]).toHaveLength(17);
     expect(entries(src)["Initial SIDs"]).toHaveLength(13);
     expect(hovers(bin.index!)).toEqual(hovers(src));
+    const sidHovers = (i: PolicyIndex) => Object.fromEntries([...i.sids].map(([n, s]) => [n, s.detail]));
+    expect(sidHovers(bin.index!)).toEqual(sidHovers(src));
+    expect(bin.index!.sids.get("xen")!.detail).toEqual(["context: system_u:system_r:xen_t", "SID 2: checkpolicy -b names it dom0, seinfo domxen (their tables of Xen's SIDs are not Xen's)"]);
     expect(bin.index!.symbols.get("gvp1_pci_t")!.detail).toEqual(["device label of platform gvp1: 0000:03:10.0 0000:03:10.2 0000:04:10.0 0000:05:00.0", "attributes: gvp1_devices gvp1_managed_devices svp_managed_devices", "named by 0 rules"]);
     expect(bin.index!.symbols.get("svp_managed_devices")!.detail).toEqual(["members: gvp1_pci_t gvp2_pci_t svp_pci_t", "named by 2 rules"]);
     // what its rules grant: the source's rules' grants, merged by key, are the binary's lines
@@ -204,6 +208,44 @@ describe("a binary's listing: its outline and hover are its source's", () => {
       if (++compared === 30) break;
     }
     expect(compared).toBe(30);
+  });
+});
+
+describe("a binary's initial SIDs: numbers only, named as Xen reads them, with checkpolicy -b's and seinfo's names in the hover", () => {
+  // (what the tools print for the committed binaries, checkpolicy's own: test/oracle/initial-sid-names.test.ts)
+  const dir = join(import.meta.dirname, "../fixtures/binary/initial-sids");
+  const sidHovers = (i: PolicyIndex) =>
+    [...i.sids.values()]
+      .filter((s) => s.detail[0]!.startsWith("context: "))
+      .map((s) => {
+        const m = /^SID (\d+): checkpolicy -b names it (\S+?)(?:, seinfo (\S+) |; seinfo fails)/.exec(s.detail[1] ?? "");
+        if (!m) throw new Error(`${s.name}: ${s.detail.join(" | ")}`);
+        return { name: s.name, sid: Number(m[1]), checkpolicy: m[2]!, seinfo: m[3], context: s.detail[0]!.slice("context: ".length) };
+      })
+      .sort((a, b) => a.sid - b.sid);
+
+  it.each(["xen", "missing", "order", "unlabeled"])("%s: checkpolicy -b's `sid NAME CONTEXT` lines and seinfo's are the hover's, SID by SID; the source's hover says the same", (name) => {
+    const bin = binaryState(readFileSync(join(dir, `${name}.bin`)), `${name}.bin`);
+    const sids = sidHovers(bin.index!);
+    // checkpolicy -b lists them by number
+    expect(sids.map((s) => `sid ${s.checkpolicy} ${s.context}`)).toEqual(readFileSync(join(dir, `${name}.checkpolicy-b.txt`), "utf8").trimEnd().split("\n"));
+    // seinfo sorts them by name, or fails on a number past its table
+    const seinfo = readFileSync(join(dir, `${name}.seinfo.txt`), "utf8");
+    if (sids.every((s) => s.seinfo !== undefined)) {
+      expect(seinfo.split("\n").filter((l) => l.startsWith("   sid ")).map((l) => l.trim())).toEqual(sids.map((s) => `sid ${s.seinfo} ${s.context}`).sort());
+    } else expect(seinfo.trim()).toBe("tuple index out of range");
+    // the listing names them as Xen's hooks read the numbers (xen/xsm/flask/policy/initial_sids)
+    expect(sids.map((s) => s.name)).toEqual(sids.map((s) => XEN_INITIAL_SIDS[s.sid - 1]));
+    // a source numbers them by declaration, as checkpolicy does: the same readings under its own names
+    const src = indexPolicy(parsePolicy(readFileSync(join(dir, `${name}.conf`), "utf8"), `${name}.conf`).ast);
+    expect(sidHovers(src).map(({ name: _n, ...rest }) => rest)).toEqual(sids.map(({ name: _n, ...rest }) => rest));
+  });
+
+  it("Xen's own 13 in its order: xenboot is checkpolicy -b's xen, domDM its UNKNOWN13", () => {
+    const sids = sidHovers(binaryState(readFileSync(join(dir, "xen.bin")), "xen.bin").index!);
+    const checkpolicy = ["xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device", "domU", "domDM", "UNKNOWN13"];
+    expect(sids.map((s) => `${s.name} ${s.checkpolicy}`)).toEqual(XEN_INITIAL_SIDS.map((x, i) => `${x} ${checkpolicy[i]}`));
+    expect(sids.find((s) => s.name === "domDM")!.seinfo).toBeUndefined();
   });
 });
 

@@ -100,7 +100,11 @@ export class PolicyEditor {
     const range = this.view.state.wordAt(pos);
     if (!range) return undefined;
     const word = this.view.state.sliceDoc(range.from, range.to);
-    return { sym: this.opts.index()?.symbols.get(word), word, from: range.from, to: range.to };
+    const index = this.opts.index();
+    // a name just after `sid` is an initial SID's, whatever else is named so (Xen's `xen` class)
+    const line = this.view.state.doc.lineAt(range.from);
+    const sid = /(?:^|\s)sid\s+$/.test(this.view.state.sliceDoc(line.from, range.from));
+    return { sym: sid ? index?.sids.get(word) : index?.symbols.get(word), word, from: range.from, to: range.to };
   }
 
   private gotoDefinition(pos: number): boolean {

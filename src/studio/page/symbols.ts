@@ -7,6 +7,7 @@
 import type { NameSet, PlatformDecl, PolicyAst, Statement } from "../../policy/ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { ocontextLabel } from "../../binary/to-policy.js";
+import { sidReadings } from "../../binary/initial-sids.js";
 import { desugarPlatforms } from "../../policy/svp.js";
 import { resolve } from "../../policy/resolve.js";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
@@ -41,6 +42,9 @@ export interface OutlineGroup {
 
 export interface PolicyIndex {
   symbols: Map<string, PolicySymbol>;
+  /** The initial SIDs, a namespace of their own (`xen` is a class and a SID in Xen's policy): a
+   *  name in a `sid` statement is one of these. */
+  sids: Map<string, PolicySymbol>;
   /** Permission name -> the classes that define it. */
   perms: Map<string, string[]>;
   platforms: PlatformInfo[];
@@ -71,7 +75,8 @@ export const hoverLines = {
   role: (types: Iterable<string>): string[] => [`types: ${sorted(types).join(" ") || "none"}`],
   user: (roles: Iterable<string>): string[] => [`roles: ${sorted(roles).join(" ") || "none"}`],
   bool: (value: boolean): string[] => [`default ${value}`],
-  sid: (context: string | undefined): string[] => [context ? `context: ${context}` : "no context"],
+  /** (`sid`: its number in the binary, which only a SID with a context is in) */
+  sid: (context: string | undefined, sid: number | undefined): string[] => (context ? [`context: ${context}`, ...(sid !== undefined ? [sidReadings(sid)] : [])] : ["no context"]),
   platform: (p: PlatformInfo): string[] => [
     p.parent ? `guest platform of ${p.parent}` : "supervisor platform",
     ...(p.hwdoms.length ? [`hwdom: ${p.hwdoms.join(" ")}`] : []),
@@ -105,7 +110,7 @@ export interface OutlineParts {
   /** Permission -> where it is declared (a source's: its first class's; a binary's: that class's line). */
   permSpans: Map<string, Span>;
   perms: Map<string, string[]>;
-  /** The initial SIDs, apart from `symbols`: `xen` is a class and a SID in Xen's policy. */
+  /** The initial SIDs (PolicyIndex's `sids`), in the policy's order. */
   sids: { name: string; span: Span }[];
   ocontexts: { label: string; context: string; span: Span }[];
   rules: RuleFacts[];
@@ -174,7 +179,7 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
   const users: PolicyIndex["users"] = [];
   const aliases = new Map<string, string>();
   const sidContexts = new Map<string, string>();
-  const sids: OutlineParts["sids"] = [];
+  const sids = new Map<string, PolicySymbol>();
   const ocontexts: OutlineParts["ocontexts"] = [];
   const visit = (s: Statement) => {
     switch (s.kind) {
@@ -224,8 +229,7 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
         users.push({ name: s.name.name, roles: setNames(s.roles) });
         break;
       case "sid_decl":
-        define(s.name.name, "sid", s.name.span);
-        sids.push({ name: s.name.name, span: s.name.span });
+        if (!sids.has(s.name.name)) sids.set(s.name.name, { name: s.name.name, kind: "sid", span: s.name.span, detail: [] });
         break;
       case "sid_context":
         sidContexts.set(s.name.name, contextText(s.context));
@@ -265,13 +269,15 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
       sym.detail.push(...hoverLines.role(Array.from(ids ?? [], (t) => types[t]!.name)));
     }
     if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []));
-    if (sym.kind === "sid") sym.detail.push(...hoverLines.sid(sidContexts.get(sym.name)));
+    // checkpolicy numbers the SIDs by declaration (lower.ts)
     // (what a binary cannot say: it keeps no neverallow)
     const nevers = never.get(sym.name);
     if (nevers) sym.detail.push(`named by ${plural(nevers, "neverallow rule")}`);
   }
-  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids, ocontexts, rules, classPerms: permsOf });
-  return { symbols, perms, platforms, users, outline, rules };
+  // checkpolicy numbers them by declaration (lower.ts)
+  [...sids.values()].forEach((x, i) => x.detail.push(...hoverLines.sid(sidContexts.get(x.name), i + 1)));
+  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids: [...sids.values()], ocontexts, rules, classPerms: permsOf });
+  return { symbols, sids, perms, platforms, users, outline, rules };
 }
 
 function resolvedOrNot(ast: PolicyAst): { ast: PolicyAst; symbols: Symbols } | undefined {
