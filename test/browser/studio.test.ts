@@ -208,6 +208,30 @@ describe("xsm studio in chromium", () => {
     }
   });
 
+  it("a rule whose `if` checkpolicy merged into another's: the source says its own condition, and the hover and the explorer the binary's, which Xen decides by", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-merged-"));
+    try {
+      const conf = readFileSync(join(root, "test/fixtures/binary/edge/t5.conf"), "utf8");
+      const prepare = (copy: string) => writeFileSync(join(copy, "t5.conf"), conf);
+      await withStudio({ example: "svp", dir, name: "t5", prepare, target: (copy) => join(copy, "t5.conf") }, async ({ page }) => {
+        await expectText(page.getByTestId("status"), "compiles");
+        const outline = page.getByTestId("outline");
+        await outline.locator("details[data-group=Rules] summary").click();
+        await expectText(outline.locator("details[data-group=Rules] li", { hasText: "allow d1_t dom0_t:event" }), "if !b1 && b2");
+        await page.getByTestId("editor").locator(".cm-line", { hasText: "allow d1_t dom0_t:event e0;" }).locator("span", { hasText: /^allow$/ }).hover();
+        await expectText(page.locator(".cm-tooltip-hover [data-testid=held]"), "under if !b1 && b2 as written, under if b1 && !b2 in the binary (Xen decides by it)");
+        await page.mouse.move(0, 0);
+        // b1 true, b2 false (the defaults): granted, as Xen grants it
+        await decide(page, "d1_t", "dom0_t", "event", "e0");
+        const result = page.getByTestId("decision-result");
+        await expectAttr(result.locator(".decision"), "data-allowed", "true");
+        await expectText(result.getByTestId("merged-note"), `Line ${conf.split("\n").findIndex((l) => l.includes("allow d1_t dom0_t:event e0;")) + 1}'s rule is under if !b1 && b2 as written, and under if b1 && !b2 in the binary`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("runs nested-trust.json: the table's return codes are xsm simulate --compare --json's", async () => {
     await onSvp("svp-nested-trust", async ({ page }) => {
       const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {

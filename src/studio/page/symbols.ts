@@ -4,7 +4,7 @@
 // attributes (gvp1_hwdoms, svp_managed_devices ...) point at the platform that makes them. A
 // compiled binary's index (compiled-index.ts) says the same things from its symbol tables, in the
 // words of the helpers below, so a binary's hover and outline read as its source's.
-import type { NameSet, PlatformDecl, PolicyAst, Statement } from "../../policy/ast.js";
+import type { Ident, NameSet, PlatformDecl, PolicyAst, RoleDomDef, Statement } from "../../policy/ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { ocontextLabel } from "../../binary/to-policy.js";
 import { sidReadings } from "../../binary/initial-sids.js";
@@ -181,6 +181,7 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
   const sidContexts = new Map<string, string>();
   const sids = new Map<string, PolicySymbol>();
   const ocontexts: OutlineParts["ocontexts"] = [];
+  const dominated: Ident[] = [];
   const visit = (s: Statement) => {
     switch (s.kind) {
       case "type": {
@@ -224,6 +225,13 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
       case "role":
         define(s.name.name, "role", s.name.span);
         break;
+      case "role_dominance": {
+        // a role only a dominance names is declared there (define_role_dom), after any `role`
+        // (object_r: every policy's, which no binary's listing declares)
+        const walk = (d: RoleDomDef) => (d.name.name !== "object_r" && dominated.push(d.name), d.dominated.forEach(walk));
+        s.roles.forEach(walk);
+        break;
+      }
       case "user":
         define(s.name.name, "user", s.name.span);
         users.push({ name: s.name.name, roles: setNames(s.roles) });
@@ -249,12 +257,20 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
     }
   };
   statements.forEach(visit);
+  for (const d of dominated) define(d.name, "role", d.span);
   for (const p of platforms) define(p.name, "platform", p.span).detail.push(...hoverLines.platform(p));
 
   const members = new Map<string, string[]>();
   for (const [type, attrs] of attrsOf) for (const a of attrs) members.set(a, [...(members.get(a) ?? []), type]);
   const permsOf = (c: string) => classPerms.get(c) ?? [];
   const resolved = compiled ?? (hasErrors(desugared.diagnostics) ? undefined : resolvedOrNot(desugared.ast));
+  // a user's roles as the binary holds them: a role attribute named stands for its roles
+  const written = new Map(users.map((u) => [u.name, u.roles]));
+  if (resolved) users.splice(0, users.length, ...heldUsers(resolved.symbols));
+  const asWritten = (user: string): string[] => {
+    const roles = written.get(user) ?? [];
+    return roles.some((r) => !resolved?.symbols.roleIds.has(r)) ? [`roles as written: ${sorted(roles).join(" ")}`] : [];
+  };
   const rules = resolved ? sourceRuleFacts(resolved.ast, resolved.symbols) : [];
   const named = resolved && grantCounts(rules, permsOf);
   const never = neverallowNames(statements);
@@ -268,8 +284,9 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
       const ids = role === undefined ? roleAttrs.find((a) => a.name === sym.name)?.types : role === OBJECT_R ? [] : roles[role]!.types;
       sym.detail.push(...hoverLines.role(Array.from(ids ?? [], (t) => types[t]!.name)));
     }
-    if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []));
-    // checkpolicy numbers the SIDs by declaration (lower.ts)
+    if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []), ...asWritten(sym.name));
+    if (sym.kind === "attribute" && resolved?.symbols.attrs[resolved.symbols.attrIds.get(sym.name) ?? -1]?.expand) sym.detail.push(EXPANDED);
+    if (resolved && sym.kind === "role" && !resolved.symbols.roleIds.has(sym.name)) sym.detail.push(...roleAttributeLines(resolved.symbols, sym.name));
     // (what a binary cannot say: it keeps no neverallow)
     const nevers = never.get(sym.name);
     if (nevers) sym.detail.push(`named by ${plural(nevers, "neverallow rule")}`);
@@ -278,6 +295,25 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
   [...sids.values()].forEach((x, i) => x.detail.push(...hoverLines.sid(sidContexts.get(x.name), i + 1)));
   const outline = buildOutline({ platforms, symbols, permSpans, perms, sids: [...sids.values()], ocontexts, rules, classPerms: permsOf });
   return { symbols, sids, perms, platforms, users, outline, rules };
+}
+
+/** What only a source says of an attribute `expandattribute A true` expands: libsepol's
+ *  type_attr_map leaves it out of every type's entry, so its binary cannot tell it from an
+ *  attribute with no types (members: none, and no type's attributes name it). */
+export const EXPANDED = "expandattribute true: its rules name its types instead, and a binary keeps none of them for it (type_attr_map): its binary's hover says members: none, and no type's names it";
+
+/** What only a source says of a role attribute, which a binary has no record of: policydb_write
+ *  writes no role attributes (role_attr_uncount), expand having given its types to its roles
+ *  (role_fix_callback) and every role set naming it its roles. */
+function roleAttributeLines(sym: Symbols, name: string): string[] {
+  const a = sym.roleAttrs.find((x) => x.name === name);
+  const roles = sorted(Array.from(a?.roles ?? [], (r) => sym.roles[r]!.name));
+  return [`role attribute of roles: ${roles.join(" ") || "none"}`, `not in a binary: checkpolicy gives its types to ${roles.length ? "those roles" : "no role"} and writes no role attributes`];
+}
+
+/** The users as the binary holds them: their roles, a role attribute's as its roles (object_r left out). */
+function heldUsers(sym: Symbols): PolicyIndex["users"] {
+  return sym.users.filter((u) => sym.userIds.has(u.name)).map((u) => ({ name: u.name, roles: [...u.roles].map((r) => sym.roles[r]!.name) }));
 }
 
 function resolvedOrNot(ast: PolicyAst): { ast: PolicyAst; symbols: Symbols } | undefined {
