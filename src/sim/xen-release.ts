@@ -16,7 +16,7 @@
 //   -ENXIO unless map_pirq gave a table_base; 4.19.1 on follow pdev->pf_pdev (ASSERT only).
 // A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import type { PfRemovalKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, STRATEGIES, type PfRemovalKind, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -95,6 +95,16 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
   };
+}
+
+/** The columns of `xsm simulate --compare` (and the studio's table): every strategy of the thread,
+ *  and the release's own PF removal when it is none of them (4.19.0's pre-links); `own` is the
+ *  file's (its strategy, else its release's), whose run the table's notes are. `release`: run as
+ *  that release instead of the file's (--xen). */
+export function compareRemovals(s: XenFields, release?: XenRelease): { removals: PfRemovalKind[]; own: PfRemovalKind } {
+  const releaseRemoval = scenarioXen({ xen: s.xen }, release).pfRemoval;
+  const removals = PF_REMOVALS.filter((r) => (STRATEGIES as readonly string[]).includes(r) || r === releaseRemoval);
+  return { removals, own: s.strategy ?? releaseRemoval };
 }
 
 const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", pfRemoval: "upstream" };
