@@ -1,5 +1,6 @@
 // get_device_group and quarantine in runs: examples/svp/device-group-quarantine.json with its
 // trace, the dummy module's checks before and after XSA-492, and the scenario checks they added.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../src/sim/load.js";
@@ -21,6 +22,22 @@ describe("examples/svp/device-group-quarantine.json", () => {
     if (!loaded.ok) throw new Error("load");
     golden("device-group-quarantine.trace.txt", renderTrace(r, loaded.value.scenario));
   });
+});
+
+describe("the quarantine move asks nothing of dom_io (Xen's deassign_device and pci_release_devices reassign to dom_io unchecked)", () => {
+  // the example up to its guest's assignment, then the guest's device deassigned: only the
+  // explicit DOMID_IO domctls (its steps 11 and 12) name domio_t, as flask_{,de}assign_device do
+  const doc = JSON.parse(readFileSync(file, "utf8")) as Scenario;
+  for (const xen of ["4.19.0", "4.22.0"] as const) {
+    it(`Xen ${xen}: deassign_device from the guest asks remove and remove_device, the device goes to dom_io`, () => {
+      const steps = [...doc.steps.slice(0, 7), { op: "deassign_device", as: "svp-hwdom", domain: "gvp1-guest", sbdf: "0000:05:00.0" }] as Scenario["steps"];
+      const r = run({ ...doc, xen, steps });
+      const last = r.steps[7]!;
+      expect(last.rc).toBe(0);
+      expect(last.decisions.map((d) => `${d.tcontext?.split(":")[2]} ${d.perm}`)).toEqual(["gvp1_guest_t remove", "gvp1_pci_t remove_device"]);
+      expect(r.state.devices.find((d) => d.sbdf === "0000:05:00.0")?.owner).toBe("dom_io");
+    });
+  }
 });
 
 const dummy = (xen: Scenario["xen"], extra: Partial<Scenario> = {}): Scenario => ({
