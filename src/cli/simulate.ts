@@ -10,7 +10,7 @@ import { STRATEGIES, type PfRemovalKind, type Strategy } from "../hypervisor/typ
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
-import { XEN_RELEASES, compareRemovals, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
+import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
 import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
@@ -160,15 +160,16 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const named = compareXen !== "behaviours";
     const fields = { ...scenario, strategy: asked };
     const columns = xenColumns(fields, named ? [...compareXen, ...(own !== undefined ? [own] : [])] : undefined, [own, scenario.xen].filter((r) => r !== undefined));
-    const results = runAll(columns, (c) => c.release, (c) => ({ ...withStrategy, xen: c.release }));
+    // a column as its release itself (asItself) removes PFs as that release does, whatever the strategy
+    const results = runAll(columns, columnLabel, (c) => ({ ...(c.asItself ? { strategy: c.behaviour.pfRemoval } : withStrategy), xen: c.release }));
     // a file naming no release runs the model's defaults: a column that behaves so stands for it
     const defaults = scenarioXen(fields);
     const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.domctlNoDomain === defaults.domctlNoDomain && b.pfRemoval === defaults.pfRemoval;
-    const exit = own ?? columns.find((c) => same(c.behaviour))?.release;
-    primary = exit !== undefined ? results[columns.findIndex((c) => c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
+    const exit = own ?? columns.find((c) => !c.asItself && same(c.behaviour))?.release;
+    primary = exit !== undefined ? results[columns.findIndex((c) => !c.asItself && c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
     progress("");
     if (opts.json) {
-      const standsFor = Object.fromEntries(columns.map((c) => [c.release, c.standsFor]));
+      const standsFor = Object.fromEntries(columns.filter((c) => !c.asItself).map((c) => [c.release, c.standsFor]));
       cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, releases: results.map((r) => toJson(r)), standsFor }, null, 2)}\n`);
     } else {
       cli.io.stdout.write(renderCompareXen(results, scenario, columns, { named, ...asXen, exit, ...withStrategy }));

@@ -10,7 +10,7 @@ import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
 import { RESOURCE_OPS, type Scenario } from "./scenario.js";
 import { RangeSet } from "../xen/rangeset.js";
-import { behaviourNote, releaseRanges, scenarioXen, type XenColumn, type XenRelease } from "./xen-release.js";
+import { behaviourNote, columnLabel, releaseRanges, scenarioXen, type XenColumn, type XenRelease } from "./xen-release.js";
 
 const RESOURCE = new Set<string>(RESOURCE_OPS);
 
@@ -302,7 +302,9 @@ export function renderCompare(results: RunResult[], scenario: Scenario, maxStepR
  *  the column whose run sets the exit status (undefined: a run not shown). */
 export function renderCompareXen(results: RunResult[], scenario: Scenario, columns: XenColumn[], opts: { named: boolean; xen?: XenRelease; exit: XenRelease | undefined; strategy?: Strategy; maxStepRows?: number }): string {
   const removals = new Set(columns.map((c) => c.behaviour.pfRemoval));
-  const strategy = opts.strategy !== undefined ? `strategy ${opts.strategy}` : removals.size === 1 ? `strategy ${[...removals][0]!}` : "PFs removed as each release does";
+  const itself = columns.filter((c) => c.asItself).map((c) => `${c.release} also as itself (${c.behaviour.pfRemoval}, which no --strategy names)`);
+  const asked = opts.strategy ?? scenario.strategy;
+  const strategy = asked !== undefined ? [`strategy ${asked}`, ...itself].join(", ") : removals.size === 1 ? `strategy ${[...removals][0]!}` : "PFs removed as each release does";
   const file = scenario.xen;
   const which = opts.named ? "the Xen releases asked for" : "one Xen release per behaviour";
   const marks = [file === undefined ? "the file names no release" : columns.some((c) => c.release === file) ? `${file} is the file's` : `the file's ${file} is not among them`];
@@ -310,19 +312,19 @@ export function renderCompareXen(results: RunResult[], scenario: Scenario, colum
   else if (file === undefined) marks.push(opts.exit !== undefined ? `${opts.exit} behaves as the model's defaults and sets the exit status` : "its own run, not shown, sets the exit status");
   const head = [`${scenario.name}: ${which}, ${strategy} (rc per step; * = releases differ; ${marks.join(", ")})`, ...describe(scenario)];
   // what each release does is its column's line; the other notes are said once, or with the release they are about
-  const behaviour = (r: RunResult) => behaviourNote(scenarioXen({ ...scenario, strategy: opts.strategy }, r.xen?.release));
+  const behaviour = (r: RunResult) => behaviourNote(scenarioXen({ ...scenario, strategy: undefined }, r.xen?.release, r.strategy));
   const notes = new Map<string, string[]>();
   for (const r of results) for (const n of r.notes) if (n !== behaviour(r)) notes.set(n, [...(notes.get(n) ?? []), r.xen?.release ?? ""]);
   for (const [n, by] of notes) head.push(...wrap(`note${by.length === results.length ? "" : ` (${by.join(", ")})`}: ${n}`, 100));
-  const width = Math.max(...columns.map((c) => c.release.length), "release".length);
+  const width = Math.max(...columns.map((c) => columnLabel(c).length), "release".length);
   const vfs = new Set(columns.map((c) => c.behaviour.vfWithoutPf));
   const vfWidth = Math.max(...columns.map((c) => c.behaviour.vfWithoutPf.length), "vfWithoutPf".length);
   const rmWidth = Math.max(...columns.map((c) => c.behaviour.pfRemoval.length), "PF removal".length);
   const ndWidth = Math.max(...columns.map((c) => c.behaviour.domctlNoDomain.length), "domctl, no domain".length);
   head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${"domctl, no domain".padEnd(ndWidth)}  ${"PF removal".padEnd(rmWidth)}  ${opts.named ? "" : "stands for"}`.trimEnd());
-  for (const c of columns) head.push(`${c.release.padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.domctlNoDomain.padEnd(ndWidth)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : releaseRanges(c.standsFor)}`.trimEnd());
+  for (const c of columns) head.push(`${columnLabel(c).padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.domctlNoDomain.padEnd(ndWidth)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : c.asItself ? "itself" : releaseRanges(c.standsFor)}`.trimEnd());
   if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
-  return renderComparison({ kind: "release", head, columns: results.map((r) => ({ label: r.xen?.release ?? "", run: r })), maxStepRows: opts.maxStepRows ?? 30 });
+  return renderComparison({ kind: "release", head, columns: results.map((r, i) => ({ label: columnLabel(columns[i]!), run: r })), maxStepRows: opts.maxStepRows ?? 30 });
 }
 
 const describe = (scenario: Scenario) => (scenario.description ? wrap(scenario.description, 100).map((l) => `  ${l}`) : []);

@@ -183,7 +183,13 @@ export interface XenColumn {
   release: XenRelease;
   behaviour: XenBehaviour;
   standsFor: XenRelease[];
+  /** The release removing PFs as it does itself, beside its column under the scenario's strategy:
+   *  a removal no strategy names (4.19.0's pre-links), which that strategy would hide. */
+  asItself?: true;
 }
+
+/** A column's name in the table: the release, and its own PF removal when it runs as itself. */
+export const columnLabel = (c: XenColumn): string => (c.asItself ? `${c.release} ${c.behaviour.pfRemoval}` : c.release);
 
 /**
  * The releases to run side by side: those named, in release order; or one per distinct behaviour
@@ -196,7 +202,7 @@ export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefine
     const x = scenarioXen(s, r);
     return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval };
   };
-  if (named !== undefined) return XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] }));
+  if (named !== undefined) return withOwnRemovals(s, XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] })));
   const groups = new Map<string, XenRelease[]>();
   for (const r of XEN_RELEASES) {
     const key = JSON.stringify(behaviour(r));
@@ -207,7 +213,28 @@ export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefine
     const release = prefer.find((r) => members.includes(r)) ?? tagged[tagged.length - 1] ?? members[0]!;
     return { release, behaviour: behaviour(release), standsFor: members };
   });
-  return columns.sort((a, b) => XEN_RELEASES.indexOf(a.release) - XEN_RELEASES.indexOf(b.release));
+  return withOwnRemovals(s, columns.sort((a, b) => XEN_RELEASES.indexOf(a.release) - XEN_RELEASES.indexOf(b.release)));
+}
+
+/**
+ * Under a strategy (the scenario's, --strategy) every column removes PFs its way; a release whose
+ * own removal no strategy names (4.19.0's pre-links) gets a column of its own before that one, as
+ * itself, as --compare adds it beside the seven: neither hides the other. A release whose own
+ * removal is a strategy (upstream) shows it under that strategy, or with none.
+ */
+function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
+  if (s.strategy === undefined) return columns;
+  return columns.flatMap((c) => {
+    const own = c.standsFor.filter((r) => {
+      const removal = xenBehaviour(r).pfRemoval;
+      return !(STRATEGIES as readonly string[]).includes(removal) && removal !== c.behaviour.pfRemoval;
+    });
+    const itself = own.map((r): XenColumn => {
+      const x = scenarioXen({ ...s, strategy: undefined }, r, xenBehaviour(r).pfRemoval);
+      return { release: r, behaviour: { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval }, standsFor: [r], asItself: true };
+    });
+    return [...itself, c];
+  });
 }
 
 /** "4.20.0-4.20.3, 4.21.0-4.21.1, master": runs of consecutive point releases of one stable line. */

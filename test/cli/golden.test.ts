@@ -66,6 +66,7 @@ const CASES: Record<string, string[]> = {
   "simulate-xen": ["simulate", "examples/svp/xsa-492-assign-order.json", "--xen", "4.20.3"],
   "simulate-compare-xen": ["simulate", "examples/svp/xsa-492-assign-order.json", "--compare-xen"],
   "simulate-compare-xen-list": ["simulate", "examples/svp/xen-4.19.0-vf-before-pf.json", "--compare-xen", "4.20,master", "--strategy", "cascade"],
+  "simulate-compare-xen-strategy": ["simulate", "examples/svp/xen-4.19.0-pf-removal.json", "--compare-xen", "--strategy", "cascade"],
   "simulate-compare-xen-no-release": ["simulate", "examples/svp/vf-before-pf-add-pf.json", "--compare-xen"],
   "simulate-xen-unknown": ["simulate", "examples/svp/nested-trust.json", "--xen", "4.19"],
   "simulate-compare-xen-unknown": ["simulate", "examples/svp/nested-trust.json", "--compare-xen", "4.18,4.19.0"],

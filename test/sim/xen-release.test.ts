@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { loadScenario, parseScenario } from "../../src/sim/load.js";
 import { runPrepared, type RunOptions, type RunResult } from "../../src/sim/run.js";
 import type { Scenario } from "../../src/sim/scenario.js";
-import { XEN_RELEASES, parseXenList, releaseRanges, xenBehaviour, xenColumns } from "../../src/sim/xen-release.js";
+import { XEN_RELEASES, columnLabel, parseXenList, releaseRanges, xenBehaviour, xenColumns } from "../../src/sim/xen-release.js";
 import { xsm } from "../cli/run.js";
 import { failures, golden, prepared } from "./support.js";
 
@@ -260,11 +260,29 @@ describe("the releases --compare-xen runs", () => {
     ]);
     // its own strategy too: only the assignment order and the domctl lookup are left
     const both = xenColumns(file({ vfWithoutPf: "add-pf", strategy: "refcount" }), undefined, ["4.20.1"]);
-    expect(both.map((c) => [c.release, c.behaviour.pfRemoval, c.standsFor.length])).toEqual([
-      ["4.20.1", "refcount", 12],
-      ["4.21.2", "refcount", 3],
-      ["4.22.0", "refcount", 2],
+    // and 4.19.0, whose pre-links no strategy names, as itself beside them
+    expect(both.map((c) => [c.release, c.behaviour.pfRemoval, c.standsFor.length, c.asItself ?? false])).toEqual([
+      ["4.19.0", "pre-links", 1, true],
+      ["4.20.1", "refcount", 12, false],
+      ["4.21.2", "refcount", 3, false],
+      ["4.22.0", "refcount", 2, false],
     ]);
+  });
+
+  it("under a strategy (--strategy, the file's) 4.19.0 is a column as itself too: no strategy names its pre-links, so it would be hidden", async () => {
+    expect(xenColumns(file({ strategy: "cascade" }), ["4.19.0", "4.20.0"]).map((c) => [columnLabel(c), c.behaviour.pfRemoval])).toEqual([
+      ["4.19.0 pre-links", "pre-links"],
+      ["4.19.0", "cascade"],
+      ["4.20.0", "cascade"],
+    ]);
+    // upstream is a strategy: a release removing PFs so shows it under --strategy upstream, or with none
+    expect(xenColumns(file(), ["4.19.0"]).map(columnLabel)).toEqual(["4.19.0"]);
+    const out = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare-xen", "4.19.0,4.20.0", "--strategy", "cascade", "--json");
+    const doc = JSON.parse(out.stdout);
+    expect(doc.releases.map((r: { strategy: string; xen: { release: string } }) => `${r.xen.release} ${r.strategy}`)).toEqual(["4.19.0 pre-links", "4.19.0 cascade", "4.20.0 cascade"]);
+    expect(Object.keys(doc.standsFor)).toEqual(["4.19.0", "4.20.0"]);
+    // the exit status is still the file's release under the strategy asked for
+    expect(out.code).toBe(1);
   });
 
   it("named releases run each, in release order; stable lines and all expand", () => {
