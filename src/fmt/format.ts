@@ -485,9 +485,9 @@ function syntaxErrors(text: string, file: string): Diagnostic[] {
 }
 
 /** The name a refused policy.conf is parsed under before its file is known: no `#line` directive
- *  can give it (a quoted name holds no '"'), so every span and message naming it means the text
- *  itself, and one parse serves every name the file is located under. */
-const UNNAMED = '"<input>"';
+ *  can give it (a directive's name ends at its line's end), so every span and message naming it
+ *  means the text itself, and one parse serves every name the file is located under. */
+const UNNAMED = "<input>\n";
 
 /** `d` with the text it was found in named `file`. */
 function named(d: Diagnostic, file: string): Diagnostic {
