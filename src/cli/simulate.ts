@@ -163,7 +163,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const results = runAll(columns, (c) => c.release, (c) => ({ ...withStrategy, xen: c.release }));
     // a file naming no release runs the model's defaults: a column that behaves so stands for it
     const defaults = scenarioXen(fields);
-    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.pfRemoval === defaults.pfRemoval;
+    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.domctlNoDomain === defaults.domctlNoDomain && b.pfRemoval === defaults.pfRemoval;
     const exit = own ?? columns.find((c) => same(c.behaviour))?.release;
     primary = exit !== undefined ? results[columns.findIndex((c) => c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
     progress("");
