@@ -27,6 +27,7 @@
 
 import type { MessageArgs } from "../diagnostics/catalog.js";
 import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { LineStarts } from "../diagnostics/line-starts.js";
 import { parsePolicy, strayMessage } from "../policy/parse.js";
 import { strayKind, type StrayKind } from "../policy/scan.js";
 import { unclosedParens } from "./m4-calls.js";
@@ -114,9 +115,8 @@ export class FormatError extends Error {
   private diagnostic(file: string, text: string): Diagnostic {
     const code = this.code as FormatCode;
     if (this.line === undefined) return diagnostic(code, undefined, ...this.args);
-    let offset = 0;
-    for (let n = 1; n < this.line && offset >= 0; n++) offset = text.indexOf("\n", offset) + 1 || -1;
-    if (offset < 0) return diagnostic(code, undefined, ...this.args);
+    const offset = new LineStarts(text).starts[this.line - 1];
+    if (offset === undefined) return diagnostic(code, undefined, ...this.args);
     const end = text.indexOf("\n", offset);
     const line = text.slice(offset, end < 0 ? text.length : end);
     if (this.col !== undefined) {
@@ -447,15 +447,12 @@ class Formatter {
  *  so fmt accepts what compile accepts: a CR in a comment is kept, as every byte of a comment is.
  *  (An m4 source's CRs are the Formatter's strays: only where m4 certainly copies them.) */
 function crOutsideComment(text: string): { line: number; col: number } | undefined {
-  let line = 1;
-  let start = 0;
+  if (!text.includes("\r")) return undefined;
+  const lines = new LineStarts(text);
   for (let i = text.indexOf("\r"); i !== -1; i = text.indexOf("\r", i + 1)) {
-    for (let nl = text.indexOf("\n", start); nl !== -1 && nl < i; nl = text.indexOf("\n", start)) {
-      line++;
-      start = nl + 1;
-    }
+    const start = lines.starts[lines.line(i)]!;
     const hash = text.indexOf("#", start);
-    if (hash === -1 || hash > i) return { line, col: i - start + 1 };
+    if (hash === -1 || hash > i) return lines.position(i);
   }
   return undefined;
 }

@@ -6,6 +6,8 @@
 // so a `word(` whose parenthesis is never closed here is either an error of m4's (`word` is a
 // macro) or text m4 copies as it is (`word` is none).
 
+import { LineStarts } from "../diagnostics/line-starts.js";
+
 /** GNU m4 1.4.19's builtins (`dumpdef` with m4 run bare), which a file cannot have left undefined
  *  before it starts; the Makefile's `-D` names follow. */
 const BUILTINS = [
@@ -45,18 +47,7 @@ export function unclosedParens(text: string): { parens: Set<number>; calls: Map<
   const open: { at: number; call?: UnclosedCall; dnl: boolean }[] = [];
   // what define/pushdef (true) and undefine/popdef (false) did to a name, in the file's order
   const defined = new Map<string, { at: number; macro: boolean }[]>();
-  const lineStarts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const lineOf = (offset: number): number => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (lineStarts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  };
+  const lines = new LineStarts(text);
   const toEol = (i: number): number => {
     const nl = text.indexOf("\n", i);
     return nl === -1 ? text.length : nl;
@@ -78,8 +69,7 @@ export function unclosedParens(text: string): { parens: Set<number>; calls: Map<
       const name = text.slice(i, end);
       if (text[end] === "(") {
         noteDefinition(text, name, end, defined);
-        const line = lineOf(i);
-        const call: UnclosedCall = { name, offset: i, line, col: i - lineStarts[line - 1]! + 1 };
+        const call: UnclosedCall = { name, offset: i, ...lines.position(i) };
         open.push({ at: end, call, dnl: name === "dnl" });
         i = end;
       } else if (name === "dnl") i = toEol(end); // through its newline
@@ -97,7 +87,7 @@ export function unclosedParens(text: string): { parens: Set<number>; calls: Map<
     if (!o.call) continue;
     const { name, offset } = o.call;
     const last = defined.get(name)?.filter((d) => d.at < offset).pop();
-    if (last?.macro) o.call.macro = { kind: "defined", line: lineOf(last.at) };
+    if (last?.macro) o.call.macro = { kind: "defined", line: lines.position(last.at).line };
     else if (last === undefined && BUILTINS.includes(name)) o.call.macro = { kind: "builtin" };
     else if (last === undefined && MAKEFILE_DEFINES.includes(name)) o.call.macro = { kind: "makefile" };
     calls.set(o.at, o.call);

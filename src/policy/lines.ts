@@ -21,6 +21,7 @@
 // directive, and any whose lines would pass that, changes nothing here: parse.ts warns at it with the
 // line checkpolicy names.
 import type { Span } from "../diagnostics/diagnostic.js";
+import { lastAtOrBefore, LineStarts } from "../diagnostics/line-starts.js";
 import { keepShape } from "./shapes.js";
 
 /** A `#line` directive checkpolicy's scanner honours. */
@@ -138,17 +139,19 @@ function quotedEnd(text: string, open: number, end: number): number {
   return -1;
 }
 
+/** A LineMap's lines before the first lookup (one object type in the field, for V8's sake). */
+const NO_LINES = new LineStarts("");
+
 export class LineMap {
-  /** Offset of the first character of each physical line (made at the first lookup: see build). */
-  private starts: Int32Array = NO_LINES;
+  /** The physical lines (made at the first lookup: see build). */
+  private lines: LineStarts = NO_LINES;
   /** Where `#line` directives change the mapping, in physical line order: from physical line
    *  `from` on, physical line L is line `L + delta` of `files[file]`. Segment 0 is the identity. */
-  private readonly segFrom: number[] = [0];
+  private segFrom = new Int32Array(1);
   private readonly segDelta: number[] = [1];
   private readonly segFile: number[] = [0];
   private readonly files: string[];
-  /** Last physical line and segment looked up: spans are mostly asked for in increasing order. */
-  private cursor = 0;
+  /** Last segment looked up: spans are mostly asked for in increasing order. */
   private segCursor = 0;
   /** The text until the lines are found (then ""). */
   private text: string;
@@ -172,17 +175,14 @@ export class LineMap {
   /** Finds the lines and applies the `#line` directives, at the first lookup: a compile that
    *  reports nothing looks none up (its spans keep offsets: SourceSpan), and a large policy has 100k
    *  lines. */
-  private build(): void {
+  private build(): LineStarts {
     const directives = this.directives();
     const text = this.text;
     this.text = "";
-    let count = 1;
-    for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) count++;
-    const starts = (this.starts = new Int32Array(count));
-    for (let line = 1, i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts[line++] = i + 1;
-
+    const lines = (this.lines = new LineStarts(text));
     const fileIndex = new Map<string, number>([[this.files[0]!, 0]]);
     let currentFile = 0;
+    const segFrom = [0];
     for (const d of directives) {
       if (d.unfollowed !== undefined) continue;
       if (d.file !== undefined) {
@@ -195,79 +195,44 @@ export class LineMap {
         currentFile = idx;
       }
       // The next physical line is line N.
-      const next = this.lineIndex(d.offset) + 1;
-      this.segFrom.push(next);
+      const next = lines.line(d.offset) + 1;
+      segFrom.push(next);
       this.segDelta.push(d.line - next);
       this.segFile.push(currentFile);
     }
+    this.segFrom = Int32Array.from(segFrom);
+    return lines;
   }
 
   /** The segment (index into seg*) that maps physical line `line`. */
   private segment(line: number): number {
-    const from = this.segFrom;
-    let k = this.segCursor;
-    if (line >= from[k]! && (k + 1 === from.length || line < from[k + 1]!)) return k;
-    if (k + 1 < from.length && line >= from[k + 1]! && (k + 2 === from.length || line < from[k + 2]!)) return (this.segCursor = k + 1);
-    let lo = 0;
-    let hi = from.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (from[mid]! <= line) lo = mid;
-      else hi = mid - 1;
-    }
-    return (this.segCursor = lo);
-  }
-
-  private mappedLine(line: number): number {
-    return line + this.segDelta[this.segment(line)]!;
-  }
-
-  /** Physical line index (0-based) holding `offset`. */
-  private lineIndex(offset: number): number {
-    const starts = this.starts;
-    const last = starts.length - 1;
-    let i = this.cursor;
-    if (offset >= starts[i]!) {
-      // Walk forward a few lines before falling back to a binary search.
-      for (let step = 0; step < 8; step++) {
-        if (i === last || offset < starts[i + 1]!) return (this.cursor = i);
-        i++;
-      }
-    }
-    let lo = 0;
-    let hi = last;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return (this.cursor = lo);
+    return (this.segCursor = lastAtOrBefore(this.segFrom, line, this.segCursor));
   }
 
   /** The mapped position of a physical offset. */
   position(offset: number): { file: string; line: number; col: number } {
-    if (this.starts === NO_LINES) this.build();
-    const i = this.lineIndex(offset);
+    const lines = this.lines === NO_LINES ? this.build() : this.lines;
+    const i = lines.line(offset);
     const k = this.segment(i);
-    return { file: this.files[this.segFile[k]!]!, line: i + this.segDelta[k]!, col: offset - this.starts[i]! + 1 };
+    return { file: this.files[this.segFile[k]!]!, line: i + this.segDelta[k]!, col: offset - lines.starts[i]! + 1 };
   }
 
   /** A span over [start, end) of the physical text. `endCol` is exclusive: one past the last column. */
   span(start: number, end: number): Span {
-    if (this.starts === NO_LINES) this.build();
-    const i = this.lineIndex(start);
+    const lines = this.lines === NO_LINES ? this.build() : this.lines;
+    const starts = lines.starts;
+    const i = lines.line(start);
     const k = this.segment(i);
     const line = i + this.segDelta[k]!;
-    const col = start - this.starts[i]! + 1;
+    const col = start - starts[i]! + 1;
     let endLine = line;
-    let endCol = end - this.starts[i]! + 1;
-    if (i + 1 < this.starts.length && end > this.starts[i + 1]!) {
+    let endCol = end - starts[i]! + 1;
+    if (i + 1 < starts.length && end > starts[i + 1]!) {
       // The span runs past its first line (one ending right after a newline still ends on it).
-      const j = this.lineIndex(end - 1);
-      endLine = this.mappedLine(j);
-      endCol = end - this.starts[j]! + 1;
-      this.cursor = i;
-      this.segCursor = k;
+      // (looked up off the cursors, which stay at the start for the next span)
+      const j = lastAtOrBefore(starts, end - 1, i);
+      endLine = j + this.segDelta[lastAtOrBefore(this.segFrom, j, k)]!;
+      endCol = end - starts[j]! + 1;
     }
     return { file: this.files[this.segFile[k]!]!, line, col, endLine, endCol, offset: start, length: end - start };
   }
@@ -279,15 +244,12 @@ export class LineMap {
 
   /** The physical text of the line holding `offset` (without its newline), for rendering. */
   lineText(text: string, offset: number): string {
-    if (this.starts === NO_LINES) this.build();
-    const i = this.lineIndex(offset);
-    const start = this.starts[i];
+    const lines = this.lines === NO_LINES ? this.build() : this.lines;
+    const start = lines.starts[lines.line(offset)];
     const nl = text.indexOf("\n", start);
     return text.slice(start, nl === -1 ? text.length : nl).replace(/\r$/, "");
   }
 }
-
-const NO_LINES = new Int32Array(0);
 
 /** A Span that keeps only its physical offsets and works out file, line and column from the
  *  LineMap when one of them is read. A large policy has close to a million names, sets and

@@ -265,20 +265,6 @@ class Image implements PolicyImage {
 
 /** The image under one assignment of booleans: what decisions run on. */
 class View implements CompiledPolicy {
-  // The previous question's ids, and its names once it was asked twice in a row: hooks ask about
-  // the same few labels over and over, and four pointer compares are cheaper than four lookups. The
-  // names are stored only on a repeat because storing four strings on every call (write barriers)
-  // cost a varied stream of questions more than the compares: 64-67 ns a question without any memo,
-  // 80-82 storing all eight fields, 67-73 this way, at 3005 types (CPU time, in process,
-  // interleaved); a repeated question answers from the memo from its third call on (9-15 ns).
-  private lastSource: string | undefined;
-  private lastTarget: string | undefined;
-  private lastClassName: string | undefined;
-  private lastPerm: string | undefined;
-  private lastSourceId = -1;
-  private lastTargetId = -1;
-  private lastClassId = -1;
-  private lastMask = 0;
   private decider: Decider | undefined = undefined;
   constructor(
     readonly image: Image,
@@ -314,10 +300,10 @@ class View implements CompiledPolicy {
     return Object.fromEntries(this.image.tables.sym.bools.map((b) => [b.name, this.state.bools[b.id] === 1]));
   }
 
+  // No memo of the previous question: on a varied stream its compares and stores cost more than a
+  // repeat saves (38-40 vs 40-43 ns a question at 3005 types; a repeat takes 18-19 ns without it,
+  // 5.5 with it; docs/performance.md, 2026-12-03 22:30 UTC). Hooks repeat through the AVC instead.
   allows(stype: string, ttype: string, tclass: string, perm: string): boolean | undefined {
-    if (stype === this.lastSource && ttype === this.lastTarget && tclass === this.lastClassName && perm === this.lastPerm) {
-      return (this.decider ?? this.decide()).allowed(this.lastSourceId, this.lastTargetId, this.lastClassId, this.lastMask);
-    }
     const names = this.image.nameIndex ?? this.image.names();
     const s = names.types[stype];
     const t = names.types[ttype];
@@ -326,22 +312,7 @@ class View implements CompiledPolicy {
     else while (e !== undefined && e.className !== tclass) e = e.next;
     // a name the policy does not declare is a different answer from a denial (a typo, not a "no")
     if (s === undefined || t === undefined || e === undefined) return undefined;
-    const mask = e.mask;
-    const cid = e.classId;
-    if (s === this.lastSourceId && t === this.lastTargetId && cid === this.lastClassId && mask === this.lastMask) {
-      this.lastSource = stype;
-      this.lastTarget = ttype;
-      this.lastClassName = tclass;
-      this.lastPerm = perm;
-    } else {
-      // the names stored belong to the ids replaced here (a question asked twice before): forget them
-      if (this.lastSource !== undefined) this.lastSource = undefined;
-      this.lastSourceId = s;
-      this.lastTargetId = t;
-      this.lastClassId = cid;
-      this.lastMask = mask;
-    }
-    return (this.decider ?? this.decide()).allowed(s, t, cid, mask);
+    return (this.decider ?? this.decide()).allowed(s, t, e.classId, e.mask);
   }
   check(scontext: string, tcontext: string, tclass: string, perm: string): Decision {
     return decide(this.state, scontext, tcontext, tclass, perm, false);
