@@ -45,6 +45,7 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
   let tcontext: string | undefined;
   let tclass: string | undefined;
   let sawAccess = false;
+  let braceCol = 0;
   for (let i = 0; i < recs.length; i++) {
     const r = recs[i]!;
     if (r === "{") {
@@ -56,6 +57,7 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
       }
       if (j === recs.length) return { kind: "malformed", message: "no '}' closes the permission list", col: at[i]! };
       sawAccess = true;
+      braceCol = at[i]!;
       i = j;
       continue;
     }
@@ -68,6 +70,9 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
   }
   const missing = [!sawAccess && "{ permissions }", scontext === undefined && "scontext=", tcontext === undefined && "tcontext=", tclass === undefined && "tclass="].filter(Boolean);
   if (missing.length > 0) return { kind: "malformed", message: `avc line without ${missing.join(", ")}`, col: end };
+  // sepolgen reads "{ }" as no access; a denial's then fails AccessVector.from_list, and with it
+  // the whole run of audit2why and audit2allow (a grant's is never made an access vector)
+  if (denied && perms.length === 0) return { kind: "malformed", message: "a denial's '{ }' holds no permission", col: braceCol };
   for (const [what, ctx] of [["scontext", scontext!], ["tcontext", tcontext!]] as const) {
     // refpolicy.SecurityContext needs user:role:type[:level]
     if (ctx.split(":").length < 3) return { kind: "malformed", message: `${what} '${ctx}' is not user:role:type`, col: cols[what] };

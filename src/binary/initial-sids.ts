@@ -71,3 +71,31 @@ export function initialSidOrder(ast: PolicyAst, symbols: Symbols): Diagnostic[] 
   const at = moved[0]?.decl ?? decls[Math.min(decls.length, XEN_INITIAL_SIDS.length) - 1]!;
   return [warning("initial-sid-order", message, at.name.span)];
 }
+
+// The other readers of a Xen binary name its SIDs by tables of their own, neither of them Xen's.
+/** libsepol's xen_sid_to_str (kernel_to_common.h), by number: checkpolicy -b's policy.conf and
+ *  CIL, and sepol's isid iterator. It predates Xen's xenboot, so each name is Xen's for the SID
+ *  before (libsepol's `xen` is Xen's SID 1, xenboot), and past 12 it writes `UNKNOWN<n>`. */
+const LIBSEPOL_XEN_SIDS = ["null", "xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device", "domU", "domDM"];
+/** setools 4.4's XEN_SIDNAMES (policyrep), indexed by number: seinfo's names. Its 12 names end at
+ *  SID 11, and a policy with a higher one (Xen's has 13) makes seinfo --initialsid fail
+ *  ("tuple index out of range"). */
+const SETOOLS_XEN_SIDS = ["xen", "dom0", "domxen", "domio", "unlabeled", "security", "irq", "iomem", "ioport", "device", "domU", "domDM"];
+
+/** The name checkpolicy -b gives a Xen binary's SID `sid`. */
+export function checkpolicySidName(sid: number): string {
+  return LIBSEPOL_XEN_SIDS[sid] ?? `UNKNOWN${sid}`;
+}
+
+/** The name seinfo gives a Xen binary's SID `sid`, or undefined where it fails on the policy. */
+export function seinfoSidName(sid: number): string | undefined {
+  return SETOOLS_XEN_SIDS[sid];
+}
+
+/** What checkpolicy -b and seinfo call a Xen binary's SID `sid` (a hover's line). */
+export function sidReadings(sid: number): string {
+  const seinfo = seinfoSidName(sid);
+  return seinfo !== undefined
+    ? `SID ${sid}: checkpolicy -b names it ${checkpolicySidName(sid)}, seinfo ${seinfo} (their tables of Xen's SIDs are not Xen's)`
+    : `SID ${sid}: checkpolicy -b names it ${checkpolicySidName(sid)}; seinfo fails on the policy (setools' Xen names end at SID ${SETOOLS_XEN_SIDS.length - 1})`;
+}

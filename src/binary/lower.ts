@@ -398,6 +398,19 @@ interface CondBuild {
   rules: [Statement[], Statement[]];
 }
 
+/** The boolean `if`s that have rules, in source order, each placed in the binary's cond list
+ *  (defineConditional, then CondPlacement.place): its block as defined and its first-step node. */
+function* placedConditionals<N>(ast: PolicyAst, sym: Symbols, placement: CondPlacement<N>): Generator<{ s: Statement & { kind: "if" }; block: { then: Statement[]; else: Statement[] }; decl: number; swapDecl: boolean }> {
+  for (const s of ast.statements) {
+    if (s.kind !== "if") continue;
+    const compiled = condProgram(s.expr, (e) => sym.boolIds.get(e.name.name));
+    if (!compiled) continue;
+    const { block, program } = defineConditional(s, compiled.program);
+    if (block === undefined) continue;
+    yield { s, block, ...placement.place(program, compiled.bools) };
+  }
+}
+
 function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
   const sym = lw.sym;
   const nodes: CondBuild[] = [];
@@ -415,13 +428,7 @@ function lowerConds(lw: Lowering, ast: PolicyAst): CondBuild[] {
   });
   /** The first step's nodes' rules, per branch, in the order append_cond_list gives them. */
   const declRules: [Statement[], Statement[]][] = [];
-  for (const s of ast.statements) {
-    if (s.kind !== "if") continue;
-    const compiled = condProgram(s.expr, (e) => sym.boolIds.get(e.name.name));
-    if (!compiled) continue;
-    const { block, program: defined } = defineConditional(s, compiled.program);
-    if (block === undefined) continue;
-    const { decl, swapDecl } = placement.place(defined, compiled.bools);
+  for (const { block, decl, swapDecl } of placedConditionals(ast, sym, placement)) {
     const rules = (declRules[decl] ??= [[], []]);
     // define_cond_pol_list prepends: a block's rules are in reverse source order
     rules[swapDecl ? 1 : 0].push(...[...block.then].reverse());
@@ -871,6 +878,9 @@ export interface StatementKeys {
   /** The boolean conditional it is in: its expression (condProgram over sym.bools) and branch;
    *  none for the unconditional table. */
   cond?: { program: number[]; branch: boolean };
+  /** The conditional the binary holds it under: the node its `if` lands in (CondPlacement, as
+   *  lowerConds places it), which is another `if`'s expression where checkpolicy merged the two. */
+  held?: { program: number[]; branch: boolean };
   /** AVTAB_ALLOWED ... AVTAB_CHANGE (auditdeny and dontaudit are both AVTAB_AUDITDENY). */
   specified: number;
   /** In the order expand visits them: type values, class value, and the rule's data for the class
@@ -885,6 +895,7 @@ export function ruleKeys(ast: PolicyAst, sym: Symbols): { statements: StatementK
   const typeNames: string[] = new Array<string>(lw.ntypes);
   for (const t of sym.types) typeNames[lw.typeBit[t.id]!] = t.name;
   for (const a of sym.attrs) typeNames[lw.attrBit[a.id]!] = a.name;
+  const held = heldConditions(ast, sym);
   const statements: StatementKeys[] = [];
   for (const { s, inIf, branch } of ruleStatements(lw, ast)) {
     const r = lw.rule(s);
@@ -892,7 +903,23 @@ export function ruleKeys(ast: PolicyAst, sym: Symbols): { statements: StatementK
     if (!r || (inIf && !compiled)) continue;
     const keys: StatementKeys["keys"] = [];
     eachKey(r, (source, target, c) => keys.push({ source: source + 1, target: target + 1, tclass: c.tclass, data: c.data }));
-    statements.push({ statement: s, ...(compiled ? { cond: { program: compiled.program, branch } } : {}), specified: r.specified, keys });
+    const place = inIf && held.get(inIf);
+    const cond = compiled ? { cond: { program: compiled.program, branch }, ...(place ? { held: place(branch) } : {}) } : {};
+    statements.push({ statement: s, ...cond, specified: r.specified, keys });
   }
   return { statements, typeNames };
+}
+
+/** Each boolean `if`'s place in the binary's cond list, as lowerConds places it: the output node's
+ *  expression, and for a rule of the `if`'s branch, that node's list it is in. */
+function heldConditions(ast: PolicyAst, sym: Symbols): Map<Statement, (branch: boolean) => { program: number[]; branch: boolean }> {
+  const placement = new CondPlacement<number[]>(sym.bools.length, (program) => program);
+  const out = new Map<Statement, (branch: boolean) => { program: number[]; branch: boolean }>();
+  for (const { s, decl, swapDecl } of placedConditionals(ast, sym, placement)) {
+    const { out: node, swapOut } = placement.decls[decl]!;
+    // an `if` with only an else block is inverted: its else rules are the block's then
+    const inverted = s.then.length === 0;
+    out.set(s, (branch) => ({ program: node, branch: (inverted || branch) !== swapDecl !== swapOut }));
+  }
+  return out;
 }

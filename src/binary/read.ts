@@ -142,11 +142,9 @@ class PolicyReader {
     const highbit = r.u32(what);
     const count = r.u32(what);
     if (mapsize !== 64) this.xen(`Flask: ebitmap: map size ${mapsize} does not match my size 64 (high bit was ${highbit})`, at);
-    if (highbit === 0) {
-      // Xen would stop here and read the following nodes as the next field
-      if (count !== 0) r.fail(`${what}: ebitmap with high bit 0 has ${count} nodes`, at);
-      return [];
-    }
+    // Xen's ebitmap_read and libsepol's read no node when the high bit is 0, whatever the count
+    // says (checkpolicy -b and Xen load such a map): the bytes after it are the next field
+    if (highbit === 0) return [];
     if (highbit % 64 !== 0) r.fail(`${what}: ebitmap high bit ${highbit} is not a multiple of 64`, at);
     if (count * 12 > r.remaining) r.fail(`${what}: ebitmap count ${count} cannot fit in the ${r.remaining} bytes left`, at);
     const out: number[] = [];

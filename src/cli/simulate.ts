@@ -6,11 +6,11 @@ import { readdirSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
-import { PF_REMOVALS, STRATEGIES, type PfRemovalKind, type Strategy } from "../hypervisor/types.js";
+import { STRATEGIES, type PfRemovalKind, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
-import { XEN_RELEASES, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
+import { XEN_RELEASES, compareRemovals, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
 import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
@@ -141,16 +141,15 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
   let primary: RunResult;
   if (opts.compare) {
     // the release's own PF removal is a column too when it is none of the thread's (4.19.0's pre-links)
-    const releaseRemoval = scenarioXen({ xen: scenario.xen }, xen).pfRemoval;
-    const chosen: PfRemovalKind = asked ?? releaseRemoval;
-    const removals = PF_REMOVALS.filter((r) => (STRATEGIES as readonly string[]).includes(r) || r === releaseRemoval);
+    const { removals, own } = compareRemovals(scenario, xen);
+    const chosen: PfRemovalKind = strategy ?? own;
     const results = runAll(removals, (s) => s, (s) => ({ strategy: s, ...asXen }));
     progress("");
     primary = results.find((r) => r.strategy === chosen)!;
     if (opts.json) {
       cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, strategies: results.map((r) => toJson(r)) }, null, 2)}\n`);
     } else {
-      cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen, scenario.strategy ?? releaseRemoval));
+      cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen, own));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
       // pre-links is no --strategy: the release it belongs to runs it
       cli.io.stdout.write(pointers(path, `${(STRATEGIES as readonly string[]).includes(chosen) ? `--strategy ${chosen}` : ""}${xen !== undefined ? ` --xen ${xen}` : ""}`.trim()));
@@ -164,7 +163,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const results = runAll(columns, (c) => c.release, (c) => ({ ...withStrategy, xen: c.release }));
     // a file naming no release runs the model's defaults: a column that behaves so stands for it
     const defaults = scenarioXen(fields);
-    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.pfRemoval === defaults.pfRemoval;
+    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.domctlNoDomain === defaults.domctlNoDomain && b.pfRemoval === defaults.pfRemoval;
     const exit = own ?? columns.find((c) => same(c.behaviour))?.release;
     primary = exit !== undefined ? results[columns.findIndex((c) => c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
     progress("");

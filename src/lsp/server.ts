@@ -36,6 +36,7 @@ import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
 import { occurrencesOf } from "./occurrences.js";
+import { badInitOptions, badParams } from "./params.js";
 import { brokenBy, planRename, refusal } from "./rename.js";
 import { AnalysisRunner, type RunnerEvent } from "./runner.js";
 
@@ -72,7 +73,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let flaskDir = options.flaskDir;
   let mls = options.mls === true;
 
-  const pathOf = (uri: string): string => (uri.startsWith("file:") ? fileURLToPath(uri) : uri);
+  // a URI that names no local file (untitled:, a file: URI of another host or with an encoded '/')
+  // stands for itself, as a name without a tree: fileURLToPath's refusal would end the server
+  const pathOf = (uri: string): string => {
+    if (!uri.startsWith("file:")) return uri;
+    try {
+      return fileURLToPath(uri);
+    } catch {
+      return uri;
+    }
+  };
   const unitOf = (uri: string): Unit => {
     const path = pathOf(uri);
     const root = path.endsWith(".conf") && !path.endsWith("modules.conf") ? undefined : treeRootOf(path);
@@ -242,6 +252,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // ---- handlers ----------------------------------------------------------------------------
 
   connection.onInitialize((params) => {
+    const refused = badInitOptions(params.initializationOptions);
+    if (refused) return refused;
     const init = params.initializationOptions as { flaskDir?: string; mls?: boolean } | undefined;
     if (init?.flaskDir) flaskDir = init.flaskDir;
     if (init?.mls === true) mls = true;
@@ -283,7 +295,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
-  connection.onHover((params): Hover | null => {
+  connection.onHover((params): Hover | ResponseError | null => {
+    const bad = badParams(params, { position: true });
+    if (bad) return bad;
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -295,7 +309,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { contents: { kind: "markdown", value }, range: { start: doc.positionAt(w.start), end: doc.positionAt(w.end) } };
   });
 
-  connection.onDefinition((params): Location[] | null => {
+  connection.onDefinition((params): Location[] | ResponseError | null => {
+    const bad = badParams(params, { position: true });
+    if (bad) return bad;
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -310,7 +326,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return decls.flatMap((i) => locationAt(index, i) ?? []);
   });
 
-  connection.onReferences((params): Location[] | null => {
+  connection.onReferences((params): Location[] | ResponseError | null => {
+    const bad = badParams(params, { position: true, context: true });
+    if (bad) return bad;
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -321,7 +339,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return locationsOf(index, found.list.filter((i) => params.context.includeDeclaration || !index.decl[i]));
   });
 
-  connection.onCompletion((params): CompletionItem[] => {
+  connection.onCompletion((params): CompletionItem[] | ResponseError => {
+    const bad = badParams(params, { position: true });
+    if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
     const unit = unitOf(params.textDocument.uri);
     const m = models.get(unit.key);
@@ -355,12 +375,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
   });
 
-  connection.onDocumentSymbol((params): DocumentSymbol[] => {
+  connection.onDocumentSymbol((params): DocumentSymbol[] | ResponseError => {
+    const bad = badParams(params);
+    if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
     return doc ? documentSymbols(doc) : [];
   });
 
   connection.onDocumentFormatting((params): TextEdit[] | ResponseError => {
+    const bad = badParams(params);
+    if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
     const text = doc.getText();
@@ -388,6 +412,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const refuse = (message: string) => new ResponseError(LSPErrorCodes.RequestFailed, `xsm: ${message}`);
 
   connection.onPrepareRename((params) => {
+    const bad = badParams(params, { position: true });
+    if (bad) return bad;
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     // object_r is used, never declared (libsepol's policydb defines it)
@@ -404,6 +430,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // they are now (a rename right after typing waits for it), and only when every place still
   // spells the old name: nothing is half-renamed.
   connection.onRenameRequest(async (params): Promise<WorkspaceEdit | ResponseError | null> => {
+    const bad = badParams(params, { position: true, newName: true });
+    if (bad) return bad;
     const unit = unitOf(params.textDocument.uri);
     const fresh = await current(unit);
     if (!fresh) return refuse("the policy is still being analysed; rename again when its diagnostics are in");

@@ -318,8 +318,9 @@ export function renderCompareXen(results: RunResult[], scenario: Scenario, colum
   const vfs = new Set(columns.map((c) => c.behaviour.vfWithoutPf));
   const vfWidth = Math.max(...columns.map((c) => c.behaviour.vfWithoutPf.length), "vfWithoutPf".length);
   const rmWidth = Math.max(...columns.map((c) => c.behaviour.pfRemoval.length), "PF removal".length);
-  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${"PF removal".padEnd(rmWidth)}  ${opts.named ? "" : "stands for"}`.trimEnd());
-  for (const c of columns) head.push(`${c.release.padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : releaseRanges(c.standsFor)}`.trimEnd());
+  const ndWidth = Math.max(...columns.map((c) => c.behaviour.domctlNoDomain.length), "domctl, no domain".length);
+  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${"domctl, no domain".padEnd(ndWidth)}  ${"PF removal".padEnd(rmWidth)}  ${opts.named ? "" : "stands for"}`.trimEnd());
+  for (const c of columns) head.push(`${c.release.padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.domctlNoDomain.padEnd(ndWidth)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : releaseRanges(c.standsFor)}`.trimEnd());
   if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
   return renderComparison({ kind: "release", head, columns: results.map((r) => ({ label: r.xen?.release ?? "", run: r })), maxStepRows: opts.maxStepRows ?? 30 });
 }

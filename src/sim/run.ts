@@ -22,7 +22,7 @@ import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type Scenar
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
-import { pfBySbdf, scenarioXen, xenLabel, xenNotes, type ScenarioXen, type XenRelease } from "./xen-release.js";
+import { pfBySbdf, scenarioXen, xenLabel, xenNotes, type DomctlNoDomain, type ScenarioXen, type XenRelease } from "./xen-release.js";
 import type { EvtchnStatus } from "../hypervisor/evtchn.js";
 import type { CopySide, Gntst } from "../hypervisor/grant.js";
 
@@ -109,7 +109,7 @@ export interface RunResult {
   /** How PFs were removed: the run's strategy, or its release's (pre-links: Xen 4.19.0). */
   strategy: PfRemovalKind;
   /** The scenario's "xen": the release and what it does where releases differ (absent without one). */
-  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck };
+  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck; domctlNoDomain: DomctlNoDomain };
   /** What a reader should know about the run as a model of Xen (e.g. several hardware domains). */
   notes: string[];
   steps: StepResult[];
@@ -376,7 +376,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const devices = registry.devices().map(withMsix);
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
-  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck } } : {};
+  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck, domctlNoDomain: xen.domctlNoDomain } } : {};
   return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
@@ -468,8 +468,9 @@ function perform(
   // goes on, and refuses it (or not) where Xen's code tests d->is_dying
   const target = "domain" in step && step.domain !== undefined ? (namesDomIo(step) ? DOM_IO : world.find(step.domain)) : undefined;
   if ("domain" in step && step.domain !== undefined && !target) {
-    say(result, `no domain ${world.byName(step.domain)!.domid}: ${step.domain} is neither running nor dying (rcu_lock_domain_by_id finds none)`);
-    return "-ESRCH";
+    const missing = noDomain(step.op, as, xen);
+    say(result, `no domain ${world.byName(step.domain)!.domid}: ${step.domain} is neither running nor dying (${missing.why})`);
+    return missing.rc;
   }
   switch (step.op) {
     case "pci_add_device": {
@@ -615,6 +616,34 @@ function perform(
     case "msix_maskall":
       return io.msixControlWrite(as!, sbdf, step.maskall);
   }
+}
+
+/** How a step's hypercall looks up the domain it names (the one that holds a domid). */
+const LOOKUP: Partial<Record<Step["op"], string>> = {
+  map_pirq: "PHYSDEVOP_map_pirq",
+  unmap_pirq: "PHYSDEVOP_unmap_pirq",
+  evtchn_alloc_unbound: "EVTCHNOP_alloc_unbound",
+  evtchn_status: "EVTCHNOP_status",
+  evtchn_reset: "EVTCHNOP_reset",
+};
+
+/**
+ * What a step naming a domain that is neither running nor dying returns. The physdev and event
+ * channel ops look it up with rcu_lock_domain_by_any_id before their XSM checks: -ESRCH to anyone.
+ * The domctls (and libxl's pci-attach/detach, whose first call is xc_domain_getinfo_single's
+ * XEN_DOMCTL_getdomaininfo) meet do_domctl's rcu_lock_domain_by_id before xsm_domctl: -ESRCH,
+ * until a89ca78901 (4.22.0) has it answer -EPERM to a caller that is not the control domain.
+ */
+function noDomain(op: Step["op"], as: Domain | undefined, xen: ScenarioXen): { rc: Rc; why: string } {
+  const call = LOOKUP[op];
+  if (call !== undefined) return { rc: "-ESRCH", why: `${call}'s rcu_lock_domain_by_any_id finds none, before any XSM check: -ESRCH to any caller` };
+  // a destroy_domain without a caller is no hypercall: there is nothing to die
+  if (as === undefined) return { rc: "-ESRCH", why: "rcu_lock_domain_by_id finds none" };
+  const via = op === "pci_attach" || op === "pci_detach" ? "libxl's first call, xc_domain_getinfo_single, is XEN_DOMCTL_getdomaininfo: " : "";
+  const who = xenLabel(xen, "the model's default, as Xen 4.19-4.21");
+  if (xen.domctlNoDomain === "esrch") return { rc: "-ESRCH", why: `${via}do_domctl's rcu_lock_domain_by_id finds none, before xsm_domctl: -ESRCH to any caller (${who}; a89ca78901, Xen 4.22.0, made it -EPERM to one that is not the control domain)` };
+  if (as.control) return { rc: "-ESRCH", why: `${via}do_domctl's rcu_lock_domain_by_id finds none, before xsm_domctl: ${who} says -ESRCH to the control domain (a89ca78901; -EPERM to any other caller)` };
+  return { rc: "-EPERM", why: `${via}do_domctl's rcu_lock_domain_by_id finds none, before xsm_domctl: ${who} says -EPERM to ${as.name}, which is not the control domain (a89ca78901: an unprivileged caller learns nothing of which domains exist, as the XSM check would refuse it; -ESRCH before 4.22.0)` };
 }
 
 /** A bind's PT_IRQ_TYPE_PCI side, when the step gives it. */

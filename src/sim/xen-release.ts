@@ -14,9 +14,14 @@
 // - a VF's MSI-X table with no PF to read it through (msix_capability_init): 4.19.0 looks the PF up
 //   by the VF's physfn SBDF (read_pci_mem_bar's pci_get_pdev) and, finding none, reads no address:
 //   -ENXIO unless map_pirq gave a table_base; 4.19.1 on follow pdev->pf_pdev (ASSERT only).
+// - a domctl naming no domain (do_domctl's rcu_lock_domain_by_id, before xsm_domctl): -ESRCH to
+//   every caller until a89ca78901 ("domctl: error code adjustment for unpriv callers", 4.22.0, not
+//   backported), then -ESRCH to the control domain and -EPERM to any other caller, as the XSM
+//   check would answer it. PHYSDEVOP_{,un}map_pirq and the event channel ops look the domain up with
+//   rcu_lock_domain_by_any_id before their XSM checks and say -ESRCH to anyone, in every release.
 // A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import type { PfRemovalKind, Strategy, VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, STRATEGIES, type PfRemovalKind, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -40,10 +45,15 @@ export const XEN_RELEASES = [
 ] as const;
 export type XenRelease = (typeof XEN_RELEASES)[number];
 
+/** What do_domctl answers a caller when rcu_lock_domain_by_id finds no domain: -ESRCH to anyone
+ *  (`esrch`), or -ESRCH to the control domain and -EPERM to others (`eperm-unprivileged`, a89ca78901). */
+export type DomctlNoDomain = "esrch" | "eperm-unprivileged";
+
 /** What a release does where the model offers a choice. */
 export interface XenBehaviour {
   vfWithoutPf: VfWithoutPf;
   assignCheck: AssignCheck;
+  domctlNoDomain: DomctlNoDomain;
   /** What pci_remove_device does to a PF with VFs: the release's, or the scenario's strategy. */
   pfRemoval: PfRemovalKind;
 }
@@ -52,11 +62,12 @@ export interface XenBehaviour {
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", pfRemoval: "upstream" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
   const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", pfRemoval };
+  const domctlNoDomain: DomctlNoDomain = line === "4.22" ? "eperm-unprivileged" : "esrch";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval };
 }
 
 /** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
@@ -90,6 +101,7 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     release: xen,
     vfWithoutPf,
     assignCheck: base.assignCheck,
+    domctlNoDomain: base.domctlNoDomain,
     pfRemoval,
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
@@ -97,7 +109,17 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
   };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", pfRemoval: "upstream" };
+/** The columns of `xsm simulate --compare` (and the studio's table): every strategy of the thread,
+ *  and the release's own PF removal when it is none of them (4.19.0's pre-links); `own` is the
+ *  file's (its strategy, else its release's), whose run the table's notes are. `release`: run as
+ *  that release instead of the file's (--xen). */
+export function compareRemovals(s: XenFields, release?: XenRelease): { removals: PfRemovalKind[]; own: PfRemovalKind } {
+  const releaseRemoval = scenarioXen({ xen: s.xen }, release).pfRemoval;
+  const removals = PF_REMOVALS.filter((r) => (STRATEGIES as readonly string[]).includes(r) || r === releaseRemoval);
+  return { removals, own: s.strategy ?? releaseRemoval };
+}
+
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream" };
 
 /** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
  *  later releases follow pdev->pf_pdev, as the model's defaults do. */
@@ -141,7 +163,8 @@ export function behaviourNote(x: ScenarioXen): string {
     x.assignCheck === "xsm_domctl"
       ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain"
       : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain";
-  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${removalText(x)}`;
+  const lookup = x.domctlNoDomain === "esrch" ? "" : "; a domctl naming no domain is -EPERM to a caller that is not the control domain, -ESRCH to the control domain (a89ca78901)";
+  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${lookup}${removalText(x)}`;
 }
 
 /** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
@@ -171,7 +194,7 @@ export interface XenColumn {
 export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefined, prefer: readonly XenRelease[] = []): XenColumn[] {
   const behaviour = (r: XenRelease): XenBehaviour => {
     const x = scenarioXen(s, r);
-    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, pfRemoval: x.pfRemoval };
+    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval };
   };
   if (named !== undefined) return XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] }));
   const groups = new Map<string, XenRelease[]>();

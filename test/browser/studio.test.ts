@@ -174,6 +174,14 @@ describe("xsm studio in chromium", () => {
         await expectText(page.locator(".cm-tooltip-hover"), "svp_hwdoms: svp_hwdom_t");
         await shot(page, "3c-binary-outline-hover");
         await page.mouse.move(0, 0);
+        // a name after `sid` is the SID's (xen is a class too), with what checkpolicy -b calls its number
+        await outline.locator("details[data-group='Initial SIDs'] summary").click();
+        await outline.locator("details[data-group='Initial SIDs'] li", { hasText: /^xen$/ }).click();
+        const sidLine = page.getByTestId("editor").locator(".cm-line", { hasText: /^sid xen system_u/ });
+        await sidLine.locator("span", { hasText: /^xen$/ }).hover();
+        await expectText(page.locator(".cm-tooltip-hover .hover-head"), "sid xen");
+        await expectText(page.locator(".cm-tooltip-hover"), "SID 2: checkpolicy -b names it dom0, seinfo domxen");
+        await page.mouse.move(0, 0);
         await expectCount(page.getByTestId("access-grid").locator("td.cell"), fromSource.length);
         expect(await cells(page)).toEqual(fromSource);
         const result = page.getByTestId("decision-result");
@@ -200,6 +208,30 @@ describe("xsm studio in chromium", () => {
     }
   });
 
+  it("a rule whose `if` checkpolicy merged into another's: the source says its own condition, and the hover and the explorer the binary's, which Xen decides by", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-studio-merged-"));
+    try {
+      const conf = readFileSync(join(root, "test/fixtures/binary/edge/t5.conf"), "utf8");
+      const prepare = (copy: string) => writeFileSync(join(copy, "t5.conf"), conf);
+      await withStudio({ example: "svp", dir, name: "t5", prepare, target: (copy) => join(copy, "t5.conf") }, async ({ page }) => {
+        await expectText(page.getByTestId("status"), "compiles");
+        const outline = page.getByTestId("outline");
+        await outline.locator("details[data-group=Rules] summary").click();
+        await expectText(outline.locator("details[data-group=Rules] li", { hasText: "allow d1_t dom0_t:event" }), "if !b1 && b2");
+        await page.getByTestId("editor").locator(".cm-line", { hasText: "allow d1_t dom0_t:event e0;" }).locator("span", { hasText: /^allow$/ }).hover();
+        await expectText(page.locator(".cm-tooltip-hover [data-testid=held]"), "under if !b1 && b2 as written, under if b1 && !b2 in the binary (Xen decides by it)");
+        await page.mouse.move(0, 0);
+        // b1 true, b2 false (the defaults): granted, as Xen grants it
+        await decide(page, "d1_t", "dom0_t", "event", "e0");
+        const result = page.getByTestId("decision-result");
+        await expectAttr(result.locator(".decision"), "data-allowed", "true");
+        await expectText(result.getByTestId("merged-note"), `Line ${conf.split("\n").findIndex((l) => l.includes("allow d1_t dom0_t:event e0;")) + 1}'s rule is under if !b1 && b2 as written, and under if b1 && !b2 in the binary`);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("runs nested-trust.json: the table's return codes are xsm simulate --compare --json's", async () => {
     await onSvp("svp-nested-trust", async ({ page }) => {
       const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", join(examples, "nested-trust.json"), "--compare", "--json"], { cwd: root, encoding: "utf8" })) as {
@@ -220,6 +252,27 @@ describe("xsm studio in chromium", () => {
         }
       }
     }, "?scenario=nested-trust.json");
+  });
+
+  it("a scenario naming Xen 4.19.0: its own PF removal (pre-links) is a column and a tab, as in xsm simulate --compare, and the one first shown", async () => {
+    await onSvp("svp-pre-links", async ({ page }) => {
+      const file = join(examples, "xen-4.19.0-pf-removal.json");
+      const cli = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", file, "--compare", "--json"], { cwd: root, encoding: "utf8" })) as { strategies: { strategy: string; steps: { step: number; rc: number | string }[] }[] };
+      const own = JSON.parse(execFileSync(process.execPath, [xsm, "simulate", file, "--json"], { cwd: root, encoding: "utf8" })) as { strategy: string; notes: string[] };
+      const names = cli.strategies.map((s) => s.strategy);
+      expect(names).toContain("pre-links");
+      expect(own.strategy).toBe("pre-links");
+      const table = page.getByTestId("scenario-table");
+      await expectCount(table.locator("th.strategy"), names.length);
+      expect(await table.locator("th.strategy").evaluateAll((ths) => ths.map((th) => (th as HTMLElement).dataset.strategy))).toEqual(names);
+      const tabs = page.locator(".strategy-tabs button");
+      expect(await tabs.evaluateAll((bs) => bs.map((b) => (b as HTMLElement).dataset.strategy))).toEqual(names);
+      await expectAttr(page.locator(".strategy-tabs button.active"), "data-strategy", "pre-links");
+      const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
+      expect(shown.sort()).toEqual(cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)])).sort());
+      // the notes are the file's own run's (pre-links), as --compare prints them
+      expect(await page.getByTestId("run-note").allTextContents()).toEqual(own.notes.map((n) => `note: ${n}`));
+    }, "?scenario=xen-4.19.0-pf-removal.json&strategy=pre-links&step=2");
   });
 
   it("a scenario naming its Xen: the run's notes under the table, as xsm simulate prints them", async () => {

@@ -40,7 +40,6 @@ export function indexCompiled(sym: Symbols, extras: CompiledExtras = {}): Policy
   for (const [name, span] of declared?.roles ?? []) define(name, "role", span, hoverLines.role([...sym.roles[sym.roleIds.get(name)!]!.types].map((t) => sym.types[t]!.name)));
   const users = sym.users.filter((u) => sym.userIds.has(u.name)).map((u) => ({ name: u.name, roles: [...u.roles].map((r) => sym.roles[r]!.name) }));
   for (const [name, span] of declared?.users ?? []) define(name, "user", span, hoverLines.user(users.find((u) => u.name === name)?.roles ?? []));
-  for (const [name, span] of declared?.initialSids ?? []) define(name, "sid", span, hoverLines.sid(sym.initialSids.get(name)?.text));
   for (const p of platforms) define(p.name, "platform", p.span, hoverLines.platform(p));
 
   const perms = new Map<string, string[]>();
@@ -57,9 +56,10 @@ export function indexCompiled(sym: Symbols, extras: CompiledExtras = {}): Policy
       sym.ocontexts[kind].forEach((x, i) => ocontexts.push({ label: ocontextLabel(kind, x), context: x.context.text, span: declared.ocontexts[kind][i]! }));
     }
   }
-  const sids = [...(declared?.initialSids ?? [])].map(([name, span]) => ({ name, span }));
-  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids, ocontexts, rules, classPerms: permsOf });
-  return { symbols, perms, platforms, users, outline, rules, ...(note !== undefined ? { platformNote: note } : {}) };
+  const sids = new Map<string, PolicySymbol>();
+  for (const [name, span] of declared?.initialSids ?? []) sids.set(name, { name, kind: "sid", span, detail: hoverLines.sid(sym.initialSids.get(name)?.text, sym.initialSidNumbers?.get(name)) });
+  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids: [...sids.values()], ocontexts, rules, classPerms: permsOf });
+  return { symbols, sids, perms, platforms, users, outline, rules, ...(note !== undefined ? { platformNote: note } : {}) };
 }
 
 /** Each avtab entry (its listing line) and the grant it is: the key's names as the binary keys it

@@ -6,6 +6,7 @@ import { domainContext, objectContext } from "./contexts.js";
 import { fill, h } from "./dom.js";
 import { groupIdentical, identicalSuffix, locatedReason, reasonText, type LocateRule } from "../../policy/reasons.js";
 import type { PolicyIndex } from "./symbols.js";
+import { MERGED } from "./rule-facts.js";
 
 export interface PolicyView {
   policy(): CompiledPolicy | undefined;
@@ -103,7 +104,7 @@ export class DecisionExplorer {
     const a = answer(policy, index, q, this.view.locate());
     const binary = this.view.binary();
     this.result.classList.remove("empty");
-    fill(this.result, renderDecision(a.decision, a.scontext, a.tcontext, q, this.view.reveal), binary ? binaryNote(binary, a.decision) : null);
+    fill(this.result, renderDecision(a.decision, a.scontext, a.tcontext, q, this.view.reveal), binary ? binaryNote(binary, a.decision) : mergedNote(index, a.decision));
   }
 }
 
@@ -126,6 +127,23 @@ function binaryNote(file: string, d: Decision): HTMLElement | null {
     { class: "binary-note muted", testid: "binary-note" },
     `${file} is a compiled binary policy: it keeps no source text, so no .conf line can be shown for ${cites ? "the rules above" : "this answer"}.`,
     cites ? ` Each rule is cited by its line in the binary's rule listing (one line per access vector table entry, in the editor), with the names and permissions the binary holds; a constraint by its number, its expression not listed.` : "",
+  );
+}
+
+/** A source's rule the answer cites whose `if` checkpolicy merged into another's (RuleFacts.held):
+ *  the decision follows the binary's condition, as Xen's does, not the one the source writes. */
+export function mergedNote(index: PolicyIndex, d: Decision): HTMLElement | null {
+  const held = d.reasons.flatMap((r) => {
+    if (!("rule" in r)) return [];
+    const facts = index.rules.find((f) => f.held !== undefined && f.span.file === r.rule.span.file && f.span.offset === r.rule.span.offset);
+    return facts ? [{ line: r.rule.span.line, source: facts.grants[0]?.when, held: facts.held! }] : [];
+  });
+  if (!held.length) return null;
+  return h(
+    "p",
+    { class: "merged-note muted", testid: "merged-note" },
+    ...held.map((x) => `Line ${x.line}'s rule is under if ${x.source} as written, and under if ${x.held} in the binary: ${MERGED}. `),
+    "This answer, as Xen's, follows the binary.",
   );
 }
 

@@ -7,7 +7,6 @@ import { error, hasErrors, type Diagnostic } from "../../diagnostics/diagnostic.
 import { compile } from "../../policy/index.js";
 import type { PolicyAst } from "../../policy/ast.js";
 import { parsePolicy } from "../../policy/parse.js";
-import { STRATEGIES, type Strategy } from "../../hypervisor/types.js";
 import { prepare, type Prepared } from "../../sim/run.js";
 import type { Scenario, ScenarioError } from "../../sim/scenario.js";
 import schema from "../../sim/scenario.schema.json" with { type: "json" };
@@ -126,7 +125,7 @@ class Studio {
     if (!this.policyFile && !this.scenarioFile) fill(this.status, "no policy or scenario to open");
     const strategy = params.get("strategy");
     const step = Number(params.get("step") ?? 0);
-    if (this.scenarioFile && (strategy || step)) this.runner.select((STRATEGIES as readonly string[]).includes(strategy ?? "") ? (strategy as Strategy) : this.runner.strategy, step);
+    if (this.scenarioFile && (strategy || step)) this.runner.select(this.runner.removals.find((s) => s === strategy) ?? this.runner.strategy, step);
     this.showRight(params.get("view") === "decisions" || !this.scenarioFile ? "decisions" : "scenario");
     this.showLeft(params.get("edit") === "scenario" ? "scenario-json" : this.policyFile ? "policy" : "scenario-json");
   }
@@ -572,7 +571,7 @@ class Studio {
         : h("div", { class: "clean" }, `${name}: valid (${(data as Scenario).steps.length} steps, ${(data as Scenario).domains.length} domains)`),
     );
     if (errors.length && !first) return; // keep the last good run on screen while it is edited
-    this.runner.load(prepared, first ? (data as Scenario | undefined)?.strategy : undefined);
+    this.runner.load(prepared);
   }
 }
 

@@ -9,7 +9,7 @@ import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
 import { editorState, replaceKeepingPlace } from "./editor-setup.js";
 import { policyHighlight, policyLanguage } from "./language.js";
-import { grantText } from "./rule-facts.js";
+import { MERGED, grantText } from "./rule-facts.js";
 import type { PolicyIndex, PolicySymbol } from "./symbols.js";
 
 export interface PolicyEditorOptions {
@@ -100,7 +100,11 @@ export class PolicyEditor {
     const range = this.view.state.wordAt(pos);
     if (!range) return undefined;
     const word = this.view.state.sliceDoc(range.from, range.to);
-    return { sym: this.opts.index()?.symbols.get(word), word, from: range.from, to: range.to };
+    const index = this.opts.index();
+    // a name just after `sid` is an initial SID's, whatever else is named so (Xen's `xen` class)
+    const line = this.view.state.doc.lineAt(range.from);
+    const sid = /(?:^|\s)sid\s+$/.test(this.view.state.sliceDoc(line.from, range.from));
+    return { sym: sid ? index?.sids.get(word) : index?.symbols.get(word), word, from: range.from, to: range.to };
   }
 
   private gotoDefinition(pos: number): boolean {
@@ -147,6 +151,7 @@ export class PolicyEditor {
         const dom = h("div", { class: "hover", testid: "hover" }, h("div", { class: "hover-head" }, h("span", { class: "kind kind-rule" }, "rule"), ` ${n} grant${n === 1 ? "" : "s"}, one per avtab key`));
         for (const g of facts.grants) dom.append(h("div", { class: "mono grant" }, g));
         for (const m of facts.members) dom.append(h("div", { class: "muted" }, m));
+        for (const x of facts.held) dom.append(h("div", { class: "held", testid: "held" }, `under if ${x.source} as written, under if ${x.held} in the binary (Xen decides by it): ${MERGED}`));
         return { dom };
       },
     };
@@ -155,7 +160,7 @@ export class PolicyEditor {
 
 /** What the rules at `pos` grant (a binary's listing line, a source's statement or platform
  *  block), each grant as the avtab keys it, and the types behind each attribute it names. */
-function ruleGrantsAt(index: PolicyIndex, pos: number): { grants: string[]; members: string[] } | undefined {
+function ruleGrantsAt(index: PolicyIndex, pos: number): { grants: string[]; members: string[]; held: { source: string | undefined; held: string }[] } | undefined {
   const rules = index.rules.filter((r) => r.span.offset <= pos && pos < r.span.offset + Math.max(1, r.span.length));
   if (!rules.length) return undefined;
   const grants = rules.flatMap((r) => r.grants.map(grantText));
@@ -165,7 +170,8 @@ function ruleGrantsAt(index: PolicyIndex, pos: number): { grants: string[]; memb
     const line = sym?.kind === "attribute" ? sym.detail.find((d) => d.startsWith("members: ")) : undefined;
     return line ? [`${n}: ${line.slice("members: ".length)}`] : [];
   });
-  return { grants, members };
+  const held = rules.flatMap((r) => (r.held !== undefined ? [{ source: r.grants[0]?.when, held: r.held }] : []));
+  return { grants, members, held };
 }
 
 function cm(offset: number, length: number, docLength: number, severity: CmDiagnostic["severity"], message: string): CmDiagnostic {

@@ -25,10 +25,18 @@ export interface Grant {
   when?: string;
 }
 
+/** Why a source's conditional rule is under another condition in its binary (RuleFacts.held). */
+export const MERGED = "checkpolicy merged its if into an earlier one over the same booleans, taken in another order, whose truth table is the same position by position (cond_expr_equal)";
+
 /** A rule and what it grants (hover), at its statement (a source's) or listing line (a binary's). */
 export interface RuleFacts {
   span: Span;
   grants: Grant[];
+  /** A source's conditional rule that its binary holds under another condition than the one its
+   *  grants say (the source's): checkpolicy merged its `if` into an earlier one with the same
+   *  truth table over the same booleans taken in another order (cond_expr_equal). That condition,
+   *  which Xen decides by (whenText). */
+  held?: string;
 }
 
 /** The condition a branch of a conditional holds under, from its truth table rather than its
@@ -96,9 +104,10 @@ export function sourceRuleFacts(ast: PolicyAst, sym: Symbols): RuleFacts[] {
     return t !== undefined ? sym.types[t]!.span.offset : sym.attrs[sym.attrIds.get(name)!]!.span.offset;
   };
   const at = typeNames.map(declared);
-  return statements.map(({ statement, cond, specified, keys }) => {
+  return statements.map(({ statement, cond, held, specified, keys }) => {
     keys = [...keys].sort((x, y) => at[x.source - 1]! - at[y.source - 1]! || at[x.target - 1]! - at[y.target - 1]! || x.tclass - y.tclass);
     const when = cond ? { when: whenText(cond.program, cond.branch, sym.bools) } : {};
+    const heldWhen = held && whenText(held.program, held.branch, sym.bools);
     const grants = keys.map(({ source, target, tclass, data }): Grant => {
       const cls = sym.classes[tclass - 1]!;
       const base = { kind: KINDS[specified]!, source: typeNames[source - 1]!, target: typeNames[target - 1]!, tclass: cls.name, ...when };
@@ -106,7 +115,7 @@ export function sourceRuleFacts(ast: PolicyAst, sym: Symbols): RuleFacts[] {
       const mask = specified === AVTAB_AUDITDENY ? ~data : data;
       return { ...base, perms: cls.perms.filter((p, bit) => p && (mask >>> bit) & 1) };
     });
-    return { span: statement.span, grants };
+    return { span: statement.span, grants, ...(heldWhen !== undefined && heldWhen !== when.when ? { held: heldWhen } : {}) };
   });
 }
 

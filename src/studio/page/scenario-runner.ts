@@ -1,8 +1,9 @@
-// The scenario runner: the seven strategies side by side (the `--compare` table), the steps of one
-// strategy, and for the selected step the platform picture after it beside the step's XSM
+// The scenario runner: the PF removals `xsm simulate --compare` runs side by side (its table: the
+// thread's strategies, and the release's own when it is none of them), the steps of one strategy, and for the selected step the platform picture after it beside the step's XSM
 // decisions (denials with their reasons), Xen's log lines and the avc lines. Switching strategy
 // keeps the step.
-import { STRATEGIES, type PfRemovalKind, type Strategy } from "../../hypervisor/types.js";
+import type { PfRemovalKind } from "../../hypervisor/types.js";
+import { compareRemovals } from "../../sim/xen-release.js";
 import { SUMMARY_ROWS, checkQuestion, checkVerdict, rcCell, stepTitle } from "../../sim/report.js";
 import { runPrepared, type Prepared, type RunResult, type StepResult } from "../../sim/run.js";
 import { groupIdentical, identicalSuffix, type ReasonJson } from "../../policy/reasons.js";
@@ -28,6 +29,9 @@ export class ScenarioRunner {
   private prepared: Prepared | undefined;
   private runs: RunResult[] = [];
   strategy: PfRemovalKind = "upstream";
+  /** The table's columns (compareRemovals), and the file's own among them. */
+  removals: readonly PfRemovalKind[] = [];
+  private own: PfRemovalKind = "upstream";
   step = 0; // 0 = none selected
   private drawing = 0;
 
@@ -41,13 +45,17 @@ export class ScenarioRunner {
     this.topology.append(emptySvg("Run a scenario, then pick a step."));
   }
 
-  /** A new preparation (scenario or policy edited): run every strategy again, keep the selection. */
-  load(prepared: Prepared | undefined, fileStrategy?: Strategy): void {
+  /** A new preparation (scenario or policy edited): run every strategy again, keep the selection
+   *  while the scenario still has it (else the file's own). */
+  load(prepared: Prepared | undefined): void {
     const first = this.prepared === undefined;
     this.prepared = prepared;
+    const columns = prepared ? compareRemovals(prepared.scenario) : { removals: [], own: this.own };
+    this.removals = columns.removals;
+    this.own = columns.own;
     // the table needs return codes only; the selected step is run again with every reason
-    this.runs = prepared ? STRATEGIES.map((s) => runPrepared(prepared, { strategy: s, explain: "none" })) : [];
-    if (first && fileStrategy) this.strategy = fileStrategy;
+    this.runs = this.removals.map((s) => runPrepared(prepared!, { strategy: s, explain: "none" }));
+    if (first || !this.removals.includes(this.strategy)) this.strategy = this.own;
     const n = this.runs[0]?.steps.length ?? 0;
     if (this.step > n) this.step = n;
     this.renderTable();
@@ -107,15 +115,15 @@ export class ScenarioRunner {
         ),
       );
     }
-    // the run's notes (which Xen release, several hardware domains), as --compare prints them
-    const notes = this.runs[0]!.notes.map((n) => h("p", { class: "legend muted", testid: "run-note" }, `note: ${n}`));
+    // the file's own run's notes (which Xen release, several hardware domains), as --compare prints them
+    const notes = (this.runs.find((r) => r.strategy === this.own) ?? this.runs[0]!).notes.map((n) => h("p", { class: "legend muted", testid: "run-note" }, `note: ${n}`));
     fill(this.table, h("table", { class: "compare" }, h("thead", {}, head), body, foot), h("p", { class: "legend muted" }, "highlighted rows: the strategies differ · ~ failed yet changed state · ! an expectation failed · click a cell to see that step"), ...notes);
   }
 
   private renderStrategyTabs(): void {
     fill(
       this.strategyTabs,
-      STRATEGIES.map((s) => h("button", { class: `tab${s === this.strategy ? " active" : ""}`, role: "tab", "data-strategy": s, "aria-selected": String(s === this.strategy), onclick: () => this.select(s, this.step) }, s)),
+      this.removals.map((s) => h("button", { class: `tab${s === this.strategy ? " active" : ""}`, role: "tab", "data-strategy": s, "aria-selected": String(s === this.strategy), onclick: () => this.select(s, this.step) }, s)),
     );
   }
 

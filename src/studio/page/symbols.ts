@@ -4,9 +4,10 @@
 // attributes (gvp1_hwdoms, svp_managed_devices ...) point at the platform that makes them. A
 // compiled binary's index (compiled-index.ts) says the same things from its symbol tables, in the
 // words of the helpers below, so a binary's hover and outline read as its source's.
-import type { NameSet, PlatformDecl, PolicyAst, Statement } from "../../policy/ast.js";
+import type { Ident, NameSet, PlatformDecl, PolicyAst, RoleDomDef, Statement } from "../../policy/ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { ocontextLabel } from "../../binary/to-policy.js";
+import { sidReadings } from "../../binary/initial-sids.js";
 import { desugarPlatforms } from "../../policy/svp.js";
 import { resolve } from "../../policy/resolve.js";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
@@ -41,6 +42,9 @@ export interface OutlineGroup {
 
 export interface PolicyIndex {
   symbols: Map<string, PolicySymbol>;
+  /** The initial SIDs, a namespace of their own (`xen` is a class and a SID in Xen's policy): a
+   *  name in a `sid` statement is one of these. */
+  sids: Map<string, PolicySymbol>;
   /** Permission name -> the classes that define it. */
   perms: Map<string, string[]>;
   platforms: PlatformInfo[];
@@ -71,7 +75,8 @@ export const hoverLines = {
   role: (types: Iterable<string>): string[] => [`types: ${sorted(types).join(" ") || "none"}`],
   user: (roles: Iterable<string>): string[] => [`roles: ${sorted(roles).join(" ") || "none"}`],
   bool: (value: boolean): string[] => [`default ${value}`],
-  sid: (context: string | undefined): string[] => [context ? `context: ${context}` : "no context"],
+  /** (`sid`: its number in the binary, which only a SID with a context is in) */
+  sid: (context: string | undefined, sid: number | undefined): string[] => (context ? [`context: ${context}`, ...(sid !== undefined ? [sidReadings(sid)] : [])] : ["no context"]),
   platform: (p: PlatformInfo): string[] => [
     p.parent ? `guest platform of ${p.parent}` : "supervisor platform",
     ...(p.hwdoms.length ? [`hwdom: ${p.hwdoms.join(" ")}`] : []),
@@ -105,7 +110,7 @@ export interface OutlineParts {
   /** Permission -> where it is declared (a source's: its first class's; a binary's: that class's line). */
   permSpans: Map<string, Span>;
   perms: Map<string, string[]>;
-  /** The initial SIDs, apart from `symbols`: `xen` is a class and a SID in Xen's policy. */
+  /** The initial SIDs (PolicyIndex's `sids`), in the policy's order. */
   sids: { name: string; span: Span }[];
   ocontexts: { label: string; context: string; span: Span }[];
   rules: RuleFacts[];
@@ -174,8 +179,9 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
   const users: PolicyIndex["users"] = [];
   const aliases = new Map<string, string>();
   const sidContexts = new Map<string, string>();
-  const sids: OutlineParts["sids"] = [];
+  const sids = new Map<string, PolicySymbol>();
   const ocontexts: OutlineParts["ocontexts"] = [];
+  const dominated: Ident[] = [];
   const visit = (s: Statement) => {
     switch (s.kind) {
       case "type": {
@@ -219,13 +225,19 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
       case "role":
         define(s.name.name, "role", s.name.span);
         break;
+      case "role_dominance": {
+        // a role only a dominance names is declared there (define_role_dom), after any `role`
+        // (object_r: every policy's, which no binary's listing declares)
+        const walk = (d: RoleDomDef) => (d.name.name !== "object_r" && dominated.push(d.name), d.dominated.forEach(walk));
+        s.roles.forEach(walk);
+        break;
+      }
       case "user":
         define(s.name.name, "user", s.name.span);
         users.push({ name: s.name.name, roles: setNames(s.roles) });
         break;
       case "sid_decl":
-        define(s.name.name, "sid", s.name.span);
-        sids.push({ name: s.name.name, span: s.name.span });
+        if (!sids.has(s.name.name)) sids.set(s.name.name, { name: s.name.name, kind: "sid", span: s.name.span, detail: [] });
         break;
       case "sid_context":
         sidContexts.set(s.name.name, contextText(s.context));
@@ -245,12 +257,20 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
     }
   };
   statements.forEach(visit);
+  for (const d of dominated) define(d.name, "role", d.span);
   for (const p of platforms) define(p.name, "platform", p.span).detail.push(...hoverLines.platform(p));
 
   const members = new Map<string, string[]>();
   for (const [type, attrs] of attrsOf) for (const a of attrs) members.set(a, [...(members.get(a) ?? []), type]);
   const permsOf = (c: string) => classPerms.get(c) ?? [];
   const resolved = compiled ?? (hasErrors(desugared.diagnostics) ? undefined : resolvedOrNot(desugared.ast));
+  // a user's roles as the binary holds them: a role attribute named stands for its roles
+  const written = new Map(users.map((u) => [u.name, u.roles]));
+  if (resolved) users.splice(0, users.length, ...heldUsers(resolved.symbols));
+  const asWritten = (user: string): string[] => {
+    const roles = written.get(user) ?? [];
+    return roles.some((r) => !resolved?.symbols.roleIds.has(r)) ? [`roles as written: ${sorted(roles).join(" ")}`] : [];
+  };
   const rules = resolved ? sourceRuleFacts(resolved.ast, resolved.symbols) : [];
   const named = resolved && grantCounts(rules, permsOf);
   const never = neverallowNames(statements);
@@ -264,14 +284,37 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
       const ids = role === undefined ? roleAttrs.find((a) => a.name === sym.name)?.types : role === OBJECT_R ? [] : roles[role]!.types;
       sym.detail.push(...hoverLines.role(Array.from(ids ?? [], (t) => types[t]!.name)));
     }
-    if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []));
-    if (sym.kind === "sid") sym.detail.push(...hoverLines.sid(sidContexts.get(sym.name)));
+    if (sym.kind === "user") sym.detail.push(...hoverLines.user(users.find((u) => u.name === sym.name)?.roles ?? []), ...asWritten(sym.name));
+    if (sym.kind === "attribute" && resolved?.symbols.attrs[resolved.symbols.attrIds.get(sym.name) ?? -1]?.expand) sym.detail.push(EXPANDED);
+    if (resolved && sym.kind === "role" && !resolved.symbols.roleIds.has(sym.name)) sym.detail.push(...roleAttributeLines(resolved.symbols, sym.name));
     // (what a binary cannot say: it keeps no neverallow)
     const nevers = never.get(sym.name);
     if (nevers) sym.detail.push(`named by ${plural(nevers, "neverallow rule")}`);
   }
-  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids, ocontexts, rules, classPerms: permsOf });
-  return { symbols, perms, platforms, users, outline, rules };
+  // checkpolicy numbers them by declaration (lower.ts)
+  [...sids.values()].forEach((x, i) => x.detail.push(...hoverLines.sid(sidContexts.get(x.name), i + 1)));
+  const outline = buildOutline({ platforms, symbols, permSpans, perms, sids: [...sids.values()], ocontexts, rules, classPerms: permsOf });
+  return { symbols, sids, perms, platforms, users, outline, rules };
+}
+
+/** What only a source says of an attribute `expandattribute A true` expands: libsepol's
+ *  type_attr_map leaves it out of every type's entry, so its binary cannot tell it from an
+ *  attribute with no types (members: none, and no type's attributes name it). */
+export const EXPANDED = "expandattribute true: its rules name its types instead, and a binary keeps none of them for it (type_attr_map): its binary's hover says members: none, and no type's names it";
+
+/** What only a source says of a role attribute, which a binary has no record of: policydb_write
+ *  writes no role attributes (role_attr_uncount), expand having given its types to its roles
+ *  (role_fix_callback) and every role set naming it its roles. */
+function roleAttributeLines(sym: Symbols, name: string): string[] {
+  const a = sym.roleAttrs.find((x) => x.name === name);
+  const roles = sorted(Array.from(a?.roles ?? [], (r) => sym.roles[r]!.name));
+  return [`role attribute of roles: ${roles.join(" ") || "none"}`, `not in a binary: checkpolicy gives its types to ${roles.length ? "those roles" : "no role"} and writes no role attributes`];
+}
+
+/** The users as the binary holds them (compiled-index.ts reads a binary's so): each role attribute
+ *  a user names stands for its roles. */
+function heldUsers(sym: Symbols): PolicyIndex["users"] {
+  return sym.users.filter((u) => sym.userIds.has(u.name)).map((u) => ({ name: u.name, roles: [...u.roles].map((r) => sym.roles[r]!.name) }));
 }
 
 function resolvedOrNot(ast: PolicyAst): { ast: PolicyAst; symbols: Symbols } | undefined {

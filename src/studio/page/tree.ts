@@ -151,6 +151,7 @@ export function indexInTree(index: PolicyIndex, locate: (span: Span) => Span): P
   return {
     ...index,
     symbols: new Map([...index.symbols].map(([name, sym]) => [name, { ...sym, span: locate(sym.span) }])),
+    sids: new Map([...index.sids].map(([name, sym]) => [name, { ...sym, span: locate(sym.span) }])),
     platforms: index.platforms.map((p) => ({ ...p, span: locate(p.span) })),
     outline: index.outline.map((g) => ({ ...g, items: g.items.map((i) => ({ ...i, span: locate(i.span) })) })),
     // (a rule's hover is by its place in the text shown, and the editor shows one file of the
