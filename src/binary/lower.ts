@@ -15,6 +15,7 @@ import { CondOp, OBJECT_R, parentName, type ClassSym, type Level, type LevelRang
 import { AVTAB_COMPILE_MASK, PERM_TABLE_SIZE, SYMTAB_SIZES, avtabHash, hashOrder, tableSize } from "../policy/hashtab.js";
 import { roleTableOrder, typeTableOrder } from "../policy/symtab-order.js";
 import { byCodePoint } from "../policy/matrix.js";
+import { keepsAttribute } from "../policy/expand.js";
 import { omitted } from "../policy/resolve/constraints.js";
 import {
   AVTAB_ALLOWED,
@@ -262,19 +263,21 @@ class Lowering {
   /** One-name sets, by name and expansion: most rules name one type or attribute. */
   private readonly single = [new Map<string, Bits>(), new Map<string, Bits>()];
 
-  /** libsepol type_set_expand on a rule's set: attributes kept unless `expand`; `self` noted. */
+  /** libsepol type_set_expand on a rule's set: its attributes kept where src/policy/expand.ts's
+   *  keepsAttribute keeps them (none when `expand`: RULE_SELF, type rules); `self` in the set noted. */
   typeSet(set: NameSet, expand: boolean): { bits: Bits; self: boolean } {
     // (names, not Idents: the parser's sets make their Idents only when asked)
     const include = includeNames(set);
     const exclude = excludeNames(set);
-    if (!set.star && !set.complement && exclude.length === 0 && include.length === 1) {
+    const excluding = exclude.length > 0;
+    if (!set.star && !set.complement && !excluding && include.length === 1) {
       const name = include[0]!;
       if (name === "self") return { bits: [], self: true };
       const cache = this.single[expand ? 1 : 0]!;
       let bits = cache.get(name);
       if (bits === undefined) {
         const out: number[] = [];
-        this.addName(name, out, !expand);
+        this.addName(name, out, set, false, expand);
         bits = bitsOf(out);
         cache.set(name, bits);
       }
@@ -283,9 +286,9 @@ class Lowering {
     const types: number[] = [];
     const neg: number[] = [];
     let self = false;
-    const doExpand = expand || set.star || set.complement || exclude.length > 0;
-    for (const name of include) if (!this.addName(name, types, !doExpand)) self ||= name === "self";
-    for (const name of exclude) this.addName(name, neg, false);
+    for (const name of include) if (!this.addName(name, types, set, excluding, expand)) self ||= name === "self";
+    // (an excluded attribute is expanded: the set excludes)
+    for (const name of exclude) this.addName(name, neg, set, true, expand);
     const negSet = new Set(neg);
     if (set.star) {
       const all: number[] = [];
@@ -301,8 +304,9 @@ class Lowering {
     return { bits, self };
   }
 
-  /** Adds a type's bit, or an attribute's (kept) or its members' bits; false for an unknown name. */
-  private addName(name: string, out: number[], keep: boolean): boolean {
+  /** Adds a type's bit, or an attribute's where keepsAttribute keeps it in this set, else its
+   *  members' bits; false for an unknown name. */
+  private addName(name: string, out: number[], set: NameSet, excluding: boolean, expand: boolean): boolean {
     const t = this.sym.typeIds.get(name);
     if (t !== undefined) {
       out.push(this.typeBit[t]!);
@@ -311,8 +315,7 @@ class Lowering {
     const a = this.sym.attrIds.get(name);
     if (a === undefined) return false;
     const bit = this.attrBit[a]!;
-    // expandattribute A true: type_set_expand always expands A (TYPE_FLAGS_EXPAND_ATTR_TRUE)
-    if (keep && this.sym.attrs[a]!.expand !== true) out.push(bit);
+    if (keepsAttribute(set.star, set.complement, excluding, expand, this.sym.attrs[a]!)) out.push(bit);
     else for (const m of this.attrMembers.get(bit)!) out.push(m);
     return true;
   }

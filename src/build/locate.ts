@@ -27,14 +27,17 @@ export interface Found {
 
 export class Locator {
   private readonly maps = new Map<string, LineMap>();
+  /** policy.conf's lines as m4 names them, and as the compiler does. */
   private readonly confLines: LineMap;
+  private readonly compiledLines: LineMap;
 
   constructor(
     private readonly conf: string,
     private readonly sources: SourceLookup,
     private readonly macros: ReadonlyMap<string, MacroDef>,
   ) {
-    this.confLines = new LineMap(conf, "policy.conf");
+    this.confLines = new LineMap(conf, "policy.conf", { m4: true });
+    this.compiledLines = new LineMap(conf, "policy.conf");
   }
 
   /** The diagnostic with its span and its notes' spans in the tree's files. */
@@ -90,9 +93,16 @@ export class Locator {
   locate(span: Span): Found {
     const unchanged: Found = { span, context: [] };
     if (span.offset < 0 || span.offset > this.conf.length) return unchanged;
-    const src = this.sources(span.file);
+    // a span of policy.conf (not of a tree file or a scenario) is where the compiler's map puts it
+    const compiled = this.compiledLines.position(span.offset);
+    if (compiled.file !== span.file || compiled.line !== span.line) return unchanged;
+    // and the line m4 wrote it from is where m4's sync lines put it: the compiler reads only the
+    // #line directives checkpolicy 3.4 reads (src/policy/lines.ts), not m4's `#line 18 "mods/x.te"`
+    // after a diversion
+    const from = this.confLines.position(span.offset);
+    const src = this.sources(from.file);
     if (src === undefined) return unchanged;
-    const bounds = lineBounds(src, span.line);
+    const bounds = lineBounds(src, from.line);
     if (!bounds) return unchanged;
     const [sStart, sEnd] = bounds;
     const confStart = this.conf.lastIndexOf("\n", span.offset - 1) + 1;
@@ -104,14 +114,14 @@ export class Locator {
     const sourceLine = src.slice(sStart, sEnd);
 
     if (sourceLine === confLine) {
-      return { span: this.spanIn(span.file, src, sStart + col, sStart + col + length), context: [] };
+      return { span: this.spanIn(from.file, src, sStart + col, sStart + col + length), context: [] };
     }
-    const occurrence = this.occurrence(confStart, confLine, span);
+    const occurrence = this.occurrence(confStart, confLine, from);
     for (const call of macroCalls(src, sStart, sEnd, this.macros)) {
       const inner = this.inMacro(call.name, call.args, confLine, col, length, occurrence, 0);
       if (!inner) continue;
-      const at = this.spanIn(span.file, src, call.offset, call.offset + call.name.length);
-      inner.context.push({ message: `in expansion of \`${call.name}\` at ${span.file}:${span.line}`, span: at });
+      const at = this.spanIn(from.file, src, call.offset, call.offset + call.name.length);
+      inner.context.push({ message: `in expansion of \`${call.name}\` at ${from.file}:${from.line}`, span: at });
       return inner;
     }
     // not traced into a body line (m4 builtins such as ifelse and shift wrote it): the same text
@@ -119,18 +129,18 @@ export class Locator {
     const token = this.conf.slice(span.offset, span.offset + length);
     const at = sourceLine.indexOf(token);
     const start = at >= 0 ? sStart + at : sStart + firstNonBlank(sourceLine);
-    const found = { span: this.spanIn(span.file, src, start, at >= 0 ? start + token.length : Math.max(start + 1, sEnd)), context: [] as Note[] };
+    const found = { span: this.spanIn(from.file, src, start, at >= 0 ? start + token.length : Math.max(start + 1, sEnd)), context: [] as Note[] };
     const call = macroCalls(src, sStart, sEnd, this.macros)[0];
     if (call) {
-      const callSpan = this.spanIn(span.file, src, call.offset, call.offset + call.name.length);
-      found.context.push({ message: `in expansion of \`${call.name}\` at ${span.file}:${span.line}`, span: callSpan });
+      const callSpan = this.spanIn(from.file, src, call.offset, call.offset + call.name.length);
+      found.context.push({ message: `in expansion of \`${call.name}\` at ${from.file}:${from.line}`, span: callSpan });
     }
     return found;
   }
 
   /** How many earlier lines of the same expansion read exactly like this one: when a body writes
    *  one line twice, the n-th copy is matched to the n-th line of the body. */
-  private occurrence(confStart: number, confLine: string, span: Span): number {
+  private occurrence(confStart: number, confLine: string, from: { file: string; line: number }): number {
     let n = 0;
     let end = confStart - 1;
     for (let guard = 0; end > 0 && guard < 4096; guard++) {
@@ -138,7 +148,7 @@ export class Locator {
       const line = this.conf.slice(start, end);
       if (!line.startsWith("#line")) {
         const pos = this.confLines.position(start);
-        if (pos.file !== span.file || pos.line !== span.line) break;
+        if (pos.file !== from.file || pos.line !== from.line) break;
         if (line === confLine) n++;
       }
       end = start - 1;

@@ -10,7 +10,9 @@
 // arguments end is found as m4 collects them: a comment or `dnl` in an unquoted argument runs to
 // the end of the line, whatever parenthesis or quote is there; a line ending inside a quote or an
 // argument keeps its trailing blanks. A `name(` never closed in the file is text to m4 unless name
-// is certainly a macro, where m4 stops (m4-calls.ts). A `#` comment is kept as written. A last check
+// is certainly a macro, where m4 stops (m4-calls.ts). Text m4 collects as the arguments of a call a
+// macro's expansion opened is kept too, up to the `)` that closes it (m4-calls.ts: from the first
+// word when fmt cannot see that macro). A `#` comment is kept as written. A last check
 // refuses any output whose non-blank characters differ from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
@@ -30,7 +32,7 @@ import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/di
 import { LineStarts } from "../diagnostics/line-starts.js";
 import { parsePolicy, strayMessage } from "../policy/parse.js";
 import { strayKind, type StrayKind } from "../policy/scan.js";
-import { unclosedParens } from "./m4-calls.js";
+import { unclosedParens, type M4Parens } from "./m4-calls.js";
 
 /** conf: a policy.conf (checkpolicy's input); m4: a policy tree's m4 source; modules: a tree's
  *  modules/modules.conf (`name = on` lines, which Makefile.common reads with awk), laid out as a
@@ -208,8 +210,9 @@ class Formatter {
   private checkStrays = false;
   /** `dnl(...)`'s arguments just closed: m4 discards the rest of the line. */
   private dnlRest = false;
-  /** m4 sources: the `(` never closed in the file, by offset, and the `name(` calls among them. */
-  private unclosed: ReturnType<typeof unclosedParens> = { parens: new Set(), calls: new Map() };
+  /** m4 sources: how m4 reads the file's parentheses (the `(` never closed, the calls expansions
+   *  open, the `)` that close nothing the file opened). */
+  private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), unopened: 0, start: -1 };
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -323,7 +326,10 @@ class Formatter {
       } else if (c === "(") f.parens++;
       else if (c === ")" && --f.parens === 0) {
         this.stack.pop();
-        if (!f.thenDnl) continue;
+        if (!f.thenDnl) {
+          this.expansionOpens(i, lineNo, col0);
+          continue;
+        }
         // after dnl's arguments m4 discards the rest of the line
         const below = this.top();
         if (below.kind === "code") {
@@ -332,8 +338,20 @@ class Formatter {
         }
         if (below.kind === "args") return line.length;
       }
+      if (f.quote === 0) this.expansionOpens(i, lineNo, col0);
     }
     return line.length;
+  }
+
+  /** After the character at column `col0 + i` of line `lineNo` ends a macro's
+   *  name or its call, m4 rescans the expansion, which may leave it inside calls whose arguments it
+   *  then collects from the text that follows: kept as written to the `)` that closes them. */
+  private expansionOpens(i: number, lineNo: number, col0: number): void {
+    const depth = this.unclosed.expansions.get(this.lineOffset + col0 + i);
+    if (depth === undefined) return;
+    const f = this.top();
+    if (f.kind === "args") f.parens += depth;
+    else this.stack.push({ kind: "args", parens: depth, quote: 0, at: { line: lineNo, col: col0 + i + 1 } });
   }
 
   /** Lays out code text (no leading blanks unless after `before`, the verbatim start of its line;
@@ -348,6 +366,12 @@ class Formatter {
         // the rest of a line after `dnl(...)`, kept as written as after dnl
         this.dnlRest = false;
         return out + trimCommentEnd(text.slice(i));
+      }
+      const offset = this.lineOffset + col0 + i;
+      if (offset === this.unclosed.start && this.unclosed.unopened > 0) {
+        // a `)` further on closes nothing the file opened: if a macro fmt cannot see (another
+        // file's) opened a call, m4 collects everything from here to it as arguments
+        this.stack.push({ kind: "args", parens: this.unclosed.unopened, quote: 0, at: { line: lineNo, col: col0 + i + 1 } });
       }
       const f = this.top();
       if (f.kind !== "code") {
@@ -387,7 +411,6 @@ class Formatter {
         out += c;
         continue;
       }
-      const offset = this.lineOffset + col0 + i;
       if (this.kind === "m4" && c === "(" && isWordChar(text[i - 1]) && !this.unclosedCall(offset)) {
         // an m4 macro call (define's among them): its arguments, a define body too, are kept
         // exactly, as m4 keeps their blanks
@@ -424,6 +447,7 @@ class Formatter {
       if (c === "(" && !this.unclosed.parens.has(offset)) f.parens++;
       if (c === ")" && f.parens > 0) f.parens--;
       out += c;
+      this.expansionOpens(i, lineNo, col0);
     }
     return out;
   }
@@ -482,9 +506,9 @@ function syntaxErrors(text: string, file: string): Diagnostic[] {
 }
 
 /** The name a refused policy.conf is parsed under before its file is known: no `#line` directive
- *  can give it (a quoted name holds no '"'), so every span and message naming it means the text
- *  itself, and one parse serves every name the file is located under. */
-const UNNAMED = '"<input>"';
+ *  can give it (a directive's name ends at its line's end), so every span and message naming it
+ *  means the text itself, and one parse serves every name the file is located under. */
+const UNNAMED = "<input>\n";
 
 /** `d` with the text it was found in named `file`. */
 function named(d: Diagnostic, file: string): Diagnostic {

@@ -1,10 +1,13 @@
-// Which parentheses of an m4 source are never closed in their file, read as GNU m4 reads a file
-// with its default quotes and comments: a quoted string and a `#` comment (to its line's end) hold
-// none, `dnl` discards through its newline, and `dnl(` first collects its arguments (then discards
-// the rest of the line). m4 collects a macro's arguments within one file ("end of file in argument
-// list" ends the run at the file's end, the next file on the command line never continues them),
-// so a `word(` whose parenthesis is never closed here is either an error of m4's (`word` is a
-// macro) or text m4 copies as it is (`word` is none).
+// Which parentheses of an m4 source are never closed in their file, and which `)` close a call a
+// macro's expansion opened, read as GNU m4 reads a file with its default quotes and comments: a
+// quoted string and a `#` comment (to its line's end) hold none, `dnl` discards through its newline,
+// and `dnl(` first collects its arguments (then discards the rest of the line). m4 collects a
+// macro's arguments within one file ("end of file in argument list" ends the run at the file's end,
+// the next file on the command line never continues them), so a `word(` whose parenthesis is never
+// closed here is either an error of m4's (`word` is a macro) or text m4 copies as it is (`word` is
+// none). m4 rescans a macro's expansion with the input after it, so an expansion ending inside
+// `name(`, name a macro, collects its arguments from the file's text after the call, up to a `)`
+// there that closes nothing the file opened (`define(`open', `show(')open a  b )`).
 
 import { LineStarts } from "../diagnostics/line-starts.js";
 
@@ -37,24 +40,58 @@ export interface UnclosedCall {
   macro?: MacroWhy;
 }
 
+/** How m4 reads the parentheses of an m4 source (see unclosedParens). */
+export interface M4Parens {
+  /** The offset of every `(` never closed in the file (a `word(`'s or a lone one). */
+  parens: Set<number>;
+  /** The calls among them, by the offset of their `(`. */
+  calls: Map<number, UnclosedCall>;
+  /** Calls a macro's expansion opens that the file's text closes: by the offset of the macro's
+   *  last character (its name's, or its own call's `)`), how many parentheses m4 is inside of
+   *  after the expansion, each closed by a `)` of the file that closes nothing the file opened.
+   *  Only for a macro the file defines, whose body ends inside a call of a certain macro. */
+  expansions: Map<number, number>;
+  /** How many `)` after a word close nothing the file or an expansion above opened: each closes a
+   *  call the expansion of a macro fmt cannot see (another file's) opened, or is text, and fmt
+   *  cannot tell which: m4 may collect as arguments anything from the file's first word or
+   *  parenthesis (`start`) to the last of them. */
+  unopened: number;
+  /** The offset of the first word or parenthesis m4 reads (not quoted, commented or discarded). */
+  start: number;
+}
+
+/** A `(` m4 has read and not yet closed: a lone one, a call's (a word before it), or one an
+ *  expansion left open (`expansion`: the offset of its macro's last character). */
+interface Open {
+  at: number;
+  call?: UnclosedCall;
+  dnl: boolean;
+  expansion?: number;
+}
+
+/** What define/pushdef (a body when it is one quoted string) and undefine/popdef did to a name,
+ *  in the file's order. */
+type Definitions = Map<string, { at: number; macro: boolean; body?: [number, number] }[]>;
+
 const isWordStart = (c: string | undefined): boolean => c !== undefined && /[A-Za-z_]/.test(c);
 const isWordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
 
-/** The offset of every `(` that is never closed in `text` (a `word(`'s or a lone one), with the
- *  calls among them. */
-export function unclosedParens(text: string): { parens: Set<number>; calls: Map<number, UnclosedCall> } {
-  // each open `(`: its offset, and the call it starts (a word straight before it)
-  const open: { at: number; call?: UnclosedCall; dnl: boolean }[] = [];
-  // what define/pushdef (true) and undefine/popdef (false) did to a name, in the file's order
-  const defined = new Map<string, { at: number; macro: boolean }[]>();
-  const lines = new LineStarts(text);
+/** Reads text[from, to) as m4 does and returns the parentheses left open. `word` is told of each
+ *  word m4 expands (one without `(` after it at its end, a call at its `)`), and may open more. */
+function readParens(
+  text: string,
+  from: number,
+  to: number,
+  lines: LineStarts,
+  on: { word?: (name: string, start: number, last: number, open: Open[]) => void; token?: (at: number, word: boolean) => void; close?: (o: Open | undefined) => void } = {},
+): Open[] {
+  const open: Open[] = [];
   const toEol = (i: number): number => {
     const nl = text.indexOf("\n", i);
-    return nl === -1 ? text.length : nl;
+    return nl === -1 || nl > to ? to : nl;
   };
-
   let quote = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const c = text[i]!;
     if (quote > 0) {
       if (c === "`") quote++;
@@ -65,44 +102,122 @@ export function unclosedParens(text: string): { parens: Set<number>; calls: Map<
     else if (c === "#") i = toEol(i) - 1; // a comment: nothing in it opens or closes
     else if (isWordStart(c)) {
       let end = i + 1;
-      while (isWordChar(text[end])) end++;
+      while (end < to && isWordChar(text[end])) end++;
       const name = text.slice(i, end);
-      if (text[end] === "(") {
-        noteDefinition(text, name, end, defined);
-        const call: UnclosedCall = { name, offset: i, ...lines.position(i) };
-        open.push({ at: end, call, dnl: name === "dnl" });
+      if (name !== "dnl") on.token?.(i, true);
+      if (end < to && text[end] === "(") {
+        open.push({ at: end, call: { name, offset: i, ...lines.position(i) }, dnl: name === "dnl" });
         i = end;
       } else if (name === "dnl") i = toEol(end); // through its newline
-      else i = end - 1;
-    } else if (c === "(") open.push({ at: i, dnl: false });
-    else if (c === ")" && open.length > 0) {
-      if (open.pop()!.dnl) i = toEol(i); // after dnl's arguments, the rest of the line
+      else {
+        on.word?.(name, i, end - 1, open);
+        i = end - 1;
+      }
+    } else if (c === "(") {
+      on.token?.(i, false);
+      open.push({ at: i, dnl: false });
+    } else if (c === ")") {
+      const o = open.pop();
+      on.close?.(o);
+      if (o === undefined) continue;
+      if (o.dnl) i = toEol(i); // after dnl's arguments, the rest of the line
+      else if (o.call) on.word?.(o.call.name, o.call.offset, i, open);
     }
   }
+  return open;
+}
 
+/** How m4 reads the parentheses of `text`, an m4 source (M4Parens). */
+export function unclosedParens(text: string): M4Parens {
+  const defined: Definitions = new Map();
+  const lines = new LineStarts(text);
+  const expansions = new Map<number, number>();
+  let unopened = 0;
+  let start = -1;
+  let sawWord = false;
+  const open = readParens(text, 0, text.length, lines, {
+    token: (at, isWord) => {
+      if (start === -1) start = at;
+      sawWord ||= isWord;
+    },
+    close: (o) => {
+      // (before any word no expansion can have opened a call: text)
+      if (o === undefined) unopened += sawWord ? 1 : 0;
+      else if (o.expansion !== undefined) expansions.set(o.expansion, (expansions.get(o.expansion) ?? 0) + 1);
+    },
+    word: (name, at, last, open) => {
+      if (noteDefinition(text, name, at, last, defined)) return;
+      const depth = expansionDepth(text, name, at, defined, lines);
+      for (let k = 0; k < depth; k++) open.push({ at: last, dnl: false, expansion: last });
+    },
+  });
   const parens = new Set<number>();
   const calls = new Map<number, UnclosedCall>();
   for (const o of open) {
+    if (o.expansion !== undefined) continue; // (one never closed: text, or m4 stops, as for any call)
     parens.add(o.at);
     if (!o.call) continue;
-    const { name, offset } = o.call;
-    const last = defined.get(name)?.filter((d) => d.at < offset).pop();
-    if (last?.macro) o.call.macro = { kind: "defined", line: lines.position(last.at).line };
-    else if (last === undefined && BUILTINS.includes(name)) o.call.macro = { kind: "builtin" };
-    else if (last === undefined && MAKEFILE_DEFINES.includes(name)) o.call.macro = { kind: "makefile" };
+    const macro = macroAt(o.call.name, o.call.offset, defined, lines);
+    if (macro) o.call.macro = macro;
     calls.set(o.at, o.call);
   }
-  return { parens, calls };
+  return { parens, calls, expansions, unopened, start };
 }
 
-/** `define(`NAME'` or `pushdef(...)` makes NAME a macro from here on, `undefine` or `popdef` takes
- *  it back; only a quoted literal NAME is certain (a bare word may be a macro naming another). A
- *  popdef may leave an older definition: counted as taking it back, so fmt never refuses on it. */
-function noteDefinition(text: string, word: string, paren: number, defined: Map<string, { at: number; macro: boolean }[]>): void {
-  if (!["define", "pushdef", "undefine", "popdef"].includes(word)) return;
-  const name = /^\([ \t\n]*`([A-Za-z_][A-Za-z0-9_]*)'/.exec(text.slice(paren, paren + 200))?.[1];
-  if (name === undefined) return;
-  const events = defined.get(name) ?? [];
-  events.push({ at: paren, macro: word === "define" || word === "pushdef" });
-  defined.set(name, events);
+const lastDefinition = (name: string, offset: number, defined: Definitions) => defined.get(name)?.filter((d) => d.at < offset).pop();
+
+/** Why `name` is certainly a macro at `offset`, or undefined: a macro another file defines, or none. */
+function macroAt(name: string, offset: number, defined: Definitions, lines: LineStarts): MacroWhy | undefined {
+  const last = lastDefinition(name, offset, defined);
+  if (last?.macro) return { kind: "defined", line: lines.position(last.at).line };
+  if (last === undefined && BUILTINS.includes(name)) return { kind: "builtin" };
+  if (last === undefined && MAKEFILE_DEFINES.includes(name)) return { kind: "makefile" };
+  return undefined;
+}
+
+/** How many parentheses m4 is inside of after expanding `name` at `at` (no arguments used): the
+ *  calls its body, as the file defines it, leaves open, from the first whose name is certainly a
+ *  macro there. 0 when it leaves none, or when what it leaves depends on what fmt cannot see (a
+ *  call below that one of a name another file may define, a `$1(`): then a `)` closing it counts
+ *  among `unopened`, the safe side. */
+function expansionDepth(text: string, name: string, at: number, defined: Definitions, lines: LineStarts): number {
+  const def = lastDefinition(name, at, defined);
+  if (!def?.macro || def.body === undefined) return 0;
+  const left = readParens(text, def.body[0], def.body[1], lines);
+  for (let k = 0; k < left.length; k++) {
+    const o = left[k]!;
+    if (o.call) return macroAt(o.call.name, at, defined, lines) ? left.length - k : 0;
+    if (/\$(\d+|[@*#])$/.test(text.slice(Math.max(0, o.at - 6), o.at))) return 0; // `$1(`: a call if $1 names a macro
+  }
+  return 0;
+}
+
+/** `define(`NAME'...` or `pushdef(...)` (the call from `at` to its `)` at `close`) makes NAME a macro
+ *  from here on, `undefine` or `popdef` takes it back; only a quoted literal NAME is certain (a bare
+ *  word may be a macro naming another). A popdef may leave an older definition: counted as taking
+ *  it back, so fmt never refuses on it. True for a call of one of the four. */
+function noteDefinition(text: string, word: string, at: number, close: number, defined: Definitions): boolean {
+  if (!["define", "pushdef", "undefine", "popdef"].includes(word)) return false;
+  const paren = at + word.length;
+  const m = /^\([ \t\n]*`([A-Za-z_][A-Za-z0-9_]*)'/.exec(text.slice(paren, paren + 200));
+  if (!m) return true;
+  const macro = word === "define" || word === "pushdef";
+  const events = defined.get(m[1]!) ?? [];
+  events.push({ at: paren, macro, body: macro ? quotedBody(text, paren + m[0].length, close) : undefined });
+  defined.set(m[1]!, events);
+  return true;
+}
+
+/** A define's body [start, end) inside its quotes, when the argument after `from` is one quoted
+ *  string (m4 drops the blanks before it; those after it, before `close`, are output as they are). */
+function quotedBody(text: string, from: number, close: number): [number, number] | undefined {
+  const m = /^[ \t\n\r\f\v]*,[ \t\n\r\f\v]*`/.exec(text.slice(from, close));
+  if (!m) return undefined;
+  const start = from + m[0].length;
+  let depth = 1;
+  for (let i = start; i < close; i++) {
+    if (text[i] === "`") depth++;
+    else if (text[i] === "'" && --depth === 0) return /^[ \t\n\r\f\v]*$/.test(text.slice(i + 1, close)) ? [start, i] : undefined;
+  }
+  return undefined;
 }

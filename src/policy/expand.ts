@@ -9,7 +9,7 @@ import { avCounts, type AvCounts } from "./avstats.js";
 import type { AvRuleKind, TypeRuleKind } from "./ast.js";
 import { error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { expandTypeSet } from "./typeset.js";
-import type { CondPlace, ResolvedAvRule, ResolvedRules, Symbols, TypeSet } from "./symbols.js";
+import type { AttrSym, CondPlace, ResolvedAvRule, ResolvedRules, Symbols, TypeSet } from "./symbols.js";
 
 export type { AvCounts } from "./avstats.js";
 
@@ -61,11 +61,22 @@ function kindOf(rule: AvRuleKind): AvKind {
   return rule === "allow" ? AvKind.Allow : rule === "auditallow" ? AvKind.AuditAllow : AvKind.DontAudit;
 }
 
-/** Does libsepol keep this set's attributes as attributes in the avtab (type_set_expand with
- *  alwaysexpand = 0)? Only when nothing forces expansion: no `self` in the rule, no `-`, `*`, `~`
- *  (convert_and_expand_rule: alwaysexpand for RULE_SELF; type_set_expand for the rest). */
-function keepsAttributes(ts: TypeSet, self: boolean): boolean {
-  return !self && !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;
+/**
+ * Whether libsepol keeps the attributes of a rule's set as keys of the rule's avtab entries
+ * (type_set_expand with alwaysexpand 0) and, given one of them, whether it keeps that one: none
+ * when the set has `*` or `~` or excludes names (`-`: it is expanded to its types) or the rule
+ * expands its sets (`forced`: an AV rule with `self`, as convert_and_expand_rule does, and every
+ * type rule), and no attribute `expandattribute A true` expands (TYPE_FLAGS_EXPAND_ATTR_TRUE). The
+ * one answer for the avtab here, the attribute keys decisions match a context by, and the binary
+ * writer's keys (src/binary/lower.ts). (The set's flags, not the set: the writer's sets are AST
+ * nodes, these resolved ones, and one property read here of both would be slow on both.)
+ */
+export function keepsAttribute(star: boolean, complement: boolean, excluding: boolean, forced: boolean, attr?: AttrSym): boolean {
+  return !forced && !star && !complement && !excluding && attr?.expand !== true;
+}
+
+function excludes(ts: TypeSet): boolean {
+  return ts.negTypes.length > 0 || ts.negAttrs.length > 0;
 }
 
 class Expander {
@@ -93,16 +104,17 @@ class Expander {
     const targets = expandTypeSet(r.targets, this.sym);
     const rule: ExpandedAvRule = { kind: r.kind, span: r.span, cond: r.cond, sources, targets, self: r.targets.self, classes: r.classes, masks: r.masks };
     const self = r.targets.self;
-    const attrSources = keepsAttributes(r.sources, self) ? this.keptAttrs(r.sources) : [];
-    const attrTargets = keepsAttributes(r.targets, self) ? this.keptAttrs(r.targets) : [];
+    const attrSources = this.keptAttrs(r.sources, self);
+    const attrTargets = this.keptAttrs(r.targets, self);
     if (attrSources.length > 0 || attrTargets.length > 0) rule.attrKeys = { sources: attrSources, targets: attrTargets };
     return rule;
   }
 
-  // the set's attributes as key ids, but those `expandattribute A true` expands (libsepol writes
-  // no key for them, lower.ts, nor does keyIds)
-  private keptAttrs(ts: TypeSet): number[] {
-    return ts.attrs.filter((a) => this.sym.attrs[a]!.expand !== true).map((a) => this.nt + a);
+  /** The set's attributes the avtab keeps, as key ids (ntypes + index). */
+  private keptAttrs(ts: TypeSet, self: boolean): number[] {
+    const excluding = excludes(ts);
+    if (ts.attrs.length === 0 || !keepsAttribute(ts.star, ts.complement, excluding, self)) return [];
+    return ts.attrs.filter((a) => keepsAttribute(ts.star, ts.complement, excluding, self, this.sym.attrs[a])).map((a) => this.nt + a);
   }
 
   /** The rule's entries in its table (a set that keeps its attributes is not expanded here). */
@@ -110,8 +122,8 @@ class Expander {
     const self = r.targets.self;
     const kind = kindOf(r.kind);
     const table = r.cond ? this.condLists[condListIndex(r.cond)]! : this.base;
-    const sourceKeys = keepsAttributes(r.sources, self) ? this.keyIds(r.sources) : expandTypeSet(r.sources, this.sym);
-    const targetKeys = keepsAttributes(r.targets, self) ? this.keyIds(r.targets) : expandTypeSet(r.targets, this.sym);
+    const sourceKeys = this.keys(r.sources, self);
+    const targetKeys = this.keys(r.targets, self);
     for (let ci = 0; ci < r.classes.length; ci++) {
       const c = r.classes[ci]!;
       // auditdeny lists the permissions to audit: the others are dontaudit
@@ -121,17 +133,20 @@ class Expander {
     }
   }
 
-  /** A set's key ids (no `-`, `*`, `~`): its types, and attribute a as ntypes + a, or a's types
-   *  under `expandattribute a true` (type_set_expand; the table counts the keys as seinfo does). */
-  private keyIds(ts: TypeSet): number[] {
+  /** A set's key ids: its types, and attribute a as ntypes + a where the avtab keeps it
+   *  (keepsAttribute), else a's types (type_set_expand; the table counts the keys as seinfo does). */
+  private keys(ts: TypeSet, self: boolean): ArrayLike<number> {
+    const excluding = excludes(ts);
+    if (!keepsAttribute(ts.star, ts.complement, excluding, self)) return expandTypeSet(ts, this.sym);
     if (ts.attrs.length === 0 && ts.types.length <= 1) return ts.types;
     // one attribute (most attribute rules): one shared, never written, list per attribute
     const one = ts.attrs[0]!;
-    if (ts.types.length === 0 && ts.attrs.length === 1 && this.sym.attrs[one]!.expand !== true) return (this.attrKeys[one] ??= [this.nt + one]);
+    if (ts.types.length === 0 && ts.attrs.length === 1 && keepsAttribute(ts.star, ts.complement, excluding, self, this.sym.attrs[one])) return (this.attrKeys[one] ??= [this.nt + one]);
     const ids = new Set(ts.types);
     for (const a of ts.attrs) {
-      if (this.sym.attrs[a]!.expand === true) for (const t of this.sym.attrs[a]!.members) ids.add(t);
-      else ids.add(this.nt + a);
+      const attr = this.sym.attrs[a]!;
+      if (keepsAttribute(ts.star, ts.complement, excluding, self, attr)) ids.add(this.nt + a);
+      else for (const t of attr.members) ids.add(t);
     }
     return [...ids];
   }

@@ -1,18 +1,143 @@
 // Physical offsets -> source positions, through `#line` directives.
 //
 // Xen's build runs the policy through `m4 -s`, which emits `#line 1 "file"` when it enters a file and
-// `#line N` when a macro expansion shifts lines. checkpolicy's scanner (policy_scan.l) honours both
-// forms; we accept `#line N "file"` for any N as well, and follow the C preprocessor's meaning: the
-// line after `#line N` is line N. (checkpolicy numbers the line after `#line 1 "file"` as 2, an
-// off-by-one we do not copy.) A directive must end its line: checkpolicy's scanner takes the longest
-// match, and `#[^\n]*` (a comment) outruns the directive's rules when anything follows it, a
-// blank or the CR of a CRLF line, so such a line changes nothing (checked live: the lines after it
-// keep their numbers in checkpolicy's errors).
+// `#line N` when a macro expansion shifts lines. Which text is a directive is what checkpolicy 3.4's
+// scanner (policy_scan.l) makes of it: `#line[ ]1[ ]\"[^\n]*\"` and `#line[ ]{digit}+`, found
+// anywhere a comment may start (after a statement too), each one space apart. flex takes the longest
+// match, so `#[^\n]*` (a comment) wins whenever anything follows a directive on its line (a blank, the
+// CR of a CRLF line); a tab or two spaces, `#line 40 "x.te"` (only a literal 1 takes a file name) and
+// `#line 01 "x.te"` are comments too. The file name runs to the line's last quote, quotes inside it
+// kept, cut at PATH_MAX - 1 bytes (strncpy into source_file). Each form checked live
+// (test/fixtures/line-directive, test/oracle/line-directive.test.ts).
+//
+// One difference, kept on purpose: the line after `#line N` is line N, also after `#line 1 "file"`,
+// which checkpolicy 3.4 numbers 2 (set_source_file sets the counter to 1 before the newline adds
+// one; checkpolicy 3.10 reads `#line N "file"` for any N and numbers that line 1). A tree's
+// diagnostics are placed on the .te line m4 copied, which this off-by-one would miss.
+//
+// checkpolicy keeps the line in an unsigned long: `#line 0` wraps it to ULONG_MAX, where it stays
+// (warning 'source line number overflow' at every newline), as after a number past ULONG_MAX
+// ('source line number too big'). A JS number holds lines exactly up to 2^53 - 1 only, so such a
+// directive, and any whose lines would pass that, changes nothing here: parse.ts warns at it with the
+// line checkpolicy names.
 import type { Span } from "../diagnostics/diagnostic.js";
 import { lastAtOrBefore, LineStarts } from "../diagnostics/line-starts.js";
 import { keepShape } from "./shapes.js";
 
-const LINE_DIRECTIVE = /^[ \t]*#line[ \t]+(\d+)(?:[ \t]+"([^"\n]*)")?$/;
+/** A `#line` directive checkpolicy's scanner honours. */
+export interface LineDirective {
+  /** Offset of its `#`. */
+  offset: number;
+  /** Offset of the end of its line (the newline, or the end of the text). */
+  end: number;
+  /** The number of the line after it (1 after `#line 1 "file"`: see above). */
+  line: number;
+  /** The file `#line 1 "file"` names. */
+  file?: string;
+  /** The line after it as checkpolicy numbers it, in decimal, when this module cannot follow it
+   *  (`#line 0`, a number past 2^53 - 1 less the text's length): the directive is then not applied. */
+  unfollowed?: string;
+}
+
+const ULONG_MAX = 2n ** 64n - 1n;
+/** checkpolicy's source_file[PATH_MAX], of which strncpy fills at most PATH_MAX - 1 bytes. */
+const SOURCE_FILE_BYTES = 4095;
+
+/** The `#line` directives of `text`, in order, as policy_scan.l reads them (see above); with `m4`,
+ *  `#line N "file"` for every N too, as `m4 -s` means them (and checkpolicy 3.10 reads them). */
+export function lineDirectives(text: string, m4 = false): LineDirective[] {
+  const out: LineDirective[] = [];
+  for (let at = text.indexOf("#line"); at !== -1; ) {
+    const nl = text.indexOf("\n", at);
+    const end = nl === -1 ? text.length : nl;
+    if (commentStart(text, text.lastIndexOf("\n", at) + 1, at, end) === at) {
+      const d = directive(text, at, end, m4);
+      if (d !== undefined) out.push(d);
+    }
+    at = nl === -1 ? -1 : text.indexOf("#line", nl);
+  }
+  return out;
+}
+
+/** The directive the comment text[at, end) is, if any. */
+function directive(text: string, at: number, end: number, m4: boolean): LineDirective | undefined {
+  const rest = text.slice(at, end);
+  // `#line 1 "` ... `"`: as long as the comment, and listed before it
+  if (rest.length >= 10 && rest.startsWith('#line 1 "') && rest.endsWith('"')) {
+    return { offset: at, end, line: 1, file: sourceFile(rest.slice(9)) };
+  }
+  const m = (m4 ? /^#line (\d+)(?: (".*"))?$/ : /^#line (\d+)$/).exec(rest);
+  if (m === null) return undefined;
+  const digits = m[1]!;
+  const named = m[2] === undefined ? {} : { file: sourceFile(m[2].slice(1)) };
+  // (up to 15 digits a number is exact)
+  if (digits.length <= 15) {
+    const n = Number(digits);
+    if (n !== 0 && n <= Number.MAX_SAFE_INTEGER - text.length) return { offset: at, end, line: n, ...named };
+  }
+  const n = BigInt(digits);
+  if (n !== 0n && n <= BigInt(Number.MAX_SAFE_INTEGER - text.length)) return { offset: at, end, line: Number(n), ...named };
+  // strtoul saturates at ULONG_MAX, and ULONG_MAX (or 0) - 1 + 1 is where the counter stays
+  return { offset: at, end, line: 0, unfollowed: String(n === 0n || n > ULONG_MAX ? ULONG_MAX : n) };
+}
+
+/** set_source_file(yytext + 9): the name and its closing quote, at most SOURCE_FILE_BYTES bytes of
+ *  them (UTF-8), less a final quote. */
+function sourceFile(quoted: string): string {
+  let bytes = 0;
+  let i = 0;
+  for (; i < quoted.length; i++) {
+    const c = quoted.charCodeAt(i);
+    const size = c < 0x80 || (c >= 0xdc80 && c <= 0xdcff) ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? 4 : 3;
+    if (bytes + size > SOURCE_FILE_BYTES) break;
+    bytes += size;
+    if (size === 4) i++;
+  }
+  const name = quoted.slice(0, i);
+  return name.endsWith('"') ? name.slice(0, -1) : name;
+}
+
+/** Where the comment of the line [from, end) starts if it starts at or before `limit`, as
+ *  policy_scan.l reads the line: the first `#` outside a path (`/` to a blank) and a quoted name
+ *  (QPATH `"/..."`, FILENAME `"..."` without '/'); -1 otherwise. No other token holds a `#`, a `"` or
+ *  a `/`, and a lone `"` is a character of its own ('unrecognized character'). */
+function commentStart(text: string, from: number, limit: number, end: number): number {
+  let i = from;
+  while (i <= limit) {
+    const c = text.charCodeAt(i);
+    if (c === 35 /* # */) return i;
+    if (c === 47 /* / */) {
+      i++;
+      while (i < end && !isPathEnd(text.charCodeAt(i))) i++;
+      continue;
+    }
+    if (c === 34 /* " */) {
+      const after = quotedEnd(text, i, end);
+      if (after !== -1) {
+        i = after;
+        continue;
+      }
+    }
+    i++;
+  }
+  return -1;
+}
+
+function isPathEnd(c: number): boolean {
+  return c === 32 || c === 9 || c === 13 || c === 12;
+}
+
+/** Past the quoted name that opens at `open` (QPATH `\""/"[^\"\n]*\"`, FILENAME `\"[^"/"\"\n]+\"`),
+ *  or -1 when none does. */
+function quotedEnd(text: string, open: number, end: number): number {
+  const path = text.charCodeAt(open + 1) === 47; /* / */
+  for (let j = open + 1; j < end; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 34 /* " */) return path || j > open + 1 ? j + 1 : -1;
+    if (c === 47 && !path) return -1;
+  }
+  return -1;
+}
 
 /** A LineMap's lines before the first lookup (one object type in the field, for V8's sake). */
 const NO_LINES = new LineStarts("");
@@ -30,42 +155,49 @@ export class LineMap {
   private segCursor = 0;
   /** The text until the lines are found (then ""). */
   private text: string;
+  private found: readonly LineDirective[] | undefined;
+  private readonly m4: boolean;
 
-  constructor(text: string, file: string) {
+  /** `m4`: read the directives as `m4 -s` means them (lineDirectives), for mapping its output back
+   *  into a policy tree (src/build/locate.ts); the compiler's map reads what checkpolicy 3.4 reads. */
+  constructor(text: string, file: string, options: { m4?: boolean } = {}) {
     this.text = text;
     this.files = [file];
+    this.m4 = options.m4 === true;
   }
 
-  /** Finds the lines and `#line` directives, at the first lookup: a compile that reports nothing
-   *  looks none up (its spans keep offsets: SourceSpan), and a large policy has 100k lines. */
+  /** The text's directives (found at the first call: parse.ts asks for them to warn). */
+  directives(): readonly LineDirective[] {
+    if (this.found === undefined) this.found = lineDirectives(this.text, this.m4);
+    return this.found;
+  }
+
+  /** Finds the lines and applies the `#line` directives, at the first lookup: a compile that
+   *  reports nothing looks none up (its spans keep offsets: SourceSpan), and a large policy has 100k
+   *  lines. */
   private build(): LineStarts {
+    const directives = this.directives();
     const text = this.text;
     this.text = "";
     const lines = (this.lines = new LineStarts(text));
-    const starts = lines.starts;
     const fileIndex = new Map<string, number>([[this.files[0]!, 0]]);
     let currentFile = 0;
     const segFrom = [0];
-    for (let line = 0; line < starts.length; line++) {
-      const pos = starts[line]!;
-      const end = line + 1 < starts.length ? starts[line + 1]! - 1 : text.length;
-      // Cheap test first: only lines that begin (after blanks) with '#' can be directives.
-      const first = firstNonBlank(text, pos, end);
-      if (first === -1 || text.charCodeAt(first) !== 35 /* # */ || !text.startsWith("#line", first)) continue;
-      const m = LINE_DIRECTIVE.exec(text.slice(pos, end));
-      if (!m) continue;
-      if (m[2] !== undefined) {
-        let idx = fileIndex.get(m[2]);
+    for (const d of directives) {
+      if (d.unfollowed !== undefined) continue;
+      if (d.file !== undefined) {
+        let idx = fileIndex.get(d.file);
         if (idx === undefined) {
           idx = this.files.length;
-          this.files.push(m[2]);
-          fileIndex.set(m[2], idx);
+          this.files.push(d.file);
+          fileIndex.set(d.file, idx);
         }
         currentFile = idx;
       }
-      // The next physical line (line + 1) is line N.
-      segFrom.push(line + 1);
-      this.segDelta.push(Number(m[1]) - (line + 1));
+      // The next physical line is line N.
+      const next = lines.line(d.offset) + 1;
+      segFrom.push(next);
+      this.segDelta.push(d.line - next);
       this.segFile.push(currentFile);
     }
     this.segFrom = Int32Array.from(segFrom);
@@ -117,14 +249,6 @@ export class LineMap {
     const nl = text.indexOf("\n", start);
     return text.slice(start, nl === -1 ? text.length : nl).replace(/\r$/, "");
   }
-}
-
-function firstNonBlank(text: string, from: number, to: number): number {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9) return i;
-  }
-  return -1;
 }
 
 /** A Span that keeps only its physical offsets and works out file, line and column from the

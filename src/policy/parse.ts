@@ -114,6 +114,11 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   }
   const long = lineLimitWarning(text, lines);
   if (long !== undefined) diagnostics.push(long);
+  for (const d of lines.directives()) {
+    if (d.unfollowed === undefined) continue;
+    const at = lines.span(d.offset, d.end);
+    diagnostics.push(warning("line-directive", `checkpolicy numbers the line after this directive ${d.unfollowed}, past the numbers xsm holds exactly; xsm numbers the lines after it as if it were not there`, at));
+  }
   // in the order of the text (a stray character is found while reading, reported after)
   diagnostics.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
   if (failed !== undefined) return { ast, diagnostics, ...(before !== undefined ? { before } : {}), ...(sections?.length ? { sections } : {}) };

@@ -4,12 +4,16 @@
 // arguments, and `9dnl` is 9 and dnl; a line ending inside a quote or an argument keeps its
 // trailing blanks. A define body is kept as written, as any call's arguments: its blanks are m4's
 // output where the macro is used (define-blanks: ifelse compares them). A `name(` never closed in
-// the file is text to m4 unless name is certainly a macro there (m4 then stops). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
-// NAME.fmt.m4, and GNU m4 writes NAME.out from both. The outputs are committed, so `npm test`, with
+// the file is text to m4 unless name is certainly a macro there (m4 then stops). A macro whose
+// expansion ends inside a call (`define(`open', `show(')`) makes m4 collect that call's arguments
+// from the text after it, to a `)` that closes nothing the file opened: kept as written from the
+// macro (from the file's first word when fmt cannot see the macro's body). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
+// NAME.fmt.m4, and GNU m4 writes NAME.out from both, with the same trace of every macro call. The outputs are committed, so `npm test`, with
 // only Node, checks that fmt still writes the layout m4 was run on; where m4 is installed (npm run
 // test:m4) m4 runs on both.
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -30,6 +34,15 @@ function m4(file: string): string {
   return r.stdout;
 }
 
+/** m4's trace of every macro call of a fixture: the arguments it collected and the expansion
+ *  (--debug=aeqt, as test/oracle/fmt.test.ts: no line numbers). */
+function m4Trace(file: string): string {
+  const trace = join(mkdtempSync(join(tmpdir(), "xsm-m4-trace-")), "trace");
+  const r = spawnSync("m4", ["--debug=aeqt", `--debugfile=${trace}`, file], { cwd: dir, encoding: "utf8" });
+  expect(r.status, `${file}: ${r.stderr}`).toBe(0);
+  return readFileSync(trace, "utf8");
+}
+
 describe("fmt keeps what m4 collects as a call's arguments", () => {
   it("finds the cases", () => {
     expect(cases).toEqual([
@@ -42,6 +55,8 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
       "dnl-opens",
       "dnl-quotes",
       "dnl-with-args",
+      "expansion-opens",
+      "expansion-opens-elsewhere",
       "line-end-in-args",
       "not-dnl",
       "quote-then-word",
@@ -62,6 +77,7 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     it.skipIf(!hasM4)(`${name}: m4 writes the committed output from the file and from its layout`, () => {
       expect(m4(`${name}.m4`)).toBe(read(`${name}.out`));
       expect(m4(`${name}.fmt.m4`)).toBe(read(`${name}.out`));
+      expect(m4Trace(`${name}.fmt.m4`)).toBe(m4Trace(`${name}.m4`));
     });
   }
 
@@ -118,6 +134,27 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     expect(refusal("foo(a\ndefine(`foo', `x')\n")).toBeUndefined();
     // a quote never closed: m4 stops too
     expect(refusal("type t;\nallow `a b;\n")).toEqual(["fmt-unclosed", 2, 7, 1, "an m4 quote '`' that is never closed: m4 stops at the end of the file ('end of file in string')"]);
+  });
+
+  it("a ) that closes a call a macro's expansion opened: what m4 collects up to it is kept as written", () => {
+    const show = "define(`show', `[$1|$2]')define(`open', `show(')";
+    // open's body ends inside show(, a macro there: its arguments run from after open to the )
+    expect(formatSource(`${show}\nopen  a  b )  x   y\n`, "m4")).toBe(`${show}\nopen  a  b ) x y\n`);
+    // after open's own arguments, nested in a call's, and two deep
+    expect(formatSource(`${show}\nopen(z)  a\n\n\n  b )\n  type   t;\n`, "m4")).toBe(`${show}\nopen(z)  a\n\n\n  b )\ntype t;\n`);
+    expect(formatSource(`${show}\nshow(open  a ) b  )\n`, "m4")).toBe(`${show}\nshow(open  a ) b  )\n`);
+    expect(formatSource("define(`s', `$1')define(`o2', `s(x, s(')\no2  a ) b  ) c   d\n", "m4")).toBe("define(`s', `$1')define(`o2', `s(x, s(')\no2  a ) b  ) c d\n");
+    // a body that opens nothing m4 collects (nomacro is none; a quoted call) opens nothing here,
+    // and a macro used before its define is no macro there: its ) is then one fmt cannot place
+    expect(formatSource("define(`o', `nomacro(')\n  o  a\n", "m4")).toBe("define(`o', `nomacro(')\no a\n");
+    expect(formatSource("define(`s', `$1')define(`o', ``s('')\n  o  a\n", "m4")).toBe("define(`s', `$1')define(`o', ``s('')\no a\n");
+    // a ) that closes nothing the file opened, a call fmt cannot see opened or text: kept as
+    // written from the file's first word to the last such ), laid out after it
+    const elsewhere = "  type   a_t;\nfar  a  ,\n\n  b )  c\n  type   b_t;\n";
+    expect(formatSource(elsewhere, "m4")).toBe("type   a_t;\nfar  a  ,\n\n  b ) c\ntype b_t;\n");
+    expect(formatSource("define(`o', `nomacro(')\n  o  a )\n  x   y )\n  z   w\n", "m4")).toBe("define(`o', `nomacro(')\n  o  a )\n  x   y )\nz w\n");
+    // a ) before any word closes nothing an expansion opened: text
+    expect(formatSource("  )   a   b\n", "m4")).toBe(") a b\n");
   });
 
   it.skipIf(!hasM4)("m4 stops where fmt refuses a name( never closed, and copies one whose name is no macro", () => {

@@ -12,7 +12,10 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decisionJson, describeDecision, type Query } from "../../src/cli/check.js";
 import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { Locator } from "../../src/build/locate.js";
+import { sectionMacros } from "../../src/build/macros.js";
 import { compilePolicy } from "../../src/policy/index.js";
+import { runCheckpolicy } from "../policy/checkpolicy-runs.js";
 import { assertOracleAvailable, boolArgs, explainMismatch, runTool } from "./harness.js";
 
 /** The tree, file by file, in the order Xen's Makefile.common hands sections to m4. */
@@ -208,17 +211,29 @@ describe("a Xen-style tree expanded by m4 with diverted users", () => {
     });
   }
 
-  // checkpolicy itself reports this one as policy/users:18: its scanner takes a file name only
-  // from `#line 1 "file"` and keeps the last one (policy/users) through m4's `#line 18 "mods/..."`.
-  // We follow every `#line N "file"`, which names the line that really wrote the statement.
-  it("a diverted user statement's error points at the module line that wrote it", () => {
+  // checkpolicy 3.4 reports this one as policy/users:18: its scanner takes a file name only from
+  // `#line 1 "file"` and keeps the last one (policy/users) through m4's `#line 18 "mods/..."`, and
+  // so does the compiler (src/policy/lines.ts). A tree's diagnostics read m4's sync lines as m4
+  // means them (src/build/locate.ts), which name the line that really wrote the statement.
+  it("a diverted user statement's error is where checkpolicy puts it, and in the tree at the module line that wrote it", () => {
     const guests = SECTIONS.find(([f]) => f === "mods/guests.te")![1];
     const broken = guests.replace("add_user(bob_u, guest_r)", "add_user(bob_u, nosuch_r)");
-    const errors = errorsOf(expand({ file: "mods/guests.te", text: broken }));
+    const text = expand({ file: "mods/guests.te", text: broken });
+    const errors = errorsOf(text);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toMatch(/nosuch_r/);
-    expect(errors[0]!.span?.file).toBe("mods/guests.te");
-    expect(errors[0]!.span?.line).toBe(18);
+    const brokenDir = mkdtempSync(join(tmpdir(), "xsm-xen-real-broken-"));
+    writeFileSync(join(brokenDir, "policy.conf"), text);
+    const theirs = /^(.*?):(\d+):ERROR/m.exec(runCheckpolicy(brokenDir, "policy.conf").stderr);
+    expect(`${errors[0]!.span?.file}:${errors[0]!.span?.line}`).toBe(`${theirs?.[1]}:${theirs?.[2]}`);
+    expect(theirs?.[1]).toBe("policy/users");
+
+    const sources = (file: string) => (file === "mods/guests.te" ? broken : SECTIONS.find(([f]) => f === file)?.[1]);
+    const locator = new Locator(text, sources, sectionMacros(SECTIONS.map(([f]) => f), sources));
+    const located = locator.diagnostic(errors[0]!);
+    // (add_user's body wrote it: the error is on that line, the call its note)
+    expect(`${located.span?.file}:${located.span?.line}`).toBe("support/macros.spt:3");
+    expect(located.notes?.map((n) => `${n.message} (${n.span?.file}:${n.span?.line})`)).toEqual(["in expansion of `add_user` at mods/guests.te:18 (mods/guests.te:18)"]);
   });
 
   it("reasons name the module line, and a rule written twice by one macro call is printed once", () => {

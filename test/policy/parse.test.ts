@@ -457,24 +457,24 @@ describe("spans", () => {
     expect(text.slice(b!.span.offset, b!.span.offset + b!.span.length)).toBe("b_t");
   });
 
-  it("maps lines after `#line N \"file\"` and `#line N` to the original file, as m4 -s writes them", () => {
-    const text = ['#line 1 "policy/modules/xen.te"', "type a_t;", "#line 40", "type b_t;", "type c_t;", '#line 7 "other.te"', "type d_t;"].join("\n");
+  it("maps lines after `#line 1 \"file\"` and `#line N` to the original file, as m4 -s writes them", () => {
+    const text = ['#line 1 "policy/modules/xen.te"', "type a_t;", "#line 40", "type b_t;", "type c_t;", '#line 1 "other.te"', "type d_t;"].join("\n");
     const { ast } = parsePolicy(text, "policy.conf", { sections: false });
     expect(ast.statements.map((s) => [s.span.file, s.span.line])).toEqual([
       ["policy/modules/xen.te", 1],
       ["policy/modules/xen.te", 40],
       ["policy/modules/xen.te", 41],
-      ["other.te", 7],
+      ["other.te", 1],
     ]);
     // offsets stay physical
     expect(ast.statements[3]!.span.offset).toBe(text.indexOf("type d_t"));
   });
 
   it("points a syntax error after a directive at the original file and line", () => {
-    const text = ['type a_t;', '#line 12 "modules/dom0.te"', "", "allow a b:c d foo;"].join("\n");
+    const text = ['type a_t;', '#line 1 "modules/dom0.te"', "", "allow a b:c d foo;"].join("\n");
     const d = firstProblem(text);
     expect(d.message).toBe("expected ';' in allow rule, found 'foo'");
-    expect(d.span).toMatchObject({ file: "modules/dom0.te", line: 13, col: 15, offset: text.indexOf("foo"), length: 3 });
+    expect(d.span).toMatchObject({ file: "modules/dom0.te", line: 2, col: 15, offset: text.indexOf("foo"), length: 3 });
   });
 
   it("maps the real m4-expanded Xen policy to its modules", () => {
@@ -491,7 +491,7 @@ describe("spans", () => {
 });
 
 describe("LineMap", () => {
-  const text = ["aaa", '#line 10 "x.te"', "bbb", "ccc", "#line 3", "ddd\r", '  #line 1 "y.te"', "eee"].join("\n");
+  const text = ["aaa", '#line 1 "x.te"', "bbb", "ccc", "#line 3", "ddd\r", '  #line 1 "y.te"', "eee"].join("\n");
   const at = (s: string) => text.indexOf(s);
 
   it("maps offsets in any order, through every directive", () => {
@@ -500,8 +500,8 @@ describe("LineMap", () => {
       ["eee", "y.te", 1],
       ["aaa", "main.conf", 1],
       ["ddd", "x.te", 3],
-      ["bbb", "x.te", 10],
-      ["ccc", "x.te", 11],
+      ["bbb", "x.te", 1],
+      ["ccc", "x.te", 2],
     ];
     for (const [token, file, line] of expected) {
       expect(map.position(at(token)), token).toEqual({ file, line, col: 1 });
@@ -510,24 +510,29 @@ describe("LineMap", () => {
 
   it("ends a span on the line of its last character", () => {
     const map = new LineMap(text, "main.conf");
-    expect(map.span(at("bbb"), at("ccc") + 3)).toMatchObject({ file: "x.te", line: 10, endLine: 11, endCol: 4 });
-    expect(map.span(at("bbb"), at("bbb") + 4)).toMatchObject({ line: 10, endLine: 10, endCol: 5 });
+    expect(map.span(at("bbb"), at("ccc") + 3)).toMatchObject({ file: "x.te", line: 1, endLine: 2, endCol: 4 });
+    expect(map.span(at("bbb"), at("bbb") + 4)).toMatchObject({ line: 1, endLine: 1, endCol: 5 });
   });
 
-  it("treats a #line that is not alone on its line as a comment", () => {
-    const text = 'x #line 5 "z"\ny';
-    expect(new LineMap(text, "f").position(text.indexOf("y"))).toEqual({ file: "f", line: 2, col: 1 });
+  // checkpolicy 3.4's scanner honours `#line N` and `#line 1 "file"` wherever a comment may start,
+  // and only a literal 1 takes a file name (test/fixtures/line-directive)
+  it("honours a #line after a statement on its line, and reads `#line 5 \"z\"` as a comment", () => {
+    const text = 'x #line 5 "z"\ny #line 5\nz "a#b" #line 1 "q"\nw';
+    const map = new LineMap(text, "f");
+    expect(map.position(text.indexOf("y"))).toEqual({ file: "f", line: 2, col: 1 });
+    expect(map.position(text.indexOf("z "))).toEqual({ file: "f", line: 5, col: 1 });
+    expect(map.position(text.indexOf("w"))).toEqual({ file: "q", line: 1, col: 1 });
   });
 
   // checkpolicy reads `#line 1 "x.te"\r` and `#line 50 ` as comments (flex's longest match), and
   // numbers the lines after them as if they were not there
   it("treats a #line followed by a CR or a blank as a comment, as checkpolicy does", () => {
-    for (const directive of ['#line 1 "x.te"\r', '#line 1 "x.te" ', "#line 50\r", "#line 50\t"]) {
+    for (const directive of ['#line 1 "x.te"\r', '#line 1 "x.te" ', "#line 50\r", "#line 50\t", "#line\t50", "#line  50", '#line 50 "x.te"', '#line 01 "x.te"']) {
       const text = `a\n${directive}\nb`;
       expect(new LineMap(text, "f").position(text.indexOf("b")), JSON.stringify(directive)).toEqual({ file: "f", line: 3, col: 1 });
     }
-    const text = '#line 7 "x.te"\na\n#line 50\r\nb';
-    expect(new LineMap(text, "f").position(text.indexOf("b"))).toEqual({ file: "x.te", line: 9, col: 1 });
+    const text = '#line 1 "x.te"\na\n#line 50\r\nb';
+    expect(new LineMap(text, "f").position(text.indexOf("b"))).toEqual({ file: "x.te", line: 3, col: 1 });
   });
 });
 

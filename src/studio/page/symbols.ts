@@ -311,7 +311,8 @@ function roleAttributeLines(sym: Symbols, name: string): string[] {
   return [`role attribute of roles: ${roles.join(" ") || "none"}`, `not in a binary: checkpolicy gives its types to ${roles.length ? "those roles" : "no role"} and writes no role attributes`];
 }
 
-/** The users as the binary holds them: their roles, a role attribute's as its roles (object_r left out). */
+/** The users as the binary holds them (compiled-index.ts reads a binary's so): each role attribute
+ *  a user names stands for its roles. */
 function heldUsers(sym: Symbols): PolicyIndex["users"] {
   return sym.users.filter((u) => sym.userIds.has(u.name)).map((u) => ({ name: u.name, roles: [...u.roles].map((r) => sym.roles[r]!.name) }));
 }
