@@ -356,6 +356,27 @@ describe("xsm studio in chromium", () => {
     });
   });
 
+  it("a domain a later step creates is not in the picture before that step (not drawn destroyed), as xsm simulate --dot draws it", async () => {
+    // passthrough.json: step 24 creates guest3
+    await withStudio({ example: "xen-flask", dir: scratch, name: "flask-created-later", query: "?scenario=passthrough.json&strategy=upstream&step=23" }, async ({ page }) => {
+      const before = page.locator("svg[data-testid=topology][data-step='23']");
+      await expectCount(before, 1);
+      await expectCount(before.locator('g[id="dom-hvm-guest"]'), 1);
+      await expectCount(before.locator('g[id="dom-guest3"]'), 0);
+      const cli = spawnSync(process.execPath, [xsm, "simulate", join(root, "examples/xen-flask/passthrough.json"), "--strategy", "upstream", "--until", "23", "--dot"], { cwd: root, encoding: "utf8" }).stdout;
+      expect(cli).toContain('"hvm-guest" [');
+      expect(cli).not.toContain('"guest3" [');
+      // pv-guest, destroyed by step 22, is drawn destroyed
+      await expectAttr(before.locator('g[id="dom-pv-guest"]'), "class", /\bdestroyed\b/);
+      await page.getByTestId("step-list").locator("li[data-step='24']").click();
+      const after = page.locator("svg[data-testid=topology][data-step='24']");
+      await expectCount(after, 1);
+      await expectAttr(after.locator('g[id="dom-guest3"]'), "class", /^(?!.*\bdestroyed\b)/);
+      await expectText(after.locator('g[id="dom-guest3"]'), "guest3");
+      await shot(page, "7b-created-domain-step24");
+    });
+  });
+
   it("a scenario naming the policy tree: the studio builds it and draws split-drivers as from policy.conf", async () => {
     // the scenario outside the tree, naming it by its absolute path
     const scenarioFile = join(scratch, "split-tree.json");
