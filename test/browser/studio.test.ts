@@ -356,6 +356,35 @@ describe("xsm studio in chromium", () => {
     });
   });
 
+  it("every boolean of xen-flask is a checkbox beside its name inside the form; setting prot_doms_locked answers as xsm check --bool does", async () => {
+    await withStudio({ example: "xen-flask", dir: scratch, name: "flask-booleans", query: "?policy=policy.conf&view=decisions" }, async ({ page }) => {
+      const form = page.getByTestId("decision-form");
+      const labels = form.locator("label.bool");
+      await expectCount(labels, 3);
+      const formBox = (await form.boundingBox())!;
+      for (const label of await labels.all()) {
+        const box = (await label.boundingBox())!;
+        const check = (await label.locator("input[type=checkbox]").boundingBox())!;
+        // inside the form (none pushed out of the pane), the box next to the name
+        expect(box.x + box.width).toBeLessThanOrEqual(formBox.x + formBox.width);
+        expect(check.width).toBeLessThan(30);
+        expect(box.width - check.width).toBeLessThan(10 * ((await label.textContent())!.length + 2));
+      }
+      await decide(page, "dom0_t", "prot_domU_t", "domain", "create");
+      const result = page.getByTestId("decision-result");
+      await expectAttr(result.locator(".decision"), "data-allowed", "true");
+      // (by its name: a click on the label sets the box)
+      await labels.filter({ hasText: "prot_doms_locked" }).click();
+      expect(await form.locator("input[name=bool-prot_doms_locked]").isChecked()).toBe(true);
+      await expectAttr(result.locator(".decision"), "data-allowed", "false");
+      const cli = spawnSync(process.execPath, [xsm, "check", join(root, "examples/xen-flask/policy.conf"), "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:prot_domU_t", "--class", "domain", "--perm", "create", "--bool", "prot_doms_locked=1"], { cwd: root, encoding: "utf8" }).stdout;
+      expect(cli).toMatch(/^denied, audited/);
+      const [, where] = /(modules\/prot_domU\.te:\d+): allow dom0_t prot_domU_t:domain .* would grant it, but its condition \(!\(prot_doms_locked\)\) is false/.exec(cli)!;
+      await expectText(result.locator("li.disabled-by-bool"), `would be granted by ${where} but its branch is off`);
+      await shot(page, "3d-booleans");
+    });
+  });
+
   it("a domain a later step creates is not in the picture before that step (not drawn destroyed), as xsm simulate --dot draws it", async () => {
     // passthrough.json: step 24 creates guest3
     await withStudio({ example: "xen-flask", dir: scratch, name: "flask-created-later", query: "?scenario=passthrough.json&strategy=upstream&step=23" }, async ({ page }) => {
