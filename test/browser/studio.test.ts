@@ -343,7 +343,8 @@ describe("xsm studio in chromium", () => {
       await expectText(svg.locator('g[id="chan-dom0-1-web-1"]'), "dom0_t_channel | domU_t_channel");
       await expectCount(svg.locator('g[id="unbound-shop"].unbound'), 1);
       // the tree is the directory's policy, but the scenario names policy.conf: no tree bar for it
-      expect(await page.getByTestId("file-select").locator("option").allTextContents()).toContain("policy · .");
+      // (named by its directory, not ".")
+      expect(await page.getByTestId("file-select").locator("option").allTextContents()).toContain("policy tree · flask-split-drivers/");
       await expectText(page.locator(".left .tabs"), "policy.conf");
       expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
       await shot(page, "6-split-drivers-step17-channels");
@@ -465,6 +466,10 @@ describe("xsm studio in chromium", () => {
       const page = await openPage(`${served.url}?view=decisions`);
       await expectAttr(page.getByTestId("tree-note"), "data-state", "editable");
       expect(await page.getByTestId("tree-file").inputValue()).toBe("modules/xen.te");
+      // the tree (the scenario's ".") named by its directory, in the picker, the tab and the note
+      expect(await page.getByTestId("file-select").locator("option[value='.']").textContent()).toBe("policy tree · xen-flask/");
+      await expectExactText(page.locator(".left .tabs .tab[data-tab=policy]"), "policy treexen-flask/");
+      await expectText(page.getByTestId("tree-note"), "Policy tree xen-flask/: modules/xen.te.");
       await decide(page, "domU_t_channel", "domU_t", "event", "bind");
       const granted = page.getByTestId("decision-result").locator("li.granted-by");
       // where xsm simulate's trace names it (test/sim/tree-scenario.test.ts)
