@@ -74,6 +74,14 @@ export async function decide(page: Page, source: string, target: string, tclass:
   await form.locator("select[name=perm]").selectOption(perm);
   await form.getByRole("button", { name: "Decide" }).click();
 }
+/** Undoes the edits of the file in the policy editor as a user does, Ctrl+Z, until the file is as
+ *  the page loaded it (its tab's unsaved mark gone). No count of undos fits: CodeMirror starts a new
+ *  history event after 500 ms between keys, so text typed under load is many events. */
+export async function undoAll(page: Page): Promise<void> {
+  const tab = page.locator(".left .tabs .tab[data-tab=policy]");
+  for (let i = 0; i < 200 && (await tab.getAttribute("data-unsaved")) !== null; i++) await page.keyboard.press("Control+z");
+  expect(await tab.getAttribute("data-unsaved")).toBeNull();
+}
 /** The page is looked at again, as on return from another program (a `focus` of the window, a
  *  `visibilitychange`, or both in one task, as a switch back to its tab fires them): resolves once
  *  the page has checked its files on disk for it (the save message has `data-checking` while a
