@@ -22,6 +22,7 @@
 // line checkpolicy names.
 import type { Span } from "../diagnostics/diagnostic.js";
 import { lastAtOrBefore, LineStarts } from "../diagnostics/line-starts.js";
+import { quotedEnd } from "./scan.js";
 import { keepShape } from "./shapes.js";
 
 /** A `#line` directive checkpolicy's scanner honours. */
@@ -99,8 +100,7 @@ function sourceFile(quoted: string): string {
 
 /** Where the comment of the line [from, end) starts if it starts at or before `limit`, as
  *  policy_scan.l reads the line: the first `#` outside a path (`/` to a blank) and a quoted name
- *  (QPATH `"/..."`, FILENAME `"..."` without '/'); -1 otherwise. No other token holds a `#`, a `"` or
- *  a `/`, and a lone `"` is a character of its own ('unrecognized character'). */
+ *  (scan.ts quotedEnd); -1 otherwise. No other token holds a `#`, a `"` or a `/`. */
 function commentStart(text: string, from: number, limit: number, end: number): number {
   let i = from;
   while (i <= limit) {
@@ -112,7 +112,7 @@ function commentStart(text: string, from: number, limit: number, end: number): n
       continue;
     }
     if (c === 34 /* " */) {
-      const after = quotedEnd(text, i, end);
+      const after = quotedEnd(text, i);
       if (after !== -1) {
         i = after;
         continue;
@@ -125,18 +125,6 @@ function commentStart(text: string, from: number, limit: number, end: number): n
 
 function isPathEnd(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 12;
-}
-
-/** Past the quoted name that opens at `open` (QPATH `\""/"[^\"\n]*\"`, FILENAME `\"[^"/"\"\n]+\"`),
- *  or -1 when none does. */
-function quotedEnd(text: string, open: number, end: number): number {
-  const path = text.charCodeAt(open + 1) === 47; /* / */
-  for (let j = open + 1; j < end; j++) {
-    const c = text.charCodeAt(j);
-    if (c === 34 /* " */) return path || j > open + 1 ? j + 1 : -1;
-    if (c === 47 && !path) return -1;
-  }
-  return -1;
 }
 
 /** A LineMap's lines before the first lookup (one object type in the field, for V8's sake). */
