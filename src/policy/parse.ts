@@ -117,7 +117,10 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   for (const d of lines.directives()) {
     if (d.unfollowed === undefined) continue;
     const at = lines.span(d.offset, d.end);
-    diagnostics.push(warning("line-directive", `checkpolicy numbers the line after this directive ${d.unfollowed}, past the numbers xsm holds exactly; xsm numbers the lines after it as if it were not there`, at));
+    // (a name after a number other than 1: checkpolicy 3.4's scanner reads the line as a comment)
+    const who = d.file === undefined ? "checkpolicy numbers" : "checkpolicy 3.10 numbers";
+    const comment = d.file === undefined ? "" : " (3.4 reads it as a comment)";
+    diagnostics.push(warning("line-directive", `${who} the line after this directive ${d.unfollowed}${comment}, past the numbers xsm holds exactly; xsm numbers the lines after it as if it were not there`, at));
   }
   // in the order of the text (a stray character is found while reading, reported after)
   diagnostics.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
