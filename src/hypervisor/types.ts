@@ -15,6 +15,9 @@ export type Strategy = (typeof STRATEGIES)[number];
 export const PF_REMOVALS = [...STRATEGIES, "pre-links"] as const;
 export type PfRemovalKind = (typeof PF_REMOVALS)[number];
 
+/** A proposal of the thread, which a scenario and --strategy may name (pre-links is none). */
+export const isStrategy = (name: string): name is Strategy => (STRATEGIES as readonly string[]).includes(name);
+
 /** What pci_add_device does with a VF whose PF is not present: `reject` (-ENODEV after the VF's
  *  plug check: Xen 4.20.0 on, 8fe330a4da), `add-pf` (after the VF's plug check, add the PF through
  *  its own, its error failing the VF: v6, and Xen 4.19.1-4.19.6 through the backport f67d770d86),

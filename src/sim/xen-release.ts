@@ -21,7 +21,7 @@
 //   rcu_lock_domain_by_any_id before their XSM checks and say -ESRCH to anyone, in every release.
 // A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import { PF_REMOVALS, STRATEGIES, type PfRemovalKind, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, isStrategy, type PfRemovalKind, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -115,7 +115,7 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
  *  that release instead of the file's (--xen). */
 export function compareRemovals(s: XenFields, release?: XenRelease): { removals: PfRemovalKind[]; own: PfRemovalKind } {
   const releaseRemoval = scenarioXen({ xen: s.xen }, release).pfRemoval;
-  const removals = PF_REMOVALS.filter((r) => (STRATEGIES as readonly string[]).includes(r) || r === releaseRemoval);
+  const removals = PF_REMOVALS.filter((r) => isStrategy(r) || r === releaseRemoval);
   return { removals, own: s.strategy ?? releaseRemoval };
 }
 
@@ -198,10 +198,7 @@ export const columnLabel = (c: XenColumn): string => (c.asItself ? `${c.release}
  * its newest tag (master only alone).
  */
 export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefined, prefer: readonly XenRelease[] = []): XenColumn[] {
-  const behaviour = (r: XenRelease): XenBehaviour => {
-    const x = scenarioXen(s, r);
-    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval };
-  };
+  const behaviour = (r: XenRelease): XenBehaviour => behaviourOf(scenarioXen(s, r));
   if (named !== undefined) return withOwnRemovals(s, XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] })));
   const groups = new Map<string, XenRelease[]>();
   for (const r of XEN_RELEASES) {
@@ -227,14 +224,16 @@ function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
   return columns.flatMap((c) => {
     const own = c.standsFor.filter((r) => {
       const removal = xenBehaviour(r).pfRemoval;
-      return !(STRATEGIES as readonly string[]).includes(removal) && removal !== c.behaviour.pfRemoval;
+      return !isStrategy(removal) && removal !== c.behaviour.pfRemoval;
     });
-    const itself = own.map((r): XenColumn => {
-      const x = scenarioXen({ ...s, strategy: undefined }, r, xenBehaviour(r).pfRemoval);
-      return { release: r, behaviour: { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval }, standsFor: [r], asItself: true };
-    });
+    const itself = own.map((r): XenColumn => ({ release: r, behaviour: behaviourOf(scenarioXen({ ...s, strategy: undefined }, r, xenBehaviour(r).pfRemoval)), standsFor: [r], asItself: true }));
     return [...itself, c];
   });
+}
+
+/** What a run does where releases differ, without which release it is (a column's key). */
+function behaviourOf(x: ScenarioXen): XenBehaviour {
+  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval };
 }
 
 /** "4.20.0-4.20.3, 4.21.0-4.21.1, master": runs of consecutive point releases of one stable line. */
