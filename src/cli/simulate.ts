@@ -10,7 +10,7 @@ import { STRATEGIES, isStrategy, type PfRemovalKind, type Strategy } from "../hy
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
-import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
+import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, sameBehaviour, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
 import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
@@ -162,8 +162,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const results = runAll(columns, columnLabel, (c) => ({ ...(c.asItself ? { strategy: c.behaviour.pfRemoval } : withStrategy), xen: c.release }));
     // a file naming no release runs the model's defaults: a column that behaves so stands for it
     const defaults = scenarioXen(fields);
-    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.domctlNoDomain === defaults.domctlNoDomain && b.pfRemoval === defaults.pfRemoval;
-    const exit = own ?? columns.find((c) => !c.asItself && same(c.behaviour))?.release;
+    const exit = own ?? columns.find((c) => !c.asItself && sameBehaviour(c.behaviour, defaults))?.release;
     primary = exit !== undefined ? results[columns.findIndex((c) => !c.asItself && c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
     progress("");
     if (opts.json) {
