@@ -8,7 +8,7 @@ import { groupIdentical, identicalSuffix } from "../policy/reasons.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
-import { RESOURCE_OPS, type Scenario } from "./scenario.js";
+import { createdLater, RESOURCE_OPS, type Scenario } from "./scenario.js";
 import { RangeSet } from "../xen/rangeset.js";
 import { behaviourNote, columnLabel, releaseRanges, scenarioXen, type XenColumn, type XenRelease } from "./xen-release.js";
 
@@ -422,11 +422,14 @@ export function runTopology(result: RunResult, prepared: Prepared): Topology {
   const shown = result.steps.length;
   const caption = shown < scenario.steps.length ? `after step ${shown} of ${scenario.steps.length} (${result.strategy})` : `final state (${result.strategy})`;
   const spec = new Map(scenario.domains.map((d) => [d.name, d]));
+  // (a domain a later create_domain step makes is not there yet: Xen has no such domain to draw,
+  // destroyed or not)
+  const later = createdLater(scenario);
   return buildTopology({
     title: result.scenario,
     caption,
     platforms: prepared.platforms,
-    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}), ...(d.io?.grants?.mappings.length ? { mappings: d.io.grants.mappings } : {}) })),
+    domains: result.state.domains.filter((d) => d.live || d.created || !later.has(d.name)).map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}), ...(d.io?.grants?.mappings.length ? { mappings: d.io.grants.mappings } : {}) })),
     devices: result.state.devices,
     stale: [...result.left.stalePfs, ...result.left.staleVfs],
     labelOf: (sbdf) => {

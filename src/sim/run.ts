@@ -18,7 +18,7 @@ import { Explainer, type Explained } from "./explain.js";
 import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
-import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
+import { createdLater, RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
@@ -945,7 +945,7 @@ class World {
   constructor(prepared: Prepared) {
     const specs = prepared.scenario.domains;
     const domid = new Map(specs.map((d) => [d.name, d.domid]));
-    const later = new Set(prepared.scenario.steps.flatMap((s) => (s.op === "create_domain" ? [s.domain] : [])));
+    const later = createdLater(prepared.scenario);
     for (const d of specs) {
       const dom: Domain = {
         domid: d.domid,
