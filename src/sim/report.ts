@@ -316,16 +316,22 @@ export function renderCompareXen(results: RunResult[], scenario: Scenario, colum
   const notes = new Map<string, string[]>();
   for (const r of results) for (const n of r.notes) if (n !== behaviour(r)) notes.set(n, [...(notes.get(n) ?? []), r.xen?.release ?? ""]);
   for (const [n, by] of notes) head.push(...wrap(`note${by.length === results.length ? "" : ` (${by.join(", ")})`}: ${n}`, 100));
-  const width = Math.max(...columns.map((c) => columnLabel(c).length), "release".length);
   const vfs = new Set(columns.map((c) => c.behaviour.vfWithoutPf));
-  const vfWidth = Math.max(...columns.map((c) => c.behaviour.vfWithoutPf.length), "vfWithoutPf".length);
-  const rmWidth = Math.max(...columns.map((c) => c.behaviour.pfRemoval.length), "PF removal".length);
-  const ndWidth = Math.max(...columns.map((c) => c.behaviour.domctlNoDomain.length), "domctl, no domain".length);
-  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${"domctl, no domain".padEnd(ndWidth)}  ${"PF removal".padEnd(rmWidth)}  ${opts.named ? "" : "stands for"}`.trimEnd());
-  for (const c of columns) head.push(`${columnLabel(c).padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.domctlNoDomain.padEnd(ndWidth)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : c.asItself ? "itself" : releaseRanges(c.standsFor)}`.trimEnd());
+  const table = [["release", ...BEHAVIOUR_FIELDS.map(([h]) => h), opts.named ? "" : "stands for"], ...columns.map((c) => [columnLabel(c), ...BEHAVIOUR_FIELDS.map(([, f]) => f(c.behaviour)), opts.named ? "" : c.asItself ? "itself" : releaseRanges(c.standsFor)])];
+  const widths = table[0]!.map((_, j) => Math.max(...table.map((row) => row[j]!.length)));
+  head.push("", ...table.map((row) => row.map((cell, j) => cell.padEnd(widths[j]!)).join("  ").trimEnd()));
   if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
   return renderComparison({ kind: "release", head, columns: results.map((r, i) => ({ label: columnLabel(columns[i]!), run: r })), maxStepRows: opts.maxStepRows ?? 30 });
 }
+
+/** The --compare-xen behaviour table's columns: what each release does where releases differ. */
+const BEHAVIOUR_FIELDS: [string, (b: XenColumn["behaviour"]) => string][] = [
+  ["vfWithoutPf", (b) => b.vfWithoutPf],
+  ["assignment checks", (b) => b.assignCheck],
+  ["domctl, no domain", (b) => b.domctlNoDomain],
+  ["PVH dom0 IRQs", (b) => b.pvhIrqs],
+  ["PF removal", (b) => b.pfRemoval],
+];
 
 const describe = (scenario: Scenario) => (scenario.description ? wrap(scenario.description, 100).map((l) => `  ${l}`) : []);
 
