@@ -110,8 +110,16 @@ export function have(cmd: string): boolean {
 
 /** Peak RSS in KB of one run of a command (GNU time's %M), or undefined without /usr/bin/time. */
 export function peakRssKb(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): number | undefined {
+  return memoryOfRun(cmd, args, env)?.rssKb;
+}
+
+/** Peak RSS in KB and minor page faults of one run of a command (GNU time's %M and %R), or undefined
+ *  without /usr/bin/time. Faults are the process's first touches of fresh memory: their count does
+ *  not move with the machine's load, and on a VM each can cost ~20 µs (docs/performance.md), so a
+ *  short run's wall time follows them more than its instructions. */
+export function memoryOfRun(cmd: string, args: readonly string[], env?: NodeJS.ProcessEnv): { rssKb: number; minorFaults: number } | undefined {
   if (!existsSync("/usr/bin/time")) return undefined;
-  const r = spawnSync("/usr/bin/time", ["-f", "%M", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env });
-  const kb = Number((r.stderr ?? "").trim().split("\n").pop());
-  return r.status === 0 && Number.isFinite(kb) ? kb : undefined;
+  const r = spawnSync("/usr/bin/time", ["-f", "%M %R", cmd, ...args], { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env });
+  const [kb, faults] = ((r.stderr ?? "").trim().split("\n").pop() ?? "").split(" ").map(Number);
+  return r.status === 0 && Number.isFinite(kb) && Number.isFinite(faults) ? { rssKb: kb!, minorFaults: faults! } : undefined;
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Budget, commandMs, have, measureNs, peakRssKb } from "../lib/measure.js";
+import { type Budget, commandMs, have, measureNs, memoryOfRun } from "../lib/measure.js";
 import { type CompilePolicy, ROOT } from "../lib/ours.js";
 import { fmtBytes, fmtMs, fmtNs, fmtRatio, target } from "../lib/report.js";
 import { oneAttributePolicy } from "../gen/one-attribute.js";
@@ -31,13 +31,16 @@ export interface ProcessResult {
 interface Figures {
   ms?: number;
   rssKb?: number;
+  /** Minor page faults of one run (GNU time's %R). */
+  faults?: number;
   error?: string;
 }
 
 function run(cmd: string, args: readonly string[], reps: number, env?: NodeJS.ProcessEnv): Figures {
   const t = commandMs(cmd, args, reps, env);
   if ("error" in t) return { error: t.error };
-  return { ms: t.ms, rssKb: peakRssKb(cmd, args, env) };
+  const memory = memoryOfRun(cmd, args, env);
+  return { ms: t.ms, rssKb: memory?.rssKb, faults: memory?.minorFaults };
 }
 
 // node's rows run without NODE_EXTRA_CA_CERTS unless --keep-env (bench/lib/node-env.ts says why)
@@ -57,6 +60,7 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   const data: Record<string, unknown> = {};
   const rows: string[][] = [];
   const rss = (f: Figures) => (f.rssKb !== undefined ? fmtBytes(f.rssKb * 1024) : "n/a");
+  const faults = (f: Figures | undefined) => (f?.faults !== undefined ? String(f.faults) : "n/a");
   const ms = (f: Figures | undefined) => (f === undefined ? "n/a" : f.error ? "error" : fmtMs(f.ms));
   const ratio = (a?: Figures, b?: Figures) => (a?.ms !== undefined && b?.ms !== undefined ? a.ms / b.ms : undefined);
   const fail = (what: string, f: Figures | undefined) => f?.error && notes.push(`${what}: ${f.error}`);
@@ -69,8 +73,8 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
     const help = xsm(["--help"], reps * 2);
     fail("xsm --help", help);
     const r = ratio(help, node);
-    rows.push(["xsm --help", ms(help), ms(node), "node -e 0", fmtRatio(r), rss(help), rss(node), target("≤ 1.5x", r === undefined ? undefined : r <= 1.5)]);
-    data["xsm --help"] = { ms: help.ms, nodeMs: node.ms, ratio: r, rssKb: help.rssKb };
+    rows.push(["xsm --help", ms(help), ms(node), "node -e 0", fmtRatio(r), rss(help), rss(node), faults(help), faults(node), target("≤ 1.5x", r === undefined ? undefined : r <= 1.5)]);
+    data["xsm --help"] = { ms: help.ms, nodeMs: node.ms, ratio: r, rssKb: help.rssKb, faults: help.faults, nodeFaults: node.faults };
   }
 
   for (const p of inputs.policies) {
@@ -84,8 +88,8 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
     const aim = p.large
       ? target("≤ 0.5x, RSS ≤ 4x", q === undefined || rssRatio === undefined ? undefined : q <= 0.5 && rssRatio <= 4)
       : target("≤ 1x", q === undefined ? undefined : q <= 1);
-    rows.push([`xsm compile ${p.name}`, ms(ours), ms(cp), "checkpolicy", fmtRatio(q), rss(ours), cp ? rss(cp) : "n/a", aim]);
-    data[`xsm compile ${p.name}`] = { ms: ours.ms, checkpolicyMs: cp?.ms, ratio: q, rssKb: ours.rssKb, checkpolicyRssKb: cp?.rssKb, rssRatio };
+    rows.push([`xsm compile ${p.name}`, ms(ours), ms(cp), "checkpolicy", fmtRatio(q), rss(ours), cp ? rss(cp) : "n/a", faults(ours), faults(cp), aim]);
+    data[`xsm compile ${p.name}`] = { ms: ours.ms, checkpolicyMs: cp?.ms, ratio: q, rssKb: ours.rssKb, checkpolicyRssKb: cp?.rssKb, rssRatio, faults: ours.faults, checkpolicyFaults: cp?.faults };
   }
   if (!checkpolicy) notes.push("checkpolicy is not installed: its columns are n/a (apt-get install checkpolicy)");
 
@@ -114,14 +118,15 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   }
   notes.push(
     "process rows: a fresh process per run (`node bin/xsm.cjs ...`, the built CLI; checkpolicy -t Xen -c 30 FILE -o /dev/null), " +
-      `one warm-up run then the median of ${reps} (3 for large files); peak RSS: GNU time's %M of one more run.`,
+      `one warm-up run then the median of ${reps} (3 for large files); peak RSS and minor page faults: GNU time's %M and %R of one more run ` +
+      "(faults do not move with the machine's load; each is a first touch of fresh memory, ~20 µs on the project's VM).",
     "one attribute: N types in one attribute and `allow attr attr:resource *;` (bench/gen/one-attribute.ts); aim: " +
       "at most checkpolicy's time plus node's start-up (node -e 0), and at most 200 MB at 20,000 types. Decisions: allows(names) " +
       "and allowsIds on 16,384 different (source, target, perm) questions, in this process after one compile.",
   );
   return {
     tables: [
-      { caption: "As a process (what a shell or a Makefile runs)", columns: ["case", "xsm", "peer", "peer is", "xsm/peer", "xsm peak RSS", "peer peak RSS", "target"], rows },
+      { caption: "As a process (what a shell or a Makefile runs)", columns: ["case", "xsm", "peer", "peer is", "xsm/peer", "xsm peak RSS", "peer peak RSS", "xsm faults", "peer faults", "target"], rows },
       {
         caption: "One attribute, N types (linear in types?)",
         columns: ["policy", "xsm compile", "checkpolicy", "xsm/cp", "xsm peak RSS", "cp peak RSS", "allows(names)", "allowsIds", "target"],
