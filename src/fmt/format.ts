@@ -12,8 +12,9 @@
 // argument keeps its trailing blanks. A `name(` never closed in the file is text to m4 unless name
 // is certainly a macro, where m4 stops (m4-calls.ts). Text m4 collects as the arguments of a call a
 // macro's expansion opened is kept too, up to the `)` that closes it (m4-calls.ts: from the first
-// word when fmt cannot see that macro). A `#` comment is kept as written. A last check
-// refuses any output whose non-blank characters differ from the input's.
+// word, and later in parentheses, when fmt cannot see that macro); the layout still reads that text
+// for what follows (its braces), only its output is the original's. A `#` comment is kept as
+// written. A last check refuses any output whose non-blank characters differ from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
 // out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
@@ -212,7 +213,7 @@ class Formatter {
   private dnlRest = false;
   /** m4 sources: how m4 reads the file's parentheses (the `(` never closed, the calls expansions
    *  open, the `)` that close nothing the file opened). */
-  private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), unopened: 0, start: -1 };
+  private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), kept: [] };
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -236,19 +237,24 @@ class Formatter {
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;
     let offset = 0;
+    const kept = this.unclosed.kept;
     lines.forEach((line, i) => {
-      this.lineOffset = offset;
+      const lineStart = (this.lineOffset = offset);
       this.quotedComment = false;
       this.dnlRest = false;
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
-      if (startsInCode && trimStartBlanks(line) === "") {
+      // (a line starting inside kept text is m4's argument text from its first blank)
+      const startsKept = kept.some(([first, last]) => lineStart > first && lineStart <= last);
+      if (startsInCode && !startsKept && trimStartBlanks(line) === "") {
         blank++;
         return;
       }
       if (blank > 0 && this.out.length > 0) this.out.push("");
       blank = 0;
-      this.out.push(this.line(line, startsInCode, i + 1));
+      const laid = this.line(line, startsInCode, i + 1);
+      const asWritten = kept.filter(([first, last]) => first < lineStart + line.length && last >= lineStart);
+      this.out.push(asWritten.length === 0 ? laid : keptAsWritten(line, lineStart, laid, asWritten));
     });
     if (this.stack.length > 1 && this.kind === "m4") {
       // m4 stops at the end of the file inside a quote, or inside a call unclosedParens() missed
@@ -368,11 +374,6 @@ class Formatter {
         return out + trimCommentEnd(text.slice(i));
       }
       const offset = this.lineOffset + col0 + i;
-      if (offset === this.unclosed.start && this.unclosed.unopened > 0) {
-        // a `)` further on closes nothing the file opened: if a macro fmt cannot see (another
-        // file's) opened a call, m4 collects everything from here to it as arguments
-        this.stack.push({ kind: "args", parens: this.unclosed.unopened, quote: 0, at: { line: lineNo, col: col0 + i + 1 } });
-      }
       const f = this.top();
       if (f.kind !== "code") {
         const end = this.verbatim(text, i, lineNo, col0);
@@ -463,6 +464,42 @@ class Formatter {
     }
     return this.unclosed.parens.has(offset);
   }
+}
+
+/** `line` (starting at `lineStart` in the text) laid out as `laid`, but as written in the ranges
+ *  `kept` ([first, last] offsets in the text, each starting at a non-blank character unless before
+ *  the line, each ending at one unless past it): what m4 may collect as arguments of a call fmt
+ *  cannot see (M4Parens.kept). The layout went through that text too, so the braces and
+ *  parentheses after it are counted as elsewhere; only its output is the original's. Layout changes blanks alone, so a place in `laid` is found by counting the non-blank
+ *  characters before it. */
+function keptAsWritten(line: string, lineStart: number, laid: string, kept: readonly (readonly [number, number])[]): string {
+  const here: [number, number][] = [];
+  for (const [first, last] of [...kept].sort((a, b) => a[0] - b[0])) {
+    const prev = here[here.length - 1];
+    if (prev && first <= prev[1]) prev[1] = Math.max(prev[1], last);
+    else here.push([first, last]);
+  }
+  const nonBlanks = (s: string, to: number): number => {
+    let n = 0;
+    for (let i = 0; i < to; i++) if (!isBlank(s[i])) n++;
+    return n;
+  };
+  /** Where the n-th (0-based) non-blank character of `laid` is, or its end. */
+  const inLaid = (n: number): number => {
+    for (let i = 0; i < laid.length; i++) if (!isBlank(laid[i]) && n-- === 0) return i;
+    return laid.length;
+  };
+  let out = "";
+  let from = 0; // where the laid-out part goes on, in `laid`
+  for (const [first, last] of here) {
+    const start = Math.max(0, first - lineStart);
+    const end = Math.min(line.length, last + 1 - lineStart);
+    if (start > 0) out += laid.slice(from, inLaid(nonBlanks(line, start)));
+    out += line.slice(start, end);
+    // (`end` follows a non-blank character, a `)`, unless the kept text goes on past the line)
+    from = end < line.length ? inLaid(nonBlanks(line, end) - 1) + 1 : laid.length;
+  }
+  return out + laid.slice(from);
 }
 
 /** The line and column of the first carriage return outside a comment of a policy.conf (or

@@ -7,7 +7,10 @@
 // closed here is either an error of m4's (`word` is a macro) or text m4 copies as it is (`word` is
 // none). m4 rescans a macro's expansion with the input after it, so an expansion ending inside
 // `name(`, name a macro, collects its arguments from the file's text after the call, up to a `)`
-// there that closes nothing the file opened (`define(`open', `show(')open a  b )`).
+// there that closes nothing the file opened (`define(`open', `show(')open a  b )`). A `)` that closes
+// nothing the file opened is the evidence that a macro fmt cannot see (another file's) opened a call
+// (`open a ) b ( open  c )`): that word may do it again further on, where the `)` that ends its
+// call is one the file reads as closing a parenthesis opened before the word.
 
 import { LineStarts } from "../diagnostics/line-starts.js";
 
@@ -51,13 +54,14 @@ export interface M4Parens {
    *  after the expansion, each closed by a `)` of the file that closes nothing the file opened.
    *  Only for a macro the file defines, whose body ends inside a call of a certain macro. */
   expansions: Map<number, number>;
-  /** How many `)` after a word close nothing the file or an expansion above opened: each closes a
-   *  call the expansion of a macro fmt cannot see (another file's) opened, or is text, and fmt
-   *  cannot tell which: m4 may collect as arguments anything from the file's first word or
-   *  parenthesis (`start`) to the last of them. */
-  unopened: number;
-  /** The offset of the first word or parenthesis m4 reads (not quoted, commented or discarded). */
-  start: number;
+  /** Text m4 may collect as the arguments of a call that a macro fmt cannot see (another file's)
+   *  opened, as [first, last] offsets, in order, none overlapping. A `)` after a word that closes
+   *  nothing the file or an expansion above opened closes such a call, or is text, and fmt cannot
+   *  tell which: from the file's first word to the last such `)`. And each later use of a word m4
+   *  read before that `)` (any of them may be the macro) inside parentheses the file opens as
+   *  text: from the word to the `)` that closes the innermost of them, which would close the call
+   *  instead. */
+  kept: [number, number][];
 }
 
 /** A `(` m4 has read and not yet closed: a lone one, a call's (a word before it), or one an
@@ -67,6 +71,8 @@ interface Open {
   call?: UnclosedCall;
   dnl: boolean;
   expansion?: number;
+  /** It and every parenthesis it is in are ones the file opens as text (a lone `(`). */
+  inText: boolean;
 }
 
 /** What define/pushdef (a body when it is one quoted string) and undefine/popdef did to a name,
@@ -83,7 +89,11 @@ function readParens(
   from: number,
   to: number,
   lines: LineStarts,
-  on: { word?: (name: string, start: number, last: number, open: Open[]) => void; token?: (at: number, word: boolean) => void; close?: (o: Open | undefined) => void } = {},
+  on: {
+    word?: (name: string, start: number, last: number, open: Open[]) => void;
+    token?: (at: number, word: boolean) => void;
+    close?: (o: Open | undefined, at: number) => void;
+  } = {},
 ): Open[] {
   const open: Open[] = [];
   const toEol = (i: number): number => {
@@ -106,7 +116,7 @@ function readParens(
       const name = text.slice(i, end);
       if (name !== "dnl") on.token?.(i, true);
       if (end < to && text[end] === "(") {
-        open.push({ at: end, call: { name, offset: i, ...lines.position(i) }, dnl: name === "dnl" });
+        open.push({ at: end, call: { name, offset: i, ...lines.position(i) }, dnl: name === "dnl", inText: false });
         i = end;
       } else if (name === "dnl") i = toEol(end); // through its newline
       else {
@@ -115,10 +125,10 @@ function readParens(
       }
     } else if (c === "(") {
       on.token?.(i, false);
-      open.push({ at: i, dnl: false });
+      open.push({ at: i, dnl: false, inText: open[open.length - 1]?.inText ?? true });
     } else if (c === ")") {
       const o = open.pop();
-      on.close?.(o);
+      on.close?.(o, i);
       if (o === undefined) continue;
       if (o.dnl) i = toEol(i); // after dnl's arguments, the rest of the line
       else if (o.call) on.word?.(o.call.name, o.call.offset, i, open);
@@ -132,23 +142,34 @@ export function unclosedParens(text: string): M4Parens {
   const defined: Definitions = new Map();
   const lines = new LineStarts(text);
   const expansions = new Map<number, number>();
-  let unopened = 0;
-  let start = -1;
-  let sawWord = false;
+  let firstWord = -1;
+  let lastUnopened = -1;
+  /** Words m4 reads inside parentheses the file opens as text (none a call's, an expansion's or
+   *  dnl's, whose text fmt keeps anyway), by the innermost of them; and where each closed. */
+  const inLoneParens = new Map<Open, { name: string; at: number }[]>();
+  const closedAt = new Map<Open, number>();
+  const wordsBefore: { name: string; at: number }[] = [];
   const open = readParens(text, 0, text.length, lines, {
     token: (at, isWord) => {
-      if (start === -1) start = at;
-      sawWord ||= isWord;
+      if (isWord && firstWord === -1) firstWord = at;
     },
-    close: (o) => {
+    close: (o, at) => {
       // (before any word no expansion can have opened a call: text)
-      if (o === undefined) unopened += sawWord ? 1 : 0;
+      if (o === undefined) lastUnopened = firstWord === -1 ? lastUnopened : at;
       else if (o.expansion !== undefined) expansions.set(o.expansion, (expansions.get(o.expansion) ?? 0) + 1);
+      else closedAt.set(o, at);
     },
     word: (name, at, last, open) => {
+      wordsBefore.push({ name, at });
+      const inner = open[open.length - 1];
+      if (inner?.inText) {
+        const used = inLoneParens.get(inner);
+        if (used) used.push({ name, at });
+        else inLoneParens.set(inner, [{ name, at }]);
+      }
       if (noteDefinition(text, name, at, last, defined)) return;
       const depth = expansionDepth(text, name, at, defined, lines);
-      for (let k = 0; k < depth; k++) open.push({ at: last, dnl: false, expansion: last });
+      for (let k = 0; k < depth; k++) open.push({ at: last, dnl: false, expansion: last, inText: false });
     },
   });
   const parens = new Set<number>();
@@ -161,7 +182,34 @@ export function unclosedParens(text: string): M4Parens {
     if (macro) o.call.macro = macro;
     calls.set(o.at, o.call);
   }
-  return { parens, calls, expansions, unopened, start };
+  return { parens, calls, expansions, kept: keptRanges(firstWord, lastUnopened, wordsBefore, inLoneParens, closedAt) };
+}
+
+/** M4Parens.kept, merged where they overlap (a use inside another's parentheses). */
+function keptRanges(
+  firstWord: number,
+  lastUnopened: number,
+  words: { name: string; at: number }[],
+  inLoneParens: Map<Open, { name: string; at: number }[]>,
+  closedAt: Map<Open, number>,
+): [number, number][] {
+  if (lastUnopened === -1) return [];
+  const maybeMacro = new Set(words.filter((w) => w.at < lastUnopened).map((w) => w.name));
+  const ranges: [number, number][] = [[firstWord, lastUnopened]];
+  for (const [o, used] of inLoneParens) {
+    const close = closedAt.get(o);
+    if (close === undefined) continue; // (never closed: a call opened there would end m4's run)
+    const first = used.find((w) => w.at > lastUnopened && maybeMacro.has(w.name));
+    if (first) ranges.push([first.at, close]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
 }
 
 const lastDefinition = (name: string, offset: number, defined: Definitions) => defined.get(name)?.filter((d) => d.at < offset).pop();
@@ -178,8 +226,8 @@ function macroAt(name: string, offset: number, defined: Definitions, lines: Line
 /** How many parentheses m4 is inside of after expanding `name` at `at` (no arguments used): the
  *  calls its body, as the file defines it, leaves open, from the first whose name is certainly a
  *  macro there. 0 when it leaves none, or when what it leaves depends on what fmt cannot see (a
- *  call below that one of a name another file may define, a `$1(`): then a `)` closing it counts
- *  among `unopened`, the safe side. */
+ *  call below that one of a name another file may define, a `$1(`): then a `)` closing it closes
+ *  nothing the file opened, and what precedes it is kept (M4Parens.kept), the safe side. */
 function expansionDepth(text: string, name: string, at: number, defined: Definitions, lines: LineStarts): number {
   const def = lastDefinition(name, at, defined);
   if (!def?.macro || def.body === undefined) return 0;
