@@ -31,6 +31,7 @@
 import type { MessageArgs } from "../diagnostics/catalog.js";
 import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { LineStarts } from "../diagnostics/line-starts.js";
+import { lineDirectives } from "../policy/lines.js";
 import { parsePolicy, strayMessage } from "../policy/parse.js";
 import { strayKind, type StrayKind } from "../policy/scan.js";
 import { unclosedParens, type M4Parens } from "./m4-calls.js";
@@ -188,6 +189,15 @@ function trimCommentEnd(s: string): string {
   return s.endsWith("\r") ? `${trimEndBlanks(s.slice(0, -1))}\r` : trimEndBlanks(s);
 }
 
+/** A `#` comment to its line's end (a CR too), laid out: without its trailing blanks, unless that
+ *  would make it a `#line` directive to checkpolicy (`#line 5 ` is a comment: its scanner takes the
+ *  longest match, and a directive has to end its line), or to `m4 -s`'s reading (lines.ts). */
+function commentEnd(comment: string): string {
+  const trimmed = trimCommentEnd(comment);
+  if (trimmed === comment) return comment;
+  return lineDirectives(trimmed, true).some((d) => d.offset === 0 && d.end === trimmed.length) ? comment : trimmed;
+}
+
 /** The first place of a character checkpolicy rejects (src/policy/scan.ts's strays). */
 interface StrayAt {
   line: number;
@@ -203,14 +213,17 @@ class Formatter {
   readonly strays = new Map<StrayKind, StrayAt>();
   /** Where the current line starts in the text (for strays' offsets). */
   private lineOffset = 0;
-  /** A `#` in a top-level quoted string on the current line: m4 copies it, so checkpolicy reads
-   *  the rest of the line as a comment. */
-  private quotedComment = false;
+  /** The column index of a `#` in a top-level quoted string on the current line: m4 copies it, so
+   *  checkpolicy reads the rest of the line as a comment, kept as written as any comment (blanks
+   *  laid out there could make `#line 5 ` a directive). */
+  private quotedComment: number | undefined;
   /** m4 sources where top-level text certainly reaches policy.conf: not a file that diverts its
    *  output (`divert(-1)` discards it) or changes m4's quotes or comments (fmt reads m4's defaults). */
   private checkStrays = false;
   /** `dnl(...)`'s arguments just closed: m4 discards the rest of the line. */
   private dnlRest = false;
+  /** The line ends in a comment kept with its trailing blanks (commentEnd). */
+  private commentKept = false;
   /** m4 sources: how m4 reads the file's parentheses (the `(` never closed, the calls expansions
    *  open, the `)` that close nothing the file opened). */
   private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), kept: [] };
@@ -240,8 +253,9 @@ class Formatter {
     const kept = this.unclosed.kept;
     lines.forEach((line, i) => {
       const lineStart = (this.lineOffset = offset);
-      this.quotedComment = false;
+      this.quotedComment = undefined;
       this.dnlRest = false;
+      this.commentKept = false;
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       // (a line starting inside kept text is m4's argument text from its first blank)
@@ -253,7 +267,8 @@ class Formatter {
       if (blank > 0 && this.out.length > 0) this.out.push("");
       blank = 0;
       const laid = this.line(line, startsInCode, i + 1);
-      const asWritten = kept.filter(([first, last]) => first < lineStart + line.length && last >= lineStart);
+      const asWritten: (readonly [number, number])[] = kept.filter(([first, last]) => first < lineStart + line.length && last >= lineStart);
+      if (this.quotedComment !== undefined) asWritten.push([lineStart + this.quotedComment, lineStart + line.length - 1]);
       this.out.push(asWritten.length === 0 ? laid : keptAsWritten(line, lineStart, laid, asWritten));
     });
     if (this.stack.length > 1 && this.kind === "m4") {
@@ -275,7 +290,7 @@ class Formatter {
   private line(line: string, startsInCode: boolean, lineNo: number): string {
     // trailing blanks go where the line ends in code; a quoted string or a call's arguments that
     // go on to the next line hold them, as m4 reads them
-    const trimEnd = (laid: string): string => (this.top().kind === "code" ? trimEndBlanks(laid) : laid);
+    const trimEnd = (laid: string): string => (this.top().kind === "code" && !this.commentKept ? trimEndBlanks(laid) : laid);
     if (!startsInCode) {
       // the line starts inside a quote or a call's arguments: verbatim up to where that ends, then
       // code, a blank after the quote or call kept as one (`b' c` is not `b'c`)
@@ -285,7 +300,7 @@ class Formatter {
     }
     const lead = line.length - trimStartBlanks(line).length;
     const body = line.slice(lead);
-    if (body.startsWith("#line")) return trimEndBlanks(body);
+    if (body.startsWith("#line")) return commentEnd(body);
     let depth = this.depth();
     const top = this.stack[0]!;
     if (body.startsWith("}") || (body.startsWith(")") && top.kind === "code" && top.parens > 0)) depth--;
@@ -311,10 +326,10 @@ class Formatter {
       if (f.kind === "quote") {
         if (c === "`") f.depth++;
         else if (c === "'" && --f.depth === 0) this.stack.pop();
-        else if (this.checkStrays && this.stack.length === 2) {
+        else if (this.stack.length === 2) {
           // a top-level quoted string: m4 copies what it holds, quotes removed, unread
-          if (c === "#") this.quotedComment = true;
-          else if (!this.quotedComment) this.stray(c.charCodeAt(0), lineNo, col0 + i);
+          if (c === "#") this.quotedComment ??= col0 + i;
+          else if (this.checkStrays && this.quotedComment === undefined) this.stray(c.charCodeAt(0), lineNo, col0 + i);
         }
         continue;
       }
@@ -403,10 +418,13 @@ class Formatter {
         // a comment, kept as written
         space();
         if (out === " ") out = "";
-        return out + trimCommentEnd(text.slice(i));
+        const comment = text.slice(i);
+        const laid = commentEnd(comment);
+        this.commentKept = laid === comment;
+        return out + laid;
       }
       // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)
-      if (this.checkStrays && !this.quotedComment) this.stray(c.charCodeAt(0), lineNo, col0 + i);
+      if (this.checkStrays && this.quotedComment === undefined) this.stray(c.charCodeAt(0), lineNo, col0 + i);
       if (this.kind === "m4" && c === "`") {
         this.stack.push({ kind: "quote", depth: 1, at: { line: lineNo, col: col0 + i + 1 } });
         out += c;
@@ -469,8 +487,9 @@ class Formatter {
 /** `line` (starting at `lineStart` in the text) laid out as `laid`, but as written in the ranges
  *  `kept` ([first, last] offsets in the text, each starting at a non-blank character unless before
  *  the line, each ending at one unless past it): what m4 may collect as arguments of a call fmt
- *  cannot see (M4Parens.kept). The layout went through that text too, so the braces and
- *  parentheses after it are counted as elsewhere; only its output is the original's. Layout changes blanks alone, so a place in `laid` is found by counting the non-blank
+ *  cannot see (M4Parens.kept), a comment after a quoted `#`. The layout went through that text too,
+ *  so the braces and parentheses after it are counted as elsewhere; only its output is the
+ *  original's. Layout changes blanks alone, so a place in `laid` is found by counting the non-blank
  *  characters before it. */
 function keptAsWritten(line: string, lineStart: number, laid: string, kept: readonly (readonly [number, number])[]): string {
   const here: [number, number][] = [];

@@ -63,6 +63,7 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
       "not-dnl",
       "quote-then-word",
       "quoted-call",
+      "quoted-line-comment",
       "unclosed-text",
     ]);
   });
