@@ -31,7 +31,7 @@
 import type { MessageArgs } from "../diagnostics/catalog.js";
 import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { LineStarts } from "../diagnostics/line-starts.js";
-import { lineDirectives } from "../policy/lines.js";
+import { lineDirectives, nameEnd } from "../policy/lines.js";
 import { parsePolicy, strayMessage } from "../policy/parse.js";
 import { strayKind, type StrayKind } from "../policy/scan.js";
 import { unclosedParens, type M4Parens } from "./m4-calls.js";
@@ -382,6 +382,10 @@ class Formatter {
     const space = () => {
       if (out !== "" && !out.endsWith(" ")) out += " ";
     };
+    // checkpolicy's scanner reads a path (`/` to a blank) or a quoted name as one token, its every
+    // character its own (`/soc/a,b`, `"/a#b"`, `"x  y"`): laid out, a blank after its `,` or before
+    // its `#` would split or change it. Where it ends in `text`, while one is being read.
+    let nameUntil = -1;
     for (let i = 0; i < text.length; i++) {
       if (this.dnlRest) {
         // the rest of a line after `dnl(...)`, kept as written as after dnl
@@ -397,6 +401,8 @@ class Formatter {
         continue;
       }
       const c = text[i]!;
+      if (i >= nameUntil) nameUntil = nameEnd(text, i, text.length);
+      const inName = i < nameUntil;
       if (this.kind === "m4" && c === "d" && dnlAt(text, i)) {
         // m4's `dnl` discards the rest of its line, a CR and quotes too: kept as written, as a
         // comment is, nothing there reaches policy.conf; `dnl(` first collects its arguments, maybe
@@ -411,12 +417,13 @@ class Formatter {
         return out + trimCommentEnd(text.slice(i));
       }
       if (c === " " || c === "\t") {
-        space();
+        if (inName) out += c;
+        else space();
         continue;
       }
-      if (c === "#") {
-        // a comment, kept as written
-        space();
+      if (c === "#" && (!inName || this.kind === "m4")) {
+        // a comment, kept as written (m4 copies one in a name as it is: checkpolicy reads the name)
+        if (!inName) space();
         if (out === " ") out = "";
         const comment = text.slice(i);
         const laid = commentEnd(comment);
@@ -438,6 +445,12 @@ class Formatter {
         const end = this.verbatim(text, i, lineNo, col0);
         out += text.slice(i, end);
         i = end - 1;
+        continue;
+      }
+      if (inName) {
+        // (a brace or parenthesis there opens nothing to indent by)
+        out += c;
+        this.expansionOpens(i, lineNo, col0);
         continue;
       }
       if (c === ";" || c === ",") {

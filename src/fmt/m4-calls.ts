@@ -58,9 +58,9 @@ export interface M4Parens {
    *  opened, as [first, last] offsets, in order, none overlapping. A `)` after a word that closes
    *  nothing the file or an expansion above opened closes such a call, or is text, and fmt cannot
    *  tell which: from the file's first word to the last such `)`. And each later use of a word m4
-   *  read before that `)` (any of them may be the macro) inside parentheses the file opens as
-   *  text: from the word to the `)` that closes the innermost of them, which would close the call
-   *  instead. */
+   *  read before that `)` (any of them may be the macro), or of a macro of the file whose body
+   *  opens calls fmt cannot count, inside parentheses: from the word to where they are all closed
+   *  (keptRanges). */
   kept: [number, number][];
 }
 
@@ -71,8 +71,6 @@ interface Open {
   call?: UnclosedCall;
   dnl: boolean;
   expansion?: number;
-  /** It and every parenthesis it is in are ones the file opens as text (a lone `(`). */
-  inText: boolean;
 }
 
 /** What define/pushdef (a body when it is one quoted string) and undefine/popdef did to a name,
@@ -92,7 +90,7 @@ function readParens(
   on: {
     word?: (name: string, start: number, last: number, open: Open[]) => void;
     token?: (at: number, word: boolean) => void;
-    close?: (o: Open | undefined, at: number) => void;
+    close?: (o: Open | undefined, at: number, open: Open[]) => void;
   } = {},
 ): Open[] {
   const open: Open[] = [];
@@ -116,7 +114,7 @@ function readParens(
       const name = text.slice(i, end);
       if (name !== "dnl") on.token?.(i, true);
       if (end < to && text[end] === "(") {
-        open.push({ at: end, call: { name, offset: i, ...lines.position(i) }, dnl: name === "dnl", inText: false });
+        open.push({ at: end, call: { name, offset: i, ...lines.position(i) }, dnl: name === "dnl" });
         i = end;
       } else if (name === "dnl") i = toEol(end); // through its newline
       else {
@@ -125,10 +123,10 @@ function readParens(
       }
     } else if (c === "(") {
       on.token?.(i, false);
-      open.push({ at: i, dnl: false, inText: open[open.length - 1]?.inText ?? true });
+      open.push({ at: i, dnl: false });
     } else if (c === ")") {
       const o = open.pop();
-      on.close?.(o, i);
+      on.close?.(o, i, open);
       if (o === undefined) continue;
       if (o.dnl) i = toEol(i); // after dnl's arguments, the rest of the line
       else if (o.call) on.word?.(o.call.name, o.call.offset, i, open);
@@ -144,32 +142,27 @@ export function unclosedParens(text: string): M4Parens {
   const expansions = new Map<number, number>();
   let firstWord = -1;
   let lastUnopened = -1;
-  /** Words m4 reads inside parentheses the file opens as text (none a call's, an expansion's or
-   *  dnl's, whose text fmt keeps anyway), by the innermost of them; and where each closed. */
-  const inLoneParens = new Map<Open, { name: string; at: number }[]>();
-  const closedAt = new Map<Open, number>();
-  const wordsBefore: { name: string; at: number }[] = [];
+  let unopened = 0;
+  const profile: Profile = { closes: [], depths: [], words: [], maybe: new Set() };
   const open = readParens(text, 0, text.length, lines, {
     token: (at, isWord) => {
       if (isWord && firstWord === -1) firstWord = at;
     },
-    close: (o, at) => {
+    close: (o, at, open) => {
       // (before any word no expansion can have opened a call: text)
-      if (o === undefined) lastUnopened = firstWord === -1 ? lastUnopened : at;
-      else if (o.expansion !== undefined) expansions.set(o.expansion, (expansions.get(o.expansion) ?? 0) + 1);
-      else closedAt.set(o, at);
+      if (o === undefined) {
+        unopened++;
+        if (firstWord !== -1) lastUnopened = at;
+      } else if (o.expansion !== undefined) expansions.set(o.expansion, (expansions.get(o.expansion) ?? 0) + 1);
+      profile.closes.push(at);
+      profile.depths.push(open.length - unopened);
     },
     word: (name, at, last, open) => {
-      wordsBefore.push({ name, at });
-      const inner = open[open.length - 1];
-      if (inner?.inText) {
-        const used = inLoneParens.get(inner);
-        if (used) used.push({ name, at });
-        else inLoneParens.set(inner, [{ name, at }]);
-      }
+      profile.words.push({ name, at, last, depth: open.length - unopened });
       if (noteDefinition(text, name, at, last, defined)) return;
       const depth = expansionDepth(text, name, at, defined, lines);
-      for (let k = 0; k < depth; k++) open.push({ at: last, dnl: false, expansion: last, inText: false });
+      if (depth < 0) profile.maybe.add(at);
+      for (let k = 0; k < depth; k++) open.push({ at: last, dnl: false, expansion: last });
     },
   });
   const parens = new Set<number>();
@@ -182,25 +175,42 @@ export function unclosedParens(text: string): M4Parens {
     if (macro) o.call.macro = macro;
     calls.set(o.at, o.call);
   }
-  return { parens, calls, expansions, kept: keptRanges(firstWord, lastUnopened, wordsBefore, inLoneParens, closedAt) };
+  return { parens, calls, expansions, kept: keptRanges(firstWord, lastUnopened, profile) };
 }
 
-/** M4Parens.kept, merged where they overlap (a use inside another's parentheses). */
-function keptRanges(
-  firstWord: number,
-  lastUnopened: number,
-  words: { name: string; at: number }[],
-  inLoneParens: Map<Open, { name: string; at: number }[]>,
-  closedAt: Map<Open, number>,
-): [number, number][] {
-  if (lastUnopened === -1) return [];
+/** The file's parentheses as m4 reads them, for keptRanges: after each `)` (at `closes[i]`), how
+ *  many are open less how many `)` closed nothing so far (`depths[i]`); the same at each word m4
+ *  expands (after a call's `)`, `last`); and the words that are macros whose expansion may open
+ *  calls fmt cannot count (expansionDepth -1). */
+interface Profile {
+  closes: number[];
+  depths: number[];
+  words: { name: string; at: number; last: number; depth: number }[];
+  maybe: Set<number>;
+}
+
+/** M4Parens.kept, merged where they overlap. A word that may open calls (one read before a `)`
+ *  that closes nothing, used again after it; a macro of the file whose body may) opens as many as
+ *  it will, k: m4 collects from it to where the depth first falls k below the word's. fmt cannot
+ *  tell k, and m4 stops at the file's end inside a call, so the widest: to where the depth first
+ *  reaches its lowest after the word, when that is below the word's. */
+function keptRanges(firstWord: number, lastUnopened: number, profile: Profile): [number, number][] {
+  const { closes, depths, words, maybe } = profile;
+  const ranges: [number, number][] = lastUnopened === -1 ? [] : [[firstWord, lastUnopened]];
   const maybeMacro = new Set(words.filter((w) => w.at < lastUnopened).map((w) => w.name));
-  const ranges: [number, number][] = [[firstWord, lastUnopened]];
-  for (const [o, used] of inLoneParens) {
-    const close = closedAt.get(o);
-    if (close === undefined) continue; // (never closed: a call opened there would end m4's run)
-    const first = used.find((w) => w.at > lastUnopened && maybeMacro.has(w.name));
-    if (first) ranges.push([first.at, close]);
+  // lowest depth from each `)` on, and the first `)` that reaches it
+  const low = new Array<number>(closes.length);
+  const lowAt = new Array<number>(closes.length);
+  for (let i = closes.length - 1; i >= 0; i--) {
+    const later = i + 1 < closes.length && low[i + 1]! < depths[i]!;
+    low[i] = later ? low[i + 1]! : depths[i]!;
+    lowAt[i] = later ? lowAt[i + 1]! : closes[i]!;
+  }
+  let j = 0;
+  for (const w of words) {
+    if (!maybe.has(w.at) && !(lastUnopened !== -1 && w.at > lastUnopened && maybeMacro.has(w.name))) continue;
+    while (j < closes.length && closes[j]! <= w.last) j++;
+    if (j < closes.length && low[j]! < w.depth) ranges.push([w.at, lowAt[j]!]);
   }
   ranges.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
@@ -225,17 +235,18 @@ function macroAt(name: string, offset: number, defined: Definitions, lines: Line
 
 /** How many parentheses m4 is inside of after expanding `name` at `at` (no arguments used): the
  *  calls its body, as the file defines it, leaves open, from the first whose name is certainly a
- *  macro there. 0 when it leaves none, or when what it leaves depends on what fmt cannot see (a
- *  call below that one of a name another file may define, a `$1(`): then a `)` closing it closes
- *  nothing the file opened, and what precedes it is kept (M4Parens.kept), the safe side. */
+ *  macro there. 0 when it leaves none or is no macro the file defines; -1 when what it leaves
+ *  depends on what fmt cannot see (a call below that one of a name another file may define, a
+ *  `$1(`, a body that is not one quoted string): M4Parens.kept keeps what it may collect. */
 function expansionDepth(text: string, name: string, at: number, defined: Definitions, lines: LineStarts): number {
   const def = lastDefinition(name, at, defined);
-  if (!def?.macro || def.body === undefined) return 0;
+  if (!def?.macro) return 0;
+  if (def.body === undefined) return -1;
   const left = readParens(text, def.body[0], def.body[1], lines);
   for (let k = 0; k < left.length; k++) {
     const o = left[k]!;
-    if (o.call) return macroAt(o.call.name, at, defined, lines) ? left.length - k : 0;
-    if (/\$(\d+|[@*#])$/.test(text.slice(Math.max(0, o.at - 6), o.at))) return 0; // `$1(`: a call if $1 names a macro
+    if (o.call) return macroAt(o.call.name, at, defined, lines) ? left.length - k : -1;
+    if (/\$(\d+|[@*#])$/.test(text.slice(Math.max(0, o.at - 6), o.at))) return -1; // `$1(`: a call if $1 names a macro
   }
   return 0;
 }

@@ -160,20 +160,25 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     expect(formatSource("  )   a   b\n", "m4")).toBe(") a b\n");
   });
 
-  /** far as another file defines it (m4 -D, as test/fixtures/fmt/m4/expansion-opens-again.inc): its
-   *  expansion opens a call of show. Each text with its layout. */
-  const far = ["-D", "show=[$1|$2]", "-D", "far=show("];
+  /** far and far2 as another file defines them (m4 -D, as test/fixtures/fmt/m4/expansion-opens-again.inc):
+   *  their expansions open one call of show and two. Each text with its layout. */
+  const far = ["-D", "show=[$1|$2]", "-D", "far=show(", "-D", "far2=show(x, show("];
   const opensAgain: [string, string][] = [
     // far may be the macro: in `( far  c )` m4 collects `  c ' as its argument, and the ( is text
     ["far  a )\nx  ( far   c   d  )  y   z\n", "far  a )\nx ( far   c   d  ) y z\n"],
-    // from the first such word to the ) closing the innermost parentheses it is in
-    ["far  a )\n( b  ( c   far  d )  e )\n", "far  a )\n( b ( c far  d ) e )\n"],
+    // from such a word to where the parentheses it is in are all closed (it may open more calls
+    // than one: far2 below opens two)
+    ["far  a )\n( b  ( c   far  d )  e )\n", "far  a )\n( b ( c far  d )  e )\n"],
+    ["far2  a ) b ) c\n( ( far2   d  )  e  )  f   g\n", "far2  a ) b ) c\n( ( far2   d  )  e  ) f g\n"],
     ["far  a )\n( far  ( c   d )  e )\n", "far  a )\n( far  ( c   d )  e )\n"],
     // a word m4 read only after that ) is no macro fmt can tell of; one at the top level may be,
     // with no ) after it to close its call (m4 would stop at the file's end)
     ["far  a )\n( b   c )\n  a   e\n", "far  a )\n( b c )\na e\n"],
   ];
   const keptLaidOut: [string, string][] = [
+    // a macro of the file whose body opens a call of a name fmt cannot tell is a macro (show,
+    // another file's) may open it: kept as far (m4 collects `{ a_t \t ' here)
+    ["define(`o', `show(')dnl\n ( o { a_t \t )  }\n", "define(`o', `show(')dnl\n( o { a_t \t ) }\n"],
     // a brace there indents what follows and is closed as anywhere (fmt refused the } before)
     ["if (b) {\nfar  a )\n    allow  a;\n}\n", "if (b) {\nfar  a )\n\tallow a;\n}\n"],
     ["{ far  a ) }\n  type   t;\n", "{ far  a ) }\ntype t;\n"],
@@ -183,7 +188,7 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     ["(  )  )\nfar  a  b )\n", "( ) )\nfar  a  b )\n"],
   ];
 
-  it("past the last ) that closes nothing, a word before it may open a call again where the file opens parentheses as text: kept to their )", () => {
+  it("past the last ) that closes nothing, a word before it may open calls again inside parentheses: kept until they are all closed", () => {
     for (const [text, laid] of opensAgain) expect(formatSource(text, "m4"), JSON.stringify(text)).toBe(laid);
   });
 

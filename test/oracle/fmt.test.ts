@@ -176,6 +176,21 @@ describe("a #line comment fmt keeps a comment (test/fixtures/fmt/line-comment)",
   });
 });
 
+describe("paths and quoted names fmt keeps as checkpolicy reads them (test/fixtures/fmt/names)", () => {
+  it("checkpolicy writes the same binary before and after fmt", () => {
+    const dir = join(repoRoot, "test/fixtures/fmt/names");
+    const out = mkdtempSync(join(tmpdir(), "xsm-fmt-names-"));
+    const binary = (file: string) => {
+      const r = spawnSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", join(out, `${file}.bin`), join(dir, file)], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(out, `${file}.bin`));
+    };
+    expect(formatSource(readFileSync(join(dir, "devicetree.conf"), "utf8"), "conf")).toBe(readFileSync(join(dir, "devicetree.fmt.conf"), "utf8"));
+    expect(binary("devicetree.fmt.conf").equals(binary("devicetree.conf"))).toBe(true);
+    rmSync(out, { recursive: true, force: true });
+  });
+});
+
 describe("every committed gen-policy seed", () => {
   it("compiles to the same binary after fmt", () => {
     const dir = join(repoRoot, "test/fixtures/oracle");
