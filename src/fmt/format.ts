@@ -184,9 +184,11 @@ function trimEndBlanks(s: string): string {
 }
 
 /** A comment's end: its trailing blanks go, a carriage return ending it (a CR LF line, which
- *  checkpolicy reads as part of the comment) stays after them. */
+ *  checkpolicy reads as part of the comment) stays after them, blanks after it too (`x \r \f`:
+ *  one pass takes both, so a second has nothing left to take). */
 function trimCommentEnd(s: string): string {
-  return s.endsWith("\r") ? `${trimEndBlanks(s.slice(0, -1))}\r` : trimEndBlanks(s);
+  const t = trimEndBlanks(s);
+  return t.endsWith("\r") ? `${trimEndBlanks(t.slice(0, -1))}\r` : t;
 }
 
 /** A `#` comment to its line's end (a CR too), laid out: without its trailing blanks, unless that

@@ -49,6 +49,17 @@ describe("fmt keeps a comment checkpolicy does not read as a #line directive a c
     expect(formatSource("#line 7 \"x.te\" \n", "m4")).toBe("#line 7 \"x.te\" \n");
   });
 
+  it("drops a comment's blanks after its CR and before it in one pass: a second fmt changes nothing", () => {
+    for (const [text, kind, laid] of [
+      ["type t; # c \r \f \n", "conf", "type t; # c\r\n"],
+      ["type t; dnl c , \r \f \n", "m4", "type t; dnl c ,\r\n"],
+      ["type t; # c  \r \n", "m4", "type t; # c\r\n"],
+    ] as const) {
+      expect(formatSource(text, kind), JSON.stringify(text)).toBe(laid);
+      expect(formatSource(laid, kind)).toBe(laid);
+    }
+  });
+
   it("keeps the rest of a line after a # in a top-level m4 quote as written: m4 copies it into a comment", () => {
     // m4 writes `#line  5` (a comment): laid out, `#line 5` (a directive)
     expect(formatSource("  `#line'  5\n", "m4")).toBe("`#line'  5\n");
