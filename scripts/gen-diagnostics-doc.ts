@@ -16,6 +16,17 @@ export function diagnosticsDoc(): string {
     "JSON path of the offending value. `xsm` exits 1 when any error is reported",
     "(`xsm diff` 2, as diff(1) does when it cannot compare).",
     "",
+    "A `#line` directive is read as `m4 -s` means it and checkpolicy 3.10 reads it (`#line N` and",
+    "`#line N \"FILE\"`, one space apart, ending their line; the line after it is line N), so",
+    "`xsm compile` of m4's policy.conf and `xsm build` of its tree name the same module file and line;",
+    "`xsm build`, `lint`, the language server and the analysis commands on a tree also move the column",
+    "into the source line and a macro's expansion to its body line, with an \"in expansion of\" note",
+    "at the call. checkpolicy 3.4 differs in two places: the line after `#line 1 \"FILE\"` is 2 to it,",
+    "and `#line N \"FILE\"` with N other than a literal 1 (m4's sync line after a diversion or a `dnl`",
+    "header) is a comment to it, so it names the file before. After `#line 1 \"\"`, which names no",
+    "file, checkpolicy prints `(unknown source)::` and no line; xsm names the physical place in the",
+    "file it reads (checkpolicy's `on line N`).",
+    "",
   ];
   for (const area of AREAS) {
     const codes = Object.entries(CATALOG).filter(([, e]) => e.area === area);

@@ -27,17 +27,15 @@ export interface Found {
 
 export class Locator {
   private readonly maps = new Map<string, LineMap>();
-  /** policy.conf's lines as m4 names them, and as the compiler does. */
+  /** policy.conf's lines as m4's sync lines name them, which is how the compiler names them too. */
   private readonly confLines: LineMap;
-  private readonly compiledLines: LineMap;
 
   constructor(
     private readonly conf: string,
     private readonly sources: SourceLookup,
     private readonly macros: ReadonlyMap<string, MacroDef>,
   ) {
-    this.confLines = new LineMap(conf, "policy.conf", { m4: true });
-    this.compiledLines = new LineMap(conf, "policy.conf");
+    this.confLines = new LineMap(conf, "policy.conf");
   }
 
   /** The diagnostic with its span and its notes' spans in the tree's files. */
@@ -93,13 +91,10 @@ export class Locator {
   locate(span: Span): Found {
     const unchanged: Found = { span, context: [] };
     if (span.offset < 0 || span.offset > this.conf.length) return unchanged;
-    // a span of policy.conf (not of a tree file or a scenario) is where the compiler's map puts it
-    const compiled = this.compiledLines.position(span.offset);
-    if (compiled.file !== span.file || compiled.line !== span.line) return unchanged;
-    // and the line m4 wrote it from is where m4's sync lines put it: the compiler reads only the
-    // #line directives checkpolicy 3.4 reads (src/policy/lines.ts), not m4's `#line 18 "mods/x.te"`
-    // after a diversion
+    // a span of policy.conf (not of a tree file or a scenario) is where the compiler's map puts it:
+    // the file and line m4 wrote it from (src/policy/lines.ts reads every sync line m4 writes)
     const from = this.confLines.position(span.offset);
+    if (from.file !== span.file || from.line !== span.line) return unchanged;
     const src = this.sources(from.file);
     if (src === undefined) return unchanged;
     const bounds = lineBounds(src, from.line);

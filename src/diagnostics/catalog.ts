@@ -305,7 +305,7 @@ export const CATALOG = {
   "scenario-schema": entry("error", "scenario", "The scenario does not match scenario.schema.json at this path.", sentence),
 
   // ---- reliability: bytes, limits, checkpolicy's accept set ----
-  "bad-character": entry("error", "policy text", "A character checkpolicy's scanner does not recognize outside a comment (CR, a byte-order mark, NUL, a control character, anything not ASCII or not UTF-8); inside a comment it is accepted.", sentence),
+  "bad-character": entry("error", "policy text", "A character checkpolicy's scanner does not recognize outside a comment (CR, a byte-order mark, NUL, a control character, anything not ASCII or not UTF-8, a `\"` that opens no quoted name: none closing it on its line, `\"\"`, a '/' after its first character); inside a comment it is accepted. checkpolicy reports it, skips it and reads on, so an error after it is reported too.", sentence),
   "checkpolicy-limit": entry("warning", "policy text", "The file is read, but checkpolicy rejects it because of a C buffer (flex's YYLMAX: a line of 8,191 bytes or more).", sentence),
   "line-directive": entry("warning", "policy text", "A `#line` directive whose number xsm cannot follow: `#line 0` (checkpolicy's unsigned counter wraps to 18446744073709551615 and stays there, warning 'source line number overflow'), a number past 2^64 - 1 (its 'source line number too big') or one whose lines pass 2^53 - 1, past a JavaScript number. xsm numbers the lines after it as if it were not there; the warning names the line checkpolicy gives the next one.", sentence),
   limit: entry("error", "policy text", "The policy is past one of the library's input limits (CompileOptions.limits: text length, name length, statements).", sentence),

@@ -193,11 +193,12 @@ function trimCommentEnd(s: string): string {
 
 /** A `#` comment to its line's end (a CR too), laid out: without its trailing blanks, unless that
  *  would make it a `#line` directive to checkpolicy (`#line 5 ` is a comment: its scanner takes the
- *  longest match, and a directive has to end its line), or to `m4 -s`'s reading (lines.ts). */
+ *  longest match, and a directive has to end its line), as lines.ts reads them (3.10's and m4 -s's
+ *  `#line N "FILE"` among them). */
 function commentEnd(comment: string): string {
   const trimmed = trimCommentEnd(comment);
   if (trimmed === comment) return comment;
-  return lineDirectives(trimmed, true).some((d) => d.offset === 0 && d.end === trimmed.length) ? comment : trimmed;
+  return lineDirectives(trimmed).some((d) => d.offset === 0 && d.end === trimmed.length) ? comment : trimmed;
 }
 
 /** The first place of a character checkpolicy rejects (src/policy/scan.ts's strays). */

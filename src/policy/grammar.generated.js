@@ -436,7 +436,8 @@ function peg$parse(input, options) {
   const peg$c74 = "range";
   const peg$c75 = "RANGE";
   const peg$c76 = "0x";
-  const peg$c77 = "#";
+  const peg$c77 = "\"/";
+  const peg$c78 = "#";
 
   const peg$r0 = /^[A-Za-z]/;
   const peg$r1 = /^[^"\/\n]/;
@@ -482,79 +483,81 @@ function peg$parse(input, options) {
   const peg$e22 = peg$literalExpectation("level", false);
   const peg$e23 = peg$literalExpectation("LEVEL", false);
   const peg$e24 = peg$literalExpectation("-", false);
-  const peg$e25 = peg$literalExpectation("/", false);
-  const peg$e26 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
-  const peg$e27 = peg$literalExpectation("else", false);
-  const peg$e28 = peg$literalExpectation("ELSE", false);
-  const peg$e29 = peg$literalExpectation("(", false);
-  const peg$e30 = peg$literalExpectation("||", false);
-  const peg$e31 = peg$literalExpectation("or", false);
-  const peg$e32 = peg$literalExpectation("OR", false);
-  const peg$e33 = peg$literalExpectation("^", false);
-  const peg$e34 = peg$literalExpectation("xor", false);
-  const peg$e35 = peg$literalExpectation("XOR", false);
-  const peg$e36 = peg$literalExpectation("&&", false);
-  const peg$e37 = peg$literalExpectation("and", false);
-  const peg$e38 = peg$literalExpectation("AND", false);
-  const peg$e39 = peg$literalExpectation("!", false);
-  const peg$e40 = peg$literalExpectation("=", false);
-  const peg$e41 = peg$literalExpectation("not", false);
-  const peg$e42 = peg$literalExpectation("NOT", false);
-  const peg$e43 = peg$literalExpectation("==", false);
-  const peg$e44 = peg$literalExpectation("!=", false);
-  const peg$e45 = peg$literalExpectation("eq", false);
-  const peg$e46 = peg$literalExpectation("EQ", false);
-  const peg$e47 = peg$literalExpectation(")", false);
-  const peg$e48 = peg$literalExpectation("sameuser", false);
-  const peg$e49 = peg$literalExpectation("SAMEUSER", false);
-  const peg$e50 = peg$literalExpectation("role", false);
-  const peg$e51 = peg$literalExpectation("ROLE", false);
-  const peg$e52 = peg$literalExpectation("type", false);
-  const peg$e53 = peg$literalExpectation("TYPE", false);
-  const peg$e54 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
-  const peg$e55 = peg$classExpectation(["1", "2", "3"], false, false, false);
-  const peg$e56 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
-  const peg$e57 = peg$classExpectation(["1", "2"], false, false, false);
-  const peg$e58 = peg$literalExpectation("domby", false);
-  const peg$e59 = peg$literalExpectation("DOMBY", false);
-  const peg$e60 = peg$literalExpectation("dom", false);
-  const peg$e61 = peg$literalExpectation("DOM", false);
-  const peg$e62 = peg$literalExpectation("incomp", false);
-  const peg$e63 = peg$literalExpectation("INCOMP", false);
-  const peg$e64 = peg$literalExpectation("{", false);
-  const peg$e65 = peg$literalExpectation("}", false);
-  const peg$e66 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
-  const peg$e67 = peg$classExpectation(["{", "}", "#"], true, false, false);
-  const peg$e68 = peg$literalExpectation("supervisor", false);
-  const peg$e69 = peg$literalExpectation("guest", false);
-  const peg$e70 = peg$literalExpectation("hwdom", false);
-  const peg$e71 = peg$literalExpectation("device", false);
-  const peg$e72 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
-  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
-  const peg$e74 = peg$literalExpectation("of", false);
-  const peg$e75 = peg$literalExpectation("*", false);
-  const peg$e76 = peg$literalExpectation("~", false);
-  const peg$e77 = peg$classExpectation(["{", "~"], false, false, false);
-  const peg$e78 = peg$literalExpectation("alias", false);
-  const peg$e79 = peg$literalExpectation("ALIAS", false);
-  const peg$e80 = peg$literalExpectation("types", false);
-  const peg$e81 = peg$literalExpectation("TYPES", false);
-  const peg$e82 = peg$literalExpectation("roles", false);
-  const peg$e83 = peg$literalExpectation("ROLES", false);
-  const peg$e84 = peg$literalExpectation("inherits", false);
-  const peg$e85 = peg$literalExpectation("INHERITS", false);
-  const peg$e86 = peg$literalExpectation("range", false);
-  const peg$e87 = peg$literalExpectation("RANGE", false);
-  const peg$e88 = peg$otherExpectation("identifier");
-  const peg$e89 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
-  const peg$e90 = peg$otherExpectation("number");
-  const peg$e91 = peg$literalExpectation("0x", false);
-  const peg$e92 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
-  const peg$e93 = peg$classExpectation([["0", "9"]], false, false, false);
-  const peg$e94 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
-  const peg$e95 = peg$classExpectation(["\"", "\n"], true, false, false);
-  const peg$e96 = peg$literalExpectation("#", false);
-  const peg$e97 = peg$classExpectation(["\n"], true, false, false);
+  const peg$e25 = peg$otherExpectation("path");
+  const peg$e26 = peg$literalExpectation("/", false);
+  const peg$e27 = peg$classExpectation([" ", "\t", "\r", "\n", "\f"], true, false, false);
+  const peg$e28 = peg$literalExpectation("else", false);
+  const peg$e29 = peg$literalExpectation("ELSE", false);
+  const peg$e30 = peg$literalExpectation("(", false);
+  const peg$e31 = peg$literalExpectation("||", false);
+  const peg$e32 = peg$literalExpectation("or", false);
+  const peg$e33 = peg$literalExpectation("OR", false);
+  const peg$e34 = peg$literalExpectation("^", false);
+  const peg$e35 = peg$literalExpectation("xor", false);
+  const peg$e36 = peg$literalExpectation("XOR", false);
+  const peg$e37 = peg$literalExpectation("&&", false);
+  const peg$e38 = peg$literalExpectation("and", false);
+  const peg$e39 = peg$literalExpectation("AND", false);
+  const peg$e40 = peg$literalExpectation("!", false);
+  const peg$e41 = peg$literalExpectation("=", false);
+  const peg$e42 = peg$literalExpectation("not", false);
+  const peg$e43 = peg$literalExpectation("NOT", false);
+  const peg$e44 = peg$literalExpectation("==", false);
+  const peg$e45 = peg$literalExpectation("!=", false);
+  const peg$e46 = peg$literalExpectation("eq", false);
+  const peg$e47 = peg$literalExpectation("EQ", false);
+  const peg$e48 = peg$literalExpectation(")", false);
+  const peg$e49 = peg$literalExpectation("sameuser", false);
+  const peg$e50 = peg$literalExpectation("SAMEUSER", false);
+  const peg$e51 = peg$literalExpectation("role", false);
+  const peg$e52 = peg$literalExpectation("ROLE", false);
+  const peg$e53 = peg$literalExpectation("type", false);
+  const peg$e54 = peg$literalExpectation("TYPE", false);
+  const peg$e55 = peg$classExpectation(["u", "r", "t", "U", "R", "T"], false, false, false);
+  const peg$e56 = peg$classExpectation(["1", "2", "3"], false, false, false);
+  const peg$e57 = peg$classExpectation(["l", "h", "L", "H"], false, false, false);
+  const peg$e58 = peg$classExpectation(["1", "2"], false, false, false);
+  const peg$e59 = peg$literalExpectation("domby", false);
+  const peg$e60 = peg$literalExpectation("DOMBY", false);
+  const peg$e61 = peg$literalExpectation("dom", false);
+  const peg$e62 = peg$literalExpectation("DOM", false);
+  const peg$e63 = peg$literalExpectation("incomp", false);
+  const peg$e64 = peg$literalExpectation("INCOMP", false);
+  const peg$e65 = peg$literalExpectation("{", false);
+  const peg$e66 = peg$literalExpectation("}", false);
+  const peg$e67 = peg$classExpectation([";", "{", "}", "#"], true, false, false);
+  const peg$e68 = peg$classExpectation(["{", "}", "#"], true, false, false);
+  const peg$e69 = peg$literalExpectation("supervisor", false);
+  const peg$e70 = peg$literalExpectation("guest", false);
+  const peg$e71 = peg$literalExpectation("hwdom", false);
+  const peg$e72 = peg$literalExpectation("device", false);
+  const peg$e73 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"]], false, false, false);
+  const peg$e74 = peg$classExpectation([["0", "9"], ["A", "Z"], ["a", "z"], ":", "."], false, false, false);
+  const peg$e75 = peg$literalExpectation("of", false);
+  const peg$e76 = peg$literalExpectation("*", false);
+  const peg$e77 = peg$literalExpectation("~", false);
+  const peg$e78 = peg$classExpectation(["{", "~"], false, false, false);
+  const peg$e79 = peg$literalExpectation("alias", false);
+  const peg$e80 = peg$literalExpectation("ALIAS", false);
+  const peg$e81 = peg$literalExpectation("types", false);
+  const peg$e82 = peg$literalExpectation("TYPES", false);
+  const peg$e83 = peg$literalExpectation("roles", false);
+  const peg$e84 = peg$literalExpectation("ROLES", false);
+  const peg$e85 = peg$literalExpectation("inherits", false);
+  const peg$e86 = peg$literalExpectation("INHERITS", false);
+  const peg$e87 = peg$literalExpectation("range", false);
+  const peg$e88 = peg$literalExpectation("RANGE", false);
+  const peg$e89 = peg$otherExpectation("identifier");
+  const peg$e90 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "-", "."], false, false, false);
+  const peg$e91 = peg$otherExpectation("number");
+  const peg$e92 = peg$literalExpectation("0x", false);
+  const peg$e93 = peg$classExpectation([["0", "9"], ["A", "F"], ["a", "f"]], false, false, false);
+  const peg$e94 = peg$classExpectation([["0", "9"]], false, false, false);
+  const peg$e95 = peg$classExpectation([["A", "Z"], ["a", "z"], ["0", "9"], "_", "."], false, false, false);
+  const peg$e96 = peg$literalExpectation("\"/", false);
+  const peg$e97 = peg$classExpectation(["\"", "\n"], true, false, false);
+  const peg$e98 = peg$literalExpectation("#", false);
+  const peg$e99 = peg$classExpectation(["\n"], true, false, false);
 
   function peg$f0(statements) {
     // (FastStatement gives a run of statements as one array)
@@ -733,10 +736,10 @@ function peg$parse(input, options) {
   function peg$f98(p, n, context) {
     return { kind: "pcidevicecon", span: null, device: number32(n, p, "pci device"), context };
   }
-  function peg$f99(q) {    return q.slice(1, -1);  }
-  function peg$f100(path, context) {
+  function peg$f99(path, context) {
     return { kind: "devicetreecon", span: null, path, context };
   }
+  function peg$f100(q) {    return q.slice(1, -1);  }
   function peg$f101() {    ctx.ifStart = kwStart; return true;  }
   function peg$f102(expr, then) {    inElse = true; return true;  }
   function peg$f103(expr, then, other) {
@@ -3749,63 +3752,16 @@ function peg$parse(input, options) {
   }
 
   function peg$parseDeviceTreeBody() {
-    let s0, s1, s2, s3, s4, s5;
+    let s0, s1, s2, s3;
 
     s0 = peg$currPos;
-    s1 = peg$currPos;
-    s2 = peg$parseQuoted();
-    if (s2 !== peg$FAILED) {
-      peg$savedPos = s1;
-      s2 = peg$f99(s2);
-    }
-    s1 = s2;
-    if (s1 === peg$FAILED) {
-      s1 = peg$currPos;
-      s2 = peg$currPos;
-      if (input.charCodeAt(peg$currPos) === 47) {
-        s3 = peg$c23;
-        peg$currPos++;
-      } else {
-        s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e25); }
-      }
-      if (s3 !== peg$FAILED) {
-        s4 = [];
-        s5 = input.charAt(peg$currPos);
-        if (peg$r2.test(s5)) {
-          peg$currPos++;
-        } else {
-          s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e26); }
-        }
-        while (s5 !== peg$FAILED) {
-          s4.push(s5);
-          s5 = input.charAt(peg$currPos);
-          if (peg$r2.test(s5)) {
-            peg$currPos++;
-          } else {
-            s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e26); }
-          }
-        }
-        s3 = [s3, s4];
-        s2 = s3;
-      } else {
-        peg$currPos = s2;
-        s2 = peg$FAILED;
-      }
-      if (s2 !== peg$FAILED) {
-        s1 = input.substring(s1, peg$currPos);
-      } else {
-        s1 = s2;
-      }
-    }
+    s1 = peg$parseDevicePath();
     if (s1 !== peg$FAILED) {
       s2 = peg$parse_();
       s3 = peg$parseContextReq();
       if (s3 !== peg$FAILED) {
         peg$savedPos = s0;
-        s0 = peg$f100(s1, s3);
+        s0 = peg$f99(s1, s3);
       } else {
         peg$currPos = s0;
         s0 = peg$FAILED;
@@ -3813,6 +3769,67 @@ function peg$parse(input, options) {
     } else {
       peg$currPos = s0;
       s0 = peg$FAILED;
+    }
+
+    return s0;
+  }
+
+  function peg$parseDevicePath() {
+    let s0, s1, s2, s3, s4;
+
+    peg$silentFails++;
+    s0 = peg$currPos;
+    s1 = peg$parseQuotedPath();
+    if (s1 !== peg$FAILED) {
+      peg$savedPos = s0;
+      s1 = peg$f100(s1);
+    }
+    s0 = s1;
+    if (s0 === peg$FAILED) {
+      s0 = peg$currPos;
+      s1 = peg$currPos;
+      if (input.charCodeAt(peg$currPos) === 47) {
+        s2 = peg$c23;
+        peg$currPos++;
+      } else {
+        s2 = peg$FAILED;
+        if (peg$silentFails === 0) { peg$fail(peg$e26); }
+      }
+      if (s2 !== peg$FAILED) {
+        s3 = [];
+        s4 = input.charAt(peg$currPos);
+        if (peg$r2.test(s4)) {
+          peg$currPos++;
+        } else {
+          s4 = peg$FAILED;
+          if (peg$silentFails === 0) { peg$fail(peg$e27); }
+        }
+        while (s4 !== peg$FAILED) {
+          s3.push(s4);
+          s4 = input.charAt(peg$currPos);
+          if (peg$r2.test(s4)) {
+            peg$currPos++;
+          } else {
+            s4 = peg$FAILED;
+            if (peg$silentFails === 0) { peg$fail(peg$e27); }
+          }
+        }
+        s2 = [s2, s3];
+        s1 = s2;
+      } else {
+        peg$currPos = s1;
+        s1 = peg$FAILED;
+      }
+      if (s1 !== peg$FAILED) {
+        s0 = input.substring(s0, peg$currPos);
+      } else {
+        s0 = s1;
+      }
+    }
+    peg$silentFails--;
+    if (s0 === peg$FAILED) {
+      s1 = peg$FAILED;
+      if (peg$silentFails === 0) { peg$fail(peg$e25); }
     }
 
     return s0;
@@ -3850,7 +3867,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s10 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e27); }
+                if (peg$silentFails === 0) { peg$fail(peg$e28); }
               }
               if (s10 === peg$FAILED) {
                 if (input.substr(peg$currPos, 4) === peg$c25) {
@@ -3858,7 +3875,7 @@ function peg$parse(input, options) {
                   peg$currPos += 4;
                 } else {
                   s10 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e28); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e29); }
                 }
               }
               if (s10 !== peg$FAILED) {
@@ -4348,7 +4365,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
@@ -4411,7 +4428,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e30); }
+      if (peg$silentFails === 0) { peg$fail(peg$e31); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4420,7 +4437,7 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e31); }
+        if (peg$silentFails === 0) { peg$fail(peg$e32); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 2) === peg$c29) {
@@ -4428,7 +4445,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e32); }
+          if (peg$silentFails === 0) { peg$fail(peg$e33); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4466,7 +4483,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e33); }
+      if (peg$silentFails === 0) { peg$fail(peg$e34); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4475,7 +4492,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e34); }
+        if (peg$silentFails === 0) { peg$fail(peg$e35); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c32) {
@@ -4483,7 +4500,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e35); }
+          if (peg$silentFails === 0) { peg$fail(peg$e36); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4521,7 +4538,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e36); }
+      if (peg$silentFails === 0) { peg$fail(peg$e37); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -4530,7 +4547,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e37); }
+        if (peg$silentFails === 0) { peg$fail(peg$e38); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c35) {
@@ -4538,7 +4555,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e38); }
+          if (peg$silentFails === 0) { peg$fail(peg$e39); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4577,7 +4594,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e39); }
+      if (peg$silentFails === 0) { peg$fail(peg$e40); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -4587,7 +4604,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e40); }
+        if (peg$silentFails === 0) { peg$fail(peg$e41); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -4614,7 +4631,7 @@ function peg$parse(input, options) {
         peg$currPos += 3;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e41); }
+        if (peg$silentFails === 0) { peg$fail(peg$e42); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 3) === peg$c39) {
@@ -4622,7 +4639,7 @@ function peg$parse(input, options) {
           peg$currPos += 3;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e42); }
+          if (peg$silentFails === 0) { peg$fail(peg$e43); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -4661,7 +4678,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e43); }
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
@@ -4675,7 +4692,7 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e44); }
+        if (peg$silentFails === 0) { peg$fail(peg$e45); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
@@ -4689,7 +4706,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e45); }
+          if (peg$silentFails === 0) { peg$fail(peg$e46); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -4697,7 +4714,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e46); }
+            if (peg$silentFails === 0) { peg$fail(peg$e47); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -4827,7 +4844,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s5 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e29); }
+      if (peg$silentFails === 0) { peg$fail(peg$e30); }
     }
     if (s5 !== peg$FAILED) {
       peg$savedPos = s4;
@@ -4861,7 +4878,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e29); }
+        if (peg$silentFails === 0) { peg$fail(peg$e30); }
       }
       if (s5 !== peg$FAILED) {
         peg$savedPos = s4;
@@ -4897,7 +4914,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s7 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e47); }
+        if (peg$silentFails === 0) { peg$fail(peg$e48); }
       }
       if (s7 !== peg$FAILED) {
         peg$savedPos = s4;
@@ -4916,7 +4933,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s7 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e47); }
+          if (peg$silentFails === 0) { peg$fail(peg$e48); }
         }
         if (s7 !== peg$FAILED) {
           peg$savedPos = s4;
@@ -4997,7 +5014,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e48); }
+        if (peg$silentFails === 0) { peg$fail(peg$e49); }
       }
       if (s1 === peg$FAILED) {
         if (input.substr(peg$currPos, 8) === peg$c46) {
@@ -5005,7 +5022,7 @@ function peg$parse(input, options) {
           peg$currPos += 8;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e49); }
+          if (peg$silentFails === 0) { peg$fail(peg$e50); }
         }
       }
       if (s1 !== peg$FAILED) {
@@ -5120,7 +5137,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s4 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e50); }
+            if (peg$silentFails === 0) { peg$fail(peg$e51); }
           }
           if (s4 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c48) {
@@ -5128,7 +5145,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
           }
           if (s4 !== peg$FAILED) {
@@ -5160,7 +5177,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s4 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e52); }
+              if (peg$silentFails === 0) { peg$fail(peg$e53); }
             }
             if (s4 === peg$FAILED) {
               if (input.substr(peg$currPos, 4) === peg$c50) {
@@ -5168,7 +5185,7 @@ function peg$parse(input, options) {
                 peg$currPos += 4;
               } else {
                 s4 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e53); }
+                if (peg$silentFails === 0) { peg$fail(peg$e54); }
               }
             }
             if (s4 !== peg$FAILED) {
@@ -5219,7 +5236,7 @@ function peg$parse(input, options) {
             peg$currPos += 4;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e50); }
+            if (peg$silentFails === 0) { peg$fail(peg$e51); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 4) === peg$c48) {
@@ -5227,7 +5244,7 @@ function peg$parse(input, options) {
               peg$currPos += 4;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e51); }
+              if (peg$silentFails === 0) { peg$fail(peg$e52); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5310,7 +5327,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e54); }
+      if (peg$silentFails === 0) { peg$fail(peg$e55); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -5318,7 +5335,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e55); }
+        if (peg$silentFails === 0) { peg$fail(peg$e56); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5373,7 +5390,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e56); }
+      if (peg$silentFails === 0) { peg$fail(peg$e57); }
     }
     if (s3 !== peg$FAILED) {
       s4 = input.charAt(peg$currPos);
@@ -5381,7 +5398,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e57); }
+        if (peg$silentFails === 0) { peg$fail(peg$e58); }
       }
       if (s4 !== peg$FAILED) {
         s3 = [s3, s4];
@@ -5448,7 +5465,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e43); }
+      if (peg$silentFails === 0) { peg$fail(peg$e44); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -5457,7 +5474,7 @@ function peg$parse(input, options) {
         peg$currPos += 2;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e44); }
+        if (peg$silentFails === 0) { peg$fail(peg$e45); }
       }
       if (s1 !== peg$FAILED) {
         peg$savedPos = s0;
@@ -5471,7 +5488,7 @@ function peg$parse(input, options) {
           peg$currPos += 2;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e45); }
+          if (peg$silentFails === 0) { peg$fail(peg$e46); }
         }
         if (s1 === peg$FAILED) {
           if (input.substr(peg$currPos, 2) === peg$c43) {
@@ -5479,7 +5496,7 @@ function peg$parse(input, options) {
             peg$currPos += 2;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e46); }
+            if (peg$silentFails === 0) { peg$fail(peg$e47); }
           }
         }
         if (s1 !== peg$FAILED) {
@@ -5511,7 +5528,7 @@ function peg$parse(input, options) {
             peg$currPos += 5;
           } else {
             s1 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e58); }
+            if (peg$silentFails === 0) { peg$fail(peg$e59); }
           }
           if (s1 === peg$FAILED) {
             if (input.substr(peg$currPos, 5) === peg$c52) {
@@ -5519,7 +5536,7 @@ function peg$parse(input, options) {
               peg$currPos += 5;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e59); }
+              if (peg$silentFails === 0) { peg$fail(peg$e60); }
             }
           }
           if (s1 !== peg$FAILED) {
@@ -5551,7 +5568,7 @@ function peg$parse(input, options) {
               peg$currPos += 3;
             } else {
               s1 = peg$FAILED;
-              if (peg$silentFails === 0) { peg$fail(peg$e60); }
+              if (peg$silentFails === 0) { peg$fail(peg$e61); }
             }
             if (s1 === peg$FAILED) {
               if (input.substr(peg$currPos, 3) === peg$c54) {
@@ -5559,7 +5576,7 @@ function peg$parse(input, options) {
                 peg$currPos += 3;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e61); }
+                if (peg$silentFails === 0) { peg$fail(peg$e62); }
               }
             }
             if (s1 !== peg$FAILED) {
@@ -5591,7 +5608,7 @@ function peg$parse(input, options) {
                 peg$currPos += 6;
               } else {
                 s1 = peg$FAILED;
-                if (peg$silentFails === 0) { peg$fail(peg$e62); }
+                if (peg$silentFails === 0) { peg$fail(peg$e63); }
               }
               if (s1 === peg$FAILED) {
                 if (input.substr(peg$currPos, 6) === peg$c56) {
@@ -5599,7 +5616,7 @@ function peg$parse(input, options) {
                   peg$currPos += 6;
                 } else {
                   s1 = peg$FAILED;
-                  if (peg$silentFails === 0) { peg$fail(peg$e63); }
+                  if (peg$silentFails === 0) { peg$fail(peg$e64); }
                 }
               }
               if (s1 !== peg$FAILED) {
@@ -5687,7 +5704,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+        if (peg$silentFails === 0) { peg$fail(peg$e65); }
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
@@ -5696,7 +5713,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e65); }
+          if (peg$silentFails === 0) { peg$fail(peg$e66); }
         }
         if (s4 !== peg$FAILED) {
           peg$savedPos = s0;
@@ -5744,7 +5761,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s3 !== peg$FAILED) {
       s4 = peg$parse_();
@@ -5773,7 +5790,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e64); }
+        if (peg$silentFails === 0) { peg$fail(peg$e65); }
       }
       if (s2 !== peg$FAILED) {
         s3 = peg$parse_();
@@ -5873,7 +5890,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s7 !== peg$FAILED) {
             peg$savedPos = peg$currPos;
@@ -6066,7 +6083,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e66); }
+      if (peg$silentFails === 0) { peg$fail(peg$e67); }
     }
     if (s2 === peg$FAILED) {
       s2 = peg$parseComment();
@@ -6081,7 +6098,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e66); }
+        if (peg$silentFails === 0) { peg$fail(peg$e67); }
       }
       if (s2 === peg$FAILED) {
         s2 = peg$parseComment();
@@ -6112,7 +6129,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
@@ -6129,7 +6146,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e67); }
+          if (peg$silentFails === 0) { peg$fail(peg$e68); }
         }
         if (s5 === peg$FAILED) {
           s5 = peg$parseComment();
@@ -6144,7 +6161,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e67); }
+            if (peg$silentFails === 0) { peg$fail(peg$e68); }
           }
           if (s5 === peg$FAILED) {
             s5 = peg$parseComment();
@@ -6187,7 +6204,7 @@ function peg$parse(input, options) {
         peg$currPos += 10;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e68); }
+        if (peg$silentFails === 0) { peg$fail(peg$e69); }
       }
       if (s5 !== peg$FAILED) {
         s6 = peg$currPos;
@@ -6224,7 +6241,7 @@ function peg$parse(input, options) {
           peg$currPos += 5;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e69); }
+          if (peg$silentFails === 0) { peg$fail(peg$e70); }
         }
         if (s5 !== peg$FAILED) {
           s6 = peg$currPos;
@@ -6309,7 +6326,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s8 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e65); }
+            if (peg$silentFails === 0) { peg$fail(peg$e66); }
           }
           if (s8 === peg$FAILED) {
             s8 = peg$currPos;
@@ -6370,7 +6387,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e70); }
+      if (peg$silentFails === 0) { peg$fail(peg$e71); }
     }
     if (s2 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c60) {
@@ -6378,7 +6395,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s2 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e69); }
+        if (peg$silentFails === 0) { peg$fail(peg$e70); }
       }
       if (s2 === peg$FAILED) {
         if (input.substr(peg$currPos, 6) === peg$c62) {
@@ -6386,7 +6403,7 @@ function peg$parse(input, options) {
           peg$currPos += 6;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e71); }
+          if (peg$silentFails === 0) { peg$fail(peg$e72); }
         }
       }
     }
@@ -6417,7 +6434,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s7 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e64); }
+            if (peg$silentFails === 0) { peg$fail(peg$e65); }
           }
           if (s7 !== peg$FAILED) {
             s8 = peg$parse_();
@@ -6493,7 +6510,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e72); }
+      if (peg$silentFails === 0) { peg$fail(peg$e73); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -6502,7 +6519,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e73); }
+        if (peg$silentFails === 0) { peg$fail(peg$e74); }
       }
       while (s5 !== peg$FAILED) {
         s4.push(s5);
@@ -6511,7 +6528,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s5 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e73); }
+          if (peg$silentFails === 0) { peg$fail(peg$e74); }
         }
       }
       s3 = [s3, s4];
@@ -6543,7 +6560,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e74); }
+      if (peg$silentFails === 0) { peg$fail(peg$e75); }
     }
     if (s1 !== peg$FAILED) {
       s2 = peg$currPos;
@@ -6587,7 +6604,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e75); }
+      if (peg$silentFails === 0) { peg$fail(peg$e76); }
     }
     if (s1 !== peg$FAILED) {
       peg$savedPos = s0;
@@ -6603,7 +6620,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s1 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e76); }
+          if (peg$silentFails === 0) { peg$fail(peg$e77); }
         }
         if (s1 !== peg$FAILED) {
           s2 = peg$parse_();
@@ -6690,7 +6707,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
     peg$silentFails--;
     if (s2 !== peg$FAILED) {
@@ -6737,7 +6754,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
@@ -6852,7 +6869,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s2 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e75); }
+          if (peg$silentFails === 0) { peg$fail(peg$e76); }
         }
         if (s2 !== peg$FAILED) {
           peg$savedPos = s0;
@@ -6869,7 +6886,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s2 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e76); }
+            if (peg$silentFails === 0) { peg$fail(peg$e77); }
           }
           if (s2 !== peg$FAILED) {
             s3 = peg$parse_();
@@ -6941,7 +6958,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e77); }
+      if (peg$silentFails === 0) { peg$fail(peg$e78); }
     }
     peg$silentFails--;
     if (s2 !== peg$FAILED) {
@@ -6988,7 +7005,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e76); }
+      if (peg$silentFails === 0) { peg$fail(peg$e77); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -7021,7 +7038,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       peg$savedPos = peg$currPos;
@@ -7217,7 +7234,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s2 !== peg$FAILED) {
       s3 = peg$parse_();
@@ -7470,7 +7487,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e78); }
+      if (peg$silentFails === 0) { peg$fail(peg$e79); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c67) {
@@ -7478,7 +7495,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e79); }
+        if (peg$silentFails === 0) { peg$fail(peg$e80); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7531,7 +7548,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e80); }
+      if (peg$silentFails === 0) { peg$fail(peg$e81); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c69) {
@@ -7539,7 +7556,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e81); }
+        if (peg$silentFails === 0) { peg$fail(peg$e82); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7577,7 +7594,7 @@ function peg$parse(input, options) {
       peg$currPos += 4;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e50); }
+      if (peg$silentFails === 0) { peg$fail(peg$e51); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 4) === peg$c48) {
@@ -7585,7 +7602,7 @@ function peg$parse(input, options) {
         peg$currPos += 4;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e51); }
+        if (peg$silentFails === 0) { peg$fail(peg$e52); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7623,7 +7640,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e82); }
+      if (peg$silentFails === 0) { peg$fail(peg$e83); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c71) {
@@ -7631,7 +7648,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e83); }
+        if (peg$silentFails === 0) { peg$fail(peg$e84); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7676,7 +7693,7 @@ function peg$parse(input, options) {
       peg$currPos += 8;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e84); }
+      if (peg$silentFails === 0) { peg$fail(peg$e85); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 8) === peg$c73) {
@@ -7684,7 +7701,7 @@ function peg$parse(input, options) {
         peg$currPos += 8;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e85); }
+        if (peg$silentFails === 0) { peg$fail(peg$e86); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7722,7 +7739,7 @@ function peg$parse(input, options) {
       peg$currPos += 5;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e86); }
+      if (peg$silentFails === 0) { peg$fail(peg$e87); }
     }
     if (s1 === peg$FAILED) {
       if (input.substr(peg$currPos, 5) === peg$c75) {
@@ -7730,7 +7747,7 @@ function peg$parse(input, options) {
         peg$currPos += 5;
       } else {
         s1 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e87); }
+        if (peg$silentFails === 0) { peg$fail(peg$e88); }
       }
     }
     if (s1 !== peg$FAILED) {
@@ -7816,7 +7833,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e64); }
+      if (peg$silentFails === 0) { peg$fail(peg$e65); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -7837,7 +7854,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e65); }
+      if (peg$silentFails === 0) { peg$fail(peg$e66); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -7858,7 +7875,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e47); }
+      if (peg$silentFails === 0) { peg$fail(peg$e48); }
     }
     if (s0 === peg$FAILED) {
       s0 = peg$currPos;
@@ -7929,7 +7946,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e88); }
+      if (peg$silentFails === 0) { peg$fail(peg$e89); }
     }
 
     return s0;
@@ -7963,7 +7980,7 @@ function peg$parse(input, options) {
       peg$currPos++;
     } else {
       s0 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e89); }
+      if (peg$silentFails === 0) { peg$fail(peg$e90); }
     }
 
     return s0;
@@ -7981,7 +7998,7 @@ function peg$parse(input, options) {
       peg$currPos += 2;
     } else {
       s3 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e91); }
+      if (peg$silentFails === 0) { peg$fail(peg$e92); }
     }
     if (s3 !== peg$FAILED) {
       s4 = [];
@@ -7990,7 +8007,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s5 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e92); }
+        if (peg$silentFails === 0) { peg$fail(peg$e93); }
       }
       if (s5 !== peg$FAILED) {
         while (s5 !== peg$FAILED) {
@@ -8000,7 +8017,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s5 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e92); }
+            if (peg$silentFails === 0) { peg$fail(peg$e93); }
           }
         }
       } else {
@@ -8024,7 +8041,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e93); }
+        if (peg$silentFails === 0) { peg$fail(peg$e94); }
       }
       if (s3 !== peg$FAILED) {
         while (s3 !== peg$FAILED) {
@@ -8034,7 +8051,7 @@ function peg$parse(input, options) {
             peg$currPos++;
           } else {
             s3 = peg$FAILED;
-            if (peg$silentFails === 0) { peg$fail(peg$e93); }
+            if (peg$silentFails === 0) { peg$fail(peg$e94); }
           }
         }
       } else {
@@ -8054,7 +8071,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e94); }
+        if (peg$silentFails === 0) { peg$fail(peg$e95); }
       }
       peg$silentFails--;
       if (s3 === peg$FAILED) {
@@ -8076,7 +8093,7 @@ function peg$parse(input, options) {
     peg$silentFails--;
     if (s0 === peg$FAILED) {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e90); }
+      if (peg$silentFails === 0) { peg$fail(peg$e91); }
     }
 
     return s0;
@@ -8097,17 +8114,17 @@ function peg$parse(input, options) {
     return s0;
   }
 
-  function peg$parseQuoted() {
+  function peg$parseQuotedPath() {
     let s0, s1, s2, s3, s4;
 
     s0 = peg$currPos;
     s1 = peg$currPos;
-    if (input.charCodeAt(peg$currPos) === 34) {
-      s2 = peg$c2;
-      peg$currPos++;
+    if (input.substr(peg$currPos, 2) === peg$c77) {
+      s2 = peg$c77;
+      peg$currPos += 2;
     } else {
       s2 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e3); }
+      if (peg$silentFails === 0) { peg$fail(peg$e96); }
     }
     if (s2 !== peg$FAILED) {
       s3 = [];
@@ -8116,7 +8133,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s4 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e95); }
+        if (peg$silentFails === 0) { peg$fail(peg$e97); }
       }
       while (s4 !== peg$FAILED) {
         s3.push(s4);
@@ -8125,7 +8142,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s4 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e95); }
+          if (peg$silentFails === 0) { peg$fail(peg$e97); }
         }
       }
       if (input.charCodeAt(peg$currPos) === 34) {
@@ -8172,11 +8189,11 @@ function peg$parse(input, options) {
 
     s0 = peg$currPos;
     if (input.charCodeAt(peg$currPos) === 35) {
-      s1 = peg$c77;
+      s1 = peg$c78;
       peg$currPos++;
     } else {
       s1 = peg$FAILED;
-      if (peg$silentFails === 0) { peg$fail(peg$e96); }
+      if (peg$silentFails === 0) { peg$fail(peg$e98); }
     }
     if (s1 !== peg$FAILED) {
       s2 = [];
@@ -8185,7 +8202,7 @@ function peg$parse(input, options) {
         peg$currPos++;
       } else {
         s3 = peg$FAILED;
-        if (peg$silentFails === 0) { peg$fail(peg$e97); }
+        if (peg$silentFails === 0) { peg$fail(peg$e99); }
       }
       while (s3 !== peg$FAILED) {
         s2.push(s3);
@@ -8194,7 +8211,7 @@ function peg$parse(input, options) {
           peg$currPos++;
         } else {
           s3 = peg$FAILED;
-          if (peg$silentFails === 0) { peg$fail(peg$e97); }
+          if (peg$silentFails === 0) { peg$fail(peg$e99); }
         }
       }
       s1 = [s1, s2];

@@ -70,12 +70,13 @@ export class Compiler {
     if (hasErrors(parseDiagnostics)) {
       const early = firstPassErrorsBefore(parsed, options.mls === true);
       if (early.length > 0) {
-        for (const d of early) diagnostics.push(d);
         // (checkpolicy stops at the first error: the section order errors after it mostly follow
         // from it, as a lone MLS declaration in a policy that is not MLS)
         const sections = new Set(parsed.sections);
         parseDiagnostics = parseDiagnostics.filter((d) => !sections.has(d));
-        failed(parseDiagnostics);
+        // in the order of the text, as checkpolicy reports them (a stray character may come first)
+        const all = [...early, ...parseDiagnostics].sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
+        failed(all);
         return fail(diagnostics);
       }
     }
@@ -100,10 +101,12 @@ export class Compiler {
 
 /** checkpolicy declares names in its first pass as its parser reads them, and stops at the first
  *  error: a declaration error (an undeclared attribute, a duplicate type) before the first syntax
- *  error is the one it reports. Those errors, from the statements before that syntax error. */
+ *  error is the one it reports. Those errors, from the statements before that syntax error. A
+ *  character its scanner does not recognize (`bad-character`) stops nothing: it is counted and
+ *  skipped, and the parser reads on to the end of its first pass. */
 function firstPassErrorsBefore(parsed: ParseResult, mls: boolean): Diagnostic[] {
   let stop = Infinity;
-  for (const d of parsed.diagnostics) if (d.severity === "error") stop = Math.min(stop, d.span?.offset ?? Infinity);
+  for (const d of parsed.diagnostics) if (d.severity === "error" && d.code !== "bad-character") stop = Math.min(stop, d.span?.offset ?? Infinity);
   const source = parsed.before ?? parsed.ast.statements;
   const statements = [];
   for (const s of source) if (s.span.offset < stop) statements.push(s);

@@ -1,19 +1,27 @@
 // Physical offsets -> source positions, through `#line` directives.
 //
-// Xen's build runs the policy through `m4 -s`, which emits `#line 1 "file"` when it enters a file and
-// `#line N` when a macro expansion shifts lines. Which text is a directive is what checkpolicy 3.4's
-// scanner (policy_scan.l) makes of it: `#line[ ]1[ ]\"[^\n]*\"` and `#line[ ]{digit}+`, found
-// anywhere a comment may start (after a statement too), each one space apart. flex takes the longest
-// match, so `#[^\n]*` (a comment) wins whenever anything follows a directive on its line (a blank, the
-// CR of a CRLF line); a tab or two spaces, `#line 40 "x.te"` (only a literal 1 takes a file name) and
-// `#line 01 "x.te"` are comments too. The file name runs to the line's last quote, quotes inside it
-// kept, cut at PATH_MAX - 1 bytes (strncpy into source_file). Each form checked live
+// Xen's build runs the policy through `m4 -s`, which writes `#line 1 "file"` when it enters a file,
+// `#line N` when a macro expansion shifts lines and `#line N "file"` when output comes back to a file
+// at line N (after a diversion, or a file whose first lines wrote nothing: Xen's own tree has
+// `#line 2 "modules/xen.if"`). A directive is read as m4 means it and as checkpolicy 3.10's scanner
+// (policy_scan.l) reads it: `#line[ ]{digit}+[ ]\"[^\n]*\"` and `#line[ ]{digit}+`, found anywhere a
+// comment may start (after a statement too), each one space apart; the line after `#line N` or
+// `#line N "file"` is line N. flex takes the longest match, so `#[^\n]*` (a comment) wins whenever
+// anything follows a directive on its line (a blank, the CR of a CRLF line); a tab or two spaces are
+// comments too. The file name runs to the line's last quote, quotes inside it kept, cut at
+// PATH_MAX - 1 bytes (strncpy into source_file). Each form checked live against checkpolicy 3.4
 // (test/fixtures/line-directive, test/oracle/line-directive.test.ts).
 //
-// One difference, kept on purpose: the line after `#line N` is line N, also after `#line 1 "file"`,
-// which checkpolicy 3.4 numbers 2 (set_source_file sets the counter to 1 before the newline adds
-// one; checkpolicy 3.10 reads `#line N "file"` for any N and numbers that line 1). A tree's
-// diagnostics are placed on the .te line m4 copied, which this off-by-one would miss.
+// Where checkpolicy 3.4 differs, on purpose (a policy author wants the .te line m4 copied, which
+// both of these miss; 3.10 agrees with xsm):
+// - `#line 1 "file"`: 3.4 numbers the line after it 2 (set_source_file sets the counter to 1 before
+//   the newline adds one);
+// - `#line N "file"` for N other than a literal 1 (`#line 40 "x.te"`, `#line 01 "x.te"`): 3.4's
+//   scanner takes only `#line[ ]1[ ]\"...` with a name, so it is a comment there, and 3.4 goes on
+//   naming the file before it with its count of lines.
+// And one difference from both: after `#line 1 ""` checkpolicy has no file name and prints
+// "(unknown source)::" with no line, until a directive names a file again; xsm names the physical
+// place in the text it reads (the line checkpolicy's "on line N" gives).
 //
 // checkpolicy keeps the line in an unsigned long: `#line 0` wraps it to ULONG_MAX, where it stays
 // (warning 'source line number overflow' at every newline), as after a number past ULONG_MAX
@@ -22,6 +30,7 @@
 // line checkpolicy names.
 import type { Span } from "../diagnostics/diagnostic.js";
 import { lastAtOrBefore, LineStarts } from "../diagnostics/line-starts.js";
+import { quotedEnd } from "./scan.js";
 import { keepShape } from "./shapes.js";
 
 /** A `#line` directive checkpolicy's scanner honours. */
@@ -32,10 +41,11 @@ export interface LineDirective {
   end: number;
   /** The number of the line after it (1 after `#line 1 "file"`: see above). */
   line: number;
-  /** The file `#line 1 "file"` names. */
+  /** The file `#line N "file"` names ("" for `#line N ""`: no file, see above). */
   file?: string;
   /** The line after it as checkpolicy numbers it, in decimal, when this module cannot follow it
-   *  (`#line 0`, a number past 2^53 - 1 less the text's length): the directive is then not applied. */
+   *  (`#line 0`, a number past 2^53 - 1 less the text's length): the directive is then not applied,
+   *  its file name neither. */
   unfollowed?: string;
 }
 
@@ -43,15 +53,14 @@ const ULONG_MAX = 2n ** 64n - 1n;
 /** checkpolicy's source_file[PATH_MAX], of which strncpy fills at most PATH_MAX - 1 bytes. */
 const SOURCE_FILE_BYTES = 4095;
 
-/** The `#line` directives of `text`, in order, as policy_scan.l reads them (see above); with `m4`,
- *  `#line N "file"` for every N too, as `m4 -s` means them (and checkpolicy 3.10 reads them). */
-export function lineDirectives(text: string, m4 = false): LineDirective[] {
+/** The `#line` directives of `text`, in order, as checkpolicy 3.10 reads them (see above). */
+export function lineDirectives(text: string): LineDirective[] {
   const out: LineDirective[] = [];
   for (let at = text.indexOf("#line"); at !== -1; ) {
     const nl = text.indexOf("\n", at);
     const end = nl === -1 ? text.length : nl;
     if (commentStart(text, text.lastIndexOf("\n", at) + 1, at, end) === at) {
-      const d = directive(text, at, end, m4);
+      const d = directive(text, at, end);
       if (d !== undefined) out.push(d);
     }
     at = nl === -1 ? -1 : text.indexOf("#line", nl);
@@ -60,13 +69,8 @@ export function lineDirectives(text: string, m4 = false): LineDirective[] {
 }
 
 /** The directive the comment text[at, end) is, if any. */
-function directive(text: string, at: number, end: number, m4: boolean): LineDirective | undefined {
-  const rest = text.slice(at, end);
-  // `#line 1 "` ... `"`: as long as the comment, and listed before it
-  if (rest.length >= 10 && rest.startsWith('#line 1 "') && rest.endsWith('"')) {
-    return { offset: at, end, line: 1, file: sourceFile(rest.slice(9)) };
-  }
-  const m = (m4 ? /^#line (\d+)(?: (".*"))?$/ : /^#line (\d+)$/).exec(rest);
+function directive(text: string, at: number, end: number): LineDirective | undefined {
+  const m = /^#line (\d+)(?: (".*"))?$/.exec(text.slice(at, end));
   if (m === null) return undefined;
   const digits = m[1]!;
   const named = m[2] === undefined ? {} : { file: sourceFile(m[2].slice(1)) };
@@ -78,7 +82,7 @@ function directive(text: string, at: number, end: number, m4: boolean): LineDire
   const n = BigInt(digits);
   if (n !== 0n && n <= BigInt(Number.MAX_SAFE_INTEGER - text.length)) return { offset: at, end, line: Number(n), ...named };
   // strtoul saturates at ULONG_MAX, and ULONG_MAX (or 0) - 1 + 1 is where the counter stays
-  return { offset: at, end, line: 0, unfollowed: String(n === 0n || n > ULONG_MAX ? ULONG_MAX : n) };
+  return { offset: at, end, line: 0, unfollowed: String(n === 0n || n > ULONG_MAX ? ULONG_MAX : n), ...named };
 }
 
 /** set_source_file(yytext + 9): the name and its closing quote, at most SOURCE_FILE_BYTES bytes of
@@ -99,8 +103,7 @@ function sourceFile(quoted: string): string {
 
 /** Where the comment of the line [from, end) starts if it starts at or before `limit`, as
  *  policy_scan.l reads the line: the first `#` outside a path (`/` to a blank) and a quoted name
- *  (QPATH `"/..."`, FILENAME `"..."` without '/'); -1 otherwise. No other token holds a `#`, a `"` or
- *  a `/`, and a lone `"` is a character of its own ('unrecognized character'). */
+ *  (scan.ts quotedEnd); -1 otherwise. No other token holds a `#`, a `"` or a `/`. */
 function commentStart(text: string, from: number, limit: number, end: number): number {
   let i = from;
   while (i <= limit) {
@@ -111,7 +114,7 @@ function commentStart(text: string, from: number, limit: number, end: number): n
   return -1;
 }
 
-/** Past the path (`/` to a blank) or quoted name (QPATH, FILENAME) that policy_scan.l reads from
+/** Past the path (`/` to a blank) or quoted name (scan.ts quotedEnd) that policy_scan.l reads from
  *  `at` on the line ending at `end`, or -1 when none starts there: a token whose every character is
  *  its own, a `#`, a blank inside quotes, a `,` or a brace too. */
 export function nameEnd(text: string, at: number, end: number): number {
@@ -121,23 +124,11 @@ export function nameEnd(text: string, at: number, end: number): number {
     while (i < end && !isPathEnd(text.charCodeAt(i))) i++;
     return i;
   }
-  return c === 34 /* " */ ? quotedEnd(text, at, end) : -1;
+  return c === 34 /* " */ ? quotedEnd(text, at) : -1;
 }
 
 function isPathEnd(c: number): boolean {
   return c === 32 || c === 9 || c === 13 || c === 12;
-}
-
-/** Past the quoted name that opens at `open` (QPATH `\""/"[^\"\n]*\"`, FILENAME `\"[^"/"\"\n]+\"`),
- *  or -1 when none does. */
-function quotedEnd(text: string, open: number, end: number): number {
-  const path = text.charCodeAt(open + 1) === 47; /* / */
-  for (let j = open + 1; j < end; j++) {
-    const c = text.charCodeAt(j);
-    if (c === 34 /* " */) return path || j > open + 1 ? j + 1 : -1;
-    if (c === 47 && !path) return -1;
-  }
-  return -1;
 }
 
 /** A LineMap's lines before the first lookup (one object type in the field, for V8's sake). */
@@ -157,19 +148,17 @@ export class LineMap {
   /** The text until the lines are found (then ""). */
   private text: string;
   private found: readonly LineDirective[] | undefined;
-  private readonly m4: boolean;
 
-  /** `m4`: read the directives as `m4 -s` means them (lineDirectives), for mapping its output back
-   *  into a policy tree (src/build/locate.ts); the compiler's map reads what checkpolicy 3.4 reads. */
-  constructor(text: string, file: string, options: { m4?: boolean } = {}) {
+  /** `file`: the text's own name, which its lines have until a directive names another (and again
+   *  after `#line 1 ""`, which names none: see above). */
+  constructor(text: string, file: string) {
     this.text = text;
     this.files = [file];
-    this.m4 = options.m4 === true;
   }
 
   /** The text's directives (found at the first call: parse.ts asks for them to warn). */
   directives(): readonly LineDirective[] {
-    if (this.found === undefined) this.found = lineDirectives(this.text, this.m4);
+    if (this.found === undefined) this.found = lineDirectives(this.text);
     return this.found;
   }
 
@@ -183,9 +172,18 @@ export class LineMap {
     const lines = (this.lines = new LineStarts(text));
     const fileIndex = new Map<string, number>([[this.files[0]!, 0]]);
     let currentFile = 0;
+    // after `#line N ""` until a directive names a file: the physical lines of the text's own file
+    let unnamed = false;
     const segFrom = [0];
     for (const d of directives) {
       if (d.unfollowed !== undefined) continue;
+      if (d.file !== undefined) unnamed = d.file === "";
+      if (unnamed) {
+        segFrom.push(lines.line(d.offset) + 1);
+        this.segDelta.push(1);
+        this.segFile.push(0);
+        continue;
+      }
       if (d.file !== undefined) {
         let idx = fileIndex.get(d.file);
         if (idx === undefined) {

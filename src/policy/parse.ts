@@ -117,7 +117,10 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
   for (const d of lines.directives()) {
     if (d.unfollowed === undefined) continue;
     const at = lines.span(d.offset, d.end);
-    diagnostics.push(warning("line-directive", `checkpolicy numbers the line after this directive ${d.unfollowed}, past the numbers xsm holds exactly; xsm numbers the lines after it as if it were not there`, at));
+    // (a name after a number other than 1: checkpolicy 3.4's scanner reads the line as a comment)
+    const who = d.file === undefined ? "checkpolicy numbers" : "checkpolicy 3.10 numbers";
+    const comment = d.file === undefined ? "" : " (3.4 reads it as a comment)";
+    diagnostics.push(warning("line-directive", `${who} the line after this directive ${d.unfollowed}${comment}, past the numbers xsm holds exactly; xsm numbers the lines after it as if it were not there`, at));
   }
   // in the order of the text (a stray character is found while reading, reported after)
   diagnostics.sort((a, b) => (a.span?.offset ?? Infinity) - (b.span?.offset ?? Infinity));
@@ -141,7 +144,7 @@ export function parsePolicy(text: string, file: string, options: ParseOptions = 
 
 // ---- bytes as policy_scan.l reads them ------------------------------------------------------------
 
-const STRAY_ORDER: readonly StrayKind[] = ["bom", "cr", "nul", "control", "non-ascii"];
+const STRAY_ORDER: readonly StrayKind[] = ["bom", "cr", "nul", "control", "non-ascii", "quote"];
 
 /** One error per kind of character checkpolicy's scanner does not recognize outside a comment
  *  (policy_scan.l's last rule: "unrecognized character", counted as an error, then skipped), at
@@ -181,6 +184,17 @@ export function strayMessage(kind: StrayKind, text: string, offset: number): str
           ? "a byte that is not valid UTF-8"
           : `'${String.fromCodePoint(c)}' (U+${c.toString(16).toUpperCase().padStart(4, "0")}), not ASCII,`;
       return `${what} outside a comment: ${rejects}; outside comments, paths and quoted file names a policy is ASCII`;
+    }
+    case "quote": {
+      const nl = text.indexOf("\n", offset);
+      const close = text.slice(offset + 1, nl === -1 ? text.length : nl).indexOf('"');
+      const what =
+        close === -1
+          ? `a '"' with no closing '"' on its line`
+          : close === 0
+            ? `an empty quoted name ('""')`
+            : `a quoted name with a '/' after its first character ('${text.slice(offset, offset + close + 2)}')`;
+      return `${what}: ${rejects} and reads on after the '"'; a quoted file name ("NAME") holds no '/', a quoted path ("/PATH") starts with one`;
     }
   }
 }

@@ -64,7 +64,8 @@ export function exact<T>(list: readonly T[]): T[] {
   return list.length === 0 ? (NONE as never as T[]) : list.slice();
 }
 
-const TOKEN = /[A-Za-z0-9_.\-]+|"[^"\n]*"?|==|!=|&&|\|\||\S/y;
+// (a quoted name as policy_scan.l's QPATH and FILENAME: quotedEnd; any other `"` is one character)
+const TOKEN = /[A-Za-z0-9_.\-]+|"\/[^"\n]*"|"[^"/\n]+"|==|!=|&&|\|\||\S/y;
 
 /** The length of the token at `pos` (0 at the end of the input). */
 export function tokenLength(input: string, pos: number): number {
@@ -116,7 +117,21 @@ const NOT_PREC = 4;
  *  exhausted' past them). */
 export const CHECKPOLICY_COND_ROOM = 9989;
 
-export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii";
+export type StrayKind = "cr" | "bom" | "nul" | "control" | "non-ascii" | "quote";
+
+/** Past the quoted name that opens at `open`, as policy_scan.l reads one: QPATH `\""/"[^\"\n]*\"`
+ *  or FILENAME `\"[^"/"\"\n]+\"`; -1 when neither matches, and the `"` is a character of its own
+ *  that its last rule takes ('unrecognized character': no closing quote on the line, `""`, a `/`
+ *  after the first character). No other token holds a `"`. */
+export function quotedEnd(text: string, open: number): number {
+  const path = text.charCodeAt(open + 1) === 47; /* / */
+  for (let j = open + 1; j < text.length; j++) {
+    const c = text.charCodeAt(j);
+    if (c === 34 /* " */) return path || j > open + 1 ? j + 1 : -1;
+    if (c === 10 || (c === 47 && !path)) return -1;
+  }
+  return -1;
+}
 
 /** What kind of stray a character checkpolicy's scanner does not recognize outside a comment is
  *  (one that is neither a blank nor printable ASCII: the caller tells). Shared with xsm fmt, which
@@ -814,7 +829,10 @@ export class Scanner {
         i = nl === -1 ? input.length : nl;
       } else if (c < 32 || c >= 127) {
         // (NaN, past the end, is neither)
-        this.strayAt(i, c);
+        this.strayAt(i, strayKind(c));
+        i++;
+      } else if (c === 34 /* " */ && quotedEnd(input, i) === -1) {
+        this.strayAt(i, "quote");
         i++;
       } else break;
     }
@@ -823,12 +841,11 @@ export class Scanner {
 
   /** Characters that policy_scan.l matches with no rule but its last (`.`, "unrecognized
    *  character"), which it reports as an error and then skips: CR, a byte-order mark, NUL, other
-   *  control characters and anything not ASCII, outside comments. Where the first of each kind
-   *  is, for parse.ts to report once. */
+   *  control characters, anything not ASCII and a `"` that opens no quoted name, outside
+   *  comments. Where the first of each kind is, for parse.ts to report once. */
   readonly stray = new Map<StrayKind, number>();
 
-  private strayAt(offset: number, c: number): void {
-    const kind = strayKind(c);
+  private strayAt(offset: number, kind: StrayKind): void {
     const seen = this.stray.get(kind);
     if (seen === undefined || offset < seen) this.stray.set(kind, offset);
   }

@@ -30,6 +30,9 @@ export interface StudioSkipped {
 }
 
 export interface StudioTree {
+  /** The tree directory's own name ("xen-flask"): the page names the tree by it where its `name`
+   *  is "." (the directory the studio was started on, or a scenario's beside it). */
+  dir: string;
   /** The tree's files, named as m4's #line names them ("modules/xen.te", "flask/access_vectors"):
    *  the sections m4 read, modules/modules.conf and the modules that are off. */
   files: StudioTreeFile[];

@@ -101,7 +101,7 @@ export function buildSite(target: string | undefined, pageDir = PAGE_DIR, trees?
     const files: StudioTreeFile[] = tree.served.files.map((name, j) => ({ name, url: `files/${i}/${j}/${encodeURIComponent(name.slice(name.lastIndexOf("/") + 1))}` }));
     const fileEntries: SiteEntry[] = files.map((t, j) => ({ path: `/${t.url}`, content: tree.texts[j]!, type: "text/plain; charset=utf-8" }));
     entries.push(...fileEntries);
-    const info: StudioTree = { files, sections: tree.served.tree.sections, ...(tree.diagnostics ? { diagnostics: tree.diagnostics } : {}), ...(tree.readOnly ? { readOnly: tree.readOnly } : {}) };
+    const info: StudioTree = { dir: basename(collected.paths[i]!), files, sections: tree.served.tree.sections, ...(tree.diagnostics ? { diagnostics: tree.diagnostics } : {}), ...(tree.readOnly ? { readOnly: tree.readOnly } : {}) };
     // (without m4 there is nothing to rebuild with, and the files are read only in the page)
     if (options.rebuild && !tree.readOnly) {
       info.rebuild = `rebuild/${i}`;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileExpanded, enabledModules, readTree, treeMacros, treeSources, TreeError } from "../../src/build/index.js";
 import { renderDiagnostics } from "../../src/diagnostics/render.js";
+import { compile } from "../../src/policy/index.js";
 import { fileURLToPath } from "node:url";
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -153,6 +154,39 @@ describe("diagnostics of a built tree point into its files", () => {
     const macros = treeMacros(tree, sources);
     expect(macros.get("use_device_iommu")?.file).toBe("modules/xen.if");
     expect(macros.get("gen_context")?.file).toBe("policy/support/misc_macros.spt");
+  });
+});
+
+describe("a module m4 enters past its first line: xsm build and xsm compile name the same lines", () => {
+  // nic_dev-dnl.te starts with dnl lines, so m4 -s writes `#line 4 "modules/nic_dev.te"`, not
+  // `#line 1 ...` (test/oracle/build.test.ts checks nic_dev-dnl.conf is m4's output today).
+  // checkpolicy 3.4 reads that sync line as a comment and names modules/nomigrate.te:9, the file
+  // before; both xsm paths read it as m4 means it (src/policy/lines.ts).
+  const tree = readTree(example, { flaskDir: flask });
+  const module = readFileSync(join(fixtures, "nic_dev-dnl.te"), "utf8");
+  const base = treeSources(tree);
+  const sources = (file: string) => (file === "modules/nic_dev.te" ? module : base(file));
+  const conf = readFileSync(join(fixtures, "nic_dev-dnl.conf"), "utf8");
+  const where = (d: { span?: { file: string; line: number } }) => `${d.span?.file}:${d.span?.line}`;
+
+  it("m4 entered the module at line 4", () => {
+    expect(conf).toContain('\n#line 4 "modules/nic_dev.te"\n');
+  });
+
+  it("xsm compile of m4's policy.conf names the module's lines", () => {
+    const run = compile(conf, { file: "policy.conf" });
+    expect(run.ok).toBe(false);
+    if (run.ok) return;
+    expect(run.error.map(where)).toEqual(["modules/nic_dev.te:9", "modules/nic_dev.te:10"]);
+  });
+
+  it("xsm build names the same lines, a macro's body line with the call's line as its note", () => {
+    const run = compile(conf, { file: "policy.conf" });
+    const { diagnostics } = compileExpanded(tree, conf, sources);
+    expect(diagnostics.map((d) => `${where(d)}:${d.span?.col}`)).toEqual(["modules/nic_dev.te:9:14", "modules/xen.if:200:11"]);
+    // the outermost place each names is where the compiler puts it
+    const outermost = diagnostics.map((d) => where(d.notes?.at(-1) ?? d));
+    expect(outermost).toEqual(run.ok ? [] : run.error.map(where));
   });
 });
 

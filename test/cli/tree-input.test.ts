@@ -187,6 +187,23 @@ describe.skipIf(!hasM4)("build and lint register the same tree options (needs GN
   });
 });
 
+describe.skipIf(!hasM4)("xsm build DIR and xsm compile of its policy.conf name the module's lines (needs GNU m4)", () => {
+  // a module whose dnl header m4 drops: it writes `#line 4 "modules/nic_dev.te"`, which
+  // checkpolicy 3.4 reads as a comment (it names modules/nomigrate.te:9); both commands follow it
+  it("the same file and line for each error; build adds the column and the macro body", async () => {
+    const dir = join(tmp, "dnl-tree");
+    cpSync(TREE, dir, { recursive: true });
+    cpSync("test/fixtures/build/nic_dev-dnl.te", join(dir, "modules/nic_dev.te"));
+    const built = await xsm("build", dir);
+    const compiled = await xsm("compile", "test/fixtures/build/nic_dev-dnl.conf");
+    expect([built.code, compiled.code]).toEqual([1, 1]);
+    const places = (text: string, kind: string) => [...text.matchAll(new RegExp(`^([^\\s:]+:\\d+):\\d+: ${kind}:`, "gm"))].map((m) => m[1]);
+    expect(places(compiled.stderr, "error")).toEqual(["modules/nic_dev.te:9", "modules/nic_dev.te:10"]);
+    expect(places(built.stderr, "error")).toEqual(["modules/nic_dev.te:9", "modules/xen.if:200"]);
+    expect(places(built.stderr, "note")).toEqual(["modules/nic_dev.te:10"]);
+  });
+});
+
 describe("a bad tree is a located error, never a stack trace", () => {
   let bad: string;
   beforeAll(() => {

@@ -25,7 +25,7 @@ function naive(text: string, eol: RegExp): { line: number; col: number }[] {
   return out;
 }
 
-const parts = fc.constantFrom("a", " ", "\n", "\r", "\r\n", "é", "😀", "#line 7\n", '#line 1 "c.te"\n', '#line 3 "b.te"\n', "#line 9 \n", "#line 4\r\n", "#line\t5\n");
+const parts = fc.constantFrom("a", " ", "\n", "\r", "\r\n", "é", "😀", "#line 7\n", '#line 1 "c.te"\n', '#line 3 "b.te"\n', "#line 9 \n", "#line 4\r\n", "#line\t5\n", '#line 1 ""\n');
 const text = fc.array(parts, { maxLength: 40 }).map((p) => p.join(""));
 const order = (t: string) => fc.array(fc.integer({ min: 0, max: t.length }), { maxLength: 30 });
 
@@ -68,25 +68,28 @@ describe("LineStarts", () => {
 });
 
 describe("LineMap on the shared table", () => {
-  it("maps every offset through `#line` directives checkpolicy reads, and ignores the others", () => {
+  it("maps every offset through `#line` directives as m4 means them, and ignores the others", () => {
     fc.assert(
       fc.property(
         text.chain((t) => fc.tuple(fc.constant(t), order(t))),
         ([t, random]) => {
-          // the model: physical line L after `#line N` or `#line 1 "f"` (the comment that ends line D,
-          // one space apart: src/policy/lines.ts) is N + L - D - 1; any other `#line` is a comment
+          // the model: physical line L after `#line N` or `#line N "f"` (the comment that ends line
+          // D, one space apart: src/policy/lines.ts) is N + L - D - 1; after `#line N ""`, until a
+          // directive names a file, it is physical line L of the text's own file; any other `#line`
+          // is a comment
           const physical = t.split("\n");
           const mapped: { file: string; line: number }[] = [];
           let file = "a.te";
           let shift = 1;
+          let unnamed = false;
           physical.forEach((l, i) => {
-            mapped.push({ file, line: i + shift });
+            mapped.push(unnamed ? { file: "a.te", line: i + 1 } : { file, line: i + shift });
             const comment = l.includes("#") ? l.slice(l.indexOf("#")) : "";
-            const named = /^#line 1 "(.*)"$/.exec(comment);
-            const m = named ?? /^#line (\d+)$/.exec(comment);
+            const m = /^#line (\d+)(?: "(.*)")?$/.exec(comment);
             if (m) {
-              if (named) file = named[1]!;
-              shift = (named ? 1 : Number(m[1])) - (i + 1);
+              if (m[2] !== undefined) unnamed = m[2] === "";
+              if (m[2]) file = m[2];
+              shift = Number(m[1]) - (i + 1);
             }
           });
           const map = new LineMap(t, "a.te");

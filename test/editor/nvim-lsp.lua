@@ -1,7 +1,23 @@
 -- Drives neovim's built-in LSP client against `xsm lsp --stdio` (run headless by nvim.test.ts):
 -- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, renames
 -- ($XSM_NVIM_RENAME), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
+-- Every wait is for what the server does (diagnostics published, the buffer edited, a refusal
+-- notified), capped at a minute: never a fixed time.
 local out = {}
+-- what neovim tells the user (a refused rename is an error notification), and the publishes of
+-- diagnostics (each analysis of the policy ends in one)
+local notices = {}
+local notify = vim.notify
+vim.notify = function(msg, level, opts)
+  table.insert(notices, msg)
+  return notify(msg, level, opts)
+end
+local published = 0
+local publish = vim.lsp.handlers["textDocument/publishDiagnostics"]
+vim.lsp.handlers["textDocument/publishDiagnostics"] = function(err, result, ctx, config)
+  published = published + 1
+  return publish(err, result, ctx, config)
+end
 local function finish()
   local f = io.open(os.getenv("XSM_NVIM_OUT"), "w")
   f:write(vim.fn.json_encode(out))
@@ -23,7 +39,7 @@ local ok, err = pcall(function()
   vim.lsp.buf_attach_client(buf, client_id)
   local client = vim.lsp.get_client_by_id(client_id)
 
-  out.diagnostics_arrived = vim.wait(20000, function() return #vim.diagnostic.get(buf) > 0 end, 50)
+  out.diagnostics_arrived = vim.wait(60000, function() return #vim.diagnostic.get(buf) > 0 end, 50)
   out.diagnostics = {}
   for _, d in ipairs(vim.diagnostic.get(buf)) do
     table.insert(out.diagnostics, { line = d.lnum, col = d.col, message = d.message, code = d.code })
@@ -44,18 +60,28 @@ local ok, err = pcall(function()
   end
 
   -- renames through vim.lsp.buf.rename (prepareRename, then rename, then the edit applied to the
-  -- buffer), each as [[line, character], new name]: the buffer's text after each
+  -- buffer), each as [[line, character], new name]: the buffer's text after each, and what neovim
+  -- said ("" when nothing: a refusal is an error message)
   local renames = os.getenv("XSM_NVIM_RENAME")
   if renames then
     out.renamed = {}
+    out.rename_notices = {}
     vim.api.nvim_set_current_buf(buf)
     for _, step in ipairs(vim.fn.json_decode(renames)) do
       vim.api.nvim_win_set_cursor(0, { step[1][1] + 1, step[1][2] })
       local tick = vim.api.nvim_buf_get_changedtick(buf)
+      local said = #notices
+      local analysed = published
       vim.lsp.buf.rename(step[2])
-      -- a refused rename changes nothing: wait a while for it, then go on
-      vim.wait(5000, function() return vim.api.nvim_buf_get_changedtick(buf) ~= tick end, 50)
+      -- the edit applied, or the refusal said
+      vim.wait(60000, function() return vim.api.nvim_buf_get_changedtick(buf) ~= tick or #notices > said end, 50)
+      -- an applied edit is analysed again before the next step (a rename asked for meanwhile is
+      -- refused as "still being analysed", not for its own reason)
+      if vim.api.nvim_buf_get_changedtick(buf) ~= tick then
+        vim.wait(60000, function() return published > analysed end, 50)
+      end
       table.insert(out.renamed, table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n"))
+      table.insert(out.rename_notices, table.concat(vim.list_slice(notices, said + 1), "\n"))
     end
   end
 end)

@@ -27,6 +27,8 @@ interface Seen {
   hover: string | null;
   jump?: { file: string; line: number; col: number };
   renamed?: string[];
+  /** What neovim said at each rename ("" when nothing: a refusal is its error message). */
+  rename_notices?: string[];
 }
 
 function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][]): Seen {
@@ -98,6 +100,10 @@ describe("neovim's LSP client and xsm lsp", () => {
     expect(seen.error).toBeUndefined();
     const renamed = text.replace(/\bvm_r\b/g, "guest_r").replace(/\n$/, "");
     expect(seen.renamed).toEqual([renamed, renamed]);
+    // the class is refused for what it is (asked after the first rename was analysed), not as
+    // "still being analysed"
+    expect(seen.rename_notices![0]).toBe("");
+    expect(seen.rename_notices![1]).toContain("class `xen` is one of Xen's flask definitions");
   }, 90_000);
 
   it("rename from a typebounds child renames it in typebounds, permissive and every other place", () => {
@@ -111,5 +117,6 @@ describe("neovim's LSP client and xsm lsp", () => {
     expect(seen.error).toBeUndefined();
     expect(seen.jump?.line).toBe(lines.findIndex((l) => l.startsWith("type guest_b_t")));
     expect(seen.renamed).toEqual([text.replace(/\bguest_b_t\b/g, "child_t").replace(/\n$/, "")]);
+    expect(seen.rename_notices).toEqual([""]);
   }, 90_000);
 });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTree, readTree, runM4 } from "../../src/build/index.js";
+import { runCheckpolicy } from "../policy/checkpolicy-runs.js";
 import { assertOracleAvailable, explainMismatch, repoRoot, runTool } from "./harness.js";
 
 const xenSrc = process.env.XSM_XEN_SRC;
@@ -43,6 +44,19 @@ describe("committed m4 output", () => {
     cpSync(join(repoRoot, "test/fixtures/build/nic_dev-broken.te"), join(dir, "modules/nic_dev.te"));
     const { text } = runM4(readTree(dir, { flaskDir: join(dir, "flask") }));
     same(text, readFileSync(join(repoRoot, "test/fixtures/build/nic_dev-broken.conf"), "utf8"), "nic_dev-broken.conf is stale");
+  });
+
+  it("test/fixtures/build/nic_dev-dnl.conf is m4's output for the tree with nic_dev-dnl.te, which checkpolicy 3.4 places in the file before", () => {
+    const dir = join(work, "dnl");
+    cpSync(example, dir, { recursive: true });
+    cpSync(join(repoRoot, "test/fixtures/build/nic_dev-dnl.te"), join(dir, "modules/nic_dev.te"));
+    const { text } = runM4(readTree(dir, { flaskDir: join(dir, "flask") }));
+    same(text, readFileSync(join(repoRoot, "test/fixtures/build/nic_dev-dnl.conf"), "utf8"), "nic_dev-dnl.conf is stale");
+    // 3.4 reads m4's `#line 4 "modules/nic_dev.te"` as a comment; test/build/build.test.ts holds
+    // xsm compile and xsm build to modules/nic_dev.te:9, the line m4 wrote it from (3.10 too)
+    const r = runCheckpolicy(join(repoRoot, "test/fixtures/build"), "nic_dev-dnl.conf");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^modules\/nomigrate\.te:9:ERROR 'unknown type nothere_t' at token ';' on line \d+:\nallow dom0_t nothere_t:resource use;\n/);
   });
 });
 

@@ -25,7 +25,7 @@ import { mapDiagnostics } from "./map-diagnostics.js";
 import { renderDiagnosticList, renderOutline, renderStatus } from "./policy-panels.js";
 import { binaryState, EMPTY_POLICY, emptyState, type PolicyState } from "./policy-state.js";
 import { indexPolicy, type PolicyIndex } from "./symbols.js";
-import { indexInTree, TREE_CONF, TreeBuild } from "./tree.js";
+import { indexInTree, TREE_CONF, TreeBuild, treeLabel } from "./tree.js";
 import { dirOf, Workspace } from "./workspace.js";
 
 /** The editor's name for a tree's m4 output (read only: no edit of it can reach the tree's files). */
@@ -96,7 +96,7 @@ class Studio {
       h("div", { class: "step-view" }, h("div", { class: "steps-col" }, h("h2", {}, "Steps"), this.runner.strategyTabs, this.runner.stepList), h("div", { class: "picture-col" }, h("h2", {}, "Platform after the step"), this.runner.topology, this.runner.stepLog)),
     );
 
-    const fileSelect = h("select", { class: "file-select", testid: "file-select", "aria-label": "open a file" }, ws.files.map((f) => h("option", { value: f.name }, `${f.kind === "policy" ? "policy" : "scenario"} · ${f.name}`)));
+    const fileSelect = h("select", { class: "file-select", testid: "file-select", "aria-label": "open a file" }, ws.files.map((f) => h("option", { value: f.name }, f.tree ? `policy tree · ${treeLabel(f.name, f.tree)}` : `${f.kind === "policy" ? "policy" : "scenario"} · ${f.name}`)));
     fileSelect.addEventListener("change", () => this.open(ws.files.find((f) => f.name === fileSelect.value)!));
     root.append(
       h("header", {}, h("h1", {}, h("span", { class: "logo" }, "xsm"), " studio"), h("span", { class: "started-on mono" }, ws.manifest.title), fileSelect, this.disk.saveButton, this.status),
@@ -191,7 +191,7 @@ class Studio {
     if (!file) {
       this.treeNote.className = "tree-note warn";
       this.treeNote.dataset.state = "read-only";
-      fill(this.treeNote, `m4's output of the policy tree ${tree.name}, read only: an edit here could not be written back to the .te/.if line that produced it. Edit the tree's files (pick one above); the studio runs m4 over them again.`);
+      fill(this.treeNote, `m4's output of the policy tree ${tree.label}, read only: an edit here could not be written back to the .te/.if line that produced it. Edit the tree's files (pick one above); the studio runs m4 over them again.`);
     } else if (tree.readOnly) {
       this.treeNote.className = "tree-note warn";
       this.treeNote.dataset.state = "no-m4";
@@ -205,7 +205,7 @@ class Studio {
       this.treeNote.dataset.state = "editable";
       const target = this.ws.saveTarget(tree.key(file));
       const saving = "url" in target ? "Save (Ctrl+S) writes the file back to disk." : `The file on disk stays as it is: ${target.refused}.`;
-      fill(this.treeNote, `Policy tree ${tree.name}: ${file}. Edits are built with m4 as xsm build builds the tree. ${saving}`);
+      fill(this.treeNote, `Policy tree ${tree.label}: ${file}. Edits are built with m4 as xsm build builds the tree. ${saving}`);
     }
     this.renderDirty();
   }
@@ -249,7 +249,7 @@ class Studio {
             dirty(id) ? h("span", { class: "unsaved", testid: "unsaved", title: "unsaved changes" }, " ●") : null,
           )
         : null;
-    fill(this.leftTabs, tab("policy", this.policyFile, "policy"), tab("scenario-json", this.scenarioFile, "scenario"));
+    fill(this.leftTabs, tab("policy", this.tree?.name === this.policyFile ? this.tree?.label : this.policyFile, this.tree ? "policy tree" : "policy"), tab("scenario-json", this.scenarioFile, "scenario"));
     const rtab = (id: typeof this.right, label: string) => h("button", { class: `tab${this.right === id ? " active" : ""}`, "data-tab": id, onclick: () => this.showRight(id) }, label);
     fill(this.rightTabs, rtab("decisions", "Decisions & access grid"), this.scenarioFile ? rtab("scenario", "Scenario runner") : null);
     this.renderDirty();

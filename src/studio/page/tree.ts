@@ -42,6 +42,11 @@ export class TreeBuild {
     if (info.diagnostics) this.m4Diagnostics = this.located(info.diagnostics);
   }
 
+  /** The tree as the page names it: its directory, with a slash ("xen-flask/" for "."). */
+  get label(): string {
+    return treeLabel(this.name, this.info);
+  }
+
   /** The tree's files as it names them, modules/modules.conf and the sections first. */
   get files(): string[] {
     return this.info.files.map((f) => f.name);
@@ -158,4 +163,10 @@ export function indexInTree(index: PolicyIndex, locate: (span: Span) => Span): P
     // tree, not m4's output: the Rules outline still leads to each)
     rules: [],
   };
+}
+
+/** A policy tree of the workspace as the page names it: its path, or for "." (what the studio was
+ *  started on, or a scenario's tree beside it) its directory's own name; a slash says it is one. */
+export function treeLabel(name: string, info: StudioTree): string {
+  return `${name === "." ? info.dir : name}/`;
 }
