@@ -12,8 +12,9 @@
 // argument keeps its trailing blanks. A `name(` never closed in the file is text to m4 unless name
 // is certainly a macro, where m4 stops (m4-calls.ts). Text m4 collects as the arguments of a call a
 // macro's expansion opened is kept too, up to the `)` that closes it (m4-calls.ts: from the first
-// word when fmt cannot see that macro). A `#` comment is kept as written. A last check
-// refuses any output whose non-blank characters differ from the input's.
+// word, and later in parentheses, when fmt cannot see that macro); the layout still reads that text
+// for what follows (its braces), only its output is the original's. A `#` comment is kept as
+// written. A last check refuses any output whose non-blank characters differ from the input's.
 //
 // fmt refuses, as compile does, a file compile would refuse at the syntax level, rather than lay it
 // out: a policy.conf that does not parse (the parser's own diagnostics, section order apart), and
@@ -30,6 +31,7 @@
 import type { MessageArgs } from "../diagnostics/catalog.js";
 import { diagnostic, error, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
 import { LineStarts } from "../diagnostics/line-starts.js";
+import { lineDirectives, nameEnd } from "../policy/lines.js";
 import { parsePolicy, strayMessage } from "../policy/parse.js";
 import { strayKind, type StrayKind } from "../policy/scan.js";
 import { unclosedParens, type M4Parens } from "./m4-calls.js";
@@ -182,9 +184,21 @@ function trimEndBlanks(s: string): string {
 }
 
 /** A comment's end: its trailing blanks go, a carriage return ending it (a CR LF line, which
- *  checkpolicy reads as part of the comment) stays after them. */
+ *  checkpolicy reads as part of the comment) stays after them, blanks after it too (`x \r \f`:
+ *  one pass takes both, so a second has nothing left to take). */
 function trimCommentEnd(s: string): string {
-  return s.endsWith("\r") ? `${trimEndBlanks(s.slice(0, -1))}\r` : trimEndBlanks(s);
+  const t = trimEndBlanks(s);
+  return t.endsWith("\r") ? `${trimEndBlanks(t.slice(0, -1))}\r` : t;
+}
+
+/** A `#` comment to its line's end (a CR too), laid out: without its trailing blanks, unless that
+ *  would make it a `#line` directive to checkpolicy (`#line 5 ` is a comment: its scanner takes the
+ *  longest match, and a directive has to end its line), as lines.ts reads them (3.10's and m4 -s's
+ *  `#line N "FILE"` among them). */
+function commentEnd(comment: string): string {
+  const trimmed = trimCommentEnd(comment);
+  if (trimmed === comment) return comment;
+  return lineDirectives(trimmed).some((d) => d.offset === 0 && d.end === trimmed.length) ? comment : trimmed;
 }
 
 /** The first place of a character checkpolicy rejects (src/policy/scan.ts's strays). */
@@ -202,17 +216,20 @@ class Formatter {
   readonly strays = new Map<StrayKind, StrayAt>();
   /** Where the current line starts in the text (for strays' offsets). */
   private lineOffset = 0;
-  /** A `#` in a top-level quoted string on the current line: m4 copies it, so checkpolicy reads
-   *  the rest of the line as a comment. */
-  private quotedComment = false;
+  /** The column index of a `#` in a top-level quoted string on the current line: m4 copies it, so
+   *  checkpolicy reads the rest of the line as a comment, kept as written as any comment (blanks
+   *  laid out there could make `#line 5 ` a directive). */
+  private quotedComment: number | undefined;
   /** m4 sources where top-level text certainly reaches policy.conf: not a file that diverts its
    *  output (`divert(-1)` discards it) or changes m4's quotes or comments (fmt reads m4's defaults). */
   private checkStrays = false;
   /** `dnl(...)`'s arguments just closed: m4 discards the rest of the line. */
   private dnlRest = false;
+  /** The line ends in a comment kept with its trailing blanks (commentEnd). */
+  private commentKept = false;
   /** m4 sources: how m4 reads the file's parentheses (the `(` never closed, the calls expansions
    *  open, the `)` that close nothing the file opened). */
-  private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), unopened: 0, start: -1 };
+  private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), kept: [] };
 
   constructor(private readonly kind: SourceKind) {}
 
@@ -236,19 +253,26 @@ class Formatter {
     if (lines[lines.length - 1] === "") lines.pop();
     let blank = 0;
     let offset = 0;
+    const kept = this.unclosed.kept;
     lines.forEach((line, i) => {
-      this.lineOffset = offset;
-      this.quotedComment = false;
+      const lineStart = (this.lineOffset = offset);
+      this.quotedComment = undefined;
       this.dnlRest = false;
+      this.commentKept = false;
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
-      if (startsInCode && trimStartBlanks(line) === "") {
+      // (a line starting inside kept text is m4's argument text from its first blank)
+      const startsKept = kept.some(([first, last]) => lineStart > first && lineStart <= last);
+      if (startsInCode && !startsKept && trimStartBlanks(line) === "") {
         blank++;
         return;
       }
       if (blank > 0 && this.out.length > 0) this.out.push("");
       blank = 0;
-      this.out.push(this.line(line, startsInCode, i + 1));
+      const laid = this.line(line, startsInCode, i + 1);
+      const asWritten: (readonly [number, number])[] = kept.filter(([first, last]) => first < lineStart + line.length && last >= lineStart);
+      if (this.quotedComment !== undefined) asWritten.push([lineStart + this.quotedComment, lineStart + line.length - 1]);
+      this.out.push(asWritten.length === 0 ? laid : keptAsWritten(line, lineStart, laid, asWritten));
     });
     if (this.stack.length > 1 && this.kind === "m4") {
       // m4 stops at the end of the file inside a quote, or inside a call unclosedParens() missed
@@ -269,7 +293,7 @@ class Formatter {
   private line(line: string, startsInCode: boolean, lineNo: number): string {
     // trailing blanks go where the line ends in code; a quoted string or a call's arguments that
     // go on to the next line hold them, as m4 reads them
-    const trimEnd = (laid: string): string => (this.top().kind === "code" ? trimEndBlanks(laid) : laid);
+    const trimEnd = (laid: string): string => (this.top().kind === "code" && !this.commentKept ? trimEndBlanks(laid) : laid);
     if (!startsInCode) {
       // the line starts inside a quote or a call's arguments: verbatim up to where that ends, then
       // code, a blank after the quote or call kept as one (`b' c` is not `b'c`)
@@ -279,7 +303,7 @@ class Formatter {
     }
     const lead = line.length - trimStartBlanks(line).length;
     const body = line.slice(lead);
-    if (body.startsWith("#line")) return trimEndBlanks(body);
+    if (body.startsWith("#line")) return commentEnd(body);
     let depth = this.depth();
     const top = this.stack[0]!;
     if (body.startsWith("}") || (body.startsWith(")") && top.kind === "code" && top.parens > 0)) depth--;
@@ -305,10 +329,10 @@ class Formatter {
       if (f.kind === "quote") {
         if (c === "`") f.depth++;
         else if (c === "'" && --f.depth === 0) this.stack.pop();
-        else if (this.checkStrays && this.stack.length === 2) {
+        else if (this.stack.length === 2) {
           // a top-level quoted string: m4 copies what it holds, quotes removed, unread
-          if (c === "#") this.quotedComment = true;
-          else if (!this.quotedComment) this.stray(c.charCodeAt(0), lineNo, col0 + i);
+          if (c === "#") this.quotedComment ??= col0 + i;
+          else if (this.checkStrays && this.quotedComment === undefined) this.stray(c.charCodeAt(0), lineNo, col0 + i);
         }
         continue;
       }
@@ -361,6 +385,10 @@ class Formatter {
     const space = () => {
       if (out !== "" && !out.endsWith(" ")) out += " ";
     };
+    // checkpolicy's scanner reads a path (`/` to a blank) or a quoted name as one token, its every
+    // character its own (`/soc/a,b`, `"/a#b"`, `"x  y"`): laid out, a blank after its `,` or before
+    // its `#` would split or change it. Where it ends in `text`, while one is being read.
+    let nameUntil = -1;
     for (let i = 0; i < text.length; i++) {
       if (this.dnlRest) {
         // the rest of a line after `dnl(...)`, kept as written as after dnl
@@ -368,11 +396,6 @@ class Formatter {
         return out + trimCommentEnd(text.slice(i));
       }
       const offset = this.lineOffset + col0 + i;
-      if (offset === this.unclosed.start && this.unclosed.unopened > 0) {
-        // a `)` further on closes nothing the file opened: if a macro fmt cannot see (another
-        // file's) opened a call, m4 collects everything from here to it as arguments
-        this.stack.push({ kind: "args", parens: this.unclosed.unopened, quote: 0, at: { line: lineNo, col: col0 + i + 1 } });
-      }
       const f = this.top();
       if (f.kind !== "code") {
         const end = this.verbatim(text, i, lineNo, col0);
@@ -381,6 +404,8 @@ class Formatter {
         continue;
       }
       const c = text[i]!;
+      if (i >= nameUntil) nameUntil = nameEnd(text, i, text.length);
+      const inName = i < nameUntil;
       if (this.kind === "m4" && c === "d" && dnlAt(text, i)) {
         // m4's `dnl` discards the rest of its line, a CR and quotes too: kept as written, as a
         // comment is, nothing there reaches policy.conf; `dnl(` first collects its arguments, maybe
@@ -395,17 +420,21 @@ class Formatter {
         return out + trimCommentEnd(text.slice(i));
       }
       if (c === " " || c === "\t") {
-        space();
+        if (inName) out += c;
+        else space();
         continue;
       }
-      if (c === "#") {
-        // a comment, kept as written
-        space();
+      if (c === "#" && (!inName || this.kind === "m4")) {
+        // a comment, kept as written (m4 copies one in a name as it is: checkpolicy reads the name)
+        if (!inName) space();
         if (out === " ") out = "";
-        return out + trimCommentEnd(text.slice(i));
+        const comment = text.slice(i);
+        const laid = commentEnd(comment);
+        this.commentKept = laid === comment;
+        return out + laid;
       }
       // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)
-      if (this.checkStrays && !this.quotedComment) this.stray(c.charCodeAt(0), lineNo, col0 + i);
+      if (this.checkStrays && this.quotedComment === undefined) this.stray(c.charCodeAt(0), lineNo, col0 + i);
       if (this.kind === "m4" && c === "`") {
         this.stack.push({ kind: "quote", depth: 1, at: { line: lineNo, col: col0 + i + 1 } });
         out += c;
@@ -419,6 +448,12 @@ class Formatter {
         const end = this.verbatim(text, i, lineNo, col0);
         out += text.slice(i, end);
         i = end - 1;
+        continue;
+      }
+      if (inName) {
+        // (a brace or parenthesis there opens nothing to indent by)
+        out += c;
+        this.expansionOpens(i, lineNo, col0);
         continue;
       }
       if (c === ";" || c === ",") {
@@ -463,6 +498,43 @@ class Formatter {
     }
     return this.unclosed.parens.has(offset);
   }
+}
+
+/** `line` (starting at `lineStart` in the text) laid out as `laid`, but as written in the ranges
+ *  `kept` ([first, last] offsets in the text, each starting at a non-blank character unless before
+ *  the line, each ending at one unless past it): what m4 may collect as arguments of a call fmt
+ *  cannot see (M4Parens.kept), a comment after a quoted `#`. The layout went through that text too,
+ *  so the braces and parentheses after it are counted as elsewhere; only its output is the
+ *  original's. Layout changes blanks alone, so a place in `laid` is found by counting the non-blank
+ *  characters before it. */
+function keptAsWritten(line: string, lineStart: number, laid: string, kept: readonly (readonly [number, number])[]): string {
+  const here: [number, number][] = [];
+  for (const [first, last] of [...kept].sort((a, b) => a[0] - b[0])) {
+    const prev = here[here.length - 1];
+    if (prev && first <= prev[1]) prev[1] = Math.max(prev[1], last);
+    else here.push([first, last]);
+  }
+  const nonBlanks = (s: string, to: number): number => {
+    let n = 0;
+    for (let i = 0; i < to; i++) if (!isBlank(s[i])) n++;
+    return n;
+  };
+  /** Where the n-th (0-based) non-blank character of `laid` is, or its end. */
+  const inLaid = (n: number): number => {
+    for (let i = 0; i < laid.length; i++) if (!isBlank(laid[i]) && n-- === 0) return i;
+    return laid.length;
+  };
+  let out = "";
+  let from = 0; // where the laid-out part goes on, in `laid`
+  for (const [first, last] of here) {
+    const start = Math.max(0, first - lineStart);
+    const end = Math.min(line.length, last + 1 - lineStart);
+    if (start > 0) out += laid.slice(from, inLaid(nonBlanks(line, start)));
+    out += line.slice(start, end);
+    // (`end` follows a non-blank character, a `)`, unless the kept text goes on past the line)
+    from = end < line.length ? inLaid(nonBlanks(line, end) - 1) + 1 : laid.length;
+  }
+  return out + laid.slice(from);
 }
 
 /** The line and column of the first carriage return outside a comment of a policy.conf (or

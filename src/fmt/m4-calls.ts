@@ -7,7 +7,10 @@
 // closed here is either an error of m4's (`word` is a macro) or text m4 copies as it is (`word` is
 // none). m4 rescans a macro's expansion with the input after it, so an expansion ending inside
 // `name(`, name a macro, collects its arguments from the file's text after the call, up to a `)`
-// there that closes nothing the file opened (`define(`open', `show(')open a  b )`).
+// there that closes nothing the file opened (`define(`open', `show(')open a  b )`). A `)` that closes
+// nothing the file opened is the evidence that a macro fmt cannot see (another file's) opened a call
+// (`open a ) b ( open  c )`): that word may do it again further on, where the `)` that ends its
+// call is one the file reads as closing a parenthesis opened before the word.
 
 import { LineStarts } from "../diagnostics/line-starts.js";
 
@@ -51,13 +54,14 @@ export interface M4Parens {
    *  after the expansion, each closed by a `)` of the file that closes nothing the file opened.
    *  Only for a macro the file defines, whose body ends inside a call of a certain macro. */
   expansions: Map<number, number>;
-  /** How many `)` after a word close nothing the file or an expansion above opened: each closes a
-   *  call the expansion of a macro fmt cannot see (another file's) opened, or is text, and fmt
-   *  cannot tell which: m4 may collect as arguments anything from the file's first word or
-   *  parenthesis (`start`) to the last of them. */
-  unopened: number;
-  /** The offset of the first word or parenthesis m4 reads (not quoted, commented or discarded). */
-  start: number;
+  /** Text m4 may collect as the arguments of a call that a macro fmt cannot see (another file's)
+   *  opened, as [first, last] offsets, in order, none overlapping. A `)` after a word that closes
+   *  nothing the file or an expansion above opened closes such a call, or is text, and fmt cannot
+   *  tell which: from the file's first word to the last such `)`. And each later use of a word m4
+   *  read before that `)` (any of them may be the macro), or of a macro of the file whose body
+   *  opens calls fmt cannot count, inside parentheses: from the word to where they are all closed
+   *  (keptRanges). */
+  kept: [number, number][];
 }
 
 /** A `(` m4 has read and not yet closed: a lone one, a call's (a word before it), or one an
@@ -83,7 +87,11 @@ function readParens(
   from: number,
   to: number,
   lines: LineStarts,
-  on: { word?: (name: string, start: number, last: number, open: Open[]) => void; token?: (at: number, word: boolean) => void; close?: (o: Open | undefined) => void } = {},
+  on: {
+    word?: (name: string, start: number, last: number, open: Open[]) => void;
+    token?: (at: number, word: boolean) => void;
+    close?: (o: Open | undefined, at: number, open: Open[]) => void;
+  } = {},
 ): Open[] {
   const open: Open[] = [];
   const toEol = (i: number): number => {
@@ -118,7 +126,7 @@ function readParens(
       open.push({ at: i, dnl: false });
     } else if (c === ")") {
       const o = open.pop();
-      on.close?.(o);
+      on.close?.(o, i, open);
       if (o === undefined) continue;
       if (o.dnl) i = toEol(i); // after dnl's arguments, the rest of the line
       else if (o.call) on.word?.(o.call.name, o.call.offset, i, open);
@@ -132,22 +140,28 @@ export function unclosedParens(text: string): M4Parens {
   const defined: Definitions = new Map();
   const lines = new LineStarts(text);
   const expansions = new Map<number, number>();
+  let firstWord = -1;
+  let lastUnopened = -1;
   let unopened = 0;
-  let start = -1;
-  let sawWord = false;
+  const profile: Profile = { closes: [], depths: [], words: [], maybe: new Set() };
   const open = readParens(text, 0, text.length, lines, {
     token: (at, isWord) => {
-      if (start === -1) start = at;
-      sawWord ||= isWord;
+      if (isWord && firstWord === -1) firstWord = at;
     },
-    close: (o) => {
+    close: (o, at, open) => {
       // (before any word no expansion can have opened a call: text)
-      if (o === undefined) unopened += sawWord ? 1 : 0;
-      else if (o.expansion !== undefined) expansions.set(o.expansion, (expansions.get(o.expansion) ?? 0) + 1);
+      if (o === undefined) {
+        unopened++;
+        if (firstWord !== -1) lastUnopened = at;
+      } else if (o.expansion !== undefined) expansions.set(o.expansion, (expansions.get(o.expansion) ?? 0) + 1);
+      profile.closes.push(at);
+      profile.depths.push(open.length - unopened);
     },
     word: (name, at, last, open) => {
+      profile.words.push({ name, at, last, depth: open.length - unopened });
       if (noteDefinition(text, name, at, last, defined)) return;
       const depth = expansionDepth(text, name, at, defined, lines);
+      if (depth < 0) profile.maybe.add(at);
       for (let k = 0; k < depth; k++) open.push({ at: last, dnl: false, expansion: last });
     },
   });
@@ -161,7 +175,51 @@ export function unclosedParens(text: string): M4Parens {
     if (macro) o.call.macro = macro;
     calls.set(o.at, o.call);
   }
-  return { parens, calls, expansions, unopened, start };
+  return { parens, calls, expansions, kept: keptRanges(firstWord, lastUnopened, profile) };
+}
+
+/** The file's parentheses as m4 reads them, for keptRanges: after each `)` (at `closes[i]`), how
+ *  many are open less how many `)` closed nothing so far (`depths[i]`); the same at each word m4
+ *  expands (after a call's `)`, `last`); and the words that are macros whose expansion may open
+ *  calls fmt cannot count (expansionDepth -1). */
+interface Profile {
+  closes: number[];
+  depths: number[];
+  words: { name: string; at: number; last: number; depth: number }[];
+  maybe: Set<number>;
+}
+
+/** M4Parens.kept, merged where they overlap. A word that may open calls (one read before a `)`
+ *  that closes nothing, used again after it; a macro of the file whose body may) opens as many as
+ *  it will, k: m4 collects from it to where the depth first falls k below the word's. fmt cannot
+ *  tell k, and m4 stops at the file's end inside a call, so the widest: to where the depth first
+ *  reaches its lowest after the word, when that is below the word's. */
+function keptRanges(firstWord: number, lastUnopened: number, profile: Profile): [number, number][] {
+  const { closes, depths, words, maybe } = profile;
+  const ranges: [number, number][] = lastUnopened === -1 ? [] : [[firstWord, lastUnopened]];
+  const maybeMacro = new Set(words.filter((w) => w.at < lastUnopened).map((w) => w.name));
+  // lowest depth from each `)` on, and the first `)` that reaches it
+  const low = new Array<number>(closes.length);
+  const lowAt = new Array<number>(closes.length);
+  for (let i = closes.length - 1; i >= 0; i--) {
+    const later = i + 1 < closes.length && low[i + 1]! < depths[i]!;
+    low[i] = later ? low[i + 1]! : depths[i]!;
+    lowAt[i] = later ? lowAt[i + 1]! : closes[i]!;
+  }
+  let j = 0;
+  for (const w of words) {
+    if (!maybe.has(w.at) && !(lastUnopened !== -1 && w.at > lastUnopened && maybeMacro.has(w.name))) continue;
+    while (j < closes.length && closes[j]! <= w.last) j++;
+    if (j < closes.length && low[j]! < w.depth) ranges.push([w.at, lowAt[j]!]);
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push(r);
+  }
+  return merged;
 }
 
 const lastDefinition = (name: string, offset: number, defined: Definitions) => defined.get(name)?.filter((d) => d.at < offset).pop();
@@ -177,17 +235,18 @@ function macroAt(name: string, offset: number, defined: Definitions, lines: Line
 
 /** How many parentheses m4 is inside of after expanding `name` at `at` (no arguments used): the
  *  calls its body, as the file defines it, leaves open, from the first whose name is certainly a
- *  macro there. 0 when it leaves none, or when what it leaves depends on what fmt cannot see (a
- *  call below that one of a name another file may define, a `$1(`): then a `)` closing it counts
- *  among `unopened`, the safe side. */
+ *  macro there. 0 when it leaves none or is no macro the file defines; -1 when what it leaves
+ *  depends on what fmt cannot see (a call below that one of a name another file may define, a
+ *  `$1(`, a body that is not one quoted string): M4Parens.kept keeps what it may collect. */
 function expansionDepth(text: string, name: string, at: number, defined: Definitions, lines: LineStarts): number {
   const def = lastDefinition(name, at, defined);
-  if (!def?.macro || def.body === undefined) return 0;
+  if (!def?.macro) return 0;
+  if (def.body === undefined) return -1;
   const left = readParens(text, def.body[0], def.body[1], lines);
   for (let k = 0; k < left.length; k++) {
     const o = left[k]!;
-    if (o.call) return macroAt(o.call.name, at, defined, lines) ? left.length - k : 0;
-    if (/\$(\d+|[@*#])$/.test(text.slice(Math.max(0, o.at - 6), o.at))) return 0; // `$1(`: a call if $1 names a macro
+    if (o.call) return macroAt(o.call.name, at, defined, lines) ? left.length - k : -1;
+    if (/\$(\d+|[@*#])$/.test(text.slice(Math.max(0, o.at - 6), o.at))) return -1; // `$1(`: a call if $1 names a macro
   }
   return 0;
 }

@@ -107,23 +107,24 @@ function sourceFile(quoted: string): string {
 function commentStart(text: string, from: number, limit: number, end: number): number {
   let i = from;
   while (i <= limit) {
-    const c = text.charCodeAt(i);
-    if (c === 35 /* # */) return i;
-    if (c === 47 /* / */) {
-      i++;
-      while (i < end && !isPathEnd(text.charCodeAt(i))) i++;
-      continue;
-    }
-    if (c === 34 /* " */) {
-      const after = quotedEnd(text, i);
-      if (after !== -1) {
-        i = after;
-        continue;
-      }
-    }
-    i++;
+    if (text.charCodeAt(i) === 35 /* # */) return i;
+    const after = nameEnd(text, i, end);
+    i = after === -1 ? i + 1 : after;
   }
   return -1;
+}
+
+/** Past the path (`/` to a blank) or quoted name (scan.ts quotedEnd) that policy_scan.l reads from
+ *  `at` on the line ending at `end`, or -1 when none starts there: a token whose every character is
+ *  its own, a `#`, a blank inside quotes, a `,` or a brace too. */
+export function nameEnd(text: string, at: number, end: number): number {
+  const c = text.charCodeAt(at);
+  if (c === 47 /* / */) {
+    let i = at + 1;
+    while (i < end && !isPathEnd(text.charCodeAt(i))) i++;
+    return i;
+  }
+  return c === 34 /* " */ ? quotedEnd(text, at) : -1;
 }
 
 function isPathEnd(c: number): boolean {

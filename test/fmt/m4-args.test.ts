@@ -7,7 +7,8 @@
 // the file is text to m4 unless name is certainly a macro there (m4 then stops). A macro whose
 // expansion ends inside a call (`define(`open', `show(')`) makes m4 collect that call's arguments
 // from the text after it, to a `)` that closes nothing the file opened: kept as written from the
-// macro (from the file's first word when fmt cannot see the macro's body). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
+// macro (from the file's first word when fmt cannot see the macro's body; past that, a word read
+// before such a `)` used again inside parentheses the file opens as text, to the `)` closing them). Each case test/fixtures/fmt/m4/NAME.m4 is laid out as
 // NAME.fmt.m4, and GNU m4 writes NAME.out from both, with the same trace of every macro call. The outputs are committed, so `npm test`, with
 // only Node, checks that fmt still writes the layout m4 was run on; where m4 is installed (npm run
 // test:m4) m4 runs on both.
@@ -56,11 +57,13 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
       "dnl-quotes",
       "dnl-with-args",
       "expansion-opens",
+      "expansion-opens-again",
       "expansion-opens-elsewhere",
       "line-end-in-args",
       "not-dnl",
       "quote-then-word",
       "quoted-call",
+      "quoted-line-comment",
       "unclosed-text",
     ]);
   });
@@ -155,6 +158,52 @@ describe("fmt keeps what m4 collects as a call's arguments", () => {
     expect(formatSource("define(`o', `nomacro(')\n  o  a )\n  x   y )\n  z   w\n", "m4")).toBe("define(`o', `nomacro(')\n  o  a )\n  x   y )\nz w\n");
     // a ) before any word closes nothing an expansion opened: text
     expect(formatSource("  )   a   b\n", "m4")).toBe(") a b\n");
+  });
+
+  /** far and far2 as another file defines them (m4 -D, as test/fixtures/fmt/m4/expansion-opens-again.inc):
+   *  their expansions open one call of show and two. Each text with its layout. */
+  const far = ["-D", "show=[$1|$2]", "-D", "far=show(", "-D", "far2=show(x, show("];
+  const opensAgain: [string, string][] = [
+    // far may be the macro: in `( far  c )` m4 collects `  c ' as its argument, and the ( is text
+    ["far  a )\nx  ( far   c   d  )  y   z\n", "far  a )\nx ( far   c   d  ) y z\n"],
+    // from such a word to where the parentheses it is in are all closed (it may open more calls
+    // than one: far2 below opens two)
+    ["far  a )\n( b  ( c   far  d )  e )\n", "far  a )\n( b ( c far  d )  e )\n"],
+    ["far2  a ) b ) c\n( ( far2   d  )  e  )  f   g\n", "far2  a ) b ) c\n( ( far2   d  )  e  ) f g\n"],
+    ["far  a )\n( far  ( c   d )  e )\n", "far  a )\n( far  ( c   d )  e )\n"],
+    // a word m4 read only after that ) is no macro fmt can tell of; one at the top level may be,
+    // with no ) after it to close its call (m4 would stop at the file's end)
+    ["far  a )\n( b   c )\n  a   e\n", "far  a )\n( b c )\na e\n"],
+  ];
+  const keptLaidOut: [string, string][] = [
+    // a macro of the file whose body opens a call of a name fmt cannot tell is a macro (show,
+    // another file's) may open it: kept as far (m4 collects `{ a_t \t ' here)
+    ["define(`o', `show(')dnl\n ( o { a_t \t )  }\n", "define(`o', `show(')dnl\n( o { a_t \t ) }\n"],
+    // a brace there indents what follows and is closed as anywhere (fmt refused the } before)
+    ["if (b) {\nfar  a )\n    allow  a;\n}\n", "if (b) {\nfar  a )\n\tallow a;\n}\n"],
+    ["{ far  a ) }\n  type   t;\n", "{ far  a ) }\ntype t;\n"],
+    // a first word in dnl's arguments (dnl( was laid out past it, and the rest with it)
+    ["dnl(x)\nfar  a  b )\n", "dnl(x)\nfar  a  b )\n"],
+    // a ( ) ) before the first word: the ) that closes nothing there is text, and counts for nothing
+    ["(  )  )\nfar  a  b )\n", "( ) )\nfar  a  b )\n"],
+  ];
+
+  it("past the last ) that closes nothing, a word before it may open calls again inside parentheses: kept until they are all closed", () => {
+    for (const [text, laid] of opensAgain) expect(formatSource(text, "m4"), JSON.stringify(text)).toBe(laid);
+  });
+
+  it("the text kept as m4's arguments is laid out for what follows: its braces count, it starts at the first word m4 reads", () => {
+    for (const [text, laid] of keptLaidOut) expect(formatSource(text, "m4"), JSON.stringify(text)).toBe(laid);
+  });
+
+  it.skipIf(!hasM4)("m4 collects the same arguments from those texts and their layouts, far defined elsewhere", () => {
+    const trace = (text: string) => {
+      const file = join(mkdtempSync(join(tmpdir(), "xsm-m4-trace-")), "trace");
+      const r = spawnSync("m4", [...far, "--debug=aeqt", `--debugfile=${file}`], { input: text, encoding: "utf8" });
+      expect(r.status, `${text}: ${r.stderr}`).toBe(0);
+      return readFileSync(file, "utf8");
+    };
+    for (const [text, laid] of [...opensAgain, ...keptLaidOut]) expect(trace(laid), JSON.stringify(text)).toBe(trace(text));
   });
 
   it.skipIf(!hasM4)("m4 stops where fmt refuses a name( never closed, and copies one whose name is no macro", () => {

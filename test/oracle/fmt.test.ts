@@ -15,6 +15,7 @@ import { compileBinary } from "../../src/binary/compile.js";
 import { buildTree, moduleOff, readTree, runM4 } from "../../src/build/index.js";
 import type { Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { FormatError, formatSource, kindOf } from "../../src/fmt/format.js";
+import { recorded, runCheckpolicy } from "../policy/checkpolicy-runs.js";
 import { repoRoot } from "./harness.js";
 import { checkoutPolicy, m4Command, runM4Traced, XEN_REFS, type M4Command } from "./xen-trees.js";
 
@@ -164,6 +165,30 @@ describe.skipIf(!process.env.XSM_XEN_GIT)("Xen's tree at HEAD and every RELEASE-
       expect(flaskHeaders(root, join(work, `git-${ref}-h`)), "Xen's flask headers").toEqual(headers);
     });
   }
+});
+
+describe("a #line comment fmt keeps a comment (test/fixtures/fmt/line-comment)", () => {
+  it("checkpolicy prints what checkpolicy.json recorded, before and after fmt", () => {
+    const dir = "test/fixtures/fmt/line-comment";
+    expect(recorded(dir).length).toBeGreaterThanOrEqual(14);
+    const changed = recorded(dir).filter((r) => JSON.stringify(runCheckpolicy(dir, r.file)) !== JSON.stringify(r));
+    expect(changed.map((r) => r.file)).toEqual([]);
+  });
+});
+
+describe("paths and quoted names fmt keeps as checkpolicy reads them (test/fixtures/fmt/names)", () => {
+  it("checkpolicy writes the same binary before and after fmt", () => {
+    const dir = join(repoRoot, "test/fixtures/fmt/names");
+    const out = mkdtempSync(join(tmpdir(), "xsm-fmt-names-"));
+    const binary = (file: string) => {
+      const r = spawnSync("checkpolicy", ["-t", "Xen", "-c", "30", "-o", join(out, `${file}.bin`), join(dir, file)], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      return readFileSync(join(out, `${file}.bin`));
+    };
+    expect(formatSource(readFileSync(join(dir, "devicetree.conf"), "utf8"), "conf")).toBe(readFileSync(join(dir, "devicetree.fmt.conf"), "utf8"));
+    expect(binary("devicetree.fmt.conf").equals(binary("devicetree.conf"))).toBe(true);
+    rmSync(out, { recursive: true, force: true });
+  });
 });
 
 describe("every committed gen-policy seed", () => {
