@@ -8,7 +8,7 @@ import type { Span } from "../diagnostics/diagnostic.js";
 import type { Symbols } from "../policy/symbols.js";
 import { listedMembers } from "./terules.js";
 import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
-import { QueryError, unknownName } from "./names.js";
+import { classMatcher, QueryError, queryRegex, unknownName } from "./names.js";
 
 export type RoleKind = "role_allow" | "role_transition";
 export const ROLE_KINDS: readonly RoleKind[] = ["role_allow", "role_transition"];
@@ -65,14 +65,6 @@ function records(sym: Symbols): RoleRecord[] {
   return [...byKey.values()];
 }
 
-function regex(pattern: string, option: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (err) {
-    throw new QueryError(`invalid regular expression '${pattern}': ${(err as Error).message}`, option);
-  }
-}
-
 /** Roles a rule may name (not role attributes: the binary has none), for suggestions. */
 function roleNames(sym: Symbols): string[] {
   return [...sym.roleIds.keys()];
@@ -97,7 +89,7 @@ function lookupRole(sym: Symbols, name: string, option: string): number {
 function targetMatcher(sym: Symbols, q: RoleQuery): ((r: RoleRecord) => boolean) | undefined {
   const name = q.target!;
   if (q.targetRegex) {
-    const re = regex(name, "-t");
+    const re = queryRegex(name, "-t");
     return (r) => re.test(r.kind === "role_allow" ? sym.roles[r.target]!.name : sym.types[r.target]!.name);
   }
   // RBACRuleQuery.target: a type or attribute first, else a role
@@ -122,7 +114,7 @@ function targetMatcher(sym: Symbols, q: RoleQuery): ((r: RoleRecord) => boolean)
 
 function roleMatcher(sym: Symbols, name: string, isRegex: boolean, option: string): (role: number) => boolean {
   if (isRegex) {
-    const re = regex(name, option);
+    const re = queryRegex(name, option);
     return (role) => re.test(sym.roles[role]!.name);
   }
   const id = lookupRole(sym, name, option);
@@ -141,20 +133,7 @@ export function roleRules(ap: AnalysisPolicy, q: RoleQuery): RoleHit[] {
   const source = q.source ? roleMatcher(sym, q.source, !!q.sourceRegex, "-s") : undefined;
   const target = q.target ? targetMatcher(sym, q) : undefined;
   const deflt = q.default ? roleMatcher(sym, q.default, !!q.defaultRegex, "-D") : undefined;
-  let classOk: ((c: number) => boolean) | undefined;
-  if (q.classes?.length) {
-    if (q.classRegex) {
-      const re = regex(q.classes.join(","), "-c");
-      classOk = (c) => re.test(sym.classes[c]!.name);
-    } else {
-      const ids = new Set(q.classes.map((n) => {
-        const id = sym.classIds.get(n);
-        if (id === undefined) throw unknownName("class", n, sym.classIds.keys(), "-c");
-        return id;
-      }));
-      classOk = (c) => ids.has(c);
-    }
-  }
+  const classOk = classMatcher(sym, q.classes, !!q.classRegex);
   const hits: RoleHit[] = [];
   for (const r of records(sym)) {
     if (!kinds.has(r.kind)) continue;

@@ -10,7 +10,7 @@ import { byCodePoint } from "../policy/matrix.js";
 import { rangeTransRecords, setoolsRange } from "./mls.js";
 import { setoolsCondText } from "./condtext.js";
 import { ruleText, sourceLocation, type AnalysisPolicy } from "./load.js";
-import { QueryError, unknownName } from "./names.js";
+import { classMatcher, QueryError, queryRegex, unknownName } from "./names.js";
 import { keyName, keyTypes, listedMembers, type TeKind, type TeRule } from "./terules.js";
 import { ROLE_KINDS, roleRules, type RoleKind } from "./rolerules.js";
 
@@ -67,14 +67,6 @@ export interface SearchHit {
 /** A compiled criterion over names: a set of ids to intersect with, or a regular expression. */
 type NameMatch = (names: readonly string[]) => boolean;
 
-function regex(pattern: string, option: string): RegExp {
-  try {
-    return new RegExp(pattern);
-  } catch (err) {
-    throw new QueryError(`invalid regular expression '${pattern}': ${(err as Error).message}`, option);
-  }
-}
-
 /** Names of the types and attributes, for suggestions. */
 function typeOrAttrNames(sym: Symbols): string[] {
   return [...sym.typeIds.keys(), ...sym.attrIds.keys()];
@@ -92,13 +84,13 @@ export function lookupTypes(sym: Symbols, name: string, option: string, listed =
 
 /** match_indirect_regex for a rule key: cached per key (rules share few keys). Undefined when
  *  setools ignores the criterion: TERuleQuery tests it for truth first (`if self.source and not
- *  match_indirect_regex(...)`), and an attribute with no member type is false, so an empty
+ *  match_indirect_queryRegex(...)`), and an attribute with no member type is false, so an empty
  *  attribute matches every rule, direct (-ds/-dt) or not. */
 function keyMatcher(sym: Symbols, criterion: string, direct: boolean, isRegex: boolean, option: string): ((id: number) => boolean) | undefined {
   const cache = new Map<number, boolean>();
   let test: (id: number) => boolean;
   if (isRegex) {
-    const re = regex(criterion, option);
+    const re = queryRegex(criterion, option);
     test = direct ? (id) => re.test(keyName(sym, id)) : (id) => Array.from(keyTypes(sym, id)).some((t) => re.test(sym.types[t]!.name));
   } else {
     const { key, types } = lookupTypes(sym, criterion, option, true);
@@ -114,7 +106,7 @@ function keyMatcher(sym: Symbols, criterion: string, direct: boolean, isRegex: b
 
 function setMatcher(criteria: string[], equal: boolean, isRegex: boolean, option: string): NameMatch {
   if (isRegex) {
-    const re = regex(criteria.join(","), option);
+    const re = queryRegex(criteria.join(","), option);
     return (names) => names.some((n) => re.test(n));
   }
   const want = new Set(criteria);
@@ -185,20 +177,7 @@ export function search(ap: AnalysisPolicy, q: SearchQuery): SearchHit[] {
   const target = q.target ? keyMatcher(sym, q.target, !!q.targetDirect, !!q.targetRegex, "-t") : undefined;
   // -D names a type for the type rules, a range for range_transition
   const deflt = q.default && [...kinds].some((k) => k !== "range_transition") ? keyMatcher(sym, q.default, false, !!q.defaultRegex, "-D") : undefined;
-  let classOk: ((c: number) => boolean) | undefined;
-  if (q.classes?.length) {
-    if (q.classRegex) {
-      const re = regex(q.classes.join(","), "-c");
-      classOk = (c) => re.test(sym.classes[c]!.name);
-    } else {
-      const ids = new Set(q.classes.map((n) => {
-        const id = sym.classIds.get(n);
-        if (id === undefined) throw unknownName("class", n, sym.classIds.keys(), "-c");
-        return id;
-      }));
-      classOk = (c) => ids.has(c);
-    }
-  }
+  const classOk = classMatcher(sym, q.classes, !!q.classRegex);
   let permsOk: NameMatch | undefined;
   if (q.perms?.length) {
     const scope = classOk && !q.classRegex ? sym.classes.filter((c) => classOk!(c.id)) : sym.classes;

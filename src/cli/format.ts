@@ -2,11 +2,10 @@
 // severity, location, message and notes) and `--format sarif` (SARIF 2.1.0, the OASIS format
 // code-scanning services read). Plain text (render.ts) stays the default. Columns are 1-based and
 // an end column is one past the last character, as in SARIF's region.
-import { readFileSync } from "node:fs";
 import { posix } from "node:path";
 import type * as Sarif from "sarif";
 import { diagnostic, type ByteSpan, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
-import { CliError } from "./io.js";
+import { CliError, packageVersion } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 
@@ -136,14 +135,6 @@ export interface Report {
   opts?: FormatOptions;
 }
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
 
 /** Writes diagnostics (and, for json, the command's extra fields) to stdout in a machine format,
  *  or renders them to stderr as text. */

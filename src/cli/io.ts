@@ -1,5 +1,6 @@
 // The CLI's edge with the file system: reading a policy or a queries file a user names, and turning
 // every way that can go wrong into one clear message (CliError) instead of a stack trace.
+import { readFileSync } from "node:fs";
 import {
   decodePolicyText,
   decodeStrictText,
@@ -109,5 +110,16 @@ export function readJsonFile(path: string, what: string): unknown {
     // V8 names a position for some mistakes only: locate it as the scenario reader does
     const at = findJsonSyntaxError(text);
     throw new CliError(at ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}` : `${path}: invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** This package's version (`xsm -V`, SARIF's tool version), from package.json beside src/ and dist/
+ *  (the bundles define import.meta.url as their own path under dist/bin/); "0.0.0" if unreadable. */
+export function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+    return pkg.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
   }
 }

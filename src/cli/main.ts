@@ -1,11 +1,10 @@
 // `xsm`: the command line. Each subcommand lives in its own module and registers itself here with
 // one line; runCli runs the whole thing in-process (tests call it directly) and returns the exit
 // status: 0 ok, 1 a policy or input error, 2 a usage error, 70 a bug in xsm itself.
-import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import type { Command, CommanderError } from "commander";
 import { PolicyError } from "../diagnostics/diagnostic.js";
-import { CliError } from "./io.js";
+import { CliError, packageVersion } from "./io.js";
 import { refuseConflictingRepeats, refuseEmptyArguments } from "./repeats.js";
 import { escapeUnshowable, renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
@@ -56,14 +55,6 @@ function requestedCommand(argv: readonly string[]): LazyCommand | undefined {
 }
 
 
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
-  }
-}
 
 /**
  * `xsm compile FILE`, `xsm compile FILE -o OUT` and `xsm compile -o OUT FILE` (or `--output OUT`):

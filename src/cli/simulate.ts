@@ -6,11 +6,11 @@ import { readdirSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Command } from "commander";
 import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
-import { STRATEGIES, type PfRemovalKind, type Strategy } from "../hypervisor/types.js";
+import { STRATEGIES, isStrategy, type PfRemovalKind, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
 import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
-import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
+import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, sameBehaviour, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
 import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
 import { policyInputOptions } from "./analysis-input.js";
@@ -68,10 +68,8 @@ function readScenario(path: string): string {
 function strategyOption(text: string | undefined): Strategy | undefined {
   if (text === undefined) return undefined;
   if (text === "pre-links") throw new UsageError("--strategy: pre-links is Xen 4.19.0's own PF removal, not a proposal of the thread: run the scenario as that release (--xen 4.19.0)");
-  if (!(STRATEGIES as readonly string[]).includes(text)) {
-    throw new UsageError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`);
-  }
-  return text as Strategy;
+  if (!isStrategy(text)) throw new UsageError(`--strategy: unknown strategy '${text}'; expected one of ${STRATEGIES.join(", ")}`);
+  return text;
 }
 
 function xenOption(text: string | undefined): XenRelease | undefined {
@@ -152,7 +150,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
       cli.io.stdout.write(renderCompare(results, scenario, undefined, chosen, own));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);
       // pre-links is no --strategy: the release it belongs to runs it
-      cli.io.stdout.write(pointers(path, `${(STRATEGIES as readonly string[]).includes(chosen) ? `--strategy ${chosen}` : ""}${xen !== undefined ? ` --xen ${xen}` : ""}`.trim()));
+      cli.io.stdout.write(pointers(path, `${isStrategy(chosen) ? `--strategy ${chosen}` : ""}${xen !== undefined ? ` --xen ${xen}` : ""}`.trim()));
     }
   } else if (compareXen) {
     // the exit status is the scenario's as the file (or --xen) says: that release is always a column
@@ -164,8 +162,7 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     const results = runAll(columns, columnLabel, (c) => ({ ...(c.asItself ? { strategy: c.behaviour.pfRemoval } : withStrategy), xen: c.release }));
     // a file naming no release runs the model's defaults: a column that behaves so stands for it
     const defaults = scenarioXen(fields);
-    const same = (b: XenColumn["behaviour"]) => b.vfWithoutPf === defaults.vfWithoutPf && b.assignCheck === defaults.assignCheck && b.domctlNoDomain === defaults.domctlNoDomain && b.pfRemoval === defaults.pfRemoval;
-    const exit = own ?? columns.find((c) => !c.asItself && same(c.behaviour))?.release;
+    const exit = own ?? columns.find((c) => !c.asItself && sameBehaviour(c.behaviour, defaults))?.release;
     primary = exit !== undefined ? results[columns.findIndex((c) => !c.asItself && c.release === exit)]! : runPrepared(prepared, { ...withStrategy, explain, ...until });
     progress("");
     if (opts.json) {

@@ -26,10 +26,11 @@ import {
 } from "../xen/machine.js";
 import { errnoValue, type Rc } from "../xen/errno.js";
 import { formatSbdf } from "../xen/sbdf.js";
-import type { Domain, IommuMode, IrqRef, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
+import type { Domain, IommuMode, IrqRef, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
 import { EventChannels, type ChannelReport } from "./evtchn.js";
 import { GrantTables, type GrantOptions, type GrantReport } from "./grant.js";
 import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
+import type { PvhIrqs } from "./types.js";
 
 /** A domain's passthrough state, as reports show it. */
 export interface DomainIoState {
@@ -93,6 +94,8 @@ export const hvmPciIntxGsi = (g: GuestIntx): number => ((((g.device << 2) + (g.d
 
 const MAP_PIRQ_TYPE_MSI = 0;
 const MAP_PIRQ_TYPE_MULTI_MSI = 4;
+/** XEN_DOMCTL_gsi_permission's number in public/domctl.h (4.20.0 on). */
+const XEN_DOMCTL_gsi_permission = 88;
 const XEN_DOMCTL_GSI_GRANT = 1;
 const XEN_DOMCTL_GSI_ACTION_MASK = 1;
 
@@ -160,6 +163,9 @@ export interface IoCapsOptions {
   maxEvtchnPort?: (d: Domain) => number | undefined;
   /** grant.ts's limits and its word that a dead domain's last mapped grant went. */
   grants?: Pick<GrantOptions, "maxFrames" | "maxMaptrackFrames" | "freed">;
+  /** Whether this Xen has XEN_DOMCTL_gsi_permission and PHYSDEVOP_{,un}map_pirq for HVM callers
+   *  without pirqs (types.ts PvhIrqs); default `gsi`, Xen 4.20.0 on. */
+  pvhIrqs?: PvhIrqs;
 }
 
 export class IoCaps {
@@ -182,7 +188,7 @@ export class IoCaps {
   readonly grants: GrantTables;
 
   constructor(
-    private readonly xsm: XsmIoHooks & XsmEvtchnHooks & XsmGrantHooks & Pick<XsmModule, "resourceSetupPci">,
+    private readonly xsm: XsmIoHooks & XsmEvtchnHooks & XsmGrantHooks & Pick<XsmModule, "resourceSetupPci"> & Pick<XsmDomainHooks, "unknownDomctl">,
     private readonly options: IoCapsOptions,
   ) {
     this.evtchn = new EventChannels(xsm, {
@@ -252,13 +258,31 @@ export class IoCaps {
 
   /** XEN_DOMCTL_gsi_permission (arch/x86/domctl.c, Xen 4.20; libxl's way for a PVH dom0, which
    *  has no pirqs of its own): grant (flags XEN_DOMCTL_GSI_GRANT) or revoke `d` access to the
-   *  IRQ of `gsi` (gsi_2_irq). Any other flag bit is -EINVAL. The caller must hold the IRQ. */
+   *  IRQ of `gsi` (gsi_2_irq). Any other flag bit is -EINVAL. The caller must hold the IRQ.
+   *  A Xen without it (4.19) takes domctl 88 as any command it does not know. */
   gsiPermission(cur: Domain, d: Domain, gsi: number, flags: number): Rc {
+    if (this.options.pvhIrqs === "none") return this.unknownDomctl(cur, d, XEN_DOMCTL_gsi_permission, "XEN_DOMCTL_gsi_permission came with 4.20.0, d6e9a2aab3");
     if ((flags & ~XEN_DOMCTL_GSI_ACTION_MASK) !== 0 || flags < 0 || flags > 0xffffffff) return this.refuse("-EINVAL", `flags ${hex(flags)} has bits beyond XEN_DOMCTL_GSI_ACTION_MASK (1: grant, 0: revoke)`);
     // gsi_2_irq(): beyond the highest GSI -ERANGE; GSI 0 (pin 0 of IO-APIC 0) has no IRQ: -EINVAL
     if (gsi > HIGHEST_GSI) return this.refuse("-ERANGE", `GSI ${gsi} is above the highest GSI (${HIGHEST_GSI}) (gsi_2_irq)`);
     if (gsi <= 0) return this.refuse("-EINVAL", `GSI ${gsi} has no IRQ (gsi_2_irq)`);
     return this.permitIrq(cur, d, gsi, flags === XEN_DOMCTL_GSI_GRANT);
+  }
+
+  // do_domctl with a command this Xen does not know: past the domain lookup, xsm_domctl asks about
+  // it as about any command without a hook of its own; then arch_do_domctl's default is -ENOSYS
+  private unknownDomctl(cur: Domain, d: Domain, cmd: number, what: string): Rc {
+    const rc = this.xsm.unknownDomctl(cur, d, cmd);
+    if (rc !== 0) return this.refuse(rc, `domctl ${cmd} is no command of this Xen (${what}): do_domctl's xsm_domctl refused it before arch_do_domctl could say so`);
+    return this.refuse("-ENOSYS", `domctl ${cmd} is no command of this Xen (${what}): xsm_domctl let it through, and arch_do_domctl's default answers -ENOSYS`);
+  }
+
+  /** hvm_physdev_op() before 035baa203b (Xen 4.19): PHYSDEVOP_{,un}map_pirq from an HVM caller
+   *  without pirqs (has_pirq: a PVH dom0, an HVM guest without hvm_pirq) is -ENOSYS before
+   *  do_physdev_op looks at anything, the domain it names included. 0 where the op goes on. */
+  hvmPhysdevOp(cur: Domain, op: "map_pirq" | "unmap_pirq"): Rc {
+    if (this.options.pvhIrqs !== "none" || cur.hvm !== true || cur.hvmPirq === true) return 0;
+    return this.refuse("-ENOSYS", `${cur.name} is HVM without pirqs (has_pirq): this Xen's hvm_physdev_op refuses it PHYSDEVOP_${op} -ENOSYS (Xen 4.20.0 opened it to any HVM caller, 035baa203b, for a PVH dom0's passthrough)`);
   }
 
   // the tail both domctls share: xsm_irq_permission, then the caller's hold (irq_access_permitted
@@ -383,6 +407,8 @@ export class IoCaps {
    * XSM question, its emulated GSIs only.
    */
   mapPirq(cur: Domain, d: Domain, source: PirqSource, pirq: number): MapResult {
+    const gate = this.hvmPhysdevOp(cur, "map_pirq");
+    if (gate !== 0) return { rc: gate };
     if (cur.domid === d.domid && d.hvm === true && d.hvmPirq === true) {
       // "only makes sense for vector-based callback, else HVM-IRQ logic calls back into itself"
       if (d.callbackVector === false) return { rc: this.refuse("-EINVAL", `${d.name} has no vector callback for event channels (is_hvm_pv_evtchn_domain): it cannot map its own pirqs`) };
@@ -617,6 +643,8 @@ export class IoCaps {
    *  multi-vector block from its first pirq, loses its IRQs, `d` its access to them (MSI IRQs are
    *  destroyed); a binding to the guest is forced off. */
   unmapPirq(cur: Domain, d: Domain, pirq: number): Rc {
+    const gate = this.hvmPhysdevOp(cur, "unmap_pirq");
+    if (gate !== 0) return gate;
     const self = cur.domid === d.domid;
     const hvmPirq = d.hvm === true && d.hvmPirq === true;
     if (!self || !hvmPirq) {

@@ -15,6 +15,9 @@ export type Strategy = (typeof STRATEGIES)[number];
 export const PF_REMOVALS = [...STRATEGIES, "pre-links"] as const;
 export type PfRemovalKind = (typeof PF_REMOVALS)[number];
 
+/** A proposal of the thread, which a scenario and --strategy may name (pre-links is none). */
+export const isStrategy = (name: string): name is Strategy => (STRATEGIES as readonly string[]).includes(name);
+
 /** What pci_add_device does with a VF whose PF is not present: `reject` (-ENODEV after the VF's
  *  plug check: Xen 4.20.0 on, 8fe330a4da), `add-pf` (after the VF's plug check, add the PF through
  *  its own, its error failing the VF: v6, and Xen 4.19.1-4.19.6 through the backport f67d770d86),
@@ -22,6 +25,15 @@ export type PfRemovalKind = (typeof PF_REMOVALS)[number];
  *  with no PF when the PF's add failed: Xen 4.19.0). */
 export const VF_WITHOUT_PF = ["reject", "add-pf", "add-pf-first"] as const;
 export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
+
+/** How a toolstack domain without pirqs of its own (a PVH dom0) gets a guest a device's legacy IRQ:
+ *  `gsi`, Xen 4.20.0 on (the series "Support device passthrough when dom0 is PVH"): by its GSI,
+ *  XEN_DOMCTL_gsi_permission (d6e9a2aab3), with PHYSDEVOP_{,un}map_pirq open to any HVM caller
+ *  (035baa203b) and libxl's libxl__arch_hvm_map_gsi (f97f885c71); `none`, Xen 4.19: domctl 88 is
+ *  no command (do_domctl's xsm_domctl, then arch_do_domctl's -ENOSYS), hvm_physdev_op refuses
+ *  those physdev ops -ENOSYS to an HVM caller without has_pirq, and libxl takes the pirq path. */
+export const PVH_IRQS = ["gsi", "none"] as const;
+export type PvhIrqs = (typeof PVH_IRQS)[number];
 
 export type DeviceKind = "device" | "extfn" | "pf" | "vf";
 

@@ -2,7 +2,7 @@
 // hypercalls `xl pci-attach` (and `xl create` with pci = [...]) and `xl pci-detach` make for a
 // device's BARs and legacy IRQ, as sysfs shows them (the scenario's `devices`), in libxl's order.
 import type { IoCaps } from "../hypervisor/iocaps.js";
-import type { PciRegistry } from "../hypervisor/index.js";
+import type { PciRegistry, PvhIrqs } from "../hypervisor/index.js";
 import type { Domain, Rc } from "../xsm/types.js";
 import type { DeviceSpec } from "./scenario.js";
 import { parseNum } from "./validate.js";
@@ -19,6 +19,9 @@ export interface Toolstack {
   device(sbdf: number): DeviceSpec | undefined;
   /** An explanation line in the trace (what libxl logged, why it stopped). */
   why(text: string): void;
+  /** The release's libxl: `none` (4.19) has no GSI path and maps the legacy IRQ by pirq from any
+   *  toolstack domain. */
+  pvhIrqs: PvhIrqs;
 }
 
 interface Bar {
@@ -36,9 +39,10 @@ const frames = (b: Bar) => ({ first: Math.floor(b.start / 2 ** PAGE_SHIFT), nr: 
 
 const legacyIrq = (spec: DeviceSpec | undefined) => (spec?.irq !== undefined && spec.irq > 0 && spec.irq < PCI_IRQ_LINE_LIMIT ? spec.irq : undefined);
 
-/** libxl__arch_local_domain_has_pirq_notion(): a PV toolstack domain, or an HVM one with
- *  XEN_X86_EMU_USE_PIRQ, has pirqs; a PVH dom0 has none and takes the GSI path. */
-const hasPirqNotion = (as: Domain) => as.hvm !== true || as.hvmPirq === true;
+/** libxl__arch_local_domain_has_pirq_notion() (f97f885c71, 4.20.0): a PV toolstack domain, or an
+ *  HVM one with XEN_X86_EMU_USE_PIRQ, has pirqs; a PVH dom0 has none and takes the GSI path. The
+ *  libxl of 4.19 asks nothing of the kind: every toolstack domain takes the pirq path. */
+const gsiPath = (t: Toolstack, as: Domain) => t.pvhIrqs === "gsi" && as.hvm === true && as.hvmPirq !== true;
 
 /**
  * pci_add_dm_done(): xc_domain_ioport_permission / xc_domain_iomem_permission for each BAR with a
@@ -56,7 +60,7 @@ export function pciAttach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc
     if (rc !== 0) return stop(t, rc, `libxl: ${b.io ? "xc_domain_ioport_permission" : "xc_domain_iomem_permission"} 0x${b.start.toString(16)}/0x${b.size.toString(16)} failed: the device is not attached`);
   }
   const irq = legacyIrq(spec);
-  if (!hasPirqNotion(as)) {
+  if (gsiPath(t, as)) {
     // xc_pcidev_get_gsi(): no GSI (ENOENT) is no IRQ to map
     const gsi = spec?.irq !== undefined && spec.irq > 0 ? spec.irq : undefined;
     if (gsi !== undefined) {
@@ -93,7 +97,7 @@ export function pciDetach(t: Toolstack, as: Domain, d: Domain, sbdf: number): Rc
     else logged(t.io.iomemPermission(as, d, frames(b).first, frames(b).nr, false), `xc_domain_iomem_permission 0x${b.start.toString(16)}/0x${b.size.toString(16)}`);
   }
   const irq = legacyIrq(spec);
-  if (!hasPirqNotion(as)) {
+  if (gsiPath(t, as)) {
     const gsi = spec?.irq !== undefined && spec.irq > 0 ? spec.irq : undefined;
     if (gsi !== undefined) {
       const mapped = t.io.mapPirq(as, d, { gsi }, -1);

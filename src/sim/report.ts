@@ -8,7 +8,7 @@ import { groupIdentical, identicalSuffix } from "../policy/reasons.js";
 import { formatSbdf, parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import type { Prepared, RunResult, RunSummary, StepResult } from "./run.js";
 import { buildTopology, topologyDot, wrap, type TopoDenial, type Topology } from "./topology.js";
-import { RESOURCE_OPS, type Scenario } from "./scenario.js";
+import { createdLater, RESOURCE_OPS, type Scenario } from "./scenario.js";
 import { RangeSet } from "../xen/rangeset.js";
 import { behaviourNote, columnLabel, releaseRanges, scenarioXen, type XenColumn, type XenRelease } from "./xen-release.js";
 
@@ -316,16 +316,22 @@ export function renderCompareXen(results: RunResult[], scenario: Scenario, colum
   const notes = new Map<string, string[]>();
   for (const r of results) for (const n of r.notes) if (n !== behaviour(r)) notes.set(n, [...(notes.get(n) ?? []), r.xen?.release ?? ""]);
   for (const [n, by] of notes) head.push(...wrap(`note${by.length === results.length ? "" : ` (${by.join(", ")})`}: ${n}`, 100));
-  const width = Math.max(...columns.map((c) => columnLabel(c).length), "release".length);
   const vfs = new Set(columns.map((c) => c.behaviour.vfWithoutPf));
-  const vfWidth = Math.max(...columns.map((c) => c.behaviour.vfWithoutPf.length), "vfWithoutPf".length);
-  const rmWidth = Math.max(...columns.map((c) => c.behaviour.pfRemoval.length), "PF removal".length);
-  const ndWidth = Math.max(...columns.map((c) => c.behaviour.domctlNoDomain.length), "domctl, no domain".length);
-  head.push("", `${"release".padEnd(width)}  ${"vfWithoutPf".padEnd(vfWidth)}  ${"assignment checks".padEnd(17)}  ${"domctl, no domain".padEnd(ndWidth)}  ${"PF removal".padEnd(rmWidth)}  ${opts.named ? "" : "stands for"}`.trimEnd());
-  for (const c of columns) head.push(`${columnLabel(c).padEnd(width)}  ${c.behaviour.vfWithoutPf.padEnd(vfWidth)}  ${c.behaviour.assignCheck.padEnd(17)}  ${c.behaviour.domctlNoDomain.padEnd(ndWidth)}  ${c.behaviour.pfRemoval.padEnd(rmWidth)}  ${opts.named ? "" : c.asItself ? "itself" : releaseRanges(c.standsFor)}`.trimEnd());
+  const table = [["release", ...BEHAVIOUR_FIELDS.map(([h]) => h), opts.named ? "" : "stands for"], ...columns.map((c) => [columnLabel(c), ...BEHAVIOUR_FIELDS.map(([, f]) => f(c.behaviour)), opts.named ? "" : c.asItself ? "itself" : releaseRanges(c.standsFor)])];
+  const widths = table[0]!.map((_, j) => Math.max(...table.map((row) => row[j]!.length)));
+  head.push("", ...table.map((row) => row.map((cell, j) => cell.padEnd(widths[j]!)).join("  ").trimEnd()));
   if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
   return renderComparison({ kind: "release", head, columns: results.map((r, i) => ({ label: columnLabel(columns[i]!), run: r })), maxStepRows: opts.maxStepRows ?? 30 });
 }
+
+/** The --compare-xen behaviour table's columns: what each release does where releases differ. */
+const BEHAVIOUR_FIELDS: [string, (b: XenColumn["behaviour"]) => string][] = [
+  ["vfWithoutPf", (b) => b.vfWithoutPf],
+  ["assignment checks", (b) => b.assignCheck],
+  ["domctl, no domain", (b) => b.domctlNoDomain],
+  ["PVH dom0 IRQs", (b) => b.pvhIrqs],
+  ["PF removal", (b) => b.pfRemoval],
+];
 
 const describe = (scenario: Scenario) => (scenario.description ? wrap(scenario.description, 100).map((l) => `  ${l}`) : []);
 
@@ -416,11 +422,14 @@ export function runTopology(result: RunResult, prepared: Prepared): Topology {
   const shown = result.steps.length;
   const caption = shown < scenario.steps.length ? `after step ${shown} of ${scenario.steps.length} (${result.strategy})` : `final state (${result.strategy})`;
   const spec = new Map(scenario.domains.map((d) => [d.name, d]));
+  // (a domain a later create_domain step makes is not there yet: Xen has no such domain to draw,
+  // destroyed or not)
+  const later = createdLater(scenario);
   return buildTopology({
     title: result.scenario,
     caption,
     platforms: prepared.platforms,
-    domains: result.state.domains.map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}), ...(d.io?.grants?.mappings.length ? { mappings: d.io.grants.mappings } : {}) })),
+    domains: result.state.domains.filter((d) => d.live || d.created || !later.has(d.name)).map((d) => ({ ...d, ...(spec.get(d.name)?.platform !== undefined ? { platform: spec.get(d.name)!.platform! } : {}), ...(d.io?.channels ? { channels: d.io.channels } : {}), ...(d.io?.grants?.mappings.length ? { mappings: d.io.grants.mappings } : {}) })),
     devices: result.state.devices,
     stale: [...result.left.stalePfs, ...result.left.staleVfs],
     labelOf: (sbdf) => {

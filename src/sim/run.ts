@@ -4,7 +4,7 @@
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
-import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type VfWithoutPf } from "../hypervisor/types.js";
+import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
 import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, quarantineText } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
@@ -18,7 +18,7 @@ import { Explainer, type Explained } from "./explain.js";
 import type { LoadedScenario, LocateRule, ReadPolicy } from "./validate.js";
 import { fail, ok, type Result } from "../diagnostics/result.js";
 import { createXsm, type AvcStats, type Xsm } from "../xsm/index.js";
-import { RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
+import { createdLater, RESOURCE_OPS, type CopyPtr, type ResourceOp, type Scenario, type ScenarioError, type Step } from "./scenario.js";
 import { IoCaps, hvmPciIntxGsi, type DomainIoState, type GuestIntx } from "../hypervisor/iocaps.js";
 import { parseNum } from "./validate.js";
 import { pciAttach, pciDetach, type Toolstack } from "./libxl.js";
@@ -109,7 +109,7 @@ export interface RunResult {
   /** How PFs were removed: the run's strategy, or its release's (pre-links: Xen 4.19.0). */
   strategy: PfRemovalKind;
   /** The scenario's "xen": the release and what it does where releases differ (absent without one). */
-  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck; domctlNoDomain: DomctlNoDomain };
+  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck; domctlNoDomain: DomctlNoDomain; pvhIrqs: PvhIrqs };
   /** What a reader should know about the run as a model of Xen (e.g. several hardware domains). */
   notes: string[];
   steps: StepResult[];
@@ -282,6 +282,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   });
   io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
+    pvhIrqs: xen.pvhIrqs,
     log: (line) => {
       current?.log.push(line);
       current?.events.push({ log: line });
@@ -335,6 +336,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     why: (text) => {
       if (current) say(current, text);
     },
+    pvhIrqs: xen.pvhIrqs,
   };
   const trackPartial = opts.trackPartial ?? true;
   const key = (text: string) => sbdfs.key(text);
@@ -376,7 +378,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const devices = registry.devices().map(withMsix);
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
-  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck, domctlNoDomain: xen.domctlNoDomain } } : {};
+  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck, domctlNoDomain: xen.domctlNoDomain, pvhIrqs: xen.pvhIrqs } } : {};
   return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 
@@ -468,6 +470,9 @@ function perform(
   // goes on, and refuses it (or not) where Xen's code tests d->is_dying
   const target = "domain" in step && step.domain !== undefined ? (namesDomIo(step) ? DOM_IO : world.find(step.domain)) : undefined;
   if ("domain" in step && step.domain !== undefined && !target) {
+    // hvm_physdev_op's gate comes before do_physdev_op looks the domain up
+    const gate = step.op === "map_pirq" || step.op === "unmap_pirq" ? io.hvmPhysdevOp(as!, step.op) : 0;
+    if (gate !== 0) return gate;
     const missing = noDomain(step.op, as, xen);
     say(result, `no domain ${world.byName(step.domain)!.domid}: ${step.domain} is neither running nor dying (${missing.why})`);
     return missing.rc;
@@ -940,7 +945,7 @@ class World {
   constructor(prepared: Prepared) {
     const specs = prepared.scenario.domains;
     const domid = new Map(specs.map((d) => [d.name, d.domid]));
-    const later = new Set(prepared.scenario.steps.flatMap((s) => (s.op === "create_domain" ? [s.domain] : [])));
+    const later = createdLater(prepared.scenario);
     for (const d of specs) {
       const dom: Domain = {
         domid: d.domid,

@@ -196,6 +196,11 @@ export interface CopyPtr {
   offset?: number;
 }
 
+/** The domains a create_domain step makes: none of them is there before its step runs. */
+export function createdLater(s: Scenario): Set<string> {
+  return new Set(s.steps.flatMap((step) => (step.op === "create_domain" ? [step.domain] : [])));
+}
+
 /** The steps that grant, map and bind a device's resources (src/hypervisor/iocaps.ts). */
 export const RESOURCE_OPS = [
   "irq_permission",

@@ -19,9 +19,14 @@
 //   backported), then -ESRCH to the control domain and -EPERM to any other caller, as the XSM
 //   check would answer it. PHYSDEVOP_{,un}map_pirq and the event channel ops look the domain up with
 //   rcu_lock_domain_by_any_id before their XSM checks and say -ESRCH to anyone, in every release.
-// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream):
+// - a PVH dom0's passthrough of a legacy IRQ (the series "Support device passthrough when dom0 is
+//   PVH", 4.20.0, not backported): XEN_DOMCTL_gsi_permission (d6e9a2aab3), PHYSDEVOP_{,un}map_pirq
+//   from an HVM caller without pirqs (035baa203b), libxl's GSI path (f97f885c71). On 4.19 domctl 88
+//   is no command (xsm_domctl: flask's avc_unknown_permission, dummy's XSM_PRIV; then
+//   arch_do_domctl's -ENOSYS), hvm_physdev_op says -ENOSYS, libxl maps by pirq.
+// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream, gsi):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import { PF_REMOVALS, STRATEGIES, type PfRemovalKind, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, isStrategy, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -56,18 +61,21 @@ export interface XenBehaviour {
   domctlNoDomain: DomctlNoDomain;
   /** What pci_remove_device does to a PF with VFs: the release's, or the scenario's strategy. */
   pfRemoval: PfRemovalKind;
+  /** Whether a PVH dom0 can pass a legacy IRQ through (XEN_DOMCTL_gsi_permission and its kin). */
+  pvhIrqs: PvhIrqs;
 }
 
 /** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
   const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
   const domctlNoDomain: DomctlNoDomain = line === "4.22" ? "eperm-unprivileged" : "esrch";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval };
+  const pvhIrqs: PvhIrqs = line === "4.19" ? "none" : "gsi";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs };
 }
 
 /** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
@@ -103,6 +111,7 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     assignCheck: base.assignCheck,
     domctlNoDomain: base.domctlNoDomain,
     pfRemoval,
+    pvhIrqs: base.pvhIrqs,
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
@@ -115,11 +124,11 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
  *  that release instead of the file's (--xen). */
 export function compareRemovals(s: XenFields, release?: XenRelease): { removals: PfRemovalKind[]; own: PfRemovalKind } {
   const releaseRemoval = scenarioXen({ xen: s.xen }, release).pfRemoval;
-  const removals = PF_REMOVALS.filter((r) => (STRATEGIES as readonly string[]).includes(r) || r === releaseRemoval);
+  const removals = PF_REMOVALS.filter((r) => isStrategy(r) || r === releaseRemoval);
   return { removals, own: s.strategy ?? releaseRemoval };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream" };
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi" };
 
 /** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
  *  later releases follow pdev->pf_pdev, as the model's defaults do. */
@@ -164,7 +173,8 @@ export function behaviourNote(x: ScenarioXen): string {
       ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain"
       : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain";
   const lookup = x.domctlNoDomain === "esrch" ? "" : "; a domctl naming no domain is -EPERM to a caller that is not the control domain, -ESRCH to the control domain (a89ca78901)";
-  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${lookup}${removalText(x)}`;
+  const pvh = x.pvhIrqs === "gsi" ? "" : "; no XEN_DOMCTL_gsi_permission (4.20.0): domctl 88 is unknown to it (xsm_domctl asks as for any such command, then -ENOSYS), and a PVH dom0 may not map_pirq (-ENOSYS), so it cannot pass a device's IRQ through";
+  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${lookup}${pvh}${removalText(x)}`;
 }
 
 /** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
@@ -198,10 +208,7 @@ export const columnLabel = (c: XenColumn): string => (c.asItself ? `${c.release}
  * its newest tag (master only alone).
  */
 export function xenColumns(s: XenFields, named: readonly XenRelease[] | undefined, prefer: readonly XenRelease[] = []): XenColumn[] {
-  const behaviour = (r: XenRelease): XenBehaviour => {
-    const x = scenarioXen(s, r);
-    return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval };
-  };
+  const behaviour = (r: XenRelease): XenBehaviour => behaviourOf(scenarioXen(s, r));
   if (named !== undefined) return withOwnRemovals(s, XEN_RELEASES.filter((r) => named.includes(r)).map((r) => ({ release: r, behaviour: behaviour(r), standsFor: [r] })));
   const groups = new Map<string, XenRelease[]>();
   for (const r of XEN_RELEASES) {
@@ -227,15 +234,20 @@ function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
   return columns.flatMap((c) => {
     const own = c.standsFor.filter((r) => {
       const removal = xenBehaviour(r).pfRemoval;
-      return !(STRATEGIES as readonly string[]).includes(removal) && removal !== c.behaviour.pfRemoval;
+      return !isStrategy(removal) && removal !== c.behaviour.pfRemoval;
     });
-    const itself = own.map((r): XenColumn => {
-      const x = scenarioXen({ ...s, strategy: undefined }, r, xenBehaviour(r).pfRemoval);
-      return { release: r, behaviour: { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval }, standsFor: [r], asItself: true };
-    });
+    const itself = own.map((r): XenColumn => ({ release: r, behaviour: behaviourOf(scenarioXen({ ...s, strategy: undefined }, r, xenBehaviour(r).pfRemoval)), standsFor: [r], asItself: true }));
     return [...itself, c];
   });
 }
+
+/** What a run does where releases differ, without which release it is (a column's key). */
+function behaviourOf(x: XenBehaviour): XenBehaviour {
+  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs };
+}
+
+/** Two runs do the same where releases differ. */
+export const sameBehaviour = (a: XenBehaviour, b: XenBehaviour): boolean => JSON.stringify(behaviourOf(a)) === JSON.stringify(behaviourOf(b));
 
 /** "4.20.0-4.20.3, 4.21.0-4.21.1, master": runs of consecutive point releases of one stable line. */
 export function releaseRanges(releases: readonly XenRelease[]): string {

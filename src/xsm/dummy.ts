@@ -122,6 +122,11 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("domctl", `xsm_domctl ${cmd}`, "XSM_PRIV", cur, d);
   }
 
+  // dummy.h's xsm_domctl default: a command it does not list is XSM_PRIV
+  unknownDomctl(cur: Domain, d: Domain, cmd: number): Rc {
+    return this.apply("domctl", `xsm_domctl ${cmd}`, "XSM_PRIV", cur, d);
+  }
+
   // do_domctl's xsm_domctl (XSM_PRIV), then xsm_set_target: XSM_HOOK
   setTarget(cur: Domain, d: Domain, _target: Domain): Rc {
     const rc = this.apply("set_target", "xsm_domctl", "XSM_PRIV", cur, d);

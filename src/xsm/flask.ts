@@ -323,6 +323,15 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.currentHasPermClass("domctl", `flask_domctl ${cmd}`, cur, d, "domain", perm);
   }
 
+  // mirrors flask_domctl()'s default, avc_unknown_permission("domctl", cmd): no policy question,
+  // denied while enforcing (the policies here are built deny_unknown, checkpolicy's default)
+  unknownDomctl(cur: Domain, _d: Domain, cmd: number): Rc {
+    const enforcing = this.enforcing;
+    const rc: Rc = enforcing ? "-EPERM" : 0;
+    this.onCheck?.({ hook: "domctl", xen: "flask_domctl avc_unknown_permission", domid: cur.domid, allowed: rc === 0, rc, error: `FLASK: ${enforcing ? "Denying" : "Allowing"} unknown domctl: ${cmd}.` });
+    return rc;
+  }
+
   // mirrors flask_set_target(): current -> d domain2:make_priv_for, current -> target
   // domain2:set_as_target, d -> target domain:set_target (plain SIDs, no audit data); then d's
   // target_sid = security_transition_sid(target, d, domain): "(tsec, dsec) defaults the label to tsec"

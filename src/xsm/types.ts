@@ -155,6 +155,10 @@ export interface XsmDomainHooks {
   domainCreate(cur: Domain, d: Domain): Rc;
   /** xsm_domctl for a command without its own hook. */
   domctl(cur: Domain, d: Domain, cmd: Domctl): Rc;
+  /** xsm_domctl for a command number this Xen does not know (a domctl of a later release, e.g. 88,
+   *  XEN_DOMCTL_gsi_permission, on 4.19): flask_domctl's default, avc_unknown_permission (no policy
+   *  question); dummy.h's default, XSM_PRIV. */
+  unknownDomctl(cur: Domain, d: Domain, cmd: number): Rc;
   /** XEN_DOMCTL_set_target: `d` becomes the device model of `target` (xsm_set_target). */
   setTarget(cur: Domain, d: Domain, target: Domain): Rc;
   /** `d` exists when the model starts (built at boot or by a toolstack before it): it gets the labels

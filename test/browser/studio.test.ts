@@ -5,7 +5,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   decide,
   deleteLastLine,
@@ -18,8 +18,10 @@ import {
   expectOpenAtUnclosedString,
   expectText,
   expectTypingRefused,
+  keepEvidence,
   openPage,
   problems,
+  returnToPage,
   root,
   serve,
   shot,
@@ -36,6 +38,13 @@ const scratch = mkdtempSync(join(tmpdir(), "xsm-studio-browser-"));
 beforeAll(async () => {
   await startBrowser();
 });
+
+// (a failed test's pages and servers are kept under artifacts/browser/failures/, and named on stderr)
+let started = 0;
+beforeEach(() => {
+  started = Date.now();
+});
+afterEach((ctx) => keepEvidence(ctx, started));
 
 afterAll(async () => {
   await stopBrowser();
@@ -347,6 +356,56 @@ describe("xsm studio in chromium", () => {
     });
   });
 
+  it("every boolean of xen-flask is a checkbox beside its name inside the form; setting prot_doms_locked answers as xsm check --bool does", async () => {
+    await withStudio({ example: "xen-flask", dir: scratch, name: "flask-booleans", query: "?policy=policy.conf&view=decisions" }, async ({ page }) => {
+      const form = page.getByTestId("decision-form");
+      const labels = form.locator("label.bool");
+      await expectCount(labels, 3);
+      const formBox = (await form.boundingBox())!;
+      for (const label of await labels.all()) {
+        const box = (await label.boundingBox())!;
+        const check = (await label.locator("input[type=checkbox]").boundingBox())!;
+        // inside the form (none pushed out of the pane), the box next to the name
+        expect(box.x + box.width).toBeLessThanOrEqual(formBox.x + formBox.width);
+        expect(check.width).toBeLessThan(30);
+        expect(box.width - check.width).toBeLessThan(10 * ((await label.textContent())!.length + 2));
+      }
+      await decide(page, "dom0_t", "prot_domU_t", "domain", "create");
+      const result = page.getByTestId("decision-result");
+      await expectAttr(result.locator(".decision"), "data-allowed", "true");
+      // (by its name: a click on the label sets the box)
+      await labels.filter({ hasText: "prot_doms_locked" }).click();
+      expect(await form.locator("input[name=bool-prot_doms_locked]").isChecked()).toBe(true);
+      await expectAttr(result.locator(".decision"), "data-allowed", "false");
+      const cli = spawnSync(process.execPath, [xsm, "check", join(root, "examples/xen-flask/policy.conf"), "--scontext", "system_u:system_r:dom0_t", "--tcontext", "system_u:object_r:prot_domU_t", "--class", "domain", "--perm", "create", "--bool", "prot_doms_locked=1"], { cwd: root, encoding: "utf8" }).stdout;
+      expect(cli).toMatch(/^denied, audited/);
+      const [, where] = /(modules\/prot_domU\.te:\d+): allow dom0_t prot_domU_t:domain .* would grant it, but its condition \(!\(prot_doms_locked\)\) is false/.exec(cli)!;
+      await expectText(result.locator("li.disabled-by-bool"), `would be granted by ${where} but its branch is off`);
+      await shot(page, "3d-booleans");
+    });
+  });
+
+  it("a domain a later step creates is not in the picture before that step (not drawn destroyed), as xsm simulate --dot draws it", async () => {
+    // passthrough.json: step 24 creates guest3
+    await withStudio({ example: "xen-flask", dir: scratch, name: "flask-created-later", query: "?scenario=passthrough.json&strategy=upstream&step=23" }, async ({ page }) => {
+      const before = page.locator("svg[data-testid=topology][data-step='23']");
+      await expectCount(before, 1);
+      await expectCount(before.locator('g[id="dom-hvm-guest"]'), 1);
+      await expectCount(before.locator('g[id="dom-guest3"]'), 0);
+      const cli = spawnSync(process.execPath, [xsm, "simulate", join(root, "examples/xen-flask/passthrough.json"), "--strategy", "upstream", "--until", "23", "--dot"], { cwd: root, encoding: "utf8" }).stdout;
+      expect(cli).toContain('"hvm-guest" [');
+      expect(cli).not.toContain('"guest3" [');
+      // pv-guest, destroyed by step 22, is drawn destroyed
+      await expectAttr(before.locator('g[id="dom-pv-guest"]'), "class", /\bdestroyed\b/);
+      await page.getByTestId("step-list").locator("li[data-step='24']").click();
+      const after = page.locator("svg[data-testid=topology][data-step='24']");
+      await expectCount(after, 1);
+      await expectAttr(after.locator('g[id="dom-guest3"]'), "class", /^(?!.*\bdestroyed\b)/);
+      await expectText(after.locator('g[id="dom-guest3"]'), "guest3");
+      await shot(page, "7b-created-domain-step24");
+    });
+  });
+
   it("a scenario naming the policy tree: the studio builds it and draws split-drivers as from policy.conf", async () => {
     // the scenario outside the tree, naming it by its absolute path
     const scenarioFile = join(scratch, "split-tree.json");
@@ -568,7 +627,9 @@ describe("xsm studio in chromium", () => {
       writeFileSync(join(dir, "package.json"), '{"name": "x"}');
       const served = await serve(process.execPath, [xsm, "studio", dir, "--no-open"], URL_LINE);
       s.proc = served.proc;
-      expect(served.output()).toContain("xsm studio: warning: on-empty.json: /policy: cannot read policy empty.conf: file is empty, expected a policy file");
+      // (its stderr, written before the URL on stdout, may be read after it)
+      const warning = "xsm studio: warning: on-empty.json: /policy: cannot read policy empty.conf: file is empty, expected a policy file";
+      expect(await eventually(async () => served.output(), (o) => o.includes(warning))).toContain(warning);
       let page = await openPage(`${served.url}?scenario=on-empty.json&policy=empty.conf&view=decisions`);
       await expectText(page.getByTestId("skipped"), "1 file not offered");
       await expectText(page.getByTestId("skipped"), "package.json: /steps: missing: not a scenario");
@@ -733,13 +794,11 @@ describe("xsm studio in chromium", () => {
         const asked: string[] = [];
         page.on("request", (r) => asked.push(`${r.method()} ${new URL(r.url()).pathname}`));
         // nothing changed: one request, digests only, and nothing said
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
-        await eventually(async () => asked, (a) => a.length > 0);
-        await new Promise((r) => setTimeout(r, 300));
+        await returnToPage(page);
         expect(asked).toEqual(["POST /disk-state"]);
         expect(await message.isHidden()).toBe(true);
         writeFileSync(file, `# changed elsewhere\n${original}`);
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await returnToPage(page);
         await expectText(editor, "# changed elsewhere");
         await expectExactText(message, "svp.conf changed on disk: reloaded");
         await expectCount(page.locator(".tabs .tab[data-tab=policy]").getByTestId("unsaved"), 0);
@@ -750,7 +809,7 @@ describe("xsm studio in chromium", () => {
         const scenario = join(copy, "nested-trust.json");
         const scenarioText = readFileSync(scenario, "utf8");
         writeFileSync(scenario, scenarioText.replace('"description": "', '"description": "(edited elsewhere) '));
-        await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+        await returnToPage(page, "visibilitychange");
         await expectText(message, "nested-trust.json changed on disk: reloaded");
         await page.locator(".tabs .tab[data-tab=scenario-json]").click();
         await expectText(page.getByTestId("scenario-editor").locator(".cm-content"), "edited elsewhere");
@@ -760,7 +819,7 @@ describe("xsm studio in chromium", () => {
         await page.keyboard.press("Control+Home");
         await page.keyboard.type("# typed in the page\n");
         writeFileSync(file, `# changed elsewhere again\n${original}`);
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await returnToPage(page);
         await expectAttr(message, "data-state", "conflict");
         await expectText(message, "svp.conf changed on disk, and the page has unsaved edits to it.");
         await expectText(editor, "# typed in the page");
@@ -770,10 +829,45 @@ describe("xsm studio in chromium", () => {
         // Keep editing: not asked again for the same change on the next return
         await message.getByTestId("dismiss").click();
         const before = asked.length;
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
-        await eventually(async () => asked.length, (n) => n > before);
-        await new Promise((r) => setTimeout(r, 300));
+        await returnToPage(page);
+        expect(asked.length).toBe(before + 1);
         expect(await message.isHidden()).toBe(true);
+      });
+    });
+
+    it("a return to the page while its check of the disk is under way is checked again after it: a change on disk meanwhile is found", async () => {
+      await withStudio({ example: "svp", dir, name: "svp-recheck" }, async ({ page, editor, read }) => {
+        const { path: file, text: original } = read("svp.conf");
+        const asked: string[] = [];
+        page.on("request", (r) => asked.push(new URL(r.url()).pathname));
+        // the first check's answer, given by the server before the change, reaches the page only
+        // after the second return (as when a return comes while the page is busy with the first)
+        let answered!: () => void;
+        const fetched = new Promise<void>((r) => (answered = r));
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        let first = true;
+        await page.route("**/disk-state", async (route) => {
+          if (!first) return route.continue();
+          first = false;
+          const response = await route.fetch();
+          answered();
+          await held;
+          await route.fulfill({ response });
+        });
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await fetched;
+        writeFileSync(file, `# changed during the check\n${original}`);
+        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        release();
+        await expectText(editor, "# changed during the check");
+        await expectExactText(page.getByTestId("save-message"), "svp.conf changed on disk: reloaded");
+        expect(asked.filter((p) => p === "/disk-state")).toHaveLength(2);
+        // (a return while a check waits to start is that check: focus and visibilitychange at
+        // once, as a switch back to the tab fires them, ask once)
+        const before = asked.length;
+        await returnToPage(page, "focus", "visibilitychange");
+        expect(asked.slice(before)).toEqual(["/disk-state"]);
       });
     });
 
@@ -794,7 +888,7 @@ describe("xsm studio in chromium", () => {
         writeFileSync(policy, `# another editor's policy edit\n${policyText}`);
         const elsewhere = scenarioText.replace('"description": "', '"description": "(edited elsewhere) ');
         writeFileSync(scenario, elsewhere);
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await returnToPage(page);
         await expectAttr(message, "data-state", "conflict");
         await expectText(message, "2 files changed on disk, and the page has unsaved edits to them.");
         const rows = message.getByTestId("conflict");
@@ -844,7 +938,7 @@ describe("xsm studio in chromium", () => {
         const before = runs();
         const files = ["modules/domU.te", "modules/dom0.te", "modules/xen.te"];
         for (const f of files) writeFileSync(join(copy, f), `# changed elsewhere: ${f}\n${readFileSync(join(copy, f), "utf8")}`);
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await returnToPage(page);
         const message = page.getByTestId("save-message");
         await expectText(message, "changed on disk: reloaded");
         for (const f of files) await expectText(message, f);
@@ -869,7 +963,7 @@ describe("xsm studio in chromium", () => {
         await expectText(page.getByTestId("status"), "compiles");
         // another program writes a rule naming a type the policy lacks
         writeFileSync(te, `${original}allow domU_t nosuch_t:event send;\n`);
-        await page.evaluate(() => window.dispatchEvent(new Event("focus")));
+        await returnToPage(page);
         const message = page.getByTestId("save-message");
         await expectText(message, "modules/domU.te changed on disk, and the page has unsaved edits to it.");
         await message.getByTestId("reload-from-disk").click();

@@ -1,11 +1,13 @@
 // What the studio's browser tests share: Debian's chromium driven by playwright-core, servers they
 // start (`xsm studio`, a static file server), a studio on a copy of an example with its page open,
-// and assertions that poll the page until it agrees. Screenshots go to artifacts/browser/.
+// and assertions that poll the page until it agrees. Screenshots go to artifacts/browser/; a failed
+// test leaves its pages' pictures, HTML and console, and its servers' output, under
+// artifacts/browser/failures/ and says so on stderr (keepEvidence).
 import { spawn, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
-import { expect } from "vitest";
+import { expect, type TestContext } from "vitest";
 
 export const root = join(import.meta.dirname, "../..");
 export const xsm = join(root, "bin/xsm.cjs");
@@ -20,15 +22,19 @@ export const URL_LINE = /(http:\/\/127\.0\.0\.1:\d+\/)/;
 export function serve(cmd: string, args: string[], pattern: RegExp, env?: NodeJS.ProcessEnv): Promise<{ proc: ChildProcess; url: string; output: () => string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(cmd, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], ...(env ? { env } : {}) });
-    let out = "";
+    const server: Server = { command: [cmd, ...args].join(" "), started: Date.now(), out: "", exit: undefined };
+    servers.push(server);
     const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = pattern.exec(out);
-      if (m) resolve({ proc, url: m[1]!, output: () => out });
+      server.out += chunk.toString();
+      const m = pattern.exec(server.out);
+      if (m) resolve({ proc, url: m[1]!, output: () => server.out });
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);
-    proc.on("exit", (code) => reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${out}`)));
+    proc.on("exit", (code, signal) => {
+      server.exit = signal ?? String(code);
+      reject(new Error(`${cmd} ${args.join(" ")} exited ${code}: ${server.out}`));
+    });
   });
 }
 
@@ -67,6 +73,20 @@ export async function decide(page: Page, source: string, target: string, tclass:
   await form.locator("select[name=class]").selectOption(tclass);
   await form.locator("select[name=perm]").selectOption(perm);
   await form.getByRole("button", { name: "Decide" }).click();
+}
+/** The page is looked at again, as on return from another program (a `focus` of the window, a
+ *  `visibilitychange`, or both in one task, as a switch back to its tab fires them): resolves once
+ *  the page has checked its files on disk for it (the save message has `data-checking` while a
+ *  check is asked for or under way). */
+export async function returnToPage(page: Page, ...events: ("focus" | "visibilitychange")[]): Promise<void> {
+  const fired = events.length ? events : ["focus"];
+  const asked = await page.evaluate((es) => {
+    for (const e of es) (e === "focus" ? window : document).dispatchEvent(new Event(e));
+    return document.querySelector("[data-testid=save-message]")!.hasAttribute("data-checking");
+  }, fired);
+  expect(asked, `${fired.join(" and ")} ask the page to check its files`).toBe(true);
+  const message = page.getByTestId("save-message");
+  expect(await eventually(() => message.getAttribute("data-checking"), (v) => v === null)).toBeNull();
 }
 /** Keys typed into a read-only editor change nothing and are counted on its note (data-refused). */
 export async function expectTypingRefused(page: Page, note: Locator): Promise<void> {
@@ -107,9 +127,23 @@ let browser: Browser;
 /** The pages' console errors and warnings, and failed requests: the last test expects none. */
 export const problems: string[] = [];
 
+/** A server `serve` started: its command line, all it printed, how it ended (once it has). */
+interface Server {
+  command: string;
+  started: number;
+  out: string;
+  exit: string | undefined;
+}
+const servers: Server[] = [];
+/** The pages open now, each with all its console said (every level), its errors and failed
+ *  requests, timed from its opening: what a failed test leaves behind. */
+const pages = new Map<Page, string[]>();
+
 export async function startBrowser(): Promise<void> {
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM} (apt-get install chromium, or set XSM_CHROMIUM)`);
   mkdirSync(artifacts, { recursive: true });
+  // (a run's evidence is its own: none left from an earlier run to be mistaken for it)
+  rmSync(join(artifacts, "failures"), { recursive: true, force: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
 }
 
@@ -119,17 +153,58 @@ export async function stopBrowser(): Promise<void> {
 
 export async function openPage(url: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const opened = Date.now();
+  const log: string[] = [];
+  const note = (line: string) => log.push(`+${Date.now() - opened}ms ${line}`);
+  pages.set(page, log);
+  page.on("close", () => pages.delete(page));
   page.on("console", (m) => {
+    note(`console.${m.type()}: ${m.text()}`);
     if (m.type() === "error" || m.type() === "warning") problems.push(`${m.type()}: ${m.text()}`);
   });
-  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
-  page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()}`));
+  page.on("pageerror", (e) => (note(`pageerror: ${e.stack ?? e.message}`), problems.push(`pageerror: ${e.message}`)));
+  page.on("requestfailed", (r) => (note(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`), problems.push(`request failed: ${r.url()}`)));
+  page.on("response", (r) => r.status() >= 400 && note(`response ${r.status()}: ${r.request().method()} ${r.url()}`));
+  page.on("framenavigated", (f) => f === page.mainFrame() && note(`navigated to ${f.url()}`));
+  note(`open ${url}`);
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
   return page;
 }
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: join(artifacts, `${name}.png`) });
+
+/** For afterEach: when the test failed, what it leaves behind is kept under
+ *  artifacts/browser/failures/<test>/ (each open page's screenshot, HTML and console log; the output
+ *  of each server started for the test or still serving) and named on stderr with the page's status
+ *  line and the ends of the logs, so that a failure seen once can be read afterwards; the pages are
+ *  then closed (a test that throws leaves its page open). `since` is when the test started. */
+export async function keepEvidence(ctx: TestContext, since: number): Promise<void> {
+  const failed = ctx.task.result?.state === "fail";
+  const open = [...pages];
+  if (failed) {
+    const dir = join(artifacts, "failures", ctx.task.name.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 80));
+    mkdirSync(dir, { recursive: true });
+    const report = [`browser test failed: ${ctx.task.name}`, `evidence in ${dir}`];
+    for (const [i, [page, log]] of open.entries()) {
+      const name = `page-${i + 1}`;
+      const status = await page.getByTestId("status").first().textContent({ timeout: 2_000 }).catch((e: Error) => `(unread: ${e.message.split("\n")[0]})`);
+      await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true, timeout: 10_000 }).catch((e: Error) => log.push(`(no screenshot: ${e.message})`));
+      writeFileSync(join(dir, `${name}.html`), await page.content().catch((e: Error) => `(no HTML: ${e.message})`));
+      writeFileSync(join(dir, `${name}-console.log`), log.join("\n") + "\n");
+      report.push(`${name}: ${page.url()} (status: ${status}): ${name}.png, ${name}.html, ${name}-console.log; its console's last lines:`, ...log.slice(-15).map((l) => `  ${l}`));
+    }
+    if (!open.length) report.push("(no page was open)");
+    for (const [i, server] of servers.entries()) {
+      if (server.exit !== undefined && server.started < since) continue;
+      const name = `server-${i + 1}.log`;
+      writeFileSync(join(dir, name), `$ ${server.command}\n${server.out}${server.exit === undefined ? "" : `(ended: ${server.exit})\n`}`);
+      report.push(`${name}: ${server.command} (${server.exit === undefined ? "running" : `ended: ${server.exit}`}); its last lines:`, ...server.out.trimEnd().split("\n").slice(-10).map((l) => `  ${l}`));
+    }
+    console.error(report.join("\n"));
+  }
+  for (const [page] of open) await page.close().catch(() => undefined);
+}
 
 /** A studio `withStudio` started, its page open. */
 export interface OpenStudio {

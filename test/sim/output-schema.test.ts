@@ -7,7 +7,7 @@ import { xsm } from "../cli/run.js";
 
 const schema = JSON.parse(readFileSync("src/sim/output.schema.json", "utf8"));
 const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
-const examples = [...readdirSync("examples/svp").filter((f) => f.endsWith(".json")).sort().map((f) => `examples/svp/${f}`), "examples/xen-flask/passthrough.json", "examples/xen-flask/interrupts.json"];
+const examples = [...readdirSync("examples/svp").filter((f) => f.endsWith(".json")).sort().map((f) => `examples/svp/${f}`), "examples/xen-flask/passthrough.json", "examples/xen-flask/interrupts.json", "examples/xen-flask/pvh-dom0-4.19.json"];
 
 function valid(doc: unknown): string {
   return validate(doc) ? "" : JSON.stringify(validate.errors?.slice(0, 5), null, 1);

@@ -43,6 +43,21 @@ describe("platforms as the policy declares them", () => {
     expect(d4.stdout).toContain('"gvp2-hwdom" -> "0000:06:10.0" [color=red, fontcolor=red, penwidth=2, label="denied unplug (step 4)"];');
   });
 
+  it("a domain a later create_domain step makes is not drawn before that step: not there yet, not destroyed", async () => {
+    // passthrough.json: guest3 is made by step 24
+    const scenario = "examples/xen-flask/passthrough.json";
+    const node = /"guest3" \[[^\]]*\]/;
+    const before = await xsm("simulate", scenario, "--until", "23", "--dot");
+    expect(before.stdout).toContain("after step 23 of");
+    expect(before.stdout).not.toMatch(node);
+    const made = await xsm("simulate", scenario, "--until", "24", "--dot");
+    expect(made.stdout).toMatch(/"guest3" \[shape=box, style="rounded", label="guest3 \(d3\)\\ndomU_t"/);
+    // (its --json state says the same: not live, not created)
+    const state = JSON.parse((await xsm("simulate", scenario, "--until", "23", "--json")).stdout) as { state: { domains: { name: string; live: boolean; created?: boolean }[] } };
+    expect(state.state.domains.find((d) => d.name === "guest3")).toMatchObject({ live: false });
+    expect(state.state.domains.find((d) => d.name === "guest3")!.created).toBeUndefined();
+  });
+
   it("broken and stale devices are marked", async () => {
     const r = await xsm("simulate", four, "--dot");
     expect(r.stdout).toContain('"0000:06:00.0" [shape=ellipse, label="0000:06:00.0\\npf BROKEN STALE\\ngvp3_pci_t", color=red, fontcolor=red];');

@@ -38,6 +38,10 @@ describe("xenBehaviour: the releases as xen.git's tags have them", () => {
     const after = XEN_RELEASES.filter((r) => xenBehaviour(r).assignCheck === "xsm_domctl");
     expect(after).toEqual(["4.19.6", "4.20.4", "4.21.2", "4.22.0", "master"]);
   });
+
+  it("XEN_DOMCTL_gsi_permission and a PVH dom0's map_pirq from 4.20.0 (d6e9a2aab3, 035baa203b, not backported): none on 4.19", () => {
+    expect(XEN_RELEASES.filter((r) => xenBehaviour(r).pvhIrqs === "none")).toEqual(["4.19.0", "4.19.1", "4.19.2", "4.19.3", "4.19.4", "4.19.5", "4.19.6"]);
+  });
 });
 
 describe("examples/svp/xen-4.19.0-vf-before-pf.json", () => {
@@ -109,7 +113,7 @@ describe("examples/svp/xen-4.19.0-pf-removal.json: Xen 4.19.0's PF removal (pre-
   it("--compare-xen makes 4.19.0 a column of its own, and --compare adds pre-links to the seven", async () => {
     const table = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare-xen");
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +esrch +pre-links +4\.19\.0$/m);
+    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +esrch +none +pre-links +4\.19\.0$/m);
     expect(table.stdout).toMatch(/^\* 5 svp-hwdom remove 03:00\.0 +0 +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~!$/m);
     const strategies = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare");
     expect(strategies.stdout).toMatch(/^step +upstream unlink-broken +cascade +refuse reassociate refcount authority pre-links$/m);
@@ -179,7 +183,7 @@ describe("examples/svp/xsa-492-assign-order.json", () => {
   it("--json carries the release and what it does", async () => {
     const out = await xsm("simulate", example("xsa-492-assign-order"), "--json");
     const doc = JSON.parse(out.stdout);
-    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged" });
+    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pvhIrqs: "gsi" });
     expect(Object.keys(doc).slice(0, 4)).toEqual(["scenario", "strategy", "xen", "notes"]);
   });
 
@@ -215,7 +219,7 @@ describe("running a scenario as another release (xsm simulate --xen, RunOptions.
     const written = run("xsa-492-assign-order", { xen: "4.20.3" });
     expect(rcs(asked)).toEqual(rcs(written));
     expect(asked.steps.map((s) => s.why)).toEqual(written.steps.map((s) => s.why));
-    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch" });
+    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "gsi" });
     expect(asked.notes[0]).toMatch(/^Xen 4\.20\.3, in place of the file's 4\.22\.0: a VF reported before its PF is -ENODEV/);
     expect(written.notes[0]).toMatch(/^Xen 4\.20\.3: /);
   });
@@ -223,7 +227,7 @@ describe("running a scenario as another release (xsm simulate --xen, RunOptions.
   it("a file naming no release says so; its own vfWithoutPf still wins over the release's", () => {
     const r = run("xen-4.19.0-vf-before-pf", { vfWithoutPf: "reject" }, ["xen"], { xen: "4.19.0" });
     expect(r.steps[0]!.rc).toBe("-ENODEV");
-    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch" });
+    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "none" });
     expect(r.notes[0]).toContain("Xen 4.19.0, where the file names no release: ");
     expect(r.notes[0]).toContain("(the scenario's vfWithoutPf reject; Xen 4.19.0 does add-pf-first)");
   });
@@ -239,32 +243,36 @@ describe("the releases --compare-xen runs", () => {
 
   it("one per distinct behaviour, the newest tag of each, saying which releases it stands for", () => {
     const cols = xenColumns(file(), undefined);
-    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.assignCheck, c.behaviour.domctlNoDomain, c.behaviour.pfRemoval, releaseRanges(c.standsFor)])).toEqual([
-      ["4.19.0", "add-pf-first", "xsm_assign_device", "esrch", "pre-links", "4.19.0"],
-      ["4.19.5", "add-pf", "xsm_assign_device", "esrch", "upstream", "4.19.1-4.19.5"],
-      ["4.19.6", "add-pf", "xsm_domctl", "esrch", "upstream", "4.19.6"],
-      ["4.21.1", "reject", "xsm_assign_device", "esrch", "upstream", "4.20.0-4.20.3, 4.21.0-4.21.1"],
-      ["4.21.2", "reject", "xsm_domctl", "esrch", "upstream", "4.20.4, 4.21.2"],
-      ["4.22.0", "reject", "xsm_domctl", "eperm-unprivileged", "upstream", "4.22.0, master"],
+    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.assignCheck, c.behaviour.domctlNoDomain, c.behaviour.pvhIrqs, c.behaviour.pfRemoval, releaseRanges(c.standsFor)])).toEqual([
+      ["4.19.0", "add-pf-first", "xsm_assign_device", "esrch", "none", "pre-links", "4.19.0"],
+      ["4.19.5", "add-pf", "xsm_assign_device", "esrch", "none", "upstream", "4.19.1-4.19.5"],
+      ["4.19.6", "add-pf", "xsm_domctl", "esrch", "none", "upstream", "4.19.6"],
+      ["4.21.1", "reject", "xsm_assign_device", "esrch", "gsi", "upstream", "4.20.0-4.20.3, 4.21.0-4.21.1"],
+      ["4.21.2", "reject", "xsm_domctl", "esrch", "gsi", "upstream", "4.20.4, 4.21.2"],
+      ["4.22.0", "reject", "xsm_domctl", "eperm-unprivileged", "gsi", "upstream", "4.22.0, master"],
     ]);
     expect(cols.flatMap((c) => c.standsFor).sort()).toEqual([...XEN_RELEASES].sort());
   });
 
-  it("the file's own vfWithoutPf leaves the assignment order and 4.19.0's PF removal to differ; a preferred release stands for its group", () => {
+  it("the file's own vfWithoutPf leaves the assignment order, PVH dom0 IRQs and 4.19.0's PF removal to differ; a preferred release stands for its group", () => {
     const cols = xenColumns(file({ vfWithoutPf: "add-pf" }), undefined, ["4.20.1"]);
-    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.pfRemoval, c.standsFor.length])).toEqual([
-      ["4.19.0", "add-pf", "pre-links", 1],
-      ["4.20.1", "add-pf", "upstream", 11],
-      ["4.21.2", "add-pf", "upstream", 3],
-      ["4.22.0", "add-pf", "upstream", 2],
+    expect(cols.map((c) => [c.release, c.behaviour.vfWithoutPf, c.behaviour.pvhIrqs, c.behaviour.pfRemoval, c.standsFor.length])).toEqual([
+      ["4.19.0", "add-pf", "none", "pre-links", 1],
+      ["4.19.5", "add-pf", "none", "upstream", 5],
+      ["4.19.6", "add-pf", "none", "upstream", 1],
+      ["4.20.1", "add-pf", "gsi", "upstream", 6],
+      ["4.21.2", "add-pf", "gsi", "upstream", 2],
+      ["4.22.0", "add-pf", "gsi", "upstream", 2],
     ]);
-    // its own strategy too: only the assignment order and the domctl lookup are left
+    // its own strategy too: only the assignment order, the domctl lookup and PVH dom0 IRQs are left
     const both = xenColumns(file({ vfWithoutPf: "add-pf", strategy: "refcount" }), undefined, ["4.20.1"]);
     // and 4.19.0, whose pre-links no strategy names, as itself beside them
     expect(both.map((c) => [c.release, c.behaviour.pfRemoval, c.standsFor.length, c.asItself ?? false])).toEqual([
       ["4.19.0", "pre-links", 1, true],
-      ["4.20.1", "refcount", 12, false],
-      ["4.21.2", "refcount", 3, false],
+      ["4.19.5", "refcount", 6, false],
+      ["4.19.6", "refcount", 1, false],
+      ["4.20.1", "refcount", 6, false],
+      ["4.21.2", "refcount", 2, false],
       ["4.22.0", "refcount", 2, false],
     ]);
   });

@@ -43,7 +43,13 @@ export class DiskSync {
   /** The disk state (digest or error) each file's conflict was last shown for after a focus check:
    *  shown once, not again on every return to the page. */
   private readonly noticed = new Map<string, string>();
-  private checking = false;
+  /** A check of the disk is asked for and has not started: a return to the page meanwhile is the
+   *  same check (one that started may have read the digests before the disk changed: a return
+   *  then asks for one more, not none). */
+  private checkWaiting = false;
+  /** Checks of the disk asked for and not finished; the message has `data-checking` while there
+   *  are any (a test knows the page has answered a return once it is gone). */
+  private checksPending = 0;
   private saving: Promise<void> = Promise.resolve();
   /** The files waiting for the user's choice, all shown in the bar at once, each with its own
    *  actions (as an editor lists each file it could not save): gone when saved, reloaded or put
@@ -285,13 +291,16 @@ export class DiskSync {
   /** The page is looked at again: another program may have changed its files on disk. */
   private checkDisk(): void {
     const save = this.ws.manifest.save;
-    if (this.checking || !save || !("token" in save)) return;
-    this.checking = true;
+    if (this.checkWaiting || !save || !("token" in save)) return;
+    this.checkWaiting = true;
+    this.checksPending++;
+    this.message.toggleAttribute("data-checking", true);
     void this.serially(async () => {
+      this.checkWaiting = false;
       try {
         await this.checkDiskNow();
       } finally {
-        this.checking = false;
+        if (--this.checksPending === 0) this.message.toggleAttribute("data-checking", false);
       }
     });
   }
