@@ -11,6 +11,7 @@ export default defineConfig({
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
       "test/cli/tree-input.test.ts",
+      "test/cli/tree-paths.test.ts",
       "test/fmt/m4-args.test.ts",
       "test/lint/mls.test.ts",
       "test/sim/tree-scenario.test.ts",

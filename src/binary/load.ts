@@ -9,10 +9,23 @@ import type { Symbols } from "../policy/symbols.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
 import { BinaryFormatError } from "./bytes.js";
 import type { KernelPolicy } from "./model.js";
-import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type XenRefusal } from "./read.js";
+import { isBinaryPolicy, readPolicy, type LibsepolRefusal, type ReadResult, type ValueRefusal, type XenRefusal } from "./read.js";
 import { kernelToPolicy, type ListingDeclarations } from "./to-policy.js";
 import { decodePolicyText } from "../io/decode.js";
-import { commonPrefixMessage, emptyAvtabMessage, emptyConstraintMessage, extraPermsConstraintMessage, filenameTransMessage, permLimitMessage, sourceRefusals, validatetransPermsMessage } from "./xen-compat.js";
+import {
+  classDefaultsMessage,
+  commonPrefixMessage,
+  emptyAvtabMessage,
+  emptyConstraintMessage,
+  extraPermsConstraintMessage,
+  filenameTransMessage,
+  handleUnknownMessage,
+  permissiveMapMessage,
+  permLimitMessage,
+  sourceRefusals,
+  unknownValueMessage,
+  validatetransPermsMessage,
+} from "./xen-compat.js";
 
 export interface LoadOptions {
   /** What Xen's loader refuses is an error (as Xen's security_load_policy), not a warning. */
@@ -50,6 +63,7 @@ export function refusalDiagnostic(r: XenRefusal, asXen: boolean, file: string): 
 /** What only libsepol refuses, as a warning whatever the mode (Xen loads the policy), at its
  *  offset in `file`. */
 export function libsepolRefusalDiagnostic(r: LibsepolRefusal, file: string): Diagnostic {
+  if (!("permissions" in r)) return inBinary(warning(r.code, valueRefusalMessage(r)), file, r.offset);
   const message =
     r.code === "constraint-class-twice"
       ? emptyConstraintMessage(r.what)
@@ -59,6 +73,19 @@ export function libsepolRefusalDiagnostic(r: LibsepolRefusal, file: string): Dia
           ? permLimitMessage(r.what, r.nprim)
           : validatetransPermsMessage(r.what, r.permissions);
   return inBinary(warning(r.code, message), file, r.offset);
+}
+
+function valueRefusalMessage(r: ValueRefusal): string {
+  switch (r.code) {
+    case "binary-class-defaults":
+      return classDefaultsMessage(r.what, r.values[0]!);
+    case "binary-handle-unknown":
+      return handleUnknownMessage(r.values[0]!);
+    case "binary-permissive-map":
+      return permissiveMapMessage(r.values, r.count!);
+    case "binary-unknown-value":
+      return unknownValueMessage(r.what, r.place!, r.values, r.count!);
+  }
 }
 
 /** A read binary's findings in file order: Xen's refusals (errors when `asXen`) and what only

@@ -14,7 +14,10 @@ import {
   CONFIG_MLS,
   ConsExprType,
   OBJECT_R_NAME,
+  HANDLE_UNKNOWN_ALLOW,
+  HANDLE_UNKNOWN_REJECT,
   POLICYDB_MAGIC,
+  TYPE_ATTRIBUTE,
   TYPE_PRIMARY,
   XEN_TARGET,
   XEN_TARGET_OLD,
@@ -32,7 +35,7 @@ import {
   type Perm,
   type SymTab,
 } from "./model.js";
-import { XEN_REFUSALS, type XEN_REFUSAL_CODES } from "./xen-compat.js";
+import { XEN_REFUSALS, type UnknownValuePlace, type XEN_REFUSAL_CODES } from "./xen-compat.js";
 
 /** A construct checkpolicy writes and libsepol reads but Xen's loader refuses. */
 export interface XenRefusal {
@@ -44,9 +47,13 @@ export interface XenRefusal {
   offset: number;
 }
 
-/** A construct Xen's loader reads but libsepol's validate_policydb refuses, so checkpolicy -b,
- *  setools and audit2why cannot read the file: a warning whatever the mode, as Xen loads it. */
-export interface LibsepolRefusal {
+/** A construct Xen's loader reads but libsepol's validate_policydb (or its policydb_read) refuses,
+ *  so checkpolicy -b, setools and audit2why cannot read the file: a warning whatever the mode, as
+ *  Xen loads it. */
+export type LibsepolRefusal = ConstraintRefusal | ValueRefusal;
+
+/** A constraint or validatetrans node's permissions word, or a permission count, libsepol refuses. */
+export interface ConstraintRefusal {
   /** constraint-class-twice: a constraint node with no permissions, which checkpolicy writes for a
    *  class named twice in one constrain (the source side's code, src/policy/resolve/constraints.ts).
    *  constraint-extra-perms: a constraint node with bits past the class's permissions;
@@ -63,6 +70,23 @@ export interface LibsepolRefusal {
   named: string[];
 }
 
+/** A field Xen's policydb_read takes without a check and libsepol refuses, which checkpolicy never
+ *  writes. binary-class-defaults: a class's default_user, _role or _type over 2 (DEFAULT_TARGET), or
+ *  default_range over 7 (DEFAULT_GLBLUB), Xen's class_read ignoring all four; binary-handle-unknown:
+ *  a config word with both handle_unknown bits; binary-permissive-map: permissive bits that name no
+ *  type; binary-unknown-value: a role or type value no record has (`place` says where). */
+export interface ValueRefusal {
+  code: "binary-class-defaults" | "binary-handle-unknown" | "binary-permissive-map" | "binary-unknown-value";
+  /** What holds it, e.g. "class xen's default_user", "role system_r's dominates". */
+  what: string;
+  offset: number;
+  /** The field's value (a default, the config word), or the values named (types, roles: 1-based). */
+  values: number[];
+  place?: UnknownValuePlace;
+  /** How many roles or types there are (binary-unknown-value, binary-permissive-map). */
+  count?: number;
+}
+
 /** Where each record of a read binary starts, by the record's object in the KernelPolicy (symbol
  *  table entries, permissions, constraint nodes, role and filename and range transitions,
  *  iomemcon): what a finding about a record checked after it was read (policydb_index_*, the
@@ -75,6 +99,12 @@ export interface ReadResult {
   libsepolRefusals: LibsepolRefusal[];
   offsets: RecordOffsets;
 }
+
+const HANDLE_UNKNOWN_MASK = HANDLE_UNKNOWN_REJECT | HANDLE_UNKNOWN_ALLOW;
+/** The largest default_user/role/type (DEFAULT_TARGET) and default_range (DEFAULT_GLBLUB) libsepol 3.4's
+ *  validate_class_datum takes. */
+const DEFAULT_MAX = 2;
+const DEFAULT_RANGE_MAX = 7;
 
 /** Versions Xen reads for the XenFlask target (policydb_compat[]): 24 (5 ocontexts) and 30 (6). */
 const XEN_VERSIONS = [24, 30];
@@ -96,7 +126,7 @@ const PERM_SYMTAB_SIZE = 32;
  *  here in libsepol: class_read refuses it first (binary-perm-limit, noted where the class is read);
  *  past the word's 32 bits there is no bit either. (libsepol after 3.11 refuses only a word with no
  *  bit of the class's: NO_VALID_PERMS.) */
-function libsepolRefusal(permissions: number, nprim: number, validatetrans: boolean): LibsepolRefusal["code"] | undefined {
+function libsepolRefusal(permissions: number, nprim: number, validatetrans: boolean): ConstraintRefusal["code"] | undefined {
   if (validatetrans) return permissions !== 0 ? "validatetrans-perms" : undefined;
   if (nprim > 0 && permissions === 0) return "constraint-class-twice";
   return nprim < PERM_SYMTAB_SIZE && permissions >>> nprim !== 0 ? "constraint-extra-perms" : undefined;
@@ -331,7 +361,10 @@ class PolicyReader {
     if ((config & CONFIG_MLS) !== 0 && version < 19) this.xen(`security policydb version ${version} (MLS) not backwards compatible`, 20);
     const symNum = r.u32("header");
     const oconNum = r.u32("header");
+    // validate_properties: handle_unknown (config & 6) is deny, reject or allow, not both
+    if ((config & HANDLE_UNKNOWN_MASK) === HANDLE_UNKNOWN_MASK) this.libsepolRefusals.push({ code: "binary-handle-unknown", what: "the config word", offset: 20, values: [config] });
     const policycaps = version >= 22 ? this.bits("policycaps") : [];
+    const permissiveAt = r.offset;
     const permissive = version >= 23 ? this.bits("permissive map") : [];
     if (target === XEN_TARGET_OLD) r.fail(`target "${target}" (Xen before 4.2): xsm reads only "${XEN_TARGET}" policies`, 8);
     if (!XEN_VERSIONS.includes(version)) this.xen(`Flask:  unable to find policy compat info for version ${version} target 1`, 16);
@@ -366,12 +399,14 @@ class PolicyReader {
       const constraints = this.constraints(ncons, false, `class ${name} constraint`, { name, nprim, perms });
       const validatetrans = version >= 19 ? this.constraints(r.count("validatetrans", 8), true, `class ${name} validatetrans`, { name, nprim, perms }) : [];
       const defaults: [number, number, number, number] = [0, 0, 0, 0];
+      const defaultsAt = r.offset;
       if (version >= 27) {
         defaults[0] = r.u32("class defaults");
         defaults[1] = r.u32("class defaults");
         defaults[2] = r.u32("class defaults");
       }
       if (version >= 28) defaults[3] = r.u32("class defaults");
+      this.classDefaults(name, defaults, defaultsAt);
       return { name, value, common, nprim, perms, constraints, validatetrans, defaults };
     });
     const roles = this.symtab("roles", 12 + 2 * EBITMAP_MIN, () => {
@@ -537,6 +572,7 @@ class PolicyReader {
       typeAttrMap: [],
     };
     this.index(policy);
+    this.unknownValues(policy, permissiveAt);
 
     const o = policy.ocontexts;
     const ctx = (what: string): Context => {
@@ -578,11 +614,62 @@ class PolicyReader {
     }
     if (version >= 20) {
       if (ntypes * EBITMAP_MIN > r.remaining) r.fail(`type_attr_map: ${ntypes} maps cannot fit in the ${r.remaining} bytes left`);
-      for (let i = 0; i < ntypes; i++) policy.typeAttrMap.push(this.bits(`type_attr_map[${i}]`));
+      for (let i = 0; i < ntypes; i++) {
+        const at = r.offset;
+        const row = this.bits(`type_attr_map[${i}]`);
+        // libsepol's policydb_read: a bit past the types (other than the row's own) is refused
+        const past = row.filter((b) => b >= ntypes && b !== i);
+        if (past.length > 0) {
+          const type = types.entries.find((t) => t.value === i + 1 && (t.properties & TYPE_PRIMARY) !== 0);
+          const kind = type && (type.properties & TYPE_ATTRIBUTE) !== 0 ? "attribute" : "type";
+          this.libsepolRefusals.push({ code: "binary-unknown-value", what: `${kind} ${type?.name ?? i + 1}'s type_attr_map row`, offset: at, values: past.map((b) => b + 1), place: "type-attr-map", count: ntypes });
+        }
+        policy.typeAttrMap.push(row);
+      }
     }
     if (r.remaining !== 0) r.fail(`${r.remaining} bytes after the end of the policy`);
     this.bounds(policy);
     return policy;
+  }
+
+  /** validate_class_datum's defaults, which Xen's class_read reads and ignores. libsepol's
+   *  class_datum_t holds each in a `char`: it checks the word's low byte, signed. */
+  classDefaults(name: string, d: readonly number[], at: number): void {
+    ["default_user", "default_role", "default_range", "default_type"].forEach((field, i) => {
+      const held = (d[i]! << 24) >> 24;
+      if (held < 0 || held > (i === 2 ? DEFAULT_RANGE_MAX : DEFAULT_MAX)) this.libsepolRefusals.push({ code: "binary-class-defaults", what: `class ${name}'s ${field}`, offset: at + 4 * i, values: [d[i]!] });
+    });
+  }
+
+  /** Role and type values no record has where Xen's reader takes any (a bitmap's bits; role allow
+   *  and role transition rules, which policydb_role_isvalid checks against nprim only) and libsepol
+   *  refuses them (validate_ebitmap, validate_value: past nprim, or a value without a record, as a
+   *  role attribute's), and permissive bits that name no type (validate_permissives). */
+  unknownValues(p: KernelPolicy, permissiveAt: number): void {
+    const roles = new Set(p.roles.entries.map((e) => e.value));
+    const types = new Set(p.types.entries.filter((t) => (t.properties & TYPE_PRIMARY) !== 0).map((t) => t.value));
+    const note = (what: string, offset: number, values: number[], place: UnknownValuePlace | undefined, known: Set<number>, count: number): void => {
+      const unknown = values.filter((v) => !known.has(v));
+      if (unknown.length === 0) return;
+      const code = place === undefined ? "binary-permissive-map" : "binary-unknown-value";
+      this.libsepolRefusals.push({ code, what, offset, values: unknown, ...(place ? { place } : {}), count });
+    };
+    const values = (bits: Bits) => bits.map((b) => b + 1);
+    const nroles = p.roles.nprim;
+    const ntypes = p.types.nprim;
+    // (the permissive map's bit is the type's value itself, not value - 1)
+    note("the permissive map", permissiveAt, p.permissive, undefined, types, ntypes);
+    for (const r of p.roles.entries) {
+      note(`role ${r.name}'s dominates`, this.at(r), values(r.dominates), "role-dominates", roles, nroles);
+      note(`role ${r.name}'s types`, this.at(r), values(r.types), "role-types", types, ntypes);
+    }
+    for (const u of p.users.entries) note(`user ${u.name}'s roles`, this.at(u), values(u.roles), "user-roles", roles, nroles);
+    p.roleAllow.forEach((a, i) => note(`role allow rule ${i + 1} of ${p.roleAllow.length}`, this.at(a), [a.role, a.newRole], "role-allow", roles, nroles));
+    p.roleTrans.forEach((t, i) => {
+      const what = `role transition ${i + 1} of ${p.roleTrans.length}`;
+      note(what, this.at(t), [t.role], "role-trans-role", roles, nroles);
+      note(what, this.at(t), [t.newRole], "role-trans-new-role", roles, nroles);
+    });
   }
 
   /** policydb_index_classes / policydb_index_others: every value within 1..nprim, once. */
@@ -621,13 +708,15 @@ class PolicyReader {
         for (let depth = 1; cur.bounds; depth++) {
           if (depth === 4) this.xen(`Flask: ${what} ${e.name}: too deep or looped boundary`, this.at(e));
           const next = byValue.get(cur.bounds);
-          if (!next) break;
+          // (*_val_to_struct has no entry there: a role attribute's value, or object_r's, whose
+          // record role_read drops)
+          if (!next) this.r.fail(`${what} ${cur.name} is bounded by ${what} value ${cur.bounds}, which no ${what} record has: Xen's policydb_bounds_sanity_check would read that ${what} through a NULL pointer`, this.at(cur));
           cur = next;
         }
       }
     };
     walk("user", p.users.entries);
-    walk("role", p.roles.entries);
+    walk("role", p.roles.entries.filter((r) => r.name !== OBJECT_R_NAME));
     const primaries = p.types.entries.filter((t) => (t.properties & TYPE_PRIMARY) !== 0);
     walk("type", primaries);
     const byValue = new Map(primaries.map((t) => [t.value, t]));

@@ -132,3 +132,67 @@ export function permLimitMessage(what: string, nprim: number): string {
 export function sourceRefusals(ast: PolicyAst, symbols: Symbols, strict: boolean): Diagnostic[] {
   return [...xenRefusals(ast, hasUnconditionalEntry(ast, symbols), strict), ...roleAttributeDominance(ast, symbols)];
 }
+
+/** What the warnings below say of libsepol: it refuses the binary, so its tools cannot read it. */
+function libsepolRefuses(said: string | undefined): string {
+  return `libsepol refuses it (${said === undefined ? 'its policydb_read fails; checkpolicy -b says only "error(s) encountered"' : `"${said}"`}), so checkpolicy -b, setools and audit2why cannot read it`;
+}
+
+const list = (values: readonly number[]): string => values.join(", ");
+const plural = (n: number, one: string, many = `${one}s`): string => (n === 1 ? one : many);
+
+/** A binary's class default libsepol 3.4 does not know (read.ts classDefaults). */
+export function classDefaultsMessage(what: string, value: number): string {
+  const known = what.endsWith("default_range") ? "0 to 7 for default_range (7 is glblub)" : "0 to 2 for default_user, default_role and default_type (1 source, 2 target)";
+  const held = (value << 24) >> 24;
+  const byte = held !== value ? ` (libsepol keeps the word's low byte as a signed char: ${held})` : "";
+  return `${what} is ${value}${byte}, which names no default (libsepol knows ${known}) and which checkpolicy never writes: Xen's class_read reads a class's defaults and ignores them (Xen labels no object by them), so it loads the binary; ${libsepolRefuses("validate_class_datum: Invalid class datum")}`;
+}
+
+/** A binary's config word with both handle_unknown bits (read.ts). */
+export function handleUnknownMessage(config: number): string {
+  return `the config word ${hex(config)} sets both handle_unknown bits, reject (0x2) and allow (0x4), which checkpolicy never writes (-U takes one): Xen's policydb_read reads the allow bit alone (allow_unknown), so it loads the binary and allows the classes and permissions the policy does not define; ${libsepolRefuses("validate_properties: Invalid policy property")}`;
+}
+
+/** A binary's permissive map with bits that name no type (read.ts unknownValues). */
+export function permissiveMapMessage(values: readonly number[], ntypes: number): string {
+  return `the permissive map sets ${plural(values.length, "bit")} ${list(values)}, which ${plural(values.length, "names", "name")} no type (a bit is a type's value, here 1 to ${ntypes}) and which checkpolicy never writes: Xen's policydb_read takes the map as written and asks it only about the type of a check's source context (context_struct_compute_av), so it loads the binary and ${plural(values.length, "that bit makes", "those bits make")} no domain permissive; ${libsepolRefuses("validate_permissives: Invalid permissive type")}`;
+}
+
+/** Where a binary names a role or type value no record has (binary-unknown-value, read.ts). */
+export type UnknownValuePlace = "role-dominates" | "role-types" | "user-roles" | "role-allow" | "role-trans-role" | "role-trans-new-role" | "type-attr-map";
+
+/** Xen's side of a role or type value no record has, by where the binary names it. */
+const UNKNOWN_VALUE_XEN: Record<UnknownValuePlace, { xen: string; libsepol?: string }> = {
+  "role-dominates": {
+    xen: "Xen's role_read takes the bitmap as written, and a dom, domby or incomp constraint asks it only about a context's role, which has a record: the role dominates no role by those bits",
+    libsepol: "validate_role_datum: Invalid role datum",
+  },
+  "role-types": { xen: "Xen's role_read takes the bitmap as written, and a context's validity asks it only about the context's type, which exists: the role is given no type by those bits" },
+  "user-roles": {
+    xen: "Xen's user_read takes the bitmap as written, and a context's validity asks it only about the context's role, which has a record: the user is given no role by those bits",
+    libsepol: "validate_user_datum: Invalid user datum",
+  },
+  "role-allow": {
+    xen: "Xen's policydb_read checks a role allow rule's roles against the number of roles only (policydb_role_isvalid), and no domain's role has that value: the rule allows no role change",
+    libsepol: "validate_role_allows: Invalid role allow",
+  },
+  "role-trans-role": {
+    xen: "Xen's policydb_read checks a role transition's roles against the number of roles only (policydb_role_isvalid), and no domain's role has that value: the rule applies to no transition",
+    libsepol: "validate_role_transes: Invalid role trans",
+  },
+  "role-trans-new-role": {
+    xen: "Xen's policydb_read checks a role transition's roles against the number of roles only (policydb_role_isvalid); a domain transition that takes the rule (security_compute_sid) gives the new context that role, whose record policydb_context_isvalid then reads through a NULL pointer",
+    libsepol: "validate_role_transes: Invalid role trans",
+  },
+  "type-attr-map": { xen: "Xen's policydb_read takes the row as written, and context_struct_compute_av looks up the rules keyed by those values, which no rule is (avtab_read refuses a key past the types): they grant nothing" },
+};
+
+/** A binary's role or type value that no record has (read.ts unknownValues, the type_attr_map). */
+export function unknownValueMessage(what: string, place: UnknownValuePlace, values: readonly number[], count: number): string {
+  const kind = place === "role-types" || place === "type-attr-map" ? "type" : "role";
+  const past = values.every((v) => v > count);
+  const why = past ? `past the ${count} ${kind}s` : kind === "role" ? "which no role has (a role attribute keeps its value in the binary but no record)" : "which no type has";
+  const { xen, libsepol } = UNKNOWN_VALUE_XEN[place];
+  return `${what} ${plural(values.length, "names", "name")} ${kind} ${plural(values.length, "value")} ${list(values)}, ${why}, which checkpolicy never writes${place === "role-dominates" ? " but for a role dominating a role attribute (role-dominates-attribute)" : ""}: ${xen}, and it loads the binary; ${libsepolRefuses(libsepol)}`;
+}

@@ -9,6 +9,7 @@ import { QueryError } from "../analysis/names.js";
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { CliError, STDIN, displayName, readPolicyInput } from "./io.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
+import { inTree } from "./format.js";
 
 /** How a policy tree argument is built (xsm build's options); `mls` also reads a policy.conf as
  *  MLS (checkpolicy -M). A binary says itself whether it is MLS. */
@@ -101,16 +102,25 @@ async function treeText(dir: string, options: PolicyInputOptions): Promise<Polic
     throw err;
   }
   const sources = treeSources(tree);
-  if (m4.diagnostics.some((d) => d.severity === "error")) throw new CliError(renderDiagnostics(m4.diagnostics, sources, dir), 1, true);
+  // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
+  const placed = (diagnostics: readonly Diagnostic[]) => inTree(diagnostics, dir, sources);
+  if (m4.diagnostics.some((d) => d.severity === "error")) {
+    const m4Errors = placed(m4.diagnostics);
+    throw new CliError(renderDiagnostics(m4Errors.diagnostics, m4Errors.text, dir), 1, true);
+  }
   const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
+  const located = (diagnostics: readonly Diagnostic[]) => placed([...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))]);
   return {
     text: m4.text,
     compileName: "policy.conf",
     name: dir,
     mls: options.mls === true,
     locate: locator.rule,
-    render: (diagnostics) => renderDiagnostics([...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], sources, dir),
-    located: (diagnostics) => ({ diagnostics: [...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))], text: sources }),
+    render: (diagnostics) => {
+      const { diagnostics: all, text } = located(diagnostics);
+      return renderDiagnostics(all, text, dir);
+    },
+    located,
   };
 }
 

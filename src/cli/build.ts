@@ -12,7 +12,7 @@ import { CliError, UsageError } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkBinaryOptions, parseHandleUnknown, parseVersion } from "./compile-binary.js";
 import { checkOutputs, writeOutputs } from "./output.js";
-import { failWith, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
+import { failWith, inTree, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { parseFormat } from "./format-option.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
@@ -53,8 +53,10 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
     if (err instanceof TreeError) throw new CliError(err.message);
     throw err;
   }
-  const { diagnostics, policy, conf, sources, bytes } = result;
-  const report: Report = { format: opts.format, text: sources, fallbackFile: dir, opts: { base: dir } };
+  const { policy, conf, bytes } = result;
+  // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
+  const { diagnostics, text } = inTree(result.diagnostics, dir, result.sources);
+  const report: Report = { format: opts.format, text, fallbackFile: dir };
   if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
   // policy.conf and the binary are written together or not at all, and never over the tree's sources
   await writeOutputs(
@@ -68,7 +70,7 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
     writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
     return;
   }
-  if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, sources, dir));
+  if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, text, dir));
   // with --conf -, stdout carries only policy.conf, so it can be piped to checkpolicy
   const out = opts.conf === "-" ? cli.io.stderr : cli.io.stdout;
   if (opts.conf === "-") cli.io.stdout.write(conf);

@@ -111,7 +111,7 @@ async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): 
     if (!(err instanceof PolicyError)) throw err;
     if (opts.format === "text") throw new CliError(tree.render(err.diagnostics), 1, true);
     const located = tree.located(err.diagnostics);
-    failWith(cli, located.diagnostics, { format: opts.format, text: located.text, fallbackFile: path, opts: { base: path } });
+    failWith(cli, located.diagnostics, { format: opts.format, text: located.text, fallbackFile: path });
   }
 }
 

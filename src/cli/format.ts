@@ -5,6 +5,7 @@
 import { posix } from "node:path";
 import type * as Sarif from "sarif";
 import { diagnostic, type ByteSpan, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import type { SourceLookup } from "../build/locate.js";
 import { CliError, packageVersion } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
@@ -29,21 +30,36 @@ export interface DiagnosticJson extends LocationJson {
   notes: Array<LocationJson & { message: string }>;
 }
 
-/** Where diagnostics' file names are relative to (a built tree's directory), so that machine
- *  output names files a reader can open from where xsm ran. */
-export interface FormatOptions {
-  base?: string;
-}
-
-function fileOf(span: Span, opts: FormatOptions): string {
-  return opts.base ? posix.join(opts.base.split("\\").join("/"), span.file) : span.file;
+/** A policy tree's diagnostics as the user reaches its files from where xsm ran, as a compiler
+ *  names them: each file the tree's `#line`s name (relative to the tree) joined to the tree's
+ *  path as given (`examples/xen-flask/modules/domU.te`; an absolute DIR gives absolute names), in
+ *  spans, notes and the "in expansion of `M` at FILE:LINE" a note says. Text, JSON and SARIF then
+ *  name the same file; `text` reads the excerpts by those names. */
+export function inTree(diags: readonly Diagnostic[], dir: string, sources: SourceLookup): { diagnostics: Diagnostic[]; text: SpanText } {
+  const base = dir.split("\\").join("/");
+  const named = new Map<string, string>();
+  const name = (file: string): string => {
+    const to = posix.isAbsolute(file) ? file : posix.join(base, file);
+    named.set(to, file);
+    return to;
+  };
+  const span = (s: Span): Span => ({ ...s, file: name(s.file) });
+  const note = (n: NonNullable<Diagnostic["notes"]>[number]): NonNullable<Diagnostic["notes"]>[number] => {
+    if (!n.span) return n;
+    // (src/build/locate.ts writes the call's place, the note's span, at the end of its message)
+    const at = ` at ${n.span.file}:${n.span.line}`;
+    const message = n.message.endsWith(at) ? `${n.message.slice(0, -at.length)} at ${name(n.span.file)}:${n.span.line}` : n.message;
+    return { ...n, message, span: span(n.span) };
+  };
+  const diagnostics = diags.map((d): Diagnostic => ({ ...d, ...(d.span ? { span: span(d.span) } : {}), ...(d.notes ? { notes: d.notes.map(note) } : {}) }));
+  return { diagnostics, text: (file) => sources(named.get(file) ?? file) };
 }
 
 /** A text span's place; a whole file's (`file`, the file a diagnostic is about as a whole) is its
  *  name, no line. */
-function locationJson(span: Span | undefined, opts: FormatOptions, file?: string): LocationJson {
+function locationJson(span: Span | undefined, file?: string): LocationJson {
   if (!span) return { file: file ?? null, line: null, column: null, endLine: null, endColumn: null };
-  return { file: fileOf(span, opts), line: span.line, column: span.col, endLine: span.endLine, endColumn: span.endCol };
+  return { file: span.file, line: span.line, column: span.col, endLine: span.endLine, endColumn: span.endCol };
 }
 
 /** A place in a binary: its file, no line; the offset beside it (byteOffset). */
@@ -51,30 +67,30 @@ function byteLocationJson(at: ByteSpan): LocationJson & { byteOffset: number } {
   return { file: at.file, line: null, column: null, endLine: null, endColumn: null, byteOffset: at.offset };
 }
 
-export function diagnosticJson(d: Diagnostic, opts: FormatOptions = {}): DiagnosticJson {
+export function diagnosticJson(d: Diagnostic): DiagnosticJson {
   return {
     code: d.code,
     severity: d.severity,
     message: d.message,
-    ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, opts, d.file)),
-    notes: (d.notes ?? []).map((n) => ({ message: n.message, ...locationJson(n.span, opts) })),
+    ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, d.file)),
+    notes: (d.notes ?? []).map((n) => ({ message: n.message, ...locationJson(n.span) })),
   };
 }
 
 /** The JSON document: `ok` is false when any diagnostic is an error; `extra` adds the command's
  *  own answer (a compile's summary). */
-export function jsonDocument(diags: readonly Diagnostic[], opts: FormatOptions = {}, extra: Record<string, unknown> = {}): string {
+export function jsonDocument(diags: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
   const doc = {
     ok: !diags.some((d) => d.severity === "error"),
-    diagnostics: diags.map((d) => diagnosticJson(d, opts)),
+    diagnostics: diags.map((d) => diagnosticJson(d)),
     ...extra,
   };
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-function sarifLocation(span: Span, opts: FormatOptions): Sarif.PhysicalLocation {
+function sarifLocation(span: Span): Sarif.PhysicalLocation {
   return {
-    artifactLocation: { uri: encodeURI(fileOf(span, opts)) },
+    artifactLocation: { uri: encodeURI(span.file) },
     region: { startLine: span.line, startColumn: span.col, endLine: span.endLine, endColumn: span.endCol },
   };
 }
@@ -86,7 +102,7 @@ function sarifByteLocation(at: ByteSpan): Sarif.PhysicalLocation {
 
 /** A SARIF 2.1.0 log with one run of xsm: one rule per diagnostic code met, one result per
  *  diagnostic, its notes as related locations. */
-export function sarifLog(diags: readonly Diagnostic[], version: string, opts: FormatOptions = {}): Sarif.Log {
+export function sarifLog(diags: readonly Diagnostic[], version: string): Sarif.Log {
   const ruleIndex = new Map<string, number>();
   const rules: Sarif.ReportingDescriptor[] = [];
   const results: Sarif.Result[] = diags.map((d) => {
@@ -101,13 +117,13 @@ export function sarifLog(diags: readonly Diagnostic[], version: string, opts: Fo
       level: d.severity === "error" ? "error" : "warning",
       message: { text: d.message },
     };
-    if (d.span) result.locations = [{ physicalLocation: sarifLocation(d.span, opts) }];
+    if (d.span) result.locations = [{ physicalLocation: sarifLocation(d.span) }];
     else if (d.byteSpan) result.locations = [{ physicalLocation: sarifByteLocation(d.byteSpan) }];
     // a whole file: the artifact, no region
     else if (d.file !== undefined) result.locations = [{ physicalLocation: { artifactLocation: { uri: encodeURI(d.file) } } }];
     const related = (d.notes ?? []).map((n, id): Sarif.Location => {
       const loc: Sarif.Location = { id, message: { text: n.message } };
-      if (n.span) loc.physicalLocation = sarifLocation(n.span, opts);
+      if (n.span) loc.physicalLocation = sarifLocation(n.span);
       return loc;
     });
     if (related.length > 0) result.relatedLocations = related;
@@ -132,15 +148,14 @@ export interface Report {
   /** Text for source excerpts (text format only). */
   text: SpanText;
   fallbackFile: string;
-  opts?: FormatOptions;
 }
 
 
 /** Writes diagnostics (and, for json, the command's extra fields) to stdout in a machine format,
  *  or renders them to stderr as text. */
 export function writeDiagnostics(cli: CliContext, diags: readonly Diagnostic[], report: Report, extra: Record<string, unknown> = {}): void {
-  if (report.format === "json") cli.io.stdout.write(jsonDocument(diags, report.opts, extra));
-  else if (report.format === "sarif") cli.io.stdout.write(`${JSON.stringify(sarifLog(diags, packageVersion(), report.opts), null, 2)}\n`);
+  if (report.format === "json") cli.io.stdout.write(jsonDocument(diags, extra));
+  else if (report.format === "sarif") cli.io.stdout.write(`${JSON.stringify(sarifLog(diags, packageVersion()), null, 2)}\n`);
   else if (diags.length > 0) cli.io.stderr.write(renderDiagnostics(diags, report.text, report.fallbackFile));
 }
 

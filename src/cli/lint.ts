@@ -8,7 +8,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
+import { inTree, withFormat, writeDiagnostics, type OutputFormat, type Report } from "./format.js";
 import { parseFormat } from "./format-option.js";
 import { CliError, UsageError, STDIN, displayName, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
@@ -81,14 +81,18 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
       throw err;
     }
     const sources = treeSources(tree);
-    report = { format: opts.format, text: sources, fallbackFile: target, opts: { base: target } };
+    let found: Diagnostic[];
     if (hasErrors(m4.diagnostics)) {
-      diagnostics = m4.diagnostics;
+      found = m4.diagnostics;
     } else {
       const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
-      const found = lint.lintText(m4.text, "policy.conf", { mls: opts.mls }).diagnostics.map((d) => locator.diagnostic(d));
-      diagnostics = lint.applyUserSay(found, lint.fileLines(sources), sources, config);
+      const located = lint.lintText(m4.text, "policy.conf", { mls: opts.mls }).diagnostics.map((d) => locator.diagnostic(d));
+      found = lint.applyUserSay(located, lint.fileLines(sources), sources, config);
     }
+    // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
+    const placed = inTree(found, target, sources);
+    diagnostics = placed.diagnostics;
+    report = { format: opts.format, text: placed.text, fallbackFile: target };
   } else {
     refuseTreeOptions(assumed ?? target, opts);
     const text = readPolicyFile(target, "xsm lint");

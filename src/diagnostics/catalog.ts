@@ -94,6 +94,30 @@ export const CATALOG = {
     "A binary's class or common has a permission count over 32, which checkpolicy never writes (perm-limit on the source). Xen's policydb_read takes the count as written (the permissions' values are 1..32 still; for a class Xen's hooks name, validate_classes then shifts by it, undefined in C past 32); libsepol refuses it (class_read and common_read allow at most 32), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
     sentence,
   ),
+  "binary-class-defaults": entry(
+    "warning",
+    "binary policy",
+    "A binary's class has a default_user, default_role or default_type over 2, or a default_range over 7, which no default names and checkpolicy never writes. Xen's class_read reads the four defaults and ignores them, so it loads the binary; libsepol refuses it ('validate_class_datum: Invalid class datum'), so checkpolicy -b, setools and audit2why cannot read it. Named by its offset.",
+    sentence,
+  ),
+  "binary-handle-unknown": entry(
+    "warning",
+    "binary policy",
+    "A binary's config word sets both handle_unknown bits, reject and allow, which checkpolicy never writes. Xen reads the allow bit alone (allow_unknown) and loads the binary; libsepol refuses it ('validate_properties: Invalid policy property'), so checkpolicy -b, setools and audit2why cannot read it.",
+    sentence,
+  ),
+  "binary-permissive-map": entry(
+    "warning",
+    "binary policy",
+    "A binary's permissive map sets a bit that names no type (0, or past the types), which checkpolicy never writes. Xen loads the binary (it asks the map only about a check's source type, so no domain is permissive by that bit); libsepol refuses it ('validate_permissives: Invalid permissive type'), so checkpolicy -b, setools and audit2why cannot read it.",
+    sentence,
+  ),
+  "binary-unknown-value": entry(
+    "warning",
+    "binary policy",
+    "A binary names a role or type value no record has (past the roles or types, or a role attribute's value) in a role's dominates or types, a user's roles, a role allow or role transition rule, or a type_attr_map row, which checkpolicy writes only for a role dominating a role attribute. Xen's reader takes it (it checks such values against the count at most) and loads the binary, the message saying what the value then does there; libsepol refuses it, so checkpolicy -b, setools and audit2why cannot read it. Named by its record's offset.",
+    sentence,
+  ),
   "constraint-no-perms": entry(
     "warning",
     "policy text",

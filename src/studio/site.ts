@@ -12,6 +12,7 @@ import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
 import { isBinaryPolicy } from "../binary/read.js";
+import { loadBinary } from "../binary/load.js";
 import { PAGE_FILES, type RebuildResponse, type StudioFile, type StudioManifest, type StudioSkipped, type StudioTree, type StudioTreeFile } from "./manifest.js";
 import { rebuildTree, servedFiles, type ServedTree } from "./rebuild.js";
 import { slotFor, type SaveSlot } from "./save.js";
@@ -353,13 +354,16 @@ function statOf(path: string) {
 
 /** A POLICY the user named is read as every command reads one (readPolicyInput): an empty file or
  *  a FIFO is refused as they refuse it; a binary policy opens as xsm why and xsm search read one
- *  (the page loads its bytes as Xen does, and asks it the questions it asks a source). Text holding
+ *  (the page loads its bytes as Xen does, and asks it the questions it asks a source), and one
+ *  they cannot read is refused as they refuse it. Text holding
  *  a NUL byte is a binary file the page's editor cannot hold (nor save unchanged), refused in
  *  decodeStrictText's words; a policy.conf that does not parse opens, its errors shown in the
  *  page, as xsm compile lists them. */
 function namedPolicy(path: string): void {
   const input = readPolicyInput(path);
-  if ("binary" in input) return;
+  // one the page could not load (truncated, hostile, refused by Xen's reader) is refused here with
+  // the reader's error at its offset, as every command refuses it: the page has no text of it to fix
+  if ("binary" in input) return void loadBinary(input.binary, path);
   const text = input.text;
   const nul = text.indexOf("\0");
   if (nul >= 0) throw new CliError(`${path}: binary file (NUL byte at offset ${encodePolicyText(text.slice(0, nul)).length}), expected policy text`);

@@ -56,6 +56,14 @@ describe("xsm studio FILE that is no policy or scenario", () => {
     expect(readFileSync(join(at("site-policy-bin"), "files/0/policy.bin"))).toEqual(readFileSync(at("policy.bin")));
   });
 
+  it("a binary policy the page could not load: the reader's error at its offset, exit 1, nothing exported", async () => {
+    writeFileSync(at("cut.bin"), readFileSync(at("policy.bin")).subarray(0, 300));
+    const r = await studio("cut.bin");
+    expect(r).toMatchObject({ code: 1, stdout: "", exported: false });
+    expect(r.stderr).toMatch(new RegExp(`^${at("cut.bin").replace(/[.\\/]/g, "\\$&")}: offset \\d+ \\(0x[0-9a-f]+\\): error: truncated .*\n1 error\n$`));
+    expect(existsSync(at("site-cut-bin")), "no site, not even in part").toBe(false);
+  });
+
   it("JSON that is no scenario: the JSON path that says so", async () => {
     const not = 'not a scenario (a JSON object with "domains" and "steps")';
     await expectRefused("object.json", `${at("object.json")}: /steps: missing: ${not}`);

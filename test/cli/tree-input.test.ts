@@ -244,7 +244,8 @@ describe("a bad tree is a located error, never a stack trace", () => {
     try {
       const r = await run("why", bad, "--flask-dir", join(bad, "flask"), LOG);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`modules/domU.te:${text.split("\n").length}:1: error: m4: end of file in string\n1 error\n`);
+      // (named from where xsm ran: the tree's path as given, then the file in it)
+      expect(r.stderr).toBe(`${bad}/modules/domU.te:${text.split("\n").length}:1: error: m4: end of file in string\n1 error\n`);
     } finally {
       writeFileSync(te, text);
     }
@@ -259,7 +260,7 @@ describe("a bad tree is a located error, never a stack trace", () => {
       expect(r.code).toBe(2);
       const call = text.split("\n").length;
       expect(r.stderr).toContain(`modules/xen.if:64:11: error: unknown type nosuch_t\n\tallow $1 $2:domain {`);
-      expect(r.stderr).toContain(`modules/domU.te:${call}:1: note: in expansion of \`create_domain\` at modules/domU.te:${call}\n`);
+      expect(r.stderr).toContain(`${bad}/modules/domU.te:${call}:1: note: in expansion of \`create_domain\` at ${bad}/modules/domU.te:${call}\n`);
       const flow = await run("flow", bad, "--flask-dir", join(bad, "flask"), "-s", "dom0_t");
       expect(flow.code).toBe(1);
       expect(flow.stderr).toContain("modules/xen.if:64:11: error: unknown type nosuch_t");

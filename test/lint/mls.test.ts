@@ -15,7 +15,7 @@ describe("xsm lint -M", () => {
   it.skipIf(!hasM4)("lints the MLS build of a tree, findings in its .te files (needs GNU m4)", async () => {
     const r = await xsm("lint", "-M", "--flask-dir", "examples/xen-flask/flask", "examples/xen-flask");
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^modules\/\S+\.te:\d+:\d+: warning: /m);
+    expect(r.stdout).toMatch(/^examples\/xen-flask\/modules\/\S+\.te:\d+:\d+: warning: /m);
     expect(r.stdout).not.toMatch(/error:/);
   });
 
