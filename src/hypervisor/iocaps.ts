@@ -30,7 +30,7 @@ import type { Domain, IoDomctl, IommuMode, IrqRef, XsmDomainHooks, XsmEvtchnHook
 import { EventChannels, type ChannelReport } from "./evtchn.js";
 import { GrantTables, type GrantOptions, type GrantReport } from "./grant.js";
 import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
-import type { PvhIrqs } from "./types.js";
+import type { MmioRemoval, PvhIrqs } from "./types.js";
 
 /** A domain's passthrough state, as reports show it. */
 export interface DomainIoState {
@@ -166,6 +166,9 @@ export interface IoCapsOptions {
   /** Whether this Xen has XEN_DOMCTL_gsi_permission and PHYSDEVOP_{,un}map_pirq for HVM callers
    *  without pirqs (types.ts PvhIrqs); default `gsi`, Xen 4.20.0 on. */
   pvhIrqs?: PvhIrqs;
+  /** What XEN_DOMCTL_memory_mapping's removal asks (types.ts MmioRemoval); default `caller-held`,
+   *  Xen 4.22.0 on. */
+  mmioRemoval?: MmioRemoval;
 }
 
 export class IoCaps {
@@ -388,6 +391,7 @@ export class IoCaps {
     if (!d.hvm) return this.refuse(0, `${d.name} is not HVM (no paging_mode_translate): nothing to map into, Xen returns 0`);
     if (!this.io(cur).iomem.containsRange(mfn, end)) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
     const x = (n: number) => n.toString(16); // %lx
+    if (!add && this.options.mmioRemoval === "guest-granted" && !io.iomem.containsRange(mfn, end)) return this.refuse("-EPERM", `${d.name} was not granted frames ${hexRange(mfn, end)} (iomem_access_permitted(d)): this Xen asks it of a removal too (4.22.0 asks the caller's hold alone, 6df6f24251)`);
     if (!add) {
       this.log(`memory_map:remove: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)}`);
       io.mmio.remove(mfn, end);

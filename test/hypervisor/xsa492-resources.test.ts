@@ -97,3 +97,18 @@ describe("flask: the caller's hold before XSM, and any refusal -EPERM (before XS
     expect(setup("flask", "xsm_domctl").io.memoryMapping(dom0, pv, 0, 0xfebe0, 1, true)).toBe(0);
   });
 });
+
+describe("XEN_DOMCTL_memory_mapping's removal (6df6f24251, 4.22.0)", () => {
+  const granted = (mmioRemoval: "guest-granted" | "caller-held") => {
+    const xsm = createXsm({ module: "dummy", assignCheck: "xsm_domctl" });
+    const why: string[] = [];
+    const io = new IoCaps(xsm.module, { iommu: "intremap", mmioRemoval, why: (w) => why.push(w), ownerOf: () => undefined });
+    return { io, why };
+  };
+  it("before 4.22.0 the guest must have been granted the frames to have them unmapped; 4.22.0 asks the caller's hold alone", () => {
+    const old = granted("guest-granted");
+    expect(old.io.memoryMapping(dom0, hvm, 0xf0000, 0xfebe0, 1, false)).toBe("-EPERM");
+    expect(old.why.at(-1)).toMatch(/a removal too \(4\.22\.0 asks the caller's hold alone, 6df6f24251\)/);
+    expect(granted("caller-held").io.memoryMapping(dom0, hvm, 0xf0000, 0xfebe0, 1, false)).toBe(0);
+  });
+});
