@@ -16,7 +16,7 @@ import { compiler } from "../policy/index.js";
 import { resolve as resolveNames } from "../policy/resolve.js";
 import { desugarPlatforms } from "../policy/svp.js";
 import type { Symbols } from "../policy/symbols.js";
-import { indexSymbols, type SymbolIndex } from "./symbols.js";
+import { indexNames, type NameIndex } from "../policy/name-index.js";
 
 export interface Analysis {
   /** The text the compiler read (a document, or m4's output for a tree). */
@@ -24,7 +24,7 @@ export interface Analysis {
   /** Diagnostics with spans into `text` (conf) or into the tree's files (tree: located). */
   diagnostics: Diagnostic[];
   /** From the parsed AST, before SVP desugaring (so platforms are there as written). */
-  index?: SymbolIndex;
+  index?: NameIndex;
   ast?: PolicyAst;
   symbols?: Symbols;
   expanded?: Expanded;
@@ -51,7 +51,7 @@ export function analyzeText(text: string, file: string, options: { mls?: boolean
   return {
     text,
     diagnostics,
-    index: parsed ? indexSymbols(parsed) : undefined,
+    index: parsed ? indexNames(parsed) : undefined,
     ast: parsed,
     symbols,
     expanded: run.ok ? run.value.expanded : undefined,

@@ -5,7 +5,7 @@
 import type { PlatformDecl } from "../policy/ast.js";
 import type { Slot } from "./context.js";
 import type { NamesModel } from "./model.js";
-import type { SymbolKind } from "./symbols.js";
+import type { NameKind } from "../policy/name-index.js";
 
 const LIST_MAX = 40;
 
@@ -27,7 +27,7 @@ function sortedHas(a: Int32Array, x: number): boolean {
   return false;
 }
 
-export function describe(sym: NamesModel | undefined, platforms: readonly PlatformDecl[], name: string, kind: SymbolKind | undefined, slot: Slot): string | undefined {
+export function describe(sym: NamesModel | undefined, platforms: readonly PlatformDecl[], name: string, kind: NameKind | undefined, slot: Slot): string | undefined {
   const platform = platforms.find((p) => p.name.name === name);
   if (platform && (kind === "platform" || kind === undefined)) {
     const of = (k: string) => platform.members.filter((m) => m.kind === k).map((m) => m.type.name);
@@ -81,7 +81,7 @@ export function describe(sym: NamesModel | undefined, platforms: readonly Platfo
 
 /** A sensitivity: its place in `dominance` and the categories its `level` allows; a category:
  *  the sensitivities whose `level` allows it. An alias says whose it is. */
-function mlsDescribe(sym: NamesModel, name: string, kind: SymbolKind | undefined): string | undefined {
+function mlsDescribe(sym: NamesModel, name: string, kind: NameKind | undefined): string | undefined {
   const sensId = sym.sensIds?.get(name);
   if (sensId !== undefined && (kind === undefined || kind === "sensitivity")) {
     const s = sym.sens![sensId]!;

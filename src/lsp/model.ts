@@ -13,7 +13,7 @@ import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
 import { Positions } from "./positions.js";
-import { KINDS, type SymbolIndex } from "./symbols.js";
+import type { NameIndex } from "../policy/name-index.js";
 
 /** The symbol tables as hover and completion read them. */
 export interface NamesModel {
@@ -43,8 +43,6 @@ export interface NamesModel {
   /** Category names and aliases -> index in `cats`. */
   catIds?: Map<string, number>;
 }
-
-export { KINDS };
 
 /** Every occurrence of every name, column by column; `file[i]` < 0 when it could not be placed. */
 export interface IndexModel {
@@ -179,7 +177,7 @@ function indexModel(a: Analysis, origin: Origin, positions: Positions | undefine
 
 /** A tree's occurrences, each placed through the locator in the .te/.if line where the name is
  *  written (a macro argument at the call that passed it, once per place it is passed). */
-function treeIndexModel(index: SymbolIndex, text: string, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
+function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
   const files: string[] = [];
   const fileIds = new Map<string, number>();
   const fileId = (uri: string) => {

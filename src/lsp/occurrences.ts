@@ -3,8 +3,8 @@
 // sort of its name column), so a request reads only that name's occurrences, not the half a
 // million of a large policy once per kind it tries.
 import type { Slot } from "./context.js";
-import { KINDS, type IndexModel, type Model } from "./model.js";
-import type { SymbolKind } from "./symbols.js";
+import type { IndexModel, Model } from "./model.js";
+import { NAME_KINDS, type NameKind } from "../policy/name-index.js";
 
 interface ByName {
   ids: Map<string, number>;
@@ -30,15 +30,15 @@ function byName(index: IndexModel): ByName {
   return g;
 }
 
-const TYPEISH = KINDS.indexOf("typeish");
+const TYPEISH = NAME_KINDS.indexOf("typeish");
 
 /** Occurrences (indexes into the model's columns, in index order) of `name` as `kind`; a typeish
  *  use (a name in a type set: a type, an attribute or an alias) counts for each of those kinds. */
-export function occurrences(index: IndexModel, name: string, kind: SymbolKind): number[] {
+export function occurrences(index: IndexModel, name: string, kind: NameKind): number[] {
   const g = byName(index);
   const id = g.ids.get(name);
   if (id === undefined) return [];
-  const want = KINDS.indexOf(kind);
+  const want = NAME_KINDS.indexOf(kind);
   const typeish = kind === "type" || kind === "attribute" || kind === "alias" ? TYPEISH : -1;
   const out: number[] = [];
   for (let k = g.from[id]!; k < g.from[id + 1]!; k++) {
@@ -49,14 +49,14 @@ export function occurrences(index: IndexModel, name: string, kind: SymbolKind): 
 }
 
 /** Whether `name` is declared as `kind` anywhere in the index. */
-export function declared(index: IndexModel, name: string, kind: SymbolKind): boolean {
+export function declared(index: IndexModel, name: string, kind: NameKind): boolean {
   return occurrences(index, name, kind).some((i) => index.decl[i] === 1);
 }
 
-const KIND_ORDER: SymbolKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
+const KIND_ORDER: NameKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
 
 /** The occurrences of a name: a permission by its class, else the first kind that declares it. */
-export function occurrencesOf(m: Model, name: string, slot: Slot): { kind: SymbolKind; list: number[] } | undefined {
+export function occurrencesOf(m: Model, name: string, slot: Slot): { kind: NameKind; list: number[] } | undefined {
   const index = m.index;
   if (!index) return undefined;
   if (slot.kind === "perm") {

@@ -7,7 +7,7 @@ import { RESERVED } from "../policy/scan.js";
 import { platformAttributes } from "../policy/svp.js";
 import type { Model } from "./model.js";
 import { declared, occurrences } from "./occurrences.js";
-import type { SymbolKind } from "./symbols.js";
+import type { NameKind } from "../policy/name-index.js";
 
 /** One edit: occurrence `at` of the index, whose text `oldText` becomes `newText`. */
 export interface RenameEdit {
@@ -18,7 +18,7 @@ export interface RenameEdit {
 
 export type RenamePlan = { edits: RenameEdit[] } | { refused: string };
 
-const WHAT: Record<SymbolKind, string> = {
+const WHAT: Record<NameKind, string> = {
   type: "type",
   attribute: "attribute",
   alias: "type alias",
@@ -36,7 +36,7 @@ const WHAT: Record<SymbolKind, string> = {
 };
 
 /** Why a symbol of `kind` named `name` cannot be renamed; undefined when it can. */
-export function refusal(kind: SymbolKind, name: string): string | undefined {
+export function refusal(kind: NameKind, name: string): string | undefined {
   switch (kind) {
     case "class":
     case "perm":
@@ -70,13 +70,13 @@ const M4_BUILTINS = new Set([
 
 /** The kinds that share a namespace with `kind` (checkpolicy's symbol tables: types, attributes
  *  and aliases are one; a sensitivity's aliases are sensitivities, a category's categories). */
-function namespace(kind: SymbolKind): SymbolKind[] {
+function namespace(kind: NameKind): NameKind[] {
   return kind === "type" || kind === "attribute" || kind === "alias" ? ["type", "attribute", "alias"] : [kind];
 }
 
 /** Whether `name` is taken in the namespace of `kind`: declared in the text, or known to the
  *  compiled symbols (an attribute a platform generates, the built-in object_r). */
-function taken(m: Model, kind: SymbolKind, name: string): boolean {
+function taken(m: Model, kind: NameKind, name: string): boolean {
   const index = m.index!;
   if (namespace(kind).some((k) => declared(index, name, k))) return true;
   const n = m.names;
@@ -104,7 +104,7 @@ function taken(m: Model, kind: SymbolKind, name: string): boolean {
 }
 
 /** Why `newName` cannot be the new name of `oldName` (a `kind`); undefined when it can. */
-function newNameRefusal(m: Model, kind: SymbolKind, oldName: string, newName: string): string | undefined {
+function newNameRefusal(m: Model, kind: NameKind, oldName: string, newName: string): string | undefined {
   const what = WHAT[kind];
   if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(newName)) {
     return `\`${newName}\` is not a name: a name starts with a letter and goes on with letters, digits, \`_\` or \`-\` (checkpolicy's policy_scan.l)`;
@@ -127,7 +127,7 @@ function newNameRefusal(m: Model, kind: SymbolKind, oldName: string, newName: st
 
 /** The edits that rename `oldName`, a `kind` whose occurrences are `list`, to `newName`; or why
  *  not. A platform's generated attributes (P_hwdoms, ... svp.ts) named in rules follow it. */
-export function planRename(m: Model, kind: SymbolKind, list: number[], oldName: string, newName: string): RenamePlan {
+export function planRename(m: Model, kind: NameKind, list: number[], oldName: string, newName: string): RenamePlan {
   const refused = refusal(kind, oldName) ?? newNameRefusal(m, kind, oldName, newName);
   if (refused) return { refused };
   const edits: RenameEdit[] = list.map((at) => ({ at, oldText: oldName, newText: newName }));

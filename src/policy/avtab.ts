@@ -40,16 +40,17 @@ export function avHash(key: number, shift: number): number {
 }
 
 export class AvTab {
+  // (the slots and their count are set by clear(), from the constructor and every rehash)
   /** avKey(s, t, c), or EMPTY. */
-  keys: Float64Array;
-  allow: Uint32Array;
-  auditallow: Uint32Array;
-  dontaudit: Uint32Array;
+  keys!: Float64Array;
+  allow!: Uint32Array;
+  auditallow!: Uint32Array;
+  dontaudit!: Uint32Array;
   /** Per slot, bit 1 << AvKind for each kind that wrote the key. */
-  kinds: Uint8Array;
+  kinds!: Uint8Array;
   size = 0;
   /** 32 - log2(capacity). */
-  shift: number;
+  shift!: number;
   /** Per key id, 1 when some entry has it as its source (resp. target): what a decision walks
    *  (typeattr.ts). Kept as addPairs writes entries, so nobody scans the whole table for it;
    *  exact while every entry came through addPairs (`usedKnown`), else read off the keys. */
@@ -67,12 +68,7 @@ export class AvTab {
   ) {
     let cap = MIN_CAPACITY;
     while (cap < expected * 2) cap *= 2;
-    this.keys = new Float64Array(cap).fill(EMPTY);
-    this.allow = new Uint32Array(cap);
-    this.auditallow = new Uint32Array(cap);
-    this.dontaudit = new Uint32Array(cap);
-    this.kinds = new Uint8Array(cap);
-    this.shift = 32 - Math.log2(cap);
+    this.clear(cap);
     this.usedSource = new Uint8Array(nids);
     this.usedTarget = new Uint8Array(nids);
   }
@@ -145,9 +141,8 @@ export class AvTab {
     for (let j = 0; j < targets.length; j++) this.usedTarget[targets[j]!] = 1;
   }
 
-  /** Rehashes into `cap` slots (a power of two). */
-  private allocate(cap: number): void {
-    const { keys, allow, auditallow, dontaudit, kinds } = this;
+  /** `cap` empty slots (a power of two). */
+  private clear(cap: number): void {
     this.keys = new Float64Array(cap).fill(EMPTY);
     this.allow = new Uint32Array(cap);
     this.auditallow = new Uint32Array(cap);
@@ -155,6 +150,12 @@ export class AvTab {
     this.kinds = new Uint8Array(cap);
     this.shift = 32 - Math.log2(cap);
     this.size = 0;
+  }
+
+  /** Rehashes into `cap` slots (a power of two). */
+  private allocate(cap: number): void {
+    const { keys, allow, auditallow, dontaudit, kinds } = this;
+    this.clear(cap);
     for (let i = 0; i < keys.length; i++) {
       if (keys[i] !== EMPTY) this.put(keys[i]!, allow[i]!, auditallow[i]!, dontaudit[i]!, kinds[i]!);
     }

@@ -20,7 +20,7 @@ const LAYERS: Layer[] = [
   { name: "policy-contract", modules: ["src/policy/types", "src/policy/reasons"], mayImport: ["diagnostics"] },
   {
     name: "policy-syntax",
-    modules: ["src/policy/ast", "src/policy/lines", "src/policy/nodes", "src/policy/scan", "src/policy/parse", "src/policy/grammar.generated", "src/policy/shapes"],
+    modules: ["src/policy/ast", "src/policy/lines", "src/policy/nodes", "src/policy/scan", "src/policy/parse", "src/policy/grammar.generated", "src/policy/shapes", "src/policy/name-index"],
     mayImport: ["diagnostics"],
   },
   { name: "policy-desugar", modules: ["src/policy/svp"], mayImport: ["diagnostics", "xen", "policy-syntax"] },

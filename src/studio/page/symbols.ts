@@ -4,11 +4,12 @@
 // attributes (gvp1_hwdoms, svp_managed_devices ...) point at the platform that makes them. A
 // compiled binary's index (compiled-index.ts) says the same things from its symbol tables, in the
 // words of the helpers below, so a binary's hover and outline read as its source's.
-import type { Ident, NameSet, PlatformDecl, PolicyAst, RoleDomDef, Statement } from "../../policy/ast.js";
+import type { AccessVectorDecl, DeviceTreeCon, Ident, IomemCon, IoportCon, NameSet, PciDeviceCon, PirqCon, PlatformDecl, PolicyAst, Statement } from "../../policy/ast.js";
 import type { Span } from "../../diagnostics/diagnostic.js";
 import { ocontextLabel } from "../../binary/to-policy.js";
 import { sidReadings } from "../../binary/initial-sids.js";
 import { desugarPlatforms } from "../../policy/svp.js";
+import { walkNames } from "../../policy/name-index.js";
 import { resolve } from "../../policy/resolve.js";
 import { hasErrors } from "../../diagnostics/diagnostic.js";
 import { OBJECT_R, type Symbols } from "../../policy/symbols.js";
@@ -154,6 +155,9 @@ export function buildOutline(o: OutlineParts): OutlineGroup[] {
 
 // ---- a source's index ---------------------------------------------------------------------------
 
+const OCONTEXTS = new Set<Statement["kind"]>(["pirqcon", "iomemcon", "ioportcon", "pcidevicecon", "devicetreecon"]);
+const isOcontext = (s: Statement): s is PirqCon | IomemCon | IoportCon | PciDeviceCon | DeviceTreeCon => OCONTEXTS.has(s.kind);
+
 const contextText = (c: { user: { name: string }; role: { name: string }; type: { name: string } }) => `${c.user.name}:${c.role.name}:${c.type.name}`;
 
 /** A source's index from its parse. Its rules' grants are the keys the compiler lowers them to, so
@@ -182,81 +186,74 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
   const sids = new Map<string, PolicySymbol>();
   const ocontexts: OutlineParts["ocontexts"] = [];
   const dominated: Ident[] = [];
-  const visit = (s: Statement) => {
-    switch (s.kind) {
-      case "type": {
-        define(s.name.name, "type", s.name.span);
-        for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.name.name}`), aliases.set(a.name, s.name.name);
-        for (const a of s.attributes) addAttr(s.name.name, a.name);
+  const defineAlias = (alias: Ident, type: string) => {
+    define(alias.name, "alias", alias.span).detail.push(`alias of type ${type}`);
+    aliases.set(alias.name, type);
+  };
+  const classPermissions = (s: AccessVectorDecl, className: Ident) => {
+    const own = s.perms.map((p) => p.name);
+    const all = [...(s.inherits ? commons.get(s.inherits.name) ?? [] : []), ...own];
+    const sym = define(className.name, "class", className.span);
+    sym.detail.push(...hoverLines.perms(all, s.inherits?.name));
+    classPerms.set(className.name, all);
+    for (const p of all) perms.set(p, [...(perms.get(p) ?? []), className.name]);
+    // (a common's permission is declared in the common)
+    const inherited = s.inherits ? ast.statements.find((x) => x.kind === "common" && x.name.name === s.inherits!.name) : undefined;
+    for (const p of inherited?.kind === "common" ? inherited.perms : []) if (!permSpans.has(p.name)) permSpans.set(p.name, p.span);
+    for (const p of s.perms) if (!permSpans.has(p.name)) permSpans.set(p.name, p.span);
+  };
+  // the names as the shared walk classifies them (policy/name-index.ts), each declaration's
+  // statement giving what its hover says
+  walkNames(statements, (name, kind, _offset, decl, _owner, s, id) => {
+    // (a platform block left in by a desugar that failed: its names are the platforms' below)
+    if (id === undefined || s.kind === "platform") return;
+    switch (kind) {
+      case "type":
+        if (decl) define(name, "type", id.span);
         break;
-      }
-      case "typealias":
-        for (const a of s.aliases) define(a.name, "alias", a.span).detail.push(`alias of type ${s.type.name}`), aliases.set(a.name, s.type.name);
-        break;
-      case "typeattribute":
-        for (const a of s.attributes) addAttr(aliases.get(s.type.name) ?? s.type.name, a.name);
+      case "alias":
+        if (s.kind === "type") defineAlias(id, s.name.name);
+        else if (s.kind === "typealias") defineAlias(id, s.type.name);
         break;
       case "attribute":
-        define(s.name.name, "attribute", s.name.span);
+        if (decl) define(name, "attribute", id.span);
+        else if (s.kind === "type") addAttr(s.name.name, name);
+        else if (s.kind === "typeattribute") addAttr(aliases.get(s.type.name) ?? s.type.name, name);
         break;
       case "common":
-        define(s.name.name, "common", s.name.span).detail.push(...hoverLines.perms(s.perms.map((p) => p.name)));
-        commons.set(s.name.name, s.perms.map((p) => p.name));
+        if (s.kind === "common") {
+          define(name, "common", id.span).detail.push(...hoverLines.perms(s.perms.map((p) => p.name)));
+          commons.set(name, s.perms.map((p) => p.name));
+        }
         break;
       case "class":
-        define(s.name.name, "class", s.name.span);
+        if (s.kind === "class") define(name, "class", id.span);
+        // (its permissions make a class known, declared or not)
+        else if (s.kind === "av") classPermissions(s, id);
         break;
-      case "av": {
-        const own = s.perms.map((p) => p.name);
-        const all = [...(s.inherits ? commons.get(s.inherits.name) ?? [] : []), ...own];
-        const sym = define(s.className.name, "class", s.className.span);
-        sym.detail.push(...hoverLines.perms(all, s.inherits?.name));
-        classPerms.set(s.className.name, all);
-        for (const p of all) perms.set(p, [...(perms.get(p) ?? []), s.className.name]);
-        // (a common's permission is declared in the common)
-        const inherited = s.inherits ? ast.statements.find((x) => x.kind === "common" && x.name.name === s.inherits!.name) : undefined;
-        for (const p of inherited?.kind === "common" ? inherited.perms : []) if (!permSpans.has(p.name)) permSpans.set(p.name, p.span);
-        for (const p of s.perms) if (!permSpans.has(p.name)) permSpans.set(p.name, p.span);
-        break;
-      }
       case "bool":
-        define(s.name.name, "bool", s.name.span).detail.push(...hoverLines.bool(s.value));
+        if (s.kind === "bool") define(name, "bool", id.span).detail.push(...hoverLines.bool(s.value));
         break;
       case "role":
-        define(s.name.name, "role", s.name.span);
+        // a role (a role attribute too) where a `role` statement first names it; a role only a
+        // dominance names is declared there (define_role_dom), after any `role` (object_r: every
+        // policy's, which no binary's listing declares)
+        if (s.kind === "role" && id === s.name) define(name, "role", id.span);
+        else if (s.kind === "role_dominance" && name !== "object_r") dominated.push(id);
         break;
-      case "role_dominance": {
-        // a role only a dominance names is declared there (define_role_dom), after any `role`
-        // (object_r: every policy's, which no binary's listing declares)
-        const walk = (d: RoleDomDef) => (d.name.name !== "object_r" && dominated.push(d.name), d.dominated.forEach(walk));
-        s.roles.forEach(walk);
-        break;
-      }
       case "user":
-        define(s.name.name, "user", s.name.span);
-        users.push({ name: s.name.name, roles: setNames(s.roles) });
+        if (s.kind === "user" && decl) {
+          define(name, "user", id.span);
+          users.push({ name, roles: setNames(s.roles) });
+        }
         break;
-      case "sid_decl":
-        if (!sids.has(s.name.name)) sids.set(s.name.name, { name: s.name.name, kind: "sid", span: s.name.span, detail: [] });
-        break;
-      case "sid_context":
-        sidContexts.set(s.name.name, contextText(s.context));
-        break;
-      case "pirqcon":
-      case "iomemcon":
-      case "ioportcon":
-      case "pcidevicecon":
-      case "devicetreecon":
-        ocontexts.push({ label: ocontextLabel(s.kind, s as never), context: contextText(s.context), span: s.span });
-        break;
-      case "if":
-        [...s.then, ...s.else].forEach(visit);
-        break;
-      default:
+      case "sid":
+        if (s.kind === "sid_decl" && !sids.has(name)) sids.set(name, { name, kind: "sid", span: id.span, detail: [] });
+        else if (s.kind === "sid_context") sidContexts.set(name, contextText(s.context));
         break;
     }
-  };
-  statements.forEach(visit);
+  });
+  for (const s of statements) if (isOcontext(s)) ocontexts.push({ label: ocontextLabel(s.kind, s as never), context: contextText(s.context), span: s.span });
   for (const d of dominated) define(d.name, "role", d.span);
   for (const p of platforms) define(p.name, "platform", p.span).detail.push(...hoverLines.platform(p));
 

@@ -1,22 +1,25 @@
-// The names of a parsed policy and where each is used, for the language server: one walk over the
-// AST, each name classified by where it stands (a rule's classes are classes, the names after them
-// permissions, a context's parts user:role:type...). Positions are physical offsets into the text
-// that was parsed. A large policy has over half a million occurrences, so they are kept column by
-// column in typed arrays with interned names, not as an object each (the objects, and the garbage
-// collection they caused, were most of the language server's time beyond the compile).
-import { ScannedSet } from "../policy/nodes.js";
-import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type RoleDomDef, type Statement } from "../policy/ast.js";
+// The names of a parsed policy and where each stands: one walk over the AST (walkNames), each name
+// classified by where it stands (a rule's classes are classes, the names after them permissions, a
+// context's parts user:role:type...) and whether it declares the name, as checkpolicy's first pass
+// would. The language server keeps every occurrence (indexNames: rename, references, its outline);
+// the studio page keeps the declarations and what their statements say (studio/page/symbols.ts).
+// Positions are physical offsets into the text that was parsed. A large policy has over half a
+// million occurrences, so indexNames keeps them column by column in typed arrays with interned
+// names, not as an object each (the objects, and the garbage collection they caused, were most of
+// the language server's time beyond the compile).
+import { ScannedSet } from "./nodes.js";
+import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type RoleDomDef, type Statement } from "./ast.js";
 
 /** What a name is where it stands; "typeish" is a name in a type set (a type, an attribute or an
  *  alias, told apart only by the symbol tables). The index's `kind` column holds the position in
- *  KINDS. */
-export const KINDS = ["type", "attribute", "alias", "typeish", "class", "common", "perm", "bool", "role", "user", "sid", "platform", "sensitivity", "category"] as const;
-export type SymbolKind = (typeof KINDS)[number];
-const KIND_ID = Object.fromEntries(KINDS.map((k, i) => [k, i])) as Record<SymbolKind, number>;
+ *  NAME_KINDS. */
+export const NAME_KINDS = ["type", "attribute", "alias", "typeish", "class", "common", "perm", "bool", "role", "user", "sid", "platform", "sensitivity", "category"] as const;
+export type NameKind = (typeof NAME_KINDS)[number];
+const KIND_ID = Object.fromEntries(NAME_KINDS.map((k, i) => [k, i])) as Record<NameKind, number>;
 
 /** Every occurrence of every name, in the order the walk meets them: occurrence i is
  *  `names[name[i]]` at physical offset `offset[i]` (its length is the name's). */
-export interface SymbolIndex {
+export interface NameIndex {
   count: number;
   names: string[];
   name: Int32Array;
@@ -53,7 +56,7 @@ class Columns {
     return id;
   }
 
-  push(name: string, kind: SymbolKind, offset: number, decl: boolean, owner: string | undefined): void {
+  push(name: string, kind: NameKind, offset: number, decl: boolean, owner: string | undefined): void {
     if (this.count === this.name.length) this.grow();
     const i = this.count++;
     this.name[i] = this.intern(name);
@@ -78,7 +81,7 @@ class Columns {
   }
 
   /** The columns cut to their length (each owning its buffer, so they can be transferred). */
-  done(): SymbolIndex {
+  done(): NameIndex {
     const n = this.count;
     return { count: n, names: this.names, name: this.name.slice(0, n), kind: this.kind.slice(0, n), decl: this.decl.slice(0, n), owner: this.owner.slice(0, n), offset: this.offset.slice(0, n) };
   }
@@ -88,12 +91,27 @@ function offsetOf(id: Ident): number {
   return (id as { offset?: number }).offset ?? id.span.offset;
 }
 
-export function indexSymbols(ast: PolicyAst): SymbolIndex {
+/** Every occurrence of every name of a policy, kept as the language server reads them. */
+export function indexNames(ast: PolicyAst): NameIndex {
   // about three names a statement in generated and hand-written policies alike
   const cols = new Columns(ast.statements.length * 4);
-  const add = (id: Ident, kind: SymbolKind, decl = false, owner?: string) => cols.push(id.name, kind, offsetOf(id), decl, owner);
-  const declare = (id: Ident, kind: SymbolKind) => add(id, kind, true);
-  const set = (ns: NameSet | undefined, kind: SymbolKind, owner?: string) => {
+  walkNames(ast.statements, (name, kind, offset, decl, owner) => cols.push(name, kind, offset, decl, owner));
+  return cols.done();
+}
+
+/** One name where the walk meets it: `name` as `kind` at physical `offset`, `decl` where it
+ *  declares the name, `owner` for a permission (the class or common it was declared in or used
+ *  with), the statement it stands in (an `if`'s for its condition's booleans), and the AST's
+ *  identifier for it: none for a name of a set the scanner kept as names (ScannedSet) and for the
+ *  parts of a category range. */
+export type NameVisitor = (name: string, kind: NameKind, offset: number, decl: boolean, owner: string | undefined, statement: Statement, id: Ident | undefined) => void;
+
+/** Every name of `statements` (an `if`'s rules after its condition), in written order. */
+export function walkNames(statements: readonly Statement[], visit: NameVisitor): void {
+  let at: Statement;
+  const add = (id: Ident, kind: NameKind, decl = false, owner?: string) => visit(id.name, kind, offsetOf(id), decl, owner, at, id);
+  const declare = (id: Ident, kind: NameKind) => add(id, kind, true);
+  const set = (ns: NameSet | undefined, kind: NameKind, owner?: string) => {
     if (!ns) return;
     if (ns instanceof ScannedSet) {
       // where the names are written, without making the set's Idents; include's, then exclude's
@@ -101,10 +119,10 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
       let k = 0;
       for (let i = 0; i < offsets.length; i++) {
         const name = minus[i] === 1 ? undefined : ns.names[k++]!;
-        if (name !== undefined && name !== "self") cols.push(name, kind, offsets[i]!, false, owner);
+        if (name !== undefined && name !== "self") visit(name, kind, offsets[i]!, false, owner, at, undefined);
       }
       k = 0;
-      for (let i = 0; i < offsets.length; i++) if (minus[i] === 1) cols.push(ns.excludeNames[k++]!, kind, offsets[i]!, false, owner);
+      for (let i = 0; i < offsets.length; i++) if (minus[i] === 1) visit(ns.excludeNames[k++]!, kind, offsets[i]!, false, owner, at, undefined);
       return;
     }
     for (const id of ns.include) if (id.name !== "self") add(id, kind, false, owner);
@@ -116,8 +134,8 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
     for (const item of l.cats) {
       const offset = offsetOf(item);
       item.name.split(".").forEach((name, i, parts) => {
-        const at = i === 0 ? offset : offset + parts.slice(0, i).join(".").length + 1;
-        cols.push(name, "category", at, false, undefined);
+        const where = i === 0 ? offset : offset + parts.slice(0, i).join(".").length + 1;
+        visit(name, "category", where, false, undefined, at, undefined);
       });
     }
   };
@@ -145,7 +163,7 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
   // checkpolicy's first pass declares every role and role attribute (define_role_decl,
   // define_attrib_role): a role dominance declares only a name none of those declares
   const roleStatements = new Set<string>();
-  for (const s of ast.statements) if (s.kind === "role" || s.kind === "attribute_role") roleStatements.add(s.name.name);
+  for (const s of statements) if (s.kind === "role" || s.kind === "attribute_role") roleStatements.add(s.name.name);
   const roleName = (id: Ident): void => {
     if (roles.has(id.name) || roleStatements.has(id.name)) add(id, "role");
     else {
@@ -159,6 +177,7 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
   };
 
   const statement = (s: Statement): void => {
+    at = s;
     switch (s.kind) {
       case "class":
         declare(s.name, "class");
@@ -304,7 +323,5 @@ export function indexSymbols(ast: PolicyAst): SymbolIndex {
         break;
     }
   };
-  ast.statements.forEach(statement);
-
-  return cols.done();
+  statements.forEach(statement);
 }
