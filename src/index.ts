@@ -52,7 +52,7 @@ export type { Result } from "./diagnostics/result.js";
 export { Xsm } from "./xsm/index.js";
 export type { AvcStats, LoadResult as PolicyLoadResult, XsmOptions, XsmRecord } from "./xsm/index.js";
 export { ASSIGN_CHECKS } from "./xsm/types.js";
-export type { AssignCheck, Domain, Domctl, ErrnoName, EvtchnRef, EvtchnState, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, IrqRef, XsmModule } from "./xsm/types.js";
+export type { AssignCheck, Domain, Domctl, ErrnoName, EvtchnRef, EvtchnState, IoDomctl, IommuMode, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, IrqRef, XsmModule } from "./xsm/types.js";
 
 /** An XSM with the dummy or flask module; `policyText` and `loadPolicy` take policy.conf text or a
  *  binary policy's bytes and, as Xen's security_load_policy, refuse what Xen's policydb.c refuses. */

@@ -26,11 +26,11 @@ import {
 } from "../xen/machine.js";
 import { errnoValue, type Rc } from "../xen/errno.js";
 import { formatSbdf } from "../xen/sbdf.js";
-import type { Domain, IommuMode, IrqRef, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
+import type { Domain, IoDomctl, IommuMode, IrqRef, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmIoHooks, XsmModule } from "../xsm/types.js";
 import { EventChannels, type ChannelReport } from "./evtchn.js";
 import { GrantTables, type GrantOptions, type GrantReport } from "./grant.js";
 import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
-import type { PvhIrqs } from "./types.js";
+import type { MmioRemoval, PvhIrqs } from "./types.js";
 
 /** A domain's passthrough state, as reports show it. */
 export interface DomainIoState {
@@ -166,6 +166,9 @@ export interface IoCapsOptions {
   /** Whether this Xen has XEN_DOMCTL_gsi_permission and PHYSDEVOP_{,un}map_pirq for HVM callers
    *  without pirqs (types.ts PvhIrqs); default `gsi`, Xen 4.20.0 on. */
   pvhIrqs?: PvhIrqs;
+  /** What XEN_DOMCTL_memory_mapping's removal asks (types.ts MmioRemoval); default `caller-held`,
+   *  Xen 4.22.0 on. */
+  mmioRemoval?: MmioRemoval;
 }
 
 export class IoCaps {
@@ -233,6 +236,27 @@ export class IoCaps {
     return io;
   }
 
+  /** XSA-492's order (types.ts AssignCheck): the resource domctls skip xsm_domctl and ask their
+   *  hooks before the caller's holds, passing on what the hook answers. */
+  private get xsa492(): boolean {
+    return this.xsm.assignCheck === "xsm_domctl";
+  }
+
+  /** Before XSA-492, do_domctl's xsm_domctl about a resource domctl, past the domain lookup and
+   *  before any of the command's own checks (dummy.h XSM_PRIV or XSM_DM_PRIV; flask asks nothing). */
+  private ioDomctl(cur: Domain, d: Domain, cmd: IoDomctl): Rc {
+    if (this.xsa492) return 0;
+    const rc = this.xsm.ioDomctl(cur, d, cmd);
+    return rc === 0 ? 0 : this.refuse(rc, `do_domctl asks xsm_domctl about XEN_DOMCTL_${cmd} before its own checks (before XSA-492; since, the command skips it and its hook carries the action)`);
+  }
+
+  /** What the domctl answers for a refusal of its hook: since XSA-492 the hook's error; before it,
+   *  `!held || xsm_...(XSM_HOOK, ...)` made any refusal -EPERM (flask's -EACCES included). */
+  private hookRc(rc: Rc, hook: string): Rc {
+    if (rc === 0 || this.xsa492 || rc === "-EPERM") return rc;
+    return this.refuse("-EPERM", `${hook} answered ${rc}; before XSA-492 the domctl tests \`!held || ${hook}(...)\` and answers -EPERM for either`);
+  }
+
   private log(line: string): void {
     this.options.log?.(line);
   }
@@ -249,11 +273,17 @@ export class IoCaps {
    *  unbind holds -IRQ: XSM is asked (flask_irq_permission does not look at the IRQ), then the
    *  caller holds no negative IRQ. */
   irqPermission(cur: Domain, d: Domain, pirq: number, allow: boolean): Rc {
+    const gate = this.ioDomctl(cur, d, "irq_permission");
+    if (gate !== 0) return gate;
     if (pirq < 0 || pirq >= nrPirqs(cur)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${cur.name}'s nr_pirqs (${nrPirqs(cur)})`);
     const irq = this.io(cur).pirqToIrq.get(pirq) ?? 0;
     // domain_pirq_to_irq() found no IRQ: no XSM question asked
     if (irq === 0) return this.refuse("-EPERM", `${cur.name}'s pirq ${pirq} is mapped to no IRQ (domain_pirq_to_irq)`);
-    return this.permitIrq(cur, d, irq, allow, irq < 0 ? `${cur.name}'s pirq ${pirq} holds -${-irq}, what a forced unbind leaves (unmap_domain_pirq of a bound pirq): no IRQ to hand out` : undefined);
+    const negative = irq < 0 ? `${cur.name}'s pirq ${pirq} holds -${-irq}, what a forced unbind leaves (unmap_domain_pirq of a bound pirq): no IRQ to hand out` : undefined;
+    // before XSA-492, pirq_access_permitted(): an IRQ the caller does not hold is 0, and 0 is -EPERM
+    // before XSM is asked
+    if (!this.xsa492 && (irq < 0 || !this.io(cur).irqs.has(irq))) return this.refuse("-EPERM", `${negative ?? lacks(cur, `IRQ ${irq}`, "irq")}; this Xen tests it before XSM (pirq_access_permitted, before XSA-492)`);
+    return this.permitIrq(cur, d, irq, allow, negative);
   }
 
   /** XEN_DOMCTL_gsi_permission (arch/x86/domctl.c, Xen 4.20; libxl's way for a PVH dom0, which
@@ -262,6 +292,8 @@ export class IoCaps {
    *  A Xen without it (4.19) takes domctl 88 as any command it does not know. */
   gsiPermission(cur: Domain, d: Domain, gsi: number, flags: number): Rc {
     if (this.options.pvhIrqs === "none") return this.unknownDomctl(cur, d, XEN_DOMCTL_gsi_permission, "XEN_DOMCTL_gsi_permission came with 4.20.0, d6e9a2aab3");
+    const gate = this.ioDomctl(cur, d, "gsi_permission");
+    if (gate !== 0) return gate;
     if ((flags & ~XEN_DOMCTL_GSI_ACTION_MASK) !== 0 || flags < 0 || flags > 0xffffffff) return this.refuse("-EINVAL", `flags ${hex(flags)} has bits beyond XEN_DOMCTL_GSI_ACTION_MASK (1: grant, 0: revoke)`);
     // gsi_2_irq(): beyond the highest GSI -ERANGE; GSI 0 (pin 0 of IO-APIC 0) has no IRQ: -EINVAL
     if (gsi > HIGHEST_GSI) return this.refuse("-ERANGE", `GSI ${gsi} is above the highest GSI (${HIGHEST_GSI}) (gsi_2_irq)`);
@@ -286,11 +318,14 @@ export class IoCaps {
   }
 
   // the tail both domctls share: xsm_irq_permission, then the caller's hold (irq_access_permitted
-  // (currd)), then irq_permit_access / irq_deny_access on `d`
+  // (currd)), then irq_permit_access / irq_deny_access on `d`; before XSA-492 the hold first, and
+  // `!held || xsm_irq_permission(XSM_HOOK, ...)` is -EPERM whatever XSM said
   private permitIrq(cur: Domain, d: Domain, irq: number, allow: boolean, negative?: string): Rc {
-    const rc = this.xsm.irqPermission(cur, d, irq, allow);
+    const held = this.io(cur).irqs.has(irq);
+    if (!this.xsa492 && !held) return this.refuse("-EPERM", negative ?? lacks(cur, `IRQ ${irq}`, "irq"));
+    const rc = this.hookRc(this.xsm.irqPermission(cur, d, irq, allow), "xsm_irq_permission");
     if (rc !== 0) return rc;
-    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", negative ?? lacks(cur, `IRQ ${irq}`, "irq"));
+    if (!held) return this.refuse("-EPERM", negative ?? lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (allow) io.irqs.add(irq, irq);
     else io.irqs.remove(irq, irq);
@@ -301,10 +336,15 @@ export class IoCaps {
    *  which the caller must hold. */
   iomemPermission(cur: Domain, d: Domain, mfn: number, nr: number, allow: boolean): Rc {
     const end = mfn + nr - 1;
+    const gate = this.ioDomctl(cur, d, "iomem_permission");
+    if (gate !== 0) return gate;
     if (end < mfn) return this.refuse("-EINVAL", "the frames wrap around (nr_mfns 0 does)");
-    const rc = this.xsm.iomemPermission(cur, d, mfn, end, allow);
+    const held = this.io(cur).iomem.containsRange(mfn, end);
+    // before XSA-492: `!held || xsm_iomem_permission(XSM_HOOK, ...)`, -EPERM either way
+    if (!this.xsa492 && !held) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
+    const rc = this.hookRc(this.xsm.iomemPermission(cur, d, mfn, end, allow), "xsm_iomem_permission");
     if (rc !== 0) return rc;
-    if (!this.io(cur).iomem.containsRange(mfn, end)) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
+    if (!held) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
     const io = this.io(d);
     if (allow) io.iomem.add(mfn, end);
     else io.iomem.remove(mfn, end);
@@ -314,12 +354,17 @@ export class IoCaps {
   /** XEN_DOMCTL_ioport_permission (arch/x86/domctl.c): ports first_port .. + nr_ports - 1. Both
    *  are the domctl's uint32_t fields: their sum wraps as in C, so a wrapping range is empty too. */
   ioportPermission(cur: Domain, d: Domain, port: number, nr: number, allow: boolean): Rc {
+    const gate = this.ioDomctl(cur, d, "ioport_permission");
+    if (gate !== 0) return gate;
     const past = (port + nr) % 2 ** 32;
     if (past <= port || past > MAX_IOPORTS) return this.refuse("-EINVAL", `ports ${hex(port)} + ${hex(nr)} must be a non-empty range below ${hex(MAX_IOPORTS)} (fp + np <= fp || fp + np > MAX_IOPORTS)`);
     const end = port + nr - 1;
-    const rc = this.xsm.ioportPermission(cur, d, port, end, allow);
+    const held = this.io(cur).ioports.containsRange(port, end);
+    // before XSA-492: `!held || xsm_ioport_permission(XSM_HOOK, ...)`, -EPERM either way
+    if (!this.xsa492 && !held) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(port, end)}`, "ioports"));
+    const rc = this.hookRc(this.xsm.ioportPermission(cur, d, port, end, allow), "xsm_ioport_permission");
     if (rc !== 0) return rc;
-    if (!this.io(cur).ioports.containsRange(port, end)) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(port, end)}`, "ioports"));
+    if (!held) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(port, end)}`, "ioports"));
     const io = this.io(d);
     if (allow) io.ioports.add(port, end);
     else io.ioports.remove(port, end);
@@ -330,14 +375,23 @@ export class IoCaps {
    *  `gfn`. The caller must hold the frames, and to map them the guest must have been granted
    *  them. A PV guest has no p2m to map into: Xen returns 0 after the XSM check and does nothing. */
   memoryMapping(cur: Domain, d: Domain, gfn: number, mfn: number, nr: number, add: boolean): Rc {
+    const gate = this.ioDomctl(cur, d, "memory_mapping");
+    if (gate !== 0) return gate;
     const end = mfn + nr - 1;
     if (end < mfn || end > MAX_MFN || gfn + nr - 1 < gfn) return this.refuse("-EINVAL", `the frames wrap or lie beyond paddr_bits (last frame ${hex(MAX_MFN)})`);
+    const io = this.io(d);
+    // before XSA-492 both holds come first (caller's and guest's, whether adding or not), then XSM,
+    // then the test for a p2m
+    if (!this.xsa492) {
+      if (!this.io(cur).iomem.containsRange(mfn, end)) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
+      if (!io.iomem.containsRange(mfn, end)) return this.refuse("-EPERM", `${d.name} was not granted frames ${hexRange(mfn, end)} (iomem_access_permitted(d), asked before XSM and for a removal too before XSA-492): grant them with iomem_permission first`);
+    }
     const rc = this.xsm.iomemMapping(cur, d, mfn, end, add);
     if (rc !== 0) return rc;
     if (!d.hvm) return this.refuse(0, `${d.name} is not HVM (no paging_mode_translate): nothing to map into, Xen returns 0`);
     if (!this.io(cur).iomem.containsRange(mfn, end)) return this.refuse("-EPERM", lacks(cur, `frames ${hexRange(mfn, end)}`, "iomem"));
-    const io = this.io(d);
     const x = (n: number) => n.toString(16); // %lx
+    if (!add && this.options.mmioRemoval === "guest-granted" && !io.iomem.containsRange(mfn, end)) return this.refuse("-EPERM", `${d.name} was not granted frames ${hexRange(mfn, end)} (iomem_access_permitted(d)): this Xen asks it of a removal too (4.22.0 asks the caller's hold alone, 6df6f24251)`);
     if (!add) {
       this.log(`memory_map:remove: d${d.domid} gfn=${x(gfn)} mfn=${x(mfn)} nr=${x(nr)}`);
       io.mmio.remove(mfn, end);
@@ -358,6 +412,8 @@ export class IoCaps {
    *  `mport` .. + nr - 1 at guest ports from `gport`, or take that away. The caller must hold the
    *  ports, and to map them the guest must have been granted them. */
   ioportMapping(cur: Domain, d: Domain, gport: number, mport: number, nr: number, add: boolean): Rc {
+    const gate = this.ioDomctl(cur, d, "ioport_mapping");
+    if (gate !== 0) return gate;
     const x = (n: number) => n.toString(16); // %x
     if (!d.hvm) {
       this.log("ioport_map against non-HVM domain");
@@ -370,9 +426,12 @@ export class IoCaps {
       return this.refuse("-EINVAL", `guest ports ${hex(gport)} and machine ports ${hex(mport)} + ${hex(nr)} must be non-empty ranges below ${hex(MAX_IOPORTS)}`);
     }
     const end = mport + nr - 1;
+    const held = this.io(cur).ioports.containsRange(mport, end);
+    // before XSA-492 the caller's hold comes before XSM
+    if (!this.xsa492 && !held) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(mport, end)}`, "ioports"));
     const rc = this.xsm.ioportMapping(cur, d, mport, end, add);
     if (rc !== 0) return rc;
-    if (!this.io(cur).ioports.containsRange(mport, end)) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(mport, end)}`, "ioports"));
+    if (!held) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(mport, end)}`, "ioports"));
     const list = this.io(d).g2mIoports;
     if (!add) {
       this.log(`ioport_map:remove: d${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
@@ -1047,6 +1106,8 @@ export class IoCaps {
    *  (hvm_irq_dpci's girq list). The hardware domain (a PVH dom0) has no hvm_irq_dpci: its PCI
    *  binds are identity GSIs (the pirq is the GSI, device and intx are ignored) below nr_gsis. */
   bindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx, gtable?: number): Rc {
+    const gate = this.ioDomctl(cur, d, "bind_pt_irq");
+    if (gate !== 0) return gate;
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(machineIrq) ?? 0;
@@ -1092,15 +1153,21 @@ export class IoCaps {
    *  must exist (-EINVAL otherwise); the pirq stays bound while another GSI still routes it.
    *  Without an IOMMU the domctl does nothing and returns 0 (Xen has no else branch there). */
   unbindPtIrq(cur: Domain, d: Domain, machineIrq: number, intx?: GuestIntx): Rc {
+    const gate = this.ioDomctl(cur, d, "unbind_pt_irq");
+    if (gate !== 0) return gate;
     if (!d.hvm) return this.refuse("-EINVAL", `${d.name} is not an HVM guest`);
     const io = this.io(d);
     const irq = io.pirqToIrq.get(machineIrq) ?? 0;
-    const rc = this.xsm.unbindPtIrq(cur, d);
-    if (rc !== 0) return rc;
-    if (irq <= 0 || !this.io(cur).irqs.has(irq)) {
+    const unheld = (): Rc => {
       const why = irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : irq < 0 ? `${d.name}'s pirq ${machineIrq} holds -${-irq}, left by a forced unbind: irq_access_permitted(current, -${-irq}) is false, so the binding cannot be undone this way` : `${d.name}'s pirq ${machineIrq} is mapped to no IRQ`;
       return this.refuse("-EPERM", why);
-    }
+    };
+    const held = irq > 0 && this.io(cur).irqs.has(irq);
+    // before XSA-492 the caller's hold comes before XSM
+    if (!this.xsa492 && !held) return unheld();
+    const rc = this.xsm.unbindPtIrq(cur, d);
+    if (rc !== 0) return rc;
+    if (!held) return unheld();
     if (this.options.iommu === "none") return this.refuse(0, "no IOMMU (is_iommu_enabled(d) is false): the domctl unbinds nothing and returns 0");
     // PT_IRQ_TYPE_MSI: domain_spin_lock_irq_desc() finds the IRQ (checked above)
     if (!io.dpci && !d.hardware) return this.refuse("-EINVAL", `${d.name} has no hvm_irq_dpci: nothing was ever bound to it`);

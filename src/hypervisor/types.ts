@@ -35,6 +35,14 @@ export type VfWithoutPf = (typeof VF_WITHOUT_PF)[number];
 export const PVH_IRQS = ["gsi", "none"] as const;
 export type PvhIrqs = (typeof PVH_IRQS)[number];
 
+/** What XEN_DOMCTL_memory_mapping's removal asks of the frames, in XSA-492's order (before it both
+ *  holds are tested first, for either form): `guest-granted`, every release before 4.22.0 — the
+ *  caller must hold them and the guest must have been granted them (iomem_access_permitted(d)),
+ *  as for an addition; `caller-held`, 4.22.0 on (6df6f24251, "restrict permission check for
+ *  XEN_DOMCTL_memory_mapping's remove form", not backported) — the caller's hold alone. */
+export const MMIO_REMOVALS = ["guest-granted", "caller-held"] as const;
+export type MmioRemoval = (typeof MMIO_REMOVALS)[number];
+
 export type DeviceKind = "device" | "extfn" | "pf" | "vf";
 
 /** A device as reports show it (the --json document's `state.devices[]`). */

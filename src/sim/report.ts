@@ -113,7 +113,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   const mode = scenario.xsm === "flask" ? `flask (${scenario.enforcing === false ? "permissive" : "enforcing"})` : "dummy";
   // the release the run was made as (`--xen` may name another than the file)
   const xen = result.xen ?? scenarioXen(scenario);
-  const release = result.xen !== undefined ? `, xen ${result.xen.release} (assignment checks: ${xen.assignCheck})` : "";
+  const release = result.xen !== undefined ? `, xen ${result.xen.release} (device domctl checks: ${xen.assignCheck})` : "";
   out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${scenario.quarantine !== undefined ? `, quarantine ${scenario.quarantine}` : ""}${release}`);
   for (const note of result.notes) out.push(`note: ${note}`);
   const width = String(result.steps.length).length;
@@ -327,9 +327,10 @@ export function renderCompareXen(results: RunResult[], scenario: Scenario, colum
 /** The --compare-xen behaviour table's columns: what each release does where releases differ. */
 const BEHAVIOUR_FIELDS: [string, (b: XenColumn["behaviour"]) => string][] = [
   ["vfWithoutPf", (b) => b.vfWithoutPf],
-  ["assignment checks", (b) => b.assignCheck],
+  ["device domctl checks", (b) => b.assignCheck],
   ["domctl, no domain", (b) => b.domctlNoDomain],
   ["PVH dom0 IRQs", (b) => b.pvhIrqs],
+  ["MMIO removal", (b) => b.mmioRemoval],
   ["PF removal", (b) => b.pfRemoval],
 ];
 

@@ -7,7 +7,15 @@
 //   carry 8fe330a4da ("remove logic catering to adding VF without PF"): -ENODEV.
 // - where XEN_DOMCTL_{,test_,de}assign_device ask XSM: iommu_do_pci_domctl's xsm_{,de}assign_device
 //   until XSA-492's eab54f074f (4.22.0), backported as 923d69856a (4.19.6), 324d0ee554 (4.20.4)
-//   and 1ea57a5866 (4.21.2); from then on flask_domctl / dummy.h's xsm_domctl.
+//   and 1ea57a5866 (4.21.2); from then on flask_domctl / dummy.h's xsm_domctl. The same patches
+//   (XSA-492's others: a5b7170c3b, 17bce447ad and the "without acquiring domctl lock" ones) hand
+//   the resource domctls (irq/iomem/ioport/gsi_permission, memory/ioport_mapping, {,un}bind_pt_irq,
+//   get_device_group, set_target) on before xsm_domctl, whose dummy.h action moves into each hook
+//   (XSM_HOOK before), and test the caller's holds after the hook instead of before it: before, the
+//   grants' `!held || xsm_...()` made a refusal -EPERM (flask's -EACCES too) and asked nothing of
+//   what the caller lacks. The locks they take instead of the domctl lock no scenario can see.
+// - what XEN_DOMCTL_memory_mapping's removal asks (6df6f24251, 4.22.0, not backported): before,
+//   the guest must have been granted the frames, as for an addition; from then on the caller's hold.
 // - a PF removed with VFs present (pci_remove_device): 4.19.0 has no PF<->VF links and removes it
 //   as any device, its VFs left with no PF (`pre-links`); 4.19.1 on (f67d770d86, and the series
 //   itself from 4.20.0) mark PF and VFs broken and return -EBUSY (`upstream`).
@@ -24,9 +32,10 @@
 //   from an HVM caller without pirqs (035baa203b), libxl's GSI path (f97f885c71). On 4.19 domctl 88
 //   is no command (xsm_domctl: flask's avc_unknown_permission, dummy's XSM_PRIV; then
 //   arch_do_domctl's -ENOSYS), hvm_physdev_op says -ENOSYS, libxl maps by pirq.
-// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream, gsi):
+// A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream, gsi,
+// guest-granted):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import { PF_REMOVALS, isStrategy, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, isStrategy, type MmioRemoval, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -63,19 +72,22 @@ export interface XenBehaviour {
   pfRemoval: PfRemovalKind;
   /** Whether a PVH dom0 can pass a legacy IRQ through (XEN_DOMCTL_gsi_permission and its kin). */
   pvhIrqs: PvhIrqs;
+  /** What XEN_DOMCTL_memory_mapping's removal asks of the frames (6df6f24251, 4.22.0). */
+  mmioRemoval: MmioRemoval;
 }
 
 /** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
   const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
   const domctlNoDomain: DomctlNoDomain = line === "4.22" ? "eperm-unprivileged" : "esrch";
   const pvhIrqs: PvhIrqs = line === "4.19" ? "none" : "gsi";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs };
+  const mmioRemoval: MmioRemoval = line === "4.22" ? "caller-held" : "guest-granted";
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval };
 }
 
 /** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
@@ -112,6 +124,7 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     domctlNoDomain: base.domctlNoDomain,
     pfRemoval,
     pvhIrqs: base.pvhIrqs,
+    mmioRemoval: base.mmioRemoval,
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
@@ -128,7 +141,7 @@ export function compareRemovals(s: XenFields, release?: XenRelease): { removals:
   return { removals, own: s.strategy ?? releaseRemoval };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi" };
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted" };
 
 /** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
  *  later releases follow pdev->pf_pdev, as the model's defaults do. */
@@ -170,11 +183,12 @@ export function behaviourNote(x: ScenarioXen): string {
   const instead = x.fileRelease === undefined ? "" : x.fileRelease === null ? ", where the file names no release" : `, in place of the file's ${x.fileRelease}`;
   const assign =
     x.assignCheck === "xsm_domctl"
-      ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain"
-      : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain";
+      ? "XEN_DOMCTL_{,test_,de}assign_device ask XSM from xsm_domctl (XSA-492), before iommu_do_pci_domctl refuses self-assignment or a dying domain; the resource domctls skip xsm_domctl, ask their own hooks first and answer what they answer"
+      : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain; the resource domctls ask xsm_domctl first, then their hooks (XSM_HOOK) after the caller's holds, -EPERM for any refusal (before XSA-492)";
   const lookup = x.domctlNoDomain === "esrch" ? "" : "; a domctl naming no domain is -EPERM to a caller that is not the control domain, -ESRCH to the control domain (a89ca78901)";
+  const mmio = x.mmioRemoval === "caller-held" || x.assignCheck !== "xsm_domctl" ? "" : "; memory_mapping's removal asks that the guest was granted the frames, as an addition does (4.22.0 asks the caller's hold alone, 6df6f24251)";
   const pvh = x.pvhIrqs === "gsi" ? "" : "; no XEN_DOMCTL_gsi_permission (4.20.0): domctl 88 is unknown to it (xsm_domctl asks as for any such command, then -ENOSYS), and a PVH dom0 may not map_pirq (-ENOSYS), so it cannot pass a device's IRQ through";
-  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${lookup}${pvh}${removalText(x)}`;
+  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${mmio}${lookup}${pvh}${removalText(x)}`;
 }
 
 /** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
@@ -243,7 +257,7 @@ function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
 
 /** What a run does where releases differ, without which release it is (a column's key). */
 function behaviourOf(x: XenBehaviour): XenBehaviour {
-  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs };
+  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval };
 }
 
 /** Two runs do the same where releases differ. */

@@ -1,5 +1,5 @@
 // The dummy XSM module: Xen's behaviour without FLASK (xen/include/xsm/dummy.h).
-import type { AssignCheck, Domain, Domctl, EvtchnRef, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
+import type { AssignCheck, Domain, Domctl, EvtchnRef, IoDomctl, IrqRef, Rc, XsmCheck, XsmDefaultAction, XsmDomainHooks, XsmEvtchnHooks, XsmGrantHooks, XsmHook, XsmIoHooks, XsmModule } from "./types.js";
 
 /**
  * Mirrors xsm_default_action() in dummy.h, fall-throughs included: XSM_TARGET passes for self;
@@ -127,8 +127,10 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("domctl", `xsm_domctl ${cmd}`, "XSM_PRIV", cur, d);
   }
 
-  // do_domctl's xsm_domctl (XSM_PRIV), then xsm_set_target: XSM_HOOK
+  // before XSA-492 do_domctl's xsm_domctl (XSM_PRIV), then xsm_set_target: XSM_HOOK; since, do_domctl
+  // asks xsm_set_target(XSM_PRIV) alone
   setTarget(cur: Domain, d: Domain, _target: Domain): Rc {
+    if (this.assignCheck === "xsm_domctl") return this.apply("set_target", "xsm_set_target", "XSM_PRIV", cur, d);
     const rc = this.apply("set_target", "xsm_domctl", "XSM_PRIV", cur, d);
     if (rc !== 0) return rc;
     return this.apply("set_target", "xsm_set_target", "XSM_HOOK", cur, d);
@@ -191,32 +193,39 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("grant_copy", "xsm_grant_copy", "XSM_HOOK", d1, d2);
   }
 
-  // The resource domctls have their own hooks and skip do_domctl's xsm_domctl (dummy.h lists them
-  // as unreachable there); each hook's action is the one its caller passes.
+  // The resource domctls have their own hooks. Before XSA-492 do_domctl asks xsm_domctl about them
+  // first (ioDomctl) and each hook is XSM_HOOK; since, they skip xsm_domctl (dummy.h lists them as
+  // unreachable there) and each hook carries the action xsm_domctl had given the command.
 
-  // x86 arch_do_domctl XEN_DOMCTL_irq_permission: xsm_irq_permission(XSM_PRIV, d, ...)
+  // before XSA-492, dummy.h's xsm_domctl: XSM_DM_PRIV for memory_mapping, ioport_mapping and
+  // {,un}bind_pt_irq (the device model's), XSM_PRIV for the rest
+  ioDomctl(cur: Domain, d: Domain, cmd: IoDomctl): Rc {
+    return this.apply("domctl", `xsm_domctl ${cmd}`, DM_PRIV_DOMCTLS.has(cmd) ? "XSM_DM_PRIV" : "XSM_PRIV", cur, d);
+  }
+
+  // XEN_DOMCTL_irq_permission and gsi_permission: xsm_irq_permission(XSM_PRIV, d, ...), XSM_HOOK before XSA-492
   irqPermission(cur: Domain, d: Domain, _irq: number, _allow: boolean): Rc {
-    return this.apply("irq_permission", "xsm_irq_permission", "XSM_PRIV", cur, d);
+    return this.apply("irq_permission", "xsm_irq_permission", this.resource("XSM_PRIV"), cur, d);
   }
 
-  // domctl.c XEN_DOMCTL_iomem_permission: xsm_iomem_permission(XSM_PRIV, d, ...)
+  // domctl.c XEN_DOMCTL_iomem_permission: xsm_iomem_permission(XSM_PRIV, d, ...), XSM_HOOK before XSA-492
   iomemPermission(cur: Domain, d: Domain, _start: number, _end: number, _allow: boolean): Rc {
-    return this.apply("iomem_permission", "xsm_iomem_permission", "XSM_PRIV", cur, d);
+    return this.apply("iomem_permission", "xsm_iomem_permission", this.resource("XSM_PRIV"), cur, d);
   }
 
-  // domctl.c XEN_DOMCTL_memory_mapping: xsm_iomem_mapping(XSM_DM_PRIV, d, ...)
+  // domctl.c XEN_DOMCTL_memory_mapping: xsm_iomem_mapping(XSM_DM_PRIV, d, ...), XSM_HOOK before XSA-492 (a5b7170c3b)
   iomemMapping(cur: Domain, d: Domain, _start: number, _end: number, _add: boolean): Rc {
-    return this.apply("iomem_mapping", "xsm_iomem_mapping", "XSM_DM_PRIV", cur, d);
+    return this.apply("iomem_mapping", "xsm_iomem_mapping", this.resource("XSM_DM_PRIV"), cur, d);
   }
 
-  // x86 arch_do_domctl XEN_DOMCTL_ioport_permission: xsm_ioport_permission(XSM_PRIV, d, ...)
+  // x86 arch_do_domctl XEN_DOMCTL_ioport_permission: xsm_ioport_permission(XSM_PRIV, d, ...), XSM_HOOK before XSA-492
   ioportPermission(cur: Domain, d: Domain, _start: number, _end: number, _allow: boolean): Rc {
-    return this.apply("ioport_permission", "xsm_ioport_permission", "XSM_PRIV", cur, d);
+    return this.apply("ioport_permission", "xsm_ioport_permission", this.resource("XSM_PRIV"), cur, d);
   }
 
-  // x86 arch_do_domctl XEN_DOMCTL_ioport_mapping: xsm_ioport_mapping(XSM_DM_PRIV, d, ...)
+  // x86 arch_do_domctl XEN_DOMCTL_ioport_mapping: xsm_ioport_mapping(XSM_DM_PRIV, d, ...), XSM_HOOK before XSA-492
   ioportMapping(cur: Domain, d: Domain, _start: number, _end: number, _add: boolean): Rc {
-    return this.apply("ioport_mapping", "xsm_ioport_mapping", "XSM_DM_PRIV", cur, d);
+    return this.apply("ioport_mapping", "xsm_ioport_mapping", this.resource("XSM_DM_PRIV"), cur, d);
   }
 
   // physdev.c physdev_map_pirq: xsm_map_domain_pirq(XSM_DM_PRIV, d)
@@ -239,14 +248,19 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("unmap_domain_irq", "xsm_unmap_domain_irq", "XSM_HOOK", cur, d);
   }
 
-  // x86 arch_do_domctl XEN_DOMCTL_bind_pt_irq: xsm_bind_pt_irq(XSM_DM_PRIV, d, bind)
+  // x86 arch_do_domctl XEN_DOMCTL_bind_pt_irq: xsm_bind_pt_irq(XSM_DM_PRIV, d, bind), XSM_HOOK before XSA-492
   bindPtIrq(cur: Domain, d: Domain, _irq: IrqRef): Rc {
-    return this.apply("bind_pt_irq", "xsm_bind_pt_irq", "XSM_DM_PRIV", cur, d);
+    return this.apply("bind_pt_irq", "xsm_bind_pt_irq", this.resource("XSM_DM_PRIV"), cur, d);
   }
 
-  // x86 arch_do_domctl XEN_DOMCTL_unbind_pt_irq: xsm_unbind_pt_irq(XSM_DM_PRIV, d, bind)
+  // x86 arch_do_domctl XEN_DOMCTL_unbind_pt_irq: xsm_unbind_pt_irq(XSM_DM_PRIV, d, bind), XSM_HOOK before XSA-492
   unbindPtIrq(cur: Domain, d: Domain): Rc {
-    return this.apply("unbind_pt_irq", "xsm_unbind_pt_irq", "XSM_DM_PRIV", cur, d);
+    return this.apply("unbind_pt_irq", "xsm_unbind_pt_irq", this.resource("XSM_DM_PRIV"), cur, d);
+  }
+
+  /** A resource hook's action: since XSA-492 the one its caller passes, before it XSM_HOOK. */
+  private resource(action: XsmDefaultAction): XsmDefaultAction {
+    return this.assignCheck === "xsm_domctl" ? action : "XSM_HOOK";
   }
 
   domainStarted(_d: Domain, _target?: Domain): void {}
@@ -264,6 +278,8 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return rc;
   }
 }
+
+const DM_PRIV_DOMCTLS: ReadonlySet<IoDomctl> = new Set<IoDomctl>(["memory_mapping", "ioport_mapping", "bind_pt_irq", "unbind_pt_irq"]);
 
 export function createDummyXsm(options: DummyOptions = {}): DummyXsm {
   return new DummyXsm(options);

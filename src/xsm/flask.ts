@@ -5,7 +5,7 @@ import { avcAuditMask, formatAvcAudit, type AvcAuditData } from "./audit.js";
 import { SECINITSID_UNLABELED } from "./sidtab.js";
 import { PERM, RESOURCE_PERMS, type HookClass, type LifecycleClass, type SecurityServer } from "./security.js";
 import type { LabelledPiece } from "./security.js";
-import { ECS, type AssignCheck, type Domain, type Domctl, type EvtchnRef, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmGrantHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
+import { ECS, type AssignCheck, type Domain, type Domctl, type EvtchnRef, type IoDomctl, type IommuMode, type IrqRef, type Rc, type XsmCheck, type XsmDomainHooks, type XsmEvtchnHooks, type XsmGrantHooks, type XsmHook, type XsmIoHooks, type XsmModule } from "./types.js";
 import { NR_IRQS, NR_IRQS_GSI } from "../xen/machine.js";
 
 /** flask_domctl's permission (class domain) for each modelled domctl. */
@@ -167,6 +167,11 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   }
 
   // ---- a device's resources: IRQs, I/O memory, I/O ports --------------------------------------
+
+  // before XSA-492 flask_domctl returns 0 for the commands with a hook of their own: no question
+  ioDomctl(_cur: Domain, _d: Domain, _cmd: IoDomctl): Rc {
+    return 0;
+  }
 
   // mirrors flask_irq_permission(): "the PIRQ number is not useful; real IRQ is checked during
   // mapping", so only current -> d resource:add (grant) or remove (revoke)

@@ -68,6 +68,12 @@ export type Domctl = "max_mem" | "unpausedomain" | "destroydomain";
 /** xen/include/xsm/dummy.h default actions. */
 export type XsmDefaultAction = "XSM_HOOK" | "XSM_DM_PRIV" | "XSM_TARGET" | "XSM_PRIV" | "XSM_XS_PRIV" | "XSM_OTHER";
 
+/** The domctls with an XSM hook of their own that a device's passthrough makes (XsmIoHooks):
+ *  before XSA-492 do_domctl asks xsm_domctl about each first (dummy.h: XSM_DM_PRIV for the
+ *  device model's four, XSM_PRIV for the rest; flask_domctl returns 0 for them), and their hooks
+ *  are XSM_HOOK; since, do_domctl hands them on before xsm_domctl and each hook carries the action. */
+export type IoDomctl = "irq_permission" | "gsi_permission" | "iomem_permission" | "ioport_permission" | "memory_mapping" | "ioport_mapping" | "bind_pt_irq" | "unbind_pt_irq";
+
 /** IOMMU mode: picks the perm of the target-domain -> device check on assignment. */
 export type IommuMode = "intremap" | "nointremap" | "none";
 
@@ -77,7 +83,10 @@ export type IommuMode = "intremap" | "nointremap" | "none";
  * (self-assignment, a dying domain); flask_domctl asks nothing for them. `xsm_domctl`: XSA-492
  * (eab54f074f, "domctl/XSM: drop {,de}assign_{,dt}device hooks") dropped those hooks; flask_domctl
  * calls flask_{,de}assign_device itself, so the checks come before the refusals, and dummy.h's
- * xsm_domctl (XSM_PRIV) is all the dummy module asks.
+ * xsm_domctl (XSM_PRIV) is all the dummy module asks. The same switch says where the resource
+ * domctls ask (IoDomctl): XSA-492's other patches (923d69856a's siblings in 4.19.6, 4.20.4, 4.21.2)
+ * moved them, XEN_DOMCTL_get_device_group and set_target ahead of xsm_domctl and gave their hooks
+ * the actions dummy.h's xsm_domctl had given the commands.
  */
 export const ASSIGN_CHECKS = ["xsm_assign_device", "xsm_domctl"] as const;
 export type AssignCheck = (typeof ASSIGN_CHECKS)[number];
@@ -232,6 +241,10 @@ export interface IrqRef {
  *  unmap_pirq) and binding them to an HVM guest (XEN_DOMCTL_bind_pt_irq, unbind_pt_irq).
  *  Ranges are inclusive, as Xen passes them. */
 export interface XsmIoHooks {
+  /** Where this module's Xen asks about the resource domctls (AssignCheck). */
+  readonly assignCheck: AssignCheck;
+  /** Before XSA-492: do_domctl's xsm_domctl about a resource domctl, before its own checks. */
+  ioDomctl(cur: Domain, d: Domain, cmd: IoDomctl): Rc;
   irqPermission(cur: Domain, d: Domain, irq: number, allow: boolean): Rc;
   iomemPermission(cur: Domain, d: Domain, start: number, end: number, allow: boolean): Rc;
   iomemMapping(cur: Domain, d: Domain, start: number, end: number, add: boolean): Rc;

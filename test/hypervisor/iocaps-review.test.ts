@@ -15,7 +15,7 @@ const pvh0: Domain = { ...dom0, hvm: true };
 const guest: Domain = { domid: 1, name: "guest", context: "system_u:system_r:domU_t", control: false, hardware: false, hvm: true };
 
 function setup(iommu: "intremap" | "none" = "intremap", module: "flask" | "dummy" = "flask") {
-  const xsm = module === "dummy" ? createXsm({ module: "dummy" }) : createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "io.conf", iommu });
+  const xsm = module === "dummy" ? createXsm({ module: "dummy", assignCheck: "xsm_domctl" }) : createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "io.conf", iommu, assignCheck: "xsm_domctl" });
   const log: string[] = [];
   const why: string[] = [];
   const checks: XsmCheck[] = [];

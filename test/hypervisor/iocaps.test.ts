@@ -18,7 +18,7 @@ const dm: Domain = { domid: 2, name: "dm", context: "system_u:system_r:dm_t", co
 const NIC = 0xc800;
 
 function setup(module: "flask" | "dummy" = "flask", owners: Record<number, number> = { [NIC]: 3 }, iommu: "intremap" | "none" = "intremap") {
-  const xsm: Xsm = module === "flask" ? createXsm({ module, compile: compilePolicy, policyText: POLICY, file: "io.conf", iommu }) : createXsm({ module });
+  const xsm: Xsm = module === "flask" ? createXsm({ module, compile: compilePolicy, policyText: POLICY, file: "io.conf", iommu, assignCheck: "xsm_domctl" }) : createXsm({ module, assignCheck: "xsm_domctl" });
   const log: string[] = [];
   const io = new IoCaps(xsm.module, { iommu, log: (l) => log.push(l), ownerOf: (bdf) => owners[bdf] });
   return { xsm, io, log };

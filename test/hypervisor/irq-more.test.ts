@@ -22,7 +22,7 @@ const NIC = 0xc800;
 
 function setup(opts: { module?: "flask" | "dummy"; iommu?: "intremap" | "nointremap" | "none"; owners?: Record<number, number>; vectors?: Record<number, number> } = {}) {
   const iommu = opts.iommu ?? "intremap";
-  const xsm: Xsm = opts.module === "dummy" ? createXsm({ module: "dummy" }) : createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "io.conf", iommu });
+  const xsm: Xsm = opts.module === "dummy" ? createXsm({ module: "dummy", assignCheck: "xsm_domctl" }) : createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "io.conf", iommu, assignCheck: "xsm_domctl" });
   const log: string[] = [];
   const why: string[] = [];
   const checks: XsmCheck[] = [];

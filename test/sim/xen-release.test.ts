@@ -39,6 +39,10 @@ describe("xenBehaviour: the releases as xen.git's tags have them", () => {
     expect(after).toEqual(["4.19.6", "4.20.4", "4.21.2", "4.22.0", "master"]);
   });
 
+  it("memory_mapping's removal asks the caller's hold alone from 4.22.0 (6df6f24251, not backported); the guest's grant too before", () => {
+    expect(XEN_RELEASES.filter((r) => xenBehaviour(r).mmioRemoval === "caller-held")).toEqual(["4.22.0", "master"]);
+  });
+
   it("XEN_DOMCTL_gsi_permission and a PVH dom0's map_pirq from 4.20.0 (d6e9a2aab3, 035baa203b, not backported): none on 4.19", () => {
     expect(XEN_RELEASES.filter((r) => xenBehaviour(r).pvhIrqs === "none")).toEqual(["4.19.0", "4.19.1", "4.19.2", "4.19.3", "4.19.4", "4.19.5", "4.19.6"]);
   });
@@ -113,7 +117,7 @@ describe("examples/svp/xen-4.19.0-pf-removal.json: Xen 4.19.0's PF removal (pre-
   it("--compare-xen makes 4.19.0 a column of its own, and --compare adds pre-links to the seven", async () => {
     const table = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare-xen");
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +esrch +none +pre-links +4\.19\.0$/m);
+    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +esrch +none +guest-granted +pre-links +4\.19\.0$/m);
     expect(table.stdout).toMatch(/^\* 5 svp-hwdom remove 03:00\.0 +0 +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~!$/m);
     const strategies = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare");
     expect(strategies.stdout).toMatch(/^step +upstream unlink-broken +cascade +refuse reassociate refcount authority pre-links$/m);
@@ -183,7 +187,7 @@ describe("examples/svp/xsa-492-assign-order.json", () => {
   it("--json carries the release and what it does", async () => {
     const out = await xsm("simulate", example("xsa-492-assign-order"), "--json");
     const doc = JSON.parse(out.stdout);
-    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pvhIrqs: "gsi" });
+    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pvhIrqs: "gsi", mmioRemoval: "caller-held" });
     expect(Object.keys(doc).slice(0, 4)).toEqual(["scenario", "strategy", "xen", "notes"]);
   });
 
@@ -219,7 +223,7 @@ describe("running a scenario as another release (xsm simulate --xen, RunOptions.
     const written = run("xsa-492-assign-order", { xen: "4.20.3" });
     expect(rcs(asked)).toEqual(rcs(written));
     expect(asked.steps.map((s) => s.why)).toEqual(written.steps.map((s) => s.why));
-    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "gsi" });
+    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "gsi", mmioRemoval: "guest-granted" });
     expect(asked.notes[0]).toMatch(/^Xen 4\.20\.3, in place of the file's 4\.22\.0: a VF reported before its PF is -ENODEV/);
     expect(written.notes[0]).toMatch(/^Xen 4\.20\.3: /);
   });
@@ -227,7 +231,7 @@ describe("running a scenario as another release (xsm simulate --xen, RunOptions.
   it("a file naming no release says so; its own vfWithoutPf still wins over the release's", () => {
     const r = run("xen-4.19.0-vf-before-pf", { vfWithoutPf: "reject" }, ["xen"], { xen: "4.19.0" });
     expect(r.steps[0]!.rc).toBe("-ENODEV");
-    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "none" });
+    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "none", mmioRemoval: "guest-granted" });
     expect(r.notes[0]).toContain("Xen 4.19.0, where the file names no release: ");
     expect(r.notes[0]).toContain("(the scenario's vfWithoutPf reject; Xen 4.19.0 does add-pf-first)");
   });

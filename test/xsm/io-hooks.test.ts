@@ -269,8 +269,8 @@ describe("security_iterate_iomem_sids / _ioport_sids", () => {
   });
 });
 
-describe("the dummy module gives the resource hooks dummy.h's actions", () => {
-  const dummy = () => createXsm({ module: "dummy" });
+describe("the dummy module gives the resource hooks dummy.h's actions (since XSA-492)", () => {
+  const dummy = () => createXsm({ module: "dummy", assignCheck: "xsm_domctl" });
   it("XSM_PRIV for the grants: only the control domain", () => {
     const xsm = dummy();
     expect(xsm.module.irqPermission(dom0, guest, 33, true)).toBe(0);
@@ -295,5 +295,24 @@ describe("the dummy module gives the resource hooks dummy.h's actions", () => {
     const xsm = dummy();
     expect(xsm.module.mapDomainIrq(guest, dm, { irq: 33 })).toBe(0);
     expect(xsm.module.unmapDomainIrq(guest, dm, { irq: 33 })).toBe(0);
+  });
+});
+
+describe("before XSA-492 the resource hooks are XSM_HOOK and do_domctl's xsm_domctl carries the action", () => {
+  const dummy = () => createXsm({ module: "dummy" });
+  it("every resource hook passes anyone; ioDomctl is dummy.h's xsm_domctl: XSM_PRIV for the grants, XSM_DM_PRIV for the device model's four", () => {
+    const xsm = dummy();
+    expect(xsm.module.iomemPermission(guest, guest, 1, 2, true)).toBe(0);
+    expect(xsm.module.bindPtIrq(guest, guest, { irq: 33 })).toBe(0);
+    const priv = xsm.record(() => xsm.module.ioDomctl(dm, guest, "iomem_permission"));
+    expect(priv.checks).toEqual([{ hook: "domctl", xen: "xsm_domctl iomem_permission", domid: dm.domid, action: "XSM_PRIV", allowed: false, rc: "-EPERM" }]);
+    for (const cmd of ["memory_mapping", "ioport_mapping", "bind_pt_irq", "unbind_pt_irq"] as const) {
+      expect([xsm.module.ioDomctl(dm, guest, cmd), xsm.module.ioDomctl(guest, guest, cmd)]).toEqual([0, "-EPERM"]);
+    }
+  });
+  it("flask_domctl asks nothing for them", () => {
+    const xsm = createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "io.conf" });
+    const r = xsm.record(() => xsm.module.ioDomctl(guest, guest, "irq_permission"));
+    expect([r.result, r.checks]).toEqual([0, []]);
   });
 });
