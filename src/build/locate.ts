@@ -123,6 +123,12 @@ export class Locator {
     // on the source line, else the line's start; still named as a macro's expansion
     const token = this.conf.slice(span.offset, span.offset + length);
     const at = sourceLine.indexOf(token);
+    if (at < 0) {
+      // a builtin's quoted argument copied as it stands (Xen's policy/mls is one
+      // ifdef(`enable_mls', ...)): m4 names each of its lines by the call's line
+      const copied = copiedLine(src, sEnd, confLine, occurrence);
+      if (copied !== undefined) return { span: this.spanIn(from.file, src, copied + col, copied + col + length), context: [] };
+    }
     const start = at >= 0 ? sStart + at : sStart + firstNonBlank(sourceLine);
     const found = { span: this.spanIn(from.file, src, start, at >= 0 ? start + token.length : Math.max(start + 1, sEnd)), context: [] as Note[] };
     const call = macroCalls(src, sStart, sEnd, this.macros)[0];
@@ -215,4 +221,17 @@ function lineBounds(text: string, line: number): [number, number] | undefined {
 function firstNonBlank(line: string): number {
   const m = /\S/.exec(line);
   return m ? m.index : 0;
+}
+
+/** The start of the `occurrence`-th line after `from` that reads exactly `line` (not blank). */
+function copiedLine(text: string, from: number, line: string, occurrence: number): number | undefined {
+  if (line.trim() === "") return undefined;
+  let seen = 0;
+  for (let start = from + 1; start > 0 && start <= text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (text.slice(start, end) === line && seen++ === occurrence) return start;
+    start = end + 1;
+  }
+  return undefined;
 }

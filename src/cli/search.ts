@@ -107,6 +107,8 @@ function contradictions(o: SearchOptions): void {
     throw new UsageError("--effective takes -s, -t, -c, -p, --scontext, --tcontext and --set; not -ds/-dt/-r*/-D/-b/--origins");
   }
   if (o.ep && o.Sp) throw new UsageError("-ep (equal) and -Sp (subset) contradict");
+  // the other commands' -D is an m4 definition; no type, role or range has an `=`
+  if (o.default?.includes("=")) throw new UsageError(`-D is sesearch's default type (of -T rules; a new role, a range); for an m4 definition of a policy tree give --define ${o.default}`);
   // sesearch hands -p and -b to its TE query only: with role and range_transition rules alone
   // they would be ignored (an -p naming no permission of -c's class too)
   const kinds = kindsOf(o);

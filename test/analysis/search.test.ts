@@ -76,6 +76,12 @@ describe("xsm search: origins, effective access, bad input", () => {
       expect(r.stderr).not.toMatch(STACK_LINE);
     }
   });
+  it("-D NAME=VALUE, the other commands' m4 definition, is a usage error naming --define", async () => {
+    // xsm info/why/... DIR -D prot_doms_locked_conf=true: search's -D is sesearch's default type
+    const r = await xsm("search", small, "-A", "-D", "prot_doms_locked_conf=true");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("xsm: error: -D is sesearch's default type (of -T rules; a new role, a range); for an m4 definition of a policy tree give --define prot_doms_locked_conf=true\n");
+  });
   it("sesearch's single-dash option names are accepted", async () => {
     const a = await xsm("search", small, "-A", "-s", "guest_type", "-ds");
     const b = await xsm("search", small, "-A", "-s", "guest_type", "--ds");

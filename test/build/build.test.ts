@@ -240,6 +240,18 @@ describe("xsm build --mls -o: the MLS tree's binary", () => {
     expect(Buffer.compare(Buffer.from(bytes!), readFileSync(join(fixtures, "xen-flask-mls.bin")))).toBe(0);
   });
 
+  it("an error inside policy/mls's ifdef points at its own line, not the ifdef's", () => {
+    // m4 names every line of ifdef(`enable_mls', ...) by the ifdef's line; Xen's own policy/mls
+    // (4.6 .. 4.21) names permissions its access_vectors dropped, so `xsm build -M` stops there
+    const bad = (text: string) => text.replace("mlsconstrain grant { map_read map_write copy }", "mlsconstrain grant { map_read map_write nosuchperm }");
+    const sources = (file: string) => (file === "policy/mls" ? bad(treeSources(tree)(file)!) : treeSources(tree)(file));
+    const { diagnostics } = compileExpanded(tree, bad(conf), sources, { mls: true });
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    expect(errors.map((d) => [d.message, `${d.span?.file}:${d.span?.line}:${d.span?.col}:${d.span?.length}`])).toEqual([
+      ["permission nosuchperm is not defined for class grant", "policy/mls:24:41:10"],
+    ]);
+  });
+
   it("without -M the same policy.conf is one error saying to use it", () => {
     const { diagnostics, bytes } = compileExpanded(tree, conf, treeSources(tree), { binary: { version: 30 } });
     expect(bytes).toBeUndefined();

@@ -381,3 +381,41 @@ export function sediffArgsFor(a: string, b: string, mls: boolean): string[] {
     ...(has(/^\s*typebounds |^type [\w]+\.\w/m) ? ["--typebounds"] : []),
   ];
 }
+
+/** An avcLog in the shape a Xen release prints its avc lines (xen/xsm/flask/avc.c, avc_audit):
+ *  before 4.17 `domid=N target=M `, `domid=N ` or `target=M `; from 4.17 (6cecffc7a6, %pd)
+ *  `source=dN target=dM `, `source=dN ` or `current=dN ` (`d[IDLE]` for the idle vCPU); then the
+ *  audit data's field, if any: `device=0x..`, `irq=N`, `range=0x..-0x..`, `pte=0x.. mfn=0x..`,
+ *  `dtdevice=PATH`. Picked by `seed`. */
+export function xenAvcLog(log: string, seed: number, pd: boolean): string {
+  const rnd = prng(seed * 31 + 7);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const dom = (n: number) => (pd ? (n < 0 ? "d[IDLE]" : `d${n}`) : String(Math.max(0, n)));
+  return log.replace(/ for domid=(\d+) /g, (_, id: string) => {
+    const s = Number(id);
+    const t = s + 1 + Math.floor(rnd() * 4);
+    const who = pick([
+      `${pd ? "source" : "domid"}=${dom(s)} target=${dom(t)} `,
+      `${pd ? "source" : "domid"}=${dom(s)} `,
+      pd ? `current=${dom(rnd() < 0.2 ? -1 : s)} ` : `target=${dom(t)} `,
+    ]);
+    const data = pick([
+      "",
+      "",
+      `device=${pick(["0x300", "0x1a01", "0x10000"])} `,
+      `irq=${Math.floor(rnd() * 200)} `,
+      `range=${pick(["0xfe000-0xfe0ff", "0xcf8-0xcff", "0x1000-0x1000"])} `,
+      `pte=0x${(0x8000000 + Math.floor(rnd() * 0xffff)).toString(16)} mfn=0x${Math.floor(rnd() * 0xfffff).toString(16)} `,
+      `dtdevice=${pick(["/soc/serial@1c28000", "/smmu@2b400000"])} `,
+    ]);
+    return ` for ${who}${data}`;
+  });
+}
+
+/** audit2allow -m prints the require block's types, then its classes, each in Python's set order,
+ *  different from run to run (sepolgen's Require.to_string); xsm allow -m sorts each. */
+export function sortRequire(module: string): string {
+  const kind = (l: string) => (l.startsWith("\ttype ") ? 0 : 1);
+  return module.replace(/(^require \{\n)([\s\S]*?)(^\}\n)/m, (_, open: string, body: string, close: string) =>
+    `${open}${body.split(/(?<=\n)/).sort((x, y) => kind(x) - kind(y) || (x < y ? -1 : x > y ? 1 : 0)).join("")}${close}`);
+}
