@@ -10,7 +10,7 @@ import { byCodePoint } from "../policy/matrix.js";
 import type { CompiledPolicy, Reason } from "../policy/types.js";
 import type { AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
-import { sortedContains } from "./why.js";
+import { sortedHas } from "../policy/typeset.js";
 
 export type Expectation = "allowed" | "denied";
 
@@ -186,7 +186,7 @@ export class TestRunner {
       if (r.kind !== "allow") continue;
       const ci = r.classes.indexOf(c);
       if (ci < 0 || (r.masks[ci]! & bit) === 0) continue;
-      if (!sortedContains(r.sources, s) || !(sortedContains(r.targets, t) || (r.self && s === t))) continue;
+      if (!sortedHas(r.sources, s) || !(sortedHas(r.targets, t) || (r.self && s === t))) continue;
       const rule = this.core.ruleRef(r.span);
       if (!r.cond || (st.conds[r.cond.node] === 1) === r.cond.branch) reasons.push({ kind: "granted-by", rule });
       else {

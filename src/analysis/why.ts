@@ -13,6 +13,7 @@ import type { SecurityContext } from "../policy/types.js";
 import type { AvcLine } from "./avcline.js";
 import { hashRank } from "../policy/hashtab.js";
 import { roleRanks, typeRanks } from "../policy/symtab-order.js";
+import { sortedHas } from "../policy/typeset.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
 import { isMlsExpr } from "./mls.js";
@@ -206,8 +207,8 @@ export class WhyAnalyzer {
       if (r.kind !== "allow") continue;
       const ci = r.classes.indexOf(c);
       if (ci < 0 || (r.masks[ci]! & requested) === 0) continue;
-      if (!sortedContains(r.sources, stype)) continue;
-      if (!(sortedContains(r.targets, ttype) || (r.self && stype === ttype))) continue;
+      if (!sortedHas(r.sources, stype)) continue;
+      if (!(sortedHas(r.targets, ttype) || (r.self && stype === ttype))) continue;
       const enabled = !r.cond || (this.defaultConds[r.cond.node] === 1) === r.cond.branch;
       const rule: NonNullable<Explanation["rules"]>[number] = { at: spanLocation(this.ap, r.span), text: ruleText(this.ap.text, r.span), enabled };
       if (r.cond) {
@@ -301,20 +302,6 @@ export class WhyAnalyzer {
     const id = this.ap.sym.aliases.get(name);
     return id === undefined ? name : this.ap.sym.types[id]!.name;
   }
-}
-
-/** Is `id` in a sorted id list (a rule's expanded types)? */
-export function sortedContains(sorted: Int32Array, id: number): boolean {
-  let lo = 0;
-  let hi = sorted.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = sorted[mid]!;
-    if (v === id) return true;
-    if (v < id) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 const LEVELS = new Set(["l1", "l2", "h1", "h2"]);

@@ -148,8 +148,9 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
   if (!existsSync(dir)) throw new TreeError(`${dirArg}: no such directory`);
   if (!statSync(dir).isDirectory()) throw new TreeError(`${dirArg}: not a directory (a policy tree is a directory with modules/modules.conf; for one policy.conf, use xsm compile)`);
   const modulesConf = join(dir, "modules", "modules.conf");
-  if (!isFile(modulesConf)) {
-    throw new TreeError(`${dirArg}: no modules/modules.conf; a policy tree is laid out like xen.git's tools/flask/policy`);
+  const before48 = !isFile(modulesConf) && isFile(join(dir, "policy", "modules.conf"));
+  if (!isFile(modulesConf) && !before48) {
+    throw new TreeError(`${dirArg}: no modules/modules.conf (nor policy/modules.conf, as before Xen 4.8); a policy tree is laid out like xen.git's tools/flask/policy`);
   }
   const flask = flaskDirOf(dir, options.flaskDir);
   const flaskFile = (name: string): string => {
@@ -165,6 +166,7 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     return path;
   };
 
+  if (before48) return { dir, ...sectionsBefore48(dir, flaskFile, local, required), m4Params: m4ParamsOf(options) };
   const enabled = enabledModules(readFileSync(modulesConf, "utf8"));
   const modules = enabled.map((m) => required(`modules/${m}.te`, `module ${m} is on in modules/modules.conf; a module must have a .te file`));
   const sections = [
@@ -184,9 +186,47 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     required("policy/device_contexts", "Makefile.common's DEV_OCONS"),
   ];
 
+  return { dir, enabled, sections, m4Params: m4ParamsOf(options) };
+}
+
+/** M4PARAM, the same in Makefile.common and the Makefile before it. */
+function m4ParamsOf(options: TreeOptions): string[] {
   const m4Params = ["-D", "self_contained_policy", "-s"];
   if (options.mls) m4Params.push("-D", "enable_mls");
   m4Params.push("-D", `mls_num_sens=${options.mlsSens ?? 16}`, "-D", `mls_num_cats=${options.mlsCats ?? 256}`);
   for (const d of options.defines ?? []) m4Params.push("-D", d);
-  return { dir, enabled, sections, m4Params };
+  return m4Params;
+}
+
+/** Xen 4.3-4.7's tools/flask/policy/Makefile: modules under policy/modules/LAYER/, the ones
+ *  policy/modules.conf switches on (its ENABLED_MODS, found by `find -iname NAME.te`) in the
+ *  sorted order of every layer's .te files (DETECTED_MODS), each with its .if; one
+ *  policy/constraints; policy/device_contexts from 4.6, where the Makefile gains DEV_OCONS. */
+function sectionsBefore48(dir: string, flaskFile: (name: string) => string, local: (path: string) => string[], required: (path: string, why: string) => string): { enabled: string[]; sections: string[] } {
+  const on = enabledModules(readFileSync(join(dir, "policy", "modules.conf"), "utf8")).map((m) => m.toLowerCase());
+  const layers = join(dir, "policy", "modules");
+  const detected = (existsSync(layers) ? readdirSync(layers) : [])
+    .filter((layer) => layer !== "CVS" && statSync(join(layers, layer)).isDirectory())
+    .flatMap((layer) => readdirSync(join(layers, layer)).filter((f) => f.endsWith(".te") && isFile(join(layers, layer, f))).map((f) => `policy/modules/${layer}/${f}`))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const modules = detected.filter((m) => on.includes(basename(m, ".te").toLowerCase()));
+  const makefile = join(dir, "Makefile");
+  const devOcons = isFile(makefile) && readFileSync(makefile, "utf8").includes("DEV_OCONS");
+  const sections = [
+    flaskFile("security_classes"),
+    ...local("policy/security_classes"),
+    flaskFile("initial_sids"),
+    flaskFile("access_vectors"),
+    ...local("policy/access_vectors"),
+    ...supportFiles(dir),
+    required("policy/mls", "the Makefile's MLSSUPPORT"),
+    ...modules.map((m) => required(m.replace(/\.te$/, ".if"), `the Makefile's ALL_INTERFACES: module ${basename(m, ".te")} is on in policy/modules.conf`)),
+    required("policy/global_tunables", "the Makefile's GLOBALTUN"),
+    ...modules,
+    required("policy/users", "the Makefile's USERS"),
+    required("policy/constraints", "the Makefile's CONSTRAINTS"),
+    required("policy/initial_sids", "the Makefile's ISID_DEFS"),
+    ...(devOcons ? [required("policy/device_contexts", "the Makefile's DEV_OCONS")] : []),
+  ];
+  return { enabled: modules.map((m) => basename(m, ".te")), sections };
 }

@@ -2,7 +2,7 @@
 // tree in xen.git's layout (tools/flask/policy) as Xen's Makefile.common does: m4 over the
 // sections in its order and with its flags, then the compiler. Diagnostics point into the .te/.if
 // files; --conf writes m4's policy.conf (byte-identical to Makefile.common's).
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import type { PolicyTree } from "../build/tree.js";
@@ -95,14 +95,21 @@ export function registerBuild(program: Command, cli: CliContext): void {
 }
 
 /** The files a tree is made of: what m4 read, modules.conf, and every module's .te and .if (a
- *  module switched off is still the author's source, not a place to write a build into). */
+ *  module switched off is still the author's source, not a place to write a build into); before
+ *  Xen 4.8, policy/modules.conf and the modules under policy/modules/LAYER/. */
 export function treeInputs(tree: PolicyTree): string[] {
+  const list = (dir: string): string[] => {
+    try {
+      return readdirSync(dir).filter((n) => n.endsWith(".te") || n.endsWith(".if")).map((n) => join(dir, n));
+    } catch {
+      return []; // (no such directory: buildTree has said so already, or the tree has none)
+    }
+  };
   const modules = join(tree.dir, "modules");
-  let names: string[] = [];
-  try {
-    names = readdirSync(modules).filter((n) => n.endsWith(".te") || n.endsWith(".if"));
-  } catch {
-    // (no modules directory: buildTree has said so already, or the tree has none)
-  }
-  return [...tree.sections.map((f) => resolve(tree.dir, f)), join(modules, "modules.conf"), ...names.map((n) => join(modules, n))];
+  const layers = join(tree.dir, "policy", "modules");
+  const before48 = list(modules).length === 0 && existsSync(join(tree.dir, "policy", "modules.conf"));
+  const sources = before48
+    ? [join(tree.dir, "policy", "modules.conf"), ...(existsSync(layers) ? readdirSync(layers) : []).flatMap((layer) => list(join(layers, layer)))]
+    : [join(modules, "modules.conf"), ...list(modules)];
+  return [...tree.sections.map((f) => resolve(tree.dir, f)), ...sources];
 }

@@ -6,6 +6,7 @@ import type { PlatformDecl } from "../policy/ast.js";
 import type { Slot } from "./context.js";
 import type { NamesModel } from "./model.js";
 import type { NameKind } from "../policy/name-index.js";
+import { sortedHas } from "../policy/typeset.js";
 
 const LIST_MAX = 40;
 
@@ -13,18 +14,6 @@ function list(names: readonly string[]): string {
   if (names.length === 0) return "none";
   const shown = names.slice(0, LIST_MAX).map((n) => `\`${n}\``).join(", ");
   return names.length > LIST_MAX ? `${shown} and ${names.length - LIST_MAX} more` : shown;
-}
-
-function sortedHas(a: Int32Array, x: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] === x) return true;
-    if (a[mid]! < x) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 export function describe(sym: NamesModel | undefined, platforms: readonly PlatformDecl[], name: string, kind: NameKind | undefined, slot: Slot): string | undefined {

@@ -77,35 +77,33 @@ export class AvTab {
     return avKey(s, t, tclass, this.nids, this.nclasses);
   }
 
-  /** Slot of `key`, or -1. */
-  find(key: number): number {
+  /** The slot holding `key`, else the empty slot where it would go (linear probing). */
+  private probe(key: number): number {
     const keys = this.keys;
     const m = keys.length - 1;
     let h = avHash(key, this.shift);
     for (;;) {
       const k = keys[h]!;
-      if (k === key) return h;
-      if (k === EMPTY) return -1;
+      if (k === key || k === EMPTY) return h;
       h = (h + 1) & m;
     }
+  }
+
+  /** Slot of `key`, or -1. */
+  find(key: number): number {
+    const h = this.probe(key);
+    return this.keys[h] === key ? h : -1;
   }
 
   /** The slot of `key`, made when absent (find_avtab_node). */
   private slot(key: number): number {
     if ((this.size + 1) * 2 > this.keys.length) this.allocate(this.keys.length * 2);
-    const keys = this.keys;
-    const m = keys.length - 1;
-    let h = avHash(key, this.shift);
-    for (;;) {
-      const k = keys[h]!;
-      if (k === key) return h;
-      if (k === EMPTY) {
-        keys[h] = key;
-        this.size++;
-        return h;
-      }
-      h = (h + 1) & m;
+    const h = this.probe(key);
+    if (this.keys[h] !== key) {
+      this.keys[h] = key;
+      this.size++;
     }
+    return h;
   }
 
   /** ORs `mask` into the key's `kind` mask (an empty mask still records the key). */
@@ -163,11 +161,8 @@ export class AvTab {
 
   /** Inserts a key known to be absent, with its masks (rehashing: one probe, not three). */
   private put(key: number, allow: number, auditallow: number, dontaudit: number, kinds: number): void {
-    const keys = this.keys;
-    const m = keys.length - 1;
-    let h = avHash(key, this.shift);
-    while (keys[h] !== EMPTY) h = (h + 1) & m;
-    keys[h] = key;
+    const h = this.probe(key);
+    this.keys[h] = key;
     this.allow[h] = allow;
     this.auditallow[h] = auditallow;
     this.dontaudit[h] = dontaudit;

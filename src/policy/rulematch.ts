@@ -2,19 +2,7 @@
 // (libsepol assertion.c check_assertion_avtab_match) and by explanations (which rules grant a
 // permission); kept apart so that decisions do not depend on the check stage.
 import type { ExpandedAvRule } from "./expand.js";
-
-function sortedHas(a: Int32Array, v: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const x = a[mid]!;
-    if (x === v) return true;
-    if (x < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}
+import { sortedHas } from "./typeset.js";
 
 // An id at or past `nt` is an attribute's key id (a context a reload left with an attribute as its
 // type): Xen's walk reaches only the entries keyed on that attribute itself, so a rule names it

@@ -7,6 +7,20 @@ let stamps = new Uint32Array(0);
 let negStamps = new Uint32Array(0);
 let generation = 0;
 
+/** Is `id` in `ids`, sorted type ids (what expandTypeSet gives, an attribute's members)? */
+export function sortedHas(ids: Int32Array, id: number): boolean {
+  let lo = 0;
+  let hi = ids.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = ids[mid]!;
+    if (v === id) return true;
+    if (v < id) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** libsepol type_set_expand with alwaysexpand: the sorted type ids a set covers. */
 export function expandTypeSet(ts: TypeSet, sym: Symbols): Int32Array {
   const simple = !ts.star && !ts.complement && ts.negTypes.length === 0 && ts.negAttrs.length === 0;

@@ -2,7 +2,7 @@
 // #line directives of the committed m4 output), and diagnostics of a committed m4 output of a tree
 // with planted errors, pointed into the .te/.if files with "in expansion of" notes.
 // UPDATE_GOLDEN=1 npx vitest run test/build rewrites the rendered golden.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -89,6 +89,56 @@ describe("the tree as Makefile.common reads it", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("a tree laid out as before Xen 4.8 (one Makefile, policy/modules/LAYER/)", () => {
+  // Xen 4.3-4.7's tools/flask/policy/Makefile: POLICY_SECTIONS from policy/modules.conf, the
+  // layers' modules in sorted order, policy/constraints, DEV_OCONS from 4.6
+  function oldTree(makefile: string, files: Record<string, string> = {}): string {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-build-old-"));
+    const all: Record<string, string> = {
+      Makefile: makefile,
+      "policy/modules.conf": "# comment = on\nxen = on\nzeta = on\nAlpha = on\noff_one = off\n",
+      "policy/modules/xen/xen.te": "", "policy/modules/xen/xen.if": "",
+      "policy/modules/aux/zeta.te": "", "policy/modules/aux/zeta.if": "",
+      "policy/modules/aux/off_one.te": "", "policy/modules/aux/off_one.if": "",
+      "policy/support/misc_macros.spt": "", "policy/support/loadable_module.spt": "",
+      "policy/mls": "", "policy/global_tunables": "", "policy/users": "", "policy/constraints": "",
+      "policy/initial_sids": "", "policy/device_contexts": "", "policy/access_vectors": "",
+      ...files,
+    };
+    for (const [f, text] of Object.entries(all)) {
+      mkdirSync(join(dir, f, ".."), { recursive: true });
+      writeFileSync(join(dir, f), text);
+    }
+    return dir;
+  }
+
+  it("lists what its Makefile hands m4, in its order", () => {
+    const tree = readTree(oldTree("DEV_OCONS := $(POLDIR)/device_contexts\n"), { flaskDir: flask, defines: ["prot_doms_locked_conf=true"] });
+    const f = (name: string) => tree.sections.find((s) => s.endsWith(`flask/${name}`));
+    expect(tree.sections).toEqual([
+      f("security_classes"), f("initial_sids"), f("access_vectors"), "policy/access_vectors",
+      "policy/support/loadable_module.spt", "policy/support/misc_macros.spt", "policy/mls",
+      "policy/modules/aux/zeta.if", "policy/modules/xen/xen.if", "policy/global_tunables",
+      "policy/modules/aux/zeta.te", "policy/modules/xen/xen.te",
+      "policy/users", "policy/constraints", "policy/initial_sids", "policy/device_contexts",
+    ]);
+    expect(tree.enabled).toEqual(["zeta", "xen"]);
+    expect(tree.m4Params.slice(-2)).toEqual(["-D", "prot_doms_locked_conf=true"]);
+  });
+
+  it("before 4.6 (no DEV_OCONS) has no device_contexts; a module on without its .if is refused", () => {
+    expect(readTree(oldTree("POLICY_SECTIONS += $(USERS) $(CONSTRAINTS) $(ISID_DEFS)\n"), { flaskDir: flask }).sections.at(-1)).toBe("policy/initial_sids");
+    const dir = oldTree("", { "policy/modules/aux/zeta.if": "" });
+    unlinkSync(join(dir, "policy/modules/aux/zeta.if"));
+    expect(() => readTree(dir, { flaskDir: flask })).toThrow(/policy\/modules\/aux\/zeta\.if: missing \(the Makefile's ALL_INTERFACES: module zeta is on in policy\/modules\.conf\)/);
+  });
+
+  it("a directory with neither modules.conf is refused, naming both", () => {
+    const dir = mkdtempSync(join(tmpdir(), "xsm-build-none-"));
+    expect(() => readTree(dir, { flaskDir: flask })).toThrow(/no modules\/modules\.conf \(nor policy\/modules\.conf, as before Xen 4\.8\)/);
   });
 });
 

@@ -223,7 +223,7 @@ describe("a bad tree is a located error, never a stack trace", () => {
   it("a directory without modules/modules.conf", async () => {
     const r = await run("search", "examples", "-A");
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe("xsm: error: examples: no modules/modules.conf; a policy tree is laid out like xen.git's tools/flask/policy\n");
+    expect(r.stderr).toBe("xsm: error: examples: no modules/modules.conf (nor policy/modules.conf, as before Xen 4.8); a policy tree is laid out like xen.git's tools/flask/policy\n");
   });
 
   it("no m4", async () => {

@@ -4,9 +4,9 @@
 // xsm search = sesearch, xsm info = seinfo, xsm diff = sediff (consecutive tags, and the default
 // build against prot_doms_locked_conf=true), xsm flow = seinfoflow (Xen's permission map),
 // xsm why/allow = audit2why/audit2allow (-m too) on avc lines in each release's own shape, and
-// search --effective = oracle-matrix's allow table. Each tag's tree is built by `xsm build`
-// (4.6's layout before Makefile.common by the m4 command its Makefile ran: xen-trees.ts) and by
-// checkpolicy, to the same bytes; the tree directory and the binary are asked too. The MLS build
+// search --effective = oracle-matrix's allow table. Each tag's tree is built by `xsm build` (4.6's
+// in the layout before Makefile.common) to m4's policy.conf and to checkpolicy's bytes; the tree
+// directory and the binary are asked too. The MLS build
 // (CONFIG_MLS=y) of every tag here is refused by checkpolicy -M (policy/mls names permissions
 // class domain lost): xsm build -M refuses it as well, at the lines of policy/mls.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -39,8 +39,8 @@ const VARIANTS: Record<string, string[]> = { default: [], locked: ["prot_doms_lo
 
 interface Built {
   name: string;
-  /** The tree directory (tools/flask/policy); undefined before 4.8's layout. */
-  dir?: string;
+  /** The tree directory (tools/flask/policy). */
+  dir: string;
   defines: string[];
   conf: string;
   text: string;
@@ -61,33 +61,24 @@ async function build(ref: string, pd: boolean, variant: string): Promise<Built> 
   const bin = join(work, `${name}.bin`);
   const ours = join(work, `${name}.xsm.bin`);
   const tree = join(root, "tools/flask/policy");
-  let dir: string | undefined = tree;
-  if (spawnSync("test", ["-e", join(tree, "modules/modules.conf")]).status === 0) {
-    const r = await xsm("build", tree, ...defines.flatMap((d) => ["-D", d]), "--conf", conf, "-o", ours);
-    expect(r.code, `xsm build ${name}: ${r.stderr}`).toBe(0);
-  } else {
-    // before 4.8: the single Makefile's m4 command; xsm build says it wants modules/modules.conf
-    const r = await xsm("build", tree, "-o", ours);
-    expect(r.stderr).toMatch(/no modules\/modules\.conf; a policy tree is laid out like xen\.git's tools\/flask\/policy/);
-    const cmd = m4Command(root);
-    const extra = defines.flatMap((d) => ["-D", d]);
-    writeFileSync(conf, execFileSync("m4", [...extra, ...cmd.args], { cwd: cmd.cwd, encoding: "utf8", maxBuffer: 1 << 28 }));
-    expect((await xsm("compile", conf, "-o", ours)).code).toBe(0);
-    dir = undefined;
-  }
+  const r = await xsm("build", tree, ...defines.flatMap((d) => ["-D", d]), "--conf", conf, "-o", ours);
+  expect(r.code, `xsm build ${name}: ${r.stderr}`).toBe(0);
+  // the policy.conf the tree's own Makefile writes (Makefile.common from 4.8, the one before)
+  const cmd = m4Command(root);
+  const m4 = execFileSync("m4", [...defines.flatMap((d) => ["-D", d]), ...cmd.args], { cwd: cmd.cwd, encoding: "utf8", maxBuffer: 1 << 28 });
+  expect(readFileSync(conf, "utf8") === m4, `${name}: xsm build's policy.conf = m4's`).toBe(true);
   const cp = await run("checkpolicy", ["-t", "Xen", "-c", "30", conf, "-o", bin]);
   expect(cp.code, cp.stdout + cp.stderr).toBe(0);
   expect(readFileSync(ours).equals(readFileSync(bin)), `${name}: xsm's binary = checkpolicy's`).toBe(true);
   const text = readFileSync(conf, "utf8");
-  return { name, dir, defines, conf, text, bin, ap: analyzePolicy(text, conf), pd };
+  return { name, dir: tree, defines, conf, text, bin, ap: analyzePolicy(text, conf), pd };
 }
 
 /** The policy as each input form: the policy.conf, the tree directory with its definitions, the
  *  binary checkpolicy wrote (search takes its definitions as --define). */
 function inputs(b: Built, search = false): string[][] {
   const forms = [[b.conf], [b.bin]];
-  if (b.dir) forms.push([b.dir, ...b.defines.flatMap((d) => [search ? "--define" : "-D", d])]);
-  return forms;
+  return [...forms, [b.dir, ...b.defines.flatMap((d) => [search ? "--define" : "-D", d])]];
 }
 
 /** sesearch queries a maintainer asks of Xen's policy, from its own names: every type and
@@ -137,7 +128,7 @@ async function diffPair(a: Built, b: Built): Promise<void> {
   // differ from the sources' where a release renumbered them (4.17's xenboot, SID 1; README)
   const sids = (report: string, bin: boolean) => (bin ? report.replace(/^Initial SIDs \(.*\n(?:.+\n)*\n/m, "") : report);
   const full = (await xsm("diff", a.conf, b.conf)).stdout;
-  for (const form of [[a.bin, b.bin], ...(a.dir && b.dir && a.defines.join() === b.defines.join() ? [[a.dir, b.dir, ...a.defines.flatMap((d) => ["-D", d])]] : [])]) {
+  for (const form of [[a.bin, b.bin], ...(a.defines.join() === b.defines.join() ? [[a.dir, b.dir, ...a.defines.flatMap((d) => ["-D", d])]] : [])]) {
     const bin = form[0] === a.bin;
     expect(sids((await xsm("diff", ...form)).stdout, bin), `xsm diff ${form.join(" ")}`).toBe(sids(full, bin));
   }
@@ -259,10 +250,9 @@ describe.skipIf(!GIT || missing.length > 0)(`Xen's policy at its release tags: x
     });
   }
 
-  it("the MLS build of every tag from 4.8 is refused by checkpolicy -M and xsm build -M alike, xsm at policy/mls's lines", async () => {
+  it("the MLS build of every tag is refused by checkpolicy -M and xsm build -M alike, xsm at policy/mls's lines", async () => {
     for (const { ref } of REFS) {
       const b = built.get(`${ref}.default`)!;
-      if (!b.dir) continue;
       const cmd = m4Command(join(work, ref));
       const conf = join(work, `${ref}.mls.conf`);
       writeFileSync(conf, execFileSync("m4", ["-D", "enable_mls", ...cmd.args], { cwd: cmd.cwd, encoding: "utf8", maxBuffer: 1 << 28 }));

@@ -1,9 +1,8 @@
 // Xen's policy tree at a ref of xen.git ($XSM_XEN_GIT), and the m4 command its Makefile runs over
-// it: Makefile.common's POLICY_SECTIONS from 4.8 (src/build's readTree), and before 4.8 the single
-// tools/flask/policy/Makefile's (policy/modules.conf, modules under policy/modules/LAYER/,
-// policy/constraints; device_contexts from 4.6, where DEV_OCONS appears).
+// it (src/build's readTree: Makefile.common's POLICY_SECTIONS from 4.8, the single
+// tools/flask/policy/Makefile's before).
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readTree } from "../../src/build/index.js";
 
@@ -23,50 +22,12 @@ export interface M4Command {
   args: string[];
 }
 
-const FLASK = "../../../xen/xsm/flask/policy";
-
-/** The Makefile's m4 command for the tree under `root` (CONFIG_MLS=n, its defaults). */
+/** The Makefile's m4 command for the tree under `root` (CONFIG_MLS=n, its defaults): src/build's
+ *  readTree, Makefile.common's from 4.8 and the single Makefile's before. */
 export function m4Command(root: string): M4Command {
   const cwd = join(root, "tools/flask/policy");
-  if (existsSync(join(cwd, "modules/modules.conf"))) {
-    const tree = readTree(cwd, { flaskDir: join(root, "xen/xsm/flask/policy") });
-    return { cwd, args: [...tree.m4Params, ...tree.sections] };
-  }
-  // before 4.8: awk '/^[[:blank:]]*[[:alpha:]]/{ if ($3 == "on") print $1 }' policy/modules.conf
-  // (4.6, 4.7: /^[ \t]*[a-z]/), the modules found under policy/modules/*/ in sorted order
-  const enabled = readFileSync(join(cwd, "policy/modules.conf"), "utf8")
-    .split("\n")
-    .filter((l) => /^[ \t]*[A-Za-z]/.test(l))
-    .map((l) => l.trim().split(/[ \t]+/))
-    .filter((f) => f[2] === "on")
-    .map((f) => f[0]!);
-  const layers = readdirSync(join(cwd, "policy/modules")).filter((d) => statSync(join(cwd, "policy/modules", d)).isDirectory());
-  const modules = layers
-    .flatMap((d) => readdirSync(join(cwd, "policy/modules", d)).filter((f) => f.endsWith(".te")).map((f) => `policy/modules/${d}/${f}`))
-    .sort()
-    .filter((m) => enabled.includes(m.slice(m.lastIndexOf("/") + 1, -3)));
-  const support = readdirSync(join(cwd, "policy/support"))
-    .filter((f) => f.endsWith(".spt"))
-    .sort()
-    .map((f) => `policy/support/${f}`);
-  const devOcons = readFileSync(join(cwd, "Makefile"), "utf8").includes("DEV_OCONS") ? ["policy/device_contexts"] : [];
-  const sections = [
-    `${FLASK}/security_classes`,
-    "policy/security_classes",
-    `${FLASK}/initial_sids`,
-    `${FLASK}/access_vectors`,
-    "policy/access_vectors",
-    ...support,
-    "policy/mls",
-    ...modules.map((m) => m.replace(/\.te$/, ".if")),
-    "policy/global_tunables",
-    ...modules,
-    "policy/users",
-    "policy/constraints",
-    "policy/initial_sids",
-    ...devOcons,
-  ];
-  return { cwd, args: ["-D", "self_contained_policy", "-s", "-D", "mls_num_sens=16", "-D", "mls_num_cats=256", ...sections] };
+  const tree = readTree(cwd, { flaskDir: join(root, "xen/xsm/flask/policy") });
+  return { cwd, args: [...tree.m4Params, ...tree.sections] };
 }
 
 /** m4's output for the command, and its trace of every macro call: the arguments m4 collected and
