@@ -9,7 +9,7 @@ import { parseSbdf, sbdfKey } from "../xen/sbdf.js";
 import { STRATEGIES, isStrategy, type PfRemovalKind, type Strategy } from "../hypervisor/types.js";
 import { formatScenarioErrors, readScenarioText, scenarioFromText } from "../sim/load.js";
 import { InputError } from "../io/read.js";
-import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, toJson } from "../sim/report.js";
+import { COMPARE_LEGEND, renderCompare, renderCompareXen, renderDot, renderTrace, runAlike, toJson } from "../sim/report.js";
 import { XEN_RELEASES, columnLabel, compareRemovals, parseXenList, sameBehaviour, scenarioXen, xenColumns, xenValueHint, type XenColumn, type XenRelease } from "../sim/xen-release.js";
 import { prepare, runPrepared, type Prepared, type RunOptions, type RunResult } from "../sim/run.js";
 import { CliError, UsageError, STDIN, displayName } from "./io.js";
@@ -167,7 +167,8 @@ async function runSimulate(cli: CliContext, path: string, opts: SimulateOptions)
     progress("");
     if (opts.json) {
       const standsFor = Object.fromEntries(columns.filter((c) => !c.asItself).map((c) => [c.release, c.standsFor]));
-      cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, releases: results.map((r) => toJson(r)), standsFor }, null, 2)}\n`);
+      const alike = runAlike(results, columns);
+      cli.io.stdout.write(`${JSON.stringify({ scenario: scenario.name, releases: results.map((r) => toJson(r)), standsFor, ...(alike.length > 0 ? { alike } : {}) }, null, 2)}\n`);
     } else {
       cli.io.stdout.write(renderCompareXen(results, scenario, columns, { named, ...asXen, exit, ...withStrategy }));
       cli.io.stdout.write(`\n${COMPARE_LEGEND}\n`);

@@ -24,9 +24,13 @@
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
 //   iommu_remove_device's -EINVAL for an unowned device do not occur. Quarantine (dom_io) is
 //   modelled as ownership: where deassign_device() sends a device, not the IOMMU contexts.
-// - Without an IOMMU (RegistryOptions.iommu false) Xen's assign_device() does nothing and
-//   deassign_device() is -EINVAL; the model moves the device as with one, never to dom_io (whose
-//   quarantine context iommu_setup() makes only with an IOMMU).
+// - Without an IOMMU (RegistryOptions.iommu false: iommu=0, or a host without one) iommu_do_domctl
+//   refuses XEN_DOMCTL_{,test_,de}assign_device and get_device_group -EOPNOTSUPP
+//   (!is_iommu_enabled(d); !iommu_enabled for test_assign with no domain), the same in every
+//   release, after do_domctl's xsm_domctl (and, since XSA-492, flask's assignment checks) and before
+//   iommu_do_pci_domctl's refusals and hooks. Nothing goes to dom_io (whose quarantine context
+//   iommu_setup() makes only with an IOMMU). Per-domain IOMMU use (XEN_DOMCTL_CDF_iommu) is not
+//   modelled: with an IOMMU every domain has it.
 // - The IOMMU is VT-d: XEN_DOMCTL_get_device_group's groups are intel_iommu_group_id's (the
 //   requester ID behind PCI bridges); AMD's IVRS aliases are not modelled.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
@@ -256,7 +260,7 @@ export class PciRegistry {
     if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl; DOMID_IO is dom_io
     // iommu_do_pci_domctl(): "Don't support self-assignment of devices." and d->is_dying are
     // -EINVAL; the XSM module makes them where its Xen does (AssignCheck: before or after XSA-492)
-    const refusal = (): Rc => (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
+    const refusal = (): Rc => this.noIommu() || (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.assignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
@@ -287,6 +291,7 @@ export class PciRegistry {
   /** An assignment domctl's XSM call with iommu_do_pci_domctl's refusals where the module puts
    *  them (between xsm_domctl and the hook); a module that does not take them gets them after. */
   private domctl(refusal: () => Rc, call: (refuse: () => Rc) => Rc): Rc {
+    // (iommu_do_domctl's test for an IOMMU comes first among the refusals: noIommu)
     let asked = false;
     const rc = call(() => {
       asked = true;
@@ -300,12 +305,18 @@ export class PciRegistry {
   testAssignDevice(cur: Domain, sbdf: SbdfInput): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
-    const rc = this.xsm.testAssignDevice(cur, key);
+    const rc = this.domctl(() => this.noIommu(), (refuse) => this.xsm.testAssignDevice(cur, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (pdev && this.assignable(pdev)) return 0;
     this.printk(() => `${pp(key)} already assigned, or non-existent`);
     return "-EINVAL";
+  }
+
+  /** iommu_do_domctl(): `!(d ? is_iommu_enabled(d) : iommu_enabled)` is -EOPNOTSUPP before
+   *  iommu_do_pci_domctl looks at the command; 0 (go on) with an IOMMU. */
+  private noIommu(): Rc {
+    return this.iommu ? 0 : "-EOPNOTSUPP";
   }
 
   /** rcu_lock_domain_by_id(): a live domain, or a dying one not yet freed. */
@@ -320,7 +331,7 @@ export class PciRegistry {
     if (key < 0) return "-EINVAL";
     if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH";
     // "Don't support self-deassignment of devices.", where the XSM module's Xen makes it (AssignCheck)
-    const refusal = (): Rc => (target.domid === cur.domid ? "-EINVAL" : 0);
+    const refusal = (): Rc => this.noIommu() || (target.domid === cur.domid ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
@@ -371,9 +382,8 @@ export class PciRegistry {
     const none = (rc: Rc): DeviceGroup => ({ rc, iommu: this.iommu, sdevs: [], refused: [], truncated: 0 });
     const key = this.key(sbdf);
     if (key < 0) return none("-EINVAL");
-    const rc = this.xsm.getDeviceGroup(cur, d, key, false);
+    const rc = this.domctl(() => this.noIommu(), (refuse) => this.xsm.getDeviceGroup(cur, d, key, false, refuse));
     if (rc !== 0) return none(rc);
-    if (!this.iommu) return none(0); // !is_iommu_enabled(d): nothing listed, 0
     const seg = Math.floor(key / 0x10000);
     const groupId = this.groupId(seg, key & 0xffff);
     if (groupId < 0) return none("-ENODEV");

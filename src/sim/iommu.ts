@@ -7,7 +7,7 @@ import { DOM_IO, type PciRegistry, type SbdfInput } from "../hypervisor/index.js
 import { formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import type { Domain, Rc } from "../xsm/types.js";
 import type { Scenario, Step } from "./scenario.js";
-import type { ScenarioXen } from "./xen-release.js";
+import { xenLabel, type ScenarioXen } from "./xen-release.js";
 
 /** What tools/python's xc.get_device_group gives as sdev_array's room (libxl does not call it). */
 export const MAX_SDEVS = 1024;
@@ -62,13 +62,11 @@ export function deassignWhy(say: Say, registry: PciRegistry, sbdf: SbdfInput, ta
 /** XEN_DOMCTL_get_device_group as the step runs it: the registry's answer, the trace's reasons. */
 export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: number, registry: PciRegistry, scenario: Scenario, xen: ScenarioXen, say: Say, group: (sdevs: string[]) => void): Rc {
   const g = registry.getDeviceGroup(as, d, sbdf, maxSdevs);
-  if (xen.release !== undefined) say(askedWhy(xen, scenario));
+  if (xen.release !== undefined && g.iommu) say(askedWhy(xen, scenario));
+  const noIommu = noIommuWhy("get_device_group", g.rc, xen, scenario.xsm, g.iommu);
+  if (noIommu !== undefined) say(noIommu);
   if (g.rc !== 0 && g.rc !== "-ENODEV") return g.rc; // the XSM check (or the SBDF) refused: its decision says why
   group(g.sdevs.map((k) => formatSbdf(k)));
-  if (!g.iommu) {
-    say("no IOMMU (iommu none): is_iommu_enabled(d) is false, so iommu_get_device_group lists nothing and the domctl answers 0 with num_sdevs 0");
-    return g.rc;
-  }
   const key = toSbdfKey(sbdf);
   const k = key.ok ? key.value : 0;
   if (g.rc === "-ENODEV") {
@@ -84,6 +82,34 @@ export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: nu
   if (g.refused.length) say(`xsm_get_device_group refused ${g.refused.map((x) => formatSbdf(x)).join(", ")}: skipped, not an error (iommu_get_device_group asks before it compares groups)`);
   if (g.truncated) say(`${g.truncated} more in the group past max_sdevs ${maxSdevs}: neither listed nor counted in num_sdevs`);
   return g.rc;
+}
+
+/** The IOMMU domctls iommu_do_domctl answers. */
+export type IommuDomctl = "assign_device" | "deassign_device" | "test_assign_device" | "get_device_group";
+
+/**
+ * Why one of them failed on a host without an IOMMU (RegistryOptions.iommu false): iommu_do_domctl's
+ * first test, `!(d ? is_iommu_enabled(d) : iommu_enabled)`, -EOPNOTSUPP in every release, and what
+ * XSM asked before it in this release; or XSM refused first. Undefined with an IOMMU or when neither
+ * applies.
+ */
+export function noIommuWhy(op: IommuDomctl, rc: Rc, xen: ScenarioXen, module: "flask" | "dummy", iommu = false): string | undefined {
+  if (iommu) return undefined;
+  const xsa492 = xen.assignCheck === "xsm_domctl";
+  const label = xenLabel(xen, xsa492 ? "assignCheck xsm_domctl" : "the model's defaults");
+  const flask = module === "flask";
+  if (rc === "-EACCES" || rc === "-EPERM") return `no IOMMU (iommu none), but XSM refused first: iommu_do_domctl's -EOPNOTSUPP comes after do_domctl's xsm_domctl${xsa492 && op !== "get_device_group" && flask ? `, which asks flask_${op === "test_assign_device" ? "test_assign" : op === "deassign_device" ? "deassign" : "assign"}_device's checks in ${label} (XSA-492)` : ""}`;
+  if (rc !== "-EOPNOTSUPP") return undefined;
+  const head = `no IOMMU (iommu none): iommu_do_domctl answers XEN_DOMCTL_${op} -EOPNOTSUPP (!is_iommu_enabled(d)) before iommu_do_pci_domctl looks at it, in every release`;
+  if (op === "get_device_group") {
+    return xsa492
+      ? `${head}; ${label} hands the domctl to it before xsm_domctl (XSA-492) and xsm_get_device_group is iommu_do_pci_domctl's, so nothing was asked`
+      : `${head}; in ${label} do_domctl's xsm_domctl came first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV, current -> the domain"}), xsm_get_device_group is not reached (since XSA-492 nothing is asked)`;
+  }
+  const hook = op === "test_assign_device" ? "flask_test_assign_device" : op === "deassign_device" ? "flask_deassign_device" : "flask_assign_device";
+  return xsa492
+    ? `${head}; in ${label} xsm_domctl asked first (XSA-492: ${flask ? `${hook}'s checks` : "dummy.h's XSM_PRIV"}), so a policy that denies them answers instead`
+    : `${head}; in ${label} only do_domctl's xsm_domctl came first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV"}): iommu_do_pci_domctl's ${op === "deassign_device" ? "xsm_deassign_device" : "xsm_assign_device"} is not reached (since XSA-492 ${flask ? `${hook}'s checks come` : "nothing more comes"} before the -EOPNOTSUPP)`;
 }
 
 /** Where the domctl asks XSM in the scenario's release (said only when it names one). */

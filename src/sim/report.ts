@@ -321,7 +321,24 @@ export function renderCompareXen(results: RunResult[], scenario: Scenario, colum
   const widths = table[0]!.map((_, j) => Math.max(...table.map((row) => row[j]!.length)));
   head.push("", ...table.map((row) => row.map((cell, j) => cell.padEnd(widths[j]!)).join("  ").trimEnd()));
   if (scenario.vfWithoutPf !== undefined && vfs.size === 1) head.push(`(vfWithoutPf ${scenario.vfWithoutPf} is the file's, under every release)`);
+  // columns stay one per behaviour (what each stands for, the one that sets the exit status); the
+  // ones this scenario cannot tell apart are named, not merged
+  const alike = runAlike(results, columns);
+  if (alike.length > 0) head.push(...wrap(`(run alike here, the same rc, XSM checks, log and audit at every step and the same final state: ${alike.map((g) => g.join(" = ")).join("; ")}; what tells them apart above is where this scenario does not go)`, 100));
   return renderComparison({ kind: "release", head, columns: results.map((r, i) => ({ label: columnLabel(columns[i]!), run: r })), maxStepRows: opts.maxStepRows ?? 30 });
+}
+
+/** The --compare-xen columns (by columnLabel) whose runs this scenario cannot tell apart, each group
+ *  of more than one in column order: every step's rc, XSM checks, log, audit, group and pirq, and
+ *  the final state, alike (the why lines and notes, which name the release, aside). */
+export function runAlike(results: RunResult[], columns: XenColumn[]): string[][] {
+  const groups = new Map<string, string[]>();
+  results.forEach((r, i) => {
+    const steps = r.steps.map((s) => [s.rc, s.decisions.map((d) => [d.hook, d.xen, d.action, d.scontext, d.tcontext, d.tclass, d.perm, d.allowed, d.rc]), s.log, s.audit, s.group, s.mappedPirq]);
+    const key = JSON.stringify({ steps, state: r.state });
+    groups.set(key, [...(groups.get(key) ?? []), columnLabel(columns[i]!)]);
+  });
+  return [...groups.values()].filter((g) => g.length > 1);
 }
 
 /** The --compare-xen behaviour table's columns: what each release does where releases differ. */

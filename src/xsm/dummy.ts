@@ -93,20 +93,24 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
 
   // do_domctl's xsm_domctl (XSM_PRIV), then pci.c's xsm_assign_device(XSM_HOOK, NULL, sbdf):
   // XEN_DOMCTL_test_assign_device has no hook of its own in dummy.h (nor, since XSA-492, that one)
-  testAssignDevice(cur: Domain, _machineBdf: number): Rc {
+  testAssignDevice(cur: Domain, _machineBdf: number, refuse?: () => Rc): Rc {
     const rc = this.gate("test_assign_device", cur, null);
-    if (rc !== 0 || this.assignCheck === "xsm_domctl") return rc;
+    if (rc !== 0) return rc;
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0 || this.assignCheck === "xsm_domctl") return refused;
     return this.apply("test_assign_device", "xsm_assign_device", "XSM_HOOK", cur, null);
   }
 
   // before XSA-492: do_domctl's xsm_domctl (XSM_PRIV on d), then pci.c's xsm_get_device_group
   // (XSM_HOOK; each sibling too); since, xsm_domctl is not asked and the hook is XSM_PRIV
-  getDeviceGroup(cur: Domain, d: Domain, _machineBdf: number, sibling: boolean): Rc {
-    if (this.assignCheck === "xsm_domctl") return this.apply("get_device_group", "xsm_get_device_group", "XSM_PRIV", cur, null);
-    if (!sibling) {
+  getDeviceGroup(cur: Domain, d: Domain, _machineBdf: number, sibling: boolean, refuse?: () => Rc): Rc {
+    if (!sibling && this.assignCheck !== "xsm_domctl") {
       const rc = this.gate("get_device_group", cur, d);
       if (rc !== 0) return rc;
     }
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
+    if (this.assignCheck === "xsm_domctl") return this.apply("get_device_group", "xsm_get_device_group", "XSM_PRIV", cur, null);
     return this.apply("get_device_group", "xsm_get_device_group", "XSM_HOOK", cur, null);
   }
 

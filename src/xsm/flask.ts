@@ -121,14 +121,16 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   }
 
   // mirrors flask_test_assign_device(): current -> device stat_device (flask_assign_device with no
-  // domain hands it on; since XSA-492 flask_domctl asks it, the same check)
-  testAssignDevice(cur: Domain, machineBdf: number): Rc {
-    return this.deviceHasPerm("test_assign_device", "flask_test_assign_device", cur, machineBdf, PERM.stat_device, AD_NULL);
+  // domain hands it on; since XSA-492 flask_domctl asks it, the same check), ordered as assignDevice
+  testAssignDevice(cur: Domain, machineBdf: number, refuse?: () => Rc): Rc {
+    return this.inAssignOrder(refuse, () => this.deviceHasPerm("test_assign_device", "flask_test_assign_device", cur, machineBdf, PERM.stat_device, AD_NULL));
   }
 
   // mirrors flask_get_device_group(): current -> device stat_device, for the device asked about and
   // for each sibling; flask_domctl asks nothing for XEN_DOMCTL_get_device_group in any release
-  getDeviceGroup(cur: Domain, _d: Domain, machineBdf: number, _sibling: boolean): Rc {
+  getDeviceGroup(cur: Domain, _d: Domain, machineBdf: number, _sibling: boolean, refuse?: () => Rc): Rc {
+    const refused = refuse?.() ?? 0; // iommu_do_domctl's, before iommu_do_pci_domctl asks the hook
+    if (refused !== 0) return refused;
     return this.deviceHasPerm("get_device_group", "flask_get_device_group", cur, machineBdf, PERM.stat_device, AD_NULL);
   }
 

@@ -145,13 +145,15 @@ export interface XsmModule {
   /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device;
    *  `refuse` as for assignDevice (self-deassignment). */
   deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
-  /** XEN_DOMCTL_test_assign_device's check: xsm_assign_device with no domain (flask_test_assign_device, stat_device). */
-  testAssignDevice(cur: Domain, machineBdf: number): Rc;
+  /** XEN_DOMCTL_test_assign_device's check: xsm_assign_device with no domain (flask_test_assign_device,
+   *  stat_device). `refuse` is iommu_do_domctl's (no IOMMU), made where assignDevice makes its own. */
+  testAssignDevice(cur: Domain, machineBdf: number, refuse?: () => Rc): Rc;
   /** XEN_DOMCTL_get_device_group's xsm_get_device_group(machine_bdf) (flask: current -> device
    *  stat_device). `d` is the domain the domctl names: before XSA-492 do_domctl's xsm_domctl asked
    *  about it first (dummy XSM_PRIV; flask_domctl nothing). `sibling`: iommu_get_device_group's
-   *  check of each device of `d` it would list, which only the hook makes. */
-  getDeviceGroup(cur: Domain, d: Domain, machineBdf: number, sibling: boolean): Rc;
+   *  check of each device of `d` it would list, which only the hook makes. `refuse` is
+   *  iommu_do_domctl's (no IOMMU): after xsm_domctl, before the hook, in every release. */
+  getDeviceGroup(cur: Domain, d: Domain, machineBdf: number, sibling: boolean, refuse?: () => Rc): Rc;
   /** Called with every check as it is made; undefined = nobody listens (the fast path). */
   onCheck: ((check: XsmCheck) => void) | undefined;
 }

@@ -511,7 +511,8 @@ describe("xsm studio in chromium", () => {
       // xsm build on the same edit: its first error and the note naming the call
       const te = readFileSync(join(copy, "modules/domU.te"), "utf8");
       writeFileSync(join(copy, "modules/domU.te"), `${te.trimEnd()}\ncreate_domain(dom0_t, nosuch_t)\n`);
-      const cli = spawnSync(process.execPath, [xsm, "build", copy], { cwd: root, encoding: "utf8" }).stderr;
+      // (run in the tree, as the studio names its files: build names them from where it runs)
+      const cli = spawnSync(process.execPath, [xsm, "build", "."], { cwd: copy, encoding: "utf8" }).stderr;
       writeFileSync(join(copy, "modules/domU.te"), te);
       const [, file, cliLine, col, message] = /^(\S+?):(\d+):(\d+): error: (.*)$/m.exec(cli)!;
       expect(cli).toContain(`note: in expansion of \`create_domain\` at modules/domU.te:${line}`);

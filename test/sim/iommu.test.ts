@@ -81,10 +81,14 @@ describe("get_device_group's reasons", () => {
     const s = dummy("4.22.0", extra);
     return run({ ...s, steps: [...s.steps.slice(0, 2), { op: "get_device_group", as: "dom0", domain: "dom0", sbdf, ...(max !== undefined ? { max_sdevs: max } : {}) }] }).steps[2]!;
   };
-  it("without an IOMMU: 0, nothing listed, and why", () => {
+  it("without an IOMMU: iommu_do_domctl's -EOPNOTSUPP, before any XSM question since XSA-492, and why", () => {
     const r = steps({ iommu: "none" }, "0000:03:00.0");
-    expect([r.rc, r.group]).toEqual([0, []]);
-    expect(r.why?.join("\n")).toContain("is_iommu_enabled(d) is false");
+    expect([r.rc, r.group, r.decisions]).toEqual(["-EOPNOTSUPP", undefined, []]);
+    expect(r.why).toEqual([expect.stringContaining("iommu_do_domctl answers XEN_DOMCTL_get_device_group -EOPNOTSUPP (!is_iommu_enabled(d))")]);
+    // before XSA-492 do_domctl's xsm_domctl comes first: dummy.h's XSM_PRIV on the domain
+    const s = dummy("4.20.3", { iommu: "none" });
+    const old = run({ ...s, steps: [...s.steps.slice(0, 2), { op: "get_device_group", as: "dom0", domain: "dom0", sbdf: "0000:03:00.0" }] }).steps[2]!;
+    expect([old.rc, old.decisions.map((d) => `${d.xen} ${d.action}`)]).toEqual(["-EOPNOTSUPP", ["xsm_domctl XSM_PRIV"]]);
   });
   it("an unknown segment off bus 0: -ENODEV from find_upstream_bridge", () => {
     const r = steps({}, "0001:05:00.0");
