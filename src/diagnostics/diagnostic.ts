@@ -51,7 +51,28 @@ export interface Diagnostic {
   line?: number;
   col?: number;
   /** Secondary locations, e.g. the rule that violates a neverallow. */
-  notes?: { message: string; span?: Span }[];
+  notes?: Note[];
+}
+
+/** A diagnostic's secondary location. */
+export interface Note {
+  message: string;
+  span?: Span;
+  /** The m4 macro whose call `span` is, the diagnostic's text being its expansion
+   *  (src/build/locate.ts): the message says "in expansion of `M`" and every rendering adds the
+   *  call's place from the span (noteText), so renaming the span's file renames it there too. */
+  macro?: string;
+}
+
+/** A note as the user reads it: a macro call's note with its place, "in expansion of `M` at
+ *  FILE:LINE" (GCC's words), any other note as it is. */
+export function noteText(note: Note): string {
+  return note.macro !== undefined && note.span ? `${note.message} at ${note.span.file}:${note.span.line}` : note.message;
+}
+
+/** The note of a call of m4 macro `name` at `span` (the macro's name in the call). */
+export function expansionNote(name: string, span: Span): Note {
+  return { message: `in expansion of \`${name}\``, span, macro: name };
 }
 
 const POLICY_ERROR = Symbol.for("xsm-policy.PolicyError");
