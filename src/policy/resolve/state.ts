@@ -4,6 +4,7 @@ import type { MessageArgs } from "../../diagnostics/catalog.js";
 import { diagnostic, error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../../diagnostics/diagnostic.js";
 import type { PolicyAst } from "../ast.js";
 import { OBJECT_R, emptySymbols, type ResolvedRules, type Symbols } from "../symbols.js";
+import { meant, nearestName } from "../../diagnostics/suggest.js";
 
 /** An access vector is a u32 (libsepol: "too many permissions to fit in an access vector"). */
 export const MAX_PERMS = 32;
@@ -44,8 +45,17 @@ export class ResolveState {
   constructor(readonly ast: PolicyAst) {}
 
   /** A diagnostic worded at its site. */
-  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): void {
-    this.diags.push(error(code, message, span, notes));
+  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"], suggestion?: Diagnostic["suggestion"]): void {
+    const d = error(code, message, span, notes);
+    this.diags.push(suggestion === undefined ? d : { ...d, suggestion });
+  }
+
+  /** An error about `name`, which the policy lacks where the text uses it (`known`: what that place
+   *  may name). A known name near it is likely what was meant: the message asks "did you mean"
+   *  and the diagnostic carries it, for an editor's quick fix. */
+  unknown(message: string, span: Span | undefined, name: string, known: Iterable<string>): void {
+    const near = nearestName(name, known);
+    this.err("undeclared", `${message}${meant(near)}`, span, undefined, near === undefined ? undefined : { written: name, meant: near });
   }
 
   warn(code: DiagnosticCode, message: string, span?: Span): void {
