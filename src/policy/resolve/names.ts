@@ -249,7 +249,7 @@ export class Names {
     const ids = idSet(
       set,
       (name) => sym.roleIds.get(name) ?? (this.st.roleAttrIds.has(name) ? -1 - this.st.roleAttrIds.get(name)! : undefined),
-      (id) => this.st.unknown(`unknown role ${id.name}`, id.span, id.name, [...sym.roleIds.keys(), ...this.st.roleAttrIds.keys()]),
+      (id) => this.st.unknown(`unknown role ${id.name}`, id.span, id.name, [...sym.roleIds.keys(), ...this.st.roleAttrIds.keys()], "role or attribute"),
     );
     const roles = new Set<number>();
     const attrs = new Set<number>();

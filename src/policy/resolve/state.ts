@@ -42,6 +42,9 @@ export class ResolveState {
    *  attribute as -(index + 1). Expanded into the symbols once every statement is read. */
   readonly roleTypeSets = new Map<number, RoleTypeSet>();
 
+  /** unknown()'s answers by message and scope. */
+  private readonly nearest = new Map<string, string | null>();
+
   constructor(readonly ast: PolicyAst) {}
 
   /** A diagnostic worded at its site. */
@@ -53,9 +56,14 @@ export class ResolveState {
   /** An error about `name`, which the policy lacks where the text uses it (`known`: what that place
    *  may name). A known name near it is likely what was meant: the message asks "did you mean"
    *  and the diagnostic carries it, for an editor's quick fix. */
-  unknown(message: string, span: Span | undefined, name: string, known: Iterable<string>): void {
-    const near = nearestName(name, known);
-    this.err("undeclared", `${message}${meant(near)}`, span, undefined, near === undefined ? undefined : { written: name, meant: near });
+  unknown(message: string, span: Span | undefined, name: string, known: Iterable<string>, scope = ""): void {
+    // a name mistyped once is often used many times: one search of `known` per message (which
+    // names the name and what it may be), or per message and `scope` where one message serves
+    // places that may name different sets
+    const key = `${message}\0${scope}`;
+    let near = this.nearest.get(key);
+    if (near === undefined) this.nearest.set(key, (near = nearestName(name, known) ?? null));
+    this.err("undeclared", `${message}${meant(near ?? undefined)}`, span, undefined, near === null ? undefined : { written: name, meant: near });
   }
 
   warn(code: DiagnosticCode, message: string, span?: Span): void {
