@@ -274,9 +274,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       const d = domid === DOM_IO.domid ? DOM_IO : world.byDomid(domid);
       return d ? io.msixAssign(d, bdf) : 0;
     },
-    // Xen's default (basic) in every release; a scenario naming none runs the model's defaults,
-    // which return a device to its hardware domain as before quarantine was modelled
-    quarantine: s.quarantine ?? (xen.release !== undefined ? "basic" : "none"),
+    // Kconfig's IOMMU_QUARANTINE_BASIC, Xen's default in every release, the model's defaults too
+    quarantine: s.quarantine ?? "basic",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
   });
