@@ -166,16 +166,21 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     return path;
   };
 
-  if (before48) return { dir, ...sectionsBefore48(dir, flaskFile, local, required), m4Params: m4ParamsOf(options) };
-  const enabled = enabledModules(readFileSync(modulesConf, "utf8"));
-  const modules = enabled.map((m) => required(`modules/${m}.te`, `module ${m} is on in modules/modules.conf; a module must have a .te file`));
-  const sections = [
+  // both Makefiles (4.8+'s Makefile.common, 4.3-4.7's Makefile) open alike: classes (Xen's, the
+  // tree's), initial SID declarations, access vectors (Xen's, the tree's), support macros
+  const head = [
     flaskFile("security_classes"),
     ...local("policy/security_classes"),
     flaskFile("initial_sids"),
     flaskFile("access_vectors"),
     ...local("policy/access_vectors"),
     ...supportFiles(dir),
+  ];
+  if (before48) return { dir, ...sectionsBefore48(dir, head, required), m4Params: m4ParamsOf(options) };
+  const enabled = enabledModules(readFileSync(modulesConf, "utf8"));
+  const modules = enabled.map((m) => required(`modules/${m}.te`, `module ${m} is on in modules/modules.conf; a module must have a .te file`));
+  const sections = [
+    ...head,
     required("policy/mls", "Makefile.common's MLSSUPPORT"),
     ...enabled.flatMap((m) => local(`modules/${m}.if`)),
     required("policy/global_tunables", "Makefile.common's GLOBALTUN"),
@@ -202,7 +207,7 @@ function m4ParamsOf(options: TreeOptions): string[] {
  *  policy/modules.conf switches on (its ENABLED_MODS, found by `find -iname NAME.te`) in the
  *  sorted order of every layer's .te files (DETECTED_MODS), each with its .if; one
  *  policy/constraints; policy/device_contexts from 4.6, where the Makefile gains DEV_OCONS. */
-function sectionsBefore48(dir: string, flaskFile: (name: string) => string, local: (path: string) => string[], required: (path: string, why: string) => string): { enabled: string[]; sections: string[] } {
+function sectionsBefore48(dir: string, head: string[], required: (path: string, why: string) => string): { enabled: string[]; sections: string[] } {
   const on = enabledModules(readFileSync(join(dir, "policy", "modules.conf"), "utf8")).map((m) => m.toLowerCase());
   const layers = join(dir, "policy", "modules");
   const detected = (existsSync(layers) ? readdirSync(layers) : [])
@@ -213,12 +218,7 @@ function sectionsBefore48(dir: string, flaskFile: (name: string) => string, loca
   const makefile = join(dir, "Makefile");
   const devOcons = isFile(makefile) && readFileSync(makefile, "utf8").includes("DEV_OCONS");
   const sections = [
-    flaskFile("security_classes"),
-    ...local("policy/security_classes"),
-    flaskFile("initial_sids"),
-    flaskFile("access_vectors"),
-    ...local("policy/access_vectors"),
-    ...supportFiles(dir),
+    ...head,
     required("policy/mls", "the Makefile's MLSSUPPORT"),
     ...modules.map((m) => required(m.replace(/\.te$/, ".if"), `the Makefile's ALL_INTERFACES: module ${basename(m, ".te")} is on in policy/modules.conf`)),
     required("policy/global_tunables", "the Makefile's GLOBALTUN"),

@@ -28,6 +28,9 @@ export interface DiagnosticJson extends LocationJson {
   severity: Diagnostic["severity"];
   message: string;
   notes: Array<LocationJson & { message: string }>;
+  /** A mistyped name (`written`, where the diagnostic points when written there) and the known
+   *  name it likely `meant` (the message's "did you mean"). */
+  suggestion?: { written: string; meant: string };
 }
 
 /** A policy tree's diagnostics as the user reaches its files from where xsm ran, as a compiler
@@ -74,6 +77,7 @@ export function diagnosticJson(d: Diagnostic): DiagnosticJson {
     message: d.message,
     ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, d.file)),
     notes: (d.notes ?? []).map((n) => ({ message: n.message, ...locationJson(n.span) })),
+    ...(d.suggestion !== undefined ? { suggestion: d.suggestion } : {}),
   };
 }
 

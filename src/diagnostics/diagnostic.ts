@@ -52,6 +52,10 @@ export interface Diagnostic {
   col?: number;
   /** Secondary locations, e.g. the rule that violates a neverallow. */
   notes?: { message: string; span?: Span }[];
+  /** With `span` on a name the policy lacks (`written`): the known name it likely `meant` (the
+   *  message's "did you mean"). An editor's quick fix puts it in the span's place where the span's
+   *  text is `written` (in a tree, a name a macro made from `$1` is not written where it points). */
+  suggestion?: { written: string; meant: string };
 }
 
 const POLICY_ERROR = Symbol.for("xsm-policy.PolicyError");

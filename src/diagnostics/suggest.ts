@@ -31,11 +31,16 @@ export function nearestName(name: string, known: Iterable<string>): string | und
       bestDist = d;
     }
   }
-  return bestDist <= max ? best : undefined;
+  // (a name changed in as many letters as it has is another name, not a typo: `a` is not `add`)
+  return bestDist <= max && bestDist < name.length ? best : undefined;
 }
 
 /** " (did you mean 'y'?)" when a known name is near `name`, else "": the suffix of an "unknown" message. */
 export function didYouMean(name: string, known: Iterable<string>): string {
-  const near = nearestName(name, known);
+  return meant(nearestName(name, known));
+}
+
+/** The suffix of an "unknown" message for the nearest known name (nearestName), "" for none. */
+export function meant(near: string | undefined): string {
   return near ? ` (did you mean '${near}'?)` : "";
 }

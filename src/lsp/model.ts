@@ -275,7 +275,9 @@ function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | un
       return r ? [{ location: r, message: note.message }] : [];
     });
     if (related.length > 0) lsp.relatedInformation = related;
-    push(at.uri, lsp);
+    // the name written and the name meant, for the quick fix (onCodeAction); not on the copy at a
+    // macro's call below, whose range is the call, not the name
+    push(at.uri, d.suggestion === undefined ? lsp : { ...lsp, data: { suggestion: d.suggestion } });
     // an error inside a macro also shows where the macro was called (the outermost call), so the
     // file being edited hears of it
     const call = [...(d.notes ?? [])].reverse().find((note) => note.message.startsWith("in expansion of"));

@@ -10,6 +10,8 @@ export interface ParamsShape {
   context?: boolean;
   /** rename's `newName`. */
   newName?: boolean;
+  /** codeAction's `range` and `context.diagnostics`. */
+  codeAction?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -31,6 +33,10 @@ export function badParams(params: unknown, shape: ParamsShape = {}): ResponseErr
   }
   if (shape.context && (!isObject(params.context) || typeof params.context.includeDeclaration !== "boolean")) return bad("context", "an object { includeDeclaration: boolean }", params.context);
   if (shape.newName && typeof params.newName !== "string") return bad("newName", "a string", params.newName);
+  if (shape.codeAction) {
+    if (!isObject(params.range)) return bad("range", "an object { start, end }", params.range);
+    if (!isObject(params.context) || !Array.isArray(params.context.diagnostics)) return bad("context", "an object { diagnostics: [] }", params.context);
+  }
   return undefined;
 }
 

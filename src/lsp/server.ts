@@ -8,12 +8,14 @@
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  CodeActionKind,
   CompletionItemKind,
   LSPErrorCodes,
   ResponseError,
   SymbolKind as LspSymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
+  type CodeAction,
   type CompletionItem,
   type Connection,
   type DocumentSymbol,
@@ -267,6 +269,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentSymbolProvider: true,
         documentFormattingProvider: true,
         renameProvider: { prepareProvider: true },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: "xsm", version: "0.1.0" },
     };
@@ -373,6 +376,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       default:
         return [];
     }
+  });
+
+  // "did you mean": a diagnostic on a name the policy lacks carries it and the name it likely
+  // meant (model.ts puts them in `data`); the fix puts the meant name in the diagnostic's range
+  // where the document has the written one there (not a `$1_t` a macro made it from, nor text an
+  // edit since has moved)
+  connection.onCodeAction((params): CodeAction[] | ResponseError => {
+    const bad = badParams(params, { codeAction: true });
+    if (bad) return bad;
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    return params.context.diagnostics.flatMap((d): CodeAction[] => {
+      const s = (d?.data as { suggestion?: { written?: unknown; meant?: unknown } } | undefined)?.suggestion;
+      if (typeof d?.range !== "object" || d.source !== "xsm" || typeof s?.meant !== "string" || s.written !== doc.getText(d.range)) return [];
+      const edit: WorkspaceEdit = { changes: { [doc.uri]: [{ range: d.range, newText: s.meant }] } };
+      return [{ title: `Change to '${s.meant}'`, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit }];
+    });
   });
 
   connection.onDocumentSymbol((params): DocumentSymbol[] | ResponseError => {

@@ -6,14 +6,19 @@ import { CATALOG } from "../diagnostics/catalog.js";
 import type { Diagnostic, DiagnosticCode, Span } from "../diagnostics/diagnostic.js";
 import { OBJECT_R, rangeContains, type ResolvedContext, type Symbols } from "./symbols.js";
 import { rangeText, type MlsResolver } from "./resolve/mls.js";
+import { meant, nearestName } from "../diagnostics/suggest.js";
 
-export type Report = (code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;
+export type Report = (code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"], suggestion?: Diagnostic["suggestion"]) => void;
 
 function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver | undefined): ResolvedContext | undefined {
+  const unknown = (message: string, id: { name: string; span: Span }, known: Iterable<string>): void => {
+    const near = nearestName(id.name, known);
+    err("undeclared", `${message}${meant(near)}`, id.span, undefined, near === undefined ? undefined : { written: id.name, meant: near });
+  };
   const user = sym.userIds.get(c.user.name);
   const role = sym.roleIds.get(c.role.name);
   const type = sym.typeIds.get(c.type.name);
-  if (user === undefined) err("undeclared", `user ${c.user.name} is not defined`, c.user.span);
+  if (user === undefined) unknown(`user ${c.user.name} is not defined`, c.user, sym.userIds.keys());
   if (role === undefined && sym.roleAttrs.some((a) => a.name === c.role.name)) {
     // checkpolicy 3.4 takes one when the attribute has types and the user lists it, and writes the
     // attribute's value: no role record in the binary has it and no user holds it, so Xen's
@@ -21,8 +26,8 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
     // policydb_index_others never set) and libsepol's policydb_read refuses the file; an error
     // here, not a Xen-refusal warning, since no tool can use what checkpolicy writes
     err("invalid-context", `role ${c.role.name} is a role attribute: a context's role must be a role (checkpolicy writes the attribute's value, a binary neither Xen's loader nor libsepol reads: "Flask:  invalid security context")`, c.role.span);
-  } else if (role === undefined) err("undeclared", `role ${c.role.name} is not defined`, c.role.span);
-  if (type === undefined) err("undeclared", `type ${c.type.name} is not defined or is an attribute`, c.type.span);
+  } else if (role === undefined) unknown(`role ${c.role.name} is not defined`, c.role, sym.roleIds.keys());
+  if (type === undefined) unknown(`type ${c.type.name} is not defined or is an attribute`, c.type, sym.attrIds.has(c.type.name) ? [] : sym.typeIds.keys());
   if (user === undefined || role === undefined || type === undefined) return undefined;
   // policydb_context_isvalid: the user holds the role and the role holds the type (object_r is exempt)
   if (role !== OBJECT_R && !sym.users[user]!.roles.has(role)) {

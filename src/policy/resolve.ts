@@ -137,7 +137,7 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   resolveContexts(
     ast,
     st.sym,
-    (code, message, span, notes) => st.err(code, message, span, notes),
+    (code, message, span, notes, suggestion) => st.err(code, message, span, notes, suggestion),
     (code, message, span) => st.warn(code, message, span),
     mls,
   );

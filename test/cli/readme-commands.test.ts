@@ -36,7 +36,8 @@ describe("xsm init, then the README's next commands", () => {
 
 describe("README's way in for a new topology: its sh block's three commands, as written", () => {
   it("init, scaffold -o, simulate --svg: each exits 0, the scenario's expectations met, the picture written", () => {
-    const readme = readFileSync(resolve("README.md"), "utf8");
+    // the block now lives in docs/cli.md (xsm init and scaffold), README links to it
+    const readme = readFileSync(resolve("docs/cli.md"), "utf8");
     const block = /```sh\n(npx xsm init [\s\S]*?)```/.exec(readme)![1]!;
     const commands = block.split("\n").filter((l) => l.startsWith("npx xsm ")).map((l) => l.replace(/#.*$/, "").trim().split(/\s+/).slice(2));
     expect(commands.map((c) => c[0])).toEqual(["init", "scaffold", "simulate"]);

@@ -12,9 +12,14 @@ interface Example {
   expected: string;
 }
 
+/** README and the reference it links to for the CLI (docs/cli.md, docs/scenarios.md, docs/reliability.md), moved out of it. */
+function readmeText(): string {
+  return ["README.md", "docs/cli.md", "docs/scenarios.md", "docs/reliability.md"].map((f) => readFileSync(f, "utf8")).join("\n");
+}
+
 /** The `$ npx xsm` commands of README's plain ``` blocks, each with the lines shown under it. */
 function examples(): Example[] {
-  const readme = readFileSync("README.md", "utf8");
+  const readme = readmeText();
   const out: Example[] = [];
   for (const m of readme.matchAll(/^```\n(\$ npx xsm [\s\S]*?)^```$/gm)) {
     const lines = m[1]!.replace(/\n$/, "").split("\n");

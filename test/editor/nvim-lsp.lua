@@ -1,6 +1,6 @@
 -- Drives neovim's built-in LSP client against `xsm lsp --stdio` (run headless by nvim.test.ts):
 -- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, renames
--- ($XSM_NVIM_RENAME), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
+-- ($XSM_NVIM_RENAME), applies a quick fix ($XSM_NVIM_FIX), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
 -- Every wait is for what the server does (diagnostics published, the buffer edited, a refusal
 -- notified), capped at a minute: never a fixed time.
 local out = {}
@@ -43,6 +43,23 @@ local ok, err = pcall(function()
   out.diagnostics = {}
   for _, d in ipairs(vim.diagnostic.get(buf)) do
     table.insert(out.diagnostics, { line = d.lnum, col = d.col, message = d.message, code = d.code })
+  end
+
+  -- $XSM_NVIM_FIX: the code actions at the first diagnostic, asked as vim.lsp.buf.code_action
+  -- asks (the line's diagnostics as neovim keeps them, the server's `data` included; 0.7 has no
+  -- `apply` option), the preferred one applied: the diagnostic's line after it
+  if os.getenv("XSM_NVIM_FIX") then
+    local first = vim.diagnostic.get(buf)[1]
+    local pos = { line = first.lnum, character = first.col }
+    local actions = client.request_sync("textDocument/codeAction", {
+      textDocument = { uri = vim.uri_from_bufnr(buf) },
+      range = { start = pos, ["end"] = pos },
+      context = { diagnostics = vim.lsp.diagnostic.get_line_diagnostics(buf, first.lnum) },
+    }, 10000, buf)
+    for _, action in ipairs(actions and actions.result or {}) do
+      if action.isPreferred then vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding or "utf-16") end
+    end
+    out.fixed = vim.api.nvim_buf_get_lines(buf, first.lnum, first.lnum + 1, false)[1]
   end
 
   local function params(pos)

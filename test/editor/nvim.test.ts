@@ -29,9 +29,11 @@ interface Seen {
   renamed?: string[];
   /** What neovim said at each rename ("" when nothing: a refusal is its error message). */
   rename_notices?: string[];
+  /** The first diagnostic's line after its quick fix. */
+  fixed?: string;
 }
 
-function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][]): Seen {
+function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false): Seen {
   const out = join(work, "seen.json");
   execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
     cwd: root,
@@ -43,6 +45,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
       XSM_NVIM_DEFINITION: JSON.stringify(definition),
       XSM_NVIM_OUT: out,
       ...(renames && { XSM_NVIM_RENAME: JSON.stringify(renames) }),
+      ...(fix && { XSM_NVIM_FIX: "1" }),
     },
     timeout: 60_000,
     stdio: "ignore",
@@ -51,7 +54,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
 }
 
 describe("neovim's LSP client and xsm lsp", () => {
-  it("diagnostics at the right lines, a hover, a definition jump", () => {
+  it("diagnostics at the right lines, a hover, a definition jump, a quick fix", () => {
     // small.conf with one rule naming an undeclared type on line 29 (0-based 28)
     const text = readFileSync(join(root, "test/fixtures/cli/small.conf"), "utf8").replace("allow guest_type nic_t:resource use;", "allow guest_type nix_t:resource use;");
     const policy = join(work, "policy.conf");
@@ -61,10 +64,11 @@ describe("neovim's LSP client and xsm lsp", () => {
     const auditLine = lines.findIndex((l) => l.startsWith("auditallow dom0_t nic_t"));
     const declLine = lines.findIndex((l) => l.startsWith("type nic_t"));
 
-    const seen = runNvim(policy, [declLine, 6], [auditLine, lines[auditLine]!.indexOf("nic_t")]);
+    const seen = runNvim(policy, [declLine, 6], [auditLine, lines[auditLine]!.indexOf("nic_t")], undefined, true);
     expect(seen.error).toBeUndefined();
     expect(seen.diagnostics_arrived).toBe(true);
-    expect(seen.diagnostics).toEqual([{ line: bad, col: lines[bad]!.indexOf("nix_t"), message: "unknown type nix_t", code: "undeclared" }]);
+    expect(seen.diagnostics).toEqual([{ line: bad, col: lines[bad]!.indexOf("nix_t"), message: "unknown type nix_t (did you mean 'nic_t'?)", code: "undeclared" }]);
+    expect(seen.fixed).toBe("allow guest_type nic_t:resource use;");
     expect(seen.hover).toContain("**type** `nic_t`");
     expect(seen.hover).toContain("- attributes: `device_type`");
     expect(seen.jump).toEqual({ file: policy, line: declLine, col: lines[declLine]!.indexOf("nic_t") });

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { CompletionItem, DocumentSymbol, Hover, Location, TextEdit, WorkspaceEdit } from "vscode-languageserver";
+import type { CodeAction, CompletionItem, DocumentSymbol, Hover, Location, TextEdit, WorkspaceEdit } from "vscode-languageserver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatSource } from "../../src/fmt/format.js";
 import { childProcess, inProcess, repoRoot, type TestClient } from "./client.js";
@@ -48,15 +48,39 @@ describe("diagnostics", () => {
     const got = c.diagnostics(uri, (p) => p.diagnostics.length > 0);
     await c.change(uri, 2, broken);
     const d = (await got).diagnostics;
-    expect(d.map((x) => [x.range.start.line, x.range.start.character, x.code, x.severity, x.source, x.message])).toEqual([[line, 17, "undeclared", 1, "xsm", "unknown type nix_t"]]);
+    expect(d.map((x) => [x.range.start.line, x.range.start.character, x.code, x.severity, x.source, x.message])).toEqual([[line, 17, "undeclared", 1, "xsm", "unknown type nix_t (did you mean 'nic_t'?)"]]);
     const cleared = c.diagnostics(uri, (p) => p.diagnostics.length === 0);
     await c.change(uri, 3, small);
     await cleared;
   });
 
+  it("a mistyped name's quick fix puts the name it likely meant in its place", async () => {
+    const broken = small.replace("allow guest_type nic_t:resource use;", "allow guest_type nix_t:resource usee;");
+    const got = c.diagnostics(uri, (p) => p.diagnostics.length === 2);
+    await c.change(uri, 30, broken);
+    const d = (await got).diagnostics;
+    expect(d.map((x) => [x.message, x.data])).toEqual([
+      ["unknown type nix_t (did you mean 'nic_t'?)", { suggestion: { written: "nix_t", meant: "nic_t" } }],
+      ["permission usee is not defined for class resource (did you mean 'use'?)", { suggestion: { written: "usee", meant: "use" } }],
+    ]);
+    const actions = await req<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: d[0]!.range, context: { diagnostics: d } });
+    expect(actions.map((a) => [a.title, a.kind, a.isPreferred, a.edit?.changes?.[uri]])).toEqual([
+      ["Change to 'nic_t'", "quickfix", true, [{ range: d[0]!.range, newText: "nic_t" }]],
+      ["Change to 'use'", "quickfix", true, [{ range: d[1]!.range, newText: "use" }]],
+    ]);
+    // a diagnostic without a suggestion, another tool's, or one whose range no longer holds the
+    // name written has no fix; bad params are refused
+    const moved = { ...d[1]!, range: d[0]!.range };
+    expect(await req<CodeAction[]>("textDocument/codeAction", { textDocument: { uri }, range: d[0]!.range, context: { diagnostics: [{ ...d[0]!, data: undefined }, { ...d[1]!, source: "other" }, moved] } })).toEqual([]);
+    await expect(req("textDocument/codeAction", { textDocument: { uri }, range: d[0]!.range })).rejects.toThrow(/params\.context: expected an object \{ diagnostics: \[\] \}/);
+    const cleared = c.diagnostics(uri, (p) => p.diagnostics.length === 0);
+    await c.change(uri, 31, small);
+    await cleared;
+  });
+
   it("debounced: a burst of changes is analysed once, after the last", async () => {
     const before = c.published();
-    const last = c.diagnostics(uri, (p) => p.diagnostics.some((x) => x.message === "unknown type nic13_t"));
+    const last = c.diagnostics(uri, (p) => p.diagnostics.some((x) => x.message.startsWith("unknown type nic13_t")));
     // sent back to back, well inside the server's quiet time
     await Promise.all(Array.from({ length: 10 }, (_, i) => c.change(uri, 4 + i, small.replace("nic_t:resource use", `nic${4 + i}_t:resource use`))));
     await last;

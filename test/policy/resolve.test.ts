@@ -56,6 +56,22 @@ describe("undeclared identifiers", () => {
     expect(only({ contexts: "pirqcon 3 system_u:object_r:devices" }).message).toBe("type devices is not defined or is an attribute");
   });
 
+  it("a mistyped name: did you mean the declared one near it, also as data for a quick fix", () => {
+    const meant = (parts: PolicyParts) => {
+      const d = only(parts);
+      return [d.message, d.suggestion];
+    };
+    expect(meant({ te: "allow dom0_t dev_tt:resource plug;" })).toEqual(["unknown type dev_tt (did you mean 'dev_t'?)", { written: "dev_tt", meant: "dev_t" }]);
+    expect(meant({ te: "allow dom0_t dev_t:resourse plug;" })).toEqual(["unknown class resourse (did you mean 'resource'?)", { written: "resourse", meant: "resource" }]);
+    expect(meant({ te: "allow dom0_t dev_t:resource plg;" })).toEqual(["permission plg is not defined for class resource (did you mean 'plug'?)", { written: "plg", meant: "plug" }]);
+    expect(meant({ te: "allow dom0_t dev_t:resource ~{ plug unplg };" })).toEqual(["permission unplg is not defined for class resource (did you mean 'unplug'?)", { written: "unplg", meant: "unplug" }]);
+    expect(meant({ constraints: "constrain resource plug ( u1 == system_v );" })).toEqual(["unknown user system_v (did you mean 'system_u'?)", { written: "system_v", meant: "system_u" }]);
+    expect(meant({ constraints: "constrain resource plug ( r1 == system_t );" })).toEqual(["unknown role system_t (did you mean 'system_r'?)", { written: "system_t", meant: "system_r" }]);
+    expect(meant({ contexts: "pirqcon 3 system_u:object_r:dev_tt" })).toEqual(["type dev_tt is not defined or is an attribute (did you mean 'dev_t'?)", { written: "dev_tt", meant: "dev_t" }]);
+    // nothing near: no suggestion
+    expect(meant({ te: "allow dom0_t zzzzzz_q:resource plug;" })).toEqual(["unknown type zzzzzz_q", undefined]);
+  });
+
   it("`self` only as a target", () => {
     expect(only({ te: "allow self dev_t:resource plug;" }).message).toBe("self is only allowed in the target of a rule");
   });

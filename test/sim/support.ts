@@ -3,7 +3,7 @@
 // must load (a test's setup, not its subject: its errors are thrown rendered).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { formatScenarioErrors, loadScenario, type LoadResult } from "../../src/sim/load.js";
 import { prepare, runPrepared, type Prepared, type RunResult } from "../../src/sim/run.js";
@@ -40,7 +40,7 @@ export const failures = (r: RunResult): string[] =>
 /** Runs an example scenario on Xen's policy and adds, to the calling describe, the two tests every
  *  such example has: it meets every expectation, each refusal says why and nothing failed half-way;
  *  and every AVC question it asks (at least `minAsked`) is decided as oracle-decide decided it
- *  (`oracleFile`, from scripts/gen-scenario-oracle.ts). Returns the run for the file's own tests. */
+ *  (`oracleFile`, from scripts/gen-scenario-oracle.ts), which holds exactly those questions. Returns the run for the file's own tests. */
 export function exampleOnXenPolicy(example: string, oracleFile: string, minAsked: number): RunResult {
   const oracle = new Map(
     (JSON.parse(readFileSync(oracleFile, "utf8")) as { query: Record<string, string>; answer: { allowed: boolean } }[]).map((o) => [
@@ -59,12 +59,22 @@ export function exampleOnXenPolicy(example: string, oracleFile: string, minAsked
   it("decides every AVC question as oracle-decide does on Xen's policy", () => {
     const asked = r.steps.flatMap((s) => s.decisions).filter((d) => d.perm !== undefined && d.scontext !== undefined && d.error === undefined);
     expect(asked.length).toBeGreaterThan(minAsked);
+    const [ex, fixture] = [relative(process.cwd(), example), relative(process.cwd(), oracleFile)];
+    const regenerate = `regenerate ${fixture}: npx tsx scripts/gen-scenario-oracle.ts ${ex} ${fixture}`;
+    const askedKeys = new Set<string>();
     for (const d of asked) {
       // one AVC question of several permissions is allowed when the oracle allows each
       const keys = d.perm!.split(" ").map((perm) => `${d.scontext} ${d.tcontext} ${d.tclass} ${perm}`);
-      for (const key of keys) expect(oracle.has(key), `${key}: regenerate the fixture`).toBe(true);
+      for (const key of keys) {
+        expect(oracle.has(key), `${key} is not in the fixture: ${regenerate}`).toBe(true);
+        askedKeys.add(key);
+      }
       expect(d.allowed, keys.join(" & ")).toBe(keys.every((key) => oracle.get(key)));
     }
+    // exactly the questions the run asks: an entry no run asks is a stale fixture, which only the
+    // live test:oracle would otherwise catch
+    const stale = [...oracle.keys()].filter((key) => !askedKeys.has(key));
+    expect(stale, `the fixture holds questions the run no longer asks: ${regenerate}`).toEqual([]);
   });
   return r;
 }

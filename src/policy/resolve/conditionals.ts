@@ -20,7 +20,7 @@ export class Conditionals {
     const sym = this.st.sym;
     const compiled = condProgram(c.expr, (e) => {
       const b = sym.boolIds.get(e.name.name);
-      if (b === undefined) this.st.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
+      if (b === undefined) this.st.unknown(`unknown boolean ${e.name.name}`, e.name.span, e.name.name, sym.boolIds.keys());
       return b;
     });
     if (!compiled) return;

@@ -12,7 +12,7 @@ export function typeBounds(st: ResolveState, parent: Ident, children: Ident[]): 
   const sym = st.sym;
   const typeOf = (id: Ident): number | undefined => {
     const t = sym.typeIds.get(id.name);
-    if (t === undefined) st.err("undeclared", `type ${id.name} is not declared`, id.span);
+    if (t === undefined) st.unknown(`type ${id.name} is not declared`, id.span, id.name, sym.typeIds.keys());
     return t;
   };
   for (const child of children) {
@@ -55,7 +55,7 @@ export function defaultRule(st: ResolveState, names: Names, s: DefaultRule): voi
   for (const id of s.classes.include) {
     const c = sym.classIds.get(id.name);
     if (c === undefined) {
-      st.err("undeclared", `unknown class ${id.name}`, id.span);
+      st.unknown(`unknown class ${id.name}`, id.span, id.name, sym.classIds.keys());
       continue;
     }
     const cls = sym.classes[c]!;

@@ -179,7 +179,13 @@ export class Names {
       else this.st.report("self", id.span, neg);
       return;
     }
-    this.st.err("undeclared", `unknown type ${name}`, id.span);
+    this.st.unknown(`unknown type ${name}`, id.span, name, this.typeOrAttrNames());
+  }
+
+  /** What a rule's type position may name: types, aliases and attributes (for "did you mean"). */
+  private *typeOrAttrNames(): Iterable<string> {
+    yield* this.st.sym.typeIds.keys();
+    yield* this.st.sym.attrIds.keys();
   }
 
   /** Class ids, sorted. */
@@ -194,7 +200,7 @@ export class Names {
     const ids = idSet(
       set,
       (name) => sym.classIds.get(name),
-      (id) => this.st.err("undeclared", `unknown class ${id.name}`, id.span),
+      (id) => this.st.unknown(`unknown class ${id.name}`, id.span, id.name, sym.classIds.keys()),
       () => sym.classes.map((c) => c.id),
     );
     return [...ids].sort((a, b) => a - b);
@@ -215,13 +221,13 @@ export class Names {
     for (let k = 0; k < n; k++) {
       const name = include === null ? set.include[k]!.name : include[k]!;
       const m = cls.permMask.get(name);
-      if (m === undefined) this.st.err("undeclared", `permission ${name} is not defined for class ${cls.name}`, set.include[k]!.span);
+      if (m === undefined) this.st.unknown(`permission ${name} is not defined for class ${cls.name}`, set.include[k]!.span, name, cls.permMask.keys());
       else mask |= m;
     }
     const exclude = excludeNames(set);
     for (let k = 0; k < exclude.length; k++) {
       const m = cls.permMask.get(exclude[k]!);
-      if (m === undefined) this.st.err("undeclared", `permission ${exclude[k]} is not defined for class ${cls.name}`, set.exclude[k]!.span);
+      if (m === undefined) this.st.unknown(`permission ${exclude[k]} is not defined for class ${cls.name}`, set.exclude[k]!.span, exclude[k]!, cls.permMask.keys());
       else mask &= ~m;
     }
     // libsepol complements all 32 bits: `~{ every perm }` still makes an (empty-looking) entry
@@ -232,7 +238,7 @@ export class Names {
   /** Role ids (`*` and `~` were refused by shape() where checkpolicy refuses them). */
   roleSet(set: NameSet): Set<number> {
     const sym = this.st.sym;
-    return idSet(set, (name) => sym.roleIds.get(name), (id) => this.st.err("undeclared", `unknown role ${id.name}`, id.span));
+    return idSet(set, (name) => sym.roleIds.get(name), (id) => this.st.unknown(`unknown role ${id.name}`, id.span, id.name, sym.roleIds.keys()));
   }
 
   /** Roles and role attributes, as role_set_t holds them before role_set_expand: role ids and
@@ -243,7 +249,7 @@ export class Names {
     const ids = idSet(
       set,
       (name) => sym.roleIds.get(name) ?? (this.st.roleAttrIds.has(name) ? -1 - this.st.roleAttrIds.get(name)! : undefined),
-      (id) => this.st.err("undeclared", `unknown role ${id.name}`, id.span),
+      (id) => this.st.unknown(`unknown role ${id.name}`, id.span, id.name, [...sym.roleIds.keys(), ...this.st.roleAttrIds.keys()], "role or attribute"),
     );
     const roles = new Set<number>();
     const attrs = new Set<number>();
@@ -261,7 +267,7 @@ export class Names {
   /** User ids, for constraint names. */
   userSet(set: NameSet): Set<number> {
     const sym = this.st.sym;
-    return idSet(set, (name) => sym.userIds.get(name), (id) => this.st.err("undeclared", `unknown user ${id.name}`, id.span));
+    return idSet(set, (name) => sym.userIds.get(name), (id) => this.st.unknown(`unknown user ${id.name}`, id.span, id.name, sym.userIds.keys()));
   }
 }
 

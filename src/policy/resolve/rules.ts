@@ -122,7 +122,7 @@ export function typeRule(st: ResolveState, names: Names, r: TypeRule, cond?: Con
   const classes = names.classSet(r.classes);
   const def = st.sym.typeIds.get(r.defaultType.name);
   if (def === undefined) {
-    st.err("undeclared", `unknown type ${r.defaultType.name}`, r.defaultType.span);
+    st.unknown(`unknown type ${r.defaultType.name}`, r.defaultType.span, r.defaultType.name, st.sym.typeIds.keys());
     return;
   }
   st.rules.typeRules.push({ kind: r.rule, span: r.span, sources, targets, classes, defaultType: def, cond });

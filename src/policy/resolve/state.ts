@@ -4,6 +4,7 @@ import type { MessageArgs } from "../../diagnostics/catalog.js";
 import { diagnostic, error, warning, type Diagnostic, type DiagnosticCode, type Span } from "../../diagnostics/diagnostic.js";
 import type { PolicyAst } from "../ast.js";
 import { OBJECT_R, emptySymbols, type ResolvedRules, type Symbols } from "../symbols.js";
+import { meant, nearestName } from "../../diagnostics/suggest.js";
 
 /** An access vector is a u32 (libsepol: "too many permissions to fit in an access vector"). */
 export const MAX_PERMS = 32;
@@ -41,11 +42,28 @@ export class ResolveState {
    *  attribute as -(index + 1). Expanded into the symbols once every statement is read. */
   readonly roleTypeSets = new Map<number, RoleTypeSet>();
 
+  /** unknown()'s answers by message and scope. */
+  private readonly nearest = new Map<string, string | null>();
+
   constructor(readonly ast: PolicyAst) {}
 
   /** A diagnostic worded at its site. */
-  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): void {
-    this.diags.push(error(code, message, span, notes));
+  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"], suggestion?: Diagnostic["suggestion"]): void {
+    const d = error(code, message, span, notes);
+    this.diags.push(suggestion === undefined ? d : { ...d, suggestion });
+  }
+
+  /** An error about `name`, which the policy lacks where the text uses it (`known`: what that place
+   *  may name). A known name near it is likely what was meant: the message asks "did you mean"
+   *  and the diagnostic carries it, for an editor's quick fix. */
+  unknown(message: string, span: Span | undefined, name: string, known: Iterable<string>, scope = ""): void {
+    // a name mistyped once is often used many times: one search of `known` per message (which
+    // names the name and what it may be), or per message and `scope` where one message serves
+    // places that may name different sets
+    const key = `${message}\0${scope}`;
+    let near = this.nearest.get(key);
+    if (near === undefined) this.nearest.set(key, (near = nearestName(name, known) ?? null));
+    this.err("undeclared", `${message}${meant(near ?? undefined)}`, span, undefined, near === null ? undefined : { written: name, meant: near });
   }
 
   warn(code: DiagnosticCode, message: string, span?: Span): void {

@@ -55,7 +55,7 @@ export function filenameTransition(st: ResolveState, names: Names, seen: Set<str
   const classes = names.classSet(r.classes);
   const def = st.sym.typeIds.get(r.defaultType.name);
   if (def === undefined) {
-    st.err("undeclared", `unknown type ${r.defaultType.name} used in transition definition`, r.defaultType.span);
+    st.unknown(`unknown type ${r.defaultType.name} used in transition definition`, r.defaultType.span, r.defaultType.name, st.sym.typeIds.keys());
     return;
   }
   const ts = expandTypeSet({ ...targets, self: false }, st.sym);
@@ -101,7 +101,7 @@ export function tunableConditional(st: ResolveState, names: Names, c: Conditiona
   }
   const compiled = condProgram(c.expr, (e) => {
     const t = st.sym.tunableIds.get(e.name.name);
-    if (t === undefined) st.err("undeclared", `unknown boolean ${e.name.name}`, e.name.span);
+    if (t === undefined) st.unknown(`unknown boolean ${e.name.name}`, e.name.span, e.name.name, st.sym.tunableIds.keys());
     return t;
   });
   if (!compiled) return true;
