@@ -12,7 +12,7 @@ import { isBinaryPolicy, readPolicy } from "./read.js";
 import { kernelToPolicy } from "./to-policy.js";
 import { writePolicy } from "./write.js";
 import { FILENAME_TRANS_VERSION, filenameTransDroppedMessage, roleAttributeDominance, xenRefusals } from "./xen-compat.js";
-import { initialSidOrder } from "./initial-sids.js";
+import { initialSidOrder, type XenSidNumbering } from "./initial-sids.js";
 
 export interface BinaryCompileOptions extends CompileOptions {
   /** Policy version: 30 (default) or 24, the two checkpolicy writes for the Xen target. */
@@ -21,6 +21,8 @@ export interface BinaryCompileOptions extends CompileOptions {
   handleUnknown?: number;
   /** What Xen's loader refuses is an error, not a warning. */
   strict?: boolean;
+  /** The initial SIDs of the Xen the policy is for (a tree's flask files); default today's. */
+  xenSids?: XenSidNumbering;
 }
 
 export interface BinaryCompileResult {
@@ -70,7 +72,7 @@ export function compileBinary(text: string, options: BinaryCompileOptions = {}):
   if (!run.ok) throw new PolicyError(run.error);
   const { ast, symbols, policy, diagnostics } = run.value;
   const kernel = lowerPolicy(ast, symbols, { version, handleUnknown: options.handleUnknown });
-  const refusals = [...xenRefusals(ast, kernel.avtab.length > 0, options.strict === true, version), ...roleAttributeDominance(ast, symbols), ...initialSidOrder(ast, symbols)];
+  const refusals = [...xenRefusals(ast, kernel.avtab.length > 0, options.strict === true, version), ...roleAttributeDominance(ast, symbols), ...initialSidOrder(ast, symbols, options.xenSids)];
   // class_write: "default_range set to GLBLUB but policy version is N (32 required), discarding"
   if (version < 32) {
     for (const s of ast.statements) {

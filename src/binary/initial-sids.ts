@@ -9,12 +9,43 @@
 // fails ("unrecognized SID", -EINVAL, the check denied) when 6 has none; sidtab_insert sets next_sid
 // past the highest number loaded, so the contexts Xen labels at run time take the numbers above it,
 // which its hooks then read as those initial SIDs. Xen refuses none of this: a warning, strict or not.
+// Xen's own list changed over releases (xen 1 ... device 10 in 4.3-4.5, domU 11 and domDM 12 from
+// 4.6, xenboot 1 before them all from 4.17): a tree is judged by the list in the flask files it is
+// built with, a policy.conf alone by today's.
 import type { PolicyAst, InitialSidDecl } from "../policy/ast.js";
 import type { Symbols } from "../policy/symbols.js";
 import { warning, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_INITIAL_SIDS } from "./to-policy.js";
 
-const UNLABELED = XEN_INITIAL_SIDS.indexOf("unlabeled") + 1;
+/** The initial SIDs a Xen build numbers, in its order (SECINITSID_<NAME> is the place, from 1),
+ *  and the initial_sids file they were read from, as a message names it. */
+export interface XenSidNumbering {
+  names: readonly string[];
+  file: string;
+}
+
+/** Today's Xen (xen.git's xen/xsm/flask/policy/initial_sids since 4.17). */
+export const TODAYS_XEN_SIDS: XenSidNumbering = { names: XEN_INITIAL_SIDS, file: "xen/xsm/flask/policy/initial_sids" };
+
+/** The numbering mkflask.sh gives an initial_sids file: every line whose first field is `sid`,
+ *  named by its second, numbered from 1 in file order; a `#` line is skipped, and so is a name
+ *  already numbered (mkflask.sh says "Duplicate SID definition" and goes on). */
+export function mkflaskSids(text: string, file: string): XenSidNumbering {
+  const names: string[] = [];
+  for (const line of text.split("\n")) {
+    if (/^[ \t]*#/.test(line)) continue;
+    // awk's default field split: runs of blanks, leading ones ignored
+    const fields = line.trim().split(/[ \t]+/);
+    if (fields[0] === "sid" && fields[1] !== undefined && !names.includes(fields[1])) names.push(fields[1]);
+  }
+  return { names, file };
+}
+
+/** "xenboot 1, xen 2, ... domDM 13": a numbering by its first two and its last. */
+function numbering(names: readonly string[]): string {
+  const at = (i: number) => `${names[i]} ${i + 1}`;
+  return names.length <= 3 ? names.map((_, i) => at(i)).join(", ") : `${at(0)}, ${at(1)}, ... ${at(names.length - 1)}`;
+}
 
 /** Runs of numbers as "5-13" or "3, 5". */
 function ranges(numbers: readonly number[]): string {
@@ -28,26 +59,30 @@ function ranges(numbers: readonly number[]): string {
   return out.join(", ");
 }
 
-/** One warning when the policy's initial SIDs are not Xen's 13 in Xen's order, each with a
- *  context: at the first declaration Xen takes for another SID (or the last declaration, when
- *  only some are missing), naming every SID Xen would see otherwise. */
-export function initialSidOrder(ast: PolicyAst, symbols: Symbols): Diagnostic[] {
+/** One warning when the policy's initial SIDs are not Xen's (`xen`: the release the policy is
+ *  built for; today's by default) in Xen's order, each with a context: at the first declaration
+ *  Xen takes for another SID (or the last declaration, when only some are missing), naming every
+ *  SID Xen would see otherwise. */
+export function initialSidOrder(ast: PolicyAst, symbols: Symbols, xen: XenSidNumbering = TODAYS_XEN_SIDS): Diagnostic[] {
+  const order = xen.names;
+  if (order.length === 0) return [];
+  const unlabeled = order.indexOf("unlabeled") + 1;
   const decls = ast.statements.filter((s): s is InitialSidDecl => s.kind === "sid_decl");
   if (decls.length === 0) return [];
   const hasContext = (d: InitialSidDecl | undefined) => d !== undefined && symbols.initialSids.get(d.name.name) !== undefined;
   const moved: { decl: InitialSidDecl; sid: number }[] = [];
   const missing: number[] = [];
-  XEN_INITIAL_SIDS.forEach((xen, i) => {
+  order.forEach((own, i) => {
     const d = decls[i];
     if (!hasContext(d)) missing.push(i + 1);
-    else if (d!.name.name !== xen) moved.push({ decl: d!, sid: i + 1 });
+    else if (d!.name.name !== own) moved.push({ decl: d!, sid: i + 1 });
   });
   if (moved.length === 0 && missing.length === 0) return [];
-  const name = (sid: number) => XEN_INITIAL_SIDS[sid - 1]!;
+  const name = (sid: number) => order[sid - 1]!;
   // short sentences, one per case, so an editor's hover reads them one at a time
   const sentences = [
     "initial SIDs not as Xen numbers them.",
-    "Xen numbers its own xenboot 1, xen 2, ... domDM 13 (xen/xsm/flask/policy/initial_sids).",
+    `Xen numbers its own ${numbering(order)} (${xen.file}).`,
     "It takes a policy's initial SIDs by their place among the `sid` declarations.",
     "It loads the policy without a word.",
     ...moved.map((m) => `SID ${m.sid} (${name(m.sid)}) would get ${m.decl.name.name}'s context.`),
@@ -58,17 +93,18 @@ export function initialSidOrder(ast: PolicyAst, symbols: Symbols): Diagnostic[] 
     const one = missing.length === 1;
     const them = one ? "it" : "them";
     sentences.push(`${one ? "SID" : "SIDs"} ${ranges(missing)} (${missing.map(name).join(", ")}) ${one ? "has" : "have"} no context.`);
-    sentences.push(
-      missing.includes(UNLABELED)
-        ? `Xen reads ${them} as unlabeled (${UNLABELED}), which has none either: its checks on ${them} fail ("unrecognized SID").`
-        : `Xen reads ${them} as SID ${UNLABELED} (${decls[UNLABELED - 1]!.name.name}'s context).`,
+    // (a Xen without unlabeled does not build: flask's sidtab_search falls back to it)
+    if (unlabeled > 0) sentences.push(
+      missing.includes(unlabeled)
+        ? `Xen reads ${them} as unlabeled (${unlabeled}), which has none either: its checks on ${them} fail ("unrecognized SID").`
+        : `Xen reads ${them} as SID ${unlabeled} (${decls[unlabeled - 1]!.name.name}'s context).`,
     );
     const reused = missing.filter((n) => n > highest);
     if (reused.length > 0) sentences.push(`Xen gives ${reused.length === missing.length ? (one ? "this number" : "these numbers") : `SID${reused.length === 1 ? "" : "s"} ${ranges(reused)}`} to the first contexts it labels at run time.`);
   }
-  sentences.push("Declare Xen's 13 in its order, each with a context.");
+  sentences.push(`Declare Xen's ${order.length} in its order, each with a context.`);
   const message = sentences.join(" ");
-  const at = moved[0]?.decl ?? decls[Math.min(decls.length, XEN_INITIAL_SIDS.length) - 1]!;
+  const at = moved[0]?.decl ?? decls[Math.min(decls.length, order.length) - 1]!;
   return [warning("initial-sid-order", message, at.name.span)];
 }
 

@@ -67,7 +67,7 @@ export function compileExpanded(
   const located = (diags: readonly Diagnostic[]) => diags.map((d) => locator.diagnostic(d));
   if (options.binary) {
     try {
-      const result = compileBinary(conf, { ...options, ...options.binary, file: "policy.conf" });
+      const result = compileBinary(conf, { ...options, ...options.binary, file: "policy.conf", xenSids: tree.xenSids });
       return { diagnostics: located(result.warnings), policy: result.policy, bytes: result.bytes };
     } catch (err) {
       if (err instanceof PolicyError) return { diagnostics: located(err.diagnostics) };

@@ -4,6 +4,7 @@
 // them is byte-identical to the one `make -C tools/flask/policy` writes.
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, relative, resolve, sep } from "node:path";
+import { mkflaskSids, type XenSidNumbering } from "../binary/initial-sids.js";
 
 export interface TreeOptions {
   /** Xen's xen/xsm/flask/policy (security_classes, initial_sids, access_vectors). Default: where
@@ -27,6 +28,9 @@ export interface PolicyTree {
   sections: string[];
   /** m4's arguments before the sections: Makefile.common's M4PARAM. */
   m4Params: string[];
+  /** The initial SIDs of the Xen release the flask files belong to, in its numbering (mkflask.sh
+   *  over their initial_sids, named as `sections` names it): what that Xen's hooks expect. */
+  xenSids: XenSidNumbering;
 }
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -176,7 +180,8 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     ...local("policy/access_vectors"),
     ...supportFiles(dir),
   ];
-  if (before48) return { dir, ...sectionsBefore48(dir, head, required), m4Params: m4ParamsOf(options) };
+  const xenSids = mkflaskSids(readFileSync(join(flask, "initial_sids"), "utf8"), flaskFile("initial_sids"));
+  if (before48) return { dir, ...sectionsBefore48(dir, head, required), m4Params: m4ParamsOf(options), xenSids };
   const enabled = enabledModules(readFileSync(modulesConf, "utf8"));
   const modules = enabled.map((m) => required(`modules/${m}.te`, `module ${m} is on in modules/modules.conf; a module must have a .te file`));
   const sections = [
@@ -191,7 +196,7 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     required("policy/device_contexts", "Makefile.common's DEV_OCONS"),
   ];
 
-  return { dir, enabled, sections, m4Params: m4ParamsOf(options) };
+  return { dir, enabled, sections, m4Params: m4ParamsOf(options), xenSids };
 }
 
 /** M4PARAM, the same in Makefile.common and the Makefile before it. */

@@ -86,7 +86,7 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
       found = m4.diagnostics;
     } else {
       const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
-      const located = lint.lintText(m4.text, "policy.conf", { mls: opts.mls }).diagnostics.map((d) => locator.diagnostic(d));
+      const located = lint.lintText(m4.text, "policy.conf", { mls: opts.mls, xenSids: tree.xenSids }).diagnostics.map((d) => locator.diagnostic(d));
       found = lint.applyUserSay(located, lint.fileLines(sources), sources, config);
     }
     // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)

@@ -1,7 +1,7 @@
 // `xsm lint`: the compiler's stages, then the checks (checks.ts) over what they built, then the
 // user's say: inline `# xsm-lint: disable=CODE` comments and a config file of severities.
 import { sourceRefusals, XEN_REFUSAL_CODES } from "../binary/xen-compat.js";
-import { initialSidOrder } from "../binary/initial-sids.js";
+import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js";
 import { type Diagnostic, type DiagnosticCode, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import { CHECK_CODES, runChecks } from "./checks.js";
@@ -36,13 +36,14 @@ export interface LintResult {
 }
 
 /** Compiles and runs every check; the findings are located in `text` as the compiler locates.
- *  `mls`: an MLS policy (checkpolicy -M). */
-export function lintText(text: string, file: string, options: { mls?: boolean } = {}): LintResult {
+ *  `mls`: an MLS policy (checkpolicy -M); `xenSids`: the initial SIDs of the Xen it is for (a
+ *  tree's flask files), today's by default. */
+export function lintText(text: string, file: string, options: { mls?: boolean; xenSids?: XenSidNumbering } = {}): LintResult {
   const run = compile(text, { file, mls: options.mls === true });
   if (!run.ok) return { diagnostics: run.error, compiled: false };
   const { symbols, expanded, ast } = run.value;
   // what Xen's loader would refuse (policydb.c), as `xsm compile -o` warns
-  return { diagnostics: [...sourceRefusals(ast, symbols, false), ...initialSidOrder(ast, symbols), ...runChecks(symbols, expanded, ast)], compiled: true };
+  return { diagnostics: [...sourceRefusals(ast, symbols, false), ...initialSidOrder(ast, symbols, options.xenSids), ...runChecks(symbols, expanded, ast)], compiled: true };
 }
 
 /** The text of a finding's line and of the line above it, where a suppression comment may sit. */

@@ -5,7 +5,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } fro
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { sourceRefusals } from "../binary/xen-compat.js";
-import { initialSidOrder } from "../binary/initial-sids.js";
+import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js";
 import { Locator, type SourceLookup } from "../build/locate.js";
 import type { MacroDef } from "../build/macros.js";
 import { readTree, runM4, treeMacros, treeSources, TreeError, type PolicyTree } from "../build/index.js";
@@ -33,14 +33,14 @@ export interface Analysis {
 
 /** Runs the compiler's stages over `text`, keeping what they leave for hover and navigation; the
  *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. */
-export function analyzeText(text: string, file: string, options: { mls?: boolean } = {}): Analysis {
+export function analyzeText(text: string, file: string, options: { mls?: boolean; xenSids?: XenSidNumbering } = {}): Analysis {
   const mls = options.mls === true;
   let parsed: PolicyAst | undefined;
   const capture = { name: "lsp-index", run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }) };
   const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true, mls });
   // what Xen's loader would refuse (policydb.c) is a warning here too: `xsm compile -o` and `xsm
   // lint` say it, and an author should see it before Xen logs it at boot
-  const diagnostics = run.ok ? [...run.value.diagnostics, ...sourceRefusals(run.value.ast, run.value.symbols, false), ...initialSidOrder(run.value.ast, run.value.symbols)] : run.error;
+  const diagnostics = run.ok ? [...run.value.diagnostics, ...sourceRefusals(run.value.ast, run.value.symbols, false), ...initialSidOrder(run.value.ast, run.value.symbols, options.xenSids)] : run.error;
   // a policy with errors still has its declarations: resolve them (it reports and goes on), so
   // hover and completion work while the text is wrong
   let symbols = run.ok ? run.value.symbols : undefined;
@@ -100,7 +100,7 @@ export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, 
     const sources: SourceLookup = (file) => overlay.get(resolve(tree.dir, file)) ?? disk(file);
     const macros = treeMacros(tree, sources);
     if (hasErrors(m4.diagnostics)) return { text: m4.text, diagnostics: m4.diagnostics, platforms: [], tree, macros, sources };
-    const analysis = analyzeText(m4.text, "policy.conf", { mls });
+    const analysis = analyzeText(m4.text, "policy.conf", { mls, xenSids: tree.xenSids });
     const locator = new Locator(m4.text, sources, macros);
     return { ...analysis, diagnostics: [...m4.diagnostics, ...analysis.diagnostics.map((d) => locator.diagnostic(d))], tree, locator, macros, sources };
   } finally {

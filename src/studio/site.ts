@@ -12,6 +12,7 @@ import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
 import { isBinaryPolicy } from "../binary/read.js";
+import { mkflaskSids, TODAYS_XEN_SIDS } from "../binary/initial-sids.js";
 import { loadBinary } from "../binary/load.js";
 import { PAGE_FILES, type RebuildResponse, type StudioFile, type StudioManifest, type StudioSkipped, type StudioTree, type StudioTreeFile } from "./manifest.js";
 import { rebuildTree, servedFiles, type ServedTree } from "./rebuild.js";
@@ -340,7 +341,8 @@ function looseTree(dir: string, flaskDir: string | undefined): { tree: PolicyTre
   const policyDir = join(dir, "policy");
   const support = statSync(join(policyDir, "support"), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(policyDir, "support")).filter((n) => n.endsWith(".spt")).sort().map((n) => `policy/support/${n}`) : [];
   const others = [...["security_classes", "access_vectors", "mls", "global_tunables", "users", "initial_sids", "device_contexts"].map((n) => `policy/${n}`), ...support].filter((n) => isFile(join(dir, n)));
-  return { tree: { dir, enabled: [], sections, m4Params: [] }, others };
+  const sids = flask !== undefined && isFile(join(flask, "initial_sids")) ? mkflaskSids(readFileSync(join(flask, "initial_sids"), "utf8"), rel(join(flask, "initial_sids"))) : TODAYS_XEN_SIDS;
+  return { tree: { dir, enabled: [], sections, m4Params: [], xenSids: sids }, others };
 }
 
 function statOf(path: string) {

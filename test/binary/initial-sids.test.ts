@@ -4,17 +4,20 @@
 // initial_sids (xenboot 1 ... domDM 13). One warning, at the first declaration Xen takes for another
 // SID, where Xen's refusals are said: `xsm compile -o` (with --strict too: Xen refuses none of it),
 // `xsm lint` and the language server. The fixtures' .bin files are checkpolicy 3.4's (`checkpolicy -t Xen -c 30`),
-// missing.checkpolicy.txt what it printed.
+// missing.checkpolicy.txt what it printed. A tree is judged by the numbering of its own flask files
+// (Xen's list changed: 10 SIDs in 4.3-4.5, 12 from 4.6, xenboot first from 4.17): the hand-made
+// tree test/fixtures/build/xen-4.3-sids and flask files xen-4.6-flask carry those releases' lists.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
-import { initialSidOrder } from "../../src/binary/initial-sids.js";
+import { initialSidOrder, mkflaskSids } from "../../src/binary/initial-sids.js";
+import { readTree } from "../../src/build/tree.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { XEN_INITIAL_SIDS } from "../../src/binary/to-policy.js";
 import { lintText } from "../../src/lint/index.js";
-import { analyzeText } from "../../src/lsp/analysis.js";
+import { analyzeText, analyzeTree } from "../../src/lsp/analysis.js";
 import { compile, compilePolicy } from "../../src/policy/index.js";
 import { SidTable } from "../../src/xsm/sidtab.js";
 import { xsm } from "../cli/run.js";
@@ -123,5 +126,44 @@ describe("initial SIDs that Xen numbers otherwise", () => {
     expect(lint.stdout).toContain(`${file}:5:5: warning: initial SIDs not as Xen numbers them`);
     // without -o, compile is checkpolicy's check, as for Xen's refusals: nothing about Xen
     expect((await xsm("compile", file)).stderr).toBe("");
+  });
+});
+
+describe("a tree is judged by the initial SIDs of the Xen its flask files belong to", () => {
+  const tree = "test/fixtures/build/xen-4.3-sids";
+  const flask46 = "test/fixtures/build/xen-4.6-flask";
+
+  it("mkflask.sh's numbering: `sid` lines in order, # lines and a name already numbered skipped", () => {
+    const text = "# sid commented\nclass x\n  sid xen\nsid\tdom0 trailing\nsid xen\n\t# sid no\nsidx foo\nsid domio\n";
+    expect(mkflaskSids(text, "f").names).toEqual(["xen", "dom0", "domio"]);
+    expect(readTree(tree).xenSids).toEqual({ names: ["xen", "dom0", "domio", "domxen", "unlabeled", "security", "ioport", "iomem", "irq", "device"], file: "flask/initial_sids" });
+    expect(readTree(tree, { flaskDir: flask46 }).xenSids.names.slice(-2)).toEqual(["domU", "domDM"]);
+  });
+
+  it("Xen 4.3's 10 SIDs in its order, each with a context: nothing from build -o, lint or the editor", async () => {
+    const out = mkdtempSync(join(tmpdir(), "xsm-isid-tree-"));
+    const built = await xsm("build", tree, "-o", join(out, "p.bin"), "--conf", join(out, "p.conf"));
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/warnings\s+0\n/);
+    expect((await xsm("lint", tree)).stdout).toBe("");
+    expect(at(analyzeTree(tree, new Map()).diagnostics)).toEqual([]);
+    // the same policy.conf alone has no flask files to say which Xen: judged by today's 13
+    const alone = at(compileBinary(readFileSync(join(out, "p.conf"), "utf8"), { file: "p.conf" }).warnings);
+    expect(alone).toHaveLength(1);
+  });
+
+  it("built against Xen 4.6's flask files, SIDs 11-12 have no context: said in 4.6's numbering, at the last declaration", async () => {
+    const built = await xsm("build", tree, "--flask-dir", flask46, "-o", join(mkdtempSync(join(tmpdir(), "xsm-isid-tree-")), "p.bin"));
+    expect(built.code).toBe(0);
+    const [first, ...rest] = built.stderr.split("\n");
+    expect(first).toBe(
+      `${flask46}/initial_sids:13:5: warning: initial SIDs not as Xen numbers them. Xen numbers its own xen 1, dom0 2, ... domDM 12 (../xen-4.6-flask/initial_sids). ` +
+        "It takes a policy's initial SIDs by their place among the `sid` declarations. It loads the policy without a word. SIDs 11-12 (domU, domDM) have no context. " +
+        "Xen reads them as SID 5 (unlabeled's context). Xen gives these numbers to the first contexts it labels at run time. Declare Xen's 12 in its order, each with a context.",
+    );
+    expect(rest[0]).toBe("sid domDM");
+    const lint = await xsm("lint", tree, "--flask-dir", flask46);
+    expect(lint.stdout.split("\n")[0]).toBe(first);
+    expect(analyzeTree(tree, new Map(), flask46).diagnostics.filter((d) => d.code === code).map((d) => d.message)).toEqual([first!.replace(/^.*?warning: /, "")]);
   });
 });

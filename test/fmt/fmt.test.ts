@@ -30,7 +30,8 @@ const isSeed = (p: string) => p.includes("fixtures/oracle/seed-");
 const committedPolicies = (all: boolean) =>
   [
     ...walk(join(root, "examples"), (p) => p.endsWith(".conf") && !p.endsWith("modules.conf")),
-    ...walk(join(root, "test/fixtures"), (p) => p.endsWith(".conf") && (all || !isSeed(p) || /seed-\d\d0\./.test(p))),
+    // (a tree's modules.conf, either layout's, is no policy.conf)
+    ...walk(join(root, "test/fixtures"), (p) => p.endsWith(".conf") && !p.endsWith("modules.conf") && (all || !isSeed(p) || /seed-\d\d0\./.test(p))),
   ].sort();
 const policies = committedPolicies(false);
 
