@@ -220,10 +220,19 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   }
   const lines = answers.map((d, i) => {
     const q = queries[i];
-    const verdict = d.error !== undefined ? `error: ${d.error}` : verdictOf(d);
+    // (--json keeps oracle-decide's words; a reader gets the name it likely meant too)
+    const verdict = d.error !== undefined ? `error: ${d.error}${nearestAsked(policy, q!.tclass, q!.perm)}` : verdictOf(d);
     return `${q!.scontext} -> ${q!.tcontext} ${q!.tclass} { ${q!.perm} }: ${verdict}\n`;
   });
   cli.io.stdout.write(lines.join(""));
+}
+
+/** " (did you mean 'X'?)" for a question naming a class the policy lacks, or a permission its
+ *  class lacks (its common's included), when one is near; else "". */
+function nearestAsked(policy: CompiledPolicy, tclass: string, perm: string): string {
+  const cls = policy.classId(tclass);
+  if (cls < 0) return didYouMean(tclass, Array.from({ length: policy.stats.classes }, (_, i) => policy.className(i)));
+  return policy.permMask(cls, perm) === 0 ? didYouMean(perm, policy.permNames(cls, 0xffffffff)) : "";
 }
 
 /** Which option of a single question is wrong, and why, in more words than oracle-decide's. */

@@ -21,6 +21,13 @@ const CASES: Record<string, string[]> = {
   "compile-summary": ["compile", policy],
   "compile-errors": ["compile", `${dir}/errors.conf`],
   "compile-neverallow": ["compile", `${dir}/neverallow.conf`],
+  // a permission the class lacks: the nearest of its own (its common's too), as for a type or class
+  "compile-unknown-perms": ["compile", `${dir}/unknown-perms.conf`],
+  "check-unknown-perm": check(dom0, nic, "resource", "plgu"),
+  "check-unknown-perm-common": check(dom0, guestA, "domain", "getatr"),
+  "check-queries-unknown-perm": ["check", policy, "--queries", `${dir}/queries-unknown-perm.json`],
+  "check-queries-unknown-perm-json": ["check", policy, "--queries", `${dir}/queries-unknown-perm.json`, "--json"],
+  "search-unknown-perm": ["search", policy, "-A", "-c", "domain", "-p", "getatr"],
   "check-allowed": check(dom0, nic, "resource", "plug"),
   "check-auditallow": check(dom0, nic, "resource", "unplug"),
   "check-no-rule": check("vm_u:vm_r:guest_b_t", device, "resource", "plug"),
