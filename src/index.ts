@@ -43,7 +43,7 @@ export type { BoolLookup, ReasonJson } from "./policy/reasons.js";
 
 // ---- diagnostics: one catalog of codes, one type, one renderer ----
 export { PolicyError } from "./diagnostics/diagnostic.js";
-export type { ByteSpan, Diagnostic, DiagnosticCode, Severity, Span } from "./diagnostics/diagnostic.js";
+export type { ByteSpan, Diagnostic, DiagnosticCode, Note, Severity, Span } from "./diagnostics/diagnostic.js";
 export { CATALOG } from "./diagnostics/catalog.js";
 export { renderDiagnostic, renderDiagnostics } from "./diagnostics/render.js";
 export type { Result } from "./diagnostics/result.js";

@@ -6,12 +6,10 @@
 // keeps its column in the source line; one inside a macro's expansion moves to the body line of
 // the macro (in the .if or .spt file) that produced the text, with a note per macro level:
 // "in expansion of `use_device_iommu` at modules/gpu_drv.te:18" (GCC's "in expansion of macro").
-import type { Diagnostic, Span } from "../diagnostics/diagnostic.js";
+import { expansionNote, noteText, type Diagnostic, type Note, type Span } from "../diagnostics/diagnostic.js";
 import { LineMap } from "../policy/lines.js";
 import type { LocateRule } from "../policy/reasons.js";
 import { macroCalls, substituteLine, type MacroDef } from "./macros.js";
-
-type Note = NonNullable<Diagnostic["notes"]>[number];
 
 /** Source text of a tree file by the name #line gives it ("modules/xen.te"), or undefined. */
 export type SourceLookup = (file: string) => string | undefined;
@@ -64,7 +62,7 @@ export class Locator {
   readonly rule: LocateRule = (span) => {
     const found = this.locate(span);
     const call = found.context[found.context.length - 1]; // (the notes are innermost first)
-    return call ? { span: found.span, expansion: call.message } : { span: found.span };
+    return call ? { span: found.span, expansion: noteText(call) } : { span: found.span };
   };
 
   /** The diagnostic in the tree's files on one line, its outermost call in the message (a scenario
@@ -73,7 +71,7 @@ export class Locator {
     const out = this.diagnostic(d);
     if (!d.span) return out;
     const call = this.locate(d.span).context.at(-1);
-    return call ? { ...out, message: `${out.message} (${call.message})` } : out;
+    return call ? { ...out, message: `${out.message} (${noteText(call)})` } : out;
   }
 
   private lineMap(file: string, text: string): LineMap {
@@ -116,7 +114,7 @@ export class Locator {
       const inner = this.inMacro(call.name, call.args, confLine, col, length, occurrence, 0);
       if (!inner) continue;
       const at = this.spanIn(from.file, src, call.offset, call.offset + call.name.length);
-      inner.context.push({ message: `in expansion of \`${call.name}\` at ${from.file}:${from.line}`, span: at });
+      inner.context.push(expansionNote(call.name, at));
       return inner;
     }
     // not traced into a body line (m4 builtins such as ifelse and shift wrote it): the same text
@@ -134,7 +132,7 @@ export class Locator {
     const call = macroCalls(src, sStart, sEnd, this.macros)[0];
     if (call) {
       const callSpan = this.spanIn(from.file, src, call.offset, call.offset + call.name.length);
-      found.context.push({ message: `in expansion of \`${call.name}\` at ${from.file}:${from.line}`, span: callSpan });
+      found.context.push(expansionNote(call.name, callSpan));
     }
     return found;
   }
@@ -197,7 +195,7 @@ export class Locator {
         if (!inner) continue;
         const at = starts[i]! + sub!.origin[call.offset]!;
         const line = this.lineMap(def.file, src).position(at).line;
-        inner.context.push({ message: `in expansion of \`${call.name}\` at ${def.file}:${line}`, span: this.spanIn(def.file, src, at, at + call.name.length) });
+        inner.context.push(expansionNote(call.name, this.spanIn(def.file, src, at, at + call.name.length)));
         return inner;
       }
     }

@@ -4,7 +4,7 @@
 // an end column is one past the last character, as in SARIF's region.
 import { posix } from "node:path";
 import type * as Sarif from "sarif";
-import { diagnostic, type ByteSpan, type Diagnostic, type Span } from "../diagnostics/diagnostic.js";
+import { diagnostic, noteText, type ByteSpan, type Diagnostic, type Note, type Span } from "../diagnostics/diagnostic.js";
 import type { SourceLookup } from "../build/locate.js";
 import { CliError, packageVersion } from "./io.js";
 import type { CliContext } from "./context.js";
@@ -36,8 +36,8 @@ export interface DiagnosticJson extends LocationJson {
 /** A policy tree's diagnostics as the user reaches its files from where xsm ran, as a compiler
  *  names them: each file the tree's `#line`s name (relative to the tree) joined to the tree's
  *  path as given (`examples/xen-flask/modules/domU.te`; an absolute DIR gives absolute names), in
- *  spans, notes and the "in expansion of `M` at FILE:LINE" a note says. Text, JSON and SARIF then
- *  name the same file; `text` reads the excerpts by those names. */
+ *  spans and notes' spans (a macro call's note says its place from its span: noteText). Text, JSON
+ *  and SARIF then name the same file; `text` reads the excerpts by those names. */
 export function inTree(diags: readonly Diagnostic[], dir: string, sources: SourceLookup): { diagnostics: Diagnostic[]; text: SpanText } {
   const base = dir.split("\\").join("/");
   const named = new Map<string, string>();
@@ -47,13 +47,7 @@ export function inTree(diags: readonly Diagnostic[], dir: string, sources: Sourc
     return to;
   };
   const span = (s: Span): Span => ({ ...s, file: name(s.file) });
-  const note = (n: NonNullable<Diagnostic["notes"]>[number]): NonNullable<Diagnostic["notes"]>[number] => {
-    if (!n.span) return n;
-    // (src/build/locate.ts writes the call's place, the note's span, at the end of its message)
-    const at = ` at ${n.span.file}:${n.span.line}`;
-    const message = n.message.endsWith(at) ? `${n.message.slice(0, -at.length)} at ${name(n.span.file)}:${n.span.line}` : n.message;
-    return { ...n, message, span: span(n.span) };
-  };
+  const note = (n: Note): Note => (n.span ? { ...n, span: span(n.span) } : n);
   const diagnostics = diags.map((d): Diagnostic => ({ ...d, ...(d.span ? { span: span(d.span) } : {}), ...(d.notes ? { notes: d.notes.map(note) } : {}) }));
   return { diagnostics, text: (file) => sources(named.get(file) ?? file) };
 }
@@ -76,7 +70,7 @@ export function diagnosticJson(d: Diagnostic): DiagnosticJson {
     severity: d.severity,
     message: d.message,
     ...(d.byteSpan ? byteLocationJson(d.byteSpan) : locationJson(d.span, d.file)),
-    notes: (d.notes ?? []).map((n) => ({ message: n.message, ...locationJson(n.span) })),
+    notes: (d.notes ?? []).map((n) => ({ message: noteText(n), ...locationJson(n.span) })),
     ...(d.suggestion !== undefined ? { suggestion: d.suggestion } : {}),
   };
 }
@@ -126,7 +120,7 @@ export function sarifLog(diags: readonly Diagnostic[], version: string): Sarif.L
     // a whole file: the artifact, no region
     else if (d.file !== undefined) result.locations = [{ physicalLocation: { artifactLocation: { uri: encodeURI(d.file) } } }];
     const related = (d.notes ?? []).map((n, id): Sarif.Location => {
-      const loc: Sarif.Location = { id, message: { text: n.message } };
+      const loc: Sarif.Location = { id, message: { text: noteText(n) } };
       if (n.span) loc.physicalLocation = sarifLocation(n.span);
       return loc;
     });

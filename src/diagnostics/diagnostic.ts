@@ -51,11 +51,32 @@ export interface Diagnostic {
   line?: number;
   col?: number;
   /** Secondary locations, e.g. the rule that violates a neverallow. */
-  notes?: { message: string; span?: Span }[];
+  notes?: Note[];
   /** With `span` on a name the policy lacks (`written`): the known name it likely `meant` (the
    *  message's "did you mean"). An editor's quick fix puts it in the span's place where the span's
    *  text is `written` (in a tree, a name a macro made from `$1` is not written where it points). */
   suggestion?: { written: string; meant: string };
+}
+
+/** A diagnostic's secondary location. */
+export interface Note {
+  message: string;
+  span?: Span;
+  /** The m4 macro whose call `span` is, the diagnostic's text being its expansion
+   *  (src/build/locate.ts): the message says "in expansion of `M`" and every rendering adds the
+   *  call's place from the span (noteText), so renaming the span's file renames it there too. */
+  macro?: string;
+}
+
+/** A note as the user reads it: a macro call's note with its place, "in expansion of `M` at
+ *  FILE:LINE" (GCC's words), any other note as it is. */
+export function noteText(note: Note): string {
+  return note.macro !== undefined && note.span ? `${note.message} at ${note.span.file}:${note.span.line}` : note.message;
+}
+
+/** The note of a call of m4 macro `name` at `span` (the macro's name in the call). */
+export function expansionNote(name: string, span: Span): Note {
+  return { message: `in expansion of \`${name}\``, span, macro: name };
 }
 
 const POLICY_ERROR = Symbol.for("xsm-policy.PolicyError");

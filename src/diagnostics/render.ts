@@ -7,7 +7,7 @@
 // `file:line:col` is the #line-mapped location; the source line and caret come from the physical
 // text that was parsed (span.offset/length), so they show what the parser actually saw. A binary
 // policy's diagnostics have no line; they read `xenpolicy: offset 298 (0x12a): error: ...`.
-import { byteLocation, type Diagnostic, type Span } from "./diagnostic.js";
+import { byteLocation, noteText, type Diagnostic, type Span } from "./diagnostic.js";
 
 /** The text spans index: one parsed text, or (for a built tree, whose spans point into its
  *  .te/.if files) the text of the file a span names. */
@@ -111,7 +111,7 @@ export function renderDiagnostic(d: Diagnostic, text: SpanText, fallbackFile: st
   };
   show(d.span);
   for (const note of d.notes ?? []) {
-    lines.push(escapeUnshowable(`${location(note.span, fallbackFile)}: note: ${note.message}`));
+    lines.push(escapeUnshowable(`${location(note.span, fallbackFile)}: note: ${noteText(note)}`));
     show(note.span);
   }
   return lines.join("\n") + "\n";

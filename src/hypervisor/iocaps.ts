@@ -30,7 +30,7 @@ import type { Domain, IoDomctl, IommuMode, IrqRef, XsmDomainHooks, XsmEvtchnHook
 import { EventChannels, type ChannelReport } from "./evtchn.js";
 import { GrantTables, type GrantOptions, type GrantReport } from "./grant.js";
 import { MmioRo, Msix, type MsixReport, type MsixSpec } from "./msix.js";
-import type { MmioRemoval, PvhIrqs } from "./types.js";
+import type { IoportMapping, MmioRemoval, PvhIrqs } from "./types.js";
 
 /** A domain's passthrough state, as reports show it. */
 export interface DomainIoState {
@@ -169,6 +169,9 @@ export interface IoCapsOptions {
   /** What XEN_DOMCTL_memory_mapping's removal asks (types.ts MmioRemoval); default `caller-held`,
    *  Xen 4.22.0 on. */
   mmioRemoval?: MmioRemoval;
+  /** What XEN_DOMCTL_ioport_mapping does with the guest's rights (types.ts IoportMapping); default
+   *  `guest-granted`, master after 4.22.0. */
+  ioportMapping?: IoportMapping;
 }
 
 export class IoCaps {
@@ -410,7 +413,7 @@ export class IoCaps {
 
   /** XEN_DOMCTL_ioport_mapping (arch/x86/domctl.c): let the HVM guest reach machine ports
    *  `mport` .. + nr - 1 at guest ports from `gport`, or take that away. The caller must hold the
-   *  ports, and to map them the guest must have been granted them. */
+   *  ports; what becomes of the guest's own rights is the release's (options.ioportMapping). */
   ioportMapping(cur: Domain, d: Domain, gport: number, mport: number, nr: number, add: boolean): Rc {
     const gate = this.ioDomctl(cur, d, "ioport_mapping");
     if (gate !== 0) return gate;
@@ -433,6 +436,7 @@ export class IoCaps {
     if (rc !== 0) return rc;
     if (!held) return this.refuse("-EPERM", lacks(cur, `ports ${hexRange(mport, end)}`, "ioports"));
     const list = this.io(d).g2mIoports;
+    if ((this.options.ioportMapping ?? "guest-granted") === "grants") return this.ioportMappingGrants(d, list, gport, mport, nr, add);
     if (!add) {
       this.log(`ioport_map:remove: d${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
       const at = list.findIndex((m) => m.mport === mport && m.nr === nr);
@@ -451,6 +455,30 @@ export class IoCaps {
       if (mport + nr >= m.mport && m.mport + m.nr >= mport) return this.refuse("-EBUSY", `ports ${hexRange(mport, end)} overlap (or touch) the mapping of ${hexRange(m.mport, m.mport + m.nr - 1)}`);
     }
     list.push({ gport, mport, nr });
+    return 0;
+  }
+
+  /** ioport_mapping's tail in every release tag (4.19.0 .. 4.22.0): the mapping is the guest's
+   *  right to the ports, granted with it and revoked with its removal (what 3845d3854d, after
+   *  4.22.0, stopped); entries are keyed by their first machine port alone. */
+  private ioportMappingGrants(d: Domain, list: DomainIo["g2mIoports"], gport: number, mport: number, nr: number, add: boolean): Rc {
+    const x = (n: number) => n.toString(16); // %x
+    const end = mport + nr - 1;
+    const io = this.io(d);
+    const at = list.findIndex((m) => m.mport === mport);
+    if (!add) {
+      this.log(`ioport_map:remove: dom${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
+      if (at >= 0) list.splice(at, 1);
+      io.ioports.remove(mport, end);
+      this.options.why?.(`ioports_deny_access: ${d.name} loses ports ${hexRange(mport, end)}${at < 0 ? ", though no mapping started at " + hex(mport) + " (not an error in this Xen)" : ""}: the removal revokes them, in every release tag (master after 4.22.0, 3845d3854d, leaves them)`);
+      return 0;
+    }
+    this.log(`ioport_map:add: dom${d.domid} gport=${x(gport)} mport=${x(mport)} nr=${x(nr)}`);
+    const had = io.ioports.containsRange(mport, end);
+    if (at >= 0) Object.assign(list[at]!, { gport, nr }); // the entry at this first port, moved and resized
+    else list.push({ gport, mport, nr });
+    io.ioports.add(mport, end);
+    this.options.why?.(`ioports_permit_access: ${d.name} ${had ? "keeps" : "is granted"} ports ${hexRange(mport, end)}: the mapping grants them, whether or not ioport_permission did, in every release tag (master after 4.22.0, 3845d3854d, asks that it did instead); no overlap test (fa61af950b, master)`);
     return 0;
   }
 

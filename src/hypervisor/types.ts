@@ -43,6 +43,18 @@ export type PvhIrqs = (typeof PVH_IRQS)[number];
 export const MMIO_REMOVALS = ["guest-granted", "caller-held"] as const;
 export type MmioRemoval = (typeof MMIO_REMOVALS)[number];
 
+/** What XEN_DOMCTL_ioport_mapping does with the guest's port rights (arch/x86/domctl.c), past the
+ *  caller's hold and XSM: `grants`, every release tag 4.19.0 .. 4.22.0 — an addition grants the
+ *  guest the ports (ioports_permit_access), a removal revokes them (ioports_deny_access); entries
+ *  are found by their first machine port alone, an addition there replaces its guest port and
+ *  length, others are added without an overlap test, a removal finding none still revokes;
+ *  `guest-granted`, master after 4.22.0 (3845d3854d "don't imply I/O port permissions from I/O port
+ *  mapping", fa61af950b "more checking"): the guest must hold the ports already (-EPERM), entries
+ *  are found by first port and length, an overlapping or touching one is -EBUSY, a removal finding
+ *  none -ENOENT, and no right is granted or revoked. */
+export const IOPORT_MAPPINGS = ["grants", "guest-granted"] as const;
+export type IoportMapping = (typeof IOPORT_MAPPINGS)[number];
+
 export type DeviceKind = "device" | "extfn" | "pf" | "vf";
 
 /** A device as reports show it (the --json document's `state.devices[]`). */

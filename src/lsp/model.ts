@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
 import type { MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
-import type { Span } from "../diagnostics/diagnostic.js";
+import { noteText, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
@@ -273,7 +273,7 @@ function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | un
     };
     const related = (d.notes ?? []).flatMap((note) => {
       const r = rangeOf(note.span);
-      return r ? [{ location: r, message: note.message }] : [];
+      return r ? [{ location: r, message: noteText(note) }] : [];
     });
     if (related.length > 0) lsp.relatedInformation = related;
     // the name written and the name meant, for the quick fix (onCodeAction); not on the copy at a
@@ -281,10 +281,10 @@ function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | un
     push(at.uri, d.suggestion === undefined ? lsp : { ...lsp, data: { suggestion: d.suggestion } });
     // an error inside a macro also shows where the macro was called (the outermost call), so the
     // file being edited hears of it
-    const call = [...(d.notes ?? [])].reverse().find((note) => note.message.startsWith("in expansion of"));
+    const call = [...(d.notes ?? [])].reverse().find((note) => note.macro !== undefined);
     const callAt = call && rangeOf(call.span);
     if (callAt && callAt.uri !== at.uri) {
-      push(callAt.uri, { ...lsp, range: callAt.range, message: `${d.message} (${call.message.replace(/ at \S+$/, "")})`, relatedInformation: [{ location: at, message: d.message }] });
+      push(callAt.uri, { ...lsp, range: callAt.range, message: `${d.message} (${call.message})`, relatedInformation: [{ location: at, message: d.message }] });
     }
   }
   return [...byUri];

@@ -161,8 +161,9 @@ export function walkNames(statements: readonly Statement[], visit: NameVisitor):
   const firstClass = (ns: NameSet) => ns.include[0]?.name;
   const roles = new Set<string>();
   // checkpolicy's first pass declares every role and role attribute (define_role_decl,
-  // define_attrib_role): a role dominance declares only a name none of those declares
-  const roleStatements = new Set<string>();
+  // define_attrib_role): a role dominance declares only a name none of those declares, and never
+  // object_r, which libsepol's policydb defines itself (OBJECT_R)
+  const roleStatements = new Set<string>(["object_r"]);
   for (const s of statements) if (s.kind === "role" || s.kind === "attribute_role") roleStatements.add(s.name.name);
   const roleName = (id: Ident): void => {
     if (roles.has(id.name) || roleStatements.has(id.name)) add(id, "role");

@@ -348,6 +348,7 @@ const BEHAVIOUR_FIELDS: [string, (b: XenColumn["behaviour"]) => string][] = [
   ["domctl, no domain", (b) => b.domctlNoDomain],
   ["PVH dom0 IRQs", (b) => b.pvhIrqs],
   ["MMIO removal", (b) => b.mmioRemoval],
+  ["I/O port mapping", (b) => b.ioportMapping],
   ["PF removal", (b) => b.pfRemoval],
 ];
 

@@ -4,7 +4,7 @@
 // (compiling policies, validating contexts); runPrepared() is synchronous and cheap, so --compare
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
-import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
+import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
 import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuWhy, quarantineText, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
@@ -109,7 +109,7 @@ export interface RunResult {
   /** How PFs were removed: the run's strategy, or its release's (pre-links: Xen 4.19.0). */
   strategy: PfRemovalKind;
   /** The scenario's "xen": the release and what it does where releases differ (absent without one). */
-  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck; domctlNoDomain: DomctlNoDomain; pvhIrqs: PvhIrqs; mmioRemoval: MmioRemoval };
+  xen?: { release: XenRelease; vfWithoutPf: VfWithoutPf; assignCheck: AssignCheck; domctlNoDomain: DomctlNoDomain; pvhIrqs: PvhIrqs; mmioRemoval: MmioRemoval; ioportMapping: IoportMapping };
   /** What a reader should know about the run as a model of Xen (e.g. several hardware domains). */
   notes: string[];
   steps: StepResult[];
@@ -274,9 +274,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
       const d = domid === DOM_IO.domid ? DOM_IO : world.byDomid(domid);
       return d ? io.msixAssign(d, bdf) : 0;
     },
-    // Xen's default (basic) in every release; a scenario naming none runs the model's defaults,
-    // which return a device to its hardware domain as before quarantine was modelled
-    quarantine: s.quarantine ?? (xen.release !== undefined ? "basic" : "none"),
+    // Kconfig's IOMMU_QUARANTINE_BASIC, Xen's default in every release, the model's defaults too
+    quarantine: s.quarantine ?? "basic",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
   });
@@ -284,6 +283,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     iommu: s.iommu ?? "intremap",
     pvhIrqs: xen.pvhIrqs,
     mmioRemoval: xen.mmioRemoval,
+    ioportMapping: xen.ioportMapping,
     log: (line) => {
       current?.log.push(line);
       current?.events.push({ log: line });
@@ -379,7 +379,7 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
   const devices = registry.devices().map(withMsix);
   const left = leftovers(devices, registry.hiddenPfs(), asked, seen, key);
   const summary = summarize(steps, left);
-  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck, domctlNoDomain: xen.domctlNoDomain, pvhIrqs: xen.pvhIrqs, mmioRemoval: xen.mmioRemoval } } : {};
+  const release = xen.release !== undefined ? { xen: { release: xen.release, vfWithoutPf: xen.vfWithoutPf, assignCheck: xen.assignCheck, domctlNoDomain: xen.domctlNoDomain, pvhIrqs: xen.pvhIrqs, mmioRemoval: xen.mmioRemoval, ioportMapping: xen.ioportMapping } } : {};
   return { scenario: s.name, strategy, ...release, notes: [...runNotes(s, xen), ...(prepared.platformNote !== undefined ? [prepared.platformNote] : [])], steps, state: { devices, domains: world.states(io) }, summary, left, avc: xsm.avcStats() };
 }
 

@@ -32,10 +32,14 @@
 //   from an HVM caller without pirqs (035baa203b), libxl's GSI path (f97f885c71). On 4.19 domctl 88
 //   is no command (xsm_domctl: flask's avc_unknown_permission, dummy's XSM_PRIV; then
 //   arch_do_domctl's -ENOSYS), hvm_physdev_op says -ENOSYS, libxl maps by pirq.
+// - what XEN_DOMCTL_ioport_mapping does with the guest's port rights: every tag grants them with the
+//   mapping and revokes them with its removal (ioports_{permit,deny}_access), entries keyed by first
+//   machine port; master after 4.22.0 (3845d3854d, fa61af950b) asks that the guest holds them, keys
+//   entries by port and length, refuses overlaps (-EBUSY) and a removal of none (-ENOENT).
 // A scenario without "xen" runs the model's defaults (reject, xsm_assign_device, upstream, gsi,
-// guest-granted):
+// guest-granted, grants):
 // 4.20.0-4.20.3 and 4.21.0-4.21.1 behave so.
-import { PF_REMOVALS, isStrategy, type MmioRemoval, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
+import { PF_REMOVALS, isStrategy, type IoportMapping, type MmioRemoval, type PfRemovalKind, type PvhIrqs, type Strategy, type VfWithoutPf } from "../hypervisor/types.js";
 import type { AssignCheck } from "../xsm/types.js";
 
 export const XEN_RELEASES = [
@@ -74,20 +78,22 @@ export interface XenBehaviour {
   pvhIrqs: PvhIrqs;
   /** What XEN_DOMCTL_memory_mapping's removal asks of the frames (6df6f24251, 4.22.0). */
   mmioRemoval: MmioRemoval;
+  /** What XEN_DOMCTL_ioport_mapping does with the guest's port rights (3845d3854d, master only). */
+  ioportMapping: IoportMapping;
 }
 
 /** The first release of each stable line with XSA-492's order (the backports, and 4.22.0). */
 const XSA_492: Readonly<Record<string, number>> = { "4.19": 6, "4.20": 4, "4.21": 2, "4.22": 0 };
 
 export function xenBehaviour(release: XenRelease): XenBehaviour {
-  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held" };
+  if (release === "master") return { vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "caller-held", ioportMapping: "guest-granted" };
   const [line, point] = [release.slice(0, 4), Number(release.slice(5))];
   const vfWithoutPf: VfWithoutPf = line !== "4.19" ? "reject" : point === 0 ? "add-pf-first" : "add-pf";
   const pfRemoval: PfRemovalKind = release === "4.19.0" ? "pre-links" : "upstream";
   const domctlNoDomain: DomctlNoDomain = line === "4.22" ? "eperm-unprivileged" : "esrch";
   const pvhIrqs: PvhIrqs = line === "4.19" ? "none" : "gsi";
   const mmioRemoval: MmioRemoval = line === "4.22" ? "caller-held" : "guest-granted";
-  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval };
+  return { vfWithoutPf, assignCheck: point >= XSA_492[line]! ? "xsm_domctl" : "xsm_assign_device", domctlNoDomain, pfRemoval, pvhIrqs, mmioRemoval, ioportMapping: "grants" };
 }
 
 /** The behaviour a scenario runs: its "xen"'s, with its own "vfWithoutPf" and "strategy" over that
@@ -125,6 +131,7 @@ export function scenarioXen(s: XenFields, release?: XenRelease, strategy?: PfRem
     pfRemoval,
     pvhIrqs: base.pvhIrqs,
     mmioRemoval: base.mmioRemoval,
+    ioportMapping: base.ioportMapping,
     releaseVfWithoutPf: xen !== undefined && vfWithoutPf !== base.vfWithoutPf ? base.vfWithoutPf : undefined,
     releasePfRemoval: xen !== undefined && pfRemoval !== base.pfRemoval ? base.pfRemoval : undefined,
     ...(release !== undefined && release !== s.xen ? { fileRelease: s.xen ?? null } : {}),
@@ -141,7 +148,7 @@ export function compareRemovals(s: XenFields, release?: XenRelease): { removals:
   return { removals, own: s.strategy ?? releaseRemoval };
 }
 
-const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted" };
+const MODEL_DEFAULTS: XenBehaviour = { vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pfRemoval: "upstream", pvhIrqs: "gsi", mmioRemoval: "guest-granted", ioportMapping: "grants" };
 
 /** Xen 4.19.0's msi.c finds a VF's PF by the VF's physfn SBDF (read_pci_mem_bar: pci_get_pdev);
  *  later releases follow pdev->pf_pdev, as the model's defaults do. */
@@ -187,8 +194,9 @@ export function behaviourNote(x: ScenarioXen): string {
       : "XEN_DOMCTL_{,test_,de}assign_device ask xsm_{,de}assign_device in iommu_do_pci_domctl, after it refuses self-assignment or a dying domain; the resource domctls ask xsm_domctl first, then their hooks (XSM_HOOK) after the caller's holds, -EPERM for any refusal (before XSA-492)";
   const lookup = x.domctlNoDomain === "esrch" ? "" : "; a domctl naming no domain is -EPERM to a caller that is not the control domain, -ESRCH to the control domain (a89ca78901)";
   const mmio = x.mmioRemoval === "caller-held" || x.assignCheck !== "xsm_domctl" ? "" : "; memory_mapping's removal asks that the guest was granted the frames, as an addition does (4.22.0 asks the caller's hold alone, 6df6f24251)";
+  const ports = x.ioportMapping === "grants" ? "" : "; ioport_mapping asks that the guest holds the ports it maps and neither grants nor revokes them (3845d3854d, fa61af950b, after 4.22.0; every release tag grants them with the mapping)";
   const pvh = x.pvhIrqs === "gsi" ? "" : "; no XEN_DOMCTL_gsi_permission (4.20.0): domctl 88 is unknown to it (xsm_domctl asks as for any such command, then -ENOSYS), and a PVH dom0 may not map_pirq (-ENOSYS), so it cannot pass a device's IRQ through";
-  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${mmio}${lookup}${pvh}${removalText(x)}`;
+  return `Xen ${x.release}${instead}: ${VF_TEXT[x.vfWithoutPf]}${own}; ${assign}${mmio}${ports}${lookup}${pvh}${removalText(x)}`;
 }
 
 /** Why a "xen" value the schema refuses is not a release, when there is more to say than the list. */
@@ -257,7 +265,7 @@ function withOwnRemovals(s: XenFields, columns: XenColumn[]): XenColumn[] {
 
 /** What a run does where releases differ, without which release it is (a column's key). */
 function behaviourOf(x: XenBehaviour): XenBehaviour {
-  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval };
+  return { vfWithoutPf: x.vfWithoutPf, assignCheck: x.assignCheck, domctlNoDomain: x.domctlNoDomain, pfRemoval: x.pfRemoval, pvhIrqs: x.pvhIrqs, mmioRemoval: x.mmioRemoval, ioportMapping: x.ioportMapping };
 }
 
 /** Two runs do the same where releases differ. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileExpanded, enabledModules, readTree, treeMacros, treeSources, TreeError } from "../../src/build/index.js";
 import { renderDiagnostics } from "../../src/diagnostics/render.js";
+import { noteText } from "../../src/diagnostics/diagnostic.js";
 import { compile } from "../../src/policy/index.js";
 import { fileURLToPath } from "node:url";
 
@@ -166,13 +167,15 @@ describe("diagnostics of a built tree point into its files", () => {
   it("an error inside a macro points at the body line in xen.if and names the call", () => {
     const d = diagnostics.find((x) => x.message === "unknown type nosuch_t")!;
     expect(at(d)).toBe("modules/xen.if:200:11");
-    expect(d.notes?.map((n) => [n.message, at(n)])).toEqual([["in expansion of `use_device_iommu` at modules/nic_dev.te:14", "modules/nic_dev.te:14:1"]]);
+    // the call's place is the note's span, data; its renderings say it (noteText)
+    expect(d.notes?.map((n) => [n.message, n.macro, at(n)])).toEqual([["in expansion of `use_device_iommu`", "use_device_iommu", "modules/nic_dev.te:14:1"]]);
+    expect(d.notes?.map(noteText)).toEqual(["in expansion of `use_device_iommu` at modules/nic_dev.te:14"]);
   });
 
   it("nested macros give one note per level, innermost first", () => {
     const d = diagnostics.find((x) => x.message === "unknown type nochan_t")!;
     expect(at(d)).toBe("modules/xen.if:139:11");
-    expect(d.notes?.map((n) => n.message)).toEqual([
+    expect(d.notes?.map(noteText)).toEqual([
       "in expansion of `create_channel` at modules/xen.if:145",
       "in expansion of `domain_event_comms` at modules/xen.if:153",
       "in expansion of `domain_comms` at modules/nic_dev.te:15",
@@ -182,7 +185,7 @@ describe("diagnostics of a built tree point into its files", () => {
   it("text written by m4 builtins points at the argument on the calling line", () => {
     const d = diagnostics.find((x) => x.message === "unknown attribute nosuch_attr")!;
     expect(at(d)).toBe("modules/nic_dev.te:16:25");
-    expect(d.notes?.map((n) => n.message)).toEqual(["in expansion of `declare_domain` at modules/nic_dev.te:16"]);
+    expect(d.notes?.map(noteText)).toEqual(["in expansion of `declare_domain` at modules/nic_dev.te:16"]);
   });
 
   it("every column fits the line shown (golden rendering)", () => {

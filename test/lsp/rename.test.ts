@@ -152,6 +152,10 @@ describe("rename of roles and role attributes wherever a role name stands", () =
     const p = { line, character: doc.text.split("\n")[line]!.indexOf("ra;") };
     const def = (await c.rpc.sendRequest("textDocument/definition", { textDocument: { uri: doc.uri }, position: p })) as { range: { start: { line: number } } }[];
     expect(def.map((l) => l.range.start.line)).toEqual([doc.text.split("\n").indexOf("attribute_role ra;")]);
+    // a later `role ra types ...` gives the attribute types; it does not declare it (the studio agrees: test/studio/page-model.test.ts)
+    const typesLine = dominance(doc, "role ra types d_t;");
+    const fromRole = (await c.rpc.sendRequest("textDocument/definition", { textDocument: { uri: doc.uri }, position: { line: typesLine, character: 5 } })) as { range: { start: { line: number } } }[];
+    expect(fromRole.map((l) => l.range.start.line)).toEqual([doc.text.split("\n").indexOf("attribute_role ra;")]);
     const refs = (await c.rpc.sendRequest("textDocument/references", { textDocument: { uri: doc.uri }, position: p, context: { includeDeclaration: true } })) as unknown[];
     expect(refs).toHaveLength([...doc.text.matchAll(word("ra"))].length);
   });

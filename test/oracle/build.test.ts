@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildTree, readTree, runM4 } from "../../src/build/index.js";
+import { noteText } from "../../src/diagnostics/diagnostic.js";
 import { runCheckpolicy } from "../policy/checkpolicy-runs.js";
 import { assertOracleAvailable, explainMismatch, repoRoot, runTool } from "./harness.js";
 
@@ -144,7 +145,7 @@ describe.skipIf(!xenSrc)("Xen's real policy tree ($XSM_XEN_SRC)", () => {
       expect(d?.span?.file).toBe("modules/xen.if");
       const body = readFileSync(join(policyDir, "modules/xen.if"), "utf8").split("\n")[d!.span!.line - 1];
       expect(body!.slice(d!.span!.col - 1, d!.span!.col + 1)).toBe("$2");
-      expect(d?.notes?.at(-1)?.message).toBe(`in expansion of \`use_device_noiommu\` at modules/nic_dev.te:${n + 1}`);
+      expect(noteText(d!.notes!.at(-1)!)).toBe(`in expansion of \`use_device_noiommu\` at modules/nic_dev.te:${n + 1}`);
     } finally {
       writeFileSync(te, original);
     }

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decisionJson, describeDecision, type Query } from "../../src/cli/check.js";
-import { PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
+import { noteText, PolicyError, type Diagnostic } from "../../src/diagnostics/diagnostic.js";
 import { Locator } from "../../src/build/locate.js";
 import { sectionMacros } from "../../src/build/macros.js";
 import { compilePolicy } from "../../src/policy/index.js";
@@ -234,7 +234,7 @@ describe("a Xen-style tree expanded by m4 with diverted users", () => {
     const located = locator.diagnostic(errors[0]!);
     // (add_user's body wrote it: the error is on that line, the call its note)
     expect(`${located.span?.file}:${located.span?.line}`).toBe("support/macros.spt:3");
-    expect(located.notes?.map((n) => `${n.message} (${n.span?.file}:${n.span?.line})`)).toEqual(["in expansion of `add_user` at mods/guests.te:18 (mods/guests.te:18)"]);
+    expect(located.notes?.map((n) => `${noteText(n)} (${n.span?.file}:${n.span?.line})`)).toEqual(["in expansion of `add_user` at mods/guests.te:18 (mods/guests.te:18)"]);
   });
 
   it("reasons name the module line, and a rule written twice by one macro call is printed once", () => {

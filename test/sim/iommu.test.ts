@@ -110,9 +110,10 @@ describe("get_device_group's reasons", () => {
 
 describe("quarantine in runs", () => {
   const owner = (r: ReturnType<typeof run>) => r.state.devices.find((d) => d.sbdf === "0000:03:00.0")?.owner;
-  it("a named release quarantines by default; the model's defaults and quarantine none do not", () => {
+  it("every release and the model's defaults quarantine (Kconfig's IOMMU_QUARANTINE_BASIC); quarantine none does not", () => {
     expect(owner(run(dummy("4.19.0")))).toBe("dom_io");
-    expect(owner(run(dummy(undefined)))).toBe("dom0");
+    expect(owner(run(dummy(undefined)))).toBe("dom_io");
+    expect(owner(run(dummy(undefined, { quarantine: "none" })))).toBe("dom0");
     expect(owner(run(dummy("master", { quarantine: "none" })))).toBe("dom0");
     expect(owner(run(dummy(undefined, { quarantine: "scratch-page" })))).toBe("dom_io");
   });

@@ -52,10 +52,10 @@ describe("examples/xen-flask/no-iommu.json", () => {
   it("--compare-xen keeps a column per behaviour and names those this scenario runs alike; --json's alike", async () => {
     const text = await xsm("simulate", example, "--compare-xen");
     expect(text.code).toBe(0);
-    expect(text.stdout.replace(/\n\s*/g, " ")).toContain("(run alike here, the same rc, XSM checks, log and audit at every step and the same final state: 4.19.0 = 4.19.5 = 4.21.1; 4.19.6 = 4.21.2 = 4.22.0;");
+    expect(text.stdout.replace(/\n\s*/g, " ")).toContain("(run alike here, the same rc, XSM checks, log and audit at every step and the same final state: 4.19.0 = 4.19.5 = 4.21.1; 4.19.6 = 4.21.2 = 4.22.0 = master;");
     const json = await xsm("simulate", example, "--compare-xen", "--json");
     const doc = JSON.parse(json.stdout) as { releases: unknown[]; alike: string[][] };
-    expect([doc.releases.length, doc.alike]).toEqual([6, [["4.19.0", "4.19.5", "4.21.1"], ["4.19.6", "4.21.2", "4.22.0"]]]);
+    expect([doc.releases.length, doc.alike]).toEqual([7, [["4.19.0", "4.19.5", "4.21.1"], ["4.19.6", "4.21.2", "4.22.0", "master"]]]);
     // releases named that run alike too; none when every column differs
     const two = JSON.parse((await xsm("simulate", example, "--compare-xen", "4.19.0,4.22.0", "--json")).stdout) as { alike?: unknown };
     expect(two.alike).toBeUndefined();

@@ -161,7 +161,7 @@ describe("pci_attach / pci_detach: libxl's sequences (libxl_pci.c)", () => {
           op: "pci_detach",
           domain: "pv",
           sbdf: "0000:c8:00.0",
-          expect: { rc: 0, devices: [{ sbdf: "0000:c8:00.0", owner: "dom0" }], resources: [{ domain: "pv", irqs: [], iomem: [], ioports: [], pirqs: {} }] },
+          expect: { rc: 0, devices: [{ sbdf: "0000:c8:00.0", owner: "dom_io" }], resources: [{ domain: "pv", irqs: [], iomem: [], ioports: [], pirqs: {} }] },
         },
       ],
     });

@@ -117,8 +117,8 @@ describe("examples/svp/xen-4.19.0-pf-removal.json: Xen 4.19.0's PF removal (pre-
   it("--compare-xen makes 4.19.0 a column of its own, and --compare adds pre-links to the seven", async () => {
     const table = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare-xen");
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +esrch +none +guest-granted +pre-links +4\.19\.0$/m);
-    expect(table.stdout).toMatch(/^\* 5 svp-hwdom remove 03:00\.0 +0 +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~!$/m);
+    expect(table.stdout).toMatch(/^4\.19\.0 +add-pf-first +xsm_assign_device +esrch +none +guest-granted +grants +pre-links +4\.19\.0$/m);
+    expect(table.stdout).toMatch(/^\* 5 svp-hwdom remove 03:00\.0 +0 +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~! +-EBUSY~!$/m);
     const strategies = await xsm("simulate", example("xen-4.19.0-pf-removal"), "--compare");
     expect(strategies.stdout).toMatch(/^step +upstream unlink-broken +cascade +refuse reassociate refcount authority pre-links$/m);
     expect(strategies.stdout).toContain("pre-links is the file's");
@@ -187,7 +187,7 @@ describe("examples/svp/xsa-492-assign-order.json", () => {
   it("--json carries the release and what it does", async () => {
     const out = await xsm("simulate", example("xsa-492-assign-order"), "--json");
     const doc = JSON.parse(out.stdout);
-    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pvhIrqs: "gsi", mmioRemoval: "caller-held" });
+    expect(doc.xen).toEqual({ release: "4.22.0", vfWithoutPf: "reject", assignCheck: "xsm_domctl", domctlNoDomain: "eperm-unprivileged", pvhIrqs: "gsi", mmioRemoval: "caller-held", ioportMapping: "grants" });
     expect(Object.keys(doc).slice(0, 4)).toEqual(["scenario", "strategy", "xen", "notes"]);
   });
 
@@ -223,7 +223,7 @@ describe("running a scenario as another release (xsm simulate --xen, RunOptions.
     const written = run("xsa-492-assign-order", { xen: "4.20.3" });
     expect(rcs(asked)).toEqual(rcs(written));
     expect(asked.steps.map((s) => s.why)).toEqual(written.steps.map((s) => s.why));
-    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "gsi", mmioRemoval: "guest-granted" });
+    expect(asked.xen).toEqual({ release: "4.20.3", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "gsi", mmioRemoval: "guest-granted", ioportMapping: "grants" });
     expect(asked.notes[0]).toMatch(/^Xen 4\.20\.3, in place of the file's 4\.22\.0: a VF reported before its PF is -ENODEV/);
     expect(written.notes[0]).toMatch(/^Xen 4\.20\.3: /);
   });
@@ -231,7 +231,7 @@ describe("running a scenario as another release (xsm simulate --xen, RunOptions.
   it("a file naming no release says so; its own vfWithoutPf still wins over the release's", () => {
     const r = run("xen-4.19.0-vf-before-pf", { vfWithoutPf: "reject" }, ["xen"], { xen: "4.19.0" });
     expect(r.steps[0]!.rc).toBe("-ENODEV");
-    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "none", mmioRemoval: "guest-granted" });
+    expect(r.xen).toEqual({ release: "4.19.0", vfWithoutPf: "reject", assignCheck: "xsm_assign_device", domctlNoDomain: "esrch", pvhIrqs: "none", mmioRemoval: "guest-granted", ioportMapping: "grants" });
     expect(r.notes[0]).toContain("Xen 4.19.0, where the file names no release: ");
     expect(r.notes[0]).toContain("(the scenario's vfWithoutPf reject; Xen 4.19.0 does add-pf-first)");
   });
@@ -253,7 +253,9 @@ describe("the releases --compare-xen runs", () => {
       ["4.19.6", "add-pf", "xsm_domctl", "esrch", "none", "upstream", "4.19.6"],
       ["4.21.1", "reject", "xsm_assign_device", "esrch", "gsi", "upstream", "4.20.0-4.20.3, 4.21.0-4.21.1"],
       ["4.21.2", "reject", "xsm_domctl", "esrch", "gsi", "upstream", "4.20.4, 4.21.2"],
-      ["4.22.0", "reject", "xsm_domctl", "eperm-unprivileged", "gsi", "upstream", "4.22.0, master"],
+      ["4.22.0", "reject", "xsm_domctl", "eperm-unprivileged", "gsi", "upstream", "4.22.0"],
+      // master after 4.22.0: ioport_mapping no longer grants the guest the ports (3845d3854d)
+      ["master", "reject", "xsm_domctl", "eperm-unprivileged", "gsi", "upstream", "master"],
     ]);
     expect(cols.flatMap((c) => c.standsFor).sort()).toEqual([...XEN_RELEASES].sort());
   });
@@ -266,7 +268,8 @@ describe("the releases --compare-xen runs", () => {
       ["4.19.6", "add-pf", "none", "upstream", 1],
       ["4.20.1", "add-pf", "gsi", "upstream", 6],
       ["4.21.2", "add-pf", "gsi", "upstream", 2],
-      ["4.22.0", "add-pf", "gsi", "upstream", 2],
+      ["4.22.0", "add-pf", "gsi", "upstream", 1],
+      ["master", "add-pf", "gsi", "upstream", 1],
     ]);
     // its own strategy too: only the assignment order, the domctl lookup and PVH dom0 IRQs are left
     const both = xenColumns(file({ vfWithoutPf: "add-pf", strategy: "refcount" }), undefined, ["4.20.1"]);
@@ -277,7 +280,8 @@ describe("the releases --compare-xen runs", () => {
       ["4.19.6", "refcount", 1, false],
       ["4.20.1", "refcount", 6, false],
       ["4.21.2", "refcount", 2, false],
-      ["4.22.0", "refcount", 2, false],
+      ["4.22.0", "refcount", 1, false],
+      ["master", "refcount", 1, false],
     ]);
   });
 
@@ -313,8 +317,8 @@ describe("the releases --compare-xen runs", () => {
     const doc = JSON.parse(out.stdout);
     expect(Object.keys(doc)).toEqual(["scenario", "releases", "standsFor", "alike"]);
     // the VF before its PF is all this scenario asks: where the releases' order of XSM checks differs it does not go
-    expect(doc.alike).toEqual([["4.19.5", "4.19.6"], ["4.21.1", "4.21.2", "4.22.0"]]);
-    expect(doc.releases.map((r: { xen: { release: string } }) => r.xen.release)).toEqual(["4.19.0", "4.19.5", "4.19.6", "4.21.1", "4.21.2", "4.22.0"]);
+    expect(doc.alike).toEqual([["4.19.5", "4.19.6"], ["4.21.1", "4.21.2", "4.22.0", "master"]]);
+    expect(doc.releases.map((r: { xen: { release: string } }) => r.xen.release)).toEqual(["4.19.0", "4.19.5", "4.19.6", "4.21.1", "4.21.2", "4.22.0", "master"]);
     expect(doc.standsFor["4.19.5"]).toEqual(["4.19.1", "4.19.2", "4.19.3", "4.19.4", "4.19.5"]);
   });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../src/policy/parse.js";
 import { loadScenario } from "../../src/sim/load.js";
 import { prepare, runPrepared, type Prepared } from "../../src/sim/run.js";
+import { indexNames, NAME_KINDS } from "../../src/policy/name-index.js";
 import { indexPolicy } from "../../src/studio/page/symbols.js";
 import { runTopology } from "../../src/sim/report.js";
 import { topologyDot } from "../../src/sim/topology.js";
@@ -78,5 +79,25 @@ describe("the platform picture", () => {
     const { run, dot } = dotAfter("authority", 10);
     expect(run.steps[9]!.rc).toBe("-EACCES");
     expect(dot).toMatch(/"gvp1-hwdom" -> "0000:03:00.0" \[id="denied-\d+", class="denied", color="#dc2626".*label="unplug denied"/);
+  });
+});
+
+describe("a role attribute is declared where checkpolicy declares it", () => {
+  it("at its attribute_role, not a later `role` line: the studio's declarations are the shared name index's", () => {
+    for (const file of ["attrboth.conf", "undeclared.conf", "objr.conf"]) {
+      const conf = readFileSync(join(import.meta.dirname, "../fixtures/role-dominance", file), "utf8");
+      const ast = parsePolicy(conf, file).ast;
+      const names = indexNames(ast);
+      const declared = new Map<string, number>();
+      for (let i = 0; i < names.count; i++) {
+        const name = names.names[names.name[i]!]!;
+        if (NAME_KINDS[names.kind[i]!] === "role" && names.decl[i] === 1 && !declared.has(name)) declared.set(name, names.offset[i]!);
+      }
+      const roles = [...indexPolicy(ast).symbols.values()].filter((s) => s.kind === "role");
+      expect(new Map(roles.map((s) => [s.name, s.span.offset])), file).toEqual(declared);
+    }
+    const conf = readFileSync(join(import.meta.dirname, "../fixtures/role-dominance/attrboth.conf"), "utf8");
+    const ra = indexPolicy(parsePolicy(conf, "attrboth.conf").ast).symbols.get("ra")!;
+    expect(conf.slice(0, ra.span.offset).split("\n").pop()).toBe("attribute_role ");
   });
 });

@@ -5,7 +5,7 @@ import { syntaxHighlighting } from "@codemirror/language";
 import { setDiagnostics, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
 import { EditorSelection, EditorState, type ChangeDesc, type Text } from "@codemirror/state";
 import { EditorView, hoverTooltip, keymap } from "@codemirror/view";
-import type { Diagnostic, Span } from "../../diagnostics/diagnostic.js";
+import { noteText, type Diagnostic, type Span } from "../../diagnostics/diagnostic.js";
 import { h } from "./dom.js";
 import { editorState, replaceKeepingPlace } from "./editor-setup.js";
 import { policyHighlight, policyLanguage } from "./language.js";
@@ -82,7 +82,7 @@ export class PolicyEditor {
     const out: CmDiagnostic[] = [];
     for (const d of diagnostics) {
       if (d.span) out.push(cm(d.span.offset, d.span.length, len, d.severity, `${d.message} [${d.code}]`));
-      for (const n of d.notes ?? []) if (n.span) out.push(cm(n.span.offset, n.span.length, len, "info", `note: ${n.message}`));
+      for (const n of d.notes ?? []) if (n.span) out.push(cm(n.span.offset, n.span.length, len, "info", `note: ${noteText(n)}`));
     }
     this.view.dispatch(setDiagnostics(this.view.state, out));
   }

@@ -1,6 +1,6 @@
 // The panels that report on the open policy: the status line (errors or "compiles", its size and
 // how long it took), the diagnostics list (each a link to its line) and the outline of its names.
-import { byteLocation, type Span } from "../../diagnostics/diagnostic.js";
+import { byteLocation, noteText, type Span } from "../../diagnostics/diagnostic.js";
 import { fill, h } from "./dom.js";
 import type { PolicyState } from "./policy-state.js";
 import type { PolicyIndex } from "./symbols.js";
@@ -36,7 +36,7 @@ export function renderDiagnosticList(el: HTMLElement, { diagnostics, file }: Pol
           h("span", { class: "loc mono" }, d.span ? `${d.span.file}:${d.span.line}:${d.span.col}` : d.byteSpan ? byteLocation(d.byteSpan) : file),
           h("span", { class: "msg" }, d.message),
           h("span", { class: "code mono" }, d.code),
-          (d.notes ?? []).map((n) => h("div", { class: "note" }, "note: ", n.span ? h("span", { class: "loc mono" }, `${n.span.file}:${n.span.line}`) : null, " ", n.message)),
+          (d.notes ?? []).map((n) => h("div", { class: "note" }, "note: ", n.span ? h("span", { class: "loc mono" }, `${n.span.file}:${n.span.line}`) : null, " ", noteText(n))),
         ),
       ),
     ),

@@ -235,11 +235,13 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
         if (s.kind === "bool") define(name, "bool", id.span).detail.push(...hoverLines.bool(s.value));
         break;
       case "role":
-        // a role (a role attribute too) where a `role` statement first names it; a role only a
-        // dominance names is declared there (define_role_dom), after any `role` (object_r: every
-        // policy's, which no binary's listing declares)
-        if (s.kind === "role" && id === s.name) define(name, "role", id.span);
-        else if (s.kind === "role_dominance" && name !== "object_r") dominated.push(id);
+        // where the shared walk declares it, as checkpolicy does: a role attribute at its
+        // attribute_role (define_attrib_role), a role at its first `role` (define_role_decl), a
+        // role only a dominance names there (define_role_dom), listed after the others (object_r:
+        // every policy's, which no binary's listing declares)
+        if (!decl) break;
+        if (s.kind !== "role_dominance") define(name, "role", id.span);
+        else if (name !== "object_r") dominated.push(id);
         break;
       case "user":
         if (s.kind === "user" && decl) {
