@@ -11,7 +11,7 @@ import { runM4 } from "./m4.js";
 import { sectionMacros, type MacroDef } from "./macros.js";
 import { readTree, type PolicyTree, type TreeOptions } from "./tree.js";
 
-export { readTree, enabledModules, moduleOff, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
+export { readTree, enabledModules, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
 export { runM4 } from "./m4.js";
 
 export interface BuildResult {

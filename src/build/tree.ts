@@ -28,6 +28,8 @@ export interface PolicyTree {
   sections: string[];
   /** m4's arguments before the sections: Makefile.common's M4PARAM. */
   m4Params: string[];
+  /** The modules.conf that switches its modules on, relative to `dir` (modulesConfOf). */
+  modulesConf: string;
   /** The initial SIDs of the Xen release the flask files belong to, in its numbering (mkflask.sh
    *  over their initial_sids, named as `sections` names it): what that Xen's hooks expect. */
   xenSids: XenSidNumbering;
@@ -76,26 +78,72 @@ export function enabledModules(modulesConf: string): string[] {
   return enabled;
 }
 
-/** The module a tree's file belongs to when the build never reads the file: DIR/modules/NAME.te,
- *  .if or .cons where DIR/modules/modules.conf does not switch NAME on (off, or not listed:
- *  Makefile.common hands m4 only ENABLED_LIST's files). `modulesConf` is that file's text when the
- *  caller holds it (an editor's buffer); else it is read from disk. Undefined for any other file,
- *  or when there is no modules.conf beside it to tell. */
-export function moduleOff(path: string, modulesConf?: string): string | undefined {
+/** The modules.conf that switches the module file at `path` on or off: DIR/modules/modules.conf
+ *  for DIR/modules/NAME.te, .if or .cons (4.8 on), DIR/policy/modules.conf for
+ *  DIR/policy/modules/LAYER/NAME.te or .if (4.3-4.7, whose Makefile finds NAME case-blind: `find
+ *  -iname`). Undefined for any other file. */
+export function moduleSwitchOf(path: string): { conf: string; caseBlind: boolean } | undefined {
   const full = resolve(path);
   const dir = dirname(full);
   const ext = extname(full);
-  if (basename(dir) !== "modules" || ![".te", ".if", ".cons"].includes(ext)) return undefined;
+  if (basename(dir) === "modules" && [".te", ".if", ".cons"].includes(ext)) return { conf: join(dir, "modules.conf"), caseBlind: false };
+  const policy = dirname(dirname(dir));
+  if (basename(dirname(dir)) === "modules" && basename(policy) === "policy" && [".te", ".if"].includes(ext)) return { conf: join(policy, "modules.conf"), caseBlind: true };
+  return undefined;
+}
+
+/** The module a tree's file belongs to when the build never reads the file: a module file
+ *  (moduleSwitchOf) whose modules.conf does not switch NAME on (off, or not listed: the Makefile
+ *  hands m4 only the modules switched on). `modulesConf` is that file's text when the caller holds
+ *  it (an editor's buffer); else it is read from disk. Undefined for any other file, or when there
+ *  is no modules.conf to tell. */
+export function moduleOff(path: string, modulesConf?: string): string | undefined {
+  const where = moduleSwitchOf(path);
+  if (where === undefined) return undefined;
   let conf = modulesConf;
   if (conf === undefined) {
     try {
-      conf = readFileSync(join(dir, "modules.conf"), "utf8");
+      conf = readFileSync(where.conf, "utf8");
     } catch {
       return undefined;
     }
   }
-  const name = basename(full, ext);
-  return enabledModules(conf).includes(name) ? undefined : name;
+  const name = basename(path, extname(path));
+  const fold = (n: string) => (where.caseBlind ? n.toLowerCase() : n);
+  return enabledModules(conf).some((m) => fold(m) === fold(name)) ? undefined : name;
+}
+
+/** Where `dir`'s modules.conf is, relative to it: modules/modules.conf (Makefile.common, Xen 4.8
+ *  on), else policy/modules.conf (the one Makefile of Xen 4.3-4.7); undefined when `dir` is a tree
+ *  of neither layout. The one test of "is a policy tree" for build, the analysis commands, the
+ *  language server and the studio. */
+export function modulesConfOf(dir: string): string | undefined {
+  return [MODULES_CONF, MODULES_CONF_BEFORE_48].find((conf) => isFile(join(dir, conf)));
+}
+
+const MODULES_CONF = "modules/modules.conf";
+const MODULES_CONF_BEFORE_48 = "policy/modules.conf";
+
+/** The policy tree a file belongs to: the nearest directory above it that is one (modulesConfOf),
+ *  as far up as a module of either layout sits (modules/NAME.te, policy/modules/LAYER/NAME.te). */
+export function treeRootOf(path: string): string | undefined {
+  let dir = dirname(resolve(path));
+  for (let i = 0; i < 4; i++) {
+    if (modulesConfOf(dir) !== undefined) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** Every module file of the tree, on or off, relative to it and sorted: modules/*.te, .if and
+ *  .cons (4.8 on), or policy/modules/LAYER/*.te and .if (4.3-4.7). */
+export function moduleFiles(tree: PolicyTree): string[] {
+  const isModule = (name: string) => /\.(te|if|cons)$/.test(name);
+  const list = (rel: string) => (statSync(join(tree.dir, rel), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(tree.dir, rel)).filter((n) => isModule(n) && isFile(join(tree.dir, rel, n))).map((n) => `${rel}/${n}`) : []);
+  const files = tree.modulesConf === MODULES_CONF ? list("modules") : (existsSync(join(tree.dir, "policy/modules")) ? readdirSync(join(tree.dir, "policy/modules")) : []).flatMap((layer) => list(`policy/modules/${layer}`));
+  return files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 /** Path of `target` as m4 is given it from `dir`: relative, with '/' separators. */
@@ -151,9 +199,10 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
   const dir = resolve(dirArg);
   if (!existsSync(dir)) throw new TreeError(`${dirArg}: no such directory`);
   if (!statSync(dir).isDirectory()) throw new TreeError(`${dirArg}: not a directory (a policy tree is a directory with modules/modules.conf; for one policy.conf, use xsm compile)`);
-  const modulesConf = join(dir, "modules", "modules.conf");
-  const before48 = !isFile(modulesConf) && isFile(join(dir, "policy", "modules.conf"));
-  if (!isFile(modulesConf) && !before48) {
+  const confName = modulesConfOf(dir);
+  const modulesConf = join(dir, confName ?? MODULES_CONF);
+  const before48 = confName === MODULES_CONF_BEFORE_48;
+  if (confName === undefined) {
     throw new TreeError(`${dirArg}: no modules/modules.conf (nor policy/modules.conf, as before Xen 4.8); a policy tree is laid out like xen.git's tools/flask/policy`);
   }
   const flask = flaskDirOf(dir, options.flaskDir);
@@ -181,7 +230,7 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     ...supportFiles(dir),
   ];
   const xenSids = mkflaskSids(readFileSync(join(flask, "initial_sids"), "utf8"), flaskFile("initial_sids"));
-  if (before48) return { dir, ...sectionsBefore48(dir, head, required), m4Params: m4ParamsOf(options), xenSids };
+  if (before48) return { dir, ...sectionsBefore48(dir, head, required), m4Params: m4ParamsOf(options), xenSids, modulesConf: confName };
   const enabled = enabledModules(readFileSync(modulesConf, "utf8"));
   const modules = enabled.map((m) => required(`modules/${m}.te`, `module ${m} is on in modules/modules.conf; a module must have a .te file`));
   const sections = [
@@ -196,7 +245,7 @@ export function readTree(dirArg: string, options: TreeOptions = {}): PolicyTree 
     required("policy/device_contexts", "Makefile.common's DEV_OCONS"),
   ];
 
-  return { dir, enabled, sections, m4Params: m4ParamsOf(options), xenSids };
+  return { dir, enabled, sections, m4Params: m4ParamsOf(options), xenSids, modulesConf: confName };
 }
 
 /** M4PARAM, the same in Makefile.common and the Makefile before it. */

@@ -2,7 +2,7 @@
 // --initialsid --common --default --permissive --polcap --typebounds and Xen's ocontexts), each with
 // an optional name and -x for the full statements; --flat without titles, --all everything.
 import { statSync } from "node:fs";
-import { join } from "node:path";
+import { modulesConfOf } from "../build/tree.js";
 import type { Command } from "commander";
 import type { Component, ListRequest } from "../analysis/info.js";
 import { QueryError } from "../analysis/names.js";
@@ -99,7 +99,7 @@ function tookFile<T>(policy: string, o: InfoOptions, fn: () => T): T {
 function isFile(path: string): boolean {
   try {
     const st = statSync(path);
-    return st.isFile() || (st.isDirectory() && statSync(join(path, "modules", "modules.conf")).isFile());
+    return st.isFile() || (st.isDirectory() && modulesConfOf(path) !== undefined);
   } catch {
     return false;
   }

@@ -1,7 +1,7 @@
 // What the language server knows about a policy: the compiler's stages run over a policy.conf (or
 // over m4's output for a policy tree, built as `xsm build` builds it), their diagnostics, the
 // symbol tables and expanded rules, and an index of every name's occurrences.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { sourceRefusals } from "../binary/xen-compat.js";
@@ -66,17 +66,8 @@ export interface TreeAnalysis extends Analysis {
   sources: SourceLookup;
 }
 
-/** The policy tree a file belongs to: the nearest directory above it with modules/modules.conf. */
-export function treeRootOf(path: string): string | undefined {
-  let dir = dirname(resolve(path));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, "modules", "modules.conf"))) return dir;
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return undefined;
-}
+// the tree a file belongs to, found as xsm build finds one (either layout)
+export { treeRootOf } from "../build/tree.js";
 
 /** Builds a tree with the editor's unsaved texts (`overlay`: absolute path -> text) in place of
  *  the files on disk: the sections are copied to a scratch directory with the same relative

@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
 import type { MacroDef } from "../build/macros.js";
-import type { PolicyTree } from "../build/index.js";
+import { modulesConfOf, type PolicyTree } from "../build/index.js";
 import { noteText, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
@@ -260,7 +260,8 @@ function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | un
     }
     return { uri: fileUri(span.file), range: spanRange(span) };
   };
-  const fallback = origin.kind === "conf" ? origin.uri : pathToFileURL(resolve(origin.root, "modules/modules.conf")).href;
+  // a diagnostic of no place in a tree (m4 not found) is the tree's modules.conf's, either layout
+  const fallback = origin.kind === "conf" ? origin.uri : pathToFileURL(resolve(origin.root, modulesConfOf(origin.root) ?? "modules/modules.conf")).href;
   for (const d of a.diagnostics) {
     const at = rangeOf(d.span) ?? { uri: fallback, range: zero() };
     const lsp: LspDiagnostic = {

@@ -28,7 +28,7 @@ import {
 } from "vscode-languageserver";
 import { createConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import { moduleOff, treeSources, type PolicyTree } from "../build/index.js";
+import { moduleOff, moduleSwitchOf, treeSources, type PolicyTree } from "../build/index.js";
 import type { SourceLookup } from "../build/locate.js";
 import { macroCalls } from "../build/macros.js";
 import { FormatError, formatSource, kindOf } from "../fmt/format.js";
@@ -410,8 +410,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const text = doc.getText();
     const path = pathOf(doc.uri);
     // a module modules.conf leaves off (the editor's modules.conf, when it is open) is never built
-    const modulesConf = resolve(dirname(path), "modules.conf");
-    const conf = documents.all().find((d) => resolve(pathOf(d.uri)) === modulesConf)?.getText();
+    const modulesConf = moduleSwitchOf(path)?.conf;
+    const conf = modulesConf === undefined ? undefined : documents.all().find((d) => resolve(pathOf(d.uri)) === modulesConf)?.getText();
     const unread = moduleOff(path, conf) !== undefined;
     let formatted: string;
     try {

@@ -21,7 +21,9 @@ export interface ServedTree {
 /** The tree's files the studio serves: m4's sections, modules/modules.conf, and every module's
  *  .te/.if/.cons (one that is off can be switched on in the page). */
 export function servedFiles(tree: PolicyTree, moduleFiles: readonly string[]): string[] {
-  return [...new Set([...tree.sections, "modules/modules.conf", ...moduleFiles])];
+  // (4.3-4.7's Makefile says whether device_contexts is a section: a rebuild's copy needs it)
+  const makefile = tree.modulesConf === "policy/modules.conf" ? ["Makefile"] : [];
+  return [...new Set([...tree.sections, tree.modulesConf, ...makefile, ...moduleFiles])];
 }
 
 /** Runs m4 over `texts` (the page's, by name; a file it does not send is read from the tree). A

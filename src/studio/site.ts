@@ -10,7 +10,7 @@ import { shortJson } from "../io/json.js";
 import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { XEN_FLASK_DIR, type PolicyTree } from "../build/tree.js";
+import { XEN_FLASK_DIR, moduleFiles, modulesConfOf, type PolicyTree } from "../build/tree.js";
 import { isBinaryPolicy } from "../binary/read.js";
 import { mkflaskSids, TODAYS_XEN_SIDS } from "../binary/initial-sids.js";
 import { loadBinary } from "../binary/load.js";
@@ -248,7 +248,7 @@ function collect(target: string, title: string, trees?: TreeReader): Collected {
   const skipped: StudioSkipped[] = [];
   // a DIR that is a tree: the tree is its policy (a policy.conf m4 once wrote there is listed too);
   // one that does not build opens all the same, to be fixed in the page
-  const isTree = st.isDirectory() && trees !== undefined && statSync(join(base, "modules", "modules.conf"), { throwIfNoEntry: false })?.isFile() === true;
+  const isTree = st.isDirectory() && trees !== undefined && modulesConfOf(base) !== undefined;
   const dirTree = isTree ? add(base, "policy", builtTree(trees, ".", base, false)).tree : undefined;
   if (st.isDirectory()) {
     const names = readdirSync(base).sort();
@@ -320,7 +320,7 @@ function builtTree(trees: TreeReader, rel: string, dir: string, mls: boolean): {
   // (readTree refused it: the files it would have read, as far as they are there)
   const loose = r.tree ? undefined : looseTree(full, trees.options.flaskDir);
   const tree = r.tree ?? loose!.tree;
-  const modules = readdirSync(join(tree.dir, "modules")).filter((n) => /\.(te|if|cons)$/.test(n)).sort().map((n) => `modules/${n}`);
+  const modules = moduleFiles(tree);
   const files = servedFiles(tree, [...modules, ...(loose?.others ?? [])]);
   const texts = files.map((n) => readFileSync(join(tree.dir, n), "utf8"));
   const options = { mls, ...(trees.options.define ? { defines: trees.options.define } : {}) };
@@ -342,7 +342,7 @@ function looseTree(dir: string, flaskDir: string | undefined): { tree: PolicyTre
   const support = statSync(join(policyDir, "support"), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(policyDir, "support")).filter((n) => n.endsWith(".spt")).sort().map((n) => `policy/support/${n}`) : [];
   const others = [...["security_classes", "access_vectors", "mls", "global_tunables", "users", "initial_sids", "device_contexts"].map((n) => `policy/${n}`), ...support].filter((n) => isFile(join(dir, n)));
   const sids = flask !== undefined && isFile(join(flask, "initial_sids")) ? mkflaskSids(readFileSync(join(flask, "initial_sids"), "utf8"), rel(join(flask, "initial_sids"))) : TODAYS_XEN_SIDS;
-  return { tree: { dir, enabled: [], sections, m4Params: [], xenSids: sids }, others };
+  return { tree: { dir, enabled: [], sections, m4Params: [], xenSids: sids, modulesConf: modulesConfOf(dir) ?? "modules/modules.conf" }, others };
 }
 
 function statOf(path: string) {

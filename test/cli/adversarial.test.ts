@@ -261,6 +261,11 @@ const ROWS: Record<string, Row> = {
     code: 1,
     stderr: [`xsm: error: -t: unknown type '${errors}'; -t took '${errors}' (a file) as its value: xsm info reads one policy, here ${small}; to list ${errors}'s types: xsm info ${errors} -t`],
   },
+  "info POLICY -x -t TREE: a tree in Xen 4.3-4.7's layout is a policy -t took, as xsm build reads it": {
+    argv: () => ["info", small, "-x", "-t", "test/fixtures/build/xen-4.3-sids"],
+    code: 1,
+    stderr: [`xsm: error: -t: unknown type 'test/fixtures/build/xen-4.3-sids'; -t took 'test/fixtures/build/xen-4.3-sids' (a file) as its value: xsm info reads one policy, here ${small}; to list test/fixtures/build/xen-4.3-sids's types: xsm info test/fixtures/build/xen-4.3-sids -t`],
+  },
   "info --pirqcon FILE POLICY: as in seinfo, the word after an optional-value option is its value": {
     argv: () => ["info", "--pirqcon", errors, small],
     code: 1,

@@ -148,7 +148,7 @@ class Studio {
       // first module, where a policy's own rules start (xen.te in Xen's tree)
       const tree = this.tree;
       const failing = tree.m4Diagnostics.find((d) => d.severity === "error" && d.span && tree.fileOf(tree.key(d.span.file)))?.span?.file;
-      const first = failing ?? tree.files.find((f) => f.startsWith("modules/") && f.endsWith(".te")) ?? tree.files[0]!;
+      const first = failing ?? tree.files.find((f) => f.endsWith(".te")) ?? tree.files[0]!;
       this.editing = undefined;
       this.edit(this.tree.key(first), false);
     } else {
