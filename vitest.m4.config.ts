@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: [
       "test/build/m4-limits.test.ts",
+      "test/build/expand.test.ts",
       "test/cli/adversarial.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
