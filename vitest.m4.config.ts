@@ -8,6 +8,7 @@ export default defineConfig({
     include: [
       "test/build/m4-limits.test.ts",
       "test/build/expand.test.ts",
+      "test/binary/initial-sids.test.ts",
       "test/cli/adversarial.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
