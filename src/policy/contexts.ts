@@ -6,19 +6,16 @@ import { CATALOG } from "../diagnostics/catalog.js";
 import type { Diagnostic, DiagnosticCode, Span } from "../diagnostics/diagnostic.js";
 import { OBJECT_R, rangeContains, type ResolvedContext, type Symbols } from "./symbols.js";
 import { rangeText, type MlsResolver } from "./resolve/mls.js";
-import { meant, nearestName } from "../diagnostics/suggest.js";
 
-export type Report = (code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"], suggestion?: Diagnostic["suggestion"]) => void;
+export type Report = (code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]) => void;
+/** An error about `name`, which the policy lacks (`known`: what the place may name): ResolveState.unknown. */
+export type ReportUnknown = (message: string, span: Span, name: string, known: Iterable<string>) => void;
 
-function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver | undefined): ResolvedContext | undefined {
-  const unknown = (message: string, id: { name: string; span: Span }, known: Iterable<string>): void => {
-    const near = nearestName(id.name, known);
-    err("undeclared", `${message}${meant(near)}`, id.span, undefined, near === undefined ? undefined : { written: id.name, meant: near });
-  };
+function resolveContext(c: Context, sym: Symbols, err: Report, unknown: ReportUnknown, mls: MlsResolver | undefined): ResolvedContext | undefined {
   const user = sym.userIds.get(c.user.name);
   const role = sym.roleIds.get(c.role.name);
   const type = sym.typeIds.get(c.type.name);
-  if (user === undefined) unknown(`user ${c.user.name} is not defined`, c.user, sym.userIds.keys());
+  if (user === undefined) unknown(`user ${c.user.name} is not defined`, c.user.span, c.user.name, sym.userIds.keys());
   if (role === undefined && sym.roleAttrs.some((a) => a.name === c.role.name)) {
     // checkpolicy 3.4 takes one when the attribute has types and the user lists it, and writes the
     // attribute's value: no role record in the binary has it and no user holds it, so Xen's
@@ -26,8 +23,8 @@ function resolveContext(c: Context, sym: Symbols, err: Report, mls: MlsResolver 
     // policydb_index_others never set) and libsepol's policydb_read refuses the file; an error
     // here, not a Xen-refusal warning, since no tool can use what checkpolicy writes
     err("invalid-context", `role ${c.role.name} is a role attribute: a context's role must be a role (checkpolicy writes the attribute's value, a binary neither Xen's loader nor libsepol reads: "Flask:  invalid security context")`, c.role.span);
-  } else if (role === undefined) unknown(`role ${c.role.name} is not defined`, c.role, sym.roleIds.keys());
-  if (type === undefined) unknown(`type ${c.type.name} is not defined or is an attribute`, c.type, sym.attrIds.has(c.type.name) ? [] : sym.typeIds.keys());
+  } else if (role === undefined) unknown(`role ${c.role.name} is not defined`, c.role.span, c.role.name, sym.roleIds.keys());
+  if (type === undefined) unknown(`type ${c.type.name} is not defined or is an attribute`, c.type.span, c.type.name, sym.attrIds.has(c.type.name) ? [] : sym.typeIds.keys());
   if (user === undefined || role === undefined || type === undefined) return undefined;
   // policydb_context_isvalid: the user holds the role and the role holds the type (object_r is exempt)
   if (role !== OBJECT_R && !sym.users[user]!.roles.has(role)) {
@@ -65,7 +62,7 @@ function firstAt<K>(spans: Map<K, Span>, key: K, span: Span): Span | undefined {
   return first;
 }
 
-export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn: Report = () => {}, mls?: MlsResolver): void {
+export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, unknown: ReportUnknown, warn: Report = () => {}, mls?: MlsResolver): void {
   const oc = sym.ocontexts;
   // where each SID, PCI device and devicetree path got its context (a number keys a device: no
   // string made per pcidevicecon, of which an SVP policy has thousands)
@@ -91,7 +88,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
       err("overlap", CATALOG.overlap.message(kind, hex(s.low), hex(s.high), hex(clash.low), hex(clash.high)), s.span);
       return;
     }
-    const ctx = resolveContext(s.context, sym, err, mls);
+    const ctx = resolveContext(s.context, sym, err, unknown, mls);
     if (ctx) list.push({ low: s.low, high: s.high, context: ctx });
   };
   const statements = ast.statements;
@@ -108,7 +105,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
           dup(first, `the context for SID ${s.name.name} is multiply defined`, s.span);
           break;
         }
-        const ctx = resolveContext(s.context, sym, err, mls);
+        const ctx = resolveContext(s.context, sym, err, unknown, mls);
         if (ctx) sym.initialSids.set(s.name.name, ctx);
         break;
       }
@@ -129,7 +126,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
         if (irq !== s.irq) {
           warn("pirq-truncated", `pirq ${s.irq} does not fit in 16 bits: checkpolicy keeps it as pirq ${irq} (libsepol stores a pirq in 16 bits), and so does xsm`, s.span);
         }
-        const ctx = resolveContext(s.context, sym, err, mls);
+        const ctx = resolveContext(s.context, sym, err, unknown, mls);
         if (ctx) {
           oc.pirqcon.push({ irq, context: ctx });
           pirqSpans.push(s.span);
@@ -142,7 +139,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
           dup(first, `duplicate pcidevicecon entry for 0x${s.device.toString(16)}`, s.span);
           break;
         }
-        const ctx = resolveContext(s.context, sym, err, mls);
+        const ctx = resolveContext(s.context, sym, err, unknown, mls);
         if (ctx) oc.pcidevicecon.push({ device: s.device, context: ctx });
         break;
       }
@@ -152,7 +149,7 @@ export function resolveContexts(ast: PolicyAst, sym: Symbols, err: Report, warn:
           dup(first, `duplicate devicetree entry for '${s.path}'`, s.span);
           break;
         }
-        const ctx = resolveContext(s.context, sym, err, mls);
+        const ctx = resolveContext(s.context, sym, err, unknown, mls);
         if (ctx) oc.devicetreecon.push({ path: s.path, context: ctx });
         break;
       }

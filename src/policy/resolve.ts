@@ -137,7 +137,8 @@ export function resolve(ast: PolicyAst, options: ResolveOptions = {}): ResolveRe
   resolveContexts(
     ast,
     st.sym,
-    (code, message, span, notes, suggestion) => st.err(code, message, span, notes, suggestion),
+    (code, message, span, notes) => st.err(code, message, span, notes),
+    (message, span, name, known) => st.unknown(message, span, name, known),
     (code, message, span) => st.warn(code, message, span),
     mls,
   );

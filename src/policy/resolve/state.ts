@@ -48,9 +48,8 @@ export class ResolveState {
   constructor(readonly ast: PolicyAst) {}
 
   /** A diagnostic worded at its site. */
-  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"], suggestion?: Diagnostic["suggestion"]): void {
-    const d = error(code, message, span, notes);
-    this.diags.push(suggestion === undefined ? d : { ...d, suggestion });
+  err(code: DiagnosticCode, message: string, span?: Span, notes?: Diagnostic["notes"]): void {
+    this.diags.push(error(code, message, span, notes));
   }
 
   /** An error about `name`, which the policy lacks where the text uses it (`known`: what that place
@@ -63,7 +62,8 @@ export class ResolveState {
     const key = `${message}\0${scope}`;
     let near = this.nearest.get(key);
     if (near === undefined) this.nearest.set(key, (near = nearestName(name, known) ?? null));
-    this.err("undeclared", `${message}${meant(near ?? undefined)}`, span, undefined, near === null ? undefined : { written: name, meant: near });
+    const d = error("undeclared", `${message}${meant(near ?? undefined)}`, span);
+    this.diags.push(near === null ? d : { ...d, suggestion: { written: name, meant: near } });
   }
 
   warn(code: DiagnosticCode, message: string, span?: Span): void {
