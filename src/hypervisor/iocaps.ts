@@ -1127,6 +1127,16 @@ export class IoCaps {
 
   // ---- HVM guest interrupts ------------------------------------------------------------------
 
+  /** is_iommu_enabled(d): the host has an IOMMU and d was created with XEN_DOMCTL_CDF_iommu. */
+  private iommuEnabled(d: Domain): boolean {
+    return this.options.iommu !== "none" && d.iommu !== false;
+  }
+
+  /** Why is_iommu_enabled(d) is false. */
+  private noIommuText(d: Domain): string {
+    return this.options.iommu === "none" ? "no IOMMU (is_iommu_enabled(d) is false)" : `${d.name} was created without XEN_DOMCTL_CDF_iommu (is_iommu_enabled(d) is false: xl.cfg passthrough="disabled")`;
+  }
+
   /** XEN_DOMCTL_bind_pt_irq (arch/x86/domctl.c, then pt_irq_create_bind in
    *  drivers/passthrough/x86/hvm.c): bind `d`'s pirq `machineIrq` to the HVM guest. The caller must
    *  hold the IRQ behind it; without an IOMMU there is nothing to bind. Without `intx` it is
@@ -1144,7 +1154,7 @@ export class IoCaps {
     if (rc !== 0) return rc;
     if (irq <= 0) return this.refuse("-EPERM", irq === 0 ? `${d.name}'s pirq ${machineIrq} is mapped to no IRQ (map_pirq first)` : `${d.name}'s pirq ${machineIrq} holds -${-irq}, left by a forced unbind (domain_pirq_to_irq <= 0)`);
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
-    if (this.options.iommu === "none") return this.refuse("-ESRCH", "no IOMMU (is_iommu_enabled(d) is false): nothing to bind through");
+    if (!this.iommuEnabled(d)) return this.refuse("-ESRCH", `${this.noIommuText(d)}: nothing to bind through`);
     if (!d.hardware) io.dpci = true;
     const type = intx ? "pci" : "msi";
     const was = io.bound.get(machineIrq);
@@ -1196,7 +1206,7 @@ export class IoCaps {
     const rc = this.xsm.unbindPtIrq(cur, d);
     if (rc !== 0) return rc;
     if (!held) return unheld();
-    if (this.options.iommu === "none") return this.refuse(0, "no IOMMU (is_iommu_enabled(d) is false): the domctl unbinds nothing and returns 0");
+    if (!this.iommuEnabled(d)) return this.refuse(0, `${this.noIommuText(d)}: the domctl unbinds nothing and returns 0`);
     // PT_IRQ_TYPE_MSI: domain_spin_lock_irq_desc() finds the IRQ (checked above)
     if (!io.dpci && !d.hardware) return this.refuse("-EINVAL", `${d.name} has no hvm_irq_dpci: nothing was ever bound to it`);
     if (intx && !d.hardware) {

@@ -29,8 +29,9 @@
 //   (!is_iommu_enabled(d); !iommu_enabled for test_assign with no domain), the same in every
 //   release, after do_domctl's xsm_domctl (and, since XSA-492, flask's assignment checks) and before
 //   iommu_do_pci_domctl's refusals and hooks. Nothing goes to dom_io (whose quarantine context
-//   iommu_setup() makes only with an IOMMU). Per-domain IOMMU use (XEN_DOMCTL_CDF_iommu) is not
-//   modelled: with an IOMMU every domain has it.
+//   iommu_setup() makes only with an IOMMU). With an IOMMU, a domain created without
+//   XEN_DOMCTL_CDF_iommu (Domain.iommu false) is refused the same way, at the same place, for the
+//   domctls naming it (test_assign_device only when it names one).
 // - The IOMMU is VT-d: XEN_DOMCTL_get_device_group's groups are intel_iommu_group_id's (the
 //   requester ID behind PCI bridges); AMD's IVRS aliases are not modelled.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
@@ -260,7 +261,7 @@ export class PciRegistry {
     if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH"; // rcu_lock_domain_by_id() in do_domctl; DOMID_IO is dom_io
     // iommu_do_pci_domctl(): "Don't support self-assignment of devices." and d->is_dying are
     // -EINVAL; the XSM module makes them where its Xen does (AssignCheck: before or after XSA-492)
-    const refusal = (): Rc => this.noIommu() || (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
+    const refusal = (): Rc => this.noIommu(target) || (target.domid === cur.domid || this.domains.dying?.(target.domid) ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.assignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
@@ -301,11 +302,17 @@ export class PciRegistry {
   }
 
   /** Mirrors XEN_DOMCTL_test_assign_device: the XSM check, then device_assigned(), whose failure
-   *  (no such device, or assigned to a domain other than the hardware domain) Xen logs and makes -EINVAL. */
-  testAssignDevice(cur: Domain, sbdf: SbdfInput): Rc {
+   *  (no such device, or assigned to a domain other than the hardware domain) Xen logs and makes -EINVAL.
+   *  `d`: the domain the domctl names (libxl names the guest); without, DOMID_INVALID (d NULL). A
+   *  named domain shares XEN_DOMCTL_assign_device's path: its IOMMU test, the self-assignment
+   *  refusal and xsm_assign_device(d) (flask_assign_device's checks), not the dying test. */
+  testAssignDevice(cur: Domain, sbdf: SbdfInput, d?: Domain): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
-    const rc = this.domctl(() => this.noIommu(), (refuse) => this.xsm.testAssignDevice(cur, key, refuse));
+    const rc =
+      d === undefined
+        ? this.domctl(() => this.noIommu(), (refuse) => this.xsm.testAssignDevice(cur, key, refuse))
+        : this.domctl(() => this.noIommu(d) || (d.domid === cur.domid ? "-EINVAL" : 0), (refuse) => this.xsm.assignDevice(cur, d, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
     if (pdev && this.assignable(pdev)) return 0;
@@ -314,9 +321,15 @@ export class PciRegistry {
   }
 
   /** iommu_do_domctl(): `!(d ? is_iommu_enabled(d) : iommu_enabled)` is -EOPNOTSUPP before
-   *  iommu_do_pci_domctl looks at the command; 0 (go on) with an IOMMU. */
-  private noIommu(): Rc {
-    return this.iommu ? 0 : "-EOPNOTSUPP";
+   *  iommu_do_pci_domctl looks at the command; 0 (go on) with an IOMMU the domain uses. */
+  private noIommu(d?: Domain): Rc {
+    return this.iommuEnabled(d) ? 0 : "-EOPNOTSUPP";
+  }
+
+  /** is_iommu_enabled(d), or iommu_enabled without a domain: dom_io has the IOMMU whenever the
+   *  host has one (iommu_setup), any other domain unless created without XEN_DOMCTL_CDF_iommu. */
+  iommuEnabled(d?: Domain): boolean {
+    return this.iommu && d?.iommu !== false;
   }
 
   /** rcu_lock_domain_by_id(): a live domain, or a dying one not yet freed. */
@@ -331,7 +344,7 @@ export class PciRegistry {
     if (key < 0) return "-EINVAL";
     if (target.domid !== DOMID_IO && !this.found(target.domid)) return "-ESRCH";
     // "Don't support self-deassignment of devices.", where the XSM module's Xen makes it (AssignCheck)
-    const refusal = (): Rc => this.noIommu() || (target.domid === cur.domid ? "-EINVAL" : 0);
+    const refusal = (): Rc => this.noIommu(target) || (target.domid === cur.domid ? "-EINVAL" : 0);
     const rc = this.domctl(refusal, (refuse) => this.xsm.deassignDevice(cur, target, key, refuse));
     if (rc !== 0) return rc;
     const pdev = this.visible(key);
@@ -379,10 +392,10 @@ export class PciRegistry {
    * caller found it: rcu_lock_domain_by_id).
    */
   getDeviceGroup(cur: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: number): DeviceGroup {
-    const none = (rc: Rc): DeviceGroup => ({ rc, iommu: this.iommu, sdevs: [], refused: [], truncated: 0 });
+    const none = (rc: Rc): DeviceGroup => ({ rc, iommu: this.iommuEnabled(d), sdevs: [], refused: [], truncated: 0 });
     const key = this.key(sbdf);
     if (key < 0) return none("-EINVAL");
-    const rc = this.domctl(() => this.noIommu(), (refuse) => this.xsm.getDeviceGroup(cur, d, key, false, refuse));
+    const rc = this.domctl(() => this.noIommu(d), (refuse) => this.xsm.getDeviceGroup(cur, d, key, false, refuse));
     if (rc !== 0) return none(rc);
     const seg = Math.floor(key / 0x10000);
     const groupId = this.groupId(seg, key & 0xffff);

@@ -113,7 +113,7 @@ export interface PciBridge {
 /** XEN_DOMCTL_get_device_group's answer (iommu_get_device_group with VT-d's intel_iommu_group_id). */
 export interface DeviceGroup {
   rc: Rc;
-  /** is_iommu_enabled(d): false lists nothing and answers 0. */
+  /** is_iommu_enabled(d) (the host's IOMMU and d's XEN_DOMCTL_CDF_iommu): false is -EOPNOTSUPP, nothing listed. */
   iommu: boolean;
   /** The group: the bdf of the requester ID the device's DMA carries (its own, or the bridge's it
    *  sits behind: find_upstream_bridge). Undefined when the XSM check or the domain refused first. */

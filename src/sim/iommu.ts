@@ -63,7 +63,7 @@ export function deassignWhy(say: Say, registry: PciRegistry, sbdf: SbdfInput, ta
 export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: number, registry: PciRegistry, scenario: Scenario, xen: ScenarioXen, say: Say, group: (sdevs: string[]) => void): Rc {
   const g = registry.getDeviceGroup(as, d, sbdf, maxSdevs);
   if (xen.release !== undefined && g.iommu) say(askedWhy(xen, scenario));
-  const noIommu = noIommuWhy("get_device_group", g.rc, xen, scenario.xsm, g.iommu);
+  const noIommu = noIommuWhy("get_device_group", g.rc, xen, scenario.xsm, noIommuCause(registry, d));
   if (noIommu !== undefined) say(noIommu);
   if (g.rc !== 0 && g.rc !== "-ENODEV") return g.rc; // the XSM check (or the SBDF) refused: its decision says why
   group(g.sdevs.map((k) => formatSbdf(k)));
@@ -88,28 +88,39 @@ export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: nu
 export type IommuDomctl = "assign_device" | "deassign_device" | "test_assign_device" | "get_device_group";
 
 /**
- * Why one of them failed on a host without an IOMMU (RegistryOptions.iommu false): iommu_do_domctl's
- * first test, `!(d ? is_iommu_enabled(d) : iommu_enabled)`, -EOPNOTSUPP in every release, and what
- * XSM asked before it in this release; or XSM refused first. Undefined with an IOMMU or when neither
- * applies.
+ * Why one of them failed where the domain has no IOMMU to use (`cause`: the host has none,
+ * RegistryOptions.iommu false, or the domain was created without XEN_DOMCTL_CDF_iommu):
+ * iommu_do_domctl's first test, `!(d ? is_iommu_enabled(d) : iommu_enabled)`, -EOPNOTSUPP in every
+ * release, and what XSM asked before it in this release; or XSM refused first. Undefined without a
+ * cause or when neither applies. `named`: test_assign_device names a domain (d is not NULL), so
+ * its hook is flask_assign_device with that d.
  */
-export function noIommuWhy(op: IommuDomctl, rc: Rc, xen: ScenarioXen, module: "flask" | "dummy", iommu = false): string | undefined {
-  if (iommu) return undefined;
+export function noIommuWhy(op: IommuDomctl, rc: Rc, xen: ScenarioXen, module: "flask" | "dummy", cause: string | undefined, named = op !== "test_assign_device"): string | undefined {
+  if (cause === undefined) return undefined;
   const xsa492 = xen.assignCheck === "xsm_domctl";
   const label = xenLabel(xen, xsa492 ? "assignCheck xsm_domctl" : "the model's defaults");
   const flask = module === "flask";
-  if (rc === "-EACCES" || rc === "-EPERM") return `no IOMMU (iommu none), but XSM refused first: iommu_do_domctl's -EOPNOTSUPP comes after do_domctl's xsm_domctl${xsa492 && op !== "get_device_group" && flask ? `, which asks flask_${op === "test_assign_device" ? "test_assign" : op === "deassign_device" ? "deassign" : "assign"}_device's checks in ${label} (XSA-492)` : ""}`;
+  const hook = op === "test_assign_device" && !named ? "flask_test_assign_device" : op === "deassign_device" ? "flask_deassign_device" : "flask_assign_device";
+  if (rc === "-EACCES" || rc === "-EPERM") return `${cause}, but XSM refused first: iommu_do_domctl's -EOPNOTSUPP comes after do_domctl's xsm_domctl${xsa492 && op !== "get_device_group" && flask ? `, which asks ${hook}'s checks in ${label} (XSA-492)` : ""}`;
   if (rc !== "-EOPNOTSUPP") return undefined;
-  const head = `no IOMMU (iommu none): iommu_do_domctl answers XEN_DOMCTL_${op} -EOPNOTSUPP (!is_iommu_enabled(d)) before iommu_do_pci_domctl looks at it, in every release`;
+  const test = named ? "!is_iommu_enabled(d)" : "!iommu_enabled: the domctl names no domain";
+  const head = `${cause}: iommu_do_domctl answers XEN_DOMCTL_${op} -EOPNOTSUPP (${test}) before iommu_do_pci_domctl looks at it, in every release`;
   if (op === "get_device_group") {
     return xsa492
       ? `${head}; ${label} hands the domctl to it before xsm_domctl (XSA-492) and xsm_get_device_group is iommu_do_pci_domctl's, so nothing was asked`
       : `${head}; in ${label} do_domctl's xsm_domctl came first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV, current -> the domain"}), xsm_get_device_group is not reached (since XSA-492 nothing is asked)`;
   }
-  const hook = op === "test_assign_device" ? "flask_test_assign_device" : op === "deassign_device" ? "flask_deassign_device" : "flask_assign_device";
   return xsa492
     ? `${head}; in ${label} xsm_domctl asked first (XSA-492: ${flask ? `${hook}'s checks` : "dummy.h's XSM_PRIV"}), so a policy that denies them answers instead`
     : `${head}; in ${label} only do_domctl's xsm_domctl came first (${flask ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV"}): iommu_do_pci_domctl's ${op === "deassign_device" ? "xsm_deassign_device" : "xsm_assign_device"} is not reached (since XSA-492 ${flask ? `${hook}'s checks come` : "nothing more comes"} before the -EOPNOTSUPP)`;
+}
+
+/** Why is_iommu_enabled(d) is false for the domctl's domain (`d`; undefined: it names none, and
+ *  iommu_enabled is asked), or undefined when it is true. */
+export function noIommuCause(registry: PciRegistry, d: Domain | undefined): string | undefined {
+  if (registry.iommuEnabled(d)) return undefined;
+  if (!registry.iommuEnabled()) return "no IOMMU (iommu none)";
+  return `${d!.name} was created without XEN_DOMCTL_CDF_iommu (xl.cfg passthrough="disabled": libxl's default for a guest configured without pci devices), though the host has an IOMMU`;
 }
 
 /** Where the domctl asks XSM in the scenario's release (said only when it names one). */

@@ -5,7 +5,7 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuWhy, quarantineText, type IommuDomctl } from "./iommu.js";
+import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuCause, noIommuWhy, quarantineText, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -478,9 +478,10 @@ function perform(
     say(result, `no domain ${world.byName(step.domain)!.domid}: ${step.domain} is neither running nor dying (${missing.why})`);
     return missing.rc;
   }
-  // a host without an IOMMU: why iommu_do_domctl's -EOPNOTSUPP, or XSM before it
-  const sayNoIommu = (r: StepResult, op: IommuDomctl, rc: Rc) => {
-    const why = noIommuWhy(op, rc, xen, prepared.scenario.xsm, (prepared.scenario.iommu ?? "intremap") !== "none");
+  // no IOMMU for the domctl's domain (none on the host, or the domain made without one): why
+  // iommu_do_domctl's -EOPNOTSUPP, or XSM before it
+  const sayNoIommu = (r: StepResult, op: IommuDomctl, rc: Rc, d: Domain | undefined) => {
+    const why = noIommuWhy(op, rc, xen, prepared.scenario.xsm, noIommuCause(registry, d), d !== undefined);
     if (why !== undefined) say(r, why);
   };
   switch (step.op) {
@@ -496,7 +497,7 @@ function perform(
       const from = registry.device(sbdf)?.owner;
       const rc = registry.assignDevice(as!, target!, sbdf);
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
-      sayNoIommu(result, "assign_device", rc);
+      sayNoIommu(result, "assign_device", rc, target!);
       const dying = world.isDying(target!.domid);
       if (xen.assignCheck === "xsm_domctl" && (dying || target!.domid === as!.domid)) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "assign", dying ? "a dying domain (d->is_dying)" : "self-assignment", rc));
       else if (rc === "-EINVAL" && dying) say(result, `${target!.name} is dying: XEN_DOMCTL_assign_device finds it, and iommu_do_pci_domctl refuses a dying domain (d->is_dying) before xsm_assign_device`);
@@ -507,7 +508,7 @@ function perform(
       const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
       if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
-      sayNoIommu(result, "deassign_device", rc);
+      sayNoIommu(result, "deassign_device", rc, target!);
       if (xen.assignCheck === "xsm_domctl" && target!.domid === as!.domid) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "deassign", "self-deassignment", rc));
       else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "deassign", "self-deassignment"));
       if (rc === "-ENODEV" && world.isDying(target!.domid)) say(result, `${target!.name} is dying: its devices went back at domain_kill (pci_release_devices), so deassign_device finds none of it (pci_get_pdev(d))`);
@@ -516,8 +517,9 @@ function perform(
     case "setup_device":
       return registry.setupDevice(as!, sbdf);
     case "test_assign_device": {
-      const rc = registry.testAssignDevice(as!, sbdf);
-      sayNoIommu(result, "test_assign_device", rc);
+      const rc = registry.testAssignDevice(as!, sbdf, target);
+      sayNoIommu(result, "test_assign_device", rc, target);
+      if (rc === "-EINVAL" && target !== undefined && target.domid === as!.domid) say(result, `iommu_do_pci_domctl refuses self-assignment for XEN_DOMCTL_test_assign_device too ("Don't support self-assignment of devices."), ${xen.assignCheck === "xsm_domctl" ? "after xsm_domctl's flask_assign_device checks (XSA-492)" : "before xsm_assign_device"}`);
       return rc;
     }
     case "get_device_group":
@@ -969,6 +971,7 @@ class World {
         ...(d.hvm !== undefined ? { hvm: d.hvm } : {}),
         ...(d.hvmPirq !== undefined ? { hvmPirq: d.hvmPirq } : {}),
         ...(d.callbackVector !== undefined ? { callbackVector: d.callbackVector } : {}),
+        ...(d.iommu !== undefined ? { iommu: d.iommu } : {}),
       };
       this.domains.set(d.name, dom);
       if (later.has(d.name)) continue;

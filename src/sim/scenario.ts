@@ -28,6 +28,8 @@ export interface DomainSpec {
   /** max_grant_frames and max_maptrack_frames (xl.cfg): default Xen's 64 and 1024. */
   maxGrantFrames?: number;
   maxMaptrackFrames?: number;
+  /** XEN_DOMCTL_CDF_iommu (xl.cfg passthrough): false, created without IOMMU use; default the host's. */
+  iommu?: boolean;
 }
 
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
@@ -146,7 +148,7 @@ export type Step = StepBase &
     | { op: "pci_remove_device"; as: string; sbdf: string }
     | { op: "assign_device"; as: string; sbdf: string; domain: string }
     | { op: "deassign_device"; as: string; sbdf: string; domain: string }
-    | { op: "test_assign_device"; as: string; sbdf: string }
+    | { op: "test_assign_device"; as: string; sbdf: string; domain?: string }
     | { op: "get_device_group"; as: string; sbdf: string; domain: string; max_sdevs?: number }
     | { op: "setup_device"; as: string; sbdf: string }
     | { op: "hot_unplug"; sbdf: string }

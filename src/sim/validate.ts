@@ -215,6 +215,10 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     if (d.hvmPirq === true && d.hvm !== true) err(`/domains/${i}/hvmPirq`, 'pirqs for emulated interrupts are an HVM guest\'s (XEN_X86_EMU_USE_PIRQ); set "hvm": true');
     else if (d.hvmPirq === true && d.hardware === true) err(`/domains/${i}/hvmPirq`, "Xen refuses XEN_X86_EMU_USE_PIRQ for a PVH hardware domain (emulation_flags_ok); only a guest has it");
     if (d.callbackVector !== undefined && d.hvmPirq !== true) err(`/domains/${i}/callbackVector`, 'a vector callback matters only to a guest mapping its own pirqs; set "hvmPirq": true');
+    // XEN_DOMCTL_CDF_iommu: sanitise_domain_config refuses it without an IOMMU ("IOMMU requested but
+    // not available", as libxl's setdefault does first); create_dom0 sets it whenever there is one
+    if (d.iommu === true && s.iommu === "none") err(`/domains/${i}/iommu`, 'the host has no IOMMU ("iommu": "none"): Xen refuses to create a domain with XEN_DOMCTL_CDF_iommu then (sanitise_domain_config, -EINVAL: "IOMMU requested but not available"); leave "iommu" out');
+    else if (d.iommu === false && d.hardware === true) err(`/domains/${i}/iommu`, "a hardware domain uses the IOMMU whenever the host has one (create_dom0 sets XEN_DOMCTL_CDF_iommu with iommu_enabled); only a guest is made without it");
     if (flask && d.context === undefined) err(`/domains/${i}/context`, `missing; xsm flask needs every domain's security context (e.g. "system_u:system_r:domU_t")`);
   });
   const known = (path: string, name: unknown, domIo = false) => {
@@ -291,6 +295,11 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     }
     if (typeof step.sbdf === "string") sbdf(`${at}/sbdf`, step.sbdf, err);
     list(step.pci).forEach((p, j) => typeof p === "string" && sbdf(`${at}/pci/${j}`, p, err));
+    if (op === "create_domain" && list(step.pci).length > 0 && typeof step.domain === "string") {
+      const d = domains[names.get(step.domain) ?? -1];
+      // libxl__domain_config_setdefault: "passthrough disabled but devices are specified"
+      if (isObject(d) && d.iommu === false) err(`${at}/pci`, `${shortJson(step.domain)} is made without IOMMU use (its "iommu": false, xl.cfg passthrough="disabled"), and libxl refuses a domain configured with pci devices then, before any hypercall; drop "pci" or the domain's "iommu": false`);
+    }
     if (op === "pci_add_device" && typeof step.physfn === "string") {
       sbdf(`${at}/physfn`, step.physfn, err);
       if (typeof step.sbdf === "string" && canonicalSbdf(step.physfn) !== undefined && canonicalSbdf(step.physfn) === canonicalSbdf(step.sbdf)) err(`${at}/physfn`, "a VF cannot be its own PF");

@@ -94,7 +94,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
       if (rc !== 0) return rc;
       const rc2 = this.deviceHasPerm(hook, xen, cur, machineBdf, PERM.add_device, AD_DEV);
       if (rc2 !== 0) return rc2;
-      return this.domainDeviceHasPerm(hook, xen, cur, target, machineBdf, this.usePerm());
+      return this.domainDeviceHasPerm(hook, xen, cur, target, machineBdf, this.usePerm(target));
     });
   }
 
@@ -134,9 +134,10 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.deviceHasPerm("get_device_group", "flask_get_device_group", cur, machineBdf, PERM.stat_device, AD_NULL);
   }
 
-  /** flask_iommu_resource_use_perm() */
-  usePerm(): number {
-    if (this.iommu === "none") return PERM.use_noiommu;
+  /** flask_iommu_resource_use_perm(d): is_iommu_enabled(d) is the host's IOMMU and d's own
+   *  XEN_DOMCTL_CDF_iommu */
+  usePerm(d: Domain): number {
+    if (this.iommu === "none" || d.iommu === false) return PERM.use_noiommu;
     return this.iommu === "intremap" ? PERM.use_iommu : PERM.use_iommu_nointremap;
   }
 
@@ -294,7 +295,7 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
   private resourceHasPerm(hook: XsmHook, xen: string, cur: Domain, ssid: number, who: Domain, tsid: number, perm: string | null, ad: AuditKind, arg: number, arg2 = 0): Rc {
     if (ssid < 0) return this.invalid(hook, xen, cur, who.context!, PERM.add);
     if (perm === null) {
-      const use = this.usePerm();
+      const use = this.usePerm(who);
       return this.avcHasPerm(hook, xen, cur, ssid, tsid, use, ad, arg, arg2);
     }
     const resource = this.ss.hookClass("resource")!;

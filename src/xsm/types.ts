@@ -26,6 +26,10 @@ export interface Domain {
   /** is_hvm_pv_evtchn_domain(d): the guest registered a vector callback for event channels (Linux
    *  PVHVM guests do); without it physdev_map_pirq refuses the guest's own map. Default true. */
   readonly callbackVector?: boolean;
+  /** is_iommu_enabled(d): false for a domain created without XEN_DOMCTL_CDF_iommu (xl.cfg
+   *  passthrough="disabled", libxl's default for a guest configured without devices) on a host
+   *  with an IOMMU. Undefined: the host's (every domain uses the IOMMU when there is one). */
+  readonly iommu?: boolean;
 }
 
 export type XsmHook =
@@ -145,8 +149,10 @@ export interface XsmModule {
   /** xsm_deassign_device: cur -> target resource:remove, cur -> device resource:remove_device;
    *  `refuse` as for assignDevice (self-deassignment). */
   deassignDevice(cur: Domain, target: Domain, machineBdf: number, refuse?: () => Rc): Rc;
-  /** XEN_DOMCTL_test_assign_device's check: xsm_assign_device with no domain (flask_test_assign_device,
-   *  stat_device). `refuse` is iommu_do_domctl's (no IOMMU), made where assignDevice makes its own. */
+  /** XEN_DOMCTL_test_assign_device's check when the domctl names no domain (DOMID_INVALID):
+   *  xsm_assign_device with d NULL (flask_test_assign_device, stat_device). `refuse` is
+   *  iommu_do_domctl's (no IOMMU), made where assignDevice makes its own. Naming a domain, the
+   *  domctl asks what assignDevice asks (flask_assign_device with that d). */
   testAssignDevice(cur: Domain, machineBdf: number, refuse?: () => Rc): Rc;
   /** XEN_DOMCTL_get_device_group's xsm_get_device_group(machine_bdf) (flask: current -> device
    *  stat_device). `d` is the domain the domctl names: before XSA-492 do_domctl's xsm_domctl asked
