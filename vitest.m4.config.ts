@@ -10,6 +10,7 @@ export default defineConfig({
       "test/build/expand.test.ts",
       "test/binary/initial-sids.test.ts",
       "test/cli/adversarial.test.ts",
+      "test/cli/allow-interfaces.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
       "test/cli/tree-input.test.ts",
