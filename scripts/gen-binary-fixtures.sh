@@ -20,8 +20,8 @@ if [ -d "$edge" ]; then
 fi
 # our own edge cases (typebounds, role_transition, class defaults, `if` blocks with no rules,
 # bounds by dotted names on attributes and aliases, constraints `~` leaves no permission,
-# expandattribute)
-for t in roletrans bounds defaults emptyif hieralias constrain-noperm expandattr; do checkpolicy -t Xen -c 30 "$out/edge/$t.conf" -o "$out/edge/$t.bin" > /dev/null; done
+# expandattribute, `role object_r;`)
+for t in roletrans bounds defaults emptyif hieralias constrain-noperm expandattr object-r; do checkpolicy -t Xen -c 30 "$out/edge/$t.conf" -o "$out/edge/$t.bin" > /dev/null; done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 node bin/xsm.js compile examples/svp/svp.conf --expand > "$tmp/svp.conf" 2>/dev/null

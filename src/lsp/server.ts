@@ -530,8 +530,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (bad) return bad;
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
-    // object_r is used, never declared (libsepol's policydb defines it)
-    const found = occurrencesOf(at.m, at.w.word, at.slot) ?? (at.w.word === "object_r" ? { kind: "role" as const, list: [] } : undefined);
+    const found = occurrencesOf(at.m, at.w.word, at.slot);
     if (!found) return null;
     const refused = refusal(found.kind, at.w.word);
     if (refused) return refuse(refused);
@@ -553,7 +552,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
-    const found = occurrencesOf(m, w.word, slot) ?? (w.word === "object_r" ? { kind: "role" as const, list: [] } : undefined);
+    const found = occurrencesOf(m, w.word, slot);
     if (!found) return null;
     const plan = planRename(m, found.kind, found.list, w.word, params.newName);
     if ("refused" in plan) return refuse(plan.refused);

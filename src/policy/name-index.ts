@@ -159,11 +159,13 @@ export function walkNames(statements: readonly Statement[], visit: NameVisitor):
       if (n.op === "names") set(n.names, n.left[0] === "u" ? "user" : n.left[0] === "r" ? "role" : "typeish");
     });
   const firstClass = (ns: NameSet) => ns.include[0]?.name;
-  const roles = new Set<string>();
+  // libsepol's policydb defines object_r itself (OBJECT_R): `role object_r;` names it as a second
+  // `role` statement names a role declared before (checkpolicy 3.4 writes the same binary with it
+  // or without it, `role object_r types T;` too), so no statement declares it
+  const roles = new Set<string>(["object_r"]);
   // checkpolicy's first pass declares every role and role attribute (define_role_decl,
-  // define_attrib_role): a role dominance declares only a name none of those declares, and never
-  // object_r, which libsepol's policydb defines itself (OBJECT_R)
-  const roleStatements = new Set<string>(["object_r"]);
+  // define_attrib_role): a role dominance declares only a name none of those declares
+  const roleStatements = new Set<string>();
   for (const s of statements) if (s.kind === "role" || s.kind === "attribute_role") roleStatements.add(s.name.name);
   const roleName = (id: Ident): void => {
     if (roles.has(id.name) || roleStatements.has(id.name)) add(id, "role");

@@ -30,6 +30,14 @@ describe("binary policy equals checkpolicy's", () => {
     expect(firstDifference(bytes, want)).toBe(-1);
   });
 
+  it("`role object_r;` and `role object_r types T;` change nothing: edge/object-r.conf's binary is checkpolicy's without those lines", () => {
+    const text = readFileSync(join(dir, "edge", "object-r.conf"), "utf8");
+    const without = text.replace(/^role object_r\b.*$/gm, "");
+    expect(without).not.toBe(text);
+    const { bytes } = compileBinary(without, { file: "object-r.conf" });
+    expect(firstDifference(bytes, new Uint8Array(readFileSync(join(dir, "edge", "object-r.bin"))))).toBe(-1);
+  });
+
   const manifest = JSON.parse(readFileSync(join(dir, "checkpolicy-sha256.json"), "utf8")) as {
     entries: { conf: string; expand: boolean; size: number; sha256: string }[];
   };

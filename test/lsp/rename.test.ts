@@ -184,6 +184,36 @@ describe("rename of roles and role attributes wherever a role name stands", () =
   });
 });
 
+describe("object_r, which libsepol's policydb declares", () => {
+  // checkpolicy 3.4 takes `role object_r;` and `role object_r types T;` as it takes a second `role`
+  // statement of a role declared before: the binary is the same with them or without them
+  // (test/fixtures/binary/edge/object-r.conf); neither declares object_r
+  const small = readFileSync(join(repoRoot, "test/fixtures/cli/small.conf"), "utf8");
+  const restated = small.replace("role system_r;\n", "role object_r;\nrole object_r types nic_t;\nrole system_r;\n");
+  type Loc = { range: { start: { line: number; character: number } } };
+  const request = (doc: Doc, method: string, p: { line: number; character: number }, more = {}) => c.rpc.sendRequest(method, { textDocument: { uri: doc.uri }, position: p, ...more });
+
+  for (const [name, text] of [["with `role object_r;`", restated], ["without it", small]] as const) {
+    it(`${name}: no definition in the text, every use a reference (none a declaration), rename refused`, async () => {
+      const doc = await open(c, "test/fixtures/cli/small.conf", text);
+      const uses = [...text.matchAll(word("object_r"))].map((m) => {
+        const before = text.slice(0, m.index);
+        return { line: before.split("\n").length - 1, character: m.index! - before.lastIndexOf("\n") - 1 };
+      });
+      expect(uses.length).toBe(name === "without it" ? 3 : 5);
+      for (const p of uses) {
+        expect(await request(doc, "textDocument/definition", p)).toEqual([]);
+        for (const includeDeclaration of [true, false]) {
+          const refs = (await request(doc, "textDocument/references", p, { context: { includeDeclaration } })) as Loc[];
+          expect(refs.map((l) => l.range.start)).toEqual(uses);
+        }
+        await refused(c, doc, p, "x_r", /role `object_r` is built in/, true);
+        await refused(c, doc, p, "x_r", /role `object_r` is built in/);
+      }
+    });
+  }
+});
+
 describe("rename refuses, with the reason", () => {
   it("Xen's classes, permissions, commons and initial SIDs, and object_r, at prepareRename", async () => {
     const doc = await open(c, "test/fixtures/cli/small.conf");

@@ -237,11 +237,11 @@ export function indexPolicy(ast: PolicyAst, compiled?: { ast: PolicyAst; symbols
       case "role":
         // where the shared walk declares it, as checkpolicy does: a role attribute at its
         // attribute_role (define_attrib_role), a role at its first `role` (define_role_decl), a
-        // role only a dominance names there (define_role_dom), listed after the others (object_r:
-        // every policy's, which no binary's listing declares)
+        // role only a dominance names there (define_role_dom), listed after the others; never
+        // object_r, which libsepol's policydb declares
         if (!decl) break;
         if (s.kind !== "role_dominance") define(name, "role", id.span);
-        else if (name !== "object_r") dominated.push(id);
+        else dominated.push(id);
         break;
       case "user":
         if (s.kind === "user" && decl) {
