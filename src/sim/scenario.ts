@@ -154,6 +154,7 @@ export type Step = StepBase &
     | { op: "hot_unplug"; sbdf: string }
     | { op: "create_domain"; as: string; domain: string; pci?: string[] }
     | { op: "destroy_domain"; domain: string }
+    | { op: "set_target"; as: string; domain: string; target: string }
     | { op: "set_bool"; name?: string; value?: boolean; bools?: Record<string, boolean> }
     | { op: "load_policy"; policy: string }
     | { op: "set_enforcing"; enforcing: boolean }

@@ -283,6 +283,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     // XEN_DOMCTL_{,de}assign_device take DOMID_IO (dom_io); other domctls look the domain up
     known(`${at}/domain`, step.domain, op === "assign_device" || op === "deassign_device");
     known(`${at}/remote`, step.remote);
+    if (op === "set_target") known(`${at}/target`, step.target);
     if (op === "grant_copy") {
       // struct gnttab_copy_ptr is a union: a grant ref (with the GNTCOPY_*_gref flag) or a frame
       for (const side of ["source", "dest"] as const) {
