@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: [
       "test/build/m4-limits.test.ts",
+      "test/build/expand.test.ts",
+      "test/binary/initial-sids.test.ts",
       "test/cli/adversarial.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",

@@ -11,7 +11,8 @@
 // which its hooks then read as those initial SIDs. Xen refuses none of this: a warning, strict or not.
 // Xen's own list changed over releases (xen 1 ... device 10 in 4.3-4.5, domU 11 and domDM 12 from
 // 4.6, xenboot 1 before them all from 4.17): a tree is judged by the list in the flask files it is
-// built with, a policy.conf alone by today's.
+// built with; a policy.conf m4 wrote (its #line directives name Xen's initial_sids) by the list m4
+// copied from that file, and any other policy.conf by today's.
 import type { PolicyAst, InitialSidDecl } from "../policy/ast.js";
 import type { Symbols } from "../policy/symbols.js";
 import { warning, type Diagnostic } from "../diagnostics/diagnostic.js";
@@ -41,6 +42,24 @@ export function mkflaskSids(text: string, file: string): XenSidNumbering {
   return { names, file };
 }
 
+/** Where m4 wrote a policy.conf from a tree, the numbering of the flask file its #line directives
+ *  name for its `sid` declarations (xen/xsm/flask/policy/initial_sids, a tree's flask/initial_sids,
+ *  --flask-dir's): that file's `sid`
+ *  lines are the conf's declarations there, which mkflask.sh numbers as they come. Undefined for a
+ *  policy.conf without such a section. */
+export function flaskSidsOf(ast: PolicyAst): XenSidNumbering | undefined {
+  const decls = ast.statements.filter((s): s is InitialSidDecl => s.kind === "sid_decl");
+  const file = decls.find((d) => FLASK_INITIAL_SIDS.test(d.span.file))?.span.file;
+  if (file === undefined) return undefined;
+  const names: string[] = [];
+  for (const d of decls) if (d.span.file === file && !names.includes(d.name.name)) names.push(d.name.name);
+  return { names, file };
+}
+
+// (any directory: --flask-dir may name a copy; a tree's own policy/initial_sids holds the
+// contexts, never declarations)
+const FLASK_INITIAL_SIDS = /(^|\/)initial_sids$/;
+
 /** "xenboot 1, xen 2, ... domDM 13": a numbering by its first two and its last. */
 function numbering(names: readonly string[]): string {
   const at = (i: number) => `${names[i]} ${i + 1}`;
@@ -60,10 +79,10 @@ function ranges(numbers: readonly number[]): string {
 }
 
 /** One warning when the policy's initial SIDs are not Xen's (`xen`: the release the policy is
- *  built for; today's by default) in Xen's order, each with a context: at the first declaration
- *  Xen takes for another SID (or the last declaration, when only some are missing), naming every
- *  SID Xen would see otherwise. */
-export function initialSidOrder(ast: PolicyAst, symbols: Symbols, xen: XenSidNumbering = TODAYS_XEN_SIDS): Diagnostic[] {
+ *  built for; by default the flask file m4 wrote it from, flaskSidsOf, else today's) in Xen's
+ *  order, each with a context: at the first declaration Xen takes for another SID (or the last
+ *  declaration, when only some are missing), naming every SID Xen would see otherwise. */
+export function initialSidOrder(ast: PolicyAst, symbols: Symbols, xen: XenSidNumbering = flaskSidsOf(ast) ?? TODAYS_XEN_SIDS): Diagnostic[] {
   const order = xen.names;
   if (order.length === 0) return [];
   const unlabeled = order.indexOf("unlabeled") + 1;

@@ -1,18 +1,17 @@
 // `xsm build DIR`: a policy tree in xen.git's layout -> m4 (as Makefile.common runs it) ->
 // policy.conf -> the compiler, with every diagnostic pointed back into the tree's files.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { compileBinary, type BinaryCompileOptions } from "../binary/compile.js";
-import { hasErrors, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import type { CompileOptions, CompiledPolicy } from "../policy/types.js";
+import { expandTree } from "./expand.js";
 import { Locator, type SourceLookup } from "./locate.js";
-import { runM4 } from "./m4.js";
 import { sectionMacros, type MacroDef } from "./macros.js";
-import { readTree, type PolicyTree, type TreeOptions } from "./tree.js";
+import type { PolicyTree, TreeOptions } from "./tree.js";
 
-export { readTree, enabledModules, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
+export { readTree, enabledModules, moduleOff, moduleSwitchOf, modulesConfOf, moduleFiles, treeFiles, treeRootOf, TreeError, type PolicyTree, type TreeOptions } from "./tree.js";
 export { runM4 } from "./m4.js";
+export { expandTree, treeSources, type ExpandedTree, type TreeOverlay } from "./expand.js";
 
 export interface BuildResult {
   tree: PolicyTree;
@@ -26,23 +25,6 @@ export interface BuildResult {
   bytes?: Uint8Array;
   /** The tree's files by the names diagnostics give them, for rendering source lines. */
   sources: SourceLookup;
-}
-
-/** Reads the tree's files on demand by the name #line gives them (relative to the tree). */
-export function treeSources(tree: PolicyTree): SourceLookup {
-  const cache = new Map<string, string | undefined>();
-  return (file) => {
-    if (!cache.has(file)) {
-      let text: string | undefined;
-      try {
-        text = readFileSync(join(tree.dir, file), "utf8");
-      } catch {
-        text = undefined;
-      }
-      cache.set(file, text);
-    }
-    return cache.get(file);
-  };
 }
 
 /** Every macro the tree's sections define, by name (a later definition wins, as in m4). */
@@ -81,12 +63,11 @@ export function compileExpanded(
 /** Expands and compiles the tree. Throws TreeError for a tree that cannot be read or m4 that
  *  cannot run; policy errors are diagnostics. */
 export function buildTree(dir: string, options: TreeOptions & { compile?: BuildCompileOptions } = {}): BuildResult {
-  const tree = readTree(dir, options);
-  const sources = treeSources(tree);
-  const m4 = runM4(tree);
-  if (hasErrors(m4.diagnostics)) return { tree, conf: m4.text, diagnostics: m4.diagnostics, sources };
+  const expanded = expandTree(dir, options);
+  const { tree, conf, sources } = expanded;
+  if (expanded.failed) return { tree, conf, diagnostics: expanded.diagnostics, sources };
   // the MLS tree (-D enable_mls) is an MLS policy, compiled as checkpolicy -M compiles it
   const compileOptions = options.mls ? { ...options.compile, mls: true } : options.compile;
-  const { diagnostics, policy, bytes } = compileExpanded(tree, m4.text, sources, compileOptions);
-  return { tree, conf: m4.text, diagnostics: [...m4.diagnostics, ...diagnostics], policy, bytes, sources };
+  const { diagnostics, policy, bytes } = compileExpanded(tree, conf, sources, compileOptions);
+  return { tree, conf, diagnostics: [...expanded.diagnostics, ...diagnostics], policy, bytes, sources };
 }

@@ -43,6 +43,8 @@ export class TreeError extends Error {
     message: string,
     /** m4 itself is not installed (the tree may be fine): the studio still serves it, unbuilt. */
     readonly m4Missing = false,
+    /** The tree, when it was read and m4 could not run over it. */
+    readonly tree?: PolicyTree,
   ) {
     super(message);
     this.name = "TreeError";
@@ -52,13 +54,24 @@ export class TreeError extends Error {
    *  tree, for a reader that names the tree already: a scenario at its JSON path, the studio whose
    *  rebuild reads a scratch copy of the tree. */
   fromTree(dir: string): string {
-    const full = resolve(dir);
-    const here = relative(process.cwd(), full);
-    // a path is the tree's where it starts (the message's start, after a blank, quote or bracket);
-    // the longer spelling first, as either may end the other
-    const spellings = (here === "" ? [full] : [full, here]).sort((a, b) => b.length - a.length).map(escapeRegExp).join("|");
+    const spellings = spellingsOf(dir);
     return this.message.replace(new RegExp(`^(?:${spellings}): `), "").replace(new RegExp(`(^|[\\s'"\`(])(?:${spellings})${escapeRegExp(sep)}`, "g"), "$1");
   }
+
+  /** This error as reading the tree `dir` (as the user named it) would have worded it, for one
+   *  raised reading a scratch copy of it at `copy`, made to build an editor's unsaved texts. */
+  movedFrom(copy: string, dir: string): TreeError {
+    const message = this.message.replace(new RegExp(`(^|[\\s'"\`(])(?:${spellingsOf(copy)})(?=${escapeRegExp(sep)}|:|$)`, "g"), (_, lead: string) => `${lead}${dir}`);
+    return new TreeError(message, this.m4Missing, this.tree);
+  }
+}
+
+/** A directory as messages spell it (absolute, or from the working directory) as one regex
+ *  alternation, the longer spelling first, as either may end the other. */
+function spellingsOf(dir: string): string {
+  const full = resolve(dir);
+  const here = relative(process.cwd(), full);
+  return (here === "" ? [full] : [full, here]).sort((a, b) => b.length - a.length).map(escapeRegExp).join("|");
 }
 
 /** Makefile.common's FLASKDIR, relative to tools/flask/policy. */
@@ -139,11 +152,30 @@ export function treeRootOf(path: string): string | undefined {
 
 /** Every module file of the tree, on or off, relative to it and sorted: modules/*.te, .if and
  *  .cons (4.8 on), or policy/modules/LAYER/*.te and .if (4.3-4.7). */
-export function moduleFiles(tree: PolicyTree): string[] {
+export function moduleFiles(tree: Pick<PolicyTree, "dir" | "modulesConf">): string[] {
   const isModule = (name: string) => /\.(te|if|cons)$/.test(name);
   const list = (rel: string) => (statSync(join(tree.dir, rel), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(tree.dir, rel)).filter((n) => isModule(n) && isFile(join(tree.dir, rel, n))).map((n) => `${rel}/${n}`) : []);
   const files = tree.modulesConf === MODULES_CONF ? list("modules") : (existsSync(join(tree.dir, "policy/modules")) ? readdirSync(join(tree.dir, "policy/modules")) : []).flatMap((layer) => list(`policy/modules/${layer}`));
-  return files.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return files.sort(byteOrder);
+}
+
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Every file a build of the tree at `dir` may read, as far as it is there, relative to `dir`
+ *  (Xen's flask files by their place from it): the flask files (found as readTree finds them), the
+ *  policy/ files of either Makefile, the support macros, modules.conf, every module's files, on or
+ *  off (an edit of modules.conf may switch one on), and 4.3-4.7's Makefile (which says whether
+ *  device_contexts is a section). Unlike readTree it refuses nothing: a tree it would refuse lists
+ *  the files there are, for an editor to fix. */
+export function treeFiles(dirArg: string, flaskDir?: string): string[] {
+  const dir = resolve(dirArg);
+  const modulesConf = modulesConfOf(dir) ?? MODULES_CONF;
+  const flask = [...(flaskDir !== undefined ? [resolve(flaskDir)] : []), resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")].find((f) => isFile(join(f, "security_classes")));
+  const flaskFiles = flask === undefined ? [] : ["security_classes", "initial_sids", "access_vectors"].map((n) => join(flask, n)).filter(isFile).map((p) => fromDir(dir, p));
+  const policy = ["security_classes", "access_vectors", "mls", "global_tunables", "users", "constraints", "initial_sids", "device_contexts"].map((n) => `policy/${n}`);
+  const old = modulesConf === MODULES_CONF_BEFORE_48 ? ["Makefile"] : [];
+  const found = [...policy, ...old, modulesConf].filter((n) => isFile(join(dir, n)));
+  return [...new Set([...flaskFiles, ...supportFiles(dir), ...found, ...moduleFiles({ dir, modulesConf })])];
 }
 
 /** Path of `target` as m4 is given it from `dir`: relative, with '/' separators. */
@@ -158,7 +190,7 @@ function supportFiles(dir: string): string[] {
   if (!existsSync(support) || !statSync(support).isDirectory()) return [];
   return readdirSync(support)
     .filter((name) => name.endsWith(".spt") && isFile(join(support, name)))
-    .sort((a, b) => (Buffer.compare(Buffer.from(a), Buffer.from(b))))
+    .sort(byteOrder)
     .map((name) => `policy/support/${name}`);
 }
 
@@ -267,7 +299,7 @@ function sectionsBefore48(dir: string, head: string[], required: (path: string, 
   const detected = (existsSync(layers) ? readdirSync(layers) : [])
     .filter((layer) => layer !== "CVS" && statSync(join(layers, layer)).isDirectory())
     .flatMap((layer) => readdirSync(join(layers, layer)).filter((f) => f.endsWith(".te") && isFile(join(layers, layer, f))).map((f) => `policy/modules/${layer}/${f}`))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    .sort(byteOrder);
   const modules = detected.filter((m) => on.includes(basename(m, ".te").toLowerCase()));
   const makefile = join(dir, "Makefile");
   const devOcons = isFile(makefile) && readFileSync(makefile, "utf8").includes("DEV_OCONS");

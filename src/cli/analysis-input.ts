@@ -84,34 +84,24 @@ export function isDirectory(path: string): boolean {
 /** Runs m4 over the tree at `dir` as xsm build does; a tree that cannot be read or expanded is a
  *  located CliError (exit 1), never a stack trace. */
 async function treeText(dir: string, options: PolicyInputOptions): Promise<PolicyText> {
-  const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
-  const { Locator } = await import("../build/locate.js");
-  let tree;
-  let m4;
+  const { expandTree, TreeError } = await import("../build/index.js");
+  let expanded;
   try {
-    tree = readTree(dir, { flaskDir: options.flaskDir, mls: options.mls, defines: options.define });
+    expanded = expandTree(dir, { flaskDir: options.flaskDir, mls: options.mls, defines: options.define });
   } catch (err) {
     if (err instanceof TreeError) throw new CliError(err.message);
     throw err;
   }
-  try {
-    m4 = runM4(tree);
-  } catch (err) {
-    // (m4 missing, stopped: the message names m4, not the tree)
-    if (err instanceof TreeError) throw new CliError(`${dir}: ${err.message}`);
-    throw err;
-  }
-  const sources = treeSources(tree);
+  const { sources, locator } = expanded;
   // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
   const placed = (diagnostics: readonly Diagnostic[]) => inTree(diagnostics, dir, sources);
-  if (m4.diagnostics.some((d) => d.severity === "error")) {
-    const m4Errors = placed(m4.diagnostics);
+  if (expanded.failed) {
+    const m4Errors = placed(expanded.diagnostics);
     throw new CliError(renderDiagnostics(m4Errors.diagnostics, m4Errors.text, dir), 1, true);
   }
-  const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
-  const located = (diagnostics: readonly Diagnostic[]) => placed([...m4.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))]);
+  const located = (diagnostics: readonly Diagnostic[]) => placed([...expanded.diagnostics, ...diagnostics.map((d) => locator.diagnostic(d))]);
   return {
-    text: m4.text,
+    text: expanded.conf,
     compileName: "policy.conf",
     name: dir,
     mls: options.mls === true,

@@ -69,24 +69,20 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
   let diagnostics: Diagnostic[];
   let report: Report;
   if (isDir) {
-    const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
-    const { Locator } = await import("../build/locate.js");
-    let tree;
-    let m4;
+    const { expandTree, TreeError } = await import("../build/index.js");
+    let expanded;
     try {
-      tree = readTree(target, { flaskDir: opts.flaskDir, mls: opts.mls, defines: opts.define });
-      m4 = runM4(tree);
+      expanded = expandTree(target, { flaskDir: opts.flaskDir, mls: opts.mls, defines: opts.define });
     } catch (err) {
       if (err instanceof TreeError) throw new CliError(err.message);
       throw err;
     }
-    const sources = treeSources(tree);
+    const { sources } = expanded;
     let found: Diagnostic[];
-    if (hasErrors(m4.diagnostics)) {
-      found = m4.diagnostics;
+    if (expanded.failed) {
+      found = expanded.diagnostics;
     } else {
-      const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
-      const located = lint.lintText(m4.text, "policy.conf", { mls: opts.mls, xenSids: tree.xenSids }).diagnostics.map((d) => locator.diagnostic(d));
+      const located = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids }).diagnostics.map((d) => expanded.locator.diagnostic(d));
       found = lint.applyUserSay(located, lint.fileLines(sources), sources, config);
     }
     // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)

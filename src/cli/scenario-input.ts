@@ -42,8 +42,7 @@ const keyOf = (full: string, mls: boolean) => `${mls ? "mls" : "te"}\0${full}`;
 
 /** A reader of policy trees with these options (the build modules load here, not for every command). */
 export async function treeReader(options: ScenarioTreeOptions = {}): Promise<TreeReader> {
-  const { readTree, runM4, treeMacros, treeSources, TreeError } = await import("../build/index.js");
-  const { Locator } = await import("../build/locate.js");
+  const { expandTree, TreeError } = await import("../build/index.js");
   const built = new Map<string, { source: PolicySource; tree: PolicyTree }>();
   const used = new Set<string>();
   const attempt = (dir: string, rel: string, { mls }: { mls: boolean }): TreeAttempt => {
@@ -52,24 +51,22 @@ export async function treeReader(options: ScenarioTreeOptions = {}): Promise<Tre
     // a scenario naming one tree for its policy and a load_policy step builds it once
     const cached = built.get(keyOf(full, mls));
     if (cached) return { ok: true, ...cached };
-    let tree;
-    let m4;
+    let expanded;
     try {
-      tree = readTree(full, { flaskDir: options.flaskDir, mls, defines: options.define });
-      m4 = runM4(tree);
+      expanded = expandTree(full, { flaskDir: options.flaskDir, mls, defines: options.define });
     } catch (err) {
       // (the JSON path names the tree already)
       if (!(err instanceof TreeError)) throw err;
       const diagnostics = [error("input", `cannot build the policy tree: ${err.fromTree(full)}`)];
-      return { ok: false, diagnostics, ...(tree ? { tree } : {}), m4Missing: err.m4Missing };
+      return { ok: false, diagnostics, ...(err.tree ? { tree: err.tree } : {}), m4Missing: err.m4Missing };
     }
+    const { tree } = expanded;
     // (located in the tree's files: "modules/x.te:3:1: m4: ...")
-    const m4Errors = m4.diagnostics.filter((d) => d.severity === "error");
+    const m4Errors = expanded.diagnostics.filter((d) => d.severity === "error");
     if (m4Errors.length) return { ok: false, diagnostics: m4Errors, tree, m4Missing: false };
-    const sources = treeSources(tree);
-    const locator = new Locator(m4.text, sources, treeMacros(tree, sources));
+    const { locator } = expanded;
     const source: PolicySource = {
-      text: m4.text,
+      text: expanded.conf,
       name: "policy.conf",
       locate: locator.rule,
       diagnostic: (d: Diagnostic) => locator.oneLine(d),

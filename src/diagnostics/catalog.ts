@@ -233,7 +233,7 @@ export const CATALOG = {
   "initial-sid-order": entry(
     "warning",
     "binary policy",
-    "The policy's initial SIDs are not Xen's 13 in Xen's order (xenboot, xen, dom0, domio, domxen, unlabeled, security, ioport, iomem, irq, device, domU, domDM: xen/xsm/flask/policy/initial_sids), each with a context; a policy tree is judged by the initial_sids of the flask files it is built with instead (Xen 4.3-4.5 number 10, xen first; 4.6-4.16 12, with domU and domDM). checkpolicy numbers them by declaration and Xen takes them by number, so Xen labels its objects with other contexts, or with none; it loads the policy all the same (a warning even with --strict).",
+    "The policy's initial SIDs are not Xen's 13 in Xen's order (xenboot, xen, dom0, domio, domxen, unlabeled, security, ioport, iomem, irq, device, domU, domDM: xen/xsm/flask/policy/initial_sids), each with a context; a policy tree is judged by the initial_sids of the flask files it is built with instead (Xen 4.3-4.5 number 10, xen first; 4.6-4.16 12, with domU and domDM), and a policy.conf m4 wrote by the initial_sids its #line directives name for the declarations. checkpolicy numbers them by declaration and Xen takes them by number, so Xen labels its objects with other contexts, or with none; it loads the policy all the same (a warning even with --strict).",
     sentence,
   ),
   "role-dominates-attribute": entry(

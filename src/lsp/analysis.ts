@@ -1,14 +1,12 @@
 // What the language server knows about a policy: the compiler's stages run over a policy.conf (or
 // over m4's output for a policy tree, built as `xsm build` builds it), their diagnostics, the
 // symbol tables and expanded rules, and an index of every name's occurrences.
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { relative, resolve, sep } from "node:path";
 import { sourceRefusals } from "../binary/xen-compat.js";
 import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js";
 import { Locator, type SourceLookup } from "../build/locate.js";
 import type { MacroDef } from "../build/macros.js";
-import { readTree, runM4, treeMacros, treeSources, TreeError, type PolicyTree } from "../build/index.js";
+import { expandTree, treeFiles, TreeError, type PolicyTree } from "../build/index.js";
 import type { PlatformDecl, PolicyAst } from "../policy/ast.js";
 import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Expanded } from "../policy/expand.js";
@@ -70,33 +68,21 @@ export interface TreeAnalysis extends Analysis {
 export { treeRootOf } from "../build/tree.js";
 
 /** Builds a tree with the editor's unsaved texts (`overlay`: absolute path -> text) in place of
- *  the files on disk: the sections are copied to a scratch directory with the same relative
- *  layout, so m4's #line names are the tree's own. */
+ *  the files on disk (src/build/expand.ts); texts of files that are not the tree's are not its
+ *  business. */
 export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, flaskDir?: string, mls = false): TreeAnalysis {
-  const tree = readTree(root, { flaskDir, mls });
-  const ups = Math.max(0, ...tree.sections.map((s) => s.split("/").filter((p) => p === "..").length));
-  const scratch = mkdtempSync(join(tmpdir(), "xsm-lsp-"));
-  try {
-    const scratchRoot = join(scratch, ...Array.from({ length: ups }, (_, i) => `d${i}`));
-    for (const section of tree.sections) {
-      const from = resolve(tree.dir, section);
-      const to = resolve(scratchRoot, section);
-      mkdirSync(dirname(to), { recursive: true });
-      const text = overlay.get(from);
-      if (text !== undefined) writeFileSync(to, text);
-      else cpSync(from, to);
-    }
-    const m4 = runM4({ ...tree, dir: scratchRoot });
-    const disk = treeSources(tree);
-    const sources: SourceLookup = (file) => overlay.get(resolve(tree.dir, file)) ?? disk(file);
-    const macros = treeMacros(tree, sources);
-    if (hasErrors(m4.diagnostics)) return { text: m4.text, diagnostics: m4.diagnostics, platforms: [], tree, macros, sources };
-    const analysis = analyzeText(m4.text, "policy.conf", { mls, xenSids: tree.xenSids });
-    const locator = new Locator(m4.text, sources, macros);
-    return { ...analysis, diagnostics: [...m4.diagnostics, ...analysis.diagnostics.map((d) => locator.diagnostic(d))], tree, locator, macros, sources };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+  const files = new Set(treeFiles(root, flaskDir));
+  const texts = new Map<string, string>();
+  for (const [path, text] of overlay) {
+    const name = relative(resolve(root), path).split(sep).join("/");
+    if (files.has(name)) texts.set(name, text);
   }
+  const expanded = expandTree(root, { flaskDir, mls }, texts);
+  const { tree, sources, macros } = expanded;
+  if (expanded.failed) return { text: expanded.conf, diagnostics: expanded.diagnostics, platforms: [], tree, macros, sources };
+  const analysis = analyzeText(expanded.conf, "policy.conf", { mls, xenSids: tree.xenSids });
+  const { locator } = expanded;
+  return { ...analysis, diagnostics: [...expanded.diagnostics, ...analysis.diagnostics.map((d) => locator.diagnostic(d))], tree, locator, macros, sources };
 }
 
 export { TreeError };

@@ -10,7 +10,7 @@ import { shortJson } from "../io/json.js";
 import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { XEN_FLASK_DIR, moduleFiles, modulesConfOf, type PolicyTree } from "../build/tree.js";
+import { XEN_FLASK_DIR, modulesConfOf, type PolicyTree } from "../build/tree.js";
 import { isBinaryPolicy } from "../binary/read.js";
 import { mkflaskSids, TODAYS_XEN_SIDS } from "../binary/initial-sids.js";
 import { loadBinary } from "../binary/load.js";
@@ -318,10 +318,8 @@ function builtTree(trees: TreeReader, rel: string, dir: string, mls: boolean): {
   const r = trees.attempt(dir, rel, { mls });
   const full = resolve(dir, rel);
   // (readTree refused it: the files it would have read, as far as they are there)
-  const loose = r.tree ? undefined : looseTree(full, trees.options.flaskDir);
-  const tree = r.tree ?? loose!.tree;
-  const modules = moduleFiles(tree);
-  const files = servedFiles(tree, [...modules, ...(loose?.others ?? [])]);
+  const tree = r.tree ?? looseTree(full, trees.options.flaskDir);
+  const files = servedFiles(tree, trees.options.flaskDir);
   const texts = files.map((n) => readFileSync(join(tree.dir, n), "utf8"));
   const options = { mls, ...(trees.options.define ? { defines: trees.options.define } : {}) };
   const served: ServedTree = { tree, options, files };
@@ -331,18 +329,15 @@ function builtTree(trees: TreeReader, rel: string, dir: string, mls: boolean): {
 }
 
 /** A tree readTree refuses (a module on without its .te, a missing section): Xen's flask files as
- *  build/tree.ts finds them (the sections, which place them in a rebuild's scratch copy) and the
- *  tree's policy/ files that are there, for the page to show and fix. */
-function looseTree(dir: string, flaskDir: string | undefined): { tree: PolicyTree; others: string[] } {
+ *  build/tree.ts finds them (the sections, which place them in a rebuild's scratch copy), for the
+ *  page to show and fix with the tree's other files (servedFiles). */
+function looseTree(dir: string, flaskDir: string | undefined): PolicyTree {
   const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
   const flask = [...(flaskDir !== undefined ? [resolve(flaskDir)] : []), resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")].find((f) => isFile(join(f, "security_classes")));
   const rel = (p: string) => relative(dir, p).split(sep).join("/");
   const sections = flask ? ["security_classes", "initial_sids", "access_vectors"].map((n) => join(flask, n)).filter(isFile).map(rel) : [];
-  const policyDir = join(dir, "policy");
-  const support = statSync(join(policyDir, "support"), { throwIfNoEntry: false })?.isDirectory() ? readdirSync(join(policyDir, "support")).filter((n) => n.endsWith(".spt")).sort().map((n) => `policy/support/${n}`) : [];
-  const others = [...["security_classes", "access_vectors", "mls", "global_tunables", "users", "initial_sids", "device_contexts"].map((n) => `policy/${n}`), ...support].filter((n) => isFile(join(dir, n)));
   const sids = flask !== undefined && isFile(join(flask, "initial_sids")) ? mkflaskSids(readFileSync(join(flask, "initial_sids"), "utf8"), rel(join(flask, "initial_sids"))) : TODAYS_XEN_SIDS;
-  return { tree: { dir, enabled: [], sections, m4Params: [], xenSids: sids, modulesConf: modulesConfOf(dir) ?? "modules/modules.conf" }, others };
+  return { dir, enabled: [], sections, m4Params: [], xenSids: sids, modulesConf: modulesConfOf(dir) ?? "modules/modules.conf" };
 }
 
 function statOf(path: string) {

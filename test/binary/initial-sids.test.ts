@@ -5,14 +5,14 @@
 // SID, where Xen's refusals are said: `xsm compile -o` (with --strict too: Xen refuses none of it),
 // `xsm lint` and the language server. The fixtures' .bin files are checkpolicy 3.4's (`checkpolicy -t Xen -c 30`),
 // missing.checkpolicy.txt what it printed. A tree is judged by the numbering of its own flask files
-// (Xen's list changed: 10 SIDs in 4.3-4.5, 12 from 4.6, xenboot first from 4.17): the hand-made
-// tree test/fixtures/build/xen-4.3-sids and flask files xen-4.6-flask carry those releases' lists.
+// (Xen's list changed: 10 SIDs in 4.3-4.5, 12 from 4.6, xenboot first from 4.17), a policy.conf m4
+// wrote by the list m4 copied from the flask file its #line names: the hand-made tree test/fixtures/build/xen-4.3-sids and flask files xen-4.6-flask carry those releases' lists.
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileBinary } from "../../src/binary/compile.js";
-import { initialSidOrder, mkflaskSids } from "../../src/binary/initial-sids.js";
+import { flaskSidsOf, initialSidOrder, mkflaskSids } from "../../src/binary/initial-sids.js";
 import { readTree } from "../../src/build/tree.js";
 import { readPolicy } from "../../src/binary/read.js";
 import { XEN_INITIAL_SIDS } from "../../src/binary/to-policy.js";
@@ -21,12 +21,19 @@ import { analyzeText, analyzeTree } from "../../src/lsp/analysis.js";
 import { compile, compilePolicy } from "../../src/policy/index.js";
 import { SidTable } from "../../src/xsm/sidtab.js";
 import { xsm } from "../cli/run.js";
+import { hasM4 } from "../tools.js";
 
 const dir = "test/fixtures/binary/initial-sids";
 const read = (name: string) => readFileSync(join(dir, name), "utf8");
 const code = "initial-sid-order";
 const at = (ds: readonly { code: string; severity: string; span?: { line: number; col: number } }[]) =>
   ds.filter((d) => d.code === code).map((d) => `${d.severity} ${d.span?.line}:${d.span?.col}`);
+
+function compilePolicyAst(text: string) {
+  const run = compile(text, { file: "p.conf" });
+  if (!run.ok) throw new Error(run.error[0]!.message);
+  return run.value.ast;
+}
 
 function warnings(name: string) {
   const run = compile(read(name), { file: name });
@@ -129,7 +136,7 @@ describe("initial SIDs that Xen numbers otherwise", () => {
   });
 });
 
-describe("a tree is judged by the initial SIDs of the Xen its flask files belong to", () => {
+describe.skipIf(!hasM4)("a tree is judged by the initial SIDs of the Xen its flask files belong to (needs GNU m4)", () => {
   const tree = "test/fixtures/build/xen-4.3-sids";
   const flask46 = "test/fixtures/build/xen-4.6-flask";
 
@@ -147,9 +154,14 @@ describe("a tree is judged by the initial SIDs of the Xen its flask files belong
     expect(built.stdout).toMatch(/warnings\s+0\n/);
     expect((await xsm("lint", tree)).stdout).toBe("");
     expect(at(analyzeTree(tree, new Map()).diagnostics)).toEqual([]);
-    // the same policy.conf alone has no flask files to say which Xen: judged by today's 13
-    const alone = at(compileBinary(readFileSync(join(out, "p.conf"), "utf8"), { file: "p.conf" }).warnings);
-    expect(alone).toHaveLength(1);
+    // the same policy.conf alone: judged by the list m4 copied from the flask file its #line
+    // directives name; without them nothing says which Xen, and today's 13 judge it
+    const conf = readFileSync(join(out, "p.conf"), "utf8");
+    expect(at(compileBinary(conf, { file: "p.conf" }).warnings)).toEqual([]);
+    expect(at(lintText(conf, "p.conf").diagnostics)).toEqual([]);
+    expect(flaskSidsOf(compilePolicyAst(conf))).toEqual(readTree(tree).xenSids);
+    const bare = conf.replace(/^#line .*\n/gm, "");
+    expect(at(compileBinary(bare, { file: "p.conf" }).warnings)).toHaveLength(1);
   });
 
   it("built against Xen 4.6's flask files, SIDs 11-12 have no context: said in 4.6's numbering, at the last declaration", async () => {
@@ -165,5 +177,18 @@ describe("a tree is judged by the initial SIDs of the Xen its flask files belong
     const lint = await xsm("lint", tree, "--flask-dir", flask46);
     expect(lint.stdout.split("\n")[0]).toBe(first);
     expect(analyzeTree(tree, new Map(), flask46).diagnostics.filter((d) => d.code === code).map((d) => d.message)).toEqual([first!.replace(/^.*?warning: /, "")]);
+  });
+
+  it("the policy.conf m4 wrote against Xen 4.6's flask files, alone: the same warning, in 4.6's numbering", async () => {
+    const out = mkdtempSync(join(tmpdir(), "xsm-isid-conf-"));
+    const built = await xsm("build", tree, "--flask-dir", flask46, "--conf", join(out, "p.conf"), "-o", join(out, "p.bin"));
+    expect(built.code, built.stderr).toBe(0);
+    const tree46 = built.stderr.split("\n")[0]!.replace(/^.*?warning: /, "");
+    const conf = readFileSync(join(out, "p.conf"), "utf8");
+    for (const found of [compileBinary(conf, { file: "p.conf" }).warnings, lintText(conf, "p.conf").diagnostics, analyzeText(conf, "p.conf").diagnostics]) {
+      const warned = found.filter((d) => d.code === code);
+      expect(warned.map((d) => d.message)).toEqual([tree46]);
+      expect(`${warned[0]!.span?.file}:${warned[0]!.span?.line}`).toBe("../xen-4.6-flask/initial_sids:13");
+    }
   });
 });

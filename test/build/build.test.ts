@@ -266,7 +266,8 @@ describe("xsm build on the command line", () => {
     try {
       const r = await xsm("build", example, "--flask-dir", flask);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe("xsm: error: /nonexistent/m4 not found: xsm build runs GNU m4 over the tree as Xen's Makefile.common does (Debian: apt-get install m4)\n");
+      // (named with the tree it was to build, as every command that reads a tree names it)
+      expect(r.stderr).toBe(`xsm: error: ${example}: /nonexistent/m4 not found: xsm build runs GNU m4 over the tree as Xen's Makefile.common does (Debian: apt-get install m4)\n`);
     } finally {
       if (saved === undefined) delete process.env.M4;
       else process.env.M4 = saved;
