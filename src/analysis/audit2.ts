@@ -67,6 +67,24 @@ interface AccessVector {
   explanation: Explanation;
 }
 
+/** An m4 interface of the policy's tree that grants an access vector (src/build/interfaces.ts),
+ *  as `xsm allow --interfaces` prints it in place of the allow rule. */
+export interface Grant {
+  call: string;
+  name: string;
+  file: string;
+  rules: number;
+  perms: number;
+}
+
+/** One access vector audit2allow would write a rule for, as a question for the tree's interfaces. */
+export interface Missing {
+  source: string;
+  target: string;
+  tclass: string;
+  perms: string[];
+}
+
 /** audit2allow's access vector set: denials merged per (source, target, class, cause). */
 export class AllowSet {
   private readonly avs = new Map<string, AccessVector>();
@@ -89,6 +107,11 @@ export class AllowSet {
     return this.avs.size;
   }
 
+  /** The access vectors no rule grants (audit2why's "te-rule"), for which an interface may. */
+  missing(): Missing[] {
+    return [...this.avs.values()].filter((av) => av.cause === "te-rule").map((av) => ({ source: av.source, target: av.target, tclass: av.tclass, perms: pySorted(av.perms) }));
+  }
+
   /** The rules audit2allow prints: grouped by source type, stably sorted by (source, target, class). */
   private sorted(): AccessVector[] {
     // AccessVectorSet iterates source, then target, then (class, cause) in first-seen order
@@ -103,18 +126,24 @@ export class AllowSet {
   }
 
   /** The rules as data, in audit2allow's order. */
-  rules(): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean> }[] {
-    return this.sorted().map((av) => ({
-      source: av.source,
-      target: shown(av),
-      class: av.tclass,
-      perms: pySorted(av.perms),
-      cause: av.cause,
-      ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
-    }));
+  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[] }[] {
+    return this.sorted().map((av) => {
+      const found = av.cause === "te-rule" ? grants?.(av) : undefined;
+      return {
+        source: av.source,
+        target: shown(av),
+        class: av.tclass,
+        perms: pySorted(av.perms),
+        cause: av.cause,
+        ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
+        ...(found ? { interfaces: found } : {}),
+      };
+    });
   }
 
-  render(module?: string): string {
+  /** audit2allow's text; with `grants` (audit2allow -R), a rule an interface of the tree grants is
+   *  written as the tightest call, the rule and any other call in a comment above it. */
+  render(module?: string, grants?: GrantsOf): string {
     const avs = this.sorted();
     let out = "";
     if (module !== undefined) {
@@ -134,11 +163,21 @@ export class AllowSet {
         out += `#============= ${cur} ==============\n`;
       }
       out += comment(av.explanation);
-      out += `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};\n`;
+      const rule = `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};`;
+      const found = av.cause === "te-rule" ? grants?.(av) : undefined;
+      if (found !== undefined && found.length > 0) {
+        const [best, ...others] = found;
+        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}\n`;
+        if (others.length > 0) out += `# also: ${others.map((g) => g.call).join(", ")}\n`;
+        out += `${best!.call}\n`;
+      } else out += `${rule}\n`;
     }
     return out;
   }
 }
+
+/** The interfaces that grant an access vector (undefined: not asked). */
+export type GrantsOf = (av: Omit<Missing, "perms">) => Grant[] | undefined;
 
 /** refpolicy.AVRule writes `self` for a target equal to the source (and sorts by what it writes). */
 function shown(av: AccessVector): string {

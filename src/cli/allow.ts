@@ -2,15 +2,17 @@
 // grouped by source type with its `#!!!!` marks; `--module NAME` as a .te module for Xen's tree.
 import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
-import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
+import type { GrantsOf, Missing } from "../analysis/audit2.js";
+import { isDirectory, loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
-import { UsageError, displayName } from "./io.js";
+import { CliError, UsageError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkLogHasAvc, finish } from "./why.js";
 
 interface AllowOptions extends PolicyInputOptions {
   module?: string;
   json?: boolean;
+  interfaces?: boolean;
 }
 
 export function registerAllow(program: Command, cli: CliContext): void {
@@ -20,7 +22,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
     .argument("<policy>", "policy.conf, binary policy or policy tree directory (built as xsm build builds it), or - for standard input")
     .addArgument(new Argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for standard input").default("-", "-"))
     .option("-m, --module <name>", "print a .te module named NAME (module and require blocks)")
-    .option("--json", "print the rules as JSON");
+    .option("--json", "print the rules as JSON")
+    .option("-R, --interfaces", "for a policy tree, as audit2allow -R: a rule one of the tree's m4 interfaces grants is written as the tightest call of it (modules/*.if), the rule in a comment");
   policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
       if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new UsageError(`--module: '${o.module}' is not a module name (letters, digits, _)`);
@@ -28,6 +31,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
       if (o.module !== undefined && o.json) throw new UsageError("--json and --module contradict: give one");
       // (the log defaults to -)
       if (policyPath === "-" && logPath === "-") throw new UsageError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file");
+      // (the interfaces are the tree's .if files: a policy.conf or a binary has none to offer)
+      if (o.interfaces && (policyPath === "-" || !isDirectory(policyPath))) throw new UsageError(`--interfaces: ${displayName(policyPath)} is not a policy tree (a directory with modules/modules.conf), whose m4 interfaces it offers`);
       const ap = await loadAnalysis(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { AllowSet } = await import("../analysis/audit2.js");
@@ -45,7 +50,25 @@ export function registerAllow(program: Command, cli: CliContext): void {
       };
       const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, column, message) => cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`));
       checkLogHasAvc(logPath, summary);
-      cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(), null, 2)}\n` : set.render(o.module));
+      const grants = o.interfaces ? await interfaceGrants(policyPath, o, set.missing()) : undefined;
+      cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(grants), null, 2)}\n` : set.render(o.module, grants));
       finish(cli, logPath, summary, invalid);
     });
+}
+
+/** The tree's interfaces that grant each missing access vector (src/build/interfaces.ts), by the
+ *  vector's source, target and class. */
+async function interfaceGrants(dir: string, o: AllowOptions, missing: Missing[]): Promise<GrantsOf> {
+  const { expandTree, TreeError } = await import("../build/index.js");
+  const { grantingInterfaces } = await import("../build/interfaces.js");
+  let expanded;
+  try {
+    expanded = expandTree(dir, { flaskDir: o.flaskDir, mls: o.mls, defines: o.define });
+  } catch (err) {
+    if (err instanceof TreeError) throw new CliError(err.message);
+    throw err;
+  }
+  const found = grantingInterfaces(expanded, missing, { mls: o.mls });
+  const byKey = new Map(missing.map((m, i) => [`${m.source}\0${m.target}\0${m.tclass}`, found[i]!]));
+  return (av) => byKey.get(`${av.source}\0${av.target}\0${av.tclass}`);
 }

@@ -10,6 +10,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
   CompletionItemKind,
+  DocumentHighlightKind,
+  ErrorCodes,
   LSPErrorCodes,
   ResponseError,
   SymbolKind as LspSymbolKind,
@@ -18,11 +20,14 @@ import {
   type CodeAction,
   type CompletionItem,
   type Connection,
+  type DocumentHighlight,
   type DocumentSymbol,
   type Hover,
   type Location,
   type Position,
   type Range,
+  type SignatureHelp,
+  type SymbolInformation,
   type TextEdit,
   type WorkspaceEdit,
 } from "vscode-languageserver";
@@ -38,6 +43,8 @@ import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
 import { occurrencesOf } from "./occurrences.js";
+import { callAt, macroComment, macroSignature } from "./signature.js";
+import { NAME_KINDS, type NameKind } from "../policy/name-index.js";
 import { badInitOptions, badParams } from "./params.js";
 import { brokenBy, planRename, refusal } from "./rename.js";
 import { AnalysisRunner, type RunnerEvent } from "./runner.js";
@@ -270,6 +277,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentFormattingProvider: true,
         renameProvider: { prepareProvider: true },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        documentHighlightProvider: true,
+        workspaceSymbolProvider: true,
+        signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
       },
       serverInfo: { name: "xsm", version: "0.1.0" },
     };
@@ -376,6 +386,90 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       default:
         return [];
     }
+  });
+
+  // the occurrences of the name under the cursor in this document: its declarations written, the
+  // rest read (an m4 interface: its define and its calls)
+  connection.onDocumentHighlight((params): DocumentHighlight[] | ResponseError | null => {
+    const bad = badParams(params, { position: true });
+    if (bad) return bad;
+    const at = lookup(params.textDocument.uri, params.position);
+    if (!at) return null;
+    const { m, w, slot } = at;
+    const uri = params.textDocument.uri;
+    const def = m.tree ? m.macros?.get(w.word) : undefined;
+    if (def && m.tree) {
+      const defined = macroLocation(m.tree, def.file, def.bodyOffset, w.word);
+      const calls = macroReferences(m, w.word).filter((l) => l.uri === uri);
+      return [...(defined.uri === uri ? [{ range: defined.range, kind: DocumentHighlightKind.Write }] : []), ...calls.map((l) => ({ range: l.range, kind: DocumentHighlightKind.Read }))];
+    }
+    const found = occurrencesOf(m, w.word, slot);
+    if (!found) return null;
+    const index = m.index!;
+    const seen = new Set<string>();
+    return found.list.flatMap((i): DocumentHighlight[] => {
+      const l = locationAt(index, i);
+      if (!l || l.uri !== uri) return [];
+      const key = `${l.range.start.line}:${l.range.start.character}`;
+      if (seen.has(key)) return [];
+      seen.add(key);
+      return [{ range: l.range, kind: index.decl[i] ? DocumentHighlightKind.Write : DocumentHighlightKind.Read }];
+    });
+  });
+
+  // every declaration of every policy the server has analysed whose name holds the query (any
+  // case), and the trees' m4 interfaces; a permission is named with its class
+  connection.onWorkspaceSymbol((params): SymbolInformation[] | ResponseError => {
+    const query = (params as { query?: unknown } | undefined)?.query;
+    if (typeof query !== "string") return new ResponseError(ErrorCodes.InvalidParams, `xsm: params.query: expected a string; got ${query === undefined ? "nothing" : JSON.stringify(query).slice(0, 60)}`);
+    const lower = query.toLowerCase();
+    const out: SymbolInformation[] = [];
+    const seen = new Set<string>();
+    const add = (name: string, kind: LspSymbolKind, location: Location, containerName: string) => {
+      const key = `${name}\0${location.uri}\0${location.range.start.line}\0${location.range.start.character}`;
+      if (seen.has(key) || out.length >= WORKSPACE_SYMBOLS) return;
+      seen.add(key);
+      out.push({ name, kind, location, containerName });
+    };
+    for (const m of models.values()) {
+      const index = m.index;
+      if (index) {
+        for (let i = 0; i < index.name.length; i++) {
+          if (!index.decl[i]) continue;
+          const name = index.names[index.name[i]!]!;
+          if (!name.toLowerCase().includes(lower)) continue;
+          const location = locationAt(index, i);
+          if (!location) continue;
+          const kind = NAME_KINDS[index.kind[i]!]!;
+          const owner = index.owner[i]! >= 0 ? index.names[index.owner[i]!] : undefined;
+          add(name, SYMBOL_KINDS[kind], location, owner !== undefined ? `permission of ${owner}` : kind);
+        }
+      }
+      if (m.tree && m.macros) {
+        for (const def of m.macros.values()) if (def.name.toLowerCase().includes(lower)) add(def.name, LspSymbolKind.Function, macroLocation(m.tree, def.file, def.bodyOffset, def.name), "m4 interface");
+      }
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  });
+
+  // inside a call of a tree's m4 interface: its parameters, the one the cursor is in active
+  connection.onSignatureHelp((params): SignatureHelp | ResponseError | null => {
+    const bad = badParams(params, { position: true });
+    if (bad) return bad;
+    const doc = documents.get(params.textDocument.uri);
+    const m = models.get(unitOf(params.textDocument.uri).key);
+    if (!doc || !m?.tree || !m.macros) return null;
+    const call = callAt(doc.getText(), doc.offsetAt(params.position), m.macros);
+    if (!call) return null;
+    const def = m.macros.get(call.name)!;
+    const sig = macroSignature(def, macroComment(sourcesOf(m.tree)(def.file) ?? "", def));
+    const variadic = sig.parameters.length > 0 && sig.label.slice(...sig.parameters[sig.parameters.length - 1]!).endsWith("...");
+    const active = variadic ? Math.min(call.arg, sig.parameters.length - 1) : call.arg;
+    return {
+      signatures: [{ label: sig.label, parameters: sig.parameters.map((label) => ({ label })), ...(sig.documentation ? { documentation: { kind: "markdown", value: sig.documentation } } : {}) }],
+      activeSignature: 0,
+      activeParameter: active,
+    };
   });
 
   // "did you mean": a diagnostic on a name the policy lacks carries it and the name it likely
@@ -515,11 +609,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function describeMacro(m: Model, name: string): string {
     const def = m.macros!.get(name)!;
     const text = sourcesOf(m.tree!)(def.file) ?? "";
-    const defineAt = text.lastIndexOf("define(", def.bodyOffset);
-    const lines = text.slice(0, defineAt).split("\n");
-    lines.pop();
-    const comment: string[] = [];
-    while (lines.length > 0 && /^\s*#/.test(lines[lines.length - 1]!)) comment.unshift(lines.pop()!.replace(/^\s*#\s?/, ""));
+    const comment = macroComment(text, def);
     const line = text.slice(0, def.bodyOffset).split("\n").length;
     const calls = macroReferences(m, name).length;
     return [`**m4 interface** \`${name}\` — ${def.file}:${line}`, "", comment.join("\n"), "", `called ${calls} time${calls === 1 ? "" : "s"} in the tree`].join("\n");
@@ -548,6 +638,26 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return out;
   }
 }
+
+/** At most this many workspace symbols per request (an empty query asks for every one). */
+const WORKSPACE_SYMBOLS = 2000;
+
+const SYMBOL_KINDS: Record<NameKind, LspSymbolKind> = {
+  type: LspSymbolKind.Class,
+  attribute: LspSymbolKind.Interface,
+  alias: LspSymbolKind.Class,
+  typeish: LspSymbolKind.Class,
+  class: LspSymbolKind.Struct,
+  common: LspSymbolKind.Struct,
+  perm: LspSymbolKind.Field,
+  bool: LspSymbolKind.Boolean,
+  role: LspSymbolKind.Namespace,
+  user: LspSymbolKind.Object,
+  sid: LspSymbolKind.Constant,
+  platform: LspSymbolKind.Module,
+  sensitivity: LspSymbolKind.Constant,
+  category: LspSymbolKind.EnumMember,
+};
 
 const DECL = /^[ \t]*(type|attribute|bool|role|user|class|common|platform|typealias|sensitivity|category)[ \t]+([A-Za-z0-9_]+)/;
 const DEFINE = /^[ \t]*define\(`([A-Za-z0-9_]+)'/;

@@ -76,6 +76,33 @@ local ok, err = pcall(function()
     out.jump = { file = vim.api.nvim_buf_get_name(0), line = cursor[1] - 1, col = cursor[2] }
   end
 
+  -- $XSM_NVIM_SIGNATURE: signature help at that position (the label and the active parameter's
+  -- text); $XSM_NVIM_SYMBOL: workspace symbols for that query (name and container); highlights
+  -- at the hover position (how many, and how many are writes)
+  local sig_at = os.getenv("XSM_NVIM_SIGNATURE")
+  if sig_at then
+    local sig = client.request_sync("textDocument/signatureHelp", params(vim.fn.json_decode(sig_at)), 10000, buf)
+    local s = sig and sig.result and sig.result.signatures and sig.result.signatures[1]
+    if s then
+      local p = s.parameters[(sig.result.activeParameter or 0) + 1].label
+      out.signature = { label = s.label, active = string.sub(s.label, p[1] + 1, p[2]) }
+    end
+  end
+  local query = os.getenv("XSM_NVIM_SYMBOL")
+  if query then
+    local found = client.request_sync("workspace/symbol", { query = query }, 10000, buf)
+    out.symbols = {}
+    for _, sym in ipairs(found and found.result or {}) do
+      table.insert(out.symbols, sym.name .. " " .. (sym.containerName or "") .. " " .. vim.uri_to_fname(sym.location.uri))
+    end
+    local marks = client.request_sync("textDocument/documentHighlight", params(hover_at), 10000, buf)
+    out.highlights = { all = 0, writes = 0 }
+    for _, h in ipairs(marks and marks.result or {}) do
+      out.highlights.all = out.highlights.all + 1
+      if h.kind == 3 then out.highlights.writes = out.highlights.writes + 1 end
+    end
+  end
+
   -- renames through vim.lsp.buf.rename (prepareRename, then rename, then the edit applied to the
   -- buffer), each as [[line, character], new name]: the buffer's text after each, and what neovim
   -- said ("" when nothing: a refusal is an error message)

@@ -1,6 +1,7 @@
 // xsm lsp with a client this project does not write: Debian's neovim, headless, its built-in LSP
 // client driven by nvim-lsp.lua. It opens a policy with errors and reads the diagnostics at their
-// lines, hovers a type and jumps to a definition. Needs `nvim` (.ci/run installs neovim) and the
+// lines, hovers a type and jumps to a definition (in a tree: signature help, highlights, workspace
+// symbols too). Needs `nvim` (.ci/run installs neovim) and the
 // build in dist/ (npm ci). Run with `npm run test:editor`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -31,9 +32,13 @@ interface Seen {
   rename_notices?: string[];
   /** The first diagnostic's line after its quick fix. */
   fixed?: string;
+  signature?: { label: string; active: string };
+  /** "NAME CONTAINER FILE" of each workspace symbol. */
+  symbols?: string[];
+  highlights?: { all: number; writes: number };
 }
 
-function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false): Seen {
+function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string } = {}): Seen {
   const out = join(work, "seen.json");
   execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
     cwd: root,
@@ -46,6 +51,8 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
       XSM_NVIM_OUT: out,
       ...(renames && { XSM_NVIM_RENAME: JSON.stringify(renames) }),
       ...(fix && { XSM_NVIM_FIX: "1" }),
+      ...(more.signature && { XSM_NVIM_SIGNATURE: JSON.stringify(more.signature) }),
+      ...(more.symbol !== undefined && { XSM_NVIM_SYMBOL: more.symbol }),
     },
     timeout: 60_000,
     stdio: "ignore",
@@ -74,15 +81,20 @@ describe("neovim's LSP client and xsm lsp", () => {
     expect(seen.jump).toEqual({ file: policy, line: declLine, col: lines[declLine]!.indexOf("nic_t") });
   }, 90_000);
 
-  it("a policy tree: an error inside a macro at the calling line, the interface's hover and definition", () => {
+  it("a policy tree: an error inside a macro at the calling line, the interface's hover, definition, signature, highlights and workspace symbols", () => {
     const tree = join(work, "tree");
     cpSync(join(root, "examples/xen-flask"), tree, { recursive: true });
     const te = join(tree, "modules/nic_dev.te");
     const text = `${readFileSync(te, "utf8")}use_device_iommu(domU_t, nosuch_t)\n`;
     writeFileSync(te, text);
     const call = text.split("\n").length - 2;
-    const seen = runNvim(te, [call, 4], [call, 4]);
+    const line = text.split("\n")[call]!;
+    const seen = runNvim(te, [call, 4], [call, 4], undefined, false, { signature: [call, line.indexOf("nosuch_t")], symbol: "use_device_iommu" });
     expect(seen.error).toBeUndefined();
+    expect(seen.signature).toEqual({ label: "use_device_iommu(domain_type, device_type)", active: "device_type" });
+    expect(seen.symbols).toEqual(["use_device_iommu m4 interface " + join(tree, "modules/xen.if"), "use_device_iommu_nointremap m4 interface " + join(tree, "modules/xen.if")]);
+    // the interface's calls in the module (nic_dev.te has no define of it)
+    expect(seen.highlights).toEqual({ all: text.match(/^use_device_iommu\(/gm)!.length, writes: 0 });
     expect(seen.diagnostics).toEqual([{ line: call, col: 0, message: "unknown type nosuch_t (in expansion of `use_device_iommu`)", code: "undeclared" }]);
     expect(seen.hover).toContain("**m4 interface** `use_device_iommu` — modules/xen.if:");
     const xenIf = readFileSync(join(tree, "modules/xen.if"), "utf8").split("\n");

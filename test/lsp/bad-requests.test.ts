@@ -50,6 +50,9 @@ describe("xsm lsp on malformed requests", () => {
     ["textDocument/rename", { textDocument: { uri }, position: { line: typeLine, character: 6 } }, "xsm: params.newName: expected a string; got nothing"],
     ["textDocument/prepareRename", { textDocument: { uri } }, "xsm: params.position: expected an object { line, character }; got nothing"],
     ["textDocument/formatting", { textDocument: null }, "xsm: params.textDocument: expected an object { uri }; got null"],
+    ["textDocument/documentHighlight", { textDocument: { uri }, position: { line: 0 } }, "xsm: params.position.character: expected an integer from 0; got nothing"],
+    ["textDocument/signatureHelp", { textDocument: { uri } }, "xsm: params.position: expected an object { line, character }; got nothing"],
+    ["workspace/symbol", { query: null }, "xsm: params.query: expected a string; got null"],
     ["textDocument/documentSymbol", { textDocument: uri }, `xsm: params.textDocument: expected an object { uri }; got ${JSON.stringify(uri).slice(0, 60)}`],
   ])("%s %j: InvalidParams", async (method, params, message) => {
     expect(await refusal(method, params)).toEqual({ code: INVALID_PARAMS, message });

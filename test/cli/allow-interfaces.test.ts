@@ -1,0 +1,89 @@
+// `xsm allow TREE LOG --interfaces` (audit2allow -R for a Xen tree): a missing rule one of the
+// tree's m4 interfaces grants is written as the tightest call (src/build/interfaces.ts), and the
+// call does grant it: added to the module, the denial is allowed. Interfaces that declare types or
+// take any number of arguments are never offered; a policy.conf has no interfaces to offer.
+import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { expandTree } from "../../src/build/index.js";
+import { grantingInterfaces } from "../../src/build/interfaces.js";
+import { xsm } from "./run.js";
+import { hasM4 } from "../tools.js";
+
+const TREE = "examples/xen-flask";
+const LOG = "test/fixtures/tree/interfaces.log";
+const tmp = mkdtempSync(join(tmpdir(), "xsm-allow-if-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () => {
+  it("writes the tightest call in place of the rule, the rule and the other calls in comments", async () => {
+    const r = await xsm("allow", TREE, LOG, "--interfaces");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "",
+        "",
+        "#============= dom0_t ==============",
+        "",
+        "#!!!! This avc is allowed in the current policy",
+        "allow dom0_t domU_t:mmu stat;",
+        "",
+        "#============= domU_t ==============",
+        "",
+        "# allow domU_t isolated_domU_t:grant map_read;",
+        "# granted by modules/xen.if's domain_comms: 6 allow rules, 16 permissions",
+        "domain_comms(domU_t, isolated_domU_t)",
+        // (no interface grants kexec: the rule stays)
+        "allow domU_t xen_t:xen kexec;",
+        "",
+        "#============= isolated_domU_t ==============",
+        "",
+        "# allow isolated_domU_t nic_dev_t:resource use_iommu;",
+        "# granted by modules/xen.if's use_device_iommu: 3 allow rules, 4 permissions",
+        "# also: use_device_iommu_nointremap(isolated_domU_t, nic_dev_t), use_device_noiommu(isolated_domU_t, nic_dev_t), admin_device(isolated_domU_t, nic_dev_t)",
+        "use_device_iommu(isolated_domU_t, nic_dev_t)",
+        "",
+      ].join("\n"),
+    );
+    // without the option, audit2allow's rules as before
+    expect((await xsm("allow", TREE, LOG)).stdout).not.toContain("use_device_iommu");
+  });
+
+  it("--json lists each rule's interfaces, tightest first", async () => {
+    const r = await xsm("allow", TREE, LOG, "-R", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const rules = JSON.parse(r.stdout) as { source: string; cause: string; interfaces?: { call: string; file: string; rules: number; perms: number }[] }[];
+    const iso = rules.find((x) => x.source === "isolated_domU_t")!;
+    expect(iso.interfaces!.map((g) => g.call)).toEqual(["use_device_iommu(isolated_domU_t, nic_dev_t)", "use_device_iommu_nointremap(isolated_domU_t, nic_dev_t)", "use_device_noiommu(isolated_domU_t, nic_dev_t)", "admin_device(isolated_domU_t, nic_dev_t)"]);
+    expect(iso.interfaces![0]).toEqual({ call: "use_device_iommu(isolated_domU_t, nic_dev_t)", name: "use_device_iommu", file: "modules/xen.if", rules: 3, perms: 4 });
+    // a rule the policy has already is asked nothing
+    expect(rules.find((x) => x.source === "dom0_t")!.interfaces).toBeUndefined();
+    expect(rules.find((x) => x.source === "domU_t" && x.cause === "te-rule" && JSON.stringify(x).includes("kexec"))!.interfaces).toEqual([]);
+  });
+
+  it("the offered call grants the denial: added to the module, the line is allowed", async () => {
+    const copy = join(tmp, "tree");
+    cpSync(TREE, copy, { recursive: true });
+    appendFileSync(join(copy, "modules/isolated_domU.te"), "use_device_iommu(isolated_domU_t, nic_dev_t)\n");
+    const r = await xsm("allow", copy, LOG, "--json");
+    const rules = JSON.parse(r.stdout) as { source: string; cause: string }[];
+    expect(rules.find((x) => x.source === "isolated_domU_t")!.cause).toBe("allowed");
+  });
+
+  it("never offers an interface that declares types, nor one the policy's rules already make needless", () => {
+    const expanded = expandTree(TREE);
+    const [offered] = grantingInterfaces(expanded, [{ source: "domU_t", target: "isolated_domU_t", tclass: "grant", perms: ["map_read"] }]);
+    expect(offered!.map((g) => g.call)).not.toContainEqual(expect.stringMatching(/^declare_/));
+    // (allowed already: nothing to offer)
+    expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "mmu", perms: ["stat"] }])).toEqual([[]]);
+  });
+});
+
+describe("xsm allow --interfaces refused", () => {
+  it("for a policy.conf: it has no interfaces to offer (usage error, exit 2)", async () => {
+    const r = await xsm("allow", "examples/xen-flask/policy.conf", LOG, "--interfaces");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--interfaces: examples/xen-flask/policy.conf is not a policy tree");
+  });
+});
