@@ -13,6 +13,7 @@ export default defineConfig({
       "test/cli/allow-interfaces.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
+      "test/cli/readme-table.test.ts",
       "test/cli/tree-input.test.ts",
       "test/cli/tree-paths.test.ts",
       "test/fmt/m4-args.test.ts",

@@ -1,7 +1,7 @@
 // README's `$ npx xsm ...` examples, run as a new user types them from the checkout with the built
 // CLI (bin/xsm.cjs, stdout and stderr in one stream as a terminal shows them), print what README
 // shows. A line that is only `...` in README stands for lines left out. Left out here: examples
-// on a user's own files (policy.conf, ~/xen, queries.json) and commands that write into the checkout.
+// on a user's own files (policy.conf, ~/xen) and commands that write into the checkout.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -38,7 +38,7 @@ function examples(): Example[] {
 /** Names a file the checkout lacks, or writes into the checkout. */
 function skipped(argv: string[]): boolean {
   const writes = argv.some((a, i) => (a === "-o" || a === "--conf") && argv[i + 1] !== "/dev/null" && argv[i + 1] !== "-");
-  return writes || argv.some((a) => /^(~|policy\.conf$|queries\.json$)/.test(a));
+  return writes || argv.some((a) => /^(~|policy\.conf$)/.test(a));
 }
 
 const needsM4 = (argv: string[]) => argv.some((a) => a === "examples/xen-flask" || a.startsWith("test/fixtures/tree/"));
