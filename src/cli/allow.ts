@@ -3,9 +3,9 @@
 import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import type { GrantsOf, Missing } from "../analysis/audit2.js";
-import { isDirectory, loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
+import { expandTreeArgument, isDirectory, loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
-import { CliError, UsageError, displayName } from "./io.js";
+import { UsageError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkLogHasAvc, finish } from "./why.js";
 
@@ -59,15 +59,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
 /** The tree's interfaces that grant each missing access vector (src/build/interfaces.ts), by the
  *  vector's source, target and class. */
 async function interfaceGrants(dir: string, o: AllowOptions, missing: Missing[]): Promise<GrantsOf> {
-  const { expandTree, TreeError } = await import("../build/index.js");
   const { grantingInterfaces } = await import("../build/interfaces.js");
-  let expanded;
-  try {
-    expanded = expandTree(dir, { flaskDir: o.flaskDir, mls: o.mls, defines: o.define });
-  } catch (err) {
-    if (err instanceof TreeError) throw new CliError(err.message);
-    throw err;
-  }
+  const expanded = await expandTreeArgument(dir, o);
   const found = grantingInterfaces(expanded, missing, { mls: o.mls });
   const byKey = new Map(missing.map((m, i) => [`${m.source}\0${m.target}\0${m.tclass}`, found[i]!]));
   return (av) => byKey.get(`${av.source}\0${av.target}\0${av.tclass}`);

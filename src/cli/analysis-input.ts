@@ -5,6 +5,7 @@
 import { statSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import type { AnalysisPolicy, Locate } from "../analysis/load.js";
+import type { ExpandedTree } from "../build/expand.js";
 import { QueryError } from "../analysis/names.js";
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { CliError, STDIN, displayName, readPolicyInput } from "./io.js";
@@ -81,17 +82,23 @@ export function isDirectory(path: string): boolean {
   }
 }
 
-/** Runs m4 over the tree at `dir` as xsm build does; a tree that cannot be read or expanded is a
- *  located CliError (exit 1), never a stack trace. */
-async function treeText(dir: string, options: PolicyInputOptions): Promise<PolicyText> {
+/** The tree at `dir` through m4 with the command's --flask-dir, -M and -D, as xsm build runs it
+ *  (the build modules load here, not for every command); a tree that cannot be read or expanded
+ *  is a CliError (exit 1) in the tree's words, never a stack trace. */
+export async function expandTreeArgument(dir: string, options: PolicyInputOptions): Promise<ExpandedTree> {
   const { expandTree, TreeError } = await import("../build/index.js");
-  let expanded;
   try {
-    expanded = expandTree(dir, { flaskDir: options.flaskDir, mls: options.mls, defines: options.define });
+    return expandTree(dir, { flaskDir: options.flaskDir, mls: options.mls, defines: options.define });
   } catch (err) {
     if (err instanceof TreeError) throw new CliError(err.message);
     throw err;
   }
+}
+
+/** Runs m4 over the tree at `dir` as xsm build does; a tree that cannot be read or expanded is a
+ *  located CliError (exit 1), never a stack trace. */
+async function treeText(dir: string, options: PolicyInputOptions): Promise<PolicyText> {
+  const expanded = await expandTreeArgument(dir, options);
   const { sources, locator } = expanded;
   // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)
   const placed = (diagnostics: readonly Diagnostic[]) => inTree(diagnostics, dir, sources);

@@ -13,7 +13,7 @@ import { parseFormat } from "./format-option.js";
 import { CliError, UsageError, STDIN, displayName, readJsonFile, readPolicyFile } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
-import { policyInputOptions, refuseTreeOptions, type PolicyInputOptions } from "./analysis-input.js";
+import { expandTreeArgument, policyInputOptions, refuseTreeOptions, type PolicyInputOptions } from "./analysis-input.js";
 
 interface LintOptions extends PolicyInputOptions {
   config?: string;
@@ -69,14 +69,7 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
   let diagnostics: Diagnostic[];
   let report: Report;
   if (isDir) {
-    const { expandTree, TreeError } = await import("../build/index.js");
-    let expanded;
-    try {
-      expanded = expandTree(target, { flaskDir: opts.flaskDir, mls: opts.mls, defines: opts.define });
-    } catch (err) {
-      if (err instanceof TreeError) throw new CliError(err.message);
-      throw err;
-    }
+    const expanded = await expandTreeArgument(target, opts);
     const { sources } = expanded;
     let found: Diagnostic[];
     if (expanded.failed) {
