@@ -5,7 +5,7 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuCause, noIommuWhy, quarantineText, type IommuDomctl } from "./iommu.js";
+import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -278,6 +278,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     quarantine: s.quarantine ?? "basic",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
+    iommuVendor: s.iommuVendor ?? "vtd",
+    ivrs: (s.ivrs ?? []).map((e) => ({ bdf: sbdfs.key(e.sbdf), alias: sbdfs.key(e.alias ?? e.sbdf) })),
   });
   io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
@@ -497,6 +499,8 @@ function perform(
       const from = registry.device(sbdf)?.owner;
       const rc = registry.assignDevice(as!, target!, sbdf);
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
+      const sharedA = rc === 0 ? sharedDteWhy(registry, sbdf, target!.name) : undefined;
+      if (sharedA !== undefined) say(result, sharedA);
       sayNoIommu(result, "assign_device", rc, target!);
       const dying = world.isDying(target!.domid);
       if (xen.assignCheck === "xsm_domctl" && (dying || target!.domid === as!.domid)) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "assign", dying ? "a dying domain (d->is_dying)" : "self-assignment", rc));
@@ -508,6 +512,8 @@ function perform(
       const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
       if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
+      const sharedD = rc === 0 ? sharedDteWhy(registry, sbdf, registry.device(sbdf)?.owner ?? "no one") : undefined;
+      if (sharedD !== undefined) say(result, sharedD);
       sayNoIommu(result, "deassign_device", rc, target!);
       if (xen.assignCheck === "xsm_domctl" && target!.domid === as!.domid) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "deassign", "self-deassignment", rc));
       else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "deassign", "self-deassignment"));
@@ -852,6 +858,10 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   const because = quarantined.length > 0 ? quarantineText(registry, quarantined[0]!.sbdf) : "";
   registry.removeDomain(d.domid);
   if (result && quarantined.length > 0) say(result, `pci_release_devices: deassign_device sends ${quarantined.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
+  for (const x of quarantined) {
+    const shared = result ? sharedDteWhy(registry, x.sbdf, DOM_IO.name) : undefined;
+    if (shared !== undefined) say(result!, shared);
+  }
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   const dying = io.kill(d, dm !== undefined);
   world.destroy(d);
