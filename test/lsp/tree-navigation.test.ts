@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { DocumentHighlight, SignatureHelp, SymbolInformation } from "vscode-languageserver";
+import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MacroDef } from "../../src/build/macros.js";
 import { callAt, macroSignature } from "../../src/lsp/signature.js";
@@ -95,6 +96,20 @@ describe("where the cursor is in a call (signature.ts)", () => {
     // the innermost known call
     expect(cursor("many(two(a, |")).toMatchObject({ name: "two", arg: 1 });
     expect(cursor("many(a, two(b, c), |")).toMatchObject({ name: "many", arg: 2 });
+  });
+
+  it("any arguments: the count of top-level commas before the cursor, however the arguments nest and quote", () => {
+    // an argument: a name, a parenthesised list of them, or a quoted text with commas in it
+    const name = fc.stringMatching(/^[a-z_][a-z0-9_]{0,6}$/);
+    const arg = fc.oneof(name, fc.array(name, { maxLength: 3 }).map((xs) => `f(${xs.join(", ")})`), fc.array(name, { maxLength: 3 }).map((xs) => `\`${xs.join(", ")}'`));
+    fc.assert(
+      fc.property(fc.array(arg, { minLength: 1, maxLength: 6 }), fc.boolean(), (args, trailing) => {
+        const text = `two(${args.join(", ")}${trailing ? ", " : ""}`;
+        expect(callAt(text, text.length, known)).toEqual({ name: "two", offset: 0, arg: args.length - (trailing ? 0 : 1) });
+        // closed, it is no call the cursor is in
+        expect(callAt(`${text})`, text.length + 1, known)).toBeUndefined();
+      }),
+    );
   });
 
   it("none after the call closes, or outside a known interface", () => {
