@@ -32,10 +32,13 @@
 //   iommu_setup() makes only with an IOMMU). With an IOMMU, a domain created without
 //   XEN_DOMCTL_CDF_iommu (Domain.iommu false) is refused the same way, at the same place, for the
 //   domctls naming it (test_assign_device only when it names one).
-// - The IOMMU is VT-d: XEN_DOMCTL_get_device_group's groups are intel_iommu_group_id's (the
-//   requester ID behind PCI bridges); AMD's IVRS aliases are not modelled.
+// - XEN_DOMCTL_get_device_group's groups are the IOMMU's get_device_group_id: VT-d's
+//   intel_iommu_group_id (the requester ID behind PCI bridges) by default, or AMD's
+//   amd_iommu_group_id (the IVRS alias, get_dma_requestor_id) from the IVRS entries given; the
+//   IOMMU hardware, its device table and interrupt remapping are not modelled, nor IVRS ranges or
+//   an AMD segment no IVRS covers (Xen reads no ivrs_mappings there).
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeviceGroup, DeviceKind, DeviceState, DomainTable, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -92,6 +95,11 @@ export class PciRegistry {
   private readonly quarantineMode: Quarantine;
   private readonly iommu: boolean;
   private readonly pciBridge: RegistryOptions["pciBridge"];
+  private readonly vendor: IommuVendor;
+  /** AMD: ivrs_mappings[bdf].dte_requestor_id by machine_bdf, where IVRS gives one. */
+  private readonly dteRequestorId = new Map<number, number>();
+  /** AMD: ivrs_mappings[bdf].valid: the bdfs an IVRS entry names as requester ID. */
+  private readonly ivrsValid = new Set<number>();
   /** pci_segments (a radix tree in Xen). */
   private readonly segments = new Map<number, PciSeg>();
   /** d->pdev_list for every domain holding devices. */
@@ -125,6 +133,12 @@ export class PciRegistry {
     this.quarantineMode = opts.quarantine ?? "basic";
     this.iommu = opts.iommu ?? true;
     this.pciBridge = opts.pciBridge;
+    this.vendor = opts.iommuVendor ?? "vtd";
+    // add_ivrs_mapping_entry(): setup requestor id, then mark the alias valid
+    for (const e of opts.ivrs ?? []) {
+      this.dteRequestorId.set(e.bdf, e.alias);
+      this.ivrsValid.add(e.alias);
+    }
     this.removalOps = {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
       free: (pdev) => this.free(pdev),
@@ -415,10 +429,53 @@ export class PciRegistry {
     return out;
   }
 
+  /** The IOMMU's get_device_group_id: intel_iommu_group_id() or amd_iommu_group_id(). */
+  private groupId(seg: number, bdf: number): number {
+    return this.vendor === "amd" ? this.dmaRequestorId(seg * 0x10000 + bdf) & 0xffff : this.vtdGroupId(seg, bdf);
+  }
+
+  /** get_dma_requestor_id(): the requester ID IVRS gives the device, its own when its own entry
+   *  and its alias's are both valid ("Some devices will use alias id and original device id").
+   *  amd_iommu_group_id() asks it of every bdf below ivrs_bdf_entries, others being themselves,
+   *  as a bdf no IVRS entry names is. */
+  private dmaRequestorId(key: number): number {
+    const req = this.dteRequestorId.get(key) ?? key;
+    return this.ivrsValid.has(key) && this.ivrsValid.has(req) ? key : req;
+  }
+
+  /** The requester ID the device's DMA carries (its group, as get_device_group computes it) and
+   *  the other devices in the visible registry that carry it too, by SBDF; undefined when the
+   *  group cannot be computed (-ENODEV). */
+  requesterId(sbdf: SbdfInput): { id: string; shared: string[] } | undefined {
+    const key = this.key(sbdf, false);
+    if (key < 0) return undefined;
+    const seg = Math.floor(key / 0x10000);
+    const id = this.groupId(seg, key & 0xffff);
+    if (id < 0) return undefined;
+    const shared: number[] = [];
+    for (const pdev of this.segments.get(seg)?.pdevs.values() ?? []) {
+      if (pdev.hidden || pdev.key === key) continue;
+      if (this.groupId(seg, pdev.key & 0xffff) === id) shared.push(pdev.key);
+    }
+    return { id: pp(seg * 0x10000 + id), shared: shared.sort((a, b) => a - b).map((k) => pp(k)) };
+  }
+
+  /** AMD: the alias IVRS gives the device (dte_requestor_id), whether or not get_dma_requestor_id
+   *  takes it; undefined when no entry names the device. */
+  ivrsAlias(sbdf: SbdfInput): number | undefined {
+    const key = this.key(sbdf, false);
+    return key < 0 ? undefined : this.dteRequestorId.get(key);
+  }
+
+  /** The IOMMU's vendor this registry models. */
+  iommuVendor(): IommuVendor {
+    return this.vendor;
+  }
+
   /** intel_iommu_group_id(): the bdf find_upstream_bridge() leaves (the topmost recorded bridge
    *  above the device, or the device), -1 for -ENODEV (no such segment off bus 0, or a bus2bridge
    *  cycle). pci_segments_init() makes segment 0 at boot; others come with their first device. */
-  private groupId(seg: number, bdf: number): number {
+  private vtdGroupId(seg: number, bdf: number): number {
     let bus = bdf >> 8;
     let devfn = bdf & 0xff;
     if (bus === 0) return bdf;

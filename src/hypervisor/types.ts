@@ -115,8 +115,9 @@ export interface DeviceGroup {
   rc: Rc;
   /** is_iommu_enabled(d) (the host's IOMMU and d's XEN_DOMCTL_CDF_iommu): false is -EOPNOTSUPP, nothing listed. */
   iommu: boolean;
-  /** The group: the bdf of the requester ID the device's DMA carries (its own, or the bridge's it
-   *  sits behind: find_upstream_bridge). Undefined when the XSM check or the domain refused first. */
+  /** The group: the bdf of the requester ID the device's DMA carries (its own; VT-d: the bridge's
+   *  it sits behind, find_upstream_bridge; AMD: its IVRS alias, get_dma_requestor_id). Undefined
+   *  when the XSM check or the domain refused first. */
   groupId?: number;
   /** The devices of the domain in that group, machine_bdf keys, in the order Xen lists them
    *  (d->pdev_list, newest first), at most max_sdevs. Xen hands each back as (bus << 16) | (devfn << 8). */
@@ -125,6 +126,21 @@ export interface DeviceGroup {
   refused: number[];
   /** Members past max_sdevs: not listed, not counted. */
   truncated: number;
+}
+
+/** Whose IOMMU the host has, which says what XEN_DOMCTL_get_device_group groups by (the
+ *  get_device_group_id op): VT-d's intel_iommu_group_id (the requester ID behind PCI bridges,
+ *  bus2bridge) or AMD's amd_iommu_group_id (the requester ID the ACPI IVRS table gives,
+ *  get_dma_requestor_id). */
+export const IOMMU_VENDORS = ["vtd", "amd"] as const;
+export type IommuVendor = (typeof IOMMU_VENDORS)[number];
+
+/** An IVHD device entry of the ACPI IVRS table (add_ivrs_mapping_entry), machine_bdf keys: the
+ *  device's DMA carries requester ID `alias` (ivrs_mappings[bdf].dte_requestor_id; the device's
+ *  own for a select entry) and ivrs_mappings[alias].valid is set. */
+export interface IvrsEntry {
+  bdf: number;
+  alias: number;
 }
 
 export interface RegistryOptions {
@@ -144,4 +160,8 @@ export interface RegistryOptions {
   iommu?: boolean;
   /** A new record's config space says it is a bridge Xen records (alloc_pdev): its bus range. */
   pciBridge?: (machineBdf: number) => PciBridge | undefined;
+  /** The IOMMU's vendor; default `vtd`. */
+  iommuVendor?: IommuVendor;
+  /** With `amd`: the IVRS device entries, in the table's order (a later entry for a bdf wins). */
+  ivrs?: readonly IvrsEntry[];
 }

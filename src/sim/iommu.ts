@@ -76,12 +76,36 @@ export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: nu
   const gid = k - (k & 0xffff) + g.groupId!; // the group is a bdf in the device's segment
   const own = gid === k;
   if (!registry.device(sbdf)) say(`${formatSbdf(k)} is no device Xen knows: iommu_get_device_group does not look it up, only its requester ID`);
-  say(own ? `${formatSbdf(k)}'s group is its own requester ID: no bridge Xen recorded (bus2bridge) is above its bus` : `${formatSbdf(k)}'s group is the requester ID of ${formatSbdf(gid)}, the topmost PCI bridge above it (find_upstream_bridge): devices behind a PCIe-to-PCI or PCI bridge share it`);
+  say(groupWhy(registry, k, gid));
   const listed = g.sdevs.length ? `${g.sdevs.map((x) => formatSbdf(x)).join(", ")} (sdev_array entries ${g.sdevs.map((x) => `0x${(((x >> 8) & 0xff) << 16 | (x & 0xff) << 8).toString(16)}`).join(", ")}: (bus << 16) | (devfn << 8), no segment)` : "none";
   say(`of ${d.name}'s devices (for_each_pdev(d), newest first, the segment's only), in the group: ${listed}`);
   if (g.refused.length) say(`xsm_get_device_group refused ${g.refused.map((x) => formatSbdf(x)).join(", ")}: skipped, not an error (iommu_get_device_group asks before it compares groups)`);
   if (g.truncated) say(`${g.truncated} more in the group past max_sdevs ${maxSdevs}: neither listed nor counted in num_sdevs`);
   return g.rc;
+}
+
+/** Why the device's group is `gid` (a machine_bdf key in its segment): VT-d's bridge, AMD's IVRS alias. */
+function groupWhy(registry: PciRegistry, k: number, gid: number): string {
+  const [dev, id] = [formatSbdf(k), formatSbdf(gid)];
+  if (registry.iommuVendor() === "amd") {
+    const alias = registry.ivrsAlias(k);
+    if (gid !== k) return `${dev}'s group is requester ID ${id}, its alias in the IVRS table (amd_iommu_group_id: get_dma_requestor_id, ivrs_mappings[bdf].dte_requestor_id): devices IVRS gives the same alias share it, and its DMA uses that ID's device table entry`;
+    if (alias !== undefined && alias !== k) return `${dev}'s group is its own requester ID: IVRS gives it the alias ${formatSbdf(alias)}, but has entries for both (ivrs_mappings[].valid), so get_dma_requestor_id keeps the device's own ("Some devices will use alias id and original device id")`;
+    return `${dev}'s group is its own requester ID: no IVRS entry gives it an alias (amd_iommu_group_id: get_dma_requestor_id); an AMD IOMMU does not look at bridges (bus2bridge)`;
+  }
+  return gid === k ? `${dev}'s group is its own requester ID: no bridge Xen recorded (bus2bridge) is above its bus` : `${dev}'s group is the requester ID of ${id}, the topmost PCI bridge above it (find_upstream_bridge): devices behind a PCIe-to-PCI or PCI bridge share it`;
+}
+
+/** AMD: a device moving into or out of dom_io shares its requester ID with others (an IVRS alias):
+ *  amd_iommu_setup_domain_device() writes the device table entry of that ID, which theirs is too. */
+export function sharedDteWhy(registry: PciRegistry, sbdf: SbdfInput, to: string): string | undefined {
+  if (registry.iommuVendor() !== "amd") return undefined;
+  const r = registry.requesterId(sbdf);
+  if (r === undefined || r.shared.length === 0) return undefined;
+  const key = toSbdfKey(sbdf);
+  const dev = key.ok ? formatSbdf(key.value) : String(sbdf);
+  const how = to === DOM_IO.name ? (registry.quarantine() === "scratch-page" ? "points it at the device's own quarantine page tables (amd_iommu_setup_domain_device)" : "aborts its DMA (no quarantine page tables without scratch-page or a unity map: amd_iommu_disable_domain_device)") : `points it at ${to}'s page tables (amd_iommu_setup_domain_device)`;
+  return `${dev}'s DMA carries requester ID ${r.id} (IVRS), as ${r.shared.join(", ")} ${r.shared.length === 1 ? "does" : "do"}: reassign_device rewrites the device table entry of ${r.id}, which their DMA goes through too, and ${how}, whoever owns them (Xen moves only ${dev})`;
 }
 
 /** The IOMMU domctls iommu_do_domctl answers. */

@@ -62,6 +62,7 @@ const SHORT_OP: Record<StepResult["op"], string> = {
   hot_unplug: "hot-unplug",
   create_domain: "create",
   destroy_domain: "destroy",
+  set_target: "set_target",
   set_bool: "set_bool",
   load_policy: "load_policy",
   set_enforcing: "setenforce",
@@ -104,7 +105,7 @@ export function stepTitle(r: StepResult, short = false): string {
   if (r.op === "destroy_domain" && r.as === null) return `${op} ${r.domain}`;
   if (r.as === null) return [op, sbdf, r.detail].filter(Boolean).join(" ");
   // a resource step names what it grants, maps or binds: "dom0 iomem_permission mfn 0xfebe0-0xfebff allow -> guest"
-  const what = r.sbdf === null && r.detail !== undefined && RESOURCE.has(r.op) ? r.detail : null;
+  const what = r.sbdf === null && r.detail !== undefined && (RESOURCE.has(r.op) || r.op === "set_target") ? r.detail : null;
   return [r.as, op, sbdf, what, r.domain ? `-> ${r.domain}` : null].filter(Boolean).join(" ");
 }
 

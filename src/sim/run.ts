@@ -5,7 +5,7 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuCause, noIommuWhy, quarantineText, type IommuDomctl } from "./iommu.js";
+import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -278,6 +278,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     quarantine: s.quarantine ?? "basic",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
+    iommuVendor: s.iommuVendor ?? "vtd",
+    ivrs: (s.ivrs ?? []).map((e) => ({ bdf: sbdfs.key(e.sbdf), alias: sbdfs.key(e.alias ?? e.sbdf) })),
   });
   io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
@@ -497,6 +499,8 @@ function perform(
       const from = registry.device(sbdf)?.owner;
       const rc = registry.assignDevice(as!, target!, sbdf);
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
+      const sharedA = rc === 0 ? sharedDteWhy(registry, sbdf, target!.name) : undefined;
+      if (sharedA !== undefined) say(result, sharedA);
       sayNoIommu(result, "assign_device", rc, target!);
       const dying = world.isDying(target!.domid);
       if (xen.assignCheck === "xsm_domctl" && (dying || target!.domid === as!.domid)) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "assign", dying ? "a dying domain (d->is_dying)" : "self-assignment", rc));
@@ -508,6 +512,8 @@ function perform(
       const reason = registry.quarantineOf(sbdf);
       const rc = registry.deassignDevice(as!, target!, sbdf);
       if (rc === 0) deassignWhy((why) => say(result, why), registry, sbdf, target!, reason);
+      const sharedD = rc === 0 ? sharedDteWhy(registry, sbdf, registry.device(sbdf)?.owner ?? "no one") : undefined;
+      if (sharedD !== undefined) say(result, sharedD);
       sayNoIommu(result, "deassign_device", rc, target!);
       if (xen.assignCheck === "xsm_domctl" && target!.domid === as!.domid) say(result, xsa492Why(xenLabel(xen, "assignCheck xsm_domctl"), prepared.scenario.xsm, "deassign", "self-deassignment", rc));
       else if (rc === "-EINVAL" && xen.release !== undefined && target!.domid === as!.domid) say(result, beforeXsa492Why(xen.release, prepared.scenario.xsm, "deassign", "self-deassignment"));
@@ -528,6 +534,8 @@ function perform(
       return registry.hotUnplug(sbdf);
     case "destroy_domain":
       return destroyDomain(as, target!, registry, io, world, xsm, result);
+    case "set_target":
+      return setTarget(as!, target!, step.target, world, xsm, xen, (why) => say(result, why));
     case "set_bool": {
       // flask_op setbool + commitbools: all or nothing
       const values = { ...(step.bools ?? {}), ...(step.name !== undefined ? { [step.name]: step.value! } : {}) };
@@ -754,7 +762,7 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
   // the xenstore ring's channel is bound by xenstored's domain, the console's by the toolstack's
   const xenstore = world.xenstore() ?? as;
   const calls: (() => Rc)[] = [
-    ...(d.target !== undefined ? [() => (target ? hooks.setTarget(as, d, target) : "-ESRCH")] : []),
+    ...(d.target !== undefined ? [() => (target ? hooks.setTarget(as, d, target, () => targetRefusal(d, target, false)) : "-ESRCH")] : []),
     () => hooks.domctl(as, d, "max_mem"),
     () => io.evtchn.allocUnbound(as, d, xenstore.domid, xenstore).rc,
     () => io.evtchn.allocUnbound(as, d, as.domid, as).rc,
@@ -769,6 +777,64 @@ function createDomain(as: Domain, d: Domain, pci: number[], registry: PciRegistr
       return failed;
     }
   }
+  return 0;
+}
+
+/** do_domctl's own refusals of XEN_DOMCTL_set_target, in its order: `d` cannot serve itself, only an
+ *  HVM guest has a device model (is_hvm_domain), and before XSA-492 a domain whose d->target is set
+ *  (`early`: checked with them, before xsm_set_target). */
+function targetRefusal(d: Domain, e: Domain, early: boolean): Rc {
+  if (d.domid === e.domid) return "-EINVAL";
+  if (early && d.target !== undefined) return "-EINVAL";
+  return e.hvm ? 0 : "-EOPNOTSUPP";
+}
+
+/**
+ * XEN_DOMCTL_set_target: `d` (the domctl's domain, found by do_domctl) becomes the device model of
+ * the domain named `targetName` (get_domain_by_id, which finds a dying one too). Read at the tags'
+ * common/domctl.c: up to 4.19.5, 4.20.3 and 4.21.1 it is handled after xsm_domctl, and refuses a
+ * missing target (-ESRCH), itself or a domain with a target (-EINVAL) and a non-HVM target
+ * (-EOPNOTSUPP) before xsm_set_target (XSM_HOOK); from 4.19.6, 4.20.4, 4.21.2 and 4.22.0 (XSA-492)
+ * before xsm_domctl, the same refusals but the target already set, then xsm_set_target (XSM_PRIV),
+ * then cmpxchgptr(&d->target, NULL, e) makes that one -EINVAL: after flask_set_target has set d's
+ * target_sid from `e`, which Xen does not undo.
+ */
+function setTarget(as: Domain, d: Domain, targetName: string, world: World, xsm: Xsm, xen: ScenarioXen, say: (why: string) => void): Rc {
+  const xsa492 = xen.assignCheck === "xsm_domctl";
+  const who = xenLabel(xen, xsa492 ? "assignCheck xsm_domctl" : "the model's defaults");
+  const e = world.find(targetName);
+  const had = d.target !== undefined ? world.names()(d.target) ?? `domain ${d.target}` : undefined;
+  const refusal = (): Rc => {
+    if (e === undefined) return "-ESRCH";
+    return targetRefusal(d, e, !xsa492);
+  };
+  const rc = xsm.module.setTarget(as, d, e ?? d, refusal);
+  const first = xsa492 ? "before any XSM question (XSA-492 handles the command before xsm_domctl)" : `after do_domctl's xsm_domctl (${xsm.module.name === "flask" ? "flask_domctl asks nothing for it" : "dummy.h's XSM_PRIV"}), before xsm_set_target`;
+  if (rc === "-ESRCH" && e === undefined) {
+    say(`get_domain_by_id finds no domain ${world.byName(targetName)!.domid}: ${targetName} is neither running nor dying; -ESRCH ${first}`);
+    return rc;
+  }
+  if (e === undefined) return rc; // XSM refused before the lookup's answer mattered
+  if (rc === "-EINVAL" && d.domid === e.domid) {
+    say(`${d.name} cannot be its own device model (d == e): -EINVAL ${first}`);
+    return rc;
+  }
+  if (rc === "-EINVAL" && !xsa492 && had !== undefined) {
+    say(`${who}: ${d.name} is the device model of ${had} already (d->target is set): -EINVAL ${first}, so nothing more is asked; since XSA-492 (4.19.6, 4.20.4, 4.21.2, 4.22.0) xsm_set_target is asked first and the -EINVAL comes after it`);
+    return rc;
+  }
+  if (rc === "-EOPNOTSUPP") {
+    say(`${e.name} is not an HVM guest (is_hvm_domain(e)): only an HVM guest has a device model; -EOPNOTSUPP ${first}`);
+    return rc;
+  }
+  if (rc !== 0) return rc;
+  if (had !== undefined) {
+    // cmpxchgptr(&d->target, NULL, e): the hook's work stands
+    const relabel = xsm.module.name === "flask" ? `; flask_set_target has already set ${d.name}'s target_sid from ${e.name} and nothing undoes it: ${d.name}'s view of ${had}, its d->target still, now carries the label computed for ${e.name}` : "";
+    say(`${who}: xsm_set_target passed, then cmpxchgptr(&d->target, NULL, e) finds ${d.name}'s target (${had}) set: -EINVAL (XSA-492 moved the test after the hook)${relabel}`);
+    return "-EINVAL";
+  }
+  world.retarget(d, e);
   return 0;
 }
 
@@ -792,6 +858,10 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   const because = quarantined.length > 0 ? quarantineText(registry, quarantined[0]!.sbdf) : "";
   registry.removeDomain(d.domid);
   if (result && quarantined.length > 0) say(result, `pci_release_devices: deassign_device sends ${quarantined.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
+  for (const x of quarantined) {
+    const shared = result ? sharedDteWhy(registry, x.sbdf, DOM_IO.name) : undefined;
+    if (shared !== undefined) say(result!, shared);
+  }
   const dm = world.liveDomains().find((x) => x.target === d.domid);
   const dying = io.kill(d, dm !== undefined);
   world.destroy(d);
@@ -883,6 +953,8 @@ function detailOf(step: Step): string | undefined {
       return `${copyPtrText(step.source)} -> ${copyPtrText(step.dest)} len ${step.len}`;
     case "msix_maskall":
       return `MASKALL=${step.maskall ? 1 : 0}`;
+    case "set_target":
+      return `target ${step.target}`;
     case "evtchn_bind_interdomain":
       return `${step.remote} port ${step.remote_port}`;
     case "unmask_gsi":
@@ -1065,6 +1137,14 @@ class World {
     const out: Domain[] = [];
     for (const [domid, h] of this.held) if (h.by.domid === dm.domid) this.held.delete(domid), out.push(h.d);
     return out;
+  }
+  /** XEN_DOMCTL_set_target: `d` is now the device model of `e` (d->target); the same domain, so
+   *  every lookup hands out the new record. */
+  retarget(d: Domain, e: Domain): void {
+    const now: Domain = { ...d, target: e.domid };
+    this.domains.set(d.name, now);
+    if (this.byId.get(d.domid) === d) this.byId.set(d.domid, now);
+    if (this.dying.get(d.domid) === d) this.dying.set(d.domid, now);
   }
   create(d: Domain): void {
     this.alive.add(d.name);

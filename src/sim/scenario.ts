@@ -1,7 +1,7 @@
 // The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { DeviceKind, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
+import type { DeviceKind, IommuVendor, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 import type { Gntst } from "../hypervisor/grant.js";
 import type { XenRelease } from "./xen-release.js";
@@ -30,6 +30,13 @@ export interface DomainSpec {
   maxMaptrackFrames?: number;
   /** XEN_DOMCTL_CDF_iommu (xl.cfg passthrough): false, created without IOMMU use; default the host's. */
   iommu?: boolean;
+}
+
+/** An IVHD device entry of the ACPI IVRS table: the device's DMA carries requester ID `alias`
+ *  (dte_requestor_id); without `alias`, a select entry (its own ID). */
+export interface IvrsSpec {
+  sbdf: string;
+  alias?: string;
 }
 
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */
@@ -154,6 +161,7 @@ export type Step = StepBase &
     | { op: "hot_unplug"; sbdf: string }
     | { op: "create_domain"; as: string; domain: string; pci?: string[] }
     | { op: "destroy_domain"; domain: string }
+    | { op: "set_target"; as: string; domain: string; target: string }
     | { op: "set_bool"; name?: string; value?: boolean; bools?: Record<string, boolean> }
     | { op: "load_policy"; policy: string }
     | { op: "set_enforcing"; enforcing: boolean }
@@ -250,6 +258,10 @@ export interface Scenario {
   iommu?: IommuMode;
   /** iommu_quarantine: where a deassigned device goes; default basic (dom_io). */
   quarantine?: Quarantine;
+  /** The IOMMU's vendor (what get_device_group groups by); default vtd. */
+  iommuVendor?: IommuVendor;
+  /** AMD: the IVRS table's device entries, in its order. */
+  ivrs?: IvrsSpec[];
   booleans?: Record<string, boolean>;
   /** The resources of PCI devices (BARs, legacy IRQ) libxl grants with them. */
   devices?: DeviceSpec[];

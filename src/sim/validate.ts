@@ -270,6 +270,18 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     });
   });
 
+  // the IVRS table is AMD's, per segment; Xen reads ivrs_mappings of a segment an IOMMU covers
+  if (s.ivrs !== undefined && s.iommuVendor !== "amd") err("/ivrs", 'an IVRS table is AMD\'s ACPI table: set "iommuVendor": "amd" (VT-d groups by bridges, `bridge` in `devices`)');
+  if (s.iommuVendor !== undefined && s.iommu === "none") err("/iommuVendor", 'the host has no IOMMU ("iommu": "none"): there is no vendor to name');
+  list(s.ivrs).forEach((e, i) => {
+    if (!isObject(e) || typeof e.sbdf !== "string") return;
+    sbdf(`/ivrs/${i}/sbdf`, e.sbdf, err);
+    if (typeof e.alias !== "string") return;
+    sbdf(`/ivrs/${i}/alias`, e.alias, err);
+    const [a, b] = [parseSbdf(e.sbdf), parseSbdf(e.alias)];
+    if (a.ok && b.ok && a.value.seg !== b.value.seg) err(`/ivrs/${i}/alias`, `an IVHD entry's alias is a bdf of the device's own segment (${a.value.seg.toString(16).padStart(4, "0")}); got segment ${b.value.seg.toString(16).padStart(4, "0")}`);
+  });
+
   if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
     else if (typeof s.policy === "string") policyFile("/policy", s.policy, files, err);
@@ -283,6 +295,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
     // XEN_DOMCTL_{,de}assign_device take DOMID_IO (dom_io); other domctls look the domain up
     known(`${at}/domain`, step.domain, op === "assign_device" || op === "deassign_device");
     known(`${at}/remote`, step.remote);
+    if (op === "set_target") known(`${at}/target`, step.target);
     if (op === "grant_copy") {
       // struct gnttab_copy_ptr is a union: a grant ref (with the GNTCOPY_*_gref flag) or a frame
       for (const side of ["source", "dest"] as const) {

@@ -131,13 +131,16 @@ export class DummyXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
     return this.apply("domctl", `xsm_domctl ${cmd}`, "XSM_PRIV", cur, d);
   }
 
-  // before XSA-492 do_domctl's xsm_domctl (XSM_PRIV), then xsm_set_target: XSM_HOOK; since, do_domctl
-  // asks xsm_set_target(XSM_PRIV) alone
-  setTarget(cur: Domain, d: Domain, _target: Domain): Rc {
-    if (this.assignCheck === "xsm_domctl") return this.apply("set_target", "xsm_set_target", "XSM_PRIV", cur, d);
-    const rc = this.apply("set_target", "xsm_domctl", "XSM_PRIV", cur, d);
-    if (rc !== 0) return rc;
-    return this.apply("set_target", "xsm_set_target", "XSM_HOOK", cur, d);
+  // before XSA-492 do_domctl's xsm_domctl (XSM_PRIV), its refusals, then xsm_set_target: XSM_HOOK;
+  // since, the refusals, then xsm_set_target(XSM_PRIV) alone
+  setTarget(cur: Domain, d: Domain, _target: Domain, refuse?: () => Rc): Rc {
+    if (this.assignCheck !== "xsm_domctl") {
+      const rc = this.apply("set_target", "xsm_domctl", "XSM_PRIV", cur, d);
+      if (rc !== 0) return rc;
+    }
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
+    return this.assignCheck === "xsm_domctl" ? this.apply("set_target", "xsm_set_target", "XSM_PRIV", cur, d) : this.apply("set_target", "xsm_set_target", "XSM_HOOK", cur, d);
   }
 
   // event_channel.c evtchn_alloc_unbound: xsm_evtchn_unbound(XSM_TARGET, d, ...): current -> d;

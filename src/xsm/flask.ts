@@ -342,8 +342,11 @@ export class FlaskXsm implements XsmModule, XsmDomainHooks, XsmIoHooks, XsmEvtch
 
   // mirrors flask_set_target(): current -> d domain2:make_priv_for, current -> target
   // domain2:set_as_target, d -> target domain:set_target (plain SIDs, no audit data); then d's
-  // target_sid = security_transition_sid(target, d, domain): "(tsec, dsec) defaults the label to tsec"
-  setTarget(cur: Domain, d: Domain, target: Domain): Rc {
+  // target_sid = security_transition_sid(target, d, domain): "(tsec, dsec) defaults the label to tsec".
+  // flask_domctl asks nothing for XEN_DOMCTL_set_target in any release: do_domctl's refusals come first
+  setTarget(cur: Domain, d: Domain, target: Domain, refuse?: () => Rc): Rc {
+    const refused = refuse?.() ?? 0;
+    if (refused !== 0) return refused;
     const hook = "set_target";
     const xen = "flask_set_target";
     const rc = this.currentHasPermClass(hook, xen, cur, d, "domain2", "make_priv_for");

@@ -176,8 +176,11 @@ export interface XsmDomainHooks {
    *  XEN_DOMCTL_gsi_permission, on 4.19): flask_domctl's default, avc_unknown_permission (no policy
    *  question); dummy.h's default, XSM_PRIV. */
   unknownDomctl(cur: Domain, d: Domain, cmd: number): Rc;
-  /** XEN_DOMCTL_set_target: `d` becomes the device model of `target` (xsm_set_target). */
-  setTarget(cur: Domain, d: Domain, target: Domain): Rc;
+  /** XEN_DOMCTL_set_target: `d` becomes the device model of `target` (xsm_set_target; flask labels
+   *  `target` as `d` sees it). `refuse` is do_domctl's own refusals (no such target, self, not HVM,
+   *  before XSA-492 a target already set): a module calls it where its Xen makes them, after
+   *  xsm_domctl before XSA-492 and first since, and returns its error, if any. */
+  setTarget(cur: Domain, d: Domain, target: Domain, refuse?: () => Rc): Rc;
   /** `d` exists when the model starts (built at boot or by a toolstack before it): it gets the labels
    *  its creation gave it (flask: the `self` label; a device model's view of its `target`). */
   domainStarted(d: Domain, target?: Domain): void;

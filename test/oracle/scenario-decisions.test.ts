@@ -23,6 +23,8 @@ const cases = [
   { scenario: "examples/xen-flask/interrupts.json", policy: "examples/xen-flask/policy.conf", fixture: "test/fixtures/xen-flask/interrupts.oracle.json", svp: false, asks: undefined },
   // stat_device of get_device_group, add/remove on dom_io's domio_t, the assignment's
   { scenario: "examples/svp/device-group-quarantine.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/device-group-quarantine.oracle.json", svp: true, asks: '"stat_device"' },
+  // the same platform with an AMD IOMMU: the IVRS groups ask stat_device of every device of the domain
+  { scenario: "examples/svp/amd-ivrs-aliases.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/amd-ivrs-aliases.oracle.json", svp: true, asks: '"stat_device"' },
 ];
 
 describe.each(cases)("$scenario against oracle-decide", ({ scenario, policy, fixture, svp, asks }) => {
