@@ -75,6 +75,8 @@ export interface Grant {
   file: string;
   rules: number;
   perms: number;
+  /** The argument of a parameter the denial does not name (a three-parameter interface), and why. */
+  chosen?: { parameter: string; argument: string; reason: string };
 }
 
 /** One access vector audit2allow would write a rule for, as a question for the tree's interfaces. */
@@ -168,6 +170,7 @@ export class AllowSet {
       if (found !== undefined && found.length > 0) {
         const [best, ...others] = found;
         out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}\n`;
+        if (best!.chosen) out += `# ${best!.chosen.parameter} = ${best!.chosen.argument}: ${best!.chosen.reason}\n`;
         if (others.length > 0) out += `# also: ${others.map((g) => g.call).join(", ")}\n`;
         out += `${best!.call}\n`;
       } else out += `${rule}\n`;

@@ -4,6 +4,7 @@ import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import type { GrantsOf, Missing } from "../analysis/audit2.js";
 import type { ExpandedTree } from "../build/expand.js";
+import type { MacroDef } from "../build/macros.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { isDirectory, loadAnalysisInput, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
@@ -63,7 +64,13 @@ export function registerAllow(program: Command, cli: CliContext): void {
  *  vector's source, target and class. */
 async function interfaceGrants(expanded: ExpandedTree, policy: CompiledPolicy, mls: boolean | undefined, missing: Missing[]): Promise<GrantsOf> {
   const { grantingInterfaces } = await import("../build/interfaces.js");
-  const found = grantingInterfaces(expanded, missing, { policy, mls });
+  const { macroComment, macroSignature } = await import("../lsp/signature.js");
+  // the parameters as the interface's comment names them (`# create_channel(source, destination, channel_label)`)
+  const parameters = (def: MacroDef) => {
+    const sig = macroSignature(def, macroComment(expanded.sources(def.file) ?? "", def));
+    return sig.parameters.map(([from, to]) => sig.label.slice(from, to));
+  };
+  const found = grantingInterfaces(expanded, missing, { policy, mls, parameters });
   const byKey = new Map(missing.map((m, i) => [`${m.source}\0${m.target}\0${m.tclass}`, found[i]!]));
   return (av) => byKey.get(`${av.source}\0${av.target}\0${av.tclass}`);
 }

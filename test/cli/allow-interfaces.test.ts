@@ -2,7 +2,7 @@
 // tree's m4 interfaces grants is written as the tightest call (src/build/interfaces.ts), and the
 // call does grant it: added to the module, the denial is allowed. Interfaces that declare types or
 // take any number of arguments are never offered; a policy.conf has no interfaces to offer.
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -77,6 +77,48 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
     expect(offered!.map((g) => g.call)).not.toContainEqual(expect.stringMatching(/^declare_/));
     // (allowed already: nothing to offer)
     expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "mmu", perms: ["stat"] }])).toEqual([[]]);
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (needs GNU m4)", () => {
+  // create_channel(source, destination, channel_label): a channel's bind denial names the label and
+  // the destination ($3 and $2, by the rule `allow $3 $2:event bind`); the source is the type the
+  // policy already lets create channels labelled so
+  it("binds the denial's types where the interface's own rule puts them, and says which type the third parameter got and why", async () => {
+    const r = await xsm("allow", TREE, "test/fixtures/tree/interfaces-channel.log", "-R");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        "# allow isolated_domU_t_channel domU_t:event bind;",
+        "# granted by modules/xen.if's create_channel: 2 allow rules, 4 permissions",
+        "# source = isolated_domU_t: the policy already allows 3 of the call's permissions naming it",
+        "create_channel(isolated_domU_t, domU_t, isolated_domU_t_channel)",
+      ].join("\n"),
+    );
+    const rules = JSON.parse((await xsm("allow", TREE, "test/fixtures/tree/interfaces-channel.log", "-R", "--json")).stdout) as { interfaces?: { call: string; chosen?: unknown }[] }[];
+    expect(rules[0]!.interfaces![0]!.chosen).toEqual({ parameter: "source", argument: "isolated_domU_t", reason: "the policy already allows 3 of the call's permissions naming it" });
+  });
+
+  it("the call with the chosen argument grants the denial", async () => {
+    const copy = join(tmp, "channel");
+    cpSync(TREE, copy, { recursive: true });
+    appendFileSync(join(copy, "modules/isolated_domU.te"), "create_channel(isolated_domU_t, domU_t, isolated_domU_t_channel)\n");
+    const r = await xsm("allow", copy, "test/fixtures/tree/interfaces-channel.log", "--json");
+    expect((JSON.parse(r.stdout) as { cause: string }[])[0]!.cause).toBe("allowed");
+  });
+
+  it("a domain with no channel yet: the destination is a type the policy already lets channels bind to", () => {
+    const copy = join(tmp, "lonely");
+    cpSync(TREE, copy, { recursive: true });
+    writeFileSync(join(copy, "modules/lonely.te"), "declare_domain(lonely_t)\n");
+    appendFileSync(join(copy, "modules/modules.conf"), "lonely = on\n");
+    const [offered] = grantingInterfaces(expandTree(copy), [{ source: "lonely_t", target: "lonely_t_channel", tclass: "event", perms: ["create"] }], { parameters: () => ["source", "destination", "channel_label"] });
+    const channel = offered!.filter((g) => g.name === "create_channel");
+    expect(channel.length).toBeGreaterThan(0);
+    for (const g of channel) {
+      expect(g.call).toMatch(/^create_channel\(lonely_t, \w+, lonely_t_channel\)$/);
+      expect(g.chosen).toMatchObject({ parameter: "destination", reason: expect.stringMatching(/^the policy already allows \d+ of the call's permissions naming it/) });
+    }
   });
 });
 
