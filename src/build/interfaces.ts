@@ -45,6 +45,8 @@ export interface InterfaceGrant {
    *  fewer, the less it grants beyond the denial. */
   rules: number;
   perms: number;
+  /** audit2allow -R's distance of the call from the denial (GrantOptions.distance), when ranked so. */
+  distance?: number;
   /** An interface of three parameters: the one the denial does not name, the type given it, and
    *  why that type. */
   chosen?: ChosenArgument;
@@ -66,15 +68,21 @@ export interface GrantOptions {
   /** An interface's parameter names, as its comment gives them (src/lsp/signature.ts); default
    *  $1, $2, $3. */
   parameters?: (def: MacroDef) => readonly string[] | undefined;
+  /** How far a call's access is from the denial, as audit2allow -R measures it (sepolgen's
+   *  AccessMatcher: src/analysis/interface-match.ts), the call's arguments standing for its
+   *  parameters: the calls are ranked by it, nearest first. */
+  distance?: (want: AccessQuery, access: readonly CallAccess[], args: ReadonlySet<string>) => number;
 }
 
 /** At most this many types are tried for the parameter a denial does not name, when the policy
  *  relates that many equally (else the call is not offered: the denial does not determine it). */
 export const FREE_ARGUMENT_LIMIT = 8;
 
-/** The tree's interfaces that grant each query, tightest first (fewest permissions named, then
- *  fewest allow rules, then the shorter call). A query no interface grants, or one the policy
- *  already allows (or a conf that does not compile), has an empty list. */
+/** The tree's interfaces that grant each query, nearest first: by options.distance when given
+ *  (those >= 0, that cover the denial with one access vector as audit2allow -R offers them, then
+ *  the rest by magnitude), then fewest permissions named, fewest allow rules, the shorter call. A
+ *  query no interface grants, or one the policy already allows (or a conf that does not compile),
+ *  has an empty list. */
 export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceGrant[][] {
   const base = options.policy ?? basePolicy(expanded.conf, options.mls);
   if (base === undefined) return queries.map(() => []);
@@ -82,10 +90,10 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   const shapes = parameterRules(expanded, candidates.filter((d) => arity(d) === 3), base);
   const declared = declaredNames(base);
   // every call once, whatever queries ask it
-  const calls = new Map<string, { def: MacroDef; index: number }>();
+  const calls = new Map<string, { def: MacroDef; index: number; args: ReadonlySet<string> }>();
   const callOf = (def: MacroDef, args: readonly string[]) => {
     const call = `${def.name}(${args.join(", ")})`;
-    if (!calls.has(call)) calls.set(call, { def, index: calls.size });
+    if (!calls.has(call)) calls.set(call, { def, index: calls.size, args: new Set(args) });
     return call;
   };
   const asked = queries.map((q) =>
@@ -112,6 +120,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     const text = segments[calls.get(call)!.index];
     return text !== undefined && grantsOnly(text) && new RegExp(`\\b${q.tclass}\\b`).test(text) ? text : undefined;
   };
+  const distance = (q: AccessQuery, call: string, text: string) => (options.distance ? { distance: options.distance(q, callAccess(text, base), calls.get(call)!.args) } : {});
   return queries.map((q, i) => {
     const found: InterfaceGrant[] = [];
     // (every call "grants" what the policy allows already)
@@ -121,7 +130,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
       if (arity(def) < 3) {
         const call = tries[0]!.call;
         const text = usable(q, call);
-        if (text !== undefined && grants(q, call, text)) found.push({ call, name: def.name, file: def.file, ...size(text) });
+        if (text !== undefined && grants(q, call, text)) found.push({ call, name: def.name, file: def.file, ...size(text), ...distance(q, call, text) });
         return;
       }
       // per binding of the source and target, the types the policy relates to them
@@ -135,12 +144,20 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         for (const pick of pickFree(binding, fits, base)) {
           if (!grants(q, pick.call, pick.text)) continue;
           const parameter = options.parameters?.(def)?.[binding.free] ?? `$${binding.free + 1}`;
-          found.push({ call: pick.call, name: def.name, file: def.file, ...size(pick.text), chosen: { parameter, argument: pick.argument, reason: pick.reason } });
+          found.push({ call: pick.call, name: def.name, file: def.file, ...size(pick.text), ...distance(q, pick.call, pick.text), chosen: { parameter, argument: pick.argument, reason: pick.reason } });
         }
       }
     });
-    return found.sort((a, b) => a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
+    return found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
   });
+}
+
+/** audit2allow -R offers the calls whose distance is >= 0, nearest first; a call that grants the
+ *  denial otherwise (through an attribute, or permissions split over two of its rules) comes after
+ *  them, nearest first as well. */
+function byDistance(a: InterfaceGrant, b: InterfaceGrant): number {
+  if (a.distance === undefined || b.distance === undefined) return 0;
+  return Number(a.distance < 0) - Number(b.distance < 0) || Math.abs(a.distance) - Math.abs(b.distance);
 }
 
 function basePolicy(conf: string, mls: boolean | undefined): CompiledPolicy | undefined {
