@@ -1,7 +1,8 @@
 // `xsm fmt`: one canonical layout for policy.conf and for the m4 sources of a Xen policy tree
 // (.te, .if, .spt, .cons, policy/*), like gofmt: indentation by nesting (one tab per open brace or
 // parenthesis), one blank between words, no blank before `;` or `,`, one after `,` and around
-// braces, no trailing blanks, no runs of blank lines.
+// braces, no trailing blanks, no runs of blank lines (but in a policy.conf with `#line` directives,
+// m4's output, whose every line keeps its number).
 //
 // It changes only blanks, and never joins or splits lines, so a formatted policy means what the
 // original meant. m4 is respected: quoted strings and a macro call's arguments are kept exactly as
@@ -290,6 +291,9 @@ class Formatter {
     if (this.kind === "m4") this.unclosed = unclosedParens(text);
     const lines = text.split("\n");
     if (lines[lines.length - 1] === "") lines.pop();
+    // m4's output: a `#line` directive numbers the lines after it by its source file, so dropping an
+    // empty line would move every later line checkpolicy names until the next directive
+    const keepEmpty = this.kind === "conf" && lineDirectives(text).length > 0;
     let blank = 0;
     let offset = 0;
     const kept = this.unclosed.kept;
@@ -308,7 +312,8 @@ class Formatter {
         blank++;
         return;
       }
-      if (blank > 0 && this.out.length > 0) this.out.push("");
+      if (keepEmpty) for (; blank > 0; blank--) this.out.push("");
+      else if (blank > 0 && this.out.length > 0) this.out.push("");
       blank = 0;
       const laid = this.line(line, startsInCode, i + 1);
       const asWritten: (readonly [number, number])[] = kept.filter(([first, last]) => first < lineStart + line.length && last >= lineStart);

@@ -1,0 +1,45 @@
+// A policy.conf m4 wrote numbers its lines by `#line N "FILE"` directives: each line after one is a
+// line of that source file. fmt drops runs of empty lines elsewhere, but here that moved every later
+// line checkpolicy (and xsm) names until the next directive, so an error in a formatted policy.conf
+// pointed at the wrong line of the .te. fmt keeps such a file's empty lines; every non-empty line
+// then maps to the same source line as before.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { formatSource } from "../../src/fmt/format.js";
+import { LineMap } from "../../src/policy/lines.js";
+
+/** Each non-empty line's source place ("file:line"), by its words: what a diagnostic on it names. */
+function places(text: string): string[] {
+  const map = new LineMap(text, "policy.conf");
+  const out: string[] = [];
+  let offset = 0;
+  for (const line of text.split("\n")) {
+    if (line.trim() !== "" && !line.startsWith("#line")) {
+      const p = map.position(offset);
+      out.push(`${p.file}:${p.line} ${line.trim().split(/\s+/).join(" ")}`);
+    }
+    offset += line.length + 1;
+  }
+  return out;
+}
+
+describe("fmt keeps the empty lines of a policy.conf with #line directives", () => {
+  it("a run of empty lines after a directive stays, so the statement after it keeps its source line", () => {
+    const text = '#line 1 "modules/a.te"\ntype a_t;\n\n\n\ntype  b_t;\n#line 40 "modules/b.te"\n\n\ntype c_t;\n';
+    const formatted = formatSource(text, "conf");
+    expect(formatted).toBe('#line 1 "modules/a.te"\ntype a_t;\n\n\n\ntype b_t;\n#line 40 "modules/b.te"\n\n\ntype c_t;\n');
+    expect(places(formatted)).toEqual(["modules/a.te:1 type a_t;", "modules/a.te:5 type b_t;", "modules/b.te:42 type c_t;"]);
+    expect(formatSource(formatted, "conf")).toBe(formatted);
+  });
+
+  it("a policy.conf without directives still loses its runs of empty lines", () => {
+    expect(formatSource("type a_t;\n\n\n\ntype b_t;\n", "conf")).toBe("type a_t;\n\ntype b_t;\n");
+  });
+
+  it("m4's output of the example tree: every statement names the same .te line after fmt", () => {
+    const text = readFileSync("examples/xen-flask/policy.conf", "utf8");
+    const formatted = formatSource(text, "conf");
+    expect(formatted.split("\n").length).toBe(text.split("\n").length);
+    expect(places(formatted)).toEqual(places(text));
+  });
+});
