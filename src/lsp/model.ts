@@ -34,6 +34,10 @@ export interface NamesModel {
   roleIds: Map<string, number>;
   users: { name: string; roles: number[] }[];
   userIds: Map<string, number>;
+  /** Names of `tunable`s (booleans fixed when compiled), `attribute_role`s and initial SIDs. */
+  tunables: string[];
+  roleAttrs: string[];
+  sids: string[];
   /** MLS policies (compiled with -M): sensitivities in declaration order, with their place in
    *  `dominance` (from 1; 0 when it has none) and the categories their `level` allows. */
   sens?: { name: string; aliases: string[]; order: number; cats?: string[] }[];
@@ -57,6 +61,19 @@ export interface IndexModel {
   line: Int32Array;
   start: Int32Array;
   end: Int32Array;
+  /** Each occurrence's semantic token, and the occurrences in text order (semantic-tokens.ts). */
+  tokens?: IndexTokens;
+}
+
+/** Each occurrence's semantic token (type << 8 | modifiers, -1 unclassified) and the occurrences
+ *  in the order a document reads them: by file, then line and start (`order[fileStart[f]..
+ *  fileStart[f+1])` are file f's). */
+export interface IndexTokens {
+  token: Int32Array;
+  order: Uint32Array;
+  fileStart: Int32Array;
+  /** Made with symbol tables (without, every name is unclassified). */
+  named: boolean;
 }
 
 export interface Model {
@@ -140,6 +157,9 @@ function namesModel(a: Analysis): NamesModel {
     roleIds: sym.roleIds,
     users: sym.users.map((u) => ({ name: u.name, roles: [...u.roles] })),
     userIds: sym.userIds,
+    tunables: sym.tunables.map((b) => b.name),
+    roleAttrs: sym.roleAttrs.map((r) => r.name),
+    sids: [...sym.initialSids.keys()],
     ...(sym.mls && {
       sens: sym.mls.sens.map((x) => ({ name: x.name, aliases: x.aliases, order: x.order, cats: x.cats?.map((c) => sym.mls!.cats[c]!.name) })),
       sensIds: sym.mls.sensIds,
