@@ -11,6 +11,7 @@ import { modulesConfOf, type PolicyTree } from "../build/index.js";
 import { noteText, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
+import { sectionRuns } from "../policy/parse.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
@@ -84,6 +85,8 @@ export interface Model {
   index?: IndexModel;
   names?: NamesModel;
   platforms: PlatformDecl[];
+  /** A policy.conf's runs of statements of one section (checkpolicy's order), as lines: folded. */
+  sections?: { name: string; start: number; end: number }[];
   /** A tree's layout and m4 interfaces (the server reads the files' texts itself). */
   tree?: PolicyTree;
   macros?: Map<string, MacroDef>;
@@ -114,6 +117,7 @@ export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: str
     index: a.index ? indexModel(a, origin, positions, tree, fileUri) : undefined,
     names: a.symbols ? namesModel(a) : undefined,
     platforms: a.platforms,
+    sections: positions && a.ast ? sectionRuns(a.ast.statements).map((r) => ({ name: r.section, start: positions.position(r.start).line, end: positions.position(r.end - 1).line })) : undefined,
     tree: tree?.tree,
     macros: tree?.macros,
   };

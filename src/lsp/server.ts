@@ -23,6 +23,7 @@ import {
   type Connection,
   type DocumentHighlight,
   type DocumentSymbol,
+  type FoldingRange,
   type Hover,
   type Location,
   type Position,
@@ -41,6 +42,7 @@ import { macroCalls } from "../build/macros.js";
 import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
+import { foldingRanges } from "./folding.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
@@ -288,6 +290,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         workspaceSymbolProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
         semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true },
+        foldingRangeProvider: true,
       },
       serverInfo: { name: "xsm", version: "0.1.0" },
     };
@@ -615,6 +618,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
   connection.languages.semanticTokens.on((params) => badParams(params) ?? tokensOf(params.textDocument.uri));
   connection.languages.semanticTokens.onRange((params) => badParams(params, { range: true }) ?? tokensOf(params.textDocument.uri, { from: params.range.start.line, to: params.range.end.line }));
+
+  // folding ranges (folding.ts): brackets and comments from the text, sections from its analysis
+  connection.onFoldingRanges((params): FoldingRange[] | ResponseError => {
+    const bad = badParams(params);
+    if (bad) return bad;
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const unit = unitOf(doc.uri);
+    const m = models.get(unit.key);
+    return foldingRanges(doc.getText(), kindOf(pathOf(doc.uri)) === "m4", m?.version === versions.get(unit.key) ? m?.sections : undefined);
+  });
 
   connection.onShutdown(() => runner.dispose());
 
