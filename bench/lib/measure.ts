@@ -83,7 +83,21 @@ export function measureMs(fn: () => unknown, reps: number, warm = 1): { ms: numb
 /** hyperfine-like: median wall time of a command over `reps` runs (one warm-up), or undefined if it
  *  fails; `env` replaces the environment (bench/lib/node-env.ts: node rows without NODE_EXTRA_CA_CERTS). */
 export function commandMs(cmd: string, args: readonly string[], reps: number, env?: NodeJS.ProcessEnv): { ms: number; runs: number[] } | { error: string } {
-  const once = (): number | string => {
+  return interleavedMs([{ cmd, args, env }], reps)[0]!;
+}
+
+/** A command for `interleavedMs`: what to run and its environment (undefined: the bench's own). */
+export interface Timed {
+  cmd: string;
+  args: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** commandMs for several commands in turn, one run of each per round (after one warm-up round), so
+ *  a change in the machine's load while the row is measured hits them alike and their ratio stays
+ *  steady; each command's median, or the first failure. */
+export function interleavedMs(commands: readonly Timed[], reps: number): ({ ms: number; runs: number[] } | { error: string })[] {
+  const once = ({ cmd, args, env }: Timed): number | string => {
     const t0 = nowNs();
     const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", env });
     const ms = (nowNs() - t0) / 1e6;
@@ -91,15 +105,17 @@ export function commandMs(cmd: string, args: readonly string[], reps: number, en
     if (r.status !== 0) return `${cmd} exited ${r.status}: ${(r.stderr ?? "").trim().split("\n").slice(-1)[0]}`;
     return ms;
   };
-  const first = once();
-  if (typeof first === "string") return { error: first };
-  const runs: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const ms = once();
-    if (typeof ms === "string") return { error: ms };
-    runs.push(ms);
+  const runs: number[][] = commands.map(() => []);
+  const failed: (string | undefined)[] = commands.map(() => undefined);
+  for (let round = 0; round <= reps; round++) {
+    commands.forEach((c, i) => {
+      if (failed[i] !== undefined) return;
+      const ms = once(c);
+      if (typeof ms === "string") failed[i] = ms;
+      else if (round > 0) runs[i]!.push(ms);
+    });
   }
-  return { ms: median(runs), runs };
+  return commands.map((_, i) => (failed[i] !== undefined ? { error: failed[i]! } : { ms: median(runs[i]!), runs: runs[i]! }));
 }
 
 /** Is `cmd` on PATH? */

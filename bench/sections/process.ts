@@ -1,11 +1,12 @@
 // Section 1's process tables: `xsm` as a user runs it from the shell or a Makefile, one fresh
 // process per run (bin/xsm.cjs on the build `npm run build` made), beside checkpolicy on the same file
-// and `node -e 0` for start-up; medians after one warm-up run, peak RSS from GNU time. Then the
+// and `node -e 0` for start-up, run in turn with it (one run each per round); medians after one
+// warm-up round, peak RSS from GNU time. Then the
 // one-attribute policy at N types (does the compiler scale in types?), with its decision figures.
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Budget, commandMs, have, measureNs, memoryOfRun } from "../lib/measure.js";
+import { type Budget, type Timed, have, interleavedMs, measureNs, memoryOfRun } from "../lib/measure.js";
 import { type CompilePolicy, ROOT } from "../lib/ours.js";
 import { fmtBytes, fmtMs, fmtNs, fmtRatio, target } from "../lib/report.js";
 import { oneAttributePolicy } from "../gen/one-attribute.js";
@@ -36,15 +37,22 @@ interface Figures {
   error?: string;
 }
 
-function run(cmd: string, args: readonly string[], reps: number, env?: NodeJS.ProcessEnv): Figures {
-  const t = commandMs(cmd, args, reps, env);
-  if ("error" in t) return { error: t.error };
-  const memory = memoryOfRun(cmd, args, env);
-  return { ms: t.ms, rssKb: memory?.rssKb, faults: memory?.minorFaults };
+/** The figures of `xsm` and its peer on one row, their runs in turn (interleavedMs): a row's ratio
+ *  then does not move with a change of the machine's load between the two. No peer (checkpolicy
+ *  not installed): xsm alone. */
+function pair(ours: Timed, peer: Timed | undefined, reps: number): [Figures, Figures | undefined] {
+  const times = interleavedMs(peer ? [ours, peer] : [ours], reps);
+  const figures = (c: Timed, t: (typeof times)[number]): Figures => {
+    if ("error" in t) return { error: t.error };
+    const memory = memoryOfRun(c.cmd, c.args, c.env);
+    return { ms: t.ms, rssKb: memory?.rssKb, faults: memory?.minorFaults };
+  };
+  return [figures(ours, times[0]!), peer ? figures(peer, times[1]!) : undefined];
 }
 
 // node's rows run without NODE_EXTRA_CA_CERTS unless --keep-env (bench/lib/node-env.ts says why)
-const xsm = (args: readonly string[], reps: number) => run(process.execPath, [...XSM, ...args], reps, nodeEnv());
+const xsm = (args: readonly string[]): Timed => ({ cmd: process.execPath, args: [...XSM, ...args], env: nodeEnv() });
+const checkpolicyOf = (file: string): Timed => ({ cmd: "checkpolicy", args: CHECKPOLICY(file) });
 
 export interface ProcessInputs {
   /** Files to compile as `xsm compile FILE` beside checkpolicy, with their row names. */
@@ -68,9 +76,11 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   const ca = caCertsCost(reps * 2);
   notes.push(ca.note);
   data["NODE_EXTRA_CA_CERTS"] = { file: ca.file, kept: ca.kept, nodeWithMs: ca.withMs, nodeWithoutMs: ca.withoutMs };
-  const node = run(process.execPath, ["-e", "0"], reps * 2, nodeEnv());
-  if (wantRow("xsm --help")) {
-    const help = xsm(["--help"], reps * 2);
+  const nodeStart: Timed = { cmd: process.execPath, args: ["-e", "0"], env: nodeEnv() };
+  // (node -e 0 is also the one-attribute rows' start-up allowance: measured without the --help row too)
+  const [help, nodeFigures] = wantRow("xsm --help") ? pair(xsm(["--help"]), nodeStart, reps * 2) : [undefined, pair(nodeStart, undefined, reps * 2)[0]];
+  const node = nodeFigures!;
+  if (help) {
     fail("xsm --help", help);
     const r = ratio(help, node);
     rows.push(["xsm --help", ms(help), ms(node), "node -e 0", fmtRatio(r), rss(help), rss(node), faults(help), faults(node), target("≤ 1.5x", r === undefined ? undefined : r <= 1.5)]);
@@ -79,8 +89,7 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
 
   for (const p of inputs.policies) {
     if (!wantRow(`xsm compile ${p.name}`)) continue;
-    const ours = xsm(["compile", p.file], p.large ? Math.min(reps, 3) : reps);
-    const cp = checkpolicy ? run("checkpolicy", CHECKPOLICY(p.file), p.large ? Math.min(reps, 3) : reps) : undefined;
+    const [ours, cp] = pair(xsm(["compile", p.file]), checkpolicy ? checkpolicyOf(p.file) : undefined, p.large ? Math.min(reps, 3) : reps * 2);
     fail(`xsm compile ${p.name}`, ours);
     fail(`checkpolicy ${p.name}`, cp);
     const q = ratio(ours, cp);
@@ -102,8 +111,7 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
     const text = oneAttributePolicy(n);
     writeFileSync(file, text);
     const few = Math.min(reps, 3);
-    const ours = xsm(["compile", file], few);
-    const cp = checkpolicy ? run("checkpolicy", CHECKPOLICY(file), few) : undefined;
+    const [ours, cp] = pair(xsm(["compile", file]), checkpolicy ? checkpolicyOf(file) : undefined, few);
     fail(`xsm compile one-attribute ${n}`, ours);
     fail(`checkpolicy one-attribute ${n}`, cp);
     const aimMs = cp?.ms !== undefined && node.ms !== undefined ? cp.ms + node.ms : undefined;
@@ -118,7 +126,7 @@ export function processTables(budget: Budget, compilePolicy: CompilePolicy | und
   }
   notes.push(
     "process rows: a fresh process per run (`node bin/xsm.cjs ...`, the built CLI; checkpolicy -t Xen -c 30 FILE -o /dev/null), " +
-      `one warm-up run then the median of ${reps} (3 for large files); peak RSS and minor page faults: GNU time's %M and %R of one more run ` +
+      `xsm and its peer in turn (one run of each per round, so load changes hit both alike), one warm-up round then the median of ${reps * 2} (3 for large files, ${Math.min(reps, 3)} for the one-attribute policy); peak RSS and minor page faults: GNU time's %M and %R of one more run ` +
       "(faults do not move with the machine's load; each is a first touch of fresh memory, ~20 µs on the project's VM).",
     "one attribute: N types in one attribute and `allow attr attr:resource *;` (bench/gen/one-attribute.ts); aim: " +
       "at most checkpolicy's time plus node's start-up (node -e 0), and at most 200 MB at 20,000 types. Decisions: allows(names) " +

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile } from "../policy/index.js";
+import type { CompiledPolicy } from "../policy/types.js";
 import type { ExpandedTree } from "./expand.js";
 import { runM4 } from "./m4.js";
 import type { MacroDef } from "./macros.js";
@@ -33,10 +34,18 @@ export interface InterfaceGrant {
   perms: number;
 }
 
+export interface GrantOptions {
+  /** The tree's policy is MLS (its calls are compiled as such). */
+  mls?: boolean;
+  /** The policy `expanded.conf` compiles to, when the caller holds it already (xsm allow's
+   *  analysis): the denials it allows are asked nothing. Without it, the conf is compiled here. */
+  policy?: CompiledPolicy;
+}
+
 /** The tree's interfaces that grant each query, tightest first (fewest permissions named, then
  *  fewest allow rules, then the shorter call). A query no interface grants, or one the policy
- *  already allows, has an empty list. */
-export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: { mls?: boolean } = {}): InterfaceGrant[][] {
+ *  already allows (or a conf that does not compile), has an empty list. */
+export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceGrant[][] {
   const candidates = [...expanded.macros.values()].filter(isCandidate);
   // every call once, whatever queries ask it
   const calls = new Map<string, { def: MacroDef; index: number }>();
@@ -50,11 +59,11 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   const segments = expandCalls(expanded, [...calls.keys()]);
   const splice = spliceAt(expanded.conf);
   const verdicts = new Map<string, boolean>();
-  const base = compile(expanded.conf, { file: "policy.conf", mls: options.mls });
+  const base = options.policy ?? basePolicy(expanded.conf, options.mls);
   return queries.map((q, i) => {
     const found: InterfaceGrant[] = [];
     // (every call "grants" what the policy allows already)
-    if (!base.ok || q.perms.every((p) => base.value.policy.allows(q.source, q.target, q.tclass, p) === true)) return found;
+    if (base === undefined || q.perms.every((p) => base.allows(q.source, q.target, q.tclass, p) === true)) return found;
     for (const call of asked[i]!) {
       const { def, index } = calls.get(call)!;
       const text = segments[index];
@@ -70,6 +79,11 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     }
     return found.sort((a, b) => a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
   });
+}
+
+function basePolicy(conf: string, mls: boolean | undefined): CompiledPolicy | undefined {
+  const run = compile(conf, { file: "policy.conf", mls });
+  return run.ok ? run.value.policy : undefined;
 }
 
 /** The allow rules of an expansion and the permissions they name (`*` and `~{...}` count as

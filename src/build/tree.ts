@@ -170,8 +170,8 @@ const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a
 export function treeFiles(dirArg: string, flaskDir?: string): string[] {
   const dir = resolve(dirArg);
   const modulesConf = modulesConfOf(dir) ?? MODULES_CONF;
-  const flask = [...(flaskDir !== undefined ? [resolve(flaskDir)] : []), resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")].find((f) => isFile(join(f, "security_classes")));
-  const flaskFiles = flask === undefined ? [] : ["security_classes", "initial_sids", "access_vectors"].map((n) => join(flask, n)).filter(isFile).map((p) => fromDir(dir, p));
+  const flask = foundFlaskDir(dir, flaskDir);
+  const flaskFiles = flask === undefined ? [] : flaskSectionsIn(dir, flask);
   const policy = ["security_classes", "access_vectors", "mls", "global_tunables", "users", "constraints", "initial_sids", "device_contexts"].map((n) => `policy/${n}`);
   const old = modulesConf === MODULES_CONF_BEFORE_48 ? ["Makefile"] : [];
   const found = [...policy, ...old, modulesConf].filter((n) => isFile(join(dir, n)));
@@ -206,6 +206,20 @@ export function flaskDirProblem(given: string): string | undefined {
   return `--flask-dir ${given}: ${why}; it names Xen's xen/xsm/flask/policy directory`;
 }
 
+/** Where Xen's flask files are for the tree at `dir`, looked for in readTree's order (the
+ *  directory given, Makefile.common's place in a xen.git checkout, the tree's own `flask/`), or
+ *  undefined: for readers that list a tree readTree would refuse, so they refuse nothing. */
+export function foundFlaskDir(dir: string, given?: string): string | undefined {
+  const places = [...(given !== undefined ? [resolve(given)] : []), resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")];
+  return places.find((f) => isFile(join(f, "security_classes")));
+}
+
+/** Xen's flask files found in `flask`, in the order of the sections they open, as m4 is given
+ *  them from `dir`. */
+export function flaskSectionsIn(dir: string, flask: string): string[] {
+  return ["security_classes", "initial_sids", "access_vectors"].map((n) => join(flask, n)).filter(isFile).map((p) => fromDir(dir, p));
+}
+
 /** Finds Xen's flask policy directory as Makefile.common does (from a xen.git checkout's
  *  tools/flask/policy), else the tree's own `flask/` (a tree kept outside xen.git with Xen's class
  *  files beside it, as examples/xen-flask is; the language server looks there too), or takes the
@@ -216,7 +230,8 @@ function flaskDirOf(dir: string, given: string | undefined): string {
     if (problem !== undefined) throw new TreeError(problem);
     return resolve(given);
   }
-  for (const flask of [resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")]) if (isFile(join(flask, "security_classes"))) return flask;
+  const found = foundFlaskDir(dir);
+  if (found !== undefined) return found;
   throw new TreeError(
     `cannot find Xen's flask policy: neither ${join(dir, XEN_FLASK_DIR)}/security_classes ` +
       `(where Makefile.common looks from a xen.git checkout's tools/flask/policy) nor ${join(dir, "flask")}/security_classes exists; pass --flask-dir DIR`,

@@ -3,7 +3,9 @@
 import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import type { GrantsOf, Missing } from "../analysis/audit2.js";
-import { expandTreeArgument, isDirectory, loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
+import type { ExpandedTree } from "../build/expand.js";
+import type { CompiledPolicy } from "../policy/types.js";
+import { isDirectory, loadAnalysisInput, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
 import { UsageError, displayName } from "./io.js";
 import type { CliContext } from "./context.js";
@@ -33,7 +35,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
       if (policyPath === "-" && logPath === "-") throw new UsageError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file");
       // (the interfaces are the tree's .if files: a policy.conf or a binary has none to offer)
       if (o.interfaces && (policyPath === "-" || !isDirectory(policyPath))) throw new UsageError(`--interfaces: ${displayName(policyPath)} is not a policy tree (a directory with modules/modules.conf), whose m4 interfaces it offers`);
-      const ap = await loadAnalysis(policyPath, policyPath, o);
+      const { analysis: ap, expanded } = await loadAnalysisInput(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
       const { AllowSet } = await import("../analysis/audit2.js");
       const analyzer = new WhyAnalyzer(ap);
@@ -50,7 +52,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
       };
       const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, column, message) => cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`));
       checkLogHasAvc(logPath, summary);
-      const grants = o.interfaces ? await interfaceGrants(policyPath, o, set.missing()) : undefined;
+      // (the tree's m4 run and compiled policy, as the analysis read them: no second run of either)
+      const grants = o.interfaces && expanded ? await interfaceGrants(expanded, ap.policy, o.mls, set.missing()) : undefined;
       cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(grants), null, 2)}\n` : set.render(o.module, grants));
       finish(cli, logPath, summary, invalid);
     });
@@ -58,10 +61,9 @@ export function registerAllow(program: Command, cli: CliContext): void {
 
 /** The tree's interfaces that grant each missing access vector (src/build/interfaces.ts), by the
  *  vector's source, target and class. */
-async function interfaceGrants(dir: string, o: AllowOptions, missing: Missing[]): Promise<GrantsOf> {
+async function interfaceGrants(expanded: ExpandedTree, policy: CompiledPolicy, mls: boolean | undefined, missing: Missing[]): Promise<GrantsOf> {
   const { grantingInterfaces } = await import("../build/interfaces.js");
-  const expanded = await expandTreeArgument(dir, o);
-  const found = grantingInterfaces(expanded, missing, { mls: o.mls });
+  const found = grantingInterfaces(expanded, missing, { policy, mls });
   const byKey = new Map(missing.map((m, i) => [`${m.source}\0${m.target}\0${m.tclass}`, found[i]!]));
   return (av) => byKey.get(`${av.source}\0${av.target}\0${av.tclass}`);
 }

@@ -64,6 +64,9 @@ export interface PolicyText {
   /** The same diagnostics as data, located as render() locates them (a tree: m4's warnings first),
    *  and the text their excerpts come from: what --format json/sarif writes. */
   located(diagnostics: readonly Diagnostic[]): { diagnostics: Diagnostic[]; text: SpanText };
+  /** A tree: m4's run that wrote `text`, for the readers of the tree's own definitions (xsm allow
+   *  -R), so they need no second run. */
+  expanded?: ExpandedTree;
 }
 
 /** A binary policy's bytes (told apart by its magic). Its diagnostics name the file and offset
@@ -118,6 +121,7 @@ async function treeText(dir: string, options: PolicyInputOptions): Promise<Polic
       return renderDiagnostics(all, text, dir);
     },
     located,
+    expanded,
   };
 }
 
@@ -144,15 +148,21 @@ export async function readPolicyArgument(path: string, options: PolicyInputOptio
  *  xsm build builds it; its locations then point into the tree's files). `name` is what diagnostics
  *  and rule locations call a policy.conf (default: the path). */
 export async function loadAnalysis(path: string, name = path, options: PolicyInputOptions = {}): Promise<AnalysisPolicy> {
+  return (await loadAnalysisInput(path, name, options)).analysis;
+}
+
+/** loadAnalysis, and for a tree the m4 run it compiled (whose definitions `xsm allow -R` calls):
+ *  one run of m4 and one compile serve both. */
+export async function loadAnalysisInput(path: string, name = path, options: PolicyInputOptions = {}): Promise<{ analysis: AnalysisPolicy; expanded?: ExpandedTree }> {
   name = displayName(name);
   const input = await readPolicyArgument(path, options, name);
   // (the binary reader is loaded only for a binary)
   const binary = "binary" in input ? await import("./analysis-binary.js") : undefined;
   const { analyzePolicy } = await import("../analysis/load.js");
   try {
-    if ("binary" in input) return binary!.analyzeBinary(input.binary, input.name);
+    if ("binary" in input) return { analysis: binary!.analyzeBinary(input.binary, input.name) };
     const ap = analyzePolicy(input.text, input.compileName, { mls: input.mls });
-    return input.locate ? { ...ap, file: input.name, locate: input.locate } : ap;
+    return { analysis: input.locate ? { ...ap, file: input.name, locate: input.locate } : ap, expanded: input.expanded };
   } catch (err) {
     if (err instanceof PolicyError) throw new CliError(input.render(err.diagnostics), 1, true);
     throw err;

@@ -62,6 +62,10 @@ export interface IndexModel {
   line: Int32Array;
   start: Int32Array;
   end: Int32Array;
+  /** A .conf's declarations, each with the statement that declares it (the outline's ranges):
+   *  (occurrence, start line, start character, end line, end character) in index order. A tree's
+   *  statements are m4's output, so its outline keeps to the lines where the names are placed. */
+  scopes: Int32Array;
   /** Each occurrence's semantic token, and the occurrences in text order (semantic-tokens.ts). */
   tokens?: IndexTokens;
 }
@@ -194,7 +198,17 @@ function indexModel(a: Analysis, origin: Origin, positions: Positions | undefine
       start[i] = positions.character;
       end[i] = positions.character + index.names[index.name[i]!]!.length;
     }
-    return { names: index.names, name: index.name, kind: index.kind, decl: index.decl, owner: index.owner, files: [origin.uri], file: new Int32Array(n), line, start, end };
+    const scopes = new Int32Array((index.scopes.length / 3) * 5);
+    for (let k = 0, o = 0; k < index.scopes.length; k += 3, o += 5) {
+      scopes[o] = index.scopes[k]!;
+      positions.at(index.scopes[k + 1]!);
+      scopes[o + 1] = positions.line;
+      scopes[o + 2] = positions.character;
+      positions.at(index.scopes[k + 2]!);
+      scopes[o + 3] = positions.line;
+      scopes[o + 4] = positions.character;
+    }
+    return { names: index.names, name: index.name, kind: index.kind, decl: index.decl, owner: index.owner, files: [origin.uri], file: new Int32Array(n), line, start, end, scopes };
   }
   return treeIndexModel(index, a.text, tree, fileUri);
 }
@@ -267,6 +281,7 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     line: Int32Array.from(cols.line),
     start: Int32Array.from(cols.start),
     end: Int32Array.from(cols.end),
+    scopes: new Int32Array(0),
   };
 }
 

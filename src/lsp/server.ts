@@ -27,7 +27,6 @@ import {
   type Hover,
   type Location,
   type Position,
-  type Range,
   type SemanticTokens,
   type SignatureHelp,
   type SymbolInformation,
@@ -47,8 +46,9 @@ import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
 import { occurrencesOf } from "./occurrences.js";
+import { documentOutline, SYMBOL_KINDS } from "./outline.js";
 import { callAt, macroComment, macroSignature } from "./signature.js";
-import { NAME_KINDS, type NameKind } from "../policy/name-index.js";
+import { NAME_KINDS } from "../policy/name-index.js";
 import { badInitOptions, badParams } from "./params.js";
 import { brokenBy, planRename, refusal } from "./rename.js";
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES, type LineRange } from "./semantic-tokens.js";
@@ -500,11 +500,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     });
   });
 
-  connection.onDocumentSymbol((params): DocumentSymbol[] | ResponseError => {
+  // from the analysis of the texts as they are now (waiting for it, as rename does); a text that
+  // does not parse keeps the last good outline, of the names it still spells where they were
+  connection.onDocumentSymbol(async (params): Promise<DocumentSymbol[] | ResponseError> => {
     const bad = badParams(params);
     if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
-    return doc ? documentSymbols(doc) : [];
+    if (!doc) return [];
+    const unit = unitOf(doc.uri);
+    const m = (await current(unit)) ?? models.get(unit.key);
+    // (the document may have been closed while its analysis ran)
+    const now = documents.get(doc.uri) ?? doc;
+    return documentOutline({ doc: now, index: m?.index, stale: !m || carried.has(m) || m.version !== versions.get(unit.key), m4: unit.kind === "tree" });
   });
 
   connection.onDocumentFormatting((params): TextEdit[] | ResponseError => {
@@ -670,68 +677,6 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
 /** At most this many workspace symbols per request (an empty query asks for every one). */
 const WORKSPACE_SYMBOLS = 2000;
-
-const SYMBOL_KINDS: Record<NameKind, LspSymbolKind> = {
-  type: LspSymbolKind.Class,
-  attribute: LspSymbolKind.Interface,
-  alias: LspSymbolKind.Class,
-  typeish: LspSymbolKind.Class,
-  class: LspSymbolKind.Struct,
-  common: LspSymbolKind.Struct,
-  perm: LspSymbolKind.Field,
-  bool: LspSymbolKind.Boolean,
-  role: LspSymbolKind.Namespace,
-  user: LspSymbolKind.Object,
-  sid: LspSymbolKind.Constant,
-  platform: LspSymbolKind.Module,
-  sensitivity: LspSymbolKind.Constant,
-  category: LspSymbolKind.EnumMember,
-};
-
-const DECL = /^[ \t]*(type|attribute|bool|role|user|class|common|platform|typealias|sensitivity|category)[ \t]+([A-Za-z0-9_]+)/;
-const DEFINE = /^[ \t]*define\(`([A-Za-z0-9_]+)'/;
-
-/** The outline: declarations and m4 interface definitions, one per line where they start. */
-function documentSymbols(doc: TextDocument): DocumentSymbol[] {
-  const out: DocumentSymbol[] = [];
-  const kinds: Record<string, LspSymbolKind> = {
-    type: LspSymbolKind.Class,
-    attribute: LspSymbolKind.Interface,
-    bool: LspSymbolKind.Boolean,
-    role: LspSymbolKind.Namespace,
-    user: LspSymbolKind.Object,
-    class: LspSymbolKind.Struct,
-    common: LspSymbolKind.Struct,
-    platform: LspSymbolKind.Module,
-    typealias: LspSymbolKind.Class,
-    sensitivity: LspSymbolKind.Constant,
-    category: LspSymbolKind.EnumMember,
-  };
-  const seenClass = new Set<string>();
-  doc
-    .getText()
-    .split("\n")
-    .forEach((line, n) => {
-      const d = DEFINE.exec(line);
-      const m = d ? undefined : DECL.exec(line);
-      const name = d ? d[1]! : m?.[2];
-      if (!name) return;
-      if (m?.[1] === "class") {
-        if (seenClass.has(name)) return; // the access-vector definition of a declared class
-        seenClass.add(name);
-      }
-      const start = line.indexOf(name, d ? 0 : line.indexOf(m![1]!) + m![1]!.length);
-      const range: Range = { start: { line: n, character: 0 }, end: { line: n, character: line.length } };
-      out.push({
-        name,
-        detail: d ? "m4 interface" : m![1],
-        kind: d ? LspSymbolKind.Function : kinds[m![1]!]!,
-        range,
-        selectionRange: { start: { line: n, character: start }, end: { line: n, character: start + name.length } },
-      });
-    });
-  return out;
-}
 
 /** Stdio server for `xsm lsp`. */
 export async function runStdioServer(options: ServerOptions = {}): Promise<void> {

@@ -7,6 +7,7 @@
 // million occurrences, so indexNames keeps them column by column in typed arrays with interned
 // names, not as an object each (the objects, and the garbage collection they caused, were most of
 // the language server's time beyond the compile).
+import type { Span } from "../diagnostics/diagnostic.js";
 import { ScannedSet } from "./nodes.js";
 import { foldTree, type Context, type CondExpr, type ConstraintExpr, type Ident, type MlsLevel, type MlsRange, type NameSet, type PolicyAst, type RoleDomDef, type Statement } from "./ast.js";
 
@@ -29,6 +30,9 @@ export interface NameIndex {
   /** For a permission: the name index of the class (or common) it was declared in or used with, else -1. */
   owner: Int32Array;
   offset: Int32Array;
+  /** For each declaring occurrence, what declares it (an outline's range): (occurrence, offset, end)
+   *  triples, in index order, of its statement, or of its line in a `platform` block. */
+  scopes: Int32Array;
 }
 
 /** Appends occurrences to growing typed columns. */
@@ -41,6 +45,7 @@ class Columns {
   decl: Uint8Array;
   owner: Int32Array;
   offset: Int32Array;
+  private readonly scopes: number[] = [];
 
   constructor(capacity: number) {
     this.name = new Int32Array(capacity);
@@ -56,9 +61,10 @@ class Columns {
     return id;
   }
 
-  push(name: string, kind: NameKind, offset: number, decl: boolean, owner: string | undefined): void {
+  push(name: string, kind: NameKind, offset: number, decl: boolean, owner: string | undefined, scope: Span | undefined): void {
     if (this.count === this.name.length) this.grow();
     const i = this.count++;
+    if (scope) this.scopes.push(i, scope.offset, scope.offset + scope.length);
     this.name[i] = this.intern(name);
     this.kind[i] = KIND_ID[kind];
     this.decl[i] = decl ? 1 : 0;
@@ -83,7 +89,7 @@ class Columns {
   /** The columns cut to their length (each owning its buffer, so they can be transferred). */
   done(): NameIndex {
     const n = this.count;
-    return { count: n, names: this.names, name: this.name.slice(0, n), kind: this.kind.slice(0, n), decl: this.decl.slice(0, n), owner: this.owner.slice(0, n), offset: this.offset.slice(0, n) };
+    return { count: n, names: this.names, name: this.name.slice(0, n), kind: this.kind.slice(0, n), decl: this.decl.slice(0, n), owner: this.owner.slice(0, n), offset: this.offset.slice(0, n), scopes: Int32Array.from(this.scopes) };
   }
 }
 
@@ -95,8 +101,14 @@ function offsetOf(id: Ident): number {
 export function indexNames(ast: PolicyAst): NameIndex {
   // about three names a statement in generated and hand-written policies alike
   const cols = new Columns(ast.statements.length * 4);
-  walkNames(ast.statements, (name, kind, offset, decl, owner) => cols.push(name, kind, offset, decl, owner));
+  walkNames(ast.statements, (name, kind, offset, decl, owner, statement, id) => cols.push(name, kind, offset, decl, owner, decl ? scopeOf(statement, id) : undefined));
   return cols.done();
+}
+
+/** What declares a name: its statement, or a platform member's own line (`hwdom dom0_t;`). */
+function scopeOf(statement: Statement, id: Ident | undefined): Span {
+  if (statement.kind === "platform") return statement.members.find((m) => m.type === id)?.span ?? statement.span;
+  return statement.span;
 }
 
 /** One name where the walk meets it: `name` as `kind` at physical `offset`, `decl` where it

@@ -25,7 +25,7 @@ export function servedFiles(tree: PolicyTree, flaskDir?: string): string[] {
 }
 
 /** The flask directory a tree was read with (where its first section, security_classes, is). */
-export function flaskDirOf(tree: PolicyTree): string | undefined {
+function flaskDirReadWith(tree: PolicyTree): string | undefined {
   const first = tree.sections[0];
   return first !== undefined && first.endsWith("security_classes") ? dirname(resolve(tree.dir, first)) : undefined;
 }
@@ -39,7 +39,7 @@ export function rebuildTree(served: ServedTree, texts: Record<string, string>): 
   try {
     // (with the flask directory the tree was read with; none found at start: expandTree looks
     // where readTree always looks, and says so)
-    const flaskDir = flaskDirOf(served.tree);
+    const flaskDir = flaskDirReadWith(served.tree);
     const expanded = expandTree(dir, { ...served.options, ...(flaskDir !== undefined ? { flaskDir } : {}) }, new Map(Object.entries(texts)));
     return { ...(expanded.failed ? {} : { text: expanded.conf }), sections: expanded.tree.sections, diagnostics: expanded.diagnostics };
   } catch (err) {

@@ -10,7 +10,7 @@ import { shortJson } from "../io/json.js";
 import { describeErrno, encodePolicyText } from "../io/read.js";
 import type { TreeReader } from "../cli/scenario-input.js";
 import { error, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { XEN_FLASK_DIR, modulesConfOf, type PolicyTree } from "../build/tree.js";
+import { flaskSectionsIn, foundFlaskDir, modulesConfOf, type PolicyTree } from "../build/tree.js";
 import { isBinaryPolicy } from "../binary/read.js";
 import { mkflaskSids, TODAYS_XEN_SIDS } from "../binary/initial-sids.js";
 import { loadBinary } from "../binary/load.js";
@@ -332,11 +332,10 @@ function builtTree(trees: TreeReader, rel: string, dir: string, mls: boolean): {
  *  build/tree.ts finds them (the sections, which place them in a rebuild's scratch copy), for the
  *  page to show and fix with the tree's other files (servedFiles). */
 function looseTree(dir: string, flaskDir: string | undefined): PolicyTree {
-  const isFile = (p: string) => statSync(p, { throwIfNoEntry: false })?.isFile() === true;
-  const flask = [...(flaskDir !== undefined ? [resolve(flaskDir)] : []), resolve(dir, XEN_FLASK_DIR), resolve(dir, "flask")].find((f) => isFile(join(f, "security_classes")));
-  const rel = (p: string) => relative(dir, p).split(sep).join("/");
-  const sections = flask ? ["security_classes", "initial_sids", "access_vectors"].map((n) => join(flask, n)).filter(isFile).map(rel) : [];
-  const sids = flask !== undefined && isFile(join(flask, "initial_sids")) ? mkflaskSids(readFileSync(join(flask, "initial_sids"), "utf8"), rel(join(flask, "initial_sids"))) : TODAYS_XEN_SIDS;
+  const flask = foundFlaskDir(dir, flaskDir);
+  const sections = flask === undefined ? [] : flaskSectionsIn(dir, flask);
+  const initialSids = sections.find((n) => n.endsWith("initial_sids"));
+  const sids = initialSids !== undefined ? mkflaskSids(readFileSync(join(dir, initialSids), "utf8"), initialSids) : TODAYS_XEN_SIDS;
   return { dir, enabled: [], sections, m4Params: [], xenSids: sids, modulesConf: modulesConfOf(dir) ?? "modules/modules.conf" };
 }
 
