@@ -75,6 +75,10 @@ export interface Grant {
   file: string;
   rules: number;
   perms: number;
+  /** audit2allow -R's distance from the denial (src/analysis/interface-match.ts). */
+  distance?: number;
+  /** The argument of a parameter the denial does not name (a three-parameter interface), and why. */
+  chosen?: { parameter: string; argument: string; reason: string };
 }
 
 /** One access vector audit2allow would write a rule for, as a question for the tree's interfaces. */
@@ -167,13 +171,19 @@ export class AllowSet {
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
       if (found !== undefined && found.length > 0) {
         const [best, ...others] = found;
-        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}\n`;
-        if (others.length > 0) out += `# also: ${others.map((g) => g.call).join(", ")}\n`;
+        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}${ranked(best!)}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}\n`;
+        if (best!.chosen) out += `# ${best!.chosen.parameter} = ${best!.chosen.argument}: ${best!.chosen.reason}\n`;
+        if (others.length > 0) out += `# also: ${others.map((g) => `${g.call}${ranked(g)}`).join(", ")}\n`;
         out += `${best!.call}\n`;
       } else out += `${rule}\n`;
     }
     return out;
   }
+}
+
+/** audit2allow -R's `# [distance]` of a call, as it writes it after each interface it offers. */
+function ranked(g: Grant): string {
+  return g.distance === undefined ? "" : ` [${g.distance}]`;
 }
 
 /** The interfaces that grant an access vector (undefined: not asked). */

@@ -3,7 +3,10 @@
 import { Argument, type Command } from "commander";
 import type { AvcLine } from "../analysis/avcline.js";
 import type { GrantsOf, Missing } from "../analysis/audit2.js";
+import type { PermMap } from "../analysis/permmap.js";
+import type { AccessQuery, CallAccess } from "../build/interfaces.js";
 import type { ExpandedTree } from "../build/expand.js";
+import type { MacroDef } from "../build/macros.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { isDirectory, loadAnalysisInput, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { readAvcLog } from "./avclog.js";
@@ -15,6 +18,7 @@ interface AllowOptions extends PolicyInputOptions {
   module?: string;
   json?: boolean;
   interfaces?: boolean;
+  permMap?: string;
 }
 
 export function registerAllow(program: Command, cli: CliContext): void {
@@ -25,7 +29,8 @@ export function registerAllow(program: Command, cli: CliContext): void {
     .addArgument(new Argument("[log]", "a log with Xen's avc lines (`xl dmesg`), or - for standard input").default("-", "-"))
     .option("-m, --module <name>", "print a .te module named NAME (module and require blocks)")
     .option("--json", "print the rules as JSON")
-    .option("-R, --interfaces", "for a policy tree, as audit2allow -R: a rule one of the tree's m4 interfaces grants is written as the tightest call of it (modules/*.if), the rule in a comment");
+    .option("-R, --interfaces", "for a policy tree, as audit2allow -R: a rule one of the tree's m4 interfaces grants is written as the nearest call of it (modules/*.if), the rule in a comment")
+    .option("--perm-map <file>", "with -R: the permission map (setools' format) whose weights and directions rank the calls, as audit2allow --perm-map (default: xsm's Xen map, src/analysis/xen.permmap)");
   policyInputOptions(cmd)
     .action(async (policyPath: string, logPath: string, o: AllowOptions) => {
       if (o.module !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.module)) throw new UsageError(`--module: '${o.module}' is not a module name (letters, digits, _)`);
@@ -34,6 +39,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
       // (the log defaults to -)
       if (policyPath === "-" && logPath === "-") throw new UsageError("the policy is read from standard input (-), and so is the log when none is given: give the log (or the policy) as a file");
       // (the interfaces are the tree's .if files: a policy.conf or a binary has none to offer)
+      if (o.permMap !== undefined && !o.interfaces) throw new UsageError("--perm-map ranks the interfaces -R offers: give -R (or drop --perm-map)");
       if (o.interfaces && (policyPath === "-" || !isDirectory(policyPath))) throw new UsageError(`--interfaces: ${displayName(policyPath)} is not a policy tree (a directory with modules/modules.conf), whose m4 interfaces it offers`);
       const { analysis: ap, expanded } = await loadAnalysisInput(policyPath, policyPath, o);
       const { WhyAnalyzer } = await import("../analysis/why.js");
@@ -53,7 +59,7 @@ export function registerAllow(program: Command, cli: CliContext): void {
       const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, column, message) => cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`));
       checkLogHasAvc(logPath, summary);
       // (the tree's m4 run and compiled policy, as the analysis read them: no second run of either)
-      const grants = o.interfaces && expanded ? await interfaceGrants(expanded, ap.policy, o.mls, set.missing()) : undefined;
+      const grants = o.interfaces && expanded ? await interfaceGrants(expanded, ap.policy, o.mls, await (await import("./flow.js")).loadMap(o.permMap, cli), set.missing()) : undefined;
       cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(grants), null, 2)}\n` : set.render(o.module, grants));
       finish(cli, logPath, summary, invalid);
     });
@@ -61,9 +67,17 @@ export function registerAllow(program: Command, cli: CliContext): void {
 
 /** The tree's interfaces that grant each missing access vector (src/build/interfaces.ts), by the
  *  vector's source, target and class. */
-async function interfaceGrants(expanded: ExpandedTree, policy: CompiledPolicy, mls: boolean | undefined, missing: Missing[]): Promise<GrantsOf> {
+async function interfaceGrants(expanded: ExpandedTree, policy: CompiledPolicy, mls: boolean | undefined, permMap: PermMap, missing: Missing[]): Promise<GrantsOf> {
   const { grantingInterfaces } = await import("../build/interfaces.js");
-  const found = grantingInterfaces(expanded, missing, { policy, mls });
+  const { macroComment, macroSignature } = await import("../lsp/signature.js");
+  // the parameters as the interface's comment names them (`# create_channel(source, destination, channel_label)`)
+  const parameters = (def: MacroDef) => {
+    const sig = macroSignature(def, macroComment(expanded.sources(def.file) ?? "", def));
+    return sig.parameters.map(([from, to]) => sig.label.slice(from, to));
+  };
+  const { interfaceDistance } = await import("../analysis/interface-match.js");
+  const distance = (want: AccessQuery, access: readonly CallAccess[], args: ReadonlySet<string>) => interfaceDistance(want, access, args, permMap);
+  const found = grantingInterfaces(expanded, missing, { policy, mls, parameters, distance });
   const byKey = new Map(missing.map((m, i) => [`${m.source}\0${m.target}\0${m.tclass}`, found[i]!]));
   return (av) => byKey.get(`${av.source}\0${av.target}\0${av.tclass}`);
 }

@@ -50,7 +50,7 @@ export function parseBooleans(spec: string): Record<string, boolean> {
   return out;
 }
 
-async function loadMap(path: string | undefined, cli: CliContext): Promise<PermMap> {
+export async function loadMap(path: string | undefined, cli: CliContext): Promise<PermMap> {
   const { parsePermMap } = await import("../analysis/permmap.js");
   let text: string;
   let file: string;

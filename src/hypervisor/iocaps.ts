@@ -280,8 +280,8 @@ export class IoCaps {
     if (gate !== 0) return gate;
     if (pirq < 0 || pirq >= nrPirqs(cur)) return this.refuse("-EINVAL", `pirq ${pirq} is not below ${cur.name}'s nr_pirqs (${nrPirqs(cur)})`);
     const irq = this.io(cur).pirqToIrq.get(pirq) ?? 0;
-    // domain_pirq_to_irq() found no IRQ: no XSM question asked
-    if (irq === 0) return this.refuse("-EPERM", `${cur.name}'s pirq ${pirq} is mapped to no IRQ (domain_pirq_to_irq)`);
+    // no IRQ behind the pirq: no XSM question asked, in either order
+    if (irq === 0) return this.refuse("-EPERM", noIrqPermission(cur, pirq, this.xsa492));
     const negative = irq < 0 ? `${cur.name}'s pirq ${pirq} holds -${-irq}, what a forced unbind leaves (unmap_domain_pirq of a bound pirq): no IRQ to hand out` : undefined;
     // before XSA-492, pirq_access_permitted(): an IRQ the caller does not hold is 0, and 0 is -EPERM
     // before XSM is asked
@@ -668,7 +668,7 @@ export class IoCaps {
   // (pci_enable_msi); each further vector of a block gets a new IRQ at the next pirq, which Xen
   // does not check (only the first pirq is).
   private mapDomainPirq(cur: Domain, d: Domain, pirq: number, irq: number, msi?: { device: number; multi: boolean; msix?: MsixEntry }, entries?: { nr: number }): Rc {
-    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
+    if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", irq === 0 ? IRQ0_MAP(cur) : lacks(cur, `IRQ ${irq}`, "irq"));
     const io = this.io(d);
     if (pirq < 0 || pirq >= nrPirqs(d) || irq <= 0 || irq >= NR_IRQS) {
       this.log(`dom${d.domid}: invalid pirq ${pirq} or irq ${irq}`);
@@ -1152,7 +1152,9 @@ export class IoCaps {
     const msi = irq > 0 ? this.msi.get(irq) : undefined;
     const rc = this.xsm.bindPtIrq(cur, d, msi ? { irq, msi: msi.device } : { irq });
     if (rc !== 0) return rc;
-    if (irq <= 0) return this.refuse("-EPERM", irq === 0 ? `${d.name}'s pirq ${machineIrq} is mapped to no IRQ (map_pirq first)` : `${d.name}'s pirq ${machineIrq} holds -${-irq}, left by a forced unbind (domain_pirq_to_irq <= 0)`);
+    // since XSA-492 `irq <= 0` only sets -EPERM and the hold test follows, which no domain passes for
+    // IRQ 0 or a negative one (none holds them), so both orders answer -EPERM here
+    if (irq <= 0) return this.refuse("-EPERM", noIrqBind(d, machineIrq, irq, this.xsa492));
     if (!this.io(cur).irqs.has(irq)) return this.refuse("-EPERM", lacks(cur, `IRQ ${irq}`, "irq"));
     if (!this.iommuEnabled(d)) return this.refuse("-ESRCH", `${this.noIommuText(d)}: nothing to bind through`);
     if (!d.hardware) io.dpci = true;
@@ -1197,7 +1199,7 @@ export class IoCaps {
     const io = this.io(d);
     const irq = io.pirqToIrq.get(machineIrq) ?? 0;
     const unheld = (): Rc => {
-      const why = irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : irq < 0 ? `${d.name}'s pirq ${machineIrq} holds -${-irq}, left by a forced unbind: irq_access_permitted(current, -${-irq}) is false, so the binding cannot be undone this way` : `${d.name}'s pirq ${machineIrq} is mapped to no IRQ`;
+      const why = irq > 0 ? lacks(cur, `IRQ ${irq}`, "irq") : noIrqUnbind(d, machineIrq, irq, this.xsa492);
       return this.refuse("-EPERM", why);
     };
     const held = irq > 0 && this.io(cur).irqs.has(irq);
@@ -1316,6 +1318,49 @@ const hexRange = (start: number, end: number) => (start === end ? hex(start) : `
 /** The explanation of Xen's -EPERM when the caller itself lacks what it hands out or maps. */
 function lacks(cur: Domain, what: string, caps: "irq" | "iomem" | "ioports"): string {
   return `${cur.name} does not hold ${what} (${caps}_access_permitted(current)): a domain hands out or maps only what it holds`;
+}
+
+/** Why no domain holds IRQ 0 (nor a negative IRQ): what makes the hold tests refuse it. */
+const NO_IRQ0 = "no domain holds IRQ 0: dom0_setup_permissions grants the hardware domain IRQs 1 .. nr_irqs_gsi - 1, and no domctl or map can grant IRQ 0";
+
+/** PHYSDEVOP_map_pirq of the hardware domain's GSI 0 (the same in every release modelled:
+ *  physdev.c and irq.c did not change with XSA-492): allocate_and_map_gsi_pirq takes an unmapped GSI
+ *  of the hardware domain as its IRQ, IRQ 0, and map_domain_pirq's first test refuses it. */
+const IRQ0_MAP = (cur: Domain): string =>
+  `${cur.name} does not hold IRQ 0 (map_domain_pirq: irq_access_permitted(current, 0), its first test, in every release): GSI 0 is no pirq of ${cur.name}'s, so allocate_and_map_gsi_pirq took it as the hardware domain's IRQ 0, and ${NO_IRQ0}`;
+
+/** XEN_DOMCTL_irq_permission of a pirq the caller has mapped to no IRQ, read at the release tags'
+ *  domctl.c: before XSA-492 pirq_access_permitted() is 0 (as for an IRQ not held) and `!irq ||
+ *  xsm_irq_permission(...)` is -EPERM unasked; since, domain_pirq_to_irq() is 0 and `if ( irq )`
+ *  skips xsm_irq_permission, leaving -EPERM. */
+function noIrqPermission(cur: Domain, pirq: number, xsa492: boolean): string {
+  const head = `${cur.name}'s pirq ${pirq} is mapped to no IRQ`;
+  return xsa492
+    ? `${head} (domain_pirq_to_irq is 0): \`if ( irq )\` skips xsm_irq_permission and the domctl answers -EPERM, nothing asked (XSA-492's order)`
+    : `${head}: pirq_access_permitted(current, pirq) is 0 (as for an IRQ ${cur.name} does not hold), and \`!irq || xsm_irq_permission(...)\` answers -EPERM before XSM is asked (before XSA-492)`;
+}
+
+/** XEN_DOMCTL_bind_pt_irq past xsm_bind_pt_irq with no IRQ behind the guest's pirq (0, or the -IRQ
+ *  a forced unbind leaves): before XSA-492 `irq <= 0 || !irq_access_permitted(currd, irq)` breaks
+ *  with -EPERM; since, `irq <= 0` only sets -EPERM and the domctl goes on to the hold test, which
+ *  fails too, so pt_irq_create_bind is not reached. */
+function noIrqBind(d: Domain, pirq: number, irq: number, xsa492: boolean): string {
+  const head = irq === 0 ? `${d.name}'s pirq ${pirq} is mapped to no IRQ (domain_pirq_to_irq is 0: map_pirq first)` : `${d.name}'s pirq ${pirq} holds -${-irq}, left by a forced unbind (domain_pirq_to_irq < 0)`;
+  const held = irq === 0 ? NO_IRQ0 : `irq_caps reads -${-irq} as an unsigned long, past every IRQ`;
+  return xsa492
+    ? `${head}: since XSA-492 \`irq <= 0\` only sets -EPERM, without a break, and the domctl goes on to irq_access_permitted(currd, ${irq}), which is false (${held}), so -EPERM stands and pt_irq_create_bind is not reached`
+    : `${head}: \`irq <= 0 || !irq_access_permitted(currd, irq)\` breaks with -EPERM after xsm_bind_pt_irq (before XSA-492)`;
+}
+
+/** XEN_DOMCTL_unbind_pt_irq with no IRQ behind the pirq: before XSA-492 `irq <= 0 ||
+ *  !irq_access_permitted(currd, irq)` is -EPERM before xsm_unbind_pt_irq; since, there is no `irq
+ *  <= 0` test: XSM is asked, then irq_access_permitted(currd, irq) fails. */
+function noIrqUnbind(d: Domain, pirq: number, irq: number, xsa492: boolean): string {
+  const head = irq === 0 ? `${d.name}'s pirq ${pirq} is mapped to no IRQ` : `${d.name}'s pirq ${pirq} holds -${-irq}, left by a forced unbind, so the binding cannot be undone this way`;
+  const held = irq === 0 ? NO_IRQ0 : `irq_caps reads -${-irq} as an unsigned long, past every IRQ`;
+  return xsa492
+    ? `${head}: since XSA-492 the domctl has no \`irq <= 0\` test; xsm_unbind_pt_irq was asked, and irq_access_permitted(currd, ${irq}) is false (${held}): -EPERM`
+    : `${head}: \`irq <= 0 || !irq_access_permitted(currd, irq)\` answers -EPERM before xsm_unbind_pt_irq is asked (before XSA-492)`;
 }
 
 /** d->nr_pirqs. */

@@ -20,7 +20,9 @@
 //   asked about a phantom function in Xen either; an op naming one finds no pdev (-ENODEV) alike.
 // - Several hardware domains (SVP): where Xen compares with its one hardware_domain
 //   (device_assigned(), assign_device()'s broken test, the owner of a new pdev), any domain marked
-//   hardware counts.
+//   hardware counts. deassign_device() sends a device it does not quarantine to Xen's one
+//   hardware_domain, as Xen does, whoever added it, unless RegistryOptions.deassignTo asks for the
+//   SVP extension (`adding-hwdom`: back to the hardware domain that added it).
 // - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
 //   iommu_remove_device's -EINVAL for an unowned device do not occur. Quarantine (dom_io) is
 //   modelled as ownership: where deassign_device() sends a device, not the IOMMU contexts.
@@ -38,7 +40,7 @@
 //   IOMMU hardware, its device table and interrupt remapping are not modelled, nor IVRS ranges or
 //   an AMD segment no IVRS covers (Xen reads no ivrs_mappings there).
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -93,6 +95,7 @@ export class PciRegistry {
   private readonly onFree: RegistryOptions["onFree"];
   private readonly onAssign: RegistryOptions["onAssign"];
   private readonly quarantineMode: Quarantine;
+  private readonly deassignTo: DeassignTo;
   private readonly iommu: boolean;
   private readonly pciBridge: RegistryOptions["pciBridge"];
   private readonly vendor: IommuVendor;
@@ -131,6 +134,7 @@ export class PciRegistry {
     this.onFree = opts.onFree;
     this.onAssign = opts.onAssign;
     this.quarantineMode = opts.quarantine ?? "basic";
+    this.deassignTo = opts.deassignTo ?? "hardware_domain";
     this.iommu = opts.iommu ?? true;
     this.pciBridge = opts.pciBridge;
     this.vendor = opts.iommuVendor ?? "vtd";
@@ -352,7 +356,8 @@ export class PciRegistry {
   }
 
   /** Mirrors XEN_DOMCTL_deassign_device and deassign_device(): to dom_io under quarantine (see
-   *  quarantineOf), else back to the hardware domain that added it; from dom_io (DOM_IO), back. */
+   *  quarantineOf), else (and from dom_io, DOM_IO) to Xen's hardware_domain, or with `adding-hwdom`
+   *  back to the hardware domain that added it (returnTo). */
   deassignDevice(cur: Domain, target: Domain, sbdf: SbdfInput): Rc {
     const key = this.key(sbdf);
     if (key < 0) return "-EINVAL";
@@ -538,8 +543,8 @@ export class PciRegistry {
 
   /**
    * Domain teardown, as pci_release_devices() does: every device the domain holds is deassigned
-   * (deassign_device: to dom_io under quarantine, else back to the hardware domain that added it;
-   * no XSM check: Xen itself does it). Devices the
+   * (deassign_device: to dom_io under quarantine, else to Xen's hardware_domain, or back to the
+   * hardware domain that added it with `adding-hwdom`; no XSM check: Xen itself does it). Devices the
    * domain added, if it was a hardware domain, fall to Xen's hardware_domain or to no one.
    * Call before the domain leaves the DomainTable.
    */
@@ -712,10 +717,31 @@ export class PciRegistry {
     return hw && hw.domid !== gone ? hw.domid : null;
   }
 
-  /** Where deassign_device() sends a device: its adding hardware domain, if that still exists. */
+  /** Where deassign_device() sends a device it does not quarantine: Xen's hardware_domain ("target =
+   *  hardware_domain", every release); with `adding-hwdom` its adding hardware domain, if that still
+   *  exists. */
   private returnTo(pdev: Pdev, gone: number): number | null {
-    if (pdev.hwdom !== null && pdev.hwdom !== gone && this.domains.byDomid(pdev.hwdom)) return pdev.hwdom;
+    if (this.deassignTo === "adding-hwdom" && pdev.hwdom !== null && pdev.hwdom !== gone && this.domains.byDomid(pdev.hwdom)) return pdev.hwdom;
     return this.fallbackHwdom(gone);
+  }
+
+  /** The hardware domain that added the device (the first hardware domain to own it; when that one
+   *  is destroyed, Xen's hardware_domain), by name; null for none, undefined for no such device. */
+  addedBy(sbdf: SbdfInput): string | null | undefined {
+    const key = this.key(sbdf, false);
+    const pdev = key < 0 ? undefined : this.visible(key);
+    if (!pdev) return undefined;
+    return pdev.hwdom === null ? null : (this.domains.byDomid(pdev.hwdom)?.name ?? null);
+  }
+
+  /** Xen's hardware_domain, by name; null when there is none. */
+  hardwareDomain(): string | null {
+    return this.domains.hardwareDomain?.()?.name ?? null;
+  }
+
+  /** Where a device deassign_device() does not quarantine goes (RegistryOptions.deassignTo). */
+  deassignTarget(): DeassignTo {
+    return this.deassignTo;
   }
 
   private setOwner(pdev: Pdev, domid: number | null): void {

@@ -97,6 +97,15 @@ export interface DomainTable {
 export const QUARANTINE_MODES = ["none", "basic", "scratch-page"] as const;
 export type Quarantine = (typeof QUARANTINE_MODES)[number];
 
+/** Where deassign_device() sends a device it does not quarantine (a deassignment with
+ *  iommu=no-quarantine, one from dom_io, a domain's teardown through pci_release_devices):
+ *  `hardware_domain`, Xen's one global hardware_domain, whoever added the device ("target =
+ *  hardware_domain" in pci.c at every release tag 4.19.0 .. 4.22.0 and master); `adding-hwdom`, an
+ *  SVP extension: back to the hardware domain that added it (its Guest VP's), if it still exists,
+ *  else to hardware_domain. */
+export const DEASSIGN_TARGETS = ["hardware_domain", "adding-hwdom"] as const;
+export type DeassignTo = (typeof DEASSIGN_TARGETS)[number];
+
 /** dom_io (DOMID_IO): the owner of quarantined devices (xen/common/domain.c). Not in any domain
  *  table (rcu_lock_domain_by_id finds no system domain); the assignment domctls name it by id.
  *  flask labels it with the domio initial SID. */
@@ -156,6 +165,8 @@ export interface RegistryOptions {
   onAssign?: (domid: number, machineBdf: number) => Rc;
   /** iommu_quarantine; default `basic`, Xen's. */
   quarantine?: Quarantine;
+  /** Where a device deassign_device() does not quarantine goes; default `hardware_domain`, Xen's. */
+  deassignTo?: DeassignTo;
   /** is_iommu_enabled(): an IOMMU is in use (every domain has one then, dom_io included); default true. */
   iommu?: boolean;
   /** A new record's config space says it is a bridge Xen records (alloc_pdev): its bus range. */

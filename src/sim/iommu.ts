@@ -50,13 +50,30 @@ export function assignWhy(say: Say, scenario: Scenario, target: Domain, from: st
 
 /** A successful deassign_device: where the device went and why (`reason`: quarantineOf before the step). */
 export function deassignWhy(say: Say, registry: PciRegistry, sbdf: SbdfInput, target: Domain, reason: ReturnType<PciRegistry["quarantineOf"]>): void {
-  const now = registry.device(sbdf)?.owner ?? "no one";
   if (target === DOM_IO) {
-    say(`"De-assignment from dom_io should de-quarantine the device": deassign_device gives it back to ${now} and clears pdev->quarantine`);
+    say(`"De-assignment from dom_io should de-quarantine the device": deassign_device gives it ${hardwareDomainText(registry, sbdf)} and clears pdev->quarantine`);
     return;
   }
   if (reason === "iommu_quarantine") say(`deassign_device sends the device to dom_io, not back to a hardware domain: ${quarantineMode(registry)}, the same in every release modelled; its DMA now faults in dom_io's IOMMU context until an assignment or a deassign from dom_io moves it`);
   else if (reason === "pdev->quarantine") say(`deassign_device sends the device back to dom_io: it was quarantined by an assignment to dom_io (pdev->quarantine), though ${quarantineMode(registry)}`);
+  else say(`deassign_device gives the device ${hardwareDomainText(registry, sbdf)}`);
+}
+
+/** Where deassign_device() sent a device it did not quarantine, now that it is there: Xen's one
+ *  hardware_domain ("target = hardware_domain", pci.c at every release modelled), which in an SVP
+ *  need not be the hardware domain that added it; or, with deassignTo adding-hwdom, that one. */
+export function hardwareDomainText(registry: PciRegistry, sbdf: SbdfInput): string {
+  const now = registry.device(sbdf)?.owner ?? null;
+  const [adder, hwdom] = [registry.addedBy(sbdf) ?? null, registry.hardwareDomain()];
+  if (now === null) return "to no one: there is no hardware_domain (target = hardware_domain, NULL)";
+  if (registry.deassignTarget() === "adding-hwdom") {
+    return now === hwdom
+      ? `to ${now}, which added it and is Xen's hardware_domain (deassignTo adding-hwdom and Xen's target = hardware_domain agree here)`
+      : `back to ${now}, which added it (deassignTo adding-hwdom, an SVP extension): every release modelled gives such a device to its one hardware_domain, ${hwdom ?? "none"} (target = hardware_domain)`;
+  }
+  const xen = `to Xen's hardware_domain, ${now} (target = hardware_domain, in every release modelled)`;
+  if (adder === null || adder === now) return xen;
+  return `${xen}, not back to ${adder}, the hardware domain that added it: Xen has one hardware_domain, so with several (SVP) ${adder} loses the device to ${now} ("deassignTo": "adding-hwdom" models the SVP extension that returns it)`;
 }
 
 /** XEN_DOMCTL_get_device_group as the step runs it: the registry's answer, the trace's reasons. */

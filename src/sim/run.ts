@@ -5,7 +5,7 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
+import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -276,6 +276,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     },
     // Kconfig's IOMMU_QUARANTINE_BASIC, Xen's default in every release, the model's defaults too
     quarantine: s.quarantine ?? "basic",
+    // deassign_device's "target = hardware_domain" in every release; adding-hwdom is the SVP extension
+    deassignTo: s.deassignTo ?? "hardware_domain",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
     iommuVendor: s.iommuVendor ?? "vtd",
@@ -411,10 +413,12 @@ function newStepResult(step: Step, i: number, sbdf: string | null): StepResult {
 export function runNotes(s: Scenario, xen: ScenarioXen = scenarioXen(s)): string[] {
   const notes = xenNotes(xen);
   const hw = s.domains.filter((d) => d.hardware).map((d) => d.name);
-  if (hw.length < 2) return notes;
+  const svp = s.deassignTo === "adding-hwdom" ? [`deassignTo adding-hwdom: a device deassign_device does not quarantine goes back to the hardware domain that added it, an SVP extension; every release modelled sends it to its one hardware_domain (pci.c deassign_device: target = hardware_domain)`] : [];
+  if (hw.length < 2) return [...notes, ...svp];
   return [
     ...notes,
     `${hw.length} hardware domains (${hw.join(", ")}): the SVP research topology; Xen upstream has exactly one hardware domain, so this run models a proposed design, not a shipping Xen`,
+    ...svp,
   ];
 }
 
@@ -854,10 +858,22 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
     return 0;
   }
   // pci_release_devices() deassigns each device of the domain: under quarantine to dom_io
-  const quarantined = registry.devices().filter((x) => x.owner === d.name && registry.quarantineOf(x.sbdf) !== undefined);
+  const held = registry.devices().filter((x) => x.owner === d.name);
+  const quarantined = held.filter((x) => registry.quarantineOf(x.sbdf) !== undefined);
+  const returned = held.filter((x) => !quarantined.includes(x));
   const because = quarantined.length > 0 ? quarantineText(registry, quarantined[0]!.sbdf) : "";
   registry.removeDomain(d.domid);
   if (result && quarantined.length > 0) say(result, `pci_release_devices: deassign_device sends ${quarantined.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
+  // (without an IOMMU Xen's deassign_device is -EINVAL and pci_release_devices splices the device back on the
+  // dying domain's list; the model moves it all the same, so it is not explained as Xen's move)
+  if (result && registry.iommuEnabled(d)) {
+    const where = new Map<string, string[]>();
+    for (const x of returned) {
+      const text = hardwareDomainText(registry, x.sbdf);
+      where.set(text, [...(where.get(text) ?? []), x.sbdf]);
+    }
+    for (const [text, sbdfs] of where) say(result, `pci_release_devices: deassign_device gives ${sbdfs.join(", ")} ${text}`);
+  }
   for (const x of quarantined) {
     const shared = result ? sharedDteWhy(registry, x.sbdf, DOM_IO.name) : undefined;
     if (shared !== undefined) say(result!, shared);

@@ -232,6 +232,10 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   list(s.steps).forEach((step, n) => {
     if (isObject(step) && step.op === "create_domain" && typeof step.domain === "string" && !createdBy.has(step.domain)) createdBy.set(step.domain, n);
   });
+  // Nor can it have a target Xen's set_target refuses, which is the only way d->target is set (every
+  // release tag's common/domctl.c): itself (d == e, -EINVAL) or a guest that is not HVM
+  // (!is_hvm_domain(e), -EOPNOTSUPP; a domain's type is fixed at its creation).
+  const byName = new Map(domains.flatMap((d) => (isObject(d) && typeof d.name === "string" ? [[d.name, d] as const] : [])));
   domains.forEach((d, i) => {
     if (!isObject(d) || typeof d.target !== "string" || typeof d.name !== "string" || createdBy.has(d.name)) return;
     const made = createdBy.get(d.target);
@@ -239,6 +243,15 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       err(
         `/domains/${i}/target`,
         `${shortJson(d.target)} is made by /steps/${made} (create_domain), so it does not exist when ${shortJson(d.name)} starts: a device model's target is set by XEN_DOMCTL_set_target, which needs both domains. Make ${shortJson(d.name)} with a create_domain step after it (libxl sets the target then)`,
+      );
+      return;
+    }
+    const e = byName.get(d.target);
+    if (d.target === d.name) err(`/domains/${i}/target`, `${shortJson(d.name)} cannot be its own device model: XEN_DOMCTL_set_target refuses d == e (-EINVAL), and it is the only way Xen sets d->target`);
+    else if (e !== undefined && e.hvm !== true) {
+      err(
+        `/domains/${i}/target`,
+        `${shortJson(d.target)} is not an HVM guest (no "hvm": true), so ${shortJson(d.name)} cannot start as its device model: XEN_DOMCTL_set_target, the only way Xen sets d->target, refuses a target that is not HVM (!is_hvm_domain(e): -EOPNOTSUPP, in every release modelled), and a domain's type is fixed when it is created. Mark ${shortJson(d.target)} "hvm": true, or make ${shortJson(d.name)} with a create_domain step to see the refusal`,
       );
     }
   });

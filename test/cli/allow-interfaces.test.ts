@@ -2,7 +2,7 @@
 // tree's m4 interfaces grants is written as the tightest call (src/build/interfaces.ts), and the
 // call does grant it: added to the module, the denial is allowed. Interfaces that declare types or
 // take any number of arguments are never offered; a policy.conf has no interfaces to offer.
-import { appendFileSync, cpSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -32,7 +32,7 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
         "#============= domU_t ==============",
         "",
         "# allow domU_t isolated_domU_t:grant map_read;",
-        "# granted by modules/xen.if's domain_comms: 6 allow rules, 16 permissions",
+        "# granted by modules/xen.if's domain_comms [252]: 6 allow rules, 16 permissions",
         "domain_comms(domU_t, isolated_domU_t)",
         // (no interface grants kexec: the rule stays)
         "allow domU_t xen_t:xen kexec;",
@@ -40,8 +40,10 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
         "#============= isolated_domU_t ==============",
         "",
         "# allow isolated_domU_t nic_dev_t:resource use_iommu;",
-        "# granted by modules/xen.if's use_device_iommu: 3 allow rules, 4 permissions",
-        "# also: use_device_iommu_nointremap(isolated_domU_t, nic_dev_t), use_device_noiommu(isolated_domU_t, nic_dev_t), admin_device(isolated_domU_t, nic_dev_t)",
+        // audit2allow -R's distance: 3 bits of its own access beside use_iommu; admin_device grants 14
+        // more permissions of the device, bind_irq and the same mmu rules
+        "# granted by modules/xen.if's use_device_iommu [67]: 3 allow rules, 4 permissions",
+        "# also: use_device_iommu_nointremap(isolated_domU_t, nic_dev_t) [76], use_device_noiommu(isolated_domU_t, nic_dev_t) [86], admin_device(isolated_domU_t, nic_dev_t) [139]",
         "use_device_iommu(isolated_domU_t, nic_dev_t)",
         "",
       ].join("\n"),
@@ -50,13 +52,14 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
     expect((await xsm("allow", TREE, LOG)).stdout).not.toContain("use_device_iommu");
   });
 
-  it("--json lists each rule's interfaces, tightest first", async () => {
+  it("--json lists each rule's interfaces, nearest first", async () => {
     const r = await xsm("allow", TREE, LOG, "-R", "--json");
     expect(r.code, r.stderr).toBe(0);
-    const rules = JSON.parse(r.stdout) as { source: string; cause: string; interfaces?: { call: string; file: string; rules: number; perms: number }[] }[];
+    const rules = JSON.parse(r.stdout) as { source: string; cause: string; interfaces?: { call: string; file: string; rules: number; perms: number; distance: number }[] }[];
     const iso = rules.find((x) => x.source === "isolated_domU_t")!;
     expect(iso.interfaces!.map((g) => g.call)).toEqual(["use_device_iommu(isolated_domU_t, nic_dev_t)", "use_device_iommu_nointremap(isolated_domU_t, nic_dev_t)", "use_device_noiommu(isolated_domU_t, nic_dev_t)", "admin_device(isolated_domU_t, nic_dev_t)"]);
-    expect(iso.interfaces![0]).toEqual({ call: "use_device_iommu(isolated_domU_t, nic_dev_t)", name: "use_device_iommu", file: "modules/xen.if", rules: 3, perms: 4 });
+    expect(iso.interfaces![0]).toEqual({ call: "use_device_iommu(isolated_domU_t, nic_dev_t)", name: "use_device_iommu", file: "modules/xen.if", rules: 3, perms: 4, distance: 67 });
+    expect(iso.interfaces!.map((g) => g.distance)).toEqual([67, 76, 86, 139]);
     // a rule the policy has already is asked nothing
     expect(rules.find((x) => x.source === "dom0_t")!.interfaces).toBeUndefined();
     expect(rules.find((x) => x.source === "domU_t" && x.cause === "te-rule" && JSON.stringify(x).includes("kexec"))!.interfaces).toEqual([]);
@@ -77,6 +80,72 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
     expect(offered!.map((g) => g.call)).not.toContainEqual(expect.stringMatching(/^declare_/));
     // (allowed already: nothing to offer)
     expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "mmu", perms: ["stat"] }])).toEqual([[]]);
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (needs GNU m4)", () => {
+  // create_channel(source, destination, channel_label): a channel's bind denial names the label and
+  // the destination ($3 and $2, by the rule `allow $3 $2:event bind`); the source is the type the
+  // policy already lets create channels labelled so
+  it("binds the denial's types where the interface's own rule puts them, and says which type the third parameter got and why", async () => {
+    const r = await xsm("allow", TREE, "test/fixtures/tree/interfaces-channel.log", "-R");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      [
+        "# allow isolated_domU_t_channel domU_t:event bind;",
+        "# granted by modules/xen.if's create_channel [5]: 2 allow rules, 4 permissions",
+        "# source = isolated_domU_t: the policy already allows 3 of the call's permissions naming it",
+        "create_channel(isolated_domU_t, domU_t, isolated_domU_t_channel)",
+      ].join("\n"),
+    );
+    const rules = JSON.parse((await xsm("allow", TREE, "test/fixtures/tree/interfaces-channel.log", "-R", "--json")).stdout) as { interfaces?: { call: string; chosen?: unknown }[] }[];
+    expect(rules[0]!.interfaces![0]!.chosen).toEqual({ parameter: "source", argument: "isolated_domU_t", reason: "the policy already allows 3 of the call's permissions naming it" });
+  });
+
+  it("the call with the chosen argument grants the denial", async () => {
+    const copy = join(tmp, "channel");
+    cpSync(TREE, copy, { recursive: true });
+    appendFileSync(join(copy, "modules/isolated_domU.te"), "create_channel(isolated_domU_t, domU_t, isolated_domU_t_channel)\n");
+    const r = await xsm("allow", copy, "test/fixtures/tree/interfaces-channel.log", "--json");
+    expect((JSON.parse(r.stdout) as { cause: string }[])[0]!.cause).toBe("allowed");
+  });
+
+  it("a domain with no channel yet: the destination is a type the policy already lets channels bind to", () => {
+    const copy = join(tmp, "lonely");
+    cpSync(TREE, copy, { recursive: true });
+    writeFileSync(join(copy, "modules/lonely.te"), "declare_domain(lonely_t)\n");
+    appendFileSync(join(copy, "modules/modules.conf"), "lonely = on\n");
+    const [offered] = grantingInterfaces(expandTree(copy), [{ source: "lonely_t", target: "lonely_t_channel", tclass: "event", perms: ["create"] }], { parameters: () => ["source", "destination", "channel_label"] });
+    const channel = offered!.filter((g) => g.name === "create_channel");
+    expect(channel.length).toBeGreaterThan(0);
+    for (const g of channel) {
+      expect(g.call).toMatch(/^create_channel\(lonely_t, \w+, lonely_t_channel\)$/);
+      expect(g.chosen).toMatchObject({ parameter: "destination", reason: expect.stringMatching(/^the policy already allows \d+ of the call's permissions naming it/) });
+    }
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow -R --perm-map (needs GNU m4)", () => {
+  it("ranks by the map given: its weights make the distances", async () => {
+    const map = join(tmp, "resource.permmap");
+    // one class: the mmu permissions count sepolgen's default weight, 5
+    writeFileSync(map, "1\nclass resource 1\nuse_iommu b 8\n");
+    const r = await xsm("allow", TREE, LOG, "-R", "--json", "--perm-map", map);
+    expect(r.code, r.stderr).toBe(0);
+    const rules = JSON.parse(r.stdout) as { source: string; interfaces?: { call: string; distance: number }[] }[];
+    // exchange: 10 + 10 + 5; the domio_t mmu rule: 10 + 10 + 5 + 5
+    expect(rules.find((x) => x.source === "isolated_domU_t")!.interfaces![0]).toMatchObject({ call: "use_device_iommu(isolated_domU_t, nic_dev_t)", distance: 55 });
+  });
+
+  it("a map that does not read is an error at its line (exit 1); --perm-map without -R a usage error", async () => {
+    const bad = join(tmp, "bad.permmap");
+    writeFileSync(bad, "1\nclass resource 1\nuse_iommu sideways 8\n");
+    const r = await xsm("allow", TREE, LOG, "-R", "--perm-map", bad);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}:3:`);
+    const usage = await xsm("allow", TREE, LOG, "--perm-map", bad);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain("--perm-map ranks the interfaces -R offers");
   });
 });
 

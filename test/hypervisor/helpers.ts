@@ -90,6 +90,7 @@ export function makeRegistry(opts: Partial<RegistryOptions> = {}, decide?: Decid
     onFree: opts.onFree,
     onAssign: opts.onAssign,
     quarantine: opts.quarantine,
+    deassignTo: opts.deassignTo,
     iommu: opts.iommu,
     pciBridge: opts.pciBridge,
   });

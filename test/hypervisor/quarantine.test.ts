@@ -37,13 +37,19 @@ describe("quarantine: deassign_device() and dom_io", () => {
     expect(reg.device(VF0)?.owner).toBe("gvp1-guest");
   });
 
-  it("deassignment from dom_io returns the device to its hardware domain", () => {
+  it("deassignment from dom_io gives the device to Xen's hardware_domain (with deassignTo adding-hwdom: back to the one that added it)", () => {
     const { reg } = withVf();
     reg.assignDevice(svpHwdom, gvpGuest, VF0);
     reg.deassignDevice(svpHwdom, gvpGuest, VF0);
     expect(reg.quarantineOf(VF0)).toBeUndefined();
     expect(reg.deassignDevice(svpHwdom, DOM_IO, VF0)).toBe(0);
-    expect(reg.device(VF0)?.owner).toBe("gvp1-hwdom");
+    expect(reg.device(VF0)?.owner).toBe("svp-hwdom");
+    const svp = makeRegistry({ deassignTo: "adding-hwdom" });
+    svp.reg.addDevice(svpHwdom, PF);
+    svp.reg.addDevice(gvpHwdom, VF0, { physfn: PF });
+    svp.reg.assignDevice(svpHwdom, DOM_IO, VF0);
+    expect(svp.reg.deassignDevice(svpHwdom, DOM_IO, VF0)).toBe(0);
+    expect(svp.reg.device(VF0)?.owner).toBe("gvp1-hwdom");
   });
 
   it("assignment to DOMID_IO marks the device quarantined: without iommu=quarantine it goes back to dom_io after a guest", () => {
@@ -59,7 +65,7 @@ describe("quarantine: deassign_device() and dom_io", () => {
     expect(reg.deassignDevice(svpHwdom, DOM_IO, VF0)).toBe(0);
     expect(reg.assignDevice(svpHwdom, gvpGuest, VF0)).toBe(0);
     expect(reg.deassignDevice(svpHwdom, gvpGuest, VF0)).toBe(0);
-    expect(reg.device(VF0)?.owner).toBe("gvp1-hwdom");
+    expect(reg.device(VF0)?.owner).toBe("svp-hwdom"); // deassign_device: target = hardware_domain
   });
 
   it("dom_io takes a broken device (assign_device: only guests are refused one)", () => {

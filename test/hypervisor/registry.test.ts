@@ -276,13 +276,23 @@ describe("assign_device / deassign_device", () => {
     expect(reg.device(PF)?.owner).toBe("svp-hwdom");
   });
 
-  it("deassign returns the device to the hardware domain that added it (iommu=no-quarantine)", () => {
+  it("deassign gives the device to Xen's one hardware_domain, not to the hardware domain that added it (iommu=no-quarantine)", () => {
     const { reg, xsm } = withVf({ quarantine: "none" });
     reg.assignDevice(svpHwdom, gvpGuest, VF0);
     xsm.checks.length = 0;
     expect(reg.deassignDevice(svpHwdom, gvpGuest, VF0)).toBe(0);
     expect(hooks(xsm)).toEqual(["deassign_device d0 380"]);
+    // deassign_device(): "target = hardware_domain" in every release
+    expect(reg.device(VF0)?.owner).toBe("svp-hwdom");
+    expect(reg.addedBy(VF0)).toBe("gvp1-hwdom");
+  });
+
+  it("deassignTo adding-hwdom (the SVP extension) returns it to the hardware domain that added it", () => {
+    const { reg } = withVf({ quarantine: "none", deassignTo: "adding-hwdom" });
+    reg.assignDevice(svpHwdom, gvpGuest, VF0);
+    expect(reg.deassignDevice(svpHwdom, gvpGuest, VF0)).toBe(0);
     expect(reg.device(VF0)?.owner).toBe("gvp1-hwdom");
+    expect(reg.deassignTarget()).toBe("adding-hwdom");
   });
 
   it("deassign of a device the target does not hold is -ENODEV (pci_get_pdev(d, sbdf))", () => {
@@ -342,8 +352,20 @@ describe("setup_device, hot_unplug and domain teardown", () => {
     expect(reg.device(PF)?.present).toBeUndefined();
   });
 
-  it("domain teardown deassigns the domain's devices back to their hardware domains (pci_release_devices, iommu=no-quarantine)", () => {
+  it("domain teardown deassigns the domain's devices to Xen's hardware_domain (pci_release_devices, iommu=no-quarantine)", () => {
     const { reg, domains } = makeRegistry({ quarantine: "none" });
+    reg.addDevice(svpHwdom, PF);
+    reg.addDevice(gvpHwdom, VF0, { physfn: PF });
+    reg.assignDevice(gvpHwdom, gvpGuest, VF0);
+    reg.assignDevice(svpHwdom, gvpGuest, PF);
+    reg.removeDomain(gvpGuest.domid);
+    domains.remove(gvpGuest.domid);
+    expect(reg.devices().map((d) => d.owner)).toEqual(["svp-hwdom", "svp-hwdom"]);
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+
+  it("domain teardown with deassignTo adding-hwdom returns each device to the hardware domain that added it, and to hardware_domain once that one is gone", () => {
+    const { reg, domains } = makeRegistry({ quarantine: "none", deassignTo: "adding-hwdom" });
     reg.addDevice(svpHwdom, PF);
     reg.addDevice(gvpHwdom, VF0, { physfn: PF });
     reg.assignDevice(gvpHwdom, gvpGuest, VF0);

@@ -176,3 +176,30 @@ describe("a device model that exists from the start and a target made later", ()
     ]);
   });
 });
+
+describe("a device model that exists from the start with a target Xen's set_target refuses", () => {
+  // XEN_DOMCTL_set_target is the only way Xen sets d->target (every release tag's common/domctl.c),
+  // and it refuses d == e (-EINVAL) and a target that is not HVM (!is_hvm_domain(e), -EOPNOTSUPP)
+  const errors = (domains: object[], steps: object[] = []) => {
+    const loaded = parseScenario({ name: "dm", xsm: "dummy", domains: [{ name: "dom0", domid: 0, control: true, hardware: true }, ...domains], steps } as never, "dm.json");
+    return loaded.ok ? [] : loaded.error.map((e) => `${e.code} ${e.path}: ${e.message}`);
+  };
+
+  it("refuses a target that is not HVM at /domains/N/target, with the reason; nothing runs", () => {
+    expect(errors([{ name: "pv", domid: 1 }, { name: "stubdom", domid: 2, target: "pv" }])).toEqual([
+      'scenario /domains/2/target: "pv" is not an HVM guest (no "hvm": true), so "stubdom" cannot start as its device model: XEN_DOMCTL_set_target, the only way Xen sets d->target, refuses a target that is not HVM (!is_hvm_domain(e): -EOPNOTSUPP, in every release modelled), and a domain\'s type is fixed when it is created. Mark "pv" "hvm": true, or make "stubdom" with a create_domain step to see the refusal',
+    ]);
+    expect(errors([{ name: "pv", domid: 1, hvm: false }, { name: "stubdom", domid: 2, target: "pv" }])).toHaveLength(1);
+  });
+
+  it("refuses a domain that is its own target", () => {
+    expect(errors([{ name: "stubdom", domid: 2, target: "stubdom" }])).toEqual([
+      'scenario /domains/1/target: "stubdom" cannot be its own device model: XEN_DOMCTL_set_target refuses d == e (-EINVAL), and it is the only way Xen sets d->target',
+    ]);
+  });
+
+  it("takes an HVM target, and leaves a device model made by create_domain to the step's -EOPNOTSUPP", () => {
+    expect(errors([{ name: "hvm", domid: 1, hvm: true }, { name: "stubdom", domid: 2, target: "hvm" }])).toEqual([]);
+    expect(errors([{ name: "pv", domid: 1 }, { name: "stubdom", domid: 2, target: "pv" }], [{ as: "dom0", op: "create_domain", domain: "stubdom" }])).toEqual([]);
+  });
+});
