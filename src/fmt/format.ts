@@ -201,6 +201,38 @@ function commentEnd(comment: string): string {
   return lineDirectives(trimmed).some((d) => d.offset === 0 && d.end === trimmed.length) ? comment : trimmed;
 }
 
+/** The column where `line`'s character `at` is shown, tabs stopping every 8 columns (as gofmt's
+ *  tabwriter counts them). */
+function columnOf(line: string, at: number): number {
+  let col = 0;
+  for (let i = 0; i < at; i++) col = line[i] === "\t" ? col - (col % 8) + 8 : col + 1;
+  return col;
+}
+
+/** Trailing comments the author aligned stay aligned: a run of two or more consecutive lines whose
+ *  comments start in one column of the input (an empty line, a line without a trailing comment or a
+ *  comment kept as written ends it) has them in one column of the output, one blank after the
+ *  longest code among them, as gofmt and clang-format's AlignTrailingComments lay out a block of
+ *  trailing comments. Other trailing comments have one blank before them. The alignment is a
+ *  function of the lines' code alone, so a second run finds the same runs and changes nothing. */
+function alignComments(out: string[], comments: ReadonlyMap<number, { at: number; col: number }>): void {
+  for (let i = 0; i < out.length; ) {
+    const first = comments.get(i);
+    let j = i + 1;
+    if (first) while (comments.get(j)?.col === first.col) j++;
+    if (j - i >= 2) {
+      const code = (k: number) => trimEndBlanks(out[k]!.slice(0, comments.get(k)!.at));
+      let column = 0;
+      for (let k = i; k < j; k++) column = Math.max(column, columnOf(code(k), code(k).length) + 1);
+      for (let k = i; k < j; k++) {
+        const c = code(k);
+        out[k] = `${c}${" ".repeat(column - columnOf(c, c.length))}${out[k]!.slice(comments.get(k)!.at)}`;
+      }
+    }
+    i = j;
+  }
+}
+
 /** The first place of a character checkpolicy rejects (src/policy/scan.ts's strays). */
 interface StrayAt {
   line: number;
@@ -227,6 +259,13 @@ class Formatter {
   private dnlRest = false;
   /** The line ends in a comment kept with its trailing blanks (commentEnd). */
   private commentKept = false;
+  /** The current line's trailing comment laid out by code(): where its `#` is in the string code()
+   *  returned (then in line()'s), and its column in the input line (tabs every 8 columns). */
+  private trailing: { at: number; col: number } | undefined;
+  /** The input line being laid out (the trailing comment's column is read in it). */
+  private input = "";
+  /** Output lines with a trailing comment laid out here (not kept as written), by index in `out`. */
+  private readonly comments = new Map<number, { at: number; col: number }>();
   /** m4 sources: how m4 reads the file's parentheses (the `(` never closed, the calls expansions
    *  open, the `)` that close nothing the file opened). */
   private unclosed: M4Parens = { parens: new Set(), calls: new Map(), expansions: new Map(), kept: [] };
@@ -259,6 +298,8 @@ class Formatter {
       this.quotedComment = undefined;
       this.dnlRest = false;
       this.commentKept = false;
+      this.trailing = undefined;
+      this.input = line;
       offset += line.length + 1;
       const startsInCode = this.top().kind === "code";
       // (a line starting inside kept text is m4's argument text from its first blank)
@@ -272,8 +313,10 @@ class Formatter {
       const laid = this.line(line, startsInCode, i + 1);
       const asWritten: (readonly [number, number])[] = kept.filter(([first, last]) => first < lineStart + line.length && last >= lineStart);
       if (this.quotedComment !== undefined) asWritten.push([lineStart + this.quotedComment, lineStart + line.length - 1]);
+      if (asWritten.length === 0 && this.trailing) this.comments.set(this.out.length, this.trailing);
       this.out.push(asWritten.length === 0 ? laid : keptAsWritten(line, lineStart, laid, asWritten));
     });
+    alignComments(this.out, this.comments);
     if (this.stack.length > 1 && this.kind === "m4") {
       // m4 stops at the end of the file inside a quote, or inside a call unclosedParens() missed
       const f = this.stack[1]!;
@@ -299,6 +342,7 @@ class Formatter {
       // code, a blank after the quote or call kept as one (`b' c` is not `b'c`)
       const end = this.verbatim(line, 0, lineNo);
       if (end >= line.length) return line;
+      // (code() starts its output with the verbatim part: the comment's place is the line's)
       return trimEnd(this.code(line.slice(end), lineNo, end, line.slice(0, end)));
     }
     const lead = line.length - trimStartBlanks(line).length;
@@ -308,7 +352,9 @@ class Formatter {
     const top = this.stack[0]!;
     if (body.startsWith("}") || (body.startsWith(")") && top.kind === "code" && top.parens > 0)) depth--;
     const laid = this.code(body, lineNo, lead);
-    return trimEnd(`${"\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)))}${laid}`);
+    const indent = "\t".repeat(Math.min(MAX_INDENT, Math.max(0, depth)));
+    if (this.trailing) this.trailing.at += indent.length;
+    return trimEnd(`${indent}${laid}`);
   }
 
   /** Notes `c` at column index `at` of line `lineNo` when checkpolicy rejects it there. */
@@ -431,6 +477,8 @@ class Formatter {
         const comment = text.slice(i);
         const laid = commentEnd(comment);
         this.commentKept = laid === comment;
+        // after code, and not inside a name (m4 copies `/a#b` whole: no blank may come before it)
+        if (!inName && out !== "") this.trailing = { at: out.length, col: columnOf(this.input, col0 + i) };
         return out + laid;
       }
       // top-level text, which m4 copies to policy.conf as it is (after a quoted `#`, into a comment)

@@ -2,11 +2,10 @@
 // test/fixtures/cli/NAME.txt. After an intended change of output: UPDATE_GOLDEN=1 npx vitest run test/cli/golden.test.ts
 // A case that reads standard input runs the built CLI (bin/xsm.cjs) with a file on it, as an
 // editor's filter does (in-process it would wait for the test runner's own standard input).
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { xsm } from "./run.js";
+import { BUILT_TIMEOUT_MS, xsm, xsmBuilt } from "./run.js";
 
 const dir = "test/fixtures/cli";
 const policy = `${dir}/small.conf`;
@@ -127,8 +126,13 @@ describe("xsm output (golden files)", () => {
   }
   for (const [name, [argv, input]] of Object.entries(STDIN_CASES)) {
     it(name, () => {
-      const r = spawnSync(process.execPath, [resolve("bin/xsm.cjs"), ...argv], { input: readFileSync(input), encoding: "utf8" });
-      expectGolden(name, `$ xsm ${argv.join(" ")} < ${input}\nexit ${r.status}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
+      const r = xsmBuilt(argv, { input: readFileSync(input) });
+      expectGolden(name, `$ xsm ${argv.join(" ")} < ${input}\nexit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`);
     });
   }
+  it("a case on standard input that does not end fails naming its command, before vitest's own timeout", () => {
+    // (no xsm start-up takes under 10 ms)
+    expect(() => xsmBuilt(["fmt", "-"], { input: "type t;\n", timeoutMs: 10 })).toThrow("xsm fmt -: still running after 0.01 s (killed)");
+    expect(BUILT_TIMEOUT_MS).toBeLessThan(60_000);
+  });
 });

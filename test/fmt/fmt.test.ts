@@ -98,6 +98,58 @@ describe("the canonical layout", () => {
     );
   });
 
+  it("trailing comments the author aligned stay aligned, one blank after the longest code; others get one blank", () => {
+    const text = [
+      "attribute xen_type;             # objects of the hypervisor",
+      "attribute domain_target_type;   # the T_target labels",
+      "type  dom0_t ,domain_type;      # dom0",
+      "type device_t;     # alone: one blank",
+      "",
+      "class xen",
+      "{",
+      "    settime             # XENPF_settime32/64",
+      "    readconsole         # CONSOLEIO_read",
+      "\tphysinfo\t# a tab stops at the next multiple of 8: column 24 too",
+      "    heap # not in the column: the run ends before it",
+      "    kexec               # a run of one",
+      "}",
+      "",
+    ].join("\n");
+    expect(formatSource(text, "m4")).toBe(
+      [
+        "attribute xen_type;           # objects of the hypervisor",
+        "attribute domain_target_type; # the T_target labels",
+        "type dom0_t, domain_type;     # dom0",
+        "type device_t; # alone: one blank",
+        "",
+        "class xen",
+        "{",
+        "\tsettime     # XENPF_settime32/64",
+        "\treadconsole # CONSOLEIO_read",
+        "\tphysinfo    # a tab stops at the next multiple of 8: column 24 too",
+        "\theap # not in the column: the run ends before it",
+        "\tkexec # a run of one",
+        "}",
+        "",
+      ].join("\n"),
+    );
+    // the runs are the output's too, so a second run changes nothing; a comment kept as written (a
+    // path's `#` in m4, which m4 copies whole) is in no run, nothing put before it
+    const once = formatSource(text, "m4");
+    expect(formatSource(once, "m4")).toBe(once);
+    expect(formatSource(text.replaceAll("\n", "\n\n"), "m4")).not.toMatch(/  #/);
+    expect(formatSource("devicetreecon /soc/a#b system_u:object_r:d_t\nallow a b:c d;      # x\n", "m4")).toBe("devicetreecon /soc/a#b system_u:object_r:d_t\nallow a b:c d; # x\n");
+  });
+
+  it("every example's sources are fmt-clean (policy.conf beside the tree is m4's output, as xsm build writes it)", () => {
+    const sources = walk(join(root, "examples"), (p) => !/\.(md|json|ts|png)$/.test(p) && !p.endsWith("xen-flask/policy.conf"));
+    expect(sources.length).toBeGreaterThan(20);
+    for (const path of sources) {
+      const text = readFileSync(path, "utf8");
+      expect(formatSource(text, kindOf(path), { unread: moduleOff(path) !== undefined }), relative(root, path)).toBe(text);
+    }
+  });
+
   it("m4: call arguments, quotes and define bodies are kept as written; the text around them is laid out", () => {
     // a define body's blanks are m4's output wherever the macro is used (and an ifelse may compare
     // them), so it is kept as any call's arguments are

@@ -190,7 +190,7 @@ describe.skipIf(!hasM4)("the outline of a tree's files (needs GNU m4)", () => {
     const text = readFileSync(join(tree, "flask/access_vectors"), "utf8");
     const domain = av.find((s) => s.name === "domain")!;
     expect(domain.children!.map((s) => s.name).slice(0, 3)).toEqual(["setvcpucontext", "pause", "unpause"]);
-    expect(textOf(text, domain.range)).toMatch(/^class domain\n\{[\s\S]*\n    setpagingmempool .*$/);
+    expect(textOf(text, domain.range)).toMatch(/^class domain\n\{[\s\S]*\n[ \t]+setpagingmempool .*$/);
     expect(tree2(await outline("flask/security_classes")).slice(0, 2)).toEqual(["class xen", "class xen2"]);
   });
 });
