@@ -21,6 +21,7 @@ export default defineConfig({
       "test/sim/tree-scenario.test.ts",
       "test/lsp/old-layout.test.ts",
       "test/lsp/tree-navigation.test.ts",
+      "test/lsp/semantic-tokens-tree.test.ts",
       "test/lsp/outline.test.ts",
       "test/studio/disk.test.ts",
       "test/studio/old-layout.test.ts",

@@ -16,7 +16,7 @@ import { LineStarts } from "../diagnostics/line-starts.js";
 
 /** GNU m4 1.4.19's builtins (`dumpdef` with m4 run bare), which a file cannot have left undefined
  *  before it starts; the Makefile's `-D` names follow. */
-const BUILTINS = [
+export const BUILTINS = [
   "__file__", "__gnu__", "__line__", "__program__", "__unix__", "builtin", "changecom", "changequote", "debugfile",
   "debugmode", "decr", "define", "defn", "divert", "divnum", "dnl", "dumpdef", "errprint", "esyscmd", "eval", "format",
   "ifdef", "ifelse", "include", "incr", "index", "indir", "len", "m4exit", "m4wrap", "maketemp", "mkstemp", "patsubst",

@@ -11,6 +11,7 @@ import { modulesConfOf, type PolicyTree } from "../build/index.js";
 import { noteText, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
+import { sectionRuns } from "../policy/parse.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
@@ -34,6 +35,10 @@ export interface NamesModel {
   roleIds: Map<string, number>;
   users: { name: string; roles: number[] }[];
   userIds: Map<string, number>;
+  /** Names of `tunable`s (booleans fixed when compiled), `attribute_role`s and initial SIDs. */
+  tunables: string[];
+  roleAttrs: string[];
+  sids: string[];
   /** MLS policies (compiled with -M): sensitivities in declaration order, with their place in
    *  `dominance` (from 1; 0 when it has none) and the categories their `level` allows. */
   sens?: { name: string; aliases: string[]; order: number; cats?: string[] }[];
@@ -61,6 +66,19 @@ export interface IndexModel {
    *  (occurrence, start line, start character, end line, end character) in index order. A tree's
    *  statements are m4's output, so its outline keeps to the lines where the names are placed. */
   scopes: Int32Array;
+  /** Each occurrence's semantic token, and the occurrences in text order (semantic-tokens.ts). */
+  tokens?: IndexTokens;
+}
+
+/** Each occurrence's semantic token (type << 8 | modifiers, -1 unclassified) and the occurrences
+ *  in the order a document reads them: by file, then line and start (`order[fileStart[f]..
+ *  fileStart[f+1])` are file f's). */
+export interface IndexTokens {
+  token: Int32Array;
+  order: Uint32Array;
+  fileStart: Int32Array;
+  /** Made with symbol tables (without, every name is unclassified). */
+  named: boolean;
 }
 
 export interface Model {
@@ -71,6 +89,8 @@ export interface Model {
   index?: IndexModel;
   names?: NamesModel;
   platforms: PlatformDecl[];
+  /** A policy.conf's runs of statements of one section (checkpolicy's order), as lines: folded. */
+  sections?: { name: string; start: number; end: number }[];
   /** A tree's layout and m4 interfaces (the server reads the files' texts itself). */
   tree?: PolicyTree;
   macros?: Map<string, MacroDef>;
@@ -101,6 +121,7 @@ export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: str
     index: a.index ? indexModel(a, origin, positions, tree, fileUri) : undefined,
     names: a.symbols ? namesModel(a) : undefined,
     platforms: a.platforms,
+    sections: positions && a.ast ? sectionRuns(a.ast.statements).map((r) => ({ name: r.section, start: positions.position(r.start).line, end: positions.position(r.end - 1).line })) : undefined,
     tree: tree?.tree,
     macros: tree?.macros,
   };
@@ -144,6 +165,9 @@ function namesModel(a: Analysis): NamesModel {
     roleIds: sym.roleIds,
     users: sym.users.map((u) => ({ name: u.name, roles: [...u.roles] })),
     userIds: sym.userIds,
+    tunables: sym.tunables.map((b) => b.name),
+    roleAttrs: sym.roleAttrs.map((r) => r.name),
+    sids: [...sym.initialSids.keys()],
     ...(sym.mls && {
       sens: sym.mls.sens.map((x) => ({ name: x.name, aliases: x.aliases, order: x.order, cats: x.cats?.map((c) => sym.mls!.cats[c]!.name) })),
       sensIds: sym.mls.sensIds,

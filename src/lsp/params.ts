@@ -12,6 +12,8 @@ export interface ParamsShape {
   newName?: boolean;
   /** codeAction's `range` and `context.diagnostics`. */
   codeAction?: boolean;
+  /** A `range` of two positions (semanticTokens/range). */
+  range?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -30,6 +32,15 @@ export function badParams(params: unknown, shape: ParamsShape = {}): ResponseErr
     const pos = params.position;
     if (!isObject(pos)) return bad("position", "an object { line, character }", pos);
     for (const k of ["line", "character"] as const) if (!uinteger(pos[k])) return bad(`position.${k}`, "an integer from 0", pos[k]);
+  }
+  if (shape.range) {
+    const range = params.range;
+    if (!isObject(range)) return bad("range", "an object { start, end }", range);
+    for (const end of ["start", "end"] as const) {
+      const pos = range[end];
+      if (!isObject(pos)) return bad(`range.${end}`, "an object { line, character }", pos);
+      for (const k of ["line", "character"] as const) if (!uinteger(pos[k])) return bad(`range.${end}.${k}`, "an integer from 0", pos[k]);
+    }
   }
   if (shape.context && (!isObject(params.context) || typeof params.context.includeDeclaration !== "boolean")) return bad("context", "an object { includeDeclaration: boolean }", params.context);
   if (shape.newName && typeof params.newName !== "string") return bad("newName", "a string", params.newName);

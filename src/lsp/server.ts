@@ -14,6 +14,7 @@ import {
   ErrorCodes,
   LSPErrorCodes,
   ResponseError,
+  SemanticTokensRefreshRequest,
   SymbolKind as LspSymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
@@ -22,9 +23,11 @@ import {
   type Connection,
   type DocumentHighlight,
   type DocumentSymbol,
+  type FoldingRange,
   type Hover,
   type Location,
   type Position,
+  type SemanticTokens,
   type SignatureHelp,
   type SymbolInformation,
   type TextEdit,
@@ -38,6 +41,7 @@ import { macroCalls } from "../build/macros.js";
 import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
+import { foldingRanges } from "./folding.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
@@ -47,6 +51,7 @@ import { callAt, macroComment, macroSignature } from "./signature.js";
 import { NAME_KINDS } from "../policy/name-index.js";
 import { badInitOptions, badParams } from "./params.js";
 import { brokenBy, planRename, refusal } from "./rename.js";
+import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES, type LineRange } from "./semantic-tokens.js";
 import { AnalysisRunner, type RunnerEvent } from "./runner.js";
 
 export interface ServerOptions {
@@ -81,6 +86,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const runner = new AnalysisRunner(options.worker ?? true, options.trace);
   let flaskDir = options.flaskDir;
   let mls = options.mls === true;
+  let refreshTokens = false;
 
   // a URI that names no local file (untitled:, a file: URI of another host or with an encoded '/')
   // stands for itself, as a name without a tree: fileURLToPath's refusal would end the server
@@ -220,6 +226,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
     }
     published.set(unit.key, new Set(byUri.keys()));
+    // the names' tokens are the new analysis's: the client asks again
+    if (refreshTokens) connection.sendRequest(SemanticTokensRefreshRequest.type).catch(() => undefined);
   };
 
   // ---- lookups -----------------------------------------------------------------------------
@@ -266,6 +274,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const init = params.initializationOptions as { flaskDir?: string; mls?: boolean } | undefined;
     if (init?.flaskDir) flaskDir = init.flaskDir;
     if (init?.mls === true) mls = true;
+    refreshTokens = params.capabilities?.workspace?.semanticTokens?.refreshSupport === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -280,6 +289,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentHighlightProvider: true,
         workspaceSymbolProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
+        semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true },
+        foldingRangeProvider: true,
       },
       serverInfo: { name: "xsm", version: "0.1.0" },
     };
@@ -606,6 +617,25 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!after) return "its check was cancelled";
     return brokenBy(m, after, renamed, (uri, line) => `${relativeIn(tree, uri)}:${line + 1}`);
   };
+
+  // semantic tokens (semantic-tokens.ts), from the last analysis where the text still spells its names
+  const tokensOf = (uri: string, range?: LineRange): SemanticTokens => {
+    const doc = documents.get(uri);
+    return { data: doc ? semanticTokens(doc.getText(), uri, models.get(unitOf(uri).key), kindOf(pathOf(uri)) === "m4", range) : [] };
+  };
+  connection.languages.semanticTokens.on((params) => badParams(params) ?? tokensOf(params.textDocument.uri));
+  connection.languages.semanticTokens.onRange((params) => badParams(params, { range: true }) ?? tokensOf(params.textDocument.uri, { from: params.range.start.line, to: params.range.end.line }));
+
+  // folding ranges (folding.ts): brackets and comments from the text, sections from its analysis
+  connection.onFoldingRanges((params): FoldingRange[] | ResponseError => {
+    const bad = badParams(params);
+    if (bad) return bad;
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const unit = unitOf(doc.uri);
+    const m = models.get(unit.key);
+    return foldingRanges(doc.getText(), kindOf(pathOf(doc.uri)) === "m4", m?.version === versions.get(unit.key) ? m?.sections : undefined);
+  });
 
   connection.onShutdown(() => runner.dispose());
 

@@ -435,6 +435,25 @@ function sectionOf(s: Statement): number | undefined {
   return SECTION_OF[s.kind]; // undefined: our `platform` blocks may go anywhere
 }
 
+/** The runs of top-level statements of one section, in text order (checkpolicy's base_policy: the
+ *  language server folds each): the section's name and the physical offsets its statements span.
+ *  A `platform` block, of no section, belongs to the run around it. */
+export function sectionRuns(statements: readonly Statement[]): { section: string; start: number; end: number }[] {
+  const runs: { section: string; start: number; end: number }[] = [];
+  let current: number | undefined;
+  for (const s of statements) {
+    const section = sectionOf(s);
+    const end = s.span.offset + s.span.length;
+    if (section === undefined || section === current) {
+      if (runs.length > 0) runs[runs.length - 1]!.end = end;
+      continue;
+    }
+    current = section;
+    runs.push({ section: SECTIONS[section]!, start: s.span.offset, end });
+  }
+  return runs;
+}
+
 const KIND_NAMES: Partial<Record<Statement["kind"], string>> = {
   class: "a class declaration",
   sid_decl: "an initial SID declaration",
