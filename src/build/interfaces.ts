@@ -4,10 +4,12 @@
 // is called with the denial's source (and target) type. One of three parameters is called with
 // the source and target where its own rules put them (the rule of the denied class and
 // permissions: `allow $1 $3:event create` binds $1 and $3), and its remaining parameter with a
-// type the policy relates to them (pickFree). All calls are expanded by one m4 run over the tree's
-// definitions, as Makefile.common hands them to m4; a call whose expansion, added to the policy
-// where its modules' rules stand, makes the compiled policy allow every denied permission is a
-// match. Interfaces that declare types (declare_domain) or take a variable number of arguments
+// type the policy relates to them (pickFree), scored on the interface's expansion with placeholder
+// arguments (`$3_channel` reads as the type's channel): only the picked calls are expanded. The
+// calls are expanded by one m4 run over the tree's definitions, as Makefile.common hands them to
+// m4, and each expansion is read once; a call whose expansion, added to the policy where its
+// modules' rules stand, makes the compiled policy allow every denied permission is a match.
+// Interfaces that declare types (declare_domain) or take a variable number of arguments
 // are not candidates: they make new labels, not grants.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,6 +74,16 @@ export interface GrantOptions {
    *  AccessMatcher: src/analysis/interface-match.ts), the call's arguments standing for its
    *  parameters: the calls are ranked by it, nearest first. */
   distance?: (want: AccessQuery, access: readonly CallAccess[], args: ReadonlySet<string>) => number;
+  /** Counters the call adds its work to (tests pin how much it does). */
+  work?: InterfaceWork;
+}
+
+/** What one grantingInterfaces call did, counted (GrantOptions.work): the m4 runs, the calls they
+ *  expanded, and the expansions parsed. */
+export interface InterfaceWork {
+  m4Runs: number;
+  expansions: number;
+  parses: number;
 }
 
 /** At most this many types are tried for the parameter a denial does not name, when the policy
@@ -86,24 +98,50 @@ export const FREE_ARGUMENT_LIMIT = 8;
 export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceGrant[][] {
   const base = options.policy ?? basePolicy(expanded.conf, options.mls);
   if (base === undefined) return queries.map(() => []);
+  const work = options.work ?? { m4Runs: 0, expansions: 0, parses: 0 };
+  const parse = (text: string) => {
+    work.parses++;
+    return parseExpansion(text, base);
+  };
   const candidates = [...expanded.macros.values()].filter(isCandidate);
-  const shapes = parameterRules(expanded, candidates.filter((d) => arity(d) === 3), base);
+  const shapes = placeholderExpansions(expanded, candidates.filter((d) => arity(d) === 3), parse, work);
   const declared = declaredNames(base);
-  // every call once, whatever queries ask it
+  // (every call "grants" what the policy allows already)
+  const open = queries.map((q) => !q.perms.every((p) => base.allows(q.source, q.target, q.tclass, p) === true));
+  // what each query asks of each interface: its call, or for three parameters the calls of the
+  // types picked for the free one (from the placeholder expansion: nothing is expanded per type)
+  const planned = queries.map((q, i) =>
+    !open[i]
+      ? []
+      : candidates.map((def): Planned[] => {
+          if (arity(def) < 3) return [{ args: arity(def) === 2 ? [q.source, q.target] : [q.source] }];
+          const shape = shapes.get(def.name);
+          if (shape === undefined || !fitsQuery(shape.text, q)) return [];
+          return bindings(shape.parsed.rules, q).flatMap((b) => {
+            const fits = declared.types.flatMap((x) => {
+              const args = b.args(x);
+              const ok = shape.parsed.names.every((n) => declared.names.has(substitute(n, args)));
+              return ok ? [{ argument: x, access: mergeAccess(shape.parsed.rules, args) }] : [];
+            });
+            return pickFree(b, fits, base).map((p) => ({ args: b.args(p.argument), free: { binding: b, argument: p.argument, reason: p.reason } }));
+          });
+        }),
+  );
+  // every call once, whatever queries ask it, in one m4 run
   const calls = new Map<string, { def: MacroDef; index: number; args: ReadonlySet<string> }>();
   const callOf = (def: MacroDef, args: readonly string[]) => {
     const call = `${def.name}(${args.join(", ")})`;
     if (!calls.has(call)) calls.set(call, { def, index: calls.size, args: new Set(args) });
     return call;
   };
-  const asked = queries.map((q) =>
-    candidates.map((def): { call: string; free?: { binding: Binding; argument: string } }[] => {
-      const n = arity(def);
-      if (n < 3) return [{ call: callOf(def, n === 2 ? [q.source, q.target] : [q.source]) }];
-      return bindings(shapes.get(def.name) ?? [], q).flatMap((b) => [...declared.types].map((x) => ({ call: callOf(def, b.args(x)), free: { binding: b, argument: x } })));
-    }),
-  );
-  const segments = expandCalls(expanded, [...calls.keys()]);
+  planned.forEach((perDef) => perDef.forEach((tries, c) => tries.forEach((t) => callOf(candidates[c]!, t.args))));
+  const segments = expandCalls(expanded, [...calls.keys()], work);
+  const parsed = new Map<string, ParsedExpansion>();
+  const parsedOf = (call: string, text: string) => {
+    let p = parsed.get(call);
+    if (p === undefined) parsed.set(call, (p = parse(text)));
+    return p;
+  };
   const splice = spliceAt(expanded.conf);
   const verdicts = new Map<string, boolean>();
   const grants = (q: AccessQuery, call: string, text: string) => {
@@ -116,40 +154,42 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     }
     return granted;
   };
-  const usable = (q: AccessQuery, call: string) => {
-    const text = segments[calls.get(call)!.index];
-    return text !== undefined && grantsOnly(text) && new RegExp(`\\b${q.tclass}\\b`).test(text) ? text : undefined;
-  };
-  const distance = (q: AccessQuery, call: string, text: string) => (options.distance ? { distance: options.distance(q, callAccess(text, base), calls.get(call)!.args) } : {});
   return queries.map((q, i) => {
     const found: InterfaceGrant[] = [];
-    // (every call "grants" what the policy allows already)
-    if (q.perms.every((p) => base.allows(q.source, q.target, q.tclass, p) === true)) return found;
     candidates.forEach((def, c) => {
-      const tries = asked[i]![c]!;
-      if (arity(def) < 3) {
-        const call = tries[0]!.call;
-        const text = usable(q, call);
-        if (text !== undefined && grants(q, call, text)) found.push({ call, name: def.name, file: def.file, ...size(text), ...distance(q, call, text) });
-        return;
-      }
-      // per binding of the source and target, the types the policy relates to them
-      const byBinding = new Map<Binding, { call: string; text: string; argument: string }[]>();
-      for (const t of tries) {
-        const text = usable(q, t.call);
-        if (text === undefined || t.free === undefined || !namesDeclared(text, declared)) continue;
-        byBinding.set(t.free.binding, [...(byBinding.get(t.free.binding) ?? []), { call: t.call, text, argument: t.free.argument }]);
-      }
-      for (const [binding, fits] of byBinding) {
-        for (const pick of pickFree(binding, fits, base)) {
-          if (!grants(q, pick.call, pick.text)) continue;
-          const parameter = options.parameters?.(def)?.[binding.free] ?? `$${binding.free + 1}`;
-          found.push({ call: pick.call, name: def.name, file: def.file, ...size(pick.text), ...distance(q, pick.call, pick.text), chosen: { parameter, argument: pick.argument, reason: pick.reason } });
+      for (const t of planned[i]![c] ?? []) {
+        const call = callOf(def, t.args);
+        const text = segments[calls.get(call)!.index];
+        if (text === undefined || !fitsQuery(text, q)) continue;
+        const p = parsedOf(call, text);
+        // (the picked call expands as its placeholder expansion said; a tree whose m4 tells the
+        // types apart otherwise still offers no call naming an undeclared type)
+        if (t.free !== undefined && !p.names.every((n) => declared.names.has(n))) continue;
+        if (!grants(q, call, text)) continue;
+        const distance = options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {};
+        const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance };
+        if (t.free !== undefined) {
+          const parameter = options.parameters?.(def)?.[t.free.binding.free] ?? `$${t.free.binding.free + 1}`;
+          grant.chosen = { parameter, argument: t.free.argument, reason: t.free.reason };
         }
+        found.push(grant);
       }
     });
     return found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
   });
+}
+
+/** A call a query asks of an interface: its arguments, and for a three-parameter interface the
+ *  binding of the denial's types and the type picked for the parameter left, with why. */
+interface Planned {
+  args: readonly string[];
+  free?: { binding: Binding; argument: string; reason: string };
+}
+
+/** An expansion's rules can grant the query: it only grants (declares nothing a second call would
+ *  repeat) and names the denied class. */
+function fitsQuery(text: string, q: AccessQuery): boolean {
+  return grantsOnly(text) && new RegExp(`\\b${q.tclass}\\b`).test(text);
 }
 
 /** audit2allow -R offers the calls whose distance is >= 0, nearest first; a call that grants the
@@ -191,22 +231,32 @@ interface AllowRule {
   perms: (tclass: string) => readonly string[];
 }
 
-function allowRules(text: string, policy: CompiledPolicy): AllowRule[] {
+/** An expansion read once: its allow rules, and every type or attribute its av rules name as
+ *  source or target (those the policy must declare for the call to compile). */
+interface ParsedExpansion {
+  rules: AllowRule[];
+  names: readonly string[];
+}
+
+function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
   const { ast } = parsePolicy(text, "interface", { sections: false });
   const rules: AllowRule[] = [];
+  const names = new Set<string>();
   for (const st of ast.statements) {
-    if (st.kind !== "avrule" || st.rule !== "allow") continue;
-    const names = (set: typeof st.sources) => {
+    if (st.kind !== "avrule") continue;
+    for (const n of [...includeNames(st.sources), ...includeNames(st.targets)]) names.add(n);
+    if (st.rule !== "allow") continue;
+    const read = (set: typeof st.sources) => {
       const out = new Set(includeNames(set));
       for (const x of excludeNames(set)) out.delete(x);
       return [...out];
     };
-    const listed = names(st.perms);
+    const listed = read(st.perms);
     const { star, complement } = st.perms;
     rules.push({
-      sources: names(st.sources),
-      targets: names(st.targets),
-      classes: names(st.classes),
+      sources: read(st.sources),
+      targets: read(st.targets),
+      classes: read(st.classes),
       perms: (tclass) => {
         if (!star && !complement) return listed;
         const id = policy.classId(tclass);
@@ -215,17 +265,26 @@ function allowRules(text: string, policy: CompiledPolicy): AllowRule[] {
       },
     });
   }
-  return rules;
+  return { rules, names: [...names] };
 }
 
 /** The access a call's expansion grants, merged per source, target and class (sepolgen's
  *  AccessVectorSet; `self` kept as written). */
 export function callAccess(text: string, policy: CompiledPolicy): CallAccess[] {
+  return mergeAccess(parseExpansion(text, policy).rules);
+}
+
+/** The access of allow rules merged per source, target and class; with `args`, of placeholder
+ *  rules as the call of those arguments expands (a placeholder's name, and the names derived from
+ *  it such as `$3_channel`, take its argument). */
+function mergeAccess(rules: readonly AllowRule[], args?: readonly string[]): CallAccess[] {
+  const name = (n: string) => (args === undefined ? n : substitute(n, args));
   const merged = new Map<string, CallAccess>();
-  for (const r of allowRules(text, policy))
-    for (const source of r.sources)
-      for (const target of r.targets)
-        for (const tclass of r.classes) {
+  for (const r of rules)
+    for (const s of r.sources)
+      for (const t of r.targets)
+        for (const c of r.classes) {
+          const [source, target, tclass] = [name(s), name(t), name(c)];
           const key = `${source}\0${target}\0${tclass}`;
           const av = merged.get(key) ?? { source, target, tclass, perms: [] };
           merged.set(key, av);
@@ -238,12 +297,25 @@ export function callAccess(text: string, policy: CompiledPolicy): CallAccess[] {
 // placeholder (no tree names a type so)
 const PLACEHOLDER = "xsm_interface_parameter_";
 const PARAMETER = new RegExp(`^${PLACEHOLDER}([1-3])$`);
+const PLACEHOLDERS = new RegExp(`${PLACEHOLDER}([1-3])`, "g");
 
-/** The allow rules of each three-parameter interface, expanded with placeholders for its
- *  parameters: which parameter each rule's source and target are. */
-function parameterRules(expanded: ExpandedTree, defs: readonly MacroDef[], policy: CompiledPolicy): Map<string, AllowRule[]> {
-  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${[1, 2, 3].map((n) => PLACEHOLDER + n).join(", ")})`));
-  return new Map(defs.map((d, i) => [d.name, texts[i] === undefined ? [] : allowRules(texts[i]!, policy)]));
+/** A name of a placeholder expansion as the call of `args` writes it (m4 pastes an argument into
+ *  the names built from it; the tree's .te files, which may define such names as macros, are not
+ *  part of the run the calls are expanded in). */
+function substitute(name: string, args: readonly string[]): string {
+  return name.replace(PLACEHOLDERS, (_, n: string) => args[Number(n) - 1]!);
+}
+
+/** Each three-parameter interface expanded once with placeholders for its parameters, and read:
+ *  which parameter each rule's source and target are, and what the free one takes. */
+function placeholderExpansions(expanded: ExpandedTree, defs: readonly MacroDef[], parse: (text: string) => ParsedExpansion, work: InterfaceWork): Map<string, { text: string; parsed: ParsedExpansion }> {
+  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${[1, 2, 3].map((n) => PLACEHOLDER + n).join(", ")})`), work);
+  const out = new Map<string, { text: string; parsed: ParsedExpansion }>();
+  defs.forEach((d, i) => {
+    const text = texts[i];
+    if (text !== undefined) out.set(d.name, { text, parsed: parse(text) });
+  });
+  return out;
 }
 
 /** Where a denial's source and target go among a three-parameter interface's arguments, and the
@@ -293,26 +365,19 @@ function bindings(rules: readonly AllowRule[], q: AccessQuery): Binding[] {
   return [...seen.values()];
 }
 
-/** Every type an expansion's allow rules name is declared: a free argument fits the names the
- *  interface derives from it (`$3_channel`). */
-function namesDeclared(text: string, declared: Declared): boolean {
-  const { ast } = parsePolicy(text, "interface", { sections: false });
-  return ast.statements.every((st) => st.kind !== "avrule" || [...includeNames(st.sources), ...includeNames(st.targets)].every((n) => declared.names.has(n)));
-}
-
 /** The types to try for a binding's free parameter, each with why: those the policy already relates
  *  to the denial's types as the interface's rules naming the parameter do (permissions of the call
  *  it allows already, then a type rule of such a rule's class between a bound type and it whose
  *  result is a bound type: `type_transition S D:event T` for create_channel(S, D, T)), the most
  *  related; with none related, each type that fits when there are few. At most
  *  FREE_ARGUMENT_LIMIT, or none. */
-function pickFree(binding: Binding, fits: readonly { call: string; text: string; argument: string }[], policy: CompiledPolicy): { call: string; text: string; argument: string; reason: string }[] {
+function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy): { argument: string; reason: string }[] {
   const bound = binding.bound.map((b) => policy.typeId(b));
   const classes = [...new Set(binding.freeRules.flatMap((r) => r.classes))];
   const scored = fits.map((fit) => {
     const x = policy.typeId(fit.argument);
     let allowed = 0;
-    for (const av of callAccess(fit.text, policy)) {
+    for (const av of fit.access) {
       const target = av.target === "self" ? av.source : av.target;
       if (av.source !== fit.argument && target !== fit.argument) continue;
       allowed += av.perms.filter((p) => policy.allows(av.source, target, av.tclass, p) === true).length;
@@ -331,7 +396,7 @@ function pickFree(binding: Binding, fits: readonly { call: string; text: string;
             if (result >= 0 && bound.includes(result)) typeRules.push(`${kind} ${policy.typeName(s)} ${policy.typeName(t)}:${tclass} ${policy.typeName(result)}`);
           }
     }
-    return { ...fit, allowed, typeRules: [...new Set(typeRules)] };
+    return { argument: fit.argument, allowed, typeRules: [...new Set(typeRules)] };
   });
   const best = (key: (s: (typeof scored)[number]) => number) => {
     const top = Math.max(0, ...scored.map(key));
@@ -339,10 +404,10 @@ function pickFree(binding: Binding, fits: readonly { call: string; text: string;
   };
   const byAllowed = best((s) => s.allowed);
   if (byAllowed.length > 0)
-    return byAllowed.length > FREE_ARGUMENT_LIMIT ? [] : byAllowed.map((s) => ({ ...s, reason: `the policy already allows ${s.allowed} of the call's permissions naming it${byAllowed.length > 1 ? ` (as ${byAllowed.length - 1} other type${byAllowed.length > 2 ? "s" : ""})` : ""}` }));
+    return byAllowed.length > FREE_ARGUMENT_LIMIT ? [] : byAllowed.map((s) => ({ argument: s.argument, reason: `the policy already allows ${s.allowed} of the call's permissions naming it${byAllowed.length > 1 ? ` (as ${byAllowed.length - 1} other type${byAllowed.length > 2 ? "s" : ""})` : ""}` }));
   const byRule = best((s) => s.typeRules.length);
-  if (byRule.length > 0) return byRule.length > FREE_ARGUMENT_LIMIT ? [] : byRule.map((s) => ({ ...s, reason: `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}` }));
-  return scored.length > FREE_ARGUMENT_LIMIT ? [] : scored.map((s) => ({ ...s, reason: `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)` }));
+  if (byRule.length > 0) return byRule.length > FREE_ARGUMENT_LIMIT ? [] : byRule.map((s) => ({ argument: s.argument, reason: `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}` }));
+  return scored.length > FREE_ARGUMENT_LIMIT ? [] : scored.map((s) => ({ argument: s.argument, reason: `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)` }));
 }
 
 /** The allow rules of an expansion and the permissions they name (`*` and `~{...}` count as
@@ -387,8 +452,10 @@ const MARK = "#xsm-interface-call";
 /** m4's expansion of each call (without #line directives), by the calls' order: one m4 run over
  *  the tree's definitions (its sections up to the modules' rules) and a file of the calls, each
  *  after a comment m4 passes through. */
-function expandCalls(expanded: ExpandedTree, calls: readonly string[]): (string | undefined)[] {
+function expandCalls(expanded: ExpandedTree, calls: readonly string[], work: InterfaceWork): (string | undefined)[] {
   if (calls.length === 0) return [];
+  work.m4Runs++;
+  work.expansions += calls.length;
   const { tree } = expanded;
   const rules = new Set(tree.sections.filter((s) => /\.(te|cons)$/.test(s) || /^policy\/(users|constraints|initial_sids|device_contexts)$/.test(s)));
   const scratch = mkdtempSync(join(tmpdir(), "xsm-interfaces-"));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { expandTree } from "../../src/build/index.js";
-import { grantingInterfaces } from "../../src/build/interfaces.js";
+import { grantingInterfaces, type InterfaceWork } from "../../src/build/interfaces.js";
 import { xsm } from "./run.js";
 import { hasM4 } from "../tools.js";
 
@@ -122,6 +122,40 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (nee
       expect(g.call).toMatch(/^create_channel\(lonely_t, \w+, lonely_t_channel\)$/);
       expect(g.chosen).toMatchObject({ parameter: "destination", reason: expect.stringMatching(/^the policy already allows \d+ of the call's permissions naming it/) });
     }
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)", () => {
+  const queries = [
+    { source: "isolated_domU_t_channel", target: "domU_t", tclass: "event", perms: ["bind"] },
+    { source: "isolated_domU_t", target: "nic_dev_t", tclass: "resource", perms: ["use_iommu"] },
+    { source: "domU_t", target: "isolated_domU_t_channel", tclass: "event", perms: ["create"] },
+  ];
+  const counted = (tree: string) => {
+    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };
+    const found = grantingInterfaces(expandTree(tree), queries, { work });
+    return { work, calls: found.map((f) => f.map((g) => g.call)) };
+  };
+
+  // The free parameter of a three-parameter interface is scored on its placeholder expansion:
+  // only the picked calls are expanded (not one per declared type), and each expansion is read once
+  it("two m4 runs (placeholders, then the calls), each call expanded and parsed once", () => {
+    const { work, calls } = counted(TREE);
+    // 2 placeholder expansions (create_channel, make_device_model); then 17 interfaces of one or
+    // two parameters per query and create_channel's picks: 1 for the bind, 3 for the create; read
+    // are the placeholders and the 21 calls whose expansion can grant (names the class, declares
+    // nothing), each once
+    expect(calls.map((c) => c.filter((x) => x.startsWith("create_channel")).length)).toEqual([1, 0, 3]);
+    expect(work).toEqual({ m4Runs: 2, expansions: 2 + 17 * 3 + 4, parses: 23 });
+  });
+
+  it("the work does not grow with the types the policy declares", () => {
+    const copy = join(tmp, "many-types");
+    cpSync(TREE, copy, { recursive: true });
+    const extra = Array.from({ length: 40 }, (_, i) => `type extra${i}_t, domain_type;\n`).join("");
+    writeFileSync(join(copy, "modules/extra.te"), extra);
+    appendFileSync(join(copy, "modules/modules.conf"), "extra = on\n");
+    expect(counted(copy)).toEqual(counted(TREE));
   });
 });
 

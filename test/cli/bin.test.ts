@@ -9,9 +9,12 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 
 const { sourceDigest } = createRequire(import.meta.url)("../../bin/source-digest.cjs") as { sourceDigest(path: string, isDirectory: boolean): string };
+// A hung child would block the worker (spawnSync holds the event loop, so vitest's own timeout never
+// fires): each is killed after 30 s and the test then fails on its status instead.
+const SPAWN_LIMIT = { timeout: 30_000, killSignal: "SIGKILL" } as const;
 
 function run(argv: string[], bin = "bin/xsm.cjs", input?: string) {
-  const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
+  const r = spawnSync(process.execPath, [bin, ...argv], { ...SPAWN_LIMIT, encoding: "utf8", ...(input !== undefined ? { input } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -59,7 +62,7 @@ describe("bin/xsm.cjs", () => {
   it("compiles the bundles from the code caches the build made (compile; --help, -V; the other commands)", () => {
     const out = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "small.bin");
     for (const argv of [["--help"], ["-V"], ["compile", "test/fixtures/cli/small.conf"], ["compile", "examples/xen-flask/policy.conf", "-o", out], ["help", "check"], ["info", "test/fixtures/cli/small.conf"]]) {
-      const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+      const r = spawnSync(process.execPath, ["bin/xsm.cjs", ...argv], { ...SPAWN_LIMIT, encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
       expect(r.status).toBe(0);
       expect(r.stderr).toBe(`xsm: code cache: used\n${argv[0] === "compile" ? "xsm: TurboFan off (--no-opt): the compile's files are 1 MB or less\n" : ""}`);
     }
@@ -84,7 +87,7 @@ describe("bin/xsm.cjs", () => {
     const probe = join(mkdtempSync(join(tmpdir(), "xsm-probe-")), "probe.cjs");
     writeFileSync(probe, 'process.on("exit", () => process.stderr.write(process.moduleLoadList.filter((m) => /child_process|esm\\/loader/.test(m)).join(" ")));\n');
     for (const argv of [["--help"], ["compile", "test/fixtures/cli/small.conf"]]) {
-      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { ...SPAWN_LIMIT, encoding: "utf8" });
       expect(r.status).toBe(0);
       expect(r.stderr).toBe("");
     }
@@ -108,7 +111,7 @@ describe("bin/xsm.cjs", () => {
     );
     const out = join(mkdtempSync(join(tmpdir(), "xsm-bin-")), "policy.bin");
     for (const argv of [["compile", "examples/xen-flask/policy.conf"], ["compile", "examples/xen-flask/policy.conf", "-o", out]]) {
-      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["-r", probe, "bin/xsm.cjs", ...argv], { ...SPAWN_LIMIT, encoding: "utf8" });
       expect(r.status).toBe(0);
       expect(r.stderr).toBe("");
     }
@@ -126,7 +129,7 @@ describe("bin/xsm.cjs", () => {
       writeFileSync(join(dir, "big.conf"), text);
       return dir;
     }
-    const sh = (script: string, dir: string) => spawnSync("/bin/sh", ["-c", script, "sh", process.execPath, join(process.cwd(), "bin", "xsm.cjs")], { cwd: dir, encoding: "utf8" });
+    const sh = (script: string, dir: string) => spawnSync("/bin/sh", ["-c", script, "sh", process.execPath, join(process.cwd(), "bin", "xsm.cjs")], { ...SPAWN_LIMIT, cwd: dir, encoding: "utf8" });
 
     it("ends quietly, exit 0, when the reader closes the pipe (`| head`)", () => {
       const dir = bigPolicy();
@@ -137,7 +140,7 @@ describe("bin/xsm.cjs", () => {
 
     it("writes all of it into a pipe another process made non-blocking (EAGAIN), to a slow reader", () => {
       const dir = bigPolicy();
-      const expected = spawnSync(process.execPath, ["bin/xsm.cjs", "compile", join(dir, "big.conf"), "--emit-matrix", "-"], { encoding: "utf8" }).stdout;
+      const expected = spawnSync(process.execPath, ["bin/xsm.cjs", "compile", join(dir, "big.conf"), "--emit-matrix", "-"], { ...SPAWN_LIMIT, encoding: "utf8" }).stdout;
       expect(expected.length).toBeGreaterThan(256 * 1024);
       // a node that opens its stdout, the same pipe, makes it non-blocking for every writer (libuv)
       const r = sh(
@@ -307,14 +310,14 @@ describe("bin/xsm.cjs and the code cache", () => {
     return bin;
   }
   const debugRun = (bin: string) => {
-    const r = spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    const r = spawnSync(process.execPath, [bin, "compile", "x"], { ...SPAWN_LIMIT, encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
   it("makes a cache V8 accepts, and runs the same with it", () => {
     const bin = checkout(2_000_000);
     const env = { ...process.env, XSM_WRITE_CODE_CACHE: join(bin, "..", "..", "dist", "bin", "xsm-compile.cache") };
-    expect(spawnSync(process.execPath, [bin, "compile", "x"], { encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
+    expect(spawnSync(process.execPath, [bin, "compile", "x"], { ...SPAWN_LIMIT, encoding: "utf8", env }).stdout).toBe("ran compile,x\n");
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: used\n" });
   });
 
@@ -322,18 +325,18 @@ describe("bin/xsm.cjs and the code cache", () => {
     const bin = checkout(2_000_000);
     const dist = join(bin, "..", "..", "dist", "bin");
     writeFileSync(join(dist, "xsm-compile.cjs"), FAKE_BUNDLE.slice(FAKE_BUNDLE.indexOf("\n") + 1));
-    spawnSync(process.execPath, [bin, "compile", "x"], { env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-compile.cache") } });
+    spawnSync(process.execPath, [bin, "compile", "x"], { ...SPAWN_LIMIT, env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-compile.cache") } });
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm-compile.cache)\n" });
   });
 
   it("keeps --help's cache apart from the commands' one", () => {
     const bin = checkout(2_000_000);
     const dist = join(bin, "..", "..", "dist", "bin");
-    const help = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    const help = spawnSync(process.execPath, [bin, "--help"], { ...SPAWN_LIMIT, encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
     expect(help.stderr).toBe("xsm: code cache: none (dist/bin/xsm-help.cache)\n");
-    spawnSync(process.execPath, [bin, "--help"], { env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-help.cache") } });
+    spawnSync(process.execPath, [bin, "--help"], { ...SPAWN_LIMIT, env: { ...process.env, XSM_WRITE_CODE_CACHE: join(dist, "xsm-help.cache") } });
     expect(debugRun(bin)).toEqual({ code: 0, stdout: "ran compile,x\n", stderr: "xsm: code cache: none (dist/bin/xsm-compile.cache)\n" });
-    const again = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
+    const again = spawnSync(process.execPath, [bin, "--help"], { ...SPAWN_LIMIT, encoding: "utf8", env: { ...process.env, XSM_DEBUG: "1" } });
     expect(again).toMatchObject({ status: 0, stdout: "ran --help\n", stderr: "xsm: code cache: used\n" });
   });
 
@@ -354,7 +357,7 @@ describe("bin/xsm.cjs and the code cache", () => {
     writeFileSync(large, "#".repeat((1 << 20) + 1));
     writeFileSync(out, "#".repeat(1 << 20));
     const flags = (argv: string[]) => {
-      const r = spawnSync(process.execPath, [bin, ...argv], { encoding: "utf8", input: "", env: { ...process.env, XSM_DEBUG: "1" } });
+      const r = spawnSync(process.execPath, [bin, ...argv], { ...SPAWN_LIMIT, encoding: "utf8", input: "", env: { ...process.env, XSM_DEBUG: "1" } });
       expect(r.stdout).toBe(`ran ${argv}\n`);
       const noOpt = r.stderr.includes("xsm: TurboFan off (--no-opt)");
       const growth = r.stderr.includes("xsm: young generation grows 16x at a time");
