@@ -48,6 +48,7 @@ export function transferables(m: Model): ArrayBuffer[] {
     for (const a of [i.name, i.kind, i.decl, i.owner, i.file, i.line, i.start, i.end, i.scopes]) out.push(a.buffer as ArrayBuffer);
     if (i.tokens) for (const a of [i.tokens.token, i.tokens.order, i.tokens.fileStart]) out.push(a.buffer as ArrayBuffer);
   }
+  if (m.statements) out.push(m.statements.buffer as ArrayBuffer);
   if (m.names?.ruleCounts) out.push(m.names.ruleCounts.buffer as ArrayBuffer);
   return out;
 }

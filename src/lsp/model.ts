@@ -9,7 +9,7 @@ import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
 import type { MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
 import { noteText, type Span } from "../diagnostics/diagnostic.js";
-import type { PlatformDecl } from "../policy/ast.js";
+import type { PlatformDecl, Statement } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import { sectionRuns } from "../policy/parse.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
@@ -89,6 +89,9 @@ export interface Model {
   index?: IndexModel;
   names?: NamesModel;
   platforms: PlatformDecl[];
+  /** A policy.conf's statements, the rules of an `if` and the members of a platform too, as
+   *  (start line, start character, end line, end character): selection ranges. */
+  statements?: Int32Array;
   /** A policy.conf's runs of statements of one section (checkpolicy's order), as lines: folded. */
   sections?: { name: string; start: number; end: number }[];
   /** A tree's layout and m4 interfaces (the server reads the files' texts itself). */
@@ -121,10 +124,30 @@ export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: str
     index: a.index ? indexModel(a, origin, positions, tree, fileUri) : undefined,
     names: a.symbols ? namesModel(a) : undefined,
     platforms: a.platforms,
+    statements: positions && a.ast ? statementRanges(a.ast.statements, positions) : undefined,
     sections: positions && a.ast ? sectionRuns(a.ast.statements).map((r) => ({ name: r.section, start: positions.position(r.start).line, end: positions.position(r.end - 1).line })) : undefined,
     tree: tree?.tree,
     macros: tree?.macros,
   };
+}
+
+function statementRanges(statements: readonly Statement[], positions: Positions): Int32Array {
+  const spans: Span[] = [];
+  for (const s of statements) {
+    spans.push(s.span);
+    if (s.kind === "if") for (const r of [...s.then, ...s.else]) spans.push(r.span);
+    if (s.kind === "platform") for (const m of s.members) spans.push(m.span);
+  }
+  const out = new Int32Array(spans.length * 4);
+  spans.forEach((span, k) => {
+    positions.at(span.offset);
+    out[k * 4] = positions.line;
+    out[k * 4 + 1] = positions.character;
+    positions.at(span.offset + span.length);
+    out[k * 4 + 2] = positions.line;
+    out[k * 4 + 3] = positions.character;
+  });
+  return out;
 }
 
 function namesModel(a: Analysis): NamesModel {

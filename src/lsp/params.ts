@@ -12,8 +12,10 @@ export interface ParamsShape {
   newName?: boolean;
   /** codeAction's `range` and `context.diagnostics`. */
   codeAction?: boolean;
-  /** A `range` of two positions (semanticTokens/range). */
+  /** A `range` of two positions (semanticTokens/range, inlayHint). */
   range?: boolean;
+  /** selectionRange's `positions`. */
+  positions?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -42,6 +44,15 @@ export function badParams(params: unknown, shape: ParamsShape = {}): ResponseErr
       for (const k of ["line", "character"] as const) if (!uinteger(pos[k])) return bad(`range.${end}.${k}`, "an integer from 0", pos[k]);
     }
   }
+  if (shape.positions) {
+    const list = params.positions;
+    if (!Array.isArray(list)) return bad("positions", "an array of { line, character }", list);
+    for (let i = 0; i < list.length; i++) {
+      const pos = list[i];
+      if (!isObject(pos)) return bad(`positions[${i}]`, "an object { line, character }", pos);
+      for (const k of ["line", "character"] as const) if (!uinteger(pos[k])) return bad(`positions[${i}].${k}`, "an integer from 0", pos[k]);
+    }
+  }
   if (shape.context && (!isObject(params.context) || typeof params.context.includeDeclaration !== "boolean")) return bad("context", "an object { includeDeclaration: boolean }", params.context);
   if (shape.newName && typeof params.newName !== "string") return bad("newName", "a string", params.newName);
   if (shape.codeAction) {
@@ -51,7 +62,8 @@ export function badParams(params: unknown, shape: ParamsShape = {}): ResponseErr
   return undefined;
 }
 
-/** initializationOptions as `xsm lsp` reads them: `flaskDir` a path, `mls` a boolean. */
+/** initializationOptions as `xsm lsp` reads them: `flaskDir` a path, `mls` a boolean,
+ *  `inlayHints` which hints to give ({ parameterNames, attributeTypes }: booleans). */
 export function badInitOptions(init: unknown): ResponseError<InitializeError> | undefined {
   if (init === undefined || init === null) return undefined;
   // retry: false, as the same options will be refused again
@@ -60,5 +72,13 @@ export function badInitOptions(init: unknown): ResponseError<InitializeError> | 
   if (!isObject(init)) return bad("", "an object { flaskDir?, mls? }", init);
   if (init.flaskDir !== undefined && typeof init.flaskDir !== "string") return bad(".flaskDir", "a path (Xen's xen/xsm/flask/policy)", init.flaskDir);
   if (init.mls !== undefined && typeof init.mls !== "boolean") return bad(".mls", "true or false", init.mls);
+  const hints = init.inlayHints;
+  if (hints !== undefined) {
+    if (!isObject(hints)) return bad(".inlayHints", "an object { parameterNames?, attributeTypes? }", hints);
+    for (const k of Object.keys(hints)) {
+      if (k !== "parameterNames" && k !== "attributeTypes") return bad(`.inlayHints.${k}`, "no such option (parameterNames, attributeTypes)", hints[k]);
+      if (typeof hints[k] !== "boolean") return bad(`.inlayHints.${k}`, "true or false", hints[k]);
+    }
+  }
   return undefined;
 }

@@ -25,6 +25,8 @@ import {
   type DocumentSymbol,
   type FoldingRange,
   type Hover,
+  type InlayHint,
+  type SelectionRange,
   type Location,
   type Position,
   type SemanticTokens,
@@ -42,6 +44,8 @@ import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { foldingRanges } from "./folding.js";
+import { DEFAULT_INLAY, inlayHints, type InlayOptions } from "./inlay.js";
+import { selectionRanges, type Span2 } from "./selection.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
@@ -87,6 +91,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   let flaskDir = options.flaskDir;
   let mls = options.mls === true;
   let refreshTokens = false;
+  let inlay: InlayOptions = DEFAULT_INLAY;
 
   // a URI that names no local file (untitled:, a file: URI of another host or with an encoded '/')
   // stands for itself, as a name without a tree: fileURLToPath's refusal would end the server
@@ -271,8 +276,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialize((params) => {
     const refused = badInitOptions(params.initializationOptions);
     if (refused) return refused;
-    const init = params.initializationOptions as { flaskDir?: string; mls?: boolean } | undefined;
+    const init = params.initializationOptions as { flaskDir?: string; mls?: boolean; inlayHints?: Partial<InlayOptions> } | undefined;
     if (init?.flaskDir) flaskDir = init.flaskDir;
+    inlay = { ...DEFAULT_INLAY, ...init?.inlayHints };
     if (init?.mls === true) mls = true;
     refreshTokens = params.capabilities?.workspace?.semanticTokens?.refreshSupport === true;
     return {
@@ -291,6 +297,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
         semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true },
         foldingRangeProvider: true,
+        selectionRangeProvider: true,
+        inlayHintProvider: true,
       },
       serverInfo: { name: "xsm", version: "0.1.0" },
     };
@@ -637,6 +645,31 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return foldingRanges(doc.getText(), kindOf(pathOf(doc.uri)) === "m4", m?.version === versions.get(unit.key) ? m?.sections : undefined);
   });
 
+  // selection ranges (selection.ts): the text's brackets and statements, a policy.conf's parsed
+  // statements and sections when its analysis is of the text as it is
+  connection.onSelectionRanges((params): SelectionRange[] | ResponseError => {
+    const bad = badParams(params, { positions: true });
+    if (bad) return bad;
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const unit = unitOf(doc.uri);
+    const m = models.get(unit.key);
+    const fresh = unit.kind === "conf" && m !== undefined && m.version === versions.get(unit.key) && !carried.has(m);
+    const statements: Span2[] | undefined = fresh && m.statements ? spansOf(doc, m.statements) : undefined;
+    return selectionRanges({ doc, m4: kindOf(pathOf(doc.uri)) === "m4", statements, sections: fresh ? m.sections : undefined }, params.positions);
+  });
+
+  // inlay hints (inlay.ts): parameter names at a tree's interface calls, types behind an attribute
+  connection.languages.inlayHint.on((params): InlayHint[] | ResponseError => {
+    const bad = badParams(params, { range: true });
+    if (bad) return bad;
+    const doc = documents.get(params.textDocument.uri);
+    if (!doc) return [];
+    const m = models.get(unitOf(doc.uri).key);
+    const tree = m?.tree;
+    return inlayHints({ doc, range: params.range, options: inlay, macros: m?.macros, sourceOf: tree && sourcesOf(tree), index: m?.index, names: m?.names });
+  });
+
   connection.onShutdown(() => runner.dispose());
 
   documents.listen(connection);
@@ -673,6 +706,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     }
     return out;
   }
+}
+
+/** A model's statement ranges (line, character pairs) as offsets into the document. */
+function spansOf(doc: TextDocument, ranges: Int32Array): Span2[] {
+  const out: Span2[] = [];
+  for (let k = 0; k + 3 < ranges.length; k += 4) {
+    out.push([doc.offsetAt({ line: ranges[k]!, character: ranges[k + 1]! }), doc.offsetAt({ line: ranges[k + 2]!, character: ranges[k + 3]! })]);
+  }
+  return out;
 }
 
 /** At most this many workspace symbols per request (an empty query asks for every one). */

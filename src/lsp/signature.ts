@@ -88,3 +88,33 @@ function argumentAt(text: string, open: number, offset: number): number | undefi
   }
   return arg;
 }
+
+/** Where each argument of the list opened at `open` starts (its first character after the blanks
+ *  m4 drops), as m4 splits them; undefined when the list does not close. */
+export function argumentStarts(text: string, open: number): number[] | undefined {
+  const starts: number[] = [];
+  let depth = 0;
+  let quote = 0;
+  let pending = true; // the argument has not started yet
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (pending && /\s/.test(c)) continue;
+    if (pending) {
+      if (c === ")" && depth === 0) return starts;
+      starts.push(i);
+      pending = false;
+    }
+    if (quote > 0) {
+      if (c === "`") quote++;
+      else if (c === "'") quote--;
+      continue;
+    }
+    if (c === "`") quote = 1;
+    else if (c === "(") depth++;
+    else if (c === ")") {
+      if (depth === 0) return starts;
+      depth--;
+    } else if (c === "," && depth === 0) pending = true;
+  }
+  return undefined;
+}

@@ -103,6 +103,39 @@ local ok, err = pcall(function()
     end
   end
 
+  -- $XSM_NVIM_EXPAND: at that position, the selection ranges' texts (innermost first) and the
+  -- inlay hints on its line as "character label" (neovim 0.7 shows neither: asked as a plugin
+  -- would, with the capabilities the server advertised)
+  local expand_at = os.getenv("XSM_NVIM_EXPAND")
+  if expand_at then
+    local pos = vim.fn.json_decode(expand_at)
+    local caps = client.server_capabilities or client.resolved_capabilities or {}
+    out.advertised = { selection = caps.selectionRangeProvider == true, inlay = caps.inlayHintProvider == true }
+    local sel = client.request_sync("textDocument/selectionRange", {
+      textDocument = { uri = vim.uri_from_bufnr(buf) },
+      positions = { { line = pos[1], character = pos[2] } },
+    }, 10000, buf)
+    out.selection = {}
+    local r = sel and sel.result and sel.result[1]
+    while r do
+      local s, e = r.range.start, r.range["end"]
+      -- (the file's range ends after its last newline, a line the buffer does not have)
+      local last = vim.api.nvim_buf_line_count(buf)
+      local el, ec = e.line, e.character
+      if el >= last then el, ec = last - 1, #vim.api.nvim_buf_get_lines(buf, last - 1, last, false)[1] end
+      table.insert(out.selection, table.concat(vim.api.nvim_buf_get_text(buf, s.line, s.character, el, ec, {}), "\n"))
+      r = r.parent
+    end
+    local hints = client.request_sync("textDocument/inlayHint", {
+      textDocument = { uri = vim.uri_from_bufnr(buf) },
+      range = { start = { line = pos[1], character = 0 }, ["end"] = { line = pos[1] + 1, character = 0 } },
+    }, 10000, buf)
+    out.inlay = {}
+    for _, h in ipairs(hints and hints.result or {}) do
+      table.insert(out.inlay, h.position.character .. " " .. h.label)
+    end
+  end
+
   -- renames through vim.lsp.buf.rename (prepareRename, then rename, then the edit applied to the
   -- buffer), each as [[line, character], new name]: the buffer's text after each, and what neovim
   -- said ("" when nothing: a refusal is an error message)

@@ -1,7 +1,7 @@
 // xsm lsp with a client this project does not write: Debian's neovim, headless, its built-in LSP
 // client driven by nvim-lsp.lua. It opens a policy with errors and reads the diagnostics at their
 // lines, hovers a type and jumps to a definition (in a tree: signature help, highlights, workspace
-// symbols too). Needs `nvim` (.ci/run installs neovim) and the
+// symbols, selection ranges and inlay hints too). Needs `nvim` (.ci/run installs neovim) and the
 // build in dist/ (npm ci). Run with `npm run test:editor`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -36,9 +36,14 @@ interface Seen {
   /** "NAME CONTAINER FILE" of each workspace symbol. */
   symbols?: string[];
   highlights?: { all: number; writes: number };
+  advertised?: { selection: boolean; inlay: boolean };
+  /** The selection ranges' texts at XSM_NVIM_EXPAND, innermost first. */
+  selection?: string[];
+  /** "CHARACTER LABEL" of each inlay hint on that line. */
+  inlay?: string[];
 }
 
-function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string } = {}): Seen {
+function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string; expand?: [number, number] } = {}): Seen {
   const out = join(work, "seen.json");
   execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
     cwd: root,
@@ -53,6 +58,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
       ...(fix && { XSM_NVIM_FIX: "1" }),
       ...(more.signature && { XSM_NVIM_SIGNATURE: JSON.stringify(more.signature) }),
       ...(more.symbol !== undefined && { XSM_NVIM_SYMBOL: more.symbol }),
+      ...(more.expand && { XSM_NVIM_EXPAND: JSON.stringify(more.expand) }),
     },
     timeout: 60_000,
     stdio: "ignore",
@@ -89,8 +95,12 @@ describe("neovim's LSP client and xsm lsp", () => {
     writeFileSync(te, text);
     const call = text.split("\n").length - 2;
     const line = text.split("\n")[call]!;
-    const seen = runNvim(te, [call, 4], [call, 4], undefined, false, { signature: [call, line.indexOf("nosuch_t")], symbol: "use_device_iommu" });
+    const seen = runNvim(te, [call, 4], [call, 4], undefined, false, { signature: [call, line.indexOf("nosuch_t")], symbol: "use_device_iommu", expand: [call, line.indexOf("nosuch_t") + 2] });
     expect(seen.error).toBeUndefined();
+    // expand selection: the argument, the call, the file; the arguments named as xen.if's comment
+    expect(seen.advertised).toEqual({ selection: true, inlay: true });
+    expect(seen.selection).toEqual(["nosuch_t", "use_device_iommu(domU_t, nosuch_t)", text.replace(/\n$/, "")]);
+    expect(seen.inlay).toEqual([`${"use_device_iommu(".length} domain_type:`, `${line.indexOf("nosuch_t")} device_type:`]);
     expect(seen.signature).toEqual({ label: "use_device_iommu(domain_type, device_type)", active: "device_type" });
     expect(seen.symbols).toEqual(["use_device_iommu m4 interface " + join(tree, "modules/xen.if"), "use_device_iommu_nointremap m4 interface " + join(tree, "modules/xen.if")]);
     // the interface's calls in the module (nic_dev.te has no define of it)
