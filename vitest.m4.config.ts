@@ -24,6 +24,7 @@ export default defineConfig({
       "test/lsp/semantic-tokens-tree.test.ts",
       "test/lsp/outline.test.ts",
       "test/lsp/selection-inlay.test.ts",
+      "test/lsp/made-names.test.ts",
       "test/studio/disk.test.ts",
       "test/studio/old-layout.test.ts",
       "test/studio/save.test.ts",

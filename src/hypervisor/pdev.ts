@@ -38,6 +38,10 @@ export interface Pdev {
    *  while its VFs are off ("SR-IOV device %pp has its virtual functions already enabled"
    *  otherwise), and a VF's MSI-X table is read through them. */
   vfRlen: boolean;
+  /** pci_add_device()'s iommu_add_device failed (AMD: no IVRS entry covers it): Xen keeps the
+   *  pdev, pdev->domain NULL, on no domain's list, so device_assigned() finds it busy (-EBUSY) and
+   *  pci_remove_device() frees it with iommu_remove_device's -EINVAL; a later add tries again. */
+  iommuRefused: boolean;
 }
 
 export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey: number): Pdev {
@@ -58,6 +62,7 @@ export function newPdev(key: number, virtfn: boolean, extfn: boolean, physfnKey:
     quarantine: false,
     bridge: null,
     vfRlen: false,
+    iommuRefused: false,
   };
 }
 

@@ -23,9 +23,10 @@
 //   hardware counts. deassign_device() sends a device it does not quarantine to Xen's one
 //   hardware_domain, as Xen does, whoever added it, unless RegistryOptions.deassignTo asks for the
 //   SVP extension (`adding-hwdom`: back to the hardware domain that added it).
-// - IOMMU, vPCI and MSI setup never fail here, so pci_add_device's -ENOMEM/vPCI errors and
-//   iommu_remove_device's -EINVAL for an unowned device do not occur. Quarantine (dom_io) is
-//   modelled as ownership: where deassign_device() sends a device, not the IOMMU contexts.
+// - vPCI and MSI setup never fail here, nor does memory run out, so pci_add_device's -ENOMEM and
+//   vPCI errors do not occur; iommu_add_device fails only on AMD, for a device no IVRS entry
+//   covers (below). Quarantine (dom_io) is modelled as ownership: where deassign_device() sends a
+//   device, not the IOMMU contexts.
 // - Without an IOMMU (RegistryOptions.iommu false: iommu=0, or a host without one) iommu_do_domctl
 //   refuses XEN_DOMCTL_{,test_,de}assign_device and get_device_group -EOPNOTSUPP
 //   (!is_iommu_enabled(d); !iommu_enabled for test_assign with no domain), the same in every
@@ -37,10 +38,18 @@
 // - XEN_DOMCTL_get_device_group's groups are the IOMMU's get_device_group_id: VT-d's
 //   intel_iommu_group_id (the requester ID behind PCI bridges) by default, or AMD's
 //   amd_iommu_group_id (the IVRS alias, get_dma_requestor_id) from the IVRS entries given; the
-//   IOMMU hardware, its device table and interrupt remapping are not modelled, nor IVRS ranges or
-//   an AMD segment no IVRS covers (Xen reads no ivrs_mappings there).
+//   IOMMU hardware, its device table and interrupt remapping are not modelled (so neither is
+//   amd_iommu_add_device's test for the IOMMU's own function, nor its host bridge filter: the
+//   model has no device types). Asked about a device of a segment no IVHD block covers, below
+//   ivrs_bdf_entries, get_device_group is -ENODEV: Xen's get_dma_requestor_id would dereference
+//   that segment's NULL ivrs_mappings.
+// - AMD with an IVRS table (RELEASE-4.19.0 .. 4.22.0 and master, pci_amd_iommu.c): a new device
+//   no entry covers (find_iommu_for_device: no ivrs_mappings for its segment, a bdf at or past
+//   ivrs_bdf_entries, or neither it nor its function 0 named) makes amd_iommu_add_device
+//   -ENODEV ("no IOMMU for %pp; cannot be handed to %pd"); pci_add_device then takes the device
+//   off the hardware domain's list and returns it, the pdev kept, owned by no one (iommuRefused).
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -103,6 +112,12 @@ export class PciRegistry {
   private readonly dteRequestorId = new Map<number, number>();
   /** AMD: ivrs_mappings[bdf].valid: the bdfs an IVRS entry names as requester ID. */
   private readonly ivrsValid = new Set<number>();
+  /** AMD: ivrs_mappings[bdf].iommu set: the bdfs an IVRS entry names, by machine_bdf. */
+  private readonly ivrsIommu = new Set<number>();
+  /** AMD: the segments get_ivrs_mappings() finds (an IVHD block's); undefined: IVRS not modelled. */
+  private readonly ivrsSegs: Set<number> | undefined;
+  /** AMD: ivrs_bdf_entries, amd_iommu_get_ivrs_dev_entries(): (the last bdf any entry names | 7) + 1. */
+  private ivrsBdfEntries = 0x10000;
   /** pci_segments (a radix tree in Xen). */
   private readonly segments = new Map<number, PciSeg>();
   /** d->pdev_list for every domain holding devices. */
@@ -138,10 +153,12 @@ export class PciRegistry {
     this.iommu = opts.iommu ?? true;
     this.pciBridge = opts.pciBridge;
     this.vendor = opts.iommuVendor ?? "vtd";
-    // add_ivrs_mapping_entry(): setup requestor id, then mark the alias valid
-    for (const e of opts.ivrs ?? []) {
-      this.dteRequestorId.set(e.bdf, e.alias);
-      this.ivrsValid.add(e.alias);
+    if (opts.ivrs !== undefined) {
+      this.ivrsSegs = new Set();
+      this.ivrsBdfEntries = 0;
+      // amd_iommu_get_ivrs_dev_entries() reads the whole table first; an alias past it is refused
+      for (const e of opts.ivrs) this.ivrsBdfEntries = Math.max(this.ivrsBdfEntries, (((e.last ?? e.bdf) & 0xffff) | 7) + 1);
+      for (const e of opts.ivrs) this.ivrsEntry(e);
     }
     this.removalOps = {
       unplugCheck: (pdev) => this.xsm.resourceUnplugPci(this.current!, pdev.key),
@@ -151,6 +168,27 @@ export class PciRegistry {
       hide: (pf) => this.hide(pf),
       printk: (line) => this.printk(line),
     };
+  }
+
+  /** parse_ivhd_device_{select,alias,range,alias_range}() -> add_ivrs_mapping_entry() for each
+   *  bdf: setup requestor id, mark the alias valid, assign the IOMMU. */
+  private ivrsEntry(e: IvrsEntry): void {
+    const seg = Math.floor(e.bdf / 0x10000);
+    const last = e.last ?? e.bdf;
+    const sameSeg = (k: number) => Math.floor(k / 0x10000) === seg;
+    const alias = e.alias ?? e.bdf;
+    const aliasOut = (alias & 0xffff) >= this.ivrsBdfEntries; // "IVHD: invalid Alias Dev_Id"
+    if (!sameSeg(alias) || !sameSeg(last) || (e.last !== undefined && last <= e.bdf) || aliasOut) {
+      const range = e.last !== undefined ? `..${pp(last)}` : "";
+      throw new RangeError(`PciRegistry: invalid IVRS entry ${pp(e.bdf)}${range}${e.alias !== undefined ? ` (alias ${pp(alias)})` : ""}`);
+    }
+    this.ivrsSegs!.add(seg);
+    for (let k = e.bdf; k <= last; k++) {
+      const req = e.alias ?? k; // a select range: add_ivrs_mapping_entry(bdf, bdf, ...)
+      this.dteRequestorId.set(k, req);
+      this.ivrsValid.add(req);
+      this.ivrsIommu.add(k);
+    }
   }
 
   getStrategy(): PfRemovalKind {
@@ -244,12 +282,64 @@ export class PciRegistry {
     if (!pdev.virtfn && !pdev.vfRlen) this.sizeVfBars(pdev, forVf);
     if (pdev.virtfn && pf && !pdev.pf && pdev.physfnKey === pf.key) this.link(pdev, pf); // v8: "if ( !pdev->pf_pdev )"
     if (pdev.hidden) pdev.hidden = false;
-    if (pdev.owner === null) this.setOwner(pdev, this.hwdomFor(cur));
+    if (pdev.owner === null) {
+      // `pdev->domain = hardware_domain`, then iommu_add_device(), whose failure undoes the former
+      const to = this.hwdomFor(cur);
+      const rc = to === null ? 0 : this.iommuAdd(pdev, to);
+      pdev.iommuRefused = rc !== 0;
+      if (rc !== 0) return rc;
+      this.setOwner(pdev, to);
+    }
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].pfBySbdf) this.adopt(pdev);
 
     this.printk(() => `PCI add ${type} ${pp(key)}`);
     return 0;
+  }
+
+  /** iommu_add_device() of a new device for `domid`: 0, or amd_iommu_add_device's -ENODEV when
+   *  find_iommu_for_device() finds no IOMMU for it (only a given IVRS table refuses devices). */
+  private iommuAdd(pdev: Pdev, domid: number): Rc {
+    if (this.vendor !== "amd" || this.ivrsSegs === undefined) return 0;
+    if (!this.iommuEnabled(this.domains.byDomid(domid))) return 0; // !is_iommu_enabled(pdev->domain)
+    if (this.findIommu(pdev.key)) return 0;
+    this.printk(() => `AMD-Vi: Warning: no IOMMU for ${pp(pdev.key)}; cannot be handed to ${pd(domid)}`);
+    return "-ENODEV";
+  }
+
+  /** find_iommu_for_device(): an IVRS entry names the bdf, or, after init, its function 0, whose
+   *  mapping it then copies (dte_requestor_id its own where function 0's was function 0's own; the
+   *  valid flag function 0's) and keeps. */
+  private findIommu(key: number): boolean {
+    if (!this.ivrsSegs?.has(Math.floor(key / 0x10000)) || (key & 0xffff) >= this.ivrsBdfEntries) return false;
+    if (this.ivrsIommu.has(key)) return true;
+    const bd0 = key - (key & 7);
+    if (!this.ivrsIommu.has(bd0)) return false;
+    const req = this.dteRequestorId.get(bd0) ?? bd0;
+    this.dteRequestorId.set(key, req === bd0 ? key : req);
+    if (this.ivrsValid.has(bd0)) this.ivrsValid.add(key);
+    else this.ivrsValid.delete(key);
+    this.ivrsIommu.add(key);
+    this.printk(() => `${pp(key)} not found in ACPI tables; using same IOMMU as function 0`);
+    return true;
+  }
+
+  /** Whether an IOMMU covers the device as find_iommu_for_device() would answer now (AMD with an
+   *  IVRS table; any device otherwise), without its function-0 copy. */
+  ivrsCovers(sbdf: SbdfInput): { covered: boolean; via?: "function 0"; segment: boolean } {
+    const key = this.key(sbdf, false);
+    if (key < 0) return { covered: false, segment: false };
+    if (this.vendor !== "amd" || this.ivrsSegs === undefined) return { covered: true, segment: true };
+    const segment = this.ivrsSegs.has(Math.floor(key / 0x10000));
+    if (!segment || (key & 0xffff) >= this.ivrsBdfEntries) return { covered: false, segment };
+    if (this.ivrsIommu.has(key)) return { covered: true, segment };
+    return this.ivrsIommu.has(key - (key & 7)) ? { covered: true, via: "function 0", segment } : { covered: false, segment };
+  }
+
+  /** The device is in the registry with no owner because iommu_add_device refused it. */
+  iommuRefused(sbdf: SbdfInput): boolean {
+    const key = this.key(sbdf, false);
+    return key >= 0 && this.visible(key)?.iommuRefused === true;
   }
 
   /** Mirrors pci_remove_device() (PHYSDEVOP_pci_device_remove); a PF with VFs goes to the strategy. */
@@ -269,7 +359,8 @@ export class PciRegistry {
       }
     }
     this.free(pdev);
-    return 0;
+    // iommu_remove_device(): "if ( !pdev->domain ) return -EINVAL;", after the pdev is off its lists
+    return pdev.iommuRefused ? "-EINVAL" : 0;
   }
 
   /** Mirrors XEN_DOMCTL_assign_device in iommu_do_pci_domctl(), device_assigned() and assign_device(). */
@@ -304,6 +395,7 @@ export class PciRegistry {
   /** device_assigned(): owned by a hardware domain or dom_io (or, in the model, by no one); else
    *  assigned to a guest. */
   private assignable(pdev: Pdev): boolean {
+    if (pdev.iommuRefused) return false; // NULL pdev->domain is not hardware_domain
     return pdev.owner === null || pdev.owner === DOMID_IO || this.domains.byDomid(pdev.owner)?.hardware === true;
   }
 
@@ -436,7 +528,15 @@ export class PciRegistry {
 
   /** The IOMMU's get_device_group_id: intel_iommu_group_id() or amd_iommu_group_id(). */
   private groupId(seg: number, bdf: number): number {
-    return this.vendor === "amd" ? this.dmaRequestorId(seg * 0x10000 + bdf) & 0xffff : this.vtdGroupId(seg, bdf);
+    return this.vendor === "amd" ? this.amdGroupId(seg, bdf) : this.vtdGroupId(seg, bdf);
+  }
+
+  /** amd_iommu_group_id(): get_dma_requestor_id() below ivrs_bdf_entries, else the bdf; -1 where
+   *  Xen would read the NULL ivrs_mappings of a segment no IVHD block covers. */
+  private amdGroupId(seg: number, bdf: number): number {
+    if (bdf >= this.ivrsBdfEntries) return bdf;
+    if (this.ivrsSegs !== undefined && !this.ivrsSegs.has(seg)) return -1;
+    return this.dmaRequestorId(seg * 0x10000 + bdf) & 0xffff;
   }
 
   /** get_dma_requestor_id(): the requester ID IVRS gives the device, its own when its own entry

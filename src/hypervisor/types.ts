@@ -145,11 +145,15 @@ export const IOMMU_VENDORS = ["vtd", "amd"] as const;
 export type IommuVendor = (typeof IOMMU_VENDORS)[number];
 
 /** An IVHD device entry of the ACPI IVRS table (add_ivrs_mapping_entry), machine_bdf keys: the
- *  device's DMA carries requester ID `alias` (ivrs_mappings[bdf].dte_requestor_id; the device's
- *  own for a select entry) and ivrs_mappings[alias].valid is set. */
+ *  device's DMA carries requester ID `alias` (ivrs_mappings[bdf].dte_requestor_id; absent, a
+ *  select entry: the device's own), ivrs_mappings[alias].valid is set, and the device has an
+ *  IOMMU (ivrs_mappings[bdf].iommu). With `last`, a range entry (parse_ivhd_device_range, or
+ *  _alias_range with `alias`): every bdf from `bdf` to `last`, in its segment, above `bdf` (Xen
+ *  refuses the table otherwise: "IVHD: invalid range: Last Dev_Id"). */
 export interface IvrsEntry {
   bdf: number;
-  alias: number;
+  alias?: number;
+  last?: number;
 }
 
 export interface RegistryOptions {
@@ -173,6 +177,8 @@ export interface RegistryOptions {
   pciBridge?: (machineBdf: number) => PciBridge | undefined;
   /** The IOMMU's vendor; default `vtd`. */
   iommuVendor?: IommuVendor;
-  /** With `amd`: the IVRS device entries, in the table's order (a later entry for a bdf wins). */
+  /** With `amd`: the IVRS device entries, in the table's order (a later entry for a bdf wins).
+   *  Given, pci_add_device fails -ENODEV for a device no entry covers (amd_iommu_add_device);
+   *  absent, the table is not modelled: every device as if a select entry named it. */
   ivrs?: readonly IvrsEntry[];
 }

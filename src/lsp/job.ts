@@ -46,6 +46,7 @@ export function transferables(m: Model): ArrayBuffer[] {
   if (m.index) {
     const i = m.index;
     for (const a of [i.name, i.kind, i.decl, i.owner, i.file, i.line, i.start, i.end, i.scopes]) out.push(a.buffer as ArrayBuffer);
+    if (i.made) out.push(i.made.buffer as ArrayBuffer);
     if (i.tokens) for (const a of [i.tokens.token, i.tokens.order, i.tokens.fileStart]) out.push(a.buffer as ArrayBuffer);
   }
   if (m.statements) out.push(m.statements.buffer as ArrayBuffer);

@@ -13,6 +13,7 @@ import type { PlatformDecl, Statement } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import { sectionRuns } from "../policy/parse.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
+import { madePlace } from "./made.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
 
@@ -62,6 +63,10 @@ export interface IndexModel {
   line: Int32Array;
   start: Int32Array;
   end: Int32Array;
+  /** A tree's: 1 where m4 made the name from what is written at [start, end) (`$1_self` in a
+   *  define's body, the call's argument `$1_self` that passes it on): the text there is the
+   *  pattern, not the name (made.ts). */
+  made?: Uint8Array;
   /** A .conf's declarations, each with the statement that declares it (the outline's ranges):
    *  (occurrence, start line, start character, end line, end character) in index order. A tree's
    *  statements are m4's output, so its outline keeps to the lines where the names are placed. */
@@ -246,9 +251,10 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     if (id === undefined) fileIds.set(uri, (id = files.push(uri) - 1));
     return id;
   };
-  const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[] };
+  const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[], made: [] as number[] };
   let i = 0;
-  const push = (file: number, line: number, start: number, end: number) => {
+  const push = (file: number, line: number, start: number, end: number, made = 0) => {
+    cols.made.push(made);
     cols.name.push(index.name[i]!);
     cols.kind.push(index.kind[i]!);
     cols.decl.push(index.decl[i]!);
@@ -290,6 +296,12 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
       if ((placed = starts.length > 0)) break;
     }
     if (placed) continue;
+    // m4 made the name: where the pattern that makes it is written (made.ts)
+    const made = madePlace(name, at, located.context, linesOf);
+    if (made) {
+      push(fileId(fileUri(made.file)), made.line, made.start, made.end, 1);
+      continue;
+    }
     const r = spanRange(at);
     push(fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + name.length);
   }
@@ -304,6 +316,7 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     line: Int32Array.from(cols.line),
     start: Int32Array.from(cols.start),
     end: Int32Array.from(cols.end),
+    made: Uint8Array.from(cols.made),
     scopes: new Int32Array(0),
   };
 }

@@ -4,11 +4,13 @@
 // looked up in the symbol tables: a name the policy does not declare stays unclassified (its
 // diagnostic says why). Keywords, comments, strings, numbers and operators are read from the text as
 // the editor has it now; an occurrence of an older analysis counts only where the text still spells
-// its name. The legend and the mapping are in docs/cli.md (`xsm lsp`).
+// its name (a name m4 made, `$1_self`, where the text still writes the pattern that makes it).
+// The legend and the mapping are in docs/cli.md (`xsm lsp`).
 import { LineStarts } from "../diagnostics/line-starts.js";
 import { BUILTINS } from "../fmt/m4-calls.js";
 import { NAME_KINDS } from "../policy/name-index.js";
 import { RESERVED } from "../policy/scan.js";
+import { makes } from "./made.js";
 import type { IndexModel, IndexTokens, Model, NamesModel } from "./model.js";
 
 /** Token types, standard LSP ones; a token's type is its place here. */
@@ -284,8 +286,11 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
       for (; nextAt === i; advance()) {
         const e = list[k]!;
         const name = index!.names[index!.name[e]!]!;
-        if (index!.end[e]! - index!.start[e]! !== name.length || !text.startsWith(name, i) || (length > 0 && name.length !== length)) continue;
-        length = name.length;
+        const span = index!.end[e]! - index!.start[e]!;
+        // a name m4 made: where the text still writes the pattern that makes it (made.ts)
+        const spelled = index!.made?.[e] ? writesPattern(text, i, span, name) : span === name.length && text.startsWith(name, i);
+        if (!spelled || (length > 0 && span !== length)) continue;
+        length = span;
         if (token === NONE) token = c!.token[e]!;
       }
       if (length > 0) {
@@ -399,6 +404,13 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
     i++;
   }
   return out.slice(0, n);
+}
+
+/** Whether text[at, at + length) is a whole word of m4 source that makes `name`. */
+function writesPattern(text: string, at: number, length: number, name: string): boolean {
+  const after = text.charCodeAt(at + length);
+  if (after < 128 && (M4_WORD[after] || after === 36)) return false;
+  return makes(text.slice(at, at + length), name);
 }
 
 /** The encoding's array, kept from one request to the next: a large policy's tokens are millions

@@ -49,6 +49,7 @@ import { selectionRanges, type Span2 } from "./selection.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
+import { madeAt, makes } from "./made.js";
 import { occurrencesOf } from "./occurrences.js";
 import { documentOutline, SYMBOL_KINDS } from "./outline.js";
 import { callAt, macroComment, macroSignature } from "./signature.js";
@@ -251,6 +252,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return { doc, unit, m, w, slot };
   };
 
+  /** The names m4 makes where the cursor is (`$1_self` in a define's body: made.ts), where the
+   *  text still writes the pattern; each name once, in order. */
+  const madeHere = (uri: string, pos: Position) => {
+    const doc = documents.get(uri);
+    const m = models.get(unitOf(uri).key);
+    const index = m?.index;
+    if (!doc || !m || !index?.made) return undefined;
+    const rangeOf = (i: number) => ({ start: { line: index.line[i]!, character: index.start[i]! }, end: { line: index.line[i]!, character: index.end[i]! } });
+    const list = madeAt(index, index.files.indexOf(uri), pos.line, pos.character).filter((i) => makes(doc.getText(rangeOf(i)), index.names[index.name[i]!]!));
+    if (list.length === 0) return undefined;
+    const names = [...new Set(list.map((i) => index.names[index.name[i]!]!))].sort();
+    const range = rangeOf(list[0]!);
+    return { m, index, names, range, pattern: doc.getText(range) };
+  };
+  /** The occurrences of each of `names` (as the first kind that declares it). */
+  const occurrencesOfAll = (m: Model, names: readonly string[]) => names.flatMap((name) => occurrencesOf(m, name, { kind: "other" })?.list ?? []);
+
   /** Every place of a list of occurrences, each once. */
   const locationsOf = (index: IndexModel, list: number[]): Location[] => {
     const seen = new Set<string>();
@@ -330,6 +348,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onHover((params): Hover | ResponseError | null => {
     const bad = badParams(params, { position: true });
     if (bad) return bad;
+    const made = madeHere(params.textDocument.uri, params.position);
+    if (made) return { contents: { kind: "markdown", value: describeMade(made.m, made.pattern, made.names) }, range: made.range };
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -344,6 +364,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onDefinition((params): Location[] | ResponseError | null => {
     const bad = badParams(params, { position: true });
     if (bad) return bad;
+    const made = madeHere(params.textDocument.uri, params.position);
+    if (made) return locationsOf(made.index, occurrencesOfAll(made.m, made.names).filter((i) => made.index.decl[i]));
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -361,6 +383,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onReferences((params): Location[] | ResponseError | null => {
     const bad = badParams(params, { position: true, context: true });
     if (bad) return bad;
+    const made = madeHere(params.textDocument.uri, params.position);
+    if (made) return locationsOf(made.index, occurrencesOfAll(made.m, made.names).filter((i) => params.context.includeDeclaration || !made.index.decl[i]));
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -684,6 +708,16 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return [`**m4 interface** \`${name}\` — ${def.file}:${line}`, "", comment.join("\n"), "", `called ${calls} time${calls === 1 ? "" : "s"} in the tree`].join("\n");
   }
 
+  /** A hover over a pattern m4 makes names from: the names, and what the policy says of the first
+   *  few. */
+  function describeMade(m: Model, pattern: string, names: readonly string[]): string {
+    const shown = names.slice(0, MADE_SHOWN);
+    const more = names.length > shown.length ? `, and ${names.length - shown.length} more` : "";
+    const head = `m4 makes ${names.length === 1 ? "" : `${names.length} names `}here from \`${pattern}\`: ${shown.map((n) => `\`${n}\``).join(", ")}${more}`;
+    const about = shown.slice(0, MADE_DESCRIBED).flatMap((name) => describe(m.names, m.platforms, name, occurrencesOf(m, name, { kind: "other" })?.kind, { kind: "other" }) ?? []);
+    return [head, ...about].join("\n\n---\n\n");
+  }
+
   function macroLocation(tree: PolicyTree, file: string, offset: number, name: string): Location {
     const text = sourcesOf(tree)(file) ?? "";
     const nameAt = text.lastIndexOf(name, offset);
@@ -716,6 +750,10 @@ function spansOf(doc: TextDocument, ranges: Int32Array): Span2[] {
   }
   return out;
 }
+
+/** A hover over a pattern m4 makes names from lists this many, and describes the first few. */
+const MADE_SHOWN = 12;
+const MADE_DESCRIBED = 3;
 
 /** At most this many workspace symbols per request (an empty query asks for every one). */
 const WORKSPACE_SYMBOLS = 2000;

@@ -86,6 +86,10 @@ export function deviceGroup(as: Domain, d: Domain, sbdf: SbdfInput, maxSdevs: nu
   group(g.sdevs.map((k) => formatSbdf(k)));
   const key = toSbdfKey(sbdf);
   const k = key.ok ? key.value : 0;
+  if (g.rc === "-ENODEV" && registry.iommuVendor() === "amd") {
+    say(`no IVHD block of the IVRS table covers segment ${formatSbdf(k).slice(0, 4)}, and ${formatSbdf(k).slice(5)} is below ivrs_bdf_entries: amd_iommu_group_id's get_dma_requestor_id would read that segment's ivrs_mappings, which do not exist (get_ivrs_mappings: NULL; Xen dereferences it, a host crash, modelled as -ENODEV)`);
+    return g.rc;
+  }
   if (g.rc === "-ENODEV") {
     say(`segment ${formatSbdf(k).slice(0, 4)} is not one Xen knows and the bus is not 0: find_upstream_bridge finds no pci_seg, so intel_iommu_group_id is -ENODEV; num_sdevs is 0 and the error comes back through the domctl`);
     return g.rc;
@@ -111,6 +115,34 @@ function groupWhy(registry: PciRegistry, k: number, gid: number): string {
     return `${dev}'s group is its own requester ID: no IVRS entry gives it an alias (amd_iommu_group_id: get_dma_requestor_id); an AMD IOMMU does not look at bridges (bus2bridge)`;
   }
   return gid === k ? `${dev}'s group is its own requester ID: no bridge Xen recorded (bus2bridge) is above its bus` : `${dev}'s group is the requester ID of ${id}, the topmost PCI bridge above it (find_upstream_bridge): devices behind a PCIe-to-PCI or PCI bridge share it`;
+}
+
+/** AMD: why pci_add_device's iommu_add_device refused the device, or took function 0's IVRS
+ *  mapping for it (find_iommu_for_device); undefined when IVRS named it. */
+export function ivrsAddWhy(registry: PciRegistry, sbdf: string, rc: Rc, covered: ReturnType<PciRegistry["ivrsCovers"]>): string | undefined {
+  if (registry.iommuVendor() !== "amd") return undefined;
+  if (rc === "-ENODEV" && !covered.covered && registry.iommuRefused(sbdf)) {
+    const where = covered.segment
+      ? `no entry of the IVRS table names ${sbdf} or its function 0 (find_iommu_for_device: ivrs_mappings[bdf].iommu NULL)`
+      : `no IVHD block of the IVRS table covers segment ${sbdf.slice(0, 4)} (find_iommu_for_device: get_ivrs_mappings is NULL)`;
+    return `${where}, so amd_iommu_add_device has no IOMMU to give it to: -ENODEV. pci_add_device takes it off the hardware domain's list and keeps the pdev, owned by no one: assigning it is -EBUSY (device_assigned), removing it frees it with -EINVAL (iommu_remove_device), adding it again tries again`;
+  }
+  if (rc === 0 && covered.via === "function 0") {
+    const r = registry.requesterId(sbdf);
+    return `no IVRS entry names ${sbdf}, but one names its function 0: find_iommu_for_device copies function 0's ivrs_mappings entry to it (requester ID ${r?.id ?? "its own"}) and uses function 0's IOMMU`;
+  }
+  return undefined;
+}
+
+/** A device pci_add_device kept with no owner after iommu_add_device refused it (pdev->domain
+ *  NULL), and what an assignment domctl or a removal makes of it (pci.c, every release modelled). */
+export function iommuRefusedWhy(sbdf: string, op: "assign" | "test_assign" | "remove"): string {
+  const why = {
+    assign: "device_assigned finds its domain neither hardware_domain nor dom_io: -EBUSY",
+    test_assign: `device_assigned finds its domain neither hardware_domain nor dom_io, so XEN_DOMCTL_test_assign_device logs "${sbdf} already assigned, or non-existent" and returns -EINVAL`,
+    remove: "pci_remove_device frees it all the same, and returns iommu_remove_device's -EINVAL for a pdev with no domain",
+  }[op];
+  return `${sbdf} is the pdev pci_add_device kept when the IOMMU refused it (pdev->domain NULL): ${why}`;
 }
 
 /** AMD: a device moving into or out of dom_io shares its requester ID with others (an IVRS alias):

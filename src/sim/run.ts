@@ -5,7 +5,7 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
+import { MAX_SDEVS, assignWhy, iommuRefusedWhy, ivrsAddWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -281,7 +281,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
     iommuVendor: s.iommuVendor ?? "vtd",
-    ivrs: (s.ivrs ?? []).map((e) => ({ bdf: sbdfs.key(e.sbdf), alias: sbdfs.key(e.alias ?? e.sbdf) })),
+    // absent, the table is not modelled (every device covered); given, it says who has an IOMMU
+    ivrs: s.ivrs?.map((e) => ({ bdf: sbdfs.key(e.sbdf), ...(e.alias !== undefined ? { alias: sbdfs.key(e.alias) } : {}), ...(e.last !== undefined ? { last: sbdfs.key(e.last) } : {}) })),
   });
   io = new IoCaps(xsm.module, {
     iommu: s.iommu ?? "intremap",
@@ -493,15 +494,23 @@ function perform(
   switch (step.op) {
     case "pci_add_device": {
       const pfFirst = step.physfn !== undefined && xen.vfWithoutPf === "add-pf-first" && !registry.device(step.physfn);
+      const covered = registry.ivrsCovers(sbdf);
       const rc = registry.addDevice(as!, sbdf, step.physfn !== undefined || step.extfn ? { physfn: step.physfn, extfn: step.extfn } : undefined);
+      const ivrs = ivrsAddWhy(registry, formatSbdf(sbdf), rc, covered);
+      if (ivrs !== undefined) say(result, ivrs);
       if (pfFirst && result.decisions.length > 0) say(result, pfFirstWhy(xenLabel(xen, "vfWithoutPf add-pf-first"), step.physfn!, registry.device(step.physfn!) !== undefined, rc));
       return rc;
     }
-    case "pci_remove_device":
-      return registry.removeDevice(as!, sbdf);
+    case "pci_remove_device": {
+      const unowned = registry.iommuRefused(sbdf);
+      const rc = registry.removeDevice(as!, sbdf);
+      if (unowned && rc === "-EINVAL") say(result, iommuRefusedWhy(formatSbdf(sbdf), "remove"));
+      return rc;
+    }
     case "assign_device": {
       const from = registry.device(sbdf)?.owner;
       const rc = registry.assignDevice(as!, target!, sbdf);
+      if (rc === "-EBUSY" && registry.iommuRefused(sbdf)) say(result, iommuRefusedWhy(formatSbdf(sbdf), "assign"));
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
       const sharedA = rc === 0 ? sharedDteWhy(registry, sbdf, target!.name) : undefined;
       if (sharedA !== undefined) say(result, sharedA);
@@ -528,6 +537,7 @@ function perform(
       return registry.setupDevice(as!, sbdf);
     case "test_assign_device": {
       const rc = registry.testAssignDevice(as!, sbdf, target);
+      if (rc === "-EINVAL" && registry.iommuRefused(sbdf)) say(result, iommuRefusedWhy(formatSbdf(sbdf), "test_assign"));
       sayNoIommu(result, "test_assign_device", rc, target);
       if (rc === "-EINVAL" && target !== undefined && target.domid === as!.domid) say(result, `iommu_do_pci_domctl refuses self-assignment for XEN_DOMCTL_test_assign_device too ("Don't support self-assignment of devices."), ${xen.assignCheck === "xsm_domctl" ? "after xsm_domctl's flask_assign_device checks (XSA-492)" : "before xsm_assign_device"}`);
       return rc;

@@ -33,10 +33,12 @@ export interface DomainSpec {
 }
 
 /** An IVHD device entry of the ACPI IVRS table: the device's DMA carries requester ID `alias`
- *  (dte_requestor_id); without `alias`, a select entry (its own ID). */
+ *  (dte_requestor_id); without `alias`, a select entry (its own ID). With `last`, a range entry
+ *  (IVHD start/end): every bdf from `sbdf` to `last`. */
 export interface IvrsSpec {
   sbdf: string;
   alias?: string;
+  last?: string;
 }
 
 /** A number as a scenario writes it: an integer, or a hex string ("0xfebe0"). */

@@ -286,14 +286,7 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
   // the IVRS table is AMD's, per segment; Xen reads ivrs_mappings of a segment an IOMMU covers
   if (s.ivrs !== undefined && s.iommuVendor !== "amd") err("/ivrs", 'an IVRS table is AMD\'s ACPI table: set "iommuVendor": "amd" (VT-d groups by bridges, `bridge` in `devices`)');
   if (s.iommuVendor !== undefined && s.iommu === "none") err("/iommuVendor", 'the host has no IOMMU ("iommu": "none"): there is no vendor to name');
-  list(s.ivrs).forEach((e, i) => {
-    if (!isObject(e) || typeof e.sbdf !== "string") return;
-    sbdf(`/ivrs/${i}/sbdf`, e.sbdf, err);
-    if (typeof e.alias !== "string") return;
-    sbdf(`/ivrs/${i}/alias`, e.alias, err);
-    const [a, b] = [parseSbdf(e.sbdf), parseSbdf(e.alias)];
-    if (a.ok && b.ok && a.value.seg !== b.value.seg) err(`/ivrs/${i}/alias`, `an IVHD entry's alias is a bdf of the device's own segment (${a.value.seg.toString(16).padStart(4, "0")}); got segment ${b.value.seg.toString(16).padStart(4, "0")}`);
-  });
+  ivrsTable(s.ivrs, err);
 
   if (flask) {
     if (s.policy === undefined) err("/policy", "missing; xsm flask needs a policy file (a path relative to the scenario)");
@@ -421,6 +414,43 @@ function domainList(names: Map<string, number>): string {
   const shown = all.slice(0, 12).map((n) => clip(n, 40));
   return all.length > shown.length ? `${shown.join(", ")} (and ${all.length - shown.length} more)` : shown.join(", ");
 }
+
+/** The IVRS table as Xen's parse_ivhd_device_*() take it: an alias or a range's last device in
+ *  the entry's segment; a range's last above its first ("IVHD: invalid range: Last Dev_Id"); an
+ *  alias below ivrs_bdf_entries, the last bdf any entry names rounded up to its function 7
+ *  ("IVHD: invalid Alias Dev_Id"). Any of them makes Xen refuse the whole table. */
+function ivrsTable(ivrs: unknown, err: (path: string, message: string) => void): void {
+  if (Array.isArray(ivrs) && ivrs.length === 0) err("/ivrs", 'an IVRS table with no device entries: Xen finds no AMD IOMMU at all (amd_iommu_get_ivrs_dev_entries: -ENODEV); leave "ivrs" out, or give the host none ("iommu": "none")');
+  const entries = list(ivrs).flatMap((e, i) => {
+    if (!isObject(e) || typeof e.sbdf !== "string") return [];
+    sbdf(`/ivrs/${i}/sbdf`, e.sbdf, err);
+    const first = parseSbdf(e.sbdf);
+    const at = (field: "alias" | "last") => {
+      const text = e[field];
+      if (typeof text !== "string") return undefined;
+      sbdf(`/ivrs/${i}/${field}`, text, err);
+      const p = parseSbdf(text);
+      if (!p.ok || !first.ok) return undefined;
+      const seg = (n: number) => n.toString(16).padStart(4, "0");
+      if (p.value.seg !== first.value.seg) {
+        err(`/ivrs/${i}/${field}`, `an IVHD entry's ${field === "alias" ? "alias" : "last device"} is a bdf of the device's own segment (${seg(first.value.seg)}); got segment ${seg(p.value.seg)}`);
+        return undefined;
+      }
+      return bdfOf(p.value);
+    };
+    const [alias, last] = [at("alias"), at("last")];
+    if (!first.ok) return [];
+    const bdf = bdfOf(first.value);
+    if (last !== undefined && last <= bdf) err(`/ivrs/${i}/last`, `a range's last device comes after its first, ${e.sbdf} (Xen refuses the table: "IVHD: invalid range: Last Dev_Id")`);
+    return [{ i, end: last ?? bdf, alias }];
+  });
+  const bdfEntries = Math.max(0, ...entries.map((e) => (e.end | 7) + 1));
+  for (const e of entries) {
+    if (e.alias !== undefined && e.alias >= bdfEntries) err(`/ivrs/${e.i}/alias`, `an alias past every device the table names (ivrs_bdf_entries 0x${bdfEntries.toString(16)}: the last bdf named, up to its function 7): Xen refuses the table ("IVHD: invalid Alias Dev_Id")`);
+  }
+}
+
+const bdfOf = (p: { bus: number; dev: number; fn: number }) => (p.bus << 8) | (p.dev << 3) | p.fn;
 
 function sbdf(path: string, text: string, err: (path: string, message: string) => void): void {
   const p = parseSbdf(text);

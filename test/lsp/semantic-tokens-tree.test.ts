@@ -1,7 +1,8 @@
 // Semantic tokens in a policy tree's m4 sources (examples/xen-flask, built with m4 as `xsm build`
 // builds it): the names m4 carried into policy.conf, each placed back in the .te/.if line it came
 // from and classified as the resolved policy says; calls of the tree's interfaces as macros, the
-// defining `define` as a declaration, m4's builtins, `dnl` and `#` as comments, `$1` as nothing.
+// defining `define` as a declaration, m4's builtins, `dnl` and `#` as comments, a name m4 makes
+// (`$1_self`) as what it makes, a bare `$1` as nothing.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -49,15 +50,19 @@ describe.skipIf(!hasM4)("semantic tokens in a policy tree (needs GNU m4)", () =>
     expect(onLine(all, dom0.text, "# dom0: every sysctl")).toEqual(["# dom0: every sysctl and platform op, every device, the security server. comment"]);
   });
 
-  it("an interface file: define and its name, builtins, the body's names, $1 left alone", async () => {
+  it("an interface file: define and its name, builtins, the body's names, a name m4 makes (`$1_self`) as what it makes, a bare `$1` left alone", async () => {
     const all = await tokens(xenIf);
     expect(onLine(all, xenIf.text, "define(`declare_domain_common'")).toEqual(["define function+defaultLibrary", "declare_domain_common macro+declaration"]);
     expect(onLine(all, xenIf.text, "\tallow $1 $2:grant { query setup };")).toEqual(["allow keyword", "grant class", "query property", "setup property"]);
-    expect(onLine(all, xenIf.text, "\ttype $1_self, domain_type, domain_self_type;")).toEqual(["type keyword", "domain_type interface", "domain_self_type interface"]);
-    expect(onLine(all, xenIf.text, "\tdeclare_domain_common($1, $1_self)")).toEqual(["declare_domain_common macro"]);
+    expect(onLine(all, xenIf.text, "\ttype $1_self, domain_type, domain_self_type;")).toEqual(["type keyword", "$1_self type+declaration", "domain_type interface", "domain_self_type interface"]);
+    // the argument that makes the type declare_domain_common's `$2` stands for
+    expect(onLine(all, xenIf.text, "\tdeclare_domain_common($1, $1_self)")).toEqual(["declare_domain_common macro", "$1_self type"]);
     // $# is m4's argument count, not a comment
     expect(onLine(all, xenIf.text, "\ttype $1, domain_type`'ifelse(`$#'")).toContain("ifelse function+defaultLibrary");
-    expect(all.some((t) => t.text.includes("$"))).toBe(false);
+    // a parameter alone passes on what it was given: never a token of its own
+    const made = all.filter((t) => t.text.includes("$"));
+    expect(made.length).toBeGreaterThan(3);
+    for (const t of made) expect(t.text).toMatch(/^(\$[0-9]|[A-Za-z0-9_])*[A-Za-z_](\$[0-9]|[A-Za-z0-9_])*$/);
   });
 
   it("dnl discards the rest of its line: a comment", async () => {

@@ -51,9 +51,12 @@ describe("examples/svp/amd-ivrs-aliases.json", () => {
 
 describe("get_dma_requestor_id over the IVRS entries", () => {
   const dom0 = { domid: 0, name: "dom0", control: true, hardware: true };
+  // select entries for the devices no alias entry names: a device no entry covers is not added
   const registry = (ivrs: [string, string][]) => {
-    const reg = new PciRegistry(new DummyXsm(), [dom0], { strategy: "upstream", vfWithoutPf: "reject", iommuVendor: "amd", ivrs: ivrs.map(([bdf, alias]) => ({ bdf: key(bdf), alias: key(alias) })) });
-    for (const d of ["0000:00:14.0", "0000:01:00.0", "0000:01:00.1", "0000:02:00.0"]) reg.addDevice(dom0, d);
+    const named = new Set(ivrs.map(([bdf]) => bdf));
+    const select = ["0000:00:14.0", "0000:01:00.0", "0000:01:00.1", "0000:02:00.0"].filter((d) => !named.has(d)).map((d) => [d, d] as [string, string]);
+    const reg = new PciRegistry(new DummyXsm(), [dom0], { strategy: "upstream", vfWithoutPf: "reject", iommuVendor: "amd", ivrs: [...select, ...ivrs].map(([bdf, alias]) => ({ bdf: key(bdf), alias: key(alias) })) });
+    for (const d of ["0000:00:14.0", "0000:01:00.0", "0000:01:00.1", "0000:02:00.0"]) expect(reg.addDevice(dom0, d)).toBe(0);
     return reg;
   };
   const group = (reg: PciRegistry, sbdf: string) => {
@@ -61,7 +64,7 @@ describe("get_dma_requestor_id over the IVRS entries", () => {
     return g.sdevs.map((k) => formatSbdf(k));
   };
 
-  it("an alias entry groups the device with its alias; a device no entry names is its own", () => {
+  it("an alias entry groups the device with its alias; a device whose select entry names it alone is its own", () => {
     const reg = registry([["0000:01:00.0", "0000:00:14.0"]]);
     expect(group(reg, "0000:01:00.0")).toEqual(["0000:00:14.0"]);
     expect(group(reg, "0000:02:00.0")).toEqual([]);
@@ -94,5 +97,47 @@ describe("IVRS in a scenario: errors at their JSON paths", () => {
     expect(errors({ ivrs: [{ sbdf: "0000:05:00.0", alias: "0001:00:1c.0" }] })).toEqual([expect.stringMatching(/^\/ivrs\/0\/alias: an IVHD entry's alias is a bdf of the device's own segment \(0000\); got segment 0001/)]);
     expect(errors({ ivrs: [{ sbdf: "0000:05:00.9" }] }).join("\n")).toMatch(/^\/ivrs\/0\/sbdf: /);
     expect(errors({ iommuVendor: "arm" }).join("\n")).toMatch(/^\/iommuVendor: expected one of "vtd", "amd"/);
+  });
+});
+
+describe("IVRS ranges in a scenario: errors at their JSON paths", () => {
+  const errors = (ivrs: unknown) => {
+    const l = parseScenario({ ...read(), ivrs } as unknown as Scenario, file);
+    return l.ok ? [] : l.error.map((e) => `${e.path}: ${e.message}`);
+  };
+  it("refuses a range not above its first device, a range or alias in another segment, an alias past ivrs_bdf_entries, an empty table", () => {
+    expect(errors([{ sbdf: "0000:05:01.0", last: "0000:05:00.7" }])).toEqual([expect.stringMatching(/^\/ivrs\/0\/last: a range's last device comes after its first, 0000:05:01.0 \(Xen refuses the table: "IVHD: invalid range: Last Dev_Id"\)$/)]);
+    expect(errors([{ sbdf: "0000:05:00.0", last: "0000:05:00.0" }])).toEqual([expect.stringMatching(/^\/ivrs\/0\/last: a range's last device comes after its first/)]);
+    expect(errors([{ sbdf: "0000:05:00.0", last: "0001:05:01.0" }])).toEqual([expect.stringMatching(/^\/ivrs\/0\/last: an IVHD entry's last device is a bdf of the device's own segment \(0000\); got segment 0001/)]);
+    expect(errors([{ sbdf: "0000:00:1c.0" }, { sbdf: "0000:05:00.0", last: "0000:05:1f.7", alias: "0000:06:00.0" }])).toEqual([expect.stringMatching(/^\/ivrs\/1\/alias: an alias past every device the table names \(ivrs_bdf_entries 0x600/)]);
+    expect(errors([])).toEqual([expect.stringMatching(/^\/ivrs: an IVRS table with no device entries/)]);
+    expect(errors([{ sbdf: "0000:05:00.0", last: "0000:05:00.9" }]).join("\n")).toMatch(/^\/ivrs\/0\/last: /);
+  });
+  it("takes a range whose last device is the alias's bound (function 7 of the last bdf named)", () => {
+    expect(errors([{ sbdf: "0000:05:00.0", last: "0000:05:1f.0", alias: "0000:05:1f.7" }])).toEqual([]);
+  });
+});
+
+describe("examples/svp/amd-ivrs-ranges.json: what the IVRS table covers", () => {
+  const ranges = join(import.meta.dirname, "../../examples/svp/amd-ivrs-ranges.json");
+  const loaded = loadScenario(ranges);
+  const r = runPrepared(prepared(loaded));
+
+  it("meets every expectation; each refusal says why", () => {
+    expect(r.steps.flatMap((s) => s.expect.filter((e) => !e.ok).map((e) => `step ${s.step} ${e.what}`))).toEqual([]);
+    for (const s of r.steps.filter((x) => x.rc !== 0)) expect(s.why, `step ${s.step}`).toBeDefined();
+    // the refused adds and the -EINVAL removal changed state: Xen's pdev outlives the failed add
+    expect(r.steps.filter((s) => s.partial).map((s) => s.step)).toEqual([7, 8, 11]);
+  });
+
+  it("prints the trace", () => {
+    if (!loaded.ok) throw new Error("load");
+    golden("amd-ivrs-ranges.trace.txt", renderTrace(r, loaded.value.scenario));
+  });
+
+  it("an IOMMU for every device (the table left out) adds them all", () => {
+    const s = JSON.parse(readFileSync(ranges, "utf8")) as Scenario;
+    const all = runAs({ ...s, ivrs: undefined, steps: s.steps.slice(0, 8).map((x) => ({ ...x, expect: undefined })) } as Scenario);
+    expect(all.steps.map((x) => x.rc)).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 });
