@@ -161,7 +161,12 @@ function inputSize() {
   for (const word of argv.slice(argv.indexOf("compile") + 1)) {
     if (word === "-") return "long";
     if (word.startsWith("-")) continue;
-    const stat = statSync(word, { throwIfNoEntry: false });
+    let stat;
+    try {
+      stat = statSync(word, { throwIfNoEntry: false });
+    } catch {
+      // (a symbolic link loop, a name too long: the compile reports it, as it does a missing file)
+    }
     if (stat === undefined) continue;
     found = true;
     bytes += stat.size;

@@ -45,6 +45,10 @@ export function writeProblem(path: string, err: unknown): string {
       return "no space left on the device";
     case "EROFS":
       return "read-only file system";
+    case "ENAMETOOLONG":
+      return "file name too long";
+    case "ELOOP":
+      return "too many levels of symbolic links";
     default:
       return (err as Error).message;
   }
