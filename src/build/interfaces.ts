@@ -54,6 +54,27 @@ export interface InterfaceGrant {
   chosen?: ChosenArgument;
 }
 
+/** A three-parameter interface that grants the denial with any of more types for the parameter
+ *  the denial leaves open than xsm guesses among (FREE_ARGUMENT_LIMIT): not offered, but said. */
+export interface UndecidedCall {
+  /** The call with the open parameter written as its name in capitals:
+   *  `create_channel(domU_t, DESTINATION, prot_domU_t_channel)`. */
+  call: string;
+  name: string;
+  file: string;
+  parameter: string;
+  /** How many types tie for it, and what they have alike. */
+  types: number;
+  reason: string;
+}
+
+/** What the tree's interfaces answer to one query: the calls that grant it, nearest first, and
+ *  the interfaces left out because the denial does not determine one of their parameters. */
+export interface InterfaceAnswer {
+  grants: InterfaceGrant[];
+  undecided: UndecidedCall[];
+}
+
 export interface ChosenArgument {
   /** The parameter as the interface's comment names it (`destination`), else `$N`. */
   parameter: string;
@@ -87,17 +108,19 @@ export interface InterfaceWork {
 }
 
 /** At most this many types are tried for the parameter a denial does not name, when the policy
- *  relates that many equally (else the call is not offered: the denial does not determine it). */
+ *  relates that many equally (else the call is not offered, only said: the denial does not
+ *  determine it). */
 export const FREE_ARGUMENT_LIMIT = 8;
 
 /** The tree's interfaces that grant each query, nearest first: by options.distance when given
  *  (those >= 0, that cover the denial with one access vector as audit2allow -R offers them, then
- *  the rest by magnitude), then fewest permissions named, fewest allow rules, the shorter call. A
- *  query no interface grants, or one the policy already allows (or a conf that does not compile),
- *  has an empty list. */
-export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceGrant[][] {
+ *  the rest by magnitude), then fewest permissions named, fewest allow rules, the shorter call;
+ *  and the three-parameter interfaces that would grant it with any of too many types for their
+ *  open parameter. A query no interface grants, or one the policy already allows (or a conf that
+ *  does not compile), has empty lists. */
+export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceAnswer[] {
   const base = options.policy ?? basePolicy(expanded.conf, options.mls);
-  if (base === undefined) return queries.map(() => []);
+  if (base === undefined) return queries.map(() => ({ grants: [], undecided: [] }));
   const work = options.work ?? { m4Runs: 0, expansions: 0, parses: 0 };
   const parse = (text: string) => {
     work.parses++;
@@ -117,13 +140,16 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           if (arity(def) < 3) return [{ args: arity(def) === 2 ? [q.source, q.target] : [q.source] }];
           const shape = shapes.get(def.name);
           if (shape === undefined || !fitsQuery(shape.text, q)) return [];
-          return bindings(shape.parsed.rules, q).flatMap((b) => {
+          return bindings(shape.parsed.rules, q).flatMap((b): Planned[] => {
             const fits = declared.types.flatMap((x) => {
               const args = b.args(x);
               const ok = shape.parsed.names.every((n) => declared.names.has(substitute(n, args)));
               return ok ? [{ argument: x, access: mergeAccess(shape.parsed.rules, args) }] : [];
             });
-            return pickFree(b, fits, base).map((p) => ({ args: b.args(p.argument), free: { binding: b, argument: p.argument, reason: p.reason } }));
+            const choice = pickFree(b, fits, base);
+            // (too many tie: one of them, expanded, says whether the interface grants at all)
+            if (choice.tied !== undefined) return [{ args: b.args(choice.tied.types[0]!), tied: { binding: b, ...choice.tied } }];
+            return choice.picks.map((p) => ({ args: b.args(p.argument), free: { binding: b, argument: p.argument, reason: p.reason } }));
           });
         }),
   );
@@ -156,6 +182,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   };
   return queries.map((q, i) => {
     const found: InterfaceGrant[] = [];
+    const undecided: UndecidedCall[] = [];
     candidates.forEach((def, c) => {
       for (const t of planned[i]![c] ?? []) {
         const call = callOf(def, t.args);
@@ -164,8 +191,15 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         const p = parsedOf(call, text);
         // (the picked call expands as its placeholder expansion said; a tree whose m4 tells the
         // types apart otherwise still offers no call naming an undeclared type)
-        if (t.free !== undefined && !p.names.every((n) => declared.names.has(n))) continue;
+        if ((t.free ?? t.tied) !== undefined && !p.names.every((n) => declared.names.has(n))) continue;
         if (!grants(q, call, text)) continue;
+        if (t.tied !== undefined) {
+          const b = t.tied.binding;
+          const parameter = options.parameters?.(def)?.[b.free] ?? `$${b.free + 1}`;
+          const open = /^\$/.test(parameter) ? parameter : parameter.toUpperCase();
+          undecided.push({ call: `${def.name}(${b.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, reason: t.tied.basis });
+          continue;
+        }
         const distance = options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {};
         const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance };
         if (t.free !== undefined) {
@@ -175,15 +209,24 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         found.push(grant);
       }
     });
-    return found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
+    found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
+    return { grants: found, undecided };
   });
 }
 
 /** A call a query asks of an interface: its arguments, and for a three-parameter interface the
- *  binding of the denial's types and the type picked for the parameter left, with why. */
+ *  binding of the denial's types and the type picked for the parameter left, with why; or, when
+ *  too many types tie for it, the first of them standing for all. */
 interface Planned {
   args: readonly string[];
   free?: { binding: Binding; argument: string; reason: string };
+  tied?: { binding: Binding } & Tie;
+}
+
+/** The types that tie for a free parameter, more than FREE_ARGUMENT_LIMIT, and what they share. */
+interface Tie {
+  types: readonly string[];
+  basis: string;
 }
 
 /** An expansion's rules can grant the query: it only grants (declares nothing a second call would
@@ -370,8 +413,8 @@ function bindings(rules: readonly AllowRule[], q: AccessQuery): Binding[] {
  *  it allows already, then a type rule of such a rule's class between a bound type and it whose
  *  result is a bound type: `type_transition S D:event T` for create_channel(S, D, T)), the most
  *  related; with none related, each type that fits when there are few. At most
- *  FREE_ARGUMENT_LIMIT, or none. */
-function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy): { argument: string; reason: string }[] {
+ *  FREE_ARGUMENT_LIMIT, else none picked and the tie said. */
+function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy): { picks: { argument: string; reason: string }[]; tied?: Tie } {
   const bound = binding.bound.map((b) => policy.typeId(b));
   const classes = [...new Set(binding.freeRules.flatMap((r) => r.classes))];
   const scored = fits.map((fit) => {
@@ -402,12 +445,16 @@ function pickFree(binding: Binding, fits: readonly { argument: string; access: r
     const top = Math.max(0, ...scored.map(key));
     return top === 0 ? [] : scored.filter((s) => key(s) === top);
   };
+  const limited = (chosen: typeof scored, basis: string, reason: (s: (typeof scored)[number]) => string) =>
+    chosen.length > FREE_ARGUMENT_LIMIT ? { picks: [], tied: { types: chosen.map((s) => s.argument), basis } } : { picks: chosen.map((s) => ({ argument: s.argument, reason: reason(s) })) };
   const byAllowed = best((s) => s.allowed);
-  if (byAllowed.length > 0)
-    return byAllowed.length > FREE_ARGUMENT_LIMIT ? [] : byAllowed.map((s) => ({ argument: s.argument, reason: `the policy already allows ${s.allowed} of the call's permissions naming it${byAllowed.length > 1 ? ` (as ${byAllowed.length - 1} other type${byAllowed.length > 2 ? "s" : ""})` : ""}` }));
+  if (byAllowed.length > 0) {
+    const others = byAllowed.length - 1;
+    return limited(byAllowed, `the policy already allows ${byAllowed[0]!.allowed} of the call's permissions naming each`, (s) => `the policy already allows ${s.allowed} of the call's permissions naming it${others > 0 ? ` (as ${others} other type${others > 1 ? "s" : ""})` : ""}`);
+  }
   const byRule = best((s) => s.typeRules.length);
-  if (byRule.length > 0) return byRule.length > FREE_ARGUMENT_LIMIT ? [] : byRule.map((s) => ({ argument: s.argument, reason: `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}` }));
-  return scored.length > FREE_ARGUMENT_LIMIT ? [] : scored.map((s) => ({ argument: s.argument, reason: `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)` }));
+  if (byRule.length > 0) return limited(byRule, `a type rule of the policy relates each to the denial's types`, (s) => `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}`);
+  return limited(scored, `the policy relates none to the denial's types`, () => `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)`);
 }
 
 /** The allow rules of an expansion and the permissions they name (`*` and `~{...}` count as

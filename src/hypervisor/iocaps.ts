@@ -1246,14 +1246,16 @@ export class IoCaps {
    * rangesets (irq_caps, iomem_caps, ioport_caps), its pirqs (free_domain_pirqs runs in
    * arch_domain_destroy), its g2m_ioport_list, its grant table and its ports' valid range; a
    * domctl naming the dying domain finds them. Returns whether others' mappings of its grants
-   * (or `held`: a device model's reference) keep it after this.
+   * (or `held`: a device model's reference) keep it after this. `relinquished` false: domain_kill
+   * stopped at domain_relinquish_resources' first step (pci_release_devices failed), so its p2m,
+   * MMIO mappings with it, stays.
    */
-  kill(d: Domain, held = false): boolean {
+  kill(d: Domain, held = false, relinquished = true): boolean {
     const dying = this.grants.destroy(d, held);
     this.evtchn.destroy(d);
     this.dead.add(d.domid);
     const io = this.domains.get(d.domid);
-    if (io) io.mmio = new RangeSet();
+    if (io && relinquished) io.mmio = new RangeSet();
     return dying;
   }
 

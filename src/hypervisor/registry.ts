@@ -646,13 +646,21 @@ export class PciRegistry {
    * (deassign_device: to dom_io under quarantine, else to Xen's hardware_domain, or back to the
    * hardware domain that added it with `adding-hwdom`; no XSM check: Xen itself does it). Devices the
    * domain added, if it was a hardware domain, fall to Xen's hardware_domain or to no one.
-   * Call before the domain leaves the DomainTable.
+   * Without an IOMMU for the domain, deassign_device() is -EINVAL before it looks at a device
+   * ("if ( !is_iommu_enabled(d) ) return -EINVAL;", RELEASE-4.19.0 .. 4.22.0 and master), so
+   * every device stays on the domain's list (pci_release_devices splices the failed ones back) and
+   * the first error is returned. Call before the domain leaves the DomainTable, or again while it
+   * is dying (a retried XEN_DOMCTL_destroydomain).
    */
-  removeDomain(domid: number): void {
+  removeDomain(domid: number): Rc {
+    const d = this.domains.byDomid(domid) ?? this.domains.dying?.(domid);
     for (const pdev of this.allPdevs()) {
       if (pdev.hwdom === domid) pdev.hwdom = this.fallbackHwdom(domid);
     }
-    for (const pdev of [...(this.byOwner.get(domid) ?? [])].reverse()) this.deassign(pdev, domid);
+    const held = [...(this.byOwner.get(domid) ?? [])].reverse();
+    if (held.length > 0 && !this.iommuEnabled(d)) return "-EINVAL";
+    for (const pdev of held) this.deassign(pdev, domid);
+    return 0;
   }
 
   // ---- state -------------------------------------------------------------------------------
@@ -740,7 +748,7 @@ export class PciRegistry {
       }
       if (pdev.hidden && pdev.owner !== null) errors.push(`removed PF ${at} still owned by ${pd(pdev.owner)}`);
       if (pdev.owner !== null) {
-        if (pdev.owner !== DOMID_IO && !this.domains.byDomid(pdev.owner)) errors.push(`${at} owned by ${pd(pdev.owner)}, which does not exist`);
+        if (pdev.owner !== DOMID_IO && !this.found(pdev.owner)) errors.push(`${at} owned by ${pd(pdev.owner)}, which does not exist`);
         if (!this.byOwner.get(pdev.owner)?.has(pdev)) errors.push(`${at} missing from ${pd(pdev.owner)}'s device list`);
       }
     }
@@ -799,7 +807,7 @@ export class PciRegistry {
       kind,
       physfn: pdev.pf ? pp(pdev.pf.key) : null,
       broken: pdev.broken,
-      owner: pdev.owner === null ? null : pdev.owner === DOMID_IO ? DOM_IO.name : (this.domains.byDomid(pdev.owner)?.name ?? null),
+      owner: pdev.owner === null ? null : pdev.owner === DOMID_IO ? DOM_IO.name : ((this.domains.byDomid(pdev.owner) ?? this.domains.dying?.(pdev.owner))?.name ?? null),
     };
     if (!pdev.present) s.present = false;
     return s;

@@ -862,7 +862,8 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
     const rc = xsm.module.domctl(as, d, "destroydomain");
     if (rc !== 0) return rc;
   }
-  if (world.isDying(d.domid)) {
+  const relinquishing = world.relinquishing(d.domid);
+  if (world.isDying(d.domid) && !relinquishing) {
     // domain_kill() of a DOMDYING_dead domain does nothing
     if (result) say(result, `${d.name} is dying already (destroyed, not yet freed: ${world.holdersOf(d.domid, io)}): domain_kill() of a dead domain does nothing`);
     return 0;
@@ -872,11 +873,20 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   const quarantined = held.filter((x) => registry.quarantineOf(x.sbdf) !== undefined);
   const returned = held.filter((x) => !quarantined.includes(x));
   const because = quarantined.length > 0 ? quarantineText(registry, quarantined[0]!.sbdf) : "";
-  registry.removeDomain(d.domid);
+  const released = registry.removeDomain(d.domid);
+  if (released !== 0) {
+    // domain_kill() stops in domain_relinquish_resources (DOMDYING_dying): d stays dying, holding them
+    if (!relinquishing) {
+      io.kill(d, true, false);
+      world.destroy(d);
+      world.markDying(d, true);
+    }
+    if (result) say(result, releaseFailedWhy(d, held.map((x) => x.sbdf), noIommuCause(registry, d) ?? "no IOMMU", relinquishing));
+    return released;
+  }
+  world.markDying(d, false);
   if (result && quarantined.length > 0) say(result, `pci_release_devices: deassign_device sends ${quarantined.map((x) => x.sbdf).join(", ")} to dom_io (${because}), not back to a hardware domain`);
-  // (without an IOMMU Xen's deassign_device is -EINVAL and pci_release_devices splices the device back on the
-  // dying domain's list; the model moves it all the same, so it is not explained as Xen's move)
-  if (result && registry.iommuEnabled(d)) {
+  if (result) {
     const where = new Map<string, string[]>();
     for (const x of returned) {
       const text = hardwareDomainText(registry, x.sbdf);
@@ -892,7 +902,7 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
   const dying = io.kill(d, dm !== undefined);
   world.destroy(d);
   if (dm) world.hold(d, dm);
-  if (dying) world.markDying(d);
+  if (dying) world.markDying(d, false);
   else freeDomain(d, io, world, xsm);
   // complete_domain_destroy(): put_domain(d->target) frees a target this one held (unless
   // mapped grants still hold it too)
@@ -902,6 +912,15 @@ function destroyDomain(as: Domain | undefined, d: Domain, registry: PciRegistry,
 
 /** The last reference to a destroyed domain went: _domain_destroy frees it (its resources, its
  *  labels, its domid). */
+/** pci_release_devices() failed: deassign_device() is -EINVAL for a domain without an IOMMU
+ *  (pci.c, arch/x86/domain.c and common/domain.c at RELEASE-4.19.0 .. 4.22.0 and master). */
+function releaseFailedWhy(d: Domain, sbdfs: string[], cause: string, again: boolean): string {
+  const devices = sbdfs.join(", ");
+  const stuck = `domain_relinquish_resources returns it at its first step, so domain_kill stops: XEN_DOMCTL_destroydomain is -EINVAL, and ${d.name} stays dying (DOMDYING_dying), holding ${devices}, its memory not relinquished; a destroydomain again runs pci_release_devices again, and fails the same way until the devices are removed (pci_remove_device)`;
+  const first = again ? `${d.name} is dying, stopped at pci_release_devices: domain_kill runs it again, and ` : "pci_release_devices: ";
+  return `${first}deassign_device returns -EINVAL for ${devices} before it looks at a device, as ${d.name} has ${cause.startsWith("no IOMMU") ? "no IOMMU (iommu none)" : `no IOMMU: ${cause}`} (is_iommu_enabled(d) false); each goes back on ${d.name}'s device list and the first error is pci_release_devices' answer. ${stuck}`;
+}
+
 function freeDomain(d: Domain, io: IoCaps, world: World, xsm: Xsm): void {
   io.free(d);
   world.freed(d);
@@ -1120,8 +1139,17 @@ class World {
   isDying(domid: number): boolean {
     return this.dying.has(domid);
   }
-  markDying(d: Domain): void {
-    this.dying.set(d.domid, d);
+  /** Dying domains whose domain_kill stopped at pci_release_devices (DOMDYING_dying, not dead):
+   *  a destroydomain runs the teardown again. */
+  private readonly stopped = new Set<number>();
+  relinquishing(domid: number): boolean {
+    return this.stopped.has(domid);
+  }
+  /** `d` is dying; `stopped`: its domain_kill has not got past pci_release_devices. */
+  markDying(d: Domain, stopped: boolean): void {
+    if (this.byId.get(d.domid) !== d) this.dying.set(d.domid, d);
+    if (stopped) this.stopped.add(d.domid);
+    else this.stopped.delete(d.domid);
   }
   freed(d: Domain): void {
     if (this.dying.get(d.domid) === d) this.dying.delete(d.domid);

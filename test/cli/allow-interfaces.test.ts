@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { expandTree } from "../../src/build/index.js";
-import { grantingInterfaces, type InterfaceWork } from "../../src/build/interfaces.js";
+import { grantingInterfaces, type InterfaceAnswer, type InterfaceWork } from "../../src/build/interfaces.js";
 import { xsm } from "./run.js";
 import { hasM4 } from "../tools.js";
 
@@ -76,10 +76,10 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
 
   it("never offers an interface that declares types, nor one the policy's rules already make needless", () => {
     const expanded = expandTree(TREE);
-    const [offered] = grantingInterfaces(expanded, [{ source: "domU_t", target: "isolated_domU_t", tclass: "grant", perms: ["map_read"] }]);
+    const [{ grants: offered }] = grantingInterfaces(expanded, [{ source: "domU_t", target: "isolated_domU_t", tclass: "grant", perms: ["map_read"] }]) as [InterfaceAnswer];
     expect(offered!.map((g) => g.call)).not.toContainEqual(expect.stringMatching(/^declare_/));
     // (allowed already: nothing to offer)
-    expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "mmu", perms: ["stat"] }])).toEqual([[]]);
+    expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "mmu", perms: ["stat"] }])).toEqual([{ grants: [], undecided: [] }]);
   });
 });
 
@@ -115,13 +115,60 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (nee
     cpSync(TREE, copy, { recursive: true });
     writeFileSync(join(copy, "modules/lonely.te"), "declare_domain(lonely_t)\n");
     appendFileSync(join(copy, "modules/modules.conf"), "lonely = on\n");
-    const [offered] = grantingInterfaces(expandTree(copy), [{ source: "lonely_t", target: "lonely_t_channel", tclass: "event", perms: ["create"] }], { parameters: () => ["source", "destination", "channel_label"] });
+    const [{ grants: offered }] = grantingInterfaces(expandTree(copy), [{ source: "lonely_t", target: "lonely_t_channel", tclass: "event", perms: ["create"] }], { parameters: () => ["source", "destination", "channel_label"] }) as [InterfaceAnswer];
     const channel = offered!.filter((g) => g.name === "create_channel");
     expect(channel.length).toBeGreaterThan(0);
     for (const g of channel) {
       expect(g.call).toMatch(/^create_channel\(lonely_t, \w+, lonely_t_channel\)$/);
       expect(g.chosen).toMatchObject({ parameter: "destination", reason: expect.stringMatching(/^the policy already allows \d+ of the call's permissions naming it/) });
     }
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow --interfaces: a parameter too many types tie for (needs GNU m4)", () => {
+  // every domain may bind to shared_channel_t: for create_channel(domU_t, ?, shared_channel_t) the
+  // policy already allows one permission naming each of them as the destination, and no type
+  // more; 14 tie, more than the 8 xsm tries
+  it("the interface is not offered, and the output says so (text and --json)", async () => {
+    const copy = join(tmp, "tie");
+    cpSync(TREE, copy, { recursive: true });
+    writeFileSync(join(copy, "modules/shared.te"), "type shared_channel_t, event_type;\nallow shared_channel_t domain_type:event bind;\n");
+    appendFileSync(join(copy, "modules/modules.conf"), "shared = on\n");
+    const log = join(tmp, "tie.log");
+    writeFileSync(log, "(XEN) avc:  denied  { create } for domid=1 scontext=system_u:system_r:domU_t tcontext=system_u:object_r:shared_channel_t tclass=event\n");
+    const r = await xsm("allow", copy, log, "-R");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "",
+        "",
+        "#============= domU_t ==============",
+        "",
+        "#!!!! create_channel(domU_t, DESTINATION, shared_channel_t) from modules/xen.if would grant it with any of 14 types as destination (the policy already allows 1 of the call's permissions naming each): too many to guess, none is offered",
+        "allow domU_t shared_channel_t:event create;",
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse((await xsm("allow", copy, log, "-R", "--json")).stdout) as { interfaces: unknown[]; undecided: unknown[] }[];
+    expect(json[0]!.interfaces).toEqual([]);
+    expect(json[0]!.undecided).toEqual([
+      { call: "create_channel(domU_t, DESTINATION, shared_channel_t)", name: "create_channel", file: "modules/xen.if", parameter: "destination", types: 14, reason: "the policy already allows 1 of the call's permissions naming each" },
+    ]);
+    // (one call stands for the 14: it is expanded and compiled to know the interface grants at all)
+    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };
+    const [answer] = grantingInterfaces(expandTree(copy), [{ source: "domU_t", target: "shared_channel_t", tclass: "event", perms: ["create"] }], { work });
+    expect(answer!.undecided.map((u) => u.types)).toEqual([14]);
+    expect(work.expansions).toBe(2 + 17 + 1);
+  });
+
+  it("an interface that would not grant the denial with the tied types is not mentioned", () => {
+    const copy = join(tmp, "tie-other");
+    cpSync(TREE, copy, { recursive: true });
+    // (a neverallow forbids the create the call would grant: with any of the types it does not compile)
+    writeFileSync(join(copy, "modules/shared.te"), "type shared_channel_t, event_type;\nallow shared_channel_t domain_type:event bind;\nneverallow domU_t shared_channel_t:event create;\n");
+    appendFileSync(join(copy, "modules/modules.conf"), "shared = on\n");
+    const [answer] = grantingInterfaces(expandTree(copy), [{ source: "domU_t", target: "shared_channel_t", tclass: "event", perms: ["create"] }]);
+    expect(answer).toEqual({ grants: [], undecided: [] });
   });
 });
 
@@ -134,7 +181,7 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)
   const counted = (tree: string) => {
     const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };
     const found = grantingInterfaces(expandTree(tree), queries, { work });
-    return { work, calls: found.map((f) => f.map((g) => g.call)) };
+    return { work, calls: found.map((f) => f.grants.map((g) => g.call)) };
   };
 
   // The free parameter of a three-parameter interface is scored on its placeholder expansion:
