@@ -1,18 +1,18 @@
 // Which of a tree's m4 interfaces would grant an access the policy denies: what audit2allow -R
 // does with refpolicy's interfaces, for a Xen tree's modules/*.if (`use_device_iommu(dom0_t,
-// device_t)` rather than the raw allow rule it expands to). An interface of one or two parameters
-// is called with the denial's source (and target) type. One of three parameters is called with
-// the source and target where its own rules put them (the rule of the denied class and
-// permissions: `allow $1 $3:event create` binds $1 and $3), and its remaining parameter with a
-// type the policy relates to them (pickFree), scored on the interface's expansion with placeholder
-// arguments (`$3_channel` reads as the type's channel): only the picked calls are expanded. The
-// calls are expanded by one m4 run over the tree's definitions, as Makefile.common hands them to
-// m4, and each expansion is read once; a call whose expansion, added to the policy where its
-// modules' rules stand, makes the compiled policy allow every denied permission is a match.
-// An interface that declares types (device_model: `type $2_target`) is a candidate as any other,
-// as sepolgen reads it (its allow rules; declarations and type rules only place its parameters):
-// its call is offered when it compiles, declaring no type the policy has, and the types it
-// declares are said. Interfaces of a variable number of arguments (declare_domain) are not.
+// device_t)` rather than the raw allow rule it expands to). Each interface is expanded once with
+// placeholder arguments, to read where its rules put each parameter, as sepolgen gives a
+// parameter the role its rules give it: the denial's source and target go where a rule of the
+// denied class and permissions has them (`allow $1 $3:event create` binds $1 and $3; `allow $1
+// $2_channel:event create` binds $2 to what the target's name is made of), and a parameter left
+// gets a type the policy relates to them (pickFree), scored on the placeholder expansion: only the
+// picked calls are expanded. The calls are expanded by one m4 run over the tree's definitions, as
+// Makefile.common hands them to m4, and each expansion is read once; a call whose expansion,
+// added to the policy where its modules' rules stand, makes the compiled policy allow every
+// denied permission is a match. An interface that declares types (device_model: `type
+// $2_target`) is a candidate as any other, as sepolgen reads it (its allow rules): its call is
+// offered when it compiles, declaring no type the policy has, and the types it declares are said.
+// Interfaces of a variable number of arguments (declare_domain) are not candidates.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,28 +131,30 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     return parseExpansion(text, base);
   };
   const candidates = [...expanded.macros.values()].filter(isCandidate);
-  const shapes = placeholderExpansions(expanded, candidates.filter((d) => arity(d) === 3), parse, work);
+  const shapes = placeholderExpansions(expanded, candidates, parse, work);
   const declared = declaredNames(base);
   // (every call "grants" what the policy allows already)
   const open = queries.map((q) => !q.perms.every((p) => base.allows(q.source, q.target, q.tclass, p) === true));
-  // what each query asks of each interface: its call, or for three parameters the calls of the
-  // types picked for the free one (from the placeholder expansion: nothing is expanded per type)
+  // what each query asks of each interface: its calls with the denial's types where the
+  // interface's rules put them, and the types picked for a parameter left (from the placeholder
+  // expansion: nothing is expanded per type)
   const planned = queries.map((q, i) =>
     !open[i]
       ? []
       : candidates.map((def): Planned[] => {
-          if (arity(def) < 3) return [{ args: arity(def) === 2 ? [q.source, q.target] : [q.source] }];
           const shape = shapes.get(def.name);
           if (shape === undefined || !fitsQuery(shape.text, q)) return [];
-          return bindings(shape.parsed.rules, q).flatMap((b): Planned[] => {
+          return bindings(shape.parsed.rules, q, arity(def)).flatMap((b): Planned[] => {
+            if (b.free === undefined) return [{ args: b.args("") }];
+            const f = b.free;
             const fits = declared.types.flatMap((x) => {
               const args = b.args(x);
-              return namesFit(shape.parsed, declared, (n) => substitute(n, args)) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (b.free + 1)) }] : [];
+              return namesFit(shape.parsed, declared, (n) => substitute(n, args)) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (f + 1)) }] : [];
             });
             const choice = pickFree(b, fits, base);
             // (too many tie: one of them, expanded, says whether the interface grants at all)
-            if (choice.tied !== undefined) return [{ args: b.args(choice.tied.types[0]!), tied: { binding: b, ...choice.tied } }];
-            return choice.picks.map((p) => ({ args: b.args(p.argument), free: { binding: b, argument: p.argument, reason: p.reason } }));
+            if (choice.tied !== undefined) return [{ args: b.args(choice.tied.types[0]!), tied: { free: f, binding: b, ...choice.tied } }];
+            return choice.picks.map((p) => ({ args: b.args(p.argument), free: { free: f, argument: p.argument, reason: p.reason } }));
           });
         }),
   );
@@ -187,28 +189,33 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     const found: InterfaceGrant[] = [];
     const undecided: UndecidedCall[] = [];
     candidates.forEach((def, c) => {
+      // (two bindings whose calls expand to the same rules, domain_comms(a, b) and (b, a): one)
+      const offered = new Set<string>();
       for (const t of planned[i]![c] ?? []) {
         const call = callOf(def, t.args);
         const text = segments[calls.get(call)!.index];
         if (text === undefined || !fitsQuery(text, q)) continue;
+        const same = text.split("\n").map((l) => l.trim()).filter(Boolean).sort().join("\n");
+        if (offered.has(same)) continue;
         const p = parsedOf(call, text);
         // (the picked call expands as its placeholder expansion said; a tree whose m4 tells the
         // types apart otherwise still offers no call naming an undeclared type)
         if ((t.free ?? t.tied) !== undefined && !namesFit(p, declared)) continue;
         if (!grants(q, call, text)) continue;
         if (t.tied !== undefined) {
-          const b = t.tied.binding;
-          const parameter = options.parameters?.(def)?.[b.free] ?? `$${b.free + 1}`;
+          const parameter = options.parameters?.(def)?.[t.tied.free] ?? `$${t.tied.free + 1}`;
           const open = /^\$/.test(parameter) ? parameter : parameter.toUpperCase();
-          undecided.push({ call: `${def.name}(${b.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, reason: t.tied.basis });
+          offered.add(same);
+          undecided.push({ call: `${def.name}(${t.tied.binding.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, reason: t.tied.basis });
           continue;
         }
         const distance = options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {};
         const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance, ...(p.declares.length > 0 ? { declares: [...p.declares] } : {}) };
         if (t.free !== undefined) {
-          const parameter = options.parameters?.(def)?.[t.free.binding.free] ?? `$${t.free.binding.free + 1}`;
+          const parameter = options.parameters?.(def)?.[t.free.free] ?? `$${t.free.free + 1}`;
           grant.chosen = { parameter, argument: t.free.argument, reason: t.free.reason };
         }
+        offered.add(same);
         found.push(grant);
       }
     });
@@ -217,13 +224,13 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   });
 }
 
-/** A call a query asks of an interface: its arguments, and for a three-parameter interface the
- *  binding of the denial's types and the type picked for the parameter left, with why; or, when
- *  too many types tie for it, the first of them standing for all. */
+/** A call a query asks of an interface: its arguments, and for a parameter the denial leaves
+ *  open (0-based) the type picked for it, with why; or, when too many types tie for it, the first
+ *  of them standing for all. */
 interface Planned {
   args: readonly string[];
-  free?: { binding: Binding; argument: string; reason: string };
-  tied?: { binding: Binding } & Tie;
+  free?: { free: number; argument: string; reason: string };
+  tied?: { free: number; binding: Binding } & Tie;
 }
 
 /** The types that tie for a free parameter, more than FREE_ARGUMENT_LIMIT, and what they share. */
@@ -357,7 +364,6 @@ function mergeAccess(rules: readonly AllowRule[], args?: readonly string[], only
 // what a three-parameter interface's $N reads as in its expansion with every parameter a
 // placeholder (no tree names a type so)
 const PLACEHOLDER = "xsm_interface_parameter_";
-const PARAMETER = new RegExp(`^${PLACEHOLDER}([1-3])$`);
 const PLACEHOLDERS = new RegExp(`${PLACEHOLDER}([1-3])`, "g");
 
 /** A name of a placeholder expansion as the call of `args` writes it (m4 pastes an argument into
@@ -367,10 +373,10 @@ function substitute(name: string, args: readonly string[]): string {
   return name.replace(PLACEHOLDERS, (_, n: string) => args[Number(n) - 1]!);
 }
 
-/** Each three-parameter interface expanded once with placeholders for its parameters, and read:
- *  which parameter each rule's source and target are, and what the free one takes. */
+/** Each interface expanded once with placeholders for its parameters, and read: which parameter
+ *  each rule's source and target are, and what a free one takes. */
 function placeholderExpansions(expanded: ExpandedTree, defs: readonly MacroDef[], parse: (text: string) => ParsedExpansion, work: InterfaceWork): Map<string, { text: string; parsed: ParsedExpansion }> {
-  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${[1, 2, 3].map((n) => PLACEHOLDER + n).join(", ")})`), work);
+  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${[1, 2, 3].slice(0, arity(d)).map((n) => PLACEHOLDER + n).join(", ")})`), work);
   const out = new Map<string, { text: string; parsed: ParsedExpansion }>();
   defs.forEach((d, i) => {
     const text = texts[i];
@@ -394,51 +400,66 @@ export function interfaceVectors(expanded: ExpandedTree, policy: CompiledPolicy)
   return out;
 }
 
-/** Where a denial's source and target go among a three-parameter interface's arguments, and the
- *  one left (0-based). */
+/** Where a denial's source and target go among an interface's arguments, and the one left
+ *  (0-based), if any. */
 interface Binding {
-  free: number;
+  free?: number;
   /** The arguments, `x` given the free parameter. */
   args(x: string): string[];
-  /** The bound parameters' arguments (the denial's source and target). */
+  /** The denial's source and target. */
   bound: readonly string[];
   /** The placeholder rules naming the free parameter (what it means to the interface). */
   freeRules: readonly AllowRule[];
 }
 
-/** The bindings of the denial's source and target to parameters of an interface by its own rules:
- *  each rule of the denied class naming a denied permission, whose source and target are two
- *  different parameters (or a parameter and `self`, for a denial of a type on itself). */
-function bindings(rules: readonly AllowRule[], q: AccessQuery): Binding[] {
-  const param = (name: string) => {
-    const m = PARAMETER.exec(name);
-    return m ? Number(m[1]) - 1 : -1;
-  };
+/** The bindings of the denial's source and target to parameters of an interface of `n` by its own
+ *  rules, as sepolgen gives a parameter the role it has in the interface's rules (a source type,
+ *  a target type): each rule of the denied class naming a denied permission whose source or
+ *  target is a parameter (`self` the source's) takes the denial's source or target there, and one
+ *  that is a name made from a parameter (`$2_channel`) gives the parameter the part of the
+ *  denial's type it stands for. At most one parameter may be left: the denial does not bound two. */
+function bindings(rules: readonly AllowRule[], q: AccessQuery, n: number): Binding[] {
   const seen = new Map<string, Binding>();
   for (const r of rules) {
     if (!r.classes.includes(q.tclass) || !r.perms(q.tclass).some((p) => q.perms.includes(p))) continue;
     for (const s of r.sources)
       for (const t of r.targets) {
-        const si = param(s);
-        const ti = t === "self" ? si : param(t);
-        if (si < 0 || ti < 0 || (si === ti && q.source !== q.target)) continue;
-        const taken = new Set([si, ti]);
-        const free = [0, 1, 2].filter((n) => !taken.has(n));
-        // (one parameter left: the denial names the others; two left are not bounded)
-        if (free.length !== 1) continue;
-        const key = `${si} ${ti}`;
+        // (`self` grants a type on itself only)
+        if (t === "self" && q.source !== q.target) continue;
+        const si = parameterOf(s, q.source);
+        const ti = t === "self" ? si : parameterOf(t, q.target);
+        if (si === undefined && ti === undefined) continue;
+        const given = new Map<number, string>();
+        if (ti !== undefined) given.set(ti[0], ti[1]);
+        // (one parameter for both, as two different types: no call of it names both)
+        if (si !== undefined && given.has(si[0]) && given.get(si[0]) !== si[1]) continue;
+        if (si !== undefined) given.set(si[0], si[1]);
+        const free = Array.from({ length: n }, (_, k) => k).filter((k) => !given.has(k));
+        if (free.length > 1) continue;
+        const key = [...given].sort((x, y) => x[0] - y[0]).join(" ");
         if (seen.has(key)) continue;
-        const f = free[0]!;
-        const placeholder = PLACEHOLDER + (f + 1);
+        const f = free[0];
+        const placeholder = f === undefined ? undefined : PLACEHOLDER + (f + 1);
         seen.set(key, {
           free: f,
-          args: (x) => [0, 1, 2].map((n) => (n === si ? q.source : n === ti ? q.target : x)),
+          args: (x) => Array.from({ length: n }, (_, k) => given.get(k) ?? x),
           bound: [q.source, q.target],
-          freeRules: rules.filter((fr) => fr.sources.includes(placeholder) || fr.targets.includes(placeholder)),
+          freeRules: placeholder === undefined ? [] : rules.filter((fr) => fr.sources.includes(placeholder) || fr.targets.includes(placeholder)),
         });
       }
   }
   return [...seen.values()];
+}
+
+/** The parameter (0-based) a placeholder rule's name gives `type`, and the argument that makes
+ *  it: the placeholder itself takes the whole type, a name made from one (`$2_channel`) the part
+ *  its own text does not spell. */
+function parameterOf(name: string, type: string): [number, string] | undefined {
+  const m = new RegExp(`^(.*?)${PLACEHOLDER}([1-3])(.*)$`).exec(name);
+  if (!m || (m[1]! + m[3]!).includes(PLACEHOLDER)) return undefined;
+  const [, before, k, after] = m as unknown as [string, string, string, string];
+  if (type.length <= before.length + after.length || !type.startsWith(before) || !type.endsWith(after)) return undefined;
+  return [Number(k) - 1, type.slice(before.length, type.length - after.length)];
 }
 
 /** The types to try for a binding's free parameter, each with why: those the policy already relates

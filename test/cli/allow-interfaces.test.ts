@@ -100,6 +100,10 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (nee
         "# allow isolated_domU_t_channel domU_t:event bind;",
         "# granted by modules/xen.if's create_channel [5]: 2 allow rules, 4 permissions",
         "# source = isolated_domU_t: the policy already allows 3 of the call's permissions naming it",
+        // (domain_event_comms' create_channel($1, $2, $1_channel) binds by the channel's name;
+        // device_model's create_channel($2, $1, $2_channel) makes domU_t the device model)
+        "# also: domain_event_comms(isolated_domU_t, domU_t) [55], domain_comms(isolated_domU_t, domU_t) [137], device_model(domU_t, isolated_domU_t) [223]",
+        "#!!!! make_device_model(BUILDER, domU_t, isolated_domU_t) from modules/xen.if would grant it with any of 33 types as builder (the policy relates none to the denial's types): too many to guess, none is offered",
         "create_channel(isolated_domU_t, domU_t, isolated_domU_t_channel)",
       ].join("\n"),
     );
@@ -203,6 +207,38 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: interfaces that declare types (
   });
 });
 
+describe.skipIf(!hasM4)("xsm allow --interfaces: each parameter where the interface's rules put it (needs GNU m4)", () => {
+  // sepolgen gives a parameter the role its rules give it: xen_build_domain's $1 is the target of
+  // `allow xenboot_t $1:domain create`, so the call takes the denial's target
+  it("calls as audit2allow -R does: each call it writes is xsm's", async () => {
+    const r = await xsm("allow", TREE, "test/fixtures/tree/interfaces-roles.log", "-R");
+    expect(r.code, r.stderr).toBe(0);
+    const calls = (text: string) => text.split("\n").filter((l) => /^\w+\(.*\)$/.test(l));
+    // audit2allow -R offers only interfaces of one parameter (sepolgen's hack_check_ifs disables
+    // the others): use_device_iommu is xsm's alone
+    const theirs = calls(readFileSync("test/fixtures/analysis/audit2allow-R.txt", "utf8"));
+    expect(theirs).toEqual(["xen_build_domain(isolated_domU_t)"]);
+    expect(calls(r.stdout)).toEqual(["use_device_iommu(isolated_domU_t, nic_dev_t)", ...theirs]);
+  });
+
+  it("a name made from a parameter gives it the part of the denial's type: create_domain(domU_t, isolated_domU_t) for a channel", () => {
+    // `allow $1 $2_channel:event create`: $1 is the source, $2 what the target's name is made of
+    const [answer] = grantingInterfaces(expandTree(TREE), [{ source: "domU_t", target: "isolated_domU_t_channel", tclass: "event", perms: ["create"] }]);
+    const g = answer!.grants.find((x) => x.name === "create_domain")!;
+    expect(g.call).toBe("create_domain(domU_t, isolated_domU_t)");
+    expect(g.chosen).toBeUndefined();
+    // positionally it would be create_domain(domU_t, isolated_domU_t_channel), which grants nothing asked
+    expect(answer!.grants.map((x) => x.call)).not.toContain("create_domain(domU_t, isolated_domU_t_channel)");
+  });
+
+  it("two bindings whose calls expand to the same rules are offered once", () => {
+    // domain_comms grants map_read both ways: domain_comms(domU_t, isolated_domU_t) and
+    // domain_comms(isolated_domU_t, domU_t) are one set of rules
+    const [answer] = grantingInterfaces(expandTree(TREE), [{ source: "domU_t", target: "isolated_domU_t", tclass: "grant", perms: ["map_read"] }]);
+    expect(answer!.grants.filter((g) => g.name === "domain_comms").map((g) => g.call)).toEqual(["domain_comms(domU_t, isolated_domU_t)"]);
+  });
+});
+
 describe.skipIf(!hasM4)("xsm allow --interfaces: a parameter too many types tie for (needs GNU m4)", () => {
   // every domain may bind to shared_channel_t: for create_channel(domU_t, ?, shared_channel_t) the
   // policy already allows one permission naming each of them as the destination, and no type
@@ -236,7 +272,8 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: a parameter too many types tie 
     const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };
     const [answer] = grantingInterfaces(expandTree(copy), [{ source: "domU_t", target: "shared_channel_t", tclass: "event", perms: ["create"] }], { work });
     expect(answer!.undecided.map((u) => u.types)).toEqual([14]);
-    expect(work.expansions).toBe(2 + 17 + 1);
+    // (19 placeholder expansions, then the 29 calls whose interfaces' rules take the denial)
+    expect(work.expansions).toBe(19 + 29);
   });
 
   it("an interface that would not grant the denial with the tied types is not mentioned", () => {
@@ -262,16 +299,15 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)
     return { work, calls: found.map((f) => f.grants.map((g) => g.call)) };
   };
 
-  // The free parameter of a three-parameter interface is scored on its placeholder expansion:
-  // only the picked calls are expanded (not one per declared type), and each expansion is read once
+  // A parameter the denial leaves open is scored on the interface's placeholder expansion: only
+  // the picked calls are expanded (not one per declared type), and each expansion is read once
   it("two m4 runs (placeholders, then the calls), each call expanded and parsed once", () => {
     const { work, calls } = counted(TREE);
-    // 2 placeholder expansions (create_channel, make_device_model); then 17 interfaces of one or
-    // two parameters per query and create_channel's picks: 1 for the bind, 3 for the create; read
-    // are the placeholders and the 25 calls whose expansion can grant (has an allow rule, names
-    // the class), each once
+    // the 19 interfaces' placeholder expansions; then the 24 calls their rules place the denials'
+    // types in (create_channel's picks: 1 for the bind, 3 for the create), each read once if it
+    // can grant (has an allow rule naming the class): all but 2
     expect(calls.map((c) => c.filter((x) => x.startsWith("create_channel")).length)).toEqual([1, 0, 3]);
-    expect(work).toEqual({ m4Runs: 2, expansions: 2 + 17 * 3 + 4, parses: 27 });
+    expect(work).toEqual({ m4Runs: 2, expansions: 19 + 24, parses: 19 + 22 });
   });
 
   it("the work does not grow with the types the policy declares", () => {
