@@ -77,8 +77,27 @@ export interface Grant {
   perms: number;
   /** audit2allow -R's distance from the denial (src/analysis/interface-match.ts). */
   distance?: number;
+  /** The types and attributes the call declares (it compiles only where none exists yet). */
+  declares?: string[];
   /** The argument of a parameter the denial does not name (a three-parameter interface), and why. */
   chosen?: { parameter: string; argument: string; reason: string };
+}
+
+/** An interface that would grant an access vector with any of too many types for a parameter
+ *  the denial leaves open: not offered, but said (`call` names the parameter in capitals). */
+export interface Undecided {
+  call: string;
+  name: string;
+  file: string;
+  parameter: string;
+  types: number;
+  reason: string;
+}
+
+/** What the tree's interfaces answer for an access vector. */
+export interface Granting {
+  grants: Grant[];
+  undecided: Undecided[];
 }
 
 /** One access vector audit2allow would write a rule for, as a question for the tree's interfaces. */
@@ -130,7 +149,7 @@ export class AllowSet {
   }
 
   /** The rules as data, in audit2allow's order. */
-  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[] }[] {
+  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[]; undecided?: Undecided[] }[] {
     return this.sorted().map((av) => {
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
       return {
@@ -140,7 +159,8 @@ export class AllowSet {
         perms: pySorted(av.perms),
         cause: av.cause,
         ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
-        ...(found ? { interfaces: found } : {}),
+        ...(found ? { interfaces: found.grants } : {}),
+        ...(found && found.undecided.length > 0 ? { undecided: found.undecided } : {}),
       };
     });
   }
@@ -169,13 +189,14 @@ export class AllowSet {
       out += comment(av.explanation);
       const rule = `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};`;
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
-      if (found !== undefined && found.length > 0) {
-        const [best, ...others] = found;
-        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}${ranked(best!)}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}\n`;
+      const notes = (found?.undecided ?? []).map((u) => `#!!!! ${u.call} from ${u.file} would grant it with any of ${u.types} types as ${u.parameter} (${u.reason}): too many to guess, none is offered\n`).join("");
+      if (found !== undefined && found.grants.length > 0) {
+        const [best, ...others] = found.grants;
+        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}${ranked(best!)}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}${best!.declares ? `; declares ${best!.declares.join(", ")}` : ""}\n`;
         if (best!.chosen) out += `# ${best!.chosen.parameter} = ${best!.chosen.argument}: ${best!.chosen.reason}\n`;
         if (others.length > 0) out += `# also: ${others.map((g) => `${g.call}${ranked(g)}`).join(", ")}\n`;
-        out += `${best!.call}\n`;
-      } else out += `${rule}\n`;
+        out += `${notes}${best!.call}\n`;
+      } else out += notes === "" ? `${rule}\n` : `\n${notes}${rule}\n`;
     }
     return out;
   }
@@ -187,7 +208,7 @@ function ranked(g: Grant): string {
 }
 
 /** The interfaces that grant an access vector (undefined: not asked). */
-export type GrantsOf = (av: Omit<Missing, "perms">) => Grant[] | undefined;
+export type GrantsOf = (av: Omit<Missing, "perms">) => Granting | undefined;
 
 /** refpolicy.AVRule writes `self` for a target equal to the source (and sorts by what it writes). */
 function shown(av: AccessVector): string {

@@ -9,8 +9,10 @@
 // calls are expanded by one m4 run over the tree's definitions, as Makefile.common hands them to
 // m4, and each expansion is read once; a call whose expansion, added to the policy where its
 // modules' rules stand, makes the compiled policy allow every denied permission is a match.
-// Interfaces that declare types (declare_domain) or take a variable number of arguments
-// are not candidates: they make new labels, not grants.
+// An interface that declares types (device_model: `type $2_target`) is a candidate as any other,
+// as sepolgen reads it (its allow rules; declarations and type rules only place its parameters):
+// its call is offered when it compiles, declaring no type the policy has, and the types it
+// declares are said. Interfaces of a variable number of arguments (declare_domain) are not.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,9 +51,32 @@ export interface InterfaceGrant {
   perms: number;
   /** audit2allow -R's distance of the call from the denial (GrantOptions.distance), when ranked so. */
   distance?: number;
+  /** The types and attributes the call declares (`device_model`'s `T_target`), when it does. */
+  declares?: string[];
   /** An interface of three parameters: the one the denial does not name, the type given it, and
    *  why that type. */
   chosen?: ChosenArgument;
+}
+
+/** A three-parameter interface that grants the denial with any of more types for the parameter
+ *  the denial leaves open than xsm guesses among (FREE_ARGUMENT_LIMIT): not offered, but said. */
+export interface UndecidedCall {
+  /** The call with the open parameter written as its name in capitals:
+   *  `create_channel(domU_t, DESTINATION, prot_domU_t_channel)`. */
+  call: string;
+  name: string;
+  file: string;
+  parameter: string;
+  /** How many types tie for it, and what they have alike. */
+  types: number;
+  reason: string;
+}
+
+/** What the tree's interfaces answer to one query: the calls that grant it, nearest first, and
+ *  the interfaces left out because the denial does not determine one of their parameters. */
+export interface InterfaceAnswer {
+  grants: InterfaceGrant[];
+  undecided: UndecidedCall[];
 }
 
 export interface ChosenArgument {
@@ -87,17 +112,19 @@ export interface InterfaceWork {
 }
 
 /** At most this many types are tried for the parameter a denial does not name, when the policy
- *  relates that many equally (else the call is not offered: the denial does not determine it). */
+ *  relates that many equally (else the call is not offered, only said: the denial does not
+ *  determine it). */
 export const FREE_ARGUMENT_LIMIT = 8;
 
 /** The tree's interfaces that grant each query, nearest first: by options.distance when given
  *  (those >= 0, that cover the denial with one access vector as audit2allow -R offers them, then
- *  the rest by magnitude), then fewest permissions named, fewest allow rules, the shorter call. A
- *  query no interface grants, or one the policy already allows (or a conf that does not compile),
- *  has an empty list. */
-export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceGrant[][] {
+ *  the rest by magnitude), then fewest permissions named, fewest allow rules, the shorter call;
+ *  and the three-parameter interfaces that would grant it with any of too many types for their
+ *  open parameter. A query no interface grants, or one the policy already allows (or a conf that
+ *  does not compile), has empty lists. */
+export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceAnswer[] {
   const base = options.policy ?? basePolicy(expanded.conf, options.mls);
-  if (base === undefined) return queries.map(() => []);
+  if (base === undefined) return queries.map(() => ({ grants: [], undecided: [] }));
   const work = options.work ?? { m4Runs: 0, expansions: 0, parses: 0 };
   const parse = (text: string) => {
     work.parses++;
@@ -117,13 +144,15 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           if (arity(def) < 3) return [{ args: arity(def) === 2 ? [q.source, q.target] : [q.source] }];
           const shape = shapes.get(def.name);
           if (shape === undefined || !fitsQuery(shape.text, q)) return [];
-          return bindings(shape.parsed.rules, q).flatMap((b) => {
+          return bindings(shape.parsed.rules, q).flatMap((b): Planned[] => {
             const fits = declared.types.flatMap((x) => {
               const args = b.args(x);
-              const ok = shape.parsed.names.every((n) => declared.names.has(substitute(n, args)));
-              return ok ? [{ argument: x, access: mergeAccess(shape.parsed.rules, args) }] : [];
+              return namesFit(shape.parsed, declared, (n) => substitute(n, args)) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (b.free + 1)) }] : [];
             });
-            return pickFree(b, fits, base).map((p) => ({ args: b.args(p.argument), free: { binding: b, argument: p.argument, reason: p.reason } }));
+            const choice = pickFree(b, fits, base);
+            // (too many tie: one of them, expanded, says whether the interface grants at all)
+            if (choice.tied !== undefined) return [{ args: b.args(choice.tied.types[0]!), tied: { binding: b, ...choice.tied } }];
+            return choice.picks.map((p) => ({ args: b.args(p.argument), free: { binding: b, argument: p.argument, reason: p.reason } }));
           });
         }),
   );
@@ -156,6 +185,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   };
   return queries.map((q, i) => {
     const found: InterfaceGrant[] = [];
+    const undecided: UndecidedCall[] = [];
     candidates.forEach((def, c) => {
       for (const t of planned[i]![c] ?? []) {
         const call = callOf(def, t.args);
@@ -164,10 +194,17 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         const p = parsedOf(call, text);
         // (the picked call expands as its placeholder expansion said; a tree whose m4 tells the
         // types apart otherwise still offers no call naming an undeclared type)
-        if (t.free !== undefined && !p.names.every((n) => declared.names.has(n))) continue;
+        if ((t.free ?? t.tied) !== undefined && !namesFit(p, declared)) continue;
         if (!grants(q, call, text)) continue;
+        if (t.tied !== undefined) {
+          const b = t.tied.binding;
+          const parameter = options.parameters?.(def)?.[b.free] ?? `$${b.free + 1}`;
+          const open = /^\$/.test(parameter) ? parameter : parameter.toUpperCase();
+          undecided.push({ call: `${def.name}(${b.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, reason: t.tied.basis });
+          continue;
+        }
         const distance = options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {};
-        const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance };
+        const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance, ...(p.declares.length > 0 ? { declares: [...p.declares] } : {}) };
         if (t.free !== undefined) {
           const parameter = options.parameters?.(def)?.[t.free.binding.free] ?? `$${t.free.binding.free + 1}`;
           grant.chosen = { parameter, argument: t.free.argument, reason: t.free.reason };
@@ -175,21 +212,36 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         found.push(grant);
       }
     });
-    return found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
+    found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
+    return { grants: found, undecided };
   });
 }
 
 /** A call a query asks of an interface: its arguments, and for a three-parameter interface the
- *  binding of the denial's types and the type picked for the parameter left, with why. */
+ *  binding of the denial's types and the type picked for the parameter left, with why; or, when
+ *  too many types tie for it, the first of them standing for all. */
 interface Planned {
   args: readonly string[];
   free?: { binding: Binding; argument: string; reason: string };
+  tied?: { binding: Binding } & Tie;
 }
 
-/** An expansion's rules can grant the query: it only grants (declares nothing a second call would
- *  repeat) and names the denied class. */
+/** The types that tie for a free parameter, more than FREE_ARGUMENT_LIMIT, and what they share. */
+interface Tie {
+  types: readonly string[];
+  basis: string;
+}
+
+/** An expansion's rules can grant the query: it has an allow rule and names the denied class. */
 function fitsQuery(text: string, q: AccessQuery): boolean {
-  return grantsOnly(text) && new RegExp(`\\b${q.tclass}\\b`).test(text);
+  return /^\s*allow\s/m.test(text) && new RegExp(`\\b${q.tclass}\\b`).test(text);
+}
+
+/** The call's names stand: each type or attribute its av rules name the policy declares, or the
+ *  call itself does, and none the call declares is declared already (the call would not compile). */
+function namesFit(p: ParsedExpansion, declared: Declared, name: (n: string) => string = (n) => n): boolean {
+  const own = new Set(p.declares.map(name));
+  return [...own].every((n) => !declared.names.has(n)) && p.names.every((n) => declared.names.has(name(n)) || own.has(name(n)));
 }
 
 /** audit2allow -R offers the calls whose distance is >= 0, nearest first; a call that grants the
@@ -231,18 +283,24 @@ interface AllowRule {
   perms: (tclass: string) => readonly string[];
 }
 
-/** An expansion read once: its allow rules, and every type or attribute its av rules name as
- *  source or target (those the policy must declare for the call to compile). */
+/** An expansion read once: its allow rules, every type or attribute its av rules name as source
+ *  or target (those the policy must declare for the call to compile), and the types, aliases and
+ *  attributes it declares. */
 interface ParsedExpansion {
   rules: AllowRule[];
   names: readonly string[];
+  declares: readonly string[];
 }
 
 function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
   const { ast } = parsePolicy(text, "interface", { sections: false });
   const rules: AllowRule[] = [];
   const names = new Set<string>();
+  const declares: string[] = [];
   for (const st of ast.statements) {
+    if (st.kind === "type") declares.push(st.name.name, ...st.aliases.map((a) => a.name));
+    else if (st.kind === "attribute") declares.push(st.name.name);
+    else if (st.kind === "typealias") declares.push(...st.aliases.map((a) => a.name));
     if (st.kind !== "avrule") continue;
     for (const n of [...includeNames(st.sources), ...includeNames(st.targets)]) names.add(n);
     if (st.rule !== "allow") continue;
@@ -265,7 +323,7 @@ function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
       },
     });
   }
-  return { rules, names: [...names] };
+  return { rules, names: [...names], declares };
 }
 
 /** The access a call's expansion grants, merged per source, target and class (sepolgen's
@@ -276,13 +334,15 @@ export function callAccess(text: string, policy: CompiledPolicy): CallAccess[] {
 
 /** The access of allow rules merged per source, target and class; with `args`, of placeholder
  *  rules as the call of those arguments expands (a placeholder's name, and the names derived from
- *  it such as `$3_channel`, take its argument). */
-function mergeAccess(rules: readonly AllowRule[], args?: readonly string[]): CallAccess[] {
+ *  it such as `$3_channel`, take its argument); with `only`, of their source and target pairs
+ *  naming that placeholder itself (not a name that reads as its argument by chance). */
+function mergeAccess(rules: readonly AllowRule[], args?: readonly string[], only?: string): CallAccess[] {
   const name = (n: string) => (args === undefined ? n : substitute(n, args));
   const merged = new Map<string, CallAccess>();
   for (const r of rules)
     for (const s of r.sources)
-      for (const t of r.targets)
+      for (const t of r.targets) {
+        if (only !== undefined && s !== only && t !== only) continue;
         for (const c of r.classes) {
           const [source, target, tclass] = [name(s), name(t), name(c)];
           const key = `${source}\0${target}\0${tclass}`;
@@ -290,6 +350,7 @@ function mergeAccess(rules: readonly AllowRule[], args?: readonly string[]): Cal
           merged.set(key, av);
           for (const p of r.perms(tclass)) if (!av.perms.includes(p)) av.perms.push(p);
         }
+      }
   return [...merged.values()];
 }
 
@@ -314,6 +375,21 @@ function placeholderExpansions(expanded: ExpandedTree, defs: readonly MacroDef[]
   defs.forEach((d, i) => {
     const text = texts[i];
     if (text !== undefined) out.set(d.name, { text, parsed: parse(text) });
+  });
+  return out;
+}
+
+/** Each candidate interface's access as sepolgen's InterfaceVector holds it (interfaces.py,
+ *  what audit2allow -R matches denials with): its allow rules, expanded with `$N` for its
+ *  parameters (`$2_target` for a name derived from one), merged per source, target and class. */
+export function interfaceVectors(expanded: ExpandedTree, policy: CompiledPolicy): Map<string, CallAccess[]> {
+  const defs = [...expanded.macros.values()].filter(isCandidate);
+  const placeholders = [1, 2, 3].map((n) => PLACEHOLDER + n);
+  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${placeholders.slice(0, arity(d)).join(", ")})`), { m4Runs: 0, expansions: 0, parses: 0 });
+  const out = new Map<string, CallAccess[]>();
+  defs.forEach((d, i) => {
+    const text = texts[i];
+    if (text !== undefined) out.set(d.name, mergeAccess(parseExpansion(text, policy).rules, ["$1", "$2", "$3"]));
   });
   return out;
 }
@@ -370,8 +446,8 @@ function bindings(rules: readonly AllowRule[], q: AccessQuery): Binding[] {
  *  it allows already, then a type rule of such a rule's class between a bound type and it whose
  *  result is a bound type: `type_transition S D:event T` for create_channel(S, D, T)), the most
  *  related; with none related, each type that fits when there are few. At most
- *  FREE_ARGUMENT_LIMIT, or none. */
-function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy): { argument: string; reason: string }[] {
+ *  FREE_ARGUMENT_LIMIT, else none picked and the tie said. */
+function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy): { picks: { argument: string; reason: string }[]; tied?: Tie } {
   const bound = binding.bound.map((b) => policy.typeId(b));
   const classes = [...new Set(binding.freeRules.flatMap((r) => r.classes))];
   const scored = fits.map((fit) => {
@@ -379,7 +455,6 @@ function pickFree(binding: Binding, fits: readonly { argument: string; access: r
     let allowed = 0;
     for (const av of fit.access) {
       const target = av.target === "self" ? av.source : av.target;
-      if (av.source !== fit.argument && target !== fit.argument) continue;
       allowed += av.perms.filter((p) => policy.allows(av.source, target, av.tclass, p) === true).length;
     }
     const typeRules: string[] = [];
@@ -402,12 +477,16 @@ function pickFree(binding: Binding, fits: readonly { argument: string; access: r
     const top = Math.max(0, ...scored.map(key));
     return top === 0 ? [] : scored.filter((s) => key(s) === top);
   };
+  const limited = (chosen: typeof scored, basis: string, reason: (s: (typeof scored)[number]) => string) =>
+    chosen.length > FREE_ARGUMENT_LIMIT ? { picks: [], tied: { types: chosen.map((s) => s.argument), basis } } : { picks: chosen.map((s) => ({ argument: s.argument, reason: reason(s) })) };
   const byAllowed = best((s) => s.allowed);
-  if (byAllowed.length > 0)
-    return byAllowed.length > FREE_ARGUMENT_LIMIT ? [] : byAllowed.map((s) => ({ argument: s.argument, reason: `the policy already allows ${s.allowed} of the call's permissions naming it${byAllowed.length > 1 ? ` (as ${byAllowed.length - 1} other type${byAllowed.length > 2 ? "s" : ""})` : ""}` }));
+  if (byAllowed.length > 0) {
+    const others = byAllowed.length - 1;
+    return limited(byAllowed, `the policy already allows ${byAllowed[0]!.allowed} of the call's permissions naming each`, (s) => `the policy already allows ${s.allowed} of the call's permissions naming it${others > 0 ? ` (as ${others} other type${others > 1 ? "s" : ""})` : ""}`);
+  }
   const byRule = best((s) => s.typeRules.length);
-  if (byRule.length > 0) return byRule.length > FREE_ARGUMENT_LIMIT ? [] : byRule.map((s) => ({ argument: s.argument, reason: `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}` }));
-  return scored.length > FREE_ARGUMENT_LIMIT ? [] : scored.map((s) => ({ argument: s.argument, reason: `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)` }));
+  if (byRule.length > 0) return limited(byRule, `a type rule of the policy relates each to the denial's types`, (s) => `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}`);
+  return limited(scored, `the policy relates none to the denial's types`, () => `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)`);
 }
 
 /** The allow rules of an expansion and the permissions they name (`*` and `~{...}` count as
@@ -433,11 +512,6 @@ function isCandidate(def: MacroDef): boolean {
 
 function arity(def: MacroDef): number {
   return Math.max(0, ...[...def.body.matchAll(/\$([0-9])/g)].map((m) => Number(m[1])));
-}
-
-/** Only rules about existing types: no declaration a second call would repeat. */
-function grantsOnly(text: string): boolean {
-  return /^\s*allow\s/m.test(text) && !/^\s*(type|attribute|typeattribute|typealias|bool|role|user|class|common|sid)\s/m.test(text);
 }
 
 /** Where a module's rules stand in m4's output: before the users (policy/users), as the modules'

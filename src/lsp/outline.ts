@@ -2,7 +2,10 @@
 // policy that are placed in it, the ones go-to-definition goes to (the name index's, as
 // checkpolicy's first pass declares: `role object_r;` and a second `role R types ...` declare
 // nothing), one symbol per declaration; in a tree's m4 files also each `define` (an interface),
-// with the declarations its body makes placed in it as its children.
+// with the declarations its body makes placed in it as its children. A child is always inside its
+// parent's range (clients require it): permissions declared apart from their class's declaration
+// go under the class as their statement names it. A module modules.conf leaves off is outlined
+// from the tree built with it on, each declaration saying it is not built (server.ts).
 import { SymbolKind, type DocumentSymbol, type Range } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 import { macroDefinitions } from "../build/macros.js";
@@ -29,6 +32,9 @@ export const SYMBOL_KINDS: Record<NameKind, SymbolKind> = {
 /** What a declaration is, as the outline's detail says it (the statement's keyword). */
 const DETAIL: Partial<Record<NameKind, string>> = { perm: "permission", sid: "initial SID" };
 
+/** What a declaration of a module modules.conf leaves off says it is. */
+const NOT_BUILT = " (not built: off in modules.conf)";
+
 /** A declaration that holds the names declared with it: a type its aliases (`type T alias A;`), a
  *  sensitivity or category its aliases, a platform its member types. */
 const HOLDS: Partial<Record<NameKind, NameKind>> = { type: "alias", sensitivity: "sensitivity", category: "category", platform: "type" };
@@ -42,6 +48,9 @@ export interface OutlineInput {
   stale: boolean;
   /** The document is a tree's m4 source: its defines are listed too. */
   m4: boolean;
+  /** The document is a module modules.conf leaves off, and `index` the tree's built with it on:
+   *  each declaration says it is not built. */
+  notBuilt?: boolean;
 }
 
 interface Entry {
@@ -51,7 +60,7 @@ interface Entry {
   scoped: boolean;
 }
 
-export function documentOutline({ doc, index, stale, m4 }: OutlineInput): DocumentSymbol[] {
+export function documentOutline({ doc, index, stale, m4, notBuilt }: OutlineInput): DocumentSymbol[] {
   const text = doc.getText();
   const end = doc.positionAt(text.length);
   const clamp = (p: { line: number; character: number }) => (p.line > end.line || (p.line === end.line && p.character > end.character) ? end : p);
@@ -86,7 +95,8 @@ export function documentOutline({ doc, index, stale, m4 }: OutlineInput): Docume
       const key = `${name}\0${kind}\0${line}\0${index.start[i]}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const symbol: DocumentSymbol = { name, detail: DETAIL[kind] ?? kind, kind: SYMBOL_KINDS[kind], range, selectionRange };
+      const detail = `${DETAIL[kind] ?? kind}${notBuilt ? NOT_BUILT : ""}`;
+      const symbol: DocumentSymbol = { name, detail, kind: SYMBOL_KINDS[kind], range, selectionRange };
       const entry: Entry = { symbol, kind, scoped: scopes.has(i) };
       if (kind === "perm") perms.push({ entry, owner: index.names[index.owner[i]!] ?? "", at: i });
       else decls.push(entry);
@@ -102,28 +112,39 @@ export function documentOutline({ doc, index, stale, m4 }: OutlineInput): Docume
       top.push(entry);
       holder = entry.scoped ? entry : undefined;
     }
-    // a permission goes under its class or common; where the document declares neither (a tree's
-    // access_vectors, whose classes security_classes declares), under the class named where the
-    // permissions are defined
-    const declaredHere = new Set(owners.keys());
+    // a permission goes under its class or common where its statement declares it (`common c {
+    // ... }`); else (a policy.conf's `class c { ... }` apart from `class c`, a tree's
+    // access_vectors, whose classes security_classes declares) under the class as named where
+    // the permissions are defined: a client wants each child inside its parent's range
+    const given = new Map<number, Entry>();
     for (const { entry, owner, at } of perms) {
       let parent = owners.get(owner);
-      if (!parent) {
+      if (!parent || !within(entry.symbol.range, parent.symbol.range)) {
         const named = definedAt(index, at, owner);
         if (named === undefined) {
           top.push(entry);
           continue;
         }
-        const line = index.line[named]!;
-        const selectionRange: Range = { start: { line, character: index.start[named]! }, end: { line, character: index.end[named]! } };
-        const symbol: DocumentSymbol = { name: owner, detail: "class (permissions)", kind: SymbolKind.Struct, range: lineRange(line), selectionRange };
-        parent = { symbol, kind: "class", scoped: false };
-        owners.set(owner, parent);
-        top.push(parent);
+        parent = given.get(named);
+        if (!parent) {
+          const line = index.line[named]!;
+          const start = { line, character: index.start[named]! };
+          const selectionRange: Range = { start, end: { line, character: index.end[named]! } };
+          const kind = NAME_KINDS[index.kind[named]!] === "common" ? "common" : "class";
+          // (the statement, as a policy.conf's permission ranges over it; else the name's line, to
+          // grow over the permissions')
+          const statement = entry.scoped && within(selectionRange, entry.symbol.range);
+          const range = statement ? entry.symbol.range : lineRange(line);
+          const detail = `${kind} (permissions)${notBuilt ? NOT_BUILT : ""}`;
+          const symbol: DocumentSymbol = { name: owner, detail, kind: SymbolKind.Struct, range, selectionRange };
+          parent = { symbol, kind, scoped: false };
+          given.set(named, parent);
+          top.push(parent);
+        }
+        const { start, end } = parent.symbol.range;
+        if (before(end, entry.symbol.range.end) < 0) parent.symbol.range = { start, end: entry.symbol.range.end };
       }
       (parent.symbol.children ??= []).push(entry.symbol);
-      // (such a class ranges over its permissions' lines: no declaration of it is in the way)
-      if (!declaredHere.has(owner)) parent.symbol.range = { start: parent.symbol.range.start, end: entry.symbol.range.end };
     }
   }
   // what a define's body declares (a name m4 makes from its arguments, placed in the body) is the
@@ -143,12 +164,13 @@ function ordered(symbols: DocumentSymbol[]): DocumentSymbol[] {
   return symbols.sort((a, b) => before(a.selectionRange.start, b.selectionRange.start));
 }
 
-/** The class (or common) name just before a permission its statement defines. */
+/** The class (or common) name before a permission its statement defines. */
 function definedAt(index: IndexModel, perm: number, owner: string): number | undefined {
   for (let j = perm - 1; j >= 0; j--) {
     if (index.file[j] !== index.file[perm]) return undefined;
     const kind = NAME_KINDS[index.kind[j]!];
-    if (kind === "perm") continue;
+    // (the permissions before it, and the common a class inherits: `class c inherits x { p }`)
+    if (kind === "perm" || (kind === "common" && index.names[index.name[j]!] !== owner)) continue;
     return (kind === "class" || kind === "common") && index.names[index.name[j]!] === owner ? j : undefined;
   }
   return undefined;

@@ -5,6 +5,7 @@
 // compiler runs in a worker thread (runner.ts); requests are answered on this thread from the last
 // analysis's model (model.ts), so they never wait for a compile, and a change cancels the analysis
 // of the version before it.
+import { readFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -541,10 +542,48 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return [];
     const unit = unitOf(doc.uri);
     const m = (await current(unit)) ?? models.get(unit.key);
+    const stale = !m || carried.has(m) || m.version !== versions.get(unit.key);
+    // a module modules.conf leaves off: its declarations as the tree would have them with it on
+    const off = unit.kind === "tree" && m && !stale ? await builtOn(unit, m, pathOf(doc.uri)) : undefined;
     // (the document may have been closed while its analysis ran)
     const now = documents.get(doc.uri) ?? doc;
-    return documentOutline({ doc: now, index: m?.index, stale: !m || carried.has(m) || m.version !== versions.get(unit.key), m4: unit.kind === "tree" });
+    if (off) return documentOutline({ doc: now, index: off, stale: false, m4: true, notBuilt: true });
+    return documentOutline({ doc: now, index: m?.index, stale, m4: unit.kind === "tree" });
   });
+
+  /** The index of the tree built with the module of `path` switched on, when modules.conf (the
+   *  editor's, when open) leaves it off; undefined for any other file, or a tree that does not
+   *  build so. Analysed apart (the unit's own analysis goes on), once per analysis of the unit. */
+  const builtOn = (unit: Unit, m: Model, path: string): Promise<IndexModel | undefined> => {
+    const modulesConf = moduleSwitchOf(path)?.conf;
+    if (modulesConf === undefined) return Promise.resolve(undefined);
+    const open = documents.all().find((d) => resolve(pathOf(d.uri)) === modulesConf)?.getText();
+    const name = moduleOff(path, open);
+    const job = jobOf(unit);
+    if (name === undefined || !job) return Promise.resolve(undefined);
+    let mine = switchedOn.get(m);
+    if (!mine) switchedOn.set(m, (mine = new Map()));
+    const known = mine.get(name);
+    if (known) return known;
+    let text = open;
+    if (text === undefined) {
+      try {
+        text = readFileSync(modulesConf, "utf8");
+      } catch {
+        return Promise.resolve(undefined);
+      }
+    }
+    const overlay = new Map(job.overlay ?? []);
+    overlay.set(resolve(modulesConf), `${text.endsWith("\n") || text === "" ? text : `${text}\n`}${name} = on\n`);
+    const key = `${unit.key}#${name}=on`;
+    const run = runner.run({ ...job, unit: key, overlay: [...overlay] }).then((built) => {
+      runner.release(key);
+      return built?.index;
+    });
+    mine.set(name, run);
+    return run;
+  };
+  const switchedOn = new WeakMap<Model, Map<string, Promise<IndexModel | undefined>>>();
 
   connection.onDocumentFormatting((params): TextEdit[] | ResponseError => {
     const bad = badParams(params);

@@ -73,16 +73,21 @@ describe("the outline of a policy.conf", () => {
   it("one symbol per declared name, where checkpolicy declares it, the names declared with it as children", async () => {
     expect(tree(await outline())).toEqual([
       "class xen",
-      "  permission settime",
-      "  permission readconsole",
       "class domain",
-      "  permission create",
       "class resource",
-      ...["add", "remove", "use", "use_iommu", "use_iommu_nointremap", "use_noiommu", "add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem", "stat_device", "add_device", "remove_device", "plug", "unplug", "setup"].map((p) => `  permission ${p}`),
       "initial SID xen",
       "common basic",
       "  permission getattr",
       "  permission setattr",
+      // a class's permissions under the class as its access vector statement names it, which is
+      // where they are declared (`class xen` above ranges over its own line)
+      "class (permissions) xen",
+      "  permission settime",
+      "  permission readconsole",
+      "class (permissions) domain",
+      "  permission create",
+      "class (permissions) resource",
+      ...["add", "remove", "use", "use_iommu", "use_iommu_nointremap", "use_noiommu", "add_irq", "remove_irq", "add_ioport", "remove_ioport", "add_iomem", "remove_iomem", "stat_device", "add_device", "remove_device", "plug", "unplug", "setup"].map((p) => `  permission ${p}`),
       "attribute domain_type",
       "type xen_t",
       "type dom0_t",
@@ -103,6 +108,7 @@ describe("the outline of a policy.conf", () => {
     for (const s of all(symbols)) {
       expect(textOf(policy, s.selectionRange), s.name).toBe(s.name);
       expect(contains(s.range, s.selectionRange), s.name).toBe(true);
+      for (const child of s.children ?? []) expect(contains(s.range, child.range), `${child.name} in ${s.name}`).toBe(true);
     }
     const range = (name: string) => textOf(policy, all(symbols).find((s) => s.name === name)!.range);
     expect(range("system_r")).toBe("role system_r;");
@@ -112,6 +118,8 @@ describe("the outline of a policy.conf", () => {
     expect(range("svp_pci_t")).toBe("device svp_pci_t { 0000:03:00.0 };");
     // a permission: the statement that defines it, over two lines here
     expect(range("readconsole")).toBe("class xen { settime\n            readconsole }");
+    const xenPerms = symbols.find((s) => s.detail === "class (permissions)" && s.name === "xen")!;
+    expect(textOf(policy, xenPerms.range)).toBe("class xen { settime\n            readconsole }");
   });
 
   it("the declarations go-to-definition goes to", async () => {
@@ -162,6 +170,29 @@ describe.skipIf(!hasM4)("the outline of a tree's files (needs GNU m4)", () => {
     c = await inProcess({ debounceMs: 50 });
   });
   afterAll(() => c.close());
+
+  it("every child inside its parent's range, in every file of the tree the outline lists", async () => {
+    for (const file of ["modules/xen.te", "modules/xen.if", "modules/dom0.te", "flask/access_vectors", "flask/security_classes", "modules/debug_guest.te"]) {
+      for (const s of all(await outline(file))) {
+        expect(contains(s.range, s.selectionRange), `${file}: ${s.name}`).toBe(true);
+        for (const child of s.children ?? []) expect(contains(s.range, child.range), `${file}: ${child.name} in ${s.name}`).toBe(true);
+      }
+    }
+  });
+
+  it("a module modules.conf leaves off: its declarations as the tree would have them, each saying it is not built", async () => {
+    const file = "modules/debug_guest.te";
+    const text = readFileSync(join(tree, file), "utf8");
+    const symbols = await outline(file);
+    expect(tree2(symbols)).toEqual(["type (not built: off in modules.conf) debug_domU_t"]);
+    const debug = symbols[0]!;
+    expect(textOf(text, debug.selectionRange)).toBe("debug_domU_t");
+    expect(textOf(text, debug.range)).toBe("declare_domain(debug_domU_t)");
+    // the module's own analysis still leaves it out: no diagnostics, no references from it
+    const uri = pathToFileURL(join(tree, file)).href;
+    const refs = (await c.rpc.sendRequest("textDocument/references", { textDocument: { uri }, position: { line: text.split("\n").findIndex((l) => l.startsWith("allow dom0_t")), character: 7 }, context: { includeDeclaration: true } })) as Location[] | null;
+    expect((refs ?? []).filter((r) => r.uri === uri)).toEqual([]);
+  });
 
   it("a module: the names it declares, through a macro call too; `role system_r types ...` declares nothing", async () => {
     const xen = await outline("modules/xen.te");
