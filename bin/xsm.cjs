@@ -67,8 +67,9 @@ function debug(line) {
  * their handles: `xsm --help` 2,994 -> 2,479 page faults and ~25 ms less CPU, a compile ~60 faults
  * (node:v8, for --no-opt below, loads the stream modules anyway; docs/performance.md). Written in
  * full before write returns, so nothing is left to flush at exit. A descriptor another process
- * made non-blocking (EAGAIN) is waited on; a closed pipe (`xsm ... | head`, EPIPE) ends the run as
- * the streams' handler below does for stdout, and drops what was meant for stderr.
+ * made non-blocking (EAGAIN) is waited on; standard output that fails ends the run as the streams'
+ * handler below does (a closed pipe, `xsm ... | head`, quietly; a full disk with one error line),
+ * and what was meant for a standard error that fails is dropped.
  */
 function writeNow(fd) {
   return {
@@ -79,8 +80,10 @@ function writeNow(fd) {
           done += writeSync(fd, data, done, data.length - done);
         } catch (err) {
           if (err.code === "EAGAIN") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-          else if (err.code === "EPIPE") return fd === 1 ? process.exit(process.exitCode ?? 0) : true;
-          else throw err;
+          // standard output that fails ends the run (the bundle's stdoutFailed); standard error
+          // has nowhere to say so, and what was meant for it is dropped
+          else if (fd === 1) stdoutFailed(err);
+          else return true;
         }
       }
       return true;
@@ -158,7 +161,12 @@ function inputSize() {
   for (const word of argv.slice(argv.indexOf("compile") + 1)) {
     if (word === "-") return "long";
     if (word.startsWith("-")) continue;
-    const stat = statSync(word, { throwIfNoEntry: false });
+    let stat;
+    try {
+      stat = statSync(word, { throwIfNoEntry: false });
+    } catch {
+      // (a symbolic link loop, a name too long: the compile reports it, as it does a missing file)
+    }
     if (stat === undefined) continue;
     found = true;
     bytes += stat.size;
@@ -231,6 +239,10 @@ const bundleModule = { exports: {} };
 // dist/bin/, and node:module, for createRequire, would load node's ES module loader)
 script.runInThisContext()(bundleModule.exports, require, bundleModule, bundleFile, `${root}dist/bin`);
 const { runCli } = bundleModule.exports;
+/** The process's standard output failed: the bundle's stdoutFailed ends the run (src/cli/stdout.ts). */
+function stdoutFailed(err) {
+  bundleModule.exports.stdoutFailed(err, stderrNow);
+}
 // A compile of a policy up to 1 MB (Xen's own is 54 KB) is over in 0.1-0.5 s, before optimised code
 // pays back TurboFan's compiles: on a compile of Xen's policy they were 5 functions, ~35 ms of a
 // background thread's CPU and ~600 page faults (a fifth of the run's), and the interpreter and
@@ -263,11 +275,9 @@ let io;
 if (bundleName === "xsm-compile") io = { stdout: writeNow(1), stderr: stderrNow };
 else {
   io = { stdout: process.stdout, stderr: process.stderr };
-  // a closed pipe (`xsm ... | head`) ends the output, not the process with a stack trace
-  process.stdout.on("error", (err) => {
-    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw err;
-  });
+  // a closed pipe (`xsm ... | head`) ends the output, a full disk is one error line: neither a
+  // stack trace
+  process.stdout.on("error", stdoutFailed);
 }
 runCli(argv, io).then((code) => {
   process.exitCode = code;

@@ -77,6 +77,8 @@ export interface Grant {
   perms: number;
   /** audit2allow -R's distance from the denial (src/analysis/interface-match.ts). */
   distance?: number;
+  /** The types and attributes the call declares (it compiles only where none exists yet). */
+  declares?: string[];
   /** The argument of a parameter the denial does not name (a three-parameter interface), and why. */
   chosen?: { parameter: string; argument: string; reason: string };
 }
@@ -190,7 +192,7 @@ export class AllowSet {
       const notes = (found?.undecided ?? []).map((u) => `#!!!! ${u.call} from ${u.file} would grant it with any of ${u.types} types as ${u.parameter} (${u.reason}): too many to guess, none is offered\n`).join("");
       if (found !== undefined && found.grants.length > 0) {
         const [best, ...others] = found.grants;
-        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}${ranked(best!)}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}\n`;
+        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}${ranked(best!)}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}${best!.declares ? `; declares ${best!.declares.join(", ")}` : ""}\n`;
         if (best!.chosen) out += `# ${best!.chosen.parameter} = ${best!.chosen.argument}: ${best!.chosen.reason}\n`;
         if (others.length > 0) out += `# also: ${others.map((g) => `${g.call}${ranked(g)}`).join(", ")}\n`;
         out += `${notes}${best!.call}\n`;

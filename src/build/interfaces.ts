@@ -9,8 +9,10 @@
 // calls are expanded by one m4 run over the tree's definitions, as Makefile.common hands them to
 // m4, and each expansion is read once; a call whose expansion, added to the policy where its
 // modules' rules stand, makes the compiled policy allow every denied permission is a match.
-// Interfaces that declare types (declare_domain) or take a variable number of arguments
-// are not candidates: they make new labels, not grants.
+// An interface that declares types (device_model: `type $2_target`) is a candidate as any other,
+// as sepolgen reads it (its allow rules; declarations and type rules only place its parameters):
+// its call is offered when it compiles, declaring no type the policy has, and the types it
+// declares are said. Interfaces of a variable number of arguments (declare_domain) are not.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,6 +51,8 @@ export interface InterfaceGrant {
   perms: number;
   /** audit2allow -R's distance of the call from the denial (GrantOptions.distance), when ranked so. */
   distance?: number;
+  /** The types and attributes the call declares (`device_model`'s `T_target`), when it does. */
+  declares?: string[];
   /** An interface of three parameters: the one the denial does not name, the type given it, and
    *  why that type. */
   chosen?: ChosenArgument;
@@ -143,8 +147,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           return bindings(shape.parsed.rules, q).flatMap((b): Planned[] => {
             const fits = declared.types.flatMap((x) => {
               const args = b.args(x);
-              const ok = shape.parsed.names.every((n) => declared.names.has(substitute(n, args)));
-              return ok ? [{ argument: x, access: mergeAccess(shape.parsed.rules, args) }] : [];
+              return namesFit(shape.parsed, declared, (n) => substitute(n, args)) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (b.free + 1)) }] : [];
             });
             const choice = pickFree(b, fits, base);
             // (too many tie: one of them, expanded, says whether the interface grants at all)
@@ -191,7 +194,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         const p = parsedOf(call, text);
         // (the picked call expands as its placeholder expansion said; a tree whose m4 tells the
         // types apart otherwise still offers no call naming an undeclared type)
-        if ((t.free ?? t.tied) !== undefined && !p.names.every((n) => declared.names.has(n))) continue;
+        if ((t.free ?? t.tied) !== undefined && !namesFit(p, declared)) continue;
         if (!grants(q, call, text)) continue;
         if (t.tied !== undefined) {
           const b = t.tied.binding;
@@ -201,7 +204,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           continue;
         }
         const distance = options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {};
-        const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance };
+        const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance, ...(p.declares.length > 0 ? { declares: [...p.declares] } : {}) };
         if (t.free !== undefined) {
           const parameter = options.parameters?.(def)?.[t.free.binding.free] ?? `$${t.free.binding.free + 1}`;
           grant.chosen = { parameter, argument: t.free.argument, reason: t.free.reason };
@@ -229,10 +232,16 @@ interface Tie {
   basis: string;
 }
 
-/** An expansion's rules can grant the query: it only grants (declares nothing a second call would
- *  repeat) and names the denied class. */
+/** An expansion's rules can grant the query: it has an allow rule and names the denied class. */
 function fitsQuery(text: string, q: AccessQuery): boolean {
-  return grantsOnly(text) && new RegExp(`\\b${q.tclass}\\b`).test(text);
+  return /^\s*allow\s/m.test(text) && new RegExp(`\\b${q.tclass}\\b`).test(text);
+}
+
+/** The call's names stand: each type or attribute its av rules name the policy declares, or the
+ *  call itself does, and none the call declares is declared already (the call would not compile). */
+function namesFit(p: ParsedExpansion, declared: Declared, name: (n: string) => string = (n) => n): boolean {
+  const own = new Set(p.declares.map(name));
+  return [...own].every((n) => !declared.names.has(n)) && p.names.every((n) => declared.names.has(name(n)) || own.has(name(n)));
 }
 
 /** audit2allow -R offers the calls whose distance is >= 0, nearest first; a call that grants the
@@ -274,18 +283,24 @@ interface AllowRule {
   perms: (tclass: string) => readonly string[];
 }
 
-/** An expansion read once: its allow rules, and every type or attribute its av rules name as
- *  source or target (those the policy must declare for the call to compile). */
+/** An expansion read once: its allow rules, every type or attribute its av rules name as source
+ *  or target (those the policy must declare for the call to compile), and the types, aliases and
+ *  attributes it declares. */
 interface ParsedExpansion {
   rules: AllowRule[];
   names: readonly string[];
+  declares: readonly string[];
 }
 
 function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
   const { ast } = parsePolicy(text, "interface", { sections: false });
   const rules: AllowRule[] = [];
   const names = new Set<string>();
+  const declares: string[] = [];
   for (const st of ast.statements) {
+    if (st.kind === "type") declares.push(st.name.name, ...st.aliases.map((a) => a.name));
+    else if (st.kind === "attribute") declares.push(st.name.name);
+    else if (st.kind === "typealias") declares.push(...st.aliases.map((a) => a.name));
     if (st.kind !== "avrule") continue;
     for (const n of [...includeNames(st.sources), ...includeNames(st.targets)]) names.add(n);
     if (st.rule !== "allow") continue;
@@ -308,7 +323,7 @@ function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
       },
     });
   }
-  return { rules, names: [...names] };
+  return { rules, names: [...names], declares };
 }
 
 /** The access a call's expansion grants, merged per source, target and class (sepolgen's
@@ -319,13 +334,15 @@ export function callAccess(text: string, policy: CompiledPolicy): CallAccess[] {
 
 /** The access of allow rules merged per source, target and class; with `args`, of placeholder
  *  rules as the call of those arguments expands (a placeholder's name, and the names derived from
- *  it such as `$3_channel`, take its argument). */
-function mergeAccess(rules: readonly AllowRule[], args?: readonly string[]): CallAccess[] {
+ *  it such as `$3_channel`, take its argument); with `only`, of their source and target pairs
+ *  naming that placeholder itself (not a name that reads as its argument by chance). */
+function mergeAccess(rules: readonly AllowRule[], args?: readonly string[], only?: string): CallAccess[] {
   const name = (n: string) => (args === undefined ? n : substitute(n, args));
   const merged = new Map<string, CallAccess>();
   for (const r of rules)
     for (const s of r.sources)
-      for (const t of r.targets)
+      for (const t of r.targets) {
+        if (only !== undefined && s !== only && t !== only) continue;
         for (const c of r.classes) {
           const [source, target, tclass] = [name(s), name(t), name(c)];
           const key = `${source}\0${target}\0${tclass}`;
@@ -333,6 +350,7 @@ function mergeAccess(rules: readonly AllowRule[], args?: readonly string[]): Cal
           merged.set(key, av);
           for (const p of r.perms(tclass)) if (!av.perms.includes(p)) av.perms.push(p);
         }
+      }
   return [...merged.values()];
 }
 
@@ -357,6 +375,21 @@ function placeholderExpansions(expanded: ExpandedTree, defs: readonly MacroDef[]
   defs.forEach((d, i) => {
     const text = texts[i];
     if (text !== undefined) out.set(d.name, { text, parsed: parse(text) });
+  });
+  return out;
+}
+
+/** Each candidate interface's access as sepolgen's InterfaceVector holds it (interfaces.py,
+ *  what audit2allow -R matches denials with): its allow rules, expanded with `$N` for its
+ *  parameters (`$2_target` for a name derived from one), merged per source, target and class. */
+export function interfaceVectors(expanded: ExpandedTree, policy: CompiledPolicy): Map<string, CallAccess[]> {
+  const defs = [...expanded.macros.values()].filter(isCandidate);
+  const placeholders = [1, 2, 3].map((n) => PLACEHOLDER + n);
+  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${placeholders.slice(0, arity(d)).join(", ")})`), { m4Runs: 0, expansions: 0, parses: 0 });
+  const out = new Map<string, CallAccess[]>();
+  defs.forEach((d, i) => {
+    const text = texts[i];
+    if (text !== undefined) out.set(d.name, mergeAccess(parseExpansion(text, policy).rules, ["$1", "$2", "$3"]));
   });
   return out;
 }
@@ -422,7 +455,6 @@ function pickFree(binding: Binding, fits: readonly { argument: string; access: r
     let allowed = 0;
     for (const av of fit.access) {
       const target = av.target === "self" ? av.source : av.target;
-      if (av.source !== fit.argument && target !== fit.argument) continue;
       allowed += av.perms.filter((p) => policy.allows(av.source, target, av.tclass, p) === true).length;
     }
     const typeRules: string[] = [];
@@ -480,11 +512,6 @@ function isCandidate(def: MacroDef): boolean {
 
 function arity(def: MacroDef): number {
   return Math.max(0, ...[...def.body.matchAll(/\$([0-9])/g)].map((m) => Number(m[1])));
-}
-
-/** Only rules about existing types: no declaration a second call would repeat. */
-function grantsOnly(text: string): boolean {
-  return /^\s*allow\s/m.test(text) && !/^\s*(type|attribute|typeattribute|typealias|bool|role|user|class|common|sid)\s/m.test(text);
 }
 
 /** Where a module's rules stand in m4's output: before the users (policy/users), as the modules'

@@ -188,9 +188,12 @@ export function singleDashLongOptions(cmd: Command, names: readonly string[]): C
 }
 
 export function commaList(value: string, previous: string[] | undefined): string[] {
-  const names = value.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const names = value.split(",").map((s) => s.trim());
   // an empty value (an unset shell variable: -c "$CLASS") would silently match everything
-  if (names.length === 0) throw new InvalidArgumentError("expected one or more names separated by commas.");
+  if (names.every((s) => s === "")) throw new InvalidArgumentError("expected one or more names separated by commas.");
+  // `-c domain,,hvm` or `-p create,`: sesearch looks the empty name up and refuses it (exit 1); one
+  // of the user's names may be what went missing
+  if (names.includes("")) throw new InvalidArgumentError("expected names separated by commas, and one between two commas or at an end is empty.");
   return [...(previous ?? []), ...names];
 }
 

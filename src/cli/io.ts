@@ -13,6 +13,7 @@ import {
   STDIN,
 } from "../io/read.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { jsonTooDeep } from "../io/json.js";
 
 const CLI_ERROR = Symbol.for("xsm-policy.CliError");
 
@@ -101,16 +102,31 @@ export function readPolicyInput(path: string): { binary: Uint8Array } | { text: 
   return { text: decodePolicyText(bytes) };
 }
 
-/** Parses a JSON file the user named; a syntax error names the file. */
+/** Deeper than any file xsm reads (a query list, a lint config, a test file, a scenario: a few
+ *  levels): their checks and messages recurse, and V8's stack ends at some thousands of levels. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Parses a JSON file the user named; a syntax error names the file, and so does nesting past
+ *  MAX_JSON_DEPTH (at its JSON path). */
 export function readJsonFile(path: string, what: string): unknown {
   const text = readTextFile(path, what).replace(/^\uFEFF/, "");
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (err) {
     // V8 names a position for some mistakes only: locate it as the scenario reader does
     const at = findJsonSyntaxError(text);
     throw new CliError(at ? `${path}:${at.line}:${at.col}: invalid JSON: ${at.message}` : `${path}: invalid JSON: ${(err as Error).message}`);
   }
+  const deep = tooDeep(doc, what);
+  if (deep !== undefined) throw new CliError(`${path}: ${deep}`);
+  return doc;
+}
+
+/** "PATH: nested deeper than ..." for a document nested past MAX_JSON_DEPTH. */
+export function tooDeep(doc: unknown, what: string): string | undefined {
+  const at = jsonTooDeep(doc, MAX_JSON_DEPTH);
+  return at === undefined ? undefined : `${at}: nested deeper than ${MAX_JSON_DEPTH} levels; a ${what} is a few levels deep`;
 }
 
 /** This package's version (`xsm -V`, SARIF's tool version), from package.json beside src/ and dist/

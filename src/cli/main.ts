@@ -8,6 +8,10 @@ import { CliError, packageVersion } from "./io.js";
 import { refuseConflictingRepeats, refuseEmptyArguments } from "./repeats.js";
 import { escapeUnshowable, renderDiagnostics } from "../diagnostics/render.js";
 import { EXIT_FAILURE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, type CliContext, type CliIo, type RegisterCommand } from "./context.js";
+import { stdoutFailed } from "./stdout.js";
+
+// bin/xsm.cjs ends the run through it when the process's standard output fails
+export { stdoutFailed };
 
 /** One subcommand as `xsm --help` lists it, and how to load its module. */
 interface LazyCommand {
@@ -145,6 +149,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 // bundle; only when this file is the program (never imported: the tests, the bundle). (The name
 // is compared first: the URLs cost a cold start ~1 ms of node's url code.)
 if (process.argv[1] !== undefined && /[\\/]main\.[jt]s$/.test(process.argv[1]) && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.on("error", (err) => stdoutFailed(err, process.stderr));
   void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then((code) => (process.exitCode = code));
 }
 

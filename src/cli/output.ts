@@ -11,7 +11,7 @@
 // (creating and removing an empty one beside it), so `-o /sys/x` or a read-only directory is one
 // error at the option, exit 1, as gcc's `cannot open 'x' for writing`, rather than the policy's
 // warnings followed by the failure once the binary is made (checkpolicy's order).
-import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, openSync, realpathSync, renameSync, statSync, unlinkSync, writeFile, writeFileSync, type Stats } from "node:fs";
+import { chmodSync, closeSync, copyFileSync, existsSync, linkSync, lstatSync, openSync, readlinkSync, realpathSync, renameSync, statSync, unlinkSync, writeFile, writeFileSync, type Stats } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { CliError, UsageError } from "./io.js";
 import { holdSignals, type Staged } from "./signals.js";
@@ -45,6 +45,10 @@ export function writeProblem(path: string, err: unknown): string {
       return "no space left on the device";
     case "EROFS":
       return "read-only file system";
+    case "ENAMETOOLONG":
+      return "file name too long";
+    case "ELOOP":
+      return "too many levels of symbolic links";
     default:
       return (err as Error).message;
   }
@@ -59,6 +63,27 @@ function statOf(path: string): Stats | undefined {
   }
 }
 
+/** Linux's limit on the symbolic links one path may go through (MAXSYMLINKS). */
+const MAX_LINKS = 40;
+
+/** Where writing `path` lands, as open() reaches it: through every symbolic link, so a link is
+ *  never replaced by a file, and a link whose file is not there yet (a dangling one) makes that
+ *  file, as checkpolicy's fopen does. A loop throws ELOOP, as open() does. */
+function writeTarget(path: string): string {
+  let at = path;
+  for (let links = 0; links <= MAX_LINKS; links++) {
+    let st: Stats;
+    try {
+      st = lstatSync(at);
+    } catch {
+      return at; // nothing there (or a path that cannot be, which the write then reports)
+    }
+    if (!st.isSymbolicLink()) return realpathSync(at);
+    at = resolve(dirname(at), readlinkSync(at));
+  }
+  throw Object.assign(new Error(`ELOOP: too many symbolic links, '${path}'`), { code: "ELOOP" });
+}
+
 /** Nothing in the way of writing `path`: not a directory, its directory there and taking the
  *  temporary file writeOutputs writes (tried: permissions, a read-only mount or sysfs refusing new
  *  files are known only by trying). */
@@ -67,10 +92,16 @@ function precheck(path: string): string | undefined {
   if (st?.isDirectory()) return "it is a directory";
   if (st !== undefined && !st.isFile()) return undefined; // a device or a pipe: written into
 
-  const dir = dirname(path);
+  let target: string;
+  try {
+    target = writeTarget(path);
+  } catch (err) {
+    return writeProblem(path, err);
+  }
+  const dir = dirname(target);
   if (!existsSync(dir)) return `no directory '${dir}'`;
   if (!statSync(dir).isDirectory()) return `'${dir}' is not a directory`;
-  const probe = `${st !== undefined ? realpathSync(path) : path}.xsm-${process.pid}-probe.tmp`;
+  const probe = `${target}.xsm-${process.pid}-probe.tmp`;
   try {
     removeIfThere(probe); // a leftover of a run killed here
     closeSync(openSync(probe, "wx"));
@@ -152,8 +183,8 @@ export async function writeOutputs(files: readonly OutputFile[], inputs: readonl
   await holdSignals(async (staged) => {
     const temps: string[] = [];
     const cleanup = () => temps.forEach((t) => removeQuietly(t, staged));
-    // a symbolic link is written through (its target replaced), and a file keeps its mode
-    const targets = regular.map((f) => (existsSync(f.path) ? realpathSync(f.path) : f.path));
+    // a symbolic link is written through (its target replaced, or made), and a file keeps its mode
+    const targets = regular.map((f) => writeTarget(f.path));
     regular.forEach((f, i) => {
       const temp = `${targets[i]}.xsm-${process.pid}-${i}.tmp`;
       try {

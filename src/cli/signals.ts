@@ -22,7 +22,9 @@ const NUMBER: Record<(typeof SIGNALS)[number], number> = { SIGINT: 2, SIGTERM: 1
 const staged = new Map<string, boolean>();
 let holders = 0;
 
-function onSignal(signal: (typeof SIGNALS)[number]): void {
+/** Removes every file the holders staged: the process is about to end, by a signal or because its
+ *  standard output failed (stdout.ts), so no rename will follow. */
+export function removeStaged(): void {
   for (const [path, dir] of staged) {
     try {
       if (dir) rmSync(path, { recursive: true, force: true });
@@ -32,6 +34,10 @@ function onSignal(signal: (typeof SIGNALS)[number]): void {
     }
   }
   staged.clear();
+}
+
+function onSignal(signal: (typeof SIGNALS)[number]): void {
+  removeStaged();
   for (const s of SIGNALS) process.off(s, onSignal);
   holders = 0;
   // another listener (none while writing today) has the signal as well, and decides

@@ -12,7 +12,7 @@ import { CoverageTracker, allowSites } from "../analysis/coverage.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError, UsageError, STDIN, displayName, readTextFile } from "./io.js";
+import { CliError, UsageError, STDIN, displayName, readTextFile, tooDeep } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
 
@@ -54,6 +54,11 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
   } catch (err) {
     const at = findJsonSyntaxError(text);
     problems.push(at ? `${name}:${at.line}:${at.col}: not JSON: ${at.message}` : `${name}: not JSON: ${(err as Error).message}`);
+    return undefined;
+  }
+  const deep = tooDeep(doc, "test file");
+  if (deep !== undefined) {
+    problems.push(`${name}: ${deep}`);
     return undefined;
   }
   // (the document as read: standard input cannot be read twice)

@@ -2,11 +2,12 @@
 // is a generated Xen log for one policy and the tools' stdout on checkpolicy's binary of it
 // (scripts/gen-analysis-fixtures.ts). Lines the tools cannot analyse (unknown type or permission)
 // they drop; we report them on stderr with their line number and exit 1.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { STACK_LINE, xsm } from "../cli/run.js";
+import { MAX_LOG_LINE } from "../../src/cli/avclog.js";
 
 interface Fixture {
   policy: string;
@@ -79,6 +80,26 @@ describe("xsm why: our explanation, JSON, bad logs", () => {
     const none = await xsm("allow", small, logFile("none.log", "(XEN) hello\n(XEN) world\n"));
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/no avc line in 2 lines/);
+  });
+  it("a line past 1 MB ends the read at its number, for /dev/zero too: a bounded error, not node's RangeError", async () => {
+    const long = logFile("long.log", `(XEN) hello\r\n(XEN) a\rb\n${"x".repeat(MAX_LOG_LINE + 1)}\n`);
+    for (const command of ["why", "allow"]) {
+      const r = await xsm(command, small, long);
+      expect(r).toEqual({ code: 1, stdout: "", stderr: `xsm: error: ${long}:4: a line longer than 1048576 characters: not a log of Xen's console lines\n` });
+    }
+    // exactly the limit is a line like any other
+    const atLimit = await xsm("why", small, logFile("limit.log", `${"x".repeat(MAX_LOG_LINE)}\n`));
+    expect(atLimit.stderr).toMatch(/no avc line in 1 line/);
+    if (existsSync("/dev/zero")) {
+      const zero = await xsm("why", small, "/dev/zero");
+      expect(zero.stderr).toBe("xsm: error: /dev/zero:1: a line longer than 1048576 characters: not a log of Xen's console lines\n");
+    }
+  });
+  it.skipIf(process.platform === "win32")("a log that cannot be opened says why, not 'no such file'", async () => {
+    const loop = join(dir, "loop.log");
+    symlinkSync(loop, loop);
+    const r = await xsm("why", small, loop);
+    expect(r).toEqual({ code: 1, stdout: "", stderr: `xsm: error: ${loop}: too many levels of symbolic links\n` });
   });
   it("a malformed line and an unknown name are reported with their line number and a suggestion", async () => {
     const log = logFile("bad.log", "(XEN) avc:  denied  { plug for scontext=a tcontext=b tclass=c\n" + denial("plug", "system_u:system_r:dom0", "system_u:object_r:nic_t", "resource"));

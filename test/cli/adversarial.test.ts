@@ -200,6 +200,16 @@ const ROWS: Record<string, Row> = {
     code: 2,
     stderr: ["xsm: error: option '-c, --class <classes>' argument ',,' is invalid. expected one or more names separated by commas."],
   },
+  "search -c domain,,resource: an empty name between commas, refused as sesearch refuses it": {
+    argv: () => ["search", small, "-A", "-c", "domain,,resource"],
+    code: 2,
+    stderr: ["xsm: error: option '-c, --class <classes>' argument 'domain,,resource' is invalid. expected names separated by commas, and one between two commas or at an end is empty."],
+  },
+  "search -p plug,: a trailing comma": {
+    argv: () => ["search", small, "-A", "-p", "plug,"],
+    code: 2,
+    stderr: ["xsm: error: option '-p, --perms <perms>' argument 'plug,' is invalid. expected names separated by commas, and one between two commas or at an end is empty."],
+  },
   "search --effective: a type attribute as the role": {
     argv: () => ["search", small, "--effective", "--scontext", "system_u:domain_type:dom0_t", "--tcontext", nic],
     code: 1,

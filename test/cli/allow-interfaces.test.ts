@@ -1,13 +1,15 @@
 // `xsm allow TREE LOG --interfaces` (audit2allow -R for a Xen tree): a missing rule one of the
 // tree's m4 interfaces grants is written as the tightest call (src/build/interfaces.ts), and the
-// call does grant it: added to the module, the denial is allowed. Interfaces that declare types or
-// take any number of arguments are never offered; a policy.conf has no interfaces to offer.
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+// call does grant it: added to the module, the denial is allowed. An interface that declares types
+// is offered when its call compiles (as sepolgen reads it: its allow rules); one of any number of
+// arguments is never offered; a policy.conf has no interfaces to offer.
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { expandTree } from "../../src/build/index.js";
-import { grantingInterfaces, type InterfaceAnswer, type InterfaceWork } from "../../src/build/interfaces.js";
+import { grantingInterfaces, interfaceVectors, type InterfaceAnswer, type InterfaceWork } from "../../src/build/interfaces.js";
+import { compile } from "../../src/policy/index.js";
 import { xsm } from "./run.js";
 import { hasM4 } from "../tools.js";
 
@@ -74,10 +76,13 @@ describe.skipIf(!hasM4)("xsm allow --interfaces on a tree (needs GNU m4)", () =>
     expect(rules.find((x) => x.source === "isolated_domU_t")!.cause).toBe("allowed");
   });
 
-  it("never offers an interface that declares types, nor one the policy's rules already make needless", () => {
+  it("never offers a call declaring a type the policy has, nor one the policy's rules already make needless", () => {
     const expanded = expandTree(TREE);
     const [{ grants: offered }] = grantingInterfaces(expanded, [{ source: "domU_t", target: "isolated_domU_t", tclass: "grant", perms: ["map_read"] }]) as [InterfaceAnswer];
     expect(offered!.map((g) => g.call)).not.toContainEqual(expect.stringMatching(/^declare_/));
+    // device_model(dom0_t, domU_t) would grant this, but declares domU_t_target, which domU.te's
+    // make_device_model has declared: it does not compile
+    expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "domain", perms: ["set_target"] }])).toEqual([{ grants: [], undecided: [] }]);
     // (allowed already: nothing to offer)
     expect(grantingInterfaces(expanded, [{ source: "dom0_t", target: "domU_t", tclass: "mmu", perms: ["stat"] }])).toEqual([{ grants: [], undecided: [] }]);
   });
@@ -121,6 +126,79 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (nee
     for (const g of channel) {
       expect(g.call).toMatch(/^create_channel\(lonely_t, \w+, lonely_t_channel\)$/);
       expect(g.chosen).toMatchObject({ parameter: "destination", reason: expect.stringMatching(/^the policy already allows \d+ of the call's permissions naming it/) });
+    }
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow --interfaces: interfaces that declare types (needs GNU m4)", () => {
+  const DM_LOG = "test/fixtures/tree/interfaces-device-model.log";
+
+  // domU.te: "can get a device model with another make_device_model line"
+  it("offers device_model and make_device_model for a device model's set_target, saying what the call declares", async () => {
+    const r = await xsm("allow", TREE, DM_LOG, "-R");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        "",
+        "",
+        "#============= dm_dom_t ==============",
+        "",
+        "# allow dm_dom_t isolated_domU_t:domain set_target;",
+        "# granted by modules/xen.if's device_model [262]: 9 allow rules, 21 permissions; declares isolated_domU_t_target",
+        // the builder: the type the policy already lets make dm_dom_t a device model
+        "# also: make_device_model(dom0_t, dm_dom_t, isolated_domU_t) [294]",
+        "device_model(dm_dom_t, isolated_domU_t)",
+        "",
+        "#============= dom0_t ==============",
+        // (domU_t_target exists: device_model(dom0_t, domU_t) would declare it again)
+        "allow dom0_t domU_t:domain set_target;",
+        "",
+      ].join("\n"),
+    );
+    const rules = JSON.parse((await xsm("allow", TREE, DM_LOG, "-R", "--json")).stdout) as { source: string; interfaces: { call: string; declares?: string[]; chosen?: { argument: string } }[] }[];
+    const dm = rules.find((x) => x.source === "dm_dom_t")!.interfaces;
+    expect(dm.map((g) => [g.call, g.declares])).toEqual([
+      ["device_model(dm_dom_t, isolated_domU_t)", ["isolated_domU_t_target"]],
+      ["make_device_model(dom0_t, dm_dom_t, isolated_domU_t)", ["isolated_domU_t_target"]],
+    ]);
+    expect(dm[1]!.chosen).toMatchObject({ argument: "dom0_t", reason: "the policy already allows 1 of the call's permissions naming it" });
+  });
+
+  it.each(["device_model(dm_dom_t, isolated_domU_t)", "make_device_model(dom0_t, dm_dom_t, isolated_domU_t)"])("%s, added to the module, builds and grants the denial", async (call) => {
+    const copy = join(tmp, call.replace(/\W+/g, "-"));
+    cpSync(TREE, copy, { recursive: true });
+    appendFileSync(join(copy, "modules/isolated_domU.te"), `${call}\n`);
+    const r = await xsm("allow", copy, DM_LOG, "--json");
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as { source: string; cause: string }[]).find((x) => x.source === "dm_dom_t")!.cause).toBe("allowed");
+  });
+
+  // sepolgen-ifgen's reading of the same interfaces (scripts/gen-sepolgen-interfaces-fixture.ts;
+  // test/oracle/sepolgen-interfaces.oracle.test.ts checks it live): audit2allow -R takes an
+  // interface's allow rules, its type declarations ignored, so device_model and
+  // make_device_model are interfaces to it as any other
+  it("reads each interface's access as sepolgen does", () => {
+    const expanded = expandTree(TREE);
+    const run = compile(expanded.conf, { file: "policy.conf" });
+    if (!run.ok) throw new Error("examples/xen-flask does not compile");
+    const ours = interfaceVectors(expanded, run.value.policy);
+    const theirs = new Map<string, string[]>();
+    let cur: string[] = [];
+    for (const line of readFileSync("test/fixtures/analysis/sepolgen-interfaces.txt", "utf8").split("\n").filter(Boolean)) {
+      const head = /^\[InterfaceVector (\S+)/.exec(line);
+      if (head) theirs.set(head[1]!, (cur = []));
+      else cur.push(line);
+    }
+    // can_exec is sepolgen's own. In make_device_model, which calls device_model($2, $3), sepolgen
+    // keeps a name device_model derives ($1_channel, $2_target) as device_model writes it, where
+    // the call makes it $2_channel, $3_target (map_param renames only a bare $N)
+    theirs.delete("can_exec");
+    const mdm = theirs.get("make_device_model")!;
+    theirs.set("make_device_model", mdm.map((l) => l.replace(/\$([12])_(\w+)/g, (_, n: string, rest: string) => `$${Number(n) + 1}_${rest}`)));
+    expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort());
+    for (const [name, access] of ours) {
+      const lines = access.map((a) => [a.source, a.target, a.tclass, ...[...a.perms].sort()].join(","));
+      expect(lines.sort(), name).toEqual([...theirs.get(name)!].sort());
     }
   });
 });
@@ -190,10 +268,10 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)
     const { work, calls } = counted(TREE);
     // 2 placeholder expansions (create_channel, make_device_model); then 17 interfaces of one or
     // two parameters per query and create_channel's picks: 1 for the bind, 3 for the create; read
-    // are the placeholders and the 21 calls whose expansion can grant (names the class, declares
-    // nothing), each once
+    // are the placeholders and the 25 calls whose expansion can grant (has an allow rule, names
+    // the class), each once
     expect(calls.map((c) => c.filter((x) => x.startsWith("create_channel")).length)).toEqual([1, 0, 3]);
-    expect(work).toEqual({ m4Runs: 2, expansions: 2 + 17 * 3 + 4, parses: 23 });
+    expect(work).toEqual({ m4Runs: 2, expansions: 2 + 17 * 3 + 4, parses: 27 });
   });
 
   it("the work does not grow with the types the policy declares", () => {
