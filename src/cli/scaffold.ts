@@ -79,6 +79,9 @@ function nameOption(value: string): string {
 
 function platformsOption(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError("expected a list such as svp,gvp1,gvp2,gvp3:gvp1.");
+  // `svp,,gvp1` or `svp,gvp1,`: a platform may have gone missing where the list has a gap, and the
+  // policy would be written without it
+  if (value.split(",").some((item) => item.trim() === "")) throw new InvalidArgumentError("a platform between two commas or at an end is empty; expected a list such as svp,gvp1,gvp2,gvp3:gvp1.");
   return value;
 }
 

@@ -19,10 +19,12 @@
 //   no "PCI phantom %pp" lines after an add, and assignment moves the function alone. XSM is not
 //   asked about a phantom function in Xen either; an op naming one finds no pdev (-ENODEV) alike.
 // - Several hardware domains (SVP): where Xen compares with its one hardware_domain
-//   (device_assigned(), assign_device()'s broken test, the owner of a new pdev), any domain marked
-//   hardware counts. deassign_device() sends a device it does not quarantine to Xen's one
-//   hardware_domain, as Xen does, whoever added it, unless RegistryOptions.deassignTo asks for the
-//   SVP extension (`adding-hwdom`: back to the hardware domain that added it).
+//   (device_assigned(), assign_device()'s broken test), any domain marked hardware counts.
+//   pci_add_device() gives a new device to Xen's one hardware_domain, as Xen does, whoever adds
+//   it, unless RegistryOptions.addTo asks for the SVP extension (`adding-hwdom`: the adding
+//   hardware domain keeps it); deassign_device() sends a device it does not quarantine to
+//   hardware_domain too, unless RegistryOptions.deassignTo asks for the SVP extension
+//   (`adding-hwdom`: back to the hardware domain that added it).
 // - vPCI and MSI setup never fail here, nor does memory run out, so pci_add_device's -ENOMEM and
 //   vPCI errors do not occur; iommu_add_device fails only on AMD, for a device no IVRS entry
 //   covers (below). Quarantine (dom_io) is modelled as ownership: where deassign_device() sends a
@@ -49,7 +51,7 @@
 //   -ENODEV ("no IOMMU for %pp; cannot be handed to %pd"); pci_add_device then takes the device
 //   off the hardware domain's list and returns it, the pdev kept, owned by no one (iommuRefused).
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, AddTo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -105,6 +107,7 @@ export class PciRegistry {
   private readonly onAssign: RegistryOptions["onAssign"];
   private readonly quarantineMode: Quarantine;
   private readonly deassignTo: DeassignTo;
+  private readonly addTo: AddTo;
   private readonly iommu: boolean;
   private readonly pciBridge: RegistryOptions["pciBridge"];
   private readonly vendor: IommuVendor;
@@ -150,6 +153,7 @@ export class PciRegistry {
     this.onAssign = opts.onAssign;
     this.quarantineMode = opts.quarantine ?? "basic";
     this.deassignTo = opts.deassignTo ?? "hardware_domain";
+    this.addTo = opts.addTo ?? "hardware_domain";
     this.iommu = opts.iommu ?? true;
     this.pciBridge = opts.pciBridge;
     this.vendor = opts.iommuVendor ?? "vtd";
@@ -288,6 +292,7 @@ export class PciRegistry {
       const rc = to === null ? 0 : this.iommuAdd(pdev, to);
       pdev.iommuRefused = rc !== 0;
       if (rc !== 0) return rc;
+      if (pdev.hwdom === null && cur.hardware) pdev.hwdom = cur.domid; // who added it (adding-hwdom)
       this.setOwner(pdev, to);
     }
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
@@ -813,11 +818,16 @@ export class PciRegistry {
     return s;
   }
 
-  /** pci_add_device(): `pdev->domain = hardware_domain`. In an SVP several hardware domains exist;
-   *  the adding one keeps what it adds, any other caller's device goes to Xen's hardware_domain. */
+  /** pci_add_device(): `pdev->domain = hardware_domain`; with `adding-hwdom` (several hardware
+   *  domains, SVP) the adding hardware domain keeps what it adds. */
   private hwdomFor(cur: Domain): number | null {
-    if (cur.hardware) return cur.domid;
+    if (cur.hardware && this.addTo === "adding-hwdom") return cur.domid;
     return this.domains.hardwareDomain?.()?.domid ?? null;
+  }
+
+  /** Whom pci_add_device gives a new device (RegistryOptions.addTo). */
+  addTarget(): AddTo {
+    return this.addTo;
   }
 
   private fallbackHwdom(gone: number): number | null {

@@ -106,6 +106,13 @@ export type Quarantine = (typeof QUARANTINE_MODES)[number];
 export const DEASSIGN_TARGETS = ["hardware_domain", "adding-hwdom"] as const;
 export type DeassignTo = (typeof DEASSIGN_TARGETS)[number];
 
+/** Whom pci_add_device() gives a new device: `hardware_domain`, Xen's one global hardware domain,
+ *  whoever adds it ("pdev->domain = hardware_domain" in pci.c at every release tag 4.19.0 .. 4.22.0
+ *  and master); `adding-hwdom`, an SVP extension: the hardware domain that adds it keeps it (a
+ *  caller that is no hardware domain still gives it to hardware_domain). */
+export const ADD_OWNERS = ["hardware_domain", "adding-hwdom"] as const;
+export type AddTo = (typeof ADD_OWNERS)[number];
+
 /** dom_io (DOMID_IO): the owner of quarantined devices (xen/common/domain.c). Not in any domain
  *  table (rcu_lock_domain_by_id finds no system domain); the assignment domctls name it by id.
  *  flask labels it with the domio initial SID. */
@@ -171,6 +178,8 @@ export interface RegistryOptions {
   quarantine?: Quarantine;
   /** Where a device deassign_device() does not quarantine goes; default `hardware_domain`, Xen's. */
   deassignTo?: DeassignTo;
+  /** Whom pci_add_device() gives a new device; default `hardware_domain`, Xen's. */
+  addTo?: AddTo;
   /** is_iommu_enabled(): an IOMMU is in use (every domain has one then, dom_io included); default true. */
   iommu?: boolean;
   /** A new record's config space says it is a bridge Xen records (alloc_pdev): its bus range. */

@@ -238,7 +238,10 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
     nextAt = k < list.length ? offsetOf(list[k]!) : Infinity;
   };
 
-  const out = scratch;
+  // five numbers a token, in a typed buffer of this request's, sized for a token every 6
+  // characters (a policy has one in about 8) and doubled when short: a large policy's are millions,
+  // which an array kept from one request to the next held on to (30-60 MB) for the server's life
+  let out = new Uint32Array(5 * Math.ceil((to - emitFrom) / 6) + 1024);
   let n = 0;
   let line = 0;
   let lineStart = 0;
@@ -246,6 +249,11 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
   let prevChar = 0;
   const push = (at: number, length: number, token: number) => {
     if (at < emitFrom) return;
+    if (n + 5 > out.length) {
+      const grown = new Uint32Array(out.length * 2);
+      grown.set(out);
+      out = grown;
+    }
     const char = at - lineStart;
     out[n++] = line - prevLine;
     out[n++] = line === prevLine ? char - prevChar : char;
@@ -403,7 +411,10 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
     } else if (ch !== 40 && ch !== 96) atStart = false;
     i++;
   }
-  return out.slice(0, n);
+  // (the response is a plain array, as JSON-RPC writes it; filled in place, not grown)
+  const data = new Array<number>(n);
+  for (let j = 0; j < n; j++) data[j] = out[j]!;
+  return data;
 }
 
 /** Whether text[at, at + length) is a whole word of m4 source that makes `name`. */
@@ -412,10 +423,6 @@ function writesPattern(text: string, at: number, length: number, name: string): 
   if (after < 128 && (M4_WORD[after] || after === 36)) return false;
   return makes(text.slice(at, at + length), name);
 }
-
-/** The encoding's array, kept from one request to the next: a large policy's tokens are millions
- *  of numbers, and growing a new array to that size each time cost more than reading the text. */
-const scratch: number[] = [];
 
 /** Where the line holding `i` ends (its end-of-line characters excluded). */
 function lineEnd(text: string, i: number): number {

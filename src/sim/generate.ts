@@ -90,6 +90,8 @@ export function generateScenario(opts: GenerateOptions = {}): GeneratedScenario 
     policy: POLICY_FILE,
     xsm: "flask",
     strategy: opts.strategy ?? "authority",
+    // each guest platform's hardware domain keeps the VFs it adds (the SVP design the bench measures)
+    addTo: "adding-hwdom",
     domains,
     steps,
   };

@@ -115,7 +115,7 @@ export function renderTrace(result: RunResult, scenario: Scenario): string {
   // the release the run was made as (`--xen` may name another than the file)
   const xen = result.xen ?? scenarioXen(scenario);
   const release = result.xen !== undefined ? `, xen ${result.xen.release} (device domctl checks: ${xen.assignCheck})` : "";
-  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${scenario.quarantine !== undefined ? `, quarantine ${scenario.quarantine}` : ""}${scenario.deassignTo !== undefined ? `, deassignTo ${scenario.deassignTo}` : ""}${release}`);
+  out.push(`scenario ${result.scenario}: strategy ${result.strategy}, xsm ${mode}, vfWithoutPf ${xen.vfWithoutPf}, iommu ${scenario.iommu ?? "intremap"}${scenario.quarantine !== undefined ? `, quarantine ${scenario.quarantine}` : ""}${scenario.addTo !== undefined ? `, addTo ${scenario.addTo}` : ""}${scenario.deassignTo !== undefined ? `, deassignTo ${scenario.deassignTo}` : ""}${release}`);
   for (const note of result.notes) out.push(`note: ${note}`);
   const width = String(result.steps.length).length;
   for (const r of result.steps) {

@@ -278,6 +278,8 @@ export function runPrepared(prepared: Prepared, opts: RunOptions = {}): RunResul
     quarantine: s.quarantine ?? "basic",
     // deassign_device's "target = hardware_domain" in every release; adding-hwdom is the SVP extension
     deassignTo: s.deassignTo ?? "hardware_domain",
+    // pci_add_device's "pdev->domain = hardware_domain" in every release; adding-hwdom is the SVP extension
+    addTo: s.addTo ?? "hardware_domain",
     iommu: (s.iommu ?? "intremap") !== "none",
     pciBridge: (bdf) => specs.get(bdf)?.bridge,
     iommuVendor: s.iommuVendor ?? "vtd",

@@ -101,6 +101,9 @@ export function scaffoldScenario(name: string, policyPath: string, policy: Compi
     enforcing: true,
     strategy: "upstream",
     vfWithoutPf: "reject",
+    // several hardware domains: each platform's keeps what it adds (the SVP design; Xen gives every
+    // new device to its one hardware_domain)
+    ...(domains.filter((d) => d.hardware).length > 1 ? { addTo: "adding-hwdom" as const } : {}),
     domains,
     steps,
   };

@@ -1,7 +1,7 @@
 // The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { DeassignTo, DeviceKind, IommuVendor, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
+import type { AddTo, DeassignTo, DeviceKind, IommuVendor, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 import type { Gntst } from "../hypervisor/grant.js";
 import type { XenRelease } from "./xen-release.js";
@@ -262,6 +262,8 @@ export interface Scenario {
   quarantine?: Quarantine;
   /** Where deassign_device sends a device it does not quarantine; default hardware_domain (Xen's). */
   deassignTo?: DeassignTo;
+  /** Whom pci_add_device gives a new device; default hardware_domain (Xen's). */
+  addTo?: AddTo;
   /** The IOMMU's vendor (what get_device_group groups by); default vtd. */
   iommuVendor?: IommuVendor;
   /** AMD: the IVRS table's device entries, in its order. */

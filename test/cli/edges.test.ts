@@ -88,6 +88,12 @@ const ROWS: Record<string, Row> = {
     stderr: ["xsm: error: --platforms: 'type': type is a keyword of the policy language; a platform needs another name"],
     noFiles: () => [at("kw.conf")],
   },
+  "init --platforms with an empty item (a platform gone missing) writes nothing": {
+    argv: () => ["init", at("gap.conf"), "--platforms", "svp,,gvp1"],
+    code: 2,
+    stderr: ["xsm: error: option '--platforms <list>' argument 'svp,,gvp1' is invalid. a platform between two commas or at an end is empty; expected a list such as svp,gvp1,gvp2,gvp3:gvp1."],
+    noFiles: () => [at("gap.conf")],
+  },
   "init DIR: a directory is not the file to write, --force or not": {
     argv: () => ["init", at("adir"), "--force"],
     code: 1,

@@ -25,7 +25,8 @@ const [svp, gvp1, guest] = DOMS as [Domain, Domain, Domain];
 function world(strategy: PfRemovalKind) {
   const xsm = createXsm({ module: "flask", compile: compilePolicy, policyText: POLICY, file: "svp-pci.conf" });
   const log: string[] = [];
-  const reg = new PciRegistry(xsm.module, new Domains(DOMS, 0), { strategy, vfWithoutPf: "reject", log: (l) => log.push(l) });
+  // the SVP design: the guest VP's hardware domain keeps the VFs it adds
+  const reg = new PciRegistry(xsm.module, new Domains(DOMS, 0), { strategy, vfWithoutPf: "reject", addTo: "adding-hwdom", log: (l) => log.push(l) });
   expect(reg.addDevice(svp, "0000:03:00.0")).toBe(0);
   expect(reg.addDevice(svp, "0000:03:10.0", { physfn: "0000:03:00.0" })).toBe(0);
   expect(reg.addDevice(gvp1, "0000:03:10.2", { physfn: "0000:03:00.0" })).toBe(0);

@@ -91,6 +91,8 @@ export function makeRegistry(opts: Partial<RegistryOptions> = {}, decide?: Decid
     onAssign: opts.onAssign,
     quarantine: opts.quarantine,
     deassignTo: opts.deassignTo,
+    // the SVP cast: each hardware domain keeps what it adds (Xen's default gives it to svp-hwdom)
+    addTo: opts.addTo ?? "adding-hwdom",
     iommu: opts.iommu,
     pciBridge: opts.pciBridge,
   });

@@ -222,6 +222,16 @@ describe("semantic tokens of a policy.conf", () => {
     expect(tokensOf(t).filter((x) => x.includes("platform"))).toEqual(["3:5 platform type+declaration", "4:6 platform type", "4:15 platform type", "5:13 platform type", "7:10 platform type"]);
   });
 
+  it("a text denser in tokens than the encoding's first guess: every token, in order", () => {
+    // a number every two characters, where the buffer is sized for one token every six
+    const dense = "1 ".repeat(20_000);
+    const data = semanticTokens(dense, uri, undefined, false);
+    expect(Array.isArray(data)).toBe(true);
+    expect(data).toHaveLength(20_000 * 5);
+    const numberType = TOKEN_TYPES.indexOf("number");
+    for (let k = 0; k < data.length; k += 5) expect([data[k], data[k + 1], data[k + 2], data[k + 3], data[k + 4]]).toEqual([0, k === 0 ? 0 : 2, 1, numberType, 0]);
+  });
+
   it("no model (nothing analysed yet): keywords, comments, numbers and strings alone", () => {
     expect(decodeTokens(semanticTokens(text, uri, undefined, false), text).filter((t) => t.line === 35).map(show)).toEqual(["35:0 pcidevicecon keyword", "35:13 0x400 number"]);
   });
