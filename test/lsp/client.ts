@@ -5,7 +5,7 @@ import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node.js";
 import { createConnection } from "vscode-languageserver/node.js";
-import type { PublishDiagnosticsParams } from "vscode-languageserver";
+import type { ClientCapabilities, InitializeResult, PublishDiagnosticsParams } from "vscode-languageserver";
 import { startServer, type ServerOptions } from "../../src/lsp/server.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -62,17 +62,18 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
   };
 }
 
-/** The server in this process, over a pair of pipes. */
-export async function inProcess(options: ServerOptions = {}): Promise<TestClient> {
+/** The server in this process, over a pair of pipes; `init` is its answer to initialize, made
+ *  with the client `capabilities` given. */
+export async function inProcess(options: ServerOptions = {}, capabilities: ClientCapabilities = {}): Promise<TestClient & { init: InitializeResult }> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
   startServer(server, options);
   const rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const client = wire(rpc, () => undefined, false);
-  await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: {} });
+  const init = await rpc.sendRequest<InitializeResult>("initialize", { processId: null, rootUri: null, capabilities });
   await rpc.sendNotification("initialized", {});
-  return client;
+  return { ...client, init };
 }
 
 /** `node bin/xsm.cjs lsp --stdio` as an editor starts it. */

@@ -3,17 +3,14 @@
 // statements; an m4 source's define bodies and `dnl` runs; any text gives ranges a client accepts.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node.js";
+import type { MessageConnection } from "vscode-jsonrpc/node.js";
 import type { FoldingRange, InitializeResult } from "vscode-languageserver";
-import { createConnection } from "vscode-languageserver/node.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { foldingRanges } from "../../src/lsp/folding.js";
 import { runJob } from "../../src/lsp/job.js";
-import { startServer } from "../../src/lsp/server.js";
-import { repoRoot } from "./client.js";
+import { inProcess, repoRoot, type TestClient } from "./client.js";
 
 const policy = [
   "# a policy", // 0
@@ -113,32 +110,25 @@ describe("folding ranges", () => {
 });
 
 describe("textDocument/foldingRange over the protocol", () => {
+  let client: TestClient & { init: InitializeResult };
   let rpc: MessageConnection;
-  let init: InitializeResult;
-  const published: (() => void)[] = [];
   beforeAll(async () => {
-    const toServer = new PassThrough();
-    const toClient = new PassThrough();
-    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: 20 });
-    rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
-    rpc.onNotification("textDocument/publishDiagnostics", () => published.shift()?.());
-    rpc.listen();
-    init = await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: {} });
-    await rpc.sendNotification("initialized", {});
-    const first = new Promise<void>((done) => published.push(done));
-    await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text: policy } });
+    client = await inProcess({ debounceMs: 20 });
+    rpc = client.rpc;
+    const first = client.diagnostics(uri);
+    await client.open(uri, policy);
     await first;
   });
   afterAll(() => rpc.dispose());
 
   it("the document's ranges, its sections from its analysis; a text newer than its analysis folds without them", async () => {
-    expect(init.capabilities.foldingRangeProvider).toBe(true);
+    expect(client.init.capabilities.foldingRangeProvider).toBe(true);
     expect(await rpc.sendRequest("textDocument/foldingRange", { textDocument: { uri } })).toEqual(foldingRanges(policy, false, sectionsOf(policy)));
     // the change is not analysed yet (its quiet time has not passed): no sections
     const edited = `# new\n${policy}`;
     await rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
     expect(show(await rpc.sendRequest<FoldingRange[]>("textDocument/foldingRange", { textDocument: { uri } })).filter((r) => r.endsWith("region"))).toEqual([]);
-    await new Promise<void>((done) => published.push(done));
+    await client.diagnostics(uri);
     expect(show(await rpc.sendRequest<FoldingRange[]>("textDocument/foldingRange", { textDocument: { uri } })).filter((r) => r.endsWith("region"))).toEqual(["5-6 region", "7-20 region", "22-24 region"]);
     expect(await rpc.sendRequest("textDocument/foldingRange", { textDocument: { uri: "file:///nowhere.conf" } })).toEqual([]);
     await expect(rpc.sendRequest("textDocument/foldingRange", {})).rejects.toThrow("params.textDocument: expected an object { uri }");

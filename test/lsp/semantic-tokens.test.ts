@@ -5,17 +5,14 @@
 // semantic-tokens-tree.test.ts (needs GNU m4).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { pathToFileURL } from "node:url";
 import fc from "fast-check";
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node.js";
+import type { MessageConnection } from "vscode-jsonrpc/node.js";
 import type { InitializeResult, SemanticTokens } from "vscode-languageserver";
-import { createConnection } from "vscode-languageserver/node.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runJob } from "../../src/lsp/job.js";
 import { semanticTokens, TOKEN_MODIFIERS, TOKEN_TYPES } from "../../src/lsp/semantic-tokens.js";
-import { startServer } from "../../src/lsp/server.js";
-import { repoRoot } from "./client.js";
+import { inProcess, repoRoot, type TestClient } from "./client.js";
 import { brokenRule, decodeTokens, show } from "./tokens-decode.js";
 
 const path = join(repoRoot, "test/fixtures/lsp/tokens.conf");
@@ -257,31 +254,24 @@ describe("semantic tokens of a policy.conf", () => {
 });
 
 describe("textDocument/semanticTokens over the protocol", () => {
+  let client: TestClient & { init: InitializeResult };
   let rpc: MessageConnection;
-  let init: InitializeResult;
   const refreshes: number[] = [];
-  const published: (() => void)[] = [];
   beforeAll(async () => {
-    const toServer = new PassThrough();
-    const toClient = new PassThrough();
-    startServer(createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient)), { debounceMs: 20 });
-    rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
+    client = await inProcess({ debounceMs: 20 }, { workspace: { semanticTokens: { refreshSupport: true } } });
+    rpc = client.rpc;
     rpc.onRequest("workspace/semanticTokens/refresh", () => {
       refreshes.push(Date.now());
       return null;
     });
-    rpc.onNotification("textDocument/publishDiagnostics", () => published.shift()?.());
-    rpc.listen();
-    init = await rpc.sendRequest("initialize", { processId: null, rootUri: null, capabilities: { workspace: { semanticTokens: { refreshSupport: true } } } });
-    await rpc.sendNotification("initialized", {});
-    const first = new Promise<void>((done) => published.push(done));
-    await rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text } });
+    const first = client.diagnostics(uri);
+    await client.open(uri, text);
     await first;
   });
   afterAll(() => rpc.dispose());
 
   it("the legend is the one the tokens are encoded with; full and range", async () => {
-    expect(init.capabilities.semanticTokensProvider).toEqual({ legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true });
+    expect(client.init.capabilities.semanticTokensProvider).toEqual({ legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true });
     const full = await rpc.sendRequest<SemanticTokens>("textDocument/semanticTokens/full", { textDocument: { uri } });
     expect(full.data).toEqual(semanticTokens(text, uri, modelOf(text), false));
     const range = await rpc.sendRequest<SemanticTokens>("textDocument/semanticTokens/range", { textDocument: { uri }, range: { start: { line: 30, character: 0 }, end: { line: 31, character: 0 } } });
@@ -292,7 +282,7 @@ describe("textDocument/semanticTokens over the protocol", () => {
 
   it("each analysis asks the client to fetch the tokens again (workspace/semanticTokens/refresh)", async () => {
     const before = refreshes.length;
-    const next = new Promise<void>((done) => published.push(done));
+    const next = client.diagnostics(uri);
     await rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version: 2 }, contentChanges: [{ text: "# edited\n" + text }] });
     await next;
     await expect.poll(() => refreshes.length).toBeGreaterThan(before);
