@@ -56,7 +56,7 @@ describe("inlay hints of nested interface calls", () => {
     ]);
   });
 
-  it("a call in a define's body, handed on: named too; none where the comment names nothing", () => {
+  it("a call in a define's body, handed on: named too; none where its comment names none", () => {
     const text = "define(`both', `outer($1, `inner($1, $2)') anon($1, $2)')\n";
     expect(shown(text)).toEqual([
       "define(`both', `outer(<domain_type:>",
