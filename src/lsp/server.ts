@@ -50,7 +50,7 @@ import { slotAt, wordAt } from "./context.js";
 import { foldingRanges } from "./folding.js";
 import { DEFAULT_INLAY, inlayHints } from "./inlay.js";
 import { problemText, settingsProblem, withSettings, type Settings } from "./settings.js";
-import { selectionRanges, type Span2 } from "./selection.js";
+import { carrySpans, lineEnd, selectionRanges, type Span2 } from "./selection.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
@@ -167,11 +167,24 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (carry) model = { ...model, index: previous.index };
       if (previous && !model.names && previous.names) model = { ...model, names: previous.names, platforms: previous.platforms };
       if (carry) carried.add(model);
+      if (unit.kind === "conf" && model.statements && job.text !== undefined) keepParse(unit, job.text, model);
       models.set(unit.key, model);
       inputs.set(unit.key, input);
       publish(unit, model);
       settled(unit, model);
     });
+  };
+
+  /** Each policy.conf's last good parse: its text, its statements and sections as offsets into
+   *  it (selection ranges carry them onto the text being edited). */
+  const parses = new Map<string, { text: string; statements: Span2[]; sections: Span2[] }>();
+  const keepParse = (unit: Unit, text: string, m: Model): void => {
+    const doc = TextDocument.create("x", "x", 0, text);
+    const sections = (m.sections ?? []).map((s): Span2 => [
+      doc.offsetAt({ line: s.start, character: 0 }),
+      lineEnd(text, doc.offsetAt({ line: s.end, character: 0 })),
+    ]);
+    parses.set(unit.key, { text, statements: spansOf(doc, m.statements!), sections });
   };
 
   /** Models whose index is an older text's (the text as it is does not parse). */
@@ -421,6 +434,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       timers.delete(unit.key);
       runner.release(unit.key);
       models.delete(unit.key);
+      parses.delete(unit.key);
       inputs.delete(unit.key);
       versions.delete(unit.key);
       settled(unit, undefined);
@@ -791,17 +805,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   });
 
   // selection ranges (selection.ts): the text's brackets and statements, a policy.conf's parsed
-  // statements and sections when its analysis is of the text as it is
+  // statements and sections from its last good parse, where the text is still as it was then
   connection.onSelectionRanges((params): SelectionRange[] | ResponseError => {
     const bad = badParams(params, { positions: true });
     if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
-    const unit = unitOf(doc.uri);
-    const m = models.get(unit.key);
-    const fresh = unit.kind === "conf" && m !== undefined && m.version === versions.get(unit.key) && !carried.has(m);
-    const statements: Span2[] | undefined = fresh && m.statements ? spansOf(doc, m.statements) : undefined;
-    return selectionRanges({ doc, m4: kindOf(pathOf(doc.uri)) === "m4", statements, sections: fresh ? m.sections : undefined }, params.positions);
+    const m4 = kindOf(pathOf(doc.uri)) === "m4";
+    const parse = parses.get(unitOf(doc.uri).key);
+    if (!parse) return selectionRanges({ doc, m4 }, params.positions);
+    const text = doc.getText();
+    const { spans: statements, edited } = carrySpans(parse.text, text, parse.statements);
+    const sections = carrySpans(parse.text, text, parse.sections).spans.map(([a, b]) => ({
+      start: doc.positionAt(a).line,
+      end: doc.positionAt(b).line,
+    }));
+    return selectionRanges({ doc, m4, statements, edited, sections }, params.positions);
   });
 
   // inlay hints (inlay.ts): parameter names at a tree's interface calls, types behind an attribute
