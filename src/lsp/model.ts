@@ -6,14 +6,14 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
-import type { MacroDef } from "../build/macros.js";
+import { macroCalls, type MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
-import { noteText, type Span } from "../diagnostics/diagnostic.js";
+import { noteText, type Note, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl, Statement } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import { sectionRuns } from "../policy/parse.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
-import { madePlace } from "./made.js";
+import { madePlaces } from "./made.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
 
@@ -270,6 +270,16 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     return lineCache.get(file);
   };
   const confLines = tree?.locator ? new LineMap(text, "policy.conf") : undefined;
+  /** The arguments of the call a note names, as m4 splits them (made.ts tells made names apart). */
+  const argsOf = (call: Note): readonly string[] | undefined => {
+    const lines = call.span && call.macro !== undefined ? linesOf(call.span.file) : undefined;
+    if (!lines || !tree) return undefined;
+    let offset = call.span!.col - 1;
+    for (let k = 0; k < call.span!.line - 1; k++) offset += lines[k]!.length + 1;
+    const text = lines.join("\n");
+    const found = macroCalls(text, offset, offset + 1, tree.macros)[0];
+    return found && found.offset === offset && found.name === call.macro ? found.args : undefined;
+  };
   for (; i < index.count; i++) {
     if (!tree?.locator || !confLines) {
       push(-1, 0, 0, 0);
@@ -296,12 +306,10 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
       if ((placed = starts.length > 0)) break;
     }
     if (placed) continue;
-    // m4 made the name: where the pattern that makes it is written (made.ts)
-    const made = madePlace(name, at, located.context, linesOf);
-    if (made) {
-      push(fileId(fileUri(made.file)), made.line, made.start, made.end, 1);
-      continue;
-    }
+    // m4 made the name: where the pattern that makes it is written (made.ts), each such place
+    const made = madePlaces(name, at, located.context, linesOf, argsOf);
+    for (const p of made) push(fileId(fileUri(p.file)), p.line, p.start, p.end, 1);
+    if (made.length > 0) continue;
     const r = spanRange(at);
     push(fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + name.length);
   }

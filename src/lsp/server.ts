@@ -54,7 +54,7 @@ import { carrySpans, lineEnd, selectionRanges, type Span2 } from "./selection.js
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
-import { madeAt, makes } from "./made.js";
+import { madeAt, makes, readingsText } from "./made.js";
 import { occurrencesOf } from "./occurrences.js";
 import { documentOutline, SYMBOL_KINDS } from "./outline.js";
 import { callAt, macroComment, macroSignature } from "./signature.js";
@@ -854,8 +854,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const shown = names.slice(0, MADE_SHOWN);
     const more = names.length > shown.length ? `, and ${names.length - shown.length} more` : "";
     const head = `m4 makes ${names.length === 1 ? "" : `${names.length} names `}here from \`${pattern}\`: ${shown.map((n) => `\`${n}\``).join(", ")}${more}`;
+    // a name the pattern's parameters split several ways: every reading
+    const split = shown.flatMap((name) => readingsText(pattern, name) ?? []);
     const about = shown.slice(0, MADE_DESCRIBED).flatMap((name) => describe(m.names, m.platforms, name, occurrencesOf(m, name, { kind: "other" })?.kind, { kind: "other" }) ?? []);
-    return [head, ...about].join("\n\n---\n\n");
+    return [split.length > 0 ? [head, ...split].join("\n\n") : head, ...about].join("\n\n---\n\n");
   }
 
   function macroLocation(tree: PolicyTree, file: string, offset: number, name: string): Location {

@@ -45,7 +45,10 @@ describe("selection ranges while the policy.conf does not parse", () => {
   const select = async (text: string, line: number, word: string, plus = 1) => {
     const character = text.split("\n")[line]!.indexOf(word) + plus;
     const params = { textDocument: { uri }, positions: [{ line, character }] };
-    const [r] = (await c.rpc.sendRequest("textDocument/selectionRange", params)) as SelectionRange[];
+    const [r] = (await c.rpc.sendRequest(
+      "textDocument/selectionRange",
+      params,
+    )) as SelectionRange[];
     return chain(text, r);
   };
   beforeAll(async () => {
@@ -93,13 +96,19 @@ describe("selection ranges while the policy.conf does not parse", () => {
 });
 
 describe("the text's statements of a policy.conf", () => {
-  const statements = (text: string) => textSpans(text, false).statements.map(([a, b]) => text.slice(a, b));
+  const statements = (text: string) =>
+    textSpans(text, false).statements.map(([a, b]) => text.slice(a, b));
   it("a statement without `;` ends at a line that starts another; a rule's lines stay one", () => {
     expect(statements("class c\nclass d\nsid s\npirqcon 33 u:r:t\nallow a\n  b:c p;\n")).toEqual([
-      "class c", "class d", "sid s", "pirqcon 33 u:r:t", "allow a\n  b:c p;",
+      "class c",
+      "class d",
+      "sid s",
+      "pirqcon 33 u:r:t",
+      "allow a\n  b:c p;",
     ]);
     expect(statements("user u roles r\n  level s0 range s0;\nsid k\n  u:r:t\n")).toEqual([
-      "user u roles r\n  level s0 range s0;", "sid k\n  u:r:t",
+      "user u roles r\n  level s0 range s0;",
+      "sid k\n  u:r:t",
     ]);
   });
   it("an m4 source is read as it was (a line is no statement there)", () => {
