@@ -76,7 +76,10 @@ export function madePlaces(
         continue;
       }
       const arg = part === "$0" ? undefined : (args[Number(part[1]) - 1] ?? "");
-      const value = arg !== undefined && /^(?:[A-Za-z0-9_]|\$[0-9])*$/.test(arg) ? valueOf(arg, level + 1) : undefined;
+      const value =
+        arg !== undefined && /^(?:[A-Za-z0-9_]|\$[0-9])*$/.test(arg)
+          ? valueOf(arg, level + 1)
+          : undefined;
       if (value === undefined) return undefined;
       out += value;
     }
@@ -84,7 +87,8 @@ export function madePlaces(
   };
   const own = linesOf(at.file)?.[at.line - 1];
   const col = at.col - 1;
-  const holds = (p: { word: string; start: number }) => p.start <= col && col < p.start + p.word.length;
+  const holds = (p: { word: string; start: number }) =>
+    p.start <= col && col < p.start + p.word.length;
   const here = own === undefined ? undefined : patterns(own).find(holds);
   const ownPlace =
     here && makes(here.word, name)
@@ -96,7 +100,9 @@ export function madePlaces(
     const line = linesOf(ctx.span.file)?.[ctx.span.line - 1];
     if (line === undefined) continue;
     const span = ctx.span;
-    const found = patterns(line.slice(span.col - 1)).filter((p) => literal(p.word) && makes(p.word, name));
+    const found = patterns(line.slice(span.col - 1)).filter(
+      (p) => literal(p.word) && makes(p.word, name),
+    );
     if (found.length === 0) continue;
     // (the words of a call's line are written where the $N are the next call's arguments)
     const exact = found.length > 1 ? found.filter((p) => valueOf(p.word, level + 1) === name) : [];

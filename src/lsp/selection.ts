@@ -122,18 +122,63 @@ interface Frame {
 
 /** Statements of a policy.conf that end without a `;` (policy_parse.y): `class c`, `sid s`, a
  *  context of an initial SID or a device. */
-const NO_SEMICOLON = new Set(["class", "sid", "common", "pirqcon", "iomemcon", "ioportcon",
-  "pcidevicecon", "devicetreecon", "genfscon", "portcon", "netifcon", "nodecon"]);
+const NO_SEMICOLON = new Set([
+  "class",
+  "sid",
+  "common",
+  "pirqcon",
+  "iomemcon",
+  "ioportcon",
+  "pcidevicecon",
+  "devicetreecon",
+  "genfscon",
+  "portcon",
+  "netifcon",
+  "nodecon",
+]);
 
 /** Keywords that only start a statement (not `level`, `range`, `types`, which a `user` or `role`
  *  continued on its next line may start with). */
-const STATEMENT_STARTS = new Set([...NO_SEMICOLON, "type", "typealias", "typeattribute",
-  "typebounds", "attribute", "attribute_role", "roleattribute", "expandattribute", "bool",
-  "tunable", "if", "role", "role_transition", "user", "allow", "auditallow", "auditdeny",
-  "dontaudit", "neverallow", "type_transition", "type_member", "type_change", "range_transition",
-  "constrain", "validatetrans", "mlsconstrain", "mlsvalidatetrans", "sensitivity", "dominance",
-  "category", "policycap", "permissive", "default_user", "default_role", "default_type",
-  "default_range", "platform"]);
+const STATEMENT_STARTS = new Set([
+  ...NO_SEMICOLON,
+  "type",
+  "typealias",
+  "typeattribute",
+  "typebounds",
+  "attribute",
+  "attribute_role",
+  "roleattribute",
+  "expandattribute",
+  "bool",
+  "tunable",
+  "if",
+  "role",
+  "role_transition",
+  "user",
+  "allow",
+  "auditallow",
+  "auditdeny",
+  "dontaudit",
+  "neverallow",
+  "type_transition",
+  "type_member",
+  "type_change",
+  "range_transition",
+  "constrain",
+  "validatetrans",
+  "mlsconstrain",
+  "mlsvalidatetrans",
+  "sensitivity",
+  "dominance",
+  "category",
+  "policycap",
+  "permissive",
+  "default_user",
+  "default_role",
+  "default_type",
+  "default_range",
+  "platform",
+]);
 
 /** Bracket groups (a call with its name) and statements, read from the text: a statement ends at
  *  `;` or at a group that closes its line (`class c { ... }`, an m4 call, `if (...) { } else { }`),
@@ -157,7 +202,7 @@ export function textSpans(text: string, m4: boolean): { groups: Span2[]; stateme
     const rest = /^[ \t]*(?:#[^\n]*|dnl\b[^\n]*)?(?:\r?\n|$)/.exec(text.slice(i, i + 400));
     return rest !== null && (m4 || !rest[0].includes("dnl"));
   };
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text[i]!;
     const dnl =
       m4 && c === "d" && text.startsWith("dnl", i) && !isWord(text[i + 3]) && !isWord(text[i - 1]);
