@@ -25,6 +25,8 @@ export default defineConfig({
       "test/lsp/outline.test.ts",
       "test/lsp/selection-inlay.test.ts",
       "test/lsp/made-names.test.ts",
+      "test/lsp/made-readings.test.ts",
+      "test/lsp/module-names.test.ts",
       "test/studio/disk.test.ts",
       "test/studio/old-layout.test.ts",
       "test/studio/save.test.ts",

@@ -1,9 +1,16 @@
 // A name m4 makes that several patterns of a call could make, or that splits several ways: made.ts
 // places it where the call's arguments make it from when the text tells (the call around the line
-// gives the $N their values), else at every pattern that could; a hover lists every split.
+// gives the $N their values), else at every pattern that could; a hover lists every split. The
+// last test builds a tree with such a call through m4.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Note } from "../../src/diagnostics/diagnostic.js";
 import { describe, expect, it } from "vitest";
+import { runJob } from "../../src/lsp/job.js";
 import { madePlaces, readings, readingsText } from "../../src/lsp/made.js";
+import { hasM4 } from "../tools.js";
+import { repoRoot } from "./client.js";
 
 /** Files by name, as lines. */
 const files: Record<string, string[]> = {
@@ -94,3 +101,41 @@ describe("made.ts: the readings of a name", () => {
     );
   });
 });
+
+describe.skipIf(!hasM4)(
+  "made names told apart by the calls' arguments, in a tree (needs GNU m4)",
+  () => {
+    it("a name two patterns of a call could make is placed at the one its arguments make it from", () => {
+      const dir = mkdtempSync(join(tmpdir(), "xsm-lsp-made-"));
+      try {
+        cpSync(join(repoRoot, "examples/xen-flask"), dir, { recursive: true });
+        const xenIf = join(dir, "modules/xen.if");
+        const pair = "# pair(first, second)\ndefine(`pair', `type $1; type $2;')\n";
+        const both = "define(`both', `\n\tpair($1_$2, $1_$2_x)\n')\n";
+        writeFileSync(xenIf, `${readFileSync(xenIf, "utf8")}${pair}${both}`);
+        writeFileSync(join(dir, "modules/made.te"), "both(a, b)\nboth(c_d, e)\n");
+        const conf = join(dir, "modules/modules.conf");
+        writeFileSync(conf, `${readFileSync(conf, "utf8")}made = on\n`);
+        const m = runJob({ unit: "t", version: 1, origin: { kind: "tree", root: dir } });
+        expect(m.diagnostics.flatMap(([, ds]) => ds.filter((d) => d.severity === 1))).toEqual([]);
+        const index = m.index!;
+        const lines = readFileSync(xenIf, "utf8").split("\n");
+        const placed = (name: string) => {
+          const out: string[] = [];
+          for (let i = 0; i < index.name.length; i++) {
+            if (!index.made?.[i] || index.names[index.name[i]!] !== name) continue;
+            out.push(lines[index.line[i]!]!.slice(index.start[i]!, index.end[i]!));
+          }
+          return out;
+        };
+        // $1_$2 could make a_b_x (a, b_x) by its shape; both(a, b) makes it from $1_$2_x
+        expect(placed("a_b_x")).toEqual(["$1_$2_x"]);
+        expect(placed("a_b")).toEqual(["$1_$2"]);
+        expect(placed("c_d_e")).toEqual(["$1_$2"]);
+        expect(placed("c_d_e_x")).toEqual(["$1_$2_x"]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);
