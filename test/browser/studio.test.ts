@@ -252,6 +252,12 @@ describe("xsm studio in chromium", () => {
       const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
       const expected = cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)]));
       expect(shown.sort()).toEqual(expected.sort());
+      // each strategy's heading stands over its own column (one table layout, not a flex box of rows)
+      for (const s of cli.strategies) {
+        const head = await table.locator(`thead th[data-strategy=${s.strategy}]`).boundingBox();
+        const cell = await table.locator(`td.rc[data-strategy=${s.strategy}]`).first().boundingBox();
+        expect([s.strategy, Math.round(head!.x), Math.round(head!.width)]).toEqual([s.strategy, Math.round(cell!.x), Math.round(cell!.width)]);
+      }
       for (const s of cli.strategies) {
         for (const [key, value] of Object.entries(s.summary).filter(([, v]) => typeof v === "number")) {
           await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "data-value", String(value));
