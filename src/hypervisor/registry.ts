@@ -50,6 +50,10 @@
 //   ivrs_bdf_entries, or neither it nor its function 0 named) makes amd_iommu_add_device
 //   -ENODEV ("no IOMMU for %pp; cannot be handed to %pd"); pci_add_device then takes the device
 //   off the hardware domain's list and returns it, the pdev kept, owned by no one (iommuRefused).
+//   pci_get_pdev() still finds that pdev, so a VF naming it as its PF is added, linked to it, in
+//   every release (4.20.0 on: no "without PF" refusal; 4.19.1's add-pf does not add it again).
+//   A PF that XSM refused is not kept: 4.19.0 (add-pf-first) adds its VFs without it, 4.19.1
+//   (add-pf) fails them with the PF's error, 4.20.0 on (reject) with -ENODEV.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
 import type { AddDeviceInfo, AddTo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
@@ -654,16 +658,17 @@ export class PciRegistry {
    * Without an IOMMU for the domain, deassign_device() is -EINVAL before it looks at a device
    * ("if ( !is_iommu_enabled(d) ) return -EINVAL;", RELEASE-4.19.0 .. 4.22.0 and master), so
    * every device stays on the domain's list (pci_release_devices splices the failed ones back) and
-   * the first error is returned. Call before the domain leaves the DomainTable, or again while it
-   * is dying (a retried XEN_DOMCTL_destroydomain).
+   * the first error is returned, and nothing changes (the model's record of who added a device
+   * included: Xen has none, so a refused teardown leaves it to the retry). Call before the domain
+   * leaves the DomainTable, or again while it is dying (a retried XEN_DOMCTL_destroydomain).
    */
   removeDomain(domid: number): Rc {
     const d = this.domains.byDomid(domid) ?? this.domains.dying?.(domid);
+    const held = [...(this.byOwner.get(domid) ?? [])].reverse();
+    if (held.length > 0 && !this.iommuEnabled(d)) return "-EINVAL";
     for (const pdev of this.allPdevs()) {
       if (pdev.hwdom === domid) pdev.hwdom = this.fallbackHwdom(domid);
     }
-    const held = [...(this.byOwner.get(domid) ?? [])].reverse();
-    if (held.length > 0 && !this.iommuEnabled(d)) return "-EINVAL";
     for (const pdev of held) this.deassign(pdev, domid);
     return 0;
   }

@@ -86,6 +86,48 @@ describe("amd_iommu_add_device: a device no IVRS entry covers", () => {
   });
 });
 
+describe("a VF whose PF the IOMMU refused", () => {
+  // pci_add_device keeps the refused PF's pdev (pdev->domain NULL, still on the segment's list), so
+  // pci_get_pdev(NULL, physfn) finds it: RELEASE-4.20.0 .. 4.22.0 and master link the VF to it (no
+  // "Attempted to add SR-IOV VF %pp without PF %pp"), 4.19.1's backport does not add the PF again,
+  // and 4.19.0 neither adds it again nor links (the model's pre-links finds it by SBDF alike)
+  const PF = "0000:02:00.0";
+  const VF = "0000:02:10.0";
+  for (const vfWithoutPf of ["reject", "add-pf", "add-pf-first"] as const) {
+    it(`${vfWithoutPf}: the VF is added, its PF the ownerless pdev`, () => {
+      const log: string[] = [];
+      const strategy = vfWithoutPf === "add-pf-first" ? "pre-links" : "upstream";
+      const reg = new PciRegistry(new DummyXsm(), [dom0, guest], { strategy, vfWithoutPf, iommuVendor: "amd", ivrs: [entry(VF)], log: (l) => log.push(l) });
+      expect(reg.addDevice(dom0, PF)).toBe("-ENODEV");
+      log.length = 0;
+      expect(reg.addDevice(dom0, VF, { physfn: PF })).toBe(0);
+      expect(log).toEqual([`PCI add virtual function ${VF}`]);
+      expect(reg.devices()).toEqual([
+        { sbdf: PF, kind: "pf", physfn: null, broken: false, owner: null },
+        { sbdf: VF, kind: "vf", physfn: PF, broken: false, owner: "dom0" },
+      ]);
+      expect(reg.assignDevice(dom0, guest, VF)).toBe(0);
+      expect(reg.assignDevice(dom0, guest, PF)).toBe("-EBUSY");
+      expect(reg.checkInvariants()).toEqual([]);
+    });
+  }
+
+  it("add-pf (4.19.1): a VF that brings its PF fails with the PF's -ENODEV; the PF's pdev is kept, so the VF's next add finds it", () => {
+    const log: string[] = [];
+    const reg = new PciRegistry(new DummyXsm(), [dom0], { strategy: "upstream", vfWithoutPf: "add-pf", iommuVendor: "amd", ivrs: [entry(VF)], log: (l) => log.push(l) });
+    expect(reg.addDevice(dom0, VF, { physfn: PF })).toBe("-ENODEV");
+    expect(log).toEqual([
+      `SR-IOV device ${PF} has its virtual functions already enabled (0009)`,
+      `AMD-Vi: Warning: no IOMMU for ${PF}; cannot be handed to d0`,
+      `Failed to add SR-IOV device PF ${PF} for VF ${VF}`,
+    ]);
+    expect(reg.devices().map((d) => d.sbdf)).toEqual([PF]);
+    expect(reg.addDevice(dom0, VF, { physfn: PF })).toBe(0);
+    expect(reg.device(VF)).toMatchObject({ physfn: PF, owner: "dom0" });
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+});
+
 describe("find_iommu_for_device: function 0's entry", () => {
   it("a function no entry names takes function 0's IOMMU and mapping, once, with Xen's warning", () => {
     const { reg, log } = amd([entry("0000:00:14.0"), entry("0000:01:00.0", { alias: "0000:00:14.0" })]);

@@ -364,6 +364,20 @@ describe("setup_device, hot_unplug and domain teardown", () => {
     expect(reg.checkInvariants()).toEqual([]);
   });
 
+  it("a teardown refused without an IOMMU changes nothing, not even who added a device (all or nothing)", () => {
+    // deassign_device()'s "if ( !is_iommu_enabled(d) ) return -EINVAL;" (pci.c, RELEASE-4.19.0 ..
+    // 4.22.0 and master): pci_release_devices splices every device back; Xen keeps no adder
+    const { reg } = makeRegistry({ iommu: false, quarantine: "none", deassignTo: "adding-hwdom" });
+    expect(reg.addDevice(gvpHwdom, PF)).toBe(0);
+    const before = reg.devices();
+    expect(reg.removeDomain(gvpHwdom.domid)).toBe("-EINVAL");
+    expect(reg.devices()).toEqual(before);
+    expect(reg.addedBy(PF)).toBe("gvp1-hwdom");
+    expect(reg.removeDevice(gvpHwdom, PF)).toBe(0);
+    expect(reg.removeDomain(gvpHwdom.domid)).toBe(0);
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+
   it("domain teardown with deassignTo adding-hwdom returns each device to the hardware domain that added it, and to hardware_domain once that one is gone", () => {
     const { reg, domains } = makeRegistry({ quarantine: "none", deassignTo: "adding-hwdom" });
     reg.addDevice(svpHwdom, PF);
