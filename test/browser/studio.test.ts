@@ -58,12 +58,17 @@ const onSvp = (name: string, body: Parameters<typeof withStudio>[1], query = "?v
 describe("xsm studio in chromium", () => {
   const policyText = readFileSync(join(examples, "svp.conf"), "utf8").split("\n");
   const lineOf = (needle: string) => policyText.findIndex((l) => l.includes(needle)) + 1;
+  const sidType = (sid: string) => policyText.find((l) => l.startsWith(`sid ${sid} `))!.split(":")[2]!.trim();
 
   it("loads the example policy: it compiles, with its outline and access grid", async () => {
     await onSvp("svp-loads", async ({ page }) => {
       await expectText(page.getByTestId("editor").locator(".cm-content"), "platform svp supervisor");
-      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+      await expectText(page.getByTestId("diagnostics"), "svp.conf: no diagnostics");
       await expectText(page.getByTestId("status"), "compiles");
+      // the explorer's examples are the policy's own labels: dom0's SID, then the device SID's
+      const form = page.getByTestId("decision-form");
+      await expectAttr(form.locator("input[name=source]"), "placeholder", "svp_hwdom_t or user:role:type");
+      await expectAttr(form.locator("input[name=target]"), "placeholder", `${sidType("device")} or user:role:type`);
       await expectText(page.getByTestId("outline"), "gvp1");
       // a policy.conf has no tree to pick files from
       expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
@@ -541,7 +546,8 @@ describe("xsm studio in chromium", () => {
       // taken out again, it compiles; the tree on disk never changed
       await undoAll(page);
       await expectText(page.getByTestId("status"), "compiles");
-      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+      // (the tree named as the page names it, with its slash)
+      await expectText(page.getByTestId("diagnostics"), "/: no diagnostics");
       expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(te);
       await page.close();
     });
