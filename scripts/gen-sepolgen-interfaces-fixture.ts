@@ -1,10 +1,12 @@
 // Records how sepolgen reads examples/xen-flask's interfaces (Debian's python3-sepolgen:
 // sepolgen-ifgen, the interface_info audit2allow -R loads) as sepolgen-interfaces.txt, and what
-// audit2allow -R writes with them for test/fixtures/tree/interfaces-roles.log as audit2allow-R.txt,
-// in test/fixtures/analysis (or the directory named). test/cli/allow-interfaces.test.ts compares
-// xsm allow -R with them; test/oracle/sepolgen-interfaces.oracle.test.ts checks them live. sepolgen parses refpolicy's
-// interface(`name', `body') where Xen's tree writes define(`name', `body'), so each definition is
-// written so; the variadic ones (declare_domain: shift($@)), which neither offers, are left out.
+// audit2allow -R writes with them for test/fixtures/tree/interfaces-roles.log and
+// interfaces-events.log as audit2allow-R.txt and audit2allow-R-events.txt, in
+// test/fixtures/analysis (or the directory named). test/cli/allow-interfaces.test.ts compares xsm
+// allow -R with them; test/oracle/sepolgen-interfaces.oracle.test.ts checks them live. sepolgen
+// parses refpolicy's interface(`name', `body') where Xen's tree writes define(`name', `body'), so
+// each definition is written so; the variadic ones (declare_domain: shift($@)), which neither
+// offers, are left out.
 //   npx tsx scripts/gen-sepolgen-interfaces-fixture.ts [DIR]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -13,6 +15,8 @@ import { join } from "node:path";
 import { macroDefinitions } from "../src/build/macros.js";
 
 const modules = "examples/xen-flask/modules";
+// each log of test/fixtures/tree audit2allow -R answers, and the fixture its answer is written to
+const LOGS = { "interfaces-roles.log": "audit2allow-R.txt", "interfaces-events.log": "audit2allow-R-events.txt" };
 const dir = process.argv[2] ?? "test/fixtures/analysis";
 const scratch = mkdtempSync(join(tmpdir(), "xsm-sepolgen-if-"));
 try {
@@ -35,11 +39,13 @@ try {
   if (cp.status !== 0) throw new Error(`checkpolicy: ${cp.stdout}${cp.stderr}`);
   const map = join(scratch, "xen.permmap");
   writeFileSync(map, readFileSync("src/analysis/xen.permmap", "utf8").replace(/#.*$/gm, "").replace(/[ \t]+$/gm, "").replace(/\n{2,}/g, "\n").trimStart());
-  const args = ["-R", `--interface-info=${out}`, `--perm-map=${map}`, "-p", policy, "-i", "test/fixtures/tree/interfaces-roles.log"];
-  const a2a = spawnSync("/usr/bin/audit2allow", args, { encoding: "utf8" });
-  if (a2a.status !== 0) throw new Error(`audit2allow: ${a2a.stdout}${a2a.stderr}`);
-  // (its require block lists a set in Python's hash order, which `python3 -E` leaves random)
-  writeFileSync(join(dir, "audit2allow-R.txt"), a2a.stdout.slice(a2a.stdout.indexOf("#=============")));
+  for (const [log, fixture] of Object.entries(LOGS)) {
+    const args = ["-R", `--interface-info=${out}`, `--perm-map=${map}`, "-p", policy, "-i", `test/fixtures/tree/${log}`];
+    const a2a = spawnSync("/usr/bin/audit2allow", args, { encoding: "utf8" });
+    if (a2a.status !== 0) throw new Error(`audit2allow: ${a2a.stdout}${a2a.stderr}`);
+    // (its require block lists a set in Python's hash order, which `python3 -E` leaves random)
+    writeFileSync(join(dir, fixture), a2a.stdout.slice(a2a.stdout.indexOf("#=============")));
+  }
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

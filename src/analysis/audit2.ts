@@ -90,8 +90,12 @@ export interface Undecided {
   name: string;
   file: string;
   parameter: string;
+  /** How many types tie, the first few of them, and what they have alike. */
   types: number;
+  examples: string[];
   reason: string;
+  /** audit2allow -R's distance, one of the tied types standing for the parameter. */
+  distance?: number;
 }
 
 /** What the tree's interfaces answer for an access vector. */
@@ -189,13 +193,20 @@ export class AllowSet {
       out += comment(av.explanation);
       const rule = `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};`;
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
-      const notes = (found?.undecided ?? []).map((u) => `#!!!! ${u.call} from ${u.file} would grant it with any of ${u.types} types as ${u.parameter} (${u.reason}): too many to guess, none is offered\n`).join("");
-      if (found !== undefined && found.grants.length > 0) {
-        const [best, ...others] = found.grants;
-        out += `\n# ${rule}\n# granted by ${best!.file}'s ${best!.name}${ranked(best!)}: ${best!.rules} allow rule${best!.rules === 1 ? "" : "s"}, ${best!.perms} permission${best!.perms === 1 ? "" : "s"}${best!.declares ? `; declares ${best!.declares.join(", ")}` : ""}\n`;
-        if (best!.chosen) out += `# ${best!.chosen.parameter} = ${best!.chosen.argument}: ${best!.chosen.reason}\n`;
-        if (others.length > 0) out += `# also: ${others.map((g) => `${g.call}${ranked(g)}`).join(", ")}\n`;
-        out += `${notes}${best!.call}\n`;
+      const [best, ...others] = found?.grants ?? [];
+      // an undecided call is said on its own line when it is the nearest (audit2allow -R, which
+      // offers no interface of more than one parameter, marks nothing: `#!!!!` stays its own);
+      // one farther than the offered call is one more alternative
+      const undecided = found?.undecided ?? [];
+      const near = undecided.filter((u) => best === undefined || ranksBefore(u, best));
+      const far = undecided.filter((u) => !near.includes(u));
+      const notes = near.map((u) => `# not offered: ${u.call}${ranked(u)} from ${u.file} grants it with any of ${u.types} types as ${u.parameter}, such as ${u.examples.join(", ")} (${u.reason}): too many to guess\n`).join("");
+      if (best !== undefined) {
+        out += `\n# ${rule}\n# granted by ${best.file}'s ${best.name}${ranked(best)}: ${best.rules} allow rule${best.rules === 1 ? "" : "s"}, ${best.perms} permission${best.perms === 1 ? "" : "s"}${best.declares ? `; declares ${best.declares.join(", ")}` : ""}\n`;
+        if (best.chosen) out += `# ${best.chosen.parameter} = ${best.chosen.argument}: ${best.chosen.reason}\n`;
+        const also = [...others, ...far].sort((a, b) => Number(ranksBefore(b, a)) - Number(ranksBefore(a, b)));
+        if (also.length > 0) out += `# also: ${also.map((g) => `${g.call}${ranked(g)}`).join(", ")}\n`;
+        out += `${notes}${best.call}\n`;
       } else out += notes === "" ? `${rule}\n` : `\n${notes}${rule}\n`;
     }
     return out;
@@ -203,8 +214,16 @@ export class AllowSet {
 }
 
 /** audit2allow -R's `# [distance]` of a call, as it writes it after each interface it offers. */
-function ranked(g: Grant): string {
+function ranked(g: { distance?: number }): string {
   return g.distance === undefined ? "" : ` [${g.distance}]`;
+}
+
+/** Does `a` rank before `b`, as the calls are ranked (a distance >= 0 first, then the smaller
+ *  magnitude)? Unranked calls keep their order. */
+function ranksBefore(a: { distance?: number }, b: { distance?: number }): boolean {
+  if (a.distance === undefined || b.distance === undefined) return false;
+  const [x, y] = [a.distance, b.distance];
+  return x >= 0 !== y >= 0 ? x >= 0 : Math.abs(x) < Math.abs(y);
 }
 
 /** The interfaces that grant an access vector (undefined: not asked). */

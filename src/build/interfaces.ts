@@ -67,9 +67,14 @@ export interface UndecidedCall {
   name: string;
   file: string;
   parameter: string;
-  /** How many types tie for it, and what they have alike. */
+  /** How many types tie for it, the first few of them (by the policy's order), and what they
+   *  have alike. */
   types: number;
+  examples: string[];
   reason: string;
+  /** audit2allow -R's distance of the call, one of the tied types standing for the parameter
+   *  (GrantOptions.distance), when ranked so. */
+  distance?: number;
 }
 
 /** What the tree's interfaces answer to one query: the calls that grant it, nearest first, and
@@ -115,6 +120,9 @@ export interface InterfaceWork {
  *  relates that many equally (else the call is not offered, only said: the denial does not
  *  determine it). */
 export const FREE_ARGUMENT_LIMIT = 8;
+
+/** How many of the types that tie for an open parameter an undecided call names. */
+const TIE_EXAMPLES = 3;
 
 /** The tree's interfaces that grant each query, nearest first: by options.distance when given
  *  (those >= 0, that cover the denial with one access vector as audit2allow -R offers them, then
@@ -175,6 +183,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   };
   const splice = spliceAt(expanded.conf);
   const verdicts = new Map<string, boolean>();
+  const distanceOf = (q: AccessQuery, call: string, p: ParsedExpansion) => (options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {});
   const grants = (q: AccessQuery, call: string, text: string) => {
     const key = `${call}\0${q.source}\0${q.target}\0${q.tclass}\0${q.perms.join(" ")}`;
     let granted = verdicts.get(key);
@@ -206,10 +215,11 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           const parameter = options.parameters?.(def)?.[t.tied.free] ?? `$${t.tied.free + 1}`;
           const open = /^\$/.test(parameter) ? parameter : parameter.toUpperCase();
           offered.add(same);
-          undecided.push({ call: `${def.name}(${t.tied.binding.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, reason: t.tied.basis });
+          const examples = t.tied.types.slice(0, TIE_EXAMPLES);
+          undecided.push({ call: `${def.name}(${t.tied.binding.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, examples, reason: t.tied.basis, ...distanceOf(q, call, p) });
           continue;
         }
-        const distance = options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {};
+        const distance = distanceOf(q, call, p);
         const grant: InterfaceGrant = { call, name: def.name, file: def.file, ...size(text), ...distance, ...(p.declares.length > 0 ? { declares: [...p.declares] } : {}) };
         if (t.free !== undefined) {
           const parameter = options.parameters?.(def)?.[t.free.free] ?? `$${t.free.free + 1}`;
@@ -219,6 +229,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         found.push(grant);
       }
     });
+    undecided.sort((a, b) => byDistance(a, b) || (a.call < b.call ? -1 : 1));
     found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
     return { grants: found, undecided };
   });
@@ -254,7 +265,7 @@ function namesFit(p: ParsedExpansion, declared: Declared, name: (n: string) => s
 /** audit2allow -R offers the calls whose distance is >= 0, nearest first; a call that grants the
  *  denial otherwise (through an attribute, or permissions split over two of its rules) comes after
  *  them, nearest first as well. */
-function byDistance(a: InterfaceGrant, b: InterfaceGrant): number {
+function byDistance(a: { distance?: number }, b: { distance?: number }): number {
   if (a.distance === undefined || b.distance === undefined) return 0;
   return Number(a.distance < 0) - Number(b.distance < 0) || Math.abs(a.distance) - Math.abs(b.distance);
 }

@@ -2,6 +2,7 @@
 // malformed request is answered with JSON-RPC's InvalidParams naming the field, as a path into
 // the params, where a handler would have failed on it with a TypeError (an "internal error").
 import { ErrorCodes, ResponseError, type InitializeError } from "vscode-languageserver";
+import { problemText, settingsProblem } from "./settings.js";
 
 /** What a request carries besides `textDocument.uri`. */
 export interface ParamsShape {
@@ -62,23 +63,11 @@ export function badParams(params: unknown, shape: ParamsShape = {}): ResponseErr
   return undefined;
 }
 
-/** initializationOptions as `xsm lsp` reads them: `flaskDir` a path, `mls` a boolean,
- *  `inlayHints` which hints to give ({ parameterNames, attributeTypes }: booleans). */
+/** initializationOptions as `xsm lsp` reads them (settings.ts: the keys of the `xsm` settings). */
 export function badInitOptions(init: unknown): ResponseError<InitializeError> | undefined {
-  if (init === undefined || init === null) return undefined;
+  const problem = settingsProblem(init);
+  if (!problem) return undefined;
   // retry: false, as the same options will be refused again
-  const bad = (path: string, expected: string, value: unknown) =>
-    new ResponseError<InitializeError>(ErrorCodes.InvalidParams, `xsm: params.initializationOptions${path}: expected ${expected}; got ${got(value)}`, { retry: false });
-  if (!isObject(init)) return bad("", "an object { flaskDir?, mls? }", init);
-  if (init.flaskDir !== undefined && typeof init.flaskDir !== "string") return bad(".flaskDir", "a path (Xen's xen/xsm/flask/policy)", init.flaskDir);
-  if (init.mls !== undefined && typeof init.mls !== "boolean") return bad(".mls", "true or false", init.mls);
-  const hints = init.inlayHints;
-  if (hints !== undefined) {
-    if (!isObject(hints)) return bad(".inlayHints", "an object { parameterNames?, attributeTypes? }", hints);
-    for (const k of Object.keys(hints)) {
-      if (k !== "parameterNames" && k !== "attributeTypes") return bad(`.inlayHints.${k}`, "no such option (parameterNames, attributeTypes)", hints[k]);
-      if (typeof hints[k] !== "boolean") return bad(`.inlayHints.${k}`, "true or false", hints[k]);
-    }
-  }
-  return undefined;
+  const message = problemText("params.initializationOptions", problem);
+  return new ResponseError<InitializeError>(ErrorCodes.InvalidParams, message, { retry: false });
 }

@@ -11,11 +11,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import {
   CodeActionKind,
   CompletionItemKind,
+  DidChangeConfigurationNotification,
   DocumentHighlightKind,
   ErrorCodes,
   LSPErrorCodes,
+  MessageType,
   ResponseError,
   SemanticTokensRefreshRequest,
+  ShowMessageNotification,
   SymbolKind as LspSymbolKind,
   TextDocumentSyncKind,
   TextDocuments,
@@ -45,7 +48,8 @@ import { FormatError, formatSource, kindOf } from "../fmt/format.js";
 import { treeRootOf } from "./analysis.js";
 import { slotAt, wordAt } from "./context.js";
 import { foldingRanges } from "./folding.js";
-import { DEFAULT_INLAY, inlayHints, type InlayOptions } from "./inlay.js";
+import { DEFAULT_INLAY, inlayHints } from "./inlay.js";
+import { problemText, settingsProblem, withSettings, type Settings } from "./settings.js";
 import { selectionRanges, type Span2 } from "./selection.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
@@ -90,10 +94,17 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const versions = new Map<string, number>();
   const published = new Map<string, Set<string>>(); // unit -> uris with diagnostics
   const runner = new AnalysisRunner(options.worker ?? true, options.trace);
-  let flaskDir = options.flaskDir;
-  let mls = options.mls === true;
+  /** The command line's options with initializationOptions over them; the client's `xsm`
+   *  settings (settings.ts) go over these, each time they change. */
+  const cli: Settings = { flaskDir: options.flaskDir, mls: options.mls === true, inlay: DEFAULT_INLAY };
+  let initial = cli;
+  let settings = initial;
   let refreshTokens = false;
-  let inlay: InlayOptions = DEFAULT_INLAY;
+  let refreshHints = false;
+  /** The client answers workspace/configuration: its settings are pulled, not read from the
+   *  change's notification. */
+  let pullSettings = false;
+  let registerSettings = false;
 
   // a URI that names no local file (untitled:, a file: URI of another host or with an encoded '/')
   // stands for itself, as a name without a tree: fileURLToPath's refusal would end the server
@@ -116,16 +127,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const version = versions.get(unit.key) ?? 0;
     if (unit.kind === "conf") {
       const doc = documents.get(unit.uri);
-      return doc && { unit: unit.key, version, origin: { kind: "conf", uri: unit.uri }, file: pathOf(unit.uri), text: doc.getText(), mls };
+      return doc && { unit: unit.key, version, origin: { kind: "conf", uri: unit.uri }, file: pathOf(unit.uri), text: doc.getText(), mls: settings.mls };
     }
     const overlay: [string, string][] = documents.all().map((d) => [resolve(pathOf(d.uri)), d.getText()]);
     const reportUri = documents.all().find((d) => unitOf(d.uri).key === unit.key)?.uri;
-    return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir, mls, reportUri };
+    return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir: settings.flaskDir, mls: settings.mls, reportUri };
   };
 
   /** What the unit's current model was analysed from (a change back to it needs no analysis). */
   const inputs = new Map<string, string>();
-  const inputOf = (job: Job): string => job.text ?? JSON.stringify([...(job.overlay ?? [])].sort(([x], [y]) => (x < y ? -1 : 1)));
+  const inputOf = (job: Job): string => {
+    // (the options the texts were analysed with are part of what they were analysed from)
+    const options = `${job.mls === true}\0${job.flaskDir ?? ""}\0`;
+    const overlay = () => JSON.stringify([...(job.overlay ?? [])].sort(([x], [y]) => (x < y ? -1 : 1)));
+    return options + (job.text ?? overlay());
+  };
 
   const analyze = (unit: Unit): void => {
     const job = jobOf(unit);
@@ -295,11 +311,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   connection.onInitialize((params) => {
     const refused = badInitOptions(params.initializationOptions);
     if (refused) return refused;
-    const init = params.initializationOptions as { flaskDir?: string; mls?: boolean; inlayHints?: Partial<InlayOptions> } | undefined;
-    if (init?.flaskDir) flaskDir = init.flaskDir;
-    inlay = { ...DEFAULT_INLAY, ...init?.inlayHints };
-    if (init?.mls === true) mls = true;
-    refreshTokens = params.capabilities?.workspace?.semanticTokens?.refreshSupport === true;
+    initial = withSettings(cli, params.initializationOptions);
+    settings = initial;
+    const workspace = params.capabilities?.workspace;
+    refreshTokens = workspace?.semanticTokens?.refreshSupport === true;
+    refreshHints = workspace?.inlayHint?.refreshSupport === true;
+    pullSettings = workspace?.configuration === true;
+    registerSettings = workspace?.didChangeConfiguration?.dynamicRegistration === true;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -322,6 +340,70 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       serverInfo: { name: "xsm", version: "0.1.0" },
     };
   });
+
+  // the client's `xsm` settings: pulled (workspace/configuration) when it can answer that, at
+  // initialized and at each change it notifies; else read from the change's notification
+  connection.onInitialized(() => {
+    if (registerSettings) {
+      const type = DidChangeConfigurationNotification.type;
+      connection.client.register(type, { section: "xsm" }).catch(() => undefined);
+    }
+    if (pullSettings) void pull();
+  });
+  connection.onDidChangeConfiguration((params) => {
+    if (pullSettings) return void pull();
+    const all = (params as { settings?: unknown } | undefined)?.settings;
+    configure(typeof all === "object" && all !== null ? (all as { xsm?: unknown }).xsm : undefined);
+  });
+
+  /** Pulls counted, so the answer to an older one never overrides a newer one's. */
+  let pulls = 0;
+  const pull = async (): Promise<void> => {
+    const mine = ++pulls;
+    let value: unknown;
+    try {
+      value = await connection.workspace.getConfiguration("xsm");
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      say(`xsm: the client did not give its xsm settings: ${why}`);
+      return;
+    }
+    if (mine === pulls) configure(value);
+  };
+
+  /** An error shown to the user (a notification: nothing to answer, nothing to wait for). */
+  const say = (message: string): void => {
+    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message });
+  };
+
+  /** Takes the client's `xsm` settings (all of them, or none if any is wrong: said, not thrown,
+   *  as a notification has no answer); the open documents are analysed again when what an
+   *  analysis reads changed, and a client that can is asked for the inlay hints again. */
+  const configure = (value: unknown): void => {
+    const problem = settingsProblem(value);
+    if (problem) {
+      const text = `${problemText("xsm", problem)}; the settings are left as they were`;
+      say(text);
+      return;
+    }
+    const next = withSettings(initial, value);
+    const before = settings;
+    settings = next;
+    if (next.mls !== before.mls || next.flaskDir !== before.flaskDir) recheck();
+    const hints = (Object.keys(next.inlay) as (keyof typeof next.inlay)[]).some((k) => next.inlay[k] !== before.inlay[k]);
+    if (hints && refreshHints) connection.languages.inlayHint.refresh().catch(() => undefined);
+  };
+
+  /** Every unit with an open document, analysed again now (a new version of each). */
+  const recheck = (): void => {
+    const units = new Map(documents.all().map((d) => [unitOf(d.uri).key, unitOf(d.uri)]));
+    for (const unit of units.values()) {
+      versions.set(unit.key, (versions.get(unit.key) ?? 0) + 1);
+      clearTimeout(timers.get(unit.key));
+      timers.delete(unit.key);
+      analyze(unit);
+    }
+  };
 
   // (fired on open too) the first analysis of a unit runs at once; later ones wait for the typing
   // to settle
@@ -730,7 +812,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return [];
     const m = models.get(unitOf(doc.uri).key);
     const tree = m?.tree;
-    return inlayHints({ doc, range: params.range, options: inlay, macros: m?.macros, sourceOf: tree && sourcesOf(tree), index: m?.index, names: m?.names });
+    return inlayHints({ doc, range: params.range, options: settings.inlay, macros: m?.macros, sourceOf: tree && sourcesOf(tree), index: m?.index, names: m?.names });
   });
 
   connection.onShutdown(() => runner.dispose());

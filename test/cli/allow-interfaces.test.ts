@@ -102,8 +102,9 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: three-parameter interfaces (nee
         "# source = isolated_domU_t: the policy already allows 3 of the call's permissions naming it",
         // (domain_event_comms' create_channel($1, $2, $1_channel) binds by the channel's name;
         // device_model's create_channel($2, $1, $2_channel) makes domU_t the device model)
-        "# also: domain_event_comms(isolated_domU_t, domU_t) [55], domain_comms(isolated_domU_t, domU_t) [137], device_model(domU_t, isolated_domU_t) [223]",
-        "#!!!! make_device_model(BUILDER, domU_t, isolated_domU_t) from modules/xen.if would grant it with any of 33 types as builder (the policy relates none to the denial's types): too many to guess, none is offered",
+        // (make_device_model grants it with any builder: far from the denial, it is one more
+        // alternative, its open parameter in capitals)
+        "# also: domain_event_comms(isolated_domU_t, domU_t) [55], domain_comms(isolated_domU_t, domU_t) [137], device_model(domU_t, isolated_domU_t) [223], make_device_model(BUILDER, domU_t, isolated_domU_t) [255]",
         "create_channel(isolated_domU_t, domU_t, isolated_domU_t_channel)",
       ].join("\n"),
     );
@@ -221,6 +222,20 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: each parameter where the interf
     expect(calls(r.stdout)).toEqual(["use_device_iommu(isolated_domU_t, nic_dev_t)", ...theirs]);
   });
 
+  // audit2allow -R's `#!!!!` lines say why an access is denied (allowed already, dontaudit, a
+  // boolean, a constraint); on these event-channel denials it offers no call and marks nothing else
+  it("marks with #!!!! what audit2allow -R marks, and nothing else", async () => {
+    const r = await xsm("allow", TREE, "test/fixtures/tree/interfaces-events.log", "-R");
+    expect(r.code, r.stderr).toBe(0);
+    const theirs = readFileSync("test/fixtures/analysis/audit2allow-R-events.txt", "utf8");
+    const marks = (text: string) => text.split("\n").filter((l) => l.startsWith("#!!!!"));
+    expect(marks(r.stdout)).toEqual(marks(theirs));
+    expect(marks(r.stdout)).toEqual(["#!!!! This avc is allowed in the current policy"]);
+    // each rule audit2allow writes is xsm's, as the rule or as the comment above the call
+    const rules = (text: string) => text.split("\n").filter((l) => /^(# )?allow /.test(l)).map((l) => l.replace(/^# /, ""));
+    expect(rules(r.stdout)).toEqual(rules(theirs));
+  });
+
   it("a name made from a parameter gives it the part of the denial's type: create_domain(domU_t, isolated_domU_t) for a channel", () => {
     // `allow $1 $2_channel:event create`: $1 is the source, $2 what the target's name is made of
     const [answer] = grantingInterfaces(expandTree(TREE), [{ source: "domU_t", target: "isolated_domU_t_channel", tclass: "event", perms: ["create"] }]);
@@ -258,7 +273,7 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: a parameter too many types tie 
         "",
         "#============= domU_t ==============",
         "",
-        "#!!!! create_channel(domU_t, DESTINATION, shared_channel_t) from modules/xen.if would grant it with any of 14 types as destination (the policy already allows 1 of the call's permissions naming each): too many to guess, none is offered",
+        "# not offered: create_channel(domU_t, DESTINATION, shared_channel_t) [10] from modules/xen.if grants it with any of 14 types as destination, such as dom0_t, domU_t, domU_t_self (the policy already allows 1 of the call's permissions naming each): too many to guess",
         "allow domU_t shared_channel_t:event create;",
         "",
       ].join("\n"),
@@ -266,7 +281,7 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: a parameter too many types tie 
     const json = JSON.parse((await xsm("allow", copy, log, "-R", "--json")).stdout) as { interfaces: unknown[]; undecided: unknown[] }[];
     expect(json[0]!.interfaces).toEqual([]);
     expect(json[0]!.undecided).toEqual([
-      { call: "create_channel(domU_t, DESTINATION, shared_channel_t)", name: "create_channel", file: "modules/xen.if", parameter: "destination", types: 14, reason: "the policy already allows 1 of the call's permissions naming each" },
+      { call: "create_channel(domU_t, DESTINATION, shared_channel_t)", name: "create_channel", file: "modules/xen.if", parameter: "destination", types: 14, examples: ["dom0_t", "domU_t", "domU_t_self"], reason: "the policy already allows 1 of the call's permissions naming each", distance: 10 },
     ]);
     // (one call stands for the 14: it is expanded and compiled to know the interface grants at all)
     const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };

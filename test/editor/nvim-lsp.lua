@@ -1,6 +1,8 @@
 -- Drives neovim's built-in LSP client against `xsm lsp --stdio` (run headless by nvim.test.ts):
 -- opens a policy, waits for the diagnostics, hovers a name and jumps to a definition, renames
--- ($XSM_NVIM_RENAME), applies a quick fix ($XSM_NVIM_FIX), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out are 0-based (line, character).
+-- ($XSM_NVIM_RENAME), applies a quick fix ($XSM_NVIM_FIX), changes its settings
+-- ($XSM_NVIM_SETTINGS), then writes what it saw as JSON to $XSM_NVIM_OUT. Positions in and out
+-- are 0-based (line, character).
 -- Every wait is for what the server does (diagnostics published, the buffer edited, a refusal
 -- notified), capped at a minute: never a fixed time.
 local out = {}
@@ -43,6 +45,21 @@ local ok, err = pcall(function()
   out.diagnostics = {}
   for _, d in ipairs(vim.diagnostic.get(buf)) do
     table.insert(out.diagnostics, { line = d.lnum, col = d.col, message = d.message, code = d.code })
+  end
+
+  -- $XSM_NVIM_SETTINGS: the client's settings changed as a user's config would (neovim keeps
+  -- them in client.config.settings and notifies the change with them): the buffer's diagnostics
+  -- once the server has published again
+  local settings = os.getenv("XSM_NVIM_SETTINGS")
+  if settings then
+    local before = published
+    client.config.settings = vim.fn.json_decode(settings)
+    client.notify("workspace/didChangeConfiguration", { settings = client.config.settings })
+    out.configured_arrived = vim.wait(60000, function() return published > before end, 50)
+    out.configured = {}
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      table.insert(out.configured, { line = d.lnum, severity = d.severity, message = d.message })
+    end
   end
 
   -- $XSM_NVIM_FIX: the code actions at the first diagnostic, asked as vim.lsp.buf.code_action

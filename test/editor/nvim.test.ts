@@ -1,8 +1,8 @@
 // xsm lsp with a client this project does not write: Debian's neovim, headless, its built-in LSP
 // client driven by nvim-lsp.lua. It opens a policy with errors and reads the diagnostics at their
 // lines, hovers a type and jumps to a definition (in a tree: signature help, highlights, workspace
-// symbols, selection ranges and inlay hints too). Needs `nvim` (.ci/run installs neovim) and the
-// build in dist/ (npm ci). Run with `npm run test:editor`.
+// symbols, selection ranges and inlay hints too), and changes the client's settings. Needs `nvim`
+// (.ci/run installs neovim) and the build in dist/ (npm ci). Run with `npm run test:editor`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -41,9 +41,12 @@ interface Seen {
   selection?: string[];
   /** "CHARACTER LABEL" of each inlay hint on that line. */
   inlay?: string[];
+  /** The diagnostics after the settings changed (XSM_NVIM_SETTINGS). */
+  configured_arrived?: boolean;
+  configured?: { line: number; severity: number; message: string }[];
 }
 
-function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string; expand?: [number, number] } = {}): Seen {
+function runNvim(policy: string, hover: [number, number], definition: [number, number], renames?: [[number, number], string][], fix = false, more: { signature?: [number, number]; symbol?: string; expand?: [number, number]; settings?: object } = {}): Seen {
   const out = join(work, "seen.json");
   execFileSync("nvim", ["--headless", "--clean", "-c", `luafile ${join(root, "test/editor/nvim-lsp.lua")}`], {
     cwd: root,
@@ -59,6 +62,7 @@ function runNvim(policy: string, hover: [number, number], definition: [number, n
       ...(more.signature && { XSM_NVIM_SIGNATURE: JSON.stringify(more.signature) }),
       ...(more.symbol !== undefined && { XSM_NVIM_SYMBOL: more.symbol }),
       ...(more.expand && { XSM_NVIM_EXPAND: JSON.stringify(more.expand) }),
+      ...(more.settings && { XSM_NVIM_SETTINGS: JSON.stringify(more.settings) }),
     },
     timeout: 60_000,
     stdio: "ignore",
@@ -110,6 +114,21 @@ describe("neovim's LSP client and xsm lsp", () => {
     const xenIf = readFileSync(join(tree, "modules/xen.if"), "utf8").split("\n");
     const defLine = xenIf.findIndex((l) => l.startsWith("define(`use_device_iommu'"));
     expect(seen.jump).toEqual({ file: join(tree, "modules/xen.if"), line: defLine, col: xenIf[defLine]!.indexOf("use_device_iommu") });
+  }, 90_000);
+
+  it("settings changed after start: an MLS policy read without -M, then with it once the client sets xsm.mls", () => {
+    const text = readFileSync(join(root, "test/fixtures/mls/devices.conf"), "utf8");
+    const policy = join(work, "mls.conf");
+    writeFileSync(policy, text);
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("range_transition"));
+    const seen = runNvim(policy, [at, 0], [at, 0], undefined, false, { settings: { xsm: { mls: true } } });
+    expect(seen.error).toBeUndefined();
+    expect(seen.diagnostics.map((d) => d.message)).toEqual([expect.stringMatching(/-M/)]);
+    // read from the notification (neovim 0.7 answers workspace/configuration but does not say so
+    // in its capabilities, so the server does not ask): no error
+    expect(seen.configured_arrived).toBe(true);
+    expect(seen.configured!.filter((d) => d.severity === 1)).toEqual([]);
   }, 90_000);
 
   it("rename: a role through prepareRename and rename, applied to the buffer; a Xen class refused, nothing changed", () => {

@@ -17,6 +17,15 @@ export interface TestClient {
   log: string[];
   /** The document version of each notification, in order (undefined when the server gave none). */
   versions: (number | undefined)[];
+  /** The client's settings, as it answers workspace/configuration (by section: `xsm` is
+   *  `settings.xsm`); change them, then notify workspace/didChangeConfiguration. */
+  settings: Record<string, unknown>;
+  /** window/showMessage notifications, as "TYPE MESSAGE" (1 error, 2 warning, 3 info, 4 log). */
+  messages: string[];
+  /** The server's requests to the client other than workspace/configuration, by method. */
+  asked: string[];
+  /** Resolves with the next window/showMessage. */
+  message(): Promise<string>;
   /** Resolves with the next diagnostics published for `uri` that satisfy `ok`. */
   diagnostics(uri: string, ok?: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams>;
   open(uri: string, text: string): Promise<void>;
@@ -44,12 +53,40 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
       }
     }
   });
+  const messages: string[] = [];
+  const asked: string[] = [];
+  const messageWaiters: ((m: string) => void)[] = [];
+  rpc.onNotification("window/showMessage", (p: { type: number; message: string }) => {
+    const m = `${p.type} ${p.message}`;
+    messages.push(m);
+    messageWaiters.splice(0).forEach((done) => done(m));
+  });
+  const client = { settings: {} as Record<string, unknown> };
+  rpc.onRequest("workspace/configuration", (p: { items: { section?: string }[] }) => {
+    asked.push("workspace/configuration");
+    return p.items.map((item) => (item.section === undefined ? client.settings : (client.settings[item.section] ?? null)));
+  });
+  for (const method of ["client/registerCapability", "workspace/inlayHint/refresh", "workspace/semanticTokens/refresh"]) {
+    rpc.onRequest(method, () => {
+      asked.push(method);
+      return null;
+    });
+  }
   rpc.listen();
   return {
     rpc,
     published: () => count,
     log,
     versions,
+    get settings() {
+      return client.settings;
+    },
+    set settings(value) {
+      client.settings = value;
+    },
+    messages,
+    asked,
+    message: () => new Promise((done) => messageWaiters.push(done)),
     diagnostics: (uri, ok = () => true) => new Promise((done) => waiting.push({ uri, ok, done })),
     open: (uri, text) => rpc.sendNotification("textDocument/didOpen", { textDocument: { uri, languageId: "xsm-policy", version: 1, text } }),
     change: (uri, version, text) => rpc.sendNotification("textDocument/didChange", { textDocument: { uri, version }, contentChanges: [{ text }] }),
@@ -64,16 +101,22 @@ function wire(rpc: MessageConnection, stop: () => void, sendExit = true): TestCl
 
 /** The server in this process, over a pair of pipes; `init` is its answer to initialize, made
  *  with the client `capabilities` given. */
-export async function inProcess(options: ServerOptions = {}, capabilities: ClientCapabilities = {}): Promise<TestClient & { init: InitializeResult }> {
+export async function inProcess(
+  options: ServerOptions = {},
+  capabilities: ClientCapabilities = {},
+  settings: Record<string, unknown> = {},
+  initializationOptions?: unknown,
+): Promise<TestClient & { init: InitializeResult }> {
   const toServer = new PassThrough();
   const toClient = new PassThrough();
   const server = createConnection(new StreamMessageReader(toServer), new StreamMessageWriter(toClient));
   startServer(server, options);
   const rpc = createMessageConnection(new StreamMessageReader(toClient), new StreamMessageWriter(toServer));
   const client = wire(rpc, () => undefined, false);
-  const init = await rpc.sendRequest<InitializeResult>("initialize", { processId: null, rootUri: null, capabilities });
+  client.settings = settings;
+  const init = await rpc.sendRequest<InitializeResult>("initialize", { processId: null, rootUri: null, capabilities, initializationOptions });
   await rpc.sendNotification("initialized", {});
-  return { ...client, init };
+  return Object.assign(client, { init });
 }
 
 /** `node bin/xsm.cjs lsp --stdio` as an editor starts it. */
@@ -83,5 +126,5 @@ export async function childProcess(args: string[] = []): Promise<TestClient & { 
   const client = wire(rpc, () => child.kill());
   await rpc.sendRequest("initialize", { processId: process.pid, rootUri: null, capabilities: {} });
   await rpc.sendNotification("initialized", {});
-  return { ...client, child };
+  return Object.assign(client, { child });
 }
