@@ -11,6 +11,7 @@ import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { CliError, STDIN, displayName, readPolicyInput } from "./io.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 import { inTree } from "./format.js";
+import { commaItems } from "./lists.js";
 
 /** How a policy tree argument is built (xsm build's options); `mls` also reads a policy.conf as
  *  MLS (checkpolicy -M). A binary says itself whether it is MLS. */
@@ -188,13 +189,13 @@ export function singleDashLongOptions(cmd: Command, names: readonly string[]): C
 }
 
 export function commaList(value: string, previous: string[] | undefined): string[] {
-  const names = value.split(",").map((s) => s.trim());
   // an empty value (an unset shell variable: -c "$CLASS") would silently match everything
-  if (names.every((s) => s === "")) throw new InvalidArgumentError("expected one or more names separated by commas.");
+  if (value.trim() === "") throw new InvalidArgumentError("expected one or more names separated by commas.");
   // `-c domain,,hvm` or `-p create,`: sesearch looks the empty name up and refuses it (exit 1); one
   // of the user's names may be what went missing
-  if (names.includes("")) throw new InvalidArgumentError("expected names separated by commas, and one between two commas or at an end is empty.");
-  return [...(previous ?? []), ...names];
+  const list = commaItems(value);
+  if ("empty" in list) throw new InvalidArgumentError(`${list.empty}; expected names separated by commas.`);
+  return [...(previous ?? []), ...list.items];
 }
 
 /** A name option (-s, -t, -D): an empty one would silently match everything. */

@@ -14,6 +14,7 @@ import { isDirectory, policyInputOptions, readPolicyArgument, refuseTreeOptions 
 import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
 import { parseFormat } from "./format-option.js";
 import { CliError, STDIN, readJsonFile } from "./io.js";
+import { nameSet } from "./lists.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { didYouMean, nearestName } from "../diagnostics/suggest.js";
@@ -48,8 +49,10 @@ export function parseBool(value: string, previous: Record<string, boolean> | und
 
 /** --perm is repeatable, and one value may name several: `--perm plug --perm "unplug setup"`. */
 function collectPerms(value: string, previous: string[] | undefined): string[] {
-  const perms = value.split(/[\s,{}]+/).filter(Boolean);
-  if (perms.length === 0) throw new InvalidArgumentError("expected a permission name.");
+  if (value.trim() === "") throw new InvalidArgumentError("expected a permission name.");
+  const set = nameSet(value);
+  if ("problem" in set) throw new InvalidArgumentError(`${set.problem}; expected a permission name, or several as plug,unplug or '{ plug unplug }'.`);
+  const perms = set.names.filter((p, i) => set.names.indexOf(p) === i);
   return [...(previous ?? []), ...perms.filter((p) => !previous?.includes(p))];
 }
 

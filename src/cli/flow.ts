@@ -11,6 +11,7 @@ import type { FlowInput, FlowMode } from "../analysis/flowquery.js";
 import { asCliErrors, oneName, policyInputOptions, readPolicyArgument, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError, UsageError, displayName, readTextFile } from "./io.js";
 import type { CliContext } from "./context.js";
+import { commaItems } from "./lists.js";
 import { readFileSync } from "node:fs";
 
 interface FlowCliOptions extends PolicyInputOptions {
@@ -39,13 +40,18 @@ function integer(value: string, option: string): number {
 /** seinfoflow -b: `default` (every boolean at its default) or `name:true,name:false`. */
 export function parseBooleans(spec: string): Record<string, boolean> {
   if (spec === "default") return {};
+  const list = commaItems(spec);
+  if ("empty" in list) throw new UsageError(`-b ${spec}: ${list.empty}; expected 'default' or NAME:true,NAME:false...`);
   const out: Record<string, boolean> = {};
-  for (const item of spec.split(",")) {
+  for (const item of list.items) {
+    if (item === "default") throw new UsageError(`-b ${spec}: 'default' stands alone (every boolean at its default); with NAME:VALUE items, the booleans not named keep their defaults`);
     const parts = item.split(":");
-    if (parts.length !== 2) throw new UsageError(`-b: expected 'default' or NAME:true,NAME:false..., got '${item}'`);
-    const value = parts[1]!.toLowerCase();
-    if (value !== "true" && value !== "false") throw new UsageError(`-b: a boolean's value is true or false, got '${parts[1]}' for ${parts[0]}`);
-    out[parts[0]!] = value === "true";
+    if (parts.length !== 2 || parts[0]!.trim() === "") throw new UsageError(`-b: expected 'default' or NAME:true,NAME:false..., got '${item}'`);
+    const [name, value] = [parts[0]!.trim(), parts[1]!.trim().toLowerCase()];
+    if (value !== "true" && value !== "false") throw new UsageError(`-b: a boolean's value is true or false, got '${parts[1]}' for ${name}`);
+    // `a:true,a:false`: which one the user meant is not for xsm to guess
+    if (name in out && out[name] !== (value === "true")) throw new UsageError(`-b ${spec}: ${name} is given both true and false`);
+    out[name] = value === "true";
   }
   return out;
 }

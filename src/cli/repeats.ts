@@ -12,10 +12,13 @@
 // (no value) may repeat.
 import type { Command, Option } from "commander";
 
-/** "a file" for `<file>`, "a directory" for `<dir>`: what the option's placeholder names. */
+/** "a file" for `<file>`, "a directory" for `<dir>`, "values" for `<values>`: what the option's
+ *  placeholder names. */
 function what(flags: string): string {
   const word = /[<[]([^>\]]+)[>\]]/.exec(flags)?.[1]?.replace(/\.\.\.$/, "") ?? "value";
   const noun = word === "dir" ? "directory" : word;
+  // `<values>`, `<classes>`: a list is "values", never "a values"
+  if (/[^s]s$/.test(noun)) return noun;
   return `${/^[aeiou]/i.test(noun) ? "an" : "a"} ${noun}`;
 }
 

@@ -8,6 +8,7 @@ import { loadPolicy } from "./compile.js";
 import { CliError, UsageError, STDIN } from "./io.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutput } from "./output.js";
+import { emptyItem } from "./lists.js";
 
 interface InitOptions {
   platforms: string;
@@ -81,7 +82,8 @@ function platformsOption(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError("expected a list such as svp,gvp1,gvp2,gvp3:gvp1.");
   // `svp,,gvp1` or `svp,gvp1,`: a platform may have gone missing where the list has a gap, and the
   // policy would be written without it
-  if (value.split(",").some((item) => item.trim() === "")) throw new InvalidArgumentError("a platform between two commas or at an end is empty; expected a list such as svp,gvp1,gvp2,gvp3:gvp1.");
+  const empty = emptyItem(value);
+  if (empty !== undefined) throw new InvalidArgumentError(`${empty}; expected a list such as svp,gvp1,gvp2,gvp3:gvp1.`);
   return value;
 }
 

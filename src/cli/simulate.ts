@@ -17,6 +17,7 @@ import { policyInputOptions } from "./analysis-input.js";
 import type { ScenarioTreeOptions } from "./scenario-input.js";
 import type { CliContext } from "./context.js";
 import { checkOutputs, writeOutputs } from "./output.js";
+import { emptyItem } from "./lists.js";
 
 interface SimulateOptions extends ScenarioTreeOptions {
   strategy?: string;
@@ -84,6 +85,8 @@ function xenOption(text: string | undefined): XenRelease | undefined {
 function compareXenOption(value: string | boolean | undefined): XenRelease[] | "behaviours" | undefined {
   if (value === undefined || value === false) return undefined;
   if (value === true) return "behaviours";
+  const empty = emptyItem(value);
+  if (empty !== undefined) throw new UsageError(`--compare-xen ${value}: ${empty}; give releases, stable lines or all, separated by commas`);
   const parsed = parseXenList(value);
   if ("bad" in parsed) {
     // an optional value takes the next word: `--compare-xen FILE` read the scenario as the list

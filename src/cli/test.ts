@@ -10,6 +10,7 @@ import type { PolicyTestFile } from "../analysis/policytest.js";
 import type { CaseResult, SuiteResult, TestRun } from "../analysis/testreport.js";
 import { CoverageTracker, allowSites } from "../analysis/coverage.js";
 import { findJsonSyntaxError } from "../io/json-syntax.js";
+import { shortJson } from "../io/json.js";
 import type { Prepared } from "../sim/run.js";
 import { loadAnalysis, policyInputOptions, type PolicyInputOptions } from "./analysis-input.js";
 import { CliError, UsageError, STDIN, displayName, readTextFile, tooDeep } from "./io.js";
@@ -69,6 +70,9 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
     for (const p of shape.problems) problems.push(`${name}: ${p.path || "/"}: ${p.message}`);
     return undefined;
   }
+  // (reported with the names the policy lacks: every problem of the file at once)
+  const twice = duplicateNames(shape.file);
+  for (const p of twice) problems.push(`${name}: ${p}`);
   const policyPath = beside(file, shape.file.policy);
   let ap: AnalysisPolicy;
   try {
@@ -82,7 +86,22 @@ async function loadFile(file: string, problems: string[], options: PolicyInputOp
   const { testProblems } = await import("../analysis/policytest.js");
   const bad = testProblems(ap, shape.file);
   for (const p of bad) problems.push(`${name}: ${p.path}: ${p.message}`);
-  return bad.length ? undefined : { kind: "policy-tests", file, doc: shape.file, policyPath, ap };
+  return bad.length || twice.length ? undefined : { kind: "policy-tests", file, doc: shape.file, policyPath, ap };
+}
+
+/** Two tests of a file with one name: their results, failures and JUnit test cases could not be
+ *  told apart (a CI system keeps one of them). Each later one is a problem at its own path, naming
+ *  where the name was first given. */
+function duplicateNames(doc: PolicyTestFile): string[] {
+  const first = new Map<string, number>();
+  const out: string[] = [];
+  doc.tests.forEach((t, i) => {
+    if (t.name === undefined) return;
+    const seen = first.get(t.name);
+    if (seen === undefined) first.set(t.name, i);
+    else out.push(`/tests/${i}/name: duplicate test name ${shortJson(t.name)} (also /tests/${seen}/name)`);
+  });
+  return out;
 }
 
 /** A scenario; a policy tree it names is built with the command's --flask-dir and -D, and its

@@ -198,17 +198,57 @@ const ROWS: Record<string, Row> = {
   "search -c ',,': no class named": {
     argv: () => ["search", small, "-A", "-c", ",,"],
     code: 2,
-    stderr: ["xsm: error: option '-c, --class <classes>' argument ',,' is invalid. expected one or more names separated by commas."],
+    stderr: ["xsm: error: option '-c, --class <classes>' argument ',,' is invalid. item 1 of 3, at character 1, is empty (before the first comma); expected names separated by commas."],
   },
   "search -c domain,,resource: an empty name between commas, refused as sesearch refuses it": {
     argv: () => ["search", small, "-A", "-c", "domain,,resource"],
     code: 2,
-    stderr: ["xsm: error: option '-c, --class <classes>' argument 'domain,,resource' is invalid. expected names separated by commas, and one between two commas or at an end is empty."],
+    stderr: ["xsm: error: option '-c, --class <classes>' argument 'domain,,resource' is invalid. item 2 of 3, at character 8, is empty (between two commas); expected names separated by commas."],
   },
   "search -p plug,: a trailing comma": {
     argv: () => ["search", small, "-A", "-p", "plug,"],
     code: 2,
-    stderr: ["xsm: error: option '-p, --perms <perms>' argument 'plug,' is invalid. expected names separated by commas, and one between two commas or at an end is empty."],
+    stderr: ["xsm: error: option '-p, --perms <perms>' argument 'plug,' is invalid. item 2 of 2, at character 6, is empty (after the last comma); expected names separated by commas."],
+  },
+  "check --perm plug,,unplug: an empty item is refused where it is, not dropped": {
+    argv: () => check(dom0, nic, "resource", "plug,,unplug"),
+    code: 2,
+    stderr: ["xsm: error: option '--perm <perm>' argument 'plug,,unplug' is invalid. item 2 of 3, at character 6, is empty (between two commas); expected a permission name, or several as plug,unplug or '{ plug unplug }'."],
+  },
+  "check --perm '{ plug, }': a trailing comma inside braces": {
+    argv: () => check(dom0, nic, "resource", "{ plug, }"),
+    code: 2,
+    stderr: ["xsm: error: option '--perm <perm>' argument '{ plug, }' is invalid. item 2 of 2, at character 8, is empty (after the last comma); expected a permission name, or several as plug,unplug or '{ plug unplug }'."],
+  },
+  "check --perm 'plug }': a brace that encloses nothing": {
+    argv: () => check(dom0, nic, "resource", "plug }"),
+    code: 2,
+    stderr: ["xsm: error: option '--perm <perm>' argument 'plug }' is invalid. a '}' at character 6: braces enclose the whole list, as in '{ plug unplug }'; expected a permission name, or several as plug,unplug or '{ plug unplug }'."],
+  },
+  "flow -b 'default,': an empty item after the last comma": {
+    argv: () => ["flow", small, "-s", "dom0_t", "-b", "default,"],
+    code: 2,
+    stderr: ["xsm: error: -b default,: item 2 of 2, at character 9, is empty (after the last comma); expected 'default' or NAME:true,NAME:false..."],
+  },
+  "flow -b NAME:true,,NAME2:false: an empty item between two commas": {
+    argv: () => ["flow", small, "-s", "dom0_t", "-b", "guests_may_plug:true,,x:false"],
+    code: 2,
+    stderr: ["xsm: error: -b guests_may_plug:true,,x:false: item 2 of 3, at character 22, is empty (between two commas); expected 'default' or NAME:true,NAME:false..."],
+  },
+  "flow -b NAME:true,NAME:false: two values for one boolean": {
+    argv: () => ["flow", small, "-s", "dom0_t", "-b", "guests_may_plug:true,guests_may_plug:false"],
+    code: 2,
+    stderr: ["xsm: error: -b guests_may_plug:true,guests_may_plug:false: guests_may_plug is given both true and false"],
+  },
+  "flow -b '': an empty value, in words for a list": {
+    argv: () => ["flow", small, "-s", "dom0_t", "-b", ""],
+    code: 2,
+    stderr: ["xsm: error: option '-b, --booleans <values>' argument '' is invalid. expected values, got an empty string."],
+  },
+  "simulate --compare-xen 4.19,,4.22: an empty item, not \"'' is not a release\"": {
+    argv: () => ["simulate", "examples/xen-flask/lifecycle.json", "--compare-xen", "4.19,,4.22"],
+    code: 2,
+    stderr: ["xsm: error: --compare-xen 4.19,,4.22: item 2 of 3, at character 6, is empty (between two commas); give releases, stable lines or all, separated by commas"],
   },
   "search --effective: a type attribute as the role": {
     argv: () => ["search", small, "--effective", "--scontext", "system_u:domain_type:dom0_t", "--tcontext", nic],

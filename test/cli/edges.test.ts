@@ -91,7 +91,7 @@ const ROWS: Record<string, Row> = {
   "init --platforms with an empty item (a platform gone missing) writes nothing": {
     argv: () => ["init", at("gap.conf"), "--platforms", "svp,,gvp1"],
     code: 2,
-    stderr: ["xsm: error: option '--platforms <list>' argument 'svp,,gvp1' is invalid. a platform between two commas or at an end is empty; expected a list such as svp,gvp1,gvp2,gvp3:gvp1."],
+    stderr: ["xsm: error: option '--platforms <list>' argument 'svp,,gvp1' is invalid. item 2 of 3, at character 5, is empty (between two commas); expected a list such as svp,gvp1,gvp2,gvp3:gvp1."],
     noFiles: () => [at("gap.conf")],
   },
   "init DIR: a directory is not the file to write, --force or not": {

@@ -18,6 +18,7 @@ const CASES: Record<string, string[]> = {
   "scenario-reload-coverage": ["test", `${dir}/scenario-reload.json`, "--coverage"],
   "bad-schema": ["test", `${dir}/bad-schema.json`],
   "bad-names": ["test", `${dir}/bad-names.json`],
+  "duplicate-names": ["test", `${dir}/duplicate-names.json`],
   "bad-and-good": ["test", `${dir}/small.tests.json`, `${dir}/bad-names.json`, `${dir}/missing.json`],
   "no-tests": ["test", `${dir}/no-expect.json`],
 };
