@@ -10,7 +10,7 @@ import type { TextDocument } from "vscode-languageserver-textdocument";
 import { macroCalls, type MacroDef } from "../build/macros.js";
 import { NAME_KINDS } from "../policy/name-index.js";
 import type { IndexModel, NamesModel } from "./model.js";
-import { argumentStarts, macroComment, macroSignature } from "./signature.js";
+import { argumentList, macroComment, macroSignature } from "./signature.js";
 
 export interface InlayOptions {
   /** Parameter names at interface calls (default on). */
@@ -57,7 +57,8 @@ export function inlayHints(input: InlayInput): InlayHint[] {
   return out.sort((a, b) => a.at - b.at).map((h) => h.hint);
 }
 
-/** Each argument of each interface call in [from, to) whose parameter the comment names. */
+/** Each argument in [from, to) of each interface call, nested ones too, whose parameter the
+ *  comment names. */
 function parameterHints(
   text: string,
   from: number,
@@ -78,24 +79,32 @@ function parameterHints(
     }
     return params;
   };
-  // calls that start before the range may have arguments in it: from the start of the text
-  for (const call of macroCalls(text, 0, to, macros)) {
-    const open = call.offset + call.name.length;
-    if (text[open] !== "(") continue;
-    const params = named(macros.get(call.name)!);
-    if (params.every((p) => p === "")) continue;
-    const starts = argumentStarts(text, open) ?? [];
-    const variadic = params[params.length - 1]!.endsWith("...");
-    starts.forEach((at, k) => {
-      if (at < from || at >= to) return;
-      // a variadic parameter's name once, at its first argument
-      if (k >= params.length && !(variadic && k === params.length - 1)) return;
-      const param = params[k] ?? "";
-      const written = call.args[k]?.trim() ?? "";
-      if (param === "" || written === "" || written === param) return;
-      out.push({ at, label: param });
-    });
-  }
+  // calls that start before the range may have arguments in it: from the start of the text; a
+  // call given in another's arguments (`outer(t, `inner(a, b)')`, a body handed on) has its own
+  // parameters, so each list is read for calls too, down to where the range ends
+  const visit = (start: number, end: number): void => {
+    for (const call of macroCalls(text, start, end, macros)) {
+      const open = call.offset + call.name.length;
+      if (text[open] !== "(") continue;
+      const list = argumentList(text, open);
+      if (!list) continue;
+      const params = named(macros.get(call.name)!);
+      if (!params.every((p) => p === "")) {
+        const variadic = params[params.length - 1]!.endsWith("...");
+        list.starts.forEach((at, k) => {
+          if (at < from || at >= to) return;
+          // a variadic parameter's name once, at its first argument
+          if (k >= params.length && !(variadic && k === params.length - 1)) return;
+          const param = params[k] ?? "";
+          const written = call.args[k]?.trim() ?? "";
+          if (param === "" || written === "" || written === param) return;
+          out.push({ at, label: param });
+        });
+      }
+      visit(open + 1, Math.min(list.close, to));
+    }
+  };
+  visit(0, to);
   return out;
 }
 

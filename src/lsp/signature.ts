@@ -90,8 +90,8 @@ function argumentAt(text: string, open: number, offset: number): number | undefi
 }
 
 /** Where each argument of the list opened at `open` starts (its first character after the blanks
- *  m4 drops), as m4 splits them; undefined when the list does not close. */
-export function argumentStarts(text: string, open: number): number[] | undefined {
+ *  m4 drops), as m4 splits them, and where the list closes; undefined when it does not close. */
+export function argumentList(text: string, open: number): { starts: number[]; close: number } | undefined {
   const starts: number[] = [];
   let depth = 0;
   let quote = 0;
@@ -100,7 +100,7 @@ export function argumentStarts(text: string, open: number): number[] | undefined
     const c = text[i]!;
     if (pending && /\s/.test(c)) continue;
     if (pending) {
-      if (c === ")" && depth === 0) return starts;
+      if (c === ")" && depth === 0) return { starts, close: i };
       starts.push(i);
       pending = false;
     }
@@ -112,7 +112,7 @@ export function argumentStarts(text: string, open: number): number[] | undefined
     if (c === "`") quote = 1;
     else if (c === "(") depth++;
     else if (c === ")") {
-      if (depth === 0) return starts;
+      if (depth === 0) return { starts, close: i };
       depth--;
     } else if (c === "," && depth === 0) pending = true;
   }
