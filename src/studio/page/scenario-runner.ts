@@ -149,7 +149,10 @@ export class ScenarioRunner {
     const prepared = this.prepared;
     const token = ++this.drawing;
     if (!prepared || this.step === 0) {
-      fill(this.stepLog, h("p", { class: "muted" }, prepared ? "Pick a step to see the platform after it." : ""));
+      const hint = "Pick a step (a row of the list, a cell of the table) to see the platform after it.";
+      fill(this.stepLog, h("p", { class: "muted" }, prepared ? hint : ""));
+      // the scenario has run by now: the picture waits for a step, not for a run
+      if (prepared) fill(this.topology, emptySvg("Pick a step to see the platform after it."));
       return;
     }
     const run = runPrepared(prepared, { strategy: this.strategy, until: this.step, explain: "all" });
