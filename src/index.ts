@@ -62,7 +62,7 @@ export function createXsm(options: XsmOptions): Xsm {
 
 // ---- the PCI registry: xen/drivers/passthrough/pci.c with every PF-removal strategy ----
 export { DEASSIGN_TARGETS, DOM_IO, PF_REMOVALS, PciRegistry, QUARANTINE_MODES, STRATEGIES, STRATEGY_TRAITS, VF_WITHOUT_PF, domainTable, formatSbdf, parseSbdf, sbdfKey, toSbdfKey } from "./hypervisor/index.js";
-export type { AddDeviceInfo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, Parsed, PciBridge, PfRemovalKind, Quarantine, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./hypervisor/index.js";
+export type { AddDeviceInfo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, Parsed, PciBridge, PfRemovalKind, Quarantine, RegistryOptions, Sbdf, SbdfInput, Strategy, StrategyTraits, VfWithoutPf } from "./hypervisor/index.js";
 
 // ---- scenarios: load, run, report; the SVP policy extension's printer ----
 export { formatScenarioErrors, loadScenario, parseScenario } from "./sim/load.js";

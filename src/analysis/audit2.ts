@@ -81,6 +81,8 @@ export interface Grant {
   declares?: string[];
   /** The argument of a parameter the denial does not name (a three-parameter interface), and why. */
   chosen?: { parameter: string; argument: string; reason: string };
+  /** The names it declares that the call proposed for an earlier rule declares: not offered. */
+  clash?: { call: string; names: string[] };
 }
 
 /** An interface that would grant an access vector with any of too many types for a parameter
@@ -96,12 +98,17 @@ export interface Undecided {
   reason: string;
   /** audit2allow -R's distance, one of the tied types standing for the parameter. */
   distance?: number;
+  /** As Grant's. */
+  declares?: string[];
+  clash?: { call: string; names: string[] };
 }
 
 /** What the tree's interfaces answer for an access vector. */
 export interface Granting {
   grants: Grant[];
   undecided: Undecided[];
+  /** The calls proposed for earlier rules that grant this one already. */
+  above?: string[];
 }
 
 /** One access vector audit2allow would write a rule for, as a question for the tree's interfaces. */
@@ -134,9 +141,10 @@ export class AllowSet {
     return this.avs.size;
   }
 
-  /** The access vectors no rule grants (audit2why's "te-rule"), for which an interface may. */
+  /** The access vectors no rule grants (audit2why's "te-rule"), for which an interface may, in
+   *  the order the rules are written (the calls proposed for them make one module). */
   missing(): Missing[] {
-    return [...this.avs.values()].filter((av) => av.cause === "te-rule").map((av) => ({ source: av.source, target: av.target, tclass: av.tclass, perms: pySorted(av.perms) }));
+    return this.sorted().filter((av) => av.cause === "te-rule").map((av) => ({ source: av.source, target: av.target, tclass: av.tclass, perms: pySorted(av.perms) }));
   }
 
   /** The rules audit2allow prints: grouped by source type, stably sorted by (source, target, class). */
@@ -153,7 +161,7 @@ export class AllowSet {
   }
 
   /** The rules as data, in audit2allow's order. */
-  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[]; undecided?: Undecided[] }[] {
+  rules(grants?: GrantsOf): { source: string; target: string; class: string; perms: string[]; cause: Explanation["cause"]; booleans?: Record<string, boolean>; interfaces?: Grant[]; undecided?: Undecided[]; grantedAbove?: string[] }[] {
     return this.sorted().map((av) => {
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
       return {
@@ -165,6 +173,7 @@ export class AllowSet {
         ...(av.explanation.booleans ? { booleans: av.explanation.booleans } : {}),
         ...(found ? { interfaces: found.grants } : {}),
         ...(found && found.undecided.length > 0 ? { undecided: found.undecided } : {}),
+        ...(found?.above ? { grantedAbove: found.above } : {}),
       };
     });
   }
@@ -193,14 +202,27 @@ export class AllowSet {
       out += comment(av.explanation);
       const rule = `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};`;
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
-      const [best, ...others] = found?.grants ?? [];
+      if (found?.above !== undefined) {
+        // (one module: the call is written once, a call declaring types could not be twice)
+        out += `\n# ${rule}\n# granted by ${found.above.join(" and ")} above\n`;
+        continue;
+      }
+      // a call that would declare again what a call above declares is passed over, and said
+      const calls = found?.grants ?? [];
+      const at = calls.findIndex((g) => g.clash === undefined);
+      const best = at < 0 ? undefined : calls[at];
+      const others = calls.filter((g, i) => i > at && g.clash === undefined);
+      const clashing = (g: Grant | Undecided) => `# not offered: ${g.call}${ranked(g)} declares ${g.clash!.names.join(", ")}, as ${g.clash!.call} above does\n`;
       // an undecided call is said on its own line when it is the nearest (audit2allow -R, which
       // offers no interface of more than one parameter, marks nothing: `#!!!!` stays its own);
       // one farther than the offered call is one more alternative
       const undecided = found?.undecided ?? [];
       const near = undecided.filter((u) => best === undefined || ranksBefore(u, best));
-      const far = undecided.filter((u) => !near.includes(u));
-      const notes = near.map((u) => `# not offered: ${u.call}${ranked(u)} from ${u.file} grants it with any of ${u.types} types as ${u.parameter}, such as ${u.examples.join(", ")} (${u.reason}): too many to guess\n`).join("");
+      const far = undecided.filter((u) => !near.includes(u) && u.clash === undefined);
+      const notes = [
+        ...(at < 0 ? calls : calls.slice(0, at)).map(clashing),
+        ...near.map((u) => (u.clash !== undefined ? clashing(u) : `# not offered: ${u.call}${ranked(u)} from ${u.file} grants it with any of ${u.types} types as ${u.parameter}, such as ${u.examples.join(", ")} (${u.reason}): too many to guess\n`)),
+      ].join("");
       if (best !== undefined) {
         out += `\n# ${rule}\n# granted by ${best.file}'s ${best.name}${ranked(best)}: ${best.rules} allow rule${best.rules === 1 ? "" : "s"}, ${best.perms} permission${best.perms === 1 ? "" : "s"}${best.declares ? `; declares ${best.declares.join(", ")}` : ""}\n`;
         if (best.chosen) out += `# ${best.chosen.parameter} = ${best.chosen.argument}: ${best.chosen.reason}\n`;

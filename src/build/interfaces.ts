@@ -23,6 +23,7 @@ import type { CompiledPolicy } from "../policy/types.js";
 import type { ExpandedTree } from "./expand.js";
 import { runM4 } from "./m4.js";
 import type { MacroDef } from "./macros.js";
+import { proposeTogether } from "./proposal.js";
 
 export interface AccessQuery {
   source: string;
@@ -56,6 +57,9 @@ export interface InterfaceGrant {
   /** An interface of three parameters: the one the denial does not name, the type given it, and
    *  why that type. */
   chosen?: ChosenArgument;
+  /** The call declares names a call proposed for an earlier rule declares (src/build/proposal.ts):
+   *  beside it, the module would not compile. */
+  clash?: { call: string; names: string[] };
 }
 
 /** A three-parameter interface that grants the denial with any of more types for the parameter
@@ -75,6 +79,9 @@ export interface UndecidedCall {
   /** audit2allow -R's distance of the call, one of the tied types standing for the parameter
    *  (GrantOptions.distance), when ranked so. */
   distance?: number;
+  /** As InterfaceGrant's. */
+  declares?: string[];
+  clash?: { call: string; names: string[] };
 }
 
 /** What the tree's interfaces answer to one query: the calls that grant it, nearest first, and
@@ -82,6 +89,8 @@ export interface UndecidedCall {
 export interface InterfaceAnswer {
   grants: InterfaceGrant[];
   undecided: UndecidedCall[];
+  /** The calls proposed for earlier rules that grant this one already (src/build/proposal.ts). */
+  above?: string[];
 }
 
 export interface ChosenArgument {
@@ -129,7 +138,9 @@ const TIE_EXAMPLES = 3;
  *  the rest by magnitude), then fewest permissions named, fewest allow rules, the shorter call;
  *  and the three-parameter interfaces that would grant it with any of too many types for their
  *  open parameter. A query no interface grants, or one the policy already allows (or a conf that
- *  does not compile), has empty lists. */
+ *  does not compile), has empty lists. The queries are the rules of one module, in its order: the
+ *  calls proposed for them must stand together (src/build/proposal.ts), so a query the calls
+ *  proposed above grant says so, and a call declaring what one of them declares is marked. */
 export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceAnswer[] {
   const base = options.policy ?? basePolicy(expanded.conf, options.mls);
   if (base === undefined) return queries.map(() => ({ grants: [], undecided: [] }));
@@ -183,18 +194,21 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
   };
   const splice = spliceAt(expanded.conf);
   const verdicts = new Map<string, boolean>();
+  const allowsWith = (texts: readonly string[], q: AccessQuery) => {
+    const run = compile(`${expanded.conf.slice(0, splice)}${texts.join("\n")}\n${expanded.conf.slice(splice)}`, { file: "policy.conf", mls: options.mls });
+    return run.ok && q.perms.every((p) => run.value.policy.allows(q.source, q.target, q.tclass, p) === true);
+  };
   const distanceOf = (q: AccessQuery, call: string, p: ParsedExpansion) => (options.distance ? { distance: options.distance(q, mergeAccess(p.rules), calls.get(call)!.args) } : {});
   const grants = (q: AccessQuery, call: string, text: string) => {
     const key = `${call}\0${q.source}\0${q.target}\0${q.tclass}\0${q.perms.join(" ")}`;
     let granted = verdicts.get(key);
     if (granted === undefined) {
-      const run = compile(`${expanded.conf.slice(0, splice)}${text}\n${expanded.conf.slice(splice)}`, { file: "policy.conf", mls: options.mls });
-      granted = run.ok && q.perms.every((p) => run.value.policy.allows(q.source, q.target, q.tclass, p) === true);
+      granted = allowsWith([text], q);
       verdicts.set(key, granted);
     }
     return granted;
   };
-  return queries.map((q, i) => {
+  const answers = queries.map((q, i): InterfaceAnswer => {
     const found: InterfaceGrant[] = [];
     const undecided: UndecidedCall[] = [];
     candidates.forEach((def, c) => {
@@ -216,7 +230,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           const open = /^\$/.test(parameter) ? parameter : parameter.toUpperCase();
           offered.add(same);
           const examples = t.tied.types.slice(0, TIE_EXAMPLES);
-          undecided.push({ call: `${def.name}(${t.tied.binding.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, examples, reason: t.tied.basis, ...distanceOf(q, call, p) });
+          undecided.push({ call: `${def.name}(${t.tied.binding.args(open).join(", ")})`, name: def.name, file: def.file, parameter, types: t.tied.types.length, examples, reason: t.tied.basis, ...distanceOf(q, call, p), ...(p.declares.length > 0 ? { declares: [...p.declares] } : {}) });
           continue;
         }
         const distance = distanceOf(q, call, p);
@@ -233,6 +247,7 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
     found.sort((a, b) => byDistance(a, b) || a.perms - b.perms || a.rules - b.rules || a.call.length - b.call.length || (a.call < b.call ? -1 : 1));
     return { grants: found, undecided };
   });
+  return proposeTogether(queries, answers, { text: (call) => segments[calls.get(call)!.index]!, allows: allowsWith });
 }
 
 /** A call a query asks of an interface: its arguments, and for a parameter the denial leaves

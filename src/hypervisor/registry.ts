@@ -37,12 +37,25 @@
 //   iommu_setup() makes only with an IOMMU). With an IOMMU, a domain created without
 //   XEN_DOMCTL_CDF_iommu (Domain.iommu false) is refused the same way, at the same place, for the
 //   domctls naming it (test_assign_device only when it names one).
+// - VT-d context entries (vtd/iommu.c, RELEASE-4.19.0 .. 4.22.0 and master): a device's own, and for
+//   a conventional PCI device (DEV_TYPE_PCI) behind a bridge in bus2bridge also the topmost
+//   bridge's and, behind a PCIe-to-PCI bridge, (secondary bus, devfn 0)'s, each pointing at the
+//   domain domain_context_mapping() last mapped there: domain_context_mapping_one() rewrites an
+//   entry another domain holds without a refusal (no -EBUSY), and domain_context_unmap() clears
+//   them whoever holds them now. A host bridge (DEV_TYPE_PCI_HOST_BRIDGE) has no entry, and its
+//   assignment to a domain other than a hardware domain is -EPERM (domain_context_mapping's
+//   "Hostbridge: skip map"), after pdev_msix_assign, as in Xen; its move to dom_io is refused alike
+//   only under scratch-page, which the model does not refuse on deassign_device or a teardown
+//   (there it moves). Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with one),
+//   phantom functions, PCIe ports (mapped as endpoints here), nor the -ENXIO of a bus2bridge cycle
+//   (a scenario cannot make one) are modelled.
 // - XEN_DOMCTL_get_device_group's groups are the IOMMU's get_device_group_id: VT-d's
 //   intel_iommu_group_id (the requester ID behind PCI bridges) by default, or AMD's
 //   amd_iommu_group_id (the IVRS alias, get_dma_requestor_id) from the IVRS entries given; the
 //   IOMMU hardware, its device table and interrupt remapping are not modelled (so neither is
-//   amd_iommu_add_device's test for the IOMMU's own function, nor its host bridge filter: the
-//   model has no device types). Asked about a device of a segment no IVHD block covers, below
+//   amd_iommu_add_device's test for the IOMMU's own function; its filter of a host bridge no IVRS
+//   entry covers, kept by the hardware domain, is). amd_iommu_group_id itself has no filter at any
+//   tag: get_dma_requestor_id below ivrs_bdf_entries, the bdf past it. Asked about a device of a segment no IVHD block covers, below
 //   ivrs_bdf_entries, get_device_group is -ENODEV: Xen's get_dma_requestor_id would dereference
 //   that segment's NULL ivrs_mappings.
 // - AMD with an IVRS table (RELEASE-4.19.0 .. 4.22.0 and master, pci_amd_iommu.c): a new device
@@ -55,7 +68,7 @@
 //   A PF that XSM refused is not kept: 4.19.0 (add-pf-first) adds its VFs without it, 4.19.1
 //   (add-pf) fails them with the PF's error, 4.20.0 on (reject) with -ENODEV.
 import type { Domain, Rc, XsmDomainHooks, XsmModule } from "../xsm/types.js";
-import type { AddDeviceInfo, AddTo, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
+import type { AddDeviceInfo, AddTo, BridgeType, ContextChange, DeassignTo, DeviceGroup, DeviceKind, DeviceState, DeviceType, DomainTable, IommuVendor, IvrsEntry, PfRemovalKind, Quarantine, RegistryOptions } from "./types.js";
 import { DOM_IO, PF_REMOVALS } from "./types.js";
 import { DOMID_IO } from "../xsm/security.js";
 import { type Parsed, formatSbdf, toSbdfKey } from "../xen/sbdf.js";
@@ -114,6 +127,11 @@ export class PciRegistry {
   private readonly addTo: AddTo;
   private readonly iommu: boolean;
   private readonly pciBridge: RegistryOptions["pciBridge"];
+  private readonly pdevType: RegistryOptions["pdevType"];
+  private readonly onContext: RegistryOptions["onContext"];
+  /** VT-d: the present context entries, requester ID (machine_bdf) -> the domain whose page tables
+   *  they point at (DOMID_IO: a quarantined device's own tables, its pseudo_domid). */
+  private readonly contexts = new Map<number, number>();
   private readonly vendor: IommuVendor;
   /** AMD: ivrs_mappings[bdf].dte_requestor_id by machine_bdf, where IVRS gives one. */
   private readonly dteRequestorId = new Map<number, number>();
@@ -160,6 +178,8 @@ export class PciRegistry {
     this.addTo = opts.addTo ?? "hardware_domain";
     this.iommu = opts.iommu ?? true;
     this.pciBridge = opts.pciBridge;
+    this.pdevType = opts.pdevType;
+    this.onContext = opts.onContext;
     this.vendor = opts.iommuVendor ?? "vtd";
     if (opts.ivrs !== undefined) {
       this.ivrsSegs = new Set();
@@ -297,6 +317,8 @@ export class PciRegistry {
       pdev.iommuRefused = rc !== 0;
       if (rc !== 0) return rc;
       if (pdev.hwdom === null && cur.hardware) pdev.hwdom = cur.domid; // who added it (adding-hwdom)
+      // intel_iommu_add_device()'s domain_context_mapping(pdev->domain), if that domain uses the IOMMU
+      if (to !== null && this.iommuEnabled(this.domains.byDomid(to))) this.mapContexts(pdev, to);
       this.setOwner(pdev, to);
     }
     if (!pdev.virtfn && STRATEGY_TRAITS[this.strategy].relinkOnPfAdd) this.reassociate(pdev);
@@ -312,6 +334,8 @@ export class PciRegistry {
     if (this.vendor !== "amd" || this.ivrsSegs === undefined) return 0;
     if (!this.iommuEnabled(this.domains.byDomid(domid))) return 0; // !is_iommu_enabled(pdev->domain)
     if (this.findIommu(pdev.key)) return 0;
+    // "Filter bridge devices.": a host bridge stays with the hardware domain, unmapped
+    if (this.pdevType?.(pdev.key) === "host-bridge" && this.domains.byDomid(domid)?.hardware) return 0;
     this.printk(() => `AMD-Vi: Warning: no IOMMU for ${pp(pdev.key)}; cannot be handed to ${pd(domid)}`);
     return "-ENODEV";
   }
@@ -396,9 +420,22 @@ export class PciRegistry {
       this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue(msix)})`);
       return msix;
     }
+    if (this.hostBridgeRefused(pdev, target)) {
+      this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue("-EPERM")})`);
+      return "-EPERM";
+    }
+    this.mapContexts(pdev, target.domid); // reassign_device_ownership()
     this.setOwner(pdev, target.domid);
     if (target.domid === DOMID_IO) pdev.quarantine = true; // "assigned to dom_io so mark it as quarantined"
     return 0;
+  }
+
+  /** VT-d: domain_context_mapping() of a host bridge for a domain other than the hardware domain is
+   *  -EPERM; a move to dom_io without quarantine page tables unmaps it from the hardware domain
+   *  instead, which is allowed. */
+  private hostBridgeRefused(pdev: Pdev, target: Domain): boolean {
+    if (this.vendor !== "vtd" || this.pdevType?.(pdev.key) !== "host-bridge" || target.hardware) return false;
+    return target.domid !== DOMID_IO || this.quarantineMode === "scratch-page";
   }
 
   /** device_assigned(): owned by a hardware domain or dom_io (or, in the model, by no one); else
@@ -476,10 +513,12 @@ export class PciRegistry {
   /** deassign_device()'s move: "De-assignment from dom_io should de-quarantine the device". */
   private deassign(pdev: Pdev, gone: number): void {
     if (this.quarantineFor(pdev) !== undefined) {
+      this.mapContexts(pdev, DOMID_IO);
       this.setOwner(pdev, DOMID_IO);
       return;
     }
     const to = this.returnTo(pdev, gone);
+    this.mapContexts(pdev, to);
     this.setOwner(pdev, to);
     if (to !== null && this.domains.byDomid(to)?.hardware) pdev.quarantine = false;
   }
@@ -590,17 +629,120 @@ export class PciRegistry {
    *  above the device, or the device), -1 for -ENODEV (no such segment off bus 0, or a bus2bridge
    *  cycle). pci_segments_init() makes segment 0 at boot; others come with their first device. */
   private vtdGroupId(seg: number, bdf: number): number {
+    const up = this.upstreamBridge(seg, bdf);
+    return up === -1 ? -1 : up === 0 ? bdf : (up.bus << 8) | up.devfn;
+  }
+
+  /** find_upstream_bridge(): 0 when no recorded bridge is above the bus (bus 0 included), -1 for
+   *  no such segment off bus 0 or a bus2bridge cycle, else the topmost bridge and the bus below it
+   *  on the way up (secbus). */
+  private upstreamBridge(seg: number, bdf: number): { bus: number; devfn: number; secbus: number } | 0 | -1 {
     let bus = bdf >> 8;
     let devfn = bdf & 0xff;
-    if (bus === 0) return bdf;
+    if (bus === 0) return 0;
     const pseg = this.segments.get(seg);
-    if (!pseg) return seg === 0 ? bdf : -1;
+    if (!pseg) return seg === 0 ? 0 : -1;
+    let secbus = -1;
     for (let hops = 0; ; hops++) {
       const up = pseg.bus2bridge.get(bus);
-      if (!up) return (bus << 8) | devfn;
+      if (!up) return secbus < 0 ? 0 : { bus, devfn, secbus };
       if (hops >= MAX_BUSES) return -1;
+      secbus = bus;
       ({ bus, devfn } = up);
     }
+  }
+
+  /** The requester IDs domain_context_mapping() maps for a device, as machine_bdf keys: none for a
+   *  bridge Xen records; its own; for a conventional PCI device (DEV_TYPE_PCI) behind a recorded
+   *  bridge also the topmost bridge's ("Mapping a bridge should, if anything, pass the struct
+   *  pci_dev of that bridge") and, behind a PCIe-to-PCI bridge, (secbus, 0), unless that is the
+   *  device ("Devices behind PCIe-to-PCI/PCIx bridge may generate different requester-id"). */
+  private contextIds(pdev: Pdev): Array<{ rid: number; via: ContextChange["via"]; bridge: number }> {
+    if (this.vendor !== "vtd" || pdev.bridge || this.pdevType?.(pdev.key) === "host-bridge") return [];
+    const seg = Math.floor(pdev.key / 0x10000);
+    const up = this.upstreamBridge(seg, pdev.key & 0xffff);
+    // -1: Xen's -ENXIO (a bus2bridge cycle), which no scenario can reach
+    const bridge = up === 0 || up === -1 ? -1 : seg * 0x10000 + ((up.bus << 8) | up.devfn);
+    const ids: Array<{ rid: number; via: ContextChange["via"]; bridge: number }> = [{ rid: pdev.key, via: "device", bridge }];
+    if (up === 0 || up === -1 || (this.pdevType?.(pdev.key) ?? "pcie-endpoint") !== "pci") return ids;
+    ids.push({ rid: bridge, via: "bridge", bridge });
+    const secbus = seg * 0x10000 + (up.secbus << 8);
+    if ((this.pciBridge?.(bridge)?.type ?? "pcie-to-pci") === "pcie-to-pci" && secbus !== pdev.key) ids.push({ rid: secbus, via: "secbus", bridge });
+    return ids;
+  }
+
+  /** reassign_device_ownership() or intel_iommu_add_device() of a device for `to`: to dom_io
+   *  without quarantine page tables (QUARANTINE_SKIP: not scratch-page) domain_context_unmap()
+   *  clears its entries, as it does with no domain to go to; otherwise domain_context_mapping()
+   *  points them at `to`, whoever's they were. Only with an IOMMU (VT-d). */
+  private mapContexts(pdev: Pdev, to: number | null): void {
+    if (!this.iommu) return;
+    const skip = to === null || (to === DOMID_IO && this.quarantineMode !== "scratch-page");
+    this.setContexts(pdev, skip ? null : to);
+  }
+
+  /** intel_iommu_remove_device(): domain_context_unmap(pdev->domain), for a device with a domain
+   *  that uses the IOMMU (iommu_remove_device). */
+  private removeContexts(pdev: Pdev): void {
+    if (pdev.owner === null || pdev.iommuRefused || !this.iommuEnabled(this.domains.byDomid(pdev.owner) ?? this.domains.dying?.(pdev.owner))) return;
+    this.setContexts(pdev, null);
+  }
+
+  private setContexts(pdev: Pdev, to: number | null): void {
+    for (const { rid, via, bridge } of this.contextIds(pdev)) {
+      const from = this.contexts.get(rid) ?? null;
+      if (to === null) this.contexts.delete(rid);
+      else this.contexts.set(rid, to);
+      if (from === to || !this.onContext || (via === "device" && !this.secbusOfOthers(pdev, bridge))) continue;
+      this.onContext?.({ device: pdev.key, bridge, rid, via, from, to });
+    }
+  }
+
+  /** Whether the device's own requester ID is (secbus, 0) behind the PCIe-to-PCI bridge above it
+   *  for a conventional PCI device there (without a scan where it cannot be). */
+  private secbusOfOthers(pdev: Pdev, bridge: number): boolean {
+    if ((pdev.key & 0xff) !== 0 || bridge < 0 || (this.pciBridge?.(bridge)?.type ?? "pcie-to-pci") !== "pcie-to-pci") return false;
+    return this.ridUsers(pdev.key, pdev.key).length > 0;
+  }
+
+  /** The devices of the visible registry but `except` whose mapping includes requester ID `rid`. */
+  private ridUsers(rid: number, except: number): number[] {
+    const users: number[] = [];
+    for (const pdev of this.allPdevs()) {
+      if (pdev.hidden || pdev.key === except) continue;
+      if (this.contextIds(pdev).some((c) => c.rid === rid)) users.push(pdev.key);
+    }
+    return users.sort((a, b) => a - b);
+  }
+
+  /** VT-d: whose page tables the context entry of a requester ID points at (a domain's name,
+   *  "dom_io"), null when it is not present; undefined for a malformed SBDF. */
+  contextOwner(rid: SbdfInput): string | null | undefined {
+    const key = this.key(rid, false);
+    if (key < 0) return undefined;
+    const domid = this.contexts.get(key);
+    return domid === undefined ? null : this.domainName(domid);
+  }
+
+  /** VT-d: the devices of the visible registry (but `except`) whose mapping includes requester ID
+   *  `rid` (contextIds), sorted by SBDF. */
+  contextUsers(rid: SbdfInput, except?: SbdfInput): string[] {
+    const key = this.key(rid, false);
+    if (key < 0) return [];
+    return this.ridUsers(key, except === undefined ? -1 : this.key(except, false)).map((k) => pp(k));
+  }
+
+  /** pdev_type() of a bridge the registry was told of (RegistryOptions.pciBridge), undefined for another device. */
+  bridgeType(sbdf: SbdfInput): BridgeType | undefined {
+    const key = this.key(sbdf, false);
+    const b = key < 0 ? undefined : this.pciBridge?.(key);
+    return b && (b.type ?? "pcie-to-pci");
+  }
+
+  /** The pdev_type() the registry was given for a device: `pcie-endpoint` unless told otherwise. */
+  deviceType(sbdf: SbdfInput): DeviceType | undefined {
+    const key = this.key(sbdf, false);
+    return key < 0 ? undefined : (this.pdevType?.(key) ?? "pcie-endpoint");
   }
 
   /** alloc_pdev(): a bridge's secondary..subordinate buses map to it. */
@@ -817,10 +959,15 @@ export class PciRegistry {
       kind,
       physfn: pdev.pf ? pp(pdev.pf.key) : null,
       broken: pdev.broken,
-      owner: pdev.owner === null ? null : pdev.owner === DOMID_IO ? DOM_IO.name : ((this.domains.byDomid(pdev.owner) ?? this.domains.dying?.(pdev.owner))?.name ?? null),
+      owner: pdev.owner === null ? null : this.domainName(pdev.owner),
     };
     if (!pdev.present) s.present = false;
     return s;
+  }
+
+  /** A domain's name (dom_io's for DOMID_IO), live or dying; null when there is none. */
+  private domainName(domid: number): string | null {
+    return domid === DOMID_IO ? DOM_IO.name : ((this.domains.byDomid(domid) ?? this.domains.dying?.(domid))?.name ?? null);
   }
 
   /** pci_add_device(): `pdev->domain = hardware_domain`; with `adding-hwdom` (several hardware
@@ -964,6 +1111,7 @@ export class PciRegistry {
   /** `refcount`: the PF leaves its owner and the visible registry; the last VF frees it. Only
    *  free_pdev() waits: pci_remove_device()'s pci_cleanup_msi() runs now, as for any removal. */
   private hide(pf: Pdev): void {
+    this.removeContexts(pf);
     this.setOwner(pf, null);
     this.onFree?.(pf.key);
     pf.hidden = true;
@@ -984,6 +1132,7 @@ export class PciRegistry {
       }
       pdev.pf = null;
     }
+    this.removeContexts(pdev);
     this.setOwner(pdev, null);
     this.onFree?.(pdev.key); // pci_cleanup_msi() before the record goes
     this.printk(() => `PCI remove device ${pp(pdev.key)}`);

@@ -118,12 +118,47 @@ export type AddTo = (typeof ADD_OWNERS)[number];
  *  flask labels it with the domio initial SID. */
 export const DOM_IO: Domain = Object.freeze({ domid: DOMID_IO, name: "dom_io", control: false, hardware: false });
 
+/** pdev_type() of a bridge alloc_pdev() records in bus2bridge (pci.c): DEV_TYPE_PCIe2PCI_BRIDGE,
+ *  DEV_TYPE_PCI2PCIe_BRIDGE or DEV_TYPE_LEGACY_PCI_BRIDGE. VT-d maps (secondary bus, devfn 0)
+ *  with a conventional PCI device behind a PCIe-to-PCI bridge (domain_context_mapping). */
+export const BRIDGE_TYPES = ["pcie-to-pci", "pci-to-pcie", "legacy-pci"] as const;
+export type BridgeType = (typeof BRIDGE_TYPES)[number];
+
+/** pdev_type() of a device that is no PCI-to-PCI bridge: DEV_TYPE_PCIe_ENDPOINT (it has a PCI
+ *  Express capability), DEV_TYPE_PCI (conventional PCI), which VT-d maps with the requester IDs of
+ *  the bridge above it (domain_context_mapping), or DEV_TYPE_PCI_HOST_BRIDGE (class 0x0600), which
+ *  VT-d maps for no one and refuses to any domain but the hardware domain, and which
+ *  amd_iommu_add_device lets the hardware domain keep without an IOMMU. */
+export const DEVICE_TYPES = ["pcie-endpoint", "pci", "host-bridge"] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
 /** A PCI-to-PCI bridge Xen records in bus2bridge (alloc_pdev(): a PCIe-to-PCI, PCI-to-PCIe or
  *  legacy PCI bridge): the bus range behind it, from its config space. Devices behind it reach the
  *  IOMMU with its requester ID. */
 export interface PciBridge {
   secondary: number;
   subordinate: number;
+  /** Default `pcie-to-pci`. */
+  type?: BridgeType;
+}
+
+/** A VT-d context entry a device's (re)mapping wrote or cleared that is shared:
+ *  domain_context_mapping() of a conventional PCI device maps the topmost bridge above it
+ *  (`bridge`) and, when that is a PCIe-to-PCI bridge, (its secondary bus, devfn 0) (`secbus`);
+ *  domain_context_unmap() clears the same. A device's own entry (`device`) is reported when it is
+ *  another device's `secbus`. */
+export interface ContextChange {
+  /** The device being mapped or unmapped, machine_bdf. */
+  device: number;
+  /** The topmost bridge above it (find_upstream_bridge), machine_bdf. */
+  bridge: number;
+  /** The requester ID of the entry, machine_bdf. */
+  rid: number;
+  via: "device" | "bridge" | "secbus";
+  /** Whose page tables the entry pointed at (a domid; DOMID_IO: the device's quarantine tables), null: not present. */
+  from: number | null;
+  /** Whose it points at now; null: cleared. */
+  to: number | null;
 }
 
 /** XEN_DOMCTL_get_device_group's answer (iommu_get_device_group with VT-d's intel_iommu_group_id). */
@@ -184,6 +219,10 @@ export interface RegistryOptions {
   iommu?: boolean;
   /** A new record's config space says it is a bridge Xen records (alloc_pdev): its bus range. */
   pciBridge?: (machineBdf: number) => PciBridge | undefined;
+  /** pdev_type() of a device that is no bridge; default `pcie-endpoint`. */
+  pdevType?: (machineBdf: number) => DeviceType | undefined;
+  /** VT-d: a device's mapping rewrote or cleared a context entry of a requester ID it shares. */
+  onContext?: (change: ContextChange) => void;
   /** The IOMMU's vendor; default `vtd`. */
   iommuVendor?: IommuVendor;
   /** With `amd`: the IVRS device entries, in the table's order (a later entry for a bdf wins).

@@ -4,6 +4,7 @@
 // and xen/common/domctl.c at RELEASE-4.19.0 .. RELEASE-4.22.0 and master: the quarantine code is the
 // same in all of them; where XEN_DOMCTL_get_device_group asks XSM moved with XSA-492.
 import { DOM_IO, type PciRegistry, type SbdfInput } from "../hypervisor/index.js";
+import type { ContextChange } from "../hypervisor/types.js";
 import { formatSbdf, toSbdfKey } from "../xen/sbdf.js";
 import type { Domain, Rc } from "../xsm/types.js";
 import type { Scenario, Step } from "./scenario.js";
@@ -155,6 +156,39 @@ export function sharedDteWhy(registry: PciRegistry, sbdf: SbdfInput, to: string)
   const dev = key.ok ? formatSbdf(key.value) : String(sbdf);
   const how = to === DOM_IO.name ? (registry.quarantine() === "scratch-page" ? "points it at the device's own quarantine page tables (amd_iommu_setup_domain_device)" : "aborts its DMA (no quarantine page tables without scratch-page or a unity map: amd_iommu_disable_domain_device)") : `points it at ${to}'s page tables (amd_iommu_setup_domain_device)`;
   return `${dev}'s DMA carries requester ID ${r.id} (IVRS), as ${r.shared.join(", ")} ${r.shared.length === 1 ? "does" : "do"}: reassign_device rewrites the device table entry of ${r.id}, which their DMA goes through too, and ${how}, whoever owns them (Xen moves only ${dev})`;
+}
+
+const BRIDGE_NAMES = { "pcie-to-pci": "PCIe-to-PCI bridge", "pci-to-pcie": "PCI-to-PCIe bridge", "legacy-pci": "legacy PCI bridge" } as const;
+
+/** VT-d: a device's mapping rewrote or cleared a context entry it shares with the bridge above it
+ *  (domain_context_mapping / domain_context_unmap, vtd/iommu.c at RELEASE-4.19.0 .. 4.22.0 and
+ *  master, the same in all): which entry, whose it was and is, and whose DMA goes through it.
+ *  `name`: a domid's domain name. */
+export function contextWhy(registry: PciRegistry, c: ContextChange, name: (domid: number) => string): string {
+  const [dev, rid, bridge] = [formatSbdf(c.device), formatSbdf(c.rid), formatSbdf(c.bridge)];
+  const kind = BRIDGE_NAMES[registry.bridgeType(c.bridge) ?? "pcie-to-pci"];
+  const id = c.via === "bridge" ? `the bridge's own requester ID, ${rid},` : `${rid}, the bridge's secondary bus with devfn 0 ("Devices behind PCIe-to-PCI/PCIx bridge may generate different requester-id"),`;
+  const head =
+    c.via === "device"
+      ? `${dev}'s own requester ID is also (secondary bus, devfn 0) behind the ${kind} ${bridge}, which VT-d maps with each conventional PCI device there`
+      : `${dev} is a conventional PCI device (DEV_TYPE_PCI: no PCI Express capability) behind the ${kind} ${bridge}, so VT-d maps ${id} with it`;
+  const tables = (domid: number) => (domid === DOM_IO.domid ? "the device's quarantine page tables in dom_io (scratch-page, its pseudo domain ID)" : `${name(domid)}'s page tables`);
+  const users = registry.contextUsers(c.rid, c.device).map((u) => `${u} (${registry.device(u)?.owner ?? "no one"}'s)`);
+  if (c.to !== null) {
+    const rewrite = c.via === "device" ? "" : ", and domain_context_mapping_one rewrites an entry another domain holds without a refusal (no -EBUSY, no device-group check)";
+    const before = c.from === null ? "it was not present" : `it pointed at ${tables(c.from)}${rewrite}`;
+    const dma = users.length ? `: the DMA of ${users.join(", ")} carrying that ID now goes through ${tables(c.to)}` : "";
+    return `${head}: domain_context_mapping points that context entry at ${tables(c.to)}${c.via === "device" ? " with the device's" : ""}; ${before}${dma}`;
+  }
+  const was = c.from === null ? "" : ` (it pointed at ${tables(c.from)})`;
+  const dma = users.length ? `: the DMA of ${users.join(", ")} carrying that ID now faults, whoever holds ${users.length === 1 ? "it" : "them"}` : "";
+  return `${head}: domain_context_unmap clears that context entry${c.via === "device" ? "" : " with the device's own"}${was}${dma}`;
+}
+
+/** VT-d: why assign_device refused a host bridge (vtd/iommu.c, RELEASE-4.19.0 .. 4.22.0 and master). */
+export function hostBridgeWhy(sbdf: string, target: string, quarantine: string): string {
+  const why = target === DOM_IO.name ? `dom_io has quarantine page tables (${quarantine}), so reassign_device_ownership maps it there` : "reassign_device_ownership maps it for the new domain";
+  return `${sbdf} is a host bridge (DEV_TYPE_PCI_HOST_BRIDGE): ${why}, and domain_context_mapping maps a host bridge for no one and answers -EPERM for a domain other than the hardware domain ("Hostbridge: skip map"); assign_device logs the failure, after pdev_msix_assign`;
 }
 
 /** The IOMMU domctls iommu_do_domctl answers. */

@@ -1,7 +1,7 @@
 // The scenario a user writes (src/sim/scenario.schema.json), as load.ts hands it to the runner: validated against
 // scenario.schema.json and checked for meaning (known domains, SBDFs, policy files) before anything runs.
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import type { AddTo, DeassignTo, DeviceKind, IommuVendor, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
+import type { AddTo, DeassignTo, DeviceKind, DeviceType, IommuVendor, PciBridge, Quarantine, Strategy, VfWithoutPf } from "../hypervisor/types.js";
 import type { IommuMode, Rc } from "../xsm/types.js";
 import type { Gntst } from "../hypervisor/grant.js";
 import type { XenRelease } from "./xen-release.js";
@@ -58,6 +58,8 @@ export interface DeviceSpec {
   msix?: { entries: number; table: Num; pba: Num };
   /** A bridge Xen records in bus2bridge (PCIe-to-PCI, PCI-to-PCIe, legacy PCI): the buses behind it. */
   bridge?: PciBridge;
+  /** pdev_type() of a device that is no bridge: `pci` (conventional PCI) or `pcie-endpoint`, the default. */
+  type?: DeviceType;
 }
 
 /** A domain's passthrough resources after a step (src/hypervisor/iocaps.ts); each range list is compared

@@ -278,6 +278,8 @@ function semanticErrors(s: Json, files: PolicyFiles): ScenarioError[] {
       if (d.bridge.secondary > d.bridge.subordinate) err(`/devices/${i}/bridge/subordinate`, `the last bus behind the bridge (${d.bridge.subordinate}) is below its first (${d.bridge.secondary})`);
       else if (bus?.ok && d.bridge.secondary <= bus.value.bus) err(`/devices/${i}/bridge/secondary`, `the buses behind a bridge come after its own (bus ${bus.value.bus}); got ${d.bridge.secondary}`);
     }
+    // pdev_type(): a device's class is a bridge's or not; a bridge's kind is bridge.type
+    if (isObject(d.bridge) && d.type !== undefined) err(`/devices/${i}/type`, `a bridge is no ${String(d.type)} device: give its kind as bridge.type (pcie-to-pci, pci-to-pcie, legacy-pci)`);
     list(d.bars).forEach((b, j) => {
       if (isObject(b) && (b.mem === undefined) === (b.io === undefined)) err(`/devices/${i}/bars/${j}`, "give either mem (a memory BAR's address) or io (an I/O BAR's first port)");
     });

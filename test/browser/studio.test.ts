@@ -58,12 +58,17 @@ const onSvp = (name: string, body: Parameters<typeof withStudio>[1], query = "?v
 describe("xsm studio in chromium", () => {
   const policyText = readFileSync(join(examples, "svp.conf"), "utf8").split("\n");
   const lineOf = (needle: string) => policyText.findIndex((l) => l.includes(needle)) + 1;
+  const sidType = (sid: string) => policyText.find((l) => l.startsWith(`sid ${sid} `))!.split(":")[2]!.trim();
 
   it("loads the example policy: it compiles, with its outline and access grid", async () => {
     await onSvp("svp-loads", async ({ page }) => {
       await expectText(page.getByTestId("editor").locator(".cm-content"), "platform svp supervisor");
-      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+      await expectText(page.getByTestId("diagnostics"), "svp.conf: no diagnostics");
       await expectText(page.getByTestId("status"), "compiles");
+      // the explorer's examples are the policy's own labels: dom0's SID, then the device SID's
+      const form = page.getByTestId("decision-form");
+      await expectAttr(form.locator("input[name=source]"), "placeholder", "svp_hwdom_t or user:role:type");
+      await expectAttr(form.locator("input[name=target]"), "placeholder", `${sidType("device")} or user:role:type`);
       await expectText(page.getByTestId("outline"), "gvp1");
       // a policy.conf has no tree to pick files from
       expect(await page.getByTestId("tree-bar").isHidden()).toBe(true);
@@ -252,6 +257,12 @@ describe("xsm studio in chromium", () => {
       const shown = await table.locator("td.rc").evaluateAll((tds) => tds.map((td) => [(td as HTMLElement).dataset.strategy, Number((td as HTMLElement).dataset.step), (td as HTMLElement).dataset.rc]));
       const expected = cli.strategies.flatMap((s) => s.steps.map((st) => [s.strategy, st.step, String(st.rc)]));
       expect(shown.sort()).toEqual(expected.sort());
+      // each strategy's heading stands over its own column (one table layout, not a flex box of rows)
+      for (const s of cli.strategies) {
+        const head = await table.locator(`thead th[data-strategy=${s.strategy}]`).boundingBox();
+        const cell = await table.locator(`td.rc[data-strategy=${s.strategy}]`).first().boundingBox();
+        expect([s.strategy, Math.round(head!.x), Math.round(head!.width)]).toEqual([s.strategy, Math.round(cell!.x), Math.round(cell!.width)]);
+      }
       for (const s of cli.strategies) {
         for (const [key, value] of Object.entries(s.summary).filter(([, v]) => typeof v === "number")) {
           await expectAttr(table.locator(`tr[data-summary=${key}] td[data-strategy=${s.strategy}]`), "data-value", String(value));
@@ -535,7 +546,8 @@ describe("xsm studio in chromium", () => {
       // taken out again, it compiles; the tree on disk never changed
       await undoAll(page);
       await expectText(page.getByTestId("status"), "compiles");
-      await expectText(page.getByTestId("diagnostics"), "no diagnostics");
+      // (the tree named as the page names it, with its slash)
+      await expectText(page.getByTestId("diagnostics"), "/: no diagnostics");
       expect(readFileSync(join(copy, "modules/domU.te"), "utf8")).toBe(te);
       await page.close();
     });

@@ -25,6 +25,8 @@ const cases = [
   { scenario: "examples/svp/device-group-quarantine.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/device-group-quarantine.oracle.json", svp: true, asks: '"stat_device"' },
   // the same platform with an AMD IOMMU: the IVRS groups ask stat_device of every device of the domain
   { scenario: "examples/svp/amd-ivrs-aliases.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/amd-ivrs-aliases.oracle.json", svp: true, asks: '"stat_device"' },
+  // conventional PCI devices behind a bridge under VT-d: two guests' use_iommu, the teardown's destroy
+  { scenario: "examples/svp/vtd-legacy-bridge.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/vtd-legacy-bridge.oracle.json", svp: true, asks: '"use_iommu"' },
   // deassignment without quarantine: remove_device of the guest platform's hwdom on its VF
   { scenario: "examples/svp/deassign-hardware-domain.json", policy: "examples/svp/svp.conf", fixture: "test/fixtures/sim/deassign-hardware-domain.oracle.json", svp: true, asks: '"remove_device"' },
 ];

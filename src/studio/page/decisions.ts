@@ -29,8 +29,8 @@ export interface Question {
 export class DecisionExplorer {
   readonly form: HTMLFormElement;
   readonly result: HTMLElement;
-  private readonly source = h("input", { name: "source", list: "xsm-types", placeholder: "svp_hwdom_t or user:role:type", autocomplete: "off", spellcheck: "false" });
-  private readonly target = h("input", { name: "target", list: "xsm-types", placeholder: "gvp1_pci_t or user:role:type", autocomplete: "off", spellcheck: "false" });
+  private readonly source = h("input", { name: "source", list: "xsm-types", placeholder: "a type or user:role:type", autocomplete: "off", spellcheck: "false" });
+  private readonly target = h("input", { name: "target", list: "xsm-types", placeholder: "a type or user:role:type", autocomplete: "off", spellcheck: "false" });
   private readonly tclass = h("select", { name: "class" });
   private readonly perm = h("select", { name: "perm" });
   private readonly bools = h("div", { class: "bools" });
@@ -61,6 +61,12 @@ export class DecisionExplorer {
     if (!policy || !index) return;
     const names = [...index.symbols.values()].filter((s) => s.kind === "type" || s.kind === "alias").map((s) => s.name).sort();
     fill(this.types, names.map((n) => h("option", { value: n })));
+    // examples from this policy: the labels Xen starts with (dom0's, then domU's or a device's)
+    const sidType = (sid: string) => policy.initialSidContext(sid)?.split(":")[2];
+    const from = sidType("dom0");
+    const to = [sidType("domU"), sidType("device")].find((t) => t !== undefined && t !== from);
+    this.source.placeholder = `${from ? `${from} or ` : "a type or "}user:role:type`;
+    this.target.placeholder = `${to ? `${to} or ` : "a type or "}user:role:type`;
     const classes = [...index.symbols.values()].filter((s) => s.kind === "class").map((s) => s.name);
     const chosen = this.tclass.value || (classes.includes("resource") ? "resource" : classes[0] ?? "");
     fill(this.tclass, classes.map((c) => h("option", { value: c, selected: c === chosen }, c)));

@@ -37,7 +37,7 @@ export class DiskSync {
   /** What the last save said (saved, refused, a conflict with its choice). */
   readonly message = h("div", { class: "save-message", testid: "save-message", role: "status", hidden: true });
   /** A conflict's Compare: the page's text against the disk's, read only. */
-  readonly compareEl = h("section", { class: "compare", testid: "compare-view", hidden: true });
+  readonly compareEl = h("section", { class: "disk-compare", testid: "compare-view", hidden: true });
   /** How many messages have been said: a brief one hides only if nothing was said since. */
   private said = 0;
   /** The disk state (digest or error) each file's conflict was last shown for after a focus check:

@@ -498,7 +498,9 @@ class Studio {
   private renderDiagnostics(ms: number): void {
     renderStatus(this.status, this.state, ms);
     const tree = this.tree !== undefined;
-    renderDiagnosticList(this.diagnosticsEl, this.state, { tree, reveal: (s) => this.reveal(s), lineOf: (s) => (tree ? s.line : this.physicalLine(s.offset)) });
+    // (a tree is named as the page names it, "xen-flask/", not by its key, ".")
+    const state = this.tree ? { ...this.state, file: this.tree.label } : this.state;
+    renderDiagnosticList(this.diagnosticsEl, state, { tree, reveal: (s) => this.reveal(s), lineOf: (s) => (tree ? s.line : this.physicalLine(s.offset)) });
   }
 
   /** The editor's line of an offset (diagnostic lines are #line-mapped; the editor shows the text). */

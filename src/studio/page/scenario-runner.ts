@@ -149,7 +149,10 @@ export class ScenarioRunner {
     const prepared = this.prepared;
     const token = ++this.drawing;
     if (!prepared || this.step === 0) {
-      fill(this.stepLog, h("p", { class: "muted" }, prepared ? "Pick a step to see the platform after it." : ""));
+      const hint = "Pick a step (a row of the list, a cell of the table) to see the platform after it.";
+      fill(this.stepLog, h("p", { class: "muted" }, prepared ? hint : ""));
+      // the scenario has run by now: the picture waits for a step, not for a run
+      if (prepared) fill(this.topology, emptySvg("Pick a step to see the platform after it."));
       return;
     }
     const run = runPrepared(prepared, { strategy: this.strategy, until: this.step, explain: "all" });
@@ -165,6 +168,10 @@ export class ScenarioRunner {
       svg.dataset.step = String(this.step);
       svg.dataset.strategy = this.strategy;
       svg.classList.add("topology");
+      // a small platform is drawn at most a little over Graphviz's own size, not blown up to the
+      // panel's width (its width attribute is in points: 3/4 of a CSS pixel)
+      const pt = /^([\d.]+)pt$/.exec(svg.getAttribute("width") ?? "");
+      if (pt) svg.style.maxWidth = `${Math.round(Number(pt[1]) * (4 / 3) * 1.2)}px`;
       fill(this.topology, svg);
     } catch (err) {
       if (token === this.drawing) fill(this.topology, emptySvg(`Graphviz could not draw this: ${(err as Error).message}`));
