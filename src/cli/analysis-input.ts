@@ -8,7 +8,7 @@ import type { AnalysisPolicy, Locate } from "../analysis/load.js";
 import type { ExpandedTree } from "../build/expand.js";
 import { QueryError } from "../analysis/names.js";
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { CliError, STDIN, displayName, readPolicyInput } from "./io.js";
+import { CliError, STDIN, displayName, readPolicyInput, refuseMlsForBinary } from "./io.js";
 import { renderDiagnostics, type SpanText } from "../diagnostics/render.js";
 import { inTree } from "./format.js";
 import { commaItems } from "./lists.js";
@@ -161,7 +161,11 @@ export async function loadAnalysisInput(path: string, name = path, options: Poli
   const binary = "binary" in input ? await import("./analysis-binary.js") : undefined;
   const { analyzePolicy } = await import("../analysis/load.js");
   try {
-    if ("binary" in input) return { analysis: binary!.analyzeBinary(input.binary, input.name) };
+    if ("binary" in input) {
+      const analysis = binary!.analyzeBinary(input.binary, input.name);
+      refuseMlsForBinary(input.name, input.binary, options.mls);
+      return { analysis };
+    }
     const ap = analyzePolicy(input.text, input.compileName, { mls: input.mls });
     return { analysis: input.locate ? { ...ap, file: input.name, locate: input.locate } : ap, expanded: input.expanded };
   } catch (err) {

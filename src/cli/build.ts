@@ -58,6 +58,18 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
   const { diagnostics, text } = inTree(result.diagnostics, dir, result.sources);
   const report: Report = { format: opts.format, text, fallbackFile: dir };
   if (hasErrors(diagnostics) || !policy) failWith(cli, diagnostics, report);
+  // what is printed goes out before the files are renamed into place (output.ts): a standard output
+  // that fails leaves none of them
+  const print = () => {
+    if (opts.format !== "text") return writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
+    if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, text, dir));
+    // with --conf -, stdout carries only policy.conf, so it can be piped to checkpolicy
+    const out = opts.conf === "-" ? cli.io.stderr : cli.io.stdout;
+    if (opts.conf === "-") cli.io.stdout.write(conf);
+    out.write(summary(dir, policy, diagnostics.length));
+    if (opts.conf !== undefined && opts.conf !== "-") out.write(`policy.conf written to ${opts.conf}\n`);
+    if (opts.output !== undefined) out.write(`binary policy written to ${opts.output}\n`);
+  };
   // policy.conf and the binary are written together or not at all, and never over the tree's sources
   await writeOutputs(
     [
@@ -65,18 +77,9 @@ async function build(cli: CliContext, dir: string, opts: BuildOptions): Promise<
       ...(opts.output !== undefined && bytes ? [{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }] : []),
     ],
     treeInputs(result.tree),
+    undefined,
+    print,
   );
-  if (opts.format !== "text") {
-    writeDiagnostics(cli, diagnostics, report, { dir, stats: policy.stats });
-    return;
-  }
-  if (diagnostics.length > 0) cli.io.stderr.write(renderDiagnostics(diagnostics, text, dir));
-  // with --conf -, stdout carries only policy.conf, so it can be piped to checkpolicy
-  const out = opts.conf === "-" ? cli.io.stderr : cli.io.stdout;
-  if (opts.conf === "-") cli.io.stdout.write(conf);
-  out.write(summary(dir, policy, diagnostics.length));
-  if (opts.conf !== undefined && opts.conf !== "-") out.write(`policy.conf written to ${opts.conf}\n`);
-  if (opts.output !== undefined) out.write(`binary policy written to ${opts.output}\n`);
 }
 
 export function registerBuild(program: Command, cli: CliContext): void {

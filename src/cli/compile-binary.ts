@@ -4,7 +4,7 @@
 import { PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import { failWith, type OutputFormat } from "./format.js";
-import { UsageError, readPolicyInput } from "./io.js";
+import { UsageError, readPolicyInput, refuseMlsForBinary } from "./io.js";
 import type { CliContext } from "./context.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 
@@ -68,6 +68,7 @@ async function rewrite(cli: CliContext, path: string, data: Uint8Array, opts: Bi
     if (err instanceof PolicyError) failWith(cli, err.diagnostics, { format, text: "", fallbackFile: path });
     throw err;
   }
+  refuseMlsForBinary(path, data, opts.mls);
   const { policy, warnings, listing } = result;
   if (format === "text" && warnings.length > 0) cli.io.stderr.write(renderDiagnostics(warnings, listing || undefined, path));
   return { policy, warnings, text: listing, bytes: result.bytes };

@@ -5,7 +5,7 @@
 import { PolicyError } from "../diagnostics/diagnostic.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { PolicyInput } from "../binary/load.js";
-import { CliError, UsageError, displayName, readPolicyInput } from "./io.js";
+import { CliError, UsageError, displayName, readPolicyInput, refuseMlsForBinary } from "./io.js";
 import { checkOutputs, writeOutput, writeOutputs } from "./output.js";
 import type { CliContext, CliOutput } from "./context.js";
 import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
@@ -31,6 +31,7 @@ export async function loadPolicy(cli: CliContext, file: string, showWarnings = f
     const { loadBinary } = await import("../binary/load.js");
     try {
       const loaded = loadBinary(input.binary, path);
+      refuseMlsForBinary(path, input.binary, options.mls);
       if (showWarnings && format === "text" && loaded.warnings.length > 0) cli.io.stderr.write(renderDiagnostics(loaded.warnings, loaded.text, path));
       return { policy: loaded.policy, text: loaded.text, path, read: loaded };
     } catch (err) {
@@ -106,12 +107,15 @@ export async function runCompile(cli: CliContext, file: string, opts: CompileOpt
     const { policy, warnings, bytes } = await compileToBinary(cli, file, { ...opts, output: opts.output });
     const report = opts.emitMatrix === "-" ? cli.io.stderr : cli.io.stdout;
     const matrixFile = opts.emitMatrix !== undefined && opts.emitMatrix !== "-" ? opts.emitMatrix : undefined;
-    // the binary and the matrix are written together or not at all
-    await writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix", option: "--emit-matrix" }] : [])], [file]);
-    if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
-    if (policy) report.write(summary(displayName(file), policy, warnings.length));
-    report.write(`binary policy written to ${opts.output}\n`);
-    if (matrixFile) report.write(`matrix written to ${matrixFile}\n`);
+    // the binary and the matrix are written together or not at all, and not when what is printed
+    // about them cannot be (output.ts: the report goes before the renames)
+    const files = [{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...(matrixFile ? [{ path: matrixFile, data: matrixBytes(policy!), what: "matrix", option: "--emit-matrix" }] : [])];
+    await writeOutputs(files, [file], undefined, () => {
+      if (opts.emitMatrix === "-") cli.io.stdout.write(matrixBytes(policy!));
+      if (policy) report.write(summary(displayName(file), policy, warnings.length));
+      report.write(`binary policy written to ${opts.output}\n`);
+      if (matrixFile) report.write(`matrix written to ${matrixFile}\n`);
+    });
     return;
   }
   // the whole compile runs first (neverallows included), so --expand never prints a policy we reject
@@ -144,9 +148,10 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
     const { compileToBinary } = await import("./compile-binary.js");
     const { policy, warnings, text, bytes } = await compileToBinary(cli, path, { ...opts, output: opts.output, format: opts.format });
     const matrix = opts.emitMatrix !== undefined && policy ? [{ path: opts.emitMatrix, data: matrixBytes(policy), what: "matrix", option: "--emit-matrix" }] : [];
-    await writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...matrix], [path]);
-    if (matrix.length > 0) cli.io.stderr.write(`matrix written to ${opts.emitMatrix}\n`);
-    writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
+    await writeOutputs([{ path: opts.output, data: bytes, what: "binary policy", option: "-o" }, ...matrix], [path], undefined, () => {
+      if (matrix.length > 0) cli.io.stderr.write(`matrix written to ${opts.emitMatrix}\n`);
+      writeDiagnostics(cli, warnings, { format: opts.format, text, fallbackFile: path }, { file: path, stats: policy?.stats, output: opts.output });
+    });
     return;
   }
   const { policy, text } = await loadPolicy(cli, path, true, opts.format, { mls: opts.mls });
@@ -155,6 +160,5 @@ async function compileReport(cli: CliContext, path: string, opts: CompileOptions
 }
 
 async function writeMatrix(cli: CliContext, policy: CompiledPolicy, file: string, report: CliOutput, input: string): Promise<void> {
-  await writeOutput(file, matrixBytes(policy), "matrix", [input], "--emit-matrix");
-  report.write(`matrix written to ${file}\n`);
+  await writeOutput(file, matrixBytes(policy), "matrix", [input], "--emit-matrix", () => report.write(`matrix written to ${file}\n`));
 }

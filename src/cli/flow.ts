@@ -9,7 +9,7 @@ import { renderDiagnostics } from "../diagnostics/render.js";
 import type { PermMap } from "../analysis/permmap.js";
 import type { FlowInput, FlowMode } from "../analysis/flowquery.js";
 import { asCliErrors, oneName, policyInputOptions, readPolicyArgument, type PolicyInputOptions } from "./analysis-input.js";
-import { CliError, UsageError, displayName, readTextFile } from "./io.js";
+import { CliError, UsageError, displayName, readTextFile, refuseMlsForBinary } from "./io.js";
 import type { CliContext } from "./context.js";
 import { commaItems } from "./lists.js";
 import { readFileSync } from "node:fs";
@@ -80,7 +80,10 @@ async function loadInput(path: string, options: PolicyInputOptions): Promise<Flo
   const input = await readPolicyArgument(path, options);
   const { flowInputFromBinary, flowInputFromSource } = await import("../analysis/flowquery.js");
   try {
-    return "binary" in input ? flowInputFromBinary(input.binary, input.name) : flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
+    if (!("binary" in input)) return flowInputFromSource(input.text, input.compileName, { mls: input.mls, locate: input.locate });
+    const flow = flowInputFromBinary(input.binary, input.name);
+    refuseMlsForBinary(input.name, input.binary, options.mls);
+    return flow;
   } catch (err) {
     if (err instanceof PolicyError) throw new CliError(input.render(err.diagnostics), 1, true);
     throw err;

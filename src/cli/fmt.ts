@@ -75,8 +75,9 @@ async function runFmt(cli: CliContext, files: string[], opts: FmtOptions): Promi
       return !seen.has(key) && (seen.add(key), true);
     });
     // staged beside each file, then renamed: a file that cannot be written leaves the others as they were
-    await writeOutputs(writes.map((f) => ({ path: f.file, data: encodePolicyText(f.formatted) })));
-    for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
+    await writeOutputs(writes.map((f) => ({ path: f.file, data: encodePolicyText(f.formatted) })), [], undefined, () => {
+      for (const f of writes) cli.io.stdout.write(`formatted ${f.file}\n`);
+    });
     return;
   }
   if (opts.check) for (const f of changed) cli.io.stdout.write(`${nameOf(f.file)}\n`);

@@ -102,6 +102,24 @@ export function readPolicyInput(path: string): { binary: Uint8Array } | { text: 
   return { text: decodePolicyText(bytes) };
 }
 
+/**
+ * -M given with a binary policy that is not MLS: checkpolicy -b -M refuses it ("non-MLS policy, but
+ * MLS is specified", exit 1), and so does every command here, once the binary has been read (a
+ * binary that cannot be read is reported as such first, as policydb_read fails first). A binary that
+ * is MLS says so itself (POLICYDB_CONFIG_MLS in its config word), so -M may be left out for it, as
+ * setools' tools take none; checkpolicy -b without -M refuses it, which xsm does not follow.
+ */
+export function refuseMlsForBinary(name: string, binary: Uint8Array, mls: boolean | undefined): void {
+  // the config word follows the magic, the target string's length (8, "XenFlask") and the version
+  if (!mls || binary.length < 24) return;
+  const header = new DataView(binary.buffer, binary.byteOffset, 24);
+  if (header.getUint32(4, true) !== 8 || (header.getUint32(20, true) & CONFIG_MLS) !== 0) return;
+  throw new CliError(`${name}: -M: this binary policy is not MLS (checkpolicy -b -M refuses it: "non-MLS policy, but MLS is specified"); leave -M out: a binary says itself whether it is MLS`);
+}
+
+/** POLICYDB_CONFIG_MLS, the config word's MLS bit (libsepol policydb.h). */
+const CONFIG_MLS = 1;
+
 /** Deeper than any file xsm reads (a query list, a lint config, a test file, a scenario: a few
  *  levels): their checks and messages recurse, and V8's stack ends at some thousands of levels. */
 export const MAX_JSON_DEPTH = 64;

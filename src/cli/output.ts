@@ -7,6 +7,11 @@
 // or pipe with a file (for root; for anyone else, creating the temporary name in /dev fails).
 // A rename that fails after another was done puts the earlier targets back (replaceAll), and a
 // SIGINT, SIGTERM or SIGHUP meanwhile removes the temporary files before the process ends (signals.ts).
+// What the command prints about its files (a summary, "written to ...", --format's document) is
+// written once they are staged and before any is renamed, and the renames wait until standard
+// output has taken it: a standard output that fails (`>/dev/full`, a closed pipe) ends the run with
+// the staged files removed and every target as it was (stdout.ts), so no file is left behind by a
+// run that exits 1. (A rename that fails after that prints its error after the report.)
 // Before anything is computed, checkOutputs makes sure each target's directory takes a new file
 // (creating and removing an empty one beside it), so `-o /sys/x` or a read-only directory is one
 // error at the option, exit 1, as gcc's `cannot open 'x' for writing`, rather than the policy's
@@ -174,12 +179,19 @@ function overwritesInput(path: string, inputs: readonly string[]): string | unde
 /** Writes every file, or none (throws CliError saying which and why); none may be one of `inputs`,
  *  the files the command read. `beforeReplace` runs once every file is staged, just before the
  *  first rename: what it throws leaves every target as it was (the studio's save checks there that
- *  the file is still the one the page loaded). */
-export async function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = [], beforeReplace?: () => void): Promise<void> {
+ *  the file is still the one the page loaded). `report` writes what the command prints about the
+ *  files, once they are staged; the renames wait for standard output to have taken it (and what
+ *  the command printed before). */
+export async function writeOutputs(files: readonly OutputFile[], inputs: readonly string[] = [], beforeReplace?: () => void, report?: () => void): Promise<void> {
   checkOutputs(files, inputs);
   const special = files.filter((f) => statOf(f.path)?.isFile() === false);
   const regular = files.filter((f) => !special.includes(f));
-  if (regular.length === 0) return writeSpecial(special, () => {});
+  if (regular.length === 0) {
+    // (a device or a pipe has nothing to take back)
+    await writeSpecial(special, () => {});
+    report?.();
+    return;
+  }
   await holdSignals(async (staged) => {
     const temps: string[] = [];
     const cleanup = () => temps.forEach((t) => removeQuietly(t, staged));
@@ -201,6 +213,8 @@ export async function writeOutputs(files: readonly OutputFile[], inputs: readonl
     });
     await writeSpecial(special, cleanup);
     try {
+      report?.();
+      await stdoutSettled();
       beforeReplace?.();
     } catch (err) {
       cleanup();
@@ -208,6 +222,14 @@ export async function writeOutputs(files: readonly OutputFile[], inputs: readonl
     }
     replaceAll(regular, targets, temps, staged);
   });
+}
+
+/** Lets a failed write of standard output surface before a rename: process.stdout reports it
+ *  (ENOSPC, EPIPE) through its 'error' event a tick or a poll after the write, and the handler
+ *  (stdout.ts) removes what is staged and ends the run. Two turns of the event loop, as
+ *  holdSignals waits for a signal; the compile bundle's writes fail at once (bin/xsm.cjs). */
+export async function stdoutSettled(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** Devices and pipes, written into. Asynchronously: a pipe nobody reads yet (a FIFO) can keep the
@@ -305,7 +327,7 @@ function removeQuietly(path: string, staged: Staged): void {
   staged.delete(path);
 }
 
-/** One file, all or nothing. */
-export async function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = [], option?: string): Promise<void> {
-  await writeOutputs([{ path, data, what, option }], inputs);
+/** One file, all or nothing; `report` as for writeOutputs. */
+export async function writeOutput(path: string, data: string | Uint8Array, what?: string, inputs: readonly string[] = [], option?: string, report?: () => void): Promise<void> {
+  await writeOutputs([{ path, data, what, option }], inputs, undefined, report);
 }

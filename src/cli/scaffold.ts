@@ -29,14 +29,15 @@ async function runInit(cli: CliContext, file: string, opts: InitOptions): Promis
     cli.io.stdout.write(text);
     return;
   }
-  await writeOutput(file, text);
   const names = parsed.platforms.map((p) => (p.parent === null ? `${p.name} (supervisor)` : `${p.name} (guest of ${p.parent})`));
   const scenario = `${basename(file).replace(/\.conf$/, "")}-scenario.json`;
-  cli.io.stdout.write(
-    `wrote ${file}: platforms ${names.join(", ")}\n` +
-      `next: npx xsm compile ${file}\n` +
-      `      npx xsm scaffold ${file} -o ${scenario}\n` +
-      `      npx xsm simulate ${scenario} --svg ${scenario.replace(/\.json$/, ".svg")}\n`,
+  await writeOutput(file, text, undefined, [], undefined, () =>
+    cli.io.stdout.write(
+      `wrote ${file}: platforms ${names.join(", ")}\n` +
+        `next: npx xsm compile ${file}\n` +
+        `      npx xsm scaffold ${file} -o ${scenario}\n` +
+        `      npx xsm simulate ${scenario} --svg ${scenario.replace(/\.json$/, ".svg")}\n`,
+    ),
   );
 }
 

@@ -32,6 +32,11 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
   const port = portOption(opts.port);
   // the page is served the files themselves (and a tree's rebuild reads them again): stdin is no file
   if (target === "-") throw new UsageError("xsm studio serves files, and standard input (-) is none: name a policy.conf, a scenario, a policy tree or a directory");
+  // a missing parent of --export's directory, as -o's of its file (output.ts), before any work
+  if (opts.export !== undefined && opts.export !== "-") {
+    const problem = (await import("../studio/export.js")).exportParentProblem(opts.export);
+    if (problem !== undefined) throw new CliError(`--export ${opts.export}: cannot write the site: ${problem}`);
+  }
   // a server, as xsm lsp: refused at start, not every tree failing on the page (nor exported so)
   if (opts.flaskDir !== undefined) {
     const problem = (await import("../build/tree.js")).flaskDirProblem(opts.flaskDir);
@@ -52,9 +57,11 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
     if (statSync(opts.export, { throwIfNoEntry: false })?.isDirectory() === false) {
       throw new CliError(`${cannot}: it is a file, and --export takes a directory (made if missing)`);
     }
-    let written: string[];
+    const exported = opts.export;
+    const report = (written: string[]) =>
+      cli.io.stdout.write(`xsm studio: wrote ${written.length} files to ${exported} (${names})\n  serve it from any static file server, e.g. python3 -m http.server -d ${exported}\n`);
     try {
-      written = await exportSite(site.entries, opts.export);
+      await exportSite(site.entries, opts.export, report);
     } catch (err) {
       if (err instanceof ExportRefused) throw new CliError(`${cannot}: ${err.message}`);
       const code = (err as NodeJS.ErrnoException).code;
@@ -62,7 +69,6 @@ async function runStudio(cli: CliContext, target: string | undefined, opts: Stud
       const why = code === "EEXIST" || code === "ENOTDIR" ? `a file stands where a directory is needed (${(err as NodeJS.ErrnoException).path ?? opts.export})` : writeProblem(opts.export, err);
       throw new CliError(`${cannot}: ${why}`);
     }
-    cli.io.stdout.write(`xsm studio: wrote ${written.length} files to ${opts.export} (${names})\n  serve it from any static file server, e.g. python3 -m http.server -d ${opts.export}\n`);
     return;
   }
   const { serveSite } = await import("../studio/server.js");

@@ -210,13 +210,14 @@ async function runTest(cli: CliContext, files: string[], o: TestOptions): Promis
   for (const l of loaded) run.suites.push(l.kind === "policy-tests" ? await runPolicyTests(l, coverage) : await runScenario(l, coverage));
   if (coverage) run.coverage = coverage.reports();
   const { counts, renderJson, renderJunit, renderText } = await import("../analysis/testreport.js");
+  const printed = o.json ? renderJson(run) : renderText(run, o.verbose === true);
   if (o.junit !== undefined) {
     // the policies the files name are read too: --junit never replaces one
     const { scenarioPolicyFiles } = await import("./scenario-input.js");
     const policies = loaded.flatMap((l) => (l.kind === "scenario" ? scenarioPolicyFiles(l.file, l.prepared.scenario) : [l.policyPath]));
-    await writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies], "--junit");
-  }
-  cli.io.stdout.write(o.json ? renderJson(run) : renderText(run, o.verbose === true));
+    // (the results are printed before the report is renamed into place: output.ts)
+    await writeOutput(o.junit, renderJunit(run), "JUnit report", [...files, ...policies], "--junit", () => cli.io.stdout.write(printed));
+  } else cli.io.stdout.write(printed);
   const { passed, failed } = counts(run);
   if (passed + failed === 0) throw new CliError("no test ran: the files hold no tests (a scenario's tests are the steps with an \"expect\")");
   if (failed > 0) throw new CliError("", 1, true);

@@ -2,7 +2,8 @@
 // (.te, .if, .spt, .cons, policy/*), like gofmt: indentation by nesting (one tab per open brace or
 // parenthesis), one blank between words, no blank before `;` or `,`, one after `,` and around
 // braces, no trailing blanks, no runs of blank lines (but in a policy.conf with `#line` directives,
-// m4's output, whose every line keeps its number).
+// whose every line keeps its number). A policy.conf m4 wrote is laid out in its sources, and left
+// as it is (writtenByM4).
 //
 // It changes only blanks, and never joins or splits lines, so a formatted policy means what the
 // original meant. m4 is respected: quoted strings and a macro call's arguments are kept exactly as
@@ -708,9 +709,26 @@ function strayRefusal(text: string, strays: ReadonlyMap<StrayKind, StrayAt>): Fo
  *  must not quietly drop such a character as a blank. */
 export function formatSource(text: string, kind: SourceKind, options: FormatOptions = {}): string {
   const formatter = new Formatter(kind);
-  const out = formatter.format(text);
+  const laidOut = formatter.format(text);
   const refused = kind === "conf" ? unparsed(text) : options.unread ? undefined : strayRefusal(text, formatter.strays);
   if (refused) throw refused;
+  // (checked and refused as any policy.conf is, but laid out in its sources)
+  const out = kind === "conf" && writtenByM4(text) ? text : laidOut;
   if (!sameNonBlank(text, out)) throw new FormatError("fmt-unsafe");
   return out;
+}
+
+/**
+ * A policy.conf m4 wrote: `m4 -s` (Xen's Makefile.common, `xsm build --conf`) starts its output
+ * with a `#line N "FILE"` directive. Its layout is its sources': the top-level text m4 copies is
+ * laid out there, and a macro's expansion is the macro's `define` body, which fmt keeps as written
+ * in the .if (m4 -s marks each of its lines with `#line N`: tab-indented statements at the top level,
+ * continuation lines three tabs in). Laying the expansions out here made every m4 output of
+ * fmt-clean sources fail `xsm fmt --check`, and a rebuild undo a `--write`; so fmt checks such a
+ * file and leaves it as it is, as rustfmt leaves a file marked generated.
+ */
+function writtenByM4(text: string): boolean {
+  const eol = text.indexOf("\n");
+  const first = lineDirectives(eol < 0 ? text : text.slice(0, eol))[0];
+  return first !== undefined && first.offset === 0 && first.file !== undefined;
 }

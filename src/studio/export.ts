@@ -3,11 +3,13 @@
 // host or sub-directory. All or nothing: the site is written into a temporary sibling of DIR and
 // renamed into place only when every file is there, so a failure (a missing source file, a full
 // disk) or a SIGINT, SIGTERM or SIGHUP leaves DIR as it was, a previous export included, and no
-// partial site behind.
+// partial site behind. DIR is made if missing, never the directories above it: a missing parent is
+// an error, as for every file xsm writes (src/cli/output.ts: `-o a/b/x` with no a/b).
 import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { SiteEntry } from "./site.js";
 import { holdSignals } from "../cli/signals.js";
+import { stdoutSettled } from "../cli/output.js";
 
 /** DIR holds something other than a site: replacing it would lose that. */
 export class ExportRefused extends Error {
@@ -46,10 +48,21 @@ async function writeSite(entries: SiteEntry[], root: string, dir: string): Promi
   return written;
 }
 
-/** Writes the site to `dir` (made if missing; an earlier export there is replaced); returns the
- *  files written. A `dir` holding anything a site does not (another project, a home directory) is
- *  refused before anything is written: replacing it would delete those files. */
-export async function exportSite(entries: SiteEntry[], dir: string): Promise<string[]> {
+/** Why nothing can be exported to `dir` where it is (its parent missing or not a directory), in
+ *  output.ts's words, or undefined: checked before the site is built, and again when written. */
+export function exportParentProblem(dir: string): string | undefined {
+  const parent = dirname(resolve(dir));
+  const st = statSync(parent, { throwIfNoEntry: false });
+  if (st === undefined) return `no directory '${dirname(dir)}'`;
+  return st.isDirectory() ? undefined : `'${dirname(dir)}' is not a directory`;
+}
+
+/** Writes the site to `dir` (made if missing, in a directory that exists; an earlier export there
+ *  is replaced); returns the files written. A `dir` holding anything a site does not (another
+ *  project, a home directory) is refused before anything is written: replacing it would delete
+ *  those files. `report` prints what was written once the site is staged, before it takes DIR's
+ *  place (as output.ts's writeOutputs does). */
+export async function exportSite(entries: SiteEntry[], dir: string, report?: (written: string[]) => void): Promise<string[]> {
   const target = resolve(dir);
   const names = new Set(entries.filter((e) => e.path !== "/").map((e) => decodeURIComponent(e.path.slice(1).split("/")[0]!)));
   const before = statSync(target, { throwIfNoEntry: false });
@@ -61,7 +74,8 @@ export async function exportSite(entries: SiteEntry[], dir: string): Promise<str
     }
   }
   const parent = dirname(target);
-  makeDirectories(parent);
+  const missing = exportParentProblem(dir);
+  if (missing !== undefined) throw new ExportRefused(missing);
   // (mkdirSync, not mkdtempSync: the site's directory gets the umask's mode, not 0700, so a web
   // server running as another user can read it as before)
   const staging = join(parent, `.${basename(target)}.xsm-export-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
@@ -70,6 +84,8 @@ export async function exportSite(entries: SiteEntry[], dir: string): Promise<str
     staged.add(staging, true);
     try {
       const written = await writeSite(entries, staging, dir);
+      report?.(written);
+      await stdoutSettled();
       swapIn(staging, target, before !== undefined);
       return written;
     } catch (err) {

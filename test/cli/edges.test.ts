@@ -282,6 +282,20 @@ describe("outputs: '-' only where it means stdout, one file per output, inputs k
       stderr: ["xsm: error: --export -: cannot write the site: --export takes a directory, not - (a site is many files)"],
       noFiles: () => [at("-")],
     },
+    "studio --export DIR in a directory that is not there: refused at once, as -o is (no mkdir -p)": {
+      argv: () => ["studio", resolve("examples/svp/nested-trust.json"), "--export", at("no-parent/deeper/site")],
+      code: 1,
+      stderr: [`xsm: error: --export ${at("no-parent/deeper/site")}: cannot write the site: no directory '${at("no-parent/deeper")}'`],
+      noFiles: () => [at("no-parent")],
+    },
+    "studio --export DIR under a file: refused, nothing made": {
+      argv: () => {
+        writeFileSync(at("plain-file"), "x");
+        return ["studio", resolve("examples/svp/nested-trust.json"), "--export", at("plain-file/site")];
+      },
+      code: 1,
+      stderr: [`xsm: error: --export ${at("plain-file/site")}: cannot write the site: '${at("plain-file")}' is not a directory`],
+    },
     "studio --export DIR holding other files: refused, located at the option": {
       argv: () => {
         mkdirSync(at("not-a-site"), { recursive: true });

@@ -1,11 +1,12 @@
 // Standard output that cannot be written: `>/dev/full` (ENOSPC on every write, as a full disk
 // gives) is one `xsm: error:` line and exit 1, for the compile bundle (fs.writeSync), the whole
-// command line (process.stdout's stream) and the sources under tsx; a closed pipe stays quiet.
+// command line (process.stdout's stream) and the sources under tsx; a closed pipe stays quiet, but
+// for a command whose files wait to be renamed: no command leaves a file behind when it fails so.
 // These ran into node's stack trace (exit 1) or an "internal error" (exit 70) before.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 
 const SPAWN_LIMIT = { timeout: 60_000, killSignal: "SIGKILL" } as const;
@@ -40,19 +41,58 @@ describe.skipIf(process.platform !== "linux" || !existsSync("/dev/full"))("stand
     expect(toFull(["--import", "tsx", "src/cli/main.ts"], ["info", POLICY, "-t"])).toEqual({ code: 1, stderr: FULL });
   }, 120_000);
 
-  it("compile -o FILE --emit-matrix -: the binary is whole, the failed matrix is the error, no temporary file is left", () => {
-    const out = join(dir, "policy.bin");
-    const r = toFull(["bin/xsm.cjs"], ["compile", POLICY, "-o", out, "--emit-matrix", "-"]);
-    expect(r.code).toBe(1);
-    // (the binary is renamed into place before the matrix is written, the summary after it)
-    expect(r.stderr.endsWith(`\n${FULL}`)).toBe(true);
-    expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
-    expect(readdirSync(dir)).toEqual(["policy.bin"]);
-    const ref = join(dir, "..", `${dir.split("/").pop()}-ref.bin`);
-    const built = spawnSync(process.execPath, ["bin/xsm.cjs", "compile", POLICY, "-o", ref], SPAWN_LIMIT);
-    expect(built.status).toBe(0);
-    expect(readFileSync(out)).toEqual(readFileSync(ref));
-    rmSync(ref);
+  // all or nothing: what a command prints about its files goes out before they are renamed into
+  // place, so a standard output that fails leaves none of them (an existing one as it was)
+  const WRITERS: [string, (out: string) => string[], string][] = [
+    ["compile -o FILE (the summary)", (out) => ["compile", POLICY, "-o", out], "policy.bin"],
+    ["compile -o FILE --emit-matrix - (the matrix)", (out) => ["compile", POLICY, "-o", out, "--emit-matrix", "-"], "policy.bin"],
+    ["compile -o FILE --format json (the document)", (out) => ["compile", POLICY, "-o", out, "--format", "json"], "policy.bin"],
+    ["compile --emit-matrix FILE (the summary, printed before)", (out) => ["compile", POLICY, "--emit-matrix", out], "matrix.json"],
+    ["init FILE", (out) => ["init", out], "policy.conf"],
+    ["test --junit FILE (the results)", (out) => ["test", "test/fixtures/policytest/small.tests.json", "--junit", out], "results.xml"],
+    ["simulate --dot FILE (the trace, printed before)", (out) => ["simulate", "examples/svp/nested-trust.json", "--dot", out], "state.dot"],
+    ["studio --export DIR", (out) => ["studio", "examples/svp/nested-trust.json", "--export", out], "site"],
+  ];
+  for (const [what, argv, name] of WRITERS) {
+    it(`${what}: exit 1, nothing written, nothing left beside it`, () => {
+      const sub = mkdtempSync(join(dir, "w-"));
+      const out = join(sub, name);
+      const r = toFull(["bin/xsm.cjs"], argv(out));
+      expect(r.code).toBe(1);
+      expect(r.stderr.endsWith(FULL), r.stderr).toBe(true);
+      expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
+      expect(readdirSync(sub)).toEqual([]);
+    });
+  }
+
+  it("fmt --write: the file keeps its text", () => {
+    const file = join(mkdtempSync(join(dir, "fmt-")), "p.conf");
+    writeFileSync(file, "type  a_t;\n");
+    const r = toFull(["bin/xsm.cjs"], ["fmt", "--write", file]);
+    expect(r).toEqual({ code: 1, stderr: FULL });
+    expect(readFileSync(file, "utf8")).toBe("type  a_t;\n");
+    expect(readdirSync(dirname(file))).toEqual(["p.conf"]);
+  });
+
+  it("compile -o FILE over an existing file: it keeps its bytes", () => {
+    const out = join(mkdtempSync(join(dir, "old-")), "policy.bin");
+    writeFileSync(out, "old");
+    expect(toFull(["bin/xsm.cjs"], ["compile", POLICY, "-o", out]).code).toBe(1);
+    expect(readFileSync(out, "utf8")).toBe("old");
+  });
+
+  it("a reader that closes the pipe before the files are renamed: an error, none written", () => {
+    const sub = mkdtempSync(join(dir, "pipe-"));
+    // a matrix larger than a pipe holds: head has closed its end before the write is done
+    const big = join(sub, "big.conf");
+    const types = Array.from({ length: 120 }, (_, i) => `type g${i}_t, domain_type;\n`).join("");
+    writeFileSync(big, readFileSync(POLICY, "utf8").replace("type nic_t, device_type;\n", `type nic_t, device_type;\n${types}`).replace("bool guests_may_plug false;\n", "bool guests_may_plug false;\nallow domain_type domain_type:domain getattr;\n"));
+    const script = '{ "$@" 2>err; echo $? >status; } | head -c 10 >/dev/null';
+    spawnSync("/bin/sh", ["-c", script, "sh", process.execPath, join(process.cwd(), "bin/xsm.cjs"), "compile", "big.conf", "-o", "p.bin", "--emit-matrix", "-"], { ...SPAWN_LIMIT, cwd: sub });
+    expect(readFileSync(join(sub, "status"), "utf8")).toBe("1\n");
+    // (after the policy's warnings)
+    expect(readFileSync(join(sub, "err"), "utf8")).toMatch(/\nxsm: error: standard output was closed before the files were written; none was written\n$/);
+    expect(readdirSync(sub).sort()).toEqual(["big.conf", "err", "status"]);
   });
 
   it("a failing standard error drops what was meant for it: the exit status is the run's", () => {
