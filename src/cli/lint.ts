@@ -75,7 +75,8 @@ async function runLint(cli: CliContext, target: string, opts: LintOptions): Prom
     if (expanded.failed) {
       found = expanded.diagnostics;
     } else {
-      const located = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids }).diagnostics.map((d) => expanded.locator.diagnostic(d));
+      const raw = lint.lintText(expanded.conf, "policy.conf", { mls: opts.mls, xenSids: expanded.tree.xenSids }).diagnostics;
+      const located = lint.locateFolded(raw, expanded.conf, (d) => expanded.locator.diagnostic(d));
       found = lint.applyUserSay(located, lint.fileLines(sources), sources, config);
     }
     // named from where xsm ran, in every format (the tree's #lines name them relative to the tree)

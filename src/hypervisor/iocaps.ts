@@ -1248,15 +1248,38 @@ export class IoCaps {
    * domctl naming the dying domain finds them. Returns whether others' mappings of its grants
    * (or `held`: a device model's reference) keep it after this. `relinquished` false: domain_kill
    * stopped at domain_relinquish_resources' first step (pci_release_devices failed), so its p2m,
-   * MMIO mappings with it, stays.
+   * MMIO mappings with it, stays. pci_release_devices' arch_pci_clean_pirqs() has run either way
+   * (cleanPirqs: it comes before the deassignments that fail).
    */
   kill(d: Domain, held = false, relinquished = true): boolean {
     const dying = this.grants.destroy(d, held);
     this.evtchn.destroy(d);
     this.dead.add(d.domid);
     const io = this.domains.get(d.domid);
+    if (io) this.cleanPirqs(d, io);
     if (io && relinquished) io.mmio = new RangeSet();
     return dying;
+  }
+
+  /** arch_pci_clean_pirqs() (drivers/passthrough/x86/hvm.c, the same at RELEASE-4.19.0 .. 4.22.0
+   *  and master), first in pci_release_devices: an HVM domain with an IOMMU and an hvm_irq_dpci
+   *  leaves every binding bind_pt_irq made (pci_clean_dpci_irq: pirq_guest_unbind, which for a
+   *  pirq a forced unbind left at -IRQ clears it, clear_domain_irq_pirq; its GSI routes dropped),
+   *  and the hvm_irq_dpci is freed. The pirqs stay mapped until the domain is freed, which then
+   *  forces nothing off its IRQs. Its emulated MSI-X tables (msixtbl) go with the domain. */
+  private cleanPirqs(d: Domain, io: DomainIo): void {
+    if (!d.hvm || !io.dpci || !this.iommuEnabled(d)) return;
+    for (const pirq of io.bound.keys()) {
+      const irq = io.pirqToIrq.get(pirq) ?? 0;
+      if (irq > 0) this.guestUnbind(d, irq);
+      else if (irq < 0) {
+        io.pirqToIrq.delete(pirq);
+        io.irqToPirq.delete(-irq);
+      }
+    }
+    io.bound.clear();
+    io.girqs.length = 0;
+    io.dpci = false;
   }
 
   /** The dying domain is freed (complete_domain_destroy): free_domain_pirqs unmaps every pirq

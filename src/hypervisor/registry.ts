@@ -42,15 +42,20 @@
 //   bridge's and, behind a PCIe-to-PCI bridge, (secondary bus, devfn 0)'s, each pointing at the
 //   domain domain_context_mapping() last mapped there: domain_context_mapping_one() rewrites an
 //   entry another domain holds without a refusal (no -EBUSY), and domain_context_unmap() clears
-//   them whoever holds them now. Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with
-//   one), phantom functions, PCIe ports and host bridges (all mapped as endpoints here), nor the
-//   -ENXIO of a bus2bridge cycle (a scenario cannot make one) are modelled.
+//   them whoever holds them now. A host bridge (DEV_TYPE_PCI_HOST_BRIDGE) has no entry, and its
+//   assignment to a domain other than a hardware domain is -EPERM (domain_context_mapping's
+//   "Hostbridge: skip map"), after pdev_msix_assign, as in Xen; its move to dom_io is refused alike
+//   only under scratch-page, which the model does not refuse on deassign_device or a teardown
+//   (there it moves). Neither RMRRs (the -EOPNOTSUPP for a shared entry of a device with one),
+//   phantom functions, PCIe ports (mapped as endpoints here), nor the -ENXIO of a bus2bridge cycle
+//   (a scenario cannot make one) are modelled.
 // - XEN_DOMCTL_get_device_group's groups are the IOMMU's get_device_group_id: VT-d's
 //   intel_iommu_group_id (the requester ID behind PCI bridges) by default, or AMD's
 //   amd_iommu_group_id (the IVRS alias, get_dma_requestor_id) from the IVRS entries given; the
 //   IOMMU hardware, its device table and interrupt remapping are not modelled (so neither is
-//   amd_iommu_add_device's test for the IOMMU's own function, nor its host bridge filter: the
-//   model has no device types). Asked about a device of a segment no IVHD block covers, below
+//   amd_iommu_add_device's test for the IOMMU's own function; its filter of a host bridge no IVRS
+//   entry covers, kept by the hardware domain, is). amd_iommu_group_id itself has no filter at any
+//   tag: get_dma_requestor_id below ivrs_bdf_entries, the bdf past it. Asked about a device of a segment no IVHD block covers, below
 //   ivrs_bdf_entries, get_device_group is -ENODEV: Xen's get_dma_requestor_id would dereference
 //   that segment's NULL ivrs_mappings.
 // - AMD with an IVRS table (RELEASE-4.19.0 .. 4.22.0 and master, pci_amd_iommu.c): a new device
@@ -329,6 +334,8 @@ export class PciRegistry {
     if (this.vendor !== "amd" || this.ivrsSegs === undefined) return 0;
     if (!this.iommuEnabled(this.domains.byDomid(domid))) return 0; // !is_iommu_enabled(pdev->domain)
     if (this.findIommu(pdev.key)) return 0;
+    // "Filter bridge devices.": a host bridge stays with the hardware domain, unmapped
+    if (this.pdevType?.(pdev.key) === "host-bridge" && this.domains.byDomid(domid)?.hardware) return 0;
     this.printk(() => `AMD-Vi: Warning: no IOMMU for ${pp(pdev.key)}; cannot be handed to ${pd(domid)}`);
     return "-ENODEV";
   }
@@ -413,10 +420,22 @@ export class PciRegistry {
       this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue(msix)})`);
       return msix;
     }
+    if (this.hostBridgeRefused(pdev, target)) {
+      this.printk(() => `${pd(target)}: assign (${pp(key)}) failed (${errnoValue("-EPERM")})`);
+      return "-EPERM";
+    }
     this.mapContexts(pdev, target.domid); // reassign_device_ownership()
     this.setOwner(pdev, target.domid);
     if (target.domid === DOMID_IO) pdev.quarantine = true; // "assigned to dom_io so mark it as quarantined"
     return 0;
+  }
+
+  /** VT-d: domain_context_mapping() of a host bridge for a domain other than the hardware domain is
+   *  -EPERM; a move to dom_io without quarantine page tables unmaps it from the hardware domain
+   *  instead, which is allowed. */
+  private hostBridgeRefused(pdev: Pdev, target: Domain): boolean {
+    if (this.vendor !== "vtd" || this.pdevType?.(pdev.key) !== "host-bridge" || target.hardware) return false;
+    return target.domid !== DOMID_IO || this.quarantineMode === "scratch-page";
   }
 
   /** device_assigned(): owned by a hardware domain or dom_io (or, in the model, by no one); else
@@ -639,7 +658,7 @@ export class PciRegistry {
    *  pci_dev of that bridge") and, behind a PCIe-to-PCI bridge, (secbus, 0), unless that is the
    *  device ("Devices behind PCIe-to-PCI/PCIx bridge may generate different requester-id"). */
   private contextIds(pdev: Pdev): Array<{ rid: number; via: ContextChange["via"]; bridge: number }> {
-    if (this.vendor !== "vtd" || pdev.bridge) return [];
+    if (this.vendor !== "vtd" || pdev.bridge || this.pdevType?.(pdev.key) === "host-bridge") return [];
     const seg = Math.floor(pdev.key / 0x10000);
     const up = this.upstreamBridge(seg, pdev.key & 0xffff);
     // -1: Xen's -ENXIO (a bus2bridge cycle), which no scenario can reach
@@ -720,7 +739,7 @@ export class PciRegistry {
     return b && (b.type ?? "pcie-to-pci");
   }
 
-  /** The pdev_type() the registry was given for a device: `pcie-endpoint` unless told `pci`. */
+  /** The pdev_type() the registry was given for a device: `pcie-endpoint` unless told otherwise. */
   deviceType(sbdf: SbdfInput): DeviceType | undefined {
     const key = this.key(sbdf, false);
     return key < 0 ? undefined : (this.pdevType?.(key) ?? "pcie-endpoint");

@@ -124,10 +124,12 @@ export const DOM_IO: Domain = Object.freeze({ domid: DOMID_IO, name: "dom_io", c
 export const BRIDGE_TYPES = ["pcie-to-pci", "pci-to-pcie", "legacy-pci"] as const;
 export type BridgeType = (typeof BRIDGE_TYPES)[number];
 
-/** pdev_type() of a device that is no bridge: DEV_TYPE_PCIe_ENDPOINT (it has a PCI Express
- *  capability) or DEV_TYPE_PCI (conventional PCI), which VT-d maps with the requester IDs of the
- *  bridge above it (domain_context_mapping). */
-export const DEVICE_TYPES = ["pcie-endpoint", "pci"] as const;
+/** pdev_type() of a device that is no PCI-to-PCI bridge: DEV_TYPE_PCIe_ENDPOINT (it has a PCI
+ *  Express capability), DEV_TYPE_PCI (conventional PCI), which VT-d maps with the requester IDs of
+ *  the bridge above it (domain_context_mapping), or DEV_TYPE_PCI_HOST_BRIDGE (class 0x0600), which
+ *  VT-d maps for no one and refuses to any domain but the hardware domain, and which
+ *  amd_iommu_add_device lets the hardware domain keep without an IOMMU. */
+export const DEVICE_TYPES = ["pcie-endpoint", "pci", "host-bridge"] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 /** A PCI-to-PCI bridge Xen records in bus2bridge (alloc_pdev(): a PCIe-to-PCI, PCI-to-PCIe or

@@ -46,6 +46,64 @@ export function lintText(text: string, file: string, options: { mls?: boolean; x
   return { diagnostics: [...sourceRefusals(ast, symbols, false), ...initialSidOrder(ast, symbols, options.xenSids), ...runChecks(symbols, expanded, ast)], compiled: true };
 }
 
+/** A tree's findings located in its files (`locate`: src/build/locate.ts), with the duplicates a
+ *  macro makes folded: a macro that writes a rule not depending on the arguments its calls differ
+ *  in (Xen's use_device_noiommu writes `allow $1 domio_t:mmu ...` for every device) makes every
+ *  call after the first a duplicate-rule finding, one a call, where one change (to the macro, or
+ *  to the calls) is what acts on them all. Those become one finding a rule and macro, at the first
+ *  repeat, with every further repeat and the first call's rule as notes.
+ *  `conf` is the text the raw findings' spans are in (m4's policy.conf). */
+export function locateFolded(raw: readonly Diagnostic[], conf: string, locate: (d: Diagnostic) => Diagnostic): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const groups = new Map<string, { at: number; macro: string; kind: string; repeats: Diagnostic[] }>();
+  for (const d of raw) {
+    const located = locate(d);
+    const macro = d.code === "duplicate-rule" ? madeBy(located) : undefined;
+    if (macro === undefined || !d.span) {
+      out.push(located);
+      continue;
+    }
+    // the same rule text from the same macro (m4's expansion, spaces as they came)
+    const text = conf.slice(d.span.offset, d.span.offset + d.span.length).replace(/\s+/g, " ");
+    const key = `${macro}\0${text}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { at: out.length, macro, kind: /^\S+/.exec(text)?.[0] ?? "", repeats: [] };
+      groups.set(key, group);
+      out.push(located); // (replaced below)
+    }
+    group.repeats.push(located);
+  }
+  for (const { at, macro, kind, repeats } of groups.values()) {
+    if (repeats.length === 1) continue;
+    const [first, ...more] = repeats;
+    const earlier = first!.notes!.findIndex((n) => n.message === "the earlier rule");
+    // each further repeat by its outermost call (the .te line a maintainer would change)
+    const again = more.map((r) => {
+      const mine = r.notes!.slice(0, r.notes!.findIndex((n) => n.message === "the earlier rule"));
+      const call = mine.filter((n) => n.macro !== undefined).at(-1)!;
+      return { message: `the same rule again, from this call of \`${call.macro}\``, span: call.span };
+    });
+    out[at] = {
+      ...first!,
+      message: `\`${macro}\` writes this ${kind} rule the same way in ${repeats.length + 1} calls, so every call after the first adds nothing to it`,
+      notes: [...first!.notes!.slice(0, earlier), ...again, ...first!.notes!.slice(earlier)],
+    };
+  }
+  return out;
+}
+
+/** The macro that wrote both a located duplicate-rule finding's rule and its earlier rule (the
+ *  innermost "in expansion of" of each), or undefined when they differ or one is no macro's. */
+function madeBy(d: Diagnostic): string | undefined {
+  const notes = d.notes ?? [];
+  const earlier = notes.findIndex((n) => n.message === "the earlier rule");
+  if (earlier < 0) return undefined;
+  const mine = notes.slice(0, earlier).find((n) => n.macro !== undefined)?.macro;
+  const theirs = notes.slice(earlier + 1).find((n) => n.macro !== undefined)?.macro;
+  return mine !== undefined && mine === theirs ? mine : undefined;
+}
+
 /** The text of a finding's line and of the line above it, where a suppression comment may sit. */
 export type LinesAt = (span: Span) => { line: string; above: string } | undefined;
 

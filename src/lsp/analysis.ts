@@ -31,14 +31,27 @@ export interface Analysis {
 
 /** Runs the compiler's stages over `text`, keeping what they leave for hover and navigation; the
  *  AST is taken right after parse (a stage that changes nothing), before SVP desugaring. */
-export function analyzeText(text: string, file: string, options: { mls?: boolean; xenSids?: XenSidNumbering } = {}): Analysis {
+export function analyzeText(
+  text: string,
+  file: string,
+  options: { mls?: boolean; xenSids?: XenSidNumbering } = {},
+): Analysis {
   const mls = options.mls === true;
   let parsed: PolicyAst | undefined;
-  const capture = { name: "lsp-index", run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }) };
+  const capture = {
+    name: "lsp-index",
+    run: (ast: PolicyAst) => ((parsed = ast), { ast, diagnostics: [] }),
+  };
   const run = compiler.withStageAfter("parse", capture).run(text, { file, warnings: true, mls });
   // what Xen's loader would refuse (policydb.c) is a warning here too: `xsm compile -o` and `xsm
   // lint` say it, and an author should see it before Xen logs it at boot
-  const diagnostics = run.ok ? [...run.value.diagnostics, ...sourceRefusals(run.value.ast, run.value.symbols, false), ...initialSidOrder(run.value.ast, run.value.symbols, options.xenSids)] : run.error;
+  const diagnostics = run.ok
+    ? [
+        ...run.value.diagnostics,
+        ...sourceRefusals(run.value.ast, run.value.symbols, false),
+        ...initialSidOrder(run.value.ast, run.value.symbols, options.xenSids),
+      ]
+    : run.error;
   // a policy with errors still has its declarations: resolve them (it reports and goes on), so
   // hover and completion work while the text is wrong
   let symbols = run.ok ? run.value.symbols : undefined;
@@ -70,7 +83,12 @@ export { treeRootOf } from "../build/tree.js";
 /** Builds a tree with the editor's unsaved texts (`overlay`: absolute path -> text) in place of
  *  the files on disk (src/build/expand.ts); texts of files that are not the tree's are not its
  *  business. */
-export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, flaskDir?: string, mls = false): TreeAnalysis {
+export function analyzeTree(
+  root: string,
+  overlay: ReadonlyMap<string, string>,
+  flaskDir?: string,
+  mls = false,
+): TreeAnalysis {
   const files = new Set(treeFiles(root, flaskDir));
   const texts = new Map<string, string>();
   for (const [path, text] of overlay) {
@@ -79,10 +97,28 @@ export function analyzeTree(root: string, overlay: ReadonlyMap<string, string>, 
   }
   const expanded = expandTree(root, { flaskDir, mls }, texts);
   const { tree, sources, macros } = expanded;
-  if (expanded.failed) return { text: expanded.conf, diagnostics: expanded.diagnostics, platforms: [], tree, macros, sources };
+  if (expanded.failed)
+    return {
+      text: expanded.conf,
+      diagnostics: expanded.diagnostics,
+      platforms: [],
+      tree,
+      macros,
+      sources,
+    };
   const analysis = analyzeText(expanded.conf, "policy.conf", { mls, xenSids: tree.xenSids });
   const { locator } = expanded;
-  return { ...analysis, diagnostics: [...expanded.diagnostics, ...analysis.diagnostics.map((d) => locator.diagnostic(d))], tree, locator, macros, sources };
+  return {
+    ...analysis,
+    diagnostics: [
+      ...expanded.diagnostics,
+      ...analysis.diagnostics.map((d) => locator.diagnostic(d)),
+    ],
+    tree,
+    locator,
+    macros,
+    sources,
+  };
 }
 
 export { TreeError };

@@ -10,7 +10,10 @@ export type Slot =
   | { kind: "bool" }
   | { kind: "other" };
 
-const RULE = /\b(allow|auditallow|dontaudit|neverallow|auditdeny|type_transition|type_change|type_member)\b(?![\s\S]*\b(?:allow|auditallow|dontaudit|neverallow|auditdeny|type_transition|type_change|type_member)\b)/;
+const RULE_WORDS =
+  "allow|auditallow|dontaudit|neverallow|auditdeny|type_transition|type_change|type_member";
+/** The last rule keyword of a text (none after it). */
+const RULE = new RegExp(`\\b(${RULE_WORDS})\\b(?![\\s\\S]*\\b(?:${RULE_WORDS})\\b)`);
 
 /** The text of the statement the cursor is in, up to the cursor (after the last `;`). */
 export function statementPrefix(text: string, offset: number): string {
@@ -29,7 +32,11 @@ export function slotAt(text: string, offset: number): Slot {
   // the start of a statement: only a word so far on this line, and no rule left open above it
   // (class, sid and *con statements end without a `;`, so a line is the unit here)
   const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
-  if (/^\s*[A-Za-z_]*$/.test(text.slice(lineStart, offset)) && !RULE.test(statementPrefix(text, lineStart))) return { kind: "statement" };
+  if (
+    /^\s*[A-Za-z_]*$/.test(text.slice(lineStart, offset)) &&
+    !RULE.test(statementPrefix(text, lineStart))
+  )
+    return { kind: "statement" };
   if (!rule) return { kind: "other" };
   const rest = prefix.slice(rule.index + rule[0].length);
   const colon = rest.indexOf(":");
@@ -66,7 +73,10 @@ function completedSets(text: string): number {
 }
 
 /** The word (a name) at or just before `offset`. */
-export function wordAt(text: string, offset: number): { word: string; start: number; end: number } | undefined {
+export function wordAt(
+  text: string,
+  offset: number,
+): { word: string; start: number; end: number } | undefined {
   let start = offset;
   let end = offset;
   while (start > 0 && /[A-Za-z0-9_]/.test(text[start - 1]!)) start--;

@@ -1,5 +1,6 @@
 // textDocument/foldingRange: what a policy author folds. Braces over several lines (a class's or
-// common's permissions, a `{ ... }` set, a platform block, an `if` and its `else`), parentheses over
+// common's permissions, a `{ ... }` set, a platform block, an `if` and its `else`), parentheses
+// over
 // several lines (a constraint's expression; in an m4 source a `define(...)` body or any call whose
 // arguments run on), runs of comment lines, and a policy.conf's sections (model.ts: the runs of
 // statements checkpolicy reads as one section, from the parsed policy). Brackets are read from the
@@ -13,7 +14,11 @@ const isBlank = (c: number) => c === 32 || c === 9 || c === 12;
 
 /** The folding ranges of a document; `m4`: an m4 source of a tree (`dnl` comments, `$#`);
  *  `sections`: the policy.conf's section runs, as lines. */
-export function foldingRanges(text: string, m4: boolean, sections: readonly { name: string; start: number; end: number }[] = []): FoldingRange[] {
+export function foldingRanges(
+  text: string,
+  m4: boolean,
+  sections: readonly { name: string; start: number; end: number }[] = [],
+): FoldingRange[] {
   const lines = new LineStarts(text, "crlf");
   const starts = lines.starts;
   const out: FoldingRange[] = [];
@@ -26,7 +31,8 @@ export function foldingRanges(text: string, m4: boolean, sections: readonly { na
   let commentRun = -1;
   let lastComment = -1;
   const endComments = () => {
-    if (commentRun >= 0 && lastComment > commentRun) out.push({ startLine: commentRun, endLine: lastComment, kind: "comment" });
+    if (commentRun >= 0 && lastComment > commentRun)
+      out.push({ startLine: commentRun, endLine: lastComment, kind: "comment" });
     commentRun = -1;
   };
   const close = (open: number | undefined, lead: boolean) => {
@@ -35,7 +41,7 @@ export function foldingRanges(text: string, m4: boolean, sections: readonly { na
     if (end > open) out.push({ startLine: open, endLine: end });
   };
 
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     if (isEol(c)) {
       i += c === 13 && text.charCodeAt(i + 1) === 10 ? 2 : 1;
@@ -47,7 +53,13 @@ export function foldingRanges(text: string, m4: boolean, sections: readonly { na
       i++;
       continue;
     }
-    const comment = c === 35 /* # */ || (m4 && c === 100 && text.startsWith("dnl", i) && !/[A-Za-z0-9_]/.test(text[i + 3] ?? "") && !/[A-Za-z0-9_]/.test(text[i - 1] ?? ""));
+    const comment =
+      c === 35 /* # */ ||
+      (m4 &&
+        c === 100 &&
+        text.startsWith("dnl", i) &&
+        !/[A-Za-z0-9_]/.test(text[i + 3] ?? "") &&
+        !/[A-Za-z0-9_]/.test(text[i - 1] ?? ""));
     if (comment) {
       // a line that is only a comment continues a run of them
       if (lineLead) {
@@ -79,7 +91,14 @@ export function foldingRanges(text: string, m4: boolean, sections: readonly { na
   }
   endComments();
   // a section of the policy (a region), when it spans lines
-  for (const s of sections) if (s.end > s.start) out.push({ startLine: s.start, endLine: Math.min(s.end, starts.length - 1), kind: "region", collapsedText: s.name });
+  for (const s of sections)
+    if (s.end > s.start)
+      out.push({
+        startLine: s.start,
+        endLine: Math.min(s.end, starts.length - 1),
+        kind: "region",
+        collapsedText: s.name,
+      });
   // one range per first line (a client keeps one): the widest, a section before a block as wide
   const rank = (r: FoldingRange) => (r.kind === "region" ? 0 : 1);
   out.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine || rank(a) - rank(b));

@@ -12,17 +12,31 @@ const LIST_MAX = 40;
 
 function list(names: readonly string[]): string {
   if (names.length === 0) return "none";
-  const shown = names.slice(0, LIST_MAX).map((n) => `\`${n}\``).join(", ");
+  const shown = names
+    .slice(0, LIST_MAX)
+    .map((n) => `\`${n}\``)
+    .join(", ");
   return names.length > LIST_MAX ? `${shown} and ${names.length - LIST_MAX} more` : shown;
 }
 
-export function describe(sym: NamesModel | undefined, platforms: readonly PlatformDecl[], name: string, kind: NameKind | undefined, slot: Slot): string | undefined {
+const plural = (n: number, one: string, more: string): string => (n === 1 ? one : more);
+
+export function describe(
+  sym: NamesModel | undefined,
+  platforms: readonly PlatformDecl[],
+  name: string,
+  kind: NameKind | undefined,
+  slot: Slot,
+): string | undefined {
   const platform = platforms.find((p) => p.name.name === name);
   if (platform && (kind === "platform" || kind === undefined)) {
     const of = (k: string) => platform.members.filter((m) => m.kind === k).map((m) => m.type.name);
-    const devices = platform.members.filter((m) => m.kind === "device").map((m) => `\`${m.type.name}\` { ${m.devices.map((d) => d.text).join(" ")} }`);
+    const devices = platform.members
+      .filter((m) => m.kind === "device")
+      .map((m) => `\`${m.type.name}\` { ${m.devices.map((d) => d.text).join(" ")} }`);
+    const parent = platform.parent ? ` of \`${platform.parent.name}\`` : "";
     return [
-      `**platform** \`${name}\` (${platform.level}${platform.parent ? ` of \`${platform.parent.name}\`` : ""})`,
+      `**platform** \`${name}\` (${platform.level}${parent})`,
       `- hwdom: ${list(of("hwdom"))}`,
       `- guests: ${list(of("guest"))}`,
       `- device labels: ${devices.length ? devices.join(", ") : "none"}`,
@@ -32,50 +46,77 @@ export function describe(sym: NamesModel | undefined, platforms: readonly Platfo
   if (kind === "perm" || (kind === undefined && slot.kind === "perm")) {
     const owners = sym.classes.filter((c) => c.perms.includes(name)).map((c) => c.name);
     if (owners.length === 0) return undefined;
-    const chosen = slot.kind === "perm" && owners.includes(slot.className) ? slot.className : undefined;
-    return chosen ? `**permission** \`${name}\` of class \`${chosen}\`` : `**permission** \`${name}\` of ${owners.length === 1 ? "class" : "classes"} ${list(owners)}`;
+    const chosen =
+      slot.kind === "perm" && owners.includes(slot.className) ? slot.className : undefined;
+    return chosen
+      ? `**permission** \`${name}\` of class \`${chosen}\``
+      : `**permission** \`${name}\` of ${plural(owners.length, "class", "classes")} ` +
+          list(owners);
   }
   const typeId = sym.typeIds.get(name);
   if (typeId !== undefined && (kind === undefined || kind === "type" || kind === "alias")) {
     const t = sym.types[typeId]!;
     const attrs = sym.attrs.filter((x) => sortedHas(x.members, typeId)).map((x) => x.name);
     const rules = sym.ruleCounts?.[typeId];
-    const lines = [t.name === name ? `**type** \`${name}\`` : `**alias** \`${name}\` of type \`${t.name}\``, `- attributes: ${list(attrs)}`, `- aliases: ${list(t.aliases)}`];
-    if (rules !== undefined) lines.push(`- named by ${rules} rule${rules === 1 ? "" : "s"} (allow, auditallow, dontaudit; attributes expanded)`);
+    const lines = [
+      t.name === name ? `**type** \`${name}\`` : `**alias** \`${name}\` of type \`${t.name}\``,
+      `- attributes: ${list(attrs)}`,
+      `- aliases: ${list(t.aliases)}`,
+    ];
+    if (rules !== undefined)
+      lines.push(
+        `- named by ${rules} ${plural(rules, "rule", "rules")} ` +
+          "(allow, auditallow, dontaudit; attributes expanded)",
+      );
     return lines.join("\n");
   }
   const attrId = sym.attrIds.get(name);
   if (attrId !== undefined) {
     const members = [...sym.attrs[attrId]!.members].map((t) => sym.types[t]!.name);
-    return `**attribute** \`${name}\`: ${members.length} type${members.length === 1 ? "" : "s"}\n- ${list(members)}`;
+    const types = `${members.length} ${plural(members.length, "type", "types")}`;
+    return `**attribute** \`${name}\`: ${types}\n- ${list(members)}`;
   }
   const classId = sym.classIds.get(name);
   if (classId !== undefined) {
     const c = sym.classes[classId]!;
-    return `**class** \`${name}\`${c.common ? ` (inherits \`${c.common}\`)` : ""}: ${c.perms.length} permissions\n- ${list(c.perms)}`;
+    const inherits = c.common ? ` (inherits \`${c.common}\`)` : "";
+    return `**class** \`${name}\`${inherits}: ${c.perms.length} permissions\n- ${list(c.perms)}`;
   }
   const boolId = sym.boolIds.get(name);
   if (boolId !== undefined) {
     const b = sym.bools[boolId]!;
     const conds = sym.conds.filter((c) => c.bools.includes(boolId));
     const where = conds.map((c) => `- \`if (${c.text})\` at line ${c.line}`);
-    return [`**boolean** \`${name}\`, default ${b.value}`, `read by ${conds.length} conditional${conds.length === 1 ? "" : "s"}`, ...where.slice(0, LIST_MAX)].join("\n");
+    return [
+      `**boolean** \`${name}\`, default ${b.value}`,
+      `read by ${conds.length} conditional${conds.length === 1 ? "" : "s"}`,
+      ...where.slice(0, LIST_MAX),
+    ].join("\n");
   }
   const roleId = sym.roleIds.get(name);
   if (roleId !== undefined) return `**role** \`${name}\`: ${sym.roles[roleId]!.types} types`;
   const userId = sym.userIds.get(name);
-  if (userId !== undefined) return `**user** \`${name}\`: roles ${list([...sym.users[userId]!.roles].map((r) => sym.roles[r]!.name))}`;
+  if (userId !== undefined) {
+    const roles = sym.users[userId]!.roles.map((r) => sym.roles[r]!.name);
+    return `**user** \`${name}\`: roles ${list(roles)}`;
+  }
   return mlsDescribe(sym, name, kind);
 }
 
 /** A sensitivity: its place in `dominance` and the categories its `level` allows; a category:
  *  the sensitivities whose `level` allows it. An alias says whose it is. */
-function mlsDescribe(sym: NamesModel, name: string, kind: NameKind | undefined): string | undefined {
+function mlsDescribe(
+  sym: NamesModel,
+  name: string,
+  kind: NameKind | undefined,
+): string | undefined {
   const sensId = sym.sensIds?.get(name);
   if (sensId !== undefined && (kind === undefined || kind === "sensitivity")) {
     const s = sym.sens![sensId]!;
     return [
-      s.name === name ? `**sensitivity** \`${name}\`` : `**alias** \`${name}\` of sensitivity \`${s.name}\``,
+      s.name === name
+        ? `**sensitivity** \`${name}\``
+        : `**alias** \`${name}\` of sensitivity \`${s.name}\``,
       `- dominance: ${s.order ? `${s.order} of ${sym.sens!.length}, lowest first` : "not placed"}`,
       `- aliases: ${list(s.aliases)}`,
       `- categories its level allows: ${s.cats ? list(s.cats) : "no level statement"}`,
@@ -85,7 +126,13 @@ function mlsDescribe(sym: NamesModel, name: string, kind: NameKind | undefined):
   if (catId !== undefined && (kind === undefined || kind === "category")) {
     const c = sym.cats![catId]!;
     const at = sym.sens!.filter((s) => s.cats?.includes(c.name)).map((s) => s.name);
-    return [c.name === name ? `**category** \`${name}\`` : `**alias** \`${name}\` of category \`${c.name}\``, `- aliases: ${list(c.aliases)}`, `- allowed at: ${list(at)}`].join("\n");
+    return [
+      c.name === name
+        ? `**category** \`${name}\``
+        : `**alias** \`${name}\` of category \`${c.name}\``,
+      `- aliases: ${list(c.aliases)}`,
+      `- allowed at: ${list(at)}`,
+    ].join("\n");
   }
   return undefined;
 }

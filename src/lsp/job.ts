@@ -23,20 +23,45 @@ export interface Job {
 }
 
 export function runJob(job: Job): Model {
-  if (job.origin.kind === "conf") return withTokens(buildModel(analyzeText(job.text ?? "", job.file ?? job.origin.uri, { mls: job.mls }), job.origin, job.unit, job.version));
+  if (job.origin.kind === "conf")
+    return withTokens(
+      buildModel(
+        analyzeText(job.text ?? "", job.file ?? job.origin.uri, { mls: job.mls }),
+        job.origin,
+        job.unit,
+        job.version,
+      ),
+    );
   try {
-    return withTokens(buildModel(analyzeTree(job.origin.root, new Map(job.overlay ?? []), job.flaskDir, job.mls === true), job.origin, job.unit, job.version));
+    return withTokens(
+      buildModel(
+        analyzeTree(job.origin.root, new Map(job.overlay ?? []), job.flaskDir, job.mls === true),
+        job.origin,
+        job.unit,
+        job.version,
+      ),
+    );
   } catch (err) {
     // readTree's refusals (TreeError) and m4 that cannot run: one located-as-well-as-we-can message
     const message = err instanceof Error ? err.message : String(err);
     const d: LspDiagnostic = { range: zero(), severity: 1, source: "xsm", code: "input", message };
-    return { unit: job.unit, version: job.version, diagnostics: job.reportUri ? [[job.reportUri, [d]]] : [], platforms: [] };
+    return {
+      unit: job.unit,
+      version: job.version,
+      diagnostics: job.reportUri ? [[job.reportUri, [d]]] : [],
+      platforms: [],
+    };
   }
 }
 
 /** The index's semantic tokens, made here with the analysis rather than on the server's thread. */
 function withTokens(m: Model): Model {
-  if (m.index) m.index.tokens = indexTokens(m.index, m.names, m.platforms.map((p) => p.name.name));
+  if (m.index)
+    m.index.tokens = indexTokens(
+      m.index,
+      m.names,
+      m.platforms.map((p) => p.name.name),
+    );
   return m;
 }
 
@@ -45,9 +70,12 @@ export function transferables(m: Model): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
   if (m.index) {
     const i = m.index;
-    for (const a of [i.name, i.kind, i.decl, i.owner, i.file, i.line, i.start, i.end, i.scopes]) out.push(a.buffer as ArrayBuffer);
+    for (const a of [i.name, i.kind, i.decl, i.owner, i.file, i.line, i.start, i.end, i.scopes])
+      out.push(a.buffer as ArrayBuffer);
     if (i.made) out.push(i.made.buffer as ArrayBuffer);
-    if (i.tokens) for (const a of [i.tokens.token, i.tokens.order, i.tokens.fileStart]) out.push(a.buffer as ArrayBuffer);
+    if (i.tokens)
+      for (const a of [i.tokens.token, i.tokens.order, i.tokens.fileStart])
+        out.push(a.buffer as ArrayBuffer);
   }
   if (m.statements) out.push(m.statements.buffer as ArrayBuffer);
   if (m.names?.ruleCounts) out.push(m.names.ruleCounts.buffer as ArrayBuffer);

@@ -6,14 +6,14 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Diagnostic as LspDiagnostic, Range } from "vscode-languageserver";
-import type { MacroDef } from "../build/macros.js";
+import { macroCalls, type MacroDef } from "../build/macros.js";
 import { modulesConfOf, type PolicyTree } from "../build/index.js";
-import { noteText, type Span } from "../diagnostics/diagnostic.js";
+import { noteText, type Note, type Span } from "../diagnostics/diagnostic.js";
 import type { PlatformDecl, Statement } from "../policy/ast.js";
 import { LineMap } from "../policy/lines.js";
 import { sectionRuns } from "../policy/parse.js";
 import type { Analysis, TreeAnalysis } from "./analysis.js";
-import { madePlace } from "./made.js";
+import { madePlaces } from "./made.js";
 import { Positions } from "./positions.js";
 import type { NameIndex } from "../policy/name-index.js";
 
@@ -118,7 +118,12 @@ function spanRange(span: Span): Range {
   };
 }
 
-export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: string, version: number): Model {
+export function buildModel(
+  a: Analysis | TreeAnalysis,
+  origin: Origin,
+  unit: string,
+  version: number,
+): Model {
   const positions = origin.kind === "conf" ? new Positions(a.text) : undefined;
   const tree = "tree" in a ? (a as TreeAnalysis) : undefined;
   const fileUri = (file: string) => pathToFileURL(resolve(tree!.tree.dir, file)).href;
@@ -130,7 +135,14 @@ export function buildModel(a: Analysis | TreeAnalysis, origin: Origin, unit: str
     names: a.symbols ? namesModel(a) : undefined,
     platforms: a.platforms,
     statements: positions && a.ast ? statementRanges(a.ast.statements, positions) : undefined,
-    sections: positions && a.ast ? sectionRuns(a.ast.statements).map((r) => ({ name: r.section, start: positions.position(r.start).line, end: positions.position(r.end - 1).line })) : undefined,
+    sections:
+      positions && a.ast
+        ? sectionRuns(a.ast.statements).map((r) => ({
+            name: r.section,
+            start: positions.position(r.start).line,
+            end: positions.position(r.end - 1).line,
+          }))
+        : undefined,
     tree: tree?.tree,
     macros: tree?.macros,
   };
@@ -184,7 +196,11 @@ function namesModel(a: Analysis): NamesModel {
     typeIds: sym.typeIds,
     attrs: sym.attrs.map((x) => ({ name: x.name, members: x.members })),
     attrIds: sym.attrIds,
-    classes: sym.classes.map((c) => (c.common ? { name: c.name, perms: c.perms, common: c.common } : { name: c.name, perms: c.perms })),
+    classes: sym.classes.map((c) =>
+      c.common
+        ? { name: c.name, perms: c.perms, common: c.common }
+        : { name: c.name, perms: c.perms },
+    ),
     classIds: sym.classIds,
     bools: sym.bools.map((b) => ({ name: b.name, value: b.value })),
     boolIds: sym.boolIds,
@@ -197,7 +213,12 @@ function namesModel(a: Analysis): NamesModel {
     roleAttrs: sym.roleAttrs.map((r) => r.name),
     sids: [...sym.initialSids.keys()],
     ...(sym.mls && {
-      sens: sym.mls.sens.map((x) => ({ name: x.name, aliases: x.aliases, order: x.order, cats: x.cats?.map((c) => sym.mls!.cats[c]!.name) })),
+      sens: sym.mls.sens.map((x) => ({
+        name: x.name,
+        aliases: x.aliases,
+        order: x.order,
+        cats: x.cats?.map((c) => sym.mls!.cats[c]!.name),
+      })),
       sensIds: sym.mls.sensIds,
       cats: sym.mls.cats.map((x) => ({ name: x.name, aliases: x.aliases })),
       catIds: sym.mls.catIds,
@@ -208,11 +229,20 @@ function namesModel(a: Analysis): NamesModel {
 /** Starts of `word` as a whole word in `line`, from `from` on. */
 function wordStarts(line: string, word: string, from: number): number[] {
   const out: number[] = [];
-  for (const m of line.slice(from).matchAll(new RegExp(`(^|[^A-Za-z0-9_])(${word})(?![A-Za-z0-9_])`, "g"))) out.push(from + m.index! + m[1]!.length);
+  for (const m of line
+    .slice(from)
+    .matchAll(new RegExp(`(^|[^A-Za-z0-9_])(${word})(?![A-Za-z0-9_])`, "g")))
+    out.push(from + m.index! + m[1]!.length);
   return out;
 }
 
-function indexModel(a: Analysis, origin: Origin, positions: Positions | undefined, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
+function indexModel(
+  a: Analysis,
+  origin: Origin,
+  positions: Positions | undefined,
+  tree: TreeAnalysis | undefined,
+  fileUri: (file: string) => string,
+): IndexModel {
   const index = a.index!;
   if (positions && origin.kind === "conf") {
     // a .conf: the index's own columns, each occurrence placed in the document
@@ -236,14 +266,31 @@ function indexModel(a: Analysis, origin: Origin, positions: Positions | undefine
       scopes[o + 3] = positions.line;
       scopes[o + 4] = positions.character;
     }
-    return { names: index.names, name: index.name, kind: index.kind, decl: index.decl, owner: index.owner, files: [origin.uri], file: new Int32Array(n), line, start, end, scopes };
+    return {
+      names: index.names,
+      name: index.name,
+      kind: index.kind,
+      decl: index.decl,
+      owner: index.owner,
+      files: [origin.uri],
+      file: new Int32Array(n),
+      line,
+      start,
+      end,
+      scopes,
+    };
   }
   return treeIndexModel(index, a.text, tree, fileUri);
 }
 
 /** A tree's occurrences, each placed through the locator in the .te/.if line where the name is
  *  written (a macro argument at the call that passed it, once per place it is passed). */
-function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | undefined, fileUri: (file: string) => string): IndexModel {
+function treeIndexModel(
+  index: NameIndex,
+  text: string,
+  tree: TreeAnalysis | undefined,
+  fileUri: (file: string) => string,
+): IndexModel {
   const files: string[] = [];
   const fileIds = new Map<string, number>();
   const fileId = (uri: string) => {
@@ -251,7 +298,17 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     if (id === undefined) fileIds.set(uri, (id = files.push(uri) - 1));
     return id;
   };
-  const cols = { name: [] as number[], kind: [] as number[], decl: [] as number[], owner: [] as number[], file: [] as number[], line: [] as number[], start: [] as number[], end: [] as number[], made: [] as number[] };
+  const cols = {
+    name: [] as number[],
+    kind: [] as number[],
+    decl: [] as number[],
+    owner: [] as number[],
+    file: [] as number[],
+    line: [] as number[],
+    start: [] as number[],
+    end: [] as number[],
+    made: [] as number[],
+  };
   let i = 0;
   const push = (file: number, line: number, start: number, end: number, made = 0) => {
     cols.made.push(made);
@@ -270,6 +327,16 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     return lineCache.get(file);
   };
   const confLines = tree?.locator ? new LineMap(text, "policy.conf") : undefined;
+  /** The arguments of the call a note names, as m4 splits them (made.ts tells made names apart). */
+  const argsOf = (call: Note): readonly string[] | undefined => {
+    const lines = call.span && call.macro !== undefined ? linesOf(call.span.file) : undefined;
+    if (!lines || !tree) return undefined;
+    let offset = call.span!.col - 1;
+    for (let k = 0; k < call.span!.line - 1; k++) offset += lines[k]!.length + 1;
+    const text = lines.join("\n");
+    const found = macroCalls(text, offset, offset + 1, tree.macros)[0];
+    return found && found.offset === offset && found.name === call.macro ? found.args : undefined;
+  };
   for (; i < index.count; i++) {
     if (!tree?.locator || !confLines) {
       push(-1, 0, 0, 0);
@@ -281,7 +348,11 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
     const located = tree.locator.locate(confLines.span(offset, offset + name.length));
     const at = located.span;
     const own = linesOf(at.file)?.[at.line - 1];
-    if (own !== undefined && own.slice(at.col - 1).startsWith(name) && wordStarts(own, name, at.col - 1)[0] === at.col - 1) {
+    if (
+      own !== undefined &&
+      own.slice(at.col - 1).startsWith(name) &&
+      wordStarts(own, name, at.col - 1)[0] === at.col - 1
+    ) {
       push(fileId(fileUri(at.file)), at.line - 1, at.col - 1, at.col - 1 + name.length);
       continue;
     }
@@ -292,18 +363,22 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
       if (!ctx.span) continue;
       const line = linesOf(ctx.span.file)?.[ctx.span.line - 1];
       const starts = line === undefined ? [] : wordStarts(line, name, ctx.span.col - 1);
-      for (const s of starts) push(fileId(fileUri(ctx.span.file)), ctx.span.line - 1, s, s + name.length);
+      for (const s of starts)
+        push(fileId(fileUri(ctx.span.file)), ctx.span.line - 1, s, s + name.length);
       if ((placed = starts.length > 0)) break;
     }
     if (placed) continue;
-    // m4 made the name: where the pattern that makes it is written (made.ts)
-    const made = madePlace(name, at, located.context, linesOf);
-    if (made) {
-      push(fileId(fileUri(made.file)), made.line, made.start, made.end, 1);
-      continue;
-    }
+    // m4 made the name: where the pattern that makes it is written (made.ts), each such place
+    const made = madePlaces(name, at, located.context, linesOf, argsOf);
+    for (const p of made) push(fileId(fileUri(p.file)), p.line, p.start, p.end, 1);
+    if (made.length > 0) continue;
     const r = spanRange(at);
-    push(fileId(fileUri(at.file)), r.start.line, r.start.character, r.start.line === r.end.line ? r.end.character : r.start.character + name.length);
+    push(
+      fileId(fileUri(at.file)),
+      r.start.line,
+      r.start.character,
+      r.start.line === r.end.line ? r.end.character : r.start.character + name.length,
+    );
   }
   return {
     names: index.names,
@@ -321,7 +396,12 @@ function treeIndexModel(index: NameIndex, text: string, tree: TreeAnalysis | und
   };
 }
 
-function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | undefined, fileUri: (file: string) => string): [string, LspDiagnostic[]][] {
+function diagnosticsByUri(
+  a: Analysis,
+  origin: Origin,
+  positions: Positions | undefined,
+  fileUri: (file: string) => string,
+): [string, LspDiagnostic[]][] {
   const byUri = new Map<string, LspDiagnostic[]>();
   const push = (uri: string, d: LspDiagnostic) => {
     if (!byUri.has(uri)) byUri.set(uri, []);
@@ -331,12 +411,22 @@ function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | un
     if (!span) return undefined;
     if (origin.kind === "conf") {
       if (span.offset < 0) return { uri: origin.uri, range: zero() };
-      return { uri: origin.uri, range: { start: positions!.position(span.offset), end: positions!.position(span.offset + span.length) } };
+      return {
+        uri: origin.uri,
+        range: {
+          start: positions!.position(span.offset),
+          end: positions!.position(span.offset + span.length),
+        },
+      };
     }
     return { uri: fileUri(span.file), range: spanRange(span) };
   };
   // a diagnostic of no place in a tree (m4 not found) is the tree's modules.conf's, either layout
-  const fallback = origin.kind === "conf" ? origin.uri : pathToFileURL(resolve(origin.root, modulesConfOf(origin.root) ?? "modules/modules.conf")).href;
+  const fallback =
+    origin.kind === "conf"
+      ? origin.uri
+      : pathToFileURL(resolve(origin.root, modulesConfOf(origin.root) ?? "modules/modules.conf"))
+          .href;
   for (const d of a.diagnostics) {
     const at = rangeOf(d.span) ?? { uri: fallback, range: zero() };
     const lsp: LspDiagnostic = {
@@ -359,7 +449,12 @@ function diagnosticsByUri(a: Analysis, origin: Origin, positions: Positions | un
     const call = [...(d.notes ?? [])].reverse().find((note) => note.macro !== undefined);
     const callAt = call && rangeOf(call.span);
     if (callAt && callAt.uri !== at.uri) {
-      push(callAt.uri, { ...lsp, range: callAt.range, message: `${d.message} (${call.message})`, relatedInformation: [{ location: at, message: d.message }] });
+      push(callAt.uri, {
+        ...lsp,
+        range: callAt.range,
+        message: `${d.message} (${call.message})`,
+        relatedInformation: [{ location: at, message: d.message }],
+      });
     }
   }
   return [...byUri];

@@ -53,12 +53,29 @@ export function declared(index: IndexModel, name: string, kind: NameKind): boole
   return occurrences(index, name, kind).some((i) => index.decl[i] === 1);
 }
 
-const KIND_ORDER: NameKind[] = ["type", "alias", "attribute", "class", "common", "bool", "role", "user", "sid", "platform", "sensitivity", "category"];
+const KIND_ORDER: NameKind[] = [
+  "type",
+  "alias",
+  "attribute",
+  "class",
+  "common",
+  "bool",
+  "role",
+  "user",
+  "sid",
+  "platform",
+  "sensitivity",
+  "category",
+];
 
 /** The occurrences of a name: a permission by its class, else the first kind that declares it
  *  (object_r a role, which libsepol's policydb declares and no statement does: its uses, none a
  *  declaration). */
-export function occurrencesOf(m: Model, name: string, slot: Slot): { kind: NameKind; list: number[] } | undefined {
+export function occurrencesOf(
+  m: Model,
+  name: string,
+  slot: Slot,
+): { kind: NameKind; list: number[] } | undefined {
   const index = m.index;
   if (!index) return undefined;
   if (slot.kind === "perm") {
@@ -67,7 +84,11 @@ export function occurrencesOf(m: Model, name: string, slot: Slot): { kind: NameK
   }
   for (const kind of KIND_ORDER) {
     const list = occurrences(index, name, kind);
-    if (list.some((i) => index.decl[i]) || (kind === "role" && name === "object_r" && list.length > 0)) return { kind, list };
+    if (
+      list.some((i) => index.decl[i]) ||
+      (kind === "role" && name === "object_r" && list.length > 0)
+    )
+      return { kind, list };
   }
   const perms = occurrences(index, name, "perm");
   return perms.length ? { kind: "perm", list: perms } : undefined;

@@ -37,7 +37,12 @@ const NOT_BUILT = " (not built: off in modules.conf)";
 
 /** A declaration that holds the names declared with it: a type its aliases (`type T alias A;`), a
  *  sensitivity or category its aliases, a platform its member types. */
-const HOLDS: Partial<Record<NameKind, NameKind>> = { type: "alias", sensitivity: "sensitivity", category: "category", platform: "type" };
+const HOLDS: Partial<Record<NameKind, NameKind>> = {
+  type: "alias",
+  sensitivity: "sensitivity",
+  category: "category",
+  platform: "type",
+};
 
 export interface OutlineInput {
   doc: TextDocument;
@@ -60,12 +65,21 @@ interface Entry {
   scoped: boolean;
 }
 
-export function documentOutline({ doc, index, stale, m4, notBuilt }: OutlineInput): DocumentSymbol[] {
+export function documentOutline({
+  doc,
+  index,
+  stale,
+  m4,
+  notBuilt,
+}: OutlineInput): DocumentSymbol[] {
   const text = doc.getText();
   const end = doc.positionAt(text.length);
-  const clamp = (p: { line: number; character: number }) => (p.line > end.line || (p.line === end.line && p.character > end.character) ? end : p);
+  const clamp = (p: { line: number; character: number }) =>
+    p.line > end.line || (p.line === end.line && p.character > end.character) ? end : p;
   const lineRange = (line: number): Range => {
-    const l = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$|\r$/, "");
+    const l = doc
+      .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
+      .replace(/\r?\n$|\r$/, "");
     return { start: { line, character: 0 }, end: { line, character: l.length } };
   };
   const top: Entry[] = [];
@@ -75,7 +89,10 @@ export function documentOutline({ doc, index, stale, m4, notBuilt }: OutlineInpu
     const scopes = new Map<number, Range>();
     for (let k = 0; k < index.scopes.length; k += 5) {
       const s = index.scopes;
-      scopes.set(s[k]!, { start: clamp({ line: s[k + 1]!, character: s[k + 2]! }), end: clamp({ line: s[k + 3]!, character: s[k + 4]! }) });
+      scopes.set(s[k]!, {
+        start: clamp({ line: s[k + 1]!, character: s[k + 2]! }),
+        end: clamp({ line: s[k + 3]!, character: s[k + 4]! }),
+      });
     }
     const seen = new Set<string>();
     /** Declared classes and commons by name, which their permissions go under. */
@@ -89,14 +106,29 @@ export function documentOutline({ doc, index, stale, m4, notBuilt }: OutlineInpu
       const line = index.line[i]!;
       const range = scopes.get(i) ?? lineRange(line);
       // (a name m4 made in a macro's body, `$1_self`, is placed where its pattern starts)
-      const selectionRange: Range = { start: { line, character: index.start[i]! }, end: { line, character: Math.min(index.end[i]!, range.end.line === line ? range.end.character : index.end[i]!) } };
+      const selectionRange: Range = {
+        start: { line, character: index.start[i]! },
+        end: {
+          line,
+          character: Math.min(
+            index.end[i]!,
+            range.end.line === line ? range.end.character : index.end[i]!,
+          ),
+        },
+      };
       if (stale && doc.getText(selectionRange) !== name) continue;
       // a body line of a macro places each call's name at one spot: once
       const key = `${name}\0${kind}\0${line}\0${index.start[i]}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const detail = `${DETAIL[kind] ?? kind}${notBuilt ? NOT_BUILT : ""}`;
-      const symbol: DocumentSymbol = { name, detail, kind: SYMBOL_KINDS[kind], range, selectionRange };
+      const symbol: DocumentSymbol = {
+        name,
+        detail,
+        kind: SYMBOL_KINDS[kind],
+        range,
+        selectionRange,
+      };
       const entry: Entry = { symbol, kind, scoped: scopes.has(i) };
       if (kind === "perm") perms.push({ entry, owner: index.names[index.owner[i]!] ?? "", at: i });
       else decls.push(entry);
@@ -105,7 +137,12 @@ export function documentOutline({ doc, index, stale, m4, notBuilt }: OutlineInpu
     // a declaration with the names declared in its statement (a .conf's: its ranges are statements)
     let holder: Entry | undefined;
     for (const entry of decls) {
-      if (holder && entry.scoped && HOLDS[holder.kind as NameKind] === entry.kind && within(entry.symbol.range, holder.symbol.range)) {
+      if (
+        holder &&
+        entry.scoped &&
+        HOLDS[holder.kind as NameKind] === entry.kind &&
+        within(entry.symbol.range, holder.symbol.range)
+      ) {
         (holder.symbol.children ??= []).push(entry.symbol);
         continue;
       }
@@ -136,13 +173,20 @@ export function documentOutline({ doc, index, stale, m4, notBuilt }: OutlineInpu
           const statement = entry.scoped && within(selectionRange, entry.symbol.range);
           const range = statement ? entry.symbol.range : lineRange(line);
           const detail = `${kind} (permissions)${notBuilt ? NOT_BUILT : ""}`;
-          const symbol: DocumentSymbol = { name: owner, detail, kind: SymbolKind.Struct, range, selectionRange };
+          const symbol: DocumentSymbol = {
+            name: owner,
+            detail,
+            kind: SymbolKind.Struct,
+            range,
+            selectionRange,
+          };
           parent = { symbol, kind, scoped: false };
           given.set(named, parent);
           top.push(parent);
         }
         const { start, end } = parent.symbol.range;
-        if (before(end, entry.symbol.range.end) < 0) parent.symbol.range = { start, end: entry.symbol.range.end };
+        if (before(end, entry.symbol.range.end) < 0)
+          parent.symbol.range = { start, end: entry.symbol.range.end };
       }
       (parent.symbol.children ??= []).push(entry.symbol);
     }
@@ -171,7 +215,9 @@ function definedAt(index: IndexModel, perm: number, owner: string): number | und
     const kind = NAME_KINDS[index.kind[j]!];
     // (the permissions before it, and the common a class inherits: `class c inherits x { p }`)
     if (kind === "perm" || (kind === "common" && index.names[index.name[j]!] !== owner)) continue;
-    return (kind === "class" || kind === "common") && index.names[index.name[j]!] === owner ? j : undefined;
+    return (kind === "class" || kind === "common") && index.names[index.name[j]!] === owner
+      ? j
+      : undefined;
   }
   return undefined;
 }
@@ -195,7 +241,10 @@ function defineEntries(doc: TextDocument, text: string): Entry[] {
   });
 }
 
-function before(a: { line: number; character: number }, b: { line: number; character: number }): number {
+function before(
+  a: { line: number; character: number },
+  b: { line: number; character: number },
+): number {
   return a.line - b.line || a.character - b.character;
 }
 

@@ -1,8 +1,9 @@
 // Offsets in a text -> LSP positions (zero-based line, UTF-16 character), as
-// vscode-languageserver-textdocument's TextDocument.positionAt computes them (\n, \r\n and a lone \r
-// end a line; an offset is clamped to the text and kept before a line's end-of-line characters),
-// over the shared table of line starts and without an object per position: the index asks for every
-// occurrence of every name, over half a million in a large policy, mostly in increasing order.
+// vscode-languageserver-textdocument's TextDocument.positionAt computes them (\n, \r\n and a
+// lone \r end a line; an offset is clamped to the text and kept before a line's end-of-line
+// characters), over the shared table of line starts and without an object per position: the
+// index asks for every occurrence of every name, over half a million in a large policy, mostly in
+// increasing order.
 import { LineStarts } from "../diagnostics/line-starts.js";
 
 export class Positions {

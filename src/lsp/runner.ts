@@ -11,7 +11,12 @@ import { Worker } from "node:worker_threads";
 import { runJob, type Job } from "./job.js";
 import { zero, type Model } from "./model.js";
 
-export type RunnerEvent = { event: "start" | "cancel" | "done" | "fallback"; unit: string; version: number; detail?: string };
+export type RunnerEvent = {
+  event: "start" | "cancel" | "done" | "fallback";
+  unit: string;
+  version: number;
+  detail?: string;
+};
 
 interface Running {
   job: Job;
@@ -28,12 +33,17 @@ function workerEntry(): { code: string | URL; eval: boolean } | undefined {
     let api: string;
     try {
       // tsx's ESM API (its package exports map "tsx/esm/api" to this file for `import`)
-      api = pathToFileURL(join(dirname(createRequire(here).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
+      api = pathToFileURL(
+        join(dirname(createRequire(here).resolve("tsx/package.json")), "dist/esm/api/index.mjs"),
+      ).href;
     } catch {
       return undefined;
     }
-    const worker = new URL("./worker.ts", here).href;
-    return { code: `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${JSON.stringify(worker)}, ${JSON.stringify(worker)}))`, eval: true };
+    const worker = JSON.stringify(new URL("./worker.ts", here).href);
+    return {
+      code: `import(${JSON.stringify(api)}).then((tsx) => tsx.tsImport(${worker}, ${worker}))`,
+      eval: true,
+    };
   }
   for (const name of ["./worker.js", "./lsp-worker.js"]) {
     const url = new URL(name, here);
@@ -47,7 +57,10 @@ export class AnalysisRunner {
   private readonly running = new Map<string, Running>();
   private entry: ReturnType<typeof workerEntry>;
 
-  constructor(useWorker: boolean, private readonly trace: (e: RunnerEvent) => void = () => undefined) {
+  constructor(
+    useWorker: boolean,
+    private readonly trace: (e: RunnerEvent) => void = () => undefined,
+  ) {
     this.entry = useWorker ? workerEntry() : undefined;
   }
 
@@ -105,8 +118,19 @@ export class AnalysisRunner {
         // the compiler threw (a bug, not a policy error): said on the document, not lost
         this.idle.set(unit, worker);
         const uri = r.job.origin.kind === "conf" ? r.job.origin.uri : r.job.reportUri;
-        const d = { range: zero(), severity: 1 as const, source: "xsm", code: "input", message: `xsm lsp: the analysis failed: ${msg.failed}` };
-        this.finish(r, { unit, version: r.job.version, diagnostics: uri ? [[uri, [d]]] : [], platforms: [] });
+        const d = {
+          range: zero(),
+          severity: 1 as const,
+          source: "xsm",
+          code: "input",
+          message: `xsm lsp: the analysis failed: ${msg.failed}`,
+        };
+        this.finish(r, {
+          unit,
+          version: r.job.version,
+          diagnostics: uri ? [[uri, [d]]] : [],
+          platforms: [],
+        });
       }
     });
     worker.on("error", (err) => {

@@ -3,8 +3,8 @@
 // parsed one, an `if` block around its rules), a define's body and the define, the policy.conf's
 // section, the whole file. Brackets and statements are read from the text as the editor has it
 // (outside comments and quoted names), so a tree's m4 sources, which the compiler sees only through
-// m4, expand as their text reads; a policy.conf's parsed statements join in when its analysis is
-// of the text as it is.
+// m4, expand as their text reads; a policy.conf's parsed statements join in from its last good
+// parse, where the text is as it was parsed (server.ts maps them onto the text being edited).
 import type { SelectionRange } from "vscode-languageserver";
 import type { TextDocument } from "vscode-languageserver-textdocument";
 
@@ -15,8 +15,10 @@ export interface SelectionInput {
   doc: TextDocument;
   /** A tree's m4 source (`dnl` comments, quotes, `$1`). */
   m4: boolean;
-  /** Parsed statements of the text as it is (a policy.conf's, from its analysis). */
+  /** Parsed statements (a policy.conf's, from its last good parse) where the text is as parsed. */
   statements?: readonly Span2[];
+  /** What was edited since that parse: there the text's own statements. */
+  edited?: Span2;
   /** Sections of the policy.conf as lines, inclusive. */
   sections?: readonly { start: number; end: number }[];
 }
@@ -32,8 +34,10 @@ export function selectionRanges(
   const text = doc.getText();
   const spans = textSpans(text, m4);
   // a policy.conf's parsed statements, when there are, in place of the text's guesses (`class c`
-  // and `sid s` end without a `;`)
-  const statements = input.statements ?? spans.statements;
+  // and `sid s` end without a `;`), but in what was edited since they were parsed
+  const edited = input.edited;
+  const guessed = edited ? spans.statements.filter(([a, b]) => a < edited[1] && edited[0] < b) : [];
+  const statements = input.statements ? [...input.statements, ...guessed] : spans.statements;
   const lines = (input.sections ?? []).map((s): Span2 => [
     doc.offsetAt({ line: s.start, character: 0 }),
     lineEnd(text, doc.offsetAt({ line: s.end, character: 0 })),
@@ -65,7 +69,40 @@ export function selectionRanges(
   });
 }
 
-function lineEnd(text: string, from: number): number {
+/** Only blanks before `at` on its line. */
+function startsLine(text: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && (text[k] === " " || text[k] === "\t")) k--;
+  return k < 0 || text[k] === "\n" || text[k] === "\r";
+}
+
+/** Spans of `before` placed in `after`, the same text but for one edited run (the common prefix
+ *  and suffix kept): a span before the edit stays, one after it moves, one around it grows; one
+ *  the edit cuts is dropped. `edited` is the run in `after` (none when the texts are equal). */
+export function carrySpans(
+  before: string,
+  after: string,
+  spans: readonly Span2[],
+): { spans: Span2[]; edited?: Span2 } {
+  if (before === after) return { spans: [...spans] };
+  const max = Math.min(before.length, after.length);
+  let p = 0;
+  while (p < max && before[p] === after[p]) p++;
+  let s = 0;
+  while (s < max - p && before[before.length - 1 - s] === after[after.length - 1 - s]) s++;
+  const oldEnd = before.length - s;
+  const delta = after.length - before.length;
+  const out: Span2[] = [];
+  for (const [a, b] of spans) {
+    if (b <= p) out.push([a, b]);
+    else if (a >= oldEnd) out.push([a + delta, b + delta]);
+    else if (a < p && b > oldEnd) out.push([a, b + delta]);
+  }
+  return { spans: out, edited: [p, after.length - s] };
+}
+
+/** The end of the line `from` is on, before its line break. */
+export function lineEnd(text: string, from: number): number {
   const eol = text.indexOf("\n", from);
   const end = eol < 0 ? text.length : eol;
   return text[end - 1] === "\r" ? end - 1 : end;
@@ -83,9 +120,70 @@ interface Frame {
   last: number;
 }
 
+/** Statements of a policy.conf that end without a `;` (policy_parse.y): `class c`, `sid s`, a
+ *  context of an initial SID or a device. */
+const NO_SEMICOLON = new Set([
+  "class",
+  "sid",
+  "common",
+  "pirqcon",
+  "iomemcon",
+  "ioportcon",
+  "pcidevicecon",
+  "devicetreecon",
+  "genfscon",
+  "portcon",
+  "netifcon",
+  "nodecon",
+]);
+
+/** Keywords that only start a statement (not `level`, `range`, `types`, which a `user` or `role`
+ *  continued on its next line may start with). */
+const STATEMENT_STARTS = new Set([
+  ...NO_SEMICOLON,
+  "type",
+  "typealias",
+  "typeattribute",
+  "typebounds",
+  "attribute",
+  "attribute_role",
+  "roleattribute",
+  "expandattribute",
+  "bool",
+  "tunable",
+  "if",
+  "role",
+  "role_transition",
+  "user",
+  "allow",
+  "auditallow",
+  "auditdeny",
+  "dontaudit",
+  "neverallow",
+  "type_transition",
+  "type_member",
+  "type_change",
+  "range_transition",
+  "constrain",
+  "validatetrans",
+  "mlsconstrain",
+  "mlsvalidatetrans",
+  "sensitivity",
+  "dominance",
+  "category",
+  "policycap",
+  "permissive",
+  "default_user",
+  "default_role",
+  "default_type",
+  "default_range",
+  "platform",
+]);
+
 /** Bracket groups (a call with its name) and statements, read from the text: a statement ends at
  *  `;` or at a group that closes its line (`class c { ... }`, an m4 call, `if (...) { } else { }`),
- *  and, inside parentheses, at a comma (a call's argument, a define's body). */
+ *  inside parentheses at a comma (a call's argument, a define's body), and in a policy.conf, one
+ *  that ends without `;` (`class c`) where a line starts another. */
 export function textSpans(text: string, m4: boolean): { groups: Span2[]; statements: Span2[] } {
   const out: Span2[] = [];
   const groups: Span2[] = [];
@@ -104,7 +202,7 @@ export function textSpans(text: string, m4: boolean): { groups: Span2[]; stateme
     const rest = /^[ \t]*(?:#[^\n]*|dnl\b[^\n]*)?(?:\r?\n|$)/.exec(text.slice(i, i + 400));
     return rest !== null && (m4 || !rest[0].includes("dnl"));
   };
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text[i]!;
     const dnl =
       m4 && c === "d" && text.startsWith("dnl", i) && !isWord(text[i + 3]) && !isWord(text[i - 1]);
@@ -166,7 +264,15 @@ export function textSpans(text: string, m4: boolean): { groups: Span2[]; stateme
     }
     let j = i + 1;
     if (isWord(c)) while (j < text.length && isWord(text[j])) j++;
-    significant(top(), i, j);
+    const f = top();
+    if (!m4 && stack.length === 1 && f.stmt >= 0 && startsLine(text, i)) {
+      const word = (at: number, end: number) => text.slice(at, end).toLowerCase();
+      const first = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(f.stmt, f.stmt + 40))?.[0] ?? "";
+      if (NO_SEMICOLON.has(first.toLowerCase()) && STATEMENT_STARTS.has(word(i, j))) {
+        endStatement(f, f.last);
+      }
+    }
+    significant(f, i, j);
     i = j;
   }
   while (stack.length > 0) {

@@ -2,9 +2,10 @@
 // where it stands or how it looks. The names come from the analysis's index (every occurrence, as
 // the parser read it and, in a tree, placed through m4 in the .te/.if line it came from), each
 // looked up in the symbol tables: a name the policy does not declare stays unclassified (its
-// diagnostic says why). Keywords, comments, strings, numbers and operators are read from the text as
-// the editor has it now; an occurrence of an older analysis counts only where the text still spells
-// its name (a name m4 made, `$1_self`, where the text still writes the pattern that makes it).
+// diagnostic says why). Keywords, comments, strings, numbers and operators are read from the text
+// as the editor has it now; an occurrence of an older analysis counts only where the text still
+// spells its name (a name m4 made, `$1_self`, where the text still writes the pattern that makes
+// it).
 // The legend and the mapping are in docs/cli.md (`xsm lsp`).
 import { LineStarts } from "../diagnostics/line-starts.js";
 import { BUILTINS } from "../fmt/m4-calls.js";
@@ -15,23 +16,54 @@ import type { IndexModel, IndexTokens, Model, NamesModel } from "./model.js";
 
 /** Token types, standard LSP ones; a token's type is its place here. */
 export const TOKEN_TYPES = [
-  "type", "interface", "class", "struct", "property", "variable", "typeParameter", "parameter", "namespace", "enum", "enumMember",
-  "macro", "function", "keyword", "comment", "string", "number", "operator",
+  "type",
+  "interface",
+  "class",
+  "struct",
+  "property",
+  "variable",
+  "typeParameter",
+  "parameter",
+  "namespace",
+  "enum",
+  "enumMember",
+  "macro",
+  "function",
+  "keyword",
+  "comment",
+  "string",
+  "number",
+  "operator",
 ] as const;
-/** Token modifiers, bit i for place i; `alias` is ours (a type's, sensitivity's or category's alias). */
-export const TOKEN_MODIFIERS = ["declaration", "readonly", "static", "abstract", "defaultLibrary", "alias"] as const;
+/** Token modifiers, bit i for place i; `alias` is ours (a type's, sensitivity's or category's
+ *  alias). */
+export const TOKEN_MODIFIERS = [
+  "declaration",
+  "readonly",
+  "static",
+  "abstract",
+  "defaultLibrary",
+  "alias",
+] as const;
 
 export type TokenType = (typeof TOKEN_TYPES)[number];
 export type TokenModifier = (typeof TOKEN_MODIFIERS)[number];
 
 const T = Object.fromEntries(TOKEN_TYPES.map((t, i) => [t, i])) as Record<TokenType, number>;
-const M = Object.fromEntries(TOKEN_MODIFIERS.map((m, i) => [m, 1 << i])) as Record<TokenModifier, number>;
+const M = Object.fromEntries(TOKEN_MODIFIERS.map((m, i) => [m, 1 << i])) as Record<
+  TokenModifier,
+  number
+>;
 
 /** A token as type << 8 | modifiers; -1 for a name left unclassified. */
-const tok = (type: TokenType, ...mods: TokenModifier[]): number => (T[type] << 8) | mods.reduce((a, m) => a | M[m], 0);
+const tok = (type: TokenType, ...mods: TokenModifier[]): number =>
+  (T[type] << 8) | mods.reduce((a, m) => a | M[m], 0);
 const NONE = -1;
 
-const KIND = Object.fromEntries(NAME_KINDS.map((k, i) => [k, i])) as Record<(typeof NAME_KINDS)[number], number>;
+const KIND = Object.fromEntries(NAME_KINDS.map((k, i) => [k, i])) as Record<
+  (typeof NAME_KINDS)[number],
+  number
+>;
 
 /** What the policy's tables make of a name of one kind (a permission: of its class or common). */
 class Classifier {
@@ -57,7 +89,8 @@ class Classifier {
     const perm = KIND.perm;
     for (let i = 0; i < index.name.length; i++) {
       const name = index.names[index.name[i]!]!;
-      if (index.decl[i] && index.kind[i] === common && !this.commons.has(name)) this.commons.set(name, new Set());
+      if (index.decl[i] && index.kind[i] === common && !this.commons.has(name))
+        this.commons.set(name, new Set());
     }
     for (let i = 0; i < index.name.length; i++) {
       if (!index.decl[i] || index.kind[i] !== perm || index.owner[i]! < 0) continue;
@@ -73,7 +106,8 @@ class Classifier {
       case "alias":
       case "typeish": {
         const t = sym.typeIds.get(name);
-        if (t !== undefined) return sym.types[t]!.name === name ? tok("type") : tok("type", "alias");
+        if (t !== undefined)
+          return sym.types[t]!.name === name ? tok("type") : tok("type", "alias");
         if (NAME_KINDS[kind] === "typeish" && sym.attrIds.has(name)) return tok("interface");
         return NONE;
       }
@@ -90,9 +124,17 @@ class Classifier {
         return perms?.has(name) ? tok("property") : NONE;
       }
       case "bool":
-        return sym.boolIds.has(name) ? tok("variable") : this.tunables.has(name) ? tok("variable", "static") : NONE;
+        return sym.boolIds.has(name)
+          ? tok("variable")
+          : this.tunables.has(name)
+            ? tok("variable", "static")
+            : NONE;
       case "role":
-        return sym.roleIds.has(name) ? tok("typeParameter") : this.roleAttrs.has(name) ? tok("typeParameter", "abstract") : NONE;
+        return sym.roleIds.has(name)
+          ? tok("typeParameter")
+          : this.roleAttrs.has(name)
+            ? tok("typeParameter", "abstract")
+            : NONE;
       case "user":
         return sym.userIds.has(name) ? tok("parameter") : NONE;
       case "sid":
@@ -101,11 +143,19 @@ class Classifier {
         return this.platforms.has(name) ? tok("namespace") : NONE;
       case "sensitivity": {
         const s = sym.sensIds?.get(name);
-        return s === undefined ? NONE : sym.sens![s]!.name === name ? tok("enum") : tok("enum", "alias");
+        return s === undefined
+          ? NONE
+          : sym.sens![s]!.name === name
+            ? tok("enum")
+            : tok("enum", "alias");
       }
       case "category": {
         const c = sym.catIds?.get(name);
-        return c === undefined ? NONE : sym.cats![c]!.name === name ? tok("enumMember") : tok("enumMember", "alias");
+        return c === undefined
+          ? NONE
+          : sym.cats![c]!.name === name
+            ? tok("enumMember")
+            : tok("enumMember", "alias");
       }
       default:
         return NONE;
@@ -120,7 +170,11 @@ class Classifier {
 }
 
 /** The tokens of an index's occurrences, as the symbol tables (`names`) make them. */
-export function indexTokens(index: IndexModel, names: NamesModel | undefined, platforms: readonly string[]): IndexTokens {
+export function indexTokens(
+  index: IndexModel,
+  names: NamesModel | undefined,
+  platforms: readonly string[],
+): IndexTokens {
   const n = index.name.length;
   const token = new Int32Array(n).fill(NONE);
   if (names) {
@@ -133,7 +187,15 @@ export function indexTokens(index: IndexModel, names: NamesModel | undefined, pl
       const owner = index.owner[i]!;
       const key = ((owner + 1) * count + index.name[i]!) * kinds + index.kind[i]!;
       let t = memo.get(key);
-      if (t === undefined) memo.set(key, (t = c.token(index.names[index.name[i]!]!, index.kind[i]!, owner >= 0 ? index.names[owner] : undefined)));
+      if (t === undefined)
+        memo.set(
+          key,
+          (t = c.token(
+            index.names[index.name[i]!]!,
+            index.kind[i]!,
+            owner >= 0 ? index.names[owner] : undefined,
+          )),
+        );
       token[i] = t === NONE ? NONE : t | (index.decl[i] ? M.declaration : 0);
     }
   }
@@ -145,7 +207,8 @@ export function indexTokens(index: IndexModel, names: NamesModel | undefined, pl
   const order = new Uint32Array(fileStart[files]!);
   const fill = fileStart.slice(0, files);
   for (let i = 0; i < n; i++) if (index.file[i]! >= 0) order[fill[index.file[i]!]!++] = i;
-  const before = (a: number, b: number) => index.line[a]! - index.line[b]! || index.start[a]! - index.start[b]! || a - b;
+  const before = (a: number, b: number) =>
+    index.line[a]! - index.line[b]! || index.start[a]! - index.start[b]! || a - b;
   for (let f = 0; f < files; f++) {
     const list = order.subarray(fileStart[f]!, fileStart[f + 1]!);
     // the walk meets nearly every name in text order: sort only what is not
@@ -156,14 +219,18 @@ export function indexTokens(index: IndexModel, names: NamesModel | undefined, pl
   return { token, order, fileStart, named: names !== undefined };
 }
 
-/** The model's index tokens: those its analysis made (job.ts), or (its index carried over a text that does
- *  not parse, with symbol tables it had not) made here once. */
+/** The model's index tokens: those its analysis made (job.ts), or (its index carried over a text
+ *  that does not parse, with symbol tables it had not) made here once. */
 const made = new WeakMap<IndexModel, { names: NamesModel | undefined; tokens: IndexTokens }>();
 function tokensOf(m: Model, index: IndexModel): IndexTokens {
   if (index.tokens && (index.tokens.named || !m.names)) return index.tokens;
   const known = made.get(index);
   if (known && known.names === m.names) return known.tokens;
-  const tokens = indexTokens(index, m.names, m.platforms.map((p) => p.name.name));
+  const tokens = indexTokens(
+    index,
+    m.names,
+    m.platforms.map((p) => p.name.name),
+  );
   made.set(index, { names: m.names, tokens });
   return tokens;
 }
@@ -188,7 +255,12 @@ const KEYWORD_MAX = Math.max(...[...RESERVED].map((k) => k.length));
 
 /** A `platform` statement's head, as grammar/policy.peggy's PlatformBody starts (`platform` is a
  *  keyword only there: elsewhere it may name a type). */
-const PLATFORM_HEAD = /platform[ \t]+[A-Za-z_][A-Za-z0-9_.\-]*(?:[ \t]+(?:supervisor|guest)(?![A-Za-z0-9_])|[ \t]*(?:#[^\r\n]*)?(?:[\r\n]|$))/y;
+const PLATFORM_HEAD = new RegExp(
+  String.raw`platform[ \t]+[A-Za-z_][A-Za-z0-9_.\-]*` +
+    // its level, or the end of its line (a comment before it)
+    String.raw`(?:[ \t]+(?:supervisor|guest)(?![A-Za-z0-9_])|[ \t]*(?:#[^\r\n]*)?(?:[\r\n]|$))`,
+  "y",
+);
 const PLATFORM_HEAD_WORDS = new Set(["supervisor", "guest", "of"]);
 const PLATFORM_MEMBERS = new Set(["hwdom", "guest", "device"]);
 
@@ -216,7 +288,13 @@ const isEol = (c: number) => c === 10 || c === 13;
  * reads them). One pass over the text: at each place the index has a name, the name; elsewhere
  * keywords, comments, strings, numbers and operators.
  */
-export function semanticTokens(text: string, uri: string, m: Model | undefined, m4: boolean, range?: LineRange): number[] {
+export function semanticTokens(
+  text: string,
+  uri: string,
+  m: Model | undefined,
+  m4: boolean,
+  range?: LineRange,
+): number[] {
   const lines = new LineStarts(text, "crlf");
   const starts = lines.starts;
   const first = range ? Math.min(Math.max(0, range.from), starts.length - 1) : 0;
@@ -228,10 +306,13 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
   const index = m?.index;
   const fileId = index ? index.files.indexOf(uri) : -1;
   const c = index && fileId >= 0 ? tokensOf(m!, index) : undefined;
-  const list = c ? c.order.subarray(c.fileStart[fileId]!, c.fileStart[fileId + 1]!) : new Uint32Array(0);
+  const list = c
+    ? c.order.subarray(c.fileStart[fileId]!, c.fileStart[fileId + 1]!)
+    : new Uint32Array(0);
   let k = 0;
   while (k < list.length && index!.line[list[k]!]! < first) k++;
-  const offsetOf = (e: number) => (index!.line[e]! < starts.length ? starts[index!.line[e]!]! + index!.start[e]! : Infinity);
+  const offsetOf = (e: number) =>
+    index!.line[e]! < starts.length ? starts[index!.line[e]!]! + index!.start[e]! : Infinity;
   let nextAt = k < list.length ? offsetOf(list[k]!) : Infinity;
   const advance = () => {
     k++;
@@ -268,7 +349,8 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
   let platform = 0;
   /** At a statement's start (in a platform's body: at a member's). */
   let atStart = true;
-  /** In m4: just read `define`, then its `(`, then its quote: the next word is the macro defined. */
+  /** In m4: just read `define`, then its `(`, then its quote: the next word is the macro
+   *  defined. */
   let defining = 0;
   const macros = m4 ? m?.macros : undefined;
   const wordChar = m4 ? M4_WORD : CONF_WORD;
@@ -296,7 +378,9 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
         const name = index!.names[index!.name[e]!]!;
         const span = index!.end[e]! - index!.start[e]!;
         // a name m4 made: where the text still writes the pattern that makes it (made.ts)
-        const spelled = index!.made?.[e] ? writesPattern(text, i, span, name) : span === name.length && text.startsWith(name, i);
+        const spelled = index!.made?.[e]
+          ? writesPattern(text, i, span, name)
+          : span === name.length && text.startsWith(name, i);
         if (!spelled || (length > 0 && span !== length)) continue;
         length = span;
         if (token === NONE) token = c!.token[e]!;
@@ -338,7 +422,8 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
     if (isDigit(ch)) {
       // decimal, or hex after 0x; a number glued to a letter is none (`1abc`)
       let j = i + 1;
-      if (ch === 48 && (text.charCodeAt(j) | 32) === 120 && isHex(text.charCodeAt(j + 1))) for (j += 1; isHex(text.charCodeAt(j)); j++);
+      if (ch === 48 && (text.charCodeAt(j) | 32) === 120 && isHex(text.charCodeAt(j + 1)))
+        for (j += 1; isHex(text.charCodeAt(j)); j++);
       else while (isDigit(text.charCodeAt(j))) j++;
       const glued = isWordStart(text.charCodeAt(j));
       if (!glued) push(i, j - i, NUMBER);
@@ -369,7 +454,7 @@ export function semanticTokens(text: string, uri: string, m: Model | undefined, 
         else if (m4 && M4_BUILTINS.has(word)) token = BUILTIN;
         else if (platform === 0 && start && word === "platform") {
           PLATFORM_HEAD.lastIndex = i;
-          if (PLATFORM_HEAD.test(text)) (platform = 1), (token = KEYWORD);
+          if (PLATFORM_HEAD.test(text)) ((platform = 1), (token = KEYWORD));
         } else if (platform === 1 && PLATFORM_HEAD_WORDS.has(word)) token = KEYWORD;
         else if (platform === 2 && start && PLATFORM_MEMBERS.has(word)) token = KEYWORD;
         else if (RESERVED.has(word) || word === "self") token = KEYWORD;
@@ -430,16 +515,24 @@ function lineEnd(text: string, i: number): number {
   return i;
 }
 
-/** The length of the operator at `i` (0: none): a condition's and a constraint's (`!`, `&&`, `||`,
- *  `^`, `==`, `!=`), a set's (`*`, `~`, and `-` before a name it excludes, not the `-` inside a name
- *  or between a range's two numbers). */
+/** The length of the operator at `i` (0: none): a condition's and a constraint's (`!`, `&&`,
+ *  `||`, `^`, `==`, `!=`), a set's (`*`, `~`, and `-` before a name it excludes, not the `-` inside
+ *  a name or between a range's two numbers). */
 function operatorLength(text: string, i: number, ch: number): number {
   const next = text.charCodeAt(i + 1);
-  if ((ch === 38 && next === 38) || (ch === 124 && next === 124) || (ch === 61 && next === 61) || (ch === 33 && next === 61)) return 2;
+  if (
+    (ch === 38 && next === 38) ||
+    (ch === 124 && next === 124) ||
+    (ch === 61 && next === 61) ||
+    (ch === 33 && next === 61)
+  )
+    return 2;
   if (ch === 33 || ch === 94 || ch === 126 || ch === 42) return 1;
   if (ch === 45 /* - */) {
     const before = i === 0 ? 32 : text.charCodeAt(i - 1);
-    return before === 32 || before === 9 || before === 123 || before === 40 || isEol(before) ? 1 : 0;
+    return before === 32 || before === 9 || before === 123 || before === 40 || isEol(before)
+      ? 1
+      : 0;
   }
   return 0;
 }
@@ -447,7 +540,11 @@ function operatorLength(text: string, i: number, ch: number): number {
 /** Where to start reading for a range that starts at `offset`: the head of the last `platform`
  *  block before it (whose members may reach into the range), else the range's own line. */
 function restart(text: string, offset: number): number {
-  for (let p = text.lastIndexOf("platform", offset - 1); p >= 0; p = text.lastIndexOf("platform", p - 1)) {
+  for (
+    let p = text.lastIndexOf("platform", offset - 1);
+    p >= 0;
+    p = text.lastIndexOf("platform", p - 1)
+  ) {
     let s = p;
     while (s > 0 && (text.charCodeAt(s - 1) === 32 || text.charCodeAt(s - 1) === 9)) s--;
     if (s > 0 && !isEol(text.charCodeAt(s - 1))) continue;

@@ -39,7 +39,11 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from "vscode-languageserver";
-import { createConnection, StreamMessageReader, StreamMessageWriter } from "vscode-languageserver/node.js";
+import {
+  createConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from "vscode-languageserver/node.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { moduleOff, moduleSwitchOf, treeSources, type PolicyTree } from "../build/index.js";
 import type { SourceLookup } from "../build/locate.js";
@@ -50,11 +54,11 @@ import { slotAt, wordAt } from "./context.js";
 import { foldingRanges } from "./folding.js";
 import { DEFAULT_INLAY, inlayHints } from "./inlay.js";
 import { problemText, settingsProblem, withSettings, type Settings } from "./settings.js";
-import { selectionRanges, type Span2 } from "./selection.js";
+import { carrySpans, lineEnd, selectionRanges, type Span2 } from "./selection.js";
 import { describe } from "./hover.js";
 import type { Job } from "./job.js";
 import type { IndexModel, Model } from "./model.js";
-import { madeAt, makes } from "./made.js";
+import { madeAt, makes, readingsText } from "./made.js";
 import { occurrencesOf } from "./occurrences.js";
 import { documentOutline, SYMBOL_KINDS } from "./outline.js";
 import { callAt, macroComment, macroSignature } from "./signature.js";
@@ -68,7 +72,8 @@ export interface ServerOptions {
   /** Quiet time after a change before the policy is analysed again (ms). */
   debounceMs?: number;
   flaskDir?: string;
-  /** Policies are MLS (checkpolicy -M; trees built as xsm build --mls). Also initializationOptions.mls. */
+  /** Policies are MLS (checkpolicy -M; trees built as xsm build --mls). Also
+   *  initializationOptions.mls and the `xsm.mls` setting. */
   mls?: boolean;
   /** Analyse in a worker thread (the default), so requests never wait for the compiler. */
   worker?: boolean;
@@ -77,13 +82,50 @@ export interface ServerOptions {
 }
 
 const KEYWORDS = [
-  "allow", "auditallow", "dontaudit", "neverallow", "type_transition", "type_change", "type_member", "type", "typealias",
-  "typeattribute", "attribute", "bool", "if", "else", "role", "user", "class", "common", "inherits", "sid", "constrain",
-  "validatetrans", "sensitivity", "dominance", "category", "level", "range", "mlsconstrain", "mlsvalidatetrans", "range_transition", "pirqcon", "iomemcon", "ioportcon", "pcidevicecon", "devicetreecon", "platform", "hwdom", "guest", "device",
+  "allow",
+  "auditallow",
+  "dontaudit",
+  "neverallow",
+  "type_transition",
+  "type_change",
+  "type_member",
+  "type",
+  "typealias",
+  "typeattribute",
+  "attribute",
+  "bool",
+  "if",
+  "else",
+  "role",
+  "user",
+  "class",
+  "common",
+  "inherits",
+  "sid",
+  "constrain",
+  "validatetrans",
+  "sensitivity",
+  "dominance",
+  "category",
+  "level",
+  "range",
+  "mlsconstrain",
+  "mlsvalidatetrans",
+  "range_transition",
+  "pirqcon",
+  "iomemcon",
+  "ioportcon",
+  "pcidevicecon",
+  "devicetreecon",
+  "platform",
+  "hwdom",
+  "guest",
+  "device",
 ];
 
 /** A unit of analysis: one policy.conf document, or one tree. */
-type Unit = { kind: "conf"; key: string; uri: string } | { kind: "tree"; key: string; root: string };
+type Unit =
+  { kind: "conf"; key: string; uri: string } | { kind: "tree"; key: string; root: string };
 
 export function startServer(connection: Connection, options: ServerOptions = {}): void {
   const documents = new TextDocuments(TextDocument);
@@ -96,7 +138,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const runner = new AnalysisRunner(options.worker ?? true, options.trace);
   /** The command line's options with initializationOptions over them; the client's `xsm`
    *  settings (settings.ts) go over these, each time they change. */
-  const cli: Settings = { flaskDir: options.flaskDir, mls: options.mls === true, inlay: DEFAULT_INLAY };
+  const cli: Settings = {
+    flaskDir: options.flaskDir,
+    mls: options.mls === true,
+    inlay: DEFAULT_INLAY,
+  };
   let initial = cli;
   let settings = initial;
   let refreshTokens = false;
@@ -118,8 +164,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   };
   const unitOf = (uri: string): Unit => {
     const path = pathOf(uri);
-    const root = path.endsWith(".conf") && !path.endsWith("modules.conf") ? undefined : treeRootOf(path);
-    return root ? { kind: "tree", key: `tree:${root}`, root } : { kind: "conf", key: `conf:${uri}`, uri };
+    const root =
+      path.endsWith(".conf") && !path.endsWith("modules.conf") ? undefined : treeRootOf(path);
+    return root
+      ? { kind: "tree", key: `tree:${root}`, root }
+      : { kind: "conf", key: `conf:${uri}`, uri };
   };
 
   /** The job for the unit's newest version: the texts as the editor has them now. */
@@ -127,11 +176,30 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const version = versions.get(unit.key) ?? 0;
     if (unit.kind === "conf") {
       const doc = documents.get(unit.uri);
-      return doc && { unit: unit.key, version, origin: { kind: "conf", uri: unit.uri }, file: pathOf(unit.uri), text: doc.getText(), mls: settings.mls };
+      return (
+        doc && {
+          unit: unit.key,
+          version,
+          origin: { kind: "conf", uri: unit.uri },
+          file: pathOf(unit.uri),
+          text: doc.getText(),
+          mls: settings.mls,
+        }
+      );
     }
-    const overlay: [string, string][] = documents.all().map((d) => [resolve(pathOf(d.uri)), d.getText()]);
+    const overlay: [string, string][] = documents
+      .all()
+      .map((d) => [resolve(pathOf(d.uri)), d.getText()]);
     const reportUri = documents.all().find((d) => unitOf(d.uri).key === unit.key)?.uri;
-    return { unit: unit.key, version, origin: { kind: "tree", root: unit.root }, overlay, flaskDir: settings.flaskDir, mls: settings.mls, reportUri };
+    return {
+      unit: unit.key,
+      version,
+      origin: { kind: "tree", root: unit.root },
+      overlay,
+      flaskDir: settings.flaskDir,
+      mls: settings.mls,
+      reportUri,
+    };
   };
 
   /** What the unit's current model was analysed from (a change back to it needs no analysis). */
@@ -139,7 +207,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const inputOf = (job: Job): string => {
     // (the options the texts were analysed with are part of what they were analysed from)
     const options = `${job.mls === true}\0${job.flaskDir ?? ""}\0`;
-    const overlay = () => JSON.stringify([...(job.overlay ?? [])].sort(([x], [y]) => (x < y ? -1 : 1)));
+    const overlay = () =>
+      JSON.stringify([...(job.overlay ?? [])].sort(([x], [y]) => (x < y ? -1 : 1)));
     return options + (job.text ?? overlay());
   };
 
@@ -165,13 +234,28 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       // and completion
       const carry = previous !== undefined && !model.index && previous.index !== undefined;
       if (carry) model = { ...model, index: previous.index };
-      if (previous && !model.names && previous.names) model = { ...model, names: previous.names, platforms: previous.platforms };
+      if (previous && !model.names && previous.names)
+        model = { ...model, names: previous.names, platforms: previous.platforms };
       if (carry) carried.add(model);
+      if (unit.kind === "conf" && model.statements && job.text !== undefined)
+        keepParse(unit, job.text, model);
       models.set(unit.key, model);
       inputs.set(unit.key, input);
       publish(unit, model);
       settled(unit, model);
     });
+  };
+
+  /** Each policy.conf's last good parse: its text, its statements and sections as offsets into
+   *  it (selection ranges carry them onto the text being edited). */
+  const parses = new Map<string, { text: string; statements: Span2[]; sections: Span2[] }>();
+  const keepParse = (unit: Unit, text: string, m: Model): void => {
+    const doc = TextDocument.create("x", "x", 0, text);
+    const sections = (m.sections ?? []).map((s): Span2 => [
+      doc.offsetAt({ line: s.start, character: 0 }),
+      lineEnd(text, doc.offsetAt({ line: s.end, character: 0 })),
+    ]);
+    parses.set(unit.key, { text, statements: spansOf(doc, m.statements!), sections });
   };
 
   /** Models whose index is an older text's (the text as it is does not parse). */
@@ -208,7 +292,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** Line `line` of a file as the editor has it (an open document), else as on disk. */
   const lineText = (m: Model, uri: string, line: number): string | undefined => {
     const doc = documents.get(uri);
-    if (doc) return doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$|\r$/, "");
+    if (doc)
+      return doc
+        .getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } })
+        .replace(/\r?\n$|\r$/, "");
     if (!m.tree) return undefined;
     return sourcesOf(m.tree)(relative(m.tree.dir, pathOf(uri)))?.split("\n")[line];
   };
@@ -219,10 +306,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const schedule = (unit: Unit): void => {
     clearTimeout(timers.get(unit.key));
     runner.cancel(unit.key);
-    timers.set(unit.key, setTimeout(() => {
-      timers.delete(unit.key);
-      analyze(unit);
-    }, debounce));
+    timers.set(
+      unit.key,
+      setTimeout(() => {
+        timers.delete(unit.key);
+        analyze(unit);
+      }, debounce),
+    );
   };
 
   // ---- positions ---------------------------------------------------------------------------
@@ -232,7 +322,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const file = index.file[i]!;
     if (file < 0) return undefined;
     const line = index.line[i]!;
-    return { uri: index.files[file]!, range: { start: { line, character: index.start[i]! }, end: { line, character: index.end[i]! } } };
+    return {
+      uri: index.files[file]!,
+      range: {
+        start: { line, character: index.start[i]! },
+        end: { line, character: index.end[i]! },
+      },
+    };
   };
 
   // ---- diagnostics -------------------------------------------------------------------------
@@ -240,17 +336,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const publish = (unit: Unit, m: Model): void => {
     const byUri = new Map(m.diagnostics);
     // every open document of the unit hears, so an editor clears what it showed
-    for (const doc of documents.all()) if (unitOf(doc.uri).key === unit.key && !byUri.has(doc.uri)) byUri.set(doc.uri, []);
+    for (const doc of documents.all())
+      if (unitOf(doc.uri).key === unit.key && !byUri.has(doc.uri)) byUri.set(doc.uri, []);
     const before = published.get(unit.key) ?? new Set<string>();
-    for (const uri of before) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const uri of before)
+      if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
     for (const [uri, diagnostics] of byUri) {
       // the document version the diagnostics are about (a .conf is its own unit)
-      const version = unit.kind === "conf" && uri === unit.uri ? documents.get(uri)?.version : undefined;
-      connection.sendDiagnostics(version === undefined ? { uri, diagnostics } : { uri, version, diagnostics });
+      const version =
+        unit.kind === "conf" && uri === unit.uri ? documents.get(uri)?.version : undefined;
+      connection.sendDiagnostics(
+        version === undefined ? { uri, diagnostics } : { uri, version, diagnostics },
+      );
     }
     published.set(unit.key, new Set(byUri.keys()));
     // the names' tokens are the new analysis's: the client asks again
-    if (refreshTokens) connection.sendRequest(SemanticTokensRefreshRequest.type).catch(() => undefined);
+    if (refreshTokens)
+      connection.sendRequest(SemanticTokensRefreshRequest.type).catch(() => undefined);
   };
 
   // ---- lookups -----------------------------------------------------------------------------
@@ -276,15 +378,21 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const m = models.get(unitOf(uri).key);
     const index = m?.index;
     if (!doc || !m || !index?.made) return undefined;
-    const rangeOf = (i: number) => ({ start: { line: index.line[i]!, character: index.start[i]! }, end: { line: index.line[i]!, character: index.end[i]! } });
-    const list = madeAt(index, index.files.indexOf(uri), pos.line, pos.character).filter((i) => makes(doc.getText(rangeOf(i)), index.names[index.name[i]!]!));
+    const rangeOf = (i: number) => ({
+      start: { line: index.line[i]!, character: index.start[i]! },
+      end: { line: index.line[i]!, character: index.end[i]! },
+    });
+    const list = madeAt(index, index.files.indexOf(uri), pos.line, pos.character).filter((i) =>
+      makes(doc.getText(rangeOf(i)), index.names[index.name[i]!]!),
+    );
     if (list.length === 0) return undefined;
     const names = [...new Set(list.map((i) => index.names[index.name[i]!]!))].sort();
     const range = rangeOf(list[0]!);
     return { m, index, names, range, pattern: doc.getText(range) };
   };
   /** The occurrences of each of `names` (as the first kind that declares it). */
-  const occurrencesOfAll = (m: Model, names: readonly string[]) => names.flatMap((name) => occurrencesOf(m, name, { kind: "other" })?.list ?? []);
+  const occurrencesOfAll = (m: Model, names: readonly string[]) =>
+    names.flatMap((name) => occurrencesOf(m, name, { kind: "other" })?.list ?? []);
 
   /** Every place of a list of occurrences, each once. */
   const locationsOf = (index: IndexModel, list: number[]): Location[] => {
@@ -302,7 +410,8 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const sourcesOf = (tree: PolicyTree): SourceLookup => {
     let disk = treeTexts.get(tree);
     if (!disk) treeTexts.set(tree, (disk = treeSources(tree)));
-    return (file) => documents.get(pathToFileURL(resolve(tree.dir, file)).href)?.getText() ?? disk!(file);
+    return (file) =>
+      documents.get(pathToFileURL(resolve(tree.dir, file)).href)?.getText() ?? disk!(file);
   };
   const fileUri = (tree: PolicyTree, file: string) => pathToFileURL(resolve(tree.dir, file)).href;
 
@@ -332,7 +441,11 @@ export function startServer(connection: Connection, options: ServerOptions = {})
         documentHighlightProvider: true,
         workspaceSymbolProvider: true,
         signatureHelpProvider: { triggerCharacters: ["(", ","], retriggerCharacters: [","] },
-        semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true, range: true },
+        semanticTokensProvider: {
+          legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] },
+          full: true,
+          range: true,
+        },
         foldingRangeProvider: true,
         selectionRangeProvider: true,
         inlayHintProvider: true,
@@ -373,7 +486,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 
   /** An error shown to the user (a notification: nothing to answer, nothing to wait for). */
   const say = (message: string): void => {
-    void connection.sendNotification(ShowMessageNotification.type, { type: MessageType.Error, message });
+    void connection.sendNotification(ShowMessageNotification.type, {
+      type: MessageType.Error,
+      message,
+    });
   };
 
   /** Takes the client's `xsm` settings (all of them, or none if any is wrong: said, not thrown,
@@ -390,7 +506,9 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const before = settings;
     settings = next;
     if (next.mls !== before.mls || next.flaskDir !== before.flaskDir) recheck();
-    const hints = (Object.keys(next.inlay) as (keyof typeof next.inlay)[]).some((k) => next.inlay[k] !== before.inlay[k]);
+    const hints = (Object.keys(next.inlay) as (keyof typeof next.inlay)[]).some(
+      (k) => next.inlay[k] !== before.inlay[k],
+    );
     if (hints && refreshHints) connection.languages.inlayHint.refresh().catch(() => undefined);
   };
 
@@ -421,6 +539,7 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       timers.delete(unit.key);
       runner.release(unit.key);
       models.delete(unit.key);
+      parses.delete(unit.key);
       inputs.delete(unit.key);
       versions.delete(unit.key);
       settled(unit, undefined);
@@ -432,23 +551,37 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const bad = badParams(params, { position: true });
     if (bad) return bad;
     const made = madeHere(params.textDocument.uri, params.position);
-    if (made) return { contents: { kind: "markdown", value: describeMade(made.m, made.pattern, made.names) }, range: made.range };
+    if (made)
+      return {
+        contents: { kind: "markdown", value: describeMade(made.m, made.pattern, made.names) },
+        range: made.range,
+      };
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
     const macro = m.macros?.get(w.word);
     const found = occurrencesOf(m, w.word, slot);
-    const value = macro && !found ? describeMacro(m, w.word) : describe(m.names, m.platforms, w.word, found?.kind, slot);
+    const value =
+      macro && !found
+        ? describeMacro(m, w.word)
+        : describe(m.names, m.platforms, w.word, found?.kind, slot);
     if (!value) return null;
     const doc = at.doc;
-    return { contents: { kind: "markdown", value }, range: { start: doc.positionAt(w.start), end: doc.positionAt(w.end) } };
+    return {
+      contents: { kind: "markdown", value },
+      range: { start: doc.positionAt(w.start), end: doc.positionAt(w.end) },
+    };
   });
 
   connection.onDefinition((params): Location[] | ResponseError | null => {
     const bad = badParams(params, { position: true });
     if (bad) return bad;
     const made = madeHere(params.textDocument.uri, params.position);
-    if (made) return locationsOf(made.index, occurrencesOfAll(made.m, made.names).filter((i) => made.index.decl[i]));
+    if (made)
+      return locationsOf(
+        made.index,
+        occurrencesOfAll(made.m, made.names).filter((i) => made.index.decl[i]),
+      );
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -457,9 +590,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const found = occurrencesOf(m, w.word, slot);
     if (!found) return null;
     const index = m.index!;
-    const ownerIs = (i: number, cls: string) => index.owner[i]! >= 0 && index.names[index.owner[i]!] === cls;
-    const inClass = slot.kind === "perm" && found.list.some((i) => index.decl[i] && ownerIs(i, slot.className));
-    const decls = found.list.filter((i) => index.decl[i] && (found.kind !== "perm" || slot.kind !== "perm" || !inClass || ownerIs(i, slot.className)));
+    const ownerIs = (i: number, cls: string) =>
+      index.owner[i]! >= 0 && index.names[index.owner[i]!] === cls;
+    const inClass =
+      slot.kind === "perm" && found.list.some((i) => index.decl[i] && ownerIs(i, slot.className));
+    const decls = found.list.filter(
+      (i) =>
+        index.decl[i] &&
+        (found.kind !== "perm" || slot.kind !== "perm" || !inClass || ownerIs(i, slot.className)),
+    );
     return decls.flatMap((i) => locationAt(index, i) ?? []);
   });
 
@@ -467,7 +606,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const bad = badParams(params, { position: true, context: true });
     if (bad) return bad;
     const made = madeHere(params.textDocument.uri, params.position);
-    if (made) return locationsOf(made.index, occurrencesOfAll(made.m, made.names).filter((i) => params.context.includeDeclaration || !made.index.decl[i]));
+    if (made)
+      return locationsOf(
+        made.index,
+        occurrencesOfAll(made.m, made.names).filter(
+          (i) => params.context.includeDeclaration || !made.index.decl[i],
+        ),
+      );
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -475,7 +620,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const found = occurrencesOf(m, w.word, slot);
     if (!found) return null;
     const index = m.index!;
-    return locationsOf(index, found.list.filter((i) => params.context.includeDeclaration || !index.decl[i]));
+    return locationsOf(
+      index,
+      found.list.filter((i) => params.context.includeDeclaration || !index.decl[i]),
+    );
   });
 
   connection.onCompletion((params): CompletionItem[] | ResponseError => {
@@ -487,28 +635,54 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return [];
     const slot = slotAt(doc.getText(), doc.offsetAt(params.position));
     const sym = m?.names;
-    const items = (names: Iterable<string>, kind: CompletionItemKind, detail: string) => [...names].map((label) => ({ label, kind, detail }));
+    const items = (names: Iterable<string>, kind: CompletionItemKind, detail: string) =>
+      [...names].map((label) => ({ label, kind, detail }));
     switch (slot.kind) {
       case "statement": {
         const out = items(KEYWORDS, CompletionItemKind.Keyword, "keyword");
-        if (m?.macros) out.push(...items(m.macros.keys(), CompletionItemKind.Function, "m4 interface"));
+        if (m?.macros)
+          out.push(...items(m.macros.keys(), CompletionItemKind.Function, "m4 interface"));
         return out;
       }
       case "source":
       case "target": {
         if (!sym) return [];
-        const out = [...items(sym.types.map((t) => t.name), CompletionItemKind.Class, "type"), ...items(sym.attrs.map((x) => x.name), CompletionItemKind.Interface, "attribute")];
-        if (slot.kind === "target") out.push({ label: "self", kind: CompletionItemKind.Keyword, detail: "the source type" });
+        const out = [
+          ...items(
+            sym.types.map((t) => t.name),
+            CompletionItemKind.Class,
+            "type",
+          ),
+          ...items(
+            sym.attrs.map((x) => x.name),
+            CompletionItemKind.Interface,
+            "attribute",
+          ),
+        ];
+        if (slot.kind === "target")
+          out.push({ label: "self", kind: CompletionItemKind.Keyword, detail: "the source type" });
         return out;
       }
       case "class":
-        return sym ? items(sym.classes.map((c) => c.name), CompletionItemKind.Struct, "class") : [];
+        return sym
+          ? items(
+              sym.classes.map((c) => c.name),
+              CompletionItemKind.Struct,
+              "class",
+            )
+          : [];
       case "perm": {
         const cls = sym?.classes[sym.classIds.get(slot.className) ?? -1];
         return cls ? items(cls.perms, CompletionItemKind.Field, `permission of ${cls.name}`) : [];
       }
       case "bool":
-        return sym ? items(sym.bools.map((b) => b.name), CompletionItemKind.Variable, "boolean") : [];
+        return sym
+          ? items(
+              sym.bools.map((b) => b.name),
+              CompletionItemKind.Variable,
+              "boolean",
+            )
+          : [];
       default:
         return [];
     }
@@ -527,7 +701,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (def && m.tree) {
       const defined = macroLocation(m.tree, def.file, def.bodyOffset, w.word);
       const calls = macroReferences(m, w.word).filter((l) => l.uri === uri);
-      return [...(defined.uri === uri ? [{ range: defined.range, kind: DocumentHighlightKind.Write }] : []), ...calls.map((l) => ({ range: l.range, kind: DocumentHighlightKind.Read }))];
+      return [
+        ...(defined.uri === uri
+          ? [{ range: defined.range, kind: DocumentHighlightKind.Write }]
+          : []),
+        ...calls.map((l) => ({ range: l.range, kind: DocumentHighlightKind.Read })),
+      ];
     }
     const found = occurrencesOf(m, w.word, slot);
     if (!found) return null;
@@ -539,7 +718,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const key = `${l.range.start.line}:${l.range.start.character}`;
       if (seen.has(key)) return [];
       seen.add(key);
-      return [{ range: l.range, kind: index.decl[i] ? DocumentHighlightKind.Write : DocumentHighlightKind.Read }];
+      return [
+        {
+          range: l.range,
+          kind: index.decl[i] ? DocumentHighlightKind.Write : DocumentHighlightKind.Read,
+        },
+      ];
     });
   });
 
@@ -547,12 +731,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   // case), and the trees' m4 interfaces; a permission is named with its class
   connection.onWorkspaceSymbol((params): SymbolInformation[] | ResponseError => {
     const query = (params as { query?: unknown } | undefined)?.query;
-    if (typeof query !== "string") return new ResponseError(ErrorCodes.InvalidParams, `xsm: params.query: expected a string; got ${query === undefined ? "nothing" : JSON.stringify(query).slice(0, 60)}`);
+    const got = query === undefined ? "nothing" : JSON.stringify(query).slice(0, 60);
+    if (typeof query !== "string")
+      return new ResponseError(
+        ErrorCodes.InvalidParams,
+        `xsm: params.query: expected a string; got ${got}`,
+      );
     const lower = query.toLowerCase();
     const out: SymbolInformation[] = [];
     const seen = new Set<string>();
     const add = (name: string, kind: LspSymbolKind, location: Location, containerName: string) => {
-      const key = `${name}\0${location.uri}\0${location.range.start.line}\0${location.range.start.character}`;
+      const { line, character } = location.range.start;
+      const key = `${name}\0${location.uri}\0${line}\0${character}`;
       if (seen.has(key) || out.length >= WORKSPACE_SYMBOLS) return;
       seen.add(key);
       out.push({ name, kind, location, containerName });
@@ -568,11 +758,23 @@ export function startServer(connection: Connection, options: ServerOptions = {})
           if (!location) continue;
           const kind = NAME_KINDS[index.kind[i]!]!;
           const owner = index.owner[i]! >= 0 ? index.names[index.owner[i]!] : undefined;
-          add(name, SYMBOL_KINDS[kind], location, owner !== undefined ? `permission of ${owner}` : kind);
+          add(
+            name,
+            SYMBOL_KINDS[kind],
+            location,
+            owner !== undefined ? `permission of ${owner}` : kind,
+          );
         }
       }
       if (m.tree && m.macros) {
-        for (const def of m.macros.values()) if (def.name.toLowerCase().includes(lower)) add(def.name, LspSymbolKind.Function, macroLocation(m.tree, def.file, def.bodyOffset, def.name), "m4 interface");
+        for (const def of m.macros.values())
+          if (def.name.toLowerCase().includes(lower))
+            add(
+              def.name,
+              LspSymbolKind.Function,
+              macroLocation(m.tree, def.file, def.bodyOffset, def.name),
+              "m4 interface",
+            );
       }
     }
     return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -589,10 +791,20 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!call) return null;
     const def = m.macros.get(call.name)!;
     const sig = macroSignature(def, macroComment(sourcesOf(m.tree)(def.file) ?? "", def));
-    const variadic = sig.parameters.length > 0 && sig.label.slice(...sig.parameters[sig.parameters.length - 1]!).endsWith("...");
+    const variadic =
+      sig.parameters.length > 0 &&
+      sig.label.slice(...sig.parameters[sig.parameters.length - 1]!).endsWith("...");
     const active = variadic ? Math.min(call.arg, sig.parameters.length - 1) : call.arg;
     return {
-      signatures: [{ label: sig.label, parameters: sig.parameters.map((label) => ({ label })), ...(sig.documentation ? { documentation: { kind: "markdown", value: sig.documentation } } : {}) }],
+      signatures: [
+        {
+          label: sig.label,
+          parameters: sig.parameters.map((label) => ({ label })),
+          ...(sig.documentation
+            ? { documentation: { kind: "markdown", value: sig.documentation } }
+            : {}),
+        },
+      ],
       activeSignature: 0,
       activeParameter: active,
     };
@@ -608,10 +820,27 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
     return params.context.diagnostics.flatMap((d): CodeAction[] => {
-      const s = (d?.data as { suggestion?: { written?: unknown; meant?: unknown } } | undefined)?.suggestion;
-      if (typeof d?.range !== "object" || d.source !== "xsm" || typeof s?.meant !== "string" || s.written !== doc.getText(d.range)) return [];
-      const edit: WorkspaceEdit = { changes: { [doc.uri]: [{ range: d.range, newText: s.meant }] } };
-      return [{ title: `Change to '${s.meant}'`, kind: CodeActionKind.QuickFix, diagnostics: [d], isPreferred: true, edit }];
+      const s = (d?.data as { suggestion?: { written?: unknown; meant?: unknown } } | undefined)
+        ?.suggestion;
+      if (
+        typeof d?.range !== "object" ||
+        d.source !== "xsm" ||
+        typeof s?.meant !== "string" ||
+        s.written !== doc.getText(d.range)
+      )
+        return [];
+      const edit: WorkspaceEdit = {
+        changes: { [doc.uri]: [{ range: d.range, newText: s.meant }] },
+      };
+      return [
+        {
+          title: `Change to '${s.meant}'`,
+          kind: CodeActionKind.QuickFix,
+          diagnostics: [d],
+          isPreferred: true,
+          edit,
+        },
+      ];
     });
   });
 
@@ -626,10 +855,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const m = (await current(unit)) ?? models.get(unit.key);
     const stale = !m || carried.has(m) || m.version !== versions.get(unit.key);
     // a module modules.conf leaves off: its declarations as the tree would have them with it on
-    const off = unit.kind === "tree" && m && !stale ? await builtOn(unit, m, pathOf(doc.uri)) : undefined;
+    const off =
+      unit.kind === "tree" && m && !stale ? await builtOn(unit, m, pathOf(doc.uri)) : undefined;
     // (the document may have been closed while its analysis ran)
     const now = documents.get(doc.uri) ?? doc;
-    if (off) return documentOutline({ doc: now, index: off, stale: false, m4: true, notBuilt: true });
+    if (off)
+      return documentOutline({ doc: now, index: off, stale: false, m4: true, notBuilt: true });
     return documentOutline({ doc: now, index: m?.index, stale, m4: unit.kind === "tree" });
   });
 
@@ -639,7 +870,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   const builtOn = (unit: Unit, m: Model, path: string): Promise<IndexModel | undefined> => {
     const modulesConf = moduleSwitchOf(path)?.conf;
     if (modulesConf === undefined) return Promise.resolve(undefined);
-    const open = documents.all().find((d) => resolve(pathOf(d.uri)) === modulesConf)?.getText();
+    const open = documents
+      .all()
+      .find((d) => resolve(pathOf(d.uri)) === modulesConf)
+      ?.getText();
     const name = moduleOff(path, open);
     const job = jobOf(unit);
     if (name === undefined || !job) return Promise.resolve(undefined);
@@ -656,7 +890,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       }
     }
     const overlay = new Map(job.overlay ?? []);
-    overlay.set(resolve(modulesConf), `${text.endsWith("\n") || text === "" ? text : `${text}\n`}${name} = on\n`);
+    overlay.set(
+      resolve(modulesConf),
+      `${text.endsWith("\n") || text === "" ? text : `${text}\n`}${name} = on\n`,
+    );
     const key = `${unit.key}#${name}=on`;
     const run = runner.run({ ...job, unit: key, overlay: [...overlay] }).then((built) => {
       runner.release(key);
@@ -676,7 +913,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const path = pathOf(doc.uri);
     // a module modules.conf leaves off (the editor's modules.conf, when it is open) is never built
     const modulesConf = moduleSwitchOf(path)?.conf;
-    const conf = modulesConf === undefined ? undefined : documents.all().find((d) => resolve(pathOf(d.uri)) === modulesConf)?.getText();
+    const conf =
+      modulesConf === undefined
+        ? undefined
+        : documents
+            .all()
+            .find((d) => resolve(pathOf(d.uri)) === modulesConf)
+            ?.getText();
     const unread = moduleOff(path, conf) !== undefined;
     let formatted: string;
     try {
@@ -688,13 +931,22 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       const [first, ...more] = err.diagnostics(path, text);
       const where = first?.span ? `${first.span.line}:${first.span.col}: ` : "";
       const others = more.length > 0 ? ` (and ${more.length} more)` : "";
-      return refuse(`not formatted: ${where}${first?.message ?? err.message}${others}; the document is left as it is`);
+      return refuse(
+        `not formatted: ${where}${first?.message ?? err.message}${others}; ` +
+          "the document is left as it is",
+      );
     }
     if (formatted === text) return [];
-    return [{ range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) }, newText: formatted }];
+    return [
+      {
+        range: { start: { line: 0, character: 0 }, end: doc.positionAt(text.length) },
+        newText: formatted,
+      },
+    ];
   });
 
-  const refuse = (message: string) => new ResponseError(LSPErrorCodes.RequestFailed, `xsm: ${message}`);
+  const refuse = (message: string) =>
+    new ResponseError(LSPErrorCodes.RequestFailed, `xsm: ${message}`);
 
   connection.onPrepareRename((params) => {
     const bad = badParams(params, { position: true });
@@ -718,8 +970,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (bad) return bad;
     const unit = unitOf(params.textDocument.uri);
     const fresh = await current(unit);
-    if (!fresh) return refuse("the policy is still being analysed; rename again when its diagnostics are in");
-    if (carried.has(fresh)) return refuse("the policy does not parse as it is now (see its diagnostics): fix that first, so the names are placed in the text as it is");
+    if (!fresh)
+      return refuse("the policy is still being analysed; rename again when its diagnostics are in");
+    if (carried.has(fresh))
+      return refuse(
+        "the policy does not parse as it is now (see its diagnostics): fix that first, " +
+          "so the names are placed in the text as it is",
+      );
     const at = lookup(params.textDocument.uri, params.position);
     if (!at) return null;
     const { m, w, slot } = at;
@@ -732,21 +989,38 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const seen = new Set<string>();
     for (const e of plan.edits) {
       const l = locationAt(index, e.at);
-      if (!l) return refuse(`an occurrence of \`${e.oldText}\` could not be placed in the tree's files: nothing renamed`);
+      if (!l)
+        return refuse(
+          `an occurrence of \`${e.oldText}\` could not be placed in the tree's files: ` +
+            "nothing renamed",
+        );
       const key = `${l.uri}:${l.range.start.line}:${l.range.start.character}`;
       if (seen.has(key)) continue;
       seen.add(key);
       const line = lineText(m, l.uri, l.range.start.line);
       const there = line?.slice(l.range.start.character, l.range.end.character);
       if (l.range.start.line !== l.range.end.line || there !== e.oldText) {
-        const where = `${m.tree ? relativeIn(m.tree, l.uri) : "line"} ${l.range.start.line + 1}:${l.range.start.character + 1}`;
-        return refuse(`\`${e.oldText}\` comes from ${where}, where the text is \`${line?.trim() ?? ""}\` (a name a macro puts together?): rename it there by hand; nothing renamed`);
+        const { start } = l.range;
+        const file = m.tree ? relativeIn(m.tree, l.uri) : "line";
+        const where = `${file} ${start.line + 1}:${start.character + 1}`;
+        return refuse(
+          `\`${e.oldText}\` comes from ${where}, where the text is \`${line?.trim() ?? ""}\` ` +
+            "(a name a macro puts together?): rename it there by hand; nothing renamed",
+        );
       }
       (changes[l.uri] ??= []).push({ range: l.range, newText: e.newText });
     }
     if (unit.kind === "tree" && m.tree) {
-      const broken = await treeAfter(unit, m, changes, new Map(plan.edits.map((e) => [e.newText, e.oldText])));
-      if (broken) return refuse(`after this rename the tree would not build as before: ${broken}; nothing renamed`);
+      const broken = await treeAfter(
+        unit,
+        m,
+        changes,
+        new Map(plan.edits.map((e) => [e.newText, e.oldText])),
+      );
+      if (broken)
+        return refuse(
+          `after this rename the tree would not build as before: ${broken}; nothing renamed`,
+        );
     }
     return { changes };
   });
@@ -754,7 +1028,12 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   /** In a tree, m4 may make other names from the renamed one (`$1_channel`), which places that
    *  spell them would still name: the renamed texts are analysed apart (the unit's own analysis
    *  goes on), and any error they have that the texts before did not is returned. */
-  const treeAfter = async (unit: Unit, m: Model, changes: Record<string, TextEdit[]>, renamed: Map<string, string>): Promise<string | undefined> => {
+  const treeAfter = async (
+    unit: Unit,
+    m: Model,
+    changes: Record<string, TextEdit[]>,
+    renamed: Map<string, string>,
+  ): Promise<string | undefined> => {
     const job = jobOf(unit);
     if (!job) return "the tree has no open document";
     const tree = m.tree!;
@@ -762,7 +1041,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     for (const [uri, edits] of Object.entries(changes)) {
       const path = resolve(pathOf(uri));
       const text = overlay.get(path) ?? sourcesOf(tree)(relative(tree.dir, path)) ?? "";
-      overlay.set(path, TextDocument.applyEdits(TextDocument.create(uri, "xsm-policy", 0, text), edits));
+      overlay.set(
+        path,
+        TextDocument.applyEdits(TextDocument.create(uri, "xsm-policy", 0, text), edits),
+      );
     }
     const key = `${unit.key}#rename`;
     const after = await runner.run({ ...job, unit: key, overlay: [...overlay] });
@@ -771,13 +1053,33 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     return brokenBy(m, after, renamed, (uri, line) => `${relativeIn(tree, uri)}:${line + 1}`);
   };
 
-  // semantic tokens (semantic-tokens.ts), from the last analysis where the text still spells its names
+  // semantic tokens (semantic-tokens.ts), from the last analysis where the text still spells its
+  // names
   const tokensOf = (uri: string, range?: LineRange): SemanticTokens => {
     const doc = documents.get(uri);
-    return { data: doc ? semanticTokens(doc.getText(), uri, models.get(unitOf(uri).key), kindOf(pathOf(uri)) === "m4", range) : [] };
+    return {
+      data: doc
+        ? semanticTokens(
+            doc.getText(),
+            uri,
+            models.get(unitOf(uri).key),
+            kindOf(pathOf(uri)) === "m4",
+            range,
+          )
+        : [],
+    };
   };
-  connection.languages.semanticTokens.on((params) => badParams(params) ?? tokensOf(params.textDocument.uri));
-  connection.languages.semanticTokens.onRange((params) => badParams(params, { range: true }) ?? tokensOf(params.textDocument.uri, { from: params.range.start.line, to: params.range.end.line }));
+  connection.languages.semanticTokens.on(
+    (params) => badParams(params) ?? tokensOf(params.textDocument.uri),
+  );
+  connection.languages.semanticTokens.onRange(
+    (params) =>
+      badParams(params, { range: true }) ??
+      tokensOf(params.textDocument.uri, {
+        from: params.range.start.line,
+        to: params.range.end.line,
+      }),
+  );
 
   // folding ranges (folding.ts): brackets and comments from the text, sections from its analysis
   connection.onFoldingRanges((params): FoldingRange[] | ResponseError => {
@@ -787,21 +1089,30 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return [];
     const unit = unitOf(doc.uri);
     const m = models.get(unit.key);
-    return foldingRanges(doc.getText(), kindOf(pathOf(doc.uri)) === "m4", m?.version === versions.get(unit.key) ? m?.sections : undefined);
+    return foldingRanges(
+      doc.getText(),
+      kindOf(pathOf(doc.uri)) === "m4",
+      m?.version === versions.get(unit.key) ? m?.sections : undefined,
+    );
   });
 
   // selection ranges (selection.ts): the text's brackets and statements, a policy.conf's parsed
-  // statements and sections when its analysis is of the text as it is
+  // statements and sections from its last good parse, where the text is still as it was then
   connection.onSelectionRanges((params): SelectionRange[] | ResponseError => {
     const bad = badParams(params, { positions: true });
     if (bad) return bad;
     const doc = documents.get(params.textDocument.uri);
     if (!doc) return [];
-    const unit = unitOf(doc.uri);
-    const m = models.get(unit.key);
-    const fresh = unit.kind === "conf" && m !== undefined && m.version === versions.get(unit.key) && !carried.has(m);
-    const statements: Span2[] | undefined = fresh && m.statements ? spansOf(doc, m.statements) : undefined;
-    return selectionRanges({ doc, m4: kindOf(pathOf(doc.uri)) === "m4", statements, sections: fresh ? m.sections : undefined }, params.positions);
+    const m4 = kindOf(pathOf(doc.uri)) === "m4";
+    const parse = parses.get(unitOf(doc.uri).key);
+    if (!parse) return selectionRanges({ doc, m4 }, params.positions);
+    const text = doc.getText();
+    const { spans: statements, edited } = carrySpans(parse.text, text, parse.statements);
+    const sections = carrySpans(parse.text, text, parse.sections).spans.map(([a, b]) => ({
+      start: doc.positionAt(a).line,
+      end: doc.positionAt(b).line,
+    }));
+    return selectionRanges({ doc, m4, statements, edited, sections }, params.positions);
   });
 
   // inlay hints (inlay.ts): parameter names at a tree's interface calls, types behind an attribute
@@ -812,7 +1123,15 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     if (!doc) return [];
     const m = models.get(unitOf(doc.uri).key);
     const tree = m?.tree;
-    return inlayHints({ doc, range: params.range, options: settings.inlay, macros: m?.macros, sourceOf: tree && sourcesOf(tree), index: m?.index, names: m?.names });
+    return inlayHints({
+      doc,
+      range: params.range,
+      options: settings.inlay,
+      macros: m?.macros,
+      sourceOf: tree && sourcesOf(tree),
+      index: m?.index,
+      names: m?.names,
+    });
   });
 
   connection.onShutdown(() => runner.dispose());
@@ -826,7 +1145,13 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const comment = macroComment(text, def);
     const line = text.slice(0, def.bodyOffset).split("\n").length;
     const calls = macroReferences(m, name).length;
-    return [`**m4 interface** \`${name}\` — ${def.file}:${line}`, "", comment.join("\n"), "", `called ${calls} time${calls === 1 ? "" : "s"} in the tree`].join("\n");
+    return [
+      `**m4 interface** \`${name}\` — ${def.file}:${line}`,
+      "",
+      comment.join("\n"),
+      "",
+      `called ${calls} time${calls === 1 ? "" : "s"} in the tree`,
+    ].join("\n");
   }
 
   /** A hover over a pattern m4 makes names from: the names, and what the policy says of the first
@@ -834,9 +1159,18 @@ export function startServer(connection: Connection, options: ServerOptions = {})
   function describeMade(m: Model, pattern: string, names: readonly string[]): string {
     const shown = names.slice(0, MADE_SHOWN);
     const more = names.length > shown.length ? `, and ${names.length - shown.length} more` : "";
-    const head = `m4 makes ${names.length === 1 ? "" : `${names.length} names `}here from \`${pattern}\`: ${shown.map((n) => `\`${n}\``).join(", ")}${more}`;
-    const about = shown.slice(0, MADE_DESCRIBED).flatMap((name) => describe(m.names, m.platforms, name, occurrencesOf(m, name, { kind: "other" })?.kind, { kind: "other" }) ?? []);
-    return [head, ...about].join("\n\n---\n\n");
+    const count = names.length === 1 ? "" : `${names.length} names `;
+    const listed = shown.map((n) => `\`${n}\``).join(", ");
+    const head = `m4 makes ${count}here from \`${pattern}\`: ${listed}${more}`;
+    // a name the pattern's parameters split several ways: every reading
+    const split = shown.flatMap((name) => readingsText(pattern, name) ?? []);
+    const about = shown.slice(0, MADE_DESCRIBED).flatMap(
+      (name) =>
+        describe(m.names, m.platforms, name, occurrencesOf(m, name, { kind: "other" })?.kind, {
+          kind: "other",
+        }) ?? [],
+    );
+    return [split.length > 0 ? [head, ...split].join("\n\n") : head, ...about].join("\n\n---\n\n");
   }
 
   function macroLocation(tree: PolicyTree, file: string, offset: number, name: string): Location {
@@ -844,7 +1178,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
     const nameAt = text.lastIndexOf(name, offset);
     const at = nameAt >= 0 ? nameAt : offset;
     const doc = TextDocument.create("x", "x", 0, text);
-    return { uri: fileUri(tree, file), range: { start: doc.positionAt(at), end: doc.positionAt(at + name.length) } };
+    return {
+      uri: fileUri(tree, file),
+      range: { start: doc.positionAt(at), end: doc.positionAt(at + name.length) },
+    };
   }
 
   function macroReferences(m: Model, name: string): Location[] {
@@ -856,7 +1193,14 @@ export function startServer(connection: Connection, options: ServerOptions = {})
       if (text === undefined || !text.includes(name)) continue;
       const doc = TextDocument.create("x", "x", 0, text);
       for (const call of macroCalls(text, 0, text.length, m.macros!)) {
-        if (call.name === name) out.push({ uri: fileUri(tree, file), range: { start: doc.positionAt(call.offset), end: doc.positionAt(call.offset + name.length) } });
+        if (call.name === name)
+          out.push({
+            uri: fileUri(tree, file),
+            range: {
+              start: doc.positionAt(call.offset),
+              end: doc.positionAt(call.offset + name.length),
+            },
+          });
       }
     }
     return out;
@@ -867,7 +1211,10 @@ export function startServer(connection: Connection, options: ServerOptions = {})
 function spansOf(doc: TextDocument, ranges: Int32Array): Span2[] {
   const out: Span2[] = [];
   for (let k = 0; k + 3 < ranges.length; k += 4) {
-    out.push([doc.offsetAt({ line: ranges[k]!, character: ranges[k + 1]! }), doc.offsetAt({ line: ranges[k + 2]!, character: ranges[k + 3]! })]);
+    out.push([
+      doc.offsetAt({ line: ranges[k]!, character: ranges[k + 1]! }),
+      doc.offsetAt({ line: ranges[k + 2]!, character: ranges[k + 3]! }),
+    ]);
   }
   return out;
 }
@@ -881,7 +1228,10 @@ const WORKSPACE_SYMBOLS = 2000;
 
 /** Stdio server for `xsm lsp`. */
 export async function runStdioServer(options: ServerOptions = {}): Promise<void> {
-  const connection = createConnection(new StreamMessageReader(process.stdin), new StreamMessageWriter(process.stdout));
+  const connection = createConnection(
+    new StreamMessageReader(process.stdin),
+    new StreamMessageWriter(process.stdout),
+  );
   startServer(connection, options);
   await new Promise<void>((done) => connection.onExit(() => done()));
 }

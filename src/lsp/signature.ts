@@ -10,7 +10,8 @@ export function macroComment(text: string, def: MacroDef): string[] {
   const lines = text.slice(0, Math.max(0, defineAt)).split("\n");
   lines.pop();
   const comment: string[] = [];
-  while (lines.length > 0 && /^\s*#/.test(lines[lines.length - 1]!)) comment.unshift(lines.pop()!.replace(/^\s*#\s?/, ""));
+  while (lines.length > 0 && /^\s*#/.test(lines[lines.length - 1]!))
+    comment.unshift(lines.pop()!.replace(/^\s*#\s?/, ""));
   return comment;
 }
 
@@ -22,7 +23,8 @@ export interface MacroSignature {
   documentation: string;
 }
 
-/** The interface's signature: its comment's `NAME(a, b...)` line when it has one, else NAME($1, ...)
+/** The interface's signature: its comment's `NAME(a, b...)` line when it has one, else NAME($1,
+ *  ...)
  *  up to the highest $N its body reads (with `...` for $@ or $*, which take every argument). */
 export function macroSignature(def: MacroDef, comment: readonly string[]): MacroSignature {
   const own = new RegExp(`^\\s*${def.name}\\((.*)\\)\\s*$`);
@@ -44,16 +46,28 @@ export function macroSignature(def: MacroDef, comment: readonly string[]): Macro
     label += p;
   });
   label += ")";
-  const documentation = comment.filter((_, i) => i !== line).join("\n").trim();
+  const documentation = comment
+    .filter((_, i) => i !== line)
+    .join("\n")
+    .trim();
   return { label, parameters, documentation };
 }
 
 /** The call of a known interface whose argument list holds `offset` (the innermost), with the
  *  argument the offset is in (0-based): m4's rules, so a comma inside quotes or inner parentheses
  *  does not count, nor text after `#` on a line. Looks back at most `reach` characters. */
-export function callAt(text: string, offset: number, known: ReadonlyMap<string, MacroDef>, reach = 4000): { name: string; offset: number; arg: number } | undefined {
+export function callAt(
+  text: string,
+  offset: number,
+  known: ReadonlyMap<string, MacroDef>,
+  reach = 4000,
+): { name: string; offset: number; arg: number } | undefined {
   const floor = Math.max(0, offset - reach);
-  for (let open = text.lastIndexOf("(", offset - 1); open >= floor; open = text.lastIndexOf("(", open - 1)) {
+  for (
+    let open = text.lastIndexOf("(", offset - 1);
+    open >= floor;
+    open = text.lastIndexOf("(", open - 1)
+  ) {
     const name = /[A-Za-z_][A-Za-z0-9_]*$/.exec(text.slice(Math.max(0, open - 64), open))?.[0];
     if (name === undefined || !known.has(name)) continue;
     const arg = argumentAt(text, open, offset);
@@ -91,7 +105,10 @@ function argumentAt(text: string, open: number, offset: number): number | undefi
 
 /** Where each argument of the list opened at `open` starts (its first character after the blanks
  *  m4 drops), as m4 splits them, and where the list closes; undefined when it does not close. */
-export function argumentList(text: string, open: number): { starts: number[]; close: number } | undefined {
+export function argumentList(
+  text: string,
+  open: number,
+): { starts: number[]; close: number } | undefined {
   const starts: number[] = [];
   let depth = 0;
   let quote = 0;

@@ -9,6 +9,10 @@ parentPort!.on("message", (job: Job) => {
     const model = runJob(job);
     parentPort!.postMessage({ model }, transferables(model));
   } catch (err) {
-    parentPort!.postMessage({ failed: err instanceof Error ? (err.stack ?? err.message) : String(err), unit: job.unit, version: job.version });
+    parentPort!.postMessage({
+      failed: err instanceof Error ? (err.stack ?? err.message) : String(err),
+      unit: job.unit,
+      version: job.version,
+    });
   }
 });

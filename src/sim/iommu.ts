@@ -185,6 +185,12 @@ export function contextWhy(registry: PciRegistry, c: ContextChange, name: (domid
   return `${head}: domain_context_unmap clears that context entry${c.via === "device" ? "" : " with the device's own"}${was}${dma}`;
 }
 
+/** VT-d: why assign_device refused a host bridge (vtd/iommu.c, RELEASE-4.19.0 .. 4.22.0 and master). */
+export function hostBridgeWhy(sbdf: string, target: string, quarantine: string): string {
+  const why = target === DOM_IO.name ? `dom_io has quarantine page tables (${quarantine}), so reassign_device_ownership maps it there` : "reassign_device_ownership maps it for the new domain";
+  return `${sbdf} is a host bridge (DEV_TYPE_PCI_HOST_BRIDGE): ${why}, and domain_context_mapping maps a host bridge for no one and answers -EPERM for a domain other than the hardware domain ("Hostbridge: skip map"); assign_device logs the failure, after pdev_msix_assign`;
+}
+
 /** The IOMMU domctls iommu_do_domctl answers. */
 export type IommuDomctl = "assign_device" | "deassign_device" | "test_assign_device" | "get_device_group";
 

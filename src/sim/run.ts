@@ -5,7 +5,7 @@
 // runs the seven strategies on one preparation.
 import { PciRegistry, formatSbdf, parseSbdf, sbdfKey } from "../hypervisor/index.js";
 import { DOM_IO, type DeviceState, type DomainTable, type PfRemovalKind, type IoportMapping, type MmioRemoval, type PvhIrqs, type VfWithoutPf } from "../hypervisor/types.js";
-import { MAX_SDEVS, assignWhy, contextWhy, iommuRefusedWhy, ivrsAddWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
+import { MAX_SDEVS, assignWhy, contextWhy, hostBridgeWhy, iommuRefusedWhy, ivrsAddWhy, deassignWhy, deviceGroup, hardwareDomainText, namesDomIo, noIommuCause, noIommuWhy, quarantineText, sharedDteWhy, type IommuDomctl } from "./iommu.js";
 import { PolicyError, atPath, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { renderInline } from "../diagnostics/render.js";
 import { loadPolicyBytes, loadSource } from "../binary/load.js";
@@ -517,6 +517,7 @@ function perform(
       const from = registry.device(sbdf)?.owner;
       const rc = registry.assignDevice(as!, target!, sbdf);
       if (rc === "-EBUSY" && registry.iommuRefused(sbdf)) say(result, iommuRefusedWhy(formatSbdf(sbdf), "assign"));
+      if (rc === "-EPERM" && registry.deviceType(sbdf) === "host-bridge" && registry.iommuVendor() === "vtd") say(result, hostBridgeWhy(formatSbdf(sbdf), target!.name, registry.quarantine()));
       if (rc === 0) assignWhy((why) => say(result, why), prepared.scenario, target!, from);
       const sharedA = rc === 0 ? sharedDteWhy(registry, sbdf, target!.name) : undefined;
       if (sharedA !== undefined) say(result, sharedA);

@@ -73,6 +73,17 @@ describe("amd_iommu_add_device: a device no IVRS entry covers", () => {
     expect(reg.addDevice(dom0, "0000:03:01.0")).toBe("-ENODEV"); // past ivrs_bdf_entries
   });
 
+  it("a host bridge no entry covers stays with the hardware domain (\"Filter bridge devices.\")", () => {
+    const log: string[] = [];
+    const hb = key("0000:00:00.0");
+    const reg = new PciRegistry(new DummyXsm(), [dom0, guest], { strategy: "upstream", vfWithoutPf: "reject", iommuVendor: "amd", ivrs: [entry("0000:00:14.0")], pdevType: (k) => (k === hb ? "host-bridge" : undefined), log: (l) => log.push(l) });
+    expect(reg.addDevice(dom0, "0000:00:00.0")).toBe(0);
+    expect(log).toEqual(["PCI add device 0000:00:00.0"]);
+    expect(reg.device("0000:00:00.0")).toMatchObject({ owner: "dom0" });
+    // amd_iommu_group_id has no filter: the group is the bdf's own below ivrs_bdf_entries
+    expect(group(reg, "0000:00:00.0")).toMatchObject({ rc: 0, groupId: 0 });
+  });
+
   it("with no IVRS table given, every device is covered (the table is not modelled)", () => {
     const { reg } = amd(undefined);
     expect(reg.addDevice(dom0, "0001:07:00.0")).toBe(0);

@@ -177,6 +177,34 @@ describe("unmapping and moving", () => {
   });
 });
 
+describe("a host bridge (DEV_TYPE_PCI_HOST_BRIDGE)", () => {
+  const host = (quarantine: Quarantine = "basic") => {
+    const log: string[] = [];
+    const reg = new PciRegistry(new DummyXsm(), [dom0, g1], { strategy: "upstream", vfWithoutPf: "reject", quarantine, pdevType: (k) => (k === key("0000:00:00.0") ? "host-bridge" : undefined), log: (l) => log.push(l) });
+    expect(reg.addDevice(dom0, "0000:00:00.0")).toBe(0);
+    log.length = 0;
+    return { reg, log };
+  };
+
+  it("has no context entry, and its assignment to a guest is -EPERM with assign_device's warning, nothing moved", () => {
+    const { reg, log } = host();
+    expect(reg.contextOwner("0000:00:00.0")).toBeNull(); // "Hostbridge: skip ... map"
+    expect(reg.assignDevice(dom0, g1, "0000:00:00.0")).toBe("-EPERM");
+    expect(log).toEqual(["d1: assign (0000:00:00.0) failed (-1)"]);
+    expect(reg.device("0000:00:00.0")?.owner).toBe("dom0");
+    expect(reg.checkInvariants()).toEqual([]);
+  });
+
+  it("basic quarantine takes it (an unmap from the hardware domain), but not out again to a guest; scratch-page refuses dom_io too", () => {
+    const { reg } = host();
+    expect(reg.assignDevice(dom0, { domid: DOMID_IO, name: "dom_io", control: false, hardware: false }, "0000:00:00.0")).toBe(0);
+    expect(reg.assignDevice(dom0, g1, "0000:00:00.0")).toBe("-EPERM");
+    expect(reg.device("0000:00:00.0")?.owner).toBe("dom_io");
+    const scratch = host("scratch-page").reg;
+    expect(scratch.assignDevice(dom0, { domid: DOMID_IO, name: "dom_io", control: false, hardware: false }, "0000:00:00.0")).toBe("-EPERM");
+  });
+});
+
 describe("where there are no VT-d context entries", () => {
   it("an AMD IOMMU (its device table entries are the IVRS model's) and no IOMMU map none", () => {
     for (const o of [{ iommuVendor: "amd" as const }, { iommu: false }]) {

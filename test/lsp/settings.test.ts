@@ -15,21 +15,38 @@ const mlsPath = join(repoRoot, "test/fixtures/mls/devices.conf");
 const mlsText = readFileSync(mlsPath, "utf8");
 const mlsUri = pathToFileURL(mlsPath).href;
 
-const plain = ["class c", "sid s", "class c { p q }", "attribute vm;", "type t, vm;", "type u, vm;",
-  "allow vm t:c { p q };", "role r;", "role r types { t u };", "user s_u roles r;", "sid s s_u:r:t", ""].join("\n");
+const plain = [
+  "class c",
+  "sid s",
+  "class c { p q }",
+  "attribute vm;",
+  "type t, vm;",
+  "type u, vm;",
+  "allow vm t:c { p q };",
+  "role r;",
+  "role r types { t u };",
+  "user s_u roles r;",
+  "sid s s_u:r:t",
+  "",
+].join("\n");
 const plainUri = pathToFileURL(join(repoRoot, "test/fixtures/lsp/settings.conf")).href;
 
 const errors = (p: PublishDiagnosticsParams) => p.diagnostics.filter((d) => d.severity === 1);
 /** MLS read as MLS: no error. Without -M: the one error that says to use it. */
 const asMls = (p: PublishDiagnosticsParams) => errors(p).length === 0;
-const notMls = (p: PublishDiagnosticsParams) => errors(p).length === 1 && /-M/.test(errors(p)[0]!.message);
+const notMls = (p: PublishDiagnosticsParams) =>
+  errors(p).length === 1 && /-M/.test(errors(p)[0]!.message);
 
 const change = (c: TestClient, settings: unknown) =>
   c.rpc.sendNotification("workspace/didChangeConfiguration", { settings });
 /** Answered once the analysis of the texts as they are now ends (and its diagnostics are out). */
-const analysed = (c: TestClient, uri: string) => c.rpc.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
+const analysed = (c: TestClient, uri: string) =>
+  c.rpc.sendRequest("textDocument/documentSymbol", { textDocument: { uri } });
 const hintsOf = (c: TestClient, uri: string) =>
-  c.rpc.sendRequest("textDocument/inlayHint", { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } } }) as Promise<InlayHint[]>;
+  c.rpc.sendRequest("textDocument/inlayHint", {
+    textDocument: { uri },
+    range: { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } },
+  }) as Promise<InlayHint[]>;
 async function until(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(ok()).toBe(true);
@@ -99,13 +116,31 @@ describe("xsm lsp: settings carried by workspace/didChangeConfiguration", () => 
       await c.open(plainUri, plain);
       expect(errors(await first)).toEqual([]);
       const cases: [unknown, string][] = [
-        [{ xsm: { mls: true, inlayHints: { attributeTypes: "no" } } }, 'xsm.inlayHints.attributeTypes: expected true or false; got "no"'],
-        [{ xsm: { inlayHints: { types: false } } }, "xsm.inlayHints.types: expected no such option (parameterNames, attributeTypes); got false"],
-        [{ xsm: { mls: 1, inlayHints: { attributeTypes: false } } }, "xsm.mls: expected true or false; got 1"],
+        [
+          { xsm: { mls: true, inlayHints: { attributeTypes: "no" } } },
+          'xsm.inlayHints.attributeTypes: expected true or false; got "no"',
+        ],
+        [
+          { xsm: { inlayHints: { types: false } } },
+          "xsm.inlayHints.types: expected no such option (parameterNames, attributeTypes); got false",
+        ],
+        [
+          { xsm: { mls: 1, inlayHints: { attributeTypes: false } } },
+          "xsm.mls: expected true or false; got 1",
+        ],
         [{ xsm: [] }, "xsm: expected an object { flaskDir?, mls?, inlayHints? }; got []"],
-        [{ xsm: { flaskDir: 7 } }, "xsm.flaskDir: expected a path (Xen's xen/xsm/flask/policy); got 7"],
-        [{ xsm: { flaskDir: "/nonexistent/flask" } }, `xsm.flaskDir: expected Xen's xen/xsm/flask/policy directory, with security_classes in it; got "/nonexistent/flask" (no such directory)`],
-        [{ xsm: { flaskDir: join(repoRoot, "test") } }, `got ${JSON.stringify(join(repoRoot, "test"))} (no security_classes in it)`],
+        [
+          { xsm: { flaskDir: 7 } },
+          "xsm.flaskDir: expected a path (Xen's xen/xsm/flask/policy); got 7",
+        ],
+        [
+          { xsm: { flaskDir: "/nonexistent/flask" } },
+          `xsm.flaskDir: expected Xen's xen/xsm/flask/policy directory, with security_classes in it; got "/nonexistent/flask" (no such directory)`,
+        ],
+        [
+          { xsm: { flaskDir: join(repoRoot, "test") } },
+          `got ${JSON.stringify(join(repoRoot, "test"))} (no security_classes in it)`,
+        ],
       ];
       for (const [settings, said] of cases) {
         const published = c.published();
@@ -127,7 +162,12 @@ describe("xsm lsp: settings carried by workspace/didChangeConfiguration", () => 
   it("initialize refuses a flask directory without security_classes, as --flask-dir does", async () => {
     const c = await inProcess({ debounceMs: 20 });
     try {
-      const init = { processId: null, rootUri: null, capabilities: {}, initializationOptions: { flaskDir: "/nonexistent/flask" } };
+      const init = {
+        processId: null,
+        rootUri: null,
+        capabilities: {},
+        initializationOptions: { flaskDir: "/nonexistent/flask" },
+      };
       await expect(c.rpc.sendRequest("initialize", init)).rejects.toThrow(
         /^xsm: params\.initializationOptions\.flaskDir: expected Xen's xen\/xsm\/flask\/policy directory, with security_classes in it; got "\/nonexistent\/flask" \(no such directory\)$/,
       );
@@ -139,14 +179,24 @@ describe("xsm lsp: settings carried by workspace/didChangeConfiguration", () => 
 
 describe("xsm lsp: settings pulled with workspace/configuration", () => {
   const capabilities = {
-    workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true }, inlayHint: { refreshSupport: true } },
+    workspace: {
+      configuration: true,
+      didChangeConfiguration: { dynamicRegistration: true },
+      inlayHint: { refreshSupport: true },
+    },
   };
 
   it("at initialized and at each change; the inlay hints fetched again when they change", async () => {
-    const c = await inProcess({ debounceMs: 20 }, capabilities, { xsm: { mls: true, inlayHints: { attributeTypes: false } } });
+    const c = await inProcess({ debounceMs: 20 }, capabilities, {
+      xsm: { mls: true, inlayHints: { attributeTypes: false } },
+    });
     try {
       // registered for the notification VS Code sends only to who registers, and pulled once
-      await until(() => c.asked.includes("client/registerCapability") && c.asked.includes("workspace/configuration"));
+      await until(
+        () =>
+          c.asked.includes("client/registerCapability") &&
+          c.asked.includes("workspace/configuration"),
+      );
       await c.open(mlsUri, mlsText);
       await c.diagnostics(mlsUri, asMls);
       await c.open(plainUri, plain);
@@ -167,7 +217,9 @@ describe("xsm lsp: settings pulled with workspace/configuration", () => {
       c.settings = { xsm: { mls: "on" } };
       const message = c.message();
       await change(c, null);
-      expect(await message).toMatch(/^1 xsm: xsm\.mls: expected true or false; got "on"; the settings are left as they were$/);
+      expect(await message).toMatch(
+        /^1 xsm: xsm\.mls: expected true or false; got "on"; the settings are left as they were$/,
+      );
       expect((await hintsOf(c, plainUri)).map((h) => h.label)).toEqual(["(2 types)"]);
     } finally {
       await c.close();

@@ -62,6 +62,29 @@ describe("examples/svp/vtd-legacy-bridge.json", () => {
   });
 });
 
+describe("a host bridge in a scenario", () => {
+  it("stays with the hardware domain: its assignment to a guest is -EPERM, logged and explained", () => {
+    const r = runAs({
+      name: "host-bridge",
+      xsm: "dummy",
+      xen: "4.22.0",
+      domains: [
+        { name: "svp-hwdom", domid: 0, control: true, hardware: true },
+        { name: "gvp1-guest", domid: 2 },
+      ],
+      devices: [{ sbdf: "0000:00:00.0", type: "host-bridge" }],
+      steps: [
+        { as: "svp-hwdom", op: "pci_add_device", sbdf: "0000:00:00.0" },
+        { as: "svp-hwdom", op: "assign_device", domain: "gvp1-guest", sbdf: "0000:00:00.0" },
+      ],
+    } as Scenario);
+    expect(r.steps.map((x) => x.rc)).toEqual([0, "-EPERM"]);
+    expect(r.steps[1]!.log).toEqual(["d2: assign (0000:00:00.0) failed (-1)"]);
+    expect(why(r, 1)).toContain("0000:00:00.0 is a host bridge (DEV_TYPE_PCI_HOST_BRIDGE): reassign_device_ownership maps it for the new domain");
+    expect(r.state.devices).toEqual([expect.objectContaining({ sbdf: "0000:00:00.0", owner: "svp-hwdom" })]);
+  });
+});
+
 describe("device and bridge types in a scenario: errors at their JSON paths", () => {
   const errors = (devices: unknown) => {
     const l = parseScenario({ ...read(), devices } as Scenario, file);

@@ -157,7 +157,7 @@ describe("a binary's listing: its outline and hover are its source's", () => {
     for (const i of group("Roles")) expect(at(i.span)).toMatch(new RegExp(`^role ${i.name} types \\{`));
     for (const i of group("Users")) expect(at(i.span)).toMatch(new RegExp(`^user ${i.name} roles \\{`));
     for (const i of group("Initial SIDs")) expect(at(i.span)).toMatch(new RegExp(`^sid ${i.name} system_u:`));
-    for (const i of group("Ocontexts")) expect(at(i.span)).toBe(`${i.name} ${i.note}`);
+    for (const i of group("Ocontexts")) expect(at(i.span)).toBe(`${i.name} ${i.title}`);
     for (const i of group("Rules")) expect(at(i.span)).toBe(i.name);
     expect(lines).toContain("type svp_hwdom_t, svp_managed_domains, svp_hwdoms, svp_platform_domain;");
     expect(lines).toContain("sid dom0 system_u:system_r:svp_hwdom_t");

@@ -41,6 +41,9 @@ describe("the policy's names", () => {
   it("outlines platforms nested as declared, then classes, permissions, names by kind, ocontexts and rules", () => {
     expect(index.outline.map((g) => g.title)).toEqual(["Platforms", "Classes", "Permissions", "Types", "Attributes", "Roles", "Users", "Initial SIDs", "Ocontexts", "Rules"]);
     expect(index.outline[0]!.items.map((i) => [i.name, i.depth])).toEqual([["svp", 0], ["gvp1", 1], ["gvp2", 1]]);
+    // an ocontext says its label's type, its whole context on hover
+    const pci = index.outline.find((g) => g.title === "Ocontexts")!.items.find((i) => i.name === "pcidevicecon 0x300")!;
+    expect([pci.note, pci.title]).toEqual(["svp_pci_t", "system_u:object_r:svp_pci_t"]);
   });
 });
 

@@ -53,7 +53,7 @@ export function renderOutline(el: HTMLElement, index: PolicyIndex | undefined, r
         "details",
         { open: g.title === "Platforms" || g.title === "Classes" || g.items.length <= 12, "data-group": g.title },
         h("summary", {}, g.title, h("span", { class: "count" }, String(g.items.length))),
-        h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, onclick: () => reveal(i.span) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
+        h("ul", {}, g.items.map((i) => h("li", { style: `padding-left:${0.6 + i.depth * 0.8}rem`, ...(i.title ? { title: i.title } : {}), onclick: () => reveal(i.span) }, i.name, i.note ? h("span", { class: "muted" }, ` ${i.note}`) : null))),
       ),
     ),
   );

@@ -168,6 +168,10 @@ export class ScenarioRunner {
       svg.dataset.step = String(this.step);
       svg.dataset.strategy = this.strategy;
       svg.classList.add("topology");
+      // a small platform is drawn at most a little over Graphviz's own size, not blown up to the
+      // panel's width (its width attribute is in points: 3/4 of a CSS pixel)
+      const pt = /^([\d.]+)pt$/.exec(svg.getAttribute("width") ?? "");
+      if (pt) svg.style.maxWidth = `${Math.round(Number(pt[1]) * (4 / 3) * 1.2)}px`;
       fill(this.topology, svg);
     } catch (err) {
       if (token === this.drawing) fill(this.topology, emptySvg(`Graphviz could not draw this: ${(err as Error).message}`));

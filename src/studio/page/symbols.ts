@@ -38,7 +38,8 @@ export interface PlatformInfo {
 
 export interface OutlineGroup {
   title: string;
-  items: { name: string; span: Span; depth: number; note?: string }[];
+  /** `note` follows the name, muted; `title` is what hovering the item shows. */
+  items: { name: string; span: Span; depth: number; note?: string; title?: string }[];
 }
 
 export interface PolicyIndex {
@@ -148,7 +149,8 @@ export function buildOutline(o: OutlineParts): OutlineGroup[] {
     { title: "Users", items: of("user") },
     { title: "Booleans", items: of("bool", (s) => s.detail[0]?.replace(/^default /, "")) },
     { title: "Initial SIDs", items: o.sids.map((x) => ({ name: x.name, span: x.span, depth: 0 })) },
-    { title: "Ocontexts", items: o.ocontexts.map((x) => ({ name: x.label, span: x.span, depth: 0, note: x.context })) },
+    // (the label's type is what tells one from another; the whole context is the item's title)
+    { title: "Ocontexts", items: o.ocontexts.map((x) => ({ name: x.label, span: x.span, depth: 0, note: x.context.split(":")[2] ?? x.context, title: x.context })) },
     { title: "Rules", items: mergeGrants(o.rules, o.classPerms).map(({ grant, span }) => ({ name: grantText(grant), span, depth: 0, ...(grant.when !== undefined ? { note: `if ${grant.when}` } : {}) })) },
   ].filter((g) => g.items.length > 0);
 }
