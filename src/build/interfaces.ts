@@ -18,6 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { excludeNames, includeNames } from "../policy/nodes.js";
 import { compile } from "../policy/index.js";
+import type { NameSet } from "../policy/ast.js";
 import { parsePolicy } from "../policy/parse.js";
 import type { CompiledPolicy } from "../policy/types.js";
 import type { ExpandedTree } from "./expand.js";
@@ -123,6 +124,9 @@ export interface InterfaceWork {
   m4Runs: number;
   expansions: number;
   parses: number;
+  /** Bindings of the denial's types whose call would name a name of the wrong kind: never
+   *  scored, expanded or compiled. */
+  rejected: number;
 }
 
 /** At most this many types are tried for the parameter a denial does not name, when the policy
@@ -144,7 +148,7 @@ const TIE_EXAMPLES = 3;
 export function grantingInterfaces(expanded: ExpandedTree, queries: readonly AccessQuery[], options: GrantOptions = {}): InterfaceAnswer[] {
   const base = options.policy ?? basePolicy(expanded.conf, options.mls);
   if (base === undefined) return queries.map(() => ({ grants: [], undecided: [] }));
-  const work = options.work ?? { m4Runs: 0, expansions: 0, parses: 0 };
+  const work = options.work ?? { m4Runs: 0, expansions: 0, parses: 0, rejected: 0 };
   const parse = (text: string) => {
     work.parses++;
     return parseExpansion(text, base);
@@ -164,13 +168,22 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
           const shape = shapes.get(def.name);
           if (shape === undefined || !fitsQuery(shape.text, q)) return [];
           return bindings(shape.parsed.rules, q, arity(def)).flatMap((b): Planned[] => {
-            if (b.free === undefined) return [{ args: b.args("") }];
+            // (a binding whose call would not compile, a name of the wrong kind where the
+            // interface's statements need a type, an attribute or a new name, is no candidate)
+            const fit = (args: readonly string[]) => kindsFit(shape.parsed, declared, (n) => substitute(n, args));
+            if (b.free === undefined) {
+              if (fit(b.args(""))) return [{ args: b.args("") }];
+              work.rejected++;
+              return [];
+            }
             const f = b.free;
-            const fits = declared.types.flatMap((x) => {
+            // (the kind its statements need: an attribute (`typeattribute T $3`), else a type)
+            const pool = shape.parsed.uses.some((u) => u.name === PLACEHOLDER + (f + 1) && u.need === "attribute") ? declared.attributes : declared.types;
+            const fits = pool.flatMap((x) => {
               const args = b.args(x);
-              return namesFit(shape.parsed, declared, (n) => substitute(n, args)) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (f + 1)) }] : [];
+              return fit(args) ? [{ argument: x, access: mergeAccess(b.freeRules, args, PLACEHOLDER + (f + 1)) }] : [];
             });
-            const choice = pickFree(b, fits, base);
+            const choice = pickFree(b, fits, base, pool === declared.types ? "types" : "attributes");
             // (too many tie: one of them, expanded, says whether the interface grants at all)
             if (choice.tied !== undefined) return [{ args: b.args(choice.tied.types[0]!), tied: { free: f, binding: b, ...choice.tied } }];
             return choice.picks.map((p) => ({ args: b.args(p.argument), free: { free: f, argument: p.argument, reason: p.reason } }));
@@ -221,9 +234,9 @@ export function grantingInterfaces(expanded: ExpandedTree, queries: readonly Acc
         const same = text.split("\n").map((l) => l.trim()).filter(Boolean).sort().join("\n");
         if (offered.has(same)) continue;
         const p = parsedOf(call, text);
-        // (the picked call expands as its placeholder expansion said; a tree whose m4 tells the
-        // types apart otherwise still offers no call naming an undeclared type)
-        if ((t.free ?? t.tied) !== undefined && !namesFit(p, declared)) continue;
+        // (the call expands as its placeholder expansion said; a tree whose m4 tells the types
+        // apart otherwise still offers no call that names a name of the wrong kind)
+        if (!kindsFit(p, declared)) continue;
         if (!grants(q, call, text)) continue;
         if (t.tied !== undefined) {
           const parameter = options.parameters?.(def)?.[t.tied.free] ?? `$${t.tied.free + 1}`;
@@ -270,11 +283,22 @@ function fitsQuery(text: string, q: AccessQuery): boolean {
   return /^\s*allow\s/m.test(text) && new RegExp(`\\b${q.tclass}\\b`).test(text);
 }
 
-/** The call's names stand: each type or attribute its av rules name the policy declares, or the
- *  call itself does, and none the call declares is declared already (the call would not compile). */
-function namesFit(p: ParsedExpansion, declared: Declared, name: (n: string) => string = (n) => n): boolean {
-  const own = new Set(p.declares.map(name));
-  return [...own].every((n) => !declared.names.has(n)) && p.names.every((n) => declared.names.has(name(n)) || own.has(name(n)));
+/** The call's names are of the kinds its statements need (else it would not compile): each name
+ *  a rule's source or target the policy or the call declares as a type or an attribute, a type
+ *  where a type is needed (a type rule's result, typeattribute's and typealias's subject), an
+ *  attribute where one is (a type's attributes), a class where a rule's class stands, and each
+ *  name the call declares new, once. `name` writes a placeholder expansion's names as a call does. */
+function kindsFit(p: ParsedExpansion, declared: Declared, name: (n: string) => string = (n) => n): boolean {
+  const own = new Map(p.declared.map((d) => [name(d.name), d.kind]));
+  if (own.size < p.declared.length) return false;
+  for (const n of own.keys()) if (declared.kind(n) !== undefined) return false;
+  return p.uses.every((u) => {
+    const n = name(u.name);
+    const kind = own.get(n) ?? declared.kind(n);
+    if (u.need === "class") return declared.isClass(n);
+    if (u.need === "name") return kind !== undefined || n === "self";
+    return kind === u.need;
+  });
 }
 
 /** audit2allow -R offers the calls whose distance is >= 0, nearest first; a call that grants the
@@ -290,21 +314,29 @@ function basePolicy(conf: string, mls: boolean | undefined): CompiledPolicy | un
   return run.ok ? run.value.policy : undefined;
 }
 
-/** The policy's types, and its types and attributes together (the names a rule may use). */
+/** The policy's types and attributes (primary names, in id order), what kind a name is (a type
+ *  or alias, an attribute, or nothing), and whether it is a class. */
 interface Declared {
   types: readonly string[];
-  names: ReadonlySet<string>;
+  attributes: readonly string[];
+  kind(name: string): "type" | "attribute" | undefined;
+  isClass(name: string): boolean;
 }
 
 function declaredNames(policy: CompiledPolicy): Declared {
   const types: string[] = [];
-  const names = new Set<string>(["self"]);
+  const attributes = new Set<string>();
   for (let id = 0; id < policy.stats.types + policy.stats.attributes; id++) {
     const name = policy.typeName(id);
-    names.add(name);
     if (policy.typeId(name) === id) types.push(name);
+    else attributes.add(name);
   }
-  return { types, names };
+  return {
+    types,
+    attributes: [...attributes],
+    kind: (n) => (policy.typeId(n) >= 0 ? "type" : attributes.has(n) ? "attribute" : undefined),
+    isClass: (n) => policy.classId(n) >= 0,
+  };
 }
 
 /** An allow rule of an expansion, its sets read (exclusions dropped) and its permissions listed
@@ -316,26 +348,46 @@ interface AllowRule {
   perms: (tclass: string) => readonly string[];
 }
 
-/** An expansion read once: its allow rules, every type or attribute its av rules name as source
- *  or target (those the policy must declare for the call to compile), and the types, aliases and
- *  attributes it declares. */
+/** Where a statement names a name, what it must be: a type or an attribute (`name`: a rule's
+ *  source or target), a type, an attribute, or a class. */
+type Need = "name" | "type" | "attribute" | "class";
+
+/** An expansion read once: its allow rules, each name its statements use and the kind each use
+ *  needs (what the policy must declare for the call to compile), and the types, aliases and
+ *  attributes it declares (`declares` their names, in order). */
 interface ParsedExpansion {
   rules: AllowRule[];
-  names: readonly string[];
+  uses: readonly { name: string; need: Need }[];
+  declared: readonly { name: string; kind: "type" | "attribute" }[];
   declares: readonly string[];
 }
 
 function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
   const { ast } = parsePolicy(text, "interface", { sections: false });
   const rules: AllowRule[] = [];
-  const names = new Set<string>();
-  const declares: string[] = [];
+  const uses: { name: string; need: Need }[] = [];
+  const declared: { name: string; kind: "type" | "attribute" }[] = [];
+  const use = (need: Need, ...names: string[]) => uses.push(...names.map((name) => ({ name, need })));
+  const named = (set: NameSet) => [...includeNames(set), ...excludeNames(set)];
   for (const st of ast.statements) {
-    if (st.kind === "type") declares.push(st.name.name, ...st.aliases.map((a) => a.name));
-    else if (st.kind === "attribute") declares.push(st.name.name);
-    else if (st.kind === "typealias") declares.push(...st.aliases.map((a) => a.name));
+    if (st.kind === "type") {
+      declared.push(...[st.name, ...st.aliases].map((a) => ({ name: a.name, kind: "type" as const })));
+      use("attribute", ...st.attributes.map((a) => a.name));
+    } else if (st.kind === "attribute") declared.push({ name: st.name.name, kind: "attribute" });
+    else if (st.kind === "typealias") {
+      use("type", st.type.name);
+      declared.push(...st.aliases.map((a) => ({ name: a.name, kind: "type" as const })));
+    } else if (st.kind === "typeattribute") {
+      use("type", st.type.name);
+      use("attribute", ...st.attributes.map((a) => a.name));
+    } else if (st.kind === "typerule") {
+      use("name", ...named(st.sources), ...named(st.targets));
+      use("class", ...named(st.classes));
+      use("type", st.defaultType.name);
+    }
     if (st.kind !== "avrule") continue;
-    for (const n of [...includeNames(st.sources), ...includeNames(st.targets)]) names.add(n);
+    use("name", ...named(st.sources), ...named(st.targets));
+    use("class", ...named(st.classes));
     if (st.rule !== "allow") continue;
     const read = (set: typeof st.sources) => {
       const out = new Set(includeNames(set));
@@ -356,7 +408,7 @@ function parseExpansion(text: string, policy: CompiledPolicy): ParsedExpansion {
       },
     });
   }
-  return { rules, names: [...names], declares };
+  return { rules, uses, declared, declares: declared.map((d) => d.name) };
 }
 
 /** The access a call's expansion grants, merged per source, target and class (sepolgen's
@@ -417,7 +469,7 @@ function placeholderExpansions(expanded: ExpandedTree, defs: readonly MacroDef[]
 export function interfaceVectors(expanded: ExpandedTree, policy: CompiledPolicy): Map<string, CallAccess[]> {
   const defs = [...expanded.macros.values()].filter(isCandidate);
   const placeholders = [1, 2, 3].map((n) => PLACEHOLDER + n);
-  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${placeholders.slice(0, arity(d)).join(", ")})`), { m4Runs: 0, expansions: 0, parses: 0 });
+  const texts = expandCalls(expanded, defs.map((d) => `${d.name}(${placeholders.slice(0, arity(d)).join(", ")})`), { m4Runs: 0, expansions: 0, parses: 0, rejected: 0 });
   const out = new Map<string, CallAccess[]>();
   defs.forEach((d, i) => {
     const text = texts[i];
@@ -494,7 +546,7 @@ function parameterOf(name: string, type: string): [number, string] | undefined {
  *  result is a bound type: `type_transition S D:event T` for create_channel(S, D, T)), the most
  *  related; with none related, each type that fits when there are few. At most
  *  FREE_ARGUMENT_LIMIT, else none picked and the tie said. */
-function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy): { picks: { argument: string; reason: string }[]; tied?: Tie } {
+function pickFree(binding: Binding, fits: readonly { argument: string; access: readonly CallAccess[] }[], policy: CompiledPolicy, noun: "types" | "attributes"): { picks: { argument: string; reason: string }[]; tied?: Tie } {
   const bound = binding.bound.map((b) => policy.typeId(b));
   const classes = [...new Set(binding.freeRules.flatMap((r) => r.classes))];
   const scored = fits.map((fit) => {
@@ -507,7 +559,8 @@ function pickFree(binding: Binding, fits: readonly { argument: string; access: r
     const typeRules: string[] = [];
     for (const tclass of classes) {
       const c = policy.classId(tclass);
-      if (c < 0) continue;
+      // (an attribute is in no type rule's key)
+      if (c < 0 || x < 0) continue;
       for (const b of bound)
         for (const [s, t] of [
           [b, x],
@@ -533,7 +586,7 @@ function pickFree(binding: Binding, fits: readonly { argument: string; access: r
   }
   const byRule = best((s) => s.typeRules.length);
   if (byRule.length > 0) return limited(byRule, `a type rule of the policy relates each to the denial's types`, (s) => `the policy's ${s.typeRules[0]}${byRule.length > 1 ? ` (1 of ${byRule.length} types so related)` : ""}`);
-  return limited(scored, `the policy relates none to the denial's types`, () => `1 of ${scored.length} declared types its rules accept (the policy relates none to the denial's types)`);
+  return limited(scored, `the policy relates none to the denial's types`, () => `1 of ${scored.length} declared ${noun} its rules accept (the policy relates none to the denial's types)`);
 }
 
 /** The allow rules of an expansion and the permissions they name (`*` and `~{...}` count as

@@ -284,7 +284,7 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: a parameter too many types tie 
       { call: "create_channel(domU_t, DESTINATION, shared_channel_t)", name: "create_channel", file: "modules/xen.if", parameter: "destination", types: 14, examples: ["dom0_t", "domU_t", "domU_t_self"], reason: "the policy already allows 1 of the call's permissions naming each", distance: 10 },
     ]);
     // (one call stands for the 14: it is expanded and compiled to know the interface grants at all)
-    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };
+    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0, rejected: 0 };
     const [answer] = grantingInterfaces(expandTree(copy), [{ source: "domU_t", target: "shared_channel_t", tclass: "event", perms: ["create"] }], { work });
     expect(answer!.undecided.map((u) => u.types)).toEqual([14]);
     // (19 placeholder expansions, then the 29 calls whose interfaces' rules take the denial)
@@ -309,7 +309,7 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)
     { source: "domU_t", target: "isolated_domU_t_channel", tclass: "event", perms: ["create"] },
   ];
   const counted = (tree: string) => {
-    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0 };
+    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0, rejected: 0 };
     const found = grantingInterfaces(expandTree(tree), queries, { work });
     return { work, calls: found.map((f) => f.grants.map((g) => g.call)) };
   };
@@ -318,11 +318,13 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)
   // the picked calls are expanded (not one per declared type), and each expansion is read once
   it("two m4 runs (placeholders, then the calls), each call expanded and parsed once", () => {
     const { work, calls } = counted(TREE);
-    // the 19 interfaces' placeholder expansions; then the 24 calls their rules place the denials'
+    // the 19 interfaces' placeholder expansions; then the 23 calls their rules place the denials'
     // types in (create_channel's picks: 1 for the bind, 3 for the create), each read once if it
-    // can grant (has an allow rule naming the class): all but 2
+    // can grant (has an allow rule naming the class): all but 2. One binding is rejected before
+    // it is expanded: create_domain_build_label(domU_t, isolated_domU_t) names
+    // isolated_domU_t_building, which the policy does not declare
     expect(calls.map((c) => c.filter((x) => x.startsWith("create_channel")).length)).toEqual([1, 0, 3]);
-    expect(work).toEqual({ m4Runs: 2, expansions: 19 + 24, parses: 19 + 22 });
+    expect(work).toEqual({ m4Runs: 2, expansions: 19 + 23, parses: 19 + 21, rejected: 1 });
   });
 
   it("the work does not grow with the types the policy declares", () => {
@@ -332,6 +334,41 @@ describe.skipIf(!hasM4)("xsm allow --interfaces: the work it does (needs GNU m4)
     writeFileSync(join(copy, "modules/extra.te"), extra);
     appendFileSync(join(copy, "modules/modules.conf"), "extra = on\n");
     expect(counted(copy)).toEqual(counted(TREE));
+  });
+});
+
+describe.skipIf(!hasM4)("xsm allow --interfaces: each name of a call of the kind its statements need (needs GNU m4)", () => {
+  // label_channel's $2 is an attribute (`typeattribute $3 $2`): the denial leaves it open, and
+  // only the policy's attributes are tried for it (a type there would not compile)
+  it("a parameter a statement needs as an attribute is given an attribute", () => {
+    const copy = join(tmp, "kinds-attribute");
+    cpSync(TREE, copy, { recursive: true });
+    appendFileSync(join(copy, "modules/xen.if"), "\n# label_channel(source, attribute, channel)\ndefine(`label_channel', `\n\ttypeattribute $3 $2;\n\tallow $1 $3:event create;\n')\n");
+    const [answer] = grantingInterfaces(expandTree(copy), [{ source: "domU_t", target: "isolated_domU_t_channel", tclass: "event", perms: ["create"] }], { parameters: () => ["source", "attribute", "channel"] });
+    const calls = answer!.grants.filter((g) => g.name === "label_channel");
+    expect(calls.map((g) => g.chosen!.argument).sort()).toEqual(["domain_self_type", "domain_target_type", "domain_type", "event_type", "mls_priv", "resource_type", "xen_type"]);
+    for (const g of calls) expect(g.chosen!.reason).toBe("1 of 7 declared attributes its rules accept (the policy relates none to the denial's types)");
+    expect(answer!.undecided.map((u) => u.name)).not.toContain("label_channel");
+  });
+
+  // weird_channel is a channel label without a domain `weird`: create_domain(domU_t, weird) would
+  // name it as a domain (`allow $1 $2:domain create`), which the policy does not declare
+  it("a binding that names an undeclared name is rejected before it is scored, expanded or compiled", () => {
+    const copy = join(tmp, "kinds-undeclared");
+    cpSync(TREE, copy, { recursive: true });
+    writeFileSync(join(copy, "modules/weird.te"), "type weird_channel, event_type;\n");
+    appendFileSync(join(copy, "modules/modules.conf"), "weird = on\n");
+    const work: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0, rejected: 0 };
+    const [answer] = grantingInterfaces(expandTree(copy), [{ source: "domU_t", target: "weird_channel", tclass: "event", perms: ["create"] }], { work });
+    expect(answer!.grants.map((g) => g.name)).not.toContain("create_domain");
+    // (the same denial on a channel of a domain: create_domain's binding stands; in both,
+    // create_domain_build_label's is rejected, as no domain has a _building label but nomigrate_t,
+    // and for weird device_model's as well, whose `type_transition $2 $1:domain` names weird)
+    const declared: InterfaceWork = { m4Runs: 0, expansions: 0, parses: 0, rejected: 0 };
+    const [other] = grantingInterfaces(expandTree(TREE), [{ source: "domU_t", target: "isolated_domU_t_channel", tclass: "event", perms: ["create"] }], { work: declared });
+    expect(other!.grants.map((g) => g.call)).toContain("create_domain(domU_t, isolated_domU_t)");
+    expect(work.rejected).toBeGreaterThan(declared.rejected);
+    expect(work.expansions).toBeLessThan(declared.expansions);
   });
 });
 
