@@ -22,8 +22,8 @@ export function registerLsp(program: Command, _cli: CliContext): void {
     .command("lsp")
     .description("run the language server (LSP over stdio) for policy.conf files and policy trees")
     .option("--stdio", "talk LSP over stdin/stdout (the default and only transport)")
-    .option("--flask-dir <dir>", "for trees: Xen's xen/xsm/flask/policy, as for xsm build")
-    .option("-M, --mls", "policies are MLS (as checkpolicy -M; trees built as xsm build --mls); or initializationOptions {\"mls\": true}")
+    .option("--flask-dir <dir>", "for trees: Xen's xen/xsm/flask/policy, as for xsm build; or the client's setting xsm.flaskDir")
+    .option("-M, --mls", "policies are MLS (as checkpolicy -M; trees built as xsm build --mls); or the client's setting xsm.mls (initializationOptions {\"mls\": true}, or changed while it runs)")
     .option("--debounce <ms>", "quiet time after a change before the policy is analysed again (default: 150)", debounceOption)
     .action(async (opts: LspOptions) => {
       // checked before the server starts: an editor would only see every tree fail to build
