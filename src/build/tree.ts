@@ -80,15 +80,28 @@ export const XEN_FLASK_DIR = "../../../xen/xsm/flask/policy";
 const isFile = (path: string): boolean => existsSync(path) && statSync(path).isFile();
 
 /** Makefile.common's ENABLED_LIST: awk '/^[ \t]*[a-z]/{ if ($3 == "on") print $1 }' modules.conf.
- *  awk splits a record on runs of blanks, leading blanks ignored. */
-export function enabledModules(modulesConf: string): string[] {
+ *  awk splits a record on runs of blanks, leading blanks ignored. `lines` is the awk pattern a
+ *  line must match to be read: Xen 4.3-4.5's one Makefile reads `/^[[:blank:]]*[[:alpha:]]/`, so
+ *  a module named with a capital is read there (moduleLines). */
+export function enabledModules(modulesConf: string, lines: RegExp = LOWERCASE_LINE): string[] {
   const enabled: string[] = [];
   for (const line of modulesConf.split("\n")) {
-    if (!/^[ \t]*[a-z]/.test(line)) continue;
+    if (!lines.test(line)) continue;
     const fields = line.trim().split(/[ \t]+/);
     if (fields[2] === "on") enabled.push(fields[0]!);
   }
   return enabled;
+}
+
+const LOWERCASE_LINE = /^[ \t]*[a-z]/;
+const ALPHA_LINE = /^[ \t]*[A-Za-z]/;
+
+/** The lines of modules.conf a tree's Makefile reads: Xen 4.3-4.5's one Makefile any starting
+ *  with a letter (`[[:alpha:]]`, C locale), 4.6-4.7's and Makefile.common's (4.8 on) one starting
+ *  with a lowercase letter. */
+export function moduleLines(treeDir: string): RegExp {
+  const makefile = join(treeDir, "Makefile");
+  return isFile(makefile) && readFileSync(makefile, "utf8").includes("[[:alpha:]]") ? ALPHA_LINE : LOWERCASE_LINE;
 }
 
 /** The modules.conf that switches the module file at `path` on or off: DIR/modules/modules.conf
@@ -123,7 +136,9 @@ export function moduleOff(path: string, modulesConf?: string): string | undefine
   }
   const name = basename(path, extname(path));
   const fold = (n: string) => (where.caseBlind ? n.toLowerCase() : n);
-  return enabledModules(conf).some((m) => fold(m) === fold(name)) ? undefined : name;
+  // (4.3-4.7's modules.conf is DIR/policy/modules.conf, beside DIR/Makefile)
+  const lines = where.caseBlind ? moduleLines(dirname(dirname(where.conf))) : LOWERCASE_LINE;
+  return enabledModules(conf, lines).some((m) => fold(m) === fold(name)) ? undefined : name;
 }
 
 /** Where `dir`'s modules.conf is, relative to it: modules/modules.conf (Makefile.common, Xen 4.8
@@ -309,7 +324,7 @@ function m4ParamsOf(options: TreeOptions): string[] {
  *  sorted order of every layer's .te files (DETECTED_MODS), each with its .if; one
  *  policy/constraints; policy/device_contexts from 4.6, where the Makefile gains DEV_OCONS. */
 function sectionsBefore48(dir: string, head: string[], required: (path: string, why: string) => string): { enabled: string[]; sections: string[] } {
-  const on = enabledModules(readFileSync(join(dir, "policy", "modules.conf"), "utf8")).map((m) => m.toLowerCase());
+  const on = enabledModules(readFileSync(join(dir, "policy", "modules.conf"), "utf8"), moduleLines(dir)).map((m) => m.toLowerCase());
   const layers = join(dir, "policy", "modules");
   const detected = (existsSync(layers) ? readdirSync(layers) : [])
     .filter((layer) => layer !== "CVS" && statSync(join(layers, layer)).isDirectory())

@@ -30,7 +30,7 @@ export function policyInputOptions(cmd: Command, options: { shortDefine?: boolea
   const mls = {
     tree: "an MLS policy: the tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)",
     source: "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)",
-    any: "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself",
+    any: "an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself (and refuses -M when it is not MLS, as checkpolicy -b -M does)",
   }[options.reads ?? "any"];
   if (options.mls !== false) cmd.option("-M, --mls", mls);
   return cmd

@@ -19,7 +19,7 @@ export function registerCompile(program: Command, cli: CliContext): void {
     .option("-c, --policyvers <version>", "binary policy version: 30 (default) or 24")
     .option("-U, --handle-unknown <action>", "handle_unknown in the binary: deny (default), reject or allow")
     .option("--strict", "constructs Xen's loader refuses are errors, not warnings")
-    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it (sensitivities, categories, levels, ranges, mlsconstrain); a binary says so itself")
+    .option("-M, --mls", "an MLS policy: a policy.conf as checkpolicy -M reads it (sensitivities, categories, levels, ranges, mlsconstrain); a binary says so itself (and refuses -M when it is not MLS, as checkpolicy -b -M does)")
     .option("--format <format>", "how diagnostics are written: text (stderr), json or sarif (one document on stdout)", parseFormat, "text" as OutputFormat)
     .action((path: string, opts: CompileOptions) => runCompile(cli, path, opts));
 }

@@ -112,7 +112,7 @@ export function registerStudio(program: Command, cli: CliContext): void {
     .option("--port <port>", "TCP port on 127.0.0.1 (default: a free one)")
     .option("--no-open", "do not try to open a browser")
     .option("--read-only", "serve without writing: the page's Save is off, edits stay in the page")
-    .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving");
+    .option("--export <dir>", "write the page and the files as a static site to DIR instead of serving (DIR is made if missing; the directory it is in must exist)");
   // for the policy trees scenarios name (built here: the page cannot run m4)
   policyInputOptions(cmd, { mls: false })
     .action((target: string | undefined, opts: StudioOptions) => runStudio(cli, target, opts));

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileExpanded, enabledModules, readTree, treeMacros, treeSources, TreeError } from "../../src/build/index.js";
+import { moduleOff } from "../../src/build/tree.js";
 import { renderDiagnostics } from "../../src/diagnostics/render.js";
 import { noteText } from "../../src/diagnostics/diagnostic.js";
 import { compile } from "../../src/policy/index.js";
@@ -135,6 +136,19 @@ describe("a tree laid out as before Xen 4.8 (one Makefile, policy/modules/LAYER/
     const dir = oldTree("", { "policy/modules/aux/zeta.if": "" });
     unlinkSync(join(dir, "policy/modules/aux/zeta.if"));
     expect(() => readTree(dir, { flaskDir: flask })).toThrow(/policy\/modules\/aux\/zeta\.if: missing \(the Makefile's ALL_INTERFACES: module zeta is on in policy\/modules\.conf\)/);
+  });
+
+  it("4.3-4.5's Makefile reads a modules.conf line starting with any letter, 4.6-4.7's only a lowercase one", () => {
+    // (RELEASE-4.5.0: awk '/^[[:blank:]]*[[:alpha:]]/', RELEASE-4.6.0: awk '/^[ \t]*[a-z]/'; both
+    // find the module's .te case-blind)
+    const alpha = { "policy/modules/aux/alpha.te": "", "policy/modules/aux/alpha.if": "" };
+    const awk = (pattern: string) => `ENABLED_MODS := $(foreach mod,$(shell awk '${pattern}{ if ($$3 == "$(MODENABLED)") print $$1 }' $(MOD_CONF) 2> /dev/null),x)\n`;
+    const old = oldTree(awk("/^[[:blank:]]*[[:alpha:]]/"), alpha);
+    expect(readTree(old, { flaskDir: flask }).enabled).toEqual(["alpha", "zeta", "xen"]);
+    expect(moduleOff(join(old, "policy/modules/aux/alpha.te"))).toBeUndefined();
+    const newer = oldTree(awk("/^[ \\t]*[a-z]/"), alpha);
+    expect(readTree(newer, { flaskDir: flask }).enabled).toEqual(["zeta", "xen"]);
+    expect(moduleOff(join(newer, "policy/modules/aux/alpha.te"))).toBe("alpha");
   });
 
   it("a directory with neither modules.conf is refused, naming both", () => {

@@ -469,10 +469,10 @@ describe("help", () => {
     // check reads all three as the analysis commands do; its -M said only "contexts carry levels"
     for (const c of ["check", "search", "info", "why", "allow", "flow", "diff", "test"]) {
       const mls = (await options(c)).get("-M, --mls");
-      expect(mls, c).toContain("a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself");
+      expect(mls, c).toContain("a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls); a binary says so itself (and refuses -M when it is not MLS, as checkpolicy -b -M does)");
     }
     // compile reads no tree, lint no binary
-    expect((await options("compile")).get("-M, --mls")).toMatch(/^an MLS policy: a policy\.conf as checkpolicy -M reads it .*; a binary says so itself$/);
+    expect((await options("compile")).get("-M, --mls")).toMatch(/^an MLS policy: a policy\.conf as checkpolicy -M reads it .*; a binary says so itself \(and refuses -M when it is not MLS, as checkpolicy -b -M does\)$/);
     expect((await options("lint")).get("-M, --mls")).toBe("an MLS policy: a policy.conf as checkpolicy -M reads it; a tree's MLS build (Makefile.common's CONFIG_MLS=y: -D enable_mls)");
   });
 });
