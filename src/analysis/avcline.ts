@@ -35,7 +35,11 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
     recs.push(m[0]);
     at.push(m.index + 1);
   }
-  if (!recs.some((r) => AVC_TOKENS.has(r))) return { kind: "other" };
+  const avcs = recs.flatMap((r, i) => (AVC_TOKENS.has(r) ? [i] : []));
+  if (avcs.length === 0) return { kind: "other" };
+  // two records run together (a console line cut short by another CPU's): sepolgen would merge
+  // their permissions under the last record's contexts, a denial no one saw
+  if (avcs.length > 1) return { kind: "malformed", message: "a second avc record starts here (two console lines run together): each must be a line of its own", col: at[avcs[1]!]! };
   const end = recs.length === 0 ? 1 : at[recs.length - 1]! + recs[recs.length - 1]!.length;
   const perms: string[] = [];
   const permCols: number[] = [];
@@ -67,6 +71,12 @@ export function parseAvcLine(text: string, line: number, newline: boolean): Pars
     if (fields[0] === "scontext") [scontext, cols.scontext] = [fields[1], at[i]!];
     else if (fields[0] === "tcontext") [tcontext, cols.tcontext] = [fields[1], at[i]!];
     else if (fields[0] === "tclass") [tclass, cols.tclass] = [fields[1], at[i]!];
+  }
+  // `{kexec}`: sepolgen reads a brace only as a token of its own
+  const glued = recs.findIndex((r) => r !== "{" && r !== "}" && (r.startsWith("{") || r.endsWith("}")));
+  if (!sawAccess && glued >= 0) {
+    const tok = recs[glued]!;
+    return { kind: "malformed", message: `'${tok}': a brace must stand apart from the permissions, as Xen writes '{ ${tok.replace(/[{}]/g, "")} }'`, col: at[glued]! };
   }
   const missing = [!sawAccess && "{ permissions }", scontext === undefined && "scontext=", tcontext === undefined && "tcontext=", tclass === undefined && "tclass="].filter(Boolean);
   if (missing.length > 0) return { kind: "malformed", message: `avc line without ${missing.join(", ")}`, col: end };

@@ -25,4 +25,14 @@ export const AVC_LINES: { name: string; line: string }[] = [
   { name: "timestamp and (XEN) prefix", line: `[   12.345] (XEN) ${good}` },
   { name: "MLS range in a non-MLS policy", line: good.replace("scontext=system_u:dom0:dom0_t", "scontext=system_u:dom0:dom0_t:s0") },
   { name: "unknown user, role and type", line: good.replace("scontext=system_u:dom0:dom0_t", "scontext=nosuch_u:nosuch_r:nosuch_t") },
+  { name: "two records on one line", line: `(XEN) ${good} (XEN) ${good.replace("{ kexec }", "{ writeconsole }")}` },
+  { name: "braces against the permission", line: good.replace("{ kexec }", "{kexec}") },
+  { name: "odd spacing: tabs, doubled spaces", line: `\t(XEN)   ${good.replace(/ /g, "  ").replace("{  kexec  }", "{\tkexec\t}")}  ` },
 ];
+
+/** The lines audit2why reads (merging two records into one denial) or drops without a word where
+ *  xsm reports a located error, and why. */
+export const XSM_REJECTS: Record<string, string> = {
+  "two records on one line": "audit2why merges the records' permissions under the last one's contexts",
+  "braces against the permission": "audit2why drops the line without a word",
+};
