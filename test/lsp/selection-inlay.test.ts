@@ -13,27 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { selectionRanges } from "../../src/lsp/selection.js";
 import { hasM4 } from "../tools.js";
 import { inProcess, repoRoot, type TestClient } from "./client.js";
+import { SMALL_POLICY } from "./small-policy.js";
 
-const policy = [
-  "class c", // 0
-  "class d",
-  "sid s",
-  "common x { a b }",
-  "class c inherits x { p q }",
-  "class d { r }", // 5
-  "attribute vm;",
-  "type t, vm;",
-  "type u, vm;",
-  "bool b true;",
-  "if (b) {", // 10
-  "  allow vm t:c { p q };",
-  "}",
-  "role r;",
-  "role r types { t u };",
-  "user s_u roles r;", // 15
-  "sid s s_u:r:t",
-  "",
-].join("\n");
+const policy = SMALL_POLICY;
 const confUri = pathToFileURL(join(repoRoot, "test/fixtures/lsp/selection.conf")).href;
 const lines = policy.split("\n");
 
