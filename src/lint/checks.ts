@@ -176,10 +176,13 @@ function firstOfGrant(rules: readonly ExpandedAvRule[], generated: Generated): n
   return keys.map((key) => first.get(key)!);
 }
 
+/** The note of a duplicate-rule finding that names the rule it repeats. */
+export const EARLIER_RULE = "the earlier rule";
+
 export function duplicateRules(ex: Expanded, generated: Generated): Diagnostic[] {
   const first = firstOfGrant(ex.rules, generated);
   return ex.rules.flatMap((r, i) =>
-    first[i] === i || generated.isRule(r.span) ? [] : [finding("duplicate-rule", `this ${r.kind} rule grants exactly what an earlier one grants`, r.span, [{ message: "the earlier rule", span: ex.rules[first[i]!]!.span }])],
+    first[i] === i || generated.isRule(r.span) ? [] : [finding("duplicate-rule", `this ${r.kind} rule grants exactly what an earlier one grants`, r.span, [{ message: EARLIER_RULE, span: ex.rules[first[i]!]!.span }])],
   );
 }
 

@@ -2,9 +2,9 @@
 // user's say: inline `# xsm-lint: disable=CODE` comments and a config file of severities.
 import { sourceRefusals, XEN_REFUSAL_CODES } from "../binary/xen-compat.js";
 import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js";
-import { type Diagnostic, type DiagnosticCode, type Severity, type Span } from "../diagnostics/diagnostic.js";
+import { type Diagnostic, type DiagnosticCode, type Note, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
-import { CHECK_CODES, runChecks } from "./checks.js";
+import { CHECK_CODES, EARLIER_RULE, runChecks } from "./checks.js";
 
 export { CHECKS, CHECK_CODES } from "./checks.js";
 
@@ -55,53 +55,62 @@ export function lintText(text: string, file: string, options: { mls?: boolean; x
  *  `conf` is the text the raw findings' spans are in (m4's policy.conf). */
 export function locateFolded(raw: readonly Diagnostic[], conf: string, locate: (d: Diagnostic) => Diagnostic): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const groups = new Map<string, { at: number; macro: string; kind: string; repeats: Diagnostic[] }>();
+  const groups = new Map<string, { at: number; macro: string; kind: string; repeats: Repeat[] }>();
   for (const d of raw) {
     const located = locate(d);
-    const macro = d.code === "duplicate-rule" ? madeBy(located) : undefined;
-    if (macro === undefined || !d.span) {
+    const repeat = d.code === "duplicate-rule" ? macroRepeat(located) : undefined;
+    if (repeat === undefined || !d.span) {
       out.push(located);
       continue;
     }
     // the same rule text from the same macro (m4's expansion, spaces as they came)
     const text = conf.slice(d.span.offset, d.span.offset + d.span.length).replace(/\s+/g, " ");
-    const key = `${macro}\0${text}`;
+    const key = `${repeat.macro}\0${text}`;
     let group = groups.get(key);
     if (!group) {
-      group = { at: out.length, macro, kind: /^\S+/.exec(text)?.[0] ?? "", repeats: [] };
+      group = { at: out.length, macro: repeat.macro, kind: /^\S+/.exec(text)?.[0] ?? "", repeats: [] };
       groups.set(key, group);
       out.push(located); // (replaced below)
     }
-    group.repeats.push(located);
+    group.repeats.push(repeat);
   }
   for (const { at, macro, kind, repeats } of groups.values()) {
     if (repeats.length === 1) continue;
     const [first, ...more] = repeats;
-    const earlier = first!.notes!.findIndex((n) => n.message === "the earlier rule");
     // each further repeat by its outermost call (the .te line a maintainer would change)
-    const again = more.map((r) => {
-      const mine = r.notes!.slice(0, r.notes!.findIndex((n) => n.message === "the earlier rule"));
-      const call = mine.filter((n) => n.macro !== undefined).at(-1)!;
+    const again = more.map(({ own }) => {
+      const call = own.filter((n) => n.macro !== undefined).at(-1)!;
       return { message: `the same rule again, from this call of \`${call.macro}\``, span: call.span };
     });
     out[at] = {
-      ...first!,
+      ...first!.finding,
       message: `\`${macro}\` writes this ${kind} rule the same way in ${repeats.length + 1} calls, so every call after the first adds nothing to it`,
-      notes: [...first!.notes!.slice(0, earlier), ...again, ...first!.notes!.slice(earlier)],
+      notes: [...first!.own, ...again, ...first!.earlier],
     };
   }
   return out;
 }
 
-/** The macro that wrote both a located duplicate-rule finding's rule and its earlier rule (the
- *  innermost "in expansion of" of each), or undefined when they differ or one is no macro's. */
-function madeBy(d: Diagnostic): string | undefined {
-  const notes = d.notes ?? [];
-  const earlier = notes.findIndex((n) => n.message === "the earlier rule");
-  if (earlier < 0) return undefined;
-  const mine = notes.slice(0, earlier).find((n) => n.macro !== undefined)?.macro;
-  const theirs = notes.slice(earlier + 1).find((n) => n.macro !== undefined)?.macro;
-  return mine !== undefined && mine === theirs ? mine : undefined;
+/** A located duplicate-rule finding whose rule and earlier rule one macro wrote: the macro, and
+ *  the finding's notes split at the earlier rule (its own "in expansion of" notes; that rule's). */
+interface Repeat {
+  finding: Diagnostic;
+  macro: string;
+  own: Note[];
+  earlier: Note[];
+}
+
+/** The finding as a Repeat when the innermost "in expansion of" of its rule and of its earlier
+ *  rule name the same macro; undefined when they differ or one is no macro's. */
+function macroRepeat(finding: Diagnostic): Repeat | undefined {
+  const notes = finding.notes ?? [];
+  const at = notes.findIndex((n) => n.message === EARLIER_RULE);
+  if (at < 0) return undefined;
+  const own = notes.slice(0, at);
+  const earlier = notes.slice(at);
+  const macro = own.find((n) => n.macro !== undefined)?.macro;
+  const theirs = earlier.slice(1).find((n) => n.macro !== undefined)?.macro;
+  return macro !== undefined && macro === theirs ? { finding, macro, own, earlier } : undefined;
 }
 
 /** The text of a finding's line and of the line above it, where a suppression comment may sit. */
