@@ -30,6 +30,15 @@ export interface OutputFile {
   option?: string;
 }
 
+/** Why `dir`, the directory an output goes in, cannot take it (missing, or not a directory), named
+ *  as `shown` (as the user wrote it); undefined when it can. xsm makes an output, never the
+ *  directories above it. */
+export function directoryProblem(dir: string, shown = dir): string | undefined {
+  if (!existsSync(dir)) return `no directory '${shown}'`;
+  if (!statSync(dir).isDirectory()) return `'${shown}' is not a directory`;
+  return undefined;
+}
+
 /** Why a file cannot be written, in words (Node's messages name syscalls: "EISDIR: illegal
  *  operation on a directory, open 'x'"). */
 export function writeProblem(path: string, err: unknown): string {
@@ -104,8 +113,8 @@ function precheck(path: string): string | undefined {
     return writeProblem(path, err);
   }
   const dir = dirname(target);
-  if (!existsSync(dir)) return `no directory '${dir}'`;
-  if (!statSync(dir).isDirectory()) return `'${dir}' is not a directory`;
+  const missing = directoryProblem(dir);
+  if (missing !== undefined) return missing;
   const probe = `${target}.xsm-${process.pid}-probe.tmp`;
   try {
     removeIfThere(probe); // a leftover of a run killed here

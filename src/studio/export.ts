@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, wri
 import { basename, dirname, join, resolve } from "node:path";
 import type { SiteEntry } from "./site.js";
 import { holdSignals } from "../cli/signals.js";
-import { stdoutSettled } from "../cli/output.js";
+import { directoryProblem, stdoutSettled } from "../cli/output.js";
 
 /** DIR holds something other than a site: replacing it would lose that. */
 export class ExportRefused extends Error {
@@ -51,10 +51,7 @@ async function writeSite(entries: SiteEntry[], root: string, dir: string): Promi
 /** Why nothing can be exported to `dir` where it is (its parent missing or not a directory), in
  *  output.ts's words, or undefined: checked before the site is built, and again when written. */
 export function exportParentProblem(dir: string): string | undefined {
-  const parent = dirname(resolve(dir));
-  const st = statSync(parent, { throwIfNoEntry: false });
-  if (st === undefined) return `no directory '${dirname(dir)}'`;
-  return st.isDirectory() ? undefined : `'${dirname(dir)}' is not a directory`;
+  return directoryProblem(dirname(resolve(dir)), dirname(dir));
 }
 
 /** Writes the site to `dir` (made if missing, in a directory that exists; an earlier export there
