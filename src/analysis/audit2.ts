@@ -3,6 +3,7 @@
 // `xsm allow` can be compared with them byte for byte.
 import type { AvcLine } from "./avcline.js";
 import { byCodePoint } from "../policy/matrix.js";
+import { allowRuleText, bracedPerms, nearLines } from "../policy/reasons.js";
 import { pySorted } from "./search.js";
 import { booleanDescription, type Explanation } from "./why.js";
 
@@ -47,6 +48,7 @@ export function explanationText(e: Explanation): string {
     out += r.enabled ? `\txsm: granted by ${r.at}: ${r.text}\n` : `\txsm: would be granted by ${r.at} if ${r.condition}: ${r.text}\n`;
   }
   if (e.cause === "te-rule" && (e.rules ?? []).length === 0) out += `\txsm: no allow rule names ${e.perms!.join(", ")} for this pair\n`;
+  if (e.nearest) out += nearLines(e.nearest, "\txsm:   ").map((l) => `${l}\n`).join("");
   if (e.cause === "boolean") out += `\txsm: set ${Object.entries(e.booleans!).map(([n, v]) => `${n}=${v}`).join(" or ")}\n`;
   for (const c of e.constraints ?? []) out += `\txsm: constraint ${c.at} fails: ${c.text}\n`;
   if (e.cause === "role") {
@@ -189,7 +191,7 @@ export class AllowSet {
       for (const t of types) out += `\ttype ${t};\n`;
       const classes = new Map<string, Set<string>>();
       for (const a of avs) for (const p of a.perms) classes.set(a.tclass, (classes.get(a.tclass) ?? new Set()).add(p));
-      for (const c of pySorted(classes.keys())) out += `\tclass ${c} ${braced(pySorted(classes.get(c)!))};\n`;
+      for (const c of pySorted(classes.keys())) out += `\tclass ${c} ${bracedPerms(pySorted(classes.get(c)!))};\n`;
       out += "}\n\n";
     } else out += "\n\n";
     let cur: string | undefined;
@@ -200,7 +202,7 @@ export class AllowSet {
         out += `#============= ${cur} ==============\n`;
       }
       out += comment(av.explanation);
-      const rule = `allow ${av.source} ${shown(av)}:${av.tclass} ${braced(pySorted(av.perms))};`;
+      const rule = allowRuleText(av.source, av.target, av.tclass, av.perms);
       const found = av.cause === "te-rule" ? grants?.(av) : undefined;
       if (found?.above !== undefined) {
         // (one module: the call is written once, a call declaring types could not be twice)
@@ -254,10 +256,6 @@ export type GrantsOf = (av: Omit<Missing, "perms">) => Granting | undefined;
 /** refpolicy.AVRule writes `self` for a target equal to the source (and sorts by what it writes). */
 function shown(av: AccessVector): string {
   return av.target === av.source ? "self" : av.target;
-}
-
-function braced(perms: string[]): string {
-  return perms.length === 1 ? perms[0]! : `{ ${perms.join(" ")} }`;
 }
 
 /** policygen.py __add_av_rule's comment lines (each starting a new line). */

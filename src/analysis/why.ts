@@ -16,6 +16,7 @@ import { roleRanks, typeRanks } from "../policy/symtab-order.js";
 import { sortedHas } from "../policy/typeset.js";
 import { ruleText, spanLocation, type AnalysisPolicy } from "./load.js";
 import { didYouMean } from "../diagnostics/suggest.js";
+import { locatedNear, nearJson, type NearJson } from "../policy/reasons.js";
 import { isMlsExpr } from "./mls.js";
 
 /** "role": audit2why's RBAC cause ("Missing role allow rule"): TE and the constraints grant it, but
@@ -46,6 +47,9 @@ export interface Explanation {
   roleDenied?: { role: string; newRole: string };
   /** The rules that grant (or, in a branch that is off, would grant) the permissions, file:line. */
   rules?: { at: string; text: string; enabled: boolean; condition?: string }[];
+  /** "te-rule": the rules that come close to granting the permissions no rule grants, and the
+   *  allow rule audit2allow proposes for them (CompiledPolicy.nearest). */
+  nearest?: NearJson;
 }
 
 interface Decision {
@@ -182,7 +186,9 @@ export class WhyAnalyzer {
       }
       if (Object.keys(booleans).length > 0) return { ...base, cause: "boolean", booleans };
       const { dontaudit } = this.entry(this.table(state), s.value, t.value, c);
-      return { ...base, cause: (requested & dontaudit) !== 0 ? "dontaudit" : "te-rule" };
+      if ((requested & dontaudit) !== 0) return { ...base, cause: "dontaudit" };
+      const near = policy.nearest(avc.scontext, avc.tcontext, avc.tclass, cls.perms.filter((_, bit) => (d.teMissing >>> bit) & 1));
+      return { ...base, cause: "te-rule", ...(near ? { nearest: nearJson(this.ap.locate ? locatedNear(near, this.ap.locate) : near) } : {}) };
     }
     if (d.consMissing !== 0) {
       return {

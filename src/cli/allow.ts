@@ -59,15 +59,17 @@ export function registerAllow(program: Command, cli: CliContext): void {
       const summary = await readAvcLog(logPath, process.stdin, onAvc, (line, column, message) => cli.io.stderr.write(`${name}:${line}:${column}: malformed avc line: ${message}\n`));
       checkLogHasAvc(logPath, summary);
       // (the tree's m4 run and compiled policy, as the analysis read them: no second run of either)
-      const grants = o.interfaces && expanded ? await interfaceGrants(expanded, ap.policy, o.mls, await (await import("./flow.js")).loadMap(o.permMap, cli), set.missing()) : undefined;
+      const grants = o.interfaces && expanded ? await interfaceGrants(cli, expanded, ap.policy, o.mls, o.permMap, set.missing()) : undefined;
       cli.io.stdout.write(o.json ? `${JSON.stringify(set.rules(grants), null, 2)}\n` : set.render(o.module, grants));
       finish(cli, logPath, summary, invalid);
     });
 }
 
 /** The tree's interfaces that grant each missing access vector (src/build/interfaces.ts), by the
- *  vector's source, target and class. */
-async function interfaceGrants(expanded: ExpandedTree, policy: CompiledPolicy, mls: boolean | undefined, permMap: PermMap, missing: Missing[]): Promise<GrantsOf> {
+ *  vector's source, target and class, ranked by the permission map at `permMapPath` (default:
+ *  xsm's Xen map): what `xsm allow -R` proposes, and `xsm check` for a denial no rule grants. */
+export async function interfaceGrants(cli: CliContext, expanded: ExpandedTree, policy: CompiledPolicy, mls: boolean | undefined, permMapPath: string | undefined, missing: Missing[]): Promise<GrantsOf> {
+  const permMap: PermMap = await (await import("./flow.js")).loadMap(permMapPath, cli);
   const { grantingInterfaces } = await import("../build/interfaces.js");
   const { macroComment, macroSignature } = await import("../lsp/signature.js");
   // the parameters as the interface's comment names them (`# create_channel(source, destination, channel_label)`)

@@ -7,8 +7,9 @@
 // compared byte for byte.
 import { InvalidArgumentError, type Command } from "commander";
 import { diagnostic, PolicyError, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { groupIdentical, identicalSuffix, locatedReason, reasonJson, reasonText, type BoolLookup, type LocateRule } from "../policy/reasons.js";
-import type { CompiledPolicy, Decision } from "../policy/types.js";
+import { groupIdentical, identicalSuffix, locatedNear, locatedReason, nearJson, nearLines, reasonJson, reasonText, type BoolLookup, type LocateRule, type ProposedCall } from "../policy/reasons.js";
+import type { CompiledPolicy, Decision, NearMisses } from "../policy/types.js";
+import type { ExpandedTree } from "../build/expand.js";
 import { loadPolicy, type LoadedPolicy } from "./compile.js";
 import { isDirectory, policyInputOptions, readPolicyArgument, refuseTreeOptions } from "./analysis-input.js";
 import { failWith, withFormat, writeDiagnostics, type OutputFormat } from "./format.js";
@@ -99,8 +100,9 @@ function jsonKind(v: unknown): string {
 }
 
 /** The policy to decide on: a policy.conf or binary (loadPolicy), or a policy tree built as
- *  `xsm build` builds it, whose reasons then name the .te/.if lines and macro calls behind a rule. */
-async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): Promise<Omit<LoadedPolicy, "read"> & { locate?: LocateRule }> {
+ *  `xsm build` builds it, whose reasons then name the .te/.if lines and macro calls behind a rule
+ *  (and whose interfaces may grant a denial, as `xsm allow -R` offers them). */
+async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): Promise<Omit<LoadedPolicy, "read"> & { locate?: LocateRule; expanded?: ExpandedTree }> {
   if (path === STDIN || !isDirectory(path)) {
     refuseTreeOptions(path, opts);
     return loadPolicy(cli, path, false, opts.format, { mls: opts.mls });
@@ -109,7 +111,7 @@ async function loadForCheck(cli: CliContext, path: string, opts: CheckOptions): 
   if ("binary" in tree) throw new CliError(`${path}: a directory read as a binary policy`);
   const { compilePolicy } = await import("../policy/index.js");
   try {
-    return { policy: compilePolicy(tree.text, { file: tree.compileName, mls: tree.mls }), text: tree.text, path, locate: tree.locate };
+    return { policy: compilePolicy(tree.text, { file: tree.compileName, mls: tree.mls }), text: tree.text, path, locate: tree.locate, expanded: tree.expanded };
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
     if (opts.format === "text") throw new CliError(tree.render(err.diagnostics), 1, true);
@@ -138,19 +140,29 @@ function applyBooleans(policy: CompiledPolicy, bools: Record<string, boolean>, t
   }
 }
 
+/** What comes close to granting a denial no rule grants, and a tree's interface call that would. */
+export interface NearInfo {
+  near: NearMisses;
+  call?: ProposedCall;
+}
+
 /**
  * Human form: the verdict, the access asked about, then one line per reason, identical ones once
- * with a count (groupIdentical).
+ * with a count (groupIdentical); under "no allow rule grants it", the rules near it (nearLines).
  */
-export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup): string {
-  const lines = [verdictOf(d), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`, ...reasonLines(d, lookup, "  ")];
+export function describeDecision(q: Query, d: Decision, lookup?: BoolLookup, near?: NearInfo): string {
+  const lines = [verdictOf(d), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${q.perm} }`, ...reasonLines(d, lookup, "  ", near)];
   return `${lines.join("\n")}\n`;
 }
 
 const verdictOf = (d: { allowed: boolean; audited: boolean }) => `${d.allowed ? "allowed" : "denied"}, ${d.audited ? "audited" : "not audited"}`;
 
-function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string): string[] {
-  return groupIdentical(d.reasons.map((r) => reasonText(r, lookup)), (line) => line).map(({ item, count }) => `${indent}${item}${identicalSuffix(count)}`);
+function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string, near?: NearInfo): string[] {
+  const grouped = groupIdentical(d.reasons, (r) => reasonText(r, lookup));
+  return grouped.flatMap(({ item, count }) => [
+    `${indent}${reasonText(item, lookup)}${identicalSuffix(count)}`,
+    ...(item.kind === "no-rule" && near ? nearLines(nearJson(near.near, near.call), `${indent}  `) : []),
+  ]);
 }
 
 /**
@@ -158,10 +170,10 @@ function reasonLines(d: Decision, lookup: BoolLookup | undefined, indent: string
  * access is allowed only if every one is, audited if any is; each permission then gets its own
  * verdict and reasons.
  */
-export function describeDecisions(q: Omit<Query, "perm">, perms: string[], ds: Decision[], lookup?: BoolLookup): string {
+export function describeDecisions(q: Omit<Query, "perm">, perms: string[], ds: Decision[], lookup?: BoolLookup, near: (NearInfo | undefined)[] = []): string {
   const all = combine(ds);
   const lines = [verdictOf(all), `  ${q.scontext} -> ${q.tcontext} ${q.tclass} { ${perms.join(" ")} }`];
-  ds.forEach((d, i) => lines.push(`  ${perms[i]}: ${verdictOf(d)}`, ...reasonLines(d, lookup, "    ")));
+  ds.forEach((d, i) => lines.push(`  ${perms[i]}: ${verdictOf(d)}`, ...reasonLines(d, lookup, "    ", near[i])));
   return `${lines.join("\n")}\n`;
 }
 
@@ -171,16 +183,40 @@ function combine(ds: Decision[]): { allowed: boolean; audited: boolean } {
 
 /** `check --json` for one question: oracle-decide's fields plus the reasons (and, for several
  *  permissions, each one's answer under `perms`). */
-function explainedJson(perms: string[], ds: Decision[], lookup: BoolLookup): string {
-  const one = (d: Decision) => ({
+function explainedJson(perms: string[], ds: Decision[], lookup: BoolLookup, near: (NearInfo | undefined)[]): string {
+  const one = (d: Decision, n: NearInfo | undefined) => ({
     allowed: d.allowed,
     audited: d.audited,
     ...(d.error !== undefined ? { error: d.error } : {}),
-    reasons: d.reasons.map((r) => reasonJson(r, lookup)),
+    reasons: d.reasons.map((r) => ({ ...reasonJson(r, lookup), ...(r.kind === "no-rule" && n ? { nearest: nearJson(n.near, n.call) } : {}) })),
   });
-  if (ds.length === 1) return asciiJson(one(ds[0]!));
+  if (ds.length === 1) return asciiJson(one(ds[0]!, near[0]));
   const error = ds.find((d) => d.error !== undefined)?.error;
-  return asciiJson({ ...combine(ds), ...(error !== undefined ? { error } : {}), perms: Object.fromEntries(perms.map((p, i) => [p, one(ds[i]!)])) });
+  return asciiJson({ ...combine(ds), ...(error !== undefined ? { error } : {}), perms: Object.fromEntries(perms.map((p, i) => [p, one(ds[i]!, near[i])])) });
+}
+
+/** Each no-rule denial's near rules, named where the tree wrote them, and on a policy tree the
+ *  interface call `xsm allow -R` would propose for it (when no rule in a branch that is off would
+ *  grant it: audit2allow then proposes the boolean, and -R no interface). */
+async function nearInfo(cli: CliContext, policy: CompiledPolicy, q: Omit<Query, "perm">, perms: string[], ds: Decision[], loaded: { locate?: LocateRule; expanded?: ExpandedTree }, mls: boolean | undefined): Promise<(NearInfo | undefined)[]> {
+  const near = ds.map((d, i) => {
+    if (!d.reasons.some((r) => r.kind === "no-rule")) return undefined;
+    const n = policy.nearest(q.scontext, q.tcontext, q.tclass, [perms[i]!]);
+    return n && (loaded.locate ? locatedNear(n, loaded.locate) : n);
+  });
+  if (!loaded.expanded) return near.map((n) => n && { near: n });
+  const asked = near.map((n, i) => (n && !ds[i]!.reasons.some((r) => r.kind === "disabled-by-bool") ? i : -1)).filter((i) => i >= 0);
+  const { interfaceGrants } = await import("./allow.js");
+  const type = (ctx: string) => ctx.split(":")[2]!;
+  const missing = asked.map((i) => ({ source: type(q.scontext), target: type(q.tcontext), tclass: q.tclass, perms: [perms[i]!] }));
+  // one query at a time: each permission's call is proposed for it alone, as for a log of one denial
+  const calls = new Map<number, ProposedCall>();
+  for (const [k, i] of asked.entries()) {
+    const found = (await interfaceGrants(cli, loaded.expanded, policy, mls, undefined, [missing[k]!]))(missing[k]!);
+    const best = found?.grants.find((g) => g.clash === undefined);
+    if (best) calls.set(i, { call: best.call, name: best.name, file: best.file, ...(best.distance !== undefined ? { distance: best.distance } : {}) });
+  }
+  return near.map((n, i) => n && { near: n, ...(calls.has(i) ? { call: calls.get(i)! } : {}) });
 }
 
 function singleQuery(cmd: Command, opts: CheckOptions): Omit<Query, "perm"> & { perms: string[] } {
@@ -206,11 +242,12 @@ async function runCheck(cli: CliContext, cmd: Command, path: string, opts: Check
   if (query) {
     const lookup: BoolLookup = (name) => policy.getBoolean(name);
     const ds = query.perms.map((perm) => locatedDecision(policy.explain(query.scontext, query.tcontext, query.tclass, perm), loaded.locate));
-    if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup)}\n`);
+    const near = await nearInfo(cli, policy, query, query.perms, ds, loaded, opts.mls);
+    if (opts.json) cli.io.stdout.write(`${explainedJson(query.perms, ds, lookup, near)}\n`);
     const failed = ds.findIndex((d) => d.error !== undefined);
     if (failed >= 0) throw new CliError(queryProblem(policy, query, query.perms[failed]!, ds[failed]!.error!));
     if (!opts.json) {
-      const text = ds.length === 1 ? describeDecision({ ...query, perm: query.perms[0]! }, ds[0]!, lookup) : describeDecisions(query, query.perms, ds, lookup);
+      const text = ds.length === 1 ? describeDecision({ ...query, perm: query.perms[0]! }, ds[0]!, lookup, near[0]) : describeDecisions(query, query.perms, ds, lookup, near);
       cli.io.stdout.write(text);
     }
     return;

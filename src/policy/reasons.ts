@@ -2,7 +2,7 @@
 // and the simulator's trace print) and a plain JSON object (what `--json` prints). One place, so
 // the CLI, the trace and the JSON say the same thing.
 import type { Span } from "../diagnostics/diagnostic.js";
-import type { Reason, RuleRef } from "./types.js";
+import type { NearGroup, NearMisses, NearRule, Reason, RuleRef } from "./types.js";
 
 /** The JSON form of a Reason (documented in src/sim/output.schema.json `$defs/reason`). */
 export interface ReasonJson {
@@ -18,6 +18,41 @@ export interface ReasonJson {
   booleans?: Record<string, boolean>;
   /** invalid: what is wrong with the question. */
   message?: string;
+  /** no-rule, where a denial is explained (xsm check): the rules close to granting it and what
+   *  would grant it (NearMisses). */
+  nearest?: NearJson;
+}
+
+/** An interface call of a policy tree that grants a denial, as `xsm allow -R` proposes it. */
+export interface ProposedCall {
+  call: string;
+  /** The interface and its file (as the tree names it). */
+  name: string;
+  file: string;
+  /** audit2allow -R's distance of the call from the denial. */
+  distance?: number;
+}
+
+/** The JSON form of a NearRule: the rule as ReasonJson's, what it grants, the differing types. */
+export interface NearRuleJson {
+  text: string;
+  file: string;
+  line: number;
+  col: number;
+  expansion?: string;
+  perms: string[];
+  types?: string[];
+  condition?: string;
+  enabled?: boolean;
+}
+
+/** The JSON form of NearMisses (and the interface call a tree proposes). */
+export interface NearJson {
+  otherPerms: { rules: NearRuleJson[]; more: number };
+  otherTargets: { rules: NearRuleJson[]; more: number };
+  otherSources: { rules: NearRuleJson[]; more: number };
+  allow: string;
+  interface?: ProposedCall;
 }
 
 /** Where a rule of m4's output came from: its line in a tree's .te/.if file and the outermost
@@ -26,9 +61,12 @@ export type LocateRule = (span: Span) => { span: Span; expansion?: string };
 
 /** A reason's rule named where it came from (a tree's file, and the macro call that wrote it). */
 export function locatedReason(r: Reason, at: LocateRule): Reason {
-  if (!("rule" in r)) return r;
-  const { span, expansion } = at(r.rule.span);
-  return { ...r, rule: { text: r.rule.text, span, ...(expansion ? { expansion } : {}) } };
+  return "rule" in r ? { ...r, rule: locatedRule(r.rule, at) } : r;
+}
+
+function locatedRule(rule: RuleRef, at: LocateRule): RuleRef {
+  const { span, expansion } = at(rule.span);
+  return { text: rule.text, span, ...(expansion ? { expansion } : {}) };
 }
 
 /** Reads a boolean's current value; used to show the values a disabled branch depends on. */
@@ -63,6 +101,80 @@ export function groupIdentical<T>(items: readonly T[], key: (item: T) => string)
 
 /** The suffix a grouped reason carries: "" once, " (N identical rules)" more often. */
 export const identicalSuffix = (count: number): string => (count === 1 ? "" : ` (${count} identical rules)`);
+
+/** Permissions as a rule writes them: one bare, several braced (sepolgen's refpolicy). */
+export function bracedPerms(perms: readonly string[]): string {
+  return perms.length === 1 ? perms[0]! : `{ ${perms.join(" ")} }`;
+}
+
+/** The allow rule audit2allow writes for a denial (sepolgen refpolicy.AVRule): `self` for a
+ *  target equal to the source, the permissions sorted as Python's sorted() sorts them. `xsm allow`
+ *  and the explanation of a denial (NearMisses.allow) both write it here. */
+export function allowRuleText(source: string, target: string, tclass: string, perms: Iterable<string>): string {
+  const sorted = [...perms].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `allow ${source} ${target === source ? "self" : target}:${tclass} ${bracedPerms(sorted)};`;
+}
+
+/** NearMisses with each rule named where it came from (a tree's file, and the macro call). */
+export function locatedNear(n: NearMisses, at: LocateRule): NearMisses {
+  const group = (g: NearGroup): NearGroup => ({ rules: g.rules.map((r) => ({ ...r, rule: locatedRule(r.rule, at) })), more: g.more });
+  return { ...n, otherPerms: group(n.otherPerms), otherTargets: group(n.otherTargets), otherSources: group(n.otherSources) };
+}
+
+/** Which side of a near rule differs from the question: the permissions, the target, the source. */
+export type NearSide = "perms" | "to" | "from";
+
+/** The kinds of near rule in the order they are shown, with their titles. */
+export const NEAR_GROUPS = [
+  ["otherPerms", "perms", "rules of this source, target and class that grant other permissions"],
+  ["otherTargets", "to", "rules that grant it to other targets of this source"],
+  ["otherSources", "from", "rules that grant it to this target from other sources"],
+] as const;
+
+/** How many of a near rule's types on the side that differs its line names (the rest counted). */
+const TYPES_NAMED = 3;
+
+/** What a near rule says beyond its text: the permissions it grants the pair, or the types on the
+ *  side that differs, and its condition. */
+export function nearNote(r: Pick<NearRule, "perms" | "types" | "condition" | "enabled">, side: NearSide): string {
+  const types = r.types ?? [];
+  const shown = types.slice(0, TYPES_NAMED);
+  const what = side === "perms" ? `grants ${r.perms.join(" ")}` : `${side} ${shown.join(", ")}${types.length > shown.length ? ` and ${types.length - shown.length} more` : ""}`;
+  const cond = r.condition === undefined ? "" : `; if ${r.condition}, now ${r.enabled ? "true" : "false"}`;
+  return `(${what}${cond})`;
+}
+
+/** The lines under "no allow rule grants it": the nearest rules of each kind (the rest counted),
+ *  then the allow rule audit2allow proposes and a tree's interface call. `indent` prefixes each. */
+export function nearLines(n: NearJson, indent: string): string[] {
+  const out: string[] = [];
+  const group = (title: string, g: NearJson["otherPerms"], side: NearSide) => {
+    if (g.rules.length === 0) return;
+    out.push(`${indent}${title}:`);
+    for (const r of g.rules) out.push(`${indent}  ${r.file}:${r.line}${r.expansion ? ` (${r.expansion})` : ""}: ${r.text} ${nearNote(r, side)}`);
+    if (g.more > 0) out.push(`${indent}  and ${g.more} more`);
+  };
+  for (const [key, side, title] of NEAR_GROUPS) group(title, n[key], side);
+  out.push(`${indent}audit2allow proposes: ${n.allow}`);
+  const call = n.interface;
+  if (call) out.push(`${indent}audit2allow -R proposes: ${call.call} (${call.file}'s ${call.name}${call.distance === undefined ? "" : ` [${call.distance}]`})`);
+  return out;
+}
+
+export function nearJson(n: NearMisses, call?: ProposedCall): NearJson {
+  const rule = (r: NearRule): NearRuleJson => ({
+    text: r.rule.text,
+    file: r.rule.span.file,
+    line: r.rule.span.line,
+    col: r.rule.span.col,
+    ...(r.rule.expansion ? { expansion: r.rule.expansion } : {}),
+    perms: r.perms,
+    ...(r.types ? { types: r.types } : {}),
+    ...(r.condition !== undefined ? { condition: r.condition, enabled: r.enabled } : {}),
+  });
+  const group = (g: NearGroup) => ({ rules: g.rules.map(rule), more: g.more });
+  return { otherPerms: group(n.otherPerms), otherTargets: group(n.otherTargets), otherSources: group(n.otherSources), allow: n.allow, ...(call ? { interface: call } : {}) };
+}
 
 export function reasonText(r: Reason, lookup?: BoolLookup): string {
   switch (r.kind) {

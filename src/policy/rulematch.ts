@@ -7,7 +7,7 @@ import { sortedHas } from "./typeset.js";
 // An id at or past `nt` is an attribute's key id (a context a reload left with an attribute as its
 // type): Xen's walk reaches only the entries keyed on that attribute itself, so a rule names it
 // only when the avtab keeps the attribute for it (never through `self`, which libsepol expands).
-function sideHas(types: Int32Array, attrKeys: readonly number[] | undefined, id: number, nt: number): boolean {
+export function sideHas(types: Int32Array, attrKeys: readonly number[] | undefined, id: number, nt: number): boolean {
   return id < nt ? sortedHas(types, id) : attrKeys !== undefined && attrKeys.includes(id);
 }
 

@@ -82,6 +82,40 @@ export type Reason =
   | { kind: "dontaudit"; rule: RuleRef }
   | { kind: "invalid"; message: string }; // unknown class/perm or invalid context
 
+/** An allow rule close to granting a denied access (CompiledPolicy.nearest): one that names the
+ *  pair and class but grants other permissions, or grants the permission to another target type
+ *  (from another source type). */
+export interface NearRule {
+  rule: RuleRef;
+  /** The class's permissions the rule grants, in bit order. */
+  perms: string[];
+  /** other-targets / other-sources: the types on the side that differs that the rule grants it
+   *  for, closest to the asked type first (most attributes shared, then the policy's order). */
+  types?: string[];
+  /** A conditional rule: its branch's condition as it must hold, and whether it holds now. */
+  condition?: string;
+  enabled?: boolean;
+}
+
+/** The nearest few rules of one kind, and how many more there are. */
+export interface NearGroup {
+  rules: NearRule[];
+  more: number;
+}
+
+/** What comes close to granting a denied access, and what would grant it: the data behind
+ *  "no allow rule grants it". Computed only when a denial is explained. */
+export interface NearMisses {
+  /** Rules naming the source, target and class that grant none of the permissions asked. */
+  otherPerms: NearGroup;
+  /** Rules of the source type and class that grant a permission asked to other target types. */
+  otherTargets: NearGroup;
+  /** Rules of the target type and class that grant a permission asked from other source types. */
+  otherSources: NearGroup;
+  /** The allow rule audit2allow proposes for the denial (what `xsm allow` prints for it). */
+  allow: string;
+}
+
 /** The three kinds of type rule, as security_compute_sid's `specified` (AVTAB_TRANSITION, AVTAB_MEMBER, AVTAB_CHANGE). */
 export type TypeRuleKindName = "type_transition" | "type_member" | "type_change";
 
@@ -234,6 +268,10 @@ export interface CompiledPolicy extends PolicyNames {
    *  contexts the policy refuses, a reload may leave an attribute as a context's type): what
    *  security_compute_av decides for them, with its reasons. */
   explainContexts(scontext: SecurityContext, tcontext: SecurityContext, tclass: string, perm: string): Decision;
+  /** For an access no enabled allow rule grants (all of `perms` are denied by TE), the rules that
+   *  come closest and the allow rule audit2allow would propose; undefined when the question is
+   *  invalid or a rule grants one of the permissions. At most `limit` rules of each kind. */
+  nearest(scontext: string, tcontext: string, tclass: string, perms: readonly string[], limit?: number): NearMisses | undefined;
   /** Xen's security_compute_av on interned contexts. */
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision;
   /** The default type of the `kind` rule enabled in this view for (stype, ttype, tclass), or -1:

@@ -10,6 +10,7 @@ import { matrixJson } from "./matrix.js";
 import { rangeText } from "./resolve/mls.js";
 import type { Symbols } from "./symbols.js";
 import { explainContext } from "./context-help.js";
+import { nearMisses } from "./nearest.js";
 import { computeSid, typeRuleDefault } from "./transition.js";
 import { decider, lookupOf, type AllowedLookup, type Decider } from "./typeattr.js";
 import type {
@@ -24,6 +25,7 @@ import type {
   PolicyImage,
   PolicyStats,
   InitialSid,
+  NearMisses,
   RuleRef,
   SecurityContext,
   TypeRuleKindName,
@@ -322,6 +324,20 @@ class View implements CompiledPolicy {
   }
   explainContexts(scontext: SecurityContext, tcontext: SecurityContext, tclass: string, perm: string): Decision {
     return decideContexts(this.state, scontext, tcontext, tclass, perm, true);
+  }
+  nearest(scontext: string, tcontext: string, tclass: string, perms: readonly string[], limit?: number): NearMisses | undefined {
+    const core = this.image.tables;
+    const s = parseContext(core, scontext);
+    const t = parseContext(core, tcontext);
+    const cls = core.classEntries.get(tclass);
+    if (!s.ok || !t.ok || cls === undefined || perms.length === 0) return undefined;
+    let mask = 0;
+    for (const p of perms) {
+      const bit = cls.perms.get(p);
+      if (bit === undefined) return undefined;
+      mask |= bit;
+    }
+    return nearMisses(this.state, s.value, t.value, cls.id, mask, limit);
   }
   computeAv(scontext: SecurityContext, tcontext: SecurityContext, tclass: number): AvDecision {
     return computeAv(this.state, scontext, tcontext, tclass);

@@ -37,7 +37,7 @@ const LAYERS: Layer[] = [
   },
   {
     name: "policy-decisions",
-    modules: ["src/policy/image", "src/policy/decide", "src/policy/context-help", "src/policy/matrix", "src/policy/transition", "src/policy/view"],
+    modules: ["src/policy/image", "src/policy/decide", "src/policy/context-help", "src/policy/matrix", "src/policy/transition", "src/policy/view", "src/policy/nearest"],
     mayImport: ["diagnostics", "policy-contract", "policy-syntax", "policy-symbols", "policy-tables"],
   },
   { name: "policy-check", modules: ["src/policy/check", "src/policy/bounds"], mayImport: ["diagnostics", "policy-symbols", "policy-tables"] },

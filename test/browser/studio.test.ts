@@ -216,7 +216,12 @@ describe("xsm studio in chromium", () => {
         await expectAttr(result.locator(".decision"), "data-allowed", "false");
         await expectExactText(result.locator(".verdict"), "denied");
         await expectText(result.locator("li.no-rule"), "no enabled allow rule grants it");
-        await expectText(result.getByTestId("binary-note"), "no .conf line can be shown for this answer");
+        // under it, the rules that come close (lines of the listing) and the rule that would grant it
+        await expectText(result.getByTestId("near-otherSources"), "rules that grant it to this target from other sources:");
+        await expectText(result.getByTestId("near-otherSources"), "(from gvp2_hwdom_t)");
+        await expectAttr(result.getByTestId("near-otherTargets").locator("a.rule-link").first(), "data-file", "policy.bin");
+        await expectText(result.getByTestId("near-proposal"), "audit2allow proposes: allow gvp1_hwdom_t gvp2_pci_t:resource unplug;");
+        await expectText(result.getByTestId("binary-note"), "no .conf line can be shown for the rules above");
       });
     } finally {
       rmSync(dir, { recursive: true, force: true });

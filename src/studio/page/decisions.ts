@@ -1,10 +1,10 @@
 // The decision explorer: source and target (types or contexts), class, permission and booleans in;
 // allowed/denied, audited and the reasons out, each rule a link to its line in the editor.
 import type { Span } from "../../diagnostics/diagnostic.js";
-import type { CompiledPolicy, Decision, Reason } from "../../policy/types.js";
+import type { CompiledPolicy, Decision, NearMisses, Reason } from "../../policy/types.js";
 import { domainContext, objectContext } from "./contexts.js";
 import { fill, h } from "./dom.js";
-import { groupIdentical, identicalSuffix, locatedReason, reasonText, type LocateRule } from "../../policy/reasons.js";
+import { groupIdentical, identicalSuffix, locatedNear, locatedReason, NEAR_GROUPS, nearNote, reasonText, type LocateRule } from "../../policy/reasons.js";
 import type { PolicyIndex } from "./symbols.js";
 import { MERGED } from "./rule-facts.js";
 
@@ -110,24 +110,32 @@ export class DecisionExplorer {
     const a = answer(policy, index, q, this.view.locate());
     const binary = this.view.binary();
     this.result.classList.remove("empty");
-    fill(this.result, renderDecision(a.decision, a.scontext, a.tcontext, q, this.view.reveal), binary ? binaryNote(binary, a.decision) : mergedNote(index, a.decision));
+    fill(this.result, renderDecision(a.decision, a.scontext, a.tcontext, q, this.view.reveal, a.near), binary ? binaryNote(binary, a.decision, a.near) : mergedNote(index, a.decision));
   }
 }
 
 /** The explorer's answer to a question, the same for a source and a binary: the contexts the
  *  names stand for (contexts.ts), and the decision of a view under the chosen booleans (the
  *  compiled policy itself stays as it is), its rules where a tree's files wrote them. */
-export function answer(policy: CompiledPolicy, index: PolicyIndex, q: Question, at?: LocateRule): { scontext: string; tcontext: string; decision: Decision } {
+export function answer(policy: CompiledPolicy, index: PolicyIndex, q: Question, at?: LocateRule): { scontext: string; tcontext: string; decision: Decision; near?: NearMisses } {
   const scontext = domainContext(policy, index, q.source);
   const tcontext = objectContext(policy, index, q.target);
-  const explained = policy.withBooleans(q.bools).explain(scontext, tcontext, q.tclass, q.perm);
-  return { scontext, tcontext, decision: at ? { ...explained, reasons: explained.reasons.map((r) => locatedReason(r, at)) } : explained };
+  const view = policy.withBooleans(q.bools);
+  const explained = view.explain(scontext, tcontext, q.tclass, q.perm);
+  // (what comes close, for a denial no rule grants: asked only then)
+  const near = explained.reasons.some((r) => r.kind === "no-rule") ? view.nearest(scontext, tcontext, q.tclass, [q.perm]) : undefined;
+  return {
+    scontext,
+    tcontext,
+    decision: at ? { ...explained, reasons: explained.reasons.map((r) => locatedReason(r, at)) } : explained,
+    ...(near ? { near: at ? locatedNear(near, at) : near } : {}),
+  };
 }
 
 /** What a binary's answer cannot show, said: it keeps no source, so a rule is cited by its line of
  *  the rule listing (one per access vector table entry) and a constraint by its number. */
-function binaryNote(file: string, d: Decision): HTMLElement | null {
-  const cites = d.reasons.some((r) => "rule" in r);
+function binaryNote(file: string, d: Decision, near?: NearMisses): HTMLElement | null {
+  const cites = d.reasons.some((r) => "rule" in r) || (near !== undefined && (near.otherPerms.rules.length > 0 || near.otherTargets.rules.length > 0 || near.otherSources.rules.length > 0));
   return h(
     "p",
     { class: "binary-note muted", testid: "binary-note" },
@@ -153,15 +161,44 @@ export function mergedNote(index: PolicyIndex, d: Decision): HTMLElement | null 
   );
 }
 
-export function renderDecision(d: Decision, scontext: string, tcontext: string, q: Question, reveal: (span: Span) => void): HTMLElement {
+export function renderDecision(d: Decision, scontext: string, tcontext: string, q: Question, reveal: (span: Span) => void, near?: NearMisses): HTMLElement {
   const verdict = d.error ? "invalid" : d.allowed ? "allowed" : "denied";
   return h(
     "div",
     { class: `decision ${verdict}`, "data-allowed": String(d.allowed), "data-audited": String(d.audited) },
     h("div", { class: "verdict-line" }, h("span", { class: `verdict ${verdict}` }, verdict), h("span", { class: `audit ${d.audited ? "on" : ""}` }, d.audited ? "audited" : "not audited")),
     h("div", { class: "question mono" }, `${scontext} → ${tcontext}`, h("br"), `${q.tclass} { ${q.perm} }`),
-    h("ul", { class: "reasons" }, groupIdentical(d.reasons, (r) => reasonText(r)).map(({ item, count }) => h("li", { class: `reason ${item.kind}` }, ...reasonParts(item, reveal), identicalSuffix(count)))),
+    h(
+      "ul",
+      { class: "reasons" },
+      groupIdentical(d.reasons, (r) => reasonText(r)).map(({ item, count }) =>
+        h("li", { class: `reason ${item.kind}` }, ...reasonParts(item, reveal), identicalSuffix(count), item.kind === "no-rule" && near ? nearList(near, reveal) : null),
+      ),
+    ),
   );
+}
+
+/** Under "no enabled allow rule grants it": the nearest rules of each kind, each a link to its
+ *  line, and the allow rule audit2allow would write (CompiledPolicy.nearest). */
+function nearList(n: NearMisses, reveal: (span: Span) => void): HTMLElement {
+  const items = NEAR_GROUPS.flatMap(([key, side, title]) => {
+    const g = n[key];
+    if (g.rules.length === 0) return [];
+    return [
+      h(
+        "li",
+        { class: `near ${key}`, testid: `near-${key}` },
+        `${title}:`,
+        h(
+          "ul",
+          {},
+          g.rules.map((r) => h("li", {}, ruleLink(r.rule.span.file, r.rule.span.line, r.rule.expansion, () => reveal(r.rule.span)), " ", h("code", { class: "rule-text" }, abbreviate(r.rule.text)), ` ${nearNote(r, side)}`)),
+          g.more > 0 ? h("li", { class: "muted" }, `and ${g.more} more`) : null,
+        ),
+      ),
+    ];
+  });
+  return h("ul", { class: "nearest", testid: "nearest" }, ...items, h("li", { class: "near proposal", testid: "near-proposal" }, "audit2allow proposes: ", h("code", { class: "rule-text" }, n.allow)));
 }
 
 export function reasonParts(r: Reason, reveal: (span: Span) => void): (Node | string)[] {
