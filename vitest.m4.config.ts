@@ -12,6 +12,7 @@ export default defineConfig({
       "test/cli/adversarial.test.ts",
       "test/cli/allow-interfaces.test.ts",
       "test/cli/allow-proposal.test.ts",
+      "test/cli/allow-te-defines.test.ts",
       "test/cli/edges.test.ts",
       "test/cli/readme-examples.test.ts",
       "test/cli/readme-table.test.ts",
