@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { hasM4 } from "../tools.js";
 import { STACK_LINE, xsm } from "./run.js";
 
 const goldens = "test/fixtures/cli/repeats";
@@ -45,8 +46,13 @@ describe("the same value again is accepted, as given once", () => {
     [[...check, "--bool", "guests_may_plug=1", "--bool", "guests_may_plug=true"], [...check, "--bool", "guests_may_plug=1"]],
     [[...check, "--bool", "guests_may_plug=0", "--bool", "guests_may_plug=false", "--bool", "guests_may_plug=0"], [...check, "--bool", "guests_may_plug=0"]],
     [[...effective, "--set", "guests_may_plug=true", "--set", "guests_may_plug=1"], [...effective, "--set", "guests_may_plug=1"]],
-    [["build", tree, "--conf", "-", "-D", "x", "-D", "x="], ["build", tree, "--conf", "-", "-D", "x"]],
-    [["build", tree, "--conf", "-", "-D", "x=1", "-D", "y=1", "-D", "x=1"], ["build", tree, "--conf", "-", "-D", "x=1", "-D", "y=1"]],
+    // (a tree is built with GNU m4: where it is missing, test:m4 runs these)
+    ...(hasM4
+      ? ([
+          [["build", tree, "--conf", "-", "-D", "x", "-D", "x="], ["build", tree, "--conf", "-", "-D", "x"]],
+          [["build", tree, "--conf", "-", "-D", "x=1", "-D", "y=1", "-D", "x=1"], ["build", tree, "--conf", "-", "-D", "x=1", "-D", "y=1"]],
+        ] as [string[], string[]][])
+      : []),
   ];
   for (const [twice, once] of SAME) {
     it(`${twice.slice(twice.length - 4).join(" ")}`, async () => {
