@@ -5,8 +5,10 @@ import { initialSidOrder, type XenSidNumbering } from "../binary/initial-sids.js
 import { type Diagnostic, type DiagnosticCode, type Note, type Severity, type Span } from "../diagnostics/diagnostic.js";
 import { compile } from "../policy/index.js";
 import { CHECK_CODES, EARLIER_RULE, runChecks } from "./checks.js";
+import { MODULE_SWITCH } from "./modules-conf.js";
 
 export { CHECKS, CHECK_CODES } from "./checks.js";
+export { MODULE_SWITCH, modulesConfFindings, type ModulesConfInput } from "./modules-conf.js";
 
 /** What lint reports besides its own checks: what Xen's loader would refuse or make of the policy
  *  (src/binary: sourceRefusals, initialSidOrder), as `xsm compile -o` warns. */
@@ -23,8 +25,8 @@ export const XEN_LINT_EXAMPLES: Readonly<Record<string, string>> = {
 };
 
 /** Every code a lint finding carries: each can be suppressed by a comment and given a severity
- *  (or turned off) by the config, the Xen ones as the checks. */
-export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, ...XEN_LINT_CODES]);
+ *  (or turned off) by the config, the tree's and the Xen ones as the checks. */
+export const LINT_CODES: ReadonlySet<string> = new Set([...CHECK_CODES, MODULE_SWITCH.code, ...XEN_LINT_CODES]);
 
 /** A config file's severities: a code -> "error", "warning" or "off". */
 export type LintConfig = { severity?: Record<string, Severity | "off"> };
