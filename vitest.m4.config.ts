@@ -22,6 +22,7 @@ export default defineConfig({
       "test/lint/macro-duplicates.test.ts",
       "test/sim/tree-scenario.test.ts",
       "test/lsp/old-layout.test.ts",
+      "test/lsp/lint.test.ts",
       "test/lsp/tree-navigation.test.ts",
       "test/lsp/semantic-tokens-tree.test.ts",
       "test/lsp/outline.test.ts",
