@@ -1,6 +1,7 @@
 // `xsm lsp`: a Language Server Protocol server for policy.conf files and Xen policy trees (a folder
 // with modules/modules.conf, built as `xsm build` builds it). Diagnostics as you type (debounced,
-// the compiler's codes and messages, notes as related information), hover, definition,
+// the compiler's codes and messages, notes as related information; then `xsm lint`'s findings,
+// lint.ts), hover, definition,
 // references, completion, document symbols, formatting (xsm fmt) and rename (rename.ts). The
 // compiler runs in a worker thread (runner.ts); requests are answered on this thread from the last
 // analysis's model (model.ts), so they never wait for a compile, and a change cancels the analysis
